@@ -1,0 +1,790 @@
+import { CatalogError } from './catalog-error.js';
+import type { AttrEnv, Condition, Getter, Predicate } from './condition.js';
+import { compileAttr, compileCondition } from './condition.js';
+import { isValidTimeZone, parseClock } from './local-time.js';
+import { smsLength } from './sms-length.js';
+import type { CompiledTemplate } from './template.js';
+import { compileTemplate } from './template.js';
+
+/**
+ * The catalog: features, segments, offers with their templates, campaigns and the contact
+ * policy, as plain data (what a marketer writes), and its compiled form (what the actor
+ * evaluates). `compileCatalog` checks everything and names the field of the first problem.
+ */
+
+// ---------------------------------------------------------------------------------------
+// Channels
+
+/** Screens a customer is looking at during a session: the gateway shows the offer now. */
+export const screenChannels = ['atm', 'kiosk', 'ib', 'web', 'mobile'] as const;
+/** Screens of the bank's staff talking to the customer: the operator reads a script. */
+export const operatorChannels = ['callcenter', 'branch'] as const;
+/** Channels Kairos sends to on its own: queued in the outbox. */
+export const outboundChannels = ['sms', 'email', 'push'] as const;
+export const channels = [...screenChannels, ...operatorChannels, ...outboundChannels] as const;
+export type Channel = (typeof channels)[number];
+
+export type ChannelKind = 'screen' | 'operator' | 'sms' | 'email' | 'push';
+
+export function channelKind(channel: Channel): ChannelKind {
+  switch (channel) {
+    case 'atm':
+    case 'kiosk':
+    case 'ib':
+    case 'web':
+    case 'mobile':
+      return 'screen';
+    case 'callcenter':
+    case 'branch':
+      return 'operator';
+    case 'sms':
+      return 'sms';
+    case 'email':
+      return 'email';
+    case 'push':
+      return 'push';
+    default: {
+      const never: never = channel;
+      throw new Error(`unhandled channel ${String(never)}`);
+    }
+  }
+}
+
+export function isChannel(v: unknown): v is Channel {
+  return typeof v === 'string' && (channels as readonly string[]).includes(v);
+}
+
+export function isOutbound(channel: Channel): boolean {
+  return (outboundChannels as readonly string[]).includes(channel);
+}
+
+// ---------------------------------------------------------------------------------------
+// Definitions: the data a marketer writes
+
+export interface FeatureDef {
+  id: string;
+  description?: string;
+  /** event types that feed it */
+  events: string[];
+  /** only events matching this rule count (event attributes allowed) */
+  where?: Condition;
+  aggregate: 'count' | 'sum';
+  /** for sums: the event field to add, e.g. "event.data.amount" */
+  field?: string;
+  windowDays: number;
+}
+
+export interface SegmentDef {
+  id: string;
+  name: string;
+  description?: string;
+  rule: Condition;
+}
+
+export interface ButtonDef {
+  id: string;
+  label: string;
+}
+
+export interface TemplateDef {
+  title?: string;
+  text?: string;
+  subject?: string;
+  html?: string;
+  script?: string;
+  buttons?: ButtonDef[];
+}
+
+export interface OfferDef {
+  id: string;
+  name: string;
+  description?: string;
+  /** what the offer is worth to the bank if accepted, roubles: a ranking weight */
+  value: number;
+  /** fixed fields templates can use as offer.<name> (rate, term, product name) */
+  params?: Record<string, string | number>;
+  /** one template per channel the offer can go to */
+  templates: Partial<Record<Channel, TemplateDef>>;
+  /** two-way SMS: a reply text (case-insensitive, trimmed) and the outcome it means */
+  replies?: Record<string, string>;
+  /** buttons on screens: button id -> outcome; defaults to the button id itself */
+  buttonOutcomes?: Record<string, string>;
+  /** a back-office action queued when the customer accepts (issue the credit) */
+  onAccept?: { action: string };
+}
+
+export interface VarDef {
+  /** a number from the event or profile, e.g. "event.data.requested" */
+  from: string;
+  /** subtract another attribute */
+  minus?: string;
+  /** round up to a multiple of this (credit in whole hundreds) */
+  roundUpTo?: number;
+  /** map the number onto steps: the value of the highest step whose threshold it reaches */
+  tiers?: Array<[threshold: number, value: number]>;
+}
+
+export interface GroupDef {
+  id: string;
+  name?: string;
+  when: Condition;
+  /** the marketer's estimate of the response probability in this group, percent (10 = 10 %) */
+  responsePercent: number;
+}
+
+export interface TriggerDef {
+  /** event types that trigger the campaign */
+  events?: string[];
+  /** offered whenever the customer is in a session on one of the campaign's inbound channels */
+  passive?: boolean;
+  /** a rule over the event, the customer and the campaign's variables */
+  when?: Condition;
+  /** local time window in the customer's time zone, "HH:MM" to "HH:MM" (end exclusive) */
+  localTime?: { from: string; to: string };
+  /** ISO weekdays, 1 = Monday .. 7 = Sunday */
+  weekdays?: number[];
+  /** event channels the trigger accepts */
+  channels?: string[];
+  /** a partner of this kind within the radius of the event's place */
+  near?: { partners: string; radiusM: number };
+}
+
+export type CampaignStatus = 'draft' | 'scheduled' | 'active' | 'paused' | 'completed';
+
+export interface CampaignDef {
+  id: string;
+  name: string;
+  description?: string;
+  status: CampaignStatus;
+  /** ISO date-times, inclusive start, exclusive end */
+  startsAt?: string;
+  endsAt?: string;
+  /** a lever on the ranking, 1 by default */
+  priority?: number;
+  offer: string;
+  /** channels in preference order; screens and operators only in their own session */
+  channels: Channel[];
+  trigger: TriggerDef;
+  groups: GroupDef[];
+  vars?: Record<string, VarDef>;
+  /** how long the offer stands: "30m", "24h", "7d" */
+  expiresIn?: string;
+  /** false for service messages that the contact policy does not count */
+  marketing?: boolean;
+  /** the longest SMS this campaign may send, in parts */
+  maxSmsParts?: number;
+}
+
+export interface PartnerDef {
+  id: string;
+  kind: string;
+  name: string;
+  address: string;
+  lat: number;
+  lon: number;
+  /** the partner's offer, in the customer's language */
+  note?: string;
+}
+
+export interface PlaceDef {
+  id: string;
+  kind: 'branch' | 'atm' | 'kiosk';
+  name: string;
+  address: string;
+  lat: number;
+  lon: number;
+}
+
+export interface CapDef {
+  /** a channel, "*" for each channel on its own, or "any" for all channels together */
+  channel: Channel | '*' | 'any';
+  max: number;
+  window: string;
+}
+
+export interface PolicyDef {
+  defaultTimezone: string;
+  caps: CapDef[];
+  /** below this response probability, percent, Kairos stays silent */
+  minResponsePercent: number;
+  /** at most this many actions in one decision */
+  maxActions: number;
+  /** default offer lifetime */
+  expiresIn: string;
+}
+
+export interface CatalogDef {
+  version: number;
+  features: FeatureDef[];
+  segments: SegmentDef[];
+  offers: OfferDef[];
+  campaigns: CampaignDef[];
+  partners: PartnerDef[];
+  places: PlaceDef[];
+  policy: PolicyDef;
+}
+
+// ---------------------------------------------------------------------------------------
+// Compiled form
+
+export interface Feature {
+  id: string;
+  events: ReadonlySet<string>;
+  where?: Predicate;
+  aggregate: 'count' | 'sum';
+  field?: Getter;
+  windowDays: number;
+}
+
+export interface Segment {
+  id: string;
+  name: string;
+  rule: Predicate;
+}
+
+export interface Var {
+  name: string;
+  from: Getter;
+  minus?: Getter;
+  roundUpTo?: number;
+  tiers?: ReadonlyArray<readonly [number, number]>;
+}
+
+export interface Group {
+  id: string;
+  name: string;
+  when: Predicate;
+  probability: number;
+}
+
+export interface ChannelTemplate {
+  channel: Channel;
+  kind: ChannelKind;
+  title?: CompiledTemplate;
+  text?: CompiledTemplate;
+  subject?: CompiledTemplate;
+  html?: CompiledTemplate;
+  script?: CompiledTemplate;
+  buttons: ReadonlyArray<{ id: string; label: string }>;
+}
+
+export interface Offer {
+  id: string;
+  name: string;
+  value: number;
+  params: Readonly<Record<string, string | number>>;
+  replies: ReadonlyMap<string, string>;
+  buttonOutcomes: Readonly<Record<string, string>>;
+  onAccept?: { action: string };
+}
+
+export interface Campaign {
+  id: string;
+  name: string;
+  status: CampaignStatus;
+  startsAt?: number;
+  endsAt?: number;
+  priority: number;
+  offer: Offer;
+  channels: readonly Channel[];
+  events: ReadonlySet<string>;
+  passive: boolean;
+  when?: Predicate;
+  localTime?: { from: number; to: number };
+  weekdays?: ReadonlySet<number>;
+  eventChannels?: ReadonlySet<string>;
+  near?: { partners: readonly PartnerDef[]; radiusM: number };
+  groups: readonly Group[];
+  vars: readonly Var[];
+  expiresInMs: number;
+  marketing: boolean;
+  maxSmsParts: number;
+  templates: ReadonlyMap<Channel, ChannelTemplate>;
+}
+
+export interface Cap {
+  channel: Channel | '*' | 'any';
+  max: number;
+  windowMs: number;
+}
+
+export interface Policy {
+  defaultTimezone: string;
+  caps: readonly Cap[];
+  minProbability: number;
+  maxActions: number;
+  expiresInMs: number;
+}
+
+export interface Catalog {
+  version: number;
+  features: readonly Feature[];
+  /** features by the event type that feeds them */
+  featuresByEvent: ReadonlyMap<string, readonly Feature[]>;
+  featureById: ReadonlyMap<string, Feature>;
+  /** the longest feature window, days: how long buckets are kept */
+  featureRetentionDays: number;
+  segments: readonly Segment[];
+  offers: ReadonlyMap<string, Offer>;
+  campaigns: readonly Campaign[];
+  places: ReadonlyMap<string, PlaceDef>;
+  policy: Policy;
+  /** the definition this was compiled from */
+  def: CatalogDef;
+}
+
+// ---------------------------------------------------------------------------------------
+// Compilation
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function requireString(v: unknown, path: string): string {
+  if (typeof v !== 'string' || v.trim() === '') throw new CatalogError(path, 'must be non-empty text');
+  return v;
+}
+
+function requireId(v: unknown, path: string): string {
+  if (typeof v !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(v)) {
+    throw new CatalogError(path, 'must be an id: lowercase letters, digits, "-" and "_", up to 64');
+  }
+  return v;
+}
+
+function requireNumber(v: unknown, path: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw new CatalogError(path, `must be a number from ${min} to ${max}`);
+  }
+  return v;
+}
+
+function requireList(v: unknown, path: string): unknown[] {
+  if (!Array.isArray(v)) throw new CatalogError(path, 'must be a list');
+  return v;
+}
+
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "30m", "24h", "7d" -> milliseconds */
+export function parseDuration(v: unknown, path: string): number {
+  const m = typeof v === 'string' ? DURATION.exec(v) : null;
+  if (m === null) throw new CatalogError(path, 'must be a duration such as "30m", "24h" or "7d"');
+  const ms = Number(m[1]) * (durationUnits[m[2] ?? 'ms'] ?? 1);
+  if (ms <= 0) throw new CatalogError(path, 'must be longer than zero');
+  return ms;
+}
+
+function parseInstant(v: unknown, path: string): number {
+  const ms = typeof v === 'string' ? Date.parse(v) : Number.NaN;
+  if (!Number.isFinite(ms)) throw new CatalogError(path, 'must be an ISO date-time such as "2026-01-01T00:00:00+03:00"');
+  return ms;
+}
+
+function uniqueIds<T extends { id: string }>(list: readonly T[], path: string): void {
+  const seen = new Set<string>();
+  list.forEach((item, i) => {
+    if (seen.has(item.id)) throw new CatalogError(`${path}[${i}].id`, `duplicate id "${item.id}"`);
+    seen.add(item.id);
+  });
+}
+
+function compileFeature(raw: unknown, path: string, known: ReadonlySet<string>): Feature {
+  if (!isRecord(raw)) throw new CatalogError(path, 'must be a feature definition');
+  const id = requireId(raw.id, `${path}.id`);
+  const events = requireList(raw.events, `${path}.events`).map((e, i) => requireString(e, `${path}.events[${i}]`));
+  if (events.length === 0) throw new CatalogError(`${path}.events`, 'must name at least one event type');
+  const env: AttrEnv = { features: known, event: true };
+  const aggregate = raw.aggregate;
+  if (aggregate !== 'count' && aggregate !== 'sum') throw new CatalogError(`${path}.aggregate`, 'must be "count" or "sum"');
+  const feature: Feature = {
+    id,
+    events: new Set(events),
+    aggregate,
+    windowDays: requireNumber(raw.windowDays, `${path}.windowDays`, 1, 400),
+  };
+  if (raw.where !== undefined) feature.where = compileCondition(raw.where, `${path}.where`, env);
+  if (aggregate === 'sum') {
+    if (raw.field === undefined) throw new CatalogError(`${path}.field`, 'a sum needs the event field to add');
+    feature.field = compileAttr(raw.field, `${path}.field`, env);
+  } else if (raw.field !== undefined) {
+    throw new CatalogError(`${path}.field`, 'only a sum takes a field');
+  }
+  return feature;
+}
+
+const customerVariables = new Set(['firstName', 'patronymic', 'lastName', 'name', 'fullName']);
+const partnerVariables = new Set(['name', 'address', 'note', 'distance', 'minutes', 'direction', 'route']);
+const placeVariables = new Set(['name', 'address']);
+const expiresVariables = new Set(['date', 'time']);
+
+interface TemplateScope {
+  offer: OfferDef;
+  vars: ReadonlySet<string>;
+  near: boolean;
+}
+
+function variableChecker(scope: TemplateScope): (variable: string) => string | undefined {
+  return (variable) => {
+    const [root, ...rest] = variable.split('.');
+    const name = rest.join('.');
+    switch (root) {
+      case 'customer':
+        return customerVariables.has(name) ? undefined : `customer has ${[...customerVariables].join(', ')}`;
+      case 'offer':
+        if (name === 'name' || name === 'value') return undefined;
+        return scope.offer.params !== undefined && Object.hasOwn(scope.offer.params, name)
+          ? undefined
+          : `offer "${scope.offer.id}" has name, value and params ${Object.keys(scope.offer.params ?? {}).join(', ') || '(none)'}`;
+      case 'vars':
+        return scope.vars.has(name) ? undefined : `the campaign defines vars ${[...scope.vars].join(', ') || '(none)'}`;
+      case 'partner':
+        if (!scope.near) return 'partner variables need a trigger with "near"';
+        return partnerVariables.has(name) ? undefined : `partner has ${[...partnerVariables].join(', ')}`;
+      case 'place':
+        if (!scope.near) return 'place variables need a trigger with "near"';
+        return placeVariables.has(name) ? undefined : `place has ${[...placeVariables].join(', ')}`;
+      case 'expires':
+        return expiresVariables.has(name) ? undefined : 'expires has date, time';
+      case 'event':
+        return rest[0] === 'data' && rest.length > 1 ? undefined : 'use event.data.<field>';
+      default:
+        return 'roots are customer, offer, vars, partner, place, expires, event';
+    }
+  };
+}
+
+const fieldsByKind: Record<ChannelKind, { required: Array<keyof TemplateDef>; optional: Array<keyof TemplateDef> }> = {
+  sms: { required: ['text'], optional: [] },
+  email: { required: ['subject', 'text'], optional: ['html'] },
+  push: { required: ['title', 'text'], optional: ['buttons'] },
+  screen: { required: ['title', 'text'], optional: ['buttons'] },
+  operator: { required: ['script'], optional: [] },
+};
+
+function compileChannelTemplate(raw: unknown, channel: Channel, path: string, scope: TemplateScope, maxSmsParts: number): ChannelTemplate {
+  if (!isRecord(raw)) throw new CatalogError(path, `the offer has no template for channel "${channel}"`);
+  const kind = channelKind(channel);
+  const { required, optional } = fieldsByKind[kind];
+  for (const key of Object.keys(raw)) {
+    if (!required.includes(key as keyof TemplateDef) && !optional.includes(key as keyof TemplateDef)) {
+      throw new CatalogError(`${path}.${key}`, `a ${channel} template has ${[...required, ...optional].join(', ')}`);
+    }
+  }
+  const check = variableChecker(scope);
+  const out: ChannelTemplate = { channel, kind, buttons: [] };
+  for (const field of ['title', 'text', 'subject', 'html', 'script'] as const) {
+    if (raw[field] !== undefined) out[field] = compileTemplate(raw[field], `${path}.${field}`, check);
+    else if (required.includes(field)) throw new CatalogError(`${path}.${field}`, `a ${channel} template needs ${field}`);
+  }
+  if (raw.buttons !== undefined) {
+    out.buttons = requireList(raw.buttons, `${path}.buttons`).map((b, i) => {
+      if (!isRecord(b)) throw new CatalogError(`${path}.buttons[${i}]`, 'must be {id, label}');
+      return { id: requireId(b.id, `${path}.buttons[${i}].id`), label: requireString(b.label, `${path}.buttons[${i}].label`) };
+    });
+  }
+  if (kind === 'sms' && out.text !== undefined) {
+    const fixed = out.text.parts.filter((p): p is string => typeof p === 'string').join('');
+    const parts = smsLength(fixed).parts;
+    if (parts > maxSmsParts) {
+      throw new CatalogError(`${path}.text`, `the fixed text alone takes ${parts} SMS parts; the campaign allows ${maxSmsParts}`);
+    }
+  }
+  return out;
+}
+
+function compileOffer(raw: unknown, path: string): OfferDef & { compiled: Offer } {
+  if (!isRecord(raw)) throw new CatalogError(path, 'must be an offer definition');
+  const id = requireId(raw.id, `${path}.id`);
+  const name = requireString(raw.name, `${path}.name`);
+  const value = requireNumber(raw.value, `${path}.value`, 0, 1e12);
+  const params: Record<string, string | number> = {};
+  if (raw.params !== undefined) {
+    if (!isRecord(raw.params)) throw new CatalogError(`${path}.params`, 'must be a map of names to text or numbers');
+    for (const [k, v] of Object.entries(raw.params)) {
+      if (typeof v !== 'string' && (typeof v !== 'number' || !Number.isFinite(v))) {
+        throw new CatalogError(`${path}.params.${k}`, 'must be text or a number');
+      }
+      params[k] = v;
+    }
+  }
+  if (!isRecord(raw.templates) || Object.keys(raw.templates).length === 0) {
+    throw new CatalogError(`${path}.templates`, 'must hold at least one channel template');
+  }
+  for (const ch of Object.keys(raw.templates)) {
+    if (!isChannel(ch)) throw new CatalogError(`${path}.templates.${ch}`, `unknown channel (known: ${channels.join(', ')})`);
+  }
+  const replies = new Map<string, string>();
+  if (raw.replies !== undefined) {
+    if (!isRecord(raw.replies)) throw new CatalogError(`${path}.replies`, 'must map reply texts to outcomes');
+    for (const [text, outcome] of Object.entries(raw.replies)) {
+      replies.set(text.trim().toLowerCase(), requireString(outcome, `${path}.replies.${text}`));
+    }
+  }
+  const buttonOutcomes: Record<string, string> = {};
+  if (raw.buttonOutcomes !== undefined) {
+    if (!isRecord(raw.buttonOutcomes)) throw new CatalogError(`${path}.buttonOutcomes`, 'must map button ids to outcomes');
+    for (const [b, outcome] of Object.entries(raw.buttonOutcomes)) {
+      buttonOutcomes[b] = requireString(outcome, `${path}.buttonOutcomes.${b}`);
+    }
+  }
+  const compiled: Offer = { id, name, value, params, replies, buttonOutcomes };
+  if (raw.onAccept !== undefined) {
+    if (!isRecord(raw.onAccept)) throw new CatalogError(`${path}.onAccept`, 'must be {action}');
+    compiled.onAccept = { action: requireId(raw.onAccept.action, `${path}.onAccept.action`) };
+  }
+  return { ...(raw as unknown as OfferDef), compiled };
+}
+
+function compileVar(name: string, raw: unknown, path: string, env: AttrEnv): Var {
+  if (!isRecord(raw)) throw new CatalogError(path, 'must be {from, minus?, roundUpTo?, tiers?}');
+  const v: Var = { name, from: compileAttr(raw.from, `${path}.from`, env) };
+  if (raw.minus !== undefined) v.minus = compileAttr(raw.minus, `${path}.minus`, env);
+  if (raw.roundUpTo !== undefined) v.roundUpTo = requireNumber(raw.roundUpTo, `${path}.roundUpTo`, 1e-9, 1e12);
+  if (raw.tiers !== undefined) {
+    const tiers = requireList(raw.tiers, `${path}.tiers`).map((t, i) => {
+      if (!Array.isArray(t) || t.length !== 2 || !t.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+        throw new CatalogError(`${path}.tiers[${i}]`, 'must be [threshold, value]');
+      }
+      return [t[0] as number, t[1] as number] as const;
+    });
+    for (let i = 1; i < tiers.length; i++) {
+      if ((tiers[i]?.[0] ?? 0) <= (tiers[i - 1]?.[0] ?? 0)) throw new CatalogError(`${path}.tiers[${i}]`, 'thresholds must rise');
+    }
+    if (tiers.length === 0) throw new CatalogError(`${path}.tiers`, 'must hold at least one step');
+    v.tiers = tiers;
+  }
+  return v;
+}
+
+function compileCampaign(
+  raw: unknown,
+  path: string,
+  offers: ReadonlyMap<string, OfferDef & { compiled: Offer }>,
+  features: ReadonlySet<string>,
+  segments: ReadonlySet<string>,
+  partners: readonly PartnerDef[],
+  policy: Policy,
+): Campaign {
+  if (!isRecord(raw)) throw new CatalogError(path, 'must be a campaign definition');
+  const id = requireId(raw.id, `${path}.id`);
+  const name = requireString(raw.name, `${path}.name`);
+  const statuses: CampaignStatus[] = ['draft', 'scheduled', 'active', 'paused', 'completed'];
+  if (typeof raw.status !== 'string' || !statuses.includes(raw.status as CampaignStatus)) {
+    throw new CatalogError(`${path}.status`, `must be one of ${statuses.join(', ')}`);
+  }
+  const offerId = requireString(raw.offer, `${path}.offer`);
+  const offer = offers.get(offerId);
+  if (offer === undefined) throw new CatalogError(`${path}.offer`, `unknown offer "${offerId}"`);
+  const chans = requireList(raw.channels, `${path}.channels`).map((c, i) => {
+    if (!isChannel(c)) throw new CatalogError(`${path}.channels[${i}]`, `unknown channel (known: ${channels.join(', ')})`);
+    return c;
+  });
+  if (chans.length === 0) throw new CatalogError(`${path}.channels`, 'must name at least one channel');
+
+  const baseEnv: AttrEnv = { features, segments, event: true };
+  const vars: Var[] = [];
+  if (raw.vars !== undefined) {
+    if (!isRecord(raw.vars)) throw new CatalogError(`${path}.vars`, 'must map names to variable definitions');
+    for (const [vname, vdef] of Object.entries(raw.vars)) {
+      if (!/^[a-zA-Z][a-zA-Z0-9_]*$/.test(vname)) throw new CatalogError(`${path}.vars.${vname}`, 'is not a variable name');
+      vars.push(compileVar(vname, vdef, `${path}.vars.${vname}`, baseEnv));
+    }
+  }
+  const varNames = new Set(vars.map((v) => v.name));
+
+  const t = raw.trigger;
+  if (!isRecord(t)) throw new CatalogError(`${path}.trigger`, 'must be a trigger: {events} or {passive: true}');
+  const events =
+    t.events === undefined ? [] : requireList(t.events, `${path}.trigger.events`).map((e, i) => requireString(e, `${path}.trigger.events[${i}]`));
+  const passive = t.passive === true;
+  if (events.length === 0 && !passive) throw new CatalogError(`${path}.trigger`, 'needs event types, or passive: true');
+
+  const priority = raw.priority === undefined ? 1 : requireNumber(raw.priority, `${path}.priority`, 0, 1000);
+  const maxSmsParts = raw.maxSmsParts === undefined ? 3 : requireNumber(raw.maxSmsParts, `${path}.maxSmsParts`, 1, 10);
+  const campaign: Campaign = {
+    id,
+    name,
+    status: raw.status as CampaignStatus,
+    priority,
+    offer: offer.compiled,
+    channels: chans,
+    events: new Set(events),
+    passive,
+    groups: [],
+    vars,
+    expiresInMs: raw.expiresIn === undefined ? policy.expiresInMs : parseDuration(raw.expiresIn, `${path}.expiresIn`),
+    marketing: raw.marketing !== false,
+    maxSmsParts,
+    templates: new Map(),
+  };
+  if (raw.startsAt !== undefined) campaign.startsAt = parseInstant(raw.startsAt, `${path}.startsAt`);
+  if (raw.endsAt !== undefined) campaign.endsAt = parseInstant(raw.endsAt, `${path}.endsAt`);
+  if (campaign.startsAt !== undefined && campaign.endsAt !== undefined && campaign.endsAt <= campaign.startsAt) {
+    throw new CatalogError(`${path}.endsAt`, 'must be after startsAt');
+  }
+  if (t.when !== undefined) campaign.when = compileCondition(t.when, `${path}.trigger.when`, { ...baseEnv, vars: varNames });
+  if (t.localTime !== undefined) {
+    const lt = t.localTime;
+    if (!isRecord(lt)) throw new CatalogError(`${path}.trigger.localTime`, 'must be {from: "HH:MM", to: "HH:MM"}');
+    const from = typeof lt.from === 'string' ? parseClock(lt.from) : undefined;
+    const to = typeof lt.to === 'string' ? parseClock(lt.to) : undefined;
+    if (from === undefined) throw new CatalogError(`${path}.trigger.localTime.from`, 'must be "HH:MM"');
+    if (to === undefined) throw new CatalogError(`${path}.trigger.localTime.to`, 'must be "HH:MM"');
+    if (from === to) throw new CatalogError(`${path}.trigger.localTime`, 'from and to are the same minute');
+    campaign.localTime = { from, to };
+  }
+  if (t.weekdays !== undefined) {
+    campaign.weekdays = new Set(
+      requireList(t.weekdays, `${path}.trigger.weekdays`).map((d, i) => requireNumber(d, `${path}.trigger.weekdays[${i}]`, 1, 7)),
+    );
+  }
+  if (t.channels !== undefined) {
+    campaign.eventChannels = new Set(requireList(t.channels, `${path}.trigger.channels`).map((c, i) => requireString(c, `${path}.trigger.channels[${i}]`)));
+  }
+  if (t.near !== undefined) {
+    const near = t.near;
+    if (!isRecord(near)) throw new CatalogError(`${path}.trigger.near`, 'must be {partners, radiusM}');
+    const kind = requireString(near.partners, `${path}.trigger.near.partners`);
+    const list = partners.filter((p) => p.kind === kind);
+    if (list.length === 0) throw new CatalogError(`${path}.trigger.near.partners`, `no partners of kind "${kind}"`);
+    campaign.near = { partners: list, radiusM: requireNumber(near.radiusM, `${path}.trigger.near.radiusM`, 1, 100_000) };
+  }
+
+  const groups = requireList(raw.groups, `${path}.groups`);
+  if (groups.length === 0) throw new CatalogError(`${path}.groups`, 'must hold at least one target group');
+  campaign.groups = groups.map((g, i) => {
+    const gp = `${path}.groups[${i}]`;
+    if (!isRecord(g)) throw new CatalogError(gp, 'must be {id, when, responsePercent}');
+    const gid = requireId(g.id, `${gp}.id`);
+    return {
+      id: gid,
+      name: typeof g.name === 'string' ? g.name : gid,
+      when: compileCondition(g.when, `${gp}.when`, { features, segments, event: false }),
+      probability: requireNumber(g.responsePercent, `${gp}.responsePercent`, 0, 100) / 100,
+    };
+  });
+  uniqueIds(campaign.groups, `${path}.groups`);
+
+  const scope: TemplateScope = { offer, vars: varNames, near: campaign.near !== undefined };
+  const templates = new Map<Channel, ChannelTemplate>();
+  chans.forEach((ch, i) => {
+    const tpl = offer.templates[ch];
+    if (tpl === undefined) throw new CatalogError(`${path}.channels[${i}]`, `offer "${offer.id}" has no template for channel "${ch}"`);
+    const oi = [...offers.keys()].indexOf(offer.id);
+    templates.set(ch, compileChannelTemplate(tpl, ch, `offers[${oi}].templates.${ch}`, scope, maxSmsParts));
+  });
+  campaign.templates = templates;
+  return campaign;
+}
+
+function compilePolicy(raw: unknown): Policy {
+  const path = 'policy';
+  if (!isRecord(raw)) throw new CatalogError(path, 'must be the contact policy');
+  const tz = requireString(raw.defaultTimezone, `${path}.defaultTimezone`);
+  if (!isValidTimeZone(tz)) throw new CatalogError(`${path}.defaultTimezone`, `unknown time zone "${tz}"`);
+  const caps = requireList(raw.caps, `${path}.caps`).map((c, i): Cap => {
+    const cp = `${path}.caps[${i}]`;
+    if (!isRecord(c)) throw new CatalogError(cp, 'must be {channel, max, window}');
+    const channel = c.channel;
+    if (channel !== '*' && channel !== 'any' && !isChannel(channel)) {
+      throw new CatalogError(`${cp}.channel`, 'must be a channel, "*" (each channel) or "any" (all together)');
+    }
+    return {
+      channel,
+      max: requireNumber(c.max, `${cp}.max`, 0, 10_000),
+      windowMs: parseDuration(c.window, `${cp}.window`),
+    };
+  });
+  return {
+    defaultTimezone: tz,
+    caps,
+    minProbability: requireNumber(raw.minResponsePercent, `${path}.minResponsePercent`, 0, 100) / 100,
+    maxActions: requireNumber(raw.maxActions, `${path}.maxActions`, 1, 20),
+    expiresInMs: parseDuration(raw.expiresIn, `${path}.expiresIn`),
+  };
+}
+
+/** Checks a catalog definition and compiles it; throws CatalogError naming the first problem. */
+export function compileCatalog(def: CatalogDef): Catalog {
+  if (!isRecord(def)) throw new CatalogError('catalog', 'must be a catalog definition');
+  const version = requireNumber(def.version, 'version', 0, Number.MAX_SAFE_INTEGER);
+  const policy = compilePolicy(def.policy);
+
+  const featureDefs = requireList(def.features, 'features') as FeatureDef[];
+  const featureIds = new Set(featureDefs.map((f) => (isRecord(f) ? String(f.id) : '')));
+  const features = featureDefs.map((f, i) => compileFeature(f, `features[${i}]`, featureIds));
+  uniqueIds(features, 'features');
+
+  const segmentDefs = requireList(def.segments, 'segments');
+  const segments = segmentDefs.map((s, i) => {
+    const p = `segments[${i}]`;
+    if (!isRecord(s)) throw new CatalogError(p, 'must be {id, name, rule}');
+    return {
+      id: requireId(s.id, `${p}.id`),
+      name: requireString(s.name, `${p}.name`),
+      rule: compileCondition(s.rule, `${p}.rule`, { features: featureIds, event: false }),
+    };
+  });
+  uniqueIds(segments, 'segments');
+  const segmentIds = new Set(segments.map((s) => s.id));
+
+  const partners = requireList(def.partners, 'partners').map((p, i) => {
+    const pp = `partners[${i}]`;
+    if (!isRecord(p)) throw new CatalogError(pp, 'must be {id, kind, name, address, lat, lon}');
+    const partner: PartnerDef = {
+      id: requireId(p.id, `${pp}.id`),
+      kind: requireString(p.kind, `${pp}.kind`),
+      name: requireString(p.name, `${pp}.name`),
+      address: requireString(p.address, `${pp}.address`),
+      lat: requireNumber(p.lat, `${pp}.lat`, -90, 90),
+      lon: requireNumber(p.lon, `${pp}.lon`, -180, 180),
+    };
+    if (p.note !== undefined) partner.note = requireString(p.note, `${pp}.note`);
+    return partner;
+  });
+  uniqueIds(partners, 'partners');
+
+  const places = requireList(def.places, 'places').map((p, i) => {
+    const pp = `places[${i}]`;
+    if (!isRecord(p)) throw new CatalogError(pp, 'must be {id, kind, name, address, lat, lon}');
+    if (p.kind !== 'branch' && p.kind !== 'atm' && p.kind !== 'kiosk') throw new CatalogError(`${pp}.kind`, 'must be branch, atm or kiosk');
+    return {
+      id: requireString(p.id, `${pp}.id`),
+      kind: p.kind,
+      name: requireString(p.name, `${pp}.name`),
+      address: requireString(p.address, `${pp}.address`),
+      lat: requireNumber(p.lat, `${pp}.lat`, -90, 90),
+      lon: requireNumber(p.lon, `${pp}.lon`, -180, 180),
+    } satisfies PlaceDef;
+  });
+  uniqueIds(places, 'places');
+
+  const offerList = requireList(def.offers, 'offers').map((o, i) => compileOffer(o, `offers[${i}]`));
+  uniqueIds(offerList, 'offers');
+  const offerDefs = new Map(offerList.map((o) => [o.id, o]));
+
+  const campaigns = requireList(def.campaigns, 'campaigns').map((c, i) =>
+    compileCampaign(c, `campaigns[${i}]`, offerDefs, featureIds, segmentIds, partners, policy),
+  );
+  uniqueIds(campaigns, 'campaigns');
+
+  const featuresByEvent = new Map<string, Feature[]>();
+  for (const f of features) {
+    for (const e of f.events) featuresByEvent.set(e, [...(featuresByEvent.get(e) ?? []), f]);
+  }
+  return {
+    version,
+    features,
+    featuresByEvent,
+    featureById: new Map(features.map((f) => [f.id, f])),
+    featureRetentionDays: Math.max(1, ...features.map((f) => f.windowDays)),
+    segments,
+    offers: new Map(offerList.map((o) => [o.id, o.compiled])),
+    campaigns,
+    places: new Map(places.map((p) => [p.id, p])),
+    policy,
+    def,
+  };
+}

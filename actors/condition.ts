@@ -1,0 +1,232 @@
+import { CatalogError } from './catalog-error.js';
+import type { CustomerContext, Profile } from './customer-state.js';
+import { profileFieldTypes } from './customer-state.js';
+import type { GatewayEvent } from './gateway-event.js';
+
+/**
+ * Rule trees over a customer's profile, features, segments and the current event:
+ * the language segments, target groups and triggers are written in.
+ *
+ *   { all: [c, ...] }  { any: [c, ...] }  { not: c }
+ *   { attr: "profile.age", op: "gte", value: 60 }
+ *   { attr: "event.data.requested", op: "gt", value: { ref: "event.data.balance" } }
+ */
+export type Scalar = string | number | boolean;
+
+export const conditionOps = [
+  'eq',
+  'ne',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'in',
+  'notIn',
+  'between',
+  'exists',
+  'missing',
+] as const;
+export type ConditionOp = (typeof conditionOps)[number];
+
+export type Condition =
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | { attr: string; op: ConditionOp; value?: Scalar | Scalar[] | { ref: string } };
+
+/** What a rule is evaluated against. Feature values are computed on demand. */
+export interface EvalScope {
+  ctx: CustomerContext;
+  event?: GatewayEvent;
+  feature(id: string): number;
+  inSegment(id: string): boolean;
+  vars?: Readonly<Record<string, number | string>>;
+}
+
+export type Getter = (scope: EvalScope) => unknown;
+export type Predicate = (scope: EvalScope) => boolean;
+
+/** Which attribute roots a rule may name where it is used. */
+export interface AttrEnv {
+  features: ReadonlySet<string>;
+  /** segment ids a rule may test; undefined where segments may not be used (in segments themselves) */
+  segments?: ReadonlySet<string>;
+  /** whether `event.*` may be used (triggers and feature filters) */
+  event: boolean;
+  /** variable names a rule may test (trigger conditions after the campaign's variables) */
+  vars?: ReadonlySet<string>;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isScalar(v: unknown): v is Scalar {
+  return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean';
+}
+
+function readPath(root: unknown, keys: readonly string[]): unknown {
+  let cur: unknown = root;
+  for (const k of keys) {
+    if (!isRecord(cur) || !Object.hasOwn(cur, k)) return undefined;
+    cur = cur[k];
+  }
+  return cur;
+}
+
+/**
+ * Compiles an attribute path into a getter, checking that it names something that exists.
+ * `path` is where the attribute stands in the catalog, for the error message.
+ */
+export function compileAttr(attr: unknown, path: string, env: AttrEnv): Getter {
+  if (typeof attr !== 'string' || attr.length === 0) throw new CatalogError(path, 'must be a non-empty string');
+  const [root, ...rest] = attr.split('.');
+  const name = rest.join('.');
+  switch (root) {
+    case 'profile': {
+      if (!Object.hasOwn(profileFieldTypes, name)) {
+        throw new CatalogError(
+          path,
+          `unknown profile field "${name}" (known: ${Object.keys(profileFieldTypes).join(', ')})`,
+        );
+      }
+      const field = name as keyof Profile;
+      return (s) => s.ctx.profile[field];
+    }
+    case 'stage':
+      if (rest.length > 0) throw new CatalogError(path, `"stage" has no fields`);
+      return (s) => s.ctx.stage;
+    case 'feature':
+      if (!env.features.has(name)) throw new CatalogError(path, `unknown feature "${name}"`);
+      return (s) => s.feature(name);
+    case 'segment': {
+      if (env.segments === undefined) throw new CatalogError(path, 'segments cannot be used here');
+      if (!env.segments.has(name)) throw new CatalogError(path, `unknown segment "${name}"`);
+      return (s) => s.inSegment(name);
+    }
+    case 'vars': {
+      if (env.vars === undefined) throw new CatalogError(path, 'variables cannot be used here');
+      if (!env.vars.has(name)) throw new CatalogError(path, `unknown variable "${name}"`);
+      return (s) => s.vars?.[name];
+    }
+    case 'event': {
+      if (!env.event) throw new CatalogError(path, 'event attributes cannot be used here');
+      const [field, ...dataKeys] = rest;
+      switch (field) {
+        case 'type':
+        case 'channel':
+          if (dataKeys.length > 0) throw new CatalogError(path, `"event.${field}" has no fields`);
+          return (s) => s.event?.[field];
+        case 'place':
+          return (s) => s.event?.location?.place;
+        case 'data':
+          if (dataKeys.length === 0) throw new CatalogError(path, 'name a field: event.data.<field>');
+          return (s) => readPath(s.event?.data, dataKeys);
+        default:
+          throw new CatalogError(path, `unknown event attribute "${attr}" (use event.type, event.channel, event.place, event.data.<field>)`);
+      }
+    }
+    default:
+      throw new CatalogError(
+        path,
+        `unknown attribute "${attr}" (roots: profile, stage, feature, segment, vars, event)`,
+      );
+  }
+}
+
+function compare(op: ConditionOp, a: unknown, b: unknown): boolean {
+  switch (op) {
+    case 'eq':
+      return a === b;
+    case 'ne':
+      return a !== b;
+    case 'gt':
+      return typeof a === typeof b && (a as number) > (b as number) && a !== undefined;
+    case 'gte':
+      return typeof a === typeof b && (a as number) >= (b as number) && a !== undefined;
+    case 'lt':
+      return typeof a === typeof b && (a as number) < (b as number) && a !== undefined;
+    case 'lte':
+      return typeof a === typeof b && (a as number) <= (b as number) && a !== undefined;
+    case 'in':
+      return Array.isArray(b) && b.includes(a);
+    case 'notIn':
+      return Array.isArray(b) && a !== undefined && !b.includes(a);
+    case 'between': {
+      if (!Array.isArray(b) || typeof a !== 'number') return false;
+      const [lo, hi] = b as number[];
+      return lo !== undefined && hi !== undefined && a >= lo && a <= hi;
+    }
+    case 'exists':
+      return a !== undefined && a !== null;
+    case 'missing':
+      return a === undefined || a === null;
+    default: {
+      const never: never = op;
+      throw new Error(`unhandled op ${String(never)}`);
+    }
+  }
+}
+
+/** Gateways send numbers as strings at times ("5812"); compare like with like. */
+function coerce(a: unknown, b: unknown): unknown {
+  if (typeof b === 'number' && typeof a === 'string' && a.trim() !== '' && Number.isFinite(Number(a))) return Number(a);
+  if (typeof b === 'string' && typeof a === 'number') return String(a);
+  return a;
+}
+
+export function compileCondition(raw: unknown, path: string, env: AttrEnv): Predicate {
+  if (!isRecord(raw)) throw new CatalogError(path, 'must be a rule: {all}, {any}, {not} or {attr, op, value}');
+  if ('all' in raw || 'any' in raw) {
+    const key = 'all' in raw ? 'all' : 'any';
+    const list = raw[key];
+    if (!Array.isArray(list) || list.length === 0) throw new CatalogError(`${path}.${key}`, 'must be a non-empty list of rules');
+    const parts = list.map((c, i) => compileCondition(c, `${path}.${key}[${i}]`, env));
+    return key === 'all' ? (s) => parts.every((p) => p(s)) : (s) => parts.some((p) => p(s));
+  }
+  if ('not' in raw) {
+    const inner = compileCondition(raw.not, `${path}.not`, env);
+    return (s) => !inner(s);
+  }
+  if (!('attr' in raw)) throw new CatalogError(path, 'must be a rule: {all}, {any}, {not} or {attr, op, value}');
+  const get = compileAttr(raw.attr, `${path}.attr`, env);
+  const op = raw.op;
+  if (typeof op !== 'string' || !(conditionOps as readonly string[]).includes(op)) {
+    throw new CatalogError(`${path}.op`, `must be one of ${conditionOps.join(', ')}`);
+  }
+  const o = op as ConditionOp;
+  const value = raw.value;
+  if (o === 'exists' || o === 'missing') {
+    if (value !== undefined) throw new CatalogError(`${path}.value`, `"${o}" takes no value`);
+    return (s) => compare(o, get(s), undefined);
+  }
+  if (isRecord(value) && 'ref' in value) {
+    if (o === 'in' || o === 'notIn' || o === 'between') throw new CatalogError(`${path}.value`, `"${o}" needs a literal list`);
+    const other = compileAttr(value.ref, `${path}.value.ref`, env);
+    return (s) => {
+      const b = other(s);
+      return compare(o, coerce(get(s), b), b);
+    };
+  }
+  if (o === 'in' || o === 'notIn') {
+    if (!Array.isArray(value) || value.length === 0 || !value.every(isScalar)) {
+      throw new CatalogError(`${path}.value`, `"${o}" needs a non-empty list of strings, numbers or booleans`);
+    }
+    const list = value;
+    const sample = list[0];
+    return (s) => compare(o, coerce(get(s), sample), list);
+  }
+  if (o === 'between') {
+    if (!Array.isArray(value) || value.length !== 2 || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      throw new CatalogError(`${path}.value`, '"between" needs [low, high], both numbers (inclusive)');
+    }
+    if ((value[0] as number) > (value[1] as number)) throw new CatalogError(`${path}.value`, 'low is above high');
+    const range = value;
+    return (s) => compare(o, coerce(get(s), 0), range);
+  }
+  if (!isScalar(value)) throw new CatalogError(`${path}.value`, `"${o}" needs a string, number or boolean`);
+  if ((o === 'gt' || o === 'gte' || o === 'lt' || o === 'lte') && typeof value !== 'number') {
+    throw new CatalogError(`${path}.value`, `"${o}" needs a number`);
+  }
+  return (s) => compare(o, coerce(get(s), value), value);
+}

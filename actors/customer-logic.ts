@@ -1,0 +1,151 @@
+import type { Catalog } from './catalog.js';
+import type { StopScope } from './contact-policy.js';
+import type { CustomerContext, DecisionAction, SeenRequest } from './customer-state.js';
+import { retention } from './customer-state.js';
+import type { Explanation } from './decide.js';
+import { decide } from './decide.js';
+import type { GatewayEvent, GatewayResponse } from './gateway-event.js';
+import type { IdentifierLink, SegmentChange } from './ingest.js';
+import { ingestEvent } from './ingest.js';
+import type { OutboxEntry } from './outbox-entry.js';
+import { applyResponse, matchSmsReply } from './respond.js';
+
+/**
+ * The customer actor's behaviour as pure functions of (context, message): the machine in
+ * `customer.machine.ts` calls these and turns their results into named effects.
+ */
+
+export interface EventMessage {
+  type: 'gateway.event';
+  event: GatewayEvent;
+  /** the server clock when the event arrived; the event's own `at` wins when present */
+  now: number;
+  catalog: Catalog;
+  /** stop-list entries matching this customer's identifiers */
+  stops: readonly StopScope[];
+}
+
+export interface ResponseMessage {
+  type: 'gateway.response';
+  response: GatewayResponse;
+  now: number;
+  catalog: Catalog;
+}
+
+export interface DeliveryMessage {
+  type: 'delivery.report';
+  instance: string;
+  status: 'delivered' | 'failed';
+  reason?: string;
+  now: number;
+}
+
+export type CustomerMessage = EventMessage | ResponseMessage | DeliveryMessage;
+
+export type CustomerReply =
+  | { kind: 'decision'; re: string; customer: string; actions: DecisionAction[]; duplicate: boolean }
+  | { kind: 'ack'; re: string; duplicate: boolean }
+  | { kind: 'error'; re: string; code: 'invalid'; message: string };
+
+export interface Trace {
+  explain: Explanation[];
+  segmentChanges: SegmentChange[];
+  /** answers to open offers that this event carried (a two-way SMS reply) */
+  answered: Array<{ instance: string; outcome: string }>;
+}
+
+export interface HandleResult {
+  ctx: CustomerContext;
+  reply: CustomerReply;
+  outbox: OutboxEntry[];
+  links: IdentifierLink[];
+  trace: Trace;
+}
+
+function remember(seen: readonly SeenRequest[], entry: SeenRequest, t: number): SeenRequest[] {
+  const oldest = t - retention.seenDays * 86_400_000;
+  return [...seen.filter((s) => s.at >= oldest), entry].slice(-retention.seen);
+}
+
+/** The earlier answer to a request id this customer has seen, if any. */
+export function findSeen(ctx: CustomerContext, id: string): SeenRequest | undefined {
+  for (let i = ctx.seen.length - 1; i >= 0; i--) {
+    const s = ctx.seen[i];
+    if (s?.id === id) return s;
+  }
+  return undefined;
+}
+
+/** The answer to a repeated request id: the first answer again, and no new effect. */
+export function replayReply(ctx: CustomerContext, msg: EventMessage | ResponseMessage): CustomerReply {
+  const id = msg.type === 'gateway.event' ? msg.event.id : msg.response.id;
+  const seen = findSeen(ctx, id);
+  if (msg.type === 'gateway.event') {
+    if (seen?.decision === undefined) {
+      return { kind: 'error', re: id, code: 'invalid', message: `field "id": "${id}" was already used by a response` };
+    }
+    return { kind: 'decision', re: id, customer: ctx.id, actions: seen.decision.actions, duplicate: true };
+  }
+  if (seen !== undefined && seen.decision !== undefined) {
+    return { kind: 'error', re: id, code: 'invalid', message: `field "id": "${id}" was already used by an event` };
+  }
+  return { kind: 'ack', re: id, duplicate: true };
+}
+
+export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleResult {
+  const { event, catalog } = msg;
+  const t = event.at ?? msg.now;
+  const ingested = ingestEvent(prev, event, t, catalog);
+  let ctx = ingested.ctx;
+  const outbox: OutboxEntry[] = [];
+  const answered: Trace['answered'] = [];
+
+  const replyText = event.data?.text;
+  if (event.type === 'sms.received' && typeof replyText === 'string') {
+    const match = matchSmsReply(ctx, replyText, catalog);
+    if (match !== undefined) {
+      const r = applyResponse(ctx, { id: event.id, instance: match.instance, outcome: match.outcome, data: { reply: replyText } }, t, catalog);
+      if (r.ok) {
+        ctx = r.ctx;
+        outbox.push(...r.outbox);
+        answered.push(match);
+      }
+    }
+  }
+
+  const decided = decide(ctx, event, t, catalog, msg.stops);
+  ctx = decided.ctx;
+  outbox.push(...decided.outbox);
+  ctx = { ...ctx, seen: remember(ctx.seen, { id: event.id, at: t, decision: { actions: decided.actions } }, t) };
+  return {
+    ctx,
+    reply: { kind: 'decision', re: event.id, customer: ctx.id, actions: decided.actions, duplicate: false },
+    outbox,
+    links: ingested.links,
+    trace: { explain: decided.explain, segmentChanges: ingested.segmentChanges, answered },
+  };
+}
+
+export function handleResponse(prev: CustomerContext, msg: ResponseMessage): HandleResult {
+  const r = msg.response;
+  const t = r.at ?? msg.now;
+  const noTrace: Trace = { explain: [], segmentChanges: [], answered: [] };
+  const applied = applyResponse(prev, r, t, msg.catalog);
+  if (!applied.ok) {
+    return { ctx: prev, reply: { kind: 'error', re: r.id, code: applied.code, message: applied.message }, outbox: [], links: [], trace: noTrace };
+  }
+  const ctx = { ...applied.ctx, seen: remember(applied.ctx.seen, { id: r.id, at: t }, t) };
+  return {
+    ctx,
+    reply: { kind: 'ack', re: r.id, duplicate: false },
+    outbox: applied.outbox,
+    links: [],
+    trace: { ...noTrace, answered: [{ instance: r.instance, outcome: r.outcome }] },
+  };
+}
+
+/** A delivery endpoint confirmed (or failed) an outbox entry. */
+export function handleDelivery(prev: CustomerContext, msg: DeliveryMessage): CustomerContext {
+  if (!prev.contacts.some((c) => c.instance === msg.instance)) return prev;
+  return { ...prev, contacts: prev.contacts.map((c) => (c.instance === msg.instance ? { ...c, delivery: msg.status } : c)) };
+}

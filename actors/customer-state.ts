@@ -1,0 +1,198 @@
+import type { ContactIdentifierKind } from './gateway-event.js';
+
+/** Where a customer stands with the bank. */
+export const lifecycleStages = ['visitor', 'prospect', 'client', 'formerClient'] as const;
+export type LifecycleStage = (typeof lifecycleStages)[number];
+
+/** Profile attributes: master data from the bank (the demo loads them from the UCI data set). */
+export interface Profile {
+  firstName?: string;
+  patronymic?: string;
+  lastName?: string;
+  gender?: 'm' | 'f';
+  age?: number;
+  job?: string;
+  marital?: string;
+  education?: string;
+  /** has credit in default */
+  creditDefault?: boolean;
+  /** current-account balance, roubles */
+  balance?: number;
+  housingLoan?: boolean;
+  personalLoan?: boolean;
+  /** IANA time zone; the catalog's default (Europe/Moscow) when absent */
+  timezone?: string;
+  city?: string;
+}
+
+/** The numeric, boolean and string profile fields, by name, for rules and for validation. */
+export const profileFieldTypes: Readonly<Record<keyof Profile, 'string' | 'number' | 'boolean'>> = {
+  firstName: 'string',
+  patronymic: 'string',
+  lastName: 'string',
+  gender: 'string',
+  age: 'number',
+  job: 'string',
+  marital: 'string',
+  education: 'string',
+  creditDefault: 'boolean',
+  balance: 'number',
+  housingLoan: 'boolean',
+  personalLoan: 'boolean',
+  timezone: 'string',
+  city: 'string',
+};
+
+export interface LifecycleEntry {
+  stage: LifecycleStage;
+  at: number;
+  reason: string;
+}
+
+/** A day bucket of a windowed feature: [epoch day in the customer's time zone, count, sum]. */
+export type DayBucket = [day: number, count: number, sum: number];
+
+/**
+ * `shown`: returned to the gateway for its screen; `queued`: in the outbox;
+ * `delivered` / `failed`: as the delivery endpoint confirmed.
+ */
+export type DeliveryStatus = 'shown' | 'queued' | 'delivered' | 'failed';
+
+/** One contact Kairos made (or queued): the record the contact policy counts. */
+export interface ContactRecord {
+  instance: string;
+  campaign: string;
+  offer: string;
+  channel: string;
+  at: number;
+  /** true for marketing contacts (counted by caps); false for service messages */
+  marketing: boolean;
+  delivery: DeliveryStatus;
+  /** the customer's answer (accepted, declined, ...), or "expired" when none came in time */
+  outcome?: string;
+}
+
+/** A live offer instance awaiting the customer's answer. */
+export interface OfferInstance {
+  instance: string;
+  campaign: string;
+  offer: string;
+  channel: string;
+  at: number;
+  expiresAt: number;
+  /** the offer's computed variables (the credit amount, the rate), for the back office on acceptance */
+  vars: Record<string, number | string>;
+}
+
+export interface ResponseRecord {
+  id: string;
+  instance: string;
+  campaign: string;
+  offer: string;
+  outcome: string;
+  at: number;
+  data?: Record<string, unknown>;
+}
+
+/** What the customer was told, kept so that a repeated event id gets the same answer. */
+export interface RecordedDecision {
+  actions: DecisionAction[];
+}
+
+export interface SeenRequest {
+  id: string;
+  at: number;
+  /** the decision for an event; absent for a response (its reply is a plain ack) */
+  decision?: RecordedDecision;
+}
+
+/** One action of a decision (PROTOCOL.md, `decision`). */
+export interface DecisionAction {
+  instance: string;
+  campaign: string;
+  offer: string;
+  channel: string;
+  content: ChannelContent;
+  expiresAt?: number;
+}
+
+export interface ScreenButton {
+  id: string;
+  label: string;
+}
+
+export type ChannelContent =
+  | { text: string }
+  | { title: string; text: string; buttons: ScreenButton[] }
+  | { subject: string; text: string; html: string }
+  | { script: string };
+
+export type Identifiers = Record<ContactIdentifierKind, string[]>;
+
+/** The customer actor's context: everything Kairos knows of one customer. */
+export interface CustomerContext {
+  id: string;
+  stage: LifecycleStage;
+  profile: Profile;
+  identifiers: Identifiers;
+  lifecycle: LifecycleEntry[];
+  /** segment id -> when the customer entered it */
+  segments: Record<string, number>;
+  /** feature id -> day buckets, oldest first */
+  features: Record<string, DayBucket[]>;
+  contacts: ContactRecord[];
+  pending: OfferInstance[];
+  responses: ResponseRecord[];
+  seen: SeenRequest[];
+  /** offer-instance sequence, for deterministic instance ids */
+  seq: number;
+  createdAt: number;
+  lastEventAt?: number;
+}
+
+/** How much history one actor keeps: bounded, so a busy customer cannot grow without limit. */
+export const retention = {
+  contacts: 500,
+  contactDays: 90,
+  responses: 200,
+  /** request ids remembered for idempotency */
+  seen: 100,
+  seenDays: 7,
+  lifecycle: 50,
+} as const;
+
+export interface CustomerInput {
+  id: string;
+  stage: LifecycleStage;
+  profile?: Profile;
+  identifiers?: Partial<Identifiers>;
+  /** when the profile was created (the first event, or the bank's import) */
+  at: number;
+  reason: string;
+}
+
+export function emptyIdentifiers(): Identifiers {
+  return { card: [], phone: [], email: [], cookie: [] };
+}
+
+export function initialCustomerContext(input: CustomerInput): CustomerContext {
+  const identifiers = emptyIdentifiers();
+  for (const kind of Object.keys(identifiers) as ContactIdentifierKind[]) {
+    identifiers[kind] = [...(input.identifiers?.[kind] ?? [])];
+  }
+  return {
+    id: input.id,
+    stage: input.stage,
+    profile: { ...input.profile },
+    identifiers,
+    lifecycle: [{ stage: input.stage, at: input.at, reason: input.reason }],
+    segments: {},
+    features: {},
+    contacts: [],
+    pending: [],
+    responses: [],
+    seen: [],
+    seq: 0,
+    createdAt: input.at,
+  };
+}

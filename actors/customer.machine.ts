@@ -1,0 +1,159 @@
+import { assign, enqueueActions, setup } from 'xstate';
+import type { CustomerInput, CustomerContext, LifecycleStage } from './customer-state.js';
+import { initialCustomerContext, retention } from './customer-state.js';
+import type { CustomerMessage, CustomerReply, Trace } from './customer-logic.js';
+import { findSeen, handleDelivery, handleEvent, handleResponse, replayReply } from './customer-logic.js';
+import type { IdentifierLink } from './ingest.js';
+import { endsRelationship, identifies, opensProduct } from './lifecycle.js';
+import type { OutboxEntry } from './outbox-entry.js';
+
+/**
+ * One customer, as an XState machine. The states are the lifecycle
+ * (visitor -> prospect -> client -> former client, and back when reactivated); the context
+ * is everything Kairos knows of the customer. Pure: effects are the named actions `reply`,
+ * `queue`, `link` and `trace`, whose bodies the runtime supplies with `provide()`; time
+ * comes in the messages, never from a clock.
+ */
+
+export interface ReplyParams {
+  customer: string;
+  reply: CustomerReply;
+}
+export interface QueueParams {
+  customer: string;
+  entries: OutboxEntry[];
+}
+export interface LinkParams {
+  customer: string;
+  links: IdentifierLink[];
+}
+export interface TraceParams {
+  customer: string;
+  trace: Trace;
+}
+
+const customerSetup = setup({
+  types: {
+    context: {} as CustomerContext,
+    events: {} as CustomerMessage,
+    input: {} as CustomerInput,
+  },
+  actions: {
+    /** answer the gateway (decision, ack or error) */
+    reply: (_, _params: ReplyParams) => {},
+    /** commit these outbox entries with the snapshot */
+    queue: (_, _params: QueueParams) => {},
+    /** index new identifiers to this customer */
+    link: (_, _params: LinkParams) => {},
+    /** explanations and segment changes, for logs, metrics and the explain API */
+    trace: (_, _params: TraceParams) => {},
+
+    enterStage: assign(({ context, event }, params: { stage: LifecycleStage }) => {
+      const at = event.type === 'gateway.event' ? (event.event.at ?? event.now) : event.now;
+      const reason = event.type === 'gateway.event' ? event.event.type : event.type;
+      return {
+        stage: params.stage,
+        lifecycle: [...context.lifecycle, { stage: params.stage, at, reason }].slice(-retention.lifecycle),
+      };
+    }),
+  },
+  guards: {
+    isDuplicate: ({ context, event }) => {
+      if (event.type === 'gateway.event') return findSeen(context, event.event.id) !== undefined;
+      if (event.type === 'gateway.response') return findSeen(context, event.response.id) !== undefined;
+      return false;
+    },
+    opensProduct: ({ event }) => event.type === 'gateway.event' && opensProduct(event.event),
+    endsRelationship: ({ event }) => event.type === 'gateway.event' && endsRelationship(event.event),
+    identifies: ({ event }) => event.type === 'gateway.event' && identifies(event.event),
+    startsAs: ({ context }, params: { stage: LifecycleStage }) => context.stage === params.stage,
+  },
+});
+
+/** A repeated request id: the first answer again, nothing else. */
+const replay = customerSetup.createAction(
+  enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'delivery.report') return;
+      enqueue({ type: 'reply', params: { customer: context.id, reply: replayReply(context, event) } });
+    }),
+);
+
+/** A new request: the pure handler's result becomes the new context and the named effects. */
+const handle = customerSetup.createAction(
+  enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'delivery.report') {
+        enqueue.assign(handleDelivery(context, event));
+        return;
+      }
+      const r = event.type === 'gateway.event' ? handleEvent(context, event) : handleResponse(context, event);
+      enqueue.assign(r.ctx);
+      if (r.links.length > 0) enqueue({ type: 'link', params: { customer: r.ctx.id, links: r.links } });
+      if (r.outbox.length > 0) enqueue({ type: 'queue', params: { customer: r.ctx.id, entries: r.outbox } });
+      enqueue({ type: 'trace', params: { customer: r.ctx.id, trace: r.trace } });
+      enqueue({ type: 'reply', params: { customer: r.ctx.id, reply: r.reply } });
+    }),
+);
+
+export const customerMachine = customerSetup.createMachine({
+  id: 'customer',
+  context: ({ input }) => initialCustomerContext(input),
+  initial: 'init',
+  on: {
+    'gateway.response': [{ guard: 'isDuplicate', actions: replay }, { actions: handle }],
+    'delivery.report': { actions: handle },
+  },
+  states: {
+    init: {
+      always: [
+        { guard: { type: 'startsAs', params: { stage: 'prospect' } }, target: 'prospect' },
+        { guard: { type: 'startsAs', params: { stage: 'client' } }, target: 'client' },
+        { guard: { type: 'startsAs', params: { stage: 'formerClient' } }, target: 'formerClient' },
+        { target: 'visitor' },
+      ],
+    },
+    visitor: {
+      on: {
+        'gateway.event': [
+          { guard: 'isDuplicate', actions: replay },
+          { guard: 'opensProduct', target: 'client', actions: [{ type: 'enterStage', params: { stage: 'client' } }, handle] },
+          { guard: 'identifies', target: 'prospect', actions: [{ type: 'enterStage', params: { stage: 'prospect' } }, handle] },
+          { actions: handle },
+        ],
+      },
+    },
+    prospect: {
+      on: {
+        'gateway.event': [
+          { guard: 'isDuplicate', actions: replay },
+          { guard: 'opensProduct', target: 'client', actions: [{ type: 'enterStage', params: { stage: 'client' } }, handle] },
+          { actions: handle },
+        ],
+      },
+    },
+    client: {
+      on: {
+        'gateway.event': [
+          { guard: 'isDuplicate', actions: replay },
+          {
+            guard: 'endsRelationship',
+            target: 'formerClient',
+            actions: [{ type: 'enterStage', params: { stage: 'formerClient' } }, handle],
+          },
+          { actions: handle },
+        ],
+      },
+    },
+    formerClient: {
+      on: {
+        'gateway.event': [
+          { guard: 'isDuplicate', actions: replay },
+          // A former client who opens a product again is reactivated: a client, with the history kept.
+          { guard: 'opensProduct', target: 'client', actions: [{ type: 'enterStage', params: { stage: 'client' } }, handle] },
+          { actions: handle },
+        ],
+      },
+    },
+  },
+});
+
+export type CustomerMachine = typeof customerMachine;

@@ -1,0 +1,372 @@
+import type { Campaign, Catalog, Channel, ChannelTemplate, PartnerDef, PlaceDef } from './catalog.js';
+import { isChannel, isOutbound } from './catalog.js';
+import type { EvalScope } from './condition.js';
+import type { StopScope } from './contact-policy.js';
+import { blockingCap, isStopped, isStoppedEverywhere } from './contact-policy.js';
+import type { ChannelContent, ContactRecord, CustomerContext, DecisionAction, OfferInstance } from './customer-state.js';
+import { formatClock, formatDate, formatNumber } from './format.js';
+import type { GatewayEvent } from './gateway-event.js';
+import type { LatLon } from './geo.js';
+import { bearingDeg, directionRu, distanceM, walkingMinutes, walkingRouteUrl } from './geo.js';
+import { fnv1a } from './hash.js';
+import type { LocalTime } from './local-time.js';
+import { inWindow, localTime } from './local-time.js';
+import type { OutboxEntry } from './outbox-entry.js';
+import { customerTimeZone, makeScope } from './scope.js';
+import { smsLength } from './sms-length.js';
+import type { RenderValues } from './template.js';
+import { renderTemplate } from './template.js';
+
+/**
+ * The decision for one event: which active campaigns it triggers, which of those may speak
+ * to this customer now (target group, stop list, caps, the propensity floor), the best
+ * offer per channel slot, rendered for the channel. Every campaign the event triggered
+ * leaves an explanation: offered, or the rule that suppressed it.
+ */
+
+export interface Explanation {
+  campaign: string;
+  verdict: 'offered' | 'suppressed';
+  /** why it was suppressed: a stable reason code with detail after a colon */
+  reason?: string;
+  group?: string;
+  channel?: string;
+  /** propensity x value x priority */
+  score?: number;
+}
+
+export interface DecideResult {
+  ctx: CustomerContext;
+  actions: DecisionAction[];
+  outbox: OutboxEntry[];
+  explain: Explanation[];
+}
+
+/** The screen or operator session the event came from, where an offer can be shown now. */
+export function sessionChannel(event: GatewayEvent): Channel | undefined {
+  const c = event.channel ?? event.type.split('.')[0];
+  return isChannel(c) && !isOutbound(c) ? c : undefined;
+}
+
+type Vars = Record<string, number | string>;
+
+function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v.trim() !== '') return Number(v);
+  return Number.NaN;
+}
+
+/** The campaign's variables for this event, or the name of the first one without a value. */
+function computeVars(c: Campaign, scope: EvalScope): { vars: Vars } | { missing: string } {
+  const vars: Vars = {};
+  for (const v of c.vars) {
+    const raw = v.from(scope);
+    if (typeof raw === 'string' && v.minus === undefined && v.roundUpTo === undefined && v.tiers === undefined) {
+      vars[v.name] = raw;
+      continue;
+    }
+    let n = toNumber(raw);
+    if (v.minus !== undefined) n -= toNumber(v.minus(scope));
+    if (!Number.isFinite(n)) return { missing: v.name };
+    if (v.roundUpTo !== undefined) n = Math.ceil(n / v.roundUpTo - 1e-9) * v.roundUpTo;
+    if (v.tiers !== undefined) {
+      let tier: number | undefined;
+      for (const [threshold, value] of v.tiers) if (n >= threshold) tier = value;
+      if (tier === undefined) return { missing: v.name };
+      n = tier;
+    }
+    vars[v.name] = n;
+  }
+  return { vars };
+}
+
+interface Nearby {
+  partner: PartnerDef;
+  place?: PlaceDef;
+  origin: LatLon;
+  distance: number;
+}
+
+function findNearby(c: Campaign, event: GatewayEvent, catalog: Catalog): Nearby | undefined {
+  if (c.near === undefined || event.location === undefined) return undefined;
+  const place = event.location.place === undefined ? undefined : catalog.places.get(event.location.place);
+  const origin: LatLon = { lat: event.location.lat, lon: event.location.lon };
+  let best: Nearby | undefined;
+  for (const partner of c.near.partners) {
+    const d = distanceM(origin, partner);
+    if (d <= c.near.radiusM && (best === undefined || d < best.distance)) {
+      best = place === undefined ? { partner, origin, distance: d } : { partner, place, origin, distance: d };
+    }
+  }
+  return best;
+}
+
+/** Why this campaign does not apply to this event and customer now, or undefined when it does. */
+function triggerProblem(c: Campaign, event: GatewayEvent, t: number, local: LocalTime): string | undefined {
+  if (c.status !== 'active') return `inactive:${c.status}`;
+  if (c.startsAt !== undefined && t < c.startsAt) return 'not_started';
+  if (c.endsAt !== undefined && t >= c.endsAt) return 'ended';
+  if (c.eventChannels !== undefined && (event.channel === undefined || !c.eventChannels.has(event.channel))) return 'wrong_channel';
+  if (c.localTime !== undefined && !inWindow(local.minuteOfDay, c.localTime.from, c.localTime.to)) {
+    return `outside_hours:${formatClock(local.hour, local.minute)}`;
+  }
+  if (c.weekdays !== undefined && !c.weekdays.has(local.weekday === 0 ? 7 : local.weekday)) return 'wrong_weekday';
+  return undefined;
+}
+
+function triggers(c: Campaign, event: GatewayEvent, session: Channel | undefined): boolean {
+  return c.events.has(event.type) || (c.passive && session !== undefined && c.channels.includes(session));
+}
+
+function customerValues(ctx: CustomerContext): Record<string, string> {
+  const { firstName, patronymic, lastName } = ctx.profile;
+  const v: Record<string, string> = {};
+  if (firstName !== undefined) v.firstName = firstName;
+  if (patronymic !== undefined) v.patronymic = patronymic;
+  if (lastName !== undefined) v.lastName = lastName;
+  if (firstName !== undefined && patronymic !== undefined) v.name = `${firstName} ${patronymic}`;
+  if (firstName !== undefined && patronymic !== undefined && lastName !== undefined) v.fullName = `${lastName} ${firstName} ${patronymic}`;
+  return v;
+}
+
+function nearbyValues(n: Nearby): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {
+    partner: {
+      name: n.partner.name,
+      address: n.partner.address,
+      distance: `${formatNumber(Math.round(n.distance / 10) * 10)}\u00a0м`,
+      minutes: String(walkingMinutes(n.distance)),
+      direction: directionRu(bearingDeg(n.origin, n.partner)),
+      route: walkingRouteUrl(n.origin, n.partner),
+    },
+  };
+  if (n.partner.note !== undefined) (out.partner as Record<string, string>).note = n.partner.note;
+  if (n.place !== undefined) out.place = { name: n.place.name, address: n.place.address };
+  return out;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+type Rendered = { ok: true; content: ChannelContent } | { ok: false; reason: string };
+
+function render(tpl: ChannelTemplate, values: RenderValues, maxSmsParts: number): Rendered {
+  const text = (field: 'title' | 'text' | 'subject' | 'html' | 'script'): string | { missing: string } => {
+    const t = tpl[field];
+    if (t === undefined) return '';
+    const r = renderTemplate(t, values);
+    return r.ok ? r.text : { missing: r.missing };
+  };
+  const fields: Record<string, string> = {};
+  for (const f of ['title', 'text', 'subject', 'html', 'script'] as const) {
+    const v = text(f);
+    if (typeof v !== 'string') return { ok: false, reason: `missing_variable:${v.missing}` };
+    fields[f] = v;
+  }
+  const { title = '', text: body = '', subject = '', html = '', script = '' } = fields;
+  switch (tpl.kind) {
+    case 'sms': {
+      const parts = smsLength(body).parts;
+      if (parts > maxSmsParts) return { ok: false, reason: `sms_too_long:${parts}_parts` };
+      return { ok: true, content: { text: body } };
+    }
+    case 'email':
+      return {
+        ok: true,
+        content: { subject, text: body, html: html !== '' ? html : `<p>${escapeHtml(body).replace(/\n/g, '<br>')}</p>` },
+      };
+    case 'push':
+    case 'screen':
+      return { ok: true, content: { title, text: body, buttons: tpl.buttons.map((b) => ({ ...b })) } };
+    case 'operator':
+      return { ok: true, content: { script } };
+    default: {
+      const never: never = tpl.kind;
+      throw new Error(`unhandled channel kind ${String(never)}`);
+    }
+  }
+}
+
+/** Whether the customer can be reached on an outbound channel at all. */
+function reachable(ctx: CustomerContext, channel: Channel): boolean {
+  if (channel === 'sms') return ctx.identifiers.phone.length > 0;
+  if (channel === 'email') return ctx.identifiers.email.length > 0;
+  return true;
+}
+
+/** Why this campaign cannot use this channel now, or undefined when it can. */
+function channelProblem(
+  ctx: CustomerContext,
+  c: Campaign,
+  channel: Channel,
+  session: Channel | undefined,
+  stops: readonly StopScope[],
+): string | undefined {
+  if (isOutbound(channel)) {
+    if (!reachable(ctx, channel)) return 'unreachable';
+  } else if (channel !== session) {
+    return 'no_session';
+  }
+  if (isStopped(stops, c.id, channel)) return 'stop_list';
+  if (ctx.pending.some((p) => p.offer === c.offer.id && p.channel === channel)) return 'already_pending';
+  return undefined;
+}
+
+/** 86400000 -> "1d", for explanations. */
+function formatWindow(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+interface Candidate {
+  campaign: Campaign;
+  group: string;
+  channel: Channel;
+  score: number;
+  vars: Vars;
+  nearby?: Nearby;
+  /** the campaign's channel preference, for ties */
+  rank: number;
+}
+
+export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, catalog: Catalog, stops: readonly StopScope[]): DecideResult {
+  const explain: Explanation[] = [];
+  const session = sessionChannel(event);
+  const local = localTime(t, customerTimeZone(ctx, catalog));
+  const triggered = catalog.campaigns.filter((c) => triggers(c, event, session));
+  if (triggered.length === 0) return { ctx, actions: [], outbox: [], explain };
+  if (isStoppedEverywhere(stops)) {
+    for (const c of triggered) explain.push({ campaign: c.id, verdict: 'suppressed', reason: 'stop_list' });
+    return { ctx, actions: [], outbox: [], explain };
+  }
+
+  const baseScope = makeScope(ctx, catalog, local.epochDay, event);
+  const candidates: Candidate[] = [];
+  for (const c of triggered) {
+    const suppress = (reason: string, extra: Partial<Explanation> = {}): void => {
+      explain.push({ campaign: c.id, verdict: 'suppressed', reason, ...extra });
+    };
+    const problem = triggerProblem(c, event, t, local);
+    if (problem !== undefined) {
+      suppress(problem);
+      continue;
+    }
+    let nearby: Nearby | undefined;
+    if (c.near !== undefined) {
+      nearby = findNearby(c, event, catalog);
+      if (nearby === undefined) {
+        suppress(event.location === undefined ? 'no_location' : 'no_partner_nearby');
+        continue;
+      }
+    }
+    const computed = computeVars(c, baseScope);
+    if ('missing' in computed) {
+      suppress(`missing_data:${computed.missing}`);
+      continue;
+    }
+    const scope: EvalScope = { ...baseScope, vars: computed.vars };
+    if (c.when !== undefined && !c.when(scope)) {
+      suppress('condition_false');
+      continue;
+    }
+    const group = c.groups.find((g) => g.when(scope));
+    if (group === undefined) {
+      suppress('not_in_target_group');
+      continue;
+    }
+    if (group.probability < catalog.policy.minProbability || group.probability === 0) {
+      suppress('below_propensity_floor', { group: group.id });
+      continue;
+    }
+    const score = group.probability * Math.max(c.offer.value, 1) * c.priority;
+    const why: string[] = [];
+    c.channels.forEach((channel, rank) => {
+      const problem = channelProblem(ctx, c, channel, session, stops);
+      if (problem !== undefined) {
+        why.push(`${channel}=${problem}`);
+        return;
+      }
+      const cand: Candidate = { campaign: c, group: group.id, channel, score, vars: computed.vars, rank };
+      if (nearby !== undefined) cand.nearby = nearby;
+      candidates.push(cand);
+    });
+    if (why.length === c.channels.length) suppress(`no_channel:${why.join(',')}`, { group: group.id, score });
+  }
+
+  candidates.sort((a, b) => b.score - a.score || a.rank - b.rank || a.campaign.id.localeCompare(b.campaign.id));
+
+  let next = ctx;
+  const actions: DecisionAction[] = [];
+  const outbox: OutboxEntry[] = [];
+  const usedChannels = new Set<string>();
+  const usedCampaigns = new Set<string>();
+  const failed = new Map<string, Explanation>();
+  const tz = customerTimeZone(ctx, catalog);
+  for (const cand of candidates) {
+    const c = cand.campaign;
+    if (usedCampaigns.has(c.id)) continue;
+    const fail = (reason: string): void => {
+      if (!failed.has(c.id)) failed.set(c.id, { campaign: c.id, verdict: 'suppressed', reason, group: cand.group, channel: cand.channel, score: cand.score });
+    };
+    if (actions.length >= catalog.policy.maxActions) {
+      fail('max_actions');
+      continue;
+    }
+    if (usedChannels.has(cand.channel)) {
+      fail(`outranked:${cand.channel}`);
+      continue;
+    }
+    if (c.marketing) {
+      const cap = blockingCap(next.contacts, catalog.policy.caps, cand.channel, t);
+      if (cap !== undefined) {
+        fail(`cap:${cap.channel === '*' ? cand.channel : cap.channel}:${cap.max}_per_${formatWindow(cap.windowMs)}`);
+        continue;
+      }
+    }
+    const tpl = c.templates.get(cand.channel);
+    if (tpl === undefined) continue;
+    const expiresAt = t + c.expiresInMs;
+    const exp = localTime(expiresAt, tz);
+    const values: Record<string, unknown> = {
+      customer: customerValues(next),
+      offer: { name: c.offer.name, value: c.offer.value, ...c.offer.params },
+      vars: cand.vars,
+      expires: { date: formatDate(exp.year, exp.month, exp.day), time: formatClock(exp.hour, exp.minute) },
+      event: { data: event.data ?? {} },
+      ...(cand.nearby === undefined ? {} : nearbyValues(cand.nearby)),
+    };
+    const rendered = render(tpl, values, c.maxSmsParts);
+    if (!rendered.ok) {
+      fail(rendered.reason);
+      continue;
+    }
+    const seq = next.seq + 1;
+    const instance = `${next.id}:${seq.toString(36)}.${fnv1a(event.id).toString(36)}`;
+    const outbound = isOutbound(cand.channel);
+    const contact: ContactRecord = {
+      instance,
+      campaign: c.id,
+      offer: c.offer.id,
+      channel: cand.channel,
+      at: t,
+      marketing: c.marketing,
+      delivery: outbound ? 'queued' : 'shown',
+    };
+    const pending: OfferInstance = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, at: t, expiresAt, vars: cand.vars };
+    next = { ...next, seq, contacts: [...next.contacts, contact], pending: [...next.pending, pending] };
+    const action: DecisionAction = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, content: rendered.content, expiresAt };
+    actions.push(action);
+    if (outbound) {
+      outbox.push({ kind: 'offer', instance, customer: next.id, channel: cand.channel, campaign: c.id, offer: c.offer.id, content: rendered.content, expiresAt, at: t });
+    }
+    usedChannels.add(cand.channel);
+    usedCampaigns.add(c.id);
+    failed.delete(c.id);
+    explain.push({ campaign: c.id, verdict: 'offered', group: cand.group, channel: cand.channel, score: cand.score });
+  }
+  for (const [id, e] of failed) if (!usedCampaigns.has(id)) explain.push(e);
+  return { ctx: next, actions, outbox, explain };
+}

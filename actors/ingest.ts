@@ -1,0 +1,120 @@
+import type { Catalog } from './catalog.js';
+import type { CustomerContext, Identifiers, Profile } from './customer-state.js';
+import { profileFieldTypes, retention } from './customer-state.js';
+import { addToBuckets } from './features.js';
+import type { ContactIdentifierKind, GatewayEvent } from './gateway-event.js';
+import { contactIdentifierKinds } from './gateway-event.js';
+import { localTime } from './local-time.js';
+import { customerTimeZone, makeScope } from './scope.js';
+
+/**
+ * What an event teaches the actor before any decision: new identifiers, profile changes,
+ * windowed features, segment entries and exits, and which open offers ran out of time.
+ */
+
+export interface IdentifierLink {
+  kind: ContactIdentifierKind;
+  value: string;
+}
+
+export interface SegmentChange {
+  segment: string;
+  change: 'entered' | 'exited';
+}
+
+export interface IngestResult {
+  ctx: CustomerContext;
+  links: IdentifierLink[];
+  segmentChanges: SegmentChange[];
+}
+
+/** Identifiers the event names that the profile does not hold yet. */
+export function newIdentifiers(identifiers: Identifiers, event: GatewayEvent): IdentifierLink[] {
+  const links: IdentifierLink[] = [];
+  for (const kind of contactIdentifierKinds) {
+    const value = event.customer[kind];
+    if (value !== undefined && !identifiers[kind].includes(value)) links.push({ kind, value });
+  }
+  return links;
+}
+
+/** The profile fields a `profile.updated` event carries in `data`, typed as the profile wants. */
+function profilePatch(data: Record<string, unknown> | undefined): Partial<Profile> {
+  const patch: Record<string, unknown> = {};
+  if (data === undefined) return {};
+  for (const [key, type] of Object.entries(profileFieldTypes)) {
+    const v = data[key];
+    if (typeof v === type) patch[key] = v;
+  }
+  // Every key copied is a profile field holding a value of that field's type.
+  return patch;
+}
+
+/** Closes offers whose time ran out: they leave `pending`, and their contacts read "expired". */
+export function expireOffers(ctx: CustomerContext, t: number): CustomerContext {
+  if (!ctx.pending.some((p) => p.expiresAt <= t)) return ctx;
+  const expired = new Set(ctx.pending.filter((p) => p.expiresAt <= t).map((p) => p.instance));
+  return {
+    ...ctx,
+    pending: ctx.pending.filter((p) => !expired.has(p.instance)),
+    contacts: ctx.contacts.map((c) => (expired.has(c.instance) && c.outcome === undefined ? { ...c, outcome: 'expired' } : c)),
+  };
+}
+
+/** Drops contact history past its retention (age, then count). */
+export function pruneContacts(ctx: CustomerContext, t: number): CustomerContext {
+  const oldest = t - retention.contactDays * 86_400_000;
+  if (ctx.contacts.length <= retention.contacts && (ctx.contacts[0]?.at ?? t) >= oldest) return ctx;
+  const kept = ctx.contacts.filter((c) => c.at >= oldest);
+  return { ...ctx, contacts: kept.slice(-retention.contacts) };
+}
+
+export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: number, catalog: Catalog): IngestResult {
+  let ctx: CustomerContext = { ...prev, lastEventAt: Math.max(prev.lastEventAt ?? t, t) };
+
+  const links = newIdentifiers(ctx.identifiers, event);
+  if (links.length > 0) {
+    const identifiers: Identifiers = { ...ctx.identifiers };
+    for (const { kind, value } of links) identifiers[kind] = [...identifiers[kind], value];
+    ctx = { ...ctx, identifiers };
+  }
+
+  if (event.type === 'profile.updated') {
+    const patch = profilePatch(event.data);
+    if (Object.keys(patch).length > 0) ctx = { ...ctx, profile: { ...ctx.profile, ...patch } };
+  }
+
+  const today = localTime(t, customerTimeZone(ctx, catalog)).epochDay;
+  const fed = catalog.featuresByEvent.get(event.type);
+  if (fed !== undefined) {
+    const scope = makeScope(ctx, catalog, today, event);
+    let features = ctx.features;
+    for (const f of fed) {
+      if (f.where !== undefined && !f.where(scope)) continue;
+      let amount = 0;
+      if (f.field !== undefined) {
+        const raw = f.field(scope);
+        amount = typeof raw === 'number' ? raw : Number(raw);
+        if (!Number.isFinite(amount)) continue;
+      }
+      features = { ...features, [f.id]: addToBuckets(features[f.id], today, amount, catalog.featureRetentionDays) };
+    }
+    ctx = { ...ctx, features };
+  }
+
+  const segmentChanges: SegmentChange[] = [];
+  const scope = makeScope(ctx, catalog, today);
+  const segments: Record<string, number> = {};
+  for (const s of catalog.segments) {
+    const was = ctx.segments[s.id];
+    if (s.rule(scope)) {
+      segments[s.id] = was ?? t;
+      if (was === undefined) segmentChanges.push({ segment: s.id, change: 'entered' });
+    } else if (was !== undefined) {
+      segmentChanges.push({ segment: s.id, change: 'exited' });
+    }
+  }
+  ctx = { ...ctx, segments };
+
+  return { ctx: pruneContacts(expireOffers(ctx, t), t), links, segmentChanges };
+}

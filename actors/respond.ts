@@ -1,0 +1,67 @@
+import type { Catalog } from './catalog.js';
+import type { CustomerContext, ResponseRecord } from './customer-state.js';
+import { retention } from './customer-state.js';
+import type { GatewayResponse } from './gateway-event.js';
+import { terminalOutcomes } from './gateway-event.js';
+import type { OutboxEntry } from './outbox-entry.js';
+
+/**
+ * A customer's answer to an offer instance: recorded; a final answer closes the instance;
+ * an acceptance of an offer with a back-office action queues that action (once).
+ */
+
+export type RespondResult =
+  | { ok: true; ctx: CustomerContext; response: ResponseRecord; outbox: OutboxEntry[] }
+  | { ok: false; code: 'invalid'; message: string };
+
+export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: number, catalog: Catalog): RespondResult {
+  const contact = prev.contacts.find((c) => c.instance === r.instance);
+  const pending = prev.pending.find((p) => p.instance === r.instance);
+  const source = pending ?? contact;
+  if (source === undefined) {
+    return { ok: false, code: 'invalid', message: `field "instance": no offer instance "${r.instance}" for this customer` };
+  }
+  const response: ResponseRecord = { id: r.id, instance: r.instance, campaign: source.campaign, offer: source.offer, outcome: r.outcome, at: t };
+  if (r.data !== undefined) response.data = r.data;
+
+  let ctx: CustomerContext = { ...prev, responses: [...prev.responses, response].slice(-retention.responses) };
+  const outbox: OutboxEntry[] = [];
+  const closes = terminalOutcomes.has(r.outcome);
+  if (pending !== undefined && closes) {
+    ctx = {
+      ...ctx,
+      pending: ctx.pending.filter((p) => p.instance !== r.instance),
+      contacts: ctx.contacts.map((c) => (c.instance === r.instance ? { ...c, outcome: r.outcome } : c)),
+    };
+    const offer = catalog.offers.get(pending.offer);
+    if (r.outcome === 'accepted' && offer?.onAccept !== undefined) {
+      outbox.push({
+        kind: 'backoffice',
+        instance: pending.instance,
+        customer: ctx.id,
+        channel: 'backoffice',
+        campaign: pending.campaign,
+        offer: pending.offer,
+        action: offer.onAccept.action,
+        vars: pending.vars,
+        at: t,
+      });
+    }
+  }
+  return { ok: true, ctx, response, outbox };
+}
+
+/**
+ * A two-way SMS reply ("1", "да"): the newest open SMS offer whose reply words include the
+ * text, and the outcome it means; undefined when the text answers nothing open.
+ */
+export function matchSmsReply(ctx: CustomerContext, text: string, catalog: Catalog): { instance: string; outcome: string } | undefined {
+  const key = text.trim().toLowerCase();
+  for (let i = ctx.pending.length - 1; i >= 0; i--) {
+    const p = ctx.pending[i];
+    if (p === undefined || p.channel !== 'sms') continue;
+    const outcome = catalog.offers.get(p.offer)?.replies.get(key);
+    if (outcome !== undefined) return { instance: p.instance, outcome };
+  }
+  return undefined;
+}

@@ -1,0 +1,42 @@
+import type { Catalog } from './catalog.js';
+import type { EvalScope } from './condition.js';
+import type { CustomerContext } from './customer-state.js';
+import { windowValue } from './features.js';
+import type { GatewayEvent } from './gateway-event.js';
+
+/** The customer's time zone: the profile's, else the catalog's default. */
+export function customerTimeZone(ctx: CustomerContext, catalog: Catalog): string {
+  return ctx.profile.timezone ?? catalog.policy.defaultTimezone;
+}
+
+/**
+ * A scope for rules at one moment: features read the windows ending on `today` (the
+ * customer's local day), memoised for the scope's life.
+ */
+export function makeScope(
+  ctx: CustomerContext,
+  catalog: Catalog,
+  today: number,
+  event?: GatewayEvent,
+  vars?: Readonly<Record<string, number | string>>,
+): EvalScope {
+  const memo = new Map<string, number>();
+  const scope: EvalScope = {
+    ctx,
+    feature(id) {
+      let v = memo.get(id);
+      if (v === undefined) {
+        const f = catalog.featureById.get(id);
+        v = f === undefined ? 0 : windowValue(ctx.features[id], today, f.windowDays, f.aggregate);
+        memo.set(id, v);
+      }
+      return v;
+    },
+    inSegment(id) {
+      return Object.hasOwn(ctx.segments, id);
+    },
+  };
+  if (event !== undefined) scope.event = event;
+  if (vars !== undefined) scope.vars = vars;
+  return scope;
+}

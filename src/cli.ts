@@ -1,0 +1,143 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, configVariables, loadConfig } from './config.js';
+import type { Kairos } from './kairos.js';
+import { startKairos } from './kairos.js';
+import { packageVersion } from './paths.js';
+import { UwsFallbackError } from './transport/uws.js';
+
+/** The `kairos` command. `serve` is the default. */
+
+const help = `kairos: real-time next-best-offer decisioning for retail banks
+
+usage:
+  kairos [serve] [options]   run the server (the default command)
+  kairos --help              this text
+  kairos --version           the version
+
+serve options (each overrides its environment variable):
+  --port <n>                 KAIROS_PORT, default 8080
+  --host <addr>              KAIROS_HOST, default 0.0.0.0
+  --data-dir <dir>           KAIROS_DATA_DIR, default ./data
+  --store <lmdb|memory>      KAIROS_STORE, default lmdb
+  --clock <system|manual>    KAIROS_CLOCK; manual: time moves only by POST /v1/clock
+  --no-demo                  KAIROS_DEMO=false: no demo bank, no campaigns
+  --log-level <level>        KAIROS_LOG_LEVEL, default info
+
+environment:
+${configVariables.map((v) => `  ${v.env}`).join('\n')}
+
+With no KAIROS_GATEWAY_TOKENS / KAIROS_ADMIN_KEYS, the demo credentials are active:
+gateway token "demo-gateway", admin key "demo-admin" (a warning is logged).
+Docs: README.md, docs/protocol.md, docs/configuration.md.
+`;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`kairos: ${message}\n`);
+  process.exit(code);
+}
+
+type Env = Record<string, string | undefined>;
+
+function parseCli(argv: readonly string[]): { command: 'serve' | 'help' | 'version'; env: Env } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        store: { type: 'string' },
+        clock: { type: 'string' },
+        'no-demo': { type: 'boolean' },
+        'log-level': { type: 'string' },
+      },
+    });
+  } catch (err) {
+    fail(`${(err as Error).message}\n(see kairos --help)`, 2);
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) return { command: 'help', env: {} };
+  if (values.version === true) return { command: 'version', env: {} };
+  const [command = 'serve', ...rest] = positionals;
+  if (command !== 'serve') fail(`unknown command "${command}" (see kairos --help)`, 2);
+  if (rest.length > 0) fail(`unexpected arguments: ${rest.join(' ')}`, 2);
+
+  // Flags go through the same schema as the environment, so they get the same checks.
+  const env: Env = { ...process.env };
+  if (values.port !== undefined) env.KAIROS_PORT = values.port;
+  if (values.host !== undefined) env.KAIROS_HOST = values.host;
+  if (values['data-dir'] !== undefined) env.KAIROS_DATA_DIR = values['data-dir'];
+  if (values.store !== undefined) env.KAIROS_STORE = values.store;
+  if (values.clock !== undefined) env.KAIROS_CLOCK = values.clock;
+  if (values['no-demo'] === true) env.KAIROS_DEMO = 'false';
+  if (values['log-level'] !== undefined) env.KAIROS_LOG_LEVEL = values['log-level'];
+  return { command: 'serve', env };
+}
+
+async function serve(env: Env): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
+  let kairos: Kairos;
+  try {
+    kairos = await startKairos(config);
+  } catch (err) {
+    if (err instanceof UwsFallbackError) fail(`refusing to start: ${err.message}`, 1);
+    fail(`cannot start: ${(err as Error).message}`, 1);
+  }
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      kairos.logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    kairos.logger.info({ signal }, 'signal received');
+    kairos.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        kairos.logger.fatal({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('uncaughtException', (err) => {
+    kairos.logger.fatal({ err }, 'uncaught exception; flushing and exiting');
+    const timer = setTimeout(() => process.exit(1), 5000);
+    timer.unref();
+    void kairos.close().finally(() => process.exit(1));
+  });
+  process.on('unhandledRejection', (err) => {
+    kairos.logger.error({ err }, 'unhandled promise rejection');
+  });
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const { command, env } = parseCli(argv);
+  switch (command) {
+    case 'help':
+      process.stdout.write(help);
+      return;
+    case 'version':
+      process.stdout.write(`${packageVersion()}\n`);
+      return;
+    case 'serve':
+      await serve(env);
+      return;
+    default: {
+      const never: never = command;
+      throw new Error(`unhandled command ${String(never)}`);
+    }
+  }
+}

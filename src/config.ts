@@ -1,0 +1,178 @@
+import { resolve } from 'node:path';
+
+/**
+ * The one configuration schema: every setting, its `KAIROS_*` variable, its default and its
+ * check. `loadConfig` validates everything at boot, reports every problem at once, and
+ * returns a frozen object.
+ */
+
+export type StoreKind = 'lmdb' | 'memory';
+export type ClockMode = 'system' | 'manual';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  store: StoreKind;
+  /** gateway bearer tokens; the demo token when none are configured */
+  gatewayTokens: readonly string[];
+  /** admin API keys; the demo key when none are configured */
+  adminKeys: readonly string[];
+  /** true when the demo credentials are in force */
+  demoCredentials: boolean;
+  /** load the demo bank (customers and catalog) into an empty data dir */
+  demo: boolean;
+  clock: ClockMode;
+  logLevel: LogLevel;
+  /** write-behind: the longest a changed actor waits before its snapshot is written */
+  flushIntervalMs: number;
+  /** write-behind: flush at once when this many actors are dirty */
+  flushBatch: number;
+  /** live actors kept in memory; the least recently used clean ones are passivated past it */
+  maxHotActors: number;
+  /** requests being decided at once before new ones get `overloaded` */
+  maxInFlight: number;
+  /** frames a second one connection may send (token bucket, burst of twice that) */
+  rateLimitPerConnection: number;
+  maxPayloadBytes: number;
+  idleTimeoutSec: number;
+  maxBackpressureBytes: number;
+  /** bad frames a connection may send in a minute before it is closed */
+  maxBadFramesPerMinute: number;
+  shutdownTimeoutMs: number;
+  /** TLS for wss:// and https://: both files, or neither */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+}
+
+export const DEMO_GATEWAY_TOKEN = 'demo-gateway';
+export const DEMO_ADMIN_KEY = 'demo-admin';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+type Source = Readonly<Record<string, string | undefined>>;
+
+type Parsed<T> = { ok: T } | { problem: string };
+
+interface Setting<K extends keyof Config> {
+  key: K;
+  env: string;
+  parse: (raw: string) => Parsed<Config[K]>;
+}
+
+function text(raw: string): Parsed<string> {
+  return { ok: raw };
+}
+
+function int(min: number, max: number) {
+  return (raw: string): Parsed<number> => {
+    const n = Number(raw);
+    return Number.isInteger(n) && n >= min && n <= max ? { ok: n } : { problem: `must be a whole number from ${min} to ${max}` };
+  };
+}
+
+function oneOf<T extends string>(...values: T[]) {
+  return (raw: string): Parsed<T> =>
+    (values as string[]).includes(raw) ? { ok: raw as T } : { problem: `must be one of ${values.join(', ')}` };
+}
+
+function secrets(raw: string): Parsed<readonly string[]> {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (items.length === 0) return { problem: 'must list at least one value, comma-separated' };
+  if (items.some((s) => s.length < 8)) return { problem: 'each secret must be at least 8 characters' };
+  return { ok: items };
+}
+
+function bool(raw: string): Parsed<boolean> {
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return { ok: true };
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return { ok: false };
+  return { problem: 'must be true or false' };
+}
+
+const settings = [
+  { key: 'host', env: 'KAIROS_HOST', parse: text },
+  { key: 'port', env: 'KAIROS_PORT', parse: int(0, 65535) },
+  { key: 'dataDir', env: 'KAIROS_DATA_DIR', parse: text },
+  { key: 'store', env: 'KAIROS_STORE', parse: oneOf<StoreKind>('lmdb', 'memory') },
+  { key: 'gatewayTokens', env: 'KAIROS_GATEWAY_TOKENS', parse: secrets },
+  { key: 'adminKeys', env: 'KAIROS_ADMIN_KEYS', parse: secrets },
+  { key: 'demo', env: 'KAIROS_DEMO', parse: bool },
+  { key: 'clock', env: 'KAIROS_CLOCK', parse: oneOf<ClockMode>('system', 'manual') },
+  { key: 'logLevel', env: 'KAIROS_LOG_LEVEL', parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
+  { key: 'flushIntervalMs', env: 'KAIROS_FLUSH_INTERVAL_MS', parse: int(1, 60_000) },
+  { key: 'flushBatch', env: 'KAIROS_FLUSH_BATCH', parse: int(1, 1_000_000) },
+  { key: 'maxHotActors', env: 'KAIROS_MAX_HOT_ACTORS', parse: int(100, 100_000_000) },
+  { key: 'maxInFlight', env: 'KAIROS_MAX_IN_FLIGHT', parse: int(1, 10_000_000) },
+  { key: 'rateLimitPerConnection', env: 'KAIROS_RATE_LIMIT', parse: int(1, 10_000_000) },
+  { key: 'maxPayloadBytes', env: 'KAIROS_MAX_PAYLOAD_BYTES', parse: int(1024, 16 * 1024 * 1024) },
+  { key: 'idleTimeoutSec', env: 'KAIROS_IDLE_TIMEOUT_SEC', parse: int(0, 960) },
+  { key: 'maxBackpressureBytes', env: 'KAIROS_MAX_BACKPRESSURE_BYTES', parse: int(1024, 1024 * 1024 * 1024) },
+  { key: 'maxBadFramesPerMinute', env: 'KAIROS_MAX_BAD_FRAMES', parse: int(1, 1_000_000) },
+  { key: 'shutdownTimeoutMs', env: 'KAIROS_SHUTDOWN_TIMEOUT_MS', parse: int(0, 600_000) },
+  { key: 'tlsCertFile', env: 'KAIROS_TLS_CERT_FILE', parse: text },
+  { key: 'tlsKeyFile', env: 'KAIROS_TLS_KEY_FILE', parse: text },
+] as const satisfies ReadonlyArray<Setting<keyof Config>>;
+
+/** The setting's environment variable, for help texts and docs. */
+export const configVariables: ReadonlyArray<{ key: keyof Config; env: string }> = settings.map(({ key, env }) => ({ key, env }));
+
+const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> = {
+  host: '0.0.0.0',
+  port: 8080,
+  dataDir: './data',
+  store: 'lmdb',
+  demo: true,
+  clock: 'system',
+  logLevel: 'info',
+  flushIntervalMs: 50,
+  flushBatch: 5000,
+  maxHotActors: 500_000,
+  maxInFlight: 20_000,
+  rateLimitPerConnection: 50_000,
+  maxPayloadBytes: 64 * 1024,
+  idleTimeoutSec: 120,
+  maxBackpressureBytes: 4 * 1024 * 1024,
+  maxBadFramesPerMinute: 100,
+  shutdownTimeoutMs: 10_000,
+  tlsCertFile: undefined,
+  tlsKeyFile: undefined,
+};
+
+/**
+ * Builds the configuration from the environment and explicit overrides (command-line
+ * flags, tests). Overrides win over the environment, the environment over defaults.
+ */
+export function loadConfig(env: Source = process.env, overrides: Partial<Config> = {}): Readonly<Config> {
+  const problems: string[] = [];
+  const values: Partial<Record<keyof Config, unknown>> = {};
+  for (const s of settings) {
+    const raw = env[s.env];
+    if (raw === undefined || raw === '') continue;
+    const parsed = s.parse(raw);
+    if ('problem' in parsed) problems.push(`${s.env}: ${parsed.problem}`);
+    else values[s.key] = parsed.ok;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const merged = { ...defaults, ...values, ...overrides } as Config;
+  if ((merged.tlsCertFile === undefined) !== (merged.tlsKeyFile === undefined)) {
+    throw new ConfigError(['KAIROS_TLS_CERT_FILE and KAIROS_TLS_KEY_FILE: set both for TLS, or neither']);
+  }
+  const demoCredentials = merged.gatewayTokens === undefined || merged.adminKeys === undefined;
+  const config: Config = {
+    ...merged,
+    dataDir: resolve(merged.dataDir),
+    gatewayTokens: Object.freeze([...(merged.gatewayTokens ?? [DEMO_GATEWAY_TOKEN])]),
+    adminKeys: Object.freeze([...(merged.adminKeys ?? [DEMO_ADMIN_KEY])]),
+    demoCredentials,
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,137 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Profile } from '../../actors/index.js';
+import type { CustomerRecord, Store } from '../store/store.js';
+import { generatePerson } from './russian-names.js';
+
+/**
+ * The demo bank's customers: every row of the UCI "Bank Marketing" (bank-full) data set,
+ * in row order, as customers demo-1 ... demo-45211, with generated Russian names, phones,
+ * e-mails and card tokens. Balances in the data set are average yearly balances in euros;
+ * the demo reads them as roubles at 100 ₽ to the euro.
+ */
+
+export const DEMO_META_KEY = 'demo-bank';
+export const RUB_PER_EUR = 100;
+
+export interface DemoRow {
+  age: number;
+  job: string;
+  marital: string;
+  education: string;
+  default: boolean;
+  balance: number;
+  housing: boolean;
+  loan: boolean;
+}
+
+type Column = 'age' | 'job' | 'marital' | 'education' | 'default' | 'balance' | 'housing' | 'loan';
+
+function yesNo(v: string, column: string, line: number): boolean {
+  if (v === 'yes') return true;
+  if (v === 'no') return false;
+  throw new Error(`demo data line ${line}: column "${column}" must be yes or no, got "${v}"`);
+}
+
+/** Parses one data line of bank-full.csv (semicolon-separated, optionally quoted). */
+export function parseDemoRow(line: string, header: readonly string[], lineNo: number): DemoRow {
+  const cells = line.split(';').map((c) => c.replace(/^"(.*)"$/, '$1'));
+  const get = (name: Column): string => {
+    const i = header.indexOf(name);
+    const v = i >= 0 ? cells[i] : undefined;
+    if (v === undefined) throw new Error(`demo data line ${lineNo}: no column "${name}"`);
+    return v;
+  };
+  const age = Number(get('age'));
+  const balance = Number(get('balance'));
+  if (!Number.isInteger(age) || age <= 0) throw new Error(`demo data line ${lineNo}: bad age "${get('age')}"`);
+  if (!Number.isFinite(balance)) throw new Error(`demo data line ${lineNo}: bad balance "${get('balance')}"`);
+  return {
+    age,
+    job: get('job'),
+    marital: get('marital'),
+    education: get('education'),
+    default: yesNo(get('default'), 'default', lineNo),
+    balance,
+    housing: yesNo(get('housing'), 'housing', lineNo),
+    loan: yesNo(get('loan'), 'loan', lineNo),
+  };
+}
+
+/** The customer record for data row n (1-based). */
+export function demoCustomer(n: number, row: DemoRow, importedAt: number): { id: string; record: CustomerRecord } {
+  const person = generatePerson(n, row.age);
+  const profile: Profile = {
+    firstName: person.firstName,
+    patronymic: person.patronymic,
+    lastName: person.lastName,
+    gender: person.gender,
+    age: row.age,
+    job: row.job,
+    marital: row.marital,
+    education: row.education,
+    creditDefault: row.default,
+    balance: Math.round(row.balance * RUB_PER_EUR),
+    housingLoan: row.housing,
+    personalLoan: row.loan,
+    city: 'Москва',
+  };
+  return {
+    id: `demo-${n}`,
+    record: {
+      stage: 'client',
+      profile,
+      identifiers: { card: [person.card], phone: [person.phone], email: [person.email], cookie: [] },
+      importedAt,
+    },
+  };
+}
+
+/** Streams the CSV and yields customers in row order. */
+export async function* readDemoCustomers(csvPath: string, importedAt: number): AsyncGenerator<{ id: string; record: CustomerRecord }> {
+  const lines = createInterface({ input: createReadStream(csvPath, 'utf8'), crlfDelay: Infinity });
+  let header: string[] | undefined;
+  let lineNo = 0;
+  let n = 0;
+  for await (const line of lines) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    if (header === undefined) {
+      header = line.split(';').map((c) => c.replace(/^"(.*)"$/, '$1'));
+      continue;
+    }
+    n++;
+    yield demoCustomer(n, parseDemoRow(line, header, lineNo), importedAt);
+  }
+}
+
+export interface DemoLoadResult {
+  loaded: boolean;
+  customers: number;
+}
+
+/**
+ * Loads the demo customers into the store if it holds no customers yet; leaves a store
+ * that already has data (a restart on the same data dir) as it is.
+ */
+export async function loadDemoBank(store: Store, csvPath: string, now: number, batchSize = 5000): Promise<DemoLoadResult> {
+  const marker = (await store.getMeta(DEMO_META_KEY)) as { customers?: number } | undefined;
+  if (marker !== undefined) return { loaded: false, customers: marker.customers ?? 0 };
+  if ((await store.countImported()) > 0) return { loaded: false, customers: await store.countImported() };
+  let batch: Array<{ id: string; record: CustomerRecord }> = [];
+  let count = 0;
+  for await (const c of readDemoCustomers(csvPath, now)) {
+    batch.push(c);
+    if (batch.length >= batchSize) {
+      await store.importCustomers(batch);
+      count += batch.length;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) {
+    await store.importCustomers(batch);
+    count += batch.length;
+  }
+  await store.putMeta(DEMO_META_KEY, { loadedAt: now, customers: count });
+  return { loaded: true, customers: count };
+}

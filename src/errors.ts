@@ -1,0 +1,59 @@
+/**
+ * The one error catalog: stable codes, the HTTP status each maps to, and whether its message
+ * may be shown to a client (`public`). Internal errors keep their cause for the log and
+ * show the client only a generic message.
+ */
+export const errorCatalog = {
+  bad_frame: { status: 400, public: true, text: 'not a binary frame holding one MessagePack map' },
+  invalid: { status: 400, public: true, text: 'a field is missing or has the wrong type' },
+  unknown_customer: { status: 404, public: true, text: 'no such customer' },
+  not_found: { status: 404, public: true, text: 'not found' },
+  method_not_allowed: { status: 405, public: true, text: 'method not allowed' },
+  payload_too_large: { status: 413, public: true, text: 'payload too large' },
+  unsupported_media_type: { status: 415, public: true, text: 'unsupported content type' },
+  rate_limited: { status: 429, public: true, text: 'too many requests on this connection' },
+  overloaded: { status: 503, public: true, text: 'server overloaded, retry later' },
+  unavailable: { status: 503, public: true, text: 'not ready' },
+  unauthorized: { status: 401, public: true, text: 'missing or wrong credentials' },
+  internal: { status: 500, public: false, text: 'internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+/** The codes PROTOCOL.md lists for `error` frames. */
+export const protocolErrorCodes: ReadonlySet<ErrorCode> = new Set([
+  'bad_frame',
+  'invalid',
+  'unknown_customer',
+  'rate_limited',
+  'overloaded',
+  'unauthorized',
+  'internal',
+]);
+
+export class KairosError extends Error {
+  override readonly name = 'KairosError';
+  readonly status: number;
+  readonly public: boolean;
+
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message ?? errorCatalog[code].text, options);
+    this.status = errorCatalog[code].status;
+    this.public = errorCatalog[code].public;
+  }
+
+  /** What a client may see of this error. */
+  get publicMessage(): string {
+    return this.public ? this.message : errorCatalog[this.code].text;
+  }
+}
+
+/** Any thrown value as a KairosError; unknown ones become `internal`, keeping the cause. */
+export function asKairosError(err: unknown): KairosError {
+  if (err instanceof KairosError) return err;
+  return new KairosError('internal', err instanceof Error ? err.message : String(err), { cause: err });
+}

@@ -1,0 +1,159 @@
+import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
+import type { Catalog } from '../actors/index.js';
+import { compileCatalog } from '../actors/index.js';
+import { adminRoutes } from './admin/admin-routes.js';
+import type { Clock } from './clock.js';
+import { ManualClock, systemClock } from './clock.js';
+import type { Config } from './config.js';
+import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN } from './config.js';
+import { emptyCatalog } from './default-catalog.js';
+import { loadDemoBank } from './demo/demo-bank.js';
+import { demoCatalog } from './demo/demo-catalog.js';
+import type { Logger } from './logger.js';
+import { createLogger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { createMetrics } from './metrics.js';
+import { demoCsvPath, packageVersion } from './paths.js';
+import { CustomerHost } from './runtime/customer-host.js';
+import { StopList } from './stop-list.js';
+import { LmdbStore } from './store/lmdb-store.js';
+import { MemoryStore } from './store/memory-store.js';
+import type { Store } from './store/store.js';
+import { GatewayServer } from './transport/gateway-server.js';
+import { loadUws } from './transport/uws.js';
+
+/**
+ * The composition root: builds the store, the catalog, the actor host and the gateway
+ * server from one validated configuration, and tears them down in order.
+ */
+export interface Kairos {
+  readonly port: number;
+  readonly config: Readonly<Config>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly host: CustomerHost;
+  readonly store: Store;
+  /** stops accepting, lets queued requests finish, flushes every snapshot, closes the store */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** where logs go (tests capture them); stdout by default */
+  logDestination?: DestinationStream;
+  /** the manual clock's first reading; the system time by default */
+  manualClockStart?: number;
+}
+
+export async function startKairos(config: Readonly<Config>, options: StartOptions = {}): Promise<Kairos> {
+  const uws = loadUws();
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const metrics = createMetrics();
+  const clock: Clock = config.clock === 'manual' ? new ManualClock(options.manualClockStart ?? Date.now()) : systemClock;
+  const started = Date.now();
+
+  const store: Store = config.store === 'lmdb' ? new LmdbStore(join(config.dataDir, 'lmdb')) : new MemoryStore();
+  let catalog: Catalog;
+  try {
+    catalog = compileCatalog(config.demo ? demoCatalog : emptyCatalog);
+    if (config.demo) {
+      const t0 = performance.now();
+      const demo = await loadDemoBank(store, demoCsvPath(), clock.now());
+      if (demo.loaded) logger.info({ customers: demo.customers, ms: Math.round(performance.now() - t0) }, 'demo bank loaded');
+      else logger.info({ customers: demo.customers }, 'demo bank already in the store');
+    }
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const stopList = new StopList(store);
+  await stopList.load();
+
+  const gatewayRef: { server?: GatewayServer } = {};
+  const host = new CustomerHost({
+    store,
+    catalog: () => catalog,
+    clock,
+    logger,
+    metrics,
+    stopList,
+    flushIntervalMs: config.flushIntervalMs,
+    flushBatch: config.flushBatch,
+    maxHotActors: config.maxHotActors,
+    maxInFlight: config.maxInFlight,
+    onCommitted: (records) => gatewayRef.server?.push(records),
+  });
+
+  const status = (): Record<string, unknown> => ({
+    version: packageVersion(),
+    node: process.version,
+    uptimeSec: Math.round((Date.now() - started) / 1000),
+    store: store.kind,
+    clock: clock.mode,
+    now: clock.now(),
+    catalogVersion: catalog.version,
+    campaigns: catalog.campaigns.map((c) => ({ id: c.id, status: c.status })),
+    hotActors: host.hotCount,
+    dirtyActors: host.dirtyCount,
+    stopListEntries: stopList.size,
+    demo: config.demo,
+    demoCredentials: config.demoCredentials,
+  });
+
+  const server = new GatewayServer({
+    uws,
+    config,
+    host,
+    store,
+    logger,
+    metrics,
+    adminRoutes: adminRoutes({ host, stopList, store, clock, catalog: () => catalog, logger, status }),
+    ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
+      ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } }
+      : {}),
+  });
+  let port: number;
+  try {
+    port = await server.listen();
+  } catch (err) {
+    await host.close(0);
+    await store.close();
+    throw err;
+  }
+  gatewayRef.server = server;
+  server.setReady(true);
+  if (config.demoCredentials) {
+    logger.warn(
+      { gatewayToken: DEMO_GATEWAY_TOKEN, adminKey: DEMO_ADMIN_KEY },
+      'demo credentials are active: set KAIROS_GATEWAY_TOKENS and KAIROS_ADMIN_KEYS before real use',
+    );
+  }
+  logger.info(
+    { port, tls: config.tlsCertFile !== undefined, store: store.kind, dataDir: config.store === 'lmdb' ? config.dataDir : undefined, clock: clock.mode },
+    'kairos listening',
+  );
+
+  let closing: Promise<void> | undefined;
+  const gateway = server;
+  return {
+    port,
+    config,
+    clock,
+    logger,
+    metrics,
+    host,
+    store,
+    close() {
+      closing ??= (async () => {
+        logger.info('shutting down');
+        gateway.stopListening();
+        await host.close(config.shutdownTimeoutMs);
+        gateway.closeConnections();
+        await store.close();
+        logger.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric Kairos exports, declared here and nowhere else: `kairos_` prefix, snake_case,
+ * bounded labels (channels, campaigns, codes and outcomes from fixed or catalog-sized sets;
+ * never a customer id). Dashboards query only these names.
+ */
+
+/** Event channels a label may take; anything else is counted as "other". */
+const knownChannels = new Set(['atm', 'kiosk', 'branch', 'web', 'mobile', 'pos', 'callcenter', 'ib', 'sms', 'email', 'push', 'none']);
+/** Response outcomes a label may take; anything else is counted as "other". */
+const knownOutcomes = new Set(['accepted', 'declined', 'dismissed', 'clicked', 'expired']);
+
+export function channelLabel(channel: string | undefined): string {
+  const c = channel ?? 'none';
+  return knownChannels.has(c) ? c : 'other';
+}
+
+export function outcomeLabel(outcome: string): string {
+  return knownOutcomes.has(outcome) ? outcome : 'other';
+}
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'kairos_' });
+  const m = {
+    registry,
+    events: new Counter({
+      name: 'kairos_events_total',
+      help: 'Events received from gateways, by the channel they came from',
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    decisions: new Counter({
+      name: 'kairos_decisions_total',
+      help: 'Decisions made, by outcome: offer (at least one action), silent (nothing worth saying), duplicate (a repeated event id answered again)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    decisionSeconds: new Histogram({
+      name: 'kairos_decision_duration_seconds',
+      help: 'Time from a request frame arriving to its reply being sent',
+      labelNames: ['kind'] as const,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    contacts: new Counter({
+      name: 'kairos_contacts_total',
+      help: 'Offers made, by campaign and channel',
+      labelNames: ['campaign', 'channel'] as const,
+      registers: [registry],
+    }),
+    suppressions: new Counter({
+      name: 'kairos_suppressions_total',
+      help: 'Triggered campaigns that did not speak, by campaign and reason code',
+      labelNames: ['campaign', 'reason'] as const,
+      registers: [registry],
+    }),
+    responses: new Counter({
+      name: 'kairos_responses_total',
+      help: 'Customer responses to offers, by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'kairos_errors_total',
+      help: 'Error replies, by code',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+    hotActors: new Gauge({
+      name: 'kairos_hot_actors',
+      help: 'Customer actors live in memory',
+      registers: [registry],
+    }),
+    dirtyActors: new Gauge({
+      name: 'kairos_dirty_actors',
+      help: 'Live actors whose latest state is not yet written to the store',
+      registers: [registry],
+    }),
+    activations: new Counter({
+      name: 'kairos_actor_activations_total',
+      help: 'Customer actors brought to life, by source: snapshot (stored state), profile (imported master data), new (first sight of an identifier)',
+      labelNames: ['source'] as const,
+      registers: [registry],
+    }),
+    passivations: new Counter({
+      name: 'kairos_actor_passivations_total',
+      help: 'Customer actors released from memory (their state is in the store)',
+      registers: [registry],
+    }),
+    flushSeconds: new Histogram({
+      name: 'kairos_store_flush_duration_seconds',
+      help: 'Time to commit one write-behind batch to the store',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    flushedSnapshots: new Counter({
+      name: 'kairos_store_snapshots_written_total',
+      help: 'Actor snapshots written to the store',
+      registers: [registry],
+    }),
+    flushErrors: new Counter({
+      name: 'kairos_store_flush_errors_total',
+      help: 'Write-behind batches that failed to commit (they are retried)',
+      registers: [registry],
+    }),
+    outboxQueued: new Counter({
+      name: 'kairos_outbox_queued_total',
+      help: 'Outbox entries committed, by channel',
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    deliveries: new Counter({
+      name: 'kairos_deliveries_total',
+      help: 'Outbox entries pushed to subscribed endpoints and their confirmations, by channel and result (pushed, delivered, failed)',
+      labelNames: ['channel', 'result'] as const,
+      registers: [registry],
+    }),
+    connections: new Gauge({
+      name: 'kairos_gateway_connections',
+      help: 'Open gateway WebSocket connections',
+      registers: [registry],
+    }),
+    inFlight: new Gauge({
+      name: 'kairos_requests_in_flight',
+      help: 'Requests being decided right now',
+      registers: [registry],
+    }),
+    backpressureDrops: new Counter({
+      name: 'kairos_ws_send_dropped_total',
+      help: 'Replies dropped because a connection exceeded its backpressure limit (the connection is closed)',
+      registers: [registry],
+    }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,541 @@
+import { randomBytes } from 'node:crypto';
+import type { Actor } from 'xstate';
+import { createActor } from 'xstate';
+import type {
+  Catalog,
+  ContactIdentifierKind,
+  CustomerContext,
+  CustomerInput,
+  CustomerMessage,
+  CustomerRef,
+  CustomerReply,
+  Explanation,
+  GatewayEvent,
+  GatewayResponse,
+  OutboxEntry,
+} from '../../actors/index.js';
+import { contactIdentifierKinds, customerMachine, customerTimeZone, localTime, windowValue } from '../../actors/index.js';
+import type { Clock } from '../clock.js';
+import type { ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { outcomeLabel } from '../metrics.js';
+import type { StopList } from '../stop-list.js';
+import type { IdentityLink, OutboxRecord, Store } from '../store/store.js';
+import { identityKey } from '../store/store.js';
+import type { Settled } from './in-order.js';
+import { InOrder } from './in-order.js';
+import { SNAPSHOT_VERSION, migrateSnapshot } from './snapshot-migrations.js';
+
+/**
+ * The actor host: the virtual-actor runtime for customers. It resolves who an event is
+ * about, activates that customer's actor from the store on first use, runs each customer's
+ * messages strictly in arrival order (different customers interleave freely), executes the
+ * actor's named effects, and writes changed snapshots behind in batches, one transaction a
+ * batch. On close it drains every mailbox and flushes.
+ */
+
+export type HostReply = CustomerReply | { kind: 'error'; re: string; code: ErrorCode; message: string };
+
+export interface HostOptions {
+  store: Store;
+  catalog: () => Catalog;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  stopList: StopList;
+  flushIntervalMs: number;
+  flushBatch: number;
+  maxHotActors: number;
+  maxInFlight: number;
+  /** called with the outbox records of each committed batch */
+  onCommitted?: (records: readonly OutboxRecord[]) => void;
+}
+
+type CustomerActor = Actor<typeof customerMachine>;
+
+interface Live {
+  id: string;
+  actor: CustomerActor;
+  /** bumped on every change; `flushed` is the version last written */
+  version: number;
+  flushed: number;
+  lastExplain: Explanation[];
+}
+
+type Resolution = { id: string } | { error: ErrorCode; message: string };
+
+/** The customer id inside an offer-instance id (`<customer>:<seq>.<hash>`). */
+export function customerOfInstance(instance: string): string | undefined {
+  const i = instance.lastIndexOf(':');
+  return i > 0 ? instance.slice(0, i) : undefined;
+}
+
+function newCustomerId(prefix: 'v' | 'p'): string {
+  return `${prefix}-${randomBytes(8).toString('hex')}`;
+}
+
+export class CustomerHost {
+  private readonly machine: typeof customerMachine;
+  private readonly hot = new Map<string, Live>();
+  private readonly mailboxes = new Map<string, Promise<void>>();
+  private readonly order = new InOrder<Resolution>();
+  private readonly dirty = new Set<string>();
+  /** identity links not yet committed: read before the store so new customers resolve at once */
+  private readonly pendingLinks = new Map<string, IdentityLink>();
+  /** customers created on first sight, until their actor is activated */
+  private readonly creating = new Map<string, CustomerInput>();
+  private pendingOutbox: OutboxEntry[] = [];
+  private flushing: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushFailures = 0;
+  private inFlight = 0;
+  private closed = false;
+  /** set by the `reply` effect while a message is being handled */
+  private currentReply: CustomerReply | undefined;
+  private currentExplain: Explanation[] = [];
+
+  constructor(private readonly o: HostOptions) {
+    this.machine = customerMachine.provide({
+      actions: {
+        reply: (_, p) => {
+          this.currentReply = p.reply;
+        },
+        queue: (_, p) => {
+          this.pendingOutbox.push(...p.entries);
+        },
+        link: (_, p) => {
+          for (const l of p.links) {
+            this.pendingLinks.set(identityKey(l.kind, l.value), { kind: l.kind, value: l.value, customer: p.customer });
+          }
+        },
+        trace: (_, p) => {
+          this.currentExplain = p.trace.explain;
+          for (const e of p.trace.explain) {
+            if (e.verdict === 'suppressed') {
+              this.o.metrics.suppressions.inc({ campaign: e.campaign, reason: (e.reason ?? 'unknown').split(':')[0] ?? 'unknown' });
+            }
+          }
+          for (const a of p.trace.answered) this.o.metrics.responses.inc({ outcome: outcomeLabel(a.outcome) });
+          if (p.trace.segmentChanges.length > 0) {
+            this.o.logger.debug({ customer: p.customer, changes: p.trace.segmentChanges }, 'segments changed');
+          }
+        },
+      },
+    });
+  }
+
+  get hotCount(): number {
+    return this.hot.size;
+  }
+
+  get dirtyCount(): number {
+    return this.dirty.size;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Requests
+
+  /** Decides on a gateway event. */
+  submitEvent(event: GatewayEvent): Promise<HostReply> {
+    const now = this.o.clock.now();
+    return this.submit(event.id, this.resolve(event.customer, now), () => ({
+      type: 'gateway.event',
+      event,
+      now,
+      catalog: this.o.catalog(),
+      stops: [],
+    }));
+  }
+
+  /** Records a response to an offer instance. */
+  submitResponse(response: GatewayResponse): Promise<HostReply> {
+    const now = this.o.clock.now();
+    const id = customerOfInstance(response.instance);
+    const resolution: Resolution =
+      id === undefined ? { error: 'invalid', message: `field "instance": "${response.instance}" is not an offer-instance id` } : { id };
+    return this.submit(response.id, Promise.resolve(resolution), () => ({
+      type: 'gateway.response',
+      response,
+      now,
+      catalog: this.o.catalog(),
+    }));
+  }
+
+  /** A delivery endpoint confirmed or failed an offer instance on a channel. */
+  submitDelivery(instance: string, status: 'delivered' | 'failed', reason?: string): Promise<HostReply> {
+    const now = this.o.clock.now();
+    const id = customerOfInstance(instance);
+    const resolution: Resolution = id === undefined ? { error: 'invalid', message: `field "instance": "${instance}" is not an offer-instance id` } : { id };
+    return this.submit(instance, Promise.resolve(resolution), () => {
+      const msg: CustomerMessage = { type: 'delivery.report', instance, status, now };
+      if (reason !== undefined) msg.reason = reason;
+      return msg;
+    });
+  }
+
+  private submit(re: string, resolution: Promise<Resolution>, message: (id: string) => CustomerMessage): Promise<HostReply> {
+    if (this.closed) return Promise.resolve({ kind: 'error', re, code: 'overloaded', message: 'server is shutting down' });
+    if (this.inFlight >= this.o.maxInFlight) {
+      return Promise.resolve({ kind: 'error', re, code: 'overloaded', message: 'too many requests in flight, retry later' });
+    }
+    this.inFlight++;
+    this.o.metrics.inFlight.set(this.inFlight);
+    return new Promise<HostReply>((resolve) => {
+      const done = (r: HostReply): void => {
+        this.inFlight--;
+        this.o.metrics.inFlight.set(this.inFlight);
+        resolve(r);
+      };
+      this.order.add(resolution, (settled: Settled<Resolution>) => {
+        if (!settled.ok) {
+          this.o.logger.error({ err: settled.error }, 'identity resolution failed');
+          done({ kind: 'error', re, code: 'internal', message: 'internal error' });
+          return;
+        }
+        const r = settled.value;
+        if ('error' in r) {
+          done({ kind: 'error', re, code: r.error, message: r.message });
+          return;
+        }
+        this.enqueue(r.id, async () => {
+          let reply: HostReply;
+          try {
+            reply = await this.deliver(r.id, re, message(r.id));
+          } catch (err) {
+            this.o.logger.error({ err, customer: r.id }, 'handling a message failed');
+            reply = { kind: 'error', re, code: 'internal', message: 'internal error' };
+          }
+          done(reply);
+        });
+      });
+    });
+  }
+
+  /** Runs `job` after every earlier job for this customer. */
+  private enqueue(id: string, job: () => Promise<void>): void {
+    const prev = this.mailboxes.get(id) ?? Promise.resolve();
+    const tail = prev.then(job).catch((err: unknown) => {
+      this.o.logger.error({ err, customer: id }, 'mailbox job failed');
+    });
+    this.mailboxes.set(id, tail);
+    void tail.then(() => {
+      if (this.mailboxes.get(id) === tail) this.mailboxes.delete(id);
+    });
+  }
+
+  private async deliver(id: string, re: string, msg: CustomerMessage): Promise<HostReply> {
+    let live: Live | undefined;
+    try {
+      live = this.hot.get(id) ?? (await this.activate(id));
+    } catch (err) {
+      this.o.logger.error({ err, customer: id }, 'actor activation failed');
+      return { kind: 'error', re, code: 'internal', message: 'internal error' };
+    }
+    if (live === undefined) return { kind: 'error', re, code: 'unknown_customer', message: `no customer "${id}"` };
+    this.touch(live);
+
+    if (msg.type === 'gateway.event') {
+      const ctx = live.actor.getSnapshot().context;
+      msg.stops = this.o.stopList.scopesFor(id, ctx.identifiers, msg.event.customer);
+    }
+    const before = live.actor.getSnapshot();
+    this.currentReply = undefined;
+    this.currentExplain = [];
+    live.actor.send(msg);
+    const after = live.actor.getSnapshot();
+    if (after.status === 'error') {
+      this.o.logger.error({ err: after.error, customer: id, message: msg.type }, 'customer actor failed; restoring its last good state');
+      this.restore(live, before);
+      return { kind: 'error', re, code: 'internal', message: 'internal error' };
+    }
+    if (after !== before) this.markDirty(live);
+    if (msg.type === 'gateway.event') live.lastExplain = this.currentExplain;
+    const reply = this.currentReply;
+    if (msg.type === 'delivery.report') return { kind: 'ack', re, duplicate: false };
+    if (reply === undefined) {
+      this.o.logger.error({ customer: id, message: msg.type }, 'customer actor gave no reply');
+      return { kind: 'error', re, code: 'internal', message: 'internal error' };
+    }
+    return reply;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Identity
+
+  private async resolve(ref: CustomerRef, now: number): Promise<Resolution> {
+    if (ref.id !== undefined && (await this.exists(ref.id))) return { id: ref.id };
+    for (const kind of contactIdentifierKinds) {
+      const value = ref[kind];
+      if (value === undefined) continue;
+      const pending = this.pendingLinks.get(identityKey(kind, value));
+      if (pending !== undefined) return { id: pending.customer };
+      const found = await this.o.store.lookupIdentity(kind, value);
+      if (found !== undefined) return { id: found };
+    }
+    if (ref.id !== undefined) {
+      return { error: 'unknown_customer', message: `no customer "${ref.id}"; bank customer ids must be imported before events name them` };
+    }
+    // Another event may have created this customer while we were reading the store.
+    for (const kind of contactIdentifierKinds) {
+      const value = ref[kind];
+      const pending = value === undefined ? undefined : this.pendingLinks.get(identityKey(kind, value));
+      if (pending !== undefined) return { id: pending.customer };
+    }
+    return { id: this.createCustomer(ref, now) };
+  }
+
+  private async exists(id: string): Promise<boolean> {
+    return this.hot.has(id) || this.creating.has(id) || (await this.o.store.hasCustomer(id));
+  }
+
+  /** First sight of an identifier: a visitor (only a cookie) or a prospect (a card, phone or e-mail). */
+  private createCustomer(ref: CustomerRef, now: number): string {
+    const stage = ref.card !== undefined || ref.phone !== undefined || ref.email !== undefined ? 'prospect' : 'visitor';
+    const id = newCustomerId(stage === 'visitor' ? 'v' : 'p');
+    const identifiers: Partial<Record<ContactIdentifierKind, string[]>> = {};
+    for (const kind of contactIdentifierKinds) {
+      const value = ref[kind];
+      if (value === undefined) continue;
+      identifiers[kind] = [value];
+      this.pendingLinks.set(identityKey(kind, value), { kind, value, customer: id });
+    }
+    this.creating.set(id, { id, stage, identifiers, at: now, reason: 'first_event' });
+    return id;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Activation, passivation
+
+  private async activate(id: string): Promise<Live | undefined> {
+    let actor: CustomerActor;
+    let created = false;
+    const stored = await this.o.store.getSnapshot(id);
+    if (stored !== undefined) {
+      actor = this.restoreActor(migrateSnapshot(stored));
+      this.o.metrics.activations.inc({ source: 'snapshot' });
+    } else {
+      const record = await this.o.store.getCustomer(id);
+      const creation = this.creating.get(id);
+      let input: CustomerInput;
+      if (record !== undefined) {
+        input = { id, stage: record.stage, profile: record.profile, identifiers: record.identifiers, at: record.importedAt, reason: 'import' };
+        this.o.metrics.activations.inc({ source: 'profile' });
+      } else if (creation !== undefined) {
+        input = creation;
+        created = true;
+        this.o.metrics.activations.inc({ source: 'new' });
+      } else {
+        return undefined;
+      }
+      actor = createActor(this.machine, { input });
+    }
+    this.creating.delete(id);
+    const live: Live = { id, actor, version: 0, flushed: 0, lastExplain: [] };
+    this.watch(live);
+    actor.start();
+    this.hot.set(id, live);
+    this.o.metrics.hotActors.set(this.hot.size);
+    if (created) this.markDirty(live);
+    this.passivateIfNeeded();
+    return live;
+  }
+
+  /** An actor from a persisted snapshot (its input was consumed when it was first created). */
+  private restoreActor(persisted: unknown): CustomerActor {
+    return createActor(this.machine, { snapshot: persisted as never, input: undefined });
+  }
+
+  /** An actor that fails reports to its observer, never to the process. */
+  private watch(live: Live): void {
+    live.actor.subscribe({
+      error: (err: unknown) => {
+        this.o.metrics.errors.inc({ code: 'internal' });
+        this.o.logger.debug({ err, customer: live.id }, 'customer actor reported an error');
+      },
+    });
+  }
+
+  private restore(live: Live, good: ReturnType<CustomerActor['getSnapshot']>): void {
+    live.actor.stop();
+    live.actor = this.restoreActor(this.machine.getPersistedSnapshot(good));
+    this.watch(live);
+    live.actor.start();
+  }
+
+  /** Moves the actor to the most-recently-used end. */
+  private touch(live: Live): void {
+    this.hot.delete(live.id);
+    this.hot.set(live.id, live);
+  }
+
+  /** Releases least-recently-used actors past the bound, if their state is written and nothing waits for them. */
+  private passivateIfNeeded(): void {
+    let excess = this.hot.size - this.o.maxHotActors;
+    if (excess <= 0) return;
+    for (const live of this.hot.values()) {
+      if (excess <= 0) break;
+      if (live.version !== live.flushed || this.mailboxes.has(live.id)) continue;
+      live.actor.stop();
+      this.hot.delete(live.id);
+      this.o.metrics.passivations.inc();
+      excess--;
+    }
+    this.o.metrics.hotActors.set(this.hot.size);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Write-behind
+
+  private markDirty(live: Live): void {
+    live.version++;
+    this.dirty.add(live.id);
+    this.o.metrics.dirtyActors.set(this.dirty.size);
+    if (this.dirty.size >= this.o.flushBatch) {
+      void this.flush();
+    } else if (this.flushTimer === undefined) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = undefined;
+        void this.flush();
+      }, this.o.flushIntervalMs);
+    }
+  }
+
+  /** Commits every change made before the call. Single-flight: concurrent calls queue behind the running one. */
+  async flush(): Promise<void> {
+    while (this.flushing !== undefined) await this.flushing;
+    if (this.dirty.size === 0 && this.pendingLinks.size === 0 && this.pendingOutbox.length === 0) return;
+    this.flushing = this.commitBatch();
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async commitBatch(): Promise<void> {
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    const written: Array<[Live, number]> = [];
+    const snapshots = [];
+    for (const id of ids) {
+      const live = this.hot.get(id);
+      if (live === undefined) continue;
+      snapshots.push({ id, value: { v: SNAPSHOT_VERSION, snapshot: live.actor.getPersistedSnapshot() } });
+      written.push([live, live.version]);
+    }
+    const links = [...this.pendingLinks.values()];
+    const outbox = this.pendingOutbox;
+    this.pendingOutbox = [];
+    const end = this.o.metrics.flushSeconds.startTimer();
+    try {
+      const records = await this.o.store.commit({ snapshots, identities: links, outbox });
+      end();
+      this.flushFailures = 0;
+      for (const l of links) {
+        const key = identityKey(l.kind, l.value);
+        if (this.pendingLinks.get(key) === l) this.pendingLinks.delete(key);
+      }
+      for (const [live, version] of written) live.flushed = Math.max(live.flushed, version);
+      this.o.metrics.flushedSnapshots.inc(snapshots.length);
+      for (const r of records) this.o.metrics.outboxQueued.inc({ channel: r.channel });
+      this.o.metrics.dirtyActors.set(this.dirty.size);
+      if (records.length > 0) this.o.onCommitted?.(records);
+      this.passivateIfNeeded();
+    } catch (err) {
+      end();
+      this.flushFailures++;
+      this.o.metrics.flushErrors.inc();
+      this.o.logger.error({ err, snapshots: snapshots.length, attempt: this.flushFailures }, 'store commit failed; will retry');
+      for (const id of ids) this.dirty.add(id);
+      this.pendingOutbox = [...outbox, ...this.pendingOutbox];
+      if (!this.closed && this.flushTimer === undefined) {
+        this.flushTimer = setTimeout(
+          () => {
+            this.flushTimer = undefined;
+            void this.flush();
+          },
+          Math.min(5000, this.o.flushIntervalMs * 2 ** this.flushFailures),
+        );
+      }
+      throw err;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Reads for the admin API
+
+  /** A customer's 360° view, through the mailbox so it sees every earlier event. */
+  async view(id: string): Promise<CustomerView | undefined> {
+    return new Promise<CustomerView | undefined>((resolve, reject) => {
+      this.enqueue(id, async () => {
+        try {
+          const live = this.hot.get(id) ?? (await this.activate(id));
+          resolve(live === undefined ? undefined : this.describe(live));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+    });
+  }
+
+  private describe(live: Live): CustomerView {
+    const ctx: CustomerContext = live.actor.getSnapshot().context;
+    const catalog = this.o.catalog();
+    const today = localTime(this.o.clock.now(), customerTimeZone(ctx, catalog)).epochDay;
+    const features: Record<string, number> = {};
+    for (const f of catalog.features) features[f.id] = windowValue(ctx.features[f.id], today, f.windowDays, f.aggregate);
+    return {
+      id: ctx.id,
+      stage: ctx.stage,
+      lifecycle: ctx.lifecycle,
+      profile: ctx.profile,
+      identifiers: ctx.identifiers,
+      segments: ctx.segments,
+      features,
+      contacts: ctx.contacts,
+      pending: ctx.pending,
+      responses: ctx.responses,
+      lastDecision: live.lastExplain,
+      createdAt: ctx.createdAt,
+      lastEventAt: ctx.lastEventAt,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Shutdown
+
+  /** Refuses new requests, lets every queued one finish, writes everything, stops the actors. */
+  async close(timeoutMs: number): Promise<void> {
+    this.closed = true;
+    const deadline = Date.now() + timeoutMs;
+    while ((this.mailboxes.size > 0 || this.order.pending > 0) && Date.now() < deadline) {
+      await Promise.race([Promise.all([...this.mailboxes.values()]), new Promise((r) => setTimeout(r, 20))]);
+    }
+    if (this.flushTimer !== undefined) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    await this.flush();
+    for (const live of this.hot.values()) live.actor.stop();
+    this.hot.clear();
+    this.o.metrics.hotActors.set(0);
+  }
+}
+
+export interface CustomerView {
+  id: string;
+  stage: string;
+  lifecycle: CustomerContext['lifecycle'];
+  profile: CustomerContext['profile'];
+  identifiers: CustomerContext['identifiers'];
+  segments: Record<string, number>;
+  features: Record<string, number>;
+  contacts: CustomerContext['contacts'];
+  pending: CustomerContext['pending'];
+  responses: CustomerContext['responses'];
+  /** the explanation of the last decision since this actor was activated */
+  lastDecision: Explanation[];
+  createdAt: number;
+  lastEventAt: number | undefined;
+}

@@ -1,0 +1,49 @@
+/**
+ * Hands results on in the order their work was submitted, however the promises settle.
+ * Identity resolution may take different times for different identifiers; events must
+ * still reach each customer's mailbox in the order they arrived.
+ */
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+interface Item<T> {
+  settled?: Settled<T>;
+  then: (result: Settled<T>) => void;
+}
+
+export class InOrder<T> {
+  private items: Array<Item<T>> = [];
+  private head = 0;
+
+  /** Queues `work`; `then` runs with its outcome after every earlier item's `then` has run. */
+  add(work: Promise<T>, then: (result: Settled<T>) => void): void {
+    const item: Item<T> = { then };
+    this.items.push(item);
+    work.then(
+      (value) => {
+        item.settled = { ok: true, value };
+        this.drain();
+      },
+      (error: unknown) => {
+        item.settled = { ok: false, error };
+        this.drain();
+      },
+    );
+  }
+
+  get pending(): number {
+    return this.items.length - this.head;
+  }
+
+  private drain(): void {
+    for (;;) {
+      const item = this.items[this.head];
+      if (item?.settled === undefined) break;
+      this.head++;
+      item.then(item.settled);
+    }
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import type { StoredSnapshot } from '../store/store.js';
+
+/**
+ * Versions of the persisted customer snapshot. Bump SNAPSHOT_VERSION when the context's
+ * shape changes, and add the step from the previous version to `migrations`; a snapshot is
+ * migrated step by step when its actor is activated.
+ */
+export const SNAPSHOT_VERSION = 1;
+
+type Migration = (snapshot: unknown) => unknown;
+
+/** migrations[n] turns a version-n snapshot into version n + 1. */
+const migrations: Readonly<Record<number, Migration>> = {};
+
+export class SnapshotVersionError extends Error {
+  override readonly name = 'SnapshotVersionError';
+}
+
+export function migrateSnapshot(stored: StoredSnapshot): unknown {
+  if (!Number.isInteger(stored.v) || stored.v < 1) throw new SnapshotVersionError(`snapshot has no valid version (${String(stored.v)})`);
+  if (stored.v > SNAPSHOT_VERSION) {
+    throw new SnapshotVersionError(`snapshot version ${stored.v} is newer than this build understands (${SNAPSHOT_VERSION})`);
+  }
+  let snapshot = stored.snapshot;
+  for (let v = stored.v; v < SNAPSHOT_VERSION; v++) {
+    const step = migrations[v];
+    if (step === undefined) throw new SnapshotVersionError(`no migration from snapshot version ${v}`);
+    snapshot = step(snapshot);
+  }
+  return snapshot;
+}

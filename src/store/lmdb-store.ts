@@ -1,0 +1,129 @@
+import { mkdirSync } from 'node:fs';
+import type { Database, RootDatabase } from 'lmdb';
+import { open } from 'lmdb';
+import type { ContactIdentifierKind } from '../../actors/index.js';
+import type { CommitBatch, CustomerRecord, OutboxRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import { identityKey, stopStorageKey } from './store.js';
+
+/**
+ * The embedded store: one LMDB environment in the data dir with a named database per kind
+ * of record. Reads are synchronous memory-mapped lookups; every commit is one ACID write
+ * transaction, durable when its promise resolves.
+ */
+export class LmdbStore implements Store {
+  readonly kind = 'lmdb';
+  private readonly root: RootDatabase;
+  private readonly snapshots: Database<StoredSnapshot, string>;
+  private readonly customers: Database<CustomerRecord, string>;
+  private readonly identities: Database<string, string>;
+  private readonly outbox: Database<OutboxRecord, [string, string]>;
+  private readonly stops: Database<StopEntry, string>;
+  private readonly meta: Database<unknown, string>;
+  private seq = 0;
+
+  constructor(dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.root = open({ path: dir, maxDbs: 16 });
+    this.snapshots = this.root.openDB<StoredSnapshot, string>({ name: 'snapshots' });
+    this.customers = this.root.openDB<CustomerRecord, string>({ name: 'customers' });
+    this.identities = this.root.openDB<string, string>({ name: 'identities', encoding: 'string' });
+    this.outbox = this.root.openDB<OutboxRecord, [string, string]>({ name: 'outbox' });
+    this.stops = this.root.openDB<StopEntry, string>({ name: 'stops' });
+    this.meta = this.root.openDB<unknown, string>({ name: 'meta' });
+    for (const { value } of this.outbox.getRange()) this.seq = Math.max(this.seq, value.seq);
+  }
+
+  getSnapshot(id: string): Promise<StoredSnapshot | undefined> {
+    return Promise.resolve(this.snapshots.get(id));
+  }
+
+  getCustomer(id: string): Promise<CustomerRecord | undefined> {
+    return Promise.resolve(this.customers.get(id));
+  }
+
+  hasCustomer(id: string): Promise<boolean> {
+    return Promise.resolve(this.snapshots.doesExist(id) || this.customers.doesExist(id));
+  }
+
+  lookupIdentity(kind: ContactIdentifierKind, value: string): Promise<string | undefined> {
+    return Promise.resolve(this.identities.get(identityKey(kind, value)));
+  }
+
+  async commit(batch: CommitBatch): Promise<OutboxRecord[]> {
+    const records: OutboxRecord[] = batch.outbox.map((e) => ({ ...e, seq: ++this.seq, attempts: 0 }));
+    await this.root.transaction(() => {
+      for (const { id, value } of batch.snapshots) void this.snapshots.put(id, value);
+      for (const l of batch.identities) void this.identities.put(identityKey(l.kind, l.value), l.customer);
+      for (const r of records) void this.outbox.put([r.channel, r.instance], r);
+    });
+    return records;
+  }
+
+  async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<void> {
+    await this.root.transaction(() => {
+      for (const { id, record } of records) {
+        void this.customers.put(id, record);
+        for (const [kind, values] of Object.entries(record.identifiers) as Array<[ContactIdentifierKind, string[]]>) {
+          for (const v of values) void this.identities.put(identityKey(kind, v), id);
+        }
+      }
+    });
+  }
+
+  countImported(): Promise<number> {
+    return Promise.resolve(this.customers.getCount());
+  }
+
+  listOutbox(channel: string, limit: number): Promise<OutboxRecord[]> {
+    const list: OutboxRecord[] = [];
+    for (const { value } of this.outbox.getRange({ start: [channel], end: [channel, '\uffff'] })) list.push(value);
+    list.sort((a, b) => a.seq - b.seq);
+    return Promise.resolve(list.slice(0, limit));
+  }
+
+  async removeOutbox(channel: string, instance: string): Promise<boolean> {
+    return this.root.transaction(() => {
+      if (!this.outbox.doesExist([channel, instance])) return false;
+      void this.outbox.remove([channel, instance]);
+      return true;
+    });
+  }
+
+  async failOutbox(channel: string, instance: string, reason: string): Promise<boolean> {
+    return this.root.transaction(() => {
+      const r = this.outbox.get([channel, instance]);
+      if (r === undefined) return false;
+      void this.outbox.put([channel, instance], { ...r, attempts: r.attempts + 1, lastError: reason });
+      return true;
+    });
+  }
+
+  listStops(): Promise<StopEntry[]> {
+    return Promise.resolve([...this.stops.getRange()].map(({ value }) => value));
+  }
+
+  async putStop(entry: StopEntry): Promise<void> {
+    await this.stops.put(stopStorageKey(entry.key, entry.channel, entry.campaign), entry);
+  }
+
+  async deleteStop(key: string, channel: string | undefined, campaign: string | undefined): Promise<boolean> {
+    return this.root.transaction(() => {
+      const k = stopStorageKey(key, channel, campaign);
+      if (!this.stops.doesExist(k)) return false;
+      void this.stops.remove(k);
+      return true;
+    });
+  }
+
+  getMeta(key: string): Promise<unknown> {
+    return Promise.resolve(this.meta.get(key));
+  }
+
+  async putMeta(key: string, value: unknown): Promise<void> {
+    await this.meta.put(key, value);
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+}

@@ -1,0 +1,123 @@
+import type { ContactIdentifierKind } from '../../actors/index.js';
+import type { CommitBatch, CustomerRecord, OutboxRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import { identityKey, stopStorageKey } from './store.js';
+
+/**
+ * The memory store: everything in Maps, nothing survives the process. Values are cloned on
+ * the way in and out, as a real store would serialise them, so a test cannot pass on a
+ * shared reference that a real backend would not keep.
+ */
+export class MemoryStore implements Store {
+  readonly kind = 'memory';
+  private readonly snapshots = new Map<string, StoredSnapshot>();
+  private readonly customers = new Map<string, CustomerRecord>();
+  private readonly identities = new Map<string, string>();
+  private readonly outbox = new Map<string, OutboxRecord>();
+  private readonly stops = new Map<string, StopEntry>();
+  private readonly meta = new Map<string, unknown>();
+  private seq = 0;
+  private closed = false;
+
+  private check(): void {
+    if (this.closed) throw new Error('store is closed');
+  }
+
+  getSnapshot(id: string): Promise<StoredSnapshot | undefined> {
+    this.check();
+    const v = this.snapshots.get(id);
+    return Promise.resolve(v === undefined ? undefined : structuredClone(v));
+  }
+
+  getCustomer(id: string): Promise<CustomerRecord | undefined> {
+    this.check();
+    const v = this.customers.get(id);
+    return Promise.resolve(v === undefined ? undefined : structuredClone(v));
+  }
+
+  hasCustomer(id: string): Promise<boolean> {
+    this.check();
+    return Promise.resolve(this.snapshots.has(id) || this.customers.has(id));
+  }
+
+  lookupIdentity(kind: ContactIdentifierKind, value: string): Promise<string | undefined> {
+    this.check();
+    return Promise.resolve(this.identities.get(identityKey(kind, value)));
+  }
+
+  commit(batch: CommitBatch): Promise<OutboxRecord[]> {
+    this.check();
+    const copy = structuredClone(batch);
+    for (const { id, value } of copy.snapshots) this.snapshots.set(id, value);
+    for (const l of copy.identities) this.identities.set(identityKey(l.kind, l.value), l.customer);
+    const records: OutboxRecord[] = copy.outbox.map((e) => ({ ...e, seq: ++this.seq, attempts: 0 }));
+    for (const r of records) this.outbox.set(`${r.channel}\u0000${r.instance}`, r);
+    return Promise.resolve(structuredClone(records));
+  }
+
+  importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<void> {
+    this.check();
+    for (const { id, record } of structuredClone(records)) {
+      this.customers.set(id, record);
+      for (const [kind, values] of Object.entries(record.identifiers) as Array<[ContactIdentifierKind, string[]]>) {
+        for (const v of values) this.identities.set(identityKey(kind, v), id);
+      }
+    }
+    return Promise.resolve();
+  }
+
+  countImported(): Promise<number> {
+    this.check();
+    return Promise.resolve(this.customers.size);
+  }
+
+  listOutbox(channel: string, limit: number): Promise<OutboxRecord[]> {
+    this.check();
+    const list = [...this.outbox.values()].filter((r) => r.channel === channel).sort((a, b) => a.seq - b.seq);
+    return Promise.resolve(structuredClone(list.slice(0, limit)));
+  }
+
+  removeOutbox(channel: string, instance: string): Promise<boolean> {
+    this.check();
+    return Promise.resolve(this.outbox.delete(`${channel}\u0000${instance}`));
+  }
+
+  failOutbox(channel: string, instance: string, reason: string): Promise<boolean> {
+    this.check();
+    const r = this.outbox.get(`${channel}\u0000${instance}`);
+    if (r === undefined) return Promise.resolve(false);
+    this.outbox.set(`${channel}\u0000${instance}`, { ...r, attempts: r.attempts + 1, lastError: reason });
+    return Promise.resolve(true);
+  }
+
+  listStops(): Promise<StopEntry[]> {
+    this.check();
+    return Promise.resolve(structuredClone([...this.stops.values()]));
+  }
+
+  putStop(entry: StopEntry): Promise<void> {
+    this.check();
+    this.stops.set(stopStorageKey(entry.key, entry.channel, entry.campaign), structuredClone(entry));
+    return Promise.resolve();
+  }
+
+  deleteStop(key: string, channel: string | undefined, campaign: string | undefined): Promise<boolean> {
+    this.check();
+    return Promise.resolve(this.stops.delete(stopStorageKey(key, channel, campaign)));
+  }
+
+  getMeta(key: string): Promise<unknown> {
+    this.check();
+    return Promise.resolve(structuredClone(this.meta.get(key)));
+  }
+
+  putMeta(key: string, value: unknown): Promise<void> {
+    this.check();
+    this.meta.set(key, structuredClone(value));
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+}

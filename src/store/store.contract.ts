@@ -1,0 +1,155 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OutboxEntry } from '../../actors/index.js';
+import type { CustomerRecord, StopEntry, Store } from './store.js';
+
+/**
+ * The contract every store backend passes. Each backend's test file calls
+ * `describeStoreContract` with a factory; `reopen` (for durable backends) opens the same
+ * data again, as after a restart.
+ */
+export interface StoreHarness {
+  store: Store;
+  reopen?: () => Promise<Store>;
+  cleanup: () => Promise<void>;
+}
+
+const record = (n: number): CustomerRecord => ({
+  stage: 'client',
+  profile: { firstName: 'Иван', patronymic: 'Петрович', age: 30 + n, balance: 1000 * n },
+  identifiers: { card: [`card-${n}`], phone: [`+7900000000${n}`], email: [`c${n}@example.com`], cookie: [] },
+  importedAt: 1_700_000_000_000,
+});
+
+const smsEntry = (instance: string, at: number): Extract<OutboxEntry, { kind: 'offer' }> => ({
+  kind: 'offer',
+  instance,
+  customer: 'c-1',
+  channel: 'sms',
+  campaign: 'camp',
+  offer: 'off',
+  content: { text: 'Привет' },
+  expiresAt: at + 60_000,
+  at,
+});
+
+export function describeStoreContract(name: string, make: () => Promise<StoreHarness>, options: { durable: boolean }): void {
+  describe(`store contract: ${name}`, () => {
+    let h: StoreHarness;
+    let store: Store;
+    beforeEach(async () => {
+      h = await make();
+      store = h.store;
+    });
+    afterEach(async () => {
+      await store.close().catch(() => undefined);
+      await h.cleanup();
+    });
+
+    it('returns undefined for what it does not hold', async () => {
+      expect(await store.getSnapshot('nobody')).toBeUndefined();
+      expect(await store.getCustomer('nobody')).toBeUndefined();
+      expect(await store.hasCustomer('nobody')).toBe(false);
+      expect(await store.lookupIdentity('phone', '+70000000000')).toBeUndefined();
+      expect(await store.listOutbox('sms', 10)).toEqual([]);
+      expect(await store.getMeta('missing')).toBeUndefined();
+    });
+
+    it('imports customers and indexes every identifier', async () => {
+      await store.importCustomers([1, 2, 3].map((n) => ({ id: `c-${n}`, record: record(n) })));
+      expect(await store.countImported()).toBe(3);
+      expect(await store.getCustomer('c-2')).toEqual(record(2));
+      expect(await store.hasCustomer('c-3')).toBe(true);
+      expect(await store.lookupIdentity('card', 'card-1')).toBe('c-1');
+      expect(await store.lookupIdentity('phone', '+79000000002')).toBe('c-2');
+      expect(await store.lookupIdentity('email', 'c3@example.com')).toBe('c-3');
+    });
+
+    it('commits snapshots, identity links and outbox entries together', async () => {
+      const records = await store.commit({
+        snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { context: { id: 'c-1', seq: 3 }, value: 'client' } } }],
+        identities: [{ kind: 'cookie', value: 'ck-1', customer: 'c-1' }],
+        outbox: [smsEntry('c-1:1.a', 1000), smsEntry('c-1:2.b', 2000)],
+      });
+      expect(records.map((r) => r.instance)).toEqual(['c-1:1.a', 'c-1:2.b']);
+      expect(records[1]!.seq).toBeGreaterThan(records[0]!.seq);
+      expect(records.every((r) => r.attempts === 0)).toBe(true);
+      expect(await store.getSnapshot('c-1')).toEqual({ v: 1, snapshot: { context: { id: 'c-1', seq: 3 }, value: 'client' } });
+      expect(await store.hasCustomer('c-1')).toBe(true);
+      expect(await store.lookupIdentity('cookie', 'ck-1')).toBe('c-1');
+      expect((await store.listOutbox('sms', 10)).map((r) => r.instance)).toEqual(['c-1:1.a', 'c-1:2.b']);
+    });
+
+    it('overwrites a snapshot with the newer one', async () => {
+      await store.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 1 } } }], identities: [], outbox: [] });
+      await store.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 2 } } }], identities: [], outbox: [] });
+      expect(await store.getSnapshot('c-1')).toEqual({ v: 1, snapshot: { n: 2 } });
+    });
+
+    it('gives copies: changing what it returned changes nothing stored', async () => {
+      await store.importCustomers([{ id: 'c-1', record: record(1) }]);
+      const got = await store.getCustomer('c-1');
+      got!.profile.firstName = 'Changed';
+      expect((await store.getCustomer('c-1'))!.profile.firstName).toBe('Иван');
+    });
+
+    it('lists the outbox per channel, oldest first, and removes and fails entries', async () => {
+      await store.commit({ snapshots: [], identities: [], outbox: [smsEntry('i-3', 3), { ...smsEntry('i-e', 1), channel: 'email' }] });
+      await store.commit({ snapshots: [], identities: [], outbox: [smsEntry('i-4', 4), smsEntry('i-5', 5)] });
+      expect((await store.listOutbox('sms', 2)).map((r) => r.instance)).toEqual(['i-3', 'i-4']);
+      expect((await store.listOutbox('email', 10)).map((r) => r.instance)).toEqual(['i-e']);
+      expect(await store.failOutbox('sms', 'i-4', 'timeout')).toBe(true);
+      const failed = (await store.listOutbox('sms', 10)).find((r) => r.instance === 'i-4');
+      expect(failed).toMatchObject({ attempts: 1, lastError: 'timeout' });
+      expect(await store.removeOutbox('sms', 'i-3')).toBe(true);
+      expect(await store.removeOutbox('sms', 'i-3')).toBe(false);
+      expect(await store.failOutbox('sms', 'nope', 'x')).toBe(false);
+      expect((await store.listOutbox('sms', 10)).map((r) => r.instance)).toEqual(['i-4', 'i-5']);
+    });
+
+    it('keeps stop entries per identifier and scope', async () => {
+      const global: StopEntry = { key: 'h1', kind: 'phone', hint: '+7 9** ***-**-01', at: 1 };
+      const sms: StopEntry = { ...global, channel: 'sms', reason: 'asked by phone' };
+      const other: StopEntry = { key: 'h2', kind: 'customer', hint: 'demo-2', campaign: 'atm-shortfall', at: 2 };
+      await store.putStop(global);
+      await store.putStop(sms);
+      await store.putStop(other);
+      await store.putStop(sms);
+      const list = await store.listStops();
+      expect(list).toHaveLength(3);
+      expect(list).toEqual(expect.arrayContaining([global, sms, other]));
+      expect(await store.deleteStop('h1', 'sms', undefined)).toBe(true);
+      expect(await store.deleteStop('h1', 'sms', undefined)).toBe(false);
+      expect(await store.listStops()).toEqual(expect.arrayContaining([global, other]));
+      expect(await store.listStops()).toHaveLength(2);
+    });
+
+    it('keeps meta values', async () => {
+      await store.putMeta('demo', { loadedAt: 5, customers: 3 });
+      expect(await store.getMeta('demo')).toEqual({ loadedAt: 5, customers: 3 });
+    });
+
+    // Only durable backends promise this; the memory store does not register it.
+    if (options.durable) it('keeps everything across a reopen', async () => {
+      if (h.reopen === undefined) throw new Error('a durable backend must provide reopen()');
+      await store.importCustomers([{ id: 'c-1', record: record(1) }]);
+      await store.commit({
+        snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { s: 'x' } } }],
+        identities: [{ kind: 'cookie', value: 'ck', customer: 'c-1' }],
+        outbox: [smsEntry('i-1', 1)],
+      });
+      await store.putStop({ key: 'h', kind: 'customer', hint: 'c-1', at: 1 });
+      await store.putMeta('m', 1);
+      await store.close();
+      store = await h.reopen();
+      expect(await store.getCustomer('c-1')).toEqual(record(1));
+      expect(await store.getSnapshot('c-1')).toEqual({ v: 1, snapshot: { s: 'x' } });
+      expect(await store.lookupIdentity('cookie', 'ck')).toBe('c-1');
+      expect((await store.listOutbox('sms', 10)).map((r) => r.instance)).toEqual(['i-1']);
+      expect(await store.listStops()).toHaveLength(1);
+      expect(await store.getMeta('m')).toBe(1);
+      // Sequence numbers keep rising after a reopen.
+      const [next] = await store.commit({ snapshots: [], identities: [], outbox: [smsEntry('i-2', 2)] });
+      expect(next!.seq).toBeGreaterThan(1);
+    });
+  });
+}

@@ -1,0 +1,103 @@
+import type { ContactIdentifierKind, Identifiers, LifecycleStage, OutboxEntry, Profile } from '../../actors/index.js';
+
+/**
+ * One store interface, several backends (LMDB embedded, memory for tests; Redis later),
+ * all passing the contract suite in `store.contract.ts`.
+ *
+ * What it holds:
+ * - customers: master data imported from the bank (profile, identifiers, lifecycle stage);
+ * - snapshots: each customer actor's persisted state, versioned;
+ * - identities: identifier -> customer id (card, phone, e-mail, cookie);
+ * - outbox: what waits to be delivered, per channel;
+ * - stop list entries, keyed by the hash of the identifier;
+ * - meta: small named values (the demo-loaded marker).
+ */
+
+/** Master data for one customer, as the bank's import (or the demo loader) gives it. */
+export interface CustomerRecord {
+  stage: LifecycleStage;
+  profile: Profile;
+  identifiers: Partial<Identifiers>;
+  importedAt: number;
+}
+
+/** A customer actor's persisted state: `v` is the snapshot schema version, for migrations. */
+export interface StoredSnapshot {
+  v: number;
+  snapshot: unknown;
+}
+
+export interface IdentityLink {
+  kind: ContactIdentifierKind;
+  value: string;
+  customer: string;
+}
+
+/** An outbox entry as stored: the entry, its sequence number and its delivery attempts. */
+export type OutboxRecord = OutboxEntry & { seq: number; attempts: number; lastError?: string };
+
+export type StopKind = 'customer' | 'phone' | 'email' | 'card' | 'cookie';
+
+export interface StopEntry {
+  /** hash of kind and normalised value: the value itself is not kept */
+  key: string;
+  kind: StopKind;
+  /** a masked hint for people reading the list: "+7 9** ***-**-67" */
+  hint: string;
+  channel?: string;
+  campaign?: string;
+  reason?: string;
+  at: number;
+  by?: string;
+}
+
+/** What one write-behind flush commits, atomically. */
+export interface CommitBatch {
+  snapshots: ReadonlyArray<{ id: string; value: StoredSnapshot }>;
+  identities: readonly IdentityLink[];
+  outbox: readonly OutboxEntry[];
+}
+
+export interface Store {
+  readonly kind: string;
+
+  getSnapshot(id: string): Promise<StoredSnapshot | undefined>;
+  getCustomer(id: string): Promise<CustomerRecord | undefined>;
+  /** whether the store knows this customer id (a snapshot or master data) */
+  hasCustomer(id: string): Promise<boolean>;
+  lookupIdentity(kind: ContactIdentifierKind, value: string): Promise<string | undefined>;
+
+  /** Writes snapshots, identity links and outbox entries in one transaction; returns the stored outbox records. */
+  commit(batch: CommitBatch): Promise<OutboxRecord[]>;
+
+  /** Imports master data and indexes its identifiers, in one transaction. */
+  importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<void>;
+  /** how many customers' master data are imported */
+  countImported(): Promise<number>;
+
+  /** Oldest first, at most `limit`. */
+  listOutbox(channel: string, limit: number): Promise<OutboxRecord[]>;
+  /** Removes a delivered entry; false when there was none. */
+  removeOutbox(channel: string, instance: string): Promise<boolean>;
+  /** Counts a failed attempt; false when there was no such entry. */
+  failOutbox(channel: string, instance: string, reason: string): Promise<boolean>;
+
+  listStops(): Promise<StopEntry[]>;
+  putStop(entry: StopEntry): Promise<void>;
+  /** Removes every entry with this key, channel and campaign; false when there was none. */
+  deleteStop(key: string, channel: string | undefined, campaign: string | undefined): Promise<boolean>;
+
+  getMeta(key: string): Promise<unknown>;
+  putMeta(key: string, value: unknown): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export function identityKey(kind: ContactIdentifierKind, value: string): string {
+  return `${kind}:${value}`;
+}
+
+/** The key a stop entry is stored under: one per identifier and scope. */
+export function stopStorageKey(key: string, channel: string | undefined, campaign: string | undefined): string {
+  return `${key}|${channel ?? '*'}|${campaign ?? '*'}`;
+}

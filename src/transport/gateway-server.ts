@@ -1,0 +1,541 @@
+import { performance } from 'node:perf_hooks';
+import type { Config } from '../config.js';
+import type { ErrorCode } from '../errors.js';
+import { KairosError, asKairosError, errorCatalog } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { channelLabel } from '../metrics.js';
+import type { CustomerHost, HostReply } from '../runtime/customer-host.js';
+import type { OutboxRecord, Store } from '../store/store.js';
+import { TokenSet } from './auth.js';
+import type { ClientFrame } from './frames.js';
+import { FrameError, decodeFrame, decodeMsgpack, encodeFrame, parseClientFrame, parseEvent, readableId } from './frames.js';
+import type { HttpCall, HttpReply, Route } from './http.js';
+import { errorReply, json, statusLine } from './http.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, Uws, WebSocket, us_listen_socket } from './uws.js';
+
+/**
+ * The gateway server on uWebSockets.js: the WebSocket protocol at /v1/gateway (PROTOCOL.md
+ * v1), the HTTP endpoints (/health, /ready, /metrics, POST /v1/events) and the admin routes.
+ * Inbound order: rate limit -> decode -> validate -> actor. Every request frame gets exactly
+ * one reply; a bad frame gets an error and never affects another connection.
+ */
+
+export interface GatewayServerOptions {
+  uws: Uws;
+  config: Readonly<Config>;
+  host: CustomerHost;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  adminRoutes: readonly Route[];
+  tls?: { certFile: string; keyFile: string };
+}
+
+interface Conn {
+  id: number;
+  closed: boolean;
+  tokens: number;
+  refilledAt: number;
+  badFrames: number;
+  badWindowStart: number;
+  /** channels this connection subscribed to */
+  channels: Set<string>;
+  /** outbox records pushed to this connection and not yet confirmed, by channel|instance */
+  inflight: Map<string, OutboxRecord>;
+}
+
+type Ws = WebSocket<Conn>;
+
+const deliveryKey = (channel: string, instance: string): string => `${channel}|${instance}`;
+
+function isMsgpack(contentType: string): boolean {
+  const t = contentType.toLowerCase();
+  return t.startsWith('application/msgpack') || t.startsWith('application/x-msgpack') || t.startsWith('application/vnd.msgpack');
+}
+
+export class GatewayServer {
+  private app: TemplatedApp | undefined;
+  private listenSocket: us_listen_socket | undefined;
+  private readonly conns = new Set<Ws>();
+  private readonly subscribers = new Map<string, Ws[]>();
+  /** outbox entries pushed to some connection and awaiting its confirmation */
+  private readonly inflight = new Map<string, Ws>();
+  private readonly gatewayTokens: TokenSet;
+  private readonly adminKeys: TokenSet;
+  private readonly routes: readonly Route[];
+  private nextConnId = 1;
+  private ready = false;
+  private roundRobin = 0;
+
+  constructor(private readonly o: GatewayServerOptions) {
+    this.gatewayTokens = new TokenSet(o.config.gatewayTokens);
+    this.adminKeys = new TokenSet(o.config.adminKeys);
+    this.routes = [...this.builtinRoutes(), ...o.adminRoutes];
+  }
+
+  setReady(ready: boolean): void {
+    this.ready = ready;
+  }
+
+  /** Starts listening; resolves with the bound port. */
+  listen(): Promise<number> {
+    const { uws, config } = this.o;
+    const app = this.o.tls === undefined ? uws.App() : uws.SSLApp({ cert_file_name: this.o.tls.certFile, key_file_name: this.o.tls.keyFile });
+    this.app = app;
+    app.ws<Conn>('/v1/gateway', {
+      compression: uws.DISABLED,
+      maxPayloadLength: config.maxPayloadBytes,
+      idleTimeout: config.idleTimeoutSec,
+      maxBackpressure: config.maxBackpressureBytes,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => this.upgrade(res, req, context),
+      open: (ws) => {
+        this.conns.add(ws);
+        this.o.metrics.connections.set(this.conns.size);
+      },
+      message: (ws, message, isBinary) => {
+        try {
+          this.onMessage(ws, message, isBinary);
+        } catch (err) {
+          this.o.logger.error({ err }, 'handling a frame failed');
+          this.sendError(ws, undefined, 'internal', 'internal error');
+        }
+      },
+      close: (ws) => this.onClose(ws),
+    });
+    app.any('/*', (res, req) => this.onHttp(res, req));
+    return new Promise((resolve, reject) => {
+      app.listen(config.host, config.port, (token) => {
+        if (token === false) {
+          reject(new Error(`cannot listen on ${config.host}:${config.port} (is the port in use?)`));
+          return;
+        }
+        this.listenSocket = token;
+        resolve(uws.us_socket_local_port(token));
+      });
+    });
+  }
+
+  /** Stops accepting connections and requests (ready goes false); open connections stay until closeConnections. */
+  stopListening(): void {
+    this.ready = false;
+    if (this.listenSocket !== undefined) {
+      this.o.uws.us_listen_socket_close(this.listenSocket);
+      this.listenSocket = undefined;
+    }
+  }
+
+  closeConnections(): void {
+    for (const ws of [...this.conns]) {
+      const c = ws.getUserData();
+      if (!c.closed) ws.end(1001, 'server shutting down');
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // WebSocket
+
+  private upgrade(res: HttpResponse, req: HttpRequest, context: Parameters<HttpResponse['upgrade']>[4]): void {
+    const authorization = req.getHeader('authorization');
+    const key = req.getHeader('sec-websocket-key');
+    const protocol = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    if (!this.gatewayTokens.allows(authorization === '' ? undefined : authorization)) {
+      this.o.metrics.errors.inc({ code: 'unauthorized' });
+      res
+        .writeStatus(statusLine(401))
+        .writeHeader('WWW-Authenticate', 'Bearer realm="kairos"')
+        .writeHeader('Content-Type', 'application/json')
+        .end(JSON.stringify({ code: 'unauthorized', message: 'a gateway token is required: Authorization: Bearer <token>' }));
+      return;
+    }
+    if (!this.ready) {
+      res.writeStatus(statusLine(503)).writeHeader('Content-Type', 'application/json').end(JSON.stringify({ code: 'unavailable', message: 'not ready' }));
+      return;
+    }
+    const conn: Conn = {
+      id: this.nextConnId++,
+      closed: false,
+      tokens: this.o.config.rateLimitPerConnection * 2,
+      refilledAt: performance.now(),
+      badFrames: 0,
+      badWindowStart: performance.now(),
+      channels: new Set(),
+      inflight: new Map(),
+    };
+    res.upgrade(conn, key, protocol, extensions, context);
+  }
+
+  private onClose(ws: Ws): void {
+    const c = ws.getUserData();
+    c.closed = true;
+    this.conns.delete(ws);
+    this.o.metrics.connections.set(this.conns.size);
+    for (const ch of c.channels) {
+      const list = (this.subscribers.get(ch) ?? []).filter((x) => x !== ws);
+      if (list.length === 0) this.subscribers.delete(ch);
+      else this.subscribers.set(ch, list);
+    }
+    // What this endpoint had not confirmed goes to another subscriber, or waits in the outbox.
+    const orphans = [...c.inflight.values()];
+    for (const r of orphans) this.inflight.delete(deliveryKey(r.channel, r.instance));
+    c.inflight.clear();
+    if (orphans.length > 0) this.push(orphans);
+  }
+
+  private takeToken(c: Conn, now: number): boolean {
+    const rate = this.o.config.rateLimitPerConnection;
+    c.tokens = Math.min(rate * 2, c.tokens + ((now - c.refilledAt) / 1000) * rate);
+    c.refilledAt = now;
+    if (c.tokens < 1) return false;
+    c.tokens -= 1;
+    return true;
+  }
+
+  /** Counts a bad frame; past the limit in a minute, the connection is closed. */
+  private badFrame(ws: Ws, now: number): void {
+    const c = ws.getUserData();
+    if (now - c.badWindowStart > 60_000) {
+      c.badWindowStart = now;
+      c.badFrames = 0;
+    }
+    c.badFrames++;
+    if (c.badFrames > this.o.config.maxBadFramesPerMinute && !c.closed) {
+      this.o.logger.warn({ conn: c.id, badFrames: c.badFrames }, 'closing a connection that keeps sending bad frames');
+      ws.end(1008, 'too many bad frames');
+    }
+  }
+
+  private onMessage(ws: Ws, message: ArrayBuffer, isBinary: boolean): void {
+    const start = performance.now();
+    const c = ws.getUserData();
+    if (!this.takeToken(c, start)) {
+      let re: string | undefined;
+      if (isBinary) {
+        try {
+          const raw = decodeMsgpack(new Uint8Array(message));
+          if (typeof raw === 'object' && raw !== null) re = readableId(raw as Record<string, unknown>);
+        } catch {
+          // no readable id
+        }
+      }
+      this.sendError(ws, re, 'rate_limited', 'too many frames on this connection; slow down');
+      return;
+    }
+    if (!isBinary) {
+      this.sendError(ws, undefined, 'bad_frame', 'text frames are refused: send each frame as binary MessagePack');
+      this.badFrame(ws, start);
+      return;
+    }
+    let frame: ClientFrame;
+    try {
+      frame = parseClientFrame(decodeFrame(new Uint8Array(message)));
+    } catch (err) {
+      if (err instanceof FrameError) {
+        this.sendError(ws, err.re, err.code, err.message);
+        this.badFrame(ws, start);
+        return;
+      }
+      throw err;
+    }
+    switch (frame.t) {
+      case 'event':
+        this.o.metrics.events.inc({ channel: channelLabel(frame.event.channel) });
+        this.o.host.submitEvent(frame.event).then(
+          (r) => this.sendHostReply(ws, r, start, 'event'),
+          (err: unknown) => this.internalError(ws, frame.event.id, err),
+        );
+        return;
+      case 'response':
+        this.o.host.submitResponse(frame.response).then(
+          (r) => this.sendHostReply(ws, r, start, 'response'),
+          (err: unknown) => this.internalError(ws, frame.response.id, err),
+        );
+        return;
+      case 'subscribe':
+        this.subscribe(ws, frame.id, frame.channels);
+        return;
+      case 'delivered':
+      case 'failed':
+        void this.confirm(ws, frame).then(
+          () => this.send(ws, { t: 'ack', re: frame.id }),
+          (err: unknown) => {
+            const e = asKairosError(err);
+            if (e.code === 'internal') this.o.logger.error({ err }, 'delivery confirmation failed');
+            this.sendError(ws, frame.id, e.code, e.publicMessage);
+          },
+        );
+        return;
+      default: {
+        const never: never = frame;
+        throw new Error(`unhandled frame ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private sendHostReply(ws: Ws, r: HostReply, start: number, kind: 'event' | 'response'): void {
+    switch (r.kind) {
+      case 'decision':
+        this.o.metrics.decisions.inc({ outcome: r.duplicate ? 'duplicate' : r.actions.length > 0 ? 'offer' : 'silent' });
+        if (!r.duplicate) for (const a of r.actions) this.o.metrics.contacts.inc({ campaign: a.campaign, channel: a.channel });
+        this.send(ws, { t: 'decision', re: r.re, customer: r.customer, actions: r.actions });
+        break;
+      case 'ack':
+        this.send(ws, { t: 'ack', re: r.re });
+        break;
+      case 'error':
+        this.sendError(ws, r.re, r.code, r.message);
+        break;
+      default: {
+        const never: never = r;
+        throw new Error(`unhandled reply ${JSON.stringify(never)}`);
+      }
+    }
+    this.o.metrics.decisionSeconds.observe({ kind }, (performance.now() - start) / 1000);
+  }
+
+  private internalError(ws: Ws, re: string, err: unknown): void {
+    this.o.logger.error({ err }, 'replying failed');
+    this.sendError(ws, re, 'internal', 'internal error');
+  }
+
+  private sendError(ws: Ws, re: string | undefined, code: ErrorCode, message: string): void {
+    this.o.metrics.errors.inc({ code });
+    const frame: Record<string, unknown> = { t: 'error', code, message };
+    if (re !== undefined) frame.re = re;
+    this.send(ws, frame);
+  }
+
+  /** Sends one frame, corked; a connection past its backpressure limit is closed rather than fed forever. */
+  private send(ws: Ws, frame: object): void {
+    const c = ws.getUserData();
+    if (c.closed) return;
+    const bytes = encodeFrame(frame);
+    let result = 1;
+    ws.cork(() => {
+      result = ws.send(bytes, true, false);
+    });
+    if (result === 2) {
+      this.o.metrics.backpressureDrops.inc();
+      this.o.logger.warn({ conn: c.id, buffered: ws.getBufferedAmount() }, 'closing a connection that does not read its replies');
+      c.closed = true;
+      ws.end(1013, 'backpressure limit exceeded');
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Delivery endpoints: subscribe, deliver, delivered / failed
+
+  private subscribe(ws: Ws, id: string, channels: readonly string[]): void {
+    const c = ws.getUserData();
+    for (const ch of channels) {
+      if (c.channels.has(ch)) continue;
+      c.channels.add(ch);
+      this.subscribers.set(ch, [...(this.subscribers.get(ch) ?? []), ws]);
+    }
+    this.send(ws, { t: 'ack', re: id });
+    // Whatever waits in the outbox for these channels goes out now.
+    void Promise.all(channels.map((ch) => this.o.store.listOutbox(ch, 1000))).then(
+      (lists) => this.push(lists.flat().filter((r) => !this.inflight.has(deliveryKey(r.channel, r.instance)))),
+      (err: unknown) => this.o.logger.error({ err }, 'reading the outbox backlog failed'),
+    );
+  }
+
+  /** Pushes committed outbox records to subscribed endpoints; the rest wait in the outbox. */
+  push(records: readonly OutboxRecord[]): void {
+    for (const r of records) {
+      const subs = (this.subscribers.get(r.channel) ?? []).filter((w) => !w.getUserData().closed);
+      if (subs.length === 0) continue;
+      const key = deliveryKey(r.channel, r.instance);
+      if (this.inflight.has(key)) continue;
+      const ws = subs[this.roundRobin++ % subs.length];
+      if (ws === undefined) continue;
+      this.inflight.set(key, ws);
+      ws.getUserData().inflight.set(key, r);
+      const frame: Record<string, unknown> = {
+        t: 'deliver',
+        instance: r.instance,
+        customer: r.customer,
+        channel: r.channel,
+        campaign: r.campaign,
+        offer: r.offer,
+        content: r.kind === 'offer' ? r.content : { action: r.action, vars: r.vars },
+      };
+      if (r.kind === 'offer') frame.expiresAt = r.expiresAt;
+      this.send(ws, frame);
+      this.o.metrics.deliveries.inc({ channel: channelLabel(r.channel), result: 'pushed' });
+    }
+  }
+
+  private async confirm(ws: Ws, frame: Extract<ClientFrame, { t: 'delivered' | 'failed' }>): Promise<void> {
+    const c = ws.getUserData();
+    const matches = [...c.inflight.values()].filter((r) => r.instance === frame.instance && (frame.channel === undefined || r.channel === frame.channel));
+    let record = matches[0];
+    if (record === undefined && frame.channel !== undefined) {
+      record = (await this.o.store.listOutbox(frame.channel, 10_000)).find((r) => r.instance === frame.instance);
+    }
+    if (record === undefined) {
+      throw new KairosError('invalid', `field "instance": no delivery of "${frame.instance}" awaits confirmation on this connection`);
+    }
+    const key = deliveryKey(record.channel, record.instance);
+    c.inflight.delete(key);
+    this.inflight.delete(key);
+    if (frame.t === 'delivered') await this.o.store.removeOutbox(record.channel, record.instance);
+    else await this.o.store.failOutbox(record.channel, record.instance, frame.reason ?? 'failed');
+    this.o.metrics.deliveries.inc({ channel: channelLabel(record.channel), result: frame.t });
+    if (record.kind === 'offer') {
+      const r = await this.o.host.submitDelivery(record.instance, frame.t, frame.t === 'failed' ? frame.reason : undefined);
+      if (r.kind === 'error') throw new KairosError(r.code, r.message);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // HTTP
+
+  private builtinRoutes(): Route[] {
+    return [
+      { method: 'get', pattern: /^\/health$/, auth: 'none', handle: () => json(200, { status: 'ok' }) },
+      {
+        method: 'get',
+        pattern: /^\/ready$/,
+        auth: 'none',
+        handle: () => (this.ready ? json(200, { status: 'ready' }) : json(503, { status: 'not ready' })),
+      },
+      {
+        method: 'get',
+        pattern: /^\/metrics$/,
+        auth: 'none',
+        handle: async () => ({
+          status: 200,
+          contentType: this.o.metrics.registry.contentType,
+          body: await this.o.metrics.registry.metrics(),
+        }),
+      },
+      { method: 'post', pattern: /^\/v1\/events$/, auth: 'gateway', handle: (call) => this.postEvent(call) },
+    ];
+  }
+
+  /** POST /v1/events: one event as JSON or msgpack, its decision back in the same format (or as Accept asks). */
+  private async postEvent(call: HttpCall): Promise<HttpReply> {
+    const start = performance.now();
+    const inMsgpack = isMsgpack(call.contentType);
+    const outMsgpack = call.accept.includes('msgpack') || (inMsgpack && !call.accept.includes('json'));
+    const reply = (status: number, value: Record<string, unknown>): HttpReply =>
+      outMsgpack ? { status, contentType: 'application/msgpack', body: encodeFrame(value) } : json(status, value);
+    const fail = (re: string | undefined, code: ErrorCode, message: string): HttpReply => {
+      this.o.metrics.errors.inc({ code });
+      const v: Record<string, unknown> = { t: 'error', code, message };
+      if (re !== undefined) v.re = re;
+      return reply(errorCatalog[code].status, v);
+    };
+    if (!inMsgpack && !call.contentType.toLowerCase().startsWith('application/json')) {
+      return fail(undefined, 'invalid', 'send the event as application/json or application/msgpack');
+    }
+    let raw: unknown;
+    try {
+      raw = inMsgpack ? decodeFrame(call.body) : JSON.parse(call.body.toString('utf8'));
+    } catch (err) {
+      return fail(undefined, 'bad_frame', `the body is not valid ${inMsgpack ? 'MessagePack' : 'JSON'}: ${(err as Error).message}`);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail(undefined, 'bad_frame', 'the body must be one map');
+    let event;
+    try {
+      event = parseEvent(raw as Record<string, unknown>);
+    } catch (err) {
+      if (err instanceof FrameError) return fail(err.re, err.code, err.message);
+      throw err;
+    }
+    this.o.metrics.events.inc({ channel: channelLabel(event.channel) });
+    const r = await this.o.host.submitEvent(event);
+    this.o.metrics.decisionSeconds.observe({ kind: 'http' }, (performance.now() - start) / 1000);
+    switch (r.kind) {
+      case 'decision':
+        this.o.metrics.decisions.inc({ outcome: r.duplicate ? 'duplicate' : r.actions.length > 0 ? 'offer' : 'silent' });
+        if (!r.duplicate) for (const a of r.actions) this.o.metrics.contacts.inc({ campaign: a.campaign, channel: a.channel });
+        return reply(200, { t: 'decision', re: r.re, customer: r.customer, actions: r.actions });
+      case 'error':
+        return fail(r.re, r.code, r.message);
+      case 'ack':
+        return fail(r.re, 'internal', 'unexpected reply');
+      default: {
+        const never: never = r;
+        throw new Error(`unhandled reply ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private onHttp(res: HttpResponse, req: HttpRequest): void {
+    // Copy everything out of req now: it is valid only during this callback.
+    const method = req.getMethod().toLowerCase();
+    const path = req.getUrl();
+    const query = new URLSearchParams(req.getQuery() ?? '');
+    const authorization = req.getHeader('authorization') || undefined;
+    const contentType = req.getHeader('content-type');
+    const accept = req.getHeader('accept');
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    const write = (r: HttpReply): void => {
+      if (aborted) return;
+      res.cork(() => {
+        res.writeStatus(statusLine(r.status)).writeHeader('Content-Type', r.contentType);
+        for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);
+        res.end(r.body);
+      });
+    };
+
+    const candidates = this.routes.filter((rt) => rt.pattern.test(path));
+    if (candidates.length === 0) {
+      write(errorReply('not_found', `no route ${path}`));
+      return;
+    }
+    const route = candidates.find((rt) => rt.method === method);
+    if (route === undefined) {
+      write({ ...errorReply('method_not_allowed', `${method.toUpperCase()} is not allowed on ${path}`), headers: { Allow: candidates.map((c) => c.method.toUpperCase()).join(', ') } });
+      return;
+    }
+    const tokens = route.auth === 'gateway' ? this.gatewayTokens : route.auth === 'admin' ? this.adminKeys : undefined;
+    if (tokens !== undefined && !tokens.allows(authorization)) {
+      this.o.metrics.errors.inc({ code: 'unauthorized' });
+      write(errorReply('unauthorized', route.auth === 'admin' ? 'an admin key is required: Authorization: Bearer <key>' : 'a gateway token is required'));
+      return;
+    }
+    if (route.auth !== 'none' && !this.ready) {
+      write(errorReply('unavailable', 'not ready'));
+      return;
+    }
+    const params = route.pattern.exec(path)?.slice(1) ?? [];
+    const run = (body: Buffer): void => {
+      const call: HttpCall = { method, path, query, authorization, contentType, accept, body };
+      Promise.resolve()
+        .then(() => route.handle(call, params))
+        .then(write, (err: unknown) => {
+          const e = asKairosError(err);
+          if (e.code === 'internal') this.o.logger.error({ err, path, method }, 'http handler failed');
+          write(errorReply(e));
+        });
+    };
+    if (method === 'get' || method === 'head') {
+      run(Buffer.alloc(0));
+      return;
+    }
+    const limit = this.o.config.maxPayloadBytes;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    res.onData((chunk, isLast) => {
+      if (tooLarge) return;
+      size += chunk.byteLength;
+      if (size > limit) {
+        tooLarge = true;
+        write(errorReply('payload_too_large', `the body exceeds ${limit} bytes`));
+        return;
+      }
+      // The chunk is valid only during this callback: copy it.
+      chunks.push(Buffer.from(new Uint8Array(chunk)));
+      if (isLast) run(Buffer.concat(chunks));
+    });
+  }
+}
