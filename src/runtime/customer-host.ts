@@ -93,7 +93,7 @@ export class CustomerHost {
   private closed = false;
   /** set by the `reply` effect while a message is being handled */
   private currentReply: CustomerReply | undefined;
-  private currentExplain: Explanation[] = [];
+  private currentExplain: Explanation[] | undefined;
 
   constructor(private readonly o: HostOptions) {
     this.machine = customerMachine.provide({
@@ -241,7 +241,7 @@ export class CustomerHost {
     }
     const before = live.actor.getSnapshot();
     this.currentReply = undefined;
-    this.currentExplain = [];
+    this.currentExplain = undefined;
     live.actor.send(msg);
     const after = live.actor.getSnapshot();
     if (after.status === 'error') {
@@ -250,7 +250,8 @@ export class CustomerHost {
       return { kind: 'error', re, code: 'internal', message: 'internal error' };
     }
     if (after !== before) this.markDirty(live);
-    if (msg.type === 'gateway.event') live.lastExplain = this.currentExplain;
+    // A repeated event id is answered from memory and explains nothing new.
+    if (msg.type === 'gateway.event' && this.currentExplain !== undefined) live.lastExplain = this.currentExplain;
     const reply = this.currentReply;
     if (msg.type === 'delivery.report') return { kind: 'ack', re, duplicate: false };
     if (reply === undefined) {

@@ -21,13 +21,13 @@ export function isNativeUws(uws: { App?: unknown }): boolean {
 let loaded: Uws | undefined;
 
 export function loadUws(): Uws {
-  if (loaded !== undefined) return loaded;
   const fallbackFlag = process.env.UWS_USE_FALLBACK;
   if (fallbackFlag !== undefined && ['1', 'true', 'TRUE', 'True'].includes(fallbackFlag)) {
     throw new UwsFallbackError(
       'UWS_USE_FALLBACK is set: the pure-Node uWS fallback is far too slow for Kairos; unset it to use the native binary',
     );
   }
+  if (loaded !== undefined) return loaded;
   const require = createRequire(import.meta.url);
   const warn = console.warn;
   const warnings: string[] = [];

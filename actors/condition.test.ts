@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { AttrEnv, EvalScope } from './condition.js';
+import { compileCondition } from './condition.js';
+import { customer, event } from './test-support/fixtures.js';
+
+const env: AttrEnv = { features: new Set(['cafe_30d']), segments: new Set(['seniors']), event: true, vars: new Set(['gap']) };
+
+function scope(data: Record<string, unknown>, features: Record<string, number> = {}): EvalScope {
+  return {
+    ctx: customer(),
+    event: event('atm.withdrawal.declined', { channel: 'atm', data, location: { lat: 1, lon: 2, place: 'atm-7' } }),
+    feature: (id) => features[id] ?? 0,
+    inSegment: (id) => id === 'seniors',
+    vars: { gap: 200 },
+  };
+}
+
+const test = (rule: unknown, s: EvalScope = scope({})) => compileCondition(rule, 'rule', env)(s);
+
+describe('rules', () => {
+  it('compares profile, stage, features, segments, variables and event fields', () => {
+    expect(test({ attr: 'profile.age', op: 'gte', value: 60 })).toBe(true);
+    expect(test({ attr: 'stage', op: 'eq', value: 'client' })).toBe(true);
+    expect(test({ attr: 'feature.cafe_30d', op: 'gte', value: 3 }, scope({}, { cafe_30d: 3 }))).toBe(true);
+    expect(test({ attr: 'segment.seniors', op: 'eq', value: true })).toBe(true);
+    expect(test({ attr: 'vars.gap', op: 'between', value: [100, 200] })).toBe(true);
+    expect(test({ attr: 'event.channel', op: 'in', value: ['atm', 'kiosk'] })).toBe(true);
+    expect(test({ attr: 'event.place', op: 'eq', value: 'atm-7' })).toBe(true);
+    expect(test({ attr: 'event.type', op: 'ne', value: 'ib.login' })).toBe(true);
+  });
+
+  it('compares gateway strings and numbers like with like', () => {
+    expect(test({ attr: 'event.data.mcc', op: 'in', value: ['5812', '5814'] }, scope({ mcc: 5812 }))).toBe(true);
+    expect(test({ attr: 'event.data.amount', op: 'gt', value: 100 }, scope({ amount: '150' }))).toBe(true);
+    expect(test({ attr: 'event.data.amount', op: 'gt', value: 100 }, scope({ amount: 'lots' }))).toBe(false);
+    expect(test({ attr: 'event.data.amount', op: 'lt', value: 100 }, scope({}))).toBe(false);
+  });
+
+  it('compares two attributes with ref', () => {
+    const rule = { attr: 'event.data.requested', op: 'gt', value: { ref: 'event.data.balance' } };
+    expect(test(rule, scope({ requested: 1000, balance: 800 }))).toBe(true);
+    expect(test(rule, scope({ requested: 700, balance: 800 }))).toBe(false);
+  });
+
+  it('combines with all, any and not, and tests presence', () => {
+    expect(test({ all: [{ attr: 'profile.age', op: 'gte', value: 60 }, { not: { attr: 'stage', op: 'eq', value: 'visitor' } }] })).toBe(true);
+    expect(test({ any: [{ attr: 'profile.age', op: 'lt', value: 18 }, { attr: 'event.data.x', op: 'exists' }] }, scope({ x: 0 }))).toBe(true);
+    expect(test({ attr: 'event.data.x', op: 'missing' }, scope({}))).toBe(true);
+    expect(test({ attr: 'event.data.x.y', op: 'eq', value: 1 }, scope({ x: { y: 1 } }))).toBe(true);
+    expect(test({ attr: 'event.data.__proto__', op: 'exists' }, scope({}))).toBe(false);
+  });
+});

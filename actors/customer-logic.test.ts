@@ -1,0 +1,277 @@
+import { describe, expect, it } from 'vitest';
+import type { CustomerContext } from './customer-state.js';
+import type { HandleResult } from './customer-logic.js';
+import { handleDelivery, handleEvent, handleResponse, replayReply } from './customer-logic.js';
+import { smsLength } from './sms-length.js';
+import { at, customer, event, message, testCatalog } from './test-support/fixtures.js';
+
+/** Runs events through the pure handler, threading the context. */
+function run(ctx: CustomerContext, ...steps: Array<[ReturnType<typeof event>, number?]>): { ctx: CustomerContext; results: HandleResult[] } {
+  const results: HandleResult[] = [];
+  for (const [e, now] of steps) {
+    const r = handleEvent(ctx, message(e, now ?? e.at ?? at('2026-03-02T10:00:00+03:00')));
+    results.push(r);
+    ctx = r.ctx;
+  }
+  return { ctx, results };
+}
+
+const actionsOf = (r: HandleResult) => (r.reply.kind === 'decision' ? r.reply.actions : []);
+
+describe('ATM shortfall', () => {
+  const declined = (requested: number, balance: number, iso = '2026-03-02T10:00:00+03:00') =>
+    event('atm.withdrawal.declined', { at: at(iso), channel: 'atm', data: { requested, balance } });
+
+  it('offers the shortfall as credit by SMS, personal and in roubles', () => {
+    const { results } = run(customer(), [declined(1000, 800)]);
+    const [a] = actionsOf(results[0]!);
+    expect(a).toMatchObject({ campaign: 'shortfall', offer: 'credit', channel: 'sms' });
+    expect(a!.content).toEqual({ text: 'Ирина Петровна, не хватает 200\u00a0рублей? Ответьте 1.' });
+    expect(a!.expiresAt).toBe(at('2026-03-02T11:00:00+03:00'));
+    expect(results[0]!.outbox).toEqual([expect.objectContaining({ kind: 'offer', channel: 'sms', instance: a!.instance })]);
+  });
+
+  it('rounds the shortfall up to whole hundreds', () => {
+    const { results } = run(customer(), [declined(1000, 863)]);
+    expect(actionsOf(results[0]!)[0]!.content).toMatchObject({ text: expect.stringContaining('200\u00a0рублей') });
+  });
+
+  it('stays silent when the balance covers the request or the gap is beyond the limit', () => {
+    const { results } = run(customer(), [declined(500, 800)], [declined(100_000, 10)]);
+    expect(actionsOf(results[0]!)).toEqual([]);
+    expect(results[0]!.trace.explain).toEqual([expect.objectContaining({ campaign: 'shortfall', reason: 'condition_false' })]);
+    expect(actionsOf(results[1]!)).toEqual([]);
+  });
+
+  it('does not offer it to someone who is not a client', () => {
+    const { results } = run(customer({ stage: 'prospect' }), [declined(1000, 800)]);
+    expect(actionsOf(results[0]!)).toEqual([]);
+    expect(results[0]!.trace.explain[0]).toMatchObject({ reason: 'not_in_target_group' });
+  });
+
+  it('cannot text a customer without a phone', () => {
+    const { results } = run(customer({ identifiers: { card: ['card-1'] } }), [declined(1000, 800)]);
+    expect(actionsOf(results[0]!)).toEqual([]);
+    expect(results[0]!.trace.explain[0]!.reason).toBe('no_channel:sms=unreachable');
+  });
+
+  it('sends one SMS a day: a second shortfall the same day is capped, the next day it goes', () => {
+    const { results } = run(
+      customer(),
+      [declined(1000, 800, '2026-03-02T10:00:00+03:00')],
+      [declined(3000, 800, '2026-03-02T18:00:00+03:00')],
+      [declined(3000, 800, '2026-03-03T10:30:00+03:00')],
+    );
+    expect(actionsOf(results[0]!)).toHaveLength(1);
+    expect(actionsOf(results[1]!)).toEqual([]);
+    expect(results[1]!.trace.explain[0]).toMatchObject({ reason: 'cap:sms:1_per_1d' });
+    expect(actionsOf(results[2]!)).toHaveLength(1);
+  });
+
+  it('a reply "1" accepts the open offer and queues the credit for the back office', () => {
+    const { ctx, results } = run(customer(), [declined(1000, 800)], [event('sms.received', { at: at('2026-03-02T10:02:00+03:00'), data: { text: ' 1 ' } })]);
+    const instance = actionsOf(results[0]!)[0]!.instance;
+    expect(results[1]!.trace.answered).toEqual([{ instance, outcome: 'accepted' }]);
+    expect(results[1]!.outbox).toEqual([
+      expect.objectContaining({ kind: 'backoffice', action: 'issue_credit', instance, vars: { gap: 200 }, customer: 'c-1' }),
+    ]);
+    expect(ctx.pending).toEqual([]);
+    expect(ctx.contacts[0]).toMatchObject({ instance, outcome: 'accepted' });
+    expect(ctx.responses[0]).toMatchObject({ instance, outcome: 'accepted', data: { reply: ' 1 ' } });
+  });
+
+  it('a reply after the offer expired answers nothing', () => {
+    const { ctx, results } = run(customer(), [declined(1000, 800)], [event('sms.received', { at: at('2026-03-02T11:30:00+03:00'), data: { text: '1' } })]);
+    expect(results[1]!.trace.answered).toEqual([]);
+    expect(results[1]!.outbox).toEqual([]);
+    expect(ctx.contacts[0]!.outcome).toBe('expired');
+  });
+});
+
+describe('deposit for seniors', () => {
+  const login = (iso = '2026-03-02T10:00:00+03:00') => event('ib.login', { at: at(iso) });
+
+  it('shows it in the internet bank to a client over 60, with the rate', () => {
+    const { results } = run(customer(), [login()]);
+    const [a] = actionsOf(results[0]!);
+    expect(a).toMatchObject({ campaign: 'senior-deposit', channel: 'ib' });
+    expect(a!.content).toEqual({ title: 'Вклад 17\u00a0%', text: 'Ирина Петровна, откройте вклад.', buttons: [{ id: 'accept', label: 'Открыть' }] });
+    expect(results[0]!.trace.explain[0]).toMatchObject({ verdict: 'offered', group: 'sixty', score: 0.1 * 1000 });
+  });
+
+  it('ranks a 57-year-old in the 5 % group', () => {
+    const { results } = run(customer({ profile: { firstName: 'Олег', patronymic: 'Ильич', age: 57 } }), [login()]);
+    expect(results[0]!.trace.explain[0]).toMatchObject({ verdict: 'offered', group: 'fifty-five', score: 0.05 * 1000 });
+  });
+
+  it('stays silent for a 33-year-old: no target group holds them', () => {
+    const { results } = run(customer({ profile: { firstName: 'Олег', patronymic: 'Ильич', age: 33 } }), [login()]);
+    expect(actionsOf(results[0]!)).toEqual([]);
+    expect(results[0]!.trace.explain).toEqual([{ campaign: 'senior-deposit', verdict: 'suppressed', reason: 'not_in_target_group' }]);
+  });
+
+  it('stays silent below the propensity floor', () => {
+    const { results } = run(customer({ profile: { firstName: 'Олег', patronymic: 'Ильич', age: 52 } }), [login()]);
+    expect(actionsOf(results[0]!)).toEqual([]);
+    expect(results[0]!.trace.explain[0]).toMatchObject({ reason: 'below_propensity_floor', group: 'fifties' });
+  });
+
+  it('gives the call-centre operator a script when the customer calls', () => {
+    const { results } = run(customer(), [event('callcenter.call', { at: at('2026-03-02T10:00:00+03:00') })]);
+    expect(actionsOf(results[0]!)[0]).toMatchObject({
+      channel: 'callcenter',
+      content: { script: 'Предложите вклад: 17\u00a0%. Клиент: Соколова Ирина Петровна.' },
+    });
+  });
+
+  it('falls back to e-mail when a channel is on the stop list', () => {
+    const ctx = customer();
+    const r = handleEvent(ctx, message(login(), 0, testCatalog, [{ channel: 'ib' }]));
+    expect(actionsOf(r)[0]).toMatchObject({ channel: 'email', content: { subject: 'Вклад для вас' } });
+    expect((actionsOf(r)[0]!.content as { html: string }).html).toBe('<p>Ирина Петровна, ставка 17\u00a0%.</p>');
+  });
+
+  it('gives nothing to a customer on the global stop list, and says why', () => {
+    const r = handleEvent(customer(), message(login(), 0, testCatalog, [{}]));
+    expect(actionsOf(r)).toEqual([]);
+    expect(r.trace.explain).toEqual([{ campaign: 'senior-deposit', verdict: 'suppressed', reason: 'stop_list' }]);
+  });
+
+  it('honours a stop entry for one campaign only', () => {
+    const stopped = handleEvent(customer(), message(login(), 0, testCatalog, [{ campaign: 'senior-deposit' }]));
+    expect(actionsOf(stopped)).toEqual([]);
+    const other = handleEvent(customer(), message(login(), 0, testCatalog, [{ campaign: 'shortfall' }]));
+    expect(actionsOf(other)).toHaveLength(1);
+  });
+
+  it('does not offer the same open offer on the same screen again', () => {
+    const { results } = run(customer(), [login('2026-03-02T10:00:00+03:00')], [login('2026-03-02T10:05:00+03:00')]);
+    expect(actionsOf(results[1]!).map((a) => a.channel)).toEqual(['email']);
+  });
+});
+
+describe('lunch near the branch', () => {
+  const tx = (iso: string, mcc = '5812') => event('card.transaction', { at: at(iso), channel: 'pos', data: { amount: 700, mcc } });
+  const visit = (iso: string, location = { lat: 55.7614, lon: 37.609, place: 'branch-1' }) => event('branch.visit', { at: at(iso), location });
+  const lover = () => [tx('2026-02-20T13:00:00+03:00'), tx('2026-02-25T13:00:00+03:00'), tx('2026-03-01T13:00:00+03:00')];
+
+  it('texts a restaurant lover at lunch time the nearest partner and the way there', () => {
+    const { ctx, results } = run(customer(), ...lover().map((e) => [e] as [typeof e]), [visit('2026-03-02T12:30:00+03:00')]);
+    expect(ctx.segments).toHaveProperty('cafe_lovers');
+    const [a] = actionsOf(results[3]!);
+    expect(a).toMatchObject({ campaign: 'lunch', channel: 'sms' });
+    const text = (a!.content as { text: string }).text;
+    expect(text).toBe('Ирина Петровна: Кафе «Рядом», ул. Тверская, 10, 3 мин на северо-запад.');
+    expect(smsLength(text).encoding).toBe('ucs2');
+  });
+
+  it('is silent at 19:00', () => {
+    const { results } = run(customer(), ...lover().map((e) => [e] as [typeof e]), [visit('2026-03-02T19:00:00+03:00')]);
+    expect(actionsOf(results[3]!)).toEqual([]);
+    expect(results[3]!.trace.explain[0]).toMatchObject({ reason: 'outside_hours:19:00' });
+  });
+
+  it('uses the customer’s own time zone: 12:30 in Vladivostok is 05:30 in Moscow', () => {
+    const vlad = customer({ profile: { firstName: 'Ирина', patronymic: 'Петровна', timezone: 'Asia/Vladivostok' } });
+    const { results } = run(vlad, ...lover().map((e) => [e] as [typeof e]), [visit('2026-03-02T12:30:00+10:00')], [visit('2026-03-03T12:30:00+03:00')]);
+    expect(actionsOf(results[3]!)).toHaveLength(1);
+    expect(actionsOf(results[4]!)).toEqual([]);
+    expect(results[4]!.trace.explain[0]).toMatchObject({ reason: 'outside_hours:19:30' });
+  });
+
+  it('needs three restaurant transactions in 30 days: older ones and other MCCs do not count', () => {
+    const { ctx, results } = run(
+      customer(),
+      [tx('2026-01-10T13:00:00+03:00')],
+      [tx('2026-02-25T13:00:00+03:00')],
+      [tx('2026-03-01T13:00:00+03:00', '5411')],
+      [tx('2026-03-01T14:00:00+03:00')],
+      [visit('2026-03-02T12:30:00+03:00')],
+    );
+    expect(ctx.segments).not.toHaveProperty('cafe_lovers');
+    expect(actionsOf(results[4]!)).toEqual([]);
+    expect(results[4]!.trace.explain[0]).toMatchObject({ reason: 'not_in_target_group' });
+  });
+
+  it('needs a partner within the radius', () => {
+    const far = { lat: 55.5, lon: 37.3 };
+    const { results } = run(customer(), ...lover().map((e) => [e] as [typeof e]), [visit('2026-03-02T12:30:00+03:00', far as never)]);
+    expect(results[3]!.trace.explain[0]).toMatchObject({ reason: 'no_partner_nearby' });
+  });
+});
+
+describe('features and segments', () => {
+  it('sums amounts over their window and records segment entries and exits', () => {
+    const tx = (iso: string, amount: number) => event('card.transaction', { at: at(iso), data: { amount, mcc: '5812' } });
+    const { ctx, results } = run(
+      customer(),
+      [tx('2026-03-01T10:00:00+03:00', 100)],
+      [tx('2026-03-02T10:00:00+03:00', 250)],
+      [tx('2026-03-03T10:00:00+03:00', 50)],
+    );
+    expect(results[2]!.trace.segmentChanges).toEqual([{ segment: 'cafe_lovers', change: 'entered' }]);
+    expect(ctx.features.spend_7d).toEqual([
+      [expect.any(Number), 1, 100],
+      [expect.any(Number), 1, 250],
+      [expect.any(Number), 1, 50],
+    ]);
+    // 31 days later the restaurant count has left its window.
+    const later = handleEvent(ctx, message(event('web.pageview', { at: at('2026-04-02T10:00:00+03:00') }), 0));
+    expect(later.trace.segmentChanges).toEqual([{ segment: 'cafe_lovers', change: 'exited' }]);
+  });
+
+  it('collects identifiers the profile did not hold, for the index', () => {
+    const r = handleEvent(customer(), message(event('web.pageview', { customer: { id: 'c-1', cookie: 'ck-9', phone: '+79161234567' } }), 0));
+    expect(r.links).toEqual([{ kind: 'cookie', value: 'ck-9' }]);
+    expect(r.ctx.identifiers.cookie).toEqual(['ck-9']);
+  });
+
+  it('takes profile changes from profile.updated, typed field by field', () => {
+    const r = handleEvent(customer(), message(event('profile.updated', { data: { age: 64, balance: 'lots', timezone: 'Asia/Omsk', unknown: 1 } }), 0));
+    expect(r.ctx.profile).toMatchObject({ age: 64, timezone: 'Asia/Omsk' });
+    expect(r.ctx.profile).not.toHaveProperty('unknown');
+    expect(r.ctx.profile.balance).toBeUndefined();
+  });
+});
+
+describe('idempotency and responses', () => {
+  it('answers a repeated event id with the first decision, and the repeat changes nothing', () => {
+    const e = event('ib.login', { at: at('2026-03-02T10:00:00+03:00') });
+    const first = handleEvent(customer(), message(e, 0));
+    const again = replayReply(first.ctx, message(e, 0));
+    expect(again).toEqual({ ...first.reply, duplicate: true });
+  });
+
+  it('records responses, closes the instance on a final answer, and rejects unknown instances', () => {
+    const first = handleEvent(customer(), message(event('ib.login', { at: at('2026-03-02T10:00:00+03:00') }), 0));
+    const instance = actionsOf(first)[0]!.instance;
+    const clicked = handleResponse(first.ctx, { type: 'gateway.response', response: { id: 'r1', instance, outcome: 'clicked' }, now: 1, catalog: testCatalog });
+    expect(clicked.reply).toEqual({ kind: 'ack', re: 'r1', duplicate: false });
+    expect(clicked.ctx.pending).toHaveLength(1);
+    const declined = handleResponse(clicked.ctx, { type: 'gateway.response', response: { id: 'r2', instance, outcome: 'declined' }, now: 2, catalog: testCatalog });
+    expect(declined.ctx.pending).toHaveLength(0);
+    expect(declined.ctx.contacts[0]!.outcome).toBe('declined');
+    expect(declined.ctx.responses.map((r) => r.outcome)).toEqual(['clicked', 'declined']);
+    const odd = handleResponse(declined.ctx, { type: 'gateway.response', response: { id: 'r3', instance, outcome: 'maybe-later' }, now: 3, catalog: testCatalog });
+    expect(odd.ctx.responses.at(-1)!.outcome).toBe('maybe-later');
+    const unknown = handleResponse(declined.ctx, { type: 'gateway.response', response: { id: 'r4', instance: 'c-1:zz.0', outcome: 'accepted' }, now: 4, catalog: testCatalog });
+    expect(unknown.reply).toEqual({ kind: 'error', re: 'r4', code: 'invalid', message: expect.stringContaining('field "instance"') });
+    expect(unknown.ctx).toBe(declined.ctx);
+  });
+
+  it('marks a queued contact delivered or failed', () => {
+    const first = handleEvent(customer(), message(event('atm.withdrawal.declined', { at: at('2026-03-02T10:00:00+03:00'), data: { requested: 900, balance: 0 } }), 0));
+    const instance = actionsOf(first)[0]!.instance;
+    expect(first.ctx.contacts[0]!.delivery).toBe('queued');
+    const delivered = handleDelivery(first.ctx, { type: 'delivery.report', instance, status: 'delivered', now: 1 });
+    expect(delivered.contacts[0]!.delivery).toBe('delivered');
+  });
+
+  it('makes instance ids unique per customer and deterministic', () => {
+    const e = event('ib.login', { at: at('2026-03-02T10:00:00+03:00') });
+    const a = handleEvent(customer(), message(e, 0));
+    const b = handleEvent(customer(), message(e, 0));
+    expect(actionsOf(a)[0]!.instance).toBe(actionsOf(b)[0]!.instance);
+    expect(actionsOf(a)[0]!.instance).toMatch(/^c-1:1\.[0-9a-z]+$/);
+  });
+});

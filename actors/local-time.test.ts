@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { bearingDeg, directionRu, distanceM, walkingMinutes } from './geo.js';
+import { inWindow, isValidTimeZone, localTime, parseClock } from './local-time.js';
+
+describe('local time', () => {
+  it('reads the wall clock in the customer’s zone', () => {
+    const t = Date.parse('2026-03-02T09:30:00Z');
+    expect(localTime(t, 'Europe/Moscow')).toMatchObject({ hour: 12, minute: 30, minuteOfDay: 750, weekday: 1, day: 2, month: 3 });
+    expect(localTime(t, 'Asia/Vladivostok')).toMatchObject({ hour: 19, minute: 30 });
+    expect(localTime(t, 'America/New_York')).toMatchObject({ hour: 4, minute: 30 });
+  });
+
+  it('follows daylight saving time', () => {
+    // Berlin moves to summer time on 2026-03-29 at 02:00 local (01:00 UTC).
+    expect(localTime(Date.parse('2026-03-29T00:30:00Z'), 'Europe/Berlin').hour).toBe(1);
+    expect(localTime(Date.parse('2026-03-29T01:30:00Z'), 'Europe/Berlin').hour).toBe(3);
+  });
+
+  it('counts local calendar days: 23:30 and 00:30 in Moscow are different days', () => {
+    const a = localTime(Date.parse('2026-03-02T20:30:00Z'), 'Europe/Moscow');
+    const b = localTime(Date.parse('2026-03-02T21:30:00Z'), 'Europe/Moscow');
+    expect(b.epochDay - a.epochDay).toBe(1);
+  });
+
+  it('parses clock times and windows, including windows across midnight', () => {
+    expect(parseClock('12:00')).toBe(720);
+    expect(parseClock('24:00')).toBeUndefined();
+    expect(parseClock('9:00')).toBeUndefined();
+    expect(inWindow(720, 720, 900)).toBe(true);
+    expect(inWindow(900, 720, 900)).toBe(false);
+    expect(inWindow(23 * 60, 22 * 60, 6 * 60)).toBe(true);
+    expect(inWindow(5 * 60, 22 * 60, 6 * 60)).toBe(true);
+    expect(inWindow(12 * 60, 22 * 60, 6 * 60)).toBe(false);
+    expect(isValidTimeZone('Europe/Moscow')).toBe(true);
+    expect(isValidTimeZone('Nowhere/Town')).toBe(false);
+  });
+});
+
+describe('walking directions', () => {
+  it('measures distance and direction', () => {
+    const branch = { lat: 55.7614, lon: 37.609 };
+    const north = { lat: 55.7704, lon: 37.609 };
+    expect(distanceM(branch, north)).toBeGreaterThan(995);
+    expect(distanceM(branch, north)).toBeLessThan(1005);
+    expect(directionRu(bearingDeg(branch, north))).toBe('на север');
+    expect(directionRu(bearingDeg(north, branch))).toBe('на юг');
+    expect(directionRu(bearingDeg(branch, { lat: 55.7614, lon: 37.62 }))).toBe('на восток');
+    expect(walkingMinutes(1000)).toBe(16);
+    expect(walkingMinutes(10)).toBe(1);
+  });
+});

@@ -1,0 +1,116 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { packageRoot } from './paths.js';
+import { LmdbStore } from './store/lmdb-store.js';
+import { tempDir } from './test-support/test-kairos.js';
+
+/**
+ * The `kairos` command as a process, built (npm test builds first): help, version, bad
+ * input, refusing the uWS fallback, and a graceful SIGTERM that flushes to the data dir.
+ */
+
+const bin = join(packageRoot(), 'bin', 'kairos.js');
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function run(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []) {
+  return spawnSync(process.execPath, [...nodeArgs, bin, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+}
+
+describe('kairos command', () => {
+  it('prints help and version', () => {
+    const help = run(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('kairos [serve] [options]');
+    expect(help.stdout).toContain('KAIROS_PORT');
+    expect(help.stdout).toContain('demo-gateway');
+    const version = run(['--version']);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('refuses unknown flags and invalid configuration with exit code 2', () => {
+    const flag = run(['--prot', '80']);
+    expect(flag.status).toBe(2);
+    expect(flag.stderr).toContain("Unknown option '--prot'");
+    const env = run([], { KAIROS_PORT: 'eighty' });
+    expect(env.status).toBe(2);
+    expect(env.stderr).toContain('KAIROS_PORT: must be a whole number');
+  });
+
+  it('refuses to start on the uWS fallback when it is forced', () => {
+    const r = run(['--store', 'memory', '--no-demo', '--port', '0'], { UWS_USE_FALLBACK: '1' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('refusing to start');
+  });
+
+  it('refuses to start when the native uWS binary silently fails to load', () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const preload = join(dir.dir, 'break-uws.cjs');
+    // Make the native binary fail to load, as on a Node or glibc it was not built for.
+    writeFileSync(
+      preload,
+      `const Module = require('node:module'); const load = Module._load;
+       Module._load = function (request, ...rest) {
+         if (/uws_.*\\.node$/.test(request)) throw new Error('simulated: not built for this platform');
+         return load.call(this, request, ...rest);
+       };`,
+    );
+    const r = run(['--store', 'memory', '--no-demo', '--port', '0'], {}, ['-r', preload]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('refusing to start: the native uWebSockets.js binary did not load');
+    expect(r.stderr).toContain('simulated: not built for this platform');
+  });
+
+  it('serves, and on SIGTERM drains, flushes to the data dir and exits 0', async () => {
+    const data = tempDir();
+    cleanups.push(data.remove);
+    const child: ChildProcess = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', data.dir], {
+      env: { ...process.env, KAIROS_FLUSH_INTERVAL_MS: '60000', KAIROS_FLUSH_BATCH: '1000000' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanups.push(() => child.kill('SIGKILL'));
+    const lines: Array<Record<string, unknown>> = [];
+    const listening = new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('did not start')), 60_000);
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        lines.push(entry);
+        if (entry.msg === 'kairos listening') {
+          clearTimeout(timer);
+          resolve(entry.port as number);
+        }
+      });
+    });
+    const port = await listening;
+    const res = await fetch(`http://127.0.0.1:${port}/v1/events`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: 'cli-1', type: 'atm.withdrawal.declined', customer: { card: 'card-19' }, data: { requested: 1000, balance: 800 } }),
+    });
+    const decision = (await res.json()) as { actions: Array<{ instance: string }> };
+    expect(decision.actions).toHaveLength(1);
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['signal received', 'shutting down', 'stopped']));
+
+    // The flush interval was a minute: only the shutdown flush can have written this.
+    const store = new LmdbStore(join(data.dir, 'lmdb'));
+    try {
+      const snap = (await store.getSnapshot('demo-19')) as { v: number; snapshot: { context: { contacts: Array<{ instance: string }> } } };
+      expect(snap.v).toBe(1);
+      expect(snap.snapshot.context.contacts.map((c) => c.instance)).toEqual([decision.actions[0]!.instance]);
+      expect((await store.listOutbox('sms', 10)).map((r) => r.instance)).toEqual([decision.actions[0]!.instance]);
+    } finally {
+      await store.close();
+    }
+  });
+});

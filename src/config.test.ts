@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, loadConfig } from './config.js';
+
+describe('configuration', () => {
+  it('has embedded defaults: port 8080, ./data, LMDB, the demo and its credentials', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 8080, store: 'lmdb', demo: true, clock: 'system', demoCredentials: true });
+    expect(c.dataDir).toMatch(/\/data$/);
+    expect(c.gatewayTokens).toEqual([DEMO_GATEWAY_TOKEN]);
+    expect(c.adminKeys).toEqual([DEMO_ADMIN_KEY]);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads KAIROS_* variables', () => {
+    const c = loadConfig({
+      KAIROS_PORT: '9000',
+      KAIROS_DATA_DIR: '/var/lib/kairos',
+      KAIROS_STORE: 'memory',
+      KAIROS_GATEWAY_TOKENS: 'gateway-secret-1, gateway-secret-2',
+      KAIROS_ADMIN_KEYS: 'admin-secret-1',
+      KAIROS_DEMO: 'false',
+      KAIROS_CLOCK: 'manual',
+    });
+    expect(c).toMatchObject({ port: 9000, dataDir: '/var/lib/kairos', store: 'memory', demo: false, clock: 'manual', demoCredentials: false });
+    expect(c.gatewayTokens).toEqual(['gateway-secret-1', 'gateway-secret-2']);
+  });
+
+  it('reports every bad value at once, without echoing secrets', () => {
+    let err: unknown;
+    try {
+      loadConfig({ KAIROS_PORT: 'eighty', KAIROS_STORE: 'postgres', KAIROS_GATEWAY_TOKENS: 'short', KAIROS_DEMO: 'maybe' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems;
+    expect(problems).toEqual([
+      'KAIROS_PORT: must be a whole number from 0 to 65535',
+      'KAIROS_STORE: must be one of lmdb, memory',
+      'KAIROS_GATEWAY_TOKENS: each secret must be at least 8 characters',
+      'KAIROS_DEMO: must be true or false',
+    ]);
+    expect((err as Error).message).not.toContain('short');
+  });
+
+  it('wants both TLS files or neither', () => {
+    expect(() => loadConfig({ KAIROS_TLS_CERT_FILE: '/etc/kairos/cert.pem' })).toThrow(/set both for TLS, or neither/);
+  });
+
+  it('lets overrides win over the environment', () => {
+    expect(loadConfig({ KAIROS_PORT: '9000' }, { port: 0 }).port).toBe(0);
+  });
+});

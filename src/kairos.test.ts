@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Frame } from './test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid } from './test-support/test-kairos.js';
+
+/**
+ * Durability of the embedded LMDB store across a restart on the same data dir: contact
+ * history, idempotency and identity links survive; the demo is not loaded twice.
+ */
+
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const at = Date.parse('2026-11-23T10:00:00+03:00');
+const shortfall = (id: string): Frame => ({
+  t: 'event',
+  id,
+  type: 'atm.withdrawal.declined',
+  customer: { card: 'card-19' },
+  at,
+  data: { requested: 1000, balance: 800 },
+});
+
+describe('restart on the same data dir', () => {
+  it('keeps the contact history: no second SMS after a restart, the same answer to a repeated id', async () => {
+    const data = tempDir();
+    cleanups.push(data.remove);
+
+    const first = await startTestKairos({ dataDir: data.dir });
+    expect(first.logs).toContainEqual(expect.objectContaining({ msg: 'demo bank loaded', customers: 45_211 }));
+    let gw = await GatewayClient.connect(first.wsUrl);
+    const eventId = uid();
+    const decision = await gw.request(shortfall(eventId));
+    expect(decision.actions).toEqual([expect.objectContaining({ channel: 'sms', campaign: 'atm-shortfall' })]);
+    const visitor = await gw.request({ t: 'event', id: uid(), type: 'web.pageview', customer: { cookie: 'ck-restart' } });
+    gw.close();
+    await first.close();
+
+    const second = await startTestKairos({ dataDir: data.dir });
+    cleanups.push(() => second.close());
+    expect(second.logs).toContainEqual(expect.objectContaining({ msg: 'demo bank already in the store', customers: 45_211 }));
+    gw = await GatewayClient.connect(second.wsUrl);
+    cleanups.push(() => gw.close());
+
+    // A new shortfall an hour later: the SMS cap remembers the first one.
+    const again = await gw.request({ ...shortfall(uid()), at: at + 3_600_000 });
+    expect(again.actions).toEqual([]);
+    // The repeated event id gets the first decision, word for word.
+    expect(await gw.request(shortfall(eventId))).toEqual(decision);
+    // The visitor created before the restart is found by its cookie.
+    expect((await gw.request({ t: 'event', id: uid(), type: 'web.pageview', customer: { cookie: 'ck-restart' } })).customer).toBe(visitor.customer);
+
+    const card = (await (await fetch(`${second.httpUrl}/v1/customers/demo-19`, { headers: adminHeaders })).json()) as Record<string, any>;
+    expect(card.contacts).toEqual([expect.objectContaining({ campaign: 'atm-shortfall', channel: 'sms', at })]);
+    expect(card.lastDecision).toEqual([expect.objectContaining({ campaign: 'atm-shortfall', reason: 'cap:sms:1_per_1d' })]);
+    // The SMS is still in the outbox for whoever delivers SMS.
+    const outbox = (await (await fetch(`${second.httpUrl}/v1/outbox/sms`, { headers: adminHeaders })).json()) as { entries: Frame[] };
+    expect(outbox.entries.map((e) => e.instance)).toEqual([(decision.actions as Frame[])[0]!.instance]);
+  });
+
+  it('flushes every change on close, even one made just before it', async () => {
+    const data = tempDir();
+    cleanups.push(data.remove);
+    const first = await startTestKairos({ dataDir: data.dir, config: { flushIntervalMs: 60_000, flushBatch: 1_000_000 } });
+    const gw = await GatewayClient.connect(first.wsUrl);
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => gw.request({ t: 'event', id: uid(), type: 'ib.login', customer: { id: `demo-${1000 + i}` }, channel: 'ib', at })),
+    );
+    const offered = replies.filter((r) => (r.actions as Frame[]).length > 0).length;
+    expect(first.kairos.host.dirtyCount).toBe(50);
+    gw.close();
+    await first.close();
+
+    const second = await startTestKairos({ dataDir: data.dir });
+    cleanups.push(() => second.close());
+    let contacts = 0;
+    for (let i = 0; i < 50; i++) {
+      const card = (await (await fetch(`${second.httpUrl}/v1/customers/demo-${1000 + i}`, { headers: adminHeaders })).json()) as Record<string, any>;
+      expect(card.lastEventAt).toBe(at);
+      contacts += (card.contacts as unknown[]).length;
+    }
+    expect(contacts).toBe(offered);
+  });
+});
