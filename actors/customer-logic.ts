@@ -64,6 +64,8 @@ export interface HandleResult {
 
 function remember(seen: readonly SeenRequest[], entry: SeenRequest, t: number): SeenRequest[] {
   const oldest = t - retention.seenDays * 86_400_000;
+  // The common case copies once: nothing has aged out and there is room.
+  if (seen.length < retention.seen && (seen[0]?.at ?? t) >= oldest) return [...seen, entry];
   return [...seen.filter((s) => s.at >= oldest), entry].slice(-retention.seen);
 }
 

@@ -5,6 +5,7 @@ export * from './contact-policy.js';
 export * from './customer-logic.js';
 export * from './customer-state.js';
 export * from './customer.machine.js';
+export * from './customer-stepper.js';
 export * from './decide.js';
 export * from './features.js';
 export * from './format.js';

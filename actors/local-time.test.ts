@@ -49,3 +49,24 @@ describe('walking directions', () => {
     expect(walkingMinutes(10)).toBe(1);
   });
 });
+
+describe('local time against Intl, minute by minute', () => {
+  it('agrees with Intl across DST switches in several zones', () => {
+    const zones = ['Europe/Moscow', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham'];
+    const f = (tz: string) =>
+      new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+    for (const tz of zones) {
+      const fmt = f(tz);
+      // Around the 2026 spring and autumn switches of both hemispheres, every 7 minutes.
+      for (const start of [Date.parse('2026-03-27T00:00:00Z'), Date.parse('2026-04-03T00:00:00Z'), Date.parse('2026-09-25T00:00:00Z'), Date.parse('2026-10-23T00:00:00Z'), Date.parse('2026-11-01T00:00:00Z')]) {
+        for (let t = start; t < start + 4 * 86_400_000; t += 7 * 60_000 + 13_000) {
+          const parts = Object.fromEntries(fmt.formatToParts(new Date(t)).map((p) => [p.type, p.value]));
+          const lt = localTime(t, tz);
+          expect([lt.year, lt.month, lt.day, lt.hour, lt.minute], `${tz} ${new Date(t).toISOString()}`).toEqual(
+            ['year', 'month', 'day', 'hour', 'minute'].map((k) => Number(parts[k])),
+          );
+        }
+      }
+    }
+  });
+});

@@ -46,34 +46,43 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-export function localTime(at: number, timeZone: string): LocalTime {
-  const parts = formatter(timeZone).formatToParts(new Date(at));
-  let year = 1970;
-  let month = 1;
-  let day = 1;
-  let hour = 0;
-  let minute = 0;
-  for (const p of parts) {
-    switch (p.type) {
-      case 'year':
-        year = Number(p.value);
-        break;
-      case 'month':
-        month = Number(p.value);
-        break;
-      case 'day':
-        day = Number(p.value);
-        break;
-      case 'hour':
-        hour = Number(p.value);
-        break;
-      case 'minute':
-        minute = Number(p.value);
-        break;
-      default:
-        break;
-    }
+/**
+ * The zone's UTC offset, in minutes, during the quarter hour holding `at`. Offsets change
+ * only on quarter-hour boundaries (DST switches are on the hour or the half hour), so one
+ * Intl lookup serves a whole quarter hour; the memo is a pure function's cache.
+ */
+const offsets = new Map<string, Map<number, number>>();
+const QUARTER_HOUR = 900_000;
+
+function offsetMinutes(at: number, timeZone: string): number {
+  const bucket = Math.floor(at / QUARTER_HOUR);
+  let zone = offsets.get(timeZone);
+  if (zone === undefined) {
+    zone = new Map();
+    offsets.set(timeZone, zone);
   }
+  let offset = zone.get(bucket);
+  if (offset === undefined) {
+    const start = bucket * QUARTER_HOUR;
+    const fields: Record<string, number> = {};
+    for (const p of formatter(timeZone).formatToParts(new Date(start))) {
+      if (p.type === 'year' || p.type === 'month' || p.type === 'day' || p.type === 'hour' || p.type === 'minute') fields[p.type] = Number(p.value);
+    }
+    const wall = Date.UTC(fields.year ?? 1970, (fields.month ?? 1) - 1, fields.day ?? 1, fields.hour ?? 0, fields.minute ?? 0);
+    offset = Math.round((wall - start) / 60_000);
+    if (zone.size >= 100_000) zone.clear();
+    zone.set(bucket, offset);
+  }
+  return offset;
+}
+
+export function localTime(at: number, timeZone: string): LocalTime {
+  const wall = new Date(at + offsetMinutes(at, timeZone) * 60_000);
+  const year = wall.getUTCFullYear();
+  const month = wall.getUTCMonth() + 1;
+  const day = wall.getUTCDate();
+  const hour = wall.getUTCHours();
+  const minute = wall.getUTCMinutes();
   const epochDay = Math.floor(Date.UTC(year, month - 1, day) / 86_400_000);
   // 1970-01-01 was a Thursday (4).
   const weekday = (((epochDay + 4) % 7) + 7) % 7;

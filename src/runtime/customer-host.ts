@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Actor } from 'xstate';
-import { createActor } from 'xstate';
 import type {
   Catalog,
+  CustomerSnapshot,
+  CustomerStepper,
   ContactIdentifierKind,
   CustomerContext,
   CustomerInput,
@@ -14,7 +14,7 @@ import type {
   GatewayResponse,
   OutboxEntry,
 } from '../../actors/index.js';
-import { contactIdentifierKinds, customerMachine, customerTimeZone, localTime, windowValue } from '../../actors/index.js';
+import { contactIdentifierKinds, createCustomerStepper, customerMachine, customerTimeZone, localTime, windowValue } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import type { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -28,11 +28,18 @@ import { InOrder } from './in-order.js';
 import { SNAPSHOT_VERSION, migrateSnapshot } from './snapshot-migrations.js';
 
 /**
- * The actor host: the virtual-actor runtime for customers. It resolves who an event is
- * about, activates that customer's actor from the store on first use, runs each customer's
- * messages strictly in arrival order (different customers interleave freely), executes the
- * actor's named effects, and writes changed snapshots behind in batches, one transaction a
- * batch. On close it drains every mailbox and flushes.
+ * The actor host: the virtual-actor runtime for customers (Orleans-style). It resolves who
+ * an event is about, activates that customer's actor from the store on first use, runs each
+ * customer's messages strictly in arrival order (different customers interleave freely),
+ * and writes changed snapshots behind in batches, one transaction a batch. On close it
+ * drains every mailbox and flushes.
+ *
+ * A live customer is its XState machine snapshot plus a mailbox. Each message is one pure
+ * machine transition (`actors/customer-stepper.ts`); the named effects it returns (reply,
+ * queue, link, trace) are executed with the bodies supplied here through
+ * `machine.provide()`. This is XState's actor model without an `Actor` object per
+ * customer: no per-actor system, observers or deep copies, so a process holds far more live
+ * customers; a failing message leaves the previous snapshot untouched.
  */
 
 export type HostReply = CustomerReply | { kind: 'error'; re: string; code: ErrorCode; message: string };
@@ -52,11 +59,15 @@ export interface HostOptions {
   onCommitted?: (records: readonly OutboxRecord[]) => void;
 }
 
-type CustomerActor = Actor<typeof customerMachine>;
+/** What is stored for a customer actor: its lifecycle state and its context. */
+interface PersistedCustomer {
+  value: CustomerSnapshot['value'];
+  context: CustomerContext;
+}
 
 interface Live {
   id: string;
-  actor: CustomerActor;
+  snapshot: CustomerSnapshot;
   /** bumped on every change; `flushed` is the version last written */
   version: number;
   flushed: number;
@@ -71,12 +82,15 @@ export function customerOfInstance(instance: string): string | undefined {
   return i > 0 ? instance.slice(0, i) : undefined;
 }
 
+/** The most actors one write-behind transaction commits. */
+const COMMIT_CHUNK = 500;
+
 function newCustomerId(prefix: 'v' | 'p'): string {
   return `${prefix}-${randomBytes(8).toString('hex')}`;
 }
 
 export class CustomerHost {
-  private readonly machine: typeof customerMachine;
+  private readonly stepper: CustomerStepper;
   private readonly hot = new Map<string, Live>();
   private readonly mailboxes = new Map<string, Promise<void>>();
   private readonly order = new InOrder<Resolution>();
@@ -96,7 +110,7 @@ export class CustomerHost {
   private currentExplain: Explanation[] | undefined;
 
   constructor(private readonly o: HostOptions) {
-    this.machine = customerMachine.provide({
+    const machine = customerMachine.provide({
       actions: {
         reply: (_, p) => {
           this.currentReply = p.reply;
@@ -123,6 +137,7 @@ export class CustomerHost {
         },
       },
     });
+    this.stepper = createCustomerStepper(machine);
   }
 
   get hotCount(): number {
@@ -236,20 +251,23 @@ export class CustomerHost {
     this.touch(live);
 
     if (msg.type === 'gateway.event') {
-      const ctx = live.actor.getSnapshot().context;
-      msg.stops = this.o.stopList.scopesFor(id, ctx.identifiers, msg.event.customer);
+      msg.stops = this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, msg.event.customer);
     }
-    const before = live.actor.getSnapshot();
-    this.currentReply = undefined;
-    this.currentExplain = undefined;
-    live.actor.send(msg);
-    const after = live.actor.getSnapshot();
-    if (after.status === 'error') {
-      this.o.logger.error({ err: after.error, customer: id, message: msg.type }, 'customer actor failed; restoring its last good state');
-      this.restore(live, before);
+    let next: CustomerSnapshot;
+    let effects: ReturnType<CustomerStepper['step']>[1];
+    try {
+      [next, effects] = this.stepper.step(live.snapshot, msg);
+    } catch (err) {
+      // The previous snapshot stands: a message that fails changes nothing.
+      this.o.logger.error({ err, customer: id, message: msg.type }, 'customer actor failed on a message; its state is unchanged');
       return { kind: 'error', re, code: 'internal', message: 'internal error' };
     }
-    if (after !== before) this.markDirty(live);
+    const changed = next !== live.snapshot;
+    live.snapshot = next;
+    this.currentReply = undefined;
+    this.currentExplain = undefined;
+    for (const effect of effects) effect.exec?.(effect.info, effect.params);
+    if (changed) this.markDirty(live);
     // A repeated event id is answered from memory and explains nothing new.
     if (msg.type === 'gateway.event' && this.currentExplain !== undefined) live.lastExplain = this.currentExplain;
     const reply = this.currentReply;
@@ -309,11 +327,12 @@ export class CustomerHost {
   // Activation, passivation
 
   private async activate(id: string): Promise<Live | undefined> {
-    let actor: CustomerActor;
+    let snapshot: CustomerSnapshot;
     let created = false;
     const stored = await this.o.store.getSnapshot(id);
     if (stored !== undefined) {
-      actor = this.restoreActor(migrateSnapshot(stored));
+      const persisted = migrateSnapshot(stored) as PersistedCustomer;
+      snapshot = this.stepper.restore(persisted.value, persisted.context);
       this.o.metrics.activations.inc({ source: 'snapshot' });
     } else {
       const record = await this.o.store.getCustomer(id);
@@ -329,39 +348,15 @@ export class CustomerHost {
       } else {
         return undefined;
       }
-      actor = createActor(this.machine, { input });
+      snapshot = this.stepper.create(input);
     }
     this.creating.delete(id);
-    const live: Live = { id, actor, version: 0, flushed: 0, lastExplain: [] };
-    this.watch(live);
-    actor.start();
+    const live: Live = { id, snapshot, version: 0, flushed: 0, lastExplain: [] };
     this.hot.set(id, live);
     this.o.metrics.hotActors.set(this.hot.size);
     if (created) this.markDirty(live);
     this.passivateIfNeeded();
     return live;
-  }
-
-  /** An actor from a persisted snapshot (its input was consumed when it was first created). */
-  private restoreActor(persisted: unknown): CustomerActor {
-    return createActor(this.machine, { snapshot: persisted as never, input: undefined });
-  }
-
-  /** An actor that fails reports to its observer, never to the process. */
-  private watch(live: Live): void {
-    live.actor.subscribe({
-      error: (err: unknown) => {
-        this.o.metrics.errors.inc({ code: 'internal' });
-        this.o.logger.debug({ err, customer: live.id }, 'customer actor reported an error');
-      },
-    });
-  }
-
-  private restore(live: Live, good: ReturnType<CustomerActor['getSnapshot']>): void {
-    live.actor.stop();
-    live.actor = this.restoreActor(this.machine.getPersistedSnapshot(good));
-    this.watch(live);
-    live.actor.start();
   }
 
   /** Moves the actor to the most-recently-used end. */
@@ -377,7 +372,6 @@ export class CustomerHost {
     for (const live of this.hot.values()) {
       if (excess <= 0) break;
       if (live.version !== live.flushed || this.mailboxes.has(live.id)) continue;
-      live.actor.stop();
       this.hot.delete(live.id);
       this.o.metrics.passivations.inc();
       excess--;
@@ -402,32 +396,45 @@ export class CustomerHost {
     }
   }
 
-  /** Commits every change made before the call. Single-flight: concurrent calls queue behind the running one. */
+  /**
+   * Commits every change made before the call, in transactions of at most COMMIT_CHUNK
+   * actors (so encoding a large backlog never stalls the event loop for long; events are
+   * served between chunks). Single-flight: concurrent calls queue behind the running one.
+   */
   async flush(): Promise<void> {
     while (this.flushing !== undefined) await this.flushing;
-    if (this.dirty.size === 0 && this.pendingLinks.size === 0 && this.pendingOutbox.length === 0) return;
-    this.flushing = this.commitBatch();
-    try {
-      await this.flushing;
-    } finally {
-      this.flushing = undefined;
+    while (this.dirty.size > 0 || this.pendingLinks.size > 0 || this.pendingOutbox.length > 0) {
+      this.flushing = this.commitBatch();
+      try {
+        await this.flushing;
+      } finally {
+        this.flushing = undefined;
+      }
     }
   }
 
   private async commitBatch(): Promise<void> {
-    const ids = [...this.dirty];
-    this.dirty.clear();
+    const ids: string[] = [];
+    for (const id of this.dirty) {
+      if (ids.length >= COMMIT_CHUNK) break;
+      ids.push(id);
+    }
+    for (const id of ids) this.dirty.delete(id);
+    // Identity links and outbox entries go with their customer's snapshot, in one transaction.
+    const inChunk = new Set(ids);
+    const chunkOf = (customer: string): boolean => inChunk.has(customer) || !this.dirty.has(customer);
     const written: Array<[Live, number]> = [];
     const snapshots = [];
     for (const id of ids) {
       const live = this.hot.get(id);
       if (live === undefined) continue;
-      snapshots.push({ id, value: { v: SNAPSHOT_VERSION, snapshot: live.actor.getPersistedSnapshot() } });
+      const persisted: PersistedCustomer = { value: live.snapshot.value, context: live.snapshot.context };
+      snapshots.push({ id, value: { v: SNAPSHOT_VERSION, snapshot: persisted } });
       written.push([live, live.version]);
     }
-    const links = [...this.pendingLinks.values()];
-    const outbox = this.pendingOutbox;
-    this.pendingOutbox = [];
+    const links = [...this.pendingLinks.values()].filter((l) => chunkOf(l.customer));
+    const outbox = this.pendingOutbox.filter((e) => chunkOf(e.customer));
+    this.pendingOutbox = this.pendingOutbox.filter((e) => !chunkOf(e.customer));
     const end = this.o.metrics.flushSeconds.startTimer();
     try {
       const records = await this.o.store.commit({ snapshots, identities: links, outbox });
@@ -481,7 +488,7 @@ export class CustomerHost {
   }
 
   private describe(live: Live): CustomerView {
-    const ctx: CustomerContext = live.actor.getSnapshot().context;
+    const ctx: CustomerContext = live.snapshot.context;
     const catalog = this.o.catalog();
     const today = localTime(this.o.clock.now(), customerTimeZone(ctx, catalog)).epochDay;
     const features: Record<string, number> = {};
@@ -518,7 +525,6 @@ export class CustomerHost {
       this.flushTimer = undefined;
     }
     await this.flush();
-    for (const live of this.hot.values()) live.actor.stop();
     this.hot.clear();
     this.o.metrics.hotActors.set(0);
   }

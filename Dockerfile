@@ -1,0 +1,40 @@
+# Kairos server image. Debian (glibc) base: the uWebSockets.js binary in
+# @trufflesuite/uws-js-unofficial is built for glibc and Node 20's ABI, and Kairos refuses to
+# start on its pure-Node fallback, so do not switch to Alpine (musl) or another Node major
+# without checking that the native binary loads.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# No dependency needs an install script (lmdb, msgpackr and uWS ship prebuilt binaries);
+# --ignore-scripts also skips our own `prepare` (the sources are not copied yet).
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY actors ./actors
+COPY src ./src
+COPY load-tests ./load-tests
+COPY scenarios ./scenarios
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    KAIROS_HOST=0.0.0.0 \
+    KAIROS_PORT=8080 \
+    KAIROS_DATA_DIR=/data
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY demo ./demo
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 8080
+# Set KAIROS_GATEWAY_TOKENS and KAIROS_ADMIN_KEYS: without them the demo credentials are
+# active (a warning is logged). KAIROS_DEMO=false starts without the demo bank.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.KAIROS_PORT||8080)+'/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "bin/kairos.js"]
+CMD ["serve"]

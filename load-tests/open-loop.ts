@@ -1,0 +1,174 @@
+import { parseArgs } from 'node:util';
+import * as hdr from 'hdr-histogram-js';
+import { Packr, Unpackr } from 'msgpackr';
+import WebSocket from 'ws';
+
+/**
+ * An open-loop WebSocket load generator, run as its own process. It sends frames at a
+ * constant arrival rate, whatever the server does: frame i is due at t0 + i / rate, and its
+ * latency is measured from that intended send time (not from when it actually went out), so
+ * a stalled server is charged for every frame it delayed (no coordinated omission).
+ * Latencies go into an HDR histogram (microseconds, 3 significant digits).
+ *
+ * The same generator drives Kairos and a bare uWS echo server; replies are matched by `re`
+ * (Kairos) or `id` (the echo returns the frame itself).
+ *
+ *   node dist/load-tests/open-loop.js --url ws://127.0.0.1:8080/v1/gateway --rate 5000 --duration 10
+ *
+ * Prints one JSON line with the result.
+ */
+
+export interface OpenLoopResult {
+  url: string;
+  targetRate: number;
+  durationSec: number;
+  connections: number;
+  sent: number;
+  received: number;
+  errors: number;
+  /** replies still missing when the run ended (after the grace period) */
+  missing: number;
+  achievedRate: number;
+  latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  /** how late the generator itself sent, at p99 (a sign the generator, not the server, was saturated) */
+  sendLagP99Ms: number;
+}
+
+const types = ['card.transaction', 'card.transaction', 'card.transaction', 'card.transaction', 'card.transaction', 'card.transaction', 'web.pageview', 'web.pageview', 'ib.login', 'atm.withdrawal.declined', 'branch.visit', 'callcenter.call'] as const;
+
+/** A realistic mix of gateway events over the demo bank's customers. */
+export function makeEvent(i: number, customers: number, prefix: string): Record<string, unknown> {
+  const n = 1 + ((i * 7919) % customers);
+  const type = types[i % types.length] ?? 'web.pageview';
+  const base = { t: 'event', id: `${prefix}-${i}`, type };
+  switch (type) {
+    case 'card.transaction':
+      return { ...base, customer: { card: `card-${n}` }, channel: 'pos', data: { amount: 100 + (i % 5000), mcc: i % 3 === 0 ? '5812' : '5411', currency: 'RUB' } };
+    case 'web.pageview':
+      return { ...base, customer: { id: `demo-${n}` }, channel: 'web', data: { url: '/deposits' } };
+    case 'ib.login':
+      return { ...base, customer: { id: `demo-${n}` }, channel: 'ib' };
+    case 'atm.withdrawal.declined':
+      return { ...base, customer: { card: `card-${n}` }, channel: 'atm', data: { requested: 1000, balance: 800, currency: 'RUB' } };
+    case 'branch.visit':
+      return { ...base, customer: { id: `demo-${n}` }, channel: 'branch', location: { lat: 55.7614, lon: 37.609, place: 'msk-tverskaya' } };
+    case 'callcenter.call':
+      return { ...base, customer: { id: `demo-${n}` }, channel: 'callcenter' };
+    default:
+      return { ...base, customer: { id: `demo-${n}` } };
+  }
+}
+
+function connect(url: string, token: string | undefined): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false, headers: token === undefined ? {} : { Authorization: `Bearer ${token}` } });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+export async function runOpenLoop(o: {
+  url: string;
+  rate: number;
+  durationSec: number;
+  connections: number;
+  token?: string;
+  customers: number;
+  prefix: string;
+}): Promise<OpenLoopResult> {
+  const packr = new Packr({ useRecords: false });
+  const unpackr = new Unpackr({ useRecords: false, int64AsType: 'number' });
+  const sockets = await Promise.all(Array.from({ length: o.connections }, () => connect(o.url, o.token)));
+  const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
+  const lag = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
+  const intended = new Map<string, number>();
+  let received = 0;
+  let errors = 0;
+  const onMessage = (data: Buffer): void => {
+    const now = performance.now();
+    const f = unpackr.unpack(data) as Record<string, unknown>;
+    const key = typeof f.re === 'string' ? f.re : typeof f.id === 'string' ? f.id : undefined;
+    if (key === undefined) return;
+    const t = intended.get(key);
+    if (t === undefined) return;
+    intended.delete(key);
+    received++;
+    if (f.t === 'error') errors++;
+    latency.recordValue(Math.max(1, Math.round((now - t) * 1000)));
+  };
+  for (const ws of sockets) ws.on('message', onMessage);
+
+  const total = Math.round(o.rate * o.durationSec);
+  const t0 = performance.now() + 20;
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor(((now - t0) * o.rate) / 1000));
+      while (sent < due) {
+        const at = t0 + (sent * 1000) / o.rate;
+        const frame = makeEvent(sent, o.customers, o.prefix);
+        intended.set(frame.id as string, at);
+        lag.recordValue(Math.max(1, Math.round((now - at) * 1000)));
+        sockets[sent % sockets.length]!.send(packr.pack(frame), { binary: true });
+        sent++;
+      }
+      if (sent >= total) resolve();
+      else setTimeout(tick, 1);
+    };
+    setTimeout(tick, 20);
+  });
+  // Grace period: replies still in flight may arrive; whatever is missing after it is counted.
+  const graceEnd = performance.now() + 5000;
+  while (intended.size > 0 && performance.now() < graceEnd) await new Promise((r) => setTimeout(r, 20));
+  const elapsed = (performance.now() - t0) / 1000;
+  // A reply that never came is charged the whole run, so the tail shows it.
+  for (const t of intended.values()) latency.recordValue(Math.max(1, Math.round((performance.now() - t) * 1000)));
+  for (const ws of sockets) ws.close();
+  const ms = (p: number): number => Math.round(latency.getValueAtPercentile(p) / 10) / 100;
+  return {
+    url: o.url,
+    targetRate: o.rate,
+    durationSec: o.durationSec,
+    connections: o.connections,
+    sent,
+    received,
+    errors,
+    missing: intended.size,
+    achievedRate: Math.round(received / Math.max(elapsed, o.durationSec)),
+    latencyMs: { p50: ms(50), p90: ms(90), p99: ms(99), p999: ms(99.9), max: Math.round(latency.maxValue / 10) / 100, mean: Math.round(latency.mean / 10) / 100 },
+    sendLagP99Ms: Math.round(lag.getValueAtPercentile(99) / 10) / 100,
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      url: { type: 'string' },
+      rate: { type: 'string', default: '1000' },
+      duration: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '4' },
+      token: { type: 'string' },
+      customers: { type: 'string', default: '45211' },
+      prefix: { type: 'string', default: `ol-${process.pid}` },
+    },
+  });
+  if (values.url === undefined) throw new Error('--url is required');
+  const result = await runOpenLoop({
+    url: values.url,
+    rate: Number(values.rate),
+    durationSec: Number(values.duration),
+    connections: Number(values.connections),
+    ...(values.token === undefined ? {} : { token: values.token }),
+    customers: Number(values.customers),
+    prefix: values.prefix,
+  });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`open-loop: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}

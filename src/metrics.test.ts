@@ -1,0 +1,43 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { channelLabel, createMetrics, outcomeLabel } from './metrics.js';
+import { packageRoot } from './paths.js';
+
+describe('metrics', () => {
+  it('declares every name with the kairos_ prefix', async () => {
+    const m = createMetrics();
+    const names = (await m.registry.getMetricsAsJSON()).map((x) => x.name);
+    expect(names.length).toBeGreaterThan(20);
+    expect(names.every((n) => /^kairos_[a-z0-9_]+$/.test(n))).toBe(true);
+  });
+
+  it('keeps labels bounded', () => {
+    expect(channelLabel('atm')).toBe('atm');
+    expect(channelLabel(undefined)).toBe('none');
+    expect(channelLabel('some-new-gateway-42')).toBe('other');
+    expect(outcomeLabel('accepted')).toBe('accepted');
+    expect(outcomeLabel('maybe-later')).toBe('other');
+  });
+
+  it('dashboards query only metrics Kairos declares', async () => {
+    const declared = new Set((await createMetrics().registry.getMetricsAsJSON()).map((x) => x.name));
+    const dir = join(packageRoot(), 'grafana', 'dashboards');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const dash = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+      for (const panel of dash.panels) {
+        expect(panel.targets.length, panel.title).toBeGreaterThan(0);
+        for (const t of panel.targets) {
+          const used = t.expr.match(/kairos_[a-z0-9_]+/g) ?? [];
+          expect(used.length, `${f}: ${panel.title}`).toBeGreaterThan(0);
+          for (const name of used) {
+            const base = name.replace(/_(bucket|sum|count)$/, '');
+            expect(declared.has(name) || declared.has(base), `${f}: "${panel.title}" uses ${name}`).toBe(true);
+          }
+        }
+      }
+    }
+  });
+});
