@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     const echo = spawn(process.execPath, [join(here, 'echo-server.js'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(echo);
     const echoPort = await new Promise<number>((resolve) => {
-      createInterface({ input: echo.stdout! }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));
+      createInterface({ input: echo.stdout }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));
     });
     log(`kairos pid ${kairos.pid} on ${kport} (LMDB in ${dataDir}); echo pid ${echo.pid} on ${echoPort}`);
     await waitReady(`http://127.0.0.1:${kport}/ready`, 120_000);
