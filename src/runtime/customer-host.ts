@@ -82,6 +82,12 @@ export function customerOfInstance(instance: string): string | undefined {
   return i > 0 ? instance.slice(0, i) : undefined;
 }
 
+/** The customer an offer instance belongs to, as a resolution. */
+function instanceOwner(instance: string): Promise<Resolution> {
+  const id = customerOfInstance(instance);
+  return Promise.resolve(id === undefined ? { error: 'invalid', message: `field "instance": "${instance}" is not an offer-instance id` } : { id });
+}
+
 /** The most actors one write-behind transaction commits. */
 const COMMIT_CHUNK = 500;
 
@@ -166,10 +172,7 @@ export class CustomerHost {
   /** Records a response to an offer instance. */
   submitResponse(response: GatewayResponse): Promise<HostReply> {
     const now = this.o.clock.now();
-    const id = customerOfInstance(response.instance);
-    const resolution: Resolution =
-      id === undefined ? { error: 'invalid', message: `field "instance": "${response.instance}" is not an offer-instance id` } : { id };
-    return this.submit(response.id, Promise.resolve(resolution), () => ({
+    return this.submit(response.id, instanceOwner(response.instance), () => ({
       type: 'gateway.response',
       response,
       now,
@@ -180,9 +183,7 @@ export class CustomerHost {
   /** A delivery endpoint confirmed or failed an offer instance on a channel. */
   submitDelivery(instance: string, status: 'delivered' | 'failed', reason?: string): Promise<HostReply> {
     const now = this.o.clock.now();
-    const id = customerOfInstance(instance);
-    const resolution: Resolution = id === undefined ? { error: 'invalid', message: `field "instance": "${instance}" is not an offer-instance id` } : { id };
-    return this.submit(instance, Promise.resolve(resolution), () => {
+    return this.submit(instance, instanceOwner(instance), () => {
       const msg: CustomerMessage = { type: 'delivery.report', instance, status, now };
       if (reason !== undefined) msg.reason = reason;
       return msg;

@@ -277,8 +277,7 @@ export class GatewayServer {
   private sendHostReply(ws: Ws, r: HostReply, start: number, kind: 'event' | 'response'): void {
     switch (r.kind) {
       case 'decision':
-        this.o.metrics.decisions.inc({ outcome: r.duplicate ? 'duplicate' : r.actions.length > 0 ? 'offer' : 'silent' });
-        if (!r.duplicate) for (const a of r.actions) this.o.metrics.contacts.inc({ campaign: a.campaign, channel: a.channel });
+        this.countDecision(r);
         this.send(ws, { t: 'decision', re: r.re, customer: r.customer, actions: r.actions });
         break;
       case 'ack':
@@ -293,6 +292,12 @@ export class GatewayServer {
       }
     }
     this.o.metrics.decisionSeconds.observe({ kind }, (performance.now() - start) / 1000);
+  }
+
+  /** Decisions by outcome, and the contacts a new one made. */
+  private countDecision(r: Extract<HostReply, { kind: 'decision' }>): void {
+    this.o.metrics.decisions.inc({ outcome: r.duplicate ? 'duplicate' : r.actions.length > 0 ? 'offer' : 'silent' });
+    if (!r.duplicate) for (const a of r.actions) this.o.metrics.contacts.inc({ campaign: a.campaign, channel: a.channel });
   }
 
   private internalError(ws: Ws, re: string, err: unknown): void {
@@ -370,8 +375,9 @@ export class GatewayServer {
 
   private async confirm(ws: Ws, frame: Extract<ClientFrame, { t: 'delivered' | 'failed' }>): Promise<void> {
     const c = ws.getUserData();
-    const matches = [...c.inflight.values()].filter((r) => r.instance === frame.instance && (frame.channel === undefined || r.channel === frame.channel));
-    let record = matches[0];
+    const channels = frame.channel === undefined ? [...c.channels] : [frame.channel];
+    let record: OutboxRecord | undefined;
+    for (const ch of channels) record ??= c.inflight.get(deliveryKey(ch, frame.instance));
     if (record === undefined && frame.channel !== undefined) {
       record = (await this.o.store.listOutbox(frame.channel, 10_000)).find((r) => r.instance === frame.instance);
     }
@@ -451,8 +457,7 @@ export class GatewayServer {
     this.o.metrics.decisionSeconds.observe({ kind: 'http' }, (performance.now() - start) / 1000);
     switch (r.kind) {
       case 'decision':
-        this.o.metrics.decisions.inc({ outcome: r.duplicate ? 'duplicate' : r.actions.length > 0 ? 'offer' : 'silent' });
-        if (!r.duplicate) for (const a of r.actions) this.o.metrics.contacts.inc({ campaign: a.campaign, channel: a.channel });
+        this.countDecision(r);
         return reply(200, { t: 'decision', re: r.re, customer: r.customer, actions: r.actions });
       case 'error':
         return fail(r.re, r.code, r.message);
