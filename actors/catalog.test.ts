@@ -25,7 +25,14 @@ describe('catalog compilation', () => {
     expect(c.featureRetentionDays).toBe(30);
     expect(c.campaigns[1]!.groups.map((g) => g.probability)).toEqual([0.1, 0.05, 0.005]);
     expect(c.campaigns[0]!.expiresInMs).toBe(3_600_000);
-    expect(c.policy.caps).toEqual([{ channel: '*', max: 1, windowMs: 86_400_000 }]);
+    expect(c.policy.caps).toEqual([
+      { channel: '*', max: 1, windowMs: 86_400_000 },
+      { channel: 'any', max: 3, windowMs: 7 * 86_400_000 },
+    ]);
+    expect(c.policy.recency).toEqual({ sameOfferMs: 7 * 86_400_000, sameCampaignMs: 86_400_000, afterDeclineMs: 30 * 86_400_000 });
+    expect(c.campaigns[0]!.recency).toEqual({ sameOfferMs: 0, sameCampaignMs: 0, afterDeclineMs: 86_400_000 });
+    expect(c.campaigns[0]!.quietHoursExempt).toBe(true);
+    expect(c.policy.quietHours.weekdays).toEqual({ from: 540, to: 1260 });
   });
 
   it.each<[string, (d: CatalogDef) => void, string, RegExp]>([

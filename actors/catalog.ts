@@ -173,6 +173,10 @@ export interface CampaignDef {
   marketing?: boolean;
   /** the longest SMS this campaign may send, in parts */
   maxSmsParts?: number;
+  /** the customer is acting right now (a declined withdrawal): quiet hours do not apply */
+  quietHoursExempt?: boolean;
+  /** this campaign's own recency rules, replacing the policy's */
+  recency?: RecencyDef;
 }
 
 export interface PartnerDef {
@@ -202,6 +206,31 @@ export interface CapDef {
   window: string;
 }
 
+/** Hours when a channel may be used, in the customer's local time ("09:00" to "21:00"). */
+export interface HoursDef {
+  from: string;
+  to: string;
+}
+
+export interface QuietHoursDef {
+  /** channels the allowed hours apply to (push channels: SMS, push) */
+  channels: Channel[];
+  /** Monday to Friday */
+  weekdays: HoursDef;
+  /** Saturday and Sunday */
+  weekends: HoursDef;
+}
+
+/** Not the same thing again too soon. Days; 0 turns a rule off. */
+export interface RecencyDef {
+  /** not the same offer within this many days */
+  sameOfferDays: number;
+  /** not the same campaign within this many days */
+  sameCampaignDays: number;
+  /** a pause after the customer declined the offer */
+  afterDeclineDays: number;
+}
+
 export interface PolicyDef {
   defaultTimezone: string;
   caps: CapDef[];
@@ -211,6 +240,12 @@ export interface PolicyDef {
   maxActions: number;
   /** default offer lifetime */
   expiresIn: string;
+  /** channels on which a marketing contact needs the customer's consent */
+  consentRequired: Channel[];
+  quietHours: QuietHoursDef;
+  recency: RecencyDef;
+  /** in-session channels (the ATM screen while the customer stands at it) that the caps do not count */
+  sessionExempt: Channel[];
 }
 
 export interface CatalogDef {
@@ -299,6 +334,8 @@ export interface Campaign {
   expiresInMs: number;
   marketing: boolean;
   maxSmsParts: number;
+  quietHoursExempt: boolean;
+  recency: Recency;
   templates: ReadonlyMap<Channel, ChannelTemplate>;
 }
 
@@ -308,12 +345,27 @@ export interface Cap {
   windowMs: number;
 }
 
+export interface Hours {
+  from: number;
+  to: number;
+}
+
+export interface Recency {
+  sameOfferMs: number;
+  sameCampaignMs: number;
+  afterDeclineMs: number;
+}
+
 export interface Policy {
   defaultTimezone: string;
   caps: readonly Cap[];
   minProbability: number;
   maxActions: number;
   expiresInMs: number;
+  consentRequired: ReadonlySet<Channel>;
+  quietHours: { channels: ReadonlySet<Channel>; weekdays: Hours; weekends: Hours };
+  recency: Recency;
+  sessionExempt: ReadonlySet<Channel>;
 }
 
 export interface Catalog {
@@ -617,6 +669,8 @@ function compileCampaign(
     expiresInMs: raw.expiresIn === undefined ? policy.expiresInMs : parseDuration(raw.expiresIn, `${path}.expiresIn`),
     marketing: raw.marketing !== false,
     maxSmsParts,
+    quietHoursExempt: raw.quietHoursExempt === true,
+    recency: raw.recency === undefined ? policy.recency : compileRecency(raw.recency, `${path}.recency`),
     templates: new Map(),
   };
   if (raw.startsAt !== undefined) campaign.startsAt = parseInstant(raw.startsAt, `${path}.startsAt`);
@@ -679,6 +733,31 @@ function compileCampaign(
   return campaign;
 }
 
+function compileChannelList(raw: unknown, path: string): Set<Channel> {
+  return new Set(
+    requireList(raw, path).map((c, i) => {
+      if (!isChannel(c)) throw new CatalogError(`${path}[${i}]`, `unknown channel (known: ${channels.join(', ')})`);
+      return c;
+    }),
+  );
+}
+
+function compileHours(raw: unknown, path: string): Hours {
+  if (!isRecord(raw)) throw new CatalogError(path, 'must be {from: "HH:MM", to: "HH:MM"}');
+  const from = typeof raw.from === 'string' ? parseClock(raw.from) : undefined;
+  const to = typeof raw.to === 'string' ? parseClock(raw.to) : undefined;
+  if (from === undefined) throw new CatalogError(`${path}.from`, 'must be "HH:MM"');
+  if (to === undefined) throw new CatalogError(`${path}.to`, 'must be "HH:MM"');
+  if (from === to) throw new CatalogError(path, 'from and to are the same minute');
+  return { from, to };
+}
+
+function compileRecency(raw: unknown, path: string): Recency {
+  if (!isRecord(raw)) throw new CatalogError(path, 'must be {sameOfferDays, sameCampaignDays, afterDeclineDays}');
+  const days = (field: string): number => requireNumber(raw[field], `${path}.${field}`, 0, 3650) * 86_400_000;
+  return { sameOfferMs: days('sameOfferDays'), sameCampaignMs: days('sameCampaignDays'), afterDeclineMs: days('afterDeclineDays') };
+}
+
 function compilePolicy(raw: unknown): Policy {
   const path = 'policy';
   if (!isRecord(raw)) throw new CatalogError(path, 'must be the contact policy');
@@ -703,6 +782,18 @@ function compilePolicy(raw: unknown): Policy {
     minProbability: requireNumber(raw.minResponsePercent, `${path}.minResponsePercent`, 0, 100) / 100,
     maxActions: requireNumber(raw.maxActions, `${path}.maxActions`, 1, 20),
     expiresInMs: parseDuration(raw.expiresIn, `${path}.expiresIn`),
+    consentRequired: compileChannelList(raw.consentRequired, `${path}.consentRequired`),
+    quietHours: (() => {
+      const q = raw.quietHours;
+      if (!isRecord(q)) throw new CatalogError(`${path}.quietHours`, 'must be {channels, weekdays, weekends}');
+      return {
+        channels: compileChannelList(q.channels, `${path}.quietHours.channels`),
+        weekdays: compileHours(q.weekdays, `${path}.quietHours.weekdays`),
+        weekends: compileHours(q.weekends, `${path}.quietHours.weekends`),
+      };
+    })(),
+    recency: compileRecency(raw.recency, `${path}.recency`),
+    sessionExempt: compileChannelList(raw.sessionExempt, `${path}.sessionExempt`),
   };
 }
 

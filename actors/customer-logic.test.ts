@@ -3,7 +3,12 @@ import type { CustomerContext } from './customer-state.js';
 import type { HandleResult } from './customer-logic.js';
 import { handleDelivery, handleEvent, handleResponse, replayReply } from './customer-logic.js';
 import { smsLength } from './sms-length.js';
-import { at, customer, event, message, testCatalog } from './test-support/fixtures.js';
+import { compileCatalog } from './catalog.js';
+import type { DayBucket } from './customer-state.js';
+import { localTime } from './local-time.js';
+import { at, customer, event, message, testCatalog, testCatalogDef } from './test-support/fixtures.js';
+
+const localDay = (iso: string): number => localTime(at(iso), 'Europe/Moscow').epochDay;
 
 /** Runs events through the pure handler, threading the context. */
 function run(ctx: CustomerContext, ...steps: Array<[ReturnType<typeof event>, number?]>): { ctx: CustomerContext; results: HandleResult[] } {
@@ -144,9 +149,11 @@ describe('deposit for seniors', () => {
     expect(actionsOf(other)).toHaveLength(1);
   });
 
-  it('does not offer the same open offer on the same screen again', () => {
-    const { results } = run(customer(), [login('2026-03-02T10:00:00+03:00')], [login('2026-03-02T10:05:00+03:00')]);
-    expect(actionsOf(results[1]!).map((a) => a.channel)).toEqual(['email']);
+  it('does not make the same offer again within the recency window, on any channel', () => {
+    const { results } = run(customer(), [login('2026-03-02T10:00:00+03:00')], [login('2026-03-02T10:05:00+03:00')], [login('2026-03-09T10:05:00+03:00')]);
+    expect(actionsOf(results[1]!)).toEqual([]);
+    expect(results[1]!.trace.explain[0]).toMatchObject({ reason: 'recency:offer' });
+    expect(actionsOf(results[2]!)).toHaveLength(1);
   });
 });
 
@@ -273,5 +280,74 @@ describe('idempotency and responses', () => {
     const b = handleEvent(customer(), message(e, 0));
     expect(actionsOf(a)[0]!.instance).toBe(actionsOf(b)[0]!.instance);
     expect(actionsOf(a)[0]!.instance).toMatch(/^c-1:1\.[0-9a-z]+$/);
+  });
+});
+
+describe('contact policy', () => {
+  const login = (iso: string) => event('ib.login', { at: at(iso) });
+  const declined = (iso: string) => event('atm.withdrawal.declined', { at: at(iso), data: { requested: 1000, balance: 800 } });
+  const senior = customer();
+
+  it('needs consent for marketing SMS and e-mail; "СТОП" withdraws it at once, consent.granted gives it back', () => {
+    const noConsent = customer({ consents: {} });
+    const r = handleEvent(noConsent, message(declined('2026-03-02T10:00:00+03:00'), 0));
+    expect(actionsOf(r)).toEqual([]);
+    expect(r.trace.explain[0]!.reason).toBe('no_channel:sms=no_consent');
+
+    const { ctx, results } = run(senior, [event('sms.received', { at: at('2026-03-02T09:30:00+03:00'), data: { text: 'СТОП' } })], [declined('2026-03-02T10:00:00+03:00')]);
+    expect(ctx.consents.sms).toEqual({ granted: false, at: at('2026-03-02T09:30:00+03:00'), source: 'sms_reply' });
+    expect(actionsOf(results[1]!)).toEqual([]);
+    const back = run(ctx, [event('consent.granted', { at: at('2026-03-03T09:30:00+03:00'), data: { channels: ['sms'] } })], [declined('2026-03-03T10:00:00+03:00')]);
+    expect(actionsOf(back.results[1]!)).toHaveLength(1);
+  });
+
+  it('keeps push channels quiet outside 09:00-21:00 on weekdays and 10:00-20:00 at weekends, local time', () => {
+    // The lunch SMS is not exempt; move its window to the evening to see the quiet hours.
+    const def = testCatalogDef();
+    def.campaigns[3]!.trigger.localTime = { from: '00:00', to: '23:59' };
+    const catalog = compileCatalog(def);
+    const lover = { ...senior, segments: {}, features: { cafe_30d: [[localDay('2026-03-01T12:00:00+03:00'), 3, 0]] as DayBucket[] } };
+    const visit = (iso: string) => event('branch.visit', { at: at(iso), location: { lat: 55.7614, lon: 37.609 } });
+    const at2130 = handleEvent(lover, message(visit('2026-03-02T21:30:00+03:00'), 0, catalog));
+    expect(at2130.trace.explain[0]!.reason).toBe('no_channel:sms=quiet_hours');
+    const at2030 = handleEvent(lover, message(visit('2026-03-02T20:30:00+03:00'), 0, catalog));
+    expect(actionsOf(at2030)).toHaveLength(1);
+    // Saturday 09:30 is quiet, Saturday 10:30 is not.
+    expect(handleEvent(lover, message(visit('2026-03-07T09:30:00+03:00'), 0, catalog)).trace.explain[0]!.reason).toBe('no_channel:sms=quiet_hours');
+    expect(actionsOf(handleEvent(lover, message(visit('2026-03-07T10:30:00+03:00'), 0, catalog)))).toHaveLength(1);
+  });
+
+  it('lets the customer act at night: an exempt campaign texts at 23:00', () => {
+    expect(actionsOf(handleEvent(senior, message(declined('2026-03-02T23:00:00+03:00'), 0)))).toHaveLength(1);
+  });
+
+  it('pauses an offer after a decline', () => {
+    const first = handleEvent(senior, message(login('2026-03-02T10:00:00+03:00'), 0));
+    const instance = actionsOf(first)[0]!.instance;
+    const declinedIt = handleResponse(first.ctx, { type: 'gateway.response', response: { id: 'r-1', instance, outcome: 'declined', at: at('2026-03-02T10:01:00+03:00') }, now: 0, catalog: testCatalog });
+    const weekLater = handleEvent(declinedIt.ctx, message(login('2026-03-10T10:00:00+03:00'), 0));
+    expect(weekLater.trace.explain[0]).toMatchObject({ reason: 'recency:declined' });
+    const monthLater = handleEvent(declinedIt.ctx, message(login('2026-04-02T10:00:00+03:00'), 0));
+    expect(actionsOf(monthLater)).toHaveLength(1);
+  });
+
+  it('caps marketing contacts at three a week across channels, not counting in-session ATM screens', () => {
+    const base = customer();
+    const contacts = ['2026-03-02T10:00:00+03:00', '2026-03-03T10:00:00+03:00', '2026-03-04T10:00:00+03:00'].map((iso, i) => ({
+      instance: `c-1:${i}.x`,
+      campaign: `old-${i}`,
+      offer: `old-${i}`,
+      channel: i === 0 ? 'atm' : 'email',
+      at: at(iso),
+      marketing: true,
+      delivery: 'shown' as const,
+    }));
+    // Two e-mails and an ATM screen this week: the ATM screen does not count, so one more may go.
+    const withAtm = { ...base, contacts };
+    expect(actionsOf(handleEvent(withAtm, message(login('2026-03-05T10:00:00+03:00'), 0)))).toHaveLength(1);
+    const threeEmails = { ...base, contacts: contacts.map((c) => ({ ...c, channel: 'email' })) };
+    const capped = handleEvent(threeEmails, message(login('2026-03-05T10:00:00+03:00'), 0));
+    expect(actionsOf(capped)).toEqual([]);
+    expect(capped.trace.explain[0]).toMatchObject({ reason: 'cap:any:3_per_7d' });
   });
 });

@@ -129,12 +129,22 @@ export type ChannelContent =
 
 export type Identifiers = Record<ContactIdentifierKind, string[]>;
 
+/** The customer's word on marketing contact over one channel. */
+export interface Consent {
+  granted: boolean;
+  at: number;
+  /** where it came from: the bank's import, an event type, an SMS reply */
+  source: string;
+}
+
 /** The customer actor's context: everything Kairos knows of one customer. */
 export interface CustomerContext {
   id: string;
   stage: LifecycleStage;
   profile: Profile;
   identifiers: Identifiers;
+  /** channel -> the customer's consent to marketing on it */
+  consents: Record<string, Consent>;
   lifecycle: LifecycleEntry[];
   /** segment id -> when the customer entered it */
   segments: Record<string, number>;
@@ -166,6 +176,7 @@ export interface CustomerInput {
   stage: LifecycleStage;
   profile?: Profile;
   identifiers?: Partial<Identifiers>;
+  consents?: Record<string, Consent>;
   /** when the profile was created (the first event, or the bank's import) */
   at: number;
   reason: string;
@@ -185,6 +196,7 @@ export function initialCustomerContext(input: CustomerInput): CustomerContext {
     stage: input.stage,
     profile: { ...input.profile },
     identifiers,
+    consents: { ...input.consents },
     lifecycle: [{ stage: input.stage, at: input.at, reason: input.reason }],
     segments: {},
     features: {},

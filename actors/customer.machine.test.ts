@@ -4,7 +4,7 @@ import type { ReplyParams } from './customer.machine.js';
 import { customerMachine } from './customer.machine.js';
 import type { CustomerMessage } from './customer-logic.js';
 import type { CustomerInput } from './customer-state.js';
-import { at, event, message, testCatalog } from './test-support/fixtures.js';
+import { at, event, granted, message, testCatalog } from './test-support/fixtures.js';
 
 /**
  * The customer machine through XState's pure `transition()`: states are the lifecycle,
@@ -59,6 +59,7 @@ describe('customer machine', () => {
       stage: 'prospect',
       profile: { firstName: 'Анна', patronymic: 'Сергеевна' },
       identifiers: { phone: ['+79160000001'] },
+      consents: granted,
     });
     const e = event('account.opened', { customer: { phone: '+79160000001' }, at: at('2026-03-02T10:00:00+03:00') });
     const { next, reply } = step(s, message(e, 0));
@@ -72,6 +73,7 @@ describe('customer machine', () => {
       stage: 'client',
       profile: { firstName: 'Ирина', patronymic: 'Петровна', age: 61 },
       identifiers: { phone: ['+79161234567'] },
+      consents: granted,
       at: 0,
       reason: 'import',
     });
@@ -83,9 +85,18 @@ describe('customer machine', () => {
   });
 
   it('replays a repeated event id: the same reply, marked duplicate, no queue, no state change', () => {
-    const [s0] = initialTransition(customerMachine, { id: 'c-1', stage: 'client', profile: { firstName: 'И', patronymic: 'П', age: 61 }, identifiers: { phone: ['+79161234567'] }, at: 0, reason: 'import' });
+    const [s0] = initialTransition(customerMachine, {
+      id: 'c-1',
+      stage: 'client',
+      profile: { firstName: 'И', patronymic: 'П', age: 61 },
+      identifiers: { phone: ['+79161234567'] },
+      consents: granted,
+      at: 0,
+      reason: 'import',
+    });
     const e = event('atm.withdrawal.declined', { customer: { id: 'c-1' }, at: at('2026-03-02T10:00:00+03:00'), data: { requested: 1000, balance: 800 } });
     const first = step(s0, message(e, 0));
+    expect(first.effects.map((a) => a.type)).toContain('queue');
     const again = step(first.next, message(e, 0));
     expect(again.effects.map((a) => a.type)).toEqual(['reply']);
     expect(again.reply).toEqual({ ...first.reply, duplicate: true });

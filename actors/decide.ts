@@ -1,4 +1,4 @@
-import type { Campaign, Catalog, Channel, ChannelTemplate, PartnerDef, PlaceDef } from './catalog.js';
+import type { Campaign, Catalog, Channel, ChannelTemplate, PartnerDef, PlaceDef, Policy } from './catalog.js';
 import { isChannel, isOutbound } from './catalog.js';
 import type { EvalScope } from './condition.js';
 import type { StopScope } from './contact-policy.js';
@@ -195,6 +195,13 @@ function reachable(ctx: CustomerContext, channel: Channel): boolean {
   return true;
 }
 
+/** Whether the customer's local time is inside the hours a push channel may be used. */
+function allowedHours(policy: Policy, local: LocalTime): boolean {
+  const weekend = local.weekday === 0 || local.weekday === 6;
+  const h = weekend ? policy.quietHours.weekends : policy.quietHours.weekdays;
+  return inWindow(local.minuteOfDay, h.from, h.to);
+}
+
 /** Why this campaign cannot use this channel now, or undefined when it can. */
 function channelProblem(
   ctx: CustomerContext,
@@ -202,6 +209,8 @@ function channelProblem(
   channel: Channel,
   session: Channel | undefined,
   stops: readonly StopScope[],
+  policy: Policy,
+  local: LocalTime,
 ): string | undefined {
   if (isOutbound(channel)) {
     if (!reachable(ctx, channel)) return 'unreachable';
@@ -209,7 +218,29 @@ function channelProblem(
     return 'no_session';
   }
   if (isStopped(stops, c.id, channel)) return 'stop_list';
+  if (c.marketing && policy.consentRequired.has(channel) && ctx.consents[channel]?.granted !== true) return 'no_consent';
+  if (c.marketing && !c.quietHoursExempt && policy.quietHours.channels.has(channel) && !allowedHours(policy, local)) return 'quiet_hours';
   if (ctx.pending.some((p) => p.offer === c.offer.id && p.channel === channel)) return 'already_pending';
+  return undefined;
+}
+
+/**
+ * Whether the recency rules forbid this campaign's offer at `t`: the same offer or campaign
+ * within its window (either side of `t`, so a late event cannot slip in before an earlier
+ * contact), or inside the pause after the customer declined the offer.
+ */
+export function recencyProblem(ctx: CustomerContext, c: Campaign, t: number): string | undefined {
+  if (!c.marketing) return undefined;
+  const r = c.recency;
+  for (const k of ctx.contacts) {
+    if (!k.marketing) continue;
+    const gap = Math.abs(k.at - t);
+    if (k.offer === c.offer.id && gap < r.sameOfferMs) return 'recency:offer';
+    if (k.campaign === c.id && gap < r.sameCampaignMs) return 'recency:campaign';
+  }
+  for (const resp of ctx.responses) {
+    if (resp.offer === c.offer.id && resp.outcome === 'declined' && t >= resp.at && t < resp.at + r.afterDeclineMs) return 'recency:declined';
+  }
   return undefined;
 }
 
@@ -281,10 +312,15 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       suppress('below_propensity_floor', { group: group.id });
       continue;
     }
+    const recency = recencyProblem(ctx, c, t);
+    if (recency !== undefined) {
+      suppress(recency, { group: group.id });
+      continue;
+    }
     const score = group.probability * Math.max(c.offer.value, 1) * c.priority;
     const why: string[] = [];
     c.channels.forEach((channel, rank) => {
-      const problem = channelProblem(ctx, c, channel, session, stops);
+      const problem = channelProblem(ctx, c, channel, session, stops, catalog.policy, local);
       if (problem !== undefined) {
         why.push(`${channel}=${problem}`);
         return;
@@ -319,8 +355,11 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       fail(`outranked:${cand.channel}`);
       continue;
     }
-    if (c.marketing) {
-      const cap = blockingCap(next.contacts, catalog.policy.caps, cand.channel, t);
+    const exempt = catalog.policy.sessionExempt;
+    if (c.marketing && !exempt.has(cand.channel)) {
+      // In-session channels the policy exempts are not counted, and do not count.
+      const counted = exempt.size === 0 ? next.contacts : next.contacts.filter((k) => !exempt.has(k.channel as Channel));
+      const cap = blockingCap(counted, catalog.policy.caps, cand.channel, t);
       if (cap !== undefined) {
         fail(`cap:${cap.channel === '*' ? cand.channel : cap.channel}:${cap.max}_per_${formatWindow(cap.windowMs)}`);
         continue;

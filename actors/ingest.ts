@@ -1,5 +1,5 @@
 import type { Catalog } from './catalog.js';
-import type { CustomerContext, Identifiers, Profile } from './customer-state.js';
+import type { Consent, CustomerContext, Identifiers, Profile } from './customer-state.js';
 import { profileFieldTypes, retention } from './customer-state.js';
 import { addToBuckets } from './features.js';
 import type { ContactIdentifierKind, GatewayEvent } from './gateway-event.js';
@@ -50,6 +50,26 @@ function profilePatch(data: Record<string, unknown> | undefined): Partial<Profil
   return patch;
 }
 
+/** Reply words that withdraw consent to marketing SMS ("СТОП"). */
+export const smsStopWords: ReadonlySet<string> = new Set(['стоп', 'stop', 'отписаться', 'unsubscribe']);
+
+/** Consent changes an event carries: `consent.granted` / `consent.revoked` with `data.channel` or `data.channels`, or an SMS "СТОП". */
+function consentChanges(event: GatewayEvent, t: number): Record<string, Consent> {
+  const out: Record<string, Consent> = {};
+  if (event.type === 'consent.granted' || event.type === 'consent.revoked') {
+    const d = event.data ?? {};
+    const list = Array.isArray(d.channels) ? d.channels : [d.channel];
+    for (const ch of list) {
+      if (typeof ch === 'string' && ch !== '') out[ch] = { granted: event.type === 'consent.granted', at: t, source: event.type };
+    }
+  }
+  const text = event.data?.text;
+  if (event.type === 'sms.received' && typeof text === 'string' && smsStopWords.has(text.trim().toLowerCase())) {
+    out.sms = { granted: false, at: t, source: 'sms_reply' };
+  }
+  return out;
+}
+
 /** Closes offers whose time ran out: they leave `pending`, and their contacts read "expired". */
 export function expireOffers(ctx: CustomerContext, t: number): CustomerContext {
   if (!ctx.pending.some((p) => p.expiresAt <= t)) return ctx;
@@ -78,6 +98,9 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
     for (const { kind, value } of links) identifiers[kind] = [...identifiers[kind], value];
     ctx = { ...ctx, identifiers };
   }
+
+  const consents = consentChanges(event, t);
+  if (Object.keys(consents).length > 0) ctx = { ...ctx, consents: { ...ctx.consents, ...consents } };
 
   if (event.type === 'profile.updated') {
     const patch = profilePatch(event.data);

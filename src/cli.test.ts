@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packageRoot } from './paths.js';
+import { SNAPSHOT_VERSION } from './runtime/snapshot-migrations.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { tempDir } from './test-support/test-kairos.js';
 
@@ -106,7 +107,7 @@ describe('kairos command', () => {
     const store = new LmdbStore(join(data.dir, 'lmdb'));
     try {
       const snap = (await store.getSnapshot('demo-19')) as { v: number; snapshot: { context: { contacts: Array<{ instance: string }> } } };
-      expect(snap.v).toBe(1);
+      expect(snap.v).toBe(SNAPSHOT_VERSION);
       expect(snap.snapshot.context.contacts.map((c) => c.instance)).toEqual([decision.actions[0]!.instance]);
       expect((await store.listOutbox('sms', 10)).map((r) => r.instance)).toEqual([decision.actions[0]!.instance]);
     } finally {

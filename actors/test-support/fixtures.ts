@@ -76,6 +76,9 @@ export function testCatalogDef(): CatalogDef {
         vars: { gap: { from: 'event.data.requested', minus: 'event.data.balance', roundUpTo: 100 } },
         groups: [{ id: 'clients', when: { attr: 'stage', op: 'eq', value: 'client' }, responsePercent: 30 }],
         expiresIn: '1h',
+        // The customer is at the ATM now: no quiet hours, and the daily cap is the only limit.
+        quietHoursExempt: true,
+        recency: { sameOfferDays: 0, sameCampaignDays: 0, afterDeclineDays: 1 },
       },
       {
         id: 'senior-deposit',
@@ -118,15 +121,29 @@ export function testCatalogDef(): CatalogDef {
     places: [{ id: 'branch-1', kind: 'branch', name: 'Отделение', address: 'ул. Тверская, 8', lat: 55.7614, lon: 37.609 }],
     policy: {
       defaultTimezone: 'Europe/Moscow',
-      caps: [{ channel: '*', max: 1, window: '1d' }],
+      caps: [
+        { channel: '*', max: 1, window: '1d' },
+        { channel: 'any', max: 3, window: '7d' },
+      ],
       minResponsePercent: 1,
       maxActions: 3,
       expiresIn: '24h',
+      consentRequired: ['sms', 'email', 'push'],
+      quietHours: { channels: ['sms', 'push'], weekdays: { from: '09:00', to: '21:00' }, weekends: { from: '10:00', to: '20:00' } },
+      recency: { sameOfferDays: 7, sameCampaignDays: 1, afterDeclineDays: 30 },
+      sessionExempt: ['atm', 'kiosk'],
     },
   };
 }
 
 export const testCatalog = compileCatalog(testCatalogDef());
+
+/** Marketing consent on every channel that needs it, as the bank's import gives it. */
+export const granted: CustomerInput['consents'] = {
+  sms: { granted: true, at: 0, source: 'import' },
+  email: { granted: true, at: 0, source: 'import' },
+  push: { granted: true, at: 0, source: 'import' },
+};
 
 export function customer(overrides: Partial<CustomerInput> = {}): CustomerContext {
   return initialCustomerContext({
@@ -134,6 +151,7 @@ export function customer(overrides: Partial<CustomerInput> = {}): CustomerContex
     stage: 'client',
     profile: { firstName: 'Ирина', patronymic: 'Петровна', lastName: 'Соколова', age: 62 },
     identifiers: { phone: ['+79161234567'], email: ['irina@bank.example'], card: ['card-1'] },
+    consents: granted,
     at: at('2026-01-01T00:00:00Z'),
     reason: 'import',
     ...overrides,

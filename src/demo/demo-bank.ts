@@ -82,6 +82,8 @@ export function demoCustomer(n: number, row: DemoRow, importedAt: number): { id:
       stage: 'client',
       profile,
       identifiers: { card: [person.card], phone: [person.phone], email: [person.email], cookie: [] },
+      // Demo clients signed the bank's marketing consent with their account terms.
+      consents: Object.fromEntries(['sms', 'email', 'push'].map((ch) => [ch, { granted: true, at: importedAt, source: 'import' }])),
       importedAt,
     },
   };

@@ -193,6 +193,19 @@ describe('policy', () => {
     expect((await card('demo-43')).lastDecision).toEqual([expect.objectContaining({ reason: 'cap:sms:1_per_1d' })]);
   });
 
+  it('stops marketing SMS at once when the customer replies "СТОП", until consent is given again', async () => {
+    const phone = (await card('demo-71')).identifiers.phone[0] as string;
+    expect(actions(await event('sms.received', { phone }, { at: msk('2026-11-23T09:00:00'), data: { text: 'СТОП' } }))).toEqual([]);
+    const after = await card('demo-71');
+    expect(after.consents.sms).toMatchObject({ granted: false, source: 'sms_reply' });
+    const declined = await event('atm.withdrawal.declined', { id: 'demo-71' }, { at: msk('2026-11-23T10:00:00'), data: { requested: 1000, balance: 800 } });
+    expect(actions(declined)).toEqual([]);
+    expect((await card('demo-71')).lastDecision).toEqual([expect.objectContaining({ campaign: 'atm-shortfall', reason: 'no_channel:sms=no_consent' })]);
+    await event('consent.granted', { id: 'demo-71' }, { at: msk('2026-11-23T10:30:00'), data: { channel: 'sms' } });
+    const again = await event('atm.withdrawal.declined', { id: 'demo-71' }, { at: msk('2026-11-23T11:00:00'), data: { requested: 1000, balance: 800 } });
+    expect(actions(again)).toHaveLength(1);
+  });
+
   it('creates a visitor for an unknown cookie and a prospect for an unknown phone', async () => {
     const v = await event('web.pageview', { cookie: 'ck-new-visitor' }, { channel: 'web', data: { url: '/deposits' } });
     expect(v.customer).toMatch(/^v-[0-9a-f]{16}$/);

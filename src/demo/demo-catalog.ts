@@ -209,6 +209,10 @@ export const demoCatalog: CatalogDef = {
       ],
       expiresIn: '1h',
       maxSmsParts: 3,
+      // The customer is standing at the ATM now: quiet hours do not apply, and each shortfall
+      // may be offered again (the daily SMS cap still holds); a decline pauses it for a day.
+      quietHoursExempt: true,
+      recency: { sameOfferDays: 0, sameCampaignDays: 0, afterDeclineDays: 1 },
     },
     {
       id: 'pension-deposit',
@@ -265,9 +269,16 @@ export const demoCatalog: CatalogDef = {
   places: moscowBranches,
   policy: {
     defaultTimezone: 'Europe/Moscow',
-    caps: [{ channel: '*', max: 1, window: '1d' }],
+    caps: [
+      { channel: '*', max: 1, window: '1d' },
+      { channel: 'any', max: 3, window: '7d' },
+    ],
     minResponsePercent: 1,
     maxActions: 3,
     expiresIn: '24h',
+    consentRequired: ['sms', 'email', 'push'],
+    quietHours: { channels: ['sms', 'push'], weekdays: { from: '09:00', to: '21:00' }, weekends: { from: '10:00', to: '20:00' } },
+    recency: { sameOfferDays: 7, sameCampaignDays: 1, afterDeclineDays: 30 },
+    sessionExempt: ['atm', 'kiosk'],
   },
 };

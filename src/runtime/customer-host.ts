@@ -341,6 +341,7 @@ export class CustomerHost {
       let input: CustomerInput;
       if (record !== undefined) {
         input = { id, stage: record.stage, profile: record.profile, identifiers: record.identifiers, at: record.importedAt, reason: 'import' };
+        if (record.consents !== undefined) input.consents = record.consents;
         this.o.metrics.activations.inc({ source: 'profile' });
       } else if (creation !== undefined) {
         input = creation;
@@ -500,6 +501,7 @@ export class CustomerHost {
       lifecycle: ctx.lifecycle,
       profile: ctx.profile,
       identifiers: ctx.identifiers,
+      consents: ctx.consents,
       segments: ctx.segments,
       features,
       contacts: ctx.contacts,
@@ -537,6 +539,7 @@ export interface CustomerView {
   lifecycle: CustomerContext['lifecycle'];
   profile: CustomerContext['profile'];
   identifiers: CustomerContext['identifiers'];
+  consents: CustomerContext['consents'];
   segments: Record<string, number>;
   features: Record<string, number>;
   contacts: CustomerContext['contacts'];

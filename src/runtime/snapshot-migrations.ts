@@ -5,12 +5,23 @@ import type { StoredSnapshot } from '../store/store.js';
  * shape changes, and add the step from the previous version to `migrations`; a snapshot is
  * migrated step by step when its actor is activated.
  */
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
 type Migration = (snapshot: unknown) => unknown;
 
+interface V1Snapshot {
+  value: unknown;
+  context: Record<string, unknown>;
+}
+
 /** migrations[n] turns a version-n snapshot into version n + 1. */
-const migrations: Readonly<Record<number, Migration>> = {};
+const migrations: Readonly<Record<number, Migration>> = {
+  // v2: the context holds marketing consents per channel; a v1 customer has none recorded.
+  1: (snapshot) => {
+    const s = snapshot as V1Snapshot;
+    return { ...s, context: { consents: {}, ...s.context } };
+  },
+};
 
 export class SnapshotVersionError extends Error {
   override readonly name = 'SnapshotVersionError';

@@ -1,4 +1,4 @@
-import type { ContactIdentifierKind, Identifiers, LifecycleStage, OutboxEntry, Profile } from '../../actors/index.js';
+import type { Consent, ContactIdentifierKind, Identifiers, LifecycleStage, OutboxEntry, Profile } from '../../actors/index.js';
 
 /**
  * One store interface, several backends (LMDB embedded, memory for tests; Redis later),
@@ -18,6 +18,8 @@ export interface CustomerRecord {
   stage: LifecycleStage;
   profile: Profile;
   identifiers: Partial<Identifiers>;
+  /** the customer's marketing consents per channel, as the bank holds them */
+  consents?: Record<string, Consent>;
   importedAt: number;
 }
 
