@@ -1,4 +1,5 @@
 import type { Campaign, Catalog, Channel, ChannelTemplate, PartnerDef, PlaceDef, Policy } from './catalog.js';
+import { runs } from './campaign.machine.js';
 import { isChannel, isOutbound } from './catalog.js';
 import type { EvalScope } from './condition.js';
 import type { StopScope } from './contact-policy.js';
@@ -103,7 +104,7 @@ function findNearby(c: Campaign, event: GatewayEvent, catalog: Catalog): Nearby 
 
 /** Why this campaign does not apply to this event and customer now, or undefined when it does. */
 function triggerProblem(c: Campaign, event: GatewayEvent, t: number, local: LocalTime): string | undefined {
-  if (c.status !== 'active') return `inactive:${c.status}`;
+  if (!runs(c.status)) return `inactive:${c.status}`;
   if (c.startsAt !== undefined && t < c.startsAt) return 'not_started';
   if (c.endsAt !== undefined && t >= c.endsAt) return 'ended';
   if (c.eventChannels !== undefined && (event.channel === undefined || !c.eventChannels.has(event.channel))) return 'wrong_channel';

@@ -1,3 +1,4 @@
+export * from './campaign.machine.js';
 export * from './catalog.js';
 export * from './catalog-error.js';
 export * from './condition.js';

@@ -41,6 +41,8 @@ export interface Config {
   /** bad frames a connection may send in a minute before it is closed */
   maxBadFramesPerMinute: number;
   shutdownTimeoutMs: number;
+  /** a YAML catalog file that seeds an empty store (instead of the demo catalog) */
+  catalogFile: string | undefined;
   /** TLS for wss:// and https://: both files, or neither */
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
@@ -118,6 +120,7 @@ const settings = [
   { key: 'maxBackpressureBytes', env: 'KAIROS_MAX_BACKPRESSURE_BYTES', parse: int(1024, 1024 * 1024 * 1024) },
   { key: 'maxBadFramesPerMinute', env: 'KAIROS_MAX_BAD_FRAMES', parse: int(1, 1_000_000) },
   { key: 'shutdownTimeoutMs', env: 'KAIROS_SHUTDOWN_TIMEOUT_MS', parse: int(0, 600_000) },
+  { key: 'catalogFile', env: 'KAIROS_CATALOG_FILE', parse: text },
   { key: 'tlsCertFile', env: 'KAIROS_TLS_CERT_FILE', parse: text },
   { key: 'tlsKeyFile', env: 'KAIROS_TLS_KEY_FILE', parse: text },
 ] as const satisfies ReadonlyArray<Setting<keyof Config>>;
@@ -143,6 +146,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   maxBackpressureBytes: 4 * 1024 * 1024,
   maxBadFramesPerMinute: 100,
   shutdownTimeoutMs: 10_000,
+  catalogFile: undefined,
   tlsCertFile: undefined,
   tlsKeyFile: undefined,
 };

@@ -9,6 +9,7 @@ export const errorCatalog = {
   unknown_customer: { status: 404, public: true, text: 'no such customer' },
   not_found: { status: 404, public: true, text: 'not found' },
   method_not_allowed: { status: 405, public: true, text: 'method not allowed' },
+  conflict: { status: 409, public: true, text: 'the change conflicts with the current state' },
   payload_too_large: { status: 413, public: true, text: 'payload too large' },
   unsupported_media_type: { status: 415, public: true, text: 'unsupported content type' },
   rate_limited: { status: 429, public: true, text: 'too many requests on this connection' },

@@ -1,20 +1,21 @@
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
-import type { Catalog } from '../actors/index.js';
-import { compileCatalog } from '../actors/index.js';
+import type { CatalogDef } from '../actors/index.js';
 import { adminRoutes } from './admin/admin-routes.js';
+import { catalogRoutes } from './admin/catalog-routes.js';
+import { loadCatalogFile } from './catalog/catalog-file.js';
+import { CatalogService } from './catalog/catalog-service.js';
 import type { Clock } from './clock.js';
 import { ManualClock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN } from './config.js';
 import { emptyCatalog } from './default-catalog.js';
 import { loadDemoBank } from './demo/demo-bank.js';
-import { demoCatalog } from './demo/demo-catalog.js';
 import type { Logger } from './logger.js';
 import { createLogger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { createMetrics } from './metrics.js';
-import { demoCsvPath, packageVersion } from './paths.js';
+import { demoCatalogPath, demoCsvPath, packageVersion } from './paths.js';
 import { CustomerHost } from './runtime/customer-host.js';
 import { StopList } from './stop-list.js';
 import { LmdbStore } from './store/lmdb-store.js';
@@ -54,9 +55,15 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const started = Date.now();
 
   const store: Store = config.store === 'lmdb' ? new LmdbStore(join(config.dataDir, 'lmdb')) : new MemoryStore();
-  let catalog: Catalog;
+  let catalogs: CatalogService;
   try {
-    catalog = compileCatalog(config.demo ? demoCatalog : emptyCatalog);
+    const seed: { def: CatalogDef; source: string } =
+      config.catalogFile !== undefined
+        ? { def: loadCatalogFile(config.catalogFile), source: config.catalogFile }
+        : config.demo
+          ? { def: loadCatalogFile(demoCatalogPath()), source: 'demo/catalog.yaml' }
+          : { def: emptyCatalog, source: 'empty' };
+    catalogs = await CatalogService.open(store, clock, logger, seed);
     if (config.demo) {
       const t0 = performance.now();
       const demo = await loadDemoBank(store, demoCsvPath(), clock.now());
@@ -73,7 +80,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const gatewayRef: { server?: GatewayServer } = {};
   const host = new CustomerHost({
     store,
-    catalog: () => catalog,
+    catalog: () => catalogs.catalog,
     clock,
     logger,
     metrics,
@@ -92,8 +99,8 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     store: store.kind,
     clock: clock.mode,
     now: clock.now(),
-    catalogVersion: catalog.version,
-    campaigns: catalog.campaigns.map((c) => ({ id: c.id, status: c.status })),
+    catalogVersion: catalogs.version,
+    campaigns: catalogs.catalog.campaigns.map((c) => ({ id: c.id, status: c.status })),
     hotActors: host.hotCount,
     dirtyActors: host.dirtyCount,
     stopListEntries: stopList.size,
@@ -108,7 +115,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     store,
     logger,
     metrics,
-    adminRoutes: adminRoutes({ host, stopList, store, clock, catalog: () => catalog, logger, status }),
+    adminRoutes: [...adminRoutes({ host, stopList, store, clock, logger, status }), ...catalogRoutes({ catalogs, host, clock })],
     ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
       ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } }
       : {}),

@@ -25,6 +25,11 @@ export function demoCsvPath(): string {
   return join(packageRoot(), 'demo', 'bank-full.csv');
 }
 
+/** The demo bank's catalog file. */
+export function demoCatalogPath(): string {
+  return join(packageRoot(), 'demo', 'catalog.yaml');
+}
+
 export function packageVersion(): string {
   const parsed = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
   return typeof parsed.version === 'string' ? parsed.version : '0.0.0';

@@ -1,4 +1,3 @@
-import type { Catalog } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import { ManualClock } from '../clock.js';
 import { KairosError } from '../errors.js';
@@ -20,7 +19,6 @@ export interface AdminDeps {
   stopList: StopList;
   store: Store;
   clock: Clock;
-  catalog: () => Catalog;
   logger: Logger;
   status: () => Record<string, unknown>;
 }
@@ -112,12 +110,6 @@ export function adminRoutes(d: AdminDeps): Route[] {
         if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new KairosError('invalid', 'query "limit": must be 1 to 10000');
         return json(200, { channel, entries: await d.store.listOutbox(channel, limit) });
       },
-    },
-    {
-      method: 'get',
-      pattern: /^\/v1\/catalog$/,
-      auth: 'admin',
-      handle: () => json(200, d.catalog().def),
     },
     {
       method: 'get',

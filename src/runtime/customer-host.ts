@@ -13,6 +13,8 @@ import type {
   GatewayEvent,
   GatewayResponse,
   OutboxEntry,
+  ReplyParams,
+  TraceParams,
 } from '../../actors/index.js';
 import { contactIdentifierKinds, createCustomerStepper, customerMachine, customerTimeZone, localTime, windowValue } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
@@ -482,6 +484,46 @@ export class CustomerHost {
         try {
           const live = this.hot.get(id) ?? (await this.activate(id));
           resolve(live === undefined ? undefined : this.describe(live));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+    });
+  }
+
+  /**
+   * What the customer would be offered for this event, and why each triggered campaign
+   * would or would not speak, without recording anything: a dry run of the decision on the
+   * customer's current state.
+   */
+  async explain(id: string, event: GatewayEvent): Promise<{ customer: string; at: number; actions: unknown[]; explain: Explanation[] } | undefined> {
+    return new Promise((resolve, reject) => {
+      this.enqueue(id, async () => {
+        try {
+          const live = this.hot.get(id) ?? (await this.activate(id));
+          if (live === undefined) {
+            resolve(undefined);
+            return;
+          }
+          const msg: CustomerMessage = {
+            type: 'gateway.event',
+            event,
+            now: this.o.clock.now(),
+            catalog: this.o.catalog(),
+            stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, event.customer),
+          };
+          // The next snapshot and the effects are looked at, never kept or executed.
+          const [, effects] = this.stepper.step(live.snapshot, msg);
+          let actions: unknown[] = [];
+          let explain: Explanation[] = [];
+          for (const e of effects) {
+            if (e.type === 'reply') {
+              const reply = (e.params as ReplyParams).reply;
+              if (reply.kind === 'decision') actions = reply.actions;
+            }
+            if (e.type === 'trace') explain = (e.params as TraceParams).trace.explain;
+          }
+          resolve({ customer: id, at: event.at ?? msg.now, actions, explain });
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));
         }

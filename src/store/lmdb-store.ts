@@ -123,6 +123,15 @@ export class LmdbStore implements Store {
     await this.meta.put(key, value);
   }
 
+  listMeta(prefix: string, limit: number): Promise<Array<{ key: string; value: unknown }>> {
+    const out: Array<{ key: string; value: unknown }> = [];
+    // Newest last: walk back from the end of the prefix's range, then turn the list round.
+    for (const { key, value } of this.meta.getRange({ start: `${prefix}\uffff`, end: prefix, reverse: true, limit })) {
+      if (typeof key === 'string' && key.startsWith(prefix)) out.push({ key, value });
+    }
+    return Promise.resolve(out.reverse());
+  }
+
   async close(): Promise<void> {
     await this.root.close();
   }

@@ -116,6 +116,12 @@ export class MemoryStore implements Store {
     return Promise.resolve();
   }
 
+  listMeta(prefix: string, limit: number): Promise<Array<{ key: string; value: unknown }>> {
+    this.check();
+    const keys = [...this.meta.keys()].filter((k) => k.startsWith(prefix)).sort();
+    return Promise.resolve(keys.slice(-limit).map((key) => ({ key, value: structuredClone(this.meta.get(key)) })));
+  }
+
   close(): Promise<void> {
     this.closed = true;
     return Promise.resolve();

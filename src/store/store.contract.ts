@@ -128,6 +128,15 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect(await store.getMeta('demo')).toEqual({ loadedAt: 5, customers: 3 });
     });
 
+    it('lists meta entries by prefix in key order, the newest at most', async () => {
+      for (const n of [3, 1, 12, 2]) await store.putMeta(`audit/${String(n).padStart(4, '0')}`, { n });
+      await store.putMeta('auditor', 'not under the prefix');
+      await store.putMeta('catalog/0001', { v: 1 });
+      expect(await store.listMeta('audit/', 10)).toEqual([1, 2, 3, 12].map((n) => ({ key: `audit/${String(n).padStart(4, '0')}`, value: { n } })));
+      expect((await store.listMeta('audit/', 2)).map((e) => e.key)).toEqual(['audit/0003', 'audit/0012']);
+      expect(await store.listMeta('nothing/', 5)).toEqual([]);
+    });
+
     // Only durable backends promise this; the memory store does not register it.
     if (options.durable) it('keeps everything across a reopen', async () => {
       if (h.reopen === undefined) throw new Error('a durable backend must provide reopen()');

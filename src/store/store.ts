@@ -91,6 +91,8 @@ export interface Store {
 
   getMeta(key: string): Promise<unknown>;
   putMeta(key: string, value: unknown): Promise<void>;
+  /** Meta entries whose key starts with `prefix`, in key order (newest last), at most `limit` from the end. */
+  listMeta(prefix: string, limit: number): Promise<Array<{ key: string; value: unknown }>>;
 
   close(): Promise<void>;
 }

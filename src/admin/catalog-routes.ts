@@ -1,0 +1,188 @@
+import type { Channel, GatewayEvent } from '../../actors/index.js';
+import { CatalogError, isChannel } from '../../actors/index.js';
+import { parseCatalogText } from '../catalog/catalog-file.js';
+import type { CatalogKind, CatalogService } from '../catalog/catalog-service.js';
+import { catalogKinds } from '../catalog/catalog-service.js';
+import type { Clock } from '../clock.js';
+import { KairosError } from '../errors.js';
+import type { CustomerHost } from '../runtime/customer-host.js';
+import { credentialLabel } from '../transport/auth.js';
+import { FrameError, parseEvent } from '../transport/frames.js';
+import type { HttpCall, Route } from '../transport/http.js';
+import { json, jsonBody } from '../transport/http.js';
+
+/**
+ * The catalog admin API: list, read, create or replace, and delete features, segments,
+ * offers (with their templates per channel), campaigns, partners and places; the contact
+ * policy; campaign status moves; the whole catalog as YAML or JSON; its versions and audit
+ * history; and a dry-run explanation of what a customer would be offered at a moment.
+ */
+export interface CatalogRouteDeps {
+  catalogs: CatalogService;
+  host: CustomerHost;
+  clock: Clock;
+}
+
+const kindPattern = catalogKinds.join('|');
+
+function who(call: HttpCall): string {
+  return credentialLabel(call.authorization) ?? 'unknown';
+}
+
+function limitOf(call: HttpCall, max: number): number {
+  const limit = Number(call.query.get('limit') ?? '100');
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new KairosError('invalid', `query "limit": must be 1 to ${max}`);
+  return limit;
+}
+
+function isYaml(contentType: string): boolean {
+  const t = contentType.toLowerCase();
+  return t.startsWith('application/yaml') || t.startsWith('text/yaml') || t.startsWith('application/x-yaml');
+}
+
+export function catalogRoutes(d: CatalogRouteDeps): Route[] {
+  const c = d.catalogs;
+  return [
+    {
+      method: 'get',
+      pattern: /^\/v1\/catalog$/,
+      auth: 'admin',
+      handle: () => json(200, c.catalog.def),
+    },
+    {
+      method: 'put',
+      pattern: /^\/v1\/catalog$/,
+      auth: 'admin',
+      handle: async (call) => {
+        let def: unknown;
+        if (isYaml(call.contentType)) {
+          try {
+            def = parseCatalogText(call.body.toString('utf8'), 'body');
+          } catch (err) {
+            if (err instanceof CatalogError) throw new KairosError('invalid', err.message, { cause: err });
+            throw err;
+          }
+        } else {
+          def = jsonBody(call);
+        }
+        return json(200, await c.replace(def, who(call), 'PUT /v1/catalog'));
+      },
+    },
+    {
+      method: 'get',
+      pattern: /^\/v1\/catalog\/history$/,
+      auth: 'admin',
+      handle: async (call) => json(200, { entries: await c.history(limitOf(call, 10_000)) }),
+    },
+    {
+      method: 'get',
+      pattern: /^\/v1\/catalog\/versions\/(\d+)$/,
+      auth: 'admin',
+      handle: async (_call, [v = '']) => {
+        const def = await c.atVersion(Number(v));
+        if (def === undefined) throw new KairosError('not_found', `no catalog version ${v}`);
+        return json(200, def);
+      },
+    },
+    {
+      method: 'get',
+      pattern: /^\/v1\/policy$/,
+      auth: 'admin',
+      handle: () => json(200, c.catalog.def.policy),
+    },
+    {
+      method: 'put',
+      pattern: /^\/v1\/policy$/,
+      auth: 'admin',
+      handle: async (call) => json(200, await c.setPolicy(jsonBody(call), who(call))),
+    },
+    {
+      method: 'post',
+      pattern: /^\/v1\/campaigns\/([^/]+)\/status$/,
+      auth: 'admin',
+      handle: async (call, [id = '']) => json(200, await c.setStatus(decodeURIComponent(id), jsonBody(call).status, who(call))),
+    },
+    {
+      method: 'get',
+      pattern: /^\/v1\/offers\/([^/]+)\/templates\/([a-z]+)$/,
+      auth: 'admin',
+      handle: (_call, [id = '', channel = '']) => {
+        const offer = c.get('offers', decodeURIComponent(id)) as { templates?: Record<string, unknown> };
+        const tpl = offer.templates?.[channel];
+        if (tpl === undefined) throw new KairosError('not_found', `offer "${id}" has no ${channel} template`);
+        return json(200, tpl);
+      },
+    },
+    {
+      method: 'put',
+      pattern: /^\/v1\/offers\/([^/]+)\/templates\/([a-z]+)$/,
+      auth: 'admin',
+      handle: async (call, [rawId = '', channel = '']) => {
+        if (!isChannel(channel)) throw new KairosError('invalid', `unknown channel "${channel}"`);
+        const id = decodeURIComponent(rawId);
+        const offer = c.get('offers', id) as { templates?: Partial<Record<Channel, unknown>> };
+        const templates = { ...offer.templates, [channel]: jsonBody(call) };
+        return json(200, await c.put('offers', id, { ...offer, templates }, who(call)));
+      },
+    },
+    {
+      method: 'delete',
+      pattern: /^\/v1\/offers\/([^/]+)\/templates\/([a-z]+)$/,
+      auth: 'admin',
+      handle: async (call, [rawId = '', channel = '']) => {
+        const id = decodeURIComponent(rawId);
+        const offer = c.get('offers', id) as { templates?: Record<string, unknown> };
+        if (offer.templates?.[channel] === undefined) throw new KairosError('not_found', `offer "${id}" has no ${channel} template`);
+        const templates = { ...offer.templates };
+        delete templates[channel];
+        return json(200, await c.put('offers', id, { ...offer, templates }, who(call)));
+      },
+    },
+    {
+      method: 'get',
+      pattern: new RegExp(`^/v1/(${kindPattern})$`),
+      auth: 'admin',
+      handle: (_call, [kind = '']) => json(200, { version: c.version, items: c.list(kind as CatalogKind) }),
+    },
+    {
+      method: 'get',
+      pattern: new RegExp(`^/v1/(${kindPattern})/([^/]+)$`),
+      auth: 'admin',
+      handle: (_call, [kind = '', id = '']) => json(200, c.get(kind as CatalogKind, decodeURIComponent(id))),
+    },
+    {
+      method: 'put',
+      pattern: new RegExp(`^/v1/(${kindPattern})/([^/]+)$`),
+      auth: 'admin',
+      handle: async (call, [kind = '', id = '']) => {
+        const r = await c.put(kind as CatalogKind, decodeURIComponent(id), jsonBody(call), who(call));
+        return json(r.created ? 201 : 200, r);
+      },
+    },
+    {
+      method: 'delete',
+      pattern: new RegExp(`^/v1/(${kindPattern})/([^/]+)$`),
+      auth: 'admin',
+      handle: async (call, [kind = '', id = '']) => json(200, await c.remove(kind as CatalogKind, decodeURIComponent(id), who(call))),
+    },
+    {
+      method: 'post',
+      pattern: /^\/v1\/customers\/([^/]+)\/explain$/,
+      auth: 'admin',
+      handle: async (call, [id = '']) => {
+        const customer = decodeURIComponent(id);
+        const body = jsonBody(call);
+        let event: GatewayEvent;
+        try {
+          event = parseEvent({ at: d.clock.now(), ...body, id: '__explain__', customer: { id: customer } });
+        } catch (err) {
+          if (err instanceof FrameError) throw new KairosError('invalid', err.message, { cause: err });
+          throw err;
+        }
+        const r = await d.host.explain(customer, event);
+        if (r === undefined) throw new KairosError('unknown_customer', `no customer "${customer}"`);
+        return json(200, r);
+      },
+    },
+  ];
+}

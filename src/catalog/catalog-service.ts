@@ -1,0 +1,226 @@
+import type { Catalog, CatalogDef, CampaignStatus, PolicyDef } from '../../actors/index.js';
+import { CatalogError, compileCatalog, moveCampaign } from '../../actors/index.js';
+import type { Clock } from '../clock.js';
+import { KairosError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * The catalog in force, as data a marketer changes through the admin API: every change is
+ * checked by compiling the whole catalog (an invalid definition is refused, naming the field),
+ * gets the next version number, is stored with its version and an audit entry (who, when,
+ * what), and reaches live actors with their next event: the host reads `catalog` on every
+ * message. Changes are applied one at a time.
+ */
+
+export const catalogKinds = ['features', 'segments', 'offers', 'campaigns', 'partners', 'places'] as const;
+export type CatalogKind = (typeof catalogKinds)[number];
+
+export interface AuditEntry {
+  seq: number;
+  at: number;
+  by: string;
+  action: 'seed' | 'create' | 'update' | 'delete' | 'status' | 'policy' | 'replace';
+  kind?: CatalogKind | 'policy' | 'catalog';
+  id?: string;
+  version: number;
+  detail?: string;
+}
+
+const CURRENT = 'catalog';
+const versionKey = (v: number): string => `catalog/${String(v).padStart(10, '0')}`;
+const auditKey = (seq: number): string => `audit/${String(seq).padStart(12, '0')}`;
+
+type Item = { id: string } & Record<string, unknown>;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Rewrites `campaigns[3].groups[0]` into `campaigns[atm-shortfall].groups[0]`, so a message names items, not positions. */
+function namePaths(def: CatalogDef, path: string): string {
+  return path.replace(/^(features|segments|offers|campaigns|partners|places)\[(\d+)\]/, (whole, kind: CatalogKind, index: string) => {
+    const item = (def[kind] as unknown[])[Number(index)];
+    return isRecord(item) && typeof item.id === 'string' ? `${kind}[${item.id}]` : whole;
+  });
+}
+
+export class CatalogService {
+  private current: Catalog;
+  private auditSeq: number;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    catalog: Catalog,
+    auditSeq: number,
+  ) {
+    this.current = catalog;
+    this.auditSeq = auditSeq;
+  }
+
+  /**
+   * The stored catalog if there is one, else `seed` (the demo's or a catalog file), stored
+   * as the first version. A stored catalog that no longer compiles stops the start.
+   */
+  static async open(store: Store, clock: Clock, logger: Logger, seed: { def: CatalogDef; source: string }): Promise<CatalogService> {
+    const last = await store.listMeta('audit/', 1);
+    const seq = (last[0]?.value as AuditEntry | undefined)?.seq ?? 0;
+    const stored = (await store.getMeta(CURRENT)) as CatalogDef | undefined;
+    if (stored !== undefined) {
+      let catalog: Catalog;
+      try {
+        catalog = compileCatalog(stored);
+      } catch (err) {
+        throw new Error(`the stored catalog (version ${String(stored.version)}) does not compile: ${(err as Error).message}`, { cause: err });
+      }
+      logger.info({ version: catalog.version, campaigns: catalog.campaigns.length }, 'catalog loaded from the store');
+      return new CatalogService(store, clock, logger, catalog, seq);
+    }
+    const catalog = compileCatalog(seed.def);
+    const service = new CatalogService(store, clock, logger, catalog, seq);
+    await service.persist(seed.def, { action: 'seed', kind: 'catalog', detail: seed.source }, 'kairos');
+    logger.info({ version: catalog.version, campaigns: catalog.campaigns.length, source: seed.source }, 'catalog seeded');
+    return service;
+  }
+
+  /** The compiled catalog in force. */
+  get catalog(): Catalog {
+    return this.current;
+  }
+
+  get version(): number {
+    return this.current.version;
+  }
+
+  list(kind: CatalogKind): unknown[] {
+    return structuredClone(this.current.def[kind]);
+  }
+
+  get(kind: CatalogKind, id: string): unknown {
+    const item = (this.current.def[kind] as unknown as Item[]).find((x) => x.id === id);
+    if (item === undefined) throw new KairosError('not_found', `no ${kind.slice(0, -1)} "${id}"`);
+    return structuredClone(item);
+  }
+
+  /** Creates or replaces one item; the body's id, when given, must match. */
+  put(kind: CatalogKind, id: string, body: unknown, by: string): Promise<{ version: number; created: boolean }> {
+    return this.serial(async () => {
+      if (!isRecord(body)) throw new KairosError('invalid', 'body must be a JSON object');
+      if (body.id !== undefined && body.id !== id) throw new KairosError('invalid', `field "id": ${JSON.stringify(body.id)} does not match the path's "${id}"`);
+      const item = { ...body, id };
+      const def = structuredClone(this.current.def);
+      const list = def[kind] as unknown as Item[];
+      const at = list.findIndex((x) => x.id === id);
+      if (at >= 0) list[at] = item;
+      else list.push(item);
+      await this.apply(def, { action: at >= 0 ? 'update' : 'create', kind, id }, by, { kind, index: at >= 0 ? at : list.length - 1 });
+      return { version: this.version, created: at < 0 };
+    });
+  }
+
+  remove(kind: CatalogKind, id: string, by: string): Promise<{ version: number }> {
+    return this.serial(async () => {
+      const def = structuredClone(this.current.def);
+      const list = def[kind] as unknown as Item[];
+      const at = list.findIndex((x) => x.id === id);
+      if (at < 0) throw new KairosError('not_found', `no ${kind.slice(0, -1)} "${id}"`);
+      list.splice(at, 1);
+      await this.apply(def, { action: 'delete', kind, id }, by);
+      return { version: this.version };
+    });
+  }
+
+  setPolicy(body: unknown, by: string): Promise<{ version: number }> {
+    return this.serial(async () => {
+      if (!isRecord(body)) throw new KairosError('invalid', 'body must be a JSON object');
+      const def = { ...structuredClone(this.current.def), policy: body as unknown as PolicyDef };
+      await this.apply(def, { action: 'policy', kind: 'policy' }, by, { kind: 'policy' });
+      return { version: this.version };
+    });
+  }
+
+  /** Moves a campaign along its lifecycle (draft -> scheduled -> active <-> paused -> completed). */
+  setStatus(id: string, status: unknown, by: string): Promise<{ version: number; from: CampaignStatus; to: CampaignStatus }> {
+    return this.serial(async () => {
+      const statuses: CampaignStatus[] = ['draft', 'scheduled', 'active', 'paused', 'completed'];
+      if (typeof status !== 'string' || !statuses.includes(status as CampaignStatus)) {
+        throw new KairosError('invalid', `field "status": must be one of ${statuses.join(', ')}`);
+      }
+      const def = structuredClone(this.current.def);
+      const campaign = def.campaigns.find((c) => c.id === id);
+      if (campaign === undefined) throw new KairosError('not_found', `no campaign "${id}"`);
+      const from = campaign.status;
+      const to = moveCampaign(from, status as CampaignStatus);
+      if (to === undefined) throw new KairosError('conflict', `a ${from} campaign cannot become ${status}`);
+      campaign.status = to;
+      await this.apply(def, { action: 'status', kind: 'campaigns', id, detail: `${from} -> ${to}` }, by);
+      return { version: this.version, from, to };
+    });
+  }
+
+  /** Replaces the whole catalog (a reviewed catalog file). */
+  replace(def: unknown, by: string, source: string): Promise<{ version: number }> {
+    return this.serial(async () => {
+      if (!isRecord(def)) throw new KairosError('invalid', 'the catalog must be a map');
+      await this.apply(structuredClone(def) as unknown as CatalogDef, { action: 'replace', kind: 'catalog', detail: source }, by);
+      return { version: this.version };
+    });
+  }
+
+  async history(limit: number): Promise<AuditEntry[]> {
+    return (await this.store.listMeta('audit/', limit)).map((e) => e.value as AuditEntry);
+  }
+
+  async atVersion(version: number): Promise<CatalogDef | undefined> {
+    return (await this.store.getMeta(versionKey(version))) as CatalogDef | undefined;
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Checks the next definition by compiling it whole, then stores and applies it. A problem
+   * inside the item being changed names its field relative to the item (400); a problem
+   * elsewhere (a campaign left pointing at a deleted offer) is a conflict (409).
+   */
+  private async apply(
+    next: CatalogDef,
+    audit: Pick<AuditEntry, 'action' | 'kind' | 'id' | 'detail'>,
+    by: string,
+    focus?: { kind: CatalogKind; index: number } | { kind: 'policy' },
+  ): Promise<void> {
+    next.version = this.current.version + 1;
+    let compiled: Catalog;
+    try {
+      compiled = compileCatalog(next);
+    } catch (err) {
+      if (!(err instanceof CatalogError)) throw err;
+      const own = focus === undefined ? undefined : focus.kind === 'policy' ? 'policy' : `${focus.kind}[${focus.index}]`;
+      if (own !== undefined && (err.path === own || err.path.startsWith(`${own}.`) || err.path.startsWith(`${own}[`))) {
+        const field = err.path.slice(own.length).replace(/^\./, '');
+        throw new KairosError('invalid', field === '' ? err.problem : `field "${field}": ${err.problem}`, { cause: err });
+      }
+      const code = focus === undefined || audit.action === 'replace' ? 'invalid' : 'conflict';
+      throw new KairosError(code, `${namePaths(next, err.path)}: ${err.problem}`, { cause: err });
+    }
+    await this.persist(next, audit, by);
+    this.current = compiled;
+  }
+
+  private async persist(def: CatalogDef, audit: Pick<AuditEntry, 'action' | 'kind' | 'id' | 'detail'>, by: string): Promise<void> {
+    const entry: AuditEntry = { seq: ++this.auditSeq, at: this.clock.now(), by, version: def.version, ...stripUndefined(audit) };
+    // Issued together, so the embedded store commits them in one transaction.
+    await Promise.all([this.store.putMeta(versionKey(def.version), def), this.store.putMeta(CURRENT, def), this.store.putMeta(auditKey(entry.seq), entry)]);
+    this.logger.info({ audit: true, ...entry }, 'catalog changed');
+  }
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
