@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -42,6 +42,23 @@ describe('kairos command', () => {
     const env = run([], { KAIROS_PORT: 'eighty' });
     expect(env.status).toBe(2);
     expect(env.stderr).toContain('KAIROS_PORT: must be a whole number');
+  });
+
+  it('checks a catalog file: ok with a summary, or exit 1 naming the problem', () => {
+    const ok = run(['catalog', 'check', join(packageRoot(), 'demo', 'catalog.yaml')]);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^ok: .*catalog\.yaml: version 1; 3 features, 5 segments, 4 offers, 4 campaigns: atm-shortfall \(active\)/);
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const broken = join(dir.dir, 'broken.yaml');
+    writeFileSync(broken, readFileSync(join(packageRoot(), 'demo', 'catalog.yaml'), 'utf8').replace('offer: pension-deposit\n', 'offer: pension-depositt\n'));
+    const bad = run(['catalog', 'check', broken]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe(`kairos: ${broken}: campaigns[pension-deposit].offer: unknown offer "pension-depositt"\n`);
+    const syntax = join(dir.dir, 'syntax.yaml');
+    writeFileSync(syntax, 'version: 1\nfeatures: [\n');
+    expect(run(['catalog', 'check', syntax]).stderr).toMatch(new RegExp(`^kairos: ${syntax}:3:1: `));
+    expect(run(['catalog', 'check']).status).toBe(2);
   });
 
   it('refuses to start on the uWS fallback when it is forced', () => {

@@ -1,4 +1,8 @@
 import { parseArgs } from 'node:util';
+import type { CatalogDef } from '../actors/index.js';
+import { CatalogError, compileCatalog } from '../actors/index.js';
+import { loadCatalogFile } from './catalog/catalog-file.js';
+import { namePaths } from './catalog/catalog-service.js';
 import { ConfigError, configVariables, loadConfig } from './config.js';
 import type { Kairos } from './kairos.js';
 import { startKairos } from './kairos.js';
@@ -11,6 +15,7 @@ const help = `kairos: real-time next-best-offer decisioning for retail banks
 
 usage:
   kairos [serve] [options]   run the server (the default command)
+  kairos catalog check FILE  check a YAML catalog file (exit 1 naming the first problem)
   kairos --help              this text
   kairos --version           the version
 
@@ -21,6 +26,7 @@ serve options (each overrides its environment variable):
   --store <lmdb|memory>      KAIROS_STORE, default lmdb
   --clock <system|manual>    KAIROS_CLOCK; manual: time moves only by POST /v1/clock
   --no-demo                  KAIROS_DEMO=false: no demo bank, no campaigns
+  --catalog <file>           KAIROS_CATALOG_FILE: a YAML catalog that seeds an empty store
   --log-level <level>        KAIROS_LOG_LEVEL, default info
 
 environment:
@@ -38,7 +44,9 @@ function fail(message: string, code: number): never {
 
 type Env = Record<string, string | undefined>;
 
-function parseCli(argv: readonly string[]): { command: 'serve' | 'help' | 'version'; env: Env } {
+type Command = { command: 'serve' | 'help' | 'version'; env: Env } | { command: 'catalog-check'; file: string };
+
+function parseCli(argv: readonly string[]): Command {
   let parsed;
   try {
     parsed = parseArgs({
@@ -55,6 +63,7 @@ function parseCli(argv: readonly string[]): { command: 'serve' | 'help' | 'versi
         clock: { type: 'string' },
         'no-demo': { type: 'boolean' },
         'log-level': { type: 'string' },
+        catalog: { type: 'string' },
       },
     });
   } catch (err) {
@@ -64,6 +73,11 @@ function parseCli(argv: readonly string[]): { command: 'serve' | 'help' | 'versi
   if (values.help === true) return { command: 'help', env: {} };
   if (values.version === true) return { command: 'version', env: {} };
   const [command = 'serve', ...rest] = positionals;
+  if (command === 'catalog') {
+    const [sub, file, ...more] = rest;
+    if (sub !== 'check' || file === undefined || more.length > 0) fail('usage: kairos catalog check FILE', 2);
+    return { command: 'catalog-check', file };
+  }
   if (command !== 'serve') fail(`unknown command "${command}" (see kairos --help)`, 2);
   if (rest.length > 0) fail(`unexpected arguments: ${rest.join(' ')}`, 2);
 
@@ -76,6 +90,7 @@ function parseCli(argv: readonly string[]): { command: 'serve' | 'help' | 'versi
   if (values.clock !== undefined) env.KAIROS_CLOCK = values.clock;
   if (values['no-demo'] === true) env.KAIROS_DEMO = 'false';
   if (values['log-level'] !== undefined) env.KAIROS_LOG_LEVEL = values['log-level'];
+  if (values.catalog !== undefined) env.KAIROS_CATALOG_FILE = values.catalog;
   return { command: 'serve', env };
 }
 
@@ -123,8 +138,30 @@ async function serve(env: Env): Promise<void> {
   });
 }
 
+/** Checks a catalog file the way the server would load it. */
+function catalogCheck(file: string): void {
+  let def: CatalogDef | undefined;
+  try {
+    def = loadCatalogFile(file);
+    const catalog = compileCatalog(def);
+    const campaigns = catalog.campaigns.map((c) => `${c.id} (${c.status})`).join(', ');
+    process.stdout.write(
+      `ok: ${file}: version ${catalog.version}; ${catalog.features.length} features, ${catalog.segments.length} segments, ` +
+        `${catalog.offers.size} offers, ${catalog.campaigns.length} campaigns: ${campaigns || 'none'}\n`,
+    );
+  } catch (err) {
+    if (err instanceof CatalogError) fail(def === undefined ? err.message : `${file}: ${namePaths(def, err.path)}: ${err.problem}`, 1);
+    throw err;
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
-  const { command, env } = parseCli(argv);
+  const parsed = parseCli(argv);
+  if (parsed.command === 'catalog-check') {
+    catalogCheck(parsed.file);
+    return;
+  }
+  const { command, env } = parsed;
   switch (command) {
     case 'help':
       process.stdout.write(help);

@@ -38,7 +38,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Rewrites `campaigns[3].groups[0]` into `campaigns[atm-shortfall].groups[0]`, so a message names items, not positions. */
-function namePaths(def: CatalogDef, path: string): string {
+export function namePaths(def: CatalogDef, path: string): string {
   return path.replace(/^(features|segments|offers|campaigns|partners|places)\[(\d+)\]/, (whole, kind: CatalogKind, index: string) => {
     const item = (def[kind] as unknown[])[Number(index)];
     return isRecord(item) && typeof item.id === 'string' ? `${kind}[${item.id}]` : whole;
@@ -206,7 +206,8 @@ export class CatalogService {
         const field = err.path.slice(own.length).replace(/^\./, '');
         throw new KairosError('invalid', field === '' ? err.problem : `field "${field}": ${err.problem}`, { cause: err });
       }
-      const code = focus === undefined || audit.action === 'replace' ? 'invalid' : 'conflict';
+      // A whole new catalog is simply invalid; a change that breaks another item conflicts with it.
+      const code = audit.action === 'replace' ? 'invalid' : 'conflict';
       throw new KairosError(code, `${namePaths(next, err.path)}: ${err.problem}`, { cause: err });
     }
     await this.persist(next, audit, by);

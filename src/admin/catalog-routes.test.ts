@@ -1,0 +1,185 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoCatalogPath } from '../paths.js';
+import type { Frame, TestKairos } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid } from '../test-support/test-kairos.js';
+
+/**
+ * The catalog admin API against the started server: marketers change segments, offers,
+ * templates, campaigns and the policy without a developer and without a restart; invalid
+ * definitions are refused naming the field; every change is versioned and audited.
+ */
+
+let k: TestKairos;
+let gw: GatewayClient;
+const data = tempDir();
+
+beforeAll(async () => {
+  k = await startTestKairos({ dataDir: data.dir, keepDataDir: true });
+  gw = await GatewayClient.connect(k.wsUrl);
+});
+
+afterAll(async () => {
+  gw.close();
+  await k.close();
+  data.remove();
+});
+
+const msk = (iso: string): number => Date.parse(`${iso}+03:00`);
+
+async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = adminHeaders): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${k.httpUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+}
+
+const login = (customer: string, iso: string): Promise<Frame> =>
+  gw.request({ t: 'event', id: uid(), type: 'ib.login', customer: { id: customer }, channel: 'ib', at: msk(iso) });
+
+describe('catalog admin API', () => {
+  it('serves the catalog in force, seeded from demo/catalog.yaml as version 1', async () => {
+    const r = await api('GET', '/v1/catalog');
+    expect(r.status).toBe(200);
+    expect(r.body.version).toBe(1);
+    expect(r.body.campaigns.map((c: { id: string }) => c.id)).toEqual(['atm-shortfall', 'pension-deposit', 'lunch-restaurant', 'idle-balance-rate']);
+    expect((await api('GET', '/v1/campaigns/pension-deposit')).body.groups.map((g: { responsePercent: number }) => g.responsePercent)).toEqual([10, 5]);
+    expect((await api('GET', '/v1/campaigns/nope')).status).toBe(404);
+  });
+
+  it('adds an offer and a campaign that reach live customers at once', async () => {
+    // demo-4 is 47: nothing in the internet bank yet.
+    expect((await login('demo-4', '2026-11-23T10:00:00')).actions).toEqual([]);
+    const offer = await api('PUT', '/v1/offers/travel-card', {
+      name: 'Карта путешественника',
+      value: 2000,
+      params: { miles: 3 },
+      templates: { ib: { title: 'Карта путешественника', text: '{{customer.name}}, {{offer.miles}} мили за каждые 100 рублей.', buttons: [{ id: 'accept', label: 'Оформить' }] } },
+    });
+    expect(offer.status).toBe(201);
+    const campaign = await api('PUT', '/v1/campaigns/travel-card-40s', {
+      name: 'Карта путешественника для клиентов 40–49',
+      status: 'active',
+      offer: 'travel-card',
+      channels: ['ib'],
+      trigger: { events: ['ib.login'] },
+      groups: [{ id: 'forties', when: { attr: 'profile.age', op: 'between', value: [40, 49] }, responsePercent: 4 }],
+    });
+    expect(campaign).toEqual({ status: 201, body: { version: 3, created: true } });
+    const decision = await login('demo-4', '2026-11-23T10:05:00');
+    expect(decision.actions).toEqual([expect.objectContaining({ campaign: 'travel-card-40s', channel: 'ib', content: expect.objectContaining({ text: expect.stringMatching(/, 3 мили за каждые 100 рублей\.$/) }) })]);
+  });
+
+  it('changes a template live, and refuses an unknown variable at save time naming the field', async () => {
+    const bad = await api('PUT', '/v1/offers/travel-card/templates/ib', { title: 'Карта', text: '{{customer.nickname}}, оформите карту.' });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ code: 'invalid', message: expect.stringMatching(/^field "templates\.ib\.text": unknown variable "customer\.nickname"/) });
+    const good = await api('PUT', '/v1/offers/travel-card/templates/ib', { title: 'Карта путешественника', text: '{{customer.name}}, мили за покупки — карта путешественника.' });
+    expect(good.status).toBe(200);
+    // demo-2 is 44: in the campaign's group, and not offered the card yet.
+    const decision = await login('demo-2', '2026-11-23T10:00:00');
+    expect((decision.actions as Frame[])[0]).toMatchObject({ campaign: 'travel-card-40s', content: { text: expect.stringMatching(/, мили за покупки — карта путешественника\.$/) } });
+  });
+
+  it('refuses invalid definitions with a 400 naming the field, and changes nothing', async () => {
+    const before = (await api('GET', '/v1/catalog')).body.version;
+    const cases: Array<[string, unknown, RegExp]> = [
+      ['/v1/campaigns/x', { name: 'X', status: 'active', offer: 'travel-card', channels: ['ib'], trigger: { events: ['ib.login'] }, groups: [{ id: 'g', when: { attr: 'segment.nobody', op: 'eq', value: true }, responsePercent: 5 }] }, /^field "groups\[0\]\.when\.attr": unknown segment "nobody"/],
+      ['/v1/campaigns/x', { name: 'X', status: 'active', offer: 'no-such-offer', channels: ['ib'], trigger: { events: ['ib.login'] }, groups: [] }, /^field "offer": unknown offer "no-such-offer"/],
+      ['/v1/campaigns/x', { name: 'X', status: 'running' }, /^field "status": must be one of draft, scheduled, active, paused, completed/],
+      ['/v1/segments/y', { name: 'Y', rule: { attr: 'profile.age', op: 'between', value: [60] } }, /^field "rule\.value": "between" needs \[low, high\]/],
+      ['/v1/features/z', { events: ['card.transaction'], aggregate: 'avg', windowDays: 30 }, /^field "aggregate": must be "count" or "sum"/],
+      ['/v1/campaigns/Bad Id', { name: 'X' }, /^field "id": must be an id/],
+    ];
+    for (const [path, body, message] of cases) {
+      const r = await api('PUT', path, body);
+      expect(r.status, path).toBe(400);
+      expect(r.body.message).toMatch(message);
+    }
+    expect((await api('PUT', '/v1/campaigns/x', { id: 'y' })).body.message).toBe('field "id": "y" does not match the path\'s "x"');
+    expect((await api('GET', '/v1/catalog')).body.version).toBe(before);
+  });
+
+  it('refuses to delete an offer a campaign still uses (409), and deletes it once free', async () => {
+    const conflict = await api('DELETE', '/v1/offers/travel-card');
+    expect(conflict.status).toBe(409);
+    expect(conflict.body).toEqual({ code: 'conflict', message: 'campaigns[travel-card-40s].offer: unknown offer "travel-card"' });
+    expect((await api('DELETE', '/v1/campaigns/travel-card-40s')).status).toBe(200);
+    expect((await api('DELETE', '/v1/offers/travel-card')).status).toBe(200);
+    expect((await api('DELETE', '/v1/offers/travel-card')).status).toBe(404);
+  });
+
+  it('moves campaigns along their lifecycle: a paused campaign is silent, a completed one cannot come back', async () => {
+    const paused = await api('POST', '/v1/campaigns/pension-deposit/status', { status: 'paused' });
+    expect(paused.body).toMatchObject({ from: 'active', to: 'paused' });
+    const silent = await login('demo-19', '2026-11-23T11:00:00');
+    expect(silent.actions).toEqual([]);
+    const why = await api('POST', '/v1/customers/demo-19/explain', { type: 'ib.login', channel: 'ib', at: msk('2026-11-23T11:00:00') });
+    expect(why.body.explain).toContainEqual({ campaign: 'pension-deposit', verdict: 'suppressed', reason: 'inactive:paused' });
+    await api('POST', '/v1/campaigns/pension-deposit/status', { status: 'active' });
+    expect(((await login('demo-19', '2026-11-23T11:05:00')).actions as Frame[])[0]).toMatchObject({ campaign: 'pension-deposit' });
+    expect((await api('POST', '/v1/campaigns/lunch-restaurant/status', { status: 'completed' })).status).toBe(200);
+    const back = await api('POST', '/v1/campaigns/lunch-restaurant/status', { status: 'active' });
+    expect(back).toEqual({ status: 409, body: { code: 'conflict', message: 'a completed campaign cannot become active' } });
+    expect((await api('POST', '/v1/campaigns/nope/status', { status: 'active' })).status).toBe(404);
+  });
+
+  it('changes the contact policy, refusing a bad one', async () => {
+    const policy = (await api('GET', '/v1/policy')).body;
+    const bad = await api('PUT', '/v1/policy', { ...policy, caps: [{ channel: 'fax', max: 1, window: '1d' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/^field "caps\[0\]\.channel": must be a channel/);
+    const good = await api('PUT', '/v1/policy', { ...policy, minResponsePercent: 20 });
+    expect(good.status).toBe(200);
+    // 10 % is now under the floor: the pension deposit stays silent.
+    const why = await api('POST', '/v1/customers/demo-33/explain', { type: 'ib.login', channel: 'ib' });
+    expect(why.body.explain).toContainEqual(expect.objectContaining({ campaign: 'pension-deposit', reason: 'below_propensity_floor' }));
+    await api('PUT', '/v1/policy', policy);
+  });
+
+  it('explains a moment without recording anything', async () => {
+    const before = (await api('GET', '/v1/customers/demo-60')).body;
+    const r = await api('POST', '/v1/customers/demo-60/explain', { type: 'atm.withdrawal.declined', channel: 'atm', at: msk('2026-11-23T12:00:00'), data: { requested: 1000, balance: 800 } });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ customer: 'demo-60', at: msk('2026-11-23T12:00:00') });
+    expect(r.body.actions).toEqual([expect.objectContaining({ campaign: 'atm-shortfall', channel: 'sms' })]);
+    expect(r.body.explain).toEqual([expect.objectContaining({ campaign: 'atm-shortfall', verdict: 'offered' })]);
+    const after = (await api('GET', '/v1/customers/demo-60')).body;
+    expect(after.contacts).toEqual(before.contacts);
+    expect(after.lastEventAt).toEqual(before.lastEventAt);
+    expect((await api('POST', '/v1/customers/nobody/explain', { type: 'ib.login' })).status).toBe(404);
+    expect((await api('POST', '/v1/customers/demo-60/explain', { channel: 'ib' })).body).toEqual({ code: 'invalid', message: 'field "type": is required' });
+  });
+
+  it('replaces the whole catalog from YAML, naming the line of a syntax error', async () => {
+    const yaml = readFileSync(demoCatalogPath(), 'utf8').replace('responsePercent: 30', 'responsePercent: 35');
+    const bad = await api('PUT', '/v1/catalog', 'campaigns: [unclosed', { ...adminHeaders, 'Content-Type': 'application/yaml' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/^body:1:\d+: /);
+    const r = await api('PUT', '/v1/catalog', yaml, { ...adminHeaders, 'Content-Type': 'application/yaml' });
+    expect(r.status).toBe(200);
+    expect((await api('GET', '/v1/campaigns/atm-shortfall')).body.groups[0].responsePercent).toBe(35);
+    expect((await api('GET', '/v1/campaigns')).body.items.map((c: { id: string }) => c.id)).not.toContain('travel-card-40s');
+  });
+
+  it('keeps every version and an audit trail of who changed what', async () => {
+    const history = (await api('GET', '/v1/catalog/history?limit=1000')).body.entries as Array<Record<string, unknown>>;
+    expect(history[0]).toMatchObject({ action: 'seed', version: 1, by: 'kairos', detail: 'demo/catalog.yaml' });
+    expect(history.map((h) => h.action)).toEqual(expect.arrayContaining(['create', 'update', 'delete', 'status', 'policy', 'replace']));
+    expect(history.every((h) => h.action === 'seed' || /^key:[0-9a-f]{6}$/.test(h.by as string))).toBe(true);
+    const versions = history.map((h) => h.version as number);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    const v1 = (await api('GET', '/v1/catalog/versions/1')).body;
+    expect(v1.campaigns.find((c: { id: string }) => c.id === 'atm-shortfall').groups[0].responsePercent).toBe(30);
+    expect((await api('GET', '/v1/catalog/versions/9999')).status).toBe(404);
+  });
+
+  it('keeps the changed catalog across a restart', async () => {
+    const version = (await api('GET', '/v1/catalog')).body.version as number;
+    gw.close();
+    await k.close();
+    k = await startTestKairos({ dataDir: data.dir, keepDataDir: true });
+    gw = await GatewayClient.connect(k.wsUrl);
+    expect(k.logs).toContainEqual(expect.objectContaining({ msg: 'catalog loaded from the store', version }));
+    expect((await api('GET', '/v1/campaigns/atm-shortfall')).body.groups[0].responsePercent).toBe(35);
+  });
+});
