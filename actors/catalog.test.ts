@@ -72,6 +72,10 @@ describe('catalog compilation', () => {
     ['a cap on an unknown channel', (d) => void (d.policy.caps = [{ channel: 'fax' as never, max: 1, window: '1d' }]), 'policy.caps[0].channel', /must be a channel/],
     ['a sum feature without a field', (d) => void delete d.features[1]!.field, 'features[1].field', /a sum needs the event field/],
     ['a fixed SMS text longer than the campaign allows', (d) => void (d.offers[0]!.templates.sms = { text: 'Я'.repeat(250) }), 'offers[0].templates.sms.text', /takes 4 SMS parts; the campaign allows 3/],
+    ['a seed on a channel the campaign does not use', (d) => void (d.campaigns[0]!.seeds = [{ channel: 'email', to: 'qa@bank.example' }]), 'campaigns[0].seeds[0].channel', /does not send on email/],
+    ['a money budget without costs', (d) => void (d.campaigns[0]!.budget = { maxCost: 1000 }), 'campaigns[0].budget.costPerChannel', /needs the cost per channel/],
+    ['an empty budget', (d) => void (d.campaigns[0]!.budget = {}), 'campaigns[0].budget', /needs maxContacts or maxCost/],
+    ['a control group over 100 %', (d) => void (d.campaigns[0]!.controlPercent = 120), 'campaigns[0].controlPercent', /from 0 to 100/],
     ['a partner kind nobody has', (d) => void (d.campaigns[3]!.trigger.near = { partners: 'bar', radiusM: 100 }), 'campaigns[3].trigger.near.partners', /no partners of kind "bar"/],
   ])('rejects %s, naming the field', (_what, mutate, path, problem) => {
     const got = problemOf(mutate);

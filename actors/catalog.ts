@@ -177,6 +177,24 @@ export interface CampaignDef {
   quietHoursExempt?: boolean;
   /** this campaign's own recency rules, replacing the policy's */
   recency?: RecencyDef;
+  /**
+   * percent of customers held out as a control group, chosen by a hash of customer and
+   * campaign (the same customer is always in or out); for them the offer is recorded as
+   * "would have offered" and not made
+   */
+  controlPercent?: number;
+  /** test recipients who get a copy of every SMS, e-mail or push the campaign sends */
+  seeds?: Array<{ channel: Channel; to: string }>;
+  /** the most the campaign may spend: contacts, and money at a cost per channel */
+  budget?: BudgetDef;
+}
+
+export interface BudgetDef {
+  maxContacts?: number;
+  /** roubles */
+  maxCost?: number;
+  /** roubles per contact, by channel (an SMS part, an e-mail); channels not named cost nothing */
+  costPerChannel?: Partial<Record<Channel, number>>;
 }
 
 export interface PartnerDef {
@@ -336,6 +354,10 @@ export interface Campaign {
   maxSmsParts: number;
   quietHoursExempt: boolean;
   recency: Recency;
+  /** 0..1 */
+  controlShare: number;
+  seeds: ReadonlyArray<{ channel: Channel; to: string }>;
+  budget?: { maxContacts?: number; maxCost?: number; costPerChannel: Partial<Record<Channel, number>> };
   templates: ReadonlyMap<Channel, ChannelTemplate>;
 }
 
@@ -671,8 +693,11 @@ function compileCampaign(
     maxSmsParts,
     quietHoursExempt: raw.quietHoursExempt === true,
     recency: raw.recency === undefined ? policy.recency : compileRecency(raw.recency, `${path}.recency`),
+    controlShare: raw.controlPercent === undefined ? 0 : requireNumber(raw.controlPercent, `${path}.controlPercent`, 0, 100) / 100,
+    seeds: raw.seeds === undefined ? [] : compileSeeds(raw.seeds, `${path}.seeds`, chans),
     templates: new Map(),
   };
+  if (raw.budget !== undefined) campaign.budget = compileBudget(raw.budget, `${path}.budget`);
   if (raw.startsAt !== undefined) campaign.startsAt = parseInstant(raw.startsAt, `${path}.startsAt`);
   if (raw.endsAt !== undefined) campaign.endsAt = parseInstant(raw.endsAt, `${path}.endsAt`);
   if (campaign.startsAt !== undefined && campaign.endsAt !== undefined && campaign.endsAt <= campaign.startsAt) {
@@ -756,6 +781,33 @@ function compileRecency(raw: unknown, path: string): Recency {
   if (!isRecord(raw)) throw new CatalogError(path, 'must be {sameOfferDays, sameCampaignDays, afterDeclineDays}');
   const days = (field: string): number => requireNumber(raw[field], `${path}.${field}`, 0, 3650) * 86_400_000;
   return { sameOfferMs: days('sameOfferDays'), sameCampaignMs: days('sameCampaignDays'), afterDeclineMs: days('afterDeclineDays') };
+}
+
+function compileSeeds(raw: unknown, path: string, campaignChannels: readonly Channel[]): Array<{ channel: Channel; to: string }> {
+  return requireList(raw, path).map((s, i) => {
+    const p = `${path}[${i}]`;
+    if (!isRecord(s)) throw new CatalogError(p, 'must be {channel, to}');
+    if (!isChannel(s.channel) || !isOutbound(s.channel)) throw new CatalogError(`${p}.channel`, 'must be sms, email or push');
+    if (!campaignChannels.includes(s.channel)) throw new CatalogError(`${p}.channel`, `the campaign does not send on ${s.channel}`);
+    return { channel: s.channel, to: requireString(s.to, `${p}.to`) };
+  });
+}
+
+function compileBudget(raw: unknown, path: string): NonNullable<Campaign['budget']> {
+  if (!isRecord(raw)) throw new CatalogError(path, 'must be {maxContacts?, maxCost?, costPerChannel?}');
+  const budget: NonNullable<Campaign['budget']> = { costPerChannel: {} };
+  if (raw.maxContacts !== undefined) budget.maxContacts = requireNumber(raw.maxContacts, `${path}.maxContacts`, 0, 1e12);
+  if (raw.maxCost !== undefined) budget.maxCost = requireNumber(raw.maxCost, `${path}.maxCost`, 0, 1e15);
+  if (raw.costPerChannel !== undefined) {
+    if (!isRecord(raw.costPerChannel)) throw new CatalogError(`${path}.costPerChannel`, 'must map channels to roubles');
+    for (const [ch, cost] of Object.entries(raw.costPerChannel)) {
+      if (!isChannel(ch)) throw new CatalogError(`${path}.costPerChannel.${ch}`, 'unknown channel');
+      budget.costPerChannel[ch] = requireNumber(cost, `${path}.costPerChannel.${ch}`, 0, 1e9);
+    }
+  }
+  if (budget.maxContacts === undefined && budget.maxCost === undefined) throw new CatalogError(path, 'needs maxContacts or maxCost');
+  if (budget.maxCost !== undefined && Object.keys(budget.costPerChannel).length === 0) throw new CatalogError(`${path}.costPerChannel`, 'a money budget needs the cost per channel');
+  return budget;
 }
 
 function compilePolicy(raw: unknown): Policy {

@@ -351,3 +351,63 @@ describe('contact policy', () => {
     expect(capped.trace.explain[0]).toMatchObject({ reason: 'cap:any:3_per_7d' });
   });
 });
+
+describe('campaign controls', () => {
+  const login = (iso: string, id?: string) => event('ib.login', { at: at(iso), ...(id === undefined ? {} : { id }) });
+  const withControls = (patch: Record<string, unknown>) => {
+    const def = testCatalogDef();
+    Object.assign(def.campaigns[1]!, patch);
+    return compileCatalog(def);
+  };
+
+  it('holds out a stable control group: the offer is recorded as "would have offered", never made', () => {
+    const catalog = withControls({ controlPercent: 50 });
+    let inControl = 0;
+    for (let i = 0; i < 200; i++) {
+      const c = customer({ id: `c-${i}` });
+      const r = handleEvent(c, message(login('2026-03-02T10:00:00+03:00'), 0, catalog));
+      const again = handleEvent(c, message(login('2026-03-02T10:00:00+03:00'), 0, catalog));
+      expect(r.trace.explain[0]!.verdict).toBe(again.trace.explain[0]!.verdict);
+      if (r.trace.explain[0]!.verdict === 'control') {
+        inControl++;
+        expect(actionsOf(r)).toEqual([]);
+        expect(r.ctx.contacts).toEqual([expect.objectContaining({ campaign: 'senior-deposit', delivery: 'withheld', control: true })]);
+        expect(r.ctx.pending).toEqual([]);
+      } else {
+        expect(actionsOf(r)).toHaveLength(1);
+      }
+    }
+    expect(inControl).toBeGreaterThan(70);
+    expect(inControl).toBeLessThan(130);
+  });
+
+  it('does not count withheld offers against caps, but does against recency', () => {
+    const catalog = withControls({ controlPercent: 100 });
+    const first = handleEvent(customer(), message(login('2026-03-02T10:00:00+03:00'), 0, catalog));
+    expect(first.trace.explain[0]!.verdict).toBe('control');
+    const later = handleEvent(first.ctx, message(login('2026-03-03T10:00:00+03:00'), 0, catalog));
+    expect(later.trace.explain[0]).toMatchObject({ reason: 'recency:offer' });
+    // The shortfall SMS the same day is not capped by the withheld offer.
+    const sms = handleEvent(first.ctx, message(event('atm.withdrawal.declined', { at: at('2026-03-02T11:00:00+03:00'), data: { requested: 900, balance: 0 } }), 0, catalog));
+    expect(actionsOf(sms)).toHaveLength(1);
+  });
+
+  it('copies every send to the seed list', () => {
+    const def = testCatalogDef();
+    def.campaigns[0]!.seeds = [{ channel: 'sms', to: '+79990000001' }, { channel: 'sms', to: '+79990000002' }];
+    const r = handleEvent(customer(), message(event('atm.withdrawal.declined', { at: at('2026-03-02T10:00:00+03:00'), data: { requested: 1000, balance: 800 } }), 0, compileCatalog(def)));
+    const [a] = actionsOf(r);
+    expect(r.outbox.map((o) => [o.instance, o.kind === 'offer' ? o.to : undefined])).toEqual([
+      [a!.instance, undefined],
+      [`${a!.instance}~seed1`, '+79990000001'],
+      [`${a!.instance}~seed2`, '+79990000002'],
+    ]);
+    expect(r.outbox.every((o) => o.kind === 'offer' && JSON.stringify(o.content) === JSON.stringify(a!.content))).toBe(true);
+  });
+
+  it('stays silent for a campaign whose budget is spent', () => {
+    const r = handleEvent(customer(), { ...message(login('2026-03-02T10:00:00+03:00'), 0), budgetSpent: new Set(['senior-deposit']) });
+    expect(actionsOf(r)).toEqual([]);
+    expect(r.trace.explain[0]).toMatchObject({ campaign: 'senior-deposit', reason: 'budget_spent' });
+  });
+});

@@ -23,6 +23,8 @@ export interface EventMessage {
   catalog: Catalog;
   /** stop-list entries matching this customer's identifiers */
   stops: readonly StopScope[];
+  /** campaigns whose budget is spent (the runtime keeps the ledger across customers) */
+  budgetSpent?: ReadonlySet<string>;
 }
 
 export interface ResponseMessage {
@@ -115,7 +117,7 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
     }
   }
 
-  const decided = decide(ctx, event, t, catalog, msg.stops);
+  const decided = decide(ctx, event, t, catalog, msg.stops, msg.budgetSpent);
   ctx = decided.ctx;
   outbox.push(...decided.outbox);
   ctx = { ...ctx, seen: remember(ctx.seen, { id: event.id, at: t, decision: { actions: decided.actions } }, t) };

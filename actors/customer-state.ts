@@ -56,7 +56,7 @@ export type DayBucket = [day: number, count: number, sum: number];
  * `shown`: returned to the gateway for its screen; `queued`: in the outbox;
  * `delivered` / `failed`: as the delivery endpoint confirmed.
  */
-export type DeliveryStatus = 'shown' | 'queued' | 'delivered' | 'failed';
+export type DeliveryStatus = 'shown' | 'queued' | 'delivered' | 'failed' | 'withheld';
 
 /** One contact Kairos made (or queued): the record the contact policy counts. */
 export interface ContactRecord {
@@ -70,6 +70,8 @@ export interface ContactRecord {
   delivery: DeliveryStatus;
   /** the customer's answer (accepted, declined, ...), or "expired" when none came in time */
   outcome?: string;
+  /** a control-group customer: the offer was chosen but withheld ("would have offered") */
+  control?: boolean;
 }
 
 /** A live offer instance awaiting the customer's answer. */

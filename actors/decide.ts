@@ -27,7 +27,8 @@ import { renderTemplate } from './template.js';
 
 export interface Explanation {
   campaign: string;
-  verdict: 'offered' | 'suppressed';
+  /** `control`: the customer is in the campaign's control group; the offer was recorded, not made */
+  verdict: 'offered' | 'suppressed' | 'control';
   /** why it was suppressed: a stable reason code with detail after a colon */
   reason?: string;
   group?: string;
@@ -264,7 +265,19 @@ interface Candidate {
   rank: number;
 }
 
-export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, catalog: Catalog, stops: readonly StopScope[]): DecideResult {
+/** Whether this customer is in the campaign's control group: a stable hash, so always the same answer. */
+export function inControlGroup(customer: string, c: Campaign): boolean {
+  return c.controlShare > 0 && fnv1a(`${customer}|${c.id}`) % 10_000 < c.controlShare * 10_000;
+}
+
+export function decide(
+  ctx: CustomerContext,
+  event: GatewayEvent,
+  t: number,
+  catalog: Catalog,
+  stops: readonly StopScope[],
+  budgetSpent: ReadonlySet<string> = new Set(),
+): DecideResult {
   const explain: Explanation[] = [];
   const session = sessionChannel(event);
   const local = localTime(t, customerTimeZone(ctx, catalog));
@@ -284,6 +297,10 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     const problem = triggerProblem(c, event, t, local);
     if (problem !== undefined) {
       suppress(problem);
+      continue;
+    }
+    if (budgetSpent.has(c.id)) {
+      suppress('budget_spent');
       continue;
     }
     let nearby: Nearby | undefined;
@@ -358,13 +375,24 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     }
     const exempt = catalog.policy.sessionExempt;
     if (c.marketing && !exempt.has(cand.channel)) {
-      // In-session channels the policy exempts are not counted, and do not count.
-      const counted = exempt.size === 0 ? next.contacts : next.contacts.filter((k) => !exempt.has(k.channel as Channel));
+      // In-session channels the policy exempts are not counted, and do not count; nor do offers withheld from a control group.
+      const counted = next.contacts.filter((k) => k.control !== true && !exempt.has(k.channel as Channel));
       const cap = blockingCap(counted, catalog.policy.caps, cand.channel, t);
       if (cap !== undefined) {
         fail(`cap:${cap.channel === '*' ? cand.channel : cap.channel}:${cap.max}_per_${formatWindow(cap.windowMs)}`);
         continue;
       }
+    }
+    if (inControlGroup(next.id, c)) {
+      // "Would have offered": recorded for the uplift report, counted by recency, never sent.
+      const seq = next.seq + 1;
+      const instance = `${next.id}:${seq.toString(36)}.${fnv1a(event.id).toString(36)}`;
+      const withheld: ContactRecord = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, at: t, marketing: c.marketing, delivery: 'withheld', control: true };
+      next = { ...next, seq, contacts: [...next.contacts, withheld] };
+      usedCampaigns.add(c.id);
+      failed.delete(c.id);
+      explain.push({ campaign: c.id, verdict: 'control', group: cand.group, channel: cand.channel, score: cand.score });
+      continue;
     }
     const tpl = c.templates.get(cand.channel);
     if (tpl === undefined) continue;
@@ -401,6 +429,11 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     actions.push(action);
     if (outbound) {
       outbox.push({ kind: 'offer', instance, customer: next.id, channel: cand.channel, campaign: c.id, offer: c.offer.id, content: rendered.content, expiresAt, at: t });
+      // The seed list gets the same message, so the bank sees what its customers see.
+      c.seeds.forEach((seed, i) => {
+        if (seed.channel !== cand.channel) return;
+        outbox.push({ kind: 'offer', instance: `${instance}~seed${i + 1}`, customer: next.id, channel: seed.channel, campaign: c.id, offer: c.offer.id, content: rendered.content, expiresAt, at: t, to: seed.to });
+      });
     }
     usedChannels.add(cand.channel);
     usedCampaigns.add(c.id);

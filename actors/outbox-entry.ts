@@ -16,6 +16,8 @@ export type OutboxEntry =
       content: ChannelContent;
       expiresAt: number;
       at: number;
+      /** a seed-list copy: the test recipient's address instead of the customer's */
+      to?: string;
     }
   | {
       kind: 'backoffice';

@@ -16,6 +16,7 @@ import { createLogger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { createMetrics } from './metrics.js';
 import { demoCatalogPath, demoCsvPath, packageVersion } from './paths.js';
+import { BudgetLedger } from './runtime/budget-ledger.js';
 import { CustomerHost } from './runtime/customer-host.js';
 import { StopList } from './stop-list.js';
 import { LmdbStore } from './store/lmdb-store.js';
@@ -76,6 +77,8 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   }
   const stopList = new StopList(store);
   await stopList.load();
+  const ledger = new BudgetLedger();
+  ledger.load(await store.listMeta(BudgetLedger.prefix, 100_000));
 
   const gatewayRef: { server?: GatewayServer } = {};
   const host = new CustomerHost({
@@ -85,6 +88,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     logger,
     metrics,
     stopList,
+    ledger,
     flushIntervalMs: config.flushIntervalMs,
     flushBatch: config.flushBatch,
     maxHotActors: config.maxHotActors,

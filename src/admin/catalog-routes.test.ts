@@ -173,7 +173,21 @@ describe('catalog admin API', () => {
     expect((await api('GET', '/v1/catalog/versions/9999')).status).toBe(404);
   });
 
-  it('keeps the changed catalog across a restart', async () => {
+  it('stops a campaign when its budget is spent, counting across customers', async () => {
+    const campaign = (await api('GET', '/v1/campaigns/atm-shortfall')).body;
+    const r = await api('PUT', '/v1/campaigns/atm-shortfall', { ...campaign, budget: { maxContacts: 100, maxCost: 7, costPerChannel: { sms: 3.5 } } });
+    expect(r.status).toBe(200);
+    const shortfall = (customer: string): Promise<Frame> =>
+      gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { id: customer }, at: msk('2026-11-24T10:00:00'), data: { requested: 1000, balance: 800 } });
+    expect((await shortfall('demo-101')).actions).toHaveLength(1);
+    expect((await shortfall('demo-102')).actions).toHaveLength(1);
+    // Two SMS at 3.50 ₽: the 7 ₽ budget is spent.
+    expect((await shortfall('demo-103')).actions).toEqual([]);
+    const why = (await api('GET', '/v1/customers/demo-103')).body.lastDecision;
+    expect(why).toEqual([{ campaign: 'atm-shortfall', verdict: 'suppressed', reason: 'budget_spent' }]);
+  });
+
+  it('keeps the changed catalog and the budgets spent across a restart', async () => {
     const version = (await api('GET', '/v1/catalog')).body.version as number;
     gw.close();
     await k.close();
@@ -181,5 +195,7 @@ describe('catalog admin API', () => {
     gw = await GatewayClient.connect(k.wsUrl);
     expect(k.logs).toContainEqual(expect.objectContaining({ msg: 'catalog loaded from the store', version }));
     expect((await api('GET', '/v1/campaigns/atm-shortfall')).body.groups[0].responsePercent).toBe(35);
+    const after = await gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { id: 'demo-104' }, at: msk('2026-11-24T10:00:00'), data: { requested: 1000, balance: 800 } });
+    expect(after.actions).toEqual([]);
   });
 });

@@ -25,6 +25,7 @@ import { outcomeLabel } from '../metrics.js';
 import type { StopList } from '../stop-list.js';
 import type { IdentityLink, OutboxRecord, Store } from '../store/store.js';
 import { identityKey } from '../store/store.js';
+import type { BudgetLedger } from './budget-ledger.js';
 import type { Settled } from './in-order.js';
 import { InOrder } from './in-order.js';
 import { SNAPSHOT_VERSION, migrateSnapshot } from './snapshot-migrations.js';
@@ -57,6 +58,8 @@ export interface HostOptions {
   flushBatch: number;
   maxHotActors: number;
   maxInFlight: number;
+  /** campaign budgets: consulted before each decision, fed after it, written with each batch */
+  ledger: BudgetLedger;
   /** called with the outbox records of each committed batch */
   onCommitted?: (records: readonly OutboxRecord[]) => void;
 }
@@ -255,6 +258,7 @@ export class CustomerHost {
 
     if (msg.type === 'gateway.event') {
       msg.stops = this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, msg.event.customer);
+      msg.budgetSpent = this.o.ledger.spentCampaigns(msg.catalog);
     }
     let next: CustomerSnapshot;
     let effects: ReturnType<CustomerStepper['step']>[1];
@@ -273,7 +277,10 @@ export class CustomerHost {
     if (changed) this.markDirty(live);
     // A repeated event id is answered from memory and explains nothing new.
     if (msg.type === 'gateway.event' && this.currentExplain !== undefined) live.lastExplain = this.currentExplain;
-    const reply = this.currentReply;
+    // Set by the reply effect just above (TypeScript cannot see through the callback).
+    const reply = this.currentReply as CustomerReply | undefined;
+    // Same synchronous turn as the spent check above: budgets are never overspent here.
+    if (msg.type === 'gateway.event' && reply?.kind === 'decision' && !reply.duplicate) this.o.ledger.record(reply.actions, msg.catalog);
     if (msg.type === 'delivery.report') return { kind: 'ack', re, duplicate: false };
     if (reply === undefined) {
       this.o.logger.error({ customer: id, message: msg.type }, 'customer actor gave no reply');
@@ -407,7 +414,7 @@ export class CustomerHost {
    */
   async flush(): Promise<void> {
     while (this.flushing !== undefined) await this.flushing;
-    while (this.dirty.size > 0 || this.pendingLinks.size > 0 || this.pendingOutbox.length > 0) {
+    while (this.dirty.size > 0 || this.pendingLinks.size > 0 || this.pendingOutbox.length > 0 || this.o.ledger.hasChanges) {
       this.flushing = this.commitBatch();
       try {
         await this.flushing;
@@ -439,9 +446,10 @@ export class CustomerHost {
     const links = [...this.pendingLinks.values()].filter((l) => chunkOf(l.customer));
     const outbox = this.pendingOutbox.filter((e) => chunkOf(e.customer));
     this.pendingOutbox = this.pendingOutbox.filter((e) => !chunkOf(e.customer));
+    const meta = this.o.ledger.drain();
     const end = this.o.metrics.flushSeconds.startTimer();
     try {
-      const records = await this.o.store.commit({ snapshots, identities: links, outbox });
+      const records = await this.o.store.commit({ snapshots, identities: links, outbox, meta });
       end();
       this.flushFailures = 0;
       for (const l of links) {
@@ -461,6 +469,7 @@ export class CustomerHost {
       this.o.logger.error({ err, snapshots: snapshots.length, attempt: this.flushFailures }, 'store commit failed; will retry');
       for (const id of ids) this.dirty.add(id);
       this.pendingOutbox = [...outbox, ...this.pendingOutbox];
+      this.o.ledger.restore(meta);
       if (!this.closed && this.flushTimer === undefined) {
         this.flushTimer = setTimeout(
           () => {

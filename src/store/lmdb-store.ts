@@ -55,6 +55,7 @@ export class LmdbStore implements Store {
       for (const { id, value } of batch.snapshots) void this.snapshots.put(id, value);
       for (const l of batch.identities) void this.identities.put(identityKey(l.kind, l.value), l.customer);
       for (const r of records) void this.outbox.put([r.channel, r.instance], r);
+      for (const m of batch.meta ?? []) void this.meta.put(m.key, m.value);
     });
     return records;
   }

@@ -49,6 +49,7 @@ export class MemoryStore implements Store {
     const copy = structuredClone(batch);
     for (const { id, value } of copy.snapshots) this.snapshots.set(id, value);
     for (const l of copy.identities) this.identities.set(identityKey(l.kind, l.value), l.customer);
+    for (const m of copy.meta ?? []) this.meta.set(m.key, m.value);
     const records: OutboxRecord[] = copy.outbox.map((e) => ({ ...e, seq: ++this.seq, attempts: 0 }));
     for (const r of records) this.outbox.set(`${r.channel}\u0000${r.instance}`, r);
     return Promise.resolve(structuredClone(records));

@@ -64,12 +64,14 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect(await store.lookupIdentity('email', 'c3@example.com')).toBe('c-3');
     });
 
-    it('commits snapshots, identity links and outbox entries together', async () => {
+    it('commits snapshots, identity links, outbox entries and meta values together', async () => {
       const records = await store.commit({
         snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { context: { id: 'c-1', seq: 3 }, value: 'client' } } }],
         identities: [{ kind: 'cookie', value: 'ck-1', customer: 'c-1' }],
         outbox: [smsEntry('c-1:1.a', 1000), smsEntry('c-1:2.b', 2000)],
+        meta: [{ key: 'budget/camp', value: { contacts: 2, cost: 7 } }],
       });
+      expect(await store.getMeta('budget/camp')).toEqual({ contacts: 2, cost: 7 });
       expect(records.map((r) => r.instance)).toEqual(['c-1:1.a', 'c-1:2.b']);
       expect(records[1]!.seq).toBeGreaterThan(records[0]!.seq);
       expect(records.every((r) => r.attempts === 0)).toBe(true);

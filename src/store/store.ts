@@ -58,6 +58,8 @@ export interface CommitBatch {
   snapshots: ReadonlyArray<{ id: string; value: StoredSnapshot }>;
   identities: readonly IdentityLink[];
   outbox: readonly OutboxEntry[];
+  /** small named values written in the same transaction (budget totals) */
+  meta?: ReadonlyArray<{ key: string; value: unknown }>;
 }
 
 export interface Store {
