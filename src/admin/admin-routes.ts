@@ -6,8 +6,10 @@ import type { CustomerHost } from '../runtime/customer-host.js';
 import type { StopList, StopRequest } from '../stop-list.js';
 import type { Store } from '../store/store.js';
 import { credentialLabel } from '../transport/auth.js';
+import { packageVersion } from '../paths.js';
 import type { HttpCall, Route } from '../transport/http.js';
 import { json, jsonBody, noContent } from '../transport/http.js';
+import { openApiDocument } from './openapi.js';
 
 /**
  * The admin API under /v1/ (admin key): a customer's 360° view, the stop list, the outbox,
@@ -48,6 +50,12 @@ export function adminRoutes(d: AdminDeps): Route[] {
     d.logger.info({ audit: true, by: credentialLabel(call.authorization), action, ...detail }, 'admin change');
   };
   return [
+    {
+      method: 'get',
+      pattern: /^\/v1\/openapi\.json$/,
+      auth: 'none',
+      handle: () => json(200, openApiDocument(packageVersion())),
+    },
     {
       method: 'get',
       pattern: /^\/v1\/status$/,
