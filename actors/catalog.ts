@@ -1,6 +1,8 @@
 import { CatalogError } from './catalog-error.js';
 import type { AttrEnv, Condition, Getter, Predicate } from './condition.js';
-import { compileAttr, compileCondition } from './condition.js';
+import { compileAttr, compileCondition, referencedAttrs } from './condition.js';
+import type { FeatureAggregate, FeatureWindow } from './features.js';
+import { windowHorizon } from './features.js';
 import { isValidTimeZone, parseClock } from './local-time.js';
 import { smsLength } from './sms-length.js';
 import type { CompiledTemplate } from './template.js';
@@ -68,17 +70,31 @@ export interface FeatureDef {
   events: string[];
   /** only events matching this rule count (event attributes allowed) */
   where?: Condition;
-  aggregate: 'count' | 'sum';
+  /** a count, a sum of `field`, or the days since the last matching event (missing when none in the window) */
+  aggregate: 'count' | 'sum' | 'daysSince';
   /** for sums: the event field to add, e.g. "event.data.amount" */
   field?: string;
-  windowDays: number;
+  /** the last N local days; or `calendar` */
+  windowDays?: number;
+  /** this calendar month so far, or the whole month before */
+  calendar?: 'thisMonth' | 'lastMonth';
+}
+
+/** A weighted score over features: sum of weight x min(feature, cap). A lead score, say. */
+export interface ScoreDef {
+  id: string;
+  description?: string;
+  terms: Array<{ feature: string; weight: number; cap?: number }>;
 }
 
 export interface SegmentDef {
   id: string;
   name: string;
   description?: string;
-  rule: Condition;
+  /** who is in by rule */
+  rule?: Condition;
+  /** who is in by name: customer ids put in by hand */
+  members?: string[];
 }
 
 export interface ButtonDef {
@@ -269,6 +285,7 @@ export interface PolicyDef {
 export interface CatalogDef {
   version: number;
   features: FeatureDef[];
+  scores?: ScoreDef[];
   segments: SegmentDef[];
   offers: OfferDef[];
   campaigns: CampaignDef[];
@@ -284,15 +301,23 @@ export interface Feature {
   id: string;
   events: ReadonlySet<string>;
   where?: Predicate;
-  aggregate: 'count' | 'sum';
+  aggregate: FeatureAggregate;
   field?: Getter;
-  windowDays: number;
+  window: FeatureWindow;
+}
+
+export interface Score {
+  id: string;
+  terms: ReadonlyArray<{ feature: string; weight: number; cap: number }>;
 }
 
 export interface Segment {
   id: string;
   name: string;
-  rule: Predicate;
+  rule?: Predicate;
+  members: ReadonlySet<string>;
+  /** the features (directly or through scores) the rule reads: the segment is re-evaluated when one of them changes */
+  inputs: ReadonlySet<string>;
 }
 
 export interface Var {
@@ -341,6 +366,8 @@ export interface Campaign {
   offer: Offer;
   channels: readonly Channel[];
   events: ReadonlySet<string>;
+  /** segments whose entry (or exit) triggers the campaign: `segment.entered.<id>` in `trigger.events` */
+  onSegment: { entered: ReadonlySet<string>; exited: ReadonlySet<string> };
   passive: boolean;
   when?: Predicate;
   localTime?: { from: number; to: number };
@@ -396,6 +423,7 @@ export interface Catalog {
   /** features by the event type that feeds them */
   featuresByEvent: ReadonlyMap<string, readonly Feature[]>;
   featureById: ReadonlyMap<string, Feature>;
+  scores: ReadonlyMap<string, Score>;
   /** the longest feature window, days: how long buckets are kept */
   featureRetentionDays: number;
   segments: readonly Segment[];
@@ -471,13 +499,16 @@ function compileFeature(raw: unknown, path: string, known: ReadonlySet<string>):
   if (events.length === 0) throw new CatalogError(`${path}.events`, 'must name at least one event type');
   const env: AttrEnv = { features: known, event: true };
   const aggregate = raw.aggregate;
-  if (aggregate !== 'count' && aggregate !== 'sum') throw new CatalogError(`${path}.aggregate`, 'must be "count" or "sum"');
-  const feature: Feature = {
-    id,
-    events: new Set(events),
-    aggregate,
-    windowDays: requireNumber(raw.windowDays, `${path}.windowDays`, 1, 400),
-  };
+  if (aggregate !== 'count' && aggregate !== 'sum' && aggregate !== 'daysSince') throw new CatalogError(`${path}.aggregate`, 'must be "count", "sum" or "daysSince"');
+  let window: FeatureWindow;
+  if (raw.calendar !== undefined) {
+    if (raw.windowDays !== undefined) throw new CatalogError(`${path}.calendar`, 'give windowDays or calendar, not both');
+    if (raw.calendar !== 'thisMonth' && raw.calendar !== 'lastMonth') throw new CatalogError(`${path}.calendar`, 'must be "thisMonth" or "lastMonth"');
+    window = { kind: raw.calendar };
+  } else {
+    window = { kind: 'days', days: requireNumber(raw.windowDays, `${path}.windowDays`, 1, 400) };
+  }
+  const feature: Feature = { id, events: new Set(events), aggregate, window };
   if (raw.where !== undefined) feature.where = compileCondition(raw.where, `${path}.where`, env);
   if (aggregate === 'sum') {
     if (raw.field === undefined) throw new CatalogError(`${path}.field`, 'a sum needs the event field to add');
@@ -637,6 +668,7 @@ function compileCampaign(
   path: string,
   offers: ReadonlyMap<string, OfferDef & { compiled: Offer }>,
   features: ReadonlySet<string>,
+  scores: ReadonlySet<string>,
   segments: ReadonlySet<string>,
   partners: readonly PartnerDef[],
   policy: Policy,
@@ -657,7 +689,7 @@ function compileCampaign(
   });
   if (chans.length === 0) throw new CatalogError(`${path}.channels`, 'must name at least one channel');
 
-  const baseEnv: AttrEnv = { features, segments, event: true };
+  const baseEnv: AttrEnv = { features, scores, segments, event: true };
   const vars: Var[] = [];
   if (raw.vars !== undefined) {
     if (!isRecord(raw.vars)) throw new CatalogError(`${path}.vars`, 'must map names to variable definitions');
@@ -675,6 +707,15 @@ function compileCampaign(
   const passive = t.passive === true;
   if (events.length === 0 && !passive) throw new CatalogError(`${path}.trigger`, 'needs event types, or passive: true');
 
+  const onSegment = { entered: new Set<string>(), exited: new Set<string>() };
+  events.forEach((e, i) => {
+    const m = /^segment\.(entered|exited)\.(.+)$/.exec(e);
+    if (m === null) return;
+    const [, change, seg = ''] = m;
+    if (!segments.has(seg)) throw new CatalogError(`${path}.trigger.events[${i}]`, `unknown segment "${seg}"`);
+    (change === 'entered' ? onSegment.entered : onSegment.exited).add(seg);
+  });
+
   const priority = raw.priority === undefined ? 1 : requireNumber(raw.priority, `${path}.priority`, 0, 1000);
   const maxSmsParts = raw.maxSmsParts === undefined ? 3 : requireNumber(raw.maxSmsParts, `${path}.maxSmsParts`, 1, 10);
   const campaign: Campaign = {
@@ -685,6 +726,7 @@ function compileCampaign(
     offer: offer.compiled,
     channels: chans,
     events: new Set(events),
+    onSegment,
     passive,
     groups: [],
     vars,
@@ -740,7 +782,7 @@ function compileCampaign(
     return {
       id: gid,
       name: typeof g.name === 'string' ? g.name : gid,
-      when: compileCondition(g.when, `${gp}.when`, { features, segments, event: false }),
+      when: compileCondition(g.when, `${gp}.when`, { features, scores, segments, event: false }),
       probability: requireNumber(g.responsePercent, `${gp}.responsePercent`, 0, 100) / 100,
     };
   });
@@ -860,15 +902,49 @@ export function compileCatalog(def: CatalogDef): Catalog {
   const features = featureDefs.map((f, i) => compileFeature(f, `features[${i}]`, featureIds));
   uniqueIds(features, 'features');
 
+  const scoreList = (def.scores === undefined ? [] : requireList(def.scores, 'scores')).map((raw, i): Score => {
+    const p = `scores[${i}]`;
+    if (!isRecord(raw)) throw new CatalogError(p, 'must be {id, terms}');
+    const terms = requireList(raw.terms, `${p}.terms`).map((t, j) => {
+      const tp = `${p}.terms[${j}]`;
+      if (!isRecord(t)) throw new CatalogError(tp, 'must be {feature, weight, cap?}');
+      const feature = requireString(t.feature, `${tp}.feature`);
+      if (!featureIds.has(feature)) throw new CatalogError(`${tp}.feature`, `unknown feature "${feature}"`);
+      return { feature, weight: requireNumber(t.weight, `${tp}.weight`, -1e6, 1e6), cap: t.cap === undefined ? Infinity : requireNumber(t.cap, `${tp}.cap`, 0, 1e12) };
+    });
+    if (terms.length === 0) throw new CatalogError(`${p}.terms`, 'must hold at least one term');
+    return { id: requireId(raw.id, `${p}.id`), terms };
+  });
+  uniqueIds(scoreList, 'scores');
+  const scores = new Map(scoreList.map((s) => [s.id, s]));
+  const scoreIds = new Set(scores.keys());
+
+  /** The features a rule reads, directly or through a score. */
+  const inputsOf = (rule: unknown): Set<string> => {
+    const inputs = new Set<string>();
+    for (const attr of referencedAttrs(rule)) {
+      const [root, ...rest] = attr.split('.');
+      const name = rest.join('.');
+      if (root === 'feature') inputs.add(name);
+      if (root === 'score') for (const t of scores.get(name)?.terms ?? []) inputs.add(t.feature);
+    }
+    return inputs;
+  };
+
   const segmentDefs = requireList(def.segments, 'segments');
-  const segments = segmentDefs.map((s, i) => {
+  const segments = segmentDefs.map((s, i): Segment => {
     const p = `segments[${i}]`;
-    if (!isRecord(s)) throw new CatalogError(p, 'must be {id, name, rule}');
-    return {
+    if (!isRecord(s)) throw new CatalogError(p, 'must be {id, name, rule} or {id, name, members}');
+    if (s.rule === undefined && s.members === undefined) throw new CatalogError(p, 'needs a rule, members, or both');
+    const members = s.members === undefined ? [] : requireList(s.members, `${p}.members`).map((m, j) => requireString(m, `${p}.members[${j}]`));
+    const segment: Segment = {
       id: requireId(s.id, `${p}.id`),
       name: requireString(s.name, `${p}.name`),
-      rule: compileCondition(s.rule, `${p}.rule`, { features: featureIds, event: false }),
+      members: new Set(members),
+      inputs: inputsOf(s.rule),
     };
+    if (s.rule !== undefined) segment.rule = compileCondition(s.rule, `${p}.rule`, { features: featureIds, scores: scoreIds, event: false });
+    return segment;
   });
   uniqueIds(segments, 'segments');
   const segmentIds = new Set(segments.map((s) => s.id));
@@ -909,7 +985,7 @@ export function compileCatalog(def: CatalogDef): Catalog {
   const offerDefs = new Map(offerList.map((o) => [o.id, o]));
 
   const campaigns = requireList(def.campaigns, 'campaigns').map((c, i) =>
-    compileCampaign(c, `campaigns[${i}]`, offerDefs, featureIds, segmentIds, partners, policy),
+    compileCampaign(c, `campaigns[${i}]`, offerDefs, featureIds, scoreIds, segmentIds, partners, policy),
   );
   uniqueIds(campaigns, 'campaigns');
 
@@ -922,7 +998,8 @@ export function compileCatalog(def: CatalogDef): Catalog {
     features,
     featuresByEvent,
     featureById: new Map(features.map((f) => [f.id, f])),
-    featureRetentionDays: Math.max(1, ...features.map((f) => f.windowDays)),
+    featureRetentionDays: Math.max(1, ...features.map((f) => windowHorizon(f.window))),
+    scores,
     segments,
     offers: new Map(offerList.map((o) => [o.id, o.compiled])),
     campaigns,

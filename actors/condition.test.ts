@@ -10,6 +10,7 @@ function scope(data: Record<string, unknown>, features: Record<string, number> =
     ctx: customer(),
     event: event('atm.withdrawal.declined', { channel: 'atm', data, location: { lat: 1, lon: 2, place: 'atm-7' } }),
     feature: (id) => features[id] ?? 0,
+    score: () => 0,
     inSegment: (id) => id === 'seniors',
     vars: { gap: 200 },
   };

@@ -23,6 +23,7 @@ export const conditionOps = [
   'in',
   'notIn',
   'between',
+  'contains',
   'exists',
   'missing',
 ] as const;
@@ -32,13 +33,15 @@ export type Condition =
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition }
-  | { attr: string; op: ConditionOp; value?: Scalar | Scalar[] | { ref: string } };
+  | { attr: string; op: ConditionOp; value?: Scalar | Scalar[] | { ref: string; times?: number } };
 
 /** What a rule is evaluated against. Feature values are computed on demand. */
 export interface EvalScope {
   ctx: CustomerContext;
   event?: GatewayEvent;
-  feature(id: string): number;
+  /** undefined for a daysSince feature with nothing in its window */
+  feature(id: string): number | undefined;
+  score(id: string): number;
   inSegment(id: string): boolean;
   vars?: Readonly<Record<string, number | string>>;
 }
@@ -49,6 +52,8 @@ export type Predicate = (scope: EvalScope) => boolean;
 /** Which attribute roots a rule may name where it is used. */
 export interface AttrEnv {
   features: ReadonlySet<string>;
+  /** score ids a rule may use; undefined where scores are not yet defined (in features) */
+  scores?: ReadonlySet<string>;
   /** segment ids a rule may test; undefined where segments may not be used (in segments themselves) */
   segments?: ReadonlySet<string>;
   /** whether `event.*` may be used (triggers and feature filters) */
@@ -99,6 +104,10 @@ export function compileAttr(attr: unknown, path: string, env: AttrEnv): Getter {
     case 'feature':
       if (!env.features.has(name)) throw new CatalogError(path, `unknown feature "${name}"`);
       return (s) => s.feature(name);
+    case 'score':
+      if (env.scores === undefined) throw new CatalogError(path, 'scores cannot be used here');
+      if (!env.scores.has(name)) throw new CatalogError(path, `unknown score "${name}"`);
+      return (s) => s.score(name);
     case 'segment': {
       if (env.segments === undefined) throw new CatalogError(path, 'segments cannot be used here');
       if (!env.segments.has(name)) throw new CatalogError(path, `unknown segment "${name}"`);
@@ -129,7 +138,7 @@ export function compileAttr(attr: unknown, path: string, env: AttrEnv): Getter {
     default:
       throw new CatalogError(
         path,
-        `unknown attribute "${attr}" (roots: profile, stage, feature, segment, vars, event)`,
+        `unknown attribute "${attr}" (roots: profile, stage, feature, score, segment, vars, event)`,
       );
   }
 }
@@ -157,6 +166,9 @@ function compare(op: ConditionOp, a: unknown, b: unknown): boolean {
       const [lo, hi] = b as number[];
       return lo !== undefined && hi !== undefined && a >= lo && a <= hi;
     }
+    case 'contains':
+      if (typeof a === 'string' && typeof b === 'string') return a.includes(b);
+      return Array.isArray(a) && a.includes(b);
     case 'exists':
       return a !== undefined && a !== null;
     case 'missing':
@@ -201,12 +213,19 @@ export function compileCondition(raw: unknown, path: string, env: AttrEnv): Pred
     return (s) => compare(o, get(s), undefined);
   }
   if (isRecord(value) && 'ref' in value) {
-    if (o === 'in' || o === 'notIn' || o === 'between') throw new CatalogError(`${path}.value`, `"${o}" needs a literal list`);
+    if (o === 'in' || o === 'notIn' || o === 'between' || o === 'contains') throw new CatalogError(`${path}.value`, `"${o}" needs a literal value`);
     const other = compileAttr(value.ref, `${path}.value.ref`, env);
+    const times = value.times;
+    if (times !== undefined && (typeof times !== 'number' || !Number.isFinite(times))) throw new CatalogError(`${path}.value.times`, 'must be a number');
     return (s) => {
-      const b = other(s);
+      const raw = other(s);
+      const b = times === undefined ? raw : typeof raw === 'number' ? raw * times : undefined;
       return compare(o, coerce(get(s), b), b);
     };
+  }
+  if (o === 'contains') {
+    if (!isScalar(value)) throw new CatalogError(`${path}.value`, '"contains" needs a string, number or boolean');
+    return (s) => compare(o, get(s), value);
   }
   if (o === 'in' || o === 'notIn') {
     if (!Array.isArray(value) || value.length === 0 || !value.every(isScalar)) {
@@ -229,4 +248,18 @@ export function compileCondition(raw: unknown, path: string, env: AttrEnv): Pred
     throw new CatalogError(`${path}.value`, `"${o}" needs a number`);
   }
   return (s) => compare(o, coerce(get(s), value), value);
+}
+
+/** Every attribute a rule names (including `ref`s), for knowing what a rule depends on. */
+export function referencedAttrs(raw: unknown): string[] {
+  if (!isRecord(raw)) return [];
+  const out: string[] = [];
+  for (const key of ['all', 'any'] as const) {
+    const list = raw[key];
+    if (Array.isArray(list)) for (const c of list) out.push(...referencedAttrs(c));
+  }
+  if (raw.not !== undefined) out.push(...referencedAttrs(raw.not));
+  if (typeof raw.attr === 'string') out.push(raw.attr);
+  if (isRecord(raw.value) && typeof raw.value.ref === 'string') out.push(raw.value.ref);
+  return out;
 }

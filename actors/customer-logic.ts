@@ -117,7 +117,7 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
     }
   }
 
-  const decided = decide(ctx, event, t, catalog, msg.stops, msg.budgetSpent);
+  const decided = decide(ctx, event, t, catalog, msg.stops, msg.budgetSpent, ingested.segmentChanges);
   ctx = decided.ctx;
   outbox.push(...decided.outbox);
   ctx = { ...ctx, seen: remember(ctx.seen, { id: event.id, at: t, decision: { actions: decided.actions } }, t) };

@@ -150,6 +150,12 @@ export interface CustomerContext {
   lifecycle: LifecycleEntry[];
   /** segment id -> when the customer entered it */
   segments: Record<string, number>;
+  /**
+   * What the last full evaluation of segments saw: the local day, the catalog version and the
+   * stage. Until one of them changes, an event re-evaluates only the segments that read a
+   * feature it fed.
+   */
+  segmentsEvaluated?: { day: number; catalog: number; stage: LifecycleStage };
   /** feature id -> day buckets, oldest first */
   features: Record<string, DayBucket[]>;
   contacts: ContactRecord[];

@@ -12,6 +12,7 @@ import { bearingDeg, directionRu, distanceM, walkingMinutes, walkingRouteUrl } f
 import { fnv1a } from './hash.js';
 import type { LocalTime } from './local-time.js';
 import { inWindow, localTime } from './local-time.js';
+import type { SegmentChange } from './ingest.js';
 import type { OutboxEntry } from './outbox-entry.js';
 import { customerTimeZone, makeScope } from './scope.js';
 import { smsLength } from './sms-length.js';
@@ -116,8 +117,9 @@ function triggerProblem(c: Campaign, event: GatewayEvent, t: number, local: Loca
   return undefined;
 }
 
-function triggers(c: Campaign, event: GatewayEvent, session: Channel | undefined): boolean {
-  return c.events.has(event.type) || (c.passive && session !== undefined && c.channels.includes(session));
+function triggers(c: Campaign, event: GatewayEvent, session: Channel | undefined, changes: readonly SegmentChange[]): boolean {
+  if (c.events.has(event.type) || (c.passive && session !== undefined && c.channels.includes(session))) return true;
+  return changes.some((ch) => (ch.change === 'entered' ? c.onSegment.entered : c.onSegment.exited).has(ch.segment));
 }
 
 function customerValues(ctx: CustomerContext): Record<string, string> {
@@ -277,11 +279,12 @@ export function decide(
   catalog: Catalog,
   stops: readonly StopScope[],
   budgetSpent: ReadonlySet<string> = new Set(),
+  segmentChanges: readonly SegmentChange[] = [],
 ): DecideResult {
   const explain: Explanation[] = [];
   const session = sessionChannel(event);
   const local = localTime(t, customerTimeZone(ctx, catalog));
-  const triggered = catalog.campaigns.filter((c) => triggers(c, event, session));
+  const triggered = catalog.campaigns.filter((c) => triggers(c, event, session, segmentChanges));
   if (triggered.length === 0) return { ctx, actions: [], outbox: [], explain };
   if (isStoppedEverywhere(stops)) {
     for (const c of triggered) explain.push({ campaign: c.id, verdict: 'suppressed', reason: 'stop_list' });

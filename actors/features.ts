@@ -20,13 +20,52 @@ export function addToBuckets(buckets: readonly DayBucket[] | undefined, day: num
   return kept;
 }
 
-/** The count or sum over the `windowDays` local days ending with `today`. */
-export function windowValue(buckets: readonly DayBucket[] | undefined, today: number, windowDays: number, aggregate: 'count' | 'sum'): number {
-  if (buckets === undefined) return 0;
-  const oldest = today - windowDays + 1;
+/** Which days a feature looks at: the last N days, this calendar month, or the one before. */
+export type FeatureWindow = { kind: 'days'; days: number } | { kind: 'thisMonth' } | { kind: 'lastMonth' };
+export type FeatureAggregate = 'count' | 'sum' | 'daysSince';
+
+const DAY_MS = 86_400_000;
+
+function firstOfMonth(epochDay: number, monthsBack: number): number {
+  const d = new Date(epochDay * DAY_MS);
+  return Math.floor(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - monthsBack, 1) / DAY_MS);
+}
+
+/** The first and last local day of the window ending `today` (epoch days, inclusive). */
+export function windowDays(w: FeatureWindow, today: number): [from: number, to: number] {
+  switch (w.kind) {
+    case 'days':
+      return [today - w.days + 1, today];
+    case 'thisMonth':
+      return [firstOfMonth(today, 0), today];
+    case 'lastMonth':
+      return [firstOfMonth(today, 1), firstOfMonth(today, 0) - 1];
+    default: {
+      const never: never = w;
+      throw new Error(`unhandled window ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** How many days of buckets a window needs kept. */
+export function windowHorizon(w: FeatureWindow): number {
+  return w.kind === 'days' ? w.days : w.kind === 'thisMonth' ? 31 : 62;
+}
+
+/**
+ * A feature's value on `today`: the count or sum over its window, or the days since the
+ * last observation in the window (undefined when there is none).
+ */
+export function windowValue(buckets: readonly DayBucket[] | undefined, today: number, w: FeatureWindow, aggregate: FeatureAggregate): number | undefined {
+  const [from, to] = windowDays(w, today);
+  if (aggregate === 'daysSince') {
+    let last: number | undefined;
+    for (const [day] of buckets ?? []) if (day >= from && day <= to && (last === undefined || day > last)) last = day;
+    return last === undefined ? undefined : today - last;
+  }
   let total = 0;
-  for (const [day, count, sum] of buckets) {
-    if (day >= oldest && day <= today) total += aggregate === 'count' ? count : sum;
+  for (const [day, count, sum] of buckets ?? []) {
+    if (day >= from && day <= to) total += aggregate === 'count' ? count : sum;
   }
   return total;
 }

@@ -109,6 +109,7 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
 
   const today = localTime(t, customerTimeZone(ctx, catalog)).epochDay;
   const fed = catalog.featuresByEvent.get(event.type);
+  const fedIds = new Set<string>();
   if (fed !== undefined) {
     const scope = makeScope(ctx, catalog, today, event);
     let features = ctx.features;
@@ -121,16 +122,24 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
         if (!Number.isFinite(amount)) continue;
       }
       features = { ...features, [f.id]: addToBuckets(features[f.id], today, amount, catalog.featureRetentionDays) };
+      fedIds.add(f.id);
     }
     ctx = { ...ctx, features };
   }
 
+  // Incremental: a new day (windows slide), another catalog, another stage or a profile change
+  // re-evaluates every segment; otherwise only those that read a feature this event fed.
+  const last = ctx.segmentsEvaluated;
+  const full =
+    last === undefined || last.day !== today || last.catalog !== catalog.version || last.stage !== ctx.stage || event.type === 'profile.updated';
   const segmentChanges: SegmentChange[] = [];
   const scope = makeScope(ctx, catalog, today);
   const segments: Record<string, number> = {};
   for (const s of catalog.segments) {
     const was = ctx.segments[s.id];
-    if (s.rule(scope)) {
+    const evaluate = full || [...s.inputs].some((f) => fedIds.has(f));
+    const isIn = evaluate ? s.members.has(ctx.id) || (s.rule?.(scope) ?? false) : was !== undefined;
+    if (isIn) {
       segments[s.id] = was ?? t;
       if (was === undefined) segmentChanges.push({ segment: s.id, change: 'entered' });
     } else if (was !== undefined) {
@@ -138,6 +147,7 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
     }
   }
   ctx = { ...ctx, segments };
+  if (full) ctx = { ...ctx, segmentsEvaluated: { day: today, catalog: catalog.version, stage: ctx.stage } };
 
   return { ctx: pruneContacts(expireOffers(ctx, t), t), links, segmentChanges };
 }

@@ -20,17 +20,20 @@ export function makeScope(
   event?: GatewayEvent,
   vars?: Readonly<Record<string, number | string>>,
 ): EvalScope {
-  const memo = new Map<string, number>();
+  const memo = new Map<string, number | undefined>();
   const scope: EvalScope = {
     ctx,
     feature(id) {
-      let v = memo.get(id);
-      if (v === undefined) {
-        const f = catalog.featureById.get(id);
-        v = f === undefined ? 0 : windowValue(ctx.features[id], today, f.windowDays, f.aggregate);
-        memo.set(id, v);
-      }
+      if (memo.has(id)) return memo.get(id);
+      const f = catalog.featureById.get(id);
+      const v = f === undefined ? undefined : windowValue(ctx.features[id], today, f.window, f.aggregate);
+      memo.set(id, v);
       return v;
+    },
+    score(id) {
+      let total = 0;
+      for (const term of catalog.scores.get(id)?.terms ?? []) total += term.weight * Math.min(scope.feature(term.feature) ?? 0, term.cap);
+      return total;
     },
     inSegment(id) {
       return Object.hasOwn(ctx.segments, id);

@@ -41,7 +41,7 @@ describe('catalog admin API', () => {
     const r = await api('GET', '/v1/catalog');
     expect(r.status).toBe(200);
     expect(r.body.version).toBe(1);
-    expect(r.body.campaigns.map((c: { id: string }) => c.id)).toEqual(['atm-shortfall', 'pension-deposit', 'lunch-restaurant', 'idle-balance-rate']);
+    expect(r.body.campaigns.map((c: { id: string }) => c.id)).toEqual(['atm-shortfall', 'pension-deposit', 'lunch-restaurant', 'idle-balance-rate', 'warm-lead-callback']);
     expect((await api('GET', '/v1/campaigns/pension-deposit')).body.groups.map((g: { responsePercent: number }) => g.responsePercent)).toEqual([10, 5]);
     expect((await api('GET', '/v1/campaigns/nope')).status).toBe(404);
   });
@@ -87,7 +87,7 @@ describe('catalog admin API', () => {
       ['/v1/campaigns/x', { name: 'X', status: 'active', offer: 'no-such-offer', channels: ['ib'], trigger: { events: ['ib.login'] }, groups: [] }, /^field "offer": unknown offer "no-such-offer"/],
       ['/v1/campaigns/x', { name: 'X', status: 'running' }, /^field "status": must be one of draft, scheduled, active, paused, completed/],
       ['/v1/segments/y', { name: 'Y', rule: { attr: 'profile.age', op: 'between', value: [60] } }, /^field "rule\.value": "between" needs \[low, high\]/],
-      ['/v1/features/z', { events: ['card.transaction'], aggregate: 'avg', windowDays: 30 }, /^field "aggregate": must be "count" or "sum"/],
+      ['/v1/features/z', { events: ['card.transaction'], aggregate: 'avg', windowDays: 30 }, /^field "aggregate": must be "count", "sum" or "daysSince"/],
       ['/v1/campaigns/Bad Id', { name: 'X' }, /^field "id": must be an id/],
     ];
     for (const [path, body, message] of cases) {

@@ -544,8 +544,8 @@ export class CustomerHost {
     const ctx: CustomerContext = live.snapshot.context;
     const catalog = this.o.catalog();
     const today = localTime(this.o.clock.now(), customerTimeZone(ctx, catalog)).epochDay;
-    const features: Record<string, number> = {};
-    for (const f of catalog.features) features[f.id] = windowValue(ctx.features[f.id], today, f.windowDays, f.aggregate);
+    const features: Record<string, number | null> = {};
+    for (const f of catalog.features) features[f.id] = windowValue(ctx.features[f.id], today, f.window, f.aggregate) ?? null;
     return {
       id: ctx.id,
       stage: ctx.stage,
@@ -592,7 +592,8 @@ export interface CustomerView {
   identifiers: CustomerContext['identifiers'];
   consents: CustomerContext['consents'];
   segments: Record<string, number>;
-  features: Record<string, number>;
+  /** null: a daysSince feature with nothing in its window */
+  features: Record<string, number | null>;
   contacts: CustomerContext['contacts'];
   pending: CustomerContext['pending'];
   responses: CustomerContext['responses'];
