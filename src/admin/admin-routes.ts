@@ -73,6 +73,18 @@ export function adminRoutes(d: AdminDeps): Route[] {
       },
     },
     {
+      method: 'delete',
+      pattern: /^\/v1\/customers\/([^/]+)$/,
+      auth: 'admin',
+      handle: async (call, [raw = '']) => {
+        const id = decodeURIComponent(raw);
+        const erased = await d.host.erase(id);
+        if (erased === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
+        audit(call, 'customer.erase', { customer: id, identifiers: erased.identifiers });
+        return json(200, { erased: id, identifiers: erased.identifiers });
+      },
+    },
+    {
       method: 'get',
       pattern: /^\/v1\/stop-list$/,
       auth: 'admin',

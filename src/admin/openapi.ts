@@ -49,6 +49,14 @@ export const operations: readonly DocumentedOperation[] = [
     responses: { '200': ok('the card', ref('Customer')), ...errors(404) },
   },
   {
+    method: 'delete',
+    path: '/v1/customers/{id}',
+    summary: 'Erase a customer: profile, history, identity links and queued messages; stop-list entries (kept as hashes) stay',
+    security: 'admin',
+    parameters: [idParam('id', 'customer id')],
+    responses: { '200': ok('erased'), ...errors(404) },
+  },
+  {
     method: 'post',
     path: '/v1/customers/{id}/explain',
     summary: 'What the customer would be offered for this event at this moment, and why or why not for each triggered campaign; nothing is recorded',

@@ -185,6 +185,24 @@ describe('policy', () => {
     expect(actions(again)).toHaveLength(1);
   });
 
+  it('erases a customer on request; an opt-out by phone outlives the profile', async () => {
+    const before = await card('demo-88');
+    const phone = before.identifiers.phone[0] as string;
+    expect((await fetch(`${k.httpUrl}/v1/stop-list`, { method: 'POST', headers: adminHeaders, body: JSON.stringify({ kind: 'phone', value: phone, reason: 'erasure request' }) })).status).toBe(201);
+    const erased = await fetch(`${k.httpUrl}/v1/customers/demo-88`, { method: 'DELETE', headers: adminHeaders });
+    expect(await erased.json()).toEqual({ erased: 'demo-88', identifiers: 3 });
+    expect((await fetch(`${k.httpUrl}/v1/customers/demo-88`, { headers: adminHeaders })).status).toBe(404);
+    expect(await event('ib.login', { id: 'demo-88' })).toMatchObject({ t: 'error', code: 'unknown_customer' });
+    // The same phone comes back as a stranger: a new prospect, still on the stop list.
+    const again = await event('atm.withdrawal.declined', { phone }, { at: msk('2026-11-23T10:00:00'), data: { requested: 1000, balance: 800 } });
+    expect(again.customer).toMatch(/^p-/);
+    expect(actions(again)).toEqual([]);
+    const view = await card(again.customer as string);
+    expect(view.profile).toEqual({});
+    expect(view.contacts).toEqual([]);
+    expect(view.lastDecision).toEqual([{ campaign: 'atm-shortfall', verdict: 'suppressed', reason: 'stop_list' }]);
+  });
+
   it('makes one marketing contact per channel per day', async () => {
     const first = await event('atm.withdrawal.declined', { id: 'demo-43' }, { at: msk('2026-11-23T08:00:00'), data: { requested: 1000, balance: 500 } });
     expect(actions(first)).toHaveLength(1);

@@ -501,6 +501,39 @@ export class CustomerHost {
   }
 
   /**
+   * Erases a customer (the right to be forgotten): the live actor, everything waiting to be
+   * written for it, and in the store its snapshot, master data, identity links and outbox
+   * entries. Runs through the mailbox, after every earlier message for the customer. The
+   * stop list keeps its hashed entries, so an opt-out outlives the profile.
+   */
+  async erase(id: string): Promise<{ identifiers: number } | undefined> {
+    return new Promise((resolve, reject) => {
+      this.enqueue(id, async () => {
+        try {
+          const live = this.hot.get(id) ?? (await this.activate(id));
+          if (live === undefined) {
+            resolve(undefined);
+            return;
+          }
+          const ids = Object.entries(live.snapshot.context.identifiers).flatMap(([kind, values]) =>
+            values.map((value) => ({ kind: kind as ContactIdentifierKind, value })),
+          );
+          this.hot.delete(id);
+          this.dirty.delete(id);
+          this.creating.delete(id);
+          for (const [key, link] of this.pendingLinks) if (link.customer === id) this.pendingLinks.delete(key);
+          this.pendingOutbox = this.pendingOutbox.filter((e) => e.customer !== id);
+          this.o.metrics.hotActors.set(this.hot.size);
+          await this.o.store.eraseCustomer(id, ids);
+          resolve({ identifiers: ids.length });
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+    });
+  }
+
+  /**
    * What the customer would be offered for this event, and why each triggered campaign
    * would or would not speak, without recording anything: a dry run of the decision on the
    * customer's current state.

@@ -60,6 +60,29 @@ export class LmdbStore implements Store {
     return records;
   }
 
+  async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>): Promise<boolean> {
+    return this.root.transaction(() => {
+      let held = false;
+      if (this.snapshots.doesExist(id)) {
+        void this.snapshots.remove(id);
+        held = true;
+      }
+      if (this.customers.doesExist(id)) {
+        void this.customers.remove(id);
+        held = true;
+      }
+      for (const { kind, value } of identities) {
+        const key = identityKey(kind, value);
+        if (this.identities.get(key) === id) {
+          void this.identities.remove(key);
+          held = true;
+        }
+      }
+      for (const { key, value } of this.outbox.getRange()) if (value.customer === id) void this.outbox.remove(key);
+      return held;
+    });
+  }
+
   async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<void> {
     await this.root.transaction(() => {
       for (const { id, record } of records) {

@@ -55,6 +55,21 @@ export class MemoryStore implements Store {
     return Promise.resolve(structuredClone(records));
   }
 
+  eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>): Promise<boolean> {
+    this.check();
+    let held = this.snapshots.delete(id);
+    held = this.customers.delete(id) || held;
+    for (const { kind, value } of identities) {
+      const key = identityKey(kind, value);
+      if (this.identities.get(key) === id) {
+        this.identities.delete(key);
+        held = true;
+      }
+    }
+    for (const [key, r] of this.outbox) if (r.customer === id) this.outbox.delete(key);
+    return Promise.resolve(held);
+  }
+
   importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<void> {
     this.check();
     for (const { id, record } of structuredClone(records)) {

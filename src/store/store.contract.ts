@@ -125,6 +125,31 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect(await store.listStops()).toHaveLength(2);
     });
 
+    it('erases a customer: snapshot, master data, its identity links and outbox, but not another customer’s', async () => {
+      await store.importCustomers([1, 2].map((n) => ({ id: `c-${n}`, record: record(n) })));
+      await store.commit({
+        snapshots: [{ id: 'c-1', value: { v: 1, snapshot: {} } }],
+        identities: [{ kind: 'cookie', value: 'ck-1', customer: 'c-1' }],
+        outbox: [smsEntry('c-1:1.a', 1), { ...smsEntry('c-2:1.a', 2), customer: 'c-2' }],
+      });
+      const ids = [
+        { kind: 'card' as const, value: 'card-1' },
+        { kind: 'cookie' as const, value: 'ck-1' },
+        { kind: 'phone' as const, value: '+79000000002' },
+      ];
+      expect(await store.eraseCustomer('c-1', ids)).toBe(true);
+      expect(await store.getSnapshot('c-1')).toBeUndefined();
+      expect(await store.getCustomer('c-1')).toBeUndefined();
+      expect(await store.hasCustomer('c-1')).toBe(false);
+      expect(await store.lookupIdentity('card', 'card-1')).toBeUndefined();
+      expect(await store.lookupIdentity('cookie', 'ck-1')).toBeUndefined();
+      // c-2's phone was named but points elsewhere: left alone.
+      expect(await store.lookupIdentity('phone', '+79000000002')).toBe('c-2');
+      expect((await store.listOutbox('sms', 10)).map((r) => r.customer)).toEqual(['c-2']);
+      expect(await store.getCustomer('c-2')).toEqual(record(2));
+      expect(await store.eraseCustomer('c-1', ids)).toBe(false);
+    });
+
     it('keeps meta values', async () => {
       await store.putMeta('demo', { loadedAt: 5, customers: 3 });
       expect(await store.getMeta('demo')).toEqual({ loadedAt: 5, customers: 3 });

@@ -74,6 +74,13 @@ export interface Store {
   /** Writes snapshots, identity links and outbox entries in one transaction; returns the stored outbox records. */
   commit(batch: CommitBatch): Promise<OutboxRecord[]>;
 
+  /**
+   * Erases a customer: the snapshot, the master data, these identity links (only where they
+   * still point to this customer) and the customer's outbox entries, in one transaction.
+   * The stop list is not touched: it keeps hashes, not people. False when nothing was held.
+   */
+  eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>): Promise<boolean>;
+
   /** Imports master data and indexes its identifiers, in one transaction. */
   importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<void>;
   /** how many customers' master data are imported */
