@@ -486,18 +486,23 @@ export class CustomerHost {
   // -------------------------------------------------------------------------------------
   // Reads for the admin API
 
-  /** A customer's 360° view, through the mailbox so it sees every earlier event. */
-  async view(id: string): Promise<CustomerView | undefined> {
-    return new Promise<CustomerView | undefined>((resolve, reject) => {
+  /** Runs `fn` on the customer's live actor, through its mailbox (after every earlier message); undefined for an unknown customer. */
+  private withLive<T>(id: string, fn: (live: Live) => T | Promise<T>): Promise<T | undefined> {
+    return new Promise((resolve, reject) => {
       this.enqueue(id, async () => {
         try {
           const live = this.hot.get(id) ?? (await this.activate(id));
-          resolve(live === undefined ? undefined : this.describe(live));
+          resolve(live === undefined ? undefined : await fn(live));
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));
         }
       });
     });
+  }
+
+  /** A customer's 360° view, through the mailbox so it sees every earlier event. */
+  view(id: string): Promise<CustomerView | undefined> {
+    return this.withLive(id, (live) => this.describe(live));
   }
 
   /**
@@ -506,30 +511,19 @@ export class CustomerHost {
    * entries. Runs through the mailbox, after every earlier message for the customer. The
    * stop list keeps its hashed entries, so an opt-out outlives the profile.
    */
-  async erase(id: string): Promise<{ identifiers: number } | undefined> {
-    return new Promise((resolve, reject) => {
-      this.enqueue(id, async () => {
-        try {
-          const live = this.hot.get(id) ?? (await this.activate(id));
-          if (live === undefined) {
-            resolve(undefined);
-            return;
-          }
-          const ids = Object.entries(live.snapshot.context.identifiers).flatMap(([kind, values]) =>
-            values.map((value) => ({ kind: kind as ContactIdentifierKind, value })),
-          );
-          this.hot.delete(id);
-          this.dirty.delete(id);
-          this.creating.delete(id);
-          for (const [key, link] of this.pendingLinks) if (link.customer === id) this.pendingLinks.delete(key);
-          this.pendingOutbox = this.pendingOutbox.filter((e) => e.customer !== id);
-          this.o.metrics.hotActors.set(this.hot.size);
-          await this.o.store.eraseCustomer(id, ids);
-          resolve({ identifiers: ids.length });
-        } catch (err) {
-          reject(err instanceof Error ? err : new Error(String(err)));
-        }
-      });
+  erase(id: string): Promise<{ identifiers: number } | undefined> {
+    return this.withLive(id, async (live) => {
+      const ids = Object.entries(live.snapshot.context.identifiers).flatMap(([kind, values]) =>
+        values.map((value) => ({ kind: kind as ContactIdentifierKind, value })),
+      );
+      this.hot.delete(id);
+      this.dirty.delete(id);
+      this.creating.delete(id);
+      for (const [key, link] of this.pendingLinks) if (link.customer === id) this.pendingLinks.delete(key);
+      this.pendingOutbox = this.pendingOutbox.filter((e) => e.customer !== id);
+      this.o.metrics.hotActors.set(this.hot.size);
+      await this.o.store.eraseCustomer(id, ids);
+      return { identifiers: ids.length };
     });
   }
 
@@ -538,38 +532,28 @@ export class CustomerHost {
    * would or would not speak, without recording anything: a dry run of the decision on the
    * customer's current state.
    */
-  async explain(id: string, event: GatewayEvent): Promise<{ customer: string; at: number; actions: unknown[]; explain: Explanation[] } | undefined> {
-    return new Promise((resolve, reject) => {
-      this.enqueue(id, async () => {
-        try {
-          const live = this.hot.get(id) ?? (await this.activate(id));
-          if (live === undefined) {
-            resolve(undefined);
-            return;
-          }
-          const msg: CustomerMessage = {
-            type: 'gateway.event',
-            event,
-            now: this.o.clock.now(),
-            catalog: this.o.catalog(),
-            stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, event.customer),
-          };
-          // The next snapshot and the effects are looked at, never kept or executed.
-          const [, effects] = this.stepper.step(live.snapshot, msg);
-          let actions: unknown[] = [];
-          let explain: Explanation[] = [];
-          for (const e of effects) {
-            if (e.type === 'reply') {
-              const reply = (e.params as ReplyParams).reply;
-              if (reply.kind === 'decision') actions = reply.actions;
-            }
-            if (e.type === 'trace') explain = (e.params as TraceParams).trace.explain;
-          }
-          resolve({ customer: id, at: event.at ?? msg.now, actions, explain });
-        } catch (err) {
-          reject(err instanceof Error ? err : new Error(String(err)));
+  explain(id: string, event: GatewayEvent): Promise<{ customer: string; at: number; actions: unknown[]; explain: Explanation[] } | undefined> {
+    return this.withLive(id, (live) => {
+      const msg: CustomerMessage = {
+        type: 'gateway.event',
+        event,
+        now: this.o.clock.now(),
+        catalog: this.o.catalog(),
+        stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, event.customer),
+        budgetSpent: this.o.ledger.spentCampaigns(this.o.catalog()),
+      };
+      // The next snapshot and the effects are looked at, never kept or executed.
+      const [, effects] = this.stepper.step(live.snapshot, msg);
+      let actions: unknown[] = [];
+      let explain: Explanation[] = [];
+      for (const e of effects) {
+        if (e.type === 'reply') {
+          const reply = (e.params as ReplyParams).reply;
+          if (reply.kind === 'decision') actions = reply.actions;
         }
-      });
+        if (e.type === 'trace') explain = (e.params as TraceParams).trace.explain;
+      }
+      return { customer: id, at: event.at ?? msg.now, actions, explain };
     });
   }
 
