@@ -15,6 +15,7 @@ import { inWindow, localTime } from './local-time.js';
 import type { SegmentChange } from './ingest.js';
 import type { OutboxEntry } from './outbox-entry.js';
 import { customerTimeZone, makeScope } from './scope.js';
+import type { SmsLength } from './sms-length.js';
 import { smsLength } from './sms-length.js';
 import type { RenderValues } from './template.js';
 import { renderTemplate } from './template.js';
@@ -151,6 +152,19 @@ function nearbyValues(n: Nearby): Record<string, Record<string, string>> {
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/** What a campaign's templates can say, for this customer, event and moment. */
+function renderValues(ctx: CustomerContext, c: Campaign, vars: Vars, event: GatewayEvent, expiresAt: number, tz: string, nearby: Nearby | undefined): RenderValues {
+  const exp = localTime(expiresAt, tz);
+  return {
+    customer: customerValues(ctx),
+    offer: { name: c.offer.name, value: c.offer.value, ...c.offer.params },
+    vars,
+    expires: { date: formatDate(exp.year, exp.month, exp.day), time: formatClock(exp.hour, exp.minute) },
+    event: { data: event.data ?? {} },
+    ...(nearby === undefined ? {} : nearbyValues(nearby)),
+  };
 }
 
 type Rendered = { ok: true; content: ChannelContent } | { ok: false; reason: string };
@@ -400,16 +414,7 @@ export function decide(
     const tpl = c.templates.get(cand.channel);
     if (tpl === undefined) continue;
     const expiresAt = t + c.expiresInMs;
-    const exp = localTime(expiresAt, tz);
-    const values: Record<string, unknown> = {
-      customer: customerValues(next),
-      offer: { name: c.offer.name, value: c.offer.value, ...c.offer.params },
-      vars: cand.vars,
-      expires: { date: formatDate(exp.year, exp.month, exp.day), time: formatClock(exp.hour, exp.minute) },
-      event: { data: event.data ?? {} },
-      ...(cand.nearby === undefined ? {} : nearbyValues(cand.nearby)),
-    };
-    const rendered = render(tpl, values, c.maxSmsParts);
+    const rendered = render(tpl, renderValues(next, c, cand.vars, event, expiresAt, tz, cand.nearby), c.maxSmsParts);
     if (!rendered.ok) {
       fail(rendered.reason);
       continue;
@@ -445,4 +450,39 @@ export function decide(
   }
   for (const [id, e] of failed) if (!usedCampaigns.has(id)) explain.push(e);
   return { ctx: next, actions, outbox, explain };
+}
+
+export interface Preview {
+  channel: Channel;
+  content?: ChannelContent;
+  /** for SMS: the encoding and the number of parts */
+  sms?: SmsLength;
+  /** why this channel's message cannot be rendered for this customer and event */
+  problem?: string;
+}
+
+/**
+ * What a campaign would say on each of its channels to this customer for this event, without
+ * checking whether it would speak at all: for marketers to read their texts, with the SMS
+ * length, before the campaign goes live.
+ */
+export function previewCampaign(ctx: CustomerContext, c: Campaign, event: GatewayEvent, t: number, catalog: Catalog): Preview[] {
+  const tz = customerTimeZone(ctx, catalog);
+  const scope = makeScope(ctx, catalog, localTime(t, tz).epochDay, event);
+  const computed = computeVars(c, scope);
+  const nearby = c.near === undefined ? undefined : findNearby(c, event, catalog);
+  return c.channels.map((channel): Preview => {
+    if ('missing' in computed) return { channel, problem: `missing_data:${computed.missing}` };
+    if (c.near !== undefined && nearby === undefined) return { channel, problem: event.location === undefined ? 'no_location' : 'no_partner_nearby' };
+    const tpl = c.templates.get(channel);
+    if (tpl === undefined) return { channel, problem: 'no_template' };
+    const rendered = render(tpl, renderValues(ctx, c, computed.vars, event, t + c.expiresInMs, tz, nearby), Number.MAX_SAFE_INTEGER);
+    if (!rendered.ok) return { channel, problem: rendered.reason };
+    const preview: Preview = { channel, content: rendered.content };
+    if ('text' in rendered.content && tpl.kind === 'sms') {
+      preview.sms = smsLength(rendered.content.text);
+      if (preview.sms.parts > c.maxSmsParts) preview.problem = `sms_too_long:${preview.sms.parts}_parts`;
+    }
+    return preview;
+  });
 }

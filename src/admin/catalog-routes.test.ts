@@ -150,6 +150,33 @@ describe('catalog admin API', () => {
     expect((await api('POST', '/v1/customers/demo-60/explain', { channel: 'ib' })).body).toEqual({ code: 'invalid', message: 'field "type": is required' });
   });
 
+  it('previews a campaign’s texts with the SMS length, for a sample or a real customer', async () => {
+    const sample = await api('POST', '/v1/campaigns/atm-shortfall/preview', { data: { requested: 1000, balance: 830 }, at: msk('2026-11-23T10:00:00') });
+    expect(sample.status).toBe(200);
+    expect(sample.body).toEqual({
+      campaign: 'atm-shortfall',
+      customer: 'sample',
+      previews: [
+        {
+          channel: 'sms',
+          content: { text: 'Ирина Петровна, не хватает 200\u00a0рублей? Ответьте 1 — зачислим их на карту в кредит на 30 дней. Ответ ждём до 11:00.' },
+          sms: { encoding: 'ucs2', units: 114, parts: 2, remaining: 20 },
+        },
+      ],
+    });
+    const real = await api('POST', '/v1/campaigns/pension-deposit/preview', { customer: 'demo-19', type: 'ib.login' });
+    expect(real.body.previews.map((p: { channel: string }) => p.channel)).toEqual(['ib', 'callcenter']);
+    expect(real.body.previews[1].content.script).toMatch(/^Обратитесь к клиенту по имени и отчеству: «[А-ЯЁ][а-яё]+ [А-ЯЁ][а-яё]+»/);
+    const noData = await api('POST', '/v1/campaigns/atm-shortfall/preview', {});
+    expect(noData.body.previews).toEqual([{ channel: 'sms', problem: 'missing_data:shortfall' }]);
+    const far = await api('POST', '/v1/campaigns/lunch-restaurant/preview', { location: { lat: 59.93, lon: 30.31 } });
+    expect(far.body.previews).toEqual([{ channel: 'sms', problem: 'no_partner_nearby' }]);
+    const lunch = await api('POST', '/v1/campaigns/lunch-restaurant/preview', { location: { lat: 55.7614, lon: 37.609, place: 'msk-tverskaya' } });
+    expect(lunch.body.previews[0].sms).toMatchObject({ encoding: 'ucs2', parts: 3 });
+    expect((await api('POST', '/v1/campaigns/nope/preview', {})).status).toBe(404);
+    expect((await api('POST', '/v1/campaigns/atm-shortfall/preview', { customer: 'nobody' })).status).toBe(404);
+  });
+
   it('replaces the whole catalog from YAML, naming the line of a syntax error', async () => {
     const yaml = readFileSync(demoCatalogPath(), 'utf8').replace('responsePercent: 30', 'responsePercent: 35');
     const bad = await api('PUT', '/v1/catalog', 'campaigns: [unclosed', { ...adminHeaders, 'Content-Type': 'application/yaml' });

@@ -1,5 +1,5 @@
-import type { Channel, GatewayEvent } from '../../actors/index.js';
-import { CatalogError, isChannel } from '../../actors/index.js';
+import type { Channel, CustomerContext, GatewayEvent } from '../../actors/index.js';
+import { CatalogError, initialCustomerContext, isChannel, previewCampaign } from '../../actors/index.js';
 import { parseCatalogText } from '../catalog/catalog-file.js';
 import type { CatalogKind, CatalogService } from '../catalog/catalog-service.js';
 import { catalogKinds } from '../catalog/catalog-service.js';
@@ -33,6 +33,18 @@ function limitOf(call: HttpCall, max: number): number {
   const limit = Number(call.query.get('limit') ?? '100');
   if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new KairosError('invalid', `query "limit": must be 1 to ${max}`);
   return limit;
+}
+
+/** The customer a preview is rendered for when none is named. */
+function sampleCustomer(): CustomerContext {
+  return initialCustomerContext({
+    id: 'sample',
+    stage: 'client',
+    profile: { firstName: 'Ирина', patronymic: 'Петровна', lastName: 'Соколова', gender: 'f', age: 62, balance: 1_200_000 },
+    identifiers: { phone: ['+79160000000'], email: ['irina.sokolova@bank.example'] },
+    at: 0,
+    reason: 'preview',
+  });
 }
 
 function isYaml(contentType: string): boolean {
@@ -164,6 +176,32 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
       pattern: new RegExp(`^/v1/(${kindPattern})/([^/]+)$`),
       auth: 'admin',
       handle: async (call, [kind = '', id = '']) => json(200, await c.remove(kind as CatalogKind, decodeURIComponent(id), who(call))),
+    },
+    {
+      method: 'post',
+      pattern: /^\/v1\/campaigns\/([^/]+)\/preview$/,
+      auth: 'admin',
+      handle: async (call, [raw = '']) => {
+        const id = decodeURIComponent(raw);
+        const campaign = c.catalog.campaigns.find((x) => x.id === id);
+        if (campaign === undefined) throw new KairosError('not_found', `no campaign "${id}"`);
+        const body = jsonBody(call);
+        const customer = typeof body.customer === 'string' ? body.customer : undefined;
+        const { customer: _omit, ...fields } = body;
+        let event: GatewayEvent;
+        try {
+          event = parseEvent({ type: [...campaign.events][0] ?? 'preview', at: d.clock.now(), ...fields, id: '__preview__', customer: { id: customer ?? 'sample' } });
+        } catch (err) {
+          if (err instanceof FrameError) throw new KairosError('invalid', err.message, { cause: err });
+          throw err;
+        }
+        const previews =
+          customer === undefined
+            ? previewCampaign(sampleCustomer(), campaign, event, event.at ?? d.clock.now(), c.catalog)
+            : await d.host.preview(customer, campaign, event);
+        if (previews === undefined) throw new KairosError('unknown_customer', `no customer "${customer ?? ''}"`);
+        return json(200, { campaign: id, customer: customer ?? 'sample', previews });
+      },
     },
     {
       method: 'post',

@@ -129,6 +129,15 @@ export const operations: readonly DocumentedOperation[] = [
     responses: { '200': ok('the move'), ...errors(400, 404, 409) },
   },
   {
+    method: 'post',
+    path: '/v1/campaigns/{id}/preview',
+    summary: "A campaign's message on each of its channels, rendered for a customer (or a sample one) and an event, with the SMS encoding and parts",
+    security: 'admin',
+    parameters: [idParam('id', 'campaign id')],
+    requestBody: jsonBody({ type: 'object', properties: { customer: { type: 'string' }, type: { type: 'string' }, at: { type: 'integer' }, data: { type: 'object' }, location: { type: 'object' } } }),
+    responses: { '200': ok('previews'), ...errors(400, 404) },
+  },
+  {
     method: 'get',
     path: '/v1/offers/{id}/templates/{channel}',
     summary: "One of an offer's templates",

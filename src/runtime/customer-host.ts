@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type {
+  Campaign,
   Catalog,
   CustomerSnapshot,
   CustomerStepper,
@@ -13,10 +14,19 @@ import type {
   GatewayEvent,
   GatewayResponse,
   OutboxEntry,
+  Preview,
   ReplyParams,
   TraceParams,
 } from '../../actors/index.js';
-import { contactIdentifierKinds, createCustomerStepper, customerMachine, customerTimeZone, localTime, windowValue } from '../../actors/index.js';
+import {
+  contactIdentifierKinds,
+  createCustomerStepper,
+  customerMachine,
+  customerTimeZone,
+  localTime,
+  previewCampaign,
+  windowValue,
+} from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import type { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -555,6 +565,11 @@ export class CustomerHost {
       }
       return { customer: id, at: event.at ?? msg.now, actions, explain };
     });
+  }
+
+  /** A campaign's messages as this customer would read them (see previewCampaign). */
+  preview(id: string, campaign: Campaign, event: GatewayEvent): Promise<Preview[] | undefined> {
+    return this.withLive(id, (live) => previewCampaign(live.snapshot.context, campaign, event, event.at ?? this.o.clock.now(), this.o.catalog()));
   }
 
   private describe(live: Live): CustomerView {
