@@ -172,7 +172,8 @@ describe('catalog admin API', () => {
     const far = await api('POST', '/v1/campaigns/lunch-restaurant/preview', { location: { lat: 59.93, lon: 30.31 } });
     expect(far.body.previews).toEqual([{ channel: 'sms', problem: 'no_partner_nearby' }]);
     const lunch = await api('POST', '/v1/campaigns/lunch-restaurant/preview', { location: { lat: 55.7614, lon: 37.609, place: 'msk-tverskaya' } });
-    expect(lunch.body.previews[0].sms).toMatchObject({ encoding: 'ucs2', parts: 3 });
+    expect(lunch.body.previews[0].sms).toMatchObject({ encoding: 'ucs2', parts: 4 });
+    expect(lunch.body.previews[0]).not.toHaveProperty('problem');
     expect((await api('POST', '/v1/campaigns/nope/preview', {})).status).toBe(404);
     expect((await api('POST', '/v1/campaigns/atm-shortfall/preview', { customer: 'nobody' })).status).toBe(404);
   });
