@@ -70,8 +70,11 @@ export interface FeatureDef {
   events: string[];
   /** only events matching this rule count (event attributes allowed) */
   where?: Condition;
-  /** a count, a sum of `field`, or the days since the last matching event (missing when none in the window) */
-  aggregate: 'count' | 'sum' | 'daysSince';
+  /**
+   * `count` events; `sum`, `min` or `max` of `field`; `days` with an event; or `daysSince`
+   * the last one (min, max and daysSince are missing when the window holds nothing)
+   */
+  aggregate: FeatureAggregate;
   /** for sums: the event field to add, e.g. "event.data.amount" */
   field?: string;
   /** the last N local days; or `calendar` */
@@ -498,8 +501,9 @@ function compileFeature(raw: unknown, path: string, known: ReadonlySet<string>):
   const events = requireList(raw.events, `${path}.events`).map((e, i) => requireString(e, `${path}.events[${i}]`));
   if (events.length === 0) throw new CatalogError(`${path}.events`, 'must name at least one event type');
   const env: AttrEnv = { features: known, event: true };
-  const aggregate = raw.aggregate;
-  if (aggregate !== 'count' && aggregate !== 'sum' && aggregate !== 'daysSince') throw new CatalogError(`${path}.aggregate`, 'must be "count", "sum" or "daysSince"');
+  const aggregates: FeatureAggregate[] = ['count', 'sum', 'min', 'max', 'days', 'daysSince'];
+  const aggregate = raw.aggregate as FeatureAggregate;
+  if (!aggregates.includes(aggregate)) throw new CatalogError(`${path}.aggregate`, `must be one of ${aggregates.join(', ')}`);
   let window: FeatureWindow;
   if (raw.calendar !== undefined) {
     if (raw.windowDays !== undefined) throw new CatalogError(`${path}.calendar`, 'give windowDays or calendar, not both');
@@ -510,11 +514,11 @@ function compileFeature(raw: unknown, path: string, known: ReadonlySet<string>):
   }
   const feature: Feature = { id, events: new Set(events), aggregate, window };
   if (raw.where !== undefined) feature.where = compileCondition(raw.where, `${path}.where`, env);
-  if (aggregate === 'sum') {
-    if (raw.field === undefined) throw new CatalogError(`${path}.field`, 'a sum needs the event field to add');
+  if (aggregate === 'sum' || aggregate === 'min' || aggregate === 'max') {
+    if (raw.field === undefined) throw new CatalogError(`${path}.field`, `a ${aggregate} needs the event field to read`);
     feature.field = compileAttr(raw.field, `${path}.field`, env);
   } else if (raw.field !== undefined) {
-    throw new CatalogError(`${path}.field`, 'only a sum takes a field');
+    throw new CatalogError(`${path}.field`, 'only sum, min and max take a field');
   }
   return feature;
 }

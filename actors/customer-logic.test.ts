@@ -218,9 +218,9 @@ describe('features and segments', () => {
     );
     expect(results[2]!.trace.segmentChanges).toEqual([{ segment: 'cafe_lovers', change: 'entered' }]);
     expect(ctx.features.spend_7d).toEqual([
-      [expect.any(Number), 1, 100],
-      [expect.any(Number), 1, 250],
-      [expect.any(Number), 1, 50],
+      [expect.any(Number), 1, 100, 100, 100],
+      [expect.any(Number), 1, 250, 250, 250],
+      [expect.any(Number), 1, 50, 50, 50],
     ]);
     // 31 days later the restaurant count has left its window.
     const later = handleEvent(ctx, message(event('web.pageview', { at: at('2026-04-02T10:00:00+03:00') }), 0));

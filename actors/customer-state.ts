@@ -49,8 +49,12 @@ export interface LifecycleEntry {
   reason: string;
 }
 
-/** A day bucket of a windowed feature: [epoch day in the customer's time zone, count, sum]. */
-export type DayBucket = [day: number, count: number, sum: number];
+/**
+ * A day bucket of a windowed feature: [epoch day in the customer's time zone, count, sum,
+ * smallest, largest value that day]. (Buckets written before min and max were kept have
+ * three elements; their average stands in for both.)
+ */
+export type DayBucket = [day: number, count: number, sum: number, min?: number, max?: number];
 
 /**
  * `shown`: returned to the gateway for its screen; `queued`: in the outbox;

@@ -12,9 +12,10 @@ export function addToBuckets(buckets: readonly DayBucket[] | undefined, day: num
   const i = kept.findIndex((b) => b[0] === day);
   const existing = i >= 0 ? kept[i] : undefined;
   if (existing !== undefined) {
-    kept[i] = [day, existing[1] + 1, existing[2] + amount];
+    const [, count, sum, min = sum / count, max = sum / count] = existing;
+    kept[i] = [day, count + 1, sum + amount, Math.min(min, amount), Math.max(max, amount)];
   } else {
-    kept.push([day, 1, amount]);
+    kept.push([day, 1, amount, amount, amount]);
     kept.sort((a, b) => a[0] - b[0]);
   }
   return kept;
@@ -22,7 +23,7 @@ export function addToBuckets(buckets: readonly DayBucket[] | undefined, day: num
 
 /** Which days a feature looks at: the last N days, this calendar month, or the one before. */
 export type FeatureWindow = { kind: 'days'; days: number } | { kind: 'thisMonth' } | { kind: 'lastMonth' };
-export type FeatureAggregate = 'count' | 'sum' | 'daysSince';
+export type FeatureAggregate = 'count' | 'sum' | 'min' | 'max' | 'days' | 'daysSince';
 
 const DAY_MS = 86_400_000;
 
@@ -53,8 +54,9 @@ export function windowHorizon(w: FeatureWindow): number {
 }
 
 /**
- * A feature's value on `today`: the count or sum over its window, or the days since the
- * last observation in the window (undefined when there is none).
+ * A feature's value on `today`: over its window, the count of events, the sum, the smallest
+ * or largest value, the number of days with an event, or the days since the last one
+ * (min, max and daysSince are undefined when the window holds nothing).
  */
 export function windowValue(buckets: readonly DayBucket[] | undefined, today: number, w: FeatureWindow, aggregate: FeatureAggregate): number | undefined {
   const [from, to] = windowDays(w, today);
@@ -64,8 +66,30 @@ export function windowValue(buckets: readonly DayBucket[] | undefined, today: nu
     return last === undefined ? undefined : today - last;
   }
   let total = 0;
-  for (const [day, count, sum] of buckets ?? []) {
-    if (day >= from && day <= to) total += aggregate === 'count' ? count : sum;
+  let extreme: number | undefined;
+  for (const [day, count, sum, min = sum / count, max = sum / count] of buckets ?? []) {
+    if (day < from || day > to) continue;
+    switch (aggregate) {
+      case 'count':
+        total += count;
+        break;
+      case 'sum':
+        total += sum;
+        break;
+      case 'days':
+        total += 1;
+        break;
+      case 'min':
+        extreme = extreme === undefined ? min : Math.min(extreme, min);
+        break;
+      case 'max':
+        extreme = extreme === undefined ? max : Math.max(extreme, max);
+        break;
+      default: {
+        const never: never = aggregate;
+        throw new Error(`unhandled aggregate ${String(never)}`);
+      }
+    }
   }
-  return total;
+  return aggregate === 'min' || aggregate === 'max' ? extreme : total;
 }

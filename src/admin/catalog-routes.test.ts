@@ -87,7 +87,7 @@ describe('catalog admin API', () => {
       ['/v1/campaigns/x', { name: 'X', status: 'active', offer: 'no-such-offer', channels: ['ib'], trigger: { events: ['ib.login'] }, groups: [] }, /^field "offer": unknown offer "no-such-offer"/],
       ['/v1/campaigns/x', { name: 'X', status: 'running' }, /^field "status": must be one of draft, scheduled, active, paused, completed/],
       ['/v1/segments/y', { name: 'Y', rule: { attr: 'profile.age', op: 'between', value: [60] } }, /^field "rule\.value": "between" needs \[low, high\]/],
-      ['/v1/features/z', { events: ['card.transaction'], aggregate: 'avg', windowDays: 30 }, /^field "aggregate": must be "count", "sum" or "daysSince"/],
+      ['/v1/features/z', { events: ['card.transaction'], aggregate: 'avg', windowDays: 30 }, /^field "aggregate": must be one of count, sum, min, max, days, daysSince/],
       ['/v1/campaigns/Bad Id', { name: 'X' }, /^field "id": must be an id/],
     ];
     for (const [path, body, message] of cases) {

@@ -120,3 +120,18 @@ describe('incremental segment evaluation', () => {
     );
   });
 });
+
+describe('a balance above a level for days on end', () => {
+  const balances = (values: number[]) =>
+    values.map((balance, i) => ({ type: 'account.balance', at: msk('2026-10-25T06:00:00') + i * 86_400_000, data: { balance } }));
+
+  it('holds a client whose balance stayed at 500 000 ₽ or more on each of 30 days', () => {
+    expect(run(client({}), balances(Array.from({ length: 30 }, () => 650_000))).ctx.segments).toHaveProperty('steady_balance_500k');
+  });
+
+  it('drops a client whose balance dipped one day, or whose balance was reported on too few days', () => {
+    const dip = Array.from({ length: 30 }, (_, i) => (i === 17 ? 420_000 : 650_000));
+    expect(run(client({}), balances(dip)).ctx.segments).not.toHaveProperty('steady_balance_500k');
+    expect(run(client({}), balances(Array.from({ length: 12 }, () => 900_000))).ctx.segments).not.toHaveProperty('steady_balance_500k');
+  });
+});
