@@ -61,6 +61,8 @@ describe('catalog compilation', () => {
     ['gt with text', (d) => void (d.segments[0]!.rule = { attr: 'profile.age', op: 'gt', value: 'sixty' }), 'segments[0].rule.value', /needs a number/],
     ['an empty all', (d) => void (d.segments[0]!.rule = { all: [] }), 'segments[0].rule.all', /non-empty list/],
     ['a malformed local time', (d) => void (d.campaigns[3]!.trigger.localTime = { from: '12', to: '15:00' }), 'campaigns[3].trigger.localTime.from', /HH:MM/],
+    ['active hours given twice', (d) => void (d.campaigns[3]!.activeHours = { from: '12:00', to: '15:00' }), 'campaigns[3].activeHours', /not both/],
+    ['malformed active hours', (d) => void (d.campaigns[1]!.activeHours = { from: '9', to: '18:00' }), 'campaigns[1].activeHours.from', /HH:MM/],
     ['a response percent above 100', (d) => void (d.campaigns[0]!.groups[0]!.responsePercent = 130), 'campaigns[0].groups[0].responsePercent', /from 0 to 100/],
     ['no target group', (d) => void (d.campaigns[0]!.groups = []), 'campaigns[0].groups', /at least one target group/],
     ['a duplicate campaign id', (d) => void (d.campaigns[1]!.id = 'shortfall'), 'campaigns[1].id', /duplicate id "shortfall"/],

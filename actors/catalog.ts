@@ -178,6 +178,8 @@ export interface CampaignDef {
   /** ISO date-times, inclusive start, exclusive end */
   startsAt?: string;
   endsAt?: string;
+  /** the hours the campaign runs, customer's local time (the same as `trigger.localTime`) */
+  activeHours?: { from: string; to: string };
   /** a lever on the ranking, 1 by default */
   priority?: number;
   offer: string;
@@ -750,14 +752,19 @@ function compileCampaign(
     throw new CatalogError(`${path}.endsAt`, 'must be after startsAt');
   }
   if (t.when !== undefined) campaign.when = compileCondition(t.when, `${path}.trigger.when`, { ...baseEnv, vars: varNames });
-  if (t.localTime !== undefined) {
-    const lt = t.localTime;
-    if (!isRecord(lt)) throw new CatalogError(`${path}.trigger.localTime`, 'must be {from: "HH:MM", to: "HH:MM"}');
+  if (raw.activeHours !== undefined && t.localTime !== undefined) {
+    throw new CatalogError(`${path}.activeHours`, 'give activeHours or trigger.localTime, not both');
+  }
+  const hours = raw.activeHours ?? t.localTime;
+  const hoursPath = raw.activeHours !== undefined ? `${path}.activeHours` : `${path}.trigger.localTime`;
+  if (hours !== undefined) {
+    const lt = hours;
+    if (!isRecord(lt)) throw new CatalogError(hoursPath, 'must be {from: "HH:MM", to: "HH:MM"}');
     const from = typeof lt.from === 'string' ? parseClock(lt.from) : undefined;
     const to = typeof lt.to === 'string' ? parseClock(lt.to) : undefined;
-    if (from === undefined) throw new CatalogError(`${path}.trigger.localTime.from`, 'must be "HH:MM"');
-    if (to === undefined) throw new CatalogError(`${path}.trigger.localTime.to`, 'must be "HH:MM"');
-    if (from === to) throw new CatalogError(`${path}.trigger.localTime`, 'from and to are the same minute');
+    if (from === undefined) throw new CatalogError(`${hoursPath}.from`, 'must be "HH:MM"');
+    if (to === undefined) throw new CatalogError(`${hoursPath}.to`, 'must be "HH:MM"');
+    if (from === to) throw new CatalogError(hoursPath, 'from and to are the same minute');
     campaign.localTime = { from, to };
   }
   if (t.weekdays !== undefined) {

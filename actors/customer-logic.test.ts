@@ -411,3 +411,15 @@ describe('campaign controls', () => {
     expect(r.trace.explain[0]).toMatchObject({ campaign: 'senior-deposit', reason: 'budget_spent' });
   });
 });
+
+describe('active hours', () => {
+  it('run a campaign only in its hours, in the customer’s local time', () => {
+    const def = testCatalogDef();
+    def.campaigns[1]!.activeHours = { from: '09:00', to: '18:00' };
+    const catalog = compileCatalog(def);
+    const at1000 = handleEvent(customer(), message(event('ib.login', { at: at('2026-03-02T10:00:00+03:00') }), 0, catalog));
+    expect(actionsOf(at1000)).toHaveLength(1);
+    const at1900 = handleEvent(customer(), message(event('ib.login', { at: at('2026-03-02T19:00:00+03:00') }), 0, catalog));
+    expect(at1900.trace.explain[0]).toMatchObject({ reason: 'outside_hours:19:00' });
+  });
+});
