@@ -757,16 +757,7 @@ function compileCampaign(
   }
   const hours = raw.activeHours ?? t.localTime;
   const hoursPath = raw.activeHours !== undefined ? `${path}.activeHours` : `${path}.trigger.localTime`;
-  if (hours !== undefined) {
-    const lt = hours;
-    if (!isRecord(lt)) throw new CatalogError(hoursPath, 'must be {from: "HH:MM", to: "HH:MM"}');
-    const from = typeof lt.from === 'string' ? parseClock(lt.from) : undefined;
-    const to = typeof lt.to === 'string' ? parseClock(lt.to) : undefined;
-    if (from === undefined) throw new CatalogError(`${hoursPath}.from`, 'must be "HH:MM"');
-    if (to === undefined) throw new CatalogError(`${hoursPath}.to`, 'must be "HH:MM"');
-    if (from === to) throw new CatalogError(hoursPath, 'from and to are the same minute');
-    campaign.localTime = { from, to };
-  }
+  if (hours !== undefined) campaign.localTime = compileHours(hours, hoursPath);
   if (t.weekdays !== undefined) {
     campaign.weekdays = new Set(
       requireList(t.weekdays, `${path}.trigger.weekdays`).map((d, i) => requireNumber(d, `${path}.trigger.weekdays[${i}]`, 1, 7)),
