@@ -17,6 +17,8 @@ export * from './ingest.js';
 export * from './lifecycle.js';
 export * from './local-time.js';
 export * from './outbox-entry.js';
+export * from './propensity/ftrl.js';
+export * from './propensity/metrics.js';
 export * from './respond.js';
 export * from './scope.js';
 export * from './sms-length.js';

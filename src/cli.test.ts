@@ -61,6 +61,15 @@ describe('kairos command', () => {
     expect(run(['catalog', 'check']).status).toBe(2);
   });
 
+  it('replays the bank data set: the last line carries the metrics', () => {
+    const r = run(['replay', join(packageRoot(), 'demo', 'bank-full.csv')]);
+    expect(r.status).toBe(0);
+    const last = r.stdout.trim().split('\n').at(-1);
+    expect(last).toMatch(/^replay: rows=45211 auc=0\.\d{4} alift=0\.\d{4} top50=0\.\d{4}$/);
+    expect(run(['replay']).status).toBe(2);
+    expect(run(['replay', '/nonexistent.csv']).status).toBe(1);
+  });
+
   it('refuses to start on the uWS fallback when it is forced', () => {
     const r = run(['--store', 'memory', '--no-demo', '--port', '0'], { UWS_USE_FALLBACK: '1' });
     expect(r.status).toBe(1);

@@ -1,0 +1,65 @@
+import { fnv1a } from '../hash.js';
+
+/**
+ * Online logistic regression, FTRL-Proximal (McMahan et al., 2013) over hashed binary
+ * features: the adaptive propensity model. It scores before it learns, one example at a
+ * time, with per-coordinate learning rates and L1/L2 regularisation that keep it sparse and
+ * stable. Pure and deterministic: the same stream gives the same model.
+ */
+
+export interface FtrlOptions {
+  /** 2^bits weights */
+  bits: number;
+  alpha: number;
+  beta: number;
+  l1: number;
+  l2: number;
+}
+
+export const defaultFtrl: FtrlOptions = { bits: 20, alpha: 0.05, beta: 1, l1: 0.5, l2: 1 };
+
+export class FtrlModel {
+  readonly z: Float64Array;
+  readonly n: Float64Array;
+  private readonly mask: number;
+  examples = 0;
+
+  constructor(readonly o: FtrlOptions = defaultFtrl) {
+    this.z = new Float64Array(1 << o.bits);
+    this.n = new Float64Array(1 << o.bits);
+    this.mask = (1 << o.bits) - 1;
+  }
+
+  /** The feature's weight slot. */
+  index(feature: string): number {
+    return fnv1a(feature) & this.mask;
+  }
+
+  private weight(i: number): number {
+    const z = this.z[i] ?? 0;
+    if (Math.abs(z) <= this.o.l1) return 0;
+    const n = this.n[i] ?? 0;
+    return -(z - Math.sign(z) * this.o.l1) / ((this.o.beta + Math.sqrt(n)) / this.o.alpha + this.o.l2);
+  }
+
+  /** The probability of a response for these (binary) features. */
+  predict(indices: readonly number[]): number {
+    let wx = 0;
+    for (const i of indices) wx += this.weight(i);
+    return 1 / (1 + Math.exp(-Math.max(-35, Math.min(35, wx))));
+  }
+
+  /** Learns from one outcome (1 = responded); returns the prediction it made before learning. */
+  update(indices: readonly number[], label: 0 | 1): number {
+    const p = this.predict(indices);
+    const g = p - label;
+    for (const i of indices) {
+      const n = this.n[i] ?? 0;
+      const sigma = (Math.sqrt(n + g * g) - Math.sqrt(n)) / this.o.alpha;
+      this.z[i] = (this.z[i] ?? 0) + g - sigma * this.weight(i);
+      this.n[i] = n + g * g;
+    }
+    this.examples++;
+    return p;
+  }
+}

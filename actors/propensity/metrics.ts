@@ -1,0 +1,75 @@
+/**
+ * Ranking quality of propensity scores against outcomes (1 = responded): AUC, the area under
+ * the cumulative lift (gains) curve as Moro, Cortez and Rita (2014) report it (ALIFT), and the
+ * share of responders found in the better-scored fraction. Ties are ranked by their average.
+ */
+
+/** Area under the ROC curve, by the rank-sum (Mann-Whitney) formula with tied scores averaged. */
+export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const n = scores.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (scores[a] ?? 0) - (scores[b] ?? 0));
+  let positives = 0;
+  let rankSum = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && scores[order[j + 1]!] === scores[order[i]!]) j++;
+    const avgRank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) {
+      if (labels[order[k]!] === 1) {
+        positives++;
+        rankSum += avgRank;
+      }
+    }
+    i = j + 1;
+  }
+  const negatives = n - positives;
+  if (positives === 0 || negatives === 0) return Number.NaN;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/**
+ * The cumulative gains curve: contacts taken best-scored first, x = share of contacts made,
+ * y = share of responders reached. Tied scores are taken together (their responders spread
+ * evenly), so the curve does not depend on the order of ties.
+ */
+function gainsCurve(scores: ArrayLike<number>, labels: ArrayLike<number>): Array<[x: number, y: number]> {
+  const n = scores.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0));
+  let total = 0;
+  for (let i = 0; i < n; i++) total += labels[i] === 1 ? 1 : 0;
+  const points: Array<[number, number]> = [[0, 0]];
+  let taken = 0;
+  let found = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && scores[order[j + 1]!] === scores[order[i]!]) j++;
+    for (let k = i; k <= j; k++) found += labels[order[k]!] === 1 ? 1 : 0;
+    taken = j + 1;
+    points.push([taken / n, total === 0 ? 0 : found / total]);
+    i = j + 1;
+  }
+  return points;
+}
+
+/** Area under the cumulative lift (gains) curve, 0..1: 0.5 is random ranking, 1 is perfect only in the limit. */
+export function alift(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const pts = gainsCurve(scores, labels);
+  let area = 0;
+  for (let i = 1; i < pts.length; i++) {
+    const [x0, y0] = pts[i - 1]!;
+    const [x1, y1] = pts[i]!;
+    area += ((x1 - x0) * (y0 + y1)) / 2;
+  }
+  return area;
+}
+
+/** The share of responders among the best-scored `fraction` of contacts (read off the gains curve). */
+export function responderShareAt(scores: ArrayLike<number>, labels: ArrayLike<number>, fraction: number): number {
+  const pts = gainsCurve(scores, labels);
+  for (let i = 1; i < pts.length; i++) {
+    const [x0, y0] = pts[i - 1]!;
+    const [x1, y1] = pts[i]!;
+    if (x1 >= fraction) return x1 === x0 ? y1 : y0 + ((fraction - x0) / (x1 - x0)) * (y1 - y0);
+  }
+  return 1;
+}
