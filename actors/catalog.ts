@@ -285,6 +285,8 @@ export interface PolicyDef {
   recency: RecencyDef;
   /** in-session channels (the ATM screen while the customer stands at it) that the caps do not count */
   sessionExempt: Channel[];
+  /** how many responses the marketer's response probability counts for before evidence outweighs it (20 by default) */
+  priorStrength?: number;
 }
 
 export interface CatalogDef {
@@ -420,6 +422,7 @@ export interface Policy {
   quietHours: { channels: ReadonlySet<Channel>; weekdays: Hours; weekends: Hours };
   recency: Recency;
   sessionExempt: ReadonlySet<Channel>;
+  priorStrength: number;
 }
 
 export interface Catalog {
@@ -890,6 +893,7 @@ function compilePolicy(raw: unknown): Policy {
     })(),
     recency: compileRecency(raw.recency, `${path}.recency`),
     sessionExempt: compileChannelList(raw.sessionExempt, `${path}.sessionExempt`),
+    priorStrength: raw.priorStrength === undefined ? 20 : requireNumber(raw.priorStrength, `${path}.priorStrength`, 0, 1e9),
   };
 }
 

@@ -4,6 +4,7 @@ import type { HandleResult } from './customer-logic.js';
 import { handleDelivery, handleEvent, handleResponse, replayReply } from './customer-logic.js';
 import { smsLength } from './sms-length.js';
 import { compileCatalog } from './catalog.js';
+import { posteriorProbability } from './propensity/prior.js';
 import type { DayBucket } from './customer-state.js';
 import { localTime } from './local-time.js';
 import { at, customer, event, message, testCatalog, testCatalogDef } from './test-support/fixtures.js';
@@ -421,5 +422,35 @@ describe('active hours', () => {
     expect(actionsOf(at1000)).toHaveLength(1);
     const at1900 = handleEvent(customer(), message(event('ib.login', { at: at('2026-03-02T19:00:00+03:00') }), 0, catalog));
     expect(at1900.trace.explain[0]).toMatchObject({ reason: 'outside_hours:19:00' });
+  });
+});
+
+describe('learnt propensity', () => {
+  it('moves a group’s probability from the marketer’s prior by the responses seen', () => {
+    expect(posteriorProbability(0.1, undefined, 20)).toBe(0.1);
+    expect(posteriorProbability(0.1, { positives: 0, negatives: 0 }, 20)).toBeCloseTo(0.1, 12);
+    expect(posteriorProbability(0.1, { positives: 30, negatives: 50 }, 20)).toBeCloseTo(32 / 100, 12);
+    expect(posteriorProbability(0.1, { positives: 0, negatives: 180 }, 20)).toBeCloseTo(2 / 200, 12);
+  });
+
+  it('ranks by the learnt probability and falls silent when the evidence sinks it under the floor', () => {
+    const login = event('ib.login', { at: at('2026-03-02T10:00:00+03:00') });
+    const lifted = handleEvent(customer(), { ...message(login, 0), evidence: new Map([['senior-deposit/sixty', { positives: 30, negatives: 50 }]]) });
+    expect(lifted.trace.explain[0]).toMatchObject({ verdict: 'offered', probability: 0.32, score: 0.32 * 1000 });
+    const sunk = handleEvent(customer(), { ...message(login, 0), evidence: new Map([['senior-deposit/sixty', { positives: 0, negatives: 300 }]]) });
+    expect(actionsOf(sunk)).toEqual([]);
+    expect(sunk.trace.explain[0]).toMatchObject({ reason: 'below_propensity_floor', group: 'sixty' });
+  });
+
+  it('learns once from a final answer, and a negative from an offer left to expire', () => {
+    const first = handleEvent(customer(), message(event('ib.login', { at: at('2026-03-02T10:00:00+03:00') }), 0));
+    const instance = actionsOf(first)[0]!.instance;
+    const accepted = handleResponse(first.ctx, { type: 'gateway.response', response: { id: 'r-a', instance, outcome: 'accepted' }, now: 1, catalog: testCatalog });
+    expect(accepted.trace.learned).toEqual([{ campaign: 'senior-deposit', group: 'sixty', positive: true }]);
+    const again = handleResponse(accepted.ctx, { type: 'gateway.response', response: { id: 'r-b', instance, outcome: 'declined' }, now: 2, catalog: testCatalog });
+    expect(again.trace.learned).toEqual([]);
+    // Left unanswered: the next event after the offer's day is up counts it as a negative.
+    const ignored = handleEvent(first.ctx, message(event('web.pageview', { at: at('2026-03-04T10:00:00+03:00') }), 0));
+    expect(ignored.trace.learned).toEqual([{ campaign: 'senior-deposit', group: 'sixty', positive: false }]);
   });
 });

@@ -8,6 +8,7 @@ import type { GatewayEvent, GatewayResponse } from './gateway-event.js';
 import type { IdentifierLink, SegmentChange } from './ingest.js';
 import { ingestEvent } from './ingest.js';
 import type { OutboxEntry } from './outbox-entry.js';
+import type { GroupEvidence, Learned } from './propensity/prior.js';
 import { applyResponse, matchSmsReply } from './respond.js';
 
 /**
@@ -25,6 +26,8 @@ export interface EventMessage {
   stops: readonly StopScope[];
   /** campaigns whose budget is spent (the runtime keeps the ledger across customers) */
   budgetSpent?: ReadonlySet<string>;
+  /** responses so far per campaign and group (evidenceKey), across customers */
+  evidence?: ReadonlyMap<string, GroupEvidence>;
 }
 
 export interface ResponseMessage {
@@ -54,6 +57,8 @@ export interface Trace {
   segmentChanges: SegmentChange[];
   /** answers to open offers that this event carried (a two-way SMS reply) */
   answered: Array<{ instance: string; outcome: string }>;
+  /** outcomes to learn group propensities from: answers, and offers that expired unanswered */
+  learned: Learned[];
 }
 
 export interface HandleResult {
@@ -103,6 +108,7 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   let ctx = ingested.ctx;
   const outbox: OutboxEntry[] = [];
   const answered: Trace['answered'] = [];
+  const learned: Learned[] = ingested.expired.flatMap((p) => (p.group === undefined ? [] : [{ campaign: p.campaign, group: p.group, positive: false }]));
 
   const replyText = event.data?.text;
   if (event.type === 'sms.received' && typeof replyText === 'string') {
@@ -113,11 +119,12 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
         ctx = r.ctx;
         outbox.push(...r.outbox);
         answered.push(match);
+        learned.push(...r.learned);
       }
     }
   }
 
-  const decided = decide(ctx, event, t, catalog, msg.stops, msg.budgetSpent, ingested.segmentChanges);
+  const decided = decide(ctx, event, t, catalog, msg.stops, msg.budgetSpent, ingested.segmentChanges, msg.evidence);
   ctx = decided.ctx;
   outbox.push(...decided.outbox);
   ctx = { ...ctx, seen: remember(ctx.seen, { id: event.id, at: t, decision: { actions: decided.actions } }, t) };
@@ -126,14 +133,14 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
     reply: { kind: 'decision', re: event.id, customer: ctx.id, actions: decided.actions, duplicate: false },
     outbox,
     links: ingested.links,
-    trace: { explain: decided.explain, segmentChanges: ingested.segmentChanges, answered },
+    trace: { explain: decided.explain, segmentChanges: ingested.segmentChanges, answered, learned },
   };
 }
 
 export function handleResponse(prev: CustomerContext, msg: ResponseMessage): HandleResult {
   const r = msg.response;
   const t = r.at ?? msg.now;
-  const noTrace: Trace = { explain: [], segmentChanges: [], answered: [] };
+  const noTrace: Trace = { explain: [], segmentChanges: [], answered: [], learned: [] };
   const applied = applyResponse(prev, r, t, msg.catalog);
   if (!applied.ok) {
     return { ctx: prev, reply: { kind: 'error', re: r.id, code: applied.code, message: applied.message }, outbox: [], links: [], trace: noTrace };
@@ -144,7 +151,7 @@ export function handleResponse(prev: CustomerContext, msg: ResponseMessage): Han
     reply: { kind: 'ack', re: r.id, duplicate: false },
     outbox: applied.outbox,
     links: [],
-    trace: { ...noTrace, answered: [{ instance: r.instance, outcome: r.outcome }] },
+    trace: { ...noTrace, answered: [{ instance: r.instance, outcome: r.outcome }], learned: applied.learned },
   };
 }
 

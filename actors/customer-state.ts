@@ -76,6 +76,8 @@ export interface ContactRecord {
   outcome?: string;
   /** a control-group customer: the offer was chosen but withheld ("would have offered") */
   control?: boolean;
+  /** the target group the customer was offered it as */
+  group?: string;
 }
 
 /** A live offer instance awaiting the customer's answer. */
@@ -86,6 +88,8 @@ export interface OfferInstance {
   channel: string;
   at: number;
   expiresAt: number;
+  /** the target group the customer was offered it as: responses teach that group's propensity */
+  group?: string;
   /** the offer's computed variables (the credit amount, the rate), for the back office on acceptance */
   vars: Record<string, number | string>;
 }

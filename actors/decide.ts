@@ -14,6 +14,8 @@ import type { LocalTime } from './local-time.js';
 import { inWindow, localTime } from './local-time.js';
 import type { SegmentChange } from './ingest.js';
 import type { OutboxEntry } from './outbox-entry.js';
+import type { GroupEvidence } from './propensity/prior.js';
+import { evidenceKey, posteriorProbability } from './propensity/prior.js';
 import { customerTimeZone, makeScope } from './scope.js';
 import type { SmsLength } from './sms-length.js';
 import { smsLength } from './sms-length.js';
@@ -35,6 +37,8 @@ export interface Explanation {
   reason?: string;
   group?: string;
   channel?: string;
+  /** the response probability used: the group's prior moved by the responses seen */
+  probability?: number;
   /** propensity x value x priority */
   score?: number;
 }
@@ -273,6 +277,7 @@ function formatWindow(ms: number): string {
 interface Candidate {
   campaign: Campaign;
   group: string;
+  probability: number;
   channel: Channel;
   score: number;
   vars: Vars;
@@ -294,6 +299,7 @@ export function decide(
   stops: readonly StopScope[],
   budgetSpent: ReadonlySet<string> = new Set(),
   segmentChanges: readonly SegmentChange[] = [],
+  evidence: ReadonlyMap<string, GroupEvidence> = new Map(),
 ): DecideResult {
   const explain: Explanation[] = [];
   const session = sessionChannel(event);
@@ -343,8 +349,9 @@ export function decide(
       suppress('not_in_target_group');
       continue;
     }
-    if (group.probability < catalog.policy.minProbability || group.probability === 0) {
-      suppress('below_propensity_floor', { group: group.id });
+    const probability = posteriorProbability(group.probability, evidence.get(evidenceKey(c.id, group.id)), catalog.policy.priorStrength);
+    if (probability < catalog.policy.minProbability || probability === 0) {
+      suppress('below_propensity_floor', { group: group.id, probability });
       continue;
     }
     const recency = recencyProblem(ctx, c, t);
@@ -352,7 +359,7 @@ export function decide(
       suppress(recency, { group: group.id });
       continue;
     }
-    const score = group.probability * Math.max(c.offer.value, 1) * c.priority;
+    const score = probability * Math.max(c.offer.value, 1) * c.priority;
     const why: string[] = [];
     c.channels.forEach((channel, rank) => {
       const problem = channelProblem(ctx, c, channel, session, stops, catalog.policy, local);
@@ -360,7 +367,7 @@ export function decide(
         why.push(`${channel}=${problem}`);
         return;
       }
-      const cand: Candidate = { campaign: c, group: group.id, channel, score, vars: computed.vars, rank };
+      const cand: Candidate = { campaign: c, group: group.id, probability, channel, score, vars: computed.vars, rank };
       if (nearby !== undefined) cand.nearby = nearby;
       candidates.push(cand);
     });
@@ -404,7 +411,7 @@ export function decide(
       // "Would have offered": recorded for the uplift report, counted by recency, never sent.
       const seq = next.seq + 1;
       const instance = `${next.id}:${seq.toString(36)}.${fnv1a(event.id).toString(36)}`;
-      const withheld: ContactRecord = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, at: t, marketing: c.marketing, delivery: 'withheld', control: true };
+      const withheld: ContactRecord = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, at: t, marketing: c.marketing, delivery: 'withheld', control: true, group: cand.group };
       next = { ...next, seq, contacts: [...next.contacts, withheld] };
       usedCampaigns.add(c.id);
       failed.delete(c.id);
@@ -430,8 +437,9 @@ export function decide(
       at: t,
       marketing: c.marketing,
       delivery: outbound ? 'queued' : 'shown',
+      group: cand.group,
     };
-    const pending: OfferInstance = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, at: t, expiresAt, vars: cand.vars };
+    const pending: OfferInstance = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, at: t, expiresAt, group: cand.group, vars: cand.vars };
     next = { ...next, seq, contacts: [...next.contacts, contact], pending: [...next.pending, pending] };
     const action: DecisionAction = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, content: rendered.content, expiresAt };
     actions.push(action);
@@ -446,7 +454,7 @@ export function decide(
     usedChannels.add(cand.channel);
     usedCampaigns.add(c.id);
     failed.delete(c.id);
-    explain.push({ campaign: c.id, verdict: 'offered', group: cand.group, channel: cand.channel, score: cand.score });
+    explain.push({ campaign: c.id, verdict: 'offered', group: cand.group, channel: cand.channel, probability: cand.probability, score: cand.score });
   }
   for (const [id, e] of failed) if (!usedCampaigns.has(id)) explain.push(e);
   return { ctx: next, actions, outbox, explain };

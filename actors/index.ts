@@ -19,6 +19,7 @@ export * from './local-time.js';
 export * from './outbox-entry.js';
 export * from './propensity/ftrl.js';
 export * from './propensity/metrics.js';
+export * from './propensity/prior.js';
 export * from './respond.js';
 export * from './scope.js';
 export * from './sms-length.js';

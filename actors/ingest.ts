@@ -1,5 +1,5 @@
 import type { Catalog } from './catalog.js';
-import type { Consent, CustomerContext, Identifiers, Profile } from './customer-state.js';
+import type { Consent, CustomerContext, Identifiers, OfferInstance, Profile } from './customer-state.js';
 import { profileFieldTypes, retention } from './customer-state.js';
 import { addToBuckets } from './features.js';
 import type { ContactIdentifierKind, GatewayEvent } from './gateway-event.js';
@@ -26,6 +26,8 @@ export interface IngestResult {
   ctx: CustomerContext;
   links: IdentifierLink[];
   segmentChanges: SegmentChange[];
+  /** offers that ran out of time unanswered with this event */
+  expired: OfferInstance[];
 }
 
 /** Identifiers the event names that the profile does not hold yet. */
@@ -149,5 +151,6 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
   ctx = { ...ctx, segments };
   if (full) ctx = { ...ctx, segmentsEvaluated: { day: today, catalog: catalog.version, stage: ctx.stage } };
 
-  return { ctx: pruneContacts(expireOffers(ctx, t), t), links, segmentChanges };
+  const expired = ctx.pending.filter((p) => p.expiresAt <= t);
+  return { ctx: pruneContacts(expireOffers(ctx, t), t), links, segmentChanges, expired };
 }

@@ -4,6 +4,7 @@ import { retention } from './customer-state.js';
 import type { GatewayResponse } from './gateway-event.js';
 import { terminalOutcomes } from './gateway-event.js';
 import type { OutboxEntry } from './outbox-entry.js';
+import type { Learned } from './propensity/prior.js';
 
 /**
  * A customer's answer to an offer instance: recorded; a final answer closes the instance;
@@ -11,7 +12,7 @@ import type { OutboxEntry } from './outbox-entry.js';
  */
 
 export type RespondResult =
-  | { ok: true; ctx: CustomerContext; response: ResponseRecord; outbox: OutboxEntry[] }
+  | { ok: true; ctx: CustomerContext; response: ResponseRecord; outbox: OutboxEntry[]; learned: Learned[] }
   | { ok: false; code: 'invalid'; message: string };
 
 export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: number, catalog: Catalog): RespondResult {
@@ -26,8 +27,11 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
 
   let ctx: CustomerContext = { ...prev, responses: [...prev.responses, response].slice(-retention.responses) };
   const outbox: OutboxEntry[] = [];
+  const learned: Learned[] = [];
   const closes = terminalOutcomes.has(r.outcome);
   if (pending !== undefined && closes) {
+    // The first final answer to an open offer teaches its group's propensity, once.
+    if (pending.group !== undefined) learned.push({ campaign: pending.campaign, group: pending.group, positive: r.outcome === 'accepted' });
     ctx = {
       ...ctx,
       pending: ctx.pending.filter((p) => p.instance !== r.instance),
@@ -48,7 +52,7 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
       });
     }
   }
-  return { ok: true, ctx, response, outbox };
+  return { ok: true, ctx, response, outbox, learned };
 }
 
 /**

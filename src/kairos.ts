@@ -17,6 +17,7 @@ import type { Metrics } from './metrics.js';
 import { createMetrics } from './metrics.js';
 import { demoCatalogPath, demoCsvPath, packageVersion } from './paths.js';
 import { BudgetLedger } from './runtime/budget-ledger.js';
+import { PropensityLedger } from './runtime/propensity-ledger.js';
 import { CustomerHost } from './runtime/customer-host.js';
 import { StopList } from './stop-list.js';
 import { LmdbStore } from './store/lmdb-store.js';
@@ -78,7 +79,9 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const stopList = new StopList(store);
   await stopList.load();
   const ledger = new BudgetLedger();
-  ledger.load(await store.listMeta(BudgetLedger.prefix, 100_000));
+  ledger.counters.load(await store.listMeta(ledger.counters.prefix, 100_000));
+  const propensity = new PropensityLedger();
+  propensity.counters.load(await store.listMeta(propensity.counters.prefix, 100_000));
 
   const gatewayRef: { server?: GatewayServer } = {};
   const host = new CustomerHost({
@@ -89,6 +92,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     metrics,
     stopList,
     ledger,
+    propensity,
     flushIntervalMs: config.flushIntervalMs,
     flushBatch: config.flushBatch,
     maxHotActors: config.maxHotActors,
@@ -119,7 +123,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     store,
     logger,
     metrics,
-    adminRoutes: [...adminRoutes({ host, stopList, store, clock, logger, status }), ...catalogRoutes({ catalogs, host, clock })],
+    adminRoutes: [...adminRoutes({ host, stopList, store, clock, logger, status }), ...catalogRoutes({ catalogs, host, clock, propensity })],
     ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
       ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } }
       : {}),

@@ -215,6 +215,24 @@ describe('catalog admin API', () => {
     expect(why).toEqual([{ campaign: 'atm-shortfall', verdict: 'suppressed', reason: 'budget_spent' }]);
   });
 
+  it('learns each group’s response probability from responses, across customers', async () => {
+    const before = (await api('GET', '/v1/campaigns/pension-deposit/propensity')).body;
+    const start = before.groups.find((g: { group: string }) => g.group === 'age-60-plus');
+    expect(start).toMatchObject({ prior: 0.1 });
+    // Three clients of 60+ accept the deposit in the internet bank.
+    for (const id of ['demo-67', 'demo-93', 'demo-94']) {
+      const d = await login(id, '2026-11-25T10:00:00');
+      const offer = (d.actions as Frame[]).find((a) => a.campaign === 'pension-deposit');
+      expect(offer, id).toBeDefined();
+      expect(await gw.request({ t: 'response', id: uid('r'), instance: offer!.instance, outcome: 'accepted' })).toMatchObject({ t: 'ack' });
+    }
+    const after = (await api('GET', '/v1/campaigns/pension-deposit/propensity')).body;
+    const learnt = after.groups.find((g: { group: string }) => g.group === 'age-60-plus');
+    expect(learnt.positives).toBe(start.positives + 3);
+    expect(learnt.probability).toBeGreaterThan(start.probability);
+    expect((await api('GET', '/v1/campaigns/nope/propensity')).status).toBe(404);
+  });
+
   it('keeps the changed catalog and the budgets spent across a restart', async () => {
     const version = (await api('GET', '/v1/catalog')).body.version as number;
     gw.close();
@@ -225,5 +243,7 @@ describe('catalog admin API', () => {
     expect((await api('GET', '/v1/campaigns/atm-shortfall')).body.groups[0].responsePercent).toBe(35);
     const after = await gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { id: 'demo-104' }, at: msk('2026-11-24T10:00:00'), data: { requested: 1000, balance: 800 } });
     expect(after.actions).toEqual([]);
+    const learnt = (await api('GET', '/v1/campaigns/pension-deposit/propensity')).body.groups.find((g: { group: string }) => g.group === 'age-60-plus');
+    expect(learnt.positives).toBeGreaterThanOrEqual(3);
   });
 });

@@ -1,11 +1,12 @@
 import type { Channel, CustomerContext, GatewayEvent } from '../../actors/index.js';
-import { CatalogError, initialCustomerContext, isChannel, previewCampaign } from '../../actors/index.js';
+import { CatalogError, evidenceKey, initialCustomerContext, isChannel, posteriorProbability, previewCampaign } from '../../actors/index.js';
 import { parseCatalogText } from '../catalog/catalog-file.js';
 import type { CatalogKind, CatalogService } from '../catalog/catalog-service.js';
 import { catalogKinds } from '../catalog/catalog-service.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
+import type { PropensityLedger } from '../runtime/propensity-ledger.js';
 import { credentialLabel } from '../transport/auth.js';
 import { FrameError, parseEvent } from '../transport/frames.js';
 import type { HttpCall, Route } from '../transport/http.js';
@@ -21,6 +22,7 @@ export interface CatalogRouteDeps {
   catalogs: CatalogService;
   host: CustomerHost;
   clock: Clock;
+  propensity: PropensityLedger;
 }
 
 const kindPattern = catalogKinds.join('|');
@@ -176,6 +178,22 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
       pattern: new RegExp(`^/v1/(${kindPattern})/([^/]+)$`),
       auth: 'admin',
       handle: async (call, [kind = '', id = '']) => json(200, await c.remove(kind as CatalogKind, decodeURIComponent(id), who(call))),
+    },
+    {
+      method: 'get',
+      pattern: /^\/v1\/campaigns\/([^/]+)\/propensity$/,
+      auth: 'admin',
+      handle: (_call, [raw = '']) => {
+        const id = decodeURIComponent(raw);
+        const campaign = c.catalog.campaigns.find((x) => x.id === id);
+        if (campaign === undefined) throw new KairosError('not_found', `no campaign "${id}"`);
+        const strength = c.catalog.policy.priorStrength;
+        const groups = campaign.groups.map((g) => {
+          const e = d.propensity.evidence().get(evidenceKey(id, g.id)) ?? { positives: 0, negatives: 0 };
+          return { group: g.id, prior: g.probability, positives: e.positives, negatives: e.negatives, probability: posteriorProbability(g.probability, e, strength) };
+        });
+        return json(200, { campaign: id, priorStrength: strength, groups });
+      },
     },
     {
       method: 'post',

@@ -129,6 +129,14 @@ export const operations: readonly DocumentedOperation[] = [
     responses: { '200': ok('the move'), ...errors(400, 404, 409) },
   },
   {
+    method: 'get',
+    path: '/v1/campaigns/{id}/propensity',
+    summary: "Each target group's response probability: the marketer's prior, the responses seen, and the learnt probability in force",
+    security: 'admin',
+    parameters: [idParam('id', 'campaign id')],
+    responses: { '200': ok('groups'), ...errors(404) },
+  },
+  {
     method: 'post',
     path: '/v1/campaigns/{id}/preview',
     summary: "A campaign's message on each of its channels, rendered for a customer (or a sample one) and an event, with the SMS encoding and parts",

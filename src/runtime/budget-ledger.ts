@@ -1,4 +1,5 @@
 import type { Catalog, DecisionAction } from '../../actors/index.js';
+import { MetaCounters } from './meta-counters.js';
 
 /**
  * What each campaign with a budget has spent: contacts made and money at its cost per
@@ -12,20 +13,8 @@ export interface Spent {
   cost: number;
 }
 
-const PREFIX = 'budget/';
-
 export class BudgetLedger {
-  private readonly spent = new Map<string, Spent>();
-  private readonly changed = new Set<string>();
-
-  load(entries: ReadonlyArray<{ key: string; value: unknown }>): void {
-    for (const { key, value } of entries) {
-      const v = value as Partial<Spent>;
-      this.spent.set(key.slice(PREFIX.length), { contacts: v.contacts ?? 0, cost: v.cost ?? 0 });
-    }
-  }
-
-  static readonly prefix = PREFIX;
+  readonly counters = new MetaCounters<Spent>('budget/', () => ({ contacts: 0, cost: 0 }));
 
   /** Campaigns whose budget is used up. */
   spentCampaigns(catalog: Catalog): Set<string> {
@@ -33,8 +22,7 @@ export class BudgetLedger {
     for (const c of catalog.campaigns) {
       const b = c.budget;
       if (b === undefined) continue;
-      const s = this.spent.get(c.id);
-      if (s === undefined) continue;
+      const s = this.counters.get(c.id);
       if ((b.maxContacts !== undefined && s.contacts >= b.maxContacts) || (b.maxCost !== undefined && s.cost >= b.maxCost)) out.add(c.id);
     }
     return out;
@@ -42,33 +30,12 @@ export class BudgetLedger {
 
   record(actions: readonly DecisionAction[], catalog: Catalog): void {
     for (const a of actions) {
-      const c = catalog.campaigns.find((x) => x.id === a.campaign);
-      if (c?.budget === undefined) continue;
-      const s = this.spent.get(c.id) ?? { contacts: 0, cost: 0 };
-      s.contacts += 1;
-      s.cost += c.budget.costPerChannel[a.channel as keyof typeof c.budget.costPerChannel] ?? 0;
-      this.spent.set(c.id, s);
-      this.changed.add(c.id);
+      const budget = catalog.campaigns.find((x) => x.id === a.campaign)?.budget;
+      if (budget === undefined) continue;
+      this.counters.update(a.campaign, (s) => {
+        s.contacts += 1;
+        s.cost += budget.costPerChannel[a.channel as keyof typeof budget.costPerChannel] ?? 0;
+      });
     }
-  }
-
-  get hasChanges(): boolean {
-    return this.changed.size > 0;
-  }
-
-  /** The totals changed since the last call, as store meta entries. */
-  drain(): Array<{ key: string; value: Spent }> {
-    const out = [...this.changed].map((id) => ({ key: `${PREFIX}${id}`, value: { ...(this.spent.get(id) ?? { contacts: 0, cost: 0 }) } }));
-    this.changed.clear();
-    return out;
-  }
-
-  /** Put back what a failed commit did not write. */
-  restore(entries: ReadonlyArray<{ key: string }>): void {
-    for (const e of entries) this.changed.add(e.key.slice(PREFIX.length));
-  }
-
-  get(id: string): Spent {
-    return { ...(this.spent.get(id) ?? { contacts: 0, cost: 0 }) };
   }
 }

@@ -36,6 +36,8 @@ import type { StopList } from '../stop-list.js';
 import type { IdentityLink, OutboxRecord, Store } from '../store/store.js';
 import { identityKey } from '../store/store.js';
 import type { BudgetLedger } from './budget-ledger.js';
+import type { MetaCounters } from './meta-counters.js';
+import type { PropensityLedger } from './propensity-ledger.js';
 import type { Settled } from './in-order.js';
 import { InOrder } from './in-order.js';
 import { SNAPSHOT_VERSION, migrateSnapshot } from './snapshot-migrations.js';
@@ -70,6 +72,8 @@ export interface HostOptions {
   maxInFlight: number;
   /** campaign budgets: consulted before each decision, fed after it, written with each batch */
   ledger: BudgetLedger;
+  /** responses per campaign and target group: the evidence that moves propensities off their priors */
+  propensity: PropensityLedger;
   /** called with the outbox records of each committed batch */
   onCommitted?: (records: readonly OutboxRecord[]) => void;
 }
@@ -112,6 +116,8 @@ function newCustomerId(prefix: 'v' | 'p'): string {
 
 export class CustomerHost {
   private readonly stepper: CustomerStepper;
+  /** totals across customers written with each batch: budgets, response counts */
+  private readonly counters: ReadonlyArray<MetaCounters<object>>;
   private readonly hot = new Map<string, Live>();
   private readonly mailboxes = new Map<string, Promise<void>>();
   private readonly order = new InOrder<Resolution>();
@@ -152,6 +158,7 @@ export class CustomerHost {
             }
           }
           for (const a of p.trace.answered) this.o.metrics.responses.inc({ outcome: outcomeLabel(a.outcome) });
+          this.o.propensity.record(p.trace.learned);
           if (p.trace.segmentChanges.length > 0) {
             this.o.logger.debug({ customer: p.customer, changes: p.trace.segmentChanges }, 'segments changed');
           }
@@ -159,6 +166,7 @@ export class CustomerHost {
       },
     });
     this.stepper = createCustomerStepper(machine);
+    this.counters = [o.ledger.counters, o.propensity.counters];
   }
 
   get hotCount(): number {
@@ -269,6 +277,7 @@ export class CustomerHost {
     if (msg.type === 'gateway.event') {
       msg.stops = this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, msg.event.customer);
       msg.budgetSpent = this.o.ledger.spentCampaigns(msg.catalog);
+      msg.evidence = this.o.propensity.evidence();
     }
     let next: CustomerSnapshot;
     let effects: ReturnType<CustomerStepper['step']>[1];
@@ -424,7 +433,7 @@ export class CustomerHost {
    */
   async flush(): Promise<void> {
     while (this.flushing !== undefined) await this.flushing;
-    while (this.dirty.size > 0 || this.pendingLinks.size > 0 || this.pendingOutbox.length > 0 || this.o.ledger.hasChanges) {
+    while (this.dirty.size > 0 || this.pendingLinks.size > 0 || this.pendingOutbox.length > 0 || this.counters.some((c) => c.hasChanges)) {
       this.flushing = this.commitBatch();
       try {
         await this.flushing;
@@ -456,7 +465,7 @@ export class CustomerHost {
     const links = [...this.pendingLinks.values()].filter((l) => chunkOf(l.customer));
     const outbox = this.pendingOutbox.filter((e) => chunkOf(e.customer));
     this.pendingOutbox = this.pendingOutbox.filter((e) => !chunkOf(e.customer));
-    const meta = this.o.ledger.drain();
+    const meta = this.counters.flatMap((c) => c.drain());
     const end = this.o.metrics.flushSeconds.startTimer();
     try {
       const records = await this.o.store.commit({ snapshots, identities: links, outbox, meta });
@@ -479,7 +488,7 @@ export class CustomerHost {
       this.o.logger.error({ err, snapshots: snapshots.length, attempt: this.flushFailures }, 'store commit failed; will retry');
       for (const id of ids) this.dirty.add(id);
       this.pendingOutbox = [...outbox, ...this.pendingOutbox];
-      this.o.ledger.restore(meta);
+      for (const c of this.counters) c.restore(meta);
       if (!this.closed && this.flushTimer === undefined) {
         this.flushTimer = setTimeout(
           () => {
@@ -551,6 +560,7 @@ export class CustomerHost {
         catalog: this.o.catalog(),
         stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, event.customer),
         budgetSpent: this.o.ledger.spentCampaigns(this.o.catalog()),
+        evidence: this.o.propensity.evidence(),
       };
       // The next snapshot and the effects are looked at, never kept or executed.
       const [, effects] = this.stepper.step(live.snapshot, msg);

@@ -1,0 +1,26 @@
+import type { GroupEvidence, Learned } from '../../actors/index.js';
+import { evidenceKey } from '../../actors/index.js';
+import { MetaCounters } from './meta-counters.js';
+
+/**
+ * Responses per campaign and target group, across customers: positives (accepted) and
+ * negatives (declined, dismissed, or no answer before the offer expired). Decisions read it
+ * to move each group's response probability from the marketer's prior towards what
+ * customers actually do; it is written with the write-behind batches.
+ */
+export class PropensityLedger {
+  readonly counters = new MetaCounters<GroupEvidence>('propensity/', () => ({ positives: 0, negatives: 0 }));
+
+  record(learned: readonly Learned[]): void {
+    for (const l of learned) {
+      this.counters.update(evidenceKey(l.campaign, l.group), (e) => {
+        if (l.positive) e.positives += 1;
+        else e.negatives += 1;
+      });
+    }
+  }
+
+  evidence(): ReadonlyMap<string, GroupEvidence> {
+    return this.counters.all();
+  }
+}
