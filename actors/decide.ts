@@ -303,7 +303,8 @@ export function decide(
 ): DecideResult {
   const explain: Explanation[] = [];
   const session = sessionChannel(event);
-  const local = localTime(t, customerTimeZone(ctx, catalog));
+  const tz = customerTimeZone(ctx, catalog);
+  const local = localTime(t, tz);
   const triggered = catalog.campaigns.filter((c) => triggers(c, event, session, segmentChanges));
   if (triggered.length === 0) return { ctx, actions: [], outbox: [], explain };
   if (isStoppedEverywhere(stops)) {
@@ -382,7 +383,6 @@ export function decide(
   const usedChannels = new Set<string>();
   const usedCampaigns = new Set<string>();
   const failed = new Map<string, Explanation>();
-  const tz = customerTimeZone(ctx, catalog);
   for (const cand of candidates) {
     const c = cand.campaign;
     if (usedCampaigns.has(c.id)) continue;

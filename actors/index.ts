@@ -8,6 +8,7 @@ export * from './customer-state.js';
 export * from './customer.machine.js';
 export * from './customer-stepper.js';
 export * from './decide.js';
+export * from './default-policy.js';
 export * from './features.js';
 export * from './format.js';
 export * from './gateway-event.js';

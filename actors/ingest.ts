@@ -73,13 +73,17 @@ function consentChanges(event: GatewayEvent, t: number): Record<string, Consent>
 }
 
 /** Closes offers whose time ran out: they leave `pending`, and their contacts read "expired". */
-export function expireOffers(ctx: CustomerContext, t: number): CustomerContext {
-  if (!ctx.pending.some((p) => p.expiresAt <= t)) return ctx;
-  const expired = new Set(ctx.pending.filter((p) => p.expiresAt <= t).map((p) => p.instance));
+export function expireOffers(ctx: CustomerContext, t: number): { ctx: CustomerContext; expired: OfferInstance[] } {
+  const expired = ctx.pending.filter((p) => p.expiresAt <= t);
+  if (expired.length === 0) return { ctx, expired };
+  const gone = new Set(expired.map((p) => p.instance));
   return {
-    ...ctx,
-    pending: ctx.pending.filter((p) => !expired.has(p.instance)),
-    contacts: ctx.contacts.map((c) => (expired.has(c.instance) && c.outcome === undefined ? { ...c, outcome: 'expired' } : c)),
+    ctx: {
+      ...ctx,
+      pending: ctx.pending.filter((p) => !gone.has(p.instance)),
+      contacts: ctx.contacts.map((c) => (gone.has(c.instance) && c.outcome === undefined ? { ...c, outcome: 'expired' } : c)),
+    },
+    expired,
   };
 }
 
@@ -151,6 +155,6 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
   ctx = { ...ctx, segments };
   if (full) ctx = { ...ctx, segmentsEvaluated: { day: today, catalog: catalog.version, stage: ctx.stage } };
 
-  const expired = ctx.pending.filter((p) => p.expiresAt <= t);
-  return { ctx: pruneContacts(expireOffers(ctx, t), t), links, segmentChanges, expired };
+  const closed = expireOffers(ctx, t);
+  return { ctx: pruneContacts(closed.ctx, t), links, segmentChanges, expired: closed.expired };
 }

@@ -1,5 +1,6 @@
 import type { CatalogDef } from '../catalog.js';
 import { compileCatalog } from '../catalog.js';
+import { defaultPolicy } from '../default-policy.js';
 import type { CustomerContext, CustomerInput } from '../customer-state.js';
 import { initialCustomerContext } from '../customer-state.js';
 import type { EventMessage } from '../customer-logic.js';
@@ -119,20 +120,7 @@ export function testCatalogDef(): CatalogDef {
       { id: 'cafe-far', kind: 'cafe', name: 'Кафе «Далеко»', address: 'ул. Далёкая, 1', lat: 55.9, lon: 37.9 },
     ],
     places: [{ id: 'branch-1', kind: 'branch', name: 'Отделение', address: 'ул. Тверская, 8', lat: 55.7614, lon: 37.609 }],
-    policy: {
-      defaultTimezone: 'Europe/Moscow',
-      caps: [
-        { channel: '*', max: 1, window: '1d' },
-        { channel: 'any', max: 3, window: '7d' },
-      ],
-      minResponsePercent: 1,
-      maxActions: 3,
-      expiresIn: '24h',
-      consentRequired: ['sms', 'email', 'push'],
-      quietHours: { channels: ['sms', 'push'], weekdays: { from: '09:00', to: '21:00' }, weekends: { from: '10:00', to: '20:00' } },
-      recency: { sameOfferDays: 7, sameCampaignDays: 1, afterDeclineDays: 30 },
-      sessionExempt: ['atm', 'kiosk'],
-    },
+    policy: structuredClone(defaultPolicy),
   };
 }
 

@@ -49,6 +49,16 @@ function sampleCustomer(): CustomerContext {
   });
 }
 
+/** An event described in an admin request's body, checked as a gateway's would be; problems are 400s naming the field. */
+function eventFromBody(fields: Record<string, unknown>): GatewayEvent {
+  try {
+    return parseEvent(fields);
+  } catch (err) {
+    if (err instanceof FrameError) throw new KairosError('invalid', err.message, { cause: err });
+    throw err;
+  }
+}
+
 function isYaml(contentType: string): boolean {
   const t = contentType.toLowerCase();
   return t.startsWith('application/yaml') || t.startsWith('text/yaml') || t.startsWith('application/x-yaml');
@@ -206,13 +216,7 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
         const body = jsonBody(call);
         const customer = typeof body.customer === 'string' ? body.customer : undefined;
         const { customer: _omit, ...fields } = body;
-        let event: GatewayEvent;
-        try {
-          event = parseEvent({ type: [...campaign.events][0] ?? 'preview', at: d.clock.now(), ...fields, id: '__preview__', customer: { id: customer ?? 'sample' } });
-        } catch (err) {
-          if (err instanceof FrameError) throw new KairosError('invalid', err.message, { cause: err });
-          throw err;
-        }
+        const event = eventFromBody({ type: [...campaign.events][0] ?? 'preview', at: d.clock.now(), ...fields, id: '__preview__', customer: { id: customer ?? 'sample' } });
         const previews =
           customer === undefined
             ? previewCampaign(sampleCustomer(), campaign, event, event.at ?? d.clock.now(), c.catalog)
@@ -228,13 +232,7 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
       handle: async (call, [id = '']) => {
         const customer = decodeURIComponent(id);
         const body = jsonBody(call);
-        let event: GatewayEvent;
-        try {
-          event = parseEvent({ at: d.clock.now(), ...body, id: '__explain__', customer: { id: customer } });
-        } catch (err) {
-          if (err instanceof FrameError) throw new KairosError('invalid', err.message, { cause: err });
-          throw err;
-        }
+        const event = eventFromBody({ at: d.clock.now(), ...body, id: '__explain__', customer: { id: customer } });
         const r = await d.host.explain(customer, event);
         if (r === undefined) throw new KairosError('unknown_customer', `no customer "${customer}"`);
         return json(200, r);

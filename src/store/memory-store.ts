@@ -2,6 +2,8 @@ import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { CommitBatch, CustomerRecord, OutboxRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { identityKey, stopStorageKey } from './store.js';
 
+const outboxKey = (channel: string, instance: string): string => `${channel}\u0000${instance}`;
+
 /**
  * The memory store: everything in Maps, nothing survives the process. Values are cloned on
  * the way in and out, as a real store would serialise them, so a test cannot pass on a
@@ -51,7 +53,7 @@ export class MemoryStore implements Store {
     for (const l of copy.identities) this.identities.set(identityKey(l.kind, l.value), l.customer);
     for (const m of copy.meta ?? []) this.meta.set(m.key, m.value);
     const records: OutboxRecord[] = copy.outbox.map((e) => ({ ...e, seq: ++this.seq, attempts: 0 }));
-    for (const r of records) this.outbox.set(`${r.channel}\u0000${r.instance}`, r);
+    for (const r of records) this.outbox.set(outboxKey(r.channel, r.instance), r);
     return Promise.resolve(structuredClone(records));
   }
 
@@ -94,14 +96,14 @@ export class MemoryStore implements Store {
 
   removeOutbox(channel: string, instance: string): Promise<boolean> {
     this.check();
-    return Promise.resolve(this.outbox.delete(`${channel}\u0000${instance}`));
+    return Promise.resolve(this.outbox.delete(outboxKey(channel, instance)));
   }
 
   failOutbox(channel: string, instance: string, reason: string): Promise<boolean> {
     this.check();
-    const r = this.outbox.get(`${channel}\u0000${instance}`);
+    const r = this.outbox.get(outboxKey(channel, instance));
     if (r === undefined) return Promise.resolve(false);
-    this.outbox.set(`${channel}\u0000${instance}`, { ...r, attempts: r.attempts + 1, lastError: reason });
+    this.outbox.set(outboxKey(channel, instance), { ...r, attempts: r.attempts + 1, lastError: reason });
     return Promise.resolve(true);
   }
 
