@@ -130,6 +130,16 @@ export interface OfferDef {
   buttonOutcomes?: Record<string, string>;
   /** a back-office action queued when the customer accepts (issue the credit) */
   onAccept?: { action: string };
+  /** the product family ("deposits"): repeated declines can pause the whole family */
+  group?: string;
+  /** a business lever on the ranking (push this product this quarter), 1 by default */
+  lever?: number;
+  /** stage filters before ranking: who may have it at all (age, residency, no default) */
+  eligibility?: Condition;
+  /** whether it is relevant to the customer now (not already held) */
+  applicability?: Condition;
+  /** whether it is appropriate for the customer (affordability, risk appetite) */
+  suitability?: Condition;
 }
 
 export interface VarDef {
@@ -208,6 +218,57 @@ export interface CampaignDef {
   seeds?: Array<{ channel: Channel; to: string }>;
   /** the most the campaign may spend: contacts, and money at a cost per channel */
   budget?: BudgetDef;
+  /** stage filters at campaign level, checked with the offer's before ranking */
+  eligibility?: Condition;
+  applicability?: Condition;
+  suitability?: Condition;
+  /** below this response probability, percent, this campaign stays silent (the policy's floor by default) */
+  minResponsePercent?: number;
+  /** a weight on the ranking per channel the offer would go to (1 by default): the context weight */
+  contextWeights?: Partial<Record<Channel, number>>;
+  /** this campaign's own outcome-driven suppression, replacing the policy's */
+  suppression?: SuppressionDef;
+  /**
+   * what counts as the campaign working, for the uplift report: one of these events within
+   * the window after the contact (or after the withheld contact, for the control group)
+   */
+  goal?: GoalDef;
+}
+
+export interface GoalDef {
+  events: string[];
+  /** a rule over the goal event (its data) and the customer */
+  when?: Condition;
+  withinDays: number;
+}
+
+/** After `declines` declines within `withinDays`, the offer (or its product family) pauses for `pauseDays`. */
+export interface SuppressionDef {
+  declines: number;
+  withinDays: number;
+  pauseDays: number;
+  /** `offer`: this offer only; `group`: every offer of the same product family */
+  scope?: 'offer' | 'group';
+}
+
+/** "Maybe later": the offer's weight is multiplied by `weight` for `days` after the customer said so. */
+export interface MaybeLaterDef {
+  weight: number;
+  days: number;
+}
+
+/** How decisions learn from responses (adaptive models per offer). */
+export interface LearningDef {
+  /** false: rank by the target groups' probabilities alone */
+  models?: boolean;
+  /** how many examples a model needs to weigh as much as the target group's probability (200 by default) */
+  modelEvidence?: number;
+  /** `thompson`: rank by a draw from each offer's probability distribution; `none`: by its mean */
+  exploration?: 'thompson' | 'none';
+  /** percent of decisions that rank the eligible offers at random: the control that measures the models' lift (2 by default) */
+  randomPercent?: number;
+  /** 2^bits weights per offer model (14 by default) */
+  bits?: number;
 }
 
 export interface BudgetDef {
@@ -287,6 +348,11 @@ export interface PolicyDef {
   sessionExempt: Channel[];
   /** how many responses the marketer's response probability counts for before evidence outweighs it (20 by default) */
   priorStrength?: number;
+  /** outcome-driven suppression: repeated declines pause an offer (3 in 90 days pause it for 90 by default) */
+  suppression?: SuppressionDef;
+  /** "maybe later" lowers an offer's weight for a while (x0.5 for 14 days by default) */
+  maybeLater?: MaybeLaterDef;
+  learning?: LearningDef;
 }
 
 export interface CatalogDef {
@@ -361,6 +427,12 @@ export interface Offer {
   replies: ReadonlyMap<string, string>;
   buttonOutcomes: Readonly<Record<string, string>>;
   onAccept?: { action: string };
+  /** the product family; the offer id when none is given */
+  group: string;
+  lever: number;
+  eligibility?: Predicate;
+  applicability?: Predicate;
+  suitability?: Predicate;
 }
 
 export interface Campaign {
@@ -393,6 +465,36 @@ export interface Campaign {
   seeds: ReadonlyArray<{ channel: Channel; to: string }>;
   budget?: { maxContacts?: number; maxCost?: number; costPerChannel: Partial<Record<Channel, number>> };
   templates: ReadonlyMap<Channel, ChannelTemplate>;
+  eligibility?: Predicate;
+  applicability?: Predicate;
+  suitability?: Predicate;
+  /** the propensity floor: below it the campaign stays silent */
+  minProbability: number;
+  contextWeights: Partial<Record<Channel, number>>;
+  suppression: Suppression;
+  goal?: Goal;
+}
+
+export interface Goal {
+  events: ReadonlySet<string>;
+  when?: Predicate;
+  withinMs: number;
+}
+
+export interface Suppression {
+  declines: number;
+  withinMs: number;
+  pauseMs: number;
+  scope: 'offer' | 'group';
+}
+
+export interface Learning {
+  models: boolean;
+  modelEvidence: number;
+  exploration: 'thompson' | 'none';
+  /** 0..1 */
+  randomShare: number;
+  bits: number;
 }
 
 export interface Cap {
@@ -423,6 +525,9 @@ export interface Policy {
   recency: Recency;
   sessionExempt: ReadonlySet<Channel>;
   priorStrength: number;
+  suppression: Suppression;
+  maybeLater: { weight: number; ms: number };
+  learning: Learning;
 }
 
 export interface Catalog {
@@ -643,7 +748,9 @@ function compileOffer(raw: unknown, path: string): OfferDef & { compiled: Offer 
       buttonOutcomes[b] = requireString(outcome, `${path}.buttonOutcomes.${b}`);
     }
   }
-  const compiled: Offer = { id, name, value, params, replies, buttonOutcomes };
+  const group = raw.group === undefined ? id : requireId(raw.group, `${path}.group`);
+  const lever = raw.lever === undefined ? 1 : requireNumber(raw.lever, `${path}.lever`, 0, 1000);
+  const compiled: Offer = { id, name, value, params, replies, buttonOutcomes, group, lever };
   if (raw.onAccept !== undefined) {
     if (!isRecord(raw.onAccept)) throw new CatalogError(`${path}.onAccept`, 'must be {action}');
     compiled.onAccept = { action: requireId(raw.onAccept.action, `${path}.onAccept.action`) };
@@ -747,7 +854,15 @@ function compileCampaign(
     controlShare: raw.controlPercent === undefined ? 0 : requireNumber(raw.controlPercent, `${path}.controlPercent`, 0, 100) / 100,
     seeds: raw.seeds === undefined ? [] : compileSeeds(raw.seeds, `${path}.seeds`, chans),
     templates: new Map(),
+    minProbability: raw.minResponsePercent === undefined ? policy.minProbability : requireNumber(raw.minResponsePercent, `${path}.minResponsePercent`, 0, 100) / 100,
+    contextWeights: raw.contextWeights === undefined ? {} : compileContextWeights(raw.contextWeights, `${path}.contextWeights`, chans),
+    suppression: raw.suppression === undefined ? policy.suppression : compileSuppression(raw.suppression, `${path}.suppression`),
   };
+  const customerEnv: AttrEnv = { features, scores, segments, event: true };
+  for (const stage of stageFilters) {
+    if (raw[stage] !== undefined) campaign[stage] = compileCondition(raw[stage], `${path}.${stage}`, customerEnv);
+  }
+  if (raw.goal !== undefined) campaign.goal = compileGoal(raw.goal, `${path}.goal`, customerEnv);
   if (raw.budget !== undefined) campaign.budget = compileBudget(raw.budget, `${path}.budget`);
   if (raw.startsAt !== undefined) campaign.startsAt = parseInstant(raw.startsAt, `${path}.startsAt`);
   if (raw.endsAt !== undefined) campaign.endsAt = parseInstant(raw.endsAt, `${path}.endsAt`);
@@ -857,6 +972,56 @@ function compileBudget(raw: unknown, path: string): NonNullable<Campaign['budget
   return budget;
 }
 
+/** The stage filters, in the order they are checked. */
+export const stageFilters = ['eligibility', 'applicability', 'suitability'] as const;
+
+function compileContextWeights(raw: unknown, path: string, chans: readonly Channel[]): Partial<Record<Channel, number>> {
+  if (!isRecord(raw)) throw new CatalogError(path, 'must map channels to weights');
+  const out: Partial<Record<Channel, number>> = {};
+  for (const [ch, w] of Object.entries(raw)) {
+    if (!isChannel(ch)) throw new CatalogError(`${path}.${ch}`, `unknown channel (known: ${channels.join(', ')})`);
+    if (!chans.includes(ch)) throw new CatalogError(`${path}.${ch}`, `the campaign does not use channel "${ch}"`);
+    out[ch] = requireNumber(w, `${path}.${ch}`, 0, 1000);
+  }
+  return out;
+}
+
+function compileSuppression(raw: unknown, path: string): Suppression {
+  if (!isRecord(raw)) throw new CatalogError(path, 'must be {declines, withinDays, pauseDays, scope?}');
+  if (raw.scope !== undefined && raw.scope !== 'offer' && raw.scope !== 'group') throw new CatalogError(`${path}.scope`, 'must be "offer" or "group"');
+  return {
+    declines: requireNumber(raw.declines, `${path}.declines`, 1, 1000),
+    withinMs: requireNumber(raw.withinDays, `${path}.withinDays`, 1, 3650) * 86_400_000,
+    pauseMs: requireNumber(raw.pauseDays, `${path}.pauseDays`, 0, 3650) * 86_400_000,
+    scope: raw.scope ?? 'offer',
+  };
+}
+
+function compileGoal(raw: unknown, path: string, env: AttrEnv): Goal {
+  if (!isRecord(raw)) throw new CatalogError(path, 'must be {events, withinDays, when?}');
+  const events = requireList(raw.events, `${path}.events`).map((e, i) => requireString(e, `${path}.events[${i}]`));
+  if (events.length === 0) throw new CatalogError(`${path}.events`, 'must name at least one event type');
+  const goal: Goal = { events: new Set(events), withinMs: requireNumber(raw.withinDays, `${path}.withinDays`, 1, 3650) * 86_400_000 };
+  if (raw.when !== undefined) goal.when = compileCondition(raw.when, `${path}.when`, env);
+  return goal;
+}
+
+function compileLearning(raw: unknown, path: string): Learning {
+  const l = raw ?? {};
+  if (!isRecord(l)) throw new CatalogError(path, 'must be {models?, modelEvidence?, exploration?, randomPercent?, bits?}');
+  if (l.models !== undefined && typeof l.models !== 'boolean') throw new CatalogError(`${path}.models`, 'must be true or false');
+  if (l.exploration !== undefined && l.exploration !== 'thompson' && l.exploration !== 'none') {
+    throw new CatalogError(`${path}.exploration`, 'must be "thompson" or "none"');
+  }
+  return {
+    models: l.models !== false,
+    modelEvidence: l.modelEvidence === undefined ? 200 : requireNumber(l.modelEvidence, `${path}.modelEvidence`, 1, 1e9),
+    exploration: l.exploration ?? 'thompson',
+    randomShare: (l.randomPercent === undefined ? 2 : requireNumber(l.randomPercent, `${path}.randomPercent`, 0, 100)) / 100,
+    bits: l.bits === undefined ? 14 : requireNumber(l.bits, `${path}.bits`, 8, 22),
+  };
+}
+
 function compilePolicy(raw: unknown): Policy {
   const path = 'policy';
   if (!isRecord(raw)) throw new CatalogError(path, 'must be the contact policy');
@@ -894,6 +1059,17 @@ function compilePolicy(raw: unknown): Policy {
     recency: compileRecency(raw.recency, `${path}.recency`),
     sessionExempt: compileChannelList(raw.sessionExempt, `${path}.sessionExempt`),
     priorStrength: raw.priorStrength === undefined ? 20 : requireNumber(raw.priorStrength, `${path}.priorStrength`, 0, 1e9),
+    suppression:
+      raw.suppression === undefined
+        ? { declines: 3, withinMs: 90 * 86_400_000, pauseMs: 90 * 86_400_000, scope: 'offer' }
+        : compileSuppression(raw.suppression, `${path}.suppression`),
+    maybeLater: (() => {
+      const m = raw.maybeLater;
+      if (m === undefined) return { weight: 0.5, ms: 14 * 86_400_000 };
+      if (!isRecord(m)) throw new CatalogError(`${path}.maybeLater`, 'must be {weight, days}');
+      return { weight: requireNumber(m.weight, `${path}.maybeLater.weight`, 0, 1), ms: requireNumber(m.days, `${path}.maybeLater.days`, 0, 3650) * 86_400_000 };
+    })(),
+    learning: compileLearning(raw.learning, `${path}.learning`),
   };
 }
 
@@ -986,7 +1162,15 @@ export function compileCatalog(def: CatalogDef): Catalog {
   });
   uniqueIds(places, 'places');
 
-  const offerList = requireList(def.offers, 'offers').map((o, i) => compileOffer(o, `offers[${i}]`));
+  const offerList = requireList(def.offers, 'offers').map((o, i) => {
+    const offer = compileOffer(o, `offers[${i}]`);
+    const env: AttrEnv = { features: featureIds, scores: scoreIds, segments: segmentIds, event: true };
+    for (const stage of stageFilters) {
+      const rule = (o as Record<string, unknown>)[stage];
+      if (rule !== undefined) offer.compiled[stage] = compileCondition(rule, `offers[${i}].${stage}`, env);
+    }
+    return offer;
+  });
   uniqueIds(offerList, 'offers');
   const offerDefs = new Map(offerList.map((o) => [o.id, o]));
 

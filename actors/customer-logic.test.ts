@@ -446,11 +446,14 @@ describe('learnt propensity', () => {
     const first = handleEvent(customer(), message(event('ib.login', { at: at('2026-03-02T10:00:00+03:00') }), 0));
     const instance = actionsOf(first)[0]!.instance;
     const accepted = handleResponse(first.ctx, { type: 'gateway.response', response: { id: 'r-a', instance, outcome: 'accepted' }, now: 1, catalog: testCatalog });
-    expect(accepted.trace.learned).toEqual([{ campaign: 'senior-deposit', group: 'sixty', positive: true }]);
+    expect(accepted.trace.learned).toEqual([expect.objectContaining({ campaign: 'senior-deposit', group: 'sixty', positive: true, offer: 'deposit', arm: 'model' })]);
+    // The model learns from exactly the features it scored at the decision.
+    expect(accepted.trace.learned[0]?.x).toEqual(first.ctx.pending[0]?.x);
+    expect(accepted.trace.learned[0]?.x?.length).toBeGreaterThan(5);
     const again = handleResponse(accepted.ctx, { type: 'gateway.response', response: { id: 'r-b', instance, outcome: 'declined' }, now: 2, catalog: testCatalog });
     expect(again.trace.learned).toEqual([]);
     // Left unanswered: the next event after the offer's day is up counts it as a negative.
     const ignored = handleEvent(first.ctx, message(event('web.pageview', { at: at('2026-03-04T10:00:00+03:00') }), 0));
-    expect(ignored.trace.learned).toEqual([{ campaign: 'senior-deposit', group: 'sixty', positive: false }]);
+    expect(ignored.trace.learned).toEqual([expect.objectContaining({ campaign: 'senior-deposit', group: 'sixty', positive: false })]);
   });
 });

@@ -2,13 +2,19 @@ import type { Catalog } from './catalog.js';
 import type { StopScope } from './contact-policy.js';
 import type { CustomerContext, DecisionAction, SeenRequest } from './customer-state.js';
 import { retention } from './customer-state.js';
-import type { Explanation } from './decide.js';
+import type { DecideInputs, Explanation } from './decide.js';
 import { decide } from './decide.js';
+import type { Conversion } from './goals.js';
+import { attributeGoals } from './goals.js';
+import { localTime } from './local-time.js';
+import { customerTimeZone, makeScope } from './scope.js';
 import type { GatewayEvent, GatewayResponse } from './gateway-event.js';
 import type { IdentifierLink, SegmentChange } from './ingest.js';
 import { ingestEvent } from './ingest.js';
 import type { OutboxEntry } from './outbox-entry.js';
+import type { OfferModelView } from './propensity/ftrl.js';
 import type { GroupEvidence, Learned } from './propensity/prior.js';
+import { learnedFrom } from './propensity/prior.js';
 import { applyResponse, matchSmsReply } from './respond.js';
 
 /**
@@ -28,6 +34,10 @@ export interface EventMessage {
   budgetSpent?: ReadonlySet<string>;
   /** responses so far per campaign and group (evidenceKey), across customers */
   evidence?: ReadonlyMap<string, GroupEvidence>;
+  /** each offer's adaptive model (the runtime trains them from the `learned` trace) */
+  models?: ReadonlyMap<string, OfferModelView>;
+  /** randomness for exploration and the random arm (the brain has no random source of its own) */
+  seed?: number;
 }
 
 export interface ResponseMessage {
@@ -59,6 +69,8 @@ export interface Trace {
   answered: Array<{ instance: string; outcome: string }>;
   /** outcomes to learn group propensities from: answers, and offers that expired unanswered */
   learned: Learned[];
+  /** campaign goals this event reached after a contact (real or withheld), for the uplift report */
+  conversions: Conversion[];
 }
 
 export interface HandleResult {
@@ -108,7 +120,10 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   let ctx = ingested.ctx;
   const outbox: OutboxEntry[] = [];
   const answered: Trace['answered'] = [];
-  const learned: Learned[] = ingested.expired.flatMap((p) => (p.group === undefined ? [] : [{ campaign: p.campaign, group: p.group, positive: false }]));
+  const learned: Learned[] = ingested.expired.flatMap((p) => learnedFrom(p, false) ?? []);
+
+  const goals = attributeGoals(ctx, event, t, catalog, () => makeScope(ctx, catalog, localTime(t, customerTimeZone(ctx, catalog)).epochDay, event));
+  ctx = goals.ctx;
 
   const replyText = event.data?.text;
   if (event.type === 'sms.received' && typeof replyText === 'string') {
@@ -124,7 +139,12 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
     }
   }
 
-  const decided = decide(ctx, event, t, catalog, msg.stops, msg.budgetSpent, ingested.segmentChanges, msg.evidence);
+  const inputs: DecideInputs = { stops: msg.stops, segmentChanges: ingested.segmentChanges };
+  if (msg.budgetSpent !== undefined) inputs.budgetSpent = msg.budgetSpent;
+  if (msg.evidence !== undefined) inputs.evidence = msg.evidence;
+  if (msg.models !== undefined) inputs.models = msg.models;
+  if (msg.seed !== undefined) inputs.seed = msg.seed;
+  const decided = decide(ctx, event, t, catalog, inputs);
   ctx = decided.ctx;
   outbox.push(...decided.outbox);
   ctx = { ...ctx, seen: remember(ctx.seen, { id: event.id, at: t, decision: { actions: decided.actions } }, t) };
@@ -133,14 +153,14 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
     reply: { kind: 'decision', re: event.id, customer: ctx.id, actions: decided.actions, duplicate: false },
     outbox,
     links: ingested.links,
-    trace: { explain: decided.explain, segmentChanges: ingested.segmentChanges, answered, learned },
+    trace: { explain: decided.explain, segmentChanges: ingested.segmentChanges, answered, learned, conversions: goals.conversions },
   };
 }
 
 export function handleResponse(prev: CustomerContext, msg: ResponseMessage): HandleResult {
   const r = msg.response;
   const t = r.at ?? msg.now;
-  const noTrace: Trace = { explain: [], segmentChanges: [], answered: [], learned: [] };
+  const noTrace: Trace = { explain: [], segmentChanges: [], answered: [], learned: [], conversions: [] };
   const applied = applyResponse(prev, r, t, msg.catalog);
   if (!applied.ok) {
     return { ctx: prev, reply: { kind: 'error', re: r.id, code: applied.code, message: applied.message }, outbox: [], links: [], trace: noTrace };

@@ -78,6 +78,10 @@ export interface ContactRecord {
   control?: boolean;
   /** the target group the customer was offered it as */
   group?: string;
+  /** which ranking chose it: the models, or the random control arm */
+  arm?: 'model' | 'random';
+  /** when a goal event of the campaign followed (the uplift report counts it once) */
+  converted?: number;
 }
 
 /** A live offer instance awaiting the customer's answer. */
@@ -92,6 +96,11 @@ export interface OfferInstance {
   group?: string;
   /** the offer's computed variables (the credit amount, the rate), for the back office on acceptance */
   vars: Record<string, number | string>;
+  /** the hashed features the offer's model scored: it learns from the answer with exactly these */
+  x?: number[];
+  /** the response probability the decision used */
+  p?: number;
+  arm?: 'model' | 'random';
 }
 
 export interface ResponseRecord {

@@ -1,6 +1,6 @@
 import type { Campaign, Catalog, Channel, ChannelTemplate, PartnerDef, PlaceDef, Policy } from './catalog.js';
 import { runs } from './campaign.machine.js';
-import { isChannel, isOutbound } from './catalog.js';
+import { isChannel, isOutbound, stageFilters } from './catalog.js';
 import type { EvalScope } from './condition.js';
 import type { StopScope } from './contact-policy.js';
 import { blockingCap, isStopped, isStoppedEverywhere } from './contact-policy.js';
@@ -14,8 +14,12 @@ import type { LocalTime } from './local-time.js';
 import { inWindow, localTime } from './local-time.js';
 import type { SegmentChange } from './ingest.js';
 import type { OutboxEntry } from './outbox-entry.js';
-import type { GroupEvidence } from './propensity/prior.js';
+import type { OfferModelView } from './propensity/ftrl.js';
+import { hashFeatures, modelFeatureNames } from './propensity/model-features.js';
+import type { Arm, GroupEvidence } from './propensity/prior.js';
 import { evidenceKey, posteriorProbability } from './propensity/prior.js';
+import type { Rng } from './propensity/random.js';
+import { betaSample, seededRng } from './propensity/random.js';
 import { customerTimeZone, makeScope } from './scope.js';
 import type { SmsLength } from './sms-length.js';
 import { smsLength } from './sms-length.js';
@@ -37,10 +41,34 @@ export interface Explanation {
   reason?: string;
   group?: string;
   channel?: string;
-  /** the response probability used: the group's prior moved by the responses seen */
+  /**
+   * the response probability used: the group's prior moved by the responses seen, blended
+   * with the offer's model by the model's evidence
+   */
   probability?: number;
-  /** propensity x value x priority */
+  /** the offer's model: its own probability and the weight it had in the blend */
+  model?: { probability: number; weight: number };
+  /** expected value: probability x context weight x value x levers */
   score?: number;
+  /** the Thompson draw the ranking used in place of the probability */
+  draw?: number;
+  /** `random`: this decision was in the random control arm that measures the models' lift */
+  arm?: Arm;
+}
+
+/** What a decision reads besides the customer, the event and the catalog. */
+export interface DecideInputs {
+  /** stop-list entries matching this customer's identifiers */
+  stops: readonly StopScope[];
+  /** campaigns whose budget is spent */
+  budgetSpent?: ReadonlySet<string>;
+  segmentChanges?: readonly SegmentChange[];
+  /** responses so far per campaign and group (evidenceKey), across customers */
+  evidence?: ReadonlyMap<string, GroupEvidence>;
+  /** each offer's adaptive model, by offer id */
+  models?: ReadonlyMap<string, OfferModelView>;
+  /** the randomness for exploration and the random arm; a hash of the event id when absent */
+  seed?: number;
 }
 
 export interface DecideResult {
@@ -266,6 +294,48 @@ export function recencyProblem(ctx: CustomerContext, c: Campaign, t: number): st
   return undefined;
 }
 
+/**
+ * Outcome-driven suppression: after `declines` declines of the offer (or, by scope, of any
+ * offer of its product family) within the window, it pauses from the last of them.
+ */
+export function suppressionProblem(ctx: CustomerContext, c: Campaign, t: number, catalog: Catalog): string | undefined {
+  const s = c.suppression;
+  const sameGroup = s.scope === 'group';
+  let count = 0;
+  let last = -Infinity;
+  for (const r of ctx.responses) {
+    if (r.outcome !== 'declined' || r.at > t || r.at < t - s.withinMs) continue;
+    const match = r.offer === c.offer.id || (sameGroup && catalog.offers.get(r.offer)?.group === c.offer.group);
+    if (!match) continue;
+    count++;
+    last = Math.max(last, r.at);
+  }
+  if (count < s.declines || t >= last + s.pauseMs) return undefined;
+  return `declined_repeatedly:${count}_in_${formatWindow(s.withinMs)}${sameGroup ? `:group_${c.offer.group}` : ''}`;
+}
+
+/** "Maybe later": the weight of an offer the customer put off recently. */
+function laterWeight(ctx: CustomerContext, c: Campaign, t: number, policy: Policy): number {
+  const { weight, ms } = policy.maybeLater;
+  for (const r of ctx.responses) {
+    if (r.offer === c.offer.id && r.outcome === 'later' && r.at <= t && t < r.at + ms) return weight;
+  }
+  return 1;
+}
+
+/** The first stage filter (campaign, then offer) this customer does not pass, or undefined. */
+function stageProblem(c: Campaign, scope: EvalScope): string | undefined {
+  for (const stage of stageFilters) {
+    const campaignRule = c[stage];
+    if (campaignRule !== undefined && !campaignRule(scope)) return `${stageReason[stage]}:campaign`;
+    const offerRule = c.offer[stage];
+    if (offerRule !== undefined && !offerRule(scope)) return `${stageReason[stage]}:offer`;
+  }
+  return undefined;
+}
+
+const stageReason = { eligibility: 'not_eligible', applicability: 'not_applicable', suitability: 'not_suitable' } as const;
+
 /** 86400000 -> "1d", for explanations. */
 function formatWindow(ms: number): string {
   for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
@@ -279,11 +349,26 @@ interface Candidate {
   group: string;
   probability: number;
   channel: Channel;
+  /** expected value */
   score: number;
+  /** what the ranking sorts by: the score with the Thompson draw, or a random key in the random arm */
+  key: number;
+  draw?: number;
+  model?: { probability: number; weight: number };
+  /** the hashed features the offer's model scored */
+  x?: number[];
   vars: Vars;
   nearby?: Nearby;
   /** the campaign's channel preference, for ties */
   rank: number;
+}
+
+/** The response probability for a group: its learnt prior, blended with the offer's model by the model's evidence. */
+function blend(groupP: number, model: OfferModelView | undefined, x: readonly number[] | undefined, modelEvidence: number): { p: number; model?: { probability: number; weight: number } } {
+  if (model === undefined || x === undefined || model.examples === 0) return { p: groupP };
+  const probability = model.predict(x);
+  const weight = model.examples / (model.examples + modelEvidence);
+  return { p: (1 - weight) * groupP + weight * probability, model: { probability, weight } };
 }
 
 /** Whether this customer is in the campaign's control group: a stable hash, so always the same answer. */
@@ -291,16 +376,12 @@ export function inControlGroup(customer: string, c: Campaign): boolean {
   return c.controlShare > 0 && fnv1a(`${customer}|${c.id}`) % 10_000 < c.controlShare * 10_000;
 }
 
-export function decide(
-  ctx: CustomerContext,
-  event: GatewayEvent,
-  t: number,
-  catalog: Catalog,
-  stops: readonly StopScope[],
-  budgetSpent: ReadonlySet<string> = new Set(),
-  segmentChanges: readonly SegmentChange[] = [],
-  evidence: ReadonlyMap<string, GroupEvidence> = new Map(),
-): DecideResult {
+const noEvidence: ReadonlyMap<string, GroupEvidence> = new Map();
+const noModels: ReadonlyMap<string, OfferModelView> = new Map();
+const noneSpent: ReadonlySet<string> = new Set();
+
+export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, catalog: Catalog, inputs: DecideInputs): DecideResult {
+  const { stops, budgetSpent = noneSpent, segmentChanges = [], evidence = noEvidence, models = noModels } = inputs;
   const explain: Explanation[] = [];
   const session = sessionChannel(event);
   const tz = customerTimeZone(ctx, catalog);
@@ -313,6 +394,12 @@ export function decide(
   }
 
   const baseScope = makeScope(ctx, catalog, local.epochDay, event);
+  const learning = catalog.policy.learning;
+  const rng: Rng = seededRng(inputs.seed ?? fnv1a(event.id));
+  // One draw decides the arm, before anything else, so the arm does not depend on the candidates.
+  const arm: Arm = rng() < learning.randomShare ? 'random' : 'model';
+  let features: number[] | undefined;
+  const featuresFor = (): number[] => (features ??= hashFeatures(modelFeatureNames(ctx, baseScope, event, local, catalog)));
   const candidates: Candidate[] = [];
   for (const c of triggered) {
     const suppress = (reason: string, extra: Partial<Explanation> = {}): void => {
@@ -345,22 +432,40 @@ export function decide(
       suppress('condition_false');
       continue;
     }
+    const stage = stageProblem(c, scope);
+    if (stage !== undefined) {
+      suppress(stage);
+      continue;
+    }
     const group = c.groups.find((g) => g.when(scope));
     if (group === undefined) {
       suppress('not_in_target_group');
       continue;
     }
-    const probability = posteriorProbability(group.probability, evidence.get(evidenceKey(c.id, group.id)), catalog.policy.priorStrength);
-    if (probability < catalog.policy.minProbability || probability === 0) {
+    const groupEvidence = evidence.get(evidenceKey(c.id, group.id));
+    const groupP = posteriorProbability(group.probability, groupEvidence, catalog.policy.priorStrength);
+    const model = learning.models ? models.get(c.offer.id) : undefined;
+    const x = learning.models ? [...featuresFor(), fnv1a(`group=${c.id}/${group.id}`)] : undefined;
+    const blended = blend(groupP, model, x, learning.modelEvidence);
+    const probability = blended.p;
+    if (probability < c.minProbability || probability === 0) {
       suppress('below_propensity_floor', { group: group.id, probability });
       continue;
     }
-    const recency = recencyProblem(ctx, c, t);
+    const recency = recencyProblem(ctx, c, t) ?? suppressionProblem(ctx, c, t, catalog);
     if (recency !== undefined) {
       suppress(recency, { group: group.id });
       continue;
     }
-    const score = probability * Math.max(c.offer.value, 1) * c.priority;
+    // Levers: the campaign's priority and the offer's lever; "maybe later" weighs it down for a while.
+    const weight = Math.max(c.offer.value, 1) * c.priority * c.offer.lever * laterWeight(ctx, c, t, catalog.policy);
+    let draw: number | undefined;
+    if (learning.exploration === 'thompson') {
+      // The draw's spread narrows as evidence (the group's answers, the model's examples) grows.
+      const n = catalog.policy.priorStrength + (groupEvidence === undefined ? 0 : groupEvidence.positives + groupEvidence.negatives) + (model === undefined ? 0 : (blended.model?.weight ?? 0) * model.examples);
+      draw = betaSample(probability * n, (1 - probability) * n, rng);
+    }
+    const randomKey = rng();
     const why: string[] = [];
     c.channels.forEach((channel, rank) => {
       const problem = channelProblem(ctx, c, channel, session, stops, catalog.policy, local);
@@ -368,14 +473,20 @@ export function decide(
         why.push(`${channel}=${problem}`);
         return;
       }
-      const cand: Candidate = { campaign: c, group: group.id, probability, channel, score, vars: computed.vars, rank };
+      const context = c.contextWeights[channel] ?? 1;
+      const score = probability * context * weight;
+      const key = arm === 'random' ? randomKey : (draw ?? probability) * context * weight;
+      const cand: Candidate = { campaign: c, group: group.id, probability, channel, score, key, vars: computed.vars, rank };
+      if (draw !== undefined) cand.draw = draw;
+      if (blended.model !== undefined) cand.model = blended.model;
+      if (x !== undefined) cand.x = x;
       if (nearby !== undefined) cand.nearby = nearby;
       candidates.push(cand);
     });
-    if (why.length === c.channels.length) suppress(`no_channel:${why.join(',')}`, { group: group.id, score });
+    if (why.length === c.channels.length) suppress(`no_channel:${why.join(',')}`, { group: group.id, probability });
   }
 
-  candidates.sort((a, b) => b.score - a.score || a.rank - b.rank || a.campaign.id.localeCompare(b.campaign.id));
+  candidates.sort((a, b) => b.key - a.key || a.rank - b.rank || a.campaign.id.localeCompare(b.campaign.id));
 
   let next = ctx;
   const actions: DecisionAction[] = [];
@@ -438,8 +549,10 @@ export function decide(
       marketing: c.marketing,
       delivery: outbound ? 'queued' : 'shown',
       group: cand.group,
+      arm,
     };
-    const pending: OfferInstance = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, at: t, expiresAt, group: cand.group, vars: cand.vars };
+    const pending: OfferInstance = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, at: t, expiresAt, group: cand.group, vars: cand.vars, p: cand.probability, arm };
+    if (cand.x !== undefined) pending.x = cand.x;
     next = { ...next, seq, contacts: [...next.contacts, contact], pending: [...next.pending, pending] };
     const action: DecisionAction = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, content: rendered.content, expiresAt };
     actions.push(action);
@@ -454,10 +567,17 @@ export function decide(
     usedChannels.add(cand.channel);
     usedCampaigns.add(c.id);
     failed.delete(c.id);
-    explain.push({ campaign: c.id, verdict: 'offered', group: cand.group, channel: cand.channel, probability: cand.probability, score: cand.score });
+    explain.push(offeredExplanation(cand, arm));
   }
   for (const [id, e] of failed) if (!usedCampaigns.has(id)) explain.push(e);
   return { ctx: next, actions, outbox, explain };
+}
+
+function offeredExplanation(cand: Candidate, arm: Arm): Explanation {
+  const e: Explanation = { campaign: cand.campaign.id, verdict: 'offered', group: cand.group, channel: cand.channel, probability: cand.probability, score: cand.score, arm };
+  if (cand.model !== undefined) e.model = cand.model;
+  if (cand.draw !== undefined) e.draw = cand.draw;
+  return e;
 }
 
 export interface Preview {

@@ -37,8 +37,14 @@ export interface GatewayResponse {
   data?: Record<string, unknown>;
 }
 
-/** Outcomes that close an offer instance; others (`clicked`, unknown ones) are recorded only. */
-export const terminalOutcomes: ReadonlySet<string> = new Set(['accepted', 'declined', 'dismissed']);
+/**
+ * Final answers: they close the offer instance; others (`clicked`, unknown ones) are recorded
+ * only. `later` ("maybe later") closes it, teaches nothing, and lowers the offer's weight for a while.
+ */
+export const terminalOutcomes: ReadonlySet<string> = new Set(['accepted', 'declined', 'dismissed', 'later']);
+
+/** The outcomes that teach a model and a group's propensity a negative. */
+export const negativeOutcomes: ReadonlySet<string> = new Set(['declined', 'dismissed']);
 
 /**
  * The one spelling of an identifier that the index and the stop list use: phones as

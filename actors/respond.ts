@@ -2,9 +2,10 @@ import type { Catalog } from './catalog.js';
 import type { CustomerContext, ResponseRecord } from './customer-state.js';
 import { retention } from './customer-state.js';
 import type { GatewayResponse } from './gateway-event.js';
-import { terminalOutcomes } from './gateway-event.js';
+import { negativeOutcomes, terminalOutcomes } from './gateway-event.js';
 import type { OutboxEntry } from './outbox-entry.js';
 import type { Learned } from './propensity/prior.js';
+import { learnedFrom } from './propensity/prior.js';
 
 /**
  * A customer's answer to an offer instance: recorded; a final answer closes the instance;
@@ -31,7 +32,9 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
   const closes = terminalOutcomes.has(r.outcome);
   if (pending !== undefined && closes) {
     // The first final answer to an open offer teaches its group's propensity, once.
-    if (pending.group !== undefined) learned.push({ campaign: pending.campaign, group: pending.group, positive: r.outcome === 'accepted' });
+    // A "maybe later" teaches nothing: it is neither a yes nor a no.
+    const l = r.outcome === 'accepted' || negativeOutcomes.has(r.outcome) ? learnedFrom(pending, r.outcome === 'accepted') : undefined;
+    if (l !== undefined) learned.push(l);
     ctx = {
       ...ctx,
       pending: ctx.pending.filter((p) => p.instance !== r.instance),

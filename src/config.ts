@@ -29,6 +29,8 @@ export interface Config {
   flushIntervalMs: number;
   /** write-behind: flush at once when this many actors are dirty */
   flushBatch: number;
+  /** how often the offers' model weights are written to the store (and at shutdown) */
+  modelSaveIntervalMs: number;
   /** live actors kept in memory; the least recently used clean ones are passivated past it */
   maxHotActors: number;
   /** requests being decided at once before new ones get `overloaded` */
@@ -112,6 +114,7 @@ const settings = [
   { key: 'logLevel', env: 'KAIROS_LOG_LEVEL', parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
   { key: 'flushIntervalMs', env: 'KAIROS_FLUSH_INTERVAL_MS', parse: int(1, 60_000) },
   { key: 'flushBatch', env: 'KAIROS_FLUSH_BATCH', parse: int(1, 1_000_000) },
+  { key: 'modelSaveIntervalMs', env: 'KAIROS_MODEL_SAVE_INTERVAL_MS', parse: int(100, 3_600_000) },
   { key: 'maxHotActors', env: 'KAIROS_MAX_HOT_ACTORS', parse: int(100, 100_000_000) },
   { key: 'maxInFlight', env: 'KAIROS_MAX_IN_FLIGHT', parse: int(1, 10_000_000) },
   { key: 'rateLimitPerConnection', env: 'KAIROS_RATE_LIMIT', parse: int(1, 10_000_000) },
@@ -138,6 +141,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   logLevel: 'info',
   flushIntervalMs: 50,
   flushBatch: 5000,
+  modelSaveIntervalMs: 5000,
   maxHotActors: 500_000,
   maxInFlight: 20_000,
   rateLimitPerConnection: 50_000,

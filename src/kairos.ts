@@ -17,7 +17,10 @@ import type { Metrics } from './metrics.js';
 import { createMetrics } from './metrics.js';
 import { demoCatalogPath, demoCsvPath, packageVersion } from './paths.js';
 import { BudgetLedger } from './runtime/budget-ledger.js';
+import { learningMetrics, learningRoutes } from './admin/learning-routes.js';
+import { ModelRegistry } from './runtime/model-registry.js';
 import { PropensityLedger } from './runtime/propensity-ledger.js';
+import { UpliftLedger } from './runtime/uplift-ledger.js';
 import { CustomerHost } from './runtime/customer-host.js';
 import { StopList } from './stop-list.js';
 import { LmdbStore } from './store/lmdb-store.js';
@@ -82,6 +85,19 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   ledger.counters.load(await store.listMeta(ledger.counters.prefix, 100_000));
   const propensity = new PropensityLedger();
   propensity.counters.load(await store.listMeta(propensity.counters.prefix, 100_000));
+  const models = new ModelRegistry();
+  await models.load(store);
+  const uplift = new UpliftLedger();
+  uplift.counters.load(await store.listMeta(uplift.counters.prefix, 100_000));
+  const saveModels = async (): Promise<void> => {
+    try {
+      await models.saveWeights(store);
+    } catch (err) {
+      logger.error({ err }, 'writing the model weights failed; retrying at the next interval');
+    }
+  };
+  const modelTimer = setInterval(() => void saveModels(), config.modelSaveIntervalMs);
+  modelTimer.unref();
 
   const gatewayRef: { server?: GatewayServer } = {};
   const host = new CustomerHost({
@@ -93,12 +109,16 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     stopList,
     ledger,
     propensity,
+    models,
+    uplift,
     flushIntervalMs: config.flushIntervalMs,
     flushBatch: config.flushBatch,
     maxHotActors: config.maxHotActors,
     maxInFlight: config.maxInFlight,
     onCommitted: (records) => gatewayRef.server?.push(records),
   });
+
+  learningMetrics({ catalogs, models, uplift, store }, metrics);
 
   const status = (): Record<string, unknown> => ({
     version: packageVersion(),
@@ -123,7 +143,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     store,
     logger,
     metrics,
-    adminRoutes: [...adminRoutes({ host, stopList, store, clock, logger, status }), ...catalogRoutes({ catalogs, host, clock, propensity })],
+    adminRoutes: [...adminRoutes({ host, stopList, store, clock, logger, status }), ...catalogRoutes({ catalogs, host, clock, propensity }), ...learningRoutes({ catalogs, models, uplift, store })],
     ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
       ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } }
       : {}),
@@ -165,6 +185,8 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
         gateway.stopListening();
         await host.close(config.shutdownTimeoutMs);
         gateway.closeConnections();
+        clearInterval(modelTimer);
+        await saveModels();
         await store.close();
         logger.info('stopped');
       })();

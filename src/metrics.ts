@@ -132,8 +132,49 @@ export function createMetrics() {
       help: 'Replies dropped because a connection exceeded its backpressure limit (the connection is closed)',
       registers: [registry],
     }),
+    modelExamples: new Gauge({
+      name: 'kairos_model_examples',
+      help: 'Outcomes each offer model has learnt from',
+      labelNames: ['offer'] as const,
+      registers: [registry],
+      collect() {
+        learning.refresh?.();
+      },
+    }),
+    modelOutcomes: new Gauge({
+      name: 'kairos_model_outcomes',
+      help: 'Outcomes seen per offer model and ranking arm (model, random) and label (positive, negative)',
+      labelNames: ['offer', 'arm', 'label'] as const,
+      registers: [registry],
+    }),
+    modelAuc: new Gauge({
+      name: 'kairos_model_auc',
+      help: 'Running AUC of the response probabilities decisions used, per offer (recent outcomes weigh most)',
+      labelNames: ['offer'] as const,
+      registers: [registry],
+    }),
+    modelLift: new Gauge({
+      name: 'kairos_model_lift',
+      help: 'Response rate of offers ranked by the models over the random control arm, per offer',
+      labelNames: ['offer'] as const,
+      registers: [registry],
+    }),
+    campaignContacts: new Gauge({
+      name: 'kairos_campaign_uplift_contacts',
+      help: 'Contacts made (treated) and withheld (control) per campaign, for the uplift report',
+      labelNames: ['campaign', 'group'] as const,
+      registers: [registry],
+    }),
+    campaignConversions: new Gauge({
+      name: 'kairos_campaign_uplift_conversions',
+      help: "Contacts followed by the campaign's goal, treated and control, per campaign",
+      labelNames: ['campaign', 'group'] as const,
+      registers: [registry],
+    }),
   };
-  return m;
+  /** set by the server: refreshes the learning gauges from the models and ledgers at each scrape */
+  const learning: { refresh?: () => void } = {};
+  return { ...m, learning };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

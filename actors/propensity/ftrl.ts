@@ -18,7 +18,14 @@ export interface FtrlOptions {
 
 export const defaultFtrl: FtrlOptions = { bits: 20, alpha: 0.05, beta: 1, l1: 0.5, l2: 1 };
 
-export class FtrlModel {
+/** What a decision reads of an offer's model. */
+export interface OfferModelView {
+  /** how many outcomes it has learnt from */
+  readonly examples: number;
+  predict(features: readonly number[]): number;
+}
+
+export class FtrlModel implements OfferModelView {
   readonly z: Float64Array;
   readonly n: Float64Array;
   private readonly mask: number;
@@ -42,10 +49,10 @@ export class FtrlModel {
     return -(z - Math.sign(z) * this.o.l1) / ((this.o.beta + Math.sqrt(n)) / this.o.alpha + this.o.l2);
   }
 
-  /** The probability of a response for these (binary) features. */
+  /** The probability of a response for these (binary) features: slots or 32-bit feature hashes. */
   predict(indices: readonly number[]): number {
     let wx = 0;
-    for (const i of indices) wx += this.weight(i);
+    for (const h of indices) wx += this.weight(h & this.mask);
     return 1 / (1 + Math.exp(-Math.max(-35, Math.min(35, wx))));
   }
 
@@ -53,7 +60,8 @@ export class FtrlModel {
   update(indices: readonly number[], label: 0 | 1): number {
     const p = this.predict(indices);
     const g = p - label;
-    for (const i of indices) {
+    for (const h of indices) {
+      const i = h & this.mask;
       const n = this.n[i] ?? 0;
       const sigma = (Math.sqrt(n + g * g) - Math.sqrt(n)) / this.o.alpha;
       this.z[i] = (this.z[i] ?? 0) + g - sigma * this.weight(i);

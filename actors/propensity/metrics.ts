@@ -73,3 +73,55 @@ export function responderShareAt(scores: ArrayLike<number>, labels: ArrayLike<nu
   }
   return 1;
 }
+
+/** Bins of a running AUC: scores on the logit scale from -8 to 8. */
+export const aucBins = 64;
+
+/** The bin of a probability for `binnedAuc`. */
+export function aucBin(p: number): number {
+  const q = Math.min(1 - 1e-9, Math.max(1e-9, p));
+  const logit = Math.log(q / (1 - q));
+  return Math.min(aucBins - 1, Math.max(0, Math.floor(((logit + 8) / 16) * aucBins)));
+}
+
+/**
+ * The AUC of scores kept as histograms (positives and negatives per score bin): a pair in
+ * the same bin counts a half. Bounded memory, so a model's AUC can run for ever.
+ */
+export function binnedAuc(pos: ArrayLike<number>, neg: ArrayLike<number>): number {
+  let p = 0;
+  let n = 0;
+  let wins = 0;
+  for (let b = 0; b < pos.length; b++) {
+    const pb = pos[b] ?? 0;
+    const nb = neg[b] ?? 0;
+    wins += pb * (n + nb / 2);
+    p += pb;
+    n += nb;
+  }
+  return p === 0 || n === 0 ? Number.NaN : wins / (p * n);
+}
+
+/** The Wilson score interval of a proportion (95 % by default). */
+export function wilson(successes: number, n: number, z = 1.959964): [low: number, high: number] {
+  if (n === 0) return [0, 1];
+  const p = successes / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+/**
+ * A confidence interval for the difference of two proportions, a - b (Newcombe's hybrid
+ * score method, 1998): sound for small samples and rates near zero, where the textbook
+ * Wald interval is not.
+ */
+export function differenceInterval(aHits: number, aN: number, bHits: number, bN: number, z = 1.959964): [low: number, high: number] {
+  const pa = aN === 0 ? 0 : aHits / aN;
+  const pb = bN === 0 ? 0 : bHits / bN;
+  const [la, ua] = wilson(aHits, aN, z);
+  const [lb, ub] = wilson(bHits, bN, z);
+  const d = pa - pb;
+  return [d - Math.sqrt((pa - la) ** 2 + (ub - pb) ** 2), d + Math.sqrt((ua - pa) ** 2 + (pb - lb) ** 2)];
+}

@@ -37,7 +37,9 @@ import type { IdentityLink, OutboxRecord, Store } from '../store/store.js';
 import { identityKey } from '../store/store.js';
 import type { BudgetLedger } from './budget-ledger.js';
 import type { MetaCounters } from './meta-counters.js';
+import type { ModelRegistry } from './model-registry.js';
 import type { PropensityLedger } from './propensity-ledger.js';
+import type { UpliftLedger } from './uplift-ledger.js';
 import type { Settled } from './in-order.js';
 import { InOrder } from './in-order.js';
 import { SNAPSHOT_VERSION, migrateSnapshot } from './snapshot-migrations.js';
@@ -74,6 +76,10 @@ export interface HostOptions {
   ledger: BudgetLedger;
   /** responses per campaign and target group: the evidence that moves propensities off their priors */
   propensity: PropensityLedger;
+  /** each offer's adaptive model, trained from the actors' `learned` traces */
+  models: ModelRegistry;
+  /** contacts made and withheld per campaign, and the goals they reached */
+  uplift: UpliftLedger;
   /** called with the outbox records of each committed batch */
   onCommitted?: (records: readonly OutboxRecord[]) => void;
 }
@@ -159,6 +165,8 @@ export class CustomerHost {
           }
           for (const a of p.trace.answered) this.o.metrics.responses.inc({ outcome: outcomeLabel(a.outcome) });
           this.o.propensity.record(p.trace.learned);
+          this.o.models.learn(p.trace.learned, this.o.catalog().policy.learning.bits);
+          this.o.uplift.record(p.trace.explain, p.trace.conversions, p.trace.learned);
           if (p.trace.segmentChanges.length > 0) {
             this.o.logger.debug({ customer: p.customer, changes: p.trace.segmentChanges }, 'segments changed');
           }
@@ -166,7 +174,7 @@ export class CustomerHost {
       },
     });
     this.stepper = createCustomerStepper(machine);
-    this.counters = [o.ledger.counters, o.propensity.counters];
+    this.counters = [o.ledger.counters, o.propensity.counters, o.models.stats, o.uplift.counters];
   }
 
   get hotCount(): number {
@@ -278,6 +286,9 @@ export class CustomerHost {
       msg.stops = this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, msg.event.customer);
       msg.budgetSpent = this.o.ledger.spentCampaigns(msg.catalog);
       msg.evidence = this.o.propensity.evidence();
+      msg.models = this.o.models.view();
+      // The brain has no random source: exploration draws from this seed.
+      msg.seed = (Math.random() * 0x1_0000_0000) >>> 0;
     }
     let next: CustomerSnapshot;
     let effects: ReturnType<CustomerStepper['step']>[1];
@@ -561,6 +572,7 @@ export class CustomerHost {
         stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, event.customer),
         budgetSpent: this.o.ledger.spentCampaigns(this.o.catalog()),
         evidence: this.o.propensity.evidence(),
+        models: this.o.models.view(),
       };
       // The next snapshot and the effects are looked at, never kept or executed.
       const [, effects] = this.stepper.step(live.snapshot, msg);

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoCsvPath } from '../paths.js';
+import type { Frame, TestKairos } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid } from '../test-support/test-kairos.js';
+
+/**
+ * Learning, end to end on the demo bank: answers train the offer's model and the group's
+ * probability; the admin API and the metrics show the model's evidence and running AUC;
+ * a control group and a goal give the campaign's uplift with a confidence interval; all of
+ * it survives a restart.
+ */
+
+let k: TestKairos;
+let gw: GatewayClient;
+const data = tempDir();
+
+beforeAll(async () => {
+  k = await startTestKairos({ dataDir: data.dir, keepDataDir: true });
+  gw = await GatewayClient.connect(k.wsUrl);
+});
+
+afterAll(async () => {
+  gw.close();
+  await k.close();
+  data.remove();
+});
+
+const msk = (iso: string): number => Date.parse(`${iso}+03:00`);
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${k.httpUrl}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+}
+
+/** Demo customers aged 60 and over with a small balance (so the idle-balance offer does not take their slot). */
+const allSeniors: string[] = readFileSync(demoCsvPath(), 'utf8')
+  .split(/\r?\n/)
+  .slice(1)
+  .flatMap((line, i) => {
+    const [age, , , , , balance] = line.split(';');
+    return Number(age) >= 60 && Number(balance) < 100_000 ? [`demo-${i + 1}`] : [];
+  });
+const seniors = allSeniors.slice(0, 80);
+
+describe('learning and uplift', () => {
+  it('trains the offer model from answers, shows its evidence, AUC and uplift, and keeps them across a restart', async () => {
+    const campaign = (await api('GET', '/v1/campaigns/pension-deposit')).body;
+    const put = await api('PUT', '/v1/campaigns/pension-deposit', {
+      ...campaign,
+      controlPercent: 30,
+      goal: { events: ['product.opened'], when: { attr: 'event.data.product', op: 'eq', value: 'pension-deposit' }, withinDays: 30 },
+    });
+    expect(put.status).toBe(200);
+
+    let treated = 0;
+    let control = 0;
+    let accepted = 0;
+    let declined = 0;
+    let treatedConverted = 0;
+    let controlConverted = 0;
+    for (const [i, id] of seniors.entries()) {
+      const d = await gw.request({ t: 'event', id: uid(), type: 'ib.login', customer: { id }, channel: 'ib', at: msk('2026-11-24T10:00:00') });
+      const offer = (d.actions as Frame[]).find((a) => a.campaign === 'pension-deposit');
+      const verdict = (await api('GET', `/v1/customers/${id}`)).body.lastDecision.find((e: { campaign: string }) => e.campaign === 'pension-deposit');
+      if (offer !== undefined) {
+        treated++;
+        // Married customers (in this demo, every third) accept; the others decline.
+        const yes = i % 3 === 0;
+        if (yes) accepted++;
+        else declined++;
+        expect(await gw.request({ t: 'response', id: uid('r'), instance: offer.instance, outcome: yes ? 'accepted' : 'declined' })).toMatchObject({ t: 'ack' });
+      } else if (verdict?.verdict === 'control') {
+        control++;
+      } else {
+        continue;
+      }
+      // Every other customer of each group opens the deposit within the month.
+      if (i % 2 === 0) {
+        await gw.request({ t: 'event', id: uid(), type: 'product.opened', customer: { id }, at: msk('2026-12-01T12:00:00'), data: { product: 'pension-deposit' } });
+        if (offer !== undefined) treatedConverted++;
+        else controlConverted++;
+      }
+    }
+    expect(treated).toBeGreaterThan(20);
+    expect(control).toBeGreaterThan(5);
+
+    const model = (await api('GET', '/v1/models/pension-deposit')).body;
+    expect(model).toMatchObject({ offer: 'pension-deposit', examples: treated, positives: accepted, negatives: declined });
+    expect(model.arms.model.positives + model.arms.random.positives).toBe(accepted);
+    expect(model.auc).toBeGreaterThanOrEqual(0);
+    expect(model.auc).toBeLessThanOrEqual(1);
+    expect(model.weight).toBeCloseTo(treated / (treated + 200), 10);
+    const all = (await api('GET', '/v1/models')).body;
+    expect(all.learning).toMatchObject({ models: true, exploration: 'thompson', randomPercent: 2, modelEvidence: 200 });
+    expect(all.models.map((m: { offer: string }) => m.offer)).toContain('atm-microcredit');
+    expect((await api('GET', '/v1/models/nope')).status).toBe(404);
+
+    const uplift = (await api('GET', '/v1/campaigns/pension-deposit/uplift')).body;
+    expect(uplift).toMatchObject({
+      campaign: 'pension-deposit',
+      controlPercent: 30,
+      treated: { contacts: treated, conversions: treatedConverted },
+      control: { contacts: control, conversions: controlConverted },
+      responses: { answered: treated, accepted },
+    });
+    expect(uplift.uplift.difference).toBeCloseTo(treatedConverted / treated - controlConverted / control, 10);
+    expect(uplift.uplift.ci95[0]).toBeLessThan(uplift.uplift.difference);
+    expect(uplift.uplift.ci95[1]).toBeGreaterThan(uplift.uplift.difference);
+    expect((await api('GET', '/v1/campaigns/nope/uplift')).status).toBe(404);
+    const report = (await api('GET', '/v1/reports/uplift')).body;
+    expect(report.campaigns.find((c: { campaign: string }) => c.campaign === 'atm-shortfall').note).toMatch(/no goal/);
+
+    const metrics = await (await fetch(`${k.httpUrl}/metrics`)).text();
+    expect(metrics).toContain(`kairos_model_examples{offer="pension-deposit"} ${treated}`);
+    expect(metrics).toContain(`kairos_campaign_uplift_contacts{campaign="pension-deposit",group="control"} ${control}`);
+    expect(metrics).toMatch(/kairos_model_auc\{offer="pension-deposit"\} 0?\.\d+|kairos_model_auc\{offer="pension-deposit"\} [01]/);
+
+    // The model's own probability for a customer it has not met, before and after a restart.
+    const probe = allSeniors[100]!;
+    const explainModel = async (): Promise<unknown> =>
+      (await api('POST', `/v1/customers/${probe}/explain`, { type: 'ib.login', channel: 'ib', at: msk('2026-12-20T10:00:00') })).body.explain.find(
+        (e: { campaign: string }) => e.campaign === 'pension-deposit',
+      )?.model;
+    const before = await explainModel();
+    expect(before).toMatchObject({ weight: expect.any(Number), probability: expect.any(Number) });
+
+    gw.close();
+    await k.close();
+    k = await startTestKairos({ dataDir: data.dir, keepDataDir: true });
+    gw = await GatewayClient.connect(k.wsUrl);
+    expect((await api('GET', '/v1/models/pension-deposit')).body).toEqual(model);
+    expect(await explainModel()).toEqual(before);
+    expect((await api('GET', '/v1/campaigns/pension-deposit/uplift')).body).toEqual(uplift);
+
+    // Forgetting the model: decisions fall back on the groups' probabilities.
+    expect((await api('DELETE', '/v1/models/pension-deposit')).body).toMatchObject({ examples: 0, positives: 0, negatives: 0 });
+    expect(await explainModel()).toBeUndefined();
+  });
+});

@@ -1,0 +1,114 @@
+import type { CatalogService } from '../catalog/catalog-service.js';
+import { KairosError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import type { ModelRegistry, ModelSummary } from '../runtime/model-registry.js';
+import type { UpliftLedger, UpliftReport } from '../runtime/uplift-ledger.js';
+import type { Store } from '../store/store.js';
+import type { Route } from '../transport/http.js';
+import { json } from '../transport/http.js';
+
+/**
+ * What the decisions have learnt: each offer's adaptive model (evidence, positives,
+ * negatives, running AUC, lift over the random arm), and each campaign's uplift over its
+ * control group. The same figures are exported as metrics.
+ */
+export interface LearningRouteDeps {
+  catalogs: CatalogService;
+  models: ModelRegistry;
+  uplift: UpliftLedger;
+  store: Store;
+}
+
+/** Every offer of the catalog, and any offer a model still remembers. */
+function modelSummaries(d: LearningRouteDeps): ModelSummary[] {
+  const catalog = d.catalogs.catalog;
+  const offers = new Set([...catalog.offers.keys(), ...d.models.offers()]);
+  return [...offers].sort().map((o) => d.models.summary(o, catalog.policy.learning.modelEvidence));
+}
+
+function upliftReports(d: LearningRouteDeps): UpliftReport[] {
+  const catalog = d.catalogs.catalog;
+  return catalog.campaigns.map((c) => d.uplift.report(c.id, catalog));
+}
+
+/** Keeps the learning gauges current: called by the metrics registry at each scrape. */
+export function learningMetrics(d: LearningRouteDeps, metrics: Metrics): void {
+  metrics.learning.refresh = () => {
+    metrics.modelExamples.reset();
+    metrics.modelOutcomes.reset();
+    metrics.modelAuc.reset();
+    metrics.modelLift.reset();
+    for (const s of modelSummaries(d)) {
+      metrics.modelExamples.set({ offer: s.offer }, s.examples);
+      for (const arm of ['model', 'random'] as const) {
+        metrics.modelOutcomes.set({ offer: s.offer, arm, label: 'positive' }, s.arms[arm].positives);
+        metrics.modelOutcomes.set({ offer: s.offer, arm, label: 'negative' }, s.arms[arm].negatives);
+      }
+      if (s.auc !== null) metrics.modelAuc.set({ offer: s.offer }, s.auc);
+      if (s.lift !== null) metrics.modelLift.set({ offer: s.offer }, s.lift);
+    }
+    metrics.campaignContacts.reset();
+    metrics.campaignConversions.reset();
+    for (const r of upliftReports(d)) {
+      metrics.campaignContacts.set({ campaign: r.campaign, group: 'treated' }, r.treated.contacts);
+      metrics.campaignContacts.set({ campaign: r.campaign, group: 'control' }, r.control.contacts);
+      metrics.campaignConversions.set({ campaign: r.campaign, group: 'treated' }, r.treated.conversions);
+      metrics.campaignConversions.set({ campaign: r.campaign, group: 'control' }, r.control.conversions);
+    }
+  };
+}
+
+export function learningRoutes(d: LearningRouteDeps): Route[] {
+  const offerKnown = (offer: string): boolean => d.catalogs.catalog.offers.has(offer) || d.models.offers().includes(offer);
+  return [
+    {
+      method: 'get',
+      pattern: /^\/v1\/models$/,
+      auth: 'admin',
+      handle: () => {
+        const l = d.catalogs.catalog.policy.learning;
+        return json(200, {
+          learning: { models: l.models, modelEvidence: l.modelEvidence, exploration: l.exploration, randomPercent: l.randomShare * 100, bits: l.bits },
+          models: modelSummaries(d),
+        });
+      },
+    },
+    {
+      method: 'get',
+      pattern: /^\/v1\/models\/([^/]+)$/,
+      auth: 'admin',
+      handle: (_call, [raw = '']) => {
+        const offer = decodeURIComponent(raw);
+        if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
+        return json(200, d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence));
+      },
+    },
+    {
+      method: 'delete',
+      pattern: /^\/v1\/models\/([^/]+)$/,
+      auth: 'admin',
+      handle: async (_call, [raw = '']) => {
+        const offer = decodeURIComponent(raw);
+        if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
+        await d.models.reset(offer, d.store);
+        return json(200, d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence));
+      },
+    },
+    {
+      method: 'get',
+      pattern: /^\/v1\/campaigns\/([^/]+)\/uplift$/,
+      auth: 'admin',
+      handle: (_call, [raw = '']) => {
+        const id = decodeURIComponent(raw);
+        if (!d.catalogs.catalog.campaigns.some((c) => c.id === id)) throw new KairosError('not_found', `no campaign "${id}"`);
+        return json(200, d.uplift.report(id, d.catalogs.catalog));
+      },
+    },
+    {
+      method: 'get',
+      pattern: /^\/v1\/reports\/uplift$/,
+      auth: 'admin',
+      handle: () => json(200, { campaigns: upliftReports(d) }),
+    },
+  ];
+}

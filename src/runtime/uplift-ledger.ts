@@ -1,0 +1,95 @@
+import type { Catalog, Conversion, Explanation, Learned } from '../../actors/index.js';
+import { differenceInterval, wilson } from '../../actors/index.js';
+import { MetaCounters } from './meta-counters.js';
+
+/**
+ * Per campaign: contacts made (treated) and withheld (control group), how many of each
+ * reached the campaign's goal, and the answers to the real contacts. Written with the
+ * write-behind batches; read by the uplift report.
+ */
+export interface UpliftCounts {
+  treated: number;
+  control: number;
+  treatedConverted: number;
+  controlConverted: number;
+  accepted: number;
+  answered: number;
+}
+
+export interface Rate {
+  contacts: number;
+  conversions: number;
+  rate: number | null;
+  /** 95 % Wilson interval */
+  ci95: [number, number] | null;
+}
+
+export interface UpliftReport {
+  campaign: string;
+  goal: { events: string[]; withinDays: number } | null;
+  controlPercent: number;
+  treated: Rate;
+  control: Rate;
+  /** treated rate minus control rate, with a 95 % interval (Newcombe); null until both groups have contacts */
+  uplift: { difference: number; ci95: [number, number]; relative: number | null; significant: boolean } | null;
+  /** answers to the real contacts */
+  responses: { answered: number; accepted: number; acceptanceRate: number | null };
+  note?: string;
+}
+
+function rateOf(contacts: number, conversions: number): Rate {
+  return { contacts, conversions, rate: contacts === 0 ? null : conversions / contacts, ci95: contacts === 0 ? null : wilson(conversions, contacts) };
+}
+
+export class UpliftLedger {
+  readonly counters = new MetaCounters<UpliftCounts>('uplift/', () => ({ treated: 0, control: 0, treatedConverted: 0, controlConverted: 0, accepted: 0, answered: 0 }));
+
+  /** One handled event's trace: contacts made and withheld, goals reached, answers. */
+  record(explain: readonly Explanation[], conversions: readonly Conversion[], learned: readonly Learned[]): void {
+    for (const e of explain) {
+      if (e.verdict === 'offered') this.counters.update(e.campaign, (u) => void (u.treated += 1));
+      else if (e.verdict === 'control') this.counters.update(e.campaign, (u) => void (u.control += 1));
+    }
+    for (const c of conversions) {
+      this.counters.update(c.campaign, (u) => {
+        if (c.control) u.controlConverted += 1;
+        else u.treatedConverted += 1;
+      });
+    }
+    for (const l of learned) {
+      this.counters.update(l.campaign, (u) => {
+        u.answered += 1;
+        if (l.positive) u.accepted += 1;
+      });
+    }
+  }
+
+  report(campaignId: string, catalog: Catalog): UpliftReport {
+    const u = this.counters.get(campaignId);
+    const c = catalog.campaigns.find((x) => x.id === campaignId);
+    const goal = c?.goal;
+    const treated = rateOf(u.treated, u.treatedConverted);
+    const control = rateOf(u.control, u.controlConverted);
+    const out: UpliftReport = {
+      campaign: campaignId,
+      goal: goal === undefined ? null : { events: [...goal.events], withinDays: goal.withinMs / 86_400_000 },
+      controlPercent: (c?.controlShare ?? 0) * 100,
+      treated,
+      control,
+      uplift: null,
+      responses: { answered: u.answered, accepted: u.accepted, acceptanceRate: u.answered === 0 ? null : u.accepted / u.answered },
+    };
+    if (treated.rate !== null && control.rate !== null) {
+      const ci95 = differenceInterval(u.treatedConverted, u.treated, u.controlConverted, u.control);
+      out.uplift = {
+        difference: treated.rate - control.rate,
+        ci95,
+        relative: control.rate === 0 ? null : treated.rate / control.rate - 1,
+        significant: ci95[0] > 0 || ci95[1] < 0,
+      };
+    }
+    if (goal === undefined) out.note = 'the campaign has no goal: conversions are not counted (set goal.events to measure uplift)';
+    else if (u.control === 0) out.note = 'no control-group contacts yet (set controlPercent above 0 to measure uplift)';
+    return out;
+  }
+}
