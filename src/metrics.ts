@@ -9,7 +9,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Event channels a label may take; anything else is counted as "other". */
 const knownChannels = new Set(['atm', 'kiosk', 'branch', 'web', 'mobile', 'pos', 'callcenter', 'ib', 'sms', 'email', 'push', 'none']);
 /** Response outcomes a label may take; anything else is counted as "other". */
-const knownOutcomes = new Set(['accepted', 'declined', 'dismissed', 'clicked', 'expired']);
+const knownOutcomes = new Set(['accepted', 'declined', 'dismissed', 'later', 'clicked', 'expired']);
 
 export function channelLabel(channel: string | undefined): string {
   const c = channel ?? 'none';
