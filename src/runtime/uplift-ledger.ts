@@ -89,7 +89,8 @@ export class UpliftLedger {
       };
     }
     if (goal === undefined) out.note = 'the campaign has no goal: conversions are not counted (set goal.events to measure uplift)';
-    else if (u.control === 0) out.note = 'no control-group contacts yet (set controlPercent above 0 to measure uplift)';
+    else if ((c?.controlShare ?? 0) === 0) out.note = 'the campaign has no control group (set controlPercent above 0 to measure uplift)';
+    else if (u.control === 0) out.note = 'no control-group contacts yet';
     return out;
   }
 }
