@@ -99,7 +99,7 @@ describe('kairos command', () => {
     const data = tempDir();
     cleanups.push(data.remove);
     const child: ChildProcess = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', data.dir], {
-      env: { ...process.env, KAIROS_FLUSH_INTERVAL_MS: '60000', KAIROS_FLUSH_BATCH: '1000000' },
+      env: { ...process.env, KAIROS_DURABILITY: 'write-behind', KAIROS_FLUSH_INTERVAL_MS: '60000', KAIROS_FLUSH_BATCH: '1000000' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     cleanups.push(() => child.kill('SIGKILL'));

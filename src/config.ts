@@ -25,6 +25,12 @@ export interface Config {
   demo: boolean;
   clock: ClockMode;
   logLevel: LogLevel;
+  /**
+   * when a reply may go out: `commit` (after the change is committed to the store: a crash of
+   * the process loses nothing acknowledged), `strict` (after it is flushed to disk: a power
+   * cut neither), `write-behind` (at once; the change is written within the flush interval)
+   */
+  durability: Durability;
   /** write-behind: the longest a changed actor waits before its snapshot is written */
   flushIntervalMs: number;
   /** write-behind: flush at once when this many actors are dirty */
@@ -49,6 +55,8 @@ export interface Config {
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
 }
+
+export type Durability = 'commit' | 'strict' | 'write-behind';
 
 export const DEMO_GATEWAY_TOKEN = 'demo-gateway';
 export const DEMO_ADMIN_KEY = 'demo-admin';
@@ -112,6 +120,7 @@ const settings = [
   { key: 'demo', env: 'KAIROS_DEMO', parse: bool },
   { key: 'clock', env: 'KAIROS_CLOCK', parse: oneOf<ClockMode>('system', 'manual') },
   { key: 'logLevel', env: 'KAIROS_LOG_LEVEL', parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
+  { key: 'durability', env: 'KAIROS_DURABILITY', parse: oneOf<Durability>('commit', 'strict', 'write-behind') },
   { key: 'flushIntervalMs', env: 'KAIROS_FLUSH_INTERVAL_MS', parse: int(1, 60_000) },
   { key: 'flushBatch', env: 'KAIROS_FLUSH_BATCH', parse: int(1, 1_000_000) },
   { key: 'modelSaveIntervalMs', env: 'KAIROS_MODEL_SAVE_INTERVAL_MS', parse: int(100, 3_600_000) },
@@ -139,6 +148,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   demo: true,
   clock: 'system',
   logLevel: 'info',
+  durability: 'commit',
   flushIntervalMs: 50,
   flushBatch: 5000,
   modelSaveIntervalMs: 5000,

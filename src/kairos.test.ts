@@ -62,7 +62,7 @@ describe('restart on the same data dir', () => {
   it('flushes every change on close, even one made just before it', async () => {
     const data = tempDir();
     cleanups.push(data.remove);
-    const first = await startTestKairos({ dataDir: data.dir, config: { flushIntervalMs: 60_000, flushBatch: 1_000_000 } });
+    const first = await startTestKairos({ dataDir: data.dir, config: { durability: 'write-behind', flushIntervalMs: 60_000, flushBatch: 1_000_000 } });
     const gw = await GatewayClient.connect(first.wsUrl);
     const replies = await Promise.all(
       Array.from({ length: 50 }, (_, i) => gw.request({ t: 'event', id: uid(), type: 'ib.login', customer: { id: `demo-${1000 + i}` }, channel: 'ib', at })),
@@ -82,4 +82,31 @@ describe('restart on the same data dir', () => {
     }
     expect(contacts).toBe(offered);
   });
+
+  for (const durability of ['commit', 'strict'] as const) {
+    it(`in ${durability} mode answers only after the decision's contact and outbox entry are committed`, async () => {
+      const k = await startTestKairos({ config: { durability } });
+      cleanups.push(() => k.close());
+      const gw = await GatewayClient.connect(k.wsUrl);
+      cleanups.push(() => gw.close());
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { id: `demo-${2000 + i}` }, channel: 'atm', at, data: { requested: 1000, balance: 800 } }),
+        ),
+      );
+      let offered = 0;
+      for (const [i, r] of replies.entries()) {
+        // Read straight from the store the moment the reply is here: it must already hold the contact.
+        const snap = (await k.kairos.store.getSnapshot(`demo-${2000 + i}`)) as { snapshot: { context: { lastEventAt: number; contacts: Array<{ instance: string }> } } } | undefined;
+        expect(snap?.snapshot.context.lastEventAt).toBe(at);
+        for (const a of r.actions as Frame[]) {
+          offered++;
+          expect(snap?.snapshot.context.contacts.map((c) => c.instance)).toContain(a.instance);
+        }
+      }
+      expect(offered).toBeGreaterThan(0);
+      const outbox = await k.kairos.store.listOutbox('sms', 100);
+      expect(outbox).toHaveLength(offered);
+    });
+  }
 });

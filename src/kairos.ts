@@ -111,6 +111,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     propensity,
     models,
     uplift,
+    durability: config.durability,
     flushIntervalMs: config.flushIntervalMs,
     flushBatch: config.flushBatch,
     maxHotActors: config.maxHotActors,

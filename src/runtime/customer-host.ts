@@ -28,6 +28,7 @@ import {
   windowValue,
 } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
+import type { Durability } from '../config.js';
 import type { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -68,6 +69,8 @@ export interface HostOptions {
   logger: Logger;
   metrics: Metrics;
   stopList: StopList;
+  /** when a reply may go out: after the commit (`commit`), after the flush to disk (`strict`), or at once (`write-behind`) */
+  durability?: Durability;
   flushIntervalMs: number;
   flushBatch: number;
   maxHotActors: number;
@@ -97,6 +100,8 @@ interface Live {
   version: number;
   flushed: number;
   lastExplain: Explanation[];
+  /** replies waiting for this actor's state to be committed up to a version */
+  waiters?: Array<{ version: number; resolve: () => void; reject: (err: Error) => void }>;
 }
 
 type Resolution = { id: string } | { error: ErrorCode; message: string };
@@ -135,6 +140,7 @@ export class CustomerHost {
   private pendingOutbox: OutboxEntry[] = [];
   private flushing: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  private commitScheduled = false;
   private flushFailures = 0;
   private inFlight = 0;
   private closed = false;
@@ -247,13 +253,27 @@ export class CustomerHost {
         }
         this.enqueue(r.id, async () => {
           let reply: HostReply;
+          let live: Live | undefined;
           try {
-            reply = await this.deliver(r.id, re, message(r.id));
+            [reply, live] = await this.deliver(r.id, re, message(r.id));
           } catch (err) {
             this.o.logger.error({ err, customer: r.id }, 'handling a message failed');
             reply = { kind: 'error', re, code: 'internal', message: 'internal error' };
           }
-          done(reply);
+          // The reply waits for the commit (the mailbox does not: the customer's next message
+          // runs meanwhile and its reply queues behind this one's commit).
+          const durable = live === undefined || reply.kind === 'error' ? undefined : this.committed(live);
+          if (durable === undefined) {
+            done(reply);
+            return;
+          }
+          durable.then(
+            () => done(reply),
+            (err: unknown) => {
+              this.o.logger.error({ err, customer: r.id }, 'a change was not committed; the request is answered with an error');
+              done({ kind: 'error', re, code: 'internal', message: 'not committed' });
+            },
+          );
         });
       });
     });
@@ -271,15 +291,47 @@ export class CustomerHost {
     });
   }
 
-  private async deliver(id: string, re: string, msg: CustomerMessage): Promise<HostReply> {
+  /**
+   * Undefined when every change of the actor so far is durable enough for the configured
+   * mode; else a promise of the commit (or flush) that makes it so. Also covers a repeated
+   * request answered from memory before the first answer's commit.
+   */
+  private committed(live: Live): Promise<void> | undefined {
+    if (this.durability === 'write-behind' || live.flushed >= live.version) return undefined;
+    const version = live.version;
+    return new Promise<void>((resolve, reject) => {
+      (live.waiters ??= []).push({ version, resolve, reject });
+    });
+  }
+
+  /** Answers the replies waiting for versions of this actor up to `flushed`. */
+  private release(live: Live): void {
+    const waiters = live.waiters;
+    if (waiters === undefined) return;
+    const left = waiters.filter((w) => w.version > live.flushed);
+    for (const w of waiters) if (w.version <= live.flushed) w.resolve();
+    live.waiters = left.length > 0 ? left : undefined;
+  }
+
+  private get durability(): Durability {
+    return this.o.durability ?? 'write-behind';
+  }
+
+  private async deliver(id: string, re: string, msg: CustomerMessage): Promise<[HostReply, Live | undefined]> {
     let live: Live | undefined;
     try {
       live = this.hot.get(id) ?? (await this.activate(id));
     } catch (err) {
       this.o.logger.error({ err, customer: id }, 'actor activation failed');
-      return { kind: 'error', re, code: 'internal', message: 'internal error' };
+      return [{ kind: 'error', re, code: 'internal', message: 'internal error' }, undefined];
     }
-    if (live === undefined) return { kind: 'error', re, code: 'unknown_customer', message: `no customer "${id}"` };
+    if (live === undefined) return [{ kind: 'error', re, code: 'unknown_customer', message: `no customer "${id}"` }, undefined];
+    return [this.step(live, re, msg), live];
+  }
+
+  /** Runs one message through the live actor and executes its effects; the reply. */
+  private step(live: Live, re: string, msg: CustomerMessage): HostReply {
+    const id = live.id;
     this.touch(live);
 
     if (msg.type === 'gateway.event') {
@@ -427,6 +479,18 @@ export class CustomerHost {
     live.version++;
     this.dirty.add(live.id);
     this.o.metrics.dirtyActors.set(this.dirty.size);
+    if (this.durability !== 'write-behind') {
+      // Group commit: replies wait for the commit, so start one at once; changes made while
+      // it runs go into the next, which starts as soon as it ends.
+      if (!this.commitScheduled) {
+        this.commitScheduled = true;
+        setImmediate(() => {
+          this.commitScheduled = false;
+          this.flush().catch(() => undefined);
+        });
+      }
+      return;
+    }
     if (this.dirty.size >= this.o.flushBatch) {
       void this.flush();
     } else if (this.flushTimer === undefined) {
@@ -479,14 +543,17 @@ export class CustomerHost {
     const meta = this.counters.flatMap((c) => c.drain());
     const end = this.o.metrics.flushSeconds.startTimer();
     try {
-      const records = await this.o.store.commit({ snapshots, identities: links, outbox, meta });
+      const records = await this.o.store.commit({ snapshots, identities: links, outbox, meta, sync: this.durability === 'strict' });
       end();
       this.flushFailures = 0;
       for (const l of links) {
         const key = identityKey(l.kind, l.value);
         if (this.pendingLinks.get(key) === l) this.pendingLinks.delete(key);
       }
-      for (const [live, version] of written) live.flushed = Math.max(live.flushed, version);
+      for (const [live, version] of written) {
+        live.flushed = Math.max(live.flushed, version);
+        this.release(live);
+      }
       this.o.metrics.flushedSnapshots.inc(snapshots.length);
       for (const r of records) this.o.metrics.outboxQueued.inc({ channel: r.channel });
       this.o.metrics.dirtyActors.set(this.dirty.size);
@@ -549,6 +616,9 @@ export class CustomerHost {
       this.hot.delete(id);
       this.dirty.delete(id);
       this.creating.delete(id);
+      // Replies still waiting for this customer's commit go out: the erasure supersedes it.
+      for (const w of live.waiters ?? []) w.resolve();
+      live.waiters = undefined;
       for (const [key, link] of this.pendingLinks) if (link.customer === id) this.pendingLinks.delete(key);
       this.pendingOutbox = this.pendingOutbox.filter((e) => e.customer !== id);
       this.o.metrics.hotActors.set(this.hot.size);
@@ -632,9 +702,17 @@ export class CustomerHost {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
     }
-    await this.flush();
-    this.hot.clear();
-    this.o.metrics.hotActors.set(0);
+    try {
+      await this.flush();
+    } finally {
+      // Anything still unwritten cannot be acknowledged.
+      for (const live of this.hot.values()) {
+        for (const w of live.waiters ?? []) w.reject(new Error('shut down before the change was committed'));
+        live.waiters = undefined;
+      }
+      this.hot.clear();
+      this.o.metrics.hotActors.set(0);
+    }
   }
 }
 

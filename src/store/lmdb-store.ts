@@ -57,6 +57,9 @@ export class LmdbStore implements Store {
       for (const r of records) void this.outbox.put([r.channel, r.instance], r);
       for (const m of batch.meta ?? []) void this.meta.put(m.key, m.value);
     });
+    // Committed: visible, and safe from a crash of this process (the OS holds the pages). With
+    // `sync`, also wait for the flush to disk (overlapping sync: one fsync covers every commit before it).
+    if (batch.sync === true) await this.root.flushed;
     return records;
   }
 

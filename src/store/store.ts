@@ -60,6 +60,8 @@ export interface CommitBatch {
   outbox: readonly OutboxEntry[];
   /** small named values written in the same transaction (budget totals) */
   meta?: ReadonlyArray<{ key: string; value: unknown }>;
+  /** resolve only when the batch is on disk (fsync), not just committed (the `strict` durability) */
+  sync?: boolean;
 }
 
 export interface Store {
