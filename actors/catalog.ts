@@ -233,6 +233,27 @@ export interface CampaignDef {
    * the window after the contact (or after the withheld contact, for the control group)
    */
   goal?: GoalDef;
+  /** a durable reminder after each contact: `event` is delivered to the customer `after` later */
+  followUp?: FollowUpDef;
+}
+
+/** A campaign's follow-up: this event, this long after each contact (the customer's answer by then is in `event.data.outcome`). */
+export interface FollowUpDef {
+  after: string;
+  event: string;
+}
+
+/**
+ * A durable reminder set by an event: when one of `on` arrives, the event `event` is
+ * delivered to the customer at the time `at` reads (the event's own time by default) moved
+ * by `offset` ("-14d": two weeks before). A later `on` event moves it.
+ */
+export interface ReminderDef {
+  id: string;
+  on: string[];
+  at?: string;
+  offset?: string;
+  event: string;
 }
 
 export interface GoalDef {
@@ -364,6 +385,7 @@ export interface CatalogDef {
   campaigns: CampaignDef[];
   partners: PartnerDef[];
   places: PlaceDef[];
+  reminders?: ReminderDef[];
   policy: PolicyDef;
 }
 
@@ -473,6 +495,15 @@ export interface Campaign {
   contextWeights: Partial<Record<Channel, number>>;
   suppression: Suppression;
   goal?: Goal;
+  followUp?: { afterMs: number; event: string };
+}
+
+export interface Reminder {
+  id: string;
+  on: ReadonlySet<string>;
+  at?: Getter;
+  offsetMs: number;
+  event: string;
 }
 
 export interface Goal {
@@ -543,6 +574,7 @@ export interface Catalog {
   offers: ReadonlyMap<string, Offer>;
   campaigns: readonly Campaign[];
   places: ReadonlyMap<string, PlaceDef>;
+  reminders: readonly Reminder[];
   policy: Policy;
   /** the definition this was compiled from */
   def: CatalogDef;
@@ -863,6 +895,11 @@ function compileCampaign(
     if (raw[stage] !== undefined) campaign[stage] = compileCondition(raw[stage], `${path}.${stage}`, customerEnv);
   }
   if (raw.goal !== undefined) campaign.goal = compileGoal(raw.goal, `${path}.goal`, customerEnv);
+  if (raw.followUp !== undefined) {
+    const f = raw.followUp;
+    if (!isRecord(f)) throw new CatalogError(`${path}.followUp`, 'must be {after, event}');
+    campaign.followUp = { afterMs: parseDuration(f.after, `${path}.followUp.after`), event: requireString(f.event, `${path}.followUp.event`) };
+  }
   if (raw.budget !== undefined) campaign.budget = compileBudget(raw.budget, `${path}.budget`);
   if (raw.startsAt !== undefined) campaign.startsAt = parseInstant(raw.startsAt, `${path}.startsAt`);
   if (raw.endsAt !== undefined) campaign.endsAt = parseInstant(raw.endsAt, `${path}.endsAt`);
@@ -1179,6 +1216,23 @@ export function compileCatalog(def: CatalogDef): Catalog {
   );
   uniqueIds(campaigns, 'campaigns');
 
+  const reminderEnv: AttrEnv = { features: featureIds, scores: scoreIds, segments: segmentIds, event: true };
+  const reminders = (def.reminders === undefined ? [] : requireList(def.reminders, 'reminders')).map((raw, i): Reminder => {
+    const p = `reminders[${i}]`;
+    if (!isRecord(raw)) throw new CatalogError(p, 'must be {id, on, event, at?, offset?}');
+    const on = requireList(raw.on, `${p}.on`).map((e, j) => requireString(e, `${p}.on[${j}]`));
+    if (on.length === 0) throw new CatalogError(`${p}.on`, 'must name at least one event type');
+    const r: Reminder = { id: requireId(raw.id, `${p}.id`), on: new Set(on), offsetMs: 0, event: requireString(raw.event, `${p}.event`) };
+    if (raw.offset !== undefined) {
+      const text = typeof raw.offset === 'string' ? raw.offset : '';
+      const negative = text.startsWith('-');
+      r.offsetMs = (negative ? -1 : 1) * parseDuration(negative ? text.slice(1) : text, `${p}.offset`);
+    }
+    if (raw.at !== undefined) r.at = compileAttr(raw.at, `${p}.at`, reminderEnv);
+    return r;
+  });
+  uniqueIds(reminders, 'reminders');
+
   const featuresByEvent = new Map<string, Feature[]>();
   for (const f of features) {
     for (const e of f.events) featuresByEvent.set(e, [...(featuresByEvent.get(e) ?? []), f]);
@@ -1194,6 +1248,7 @@ export function compileCatalog(def: CatalogDef): Catalog {
     offers: new Map(offerList.map((o) => [o.id, o.compiled])),
     campaigns,
     places: new Map(places.map((p) => [p.id, p])),
+    reminders,
     policy,
     def,
   };

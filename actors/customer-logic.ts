@@ -7,7 +7,10 @@ import { decide } from './decide.js';
 import type { Conversion } from './goals.js';
 import { attributeGoals } from './goals.js';
 import { localTime } from './local-time.js';
+import type { ReminderSpec } from './reminders.js';
+import { catalogReminders } from './reminders.js';
 import { customerTimeZone, makeScope } from './scope.js';
+import type { EvalScope } from './condition.js';
 import type { GatewayEvent, GatewayResponse } from './gateway-event.js';
 import type { IdentifierLink, SegmentChange } from './ingest.js';
 import { ingestEvent } from './ingest.js';
@@ -38,6 +41,8 @@ export interface EventMessage {
   models?: ReadonlyMap<string, OfferModelView>;
   /** randomness for exploration and the random arm (the brain has no random source of its own) */
   seed?: number;
+  /** set when the event is a durable reminder firing (its name), not a gateway's */
+  reminder?: string;
 }
 
 export interface ResponseMessage {
@@ -79,6 +84,16 @@ export interface HandleResult {
   outbox: OutboxEntry[];
   links: IdentifierLink[];
   trace: Trace;
+  /** durable reminders to set or cancel, committed with the new state */
+  reminders: ReminderSpec[];
+}
+
+/** A follow-up reminder firing: tell the campaigns it triggers what became of the offer it follows. */
+function withOutcome(ctx: CustomerContext, event: GatewayEvent): GatewayEvent {
+  const instance = event.data?.instance;
+  if (typeof instance !== 'string') return event;
+  const contact = ctx.contacts.find((c) => c.instance === instance);
+  return { ...event, data: { ...event.data, outcome: contact?.outcome ?? (ctx.pending.some((p) => p.instance === instance) ? 'open' : 'unknown') } };
 }
 
 function remember(seen: readonly SeenRequest[], entry: SeenRequest, t: number): SeenRequest[] {
@@ -114,16 +129,20 @@ export function replayReply(ctx: CustomerContext, msg: EventMessage | ResponseMe
 }
 
 export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleResult {
-  const { event, catalog } = msg;
-  const t = event.at ?? msg.now;
-  const ingested = ingestEvent(prev, event, t, catalog);
+  const { catalog } = msg;
+  const t = msg.event.at ?? msg.now;
+  const ingested = ingestEvent(prev, msg.event, t, catalog);
   let ctx = ingested.ctx;
+  // A follow-up reminder learns what became of its offer after the expiries above.
+  const event = msg.reminder === undefined ? msg.event : withOutcome(ctx, msg.event);
   const outbox: OutboxEntry[] = [];
   const answered: Trace['answered'] = [];
   const learned: Learned[] = ingested.expired.flatMap((p) => learnedFrom(p, false) ?? []);
 
-  const goals = attributeGoals(ctx, event, t, catalog, () => makeScope(ctx, catalog, localTime(t, customerTimeZone(ctx, catalog)).epochDay, event));
+  const scopeNow = (): EvalScope => makeScope(ctx, catalog, localTime(t, customerTimeZone(ctx, catalog)).epochDay, event);
+  const goals = attributeGoals(ctx, event, t, catalog, scopeNow);
   ctx = goals.ctx;
+  const reminders: ReminderSpec[] = catalogReminders(event, t, catalog, scopeNow);
 
   const replyText = event.data?.text;
   if (event.type === 'sms.received' && typeof replyText === 'string') {
@@ -135,6 +154,7 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
         outbox.push(...r.outbox);
         answered.push(match);
         learned.push(...r.learned);
+        reminders.push(...r.reminders);
       }
     }
   }
@@ -147,6 +167,7 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   const decided = decide(ctx, event, t, catalog, inputs);
   ctx = decided.ctx;
   outbox.push(...decided.outbox);
+  reminders.push(...decided.reminders);
   ctx = { ...ctx, seen: remember(ctx.seen, { id: event.id, at: t, decision: { actions: decided.actions } }, t) };
   return {
     ctx,
@@ -154,6 +175,7 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
     outbox,
     links: ingested.links,
     trace: { explain: decided.explain, segmentChanges: ingested.segmentChanges, answered, learned, conversions: goals.conversions },
+    reminders,
   };
 }
 
@@ -163,7 +185,7 @@ export function handleResponse(prev: CustomerContext, msg: ResponseMessage): Han
   const noTrace: Trace = { explain: [], segmentChanges: [], answered: [], learned: [], conversions: [] };
   const applied = applyResponse(prev, r, t, msg.catalog);
   if (!applied.ok) {
-    return { ctx: prev, reply: { kind: 'error', re: r.id, code: applied.code, message: applied.message }, outbox: [], links: [], trace: noTrace };
+    return { ctx: prev, reply: { kind: 'error', re: r.id, code: applied.code, message: applied.message }, outbox: [], links: [], trace: noTrace, reminders: [] };
   }
   const ctx = { ...applied.ctx, seen: remember(applied.ctx.seen, { id: r.id, at: t }, t) };
   return {
@@ -172,6 +194,7 @@ export function handleResponse(prev: CustomerContext, msg: ResponseMessage): Han
     outbox: applied.outbox,
     links: [],
     trace: { ...noTrace, answered: [{ instance: r.instance, outcome: r.outcome }], learned: applied.learned },
+    reminders: applied.reminders,
   };
 }
 

@@ -6,12 +6,13 @@ import { findSeen, handleDelivery, handleEvent, handleResponse, replayReply } fr
 import type { IdentifierLink } from './ingest.js';
 import { endsRelationship, identifies, opensProduct } from './lifecycle.js';
 import type { OutboxEntry } from './outbox-entry.js';
+import type { ReminderSpec } from './reminders.js';
 
 /**
  * One customer, as an XState machine. The states are the lifecycle
  * (visitor -> prospect -> client -> former client, and back when reactivated); the context
  * is everything Kairos knows of the customer. Pure: effects are the named actions `reply`,
- * `queue`, `link` and `trace`, whose bodies the runtime supplies with `provide()`; time
+ * `queue`, `link`, `trace` and `schedule`, whose bodies the runtime supplies with `provide()`; time
  * comes in the messages, never from a clock.
  */
 
@@ -31,6 +32,10 @@ export interface TraceParams {
   customer: string;
   trace: Trace;
 }
+export interface ScheduleParams {
+  customer: string;
+  reminders: ReminderSpec[];
+}
 
 const customerSetup = setup({
   types: {
@@ -47,6 +52,8 @@ const customerSetup = setup({
     link: (_, _params: LinkParams) => {},
     /** explanations and segment changes, for logs, metrics and the explain API */
     trace: (_, _params: TraceParams) => {},
+    /** durable reminders to set or cancel, committed with the snapshot */
+    schedule: (_, _params: ScheduleParams) => {},
 
     enterStage: assign(({ context, event }, params: { stage: LifecycleStage }) => {
       const at = event.type === 'gateway.event' ? (event.event.at ?? event.now) : event.now;
@@ -89,6 +96,7 @@ const handle = customerSetup.createAction(
       enqueue.assign(r.ctx);
       if (r.links.length > 0) enqueue({ type: 'link', params: { customer: r.ctx.id, links: r.links } });
       if (r.outbox.length > 0) enqueue({ type: 'queue', params: { customer: r.ctx.id, entries: r.outbox } });
+      if (r.reminders.length > 0) enqueue({ type: 'schedule', params: { customer: r.ctx.id, reminders: r.reminders } });
       enqueue({ type: 'trace', params: { customer: r.ctx.id, trace: r.trace } });
       enqueue({ type: 'reply', params: { customer: r.ctx.id, reply: r.reply } });
     }),

@@ -24,6 +24,8 @@ import { customerTimeZone, makeScope } from './scope.js';
 import type { SmsLength } from './sms-length.js';
 import { smsLength } from './sms-length.js';
 import type { RenderValues } from './template.js';
+import type { ReminderSpec } from './reminders.js';
+import { expiryReminder } from './reminders.js';
 import { renderTemplate } from './template.js';
 
 /**
@@ -76,6 +78,8 @@ export interface DecideResult {
   actions: DecisionAction[];
   outbox: OutboxEntry[];
   explain: Explanation[];
+  /** each offer's expiry, and the campaigns' follow-ups */
+  reminders: ReminderSpec[];
 }
 
 /** The screen or operator session the event came from, where an offer can be shown now. */
@@ -387,10 +391,10 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
   const tz = customerTimeZone(ctx, catalog);
   const local = localTime(t, tz);
   const triggered = catalog.campaigns.filter((c) => triggers(c, event, session, segmentChanges));
-  if (triggered.length === 0) return { ctx, actions: [], outbox: [], explain };
+  if (triggered.length === 0) return { ctx, actions: [], outbox: [], explain, reminders: [] };
   if (isStoppedEverywhere(stops)) {
     for (const c of triggered) explain.push({ campaign: c.id, verdict: 'suppressed', reason: 'stop_list' });
-    return { ctx, actions: [], outbox: [], explain };
+    return { ctx, actions: [], outbox: [], explain, reminders: [] };
   }
 
   const baseScope = makeScope(ctx, catalog, local.epochDay, event);
@@ -491,6 +495,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
   let next = ctx;
   const actions: DecisionAction[] = [];
   const outbox: OutboxEntry[] = [];
+  const reminders: ReminderSpec[] = [];
   const usedChannels = new Set<string>();
   const usedCampaigns = new Set<string>();
   const failed = new Map<string, Explanation>();
@@ -556,6 +561,10 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     next = { ...next, seq, contacts: [...next.contacts, contact], pending: [...next.pending, pending] };
     const action: DecisionAction = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, content: rendered.content, expiresAt };
     actions.push(action);
+    reminders.push(expiryReminder(instance, c.id, c.offer.id, expiresAt));
+    if (c.followUp !== undefined) {
+      reminders.push({ name: `followup:${c.id}`, due: t + c.followUp.afterMs, event: c.followUp.event, data: { campaign: c.id, offer: c.offer.id, instance } });
+    }
     if (outbound) {
       outbox.push({ kind: 'offer', instance, customer: next.id, channel: cand.channel, campaign: c.id, offer: c.offer.id, content: rendered.content, expiresAt, at: t });
       // The seed list gets the same message, so the bank sees what its customers see.
@@ -570,7 +579,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     explain.push(offeredExplanation(cand, arm));
   }
   for (const [id, e] of failed) if (!usedCampaigns.has(id)) explain.push(e);
-  return { ctx: next, actions, outbox, explain };
+  return { ctx: next, actions, outbox, explain, reminders };
 }
 
 function offeredExplanation(cand: Candidate, arm: Arm): Explanation {

@@ -24,6 +24,7 @@ export * from './propensity/metrics.js';
 export * from './propensity/model-features.js';
 export * from './propensity/prior.js';
 export * from './propensity/random.js';
+export * from './reminders.js';
 export * from './respond.js';
 export * from './scope.js';
 export * from './sms-length.js';

@@ -6,6 +6,8 @@ import { negativeOutcomes, terminalOutcomes } from './gateway-event.js';
 import type { OutboxEntry } from './outbox-entry.js';
 import type { Learned } from './propensity/prior.js';
 import { learnedFrom } from './propensity/prior.js';
+import type { ReminderSpec } from './reminders.js';
+import { cancelExpiry } from './reminders.js';
 
 /**
  * A customer's answer to an offer instance: recorded; a final answer closes the instance;
@@ -13,7 +15,7 @@ import { learnedFrom } from './propensity/prior.js';
  */
 
 export type RespondResult =
-  | { ok: true; ctx: CustomerContext; response: ResponseRecord; outbox: OutboxEntry[]; learned: Learned[] }
+  | { ok: true; ctx: CustomerContext; response: ResponseRecord; outbox: OutboxEntry[]; learned: Learned[]; reminders: ReminderSpec[] }
   | { ok: false; code: 'invalid'; message: string };
 
 export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: number, catalog: Catalog): RespondResult {
@@ -29,12 +31,14 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
   let ctx: CustomerContext = { ...prev, responses: [...prev.responses, response].slice(-retention.responses) };
   const outbox: OutboxEntry[] = [];
   const learned: Learned[] = [];
+  const reminders: ReminderSpec[] = [];
   const closes = terminalOutcomes.has(r.outcome);
   if (pending !== undefined && closes) {
     // The first final answer to an open offer teaches its group's propensity, once.
     // A "maybe later" teaches nothing: it is neither a yes nor a no.
     const l = r.outcome === 'accepted' || negativeOutcomes.has(r.outcome) ? learnedFrom(pending, r.outcome === 'accepted') : undefined;
     if (l !== undefined) learned.push(l);
+    reminders.push(cancelExpiry(pending.instance));
     ctx = {
       ...ctx,
       pending: ctx.pending.filter((p) => p.instance !== r.instance),
@@ -55,7 +59,7 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
       });
     }
   }
-  return { ok: true, ctx, response, outbox, learned };
+  return { ok: true, ctx, response, outbox, learned, reminders };
 }
 
 /**

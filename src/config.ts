@@ -37,6 +37,8 @@ export interface Config {
   flushBatch: number;
   /** how often the offers' model weights are written to the store (and at shutdown) */
   modelSaveIntervalMs: number;
+  /** how often due reminders are looked for (and at once when the manual clock moves) */
+  reminderPollMs: number;
   /** live actors kept in memory; the least recently used clean ones are passivated past it */
   maxHotActors: number;
   /** requests being decided at once before new ones get `overloaded` */
@@ -124,6 +126,7 @@ const settings = [
   { key: 'flushIntervalMs', env: 'KAIROS_FLUSH_INTERVAL_MS', parse: int(1, 60_000) },
   { key: 'flushBatch', env: 'KAIROS_FLUSH_BATCH', parse: int(1, 1_000_000) },
   { key: 'modelSaveIntervalMs', env: 'KAIROS_MODEL_SAVE_INTERVAL_MS', parse: int(100, 3_600_000) },
+  { key: 'reminderPollMs', env: 'KAIROS_REMINDER_POLL_MS', parse: int(10, 3_600_000) },
   { key: 'maxHotActors', env: 'KAIROS_MAX_HOT_ACTORS', parse: int(100, 100_000_000) },
   { key: 'maxInFlight', env: 'KAIROS_MAX_IN_FLIGHT', parse: int(1, 10_000_000) },
   { key: 'rateLimitPerConnection', env: 'KAIROS_RATE_LIMIT', parse: int(1, 10_000_000) },
@@ -152,6 +155,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   flushIntervalMs: 50,
   flushBatch: 5000,
   modelSaveIntervalMs: 5000,
+  reminderPollMs: 1000,
   maxHotActors: 500_000,
   maxInFlight: 20_000,
   rateLimitPerConnection: 50_000,

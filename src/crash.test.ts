@@ -112,9 +112,9 @@ describe('kill -9 under load', () => {
     const second = await serve(data.dir);
     const gw = await GatewayClient.connect(`ws://127.0.0.1:${second.port}/v1/gateway`);
     cleanups.push(() => gw.close());
-    for (let n = 1; n <= sent; n += 200) {
-      const batch = Array.from({ length: Math.min(200, sent - n + 1) }, (_, i) => n + i);
-      const replies = await Promise.all(batch.map((m) => gw.request(shortfall(m))));
+    for (let n = 1; n <= sent; n += 100) {
+      const batch = Array.from({ length: Math.min(100, sent - n + 1) }, (_, i) => n + i);
+      const replies = await Promise.all(batch.map((m) => gw.request(shortfall(m), 30_000)));
       replies.forEach((r, i) => {
         const first = acked.get(batch[i]!);
         if (first !== undefined) expect(r.actions).toEqual(first.actions);

@@ -120,6 +120,11 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   });
 
   learningMetrics({ catalogs, models, uplift, store }, metrics);
+  const pollReminders = (): void => {
+    host.pollReminders().catch((err: unknown) => logger.error({ err }, 'delivering due reminders failed; retrying at the next poll'));
+  };
+  const reminderTimer = setInterval(pollReminders, config.reminderPollMs);
+  reminderTimer.unref();
 
   const status = (): Record<string, unknown> => ({
     version: packageVersion(),
@@ -184,6 +189,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
       closing ??= (async () => {
         logger.info('shutting down');
         gateway.stopListening();
+        clearInterval(reminderTimer);
         await host.close(config.shutdownTimeoutMs);
         gateway.closeConnections();
         clearInterval(modelTimer);

@@ -132,6 +132,12 @@ export function createMetrics() {
       help: 'Replies dropped because a connection exceeded its backpressure limit (the connection is closed)',
       registers: [registry],
     }),
+    remindersFired: new Counter({
+      name: 'kairos_reminders_fired_total',
+      help: 'Durable reminders delivered to their customers, by kind: expiry (an offer ran out), followup (a campaign follow-up), catalog (a reminder the catalog sets on an event)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     modelExamples: new Gauge({
       name: 'kairos_model_examples',
       help: 'Outcomes each offer model has learnt from',

@@ -141,7 +141,7 @@ export function adminRoutes(d: AdminDeps): Route[] {
       method: 'post',
       pattern: /^\/v1\/clock$/,
       auth: 'admin',
-      handle: (call) => {
+      handle: async (call) => {
         const clock = manualClock(d.clock);
         const body = jsonBody(call);
         if (body.now !== undefined && body.advance !== undefined) throw new KairosError('invalid', 'send either "now" or "advance", not both');
@@ -149,7 +149,10 @@ export function adminRoutes(d: AdminDeps): Route[] {
         else if (body.advance !== undefined) clock.advance(body.advance as number);
         else throw new KairosError('invalid', 'field "now" or "advance": one is required');
         audit(call, 'clock.set', { now: clock.now() });
-        return json(200, { mode: clock.mode, now: clock.now() });
+        // Reminders that came due are delivered before the answer, so a test script sees their effects next.
+        let remindersFired = 0;
+        for (let n = await d.host.pollReminders(); n > 0; n = await d.host.pollReminders()) remindersFired += n;
+        return json(200, { mode: clock.mode, now: clock.now(), remindersFired });
       },
     },
   ];

@@ -9,7 +9,7 @@ import { loadCatalogFile, parseCatalogText } from './catalog-file.js';
 describe('catalog files', () => {
   it('reads the demo catalog, which compiles', () => {
     const catalog = compileCatalog(loadCatalogFile(demoCatalogPath()));
-    expect(catalog.campaigns.map((c) => c.id)).toEqual(['atm-shortfall', 'pension-deposit', 'lunch-restaurant', 'idle-balance-rate', 'warm-lead-callback']);
+    expect(catalog.campaigns.map((c) => c.id)).toEqual(['atm-shortfall', 'pension-deposit', 'pension-deposit-followup', 'lunch-restaurant', 'idle-balance-rate', 'warm-lead-callback', 'insurance-renewal']);
     expect(catalog.scores.get('lead_score')?.terms).toHaveLength(5);
     expect(catalog.policy.caps).toHaveLength(2);
   });

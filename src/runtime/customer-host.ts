@@ -34,8 +34,8 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { outcomeLabel } from '../metrics.js';
 import type { StopList } from '../stop-list.js';
-import type { IdentityLink, OutboxRecord, Store } from '../store/store.js';
-import { identityKey } from '../store/store.js';
+import type { IdentityLink, OutboxRecord, ReminderRecord, Store } from '../store/store.js';
+import { identityKey, reminderKey } from '../store/store.js';
 import type { BudgetLedger } from './budget-ledger.js';
 import type { MetaCounters } from './meta-counters.js';
 import type { ModelRegistry } from './model-registry.js';
@@ -138,6 +138,11 @@ export class CustomerHost {
   /** customers created on first sight, until their actor is activated */
   private readonly creating = new Map<string, CustomerInput>();
   private pendingOutbox: OutboxEntry[] = [];
+  /** reminders to set or drop, in the order they were asked for; committed with their customer */
+  private pendingReminders: Array<{ customer: string; key: string; set?: ReminderRecord; remove?: true }> = [];
+  /** reminders handed to their actors whose removal is not committed yet: never fired twice */
+  private readonly firing = new Set<string>();
+  private polling: Promise<number> | undefined;
   private flushing: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private commitScheduled = false;
@@ -160,6 +165,17 @@ export class CustomerHost {
         link: (_, p) => {
           for (const l of p.links) {
             this.pendingLinks.set(identityKey(l.kind, l.value), { kind: l.kind, value: l.value, customer: p.customer });
+          }
+        },
+        schedule: (_, p) => {
+          for (const r of p.reminders) {
+            const key = reminderKey(p.customer, r.name);
+            if ('cancel' in r) this.pendingReminders.push({ customer: p.customer, key, remove: true });
+            else {
+              const record: ReminderRecord = { key, customer: p.customer, due: r.due, event: r.event };
+              if (r.data !== undefined) record.data = r.data;
+              this.pendingReminders.push({ customer: p.customer, key, set: record });
+            }
           }
         },
         trace: (_, p) => {
@@ -225,6 +241,48 @@ export class CustomerHost {
       if (reason !== undefined) msg.reason = reason;
       return msg;
     });
+  }
+
+  /**
+   * Hands every reminder due by the clock's now to its customer's actor (activating it if
+   * passivated), once: a reminder stays in `firing` until its removal is committed with the
+   * actor's new state. Resolves with how many fired, when they have all been handled.
+   */
+  pollReminders(): Promise<number> {
+    this.polling ??= (async () => {
+      try {
+        const due = await this.o.store.dueReminders(this.o.clock.now(), 1000);
+        const fresh = due.filter((r) => !this.firing.has(r.key));
+        await Promise.all(fresh.map((r) => this.fireReminder(r)));
+        return fresh.length;
+      } finally {
+        this.polling = undefined;
+      }
+    })();
+    return this.polling;
+  }
+
+  private async fireReminder(r: ReminderRecord): Promise<void> {
+    this.firing.add(r.key);
+    const event: GatewayEvent = { id: `reminder:${r.key}@${r.due}`, type: r.event, customer: { id: r.customer }, at: r.due };
+    if (r.data !== undefined) event.data = r.data;
+    this.o.metrics.remindersFired.inc({ kind: r.key.slice(r.customer.length + 1).split(':')[0] ?? 'other' });
+    const reply = await this.submit(event.id, Promise.resolve({ id: r.customer }), () => ({
+      type: 'gateway.event',
+      event,
+      now: this.o.clock.now(),
+      catalog: this.o.catalog(),
+      stops: [],
+      reminder: r.key,
+    }));
+    if (reply.kind === 'error' && reply.code !== 'unknown_customer') {
+      // Not handled (overloaded, shutting down): it stays in the store and fires at a later poll.
+      this.firing.delete(r.key);
+      return;
+    }
+    // Handled (or its customer is gone): the removal was queued by the step; make sure a commit runs.
+    if (reply.kind === 'error') this.pendingReminders.push({ customer: r.customer, key: r.key, remove: true });
+    this.scheduleCommit();
   }
 
   private submit(re: string, resolution: Promise<Resolution>, message: (id: string) => CustomerMessage): Promise<HostReply> {
@@ -353,6 +411,9 @@ export class CustomerHost {
     }
     const changed = next !== live.snapshot;
     live.snapshot = next;
+    // A fired reminder is dropped in the commit that holds what it did (before the effects, so
+    // a reminder the actor sets again under the same name stands).
+    if (msg.type === 'gateway.event' && msg.reminder !== undefined) this.pendingReminders.push({ customer: id, key: msg.reminder, remove: true });
     this.currentReply = undefined;
     this.currentExplain = undefined;
     for (const effect of effects) effect.exec?.(effect.info, effect.params);
@@ -482,13 +543,7 @@ export class CustomerHost {
     if (this.durability !== 'write-behind') {
       // Group commit: replies wait for the commit, so start one at once; changes made while
       // it runs go into the next, which starts as soon as it ends.
-      if (!this.commitScheduled) {
-        this.commitScheduled = true;
-        setImmediate(() => {
-          this.commitScheduled = false;
-          this.flush().catch(() => undefined);
-        });
-      }
+      this.scheduleCommit();
       return;
     }
     if (this.dirty.size >= this.o.flushBatch) {
@@ -501,6 +556,15 @@ export class CustomerHost {
     }
   }
 
+  private scheduleCommit(): void {
+    if (this.commitScheduled) return;
+    this.commitScheduled = true;
+    setImmediate(() => {
+      this.commitScheduled = false;
+      this.flush().catch(() => undefined);
+    });
+  }
+
   /**
    * Commits every change made before the call, in transactions of at most COMMIT_CHUNK
    * actors (so encoding a large backlog never stalls the event loop for long; events are
@@ -508,7 +572,13 @@ export class CustomerHost {
    */
   async flush(): Promise<void> {
     while (this.flushing !== undefined) await this.flushing;
-    while (this.dirty.size > 0 || this.pendingLinks.size > 0 || this.pendingOutbox.length > 0 || this.counters.some((c) => c.hasChanges)) {
+    while (
+      this.dirty.size > 0 ||
+      this.pendingLinks.size > 0 ||
+      this.pendingOutbox.length > 0 ||
+      this.pendingReminders.length > 0 ||
+      this.counters.some((c) => c.hasChanges)
+    ) {
       this.flushing = this.commitBatch();
       try {
         await this.flushing;
@@ -540,10 +610,20 @@ export class CustomerHost {
     const links = [...this.pendingLinks.values()].filter((l) => chunkOf(l.customer));
     const outbox = this.pendingOutbox.filter((e) => chunkOf(e.customer));
     this.pendingOutbox = this.pendingOutbox.filter((e) => !chunkOf(e.customer));
+    const reminderOps = this.pendingReminders.filter((r) => chunkOf(r.customer));
+    this.pendingReminders = this.pendingReminders.filter((r) => !chunkOf(r.customer));
+    // The last word on each key wins: set, or dropped.
+    const lastOp = new Map<string, (typeof reminderOps)[number]>();
+    for (const op of reminderOps) lastOp.set(op.key, op);
+    const reminders = {
+      set: [...lastOp.values()].flatMap((op) => (op.set === undefined ? [] : [op.set])),
+      remove: [...lastOp.values()].flatMap((op) => (op.set === undefined ? [op.key] : [])),
+    };
     const meta = this.counters.flatMap((c) => c.drain());
     const end = this.o.metrics.flushSeconds.startTimer();
     try {
-      const records = await this.o.store.commit({ snapshots, identities: links, outbox, meta, sync: this.durability === 'strict' });
+      const records = await this.o.store.commit({ snapshots, identities: links, outbox, meta, reminders, sync: this.durability === 'strict' });
+      for (const key of reminders.remove) this.firing.delete(key);
       end();
       this.flushFailures = 0;
       for (const l of links) {
@@ -566,6 +646,7 @@ export class CustomerHost {
       this.o.logger.error({ err, snapshots: snapshots.length, attempt: this.flushFailures }, 'store commit failed; will retry');
       for (const id of ids) this.dirty.add(id);
       this.pendingOutbox = [...outbox, ...this.pendingOutbox];
+      this.pendingReminders = [...reminderOps, ...this.pendingReminders];
       for (const c of this.counters) c.restore(meta);
       if (!this.closed && this.flushTimer === undefined) {
         this.flushTimer = setTimeout(
@@ -621,6 +702,7 @@ export class CustomerHost {
       live.waiters = undefined;
       for (const [key, link] of this.pendingLinks) if (link.customer === id) this.pendingLinks.delete(key);
       this.pendingOutbox = this.pendingOutbox.filter((e) => e.customer !== id);
+      this.pendingReminders = this.pendingReminders.filter((r) => r.customer !== id);
       this.o.metrics.hotActors.set(this.hot.size);
       await this.o.store.eraseCustomer(id, ids);
       return { identifiers: ids.length };

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import type { Database, RootDatabase } from 'lmdb';
 import { open } from 'lmdb';
 import type { ContactIdentifierKind } from '../../actors/index.js';
-import type { CommitBatch, CustomerRecord, OutboxRecord, StopEntry, Store, StoredSnapshot } from './store.js';
-import { identityKey, stopStorageKey } from './store.js';
+import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import { identityKey, reminderKey, stopStorageKey } from './store.js';
 
 /**
  * The embedded store: one LMDB environment in the data dir with a named database per kind
@@ -19,6 +19,9 @@ export class LmdbStore implements Store {
   private readonly outbox: Database<OutboxRecord, [string, string]>;
   private readonly stops: Database<StopEntry, string>;
   private readonly meta: Database<unknown, string>;
+  private readonly reminders: Database<ReminderRecord, string>;
+  /** [due, key]: the reminders in due order */
+  private readonly remindersDue: Database<string, [number, string]>;
   private seq = 0;
 
   constructor(dir: string) {
@@ -30,6 +33,8 @@ export class LmdbStore implements Store {
     this.outbox = this.root.openDB<OutboxRecord, [string, string]>({ name: 'outbox' });
     this.stops = this.root.openDB<StopEntry, string>({ name: 'stops' });
     this.meta = this.root.openDB<unknown, string>({ name: 'meta' });
+    this.reminders = this.root.openDB<ReminderRecord, string>({ name: 'reminders' });
+    this.remindersDue = this.root.openDB<string, [number, string]>({ name: 'reminders-due', encoding: 'string' });
     for (const { value } of this.outbox.getRange()) this.seq = Math.max(this.seq, value.seq);
   }
 
@@ -56,6 +61,12 @@ export class LmdbStore implements Store {
       for (const l of batch.identities) void this.identities.put(identityKey(l.kind, l.value), l.customer);
       for (const r of records) void this.outbox.put([r.channel, r.instance], r);
       for (const m of batch.meta ?? []) void this.meta.put(m.key, m.value);
+      for (const key of batch.reminders?.remove ?? []) this.dropReminder(key);
+      for (const r of batch.reminders?.set ?? []) {
+        this.dropReminder(r.key);
+        void this.reminders.put(r.key, r);
+        void this.remindersDue.put([r.due, r.key], '');
+      }
     });
     // Committed: visible, and safe from a crash of this process (the OS holds the pages). With
     // `sync`, also wait for the flush to disk (overlapping sync: one fsync covers every commit before it).
@@ -82,8 +93,30 @@ export class LmdbStore implements Store {
         }
       }
       for (const { key, value } of this.outbox.getRange()) if (value.customer === id) void this.outbox.remove(key);
+      const prefix = reminderKey(id, '');
+      for (const { key } of this.reminders.getRange({ start: prefix })) {
+        if (!key.startsWith(prefix)) break;
+        this.dropReminder(key);
+      }
       return held;
     });
+  }
+
+  /** Inside a transaction: removes a reminder and its place in the due order. */
+  private dropReminder(key: string): void {
+    const old = this.reminders.get(key);
+    if (old === undefined) return;
+    void this.remindersDue.remove([old.due, key]);
+    void this.reminders.remove(key);
+  }
+
+  dueReminders(until: number, limit: number): Promise<ReminderRecord[]> {
+    const out: ReminderRecord[] = [];
+    for (const { key } of this.remindersDue.getRange({ end: [until, '\uffff'], limit })) {
+      const r = this.reminders.get(key[1]);
+      if (r !== undefined) out.push(r);
+    }
+    return Promise.resolve(out);
   }
 
   async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<void> {

@@ -1,5 +1,5 @@
 import type { ContactIdentifierKind } from '../../actors/index.js';
-import type { CommitBatch, CustomerRecord, OutboxRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { identityKey, stopStorageKey } from './store.js';
 
 const outboxKey = (channel: string, instance: string): string => `${channel}\u0000${instance}`;
@@ -17,6 +17,7 @@ export class MemoryStore implements Store {
   private readonly outbox = new Map<string, OutboxRecord>();
   private readonly stops = new Map<string, StopEntry>();
   private readonly meta = new Map<string, unknown>();
+  private readonly reminders = new Map<string, ReminderRecord>();
   private seq = 0;
   private closed = false;
 
@@ -54,7 +55,15 @@ export class MemoryStore implements Store {
     for (const m of copy.meta ?? []) this.meta.set(m.key, m.value);
     const records: OutboxRecord[] = copy.outbox.map((e) => ({ ...e, seq: ++this.seq, attempts: 0 }));
     for (const r of records) this.outbox.set(outboxKey(r.channel, r.instance), r);
+    for (const key of copy.reminders?.remove ?? []) this.reminders.delete(key);
+    for (const r of copy.reminders?.set ?? []) this.reminders.set(r.key, r);
     return Promise.resolve(structuredClone(records));
+  }
+
+  dueReminders(until: number, limit: number): Promise<ReminderRecord[]> {
+    this.check();
+    const due = [...this.reminders.values()].filter((r) => r.due <= until).sort((a, b) => a.due - b.due || (a.key < b.key ? -1 : 1));
+    return Promise.resolve(structuredClone(due.slice(0, limit)));
   }
 
   eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>): Promise<boolean> {
@@ -69,6 +78,7 @@ export class MemoryStore implements Store {
       }
     }
     for (const [key, r] of this.outbox) if (r.customer === id) this.outbox.delete(key);
+    for (const [key, r] of this.reminders) if (r.customer === id) this.reminders.delete(key);
     return Promise.resolve(held);
   }
 

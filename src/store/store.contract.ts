@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OutboxEntry } from '../../actors/index.js';
-import type { CustomerRecord, StopEntry, Store } from './store.js';
+import type { CustomerRecord, ReminderRecord, StopEntry, Store } from './store.js';
+import { reminderKey } from './store.js';
 
 /**
  * The contract every store backend passes. Each backend's test file calls
@@ -164,6 +165,27 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect(await store.listMeta('nothing/', 5)).toEqual([]);
     });
 
+    it('keeps reminders in due order: set, moved by setting again, removed, erased with their customer', async () => {
+      const r = (customer: string, name: string, due: number): ReminderRecord => ({ key: reminderKey(customer, name), customer, due, event: 'offer.expiry', data: { name } });
+      await store.commit({ snapshots: [], identities: [], outbox: [], reminders: { set: [r('c-1', 'a', 300), r('c-1', 'b', 100), r('c-2', 'a', 200)], remove: [] } });
+      expect((await store.dueReminders(1000, 10)).map((x) => x.key)).toEqual(['c-1|b', 'c-2|a', 'c-1|a']);
+      expect((await store.dueReminders(200, 10)).map((x) => x.key)).toEqual(['c-1|b', 'c-2|a']);
+      expect(await store.dueReminders(99, 10)).toEqual([]);
+      expect(await store.dueReminders(1000, 1)).toEqual([r('c-1', 'b', 100)]);
+      // Setting a key again moves it; removing drops it; both in a commit with the snapshot.
+      await store.commit({
+        snapshots: [{ id: 'c-1', value: { v: 1, snapshot: {} } }],
+        identities: [],
+        outbox: [],
+        reminders: { set: [r('c-1', 'b', 500)], remove: ['c-2|a', 'nobody|x'] },
+      });
+      expect((await store.dueReminders(1000, 10)).map((x) => [x.key, x.due])).toEqual([['c-1|a', 300], ['c-1|b', 500]]);
+      await store.commit({ snapshots: [], identities: [], outbox: [], reminders: { set: [r('c-10', 'a', 50)], remove: [] } });
+      await store.eraseCustomer('c-1', []);
+      // c-10 shares the prefix "c-1" but is another customer.
+      expect((await store.dueReminders(1000, 10)).map((x) => x.key)).toEqual(['c-10|a']);
+    });
+
     // Only durable backends promise this; the memory store does not register it.
     if (options.durable) it('keeps everything across a reopen', async () => {
       if (h.reopen === undefined) throw new Error('a durable backend must provide reopen()');
@@ -175,6 +197,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       });
       await store.putStop({ key: 'h', kind: 'customer', hint: 'c-1', at: 1 });
       await store.putMeta('m', 1);
+      await store.commit({ snapshots: [], identities: [], outbox: [], reminders: { set: [{ key: 'c-1|x', customer: 'c-1', due: 7, event: 'e' }], remove: [] } });
       await store.close();
       store = await h.reopen();
       expect(await store.getCustomer('c-1')).toEqual(record(1));
@@ -183,6 +206,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect((await store.listOutbox('sms', 10)).map((r) => r.instance)).toEqual(['i-1']);
       expect(await store.listStops()).toHaveLength(1);
       expect(await store.getMeta('m')).toBe(1);
+      expect(await store.dueReminders(10, 10)).toEqual([{ key: 'c-1|x', customer: 'c-1', due: 7, event: 'e' }]);
       // Sequence numbers keep rising after a reopen.
       const [next] = await store.commit({ snapshots: [], identities: [], outbox: [smsEntry('i-2', 2)] });
       expect(next!.seq).toBeGreaterThan(1);

@@ -11,6 +11,7 @@ import type { Consent, ContactIdentifierKind, Identifiers, LifecycleStage, Outbo
  * - outbox: what waits to be delivered, per channel;
  * - stop list entries, keyed by the hash of the identifier;
  * - meta: small named values (the demo-loaded marker).
+ * - reminders: durable timers per customer, by due time (offer expiry, follow-ups).
  */
 
 /** Master data for one customer, as the bank's import (or the demo loader) gives it. */
@@ -53,6 +54,24 @@ export interface StopEntry {
   by?: string;
 }
 
+/**
+ * A durable reminder: at `due`, the customer's actor gets the event `event` (with `data`),
+ * whether it is live, passivated, or the server restarted meanwhile. `key` is unique
+ * (`<customer>|<name>`): setting it again moves it.
+ */
+export interface ReminderRecord {
+  key: string;
+  customer: string;
+  due: number;
+  event: string;
+  data?: Record<string, unknown>;
+}
+
+/** The key of a customer's reminder. */
+export function reminderKey(customer: string, name: string): string {
+  return `${customer}|${name}`;
+}
+
 /** What one write-behind flush commits, atomically. */
 export interface CommitBatch {
   snapshots: ReadonlyArray<{ id: string; value: StoredSnapshot }>;
@@ -62,6 +81,8 @@ export interface CommitBatch {
   meta?: ReadonlyArray<{ key: string; value: unknown }>;
   /** resolve only when the batch is on disk (fsync), not just committed (the `strict` durability) */
   sync?: boolean;
+  /** reminders to set (or move), and keys of reminders to drop (fired or cancelled) */
+  reminders?: { set: readonly ReminderRecord[]; remove: readonly string[] };
 }
 
 export interface Store {
@@ -78,7 +99,7 @@ export interface Store {
 
   /**
    * Erases a customer: the snapshot, the master data, these identity links (only where they
-   * still point to this customer) and the customer's outbox entries, in one transaction.
+   * still point to this customer), the customer's outbox entries and reminders, in one transaction.
    * The stop list is not touched: it keeps hashes, not people. False when nothing was held.
    */
   eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>): Promise<boolean>;
@@ -87,6 +108,9 @@ export interface Store {
   importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<void>;
   /** how many customers' master data are imported */
   countImported(): Promise<number>;
+
+  /** Reminders due at or before `until`, earliest first, at most `limit`. */
+  dueReminders(until: number, limit: number): Promise<ReminderRecord[]>;
 
   /** Oldest first, at most `limit`. */
   listOutbox(channel: string, limit: number): Promise<OutboxRecord[]>;
