@@ -41,6 +41,10 @@ export interface Config {
   reminderPollMs: number;
   /** live actors kept in memory; the least recently used clean ones are passivated past it */
   maxHotActors: number;
+  /** a live actor untouched this long is passivated (0: only by the bounds) */
+  passivateAfterMs: number;
+  /** V8 heap in use, MB, past which the least recently used actors are passivated; 0: 75 % of the heap limit */
+  maxHeapMb: number;
   /** requests being decided at once before new ones get `overloaded` */
   maxInFlight: number;
   /** frames a second one connection may send (token bucket, burst of twice that) */
@@ -128,6 +132,8 @@ const settings = [
   { key: 'modelSaveIntervalMs', env: 'KAIROS_MODEL_SAVE_INTERVAL_MS', parse: int(100, 3_600_000) },
   { key: 'reminderPollMs', env: 'KAIROS_REMINDER_POLL_MS', parse: int(10, 3_600_000) },
   { key: 'maxHotActors', env: 'KAIROS_MAX_HOT_ACTORS', parse: int(100, 100_000_000) },
+  { key: 'passivateAfterMs', env: 'KAIROS_PASSIVATE_AFTER_MS', parse: int(0, 86_400_000) },
+  { key: 'maxHeapMb', env: 'KAIROS_MAX_HEAP_MB', parse: int(0, 1_000_000) },
   { key: 'maxInFlight', env: 'KAIROS_MAX_IN_FLIGHT', parse: int(1, 10_000_000) },
   { key: 'rateLimitPerConnection', env: 'KAIROS_RATE_LIMIT', parse: int(1, 10_000_000) },
   { key: 'maxPayloadBytes', env: 'KAIROS_MAX_PAYLOAD_BYTES', parse: int(1024, 16 * 1024 * 1024) },
@@ -157,6 +163,8 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   modelSaveIntervalMs: 5000,
   reminderPollMs: 1000,
   maxHotActors: 500_000,
+  passivateAfterMs: 600_000,
+  maxHeapMb: 0,
   maxInFlight: 20_000,
   rateLimitPerConnection: 50_000,
   maxPayloadBytes: 64 * 1024,

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import type { DestinationStream } from 'pino';
 import type { CatalogDef } from '../actors/index.js';
 import { adminRoutes } from './admin/admin-routes.js';
@@ -115,6 +116,8 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     flushIntervalMs: config.flushIntervalMs,
     flushBatch: config.flushBatch,
     maxHotActors: config.maxHotActors,
+    passivateAfterMs: config.passivateAfterMs,
+    maxHeapBytes: (config.maxHeapMb > 0 ? config.maxHeapMb : Math.floor((getHeapStatistics().heap_size_limit * 0.75) / 1048576)) * 1048576,
     maxInFlight: config.maxInFlight,
     onCommitted: (records) => gatewayRef.server?.push(records),
   });
@@ -125,6 +128,8 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   };
   const reminderTimer = setInterval(pollReminders, config.reminderPollMs);
   reminderTimer.unref();
+  const sweepTimer = setInterval(() => host.sweep(), 1000);
+  sweepTimer.unref();
 
   const status = (): Record<string, unknown> => ({
     version: packageVersion(),
@@ -190,6 +195,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
         logger.info('shutting down');
         gateway.stopListening();
         clearInterval(reminderTimer);
+        clearInterval(sweepTimer);
         await host.close(config.shutdownTimeoutMs);
         gateway.closeConnections();
         clearInterval(modelTimer);

@@ -86,7 +86,15 @@ export function createMetrics() {
     }),
     passivations: new Counter({
       name: 'kairos_actor_passivations_total',
-      help: 'Customer actors released from memory (their state is in the store)',
+      help: 'Customer actors released from memory (their state is in the store), by reason: lru (past the hot-actor bound), idle, memory (past the heap bound)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    activationSeconds: new Histogram({
+      name: 'kairos_actor_activation_seconds',
+      help: 'Time to bring a customer actor to life, by source (reading the store, migrating, restoring)',
+      labelNames: ['source'] as const,
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
       registers: [registry],
     }),
     flushSeconds: new Histogram({

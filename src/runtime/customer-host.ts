@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
 import type {
   Campaign,
   Catalog,
@@ -74,6 +75,10 @@ export interface HostOptions {
   flushIntervalMs: number;
   flushBatch: number;
   maxHotActors: number;
+  /** a live actor untouched this long is released at the next sweep (0: never for idleness) */
+  passivateAfterMs?: number;
+  /** past this much V8 heap in use, each sweep releases the least recently used tenth of the clean actors (0: no bound) */
+  maxHeapBytes?: number;
   maxInFlight: number;
   /** campaign budgets: consulted before each decision, fed after it, written with each batch */
   ledger: BudgetLedger;
@@ -100,6 +105,8 @@ interface Live {
   version: number;
   flushed: number;
   lastExplain: Explanation[];
+  /** performance.now() of the last message (or activation): idle passivation reads it */
+  touchedAt: number;
   /** replies waiting for this actor's state to be committed up to a version */
   waiters?: Array<{ version: number; resolve: () => void; reject: (err: Error) => void }>;
 }
@@ -480,6 +487,7 @@ export class CustomerHost {
   // Activation, passivation
 
   private async activate(id: string): Promise<Live | undefined> {
+    const started = performance.now();
     let snapshot: CustomerSnapshot;
     let created = false;
     const stored = await this.o.store.getSnapshot(id);
@@ -505,7 +513,8 @@ export class CustomerHost {
       snapshot = this.stepper.create(input);
     }
     this.creating.delete(id);
-    const live: Live = { id, snapshot, version: 0, flushed: 0, lastExplain: [] };
+    const live: Live = { id, snapshot, version: 0, flushed: 0, lastExplain: [], touchedAt: performance.now() };
+    this.o.metrics.activationSeconds.observe({ source: stored !== undefined ? 'snapshot' : created ? 'new' : 'profile' }, (performance.now() - started) / 1000);
     this.hot.set(id, live);
     this.o.metrics.hotActors.set(this.hot.size);
     if (created) this.markDirty(live);
@@ -515,8 +524,43 @@ export class CustomerHost {
 
   /** Moves the actor to the most-recently-used end. */
   private touch(live: Live): void {
+    live.touchedAt = performance.now();
     this.hot.delete(live.id);
     this.hot.set(live.id, live);
+  }
+
+  /** Whether an actor can be released now: its state is written and nothing waits for it. */
+  private releasable(live: Live): boolean {
+    return live.version === live.flushed && !this.mailboxes.has(live.id) && live.waiters === undefined;
+  }
+
+  private passivate(live: Live, reason: 'lru' | 'idle' | 'memory'): void {
+    this.hot.delete(live.id);
+    this.o.metrics.passivations.inc({ reason });
+  }
+
+  /**
+   * Releases actors idle for longer than `passivateAfterMs`, and, while the V8 heap in use is
+   * past `maxHeapBytes`, the least recently used tenth of the releasable ones. The hot map is
+   * in least-recently-used order, so the scan stops at the first actor that is neither.
+   * Returns how many were released.
+   */
+  sweep(): number {
+    const idleMs = this.o.passivateAfterMs ?? 0;
+    const idleBefore = idleMs > 0 ? performance.now() - idleMs : -Infinity;
+    const maxHeap = this.o.maxHeapBytes ?? 0;
+    let toFree = maxHeap > 0 && getHeapStatistics().used_heap_size > maxHeap ? Math.ceil(this.hot.size / 10) : 0;
+    let released = 0;
+    for (const live of this.hot.values()) {
+      const idle = live.touchedAt < idleBefore;
+      if (!idle && toFree <= 0) break;
+      if (!this.releasable(live)) continue;
+      this.passivate(live, idle ? 'idle' : 'memory');
+      toFree--;
+      released++;
+    }
+    this.o.metrics.hotActors.set(this.hot.size);
+    return released;
   }
 
   /** Releases least-recently-used actors past the bound, if their state is written and nothing waits for them. */
@@ -525,9 +569,8 @@ export class CustomerHost {
     if (excess <= 0) return;
     for (const live of this.hot.values()) {
       if (excess <= 0) break;
-      if (live.version !== live.flushed || this.mailboxes.has(live.id)) continue;
-      this.hot.delete(live.id);
-      this.o.metrics.passivations.inc();
+      if (!this.releasable(live)) continue;
+      this.passivate(live, 'lru');
       excess--;
     }
     this.o.metrics.hotActors.set(this.hot.size);
