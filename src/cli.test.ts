@@ -141,3 +141,30 @@ describe('kairos command', () => {
     }
   });
 });
+
+describe('kairos seed', () => {
+  it('writes a synthetic bank of N customers with a progress bar, and continues where it stopped', async () => {
+    const data = tempDir();
+    cleanups.push(data.remove);
+    const r = run(['seed', '--customers', '50000', '--data-dir', data.dir]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^seed: 50,000 customers written to .* in [\d.]+ s; the store holds demo-1 … demo-50000\n$/);
+    // Not a terminal here: one line per tenth, ending at 100 %.
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^\[#{30}\] 100%  50,000 \/ 50,000 /);
+    const again = run(['seed', '--customers', '50010', '--data-dir', data.dir]);
+    expect(again.stdout).toContain('seed: 10 customers written');
+    const store = new LmdbStore(join(data.dir, 'lmdb'));
+    try {
+      expect(await store.countImported()).toBe(50_010);
+      // Beyond the UCI rows, customers copy a row's attributes with their own identifiers.
+      const last = await store.getCustomer('demo-50010');
+      expect(last?.identifiers.card).toEqual(['card-50010']);
+      expect(await store.lookupIdentity('card', 'card-50010')).toBe('demo-50010');
+      expect(last?.profile.age).toBe((await store.getCustomer(`demo-${50_010 - 45_211}`))?.profile.age);
+    } finally {
+      await store.close();
+    }
+    expect(run(['seed', '--customers', 'many']).status).toBe(2);
+    expect(run(['seed']).stderr).toContain('usage: kairos seed --customers N');
+  });
+});

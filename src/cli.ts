@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CatalogDef } from '../actors/index.js';
 import { CatalogError, compileCatalog } from '../actors/index.js';
@@ -7,7 +8,9 @@ import { replayBankCsv, replayLine } from './replay/bank-replay.js';
 import { ConfigError, configVariables, loadConfig } from './config.js';
 import type { Kairos } from './kairos.js';
 import { startKairos } from './kairos.js';
-import { packageVersion } from './paths.js';
+import { demoCsvPath, packageVersion } from './paths.js';
+import { progressLine, seedBank } from './demo/seed.js';
+import { LmdbStore } from './store/lmdb-store.js';
 import { UwsFallbackError } from './transport/uws.js';
 
 /** The `kairos` command. `serve` is the default. */
@@ -20,6 +23,9 @@ usage:
   kairos replay CSV          replay the UCI bank-full data through the adaptive model
                              (score, then learn, row by row); prints, last,
                              replay: rows=N auc=… alift=… top50=…
+  kairos seed --customers N  write a synthetic bank of N customers (demo-1 … demo-N, the
+                             demo bank first) into the data dir's LMDB store, with a
+                             progress bar; then \`kairos serve\` runs on it
   kairos --help              this text
   kairos --version           the version
 
@@ -48,7 +54,11 @@ function fail(message: string, code: number): never {
 
 type Env = Record<string, string | undefined>;
 
-type Command = { command: 'serve' | 'help' | 'version'; env: Env } | { command: 'catalog-check'; file: string } | { command: 'replay'; file: string };
+type Command =
+  | { command: 'serve' | 'help' | 'version'; env: Env }
+  | { command: 'catalog-check'; file: string }
+  | { command: 'replay'; file: string }
+  | { command: 'seed'; customers: number; env: Env };
 
 function parseCli(argv: readonly string[]): Command {
   let parsed;
@@ -68,6 +78,7 @@ function parseCli(argv: readonly string[]): Command {
         'no-demo': { type: 'boolean' },
         'log-level': { type: 'string' },
         catalog: { type: 'string' },
+        customers: { type: 'string' },
       },
     });
   } catch (err) {
@@ -87,7 +98,7 @@ function parseCli(argv: readonly string[]): Command {
     if (file === undefined || more.length > 0) fail('usage: kairos replay CSV', 2);
     return { command: 'replay', file };
   }
-  if (command !== 'serve') fail(`unknown command "${command}" (see kairos --help)`, 2);
+  if (command !== 'serve' && command !== 'seed') fail(`unknown command "${command}" (see kairos --help)`, 2);
   if (rest.length > 0) fail(`unexpected arguments: ${rest.join(' ')}`, 2);
 
   // Flags go through the same schema as the environment, so they get the same checks.
@@ -100,7 +111,51 @@ function parseCli(argv: readonly string[]): Command {
   if (values['no-demo'] === true) env.KAIROS_DEMO = 'false';
   if (values['log-level'] !== undefined) env.KAIROS_LOG_LEVEL = values['log-level'];
   if (values.catalog !== undefined) env.KAIROS_CATALOG_FILE = values.catalog;
+  if (command === 'seed') {
+    const customers = Number(values.customers);
+    if (values.customers === undefined || !Number.isInteger(customers) || customers < 1 || customers > 1_000_000_000) {
+      fail('usage: kairos seed --customers N [--data-dir DIR] (N from 1 to 1,000,000,000)', 2);
+    }
+    return { command: 'seed', customers, env };
+  }
   return { command: 'serve', env };
+}
+
+/** Writes a synthetic bank into the data dir, with a progress bar on stderr. */
+async function seed(customers: number, env: Env): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
+  if (config.store !== 'lmdb') fail('seed writes the LMDB store (KAIROS_STORE=lmdb)', 2);
+  const dir = join(config.dataDir, 'lmdb');
+  const store = new LmdbStore(dir);
+  const tty = process.stderr.isTTY;
+  let lastTenth = -1;
+  const started = performance.now();
+  try {
+    const written = await seedBank(store, demoCsvPath(), customers, Date.now(), (p) => {
+      if (tty) {
+        process.stderr.write(`\r${progressLine(p)}`);
+        return;
+      }
+      const tenth = Math.floor((p.done / p.total) * 10);
+      if (tenth !== lastTenth) {
+        lastTenth = tenth;
+        process.stderr.write(`${progressLine(p)}\n`);
+      }
+    });
+    if (tty) process.stderr.write('\n');
+    const secs = (performance.now() - started) / 1000;
+    process.stdout.write(
+      `seed: ${written.toLocaleString('en-US')} customers written to ${dir} in ${secs.toFixed(1)} s; the store holds demo-1 … demo-${customers}\n`,
+    );
+  } finally {
+    await store.close();
+  }
 }
 
 async function serve(env: Env): Promise<void> {
@@ -183,6 +238,10 @@ export async function main(argv: readonly string[]): Promise<void> {
         `bar to beat (Moro, Cortez and Rita 2014, offline): auc 0.80, alift 0.70, top50 0.79\n`,
     );
     process.stdout.write(`${replayLine(result)}\n`);
+    return;
+  }
+  if (parsed.command === 'seed') {
+    await seed(parsed.customers, parsed.env);
     return;
   }
   const { command, env } = parsed;

@@ -12,7 +12,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function start(config: Parameters<typeof startTestKairos>[0]['config']): Promise<{ k: TestKairos; gw: GatewayClient }> {
+async function start(config: NonNullable<Parameters<typeof startTestKairos>[0]>['config']): Promise<{ k: TestKairos; gw: GatewayClient }> {
   const k = await startTestKairos({ config });
   cleanups.push(() => k.close());
   const gw = await GatewayClient.connect(k.wsUrl);
