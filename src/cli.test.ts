@@ -150,7 +150,7 @@ describe('kairos seed', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^seed: 50,000 customers written to .* in [\d.]+ s; the store holds demo-1 … demo-50000\n$/);
     // Not a terminal here: one line per tenth, ending at 100 %.
-    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^\[#{30}\] 100%  50,000 \/ 50,000 /);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^\[#{30}\] 100% {2}50,000 \/ 50,000 /);
     const again = run(['seed', '--customers', '50010', '--data-dir', data.dir]);
     expect(again.stdout).toContain('seed: 10 customers written');
     const store = new LmdbStore(join(data.dir, 'lmdb'));
