@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { httpBench } from './http-bench.js';
 import type { OpenLoopResult } from './open-loop.js';
 
 /**
@@ -16,8 +17,11 @@ import type { OpenLoopResult } from './open-loop.js';
  *
  * For each server it steps the arrival rate up until the server stops keeping up (it
  * answers fewer than 97 % of the target rate, replies go missing, or p99 passes the
- * bound), and reports the highest sustained rate. Then it runs Kairos at half of that
- * rate for the latency figures. The last line is
+ * bound), and reports the highest sustained rate. Then it runs Kairos at half and at 90 %
+ * of that rate for the latency figures (with activations per second and GC pauses read from
+ * the server's metrics), and autocannon against `POST /v1/events`. `--data-dir DIR
+ * --customers N` runs on a store seeded beforehand (`kairos seed`), kept afterwards. The
+ * last line is
  *   bench: events_per_s=N p99_ms=X echo_ratio=R rss_mb=M
  */
 
@@ -58,6 +62,60 @@ function runGenerator(args: string[]): Promise<OpenLoopResult> {
   });
 }
 
+/** A Prometheus text exposition, as sample name{labels} -> value. */
+async function scrape(url: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const l of (await (await fetch(url)).text()).split('\n')) {
+    if (l.startsWith('#') || l.trim() === '') continue;
+    const i = l.lastIndexOf(' ');
+    out.set(l.slice(0, i), Number(l.slice(i + 1)));
+  }
+  return out;
+}
+
+/** The sum over samples whose name and labels match, after minus before. */
+function delta(after: Map<string, number>, before: Map<string, number>, test: (key: string) => boolean): number {
+  let d = 0;
+  for (const [k, v] of after) if (test(k)) d += v - (before.get(k) ?? 0);
+  return d;
+}
+
+/** A quantile from cumulative histogram buckets (after minus before): the upper bound of the bucket it falls in. */
+function bucketQuantile(after: Map<string, number>, before: Map<string, number>, metric: string, q: number): number | null {
+  const buckets = new Map<number, number>();
+  for (const [k, v] of after) {
+    const m = new RegExp(`^${metric}_bucket\\{(.*,)?le="([^"]+)"`).exec(k);
+    if (m === null) continue;
+    const le = m[2] === '+Inf' ? Infinity : Number(m[2]);
+    buckets.set(le, (buckets.get(le) ?? 0) + v - (before.get(k) ?? 0));
+  }
+  const sorted = [...buckets].sort((a, b) => a[0] - b[0]);
+  const total = sorted.at(-1)?.[1] ?? 0;
+  if (total === 0) return null;
+  for (const [le, c] of sorted) if (c >= q * total) return le;
+  return null;
+}
+
+interface Phase {
+  activationsPerSec: number;
+  gcPauses: number;
+  gcPauseMeanMs: number | null;
+  gcPauseP99Ms: number | null;
+}
+
+function phase(after: Map<string, number>, before: Map<string, number>, seconds: number): Phase {
+  const act = delta(after, before, (k) => k.startsWith('kairos_actor_activations_total'));
+  const gcCount = delta(after, before, (k) => k.startsWith('kairos_nodejs_gc_duration_seconds_count'));
+  const gcSum = delta(after, before, (k) => k.startsWith('kairos_nodejs_gc_duration_seconds_sum'));
+  const p99 = bucketQuantile(after, before, 'kairos_nodejs_gc_duration_seconds', 0.99);
+  return {
+    activationsPerSec: Math.round(act / seconds),
+    gcPauses: gcCount,
+    gcPauseMeanMs: gcCount > 0 ? Math.round((gcSum / gcCount) * 1e5) / 100 : null,
+    gcPauseP99Ms: p99 === null ? null : p99 * 1000,
+  };
+}
+
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? '0');
@@ -68,6 +126,8 @@ interface Target {
   name: string;
   url: string;
   token?: string;
+  /** customers to draw events over (the generator's --customers) */
+  customers?: string;
 }
 
 function sustained(r: OpenLoopResult, p99BoundMs: number): boolean {
@@ -85,6 +145,7 @@ async function findMax(t: Target, rates: number[], stepSec: number, connections:
   for (const rate of rates) {
     const args = ['--url', t.url, '--rate', String(rate), '--duration', String(stepSec), '--connections', String(connections), '--prefix', `${t.name}-${rate}`];
     if (t.token !== undefined) args.push('--token', t.token);
+    if (t.customers !== undefined) args.push('--customers', t.customers);
     const r = await runGenerator(args);
     steps.push(r);
     log(`  ${t.name.padEnd(6)} ${line(r)}`);
@@ -102,6 +163,8 @@ async function main(): Promise<void> {
       duration: { type: 'string', default: '10' },
       connections: { type: 'string', default: '4' },
       'p99-bound': { type: 'string', default: '200' },
+      'data-dir': { type: 'string' },
+      customers: { type: 'string', default: '45211' },
     },
   });
   const rates = values.rates.split(',').map(Number);
@@ -110,7 +173,9 @@ async function main(): Promise<void> {
   const p99Bound = Number(values['p99-bound']);
   const log = (s: string): void => void process.stdout.write(`${s}\n`);
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'kairos-bench-'));
+  const keepData = values['data-dir'] !== undefined;
+  const dataDir = values['data-dir'] ?? mkdtempSync(join(tmpdir(), 'kairos-bench-'));
+  const customers = values.customers;
   const children: ChildProcess[] = [];
   const stopAll = (): void => {
     for (const c of children) c.kill('SIGTERM');
@@ -129,32 +194,65 @@ async function main(): Promise<void> {
     });
     log(`kairos pid ${kairos.pid} on ${kport} (LMDB in ${dataDir}); echo pid ${echo.pid} on ${echoPort}`);
     await waitReady(`http://127.0.0.1:${kport}/ready`, 120_000);
+    const metricsUrl = `http://127.0.0.1:${kport}/metrics`;
+    const startMetrics = await scrape(metricsUrl);
 
-    const kTarget: Target = { name: 'kairos', url: `ws://127.0.0.1:${kport}/v1/gateway`, token: 'demo-gateway' };
+    const kTarget: Target = { name: 'kairos', url: `ws://127.0.0.1:${kport}/v1/gateway`, token: 'demo-gateway', customers };
     const eTarget: Target = { name: 'echo', url: `ws://127.0.0.1:${echoPort}/` };
 
     // Warm-up: activate a good part of the demo bank's actors and let the JIT settle.
     log('warm-up: 45,000 events at 3000/s');
-    await runGenerator(['--url', kTarget.url, '--token', 'demo-gateway', '--rate', '3000', '--duration', '15', '--connections', String(connections), '--prefix', 'warm']);
+    await runGenerator(['--url', kTarget.url, '--token', 'demo-gateway', '--rate', '3000', '--duration', '15', '--connections', String(connections), '--prefix', 'warm', '--customers', customers]);
 
     log(`stepping the rate (${stepSec} s a step; sustained = >= 97 % answered, none missing, p99 <= ${p99Bound} ms)`);
     const echoMax = await findMax(eTarget, rates, stepSec, connections, p99Bound, log);
     const kairosMax = await findMax(kTarget, rates, stepSec, connections, p99Bound, log);
 
     const half = Math.max(1000, Math.round(kairosMax.max / 2 / 100) * 100);
-    log(`latency at half the highest rate (${half}/s, ${values.duration} s)`);
-    const atHalf = await runGenerator(['--url', kTarget.url, '--token', 'demo-gateway', '--rate', String(half), '--duration', values.duration, '--connections', String(connections), '--prefix', 'half']);
-    log(`  kairos ${line(atHalf)}`);
+    const duration = Number(values.duration);
+    const measured = async (label: string, rate: number): Promise<{ result: OpenLoopResult; phase: Phase }> => {
+      log(`latency at ${label} (${rate}/s, ${duration} s)`);
+      const before = await scrape(metricsUrl);
+      const result = await runGenerator(['--url', kTarget.url, '--token', 'demo-gateway', '--rate', String(rate), '--duration', String(duration), '--connections', String(connections), '--prefix', label.replace(/\W+/g, '-'), '--customers', customers]);
+      const p = phase(await scrape(metricsUrl), before, duration);
+      log(`  kairos ${line(result)}`);
+      log(`         activations ${p.activationsPerSec}/s  GC pauses ${p.gcPauses} (mean ${p.gcPauseMeanMs} ms, p99 <= ${p.gcPauseP99Ms} ms)`);
+      return { result, phase: p };
+    };
+    const halfRun = await measured('half the highest rate', half);
+    const atHalf = halfRun.result;
+    const ninety = await measured('90 % of the highest rate', Math.max(1000, Math.round((kairosMax.max * 0.9) / 100) * 100));
+
+    log('autocannon: POST /v1/events, 10 s, 32 connections');
+    const http = await httpBench(`http://127.0.0.1:${kport}`, 'demo-gateway', Number(customers), 10, 32);
+    log(`  http   ${http.requestsPerSec} requests/s  p50 ${http.latencyMs.p50} ms  p99 ${http.latencyMs.p99} ms  max ${http.latencyMs.max} ms  non-2xx ${http.non2xx}  errors ${http.errors}`);
+
     const rss = rssMb(kairos.pid!);
-    const metrics = await (await fetch(`http://127.0.0.1:${kport}/metrics`)).text();
-    const hot = Number(/^kairos_hot_actors (\d+)/m.exec(metrics)?.[1] ?? '0');
+    const endMetrics = await scrape(metricsUrl);
+    const hot = endMetrics.get('kairos_hot_actors') ?? 0;
+    const coldP99 = bucketQuantile(endMetrics, startMetrics, 'kairos_actor_activation_seconds', 0.99);
+    const activations = delta(endMetrics, startMetrics, (k) => k.startsWith('kairos_actor_activations_total'));
+    log(`activations ${activations} in all; cold activation p99 <= ${coldP99 === null ? 'n/a' : `${coldP99 * 1000} ms`} (histogram bucket)`);
 
     const ratio = echoMax.max > 0 ? kairosMax.max / echoMax.max : 0;
     const report = {
       at: new Date().toISOString(),
       node: process.version,
       cpus: (await import('node:os')).cpus().length,
-      kairos: { maxEventsPerSec: kairosMax.max, steps: kairosMax.steps, atHalf, rssMb: rss, hotActors: hot },
+      customers: Number(customers),
+      kairos: {
+        maxEventsPerSec: kairosMax.max,
+        steps: kairosMax.steps,
+        atHalf,
+        atHalfPhase: halfRun.phase,
+        at90: ninety.result,
+        at90Phase: ninety.phase,
+        http,
+        rssMb: rss,
+        hotActors: hot,
+        activations,
+        coldActivationP99Ms: coldP99 === null ? null : coldP99 * 1000,
+      },
       echo: { maxMessagesPerSec: echoMax.max, steps: echoMax.steps },
       echoRatio: Math.round(ratio * 100) / 100,
     };
@@ -168,7 +266,7 @@ async function main(): Promise<void> {
   } finally {
     stopAll();
     await new Promise((r) => setTimeout(r, 500));
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!keepData) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
