@@ -190,8 +190,11 @@ export const retention = {
   contacts: 500,
   contactDays: 90,
   responses: 200,
-  /** request ids remembered for idempotency */
-  seen: 100,
+  /**
+   * request ids remembered for idempotency (with the decisions they got): a gateway's retry
+   * comes within seconds, so the last 32 within 7 days are plenty, and the snapshot stays small
+   */
+  seen: 32,
   seenDays: 7,
   lifecycle: 50,
 } as const;

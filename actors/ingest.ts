@@ -95,6 +95,11 @@ export function pruneContacts(ctx: CustomerContext, t: number): CustomerContext 
   return { ...ctx, contacts: kept.slice(-retention.contacts) };
 }
 
+function readsAny(inputs: ReadonlySet<string>, fed: ReadonlySet<string>): boolean {
+  for (const f of inputs) if (fed.has(f)) return true;
+  return false;
+}
+
 export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: number, catalog: Catalog): IngestResult {
   let ctx: CustomerContext = { ...prev, lastEventAt: Math.max(prev.lastEventAt ?? t, t) };
 
@@ -143,7 +148,7 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
   const segments: Record<string, number> = {};
   for (const s of catalog.segments) {
     const was = ctx.segments[s.id];
-    const evaluate = full || [...s.inputs].some((f) => fedIds.has(f));
+    const evaluate = full || (fedIds.size > 0 && readsAny(s.inputs, fedIds));
     const isIn = evaluate ? s.members.has(ctx.id) || (s.rule?.(scope) ?? false) : was !== undefined;
     if (isIn) {
       segments[s.id] = was ?? t;
