@@ -24,7 +24,7 @@ describe('backpressure', () => {
     expect(overloaded.every((r) => r.code === 'overloaded' && ids.includes(r.re as string))).toBe(true);
     expect(replies.filter((r) => r.t === 'decision').length).toBeGreaterThanOrEqual(8);
     // Refused requests changed nothing: sent again, they are decided.
-    const again = await gw.request({ t: 'event', id: overloaded[0]!.re as string, type: 'atm.withdrawal.declined', customer: { id: `demo-${ids.indexOf(overloaded[0]!.re as string) + 1}` }, channel: 'atm', at, data: { requested: 1000, balance: 800 } });
+    const again = await gw.request({ t: 'event', id: overloaded[0]!.re, type: 'atm.withdrawal.declined', customer: { id: `demo-${ids.indexOf(overloaded[0]!.re as string) + 1}` }, channel: 'atm', at, data: { requested: 1000, balance: 800 } });
     expect(again).toMatchObject({ t: 'decision' });
     const metrics = await (await fetch(`${k.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/kairos_errors_total\{code="overloaded"\} [1-9]/);
