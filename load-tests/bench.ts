@@ -122,6 +122,16 @@ function rssMb(pid: number): number {
   return Math.round(kb / 1024);
 }
 
+/**
+ * RSS split: anonymous (the heap and everything else the process allocated) and file-backed
+ * (the LMDB file's pages mapped into the process: page cache, shared and reclaimable).
+ */
+function rssSplitMb(pid: number): { anonMb: number; fileMb: number } {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? '0');
+  return { anonMb: Math.round(kb('Anonymous') / 1024), fileMb: Math.round((kb('Rss') - kb('Anonymous')) / 1024) };
+}
+
 interface Target {
   name: string;
   url: string;
@@ -228,6 +238,7 @@ async function main(): Promise<void> {
     log(`  http   ${http.requestsPerSec} requests/s  p50 ${http.latencyMs.p50} ms  p99 ${http.latencyMs.p99} ms  max ${http.latencyMs.max} ms  non-2xx ${http.non2xx}  errors ${http.errors}`);
 
     const rss = rssMb(kairos.pid!);
+    const split = rssSplitMb(kairos.pid!);
     const endMetrics = await scrape(metricsUrl);
     const hot = endMetrics.get('kairos_hot_actors') ?? 0;
     const coldP99 = bucketQuantile(endMetrics, startMetrics, 'kairos_actor_activation_seconds', 0.99);
@@ -249,6 +260,8 @@ async function main(): Promise<void> {
         at90Phase: ninety.phase,
         http,
         rssMb: rss,
+        rssAnonMb: split.anonMb,
+        rssFileMb: split.fileMb,
         hotActors: hot,
         activations,
         coldActivationP99Ms: coldP99 === null ? null : coldP99 * 1000,
@@ -261,7 +274,7 @@ async function main(): Promise<void> {
     const file = join(outDir, `bench-${report.at.replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     log(`results: ${file}`);
-    log(`kairos: highest sustained ${kairosMax.max} events/s; echo: ${echoMax.max} messages/s; RSS ${rss} MB; hot actors ${hot}`);
+    log(`kairos: highest sustained ${kairosMax.max} events/s; echo: ${echoMax.max} messages/s; RSS ${rss} MB (anonymous ${split.anonMb} MB, LMDB file pages ${split.fileMb} MB); hot actors ${hot}`);
     log(`bench: events_per_s=${kairosMax.max} p99_ms=${atHalf.latencyMs.p99} echo_ratio=${report.echoRatio} rss_mb=${rss}`);
   } finally {
     stopAll();

@@ -36,9 +36,16 @@ export interface OpenLoopResult {
 
 const types = ['card.transaction', 'card.transaction', 'card.transaction', 'card.transaction', 'card.transaction', 'card.transaction', 'web.pageview', 'web.pageview', 'ib.login', 'atm.withdrawal.declined', 'branch.visit', 'callcenter.call'] as const;
 
-/** A realistic mix of gateway events over the demo bank's customers. */
+/** Where a run starts in the bank: a hash of its prefix, so each run (warm-up, steps) meets other customers. */
+function startOf(prefix: string, customers: number): number {
+  let h = 0x811c9dc5;
+  for (let k = 0; k < prefix.length; k++) h = Math.imul(h ^ prefix.charCodeAt(k), 0x01000193);
+  return (h >>> 0) % customers;
+}
+
+/** A realistic mix of gateway events over the bank's customers (demo-1 … demo-N). */
 export function makeEvent(i: number, customers: number, prefix: string): Record<string, unknown> {
-  const n = 1 + ((i * 7919) % customers);
+  const n = 1 + (((i + startOf(prefix, customers)) * 7919) % customers);
   const type = types[i % types.length] ?? 'web.pageview';
   const base = { t: 'event', id: `${prefix}-${i}`, type };
   switch (type) {
