@@ -398,10 +398,11 @@ describe('campaign controls', () => {
     def.campaigns[0]!.seeds = [{ channel: 'sms', to: '+79990000001' }, { channel: 'sms', to: '+79990000002' }];
     const r = handleEvent(customer(), message(event('atm.withdrawal.declined', { at: at('2026-03-02T10:00:00+03:00'), data: { requested: 1000, balance: 800 } }), 0, compileCatalog(def)));
     const [a] = actionsOf(r);
-    expect(r.outbox.map((o) => [o.instance, o.kind === 'offer' ? o.to : undefined])).toEqual([
-      [a!.instance, undefined],
-      [`${a!.instance}~seed1`, '+79990000001'],
-      [`${a!.instance}~seed2`, '+79990000002'],
+    // The customer's own message carries the customer's phone; the copies, the seeds' (and say they are copies).
+    expect(r.outbox.map((o) => [o.instance, o.kind === 'offer' ? o.to : undefined, o.kind === 'offer' ? o.seed : undefined])).toEqual([
+      [a!.instance, '+79161234567', undefined],
+      [`${a!.instance}~seed1`, '+79990000001', true],
+      [`${a!.instance}~seed2`, '+79990000002', true],
     ]);
     expect(r.outbox.every((o) => o.kind === 'offer' && JSON.stringify(o.content) === JSON.stringify(a!.content))).toBe(true);
   });

@@ -242,6 +242,13 @@ function render(tpl: ChannelTemplate, values: RenderValues, maxSmsParts: number)
   }
 }
 
+/** Where an outbound message to the customer goes: the first phone for SMS, the first e-mail; none for push (the app knows its device). */
+function addressFor(ctx: CustomerContext, channel: Channel): string | undefined {
+  if (channel === 'sms') return ctx.identifiers.phone[0];
+  if (channel === 'email') return ctx.identifiers.email[0];
+  return undefined;
+}
+
 /** Whether the customer can be reached on an outbound channel at all. */
 function reachable(ctx: CustomerContext, channel: Channel): boolean {
   if (channel === 'sms') return ctx.identifiers.phone.length > 0;
@@ -566,11 +573,14 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       reminders.push({ name: `followup:${c.id}`, due: t + c.followUp.afterMs, event: c.followUp.event, data: { campaign: c.id, offer: c.offer.id, instance } });
     }
     if (outbound) {
-      outbox.push({ kind: 'offer', instance, customer: next.id, channel: cand.channel, campaign: c.id, offer: c.offer.id, content: rendered.content, expiresAt, at: t });
+      const entry: OutboxEntry = { kind: 'offer', instance, customer: next.id, channel: cand.channel, campaign: c.id, offer: c.offer.id, content: rendered.content, expiresAt, at: t };
+      const to = addressFor(next, cand.channel);
+      if (to !== undefined) entry.to = to;
+      outbox.push(entry);
       // The seed list gets the same message, so the bank sees what its customers see.
       c.seeds.forEach((seed, i) => {
         if (seed.channel !== cand.channel) return;
-        outbox.push({ kind: 'offer', instance: `${instance}~seed${i + 1}`, customer: next.id, channel: seed.channel, campaign: c.id, offer: c.offer.id, content: rendered.content, expiresAt, at: t, to: seed.to });
+        outbox.push({ kind: 'offer', instance: `${instance}~seed${i + 1}`, customer: next.id, channel: seed.channel, campaign: c.id, offer: c.offer.id, content: rendered.content, expiresAt, at: t, to: seed.to, seed: true });
       });
     }
     usedChannels.add(cand.channel);

@@ -16,8 +16,10 @@ export type OutboxEntry =
       content: ChannelContent;
       expiresAt: number;
       at: number;
-      /** a seed-list copy: the test recipient's address instead of the customer's */
+      /** the address: the customer's phone (SMS) or e-mail, or a seed-list recipient's */
       to?: string;
+      /** a seed-list copy for the bank's test recipient, not a contact with the customer */
+      seed?: boolean;
     }
   | {
       kind: 'backoffice';

@@ -57,6 +57,23 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** a YAML catalog file that seeds an empty store (instead of the demo catalog) */
   catalogFile: string | undefined;
+  /** e-mail over SMTP (smtp://host:port); e-mail waits for WebSocket subscribers when unset */
+  smtpUrl: string | undefined;
+  smtpFrom: string;
+  /** messages a second the SMTP relay accepts */
+  smtpRate: number;
+  /** the server's public base URL, for unsubscribe links in e-mail */
+  publicUrl: string;
+  unsubscribeSecret: string;
+  /** back-office actions as signed webhooks to this URL; they wait for subscribers when unset */
+  webhookUrl: string | undefined;
+  webhookSecret: string;
+  webhookRate: number;
+  /** attempts before an outbox entry becomes a dead letter */
+  deliveryMaxAttempts: number;
+  /** the first retry's delay; it doubles with each attempt (up to an hour) */
+  deliveryBackoffMs: number;
+  deliveryPollMs: number;
   /** TLS for wss:// and https://: both files, or neither */
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
@@ -142,6 +159,17 @@ const settings = [
   { key: 'maxBadFramesPerMinute', env: 'KAIROS_MAX_BAD_FRAMES', parse: int(1, 1_000_000) },
   { key: 'shutdownTimeoutMs', env: 'KAIROS_SHUTDOWN_TIMEOUT_MS', parse: int(0, 600_000) },
   { key: 'catalogFile', env: 'KAIROS_CATALOG_FILE', parse: text },
+  { key: 'smtpUrl', env: 'KAIROS_SMTP_URL', parse: text },
+  { key: 'smtpFrom', env: 'KAIROS_SMTP_FROM', parse: text },
+  { key: 'smtpRate', env: 'KAIROS_SMTP_RATE', parse: int(1, 100_000) },
+  { key: 'publicUrl', env: 'KAIROS_PUBLIC_URL', parse: text },
+  { key: 'unsubscribeSecret', env: 'KAIROS_UNSUBSCRIBE_SECRET', parse: text },
+  { key: 'webhookUrl', env: 'KAIROS_WEBHOOK_URL', parse: text },
+  { key: 'webhookSecret', env: 'KAIROS_WEBHOOK_SECRET', parse: text },
+  { key: 'webhookRate', env: 'KAIROS_WEBHOOK_RATE', parse: int(1, 100_000) },
+  { key: 'deliveryMaxAttempts', env: 'KAIROS_DELIVERY_MAX_ATTEMPTS', parse: int(1, 100) },
+  { key: 'deliveryBackoffMs', env: 'KAIROS_DELIVERY_BACKOFF_MS', parse: int(1, 3_600_000) },
+  { key: 'deliveryPollMs', env: 'KAIROS_DELIVERY_POLL_MS', parse: int(10, 600_000) },
   { key: 'tlsCertFile', env: 'KAIROS_TLS_CERT_FILE', parse: text },
   { key: 'tlsKeyFile', env: 'KAIROS_TLS_KEY_FILE', parse: text },
 ] as const satisfies ReadonlyArray<Setting<keyof Config>>;
@@ -173,6 +201,17 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   maxBadFramesPerMinute: 100,
   shutdownTimeoutMs: 10_000,
   catalogFile: undefined,
+  smtpUrl: undefined,
+  smtpFrom: 'Банк <offers@bank.example>',
+  smtpRate: 20,
+  publicUrl: 'http://localhost:8080',
+  unsubscribeSecret: 'demo-unsubscribe-secret',
+  webhookUrl: undefined,
+  webhookSecret: 'demo-webhook-secret',
+  webhookRate: 50,
+  deliveryMaxAttempts: 8,
+  deliveryBackoffMs: 1000,
+  deliveryPollMs: 500,
   tlsCertFile: undefined,
   tlsKeyFile: undefined,
 };

@@ -18,7 +18,12 @@ import type { Metrics } from './metrics.js';
 import { createMetrics } from './metrics.js';
 import { demoCatalogPath, demoCsvPath, packageVersion } from './paths.js';
 import { BudgetLedger } from './runtime/budget-ledger.js';
+import { deliveryRoutes } from './admin/delivery-routes.js';
 import { learningMetrics, learningRoutes } from './admin/learning-routes.js';
+import type { ChannelAdapter } from './delivery/dispatcher.js';
+import { OutboxDispatcher } from './delivery/dispatcher.js';
+import { SmtpAdapter } from './delivery/smtp-adapter.js';
+import { WebhookAdapter } from './delivery/webhook-adapter.js';
 import { ModelRegistry } from './runtime/model-registry.js';
 import { PropensityLedger } from './runtime/propensity-ledger.js';
 import { UpliftLedger } from './runtime/uplift-ledger.js';
@@ -100,7 +105,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const modelTimer = setInterval(() => void saveModels(), config.modelSaveIntervalMs);
   modelTimer.unref();
 
-  const gatewayRef: { server?: GatewayServer } = {};
+  const gatewayRef: { server?: GatewayServer; dispatcher?: OutboxDispatcher } = {};
   const host = new CustomerHost({
     store,
     catalog: () => catalogs.catalog,
@@ -119,10 +124,38 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     passivateAfterMs: config.passivateAfterMs,
     maxHeapBytes: (config.maxHeapMb > 0 ? config.maxHeapMb : Math.floor((getHeapStatistics().heap_size_limit * 0.75) / 1048576)) * 1048576,
     maxInFlight: config.maxInFlight,
-    onCommitted: (records) => gatewayRef.server?.push(records),
+    onCommitted: (records) => {
+      gatewayRef.dispatcher?.notify(records);
+      gatewayRef.server?.push(records);
+    },
   });
 
   learningMetrics({ catalogs, models, uplift, store }, metrics);
+
+  const adapters: ChannelAdapter[] = [];
+  if (config.smtpUrl !== undefined) {
+    if (config.unsubscribeSecret === 'demo-unsubscribe-secret') logger.warn('e-mail goes out with the demo unsubscribe secret: set KAIROS_UNSUBSCRIBE_SECRET');
+    adapters.push(new SmtpAdapter({ url: config.smtpUrl, from: config.smtpFrom, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret, ratePerSec: config.smtpRate }));
+  }
+  if (config.webhookUrl !== undefined) {
+    if (config.webhookSecret === 'demo-webhook-secret') logger.warn('webhooks are signed with the demo secret: set KAIROS_WEBHOOK_SECRET');
+    adapters.push(new WebhookAdapter({ url: config.webhookUrl, secret: config.webhookSecret, ratePerSec: config.webhookRate }));
+  }
+  const dispatcher = new OutboxDispatcher({
+    store,
+    clock,
+    logger,
+    metrics,
+    adapters,
+    maxAttempts: config.deliveryMaxAttempts,
+    backoffMs: config.deliveryBackoffMs,
+    pollMs: config.deliveryPollMs,
+    report: async (instance, status, reason) => {
+      const r = await host.submitDelivery(instance, status, reason);
+      if (r.kind === 'error' && r.code !== 'unknown_customer') throw new Error(`${r.code}: ${r.message}`);
+    },
+  });
+  gatewayRef.dispatcher = dispatcher;
   const pollReminders = (): void => {
     host.pollReminders().catch((err: unknown) => logger.error({ err }, 'delivering due reminders failed; retrying at the next poll'));
   };
@@ -154,7 +187,9 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     store,
     logger,
     metrics,
-    adminRoutes: [...adminRoutes({ host, stopList, store, clock, logger, status }), ...catalogRoutes({ catalogs, host, clock, propensity }), ...learningRoutes({ catalogs, models, uplift, store })],
+    dispatched: dispatcher.channels,
+    adminRoutes: [...adminRoutes({ host, stopList, store, clock, logger, status }), ...catalogRoutes({ catalogs, host, clock, propensity }), ...learningRoutes({ catalogs, models, uplift, store }),
+      ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() })],
     ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
       ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } }
       : {}),
@@ -168,6 +203,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     throw err;
   }
   gatewayRef.server = server;
+  dispatcher.start();
   server.setReady(true);
   if (config.demoCredentials) {
     logger.warn(
@@ -197,6 +233,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
         clearInterval(reminderTimer);
         clearInterval(sweepTimer);
         await host.close(config.shutdownTimeoutMs);
+        await dispatcher.stop();
         gateway.closeConnections();
         clearInterval(modelTimer);
         await saveModels();

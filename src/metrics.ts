@@ -121,8 +121,20 @@ export function createMetrics() {
     }),
     deliveries: new Counter({
       name: 'kairos_deliveries_total',
-      help: 'Outbox entries pushed to subscribed endpoints and their confirmations, by channel and result (pushed, delivered, failed)',
+      help: 'Outbox deliveries by channel and result: pushed (to a subscribed endpoint), delivered, failed (an endpoint said so), retry (an adapter attempt failed; retried later), dead (given up)',
       labelNames: ['channel', 'result'] as const,
+      registers: [registry],
+    }),
+    outboxPending: new Gauge({
+      name: 'kairos_outbox_pending',
+      help: "Outbox entries waiting for the server's own channel adapters (e-mail, back office), by channel",
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    outboxLagSeconds: new Gauge({
+      name: 'kairos_outbox_lag_seconds',
+      help: "Age of the oldest outbox entry waiting for the server's own channel adapters, by channel",
+      labelNames: ['channel'] as const,
       registers: [registry],
     }),
     connections: new Gauge({

@@ -3,7 +3,7 @@ import type { Database, RootDatabase, RootDatabaseOptionsWithPath } from 'lmdb';
 import { open } from 'lmdb';
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
-import { identityKey, reminderKey, stopStorageKey } from './store.js';
+import { failed, identityKey, reminderKey, retried, stopStorageKey } from './store.js';
 
 /**
  * The embedded store: one LMDB environment in the data dir with a named database per kind
@@ -154,11 +154,20 @@ export class LmdbStore implements Store {
     });
   }
 
-  async failOutbox(channel: string, instance: string, reason: string): Promise<boolean> {
+  async failOutbox(channel: string, instance: string, reason: string, next: { retryAt?: number; dead?: boolean } = {}): Promise<boolean> {
     return this.root.transaction(() => {
       const r = this.outbox.get([channel, instance]);
       if (r === undefined) return false;
-      void this.outbox.put([channel, instance], { ...r, attempts: r.attempts + 1, lastError: reason });
+      void this.outbox.put([channel, instance], failed(r, reason, next));
+      return true;
+    });
+  }
+
+  async retryOutbox(channel: string, instance: string): Promise<boolean> {
+    return this.root.transaction(() => {
+      const r = this.outbox.get([channel, instance]);
+      if (r === undefined) return false;
+      void this.outbox.put([channel, instance], retried(r));
       return true;
     });
   }

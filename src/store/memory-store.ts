@@ -1,6 +1,6 @@
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
-import { identityKey, stopStorageKey } from './store.js';
+import { failed, identityKey, retried, stopStorageKey } from './store.js';
 
 const outboxKey = (channel: string, instance: string): string => `${channel}\u0000${instance}`;
 
@@ -109,11 +109,19 @@ export class MemoryStore implements Store {
     return Promise.resolve(this.outbox.delete(outboxKey(channel, instance)));
   }
 
-  failOutbox(channel: string, instance: string, reason: string): Promise<boolean> {
+  failOutbox(channel: string, instance: string, reason: string, next: { retryAt?: number; dead?: boolean } = {}): Promise<boolean> {
     this.check();
     const r = this.outbox.get(outboxKey(channel, instance));
     if (r === undefined) return Promise.resolve(false);
-    this.outbox.set(outboxKey(channel, instance), { ...r, attempts: r.attempts + 1, lastError: reason });
+    this.outbox.set(outboxKey(channel, instance), failed(r, reason, next));
+    return Promise.resolve(true);
+  }
+
+  retryOutbox(channel: string, instance: string): Promise<boolean> {
+    this.check();
+    const r = this.outbox.get(outboxKey(channel, instance));
+    if (r === undefined) return Promise.resolve(false);
+    this.outbox.set(outboxKey(channel, instance), retried(r));
     return Promise.resolve(true);
   }
 

@@ -37,7 +37,15 @@ export interface IdentityLink {
 }
 
 /** An outbox entry as stored: the entry, its sequence number and its delivery attempts. */
-export type OutboxRecord = OutboxEntry & { seq: number; attempts: number; lastError?: string };
+export type OutboxRecord = OutboxEntry & {
+  seq: number;
+  attempts: number;
+  lastError?: string;
+  /** not before this time (a retry's backoff) */
+  nextAttemptAt?: number;
+  /** given up after the last attempt: a dead letter, kept for the admin API until retried or removed */
+  dead?: boolean;
+};
 
 export type StopKind = 'customer' | 'phone' | 'email' | 'card' | 'cookie';
 
@@ -116,8 +124,10 @@ export interface Store {
   listOutbox(channel: string, limit: number): Promise<OutboxRecord[]>;
   /** Removes a delivered entry; false when there was none. */
   removeOutbox(channel: string, instance: string): Promise<boolean>;
-  /** Counts a failed attempt; false when there was no such entry. */
-  failOutbox(channel: string, instance: string, reason: string): Promise<boolean>;
+  /** Counts a failed attempt, with when to retry or that it is dead; false when there was no such entry. */
+  failOutbox(channel: string, instance: string, reason: string, next?: { retryAt?: number; dead?: boolean }): Promise<boolean>;
+  /** A dead letter back into the queue, due now; false when there was no such entry. */
+  retryOutbox(channel: string, instance: string): Promise<boolean>;
 
   listStops(): Promise<StopEntry[]>;
   putStop(entry: StopEntry): Promise<void>;
@@ -139,4 +149,21 @@ export function identityKey(kind: ContactIdentifierKind, value: string): string 
 /** The key a stop entry is stored under: one per identifier and scope. */
 export function stopStorageKey(key: string, channel: string | undefined, campaign: string | undefined): string {
   return `${key}|${channel ?? '*'}|${campaign ?? '*'}`;
+}
+
+/** An outbox record after a failed attempt. */
+export function failed(r: OutboxRecord, reason: string, next: { retryAt?: number; dead?: boolean }): OutboxRecord {
+  const out: OutboxRecord = { ...r, attempts: r.attempts + 1, lastError: reason };
+  delete out.nextAttemptAt;
+  if (next.retryAt !== undefined) out.nextAttemptAt = next.retryAt;
+  if (next.dead === true) out.dead = true;
+  return out;
+}
+
+/** A dead letter (or a record waiting for its retry) due again now. */
+export function retried(r: OutboxRecord): OutboxRecord {
+  const out: OutboxRecord = { ...r };
+  delete out.dead;
+  delete out.nextAttemptAt;
+  return out;
 }

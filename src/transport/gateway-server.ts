@@ -30,6 +30,8 @@ export interface GatewayServerOptions {
   metrics: Metrics;
   adminRoutes: readonly Route[];
   tls?: { certFile: string; keyFile: string };
+  /** channels the server delivers itself (SMTP, webhooks): not offered to subscribers */
+  dispatched?: ReadonlySet<string>;
 }
 
 interface Conn {
@@ -333,6 +335,11 @@ export class GatewayServer {
   // Delivery endpoints: subscribe, deliver, delivered / failed
 
   private subscribe(ws: Ws, id: string, channels: readonly string[]): void {
+    const own = channels.find((ch) => this.o.dispatched?.has(ch) === true);
+    if (own !== undefined) {
+      this.sendError(ws, id, 'invalid', `field "channels": "${own}" is delivered by this server itself (its adapter is configured)`);
+      return;
+    }
     const c = ws.getUserData();
     for (const ch of channels) {
       if (c.channels.has(ch)) continue;
@@ -350,6 +357,7 @@ export class GatewayServer {
   /** Pushes committed outbox records to subscribed endpoints; the rest wait in the outbox. */
   push(records: readonly OutboxRecord[]): void {
     for (const r of records) {
+      if (this.o.dispatched?.has(r.channel) === true || r.dead === true) continue;
       const subs = (this.subscribers.get(r.channel) ?? []).filter((w) => !w.getUserData().closed);
       if (subs.length === 0) continue;
       const key = deliveryKey(r.channel, r.instance);

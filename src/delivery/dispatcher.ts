@@ -1,0 +1,182 @@
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { channelLabel } from '../metrics.js';
+import type { OutboxRecord, Store } from '../store/store.js';
+
+/**
+ * Delivers the outbox through the server's own channel adapters (e-mail over SMTP, the back
+ * office over signed webhooks): at least once, in the order committed, each channel at the
+ * rate its far end accepts and within its daily capacity; a failure is retried with
+ * exponential backoff and, after the last attempt, parked in the dead letters (visible and
+ * retryable in the admin API); the customer's contact record learns delivered or failed.
+ * Channels without an adapter wait for delivery endpoints subscribed over WebSocket.
+ */
+
+/** A failure the far end will not change its mind about (a bad address): no retry. */
+export class PermanentDeliveryError extends Error {
+  override readonly name = 'PermanentDeliveryError';
+}
+
+export interface ChannelAdapter {
+  readonly channel: string;
+  /** messages a second the far end accepts (the SMS aggregator's contract) */
+  readonly ratePerSec: number;
+  /** deliveries a day (the call centre's capacity); unbounded when absent */
+  readonly perDay?: number;
+  /** Delivers one record; throws to fail (PermanentDeliveryError: no retry). */
+  send(record: OutboxRecord): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export interface DispatcherOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  adapters: readonly ChannelAdapter[];
+  maxAttempts: number;
+  /** the first retry's delay; each next one doubles, up to an hour */
+  backoffMs: number;
+  pollMs: number;
+  /** tells the customer's actor how its message went */
+  report: (instance: string, status: 'delivered' | 'failed', reason?: string) => Promise<void>;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+  day: number;
+  today: number;
+}
+
+export class OutboxDispatcher {
+  private readonly adapters = new Map<string, ChannelAdapter>();
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly inflight = new Set<string>();
+  private readonly sending = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private pumping: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly o: DispatcherOptions) {
+    for (const a of o.adapters) this.adapters.set(a.channel, a);
+  }
+
+  /** The channels this server delivers itself (not to WebSocket subscribers). */
+  get channels(): ReadonlySet<string> {
+    return new Set(this.adapters.keys());
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.pump(), this.o.pollMs);
+    this.timer.unref();
+    void this.pump();
+  }
+
+  /** Committed records: deliver the ones for our channels soon. */
+  notify(records: readonly OutboxRecord[]): void {
+    if (records.some((r) => this.adapters.has(r.channel))) void this.pump();
+  }
+
+  /** One pass over every adapter channel's outbox; resolves when what it started has been handed over. */
+  pump(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.pumping !== undefined) {
+      this.again = true;
+      return this.pumping;
+    }
+    this.pumping = (async () => {
+      try {
+        do {
+          this.again = false;
+          for (const adapter of this.adapters.values()) await this.pumpChannel(adapter);
+        } while (this.again && !this.stopped);
+      } catch (err) {
+        this.o.logger.error({ err }, 'outbox dispatch pass failed; retrying at the next poll');
+      } finally {
+        this.pumping = undefined;
+      }
+    })();
+    return this.pumping;
+  }
+
+  private take(adapter: ChannelAdapter, now: number): boolean {
+    const day = Math.floor(now / 86_400_000);
+    const b = this.buckets.get(adapter.channel) ?? { tokens: adapter.ratePerSec, at: now, day, today: 0 };
+    b.tokens = Math.min(adapter.ratePerSec, b.tokens + ((now - b.at) / 1000) * adapter.ratePerSec);
+    b.at = now;
+    if (b.day !== day) {
+      b.day = day;
+      b.today = 0;
+    }
+    this.buckets.set(adapter.channel, b);
+    if (b.tokens < 1 || (adapter.perDay !== undefined && b.today >= adapter.perDay)) return false;
+    b.tokens -= 1;
+    b.today += 1;
+    return true;
+  }
+
+  private async pumpChannel(adapter: ChannelAdapter): Promise<void> {
+    const records = await this.o.store.listOutbox(adapter.channel, 1000);
+    const now = this.o.clock.now();
+    let pending = 0;
+    let oldest = now;
+    for (const r of records) {
+      if (r.dead === true) continue;
+      pending++;
+      oldest = Math.min(oldest, r.at);
+      const key = `${r.channel}|${r.instance}`;
+      if (this.inflight.has(key) || (r.nextAttemptAt ?? 0) > now) continue;
+      // Wall time for the rate (the far end's clock), not the manual clock.
+      if (!this.take(adapter, Date.now())) break;
+      this.inflight.add(key);
+      const p = this.deliver(adapter, r).finally(() => {
+        this.inflight.delete(key);
+        this.sending.delete(p);
+      });
+      this.sending.add(p);
+    }
+    this.o.metrics.outboxPending.set({ channel: channelLabel(adapter.channel) }, pending);
+    this.o.metrics.outboxLagSeconds.set({ channel: channelLabel(adapter.channel) }, pending === 0 ? 0 : Math.max(0, now - oldest) / 1000);
+  }
+
+  private async deliver(adapter: ChannelAdapter, r: OutboxRecord): Promise<void> {
+    const channel = channelLabel(r.channel);
+    try {
+      await adapter.send(r);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const attempts = r.attempts + 1;
+      const dead = err instanceof PermanentDeliveryError || attempts >= this.o.maxAttempts;
+      const retryAt = this.o.clock.now() + Math.min(3_600_000, this.o.backoffMs * 2 ** (attempts - 1));
+      await this.o.store.failOutbox(r.channel, r.instance, reason, dead ? { dead: true } : { retryAt });
+      this.o.metrics.deliveries.inc({ channel, result: dead ? 'dead' : 'retry' });
+      this.o.logger.warn({ channel: r.channel, instance: r.instance, attempts, dead, reason }, dead ? 'delivery failed for good: in the dead letters' : 'delivery failed; will retry');
+      if (dead && r.kind === 'offer' && r.seed !== true) await this.report(r.instance, 'failed', reason);
+      return;
+    }
+    await this.o.store.removeOutbox(r.channel, r.instance);
+    this.o.metrics.deliveries.inc({ channel, result: 'delivered' });
+    // Seed-list copies are not the customer's contact.
+    if (r.kind === 'offer' && r.seed !== true) await this.report(r.instance, 'delivered');
+  }
+
+  private async report(instance: string, status: 'delivered' | 'failed', reason?: string): Promise<void> {
+    try {
+      await this.o.report(instance, status, reason);
+    } catch (err) {
+      this.o.logger.error({ err, instance }, 'recording the delivery on the contact failed');
+    }
+  }
+
+  /** Stops polling and waits for the deliveries under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await this.pumping;
+    await Promise.allSettled([...this.sending]);
+    for (const a of this.adapters.values()) await a.close?.();
+  }
+}
