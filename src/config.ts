@@ -31,6 +31,8 @@ export interface Config {
    * cut neither), `write-behind` (at once; the change is written within the flush interval)
    */
   durability: Durability;
+  /** group commit: how long the first change after a commit waits for others to join it */
+  commitWindowMs: number;
   /** write-behind: the longest a changed actor waits before its snapshot is written */
   flushIntervalMs: number;
   /** write-behind: flush at once when this many actors are dirty */
@@ -144,6 +146,7 @@ const settings = [
   { key: 'clock', env: 'KAIROS_CLOCK', parse: oneOf<ClockMode>('system', 'manual') },
   { key: 'logLevel', env: 'KAIROS_LOG_LEVEL', parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
   { key: 'durability', env: 'KAIROS_DURABILITY', parse: oneOf<Durability>('commit', 'strict', 'write-behind') },
+  { key: 'commitWindowMs', env: 'KAIROS_COMMIT_WINDOW_MS', parse: int(0, 1000) },
   { key: 'flushIntervalMs', env: 'KAIROS_FLUSH_INTERVAL_MS', parse: int(1, 60_000) },
   { key: 'flushBatch', env: 'KAIROS_FLUSH_BATCH', parse: int(1, 1_000_000) },
   { key: 'modelSaveIntervalMs', env: 'KAIROS_MODEL_SAVE_INTERVAL_MS', parse: int(100, 3_600_000) },
@@ -186,6 +189,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   clock: 'system',
   logLevel: 'info',
   durability: 'commit',
+  commitWindowMs: 5,
   flushIntervalMs: 50,
   flushBatch: 5000,
   modelSaveIntervalMs: 5000,

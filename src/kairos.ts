@@ -118,6 +118,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     models,
     uplift,
     durability: config.durability,
+    commitWindowMs: config.commitWindowMs,
     flushIntervalMs: config.flushIntervalMs,
     flushBatch: config.flushBatch,
     maxHotActors: config.maxHotActors,

@@ -72,6 +72,8 @@ export interface HostOptions {
   stopList: StopList;
   /** when a reply may go out: after the commit (`commit`), after the flush to disk (`strict`), or at once (`write-behind`) */
   durability?: Durability;
+  /** group commit: how long the first change waits for others before a commit starts (0: the next turn) */
+  commitWindowMs?: number;
   flushIntervalMs: number;
   flushBatch: number;
   maxHotActors: number;
@@ -599,13 +601,20 @@ export class CustomerHost {
     }
   }
 
+  /**
+   * Group commit: the first change after a commit waits `commitWindowMs` for others to join
+   * it (a commit has a fixed cost, so one for many changes beats many for one each).
+   */
   private scheduleCommit(): void {
     if (this.commitScheduled) return;
     this.commitScheduled = true;
-    setImmediate(() => {
+    const run = (): void => {
       this.commitScheduled = false;
       this.flush().catch(() => undefined);
-    });
+    };
+    const windowMs = this.o.commitWindowMs ?? 0;
+    if (windowMs > 0) setTimeout(run, windowMs);
+    else setImmediate(run);
   }
 
   /**
