@@ -59,6 +59,13 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** a YAML catalog file that seeds an empty store (instead of the demo catalog) */
   catalogFile: string | undefined;
+  /** SMS over SMPP 3.4 (smpp://host:port); SMS waits for WebSocket subscribers when unset */
+  smppUrl: string | undefined;
+  smppSystemId: string;
+  smppPassword: string;
+  /** the sender customers see (an alphanumeric name or a number) */
+  smppSource: string;
+  smppRate: number;
   /** e-mail over SMTP (smtp://host:port); e-mail waits for WebSocket subscribers when unset */
   smtpUrl: string | undefined;
   smtpFrom: string;
@@ -162,6 +169,11 @@ const settings = [
   { key: 'maxBadFramesPerMinute', env: 'KAIROS_MAX_BAD_FRAMES', parse: int(1, 1_000_000) },
   { key: 'shutdownTimeoutMs', env: 'KAIROS_SHUTDOWN_TIMEOUT_MS', parse: int(0, 600_000) },
   { key: 'catalogFile', env: 'KAIROS_CATALOG_FILE', parse: text },
+  { key: 'smppUrl', env: 'KAIROS_SMPP_URL', parse: text },
+  { key: 'smppSystemId', env: 'KAIROS_SMPP_SYSTEM_ID', parse: text },
+  { key: 'smppPassword', env: 'KAIROS_SMPP_PASSWORD', parse: text },
+  { key: 'smppSource', env: 'KAIROS_SMPP_SOURCE', parse: text },
+  { key: 'smppRate', env: 'KAIROS_SMPP_RATE', parse: int(1, 100_000) },
   { key: 'smtpUrl', env: 'KAIROS_SMTP_URL', parse: text },
   { key: 'smtpFrom', env: 'KAIROS_SMTP_FROM', parse: text },
   { key: 'smtpRate', env: 'KAIROS_SMTP_RATE', parse: int(1, 100_000) },
@@ -205,6 +217,11 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   maxBadFramesPerMinute: 100,
   shutdownTimeoutMs: 10_000,
   catalogFile: undefined,
+  smppUrl: undefined,
+  smppSystemId: 'kairos',
+  smppPassword: '',
+  smppSource: 'BANK',
+  smppRate: 30,
   smtpUrl: undefined,
   smtpFrom: 'Банк <offers@bank.example>',
   smtpRate: 20,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import type { DestinationStream } from 'pino';
-import type { CatalogDef } from '../actors/index.js';
+import type { CatalogDef, GatewayEvent } from '../actors/index.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { catalogRoutes } from './admin/catalog-routes.js';
 import { loadCatalogFile } from './catalog/catalog-file.js';
@@ -22,6 +22,7 @@ import { deliveryRoutes } from './admin/delivery-routes.js';
 import { learningMetrics, learningRoutes } from './admin/learning-routes.js';
 import type { ChannelAdapter } from './delivery/dispatcher.js';
 import { OutboxDispatcher } from './delivery/dispatcher.js';
+import { SmppAdapter } from './delivery/smpp-adapter.js';
 import { SmtpAdapter } from './delivery/smtp-adapter.js';
 import { WebhookAdapter } from './delivery/webhook-adapter.js';
 import { ModelRegistry } from './runtime/model-registry.js';
@@ -134,6 +135,30 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   learningMetrics({ catalogs, models, uplift, store }, metrics);
 
   const adapters: ChannelAdapter[] = [];
+  if (config.smppUrl !== undefined) {
+    adapters.push(
+      new SmppAdapter({
+        url: config.smppUrl,
+        systemId: config.smppSystemId,
+        password: config.smppPassword,
+        source: config.smppSource,
+        ratePerSec: config.smppRate,
+        logger,
+        onReceipt: (instance, status, reason) => {
+          host.submitDelivery(instance, status, reason).catch((err: unknown) => logger.error({ err }, 'recording an SMS receipt failed'));
+        },
+        onReply: (phone, text, messageId) => {
+          const event: GatewayEvent = { id: `sms-${messageId}-${clock.now()}`, type: 'sms.received', customer: { phone }, channel: 'sms', data: { text } };
+          host.submitEvent(event).then(
+            (r) => {
+              if (r.kind === 'error') logger.warn({ code: r.code, message: r.message }, 'an SMS reply was not taken');
+            },
+            (err: unknown) => logger.error({ err }, 'handling an SMS reply failed'),
+          );
+        },
+      }),
+    );
+  }
   if (config.smtpUrl !== undefined) {
     if (config.unsubscribeSecret === 'demo-unsubscribe-secret') logger.warn('e-mail goes out with the demo unsubscribe secret: set KAIROS_UNSUBSCRIBE_SECRET');
     adapters.push(new SmtpAdapter({ url: config.smtpUrl, from: config.smtpFrom, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret, ratePerSec: config.smtpRate }));

@@ -24,6 +24,8 @@ export interface ChannelAdapter {
   readonly ratePerSec: number;
   /** deliveries a day (the call centre's capacity); unbounded when absent */
   readonly perDay?: number;
+  /** the adapter reports delivery itself (SMS receipts): the far end's acceptance is not delivery */
+  readonly reportsDelivery?: boolean;
   /** Delivers one record; throws to fail (PermanentDeliveryError: no retry). */
   send(record: OutboxRecord): Promise<void>;
   close?(): Promise<void>;
@@ -160,7 +162,7 @@ export class OutboxDispatcher {
     await this.o.store.removeOutbox(r.channel, r.instance);
     this.o.metrics.deliveries.inc({ channel, result: 'delivered' });
     // Seed-list copies are not the customer's contact.
-    if (r.kind === 'offer' && r.seed !== true) await this.report(r.instance, 'delivered');
+    if (r.kind === 'offer' && r.seed !== true && adapter.reportsDelivery !== true) await this.report(r.instance, 'delivered');
   }
 
   private async report(instance: string, status: 'delivered' | 'failed', reason?: string): Promise<void> {

@@ -1,0 +1,187 @@
+import { createRequire } from 'node:module';
+import type { Logger } from '../logger.js';
+import type { OutboxRecord } from '../store/store.js';
+import type { ChannelAdapter } from './dispatcher.js';
+import { PermanentDeliveryError } from './dispatcher.js';
+import { decodeShortMessage, smsParts, ucs2 } from './sms-parts.js';
+
+/**
+ * Two-way SMS over SMPP 3.4 (the `smpp` package): bound as a transceiver; each message goes
+ * as `submit_sm` (UCS-2 for Cyrillic, concatenated with a UDH when it takes several parts,
+ * a delivery receipt requested); receipts (`deliver_sm` with the receipt flag) tell the
+ * contact delivered or failed; any other `deliver_sm` is the customer's reply and becomes an
+ * `sms.received` event for them (a reply "1" accepts the ATM credit).
+ */
+
+export interface SmppPdu {
+  command: string;
+  command_status: number;
+  sequence_number: number;
+  message_id?: string;
+  source_addr?: string;
+  destination_addr?: string;
+  esm_class?: number;
+  data_coding?: number;
+  short_message?: Buffer | string | { message?: Buffer | string; udh?: Buffer };
+  response(fields?: Record<string, unknown>): SmppPdu;
+}
+
+export interface SmppSession {
+  bind_transceiver(fields: Record<string, unknown>, cb: (pdu: SmppPdu) => void): void;
+  submit_sm(fields: Record<string, unknown>, cb: (pdu: SmppPdu) => void): void;
+  send(pdu: SmppPdu): void;
+  close(cb?: () => void): void;
+  destroy?(): void;
+  on(event: string, listener: (...args: never[]) => void): void;
+}
+
+interface SmppModule {
+  connect(options: Record<string, unknown>, cb?: () => void): SmppSession;
+  createServer(options: Record<string, unknown>, listener: (session: SmppSession) => void): { listen(port: number, host: string, cb?: () => void): void; close(cb?: () => void): void; address(): { port: number } | string | null };
+  ESME_ROK: number;
+  ESME_RINVDSTADR: number;
+  ESME_RBINDFAIL: number;
+}
+
+export const smpp = createRequire(import.meta.url)('smpp') as SmppModule;
+
+export interface SmppOptions {
+  url: string;
+  systemId: string;
+  password: string;
+  /** the sender name or number customers see */
+  source: string;
+  ratePerSec: number;
+  logger: Logger;
+  /** a delivery receipt for one of our messages */
+  onReceipt: (instance: string, status: 'delivered' | 'failed', reason?: string) => void;
+  /** a message from a customer */
+  onReply: (phone: string, text: string, messageId: string) => void;
+}
+
+/** The receipt text of SMPP 3.4 appendix B: "id:… sub:… dlvrd:… submit date:… done date:… stat:DELIVRD err:… text:…". */
+export function parseReceipt(text: string): { id: string; stat: string } | undefined {
+  const id = /id:(\S+)/.exec(text)?.[1];
+  const stat = /stat:(\S+)/.exec(text)?.[1];
+  return id === undefined || stat === undefined ? undefined : { id, stat };
+}
+
+/** Statuses that are permanent refusals of a submit_sm (bad address and the like). */
+const PERMANENT = new Set([0x0a, 0x0b, 0x0c, 0x45, 0x48, 0x49, 0x50, 0x51]);
+
+export class SmppAdapter implements ChannelAdapter {
+  readonly channel = 'sms';
+  readonly ratePerSec: number;
+  /** the receipt, not the SMSC's acceptance, says delivered */
+  readonly reportsDelivery = true;
+  private session: SmppSession | undefined;
+  private bound: Promise<SmppSession> | undefined;
+  private closed = false;
+  private ref = 0;
+  /** SMSC message id -> offer instance, for receipts (the last part's id stands for the message) */
+  private readonly sent = new Map<string, string>();
+
+  constructor(private readonly o: SmppOptions) {
+    this.ratePerSec = o.ratePerSec;
+  }
+
+  private bind(): Promise<SmppSession> {
+    this.bound ??= new Promise<SmppSession>((resolve, reject) => {
+      const session = smpp.connect({ url: this.o.url, auto_enquire_link_period: 30_000 });
+      let settled = false;
+      const drop = (why: string): void => {
+        if (this.session === session) this.session = undefined;
+        this.bound = undefined;
+        if (!settled) {
+          settled = true;
+          reject(new Error(why));
+        }
+      };
+      session.on('error', (err: Error) => drop(`SMPP: ${err.message}`));
+      session.on('close', () => drop('SMPP connection closed'));
+      session.on('deliver_sm', (pdu: SmppPdu) => this.onDeliver(session, pdu));
+      session.bind_transceiver({ system_id: this.o.systemId, password: this.o.password }, (pdu) => {
+        settled = true;
+        if (pdu.command_status !== 0) {
+          this.bound = undefined;
+          session.close();
+          reject(new Error(`SMPP bind refused: status ${pdu.command_status}`));
+          return;
+        }
+        this.session = session;
+        this.o.logger.info({ url: this.o.url.replace(/\/\/[^@]*@/, '//') }, 'SMPP bound as transceiver');
+        resolve(session);
+      });
+    });
+    return this.bound;
+  }
+
+  private onDeliver(session: SmppSession, pdu: SmppPdu): void {
+    session.send(pdu.response());
+    const text = decodeShortMessage(pdu.short_message, pdu.data_coding);
+    if (((pdu.esm_class ?? 0) & 0x3c) === 0x04) {
+      const receipt = parseReceipt(text);
+      const instance = receipt === undefined ? undefined : this.sent.get(receipt.id);
+      if (receipt === undefined || instance === undefined) return;
+      this.sent.delete(receipt.id);
+      const ok = receipt.stat === 'DELIVRD';
+      this.o.onReceipt(instance, ok ? 'delivered' : 'failed', ok ? undefined : receipt.stat);
+      return;
+    }
+    const phone = pdu.source_addr ?? '';
+    this.o.onReply(phone.startsWith('+') ? phone : `+${phone}`, text, `${phone}:${pdu.sequence_number}`);
+  }
+
+  private submit(session: SmppSession, fields: Record<string, unknown>): Promise<string> {
+    return new Promise((resolve, reject) => {
+      session.submit_sm(fields, (pdu) => {
+        if (pdu.command_status === 0) resolve(pdu.message_id ?? '');
+        else if (PERMANENT.has(pdu.command_status)) reject(new PermanentDeliveryError(`SMPP submit_sm refused: status 0x${pdu.command_status.toString(16)}`));
+        else reject(new Error(`SMPP submit_sm failed: status 0x${pdu.command_status.toString(16)}`));
+      });
+    });
+  }
+
+  async send(r: OutboxRecord): Promise<void> {
+    if (r.kind !== 'offer' || !('text' in r.content) || 'title' in r.content) throw new PermanentDeliveryError('not an SMS');
+    if (r.to === undefined) throw new PermanentDeliveryError('no phone number');
+    const session = await this.bind();
+    const { encoding, parts } = smsParts(r.content.text);
+    const ref = (this.ref = (this.ref + 1) % 256);
+    let lastId = '';
+    for (const [i, part] of parts.entries()) {
+      const message = encoding === 'ucs2' ? ucs2(part) : part;
+      const fields: Record<string, unknown> = {
+        source_addr: this.o.source,
+        source_addr_ton: /^\d+$/.test(this.o.source) ? 1 : 5,
+        destination_addr: r.to.replace(/^\+/, ''),
+        dest_addr_ton: 1,
+        dest_addr_npi: 1,
+        data_coding: encoding === 'ucs2' ? 8 : 0,
+        // A receipt for the last part: it stands for the whole message.
+        registered_delivery: i === parts.length - 1 ? 1 : 0,
+        short_message: parts.length === 1 ? message : { udh: Buffer.from([0x05, 0x00, 0x03, ref, parts.length, i + 1]), message },
+      };
+      lastId = await this.submit(session, fields);
+    }
+    this.sent.set(lastId, r.instance);
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    const s = this.session;
+    this.session = undefined;
+    if (s === undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      s.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}

@@ -1,0 +1,74 @@
+import { smsLength } from '../../actors/index.js';
+
+/**
+ * An SMS as it goes over SMPP: GSM 03.38 text (160 septets, or 153 per part when
+ * concatenated) or UCS-2 for Cyrillic (70 UTF-16 units, or 67 per part), split into the
+ * parts the concatenation header numbers. A surrogate pair (an emoji) is never split.
+ */
+export interface SmsParts {
+  encoding: 'gsm7' | 'ucs2';
+  parts: string[];
+}
+
+const GSM_EXTENDED = new Set(['^', '{', '}', '\\', '[', '~', ']', '|', '€', '\f']);
+
+export function smsParts(text: string): SmsParts {
+  const info = smsLength(text);
+  if (info.parts <= 1) return { encoding: info.encoding, parts: [text] };
+  const parts: string[] = [];
+  let current = '';
+  let size = 0;
+  if (info.encoding === 'gsm7') {
+    for (const ch of text) {
+      const w = GSM_EXTENDED.has(ch) ? 2 : 1;
+      if (size + w > 153) {
+        parts.push(current);
+        current = '';
+        size = 0;
+      }
+      current += ch;
+      size += w;
+    }
+  } else {
+    for (const ch of text) {
+      const w = ch.length; // 2 for a character outside the BMP
+      if (size + w > 67) {
+        parts.push(current);
+        current = '';
+        size = 0;
+      }
+      current += ch;
+      size += w;
+    }
+  }
+  if (current !== '') parts.push(current);
+  return { encoding: info.encoding, parts };
+}
+
+/** UTF-16 big-endian, as SMPP's UCS-2 (data_coding 8) carries it. */
+export function ucs2(text: string): Buffer {
+  const b = Buffer.from(text, 'utf16le');
+  for (let i = 0; i + 1 < b.length; i += 2) {
+    const t = b[i]!;
+    b[i] = b[i + 1]!;
+    b[i + 1] = t;
+  }
+  return b;
+}
+
+/** Decodes UCS-2 (UTF-16BE) or, for other codings, Latin-1/ASCII text of a received message. */
+export function decodeShortMessage(message: Buffer | string | { message?: Buffer | string } | undefined, dataCoding: number | undefined): string {
+  const raw = typeof message === 'object' && message !== null && !Buffer.isBuffer(message) ? message.message : message;
+  if (raw === undefined) return '';
+  if (typeof raw === 'string') return raw;
+  if (dataCoding === 8) {
+    const b = Buffer.from(raw);
+    for (let i = 0; i + 1 < b.length; i += 2) {
+      const t = b[i]!;
+      b[i] = b[i + 1]!;
+      b[i + 1] = t;
+    }
+    return b.toString('utf16le');
+  }
+  return raw.toString('latin1');
+}
