@@ -165,6 +165,16 @@ describe('ranking: propensity x context weight x value x levers', () => {
   });
 });
 
+describe('channel capacity', () => {
+  it('leaves out a channel that is full for the day, naming it', () => {
+    const catalog = competing();
+    const r = decideWith(catalog, customer(), { channelsFull: new Set(['ib']) });
+    // Nothing goes to the internet bank; the deposit falls back to its next channel, e-mail.
+    expect(r.ctx.pending.map((p) => p.channel)).toEqual(['email']);
+    expect(r.trace.explain).toContainEqual(expect.objectContaining({ campaign: 'senior-card', reason: 'no_channel:ib=capacity' }));
+  });
+});
+
 describe('outcome-driven suppression', () => {
   /** Offers the deposit and declines it, `times` times, a day apart (policy recency off so each day it can come again). */
   function declineRepeatedly(catalog: ReturnType<typeof compileCatalog>, times: number, outcome = 'declined'): CustomerContext {

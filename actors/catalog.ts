@@ -374,6 +374,8 @@ export interface PolicyDef {
   /** "maybe later" lowers an offer's weight for a while (x0.5 for 14 days by default) */
   maybeLater?: MaybeLaterDef;
   learning?: LearningDef;
+  /** what a channel can take a day across all customers (the call centre's calls): past it, the channel is full until tomorrow */
+  channelCapacity?: Partial<Record<Channel, { perDay: number }>>;
 }
 
 export interface CatalogDef {
@@ -559,6 +561,8 @@ export interface Policy {
   suppression: Suppression;
   maybeLater: { weight: number; ms: number };
   learning: Learning;
+  /** contacts a day per channel, across customers (the policy's default time zone's day) */
+  channelCapacity: ReadonlyMap<Channel, number>;
 }
 
 export interface Catalog {
@@ -1107,6 +1111,18 @@ function compilePolicy(raw: unknown): Policy {
       return { weight: requireNumber(m.weight, `${path}.maybeLater.weight`, 0, 1), ms: requireNumber(m.days, `${path}.maybeLater.days`, 0, 3650) * 86_400_000 };
     })(),
     learning: compileLearning(raw.learning, `${path}.learning`),
+    channelCapacity: (() => {
+      const out = new Map<Channel, number>();
+      const cc = raw.channelCapacity;
+      if (cc === undefined) return out;
+      if (!isRecord(cc)) throw new CatalogError(`${path}.channelCapacity`, 'must map channels to {perDay}');
+      for (const [ch, v] of Object.entries(cc)) {
+        if (!isChannel(ch)) throw new CatalogError(`${path}.channelCapacity.${ch}`, `unknown channel (known: ${channels.join(', ')})`);
+        if (!isRecord(v)) throw new CatalogError(`${path}.channelCapacity.${ch}`, 'must be {perDay}');
+        out.set(ch, requireNumber(v.perDay, `${path}.channelCapacity.${ch}.perDay`, 0, 1e9));
+      }
+      return out;
+    })(),
   };
 }
 

@@ -35,6 +35,8 @@ export interface EventMessage {
   stops: readonly StopScope[];
   /** campaigns whose budget is spent (the runtime keeps the ledger across customers) */
   budgetSpent?: ReadonlySet<string>;
+  /** channels full for today (the runtime counts contacts per channel across customers) */
+  channelsFull?: ReadonlySet<string>;
   /** responses so far per campaign and group (evidenceKey), across customers */
   evidence?: ReadonlyMap<string, GroupEvidence>;
   /** each offer's adaptive model (the runtime trains them from the `learned` trace) */
@@ -161,6 +163,7 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
 
   const inputs: DecideInputs = { stops: msg.stops, segmentChanges: ingested.segmentChanges };
   if (msg.budgetSpent !== undefined) inputs.budgetSpent = msg.budgetSpent;
+  if (msg.channelsFull !== undefined) inputs.channelsFull = msg.channelsFull;
   if (msg.evidence !== undefined) inputs.evidence = msg.evidence;
   if (msg.models !== undefined) inputs.models = msg.models;
   if (msg.seed !== undefined) inputs.seed = msg.seed;

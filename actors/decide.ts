@@ -64,6 +64,8 @@ export interface DecideInputs {
   stops: readonly StopScope[];
   /** campaigns whose budget is spent */
   budgetSpent?: ReadonlySet<string>;
+  /** channels whose capacity for today is used up (policy.channelCapacity) */
+  channelsFull?: ReadonlySet<string>;
   segmentChanges?: readonly SegmentChange[];
   /** responses so far per campaign and group (evidenceKey), across customers */
   evidence?: ReadonlyMap<string, GroupEvidence>;
@@ -392,7 +394,7 @@ const noModels: ReadonlyMap<string, OfferModelView> = new Map();
 const noneSpent: ReadonlySet<string> = new Set();
 
 export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, catalog: Catalog, inputs: DecideInputs): DecideResult {
-  const { stops, budgetSpent = noneSpent, segmentChanges = [], evidence = noEvidence, models = noModels } = inputs;
+  const { stops, budgetSpent = noneSpent, channelsFull = noneSpent, segmentChanges = [], evidence = noEvidence, models = noModels } = inputs;
   const explain: Explanation[] = [];
   const session = sessionChannel(event);
   const tz = customerTimeZone(ctx, catalog);
@@ -479,7 +481,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     const randomKey = rng();
     const why: string[] = [];
     c.channels.forEach((channel, rank) => {
-      const problem = channelProblem(ctx, c, channel, session, stops, catalog.policy, local);
+      const problem = channelsFull.has(channel) ? 'capacity' : channelProblem(ctx, c, channel, session, stops, catalog.policy, local);
       if (problem !== undefined) {
         why.push(`${channel}=${problem}`);
         return;

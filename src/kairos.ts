@@ -17,7 +17,7 @@ import { createLogger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { createMetrics } from './metrics.js';
 import { demoCatalogPath, demoCsvPath, packageVersion } from './paths.js';
-import { BudgetLedger } from './runtime/budget-ledger.js';
+import { BudgetLedger, CapacityLedger } from './runtime/budget-ledger.js';
 import { deliveryRoutes } from './admin/delivery-routes.js';
 import { learningMetrics, learningRoutes } from './admin/learning-routes.js';
 import type { ChannelAdapter } from './delivery/dispatcher.js';
@@ -90,6 +90,8 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   await stopList.load();
   const ledger = new BudgetLedger();
   ledger.counters.load(await store.listMeta(ledger.counters.prefix, 100_000));
+  const capacity = new CapacityLedger();
+  capacity.counters.load(await store.listMeta(capacity.counters.prefix, 100_000));
   const propensity = new PropensityLedger();
   propensity.counters.load(await store.listMeta(propensity.counters.prefix, 100_000));
   const models = new ModelRegistry();
@@ -115,6 +117,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     metrics,
     stopList,
     ledger,
+    capacity,
     propensity,
     models,
     uplift,

@@ -139,3 +139,30 @@ describe('learning and uplift', () => {
     expect(await explainModel()).toBeUndefined();
   });
 });
+
+describe('channel capacity', () => {
+  it('stops offering a channel for the day once its capacity across customers is used', async () => {
+    const policy = (await api('GET', '/v1/policy')).body;
+    expect((await api('PUT', '/v1/policy', { ...policy, channelCapacity: { callcenter: { perDay: 1 } } })).status).toBe(200);
+    const call = (id: string): Promise<Frame> => gw.request({ t: 'event', id: uid(), type: 'callcenter.call', customer: { id }, channel: 'callcenter', at: msk('2026-12-02T11:00:00') });
+    const verdict = async (id: string): Promise<{ verdict: string; reason?: string } | undefined> =>
+      ((await api('GET', `/v1/customers/${id}`)).body.lastDecision as Array<{ campaign: string; verdict: string; reason?: string }>).find((e) => e.campaign === 'pension-deposit');
+    // (the first test put 30 % of them in a control group: skip those)
+    let i = 150;
+    let first: Frame | undefined;
+    for (; first === undefined; i++) {
+      const r = await call(allSeniors[i]!);
+      if ((r.actions as unknown[]).length > 0) first = r;
+    }
+    expect(first.actions).toEqual([expect.objectContaining({ channel: 'callcenter' })]);
+    let blocked: { verdict: string; reason?: string } | undefined;
+    for (; blocked === undefined; i++) {
+      const r = await call(allSeniors[i]!);
+      expect(r.actions).toEqual([]);
+      const v = await verdict(allSeniors[i]!);
+      if (v?.verdict === 'suppressed') blocked = v;
+    }
+    expect(blocked.reason).toBe('no_channel:ib=no_session,callcenter=capacity');
+    expect((await api('PUT', '/v1/policy', { ...policy, channelCapacity: { fax: { perDay: 1 } } })).body).toMatchObject({ message: expect.stringContaining("\"channelCapacity.fax\": unknown channel") });
+  });
+});

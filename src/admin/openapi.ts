@@ -384,6 +384,7 @@ const schemas: Json = {
       priorStrength: { type: 'number' },
       suppression: ref('Suppression'),
       maybeLater: { type: 'object', properties: { weight: { type: 'number' }, days: { type: 'number' } } },
+      channelCapacity: { type: 'object', additionalProperties: { type: 'object', properties: { perDay: { type: 'number' } } } },
       learning: {
         type: 'object',
         properties: {

@@ -39,3 +39,32 @@ export class BudgetLedger {
     }
   }
 }
+
+/**
+ * Contacts per channel per day across customers, against the policy's channel capacity (the
+ * call centre's calls a day). Like budgets: read just before a decision, fed just after, in
+ * the same turn; written with the write-behind batches.
+ */
+export class CapacityLedger {
+  readonly counters = new MetaCounters<{ contacts: number }>('capacity/', () => ({ contacts: 0 }));
+
+  private static key(channel: string, day: number): string {
+    return `${channel}/${day}`;
+  }
+
+  /** Channels whose capacity for `day` is used up. */
+  full(catalog: Catalog, day: number): Set<string> {
+    const out = new Set<string>();
+    for (const [channel, perDay] of catalog.policy.channelCapacity) {
+      if (this.counters.get(CapacityLedger.key(channel, day)).contacts >= perDay) out.add(channel);
+    }
+    return out;
+  }
+
+  record(actions: readonly DecisionAction[], catalog: Catalog, day: number): void {
+    for (const a of actions) {
+      if (!catalog.policy.channelCapacity.has(a.channel as never)) continue;
+      this.counters.update(CapacityLedger.key(a.channel, day), (c) => void (c.contacts += 1));
+    }
+  }
+}

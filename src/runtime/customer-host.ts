@@ -37,7 +37,7 @@ import { outcomeLabel } from '../metrics.js';
 import type { StopList } from '../stop-list.js';
 import type { IdentityLink, OutboxRecord, ReminderRecord, Store } from '../store/store.js';
 import { identityKey, reminderKey } from '../store/store.js';
-import type { BudgetLedger } from './budget-ledger.js';
+import type { BudgetLedger, CapacityLedger } from './budget-ledger.js';
 import type { MetaCounters } from './meta-counters.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { PropensityLedger } from './propensity-ledger.js';
@@ -86,6 +86,8 @@ export interface HostOptions {
   ledger: BudgetLedger;
   /** responses per campaign and target group: the evidence that moves propensities off their priors */
   propensity: PropensityLedger;
+  /** contacts per channel per day, against the policy's channel capacity */
+  capacity?: CapacityLedger;
   /** each offer's adaptive model, trained from the actors' `learned` traces */
   models: ModelRegistry;
   /** contacts made and withheld per campaign, and the goals they reached */
@@ -205,7 +207,7 @@ export class CustomerHost {
       },
     });
     this.stepper = createCustomerStepper(machine);
-    this.counters = [o.ledger.counters, o.propensity.counters, o.models.stats, o.uplift.counters];
+    this.counters = [o.ledger.counters, o.propensity.counters, o.models.stats, o.uplift.counters, ...(o.capacity === undefined ? [] : [o.capacity.counters])];
   }
 
   get hotCount(): number {
@@ -380,6 +382,11 @@ export class CustomerHost {
     live.waiters = left.length > 0 ? left : undefined;
   }
 
+  /** The day channel capacity counts in: the policy's default time zone's, by the server clock. */
+  private capacityDay(catalog: Catalog, now: number): number {
+    return localTime(now, catalog.policy.defaultTimezone).epochDay;
+  }
+
   private get durability(): Durability {
     return this.o.durability ?? 'write-behind';
   }
@@ -404,6 +411,7 @@ export class CustomerHost {
     if (msg.type === 'gateway.event') {
       msg.stops = this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, msg.event.customer);
       msg.budgetSpent = this.o.ledger.spentCampaigns(msg.catalog);
+      if (this.o.capacity !== undefined) msg.channelsFull = this.o.capacity.full(msg.catalog, this.capacityDay(msg.catalog, msg.now));
       msg.evidence = this.o.propensity.evidence();
       msg.models = this.o.models.view();
       // The brain has no random source: exploration draws from this seed.
@@ -432,7 +440,10 @@ export class CustomerHost {
     // Set by the reply effect just above (TypeScript cannot see through the callback).
     const reply = this.currentReply as CustomerReply | undefined;
     // Same synchronous turn as the spent check above: budgets are never overspent here.
-    if (msg.type === 'gateway.event' && reply?.kind === 'decision' && !reply.duplicate) this.o.ledger.record(reply.actions, msg.catalog);
+    if (msg.type === 'gateway.event' && reply?.kind === 'decision' && !reply.duplicate) {
+      this.o.ledger.record(reply.actions, msg.catalog);
+      this.o.capacity?.record(reply.actions, msg.catalog, this.capacityDay(msg.catalog, msg.now));
+    }
     if (msg.type === 'delivery.report') return { kind: 'ack', re, duplicate: false };
     if (reply === undefined) {
       this.o.logger.error({ customer: id, message: msg.type }, 'customer actor gave no reply');
@@ -775,6 +786,7 @@ export class CustomerHost {
         catalog: this.o.catalog(),
         stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, event.customer),
         budgetSpent: this.o.ledger.spentCampaigns(this.o.catalog()),
+        channelsFull: this.o.capacity?.full(this.o.catalog(), this.capacityDay(this.o.catalog(), this.o.clock.now())) ?? new Set<string>(),
         evidence: this.o.propensity.evidence(),
         models: this.o.models.view(),
       };
