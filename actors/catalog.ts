@@ -235,6 +235,12 @@ export interface CampaignDef {
   goal?: GoalDef;
   /** a durable reminder after each contact: `event` is delivered to the customer `after` later */
   followUp?: FollowUpDef;
+  /**
+   * screen and operator channels this campaign may reach outside a session, through the
+   * outbox to their subscribed endpoints: an outbound call in the call centre's list (with
+   * the operator's script), a message in the internet bank's inbox, a branch's worklist
+   */
+  pushTo?: Channel[];
 }
 
 /** A campaign's follow-up: this event, this long after each contact (the customer's answer by then is in `event.data.outcome`). */
@@ -498,6 +504,8 @@ export interface Campaign {
   suppression: Suppression;
   goal?: Goal;
   followUp?: { afterMs: number; event: string };
+  /** screen and operator channels reached outside a session, through the outbox */
+  pushTo: ReadonlySet<Channel>;
 }
 
 export interface Reminder {
@@ -893,6 +901,13 @@ function compileCampaign(
     minProbability: raw.minResponsePercent === undefined ? policy.minProbability : requireNumber(raw.minResponsePercent, `${path}.minResponsePercent`, 0, 100) / 100,
     contextWeights: raw.contextWeights === undefined ? {} : compileContextWeights(raw.contextWeights, `${path}.contextWeights`, chans),
     suppression: raw.suppression === undefined ? policy.suppression : compileSuppression(raw.suppression, `${path}.suppression`),
+    pushTo: new Set(
+      (raw.pushTo === undefined ? [] : requireList(raw.pushTo, `${path}.pushTo`)).map((ch, i) => {
+        if (!isChannel(ch) || isOutbound(ch)) throw new CatalogError(`${path}.pushTo[${i}]`, 'must be a screen or operator channel (ib, callcenter, branch, …); sms, email and push are always queued');
+        if (!chans.includes(ch)) throw new CatalogError(`${path}.pushTo[${i}]`, `the campaign does not use channel "${ch}"`);
+        return ch;
+      }),
+    ),
   };
   const customerEnv: AttrEnv = { features, scores, segments, event: true };
   for (const stage of stageFilters) {

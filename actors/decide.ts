@@ -277,7 +277,7 @@ function channelProblem(
 ): string | undefined {
   if (isOutbound(channel)) {
     if (!reachable(ctx, channel)) return 'unreachable';
-  } else if (channel !== session) {
+  } else if (channel !== session && !c.pushTo.has(channel)) {
     return 'no_session';
   }
   if (isStopped(stops, c.id, channel)) return 'stop_list';
@@ -553,7 +553,8 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     }
     const seq = next.seq + 1;
     const instance = `${next.id}:${seq.toString(36)}.${fnv1a(event.id).toString(36)}`;
-    const outbound = isOutbound(cand.channel);
+    // Queued for delivery: an outbound channel, or a screen reached outside its session.
+    const outbound = isOutbound(cand.channel) || cand.channel !== session;
     const contact: ContactRecord = {
       instance,
       campaign: c.id,

@@ -362,6 +362,8 @@ const schemas: Json = {
       minResponsePercent: { type: 'number', description: "the campaign's propensity floor, percent" },
       contextWeights: { type: 'object', additionalProperties: { type: 'number' }, description: 'a ranking weight per channel' },
       suppression: ref('Suppression'),
+      pushTo: { type: 'array', items: { type: 'string' }, description: 'screen and operator channels reached outside a session, through the outbox' },
+      followUp: { type: 'object', properties: { after: { type: 'string' }, event: { type: 'string' } } },
       goal: {
         type: 'object',
         required: ['events', 'withinDays'],

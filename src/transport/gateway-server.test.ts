@@ -213,6 +213,45 @@ describe('delivery endpoints', () => {
     smsc.close();
   });
 
+  it("puts an outbound call in the call centre's list with the operator's script, outside any session", async () => {
+    const put = await fetch(`${k.httpUrl}/v1/campaigns/pension-call`, {
+      method: 'PUT',
+      headers: adminHeaders,
+      body: JSON.stringify({
+        name: 'Звонок о вкладе',
+        status: 'active',
+        offer: 'pension-deposit',
+        channels: ['callcenter'],
+        pushTo: ['callcenter'],
+        trigger: { events: ['deposit.call-due'] },
+        groups: [{ id: 'seniors', when: { attr: 'profile.age', op: 'gte', value: 55 }, responsePercent: 6 }],
+      }),
+    });
+    expect(put.status).toBe(201);
+    const operators = await GatewayClient.connect(k.wsUrl);
+    const sub = uid('s');
+    expect(await operators.request({ t: 'subscribe', id: sub, channels: ['callcenter'] })).toEqual({ t: 'ack', re: sub });
+    // demo-67 is 60+: the event (from the bank's scheduler, no session) queues a call.
+    const decision = await gw.request({ t: 'event', id: uid(), type: 'deposit.call-due', customer: { id: 'demo-67' }, at: Date.parse('2026-11-25T11:00:00+03:00') });
+    const [call] = decision.actions as Frame[];
+    expect(call).toMatchObject({ campaign: 'pension-call', channel: 'callcenter' });
+    const deliver = await operators.next((f) => f.t === 'deliver' && f.instance === call!.instance);
+    const card = await view('demo-67');
+    expect(deliver.content).toEqual({ script: expect.stringContaining(`«${card.profile.firstName} ${card.profile.patronymic}»`) });
+    const did = uid('d');
+    expect(await operators.request({ t: 'delivered', id: did, instance: call!.instance })).toEqual({ t: 'ack', re: did });
+    expect((await view('demo-67')).contacts.find((c: { instance: string }) => c.instance === call!.instance).delivery).toBe('delivered');
+    operators.close();
+    // Without pushTo, an operator channel is only used in its own session.
+    const bad = await fetch(`${k.httpUrl}/v1/campaigns/pension-call`, {
+      method: 'PUT',
+      headers: adminHeaders,
+      body: JSON.stringify({ name: 'x', status: 'active', offer: 'pension-deposit', channels: ['ib'], pushTo: ['sms'], trigger: { events: ['x'] }, groups: [{ id: 'g', when: { attr: 'stage', op: 'eq', value: 'client' }, responsePercent: 1 }] }),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toContain('pushTo[0]');
+  });
+
   it('hands a backlog to an endpoint that subscribes later, and records failures', async () => {
     const [sms] = (await gw.request(shortfall(uid(), 'demo-50'))).actions as Frame[];
     await k.kairos.host.flush();
