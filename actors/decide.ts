@@ -15,7 +15,7 @@ import { inWindow, localTime } from './local-time.js';
 import type { SegmentChange } from './ingest.js';
 import type { OutboxEntry } from './outbox-entry.js';
 import type { OfferModelView } from './propensity/ftrl.js';
-import { hashFeatures, modelFeatureNames } from './propensity/model-features.js';
+import { hashFeature, hashFeatures, modelFeatureNames } from './propensity/model-features.js';
 import type { Arm, GroupEvidence } from './propensity/prior.js';
 import { evidenceKey, posteriorProbability } from './propensity/prior.js';
 import type { Rng } from './propensity/random.js';
@@ -458,7 +458,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     const groupEvidence = evidence.get(evidenceKey(c.id, group.id));
     const groupP = posteriorProbability(group.probability, groupEvidence, catalog.policy.priorStrength);
     const model = learning.models ? models.get(c.offer.id) : undefined;
-    const x = learning.models ? [...featuresFor(), fnv1a(`group=${c.id}/${group.id}`)] : undefined;
+    const x = learning.models ? [...featuresFor(), hashFeature(`group=${c.id}/${group.id}`)] : undefined;
     const blended = blend(groupP, model, x, learning.modelEvidence);
     const probability = blended.p;
     if (probability < c.minProbability || probability === 0) {

@@ -25,11 +25,33 @@ export function addToBuckets(buckets: readonly DayBucket[] | undefined, day: num
 export type FeatureWindow = { kind: 'days'; days: number } | { kind: 'thisMonth' } | { kind: 'lastMonth' };
 export type FeatureAggregate = 'count' | 'sum' | 'min' | 'max' | 'days' | 'daysSince';
 
-const DAY_MS = 86_400_000;
+
+/** Civil date of an epoch day (Howard Hinnant's days-to-civil), without a Date object. */
+function civil(epochDay: number): [year: number, month: number] {
+  const z = epochDay + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (month <= 2 ? 1 : 0), month];
+}
+
+/** Epoch day of a civil date (days-from-civil). */
+function epochDayOf(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
 
 function firstOfMonth(epochDay: number, monthsBack: number): number {
-  const d = new Date(epochDay * DAY_MS);
-  return Math.floor(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - monthsBack, 1) / DAY_MS);
+  const [year, month] = civil(epochDay);
+  const m0 = year * 12 + (month - 1) - monthsBack;
+  return epochDayOf(Math.floor(m0 / 12), (m0 % 12) + 1, 1);
 }
 
 /** The first and last local day of the window ending `today` (epoch days, inclusive). */

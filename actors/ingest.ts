@@ -145,19 +145,26 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
     last === undefined || last.day !== today || last.catalog !== catalog.version || last.stage !== ctx.stage || event.type === 'profile.updated';
   const segmentChanges: SegmentChange[] = [];
   const scope = makeScope(ctx, catalog, today);
-  const segments: Record<string, number> = {};
   for (const s of catalog.segments) {
     const was = ctx.segments[s.id];
     const evaluate = full || (fedIds.size > 0 && readsAny(s.inputs, fedIds));
-    const isIn = evaluate ? s.members.has(ctx.id) || (s.rule?.(scope) ?? false) : was !== undefined;
-    if (isIn) {
-      segments[s.id] = was ?? t;
-      if (was === undefined) segmentChanges.push({ segment: s.id, change: 'entered' });
-    } else if (was !== undefined) {
-      segmentChanges.push({ segment: s.id, change: 'exited' });
-    }
+    if (!evaluate) continue;
+    const isIn = s.members.has(ctx.id) || (s.rule?.(scope) ?? false);
+    if (isIn && was === undefined) segmentChanges.push({ segment: s.id, change: 'entered' });
+    else if (!isIn && was !== undefined) segmentChanges.push({ segment: s.id, change: 'exited' });
   }
-  ctx = { ...ctx, segments };
+  // Unchanged memberships keep their object (one less copy to survive every event); a full
+  // evaluation rebuilds it, dropping segments the catalog no longer has.
+  if (segmentChanges.length > 0 || full) {
+    const segments: Record<string, number> = {};
+    const exited = new Set(segmentChanges.filter((c) => c.change === 'exited').map((c) => c.segment));
+    for (const s of catalog.segments) {
+      const was = ctx.segments[s.id];
+      if (was !== undefined && !exited.has(s.id)) segments[s.id] = was;
+      else if (was === undefined && segmentChanges.some((c) => c.segment === s.id && c.change === 'entered')) segments[s.id] = t;
+    }
+    ctx = { ...ctx, segments };
+  }
   if (full) ctx = { ...ctx, segmentsEvaluated: { day: today, catalog: catalog.version, stage: ctx.stage } };
 
   const closed = expireOffers(ctx, t);

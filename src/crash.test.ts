@@ -93,13 +93,13 @@ describe('kill -9 under load', () => {
     try {
       const outbox = new Set((await store.listOutbox('sms', 100_000)).map((r) => r.instance));
       for (const [n, reply] of acked) {
-        expect(reply.t).toBe('decision');
+        expect(reply.t, `reply to crash-${n}: ${JSON.stringify(reply)}`).toBe('decision');
         const snap = (await store.getSnapshot(`demo-${n}`)) as { snapshot: { context: { seen: Array<{ id: string }>; contacts: Array<{ instance: string }> } } } | undefined;
         expect(snap?.snapshot.context.seen.map((s) => s.id), `demo-${n}`).toContain(`crash-${n}`);
         for (const a of reply.actions as Frame[]) {
           contacts++;
-          expect(snap?.snapshot.context.contacts.map((c) => c.instance)).toContain(a.instance);
-          expect(outbox.has(a.instance as string)).toBe(true);
+          expect(snap?.snapshot.context.contacts.map((c) => c.instance), `contact of demo-${n}`).toContain(a.instance);
+          expect(outbox.has(a.instance as string), `outbox entry of demo-${n}`).toBe(true);
         }
       }
     } finally {
@@ -117,7 +117,7 @@ describe('kill -9 under load', () => {
       const replies = await Promise.all(batch.map((m) => gw.request(shortfall(m), 30_000)));
       replies.forEach((r, i) => {
         const first = acked.get(batch[i]!);
-        if (first !== undefined) expect(r.actions).toEqual(first.actions);
+        if (first !== undefined) expect(r.actions, `resent crash-${batch[i]!}: ${JSON.stringify(r)}`).toEqual(first.actions);
       });
     }
     const after = new LmdbStore(join(data.dir, 'lmdb'));

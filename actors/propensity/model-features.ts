@@ -46,7 +46,14 @@ export function modelFeatureNames(ctx: CustomerContext, scope: EvalScope, event:
   return names;
 }
 
-/** The hashed form the model reads (32-bit; the model masks them to its size). */
+/**
+ * The hashed form the model reads: 30 bits (the model masks them to its size), so each is a
+ * small integer V8 keeps unboxed in the arrays an offer instance carries, not a heap number.
+ */
+export function hashFeature(name: string): number {
+  return fnv1a(name) & 0x3fffffff;
+}
+
 export function hashFeatures(names: readonly string[]): number[] {
-  return names.map(fnv1a);
+  return names.map(hashFeature);
 }
