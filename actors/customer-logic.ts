@@ -8,7 +8,7 @@ import type { Conversion } from './goals.js';
 import { attributeGoals } from './goals.js';
 import { localTime } from './local-time.js';
 import type { ReminderSpec } from './reminders.js';
-import { catalogReminders } from './reminders.js';
+import { cancelExpiry, catalogReminders } from './reminders.js';
 import { customerTimeZone, makeScope } from './scope.js';
 import type { EvalScope } from './condition.js';
 import type { GatewayEvent, GatewayResponse } from './gateway-event.js';
@@ -135,6 +135,11 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   const t = msg.event.at ?? msg.now;
   const ingested = ingestEvent(prev, msg.event, t, catalog);
   let ctx = ingested.ctx;
+  // A reminder is not the customer's activity.
+  if (msg.reminder !== undefined && ctx.lastEventAt !== prev.lastEventAt) {
+    const { lastEventAt: _reminderTime, ...rest } = ctx;
+    ctx = prev.lastEventAt === undefined ? rest : { ...rest, lastEventAt: prev.lastEventAt };
+  }
   // A follow-up reminder learns what became of its offer after the expiries above.
   const event = msg.reminder === undefined ? msg.event : withOutcome(ctx, msg.event);
   const outbox: OutboxEntry[] = [];
@@ -144,7 +149,8 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   const scopeNow = (): EvalScope => makeScope(ctx, catalog, localTime(t, customerTimeZone(ctx, catalog)).epochDay, event);
   const goals = attributeGoals(ctx, event, t, catalog, scopeNow);
   ctx = goals.ctx;
-  const reminders: ReminderSpec[] = catalogReminders(event, t, catalog, scopeNow);
+  // Offers this event found expired need their expiry reminder no more.
+  const reminders: ReminderSpec[] = [...ingested.expired.map((p) => cancelExpiry(p.instance)), ...catalogReminders(event, t, catalog, scopeNow)];
 
   const replyText = event.data?.text;
   if (event.type === 'sms.received' && typeof replyText === 'string') {

@@ -41,6 +41,12 @@ describe('reminders', () => {
     expect(fired.ctx.pending).toEqual([]);
     expect(fired.ctx.contacts[0]?.outcome).toBe('expired');
     expect(fired.trace.learned).toEqual([expect.objectContaining({ campaign: 'senior-deposit', positive: false })]);
+    // A reminder is not the customer's activity.
+    expect(fired.ctx.lastEventAt).toBe(offered.ctx.lastEventAt);
+    // An event of the customer's that finds the offer expired cancels its reminder.
+    const later = handleEvent(offered.ctx, message(event('web.pageview', { at: T0 + 2 * DAY }), T0 + 2 * DAY, c));
+    expect(later.reminders).toContainEqual({ name: spec.name, cancel: true });
+    expect(later.ctx.lastEventAt).toBe(T0 + 2 * DAY);
   });
 
   it('schedules a campaign follow-up, which carries what became of the offer', () => {
