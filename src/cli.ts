@@ -10,6 +10,7 @@ import type { Kairos } from './kairos.js';
 import { startKairos } from './kairos.js';
 import { demoCsvPath, packageVersion } from './paths.js';
 import { progressLine, seedBank } from './demo/seed.js';
+import { runScenarios } from './scenario/run.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { UwsFallbackError } from './transport/uws.js';
 
@@ -23,6 +24,10 @@ usage:
   kairos replay CSV          replay the UCI bank-full data through the adaptive model
                              (score, then learn, row by row); prints, last,
                              replay: rows=N auc=… alift=… top50=…
+  kairos scenario run FILE…  run QA scenario scripts (scenarios/*.yaml) against a server
+                             started for each file (manual clock, memory store, demo), or
+                             --url http://host:port (a server with --clock manual); exit 1
+                             when a step fails
   kairos seed --customers N  write a synthetic bank of N customers (demo-1 … demo-N, the
                              demo bank first) into the data dir's LMDB store, with a
                              progress bar; then \`kairos serve\` runs on it
@@ -58,7 +63,8 @@ type Command =
   | { command: 'serve' | 'help' | 'version'; env: Env }
   | { command: 'catalog-check'; file: string }
   | { command: 'replay'; file: string }
-  | { command: 'seed'; customers: number; env: Env };
+  | { command: 'seed'; customers: number; env: Env }
+  | { command: 'scenario'; files: string[]; url?: string };
 
 function parseCli(argv: readonly string[]): Command {
   let parsed;
@@ -79,6 +85,7 @@ function parseCli(argv: readonly string[]): Command {
         'log-level': { type: 'string' },
         catalog: { type: 'string' },
         customers: { type: 'string' },
+        url: { type: 'string' },
       },
     });
   } catch (err) {
@@ -92,6 +99,11 @@ function parseCli(argv: readonly string[]): Command {
     const [sub, file, ...more] = rest;
     if (sub !== 'check' || file === undefined || more.length > 0) fail('usage: kairos catalog check FILE', 2);
     return { command: 'catalog-check', file };
+  }
+  if (command === 'scenario') {
+    const [sub, ...files] = rest;
+    if (sub !== 'run' || files.length === 0) fail('usage: kairos scenario run FILE… [--url http://host:port]', 2);
+    return values.url === undefined ? { command: 'scenario', files } : { command: 'scenario', files, url: values.url };
   }
   if (command === 'replay') {
     const [file, ...more] = rest;
@@ -238,6 +250,11 @@ export async function main(argv: readonly string[]): Promise<void> {
         `bar to beat (Moro, Cortez and Rita 2014, offline): auc 0.80, alift 0.70, top50 0.79\n`,
     );
     process.stdout.write(`${replayLine(result)}\n`);
+    return;
+  }
+  if (parsed.command === 'scenario') {
+    const ok = await runScenarios(parsed.files, parsed.url, (line) => process.stdout.write(`${line}\n`));
+    if (!ok) process.exit(1);
     return;
   }
   if (parsed.command === 'seed') {

@@ -1,0 +1,42 @@
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../paths.js';
+import { tempDir } from '../test-support/test-kairos.js';
+import { runScenarios } from './run.js';
+
+/** Every scenario in scenarios/ passes against a fresh server; a failing step is reported with what came. */
+
+const dir = join(packageRoot(), 'scenarios');
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => join(dir, f));
+
+describe('QA scenarios', () => {
+  it('runs every scenario in scenarios/', async () => {
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    const lines: string[] = [];
+    const ok = await runScenarios(files, undefined, (l) => lines.push(l));
+    expect(lines.filter((l) => l.includes('FAIL')), lines.join('\n')).toEqual([]);
+    expect(ok).toBe(true);
+    expect(lines.at(-1)).toBe(`scenarios: ${files.length} passed, 0 failed`);
+  });
+
+  it('fails a step that does not hold, saying what was expected and what came', async () => {
+    const t = tempDir();
+    try {
+      const file = join(t.dir, 'wrong.yaml');
+      writeFileSync(
+        file,
+        ['name: wrong on purpose', 'steps:', '  - clock: "2026-11-24T10:00:00+03:00"', '  - event: { type: ib.login, customer: { id: demo-4 }, channel: ib }', '    expect:', '      actions: [{ channel: ib, campaign: pension-deposit }]', '  - frobnicate: true'].join('\n'),
+      );
+      const lines: string[] = [];
+      expect(await runScenarios([file], undefined, (l) => lines.push(l))).toBe(false);
+      expect(lines).toContain(`FAIL ${file}: wrong on purpose`);
+      expect(lines.find((l) => l.includes('2. event ib.login'))).toMatch(/FAIL .* — got silence$/);
+      expect(lines.find((l) => l.includes('3. unknown step'))).toContain('a step is one of');
+    } finally {
+      t.remove();
+    }
+  });
+});

@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import { Packr, Unpackr } from 'msgpackr';
+import WebSocket from 'ws';
+import { parse as parseYaml } from 'yaml';
+import { parseDuration } from '../../actors/index.js';
+
+/**
+ * QA scenarios: YAML scripts of steps against a running Kairos (with the manual clock):
+ *
+ *   name: …
+ *   steps:
+ *     - clock: "2026-11-24T10:00:00+03:00"    # set the manual clock (or advance: 1d)
+ *     - event: {type, customer, channel?, data?, location?}
+ *       expect:
+ *         actions: [{channel?, campaign?, offer?, text?}]   # each must match one action (text: contained)
+ *         silent: true                                       # or: no action at all
+ *       as: atm                                              # name the first action's instance
+ *     - response: {instance: $atm, outcome: accepted}
+ *     - outbox: {channel: backoffice, campaign?, action?, text?}   # expect an entry waiting
+ *     - customer: {id: demo-19, contacts: 1}                       # expect on the 360° card
+ *     - admin: {method: POST, path: /v1/stop-list, body: {…}, status: 201}   # an admin call
+ *
+ * Each step passes or fails with what was expected and what came; the run fails if any does.
+ */
+
+export interface StepResult {
+  step: number;
+  what: string;
+  ok: boolean;
+  detail?: string;
+}
+
+export interface ScenarioResult {
+  name: string;
+  file: string;
+  steps: StepResult[];
+  ok: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+const packr = new Packr({ useRecords: false });
+const unpackr = new Unpackr({ useRecords: false, int64AsType: 'number' });
+
+class Gateway {
+  private readonly waiting = new Map<string, (f: Json) => void>();
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => {
+      const f = unpackr.unpack(data) as Json;
+      const re = typeof f.re === 'string' ? f.re : undefined;
+      const w = re === undefined ? undefined : this.waiting.get(re);
+      if (re !== undefined && w !== undefined) {
+        this.waiting.delete(re);
+        w(f);
+      }
+    });
+  }
+
+  static connect(url: string, token: string): Promise<Gateway> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${token}` } });
+      ws.once('open', () => resolve(new Gateway(ws)));
+      ws.once('error', reject);
+    });
+  }
+
+  request(frame: Json): Promise<Json> {
+    const id = frame.id as string;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no reply to ${id} in 10 s`)), 10_000);
+      this.waiting.set(id, (f) => {
+        clearTimeout(timer);
+        resolve(f);
+      });
+      this.ws.send(packr.pack(frame), { binary: true });
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+export interface Target {
+  /** http://host:port of the server */
+  baseUrl: string;
+  gatewayToken: string;
+  adminKey: string;
+}
+
+let counter = 0;
+
+/** Replaces "$name" strings with the instances named by earlier steps. */
+function substitute(v: unknown, names: ReadonlyMap<string, string>): unknown {
+  if (typeof v === 'string' && v.startsWith('$')) {
+    const got = names.get(v.slice(1));
+    if (got === undefined) throw new Error(`"${v}" names no earlier action (use "as:" on an event step)`);
+    return got;
+  }
+  if (Array.isArray(v)) return v.map((x) => substitute(x, names));
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, names)]));
+  return v;
+}
+
+function textOf(content: unknown): string {
+  if (typeof content !== 'object' || content === null) return '';
+  const c = content as Json;
+  return [c.title, c.subject, c.text, c.script].filter((x) => typeof x === 'string').join(' ');
+}
+
+/** Any run of white space (the non-breaking space of "200 рублей" too) as one plain space. */
+const norm = (s: string): string => s.replace(/\s+/gu, ' ');
+
+/** Whether an action (or outbox entry) has every expected field; `text` is contained. */
+function matches(actual: Json, expected: Json): boolean {
+  for (const [k, v] of Object.entries(expected)) {
+    if (k === 'text') {
+      if (!norm(textOf(actual.content)).includes(norm(String(v)))) return false;
+    } else if (actual[k] !== v) return false;
+  }
+  return true;
+}
+
+export async function runScenario(file: string, target: Target): Promise<ScenarioResult> {
+  const doc = parseYaml(readFileSync(file, 'utf8')) as { name?: string; steps?: unknown[] };
+  const name = doc.name ?? file;
+  const steps: StepResult[] = [];
+  const names = new Map<string, string>();
+  const admin = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> => {
+    const res = await fetch(`${target.baseUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${target.adminKey}`, 'Content-Type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Json) };
+  };
+  const gw = await Gateway.connect(`${target.baseUrl.replace(/^http/, 'ws')}/v1/gateway`, target.gatewayToken);
+  try {
+    for (const [i, raw] of (doc.steps ?? []).entries()) {
+      const step = raw as Json;
+      const n = i + 1;
+      const result = (what: string, ok: boolean, detail?: string): void => {
+        steps.push(detail === undefined ? { step: n, what, ok } : { step: n, what, ok, detail });
+      };
+      try {
+        if (step.clock !== undefined || step.advance !== undefined) {
+          const clock = typeof step.clock === 'string' ? step.clock : undefined;
+          const body = clock !== undefined ? { now: Date.parse(clock) } : { advance: parseDuration(step.advance, `steps[${i}].advance`) };
+          const r = await admin('POST', '/v1/clock', body);
+          const fired = typeof r.body.remindersFired === 'number' ? r.body.remindersFired : 0;
+          result(clock !== undefined ? `clock ${clock}` : `advance ${JSON.stringify(step.advance)}`, r.status === 200, r.status === 200 ? `reminders fired: ${fired}` : JSON.stringify(r.body));
+        } else if (step.event !== undefined) {
+          const event = substitute(step.event, names) as Json;
+          const reply = await gw.request({ t: 'event', id: `scn-${process.pid}-${++counter}`, ...event });
+          const actions = (reply.actions ?? []) as Json[];
+          if (typeof step.as === 'string' && actions[0] !== undefined) names.set(step.as, actions[0].instance as string);
+          const expect = (step.expect ?? {}) as Json;
+          const got = reply.t === 'error' ? `error ${String(reply.code)}: ${String(reply.message)}` : actions.map((a) => `${String(a.channel)}/${String(a.campaign)}: ${textOf(a.content)}`).join(' | ') || 'silence';
+          if (expect.silent === true) result(`event ${String(event.type)}: silence`, reply.t === 'decision' && actions.length === 0, `got ${got}`);
+          else if (Array.isArray(expect.actions)) {
+            const missing = (expect.actions as Json[]).filter((e) => !actions.some((a) => matches(a, e)));
+            result(`event ${String(event.type)}: ${JSON.stringify(expect.actions)}`, reply.t === 'decision' && missing.length === 0, `got ${got}`);
+          } else result(`event ${String(event.type)}`, reply.t === 'decision', `got ${got}`);
+        } else if (step.response !== undefined) {
+          const response = substitute(step.response, names) as Json;
+          const reply = await gw.request({ t: 'response', id: `scn-${process.pid}-${++counter}`, ...response });
+          result(`response ${String(response.outcome)}`, reply.t === 'ack', JSON.stringify(reply));
+        } else if (step.outbox !== undefined) {
+          const expected = substitute(step.outbox, names) as Json;
+          const channel = String(expected.channel);
+          const entries = ((await admin('GET', `/v1/outbox/${channel}?limit=10000`)).body.entries ?? []) as Json[];
+          const { channel: _c, ...rest } = expected;
+          const found = entries.some((e) => matches(e, rest));
+          result(`outbox ${JSON.stringify(expected)}`, found, `${entries.length} entries on ${channel}`);
+        } else if (step.admin !== undefined) {
+          const a = substitute(step.admin, names) as { method?: string; path?: string; body?: unknown; status?: number };
+          const r = await admin((a.method ?? 'GET').toUpperCase(), String(a.path), a.body);
+          result(`admin ${a.method ?? 'GET'} ${String(a.path)}`, r.status === (a.status ?? 200), `status ${r.status}`);
+        } else if (step.customer !== undefined) {
+          const expected = step.customer as Json;
+          const card = (await admin('GET', `/v1/customers/${String(expected.id)}`)).body;
+          const contacts = Array.isArray(card.contacts) ? card.contacts.length : -1;
+          const ok = expected.contacts === undefined || contacts === expected.contacts;
+          result(`customer ${String(expected.id)}`, ok, `contacts ${contacts}`);
+        } else {
+          result(`unknown step ${JSON.stringify(step)}`, false, 'a step is one of clock, advance, event, response, outbox, customer, admin');
+        }
+      } catch (err) {
+        result(`step ${n}`, false, (err as Error).message);
+      }
+    }
+  } finally {
+    gw.close();
+  }
+  return { name, file, steps, ok: steps.every((s) => s.ok) };
+}
