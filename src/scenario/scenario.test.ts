@@ -33,7 +33,10 @@ describe('QA scenarios', () => {
       const lines: string[] = [];
       expect(await runScenarios([file], undefined, (l) => lines.push(l))).toBe(false);
       expect(lines).toContain(`FAIL ${file}: wrong on purpose`);
-      expect(lines.find((l) => l.includes('2. event ib.login'))).toMatch(/FAIL .* — got silence$/);
+      const failed = lines.find((l) => l.includes('2. event ib.login'));
+      expect(failed).toMatch(/FAIL .* — got silence; why: /);
+      // demo-4 is 47: the explanation says why the pension deposit did not speak.
+      expect(failed).toContain('pension-deposit suppressed (not_in_target_group)');
       expect(lines.find((l) => l.includes('3. unknown step'))).toContain('a step is one of');
     } finally {
       t.remove();

@@ -14,6 +14,7 @@ import { parseDuration } from '../../actors/index.js';
  *       expect:
  *         actions: [{channel?, campaign?, offer?, text?}]   # each must match one action (text: contained)
  *         silent: true                                       # or: no action at all
+ *         reason: quiet_hours                                # …and a campaign suppressed for this reason
  *       as: atm                                              # name the first action's instance
  *     - response: {instance: $atm, outcome: accepted}
  *     - outbox: {channel: backoffice, campaign?, action?, text?}   # expect an entry waiting
@@ -156,8 +157,21 @@ export async function runScenario(file: string, target: Target): Promise<Scenari
           const actions = (reply.actions ?? []) as Json[];
           if (typeof step.as === 'string' && actions[0] !== undefined) names.set(step.as, actions[0].instance as string);
           const expect = (step.expect ?? {}) as Json;
-          const got = reply.t === 'error' ? `error ${String(reply.code)}: ${String(reply.message)}` : actions.map((a) => `${String(a.channel)}/${String(a.campaign)}: ${textOf(a.content)}`).join(' | ') || 'silence';
-          if (expect.silent === true) result(`event ${String(event.type)}: silence`, reply.t === 'decision' && actions.length === 0, `got ${got}`);
+          let got = reply.t === 'error' ? `error ${String(reply.code)}: ${String(reply.message)}` : actions.map((a) => `${String(a.channel)}/${String(a.campaign)}: ${textOf(a.content)}`).join(' | ') || 'silence';
+          // What the decision said about each triggered campaign, to read when a step fails.
+          const why = async (): Promise<void> => {
+            if (typeof reply.customer !== 'string') return;
+            const card = (await admin('GET', `/v1/customers/${reply.customer}`)).body;
+            const explain = Array.isArray(card.lastDecision) ? (card.lastDecision as Json[]) : [];
+            const line = (e: Json): string => `${String(e.campaign)} ${String(e.verdict)}${typeof e.reason === 'string' ? ` (${e.reason})` : ''}`;
+            if (explain.length > 0) got += `; why: ${explain.map(line).join(', ')}`;
+          };
+          if (reply.t === 'decision') await why();
+          const reason = typeof expect.reason === 'string' ? expect.reason : undefined;
+          if (expect.silent === true) {
+            const ok = reply.t === 'decision' && actions.length === 0 && (reason === undefined || got.includes(reason));
+            result(`event ${String(event.type)}: silence${reason === undefined ? '' : ` (${reason})`}`, ok, `got ${got}`);
+          }
           else if (Array.isArray(expect.actions)) {
             const missing = (expect.actions as Json[]).filter((e) => !actions.some((a) => matches(a, e)));
             result(`event ${String(event.type)}: ${JSON.stringify(expect.actions)}`, reply.t === 'decision' && missing.length === 0, `got ${got}`);
