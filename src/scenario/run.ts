@@ -2,6 +2,32 @@ import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, loadConfig } from '../config.js';
 import { startKairos } from '../kairos.js';
 import type { ScenarioResult } from './scenario.js';
 import { runScenario } from './scenario.js';
+import type { SmppPdu } from '../delivery/smpp-adapter.js';
+import { smpp } from '../delivery/smpp-adapter.js';
+import { decodeShortMessage } from '../delivery/sms-parts.js';
+
+/** An SMSC simulator for scenarios: accepts any bind, keeps the text each phone received (parts joined in order). */
+async function startSmsc(): Promise<{ port: number; received: Map<string, string>; close: () => Promise<void> }> {
+  const received = new Map<string, string>();
+  let id = 0;
+  const server = smpp.createServer({}, (session) => {
+    session.on('bind_transceiver', (pdu: SmppPdu) => session.send(pdu.response()));
+    session.on('enquire_link', (pdu: SmppPdu) => session.send(pdu.response()));
+    session.on('unbind', (pdu: SmppPdu) => session.send(pdu.response()));
+    session.on('submit_sm', (pdu: SmppPdu) => {
+      const to = pdu.destination_addr ?? '';
+      received.set(to, (received.get(to) ?? '') + decodeShortMessage(pdu.short_message, pdu.data_coding));
+      session.send(pdu.response({ message_id: `scn-${++id}` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const addr = server.address();
+  return {
+    port: typeof addr === 'object' && addr !== null ? addr.port : 0,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 /**
  * Runs scenario files, each against a fresh server started here (manual clock, memory
@@ -15,13 +41,15 @@ export async function runScenarios(files: readonly string[], url: string | undef
     if (url !== undefined) {
       result = await runScenario(file, { baseUrl: url.replace(/\/$/, ''), gatewayToken: process.env.KAIROS_SCENARIO_TOKEN ?? DEMO_GATEWAY_TOKEN, adminKey: process.env.KAIROS_SCENARIO_ADMIN_KEY ?? DEMO_ADMIN_KEY });
     } else {
-      const config = loadConfig({}, { port: 0, host: '127.0.0.1', store: 'memory', clock: 'manual', logLevel: 'warn' });
+      const smsc = await startSmsc();
+      const config = loadConfig({}, { port: 0, host: '127.0.0.1', store: 'memory', clock: 'manual', logLevel: 'warn', smppUrl: `smpp://127.0.0.1:${smsc.port}`, deliveryPollMs: 20 });
       const quiet = { write: (): boolean => true };
       const k = await startKairos(config, { logDestination: quiet });
       try {
-        result = await runScenario(file, { baseUrl: `http://127.0.0.1:${k.port}`, gatewayToken: DEMO_GATEWAY_TOKEN, adminKey: DEMO_ADMIN_KEY });
+        result = await runScenario(file, { baseUrl: `http://127.0.0.1:${k.port}`, gatewayToken: DEMO_GATEWAY_TOKEN, adminKey: DEMO_ADMIN_KEY, smsc: () => smsc.received });
       } finally {
         await k.close();
+        await smsc.close();
       }
     }
     results.push(result);

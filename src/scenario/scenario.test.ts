@@ -28,7 +28,7 @@ describe('QA scenarios', () => {
       const file = join(t.dir, 'wrong.yaml');
       writeFileSync(
         file,
-        ['name: wrong on purpose', 'steps:', '  - clock: "2026-11-24T10:00:00+03:00"', '  - event: { type: ib.login, customer: { id: demo-4 }, channel: ib }', '    expect:', '      actions: [{ channel: ib, campaign: pension-deposit }]', '  - frobnicate: true'].join('\n'),
+        ['name: wrong on purpose', 'steps:', '  - clock: "2026-11-24T10:00:00+03:00"', '  - event: { type: ib.login, customer: { id: demo-4 }, channel: ib }', '    expect:', '      actions: [{ channel: ib, campaign: pension-deposit }]', '  - frobnicate: true', '  - sms: { customer: demo-4, text: "nothing was sent" }'].join('\n'),
       );
       const lines: string[] = [];
       expect(await runScenarios([file], undefined, (l) => lines.push(l))).toBe(false);
@@ -38,6 +38,7 @@ describe('QA scenarios', () => {
       // demo-4 is 47: the explanation says why the pension deposit did not speak.
       expect(failed).toContain('pension-deposit suppressed (not_in_target_group)');
       expect(lines.find((l) => l.includes('3. unknown step'))).toContain('a step is one of');
+      expect(lines.find((l) => l.includes('4. sms to'))).toMatch(/FAIL .* — got no SMS$/);
     } finally {
       t.remove();
     }

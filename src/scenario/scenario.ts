@@ -20,6 +20,7 @@ import { parseDuration } from '../../actors/index.js';
  *     - outbox: {channel: backoffice, campaign?, action?, text?}   # expect an entry waiting
  *     - customer: {id: demo-19, contacts: 1}                       # expect on the 360° card
  *     - admin: {method: POST, path: /v1/stop-list, body: {…}, status: 201}   # an admin call
+ *     - sms: {customer: demo-19, text: "не хватает 200"}          # an SMS at the SMSC simulator
  *
  * Each step passes or fails with what was expected and what came; the run fails if any does.
  */
@@ -87,6 +88,8 @@ export interface Target {
   baseUrl: string;
   gatewayToken: string;
   adminKey: string;
+  /** the SMSC simulator the server sends SMS to, when the runner started both: text received per phone (parts joined) */
+  smsc?: () => ReadonlyMap<string, string>;
 }
 
 let counter = 0;
@@ -187,6 +190,24 @@ export async function runScenario(file: string, target: Target): Promise<Scenari
           const { channel: _c, ...rest } = expected;
           const found = entries.some((e) => matches(e, rest));
           result(`outbox ${JSON.stringify(expected)}`, found, `${entries.length} entries on ${channel}`);
+        } else if (step.sms !== undefined) {
+          const expected = step.sms as Json;
+          if (target.smsc === undefined) throw new Error('sms steps need the SMSC simulator: run without --url');
+          let phone = typeof expected.to === 'string' ? expected.to : undefined;
+          if (phone === undefined && typeof expected.customer === 'string') {
+            const card = (await admin('GET', `/v1/customers/${expected.customer}`)).body as { identifiers?: { phone?: string[] } };
+            phone = card.identifiers?.phone?.[0];
+          }
+          const to = (phone ?? '').replace(/^\+/, '');
+          const want = norm(typeof expected.text === 'string' ? expected.text : '');
+          const deadline = Date.now() + 5000;
+          let got = '';
+          while (Date.now() < deadline) {
+            got = target.smsc().get(to) ?? '';
+            if (got !== '' && norm(got).includes(want)) break;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          result(`sms to +${to} ${JSON.stringify(expected.text ?? '')}`, got !== '' && norm(got).includes(want), `got ${got === '' ? 'no SMS' : JSON.stringify(got)}`);
         } else if (step.admin !== undefined) {
           const a = substitute(step.admin, names) as { method?: string; path?: string; body?: unknown; status?: number };
           const r = await admin((a.method ?? 'GET').toUpperCase(), String(a.path), a.body);
@@ -198,7 +219,7 @@ export async function runScenario(file: string, target: Target): Promise<Scenari
           const ok = expected.contacts === undefined || contacts === expected.contacts;
           result(`customer ${String(expected.id)}`, ok, `contacts ${contacts}`);
         } else {
-          result(`unknown step ${JSON.stringify(step)}`, false, 'a step is one of clock, advance, event, response, outbox, customer, admin');
+          result(`unknown step ${JSON.stringify(step)}`, false, 'a step is one of clock, advance, event, response, outbox, customer, admin, sms');
         }
       } catch (err) {
         result(`step ${n}`, false, (err as Error).message);
