@@ -20,7 +20,7 @@ describe('QA scenarios', () => {
     expect(lines.filter((l) => l.includes('FAIL')), lines.join('\n')).toEqual([]);
     expect(ok).toBe(true);
     expect(lines.at(-1)).toBe(`scenarios: ${files.length} passed, 0 failed`);
-  });
+  }, 120_000); // a server per file: seconds each, more on a loaded machine
 
   it('fails a step that does not hold, saying what was expected and what came', async () => {
     const t = tempDir();
@@ -42,5 +42,5 @@ describe('QA scenarios', () => {
     } finally {
       t.remove();
     }
-  });
+  }, 60_000);
 });
