@@ -5,6 +5,7 @@ import { CatalogError, compileCatalog } from '../actors/index.js';
 import { loadCatalogFile } from './catalog/catalog-file.js';
 import { namePaths } from './catalog/catalog-service.js';
 import { replayBankCsv, replayLine } from './replay/bank-replay.js';
+import type { Config } from './config.js';
 import { ConfigError, configVariables, loadConfig } from './config.js';
 import type { Kairos } from './kairos.js';
 import { startKairos } from './kairos.js';
@@ -133,15 +134,19 @@ function parseCli(argv: readonly string[]): Command {
   return { command: 'serve', env };
 }
 
-/** Writes a synthetic bank into the data dir, with a progress bar on stderr. */
-async function seed(customers: number, env: Env): Promise<void> {
-  let config;
+/** The configuration from the environment and flags; invalid: exit 2 naming the problems. */
+function configFrom(env: Env): Config {
   try {
-    config = loadConfig(env);
+    return loadConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message, 2);
     throw err;
   }
+}
+
+/** Writes a synthetic bank into the data dir, with a progress bar on stderr. */
+async function seed(customers: number, env: Env): Promise<void> {
+  const config = configFrom(env);
   if (config.store !== 'lmdb') fail('seed writes the LMDB store (KAIROS_STORE=lmdb)', 2);
   const dir = join(config.dataDir, 'lmdb');
   const store = new LmdbStore(dir);
@@ -171,13 +176,7 @@ async function seed(customers: number, env: Env): Promise<void> {
 }
 
 async function serve(env: Env): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message, 2);
-    throw err;
-  }
+  const config = configFrom(env);
   let kairos: Kairos;
   try {
     kairos = await startKairos(config);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
-import { GatewayClient, adminHeaders, startTestKairos, uid } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, startTestKairos, uid, until } from '../test-support/test-kairos.js';
 import type { SmppPdu, SmppSession } from './smpp-adapter.js';
 import { smpp } from './smpp-adapter.js';
 import { decodeShortMessage, smsParts } from './sms-parts.js';
@@ -59,16 +59,6 @@ afterAll(async () => {
   await k.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function outbox(channel: string): Promise<Array<{ instance: string; action?: string; vars?: Record<string, unknown> }>> {
   const body = (await (await fetch(`${k.httpUrl}/v1/outbox/${channel}`, { headers: adminHeaders })).json()) as { entries: Array<{ instance: string; action?: string; vars?: Record<string, unknown> }> };

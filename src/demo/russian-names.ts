@@ -1,4 +1,4 @@
-import { fnv1a } from '../../actors/index.js';
+import { fnv1a, seededRng } from '../../actors/index.js';
 
 /**
  * Deterministic Russian full names for the demo customers: surname, first name and
@@ -117,18 +117,6 @@ export function translit(ru: string): string {
   return Array.from(ru.toLowerCase(), (ch) => translitMap[ch] ?? ch).join('');
 }
 
-/** mulberry32: a small seeded PRNG, enough for demo data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pick<T>(list: readonly T[], r: number): T {
   const v = list[Math.floor(r * list.length)];
   if (v === undefined) throw new Error('empty list');
@@ -145,7 +133,7 @@ export function demoPhone(n: number): string {
 }
 
 export function generatePerson(n: number, age: number | undefined): GeneratedPerson {
-  const rnd = prng(fnv1a(`kairos-demo-${n}`));
+  const rnd = seededRng(fnv1a(`kairos-demo-${n}`));
   const gender: 'm' | 'f' = rnd() < 0.5 ? 'm' : 'f';
   const older = (age ?? 40) >= 45;
   const firstPool = gender === 'm' ? (older ? maleOlder : maleYounger) : older ? femaleOlder : femaleYounger;

@@ -180,3 +180,14 @@ export function uid(prefix = 'e'): string {
 }
 
 export const adminHeaders = { Authorization: 'Bearer demo-admin', 'Content-Type': 'application/json' };
+
+/** Polls `probe` until it gives a value (not undefined); fails naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
