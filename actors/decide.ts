@@ -43,6 +43,8 @@ export interface Explanation {
   reason?: string;
   group?: string;
   channel?: string;
+  /** the offer, once a candidate got as far as a channel slot */
+  offer?: string;
   /**
    * the response probability used: the group's prior moved by the responses seen, blended
    * with the offer's model by the model's evidence
@@ -512,7 +514,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     const c = cand.campaign;
     if (usedCampaigns.has(c.id)) continue;
     const fail = (reason: string): void => {
-      if (!failed.has(c.id)) failed.set(c.id, { campaign: c.id, verdict: 'suppressed', reason, group: cand.group, channel: cand.channel, score: cand.score });
+      if (!failed.has(c.id)) failed.set(c.id, { campaign: c.id, verdict: 'suppressed', reason, group: cand.group, channel: cand.channel, offer: c.offer.id, score: cand.score });
     };
     if (actions.length >= catalog.policy.maxActions) {
       fail('max_actions');
@@ -540,7 +542,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       next = { ...next, seq, contacts: [...next.contacts, withheld] };
       usedCampaigns.add(c.id);
       failed.delete(c.id);
-      explain.push({ campaign: c.id, verdict: 'control', group: cand.group, channel: cand.channel, score: cand.score });
+      explain.push({ campaign: c.id, verdict: 'control', group: cand.group, channel: cand.channel, offer: c.offer.id, score: cand.score });
       continue;
     }
     const tpl = c.templates.get(cand.channel);
@@ -596,7 +598,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
 }
 
 function offeredExplanation(cand: Candidate, arm: Arm): Explanation {
-  const e: Explanation = { campaign: cand.campaign.id, verdict: 'offered', group: cand.group, channel: cand.channel, probability: cand.probability, score: cand.score, arm };
+  const e: Explanation = { campaign: cand.campaign.id, verdict: 'offered', group: cand.group, channel: cand.channel, offer: cand.campaign.offer.id, probability: cand.probability, score: cand.score, arm };
   if (cand.model !== undefined) e.model = cand.model;
   if (cand.draw !== undefined) e.draw = cand.draw;
   return e;

@@ -82,7 +82,14 @@ export async function runOpenLoop(o: {
   token?: string;
   customers: number;
   prefix: string;
+  /**
+   * How close to a frame's due time the generator stops sleeping on a timer and polls
+   * (0: timers only). Polling sends on time, within microseconds, but takes a whole core:
+   * worth it only where the generator has a core of its own.
+   */
+  spinMs?: number;
 }): Promise<OpenLoopResult> {
+  const spinMs = o.spinMs ?? 0;
   const packr = new Packr({ useRecords: false });
   const unpackr = new Unpackr({ useRecords: false, int64AsType: 'number' });
   const sockets = await Promise.all(Array.from({ length: o.connections }, () => connect(o.url, o.token)));
@@ -111,7 +118,8 @@ export async function runOpenLoop(o: {
   await new Promise<void>((resolve) => {
     const tick = (): void => {
       const now = performance.now();
-      const due = Math.min(total, Math.floor(((now - t0) * o.rate) / 1000));
+      // Every frame whose intended time has come (frame i is due at t0 + i / rate).
+      const due = Math.min(total, Math.floor(((now - t0) * o.rate) / 1000) + 1);
       while (sent < due) {
         const at = t0 + (sent * 1000) / o.rate;
         const frame = makeEvent(sent, o.customers, o.prefix);
@@ -120,8 +128,15 @@ export async function runOpenLoop(o: {
         sockets[sent % sockets.length]!.send(packr.pack(frame), { binary: true });
         sent++;
       }
-      if (sent >= total) resolve();
-      else setTimeout(tick, 1);
+      if (sent >= total) {
+        resolve();
+        return;
+      }
+      // Sleep until the next frame is due (timers fire up to a millisecond late, which the
+      // latency of that frame includes); with spinMs, poll for the last stretch instead.
+      const gapMs = t0 + (sent * 1000) / o.rate - performance.now();
+      if (gapMs > spinMs) setTimeout(tick, gapMs - spinMs);
+      else setImmediate(tick);
     };
     setTimeout(tick, 20);
   });
@@ -158,6 +173,7 @@ async function main(): Promise<void> {
       token: { type: 'string' },
       customers: { type: 'string', default: '45211' },
       prefix: { type: 'string', default: `ol-${process.pid}` },
+      'spin-ms': { type: 'string', default: '0' },
     },
   });
   if (values.url === undefined) throw new Error('--url is required');
@@ -169,6 +185,7 @@ async function main(): Promise<void> {
     ...(values.token === undefined ? {} : { token: values.token }),
     customers: Number(values.customers),
     prefix: values.prefix,
+    spinMs: Number(values['spin-ms']),
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

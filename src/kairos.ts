@@ -27,6 +27,7 @@ import { SmtpAdapter } from './delivery/smtp-adapter.js';
 import { WebhookAdapter } from './delivery/webhook-adapter.js';
 import { ModelRegistry } from './runtime/model-registry.js';
 import { PropensityLedger } from './runtime/propensity-ledger.js';
+import { FunnelLedger } from './runtime/funnel-ledger.js';
 import { UpliftLedger } from './runtime/uplift-ledger.js';
 import { CustomerHost } from './runtime/customer-host.js';
 import { StopList } from './stop-list.js';
@@ -98,6 +99,8 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   await models.load(store);
   const uplift = new UpliftLedger();
   uplift.counters.load(await store.listMeta(uplift.counters.prefix, 100_000));
+  const funnel = new FunnelLedger();
+  funnel.counters.load(await store.listMeta(funnel.counters.prefix, 1_000_000));
   const saveModels = async (): Promise<void> => {
     try {
       await models.saveWeights(store);
@@ -121,6 +124,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     propensity,
     models,
     uplift,
+    funnel,
     durability: config.durability,
     commitWindowMs: config.commitWindowMs,
     flushIntervalMs: config.flushIntervalMs,
@@ -217,7 +221,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     logger,
     metrics,
     dispatched: dispatcher.channels,
-    adminRoutes: [...adminRoutes({ host, stopList, store, clock, logger, status }), ...catalogRoutes({ catalogs, host, clock, propensity }), ...learningRoutes({ catalogs, models, uplift, store }),
+    adminRoutes: [...adminRoutes({ host, stopList, store, clock, logger, status }), ...catalogRoutes({ catalogs, host, clock, propensity }), ...learningRoutes({ catalogs, models, uplift, funnel, store }),
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() })],
     ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
       ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } }

@@ -2,6 +2,8 @@ import type { CatalogService } from '../catalog/catalog-service.js';
 import { KairosError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { ModelRegistry, ModelSummary } from '../runtime/model-registry.js';
+import type { FunnelDimension, FunnelLedger } from '../runtime/funnel-ledger.js';
+import { FUNNEL_DIMENSIONS, funnelCsv } from '../runtime/funnel-ledger.js';
 import type { UpliftLedger, UpliftReport } from '../runtime/uplift-ledger.js';
 import type { Store } from '../store/store.js';
 import type { Route } from '../transport/http.js';
@@ -16,7 +18,20 @@ export interface LearningRouteDeps {
   catalogs: CatalogService;
   models: ModelRegistry;
   uplift: UpliftLedger;
+  funnel?: FunnelLedger;
   store: Store;
+}
+
+/** `by=channel,offer`: the dimensions to break the funnel down by (the campaign always). */
+function funnelDimensions(raw: string | null): FunnelDimension[] {
+  if (raw === null || raw.trim() === '') return [...FUNNEL_DIMENSIONS];
+  const by = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  for (const d of by) {
+    if (!(FUNNEL_DIMENSIONS as readonly string[]).includes(d)) {
+      throw new KairosError('invalid', `query "by": "${d}" is not one of ${FUNNEL_DIMENSIONS.join(', ')}`);
+    }
+  }
+  return by as FunnelDimension[];
 }
 
 /** Every offer of the catalog, and any offer a model still remembers. */
@@ -109,6 +124,26 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
       pattern: /^\/v1\/reports\/uplift$/,
       auth: 'admin',
       handle: () => json(200, { campaigns: upliftReports(d) }),
+    },
+    {
+      method: 'get',
+      pattern: /^\/v1\/reports\/funnel$/,
+      auth: 'admin',
+      handle: (call) => {
+        const funnel = d.funnel;
+        if (funnel === undefined) throw new KairosError('not_found', 'this server keeps no funnel');
+        const campaign = call.query.get('campaign') ?? undefined;
+        if (campaign !== undefined && !d.catalogs.catalog.campaigns.some((c) => c.id === campaign) && !funnel.report().some((r) => r.campaign === campaign)) {
+          throw new KairosError('not_found', `no campaign "${campaign}"`);
+        }
+        const by = funnelDimensions(call.query.get('by'));
+        const format = call.query.get('format') ?? (call.accept.includes('text/csv') ? 'csv' : 'json');
+        if (format !== 'csv' && format !== 'json') throw new KairosError('invalid', `query "format": "${format}" is not csv or json`);
+        const rows = funnel.report({ ...(campaign === undefined ? {} : { campaign }), by });
+        if (format === 'json') return json(200, { by: ['campaign', ...by.filter((x) => x !== 'campaign')], rows });
+        const name = `kairos-funnel${campaign === undefined ? '' : `-${campaign}`}.csv`;
+        return { status: 200, contentType: 'text/csv; charset=utf-8', body: funnelCsv(rows), headers: { 'Content-Disposition': `attachment; filename="${name}"` } };
+      },
     },
   ];
 }

@@ -179,6 +179,18 @@ export const operations: readonly DocumentedOperation[] = [
   { method: 'get', path: '/v1/reports/uplift', summary: "Every campaign's uplift report", security: 'admin', responses: { '200': ok('reports') } },
   {
     method: 'get',
+    path: '/v1/reports/funnel',
+    summary: 'The campaign funnel (triggered, suppressed by reason, control, offered, delivered, failed, answered by outcome, converted) by campaign, channel, offer and target group; JSON or CSV',
+    security: 'admin',
+    parameters: [
+      { name: 'campaign', in: 'query', schema: { type: 'string' }, description: 'one campaign (all by default)' },
+      { name: 'by', in: 'query', schema: { type: 'string' }, description: 'dimensions to break down by, comma-separated: channel, offer, group (all by default; the campaign always)' },
+      { name: 'format', in: 'query', schema: { type: 'string' }, description: 'json (default) or csv (also chosen by Accept: text/csv)' },
+    ],
+    responses: { '200': ok('rows (JSON) or a CSV file'), ...errors(400, 404) },
+  },
+  {
+    method: 'get',
     path: '/v1/models',
     summary: "The learning settings and every offer's adaptive model: examples, positives, negatives, running AUC, lift over the random arm, weight in the blend",
     security: 'admin',

@@ -41,6 +41,7 @@ import type { BudgetLedger, CapacityLedger } from './budget-ledger.js';
 import type { MetaCounters } from './meta-counters.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { PropensityLedger } from './propensity-ledger.js';
+import type { FunnelLedger } from './funnel-ledger.js';
 import type { UpliftLedger } from './uplift-ledger.js';
 import type { Settled } from './in-order.js';
 import { InOrder } from './in-order.js';
@@ -92,6 +93,8 @@ export interface HostOptions {
   models: ModelRegistry;
   /** contacts made and withheld per campaign, and the goals they reached */
   uplift: UpliftLedger;
+  /** the campaign funnel (GET /v1/reports/funnel) */
+  funnel?: FunnelLedger;
   /** called with the outbox records of each committed batch */
   onCommitted?: (records: readonly OutboxRecord[]) => void;
 }
@@ -131,6 +134,8 @@ function instanceOwner(instance: string): Promise<Resolution> {
 
 /** The most actors one write-behind transaction commits. */
 const COMMIT_CHUNK = 500;
+/** A commit of at most this many snapshots means a light load: the next one starts without a window. */
+const COMMIT_AT_ONCE = 2;
 
 function newCustomerId(prefix: 'v' | 'p'): string {
   return `${prefix}-${randomBytes(8).toString('hex')}`;
@@ -157,6 +162,8 @@ export class CustomerHost {
   private flushing: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private commitScheduled = false;
+  /** snapshots in the last commit: a light load commits at once, a heavy one waits for the window */
+  private lastCommitSize = 0;
   private flushFailures = 0;
   private inFlight = 0;
   private closed = false;
@@ -200,6 +207,7 @@ export class CustomerHost {
           this.o.propensity.record(p.trace.learned);
           this.o.models.learn(p.trace.learned, this.o.catalog().policy.learning.bits);
           this.o.uplift.record(p.trace.explain, p.trace.conversions, p.trace.learned);
+          this.o.funnel?.recordDecision(p.trace.explain);
           if (p.trace.segmentChanges.length > 0) {
             this.o.logger.debug({ customer: p.customer, changes: p.trace.segmentChanges }, 'segments changed');
           }
@@ -207,7 +215,14 @@ export class CustomerHost {
       },
     });
     this.stepper = createCustomerStepper(machine);
-    this.counters = [o.ledger.counters, o.propensity.counters, o.models.stats, o.uplift.counters, ...(o.capacity === undefined ? [] : [o.capacity.counters])];
+    this.counters = [
+      o.ledger.counters,
+      o.propensity.counters,
+      o.models.stats,
+      o.uplift.counters,
+      ...(o.funnel === undefined ? [] : [o.funnel.counters]),
+      ...(o.capacity === undefined ? [] : [o.capacity.counters]),
+    ];
   }
 
   get hotCount(): number {
@@ -427,6 +442,7 @@ export class CustomerHost {
       return { kind: 'error', re, code: 'internal', message: 'internal error' };
     }
     const changed = next !== live.snapshot;
+    if (changed) this.o.funnel?.recordContacts(live.snapshot.context.contacts, next.context.contacts);
     live.snapshot = next;
     // A fired reminder is dropped in the commit that holds what it did (before the effects, so
     // a reminder the actor sets again under the same name stands).
@@ -613,8 +629,10 @@ export class CustomerHost {
   }
 
   /**
-   * Group commit: the first change after a commit waits `commitWindowMs` for others to join
-   * it (a commit has a fixed cost, so one for many changes beats many for one each).
+   * Group commit: under load, the first change after a commit waits `commitWindowMs` for
+   * others to join it (a commit has a fixed cost, so one for many changes beats many for one
+   * each). Under a light load (the last commit held at most COMMIT_AT_ONCE snapshots) a
+   * window would only add its length to every reply, so the commit starts at once.
    */
   private scheduleCommit(): void {
     if (this.commitScheduled) return;
@@ -623,7 +641,7 @@ export class CustomerHost {
       this.commitScheduled = false;
       this.flush().catch(() => undefined);
     };
-    const windowMs = this.o.commitWindowMs ?? 0;
+    const windowMs = this.lastCommitSize > COMMIT_AT_ONCE ? (this.o.commitWindowMs ?? 0) : 0;
     if (windowMs > 0) setTimeout(run, windowMs);
     else setImmediate(run);
   }
@@ -683,6 +701,7 @@ export class CustomerHost {
       remove: [...lastOp.values()].flatMap((op) => (op.set === undefined ? [op.key] : [])),
     };
     const meta = this.counters.flatMap((c) => c.drain());
+    this.lastCommitSize = snapshots.length;
     const end = this.o.metrics.flushSeconds.startTimer();
     try {
       const records = await this.o.store.commit({ snapshots, identities: links, outbox, meta, reminders, sync: this.durability === 'strict' });

@@ -28,7 +28,19 @@ describe('QA scenarios', () => {
       const file = join(t.dir, 'wrong.yaml');
       writeFileSync(
         file,
-        ['name: wrong on purpose', 'steps:', '  - clock: "2026-11-24T10:00:00+03:00"', '  - event: { type: ib.login, customer: { id: demo-4 }, channel: ib }', '    expect:', '      actions: [{ channel: ib, campaign: pension-deposit }]', '  - frobnicate: true', '  - sms: { customer: demo-4, text: "nothing was sent" }'].join('\n'),
+        [
+          'name: wrong on purpose',
+          'steps:',
+          '  - clock: "2026-11-24T10:00:00+03:00"',
+          '  - event: { type: ib.login, customer: { id: demo-4 }, channel: ib }',
+          '    expect:',
+          '      actions: [{ channel: ib, campaign: pension-deposit }]',
+          '  - frobnicate: true',
+          '  - sms: { customer: demo-4, text: "nothing was sent" }',
+          '  - delivery: { channel: email, customer: demo-4 }',
+          '  - admin: { path: /v1/customers/demo-4, expect: { profile: { age: 48 } } }',
+          '  - admin: { path: /v1/customers/demo-4, expect: { contacts: [{ campaign: x }] } }',
+        ].join('\n'),
       );
       const lines: string[] = [];
       expect(await runScenarios([file], undefined, (l) => lines.push(l))).toBe(false);
@@ -39,6 +51,9 @@ describe('QA scenarios', () => {
       expect(failed).toContain('pension-deposit suppressed (not_in_target_group)');
       expect(lines.find((l) => l.includes('3. unknown step'))).toContain('a step is one of');
       expect(lines.find((l) => l.includes('4. sms to'))).toMatch(/FAIL .* — got no SMS$/);
+      expect(lines.find((l) => l.includes('5. delivery'))).toMatch(/FAIL .* — got no delivery$/);
+      expect(lines.find((l) => l.includes('6. admin'))).toMatch(/FAIL .* — status 200; profile.age: expected 48, got 47$/);
+      expect(lines.find((l) => l.includes('7. admin'))).toMatch(/FAIL .* — status 200; contacts: expected 1 items, got 0$/);
     } finally {
       t.remove();
     }

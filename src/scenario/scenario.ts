@@ -20,7 +20,9 @@ import { parseDuration } from '../../actors/index.js';
  *     - outbox: {channel: backoffice, campaign?, action?, text?}   # expect an entry waiting
  *     - customer: {id: demo-19, contacts: 1}                       # expect on the 360° card
  *     - admin: {method: POST, path: /v1/stop-list, body: {…}, status: 201}   # an admin call
+ *     - admin: {path: /v1/campaigns/x/uplift, expect: {control: {contacts: 1}}}   # …and what it answers
  *     - sms: {customer: demo-19, text: "не хватает 200"}          # an SMS at the SMSC simulator
+ *     - delivery: {channel: email, customer: demo-19, text: "…"}   # pushed to a subscribed endpoint
  *
  * Each step passes or fails with what was expected and what came; the run fails if any does.
  */
@@ -46,9 +48,16 @@ const unpackr = new Unpackr({ useRecords: false, int64AsType: 'number' });
 
 class Gateway {
   private readonly waiting = new Map<string, (f: Json) => void>();
+  /** `deliver` frames pushed to this connection (when it subscribed), confirmed as they come */
+  readonly delivered: Json[] = [];
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
       const f = unpackr.unpack(data) as Json;
+      if (f.t === 'deliver') {
+        this.delivered.push(f);
+        this.ws.send(packr.pack({ t: 'delivered', id: `scn-${process.pid}-${++counter}`, instance: f.instance, channel: f.channel }), { binary: true });
+        return;
+      }
       const re = typeof f.re === 'string' ? f.re : undefined;
       const w = re === undefined ? undefined : this.waiting.get(re);
       if (re !== undefined && w !== undefined) {
@@ -125,6 +134,26 @@ function matches(actual: Json, expected: Json): boolean {
   return true;
 }
 
+/**
+ * Where `actual` departs from `expected`, a partial pattern: objects need only the keys the
+ * pattern names, arrays match element by element (and in length), anything else must be equal. Undefined
+ * when it matches.
+ */
+export function difference(actual: unknown, expected: unknown, path: string): string | undefined {
+  if (typeof expected === 'object' && expected !== null) {
+    if (typeof actual !== 'object' || actual === null) return `${path || 'the body'}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+    if (Array.isArray(expected) && (!Array.isArray(actual) || actual.length !== expected.length)) {
+      return `${path || 'the body'}: expected ${expected.length} items, got ${Array.isArray(actual) ? actual.length : JSON.stringify(actual)}`;
+    }
+    for (const [k, v] of Object.entries(expected)) {
+      const d = difference((actual as Json)[k], v, path === '' ? k : `${path}.${k}`);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  return actual === expected ? undefined : `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+}
+
 export async function runScenario(file: string, target: Target): Promise<ScenarioResult> {
   const doc = parseYaml(readFileSync(file, 'utf8')) as { name?: string; steps?: unknown[] };
   const name = doc.name ?? file;
@@ -139,7 +168,27 @@ export async function runScenario(file: string, target: Target): Promise<Scenari
     const text = await res.text();
     return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Json) };
   };
-  const gw = await Gateway.connect(`${target.baseUrl.replace(/^http/, 'ws')}/v1/gateway`, target.gatewayToken);
+  const gatewayUrl = `${target.baseUrl.replace(/^http/, 'ws')}/v1/gateway`;
+  const gw = await Gateway.connect(gatewayUrl, target.gatewayToken);
+  // A delivery endpoint for the channels the `delivery` steps name, subscribed before the first step.
+  const subscribed = [
+    ...new Set(
+      (doc.steps ?? []).flatMap((raw) => {
+        const d = (raw as Json).delivery;
+        return typeof d === 'object' && d !== null && typeof (d as Json).channel === 'string' ? [(d as Json).channel as string] : [];
+      }),
+    ),
+  ];
+  let endpoint: Gateway | undefined;
+  if (subscribed.length > 0) {
+    endpoint = await Gateway.connect(gatewayUrl, target.gatewayToken);
+    const ack = await endpoint.request({ t: 'subscribe', id: `scn-${process.pid}-${++counter}`, channels: subscribed });
+    if (ack.t !== 'ack') {
+      endpoint.close();
+      gw.close();
+      throw new Error(`subscribing to ${subscribed.join(', ')}: ${String(ack.code)}: ${String(ack.message)}`);
+    }
+  }
   try {
     for (const [i, raw] of (doc.steps ?? []).entries()) {
       const step = raw as Json;
@@ -208,10 +257,23 @@ export async function runScenario(file: string, target: Target): Promise<Scenari
             await new Promise((r) => setTimeout(r, 20));
           }
           result(`sms to +${to} ${JSON.stringify(expected.text ?? '')}`, got !== '' && norm(got).includes(want), `got ${got === '' ? 'no SMS' : JSON.stringify(got)}`);
+        } else if (step.delivery !== undefined) {
+          const expected = substitute(step.delivery, names) as Json;
+          const deliveries = endpoint?.delivered ?? [];
+          const deadline = Date.now() + 5000;
+          let found = deliveries.some((d) => matches(d, expected));
+          while (!found && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 20));
+            found = deliveries.some((d) => matches(d, expected));
+          }
+          const seen = deliveries.map((d) => `${String(d.channel)}/${String(d.campaign)} to ${String(d.customer)}: ${textOf(d.content)}`).join(' | ');
+          result(`delivery ${JSON.stringify(expected)}`, found, `got ${seen === '' ? 'no delivery' : seen}`);
         } else if (step.admin !== undefined) {
-          const a = substitute(step.admin, names) as { method?: string; path?: string; body?: unknown; status?: number };
+          const a = substitute(step.admin, names) as { method?: string; path?: string; body?: unknown; status?: number; expect?: unknown };
           const r = await admin((a.method ?? 'GET').toUpperCase(), String(a.path), a.body);
-          result(`admin ${a.method ?? 'GET'} ${String(a.path)}`, r.status === (a.status ?? 200), `status ${r.status}`);
+          const differs = a.expect === undefined ? undefined : difference(r.body, a.expect, '');
+          const ok = r.status === (a.status ?? 200) && differs === undefined;
+          result(`admin ${a.method ?? 'GET'} ${String(a.path)}`, ok, `status ${r.status}${differs === undefined ? '' : `; ${differs}`}`);
         } else if (step.customer !== undefined) {
           const expected = step.customer as Json;
           const card = (await admin('GET', `/v1/customers/${String(expected.id)}`)).body;
@@ -219,7 +281,7 @@ export async function runScenario(file: string, target: Target): Promise<Scenari
           const ok = expected.contacts === undefined || contacts === expected.contacts;
           result(`customer ${String(expected.id)}`, ok, `contacts ${contacts}`);
         } else {
-          result(`unknown step ${JSON.stringify(step)}`, false, 'a step is one of clock, advance, event, response, outbox, customer, admin, sms');
+          result(`unknown step ${JSON.stringify(step)}`, false, 'a step is one of clock, advance, event, response, outbox, delivery, customer, admin, sms');
         }
       } catch (err) {
         result(`step ${n}`, false, (err as Error).message);
@@ -227,6 +289,7 @@ export async function runScenario(file: string, target: Target): Promise<Scenari
     }
   } finally {
     gw.close();
+    endpoint?.close();
   }
   return { name, file, steps, ok: steps.every((s) => s.ok) };
 }

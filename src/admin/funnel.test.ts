@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoCsvPath } from '../paths.js';
+import type { FunnelRow } from '../runtime/funnel-ledger.js';
+import type { Frame, TestKairos } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid } from '../test-support/test-kairos.js';
+
+/**
+ * The campaign funnel report, end to end on the demo bank over WebSocket: the counts equal
+ * what was sent (offers, suppressions by reason, answers by outcome, deliveries confirmed by
+ * a subscribed endpoint, goals), broken down by channel, offer and target group, as JSON and
+ * as CSV; a bad query is named; the totals survive a restart.
+ */
+
+let k: TestKairos;
+let gw: GatewayClient;
+const data = tempDir();
+
+beforeAll(async () => {
+  k = await startTestKairos({ dataDir: data.dir, keepDataDir: true });
+  gw = await GatewayClient.connect(k.wsUrl);
+});
+
+afterAll(async () => {
+  gw.close();
+  await k.close();
+  data.remove();
+});
+
+const msk = (iso: string): number => Date.parse(`${iso}+03:00`);
+
+async function get(path: string, accept = 'application/json'): Promise<{ status: number; type: string; text: string }> {
+  const res = await fetch(`${k.httpUrl}${path}`, { headers: { ...adminHeaders, Accept: accept } });
+  return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
+}
+
+/** RFC 4180 lines without quoted commas (the demo's ids have none): header → row objects. */
+function parseCsv(text: string): Array<Record<string, string>> {
+  const lines = text.split('\r\n').filter((l) => l !== '');
+  const header = lines[0]!.split(',');
+  return lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [header[i]!, v])));
+}
+
+describe('funnel report', () => {
+  it('counts each stage per campaign, channel, offer and group, as JSON and CSV, across a restart', async () => {
+    // Pension deposit in the internet bank: twelve 60+ clients with small balances; answers:
+    // accepted, declined, later in turn. Whoever the decision passes over counts as suppressed.
+    const seniors = readFileSync(demoCsvPath(), 'utf8')
+      .split(/\r?\n/)
+      .slice(1)
+      .flatMap((line, i) => {
+        const [age, , , , , balance] = line.split(';');
+        return Number(age) >= 60 && Number(balance) < 1000 ? [`demo-${i + 1}`] : [];
+      })
+      .slice(0, 12);
+    const outcomes = ['accepted', 'declined', 'later'] as const;
+    const expected = { offered: 0, suppressed: 0, accepted: 0, declined: 0, later: 0 };
+    for (const [i, id] of seniors.entries()) {
+      const d = await gw.request({ t: 'event', id: uid(), type: 'ib.login', customer: { id }, channel: 'ib', at: msk('2026-11-24T10:00:00') });
+      const offer = (d.actions as Frame[]).find((a) => a.campaign === 'pension-deposit');
+      if (offer === undefined) {
+        expected.suppressed++;
+        continue;
+      }
+      expected.offered++;
+      const outcome = outcomes[i % 3]!;
+      expected[outcome]++;
+      expect(await gw.request({ t: 'response', id: uid('r'), instance: offer.instance, outcome })).toMatchObject({ t: 'ack' });
+    }
+    expect(expected.offered).toBeGreaterThan(3);
+
+    // ATM shortfall by SMS: the second shortfall of the day for the same customer is
+    // suppressed by the daily SMS cap.
+    const atm = (card: string, at: string) =>
+      gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { card }, channel: 'atm', data: { requested: 1000, balance: 800 }, at: msk(at) });
+    const first = await atm('card-20', '2026-11-24T12:00:00');
+    expect((first.actions as Frame[]).map((a) => a.campaign)).toEqual(['atm-shortfall']);
+    const second = await atm('card-20', '2026-11-24T14:00:00');
+    expect(second.actions).toEqual([]);
+    const card = (await (await fetch(`${k.httpUrl}/v1/customers/demo-20`, { headers: adminHeaders })).json()) as { lastDecision: Array<{ campaign: string; reason?: string }> };
+    const reason = card.lastDecision.find((e) => e.campaign === 'atm-shortfall')?.reason ?? '';
+    expect(reason).toBe('cap:sms:1_per_1d');
+    const code = 'cap';
+    // A subscribed SMS endpoint confirms the delivery of the first.
+    const endpoint = await GatewayClient.connect(k.wsUrl);
+    try {
+      expect(await endpoint.request({ t: 'subscribe', id: uid('s'), channels: ['sms'] })).toMatchObject({ t: 'ack' });
+      const deliver = await endpoint.next((f) => f.t === 'deliver');
+      expect(deliver).toMatchObject({ t: 'deliver', campaign: 'atm-shortfall', channel: 'sms' });
+      expect(await endpoint.request({ t: 'delivered', id: uid('d'), instance: deliver.instance, channel: 'sms' })).toMatchObject({ t: 'ack' });
+    } finally {
+      endpoint.close();
+    }
+    const byChannel = JSON.parse((await get('/v1/reports/funnel?campaign=pension-deposit&by=channel')).text) as { by: string[]; rows: Array<Record<string, unknown>> };
+    expect(byChannel.by).toEqual(['campaign', 'channel']);
+    const ib = byChannel.rows.find((r) => r.channel === 'ib');
+    expect(ib).toMatchObject({ campaign: 'pension-deposit', offer: '*', group: '*', offered: expected.offered, accepted: expected.accepted, declined: expected.declined, answered: expected.offered });
+    expect(ib?.outcomes).toMatchObject({ later: expected.later });
+    expect(ib?.acceptanceRate).toBeCloseTo(expected.accepted / expected.offered, 10);
+    const all = byChannel.rows.reduce((n, r) => n + (r.triggered as number), 0);
+    expect(all).toBe(seniors.length);
+
+    const atmRows = (JSON.parse((await get('/v1/reports/funnel?campaign=atm-shortfall')).text) as { rows: FunnelRow[] }).rows;
+    const sms = atmRows.find((r) => r.channel === 'sms' && r.offered > 0);
+    expect(sms).toMatchObject({ offer: 'atm-microcredit', offered: 1, delivered: 1 });
+    const capped = atmRows.reduce((n, r) => n + (r.suppressedBy[code] ?? 0), 0);
+    expect(capped).toBe(1);
+
+    // CSV: the same figures, a header, a file name.
+    const csv = await get('/v1/reports/funnel?by=channel', 'text/csv');
+    expect(csv.status).toBe(200);
+    expect(csv.type).toMatch(/^text\/csv/);
+    const rows = parseCsv(csv.text);
+    const ibRow = rows.find((r) => r.campaign === 'pension-deposit' && r.channel === 'ib');
+    expect(ibRow).toMatchObject({ offered: String(expected.offered), accepted: String(expected.accepted), outcome_later: String(expected.later) });
+    expect(rows.filter((r) => r.campaign === 'atm-shortfall').reduce((n, r) => n + Number(r[`suppressed_${code}`]), 0)).toBe(1);
+
+    // Bad queries are named.
+    const bad = await get('/v1/reports/funnel?by=region');
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.text)).toEqual({ code: 'invalid', message: 'query "by": "region" is not one of campaign, channel, offer, group' });
+    expect((await get('/v1/reports/funnel?campaign=nope')).status).toBe(404);
+    expect((await get('/v1/reports/funnel?format=xml')).status).toBe(400);
+
+    // The totals are in the store: a restart shows the same report.
+    const before = (await get('/v1/reports/funnel')).text;
+    gw.close();
+    await k.close();
+    k = await startTestKairos({ dataDir: data.dir, keepDataDir: true });
+    gw = await GatewayClient.connect(k.wsUrl);
+    expect((await get('/v1/reports/funnel')).text).toBe(before);
+  });
+});

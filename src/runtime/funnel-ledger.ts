@@ -1,0 +1,181 @@
+import type { ContactRecord, Explanation } from '../../actors/index.js';
+import { MetaCounters } from './meta-counters.js';
+
+/**
+ * The campaign funnel, across customers, per campaign × channel × offer × target group:
+ * how often a campaign was triggered, suppressed (by reason), held out (control group),
+ * offered, delivered or failed, answered (by outcome), and converted (its goal reached).
+ * Counted as decisions are made and contact records change; kept in the store's meta with
+ * the write-behind batches, like the other totals.
+ */
+export interface FunnelCounts {
+  triggered: number;
+  suppressed: number;
+  /** by reason code (the part of the reason before the first colon: cap, recency, quiet_hours…) */
+  suppressedBy: Record<string, number>;
+  control: number;
+  offered: number;
+  delivered: number;
+  failed: number;
+  /** answers by outcome (accepted, declined, later, dismissed, clicked…; expired when none came) */
+  outcomes: Record<string, number>;
+  converted: number;
+}
+
+export const FUNNEL_DIMENSIONS = ['campaign', 'channel', 'offer', 'group'] as const;
+export type FunnelDimension = (typeof FUNNEL_DIMENSIONS)[number];
+
+export interface FunnelRow extends Record<FunnelDimension, string> {
+  triggered: number;
+  suppressed: number;
+  suppressedBy: Record<string, number>;
+  control: number;
+  offered: number;
+  delivered: number;
+  failed: number;
+  answered: number;
+  accepted: number;
+  declined: number;
+  expired: number;
+  outcomes: Record<string, number>;
+  converted: number;
+  /** accepted / offered; null before the first offer */
+  acceptanceRate: number | null;
+  /** converted / offered (treated contacts only); null before the first offer */
+  conversionRate: number | null;
+}
+
+/** "-" stands for a dimension a suppressed decision never reached (no channel slot, no group). */
+const NONE = '-';
+const SEP = '\u001f';
+
+const empty = (): FunnelCounts => ({ triggered: 0, suppressed: 0, suppressedBy: {}, control: 0, offered: 0, delivered: 0, failed: 0, outcomes: {}, converted: 0 });
+
+function keyOf(campaign: string, channel: string | undefined, offer: string | undefined, group: string | undefined): string {
+  return [campaign, channel ?? NONE, offer ?? NONE, group ?? NONE].join(SEP);
+}
+
+export class FunnelLedger {
+  readonly counters = new MetaCounters<FunnelCounts>('funnel/', empty);
+
+  /** A decision's explanations: triggered, and then suppressed, held out or offered. */
+  recordDecision(explain: readonly Explanation[]): void {
+    for (const e of explain) {
+      this.counters.update(keyOf(e.campaign, e.channel, e.offer, e.group), (f) => {
+        f.triggered += 1;
+        if (e.verdict === 'offered') f.offered += 1;
+        else if (e.verdict === 'control') f.control += 1;
+        else {
+          f.suppressed += 1;
+          const code = (e.reason ?? 'unknown').split(':')[0] ?? 'unknown';
+          f.suppressedBy[code] = (f.suppressedBy[code] ?? 0) + 1;
+        }
+      });
+    }
+  }
+
+  /**
+   * What changed on a customer's contact records in one step: deliveries confirmed or
+   * failed, answers (or expiries), goals reached. Contact records are immutable: an unchanged
+   * one is the same object in both lists, so only new objects are compared.
+   */
+  recordContacts(before: readonly ContactRecord[], after: readonly ContactRecord[]): void {
+    if (before === after) return;
+    let old: Map<string, ContactRecord> | undefined;
+    for (let i = after.length - 1; i >= 0; i--) {
+      const c = after[i];
+      if (c === undefined || c.control === true) continue;
+      if (before.includes(c)) continue;
+      old ??= new Map(before.map((b) => [b.instance, b]));
+      const prev = old.get(c.instance);
+      const delivered = c.delivery === 'delivered' && prev?.delivery !== 'delivered';
+      const failed = c.delivery === 'failed' && prev?.delivery !== 'failed';
+      const answered = c.outcome !== undefined && prev?.outcome === undefined;
+      const converted = c.converted !== undefined && prev?.converted === undefined;
+      if (!delivered && !failed && !answered && !converted) continue;
+      this.counters.update(keyOf(c.campaign, c.channel, c.offer, c.group), (f) => {
+        if (delivered) f.delivered += 1;
+        if (failed) f.failed += 1;
+        if (answered && c.outcome !== undefined) f.outcomes[c.outcome] = (f.outcomes[c.outcome] ?? 0) + 1;
+        if (converted) f.converted += 1;
+      });
+    }
+  }
+
+  /**
+   * The funnel, summed over the dimensions not in `by`, optionally for one campaign; rows
+   * sorted by their dimensions.
+   */
+  report(o: { campaign?: string; by?: readonly FunnelDimension[] } = {}): FunnelRow[] {
+    const by = new Set(o.by ?? FUNNEL_DIMENSIONS);
+    by.add('campaign');
+    const rows = new Map<string, FunnelRow>();
+    for (const [key, f] of this.counters.all()) {
+      const [campaign = '', channel = NONE, offer = NONE, group = NONE] = key.split(SEP);
+      if (o.campaign !== undefined && campaign !== o.campaign) continue;
+      const dims: Record<FunnelDimension, string> = {
+        campaign,
+        channel: by.has('channel') ? channel : '*',
+        offer: by.has('offer') ? offer : '*',
+        group: by.has('group') ? group : '*',
+      };
+      const rowKey = FUNNEL_DIMENSIONS.map((d) => dims[d]).join(SEP);
+      let row = rows.get(rowKey);
+      if (row === undefined) {
+        row = { ...dims, triggered: 0, suppressed: 0, suppressedBy: {}, control: 0, offered: 0, delivered: 0, failed: 0, answered: 0, accepted: 0, declined: 0, expired: 0, outcomes: {}, converted: 0, acceptanceRate: null, conversionRate: null };
+        rows.set(rowKey, row);
+      }
+      row.triggered += f.triggered;
+      row.suppressed += f.suppressed;
+      for (const [code, n] of Object.entries(f.suppressedBy)) row.suppressedBy[code] = (row.suppressedBy[code] ?? 0) + n;
+      row.control += f.control;
+      row.offered += f.offered;
+      row.delivered += f.delivered;
+      row.failed += f.failed;
+      for (const [outcome, n] of Object.entries(f.outcomes)) row.outcomes[outcome] = (row.outcomes[outcome] ?? 0) + n;
+      row.converted += f.converted;
+    }
+    const out = [...rows.values()];
+    for (const r of out) {
+      r.answered = Object.entries(r.outcomes).reduce((sum, [k, n]) => (k === 'expired' ? sum : sum + n), 0);
+      r.accepted = r.outcomes.accepted ?? 0;
+      r.declined = r.outcomes.declined ?? 0;
+      r.expired = r.outcomes.expired ?? 0;
+      r.acceptanceRate = r.offered === 0 ? null : r.accepted / r.offered;
+      r.conversionRate = r.offered === 0 ? null : r.converted / r.offered;
+    }
+    return out.sort((a, b) => FUNNEL_DIMENSIONS.map((d) => a[d].localeCompare(b[d])).find((x) => x !== 0) ?? 0);
+  }
+}
+
+/** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
+function field(v: string | number): string {
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * The funnel as CSV (RFC 4180, CRLF line ends, a header row): the dimensions, the stages,
+ * then one column per suppression reason and per other outcome that occurs in the rows.
+ */
+export function funnelCsv(rows: readonly FunnelRow[]): string {
+  const stages = ['triggered', 'suppressed', 'control', 'offered', 'delivered', 'failed', 'answered', 'accepted', 'declined', 'expired', 'converted', 'acceptanceRate', 'conversionRate'] as const;
+  const reasons = [...new Set(rows.flatMap((r) => Object.keys(r.suppressedBy)))].sort();
+  const others = [...new Set(rows.flatMap((r) => Object.keys(r.outcomes)))].filter((k) => !['accepted', 'declined', 'expired'].includes(k)).sort();
+  const header = [...FUNNEL_DIMENSIONS, ...stages, ...reasons.map((r) => `suppressed_${r}`), ...others.map((o) => `outcome_${o}`)];
+  const lines = [header.map(field).join(',')];
+  for (const r of rows) {
+    const rate = (x: number | null): string => (x === null ? '' : x.toFixed(4));
+    lines.push(
+      [
+        ...FUNNEL_DIMENSIONS.map((d) => r[d]),
+        ...stages.map((s) => (s === 'acceptanceRate' || s === 'conversionRate' ? rate(r[s]) : r[s])),
+        ...reasons.map((k) => r.suppressedBy[k] ?? 0),
+        ...others.map((k) => r.outcomes[k] ?? 0),
+      ]
+        .map(field)
+        .join(','),
+    );
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
