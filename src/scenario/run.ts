@@ -7,7 +7,7 @@ import { smpp } from '../delivery/smpp-adapter.js';
 import { decodeShortMessage } from '../delivery/sms-parts.js';
 
 /** An SMSC simulator for scenarios: accepts any bind, keeps the text each phone received (parts joined in order). */
-async function startSmsc(): Promise<{ port: number; received: Map<string, string>; close: () => Promise<void> }> {
+export async function startSmsc(): Promise<{ port: number; received: Map<string, string>; close: () => Promise<void> }> {
   const received = new Map<string, string>();
   let id = 0;
   const server = smpp.createServer({}, (session) => {

@@ -1,0 +1,163 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from './paths.js';
+import { startSmsc } from './scenario/run.js';
+import type { Frame, TestKairos } from './test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid, until } from './test-support/test-kairos.js';
+
+/**
+ * The dashboards against a real Prometheus: Debian's `prometheus` (installed by .ci/run)
+ * scrapes a running Kairos every second while a little load of every kind goes through it
+ * (decisions, SMS through an SMSC simulator, answers, goals, errors, passivations and
+ * reactivations, reminders firing on the manual clock); then every query of every panel of
+ * every dashboard in grafana/dashboards must return at least one series with a number. A
+ * panel with a dead query (a metric renamed, a label that never appears) fails this test.
+ */
+
+const promBin = process.env.KAIROS_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+const havePrometheus = existsSync(promBin);
+const ci = process.env.CI === 'true';
+
+interface Panel {
+  title?: string;
+  targets?: Array<{ expr?: string }>;
+  panels?: Panel[];
+}
+
+/** Every (dashboard, panel, query) in grafana/dashboards. */
+function dashboardQueries(): Array<{ dashboard: string; panel: string; expr: string }> {
+  const dir = join(packageRoot(), 'grafana', 'dashboards');
+  const out: Array<{ dashboard: string; panel: string; expr: string }> = [];
+  for (const file of ['kairos-ops.json', 'kairos-marketing.json']) {
+    const d = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { panels: Panel[] };
+    const walk = (panels: readonly Panel[]): void => {
+      for (const p of panels) {
+        for (const t of p.targets ?? []) if (typeof t.expr === 'string') out.push({ dashboard: file, panel: p.title ?? '?', expr: t.expr });
+        walk(p.panels ?? []);
+      }
+    };
+    walk(d.panels);
+  }
+  return out;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a !== null ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let k: TestKairos | undefined;
+let smsc: Awaited<ReturnType<typeof startSmsc>> | undefined;
+let prom: ChildProcess | undefined;
+let promOutput = '';
+const dir = tempDir();
+
+afterAll(async () => {
+  prom?.kill('SIGTERM');
+  await k?.close();
+  await smsc?.close();
+  dir.remove();
+});
+
+async function promQuery(port: number, expr: string): Promise<{ status: string; data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> }; error?: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  return (await res.json()) as { status: string; data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> }; error?: string };
+}
+
+describe('dashboards against a real Prometheus', () => {
+  let promPort = 0;
+
+  beforeAll(async () => {
+    if (!havePrometheus) return;
+    smsc = await startSmsc();
+    k = await startTestKairos({
+      config: { clock: 'manual', logLevel: 'warn', smppUrl: `smpp://127.0.0.1:${smsc.port}`, deliveryPollMs: 20, maxHotActors: 100 },
+      manualClockStart: Date.parse('2026-11-24T10:00:00+03:00'),
+    });
+    promPort = await freePort();
+    const kairosTarget = k.httpUrl.replace(/^http:\/\//, '');
+    writeFileSync(
+      join(dir.dir, 'prometheus.yml'),
+      ['global:', '  scrape_interval: 1s', '  evaluation_interval: 1s', 'scrape_configs:', '  - job_name: kairos', '    static_configs:', `      - targets: ["${kairosTarget}"]`, ''].join('\n'),
+    );
+    prom = spawn(promBin, [`--config.file=${join(dir.dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir.dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    prom.stdout?.on('data', (d: Buffer) => (promOutput += d.toString()));
+    prom.stderr?.on('data', (d: Buffer) => (promOutput += d.toString()));
+    await until(
+      'Prometheus ready',
+      async () => {
+        try {
+          return (await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      30_000,
+    );
+  }, 60_000);
+
+  it.skipIf(!havePrometheus && !ci)('every panel of every dashboard returns data', async () => {
+    if (!havePrometheus) throw new Error(`Prometheus is not installed at ${promBin}: .ci/run installs Debian's "prometheus" package (set KAIROS_PROMETHEUS_BIN elsewhere)`);
+    const kairos = k!;
+    const gw = await GatewayClient.connect(kairos.wsUrl);
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${kairos.httpUrl}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    try {
+      // Prometheus has scraped Kairos once before the load, so the rates see it arrive.
+      await until('the first scrape', async () => ((await promQuery(promPort, 'up{job="kairos"}')).data?.result.length ? true : undefined), 30_000);
+      // Half the decisions in the random arm, so the models' lift has answers on both sides.
+      const policy = (await (await admin('GET', '/v1/policy')).json()) as { learning: Record<string, unknown> };
+      expect((await admin('PUT', '/v1/policy', { ...policy, learning: { ...policy.learning, randomPercent: 50 } })).status).toBe(200);
+      const event = (frame: Frame) => gw.request({ t: 'event', id: uid(), ...frame });
+      // A little load of every kind, twice, a few seconds apart (rates need two scrapes).
+      for (let round = 0; round < 2; round++) {
+        for (let n = 1; n <= 60; n++) {
+          // Declined withdrawals: SMS through the SMSC simulator (deliveries, outbox, contacts).
+          await event({ type: 'atm.withdrawal.declined', customer: { card: `card-${n + round * 60}` }, channel: 'atm', data: { requested: 1000, balance: 800 } });
+          // Logins: the pension deposit for the 60+, answered; suppressions for the others.
+          const d = await event({ type: 'ib.login', customer: { id: `demo-${n + 28_900}` }, channel: 'ib' });
+          const offer = (d.actions as Frame[]).find((a) => a.campaign === 'pension-deposit');
+          if (offer !== undefined) await gw.request({ t: 'response', id: uid('r'), instance: offer.instance, outcome: n % 2 === 0 ? 'accepted' : 'declined' });
+          // Idle balances at a branch: the personal rate, and its control group.
+          await event({ type: 'branch.visit', customer: { id: `demo-${[35, 66, 70, 71, 206, 2853][n % 6]!}` }, channel: 'branch', location: { lat: 55.7614, lon: 37.609, place: 'msk-tverskaya' } });
+          await event({ type: 'product.opened', customer: { id: `demo-${[35, 2853][n % 2]!}` }, data: { product: 'savings-deposit' } });
+        }
+        // Errors by code: an unknown customer, a malformed event.
+        await event({ type: 'ib.login', customer: { id: 'no-such-customer' }, channel: 'ib' });
+        await gw.request({ t: 'event', id: uid(), type: 42 });
+        // The clock moves past the offers' expiry: reminders fire; the actors passivated by the
+        // hot-actor bound wake up again from the store.
+        expect((await admin('POST', '/v1/clock', { advance: 2 * 3_600_000 })).status).toBe(200);
+        await new Promise((r) => setTimeout(r, 3000));
+      }
+      // Long enough for every rate() window to hold several samples after the load.
+      await new Promise((r) => setTimeout(r, 4000));
+    } finally {
+      gw.close();
+    }
+
+    const up = await promQuery(promPort, 'up{job="kairos"}');
+    expect(up.data?.result[0]?.value[1], `Prometheus does not scrape Kairos:\n${promOutput.slice(-2000)}`).toBe('1');
+    const dead: string[] = [];
+    const queries = dashboardQueries();
+    expect(queries.length).toBeGreaterThan(30);
+    for (const q of queries) {
+      const r = await promQuery(promPort, q.expr);
+      const values = (r.data?.result ?? []).map((s) => Number(s.value[1]));
+      if (r.status !== 'success') dead.push(`${q.dashboard} "${q.panel}": ${q.expr}: ${r.error ?? r.status}`);
+      else if (!values.some((v) => Number.isFinite(v))) dead.push(`${q.dashboard} "${q.panel}": ${q.expr}: ${values.length === 0 ? 'no series' : `no number (${JSON.stringify(r.data?.result.slice(0, 3))})`}`);
+    }
+    expect(dead, 'panels whose queries return no data').toEqual([]);
+  }, 120_000);
+});
