@@ -139,7 +139,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     },
   });
 
-  learningMetrics({ catalogs, models, uplift, store }, metrics);
+  learningMetrics({ catalogs, models, uplift, funnel, store }, metrics);
 
   const adapters: ChannelAdapter[] = [];
   if (config.smppUrl !== undefined) {

@@ -197,6 +197,12 @@ export function createMetrics() {
       labelNames: ['campaign', 'group'] as const,
       registers: [registry],
     }),
+    campaignFunnel: new Gauge({
+      name: 'kairos_campaign_funnel',
+      help: 'The campaign funnel since the store began, per campaign and stage (triggered, suppressed, control, offered, delivered, failed, answered, accepted, declined, expired, converted): GET /v1/reports/funnel',
+      labelNames: ['campaign', 'stage'] as const,
+      registers: [registry],
+    }),
   };
   /** set by the server: refreshes the learning gauges from the models and ledgers at each scrape */
   const learning: { refresh?: () => void } = {};

@@ -3,7 +3,7 @@ import { KairosError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { ModelRegistry, ModelSummary } from '../runtime/model-registry.js';
 import type { FunnelDimension, FunnelLedger } from '../runtime/funnel-ledger.js';
-import { FUNNEL_DIMENSIONS, funnelCsv } from '../runtime/funnel-ledger.js';
+import { FUNNEL_DIMENSIONS, FUNNEL_STAGES, funnelCsv } from '../runtime/funnel-ledger.js';
 import type { UpliftLedger, UpliftReport } from '../runtime/uplift-ledger.js';
 import type { Store } from '../store/store.js';
 import type { Route } from '../transport/http.js';
@@ -61,6 +61,10 @@ export function learningMetrics(d: LearningRouteDeps, metrics: Metrics): void {
       }
       if (s.auc !== null) metrics.modelAuc.set({ offer: s.offer }, s.auc);
       if (s.lift !== null) metrics.modelLift.set({ offer: s.offer }, s.lift);
+    }
+    metrics.campaignFunnel.reset();
+    for (const r of d.funnel?.report({ by: [] }) ?? []) {
+      for (const stage of FUNNEL_STAGES) metrics.campaignFunnel.set({ campaign: r.campaign, stage }, r[stage]);
     }
     metrics.campaignContacts.reset();
     metrics.campaignConversions.reset();

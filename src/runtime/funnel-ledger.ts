@@ -23,6 +23,8 @@ export interface FunnelCounts {
 }
 
 export const FUNNEL_DIMENSIONS = ['campaign', 'channel', 'offer', 'group'] as const;
+/** The counted stages of a row, in funnel order (the metric `kairos_campaign_funnel{stage}`). */
+export const FUNNEL_STAGES = ['triggered', 'suppressed', 'control', 'offered', 'delivered', 'failed', 'answered', 'accepted', 'declined', 'expired', 'converted'] as const;
 export type FunnelDimension = (typeof FUNNEL_DIMENSIONS)[number];
 
 export interface FunnelRow extends Record<FunnelDimension, string> {
@@ -159,7 +161,7 @@ function field(v: string | number): string {
  * then one column per suppression reason and per other outcome that occurs in the rows.
  */
 export function funnelCsv(rows: readonly FunnelRow[]): string {
-  const stages = ['triggered', 'suppressed', 'control', 'offered', 'delivered', 'failed', 'answered', 'accepted', 'declined', 'expired', 'converted', 'acceptanceRate', 'conversionRate'] as const;
+  const stages = [...FUNNEL_STAGES, 'acceptanceRate', 'conversionRate'] as const;
   const reasons = [...new Set(rows.flatMap((r) => Object.keys(r.suppressedBy)))].sort();
   const others = [...new Set(rows.flatMap((r) => Object.keys(r.outcomes)))].filter((k) => !['accepted', 'declined', 'expired'].includes(k)).sort();
   const header = [...FUNNEL_DIMENSIONS, ...stages, ...reasons.map((r) => `suppressed_${r}`), ...others.map((o) => `outcome_${o}`)];
