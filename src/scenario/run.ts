@@ -30,6 +30,18 @@ export async function startSmsc(): Promise<{ port: number; received: Map<string,
 }
 
 /**
+ * The server's http(s)://host:port from what the user gave: that, or the gateway's
+ * ws(s)://host:port/v1/gateway.
+ */
+export function serverBase(url: string): string {
+  const u = new URL(url);
+  if (u.protocol === 'ws:') u.protocol = 'http:';
+  else if (u.protocol === 'wss:') u.protocol = 'https:';
+  else if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`--url: "${url}" is not an http(s) or ws(s) URL`);
+  return `${u.protocol}//${u.host}`;
+}
+
+/**
  * Runs scenario files, each against a fresh server started here (manual clock, memory
  * store, the demo bank and catalog, quiet logs) or all against `url`. Prints each step's
  * verdict; resolves true when every step of every file passed.
@@ -39,7 +51,7 @@ export async function runScenarios(files: readonly string[], url: string | undef
   for (const file of files) {
     let result: ScenarioResult;
     if (url !== undefined) {
-      result = await runScenario(file, { baseUrl: url.replace(/\/$/, ''), gatewayToken: process.env.KAIROS_SCENARIO_TOKEN ?? DEMO_GATEWAY_TOKEN, adminKey: process.env.KAIROS_SCENARIO_ADMIN_KEY ?? DEMO_ADMIN_KEY });
+      result = await runScenario(file, { baseUrl: serverBase(url), gatewayToken: process.env.KAIROS_SCENARIO_TOKEN ?? DEMO_GATEWAY_TOKEN, adminKey: process.env.KAIROS_SCENARIO_ADMIN_KEY ?? DEMO_ADMIN_KEY });
     } else {
       const smsc = await startSmsc();
       const config = loadConfig({}, { port: 0, host: '127.0.0.1', store: 'memory', clock: 'manual', logLevel: 'warn', smppUrl: `smpp://127.0.0.1:${smsc.port}`, deliveryPollMs: 20 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../paths.js';
 import { tempDir } from '../test-support/test-kairos.js';
-import { runScenarios } from './run.js';
+import { runScenarios, serverBase } from './run.js';
 
 /** Every scenario in scenarios/ passes against a fresh server; a failing step is reported with what came. */
 
@@ -58,4 +58,11 @@ describe('QA scenarios', () => {
       t.remove();
     }
   }, 60_000);
+
+  it('takes the server as http(s)://host:port or as the gateway URL ws(s)://host:port/v1/gateway', () => {
+    expect(serverBase('ws://127.0.0.1:8080/v1/gateway')).toBe('http://127.0.0.1:8080');
+    expect(serverBase('wss://kairos.bank.example/v1/gateway')).toBe('https://kairos.bank.example');
+    expect(serverBase('http://localhost:8080/')).toBe('http://localhost:8080');
+    expect(() => serverBase('ftp://x')).toThrow('is not an http(s) or ws(s) URL');
+  });
 });
