@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
 /**
@@ -6,7 +7,7 @@ import { resolve } from 'node:path';
  * returns a frozen object.
  */
 
-export type StoreKind = 'lmdb' | 'memory';
+export type StoreKind = 'lmdb' | 'memory' | 'redis';
 export type ClockMode = 'system' | 'manual';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -15,6 +16,14 @@ export interface Config {
   port: number;
   dataDir: string;
   store: StoreKind;
+  /** the Redis store: one Redis (redis://host:port[/db]) */
+  redisUrl: string;
+  /** the Redis store on a Redis Cluster: its seed nodes (host:port, …); empty for one Redis */
+  redisCluster: readonly string[];
+  /** prefix of every key the Redis store writes */
+  redisPrefix: string;
+  /** this node's name among several (outbox consumer groups, logs); host name and process id by default */
+  nodeId: string;
   /** gateway bearer tokens; the demo token when none are configured */
   gatewayTokens: readonly string[];
   /** admin API keys; the demo key when none are configured */
@@ -126,6 +135,15 @@ function oneOf<T extends string>(...values: T[]) {
     (values as string[]).includes(raw) ? { ok: raw as T } : { problem: `must be one of ${values.join(', ')}` };
 }
 
+function list(raw: string): Parsed<readonly string[]> {
+  return {
+    ok: raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  };
+}
+
 function secrets(raw: string): Parsed<readonly string[]> {
   const items = raw
     .split(',')
@@ -146,7 +164,11 @@ const settings = [
   { key: 'host', env: 'KAIROS_HOST', parse: text },
   { key: 'port', env: 'KAIROS_PORT', parse: int(0, 65535) },
   { key: 'dataDir', env: 'KAIROS_DATA_DIR', parse: text },
-  { key: 'store', env: 'KAIROS_STORE', parse: oneOf<StoreKind>('lmdb', 'memory') },
+  { key: 'store', env: 'KAIROS_STORE', parse: oneOf<StoreKind>('lmdb', 'memory', 'redis') },
+  { key: 'redisUrl', env: 'KAIROS_REDIS_URL', parse: text },
+  { key: 'redisCluster', env: 'KAIROS_REDIS_CLUSTER', parse: list },
+  { key: 'redisPrefix', env: 'KAIROS_REDIS_PREFIX', parse: text },
+  { key: 'nodeId', env: 'KAIROS_NODE_ID', parse: text },
   { key: 'gatewayTokens', env: 'KAIROS_GATEWAY_TOKENS', parse: secrets },
   { key: 'adminKeys', env: 'KAIROS_ADMIN_KEYS', parse: secrets },
   { key: 'demo', env: 'KAIROS_DEMO', parse: bool },
@@ -197,6 +219,10 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   port: 8080,
   dataDir: './data',
   store: 'lmdb',
+  redisUrl: 'redis://127.0.0.1:6379',
+  redisCluster: [],
+  redisPrefix: 'kairos',
+  nodeId: `${hostname()}-${process.pid}`,
   demo: true,
   clock: 'system',
   logLevel: 'info',

@@ -32,6 +32,7 @@ import { UpliftLedger } from './runtime/uplift-ledger.js';
 import { CustomerHost } from './runtime/customer-host.js';
 import { StopList } from './stop-list.js';
 import { LmdbStore } from './store/lmdb-store.js';
+import { RedisStore } from './store/redis-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { Store } from './store/store.js';
 import { GatewayServer } from './transport/gateway-server.js';
@@ -60,6 +61,34 @@ export interface StartOptions {
   manualClockStart?: number;
 }
 
+/** The configured store, connected (a Redis store also finishes relays a crash interrupted). */
+async function openStore(config: Config, logger: Logger): Promise<Store> {
+  switch (config.store) {
+    case 'lmdb':
+      return new LmdbStore(join(config.dataDir, 'lmdb'));
+    case 'memory':
+      return new MemoryStore();
+    case 'redis': {
+      let lastWarned = 0;
+      const onError = (err: Error): void => {
+        // ioredis reconnects by itself; say so at most every 5 s.
+        if (Date.now() - lastWarned < 5000) return;
+        lastWarned = Date.now();
+        logger.warn({ err: err.message }, 'Redis connection error; reconnecting');
+      };
+      const where = config.redisCluster.length > 0 ? { cluster: config.redisCluster } : { url: config.redisUrl };
+      const redis = new RedisStore({ ...where, prefix: config.redisPrefix, onError });
+      try {
+        return await redis.open();
+      } catch (err) {
+        await redis.close().catch(() => undefined);
+        const where = config.redisCluster.length > 0 ? `the Redis Cluster ${config.redisCluster.join(', ')}` : config.redisUrl;
+        throw new Error(`cannot reach ${where} (KAIROS_STORE=redis): ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
 export async function startKairos(config: Readonly<Config>, options: StartOptions = {}): Promise<Kairos> {
   const uws = loadUws();
   const logger = createLogger(config.logLevel, options.logDestination);
@@ -67,7 +96,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const clock: Clock = config.clock === 'manual' ? new ManualClock(options.manualClockStart ?? Date.now()) : systemClock;
   const started = Date.now();
 
-  const store: Store = config.store === 'lmdb' ? new LmdbStore(join(config.dataDir, 'lmdb')) : new MemoryStore();
+  const store: Store = await openStore(config, logger);
   let catalogs: CatalogService;
   try {
     const seed: { def: CatalogDef; source: string } =
@@ -176,6 +205,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   }
   const dispatcher = new OutboxDispatcher({
     store,
+    consumer: config.nodeId,
     clock,
     logger,
     metrics,

@@ -197,6 +197,12 @@ export function createMetrics() {
       labelNames: ['campaign', 'group'] as const,
       registers: [registry],
     }),
+    storeConflicts: new Counter({
+      name: 'kairos_store_conflicts_total',
+      help: 'Another node had written the customer: a commit refused (kind="refused": its requests were decided again) or a clean copy read again (kind="reloaded")',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     campaignFunnel: new Gauge({
       name: 'kairos_campaign_funnel',
       help: 'The campaign funnel since the store began, per campaign and stage (triggered, suppressed, control, offered, delivered, failed, answered, accepted, declined, expired, converted): GET /v1/reports/funnel',

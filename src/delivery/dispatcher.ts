@@ -31,8 +31,13 @@ export interface ChannelAdapter {
   close?(): Promise<void>;
 }
 
+/** On a shared store: how long another node's claimed entry stays untouched before this node takes it over. */
+const CLAIM_IDLE_MS = 60_000;
+
 export interface DispatcherOptions {
   store: Store;
+  /** this node's name in the outbox streams' consumer group (shared stores) */
+  consumer?: string;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
@@ -121,7 +126,9 @@ export class OutboxDispatcher {
   }
 
   private async pumpChannel(adapter: ChannelAdapter): Promise<void> {
-    const records = await this.o.store.listOutbox(adapter.channel, 1000);
+    // On a shared store, through the channel's consumer group: no other node sends these.
+    const records =
+      this.o.store.claimOutbox !== undefined ? await this.o.store.claimOutbox(adapter.channel, this.o.consumer ?? 'kairos', 1000, CLAIM_IDLE_MS) : await this.o.store.listOutbox(adapter.channel, 1000);
     const now = this.o.clock.now();
     let pending = 0;
     let oldest = now;

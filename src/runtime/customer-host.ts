@@ -36,7 +36,7 @@ import type { Metrics } from '../metrics.js';
 import { outcomeLabel } from '../metrics.js';
 import type { StopList } from '../stop-list.js';
 import type { IdentityLink, OutboxRecord, ReminderRecord, Store } from '../store/store.js';
-import { identityKey, reminderKey } from '../store/store.js';
+import { StaleSnapshotError, identityKey, reminderKey } from '../store/store.js';
 import type { BudgetLedger, CapacityLedger } from './budget-ledger.js';
 import type { MetaCounters } from './meta-counters.js';
 import type { ModelRegistry } from './model-registry.js';
@@ -111,6 +111,8 @@ interface Live {
   /** bumped on every change; `flushed` is the version last written */
   version: number;
   flushed: number;
+  /** the store's revision of the snapshot this state builds on (shared stores refuse a commit from an older one) */
+  rev: number;
   lastExplain: Explanation[];
   /** performance.now() of the last message (or activation): idle passivation reads it */
   touchedAt: number;
@@ -134,6 +136,19 @@ function instanceOwner(instance: string): Promise<Resolution> {
 
 /** The most actors one write-behind transaction commits. */
 const COMMIT_CHUNK = 500;
+/** How long a node holds a reminder it claimed on a shared store before another may fire it. */
+const REMINDER_LEASE_MS = 60_000;
+/** How many times a request decided on a stale state (another node wrote the customer) is decided again. */
+const MAX_STALE_RETRIES = 10;
+
+/** A request's change was refused by a shared store (stale revision): run it again. */
+class StaleRetry extends Error {
+  constructor(customer: string) {
+    super(`the state of "${customer}" was stale; deciding again`);
+  }
+}
+
+
 /** A commit of at most this many snapshots means a light load: the next one starts without a window. */
 const COMMIT_AT_ONCE = 2;
 
@@ -277,7 +292,9 @@ export class CustomerHost {
   pollReminders(): Promise<number> {
     this.polling ??= (async () => {
       try {
-        const due = await this.o.store.dueReminders(this.o.clock.now(), 1000);
+        const now = this.o.clock.now();
+        // On a shared store, claim them: no other node fires the same ones meanwhile.
+        const due = this.o.store.claimReminders !== undefined ? await this.o.store.claimReminders(now, 1000, REMINDER_LEASE_MS) : await this.o.store.dueReminders(now, 1000);
         const fresh = due.filter((r) => !this.firing.has(r.key));
         await Promise.all(fresh.map((r) => this.fireReminder(r)));
         return fresh.length;
@@ -335,7 +352,9 @@ export class CustomerHost {
           done({ kind: 'error', re, code: r.error, message: r.message });
           return;
         }
-        this.enqueue(r.id, async () => {
+        let attempts = 0;
+        const job = async (): Promise<void> => {
+          attempts++;
           let reply: HostReply;
           let live: Live | undefined;
           try {
@@ -354,11 +373,17 @@ export class CustomerHost {
           durable.then(
             () => done(reply),
             (err: unknown) => {
+              if (err instanceof StaleRetry && attempts < MAX_STALE_RETRIES) {
+                // Decided on a state another node has since changed: decide again on the fresh one.
+                this.enqueue(r.id, job);
+                return;
+              }
               this.o.logger.error({ err, customer: r.id }, 'a change was not committed; the request is answered with an error');
               done({ kind: 'error', re, code: 'internal', message: 'not committed' });
             },
           );
-        });
+        };
+        this.enqueue(r.id, job);
       });
     });
   }
@@ -382,10 +407,30 @@ export class CustomerHost {
    */
   private committed(live: Live): Promise<void> | undefined {
     if (this.durability === 'write-behind' || live.flushed >= live.version) return undefined;
+    // Dropped as stale (another node wrote the customer) after this change was made: run again.
+    if (this.hot.get(live.id) !== live) return Promise.reject(new StaleRetry(live.id));
     const version = live.version;
     return new Promise<void>((resolve, reject) => {
       (live.waiters ??= []).push({ version, resolve, reject });
     });
+  }
+
+  /**
+   * Another node wrote this customer since this actor's state was loaded: forget the actor
+   * and everything it queued that is not committed (the store wrote nothing of it), and send
+   * the requests waiting for its commit round again: they run on the state reloaded from
+   * the store, and only then are they answered.
+   */
+  private dropStale(live: Live): void {
+    if (this.hot.get(live.id) === live) this.hot.delete(live.id);
+    this.dirty.delete(live.id);
+    this.pendingOutbox = this.pendingOutbox.filter((e) => e.customer !== live.id);
+    this.pendingReminders = this.pendingReminders.filter((r) => r.customer !== live.id);
+    this.o.metrics.storeConflicts.inc({ kind: 'refused' });
+    const waiters = live.waiters ?? [];
+    live.waiters = undefined;
+    for (const w of waiters) w.reject(new StaleRetry(live.id));
+    this.o.metrics.hotActors.set(this.hot.size);
   }
 
   /** Answers the replies waiting for versions of this actor up to `flushed`. */
@@ -406,10 +451,27 @@ export class CustomerHost {
     return this.o.durability ?? 'write-behind';
   }
 
+  /**
+   * The customer's live actor, activated if need be. On a shared store another node may
+   * have written the customer since: a clean copy that is behind is dropped and read again
+   * (one with changes in flight is refused at its commit, and its requests decided again).
+   */
+  private async liveFor(id: string): Promise<Live | undefined> {
+    const live = this.hot.get(id);
+    if (live === undefined) return this.activate(id);
+    if (this.o.store.snapshotRevision === undefined || live.flushed !== live.version || live.waiters !== undefined) return live;
+    const rev = await this.o.store.snapshotRevision(id);
+    const now = this.hot.get(id);
+    if (now !== live || rev === live.rev || live.flushed !== live.version) return now ?? this.activate(id);
+    this.hot.delete(id);
+    this.o.metrics.storeConflicts.inc({ kind: 'reloaded' });
+    return this.activate(id);
+  }
+
   private async deliver(id: string, re: string, msg: CustomerMessage): Promise<[HostReply, Live | undefined]> {
     let live: Live | undefined;
     try {
-      live = this.hot.get(id) ?? (await this.activate(id));
+      live = await this.liveFor(id);
     } catch (err) {
       this.o.logger.error({ err, customer: id }, 'actor activation failed');
       return [{ kind: 'error', re, code: 'internal', message: 'internal error' }, undefined];
@@ -542,7 +604,7 @@ export class CustomerHost {
       snapshot = this.stepper.create(input);
     }
     this.creating.delete(id);
-    const live: Live = { id, snapshot, version: 0, flushed: 0, lastExplain: [], touchedAt: performance.now() };
+    const live: Live = { id, snapshot, version: 0, flushed: 0, rev: stored?.rev ?? 0, lastExplain: [], touchedAt: performance.now() };
     this.o.metrics.activationSeconds.observe({ source: stored !== undefined ? 'snapshot' : created ? 'new' : 'profile' }, (performance.now() - started) / 1000);
     this.hot.set(id, live);
     this.o.metrics.hotActors.set(this.hot.size);
@@ -685,7 +747,7 @@ export class CustomerHost {
       const live = this.hot.get(id);
       if (live === undefined) continue;
       const persisted: PersistedCustomer = { value: live.snapshot.value, context: live.snapshot.context };
-      snapshots.push({ id, value: { v: SNAPSHOT_VERSION, snapshot: persisted } });
+      snapshots.push({ id, value: { v: SNAPSHOT_VERSION, snapshot: persisted }, expectRevision: live.rev });
       written.push([live, live.version]);
     }
     const links = [...this.pendingLinks.values()].filter((l) => chunkOf(l.customer));
@@ -700,12 +762,34 @@ export class CustomerHost {
       set: [...lastOp.values()].flatMap((op) => (op.set === undefined ? [] : [op.set])),
       remove: [...lastOp.values()].flatMap((op) => (op.set === undefined ? [op.key] : [])),
     };
+    // Reminders dropped (or outbox entries) without a snapshot: from a state at this revision.
+    const expect: Array<{ id: string; revision: number }> = [];
+    if (this.o.store.snapshotRevision !== undefined) {
+      for (const id of new Set([...reminderOps.map((r) => r.customer), ...outbox.map((e) => e.customer)])) {
+        const live = this.hot.get(id);
+        if (live !== undefined && !inChunk.has(id)) expect.push({ id, revision: live.rev });
+      }
+    }
     const meta = this.counters.flatMap((c) => c.drain());
     this.lastCommitSize = snapshots.length;
     const end = this.o.metrics.flushSeconds.startTimer();
     try {
-      const records = await this.o.store.commit({ snapshots, identities: links, outbox, meta, reminders, sync: this.durability === 'strict' });
+      let records: readonly OutboxRecord[];
+      let stale = new Set<string>();
+      try {
+        records = await this.o.store.commit({ snapshots, identities: links, outbox, meta, reminders, expect, sync: this.durability === 'strict' });
+      } catch (err) {
+        // A shared store refused some snapshots: another node wrote them. The rest landed.
+        if (!(err instanceof StaleSnapshotError)) throw err;
+        records = err.committed;
+        stale = new Set(err.stale.map((x) => x.customer));
+      }
+      // A stale customer's reminders were not dropped: they fire again (on the fresh state) when their lease ends.
       for (const key of reminders.remove) this.firing.delete(key);
+      for (const id of stale) {
+        const live = this.hot.get(id);
+        if (live !== undefined && !written.some(([w]) => w === live)) this.dropStale(live);
+      }
       end();
       this.flushFailures = 0;
       for (const l of links) {
@@ -713,6 +797,11 @@ export class CustomerHost {
         if (this.pendingLinks.get(key) === l) this.pendingLinks.delete(key);
       }
       for (const [live, version] of written) {
+        if (stale.has(live.id)) {
+          this.dropStale(live);
+          continue;
+        }
+        live.rev += 1;
         live.flushed = Math.max(live.flushed, version);
         this.release(live);
       }
@@ -751,7 +840,7 @@ export class CustomerHost {
     return new Promise((resolve, reject) => {
       this.enqueue(id, async () => {
         try {
-          const live = this.hot.get(id) ?? (await this.activate(id));
+          const live = await this.liveFor(id);
           resolve(live === undefined ? undefined : await fn(live));
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));

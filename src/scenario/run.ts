@@ -1,3 +1,4 @@
+import type { Config } from '../config.js';
 import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, loadConfig } from '../config.js';
 import { startKairos } from '../kairos.js';
 import type { ScenarioResult } from './scenario.js';
@@ -46,7 +47,13 @@ export function serverBase(url: string): string {
  * store, the demo bank and catalog, quiet logs) or all against `url`. Prints each step's
  * verdict; resolves true when every step of every file passed.
  */
-export async function runScenarios(files: readonly string[], url: string | undefined, print: (line: string) => void): Promise<boolean> {
+export async function runScenarios(
+  files: readonly string[],
+  url: string | undefined,
+  print: (line: string) => void,
+  /** settings for the server started for a file (another store, say) */
+  serverConfig?: (file: string) => Partial<Config>,
+): Promise<boolean> {
   const results: ScenarioResult[] = [];
   for (const file of files) {
     let result: ScenarioResult;
@@ -54,7 +61,7 @@ export async function runScenarios(files: readonly string[], url: string | undef
       result = await runScenario(file, { baseUrl: serverBase(url), gatewayToken: process.env.KAIROS_SCENARIO_TOKEN ?? DEMO_GATEWAY_TOKEN, adminKey: process.env.KAIROS_SCENARIO_ADMIN_KEY ?? DEMO_ADMIN_KEY });
     } else {
       const smsc = await startSmsc();
-      const config = loadConfig({}, { port: 0, host: '127.0.0.1', store: 'memory', clock: 'manual', logLevel: 'warn', smppUrl: `smpp://127.0.0.1:${smsc.port}`, deliveryPollMs: 20 });
+      const config = loadConfig({}, { port: 0, host: '127.0.0.1', store: 'memory', clock: 'manual', logLevel: 'warn', smppUrl: `smpp://127.0.0.1:${smsc.port}`, deliveryPollMs: 20, ...serverConfig?.(file) });
       const quiet = { write: (): boolean => true };
       const k = await startKairos(config, { logDestination: quiet });
       try {

@@ -1,7 +1,7 @@
 import type { Consent, ContactIdentifierKind, Identifiers, LifecycleStage, OutboxEntry, Profile } from '../../actors/index.js';
 
 /**
- * One store interface, several backends (LMDB embedded, memory for tests; Redis later),
+ * One store interface, several backends (LMDB embedded, memory for tests, Redis for several nodes),
  * all passing the contract suite in `store.contract.ts`.
  *
  * What it holds:
@@ -28,6 +28,11 @@ export interface CustomerRecord {
 export interface StoredSnapshot {
   v: number;
   snapshot: unknown;
+  /**
+   * the snapshot's revision, from backends several nodes share (Redis): a commit that names
+   * it as `expectRevision` is refused when another node wrote the snapshot since
+   */
+  rev?: number;
 }
 
 export interface IdentityLink {
@@ -82,7 +87,7 @@ export function reminderKey(customer: string, name: string): string {
 
 /** What one write-behind flush commits, atomically. */
 export interface CommitBatch {
-  snapshots: ReadonlyArray<{ id: string; value: StoredSnapshot }>;
+  snapshots: ReadonlyArray<{ id: string; value: StoredSnapshot; expectRevision?: number }>;
   identities: readonly IdentityLink[];
   outbox: readonly OutboxEntry[];
   /** small named values written in the same transaction (budget totals) */
@@ -91,6 +96,11 @@ export interface CommitBatch {
   sync?: boolean;
   /** reminders to set (or move), and keys of reminders to drop (fired or cancelled) */
   reminders?: { set: readonly ReminderRecord[]; remove: readonly string[] };
+  /**
+   * shared stores: customers whose part of the batch (reminders dropped, outbox entries)
+   * comes without a snapshot but from a state at this revision; refused like a stale snapshot
+   */
+  expect?: ReadonlyArray<{ id: string; revision: number }>;
 }
 
 export interface Store {
@@ -129,6 +139,22 @@ export interface Store {
   /** A dead letter back into the queue, due now; false when there was no such entry. */
   retryOutbox(channel: string, instance: string): Promise<boolean>;
 
+  /**
+   * Shared backends (several nodes): claims due reminders for this node for `leaseMs` (no
+   * other node gets them meanwhile; after the lease they are due again unless a commit
+   * dropped them). Absent on single-node backends, which use dueReminders.
+   */
+  claimReminders?(until: number, limit: number, leaseMs: number): Promise<ReminderRecord[]>;
+  /**
+   * Shared backends: a channel's entries for this node's dispatcher (`consumer`): its own
+   * pending ones, a dead node's idle past `minIdleMs`, then new ones. Absent on single-node
+   * backends, which use listOutbox.
+   */
+  claimOutbox?(channel: string, consumer: string, limit: number, minIdleMs: number): Promise<OutboxRecord[]>;
+
+  /** Shared stores: the revision of a customer's snapshot now (0: none), to tell a stale copy. */
+  snapshotRevision?(id: string): Promise<number>;
+
   listStops(): Promise<StopEntry[]>;
   putStop(entry: StopEntry): Promise<void>;
   /** Removes every entry with this key, channel and campaign; false when there was none. */
@@ -166,4 +192,27 @@ export function retried(r: OutboxRecord): OutboxRecord {
   delete out.dead;
   delete out.nextAttemptAt;
   return out;
+}
+
+/**
+ * Thrown by a shared backend's commit when a snapshot's revision is not the one the caller
+ * read: another node wrote it since. Nothing of those customers was written; everything else
+ * of the batch was (`committed`: its outbox records).
+ */
+export class StaleSnapshotError extends Error {
+  constructor(
+    readonly stale: ReadonlyArray<{ customer: string; revision: number }>,
+    readonly committed: readonly OutboxRecord[],
+  ) {
+    super(`${stale.map((s) => `snapshot of "${s.customer}" is at revision ${s.revision}`).join('; ')}: another node wrote it`);
+    this.name = 'StaleSnapshotError';
+  }
+
+  get customer(): string {
+    return this.stale[0]?.customer ?? '';
+  }
+
+  get revision(): number {
+    return this.stale[0]?.revision ?? 0;
+  }
 }

@@ -1,0 +1,129 @@
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Real Redis servers for tests: Debian's `redis-server` (installed by .ci/run), started on
+ * free loopback ports in temporary directories, stopped and removed afterwards. In CI
+ * (CI=true) a missing binary is an error, never a silent skip.
+ */
+
+export const redisServerBin = process.env.KAIROS_REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
+export const haveRedis = existsSync(redisServerBin);
+/** Tests that need Redis run when it is installed, and always in CI (where its absence fails them). */
+export const runRedisTests = haveRedis || process.env.CI === 'true';
+
+export function requireRedis(): void {
+  if (!haveRedis) throw new Error(`redis-server is not installed at ${redisServerBin}: .ci/run installs Debian's "redis-server" package (set KAIROS_REDIS_SERVER_BIN elsewhere)`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a !== null ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      const sock = createConnection({ host: '127.0.0.1', port }, () => {
+        sock.end();
+        resolve();
+      });
+      sock.once('error', () => {
+        sock.destroy();
+        if (Date.now() > end) reject(new Error(`redis-server on ${port} did not start`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  process: ChildProcess;
+  /** SIGKILL and wait for the exit */
+  kill: () => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+async function spawnRedis(dir: string, extra: readonly string[]): Promise<RedisServer> {
+  const port = await freePort();
+  const proc = spawn(redisServerBin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', ...extra], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  await waitForPort(port, 10_000);
+  const kill = async (): Promise<void> => {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+    await exited;
+  };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    process: proc,
+    kill,
+    stop: async () => {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** One redis-server (append-only file in a temporary directory). */
+export async function startRedis(): Promise<RedisServer & { dir: string; close: () => Promise<void> }> {
+  requireRedis();
+  const dir = mkdtempSync(join(tmpdir(), 'kairos-redis-'));
+  const server = await spawnRedis(dir, []);
+  return {
+    ...server,
+    dir,
+    close: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A Redis Cluster of `masters` masters (no replicas) on loopback ports, slots assigned. */
+export async function startRedisCluster(masters = 3): Promise<{ nodes: string[]; servers: RedisServer[]; close: () => Promise<void> }> {
+  requireRedis();
+  const root = mkdtempSync(join(tmpdir(), 'kairos-redis-cluster-'));
+  const servers: RedisServer[] = [];
+  for (let i = 0; i < masters; i++) {
+    const dir = join(root, `n${i}`);
+    execFileSync('mkdir', ['-p', dir]);
+    servers.push(await spawnRedis(dir, ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', '2000']));
+  }
+  const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
+  const cli = join(redisServerBin, '..', 'redis-cli');
+  execFileSync(existsSync(cli) ? cli : 'redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
+  // Wait until every node agrees the cluster is up.
+  const end = Date.now() + 20_000;
+  for (const s of servers) {
+    for (;;) {
+      const info = execFileSync(existsSync(cli) ? cli : 'redis-cli', ['-p', String(s.port), 'cluster', 'info']).toString();
+      if (info.includes('cluster_state:ok')) break;
+      if (Date.now() > end) throw new Error(`Redis Cluster did not come up:\n${info}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    nodes,
+    servers,
+    close: async () => {
+      await Promise.all(servers.map((s) => s.stop()));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}

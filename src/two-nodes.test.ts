@@ -1,0 +1,137 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+import { packageRoot } from './paths.js';
+import { runRedisTests, startRedis } from './test-support/redis.js';
+import type { Frame } from './test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, tempDir, until } from './test-support/test-kairos.js';
+
+/**
+ * Two Kairos processes on one Redis, the same customers' events sent to both at once (a
+ * load balancer without affinity, the worst case): no cap is ever exceeded, no contact is
+ * lost or doubled, no reminder fires twice. The nodes only share the Redis store: what one
+ * decides on a copy the other has since changed is refused at its commit (the snapshot's
+ * revision) and decided again on the fresh state.
+ */
+
+const bin = join(packageRoot(), 'bin', 'kairos.js');
+const cleanups: Array<() => Promise<void> | void> = [];
+
+afterAll(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface Node {
+  name: string;
+  child: ChildProcess;
+  http: string;
+  gw: GatewayClient;
+}
+
+async function node(name: string, redisUrl: string, prefix: string, dataDir: string): Promise<Node> {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--clock', 'manual'], {
+    env: { ...process.env, KAIROS_STORE: 'redis', KAIROS_REDIS_URL: redisUrl, KAIROS_REDIS_PREFIX: prefix, KAIROS_NODE_ID: name, KAIROS_LOG_LEVEL: 'info', KAIROS_REMINDER_POLL_MS: '200' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cleanups.push(() => void child.kill('SIGKILL'));
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${err}`)), 90_000);
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${String(code)}: ${err}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      if (entry.msg === 'kairos listening') {
+        clearTimeout(timer);
+        resolve(entry.port as number);
+      }
+    });
+  });
+  const gw = await GatewayClient.connect(`ws://127.0.0.1:${port}/v1/gateway`);
+  cleanups.push(() => gw.close());
+  return { name, child, http: `http://127.0.0.1:${port}`, gw };
+}
+
+async function api(n: Node, method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${n.http}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  expect(res.status, `${n.name} ${method} ${path}`).toBeLessThan(300);
+  return res.json();
+}
+
+async function metric(n: Node, name: string): Promise<number> {
+  const text = await (await fetch(`${n.http}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(name) && !l.startsWith('#'))
+    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+}
+
+describe.runIf(runRedisTests)('two nodes on one Redis', () => {
+  it('never exceeds a cap, loses or doubles no contact, fires no reminder twice', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.close());
+    const data = tempDir();
+    cleanups.push(data.remove);
+    const prefix = `two-${process.pid}`;
+    // The first node loads the demo bank into Redis; the second finds it there.
+    const a = await node('node-a', redis.url, prefix, join(data.dir, 'a'));
+    const b = await node('node-b', redis.url, prefix, join(data.dir, 'b'));
+    const noon = Date.parse('2026-11-24T12:00:00+03:00');
+    await Promise.all([a, b].map((n) => api(n, 'POST', '/v1/clock', { now: noon })));
+
+    // 60 customers, six declined withdrawals each, three to each node, all at once.
+    const customers = Array.from({ length: 60 }, (_, i) => i + 1);
+    const sends: Array<Promise<{ n: number; reply: Frame }>> = [];
+    for (let round = 0; round < 6; round++) {
+      for (const n of customers) {
+        const target = (n + round) % 2 === 0 ? a : b;
+        const frame = { t: 'event', id: `two-${n}-${round}`, type: 'atm.withdrawal.declined', customer: { card: `card-${n}` }, channel: 'atm', data: { requested: 1000 + round * 100, balance: 800 } };
+        sends.push(target.gw.request(frame, 30_000).then((reply) => ({ n, reply })));
+      }
+    }
+    const replies = await Promise.all(sends);
+    expect(replies.filter((r) => r.reply.t !== 'decision'), 'every event is answered with a decision').toEqual([]);
+    const offered = new Map<number, string[]>();
+    for (const { n, reply } of replies) {
+      for (const act of reply.actions as Frame[]) {
+        if (act.channel === 'sms') offered.set(n, [...(offered.get(n) ?? []), act.instance as string]);
+      }
+    }
+    // At most one SMS a day per customer, whichever node answered.
+    for (const [n, instances] of offered) expect(instances, `card-${n}`).toHaveLength(1);
+    expect(offered.size, 'most of these customers qualify for the offer').toBeGreaterThan(30);
+
+    // Every SMS answered is in the outbox once, and on the customer's card once; nothing else is.
+    const outbox = (await api(a, 'GET', '/v1/outbox/sms?limit=10000')).entries as Array<{ instance: string; customer: string }>;
+    const answered = [...offered.values()].flat().sort();
+    expect(outbox.map((e) => e.instance).sort()).toEqual(answered);
+    for (const [n, [instance]] of offered) {
+      const card = await api(n % 2 === 0 ? b : a, 'GET', `/v1/customers/demo-${n}`);
+      const sms = (card.contacts as Array<{ channel: string; instance: string }>).filter((c) => c.channel === 'sms');
+      expect(sms.map((c) => c.instance), `demo-${n}`).toEqual([instance]);
+    }
+
+    // An hour later the offers expire: each expiry reminder fires on one node only.
+    const firedBefore = (await metric(a, 'kairos_reminders_fired_total')) + (await metric(b, 'kairos_reminders_fired_total'));
+    await Promise.all([a, b].map((n) => api(n, 'POST', '/v1/clock', { advance: 2 * 3_600_000 })));
+    await until(
+      'every offer expired',
+      async () => {
+        for (const n of offered.keys()) {
+          const card = await api(n % 2 === 0 ? a : b, 'GET', `/v1/customers/demo-${n}`);
+          const sms = (card.contacts as Array<{ channel: string; outcome?: string }>).find((c) => c.channel === 'sms');
+          if (sms?.outcome !== 'expired') return undefined;
+        }
+        return true;
+      },
+      30_000,
+    );
+    const fired = (await metric(a, 'kairos_reminders_fired_total')) + (await metric(b, 'kairos_reminders_fired_total')) - firedBefore;
+    expect(fired).toBe(offered.size);
+    // The funnel counts each expiry once, across both nodes' figures.
+    const conflicts = (await metric(a, 'kairos_store_conflicts_total')) + (await metric(b, 'kairos_store_conflicts_total'));
+    expect(conflicts, 'the nodes did race for the same customers').toBeGreaterThan(0);
+  }, 240_000);
+});
