@@ -41,7 +41,7 @@ async function node(name: string, redisUrl: string, prefix: string, dataDir: str
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start: ${err}`)), 90_000);
     child.once('exit', (code) => reject(new Error(`${name} exited with ${String(code)}: ${err}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const entry = JSON.parse(line) as Record<string, unknown>;
       if (entry.msg === 'kairos listening') {
         clearTimeout(timer);
