@@ -1,12 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort, line, runGenerator, sustained, waitReady } from './harness.js';
 import { httpBench } from './http-bench.js';
 import type { OpenLoopResult } from './open-loop.js';
 
@@ -27,40 +27,6 @@ import type { OpenLoopResult } from './open-loop.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const generator = join(here, 'open-loop.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function waitReady(url: string, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} not ready in ${timeoutMs} ms`);
-}
-
-function runGenerator(args: string[]): Promise<OpenLoopResult> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [generator, ...args], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err !== null) reject(new Error(`generator failed: ${stderr || err.message}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as OpenLoopResult);
-    });
-  });
-}
 
 /** A Prometheus text exposition, as sample name{labels} -> value. */
 async function scrape(url: string): Promise<Map<string, number>> {
@@ -138,15 +104,6 @@ interface Target {
   token?: string;
   /** customers to draw events over (the generator's --customers) */
   customers?: string;
-}
-
-function sustained(r: OpenLoopResult, p99BoundMs: number): boolean {
-  return r.missing === 0 && r.errors === 0 && r.achievedRate >= 0.97 * r.targetRate && r.latencyMs.p99 <= p99BoundMs;
-}
-
-function line(r: OpenLoopResult): string {
-  const l = r.latencyMs;
-  return `rate ${String(r.targetRate).padStart(6)}/s -> ${String(r.achievedRate).padStart(6)}/s  p50 ${l.p50} ms  p99 ${l.p99} ms  p99.9 ${l.p999} ms  max ${l.max} ms  errors ${r.errors}  missing ${r.missing}  send-lag p99 ${r.sendLagP99Ms} ms`;
 }
 
 async function findMax(t: Target, rates: number[], stepSec: number, connections: number, p99BoundMs: number, log: (s: string) => void): Promise<{ max: number; steps: OpenLoopResult[] }> {

@@ -130,6 +130,8 @@ export class RedisStore implements Store {
   readonly kind = 'redis';
   private readonly redis: Client & Scripts;
   private readonly p: string;
+  /** channels already in the `channels` set */
+  private readonly knownChannels = new Set<string>();
 
   constructor(o: RedisStoreOptions) {
     this.p = o.prefix ?? 'kairos';
@@ -232,12 +234,20 @@ export class RedisStore implements Store {
 
   async commit(batch: CommitBatch): Promise<OutboxRecord[]> {
     // Sequence numbers: one INCRBY for the batch.
+    // Before the customers' scripts, all at once (independent, idempotent): sequence numbers
+    // (one INCRBY for the batch), identity links, the customers whose entries must be relayed,
+    // the reminders' due times, channels not seen before.
     const n = batch.outbox.length;
-    const last = n === 0 ? 0 : await this.redis.incrby(`${this.p}:seq`, n);
+    const remSet = batch.reminders?.set ?? [];
+    const newChannels = [...new Set(batch.outbox.map((e) => e.channel))].filter((c) => !this.knownChannels.has(c));
+    const [last] = await Promise.all([
+      n === 0 ? Promise.resolve(0) : this.redis.incrby(`${this.p}:seq`, n),
+      ...batch.identities.map((l) => this.redis.set(this.link(l.kind, l.value), l.customer)),
+      n === 0 ? undefined : this.redis.sadd(this.dirtyKey, ...new Set(batch.outbox.map((e) => e.customer))),
+      remSet.length === 0 ? undefined : this.redis.zadd(this.dueKey, ...remSet.flatMap((r) => [r.due, r.key])),
+      newChannels.length === 0 ? undefined : this.redis.sadd(`${this.p}:channels`, ...newChannels).then(() => newChannels.forEach((c) => this.knownChannels.add(c))),
+    ]);
     const records: OutboxRecord[] = batch.outbox.map((e, i) => ({ ...e, seq: last - n + 1 + i, attempts: 0 }));
-
-    // Identity links are idempotent: first.
-    await Promise.all(batch.identities.map((l) => this.redis.set(this.link(l.kind, l.value), l.customer)));
 
     // Group by customer what goes into each customer's script.
     interface Part {
@@ -270,11 +280,6 @@ export class RedisStore implements Store {
     for (const r of batch.reminders?.set ?? []) part(r.customer).remSet.push(r);
     for (const key of batch.reminders?.remove ?? []) part(customerOfReminder(key)).remDel.push(key);
 
-    // Before: the customers whose entries must be relayed, the reminders' due times.
-    if (records.length > 0) await this.redis.sadd(this.dirtyKey, ...new Set(records.map((r) => r.customer)));
-    const remSet = batch.reminders?.set ?? [];
-    if (remSet.length > 0) await this.redis.zadd(this.dueKey, ...remSet.flatMap((r) => [r.due, r.key]));
-    if (records.length > 0) await this.redis.sadd(`${this.p}:channels`, ...new Set(records.map((r) => r.channel)));
 
     const stale: Array<{ customer: string; revision: number }> = [];
     const revisions = new Map<string, number>();
@@ -295,12 +300,16 @@ export class RedisStore implements Store {
         }
       }),
     );
-    // After: relay what was committed, drop the removed reminders from the due index.
+    // After, all at once: relay what was committed, drop the removed reminders of the
+    // customers committed from the due index, write the totals.
     const committed = records.filter((r) => revisions.has(r.customer));
-    await this.relay(committed);
-    const removed = batch.reminders?.remove ?? [];
-    if (removed.length > 0) await this.redis.zrem(this.dueKey, ...removed);
-    if (batch.meta !== undefined && batch.meta.length > 0) await this.putMetaMany(batch.meta);
+    const staleIds = new Set(stale.map((x) => x.customer));
+    const removed = (batch.reminders?.remove ?? []).filter((k) => !staleIds.has(customerOfReminder(k)));
+    await Promise.all([
+      this.relay(committed),
+      removed.length === 0 ? undefined : this.redis.zrem(this.dueKey, ...removed),
+      batch.meta === undefined || batch.meta.length === 0 ? undefined : this.putMetaMany(batch.meta),
+    ]);
     if (stale.length > 0) throw new StaleSnapshotError(stale, committed);
     return committed;
   }
