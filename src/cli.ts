@@ -39,7 +39,7 @@ serve options (each overrides its environment variable):
   --port <n>                 KAIROS_PORT, default 8080
   --host <addr>              KAIROS_HOST, default 0.0.0.0
   --data-dir <dir>           KAIROS_DATA_DIR, default ./data
-  --store <lmdb|memory>      KAIROS_STORE, default lmdb
+  --store <lmdb|memory|redis> KAIROS_STORE, default lmdb (redis: KAIROS_REDIS_URL)
   --clock <system|manual>    KAIROS_CLOCK; manual: time moves only by POST /v1/clock
   --no-demo                  KAIROS_DEMO=false: no demo bank, no campaigns
   --catalog <file>           KAIROS_CATALOG_FILE: a YAML catalog that seeds an empty store

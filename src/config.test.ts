@@ -36,7 +36,7 @@ describe('configuration', () => {
     const problems = (err as ConfigError).problems;
     expect(problems).toEqual([
       'KAIROS_PORT: must be a whole number from 0 to 65535',
-      'KAIROS_STORE: must be one of lmdb, memory',
+      'KAIROS_STORE: must be one of lmdb, memory, redis',
       'KAIROS_GATEWAY_TOKENS: each secret must be at least 8 characters',
       'KAIROS_DEMO: must be true or false',
     ]);
