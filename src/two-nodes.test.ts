@@ -133,5 +133,25 @@ describe.runIf(runRedisTests)('two nodes on one Redis', () => {
     // The funnel counts each expiry once, across both nodes' figures.
     const conflicts = (await metric(a, 'kairos_store_conflicts_total')) + (await metric(b, 'kairos_store_conflicts_total'));
     expect(conflicts, 'the nodes did race for the same customers').toBeGreaterThan(0);
+
+    // A budget of 8 contacts, set through node A (node B takes the new catalog within a
+    // second); 60 more customers, through both nodes at once: exactly 8 SMS in all.
+    const campaign = await api(a, 'GET', '/v1/campaigns/atm-shortfall');
+    const put = await api(a, 'PUT', '/v1/campaigns/atm-shortfall', { ...campaign, budget: { maxContacts: 8 } });
+    await until('node B has the budget', async () => ((await api(b, 'GET', '/v1/campaigns/atm-shortfall')).budget?.maxContacts === 8 ? true : undefined), 10_000);
+    expect(put.version).toBeGreaterThan(0);
+    const more = Array.from({ length: 60 }, (_, i) => i + 61);
+    const budgetReplies = await Promise.all(
+      more.flatMap((n) =>
+        [a, b].map((target, k) =>
+          target.gw.request({ t: 'event', id: `budget-${n}-${k}`, type: 'atm.withdrawal.declined', customer: { card: `card-${n}` }, channel: 'atm', data: { requested: 1000, balance: 800 } }, 30_000),
+        ),
+      ),
+    );
+    expect(budgetReplies.filter((r) => r.t !== 'decision')).toEqual([]);
+    const budgetSms = budgetReplies.flatMap((r) => (r.actions as Frame[]).filter((x) => x.channel === 'sms'));
+    expect(budgetSms).toHaveLength(8);
+    const outboxAfter = (await api(b, 'GET', '/v1/outbox/sms?limit=10000')).entries as Array<{ instance: string }>;
+    expect(outboxAfter.map((e) => e.instance).sort()).toEqual([...answered, ...budgetSms.map((x) => x.instance as string)].sort());
   }, 240_000);
 });

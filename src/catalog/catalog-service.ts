@@ -178,8 +178,35 @@ export class CatalogService {
     return (await this.store.getMeta(versionKey(version))) as CatalogDef | undefined;
   }
 
+  /**
+   * Takes a newer catalog another node stored (several nodes on a shared store): true when
+   * it changed. Called every second on a shared store and before each change made here, so a
+   * change builds on the latest version.
+   */
+  sync(): Promise<boolean> {
+    return this.serial(() => this.syncNow());
+  }
+
+  private async syncNow(): Promise<boolean> {
+    const stored = (await this.store.getMeta(CURRENT)) as CatalogDef | undefined;
+    if (stored === undefined || stored.version <= this.current.version) return false;
+    try {
+      this.current = compileCatalog(stored);
+    } catch (err) {
+      this.logger.error({ err, version: stored.version }, 'a catalog stored by another node does not compile here; keeping the current one');
+      return false;
+    }
+    const last = await this.store.listMeta('audit/', 1);
+    this.auditSeq = Math.max(this.auditSeq, (last[0]?.value as AuditEntry | undefined)?.seq ?? 0);
+    this.logger.info({ version: this.current.version }, 'catalog changed by another node');
+    return true;
+  }
+
   private serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work);
+    const run = this.queue.then(async () => {
+      if (this.store.shared === true) await this.syncNow();
+      return work();
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }

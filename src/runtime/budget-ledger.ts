@@ -1,4 +1,5 @@
 import type { Catalog, DecisionAction } from '../../actors/index.js';
+import type { SharedCharge } from '../store/store.js';
 import { MetaCounters } from './meta-counters.js';
 
 /**
@@ -26,6 +27,25 @@ export class BudgetLedger {
       if ((b.maxContacts !== undefined && s.contacts >= b.maxContacts) || (b.maxCost !== undefined && s.cost >= b.maxCost)) out.add(c.id);
     }
     return out;
+  }
+
+  /** What these actions spend of shared totals, for a shared store to reserve atomically. */
+  charges(customer: string, actions: readonly DecisionAction[], catalog: Catalog): SharedCharge[] {
+    const out: SharedCharge[] = [];
+    for (const a of actions) {
+      const budget = catalog.campaigns.find((x) => x.id === a.campaign)?.budget;
+      if (budget === undefined) continue;
+      const c: SharedCharge = { customer, key: `budget/${a.campaign}`, contacts: 1, cost: budget.costPerChannel[a.channel as keyof typeof budget.costPerChannel] ?? 0 };
+      if (budget.maxContacts !== undefined) c.maxContacts = budget.maxContacts;
+      if (budget.maxCost !== undefined) c.maxCost = budget.maxCost;
+      out.push(c);
+    }
+    return out;
+  }
+
+  /** The shared keys of every budgeted campaign, to read their totals. */
+  sharedKeys(catalog: Catalog): string[] {
+    return catalog.campaigns.filter((c) => c.budget !== undefined).map((c) => `budget/${c.id}`);
   }
 
   record(actions: readonly DecisionAction[], catalog: Catalog): void {
@@ -59,6 +79,19 @@ export class CapacityLedger {
       if (this.counters.get(CapacityLedger.key(channel, day)).contacts >= perDay) out.add(channel);
     }
     return out;
+  }
+
+  /** What these actions take of shared capacity, for a shared store to reserve atomically. */
+  charges(customer: string, actions: readonly DecisionAction[], catalog: Catalog, day: number): SharedCharge[] {
+    return actions.flatMap((a) => {
+      const perDay = catalog.policy.channelCapacity.get(a.channel as never);
+      return perDay === undefined ? [] : [{ customer, key: `capacity/${CapacityLedger.key(a.channel, day)}`, contacts: 1, cost: 0, maxContacts: perDay }];
+    });
+  }
+
+  /** The shared keys of every capped channel on `day`. */
+  sharedKeys(catalog: Catalog, day: number): string[] {
+    return [...catalog.policy.channelCapacity.keys()].map((channel) => `capacity/${CapacityLedger.key(channel, day)}`);
   }
 
   record(actions: readonly DecisionAction[], catalog: Catalog, day: number): void {

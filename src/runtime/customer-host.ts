@@ -35,7 +35,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { outcomeLabel } from '../metrics.js';
 import type { StopList } from '../stop-list.js';
-import type { IdentityLink, OutboxRecord, ReminderRecord, Store } from '../store/store.js';
+import type { IdentityLink, OutboxRecord, ReminderRecord, SharedCharge, Store } from '../store/store.js';
 import { StaleSnapshotError, identityKey, reminderKey } from '../store/store.js';
 import type { BudgetLedger, CapacityLedger } from './budget-ledger.js';
 import type { MetaCounters } from './meta-counters.js';
@@ -113,6 +113,8 @@ interface Live {
   flushed: number;
   /** the store's revision of the snapshot this state builds on (shared stores refuse a commit from an older one) */
   rev: number;
+  /** shared stores: budget and capacity this actor's uncommitted contacts spend, reserved with its next commit */
+  charges?: SharedCharge[];
   lastExplain: Explanation[];
   /** performance.now() of the last message (or activation): idle passivation reads it */
   touchedAt: number;
@@ -230,13 +232,15 @@ export class CustomerHost {
       },
     });
     this.stepper = createCustomerStepper(machine);
+    // On a shared store budgets and capacity are reserved with each commit (SharedCharge), not written as this node's totals.
+    const shared = o.store.shared === true;
     this.counters = [
-      o.ledger.counters,
+      ...(shared ? [] : [o.ledger.counters]),
       o.propensity.counters,
       o.models.stats,
       o.uplift.counters,
       ...(o.funnel === undefined ? [] : [o.funnel.counters]),
-      ...(o.capacity === undefined ? [] : [o.capacity.counters]),
+      ...(o.capacity === undefined || shared ? [] : [o.capacity.counters]),
     ];
   }
 
@@ -293,6 +297,8 @@ export class CustomerHost {
     this.polling ??= (async () => {
       try {
         const now = this.o.clock.now();
+        // What the other nodes spent of budgets and capacity since.
+        if (this.o.store.shared === true) await this.refreshShared();
         // On a shared store, claim them: no other node fires the same ones meanwhile.
         const due = this.o.store.claimReminders !== undefined ? await this.o.store.claimReminders(now, 1000, REMINDER_LEASE_MS) : await this.o.store.dueReminders(now, 1000);
         const fresh = due.filter((r) => !this.firing.has(r.key));
@@ -416,6 +422,24 @@ export class CustomerHost {
   }
 
   /**
+   * Shared stores: takes the budgets' and channel capacities' totals as every node has spent
+   * them (the keys given, and all of the catalog's), so the next decisions see them.
+   */
+  private async refreshShared(keys: readonly string[] = []): Promise<void> {
+    const store = this.o.store;
+    if (store.sharedTotals === undefined) return;
+    const catalog = this.o.catalog();
+    const day = this.capacityDay(catalog, this.o.clock.now());
+    const all = new Set([...keys, ...this.o.ledger.sharedKeys(catalog), ...(this.o.capacity?.sharedKeys(catalog, day) ?? [])]);
+    if (all.size === 0) return;
+    const totals = await store.sharedTotals([...all]);
+    for (const [key, t] of totals) {
+      if (key.startsWith('budget/')) this.o.ledger.counters.assign(key.slice('budget/'.length), { contacts: t.contacts, cost: t.cost });
+      else if (key.startsWith('capacity/')) this.o.capacity?.counters.assign(key.slice('capacity/'.length), { contacts: t.contacts });
+    }
+  }
+
+  /**
    * Another node wrote this customer since this actor's state was loaded: forget the actor
    * and everything it queued that is not committed (the store wrote nothing of it), and send
    * the requests waiting for its commit round again: they run on the state reloaded from
@@ -521,6 +545,10 @@ export class CustomerHost {
     if (msg.type === 'gateway.event' && reply?.kind === 'decision' && !reply.duplicate) {
       this.o.ledger.record(reply.actions, msg.catalog);
       this.o.capacity?.record(reply.actions, msg.catalog, this.capacityDay(msg.catalog, msg.now));
+      if (this.o.store.shared === true && reply.actions.length > 0) {
+        const charges = [...this.o.ledger.charges(id, reply.actions, msg.catalog), ...(this.o.capacity?.charges(id, reply.actions, msg.catalog, this.capacityDay(msg.catalog, msg.now)) ?? [])];
+        if (charges.length > 0) live.charges = [...(live.charges ?? []), ...charges];
+      }
     }
     if (msg.type === 'delivery.report') return { kind: 'ack', re, duplicate: false };
     if (reply === undefined) {
@@ -743,12 +771,19 @@ export class CustomerHost {
     const chunkOf = (customer: string): boolean => inChunk.has(customer) || !this.dirty.has(customer);
     const written: Array<[Live, number]> = [];
     const snapshots = [];
+    const charges: SharedCharge[] = [];
+    const takenCharges = new Map<Live, SharedCharge[]>();
     for (const id of ids) {
       const live = this.hot.get(id);
       if (live === undefined) continue;
       const persisted: PersistedCustomer = { value: live.snapshot.value, context: live.snapshot.context };
       snapshots.push({ id, value: { v: SNAPSHOT_VERSION, snapshot: persisted }, expectRevision: live.rev });
       written.push([live, live.version]);
+      if (live.charges !== undefined) {
+        charges.push(...live.charges);
+        takenCharges.set(live, live.charges);
+        live.charges = undefined;
+      }
     }
     const links = [...this.pendingLinks.values()].filter((l) => chunkOf(l.customer));
     const outbox = this.pendingOutbox.filter((e) => chunkOf(e.customer));
@@ -777,13 +812,15 @@ export class CustomerHost {
       let records: readonly OutboxRecord[];
       let stale = new Set<string>();
       try {
-        records = await this.o.store.commit({ snapshots, identities: links, outbox, meta, reminders, expect, sync: this.durability === 'strict' });
+        records = await this.o.store.commit({ snapshots, identities: links, outbox, meta, reminders, expect, charges, sync: this.durability === 'strict' });
       } catch (err) {
         // A shared store refused some snapshots: another node wrote them. The rest landed.
         if (!(err instanceof StaleSnapshotError)) throw err;
         records = err.committed;
         stale = new Set(err.stale.map((x) => x.customer));
       }
+      // Budgets and capacity as all nodes spent them, before any refused request is decided again.
+      if (charges.length > 0 || stale.size > 0) await this.refreshShared(charges.map((c) => c.key));
       // A stale customer's reminders were not dropped: they fire again (on the fresh state) when their lease ends.
       for (const key of reminders.remove) this.firing.delete(key);
       for (const id of stale) {
@@ -816,6 +853,7 @@ export class CustomerHost {
       this.o.metrics.flushErrors.inc();
       this.o.logger.error({ err, snapshots: snapshots.length, attempt: this.flushFailures }, 'store commit failed; will retry');
       for (const id of ids) this.dirty.add(id);
+      for (const [live, taken] of takenCharges) live.charges = [...taken, ...(live.charges ?? [])];
       this.pendingOutbox = [...outbox, ...this.pendingOutbox];
       this.pendingReminders = [...reminderOps, ...this.pendingReminders];
       for (const c of this.counters) c.restore(meta);

@@ -34,6 +34,11 @@ export class MetaCounters<V extends object> {
     this.changed.add(id);
   }
 
+  /** Takes a value from elsewhere (a shared store's total) without marking it changed. */
+  assign(id: string, v: V): void {
+    this.values.set(id, v);
+  }
+
   get hasChanges(): boolean {
     return this.changed.size > 0;
   }

@@ -97,6 +97,29 @@ describe.runIf(runRedisTests)('redis', () => {
       }
     });
 
+    it('reserves shared budgets all or nothing: a customer whose contact would pass one is refused, and a stale one gives its share back', async () => {
+      const prefix = `b${process.pid}-${++n}`;
+      const a = await singleStore(prefix);
+      try {
+        const charge = (customer: string) => ({ customer, key: 'budget/camp', contacts: 1, cost: 2.5, maxContacts: 2 });
+        const snap = (id: string) => ({ id, value: { v: 1, snapshot: { id } } });
+        await a.commit({ snapshots: [snap('c-1')], identities: [], outbox: [entry('c-1', 'i-1')], charges: [charge('c-1')] });
+        expect(await a.sharedTotals(['budget/camp'])).toEqual(new Map([['budget/camp', { contacts: 1, cost: 2.5 }]]));
+        // c-2 fits (2 of 2); c-3 would be the third: refused, nothing of it written.
+        const over = a.commit({ snapshots: [snap('c-2'), snap('c-3')], identities: [], outbox: [entry('c-2', 'i-2'), entry('c-3', 'i-3')], charges: [charge('c-2'), charge('c-3')] });
+        await expect(over).rejects.toMatchObject({ stale: [{ revision: -1 }] });
+        const refused = ((await over.catch((e: unknown) => e)) as StaleSnapshotError).stale[0]!.customer;
+        expect(await a.getSnapshot(refused)).toBeUndefined();
+        expect((await a.listOutbox('sms', 10)).map((r) => r.customer).sort()).toEqual(['c-1', refused === 'c-2' ? 'c-3' : 'c-2']);
+        expect((await a.sharedTotals(['budget/camp'])).get('budget/camp')).toEqual({ contacts: 2, cost: 5 });
+        // A stale snapshot's reservation is given back.
+        await a.commit({ snapshots: [{ ...snap('c-9'), expectRevision: 5 }], identities: [], outbox: [], charges: [{ ...charge('c-9'), maxContacts: 10 }] }).catch(() => undefined);
+        expect((await a.sharedTotals(['budget/camp'])).get('budget/camp')).toEqual({ contacts: 2, cost: 5 });
+      } finally {
+        await a.close();
+      }
+    });
+
     it('finishes a relay a crash interrupted, once, and never queues a delivered entry again', async () => {
       const prefix = `r${process.pid}-${++n}`;
       const a = await singleStore(prefix);

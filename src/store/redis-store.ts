@@ -2,7 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { Cluster as RedisCluster, Redis as RedisClient } from 'ioredis';
 import { Packr } from 'msgpackr';
 import type { ContactIdentifierKind } from '../../actors/index.js';
-import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
 import { StaleSnapshotError, failed, retried, stopStorageKey } from './store.js';
 
 export { StaleSnapshotError };
@@ -23,6 +23,7 @@ export { StaleSnapshotError };
  *   <p>:id:<kind>:<value>  identifier -> customer id
  *   <p>:imported, <p>:seq  counters
  *   <p>:{stops}            hash: stop entries
+ *   <p>:{shared}:totals    hash: totals shared across customers and nodes (budgets, capacity)
  *   <p>:{meta}:v, :k       hash of meta values, and their keys in a sorted set (range by prefix)
  *   <p>:{rem}:due          sorted set: reminder keys by due time (claimed atomically)
  *   <p>:{obx:<ch>}:s       the channel's outbox stream (consumer group `dispatch`)
@@ -70,6 +71,33 @@ for _ = 1, nDel do redis.call('HDEL', rem, ARGV[i]); i = i + 1 end
 return rev
 `;
 
+/**
+ * Reserves shared totals (budgets, capacity) for one customer's contacts, all or nothing:
+ * KEYS totals; ARGV n, then per item key, contacts, cost, maxContacts (-1: none), maxCost (-1: none).
+ */
+const CHARGE_SCRIPT = `
+local n, i, sum, order = tonumber(ARGV[1]), 2, {}, {}
+for _ = 1, n do
+  local k = ARGV[i]
+  local s = sum[k]
+  if not s then s = {0, 0, tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])}; sum[k] = s; order[#order + 1] = k end
+  s[1] = s[1] + tonumber(ARGV[i + 1]); s[2] = s[2] + tonumber(ARGV[i + 2])
+  i = i + 5
+end
+for _, k in ipairs(order) do
+  local s = sum[k]
+  local c = tonumber(redis.call('HGET', KEYS[1], k .. '|c') or '0')
+  local m = tonumber(redis.call('HGET', KEYS[1], k .. '|m') or '0')
+  if (s[3] >= 0 and c + s[1] > s[3]) or (s[4] >= 0 and m >= s[4]) then return 0 end
+end
+for _, k in ipairs(order) do
+  local s = sum[k]
+  redis.call('HINCRBY', KEYS[1], k .. '|c', s[1])
+  redis.call('HINCRBYFLOAT', KEYS[1], k .. '|m', s[2])
+end
+return 1
+`;
+
 /** Relays one entry to its channel: KEYS s, r, i, d; ARGV instance, record. Idempotent. */
 const RELAY_SCRIPT = `
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 or redis.call('ZSCORE', KEYS[4], ARGV[1]) then return 0 end
@@ -113,6 +141,7 @@ interface Scripts {
   kairosRemove(s: string, r: string, i: string, d: string, instance: string, now: number, keepAfter: number): Promise<number>;
   kairosClaim(due: string, until: number, limit: number, leaseUntil: number): Promise<string[]>;
   kairosUnlink(link: string, customer: string): Promise<number>;
+  kairosCharge(totals: string, ...args: Array<string | number>): Promise<number>;
 }
 
 export interface RedisStoreOptions {
@@ -128,6 +157,7 @@ export interface RedisStoreOptions {
 
 export class RedisStore implements Store {
   readonly kind = 'redis';
+  readonly shared = true;
   private readonly redis: Client & Scripts;
   private readonly p: string;
   /** channels already in the `channels` set */
@@ -150,6 +180,7 @@ export class RedisStore implements Store {
     client.defineCommand('kairosRelay', { numberOfKeys: 4, lua: RELAY_SCRIPT });
     client.defineCommand('kairosRemove', { numberOfKeys: 4, lua: REMOVE_SCRIPT });
     client.defineCommand('kairosClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
+    client.defineCommand('kairosCharge', { numberOfKeys: 1, lua: CHARGE_SCRIPT });
     client.defineCommand('kairosUnlink', { numberOfKeys: 1, lua: UNLINK_SCRIPT });
     this.redis = client as Client & Scripts;
   }
@@ -178,6 +209,10 @@ export class RedisStore implements Store {
 
   private get dirtyKey(): string {
     return `${this.p}:{obx}:dirty`;
+  }
+
+  private get totalsKey(): string {
+    return `${this.p}:{shared}:totals`;
   }
 
   private get dueKey(): string {
@@ -283,6 +318,21 @@ export class RedisStore implements Store {
 
     const stale: Array<{ customer: string; revision: number }> = [];
     const revisions = new Map<string, number>();
+    // Shared totals first: a customer whose contacts would pass a budget or a capacity is
+    // refused (nothing of it written); what was reserved for one whose script then fails is given back.
+    const charges = new Map<string, SharedCharge[]>();
+    for (const c of batch.charges ?? []) charges.set(c.customer, [...(charges.get(c.customer) ?? []), c]);
+    const refused = new Set<string>();
+    await Promise.all(
+      [...charges].map(async ([id, list]) => {
+        const args = [list.length, ...list.flatMap((c) => [c.key, c.contacts, c.cost, c.maxContacts ?? -1, c.maxCost ?? -1])];
+        if ((await this.redis.kairosCharge(this.totalsKey, ...args)) !== 1) refused.add(id);
+      }),
+    );
+    for (const id of refused) {
+      parts.delete(id);
+      stale.push({ customer: id, revision: -1 });
+    }
     await Promise.all(
       [...parts].map(async ([id, x]) => {
         const args: Array<string | Buffer | number> = [x.snapshot === undefined ? '0' : '1', x.snapshot === undefined ? '' : encode(x.snapshot.value), x.snapshot?.expect ?? x.expect ?? -1];
@@ -297,6 +347,7 @@ export class RedisStore implements Store {
           const m = /^STALE (\d+)/.exec((err as Error).message);
           if (m === null) throw err;
           stale.push({ customer: id, revision: Number(m[1]) });
+          await this.release(charges.get(id) ?? []);
         }
       }),
     );
@@ -312,6 +363,19 @@ export class RedisStore implements Store {
     ]);
     if (stale.length > 0) throw new StaleSnapshotError(stale, committed);
     return committed;
+  }
+
+  /** Gives back shared totals reserved for a customer whose commit was refused. */
+  private async release(charges: readonly SharedCharge[]): Promise<void> {
+    await Promise.all(charges.flatMap((c) => [this.redis.hincrby(this.totalsKey, `${c.key}|c`, -c.contacts), this.redis.hincrbyfloat(this.totalsKey, `${c.key}|m`, -c.cost)]));
+  }
+
+  async sharedTotals(keys: readonly string[]): Promise<Map<string, { contacts: number; cost: number }>> {
+    const out = new Map<string, { contacts: number; cost: number }>();
+    if (keys.length === 0) return out;
+    const values = await this.redis.hmget(this.totalsKey, ...keys.flatMap((k) => [`${k}|c`, `${k}|m`]));
+    keys.forEach((k, i) => out.set(k, { contacts: Number(values[2 * i] ?? '0'), cost: Number(values[2 * i + 1] ?? '0') }));
+    return out;
   }
 
   /** Relays committed outbox entries to their channels' streams, then clears them from their customers. */

@@ -101,10 +101,31 @@ export interface CommitBatch {
    * comes without a snapshot but from a state at this revision; refused like a stale snapshot
    */
   expect?: ReadonlyArray<{ id: string; revision: number }>;
+  /**
+   * shared stores: what the customers' new contacts spend of totals shared across customers
+   * (campaign budgets, channel capacity), reserved atomically against their limits before
+   * the customer's part is written; a customer whose charge would pass a limit is refused
+   * like a stale snapshot
+   */
+  charges?: readonly SharedCharge[];
+}
+
+/** A contact's share of a total kept across customers and nodes: `budget/<campaign>`, `capacity/<channel>/<day>`. */
+export interface SharedCharge {
+  customer: string;
+  key: string;
+  contacts: number;
+  cost: number;
+  /** the most contacts the total may reach */
+  maxContacts?: number;
+  /** no more once the cost has reached this */
+  maxCost?: number;
 }
 
 export interface Store {
   readonly kind: string;
+  /** several nodes share it (Redis): revisions, claims and shared totals apply */
+  readonly shared?: boolean;
 
   getSnapshot(id: string): Promise<StoredSnapshot | undefined>;
   getCustomer(id: string): Promise<CustomerRecord | undefined>;
@@ -154,6 +175,8 @@ export interface Store {
 
   /** Shared stores: the revision of a customer's snapshot now (0: none), to tell a stale copy. */
   snapshotRevision?(id: string): Promise<number>;
+  /** Shared stores: the current totals of these shared keys (see SharedCharge). */
+  sharedTotals?(keys: readonly string[]): Promise<Map<string, { contacts: number; cost: number }>>;
 
   listStops(): Promise<StopEntry[]>;
   putStop(entry: StopEntry): Promise<void>;
