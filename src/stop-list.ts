@@ -59,9 +59,25 @@ export class StopList {
 
   constructor(private readonly store: Store) {}
 
+  /** the shared store's stop-list version this copy was loaded at (several nodes) */
+  private version = -1;
+
   async load(): Promise<void> {
+    const version = this.store.stopListVersion === undefined ? -1 : await this.store.stopListVersion();
+    const entries = await this.store.listStops();
     this.byKey.clear();
-    for (const e of await this.store.listStops()) this.index(e);
+    for (const e of entries) this.index(e);
+    this.version = version;
+  }
+
+  /**
+   * On a store several nodes share: reloads the list when any node changed it since it was
+   * loaded (one read of a version number), so a decision never misses an entry another node
+   * added before it started.
+   */
+  async refresh(): Promise<void> {
+    if (this.store.stopListVersion === undefined) return;
+    if ((await this.store.stopListVersion()) !== this.version) await this.load();
   }
 
   private index(e: StopEntry): void {

@@ -69,7 +69,7 @@ async function metric(n: Node, name: string): Promise<number> {
 }
 
 describe.runIf(runRedisTests)('two nodes on one Redis', () => {
-  it('never exceeds a cap, loses or doubles no contact, fires no reminder twice', async () => {
+  it('never exceeds a cap or a budget, loses or doubles no contact, fires no reminder twice, shares the stop list', async () => {
     const redis = await startRedis();
     cleanups.push(() => redis.close());
     const data = tempDir();
@@ -133,6 +133,14 @@ describe.runIf(runRedisTests)('two nodes on one Redis', () => {
     // The funnel counts each expiry once, across both nodes' figures.
     const conflicts = (await metric(a, 'kairos_store_conflicts_total')) + (await metric(b, 'kairos_store_conflicts_total'));
     expect(conflicts, 'the nodes did race for the same customers').toBeGreaterThan(0);
+
+    // A stop-list entry added through node A holds on node B at once.
+    const stop = await fetch(`${a.http}/v1/stop-list`, { method: 'POST', headers: adminHeaders, body: JSON.stringify({ kind: 'customer', value: 'demo-28907', reason: 'asked by phone' }) });
+    expect(stop.status).toBe(201);
+    const login = await b.gw.request({ t: 'event', id: 'stop-1', type: 'ib.login', customer: { id: 'demo-28907' }, channel: 'ib' });
+    expect(login.actions).toEqual([]);
+    const why = (await api(b, 'GET', '/v1/customers/demo-28907')).lastDecision as Array<{ reason?: string }>;
+    expect(why.map((e) => e.reason)).toContain('stop_list');
 
     // A budget of 8 contacts, set through node A (node B takes the new catalog within a
     // second); 60 more customers, through both nodes at once: exactly 8 SMS in all.

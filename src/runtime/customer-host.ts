@@ -501,6 +501,11 @@ export class CustomerHost {
       return [{ kind: 'error', re, code: 'internal', message: 'internal error' }, undefined];
     }
     if (live === undefined) return [{ kind: 'error', re, code: 'unknown_customer', message: `no customer "${id}"` }, undefined];
+    // Several nodes: a stop entry any of them added counts from the next decision on.
+    if (this.o.store.shared === true && msg.type === 'gateway.event') {
+      await this.o.stopList.refresh();
+      if (this.hot.get(id) !== live) return this.deliver(id, re, msg);
+    }
     return [this.step(live, re, msg), live];
   }
 

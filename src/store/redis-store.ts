@@ -22,7 +22,7 @@ export { StaleSnapshotError };
  *
  *   <p>:id:<kind>:<value>  identifier -> customer id
  *   <p>:imported, <p>:seq  counters
- *   <p>:{stops}            hash: stop entries
+ *   <p>:{stops}, :v        hash: stop entries; a counter bumped by every change (nodes reload on a new value)
  *   <p>:{shared}:totals    hash: totals shared across customers and nodes (budgets, capacity)
  *   <p>:{meta}:v, :k       hash of meta values, and their keys in a sorted set (range by prefix)
  *   <p>:{rem}:due          sorted set: reminder keys by due time (claimed atomically)
@@ -537,11 +537,20 @@ export class RedisStore implements Store {
   }
 
   async putStop(entry: StopEntry): Promise<void> {
-    await this.redis.hset(`${this.p}:{stops}`, stopStorageKey(entry.key, entry.channel, entry.campaign), encode(entry));
+    await this.redis
+      .multi()
+      .hset(`${this.p}:{stops}`, stopStorageKey(entry.key, entry.channel, entry.campaign), encode(entry))
+      .incr(`${this.p}:{stops}:v`)
+      .exec();
   }
 
   async deleteStop(key: string, channel: string | undefined, campaign: string | undefined): Promise<boolean> {
-    return (await this.redis.hdel(`${this.p}:{stops}`, stopStorageKey(key, channel, campaign))) > 0;
+    const result = await this.redis.multi().hdel(`${this.p}:{stops}`, stopStorageKey(key, channel, campaign)).incr(`${this.p}:{stops}:v`).exec();
+    return Number(result?.[0]?.[1] ?? 0) > 0;
+  }
+
+  async stopListVersion(): Promise<number> {
+    return Number((await this.redis.get(`${this.p}:{stops}:v`)) ?? '0');
   }
 
   async getMeta(key: string): Promise<unknown> {
