@@ -197,7 +197,3 @@ describe.runIf(runRedisTests)('redis', () => {
     });
   });
 });
-
-describe.runIf(!runRedisTests)('redis (not installed here)', () => {
-  it.skip('needs redis-server: apt-get install redis-server', () => undefined);
-});
