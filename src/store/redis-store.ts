@@ -463,11 +463,12 @@ export class RedisStore implements Store {
   // Outbox
 
   async listOutbox(channel: string, limit: number): Promise<OutboxRecord[]> {
-    const all = await this.redis.hgetallBuffer(this.ch(channel, 'r'));
-    return Object.values(all)
-      .map((b) => decode<OutboxRecord>(b))
-      .sort((a, b) => a.seq - b.seq)
-      .slice(0, limit);
+    // The stream holds the entries in the order they were queued (delivered ones are deleted from it).
+    const entries = (await this.redis.xrange(this.ch(channel, 's'), '-', '+', 'COUNT', limit)) as Array<[string, string[]]>;
+    const instances = entries.map(([, fields]) => fields[fields.indexOf('i') + 1] ?? '');
+    if (instances.length === 0) return [];
+    const found = await this.redis.hmgetBuffer(this.ch(channel, 'r'), ...instances);
+    return found.flatMap((b) => (b === null ? [] : [decode<OutboxRecord>(b)])).sort((a, b) => a.seq - b.seq);
   }
 
   async removeOutbox(channel: string, instance: string): Promise<boolean> {
