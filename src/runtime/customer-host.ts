@@ -350,7 +350,7 @@ export class CustomerHost {
       this.order.add(resolution, (settled: Settled<Resolution>) => {
         if (!settled.ok) {
           this.o.logger.error({ err: settled.error }, 'identity resolution failed');
-          done({ kind: 'error', re, code: 'internal', message: 'internal error' });
+          done(this.failure(re));
           return;
         }
         const r = settled.value;
@@ -367,7 +367,7 @@ export class CustomerHost {
             [reply, live] = await this.deliver(r.id, re, message(r.id));
           } catch (err) {
             this.o.logger.error({ err, customer: r.id }, 'handling a message failed');
-            reply = { kind: 'error', re, code: 'internal', message: 'internal error' };
+            reply = this.failure(re);
           }
           // The reply waits for the commit (the mailbox does not: the customer's next message
           // runs meanwhile and its reply queues behind this one's commit).
@@ -392,6 +392,15 @@ export class CustomerHost {
         this.enqueue(r.id, job);
       });
     });
+  }
+
+  /**
+   * The reply to a request the store failed: while a networked store is unreachable, an
+   * `overloaded` the gateway may retry (nothing was changed); otherwise an internal error.
+   */
+  private failure(re: string): HostReply {
+    if (this.o.store.available?.() === false) return { kind: 'error', re, code: 'overloaded', message: 'the store is unreachable; nothing was changed, retry later' };
+    return { kind: 'error', re, code: 'internal', message: 'internal error' };
   }
 
   /** Runs `job` after every earlier job for this customer. */
@@ -498,7 +507,7 @@ export class CustomerHost {
       live = await this.liveFor(id);
     } catch (err) {
       this.o.logger.error({ err, customer: id }, 'actor activation failed');
-      return [{ kind: 'error', re, code: 'internal', message: 'internal error' }, undefined];
+      return [this.failure(re), undefined];
     }
     if (live === undefined) return [{ kind: 'error', re, code: 'unknown_customer', message: `no customer "${id}"` }, undefined];
     // Several nodes: a stop entry any of them added counts from the next decision on.

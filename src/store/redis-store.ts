@@ -229,6 +229,10 @@ export class RedisStore implements Store {
     return { ...s, rev: Number(rev?.toString() ?? '0') };
   }
 
+  available(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   async snapshotRevision(id: string): Promise<number> {
     return Number((await this.redis.hget(this.c(id, 'snap'), 'rev')) ?? '0');
   }

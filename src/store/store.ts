@@ -175,6 +175,8 @@ export interface Store {
 
   /** Shared stores: the revision of a customer's snapshot now (0: none), to tell a stale copy. */
   snapshotRevision?(id: string): Promise<number>;
+  /** Networked stores: false while the connection is down (readiness, error replies). */
+  available?(): boolean;
   /** Shared stores: a number that changes with every change to the stop list, from any node. */
   stopListVersion?(): Promise<number>;
   /** Shared stores: the current totals of these shared keys (see SharedCharge). */

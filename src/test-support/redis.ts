@@ -59,9 +59,9 @@ export interface RedisServer {
   stop: () => Promise<void>;
 }
 
-async function spawnRedis(dir: string, extra: readonly string[]): Promise<RedisServer> {
-  const port = await freePort();
-  const proc = spawn(redisServerBin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', ...extra], { stdio: 'ignore' });
+async function spawnRedis(dir: string, extra: readonly string[], fixedPort?: number, fsync: 'everysec' | 'always' = 'everysec'): Promise<RedisServer> {
+  const port = fixedPort ?? (await freePort());
+  const proc = spawn(redisServerBin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', fsync, ...extra], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   await waitForPort(port, 10_000);
   const kill = async (): Promise<void> => {
@@ -80,14 +80,31 @@ async function spawnRedis(dir: string, extra: readonly string[]): Promise<RedisS
   };
 }
 
-/** One redis-server (append-only file in a temporary directory). */
-export async function startRedis(): Promise<RedisServer & { dir: string; close: () => Promise<void> }> {
+/**
+ * One redis-server (append-only file in a temporary directory). `restart` starts it again on
+ * the same port and directory (after `kill`: an outage and its end).
+ */
+export async function startRedis(
+  /** `always`: every write is on disk before Redis answers it (what survives a kill -9 of Redis under heavy writes) */
+  fsync: 'everysec' | 'always' = 'everysec',
+): Promise<RedisServer & { dir: string; restart: () => Promise<void>; close: () => Promise<void> }> {
   requireRedis();
   const dir = mkdtempSync(join(tmpdir(), 'kairos-redis-'));
-  const server = await spawnRedis(dir, []);
+  let server = await spawnRedis(dir, [], undefined, fsync);
+  const port = server.port;
   return {
-    ...server,
+    port,
+    url: server.url,
     dir,
+    get process() {
+      return server.process;
+    },
+    kill: () => server.kill(),
+    stop: () => server.stop(),
+    restart: async () => {
+      await server.stop();
+      server = await spawnRedis(dir, [], port, fsync);
+    },
     close: async () => {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

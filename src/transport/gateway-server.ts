@@ -414,7 +414,12 @@ export class GatewayServer {
         method: 'get',
         pattern: /^\/ready$/,
         auth: 'none',
-        handle: () => (this.ready ? json(200, { status: 'ready' }) : json(503, { status: 'not ready' })),
+        handle: () => {
+          if (!this.ready) return json(503, { status: 'not ready' });
+          // A node whose store is unreachable takes no traffic (a load balancer sends it elsewhere).
+          if (this.o.store.available?.() === false) return json(503, { status: 'not ready', reason: 'store unreachable' });
+          return json(200, { status: 'ready' });
+        },
       },
       {
         method: 'get',
