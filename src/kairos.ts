@@ -28,6 +28,7 @@ import { WebhookAdapter } from './delivery/webhook-adapter.js';
 import { ModelRegistry } from './runtime/model-registry.js';
 import { PropensityLedger } from './runtime/propensity-ledger.js';
 import { FunnelLedger } from './runtime/funnel-ledger.js';
+import type { MetaCounters } from './runtime/meta-counters.js';
 import { UpliftLedger } from './runtime/uplift-ledger.js';
 import { CustomerHost } from './runtime/customer-host.js';
 import { StopList } from './stop-list.js';
@@ -59,6 +60,12 @@ export interface StartOptions {
   logDestination?: DestinationStream;
   /** the manual clock's first reading; the system time by default */
   manualClockStart?: number;
+}
+
+/** A runtime's totals from the store: its last values, or on a shared store the sums of all nodes. */
+async function loadCounters(store: Store, counters: MetaCounters<object>, limit: number): Promise<void> {
+  if (store.shared === true && store.readCounters !== undefined) counters.merge(await store.readCounters(counters.prefix));
+  else counters.load(await store.listMeta(counters.prefix, limit));
 }
 
 /** The configured store, connected (a Redis store also finishes relays a crash interrupted). */
@@ -123,13 +130,13 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const capacity = new CapacityLedger();
   capacity.counters.load(await store.listMeta(capacity.counters.prefix, 100_000));
   const propensity = new PropensityLedger();
-  propensity.counters.load(await store.listMeta(propensity.counters.prefix, 100_000));
+  await loadCounters(store, propensity.counters, 100_000);
   const models = new ModelRegistry();
   await models.load(store);
   const uplift = new UpliftLedger();
-  uplift.counters.load(await store.listMeta(uplift.counters.prefix, 100_000));
+  await loadCounters(store, uplift.counters, 100_000);
   const funnel = new FunnelLedger();
-  funnel.counters.load(await store.listMeta(funnel.counters.prefix, 1_000_000));
+  await loadCounters(store, funnel.counters, 1_000_000);
   const saveModels = async (): Promise<void> => {
     try {
       await models.saveWeights(store);

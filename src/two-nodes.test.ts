@@ -161,5 +161,17 @@ describe.runIf(runRedisTests)('two nodes on one Redis', () => {
     expect(budgetSms).toHaveLength(8);
     const outboxAfter = (await api(b, 'GET', '/v1/outbox/sms?limit=10000')).entries as Array<{ instance: string }>;
     expect(outboxAfter.map((e) => e.instance).sort()).toEqual([...answered, ...budgetSms.map((x) => x.instance as string)].sort());
+
+    // Reports count what both nodes did: each node's funnel shows every SMS offered and expired.
+    const offeredInAll = answered.length + budgetSms.length;
+    const funnelOf = async (n: Node) => ((await api(n, 'GET', '/v1/reports/funnel?campaign=atm-shortfall&by=channel')).rows as Array<{ channel: string; offered: number; expired: number }>).find((r) => r.channel === 'sms');
+    await until(
+      'both nodes report the same funnel',
+      async () => {
+        const [fa, fb] = await Promise.all([funnelOf(a), funnelOf(b)]);
+        return fa?.offered === offeredInAll && fb?.offered === offeredInAll && fa.expired === offered.size && fb.expired === offered.size ? true : undefined;
+      },
+      15_000,
+    );
   }, 240_000);
 });

@@ -115,6 +115,8 @@ interface Live {
   rev: number;
   /** shared stores: budget and capacity this actor's uncommitted contacts spend, reserved with its next commit */
   charges?: SharedCharge[];
+  /** shared stores: what its uncommitted messages add to the totals (funnel, learning), applied once committed */
+  afterCommit?: Array<() => void>;
   lastExplain: Explanation[];
   /** performance.now() of the last message (or activation): idle passivation reads it */
   touchedAt: number;
@@ -184,6 +186,8 @@ export class CustomerHost {
   private flushFailures = 0;
   private inFlight = 0;
   private closed = false;
+  /** the actor whose message is being handled (its effects run synchronously within step) */
+  private stepping: Live | undefined;
   /** set by the `reply` effect while a message is being handled */
   private currentReply: CustomerReply | undefined;
   private currentExplain: Explanation[] | undefined;
@@ -215,19 +219,14 @@ export class CustomerHost {
         },
         trace: (_, p) => {
           this.currentExplain = p.trace.explain;
-          for (const e of p.trace.explain) {
-            if (e.verdict === 'suppressed') {
-              this.o.metrics.suppressions.inc({ campaign: e.campaign, reason: (e.reason ?? 'unknown').split(':')[0] ?? 'unknown' });
-            }
+          // On a shared store a decision may be refused at its commit and made again: count it
+          // (and learn from it) only once it is committed.
+          const stepping = this.stepping;
+          if (this.o.store.shared === true && stepping !== undefined) {
+            (stepping.afterCommit ??= []).push(() => this.recordTrace(p));
+            return;
           }
-          for (const a of p.trace.answered) this.o.metrics.responses.inc({ outcome: outcomeLabel(a.outcome) });
-          this.o.propensity.record(p.trace.learned);
-          this.o.models.learn(p.trace.learned, this.o.catalog().policy.learning.bits);
-          this.o.uplift.record(p.trace.explain, p.trace.conversions, p.trace.learned);
-          this.o.funnel?.recordDecision(p.trace.explain);
-          if (p.trace.segmentChanges.length > 0) {
-            this.o.logger.debug({ customer: p.customer, changes: p.trace.segmentChanges }, 'segments changed');
-          }
+          this.recordTrace(p);
         },
       },
     });
@@ -394,6 +393,23 @@ export class CustomerHost {
     });
   }
 
+  /** A handled message's trace into the totals across customers, the models and the metrics. */
+  private recordTrace(p: TraceParams): void {
+    for (const e of p.trace.explain) {
+      if (e.verdict === 'suppressed') {
+        this.o.metrics.suppressions.inc({ campaign: e.campaign, reason: (e.reason ?? 'unknown').split(':')[0] ?? 'unknown' });
+      }
+    }
+    for (const a of p.trace.answered) this.o.metrics.responses.inc({ outcome: outcomeLabel(a.outcome) });
+    this.o.propensity.record(p.trace.learned);
+    this.o.models.learn(p.trace.learned, this.o.catalog().policy.learning.bits);
+    this.o.uplift.record(p.trace.explain, p.trace.conversions, p.trace.learned);
+    this.o.funnel?.recordDecision(p.trace.explain);
+    if (p.trace.segmentChanges.length > 0) {
+      this.o.logger.debug({ customer: p.customer, changes: p.trace.segmentChanges }, 'segments changed');
+    }
+  }
+
   /**
    * The reply to a request the store failed: while a networked store is unreachable, an
    * `overloaded` the gateway may retry (nothing was changed); otherwise an internal error.
@@ -441,6 +457,9 @@ export class CustomerHost {
     const day = this.capacityDay(catalog, this.o.clock.now());
     const all = new Set([...keys, ...this.o.ledger.sharedKeys(catalog), ...(this.o.capacity?.sharedKeys(catalog, day) ?? [])]);
     if (all.size === 0) return;
+    if (store.readCounters !== undefined) {
+      for (const c of this.counters) c.merge(await store.readCounters(c.prefix));
+    }
     const totals = await store.sharedTotals([...all]);
     for (const [key, t] of totals) {
       if (key.startsWith('budget/')) this.o.ledger.counters.assign(key.slice('budget/'.length), { contacts: t.contacts, cost: t.cost });
@@ -542,14 +561,25 @@ export class CustomerHost {
       return { kind: 'error', re, code: 'internal', message: 'internal error' };
     }
     const changed = next !== live.snapshot;
-    if (changed) this.o.funnel?.recordContacts(live.snapshot.context.contacts, next.context.contacts);
+    if (changed && this.o.funnel !== undefined) {
+      const funnel = this.o.funnel;
+      const before = live.snapshot.context.contacts;
+      const after = next.context.contacts;
+      if (this.o.store.shared === true) (live.afterCommit ??= []).push(() => funnel.recordContacts(before, after));
+      else funnel.recordContacts(before, after);
+    }
     live.snapshot = next;
     // A fired reminder is dropped in the commit that holds what it did (before the effects, so
     // a reminder the actor sets again under the same name stands).
     if (msg.type === 'gateway.event' && msg.reminder !== undefined) this.pendingReminders.push({ customer: id, key: msg.reminder, remove: true });
     this.currentReply = undefined;
     this.currentExplain = undefined;
-    for (const effect of effects) effect.exec?.(effect.info, effect.params);
+    this.stepping = live;
+    try {
+      for (const effect of effects) effect.exec?.(effect.info, effect.params);
+    } finally {
+      this.stepping = undefined;
+    }
     if (changed) this.markDirty(live);
     // A repeated event id is answered from memory and explains nothing new.
     if (msg.type === 'gateway.event' && this.currentExplain !== undefined) live.lastExplain = this.currentExplain;
@@ -787,6 +817,7 @@ export class CustomerHost {
     const snapshots = [];
     const charges: SharedCharge[] = [];
     const takenCharges = new Map<Live, SharedCharge[]>();
+    const takenAfter = new Map<Live, Array<() => void>>();
     for (const id of ids) {
       const live = this.hot.get(id);
       if (live === undefined) continue;
@@ -797,6 +828,10 @@ export class CustomerHost {
         charges.push(...live.charges);
         takenCharges.set(live, live.charges);
         live.charges = undefined;
+      }
+      if (live.afterCommit !== undefined) {
+        takenAfter.set(live, live.afterCommit);
+        live.afterCommit = undefined;
       }
     }
     const links = [...this.pendingLinks.values()].filter((l) => chunkOf(l.customer));
@@ -819,14 +854,17 @@ export class CustomerHost {
         if (live !== undefined && !inChunk.has(id)) expect.push({ id, revision: live.rev });
       }
     }
-    const meta = this.counters.flatMap((c) => c.drain());
+    // Totals across customers: this node's values (one node), or what changed here added to the sums of all nodes (a shared store).
+    const shared = this.o.store.shared === true;
+    const meta = shared ? [] : this.counters.flatMap((c) => c.drain());
+    const counterDeltas = shared ? this.counters.flatMap((c) => c.drainDeltas()) : [];
     this.lastCommitSize = snapshots.length;
     const end = this.o.metrics.flushSeconds.startTimer();
     try {
       let records: readonly OutboxRecord[];
       let stale = new Set<string>();
       try {
-        records = await this.o.store.commit({ snapshots, identities: links, outbox, meta, reminders, expect, charges, sync: this.durability === 'strict' });
+        records = await this.o.store.commit({ snapshots, identities: links, outbox, meta, reminders, expect, charges, counters: counterDeltas, sync: this.durability === 'strict' });
       } catch (err) {
         // A shared store refused some snapshots: another node wrote them. The rest landed.
         if (!(err instanceof StaleSnapshotError)) throw err;
@@ -853,6 +891,7 @@ export class CustomerHost {
           continue;
         }
         live.rev += 1;
+        for (const apply of takenAfter.get(live) ?? []) apply();
         live.flushed = Math.max(live.flushed, version);
         this.release(live);
       }
@@ -868,9 +907,13 @@ export class CustomerHost {
       this.o.logger.error({ err, snapshots: snapshots.length, attempt: this.flushFailures }, 'store commit failed; will retry');
       for (const id of ids) this.dirty.add(id);
       for (const [live, taken] of takenCharges) live.charges = [...taken, ...(live.charges ?? [])];
+      for (const [live, taken] of takenAfter) live.afterCommit = [...taken, ...(live.afterCommit ?? [])];
       this.pendingOutbox = [...outbox, ...this.pendingOutbox];
       this.pendingReminders = [...reminderOps, ...this.pendingReminders];
-      for (const c of this.counters) c.restore(meta);
+      for (const c of this.counters) {
+        c.restore(meta);
+        c.restoreDeltas(counterDeltas);
+      }
       if (!this.closed && this.flushTimer === undefined) {
         this.flushTimer = setTimeout(
           () => {

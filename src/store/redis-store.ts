@@ -24,6 +24,7 @@ export { StaleSnapshotError };
  *   <p>:imported, <p>:seq  counters
  *   <p>:{stops}, :v        hash: stop entries; a counter bumped by every change (nodes reload on a new value)
  *   <p>:{shared}:totals    hash: totals shared across customers and nodes (budgets, capacity)
+ *   <p>:{ctr:<key>}        hash: a counter summed across nodes (path -> number); <p>:counters lists them
  *   <p>:{meta}:v, :k       hash of meta values, and their keys in a sorted set (range by prefix)
  *   <p>:{rem}:due          sorted set: reminder keys by due time (claimed atomically)
  *   <p>:{obx:<ch>}:s       the channel's outbox stream (consumer group `dispatch`)
@@ -364,9 +365,29 @@ export class RedisStore implements Store {
       this.relay(committed),
       removed.length === 0 ? undefined : this.redis.zrem(this.dueKey, ...removed),
       batch.meta === undefined || batch.meta.length === 0 ? undefined : this.putMetaMany(batch.meta),
+      this.addCounters(batch.counters ?? []),
     ]);
     if (stale.length > 0) throw new StaleSnapshotError(stale, committed);
     return committed;
+  }
+
+  private counterKey(key: string): string {
+    return `${this.p}:{ctr:${key}}`;
+  }
+
+  /** Adds to counters kept as sums across nodes: a hash per counter, a field per number. */
+  private async addCounters(entries: ReadonlyArray<{ key: string; delta: Readonly<Record<string, number>> }>): Promise<void> {
+    if (entries.length === 0) return;
+    await Promise.all([
+      this.redis.sadd(`${this.p}:counters`, ...entries.map((e) => e.key)),
+      ...entries.flatMap((e) => Object.entries(e.delta).map(([path, d]) => this.redis.hincrbyfloat(this.counterKey(e.key), path, d))),
+    ]);
+  }
+
+  async readCounters(prefix: string): Promise<Array<{ key: string; value: Record<string, number> }>> {
+    const keys = (await this.redis.smembers(`${this.p}:counters`)).filter((k) => k.startsWith(prefix)).sort();
+    const values = await Promise.all(keys.map((k) => this.redis.hgetall(this.counterKey(k))));
+    return keys.map((key, i) => ({ key, value: Object.fromEntries(Object.entries(values[i] ?? {}).map(([path, v]) => [path, Number(v)])) }));
   }
 
   /** Gives back shared totals reserved for a customer whose commit was refused. */

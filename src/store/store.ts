@@ -108,6 +108,8 @@ export interface CommitBatch {
    * like a stale snapshot
    */
   charges?: readonly SharedCharge[];
+  /** shared stores: numbers to add to totals kept as sums across nodes (meta counters), by key and path */
+  counters?: ReadonlyArray<{ key: string; delta: Readonly<Record<string, number>> }>;
 }
 
 /** A contact's share of a total kept across customers and nodes: `budget/<campaign>`, `capacity/<channel>/<day>`. */
@@ -179,6 +181,8 @@ export interface Store {
   available?(): boolean;
   /** Shared stores: a number that changes with every change to the stop list, from any node. */
   stopListVersion?(): Promise<number>;
+  /** Shared stores: the sums of the counters whose key starts with `prefix` (see CommitBatch.counters). */
+  readCounters?(prefix: string): Promise<Array<{ key: string; value: Record<string, number> }>>;
   /** Shared stores: the current totals of these shared keys (see SharedCharge). */
   sharedTotals?(keys: readonly string[]): Promise<Map<string, { contacts: number; cost: number }>>;
 
