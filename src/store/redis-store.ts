@@ -273,7 +273,6 @@ export class RedisStore implements Store {
   // Commit
 
   async commit(batch: CommitBatch): Promise<OutboxRecord[]> {
-    // Sequence numbers: one INCRBY for the batch.
     // Before the customers' scripts, all at once (independent, idempotent): sequence numbers
     // (one INCRBY for the batch), identity links, the customers whose entries must be relayed,
     // the reminders' due times, channels not seen before.
@@ -308,9 +307,9 @@ export class RedisStore implements Store {
       return x;
     };
     for (const s of batch.snapshots) {
-      const { rev, ...value } = s.value;
+      // The revision is the store's own, not part of what is written.
+      const value: StoredSnapshot = { v: s.value.v, snapshot: s.value.snapshot };
       part(s.id).snapshot = { value, expect: s.expectRevision ?? -1 };
-      void rev;
     }
     for (const e of batch.expect ?? []) {
       const x = part(e.id);
@@ -319,7 +318,6 @@ export class RedisStore implements Store {
     for (const r of records) part(r.customer).obx.push(r);
     for (const r of batch.reminders?.set ?? []) part(r.customer).remSet.push(r);
     for (const key of batch.reminders?.remove ?? []) part(customerOfReminder(key)).remDel.push(key);
-
 
     const stale: Array<{ customer: string; revision: number }> = [];
     const revisions = new Map<string, number>();
