@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort, line, runGenerator, sustained, waitReady } from './harness.js';
+import { freePort } from '../src/free-port.js';
+import { line, runGenerator, sustained, waitReady } from './harness.js';
 import { httpBench } from './http-bench.js';
 import type { OpenLoopResult } from './open-loop.js';
 

@@ -1,24 +1,12 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OpenLoopResult } from './open-loop.js';
 
-/** What the benchmark scripts share: ports, readiness, the generator process, the verdict on a step. */
+/** What the benchmark scripts share: readiness, the generator process, the verdict on a step. */
 
 const here = dirname(fileURLToPath(import.meta.url));
 const generator = join(here, 'open-loop.js');
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export async function waitReady(url: string, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;

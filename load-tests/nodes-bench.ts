@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort, line, runGenerator, sustained, waitReady } from './harness.js';
+import { freePort } from '../src/free-port.js';
+import { line, runGenerator, sustained, waitReady } from './harness.js';
 import type { OpenLoopResult } from './open-loop.js';
 
 /**

@@ -1,9 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../free-port.js';
 
 /**
  * Real Redis servers for tests: Debian's `redis-server` (installed by .ci/run), started on
@@ -18,18 +19,6 @@ export const runRedisTests = haveRedis || process.env.CI === 'true';
 
 export function requireRedis(): void {
   if (!haveRedis) throw new Error(`redis-server is not installed at ${redisServerBin}: .ci/run installs Debian's "redis-server" package (set KAIROS_REDIS_SERVER_BIN elsewhere)`);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function waitForPort(port: number, timeoutMs: number): Promise<void> {
