@@ -152,7 +152,6 @@ class StaleRetry extends Error {
   }
 }
 
-
 /** A commit of at most this many snapshots means a light load: the next one starts without a window. */
 const COMMIT_AT_ONCE = 2;
 
@@ -296,8 +295,11 @@ export class CustomerHost {
     this.polling ??= (async () => {
       try {
         const now = this.o.clock.now();
-        // What the other nodes spent of budgets and capacity since.
-        if (this.o.store.shared === true) await this.refreshShared();
+        // What the other nodes spent of budgets and capacity, and counted, since.
+        if (this.o.store.shared === true) {
+          await this.refreshTotals();
+          await this.mergeCounters();
+        }
         // On a shared store, claim them: no other node fires the same ones meanwhile.
         const due = this.o.store.claimReminders !== undefined ? await this.o.store.claimReminders(now, 1000, REMINDER_LEASE_MS) : await this.o.store.dueReminders(now, 1000);
         const fresh = due.filter((r) => !this.firing.has(r.key));
@@ -450,21 +452,25 @@ export class CustomerHost {
    * Shared stores: takes the budgets' and channel capacities' totals as every node has spent
    * them (the keys given, and all of the catalog's), so the next decisions see them.
    */
-  private async refreshShared(keys: readonly string[] = []): Promise<void> {
+  private async refreshTotals(keys: readonly string[] = []): Promise<void> {
     const store = this.o.store;
     if (store.sharedTotals === undefined) return;
     const catalog = this.o.catalog();
     const day = this.capacityDay(catalog, this.o.clock.now());
     const all = new Set([...keys, ...this.o.ledger.sharedKeys(catalog), ...(this.o.capacity?.sharedKeys(catalog, day) ?? [])]);
     if (all.size === 0) return;
-    if (store.readCounters !== undefined) {
-      for (const c of this.counters) c.merge(await store.readCounters(c.prefix));
-    }
     const totals = await store.sharedTotals([...all]);
     for (const [key, t] of totals) {
       if (key.startsWith('budget/')) this.o.ledger.counters.assign(key.slice('budget/'.length), { contacts: t.contacts, cost: t.cost });
       else if (key.startsWith('capacity/')) this.o.capacity?.counters.assign(key.slice('capacity/'.length), { contacts: t.contacts });
     }
+  }
+
+  /** Shared stores: the statistics across customers as all nodes have summed them (read every poll, not per commit). */
+  private async mergeCounters(): Promise<void> {
+    const store = this.o.store;
+    if (store.readCounters === undefined) return;
+    for (const c of this.counters) c.merge(await store.readCounters(c.prefix));
   }
 
   /**
@@ -522,18 +528,18 @@ export class CustomerHost {
 
   private async deliver(id: string, re: string, msg: CustomerMessage): Promise<[HostReply, Live | undefined]> {
     let live: Live | undefined;
+    // Several nodes: a stop entry any of them added counts from the next decision on (read
+    // alongside the actor's revision, not after it).
+    const refreshing = this.o.store.shared === true && msg.type === 'gateway.event' ? this.o.stopList.refresh() : undefined;
     try {
-      live = await this.liveFor(id);
+      [live] = await Promise.all([this.liveFor(id), refreshing]);
     } catch (err) {
       this.o.logger.error({ err, customer: id }, 'actor activation failed');
       return [this.failure(re), undefined];
     }
     if (live === undefined) return [{ kind: 'error', re, code: 'unknown_customer', message: `no customer "${id}"` }, undefined];
-    // Several nodes: a stop entry any of them added counts from the next decision on.
-    if (this.o.store.shared === true && msg.type === 'gateway.event') {
-      await this.o.stopList.refresh();
-      if (this.hot.get(id) !== live) return this.deliver(id, re, msg);
-    }
+    // Dropped as stale while we waited: what it would queue must not be committed; start over.
+    if (this.hot.get(id) !== live) return this.deliver(id, re, msg);
     return [this.step(live, re, msg), live];
   }
 
@@ -587,10 +593,11 @@ export class CustomerHost {
     const reply = this.currentReply as CustomerReply | undefined;
     // Same synchronous turn as the spent check above: budgets are never overspent here.
     if (msg.type === 'gateway.event' && reply?.kind === 'decision' && !reply.duplicate) {
+      const day = this.capacityDay(msg.catalog, msg.now);
       this.o.ledger.record(reply.actions, msg.catalog);
-      this.o.capacity?.record(reply.actions, msg.catalog, this.capacityDay(msg.catalog, msg.now));
+      this.o.capacity?.record(reply.actions, msg.catalog, day);
       if (this.o.store.shared === true && reply.actions.length > 0) {
-        const charges = [...this.o.ledger.charges(id, reply.actions, msg.catalog), ...(this.o.capacity?.charges(id, reply.actions, msg.catalog, this.capacityDay(msg.catalog, msg.now)) ?? [])];
+        const charges = [...this.o.ledger.charges(id, reply.actions, msg.catalog), ...(this.o.capacity?.charges(id, reply.actions, msg.catalog, day) ?? [])];
         if (charges.length > 0) live.charges = [...(live.charges ?? []), ...charges];
       }
     }
@@ -872,7 +879,7 @@ export class CustomerHost {
         stale = new Set(err.stale.map((x) => x.customer));
       }
       // Budgets and capacity as all nodes spent them, before any refused request is decided again.
-      if (charges.length > 0 || stale.size > 0) await this.refreshShared(charges.map((c) => c.key));
+      if (charges.length > 0 || stale.size > 0) await this.refreshTotals(charges.map((c) => c.key));
       // A stale customer's reminders were not dropped: they fire again (on the fresh state) when their lease ends.
       for (const key of reminders.remove) this.firing.delete(key);
       for (const id of stale) {
