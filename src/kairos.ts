@@ -28,7 +28,6 @@ import { WebhookAdapter } from './delivery/webhook-adapter.js';
 import { ModelRegistry } from './runtime/model-registry.js';
 import { PropensityLedger } from './runtime/propensity-ledger.js';
 import { FunnelLedger } from './runtime/funnel-ledger.js';
-import type { MetaCounters } from './runtime/meta-counters.js';
 import { UpliftLedger } from './runtime/uplift-ledger.js';
 import { CustomerHost } from './runtime/customer-host.js';
 import { StopList } from './stop-list.js';
@@ -60,12 +59,6 @@ export interface StartOptions {
   logDestination?: DestinationStream;
   /** the manual clock's first reading; the system time by default */
   manualClockStart?: number;
-}
-
-/** A runtime's totals from the store: its last values, or on a shared store the sums of all nodes. */
-async function loadCounters(store: Store, counters: MetaCounters<object>, limit: number): Promise<void> {
-  if (store.shared === true && store.readCounters !== undefined) counters.merge(await store.readCounters(counters.prefix));
-  else counters.load(await store.listMeta(counters.prefix, limit));
 }
 
 /** The configured store, connected (a Redis store also finishes relays a crash interrupted). */
@@ -126,17 +119,17 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const stopList = new StopList(store);
   await stopList.load();
   const ledger = new BudgetLedger();
-  ledger.counters.load(await store.listMeta(ledger.counters.prefix, 100_000));
+  await ledger.counters.loadFrom(store, 100_000);
   const capacity = new CapacityLedger();
-  capacity.counters.load(await store.listMeta(capacity.counters.prefix, 100_000));
+  await capacity.counters.loadFrom(store, 100_000);
   const propensity = new PropensityLedger();
-  await loadCounters(store, propensity.counters, 100_000);
+  await propensity.counters.loadFrom(store, 100_000);
   const models = new ModelRegistry();
   await models.load(store);
   const uplift = new UpliftLedger();
-  await loadCounters(store, uplift.counters, 100_000);
+  await uplift.counters.loadFrom(store, 100_000);
   const funnel = new FunnelLedger();
-  await loadCounters(store, funnel.counters, 1_000_000);
+  await funnel.counters.loadFrom(store, 1_000_000);
   const saveModels = async (): Promise<void> => {
     try {
       await models.saveWeights(store);

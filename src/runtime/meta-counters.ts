@@ -1,3 +1,5 @@
+import type { Store } from '../store/store.js';
+
 /** A counter value's numbers by path (objects and arrays walked; SEP between the steps). */
 export type FlatCounter = Record<string, number>;
 const SEP = '\u001f';
@@ -49,6 +51,12 @@ export class MetaCounters<V extends object> {
     readonly prefix: string,
     private readonly empty: () => V,
   ) {}
+
+  /** From the store: the values last written, or on a store several nodes share the sums of all nodes. */
+  async loadFrom(store: Store, limit: number): Promise<void> {
+    if (store.shared === true && store.readCounters !== undefined) this.merge(await store.readCounters(this.prefix));
+    else this.load(await store.listMeta(this.prefix, limit));
+  }
 
   load(entries: ReadonlyArray<{ key: string; value: unknown }>): void {
     for (const { key, value } of entries) {

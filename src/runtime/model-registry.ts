@@ -148,8 +148,7 @@ export class ModelRegistry {
   }
 
   async load(store: Store): Promise<void> {
-    if (store.shared === true && store.readCounters !== undefined) this.stats.merge(await store.readCounters(this.stats.prefix));
-    else this.stats.load(await store.listMeta(this.stats.prefix, 100_000));
+    await this.stats.loadFrom(store, 100_000);
     for (const { key, value } of await store.listMeta(ModelRegistry.weightsPrefix, 100_000)) {
       const w = value as StoredWeights;
       const m = new FtrlModel({ ...defaultFtrl, bits: w.bits });
