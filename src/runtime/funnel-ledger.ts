@@ -27,20 +27,13 @@ export const FUNNEL_DIMENSIONS = ['campaign', 'channel', 'offer', 'group'] as co
 export const FUNNEL_STAGES = ['triggered', 'suppressed', 'control', 'offered', 'delivered', 'failed', 'answered', 'accepted', 'declined', 'expired', 'converted'] as const;
 export type FunnelDimension = (typeof FUNNEL_DIMENSIONS)[number];
 
-export interface FunnelRow extends Record<FunnelDimension, string> {
-  triggered: number;
-  suppressed: number;
-  suppressedBy: Record<string, number>;
-  control: number;
-  offered: number;
-  delivered: number;
-  failed: number;
+/** A report row: its dimensions, the counts summed over the rest, and what follows from them. */
+export interface FunnelRow extends Record<FunnelDimension, string>, FunnelCounts {
+  /** answers of any outcome but `expired` */
   answered: number;
   accepted: number;
   declined: number;
   expired: number;
-  outcomes: Record<string, number>;
-  converted: number;
   /** accepted / offered; null before the first offer */
   acceptanceRate: number | null;
   /** converted / offered (treated contacts only); null before the first offer */
@@ -124,7 +117,7 @@ export class FunnelLedger {
       const rowKey = FUNNEL_DIMENSIONS.map((d) => dims[d]).join(SEP);
       let row = rows.get(rowKey);
       if (row === undefined) {
-        row = { ...dims, triggered: 0, suppressed: 0, suppressedBy: {}, control: 0, offered: 0, delivered: 0, failed: 0, answered: 0, accepted: 0, declined: 0, expired: 0, outcomes: {}, converted: 0, acceptanceRate: null, conversionRate: null };
+        row = { ...dims, ...empty(), answered: 0, accepted: 0, declined: 0, expired: 0, acceptanceRate: null, conversionRate: null };
         rows.set(rowKey, row);
       }
       row.triggered += f.triggered;
