@@ -154,6 +154,16 @@ export function difference(actual: unknown, expected: unknown, path: string): st
   return actual === expected ? undefined : `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
 }
 
+/** Whether `holds` becomes true within 5 s (checked every 20 ms): what arrives asynchronously (an SMS, a push). */
+async function eventually(holds: () => boolean, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!holds()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
 export async function runScenario(file: string, target: Target): Promise<ScenarioResult> {
   const doc = parseYaml(readFileSync(file, 'utf8')) as { name?: string; steps?: unknown[] };
   const name = doc.name ?? file;
@@ -249,23 +259,14 @@ export async function runScenario(file: string, target: Target): Promise<Scenari
           }
           const to = (phone ?? '').replace(/^\+/, '');
           const want = norm(typeof expected.text === 'string' ? expected.text : '');
-          const deadline = Date.now() + 5000;
-          let got = '';
-          while (Date.now() < deadline) {
-            got = target.smsc().get(to) ?? '';
-            if (got !== '' && norm(got).includes(want)) break;
-            await new Promise((r) => setTimeout(r, 20));
-          }
-          result(`sms to +${to} ${JSON.stringify(expected.text ?? '')}`, got !== '' && norm(got).includes(want), `got ${got === '' ? 'no SMS' : JSON.stringify(got)}`);
+          const smsc = target.smsc;
+          const text = (): string => smsc().get(to) ?? '';
+          const ok = await eventually(() => text() !== '' && norm(text()).includes(want));
+          result(`sms to +${to} ${JSON.stringify(expected.text ?? '')}`, ok, `got ${text() === '' ? 'no SMS' : JSON.stringify(text())}`);
         } else if (step.delivery !== undefined) {
           const expected = substitute(step.delivery, names) as Json;
           const deliveries = endpoint?.delivered ?? [];
-          const deadline = Date.now() + 5000;
-          let found = deliveries.some((d) => matches(d, expected));
-          while (!found && Date.now() < deadline) {
-            await new Promise((r) => setTimeout(r, 20));
-            found = deliveries.some((d) => matches(d, expected));
-          }
+          const found = await eventually(() => deliveries.some((d) => matches(d, expected)));
           const seen = deliveries.map((d) => `${String(d.channel)}/${String(d.campaign)} to ${String(d.customer)}: ${textOf(d.content)}`).join(' | ');
           result(`delivery ${JSON.stringify(expected)}`, found, `got ${seen === '' ? 'no delivery' : seen}`);
         } else if (step.admin !== undefined) {

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OutboxEntry } from '../../actors/index.js';
 import { runRedisTests, startRedis, startRedisCluster } from '../test-support/redis.js';
-import { RedisStore, StaleSnapshotError } from './redis-store.js';
+import { RedisStore } from './redis-store.js';
+import { StaleSnapshotError } from './store.js';
 import { describeStoreContract } from './store.contract.js';
 
 /**

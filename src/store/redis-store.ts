@@ -5,8 +5,6 @@ import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
 import { StaleSnapshotError, failed, retried, stopStorageKey } from './store.js';
 
-export { StaleSnapshotError };
-
 /**
  * The Redis store (ioredis), for several Kairos nodes on one Redis or a Redis Cluster.
  *
