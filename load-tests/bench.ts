@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '../src/free-port.js';
-import { line, runGenerator, sustained, waitReady } from './harness.js';
+import { findMax, line, runGenerator, waitReady } from './harness.js';
 import { httpBench } from './http-bench.js';
 import type { OpenLoopResult } from './open-loop.js';
 
@@ -107,20 +107,15 @@ interface Target {
   customers?: string;
 }
 
-async function findMax(t: Target, rates: number[], stepSec: number, connections: number, p99BoundMs: number, log: (s: string) => void): Promise<{ max: number; steps: OpenLoopResult[] }> {
-  const steps: OpenLoopResult[] = [];
-  let max = 0;
-  for (const rate of rates) {
+/** The highest rate a target sustains: the generator against it, step by step. */
+function findTargetMax(t: Target, rates: number[], stepSec: number, connections: number, p99BoundMs: number, log: (s: string) => void): Promise<{ max: number; steps: OpenLoopResult[] }> {
+  const run = (rate: number): Promise<OpenLoopResult> => {
     const args = ['--url', t.url, '--rate', String(rate), '--duration', String(stepSec), '--connections', String(connections), '--prefix', `${t.name}-${rate}`];
     if (t.token !== undefined) args.push('--token', t.token);
     if (t.customers !== undefined) args.push('--customers', t.customers);
-    const r = await runGenerator(args);
-    steps.push(r);
-    log(`  ${t.name.padEnd(6)} ${line(r)}`);
-    if (!sustained(r, p99BoundMs)) break;
-    max = r.achievedRate;
-  }
-  return { max, steps };
+    return runGenerator(args);
+  };
+  return findMax(rates, run, p99BoundMs, (r) => log(`  ${t.name.padEnd(6)} ${line(r)}`));
 }
 
 async function main(): Promise<void> {
@@ -169,12 +164,12 @@ async function main(): Promise<void> {
     const eTarget: Target = { name: 'echo', url: `ws://127.0.0.1:${echoPort}/` };
 
     log(`stepping the rate (${stepSec} s a step; sustained = >= 97 % answered, none missing, p99 <= ${p99Bound} ms)`);
-    const echoMax = await findMax(eTarget, rates, stepSec, connections, p99Bound, log);
+    const echoMax = await findTargetMax(eTarget, rates, stepSec, connections, p99Bound, log);
     // Kairos warms up right before its own steps (after minutes idle, V8 shrinks its heap and the first seconds pay for it).
     log('warm-up: 45,000 events at 3000/s');
     await runGenerator(['--url', kTarget.url, '--token', 'demo-gateway', '--rate', '3000', '--duration', '15', '--connections', String(connections), '--prefix', 'warm', '--customers', customers]);
 
-    const kairosMax = await findMax(kTarget, rates, stepSec, connections, p99Bound, log);
+    const kairosMax = await findTargetMax(kTarget, rates, stepSec, connections, p99Bound, log);
 
     const half = Math.max(1000, Math.round(kairosMax.max / 2 / 100) * 100);
     const duration = Number(values.duration);

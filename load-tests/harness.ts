@@ -39,3 +39,24 @@ export function line(r: OpenLoopResult): string {
   return `rate ${String(r.targetRate).padStart(6)}/s -> ${String(r.achievedRate).padStart(6)}/s  p50 ${l.p50} ms  p99 ${l.p99} ms  p99.9 ${l.p999} ms  max ${l.max} ms  errors ${r.errors}  missing ${r.missing}  send-lag p99 ${r.sendLagP99Ms} ms`;
 }
 
+/**
+ * Steps the rate up through `rates`, one `run` each, until a step is not sustained; the
+ * highest sustained rate and every step's result (each logged as it comes).
+ */
+export async function findMax(
+  rates: readonly number[],
+  run: (rate: number) => Promise<OpenLoopResult>,
+  p99BoundMs: number,
+  log: (result: OpenLoopResult) => void,
+): Promise<{ max: number; steps: OpenLoopResult[] }> {
+  const steps: OpenLoopResult[] = [];
+  let max = 0;
+  for (const rate of rates) {
+    const r = await run(rate);
+    steps.push(r);
+    log(r);
+    if (!sustained(r, p99BoundMs)) break;
+    max = r.achievedRate;
+  }
+  return { max, steps };
+}

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '../src/free-port.js';
-import { line, runGenerator, sustained, waitReady } from './harness.js';
+import { findMax, line, runGenerator, waitReady } from './harness.js';
 import type { OpenLoopResult } from './open-loop.js';
 
 /**
@@ -112,13 +112,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < s.nodes; i++) urls.push(await startNode({ ...s.env, KAIROS_NODE_ID: `${s.name}-${i}` }, join(scratch, `${s.name}-${i}`), children));
       log(`${s.name}: ${s.nodes} node(s) ready; warm-up`);
       await step(urls, 1000, 10, `${s.name}-warm`);
-      let max = 0;
-      for (const rate of rates) {
-        const r = await step(urls, rate, sec, `${s.name}-${rate}`);
-        log(`  ${s.name.padEnd(8)} ${line(r)}`);
-        if (!sustained(r, bound)) break;
-        max = r.achievedRate;
-      }
+      const { max } = await findMax(rates, (rate) => step(urls, rate, sec, `${s.name}-${rate}`), bound, (r) => log(`  ${s.name.padEnd(8)} ${line(r)}`));
       best[s.name] = max;
       for (const c of children.splice(before)) c.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 1000));
