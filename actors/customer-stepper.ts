@@ -25,6 +25,18 @@ export interface CustomerStepper {
   step(snapshot: CustomerSnapshot, message: CustomerMessage): [CustomerSnapshot, CustomerEffect[]];
 }
 
+/**
+ * The customer machine has no tags, yet XState gives every snapshot a new empty `Set` of
+ * them: one object more to survive each event for as long as the actor lives. Snapshots
+ * share this one instead (XState only reads `tags`).
+ */
+const NO_TAGS: Set<string> = new Set();
+
+function shareEmptyTags(snapshot: CustomerSnapshot): CustomerSnapshot {
+  if (snapshot.tags.size === 0 && snapshot.tags !== NO_TAGS) (snapshot as { tags: Set<string> }).tags = NO_TAGS;
+  return snapshot;
+}
+
 export function createCustomerStepper(machine: CustomerMachine): CustomerStepper {
   let collected: CustomerEffect[] = [];
   // One actor for the scope's `self`, never started: its input is a placeholder.
@@ -44,14 +56,14 @@ export function createCustomerStepper(machine: CustomerMachine): CustomerStepper
   };
   return {
     create(input) {
-      return machine.resolveState({ value: input.stage, context: initialCustomerContext(input) });
+      return shareEmptyTags(machine.resolveState({ value: input.stage, context: initialCustomerContext(input) }));
     },
     restore(value, context) {
-      return machine.resolveState({ value, context });
+      return shareEmptyTags(machine.resolveState({ value, context }));
     },
     step(snapshot, message) {
       collected = [];
-      const next = machine.transition(snapshot, message, scope);
+      const next = shareEmptyTags(machine.transition(snapshot, message, scope));
       const effects = collected;
       collected = [];
       return [next, effects];

@@ -5,20 +5,43 @@ import type { DayBucket } from './customer-state.js';
  * "3 restaurant transactions in 30 days" reads the buckets of today and the 29 days before.
  */
 
-/** Adds one observation on `day`, dropping buckets older than `keepDays`. Returns a new array. */
+/**
+ * Adds one observation on `day`, dropping buckets older than `keepDays`. Returns a new array
+ * of exactly the buckets kept (every customer's buckets live as long as the actor: no spare
+ * capacity, one new bucket, the others shared with the previous array).
+ */
 export function addToBuckets(buckets: readonly DayBucket[] | undefined, day: number, amount: number, keepDays: number): DayBucket[] {
   const oldest = day - keepDays + 1;
-  const kept = (buckets ?? []).filter((b) => b[0] >= oldest);
+  const old = buckets ?? [];
+  let from = 0;
+  while (from < old.length && (old[from] as DayBucket)[0] < oldest) from++;
+  const last = old.length > from ? (old[old.length - 1] as DayBucket) : undefined;
+  if (last !== undefined && last[0] === day) {
+    // The common case: today's bucket is the newest; it is replaced.
+    const out = old.slice(from);
+    const [, count, sum, min = sum / count, max = sum / count] = last;
+    out[out.length - 1] = [day, count + 1, sum + amount, Math.min(min, amount), Math.max(max, amount)];
+    return out;
+  }
+  if (last === undefined || last[0] < day) {
+    // A new day after the newest bucket.
+    const out = new Array<DayBucket>(old.length - from + 1);
+    for (let i = from; i < old.length; i++) out[i - from] = old[i] as DayBucket;
+    out[old.length - from] = [day, 1, amount, amount, amount];
+    return out;
+  }
+  // An observation dated before the newest bucket (an event's own `at` in the past).
+  const kept = old.slice(from);
   const i = kept.findIndex((b) => b[0] === day);
   const existing = i >= 0 ? kept[i] : undefined;
   if (existing !== undefined) {
     const [, count, sum, min = sum / count, max = sum / count] = existing;
     kept[i] = [day, count + 1, sum + amount, Math.min(min, amount), Math.max(max, amount)];
-  } else {
-    kept.push([day, 1, amount, amount, amount]);
-    kept.sort((a, b) => a[0] - b[0]);
+    return kept;
   }
-  return kept;
+  kept.push([day, 1, amount, amount, amount]);
+  kept.sort((a, b) => a[0] - b[0]);
+  return kept.slice();
 }
 
 /** Which days a feature looks at: the last N days, this calendar month, or the one before. */

@@ -1,5 +1,5 @@
 import type { Catalog } from './catalog.js';
-import type { Consent, CustomerContext, Identifiers, OfferInstance, Profile } from './customer-state.js';
+import type { Consent, CustomerContext, DayBucket, Identifiers, OfferInstance, Profile } from './customer-state.js';
 import { profileFieldTypes, retention } from './customer-state.js';
 import { addToBuckets } from './features.js';
 import type { ContactIdentifierKind, GatewayEvent } from './gateway-event.js';
@@ -123,7 +123,8 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
   const fedIds = new Set<string>();
   if (fed !== undefined) {
     const scope = makeScope(ctx, catalog, today, event);
-    let features = ctx.features;
+    // One copy of the feature map for the event, however many features it feeds.
+    let features: Record<string, DayBucket[]> | undefined;
     for (const f of fed) {
       if (f.where !== undefined && !f.where(scope)) continue;
       let amount = 0;
@@ -132,10 +133,11 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
         amount = typeof raw === 'number' ? raw : Number(raw);
         if (!Number.isFinite(amount)) continue;
       }
-      features = { ...features, [f.id]: addToBuckets(features[f.id], today, amount, catalog.featureRetentionDays) };
+      features ??= { ...ctx.features };
+      features[f.id] = addToBuckets(features[f.id], today, amount, catalog.featureRetentionDays);
       fedIds.add(f.id);
     }
-    ctx = { ...ctx, features };
+    if (features !== undefined) ctx = { ...ctx, features };
   }
 
   // Incremental: a new day (windows slide), another catalog, another stage or a profile change

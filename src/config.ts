@@ -40,8 +40,12 @@ export interface Config {
    * cut neither), `write-behind` (at once; the change is written within the flush interval)
    */
   durability: Durability;
-  /** group commit: how long the first change after a commit waits for others to join it */
-  commitWindowMs: number;
+  /**
+   * group commit: how long the first change after a commit waits for others to join it
+   * (unset: 0 on LMDB, where a commit is cheap and the next one takes whatever changed
+   * meanwhile; 5 ms on Redis, where each commit is a round trip)
+   */
+  commitWindowMs?: number;
   /** write-behind: the longest a changed actor waits before its snapshot is written */
   flushIntervalMs: number;
   /** write-behind: flush at once when this many actors are dirty */
@@ -227,7 +231,6 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   clock: 'system',
   logLevel: 'info',
   durability: 'commit',
-  commitWindowMs: 5,
   flushIntervalMs: 50,
   flushBatch: 5000,
   modelSaveIntervalMs: 5000,

@@ -65,7 +65,7 @@ export interface StartOptions {
 async function openStore(config: Config, logger: Logger): Promise<Store> {
   switch (config.store) {
     case 'lmdb':
-      return new LmdbStore(join(config.dataDir, 'lmdb'));
+      return new LmdbStore(join(config.dataDir, 'lmdb'), { syncEachCommit: config.durability === 'strict' });
     case 'memory':
       return new MemoryStore();
     case 'redis': {
@@ -158,7 +158,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     uplift,
     funnel,
     durability: config.durability,
-    commitWindowMs: config.commitWindowMs,
+    commitWindowMs: config.commitWindowMs ?? (config.store === 'redis' ? 5 : 0),
     flushIntervalMs: config.flushIntervalMs,
     flushBatch: config.flushBatch,
     maxHotActors: config.maxHotActors,

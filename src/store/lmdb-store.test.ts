@@ -4,18 +4,25 @@ import { join } from 'node:path';
 import { LmdbStore } from './lmdb-store.js';
 import { describeStoreContract } from './store.contract.js';
 
-describeStoreContract(
-  'lmdb',
-  () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kairos-lmdb-'));
-    return Promise.resolve({
-      store: new LmdbStore(dir),
-      reopen: () => Promise.resolve(new LmdbStore(dir)),
-      cleanup: () => {
-        rmSync(dir, { recursive: true, force: true });
-        return Promise.resolve();
-      },
-    });
-  },
-  { durable: true },
-);
+// Both ways of committing: on this thread without a flush per commit (`commit` durability,
+// the default) and on LMDB's writer thread with an fsync per commit (`strict`).
+for (const [name, options] of [
+  ['lmdb', {}],
+  ['lmdb (syncEachCommit)', { syncEachCommit: true }],
+] as const) {
+  describeStoreContract(
+    name,
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kairos-lmdb-'));
+      return Promise.resolve({
+        store: new LmdbStore(dir, options),
+        reopen: () => Promise.resolve(new LmdbStore(dir, options)),
+        cleanup: () => {
+          rmSync(dir, { recursive: true, force: true });
+          return Promise.resolve();
+        },
+      });
+    },
+    { durable: true },
+  );
+}

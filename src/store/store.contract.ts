@@ -85,6 +85,12 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect((await store.listOutbox('sms', 10)).map((r) => r.instance)).toEqual(['c-1:1.a', 'c-1:2.b']);
     });
 
+    it('commits with a flush to disk when the batch asks for it (the strict durability)', async () => {
+      const records = await store.commit({ snapshots: [{ id: 'c-9', value: { v: 1, snapshot: { n: 9 } } }], identities: [], outbox: [smsEntry('c-9:1.a', 1000)], sync: true });
+      expect(records.map((r) => r.instance)).toEqual(['c-9:1.a']);
+      expect(bare(await store.getSnapshot('c-9'))).toEqual({ v: 1, snapshot: { n: 9 } });
+    });
+
     it('overwrites a snapshot with the newer one', async () => {
       await store.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 1 } } }], identities: [], outbox: [] });
       await store.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 2 } } }], identities: [], outbox: [] });

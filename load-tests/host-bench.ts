@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PerformanceEntry } from 'node:perf_hooks';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { startKairos } from '../src/kairos.js';
+import { parseEvent } from '../src/transport/frames.js';
+import { makeEvent } from './open-loop.js';
+
+/**
+ * The host alone, in process: the same event mix as the open-loop generator, submitted
+ * straight to the customer host (no sockets, no frames), a fixed number in flight. What an
+ * event costs the main thread (µs, with its share of the commits) and the garbage collector
+ * (scavenges and their pauses per thousand events) without the noise of a generator and
+ * a server sharing two cores: the figure to watch while optimising the hot path.
+ *
+ *   node dist/load-tests/host-bench.js [--events 60000] [--in-flight 64] [--durability commit] [--heap-profile FILE]
+ *
+ * `--heap-profile FILE` samples the allocations of the measured run that are still alive at
+ * its end (what each event leaves behind for the garbage collector to copy and promote), as
+ * a `.heapprofile` for Chrome DevTools.
+ *
+ * Last line: `host: us_per_event=X scavenges_per_1k=N scavenge_mean_ms=M scavenge_max_ms=M`.
+ */
+
+interface GcTally {
+  minor: number[];
+  major: number[];
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '60000' },
+      'in-flight': { type: 'string', default: '64' },
+      durability: { type: 'string', default: 'commit' },
+      'heap-profile': { type: 'string' },
+    },
+  });
+  const events = Number(values.events);
+  const inFlight = Number(values['in-flight']);
+  const dataDir = mkdtempSync(join(tmpdir(), 'kairos-host-bench-'));
+  const config = loadConfig({ ...process.env, KAIROS_PORT: '0', KAIROS_HOST: '127.0.0.1', KAIROS_DATA_DIR: dataDir, KAIROS_LOG_LEVEL: 'warn', KAIROS_DURABILITY: values.durability });
+  const k = await startKairos(config);
+  const customers = 45_211;
+  const run = async (prefix: string, n: number): Promise<number> => {
+    const started = performance.now();
+    let next = 0;
+    let errors = 0;
+    const worker = async (): Promise<void> => {
+      while (next < n) {
+        const i = next++;
+        const reply = await k.host.submitEvent(parseEvent(makeEvent(i, customers, prefix)));
+        if (reply.kind === 'error') errors++;
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, worker));
+    if (errors > 0) throw new Error(`${errors} of ${n} events answered with an error`);
+    return performance.now() - started;
+  };
+  try {
+    // Every customer activated and written once before the measured run.
+    await run('warm', customers);
+    const gc: GcTally = { minor: [], major: [] };
+    const obs = new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as Array<PerformanceEntry & { detail?: { kind?: number } }>) {
+        // detail.kind: 1 minor (scavenge), 2 major, 4 incremental, 8 weak callbacks
+        (e.detail?.kind === 1 ? gc.minor : gc.major).push(e.duration);
+      }
+    });
+    obs.observe({ entryTypes: ['gc'] });
+    const session = values['heap-profile'] === undefined ? undefined : new Session();
+    if (session !== undefined) {
+      session.connect();
+      await session.post('HeapProfiler.startSampling', { samplingInterval: 4096 });
+    }
+    const ms = await run('run', events);
+    obs.disconnect();
+    if (session !== undefined && values['heap-profile'] !== undefined) {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(values['heap-profile'], JSON.stringify(profile));
+      session.disconnect();
+    }
+    const mean = (a: number[]): number => (a.length === 0 ? 0 : a.reduce((s, x) => s + x, 0) / a.length);
+    const r2 = (x: number): number => Math.round(x * 100) / 100;
+    const result = {
+      events,
+      inFlight,
+      durability: values.durability,
+      eventsPerSec: Math.round((events * 1000) / ms),
+      usPerEvent: r2((ms * 1000) / events),
+      scavengesPer1k: r2((gc.minor.length * 1000) / events),
+      scavengeMeanMs: r2(mean(gc.minor)),
+      scavengeMaxMs: r2(Math.max(0, ...gc.minor)),
+      majorGcs: gc.major.length,
+      majorGcMaxMs: r2(Math.max(0, ...gc.major)),
+      heapUsedMb: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+    };
+    console.log(JSON.stringify(result));
+    console.log(`host: us_per_event=${result.usPerEvent} scavenges_per_1k=${result.scavengesPer1k} scavenge_mean_ms=${result.scavengeMeanMs} scavenge_max_ms=${result.scavengeMaxMs}`);
+  } finally {
+    await k.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
