@@ -241,7 +241,7 @@ export class LmdbStore implements Store {
   private syncNow(): Promise<void> {
     return new Promise((resolve, reject) => {
       // `sync` (mdb_env_sync, off the main thread) is an lmdb-js method its typings do not list.
-      (this.root as unknown as { sync(cb: (err?: unknown) => void): void }).sync((err?: unknown) => (err === undefined || err === null ? resolve() : reject(err instanceof Error ? err : new Error(String(err)))));
+      (this.root as unknown as { sync(cb: (err?: Error | null) => void): void }).sync((err?: Error | null) => (err === undefined || err === null ? resolve() : reject(err)));
     });
   }
 
