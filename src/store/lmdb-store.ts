@@ -3,6 +3,7 @@ import type { Database, RootDatabase, RootDatabaseOptionsWithPath } from 'lmdb';
 import { open } from 'lmdb';
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 import { failed, identityKey, reminderKey, retried, stopStorageKey } from './store.js';
 
 export interface LmdbStoreOptions {
@@ -26,7 +27,11 @@ export interface LmdbStoreOptions {
 export class LmdbStore implements Store {
   readonly kind = 'lmdb';
   private readonly root: RootDatabase;
-  private readonly snapshots: Database<StoredSnapshot, string>;
+  /** snapshots as plain MessagePack (`snapshot-codec.ts`) */
+  private readonly snapshots: Database<Buffer, string>;
+  /** snapshots written before the plain encoding (lmdb-js's own); read until rewritten */
+  private readonly legacySnapshots: Database<StoredSnapshot, string>;
+  private readonly hasLegacy: boolean;
   private readonly customers: Database<CustomerRecord, string>;
   private readonly identities: Database<string, string>;
   private readonly outbox: Database<OutboxRecord, [string, string]>;
@@ -54,7 +59,9 @@ export class LmdbStore implements Store {
       this.syncTimer = setInterval(() => void this.syncNow().catch(() => undefined), syncMs);
       this.syncTimer.unref();
     }
-    this.snapshots = this.root.openDB<StoredSnapshot, string>({ name: 'snapshots' });
+    this.snapshots = this.root.openDB<Buffer, string>({ name: 'snapshots-mp', encoding: 'binary' });
+    this.legacySnapshots = this.root.openDB<StoredSnapshot, string>({ name: 'snapshots' });
+    this.hasLegacy = this.legacySnapshots.getCount() > 0;
     this.customers = this.root.openDB<CustomerRecord, string>({ name: 'customers' });
     this.identities = this.root.openDB<string, string>({ name: 'identities', encoding: 'string' });
     this.outbox = this.root.openDB<OutboxRecord, [string, string]>({ name: 'outbox' });
@@ -66,7 +73,8 @@ export class LmdbStore implements Store {
   }
 
   getSnapshot(id: string): Promise<StoredSnapshot | undefined> {
-    return Promise.resolve(this.snapshots.get(id));
+    const bytes = this.snapshots.getBinaryFast(id);
+    return Promise.resolve(bytes !== undefined ? decodeSnapshot(bytes) : this.hasLegacy ? this.legacySnapshots.get(id) : undefined);
   }
 
   getCustomer(id: string): Promise<CustomerRecord | undefined> {
@@ -74,7 +82,7 @@ export class LmdbStore implements Store {
   }
 
   hasCustomer(id: string): Promise<boolean> {
-    return Promise.resolve(this.snapshots.doesExist(id) || this.customers.doesExist(id));
+    return Promise.resolve(this.snapshots.doesExist(id) || this.legacySnapshots.doesExist(id) || this.customers.doesExist(id));
   }
 
   lookupIdentity(kind: ContactIdentifierKind, value: string): Promise<string | undefined> {
@@ -84,7 +92,10 @@ export class LmdbStore implements Store {
   async commit(batch: CommitBatch): Promise<OutboxRecord[]> {
     const records: OutboxRecord[] = batch.outbox.map((e) => ({ ...e, seq: ++this.seq, attempts: 0 }));
     const write = (): void => {
-      for (const { id, value } of batch.snapshots) void this.snapshots.put(id, value);
+      for (const { id, value } of batch.snapshots) {
+        void this.snapshots.put(id, encodeSnapshot(value));
+        if (this.hasLegacy && this.legacySnapshots.doesExist(id)) void this.legacySnapshots.remove(id);
+      }
       for (const l of batch.identities) void this.identities.put(identityKey(l.kind, l.value), l.customer);
       for (const r of records) void this.outbox.put([r.channel, r.instance], r);
       for (const m of batch.meta ?? []) void this.meta.put(m.key, m.value);
@@ -113,9 +124,11 @@ export class LmdbStore implements Store {
   async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>): Promise<boolean> {
     return this.root.transaction(() => {
       let held = false;
-      if (this.snapshots.doesExist(id)) {
-        void this.snapshots.remove(id);
-        held = true;
+      for (const db of [this.snapshots, this.legacySnapshots] as Array<Database<unknown, string>>) {
+        if (db.doesExist(id)) {
+          void db.remove(id);
+          held = true;
+        }
       }
       if (this.customers.doesExist(id)) {
         void this.customers.remove(id);

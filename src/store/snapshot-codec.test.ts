@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import { unpack } from 'msgpackr';
+import { describe, expect, it } from 'vitest';
+import { LmdbStore } from './lmdb-store.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
+import type { StoredSnapshot } from './store.js';
+
+function stored(seq: number, profile: object, extra: Record<string, unknown> = {}): StoredSnapshot {
+  return {
+    v: 3,
+    snapshot: {
+      value: 'client',
+      context: {
+        id: 'demo-1',
+        stage: 'client',
+        profile,
+        identifiers: { card: ['card-1'], phone: ['+79990000001'], email: [], cookie: [] },
+        consents: { sms: { granted: true, at: 1, source: 'import' } },
+        lifecycle: [{ stage: 'client', at: 1, reason: 'import' }],
+        segments: { seniors: 5 },
+        features: { spend_30d: [[20400, 2, 1500.5, 500, 1000.5]] },
+        contacts: [],
+        pending: [],
+        responses: [],
+        seen: Array.from({ length: seq }, (_, i) => ({ id: `e-${i}`, at: i, decision: { actions: [] } })),
+        seq,
+        createdAt: 1,
+        ...extra,
+      },
+    },
+  };
+}
+
+describe('snapshot codec', () => {
+  it('round-trips, and is plain MessagePack any reader decodes', () => {
+    const profile = { firstName: 'Мария', patronymic: 'Ивановна', lastName: 'Смирнова', age: 61, balance: 1250.75 };
+    const s = stored(3, profile);
+    const bytes = encodeSnapshot(s);
+    expect(decodeSnapshot(bytes)).toEqual(s);
+    expect(unpack(bytes)).toEqual(s);
+  });
+
+  it('reuses the steady fields while they are the same objects, and sees when one changes', () => {
+    const profile = { firstName: 'Пётр', age: 40 };
+    const first = stored(1, profile);
+    expect(decodeSnapshot(encodeSnapshot(first))).toEqual(first);
+    // Same profile object, new dynamic part.
+    const second = stored(2, profile);
+    expect(decodeSnapshot(encodeSnapshot(second))).toEqual(second);
+    // Same profile object, new consents: not the cached bytes.
+    const third = stored(2, profile, { consents: { sms: { granted: false, at: 9, source: 'sms_reply' } } });
+    expect(decodeSnapshot(encodeSnapshot(third))).toEqual(third);
+    // A changed profile is a new object.
+    const fourth = stored(2, { ...profile, age: 41 });
+    expect(decodeSnapshot(encodeSnapshot(fourth))).toEqual(fourth);
+  });
+
+  it('encodes a context of more than 15 keys (map16) and values of other shapes', () => {
+    const many: Record<string, unknown> = {};
+    for (let i = 0; i < 20; i++) many[`k${i}`] = i;
+    const s = stored(1, { age: 30 }, many);
+    expect(decodeSnapshot(encodeSnapshot(s))).toEqual(s);
+    const odd: StoredSnapshot = { v: 1, snapshot: { n: 2 } };
+    expect(decodeSnapshot(encodeSnapshot(odd))).toEqual(odd);
+    const withRev: StoredSnapshot = { ...stored(1, { age: 30 }), rev: 7 };
+    expect(decodeSnapshot(encodeSnapshot(withRev))).toEqual(withRev);
+  });
+
+  it('reads snapshots an earlier version wrote (lmdb-js encoding), and rewrites them in the new table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kairos-codec-'));
+    try {
+      const old = stored(2, { firstName: 'Анна' });
+      const root = open({ path: dir, maxDbs: 16 });
+      await root.openDB({ name: 'snapshots' }).put('demo-1', old);
+      await root.close();
+      const store = new LmdbStore(dir);
+      expect(await store.getSnapshot('demo-1')).toEqual(old);
+      expect(await store.hasCustomer('demo-1')).toBe(true);
+      const next = stored(3, { firstName: 'Анна' });
+      await store.commit({ snapshots: [{ id: 'demo-1', value: next }], identities: [], outbox: [] });
+      expect(await store.getSnapshot('demo-1')).toEqual(next);
+      await store.close();
+      const again = new LmdbStore(dir);
+      expect(await again.getSnapshot('demo-1')).toEqual(next);
+      expect(await again.eraseCustomer('demo-1', [])).toBe(true);
+      expect(await again.getSnapshot('demo-1')).toBeUndefined();
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
