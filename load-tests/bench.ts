@@ -109,8 +109,8 @@ interface Target {
 
 /** The highest rate a target sustains: the generator against it, step by step. */
 function findTargetMax(t: Target, rates: number[], stepSec: number, connections: number, p99BoundMs: number, log: (s: string) => void): Promise<{ max: number; steps: OpenLoopResult[] }> {
-  const run = (rate: number): Promise<OpenLoopResult> => {
-    const args = ['--url', t.url, '--rate', String(rate), '--duration', String(stepSec), '--connections', String(connections), '--prefix', `${t.name}-${rate}`];
+  const run = (rate: number, attempt: number): Promise<OpenLoopResult> => {
+    const args = ['--url', t.url, '--rate', String(rate), '--duration', String(stepSec), '--connections', String(connections), '--prefix', `${t.name}-${rate}-${attempt}`];
     if (t.token !== undefined) args.push('--token', t.token);
     if (t.customers !== undefined) args.push('--customers', t.customers);
     return runGenerator(args);

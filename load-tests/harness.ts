@@ -41,21 +41,30 @@ export function line(r: OpenLoopResult): string {
 
 /**
  * Steps the rate up through `rates`, one `run` each, until a step is not sustained; the
- * highest sustained rate and every step's result (each logged as it comes).
+ * highest sustained rate and every step's result (each logged as it comes). A step that
+ * fails is run once more before the ladder stops: on a shared machine a neighbour's burst
+ * can sink one step (a step at 1,000/s once failed at p99 314 ms right after one at
+ * 3,000/s had held).
  */
 export async function findMax(
   rates: readonly number[],
-  run: (rate: number) => Promise<OpenLoopResult>,
+  /** one step; `attempt` 2 is the re-run of a failed step, which must send new event ids (a repeated id is answered from memory) */
+  run: (rate: number, attempt: number) => Promise<OpenLoopResult>,
   p99BoundMs: number,
   log: (result: OpenLoopResult) => void,
 ): Promise<{ max: number; steps: OpenLoopResult[] }> {
   const steps: OpenLoopResult[] = [];
   let max = 0;
   for (const rate of rates) {
-    const r = await run(rate);
+    let r = await run(rate, 1);
     steps.push(r);
     log(r);
-    if (!sustained(r, p99BoundMs)) break;
+    if (!sustained(r, p99BoundMs)) {
+      r = await run(rate, 2);
+      steps.push(r);
+      log(r);
+      if (!sustained(r, p99BoundMs)) break;
+    }
     max = r.achievedRate;
   }
   return { max, steps };

@@ -112,7 +112,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < s.nodes; i++) urls.push(await startNode({ ...s.env, KAIROS_NODE_ID: `${s.name}-${i}` }, join(scratch, `${s.name}-${i}`), children));
       log(`${s.name}: ${s.nodes} node(s) ready; warm-up`);
       await step(urls, 1000, 10, `${s.name}-warm`);
-      const { max } = await findMax(rates, (rate) => step(urls, rate, sec, `${s.name}-${rate}`), bound, (r) => log(`  ${s.name.padEnd(8)} ${line(r)}`));
+      const { max } = await findMax(rates, (rate, attempt) => step(urls, rate, sec, `${s.name}-${rate}-${attempt}`), bound, (r) => log(`  ${s.name.padEnd(8)} ${line(r)}`));
       best[s.name] = max;
       for (const c of children.splice(before)) c.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 1000));
