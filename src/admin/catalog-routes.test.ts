@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { demoCatalogPath } from '../paths.js';
-import type { Frame, TestKairos } from '../test-support/test-kairos.js';
-import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid } from '../test-support/test-kairos.js';
+import type { Frame } from '../test-support/test-kairos.js';
+import { adminHeaders, msk, serverForFile, uid } from '../test-support/test-kairos.js';
 
 /**
  * The catalog admin API against the started server: marketers change segments, offers,
@@ -10,31 +10,16 @@ import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid } from '../t
  * definitions are refused naming the field; every change is versioned and audited.
  */
 
-let k: TestKairos;
-let gw: GatewayClient;
-const data = tempDir();
-
-beforeAll(async () => {
-  k = await startTestKairos({ dataDir: data.dir, keepDataDir: true });
-  gw = await GatewayClient.connect(k.wsUrl);
-});
-
-afterAll(async () => {
-  gw.close();
-  await k.close();
-  data.remove();
-});
-
-const msk = (iso: string): number => Date.parse(`${iso}+03:00`);
+const server = serverForFile();
 
 async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = adminHeaders): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${k.httpUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
+  const res = await fetch(`${server.k.httpUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
   const text = await res.text();
   return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
 }
 
 const login = (customer: string, iso: string): Promise<Frame> =>
-  gw.request({ t: 'event', id: uid(), type: 'ib.login', customer: { id: customer }, channel: 'ib', at: msk(iso) });
+  server.gw.request({ t: 'event', id: uid(), type: 'ib.login', customer: { id: customer }, channel: 'ib', at: msk(iso) });
 
 describe('catalog admin API', () => {
   it('serves the catalog in force, seeded from demo/catalog.yaml as version 1', async () => {
@@ -206,7 +191,7 @@ describe('catalog admin API', () => {
     const r = await api('PUT', '/v1/campaigns/atm-shortfall', { ...campaign, budget: { maxContacts: 100, maxCost: 7, costPerChannel: { sms: 3.5 } } });
     expect(r.status).toBe(200);
     const shortfall = (customer: string): Promise<Frame> =>
-      gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { id: customer }, at: msk('2026-11-24T10:00:00'), data: { requested: 1000, balance: 800 } });
+      server.gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { id: customer }, at: msk('2026-11-24T10:00:00'), data: { requested: 1000, balance: 800 } });
     expect((await shortfall('demo-101')).actions).toHaveLength(1);
     expect((await shortfall('demo-102')).actions).toHaveLength(1);
     // Two SMS at 3.50 ₽: the 7 ₽ budget is spent.
@@ -224,7 +209,7 @@ describe('catalog admin API', () => {
       const d = await login(id, '2026-11-25T10:00:00');
       const offer = (d.actions as Frame[]).find((a) => a.campaign === 'pension-deposit');
       expect(offer, id).toBeDefined();
-      expect(await gw.request({ t: 'response', id: uid('r'), instance: offer!.instance, outcome: 'accepted' })).toMatchObject({ t: 'ack' });
+      expect(await server.gw.request({ t: 'response', id: uid('r'), instance: offer!.instance, outcome: 'accepted' })).toMatchObject({ t: 'ack' });
     }
     const after = (await api('GET', '/v1/campaigns/pension-deposit/propensity')).body;
     const learnt = after.groups.find((g: { group: string }) => g.group === 'age-60-plus');
@@ -235,13 +220,10 @@ describe('catalog admin API', () => {
 
   it('keeps the changed catalog and the budgets spent across a restart', async () => {
     const version = (await api('GET', '/v1/catalog')).body.version as number;
-    gw.close();
-    await k.close();
-    k = await startTestKairos({ dataDir: data.dir, keepDataDir: true });
-    gw = await GatewayClient.connect(k.wsUrl);
-    expect(k.logs).toContainEqual(expect.objectContaining({ msg: 'catalog loaded from the store', version }));
+    await server.restart();
+    expect(server.k.logs).toContainEqual(expect.objectContaining({ msg: 'catalog loaded from the store', version }));
     expect((await api('GET', '/v1/campaigns/atm-shortfall')).body.groups[0].responsePercent).toBe(35);
-    const after = await gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { id: 'demo-104' }, at: msk('2026-11-24T10:00:00'), data: { requested: 1000, balance: 800 } });
+    const after = await server.gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { id: 'demo-104' }, at: msk('2026-11-24T10:00:00'), data: { requested: 1000, balance: 800 } });
     expect(after.actions).toEqual([]);
     const learnt = (await api('GET', '/v1/campaigns/pension-deposit/propensity')).body.groups.find((g: { group: string }) => g.group === 'age-60-plus');
     expect(learnt.positives).toBeGreaterThanOrEqual(3);

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { demoCsvPath } from '../paths.js';
 import type { FunnelRow } from '../runtime/funnel-ledger.js';
-import type { Frame, TestKairos } from '../test-support/test-kairos.js';
-import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid } from '../test-support/test-kairos.js';
+import type { Frame } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, msk, serverForFile, uid } from '../test-support/test-kairos.js';
 
 /**
  * The campaign funnel report, end to end on the demo bank over WebSocket: the counts equal
@@ -12,25 +12,10 @@ import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid } from '../t
  * as CSV; a bad query is named; the totals survive a restart.
  */
 
-let k: TestKairos;
-let gw: GatewayClient;
-const data = tempDir();
-
-beforeAll(async () => {
-  k = await startTestKairos({ dataDir: data.dir, keepDataDir: true });
-  gw = await GatewayClient.connect(k.wsUrl);
-});
-
-afterAll(async () => {
-  gw.close();
-  await k.close();
-  data.remove();
-});
-
-const msk = (iso: string): number => Date.parse(`${iso}+03:00`);
+const server = serverForFile();
 
 async function get(path: string, accept = 'application/json'): Promise<{ status: number; type: string; text: string }> {
-  const res = await fetch(`${k.httpUrl}${path}`, { headers: { ...adminHeaders, Accept: accept } });
+  const res = await fetch(`${server.k.httpUrl}${path}`, { headers: { ...adminHeaders, Accept: accept } });
   return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
 }
 
@@ -56,7 +41,7 @@ describe('funnel report', () => {
     const outcomes = ['accepted', 'declined', 'later'] as const;
     const expected = { offered: 0, suppressed: 0, accepted: 0, declined: 0, later: 0 };
     for (const [i, id] of seniors.entries()) {
-      const d = await gw.request({ t: 'event', id: uid(), type: 'ib.login', customer: { id }, channel: 'ib', at: msk('2026-11-24T10:00:00') });
+      const d = await server.gw.request({ t: 'event', id: uid(), type: 'ib.login', customer: { id }, channel: 'ib', at: msk('2026-11-24T10:00:00') });
       const offer = (d.actions as Frame[]).find((a) => a.campaign === 'pension-deposit');
       if (offer === undefined) {
         expected.suppressed++;
@@ -65,24 +50,24 @@ describe('funnel report', () => {
       expected.offered++;
       const outcome = outcomes[i % 3]!;
       expected[outcome]++;
-      expect(await gw.request({ t: 'response', id: uid('r'), instance: offer.instance, outcome })).toMatchObject({ t: 'ack' });
+      expect(await server.gw.request({ t: 'response', id: uid('r'), instance: offer.instance, outcome })).toMatchObject({ t: 'ack' });
     }
     expect(expected.offered).toBeGreaterThan(3);
 
     // ATM shortfall by SMS: the second shortfall of the day for the same customer is
     // suppressed by the daily SMS cap.
     const atm = (card: string, at: string) =>
-      gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { card }, channel: 'atm', data: { requested: 1000, balance: 800 }, at: msk(at) });
+      server.gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { card }, channel: 'atm', data: { requested: 1000, balance: 800 }, at: msk(at) });
     const first = await atm('card-20', '2026-11-24T12:00:00');
     expect((first.actions as Frame[]).map((a) => a.campaign)).toEqual(['atm-shortfall']);
     const second = await atm('card-20', '2026-11-24T14:00:00');
     expect(second.actions).toEqual([]);
-    const card = (await (await fetch(`${k.httpUrl}/v1/customers/demo-20`, { headers: adminHeaders })).json()) as { lastDecision: Array<{ campaign: string; reason?: string }> };
+    const card = (await (await fetch(`${server.k.httpUrl}/v1/customers/demo-20`, { headers: adminHeaders })).json()) as { lastDecision: Array<{ campaign: string; reason?: string }> };
     const reason = card.lastDecision.find((e) => e.campaign === 'atm-shortfall')?.reason ?? '';
     expect(reason).toBe('cap:sms:1_per_1d');
     const code = 'cap';
     // A subscribed SMS endpoint confirms the delivery of the first.
-    const endpoint = await GatewayClient.connect(k.wsUrl);
+    const endpoint = await GatewayClient.connect(server.k.wsUrl);
     try {
       expect(await endpoint.request({ t: 'subscribe', id: uid('s'), channels: ['sms'] })).toMatchObject({ t: 'ack' });
       const deliver = await endpoint.next((f) => f.t === 'deliver');
@@ -124,10 +109,7 @@ describe('funnel report', () => {
 
     // The totals are in the store: a restart shows the same report.
     const before = (await get('/v1/reports/funnel')).text;
-    gw.close();
-    await k.close();
-    k = await startTestKairos({ dataDir: data.dir, keepDataDir: true });
-    gw = await GatewayClient.connect(k.wsUrl);
+    await server.restart();
     expect((await get('/v1/reports/funnel')).text).toBe(before);
   });
 });

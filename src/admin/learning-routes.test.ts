@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { demoCsvPath } from '../paths.js';
-import type { Frame, TestKairos } from '../test-support/test-kairos.js';
-import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid } from '../test-support/test-kairos.js';
+import type { Frame } from '../test-support/test-kairos.js';
+import { adminHeaders, msk, serverForFile, uid } from '../test-support/test-kairos.js';
 
 /**
  * Learning, end to end on the demo bank: answers train the offer's model and the group's
@@ -11,25 +11,10 @@ import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid } from '../t
  * it survives a restart.
  */
 
-let k: TestKairos;
-let gw: GatewayClient;
-const data = tempDir();
-
-beforeAll(async () => {
-  k = await startTestKairos({ dataDir: data.dir, keepDataDir: true });
-  gw = await GatewayClient.connect(k.wsUrl);
-});
-
-afterAll(async () => {
-  gw.close();
-  await k.close();
-  data.remove();
-});
-
-const msk = (iso: string): number => Date.parse(`${iso}+03:00`);
+const server = serverForFile();
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${k.httpUrl}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await fetch(`${server.k.httpUrl}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await res.text();
   return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
 }
@@ -61,7 +46,7 @@ describe('learning and uplift', () => {
     let treatedConverted = 0;
     let controlConverted = 0;
     for (const [i, id] of seniors.entries()) {
-      const d = await gw.request({ t: 'event', id: uid(), type: 'ib.login', customer: { id }, channel: 'ib', at: msk('2026-11-24T10:00:00') });
+      const d = await server.gw.request({ t: 'event', id: uid(), type: 'ib.login', customer: { id }, channel: 'ib', at: msk('2026-11-24T10:00:00') });
       const offer = (d.actions as Frame[]).find((a) => a.campaign === 'pension-deposit');
       const verdict = (await api('GET', `/v1/customers/${id}`)).body.lastDecision.find((e: { campaign: string }) => e.campaign === 'pension-deposit');
       if (offer !== undefined) {
@@ -70,7 +55,7 @@ describe('learning and uplift', () => {
         const yes = i % 3 === 0;
         if (yes) accepted++;
         else declined++;
-        expect(await gw.request({ t: 'response', id: uid('r'), instance: offer.instance, outcome: yes ? 'accepted' : 'declined' })).toMatchObject({ t: 'ack' });
+        expect(await server.gw.request({ t: 'response', id: uid('r'), instance: offer.instance, outcome: yes ? 'accepted' : 'declined' })).toMatchObject({ t: 'ack' });
       } else if (verdict?.verdict === 'control') {
         control++;
       } else {
@@ -78,7 +63,7 @@ describe('learning and uplift', () => {
       }
       // Every other customer of each group opens the deposit within the month.
       if (i % 2 === 0) {
-        await gw.request({ t: 'event', id: uid(), type: 'product.opened', customer: { id }, at: msk('2026-12-01T12:00:00'), data: { product: 'pension-deposit' } });
+        await server.gw.request({ t: 'event', id: uid(), type: 'product.opened', customer: { id }, at: msk('2026-12-01T12:00:00'), data: { product: 'pension-deposit' } });
         if (offer !== undefined) treatedConverted++;
         else controlConverted++;
       }
@@ -112,7 +97,7 @@ describe('learning and uplift', () => {
     const report = (await api('GET', '/v1/reports/uplift')).body;
     expect(report.campaigns.find((c: { campaign: string }) => c.campaign === 'atm-shortfall').note).toMatch(/no goal/);
 
-    const metrics = await (await fetch(`${k.httpUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${server.k.httpUrl}/metrics`)).text();
     expect(metrics).toContain(`kairos_model_examples{offer="pension-deposit"} ${treated}`);
     expect(metrics).toContain(`kairos_campaign_uplift_contacts{campaign="pension-deposit",group="control"} ${control}`);
     expect(metrics).toMatch(/kairos_model_auc\{offer="pension-deposit"\} 0?\.\d+|kairos_model_auc\{offer="pension-deposit"\} [01]/);
@@ -126,10 +111,7 @@ describe('learning and uplift', () => {
     const before = await explainModel();
     expect(before).toMatchObject({ weight: expect.any(Number), probability: expect.any(Number) });
 
-    gw.close();
-    await k.close();
-    k = await startTestKairos({ dataDir: data.dir, keepDataDir: true });
-    gw = await GatewayClient.connect(k.wsUrl);
+    await server.restart();
     expect((await api('GET', '/v1/models/pension-deposit')).body).toEqual(model);
     expect(await explainModel()).toEqual(before);
     expect((await api('GET', '/v1/campaigns/pension-deposit/uplift')).body).toEqual(uplift);
@@ -144,7 +126,7 @@ describe('channel capacity', () => {
   it('stops offering a channel for the day once its capacity across customers is used', async () => {
     const policy = (await api('GET', '/v1/policy')).body;
     expect((await api('PUT', '/v1/policy', { ...policy, channelCapacity: { callcenter: { perDay: 1 } } })).status).toBe(200);
-    const call = (id: string): Promise<Frame> => gw.request({ t: 'event', id: uid(), type: 'callcenter.call', customer: { id }, channel: 'callcenter', at: msk('2026-12-02T11:00:00') });
+    const call = (id: string): Promise<Frame> => server.gw.request({ t: 'event', id: uid(), type: 'callcenter.call', customer: { id }, channel: 'callcenter', at: msk('2026-12-02T11:00:00') });
     const verdict = async (id: string): Promise<{ verdict: string; reason?: string } | undefined> =>
       ((await api('GET', `/v1/customers/${id}`)).body.lastDecision as Array<{ campaign: string; verdict: string; reason?: string }>).find((e) => e.campaign === 'pension-deposit');
     // (the first test put 30 % of them in a control group: skip those)

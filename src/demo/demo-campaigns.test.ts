@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
-import { GatewayClient, adminHeaders, startTestKairos, uid } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, msk, startTestKairos, uid } from '../test-support/test-kairos.js';
 
 /**
  * The demo bank's four campaigns, each through a real WebSocket client against the started
@@ -22,7 +22,6 @@ afterAll(async () => {
   await k.close();
 });
 
-const msk = (iso: string): number => Date.parse(`${iso}+03:00`);
 
 function event(type: string, customer: Record<string, string>, fields: Record<string, unknown> = {}): Promise<Frame> {
   return gw.request({ t: 'event', id: uid(), type, customer, ...fields });

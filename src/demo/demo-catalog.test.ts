@@ -4,6 +4,7 @@ import type { CustomerContext, CustomerInput, GatewayEvent, HandleResult } from 
 import { compileCatalog, handleEvent, ingestEvent, initialCustomerContext, localTime } from '../../actors/index.js';
 import { loadCatalogFile } from '../catalog/catalog-file.js';
 import { demoCatalogPath } from '../paths.js';
+import { msk } from '../test-support/test-kairos.js';
 
 /**
  * The demo catalog's segments, features and scores, decided without a server: each segment
@@ -11,7 +12,6 @@ import { demoCatalogPath } from '../paths.js';
  */
 
 const catalog = compileCatalog(loadCatalogFile(demoCatalogPath()));
-const msk = (iso: string): number => Date.parse(`${iso}+03:00`);
 const consents = { sms: { granted: true, at: 0, source: 'import' }, email: { granted: true, at: 0, source: 'import' } };
 
 function client(profile: CustomerInput['profile'], id = 'demo-x', stage: CustomerInput['stage'] = 'client'): CustomerContext {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Packr, Unpackr } from 'msgpackr';
+import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import type { Config } from '../config.js';
 import { loadConfig } from '../config.js';
@@ -180,6 +181,55 @@ export function uid(prefix = 'e'): string {
 }
 
 export const adminHeaders = { Authorization: 'Bearer demo-admin', 'Content-Type': 'application/json' };
+
+/** A local time in Moscow (`2026-11-23T10:00:00`) as epoch milliseconds. */
+export const msk = (iso: string): number => Date.parse(`${iso}+03:00`);
+
+export interface FileServer {
+  /** the running server (a restart replaces it: read it through this object) */
+  readonly k: TestKairos;
+  /** a gateway connection to it */
+  readonly gw: GatewayClient;
+  /** closes both and starts them again on the same data (what a test of persistence needs) */
+  restart(): Promise<void>;
+}
+
+/**
+ * One server for a test file, with a gateway connection: started before the file's tests on
+ * a data dir of its own, closed (and the data dir removed) after them.
+ */
+export function serverForFile(): FileServer {
+  const data = tempDir();
+  let k: TestKairos | undefined;
+  let gw: GatewayClient | undefined;
+  const start = async (): Promise<void> => {
+    k = await startTestKairos({ dataDir: data.dir, keepDataDir: true });
+    gw = await GatewayClient.connect(k.wsUrl);
+  };
+  const stop = async (): Promise<void> => {
+    gw?.close();
+    await k?.close();
+  };
+  beforeAll(start);
+  afterAll(async () => {
+    await stop();
+    data.remove();
+  });
+  return {
+    get k(): TestKairos {
+      if (k === undefined) throw new Error('the server is not started (use it inside a test)');
+      return k;
+    },
+    get gw(): GatewayClient {
+      if (gw === undefined) throw new Error('the server is not started (use it inside a test)');
+      return gw;
+    },
+    restart: async () => {
+      await stop();
+      await start();
+    },
+  };
+}
 
 /** Polls `probe` until it gives a value (not undefined); fails naming `what` after `timeoutMs`. */
 export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
