@@ -19,8 +19,7 @@ export function addToBuckets(buckets: readonly DayBucket[] | undefined, day: num
   if (last !== undefined && last[0] === day) {
     // The common case: today's bucket is the newest; it is replaced.
     const out = old.slice(from);
-    const [, count, sum, min = sum / count, max = sum / count] = last;
-    out[out.length - 1] = [day, count + 1, sum + amount, Math.min(min, amount), Math.max(max, amount)];
+    out[out.length - 1] = observed(last, amount);
     return out;
   }
   if (last === undefined || last[0] < day) {
@@ -35,13 +34,18 @@ export function addToBuckets(buckets: readonly DayBucket[] | undefined, day: num
   const i = kept.findIndex((b) => b[0] === day);
   const existing = i >= 0 ? kept[i] : undefined;
   if (existing !== undefined) {
-    const [, count, sum, min = sum / count, max = sum / count] = existing;
-    kept[i] = [day, count + 1, sum + amount, Math.min(min, amount), Math.max(max, amount)];
+    kept[i] = observed(existing, amount);
     return kept;
   }
   kept.push([day, 1, amount, amount, amount]);
   kept.sort((a, b) => a[0] - b[0]);
   return kept.slice();
+}
+
+/** A day's bucket with one more observation. */
+function observed(bucket: DayBucket, amount: number): DayBucket {
+  const [day, count, sum, min = sum / count, max = sum / count] = bucket;
+  return [day, count + 1, sum + amount, Math.min(min, amount), Math.max(max, amount)];
 }
 
 /** Which days a feature looks at: the last N days, this calendar month, or the one before. */

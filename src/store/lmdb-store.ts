@@ -82,7 +82,7 @@ export class LmdbStore implements Store {
   }
 
   hasCustomer(id: string): Promise<boolean> {
-    return Promise.resolve(this.snapshots.doesExist(id) || this.legacySnapshots.doesExist(id) || this.customers.doesExist(id));
+    return Promise.resolve(this.snapshots.doesExist(id) || (this.hasLegacy && this.legacySnapshots.doesExist(id)) || this.customers.doesExist(id));
   }
 
   lookupIdentity(kind: ContactIdentifierKind, value: string): Promise<string | undefined> {

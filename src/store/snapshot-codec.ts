@@ -46,9 +46,9 @@ function headerLength(packed: Uint8Array): number {
 }
 
 function steadyOf(context: Record<string, unknown>, profile: object): Steady {
-  const refs = STEADY.map((k) => context[k]);
   const cached = steadyCache.get(profile);
-  if (cached !== undefined && cached.refs.every((r, i) => r === refs[i])) return cached;
+  if (cached !== undefined && STEADY.every((k, i) => context[k] === cached.refs[i])) return cached;
+  const refs = STEADY.map((k) => context[k]);
   const pairs: Record<string, unknown> = {};
   let count = 0;
   for (const k of STEADY) {
@@ -67,18 +67,17 @@ export function encodeSnapshot(stored: StoredSnapshot): Buffer {
   const snap = stored.snapshot as { value?: unknown; context?: unknown } | null;
   const context = snap?.context as Record<string, unknown> | undefined;
   const profile = context?.profile;
-  if (snap === null || typeof snap !== 'object' || context === undefined || typeof context !== 'object' || typeof profile !== 'object' || profile === null) {
+  const outer: Record<string, unknown> = { ...stored, snapshot: { ...snap, context: null } };
+  if (typeof context !== 'object' || context === null || typeof profile !== 'object' || profile === null || !contextIsLast(outer)) {
     return Buffer.from(packr.pack(stored));
   }
   const steady = steadyOf(context, profile);
   const { profile: _p, identifiers: _i, consents: _c, lifecycle: _l, ...rest } = context;
   const restPacked = packr.pack(rest);
   const restCount = Object.keys(rest).length;
-  const outer: Record<string, unknown> = { ...stored, snapshot: { ...snap, context: null } };
-  // The outer value with a null context (its last byte, when the context comes last), the
+  // The outer value with a null context (its last byte, the context coming last), the
   // context's map in its place.
   const outerPacked = packr.pack(outer);
-  if (!contextIsLast(outer) || outerPacked[outerPacked.length - 1] !== 0xc0) return Buffer.from(packr.pack(stored));
   return Buffer.concat([outerPacked.subarray(0, outerPacked.length - 1), mapHeader(restCount + steady.count), restPacked.subarray(headerLength(restPacked)), steady.bytes]);
 }
 
