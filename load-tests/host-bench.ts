@@ -21,7 +21,8 @@ import { makeEvent } from './open-loop.js';
  *
  * `--heap-profile FILE` samples the allocations of the measured run that are still alive at
  * its end (what each event leaves behind for the garbage collector to copy and promote), as
- * a `.heapprofile` for Chrome DevTools.
+ * a `.heapprofile` for Chrome DevTools; with `--allocations`, every allocation sampled, the
+ * ones already collected included (what sets how often a scavenge comes).
  *
  * Last line: `host: us_per_event=X scavenges_per_1k=N scavenge_mean_ms=M scavenge_max_ms=M`.
  */
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
       'in-flight': { type: 'string', default: '64' },
       durability: { type: 'string', default: 'commit' },
       'heap-profile': { type: 'string' },
+      allocations: { type: 'boolean', default: false },
     },
   });
   const events = Number(values.events);
@@ -75,7 +77,10 @@ async function main(): Promise<void> {
     const session = values['heap-profile'] === undefined ? undefined : new Session();
     if (session !== undefined) {
       session.connect();
-      await session.post('HeapProfiler.startSampling', { samplingInterval: 4096 });
+      // --allocations: every allocation, collected or not (what drives the scavenges' rate);
+      // otherwise what is still alive at the end (what each scavenge copies and promotes).
+      const all = values.allocations === true;
+      await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMinorGC: all, includeObjectsCollectedByMajorGC: all });
     }
     const ms = await run('run', events);
     obs.disconnect();

@@ -8,7 +8,7 @@ import { replayBankCsv, replayLine } from './replay/bank-replay.js';
 import type { Config } from './config.js';
 import { ConfigError, configVariables, loadConfig } from './config.js';
 import type { Kairos } from './kairos.js';
-import { startKairos } from './kairos.js';
+import { lmdbOptions, startKairos } from './kairos.js';
 import { demoCsvPath, packageVersion } from './paths.js';
 import { progressLine, seedBank } from './demo/seed.js';
 import { runScenarios } from './scenario/run.js';
@@ -149,7 +149,7 @@ async function seed(customers: number, env: Env): Promise<void> {
   const config = configFrom(env);
   if (config.store !== 'lmdb') fail('seed writes the LMDB store (KAIROS_STORE=lmdb)', 2);
   const dir = join(config.dataDir, 'lmdb');
-  const store = new LmdbStore(dir);
+  const store = new LmdbStore(dir, lmdbOptions(config));
   const tty = process.stderr.isTTY;
   let lastTenth = -1;
   const started = performance.now();

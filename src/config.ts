@@ -46,6 +46,10 @@ export interface Config {
    * meanwhile; 5 ms on Redis, where each commit is a round trip)
    */
   commitWindowMs?: number;
+  /** LMDB without `strict`: commit through a writable memory map (faster; a full disk stops the process) */
+  lmdbWriteMap: boolean;
+  /** LMDB without `strict`: how often committed pages are flushed to disk, ms (0: left to the OS) */
+  lmdbSyncIntervalMs: number;
   /** write-behind: the longest a changed actor waits before its snapshot is written */
   flushIntervalMs: number;
   /** write-behind: flush at once when this many actors are dirty */
@@ -180,6 +184,8 @@ const settings = [
   { key: 'logLevel', env: 'KAIROS_LOG_LEVEL', parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
   { key: 'durability', env: 'KAIROS_DURABILITY', parse: oneOf<Durability>('commit', 'strict', 'write-behind') },
   { key: 'commitWindowMs', env: 'KAIROS_COMMIT_WINDOW_MS', parse: int(0, 1000) },
+  { key: 'lmdbWriteMap', env: 'KAIROS_LMDB_WRITE_MAP', parse: bool },
+  { key: 'lmdbSyncIntervalMs', env: 'KAIROS_LMDB_SYNC_INTERVAL_MS', parse: int(0, 3_600_000) },
   { key: 'flushIntervalMs', env: 'KAIROS_FLUSH_INTERVAL_MS', parse: int(1, 60_000) },
   { key: 'flushBatch', env: 'KAIROS_FLUSH_BATCH', parse: int(1, 1_000_000) },
   { key: 'modelSaveIntervalMs', env: 'KAIROS_MODEL_SAVE_INTERVAL_MS', parse: int(100, 3_600_000) },
@@ -231,6 +237,8 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   clock: 'system',
   logLevel: 'info',
   durability: 'commit',
+  lmdbWriteMap: true,
+  lmdbSyncIntervalMs: 1000,
   flushIntervalMs: 50,
   flushBatch: 5000,
   modelSaveIntervalMs: 5000,

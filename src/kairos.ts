@@ -31,6 +31,7 @@ import { FunnelLedger } from './runtime/funnel-ledger.js';
 import { UpliftLedger } from './runtime/uplift-ledger.js';
 import { CustomerHost } from './runtime/customer-host.js';
 import { StopList } from './stop-list.js';
+import type { LmdbStoreOptions } from './store/lmdb-store.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { RedisStore } from './store/redis-store.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -61,11 +62,16 @@ export interface StartOptions {
   manualClockStart?: number;
 }
 
+/** How the server and the CLI open the LMDB store (processes sharing one store must agree on the write map). */
+export function lmdbOptions(config: Config): LmdbStoreOptions {
+  return { syncEachCommit: config.durability === 'strict', writeMap: config.lmdbWriteMap, syncIntervalMs: config.lmdbSyncIntervalMs };
+}
+
 /** The configured store, connected (a Redis store also finishes relays a crash interrupted). */
 async function openStore(config: Config, logger: Logger): Promise<Store> {
   switch (config.store) {
     case 'lmdb':
-      return new LmdbStore(join(config.dataDir, 'lmdb'), { syncEachCommit: config.durability === 'strict' });
+      return new LmdbStore(join(config.dataDir, 'lmdb'), lmdbOptions(config));
     case 'memory':
       return new MemoryStore();
     case 'redis': {

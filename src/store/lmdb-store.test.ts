@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { LmdbStore } from './lmdb-store.js';
 import { describeStoreContract } from './store.contract.js';
 
-// Both ways of committing: on this thread without a flush per commit (`commit` durability,
-// the default) and on LMDB's writer thread with an fsync per commit (`strict`).
+// Every way of committing: on this thread without a flush per commit (`commit` durability,
+// the default), through the write map or with pwrite, and on LMDB's writer thread with an
+// fsync per commit (`strict`).
 for (const [name, options] of [
   ['lmdb', {}],
+  ['lmdb (no write map)', { writeMap: false }],
   ['lmdb (syncEachCommit)', { syncEachCommit: true }],
 ] as const) {
   describeStoreContract(

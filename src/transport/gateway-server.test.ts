@@ -11,7 +11,7 @@ let k: TestKairos;
 let gw: GatewayClient;
 
 beforeAll(async () => {
-  k = await startTestKairos({ config: { store: 'memory', maxBadFramesPerMinute: 20, rateLimitPerConnection: 2000 } });
+  k = await startTestKairos({ config: { store: 'memory', maxBadFramesPerMinute: 20, rateLimitPerConnection: 500 } });
   gw = await GatewayClient.connect(k.wsUrl);
 });
 
@@ -175,9 +175,15 @@ describe('events and decisions', () => {
 
   it('rate-limits a connection that sends too fast, with re, and serves it again later', async () => {
     const c = await GatewayClient.connect(k.wsUrl);
-    const ids = Array.from({ length: 6000 }, () => uid());
-    const replies = await Promise.all(ids.map((id) => c.request({ t: 'event', id, type: 'web.pageview', customer: { cookie: 'ck-rate' } }, 30_000)));
-    const limited = replies.filter((r) => r.t === 'error');
+    // Bursts of 2,000 frames at once against 500 a second (a bucket of 1,000): the bucket is
+    // checked as each frame is handled, so a burst handled slower than 1,000 frames a second
+    // (a loaded test machine) could refill it; another burst follows then, up to five.
+    let limited: Frame[] = [];
+    for (let burst = 0; burst < 5 && limited.length === 0; burst++) {
+      const ids = Array.from({ length: 2000 }, () => uid());
+      const replies = await Promise.all(ids.map((id) => c.request({ t: 'event', id, type: 'web.pageview', customer: { cookie: 'ck-rate' } }, 30_000)));
+      limited = replies.filter((r) => r.t === 'error');
+    }
     expect(limited.length).toBeGreaterThan(0);
     expect(limited[0]).toMatchObject({ code: 'rate_limited', re: expect.any(String) });
     // The bucket refills: after a pause the same connection is served again.
