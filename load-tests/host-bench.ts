@@ -17,7 +17,7 @@ import { makeEvent } from './open-loop.js';
  * (scavenges and their pauses per thousand events) without the noise of a generator and
  * a server sharing two cores: the figure to watch while optimising the hot path.
  *
- *   node dist/load-tests/host-bench.js [--events 60000] [--in-flight 64] [--durability commit] [--heap-profile FILE]
+ *   node dist/load-tests/host-bench.js [--events 60000] [--in-flight 64] [--durability commit] [--heap-profile FILE [--allocations]]
  *
  * `--heap-profile FILE` samples the allocations of the measured run that are still alive at
  * its end (what each event leaves behind for the garbage collector to copy and promote), as
