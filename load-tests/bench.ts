@@ -19,8 +19,10 @@ import type { OpenLoopResult } from './open-loop.js';
  * For each server it steps the arrival rate up until the server stops keeping up (it
  * answers fewer than 97 % of the target rate, replies go missing, or p99 passes the
  * bound), and reports the highest sustained rate. Then it runs Kairos at half and at 90 %
- * of that rate for the latency figures (with activations per second and GC pauses read from
- * the server's metrics), and autocannon against `POST /v1/events`. `--data-dir DIR
+ * of that rate for the latency figures (with activations per second, GC pauses and CPU time
+ * per event read from the server's metrics), the echo server at Kairos's half rate (the
+ * floor: what the generator and the loopback alone add), and autocannon against
+ * `POST /v1/events`. `--data-dir DIR
  * --customers N` runs on a store seeded beforehand (`kairos seed`), kept afterwards. The
  * last line is
  *   bench: events_per_s=N p99_ms=X echo_ratio=R rss_mb=M
@@ -68,9 +70,12 @@ interface Phase {
   gcPauses: number;
   gcPauseMeanMs: number | null;
   gcPauseP99Ms: number | null;
+  /** Kairos's CPU time (all its threads: event loop, GC helpers, LMDB) per event answered, µs */
+  cpuUsPerEvent: number | null;
 }
 
-function phase(after: Map<string, number>, before: Map<string, number>, seconds: number): Phase {
+function phase(after: Map<string, number>, before: Map<string, number>, seconds: number, events: number): Phase {
+  const cpu = delta(after, before, (k) => k === 'kairos_process_cpu_seconds_total');
   const act = delta(after, before, (k) => k.startsWith('kairos_actor_activations_total'));
   const gcCount = delta(after, before, (k) => k.startsWith('kairos_nodejs_gc_duration_seconds_count'));
   const gcSum = delta(after, before, (k) => k.startsWith('kairos_nodejs_gc_duration_seconds_sum'));
@@ -80,6 +85,7 @@ function phase(after: Map<string, number>, before: Map<string, number>, seconds:
     gcPauses: gcCount,
     gcPauseMeanMs: gcCount > 0 ? Math.round((gcSum / gcCount) * 1e5) / 100 : null,
     gcPauseP99Ms: p99 === null ? null : p99 * 1000,
+    cpuUsPerEvent: events > 0 ? Math.round((cpu * 1e6) / events) : null,
   };
 }
 
@@ -177,14 +183,19 @@ async function main(): Promise<void> {
       log(`latency at ${label} (${rate}/s, ${duration} s)`);
       const before = await scrape(metricsUrl);
       const result = await runGenerator(['--url', kTarget.url, '--token', 'demo-gateway', '--rate', String(rate), '--duration', String(duration), '--connections', String(connections), '--prefix', label.replace(/\W+/g, '-'), '--customers', customers]);
-      const p = phase(await scrape(metricsUrl), before, duration);
+      const p = phase(await scrape(metricsUrl), before, duration, result.received);
       log(`  kairos ${line(result)}`);
-      log(`         activations ${p.activationsPerSec}/s  GC pauses ${p.gcPauses} (mean ${p.gcPauseMeanMs} ms, p99 <= ${p.gcPauseP99Ms} ms)`);
+      log(`         activations ${p.activationsPerSec}/s  GC pauses ${p.gcPauses} (mean ${p.gcPauseMeanMs} ms, p99 <= ${p.gcPauseP99Ms} ms)  CPU ${p.cpuUsPerEvent} µs an event`);
       return { result, phase: p };
     };
     const halfRun = await measured('half the highest rate', half);
     const atHalf = halfRun.result;
     const ninety = await measured('90 % of the highest rate', Math.max(1000, Math.round((kairosMax.max * 0.9) / 100) * 100));
+    // The floor under those latencies: the same generator against the echo server at the same
+    // rate (its own timers, the loopback, its event loop sharing the machine).
+    log(`floor: the echo server at ${half}/s (${duration} s)`);
+    const echoAtHalf = await runGenerator(['--url', eTarget.url, '--rate', String(half), '--duration', String(duration), '--connections', String(connections), '--prefix', 'echo-half']);
+    log(`  echo   ${line(echoAtHalf)}`);
 
     log('autocannon: POST /v1/events, 10 s, 32 connections');
     const http = await httpBench(`http://127.0.0.1:${kport}`, 'demo-gateway', Number(customers), 10, 32);
@@ -219,7 +230,7 @@ async function main(): Promise<void> {
         activations,
         coldActivationP99Ms: coldP99 === null ? null : coldP99 * 1000,
       },
-      echo: { maxMessagesPerSec: echoMax.max, steps: echoMax.steps },
+      echo: { maxMessagesPerSec: echoMax.max, steps: echoMax.steps, atKairosHalf: echoAtHalf },
       echoRatio: Math.round(ratio * 100) / 100,
     };
     const outDir = join(root, 'load-tests', 'results');
