@@ -46,7 +46,7 @@ export interface Config {
    * meanwhile; 5 ms on Redis, where each commit is a round trip)
    */
   commitWindowMs?: number;
-  /** LMDB without `strict`: commit through a writable memory map (faster; a full disk stops the process) */
+  /** LMDB without `strict`: commit through a writable memory map (faster while the store is cached; slower past the page cache; a full disk stops the process) */
   lmdbWriteMap: boolean;
   /** LMDB without `strict`: how often committed pages are flushed to disk, ms (0: left to the OS) */
   lmdbSyncIntervalMs: number;
@@ -237,7 +237,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   clock: 'system',
   logLevel: 'info',
   durability: 'commit',
-  lmdbWriteMap: true,
+  lmdbWriteMap: false,
   lmdbSyncIntervalMs: 1000,
   flushIntervalMs: 50,
   flushBatch: 5000,

@@ -5,11 +5,11 @@ import { LmdbStore } from './lmdb-store.js';
 import { describeStoreContract } from './store.contract.js';
 
 // Every way of committing: on this thread without a flush per commit (`commit` durability,
-// the default), through the write map or with pwrite, and on LMDB's writer thread with an
+// the default), with pwrite or through the write map, and on LMDB's writer thread with an
 // fsync per commit (`strict`).
 for (const [name, options] of [
   ['lmdb', {}],
-  ['lmdb (no write map)', { writeMap: false }],
+  ['lmdb (write map)', { writeMap: true }],
   ['lmdb (syncEachCommit)', { syncEachCommit: true }],
 ] as const) {
   describeStoreContract(

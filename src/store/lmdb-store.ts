@@ -19,10 +19,12 @@ export interface LmdbStoreOptions {
   syncIntervalMs?: number;
   /**
    * without `syncEachCommit`: commit through a writable memory map (MDB_WRITEMAP; default
-   * true). A commit writes its pages straight into the map instead of copies written with
-   * `pwrite`: about a third of the cost per commit. What it gives up: a full disk stops the
-   * process (SIGBUS on the page it cannot store) instead of failing the commit, and the map
-   * is open to a stray native write. Every process opening one store must agree on it.
+   * false). A commit then writes its pages straight into the map instead of copies written
+   * with `pwrite`: about a third of the cost of a commit while the store is in the page
+   * cache. Off by default: on a store larger than the page cache each first write to a page
+   * reads it from disk first (a 10M-customer store stalled for over a second), a full disk
+   * stops the process (SIGBUS) instead of failing the commit, and the map is open to a stray
+   * native write. Every process opening one store must agree on it.
    */
   writeMap?: boolean;
 }
@@ -59,16 +61,17 @@ export class LmdbStore implements Store {
     // (10M customers: 30,000 activations took RSS to 2.8 GB; without, see docs/operations.md).
     // (`noReadAhead` is an lmdb-js option its typings do not list: MDB_NORDAHEAD.)
     // Without a flush per commit: MDB_NOSYNC (LMDB keeps its integrity; the OS writes the
-    // pages), by default through the write map (`writeMap`: ~36 µs a commit of 4 puts here
-    // against ~120 µs with pwrite). A process that dies mid-commit leaves only unreferenced
-    // pages either way: LMDB's copy-on-write pages and its meta page work the same.
+    // pages), optionally through the write map (`writeMap`: ~36 µs a commit of 4 puts here
+    // against ~120 µs with pwrite, while the store is cached). A process that dies mid-commit
+    // leaves only unreferenced pages either way: LMDB's copy-on-write pages and its meta
+    // page work the same.
     this.syncEachCommit = opts.syncEachCommit === true;
     const options: RootDatabaseOptionsWithPath & { noReadAhead: boolean } = {
       path: dir,
       maxDbs: 16,
       noReadAhead: true,
       noSync: !this.syncEachCommit,
-      useWritemap: !this.syncEachCommit && opts.writeMap !== false,
+      useWritemap: !this.syncEachCommit && opts.writeMap === true,
     };
     this.root = open(options);
     const syncMs = opts.syncIntervalMs ?? 1000;
