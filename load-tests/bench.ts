@@ -113,14 +113,17 @@ interface Target {
   customers?: string;
 }
 
+/** The generator against a target: `rate` frames a second for `seconds`, event ids starting with `prefix`. */
+function drive(t: Target, rate: number, seconds: number, connections: number, prefix: string): Promise<OpenLoopResult> {
+  const args = ['--url', t.url, '--rate', String(rate), '--duration', String(seconds), '--connections', String(connections), '--prefix', prefix];
+  if (t.token !== undefined) args.push('--token', t.token);
+  if (t.customers !== undefined) args.push('--customers', t.customers);
+  return runGenerator(args);
+}
+
 /** The highest rate a target sustains: the generator against it, step by step. */
 function findTargetMax(t: Target, rates: number[], stepSec: number, connections: number, p99BoundMs: number, log: (s: string) => void): Promise<{ max: number; steps: OpenLoopResult[] }> {
-  const run = (rate: number, attempt: number): Promise<OpenLoopResult> => {
-    const args = ['--url', t.url, '--rate', String(rate), '--duration', String(stepSec), '--connections', String(connections), '--prefix', `${t.name}-${rate}-${attempt}`];
-    if (t.token !== undefined) args.push('--token', t.token);
-    if (t.customers !== undefined) args.push('--customers', t.customers);
-    return runGenerator(args);
-  };
+  const run = (rate: number, attempt: number): Promise<OpenLoopResult> => drive(t, rate, stepSec, connections, `${t.name}-${rate}-${attempt}`);
   return findMax(rates, run, p99BoundMs, (r) => log(`  ${t.name.padEnd(6)} ${line(r)}`));
 }
 
@@ -173,7 +176,7 @@ async function main(): Promise<void> {
     const echoMax = await findTargetMax(eTarget, rates, stepSec, connections, p99Bound, log);
     // Kairos warms up right before its own steps (after minutes idle, V8 shrinks its heap and the first seconds pay for it).
     log('warm-up: 45,000 events at 3000/s');
-    await runGenerator(['--url', kTarget.url, '--token', 'demo-gateway', '--rate', '3000', '--duration', '15', '--connections', String(connections), '--prefix', 'warm', '--customers', customers]);
+    await drive(kTarget, 3000, 15, connections, 'warm');
 
     const kairosMax = await findTargetMax(kTarget, rates, stepSec, connections, p99Bound, log);
 
@@ -182,7 +185,7 @@ async function main(): Promise<void> {
     const measured = async (label: string, rate: number): Promise<{ result: OpenLoopResult; phase: Phase }> => {
       log(`latency at ${label} (${rate}/s, ${duration} s)`);
       const before = await scrape(metricsUrl);
-      const result = await runGenerator(['--url', kTarget.url, '--token', 'demo-gateway', '--rate', String(rate), '--duration', String(duration), '--connections', String(connections), '--prefix', label.replace(/\W+/g, '-'), '--customers', customers]);
+      const result = await drive(kTarget, rate, duration, connections, label.replace(/\W+/g, '-'));
       const p = phase(await scrape(metricsUrl), before, duration, result.received);
       log(`  kairos ${line(result)}`);
       log(`         activations ${p.activationsPerSec}/s  GC pauses ${p.gcPauses} (mean ${p.gcPauseMeanMs} ms, p99 <= ${p.gcPauseP99Ms} ms)  CPU ${p.cpuUsPerEvent} µs an event`);
@@ -194,7 +197,7 @@ async function main(): Promise<void> {
     // The floor under those latencies: the same generator against the echo server at the same
     // rate (its own timers, the loopback, its event loop sharing the machine).
     log(`floor: the echo server at ${half}/s (${duration} s)`);
-    const echoAtHalf = await runGenerator(['--url', eTarget.url, '--rate', String(half), '--duration', String(duration), '--connections', String(connections), '--prefix', 'echo-half']);
+    const echoAtHalf = await drive(eTarget, half, duration, connections, 'echo-half');
     log(`  echo   ${line(echoAtHalf)}`);
 
     log('autocannon: POST /v1/events, 10 s, 32 connections');
