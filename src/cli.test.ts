@@ -148,11 +148,19 @@ describe('kairos seed', () => {
     cleanups.push(data.remove);
     const r = run(['seed', '--customers', '50000', '--data-dir', data.dir]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^seed: 50,000 customers written to .* in [\d.]+ s; the store holds demo-1 … demo-50000\n$/);
+    const [seeded, compacted, ...more] = r.stdout.trim().split('\n');
+    expect(seeded).toMatch(/^seed: 50,000 customers written to .* in [\d.]+ s; the store holds demo-1 … demo-50000$/);
+    // Then the store is rewritten with full pages: smaller, nothing lost (checked below).
+    const sizes = /^compact: .*lmdb: (\d+) MB -> (\d+) MB \((\d[\d,]*) entries in \d+ tables\) in [\d.]+ s$/.exec(compacted ?? '');
+    expect(sizes, compacted).not.toBeNull();
+    expect(Number(sizes![2])).toBeLessThan(Number(sizes![1]) * 0.75);
+    expect(more).toEqual([]);
     // Not a terminal here: one line per tenth, ending at 100 %.
-    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^\[#{30}\] 100% {2}50,000 \/ 50,000 /);
-    const again = run(['seed', '--customers', '50010', '--data-dir', data.dir]);
+    const bars = r.stderr.split('\n').filter((l) => l.startsWith('['));
+    expect(bars.at(-1)).toMatch(/^\[#{30}\] 100% {2}50,000 \/ 50,000 /);
+    const again = run(['seed', '--customers', '50010', '--data-dir', data.dir, '--no-compact']);
     expect(again.stdout).toContain('seed: 10 customers written');
+    expect(again.stdout).not.toContain('compact:');
     const store = new LmdbStore(join(data.dir, 'lmdb'));
     try {
       expect(await store.countImported()).toBe(50_010);

@@ -11,6 +11,7 @@ import type { Kairos } from './kairos.js';
 import { lmdbOptions, startKairos } from './kairos.js';
 import { demoCsvPath, packageVersion } from './paths.js';
 import { progressLine, seedBank } from './demo/seed.js';
+import { compactLmdb } from './store/lmdb-compact.js';
 import { runScenarios } from './scenario/run.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { UwsFallbackError } from './transport/uws.js';
@@ -31,7 +32,10 @@ usage:
                              when a step fails
   kairos seed --customers N  write a synthetic bank of N customers (demo-1 … demo-N, the
                              demo bank first) into the data dir's LMDB store, with a
-                             progress bar; then \`kairos serve\` runs on it
+                             progress bar, then compacts the store (--no-compact: not);
+                             then \`kairos serve\` runs on it
+  kairos compact             rewrite the data dir's LMDB store with full pages (a third
+                             smaller after a bulk load or a large erase); Kairos stopped
   kairos --help              this text
   kairos --version           the version
 
@@ -64,7 +68,8 @@ type Command =
   | { command: 'serve' | 'help' | 'version'; env: Env }
   | { command: 'catalog-check'; file: string }
   | { command: 'replay'; file: string }
-  | { command: 'seed'; customers: number; env: Env }
+  | { command: 'seed'; customers: number; compact: boolean; env: Env }
+  | { command: 'compact'; env: Env }
   | { command: 'scenario'; files: string[]; url?: string };
 
 function parseCli(argv: readonly string[]): Command {
@@ -86,6 +91,7 @@ function parseCli(argv: readonly string[]): Command {
         'log-level': { type: 'string' },
         catalog: { type: 'string' },
         customers: { type: 'string' },
+        'no-compact': { type: 'boolean' },
         url: { type: 'string' },
       },
     });
@@ -111,7 +117,7 @@ function parseCli(argv: readonly string[]): Command {
     if (file === undefined || more.length > 0) fail('usage: kairos replay CSV', 2);
     return { command: 'replay', file };
   }
-  if (command !== 'serve' && command !== 'seed') fail(`unknown command "${command}" (see kairos --help)`, 2);
+  if (command !== 'serve' && command !== 'seed' && command !== 'compact') fail(`unknown command "${command}" (see kairos --help)`, 2);
   if (rest.length > 0) fail(`unexpected arguments: ${rest.join(' ')}`, 2);
 
   // Flags go through the same schema as the environment, so they get the same checks.
@@ -129,8 +135,9 @@ function parseCli(argv: readonly string[]): Command {
     if (values.customers === undefined || !Number.isInteger(customers) || customers < 1 || customers > 1_000_000_000) {
       fail('usage: kairos seed --customers N [--data-dir DIR] (N from 1 to 1,000,000,000)', 2);
     }
-    return { command: 'seed', customers, env };
+    return { command: 'seed', customers, compact: values['no-compact'] !== true, env };
   }
+  if (command === 'compact') return { command: 'compact', env };
   return { command: 'serve', env };
 }
 
@@ -144,8 +151,29 @@ function configFrom(env: Env): Config {
   }
 }
 
-/** Writes a synthetic bank into the data dir, with a progress bar on stderr. */
-async function seed(customers: number, env: Env): Promise<void> {
+/** Rewrites the data dir's LMDB store with full pages, reporting the sizes before and after. */
+async function compact(config: Config): Promise<void> {
+  const dir = join(config.dataDir, 'lmdb');
+  const started = performance.now();
+  let lastTable = '';
+  try {
+    const r = await compactLmdb(dir, (p) => {
+      if (p.table !== lastTable) {
+        lastTable = p.table;
+        process.stderr.write(`compact: table ${p.table}, ${p.total.toLocaleString('en-US')} entries\n`);
+      }
+    });
+    const mb = (b: number): string => `${(b / 1048576).toFixed(0)} MB`;
+    process.stdout.write(
+      `compact: ${dir}: ${mb(r.beforeBytes)} -> ${mb(r.afterBytes)} (${r.entries.toLocaleString('en-US')} entries in ${r.tables} tables) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+  } catch (err) {
+    fail((err as Error).message, 1);
+  }
+}
+
+/** Writes a synthetic bank into the data dir, with a progress bar on stderr; then compacts it. */
+async function seed(customers: number, withCompact: boolean, env: Env): Promise<void> {
   const config = configFrom(env);
   if (config.store !== 'lmdb') fail('seed writes the LMDB store (KAIROS_STORE=lmdb)', 2);
   const dir = join(config.dataDir, 'lmdb');
@@ -173,6 +201,7 @@ async function seed(customers: number, env: Env): Promise<void> {
   } finally {
     await store.close();
   }
+  if (withCompact) await compact(config);
 }
 
 async function serve(env: Env): Promise<void> {
@@ -257,7 +286,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   if (parsed.command === 'seed') {
-    await seed(parsed.customers, parsed.env);
+    await seed(parsed.customers, parsed.compact, parsed.env);
+    return;
+  }
+  if (parsed.command === 'compact') {
+    const config = configFrom(parsed.env);
+    if (config.store !== 'lmdb') fail('compact rewrites the LMDB store (KAIROS_STORE=lmdb)', 2);
+    await compact(config);
     return;
   }
   const { command, env } = parsed;
