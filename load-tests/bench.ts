@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { freePort } from '../src/free-port.js';
 import { findMax, line, runGenerator, waitReady } from './harness.js';
 import { httpBench } from './http-bench.js';
+import { createMemoryCgroup } from './memory-cgroup.js';
 import type { OpenLoopResult } from './open-loop.js';
 
 /**
@@ -23,8 +24,9 @@ import type { OpenLoopResult } from './open-loop.js';
  * per event read from the server's metrics), the echo server at Kairos's half rate (the
  * floor: what the generator and the loopback alone add), and autocannon against
  * `POST /v1/events`. `--data-dir DIR
- * --customers N` runs on a store seeded beforehand (`kairos seed`), kept afterwards. The
- * last line is
+ * --customers N` runs on a store seeded beforehand (`kairos seed`), kept afterwards.
+ * `--memory-limit-mb M` runs Kairos in a memory cgroup of that limit (Linux, root), as a
+ * container would, and reports the cgroup's peak charge. The last line is
  *   bench: events_per_s=N p99_ms=X echo_ratio=R rss_mb=M
  */
 
@@ -89,10 +91,11 @@ function phase(after: Map<string, number>, before: Map<string, number>, seconds:
   };
 }
 
-function rssMb(pid: number): number {
+/** RSS now and its peak over the process's life (VmHWM), MB */
+function rssMb(pid: number): { now: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? '0');
-  return Math.round(kb / 1024);
+  const mb = (field: string): number => Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? '0') / 1024);
+  return { now: mb('VmRSS'), peak: mb('VmHWM') };
 }
 
 /**
@@ -137,6 +140,7 @@ async function main(): Promise<void> {
       'p99-bound': { type: 'string', default: '200' },
       'data-dir': { type: 'string' },
       customers: { type: 'string', default: '45211' },
+      'memory-limit-mb': { type: 'string' },
     },
   });
   const rates = values.rates.split(',').map(Number);
@@ -153,12 +157,16 @@ async function main(): Promise<void> {
     for (const c of children) c.kill('SIGTERM');
   };
   process.on('exit', stopAll);
+  // Kairos under a memory limit, as in a container: anonymous memory and the page cache it
+  // uses (LMDB's pages) charged together, cached pages reclaimed first.
+  const cgroup = values['memory-limit-mb'] === undefined ? undefined : createMemoryCgroup(`kairos-bench-${process.pid}`, Number(values['memory-limit-mb']));
   try {
     const kport = await freePort();
-    const kairos = spawn(process.execPath, [join(root, 'bin', 'kairos.js'), 'serve', '--port', String(kport), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const serve = [join(root, 'bin', 'kairos.js'), 'serve', '--port', String(kport), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'];
+    const cmd = cgroup === undefined ? { command: process.execPath, args: serve } : cgroup.wrap(process.execPath, serve);
+    const kairos = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(kairos);
+    if (cgroup !== undefined) log(`kairos in the memory cgroup ${cgroup.path} (v${cgroup.version}), limit ${Math.round(cgroup.limitBytes / 1048576)} MB`);
     const echo = spawn(process.execPath, [join(here, 'echo-server.js'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(echo);
     const echoPort = await new Promise<number>((resolve) => {
@@ -204,8 +212,9 @@ async function main(): Promise<void> {
     const http = await httpBench(`http://127.0.0.1:${kport}`, 'demo-gateway', Number(customers), 10, 32);
     log(`  http   ${http.requestsPerSec} requests/s  p50 ${http.latencyMs.p50} ms  p99 ${http.latencyMs.p99} ms  max ${http.latencyMs.max} ms  non-2xx ${http.non2xx}  errors ${http.errors}`);
 
-    const rss = rssMb(kairos.pid!);
+    const { now: rss, peak: rssPeak } = rssMb(kairos.pid!);
     const split = rssSplitMb(kairos.pid!);
+    const charged = cgroup?.peak();
     const endMetrics = await scrape(metricsUrl);
     const hot = endMetrics.get('kairos_hot_actors') ?? 0;
     const coldP99 = bucketQuantile(endMetrics, startMetrics, 'kairos_actor_activation_seconds', 0.99);
@@ -227,11 +236,16 @@ async function main(): Promise<void> {
         at90Phase: ninety.phase,
         http,
         rssMb: rss,
+        rssPeakMb: rssPeak,
         rssAnonMb: split.anonMb,
         rssFileMb: split.fileMb,
         hotActors: hot,
         activations,
         coldActivationP99Ms: coldP99 === null ? null : coldP99 * 1000,
+        memoryLimit:
+          cgroup === undefined || charged === undefined
+            ? null
+            : { limitMb: Math.round(cgroup.limitBytes / 1048576), peakChargedMb: Math.round(charged.peakBytes / 1048576), limitHits: charged.limitHits, oomKills: charged.oomKills },
       },
       echo: { maxMessagesPerSec: echoMax.max, steps: echoMax.steps, atKairosHalf: echoAtHalf },
       echoRatio: Math.round(ratio * 100) / 100,
@@ -241,11 +255,15 @@ async function main(): Promise<void> {
     const file = join(outDir, `bench-${report.at.replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     log(`results: ${file}`);
-    log(`kairos: highest sustained ${kairosMax.max} events/s; echo: ${echoMax.max} messages/s; RSS ${rss} MB (anonymous ${split.anonMb} MB, LMDB file pages ${split.fileMb} MB); hot actors ${hot}`);
+    log(`kairos: highest sustained ${kairosMax.max} events/s; echo: ${echoMax.max} messages/s; RSS ${rss} MB (anonymous ${split.anonMb} MB, LMDB file pages ${split.fileMb} MB; peak ${rssPeak} MB); hot actors ${hot}`);
+    if (cgroup !== undefined && charged !== undefined) {
+      log(`memory limit ${Math.round(cgroup.limitBytes / 1048576)} MB: peak charge ${Math.round(charged.peakBytes / 1048576)} MB (anonymous memory and page cache), reclaim at the limit ${charged.limitHits} times, OOM kills ${charged.oomKills}`);
+    }
     log(`bench: events_per_s=${kairosMax.max} p99_ms=${atHalf.latencyMs.p99} echo_ratio=${report.echoRatio} rss_mb=${rss}`);
   } finally {
     stopAll();
     await new Promise((r) => setTimeout(r, 500));
+    cgroup?.remove();
     if (!keepData) rmSync(dataDir, { recursive: true, force: true });
   }
 }
