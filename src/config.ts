@@ -50,6 +50,8 @@ export interface Config {
   lmdbWriteMap: boolean;
   /** LMDB without `strict`: how often committed pages are flushed to disk, ms (0: left to the OS) */
   lmdbSyncIntervalMs: number;
+  /** LMDB: fault in a customer's pages on a worker thread before activating them (a store the page cache does not hold no longer stalls the event loop) */
+  lmdbPrefetch: boolean;
   /** write-behind: the longest a changed actor waits before its snapshot is written */
   flushIntervalMs: number;
   /** write-behind: flush at once when this many actors are dirty */
@@ -186,6 +188,7 @@ const settings = [
   { key: 'commitWindowMs', env: 'KAIROS_COMMIT_WINDOW_MS', parse: int(0, 1000) },
   { key: 'lmdbWriteMap', env: 'KAIROS_LMDB_WRITE_MAP', parse: bool },
   { key: 'lmdbSyncIntervalMs', env: 'KAIROS_LMDB_SYNC_INTERVAL_MS', parse: int(0, 3_600_000) },
+  { key: 'lmdbPrefetch', env: 'KAIROS_LMDB_PREFETCH', parse: bool },
   { key: 'flushIntervalMs', env: 'KAIROS_FLUSH_INTERVAL_MS', parse: int(1, 60_000) },
   { key: 'flushBatch', env: 'KAIROS_FLUSH_BATCH', parse: int(1, 1_000_000) },
   { key: 'modelSaveIntervalMs', env: 'KAIROS_MODEL_SAVE_INTERVAL_MS', parse: int(100, 3_600_000) },
@@ -239,6 +242,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   durability: 'commit',
   lmdbWriteMap: false,
   lmdbSyncIntervalMs: 1000,
+  lmdbPrefetch: true,
   flushIntervalMs: 50,
   flushBatch: 5000,
   modelSaveIntervalMs: 5000,

@@ -97,6 +97,12 @@ export function createMetrics() {
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
       registers: [registry],
     }),
+    prefetchSeconds: new Histogram({
+      name: 'kairos_store_prefetch_seconds',
+      help: 'Time a customer who is not live waited for their pages to be read into memory off the event loop (LMDB prefetch: the disk, the worker queue, the next turn of the loop); activation seconds start after it',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5],
+      registers: [registry],
+    }),
     flushSeconds: new Histogram({
       name: 'kairos_store_flush_duration_seconds',
       help: 'Time to commit one write-behind batch to the store',

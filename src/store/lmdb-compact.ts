@@ -1,7 +1,8 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RootDatabase } from 'lmdb';
 import { open } from 'lmdb';
+import { lmdbFileBytes, lmdbMapSize } from './lmdb-store.js';
 
 /**
  * Rewrites an LMDB store with full pages: every table copied in key order into a new file
@@ -61,7 +62,7 @@ function stats(db: { getStats(): unknown }): { entryCount: number } {
 export async function compactLmdb(dir: string, onProgress: (p: CompactProgress) => void = () => undefined): Promise<CompactResult> {
   const dataFile = join(dir, 'data.mdb');
   if (!existsSync(dataFile)) throw new Error(`compact: no LMDB store in ${dir}`);
-  const beforeBytes = statSync(dataFile).size;
+  const beforeBytes = lmdbFileBytes(dir);
   const tmp = `${dir}-compacting`;
   rmSync(tmp, { recursive: true, force: true });
   const src = open({ path: dir, maxDbs: 64, noSubdir: false });
@@ -72,7 +73,7 @@ export async function compactLmdb(dir: string, onProgress: (p: CompactProgress) 
     if (others.length > 0) throw new Error(`compact: the store in ${dir} is open in process ${others.join(', ')}; stop Kairos first`);
     const names = [...src.getKeys({ start: FIRST_KEY })].filter((k): k is string => typeof k === 'string');
     mkdirSync(tmp);
-    const dst = open({ path: tmp, maxDbs: 64, noSync: true, noSubdir: false });
+    const dst = open({ path: tmp, maxDbs: 64, noSync: true, noSubdir: false, mapSize: lmdbMapSize(dir) });
     try {
       for (const name of names) {
         const from = src.openDB<Buffer, Buffer>({ name, encoding: 'binary', keyEncoding: 'binary' });
@@ -121,5 +122,5 @@ export async function compactLmdb(dir: string, onProgress: (p: CompactProgress) 
     closeSync(fd);
   }
   rmSync(tmp, { recursive: true, force: true });
-  return { beforeBytes, afterBytes: statSync(dataFile).size, entries, tables };
+  return { beforeBytes, afterBytes: lmdbFileBytes(dir), entries, tables };
 }

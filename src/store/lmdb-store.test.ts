@@ -1,20 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { pack } from 'msgpackr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LmdbStore } from './lmdb-store.js';
+import { LmdbStore, lmdbMapSize } from './lmdb-store.js';
 import type { CustomerRecord } from './store.js';
 import { describeStoreContract } from './store.contract.js';
 
 // Every way of committing: on this thread without a flush per commit (`commit` durability,
 // the default), with pwrite or through the write map, and on LMDB's writer thread with an
-// fsync per commit (`strict`).
+// fsync per commit (`strict`); and reads without the worker-thread prefetch.
 for (const [name, options] of [
   ['lmdb', {}],
   ['lmdb (write map)', { writeMap: true }],
   ['lmdb (syncEachCommit)', { syncEachCommit: true }],
+  ['lmdb (no prefetch)', { prefetch: false }],
 ] as const) {
   describeStoreContract(
     name,
@@ -85,5 +86,82 @@ describe('lmdb customer records', () => {
     expect(await store.hasCustomer('old-2')).toBe(false);
     expect(await store.countImported()).toBe(2);
     await store.close();
+  });
+});
+
+describe('lmdb prefetch', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kairos-lmdb-prefetch-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  // A customer who is not live has their pages faulted in on a worker thread: the event loop
+  // runs other work meanwhile. Without prefetch nothing waits, and the reads that follow are
+  // synchronous (faulting on the event loop).
+  for (const prefetch of [true, false]) {
+    it(`${prefetch ? 'yields' : 'does not yield'} the event loop before an activation's reads (prefetch ${prefetch})`, async () => {
+      const store = new LmdbStore(dir, { prefetch });
+      try {
+        await store.importCustomers([{ id: 'c-1', record: { stage: 'client', profile: { age: 61 }, identifiers: { phone: ['+79990000001'] }, importedAt: 0 } }]);
+        const order: string[] = [];
+        const immediate = new Promise<void>((resolve) =>
+          setImmediate(() => {
+            order.push('other work');
+            resolve();
+          }),
+        );
+        const fetched = store.prefetchCustomer('c-1').then((waited) => {
+          order.push(`prefetched ${waited}`);
+        });
+        await Promise.all([immediate, fetched]);
+        expect(order).toEqual(prefetch ? ['other work', 'prefetched true'] : ['prefetched false', 'other work']);
+        // The activation's own call right after finds the pages warm and does not wait again.
+        expect(await store.prefetchCustomer('c-1')).toBe(false);
+        // What is read next is the same either way.
+        expect(await store.hasCustomer('c-1')).toBe(true);
+        expect((await store.getCustomer('c-1'))?.profile).toEqual({ age: 61 });
+        expect(await store.getSnapshot('c-1')).toBeUndefined();
+        expect(await store.prefetchCustomer('c-2')).toBe(prefetch);
+        expect(await store.hasCustomer('c-2')).toBe(false);
+        expect(await store.lookupIdentity('phone', '+79990000001')).toBe('c-1');
+        expect(await store.lookupIdentity('phone', '+79990000002')).toBeUndefined();
+      } finally {
+        await store.close();
+      }
+    });
+  }
+});
+
+describe('lmdb memory map', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kairos-lmdb-map-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const mappings = (): number => readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.endsWith(join(dir, 'data.mdb'))).length;
+  const batch = (from: number) => Array.from({ length: 5_000 }, (_, i) => ({ id: `c-${from + i}`, record: { stage: 'client' as const, profile: { age: 30, note: 'x'.repeat(300) }, identifiers: { phone: [`+7999${from + i}`] }, importedAt: 0 } }));
+
+  // lmdb-js maps anew each time the file outgrows its map and keeps the old mappings: the
+  // same pages then count twice in RSS. A map sized ahead is mapped once while the file grows.
+  it.runIf(process.platform === 'linux')('maps the file once while it grows by megabytes', async () => {
+    const store = new LmdbStore(dir);
+    try {
+      for (let from = 0; from < 20_000; from += 5_000) await store.importCustomers(batch(from));
+      expect(await store.getCustomer('c-19999')).toBeDefined();
+      expect(mappings()).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('sizes the map from what the file holds, so a sparse write-map file does not grow it at each restart', async () => {
+    expect(lmdbMapSize(dir)).toBe(32 * 2 ** 30);
+    for (let round = 0; round < 2; round++) {
+      const store = new LmdbStore(dir, { writeMap: true });
+      await store.importCustomers(batch(round * 5_000));
+      await store.close();
+      expect(lmdbMapSize(dir)).toBe(32 * 2 ** 30);
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Database, RootDatabase, RootDatabaseOptionsWithPath } from 'lmdb';
 import { open } from 'lmdb';
 import type { ContactIdentifierKind } from '../../actors/index.js';
@@ -27,6 +28,40 @@ export interface LmdbStoreOptions {
    * native write. Every process opening one store must agree on it.
    */
   writeMap?: boolean;
+  /**
+   * Before a customer who is not live is read (is there such a customer, their snapshot or
+   * imported record, an identifier's owner), fault the pages in on a libuv worker thread
+   * (lmdb-js `prefetch`) instead of on the event loop (default true). On a store the page
+   * cache does not hold (after a restart, a store larger than memory) each lookup can wait
+   * for the disk; with this the wait no longer stops every other customer's events. While
+   * the store is cached it adds a worker-thread round trip to each activation.
+   */
+  prefetch?: boolean;
+}
+
+/**
+ * The address space LMDB maps for the store: 32 GiB, or twice the file when it is larger.
+ * lmdb-js otherwise starts at 128 KB and maps anew each time the file outgrows the map,
+ * keeping every earlier mapping: a store that grows while the server runs (a compacted one,
+ * from its first commit) then has its pages mapped twice, counted twice in RSS and held
+ * longer by the kernel. Address space only: without the write map the file keeps its size;
+ * with it the file is sparse up to the map (`du` shows what it holds).
+ */
+export function lmdbMapSize(dir: string): number {
+  return Math.max(32 * 2 ** 30, 2 * lmdbFileBytes(dir));
+}
+
+/**
+ * What the store's file holds on disk: its size, or the blocks allocated when that is less
+ * (with the write map the file is sparse, as long as the map). 0 without a store.
+ */
+export function lmdbFileBytes(dir: string): number {
+  try {
+    const st = statSync(join(dir, 'data.mdb'));
+    return Math.min(st.size, st.blocks * 512);
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -37,6 +72,9 @@ export interface LmdbStoreOptions {
 export class LmdbStore implements Store {
   readonly kind = 'lmdb';
   private readonly root: RootDatabase;
+  private readonly prefetch: boolean;
+  /** customers whose pages `prefetchCustomer` has just faulted in, for the activation that follows */
+  private readonly warmed = new Set<string>();
   /** snapshots as plain MessagePack (`snapshot-codec.ts`) */
   private readonly snapshots: Database<Buffer, string>;
   /** snapshots written before the plain encoding (lmdb-js's own); read until rewritten */
@@ -70,9 +108,11 @@ export class LmdbStore implements Store {
     // leaves only unreferenced pages either way: LMDB's copy-on-write pages and its meta
     // page work the same.
     this.syncEachCommit = opts.syncEachCommit === true;
+    this.prefetch = opts.prefetch !== false;
     const options: RootDatabaseOptionsWithPath & { noReadAhead: boolean } = {
       path: dir,
       maxDbs: 16,
+      mapSize: lmdbMapSize(dir),
       noReadAhead: true,
       noSync: !this.syncEachCommit,
       useWritemap: !this.syncEachCommit && opts.writeMap === true,
@@ -102,6 +142,21 @@ export class LmdbStore implements Store {
     for (const { value } of this.outbox.getRange()) this.seq = Math.max(this.seq, value.seq);
   }
 
+  /**
+   * Faults in the pages holding `id` in the snapshot and customer tables on a worker thread.
+   * The host calls it before `hasCustomer` and again before an activation: the second call
+   * finds the id in `warmed` and returns at once.
+   */
+  async prefetchCustomer(id: string): Promise<boolean> {
+    if (!this.prefetch || this.warmed.delete(id)) return false;
+    await Promise.all([this.snapshots.prefetch([id]), this.customers.prefetch([id])]);
+    // An activation usually follows; if the actor was activated by another event first, the
+    // entry stays behind: the set is cleared past a bound.
+    if (this.warmed.size >= 10_000) this.warmed.clear();
+    this.warmed.add(id);
+    return true;
+  }
+
   getSnapshot(id: string): Promise<StoredSnapshot | undefined> {
     const bytes = this.snapshots.getBinaryFast(id);
     return Promise.resolve(bytes !== undefined ? decodeSnapshot(bytes) : this.hasLegacy ? this.legacySnapshots.get(id) : undefined);
@@ -115,8 +170,10 @@ export class LmdbStore implements Store {
     return Promise.resolve(this.snapshots.doesExist(id) || (this.hasLegacy && this.legacySnapshots.doesExist(id)) || this.customers.doesExist(id) || (this.hasLegacyCustomers && this.legacyCustomers.doesExist(id)));
   }
 
-  lookupIdentity(kind: ContactIdentifierKind, value: string): Promise<string | undefined> {
-    return Promise.resolve(this.identities.get(identityKey(kind, value)));
+  async lookupIdentity(kind: ContactIdentifierKind, value: string): Promise<string | undefined> {
+    const key = identityKey(kind, value);
+    if (this.prefetch) await this.identities.prefetch([key]);
+    return this.identities.get(key);
   }
 
   async commit(batch: CommitBatch): Promise<OutboxRecord[]> {

@@ -133,6 +133,12 @@ export interface Store {
   getCustomer(id: string): Promise<CustomerRecord | undefined>;
   /** whether the store knows this customer id (a snapshot or master data) */
   hasCustomer(id: string): Promise<boolean>;
+  /**
+   * Optional: brings what the store holds for a customer who is not live (snapshot, master
+   * data) into memory without blocking the event loop, before `hasCustomer` and the
+   * activation read it. Resolves true when it waited for anything (false: nothing to do).
+   */
+  prefetchCustomer?(id: string): Promise<boolean>;
   lookupIdentity(kind: ContactIdentifierKind, value: string): Promise<string | undefined>;
 
   /** Writes snapshots, identity links and outbox entries in one transaction; returns the stored outbox records. */
