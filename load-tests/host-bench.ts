@@ -17,7 +17,7 @@ import { makeEvent } from './open-loop.js';
  * (scavenges and their pauses per thousand events) without the noise of a generator and
  * a server sharing two cores: the figure to watch while optimising the hot path.
  *
- *   node dist/load-tests/host-bench.js [--events 60000] [--in-flight 64] [--durability commit] [--heap-profile FILE [--allocations]]
+ *   node dist/load-tests/host-bench.js [--events 60000] [--in-flight 64] [--customers 45211] [--durability commit] [--heap-profile FILE [--allocations]]
  *
  * `--heap-profile FILE` samples the allocations of the measured run that are still alive at
  * its end (what each event leaves behind for the garbage collector to copy and promote), as
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       durability: { type: 'string', default: 'commit' },
       'heap-profile': { type: 'string' },
       allocations: { type: 'boolean', default: false },
+      customers: { type: 'string', default: '45211' },
     },
   });
   const events = Number(values.events);
@@ -47,7 +48,9 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kairos-host-bench-'));
   const config = loadConfig({ ...process.env, KAIROS_PORT: '0', KAIROS_HOST: '127.0.0.1', KAIROS_DATA_DIR: dataDir, KAIROS_LOG_LEVEL: 'warn', KAIROS_DURABILITY: values.durability });
   const k = await startKairos(config);
-  const customers = 45_211;
+  // The first N demo customers take the events (fewer: the same work on a smaller live heap).
+  const customers = Number(values.customers);
+  if (!Number.isInteger(customers) || customers < 1 || customers > 45_211) throw new Error(`--customers must be 1..45211 (the demo bank), not ${values.customers}`);
   const run = async (prefix: string, n: number): Promise<number> => {
     const started = performance.now();
     let next = 0;
