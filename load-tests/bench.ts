@@ -71,6 +71,8 @@ interface Phase {
   activationsPerSec: number;
   /** p99 of an activation (the store's reads, a disk wait included, and building the actor), ms: a histogram bucket's bound */
   activationP99Ms: number | null;
+  /** p99 wait for a customer's pages read in off the event loop (LMDB prefetch), ms: a bucket's bound */
+  prefetchP99Ms: number | null;
   gcPauses: number;
   gcPauseMeanMs: number | null;
   gcPauseP99Ms: number | null;
@@ -85,9 +87,11 @@ function phase(after: Map<string, number>, before: Map<string, number>, seconds:
   const gcSum = delta(after, before, (k) => k.startsWith('kairos_nodejs_gc_duration_seconds_sum'));
   const p99 = bucketQuantile(after, before, 'kairos_nodejs_gc_duration_seconds', 0.99);
   const actP99 = bucketQuantile(after, before, 'kairos_actor_activation_seconds', 0.99);
+  const prefetchP99 = bucketQuantile(after, before, 'kairos_store_prefetch_seconds', 0.99);
   return {
     activationsPerSec: Math.round(act / seconds),
     activationP99Ms: actP99 === null ? null : actP99 * 1000,
+    prefetchP99Ms: prefetchP99 === null ? null : prefetchP99 * 1000,
     gcPauses: gcCount,
     gcPauseMeanMs: gcCount > 0 ? Math.round((gcSum / gcCount) * 1e5) / 100 : null,
     gcPauseP99Ms: p99 === null ? null : p99 * 1000,
@@ -201,7 +205,7 @@ async function main(): Promise<void> {
       const result = await drive(kTarget, rate, duration, connections, label.replace(/\W+/g, '-'));
       const p = phase(await scrape(metricsUrl), before, duration, result.received);
       log(`  kairos ${line(result)}`);
-      log(`         activations ${p.activationsPerSec}/s (p99 <= ${p.activationP99Ms} ms)  GC pauses ${p.gcPauses} (mean ${p.gcPauseMeanMs} ms, p99 <= ${p.gcPauseP99Ms} ms)  CPU ${p.cpuUsPerEvent} µs an event`);
+      log(`         activations ${p.activationsPerSec}/s${p.activationP99Ms === null ? '' : ` (p99 <= ${p.activationP99Ms} ms, prefetch wait p99 <= ${p.prefetchP99Ms ?? 'n/a'} ms)`}  GC pauses ${p.gcPauses} (mean ${p.gcPauseMeanMs} ms, p99 <= ${p.gcPauseP99Ms} ms)  CPU ${p.cpuUsPerEvent} µs an event`);
       return { result, phase: p };
     };
     const halfRun = await measured('half the highest rate', half);
