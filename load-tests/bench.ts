@@ -99,6 +99,8 @@ function phase(after: Map<string, number>, before: Map<string, number>, seconds:
   };
 }
 
+const toMb = (bytes: number): number => Math.round(bytes / 1048576);
+
 /** RSS now and its peak over the process's life (VmHWM), MB */
 function rssMb(pid: number): { now: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -174,7 +176,7 @@ async function main(): Promise<void> {
     const cmd = cgroup === undefined ? { command: process.execPath, args: serve } : cgroup.wrap(process.execPath, serve);
     const kairos = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(kairos);
-    if (cgroup !== undefined) log(`kairos in the memory cgroup ${cgroup.path} (v${cgroup.version}), limit ${Math.round(cgroup.limitBytes / 1048576)} MB`);
+    if (cgroup !== undefined) log(`kairos in the memory cgroup ${cgroup.path} (v${cgroup.version}), limit ${toMb(cgroup.limitBytes)} MB`);
     const echo = spawn(process.execPath, [join(here, 'echo-server.js'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(echo);
     const echoPort = await new Promise<number>((resolve) => {
@@ -197,7 +199,8 @@ async function main(): Promise<void> {
     const kairosMax = await findTargetMax(kTarget, rates, stepSec, connections, p99Bound, log);
 
     // Rounded to 100/s; at least 100/s, so a low highest rate (997/s) is not measured at 1,000/s again.
-    const half = Math.max(100, Math.round(kairosMax.max / 2 / 100) * 100);
+    const roundRate = (rate: number): number => Math.max(100, Math.round(rate / 100) * 100);
+    const half = roundRate(kairosMax.max / 2);
     const duration = Number(values.duration);
     const measured = async (label: string, rate: number): Promise<{ result: OpenLoopResult; phase: Phase }> => {
       log(`latency at ${label} (${rate}/s, ${duration} s)`);
@@ -210,7 +213,7 @@ async function main(): Promise<void> {
     };
     const halfRun = await measured('half the highest rate', half);
     const atHalf = halfRun.result;
-    const ninety = await measured('90 % of the highest rate', Math.max(100, Math.round((kairosMax.max * 0.9) / 100) * 100));
+    const ninety = await measured('90 % of the highest rate', roundRate(kairosMax.max * 0.9));
     // The floor under those latencies: the same generator against the echo server at the same
     // rate (its own timers, the loopback, its event loop sharing the machine).
     log(`floor: the echo server at ${half}/s (${duration} s)`);
@@ -254,7 +257,7 @@ async function main(): Promise<void> {
         memoryLimit:
           cgroup === undefined || charged === undefined
             ? null
-            : { limitMb: Math.round(cgroup.limitBytes / 1048576), peakChargedMb: Math.round(charged.peakBytes / 1048576), limitHits: charged.limitHits, oomKills: charged.oomKills },
+            : { limitMb: toMb(cgroup.limitBytes), peakChargedMb: toMb(charged.peakBytes), limitHits: charged.limitHits, oomKills: charged.oomKills },
       },
       echo: { maxMessagesPerSec: echoMax.max, steps: echoMax.steps, atKairosHalf: echoAtHalf },
       echoRatio: Math.round(ratio * 100) / 100,
@@ -266,7 +269,7 @@ async function main(): Promise<void> {
     log(`results: ${file}`);
     log(`kairos: highest sustained ${kairosMax.max} events/s; echo: ${echoMax.max} messages/s; RSS ${rss} MB (anonymous ${split.anonMb} MB, LMDB file pages ${split.fileMb} MB; peak ${rssPeak} MB); hot actors ${hot}`);
     if (cgroup !== undefined && charged !== undefined) {
-      log(`memory limit ${Math.round(cgroup.limitBytes / 1048576)} MB: peak charge ${Math.round(charged.peakBytes / 1048576)} MB (anonymous memory and page cache), reclaim at the limit ${charged.limitHits} times, OOM kills ${charged.oomKills}`);
+      log(`memory limit ${toMb(cgroup.limitBytes)} MB: peak charge ${toMb(charged.peakBytes)} MB (anonymous memory and page cache), reclaim at the limit ${charged.limitHits} times, OOM kills ${charged.oomKills}`);
     }
     log(`bench: events_per_s=${kairosMax.max} p99_ms=${atHalf.latencyMs.p99} echo_ratio=${report.echoRatio} rss_mb=${rss}`);
   } finally {

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OutboxEntry } from '../../actors/index.js';
 import { packageRoot } from '../paths.js';
 import { compactLmdb } from './lmdb-compact.js';
 import { LmdbStore } from './lmdb-store.js';
 import type { CustomerRecord } from './store.js';
 import { reminderKey } from './store.js';
+import { offerEntry } from './store.contract.js';
 
 const record = (n: number): CustomerRecord => ({
   stage: 'client',
@@ -17,18 +17,6 @@ const record = (n: number): CustomerRecord => ({
   identifiers: { card: [`card-${n}`], phone: [`+7900${String(n).padStart(7, '0')}`], email: [`m${n}@example.com`], cookie: [] },
   consents: { sms: { granted: true, at: 1_700_000_000_000, source: 'import' } },
   importedAt: 1_700_000_000_000,
-});
-
-const offer = (customer: string, instance: string): Extract<OutboxEntry, { kind: 'offer' }> => ({
-  kind: 'offer',
-  instance,
-  customer,
-  channel: 'sms',
-  campaign: 'camp',
-  offer: 'off',
-  content: { text: 'Мария Ивановна, для вас кредит 200 ₽' },
-  expiresAt: 2_000_000,
-  at: 1_000_000,
 });
 
 /** 0 … n-1 in a scrambled order (inserts at random places fill pages about two-thirds). */
@@ -54,7 +42,7 @@ describe('compactLmdb', () => {
       await store.commit({
         snapshots: [{ id: `c-${k}`, value: { v: 1, snapshot: { value: 'idle', context: { n: k } } } }],
         identities: [{ kind: 'cookie', value: `ck-${k}`, customer: `c-${k}` }],
-        outbox: k % 10 === 0 ? [offer(`c-${k}`, `c-${k}:1.a`)] : [],
+        outbox: k % 10 === 0 ? [offerEntry(`c-${k}`, `c-${k}:1.a`)] : [],
         reminders: k % 3 === 0 ? { set: [{ key: reminderKey(`c-${k}`, 'expiry'), customer: `c-${k}`, due: 5_000 + k, event: 'offer.expired' }], remove: [] } : { set: [], remove: [] },
       });
     }

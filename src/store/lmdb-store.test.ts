@@ -6,6 +6,7 @@ import { pack } from 'msgpackr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LmdbStore, lmdbMapSize } from './lmdb-store.js';
 import type { CustomerRecord } from './store.js';
+import { tempDir } from '../test-support/test-kairos.js';
 import { describeStoreContract } from './store.contract.js';
 
 // Every way of committing: on this thread without a flush per commit (`commit` durability,
@@ -34,6 +35,19 @@ for (const [name, options] of [
   );
 }
 
+/** The directory of the running test, in the describe blocks that call `freshDirEachTest`. */
+let dir = '';
+
+/** Gives each test of the enclosing describe a fresh temporary directory (`dir`), removed after it. */
+function freshDirEachTest(prefix: string): void {
+  let tmp: ReturnType<typeof tempDir> | undefined;
+  beforeEach(() => {
+    tmp = tempDir(prefix);
+    dir = tmp.dir;
+  });
+  afterEach(() => tmp?.remove());
+}
+
 describe('lmdb customer records', () => {
   const record = (age: number): CustomerRecord => ({
     stage: 'client',
@@ -42,11 +56,7 @@ describe('lmdb customer records', () => {
     consents: { sms: { granted: true, at: 1_700_000_000_000, source: 'import' } },
     importedAt: 1_700_000_000_000,
   });
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'kairos-lmdb-customers-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  freshDirEachTest('kairos-lmdb-customers-');
 
   it('stores imported records with shared structures: about half the bytes of plain MessagePack, read back whole', async () => {
     const store = new LmdbStore(dir);
@@ -90,11 +100,7 @@ describe('lmdb customer records', () => {
 });
 
 describe('lmdb prefetch', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'kairos-lmdb-prefetch-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  freshDirEachTest('kairos-lmdb-prefetch-');
 
   // A customer who is not live has their pages faulted in on a worker thread: the event loop
   // runs other work meanwhile. Without prefetch nothing waits, and the reads that follow are
@@ -134,11 +140,7 @@ describe('lmdb prefetch', () => {
 });
 
 describe('lmdb memory map', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'kairos-lmdb-map-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  freshDirEachTest('kairos-lmdb-map-');
   const mappings = (): number => readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.endsWith(join(dir, 'data.mdb'))).length;
   const batch = (from: number) => Array.from({ length: 5_000 }, (_, i) => ({ id: `c-${from + i}`, record: { stage: 'client' as const, profile: { age: 30, note: 'x'.repeat(300) }, identifiers: { phone: [`+7999${from + i}`] }, importedAt: 0 } }));
 

@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { OutboxEntry } from '../../actors/index.js';
 import { runRedisTests, startRedis, startRedisCluster } from '../test-support/redis.js';
 import { RedisStore } from './redis-store.js';
 import { StaleSnapshotError } from './store.js';
-import { describeStoreContract } from './store.contract.js';
+import { describeStoreContract, offerEntry } from './store.contract.js';
 
 /**
  * The Redis store against real redis-server processes (no mocks): the store contract on one
@@ -31,17 +30,6 @@ async function clusterStore(prefix = `t${process.pid}-${++n}`): Promise<RedisSto
   return new RedisStore({ cluster: cluster.nodes, prefix }).open();
 }
 
-const entry = (customer: string, instance: string): Extract<OutboxEntry, { kind: 'offer' }> => ({
-  kind: 'offer',
-  instance,
-  customer,
-  channel: 'sms',
-  campaign: 'camp',
-  offer: 'off',
-  content: { text: 'Привет' },
-  expiresAt: 10_000,
-  at: 1,
-});
 
 describe.runIf(runRedisTests)('redis', () => {
   describeStoreContract(
@@ -75,14 +63,14 @@ describe.runIf(runRedisTests)('redis', () => {
         const seenByB = await b.getSnapshot('c-1');
         expect(seenByA?.rev).toBe(1);
         // A writes first; B, still at revision 1, is refused: nothing of c-1 from B lands (no SMS).
-        await a.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 1 } }, expectRevision: seenByA!.rev! }], identities: [], outbox: [entry('c-1', 'a-1')] });
+        await a.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 1 } }, expectRevision: seenByA!.rev! }], identities: [], outbox: [offerEntry('c-1', 'a-1')] });
         const stale = b.commit({
           snapshots: [
             { id: 'c-1', value: { v: 1, snapshot: { n: 2 } }, expectRevision: seenByB!.rev! },
             { id: 'c-2', value: { v: 1, snapshot: { n: 9 } } },
           ],
           identities: [],
-          outbox: [entry('c-1', 'b-1'), entry('c-2', 'b-2')],
+          outbox: [offerEntry('c-1', 'b-1'), offerEntry('c-2', 'b-2')],
         });
         await expect(stale).rejects.toBeInstanceOf(StaleSnapshotError);
         await expect(stale).rejects.toMatchObject({ customer: 'c-1', revision: 2 });
@@ -90,7 +78,7 @@ describe.runIf(runRedisTests)('redis', () => {
         expect((await a.listOutbox('sms', 10)).map((r) => r.instance).sort()).toEqual(['a-1', 'b-2']);
         // B reloads and retries on the fresh revision: accepted.
         const fresh = await b.getSnapshot('c-1');
-        await b.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 2 } }, expectRevision: fresh!.rev! }], identities: [], outbox: [entry('c-1', 'b-1')] });
+        await b.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 2 } }, expectRevision: fresh!.rev! }], identities: [], outbox: [offerEntry('c-1', 'b-1')] });
         expect(await a.getSnapshot('c-1')).toEqual({ v: 1, snapshot: { n: 2 }, rev: 3 });
       } finally {
         await a.close();
@@ -104,10 +92,10 @@ describe.runIf(runRedisTests)('redis', () => {
       try {
         const charge = (customer: string) => ({ customer, key: 'budget/camp', contacts: 1, cost: 2.5, maxContacts: 2 });
         const snap = (id: string) => ({ id, value: { v: 1, snapshot: { id } } });
-        await a.commit({ snapshots: [snap('c-1')], identities: [], outbox: [entry('c-1', 'i-1')], charges: [charge('c-1')] });
+        await a.commit({ snapshots: [snap('c-1')], identities: [], outbox: [offerEntry('c-1', 'i-1')], charges: [charge('c-1')] });
         expect(await a.sharedTotals(['budget/camp'])).toEqual(new Map([['budget/camp', { contacts: 1, cost: 2.5 }]]));
         // c-2 fits (2 of 2); c-3 would be the third: refused, nothing of it written.
-        const over = a.commit({ snapshots: [snap('c-2'), snap('c-3')], identities: [], outbox: [entry('c-2', 'i-2'), entry('c-3', 'i-3')], charges: [charge('c-2'), charge('c-3')] });
+        const over = a.commit({ snapshots: [snap('c-2'), snap('c-3')], identities: [], outbox: [offerEntry('c-2', 'i-2'), offerEntry('c-3', 'i-3')], charges: [charge('c-2'), charge('c-3')] });
         await expect(over).rejects.toMatchObject({ stale: [{ revision: -1 }] });
         const refused = ((await over.catch((e: unknown) => e)) as StaleSnapshotError).stale[0]!.customer;
         expect(await a.getSnapshot(refused)).toBeUndefined();
@@ -125,13 +113,13 @@ describe.runIf(runRedisTests)('redis', () => {
       const prefix = `r${process.pid}-${++n}`;
       const a = await singleStore(prefix);
       try {
-        const [rec] = await a.commit({ snapshots: [], identities: [], outbox: [entry('c-1', 'i-1')] });
+        const [rec] = await a.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-1', 'i-1')] });
         // As if the process died between the customer's commit and the relay: the entry is back
         // in the customer's pending hash and the customer in the dirty set.
         const redis = (a as unknown as { redis: { hset: (...x: unknown[]) => Promise<number>; sadd: (...x: unknown[]) => Promise<number> } }).redis;
         const { Packr } = await import('msgpackr');
         const packr = new Packr({ useRecords: false, moreTypes: false });
-        const pending = { ...entry('c-2', 'i-2'), seq: 99, attempts: 0 };
+        const pending = { ...offerEntry('c-2', 'i-2'), seq: 99, attempts: 0 };
         await redis.hset(`${prefix}:{c:c-2}:obx`, 'sms\u001fi-2', packr.pack(pending));
         await redis.hset(`${prefix}:{c:c-1}:obx`, 'sms\u001fi-1', packr.pack(rec));
         await redis.sadd(`${prefix}:{obx}:dirty`, 'c-2', 'c-1');
@@ -179,7 +167,7 @@ describe.runIf(runRedisTests)('redis', () => {
       const a = await singleStore(prefix);
       const b = await singleStore(prefix);
       try {
-        await a.commit({ snapshots: [], identities: [], outbox: Array.from({ length: 10 }, (_, i) => entry(`c-${i}`, `i-${i}`)) });
+        await a.commit({ snapshots: [], identities: [], outbox: Array.from({ length: 10 }, (_, i) => offerEntry(`c-${i}`, `i-${i}`)) });
         const [forA, forB] = await Promise.all([a.claimOutbox('sms', 'node-a', 6, 60_000), b.claimOutbox('sms', 'node-b', 6, 60_000)]);
         const all = [...forA, ...forB].map((r) => r.instance);
         expect(new Set(all).size).toBe(10);

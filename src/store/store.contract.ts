@@ -21,10 +21,11 @@ const record = (n: number): CustomerRecord => ({
   importedAt: 1_700_000_000_000,
 });
 
-const smsEntry = (instance: string, at: number): Extract<OutboxEntry, { kind: 'offer' }> => ({
+/** An SMS offer in the outbox, for the store tests (this contract and the backends' own). */
+export const offerEntry = (customer: string, instance: string, at = 1): Extract<OutboxEntry, { kind: 'offer' }> => ({
   kind: 'offer',
   instance,
-  customer: 'c-1',
+  customer,
   channel: 'sms',
   campaign: 'camp',
   offer: 'off',
@@ -72,7 +73,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       const records = await store.commit({
         snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { context: { id: 'c-1', seq: 3 }, value: 'client' } } }],
         identities: [{ kind: 'cookie', value: 'ck-1', customer: 'c-1' }],
-        outbox: [smsEntry('c-1:1.a', 1000), smsEntry('c-1:2.b', 2000)],
+        outbox: [offerEntry('c-1', 'c-1:1.a', 1000), offerEntry('c-1', 'c-1:2.b', 2000)],
         meta: [{ key: 'budget/camp', value: { contacts: 2, cost: 7 } }],
       });
       expect(await store.getMeta('budget/camp')).toEqual({ contacts: 2, cost: 7 });
@@ -86,7 +87,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
     });
 
     it('commits with a flush to disk when the batch asks for it (the strict durability)', async () => {
-      const records = await store.commit({ snapshots: [{ id: 'c-9', value: { v: 1, snapshot: { n: 9 } } }], identities: [], outbox: [smsEntry('c-9:1.a', 1000)], sync: true });
+      const records = await store.commit({ snapshots: [{ id: 'c-9', value: { v: 1, snapshot: { n: 9 } } }], identities: [], outbox: [offerEntry('c-1', 'c-9:1.a', 1000)], sync: true });
       expect(records.map((r) => r.instance)).toEqual(['c-9:1.a']);
       expect(bare(await store.getSnapshot('c-9'))).toEqual({ v: 1, snapshot: { n: 9 } });
     });
@@ -105,8 +106,8 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
     });
 
     it('lists the outbox per channel, oldest first, and removes and fails entries', async () => {
-      await store.commit({ snapshots: [], identities: [], outbox: [smsEntry('i-3', 3), { ...smsEntry('i-e', 1), channel: 'email' }] });
-      await store.commit({ snapshots: [], identities: [], outbox: [smsEntry('i-4', 4), smsEntry('i-5', 5)] });
+      await store.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-1', 'i-3', 3), { ...offerEntry('c-1', 'i-e', 1), channel: 'email' }] });
+      await store.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-1', 'i-4', 4), offerEntry('c-1', 'i-5', 5)] });
       expect((await store.listOutbox('sms', 2)).map((r) => r.instance)).toEqual(['i-3', 'i-4']);
       expect((await store.listOutbox('email', 10)).map((r) => r.instance)).toEqual(['i-e']);
       expect(await store.failOutbox('sms', 'i-4', 'timeout')).toBe(true);
@@ -140,7 +141,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       await store.commit({
         snapshots: [{ id: 'c-1', value: { v: 1, snapshot: {} } }],
         identities: [{ kind: 'cookie', value: 'ck-1', customer: 'c-1' }],
-        outbox: [smsEntry('c-1:1.a', 1), { ...smsEntry('c-2:1.a', 2), customer: 'c-2' }],
+        outbox: [offerEntry('c-1', 'c-1:1.a', 1), { ...offerEntry('c-1', 'c-2:1.a', 2), customer: 'c-2' }],
       });
       const ids = [
         { kind: 'card' as const, value: 'card-1' },
@@ -202,7 +203,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       await store.commit({
         snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { s: 'x' } } }],
         identities: [{ kind: 'cookie', value: 'ck', customer: 'c-1' }],
-        outbox: [smsEntry('i-1', 1)],
+        outbox: [offerEntry('c-1', 'i-1', 1)],
       });
       await store.putStop({ key: 'h', kind: 'customer', hint: 'c-1', at: 1 });
       await store.putMeta('m', 1);
@@ -217,7 +218,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect(await store.getMeta('m')).toBe(1);
       expect(await store.dueReminders(10, 10)).toEqual([{ key: 'c-1|x', customer: 'c-1', due: 7, event: 'e' }]);
       // Sequence numbers keep rising after a reopen.
-      const [next] = await store.commit({ snapshots: [], identities: [], outbox: [smsEntry('i-2', 2)] });
+      const [next] = await store.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-1', 'i-2', 2)] });
       expect(next!.seq).toBeGreaterThan(1);
     });
   });
