@@ -122,9 +122,12 @@ interface Live {
   touchedAt: number;
   /** replies waiting for this actor's state to be committed up to a version */
   waiters?: Array<{ version: number; resolve: () => void; reject: (err: Error) => void }>;
+  /** keys of `liveIdentities` that resolved to this actor: dropped with it */
+  identityKeys?: string[];
 }
 
-type Resolution = { id: string } | { error: ErrorCode; message: string };
+/** Who a request is for; `identity`: the store named them by this identifier (remembered once they are live). */
+type Resolution = { id: string; identity?: { key: string; epoch: number } } | { error: ErrorCode; message: string };
 
 /** The customer id inside an offer-instance id (`<customer>:<seq>.<hash>`). */
 export function customerOfInstance(instance: string): string | undefined {
@@ -169,6 +172,15 @@ export class CustomerHost {
   private readonly dirty = new Set<string>();
   /** identity links not yet committed: read before the store so new customers resolve at once */
   private readonly pendingLinks = new Map<string, IdentityLink>();
+  /**
+   * Identifiers the store resolved to a customer who is live, while they stay live (single-node
+   * stores, where every link is written through this host): an event naming a live customer by
+   * card, phone, e-mail or cookie does not read the store. A new link of an identifier drops
+   * its entry; releasing or erasing the customer drops theirs.
+   */
+  private readonly liveIdentities = new Map<string, string>();
+  /** bumped by every new identity link: a store lookup that a link overtook is not remembered */
+  private linkEpoch = 0;
   /** customers created on first sight, until their actor is activated */
   private readonly creating = new Map<string, CustomerInput>();
   private pendingOutbox: OutboxEntry[] = [];
@@ -201,9 +213,7 @@ export class CustomerHost {
           this.pendingOutbox.push(...p.entries);
         },
         link: (_, p) => {
-          for (const l of p.links) {
-            this.pendingLinks.set(identityKey(l.kind, l.value), { kind: l.kind, value: l.value, customer: p.customer });
-          }
+          for (const l of p.links) this.addPendingLink(l.kind, l.value, p.customer, true);
         },
         schedule: (_, p) => {
           for (const r of p.reminders) {
@@ -366,6 +376,7 @@ export class CustomerHost {
           let live: Live | undefined;
           try {
             [reply, live] = await this.deliver(r.id, re, message(r.id));
+            if (r.identity !== undefined && live !== undefined) this.rememberIdentity(r.identity.key, r.id, r.identity.epoch);
           } catch (err) {
             this.o.logger.error({ err, customer: r.id }, 'handling a message failed');
             reply = this.failure(re);
@@ -480,7 +491,7 @@ export class CustomerHost {
    * the store, and only then are they answered.
    */
   private dropStale(live: Live): void {
-    if (this.hot.get(live.id) === live) this.hot.delete(live.id);
+    this.unload(live);
     this.dirty.delete(live.id);
     this.pendingOutbox = this.pendingOutbox.filter((e) => e.customer !== live.id);
     this.pendingReminders = this.pendingReminders.filter((r) => r.customer !== live.id);
@@ -521,7 +532,7 @@ export class CustomerHost {
     const rev = await this.o.store.snapshotRevision(id);
     const now = this.hot.get(id);
     if (now !== live || rev === live.rev || live.flushed !== live.version) return now ?? this.activate(id);
-    this.hot.delete(id);
+    this.unload(live);
     this.o.metrics.storeConflicts.inc({ kind: 'reloaded' });
     return this.activate(id);
   }
@@ -617,10 +628,14 @@ export class CustomerHost {
     for (const kind of contactIdentifierKinds) {
       const value = ref[kind];
       if (value === undefined) continue;
-      const pending = this.pendingLinks.get(identityKey(kind, value));
+      const key = identityKey(kind, value);
+      const pending = this.pendingLinks.get(key);
       if (pending !== undefined) return { id: pending.customer };
+      const known = this.liveIdentities.get(key);
+      if (known !== undefined) return { id: known };
+      const epoch = this.linkEpoch;
       const found = await this.o.store.lookupIdentity(kind, value);
-      if (found !== undefined) return { id: found };
+      if (found !== undefined) return { id: found, identity: { key, epoch } };
     }
     if (ref.id !== undefined) {
       return { error: 'unknown_customer', message: `no customer "${ref.id}"; bank customer ids must be imported before events name them` };
@@ -632,6 +647,39 @@ export class CustomerHost {
       if (pending !== undefined) return { id: pending.customer };
     }
     return { id: this.createCustomer(ref, now) };
+  }
+
+  /**
+   * A new link of an identifier, written with the next commit; it supersedes what resolved it
+   * before. A customer's link (not a creation: a new customer's identifiers resolved to no one)
+   * also voids what store lookups in flight will answer.
+   */
+  private addPendingLink(kind: ContactIdentifierKind, value: string, customer: string, relink: boolean): void {
+    const key = identityKey(kind, value);
+    this.pendingLinks.set(key, { kind, value, customer });
+    this.liveIdentities.delete(key);
+    if (relink) this.linkEpoch++;
+  }
+
+  /**
+   * Remembers what the store resolved an identifier to, once that customer is live, unless a
+   * link was made since the lookup began (it may have read the store before the link), or the
+   * store is shared (another node may link the identifier).
+   */
+  private rememberIdentity(key: string, customer: string, epoch: number): void {
+    if (this.o.store.shared === true || epoch !== this.linkEpoch) return;
+    const live = this.hot.get(customer);
+    if (live === undefined) return;
+    this.liveIdentities.set(key, customer);
+    const keys = (live.identityKeys ??= []);
+    if (!keys.includes(key)) keys.push(key);
+  }
+
+  /** Drops an actor from memory, with the identifiers remembered for it. */
+  private unload(live: Live): void {
+    if (this.hot.get(live.id) === live) this.hot.delete(live.id);
+    for (const key of live.identityKeys ?? []) if (this.liveIdentities.get(key) === live.id) this.liveIdentities.delete(key);
+    live.identityKeys = undefined;
   }
 
   private async exists(id: string): Promise<boolean> {
@@ -656,7 +704,7 @@ export class CustomerHost {
       const value = ref[kind];
       if (value === undefined) continue;
       identifiers[kind] = [value];
-      this.pendingLinks.set(identityKey(kind, value), { kind, value, customer: id });
+      this.addPendingLink(kind, value, id, false);
     }
     this.creating.set(id, { id, stage, identifiers, at: now, reason: 'first_event' });
     return id;
@@ -716,7 +764,7 @@ export class CustomerHost {
   }
 
   private passivate(live: Live, reason: 'lru' | 'idle' | 'memory'): void {
-    this.hot.delete(live.id);
+    this.unload(live);
     this.o.metrics.passivations.inc({ reason });
   }
 
@@ -978,7 +1026,7 @@ export class CustomerHost {
       const ids = Object.entries(live.snapshot.context.identifiers).flatMap(([kind, values]) =>
         values.map((value) => ({ kind: kind as ContactIdentifierKind, value })),
       );
-      this.hot.delete(id);
+      this.unload(live);
       this.dirty.delete(id);
       this.creating.delete(id);
       // Replies still waiting for this customer's commit go out: the erasure supersedes it.
@@ -1078,6 +1126,7 @@ export class CustomerHost {
         live.waiters = undefined;
       }
       this.hot.clear();
+      this.liveIdentities.clear();
       this.o.metrics.hotActors.set(0);
     }
   }
