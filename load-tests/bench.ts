@@ -78,10 +78,15 @@ interface Phase {
   gcPauseP99Ms: number | null;
   /** Kairos's CPU time (all its threads: event loop, GC helpers, LMDB) per event answered, µs */
   cpuUsPerEvent: number | null;
+  /** the share of the phase the event loop was busy (0..1): near 1, every pause queues what follows */
+  eventLoopBusy: number;
+  /** event-loop busy time per event answered, µs */
+  loopUsPerEvent: number | null;
 }
 
 function phase(after: Map<string, number>, before: Map<string, number>, seconds: number, events: number): Phase {
   const cpu = delta(after, before, (k) => k === 'kairos_process_cpu_seconds_total');
+  const loop = delta(after, before, (k) => k === 'kairos_event_loop_busy_seconds_total');
   const act = delta(after, before, (k) => k.startsWith('kairos_actor_activations_total'));
   const gcCount = delta(after, before, (k) => k.startsWith('kairos_nodejs_gc_duration_seconds_count'));
   const gcSum = delta(after, before, (k) => k.startsWith('kairos_nodejs_gc_duration_seconds_sum'));
@@ -96,6 +101,8 @@ function phase(after: Map<string, number>, before: Map<string, number>, seconds:
     gcPauseMeanMs: gcCount > 0 ? Math.round((gcSum / gcCount) * 1e5) / 100 : null,
     gcPauseP99Ms: p99 === null ? null : p99 * 1000,
     cpuUsPerEvent: events > 0 ? Math.round((cpu * 1e6) / events) : null,
+    eventLoopBusy: Math.round((loop / seconds) * 100) / 100,
+    loopUsPerEvent: events > 0 ? Math.round((loop * 1e6) / events) : null,
   };
 }
 
@@ -135,9 +142,28 @@ function drive(t: Target, rate: number, seconds: number, connections: number, pr
 }
 
 /** The highest rate a target sustains: the generator against it, step by step. */
-function findTargetMax(t: Target, rates: number[], stepSec: number, connections: number, p99BoundMs: number, log: (s: string) => void): Promise<{ max: number; steps: OpenLoopResult[] }> {
-  const run = (rate: number, attempt: number): Promise<OpenLoopResult> => drive(t, rate, stepSec, connections, `${t.name}-${rate}-${attempt}`);
-  return findMax(rates, run, p99BoundMs, (r) => log(`  ${t.name.padEnd(6)} ${line(r)}`));
+/**
+ * Steps the rate up. With `loopBusy` (Kairos's `kairos_event_loop_busy_seconds_total`), each
+ * step's line also says how busy the server's event loop was: how close it ran to saturation.
+ */
+function findTargetMax(
+  t: Target,
+  rates: number[],
+  stepSec: number,
+  connections: number,
+  p99BoundMs: number,
+  log: (s: string) => void,
+  loopBusy?: () => Promise<number>,
+): Promise<{ max: number; steps: OpenLoopResult[] }> {
+  let busy = '';
+  const run = async (rate: number, attempt: number): Promise<OpenLoopResult> => {
+    const before = loopBusy === undefined ? 0 : await loopBusy();
+    const started = performance.now();
+    const r = await drive(t, rate, stepSec, connections, `${t.name}-${rate}-${attempt}`);
+    if (loopBusy !== undefined) busy = `  loop busy ${Math.round((((await loopBusy()) - before) / ((performance.now() - started) / 1000)) * 100)} %`;
+    return r;
+  };
+  return findMax(rates, run, p99BoundMs, (r) => log(`  ${t.name.padEnd(6)} ${line(r)}${busy}`));
 }
 
 async function main(): Promise<void> {
@@ -196,7 +222,8 @@ async function main(): Promise<void> {
     log('warm-up: 45,000 events at 3000/s');
     await drive(kTarget, 3000, 15, connections, 'warm');
 
-    const kairosMax = await findTargetMax(kTarget, rates, stepSec, connections, p99Bound, log);
+    const loopBusy = async (): Promise<number> => (await scrape(metricsUrl)).get('kairos_event_loop_busy_seconds_total') ?? 0;
+    const kairosMax = await findTargetMax(kTarget, rates, stepSec, connections, p99Bound, log, loopBusy);
 
     // Rounded to 100/s; at least 100/s, so a low highest rate (997/s) is not measured at 1,000/s again.
     const roundRate = (rate: number): number => Math.max(100, Math.round(rate / 100) * 100);
@@ -205,10 +232,12 @@ async function main(): Promise<void> {
     const measured = async (label: string, rate: number): Promise<{ result: OpenLoopResult; phase: Phase }> => {
       log(`latency at ${label} (${rate}/s, ${duration} s)`);
       const before = await scrape(metricsUrl);
+      const started = performance.now();
       const result = await drive(kTarget, rate, duration, connections, label.replace(/\W+/g, '-'));
-      const p = phase(await scrape(metricsUrl), before, duration, result.received);
+      // Rates over the time between the scrapes (the generator's connecting and draining included).
+      const p = phase(await scrape(metricsUrl), before, (performance.now() - started) / 1000, result.received);
       log(`  kairos ${line(result)}`);
-      log(`         activations ${p.activationsPerSec}/s${p.activationP99Ms === null ? '' : ` (p99 <= ${p.activationP99Ms} ms, prefetch wait p99 <= ${p.prefetchP99Ms ?? 'n/a'} ms)`}  GC pauses ${p.gcPauses} (mean ${p.gcPauseMeanMs} ms, p99 <= ${p.gcPauseP99Ms} ms)  CPU ${p.cpuUsPerEvent} µs an event`);
+      log(`         activations ${p.activationsPerSec}/s${p.activationP99Ms === null ? '' : ` (p99 <= ${p.activationP99Ms} ms, prefetch wait p99 <= ${p.prefetchP99Ms ?? 'n/a'} ms)`}  GC pauses ${p.gcPauses} (mean ${p.gcPauseMeanMs} ms, p99 <= ${p.gcPauseP99Ms} ms)  CPU ${p.cpuUsPerEvent} µs an event  event loop busy ${Math.round(p.eventLoopBusy * 100)} % (${p.loopUsPerEvent} µs an event)`);
       return { result, phase: p };
     };
     const halfRun = await measured('half the highest rate', half);

@@ -20,6 +20,23 @@ describe('metrics', () => {
     expect(outcomeLabel('maybe-later')).toBe('other');
   });
 
+  it('counts the time the event loop is busy, not the time it waits', async () => {
+    const m = createMetrics();
+    const busy = async (): Promise<number> => (await m.eventLoopBusy.get()).values[0]?.value ?? 0;
+    const b0 = await busy();
+    // 300 ms waiting on a timer: hardly busy.
+    await new Promise((r) => setTimeout(r, 300));
+    const b1 = await busy();
+    expect(b1 - b0).toBeLessThan(0.15);
+    // 300 ms of work on the loop: busy for (about) all of it.
+    const until = performance.now() + 300;
+    while (performance.now() < until);
+    await new Promise((r) => setImmediate(r));
+    const b2 = await busy();
+    expect(b2 - b1).toBeGreaterThan(0.25);
+    expect(b2 - b1).toBeLessThan(1);
+  });
+
   it('dashboards query only metrics Kairos declares', async () => {
     const declared = new Set((await createMetrics().registry.getMetricsAsJSON()).map((x) => x.name));
     const dir = join(packageRoot(), 'grafana', 'dashboards');

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -103,6 +104,7 @@ export function createMetrics() {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5],
       registers: [registry],
     }),
+    eventLoopBusy: eventLoopBusyCounter(registry),
     flushSeconds: new Histogram({
       name: 'kairos_store_flush_duration_seconds',
       help: 'Time to commit one write-behind batch to the store',
@@ -222,3 +224,25 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Seconds the event loop spent running code rather than waiting for I/O (Node's event-loop
+ * utilization, read at each scrape). Its rate is how close this node is to saturation: the
+ * customer actors, the commits and the sockets all run on this one thread, so at a rate near
+ * 1 every pause (a scavenge, a slow commit) queues the events behind it and the tail grows.
+ */
+function eventLoopBusyCounter(registry: Registry): Counter {
+  let counted = 0;
+  return new Counter({
+    name: 'kairos_event_loop_busy_seconds_total',
+    help: 'Seconds the event loop spent busy (running code, not waiting for I/O); its rate is the event-loop utilization, 1 at saturation',
+    registers: [registry],
+    collect() {
+      const active = performance.eventLoopUtilization().active / 1000;
+      if (active > counted) {
+        this.inc(active - counted);
+        counted = active;
+      }
+    },
+  });
+}
