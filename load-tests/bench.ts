@@ -20,8 +20,8 @@ import type { OpenLoopResult } from './open-loop.js';
  * For each server it steps the arrival rate up until the server stops keeping up (it
  * answers fewer than 97 % of the target rate, replies go missing, or p99 passes the
  * bound), and reports the highest sustained rate. Then it runs Kairos at half and at 90 %
- * of that rate for the latency figures (with activations per second, GC pauses and CPU time
- * per event read from the server's metrics), the echo server at Kairos's half rate (the
+ * of that rate for the latency figures (with activations per second, GC pauses, CPU time
+ * per event and the event loop's utilization read from the server's metrics), the echo server at Kairos's half rate (the
  * floor: what the generator and the loopback alone add), and autocannon against
  * `POST /v1/events`. `--data-dir DIR
  * --customers N` runs on a store seeded beforehand (`kairos seed`), kept afterwards.
