@@ -21,8 +21,9 @@ import type { OpenLoopResult } from './open-loop.js';
  * answers fewer than 97 % of the target rate, replies go missing, or p99 passes the
  * bound), and reports the highest sustained rate. Then it runs Kairos at half and at 90 %
  * of that rate for the latency figures (with activations per second, GC pauses, CPU time
- * per event and the event loop's utilization read from the server's metrics), the echo server at Kairos's half rate (the
- * floor: what the generator and the loopback alone add), and autocannon against
+ * per event and the event loop's utilization read from the server's metrics), the echo
+ * server at Kairos's half rate (the floor: what the generator and the loopback alone add),
+ * and autocannon against
  * `POST /v1/events`. `--data-dir DIR
  * --customers N` runs on a store seeded beforehand (`kairos seed`), kept afterwards.
  * `--memory-limit-mb M` runs Kairos in a memory cgroup of that limit (Linux, root), as a
@@ -141,10 +142,10 @@ function drive(t: Target, rate: number, seconds: number, connections: number, pr
   return runGenerator(args);
 }
 
-/** The highest rate a target sustains: the generator against it, step by step. */
 /**
- * Steps the rate up. With `loopBusy` (Kairos's `kairos_event_loop_busy_seconds_total`), each
- * step's line also says how busy the server's event loop was: how close it ran to saturation.
+ * The highest rate a target sustains: the generator against it, step by step. With the
+ * target's `/metrics` (Kairos), each step's line also says how busy its event loop was: how
+ * close it ran to saturation.
  */
 function findTargetMax(
   t: Target,
@@ -153,17 +154,25 @@ function findTargetMax(
   connections: number,
   p99BoundMs: number,
   log: (s: string) => void,
-  loopBusy?: () => Promise<number>,
+  metricsUrl?: string,
 ): Promise<{ max: number; steps: OpenLoopResult[] }> {
   let busy = '';
   const run = async (rate: number, attempt: number): Promise<OpenLoopResult> => {
-    const before = loopBusy === undefined ? 0 : await loopBusy();
-    const started = performance.now();
-    const r = await drive(t, rate, stepSec, connections, `${t.name}-${rate}-${attempt}`);
-    if (loopBusy !== undefined) busy = `  loop busy ${Math.round((((await loopBusy()) - before) / ((performance.now() - started) / 1000)) * 100)} %`;
-    return r;
+    const step = (): Promise<OpenLoopResult> => drive(t, rate, stepSec, connections, `${t.name}-${rate}-${attempt}`);
+    if (metricsUrl === undefined) return step();
+    const { result, phase: p } = await measure(metricsUrl, step);
+    busy = `  loop busy ${Math.round(p.eventLoopBusy * 100)} %`;
+    return result;
   };
   return findMax(rates, run, p99BoundMs, (r) => log(`  ${t.name.padEnd(6)} ${line(r)}${busy}`));
+}
+
+/** Runs the generator, reading Kairos's metrics before and after: rates over the time between the scrapes (connecting and draining included). */
+async function measure(metricsUrl: string, run: () => Promise<OpenLoopResult>): Promise<{ result: OpenLoopResult; phase: Phase }> {
+  const before = await scrape(metricsUrl);
+  const started = performance.now();
+  const result = await run();
+  return { result, phase: phase(await scrape(metricsUrl), before, (performance.now() - started) / 1000, result.received) };
 }
 
 async function main(): Promise<void> {
@@ -222,8 +231,7 @@ async function main(): Promise<void> {
     log('warm-up: 45,000 events at 3000/s');
     await drive(kTarget, 3000, 15, connections, 'warm');
 
-    const loopBusy = async (): Promise<number> => (await scrape(metricsUrl)).get('kairos_event_loop_busy_seconds_total') ?? 0;
-    const kairosMax = await findTargetMax(kTarget, rates, stepSec, connections, p99Bound, log, loopBusy);
+    const kairosMax = await findTargetMax(kTarget, rates, stepSec, connections, p99Bound, log, metricsUrl);
 
     // Rounded to 100/s; at least 100/s, so a low highest rate (997/s) is not measured at 1,000/s again.
     const roundRate = (rate: number): number => Math.max(100, Math.round(rate / 100) * 100);
@@ -231,11 +239,7 @@ async function main(): Promise<void> {
     const duration = Number(values.duration);
     const measured = async (label: string, rate: number): Promise<{ result: OpenLoopResult; phase: Phase }> => {
       log(`latency at ${label} (${rate}/s, ${duration} s)`);
-      const before = await scrape(metricsUrl);
-      const started = performance.now();
-      const result = await drive(kTarget, rate, duration, connections, label.replace(/\W+/g, '-'));
-      // Rates over the time between the scrapes (the generator's connecting and draining included).
-      const p = phase(await scrape(metricsUrl), before, (performance.now() - started) / 1000, result.received);
+      const { result, phase: p } = await measure(metricsUrl, () => drive(kTarget, rate, duration, connections, label.replace(/\W+/g, '-')));
       log(`  kairos ${line(result)}`);
       log(`         activations ${p.activationsPerSec}/s${p.activationP99Ms === null ? '' : ` (p99 <= ${p.activationP99Ms} ms, prefetch wait p99 <= ${p.prefetchP99Ms ?? 'n/a'} ms)`}  GC pauses ${p.gcPauses} (mean ${p.gcPauseMeanMs} ms, p99 <= ${p.gcPauseP99Ms} ms)  CPU ${p.cpuUsPerEvent} µs an event  event loop busy ${Math.round(p.eventLoopBusy * 100)} % (${p.loopUsPerEvent} µs an event)`);
       return { result, phase: p };
