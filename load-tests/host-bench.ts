@@ -17,7 +17,7 @@ import { makeEvent } from './open-loop.js';
  * (scavenges and their pauses per thousand events) without the noise of a generator and
  * a server sharing two cores: the figure to watch while optimising the hot path.
  *
- *   node dist/load-tests/host-bench.js [--events 60000] [--in-flight 64] [--customers 45211] [--durability commit] [--heap-profile FILE [--allocations]]
+ *   node dist/load-tests/host-bench.js [--events 60000] [--in-flight 64] [--customers 45211] [--durability commit] [--heap-profile FILE [--allocations]] [--cpu-profile FILE]
  *
  * `--heap-profile FILE` samples the allocations of the measured run that are still alive at
  * its end (what each event leaves behind for the garbage collector to copy and promote), as
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
       'in-flight': { type: 'string', default: '64' },
       durability: { type: 'string', default: 'commit' },
       'heap-profile': { type: 'string' },
+      'cpu-profile': { type: 'string' },
       allocations: { type: 'boolean', default: false },
       customers: { type: 'string', default: '45211' },
     },
@@ -77,21 +78,31 @@ async function main(): Promise<void> {
       }
     });
     obs.observe({ entryTypes: ['gc'] });
-    const session = values['heap-profile'] === undefined ? undefined : new Session();
-    if (session !== undefined) {
-      session.connect();
+    const session = values['heap-profile'] === undefined && values['cpu-profile'] === undefined ? undefined : new Session();
+    if (session !== undefined) session.connect();
+    if (values['cpu-profile'] !== undefined && session !== undefined) {
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 100 });
+      await session.post('Profiler.start');
+    }
+    if (values['heap-profile'] !== undefined && session !== undefined) {
       // --allocations: every allocation, collected or not (what drives the scavenges' rate);
       // otherwise what is still alive at the end (what each scavenge copies and promotes).
       const all = values.allocations === true;
       await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMinorGC: all, includeObjectsCollectedByMajorGC: all });
     }
+    process.stderr.write(`host-bench: warm-up done, measuring ${events} events (pid ${process.pid})\n`);
     const ms = await run('run', events);
     obs.disconnect();
+    if (session !== undefined && values['cpu-profile'] !== undefined) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(values['cpu-profile'], JSON.stringify(profile));
+    }
     if (session !== undefined && values['heap-profile'] !== undefined) {
       const { profile } = await session.post('HeapProfiler.stopSampling');
       writeFileSync(values['heap-profile'], JSON.stringify(profile));
-      session.disconnect();
     }
+    session?.disconnect();
     const mean = (a: number[]): number => (a.length === 0 ? 0 : a.reduce((s, x) => s + x, 0) / a.length);
     const r2 = (x: number): number => Math.round(x * 100) / 100;
     const result = {

@@ -370,17 +370,8 @@ export class CustomerHost {
           return;
         }
         let attempts = 0;
-        const job = async (): Promise<void> => {
-          attempts++;
-          let reply: HostReply;
-          let live: Live | undefined;
-          try {
-            [reply, live] = await this.deliver(r.id, re, message(r.id));
-            if (r.identity !== undefined && live !== undefined) this.rememberIdentity(r.identity.key, r.id, r.identity.epoch);
-          } catch (err) {
-            this.o.logger.error({ err, customer: r.id }, 'handling a message failed');
-            reply = this.failure(re);
-          }
+        /** Answers once what the reply acknowledges is as durable as the mode asks. */
+        const answer = (reply: HostReply, live: Live | undefined): void => {
           // The reply waits for the commit (the mailbox does not: the customer's next message
           // runs meanwhile and its reply queues behind this one's commit).
           const durable = live === undefined || reply.kind === 'error' ? undefined : this.committed(live);
@@ -401,6 +392,35 @@ export class CustomerHost {
             },
           );
         };
+        const job = async (): Promise<void> => {
+          attempts++;
+          let reply: HostReply;
+          let live: Live | undefined;
+          try {
+            [reply, live] = await this.deliver(r.id, re, message(r.id));
+            if (r.identity !== undefined && live !== undefined) this.rememberIdentity(r.identity.key, r.id, r.identity.epoch);
+          } catch (err) {
+            this.o.logger.error({ err, customer: r.id }, 'handling a message failed');
+            reply = this.failure(re);
+          }
+          answer(reply, live);
+        };
+        // A live customer with nothing queued for them, on a single-node store: handled now,
+        // in this turn, without the mailbox's promises (what `deliver` would do, minus its waits).
+        const ready = this.mailboxes.has(r.id) ? undefined : this.readyLive(r.id);
+        if (ready !== undefined) {
+          attempts++;
+          let reply: HostReply;
+          try {
+            reply = this.step(ready, re, message(r.id));
+            if (r.identity !== undefined) this.rememberIdentity(r.identity.key, r.id, r.identity.epoch);
+          } catch (err) {
+            this.o.logger.error({ err, customer: r.id }, 'handling a message failed');
+            reply = this.failure(re);
+          }
+          answer(reply, ready);
+          return;
+        }
         this.enqueue(r.id, job);
       });
     });
@@ -537,13 +557,24 @@ export class CustomerHost {
     return this.activate(id);
   }
 
+  /**
+   * The customer's actor if it is live and a message can be stepped on it at once: on a
+   * single-node store (a shared one first refreshes the stop list and checks the actor's
+   * revision, see `deliver` and `liveFor`).
+   */
+  private readyLive(id: string): Live | undefined {
+    if (this.o.store.shared === true || this.o.store.snapshotRevision !== undefined) return undefined;
+    return this.hot.get(id);
+  }
+
   private async deliver(id: string, re: string, msg: CustomerMessage): Promise<[HostReply, Live | undefined]> {
     let live: Live | undefined;
     // Several nodes: a stop entry any of them added counts from the next decision on (read
     // alongside the actor's revision, not after it).
     const refreshing = this.o.store.shared === true && msg.type === 'gateway.event' ? this.o.stopList.refresh() : undefined;
     try {
-      [live] = await Promise.all([this.liveFor(id), refreshing]);
+      if (refreshing === undefined) live = await this.liveFor(id);
+      else [live] = await Promise.all([this.liveFor(id), refreshing]);
     } catch (err) {
       this.o.logger.error({ err, customer: id }, 'actor activation failed');
       return [this.failure(re), undefined];
