@@ -397,7 +397,10 @@ export class CustomerHost {
           let reply: HostReply;
           let live: Live | undefined;
           try {
-            [reply, live] = await this.deliver(r.id, re, message(r.id));
+            // A live customer on a single-node store is stepped without a wait (what `deliver`
+            // would do, minus its awaits); otherwise activated, revision-checked, as need be.
+            const ready = this.readyLive(r.id);
+            [reply, live] = ready !== undefined ? [this.step(ready, re, message(r.id)), ready] : await this.deliver(r.id, re, message(r.id));
             if (r.identity !== undefined && live !== undefined) this.rememberIdentity(r.identity.key, r.id, r.identity.epoch);
           } catch (err) {
             this.o.logger.error({ err, customer: r.id }, 'handling a message failed');
@@ -405,23 +408,10 @@ export class CustomerHost {
           }
           answer(reply, live);
         };
-        // A live customer with nothing queued for them, on a single-node store: handled now,
-        // in this turn, without the mailbox's promises (what `deliver` would do, minus its waits).
-        const ready = this.mailboxes.has(r.id) ? undefined : this.readyLive(r.id);
-        if (ready !== undefined) {
-          attempts++;
-          let reply: HostReply;
-          try {
-            reply = this.step(ready, re, message(r.id));
-            if (r.identity !== undefined) this.rememberIdentity(r.identity.key, r.id, r.identity.epoch);
-          } catch (err) {
-            this.o.logger.error({ err, customer: r.id }, 'handling a message failed');
-            reply = this.failure(re);
-          }
-          answer(reply, ready);
-          return;
-        }
-        this.enqueue(r.id, job);
+        // Nothing queued for a live customer: handled now, in this turn (the job runs to its
+        // end synchronously), without the mailbox's promises.
+        if (!this.mailboxes.has(r.id) && this.readyLive(r.id) !== undefined) void job();
+        else this.enqueue(r.id, job);
       });
     });
   }
