@@ -51,6 +51,30 @@ describe('walking directions', () => {
 });
 
 describe('local time against Intl, minute by minute', () => {
+  it('reads the civil date, time and weekday of any instant as Date does (UTC, 1600-2400)', () => {
+    const check = (t: number): void => {
+      const d = new Date(t);
+      const lt = localTime(t, 'UTC');
+      expect([lt.year, lt.month, lt.day, lt.hour, lt.minute, lt.weekday, lt.minuteOfDay, lt.epochDay], d.toISOString()).toEqual([
+        d.getUTCFullYear(),
+        d.getUTCMonth() + 1,
+        d.getUTCDate(),
+        d.getUTCHours(),
+        d.getUTCMinutes(),
+        d.getUTCDay(),
+        d.getUTCHours() * 60 + d.getUTCMinutes(),
+        Math.floor(t / 86_400_000),
+      ]);
+    };
+    // Leap days, century years (1700, 1900 and 2100 are not leap years, 2000 is), year ends,
+    // the epoch and before it.
+    for (const iso of ['1600-02-29T23:59:59.999Z', '1700-02-28T12:00:00Z', '1700-03-01T00:00:00Z', '1900-03-01T00:00:00Z', '1969-12-31T23:59:59.999Z', '1970-01-01T00:00:00Z', '2000-02-29T18:30:00Z', '2024-12-31T23:59:00Z', '2100-02-28T23:00:00Z', '2100-03-01T00:00:00Z', '2399-12-31T23:59:59Z']) {
+      check(Date.parse(iso));
+    }
+    // A week, 17 minutes and 13 seconds at a time, over eight centuries.
+    for (let t = Date.parse('1600-01-01T00:00:00Z'); t < Date.parse('2400-01-01T00:00:00Z'); t += 605_833_000) check(t);
+  });
+
   it('agrees with Intl across DST switches in several zones', () => {
     const zones = ['Europe/Moscow', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham'];
     const f = (tz: string) =>
