@@ -21,12 +21,17 @@ describe('snapshot migrations', () => {
 
   it('brings a version-1 customer up to date: no consents recorded, everything else kept', () => {
     const migrated = migrateSnapshot({ v: 1, snapshot: { value: 'client', context: v1Context } }) as { value: string; context: Record<string, unknown> };
-    expect(SNAPSHOT_VERSION).toBe(2);
+    expect(SNAPSHOT_VERSION).toBe(3);
     expect(migrated.context).toEqual({ ...v1Context, consents: {} });
     // The migrated snapshot runs: the machine takes it and decides on it.
     const stepper = createCustomerStepper(customerMachine);
     const snap = stepper.restore(migrated.value as 'client', migrated.context as never);
     expect(snap.context.consents).toEqual({});
+  });
+
+  it('reads a version-2 snapshot as it is (version 3 changed how LMDB writes it, not the context)', () => {
+    const snapshot = { value: 'client', context: { ...v1Context, consents: {} } };
+    expect(migrateSnapshot({ v: 2, snapshot })).toBe(snapshot);
   });
 
   it('leaves a current snapshot as it is', () => {

@@ -3,9 +3,12 @@ import type { StoredSnapshot } from '../store/store.js';
 /**
  * Versions of the persisted customer snapshot. Bump SNAPSHOT_VERSION when the context's
  * shape changes, and add the step from the previous version to `migrations`; a snapshot is
- * migrated step by step when its actor is activated.
+ * migrated step by step when its actor is activated. Bump it too when a store writes the
+ * snapshot in a way an earlier build would misread (with an identity step): that build
+ * then refuses the snapshot with a SnapshotVersionError naming both versions, instead of
+ * failing on it at the customer's next message.
  */
-export const SNAPSHOT_VERSION = 2;
+export const SNAPSHOT_VERSION = 3;
 
 type Migration = (snapshot: unknown) => unknown;
 
@@ -21,6 +24,9 @@ const migrations: Readonly<Record<number, Migration>> = {
     const s = snapshot as V1Snapshot;
     return { ...s, context: { consents: {}, ...s.context } };
   },
+  // v3: the LMDB store writes the `seen` list as columns (snapshot-codec.ts) and reads it back
+  // as it was; the context is the same.
+  2: (snapshot) => snapshot,
 };
 
 export class SnapshotVersionError extends Error {
