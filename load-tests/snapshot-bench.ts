@@ -75,9 +75,8 @@ async function main(): Promise<void> {
     time((s) => pack(s));
     const encodeUs = time(encodeSnapshot);
     const plainEncodeUs = time((s) => pack(s));
-    let i = 0;
     const decodeStarted = performance.now();
-    for (let r = 0; r < rounds; r++) for (i = 0; i < encoded.length; i++) decodeSnapshot(encoded[i] as Buffer);
+    for (let r = 0; r < rounds; r++) for (const bytes of encoded) decodeSnapshot(bytes);
     const decodeUs = ((performance.now() - decodeStarted) * 1000) / (rounds * encoded.length);
     const plainBytes = stored.map((s) => pack(s).length).sort((a, b) => a - b);
     const r2 = (x: number): number => Math.round(x * 100) / 100;

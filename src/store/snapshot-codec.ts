@@ -18,8 +18,8 @@ import type { StoredSnapshot } from './store.js';
  * `{id, at, decision: {actions}}`. It is written as columns instead, `{id: [...], dt: [...],
  * actions: [...]}`: the ids, the times as differences from the one before (the first from
  * 0), and each entry's actions (`null` for a response, which has no decision). A snapshot of
- * the bench's customers drops from ~2.6 to ~1.7 KB, below the ~2 KB LMDB keeps in a leaf page
- * instead of an overflow page of its own. Any MessagePack reader still decodes it; a list of
+ * the bench's customers drops from ~2.4 to ~1.3 KB (median), below the ~2 KB LMDB keeps in a
+ * leaf page instead of an overflow page of its own (load-tests/snapshot-bench.ts). Any MessagePack reader still decodes it; a list of
  * another shape (a time that is not a whole number, a key this does not know) is written as
  * rows, and `decodeSnapshot` reads both.
  */
@@ -100,8 +100,8 @@ function contextIsLast(outer: Record<string, unknown>): boolean {
   return inner[inner.length - 1] === 'context';
 }
 
-/** The seen list written as columns (see above); undefined when an entry has another shape. */
-export interface SeenColumns {
+/** The seen list written as columns (see above). */
+interface SeenColumns {
   id: string[];
   /** each entry's time less the one before (the first less 0) */
   dt: number[];
@@ -109,6 +109,7 @@ export interface SeenColumns {
   actions: (unknown[] | null)[];
 }
 
+/** The list as columns; undefined when an entry has another shape (it is then written as rows). */
 function seenColumns(seen: readonly unknown[]): SeenColumns | undefined {
   const n = seen.length;
   const id = new Array<string>(n);
