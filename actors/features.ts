@@ -1,4 +1,5 @@
 import type { DayBucket } from './customer-state.js';
+import { civilDate } from './local-time.js';
 
 /**
  * Windowed aggregates kept in the actor: a count and a sum per local calendar day.
@@ -53,18 +54,6 @@ export type FeatureWindow = { kind: 'days'; days: number } | { kind: 'thisMonth'
 export type FeatureAggregate = 'count' | 'sum' | 'min' | 'max' | 'days' | 'daysSince';
 
 
-/** Civil date of an epoch day (Howard Hinnant's days-to-civil), without a Date object. */
-function civil(epochDay: number): [year: number, month: number] {
-  const z = epochDay + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return [yoe + era * 400 + (month <= 2 ? 1 : 0), month];
-}
-
 /** Epoch day of a civil date (days-from-civil). */
 function epochDayOf(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
@@ -76,7 +65,7 @@ function epochDayOf(year: number, month: number, day: number): number {
 }
 
 function firstOfMonth(epochDay: number, monthsBack: number): number {
-  const [year, month] = civil(epochDay);
+  const [year, month] = civilDate(epochDay);
   const m0 = year * 12 + (month - 1) - monthsBack;
   return epochDayOf(Math.floor(m0 / 12), (m0 % 12) + 1, 1);
 }

@@ -76,21 +76,25 @@ function offsetMinutes(at: number, timeZone: string): number {
   return offset;
 }
 
-export function localTime(at: number, timeZone: string): LocalTime {
-  // Plain arithmetic on the local instant (no Date object): the day number, the time of day,
-  // and the civil date from the day number (Howard Hinnant's days-to-civil algorithm).
-  const local = at + offsetMinutes(at, timeZone) * 60_000;
-  const epochDay = Math.floor(local / 86_400_000);
-  const minuteOfDay = Math.floor((local - epochDay * 86_400_000) / 60_000);
+/** Civil date of an epoch day (Howard Hinnant's days-to-civil), without a Date object. */
+export function civilDate(epochDay: number): [year: number, month: number, day: number] {
   const z = epochDay + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
   const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return [yoe + era * 400 + (month <= 2 ? 1 : 0), month, doy - Math.floor((153 * mp + 2) / 5) + 1];
+}
+
+export function localTime(at: number, timeZone: string): LocalTime {
+  // Plain arithmetic on the local instant (no Date object): the day number, the time of day,
+  // and the civil date from the day number.
+  const local = at + offsetMinutes(at, timeZone) * 60_000;
+  const epochDay = Math.floor(local / 86_400_000);
+  const minuteOfDay = Math.floor((local - epochDay * 86_400_000) / 60_000);
+  const [year, month, day] = civilDate(epochDay);
   const hour = Math.floor(minuteOfDay / 60);
   const minute = minuteOfDay - hour * 60;
   // 1970-01-01 was a Thursday (4).
