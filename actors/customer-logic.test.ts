@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerContext } from './customer-state.js';
+import { NO_ACTIONS } from './customer-state.js';
 import type { HandleResult } from './customer-logic.js';
 import { handleDelivery, handleEvent, handleResponse, replayReply } from './customer-logic.js';
 import { smsLength } from './sms-length.js';
@@ -248,6 +249,22 @@ describe('idempotency and responses', () => {
     const first = handleEvent(customer(), message(e, 0));
     const again = replayReply(first.ctx, message(e, 0));
     expect(again).toEqual({ ...first.reply, duplicate: true });
+  });
+
+  it('remembers every silent decision as the one shared NO_ACTIONS, and replays it as an empty decision', () => {
+    const quiet = (id: string, iso: string) => event('web.pageview', { id, at: at(iso), channel: 'web', data: { url: '/deposits' } });
+    const { ctx, results } = run(customer(), [quiet('q1', '2026-03-02T10:00:00+03:00')], [quiet('q2', '2026-03-02T10:05:00+03:00')]);
+    expect(results.map(actionsOf)).toEqual([[], []]);
+    expect(ctx.seen.map((s) => s.decision)).toEqual([NO_ACTIONS, NO_ACTIONS]);
+    expect(ctx.seen[0]!.decision).toBe(NO_ACTIONS);
+    expect(ctx.seen[1]!.decision).toBe(NO_ACTIONS);
+    expect(Object.isFrozen(NO_ACTIONS) && Object.isFrozen(NO_ACTIONS.actions)).toBe(true);
+    expect(replayReply(ctx, message(quiet('q1', '2026-03-02T10:06:00+03:00'), 0))).toEqual({ kind: 'decision', re: 'q1', customer: ctx.id, actions: [], duplicate: true });
+    // A decision with actions keeps its own record.
+    const offered = handleEvent(ctx, message(event('ib.login', { id: 'q3', at: at('2026-03-02T10:10:00+03:00') }), 0));
+    expect(actionsOf(offered)).toHaveLength(1);
+    expect(offered.ctx.seen.at(-1)!.decision).not.toBe(NO_ACTIONS);
+    expect(offered.ctx.seen.at(-1)!.decision!.actions).toEqual(actionsOf(offered));
   });
 
   it('records responses, closes the instance on a final answer, and rejects unknown instances', () => {

@@ -1,7 +1,7 @@
 import type { Catalog } from './catalog.js';
 import type { StopScope } from './contact-policy.js';
 import type { CustomerContext, DecisionAction, SeenRequest } from './customer-state.js';
-import { retention } from './customer-state.js';
+import { recordedDecision, retention } from './customer-state.js';
 import type { DecideInputs, Explanation } from './decide.js';
 import { decide } from './decide.js';
 import type { Conversion } from './goals.js';
@@ -177,7 +177,7 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   ctx = decided.ctx;
   outbox.push(...decided.outbox);
   reminders.push(...decided.reminders);
-  ctx = { ...ctx, seen: remember(ctx.seen, { id: event.id, at: t, decision: { actions: decided.actions } }, t) };
+  ctx = { ...ctx, seen: remember(ctx.seen, { id: event.id, at: t, decision: recordedDecision(decided.actions) }, t) };
   return {
     ctx,
     reply: { kind: 'decision', re: event.id, customer: ctx.id, actions: decided.actions, duplicate: false },

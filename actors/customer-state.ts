@@ -118,6 +118,19 @@ export interface RecordedDecision {
   actions: DecisionAction[];
 }
 
+/**
+ * The recorded decision of every event that got no actions, shared (and frozen): most events
+ * get none, and a customer remembers 32 of them. One object instead of a decision and an
+ * empty array per entry is ~2 KB less per live customer and ~70 bytes less per event for the
+ * garbage collector to copy.
+ */
+export const NO_ACTIONS: RecordedDecision = Object.freeze({ actions: Object.freeze([]) as unknown as DecisionAction[] });
+
+/** The recorded form of a decision's actions: the shared NO_ACTIONS when there are none. */
+export function recordedDecision(actions: DecisionAction[]): RecordedDecision {
+  return actions.length === 0 ? NO_ACTIONS : { actions };
+}
+
 export interface SeenRequest {
   id: string;
   at: number;

@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { loadConfig } from '../src/config.js';
+import { startKairos } from '../src/kairos.js';
+import { parseEvent } from '../src/transport/frames.js';
+import { makeEvent } from './open-loop.js';
+
+/**
+ * What a live customer costs the V8 heap: the first N demo customers brought to life by one
+ * event each, then given M events each (the generator's mix, through a real server's host and
+ * LMDB store, every actor kept live), the heap measured after a full collection at each
+ * point. A customer's first event is their profile, features and memberships; the later ones
+ * fill the list of the last 32 request ids kept for repeats (PROTOCOL.md), the part that grows.
+ * A figure that does not depend on the machine's speed: what the hot-set bounds
+ * (`KAIROS_MAX_HOT_ACTORS`, `KAIROS_MAX_HEAP_MB`) buy.
+ *
+ *   node dist/load-tests/actor-memory.js [--customers 10000] [--events 33]
+ *
+ * Last line: `actor-memory: first_event_bytes=N steady_bytes=N` (heap per live customer).
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      customers: { type: 'string', default: '10000' },
+      events: { type: 'string', default: '33' },
+    },
+  });
+  const customers = Number(values.customers);
+  const perCustomer = Number(values.events);
+  if (!Number.isInteger(customers) || customers < 1 || customers > 45_211 || customers % 7919 === 0) {
+    throw new Error(`--customers must be 1..45211 (the demo bank) and not a multiple of 7919 (the generator's stride), not ${values.customers}`);
+  }
+  if (!Number.isInteger(perCustomer) || perCustomer < 1) throw new Error(`--events must be a positive whole number, not ${values.events}`);
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const heapUsed = (): number => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const dataDir = mkdtempSync(join(tmpdir(), 'kairos-actor-memory-'));
+  // Every customer stays live: no idle passivation, no heap bound, a hot set larger than the run.
+  const config = loadConfig({
+    ...process.env,
+    KAIROS_PORT: '0',
+    KAIROS_HOST: '127.0.0.1',
+    KAIROS_DATA_DIR: dataDir,
+    KAIROS_LOG_LEVEL: 'warn',
+    KAIROS_MAX_HOT_ACTORS: String(Math.max(100, customers * 2)),
+    KAIROS_PASSIVATE_AFTER_MS: '0',
+    KAIROS_MAX_HEAP_MB: '1000000',
+  });
+  const k = await startKairos(config);
+  try {
+    // 64 in flight; makeEvent visits every customer once in each run of `customers` events.
+    const run = async (prefix: string, n: number): Promise<void> => {
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < n) {
+          const i = next++;
+          const reply = await k.host.submitEvent(parseEvent(makeEvent(i, customers, prefix)));
+          if (reply.kind === 'error') throw new Error(`event ${prefix}-${i}: ${reply.code} ${reply.message}`);
+        }
+      };
+      await Promise.all(Array.from({ length: 64 }, worker));
+    };
+    const before = heapUsed();
+    await run('first', customers);
+    const afterFirst = heapUsed();
+    if (perCustomer > 1) await run('more', customers * (perCustomer - 1));
+    const steady = heapUsed();
+    const hot = k.host.hotCount;
+    if (hot < customers) throw new Error(`only ${hot} of ${customers} customers stayed live: the figures would be wrong`);
+    const result = {
+      customers,
+      eventsPerCustomer: perCustomer,
+      hotActors: hot,
+      firstEventBytes: Math.round((afterFirst - before) / customers),
+      steadyBytes: Math.round((steady - before) / customers),
+    };
+    console.log(JSON.stringify(result));
+    console.log(`actor-memory: first_event_bytes=${result.firstEventBytes} steady_bytes=${result.steadyBytes}`);
+  } finally {
+    await k.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
