@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerContext } from './customer-state.js';
-import { NO_ACTIONS } from './customer-state.js';
+import { NO_ACTIONS, withSharedNoActions } from './customer-state.js';
 import type { HandleResult } from './customer-logic.js';
 import { handleDelivery, handleEvent, handleResponse, replayReply } from './customer-logic.js';
 import { smsLength } from './sms-length.js';
@@ -265,6 +265,26 @@ describe('idempotency and responses', () => {
     expect(actionsOf(offered)).toHaveLength(1);
     expect(offered.ctx.seen.at(-1)!.decision).not.toBe(NO_ACTIONS);
     expect(offered.ctx.seen.at(-1)!.decision!.actions).toEqual(actionsOf(offered));
+  });
+
+  it('makes a context read back from a store share NO_ACTIONS the same way, and changes nothing else', () => {
+    const action = { instance: 'c-1:1.a', campaign: 'shortfall', offer: 'credit', channel: 'sms', content: { text: 'x' } };
+    const ctx: CustomerContext = {
+      ...customer(),
+      seen: [
+        { id: 'a', at: 1, decision: { actions: [] } },
+        { id: 'b', at: 2 },
+        { id: 'c', at: 3, decision: { actions: [action] } },
+        { id: 'd', at: 4, decision: NO_ACTIONS },
+      ],
+    };
+    const shared = withSharedNoActions(ctx);
+    expect(shared.seen.map((s) => s.decision === NO_ACTIONS)).toEqual([true, false, false, true]);
+    expect(shared).toEqual(ctx);
+    expect(ctx.seen[0]!.decision).not.toBe(NO_ACTIONS); // the input is not changed
+    expect(shared.seen[2]).toBe(ctx.seen[2]);
+    // Nothing to share: the same context.
+    expect(withSharedNoActions(shared)).toBe(shared);
   });
 
   it('records responses, closes the instance on a final answer, and rejects unknown instances', () => {

@@ -131,6 +131,22 @@ export function recordedDecision(actions: DecisionAction[]): RecordedDecision {
   return actions.length === 0 ? NO_ACTIONS : { actions };
 }
 
+/** A recorded decision that is "no actions" and nothing else, in an object of its own. */
+function sharable(s: SeenRequest): boolean {
+  const d = s.decision;
+  return d !== undefined && d !== NO_ACTIONS && Array.isArray(d.actions) && d.actions.length === 0 && Object.keys(d).length === 1;
+}
+
+/**
+ * The context with every recorded decision without actions as the shared NO_ACTIONS: what
+ * a store hands back (each entry decoded into objects of its own) made as compact as what
+ * the brain records. The same context when there is nothing to share.
+ */
+export function withSharedNoActions(ctx: CustomerContext): CustomerContext {
+  if (!Array.isArray(ctx.seen) || !ctx.seen.some(sharable)) return ctx;
+  return { ...ctx, seen: ctx.seen.map((s) => (sharable(s) ? { ...s, decision: NO_ACTIONS } : s)) };
+}
+
 export interface SeenRequest {
   id: string;
   at: number;

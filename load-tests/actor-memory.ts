@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { loadConfig } from '../src/config.js';
+import type { Kairos } from '../src/kairos.js';
 import { startKairos } from '../src/kairos.js';
 import { parseEvent } from '../src/transport/frames.js';
 import { makeEvent } from './open-loop.js';
@@ -15,12 +16,14 @@ import { makeEvent } from './open-loop.js';
  * LMDB store, every actor kept live), the heap measured after a full collection at each
  * point. A customer's first event is their profile, features and memberships; the later ones
  * fill the list of the last 32 request ids kept for repeats (PROTOCOL.md), the part that grows.
- * A figure that does not depend on the machine's speed: what the hot-set bounds
- * (`KAIROS_MAX_HOT_ACTORS`, `KAIROS_MAX_HEAP_MB`) buy.
+ * Then a restart on the same store, and one more event each: the customers read back from
+ * their snapshots. A figure that does not depend on the machine's speed: what the hot-set
+ * bounds (`KAIROS_MAX_HOT_ACTORS`, `KAIROS_MAX_HEAP_MB`) buy.
  *
  *   node dist/load-tests/actor-memory.js [--customers 10000] [--events 33]
  *
- * Last line: `actor-memory: first_event_bytes=N steady_bytes=N` (heap per live customer).
+ * Last line: `actor-memory: first_event_bytes=N steady_bytes=N reactivated_bytes=N` (heap per
+ * live customer).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -54,38 +57,56 @@ async function main(): Promise<void> {
     KAIROS_PASSIVATE_AFTER_MS: '0',
     KAIROS_MAX_HEAP_MB: '1000000',
   });
-  const k = await startKairos(config);
-  try {
-    // 64 in flight; makeEvent visits every customer once in each run of `customers` events.
-    const run = async (prefix: string, n: number): Promise<void> => {
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < n) {
-          const i = next++;
-          const reply = await k.host.submitEvent(parseEvent(makeEvent(i, customers, prefix)));
-          if (reply.kind === 'error') throw new Error(`event ${prefix}-${i}: ${reply.code} ${reply.message}`);
-        }
-      };
-      await Promise.all(Array.from({ length: 64 }, worker));
+  // 64 in flight; makeEvent visits every customer once in each run of `customers` events.
+  const run = async (k: Kairos, prefix: string, n: number): Promise<void> => {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < n) {
+        const i = next++;
+        const reply = await k.host.submitEvent(parseEvent(makeEvent(i, customers, prefix)));
+        if (reply.kind === 'error') throw new Error(`event ${prefix}-${i}: ${reply.code} ${reply.message}`);
+      }
     };
-    const before = heapUsed();
-    await run('first', customers);
-    const afterFirst = heapUsed();
-    if (perCustomer > 1) await run('more', customers * (perCustomer - 1));
-    const steady = heapUsed();
-    const hot = k.host.hotCount;
-    if (hot < customers) throw new Error(`only ${hot} of ${customers} customers stayed live: the figures would be wrong`);
+    await Promise.all(Array.from({ length: 64 }, worker));
+  };
+  const allLive = (k: Kairos): void => {
+    if (k.host.hotCount < customers) throw new Error(`only ${k.host.hotCount} of ${customers} customers stayed live: the figures would be wrong`);
+  };
+  try {
+    const k = await startKairos(config);
+    let before: number, afterFirst: number, steady: number;
+    try {
+      before = heapUsed();
+      await run(k, 'first', customers);
+      afterFirst = heapUsed();
+      if (perCustomer > 1) await run(k, 'more', customers * (perCustomer - 1));
+      steady = heapUsed();
+      allLive(k);
+    } finally {
+      await k.close();
+    }
+    // A restart on the same store: every customer read back from their snapshot by one more event.
+    const again = await startKairos(config);
+    let restarted: number, reactivated: number;
+    try {
+      restarted = heapUsed();
+      await run(again, 'again', customers);
+      reactivated = heapUsed();
+      allLive(again);
+    } finally {
+      await again.close();
+    }
+    const perCustomerBytes = (from: number, to: number): number => Math.round((to - from) / customers);
     const result = {
       customers,
       eventsPerCustomer: perCustomer,
-      hotActors: hot,
-      firstEventBytes: Math.round((afterFirst - before) / customers),
-      steadyBytes: Math.round((steady - before) / customers),
+      firstEventBytes: perCustomerBytes(before, afterFirst),
+      steadyBytes: perCustomerBytes(before, steady),
+      reactivatedBytes: perCustomerBytes(restarted, reactivated),
     };
     console.log(JSON.stringify(result));
-    console.log(`actor-memory: first_event_bytes=${result.firstEventBytes} steady_bytes=${result.steadyBytes}`);
+    console.log(`actor-memory: first_event_bytes=${result.firstEventBytes} steady_bytes=${result.steadyBytes} reactivated_bytes=${result.reactivatedBytes}`);
   } finally {
-    await k.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -27,6 +27,7 @@ import {
   localTime,
   previewCampaign,
   windowValue,
+  withSharedNoActions,
 } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import type { Durability } from '../config.js';
@@ -743,7 +744,8 @@ export class CustomerHost {
     const stored = await this.o.store.getSnapshot(id);
     if (stored !== undefined) {
       const persisted = migrateSnapshot(stored) as PersistedCustomer;
-      snapshot = this.stepper.restore(persisted.value, persisted.context);
+      // Silent decisions as the one shared NO_ACTIONS, as the brain records them (~2 KB less a live customer).
+      snapshot = this.stepper.restore(persisted.value, withSharedNoActions(persisted.context));
       this.o.metrics.activations.inc({ source: 'snapshot' });
     } else {
       const record = await this.o.store.getCustomer(id);

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import { pack, unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { NO_ACTIONS } from '../../actors/index.js';
 import { LmdbStore } from './lmdb-store.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 import type { StoredSnapshot } from './store.js';
@@ -59,11 +58,6 @@ describe('snapshot codec', () => {
     expect(decodeSnapshot(bytes)).toEqual(s);
     const plain = unpack(bytes) as { snapshot: { context: { seen: unknown } } };
     expect(plain.snapshot.context.seen).toEqual({ id: ['atm-1', 'r-1', 'web-2'], dt: [1_790_000_000_000, 500, -1500], actions: [[action], null, []] });
-    // Entries without actions come back as the one shared NO_ACTIONS (the brain records them
-    // so), entries with actions with their own.
-    const back = (decodeSnapshot(bytes).snapshot as { context: { seen: Array<{ decision?: unknown }> } }).context.seen;
-    expect(back[2]!.decision).toBe(NO_ACTIONS);
-    expect(back[0]!.decision).not.toBe(NO_ACTIONS);
     // An empty list is columns too.
     expect(decodeSnapshot(encodeSnapshot(stored(0, { age: 61 })))).toEqual(stored(0, { age: 61 }));
   });

@@ -1,6 +1,4 @@
 import { Packr } from 'msgpackr';
-import type { DecisionAction } from '../../actors/index.js';
-import { recordedDecision } from '../../actors/index.js';
 import type { StoredSnapshot } from './store.js';
 
 /**
@@ -149,7 +147,7 @@ function seenRows(c: SeenColumns): unknown[] {
   for (let i = 0; i < c.id.length; i++) {
     at += c.dt[i] as number;
     const actions = c.actions[i];
-    rows[i] = actions === null || actions === undefined ? { id: c.id[i], at } : { id: c.id[i], at, decision: recordedDecision(actions as DecisionAction[]) };
+    rows[i] = actions === null || actions === undefined ? { id: c.id[i], at } : { id: c.id[i], at, decision: { actions } };
   }
   return rows;
 }
