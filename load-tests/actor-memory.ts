@@ -11,10 +11,10 @@ import { parseEvent } from '../src/transport/frames.js';
 import { makeEvent } from './open-loop.js';
 
 /**
- * What a live customer costs the V8 heap: the first N demo customers brought to life by one
+ * What a live customer costs in memory: the first N demo customers brought to life by one
  * event each, then given M events each (the generator's mix, through a real server's host and
- * LMDB store, every actor kept live), the heap measured after a full collection at each
- * point. A customer's first event is their profile, features and memberships; the later ones
+ * LMDB store, every actor kept live), the V8 heap and the array buffers outside it measured
+ * after a full collection at each point. A customer's first event is their profile, features and memberships; the later ones
  * fill the list of the last 32 request ids kept for repeats (PROTOCOL.md), the part that grows.
  * Then a restart on the same store, and one more event each: the customers read back from
  * their snapshots. A figure that does not depend on the machine's speed: what the hot-set
@@ -22,9 +22,14 @@ import { makeEvent } from './open-loop.js';
  *
  *   node dist/load-tests/actor-memory.js [--customers 10000] [--events 33]
  *
- * Last line: `actor-memory: first_event_bytes=N steady_bytes=N reactivated_bytes=N` (heap per
- * live customer).
+ * Last line: `actor-memory: first_event_bytes=N steady_bytes=N reactivated_bytes=N
+ * steady_heap_bytes=N` (per live customer, heap and buffers together; then the heap's part).
  */
+interface Mem {
+  heap: number;
+  buffers: number;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -33,17 +38,19 @@ async function main(): Promise<void> {
     },
   });
   const customers = Number(values.customers);
-  const perCustomer = Number(values.events);
+  const eventsPerCustomer = Number(values.events);
   if (!Number.isInteger(customers) || customers < 1 || customers > 45_211 || customers % 7919 === 0) {
     throw new Error(`--customers must be 1..45211 (the demo bank) and not a multiple of 7919 (the generator's stride), not ${values.customers}`);
   }
-  if (!Number.isInteger(perCustomer) || perCustomer < 1) throw new Error(`--events must be a positive whole number, not ${values.events}`);
+  if (!Number.isInteger(eventsPerCustomer) || eventsPerCustomer < 1) throw new Error(`--events must be a positive whole number, not ${values.events}`);
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
-  const heapUsed = (): number => {
+  /** The V8 heap in use and the array buffers outside it (Buffers' memory), after a full collection. */
+  const memory = (): { heap: number; buffers: number } => {
     gc();
     gc();
-    return process.memoryUsage().heapUsed;
+    const m = process.memoryUsage();
+    return { heap: m.heapUsed, buffers: m.arrayBuffers };
   };
   const dataDir = mkdtempSync(join(tmpdir(), 'kairos-actor-memory-'));
   // Every customer stays live: no idle passivation, no heap bound, a hot set larger than the run.
@@ -74,38 +81,42 @@ async function main(): Promise<void> {
   };
   try {
     const k = await startKairos(config);
-    let before: number, afterFirst: number, steady: number;
+    let before: Mem, afterFirst: Mem, steady: Mem;
     try {
-      before = heapUsed();
+      before = memory();
       await run(k, 'first', customers);
-      afterFirst = heapUsed();
-      if (perCustomer > 1) await run(k, 'more', customers * (perCustomer - 1));
-      steady = heapUsed();
+      afterFirst = memory();
+      if (eventsPerCustomer > 1) await run(k, 'more', customers * (eventsPerCustomer - 1));
+      steady = memory();
       allLive(k);
     } finally {
       await k.close();
     }
     // A restart on the same store: every customer read back from their snapshot by one more event.
     const again = await startKairos(config);
-    let restarted: number, reactivated: number;
+    let restarted: Mem, reactivated: Mem;
     try {
-      restarted = heapUsed();
+      restarted = memory();
       await run(again, 'again', customers);
-      reactivated = heapUsed();
+      reactivated = memory();
       allLive(again);
     } finally {
       await again.close();
     }
-    const perCustomerBytes = (from: number, to: number): number => Math.round((to - from) / customers);
+    const perCustomer = (from: Mem, to: Mem): { heap: number; buffers: number; total: number } => {
+      const heap = Math.round((to.heap - from.heap) / customers);
+      const buffers = Math.round((to.buffers - from.buffers) / customers);
+      return { heap, buffers, total: heap + buffers };
+    };
     const result = {
       customers,
-      eventsPerCustomer: perCustomer,
-      firstEventBytes: perCustomerBytes(before, afterFirst),
-      steadyBytes: perCustomerBytes(before, steady),
-      reactivatedBytes: perCustomerBytes(restarted, reactivated),
+      eventsPerCustomer,
+      firstEvent: perCustomer(before, afterFirst),
+      steady: perCustomer(before, steady),
+      reactivated: perCustomer(restarted, reactivated),
     };
     console.log(JSON.stringify(result));
-    console.log(`actor-memory: first_event_bytes=${result.firstEventBytes} steady_bytes=${result.steadyBytes} reactivated_bytes=${result.reactivatedBytes}`);
+    console.log(`actor-memory: first_event_bytes=${result.firstEvent.total} steady_bytes=${result.steady.total} reactivated_bytes=${result.reactivated.total} steady_heap_bytes=${result.steady.heap}`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
