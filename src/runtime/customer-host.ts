@@ -47,6 +47,7 @@ import type { UpliftLedger } from './uplift-ledger.js';
 import type { Settled } from './in-order.js';
 import { InOrder } from './in-order.js';
 import { SNAPSHOT_VERSION, migrateSnapshot } from './snapshot-migrations.js';
+import { StringPool } from './string-pool.js';
 
 /**
  * The actor host: the virtual-actor runtime for customers (Orleans-style). It resolves who
@@ -180,6 +181,8 @@ export class CustomerHost {
    * its entry; releasing or erasing the customer drops theirs.
    */
   private readonly liveIdentities = new Map<string, string>();
+  /** one copy of the short strings the customers read from the store share */
+  private readonly strings = new StringPool();
   /** bumped by every new identity link: a store lookup that a link overtook is not remembered */
   private linkEpoch = 0;
   /** customers created on first sight, until their actor is activated */
@@ -744,16 +747,17 @@ export class CustomerHost {
     const stored = await this.o.store.getSnapshot(id);
     if (stored !== undefined) {
       const persisted = migrateSnapshot(stored) as PersistedCustomer;
-      // Silent decisions as the one shared NO_ACTIONS, as the brain records them (~2 KB less a live customer).
-      snapshot = this.stepper.restore(persisted.value, withSharedNoActions(persisted.context));
+      // Silent decisions as the one shared NO_ACTIONS, as the brain records them (~2 KB less a
+      // live customer), and the strings customers share as one copy each.
+      snapshot = this.stepper.restore(persisted.value, this.strings.context(withSharedNoActions(persisted.context)));
       this.o.metrics.activations.inc({ source: 'snapshot' });
     } else {
       const record = await this.o.store.getCustomer(id);
       const creation = this.creating.get(id);
       let input: CustomerInput;
       if (record !== undefined) {
-        input = { id, stage: record.stage, profile: record.profile, identifiers: record.identifiers, at: record.importedAt, reason: 'import' };
-        if (record.consents !== undefined) input.consents = record.consents;
+        input = { id, stage: record.stage, profile: this.strings.profile(record.profile), identifiers: record.identifiers, at: record.importedAt, reason: 'import' };
+        if (record.consents !== undefined) input.consents = this.strings.consents(record.consents);
         this.o.metrics.activations.inc({ source: 'profile' });
       } else if (creation !== undefined) {
         input = creation;
