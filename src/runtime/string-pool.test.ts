@@ -17,15 +17,17 @@ describe('string pool', () => {
     expect(roomy.size).toBe(0);
   });
 
-  it('copies a profile with its strings pooled, its other fields unchanged, and keeps one without strings', () => {
+  it('copies a profile with its shared fields pooled, not its names, the rest unchanged, and keeps one without them', () => {
     const pool = new StringPool();
-    const profile = { firstName: 'Мария', patronymic: 'Ивановна', age: 61, balance: 1250.75, creditDefault: false, job: 'retired', city: 'Москва' };
+    const profile = { firstName: 'Мария', patronymic: 'Ивановна', lastName: 'Смирнова', age: 61, balance: 1250.75, creditDefault: false, job: 'retired', city: 'Москва' };
     const pooled = pool.profile(profile);
     expect(pooled).toEqual(profile);
     expect(pooled).not.toBe(profile);
-    expect(pool.size).toBe(4);
-    const numbers = { age: 40, balance: 10 };
-    expect(pool.profile(numbers)).toBe(numbers);
+    // job and city; an erased customer's name must not outlive them in the pool.
+    expect(pool.size).toBe(2);
+    const unpooled = { firstName: 'Пётр', age: 40, balance: 10 };
+    expect(pool.profile(unpooled)).toBe(unpooled);
+    expect(pool.size).toBe(2);
   });
 
   it('pools a restored context’s profile and consent sources, and passes malformed consents through', () => {
@@ -41,7 +43,8 @@ describe('string pool', () => {
     const odd = { ...ctx, consents: { ...ctx.consents, push: null as unknown as Consent } };
     const pooled = pool.context(odd);
     expect(pooled).toEqual(odd);
-    expect(pool.size).toBe(4);
+    // Казань, import, sms_reply (not the first name).
+    expect(pool.size).toBe(3);
     expect(pooled.consents.push).toBeNull();
     // The input is not changed.
     expect(odd.profile).toBe(ctx.profile);

@@ -2,7 +2,7 @@ import type { Consent, CustomerContext, Profile } from '../../actors/index.js';
 
 /**
  * One copy of each short string many customers share, for what activation reads from the
- * store: a city, a job, "married", a time zone, a consent's source ("import"). A store hands
+ * store: a city, a job, "married", a time zone, a consent's source ("import"); not names. A store hands
  * back its own copies with every customer it decodes; with 10,000 live customers that was
  * ~380 bytes of duplicates each (load-tests/actor-memory.ts). Bounded: past `maxStrings`
  * distinct strings a new one is returned as it is (the pool keeps what came first, and the
@@ -10,6 +10,12 @@ import type { Consent, CustomerContext, Profile } from '../../actors/index.js';
  *
  * Only memory: a pooled string and a decoded one are the same value to every reader.
  */
+/**
+ * The profile fields pooled: values many customers share. Not the names: the pool lives as
+ * long as the process, and an erased customer's name must not stay behind in it.
+ */
+const POOLED_PROFILE_FIELDS = ['gender', 'job', 'marital', 'education', 'timezone', 'city'] as const satisfies ReadonlyArray<keyof Profile>;
+
 export class StringPool {
   private readonly pool = new Map<string, string>();
 
@@ -31,10 +37,11 @@ export class StringPool {
     return s;
   }
 
-  /** A copy of the profile with its string fields pooled (the same object when it has none). */
+  /** A copy of the profile with its categorical fields pooled (the same object when it has none). */
   profile(p: Profile): Profile {
     let out: Record<string, unknown> | undefined;
-    for (const [k, v] of Object.entries(p)) {
+    for (const k of POOLED_PROFILE_FIELDS) {
+      const v = p[k];
       if (typeof v !== 'string') continue;
       out ??= { ...p };
       out[k] = this.string(v);
