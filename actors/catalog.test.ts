@@ -22,7 +22,6 @@ describe('catalog compilation', () => {
     const c = compileCatalog(testCatalogDef());
     expect(c.campaigns.map((x) => x.id)).toEqual(['shortfall', 'senior-deposit', 'welcome', 'lunch']);
     expect(c.featuresByEvent.get('card.transaction')?.map((f) => f.id)).toEqual(['cafe_30d', 'spend_7d']);
-    expect(c.featureRetentionDays).toBe(30);
     expect(c.campaigns[1]!.groups.map((g) => g.probability)).toEqual([0.1, 0.05, 0.005]);
     expect(c.campaigns[0]!.expiresInMs).toBe(3_600_000);
     expect(c.policy.caps).toEqual([

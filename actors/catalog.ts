@@ -2,7 +2,6 @@ import { CatalogError } from './catalog-error.js';
 import type { AttrEnv, Condition, Getter, Predicate } from './condition.js';
 import { compileAttr, compileCondition, referencedAttrs } from './condition.js';
 import type { FeatureAggregate, FeatureWindow } from './features.js';
-import { windowHorizon } from './features.js';
 import { isValidTimeZone, parseClock } from './local-time.js';
 import { smsLength } from './sms-length.js';
 import type { CompiledTemplate } from './template.js';
@@ -580,8 +579,6 @@ export interface Catalog {
   featuresByEvent: ReadonlyMap<string, readonly Feature[]>;
   featureById: ReadonlyMap<string, Feature>;
   scores: ReadonlyMap<string, Score>;
-  /** the longest feature window, days: how long buckets are kept */
-  featureRetentionDays: number;
   segments: readonly Segment[];
   offers: ReadonlyMap<string, Offer>;
   campaigns: readonly Campaign[];
@@ -1273,7 +1270,6 @@ export function compileCatalog(def: CatalogDef): Catalog {
     features,
     featuresByEvent,
     featureById: new Map(features.map((f) => [f.id, f])),
-    featureRetentionDays: Math.max(1, ...features.map((f) => windowHorizon(f.window))),
     scores,
     segments,
     offers: new Map(offerList.map((o) => [o.id, o.compiled])),

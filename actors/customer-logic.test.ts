@@ -229,6 +229,20 @@ describe('features and segments', () => {
     expect(later.trace.segmentChanges).toEqual([{ segment: 'cafe_lovers', change: 'exited' }]);
   });
 
+  it('keeps each feature only the days its own window reads, not the longest window of the catalog', () => {
+    // cafe_30d and spend_7d both take card transactions: a month and a half of them daily.
+    const steps: Array<[ReturnType<typeof event>]> = Array.from({ length: 45 }, (_, d) => [
+      event('card.transaction', { at: at('2026-03-01T10:00:00+03:00') + d * 86_400_000, data: { amount: 100 + d, mcc: '5812' } }),
+    ]);
+    const { ctx } = run(customer(), ...steps);
+    expect(ctx.features.cafe_30d).toHaveLength(30);
+    expect(ctx.features.spend_7d).toHaveLength(7);
+    // The newest days, oldest first: the window's values are what they were.
+    const today = localDay('2026-04-14T10:00:00+03:00');
+    expect(ctx.features.spend_7d!.map((b) => b[0])).toEqual(Array.from({ length: 7 }, (_, i) => today - 6 + i));
+    expect(ctx.features.spend_7d!.reduce((sum, b) => sum + b[2], 0)).toBe([38, 39, 40, 41, 42, 43, 44].reduce((a, d) => a + 100 + d, 0));
+  });
+
   it('collects identifiers the profile did not hold, for the index', () => {
     const r = handleEvent(customer(), message(event('web.pageview', { customer: { id: 'c-1', cookie: 'ck-9', phone: '+79161234567' } }), 0));
     expect(r.links).toEqual([{ kind: 'cookie', value: 'ck-9' }]);

@@ -1,7 +1,7 @@
 import type { Catalog } from './catalog.js';
 import type { Consent, CustomerContext, DayBucket, Identifiers, OfferInstance, Profile } from './customer-state.js';
 import { profileFieldTypes, retention } from './customer-state.js';
-import { addToBuckets } from './features.js';
+import { addToBuckets, windowHorizon } from './features.js';
 import type { ContactIdentifierKind, GatewayEvent } from './gateway-event.js';
 import { contactIdentifierKinds } from './gateway-event.js';
 import { localTime } from './local-time.js';
@@ -134,7 +134,9 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
         if (!Number.isFinite(amount)) continue;
       }
       features ??= { ...ctx.features };
-      features[f.id] = addToBuckets(features[f.id], today, amount, catalog.featureRetentionDays);
+      // Each feature keeps the days its own window reads (not the catalog's longest window:
+      // a customer active daily kept 90 buckets of a 30-day feature).
+      features[f.id] = addToBuckets(features[f.id], today, amount, windowHorizon(f.window));
       fedIds.add(f.id);
     }
     if (features !== undefined) ctx = { ...ctx, features };

@@ -20,7 +20,11 @@ import { makeEvent } from './open-loop.js';
  * their snapshots. A figure that does not depend on the machine's speed: what the hot-set
  * bounds (`KAIROS_MAX_HOT_ACTORS`, `KAIROS_MAX_HEAP_MB`) buy.
  *
- *   node dist/load-tests/actor-memory.js [--customers 10000] [--events 33]
+ * With `--days D` the later events are spread over D days instead of one (a day's events
+ * share a bucket of each feature they feed; a feature keeps the days its window reads): what a
+ * customer active every day for months costs.
+ *
+ *   node dist/load-tests/actor-memory.js [--customers 10000] [--events 33] [--days 0]
  *
  * Last line: `actor-memory: first_event_bytes=N steady_bytes=N reactivated_bytes=N
  * steady_heap_bytes=N` (per live customer, heap and buffers together; then the heap's part).
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
     options: {
       customers: { type: 'string', default: '10000' },
       events: { type: 'string', default: '33' },
+      days: { type: 'string', default: '0' },
     },
   });
   const customers = Number(values.customers);
@@ -43,6 +48,8 @@ async function main(): Promise<void> {
     throw new Error(`--customers must be 1..45211 (the demo bank) and not a multiple of 7919 (the generator's stride), not ${values.customers}`);
   }
   if (!Number.isInteger(eventsPerCustomer) || eventsPerCustomer < 1) throw new Error(`--events must be a positive whole number, not ${values.events}`);
+  const days = Number(values.days);
+  if (!Number.isInteger(days) || days < 0 || days > 3650) throw new Error(`--days must be a whole number 0..3650, not ${values.days}`);
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   /** The V8 heap in use and the array buffers outside it (Buffers' memory), after a full collection. */
@@ -65,12 +72,17 @@ async function main(): Promise<void> {
     KAIROS_MAX_HEAP_MB: '1000000',
   });
   // 64 in flight; makeEvent visits every customer once in each run of `customers` events.
-  const run = async (k: Kairos, prefix: string, n: number): Promise<void> => {
+  // With --days, the k-th round of a run happens `dayOf(k)` days after the first (in order).
+  const start = Date.parse('2026-03-02T12:00:00+03:00');
+  const run = async (k: Kairos, prefix: string, n: number, dayOf: (round: number) => number = () => 0): Promise<void> => {
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < n) {
         const i = next++;
-        const reply = await k.host.submitEvent(parseEvent(makeEvent(i, customers, prefix)));
+        const round = Math.floor(i / customers);
+        // Without --days, the server's clock (as the generator sends them).
+        const event = days === 0 ? makeEvent(i, customers, prefix) : { ...makeEvent(i, customers, prefix), at: start + dayOf(round) * 86_400_000 + (i % customers) };
+        const reply = await k.host.submitEvent(parseEvent(event));
         if (reply.kind === 'error') throw new Error(`event ${prefix}-${i}: ${reply.code} ${reply.message}`);
       }
     };
@@ -86,7 +98,9 @@ async function main(): Promise<void> {
       before = memory();
       await run(k, 'first', customers);
       afterFirst = memory();
-      if (eventsPerCustomer > 1) await run(k, 'more', customers * (eventsPerCustomer - 1));
+      // The later events spread over `days` days, the first of them the day of the first event.
+      const more = eventsPerCustomer - 1;
+      if (more > 0) await run(k, 'more', customers * more, (round) => Math.floor((round * days) / more));
       steady = memory();
       allLive(k);
     } finally {
@@ -97,7 +111,7 @@ async function main(): Promise<void> {
     let restarted: Mem, reactivated: Mem;
     try {
       restarted = memory();
-      await run(again, 'again', customers);
+      await run(again, 'again', customers, () => days);
       reactivated = memory();
       allLive(again);
     } finally {
@@ -111,6 +125,7 @@ async function main(): Promise<void> {
     const result = {
       customers,
       eventsPerCustomer,
+      days,
       firstEvent: perCustomer(before, afterFirst),
       steady: perCustomer(before, steady),
       reactivated: perCustomer(restarted, reactivated),
