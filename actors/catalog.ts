@@ -2,6 +2,7 @@ import { CatalogError } from './catalog-error.js';
 import type { AttrEnv, Condition, Getter, Predicate } from './condition.js';
 import { compileAttr, compileCondition, referencedAttrs } from './condition.js';
 import type { FeatureAggregate, FeatureWindow } from './features.js';
+import { windowHorizon } from './features.js';
 import { isValidTimeZone, parseClock } from './local-time.js';
 import { smsLength } from './sms-length.js';
 import type { CompiledTemplate } from './template.js';
@@ -406,6 +407,45 @@ export interface Feature {
   aggregate: FeatureAggregate;
   field?: Getter;
   window: FeatureWindow;
+  /**
+   * Where its day buckets are kept: features fed by the same events, with the same filter
+   * and field, keep identical buckets, so they share one series under the id of the member
+   * with the longest window (`featureSeries`).
+   */
+  series: string;
+  /** the ids of the features sharing the series (this one among them) */
+  seriesMembers: readonly string[];
+  /** how many days of buckets the series keeps: the longest window of its members */
+  keepDays: number;
+}
+
+/** What makes two features' buckets the same: their events, filter and field, as written. */
+function sourceKey(raw: Record<string, unknown>): string {
+  const events = Array.isArray(raw.events) ? [...(raw.events as unknown[])].map(String).sort() : [];
+  return JSON.stringify([events, raw.where ?? null, raw.field ?? null]);
+}
+
+/**
+ * Groups features with the same source into series (see `Feature.series`); the member with
+ * the longest window (the first of them in the catalog on a tie) names the series, so a
+ * customer's buckets written before the grouping, under that member's id, are the series'.
+ */
+function featureSeries(features: Feature[], defs: readonly Record<string, unknown>[]): void {
+  const groups = new Map<string, Feature[]>();
+  features.forEach((f, i) => {
+    const key = sourceKey(defs[i] ?? {});
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  });
+  for (const members of groups.values()) {
+    let lead = members[0] as Feature;
+    for (const f of members) if (windowHorizon(f.window) > windowHorizon(lead.window)) lead = f;
+    const ids = members.map((f) => f.id);
+    for (const f of members) {
+      f.series = lead.id;
+      f.seriesMembers = ids;
+      f.keepDays = windowHorizon(lead.window);
+    }
+  }
 }
 
 export interface Score {
@@ -663,7 +703,8 @@ function compileFeature(raw: unknown, path: string, known: ReadonlySet<string>):
   } else {
     window = { kind: 'days', days: requireNumber(raw.windowDays, `${path}.windowDays`, 1, 400) };
   }
-  const feature: Feature = { id, events: new Set(events), aggregate, window };
+  // The series is set once all features are compiled (featureSeries); alone until then.
+  const feature: Feature = { id, events: new Set(events), aggregate, window, series: id, seriesMembers: [id], keepDays: windowHorizon(window) };
   if (raw.where !== undefined) feature.where = compileCondition(raw.where, `${path}.where`, env);
   if (aggregate === 'sum' || aggregate === 'min' || aggregate === 'max') {
     if (raw.field === undefined) throw new CatalogError(`${path}.field`, `a ${aggregate} needs the event field to read`);
@@ -1148,6 +1189,7 @@ export function compileCatalog(def: CatalogDef): Catalog {
   const featureIds = new Set(featureDefs.map((f) => (isRecord(f) ? String(f.id) : '')));
   const features = featureDefs.map((f, i) => compileFeature(f, `features[${i}]`, featureIds));
   uniqueIds(features, 'features');
+  featureSeries(features, featureDefs as unknown as Record<string, unknown>[]);
 
   const scoreList = (def.scores === undefined ? [] : requireList(def.scores, 'scores')).map((raw, i): Score => {
     const p = `scores[${i}]`;

@@ -8,6 +8,7 @@ import { compileCatalog } from './catalog.js';
 import { posteriorProbability } from './propensity/prior.js';
 import type { DayBucket } from './customer-state.js';
 import { localTime } from './local-time.js';
+import { makeScope } from './scope.js';
 import { at, customer, event, message, testCatalog, testCatalogDef } from './test-support/fixtures.js';
 
 const localDay = (iso: string): number => localTime(at(iso), 'Europe/Moscow').epochDay;
@@ -241,6 +242,51 @@ describe('features and segments', () => {
     const today = localDay('2026-04-14T10:00:00+03:00');
     expect(ctx.features.spend_7d!.map((b) => b[0])).toEqual(Array.from({ length: 7 }, (_, i) => today - 6 + i));
     expect(ctx.features.spend_7d!.reduce((sum, b) => sum + b[2], 0)).toBe([38, 39, 40, 41, 42, 43, 44].reduce((a, d) => a + 100 + d, 0));
+  });
+
+  it('feeds features of the same events, filter and field as one series, kept for the longest of their windows', () => {
+    const def = testCatalogDef();
+    def.features = [
+      ...def.features,
+      { id: 'spend_30d', events: ['card.transaction'], aggregate: 'sum', field: 'event.data.amount', windowDays: 30 },
+      { id: 'card_days_30d', events: ['card.transaction'], aggregate: 'days', windowDays: 30 },
+    ];
+    const catalog = compileCatalog(def);
+    const spend7 = catalog.featureById.get('spend_7d')!;
+    expect([spend7.series, spend7.seriesMembers, spend7.keepDays]).toEqual(['spend_30d', ['spend_7d', 'spend_30d'], 30]);
+    // No field, or a filter: another source, a series of its own.
+    expect(catalog.featureById.get('card_days_30d')!.series).toBe('card_days_30d');
+    expect(catalog.featureById.get('cafe_30d')!.series).toBe('cafe_30d');
+    let ctx = customer();
+    const amounts: number[] = [];
+    for (let d = 0; d < 45; d++) {
+      amounts.push(100 + d);
+      ctx = handleEvent(ctx, message(event('card.transaction', { at: at('2026-03-01T10:00:00+03:00') + d * 86_400_000, data: { amount: 100 + d, mcc: '5812' } }), 0, catalog)).ctx;
+    }
+    expect(Object.keys(ctx.features).sort()).toEqual(['cafe_30d', 'card_days_30d', 'spend_30d']);
+    expect(ctx.features.spend_30d).toHaveLength(30);
+    const scope = makeScope(ctx, catalog, localDay('2026-04-14T10:00:00+03:00'));
+    const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
+    expect(scope.feature('spend_7d')).toBe(sum(amounts.slice(-7)));
+    expect(scope.feature('spend_30d')).toBe(sum(amounts.slice(-30)));
+    expect(scope.feature('card_days_30d')).toBe(30);
+  });
+
+  it('reads, then folds into the series, what its members kept before they shared it', () => {
+    const def = testCatalogDef();
+    def.features = [...def.features, { id: 'spend_30d', events: ['card.transaction'], aggregate: 'sum', field: 'event.data.amount', windowDays: 30 }];
+    const catalog = compileCatalog(def);
+    const today = localDay('2026-03-10T10:00:00+03:00');
+    // Written by a catalog where spend_7d stood alone.
+    const before: CustomerContext = { ...customer(), features: { spend_7d: [[today - 2, 1, 50, 50, 50]] } };
+    expect(makeScope(before, catalog, today).feature('spend_30d')).toBe(50);
+    expect(makeScope(before, catalog, today).feature('spend_7d')).toBe(50);
+    const after = handleEvent(before, message(event('card.transaction', { at: at('2026-03-10T10:00:00+03:00'), data: { amount: 70, mcc: '5411' } }), 0, catalog)).ctx;
+    expect(after.features).toEqual({ spend_30d: [[today - 2, 1, 50, 50, 50], [today, 1, 70, 70, 70]] });
+    expect(makeScope(after, catalog, today).feature('spend_7d')).toBe(120);
+    // With the series' own list there, it wins over a member's.
+    const both: CustomerContext = { ...customer(), features: { spend_30d: [[today - 1, 1, 5, 5, 5]], spend_7d: [[today - 3, 1, 50, 50, 50]] } };
+    expect(makeScope(both, catalog, today).feature('spend_7d')).toBe(5);
   });
 
   it('collects identifiers the profile did not hold, for the index', () => {

@@ -1,3 +1,4 @@
+import type { Feature } from './catalog.js';
 import type { DayBucket } from './customer-state.js';
 import { civilDate } from './local-time.js';
 
@@ -84,6 +85,23 @@ export function windowDays(w: FeatureWindow, today: number): [from: number, to: 
       throw new Error(`unhandled window ${JSON.stringify(never)}`);
     }
   }
+}
+
+/**
+ * A feature's day buckets in a customer's features: its series'. When the series has none
+ * (a catalog that grouped features another way wrote them), the member's own list that
+ * starts earliest: what those features kept before, so a new grouping loses no history.
+ */
+export function bucketsOf(features: Readonly<Record<string, readonly DayBucket[] | undefined>>, f: Feature): readonly DayBucket[] | undefined {
+  const own = features[f.series];
+  if (own !== undefined || f.seriesMembers.length === 1) return own;
+  let best: readonly DayBucket[] | undefined;
+  for (const id of f.seriesMembers) {
+    const b = features[id];
+    if (b === undefined || b.length === 0) continue;
+    if (best === undefined || (b[0] as DayBucket)[0] < (best[0] as DayBucket)[0]) best = b;
+  }
+  return best;
 }
 
 /** How many days of buckets a window needs kept. */

@@ -1,7 +1,7 @@
 import type { Catalog } from './catalog.js';
 import type { Consent, CustomerContext, DayBucket, Identifiers, OfferInstance, Profile } from './customer-state.js';
 import { profileFieldTypes, retention } from './customer-state.js';
-import { addToBuckets, windowHorizon } from './features.js';
+import { addToBuckets, bucketsOf } from './features.js';
 import type { ContactIdentifierKind, GatewayEvent } from './gateway-event.js';
 import { contactIdentifierKinds } from './gateway-event.js';
 import { localTime } from './local-time.js';
@@ -125,18 +125,31 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
     const scope = makeScope(ctx, catalog, today, event);
     // One copy of the feature map for the event, however many features it feeds.
     let features: Record<string, DayBucket[]> | undefined;
+    // Features sharing a series (same events, filter and field) are fed once: whether the
+    // first member's filter and field let it count is the answer for all of them.
+    let seriesFed: Map<string, boolean> | undefined;
     for (const f of fed) {
-      if (f.where !== undefined && !f.where(scope)) continue;
+      const shared = f.seriesMembers.length > 1;
+      const earlier = shared ? seriesFed?.get(f.series) : undefined;
+      if (earlier !== undefined) {
+        if (earlier) fedIds.add(f.id);
+        continue;
+      }
+      let counts = f.where === undefined || f.where(scope);
       let amount = 0;
-      if (f.field !== undefined) {
+      if (counts && f.field !== undefined) {
         const raw = f.field(scope);
         amount = typeof raw === 'number' ? raw : Number(raw);
-        if (!Number.isFinite(amount)) continue;
+        counts = Number.isFinite(amount);
       }
+      if (shared) (seriesFed ??= new Map()).set(f.series, counts);
+      if (!counts) continue;
       features ??= { ...ctx.features };
-      // Each feature keeps the days its own window reads (not the catalog's longest window:
-      // a customer active daily kept 90 buckets of a 30-day feature).
-      features[f.id] = addToBuckets(features[f.id], today, amount, windowHorizon(f.window));
+      // The series keeps the days its longest window reads (not the catalog's longest window:
+      // a customer active daily kept 90 buckets of a 30-day feature), under its own id; the
+      // members' own lists from before a grouping are folded into it and dropped.
+      features[f.series] = addToBuckets(bucketsOf(features, f), today, amount, f.keepDays);
+      if (shared) for (const id of f.seriesMembers) if (id !== f.series) delete features[id];
       fedIds.add(f.id);
     }
     if (features !== undefined) ctx = { ...ctx, features };

@@ -1,7 +1,7 @@
 import type { Catalog } from './catalog.js';
 import type { EvalScope } from './condition.js';
 import type { CustomerContext } from './customer-state.js';
-import { windowValue } from './features.js';
+import { bucketsOf, windowValue } from './features.js';
 import type { GatewayEvent } from './gateway-event.js';
 
 /** The customer's time zone: the profile's, else the catalog's default. */
@@ -26,7 +26,7 @@ export function makeScope(
     feature(id) {
       if (memo.has(id)) return memo.get(id);
       const f = catalog.featureById.get(id);
-      const v = f === undefined ? undefined : windowValue(ctx.features[id], today, f.window, f.aggregate);
+      const v = f === undefined ? undefined : windowValue(bucketsOf(ctx.features, f), today, f.window, f.aggregate);
       memo.set(id, v);
       return v;
     },

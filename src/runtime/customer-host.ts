@@ -26,6 +26,7 @@ import {
   customerTimeZone,
   localTime,
   previewCampaign,
+  bucketsOf,
   windowValue,
   withSharedNoActions,
 } from '../../actors/index.js';
@@ -1111,7 +1112,7 @@ export class CustomerHost {
     const catalog = this.o.catalog();
     const today = localTime(this.o.clock.now(), customerTimeZone(ctx, catalog)).epochDay;
     const features: Record<string, number | null> = {};
-    for (const f of catalog.features) features[f.id] = windowValue(ctx.features[f.id], today, f.window, f.aggregate) ?? null;
+    for (const f of catalog.features) features[f.id] = windowValue(bucketsOf(ctx.features, f), today, f.window, f.aggregate) ?? null;
     return {
       id: ctx.id,
       stage: ctx.stage,
