@@ -129,6 +129,15 @@ describe('dashboards against a real Prometheus', () => {
         expect((await admin('POST', '/v1/clock', { advance: 2 * 3_600_000 })).status).toBe(200);
         await new Promise((r) => setTimeout(r, 3000));
       }
+      // Which arm ranks an offer is drawn at random: until both arms have an accepted answer
+      // (the lift panel needs them), more seniors log in and accept, a bounded number.
+      for (let n = 61; n <= 600; n++) {
+        const model = (await (await admin('GET', '/v1/models/pension-deposit')).json()) as { lift: number | null };
+        if (model.lift !== null) break;
+        const d = await event({ type: 'ib.login', customer: { id: `demo-${n + 28_900}` }, channel: 'ib' });
+        const offer = (d.actions as Frame[]).find((a) => a.campaign === 'pension-deposit');
+        if (offer !== undefined) await gw.request({ t: 'response', id: uid('r'), instance: offer.instance, outcome: 'accepted' });
+      }
       // Long enough for every rate() window to hold several samples after the load.
       await new Promise((r) => setTimeout(r, 4000));
     } finally {
