@@ -43,9 +43,28 @@ function startOf(prefix: string, customers: number): number {
   return (h >>> 0) % customers;
 }
 
+/**
+ * makeEvent's step through the bank: a prime, so any `customers` consecutive events of a run
+ * meet each customer once, unless it divides `customers`.
+ */
+export const EVENT_STRIDE = 7919;
+
+/**
+ * `--customers N` for a script that sends each of the first N demo customers their events
+ * in turns (N consecutive events a turn): 1..45211, the demo bank, and not a multiple of
+ * EVENT_STRIDE, or some customers would get none.
+ */
+export function customersInTurns(raw: string | undefined): number {
+  const customers = Number(raw);
+  if (!Number.isInteger(customers) || customers < 1 || customers > 45_211 || customers % EVENT_STRIDE === 0) {
+    throw new Error(`--customers must be 1..45211 (the demo bank) and not a multiple of ${EVENT_STRIDE} (the generator's stride), not ${raw}`);
+  }
+  return customers;
+}
+
 /** A realistic mix of gateway events over the bank's customers (demo-1 … demo-N). */
 export function makeEvent(i: number, customers: number, prefix: string): Record<string, unknown> {
-  const n = 1 + (((i + startOf(prefix, customers)) * 7919) % customers);
+  const n = 1 + (((i + startOf(prefix, customers)) * EVENT_STRIDE) % customers);
   const type = types[i % types.length] ?? 'web.pageview';
   const base = { t: 'event', id: `${prefix}-${i}`, type };
   switch (type) {

@@ -20,13 +20,13 @@ import type {
   TraceParams,
 } from '../../actors/index.js';
 import {
+  bucketsOf,
   contactIdentifierKinds,
   createCustomerStepper,
   customerMachine,
   customerTimeZone,
   localTime,
   previewCampaign,
-  bucketsOf,
   windowValue,
   withSharedNoActions,
 } from '../../actors/index.js';

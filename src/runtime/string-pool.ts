@@ -1,21 +1,21 @@
 import type { Consent, CustomerContext, Profile } from '../../actors/index.js';
 
 /**
- * One copy of each short string many customers share, for what activation reads from the
- * store: a city, a job, "married", a time zone, a consent's source ("import"); not names. A store hands
- * back its own copies with every customer it decodes; with 10,000 live customers that was
- * ~380 bytes of duplicates each (load-tests/actor-memory.ts). Bounded: past `maxStrings`
- * distinct strings a new one is returned as it is (the pool keeps what came first, and the
- * shared values come early), and strings longer than `maxLength` are not pooled.
- *
- * Only memory: a pooled string and a decoded one are the same value to every reader.
- */
-/**
  * The profile fields pooled: values many customers share. Not the names: the pool lives as
  * long as the process, and an erased customer's name must not stay behind in it.
  */
 const POOLED_PROFILE_FIELDS = ['gender', 'job', 'marital', 'education', 'timezone', 'city'] as const satisfies ReadonlyArray<keyof Profile>;
 
+/**
+ * One copy of each short string many customers share, for what activation reads from the
+ * store: a city, a job, "married", a time zone, a consent's source ("import"); not names. A
+ * store hands back its own copies with every customer it decodes; with 10,000 live customers
+ * that was ~380 bytes of duplicates each (load-tests/actor-memory.ts). Bounded: past `maxStrings`
+ * distinct strings a new one is returned as it is (the pool keeps what came first, and the
+ * shared values come early), and strings longer than `maxLength` are not pooled.
+ *
+ * Only memory: a pooled string and a decoded one are the same value to every reader.
+ */
 export class StringPool {
   private readonly pool = new Map<string, string>();
 
