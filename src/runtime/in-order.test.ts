@@ -1,5 +1,10 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { InOrder } from './in-order.js';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 describe('InOrder', () => {
   it('hands results on in submission order, however the work settles', async () => {
@@ -35,5 +40,31 @@ describe('InOrder', () => {
     });
     await done;
     expect(seen).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+  });
+
+  it('holds nothing of an item it has handed on', async () => {
+    // A queue that stays busy (never drained to empty) must still let go of what it handed on:
+    // each request's callback holds the request, its reply and their promises.
+    const order = new InOrder<number>();
+    let release: (() => void) | undefined;
+    const blocker = new Promise<number>((resolve) => (release = () => resolve(0)));
+    const refs: Array<WeakRef<object>> = [];
+    await new Promise<void>((done) => {
+      for (let i = 0; i < 10; i++) {
+        const payload = { request: i, big: new Array(1000).fill(i) };
+        refs.push(new WeakRef(payload));
+        order.add(Promise.resolve(i), () => {
+          if (payload.request === 9) done();
+        });
+      }
+    });
+    order.add(blocker, () => undefined);
+    expect(order.pending).toBe(1);
+    // WeakRef targets stay alive until the job that read them ends.
+    await new Promise((r) => setTimeout(r, 0));
+    collectGarbage();
+    expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
+    release?.();
+    await blocker;
   });
 });

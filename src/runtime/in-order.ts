@@ -11,7 +11,8 @@ interface Item<T> {
 }
 
 export class InOrder<T> {
-  private items: Array<Item<T>> = [];
+  /** the items not yet handed on from `head`; slots before it are emptied */
+  private items: Array<Item<T> | undefined> = [];
   private head = 0;
 
   /** Queues `work`; `then` runs with its outcome after every earlier item's `then` has run. */
@@ -38,10 +39,16 @@ export class InOrder<T> {
     for (;;) {
       const item = this.items[this.head];
       if (item?.settled === undefined) break;
-      this.head++;
+      // Emptied before its callback runs: a handed-on item (its closure holds the request,
+      // its reply and their promises) would otherwise live until the array is compacted,
+      // surviving scavenges into the old generation for nothing.
+      this.items[this.head++] = undefined;
       item.then(item.settled);
     }
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
