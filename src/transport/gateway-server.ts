@@ -45,6 +45,8 @@ interface Conn {
   channels: Set<string>;
   /** outbox records pushed to this connection and not yet confirmed, by channel|instance */
   inflight: Map<string, OutboxRecord>;
+  /** frames sent in this turn of the event loop, written together at its end (`send`) */
+  out: Uint8Array[];
 }
 
 type Ws = WebSocket<Conn>;
@@ -66,6 +68,9 @@ export class GatewayServer {
   private readonly gatewayTokens: TokenSet;
   private readonly adminKeys: TokenSet;
   private readonly routes: readonly Route[];
+  /** connections with frames in `out`, written when the turn's promise callbacks have run */
+  private readonly unsent = new Set<Ws>();
+  private writeQueued = false;
   private nextConnId = 1;
   private ready = false;
   private roundRobin = 0;
@@ -165,6 +170,7 @@ export class GatewayServer {
       badWindowStart: performance.now(),
       channels: new Set(),
       inflight: new Map(),
+      out: [],
     };
     res.upgrade(conn, key, protocol, extensions, context);
   }
@@ -172,6 +178,9 @@ export class GatewayServer {
   private onClose(ws: Ws): void {
     const c = ws.getUserData();
     c.closed = true;
+    // Frames not yet written die with the connection (a closed uWS socket must not be touched).
+    c.out = [];
+    this.unsent.delete(ws);
     this.conns.delete(ws);
     this.o.metrics.connections.set(this.conns.size);
     for (const ch of c.channels) {
@@ -314,22 +323,48 @@ export class GatewayServer {
     this.send(ws, frame);
   }
 
-  /** Sends one frame, corked; a connection past its backpressure limit is closed rather than fed forever. */
+  /**
+   * Sends one frame. Frames are not written one by one: the replies a group commit releases
+   * are sent by one promise callback each, and a write apiece was a system call apiece (8 % of
+   * the event loop at 5,000 events/s). They wait in the connection's `out` until the promise
+   * callbacks queued meanwhile have run, then go out together, corked: one write a
+   * connection. The order of a connection's frames is kept.
+   */
   private send(ws: Ws, frame: object): void {
     const c = ws.getUserData();
     if (c.closed) return;
-    const bytes = encodeFrame(frame);
-    let result = 1;
-    ws.cork(() => {
-      result = ws.send(bytes, true, false);
-    });
-    if (result === 2) {
-      this.o.metrics.backpressureDrops.inc();
-      this.o.logger.warn({ conn: c.id, buffered: ws.getBufferedAmount() }, 'closing a connection that does not read its replies');
-      c.closed = true;
-      ws.end(1013, 'backpressure limit exceeded');
+    c.out.push(encodeFrame(frame));
+    this.unsent.add(ws);
+    if (!this.writeQueued) {
+      this.writeQueued = true;
+      queueMicrotask(this.writeUnsent);
     }
   }
+
+  /** Writes every connection's waiting frames, corked; a connection past its backpressure limit is closed rather than fed forever. */
+  private readonly writeUnsent = (): void => {
+    this.writeQueued = false;
+    for (const ws of this.unsent) {
+      const c = ws.getUserData();
+      const frames = c.out;
+      c.out = [];
+      if (c.closed) continue;
+      let result = 1;
+      ws.cork(() => {
+        for (const bytes of frames) {
+          result = ws.send(bytes, true, false);
+          if (result === 2) break;
+        }
+      });
+      if (result === 2) {
+        this.o.metrics.backpressureDrops.inc();
+        this.o.logger.warn({ conn: c.id, buffered: ws.getBufferedAmount() }, 'closing a connection that does not read its replies');
+        c.closed = true;
+        ws.end(1013, 'backpressure limit exceeded');
+      }
+    }
+    this.unsent.clear();
+  };
 
   // -------------------------------------------------------------------------------------
   // Delivery endpoints: subscribe, deliver, delivered / failed
