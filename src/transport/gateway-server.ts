@@ -344,7 +344,10 @@ export class GatewayServer {
   /** Writes every connection's waiting frames, corked; a connection past its backpressure limit is closed rather than fed forever. */
   private readonly writeUnsent = (): void => {
     this.writeQueued = false;
+    // Each connection leaves the set as it is written: a frame sent meanwhile (closing one
+    // connection hands its unconfirmed deliveries to another) queues it, and the write, again.
     for (const ws of this.unsent) {
+      this.unsent.delete(ws);
       const c = ws.getUserData();
       const frames = c.out;
       c.out = [];
@@ -363,7 +366,6 @@ export class GatewayServer {
         ws.end(1013, 'backpressure limit exceeded');
       }
     }
-    this.unsent.clear();
   };
 
   // -------------------------------------------------------------------------------------
