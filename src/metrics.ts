@@ -93,7 +93,7 @@ export function createMetrics() {
     }),
     activationSeconds: new Histogram({
       name: 'kairos_actor_activation_seconds',
-      help: 'Time to bring a customer actor to life, by source (reading the store, migrating, restoring)',
+      help: 'The event loop\'s work to bring a customer actor to life, by source (reading the store, migrating, restoring; on Redis the reads\' round trips too; not the turns it waits behind other work)',
       labelNames: ['source'] as const,
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
       registers: [registry],

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
 import { GatewayClient, adminHeaders, startTestKairos, uid } from '../test-support/test-kairos.js';
+import { parseEvent } from '../transport/frames.js';
 
 /**
  * Virtual actors: released from memory past the hot-actor bound, when idle, and when the heap
@@ -69,5 +70,27 @@ describe('passivation', () => {
     expect(k.kairos.host.hotCount).toBe(before - Math.ceil(before / 10));
     const metrics = await (await fetch(`${k.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/kairos_actor_passivations_total\{reason="memory"\} [1-9]/);
+  });
+
+  it('counts as activation time the event loop\'s own work, not the turns other work takes meanwhile', async () => {
+    const { k } = await start({ store: 'memory' });
+    // Other work on the loop: microtasks of 10 ms each, one after another, for 200 ms. Each
+    // `await` inside an activation waits behind one of them.
+    const until = performance.now() + 200;
+    const spin = (): void => {
+      const t = performance.now();
+      while (performance.now() - t < 10) {
+        // busy
+      }
+      if (performance.now() < until) queueMicrotask(spin);
+    };
+    const reply = k.kairos.host.submitEvent(parseEvent(shortfall(7)));
+    queueMicrotask(spin);
+    expect((await reply).kind).toBe('decision');
+    const metrics = await (await fetch(`${k.httpUrl}/metrics`)).text();
+    const count = /kairos_actor_activation_seconds_count\{source="profile"\} (\d+)/.exec(metrics)?.[1];
+    const within = /kairos_actor_activation_seconds_bucket\{le="0.005",source="profile"\} (\d+)/.exec(metrics)?.[1];
+    expect(count).toBe('1');
+    expect(within).toBe('1');
   });
 });
