@@ -68,6 +68,8 @@ export interface Config {
   maxHeapMb: number;
   /** requests being decided at once before new ones get `overloaded` */
   maxInFlight: number;
+  /** ms the oldest request being decided may have waited before new ones get `overloaded` (0: no bound) */
+  maxQueueMs: number;
   /** frames a second one connection may send (token bucket, burst of twice that) */
   rateLimitPerConnection: number;
   maxPayloadBytes: number;
@@ -197,6 +199,7 @@ const settings = [
   { key: 'passivateAfterMs', env: 'KAIROS_PASSIVATE_AFTER_MS', parse: int(0, 86_400_000) },
   { key: 'maxHeapMb', env: 'KAIROS_MAX_HEAP_MB', parse: int(0, 1_000_000) },
   { key: 'maxInFlight', env: 'KAIROS_MAX_IN_FLIGHT', parse: int(1, 10_000_000) },
+  { key: 'maxQueueMs', env: 'KAIROS_MAX_QUEUE_MS', parse: int(0, 600_000) },
   { key: 'rateLimitPerConnection', env: 'KAIROS_RATE_LIMIT', parse: int(1, 10_000_000) },
   { key: 'maxPayloadBytes', env: 'KAIROS_MAX_PAYLOAD_BYTES', parse: int(1024, 16 * 1024 * 1024) },
   { key: 'idleTimeoutSec', env: 'KAIROS_IDLE_TIMEOUT_SEC', parse: int(0, 960) },
@@ -251,6 +254,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   passivateAfterMs: 600_000,
   maxHeapMb: 0,
   maxInFlight: 20_000,
+  maxQueueMs: 2000,
   rateLimitPerConnection: 50_000,
   maxPayloadBytes: 64 * 1024,
   idleTimeoutSec: 120,

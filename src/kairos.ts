@@ -171,6 +171,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     passivateAfterMs: config.passivateAfterMs,
     maxHeapBytes: (config.maxHeapMb > 0 ? config.maxHeapMb : Math.floor((getHeapStatistics().heap_size_limit * 0.75) / 1048576)) * 1048576,
     maxInFlight: config.maxInFlight,
+    maxQueueMs: config.maxQueueMs,
     onCommitted: (records) => {
       gatewayRef.dispatcher?.notify(records);
       gatewayRef.server?.push(records);

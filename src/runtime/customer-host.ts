@@ -47,6 +47,8 @@ import type { FunnelLedger } from './funnel-ledger.js';
 import type { UpliftLedger } from './uplift-ledger.js';
 import type { Settled } from './in-order.js';
 import { InOrder } from './in-order.js';
+import type { Pending } from './oldest-pending.js';
+import { OldestPending } from './oldest-pending.js';
 import { SNAPSHOT_VERSION, migrateSnapshot } from './snapshot-migrations.js';
 import { StringPool } from './string-pool.js';
 
@@ -86,6 +88,8 @@ export interface HostOptions {
   /** past this much V8 heap in use, each sweep releases the least recently used tenth of the clean actors (0: no bound) */
   maxHeapBytes?: number;
   maxInFlight: number;
+  /** ms the oldest request in flight may have waited before new ones are refused `overloaded` (0 or absent: no bound) */
+  maxQueueMs?: number;
   /** campaign budgets: consulted before each decision, fed after it, written with each batch */
   ledger: BudgetLedger;
   /** responses per campaign and target group: the evidence that moves propensities off their priors */
@@ -191,6 +195,8 @@ export class CustomerHost {
   private readonly hot = new Map<string, Live>();
   private readonly mailboxes = new Map<string, Promise<void>>();
   private readonly order = new InOrder<Resolution>();
+  /** when the requests in flight arrived, for the queueing bound (`maxQueueMs`) */
+  private readonly waiting = new OldestPending();
   private readonly dirty = new Set<string>();
   /** identity links not yet committed: read before the store so new customers resolve at once */
   private readonly pendingLinks = new Map<string, IdentityLink>();
@@ -374,10 +380,23 @@ export class CustomerHost {
     if (this.inFlight >= this.o.maxInFlight) {
       return Promise.resolve({ kind: 'error', re, code: 'overloaded', message: 'too many requests in flight, retry later' });
     }
+    // Past the queueing bound: the request would be answered too late to be of use (a gateway
+    // waiting at an ATM), and would make the queue longer for those behind it.
+    let waiting: Pending | undefined;
+    const maxQueueMs = this.o.maxQueueMs ?? 0;
+    if (maxQueueMs > 0) {
+      const now = performance.now();
+      const behind = this.waiting.age(now);
+      if (behind > maxQueueMs) {
+        return Promise.resolve({ kind: 'error', re, code: 'overloaded', message: `requests in flight have waited ${Math.round(behind)} ms, past the ${maxQueueMs} ms bound; retry later` });
+      }
+      waiting = this.waiting.start(now);
+    }
     this.inFlight++;
     this.o.metrics.inFlight.set(this.inFlight);
     return new Promise<HostReply>((resolve) => {
       const done = (r: HostReply): void => {
+        if (waiting !== undefined) waiting.done = true;
         this.inFlight--;
         this.o.metrics.inFlight.set(this.inFlight);
         resolve(r);
