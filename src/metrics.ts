@@ -155,6 +155,14 @@ export function createMetrics() {
       help: 'Requests being decided right now',
       registers: [registry],
     }),
+    oldestRequestWait: new Gauge({
+      name: 'kairos_oldest_request_wait_seconds',
+      help: 'How long the oldest request being decided has waited (0 when none): past KAIROS_MAX_QUEUE_MS new requests get overloaded',
+      registers: [registry],
+      collect() {
+        this.set((queue.oldestWaitMs?.() ?? 0) / 1000);
+      },
+    }),
     backpressureDrops: new Counter({
       name: 'kairos_ws_send_dropped_total',
       help: 'Replies dropped because a connection exceeded its backpressure limit (the connection is closed)',
@@ -220,7 +228,9 @@ export function createMetrics() {
   };
   /** set by the server: refreshes the learning gauges from the models and ledgers at each scrape */
   const learning: { refresh?: () => void } = {};
-  return { ...m, learning };
+  /** set by the customer host: the wait of the oldest request in flight, ms, read at each scrape */
+  const queue: { oldestWaitMs?: () => number } = {};
+  return { ...m, learning, queue };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

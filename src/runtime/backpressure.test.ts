@@ -47,6 +47,9 @@ describe('backpressure', () => {
     while (performance.now() - started < 80) {
       // busy
     }
+    // The gauge shows the wait the bound acts on (read before the refusal below lets the loop run).
+    const gauge = /^kairos_oldest_request_wait_seconds (\S+)$/m.exec(await k.kairos.metrics.registry.getSingleMetricAsString('kairos_oldest_request_wait_seconds'))?.[1];
+    expect(Number(gauge)).toBeGreaterThanOrEqual(0.08);
     const refused = await host.submitEvent(event(2));
     expect(refused).toMatchObject({ kind: 'error', code: 'overloaded' });
     expect(refused.kind === 'error' ? refused.message : '').toMatch(/waited \d+ ms, past the 50 ms bound/);

@@ -195,7 +195,7 @@ export class CustomerHost {
   private readonly hot = new Map<string, Live>();
   private readonly mailboxes = new Map<string, Promise<void>>();
   private readonly order = new InOrder<Resolution>();
-  /** when the requests in flight arrived, for the queueing bound (`maxQueueMs`) */
+  /** when the requests in flight arrived: the queueing bound (`maxQueueMs`) and its gauge */
   private readonly waiting = new OldestPending();
   private readonly dirty = new Set<string>();
   /** identity links not yet committed: read before the store so new customers resolve at once */
@@ -270,6 +270,7 @@ export class CustomerHost {
       },
     });
     this.stepper = createCustomerStepper(machine);
+    o.metrics.queue.oldestWaitMs = () => this.waiting.age(performance.now());
     // On a shared store budgets and capacity are reserved with each commit (SharedCharge), not written as this node's totals.
     const shared = o.store.shared === true;
     this.counters = [
@@ -382,21 +383,20 @@ export class CustomerHost {
     }
     // Past the queueing bound: the request would be answered too late to be of use (a gateway
     // waiting at an ATM), and would make the queue longer for those behind it.
-    let waiting: Pending | undefined;
+    const now = performance.now();
     const maxQueueMs = this.o.maxQueueMs ?? 0;
     if (maxQueueMs > 0) {
-      const now = performance.now();
       const behind = this.waiting.age(now);
       if (behind > maxQueueMs) {
         return Promise.resolve({ kind: 'error', re, code: 'overloaded', message: `requests in flight have waited ${Math.round(behind)} ms, past the ${maxQueueMs} ms bound; retry later` });
       }
-      waiting = this.waiting.start(now);
     }
+    const waiting: Pending = this.waiting.start(now);
     this.inFlight++;
     this.o.metrics.inFlight.set(this.inFlight);
     return new Promise<HostReply>((resolve) => {
       const done = (r: HostReply): void => {
-        if (waiting !== undefined) waiting.done = true;
+        waiting.done = true;
         this.inFlight--;
         this.o.metrics.inFlight.set(this.inFlight);
         resolve(r);
