@@ -1,3 +1,5 @@
+import { Fifo } from './fifo.js';
+
 /**
  * Hands results on in the order their work was submitted, however the promises settle.
  * Identity resolution may take different times for different identifiers; events must
@@ -11,9 +13,8 @@ interface Item<T> {
 }
 
 export class InOrder<T> {
-  /** the items not yet handed on from `head`; slots before it are emptied */
-  private items: Array<Item<T> | undefined> = [];
-  private head = 0;
+  /** the items not yet handed on, in submission order (each taken is dropped at once: its closure holds the request) */
+  private readonly items = new Fifo<Item<T>>();
 
   /** Queues `work`; `then` runs with its outcome after every earlier item's `then` has run. */
   add(work: Promise<T>, then: (result: Settled<T>) => void): void {
@@ -32,25 +33,15 @@ export class InOrder<T> {
   }
 
   get pending(): number {
-    return this.items.length - this.head;
+    return this.items.length;
   }
 
   private drain(): void {
     for (;;) {
-      const item = this.items[this.head];
+      const item = this.items.peek();
       if (item?.settled === undefined) break;
-      // Emptied before its callback runs: a handed-on item (its closure holds the request,
-      // its reply and their promises) would otherwise live until the array is compacted,
-      // surviving scavenges into the old generation for nothing.
-      this.items[this.head++] = undefined;
+      this.items.shift();
       item.then(item.settled);
-    }
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
     }
   }
 }

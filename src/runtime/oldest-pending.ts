@@ -1,3 +1,5 @@
+import { Fifo } from './fifo.js';
+
 /**
  * How long the oldest unfinished request has waited, for requests started in arrival order and
  * finished in any order (each customer's commit releases its own replies). The queueing bound
@@ -9,29 +11,29 @@ export interface Pending {
 }
 
 export class OldestPending {
-  /** from `head`: the requests not known to be finished, oldest first; slots before it are emptied */
-  private items: Array<Pending | undefined> = [];
-  private head = 0;
+  /** the requests admitted, oldest first, down to the oldest not known to be finished */
+  private readonly started = new Fifo<Pending>();
 
   /** A request admitted at `at` (ms, monotonic); mark the result `done` when it is answered. */
   start(at: number): Pending {
     const p: Pending = { at, done: false };
-    this.items.push(p);
+    this.started.push(p);
     return p;
   }
 
   /** Milliseconds the oldest unfinished request has waited at `now`; 0 when none is waiting. */
   age(now: number): number {
-    while (this.head < this.items.length && this.items[this.head]?.done === true) this.items[this.head++] = undefined;
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-      return 0;
-    }
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return now - (this.items[this.head] as Pending).at;
+    this.dropFinished();
+    const oldest = this.started.peek();
+    return oldest === undefined ? 0 : now - oldest.at;
+  }
+
+  /** requests held: the unfinished ones, and finished ones behind the oldest of those */
+  get held(): number {
+    return this.started.length;
+  }
+
+  private dropFinished(): void {
+    while (this.started.peek()?.done === true) this.started.shift();
   }
 }
