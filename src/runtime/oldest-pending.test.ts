@@ -29,4 +29,10 @@ describe('OldestPending', () => {
     next.done = true;
     expect(q.age(7500)).toBe(0);
   });
+
+  it('holds no finished requests when its age is never read (the bound off, no scrapes)', () => {
+    const q = new OldestPending();
+    for (let i = 0; i < 5000; i++) q.start(i).done = true;
+    expect(q.held).toBe(1);
+  });
 });

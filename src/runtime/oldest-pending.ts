@@ -16,6 +16,9 @@ export class OldestPending {
 
   /** A request admitted at `at` (ms, monotonic); mark the result `done` when it is answered. */
   start(at: number): Pending {
+    // Finished requests are dropped here too, not only when the age is read: with the bound
+    // off and nobody scraping the gauge, nothing else would.
+    this.dropFinished();
     const p: Pending = { at, done: false };
     this.started.push(p);
     return p;
