@@ -162,22 +162,27 @@ class StaleRetry extends Error {
   }
 }
 
-/** Milliseconds of a task's own work: the spans between `pause()` and `resume()` (waits for a later turn) left out. */
+/**
+ * Milliseconds of a task's own work: the spans between `pause()` and `resume()` (waits for a
+ * later turn) left out, unless `waitsCount` (the wait is itself part of the work: a network
+ * round trip).
+ */
 class WorkClock {
   private total = 0;
   private since = performance.now();
 
+  constructor(private readonly waitsCount = false) {}
+
   pause(): void {
-    this.total += performance.now() - this.since;
+    if (!this.waitsCount) this.total += performance.now() - this.since;
   }
 
   resume(): void {
-    this.since = performance.now();
+    if (!this.waitsCount) this.since = performance.now();
   }
 
   stop(): number {
-    this.pause();
-    return this.total;
+    return this.total + performance.now() - this.since;
   }
 }
 
@@ -783,14 +788,13 @@ export class CustomerHost {
     // An in-process store answers at once, but each `await` still lets every microtask queued
     // before it run first (under load, a whole commit's replies): that wait is not counted. A
     // networked store's round trip is part of activating, and is.
-    const clock = new WorkClock();
-    const inProcess = this.o.store.shared !== true;
+    const clock = new WorkClock(this.o.store.shared === true);
     let snapshot: CustomerSnapshot;
     let created = false;
     const reading = this.o.store.getSnapshot(id);
-    if (inProcess) clock.pause();
+    clock.pause();
     const stored = await reading;
-    if (inProcess) clock.resume();
+    clock.resume();
     if (stored !== undefined) {
       const persisted = migrateSnapshot(stored) as PersistedCustomer;
       // Silent decisions as the one shared NO_ACTIONS, as the brain records them (~2 KB less a
@@ -799,9 +803,9 @@ export class CustomerHost {
       this.o.metrics.activations.inc({ source: 'snapshot' });
     } else {
       const recordReading = this.o.store.getCustomer(id);
-      if (inProcess) clock.pause();
+      clock.pause();
       const record = await recordReading;
-      if (inProcess) clock.resume();
+      clock.resume();
       const creation = this.creating.get(id);
       let input: CustomerInput;
       if (record !== undefined) {
