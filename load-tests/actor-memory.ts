@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config.js';
 import type { Kairos } from '../src/kairos.js';
 import { startKairos } from '../src/kairos.js';
 import { parseEvent } from '../src/transport/frames.js';
-import { customersInTurns, makeEvent } from './open-loop.js';
+import { customersInTurns, makeEvent, wholeOption } from './open-loop.js';
 
 /**
  * What a live customer costs in memory: the first N demo customers brought to life by one
@@ -43,10 +43,8 @@ async function main(): Promise<void> {
     },
   });
   const customers = customersInTurns(values.customers);
-  const eventsPerCustomer = Number(values.events);
-  if (!Number.isInteger(eventsPerCustomer) || eventsPerCustomer < 1) throw new Error(`--events must be a positive whole number, not ${values.events}`);
-  const days = Number(values.days);
-  if (!Number.isInteger(days) || days < 0 || days > 3650) throw new Error(`--days must be a whole number 0..3650, not ${values.days}`);
+  const eventsPerCustomer = wholeOption('events', values.events, 1);
+  const days = wholeOption('days', values.days, 0, 3650);
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   /** The V8 heap in use and the array buffers outside it (Buffers' memory), after a full collection. */

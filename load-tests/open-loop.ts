@@ -62,6 +62,16 @@ export function customersInTurns(raw: string | undefined): number {
   return customers;
 }
 
+/** A load-test script's option that must be a whole number from `min` (up to `max`); the error names it. */
+export function wholeOption(name: string, raw: string | undefined, min: number, max = Infinity): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const range = max !== Infinity ? `a whole number ${min}..${max}` : min === 1 ? 'a positive whole number' : `a whole number from ${min}`;
+    throw new Error(`--${name} must be ${range}, not ${raw}`);
+  }
+  return n;
+}
+
 /** A realistic mix of gateway events over the bank's customers (demo-1 … demo-N). */
 export function makeEvent(i: number, customers: number, prefix: string): Record<string, unknown> {
   const n = 1 + (((i + startOf(prefix, customers)) * EVENT_STRIDE) % customers);

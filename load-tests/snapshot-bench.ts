@@ -9,7 +9,7 @@ import { startKairos } from '../src/kairos.js';
 import { decodeSnapshot, encodeSnapshot } from '../src/store/snapshot-codec.js';
 import type { StoredSnapshot } from '../src/store/store.js';
 import { parseEvent } from '../src/transport/frames.js';
-import { customersInTurns, makeEvent } from './open-loop.js';
+import { customersInTurns, makeEvent, wholeOption } from './open-loop.js';
 
 /**
  * What a stored snapshot costs: the generator's event mix sent to the first N demo customers,
@@ -32,10 +32,8 @@ async function main(): Promise<void> {
     },
   });
   const customers = customersInTurns(values.customers);
-  const perCustomer = Number(values.events);
-  const rounds = Number(values.rounds);
-  if (!Number.isInteger(perCustomer) || perCustomer < 1) throw new Error(`--events must be a positive whole number, not ${values.events}`);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive whole number, not ${values.rounds}`);
+  const perCustomer = wholeOption('events', values.events, 1);
+  const rounds = wholeOption('rounds', values.rounds, 1);
   const dataDir = mkdtempSync(join(tmpdir(), 'kairos-snapshot-bench-'));
   try {
     const config = loadConfig({ ...process.env, KAIROS_PORT: '0', KAIROS_HOST: '127.0.0.1', KAIROS_DATA_DIR: dataDir, KAIROS_LOG_LEVEL: 'warn' });
