@@ -13,18 +13,21 @@ import { createMemoryCgroup } from './memory-cgroup.js';
 import type { OpenLoopResult } from './open-loop.js';
 
 /**
- * The benchmark harness (`npm run bench`): starts Kairos (LMDB store, the demo bank) and a
- * bare uWS echo server, each in its own process, and drives both with the open-loop
- * generator in a third process, in the same run on the same machine.
+ * The benchmark harness (`npm run bench`): starts Kairos (LMDB store, the demo bank), a
+ * bare uWS echo server and the durable echo server (the echo with an LMDB commit before
+ * each reply, `durable-echo-server.ts`), each in its own process, and drives them with the
+ * open-loop generator in another process, in the same run on the same machine.
  *
  * For each server it steps the arrival rate up until the server stops keeping up (it
  * answers fewer than 97 % of the target rate, replies go missing, or p99 passes the
  * bound), and reports the highest sustained rate. Then it runs Kairos at half and at 90 %
  * of that rate for the latency figures (with activations per second, GC pauses, CPU time
  * per event and the event loop's utilization read from the server's metrics), the echo
- * server at Kairos's half rate (the floor: what the generator and the loopback alone add),
- * and autocannon against
- * `POST /v1/events`. `--data-dir DIR
+ * server at Kairos's half rate (the floor: what the generator and the loopback alone add)
+ * and the durable echo server at that rate (the floor with a commit: what any server that
+ * acknowledges only what it has committed adds on this disk and kernel), and autocannon
+ * against `POST /v1/events`. echo_ratio is against the echo server, as the issue defines
+ * it. `--data-dir DIR
  * --customers N` runs on a store seeded beforehand (`kairos seed`), kept afterwards.
  * `--memory-limit-mb M` runs Kairos in a memory cgroup of that limit (Linux, root), as a
  * container would, and reports the cgroup's peak charge. The last line is
@@ -83,6 +86,12 @@ interface Phase {
   eventLoopBusy: number;
   /** event-loop busy time per event answered, µs */
   loopUsPerEvent: number | null;
+  /**
+   * the longest the event loop was late over the phase, ms (prom-client's delay monitor,
+   * 10-ms resolution, reset at each scrape): a stall of the server's own, or none (the tail
+   * came from elsewhere: the generator, the sockets, the machine)
+   */
+  loopDelayMaxMs: number | null;
 }
 
 function phase(after: Map<string, number>, before: Map<string, number>, seconds: number, events: number): Phase {
@@ -104,6 +113,7 @@ function phase(after: Map<string, number>, before: Map<string, number>, seconds:
     cpuUsPerEvent: events > 0 ? Math.round((cpu * 1e6) / events) : null,
     eventLoopBusy: Math.round((loop / seconds) * 100) / 100,
     loopUsPerEvent: events > 0 ? Math.round((loop * 1e6) / events) : null,
+    loopDelayMaxMs: after.has('kairos_nodejs_eventloop_lag_max_seconds') ? Math.round((after.get('kairos_nodejs_eventloop_lag_max_seconds') ?? 0) * 1e4) / 10 : null,
   };
 }
 
@@ -161,7 +171,7 @@ function findTargetMax(
     const step = (): Promise<OpenLoopResult> => drive(t, rate, stepSec, connections, `${t.name}-${rate}-${attempt}`);
     if (metricsUrl === undefined) return step();
     const { result, phase: p } = await measure(metricsUrl, step);
-    busy = `  loop busy ${Math.round(p.eventLoopBusy * 100)} %`;
+    busy = `  loop busy ${Math.round(p.eventLoopBusy * 100)} %, late by up to ${p.loopDelayMaxMs ?? 'n/a'} ms`;
     return result;
   };
   return findMax(rates, run, p99BoundMs, (r) => log(`  ${t.name.padEnd(6)} ${line(r)}${busy}`));
@@ -214,19 +224,27 @@ async function main(): Promise<void> {
     if (cgroup !== undefined) log(`kairos in the memory cgroup ${cgroup.path} (v${cgroup.version}), limit ${toMb(cgroup.limitBytes)} MB`);
     const echo = spawn(process.execPath, [join(here, 'echo-server.js'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(echo);
-    const echoPort = await new Promise<number>((resolve) => {
-      createInterface({ input: echo.stdout }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));
-    });
-    log(`kairos pid ${kairos.pid} on ${kport} (LMDB in ${dataDir}); echo pid ${echo.pid} on ${echoPort}`);
+    const durableEcho = spawn(process.execPath, [join(here, 'durable-echo-server.js'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(durableEcho);
+    const portOf = (child: ChildProcess): Promise<number> =>
+      new Promise<number>((resolve) => {
+        createInterface({ input: child.stdout! }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));
+      });
+    const echoPort = await portOf(echo);
+    const durablePort = await portOf(durableEcho);
+    log(`kairos pid ${kairos.pid} on ${kport} (LMDB in ${dataDir}); echo pid ${echo.pid} on ${echoPort}; durable echo pid ${durableEcho.pid} on ${durablePort}`);
     await waitReady(`http://127.0.0.1:${kport}/ready`, 120_000);
     const metricsUrl = `http://127.0.0.1:${kport}/metrics`;
     const startMetrics = await scrape(metricsUrl);
 
     const kTarget: Target = { name: 'kairos', url: `ws://127.0.0.1:${kport}/v1/gateway`, token: 'demo-gateway', customers };
     const eTarget: Target = { name: 'echo', url: `ws://127.0.0.1:${echoPort}/` };
+    const dTarget: Target = { name: 'd-echo', url: `ws://127.0.0.1:${durablePort}/` };
 
     log(`stepping the rate (${stepSec} s a step; sustained = >= 97 % answered, none missing, p99 <= ${p99Bound} ms)`);
     const echoMax = await findTargetMax(eTarget, rates, stepSec, connections, p99Bound, log);
+    // The echo server with a commit before each reply: what durability alone costs here.
+    const durableMax = await findTargetMax(dTarget, rates, stepSec, connections, p99Bound, log);
     // Kairos warms up right before its own steps (after minutes idle, V8 shrinks its heap and the first seconds pay for it).
     log('warm-up: 45,000 events at 3000/s');
     await drive(kTarget, 3000, 15, connections, 'warm');
@@ -241,7 +259,7 @@ async function main(): Promise<void> {
       log(`latency at ${label} (${rate}/s, ${duration} s)`);
       const { result, phase: p } = await measure(metricsUrl, () => drive(kTarget, rate, duration, connections, label.replace(/\W+/g, '-')));
       log(`  kairos ${line(result)}`);
-      log(`         activations ${p.activationsPerSec}/s${p.activationP99Ms === null ? '' : ` (p99 <= ${p.activationP99Ms} ms, prefetch wait p99 <= ${p.prefetchP99Ms ?? 'n/a'} ms)`}  GC pauses ${p.gcPauses} (mean ${p.gcPauseMeanMs} ms, p99 <= ${p.gcPauseP99Ms} ms)  CPU ${p.cpuUsPerEvent} µs an event  event loop busy ${Math.round(p.eventLoopBusy * 100)} % (${p.loopUsPerEvent} µs an event)`);
+      log(`         activations ${p.activationsPerSec}/s${p.activationP99Ms === null ? '' : ` (p99 <= ${p.activationP99Ms} ms, prefetch wait p99 <= ${p.prefetchP99Ms ?? 'n/a'} ms)`}  GC pauses ${p.gcPauses} (mean ${p.gcPauseMeanMs} ms, p99 <= ${p.gcPauseP99Ms} ms)  CPU ${p.cpuUsPerEvent} µs an event  event loop busy ${Math.round(p.eventLoopBusy * 100)} % (${p.loopUsPerEvent} µs an event), late by up to ${p.loopDelayMaxMs ?? 'n/a'} ms`);
       return { result, phase: p };
     };
     const halfRun = await measured('half the highest rate', half);
@@ -249,9 +267,11 @@ async function main(): Promise<void> {
     const ninety = await measured('90 % of the highest rate', roundRate(kairosMax.max * 0.9));
     // The floor under those latencies: the same generator against the echo server at the same
     // rate (its own timers, the loopback, its event loop sharing the machine).
-    log(`floor: the echo server at ${half}/s (${duration} s)`);
+    log(`floor: the echo server, then the durable echo server, at ${half}/s (${duration} s each)`);
     const echoAtHalf = await drive(eTarget, half, duration, connections, 'echo-half');
     log(`  echo   ${line(echoAtHalf)}`);
+    const durableAtHalf = await drive(dTarget, half, duration, connections, 'd-echo-half');
+    log(`  d-echo ${line(durableAtHalf)}`);
 
     log('autocannon: POST /v1/events, 10 s, 32 connections');
     const http = await httpBench(`http://127.0.0.1:${kport}`, 'demo-gateway', Number(customers), 10, 32);
@@ -293,6 +313,7 @@ async function main(): Promise<void> {
             : { limitMb: toMb(cgroup.limitBytes), peakChargedMb: toMb(charged.peakBytes), limitHits: charged.limitHits, oomKills: charged.oomKills },
       },
       echo: { maxMessagesPerSec: echoMax.max, steps: echoMax.steps, atKairosHalf: echoAtHalf },
+      durableEcho: { maxMessagesPerSec: durableMax.max, steps: durableMax.steps, atKairosHalf: durableAtHalf },
       echoRatio: Math.round(ratio * 100) / 100,
     };
     const outDir = join(root, 'load-tests', 'results');
@@ -300,7 +321,7 @@ async function main(): Promise<void> {
     const file = join(outDir, `bench-${report.at.replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     log(`results: ${file}`);
-    log(`kairos: highest sustained ${kairosMax.max} events/s; echo: ${echoMax.max} messages/s; RSS ${rss} MB (anonymous ${split.anonMb} MB, LMDB file pages ${split.fileMb} MB; peak ${rssPeak} MB); hot actors ${hot}`);
+    log(`kairos: highest sustained ${kairosMax.max} events/s; echo: ${echoMax.max} messages/s; durable echo: ${durableMax.max} messages/s; RSS ${rss} MB (anonymous ${split.anonMb} MB, LMDB file pages ${split.fileMb} MB; peak ${rssPeak} MB); hot actors ${hot}`);
     if (cgroup !== undefined && charged !== undefined) {
       log(`memory limit ${toMb(cgroup.limitBytes)} MB: peak charge ${toMb(charged.peakBytes)} MB (anonymous memory and page cache), reclaim at the limit ${charged.limitHits} times, OOM kills ${charged.oomKills}`);
     }

@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import { loadUws, type WebSocket } from '../src/transport/uws.js';
+
+/**
+ * The echo server with the one thing every Kairos reply must wait for: a commit. Each frame
+ * is appended to an LMDB log (its bytes under the next sequence number, so a commit writes
+ * the fewest pages any log could) and returned only once the commit that holds it is done;
+ * the commits are grouped as Kairos groups them (one synchronous transaction at the end of
+ * the event loop's turn for everything that arrived in it), with the store opened as
+ * Kairos opens it by default (no flush per commit, no read-ahead, no write map). Nothing
+ * is decoded, decided or kept in memory.
+ *
+ * It is the floor under Kairos's figures that a durable decision server cannot go below on
+ * the machine: the echo server's transport plus the store's commit, priced on this disk and
+ * kernel. `node dist/load-tests/durable-echo-server.js [PORT] [DIR]`; prints {"port": N}
+ * when listening. The log is in DIR if given (kept), else in a temporary directory removed
+ * when the server exits.
+ */
+const uws = loadUws();
+const port = Number(process.argv[2] ?? '0');
+// The log in a directory of the caller's (kept), or in a temporary one (removed at exit).
+const given = process.argv[3];
+const dir = given ?? mkdtempSync(join(tmpdir(), 'kairos-durable-echo-'));
+const root = open({ path: dir, noSync: true, noReadAhead: true, mapSize: 8 * 2 ** 30 } as Parameters<typeof open>[0]);
+const log = root.openDB<Buffer, number>({ name: 'log', encoding: 'binary' });
+
+interface Conn {
+  open: boolean;
+}
+let seq = 0;
+let batch: Array<{ ws: WebSocket<Conn>; frame: Buffer }> = [];
+let scheduled = false;
+
+function commit(): void {
+  scheduled = false;
+  const frames = batch;
+  batch = [];
+  root.transactionSync(() => {
+    for (const { frame } of frames) void log.put(++seq, frame);
+  });
+  for (const { ws, frame } of frames) if (ws.getUserData().open) ws.send(frame, true);
+}
+
+const app = uws.App();
+app.ws<Conn>('/*', {
+  compression: uws.DISABLED,
+  maxPayloadLength: 64 * 1024,
+  maxBackpressure: 4 * 1024 * 1024,
+  idleTimeout: 120,
+  upgrade: (res, req, context) => {
+    res.upgrade<Conn>({ open: true }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+  },
+  message: (ws, message) => {
+    // The frame's memory is uWS's until the handler returns: copied for the commit.
+    batch.push({ ws, frame: Buffer.from(new Uint8Array(message.slice(0))) });
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(commit);
+    }
+  },
+  close: (ws) => {
+    ws.getUserData().open = false;
+  },
+});
+app.listen('127.0.0.1', port, (token) => {
+  if (token === false) {
+    process.stderr.write(`durable-echo-server: cannot listen on ${port}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`${JSON.stringify({ port: uws.us_socket_local_port(token) })}\n`);
+});
+const stop = (): void => {
+  void root.close().finally(() => {
+    if (given === undefined) rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  });
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
