@@ -73,11 +73,17 @@ export function createMetrics() {
       name: 'kairos_hot_actors',
       help: 'Customer actors live in memory',
       registers: [registry],
+      collect() {
+        this.set(host.hotActors?.() ?? 0);
+      },
     }),
     dirtyActors: new Gauge({
       name: 'kairos_dirty_actors',
       help: 'Live actors whose latest state is not yet written to the store',
       registers: [registry],
+      collect() {
+        this.set(host.dirtyActors?.() ?? 0);
+      },
     }),
     activations: new Counter({
       name: 'kairos_actor_activations_total',
@@ -154,13 +160,16 @@ export function createMetrics() {
       name: 'kairos_requests_in_flight',
       help: 'Requests being decided right now',
       registers: [registry],
+      collect() {
+        this.set(host.inFlight?.() ?? 0);
+      },
     }),
     oldestRequestWait: new Gauge({
       name: 'kairos_oldest_request_wait_seconds',
       help: 'How long the oldest request being decided has waited (0 when none): past KAIROS_MAX_QUEUE_MS new requests get overloaded',
       registers: [registry],
       collect() {
-        this.set((queue.oldestWaitMs?.() ?? 0) / 1000);
+        this.set((host.oldestWaitMs?.() ?? 0) / 1000);
       },
     }),
     backpressureDrops: new Counter({
@@ -228,9 +237,12 @@ export function createMetrics() {
   };
   /** set by the server: refreshes the learning gauges from the models and ledgers at each scrape */
   const learning: { refresh?: () => void } = {};
-  /** set by the customer host: the wait of the oldest request in flight, ms, read at each scrape */
-  const queue: { oldestWaitMs?: () => number } = {};
-  return { ...m, learning, queue };
+  /**
+   * set by the customer host, read at each scrape (not set on every event): the wait of the
+   * oldest request in flight (ms), requests in flight, live and dirty actors
+   */
+  const host: { oldestWaitMs?: () => number; inFlight?: () => number; hotActors?: () => number; dirtyActors?: () => number } = {};
+  return { ...m, learning, host };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -275,7 +275,10 @@ export class CustomerHost {
       },
     });
     this.stepper = createCustomerStepper(machine);
-    o.metrics.queue.oldestWaitMs = () => this.waiting.age(performance.now());
+    o.metrics.host.oldestWaitMs = () => this.waiting.age(performance.now());
+    o.metrics.host.inFlight = () => this.inFlight;
+    o.metrics.host.hotActors = () => this.hot.size;
+    o.metrics.host.dirtyActors = () => this.dirty.size;
     // On a shared store budgets and capacity are reserved with each commit (SharedCharge), not written as this node's totals.
     const shared = o.store.shared === true;
     this.counters = [
@@ -398,12 +401,10 @@ export class CustomerHost {
     }
     const waiting: Pending = this.waiting.start(now);
     this.inFlight++;
-    this.o.metrics.inFlight.set(this.inFlight);
     return new Promise<HostReply>((resolve) => {
       const done = (r: HostReply): void => {
         waiting.done = true;
         this.inFlight--;
-        this.o.metrics.inFlight.set(this.inFlight);
         resolve(r);
       };
       this.order.add(resolution, (settled: Settled<Resolution>) => {
@@ -557,7 +558,6 @@ export class CustomerHost {
     const waiters = live.waiters ?? [];
     live.waiters = undefined;
     for (const w of waiters) w.reject(new StaleRetry(live.id));
-    this.o.metrics.hotActors.set(this.hot.size);
   }
 
   /** Answers the replies waiting for versions of this actor up to `flushed`. */
@@ -825,7 +825,6 @@ export class CustomerHost {
     const live: Live = { id, snapshot, version: 0, flushed: 0, rev: stored?.rev ?? 0, lastExplain: [], touchedAt: performance.now() };
     this.o.metrics.activationSeconds.observe({ source: stored !== undefined ? 'snapshot' : created ? 'new' : 'profile' }, clock.stop() / 1000);
     this.hot.set(id, live);
-    this.o.metrics.hotActors.set(this.hot.size);
     if (created) this.markDirty(live);
     this.passivateIfNeeded();
     return live;
@@ -868,7 +867,6 @@ export class CustomerHost {
       toFree--;
       released++;
     }
-    this.o.metrics.hotActors.set(this.hot.size);
     return released;
   }
 
@@ -882,7 +880,6 @@ export class CustomerHost {
       this.passivate(live, 'lru');
       excess--;
     }
-    this.o.metrics.hotActors.set(this.hot.size);
   }
 
   // -------------------------------------------------------------------------------------
@@ -891,7 +888,6 @@ export class CustomerHost {
   private markDirty(live: Live): void {
     live.version++;
     this.dirty.add(live.id);
-    this.o.metrics.dirtyActors.set(this.dirty.size);
     if (this.durability !== 'write-behind') {
       // Group commit: replies wait for the commit, so start one at once; changes made while
       // it runs go into the next, which starts as soon as it ends.
@@ -1043,7 +1039,6 @@ export class CustomerHost {
       }
       this.o.metrics.flushedSnapshots.inc(snapshots.length);
       for (const r of records) this.o.metrics.outboxQueued.inc({ channel: r.channel });
-      this.o.metrics.dirtyActors.set(this.dirty.size);
       if (records.length > 0) this.o.onCommitted?.(records);
       this.passivateIfNeeded();
     } catch (err) {
@@ -1115,7 +1110,6 @@ export class CustomerHost {
       for (const [key, link] of this.pendingLinks) if (link.customer === id) this.pendingLinks.delete(key);
       this.pendingOutbox = this.pendingOutbox.filter((e) => e.customer !== id);
       this.pendingReminders = this.pendingReminders.filter((r) => r.customer !== id);
-      this.o.metrics.hotActors.set(this.hot.size);
       await this.o.store.eraseCustomer(id, ids);
       return { identifiers: ids.length };
     });
@@ -1207,7 +1201,6 @@ export class CustomerHost {
       }
       this.hot.clear();
       this.liveIdentities.clear();
-      this.o.metrics.hotActors.set(0);
     }
   }
 }

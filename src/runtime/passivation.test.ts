@@ -48,10 +48,17 @@ describe('passivation', () => {
     const { k, gw } = await start({ passivateAfterMs: 30 });
     const replies = await Promise.all([1, 2, 3].map((n) => gw.request(shortfall(n))));
     expect(k.kairos.host.hotCount).toBe(3);
+    // The host's gauges are read at the scrape: three live, all written (replies wait for the commit), none in flight.
+    const live = await (await fetch(`${k.httpUrl}/metrics`)).text();
+    expect(live).toMatch(/^kairos_hot_actors 3$/m);
+    expect(live).toMatch(/^kairos_dirty_actors 0$/m);
+    expect(live).toMatch(/^kairos_requests_in_flight 0$/m);
     await new Promise((r) => setTimeout(r, 60));
     k.kairos.host.sweep(); // (the server's own once-a-second sweep may have done it already)
     expect(k.kairos.host.hotCount).toBe(0);
-    expect(await (await fetch(`${k.httpUrl}/metrics`)).text()).toMatch(/kairos_actor_passivations_total\{reason="idle"\} 3/);
+    const released = await (await fetch(`${k.httpUrl}/metrics`)).text();
+    expect(released).toMatch(/kairos_actor_passivations_total\{reason="idle"\} 3/);
+    expect(released).toMatch(/^kairos_hot_actors 0$/m);
     // Two events for one released customer, sent at once: the second sees the first's SMS.
     const [a, b] = await Promise.all([gw.request(shortfall(4)), gw.request(shortfall(4))]);
     expect(a.actions).toHaveLength(1);
