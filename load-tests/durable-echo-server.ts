@@ -31,7 +31,8 @@ interface Conn {
   open: boolean;
 }
 let seq = 0;
-let batch: Array<{ ws: WebSocket<Conn>; frame: Buffer }> = [];
+// (a closed uWS socket may not be touched, not even for its user data: its Conn is kept beside it)
+let batch: Array<{ ws: WebSocket<Conn>; conn: Conn; frame: Buffer }> = [];
 let scheduled = false;
 
 function commit(): void {
@@ -41,7 +42,7 @@ function commit(): void {
   root.transactionSync(() => {
     for (const { frame } of frames) void log.put(++seq, frame);
   });
-  for (const { ws, frame } of frames) if (ws.getUserData().open) ws.send(frame, true);
+  for (const { ws, conn, frame } of frames) if (conn.open) ws.send(frame, true);
 }
 
 const app = uws.App();
@@ -55,7 +56,7 @@ app.ws<Conn>('/*', {
   },
   message: (ws, message) => {
     // The frame's memory is uWS's until the handler returns: copied for the commit.
-    batch.push({ ws, frame: Buffer.from(new Uint8Array(message.slice(0))) });
+    batch.push({ ws, conn: ws.getUserData(), frame: Buffer.from(new Uint8Array(message.slice(0))) });
     if (!scheduled) {
       scheduled = true;
       setImmediate(commit);
