@@ -3,11 +3,10 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '../src/free-port.js';
-import { findMax, line, runGenerator, waitReady } from './harness.js';
+import { findMax, line, listeningPort, runGenerator, waitReady } from './harness.js';
 import { httpBench } from './http-bench.js';
 import { createMemoryCgroup } from './memory-cgroup.js';
 import type { OpenLoopResult } from './open-loop.js';
@@ -226,12 +225,8 @@ async function main(): Promise<void> {
     children.push(echo);
     const durableEcho = spawn(process.execPath, [join(here, 'durable-echo-server.js'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(durableEcho);
-    const portOf = (child: ChildProcess): Promise<number> =>
-      new Promise<number>((resolve) => {
-        createInterface({ input: child.stdout! }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));
-      });
-    const echoPort = await portOf(echo);
-    const durablePort = await portOf(durableEcho);
+    const echoPort = await listeningPort(echo);
+    const durablePort = await listeningPort(durableEcho);
     log(`kairos pid ${kairos.pid} on ${kport} (LMDB in ${dataDir}); echo pid ${echo.pid} on ${echoPort}; durable echo pid ${durableEcho.pid} on ${durablePort}`);
     await waitReady(`http://127.0.0.1:${kport}/ready`, 120_000);
     const metricsUrl = `http://127.0.0.1:${kport}/metrics`;

@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { open } from 'lmdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { listeningPort } from './harness.js';
 
 /**
  * The durable echo server, the benchmark's floor with a commit: every frame comes back as it
@@ -22,9 +22,7 @@ let port: number;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'durable-echo-test-'));
   child = spawn(process.execPath, [server, '0', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  port = await new Promise<number>((resolve) => {
-    createInterface({ input: child.stdout! }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));
-  });
+  port = await listeningPort(child);
 });
 
 afterAll(async () => {

@@ -1,5 +1,7 @@
+import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { OpenLoopResult } from './open-loop.js';
 
@@ -19,6 +21,13 @@ export async function waitReady(url: string, timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${url} not ready in ${timeoutMs} ms`);
+}
+
+/** The port a test server started as `child` listens on: its first line on stdout, {"port": N}. */
+export function listeningPort(child: ChildProcess): Promise<number> {
+  return new Promise<number>((resolve) => {
+    createInterface({ input: child.stdout! }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));
+  });
 }
 
 export function runGenerator(args: string[]): Promise<OpenLoopResult> {

@@ -791,6 +791,8 @@ export class CustomerHost {
     const clock = new WorkClock(this.o.store.shared === true);
     let snapshot: CustomerSnapshot;
     let created = false;
+    // (Paused and resumed here, around the bare `await`: a helper awaiting for us would resume
+    // the clock a microtask before we do, and count what runs in between.)
     const reading = this.o.store.getSnapshot(id);
     clock.pause();
     const stored = await reading;
