@@ -79,6 +79,12 @@ interface Phase {
   gcPauses: number;
   gcPauseMeanMs: number | null;
   gcPauseP99Ms: number | null;
+  /**
+   * full (mark-compact) collections in the phase. Their pauses are short, but their marking
+   * runs beside the event loop for hundreds of ms (V8's helper threads, and the loop itself
+   * when those get no CPU): on a machine without a spare core that is a stall.
+   */
+  majorGcs: number;
   /** Kairos's CPU time (all its threads: event loop, GC helpers, LMDB) per event answered, µs */
   cpuUsPerEvent: number | null;
   /** the share of the phase the event loop was busy (0..1): near 1, every pause queues what follows */
@@ -109,6 +115,7 @@ function phase(after: Map<string, number>, before: Map<string, number>, seconds:
     gcPauses: gcCount,
     gcPauseMeanMs: gcCount > 0 ? Math.round((gcSum / gcCount) * 1e5) / 100 : null,
     gcPauseP99Ms: p99 === null ? null : p99 * 1000,
+    majorGcs: delta(after, before, (k) => k === 'kairos_nodejs_gc_duration_seconds_count{kind="major"}'),
     cpuUsPerEvent: events > 0 ? Math.round((cpu * 1e6) / events) : null,
     eventLoopBusy: Math.round((loop / seconds) * 100) / 100,
     loopUsPerEvent: events > 0 ? Math.round((loop * 1e6) / events) : null,
@@ -170,7 +177,7 @@ function findTargetMax(
     const step = (): Promise<OpenLoopResult> => drive(t, rate, stepSec, connections, `${t.name}-${rate}-${attempt}`);
     if (metricsUrl === undefined) return step();
     const { result, phase: p } = await measure(metricsUrl, step);
-    busy = `  loop busy ${Math.round(p.eventLoopBusy * 100)} %, late by up to ${p.loopDelayMaxMs ?? 'n/a'} ms`;
+    busy = `  loop busy ${Math.round(p.eventLoopBusy * 100)} %, late by up to ${p.loopDelayMaxMs ?? 'n/a'} ms, major GCs ${p.majorGcs}`;
     return result;
   };
   return findMax(rates, run, p99BoundMs, (r) => log(`  ${t.name.padEnd(6)} ${line(r)}${busy}`));
@@ -254,7 +261,7 @@ async function main(): Promise<void> {
       log(`latency at ${label} (${rate}/s, ${duration} s)`);
       const { result, phase: p } = await measure(metricsUrl, () => drive(kTarget, rate, duration, connections, label.replace(/\W+/g, '-')));
       log(`  kairos ${line(result)}`);
-      log(`         activations ${p.activationsPerSec}/s${p.activationP99Ms === null ? '' : ` (p99 <= ${p.activationP99Ms} ms, prefetch wait p99 <= ${p.prefetchP99Ms ?? 'n/a'} ms)`}  GC pauses ${p.gcPauses} (mean ${p.gcPauseMeanMs} ms, p99 <= ${p.gcPauseP99Ms} ms)  CPU ${p.cpuUsPerEvent} µs an event  event loop busy ${Math.round(p.eventLoopBusy * 100)} % (${p.loopUsPerEvent} µs an event), late by up to ${p.loopDelayMaxMs ?? 'n/a'} ms`);
+      log(`         activations ${p.activationsPerSec}/s${p.activationP99Ms === null ? '' : ` (p99 <= ${p.activationP99Ms} ms, prefetch wait p99 <= ${p.prefetchP99Ms ?? 'n/a'} ms)`}  GC pauses ${p.gcPauses} (mean ${p.gcPauseMeanMs} ms, p99 <= ${p.gcPauseP99Ms} ms; major ${p.majorGcs})  CPU ${p.cpuUsPerEvent} µs an event  event loop busy ${Math.round(p.eventLoopBusy * 100)} % (${p.loopUsPerEvent} µs an event), late by up to ${p.loopDelayMaxMs ?? 'n/a'} ms`);
       return { result, phase: p };
     };
     const halfRun = await measured('half the highest rate', half);
