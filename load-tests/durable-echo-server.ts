@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { loadUws, type WebSocket } from '../src/transport/uws.js';
+import { echoSocketOptions, listenAnnounced } from './harness.js';
 
 /**
  * The echo server with the one thing every Kairos reply must wait for: a commit. Each frame
@@ -47,10 +48,8 @@ function commit(): void {
 
 const app = uws.App();
 app.ws<Conn>('/*', {
+  ...echoSocketOptions,
   compression: uws.DISABLED,
-  maxPayloadLength: 64 * 1024,
-  maxBackpressure: 4 * 1024 * 1024,
-  idleTimeout: 120,
   upgrade: (res, req, context) => {
     res.upgrade<Conn>({ open: true }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
   },
@@ -66,13 +65,7 @@ app.ws<Conn>('/*', {
     ws.getUserData().open = false;
   },
 });
-app.listen('127.0.0.1', port, (token) => {
-  if (token === false) {
-    process.stderr.write(`durable-echo-server: cannot listen on ${port}\n`);
-    process.exit(1);
-  }
-  process.stdout.write(`${JSON.stringify({ port: uws.us_socket_local_port(token) })}\n`);
-});
+listenAnnounced(uws, app, port, 'durable-echo-server');
 const stop = (): void => {
   void root.close().finally(() => {
     if (given === undefined) rmSync(dir, { recursive: true, force: true });

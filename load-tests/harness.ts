@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { TemplatedApp, Uws } from '../src/transport/uws.js';
 import type { OpenLoopResult } from './open-loop.js';
 
 /** What the benchmark scripts share: readiness, the generator process, the verdict on a step. */
@@ -21,6 +22,23 @@ export async function waitReady(url: string, timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${url} not ready in ${timeoutMs} ms`);
+}
+
+/**
+ * The echo servers' WebSocket settings (each adds `compression: uws.DISABLED`, as Kairos's
+ * gateway has): one set for both floors, the frame bound Kairos's default (64 KB).
+ */
+export const echoSocketOptions = { maxPayloadLength: 64 * 1024, maxBackpressure: 4 * 1024 * 1024, idleTimeout: 120 } as const;
+
+/** Listens on 127.0.0.1:`port` (0: any free one) and prints {"port": N}, the line `listeningPort` reads; exits if it cannot. */
+export function listenAnnounced(uws: Uws, app: TemplatedApp, port: number, name: string): void {
+  app.listen('127.0.0.1', port, (token) => {
+    if (token === false) {
+      process.stderr.write(`${name}: cannot listen on ${port}\n`);
+      process.exit(1);
+    }
+    process.stdout.write(`${JSON.stringify({ port: uws.us_socket_local_port(token) })}\n`);
+  });
 }
 
 /** The port a test server started as `child` listens on: its first line on stdout, {"port": N}. */
