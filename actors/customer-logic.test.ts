@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerContext } from './customer-state.js';
-import { NO_ACTIONS, withSharedNoActions } from './customer-state.js';
+import { appendSeen, emptySeen, NO_ACTIONS, retention, withSharedNoActions } from './customer-state.js';
 import type { HandleResult } from './customer-logic.js';
 import { handleDelivery, handleEvent, handleResponse, replayReply } from './customer-logic.js';
 import { smsLength } from './sms-length.js';
@@ -315,34 +315,55 @@ describe('idempotency and responses', () => {
     const quiet = (id: string, iso: string) => event('web.pageview', { id, at: at(iso), channel: 'web', data: { url: '/deposits' } });
     const { ctx, results } = run(customer(), [quiet('q1', '2026-03-02T10:00:00+03:00')], [quiet('q2', '2026-03-02T10:05:00+03:00')]);
     expect(results.map(actionsOf)).toEqual([[], []]);
-    expect(ctx.seen.map((s) => s.decision)).toEqual([NO_ACTIONS, NO_ACTIONS]);
-    expect(ctx.seen[0]!.decision).toBe(NO_ACTIONS);
-    expect(ctx.seen[1]!.decision).toBe(NO_ACTIONS);
-    expect(Object.isFrozen(NO_ACTIONS) && Object.isFrozen(NO_ACTIONS.actions)).toBe(true);
+    expect(ctx.seen.id).toEqual(['q1', 'q2']);
+    expect(ctx.seen.actions[0]).toBe(NO_ACTIONS);
+    expect(ctx.seen.actions[1]).toBe(NO_ACTIONS);
+    expect(Object.isFrozen(NO_ACTIONS)).toBe(true);
     expect(replayReply(ctx, message(quiet('q1', '2026-03-02T10:06:00+03:00'), 0))).toEqual({ kind: 'decision', re: 'q1', customer: ctx.id, actions: [], duplicate: true });
     // A decision with actions keeps its own record.
     const offered = handleEvent(ctx, message(event('ib.login', { id: 'q3', at: at('2026-03-02T10:10:00+03:00') }), 0));
     expect(actionsOf(offered)).toHaveLength(1);
-    expect(offered.ctx.seen.at(-1)!.decision).not.toBe(NO_ACTIONS);
-    expect(offered.ctx.seen.at(-1)!.decision!.actions).toEqual(actionsOf(offered));
+    expect(offered.ctx.seen.actions.at(-1)).not.toBe(NO_ACTIONS);
+    expect(offered.ctx.seen.actions.at(-1)).toEqual(actionsOf(offered));
+  });
+
+  it('remembers the last 32 request ids of the last 7 days, as columns that are new arrays each time', () => {
+    const day = 86_400_000;
+    let seen = emptySeen();
+    for (let i = 0; i < 40; i++) {
+      const before = seen;
+      seen = appendSeen(seen, `r-${i}`, 1_000 + i, i % 2 === 0 ? NO_ACTIONS : null, retention.seen, 0);
+      expect(before.id).toHaveLength(Math.min(i, retention.seen)); // the log before is left as it was
+    }
+    expect(retention.seen).toBe(32);
+    expect(seen.id).toEqual(Array.from({ length: 32 }, (_, i) => `r-${i + 8}`));
+    expect(seen.at).toEqual(Array.from({ length: 32 }, (_, i) => 1_008 + i));
+    expect(seen.actions).toEqual(Array.from({ length: 32 }, (_, i) => (i % 2 === 0 ? NO_ACTIONS : null)));
+    // Entries older than the window go, wherever they are (times need not be in order).
+    const mixed = { id: ['old', 'new', 'older'], at: [10 * day, 20 * day, 5 * day], actions: [null, NO_ACTIONS, null] };
+    expect(appendSeen(mixed, 'now', 21 * day, null, retention.seen, 21 * day - retention.seenDays * day)).toEqual({
+      id: ['new', 'now'],
+      at: [20 * day, 21 * day],
+      actions: [NO_ACTIONS, null],
+    });
+    // An event seen 8 days ago is no longer a duplicate.
+    const week = handleEvent(customer(), message(event('web.pageview', { id: 'w1', at: at('2026-03-02T10:00:00+03:00'), channel: 'web' }), 0));
+    const later = handleEvent(week.ctx, message(event('web.pageview', { id: 'w2', at: at('2026-03-10T10:00:00+03:00'), channel: 'web' }), 0));
+    expect(later.ctx.seen.id).toEqual(['w2']);
   });
 
   it('makes a context read back from a store share NO_ACTIONS the same way, and changes nothing else', () => {
     const action = { instance: 'c-1:1.a', campaign: 'shortfall', offer: 'credit', channel: 'sms', content: { text: 'x' } };
     const ctx: CustomerContext = {
       ...customer(),
-      seen: [
-        { id: 'a', at: 1, decision: { actions: [] } },
-        { id: 'b', at: 2 },
-        { id: 'c', at: 3, decision: { actions: [action] } },
-        { id: 'd', at: 4, decision: NO_ACTIONS },
-      ],
+      seen: { id: ['a', 'b', 'c', 'd'], at: [1, 2, 3, 4], actions: [[], null, [action], NO_ACTIONS] },
     };
     const shared = withSharedNoActions(ctx);
-    expect(shared.seen.map((s) => s.decision === NO_ACTIONS)).toEqual([true, false, false, true]);
+    expect(shared.seen.actions.map((a) => a === NO_ACTIONS)).toEqual([true, false, false, true]);
     expect(shared).toEqual(ctx);
-    expect(ctx.seen[0]!.decision).not.toBe(NO_ACTIONS); // the input is not changed
-    expect(shared.seen[2]).toBe(ctx.seen[2]);
+    expect(ctx.seen.actions[0]).not.toBe(NO_ACTIONS); // the input is not changed
+    expect(shared.seen.actions[2]).toBe(ctx.seen.actions[2]);
+    expect(shared.seen.id).toBe(ctx.seen.id);
     // Nothing to share: the same context.
     expect(withSharedNoActions(shared)).toBe(shared);
   });

@@ -1,7 +1,7 @@
 import type { Catalog } from './catalog.js';
 import type { StopScope } from './contact-policy.js';
-import type { CustomerContext, DecisionAction, SeenRequest } from './customer-state.js';
-import { recordedDecision, retention } from './customer-state.js';
+import type { CustomerContext, DecisionAction, SeenLog } from './customer-state.js';
+import { appendSeen, recordedActions, retention, seenIndex } from './customer-state.js';
 import type { DecideInputs, Explanation } from './decide.js';
 import { decide } from './decide.js';
 import type { Conversion } from './goals.js';
@@ -98,33 +98,28 @@ function withOutcome(ctx: CustomerContext, event: GatewayEvent): GatewayEvent {
   return { ...event, data: { ...event.data, outcome: contact?.outcome ?? (ctx.pending.some((p) => p.instance === instance) ? 'open' : 'unknown') } };
 }
 
-function remember(seen: readonly SeenRequest[], entry: SeenRequest, t: number): SeenRequest[] {
-  const oldest = t - retention.seenDays * 86_400_000;
-  // The common case copies once: nothing has aged out and there is room.
-  if (seen.length < retention.seen && (seen[0]?.at ?? t) >= oldest) return [...seen, entry];
-  return [...seen.filter((s) => s.at >= oldest), entry].slice(-retention.seen);
+function remember(seen: SeenLog, id: string, actions: DecisionAction[] | null, t: number): SeenLog {
+  return appendSeen(seen, id, t, actions, retention.seen, t - retention.seenDays * 86_400_000);
 }
 
-/** The earlier answer to a request id this customer has seen, if any. */
-export function findSeen(ctx: CustomerContext, id: string): SeenRequest | undefined {
-  for (let i = ctx.seen.length - 1; i >= 0; i--) {
-    const s = ctx.seen[i];
-    if (s?.id === id) return s;
-  }
-  return undefined;
+/** Whether this customer has seen request id `id` (within the retention). */
+export function hasSeen(ctx: CustomerContext, id: string): boolean {
+  return seenIndex(ctx.seen, id) >= 0;
 }
 
 /** The answer to a repeated request id: the first answer again, and no new effect. */
 export function replayReply(ctx: CustomerContext, msg: EventMessage | ResponseMessage): CustomerReply {
   const id = msg.type === 'gateway.event' ? msg.event.id : msg.response.id;
-  const seen = findSeen(ctx, id);
+  const i = seenIndex(ctx.seen, id);
+  // undefined: not seen; null: seen as a response; an array: an event's decision
+  const actions = i < 0 ? undefined : (ctx.seen.actions[i] ?? null);
   if (msg.type === 'gateway.event') {
-    if (seen?.decision === undefined) {
+    if (actions === undefined || actions === null) {
       return { kind: 'error', re: id, code: 'invalid', message: `field "id": "${id}" was already used by a response` };
     }
-    return { kind: 'decision', re: id, customer: ctx.id, actions: seen.decision.actions, duplicate: true };
+    return { kind: 'decision', re: id, customer: ctx.id, actions, duplicate: true };
   }
-  if (seen !== undefined && seen.decision !== undefined) {
+  if (actions !== undefined && actions !== null) {
     return { kind: 'error', re: id, code: 'invalid', message: `field "id": "${id}" was already used by an event` };
   }
   return { kind: 'ack', re: id, duplicate: true };
@@ -177,7 +172,7 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   ctx = decided.ctx;
   outbox.push(...decided.outbox);
   reminders.push(...decided.reminders);
-  ctx = { ...ctx, seen: remember(ctx.seen, { id: event.id, at: t, decision: recordedDecision(decided.actions) }, t) };
+  ctx = { ...ctx, seen: remember(ctx.seen, event.id, recordedActions(decided.actions), t) };
   return {
     ctx,
     reply: { kind: 'decision', re: event.id, customer: ctx.id, actions: decided.actions, duplicate: false },
@@ -196,7 +191,7 @@ export function handleResponse(prev: CustomerContext, msg: ResponseMessage): Han
   if (!applied.ok) {
     return { ctx: prev, reply: { kind: 'error', re: r.id, code: applied.code, message: applied.message }, outbox: [], links: [], trace: noTrace, reminders: [] };
   }
-  const ctx = { ...applied.ctx, seen: remember(applied.ctx.seen, { id: r.id, at: t }, t) };
+  const ctx = { ...applied.ctx, seen: remember(applied.ctx.seen, r.id, null, t) };
   return {
     ctx,
     reply: { kind: 'ack', re: r.id, duplicate: false },

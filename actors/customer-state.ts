@@ -113,45 +113,90 @@ export interface ResponseRecord {
   data?: Record<string, unknown>;
 }
 
-/** What the customer was told, kept so that a repeated event id gets the same answer. */
-export interface RecordedDecision {
-  actions: DecisionAction[];
+/**
+ * The request ids a customer has seen, with the answers they got, so that a repeated id gets
+ * the same answer: three columns, oldest first, one entry in each per request. Columns, not
+ * an object per entry: a customer remembers 32 requests, and as rows they were 32 objects
+ * and 32 boxed times (~2 KB and ~60 heap objects) in every live customer for the garbage
+ * collector to mark; as columns they are three arrays, the times unboxed.
+ */
+export interface SeenLog {
+  /** the request ids */
+  id: string[];
+  /** when each came (the message's time, ms) */
+  at: number[];
+  /** an event's decision's actions (the shared NO_ACTIONS when none); null for a response (its reply is a plain ack) */
+  actions: Array<DecisionAction[] | null>;
 }
 
 /**
- * The recorded decision of every event that got no actions, shared (and frozen): most events
- * get none, and a customer remembers 32 of them. One object instead of a decision and an
- * empty array per entry is ~2 KB less per live customer and ~64 bytes less per event for the
- * garbage collector to copy.
+ * The recorded actions of every event that got none, shared (and frozen): most events get
+ * none, and a customer remembers 32 of them.
  */
-export const NO_ACTIONS: RecordedDecision = Object.freeze({ actions: Object.freeze([]) as unknown as DecisionAction[] });
+export const NO_ACTIONS: DecisionAction[] = Object.freeze([]) as unknown as DecisionAction[];
 
 /** The recorded form of a decision's actions: the shared NO_ACTIONS when there are none. */
-export function recordedDecision(actions: DecisionAction[]): RecordedDecision {
-  return actions.length === 0 ? NO_ACTIONS : { actions };
+export function recordedActions(actions: DecisionAction[]): DecisionAction[] {
+  return actions.length === 0 ? NO_ACTIONS : actions;
 }
 
-/** A recorded decision that is "no actions" and nothing else, in an object of its own. */
-function sharable(s: SeenRequest): boolean {
-  const d = s.decision;
-  return d !== undefined && d !== NO_ACTIONS && Array.isArray(d.actions) && d.actions.length === 0 && Object.keys(d).length === 1;
+export function emptySeen(): SeenLog {
+  return { id: [], at: [], actions: [] };
+}
+
+/** Where request `id` is in the log (the latest entry of it), or -1. */
+export function seenIndex(seen: SeenLog, id: string): number {
+  return seen.id.lastIndexOf(id);
 }
 
 /**
- * The context with every recorded decision without actions as the shared NO_ACTIONS: what
- * a store hands back (each entry decoded into objects of its own) made as compact as what
- * the brain records. The same context when there is nothing to share.
+ * The log with one more entry, keeping the last `max` entries not older than `oldest`. New
+ * arrays of the exact length (the log is immutable, like the rest of the context).
  */
-export function withSharedNoActions(ctx: CustomerContext): CustomerContext {
-  if (!Array.isArray(ctx.seen) || !ctx.seen.some(sharable)) return ctx;
-  return { ...ctx, seen: ctx.seen.map((s) => (sharable(s) ? { ...s, decision: NO_ACTIONS } : s)) };
+export function appendSeen(seen: SeenLog, id: string, at: number, actions: DecisionAction[] | null, max: number, oldest: number): SeenLog {
+  const n = seen.id.length;
+  let from = Math.max(0, n + 1 - max);
+  let aged = false;
+  for (let i = from; i < n; i++) {
+    if ((seen.at[i] as number) < oldest) {
+      aged = true;
+      break;
+    }
+  }
+  let keep: number[] | undefined;
+  if (aged) {
+    keep = [];
+    for (let i = 0; i < n; i++) if ((seen.at[i] as number) >= oldest) keep.push(i);
+    keep = keep.slice(Math.max(0, keep.length + 1 - max));
+    from = 0;
+  }
+  const len = (keep?.length ?? n - from) + 1;
+  const ids = new Array<string>(len);
+  const ats = new Array<number>(len);
+  const acts = new Array<DecisionAction[] | null>(len);
+  for (let j = 0; j < len - 1; j++) {
+    const i = keep === undefined ? from + j : (keep[j] as number);
+    ids[j] = seen.id[i] as string;
+    ats[j] = seen.at[i] as number;
+    acts[j] = seen.actions[i] ?? null;
+  }
+  ids[len - 1] = id;
+  ats[len - 1] = at;
+  acts[len - 1] = actions;
+  return { id: ids, at: ats, actions: acts };
 }
 
-export interface SeenRequest {
-  id: string;
-  at: number;
-  /** the decision for an event; absent for a response (its reply is a plain ack) */
-  decision?: RecordedDecision;
+/**
+ * The context with every recorded empty decision as the shared NO_ACTIONS: what a store
+ * hands back (each entry decoded into an array of its own) made as compact as what the brain
+ * records. The same context when there is nothing to share.
+ */
+export function withSharedNoActions(ctx: CustomerContext): CustomerContext {
+  const seen = ctx.seen as SeenLog | undefined;
+  if (typeof seen !== 'object' || seen === null || !Array.isArray(seen.actions)) return ctx;
+  const sharable = (a: DecisionAction[] | null): boolean => Array.isArray(a) && a.length === 0 && a !== NO_ACTIONS;
+  if (!seen.actions.some(sharable)) return ctx;
+  return { ...ctx, seen: { ...seen, actions: seen.actions.map((a) => (sharable(a) ? NO_ACTIONS : a)) } };
 }
 
 /** One action of a decision (PROTOCOL.md, `decision`). */
@@ -207,7 +252,7 @@ export interface CustomerContext {
   contacts: ContactRecord[];
   pending: OfferInstance[];
   responses: ResponseRecord[];
-  seen: SeenRequest[];
+  seen: SeenLog;
   /** offer-instance sequence, for deterministic instance ids */
   seq: number;
   createdAt: number;
@@ -260,7 +305,7 @@ export function initialCustomerContext(input: CustomerInput): CustomerContext {
     contacts: [],
     pending: [],
     responses: [],
-    seen: [],
+    seen: emptySeen(),
     seq: 0,
     createdAt: input.at,
   };

@@ -43,7 +43,7 @@ describe('customer stepper', () => {
     const s = stepper.create({ id: 'c-1', stage: 'client', at: 0, reason: 'import' });
     const broken = { ...message(event('ib.login'), 0), catalog: undefined as never };
     expect(() => stepper.step(s, broken)).toThrow();
-    expect(s.context.seen).toEqual([]);
+    expect(s.context.seen).toEqual({ id: [], at: [], actions: [] });
   });
 });
 

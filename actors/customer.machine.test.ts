@@ -114,6 +114,6 @@ describe('customer machine', () => {
     const restored = createActor(machine, { snapshot: structuredClone(persisted), input: undefined });
     restored.start();
     expect(restored.getSnapshot().value).toBe('client');
-    expect(restored.getSnapshot().context.seen).toHaveLength(1);
+    expect(restored.getSnapshot().context.seen.id).toHaveLength(1);
   });
 });

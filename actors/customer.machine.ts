@@ -2,7 +2,7 @@ import { assign, enqueueActions, setup } from 'xstate';
 import type { CustomerInput, CustomerContext, LifecycleStage } from './customer-state.js';
 import { initialCustomerContext, retention } from './customer-state.js';
 import type { CustomerMessage, CustomerReply, Trace } from './customer-logic.js';
-import { findSeen, handleDelivery, handleEvent, handleResponse, replayReply } from './customer-logic.js';
+import { handleDelivery, handleEvent, handleResponse, hasSeen, replayReply } from './customer-logic.js';
 import type { IdentifierLink } from './ingest.js';
 import { endsRelationship, identifies, opensProduct } from './lifecycle.js';
 import type { OutboxEntry } from './outbox-entry.js';
@@ -66,8 +66,8 @@ const customerSetup = setup({
   },
   guards: {
     isDuplicate: ({ context, event }) => {
-      if (event.type === 'gateway.event') return findSeen(context, event.event.id) !== undefined;
-      if (event.type === 'gateway.response') return findSeen(context, event.response.id) !== undefined;
+      if (event.type === 'gateway.event') return hasSeen(context, event.event.id);
+      if (event.type === 'gateway.response') return hasSeen(context, event.response.id);
       return false;
     },
     opensProduct: ({ event }) => event.type === 'gateway.event' && opensProduct(event.event),

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSnapshot, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { loadConfig } from '../src/config.js';
 import type { Kairos } from '../src/kairos.js';
@@ -26,12 +26,36 @@ import { customersInTurns, makeEvent, wholeOption } from './open-loop.js';
  *
  *   node dist/load-tests/actor-memory.js [--customers 10000] [--events 33] [--days 0]
  *
+ * At the steady point it also counts the heap's objects (from a heap snapshot's header): what
+ * a full collection marks one by one, so what it costs with that many customers live, is
+ * more their number than their bytes. And it times full collections there (the median of
+ * five, all on this thread: that figure does depend on the machine).
+ *
  * Last line: `actor-memory: first_event_bytes=N steady_bytes=N reactivated_bytes=N
- * steady_heap_bytes=N` (per live customer, heap and buffers together; then the heap's part).
+ * steady_heap_bytes=N steady_objects=N full_gc_ms=X` (per live customer, heap and buffers
+ * together; the heap's part; heap objects; then a full collection with all of them live).
  */
 interface Mem {
   heap: number;
   buffers: number;
+}
+
+/** How many objects the V8 heap holds: the `node_count` in a heap snapshot's header (the rest is not read). */
+async function heapObjects(): Promise<number> {
+  const stream = getHeapSnapshot();
+  let head = '';
+  try {
+    for await (const chunk of stream) {
+      // (Only the start of a chunk: one may be hundreds of megabytes.)
+      head += (chunk as Buffer).subarray(0, 65_536).toString('latin1');
+      const m = /"node_count":(\d+)/.exec(head);
+      if (m?.[1] !== undefined) return Number(m[1]);
+      if (head.length > 1_000_000) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  throw new Error('no node_count in the heap snapshot header');
 }
 
 async function main(): Promise<void> {
@@ -89,14 +113,24 @@ async function main(): Promise<void> {
   try {
     const k = await startKairos(config);
     let before: Mem, afterFirst: Mem, steady: Mem;
+    let objectsBefore: number, objectsSteady: number;
+    const gcMs: number[] = [];
     try {
       before = memory();
+      objectsBefore = await heapObjects();
       await run(k, 'first', customers);
       afterFirst = memory();
       // The later events spread over `days` days, the first of them the day of the first event.
       const more = eventsPerCustomer - 1;
       if (more > 0) await run(k, 'more', customers * more, (round) => Math.floor((round * days) / more));
       steady = memory();
+      objectsSteady = await heapObjects();
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        gc();
+        gcMs.push(performance.now() - t0);
+      }
+      gcMs.sort((a, b) => a - b);
       allLive(k);
     } finally {
       await k.close();
@@ -124,9 +158,11 @@ async function main(): Promise<void> {
       firstEvent: perCustomer(before, afterFirst),
       steady: perCustomer(before, steady),
       reactivated: perCustomer(restarted, reactivated),
+      steadyObjects: Math.round((objectsSteady - objectsBefore) / customers),
+      fullGcMs: Number((gcMs[2] ?? 0).toFixed(1)),
     };
     console.log(JSON.stringify(result));
-    console.log(`actor-memory: first_event_bytes=${result.firstEvent.total} steady_bytes=${result.steady.total} reactivated_bytes=${result.reactivated.total} steady_heap_bytes=${result.steady.heap}`);
+    console.log(`actor-memory: first_event_bytes=${result.firstEvent.total} steady_bytes=${result.steady.total} reactivated_bytes=${result.reactivated.total} steady_heap_bytes=${result.steady.heap} steady_objects=${result.steadyObjects} full_gc_ms=${result.fullGcMs}`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

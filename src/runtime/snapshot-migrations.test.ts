@@ -21,21 +21,38 @@ describe('snapshot migrations', () => {
 
   it('brings a version-1 customer up to date: no consents recorded, everything else kept', () => {
     const migrated = migrateSnapshot({ v: 1, snapshot: { value: 'client', context: v1Context } }) as { value: string; context: Record<string, unknown> };
-    expect(SNAPSHOT_VERSION).toBe(3);
-    expect(migrated.context).toEqual({ ...v1Context, consents: {} });
+    expect(SNAPSHOT_VERSION).toBe(4);
+    expect(migrated.context).toEqual({ ...v1Context, consents: {}, seen: { id: [], at: [], actions: [] } });
     // The migrated snapshot runs: the machine takes it and decides on it.
     const stepper = createCustomerStepper(customerMachine);
     const snap = stepper.restore(migrated.value as 'client', migrated.context as never);
     expect(snap.context.consents).toEqual({});
   });
 
-  it('reads a version-2 snapshot as it is (version 3 changed how LMDB writes it, not the context)', () => {
-    const snapshot = { value: 'client', context: { ...v1Context, consents: {} } };
-    expect(migrateSnapshot({ v: 2, snapshot })).toBe(snapshot);
+  it('turns the seen list of a version-2 or -3 snapshot from rows into columns, and the customer still knows a repeated id', () => {
+    const action = { instance: 'demo-1:1.a', campaign: 'pension', offer: 'deposit', channel: 'ib', content: { text: 'x' } };
+    const rows = [
+      { id: 'e-1', at: 1_790_000_000_000, decision: { actions: [] } },
+      { id: 'r-1', at: 1_790_000_000_500 },
+      { id: 'e-2', at: 1_790_000_001_000, decision: { actions: [action] } },
+    ];
+    const columns = { id: ['e-1', 'r-1', 'e-2'], at: [1_790_000_000_000, 1_790_000_000_500, 1_790_000_001_000], actions: [[], null, [action]] };
+    for (const v of [2, 3]) {
+      const migrated = migrateSnapshot({ v, snapshot: { value: 'client', context: { ...v1Context, consents: {}, seen: rows } } }) as { value: string; context: Record<string, unknown> };
+      expect(migrated.context).toEqual({ ...v1Context, consents: {}, seen: columns });
+    }
+    // A version-3 snapshot the LMDB store wrote as columns is read as columns (snapshot-codec.ts): kept.
+    const read = { value: 'client', context: { ...v1Context, consents: {}, seen: columns } };
+    expect(migrateSnapshot({ v: 3, snapshot: read })).toBe(read);
+    const stepper = createCustomerStepper(customerMachine);
+    const snap = stepper.restore('client', (migrateSnapshot({ v: 3, snapshot: { value: 'client', context: { ...v1Context, consents: {}, seen: rows } } }) as { context: never }).context);
+    const duplicate = { type: 'gateway.event', event: { id: 'e-2', type: 'ib.login', customer: { id: 'demo-1' } }, catalog: undefined, now: 1_790_000_002_000 } as never;
+    const [, effects] = stepper.step(snap, duplicate);
+    expect(JSON.stringify(effects)).toContain('"duplicate":true');
   });
 
   it('leaves a current snapshot as it is', () => {
-    const snapshot = { value: 'client', context: { ...v1Context, consents: {} } };
+    const snapshot = { value: 'client', context: { ...v1Context, consents: {}, seen: { id: [], at: [], actions: [] } } };
     expect(migrateSnapshot({ v: SNAPSHOT_VERSION, snapshot })).toBe(snapshot);
   });
 

@@ -8,7 +8,7 @@ import type { StoredSnapshot } from '../store/store.js';
  * then refuses the snapshot with a SnapshotVersionError naming both versions, instead of
  * failing on it at the customer's next message.
  */
-export const SNAPSHOT_VERSION = 3;
+export const SNAPSHOT_VERSION = 4;
 
 type Migration = (snapshot: unknown) => unknown;
 
@@ -27,6 +27,19 @@ const migrations: Readonly<Record<number, Migration>> = {
   // v3: the LMDB store writes the `seen` list as columns (snapshot-codec.ts) and reads it back
   // as it was; the context is the same.
   2: (snapshot) => snapshot,
+  // v4: the context holds the `seen` list as columns, `{id: [...], at: [...], actions: [...]}`
+  // (actors/customer-state.ts, SeenLog), not as rows `[{id, at, decision?: {actions}}]`. A
+  // version-3 snapshot the LMDB store wrote as columns reads as columns already.
+  3: (snapshot) => {
+    const s = snapshot as V1Snapshot;
+    const seen = s.context.seen;
+    if (!Array.isArray(seen)) return snapshot;
+    const rows = seen as Array<{ id: string; at: number; decision?: { actions: unknown[] } }>;
+    return {
+      ...s,
+      context: { ...s.context, seen: { id: rows.map((r) => r.id), at: rows.map((r) => r.at), actions: rows.map((r) => r.decision?.actions ?? null) } },
+    };
+  },
 };
 
 export class SnapshotVersionError extends Error {

@@ -10,7 +10,7 @@ import type { StoredSnapshot } from './store.js';
 
 function stored(seq: number, profile: object, extra: Record<string, unknown> = {}): StoredSnapshot {
   return {
-    v: 3,
+    v: 4,
     snapshot: {
       value: 'client',
       context: {
@@ -25,7 +25,7 @@ function stored(seq: number, profile: object, extra: Record<string, unknown> = {
         contacts: [],
         pending: [],
         responses: [],
-        seen: Array.from({ length: seq }, (_, i) => ({ id: `e-${i}`, at: i, decision: { actions: [] } })),
+        seen: { id: Array.from({ length: seq }, (_, i) => `e-${i}`), at: Array.from({ length: seq }, (_, i) => i), actions: Array.from({ length: seq }, () => []) },
         seq,
         createdAt: 1,
         ...extra,
@@ -35,7 +35,7 @@ function stored(seq: number, profile: object, extra: Record<string, unknown> = {
 }
 
 describe('snapshot codec', () => {
-  it('round-trips, and is plain MessagePack any reader decodes, the seen list as columns', () => {
+  it('round-trips, and is plain MessagePack any reader decodes, the seen log with its times as differences', () => {
     const profile = { firstName: 'Мария', patronymic: 'Ивановна', lastName: 'Смирнова', age: 61, balance: 1250.75 };
     const s = stored(3, profile);
     const bytes = encodeSnapshot(s);
@@ -45,32 +45,29 @@ describe('snapshot codec', () => {
     expect(plain.snapshot.context).toEqual({ ...others, seen: { id: ['e-0', 'e-1', 'e-2'], dt: [0, 1, 1], actions: [[], [], []] } });
   });
 
-  it('writes a seen list of events and responses as columns, times as differences, and reads it back', () => {
+  it('writes a seen log of events and responses with times as differences, and reads it back', () => {
     const action = { instance: 'demo-1:7.a', campaign: 'pension', offer: 'deposit', channel: 'sms', text: 'Мария Ивановна, вклад «Пенсионный»' };
-    const seen = [
-      { id: 'atm-1', at: 1_790_000_000_000, decision: { actions: [action] } },
-      { id: 'r-1', at: 1_790_000_000_500 },
-      // A gateway's clock may go back: a negative difference.
-      { id: 'web-2', at: 1_789_999_999_000, decision: { actions: [] } },
-    ];
+    // A gateway's clock may go back: a negative difference.
+    const seen = { id: ['atm-1', 'r-1', 'web-2'], at: [1_790_000_000_000, 1_790_000_000_500, 1_789_999_999_000], actions: [[action], null, []] };
     const s = stored(0, { age: 61 }, { seen });
     const bytes = encodeSnapshot(s);
     expect(decodeSnapshot(bytes)).toEqual(s);
     const plain = unpack(bytes) as { snapshot: { context: { seen: unknown } } };
     expect(plain.snapshot.context.seen).toEqual({ id: ['atm-1', 'r-1', 'web-2'], dt: [1_790_000_000_000, 500, -1500], actions: [[action], null, []] });
-    // An empty list is columns too.
+    // An empty log too.
     expect(decodeSnapshot(encodeSnapshot(stored(0, { age: 61 })))).toEqual(stored(0, { age: 61 }));
   });
 
-  it('writes a seen list of another shape as rows, and reads both shapes', () => {
+  it('writes a seen log of another shape as it is, and reads both', () => {
     const shapes = [
+      { id: ['e-1'], at: [1.5], actions: [[]] },
+      { id: ['e-1'], at: [1], actions: [[]], note: 'x' },
+      { id: ['e-1', 'e-2'], at: [1], actions: [[]] },
+      { id: ['e-1'], at: 1, actions: [[]] },
+      { id: ['e-1'], at: ['1'], actions: [[]] },
+      { id: ['e-0', 'e-1'], at: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], actions: [null, null] },
+      // version 3's rows (an earlier build wrote a row it could not write as columns as rows)
       [{ id: 'e-1', at: 1.5, decision: { actions: [] } }],
-      [{ id: 'e-1', at: 1, decision: { actions: [] }, note: 'x' }],
-      [{ id: 'e-1', at: 1, decision: { actions: [], why: 'y' } }],
-      [{ id: 'e-1', at: 1, decision: { actions: 'none' } }],
-      [{ id: 7, at: 1 }],
-      [{ id: 'e-1', at: 1, extra: 2 }],
-      [{ id: 'e-0', at: -Number.MAX_SAFE_INTEGER }, { id: 'e-1', at: Number.MAX_SAFE_INTEGER }],
       ['e-1'],
     ];
     for (const seen of shapes) {
@@ -82,11 +79,16 @@ describe('snapshot codec', () => {
   });
 
   it('keeps a snapshot of the bench customer below the ~2 KB LMDB keeps in a leaf page', () => {
-    const seen = Array.from({ length: 30 }, (_, i) => ({ id: `bench-1a2b3c-${100_000 + i}`, at: 1_790_000_000_000 + i * 1_000, decision: { actions: [] } }));
-    const s = stored(0, { firstName: 'Мария', patronymic: 'Ивановна', lastName: 'Смирнова', age: 61 }, { seen });
-    const rows = Buffer.from(pack(s));
-    const columns = encodeSnapshot(s);
-    expect(columns.length).toBeLessThan(rows.length - 700);
+    const ids = Array.from({ length: 30 }, (_, i) => `bench-1a2b3c-${100_000 + i}`);
+    const times = Array.from({ length: 30 }, (_, i) => 1_790_000_000_000 + i * 1_000);
+    const seen = { id: ids, at: times, actions: ids.map(() => []) };
+    const profile = { firstName: 'Мария', patronymic: 'Ивановна', lastName: 'Смирнова', age: 61 };
+    const encoded = encodeSnapshot(stored(0, profile, { seen }));
+    expect(encoded.length).toBeLessThan(2_000);
+    // Against the same log packed plainly, and as version 3's rows.
+    expect(encoded.length).toBeLessThan(pack(stored(0, profile, { seen })).length - 150);
+    const rows = ids.map((id, i) => ({ id, at: times[i], decision: { actions: [] } }));
+    expect(encoded.length).toBeLessThan(pack(stored(0, profile, { seen: rows })).length - 700);
   });
 
   it('reuses the steady fields while they are the same objects, and sees when one changes', () => {
@@ -113,6 +115,11 @@ describe('snapshot codec', () => {
     expect(decodeSnapshot(encodeSnapshot(odd))).toEqual(odd);
     const withRev: StoredSnapshot = { ...stored(1, { age: 30 }), rev: 7 };
     expect(decodeSnapshot(encodeSnapshot(withRev))).toEqual(withRev);
+  });
+
+  it('reads a version-3 snapshot written as columns as version 4 holds them (the migration then keeps the log)', () => {
+    const v3Bytes = pack({ v: 3, snapshot: { value: 'client', context: { id: 'demo-1', seen: { id: ['a', 'b'], dt: [1_790_000_000_000, 500], actions: [[], null] } } } });
+    expect(decodeSnapshot(v3Bytes)).toEqual({ v: 3, snapshot: { value: 'client', context: { id: 'demo-1', seen: { id: ['a', 'b'], at: [1_790_000_000_000, 1_790_000_000_500], actions: [[], null] } } } });
   });
 
   it('reads snapshots an earlier version wrote (lmdb-js encoding), and rewrites them in the new table', async () => {

@@ -13,15 +13,17 @@ import type { StoredSnapshot } from './store.js';
  * again. The result is one MessagePack map, the same bytes a plain `pack` of the whole
  * value gives, up to the order of the context's keys, except for one field:
  *
- * The `seen` list (the last 32 request ids with their decisions, most of them "no actions")
- * was over half a snapshot's bytes and of its encoding time, written as rows of
- * `{id, at, decision: {actions}}`. It is written as columns instead, `{id: [...], dt: [...],
- * actions: [...]}`: the ids, the times as differences from the one before (the first from
- * 0), and each entry's actions (`null` for a response, which has no decision). A snapshot of
- * the bench's customers drops from ~2.4 to ~1.3 KB (median), below the ~2 KB LMDB keeps in a
- * leaf page instead of an overflow page of its own (load-tests/snapshot-bench.ts). Any MessagePack reader still decodes it; a list of
- * another shape (a time that is not a whole number, a key this does not know) is written as
- * rows, and `decodeSnapshot` reads both.
+ * The `seen` log (the last 32 request ids with their answers, most of them "no actions")
+ * is held as columns (`{id, at, actions}`, actors/customer-state.ts) and written as
+ * `{id, dt, actions}`: the times as differences from the one before (the first from 0),
+ * small integers instead of 9-byte floats. A snapshot of the bench's customers is ~1.3 KB
+ * (median), below the ~2 KB LMDB keeps in a leaf page instead of an overflow page of its own
+ * (load-tests/snapshot-bench.ts). Any MessagePack reader still decodes it; a log of another
+ * shape (a time that is not a whole number, a key this does not know) is written as it is,
+ * and `decodeSnapshot` reads both. (Snapshot version 3 held the log as rows,
+ * `[{id, at, decision: {actions}}]`, and wrote them as these same columns; version 4's
+ * migration turns rows into columns, and a version-3 snapshot written as columns reads as
+ * version 4's already.)
  */
 
 const packr = new Packr({ useRecords: false });
@@ -89,7 +91,7 @@ export function encodeSnapshot(stored: StoredSnapshot): Buffer {
   }
   const steady = steadyOf(context, profile);
   const { profile: _p, identifiers: _i, consents: _c, lifecycle: _l, ...rest } = context;
-  if (Array.isArray(rest.seen)) rest.seen = seenColumns(rest.seen as unknown[]) ?? rest.seen;
+  if (rest.seen !== undefined) rest.seen = seenWritten(rest.seen) ?? rest.seen;
   const restPacked = packr.pack(rest);
   const restCount = Object.keys(rest).length;
   // The outer value with a null context (its last byte, the context coming last), the
@@ -106,67 +108,56 @@ function contextIsLast(outer: Record<string, unknown>): boolean {
   return inner[inner.length - 1] === 'context';
 }
 
-/** The seen list written as columns (see above). */
-interface SeenColumns {
-  id: string[];
+/** The seen log as written: the times as differences (see above). */
+interface SeenWritten {
+  id: unknown[];
   /** each entry's time less the one before (the first less 0) */
   dt: number[];
-  /** each entry's decision's actions, null for an entry without a decision */
-  actions: (unknown[] | null)[];
+  actions: unknown[];
 }
 
-/** The list as columns; undefined when an entry has another shape (it is then written as rows). */
-function seenColumns(seen: readonly unknown[]): SeenColumns | undefined {
-  const n = seen.length;
-  const id = new Array<string>(n);
+/** The log with its times as differences; undefined when it has another shape (it is then written as it is). */
+function seenWritten(seen: unknown): SeenWritten | undefined {
+  if (typeof seen !== 'object' || seen === null) return undefined;
+  const s = seen as { id?: unknown; at?: unknown; actions?: unknown };
+  let keys = 0;
+  for (const _ in s) keys++;
+  if (keys !== 3 || !Array.isArray(s.id) || !Array.isArray(s.at) || !Array.isArray(s.actions)) return undefined;
+  const at = s.at as unknown[];
+  const n = at.length;
+  if (s.id.length !== n || s.actions.length !== n) return undefined;
   const dt = new Array<number>(n);
-  const actions = new Array<unknown[] | null>(n);
   let before = 0;
   for (let i = 0; i < n; i++) {
-    const s = seen[i] as { id?: unknown; at?: unknown; decision?: { actions?: unknown } } | null;
-    if (typeof s !== 'object' || s === null || typeof s.id !== 'string' || !Number.isSafeInteger(s.at)) return undefined;
-    const at = s.at as number;
-    let keys = 0;
-    for (const _ in s) keys++;
-    const decision = s.decision;
-    if (decision === undefined) {
-      if (keys !== ('decision' in s ? 3 : 2)) return undefined;
-      actions[i] = null;
-    } else {
-      if (keys !== 3 || typeof decision !== 'object' || decision === null || !Array.isArray(decision.actions)) return undefined;
-      let dk = 0;
-      for (const _ in decision) dk++;
-      if (dk !== 1) return undefined;
-      actions[i] = decision.actions;
-    }
-    id[i] = s.id;
-    dt[i] = at - before;
+    const t = at[i];
+    if (!Number.isSafeInteger(t)) return undefined;
+    dt[i] = (t as number) - before;
     if (!Number.isSafeInteger(dt[i])) return undefined;
-    before = at;
+    before = t as number;
   }
-  return { id, dt, actions };
+  return { id: s.id, dt, actions: s.actions };
 }
 
-function seenRows(c: SeenColumns): unknown[] {
-  const rows = new Array<unknown>(c.id.length);
-  let at = 0;
-  for (let i = 0; i < c.id.length; i++) {
-    at += c.dt[i] as number;
-    const actions = c.actions[i];
-    rows[i] = actions === null || actions === undefined ? { id: c.id[i], at } : { id: c.id[i], at, decision: { actions } };
-  }
-  return rows;
-}
-
-function isSeenColumns(v: unknown): v is SeenColumns {
+function isSeenWritten(v: unknown): v is SeenWritten {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const c = v as Partial<SeenColumns>;
+  const c = v as Partial<SeenWritten>;
   return Array.isArray(c.id) && Array.isArray(c.dt) && Array.isArray(c.actions) && c.dt.length === c.id.length && c.actions.length === c.id.length;
+}
+
+/** The log as the context holds it: the times summed back. */
+function seenRead(c: SeenWritten): { id: unknown[]; at: number[]; actions: unknown[] } {
+  const at = new Array<number>(c.dt.length);
+  let t = 0;
+  for (let i = 0; i < c.dt.length; i++) {
+    t += c.dt[i] as number;
+    at[i] = t;
+  }
+  return { id: c.id, at, actions: c.actions };
 }
 
 export function decodeSnapshot(bytes: Uint8Array): StoredSnapshot {
   const stored = packr.unpack(bytes) as StoredSnapshot;
   const context = (stored.snapshot as { context?: { seen?: unknown } } | null | undefined)?.context;
-  if (typeof context === 'object' && context !== null && isSeenColumns(context.seen)) context.seen = seenRows(context.seen);
+  if (typeof context === 'object' && context !== null && isSeenWritten(context.seen)) context.seen = seenRead(context.seen);
   return stored;
 }
