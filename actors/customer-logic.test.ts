@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerContext } from './customer-state.js';
-import { appendSeen, emptySeen, NO_ACTIONS, retention, withSharedNoActions } from './customer-state.js';
+import { appendSeen, BUCKET_SIZE, emptySeen, NO_ACTIONS, retention, withSharedNoActions } from './customer-state.js';
 import type { HandleResult } from './customer-logic.js';
 import { handleDelivery, handleEvent, handleResponse, replayReply } from './customer-logic.js';
 import { smsLength } from './sms-length.js';
 import { compileCatalog } from './catalog.js';
 import { posteriorProbability } from './propensity/prior.js';
-import type { DayBucket } from './customer-state.js';
 import { localTime } from './local-time.js';
 import { makeScope } from './scope.js';
 import { at, customer, event, message, testCatalog, testCatalogDef } from './test-support/fixtures.js';
@@ -220,11 +219,8 @@ describe('features and segments', () => {
       [tx('2026-03-03T10:00:00+03:00', 50)],
     );
     expect(results[2]!.trace.segmentChanges).toEqual([{ segment: 'cafe_lovers', change: 'entered' }]);
-    expect(ctx.features.spend_7d).toEqual([
-      [expect.any(Number), 1, 100, 100, 100],
-      [expect.any(Number), 1, 250, 250, 250],
-      [expect.any(Number), 1, 50, 50, 50],
-    ]);
+    const first = localDay('2026-03-01T10:00:00+03:00');
+    expect(ctx.features.spend_7d).toEqual([first, 1, 100, 100, 100, first + 1, 1, 250, 250, 250, first + 2, 1, 50, 50, 50]);
     // 31 days later the restaurant count has left its window.
     const later = handleEvent(ctx, message(event('web.pageview', { at: at('2026-04-02T10:00:00+03:00') }), 0));
     expect(later.trace.segmentChanges).toEqual([{ segment: 'cafe_lovers', change: 'exited' }]);
@@ -236,12 +232,15 @@ describe('features and segments', () => {
       event('card.transaction', { at: at('2026-03-01T10:00:00+03:00') + d * 86_400_000, data: { amount: 100 + d, mcc: '5812' } }),
     ]);
     const { ctx } = run(customer(), ...steps);
-    expect(ctx.features.cafe_30d).toHaveLength(30);
-    expect(ctx.features.spend_7d).toHaveLength(7);
+    expect(ctx.features.cafe_30d).toHaveLength(30 * BUCKET_SIZE);
+    expect(ctx.features.spend_7d).toHaveLength(7 * BUCKET_SIZE);
     // The newest days, oldest first: the window's values are what they were.
     const today = localDay('2026-04-14T10:00:00+03:00');
-    expect(ctx.features.spend_7d!.map((b) => b[0])).toEqual(Array.from({ length: 7 }, (_, i) => today - 6 + i));
-    expect(ctx.features.spend_7d!.reduce((sum, b) => sum + b[2], 0)).toBe([38, 39, 40, 41, 42, 43, 44].reduce((a, d) => a + 100 + d, 0));
+    const spend = ctx.features.spend_7d!;
+    const days = Array.from({ length: 7 }, (_, i) => spend[i * BUCKET_SIZE]);
+    expect(days).toEqual(Array.from({ length: 7 }, (_, i) => today - 6 + i));
+    const sums = Array.from({ length: 7 }, (_, i) => spend[i * BUCKET_SIZE + 2]!);
+    expect(sums.reduce((a, b) => a + b, 0)).toBe([38, 39, 40, 41, 42, 43, 44].reduce((a, d) => a + 100 + d, 0));
   });
 
   it('feeds features of the same events, filter and field as one series, kept for the longest of their windows', () => {
@@ -264,7 +263,7 @@ describe('features and segments', () => {
       ctx = handleEvent(ctx, message(event('card.transaction', { at: at('2026-03-01T10:00:00+03:00') + d * 86_400_000, data: { amount: 100 + d, mcc: '5812' } }), 0, catalog)).ctx;
     }
     expect(Object.keys(ctx.features).sort()).toEqual(['cafe_30d', 'card_days_30d', 'spend_30d']);
-    expect(ctx.features.spend_30d).toHaveLength(30);
+    expect(ctx.features.spend_30d).toHaveLength(30 * BUCKET_SIZE);
     const scope = makeScope(ctx, catalog, localDay('2026-04-14T10:00:00+03:00'));
     const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
     expect(scope.feature('spend_7d')).toBe(sum(amounts.slice(-7)));
@@ -278,14 +277,14 @@ describe('features and segments', () => {
     const catalog = compileCatalog(def);
     const today = localDay('2026-03-10T10:00:00+03:00');
     // Written by a catalog where spend_7d stood alone.
-    const before: CustomerContext = { ...customer(), features: { spend_7d: [[today - 2, 1, 50, 50, 50]] } };
+    const before: CustomerContext = { ...customer(), features: { spend_7d: [today - 2, 1, 50, 50, 50] } };
     expect(makeScope(before, catalog, today).feature('spend_30d')).toBe(50);
     expect(makeScope(before, catalog, today).feature('spend_7d')).toBe(50);
     const after = handleEvent(before, message(event('card.transaction', { at: at('2026-03-10T10:00:00+03:00'), data: { amount: 70, mcc: '5411' } }), 0, catalog)).ctx;
-    expect(after.features).toEqual({ spend_30d: [[today - 2, 1, 50, 50, 50], [today, 1, 70, 70, 70]] });
+    expect(after.features).toEqual({ spend_30d: [today - 2, 1, 50, 50, 50, today, 1, 70, 70, 70] });
     expect(makeScope(after, catalog, today).feature('spend_7d')).toBe(120);
     // With the series' own list there, it wins over a member's.
-    const both: CustomerContext = { ...customer(), features: { spend_30d: [[today - 1, 1, 5, 5, 5]], spend_7d: [[today - 3, 1, 50, 50, 50]] } };
+    const both: CustomerContext = { ...customer(), features: { spend_30d: [today - 1, 1, 5, 5, 5], spend_7d: [today - 3, 1, 50, 50, 50] } };
     expect(makeScope(both, catalog, today).feature('spend_7d')).toBe(5);
   });
 
@@ -425,7 +424,7 @@ describe('contact policy', () => {
     const def = testCatalogDef();
     def.campaigns[3]!.trigger.localTime = { from: '00:00', to: '23:59' };
     const catalog = compileCatalog(def);
-    const lover = { ...senior, segments: {}, features: { cafe_30d: [[localDay('2026-03-01T12:00:00+03:00'), 3, 0]] as DayBucket[] } };
+    const lover = { ...senior, segments: {}, features: { cafe_30d: [localDay('2026-03-01T12:00:00+03:00'), 3, 0, 0, 0] } };
     const visit = (iso: string) => event('branch.visit', { at: at(iso), location: { lat: 55.7614, lon: 37.609 } });
     const at2130 = handleEvent(lover, message(visit('2026-03-02T21:30:00+03:00'), 0, catalog));
     expect(at2130.trace.explain[0]!.reason).toBe('no_channel:sms=quiet_hours');

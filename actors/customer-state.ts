@@ -50,11 +50,17 @@ export interface LifecycleEntry {
 }
 
 /**
- * A day bucket of a windowed feature: [epoch day in the customer's time zone, count, sum,
- * smallest, largest value that day]. (Buckets written before min and max were kept have
- * three elements; their average stands in for both.)
+ * A windowed feature's day buckets, flat: five numbers a day, oldest day first: [epoch day in
+ * the customer's time zone, count, sum, smallest, largest value that day, the next day, ...].
+ * One array a feature, not an array a day: a customer active every day keeps up to two
+ * months of buckets of each feature, and each array is two heap objects more for the garbage
+ * collector to mark. (Snapshot version 4 held an array a day, `[day, count, sum, min?, max?]`;
+ * the migration to version 5 flattens it, the average for a missing min or max.)
  */
-export type DayBucket = [day: number, count: number, sum: number, min?: number, max?: number];
+export type DaySeries = number[];
+
+/** The numbers of one day in a DaySeries. */
+export const BUCKET_SIZE = 5;
 
 /**
  * `shown`: returned to the gateway for its screen; `queued`: in the outbox;
@@ -247,8 +253,8 @@ export interface CustomerContext {
    * feature it fed.
    */
   segmentsEvaluated?: { day: number; catalog: number; stage: LifecycleStage };
-  /** feature id -> day buckets, oldest first */
-  features: Record<string, DayBucket[]>;
+  /** feature series id -> its day buckets (DaySeries) */
+  features: Record<string, DaySeries>;
   contacts: ContactRecord[];
   pending: OfferInstance[];
   responses: ResponseRecord[];

@@ -1,5 +1,6 @@
 import type { Feature } from './catalog.js';
-import type { DayBucket } from './customer-state.js';
+import type { DaySeries } from './customer-state.js';
+import { BUCKET_SIZE } from './customer-state.js';
 import { civilDate } from './local-time.js';
 
 /**
@@ -8,46 +9,52 @@ import { civilDate } from './local-time.js';
  */
 
 /**
- * Adds one observation on `day`, dropping buckets older than `keepDays`. Returns a new array
- * of exactly the buckets kept (every customer's buckets live as long as the actor: no spare
- * capacity, one new bucket, the others shared with the previous array).
+ * Adds one observation on `day`, dropping days older than `keepDays`. Returns a new series of
+ * exactly the days kept (every customer's buckets live as long as the actor: no spare
+ * capacity).
  */
-export function addToBuckets(buckets: readonly DayBucket[] | undefined, day: number, amount: number, keepDays: number): DayBucket[] {
+export function addToBuckets(series: Readonly<DaySeries> | undefined, day: number, amount: number, keepDays: number): DaySeries {
   const oldest = day - keepDays + 1;
-  const old = buckets ?? [];
+  const old = series ?? [];
+  const n = old.length - (old.length % BUCKET_SIZE);
   let from = 0;
-  while (from < old.length && (old[from] as DayBucket)[0] < oldest) from++;
-  const last = old.length > from ? (old[old.length - 1] as DayBucket) : undefined;
-  if (last !== undefined && last[0] === day) {
+  while (from < n && (old[from] as number) < oldest) from += BUCKET_SIZE;
+  const lastAt = n > from ? n - BUCKET_SIZE : -1;
+  const lastDay = lastAt >= 0 ? (old[lastAt] as number) : undefined;
+  if (lastDay === day) {
     // The common case: today's bucket is the newest; it is replaced.
-    const out = old.slice(from);
-    out[out.length - 1] = observed(last, amount);
+    const out = old.slice(from, n);
+    observe(out, out.length - BUCKET_SIZE, amount);
     return out;
   }
-  if (last === undefined || last[0] < day) {
+  if (lastDay === undefined || lastDay < day) {
     // A new day after the newest bucket.
-    const out = new Array<DayBucket>(old.length - from + 1);
-    for (let i = from; i < old.length; i++) out[i - from] = old[i] as DayBucket;
-    out[old.length - from] = [day, 1, amount, amount, amount];
+    const out = new Array<number>(n - from + BUCKET_SIZE);
+    for (let i = from; i < n; i++) out[i - from] = old[i] as number;
+    out[n - from] = day;
+    out[n - from + 1] = 1;
+    out[n - from + 2] = amount;
+    out[n - from + 3] = amount;
+    out[n - from + 4] = amount;
     return out;
   }
   // An observation dated before the newest bucket (an event's own `at` in the past).
-  const kept = old.slice(from);
-  const i = kept.findIndex((b) => b[0] === day);
-  const existing = i >= 0 ? kept[i] : undefined;
-  if (existing !== undefined) {
-    kept[i] = observed(existing, amount);
-    return kept;
+  let at = from;
+  while (at < n && (old[at] as number) < day) at += BUCKET_SIZE;
+  if (at < n && old[at] === day) {
+    const out = old.slice(from, n);
+    observe(out, at - from, amount);
+    return out;
   }
-  kept.push([day, 1, amount, amount, amount]);
-  kept.sort((a, b) => a[0] - b[0]);
-  return kept.slice();
+  return [...old.slice(from, at), day, 1, amount, amount, amount, ...old.slice(at, n)];
 }
 
-/** A day's bucket with one more observation. */
-function observed(bucket: DayBucket, amount: number): DayBucket {
-  const [day, count, sum, min = sum / count, max = sum / count] = bucket;
-  return [day, count + 1, sum + amount, Math.min(min, amount), Math.max(max, amount)];
+/** The bucket at `i` of `series` with one more observation (in place: on a fresh copy). */
+function observe(series: DaySeries, i: number, amount: number): void {
+  series[i + 1] = (series[i + 1] as number) + 1;
+  series[i + 2] = (series[i + 2] as number) + amount;
+  series[i + 3] = Math.min(series[i + 3] as number, amount);
+  series[i + 4] = Math.max(series[i + 4] as number, amount);
 }
 
 /** Which days a feature looks at: the last N days, this calendar month, or the one before. */
@@ -92,14 +99,14 @@ export function windowDays(w: FeatureWindow, today: number): [from: number, to: 
  * (a catalog that grouped features another way wrote them), the member's own list that
  * starts earliest: what those features kept before, so a new grouping loses no history.
  */
-export function bucketsOf(features: Readonly<Record<string, readonly DayBucket[] | undefined>>, f: Feature): readonly DayBucket[] | undefined {
+export function bucketsOf(features: Readonly<Record<string, Readonly<DaySeries> | undefined>>, f: Feature): Readonly<DaySeries> | undefined {
   const own = features[f.series];
   if (own !== undefined || f.seriesMembers.length === 1) return own;
-  let best: readonly DayBucket[] | undefined;
+  let best: Readonly<DaySeries> | undefined;
   for (const id of f.seriesMembers) {
     const b = features[id];
-    if (b === undefined || b.length === 0) continue;
-    if (best === undefined || (b[0] as DayBucket)[0] < (best[0] as DayBucket)[0]) best = b;
+    if (b === undefined || b.length < BUCKET_SIZE) continue;
+    if (best === undefined || (b[0] as number) < (best[0] as number)) best = b;
   }
   return best;
 }
@@ -114,32 +121,38 @@ export function windowHorizon(w: FeatureWindow): number {
  * or largest value, the number of days with an event, or the days since the last one
  * (min, max and daysSince are undefined when the window holds nothing).
  */
-export function windowValue(buckets: readonly DayBucket[] | undefined, today: number, w: FeatureWindow, aggregate: FeatureAggregate): number | undefined {
+export function windowValue(series: Readonly<DaySeries> | undefined, today: number, w: FeatureWindow, aggregate: FeatureAggregate): number | undefined {
   const [from, to] = windowDays(w, today);
+  const b = series ?? [];
+  const n = b.length - (b.length % BUCKET_SIZE);
   if (aggregate === 'daysSince') {
     let last: number | undefined;
-    for (const [day] of buckets ?? []) if (day >= from && day <= to && (last === undefined || day > last)) last = day;
+    for (let i = 0; i < n; i += BUCKET_SIZE) {
+      const day = b[i] as number;
+      if (day >= from && day <= to && (last === undefined || day > last)) last = day;
+    }
     return last === undefined ? undefined : today - last;
   }
   let total = 0;
   let extreme: number | undefined;
-  for (const [day, count, sum, min = sum / count, max = sum / count] of buckets ?? []) {
+  for (let i = 0; i < n; i += BUCKET_SIZE) {
+    const day = b[i] as number;
     if (day < from || day > to) continue;
     switch (aggregate) {
       case 'count':
-        total += count;
+        total += b[i + 1] as number;
         break;
       case 'sum':
-        total += sum;
+        total += b[i + 2] as number;
         break;
       case 'days':
         total += 1;
         break;
       case 'min':
-        extreme = extreme === undefined ? min : Math.min(extreme, min);
+        extreme = extreme === undefined ? (b[i + 3]) : Math.min(extreme, b[i + 3] as number);
         break;
       case 'max':
-        extreme = extreme === undefined ? max : Math.max(extreme, max);
+        extreme = extreme === undefined ? (b[i + 4]) : Math.max(extreme, b[i + 4] as number);
         break;
       default: {
         const never: never = aggregate;

@@ -1,5 +1,5 @@
 import type { Catalog } from './catalog.js';
-import type { Consent, CustomerContext, DayBucket, Identifiers, OfferInstance, Profile } from './customer-state.js';
+import type { Consent, CustomerContext, DaySeries, Identifiers, OfferInstance, Profile } from './customer-state.js';
 import { profileFieldTypes, retention } from './customer-state.js';
 import { addToBuckets, bucketsOf } from './features.js';
 import type { ContactIdentifierKind, GatewayEvent } from './gateway-event.js';
@@ -124,7 +124,7 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
   if (fed !== undefined) {
     const scope = makeScope(ctx, catalog, today, event);
     // One copy of the feature map for the event, however many features it feeds.
-    let features: Record<string, DayBucket[]> | undefined;
+    let features: Record<string, DaySeries> | undefined;
     // Features sharing a series (same events, filter and field) are fed once: whether the
     // first member's filter and field let it count is the answer for all of them.
     let seriesFed: Map<string, boolean> | undefined;

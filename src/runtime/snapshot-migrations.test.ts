@@ -21,7 +21,7 @@ describe('snapshot migrations', () => {
 
   it('brings a version-1 customer up to date: no consents recorded, everything else kept', () => {
     const migrated = migrateSnapshot({ v: 1, snapshot: { value: 'client', context: v1Context } }) as { value: string; context: Record<string, unknown> };
-    expect(SNAPSHOT_VERSION).toBe(4);
+    expect(SNAPSHOT_VERSION).toBe(5);
     expect(migrated.context).toEqual({ ...v1Context, consents: {}, seen: { id: [], at: [], actions: [] } });
     // The migrated snapshot runs: the machine takes it and decides on it.
     const stepper = createCustomerStepper(customerMachine);
@@ -43,12 +43,23 @@ describe('snapshot migrations', () => {
     }
     // A version-3 snapshot the LMDB store wrote as columns is read as columns (snapshot-codec.ts): kept.
     const read = { value: 'client', context: { ...v1Context, consents: {}, seen: columns } };
-    expect(migrateSnapshot({ v: 3, snapshot: read })).toBe(read);
+    expect(migrateSnapshot({ v: 3, snapshot: read })).toEqual(read);
     const stepper = createCustomerStepper(customerMachine);
     const snap = stepper.restore('client', (migrateSnapshot({ v: 3, snapshot: { value: 'client', context: { ...v1Context, consents: {}, seen: rows } } }) as { context: never }).context);
     const duplicate = { type: 'gateway.event', event: { id: 'e-2', type: 'ib.login', customer: { id: 'demo-1' } }, catalog: undefined, now: 1_790_000_002_000 } as never;
     const [, effects] = stepper.step(snap, duplicate);
     expect(JSON.stringify(effects)).toContain('"duplicate":true');
+  });
+
+  it('flattens a version-4 customer\'s feature buckets into one series a feature, the average for a missing min or max', () => {
+    const features = { spend_30d: [[20400, 2, 1500, 500, 1000], [20401, 4, 100]], cafe_30d: [[20401, 1, 0, 0, 0]], empty: [] };
+    const context = { ...v1Context, consents: {}, seen: { id: [], at: [], actions: [] }, features };
+    const migrated = migrateSnapshot({ v: 4, snapshot: { value: 'client', context } }) as { value: string; context: Record<string, unknown> };
+    expect(migrated.context).toEqual({ ...context, features: { spend_30d: [20400, 2, 1500, 500, 1000, 20401, 4, 100, 25, 25], cafe_30d: [20401, 1, 0, 0, 0], empty: [] } });
+    // The customer reads them: a 30-day sum on the next day.
+    const stepper = createCustomerStepper(customerMachine);
+    const snap = stepper.restore('client', migrated.context as never);
+    expect(snap.context.features.spend_30d).toHaveLength(10);
   });
 
   it('leaves a current snapshot as it is', () => {

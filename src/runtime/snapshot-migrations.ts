@@ -8,7 +8,7 @@ import type { StoredSnapshot } from '../store/store.js';
  * then refuses the snapshot with a SnapshotVersionError naming both versions, instead of
  * failing on it at the customer's next message.
  */
-export const SNAPSHOT_VERSION = 4;
+export const SNAPSHOT_VERSION = 5;
 
 type Migration = (snapshot: unknown) => unknown;
 
@@ -39,6 +39,27 @@ const migrations: Readonly<Record<number, Migration>> = {
       ...s,
       context: { ...s.context, seen: { id: rows.map((r) => r.id), at: rows.map((r) => r.at), actions: rows.map((r) => r.decision?.actions ?? null) } },
     };
+  },
+  // v5: a feature's day buckets are one flat array, five numbers a day (actors/customer-state.ts,
+  // DaySeries), not an array a day; a bucket of three (written before min and max were kept)
+  // gets its average for both.
+  4: (snapshot) => {
+    const s = snapshot as V1Snapshot;
+    const features = s.context.features;
+    if (typeof features !== 'object' || features === null) return snapshot;
+    const flat: Record<string, number[]> = {};
+    for (const [id, buckets] of Object.entries(features as Record<string, unknown>)) {
+      if (!Array.isArray(buckets)) continue;
+      const series: number[] = [];
+      for (const b of buckets as unknown[]) {
+        if (!Array.isArray(b)) continue;
+        const [day, count, sum, min, max] = b as number[];
+        const mean = (sum as number) / (count as number);
+        series.push(day as number, count as number, sum as number, min ?? mean, max ?? mean);
+      }
+      flat[id] = series;
+    }
+    return { ...s, context: { ...s.context, features: flat } };
   },
 };
 

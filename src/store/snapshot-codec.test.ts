@@ -10,7 +10,7 @@ import type { StoredSnapshot } from './store.js';
 
 function stored(seq: number, profile: object, extra: Record<string, unknown> = {}): StoredSnapshot {
   return {
-    v: 4,
+    v: 5,
     snapshot: {
       value: 'client',
       context: {
@@ -21,7 +21,7 @@ function stored(seq: number, profile: object, extra: Record<string, unknown> = {
         consents: { sms: { granted: true, at: 1, source: 'import' } },
         lifecycle: [{ stage: 'client', at: 1, reason: 'import' }],
         segments: { seniors: 5 },
-        features: { spend_30d: [[20400, 2, 1500.5, 500, 1000.5]] },
+        features: { spend_30d: [20400, 2, 1500.5, 500, 1000.5, 20401, 1, 20, 20, 20] },
         contacts: [],
         pending: [],
         responses: [],
