@@ -38,6 +38,23 @@ describe('customer stepper', () => {
     expect(stepper.step(restored, m)[0].context).toEqual(stepper.step(a, m)[0].context);
   });
 
+  it('gives every customer in a state the same empty tags, children and history and the same node list', () => {
+    const stepper = createCustomerStepper(customerMachine);
+    const one = stepper.create({ id: 'c-1', stage: 'client', at: 0, reason: 'import' });
+    const two = stepper.restore('client', stepper.create({ id: 'c-2', stage: 'client', at: 0, reason: 'import' }).context);
+    for (const key of ['tags', 'children', 'historyValue', '_nodes'] as const) expect(two[key]).toBe(one[key]);
+    expect(one.children).toEqual({});
+    expect(one.historyValue).toEqual({});
+    const [next] = stepper.step(one, message(event('ib.login', { customer: { id: 'c-1' }, at: at('2026-03-02T11:00:00+03:00') }), 0));
+    expect(next._nodes).toBe(one._nodes);
+    // Another state, another list; a stage change through XState gets the shared ones too.
+    const prospect = stepper.create({ id: 'c-3', stage: 'prospect', at: 0, reason: 'import' });
+    expect(prospect._nodes).not.toBe(one._nodes);
+    const [opened] = stepper.step(prospect, message(event('account.opened', { customer: { id: 'c-3' }, at: at('2026-03-02T09:00:00+03:00') }), 0));
+    expect(opened.value).toBe('client');
+    for (const key of ['tags', 'children', 'historyValue', '_nodes'] as const) expect(opened[key]).toBe(one[key]);
+  });
+
   it('throws when the machine does, leaving the snapshot as it was', () => {
     const stepper = createCustomerStepper(customerMachine);
     const s = stepper.create({ id: 'c-1', stage: 'client', at: 0, reason: 'import' });

@@ -28,14 +28,26 @@ export interface CustomerStepper {
 }
 
 /**
- * The customer machine has no tags, yet XState gives every snapshot a new empty `Set` of
- * them: one object more to survive each event for as long as the actor lives. Snapshots
- * share this one instead (XState only reads `tags`).
+ * The customer machine has no tags, no history states and no children, yet XState gives every
+ * snapshot it builds a new empty `Set` of tags and new empty `children` and `historyValue`
+ * objects, and the state's node list as an array of its own: objects that live as long as
+ * the actor, for the garbage collector to mark in every live customer. Snapshots share these
+ * instead (XState reads them, and copies them before any change: `resolveStop`, exits).
  */
 const NO_TAGS: Set<string> = new Set();
+const NO_CHILDREN = Object.freeze({});
+const NO_HISTORY = Object.freeze({});
 
-function shareEmptyTags(snapshot: CustomerSnapshot): CustomerSnapshot {
-  if (snapshot.tags.size === 0 && snapshot.tags !== NO_TAGS) (snapshot as { tags: Set<string> }).tags = NO_TAGS;
+function shareEmpties(snapshot: CustomerSnapshot, nodesByValue: Map<string, CustomerSnapshot['_nodes']>): CustomerSnapshot {
+  const s = snapshot as { tags: Set<string>; children: object; historyValue: object; _nodes: CustomerSnapshot['_nodes'] };
+  if (s.tags.size === 0) s.tags = NO_TAGS;
+  if (s.children !== NO_CHILDREN && Object.keys(s.children).length === 0) s.children = NO_CHILDREN;
+  if (s.historyValue !== NO_HISTORY && Object.keys(s.historyValue).length === 0) s.historyValue = NO_HISTORY;
+  if (typeof snapshot.value === 'string') {
+    const nodes = nodesByValue.get(snapshot.value);
+    if (nodes === undefined) nodesByValue.set(snapshot.value, s._nodes);
+    else if (nodes !== s._nodes && nodes.length === s._nodes.length && nodes.every((n, i) => n === s._nodes[i])) s._nodes = nodes;
+  }
   return snapshot;
 }
 
@@ -198,13 +210,16 @@ export function createCustomerStepper(machine: CustomerMachine): CustomerStepper
   };
 
   const steps = { fast: 0, full: 0 };
+  /** each state's node list, one array for every snapshot in that state */
+  const nodesByValue = new Map<string, CustomerSnapshot['_nodes']>();
+  const shared = (snapshot: CustomerSnapshot): CustomerSnapshot => shareEmpties(snapshot, nodesByValue);
   return {
     steps,
     create(input) {
-      return shareEmptyTags(machine.resolveState({ value: input.stage, context: initialCustomerContext(input) }));
+      return shared(machine.resolveState({ value: input.stage, context: initialCustomerContext(input) }));
     },
     restore(value, context) {
-      return shareEmptyTags(machine.resolveState({ value, context }));
+      return shared(machine.resolveState({ value, context }));
     },
     step(snapshot, message) {
       const quick = fast(snapshot, message);
@@ -214,7 +229,7 @@ export function createCustomerStepper(machine: CustomerMachine): CustomerStepper
       }
       steps.full++;
       collected = [];
-      const next = shareEmptyTags(machine.transition(snapshot, message, scope));
+      const next = shared(machine.transition(snapshot, message, scope));
       const effects = collected;
       collected = [];
       return [next, effects];
