@@ -27,17 +27,8 @@ export function addToBuckets(series: Readonly<DaySeries> | undefined, day: numbe
     observe(out, out.length - BUCKET_SIZE, amount);
     return out;
   }
-  if (lastDay === undefined || lastDay < day) {
-    // A new day after the newest bucket.
-    const out = new Array<number>(n - from + BUCKET_SIZE);
-    for (let i = from; i < n; i++) out[i - from] = old[i] as number;
-    out[n - from] = day;
-    out[n - from + 1] = 1;
-    out[n - from + 2] = amount;
-    out[n - from + 3] = amount;
-    out[n - from + 4] = amount;
-    return out;
-  }
+  // A new day after the newest bucket.
+  if (lastDay === undefined || lastDay < day) return withNewDay(old, from, n, n, day, amount);
   // An observation dated before the newest bucket (an event's own `at` in the past).
   let at = from;
   while (at < n && (old[at] as number) < day) at += BUCKET_SIZE;
@@ -46,7 +37,21 @@ export function addToBuckets(series: Readonly<DaySeries> | undefined, day: numbe
     observe(out, at - from, amount);
     return out;
   }
-  return [...old.slice(from, at), day, 1, amount, amount, amount, ...old.slice(at, n)];
+  return withNewDay(old, from, at, n, day, amount);
+}
+
+/** `old[from..n)` with a first observation on `day` inserted at `at`, in an array of exactly that length. */
+function withNewDay(old: Readonly<DaySeries>, from: number, at: number, n: number, day: number, amount: number): DaySeries {
+  const out = new Array<number>(n - from + BUCKET_SIZE);
+  for (let i = from; i < at; i++) out[i - from] = old[i] as number;
+  const j = at - from;
+  out[j] = day;
+  out[j + 1] = 1;
+  out[j + 2] = amount;
+  out[j + 3] = amount;
+  out[j + 4] = amount;
+  for (let i = at; i < n; i++) out[i - from + BUCKET_SIZE] = old[i] as number;
+  return out;
 }
 
 /** The bucket at `i` of `series` with one more observation (in place: on a fresh copy). */
@@ -149,10 +154,10 @@ export function windowValue(series: Readonly<DaySeries> | undefined, today: numb
         total += 1;
         break;
       case 'min':
-        extreme = extreme === undefined ? (b[i + 3]) : Math.min(extreme, b[i + 3] as number);
+        extreme = extreme === undefined ? b[i + 3] : Math.min(extreme, b[i + 3] as number);
         break;
       case 'max':
-        extreme = extreme === undefined ? (b[i + 4]) : Math.max(extreme, b[i + 4] as number);
+        extreme = extreme === undefined ? b[i + 4] : Math.max(extreme, b[i + 4] as number);
         break;
       default: {
         const never: never = aggregate;
