@@ -1,12 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '../src/free-port.js';
-import { findMax, line, listeningPort, runGenerator, waitReady } from './harness.js';
+import { findMax, firstTouchUsPerPage, line, listeningPort, runGenerator, waitReady } from './harness.js';
 import { httpBench } from './http-bench.js';
 import { createMemoryCgroup } from './memory-cgroup.js';
 import type { OpenLoopResult } from './open-loop.js';
@@ -222,6 +222,11 @@ async function main(): Promise<void> {
   // uses (LMDB's pages) charged together, cached pages reclaimed first.
   const cgroup = values['memory-limit-mb'] === undefined ? undefined : createMemoryCgroup(`kairos-bench-${process.pid}`, Number(values['memory-limit-mb']));
   try {
+    // The machine, for reading the figures: its cores (the generator takes one) and what a
+    // fresh page costs it (see firstTouchUsPerPage).
+    const cpus = availableParallelism();
+    const firstTouchUs = firstTouchUsPerPage();
+    log(`machine: ${cpus} CPUs, a first touch of a fresh 4 KB page ${firstTouchUs} µs`);
     const kport = await freePort();
     const serve = [join(root, 'bin', 'kairos.js'), 'serve', '--port', String(kport), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'];
     const cmd = cgroup === undefined ? { command: process.execPath, args: serve } : cgroup.wrap(process.execPath, serve);
@@ -292,7 +297,8 @@ async function main(): Promise<void> {
     const report = {
       at: new Date().toISOString(),
       node: process.version,
-      cpus: (await import('node:os')).cpus().length,
+      cpus,
+      firstTouchUsPerPage: firstTouchUs,
       customers: Number(customers),
       kairos: {
         maxEventsPerSec: kairosMax.max,
@@ -327,6 +333,7 @@ async function main(): Promise<void> {
     if (cgroup !== undefined && charged !== undefined) {
       log(`memory limit ${toMb(cgroup.limitBytes)} MB: peak charge ${toMb(charged.peakBytes)} MB (anonymous memory and page cache), reclaim at the limit ${charged.limitHits} times, OOM kills ${charged.oomKills}`);
     }
+    log(`floor: the echo server's p99 at ${half}/s was ${echoAtHalf.latencyMs.p99} ms (p99.9 ${echoAtHalf.latencyMs.p999} ms): no server's can be lower on this machine with this generator`);
     log(`bench: events_per_s=${kairosMax.max} p99_ms=${atHalf.latencyMs.p99} echo_ratio=${report.echoRatio} rss_mb=${rss}`);
   } finally {
     stopAll();
