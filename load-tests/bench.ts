@@ -333,7 +333,7 @@ async function main(): Promise<void> {
     if (cgroup !== undefined && charged !== undefined) {
       log(`memory limit ${toMb(cgroup.limitBytes)} MB: peak charge ${toMb(charged.peakBytes)} MB (anonymous memory and page cache), reclaim at the limit ${charged.limitHits} times, OOM kills ${charged.oomKills}`);
     }
-    log(`floor: the echo server's p99 at ${half}/s was ${echoAtHalf.latencyMs.p99} ms (p99.9 ${echoAtHalf.latencyMs.p999} ms): no server's can be lower on this machine with this generator`);
+    log(`floor: the echo server's p99 at ${half}/s was ${echoAtHalf.latencyMs.p99} ms (p99.9 ${echoAtHalf.latencyMs.p999} ms): what the generator, the loopback and this machine add by themselves, under any server's`);
     log(`bench: events_per_s=${kairosMax.max} p99_ms=${atHalf.latencyMs.p99} echo_ratio=${report.echoRatio} rss_mb=${rss}`);
   } finally {
     stopAll();

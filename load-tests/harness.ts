@@ -61,7 +61,7 @@ export function firstTouchUsPerPage(): number {
   const pages = 4096;
   const runs: number[] = [];
   for (let i = 0; i < 3; i++) {
-    // allocUnsafeSlow: uninitialised memory, for a block this size a new mapping of its own.
+    // allocUnsafeSlow: uninitialised; a block this large is mapped anew, so no page of it is touched yet.
     const b = Buffer.allocUnsafeSlow(pages * page);
     const t = process.hrtime.bigint();
     for (let p = 0; p < pages; p++) b[p * page] = 1;

@@ -117,10 +117,10 @@ async function main(): Promise<void> {
       scavengeMeanMs: r2(mean(gc.minor)),
       scavengeMaxMs: r2(Math.max(0, ...gc.minor)),
       majorGcs: gc.major.length,
+      majorGcMaxMs: r2(Math.max(0, ...gc.major)),
       // Minor page faults (the whole process, its GC helper threads included): a first touch
       // of a page the kernel has to map, ~10 µs each on some virtual machines.
       faultsPer1k: Math.round((faults * 1000) / events),
-      majorGcMaxMs: r2(Math.max(0, ...gc.major)),
       heapUsedMb: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
     };
     console.log(JSON.stringify(result));
