@@ -19,6 +19,8 @@ interface Submitted {
   udh?: Buffer;
 }
 
+/** When the customer's card is declined (Moscow, midday). */
+const AT = Date.parse('2026-11-24T12:00:00+03:00');
 const submitted: Submitted[] = [];
 const binds: Array<{ system_id: string; password: string }> = [];
 let smscSession: SmppSession | undefined;
@@ -50,7 +52,12 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const addr = server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-  k = await startTestKairos({ config: { smppUrl: `smpp://127.0.0.1:${port}`, smppSystemId: 'kairos', smppPassword: 'secret', smppSource: 'BANK', deliveryPollMs: 20 } });
+  // A manual clock at the ATM event's time: the customer's SMS reply is stamped with the
+  // server's clock, and the offer it answers expires an hour after the event.
+  k = await startTestKairos({
+    config: { smppUrl: `smpp://127.0.0.1:${port}`, smppSystemId: 'kairos', smppPassword: 'secret', smppSource: 'BANK', deliveryPollMs: 20, clock: 'manual' },
+    manualClockStart: AT,
+  });
   gw = await GatewayClient.connect(k.wsUrl);
 });
 
@@ -71,7 +78,7 @@ async function card(id: string): Promise<any> {
 
 describe('SMS over SMPP', () => {
   it('submits the ATM shortfall SMS as concatenated UCS-2 parts, takes the receipt, and a reply "1" accepts the credit', async () => {
-    const d = await gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { card: 'card-19' }, channel: 'atm', at: Date.parse('2026-11-24T12:00:00+03:00'), data: { requested: 1000, balance: 800 } });
+    const d = await gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { card: 'card-19' }, channel: 'atm', at: AT, data: { requested: 1000, balance: 800 } });
     const action = (d.actions as Frame[])[0]!;
     const text = (action.content as { text: string }).text;
     const phone = ((await card('demo-19')).identifiers.phone as string[])[0]!;

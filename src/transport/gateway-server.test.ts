@@ -146,7 +146,8 @@ describe('events and decisions', () => {
   });
 
   it('processes one customer’s events in the order they arrived', async () => {
-    const base = Date.parse('2026-11-10T13:00:00+03:00');
+    // Within the last hour: the card reads the 30-day window as of the server's clock.
+    const base = Date.now() - 60 * 60_000;
     const sends = Array.from({ length: 30 }, (_, i) =>
       gw.request({ t: 'event', id: uid(), type: 'card.transaction', customer: { id: 'demo-200' }, at: base + i * 60_000, data: { amount: i + 1, mcc: '5411' } }),
     );
