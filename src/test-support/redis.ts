@@ -52,18 +52,17 @@ async function spawnRedis(dir: string, extra: readonly string[], fixedPort?: num
   const port = fixedPort ?? (await freePort());
   const proc = spawn(redisServerBin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', fsync, ...extra], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  try {
-    await waitForPort(port, 10_000);
-  } catch (err) {
-    // Not left running behind a failed test (it may be up but not answering yet).
-    if (proc.exitCode === null) proc.kill('SIGKILL');
-    await exited;
-    throw err;
-  }
   const kill = async (): Promise<void> => {
     if (proc.exitCode === null) proc.kill('SIGKILL');
     await exited;
   };
+  try {
+    await waitForPort(port, 10_000);
+  } catch (err) {
+    // Not left running behind a failed test (it may be up but not answering yet).
+    await kill();
+    throw err;
+  }
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
