@@ -124,7 +124,12 @@ export function createMetrics() {
     }),
     flushErrors: new Counter({
       name: 'kairos_store_flush_errors_total',
-      help: 'Write-behind batches that failed to commit (they are retried)',
+      help: 'Write-behind batches that failed to commit (they are retried, in smaller batches while the store answers)',
+      registers: [registry],
+    }),
+    refusedChanges: new Counter({
+      name: 'kairos_store_refused_changes_total',
+      help: "Customers' changes the store refused even alone: dropped, their requests answered with an error",
       registers: [registry],
     }),
     outboxQueued: new Counter({

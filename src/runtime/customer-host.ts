@@ -33,6 +33,7 @@ import {
 import type { Clock } from '../clock.js';
 import type { Durability } from '../config.js';
 import type { ErrorCode } from '../errors.js';
+import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { outcomeLabel } from '../metrics.js';
@@ -186,6 +187,9 @@ class WorkClock {
   }
 }
 
+/** Commits failed in a row after which the node says it is not ready. */
+const FAILING_AFTER = 3;
+
 /** A commit of at most this many snapshots means a light load: the next one starts without a window. */
 const COMMIT_AT_ONCE = 2;
 
@@ -230,6 +234,15 @@ export class CustomerHost {
   /** snapshots in the last commit: a light load commits at once, a heavy one waits for the window */
   private lastCommitSize = 0;
   private flushFailures = 0;
+  /**
+   * How many customers the next commit takes. A failed commit halves it, so that a change the
+   * store cannot take is found in a few rounds and refused alone (`refuse`) while every other
+   * customer's change commits; each commit that succeeds doubles it back.
+   */
+  private chunkLimit = COMMIT_CHUNK;
+  /** commits that failed in a row, refused changes included: readiness reads it (`storeFailing`) */
+  private failedInARow = 0;
+  private probing = false;
   private inFlight = 0;
   private closed = false;
   /** the actor whose message is being handled (its effects run synchronously within step) */
@@ -560,6 +573,53 @@ export class CustomerHost {
     for (const w of waiters) w.reject(new StaleRetry(live.id));
   }
 
+  /**
+   * The store refused this customer's change even alone (it cannot be encoded or written):
+   * forget the actor and what it queued (the store keeps the last committed state, which the
+   * next message reloads), and answer every request waiting for the commit with an error.
+   * Nothing of it was acknowledged, and no other customer waits for it.
+   */
+  private refuse(live: Live, cause: unknown): void {
+    this.unload(live);
+    this.dirty.delete(live.id);
+    this.creating.delete(live.id);
+    this.pendingOutbox = this.pendingOutbox.filter((e) => e.customer !== live.id);
+    this.pendingReminders = this.pendingReminders.filter((r) => r.customer !== live.id);
+    for (const [key, link] of this.pendingLinks) if (link.customer === live.id) this.pendingLinks.delete(key);
+    this.o.metrics.refusedChanges.inc();
+    const waiters = live.waiters ?? [];
+    live.waiters = undefined;
+    const err = new KairosError('internal', `the change to customer "${live.id}" could not be stored; nothing of it was kept`, { cause });
+    for (const w of waiters) w.reject(err);
+  }
+
+  /**
+   * While commits keep failing and none is due, a one-key write (`health/probe`) tells when
+   * the store takes writes again: readiness comes back without waiting for traffic, which a
+   * node that is not ready does not get.
+   */
+  private probeStore(): void {
+    if (!this.storeFailing() || this.probing || this.flushing !== undefined || this.flushTimer !== undefined) return;
+    this.probing = true;
+    this.o.store
+      .commit({ snapshots: [], identities: [], outbox: [], meta: [{ key: 'health/probe', value: this.o.clock.now() }] })
+      .then(
+        () => {
+          this.failedInARow = 0;
+          this.o.logger.info('the store takes writes again');
+        },
+        (err: unknown) => this.o.logger.warn({ err }, 'the store still refuses writes'),
+      )
+      .finally(() => {
+        this.probing = false;
+      });
+  }
+
+  /** True while commits keep failing (three in a row, refused changes included): the node should take no traffic. */
+  storeFailing(): boolean {
+    return this.failedInARow >= FAILING_AFTER;
+  }
+
   /** Answers the replies waiting for versions of this actor up to `flushed`. */
   private release(live: Live): void {
     const waiters = live.waiters;
@@ -856,6 +916,7 @@ export class CustomerHost {
    * Returns how many were released.
    */
   sweep(): number {
+    this.probeStore();
     const idleMs = this.o.passivateAfterMs ?? 0;
     const idleBefore = idleMs > 0 ? performance.now() - idleMs : -Infinity;
     const maxHeap = this.o.maxHeapBytes ?? 0;
@@ -950,7 +1011,7 @@ export class CustomerHost {
   private async commitBatch(): Promise<void> {
     const ids: string[] = [];
     for (const id of this.dirty) {
-      if (ids.length >= COMMIT_CHUNK) break;
+      if (ids.length >= this.chunkLimit) break;
       ids.push(id);
     }
     for (const id of ids) this.dirty.delete(id);
@@ -1025,6 +1086,8 @@ export class CustomerHost {
       }
       end();
       this.flushFailures = 0;
+      this.failedInARow = 0;
+      this.chunkLimit = Math.min(COMMIT_CHUNK, this.chunkLimit * 2);
       for (const l of links) {
         const key = identityKey(l.kind, l.value);
         if (this.pendingLinks.get(key) === l) this.pendingLinks.delete(key);
@@ -1045,9 +1108,35 @@ export class CustomerHost {
       this.passivateIfNeeded();
     } catch (err) {
       end();
-      this.flushFailures++;
+      this.failedInARow++;
       this.o.metrics.flushErrors.inc();
-      this.o.logger.error({ err, snapshots: snapshots.length, attempt: this.flushFailures }, 'store commit failed; will retry');
+      // A store that answers but refuses this commit: find the change it cannot take (halving
+      // the batch), refuse that one alone, and commit the rest at once. A store that is down
+      // (or refuses a commit with no snapshot in it) is retried whole, with backoff.
+      const reachable = this.o.store.available?.() !== false;
+      if (reachable && !this.closed && written.length === 1 && ids.length === 1) {
+        const [[live]] = written as [[Live, number]];
+        this.o.logger.error({ err, customer: live.id }, "a customer's change cannot be stored; it is refused and the customer reloaded");
+        this.pendingOutbox = [...outbox.filter((e) => e.customer !== live.id), ...this.pendingOutbox];
+        this.pendingReminders = [...reminderOps.filter((r) => r.customer !== live.id), ...this.pendingReminders];
+        for (const op of reminderOps) if (op.customer === live.id) this.firing.delete(op.key);
+        for (const [other, taken] of takenCharges) if (other !== live) other.charges = [...taken, ...(other.charges ?? [])];
+        for (const [other, taken] of takenAfter) if (other !== live) other.afterCommit = [...taken, ...(other.afterCommit ?? [])];
+        for (const c of this.counters) {
+          c.restore(meta);
+          c.restoreDeltas(counterDeltas);
+        }
+        this.refuse(live, err);
+        this.chunkLimit = COMMIT_CHUNK;
+        return;
+      }
+      if (reachable && !this.closed && ids.length > 1) {
+        this.chunkLimit = Math.ceil(ids.length / 2);
+        this.o.logger.warn({ err, snapshots: snapshots.length, next: this.chunkLimit }, 'store commit failed; committing in smaller batches to find the change it refuses');
+      } else {
+        this.flushFailures++;
+        this.o.logger.error({ err, snapshots: snapshots.length, attempt: this.flushFailures }, 'store commit failed; will retry');
+      }
       for (const id of ids) this.dirty.add(id);
       for (const [live, taken] of takenCharges) live.charges = [...taken, ...(live.charges ?? [])];
       for (const [live, taken] of takenAfter) live.afterCommit = [...taken, ...(live.afterCommit ?? [])];
@@ -1057,6 +1146,7 @@ export class CustomerHost {
         c.restore(meta);
         c.restoreDeltas(counterDeltas);
       }
+      if (this.flushFailures === 0) return; // isolating: the next, smaller commit runs at once
       if (!this.closed && this.flushTimer === undefined) {
         this.flushTimer = setTimeout(
           () => {

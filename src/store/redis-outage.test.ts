@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
 import { GatewayClient, adminHeaders, startTestKairos, uid, until } from '../test-support/test-kairos.js';
 import { runRedisTests, startRedis } from '../test-support/redis.js';
+import { Redis } from 'ioredis';
 import { RedisStore } from './redis-store.js';
 
 /**
@@ -56,5 +57,27 @@ describe.runIf(runRedisTests)('a Redis outage', () => {
     const after = await atm('card-21');
     expect(after.t).toBe('decision');
     expect((after.actions as Frame[]).map((a) => a.channel)).toContain('sms');
+  }, 90_000);
+
+  it('takes the node out of readiness while Redis answers but refuses every write, and recovers', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.close());
+    const k: TestKairos = await startTestKairos({ config: { store: 'redis', redisUrl: redis.url, redisPrefix: 'refusing', logLevel: 'error' } });
+    cleanups.push(() => k.close());
+    const gw = await GatewayClient.connect(k.wsUrl);
+    cleanups.push(() => gw.close());
+    const visit = (n: number): Promise<Frame> => gw.request({ t: 'event', id: uid(), type: 'web.pageview', customer: { id: `demo-${n}` }, channel: 'web' }, 30_000);
+    expect((await visit(1)).t).toBe('decision');
+    const admin = new Redis(redis.url);
+    cleanups.push(() => void admin.disconnect());
+    // Out of memory with no eviction: Redis answers every read and refuses every write.
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    await admin.config('SET', 'maxmemory', '1');
+    for (const n of [2, 3, 4]) expect(await visit(n)).toMatchObject({ t: 'error', code: 'internal' });
+    await until('the node says it is not ready', async () => ((await fetch(`${k.httpUrl}/ready`)).status === 503 ? true : undefined), 10_000);
+    expect(await (await fetch(`${k.httpUrl}/ready`)).json()).toEqual({ status: 'not ready', reason: 'store commits are failing' });
+    await admin.config('SET', 'maxmemory', '0');
+    await until('the node is ready again', async () => ((await fetch(`${k.httpUrl}/ready`)).status === 200 ? true : undefined), 20_000);
+    expect((await visit(2)).t).toBe('decision');
   }, 90_000);
 });

@@ -1,6 +1,8 @@
 import { Packr, Unpackr } from 'msgpackr';
 import type { CustomerRef, EventLocation, GatewayEvent, GatewayResponse } from '../../actors/index.js';
 import { identifierKinds, normalizeIdentifier } from '../../actors/index.js';
+import { checkMsgpack } from './msgpack-check.js';
+import { checkPlainData } from './plain-data.js';
 
 /**
  * The gateway wire format (PROTOCOL.md v1): decoding MessagePack frames and validating the
@@ -35,18 +37,20 @@ export function encodeFrame(frame: object): Buffer {
   return packr.pack(frame);
 }
 
-export function decodeMsgpack(bytes: Uint8Array): unknown {
-  return unpackr.unpack(bytes);
-}
-
 function isPlainMap(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
 
-/** Decodes one binary frame into a map, or throws `bad_frame`. */
+/**
+ * Decodes one binary frame into a map, or throws `bad_frame`. The bytes are checked first
+ * (checkMsgpack): plain values only, bounded nesting, no extensions, so the decoder builds
+ * nothing a commit could fail to store.
+ */
 export function decodeFrame(bytes: Uint8Array): Record<string, unknown> {
+  const problem = checkMsgpack(bytes);
+  if (problem !== undefined) throw new FrameError('bad_frame', `not valid MessagePack: ${problem}`);
   let value: unknown;
   try {
     value = unpackr.unpack(bytes);
@@ -117,10 +121,13 @@ class Fields {
     return new Fields(v, this.re, `${this.prefix}${field}.`);
   }
 
-  optionalMapValue(field: string): Record<string, unknown> | undefined {
+  /** A free-form map that may be kept in a customer's state: bounded (plain-data.ts). */
+  optionalData(field: string): Record<string, unknown> | undefined {
     if (!this.has(field)) return undefined;
     const v = this.raw[field];
     if (!isPlainMap(v)) this.fail(field, `must be a map, got ${describe(v)}`);
+    const bad = checkPlainData(v, field);
+    if (bad !== undefined) throw new FrameError('invalid', `field "${this.prefix}${bad.path}": ${bad.problem}`, this.re);
     return v;
   }
 
@@ -173,7 +180,7 @@ export function parseEvent(raw: Record<string, unknown>): GatewayEvent {
     if (place !== undefined) location.place = place;
     event.location = location;
   }
-  const data = f.optionalMapValue('data');
+  const data = f.optionalData('data');
   if (data !== undefined) event.data = data;
   return event;
 }
@@ -186,7 +193,7 @@ function parseResponse(f: Fields): GatewayResponse {
   };
   const at = f.optionalEpochMs('at');
   if (at !== undefined) response.at = at;
-  const data = f.optionalMapValue('data');
+  const data = f.optionalData('data');
   if (data !== undefined) response.data = data;
   return response;
 }

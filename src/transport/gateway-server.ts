@@ -9,7 +9,7 @@ import type { CustomerHost, HostReply } from '../runtime/customer-host.js';
 import type { OutboxRecord, Store } from '../store/store.js';
 import { TokenSet } from './auth.js';
 import type { ClientFrame } from './frames.js';
-import { FrameError, decodeFrame, decodeMsgpack, encodeFrame, parseClientFrame, parseEvent, readableId } from './frames.js';
+import { FrameError, decodeFrame, encodeFrame, parseClientFrame, parseEvent, readableId } from './frames.js';
 import type { HttpCall, HttpReply, Route } from './http.js';
 import { errorReply, json, statusLine } from './http.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, Uws, WebSocket, us_listen_socket } from './uws.js';
@@ -50,6 +50,9 @@ interface Conn {
 }
 
 type Ws = WebSocket<Conn>;
+
+/** uWS reads frames up to this many times the configured limit, so that one a little too large is answered with 1009. */
+const OVERSIZE_READ_FACTOR = 4;
 
 const deliveryKey = (channel: string, instance: string): string => `${channel}|${instance}`;
 
@@ -92,9 +95,12 @@ export class GatewayServer {
     this.app = app;
     app.ws<Conn>('/v1/gateway', {
       compression: uws.DISABLED,
-      maxPayloadLength: config.maxPayloadBytes,
+      // uWS's own limits sit above Kairos's: past them uWS cuts the socket with no close frame
+      // (1006). Below them Kairos closes with the documented codes (1009 oversize, 1013 slow
+      // consumer), and the close frame still fits in what uWS will buffer.
+      maxPayloadLength: config.maxPayloadBytes * OVERSIZE_READ_FACTOR,
       idleTimeout: config.idleTimeoutSec,
-      maxBackpressure: config.maxBackpressureBytes,
+      maxBackpressure: config.maxBackpressureBytes * 2 + 64 * 1024,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => this.upgrade(res, req, context),
       open: (ws) => {
@@ -214,19 +220,35 @@ export class GatewayServer {
     c.badFrames++;
     if (c.badFrames > this.o.config.maxBadFramesPerMinute && !c.closed) {
       this.o.logger.warn({ conn: c.id, badFrames: c.badFrames }, 'closing a connection that keeps sending bad frames');
-      ws.end(1008, 'too many bad frames');
+      this.closeWith(ws, 1008, 'too many bad frames');
     }
+  }
+
+  /** Closes a connection with a code, after the frames already queued for it (the last bad frame's answer among them). */
+  private closeWith(ws: Ws, code: number, reason: string): void {
+    const c = ws.getUserData();
+    if (c.closed) return;
+    this.unsent.delete(ws);
+    this.write(ws);
+    if (c.closed) return;
+    c.closed = true;
+    ws.end(code, reason);
   }
 
   private onMessage(ws: Ws, message: ArrayBuffer, isBinary: boolean): void {
     const start = performance.now();
     const c = ws.getUserData();
+    if (message.byteLength > this.o.config.maxPayloadBytes) {
+      this.o.metrics.errors.inc({ code: 'payload_too_large' });
+      this.closeWith(ws, 1009, `frame exceeds ${this.o.config.maxPayloadBytes} bytes`);
+      return;
+    }
     if (!this.takeToken(c, start)) {
       let re: string | undefined;
       if (isBinary) {
         try {
-          const raw = decodeMsgpack(new Uint8Array(message));
-          if (typeof raw === 'object' && raw !== null) re = readableId(raw as Record<string, unknown>);
+          const raw = decodeFrame(new Uint8Array(message));
+          re = readableId(raw);
         } catch {
           // no readable id
         }
@@ -348,25 +370,31 @@ export class GatewayServer {
     // connection hands its unconfirmed deliveries to another) queues it, and the write, again.
     for (const ws of this.unsent) {
       this.unsent.delete(ws);
-      const c = ws.getUserData();
-      const frames = c.out;
-      c.out = [];
-      if (c.closed) continue;
-      let result = 1;
-      ws.cork(() => {
-        for (const bytes of frames) {
-          result = ws.send(bytes, true, false);
-          if (result === 2) break;
-        }
-      });
-      if (result === 2) {
-        this.o.metrics.backpressureDrops.inc();
-        this.o.logger.warn({ conn: c.id, buffered: ws.getBufferedAmount() }, 'closing a connection that does not read its replies');
-        c.closed = true;
-        ws.end(1013, 'backpressure limit exceeded');
-      }
+      this.write(ws);
     }
   };
+
+  /** Writes a connection's waiting frames, corked; past the backpressure limit it is closed (1013) rather than fed forever. */
+  private write(ws: Ws): void {
+    const c = ws.getUserData();
+    const frames = c.out;
+    c.out = [];
+    if (c.closed || frames.length === 0) return;
+    let result = 1;
+    ws.cork(() => {
+      for (const bytes of frames) {
+        result = ws.send(bytes, true, false);
+        if (result === 2) break;
+      }
+    });
+    const buffered = ws.getBufferedAmount();
+    if (result === 2 || buffered > this.o.config.maxBackpressureBytes) {
+      this.o.metrics.backpressureDrops.inc();
+      this.o.logger.warn({ conn: c.id, buffered }, 'closing a connection that does not read its replies');
+      c.closed = true;
+      ws.end(1013, 'backpressure limit exceeded');
+    }
+  }
 
   // -------------------------------------------------------------------------------------
   // Delivery endpoints: subscribe, deliver, delivered / failed
@@ -455,6 +483,7 @@ export class GatewayServer {
           if (!this.ready) return json(503, { status: 'not ready' });
           // A node whose store is unreachable takes no traffic (a load balancer sends it elsewhere).
           if (this.o.store.available?.() === false) return json(503, { status: 'not ready', reason: 'store unreachable' });
+          if (this.o.host.storeFailing()) return json(503, { status: 'not ready', reason: 'store commits are failing' });
           return json(200, { status: 'ready' });
         },
       },

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayResponse } from '../../actors/index.js';
+import type { Frame, TestKairos } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, startTestKairos, uid } from '../test-support/test-kairos.js';
+import { parseEvent } from '../transport/frames.js';
+
+/**
+ * A change the store cannot take (here: a response whose data nests 3,000 deep, past what
+ * the snapshot encoder can write) never poisons the commit for others. The edge refuses
+ * such data (plain-data.ts), so these requests go to the host directly, as a path that
+ * missed a bound would: the failing customer's change is found, refused with an error to
+ * its request, and every other request in the batch is decided and committed.
+ */
+
+let k: TestKairos;
+let gw: GatewayClient;
+
+beforeAll(async () => {
+  k = await startTestKairos({ config: { store: 'lmdb', clock: 'manual' } });
+  // Today at noon in Moscow: SMS offers are made (outside quiet hours).
+  const noon = Math.floor(Date.now() / 86_400_000) * 86_400_000 + 9 * 3_600_000;
+  await fetch(`${k.httpUrl}/v1/clock`, { method: 'POST', headers: adminHeaders, body: JSON.stringify({ now: noon }) });
+  gw = await GatewayClient.connect(k.wsUrl);
+});
+
+afterAll(async () => {
+  gw.close();
+  await k.close();
+});
+
+const shortfall = (n: number, id = uid()): Frame => ({ t: 'event', id, type: 'atm.withdrawal.declined', customer: { id: `demo-${n}` }, channel: 'atm', data: { requested: 1000, balance: 800 } });
+
+function deep(levels: number): unknown {
+  let v: unknown = 'bottom';
+  for (let i = 0; i < levels; i++) v = [v];
+  return v;
+}
+
+/** A response to a fresh SMS offer for customer n, carrying data no encoder can write. */
+async function poisonedResponse(n: number): Promise<GatewayResponse> {
+  const decision = await gw.request(shortfall(n));
+  const [sms] = decision.actions as Array<{ instance: string }>;
+  if (sms === undefined) throw new Error(`no offer for demo-${n}`);
+  return { id: uid('poison'), instance: sms.instance, outcome: 'accepted', data: { deep: deep(3000) } };
+}
+
+async function ready(): Promise<number> {
+  return (await fetch(`${k.httpUrl}/ready`)).status;
+}
+
+describe('a change the store cannot take', () => {
+  it('is refused alone: every other request in its batch is decided and committed', async () => {
+    const poison = await poisonedResponse(7);
+    const others = Array.from({ length: 40 }, (_, i) => parseEvent(shortfall(300 + i)));
+    // One turn: the poisoned change and forty others go into the same group commit.
+    const [bad, ...good] = await Promise.all([k.kairos.host.submitResponse(poison), ...others.map((e) => k.kairos.host.submitEvent(e))]);
+    expect(bad).toMatchObject({ kind: 'error', re: poison.id, code: 'internal' });
+    expect(good.map((r) => r.kind)).toEqual(others.map(() => 'decision'));
+    const offered = good.filter((r) => r.kind === 'decision' && r.actions.length > 0);
+    expect(offered.length).toBeGreaterThan(20);
+    // Committed: every card shows the contacts its decision made; the refused customer's card has its offer but not the poisoned response.
+    for (const [i, r] of good.entries()) {
+      const card = (await (await fetch(`${k.httpUrl}/v1/customers/demo-${300 + i}`, { headers: adminHeaders })).json()) as { contacts: unknown[] };
+      expect(card.contacts).toHaveLength(r.kind === 'decision' ? r.actions.length : -1);
+    }
+    const refused = (await (await fetch(`${k.httpUrl}/v1/customers/demo-7`, { headers: adminHeaders })).json()) as { contacts: unknown[]; responses?: unknown[] };
+    expect(refused.contacts).toHaveLength(1);
+    expect(refused.responses ?? []).toHaveLength(0);
+    // The refused customer and everyone else are served as before.
+    const after = await gw.request({ t: 'response', id: uid(), instance: poison.instance, outcome: 'accepted', data: { reply: '1' } });
+    expect(after).toMatchObject({ t: 'ack' });
+    expect((await gw.request(shortfall(341))).t).toBe('decision');
+    expect(await ready()).toBe(200);
+    const metrics = await (await fetch(`${k.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^kairos_store_refused_changes_total 1$/m);
+    expect(k.logs.some((l) => l.msg === "a customer's change cannot be stored; it is refused and the customer reloaded" && l.customer === 'demo-7')).toBe(true);
+  });
+});
