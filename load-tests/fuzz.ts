@@ -137,7 +137,8 @@ function mutateFields(frame: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...frame };
   for (let i = 1 + int(3); i > 0; i--) {
     const keys = Object.keys(out);
-    const target = rand() < 0.3 && typeof out.data === 'object' && out.data !== null ? (out.data as Record<string, unknown>) : out;
+    const data = out.data;
+    const target = rand() < 0.3 && typeof data === 'object' && data !== null && Object.getPrototypeOf(data) === Object.prototype ? (data as Record<string, unknown>) : out;
     const key = rand() < 0.8 ? pick(keys.length > 0 ? keys : ['x']) : pick(strings);
     if (rand() < 0.15) delete target[key];
     else target[key] = randomValue();
@@ -252,7 +253,11 @@ function randomBody(): { body: string | Buffer; type: string } {
 
 /** JSON text of a value, BigInts and buffers as strings (JSON has no other way to say them). */
 function toJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  try {
+    return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  } catch {
+    return '{"unserializable": true}';
+  }
 }
 
 function randomJson(depth = 0): unknown {

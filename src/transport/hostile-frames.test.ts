@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
@@ -140,4 +141,63 @@ describe('closing a connection, with the documented code', () => {
     expect(metrics).toMatch(/kairos_errors_total\{code="payload_too_large"\} [1-9]/);
     expect((await gw.request(event({}))).t).toBe('decision');
   });
+});
+
+describe('any frame', () => {
+  it('gets exactly one reply, and never internal (fast-check, through the server)', async () => {
+    // A server of its own that closes no connection for bad frames: every frame is answered.
+    const lenient = await startTestKairos({ config: { store: 'memory', maxBadFramesPerMinute: 1_000_000 } });
+    const c = await GatewayClient.connect(lenient.wsUrl);
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof(
+        { depthSize: 'small' },
+        fc.constantFrom(null, true, 0, -1, 2 ** 53, 8.64e15 + 1, 1e308, '', 'demo-1', '%', '{{'),
+        fc.string(),
+        fc.double(),
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+        fc.uint8Array({ maxLength: 8 }),
+        fc.array(tie('v'), { maxLength: 4 }),
+        fc.dictionary(fc.string({ maxLength: 6 }), tie('v'), { maxKeys: 4 }),
+      ),
+    }));
+    const frame = fc.record(
+      {
+        t: fc.constantFrom('event', 'response', 'subscribe', 'delivered', 'failed', 'bogus'),
+        id: fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), value.v),
+        type: fc.oneof(fc.constantFrom('atm.withdrawal.declined', 'insurance.purchased', 'web.pageview'), value.v),
+        customer: fc.oneof(fc.constant({ id: 'demo-9' }), fc.record({ card: fc.constantFrom('card-19', ''), phone: value.v }, { requiredKeys: [] }), value.v),
+        at: value.v,
+        channel: value.v,
+        location: value.v,
+        data: value.v,
+        instance: fc.oneof(fc.constant('demo-9:1.x'), value.v),
+        outcome: value.v,
+        channels: value.v,
+      },
+      { requiredKeys: ['t'] },
+    );
+    const packr = new Packr({ useRecords: false, variableMapSize: true });
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(frame, async (f) => {
+        sent++;
+        // Matched by re when the id is readable; else the next frame that is not a pushed delivery.
+        const id = typeof f.id === 'string' && f.id.length >= 1 && f.id.length <= 128 ? f.id : undefined;
+        let reply: Frame;
+        if (id !== undefined) {
+          reply = await c.request({ ...f, id } as Frame, 5000);
+        } else {
+          c.sendRaw(packr.pack(f), true);
+          reply = await c.next((x) => x.t !== 'deliver', 5000);
+        }
+        expect(['decision', 'ack', 'error']).toContain(reply.t);
+        expect(reply).not.toMatchObject({ code: 'internal' });
+      }),
+      { numRuns: 400, endOnFailure: true },
+    );
+    expect(sent).toBe(400);
+    expect(c.closedWith).toBeUndefined();
+    c.close();
+    await lenient.close();
+  }, 60_000);
 });
