@@ -185,7 +185,7 @@ describe('any frame', () => {
         const id = typeof f.id === 'string' && f.id.length >= 1 && f.id.length <= 128 ? f.id : undefined;
         let reply: Frame;
         if (id !== undefined) {
-          reply = await c.request({ ...f, id } as Frame, 5000);
+          reply = await c.request({ ...f, id }, 5000);
         } else {
           c.sendRaw(packr.pack(f), true);
           reply = await c.next((x) => x.t !== 'deliver', 5000);
