@@ -219,6 +219,8 @@ function wsInput(n: number): { data: Buffer | string; binary: boolean } {
 
 interface HttpInput {
   method: string;
+  /** the operation's path template, for the report */
+  route: string;
   path: string;
   headers: Record<string, string>;
   body?: Buffer | string;
@@ -268,17 +270,17 @@ function randomJson(depth = 0): unknown {
 
 function eventsInput(): HttpInput {
   const { body, type } = randomBody();
-  return { method: 'POST', path: '/v1/events', headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': type }, body };
+  return { method: 'POST', route: '/v1/events', path: '/v1/events', headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': type }, body };
 }
 
 function adminInput(ops: ReadonlyArray<{ method: string; path: string }>): HttpInput {
   const op = pick(ops);
   const path = op.path.replace(/\{[^}]+\}/g, () => randomSegment());
   const headers: Record<string, string> = { Authorization: 'Bearer demo-admin' };
-  if (op.method === 'GET' || op.method === 'DELETE') return { method: op.method, path: rand() < 0.2 ? `${path}?limit=${pick(['-1', 'x', '1e99', '100000000'])}` : path, headers };
+  if (op.method === 'GET' || op.method === 'DELETE') return { method: op.method, route: op.path, path: rand() < 0.2 ? `${path}?limit=${pick(['-1', 'x', '1e99', '100000000'])}` : path, headers };
   const { body, type } = randomBody();
   headers['Content-Type'] = type;
-  return { method: op.method, path, headers, body };
+  return { method: op.method, route: op.path, path, headers, body };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -291,6 +293,8 @@ interface Counts {
   unanswered: number;
   closed: number;
   examples: string[];
+  /** 5xx answers by status, method and operation */
+  failing: Map<string, number>;
 }
 
 function note(counts: Counts, what: string): void {
@@ -377,6 +381,8 @@ async function runHttp(base: string, inputs: number, ops: ReadonlyArray<{ method
     }
     if (status >= 500) {
       counts.http5xx++;
+      const key = `${status} ${input.method} ${input.route}`;
+      counts.failing.set(key, (counts.failing.get(key) ?? 0) + 1);
       note(counts, `${status} on ${input.method} ${input.path.slice(0, 80)} (${String(input.headers['Content-Type'])})`);
     }
   }
@@ -399,7 +405,7 @@ async function main(): Promise<void> {
     }
   });
   const base = `http://127.0.0.1:${port}`;
-  const counts: Counts = { ws: 0, http: 0, http5xx: 0, internal: 0, unanswered: 0, closed: 0, examples: [] };
+  const counts: Counts = { ws: 0, http: 0, http5xx: 0, internal: 0, unanswered: 0, closed: 0, examples: [], failing: new Map() };
   try {
     await waitReady(`${base}/ready`, 120_000);
     const doc = (await (await fetch(`${base}/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
@@ -423,6 +429,7 @@ async function main(): Promise<void> {
     const heapAfter = crashes > 0 ? NaN : await metric(base, 'kairos_nodejs_heap_size_used_bytes');
     const mb = (b: number): string => (b / 1024 / 1024).toFixed(1);
     for (const e of counts.examples) process.stderr.write(`  ${e}\n`);
+    for (const [key, n] of [...counts.failing].sort((a, b) => b[1] - a[1])) process.stderr.write(`  ${n} x ${key}\n`);
     process.stdout.write(`seed ${seed}: ${counts.ws + counts.http} inputs in ${seconds.toFixed(1)} s (${counts.ws} frames on ${connections} connections, ${counts.http} HTTP requests over ${ops.length} admin operations and POST /v1/events)\n`);
     process.stdout.write(
       `fuzz: inputs=${counts.ws + counts.http} ws=${counts.ws} http=${counts.http} http_5xx=${counts.http5xx} internal=${counts.internal} crashes=${crashes} unanswered=${counts.unanswered} closed=${counts.closed} heap_before_mb=${mb(heapBefore)} heap_after_mb=${mb(heapAfter)} seed=${seed}\n`,
