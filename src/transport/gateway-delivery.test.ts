@@ -148,6 +148,40 @@ describe('a backlog larger than a page', () => {
   });
 });
 
+describe('new entries for a subscriber whose window is full', () => {
+  it('wait in the outbox and follow as confirmations make room, each once', async () => {
+    const small = await startTestKairos({ config: { store: 'memory', clock: 'manual', subscriberWindow: 2 }, manualClockStart: msk('2026-11-23T10:00:00') });
+    try {
+      const events = await GatewayClient.connect(small.wsUrl);
+      const smsc = await GatewayClient.connect(small.wsUrl);
+      await smsc.request({ t: 'subscribe', id: uid('s'), channels: ['sms'] });
+      const instances: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        for (const a of (await events.request(shortfall(`demo-${60 + i}`))).actions as Frame[]) if (a.channel === 'sms') instances.push(a.instance as string);
+      }
+      expect(instances.length).toBeGreaterThanOrEqual(4);
+      // Two out, the rest queued: a round trip after the last decision shows nothing more came.
+      await smsc.request({ t: 'subscribe', id: uid('s'), channels: ['sms'] });
+      const deliveries = (): Frame[] => smsc.unmatched.filter((f) => f.t === 'deliver');
+      expect(deliveries().map((f) => f.instance)).toEqual(instances.slice(0, 2));
+      for (const instance of instances.slice(2)) expect(await small.kairos.store.getOutbox('sms', instance)).toBeDefined();
+      // Each confirmation down to the low-water mark brings the next.
+      const got: string[] = [];
+      while (got.length < instances.length) {
+        const f = await smsc.next((x) => x.t === 'deliver');
+        got.push(f.instance as string);
+        expect((await smsc.request({ t: 'delivered', id: uid('d'), instance: f.instance })).t).toBe('ack');
+      }
+      expect(got).toEqual(instances);
+      expect(await small.kairos.store.listOutbox('sms', 10)).toEqual([]);
+      events.close();
+      smsc.close();
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe('gateway scopes', () => {
   it('lets a token scoped to sms subscribe to sms and confirm what it was delivered', async () => {
     const smsc = await GatewayClient.connect(k.wsUrl, 'sms-gateway-1');

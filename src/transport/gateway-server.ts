@@ -453,16 +453,23 @@ export class GatewayServer {
 
   /** Pushes committed outbox records to subscribed endpoints with room; the rest wait in the outbox for the channel's next page. */
   push(records: readonly OutboxRecord[]): void {
+    const behind = new Set<Feed>();
     for (const r of records) {
       if (this.o.dispatched?.has(r.channel) === true || r.dead === true) continue;
       const feed = this.feeds.get(r.channel);
       if (feed === undefined) continue;
       // Behind a page still to read, or one being read: that read (or the next) brings it.
       if (feed.reading) this.rewind(feed, r.seq - 1);
-      if (!feed.caughtUp || feed.reading) continue;
+      if (!feed.caughtUp || feed.reading) {
+        behind.add(feed);
+        continue;
+      }
       if (this.deliver(feed, r)) feed.cursor = Math.max(feed.cursor, r.seq);
       else this.rewind(feed, r.seq - 1);
     }
+    // A feed still behind whose subscribers have room reads its next page now (one read per
+    // channel a commit at most; none while the subscribers are full).
+    for (const feed of behind) this.refill(feed);
   }
 
   /** Marks a feed to read again from after `seq` (no later than any other mark). */
