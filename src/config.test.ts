@@ -6,7 +6,7 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 8080, store: 'lmdb', demo: true, clock: 'system', demoCredentials: true });
     expect(c.dataDir).toMatch(/\/data$/);
-    expect(c.gatewayTokens).toEqual([DEMO_GATEWAY_TOKEN]);
+    expect(c.gatewayTokens).toEqual([{ token: DEMO_GATEWAY_TOKEN, scoped: false }]);
     expect(c.adminKeys).toEqual([DEMO_ADMIN_KEY]);
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -22,7 +22,36 @@ describe('configuration', () => {
       KAIROS_CLOCK: 'manual',
     });
     expect(c).toMatchObject({ port: 9000, dataDir: '/var/lib/kairos', store: 'memory', demo: false, clock: 'manual', demoCredentials: false });
-    expect(c.gatewayTokens).toEqual(['gateway-secret-1', 'gateway-secret-2']);
+    expect(c.gatewayTokens).toEqual([
+      { token: 'gateway-secret-1', scoped: false },
+      { token: 'gateway-secret-2', scoped: false },
+    ]);
+  });
+
+  it('reads each gateway token with the channels it may subscribe to and confirm', () => {
+    const c = loadConfig({ KAIROS_GATEWAY_TOKENS: 'sms-gateway-1:sms, bank-screens:ib+callcenter+ib, event-feed-1:-, all-channels:*, legacy-token' });
+    expect(c.gatewayTokens).toEqual([
+      { token: 'sms-gateway-1', channels: ['sms'], scoped: true },
+      { token: 'bank-screens', channels: ['ib', 'callcenter'], scoped: true },
+      { token: 'event-feed-1', channels: [], scoped: true },
+      { token: 'all-channels', scoped: true },
+      { token: 'legacy-token', scoped: false },
+    ]);
+    const problems = (raw: string): readonly string[] => {
+      try {
+        loadConfig({ KAIROS_GATEWAY_TOKENS: raw });
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems('secret-one:SMS')).toEqual(['KAIROS_GATEWAY_TOKENS: item 1: the scope is *, - or channel names (lowercase letters, digits, _ and -) joined by +']);
+    expect(problems('secret-one:sms,secret-two:')).toEqual(['KAIROS_GATEWAY_TOKENS: item 2: write token or token:scope (the scope: *, - or channels joined by +); a token holds no ":"']);
+    expect(problems('secret-one:sms:ib')).toEqual(['KAIROS_GATEWAY_TOKENS: item 1: write token or token:scope (the scope: *, - or channels joined by +); a token holds no ":"']);
+    expect(problems('short:sms')).toEqual(['KAIROS_GATEWAY_TOKENS: each secret must be at least 8 characters']);
+    expect(problems('secret-one:sms,secret-one:ib')).toEqual(['KAIROS_GATEWAY_TOKENS: a token is listed twice']);
+    // A problem never quotes the item: with a stray ":" part of a secret would be the "scope".
+    expect(problems('secret-one:Part+Of+The+Secret').join('\n')).not.toContain('Part');
   });
 
   it('reports every bad value at once, without echoing secrets', () => {

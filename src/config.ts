@@ -24,8 +24,8 @@ export interface Config {
   redisPrefix: string;
   /** this node's name among several (outbox consumer groups, logs); host name and process id by default */
   nodeId: string;
-  /** gateway bearer tokens; the demo token when none are configured */
-  gatewayTokens: readonly string[];
+  /** gateway bearer tokens and their channel scopes; the demo token when none are configured */
+  gatewayTokens: readonly GatewayToken[];
   /** admin API keys; the demo key when none are configured */
   adminKeys: readonly string[];
   /** true when the demo credentials are in force */
@@ -77,6 +77,8 @@ export interface Config {
   maxBackpressureBytes: number;
   /** bad frames a connection may send in a minute before it is closed */
   maxBadFramesPerMinute: number;
+  /** the most deliveries a subscribed connection holds unconfirmed; the next page of the backlog goes out when it is down to half */
+  subscriberWindow: number;
   shutdownTimeoutMs: number;
   /** a YAML catalog file that seeds an empty store (instead of the demo catalog) */
   catalogFile: string | undefined;
@@ -110,6 +112,18 @@ export interface Config {
 }
 
 export type Durability = 'commit' | 'strict' | 'write-behind';
+
+/**
+ * A gateway bearer token and the delivery channels it may subscribe to and confirm. Every
+ * gateway token may send events and responses; `channels` bounds only the delivery side.
+ */
+export interface GatewayToken {
+  token: string;
+  /** the channels it may subscribe to and confirm deliveries on; absent: every channel */
+  channels?: readonly string[];
+  /** given with a scope (`token:…`); an unscoped one may use every channel, and a start warns about it */
+  scoped: boolean;
+}
 
 export const DEMO_GATEWAY_TOKEN = 'demo-gateway';
 export const DEMO_ADMIN_KEY = 'demo-admin';
@@ -166,6 +180,42 @@ function secrets(raw: string): Parsed<readonly string[]> {
   return { ok: items };
 }
 
+const CHANNEL_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/**
+ * `KAIROS_GATEWAY_TOKENS`: comma-separated items, each `token` (unscoped: every channel) or
+ * `token:scope` where the scope is `*` (every channel), `-` (no channel: events and responses
+ * only) or channel names joined by `+` (`ib+callcenter`). A token holds no `:` or `,`.
+ */
+export function parseGatewayTokens(raw: string): Parsed<readonly GatewayToken[]> {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (items.length === 0) return { problem: 'must list at least one value, comma-separated' };
+  const out: GatewayToken[] = [];
+  // Problems name the item by its place, never by its text: it may be a secret.
+  for (const [i, item] of items.entries()) {
+    const at = `item ${i + 1}`;
+    const [token = '', scope, ...rest] = item.split(':');
+    if (token.length < 8) return { problem: 'each secret must be at least 8 characters' };
+    if (scope === undefined) {
+      out.push({ token, scoped: false });
+      continue;
+    }
+    if (rest.length > 0 || scope === '') return { problem: `${at}: write token or token:scope (the scope: *, - or channels joined by +); a token holds no ":"` };
+    if (scope === '*') out.push({ token, scoped: true });
+    else if (scope === '-') out.push({ token, channels: [], scoped: true });
+    else {
+      const channels = scope.split('+');
+      if (!channels.every((c) => CHANNEL_NAME.test(c))) return { problem: `${at}: the scope is *, - or channel names (lowercase letters, digits, _ and -) joined by +` };
+      out.push({ token, channels: [...new Set(channels)], scoped: true });
+    }
+  }
+  if (new Set(out.map((t) => t.token)).size !== out.length) return { problem: 'a token is listed twice' };
+  return { ok: out };
+}
+
 function bool(raw: string): Parsed<boolean> {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return { ok: true };
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return { ok: false };
@@ -181,7 +231,7 @@ const settings = [
   { key: 'redisCluster', env: 'KAIROS_REDIS_CLUSTER', parse: list },
   { key: 'redisPrefix', env: 'KAIROS_REDIS_PREFIX', parse: text },
   { key: 'nodeId', env: 'KAIROS_NODE_ID', parse: text },
-  { key: 'gatewayTokens', env: 'KAIROS_GATEWAY_TOKENS', parse: secrets },
+  { key: 'gatewayTokens', env: 'KAIROS_GATEWAY_TOKENS', parse: parseGatewayTokens },
   { key: 'adminKeys', env: 'KAIROS_ADMIN_KEYS', parse: secrets },
   { key: 'demo', env: 'KAIROS_DEMO', parse: bool },
   { key: 'clock', env: 'KAIROS_CLOCK', parse: oneOf<ClockMode>('system', 'manual') },
@@ -205,6 +255,7 @@ const settings = [
   { key: 'idleTimeoutSec', env: 'KAIROS_IDLE_TIMEOUT_SEC', parse: int(0, 960) },
   { key: 'maxBackpressureBytes', env: 'KAIROS_MAX_BACKPRESSURE_BYTES', parse: int(1024, 1024 * 1024 * 1024) },
   { key: 'maxBadFramesPerMinute', env: 'KAIROS_MAX_BAD_FRAMES', parse: int(1, 1_000_000) },
+  { key: 'subscriberWindow', env: 'KAIROS_SUBSCRIBER_WINDOW', parse: int(1, 100_000) },
   { key: 'shutdownTimeoutMs', env: 'KAIROS_SHUTDOWN_TIMEOUT_MS', parse: int(0, 600_000) },
   { key: 'catalogFile', env: 'KAIROS_CATALOG_FILE', parse: text },
   { key: 'smppUrl', env: 'KAIROS_SMPP_URL', parse: text },
@@ -260,6 +311,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   idleTimeoutSec: 120,
   maxBackpressureBytes: 4 * 1024 * 1024,
   maxBadFramesPerMinute: 100,
+  subscriberWindow: 256,
   shutdownTimeoutMs: 10_000,
   catalogFile: undefined,
   smppUrl: undefined,
@@ -305,7 +357,7 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
   const config: Config = {
     ...merged,
     dataDir: resolve(merged.dataDir),
-    gatewayTokens: Object.freeze([...(merged.gatewayTokens ?? [DEMO_GATEWAY_TOKEN])]),
+    gatewayTokens: Object.freeze([...(merged.gatewayTokens ?? [{ token: DEMO_GATEWAY_TOKEN, scoped: false }])]),
     adminKeys: Object.freeze([...(merged.adminKeys ?? [DEMO_ADMIN_KEY])]),
     demoCredentials,
   };

@@ -36,6 +36,7 @@ import { LmdbStore } from './store/lmdb-store.js';
 import { RedisStore } from './store/redis-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { Store } from './store/store.js';
+import { credentialLabel } from './transport/auth.js';
 import { GatewayServer } from './transport/gateway-server.js';
 import { loadUws } from './transport/uws.js';
 
@@ -282,6 +283,14 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     logger.warn(
       { gatewayToken: DEMO_GATEWAY_TOKEN, adminKey: DEMO_ADMIN_KEY },
       'demo credentials are active: set KAIROS_GATEWAY_TOKENS and KAIROS_ADMIN_KEYS before real use',
+    );
+  }
+  // A configured gateway token without a scope may subscribe to (and read) every channel.
+  const unscoped = config.gatewayTokens.filter((t) => !t.scoped && t.token !== DEMO_GATEWAY_TOKEN);
+  if (unscoped.length > 0) {
+    logger.warn(
+      { tokens: unscoped.map((t) => credentialLabel(`Bearer ${t.token}`)) },
+      'gateway tokens without a channel scope may subscribe to every channel: give each one its channels in KAIROS_GATEWAY_TOKENS (token:sms, token:ib+callcenter, token:- for events only)',
     );
   }
   logger.info(

@@ -9,6 +9,7 @@ import { credentialLabel } from '../transport/auth.js';
 import { packageVersion } from '../paths.js';
 import type { HttpCall, Route } from '../transport/http.js';
 import { json, jsonBody, noContent } from '../transport/http.js';
+import { outboxPage } from './delivery-routes.js';
 import { openApiDocument } from './openapi.js';
 
 /**
@@ -125,11 +126,7 @@ export function adminRoutes(d: AdminDeps): Route[] {
       method: 'get',
       pattern: /^\/v1\/outbox\/([a-z]+)$/,
       auth: 'admin',
-      handle: async (call, [channel = '']) => {
-        const limit = Number(call.query.get('limit') ?? '100');
-        if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new KairosError('invalid', 'query "limit": must be 1 to 10000');
-        return json(200, { channel, entries: await d.store.listOutbox(channel, limit) });
-      },
+      handle: async (call, [channel = '']) => json(200, await outboxPage(d.store, channel, call.query)),
     },
     {
       method: 'get',

@@ -3,7 +3,7 @@ import { readUnsubscribeToken } from '../delivery/unsubscribe.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { StopList } from '../stop-list.js';
-import type { Store } from '../store/store.js';
+import type { OutboxRecord, Store } from '../store/store.js';
 import type { HttpReply, Route } from '../transport/http.js';
 import { json } from '../transport/http.js';
 
@@ -26,6 +26,60 @@ function page(status: number, title: string, text: string): HttpReply {
   return { status, contentType: 'text/html; charset=utf-8', body };
 }
 
+/** The most entries the dead-letter listing looks through for one page. */
+const DEAD_SCAN = 10_000;
+
+/** `limit` (1 to 10000, `fallback` when absent) and `cursor` (from a page's `next`) of an outbox listing. */
+export function outboxPageQuery(query: URLSearchParams, fallback = 100): { limit: number; after: number | undefined } {
+  const rawLimit = query.get('limit');
+  const limit = rawLimit === null ? fallback : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new KairosError('invalid', 'query "limit": must be 1 to 10000');
+  const cursor = query.get('cursor');
+  if (cursor === null) return { limit, after: undefined };
+  if (!/^\d{1,16}$/.test(cursor)) throw new KairosError('invalid', 'query "cursor": must be the "next" of an earlier page');
+  return { limit, after: Number(cursor) };
+}
+
+/**
+ * One page of a channel's outbox, oldest first: `next` (present when more may follow) is the
+ * cursor of the page after it. The store reads the page by key: no listing costs more than its page.
+ */
+export async function outboxPage(store: Store, channel: string, query: URLSearchParams): Promise<{ channel: string; entries: OutboxRecord[]; next?: string }> {
+  const { limit, after } = outboxPageQuery(query);
+  const entries = await store.listOutbox(channel, limit, after);
+  const last = entries[entries.length - 1];
+  return entries.length === limit && last !== undefined ? { channel, entries, next: String(last.seq) } : { channel, entries };
+}
+
+/**
+ * One page of a channel's dead letters: the dead among at most `DEAD_SCAN` entries after the
+ * cursor, up to `limit`; `next` when more of the queue is left to look through (so a page may
+ * hold fewer than `limit`, even none, and still have a `next`).
+ */
+async function deadPage(store: Store, channel: string, query: URLSearchParams): Promise<{ channel: string; entries: OutboxRecord[]; next?: string }> {
+  const { limit, after } = outboxPageQuery(query);
+  const entries: OutboxRecord[] = [];
+  let cursor = after;
+  let scanned = 0;
+  let more = true;
+  while (more && entries.length < limit && scanned < DEAD_SCAN) {
+    const want = Math.min(1000, DEAD_SCAN - scanned);
+    const page = await store.listOutbox(channel, want, cursor);
+    more = page.length === want;
+    scanned += page.length;
+    for (const r of page) {
+      cursor = r.seq;
+      if (r.dead !== true) continue;
+      entries.push(r);
+      if (entries.length === limit) {
+        more = true;
+        break;
+      }
+    }
+  }
+  return more && cursor !== undefined ? { channel, entries, next: String(cursor) } : { channel, entries };
+}
+
 export function deliveryRoutes(d: DeliveryRouteDeps): Route[] {
   const unsubscribe = async (token: string | null): Promise<HttpReply> => {
     const claim = token === null ? undefined : readUnsubscribeToken(token, d.unsubscribeSecret);
@@ -39,7 +93,7 @@ export function deliveryRoutes(d: DeliveryRouteDeps): Route[] {
       method: 'get',
       pattern: /^\/v1\/outbox\/([a-z]+)\/dead$/,
       auth: 'admin',
-      handle: async (_call, [channel = '']) => json(200, { channel, entries: (await d.store.listOutbox(channel, 10_000)).filter((r) => r.dead === true) }),
+      handle: async (call, [channel = '']) => json(200, await deadPage(d.store, channel, call.query)),
     },
     {
       method: 'post',

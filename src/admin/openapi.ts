@@ -15,6 +15,7 @@ const errors = (...codes: number[]): Json =>
 const idParam = (name: string, description: string): Json => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
 const kindParam: Json = { name: 'kind', in: 'path', required: true, schema: { type: 'string', enum: ['features', 'segments', 'offers', 'campaigns', 'partners', 'places'] } };
 const limitParam: Json = { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1 } };
+const cursorParam: Json = { name: 'cursor', in: 'query', description: 'the `next` of the page before', schema: { type: 'string' } };
 
 export interface DocumentedOperation {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -87,16 +88,16 @@ export const operations: readonly DocumentedOperation[] = [
     path: '/v1/outbox/{channel}',
     summary: 'What waits for delivery on a channel, oldest first',
     security: 'admin',
-    parameters: [idParam('channel', 'sms, email, push, backoffice, …'), limitParam],
-    responses: { '200': ok('entries') },
+    parameters: [idParam('channel', 'sms, email, push, backoffice, …'), limitParam, cursorParam],
+    responses: { '200': ok('entries, and next (the cursor of the page after) when more may follow') },
   },
   {
     method: 'get',
     path: '/v1/outbox/{channel}/dead',
     summary: "The channel's dead letters: entries its adapter gave up on, with attempts and the last error",
     security: 'admin',
-    parameters: [idParam('channel', 'email, backoffice, …')],
-    responses: { '200': ok('entries') },
+    parameters: [idParam('channel', 'email, backoffice, …'), limitParam, cursorParam],
+    responses: { '200': ok('entries (the dead among the next 10,000 of the queue, at most limit), and next when more of the queue is left') },
   },
   {
     method: 'post',

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LmdbStore, lmdbMapSize } from './lmdb-store.js';
 import type { CustomerRecord } from './store.js';
 import { tempDir } from '../test-support/test-kairos.js';
-import { describeStoreContract } from './store.contract.js';
+import { describeStoreContract, offerEntry } from './store.contract.js';
 
 // Every way of committing: on this thread without a flush per commit (`commit` durability,
 // the default), with pwrite or through the write map, and on LMDB's writer thread with an
@@ -96,6 +96,30 @@ describe('lmdb customer records', () => {
     expect(await store.hasCustomer('old-2')).toBe(false);
     expect(await store.countImported()).toBe(2);
     await store.close();
+  });
+});
+
+describe('lmdb outbox order', () => {
+  freshDirEachTest('kairos-lmdb-outbox-');
+
+  it('builds the order index of a store written before it, once, at open', async () => {
+    const a = new LmdbStore(dir);
+    await a.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-1', 'i-1', 1), offerEntry('c-2', 'i-2', 2), offerEntry('c-3', 'i-3', 3)] });
+    await a.close();
+    // As an earlier version left it: the entries, no index.
+    const root = open({ path: dir });
+    await root.openDB({ name: 'outbox-order', encoding: 'string' }).clearAsync();
+    await root.close();
+    const b = new LmdbStore(dir);
+    try {
+      expect((await b.listOutbox('sms', 2)).map((r) => r.instance)).toEqual(['i-1', 'i-2']);
+      const [second] = await b.listOutbox('sms', 1, (await b.getOutbox('sms', 'i-1'))!.seq);
+      expect(second?.instance).toBe('i-2');
+      expect(await b.removeOutbox('sms', 'i-2')).toBe(true);
+      expect((await b.listOutbox('sms', 10)).map((r) => r.instance)).toEqual(['i-1', 'i-3']);
+    } finally {
+      await b.close();
+    }
   });
 });
 

@@ -89,6 +89,8 @@ export class LmdbStore implements Store {
   private readonly hasLegacyCustomers: boolean;
   private readonly identities: Database<string, string>;
   private readonly outbox: Database<OutboxRecord, [string, string]>;
+  /** [channel, seq] -> instance: each channel's queue in order, for paged listing */
+  private readonly outboxOrder: Database<string, [string, number]>;
   private readonly stops: Database<StopEntry, string>;
   private readonly meta: Database<unknown, string>;
   private readonly reminders: Database<ReminderRecord, string>;
@@ -137,11 +139,19 @@ export class LmdbStore implements Store {
     this.hasLegacyCustomers = this.legacyCustomers.getCount() > 0;
     this.identities = this.root.openDB<string, string>({ name: 'identities', encoding: 'string' });
     this.outbox = this.root.openDB<OutboxRecord, [string, string]>({ name: 'outbox' });
+    this.outboxOrder = this.root.openDB<string, [string, number]>({ name: 'outbox-order', encoding: 'string' });
     this.stops = this.root.openDB<StopEntry, string>({ name: 'stops' });
     this.meta = this.root.openDB<unknown, string>({ name: 'meta' });
     this.reminders = this.root.openDB<ReminderRecord, string>({ name: 'reminders' });
     this.remindersDue = this.root.openDB<string, [number, string]>({ name: 'reminders-due', encoding: 'string' });
     for (const { value } of this.outbox.getRange()) this.seq = Math.max(this.seq, value.seq);
+    // A store written before the order index (or one it disagrees with): built again, once.
+    if (this.outboxOrder.getCount() !== this.outbox.getCount()) {
+      this.root.transactionSync(() => {
+        this.outboxOrder.clearSync();
+        for (const { value } of this.outbox.getRange()) void this.outboxOrder.put([value.channel, value.seq], value.instance);
+      });
+    }
   }
 
   /**
@@ -186,7 +196,12 @@ export class LmdbStore implements Store {
         if (this.hasLegacy && this.legacySnapshots.doesExist(id)) void this.legacySnapshots.remove(id);
       }
       for (const l of batch.identities) void this.identities.put(identityKey(l.kind, l.value), l.customer);
-      for (const r of records) void this.outbox.put([r.channel, r.instance], r);
+      for (const r of records) {
+        const old = this.outbox.get([r.channel, r.instance]);
+        if (old !== undefined) void this.outboxOrder.remove([old.channel, old.seq]);
+        void this.outbox.put([r.channel, r.instance], r);
+        void this.outboxOrder.put([r.channel, r.seq], r.instance);
+      }
       for (const m of batch.meta ?? []) void this.meta.put(m.key, m.value);
       for (const key of batch.reminders?.remove ?? []) this.dropReminder(key);
       for (const r of batch.reminders?.set ?? []) {
@@ -232,7 +247,11 @@ export class LmdbStore implements Store {
           held = true;
         }
       }
-      for (const { key, value } of this.outbox.getRange()) if (value.customer === id) void this.outbox.remove(key);
+      for (const { key, value } of this.outbox.getRange()) {
+        if (value.customer !== id) continue;
+        void this.outbox.remove(key);
+        void this.outboxOrder.remove([value.channel, value.seq]);
+      }
       const prefix = reminderKey(id, '');
       for (const { key } of this.reminders.getRange({ start: prefix })) {
         if (!key.startsWith(prefix)) break;
@@ -275,17 +294,27 @@ export class LmdbStore implements Store {
     return Promise.resolve(this.customers.getCount() + (this.hasLegacyCustomers ? this.legacyCustomers.getCount() : 0));
   }
 
-  listOutbox(channel: string, limit: number): Promise<OutboxRecord[]> {
+  listOutbox(channel: string, limit: number, afterSeq?: number): Promise<OutboxRecord[]> {
     const list: OutboxRecord[] = [];
-    for (const { value } of this.outbox.getRange({ start: [channel], end: [channel, '\uffff'] })) list.push(value);
-    list.sort((a, b) => a.seq - b.seq);
-    return Promise.resolve(list.slice(0, limit));
+    const start: [string, number] | [string] = afterSeq === undefined ? [channel] : [channel, Math.floor(afterSeq) + 1];
+    // Seqs are numbers, which sort before any string: the end bound closes the channel's range.
+    for (const { value: instance } of this.outboxOrder.getRange({ start, end: [channel, '\uffff'] as unknown as [string, number], limit })) {
+      const r = this.outbox.get([channel, instance]);
+      if (r !== undefined) list.push(r);
+    }
+    return Promise.resolve(list);
+  }
+
+  getOutbox(channel: string, instance: string): Promise<OutboxRecord | undefined> {
+    return Promise.resolve(this.outbox.get([channel, instance]));
   }
 
   async removeOutbox(channel: string, instance: string): Promise<boolean> {
     return this.root.transaction(() => {
-      if (!this.outbox.doesExist([channel, instance])) return false;
+      const r = this.outbox.get([channel, instance]);
+      if (r === undefined) return false;
       void this.outbox.remove([channel, instance]);
+      void this.outboxOrder.remove([channel, r.seq]);
       return true;
     });
   }

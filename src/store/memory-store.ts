@@ -5,6 +5,29 @@ import { failed, identityKey, retried, stopStorageKey } from './store.js';
 const outboxKey = (channel: string, instance: string): string => `${channel}\u0000${instance}`;
 
 /**
+ * A channel's queue in `seq` order, for paged listing without a scan: the seqs ascending with
+ * the instance at each. A slot whose entry was removed (or committed again, with a new seq)
+ * is stale: skipped when read, dropped when stale slots are half the list.
+ */
+interface ChannelQueue {
+  seqs: number[];
+  instances: string[];
+  stale: number;
+}
+
+/** The first index in `seqs` (ascending) whose seq is greater than `after`. */
+function firstAfter(seqs: readonly number[], after: number): number {
+  let lo = 0;
+  let hi = seqs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (seqs[mid]! <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
  * The memory store: everything in Maps, nothing survives the process. Values are cloned on
  * the way in and out, as a real store would serialise them, so a test cannot pass on a
  * shared reference that a real backend would not keep.
@@ -15,6 +38,7 @@ export class MemoryStore implements Store {
   private readonly customers = new Map<string, CustomerRecord>();
   private readonly identities = new Map<string, string>();
   private readonly outbox = new Map<string, OutboxRecord>();
+  private readonly queues = new Map<string, ChannelQueue>();
   private readonly stops = new Map<string, StopEntry>();
   private readonly meta = new Map<string, unknown>();
   private readonly reminders = new Map<string, ReminderRecord>();
@@ -54,7 +78,20 @@ export class MemoryStore implements Store {
     for (const l of copy.identities) this.identities.set(identityKey(l.kind, l.value), l.customer);
     for (const m of copy.meta ?? []) this.meta.set(m.key, m.value);
     const records: OutboxRecord[] = copy.outbox.map((e) => ({ ...e, seq: ++this.seq, attempts: 0 }));
-    for (const r of records) this.outbox.set(outboxKey(r.channel, r.instance), r);
+    for (const r of records) {
+      const key = outboxKey(r.channel, r.instance);
+      const again = this.outbox.has(key);
+      this.outbox.set(key, r);
+      let q = this.queues.get(r.channel);
+      if (q === undefined) {
+        q = { seqs: [], instances: [], stale: 0 };
+        this.queues.set(r.channel, q);
+      }
+      q.seqs.push(r.seq);
+      q.instances.push(r.instance);
+      // Committed again: its earlier slot is stale.
+      if (again) this.unqueue(r.channel);
+    }
     for (const key of copy.reminders?.remove ?? []) this.reminders.delete(key);
     for (const r of copy.reminders?.set ?? []) this.reminders.set(r.key, r);
     return Promise.resolve(structuredClone(records));
@@ -77,7 +114,11 @@ export class MemoryStore implements Store {
         held = true;
       }
     }
-    for (const [key, r] of this.outbox) if (r.customer === id) this.outbox.delete(key);
+    for (const [key, r] of this.outbox) {
+      if (r.customer !== id) continue;
+      this.outbox.delete(key);
+      this.unqueue(r.channel);
+    }
     for (const [key, r] of this.reminders) if (r.customer === id) this.reminders.delete(key);
     return Promise.resolve(held);
   }
@@ -98,15 +139,48 @@ export class MemoryStore implements Store {
     return Promise.resolve(this.customers.size);
   }
 
-  listOutbox(channel: string, limit: number): Promise<OutboxRecord[]> {
+  listOutbox(channel: string, limit: number, afterSeq?: number): Promise<OutboxRecord[]> {
     this.check();
-    const list = [...this.outbox.values()].filter((r) => r.channel === channel).sort((a, b) => a.seq - b.seq);
-    return Promise.resolve(structuredClone(list.slice(0, limit)));
+    const q = this.queues.get(channel);
+    const list: OutboxRecord[] = [];
+    if (q === undefined) return Promise.resolve(list);
+    for (let i = afterSeq === undefined ? 0 : firstAfter(q.seqs, afterSeq); i < q.seqs.length && list.length < limit; i++) {
+      const r = this.outbox.get(outboxKey(channel, q.instances[i]!));
+      // A stale slot: removed, or committed again further on.
+      if (r !== undefined && r.seq === q.seqs[i]) list.push(r);
+    }
+    return Promise.resolve(structuredClone(list));
+  }
+
+  getOutbox(channel: string, instance: string): Promise<OutboxRecord | undefined> {
+    this.check();
+    const r = this.outbox.get(outboxKey(channel, instance));
+    return Promise.resolve(r === undefined ? undefined : structuredClone(r));
   }
 
   removeOutbox(channel: string, instance: string): Promise<boolean> {
     this.check();
-    return Promise.resolve(this.outbox.delete(outboxKey(channel, instance)));
+    const removed = this.outbox.delete(outboxKey(channel, instance));
+    if (removed) this.unqueue(channel);
+    return Promise.resolve(removed);
+  }
+
+  /** Counts a stale slot in a channel's queue; drops the stale slots once they are half of it. */
+  private unqueue(channel: string): void {
+    const q = this.queues.get(channel);
+    if (q === undefined) return;
+    q.stale++;
+    if (q.stale * 2 < q.seqs.length) return;
+    const seqs: number[] = [];
+    const instances: string[] = [];
+    for (let i = 0; i < q.seqs.length; i++) {
+      const instance = q.instances[i]!;
+      if (this.outbox.get(outboxKey(channel, instance))?.seq !== q.seqs[i]) continue;
+      seqs.push(q.seqs[i]!);
+      instances.push(instance);
+    }
+    if (seqs.length === 0) this.queues.delete(channel);
+    else this.queues.set(channel, { seqs, instances, stale: 0 });
   }
 
   failOutbox(channel: string, instance: string, reason: string, next: { retryAt?: number; dead?: boolean } = {}): Promise<boolean> {

@@ -138,6 +138,29 @@ describe.runIf(runRedisTests)('redis', () => {
       }
     });
 
+    it('builds the order index of a store written before it when a node opens it', async () => {
+      const prefix = `q${process.pid}-${++n}`;
+      const a = await singleStore(prefix);
+      try {
+        await a.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-1', 'i-1', 1), offerEntry('c-2', 'i-2', 2), offerEntry('c-3', 'i-3', 3)] });
+        // As an earlier version left it: records and stream, no order index.
+        const redis = (a as unknown as { redis: { del: (...x: string[]) => Promise<number> } }).redis;
+        await redis.del(`${prefix}:{obx:sms}:q`);
+        expect(await a.listOutbox('sms', 10)).toEqual([]);
+        const b = await singleStore(prefix);
+        try {
+          expect((await b.listOutbox('sms', 2)).map((r) => r.instance)).toEqual(['i-1', 'i-2']);
+          expect(await b.removeOutbox('sms', 'i-1')).toBe(true);
+          expect((await b.listOutbox('sms', 10)).map((r) => r.instance)).toEqual(['i-2', 'i-3']);
+          expect(await a.getOutbox('sms', 'i-3')).toMatchObject({ instance: 'i-3', customer: 'c-3' });
+        } finally {
+          await b.close();
+        }
+      } finally {
+        await a.close();
+      }
+    });
+
     it('lets one node at a time claim a due reminder, and another after the lease when the first died', async () => {
       const prefix = `m${process.pid}-${++n}`;
       const a = await singleStore(prefix);

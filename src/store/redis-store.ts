@@ -27,6 +27,7 @@ import { StaleSnapshotError, failed, retried, stopStorageKey } from './store.js'
  *   <p>:{rem}:due          sorted set: reminder keys by due time (claimed atomically)
  *   <p>:{obx:<ch>}:s       the channel's outbox stream (consumer group `dispatch`)
  *   <p>:{obx:<ch>}:r, :i   hash: instance -> record; hash: instance -> stream entry id
+ *   <p>:{obx:<ch>}:q       sorted set: instance by seq, the queue in order (paged listing)
  *   <p>:{obx:<ch>}:d       sorted set: instances delivered or removed (by time), so a relay
  *                          repeated after a crash never queues one again
  *   <p>:{obx}:dirty        set: customers with outbox entries committed and not yet relayed
@@ -97,16 +98,17 @@ end
 return 1
 `;
 
-/** Relays one entry to its channel: KEYS s, r, i, d; ARGV instance, record. Idempotent. */
+/** Relays one entry to its channel: KEYS s, r, i, d, q; ARGV instance, record, seq. Idempotent. */
 const RELAY_SCRIPT = `
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 or redis.call('ZSCORE', KEYS[4], ARGV[1]) then return 0 end
 local id = redis.call('XADD', KEYS[1], '*', 'i', ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[1], id)
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
 return 1
 `;
 
-/** Removes a delivered entry: KEYS s, r, i, d; ARGV instance, now, oldest done to keep. */
+/** Removes a delivered entry: KEYS s, r, i, d, q; ARGV instance, now, oldest done to keep. */
 const REMOVE_SCRIPT = `
 local id = redis.call('HGET', KEYS[3], ARGV[1])
 if not id then return 0 end
@@ -114,6 +116,7 @@ redis.call('XDEL', KEYS[1], id)
 pcall(redis.call, 'XACK', KEYS[1], '${OUTBOX_GROUP}', id)
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[3])
 return 1
@@ -136,8 +139,8 @@ type Client = Redis | Cluster;
 
 interface Scripts {
   kairosCommit(snap: string, obx: string, rem: string, ...args: Array<string | Buffer | number>): Promise<number>;
-  kairosRelay(s: string, r: string, i: string, d: string, instance: string, record: Buffer): Promise<number>;
-  kairosRemove(s: string, r: string, i: string, d: string, instance: string, now: number, keepAfter: number): Promise<number>;
+  kairosRelay(s: string, r: string, i: string, d: string, q: string, instance: string, record: Buffer, seq: number): Promise<number>;
+  kairosRemove(s: string, r: string, i: string, d: string, q: string, instance: string, now: number, keepAfter: number): Promise<number>;
   kairosClaim(due: string, until: number, limit: number, leaseUntil: number): Promise<string[]>;
   kairosUnlink(link: string, customer: string): Promise<number>;
   kairosCharge(totals: string, ...args: Array<string | number>): Promise<number>;
@@ -176,8 +179,8 @@ export class RedisStore implements Store {
         : new RedisClient(o.url ?? 'redis://127.0.0.1:6379', { enableAutoPipelining: true, maxRetriesPerRequest: 3, lazyConnect: false });
     client.on('error', (err: Error) => o.onError?.(err));
     client.defineCommand('kairosCommit', { numberOfKeys: 3, lua: COMMIT_SCRIPT });
-    client.defineCommand('kairosRelay', { numberOfKeys: 4, lua: RELAY_SCRIPT });
-    client.defineCommand('kairosRemove', { numberOfKeys: 4, lua: REMOVE_SCRIPT });
+    client.defineCommand('kairosRelay', { numberOfKeys: 5, lua: RELAY_SCRIPT });
+    client.defineCommand('kairosRemove', { numberOfKeys: 5, lua: REMOVE_SCRIPT });
     client.defineCommand('kairosClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
     client.defineCommand('kairosCharge', { numberOfKeys: 1, lua: CHARGE_SCRIPT });
     client.defineCommand('kairosUnlink', { numberOfKeys: 1, lua: UNLINK_SCRIPT });
@@ -187,8 +190,23 @@ export class RedisStore implements Store {
   /** Connects (and finishes any relay a crash interrupted): call once before use. */
   async open(): Promise<this> {
     await this.redis.ping();
+    await this.indexOutbox();
     await this.relayPending();
     return this;
+  }
+
+  /**
+   * Builds a channel's order index (`:q`) from its records where the two disagree: a store
+   * written before the index. Idempotent, so several nodes starting at once do no harm.
+   */
+  private async indexOutbox(): Promise<void> {
+    for (const channel of await this.redis.smembers(`${this.p}:channels`)) {
+      const [held, indexed] = await Promise.all([this.redis.hlen(this.ch(channel, 'r')), this.redis.zcard(this.ch(channel, 'q'))]);
+      if (held === indexed) continue;
+      const all = await this.redis.hgetallBuffer(this.ch(channel, 'r'));
+      const entries = Object.entries(all).flatMap(([instance, b]) => [decode<OutboxRecord>(b).seq, instance]);
+      if (entries.length > 0) await this.redis.zadd(this.ch(channel, 'q'), ...entries);
+    }
   }
 
   // -------------------------------------------------------------------------------------
@@ -198,7 +216,7 @@ export class RedisStore implements Store {
     return `${this.p}:{c:${id}}:${what}`;
   }
 
-  private ch(channel: string, what: 's' | 'r' | 'i' | 'd'): string {
+  private ch(channel: string, what: 's' | 'r' | 'i' | 'd' | 'q'): string {
     return `${this.p}:{obx:${channel}}:${what}`;
   }
 
@@ -402,7 +420,9 @@ export class RedisStore implements Store {
   /** Relays committed outbox entries to their channels' streams, then clears them from their customers. */
   private async relay(records: readonly OutboxRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await Promise.all(records.map((r) => this.redis.kairosRelay(this.ch(r.channel, 's'), this.ch(r.channel, 'r'), this.ch(r.channel, 'i'), this.ch(r.channel, 'd'), r.instance, encode(r))));
+    await Promise.all(
+      records.map((r) => this.redis.kairosRelay(this.ch(r.channel, 's'), this.ch(r.channel, 'r'), this.ch(r.channel, 'i'), this.ch(r.channel, 'd'), this.ch(r.channel, 'q'), r.instance, encode(r), r.seq)),
+    );
     const byCustomer = new Map<string, string[]>();
     for (const r of records) byCustomer.set(r.customer, [...(byCustomer.get(r.customer) ?? []), `${r.channel}\u001f${r.instance}`]);
     await Promise.all(
@@ -483,18 +503,24 @@ export class RedisStore implements Store {
   // -------------------------------------------------------------------------------------
   // Outbox
 
-  async listOutbox(channel: string, limit: number): Promise<OutboxRecord[]> {
-    // The stream holds the entries in the order they were queued (delivered ones are deleted from it).
-    const entries = (await this.redis.xrange(this.ch(channel, 's'), '-', '+', 'COUNT', limit)) as Array<[string, string[]]>;
-    const instances = entries.map(([, fields]) => fields[fields.indexOf('i') + 1] ?? '');
+  async listOutbox(channel: string, limit: number, afterSeq?: number): Promise<OutboxRecord[]> {
+    // The order index holds the queued entries by seq (delivered ones leave it).
+    const instances = await this.redis.zrangebyscore(this.ch(channel, 'q'), afterSeq === undefined ? '-inf' : `(${afterSeq}`, '+inf', 'LIMIT', 0, limit);
     if (instances.length === 0) return [];
     const found = await this.redis.hmgetBuffer(this.ch(channel, 'r'), ...instances);
-    return found.flatMap((b) => (b === null ? [] : [decode<OutboxRecord>(b)])).sort((a, b) => a.seq - b.seq);
+    return found.flatMap((b) => (b === null ? [] : [decode<OutboxRecord>(b)]));
+  }
+
+  async getOutbox(channel: string, instance: string): Promise<OutboxRecord | undefined> {
+    const b = await this.redis.hgetBuffer(this.ch(channel, 'r'), instance);
+    return b === null ? undefined : decode<OutboxRecord>(b);
   }
 
   async removeOutbox(channel: string, instance: string): Promise<boolean> {
     const now = Date.now();
-    return (await this.redis.kairosRemove(this.ch(channel, 's'), this.ch(channel, 'r'), this.ch(channel, 'i'), this.ch(channel, 'd'), instance, now, now - DONE_RETENTION_MS)) === 1;
+    return (
+      (await this.redis.kairosRemove(this.ch(channel, 's'), this.ch(channel, 'r'), this.ch(channel, 'i'), this.ch(channel, 'd'), this.ch(channel, 'q'), instance, now, now - DONE_RETENTION_MS)) === 1
+    );
   }
 
   private async updateOutbox(channel: string, instance: string, change: (r: OutboxRecord) => OutboxRecord): Promise<boolean> {

@@ -119,6 +119,54 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect((await store.listOutbox('sms', 10)).map((r) => r.instance)).toEqual(['i-4', 'i-5']);
     });
 
+    it('reads one outbox entry by its key', async () => {
+      await store.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-1', 'i-1', 1), { ...offerEntry('c-1', 'i-1', 2), channel: 'email' }] });
+      expect(await store.getOutbox('sms', 'i-1')).toMatchObject({ instance: 'i-1', channel: 'sms', customer: 'c-1', at: 1, attempts: 0 });
+      expect(await store.getOutbox('email', 'i-1')).toMatchObject({ channel: 'email', at: 2 });
+      expect(await store.getOutbox('push', 'i-1')).toBeUndefined();
+      expect(await store.getOutbox('sms', 'i-2')).toBeUndefined();
+      expect(await store.failOutbox('sms', 'i-1', 'busy')).toBe(true);
+      expect(await store.getOutbox('sms', 'i-1')).toMatchObject({ attempts: 1, lastError: 'busy' });
+      expect(await store.removeOutbox('sms', 'i-1')).toBe(true);
+      expect(await store.getOutbox('sms', 'i-1')).toBeUndefined();
+      expect(await store.getOutbox('email', 'i-1')).toBeDefined();
+    });
+
+    it('pages through a channel of the outbox in order with a cursor, each page at most its limit', async () => {
+      const n = 250;
+      for (let b = 0; b < n; b += 50) {
+        const outbox = Array.from({ length: 50 }, (_, i) => offerEntry(`c-${(b + i) % 7}`, `p-${b + i}`, b + i));
+        await store.commit({ snapshots: [], identities: [], outbox: [...outbox, { ...offerEntry('c-1', `e-${b}`, b), channel: 'email' }] });
+      }
+      // Entries removed or failed meanwhile: skipped, or listed as they are now.
+      for (const i of [0, 1, 60, 61, 62, 249]) expect(await store.removeOutbox('sms', `p-${i}`)).toBe(true);
+      expect(await store.failOutbox('sms', 'p-100', 'busy')).toBe(true);
+      const seen: string[] = [];
+      let after: number | undefined;
+      let pages = 0;
+      for (;;) {
+        const page = await store.listOutbox('sms', 16, after);
+        expect(page.length).toBeLessThanOrEqual(16);
+        if (page.length === 0) break;
+        pages++;
+        for (const r of page) expect(r.channel).toBe('sms');
+        seen.push(...page.map((r) => r.instance));
+        after = page[page.length - 1]!.seq;
+      }
+      const expected = Array.from({ length: n }, (_, i) => `p-${i}`).filter((x) => !['p-0', 'p-1', 'p-60', 'p-61', 'p-62', 'p-249'].includes(x));
+      expect(seen).toEqual(expected);
+      expect(pages).toBe(Math.ceil(expected.length / 16));
+      expect(await store.listOutbox('sms', 1, after)).toEqual([]);
+      const failed = (await store.listOutbox('sms', 10, (await store.getOutbox('sms', 'p-99'))!.seq))[0];
+      expect(failed).toMatchObject({ instance: 'p-100', attempts: 1, lastError: 'busy' });
+      // Removing entries while paging: the cursor still finds what follows it.
+      const first = await store.listOutbox('sms', 3);
+      for (const r of first) await store.removeOutbox('sms', r.instance);
+      expect((await store.listOutbox('sms', 2, first[2]!.seq)).map((r) => r.instance)).toEqual(['p-5', 'p-6']);
+      expect((await store.listOutbox('sms', 2)).map((r) => r.instance)).toEqual(['p-5', 'p-6']);
+      expect((await store.listOutbox('email', 100)).map((r) => r.instance)).toEqual(['e-0', 'e-50', 'e-100', 'e-150', 'e-200']);
+    });
+
     it('keeps stop entries per identifier and scope', async () => {
       const global: StopEntry = { key: 'h1', kind: 'phone', hint: '+7 9** ***-**-01', at: 1 };
       const sms: StopEntry = { ...global, channel: 'sms', reason: 'asked by phone' };

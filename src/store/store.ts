@@ -159,8 +159,14 @@ export interface Store {
   /** Reminders due at or before `until`, earliest first, at most `limit`. */
   dueReminders(until: number, limit: number): Promise<ReminderRecord[]>;
 
-  /** Oldest first, at most `limit`. */
-  listOutbox(channel: string, limit: number): Promise<OutboxRecord[]>;
+  /**
+   * A channel's entries oldest first (by `seq`), at most `limit`; with `afterSeq`, only those
+   * queued after the entry with that `seq` (a page's cursor: the last `seq` of the page
+   * before). The work is proportional to `limit`, not to the length of the queue.
+   */
+  listOutbox(channel: string, limit: number, afterSeq?: number): Promise<OutboxRecord[]>;
+  /** One entry by its key, without reading the channel's queue; undefined when there is none. */
+  getOutbox(channel: string, instance: string): Promise<OutboxRecord | undefined>;
   /** Removes a delivered entry; false when there was none. */
   removeOutbox(channel: string, instance: string): Promise<boolean>;
   /** Counts a failed attempt, with when to retry or that it is dead; false when there was no such entry. */

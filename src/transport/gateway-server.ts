@@ -41,9 +41,11 @@ interface Conn {
   refilledAt: number;
   badFrames: number;
   badWindowStart: number;
+  /** the channels its gateway token may subscribe to; undefined: every channel */
+  scope: ReadonlySet<string> | undefined;
   /** channels this connection subscribed to */
   channels: Set<string>;
-  /** outbox records pushed to this connection and not yet confirmed, by channel|instance */
+  /** outbox records pushed to this connection and not yet confirmed, by channel|instance (at most `subscriberWindow`) */
   inflight: Map<string, OutboxRecord>;
   /** frames sent in this turn of the event loop, written together at its end (`send`) */
   out: Uint8Array[];
@@ -54,7 +56,37 @@ type Ws = WebSocket<Conn>;
 /** uWS reads frames up to this many times the configured limit, so that one a little too large is answered with 1009. */
 const OVERSIZE_READ_FACTOR = 4;
 
+/** What a gateway token grants: the channels it may subscribe to and confirm (undefined: every channel). */
+interface GatewayGrant {
+  channels: ReadonlySet<string> | undefined;
+}
+
+/**
+ * A channel's subscribers and where delivery stands in its outbox queue. The backlog is read
+ * in pages after `cursor` (a seq), each no larger than the room the subscribers have left
+ * (`subscriberWindow` unconfirmed deliveries a connection); new entries go straight out
+ * while the feed has read everything (`caughtUp`) and a subscriber has room, and wait in the
+ * outbox for a later page otherwise.
+ */
+interface Feed {
+  channel: string;
+  subs: Ws[];
+  /** the seq of the last entry read or delivered; 0: from the start */
+  cursor: number;
+  /** every entry after the cursor has been read: new ones come through push */
+  caughtUp: boolean;
+  /** a page read is under way */
+  reading: boolean;
+  /** read again from no later than this seq after the read under way (entries that came back or found no room) */
+  rewind: number | undefined;
+  /** instances confirmed while a page read was under way: its page may still hold them */
+  settled: Set<string>;
+}
+
 const deliveryKey = (channel: string, instance: string): string => `${channel}|${instance}`;
+
+/** The most channels one connection may subscribe to. */
+const MAX_CHANNELS_PER_CONNECTION = 64;
 
 function isMsgpack(contentType: string): boolean {
   const t = contentType.toLowerCase();
@@ -65,10 +97,10 @@ export class GatewayServer {
   private app: TemplatedApp | undefined;
   private listenSocket: us_listen_socket | undefined;
   private readonly conns = new Set<Ws>();
-  private readonly subscribers = new Map<string, Ws[]>();
-  /** outbox entries pushed to some connection and awaiting its confirmation */
+  private readonly feeds = new Map<string, Feed>();
+  /** outbox entries pushed to some connection and awaiting its confirmation (until the confirmation is stored) */
   private readonly inflight = new Map<string, Ws>();
-  private readonly gatewayTokens: TokenSet;
+  private readonly gatewayTokens: TokenSet<GatewayGrant>;
   private readonly adminKeys: TokenSet;
   private readonly routes: readonly Route[];
   /** connections with frames in `out`, written when the turn's promise callbacks have run */
@@ -79,8 +111,8 @@ export class GatewayServer {
   private roundRobin = 0;
 
   constructor(private readonly o: GatewayServerOptions) {
-    this.gatewayTokens = new TokenSet(o.config.gatewayTokens);
-    this.adminKeys = new TokenSet(o.config.adminKeys);
+    this.gatewayTokens = new TokenSet(o.config.gatewayTokens.map((t) => [t.token, { channels: t.channels === undefined ? undefined : new Set(t.channels) }] as const));
+    this.adminKeys = TokenSet.of(o.config.adminKeys);
     this.routes = [...this.builtinRoutes(), ...o.adminRoutes];
   }
 
@@ -154,7 +186,8 @@ export class GatewayServer {
     const key = req.getHeader('sec-websocket-key');
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
-    if (!this.gatewayTokens.allows(authorization === '' ? undefined : authorization)) {
+    const grant = this.gatewayTokens.find(authorization === '' ? undefined : authorization);
+    if (grant === undefined) {
       this.o.metrics.errors.inc({ code: 'unauthorized' });
       res
         .writeStatus(statusLine(401))
@@ -174,6 +207,7 @@ export class GatewayServer {
       refilledAt: performance.now(),
       badFrames: 0,
       badWindowStart: performance.now(),
+      scope: grant.channels,
       channels: new Set(),
       inflight: new Map(),
       out: [],
@@ -190,15 +224,24 @@ export class GatewayServer {
     this.conns.delete(ws);
     this.o.metrics.connections.set(this.conns.size);
     for (const ch of c.channels) {
-      const list = (this.subscribers.get(ch) ?? []).filter((x) => x !== ws);
-      if (list.length === 0) this.subscribers.delete(ch);
-      else this.subscribers.set(ch, list);
+      const feed = this.feeds.get(ch);
+      if (feed === undefined) continue;
+      feed.subs = feed.subs.filter((x) => x !== ws);
+      if (feed.subs.length === 0) this.feeds.delete(ch);
     }
-    // What this endpoint had not confirmed goes to another subscriber, or waits in the outbox.
+    // What this endpoint had not confirmed goes to another subscriber, or waits in the outbox
+    // for the channel's next page.
     const orphans = [...c.inflight.values()];
-    for (const r of orphans) this.inflight.delete(deliveryKey(r.channel, r.instance));
     c.inflight.clear();
-    if (orphans.length > 0) this.push(orphans);
+    for (const r of orphans) this.inflight.delete(deliveryKey(r.channel, r.instance));
+    const touched = new Set<Feed>();
+    for (const r of orphans) {
+      const feed = this.feeds.get(r.channel);
+      if (feed === undefined) continue;
+      touched.add(feed);
+      if (!this.deliver(feed, r)) this.rewind(feed, r.seq - 1);
+    }
+    for (const feed of touched) this.refill(feed);
   }
 
   private takeToken(c: Conn, now: number): boolean {
@@ -400,73 +443,185 @@ export class GatewayServer {
   // Delivery endpoints: subscribe, deliver, delivered / failed
 
   private subscribe(ws: Ws, id: string, channels: readonly string[]): void {
+    const c = ws.getUserData();
+    const outside = c.scope === undefined ? undefined : channels.find((ch) => c.scope?.has(ch) !== true);
+    if (outside !== undefined) {
+      this.sendError(ws, id, 'unauthorized', `field "channels": this gateway token may not subscribe to "${outside}"`);
+      return;
+    }
     const own = channels.find((ch) => this.o.dispatched?.has(ch) === true);
     if (own !== undefined) {
       this.sendError(ws, id, 'invalid', `field "channels": "${own}" is delivered by this server itself (its adapter is configured)`);
       return;
     }
-    const c = ws.getUserData();
+    if (new Set([...c.channels, ...channels]).size > MAX_CHANNELS_PER_CONNECTION) {
+      this.sendError(ws, id, 'invalid', `field "channels": a connection subscribes to at most ${MAX_CHANNELS_PER_CONNECTION} channels`);
+      return;
+    }
+    const added: Feed[] = [];
     for (const ch of channels) {
       if (c.channels.has(ch)) continue;
       c.channels.add(ch);
-      this.subscribers.set(ch, [...(this.subscribers.get(ch) ?? []), ws]);
+      let feed = this.feeds.get(ch);
+      if (feed === undefined) {
+        feed = { channel: ch, subs: [], cursor: 0, caughtUp: false, reading: false, rewind: undefined, settled: new Set() };
+        this.feeds.set(ch, feed);
+      }
+      feed.subs.push(ws);
+      added.push(feed);
     }
     this.send(ws, { t: 'ack', re: id });
-    // Whatever waits in the outbox for these channels goes out now.
-    void Promise.all(channels.map((ch) => this.o.store.listOutbox(ch, 1000))).then(
-      (lists) => this.push(lists.flat().filter((r) => !this.inflight.has(deliveryKey(r.channel, r.instance)))),
-      (err: unknown) => this.o.logger.error({ err }, 'reading the outbox backlog failed'),
+    // Whatever waits in the outbox for these channels goes out, a page at a time: a new
+    // subscriber reads the queue from its start (entries confirmed `failed` are offered again).
+    for (const feed of added) {
+      this.rewind(feed, 0);
+      this.refill(feed);
+    }
+  }
+
+  /** Pushes committed outbox records to subscribed endpoints with room; the rest wait in the outbox for the channel's next page. */
+  push(records: readonly OutboxRecord[]): void {
+    const behind = new Set<Feed>();
+    for (const r of records) {
+      if (this.o.dispatched?.has(r.channel) === true || r.dead === true) continue;
+      const feed = this.feeds.get(r.channel);
+      if (feed === undefined) continue;
+      // Behind a page still to read, or one being read: that read (or the next) brings it.
+      if (feed.reading) this.rewind(feed, r.seq - 1);
+      if (!feed.caughtUp || feed.reading) {
+        behind.add(feed);
+        continue;
+      }
+      if (this.deliver(feed, r)) feed.cursor = Math.max(feed.cursor, r.seq);
+      else this.rewind(feed, r.seq - 1);
+    }
+    // A feed still behind whose subscribers have room reads its next page now (one read per
+    // channel a commit at most; none while the subscribers are full).
+    for (const feed of behind) this.refill(feed);
+  }
+
+  /** Marks a feed to read again from after `seq` (no later than any other mark). */
+  private rewind(feed: Feed, seq: number): void {
+    feed.rewind = feed.rewind === undefined ? seq : Math.min(feed.rewind, seq);
+    feed.caughtUp = false;
+  }
+
+  /** Free delivery slots a connection has left. */
+  private room(ws: Ws): number {
+    const c = ws.getUserData();
+    return c.closed ? 0 : this.o.config.subscriberWindow - c.inflight.size;
+  }
+
+  /**
+   * Sends one record to a subscriber of its channel with room (round robin); false when none
+   * has room. A record already out to some connection counts as sent.
+   */
+  private deliver(feed: Feed, r: OutboxRecord): boolean {
+    const key = deliveryKey(r.channel, r.instance);
+    if (this.inflight.has(key)) return true;
+    const n = feed.subs.length;
+    let ws: Ws | undefined;
+    for (let i = 0; i < n && ws === undefined; i++) {
+      const candidate = feed.subs[this.roundRobin++ % n];
+      if (candidate !== undefined && this.room(candidate) > 0) ws = candidate;
+    }
+    if (ws === undefined) return false;
+    this.inflight.set(key, ws);
+    ws.getUserData().inflight.set(key, r);
+    const frame: Record<string, unknown> = {
+      t: 'deliver',
+      instance: r.instance,
+      customer: r.customer,
+      channel: r.channel,
+      campaign: r.campaign,
+      offer: r.offer,
+      content: r.kind === 'offer' ? r.content : { action: r.action, vars: r.vars },
+    };
+    if (r.kind === 'offer') frame.expiresAt = r.expiresAt;
+    this.send(ws, frame);
+    this.o.metrics.deliveries.inc({ channel: channelLabel(r.channel), result: 'pushed' });
+    return true;
+  }
+
+  /**
+   * Reads the feed's next page of the outbox, as large as the room its subscribers have left
+   * (at most `subscriberWindow`), and delivers it; again while pages come back full and room
+   * is left. One read at a time per channel; nothing here is proportional to the queue.
+   */
+  private refill(feed: Feed): void {
+    if (feed.reading || this.feeds.get(feed.channel) !== feed) return;
+    if (feed.rewind !== undefined) {
+      feed.cursor = Math.min(feed.cursor, Math.max(0, feed.rewind));
+      feed.rewind = undefined;
+      feed.caughtUp = false;
+    }
+    if (feed.caughtUp) return;
+    let room = 0;
+    for (const ws of feed.subs) room += Math.max(0, this.room(ws));
+    const limit = Math.min(room, this.o.config.subscriberWindow);
+    if (limit === 0) return;
+    feed.reading = true;
+    feed.settled.clear();
+    this.o.store.listOutbox(feed.channel, limit, feed.cursor).then(
+      (page) => {
+        feed.reading = false;
+        const settled = feed.settled;
+        feed.settled = new Set();
+        if (this.feeds.get(feed.channel) !== feed) return;
+        let full = false;
+        for (const r of page) {
+          if (r.dead !== true && !settled.has(r.instance) && !this.deliver(feed, r)) {
+            // No room left (a subscriber closed meanwhile): this entry waits for the next page.
+            full = true;
+            break;
+          }
+          feed.cursor = r.seq;
+        }
+        if (!full && page.length < limit) feed.caughtUp = true;
+        this.refill(feed);
+      },
+      (err: unknown) => {
+        feed.reading = false;
+        this.o.logger.error({ err, channel: feed.channel }, 'reading the outbox backlog failed');
+      },
     );
   }
 
-  /** Pushes committed outbox records to subscribed endpoints; the rest wait in the outbox. */
-  push(records: readonly OutboxRecord[]): void {
-    for (const r of records) {
-      if (this.o.dispatched?.has(r.channel) === true || r.dead === true) continue;
-      const subs = (this.subscribers.get(r.channel) ?? []).filter((w) => !w.getUserData().closed);
-      if (subs.length === 0) continue;
-      const key = deliveryKey(r.channel, r.instance);
-      if (this.inflight.has(key)) continue;
-      const ws = subs[this.roundRobin++ % subs.length];
-      if (ws === undefined) continue;
-      this.inflight.set(key, ws);
-      ws.getUserData().inflight.set(key, r);
-      const frame: Record<string, unknown> = {
-        t: 'deliver',
-        instance: r.instance,
-        customer: r.customer,
-        channel: r.channel,
-        campaign: r.campaign,
-        offer: r.offer,
-        content: r.kind === 'offer' ? r.content : { action: r.action, vars: r.vars },
-      };
-      if (r.kind === 'offer') frame.expiresAt = r.expiresAt;
-      this.send(ws, frame);
-      this.o.metrics.deliveries.inc({ channel: channelLabel(r.channel), result: 'pushed' });
-    }
-  }
-
+  /**
+   * A `delivered` or `failed` frame: only for a delivery this connection received and has not
+   * confirmed yet (looked up by key, never by reading the queue).
+   */
   private async confirm(ws: Ws, frame: Extract<ClientFrame, { t: 'delivered' | 'failed' }>): Promise<void> {
     const c = ws.getUserData();
-    const channels = frame.channel === undefined ? [...c.channels] : [frame.channel];
     let record: OutboxRecord | undefined;
-    for (const ch of channels) record ??= c.inflight.get(deliveryKey(ch, frame.instance));
-    if (record === undefined && frame.channel !== undefined) {
-      record = (await this.o.store.listOutbox(frame.channel, 10_000)).find((r) => r.instance === frame.instance);
-    }
+    if (frame.channel !== undefined) record = c.inflight.get(deliveryKey(frame.channel, frame.instance));
+    else for (const ch of c.channels) record ??= c.inflight.get(deliveryKey(ch, frame.instance));
     if (record === undefined) {
       throw new KairosError('invalid', `field "instance": no delivery of "${frame.instance}" awaits confirmation on this connection`);
     }
     const key = deliveryKey(record.channel, record.instance);
     c.inflight.delete(key);
-    this.inflight.delete(key);
-    if (frame.t === 'delivered') await this.o.store.removeOutbox(record.channel, record.instance);
-    else await this.o.store.failOutbox(record.channel, record.instance, frame.reason ?? 'failed');
+    // Still out (no page delivers it again) until the store has taken the confirmation.
+    try {
+      if (frame.t === 'delivered') await this.o.store.removeOutbox(record.channel, record.instance);
+      else await this.o.store.failOutbox(record.channel, record.instance, frame.reason ?? 'failed');
+    } finally {
+      if (this.inflight.get(key) === ws) this.inflight.delete(key);
+      const feed = this.feeds.get(record.channel);
+      if (feed?.reading === true) feed.settled.add(record.instance);
+      // Down to the low-water mark: the next page of each channel still behind.
+      if (c.inflight.size <= this.o.config.subscriberWindow / 2) for (const ch of c.channels) this.refillChannel(ch);
+    }
     this.o.metrics.deliveries.inc({ channel: channelLabel(record.channel), result: frame.t });
     if (record.kind === 'offer') {
       const r = await this.o.host.submitDelivery(record.instance, frame.t, frame.t === 'failed' ? frame.reason : undefined);
       if (r.kind === 'error') throw new KairosError(r.code, r.message);
     }
+  }
+
+  private refillChannel(channel: string): void {
+    const feed = this.feeds.get(channel);
+    if (feed !== undefined) this.refill(feed);
   }
 
   // -------------------------------------------------------------------------------------
