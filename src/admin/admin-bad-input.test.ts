@@ -102,3 +102,27 @@ describe('catalog YAML', () => {
     expect(await auditState()).toEqual(before);
   });
 });
+
+describe('admin paths', () => {
+  it('answers 400 invalid naming a path segment with a malformed escape, on every route that takes one', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['GET', '/v1/customers/%zz', '%zz'],
+      ['DELETE', '/v1/customers/a%', 'a%'],
+      ['GET', '/v1/segments/%E0%A4', '%E0%A4'],
+      ['PUT', '/v1/offers/%ZZ/templates/sms', '%ZZ'],
+      ['POST', '/v1/campaigns/%/status', '%'],
+      ['POST', '/v1/customers/%C0%AF/explain', '%C0%AF'],
+      ['GET', `/v1/campaigns/${'%zz'.repeat(100)}`, `${'%zz'.repeat(26)}%z…`],
+    ];
+    for (const [method, path, segment] of cases) {
+      const r = await api(method, path, method === 'GET' || method === 'DELETE' ? undefined : {});
+      expect(r, `${method} ${path}`).toEqual({ status: 400, body: { code: 'invalid', message: `path segment "${segment}": malformed percent-encoding` } });
+    }
+  });
+
+  it('decodes a path segment once', async () => {
+    expect((await api('GET', '/v1/campaigns/atm%2Dshortfall')).body).toMatchObject({ id: 'atm-shortfall' });
+    expect(await api('GET', '/v1/campaigns/atm%252Dshortfall')).toEqual({ status: 404, body: { code: 'not_found', message: 'no campaign "atm%2Dshortfall"' } });
+    expect((await api('GET', '/v1/customers/%D0%BD%D0%B5%D1%82')).body).toEqual({ code: 'unknown_customer', message: 'no customer "нет"' });
+  });
+});
