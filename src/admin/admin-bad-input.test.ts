@@ -120,6 +120,15 @@ describe('admin paths', () => {
     }
   });
 
+  it('answers 400 invalid to an over-long path segment, which no store key could hold', async () => {
+    for (const path of [`/v1/outbox/${'x'.repeat(3000)}/dead`, `/v1/outbox/sms/${'я'.repeat(301)}/retry`, `/v1/customers/${'x'.repeat(301)}`]) {
+      const r = await api(path.endsWith('/retry') ? 'POST' : 'GET', path);
+      expect(r.status, path).toBe(400);
+      expect(r.body.message, path).toMatch(/^path segment ".{1,80}…?": longer than 300 characters$/);
+    }
+    expect((await api('GET', `/v1/customers/${'x'.repeat(300)}`)).status).toBe(404);
+  });
+
   it('decodes a path segment once', async () => {
     expect((await api('GET', '/v1/campaigns/atm%2Dshortfall')).body).toMatchObject({ id: 'atm-shortfall' });
     expect(await api('GET', '/v1/campaigns/atm%252Dshortfall')).toEqual({ status: 404, body: { code: 'not_found', message: 'no campaign "atm%2Dshortfall"' } });

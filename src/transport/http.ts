@@ -71,14 +71,26 @@ export function errorReply(err: KairosError | ErrorCode, message?: string): Http
 /** How much of a malformed path segment an error message quotes. */
 const SEGMENT_QUOTE_MAX = 80;
 
-/** One percent-encoded path segment, decoded; a malformed escape (`%zz`, `%E0%A4`) is a 400 naming the segment. */
+/**
+ * The longest path parameter, decoded, in characters: above the longest identifier anything
+ * stores (a frame's offer instance, 300), and short enough for any store's key.
+ */
+export const MAX_PATH_SEGMENT_LENGTH = 300;
+
+/**
+ * One percent-encoded path segment, decoded; a malformed escape (`%zz`, `%E0%A4`) or a
+ * segment over {@link MAX_PATH_SEGMENT_LENGTH} characters is a 400 naming the segment.
+ */
 export function decodePathSegment(raw: string): string {
+  const quoted = (): string => (raw.length <= SEGMENT_QUOTE_MAX ? raw : `${raw.slice(0, SEGMENT_QUOTE_MAX)}…`);
+  let text: string;
   try {
-    return decodeURIComponent(raw);
+    text = decodeURIComponent(raw);
   } catch {
-    const quoted = raw.length <= SEGMENT_QUOTE_MAX ? raw : `${raw.slice(0, SEGMENT_QUOTE_MAX)}…`;
-    throw new KairosError('invalid', `path segment "${quoted}": malformed percent-encoding`);
+    throw new KairosError('invalid', `path segment "${quoted()}": malformed percent-encoding`);
   }
+  if (text.length > MAX_PATH_SEGMENT_LENGTH) throw new KairosError('invalid', `path segment "${quoted()}": longer than ${MAX_PATH_SEGMENT_LENGTH} characters`);
+  return text;
 }
 
 /**
