@@ -52,7 +52,7 @@ function isLetter(code: number): boolean {
 interface Match {
   start: number;
   end: number;
-  /** the text between `{{` and `}}` or `|`, spaces around it removed (one space when it was all spaces) */
+  /** the text between `{{` and `}}` or `|`, spaces around it removed (its last space when it is all spaces) */
   variable: string;
   filter?: string;
 }
@@ -60,7 +60,7 @@ interface Match {
 /**
  * Finds the placeholders of a template in one pass, left to right: a placeholder is `{{`,
  * then at least one character other than `}` and `|` (the variable, spaces around it
- * ignored), then optionally `|`, spaces, a filter name of letters and spaces, then `}}`.
+ * ignored), then optionally `|` and a filter name of letters, spaces around it, then `}}`.
  * A `{{` that does not open such a placeholder is skipped, and the search goes on from the
  * next character, as a global regular expression would; unlike one, this takes time linear
  * in the template's length whatever it holds (a backtracking pattern took seconds on `{{`
