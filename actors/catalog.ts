@@ -1,6 +1,7 @@
 import { CatalogError } from './catalog-error.js';
 import type { AttrEnv, Condition, Getter, Predicate } from './condition.js';
 import { compileAttr, compileCondition, referencedAttrs } from './condition.js';
+import { checkDefinitionBounds } from './definition-bounds.js';
 import type { FeatureAggregate, FeatureWindow } from './features.js';
 import { windowHorizon } from './features.js';
 import { isValidTimeZone, parseClock } from './local-time.js';
@@ -1182,6 +1183,7 @@ function compilePolicy(raw: unknown): Policy {
 /** Checks a catalog definition and compiles it; throws CatalogError naming the first problem. */
 export function compileCatalog(def: CatalogDef): Catalog {
   if (!isRecord(def)) throw new CatalogError('catalog', 'must be a catalog definition');
+  checkDefinitionBounds(def);
   const version = requireNumber(def.version, 'version', 0, Number.MAX_SAFE_INTEGER);
   const policy = compilePolicy(def.policy);
 

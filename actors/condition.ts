@@ -13,6 +13,13 @@ import type { GatewayEvent } from './gateway-event.js';
  */
 export type Scalar = string | number | boolean;
 
+/**
+ * How deep rules may nest: a rule is level 1, the rules in its `all`, `any` or `not` level 2,
+ * and so on. Rules are compiled and evaluated by recursion; a bound keeps a rule thousands of
+ * levels deep (a 500 and a stack overflow before) out of the catalog.
+ */
+export const MAX_CONDITION_DEPTH = 32;
+
 export const conditionOps = [
   'eq',
   'ne',
@@ -187,17 +194,18 @@ function coerce(a: unknown, b: unknown): unknown {
   return a;
 }
 
-export function compileCondition(raw: unknown, path: string, env: AttrEnv): Predicate {
+export function compileCondition(raw: unknown, path: string, env: AttrEnv, depth = 1): Predicate {
+  if (depth > MAX_CONDITION_DEPTH) throw new CatalogError(path, `nests deeper than ${MAX_CONDITION_DEPTH} levels of all, any and not`);
   if (!isRecord(raw)) throw new CatalogError(path, 'must be a rule: {all}, {any}, {not} or {attr, op, value}');
   if ('all' in raw || 'any' in raw) {
     const key = 'all' in raw ? 'all' : 'any';
     const list = raw[key];
     if (!Array.isArray(list) || list.length === 0) throw new CatalogError(`${path}.${key}`, 'must be a non-empty list of rules');
-    const parts = list.map((c, i) => compileCondition(c, `${path}.${key}[${i}]`, env));
+    const parts = list.map((c, i) => compileCondition(c, `${path}.${key}[${i}]`, env, depth + 1));
     return key === 'all' ? (s) => parts.every((p) => p(s)) : (s) => parts.some((p) => p(s));
   }
   if ('not' in raw) {
-    const inner = compileCondition(raw.not, `${path}.not`, env);
+    const inner = compileCondition(raw.not, `${path}.not`, env, depth + 1);
     return (s) => !inner(s);
   }
   if (!('attr' in raw)) throw new CatalogError(path, 'must be a rule: {all}, {any}, {not} or {attr, op, value}');
@@ -250,15 +258,18 @@ export function compileCondition(raw: unknown, path: string, env: AttrEnv): Pred
   return (s) => compare(o, coerce(get(s), value), value);
 }
 
-/** Every attribute a rule names (including `ref`s), for knowing what a rule depends on. */
-export function referencedAttrs(raw: unknown): string[] {
-  if (!isRecord(raw)) return [];
+/**
+ * Every attribute a rule names (including `ref`s), for knowing what a rule depends on. Looks
+ * no deeper than a rule may nest (compiling the rule refuses one that nests deeper).
+ */
+export function referencedAttrs(raw: unknown, depth = 1): string[] {
+  if (!isRecord(raw) || depth > MAX_CONDITION_DEPTH) return [];
   const out: string[] = [];
   for (const key of ['all', 'any'] as const) {
     const list = raw[key];
-    if (Array.isArray(list)) for (const c of list) out.push(...referencedAttrs(c));
+    if (Array.isArray(list)) for (const c of list) out.push(...referencedAttrs(c, depth + 1));
   }
-  if (raw.not !== undefined) out.push(...referencedAttrs(raw.not));
+  if (raw.not !== undefined) out.push(...referencedAttrs(raw.not, depth + 1));
   if (typeof raw.attr === 'string') out.push(raw.attr);
   if (isRecord(raw.value) && typeof raw.value.ref === 'string') out.push(raw.value.ref);
   return out;

@@ -9,6 +9,7 @@ export * from './customer.machine.js';
 export * from './customer-stepper.js';
 export * from './decide.js';
 export * from './default-policy.js';
+export * from './definition-bounds.js';
 export * from './features.js';
 export * from './format.js';
 export * from './gateway-event.js';

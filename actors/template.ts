@@ -35,7 +35,96 @@ export interface CompiledTemplate {
 /** Values a template can use, as a nested object: `customer.firstName`, `vars.shortfall`. */
 export type RenderValues = Readonly<Record<string, unknown>>;
 
-const PLACEHOLDER = /\{\{\s*([^}|]+?)\s*(?:\|\s*([a-zA-Z]+)\s*)?\}\}/g;
+/** How much of a malformed placeholder an error message quotes. */
+const QUOTE_MAX = 60;
+
+const VARIABLE = /^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*$/;
+
+function isSpace(ch: string): boolean {
+  // The same characters as the regular expression class \s (and String.prototype.trim).
+  return ch.trim() === '';
+}
+
+function isLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+interface Match {
+  start: number;
+  end: number;
+  /** the text between `{{` and `}}` or `|`, spaces around it removed (its last space when it is all spaces) */
+  variable: string;
+  filter?: string;
+}
+
+/**
+ * Finds the placeholders of a template in one pass, left to right: a placeholder is `{{`,
+ * then at least one character other than `}` and `|` (the variable, spaces around it
+ * ignored), then optionally `|` and a filter name of letters, spaces around it, then `}}`.
+ * A `{{` that does not open such a placeholder is skipped, and the search goes on from the
+ * next character, as a global regular expression would; unlike one, this takes time linear
+ * in the template's length whatever it holds (a backtracking pattern took seconds on `{{`
+ * and a few thousand spaces). Where the variable ends depends only on the first `}` or `|`
+ * after the `{{`, so that position and what follows it are worked out once, not per `{{`.
+ */
+function scanPlaceholders(source: string): Match[] {
+  const matches: Match[] = [];
+  const n = source.length;
+  /** the first `}` or `|` after the current `{{` (n when there is none) */
+  let stop = -1;
+  /** the end of the filter part that starts at `stop` when it is `|`, and the filter; end -1 when it is malformed */
+  let filterAt = -1;
+  let filterEnd = -1;
+  let filterName = '';
+  let pos = 0;
+  for (;;) {
+    const i = source.indexOf('{{', pos);
+    if (i < 0) break;
+    const from = i + 2;
+    // `from` only grows: the last answer holds while it is not behind `from` (nothing
+    // between the two is a stop), so each character is looked at once.
+    if (from > stop) {
+      let j = from;
+      while (j < n && source[j] !== '}' && source[j] !== '|') j++;
+      stop = j;
+    }
+    pos = i + 1;
+    if (stop === from || stop >= n) continue;
+    let end = -1;
+    let filter: string | undefined;
+    if (source[stop] === '}') {
+      if (source[stop + 1] === '}') end = stop + 2;
+    } else {
+      if (filterAt !== stop) {
+        filterAt = stop;
+        filterEnd = -1;
+        let k = stop + 1;
+        while (k < n && isSpace(source[k] ?? '')) k++;
+        const nameStart = k;
+        while (k < n && isLetter(source.charCodeAt(k))) k++;
+        filterName = source.slice(nameStart, k);
+        while (k < n && isSpace(source[k] ?? '')) k++;
+        if (filterName !== '' && source[k] === '}' && source[k + 1] === '}') filterEnd = k + 2;
+      }
+      if (filterEnd >= 0) {
+        end = filterEnd;
+        filter = filterName;
+      }
+    }
+    if (end < 0) continue;
+    const inner = source.slice(from, stop);
+    const trimmed = inner.trim();
+    const m: Match = { start: i, end, variable: trimmed === '' ? inner.slice(-1) : trimmed };
+    if (filter !== undefined) m.filter = filter;
+    matches.push(m);
+    pos = end;
+  }
+  return matches;
+}
+
+function quote(text: string): string {
+  return text.length <= QUOTE_MAX ? text : `${text.slice(0, QUOTE_MAX)}…`;
+}
 
 /**
  * Parses a template. `check` returns a problem for a variable path the context does not
@@ -46,22 +135,21 @@ export function compileTemplate(source: unknown, path: string, check: (variable:
   const parts: Array<string | Placeholder> = [];
   const variables: string[] = [];
   let last = 0;
-  for (const m of source.matchAll(PLACEHOLDER)) {
-    const index = m.index;
-    if (index > last) parts.push(source.slice(last, index));
-    const variable = (m[1] ?? '').trim();
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*$/.test(variable)) {
-      throw new CatalogError(path, `"{{${m[1] ?? ''}}}" is not a variable name`);
+  for (const m of scanPlaceholders(source)) {
+    if (m.start > last) parts.push(source.slice(last, m.start));
+    const variable = m.variable.trim();
+    if (!VARIABLE.test(variable)) {
+      throw new CatalogError(path, `"{{${quote(m.variable)}}}" is not a variable name`);
     }
     const problem = check(variable);
     if (problem !== undefined) throw new CatalogError(path, `unknown variable "${variable}": ${problem}`);
-    const filter = m[2];
+    const filter = m.filter;
     if (filter !== undefined && !Object.hasOwn(templateFilters, filter)) {
-      throw new CatalogError(path, `unknown filter "${filter}" (known: ${Object.keys(templateFilters).join(', ')})`);
+      throw new CatalogError(path, `unknown filter "${quote(filter)}" (known: ${Object.keys(templateFilters).join(', ')})`);
     }
     parts.push(filter === undefined ? { path: variable.split('.') } : { path: variable.split('.'), filter: filter as TemplateFilter });
     variables.push(variable);
-    last = index + m[0].length;
+    last = m.end;
   }
   if (last < source.length) parts.push(source.slice(last));
   const rest = parts.filter((p): p is string => typeof p === 'string').join('');

@@ -58,6 +58,15 @@ describe('kairos command', () => {
     const syntax = join(dir.dir, 'syntax.yaml');
     writeFileSync(syntax, 'version: 1\nfeatures: [\n');
     expect(run(['catalog', 'check', syntax]).stderr).toMatch(new RegExp(`^kairos: ${syntax}:3:1: `));
+    const bomb = join(dir.dir, 'bomb.yaml');
+    const lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
+    for (const [name, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f'], ['h', 'g'], ['i', 'h']] as const) lines.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    writeFileSync(bomb, lines.join('\n'));
+    expect(run(['catalog', 'check', bomb])).toMatchObject({ status: 1, stderr: `kairos: ${bomb}: its aliases expand to too many values\n` });
+    const deep = join(dir.dir, 'deep.yaml');
+    const deepRule = `${'{ not: '.repeat(40)}{ attr: stage, op: exists }${' }'.repeat(40)}`;
+    writeFileSync(deep, readFileSync(join(packageRoot(), 'demo', 'catalog.yaml'), 'utf8').replace('segments:\n', `segments:\n  - { id: deep, name: Deep, rule: ${deepRule} }\n`));
+    expect(run(['catalog', 'check', deep]).stderr).toBe(`kairos: ${deep}: segments[deep].rule${'.not'.repeat(32)}: nests deeper than 32 levels of all, any and not\n`);
     expect(run(['catalog', 'check']).status).toBe(2);
   });
 

@@ -68,8 +68,8 @@ export function adminRoutes(d: AdminDeps): Route[] {
       pattern: /^\/v1\/customers\/([^/]+)$/,
       auth: 'admin',
       handle: async (_call, [id = '']) => {
-        const view = await d.host.view(decodeURIComponent(id));
-        if (view === undefined) throw new KairosError('unknown_customer', `no customer "${decodeURIComponent(id)}"`);
+        const view = await d.host.view(id);
+        if (view === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
         return json(200, view);
       },
     },
@@ -77,8 +77,7 @@ export function adminRoutes(d: AdminDeps): Route[] {
       method: 'delete',
       pattern: /^\/v1\/customers\/([^/]+)$/,
       auth: 'admin',
-      handle: async (call, [raw = '']) => {
-        const id = decodeURIComponent(raw);
+      handle: async (call, [id = '']) => {
         const erased = await d.host.erase(id);
         if (erased === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
         audit(call, 'customer.erase', { customer: id, identifiers: erased.identifiers });

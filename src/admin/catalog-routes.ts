@@ -124,14 +124,14 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
       method: 'post',
       pattern: /^\/v1\/campaigns\/([^/]+)\/status$/,
       auth: 'admin',
-      handle: async (call, [id = '']) => json(200, await c.setStatus(decodeURIComponent(id), jsonBody(call).status, who(call))),
+      handle: async (call, [id = '']) => json(200, await c.setStatus(id, jsonBody(call).status, who(call))),
     },
     {
       method: 'get',
       pattern: /^\/v1\/offers\/([^/]+)\/templates\/([a-z]+)$/,
       auth: 'admin',
       handle: (_call, [id = '', channel = '']) => {
-        const offer = c.get('offers', decodeURIComponent(id)) as { templates?: Record<string, unknown> };
+        const offer = c.get('offers', id) as { templates?: Record<string, unknown> };
         const tpl = offer.templates?.[channel];
         if (tpl === undefined) throw new KairosError('not_found', `offer "${id}" has no ${channel} template`);
         return json(200, tpl);
@@ -141,9 +141,8 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
       method: 'put',
       pattern: /^\/v1\/offers\/([^/]+)\/templates\/([a-z]+)$/,
       auth: 'admin',
-      handle: async (call, [rawId = '', channel = '']) => {
+      handle: async (call, [id = '', channel = '']) => {
         if (!isChannel(channel)) throw new KairosError('invalid', `unknown channel "${channel}"`);
-        const id = decodeURIComponent(rawId);
         const offer = c.get('offers', id) as { templates?: Partial<Record<Channel, unknown>> };
         const templates = { ...offer.templates, [channel]: jsonBody(call) };
         return json(200, await c.put('offers', id, { ...offer, templates }, who(call)));
@@ -153,8 +152,7 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
       method: 'delete',
       pattern: /^\/v1\/offers\/([^/]+)\/templates\/([a-z]+)$/,
       auth: 'admin',
-      handle: async (call, [rawId = '', channel = '']) => {
-        const id = decodeURIComponent(rawId);
+      handle: async (call, [id = '', channel = '']) => {
         const offer = c.get('offers', id) as { templates?: Record<string, unknown> };
         if (offer.templates?.[channel] === undefined) throw new KairosError('not_found', `offer "${id}" has no ${channel} template`);
         const templates = { ...offer.templates };
@@ -172,14 +170,14 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
       method: 'get',
       pattern: new RegExp(`^/v1/(${kindPattern})/([^/]+)$`),
       auth: 'admin',
-      handle: (_call, [kind = '', id = '']) => json(200, c.get(kind as CatalogKind, decodeURIComponent(id))),
+      handle: (_call, [kind = '', id = '']) => json(200, c.get(kind as CatalogKind, id)),
     },
     {
       method: 'put',
       pattern: new RegExp(`^/v1/(${kindPattern})/([^/]+)$`),
       auth: 'admin',
       handle: async (call, [kind = '', id = '']) => {
-        const r = await c.put(kind as CatalogKind, decodeURIComponent(id), jsonBody(call), who(call));
+        const r = await c.put(kind as CatalogKind, id, jsonBody(call), who(call));
         return json(r.created ? 201 : 200, r);
       },
     },
@@ -187,14 +185,13 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
       method: 'delete',
       pattern: new RegExp(`^/v1/(${kindPattern})/([^/]+)$`),
       auth: 'admin',
-      handle: async (call, [kind = '', id = '']) => json(200, await c.remove(kind as CatalogKind, decodeURIComponent(id), who(call))),
+      handle: async (call, [kind = '', id = '']) => json(200, await c.remove(kind as CatalogKind, id, who(call))),
     },
     {
       method: 'get',
       pattern: /^\/v1\/campaigns\/([^/]+)\/propensity$/,
       auth: 'admin',
-      handle: (_call, [raw = '']) => {
-        const id = decodeURIComponent(raw);
+      handle: (_call, [id = '']) => {
         const campaign = c.catalog.campaigns.find((x) => x.id === id);
         if (campaign === undefined) throw new KairosError('not_found', `no campaign "${id}"`);
         const strength = c.catalog.policy.priorStrength;
@@ -209,8 +206,7 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
       method: 'post',
       pattern: /^\/v1\/campaigns\/([^/]+)\/preview$/,
       auth: 'admin',
-      handle: async (call, [raw = '']) => {
-        const id = decodeURIComponent(raw);
+      handle: async (call, [id = '']) => {
         const campaign = c.catalog.campaigns.find((x) => x.id === id);
         if (campaign === undefined) throw new KairosError('not_found', `no campaign "${id}"`);
         const body = jsonBody(call);
@@ -229,8 +225,7 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
       method: 'post',
       pattern: /^\/v1\/customers\/([^/]+)\/explain$/,
       auth: 'admin',
-      handle: async (call, [id = '']) => {
-        const customer = decodeURIComponent(id);
+      handle: async (call, [customer = '']) => {
         const body = jsonBody(call);
         const event = eventFromBody({ at: d.clock.now(), ...body, id: '__explain__', customer: { id: customer } });
         const r = await d.host.explain(customer, event);

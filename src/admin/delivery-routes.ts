@@ -100,7 +100,7 @@ export function deliveryRoutes(d: DeliveryRouteDeps): Route[] {
       pattern: /^\/v1\/outbox\/([a-z]+)\/([^/]+)\/retry$/,
       auth: 'admin',
       handle: async (_call, [channel = '', instance = '']) => {
-        const id = decodeURIComponent(instance);
+        const id = instance; // decoded by routeParams
         if (!(await d.store.retryOutbox(channel, id))) throw new KairosError('not_found', `no outbox entry "${id}" on ${channel}`);
         d.kick();
         return json(200, { channel, instance: id, retried: true });

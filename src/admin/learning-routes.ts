@@ -96,8 +96,7 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
       method: 'get',
       pattern: /^\/v1\/models\/([^/]+)$/,
       auth: 'admin',
-      handle: (_call, [raw = '']) => {
-        const offer = decodeURIComponent(raw);
+      handle: (_call, [offer = '']) => {
         if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
         return json(200, d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence));
       },
@@ -106,8 +105,7 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
       method: 'delete',
       pattern: /^\/v1\/models\/([^/]+)$/,
       auth: 'admin',
-      handle: async (_call, [raw = '']) => {
-        const offer = decodeURIComponent(raw);
+      handle: async (_call, [offer = '']) => {
         if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
         await d.models.reset(offer, d.store);
         return json(200, d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence));
@@ -117,8 +115,7 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
       method: 'get',
       pattern: /^\/v1\/campaigns\/([^/]+)\/uplift$/,
       auth: 'admin',
-      handle: (_call, [raw = '']) => {
-        const id = decodeURIComponent(raw);
+      handle: (_call, [id = '']) => {
         if (!d.catalogs.catalog.campaigns.some((c) => c.id === id)) throw new KairosError('not_found', `no campaign "${id}"`);
         return json(200, d.uplift.report(id, d.catalogs.catalog));
       },

@@ -4,7 +4,28 @@ import { describe, expect, it } from 'vitest';
 import { CatalogError, compileCatalog } from '../../actors/index.js';
 import { demoCatalogPath } from '../paths.js';
 import { GatewayClient, adminHeaders, startTestKairos, tempDir } from '../test-support/test-kairos.js';
-import { loadCatalogFile, parseCatalogText } from './catalog-file.js';
+import { MAX_CATALOG_ALIASES, MAX_CATALOG_TEXT_LENGTH, loadCatalogFile, parseCatalogText } from './catalog-file.js';
+
+const problem = (text: string): string => {
+  try {
+    parseCatalogText(text, 'f.yaml');
+  } catch (err) {
+    if (err instanceof CatalogError) return err.message;
+    throw err;
+  }
+  return 'parsed';
+};
+
+/** Nine lists of nine aliases to the list before: 9^9 strings if expanded. */
+function billionLaughs(): string {
+  const lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
+  let prev = 'a';
+  for (const name of 'bcdefghi') {
+    lines.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    prev = name;
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 describe('catalog files', () => {
   it('reads the demo catalog, which compiles', () => {
@@ -15,19 +36,43 @@ describe('catalog files', () => {
   });
 
   it('names the line of a syntax error, a duplicate key, or a file that is not a map', () => {
-    const problem = (text: string): string => {
-      try {
-        parseCatalogText(text, 'f.yaml');
-      } catch (err) {
-        if (err instanceof CatalogError) return err.message;
-        throw err;
-      }
-      return 'parsed';
-    };
     expect(problem('version: 1\nversion: 2\n')).toMatch(/^f\.yaml:2:1: Map keys must be unique/);
     expect(problem('- a\n- b\n')).toBe('f.yaml: must hold one catalog (a map)');
     expect(problem('a: "unclosed\n')).toMatch(/^f\.yaml:\d+:\d+: /);
     expect(() => loadCatalogFile('/nonexistent/catalog.yaml')).toThrow(/cannot be read/);
+  });
+
+  it('refuses an alias bomb, too many aliases, and an alias to nothing, without expanding them', () => {
+    expect(problem(billionLaughs())).toBe('f.yaml: its aliases expand to too many values');
+    expect(problem(`a: &x 1\nb: [${Array(MAX_CATALOG_ALIASES + 1).fill('*x').join(', ')}]\n`)).toBe(`f.yaml:2:${5 + 4 * MAX_CATALOG_ALIASES}: uses more than ${MAX_CATALOG_ALIASES} aliases`);
+    // Under the count, but each alias stands for aliases: the parser's own weighted count refuses it.
+    expect(problem('a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n')).toBe(
+      'f.yaml: its aliases expand to too many values',
+    );
+    expect(problem('a: *nowhere\n')).toBe('f.yaml:1:4: alias *nowhere names no anchor set before it');
+    expect(problem('a: [*b]\nb: &b 1\n')).toBe('f.yaml:1:5: alias *b names no anchor set before it');
+    // A few aliases are fine.
+    expect(problem('a: &x [1, 2]\nb: *x\nc: *x\n')).toBe('parsed');
+    // An alias inside the value it names makes a cycle: read, then refused as nesting without end.
+    const cyclic = parseCatalogText('a: &x [1, *x]\n', 'f.yaml') as unknown as { a: unknown[] };
+    expect(cyclic.a[1]).toBe(cyclic.a);
+    expect(() => compileCatalog(cyclic as never)).toThrow(/^a\[1\]\[1\].*: nests deeper than 100 levels$/);
+  });
+
+  it('refuses deep nesting and over-long texts, and finds repeated keys among thousands in one pass', () => {
+    for (const depth of [101, 150, 500, 800, 1000, 5000, 30_000]) {
+      expect(problem(`a: ${'['.repeat(depth)}${']'.repeat(depth)}\n`), String(depth)).toMatch(/^f\.yaml(:\d+:\d+)?: nests deeper than 100 levels$/);
+      expect(problem(`a: ${'{b: '.repeat(depth)}1${'}'.repeat(depth)}\n`), String(depth)).toMatch(/^f\.yaml(:\d+:\d+)?: nests deeper than 100 levels$/);
+    }
+    expect(problem(`a: ${'['.repeat(98)}${']'.repeat(98)}\n`)).toBe('parsed');
+    let block = 'a:\n';
+    for (let i = 1; i <= 120; i++) block += `${' '.repeat(i)}- \n`;
+    expect(problem(block)).toMatch(/^f\.yaml:\d+:\d+: nests deeper than 100 levels$/);
+    const keys = Array.from({ length: 8000 }, (_, i) => `k${i}: 1`);
+    expect(problem(`${keys.join('\n')}\n`)).toBe('parsed');
+    expect(problem(`${keys.join('\n')}\nk17: 2\n`)).toBe('f.yaml:8001:1: Map keys must be unique: "k17" is repeated');
+    expect(problem('a: {x: 1, "x": 2}\n')).toBe('f.yaml:1:11: Map keys must be unique: "x" is repeated');
+    expect(problem(`a: "${'x'.repeat(MAX_CATALOG_TEXT_LENGTH)}"\n`)).toBe(`f.yaml: is ${MAX_CATALOG_TEXT_LENGTH + 6} characters long; a catalog may be at most ${MAX_CATALOG_TEXT_LENGTH}`);
   });
 
   it('seeds an empty store from a catalog file given in the configuration', async () => {

@@ -1,5 +1,5 @@
 import type { Catalog, CatalogDef, CampaignStatus, PolicyDef } from '../../actors/index.js';
-import { CatalogError, compileCatalog, moveCampaign } from '../../actors/index.js';
+import { CatalogError, checkDefinitionBounds, compileCatalog, moveCampaign } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -165,6 +165,13 @@ export class CatalogService {
   replace(def: unknown, by: string, source: string): Promise<{ version: number }> {
     return this.serial(async () => {
       if (!isRecord(def)) throw new KairosError('invalid', 'the catalog must be a map');
+      // Before the copy, which recurses: a definition nested thousands of levels deep is refused, not a stack overflow.
+      try {
+        checkDefinitionBounds(def);
+      } catch (err) {
+        if (err instanceof CatalogError) throw new KairosError('invalid', err.message, { cause: err });
+        throw err;
+      }
       await this.apply(structuredClone(def) as unknown as CatalogDef, { action: 'replace', kind: 'catalog', detail: source }, by);
       return { version: this.version };
     });
@@ -241,10 +248,23 @@ export class CatalogService {
     this.current = compiled;
   }
 
+  /**
+   * Stores the version, the catalog in force and the audit entry in one commit: all three or
+   * none (three separate writes once left an audit entry for a version whose write failed).
+   */
   private async persist(def: CatalogDef, audit: Pick<AuditEntry, 'action' | 'kind' | 'id' | 'detail'>, by: string): Promise<void> {
-    const entry: AuditEntry = { seq: ++this.auditSeq, at: this.clock.now(), by, version: def.version, ...stripUndefined(audit) };
-    // Issued together, so the embedded store commits them in one transaction.
-    await Promise.all([this.store.putMeta(versionKey(def.version), def), this.store.putMeta(CURRENT, def), this.store.putMeta(auditKey(entry.seq), entry)]);
+    const entry: AuditEntry = { seq: this.auditSeq + 1, at: this.clock.now(), by, version: def.version, ...stripUndefined(audit) };
+    await this.store.commit({
+      snapshots: [],
+      identities: [],
+      outbox: [],
+      meta: [
+        { key: versionKey(def.version), value: def },
+        { key: CURRENT, value: def },
+        { key: auditKey(entry.seq), value: entry },
+      ],
+    });
+    this.auditSeq = entry.seq;
     this.logger.info({ audit: true, ...entry }, 'catalog changed');
   }
 }

@@ -11,7 +11,7 @@ import { TokenSet } from './auth.js';
 import type { ClientFrame } from './frames.js';
 import { FrameError, decodeFrame, encodeFrame, parseClientFrame, parseEvent, readableId } from './frames.js';
 import type { HttpCall, HttpReply, Route } from './http.js';
-import { errorReply, json, statusLine } from './http.js';
+import { errorReply, json, routeParams, statusLine } from './http.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, Uws, WebSocket, us_listen_socket } from './uws.js';
 
 /**
@@ -745,11 +745,10 @@ export class GatewayServer {
       write(errorReply('unavailable', 'not ready'));
       return;
     }
-    const params = route.pattern.exec(path)?.slice(1) ?? [];
     const run = (body: Buffer): void => {
       const call: HttpCall = { method, path, query, authorization, contentType, accept, body };
       Promise.resolve()
-        .then(() => route.handle(call, params))
+        .then(() => route.handle(call, routeParams(route, path)))
         .then(write, (err: unknown) => {
           const e = asKairosError(err);
           if (e.code === 'internal') this.o.logger.error({ err, path, method }, 'http handler failed');

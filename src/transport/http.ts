@@ -27,7 +27,7 @@ export type Auth = 'none' | 'gateway' | 'admin';
 
 export interface Route {
   method: 'get' | 'post' | 'put' | 'delete';
-  /** matched against the path; groups become the handler's params */
+  /** matched against the raw (percent-encoded) path; groups become the handler's params, decoded */
   pattern: RegExp;
   auth: Auth;
   handle: (call: HttpCall, params: readonly string[]) => Promise<HttpReply> | HttpReply;
@@ -66,6 +66,40 @@ export function errorReply(err: KairosError | ErrorCode, message?: string): Http
   const e = typeof err === 'string' ? new KairosError(err, message) : err;
   const headers: Record<string, string> = e.code === 'unauthorized' ? { 'WWW-Authenticate': 'Bearer realm="kairos"' } : {};
   return { ...json(errorCatalog[e.code].status, { code: e.code, message: e.publicMessage }), headers };
+}
+
+/** How much of a malformed path segment an error message quotes. */
+const SEGMENT_QUOTE_MAX = 80;
+
+/**
+ * The longest path parameter, decoded, in characters: above the longest identifier anything
+ * stores (a frame's offer instance, 300), and short enough for any store's key.
+ */
+export const MAX_PATH_SEGMENT_LENGTH = 300;
+
+/**
+ * One percent-encoded path segment, decoded; a malformed escape (`%zz`, `%E0%A4`) or a
+ * segment over {@link MAX_PATH_SEGMENT_LENGTH} characters is a 400 naming the segment.
+ */
+export function decodePathSegment(raw: string): string {
+  const quoted = (): string => (raw.length <= SEGMENT_QUOTE_MAX ? raw : `${raw.slice(0, SEGMENT_QUOTE_MAX)}…`);
+  let text: string;
+  try {
+    text = decodeURIComponent(raw);
+  } catch {
+    throw new KairosError('invalid', `path segment "${quoted()}": malformed percent-encoding`);
+  }
+  if (text.length > MAX_PATH_SEGMENT_LENGTH) throw new KairosError('invalid', `path segment "${quoted()}": longer than ${MAX_PATH_SEGMENT_LENGTH} characters`);
+  return text;
+}
+
+/**
+ * A route's parameters, the groups its pattern captured from the raw path, each decoded in
+ * this one place (handlers get text, never an escape; a malformed one never reaches them).
+ */
+export function routeParams(route: Route, path: string): string[] {
+  const groups = route.pattern.exec(path)?.slice(1) ?? [];
+  return groups.map((raw) => (raw === undefined ? '' : decodePathSegment(raw)));
 }
 
 /** Parses a JSON body into a map, or throws `invalid`. */
