@@ -157,7 +157,7 @@ function tryPack(packr: Packr, v: unknown): Buffer {
 /** One WebSocket input: bytes (or text) and what kind it is. */
 function wsInput(n: number): { data: Buffer | string; binary: boolean } {
   const frame = baseFrame(n);
-  switch (int(12)) {
+  switch (int(16)) {
     case 0:
       return { data: toJson(frame), binary: false };
     case 1:
@@ -209,6 +209,11 @@ function wsInput(n: number): { data: Buffer | string; binary: boolean } {
       head[0] = 0x85;
       return { data: Buffer.concat([head, plain.pack('data'), Buffer.from(ext)]), binary: true };
     }
+    case 9:
+    case 10:
+    case 11:
+      // a valid frame whose data is anything: what passes the bounds is kept in state
+      return { data: tryPack(plain, { ...frame, data: Object.fromEntries(Array.from({ length: 1 + int(6) }, () => [pick([...strings, 'amount', 'reply', 'mcc']), randomValue(1)])) }), binary: true };
     default:
       return { data: tryPack(plain, mutateFields(frame)), binary: true };
   }
@@ -295,6 +300,10 @@ interface Counts {
   examples: string[];
   /** 5xx answers by status, method and operation */
   failing: Map<string, number>;
+  /** WebSocket replies by kind: decision, ack, or the error's code */
+  replies: Map<string, number>;
+  /** HTTP answers by status */
+  statuses: Map<number, number>;
 }
 
 function note(counts: Counts, what: string): void {
@@ -325,6 +334,8 @@ async function runConnection(url: string, inputs: number, offset: number, counts
       note(counts, 'an unreadable server frame');
     }
     if (f?.t === 'deliver') return;
+    const kind = f?.t === 'error' ? String(f.code) : String(f?.t);
+    counts.replies.set(kind, (counts.replies.get(kind) ?? 0) + 1);
     if (f?.t === 'error' && f.code === 'internal') {
       counts.internal++;
       note(counts, `internal: ${JSON.stringify(f)}`);
@@ -379,6 +390,7 @@ async function runHttp(base: string, inputs: number, ops: ReadonlyArray<{ method
       status = 599;
       note(counts, `${input.method} ${input.path.slice(0, 80)}: ${(err as Error).message}`);
     }
+    counts.statuses.set(status, (counts.statuses.get(status) ?? 0) + 1);
     if (status >= 500) {
       counts.http5xx++;
       const key = `${status} ${input.method} ${input.route}`;
@@ -405,7 +417,7 @@ async function main(): Promise<void> {
     }
   });
   const base = `http://127.0.0.1:${port}`;
-  const counts: Counts = { ws: 0, http: 0, http5xx: 0, internal: 0, unanswered: 0, closed: 0, examples: [], failing: new Map() };
+  const counts: Counts = { ws: 0, http: 0, http5xx: 0, internal: 0, unanswered: 0, closed: 0, examples: [], failing: new Map(), replies: new Map(), statuses: new Map() };
   try {
     await waitReady(`${base}/ready`, 120_000);
     const doc = (await (await fetch(`${base}/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
@@ -431,6 +443,8 @@ async function main(): Promise<void> {
     for (const e of counts.examples) process.stderr.write(`  ${e}\n`);
     for (const [key, n] of [...counts.failing].sort((a, b) => b[1] - a[1])) process.stderr.write(`  ${n} x ${key}\n`);
     process.stdout.write(`seed ${seed}: ${counts.ws + counts.http} inputs in ${seconds.toFixed(1)} s (${counts.ws} frames on ${connections} connections, ${counts.http} HTTP requests over ${ops.length} admin operations and POST /v1/events)\n`);
+    const tally = (m: Map<string | number, number>): string => [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+    process.stdout.write(`frames answered: ${tally(counts.replies)}\nHTTP answers: ${tally(counts.statuses)}\n`);
     process.stdout.write(
       `fuzz: inputs=${counts.ws + counts.http} ws=${counts.ws} http=${counts.http} http_5xx=${counts.http5xx} internal=${counts.internal} crashes=${crashes} unanswered=${counts.unanswered} closed=${counts.closed} heap_before_mb=${mb(heapBefore)} heap_after_mb=${mb(heapAfter)} seed=${seed}\n`,
     );
