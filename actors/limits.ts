@@ -129,7 +129,7 @@ export function boundedResponseData(data: Record<string, unknown> | undefined): 
       all = false;
       continue;
     }
-    kept[key] = v as Scalar;
+    kept[key] = v;
     entries++;
     chars += size;
   }

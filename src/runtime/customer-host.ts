@@ -1154,7 +1154,9 @@ export class CustomerHost {
       const msg: CustomerMessage = {
         type: 'gateway.event',
         event,
-        now: this.o.clock.now(),
+        // A dry run of any moment: as if the event arrived at its own time (the bounds on `at`
+        // around the server's clock are for what gateways send).
+        now: event.at ?? this.o.clock.now(),
         catalog: this.o.catalog(),
         stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, event.customer),
         budgetSpent: this.o.ledger.spentCampaigns(this.o.catalog()),
