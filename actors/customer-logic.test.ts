@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerContext } from './customer-state.js';
-import { appendSeen, BUCKET_SIZE, emptySeen, NO_ACTIONS, retention, withSharedNoActions } from './customer-state.js';
+import { appendSeen, BUCKET_SIZE, emptySeen, NO_ACTIONS, seenFull, withSharedNoActions } from './customer-state.js';
 import type { HandleResult } from './customer-logic.js';
 import { handleDelivery, handleEvent, handleResponse, replayReply } from './customer-logic.js';
 import { smsLength } from './sms-length.js';
@@ -326,28 +326,41 @@ describe('idempotency and responses', () => {
     expect(offered.ctx.seen.actions.at(-1)).toEqual(actionsOf(offered));
   });
 
-  it('remembers the last 32 request ids of the last 7 days, as columns that are new arrays each time', () => {
+  it('remembers request ids by time, forgetting past the cap only answers without a contact, as columns that are new arrays each time', () => {
     const day = 86_400_000;
+    const contact = [{ instance: 'c-1:1.a', campaign: 'shortfall', offer: 'credit', channel: 'sms', content: { text: 'x' } }];
     let seen = emptySeen();
     for (let i = 0; i < 40; i++) {
       const before = seen;
-      seen = appendSeen(seen, `r-${i}`, 1_000 + i, i % 2 === 0 ? NO_ACTIONS : null, retention.seen, 0);
-      expect(before.id).toHaveLength(Math.min(i, retention.seen)); // the log before is left as it was
+      seen = appendSeen(seen, `r-${i}`, 1_000 + i, i % 2 === 0 ? NO_ACTIONS : null, 32, 0);
+      expect(before.id).toHaveLength(Math.min(i, 32)); // the log before is left as it was
     }
-    expect(retention.seen).toBe(32);
     expect(seen.id).toEqual(Array.from({ length: 32 }, (_, i) => `r-${i + 8}`));
     expect(seen.at).toEqual(Array.from({ length: 32 }, (_, i) => 1_008 + i));
     expect(seen.actions).toEqual(Array.from({ length: 32 }, (_, i) => (i % 2 === 0 ? NO_ACTIONS : null)));
     // Entries older than the window go, wherever they are (times need not be in order).
     const mixed = { id: ['old', 'new', 'older'], at: [10 * day, 20 * day, 5 * day], actions: [null, NO_ACTIONS, null] };
-    expect(appendSeen(mixed, 'now', 21 * day, null, retention.seen, 21 * day - retention.seenDays * day)).toEqual({
+    expect(appendSeen(mixed, 'now', 21 * day, null, 32, 21 * day - 7 * day)).toEqual({
       id: ['new', 'now'],
       at: [20 * day, 21 * day],
       actions: [NO_ACTIONS, null],
     });
-    // An event seen 8 days ago is no longer a duplicate.
-    const week = handleEvent(customer(), message(event('web.pageview', { id: 'w1', at: at('2026-03-02T10:00:00+03:00'), channel: 'web' }), 0));
-    const later = handleEvent(week.ctx, message(event('web.pageview', { id: 'w2', at: at('2026-03-10T10:00:00+03:00'), channel: 'web' }), 0));
+    // At the cap, the oldest answers without a contact go first; one with a contact stays.
+    const capped = { id: ['a', 'b', 'c', 'd'], at: [1, 2, 3, 4], actions: [contact, NO_ACTIONS, null, contact] };
+    expect(appendSeen(capped, 'e', 5, NO_ACTIONS, 4, 0)).toEqual({ id: ['a', 'c', 'd', 'e'], at: [1, 3, 4, 5], actions: [contact, null, contact, NO_ACTIONS] });
+    expect(appendSeen(capped, 'e', 5, NO_ACTIONS, 3, 0).id).toEqual(['a', 'd', 'e']);
+    expect(seenFull(capped, 4, 0)).toBe(false);
+    // Every entry within the retention made a contact: full (none is forgotten for room).
+    const contacts = { id: ['a', 'b', 'c'], at: [1, 2, 3], actions: [contact, contact, contact] };
+    expect(seenFull(contacts, 3, 0)).toBe(true);
+    expect(seenFull(contacts, 4, 0)).toBe(false);
+    expect(seenFull(contacts, 3, 2)).toBe(false); // one of them is past the retention
+    expect(appendSeen(contacts, 'd', 4, null, 3, 0).id).toEqual(['a', 'b', 'c', 'd']);
+    // Kept by the server's clock when each came (not the event's own time): 8 days later, forgotten.
+    const when = at('2026-03-02T10:00:00+03:00');
+    const week = handleEvent(customer(), message(event('web.pageview', { id: 'w1', at: when - 3 * day, channel: 'web' }), when));
+    expect(week.ctx.seen.at).toEqual([when]);
+    const later = handleEvent(week.ctx, message(event('web.pageview', { id: 'w2', at: when + 8 * day, channel: 'web' }), when + 8 * day));
     expect(later.ctx.seen.id).toEqual(['w2']);
   });
 

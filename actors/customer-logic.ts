@@ -1,7 +1,7 @@
 import type { Catalog } from './catalog.js';
 import type { StopScope } from './contact-policy.js';
 import type { CustomerContext, DecisionAction, SeenLog } from './customer-state.js';
-import { appendSeen, recordedActions, retention, seenIndex } from './customer-state.js';
+import { appendSeen, recordedActions, seenFull, seenIndex } from './customer-state.js';
 import type { DecideInputs, Explanation } from './decide.js';
 import { decide } from './decide.js';
 import type { Conversion } from './goals.js';
@@ -14,6 +14,8 @@ import type { EvalScope } from './condition.js';
 import type { GatewayEvent, GatewayResponse } from './gateway-event.js';
 import type { IdentifierLink, SegmentChange } from './ingest.js';
 import { ingestEvent } from './ingest.js';
+import type { CustomerLimits } from './limits.js';
+import { defaultLimits, describeDuration, effectiveRetentionMs, eventTimeProblem } from './limits.js';
 import type { OutboxEntry } from './outbox-entry.js';
 import type { OfferModelView } from './propensity/ftrl.js';
 import type { GroupEvidence, Learned } from './propensity/prior.js';
@@ -45,6 +47,8 @@ export interface EventMessage {
   seed?: number;
   /** set when the event is a durable reminder firing (its name), not a gateway's */
   reminder?: string;
+  /** the server's bounds on idempotency memory and on `at` (defaultLimits when absent) */
+  limits?: CustomerLimits;
 }
 
 export interface ResponseMessage {
@@ -52,6 +56,7 @@ export interface ResponseMessage {
   response: GatewayResponse;
   now: number;
   catalog: Catalog;
+  limits?: CustomerLimits;
 }
 
 export interface DeliveryMessage {
@@ -67,7 +72,7 @@ export type CustomerMessage = EventMessage | ResponseMessage | DeliveryMessage;
 export type CustomerReply =
   | { kind: 'decision'; re: string; customer: string; actions: DecisionAction[]; duplicate: boolean }
   | { kind: 'ack'; re: string; duplicate: boolean }
-  | { kind: 'error'; re: string; code: 'invalid'; message: string };
+  | { kind: 'error'; re: string; code: 'invalid' | 'rate_limited'; message: string };
 
 export interface Trace {
   explain: Explanation[];
@@ -98,8 +103,43 @@ function withOutcome(ctx: CustomerContext, event: GatewayEvent): GatewayEvent {
   return { ...event, data: { ...event.data, outcome: contact?.outcome ?? (ctx.pending.some((p) => p.instance === instance) ? 'open' : 'unknown') } };
 }
 
-function remember(seen: SeenLog, id: string, actions: DecisionAction[] | null, t: number): SeenLog {
-  return appendSeen(seen, id, t, actions, retention.seen, t - retention.seenDays * 86_400_000);
+/**
+ * The seen log with this request remembered: kept by time (the effective retention, counted
+ * on the server's clock), the oldest answers without a contact forgotten past the cap.
+ */
+function remember(seen: SeenLog, id: string, actions: DecisionAction[] | null, msg: EventMessage | ResponseMessage): SeenLog {
+  const limits = msg.limits ?? defaultLimits;
+  return appendSeen(seen, id, msg.now, actions, limits.idempotencyMaxIds, msg.now - effectiveRetentionMs(limits, msg.catalog));
+}
+
+/**
+ * Why a new request (not a repeat) is refused before it changes anything, or undefined: its
+ * `at` outside the bounds around the server's clock (`invalid`), or no room in the customer's
+ * idempotency memory without forgetting a contact (`rate_limited`; never for the server's own
+ * reminders, whose `at` is their due time).
+ */
+export function refusal(ctx: CustomerContext, msg: EventMessage | ResponseMessage): { code: 'invalid' | 'rate_limited'; message: string } | undefined {
+  if (msg.type === 'gateway.event' && msg.reminder !== undefined) return undefined;
+  const limits = msg.limits ?? defaultLimits;
+  const at = msg.type === 'gateway.event' ? msg.event.at : msg.response.at;
+  const problem = eventTimeProblem(at, msg.now, limits);
+  if (problem !== undefined) return { code: 'invalid', message: problem };
+  const retentionMs = effectiveRetentionMs(limits, msg.catalog);
+  if (seenFull(ctx.seen, limits.idempotencyMaxIds, msg.now - retentionMs)) {
+    return {
+      code: 'rate_limited',
+      message: `customer "${ctx.id}" has ${limits.idempotencyMaxIds} request ids remembered from the last ${describeDuration(retentionMs)} (the idempotency limit), each of which made a contact; retry later`,
+    };
+  }
+  return undefined;
+}
+
+/** The reply to a refused request (see `refusal`). */
+export function refusalReply(ctx: CustomerContext, msg: EventMessage | ResponseMessage): CustomerReply {
+  const re = msg.type === 'gateway.event' ? msg.event.id : msg.response.id;
+  const r = refusal(ctx, msg);
+  if (r === undefined) throw new Error('refusalReply: the request is not refused');
+  return { kind: 'error', re, code: r.code, message: r.message };
 }
 
 /** Whether this customer has seen request id `id` (within the retention). */
@@ -172,7 +212,7 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   ctx = decided.ctx;
   outbox.push(...decided.outbox);
   reminders.push(...decided.reminders);
-  ctx = { ...ctx, seen: remember(ctx.seen, event.id, recordedActions(decided.actions), t) };
+  ctx = { ...ctx, seen: remember(ctx.seen, event.id, recordedActions(decided.actions), msg) };
   return {
     ctx,
     reply: { kind: 'decision', re: event.id, customer: ctx.id, actions: decided.actions, duplicate: false },
@@ -191,7 +231,7 @@ export function handleResponse(prev: CustomerContext, msg: ResponseMessage): Han
   if (!applied.ok) {
     return { ctx: prev, reply: { kind: 'error', re: r.id, code: applied.code, message: applied.message }, outbox: [], links: [], trace: noTrace, reminders: [] };
   }
-  const ctx = { ...applied.ctx, seen: remember(applied.ctx.seen, r.id, null, t) };
+  const ctx = { ...applied.ctx, seen: remember(applied.ctx.seen, r.id, null, msg) };
   return {
     ctx,
     reply: { kind: 'ack', re: r.id, duplicate: false },

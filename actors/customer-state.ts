@@ -116,20 +116,23 @@ export interface ResponseRecord {
   offer: string;
   outcome: string;
   at: number;
+  /** scalars only, bounded (limits.ts, `boundedResponseData`) */
   data?: Record<string, unknown>;
+  /** how many responses gave this outcome to this instance (absent: one); the record is the latest of them */
+  count?: number;
 }
 
 /**
  * The request ids a customer has seen, with the answers they got, so that a repeated id gets
  * the same answer: three columns, oldest first, one entry in each per request. Columns, not
- * an object per entry: a customer remembers 32 requests, and as rows they were 32 objects
- * and 32 boxed times (~2 KB and ~60 heap objects) in every live customer for the garbage
- * collector to mark; as columns they are three arrays, the times unboxed.
+ * an object per entry: as rows, 32 requests were 32 objects and 32 boxed times (~2 KB and
+ * ~60 heap objects) in every live customer for the garbage collector to mark; as columns
+ * they are three arrays, the times unboxed. How long and how many are kept: `appendSeen`.
  */
 export interface SeenLog {
   /** the request ids */
   id: string[];
-  /** when each came (the message's time, ms) */
+  /** when each came: the server's clock when it arrived, ms (snapshots before version 6: the message's time) */
   at: number[];
   /** an event's decision's actions (the shared NO_ACTIONS when none); null for a response (its reply is a plain ack) */
   actions: Array<DecisionAction[] | null>;
@@ -137,7 +140,7 @@ export interface SeenLog {
 
 /**
  * The recorded actions of every event that got none, shared (and frozen): most events get
- * none, and a customer remembers 32 of them.
+ * none, and a customer remembers many of them.
  */
 export const NO_ACTIONS: DecisionAction[] = Object.freeze([]) as unknown as DecisionAction[];
 
@@ -155,33 +158,49 @@ export function seenIndex(seen: SeenLog, id: string): number {
   return seen.id.lastIndexOf(id);
 }
 
+/** Whether a remembered answer made a contact (an event's decision with actions): a repeat of it must not make another. */
+function madeContact(actions: DecisionAction[] | null | undefined): boolean {
+  return actions !== null && actions !== undefined && actions.length > 0;
+}
+
 /**
- * The log with one more entry, keeping the last `max` entries not older than `oldest`. New
+ * The log with one more entry. Entries that came before `oldest` are dropped (the retention
+ * is by time, however many requests came since); then, while `max` or more would remain, the
+ * oldest entry whose answer made no contact (a repeat of it cannot make a second one). An
+ * entry whose answer made a contact is never dropped for room: when every entry within the
+ * retention made one, the log grows past `max` (see `seenFull`: a gateway's request is
+ * refused before it comes to that; only the server's own reminders are let through). New
  * arrays of the exact length (the log is immutable, like the rest of the context).
  */
 export function appendSeen(seen: SeenLog, id: string, at: number, actions: DecisionAction[] | null, max: number, oldest: number): SeenLog {
   const n = seen.id.length;
-  let from = Math.max(0, n + 1 - max);
+  let keep: number[] | undefined;
   let aged = false;
-  for (let i = from; i < n; i++) {
+  for (let i = 0; i < n; i++) {
     if ((seen.at[i] as number) < oldest) {
       aged = true;
       break;
     }
   }
-  let keep: number[] | undefined;
-  if (aged) {
+  if (aged || n + 1 > max) {
     keep = [];
     for (let i = 0; i < n; i++) if ((seen.at[i] as number) >= oldest) keep.push(i);
-    keep = keep.slice(Math.max(0, keep.length + 1 - max));
-    from = 0;
+    let excess = keep.length + 1 - max;
+    if (excess > 0) {
+      const room: number[] = [];
+      for (const i of keep) {
+        if (excess > 0 && !madeContact(seen.actions[i])) excess--;
+        else room.push(i);
+      }
+      keep = room;
+    }
   }
-  const len = (keep?.length ?? n - from) + 1;
+  const len = (keep?.length ?? n) + 1;
   const ids = new Array<string>(len);
   const ats = new Array<number>(len);
   const acts = new Array<DecisionAction[] | null>(len);
   for (let j = 0; j < len - 1; j++) {
-    const i = keep === undefined ? from + j : (keep[j] as number);
+    const i = keep === undefined ? j : (keep[j] as number);
     ids[j] = seen.id[i] as string;
     ats[j] = seen.at[i] as number;
     acts[j] = seen.actions[i] ?? null;
@@ -190,6 +209,20 @@ export function appendSeen(seen: SeenLog, id: string, at: number, actions: Decis
   ats[len - 1] = at;
   acts[len - 1] = actions;
   return { id: ids, at: ats, actions: acts };
+}
+
+/**
+ * Whether the log has no room for another request without forgetting a contact: `max` or
+ * more entries came at `oldest` or later, and every one of them made a contact.
+ */
+export function seenFull(seen: SeenLog, max: number, oldest: number): boolean {
+  let within = 0;
+  for (let i = 0; i < seen.id.length; i++) {
+    if ((seen.at[i] as number) < oldest) continue;
+    if (!madeContact(seen.actions[i])) return false;
+    within++;
+  }
+  return within >= max;
 }
 
 /**
@@ -270,12 +303,7 @@ export const retention = {
   contacts: 500,
   contactDays: 90,
   responses: 200,
-  /**
-   * request ids remembered for idempotency (with the decisions they got): a gateway's retry
-   * comes within seconds, so the last 32 within 7 days are plenty, and the snapshot stays small
-   */
-  seen: 32,
-  seenDays: 7,
+  /** lifecycle entries kept (request ids: `CustomerLimits` in limits.ts, a setting) */
   lifecycle: 50,
 } as const;
 

@@ -18,9 +18,9 @@ describe('customer stepper', () => {
     expect(a.value).toBe(b.value);
     expect(a.context).toEqual(b.context);
     const messages = [
-      message(event('account.opened', { customer: { id: 'c-1' }, at: at('2026-03-02T09:00:00+03:00') }), 0),
-      message(event('atm.withdrawal.declined', { customer: { id: 'c-1', cookie: 'ck' }, at: at('2026-03-02T10:00:00+03:00'), data: { requested: 1000, balance: 800 } }), 0),
-      message(event('ib.login', { customer: { id: 'c-1' }, at: at('2026-03-02T11:00:00+03:00') }), 0),
+      message(event('account.opened', { customer: { id: 'c-1' }, at: at('2026-03-02T09:00:00+03:00') })),
+      message(event('atm.withdrawal.declined', { customer: { id: 'c-1', cookie: 'ck' }, at: at('2026-03-02T10:00:00+03:00'), data: { requested: 1000, balance: 800 } })),
+      message(event('ib.login', { customer: { id: 'c-1' }, at: at('2026-03-02T11:00:00+03:00') })),
     ];
     messages.push(messages[1]!);
     for (const m of messages) {
@@ -34,7 +34,7 @@ describe('customer stepper', () => {
     }
     expect(a.value).toBe('client');
     const restored = stepper.restore('client', structuredClone(a.context));
-    const m = message(event('ib.login', { customer: { id: 'c-1' }, at: at('2026-03-03T11:00:00+03:00') }), 0);
+    const m = message(event('ib.login', { customer: { id: 'c-1' }, at: at('2026-03-03T11:00:00+03:00') }));
     expect(stepper.step(restored, m)[0].context).toEqual(stepper.step(a, m)[0].context);
   });
 
@@ -45,12 +45,12 @@ describe('customer stepper', () => {
     for (const key of ['tags', 'children', 'historyValue', '_nodes'] as const) expect(two[key]).toBe(one[key]);
     expect(one.children).toEqual({});
     expect(one.historyValue).toEqual({});
-    const [next] = stepper.step(one, message(event('ib.login', { customer: { id: 'c-1' }, at: at('2026-03-02T11:00:00+03:00') }), 0));
+    const [next] = stepper.step(one, message(event('ib.login', { customer: { id: 'c-1' }, at: at('2026-03-02T11:00:00+03:00') })));
     expect(next._nodes).toBe(one._nodes);
     // Another state, another list; a stage change through XState gets the shared ones too.
     const prospect = stepper.create({ id: 'c-3', stage: 'prospect', at: 0, reason: 'import' });
     expect(prospect._nodes).not.toBe(one._nodes);
-    const [opened] = stepper.step(prospect, message(event('account.opened', { customer: { id: 'c-3' }, at: at('2026-03-02T09:00:00+03:00') }), 0));
+    const [opened] = stepper.step(prospect, message(event('account.opened', { customer: { id: 'c-3' }, at: at('2026-03-02T09:00:00+03:00') })));
     expect(opened.value).toBe('client');
     for (const key of ['tags', 'children', 'historyValue', '_nodes'] as const) expect(opened[key]).toBe(one[key]);
   });

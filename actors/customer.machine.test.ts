@@ -32,15 +32,15 @@ describe('customer machine', () => {
     let [s] = initialTransition(customerMachine, visitorInput);
     const t = (iso: string) => at(iso);
     const e1 = event('web.form', { customer: { cookie: 'ck-1', phone: '+79160000001' }, at: t('2026-03-01T10:00:00Z') });
-    s = step(s, message(e1, 0)).next;
+    s = step(s, message(e1)).next;
     expect(s.value).toBe('prospect');
-    s = step(s, message(event('account.opened', { customer: { cookie: 'ck-1' }, at: t('2026-03-02T10:00:00Z') }), 0)).next;
+    s = step(s, message(event('account.opened', { customer: { cookie: 'ck-1' }, at: t('2026-03-02T10:00:00Z') }))).next;
     expect(s.value).toBe('client');
-    s = step(s, message(event('account.closed', { customer: { cookie: 'ck-1' }, at: t('2026-03-03T10:00:00Z'), data: { lastProduct: false } }), 0)).next;
+    s = step(s, message(event('account.closed', { customer: { cookie: 'ck-1' }, at: t('2026-03-03T10:00:00Z'), data: { lastProduct: false } }))).next;
     expect(s.value).toBe('client');
-    s = step(s, message(event('account.closed', { customer: { cookie: 'ck-1' }, at: t('2026-03-04T10:00:00Z'), data: { lastProduct: true } }), 0)).next;
+    s = step(s, message(event('account.closed', { customer: { cookie: 'ck-1' }, at: t('2026-03-04T10:00:00Z'), data: { lastProduct: true } }))).next;
     expect(s.value).toBe('formerClient');
-    s = step(s, message(event('product.opened', { customer: { cookie: 'ck-1' }, at: t('2026-03-05T10:00:00Z') }), 0)).next;
+    s = step(s, message(event('product.opened', { customer: { cookie: 'ck-1' }, at: t('2026-03-05T10:00:00Z') }))).next;
     expect(s.value).toBe('client');
     expect(s.context.stage).toBe('client');
     expect(s.context.lifecycle.map((l) => [l.stage, l.reason])).toEqual([
@@ -62,7 +62,7 @@ describe('customer machine', () => {
       consents: granted,
     });
     const e = event('account.opened', { customer: { phone: '+79160000001' }, at: at('2026-03-02T10:00:00+03:00') });
-    const { next, reply } = step(s, message(e, 0));
+    const { next, reply } = step(s, message(e));
     expect(next.context.stage).toBe('client');
     expect(reply).toMatchObject({ kind: 'decision', actions: [{ campaign: 'welcome', content: { text: 'Анна Сергеевна, добро пожаловать в банк!' } }] });
   });
@@ -78,7 +78,7 @@ describe('customer machine', () => {
       reason: 'import',
     });
     const e = event('atm.withdrawal.declined', { customer: { id: 'c-1', cookie: 'ck-2' }, at: at('2026-03-02T10:00:00+03:00'), data: { requested: 1000, balance: 800 } });
-    const { effects, reply } = step(s, message(e, 0));
+    const { effects, reply } = step(s, message(e));
     expect(effects.map((a) => a.type)).toEqual(['link', 'queue', 'trace', 'reply']);
     expect(effects[0]!.params).toEqual({ customer: 'c-1', links: [{ kind: 'cookie', value: 'ck-2' }] });
     expect(reply).toMatchObject({ kind: 'decision', re: e.id, customer: 'c-1', duplicate: false });
@@ -95,9 +95,9 @@ describe('customer machine', () => {
       reason: 'import',
     });
     const e = event('atm.withdrawal.declined', { customer: { id: 'c-1' }, at: at('2026-03-02T10:00:00+03:00'), data: { requested: 1000, balance: 800 } });
-    const first = step(s0, message(e, 0));
+    const first = step(s0, message(e));
     expect(first.effects.map((a) => a.type)).toContain('queue');
-    const again = step(first.next, message(e, 0));
+    const again = step(first.next, message(e));
     expect(again.effects.map((a) => a.type)).toEqual(['reply']);
     expect(again.reply).toEqual({ ...first.reply, duplicate: true });
     expect(again.next.context).toBe(first.next.context);
@@ -108,7 +108,7 @@ describe('customer machine', () => {
     const machine = customerMachine.provide({ actions: { reply: (_, p) => void replies.push(p) } });
     const actor = createActor(machine, { input: { id: 'c-9', stage: 'client', profile: { age: 30 }, at: 0, reason: 'import' } });
     actor.start();
-    actor.send(message(event('ib.login', { customer: { id: 'c-9' }, at: at('2026-03-02T10:00:00+03:00') }), 0, testCatalog));
+    actor.send(message(event('ib.login', { customer: { id: 'c-9' }, at: at('2026-03-02T10:00:00+03:00') }), undefined, testCatalog));
     expect(replies).toEqual([{ customer: 'c-9', reply: expect.objectContaining({ kind: 'decision', actions: [] }) }]);
     const persisted = actor.getPersistedSnapshot();
     const restored = createActor(machine, { snapshot: structuredClone(persisted), input: undefined });

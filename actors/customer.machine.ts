@@ -2,7 +2,7 @@ import { assign, enqueueActions, setup } from 'xstate';
 import type { CustomerInput, CustomerContext, LifecycleStage } from './customer-state.js';
 import { initialCustomerContext, retention } from './customer-state.js';
 import type { CustomerMessage, CustomerReply, Trace } from './customer-logic.js';
-import { handleDelivery, handleEvent, handleResponse, hasSeen, replayReply } from './customer-logic.js';
+import { handleDelivery, handleEvent, handleResponse, hasSeen, refusal, refusalReply, replayReply } from './customer-logic.js';
 import type { IdentifierLink } from './ingest.js';
 import { endsRelationship, identifies, opensProduct } from './lifecycle.js';
 import type { OutboxEntry } from './outbox-entry.js';
@@ -70,6 +70,8 @@ const customerSetup = setup({
       if (event.type === 'gateway.response') return hasSeen(context, event.response.id);
       return false;
     },
+    /** a new request refused before it changes anything: `at` out of bounds, or no room to remember it */
+    isRefused: ({ context, event }) => event.type !== 'delivery.report' && refusal(context, event) !== undefined,
     opensProduct: ({ event }) => event.type === 'gateway.event' && opensProduct(event.event),
     endsRelationship: ({ event }) => event.type === 'gateway.event' && endsRelationship(event.event),
     identifies: ({ event }) => event.type === 'gateway.event' && identifies(event.event),
@@ -82,6 +84,14 @@ const replay = customerSetup.createAction(
   enqueueActions(({ context, event, enqueue }) => {
       if (event.type === 'delivery.report') return;
       enqueue({ type: 'reply', params: { customer: context.id, reply: replayReply(context, event) } });
+    }),
+);
+
+/** A refused request: the error, nothing else. */
+const refuse = customerSetup.createAction(
+  enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'delivery.report') return;
+      enqueue({ type: 'reply', params: { customer: context.id, reply: refusalReply(context, event) } });
     }),
 );
 
@@ -107,7 +117,7 @@ export const customerMachine = customerSetup.createMachine({
   context: ({ input }) => initialCustomerContext(input),
   initial: 'init',
   on: {
-    'gateway.response': [{ guard: 'isDuplicate', actions: replay }, { actions: handle }],
+    'gateway.response': [{ guard: 'isDuplicate', actions: replay }, { guard: 'isRefused', actions: refuse }, { actions: handle }],
     'delivery.report': { actions: handle },
   },
   states: {
@@ -123,6 +133,7 @@ export const customerMachine = customerSetup.createMachine({
       on: {
         'gateway.event': [
           { guard: 'isDuplicate', actions: replay },
+          { guard: 'isRefused', actions: refuse },
           { guard: 'opensProduct', target: 'client', actions: [{ type: 'enterStage', params: { stage: 'client' } }, handle] },
           { guard: 'identifies', target: 'prospect', actions: [{ type: 'enterStage', params: { stage: 'prospect' } }, handle] },
           { actions: handle },
@@ -133,6 +144,7 @@ export const customerMachine = customerSetup.createMachine({
       on: {
         'gateway.event': [
           { guard: 'isDuplicate', actions: replay },
+          { guard: 'isRefused', actions: refuse },
           { guard: 'opensProduct', target: 'client', actions: [{ type: 'enterStage', params: { stage: 'client' } }, handle] },
           { actions: handle },
         ],
@@ -142,6 +154,7 @@ export const customerMachine = customerSetup.createMachine({
       on: {
         'gateway.event': [
           { guard: 'isDuplicate', actions: replay },
+          { guard: 'isRefused', actions: refuse },
           {
             guard: 'endsRelationship',
             target: 'formerClient',
@@ -155,6 +168,7 @@ export const customerMachine = customerSetup.createMachine({
       on: {
         'gateway.event': [
           { guard: 'isDuplicate', actions: replay },
+          { guard: 'isRefused', actions: refuse },
           // A former client who opens a product again is reactivated: a client, with the history kept.
           { guard: 'opensProduct', target: 'client', actions: [{ type: 'enterStage', params: { stage: 'client' } }, handle] },
           { actions: handle },

@@ -18,6 +18,7 @@ export * from './goals.js';
 export * from './hash.js';
 export * from './ingest.js';
 export * from './lifecycle.js';
+export * from './limits.js';
 export * from './local-time.js';
 export * from './outbox-entry.js';
 export * from './propensity/ftrl.js';

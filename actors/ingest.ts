@@ -4,6 +4,8 @@ import { profileFieldTypes, retention } from './customer-state.js';
 import { addToBuckets, bucketsOf } from './features.js';
 import type { ContactIdentifierKind, GatewayEvent } from './gateway-event.js';
 import { contactIdentifierKinds } from './gateway-event.js';
+import { channels } from './catalog.js';
+import { stateBounds } from './limits.js';
 import { localTime } from './local-time.js';
 import { customerTimeZone, makeScope } from './scope.js';
 
@@ -30,15 +32,21 @@ export interface IngestResult {
   expired: OfferInstance[];
 }
 
-/** Identifiers the event names that the profile does not hold yet. */
+/**
+ * Identifiers the event names that the profile does not hold yet, while the profile holds
+ * fewer than `stateBounds.identifiers` of that kind: past it a new one is neither added nor
+ * indexed (every index entry stays one the profile lists, so erasure finds them all).
+ */
 export function newIdentifiers(identifiers: Identifiers, event: GatewayEvent): IdentifierLink[] {
   const links: IdentifierLink[] = [];
   for (const kind of contactIdentifierKinds) {
     const value = event.customer[kind];
-    if (value !== undefined && !identifiers[kind].includes(value)) links.push({ kind, value });
+    if (value !== undefined && !identifiers[kind].includes(value) && identifiers[kind].length < stateBounds.identifiers[kind]) links.push({ kind, value });
   }
   return links;
 }
+
+const knownChannels: ReadonlySet<string> = new Set(channels);
 
 /** The profile fields a `profile.updated` event carries in `data`, typed as the profile wants. */
 function profilePatch(data: Record<string, unknown> | undefined): Partial<Profile> {
@@ -46,7 +54,7 @@ function profilePatch(data: Record<string, unknown> | undefined): Partial<Profil
   if (data === undefined) return {};
   for (const [key, type] of Object.entries(profileFieldTypes)) {
     const v = data[key];
-    if (typeof v === type) patch[key] = v;
+    if (typeof v === type && (typeof v !== 'string' || v.length <= stateBounds.profileStringChars)) patch[key] = v;
   }
   // Every key copied is a profile field holding a value of that field's type.
   return patch;
@@ -62,7 +70,8 @@ function consentChanges(event: GatewayEvent, t: number): Record<string, Consent>
     const d = event.data ?? {};
     const list = Array.isArray(d.channels) ? d.channels : [d.channel];
     for (const ch of list) {
-      if (typeof ch === 'string' && ch !== '') out[ch] = { granted: event.type === 'consent.granted', at: t, source: event.type };
+      // Channels Kairos knows only: a consent map keyed by whatever a gateway sends would grow without bound.
+      if (typeof ch === 'string' && knownChannels.has(ch)) out[ch] = { granted: event.type === 'consent.granted', at: t, source: event.type };
     }
   }
   const text = event.data?.text;
@@ -93,6 +102,32 @@ export function pruneContacts(ctx: CustomerContext, t: number): CustomerContext 
   if (ctx.contacts.length <= retention.contacts && (ctx.contacts[0]?.at ?? t) >= oldest) return ctx;
   const kept = ctx.contacts.filter((c) => c.at >= oldest);
   return { ...ctx, contacts: kept.slice(-retention.contacts) };
+}
+
+const seriesIds = new WeakMap<Catalog, ReadonlySet<string>>();
+
+/**
+ * The context without the feature series of features the catalog no longer has (a catalog
+ * change re-evaluates everything: the series kept are those of its features, and the lists
+ * its features' members kept before they shared a series). The same context when none.
+ */
+export function withCatalogFeatures(ctx: CustomerContext, catalog: Catalog): CustomerContext {
+  let ids = seriesIds.get(catalog);
+  if (ids === undefined) {
+    const set = new Set<string>();
+    for (const f of catalog.features) {
+      set.add(f.id);
+      set.add(f.series);
+    }
+    ids = set;
+    seriesIds.set(catalog, ids);
+  }
+  const known = ids;
+  const stale = Object.keys(ctx.features).filter((id) => !known.has(id));
+  if (stale.length === 0) return ctx;
+  const features = { ...ctx.features };
+  for (const id of stale) delete features[id];
+  return { ...ctx, features };
 }
 
 function readsAny(inputs: ReadonlySet<string>, fed: ReadonlySet<string>): boolean {
@@ -182,6 +217,7 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
     }
     ctx = { ...ctx, segments };
   }
+  if (full && last?.catalog !== catalog.version) ctx = withCatalogFeatures(ctx, catalog);
   if (full) ctx = { ...ctx, segmentsEvaluated: { day: today, catalog: catalog.version, stage: ctx.stage } };
 
   const closed = expireOffers(ctx, t);

@@ -22,6 +22,14 @@ describe('local time', () => {
     expect(b.epochDay - a.epochDay).toBe(1);
   });
 
+  it('never throws on an instant no Date holds: UTC there', () => {
+    // 9e15 and 2^53 - 1 pass Number.isSafeInteger but not new Date(): Intl would throw a RangeError.
+    for (const t of [9e15, Number.MAX_SAFE_INTEGER, -9e15, Number.NaN]) {
+      expect(() => localTime(t, 'Europe/Moscow')).not.toThrow();
+    }
+    expect(localTime(9e15, 'Europe/Moscow').minuteOfDay).toBe(localTime(9e15, 'UTC').minuteOfDay);
+  });
+
   it('parses clock times and windows, including windows across midnight', () => {
     expect(parseClock('12:00')).toBe(720);
     expect(parseClock('24:00')).toBeUndefined();

@@ -53,6 +53,8 @@ export function isValidTimeZone(timeZone: string): boolean {
  */
 const offsets = new Map<string, Map<number, number>>();
 const QUARTER_HOUR = 900_000;
+/** The largest instant a Date holds (±100,000,000 days around 1970); past it `new Date()` is invalid and Intl throws. */
+const DATE_RANGE_MS = 8.64e15;
 
 function offsetMinutes(at: number, timeZone: string): number {
   const bucket = Math.floor(at / QUARTER_HOUR);
@@ -64,6 +66,9 @@ function offsetMinutes(at: number, timeZone: string): number {
   let offset = zone.get(bucket);
   if (offset === undefined) {
     const start = bucket * QUARTER_HOUR;
+    // An instant no Date holds (a gateway's `at` is bounded before it gets here; this is the
+    // last line): UTC, never a RangeError.
+    if (!(Math.abs(start) <= DATE_RANGE_MS)) return 0;
     const fields: Record<string, number> = {};
     for (const p of formatter(timeZone).formatToParts(new Date(start))) {
       if (p.type === 'year' || p.type === 'month' || p.type === 'day' || p.type === 'hour' || p.type === 'minute') fields[p.type] = Number(p.value);

@@ -4,6 +4,7 @@ import { retention } from './customer-state.js';
 import type { GatewayResponse } from './gateway-event.js';
 import { negativeOutcomes, terminalOutcomes } from './gateway-event.js';
 import type { OutboxEntry } from './outbox-entry.js';
+import { boundedResponseData, stateBounds } from './limits.js';
 import type { Learned } from './propensity/prior.js';
 import { learnedFrom } from './propensity/prior.js';
 import type { ReminderSpec } from './reminders.js';
@@ -26,9 +27,10 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
     return { ok: false, code: 'invalid', message: `field "instance": no offer instance "${r.instance}" for this customer` };
   }
   const response: ResponseRecord = { id: r.id, instance: r.instance, campaign: source.campaign, offer: source.offer, outcome: r.outcome, at: t };
-  if (r.data !== undefined) response.data = r.data;
+  const data = boundedResponseData(r.data);
+  if (data !== undefined) response.data = data;
 
-  let ctx: CustomerContext = { ...prev, responses: [...prev.responses, response].slice(-retention.responses) };
+  let ctx: CustomerContext = { ...prev, responses: withResponse(prev.responses, response) };
   const outbox: OutboxEntry[] = [];
   const learned: Learned[] = [];
   const reminders: ReminderSpec[] = [];
@@ -60,6 +62,35 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
     }
   }
   return { ok: true, ctx, response, outbox, learned, reminders };
+}
+
+/**
+ * The response history with one more response, bounded: a repeated outcome for the same
+ * instance replaces its earlier record (counted in `count`), an instance keeps at most
+ * `stateBounds.responsesPerInstance` records (past it the oldest that did not close the
+ * offer goes), and the customer at most `retention.responses` (the oldest go).
+ */
+export function withResponse(responses: readonly ResponseRecord[], response: ResponseRecord): ResponseRecord[] {
+  let count = 1;
+  let ofInstance = 0;
+  let repeat = -1;
+  for (let i = 0; i < responses.length; i++) {
+    const x = responses[i] as ResponseRecord;
+    if (x.instance !== response.instance) continue;
+    ofInstance++;
+    if (x.outcome === response.outcome) {
+      repeat = i;
+      count = (x.count ?? 1) + 1;
+    }
+  }
+  let drop = repeat;
+  if (drop < 0 && ofInstance >= stateBounds.responsesPerInstance) {
+    drop = responses.findIndex((x) => x.instance === response.instance && !terminalOutcomes.has(x.outcome));
+    if (drop < 0) drop = responses.findIndex((x) => x.instance === response.instance);
+  }
+  const record = count > 1 ? { ...response, count } : response;
+  const next = drop < 0 ? [...responses, record] : [...responses.slice(0, drop), ...responses.slice(drop + 1), record];
+  return next.length > retention.responses ? next.slice(-retention.responses) : next;
 }
 
 /**

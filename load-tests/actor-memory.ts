@@ -68,7 +68,8 @@ async function main(): Promise<void> {
   });
   const customers = customersInTurns(values.customers);
   const eventsPerCustomer = wholeOption('events', values.events, 1);
-  const days = wholeOption('days', values.days, 0, 3650);
+  // At most what KAIROS_MAX_EVENT_AGE_MS can take (400 days).
+  const days = wholeOption('days', values.days, 0, 398);
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   /** The V8 heap in use and the array buffers outside it (Buffers' memory), after a full collection. */
@@ -89,10 +90,12 @@ async function main(): Promise<void> {
     KAIROS_MAX_HOT_ACTORS: String(Math.max(100, customers * 2)),
     KAIROS_PASSIVATE_AFTER_MS: '0',
     KAIROS_MAX_HEAP_MB: '1000000',
+    // With --days, events as old as the first day (the server's clock is now).
+    KAIROS_MAX_EVENT_AGE_MS: String((days + 2) * 86_400_000),
   });
   // 64 in flight; makeEvent visits every customer once in each run of `customers` events.
   // With --days, the k-th round of a run happens `dayOf(k)` days after the first (in order).
-  const start = Date.parse('2026-03-02T12:00:00+03:00');
+  const start = Date.now() - (days + 1) * 86_400_000;
   const run = async (k: Kairos, prefix: string, n: number, dayOf: (round: number) => number = () => 0): Promise<void> => {
     let next = 0;
     const worker = async (): Promise<void> => {

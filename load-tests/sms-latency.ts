@@ -72,7 +72,8 @@ async function main(): Promise<void> {
     const packr = new Packr({ useRecords: false });
     const intended = new Map<string, number>();
     const t0 = performance.now() + performance.timeOrigin + 50;
-    const at = Date.parse('2026-11-24T12:00:00+03:00');
+    // Yesterday at noon in Moscow: within the bounds on `at`, outside quiet hours.
+    const at = (Math.floor((Date.now() + 3 * 3_600_000) / 86_400_000) - 1) * 86_400_000 + 9 * 3_600_000;
     await new Promise<void>((resolve) => {
       let sent = 0;
       const tick = setInterval(() => {

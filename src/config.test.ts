@@ -72,6 +72,14 @@ describe('configuration', () => {
     expect((err as Error).message).not.toContain('short');
   });
 
+  it('reads the idempotency retention and the bounds on at, refusing a retention under 7 days', () => {
+    expect(loadConfig({})).toMatchObject({ idempotencyRetentionMs: 7 * 86_400_000, idempotencyMaxIds: 256, maxClockSkewMs: 300_000, maxEventAgeMs: 7 * 86_400_000 });
+    const c = loadConfig({ KAIROS_IDEMPOTENCY_RETENTION_MS: String(30 * 86_400_000), KAIROS_IDEMPOTENCY_MAX_IDS: '1000', KAIROS_MAX_CLOCK_SKEW_MS: '60000', KAIROS_MAX_EVENT_AGE_MS: '3600000' });
+    expect(c).toMatchObject({ idempotencyRetentionMs: 30 * 86_400_000, idempotencyMaxIds: 1000, maxClockSkewMs: 60_000, maxEventAgeMs: 3_600_000 });
+    expect(() => loadConfig({ KAIROS_IDEMPOTENCY_RETENTION_MS: '3600000' })).toThrow(/KAIROS_IDEMPOTENCY_RETENTION_MS: must be a whole number from 604800000/);
+    expect(() => loadConfig({ KAIROS_IDEMPOTENCY_MAX_IDS: '5' })).toThrow(/KAIROS_IDEMPOTENCY_MAX_IDS/);
+  });
+
   it('wants both TLS files or neither', () => {
     expect(() => loadConfig({ KAIROS_TLS_CERT_FILE: '/etc/kairos/cert.pem' })).toThrow(/set both for TLS, or neither/);
   });

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { DAY_MS, defaultLimits } from '../actors/index.js';
 
 /**
  * The one configuration schema: every setting, its `KAIROS_*` variable, its default and its
@@ -80,6 +81,17 @@ export interface Config {
   /** the most deliveries a subscribed connection holds unconfirmed; the next page of the backlog goes out when it is down to half */
   subscriberWindow: number;
   shutdownTimeoutMs: number;
+  /**
+   * how long a request id is remembered with its answer, so a repeat gets the same answer and
+   * never a second contact (at least 7 days; the catalog's longest offer expiry when longer)
+   */
+  idempotencyRetentionMs: number;
+  /** request ids remembered per customer within that time (docs/operations.md, per-customer limits) */
+  idempotencyMaxIds: number;
+  /** how far after the server's clock an event's or response's `at` may be */
+  maxClockSkewMs: number;
+  /** how far before the server's clock an event's or response's `at` may be (offline ATMs buffer events) */
+  maxEventAgeMs: number;
   /** a YAML catalog file that seeds an empty store (instead of the demo catalog) */
   catalogFile: string | undefined;
   /** SMS over SMPP 3.4 (smpp://host:port); SMS waits for WebSocket subscribers when unset */
@@ -257,6 +269,10 @@ const settings = [
   { key: 'maxBadFramesPerMinute', env: 'KAIROS_MAX_BAD_FRAMES', parse: int(1, 1_000_000) },
   { key: 'subscriberWindow', env: 'KAIROS_SUBSCRIBER_WINDOW', parse: int(1, 100_000) },
   { key: 'shutdownTimeoutMs', env: 'KAIROS_SHUTDOWN_TIMEOUT_MS', parse: int(0, 600_000) },
+  { key: 'idempotencyRetentionMs', env: 'KAIROS_IDEMPOTENCY_RETENTION_MS', parse: int(7 * DAY_MS, 400 * DAY_MS) },
+  { key: 'idempotencyMaxIds', env: 'KAIROS_IDEMPOTENCY_MAX_IDS', parse: int(32, 100_000) },
+  { key: 'maxClockSkewMs', env: 'KAIROS_MAX_CLOCK_SKEW_MS', parse: int(0, DAY_MS) },
+  { key: 'maxEventAgeMs', env: 'KAIROS_MAX_EVENT_AGE_MS', parse: int(60_000, 400 * DAY_MS) },
   { key: 'catalogFile', env: 'KAIROS_CATALOG_FILE', parse: text },
   { key: 'smppUrl', env: 'KAIROS_SMPP_URL', parse: text },
   { key: 'smppSystemId', env: 'KAIROS_SMPP_SYSTEM_ID', parse: text },
@@ -313,6 +329,10 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   maxBadFramesPerMinute: 100,
   subscriberWindow: 256,
   shutdownTimeoutMs: 10_000,
+  idempotencyRetentionMs: defaultLimits.idempotencyRetentionMs,
+  idempotencyMaxIds: defaultLimits.idempotencyMaxIds,
+  maxClockSkewMs: defaultLimits.maxClockSkewMs,
+  maxEventAgeMs: defaultLimits.maxEventAgeMs,
   catalogFile: undefined,
   smppUrl: undefined,
   smppSystemId: 'kairos',

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { packageRoot } from './paths.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import type { Frame } from './test-support/test-kairos.js';
-import { GatewayClient, tempDir } from './test-support/test-kairos.js';
+import { GatewayClient, tempDir, yesterdayMsk } from './test-support/test-kairos.js';
 
 /**
  * `kill -9` in the middle of a load: every decision the server acknowledged is in the store
@@ -39,7 +39,7 @@ async function serve(dataDir: string): Promise<{ child: ChildProcess; port: numb
   return { child, port };
 }
 
-const at = Date.parse('2026-11-24T10:00:00+03:00');
+const at = yesterdayMsk('10:00');
 const shortfall = (n: number): Frame => ({
   t: 'event',
   id: `crash-${n}`,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Frame } from './test-support/test-kairos.js';
-import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid } from './test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid, yesterdayMsk } from './test-support/test-kairos.js';
 
 /**
  * Durability of the embedded LMDB store across a restart on the same data dir: contact
@@ -12,7 +12,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const at = Date.parse('2026-11-23T10:00:00+03:00');
+const at = yesterdayMsk('10:00');
 const shortfall = (id: string): Frame => ({
   t: 'event',
   id,

@@ -173,6 +173,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     maxHeapBytes: (config.maxHeapMb > 0 ? config.maxHeapMb : Math.floor((getHeapStatistics().heap_size_limit * 0.75) / 1048576)) * 1048576,
     maxInFlight: config.maxInFlight,
     maxQueueMs: config.maxQueueMs,
+    limits: { idempotencyRetentionMs: config.idempotencyRetentionMs, idempotencyMaxIds: config.idempotencyMaxIds, maxClockSkewMs: config.maxClockSkewMs, maxEventAgeMs: config.maxEventAgeMs },
     onCommitted: (records) => {
       gatewayRef.dispatcher?.notify(records);
       gatewayRef.server?.push(records);

@@ -152,6 +152,7 @@ export function event(type: string, fields: Partial<GatewayEvent> = {}): Gateway
   return { id: `e-${n}`, type, customer: { id: 'c-1' }, ...fields };
 }
 
-export function message(e: GatewayEvent, now: number, catalog = testCatalog, stops: EventMessage['stops'] = []): EventMessage {
+/** An event message; the server's clock is the event's own time unless `now` says otherwise. */
+export function message(e: GatewayEvent, now: number = e.at ?? 0, catalog = testCatalog, stops: EventMessage['stops'] = []): EventMessage {
   return { type: 'gateway.event', event: e, now, catalog, stops };
 }

@@ -10,7 +10,8 @@ import { adminHeaders, msk, serverForFile, uid } from '../test-support/test-kair
  * definitions are refused naming the field; every change is versioned and audited.
  */
 
-const server = serverForFile();
+// The events carry fixed dates (23–25 November 2026): the server's clock is just after them.
+const server = serverForFile({ config: { clock: 'manual' }, manualClockStart: msk('2026-11-25T12:00:00') });
 
 async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = adminHeaders): Promise<{ status: number; body: any }> {
   const res = await fetch(`${server.k.httpUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });

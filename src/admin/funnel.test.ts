@@ -12,7 +12,8 @@ import { GatewayClient, adminHeaders, msk, serverForFile, uid } from '../test-su
  * as CSV; a bad query is named; the totals survive a restart.
  */
 
-const server = serverForFile();
+// The events carry fixed dates (24 November 2026): the server's clock is just after them.
+const server = serverForFile({ config: { clock: 'manual' }, manualClockStart: msk('2026-11-24T16:00:00') });
 
 async function get(path: string, accept = 'application/json'): Promise<{ status: number; type: string; text: string }> {
   const res = await fetch(`${server.k.httpUrl}${path}`, { headers: { ...adminHeaders, Accept: accept } });

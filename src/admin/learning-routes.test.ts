@@ -11,7 +11,9 @@ import { adminHeaders, msk, serverForFile, uid } from '../test-support/test-kair
  * it survives a restart.
  */
 
-const server = serverForFile();
+// The events carry fixed dates from 24 November to 2 December 2026: the server's clock is just
+// after them, and takes events up to 30 days old.
+const server = serverForFile({ config: { clock: 'manual', maxEventAgeMs: 30 * 86_400_000 }, manualClockStart: msk('2026-12-02T12:00:00') });
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${server.k.httpUrl}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });

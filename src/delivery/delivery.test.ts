@@ -7,7 +7,7 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
-import { GatewayClient, adminHeaders, startTestKairos, uid, until } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, startTestKairos, uid, until, yesterdayMsk } from '../test-support/test-kairos.js';
 
 /**
  * Delivery through the server's own adapters, against real peers started here: e-mail to an
@@ -75,6 +75,8 @@ beforeAll(async () => {
       deliveryBackoffMs: 30,
       deliveryPollMs: 20,
       deliveryMaxAttempts: 3,
+      // The first event is nine days old.
+      maxEventAgeMs: 30 * 86_400_000,
     },
   });
   gw = await GatewayClient.connect(k.wsUrl);
@@ -93,7 +95,8 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
   return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
 }
 
-const at = Date.parse('2026-11-24T12:00:00+03:00');
+// Eight days before yesterday noon (Moscow): the last event comes eight days after the first.
+const at = yesterdayMsk('12:00') - 8 * 86_400_000;
 
 describe('e-mail over SMTP', () => {
   it('sends the rendered letter with text and HTML, a Message-ID from the instance and a working unsubscribe link', async () => {

@@ -13,7 +13,9 @@ let k: TestKairos;
 let gw: GatewayClient;
 
 beforeAll(async () => {
-  k = await startTestKairos({ config: { store: 'memory' } });
+  // The events carry fixed dates (5 to 23 November 2026): the server's clock is just after them,
+  // and takes events up to 30 days old.
+  k = await startTestKairos({ config: { store: 'memory', clock: 'manual', maxEventAgeMs: 30 * 86_400_000 }, manualClockStart: msk('2026-11-23T21:00:00') });
   gw = await GatewayClient.connect(k.wsUrl);
 });
 

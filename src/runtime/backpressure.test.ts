@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { GatewayClient, startTestKairos, uid } from '../test-support/test-kairos.js';
+import { GatewayClient, startTestKairos, uid, yesterdayMsk } from '../test-support/test-kairos.js';
 import { parseEvent } from '../transport/frames.js';
 
 /**
@@ -18,7 +18,7 @@ describe('backpressure', () => {
     cleanups.push(() => k.close());
     const gw = await GatewayClient.connect(k.wsUrl);
     cleanups.push(() => gw.close());
-    const at = Date.parse('2026-11-24T10:00:00+03:00');
+    const at = yesterdayMsk('10:00');
     const ids = Array.from({ length: 300 }, () => uid());
     const replies = await Promise.all(
       ids.map((id, i) => gw.request({ t: 'event', id, type: 'atm.withdrawal.declined', customer: { id: `demo-${i + 1}` }, channel: 'atm', at, data: { requested: 1000, balance: 800 } })),
@@ -37,7 +37,7 @@ describe('backpressure', () => {
   it('answers overloaded once the oldest request in flight has waited past the queueing bound, and serves again when it is through', async () => {
     const k = await startTestKairos({ config: { store: 'memory', maxQueueMs: 50 } });
     cleanups.push(() => k.close());
-    const at = Date.parse('2026-11-24T10:00:00+03:00');
+    const at = yesterdayMsk('10:00');
     const event = (n: number): ReturnType<typeof parseEvent> =>
       parseEvent({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { id: `demo-${n}` }, channel: 'atm', at, data: { requested: 1000, balance: 800 } });
     const host = k.kairos.host;

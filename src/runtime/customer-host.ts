@@ -8,6 +8,7 @@ import type {
   ContactIdentifierKind,
   CustomerContext,
   CustomerInput,
+  CustomerLimits,
   CustomerMessage,
   CustomerRef,
   CustomerReply,
@@ -25,6 +26,9 @@ import {
   createCustomerStepper,
   customerMachine,
   customerTimeZone,
+  defaultLimits,
+  effectiveRetentionMs,
+  eventTimeProblem,
   localTime,
   previewCampaign,
   windowValue,
@@ -105,6 +109,8 @@ export interface HostOptions {
   funnel?: FunnelLedger;
   /** called with the outbox records of each committed batch */
   onCommitted?: (records: readonly OutboxRecord[]) => void;
+  /** idempotency memory and the bounds on `at` (actors/limits.ts; defaultLimits when absent) */
+  limits?: CustomerLimits;
 }
 
 /** What is stored for a customer actor: its lifecycle state and its context. */
@@ -318,24 +324,44 @@ export class CustomerHost {
   /** Decides on a gateway event. */
   submitEvent(event: GatewayEvent): Promise<HostReply> {
     const now = this.o.clock.now();
+    const refused = this.timeRefusal(event.id, event.at, now);
+    if (refused !== undefined) return Promise.resolve(refused);
     return this.submit(event.id, this.resolve(event.customer, now), () => ({
       type: 'gateway.event',
       event,
       now,
       catalog: this.o.catalog(),
       stops: [],
+      limits: this.limits,
     }));
   }
 
   /** Records a response to an offer instance. */
   submitResponse(response: GatewayResponse): Promise<HostReply> {
     const now = this.o.clock.now();
+    const refused = this.timeRefusal(response.id, response.at, now);
+    if (refused !== undefined) return Promise.resolve(refused);
     return this.submit(response.id, instanceOwner(response.instance), () => ({
       type: 'gateway.response',
       response,
       now,
       catalog: this.o.catalog(),
+      limits: this.limits,
     }));
+  }
+
+  private get limits(): CustomerLimits {
+    return this.o.limits ?? defaultLimits;
+  }
+
+  /**
+   * A message whose `at` no request within the idempotency retention can have had, refused
+   * before anything (no customer is created for it). The actor checks the exact bounds after
+   * its duplicate check, so a repeat of an event accepted days ago still gets its first answer.
+   */
+  private timeRefusal(re: string, at: number | undefined, now: number): HostReply | undefined {
+    const problem = eventTimeProblem(at, now, this.limits, effectiveRetentionMs(this.limits, this.o.catalog()));
+    return problem === undefined ? undefined : { kind: 'error', re, code: 'invalid', message: problem };
   }
 
   /** A delivery endpoint confirmed or failed an offer instance on a channel. */
@@ -386,6 +412,7 @@ export class CustomerHost {
       catalog: this.o.catalog(),
       stops: [],
       reminder: r.key,
+      limits: this.limits,
     }));
     if (reply.kind === 'error' && reply.code !== 'unknown_customer') {
       // Not handled (overloaded, shutting down): it stays in the store and fires at a later poll.
@@ -1217,7 +1244,9 @@ export class CustomerHost {
       const msg: CustomerMessage = {
         type: 'gateway.event',
         event,
-        now: this.o.clock.now(),
+        // A dry run of any moment: as if the event arrived at its own time (the bounds on `at`
+        // around the server's clock are for what gateways send).
+        now: event.at ?? this.o.clock.now(),
         catalog: this.o.catalog(),
         stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, event.customer),
         budgetSpent: this.o.ledger.spentCampaigns(this.o.catalog()),

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
-import { GatewayClient, adminHeaders, startTestKairos, uid } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, startTestKairos, uid, yesterdayMsk } from '../test-support/test-kairos.js';
 
 /**
  * An event naming a live customer by card, phone, e-mail or cookie is resolved without reading
@@ -35,7 +35,7 @@ async function until(cond: () => boolean): Promise<void> {
   expect(cond()).toBe(true);
 }
 
-const at = Date.parse('2026-11-24T10:00:00+03:00');
+const at = yesterdayMsk('10:00');
 const visit = (customer: Frame): Frame => ({ t: 'event', id: uid(), type: 'web.page.viewed', customer, channel: 'web', at, data: { page: '/deposits' } });
 
 describe('identity resolution', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
-import { GatewayClient, adminHeaders, startTestKairos, uid } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, startTestKairos, uid, yesterdayMsk } from '../test-support/test-kairos.js';
 import { parseEvent } from '../transport/frames.js';
 
 /**
@@ -21,7 +21,7 @@ async function start(config: NonNullable<Parameters<typeof startTestKairos>[0]>[
   return { k, gw };
 }
 
-const at = Date.parse('2026-11-24T10:00:00+03:00');
+const at = yesterdayMsk('10:00');
 const shortfall = (n: number, id = uid()): Frame => ({ t: 'event', id, type: 'atm.withdrawal.declined', customer: { id: `demo-${n}` }, channel: 'atm', at, data: { requested: 1000, balance: 800 } });
 
 async function card(k: TestKairos, n: number): Promise<{ contacts: unknown[]; lastEventAt: number }> {

@@ -21,7 +21,7 @@ describe('snapshot migrations', () => {
 
   it('brings a version-1 customer up to date: no consents recorded, everything else kept', () => {
     const migrated = migrateSnapshot({ v: 1, snapshot: { value: 'client', context: v1Context } }) as { value: string; context: Record<string, unknown> };
-    expect(SNAPSHOT_VERSION).toBe(5);
+    expect(SNAPSHOT_VERSION).toBe(6);
     expect(migrated.context).toEqual({ ...v1Context, consents: {}, seen: { id: [], at: [], actions: [] } });
     // The migrated snapshot runs: the machine takes it and decides on it.
     const stepper = createCustomerStepper(customerMachine);
@@ -60,6 +60,24 @@ describe('snapshot migrations', () => {
     const stepper = createCustomerStepper(customerMachine);
     const snap = stepper.restore('client', migrated.context as never);
     expect(snap.context.features.spend_30d).toHaveLength(10);
+  });
+
+  it('bounds a version-5 customer\'s responses and consents: scalar data, a repeated outcome counted once, 8 records an instance, known channels', () => {
+    const fat = { note: 'я'.repeat(60_000), button: 'ok', nested: { a: [1, 2] } };
+    const responses = Array.from({ length: 200 }, (_, i) => ({ id: `r-${i}`, instance: 'demo-1:1.a', campaign: 'atm-shortfall', offer: 'atm-microcredit', outcome: i % 2 === 0 ? 'clicked' : `x-${i}`, at: i, data: fat }));
+    const consents = { sms: { granted: true, at: 1, source: 'import' }, 'made-up': { granted: true, at: 1, source: 'consent.granted' } };
+    const context = { ...v1Context, consents, seen: { id: [], at: [], actions: [] }, responses };
+    const migrated = migrateSnapshot({ v: 5, snapshot: { value: 'client', context } }) as { value: string; context: Record<string, any> };
+    expect(migrated.context.consents).toEqual({ sms: consents.sms });
+    expect(migrated.context.responses).toHaveLength(8);
+    expect(migrated.context.responses.find((r: { outcome: string }) => r.outcome === 'clicked')).toEqual({ id: 'r-198', instance: 'demo-1:1.a', campaign: 'atm-shortfall', offer: 'atm-microcredit', outcome: 'clicked', at: 198, data: { button: 'ok' }, count: 100 });
+    expect(JSON.stringify(migrated.context).length).toBeLessThan(5_000);
+    const { responses: _r, consents: _c, ...rest } = migrated.context;
+    const { responses: _r0, consents: _c0, ...restBefore } = context;
+    expect(rest).toEqual(restBefore);
+    // The customer runs on it.
+    const stepper = createCustomerStepper(customerMachine);
+    expect(stepper.restore('client', migrated.context as never).context.responses).toHaveLength(8);
   });
 
   it('leaves a current snapshot as it is', () => {

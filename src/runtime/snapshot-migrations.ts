@@ -1,3 +1,5 @@
+import type { ResponseRecord } from '../../actors/index.js';
+import { boundedResponseData, channels, withResponse } from '../../actors/index.js';
 import type { StoredSnapshot } from '../store/store.js';
 
 /**
@@ -8,7 +10,7 @@ import type { StoredSnapshot } from '../store/store.js';
  * then refuses the snapshot with a SnapshotVersionError naming both versions, instead of
  * failing on it at the customer's next message.
  */
-export const SNAPSHOT_VERSION = 5;
+export const SNAPSHOT_VERSION = 6;
 
 type Migration = (snapshot: unknown) => unknown;
 
@@ -60,6 +62,29 @@ const migrations: Readonly<Record<number, Migration>> = {
       flat[id] = series;
     }
     return { ...s, context: { ...s.context, features: flat } };
+  },
+  // v6: the per-customer bounds (docs/operations.md, "Per-customer limits"). Responses keep
+  // scalar data within its bounds, a repeated outcome for an instance is one record with a
+  // `count`, 8 records an instance; consents are kept for known channels only. The seen log's
+  // times are now the server's clock when each request came (they were the message's time,
+  // close to it: kept as they are).
+  5: (snapshot) => {
+    const s = snapshot as V1Snapshot;
+    const context = { ...s.context };
+    if (Array.isArray(context.responses)) {
+      let responses: ResponseRecord[] = [];
+      for (const r of context.responses as ResponseRecord[]) {
+        const { data, ...rest } = r;
+        const bounded = boundedResponseData(data);
+        responses = withResponse(responses, bounded === undefined ? rest : { ...rest, data: bounded });
+      }
+      context.responses = responses;
+    }
+    if (typeof context.consents === 'object' && context.consents !== null) {
+      const known = new Set<string>(channels);
+      context.consents = Object.fromEntries(Object.entries(context.consents as Record<string, unknown>).filter(([ch]) => known.has(ch)));
+    }
+    return { ...s, context };
   },
 };
 

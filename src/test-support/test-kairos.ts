@@ -185,6 +185,16 @@ export const adminHeaders = { Authorization: 'Bearer demo-admin', 'Content-Type'
 /** A local time in Moscow (`2026-11-23T10:00:00`) as epoch milliseconds. */
 export const msk = (iso: string): number => Date.parse(`${iso}+03:00`);
 
+/**
+ * Yesterday (in Moscow) at this Moscow time of day (`10:00`), as epoch milliseconds: a moment
+ * in the last two days, within the bounds the server puts on an event's `at`, for tests on the
+ * system clock that want a fixed time of day.
+ */
+export const yesterdayMsk = (time: string): number => {
+  const day = Math.floor((Date.now() + 3 * 3_600_000) / 86_400_000) - 1;
+  return msk(`${new Date(day * 86_400_000).toISOString().slice(0, 10)}T${time}:00`);
+};
+
 export interface FileServer {
   /** the running server (a restart replaces it: read it through this object) */
   readonly k: TestKairos;
@@ -198,12 +208,12 @@ export interface FileServer {
  * One server for a test file, with a gateway connection: started before the file's tests on
  * a data dir of its own, closed (and the data dir removed) after them.
  */
-export function serverForFile(): FileServer {
+export function serverForFile(options: Omit<TestKairosOptions, 'dataDir' | 'keepDataDir'> = {}): FileServer {
   const data = tempDir();
   let k: TestKairos | undefined;
   let gw: GatewayClient | undefined;
   const start = async (): Promise<void> => {
-    k = await startTestKairos({ dataDir: data.dir, keepDataDir: true });
+    k = await startTestKairos({ ...options, dataDir: data.dir, keepDataDir: true });
     gw = await GatewayClient.connect(k.wsUrl);
   };
   const stop = async (): Promise<void> => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
-import { GatewayClient, adminHeaders, decode, encode, startTestKairos, uid } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, decode, encode, startTestKairos, uid, yesterdayMsk } from '../test-support/test-kairos.js';
 
 /**
  * PROTOCOL.md v1 against the started server, through a real WebSocket client (the `ws`
@@ -26,7 +26,7 @@ const shortfall = (id: string, customer = 'demo-44'): Frame => ({
   type: 'atm.withdrawal.declined',
   customer: { id: customer },
   channel: 'atm',
-  at: Date.parse('2026-11-23T10:00:00+03:00'),
+  at: yesterdayMsk('10:00'),
   data: { requested: 1000, balance: 800 },
 });
 
@@ -239,7 +239,7 @@ describe('delivery endpoints', () => {
     const sub = uid('s');
     expect(await operators.request({ t: 'subscribe', id: sub, channels: ['callcenter'] })).toEqual({ t: 'ack', re: sub });
     // demo-67 is 60+: the event (from the bank's scheduler, no session) queues a call.
-    const decision = await gw.request({ t: 'event', id: uid(), type: 'deposit.call-due', customer: { id: 'demo-67' }, at: Date.parse('2026-11-25T11:00:00+03:00') });
+    const decision = await gw.request({ t: 'event', id: uid(), type: 'deposit.call-due', customer: { id: 'demo-67' }, at: yesterdayMsk('11:00') });
     const [call] = decision.actions as Frame[];
     expect(call).toMatchObject({ campaign: 'pension-call', channel: 'callcenter' });
     const deliver = await operators.next((f) => f.t === 'deliver' && f.instance === call!.instance);
@@ -297,7 +297,7 @@ describe('HTTP', () => {
     const json = await fetch(`${k.httpUrl}/v1/events`, {
       method: 'POST',
       headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': 'application/json' },
-      body: JSON.stringify({ id, type: 'ib.login', customer: { id: 'demo-19' }, channel: 'ib', at: Date.parse('2026-11-23T10:00:00+03:00') }),
+      body: JSON.stringify({ id, type: 'ib.login', customer: { id: 'demo-19' }, channel: 'ib', at: yesterdayMsk('10:00') }),
     });
     expect(json.status).toBe(200);
     expect(await json.json()).toMatchObject({ t: 'decision', re: id, customer: 'demo-19', actions: [expect.objectContaining({ campaign: 'pension-deposit' })] });
