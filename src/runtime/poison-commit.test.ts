@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayResponse } from '../../actors/index.js';
+import type { GatewayEvent } from '../../actors/index.js';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
 import { GatewayClient, adminHeaders, startTestKairos, uid } from '../test-support/test-kairos.js';
 import { parseEvent } from '../transport/frames.js';
 
 /**
- * A change the store cannot take (here: a response whose data nests 3,000 deep, past what
- * the snapshot encoder can write) never poisons the commit for others. The edge refuses
- * such data (plain-data.ts), so these requests go to the host directly, as a path that
- * missed a bound would: the failing customer's change is found, refused with an error to
- * its request, and every other request in the batch is decided and committed.
+ * A change the store cannot take never poisons the commit for others. Here it is the issue's
+ * own case: an `insurance.purchased` event whose data (copied into the insurance-renewal
+ * reminder, written in the same commit) nests 3,000 deep, past what the encoder can write.
+ * The edge refuses such data (plain-data.ts), so these requests go to the host directly, as
+ * a path that missed a bound would: the failing customer's change is found, refused with an
+ * error to its request, and every other request in the batch is decided and committed.
  */
 
 let k: TestKairos;
@@ -36,12 +37,10 @@ function deep(levels: number): unknown {
   return v;
 }
 
-/** A response to a fresh SMS offer for customer n, carrying data no encoder can write. */
-async function poisonedResponse(n: number): Promise<GatewayResponse> {
-  const decision = await gw.request(shortfall(n));
-  const [sms] = decision.actions as Array<{ instance: string }>;
-  if (sms === undefined) throw new Error(`no offer for demo-${n}`);
-  return { id: uid('poison'), instance: sms.instance, outcome: 'accepted', data: { deep: deep(3000) } };
+/** An insurance purchase whose data no encoder can write (it would become a durable reminder's). */
+function poisonedPurchase(n: number): GatewayEvent {
+  const endsAt = Date.now() + 200 * 86_400_000;
+  return { id: uid('poison'), type: 'insurance.purchased', customer: { id: `demo-${n}` }, channel: 'branch', data: { endsAt, policy: deep(3000) } };
 }
 
 async function ready(): Promise<number> {
@@ -50,10 +49,12 @@ async function ready(): Promise<number> {
 
 describe('a change the store cannot take', () => {
   it('is refused alone: every other request in its batch is decided and committed', async () => {
-    const poison = await poisonedResponse(7);
+    const first = await gw.request(shortfall(7));
+    const [sms] = first.actions as Array<{ instance: string }>;
+    const poison = poisonedPurchase(7);
     const others = Array.from({ length: 40 }, (_, i) => parseEvent(shortfall(300 + i)));
     // One turn: the poisoned change and forty others go into the same group commit.
-    const [bad, ...good] = await Promise.all([k.kairos.host.submitResponse(poison), ...others.map((e) => k.kairos.host.submitEvent(e))]);
+    const [bad, ...good] = await Promise.all([k.kairos.host.submitEvent(poison), ...others.map((e) => k.kairos.host.submitEvent(e))]);
     expect(bad).toMatchObject({ kind: 'error', re: poison.id, code: 'internal' });
     expect(good.map((r) => r.kind)).toEqual(others.map(() => 'decision'));
     const offered = good.filter((r) => r.kind === 'decision' && r.actions.length > 0);
@@ -63,12 +64,13 @@ describe('a change the store cannot take', () => {
       const card = (await (await fetch(`${k.httpUrl}/v1/customers/demo-${300 + i}`, { headers: adminHeaders })).json()) as { contacts: unknown[] };
       expect(card.contacts).toHaveLength(r.kind === 'decision' ? r.actions.length : -1);
     }
-    const refused = (await (await fetch(`${k.httpUrl}/v1/customers/demo-7`, { headers: adminHeaders })).json()) as { contacts: unknown[]; responses?: unknown[] };
-    expect(refused.contacts).toHaveLength(1);
-    expect(refused.responses ?? []).toHaveLength(0);
-    // The refused customer and everyone else are served as before.
-    const after = await gw.request({ t: 'response', id: uid(), instance: poison.instance, outcome: 'accepted', data: { reply: '1' } });
+    // The refused customer keeps what was committed before (its SMS offer), and is served as before.
+    const refused = (await (await fetch(`${k.httpUrl}/v1/customers/demo-7`, { headers: adminHeaders })).json()) as { contacts: Array<{ instance: string }> };
+    expect(refused.contacts.map((c) => c.instance)).toEqual([sms?.instance]);
+    const after = await gw.request({ t: 'response', id: uid(), instance: sms?.instance, outcome: 'accepted', data: { reply: '1' } });
     expect(after).toMatchObject({ t: 'ack' });
+    const again = await k.kairos.host.submitEvent({ ...poison, id: uid(), data: { endsAt: poison.data?.endsAt } });
+    expect(again.kind).toBe('decision');
     expect((await gw.request(shortfall(341))).t).toBe('decision');
     expect(await ready()).toBe(200);
     const metrics = await (await fetch(`${k.httpUrl}/metrics`)).text();
