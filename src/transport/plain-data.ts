@@ -29,51 +29,59 @@ function stringSize(s: string): number {
   return n + (n < 32 ? 1 : n < 256 ? 2 : n < 65536 ? 3 : 5);
 }
 
+// The walk's state, module-level so that a check allocates nothing for data that passes.
+let size = 0;
+let root = '';
+
+function add(n: number, path: string): void {
+  size += n;
+  if (size > MAX_DATA_BYTES) throw new Problem(root, `is larger than ${MAX_DATA_BYTES} bytes (at ${path})`);
+}
+
+function walk(v: unknown, path: string, depth: number): void {
+  switch (typeof v) {
+    case 'string':
+      return add(stringSize(v), path);
+    case 'boolean':
+      return add(1, path);
+    case 'number':
+      if (!Number.isFinite(v)) throw new Problem(path, 'must be a finite number');
+      return add(9, path);
+    case 'bigint':
+      throw new Problem(path, 'is an integer beyond ±2^53 (send it as a string)');
+    case 'object':
+      break;
+    default:
+      throw new Problem(path, `is of a type that cannot be kept (${typeof v})`);
+  }
+  if (v === null) return add(1, path);
+  if (depth >= MAX_DATA_DEPTH) throw new Problem(path, `nests deeper than ${MAX_DATA_DEPTH} levels`);
+  if (Array.isArray(v)) {
+    add(5, path);
+    for (let i = 0; i < v.length; i++) walk(v[i], `${path}[${i}]`, depth + 1);
+    return;
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) {
+    throw new Problem(path, v instanceof Uint8Array ? 'is binary, which cannot be kept (send text)' : 'must be a map, a list or a plain value');
+  }
+  add(5, path);
+  for (const key in v) {
+    if (!Object.hasOwn(v, key)) continue;
+    if (key.length > MAX_DATA_KEY_LENGTH) throw new Problem(path, `has a key longer than ${MAX_DATA_KEY_LENGTH} characters`);
+    if (key === '__proto__' || key === '__proto_') throw new Problem(path, `has the reserved key "${key}"`);
+    add(stringSize(key), path);
+    walk((v as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+  }
+}
+
 /**
  * Checks `value` against the bounds; returns undefined when it may be kept, else the path
  * inside it (`data.a.b[2]`) and the problem.
  */
 export function checkPlainData(value: unknown, field: string): { path: string; problem: string } | undefined {
-  let size = 0;
-  const add = (n: number, path: string): void => {
-    size += n;
-    if (size > MAX_DATA_BYTES) throw new Problem(field, `is larger than ${MAX_DATA_BYTES} bytes (at ${path})`);
-  };
-  const walk = (v: unknown, path: string, depth: number): void => {
-    switch (typeof v) {
-      case 'string':
-        return add(stringSize(v), path);
-      case 'boolean':
-        return add(1, path);
-      case 'number':
-        if (!Number.isFinite(v)) throw new Problem(path, 'must be a finite number');
-        return add(9, path);
-      case 'bigint':
-        throw new Problem(path, 'is an integer beyond ±2^53 (send it as a string)');
-      case 'object':
-        break;
-      default:
-        throw new Problem(path, `is of a type that cannot be kept (${typeof v})`);
-    }
-    if (v === null) return add(1, path);
-    if (depth >= MAX_DATA_DEPTH) throw new Problem(path, `nests deeper than ${MAX_DATA_DEPTH} levels`);
-    if (Array.isArray(v)) {
-      add(5, path);
-      for (let i = 0; i < v.length; i++) walk(v[i], `${path}[${i}]`, depth + 1);
-      return;
-    }
-    const proto: unknown = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) {
-      throw new Problem(path, v instanceof Uint8Array ? 'is binary, which cannot be kept (send text)' : 'must be a map, a list or a plain value');
-    }
-    add(5, path);
-    for (const key of Object.keys(v)) {
-      if (key.length > MAX_DATA_KEY_LENGTH) throw new Problem(path, `has a key longer than ${MAX_DATA_KEY_LENGTH} characters`);
-      if (key === '__proto__' || key === '__proto_') throw new Problem(path, `has the reserved key "${key}"`);
-      add(stringSize(key), path);
-      walk((v as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
-    }
-  };
+  size = 0;
+  root = field;
   try {
     walk(value, field, 0);
     return undefined;
