@@ -49,6 +49,9 @@ describe('configuration', () => {
     expect(problems('secret-one:sms,secret-two:')).toEqual(['KAIROS_GATEWAY_TOKENS: item 2: write token or token:scope (the scope: *, - or channels joined by +); a token holds no ":"']);
     expect(problems('secret-one:sms:ib')).toEqual(['KAIROS_GATEWAY_TOKENS: item 1: write token or token:scope (the scope: *, - or channels joined by +); a token holds no ":"']);
     expect(problems('short:sms')).toEqual(['KAIROS_GATEWAY_TOKENS: each secret must be at least 8 characters']);
+    // A secret with a ":" in it is refused, not cut into a shorter secret and a scope.
+    expect(problems('kairos-gw:prod-east-1')).toEqual([expect.stringMatching(/^KAIROS_GATEWAY_TOKENS: item 1: the scope names a channel Kairos does not have \(known: atm, .*backoffice\); a token holds no ":"$/)]);
+    expect(problems('kairos-gw:prod-east-1').join('\n')).not.toContain('prod');
     expect(problems('secret-one:sms,secret-one:ib')).toEqual(['KAIROS_GATEWAY_TOKENS: a token is listed twice']);
     // A problem never quotes the item: with a stray ":" part of a secret would be the "scope".
     expect(problems('secret-one:Part+Of+The+Secret').join('\n')).not.toContain('Part');

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { DAY_MS, defaultLimits } from '../actors/index.js';
+import { DAY_MS, channels as knownChannels, defaultLimits } from '../actors/index.js';
 
 /**
  * The one configuration schema: every setting, its `KAIROS_*` variable, its default and its
@@ -193,6 +193,12 @@ function secrets(raw: string): Parsed<readonly string[]> {
 }
 
 const CHANNEL_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+/**
+ * The channels a scope may name: Kairos's channels and back-office actions. Anything else
+ * after a ":" is refused rather than read as a scope: a secret with a ":" in it would
+ * otherwise become a shorter secret (the part before it) scoped to a channel that never is.
+ */
+const SCOPE_CHANNELS: ReadonlySet<string> = new Set<string>([...knownChannels, 'backoffice']);
 
 /**
  * `KAIROS_GATEWAY_TOKENS`: comma-separated items, each `token` (unscoped: every channel) or
@@ -221,6 +227,9 @@ export function parseGatewayTokens(raw: string): Parsed<readonly GatewayToken[]>
     else {
       const channels = scope.split('+');
       if (!channels.every((c) => CHANNEL_NAME.test(c))) return { problem: `${at}: the scope is *, - or channel names (lowercase letters, digits, _ and -) joined by +` };
+      if (!channels.every((c) => SCOPE_CHANNELS.has(c))) {
+        return { problem: `${at}: the scope names a channel Kairos does not have (known: ${[...SCOPE_CHANNELS].join(', ')}); a token holds no ":"` };
+      }
       out.push({ token, channels: [...new Set(channels)], scoped: true });
     }
   }

@@ -241,11 +241,12 @@ export class CustomerHost {
   private lastCommitSize = 0;
   private flushFailures = 0;
   /**
-   * How many customers the next commit takes. A failed commit halves it, so that a change the
-   * store cannot take is found in a few rounds and refused alone (`refuse`) while every other
-   * customer's change commits; each commit that succeeds doubles it back.
+   * The halves of commits the store refused, committed before anything else: a change the
+   * store cannot take is found in a few rounds (each failed group split in two) and refused
+   * alone (`refuse`), while every other customer's change commits; customers who changed
+   * meanwhile wait behind, not mixed into the suspects.
    */
-  private chunkLimit = COMMIT_CHUNK;
+  private suspects: string[][] = [];
   /** commits that failed in a row, refused changes included: readiness reads it (`storeFailing`) */
   private failedInARow = 0;
   private probing = false;
@@ -1037,9 +1038,15 @@ export class CustomerHost {
 
   private async commitBatch(): Promise<void> {
     const ids: string[] = [];
-    for (const id of this.dirty) {
-      if (ids.length >= this.chunkLimit) break;
-      ids.push(id);
+    const suspects = this.suspects.shift();
+    if (suspects !== undefined) {
+      // (a suspect refused meanwhile, or passivated clean, is no longer dirty)
+      for (const id of suspects) if (this.dirty.has(id)) ids.push(id);
+    } else {
+      for (const id of this.dirty) {
+        if (ids.length >= COMMIT_CHUNK) break;
+        ids.push(id);
+      }
     }
     for (const id of ids) this.dirty.delete(id);
     // Identity links and outbox entries go with their customer's snapshot, in one transaction.
@@ -1114,7 +1121,6 @@ export class CustomerHost {
       end();
       this.flushFailures = 0;
       this.failedInARow = 0;
-      this.chunkLimit = Math.min(COMMIT_CHUNK, this.chunkLimit * 2);
       for (const l of links) {
         const key = identityKey(l.kind, l.value);
         if (this.pendingLinks.get(key) === l) this.pendingLinks.delete(key);
@@ -1154,12 +1160,12 @@ export class CustomerHost {
           c.restoreDeltas(counterDeltas);
         }
         this.refuse(live, err);
-        this.chunkLimit = COMMIT_CHUNK;
         return;
       }
       if (reachable && !this.closed && ids.length > 1) {
-        this.chunkLimit = Math.ceil(ids.length / 2);
-        this.o.logger.warn({ err, snapshots: snapshots.length, next: this.chunkLimit }, 'store commit failed; committing in smaller batches to find the change it refuses');
+        const half = Math.ceil(ids.length / 2);
+        this.suspects.unshift(ids.slice(0, half), ids.slice(half));
+        this.o.logger.warn({ err, snapshots: snapshots.length }, 'store commit failed; committing it in halves to find the change the store refuses');
       } else {
         this.flushFailures++;
         this.o.logger.error({ err, snapshots: snapshots.length, attempt: this.flushFailures }, 'store commit failed; will retry');

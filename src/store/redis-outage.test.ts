@@ -80,4 +80,29 @@ describe.runIf(runRedisTests)('a Redis outage', () => {
     await until('the node is ready again', async () => ((await fetch(`${k.httpUrl}/ready`)).status === 200 ? true : undefined), 20_000);
     expect((await visit(2)).t).toBe('decision');
   }, 90_000);
+
+  it('keeps a delivery whose confirmation Redis refused: the gateway reports it again once Redis takes writes', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.close());
+    const k: TestKairos = await startTestKairos({ config: { store: 'redis', redisUrl: redis.url, redisPrefix: 'confirm', logLevel: 'fatal' } });
+    cleanups.push(() => k.close());
+    await k.kairos.store.commit({
+      snapshots: [],
+      identities: [],
+      outbox: [{ kind: 'backoffice', instance: 'bk-1', customer: 'demo-1', channel: 'backoffice', campaign: 'atm-shortfall', offer: 'atm-microcredit', action: 'issue_credit', vars: {}, at: 1 }],
+    });
+    const endpoint = await GatewayClient.connect(k.wsUrl);
+    cleanups.push(() => endpoint.close());
+    expect(await endpoint.request({ t: 'subscribe', id: uid(), channels: ['backoffice'] })).toMatchObject({ t: 'ack' });
+    expect(await endpoint.next((f) => f.t === 'deliver')).toMatchObject({ instance: 'bk-1' });
+    const admin = new Redis(redis.url);
+    cleanups.push(() => void admin.disconnect());
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    await admin.config('SET', 'maxmemory', '1');
+    // (Redis still takes deletions when out of memory: a failure report is a write it refuses.)
+    expect(await endpoint.request({ t: 'failed', id: uid(), instance: 'bk-1', channel: 'backoffice', reason: 'back office down' })).toMatchObject({ t: 'error', code: 'internal' });
+    await admin.config('SET', 'maxmemory', '0');
+    expect(await endpoint.request({ t: 'failed', id: uid(), instance: 'bk-1', channel: 'backoffice', reason: 'back office down' })).toMatchObject({ t: 'ack' });
+    expect(await k.kairos.store.getOutbox('backoffice', 'bk-1')).toMatchObject({ attempts: 1, lastError: 'back office down' });
+  }, 60_000);
 });

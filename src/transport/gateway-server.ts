@@ -605,13 +605,25 @@ export class GatewayServer {
     try {
       if (frame.t === 'delivered') await this.o.store.removeOutbox(record.channel, record.instance);
       else await this.o.store.failOutbox(record.channel, record.instance, frame.reason ?? 'failed');
-    } finally {
-      if (this.inflight.get(key) === ws) this.inflight.delete(key);
-      const feed = this.feeds.get(record.channel);
-      if (feed?.reading === true) feed.settled.add(record.instance);
-      // Down to the low-water mark: the next page of each channel still behind.
-      if (c.inflight.size <= this.o.config.subscriberWindow / 2) for (const ch of c.channels) this.refillChannel(ch);
+    } catch (err) {
+      // Not stored: the delivery is still this connection's to confirm (its retry finds it);
+      // had the connection closed meanwhile, it goes to another subscriber.
+      if (!c.closed && this.inflight.get(key) === ws) c.inflight.set(key, record);
+      else if (this.inflight.get(key) === ws) {
+        this.inflight.delete(key);
+        const feed = this.feeds.get(record.channel);
+        if (feed !== undefined) {
+          this.rewind(feed, record.seq - 1);
+          this.refill(feed);
+        }
+      }
+      throw err;
     }
+    if (this.inflight.get(key) === ws) this.inflight.delete(key);
+    const feed = this.feeds.get(record.channel);
+    if (feed?.reading === true) feed.settled.add(record.instance);
+    // Down to the low-water mark: the next page of each channel still behind.
+    if (c.inflight.size <= this.o.config.subscriberWindow / 2) for (const ch of c.channels) this.refillChannel(ch);
     this.o.metrics.deliveries.inc({ channel: channelLabel(record.channel), result: frame.t });
     if (record.kind === 'offer') {
       const r = await this.o.host.submitDelivery(record.instance, frame.t, frame.t === 'failed' ? frame.reason : undefined);
