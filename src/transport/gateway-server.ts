@@ -107,6 +107,8 @@ export class GatewayServer {
   private readonly unsent = new Set<Ws>();
   private writeQueued = false;
   private nextConnId = 1;
+  /** shared stores: reads each subscribed channel's queue again from its start, every delivery poll */
+  private sweepTimer: NodeJS.Timeout | undefined;
   private ready = false;
   private roundRobin = 0;
 
@@ -158,6 +160,18 @@ export class GatewayServer {
         }
         this.listenSocket = token;
         resolve(uws.us_socket_local_port(token));
+        // A shared store's queues are written by every node, and an entry may be indexed after
+        // a subscriber's cursor passed its place: each channel with subscribers reads its queue
+        // from the start again every poll (a page at a time, only when they have room).
+        if (this.o.store.shared === true) {
+          this.sweepTimer = setInterval(() => {
+            for (const feed of this.feeds.values()) {
+              this.rewind(feed, 0);
+              this.refill(feed);
+            }
+          }, config.deliveryPollMs);
+          this.sweepTimer.unref();
+        }
       });
     });
   }
@@ -165,6 +179,8 @@ export class GatewayServer {
   /** Stops accepting connections and requests (ready goes false); open connections stay until closeConnections. */
   stopListening(): void {
     this.ready = false;
+    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
     if (this.listenSocket !== undefined) {
       this.o.uws.us_listen_socket_close(this.listenSocket);
       this.listenSocket = undefined;
