@@ -135,3 +135,16 @@ describe('admin paths', () => {
     expect((await api('GET', '/v1/customers/%D0%BD%D0%B5%D1%82')).body).toEqual({ code: 'unknown_customer', message: 'no customer "нет"' });
   });
 });
+
+describe('pathological templates', () => {
+  it('refuses an SMS template of "{{" and 60,000 spaces at once with a 400 (the former pattern backtracked for seconds), and the server serves on', async () => {
+    const before = await auditState();
+    for (const text of [`{{${' '.repeat(60_000)}`, `{{a${' '.repeat(60_000)}`, `{{ customer.name |${' '.repeat(60_000)}`, '{{'.repeat(30_000)]) {
+      const r = await api('PUT', '/v1/offers/atm-microcredit/templates/sms', { text });
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ code: 'invalid', message: expect.stringContaining('templates.sms') });
+    }
+    expect(await auditState()).toEqual(before);
+    expect((await api('GET', '/v1/offers/atm-microcredit/templates/sms')).body.text).toContain('не хватает');
+  });
+});
