@@ -591,14 +591,19 @@ export class CustomerHost {
    * the store, and only then are they answered.
    */
   private dropStale(live: Live): void {
+    this.o.metrics.storeConflicts.inc({ kind: 'refused' });
+    for (const w of this.forget(live)) w.reject(new StaleRetry(live.id));
+  }
+
+  /** Drops an actor and everything it queued that is not committed; returns the requests that waited for its commit. */
+  private forget(live: Live): NonNullable<Live['waiters']> {
     this.unload(live);
     this.dirty.delete(live.id);
     this.pendingOutbox = this.pendingOutbox.filter((e) => e.customer !== live.id);
     this.pendingReminders = this.pendingReminders.filter((r) => r.customer !== live.id);
-    this.o.metrics.storeConflicts.inc({ kind: 'refused' });
     const waiters = live.waiters ?? [];
     live.waiters = undefined;
-    for (const w of waiters) w.reject(new StaleRetry(live.id));
+    return waiters;
   }
 
   /**
@@ -608,17 +613,13 @@ export class CustomerHost {
    * Nothing of it was acknowledged, and no other customer waits for it.
    */
   private refuse(live: Live, cause: unknown): void {
-    this.unload(live);
-    this.dirty.delete(live.id);
+    // Its reminders' removals were not stored: they fire again (on the committed state).
+    for (const r of this.pendingReminders) if (r.customer === live.id) this.firing.delete(r.key);
     this.creating.delete(live.id);
-    this.pendingOutbox = this.pendingOutbox.filter((e) => e.customer !== live.id);
-    this.pendingReminders = this.pendingReminders.filter((r) => r.customer !== live.id);
     for (const [key, link] of this.pendingLinks) if (link.customer === live.id) this.pendingLinks.delete(key);
     this.o.metrics.refusedChanges.inc();
-    const waiters = live.waiters ?? [];
-    live.waiters = undefined;
     const err = new KairosError('internal', `the change to customer "${live.id}" could not be stored; nothing of it was kept`, { cause });
-    for (const w of waiters) w.reject(err);
+    for (const w of this.forget(live)) w.reject(err);
   }
 
   /**
@@ -1147,22 +1148,10 @@ export class CustomerHost {
       // the batch), refuse that one alone, and commit the rest at once. A store that is down
       // (or refuses a commit with no snapshot in it) is retried whole, with backoff.
       const reachable = this.o.store.available?.() !== false;
-      if (reachable && !this.closed && written.length === 1 && ids.length === 1) {
-        const [[live]] = written as [[Live, number]];
-        this.o.logger.error({ err, customer: live.id }, "a customer's change cannot be stored; it is refused and the customer reloaded");
-        this.pendingOutbox = [...outbox.filter((e) => e.customer !== live.id), ...this.pendingOutbox];
-        this.pendingReminders = [...reminderOps.filter((r) => r.customer !== live.id), ...this.pendingReminders];
-        for (const op of reminderOps) if (op.customer === live.id) this.firing.delete(op.key);
-        for (const [other, taken] of takenCharges) if (other !== live) other.charges = [...taken, ...(other.charges ?? [])];
-        for (const [other, taken] of takenAfter) if (other !== live) other.afterCommit = [...taken, ...(other.afterCommit ?? [])];
-        for (const c of this.counters) {
-          c.restore(meta);
-          c.restoreDeltas(counterDeltas);
-        }
-        this.refuse(live, err);
-        return;
-      }
-      if (reachable && !this.closed && ids.length > 1) {
+      const alone = reachable && !this.closed && written.length === 1 && ids.length === 1 ? written[0]?.[0] : undefined;
+      if (alone !== undefined) {
+        this.o.logger.error({ err, customer: alone.id }, "a customer's change cannot be stored; it is refused and the customer reloaded");
+      } else if (reachable && !this.closed && ids.length > 1) {
         const half = Math.ceil(ids.length / 2);
         this.suspects.unshift(ids.slice(0, half), ids.slice(half));
         this.o.logger.warn({ err, snapshots: snapshots.length }, 'store commit failed; committing it in halves to find the change the store refuses');
@@ -1170,6 +1159,7 @@ export class CustomerHost {
         this.flushFailures++;
         this.o.logger.error({ err, snapshots: snapshots.length, attempt: this.flushFailures }, 'store commit failed; will retry');
       }
+      // Everything taken for the commit goes back; a refused customer's part is then dropped by refuse().
       for (const id of ids) this.dirty.add(id);
       for (const [live, taken] of takenCharges) live.charges = [...taken, ...(live.charges ?? [])];
       for (const [live, taken] of takenAfter) live.afterCommit = [...taken, ...(live.afterCommit ?? [])];
@@ -1178,6 +1168,10 @@ export class CustomerHost {
       for (const c of this.counters) {
         c.restore(meta);
         c.restoreDeltas(counterDeltas);
+      }
+      if (alone !== undefined) {
+        this.refuse(alone, err);
+        return;
       }
       if (this.flushFailures === 0) return; // isolating: the next, smaller commit runs at once
       if (!this.closed && this.flushTimer === undefined) {
