@@ -29,10 +29,10 @@ function page(status: number, title: string, text: string): HttpReply {
 /** The most entries the dead-letter listing looks through for one page. */
 const DEAD_SCAN = 10_000;
 
-/** `limit` (1 to 10000, `fallback` when absent) and `cursor` (from a page's `next`) of an outbox listing. */
-export function outboxPageQuery(query: URLSearchParams, fallback = 100): { limit: number; after: number | undefined } {
+/** `limit` (1 to 10000, 100 when absent) and `cursor` (from a page's `next`) of an outbox listing. */
+function outboxPageQuery(query: URLSearchParams): { limit: number; after: number | undefined } {
   const rawLimit = query.get('limit');
-  const limit = rawLimit === null ? fallback : Number(rawLimit);
+  const limit = rawLimit === null ? 100 : Number(rawLimit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new KairosError('invalid', 'query "limit": must be 1 to 10000');
   const cursor = query.get('cursor');
   if (cursor === null) return { limit, after: undefined };
@@ -99,8 +99,7 @@ export function deliveryRoutes(d: DeliveryRouteDeps): Route[] {
       method: 'post',
       pattern: /^\/v1\/outbox\/([a-z]+)\/([^/]+)\/retry$/,
       auth: 'admin',
-      handle: async (_call, [channel = '', instance = '']) => {
-        const id = instance; // decoded by routeParams
+      handle: async (_call, [channel = '', id = '']) => {
         if (!(await d.store.retryOutbox(channel, id))) throw new KairosError('not_found', `no outbox entry "${id}" on ${channel}`);
         d.kick();
         return json(200, { channel, instance: id, retried: true });
