@@ -2,7 +2,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import type { CustomerRef, EventLocation, GatewayEvent, GatewayResponse } from '../../actors/index.js';
 import { identifierKinds, normalizeIdentifier } from '../../actors/index.js';
 import { checkMsgpack } from './msgpack-check.js';
-import { checkPlainData } from './plain-data.js';
+import { checkPlainData, isPlainMap } from './plain-data.js';
 
 /**
  * The gateway wire format (PROTOCOL.md v1): decoding MessagePack frames and validating the
@@ -35,12 +35,6 @@ const packr = new Packr({ useRecords: false, variableMapSize: true });
 
 export function encodeFrame(frame: object): Buffer {
   return packr.pack(frame);
-}
-
-function isPlainMap(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto: unknown = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
 }
 
 /**

@@ -450,8 +450,7 @@ export class GatewayServer {
     if (result === 2 || buffered > this.o.config.maxBackpressureBytes) {
       this.o.metrics.backpressureDrops.inc();
       this.o.logger.warn({ conn: c.id, buffered }, 'closing a connection that does not read its replies');
-      c.closed = true;
-      ws.end(1013, 'backpressure limit exceeded');
+      this.closeWith(ws, 1013, 'backpressure limit exceeded');
     }
   }
 

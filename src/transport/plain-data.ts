@@ -29,6 +29,13 @@ function stringSize(s: string): number {
   return n + (n < 32 ? 1 : n < 256 ? 2 : n < 65536 ? 3 : 5);
 }
 
+/** A map as JSON and MessagePack decode them: an object of no class. */
+export function isPlainMap(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
 // The walk's state, module-level so that a check allocates nothing for data that passes.
 let size = 0;
 let root = '';
@@ -61,8 +68,7 @@ function walk(v: unknown, path: string, depth: number): void {
     for (let i = 0; i < v.length; i++) walk(v[i], `${path}[${i}]`, depth + 1);
     return;
   }
-  const proto: unknown = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) {
+  if (!isPlainMap(v)) {
     throw new Problem(path, v instanceof Uint8Array ? 'is binary, which cannot be kept (send text)' : 'must be a map, a list or a plain value');
   }
   add(5, path);
@@ -71,7 +77,7 @@ function walk(v: unknown, path: string, depth: number): void {
     if (key.length > MAX_DATA_KEY_LENGTH) throw new Problem(path, `has a key longer than ${MAX_DATA_KEY_LENGTH} characters`);
     if (key === '__proto__' || key === '__proto_') throw new Problem(path, `has the reserved key "${key}"`);
     add(stringSize(key), path);
-    walk((v as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+    walk((v)[key], `${path}.${key}`, depth + 1);
   }
 }
 
