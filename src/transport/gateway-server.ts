@@ -439,15 +439,18 @@ export class GatewayServer {
     const frames = c.out;
     c.out = [];
     if (c.closed || frames.length === 0) return;
+    const limit = this.o.config.maxBackpressureBytes;
     let result = 1;
     ws.cork(() => {
       for (const bytes of frames) {
         result = ws.send(bytes, true, false);
-        if (result === 2) break;
+        // Stop at Kairos's own limit, not uWS's (twice it): a turn's replies can be many, and
+        // past uWS's limit it drops the close frame too (the client then sees 1006, not 1013).
+        if (result === 2 || (result === 0 && ws.getBufferedAmount() > limit)) break;
       }
     });
     const buffered = ws.getBufferedAmount();
-    if (result === 2 || buffered > this.o.config.maxBackpressureBytes) {
+    if (result === 2 || buffered > limit) {
       this.o.metrics.backpressureDrops.inc();
       this.o.logger.warn({ conn: c.id, buffered }, 'closing a connection that does not read its replies');
       this.closeWith(ws, 1013, 'backpressure limit exceeded');
