@@ -7,10 +7,11 @@ import { freePort } from './free-port.js';
 import { packageRoot } from './paths.js';
 import { startSmsc } from './scenario/run.js';
 import type { Frame, TestKairos } from './test-support/test-kairos.js';
+import { toolPath } from './test-provision/tool-path.js';
 import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid, until } from './test-support/test-kairos.js';
 
 /**
- * The dashboards against a real Prometheus: Debian's `prometheus` (installed by .ci/run)
+ * The dashboards against a real Prometheus: Debian's `prometheus` (`npm test` installs it when missing)
  * scrapes a running Kairos every second while a little load of every kind goes through it
  * (decisions, SMS through an SMSC simulator, answers, goals, errors, passivations and
  * reactivations, reminders firing on the manual clock); then every query of every panel of
@@ -18,7 +19,7 @@ import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid, until } fro
  * panel with a dead query (a metric renamed, a label that never appears) fails this test.
  */
 
-const promBin = process.env.KAIROS_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+const promBin = toolPath('prometheus');
 const havePrometheus = existsSync(promBin);
 const ci = process.env.CI === 'true';
 
@@ -96,7 +97,7 @@ describe('dashboards against a real Prometheus', () => {
   }, 60_000);
 
   it.skipIf(!havePrometheus && !ci)('every panel of every dashboard returns data', async () => {
-    if (!havePrometheus) throw new Error(`Prometheus is not installed at ${promBin}: .ci/run installs Debian's "prometheus" package (set KAIROS_PROMETHEUS_BIN elsewhere)`);
+    if (!havePrometheus) throw new Error(`Prometheus is not installed at ${promBin}: npm test installs Debian's "prometheus" package (or set KAIROS_PROMETHEUS_BIN)`);
     const kairos = k!;
     const gw = await GatewayClient.connect(kairos.wsUrl);
     const admin = (method: string, path: string, body?: unknown) =>

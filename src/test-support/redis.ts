@@ -5,20 +5,21 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../free-port.js';
+import { toolPath } from '../test-provision/tool-path.js';
 
 /**
- * Real Redis servers for tests: Debian's `redis-server` (installed by .ci/run), started on
+ * Real Redis servers for tests: Debian's `redis-server` (`npm test` installs it when missing), started on
  * free loopback ports in temporary directories, stopped and removed afterwards. In CI
  * (CI=true) a missing binary is an error, never a silent skip.
  */
 
-export const redisServerBin = process.env.KAIROS_REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
+export const redisServerBin = toolPath('redis-server');
 export const haveRedis = existsSync(redisServerBin);
 /** Tests that need Redis run when it is installed, and always in CI (where its absence fails them). */
 export const runRedisTests = haveRedis || process.env.CI === 'true';
 
 export function requireRedis(): void {
-  if (!haveRedis) throw new Error(`redis-server is not installed at ${redisServerBin}: .ci/run installs Debian's "redis-server" package (set KAIROS_REDIS_SERVER_BIN elsewhere)`);
+  if (!haveRedis) throw new Error(`redis-server is not installed at ${redisServerBin}: npm test installs Debian's "redis-server" package (or set KAIROS_REDIS_SERVER_BIN)`);
 }
 
 function waitForPort(port: number, timeoutMs: number): Promise<void> {

@@ -1,0 +1,43 @@
+/**
+ * What the test suite needs besides Node: programs from Debian packages that some tests start
+ * themselves (on free loopback ports, in temporary directories). The one list: `npm test`
+ * provisions from it (provision-tests.ts), and the tests find their programs through
+ * `toolPath`. A program a later test needs (a browser) is one more entry here.
+ */
+
+export interface TestTool {
+  /** the program's name, looked up on PATH */
+  binary: string;
+  /** the Debian package that installs it */
+  debianPackage: string;
+  /** the variable that names the program's path instead of PATH, when there is one */
+  envVar?: string;
+  /** which tests start it, for the message when it is missing */
+  usedBy: string;
+}
+
+export const testTools: readonly TestTool[] = [
+  { binary: 'redis-server', debianPackage: 'redis-server', envVar: 'KAIROS_REDIS_SERVER_BIN', usedBy: 'the Redis and Redis Cluster store tests' },
+  { binary: 'redis-cli', debianPackage: 'redis-tools', usedBy: 'the Redis Cluster tests (cluster creation)' },
+  { binary: 'prometheus', debianPackage: 'prometheus', envVar: 'KAIROS_PROMETHEUS_BIN', usedBy: 'src/dashboards.test.ts (every Grafana panel against a real Prometheus)' },
+];
+
+/** The directories of a PATH value, in order, without empty entries. */
+export function pathDirs(path: string | undefined): string[] {
+  return (path ?? '').split(':').filter((d) => d !== '');
+}
+
+/**
+ * Where a program is: the path its variable names when set (whether or not a file is there),
+ * else the first PATH directory holding an executable of that name, else undefined.
+ * `executable` is the file check (injected: the decision stays testable without a file system).
+ */
+export function locate(binary: string, env: Readonly<Record<string, string | undefined>>, executable: (path: string) => boolean, envVar?: string): { path: string | undefined; fromEnv: boolean } {
+  const named = envVar === undefined ? undefined : env[envVar];
+  if (named !== undefined && named !== '') return { path: executable(named) ? named : undefined, fromEnv: true };
+  for (const dir of pathDirs(env.PATH)) {
+    const candidate = `${dir}/${binary}`;
+    if (executable(candidate)) return { path: candidate, fromEnv: false };
+  }
+  return { path: undefined, fromEnv: false };
+}
