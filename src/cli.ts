@@ -6,7 +6,8 @@ import { loadCatalogFile } from './catalog/catalog-file.js';
 import { namePaths } from './catalog/catalog-service.js';
 import { replayBankCsv, replayLine } from './replay/bank-replay.js';
 import type { Config } from './config.js';
-import { ConfigError, configVariables, loadConfig } from './config.js';
+import { configVariables, loadConfig } from './config.js';
+import { KairosError } from './errors.js';
 import type { Kairos } from './kairos.js';
 import { lmdbOptions, startKairos } from './kairos.js';
 import { demoCsvPath, packageVersion } from './paths.js';
@@ -14,7 +15,6 @@ import { progressLine, seedBank } from './demo/seed.js';
 import { compactLmdb } from './store/lmdb-compact.js';
 import { runScenarios } from './scenario/run.js';
 import { LmdbStore } from './store/lmdb-store.js';
-import { UwsFallbackError } from './transport/uws.js';
 
 /** The `kairos` command. `serve` is the default. */
 
@@ -146,7 +146,7 @@ function configFrom(env: Env): Config {
   try {
     return loadConfig(env);
   } catch (err) {
-    if (err instanceof ConfigError) fail(err.message, 2);
+    if (err instanceof KairosError && err.code === 'config_invalid') fail(err.message, 2);
     throw err;
   }
 }
@@ -210,7 +210,7 @@ async function serve(env: Env): Promise<void> {
   try {
     kairos = await startKairos(config);
   } catch (err) {
-    if (err instanceof UwsFallbackError) fail(`refusing to start: ${err.message}`, 1);
+    if (err instanceof KairosError && err.code === 'native_uws_unavailable') fail(`refusing to start: ${err.message}`, 1);
     fail(`cannot start: ${(err as Error).message}`, 1);
   }
   let stopping = false;
@@ -308,7 +308,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       return;
     default: {
       const never: never = command;
-      throw new Error(`unhandled command ${String(never)}`);
+      throw new KairosError('internal', `unhandled command ${String(never)}`);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, loadConfig } from './config.js';
+import { KairosError } from './errors.js';
+import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, configProblems, loadConfig } from './config.js';
 
 describe('configuration', () => {
   it('has embedded defaults: port 8080, ./data, LMDB, the demo and its credentials', () => {
@@ -41,7 +42,7 @@ describe('configuration', () => {
       try {
         loadConfig({ KAIROS_GATEWAY_TOKENS: raw });
       } catch (e) {
-        return (e as ConfigError).problems;
+        return configProblems(e) ?? [];
       }
       return [];
     };
@@ -64,8 +65,9 @@ describe('configuration', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(ConfigError);
-    const problems = (err as ConfigError).problems;
+    expect(err).toBeInstanceOf(KairosError);
+    expect((err as KairosError).code).toBe('config_invalid');
+    const problems = configProblems(err);
     expect(problems).toEqual([
       'KAIROS_PORT: must be a whole number from 0 to 65535',
       'KAIROS_STORE: must be one of lmdb, memory, redis',

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DAY_MS, channels as knownChannels, defaultLimits } from '../actors/index.js';
+import { KairosError } from './errors.js';
 
 /**
  * The one configuration schema: every setting, its `KAIROS_*` variable, its default and its
@@ -140,11 +141,19 @@ export interface GatewayToken {
 export const DEMO_GATEWAY_TOKEN = 'demo-gateway';
 export const DEMO_ADMIN_KEY = 'demo-admin';
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  }
+/** The problems each `config_invalid` error names, one a setting. */
+const problemsOf = new WeakMap<KairosError, readonly string[]>();
+
+/** A `config_invalid` error naming every problem found at once. */
+function configInvalid(problems: readonly string[]): KairosError {
+  const err = new KairosError('config_invalid', `invalid configuration:\n  ${problems.join('\n  ')}`);
+  problemsOf.set(err, problems);
+  return err;
+}
+
+/** The problems a `config_invalid` error from {@link loadConfig} names; undefined for any other error. */
+export function configProblems(err: unknown): readonly string[] | undefined {
+  return err instanceof KairosError ? problemsOf.get(err) : undefined;
 }
 
 type Source = Readonly<Record<string, string | undefined>>;
@@ -377,10 +386,10 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     if ('problem' in parsed) problems.push(`${s.env}: ${parsed.problem}`);
     else values[s.key] = parsed.ok;
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw configInvalid(problems);
   const merged = { ...defaults, ...values, ...overrides } as Config;
   if ((merged.tlsCertFile === undefined) !== (merged.tlsKeyFile === undefined)) {
-    throw new ConfigError(['KAIROS_TLS_CERT_FILE and KAIROS_TLS_KEY_FILE: set both for TLS, or neither']);
+    throw configInvalid(['KAIROS_TLS_CERT_FILE and KAIROS_TLS_KEY_FILE: set both for TLS, or neither']);
   }
   const demoCredentials = merged.gatewayTokens === undefined || merged.adminKeys === undefined;
   const config: Config = {

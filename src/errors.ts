@@ -17,6 +17,10 @@ export const errorCatalog = {
   unavailable: { status: 503, public: true, text: 'not ready' },
   unauthorized: { status: 401, public: true, text: 'missing or wrong credentials' },
   internal: { status: 500, public: false, text: 'internal error' },
+  config_invalid: { status: 500, public: false, text: 'the configuration is invalid' },
+  native_uws_unavailable: { status: 500, public: false, text: 'the native uWebSockets.js binary is not available' },
+  delivery_refused: { status: 502, public: false, text: 'the far end refused the delivery for good' },
+  delivery_failed: { status: 502, public: false, text: 'the delivery failed; it is retried' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalog;

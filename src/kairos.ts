@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import type { DestinationStream } from 'pino';
-import type { CatalogDef, GatewayEvent } from '../actors/index.js';
+import type { CatalogDef } from '../actors/index.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { catalogRoutes } from './admin/catalog-routes.js';
 import { loadCatalogFile } from './catalog/catalog-file.js';
@@ -22,6 +22,7 @@ import { deliveryRoutes } from './admin/delivery-routes.js';
 import { learningMetrics, learningRoutes } from './admin/learning-routes.js';
 import type { ChannelAdapter } from './delivery/dispatcher.js';
 import { OutboxDispatcher } from './delivery/dispatcher.js';
+import { KairosError } from './errors.js';
 import { SmppAdapter } from './delivery/smpp-adapter.js';
 import { SmtpAdapter } from './delivery/smtp-adapter.js';
 import { WebhookAdapter } from './delivery/webhook-adapter.js';
@@ -37,12 +38,16 @@ import { RedisStore } from './store/redis-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { Store } from './store/store.js';
 import { credentialLabel } from './transport/auth.js';
+import { eventsRoute } from './transport/events-route.js';
 import { GatewayServer } from './transport/gateway-server.js';
+import type { Uws } from './transport/uws.js';
 import { loadUws } from './transport/uws.js';
 
 /**
- * The composition root: builds the store, the catalog, the actor host and the gateway
- * server from one validated configuration, and tears them down in order.
+ * The composition root: builds the store, the catalog, the ledgers, the delivery dispatcher
+ * (with its channel adapters and the gateway-subscriber adapter), the actor host and the
+ * gateway server from one validated configuration, and tears them down in order. Each step
+ * is one function below; `startKairos` runs them in order.
  */
 export interface Kairos {
   readonly port: number;
@@ -90,39 +95,42 @@ async function openStore(config: Config, logger: Logger): Promise<Store> {
       } catch (err) {
         await redis.close().catch(() => undefined);
         const where = config.redisCluster.length > 0 ? `the Redis Cluster ${config.redisCluster.join(', ')}` : config.redisUrl;
-        throw new Error(`cannot reach ${where} (KAIROS_STORE=redis): ${(err as Error).message}`);
+        throw new KairosError('unavailable', `cannot reach ${where} (KAIROS_STORE=redis): ${(err as Error).message}`, { cause: err });
       }
     }
   }
 }
 
-export async function startKairos(config: Readonly<Config>, options: StartOptions = {}): Promise<Kairos> {
-  const uws = loadUws();
-  const logger = createLogger(config.logLevel, options.logDestination);
-  const metrics = createMetrics();
-  const clock: Clock = config.clock === 'manual' ? new ManualClock(options.manualClockStart ?? Date.now()) : systemClock;
-  const started = Date.now();
+/** What the decisions read besides the catalog: the stop list, the shared counters and the models, loaded from the store. */
+interface Ledgers {
+  stopList: StopList;
+  ledger: BudgetLedger;
+  capacity: CapacityLedger;
+  propensity: PropensityLedger;
+  models: ModelRegistry;
+  uplift: UpliftLedger;
+  funnel: FunnelLedger;
+}
 
-  const store: Store = await openStore(config, logger);
-  let catalogs: CatalogService;
-  try {
-    const seed: { def: CatalogDef; source: string } =
-      config.catalogFile !== undefined
-        ? { def: loadCatalogFile(config.catalogFile), source: config.catalogFile }
-        : config.demo
-          ? { def: loadCatalogFile(demoCatalogPath()), source: 'demo/catalog.yaml' }
-          : { def: emptyCatalog, source: 'empty' };
-    catalogs = await CatalogService.open(store, clock, logger, seed);
-    if (config.demo) {
-      const t0 = performance.now();
-      const demo = await loadDemoBank(store, demoCsvPath(), clock.now());
-      if (demo.loaded) logger.info({ customers: demo.customers, ms: Math.round(performance.now() - t0) }, 'demo bank loaded');
-      else logger.info({ customers: demo.customers }, 'demo bank already in the store');
-    }
-  } catch (err) {
-    await store.close();
-    throw err;
+/** The catalog (the configured file, the demo's, or an empty one, unless the store has a newer one), and the demo bank when asked. */
+async function loadCatalog(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger): Promise<CatalogService> {
+  const seed: { def: CatalogDef; source: string } =
+    config.catalogFile !== undefined
+      ? { def: loadCatalogFile(config.catalogFile), source: config.catalogFile }
+      : config.demo
+        ? { def: loadCatalogFile(demoCatalogPath()), source: 'demo/catalog.yaml' }
+        : { def: emptyCatalog, source: 'empty' };
+  const catalogs = await CatalogService.open(store, clock, logger, seed);
+  if (config.demo) {
+    const t0 = performance.now();
+    const demo = await loadDemoBank(store, demoCsvPath(), clock.now());
+    if (demo.loaded) logger.info({ customers: demo.customers, ms: Math.round(performance.now() - t0) }, 'demo bank loaded');
+    else logger.info({ customers: demo.customers }, 'demo bank already in the store');
   }
+  return catalogs;
+}
+
+async function loadLedgers(store: Store): Promise<Ledgers> {
   const stopList = new StopList(store);
   await stopList.load();
   const ledger = new BudgetLedger();
@@ -137,6 +145,76 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   await uplift.counters.loadFrom(store, 100_000);
   const funnel = new FunnelLedger();
   await funnel.counters.loadFrom(store, 1_000_000);
+  return { stopList, ledger, capacity, propensity, models, uplift, funnel };
+}
+
+/** The server's own channel adapters, for the channels configured (SMPP, SMTP, webhooks). */
+function buildAdapters(config: Readonly<Config>, clock: Clock, logger: Logger): ChannelAdapter[] {
+  const adapters: ChannelAdapter[] = [];
+  if (config.smppUrl !== undefined) {
+    adapters.push(new SmppAdapter({ url: config.smppUrl, systemId: config.smppSystemId, password: config.smppPassword, source: config.smppSource, ratePerSec: config.smppRate, logger, clock }));
+  }
+  if (config.smtpUrl !== undefined) {
+    adapters.push(new SmtpAdapter({ url: config.smtpUrl, from: config.smtpFrom, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret, ratePerSec: config.smtpRate }));
+  }
+  if (config.webhookUrl !== undefined) {
+    adapters.push(new WebhookAdapter({ url: config.webhookUrl, secret: config.webhookSecret, ratePerSec: config.webhookRate }));
+  }
+  return adapters;
+}
+
+/** The one delivery path: the own adapters and the gateway-subscriber adapter. Built before the host, started with it. */
+function buildDispatcher(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger, metrics: Metrics): OutboxDispatcher {
+  return new OutboxDispatcher({
+    store,
+    consumer: config.nodeId,
+    clock,
+    logger,
+    metrics,
+    adapters: buildAdapters(config, clock, logger),
+    maxAttempts: config.deliveryMaxAttempts,
+    backoffMs: config.deliveryBackoffMs,
+    pollMs: config.deliveryPollMs,
+    subscriberWindow: config.subscriberWindow,
+  });
+}
+
+/** The actor host; what it commits to the outbox goes to the dispatcher, and only there. */
+function buildHost(config: Readonly<Config>, parts: { store: Store; catalogs: CatalogService; clock: Clock; logger: Logger; metrics: Metrics; ledgers: Ledgers; dispatcher: OutboxDispatcher }): CustomerHost {
+  const { store, catalogs, clock, logger, metrics, ledgers, dispatcher } = parts;
+  return new CustomerHost({
+    store,
+    catalog: () => catalogs.catalog,
+    clock,
+    logger,
+    metrics,
+    ...ledgers,
+    durability: config.durability,
+    commitWindowMs: config.commitWindowMs ?? (config.store === 'redis' ? 5 : 0),
+    flushIntervalMs: config.flushIntervalMs,
+    flushBatch: config.flushBatch,
+    maxHotActors: config.maxHotActors,
+    passivateAfterMs: config.passivateAfterMs,
+    maxHeapBytes: (config.maxHeapMb > 0 ? config.maxHeapMb : Math.floor((getHeapStatistics().heap_size_limit * 0.75) / 1048576)) * 1048576,
+    maxInFlight: config.maxInFlight,
+    maxQueueMs: config.maxQueueMs,
+    limits: { idempotencyRetentionMs: config.idempotencyRetentionMs, idempotencyMaxIds: config.idempotencyMaxIds, maxClockSkewMs: config.maxClockSkewMs, maxEventAgeMs: config.maxEventAgeMs },
+    onCommitted: (records) => dispatcher.notify(records),
+  });
+}
+
+/** The background work on timers: the model weights saved, another node's catalog changes read (shared stores), due reminders, idle actors swept. */
+interface Timers {
+  /** writes the model weights now (logged, not thrown, on failure) */
+  saveModels(): Promise<void>;
+  /** stops polling reminders and sweeping actors (the host is closing) */
+  stopHostTimers(): void;
+  /** stops saving models and reading the catalog */
+  stopStoreTimers(): void;
+}
+
+function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: CatalogService; models: ModelRegistry; host: CustomerHost; logger: Logger }): Timers {
+  const { store, catalogs, models, host, logger } = parts;
   const saveModels = async (): Promise<void> => {
     try {
       await models.saveWeights(store);
@@ -149,88 +227,6 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   // Several nodes on a shared store: a catalog changed through another node applies here within a second.
   const catalogTimer = store.shared === true ? setInterval(() => void catalogs.sync().catch((err: unknown) => logger.error({ err }, 'reading the catalog failed')), 1000) : undefined;
   catalogTimer?.unref();
-
-  const gatewayRef: { server?: GatewayServer; dispatcher?: OutboxDispatcher } = {};
-  const host = new CustomerHost({
-    store,
-    catalog: () => catalogs.catalog,
-    clock,
-    logger,
-    metrics,
-    stopList,
-    ledger,
-    capacity,
-    propensity,
-    models,
-    uplift,
-    funnel,
-    durability: config.durability,
-    commitWindowMs: config.commitWindowMs ?? (config.store === 'redis' ? 5 : 0),
-    flushIntervalMs: config.flushIntervalMs,
-    flushBatch: config.flushBatch,
-    maxHotActors: config.maxHotActors,
-    passivateAfterMs: config.passivateAfterMs,
-    maxHeapBytes: (config.maxHeapMb > 0 ? config.maxHeapMb : Math.floor((getHeapStatistics().heap_size_limit * 0.75) / 1048576)) * 1048576,
-    maxInFlight: config.maxInFlight,
-    maxQueueMs: config.maxQueueMs,
-    limits: { idempotencyRetentionMs: config.idempotencyRetentionMs, idempotencyMaxIds: config.idempotencyMaxIds, maxClockSkewMs: config.maxClockSkewMs, maxEventAgeMs: config.maxEventAgeMs },
-    onCommitted: (records) => {
-      gatewayRef.dispatcher?.notify(records);
-      gatewayRef.server?.push(records);
-    },
-  });
-
-  learningMetrics({ catalogs, models, uplift, funnel, store }, metrics);
-
-  const adapters: ChannelAdapter[] = [];
-  if (config.smppUrl !== undefined) {
-    adapters.push(
-      new SmppAdapter({
-        url: config.smppUrl,
-        systemId: config.smppSystemId,
-        password: config.smppPassword,
-        source: config.smppSource,
-        ratePerSec: config.smppRate,
-        logger,
-        onReceipt: (instance, status, reason) => {
-          host.submitDelivery(instance, status, reason).catch((err: unknown) => logger.error({ err }, 'recording an SMS receipt failed'));
-        },
-        onReply: (phone, text, messageId) => {
-          const event: GatewayEvent = { id: `sms-${messageId}-${clock.now()}`, type: 'sms.received', customer: { phone }, channel: 'sms', data: { text } };
-          host.submitEvent(event).then(
-            (r) => {
-              if (r.kind === 'error') logger.warn({ code: r.code, message: r.message }, 'an SMS reply was not taken');
-            },
-            (err: unknown) => logger.error({ err }, 'handling an SMS reply failed'),
-          );
-        },
-      }),
-    );
-  }
-  if (config.smtpUrl !== undefined) {
-    if (config.unsubscribeSecret === 'demo-unsubscribe-secret') logger.warn('e-mail goes out with the demo unsubscribe secret: set KAIROS_UNSUBSCRIBE_SECRET');
-    adapters.push(new SmtpAdapter({ url: config.smtpUrl, from: config.smtpFrom, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret, ratePerSec: config.smtpRate }));
-  }
-  if (config.webhookUrl !== undefined) {
-    if (config.webhookSecret === 'demo-webhook-secret') logger.warn('webhooks are signed with the demo secret: set KAIROS_WEBHOOK_SECRET');
-    adapters.push(new WebhookAdapter({ url: config.webhookUrl, secret: config.webhookSecret, ratePerSec: config.webhookRate }));
-  }
-  const dispatcher = new OutboxDispatcher({
-    store,
-    consumer: config.nodeId,
-    clock,
-    logger,
-    metrics,
-    adapters,
-    maxAttempts: config.deliveryMaxAttempts,
-    backoffMs: config.deliveryBackoffMs,
-    pollMs: config.deliveryPollMs,
-    report: async (instance, status, reason) => {
-      const r = await host.submitDelivery(instance, status, reason);
-      if (r.kind === 'error' && r.code !== 'unknown_customer') throw new Error(`${r.code}: ${r.message}`);
-    },
-  });
-  gatewayRef.dispatcher = dispatcher;
   const pollReminders = (): void => {
     host.pollReminders().catch((err: unknown) => logger.error({ err }, 'delivering due reminders failed; retrying at the next poll'));
   };
@@ -238,7 +234,26 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   reminderTimer.unref();
   const sweepTimer = setInterval(() => host.sweep(), 1000);
   sweepTimer.unref();
+  return {
+    saveModels,
+    stopHostTimers() {
+      clearInterval(reminderTimer);
+      clearInterval(sweepTimer);
+    },
+    stopStoreTimers() {
+      clearInterval(modelTimer);
+      if (catalogTimer !== undefined) clearInterval(catalogTimer);
+    },
+  };
+}
 
+/** The gateway server: the WebSocket gateway, POST /v1/events and the admin API on one port. */
+function buildGateway(
+  config: Readonly<Config>,
+  parts: { uws: Uws; store: Store; catalogs: CatalogService; clock: Clock; logger: Logger; metrics: Metrics; ledgers: Ledgers; host: CustomerHost; dispatcher: OutboxDispatcher; started: number },
+): GatewayServer {
+  const { uws, store, catalogs, clock, logger, metrics, host, dispatcher, started } = parts;
+  const { stopList, propensity, models, uplift, funnel } = parts.ledgers;
   const status = (): Record<string, unknown> => ({
     version: packageVersion(),
     node: process.version,
@@ -254,32 +269,30 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     demo: config.demo,
     demoCredentials: config.demoCredentials,
   });
-
-  const server = new GatewayServer({
+  return new GatewayServer({
     uws,
     config,
     host,
-    store,
+    subscribers: dispatcher.subscribers,
     logger,
     metrics,
-    dispatched: dispatcher.channels,
-    adminRoutes: [...adminRoutes({ host, stopList, store, clock, logger, status }), ...catalogRoutes({ catalogs, host, clock, propensity }), ...learningRoutes({ catalogs, models, uplift, funnel, store }),
-      ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() })],
-    ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
-      ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } }
-      : {}),
+    routes: [
+      eventsRoute({ host, metrics }),
+      ...adminRoutes({ host, stopList, store, clock, logger, status }),
+      ...catalogRoutes({ catalogs, host, clock, propensity }),
+      ...learningRoutes({ catalogs, models, uplift, funnel, store }),
+      ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),
+    ],
+    // A node whose store is unreachable, or whose commits fail, takes no traffic (a load balancer sends it elsewhere).
+    notReadyReason: () => (store.available?.() === false ? 'store unreachable' : host.storeFailing() ? 'store commits are failing' : undefined),
+    ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } } : {}),
   });
-  let port: number;
-  try {
-    port = await server.listen();
-  } catch (err) {
-    await host.close(0);
-    await store.close();
-    throw err;
-  }
-  gatewayRef.server = server;
-  dispatcher.start();
-  server.setReady(true);
+}
+
+/** Says the server is up, and warns about every demo or unscoped credential in use. */
+function announce(config: Readonly<Config>, logger: Logger, facts: { port: number; store: Store; clock: Clock }): void {
+  if (config.smtpUrl !== undefined && config.unsubscribeSecret === 'demo-unsubscribe-secret') logger.warn('e-mail goes out with the demo unsubscribe secret: set KAIROS_UNSUBSCRIBE_SECRET');
+  if (config.webhookUrl !== undefined && config.webhookSecret === 'demo-webhook-secret') logger.warn('webhooks are signed with the demo secret: set KAIROS_WEBHOOK_SECRET');
   if (config.demoCredentials) {
     logger.warn(
       { gatewayToken: DEMO_GATEWAY_TOKEN, adminKey: DEMO_ADMIN_KEY },
@@ -294,13 +307,68 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
       'gateway tokens without a channel scope may subscribe to every channel: give each one its channels in KAIROS_GATEWAY_TOKENS (token:sms, token:ib+callcenter, token:- for events only)',
     );
   }
+  const { port, store, clock } = facts;
   logger.info(
     { port, tls: config.tlsCertFile !== undefined, store: store.kind, dataDir: config.store === 'lmdb' ? config.dataDir : undefined, clock: clock.mode },
     'kairos listening',
   );
+}
+
+/**
+ * The ordered close: stop accepting (ready goes false), let the host finish what it has
+ * queued and flush every snapshot, let the deliveries under way finish, close the
+ * connections, save the models, close the store.
+ */
+async function closeInOrder(parts: { config: Readonly<Config>; logger: Logger; gateway: GatewayServer; timers: Timers; host: CustomerHost; dispatcher: OutboxDispatcher; store: Store }): Promise<void> {
+  const { config, logger, gateway, timers, host, dispatcher, store } = parts;
+  logger.info('shutting down');
+  gateway.stopListening();
+  timers.stopHostTimers();
+  await host.close(config.shutdownTimeoutMs);
+  await dispatcher.stop();
+  gateway.closeConnections();
+  timers.stopStoreTimers();
+  await timers.saveModels();
+  await store.close();
+  logger.info('stopped');
+}
+
+export async function startKairos(config: Readonly<Config>, options: StartOptions = {}): Promise<Kairos> {
+  const uws = loadUws();
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const metrics = createMetrics();
+  const clock: Clock = config.clock === 'manual' ? new ManualClock(options.manualClockStart ?? Date.now()) : systemClock;
+  const started = Date.now();
+
+  const store = await openStore(config, logger);
+  let catalogs: CatalogService;
+  try {
+    catalogs = await loadCatalog(config, store, clock, logger);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const ledgers = await loadLedgers(store);
+  const dispatcher = buildDispatcher(config, store, clock, logger, metrics);
+  const host = buildHost(config, { store, catalogs, clock, logger, metrics, ledgers, dispatcher });
+  learningMetrics({ catalogs, models: ledgers.models, uplift: ledgers.uplift, funnel: ledgers.funnel, store }, metrics);
+  const timers = startTimers(config, { store, catalogs, models: ledgers.models, host, logger });
+  const gateway = buildGateway(config, { uws, store, catalogs, clock, logger, metrics, ledgers, host, dispatcher, started });
+  let port: number;
+  try {
+    port = await gateway.listen();
+  } catch (err) {
+    timers.stopHostTimers();
+    timers.stopStoreTimers();
+    await host.close(0);
+    await store.close();
+    throw err;
+  }
+  dispatcher.start(host);
+  gateway.setReady(true);
+  announce(config, logger, { port, store, clock });
 
   let closing: Promise<void> | undefined;
-  const gateway = server;
   return {
     port,
     config,
@@ -310,20 +378,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     host,
     store,
     close() {
-      closing ??= (async () => {
-        logger.info('shutting down');
-        gateway.stopListening();
-        clearInterval(reminderTimer);
-        clearInterval(sweepTimer);
-        await host.close(config.shutdownTimeoutMs);
-        await dispatcher.stop();
-        gateway.closeConnections();
-        clearInterval(modelTimer);
-        if (catalogTimer !== undefined) clearInterval(catalogTimer);
-        await saveModels();
-        await store.close();
-        logger.info('stopped');
-      })();
+      closing ??= closeInOrder({ config, logger, gateway, timers, host, dispatcher, store });
       return closing;
     },
   };

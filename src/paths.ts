@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KairosError } from './errors.js';
 
 /**
  * The Kairos package root (where package.json and demo/ live), found by walking up from
@@ -15,7 +16,7 @@ export function packageRoot(): string {
       if (parsed.name === 'kairos') return dir;
     }
     const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the kairos package root');
+    if (up === dir) throw new KairosError('internal', 'cannot find the kairos package root');
     dir = up;
   }
 }

@@ -49,7 +49,7 @@ export function maskIdentifier(kind: StopKind, value: string): string {
       return `${value.slice(0, 5)}***${value.slice(-1)}`;
     default: {
       const never: never = kind;
-      throw new Error(`unhandled stop kind ${String(never)}`);
+      throw new KairosError('internal', `unhandled stop kind ${String(never)}`);
     }
   }
 }

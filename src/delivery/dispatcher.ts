@@ -1,22 +1,24 @@
 import type { Clock } from '../clock.js';
+import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { channelLabel } from '../metrics.js';
 import type { OutboxRecord, Store } from '../store/store.js';
+import type { DeliveryHost } from './delivery-host.js';
+import { GatewaySubscribers } from './gateway-subscribers.js';
 
 /**
- * Delivers the outbox through the server's own channel adapters (e-mail over SMTP, the back
- * office over signed webhooks): at least once, in the order committed, each channel at the
- * rate its far end accepts and within its daily capacity; a failure is retried with
- * exponential backoff and, after the last attempt, parked in the dead letters (visible and
- * retryable in the admin API); the customer's contact record learns delivered or failed.
- * Channels without an adapter wait for delivery endpoints subscribed over WebSocket.
+ * The one delivery path for committed outbox records: the host hands them to `notify`, and
+ * from here they leave either through the server's own channel adapters (SMS over SMPP,
+ * e-mail over SMTP, the back office over signed webhooks) or, for every other channel,
+ * through the gateway-subscriber adapter to delivery endpoints subscribed over WebSocket
+ * (`subscribers`). The own adapters deliver at least once, in the order committed, each
+ * channel at the rate its far end accepts and within its daily capacity; a failure is
+ * retried with exponential backoff and, after the last attempt (or at once for a
+ * `delivery_refused` error: the far end will not change its mind), parked in the dead
+ * letters (visible and retryable in the admin API); the customer's contact record learns
+ * delivered or failed.
  */
-
-/** A failure the far end will not change its mind about (a bad address): no retry. */
-export class PermanentDeliveryError extends Error {
-  override readonly name = 'PermanentDeliveryError';
-}
 
 export interface ChannelAdapter {
   readonly channel: string;
@@ -26,8 +28,10 @@ export interface ChannelAdapter {
   readonly perDay?: number;
   /** the adapter reports delivery itself (SMS receipts): the far end's acceptance is not delivery */
   readonly reportsDelivery?: boolean;
-  /** Delivers one record; throws to fail (PermanentDeliveryError: no retry). */
+  /** Delivers one record; throws to fail (a KairosError `delivery_refused`: no retry). */
   send(record: OutboxRecord): Promise<void>;
+  /** The dispatcher starts: what the adapter hears from the far end (receipts, replies) goes to `host`. */
+  start?(host: DeliveryHost): void;
   close?(): Promise<void>;
 }
 
@@ -46,8 +50,8 @@ export interface DispatcherOptions {
   /** the first retry's delay; each next one doubles, up to an hour */
   backoffMs: number;
   pollMs: number;
-  /** tells the customer's actor how its message went */
-  report: (instance: string, status: 'delivered' | 'failed', reason?: string) => Promise<void>;
+  /** unconfirmed deliveries a WebSocket subscriber may hold (KAIROS_SUBSCRIBER_WINDOW) */
+  subscriberWindow: number;
 }
 
 interface Bucket {
@@ -66,9 +70,21 @@ export class OutboxDispatcher {
   private pumping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** the customer host, from `start` on: nothing is delivered before */
+  private host: DeliveryHost | undefined;
+  /** the adapter for every channel without an own adapter: endpoints subscribed over WebSocket */
+  readonly subscribers: GatewaySubscribers;
 
   constructor(private readonly o: DispatcherOptions) {
     for (const a of o.adapters) this.adapters.set(a.channel, a);
+    this.subscribers = new GatewaySubscribers({
+      store: o.store,
+      logger: o.logger,
+      metrics: o.metrics,
+      window: o.subscriberWindow,
+      pollMs: o.pollMs,
+      dispatched: this.channels,
+    });
   }
 
   /** The channels this server delivers itself (not to WebSocket subscribers). */
@@ -76,20 +92,25 @@ export class OutboxDispatcher {
     return new Set(this.adapters.keys());
   }
 
-  start(): void {
+  /** Starts delivering: outcomes, receipts and replies go to `host`. */
+  start(host: DeliveryHost): void {
+    this.host = host;
+    for (const a of this.adapters.values()) a.start?.(host);
+    this.subscribers.start(host);
     this.timer = setInterval(() => void this.pump(), this.o.pollMs);
     this.timer.unref();
     void this.pump();
   }
 
-  /** Committed records: deliver the ones for our channels soon. */
+  /** Committed records (the host's `onCommitted`): the own adapters' channels soon, the others to their subscribers now. */
   notify(records: readonly OutboxRecord[]): void {
     if (records.some((r) => this.adapters.has(r.channel))) void this.pump();
+    this.subscribers.push(records);
   }
 
   /** One pass over every adapter channel's outbox; resolves when what it started has been handed over. */
   pump(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+    if (this.stopped || this.host === undefined) return Promise.resolve();
     if (this.pumping !== undefined) {
       this.again = true;
       return this.pumping;
@@ -158,7 +179,7 @@ export class OutboxDispatcher {
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       const attempts = r.attempts + 1;
-      const dead = err instanceof PermanentDeliveryError || attempts >= this.o.maxAttempts;
+      const dead = (err instanceof KairosError && err.code === 'delivery_refused') || attempts >= this.o.maxAttempts;
       const retryAt = this.o.clock.now() + Math.min(3_600_000, this.o.backoffMs * 2 ** (attempts - 1));
       await this.o.store.failOutbox(r.channel, r.instance, reason, dead ? { dead: true } : { retryAt });
       this.o.metrics.deliveries.inc({ channel, result: dead ? 'dead' : 'retry' });
@@ -172,9 +193,11 @@ export class OutboxDispatcher {
     if (r.kind === 'offer' && r.seed !== true && adapter.reportsDelivery !== true) await this.report(r.instance, 'delivered');
   }
 
+  /** Tells the customer's actor how its message went (a customer erased meanwhile has no contact to record it on). */
   private async report(instance: string, status: 'delivered' | 'failed', reason?: string): Promise<void> {
     try {
-      await this.o.report(instance, status, reason);
+      const r = await this.host?.submitDelivery(instance, status, reason);
+      if (r?.kind === 'error' && r.code !== 'unknown_customer') throw new KairosError(r.code, r.message);
     } catch (err) {
       this.o.logger.error({ err, instance }, 'recording the delivery on the contact failed');
     }
@@ -183,6 +206,7 @@ export class OutboxDispatcher {
   /** Stops polling and waits for the deliveries under way. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.subscribers.stop();
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.pumping;
     await Promise.allSettled([...this.sending]);

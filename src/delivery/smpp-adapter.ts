@@ -1,8 +1,11 @@
 import { createRequire } from 'node:module';
+import type { GatewayEvent } from '../../actors/index.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { OutboxRecord } from '../store/store.js';
+import type { DeliveryHost } from './delivery-host.js';
 import type { ChannelAdapter } from './dispatcher.js';
-import { PermanentDeliveryError } from './dispatcher.js';
+import { KairosError } from '../errors.js';
 import { decodeShortMessage, smsParts, ucs2 } from './sms-parts.js';
 
 /**
@@ -53,10 +56,8 @@ export interface SmppOptions {
   source: string;
   ratePerSec: number;
   logger: Logger;
-  /** a delivery receipt for one of our messages */
-  onReceipt: (instance: string, status: 'delivered' | 'failed', reason?: string) => void;
-  /** a message from a customer */
-  onReply: (phone: string, text: string, messageId: string) => void;
+  /** stamps a customer's reply's event id */
+  clock: Clock;
 }
 
 /** The receipt text of SMPP 3.4 appendix B: "id:… sub:… dlvrd:… submit date:… done date:… stat:DELIVRD err:… text:…". */
@@ -75,6 +76,8 @@ export class SmppAdapter implements ChannelAdapter {
   /** the receipt, not the SMSC's acceptance, says delivered */
   readonly reportsDelivery = true;
   private session: SmppSession | undefined;
+  /** where receipts and replies go, from the dispatcher's start on */
+  private host: DeliveryHost | undefined;
   private bound: Promise<SmppSession> | undefined;
   private closed = false;
   private ref = 0;
@@ -94,7 +97,7 @@ export class SmppAdapter implements ChannelAdapter {
         this.bound = undefined;
         if (!settled) {
           settled = true;
-          reject(new Error(why));
+          reject(new KairosError('delivery_failed', why));
         }
       };
       session.on('error', (err: Error) => drop(`SMPP: ${err.message}`));
@@ -105,7 +108,7 @@ export class SmppAdapter implements ChannelAdapter {
         if (pdu.command_status !== 0) {
           this.bound = undefined;
           session.close();
-          reject(new Error(`SMPP bind refused: status ${pdu.command_status}`));
+          reject(new KairosError('delivery_failed', `SMPP bind refused: status ${pdu.command_status}`));
           return;
         }
         this.session = session;
@@ -114,6 +117,26 @@ export class SmppAdapter implements ChannelAdapter {
       });
     });
     return this.bound;
+  }
+
+  start(host: DeliveryHost): void {
+    this.host = host;
+  }
+
+  /** A delivery receipt for one of our messages: the contact learns delivered or failed. */
+  private onReceipt(instance: string, status: 'delivered' | 'failed', reason?: string): void {
+    this.host?.submitDelivery(instance, status, reason).catch((err: unknown) => this.o.logger.error({ err }, 'recording an SMS receipt failed'));
+  }
+
+  /** A message from a customer: an `sms.received` event for the customer with that phone. */
+  private onReply(phone: string, text: string, messageId: string): void {
+    const event: GatewayEvent = { id: `sms-${messageId}-${this.o.clock.now()}`, type: 'sms.received', customer: { phone }, channel: 'sms', data: { text } };
+    this.host?.submitEvent(event).then(
+      (r) => {
+        if (r.kind === 'error') this.o.logger.warn({ code: r.code, message: r.message }, 'an SMS reply was not taken');
+      },
+      (err: unknown) => this.o.logger.error({ err }, 'handling an SMS reply failed'),
+    );
   }
 
   private onDeliver(session: SmppSession, pdu: SmppPdu): void {
@@ -125,26 +148,26 @@ export class SmppAdapter implements ChannelAdapter {
       if (receipt === undefined || instance === undefined) return;
       this.sent.delete(receipt.id);
       const ok = receipt.stat === 'DELIVRD';
-      this.o.onReceipt(instance, ok ? 'delivered' : 'failed', ok ? undefined : receipt.stat);
+      this.onReceipt(instance, ok ? 'delivered' : 'failed', ok ? undefined : receipt.stat);
       return;
     }
     const phone = pdu.source_addr ?? '';
-    this.o.onReply(phone.startsWith('+') ? phone : `+${phone}`, text, `${phone}:${pdu.sequence_number}`);
+    this.onReply(phone.startsWith('+') ? phone : `+${phone}`, text, `${phone}:${pdu.sequence_number}`);
   }
 
   private submit(session: SmppSession, fields: Record<string, unknown>): Promise<string> {
     return new Promise((resolve, reject) => {
       session.submit_sm(fields, (pdu) => {
         if (pdu.command_status === 0) resolve(pdu.message_id ?? '');
-        else if (PERMANENT.has(pdu.command_status)) reject(new PermanentDeliveryError(`SMPP submit_sm refused: status 0x${pdu.command_status.toString(16)}`));
-        else reject(new Error(`SMPP submit_sm failed: status 0x${pdu.command_status.toString(16)}`));
+        else if (PERMANENT.has(pdu.command_status)) reject(new KairosError('delivery_refused', `SMPP submit_sm refused: status 0x${pdu.command_status.toString(16)}`));
+        else reject(new KairosError('delivery_failed', `SMPP submit_sm failed: status 0x${pdu.command_status.toString(16)}`));
       });
     });
   }
 
   async send(r: OutboxRecord): Promise<void> {
-    if (r.kind !== 'offer' || !('text' in r.content) || 'title' in r.content) throw new PermanentDeliveryError('not an SMS');
-    if (r.to === undefined) throw new PermanentDeliveryError('no phone number');
+    if (r.kind !== 'offer' || !('text' in r.content) || 'title' in r.content) throw new KairosError('delivery_refused', 'not an SMS');
+    if (r.to === undefined) throw new KairosError('delivery_refused', 'no phone number');
     const session = await this.bind();
     const { encoding, parts } = smsParts(r.content.text);
     const ref = (this.ref = (this.ref + 1) % 256);

@@ -2,7 +2,7 @@ import { createTransport } from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type { OutboxRecord } from '../store/store.js';
 import type { ChannelAdapter } from './dispatcher.js';
-import { PermanentDeliveryError } from './dispatcher.js';
+import { KairosError } from '../errors.js';
 import { unsubscribeToken } from './unsubscribe.js';
 
 /**
@@ -34,10 +34,10 @@ export class SmtpAdapter implements ChannelAdapter {
   }
 
   async send(r: OutboxRecord): Promise<void> {
-    if (r.kind !== 'offer') throw new PermanentDeliveryError('not an e-mail');
+    if (r.kind !== 'offer') throw new KairosError('delivery_refused', 'not an e-mail');
     const content = r.content;
-    if (!('subject' in content)) throw new PermanentDeliveryError('the content has no e-mail parts');
-    if (r.to === undefined) throw new PermanentDeliveryError('no e-mail address');
+    if (!('subject' in content)) throw new KairosError('delivery_refused', 'the content has no e-mail parts');
+    if (r.to === undefined) throw new KairosError('delivery_refused', 'no e-mail address');
     const link = `${this.o.publicUrl.replace(/\/$/, '')}/v1/unsubscribe?t=${unsubscribeToken({ email: r.to, customer: r.customer }, this.o.unsubscribeSecret)}`;
     const domain = /@(.+)>?$/.exec(this.o.from)?.[1]?.replace(/>$/, '') ?? 'kairos.local';
     try {
@@ -57,8 +57,8 @@ export class SmtpAdapter implements ChannelAdapter {
     } catch (err) {
       const e = err as { responseCode?: number; message?: string };
       // 5xx: the server refuses for good (no such mailbox); anything else is worth another try.
-      if (typeof e.responseCode === 'number' && e.responseCode >= 500) throw new PermanentDeliveryError(`SMTP ${e.responseCode}: ${e.message ?? ''}`);
-      throw err instanceof Error ? err : new Error(String(err));
+      if (typeof e.responseCode === 'number' && e.responseCode >= 500) throw new KairosError('delivery_refused', `SMTP ${e.responseCode}: ${e.message ?? ''}`, { cause: err });
+      throw new KairosError('delivery_failed', err instanceof Error ? err.message : String(err), { cause: err });
     }
   }
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { OutboxRecord } from '../store/store.js';
 import type { ChannelAdapter } from './dispatcher.js';
-import { PermanentDeliveryError } from './dispatcher.js';
+import { KairosError } from '../errors.js';
 
 /**
  * Back-office actions (issue the credit the customer accepted) as signed JSON webhooks:
@@ -29,7 +29,7 @@ export class WebhookAdapter implements ChannelAdapter {
   }
 
   async send(r: OutboxRecord): Promise<void> {
-    if (r.kind !== 'backoffice') throw new PermanentDeliveryError('not a back-office action');
+    if (r.kind !== 'backoffice') throw new KairosError('delivery_refused', 'not a back-office action');
     const body = JSON.stringify({ id: r.instance, action: r.action, customer: r.customer, campaign: r.campaign, offer: r.offer, vars: r.vars, at: r.at });
     const res = await fetch(this.o.url, {
       method: 'POST',
@@ -40,7 +40,7 @@ export class WebhookAdapter implements ChannelAdapter {
     if (res.ok) return;
     const text = (await res.text()).slice(0, 200);
     const reason = `HTTP ${res.status}${text === '' ? '' : `: ${text}`}`;
-    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new PermanentDeliveryError(reason);
-    throw new Error(reason);
+    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new KairosError('delivery_refused', reason);
+    throw new KairosError('delivery_failed', reason);
   }
 }

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Profile } from '../../actors/index.js';
 import type { CustomerRecord, Store } from '../store/store.js';
 import { generatePerson } from './russian-names.js';
+import { KairosError } from '../errors.js';
 
 /**
  * The demo bank's customers: every row of the UCI "Bank Marketing" (bank-full) data set,
@@ -30,7 +31,7 @@ type Column = 'age' | 'job' | 'marital' | 'education' | 'default' | 'balance' | 
 function yesNo(v: string, column: string, line: number): boolean {
   if (v === 'yes') return true;
   if (v === 'no') return false;
-  throw new Error(`demo data line ${line}: column "${column}" must be yes or no, got "${v}"`);
+  throw new KairosError('invalid', `demo data line ${line}: column "${column}" must be yes or no, got "${v}"`);
 }
 
 /** Parses one data line of bank-full.csv (semicolon-separated, optionally quoted). */
@@ -39,13 +40,13 @@ export function parseDemoRow(line: string, header: readonly string[], lineNo: nu
   const get = (name: Column): string => {
     const i = header.indexOf(name);
     const v = i >= 0 ? cells[i] : undefined;
-    if (v === undefined) throw new Error(`demo data line ${lineNo}: no column "${name}"`);
+    if (v === undefined) throw new KairosError('invalid', `demo data line ${lineNo}: no column "${name}"`);
     return v;
   };
   const age = Number(get('age'));
   const balance = Number(get('balance'));
-  if (!Number.isInteger(age) || age <= 0) throw new Error(`demo data line ${lineNo}: bad age "${get('age')}"`);
-  if (!Number.isFinite(balance)) throw new Error(`demo data line ${lineNo}: bad balance "${get('balance')}"`);
+  if (!Number.isInteger(age) || age <= 0) throw new KairosError('invalid', `demo data line ${lineNo}: bad age "${get('age')}"`);
+  if (!Number.isFinite(balance)) throw new KairosError('invalid', `demo data line ${lineNo}: bad balance "${get('balance')}"`);
   return {
     age,
     job: get('job'),

@@ -1,4 +1,5 @@
 import { fnv1a, seededRng } from '../../actors/index.js';
+import { KairosError } from '../errors.js';
 
 /**
  * Deterministic Russian full names for the demo customers: surname, first name and
@@ -119,7 +120,7 @@ export function translit(ru: string): string {
 
 function pick<T>(list: readonly T[], r: number): T {
   const v = list[Math.floor(r * list.length)];
-  if (v === undefined) throw new Error('empty list');
+  if (v === undefined) throw new KairosError('internal', 'empty list');
   return v;
 }
 

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Store } from '../store/store.js';
 import type { DemoRow } from './demo-bank.js';
 import { DEMO_META_KEY, demoCustomer, parseDemoRow } from './demo-bank.js';
+import { KairosError } from '../errors.js';
 
 /**
  * A synthetic bank of any size for scale tests: customers demo-1 … demo-N. The first 45,211
@@ -40,7 +41,7 @@ export async function seedBank(
   batchSize = 10_000,
 ): Promise<number> {
   const rows = await readRows(csvPath);
-  if (rows.length === 0) throw new Error(`no rows in ${csvPath}`);
+  if (rows.length === 0) throw new KairosError('invalid', `no rows in ${csvPath}`);
   const marker = (await store.getMeta(DEMO_META_KEY)) as { customers?: number } | undefined;
   const from = (marker?.customers ?? 0) + 1;
   const started = performance.now();

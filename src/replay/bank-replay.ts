@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { FtrlOptions } from '../../actors/index.js';
 import { FtrlModel, alift, auc, defaultFtrl, responderShareAt } from '../../actors/index.js';
+import { KairosError } from '../errors.js';
 
 /**
  * The replay of the UCI bank-full data set as a campaign stream (`kairos replay <csv>`):
@@ -83,7 +84,7 @@ export async function replayBankCsv(path: string, options: Partial<FtrlOptions> 
     const cells = line.split(';').map((c) => c.replace(/^"(.*)"$/, '$1'));
     if (header === undefined) {
       header = cells;
-      if (!header.includes('y')) throw new Error(`${path}: no "y" column (the outcome)`);
+      if (!header.includes('y')) throw new KairosError('invalid', `${path}: no "y" column (the outcome)`);
       continue;
     }
     const row: Record<string, string> = {};

@@ -6,6 +6,7 @@ import { runScenario } from './scenario.js';
 import type { SmppPdu } from '../delivery/smpp-adapter.js';
 import { smpp } from '../delivery/smpp-adapter.js';
 import { decodeShortMessage } from '../delivery/sms-parts.js';
+import { KairosError } from '../errors.js';
 
 /** An SMSC simulator for scenarios: accepts any bind, keeps the text each phone received (parts joined in order). */
 export async function startSmsc(): Promise<{ port: number; received: Map<string, string>; close: () => Promise<void> }> {
@@ -38,7 +39,7 @@ export function serverBase(url: string): string {
   const u = new URL(url);
   if (u.protocol === 'ws:') u.protocol = 'http:';
   else if (u.protocol === 'wss:') u.protocol = 'https:';
-  else if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`--url: "${url}" is not an http(s) or ws(s) URL`);
+  else if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new KairosError('invalid', `--url: "${url}" is not an http(s) or ws(s) URL`);
   return `${u.protocol}//${u.host}`;
 }
 

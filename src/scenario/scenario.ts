@@ -3,6 +3,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import WebSocket from 'ws';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../../actors/index.js';
+import { KairosError } from '../errors.js';
 
 /**
  * QA scenarios: YAML scripts of steps against a running Kairos (with the manual clock):
@@ -78,7 +79,7 @@ class Gateway {
   request(frame: Json): Promise<Json> {
     const id = frame.id as string;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no reply to ${id} in 10 s`)), 10_000);
+      const timer = setTimeout(() => reject(new KairosError('unavailable', `no reply to ${id} in 10 s`)), 10_000);
       this.waiting.set(id, (f) => {
         clearTimeout(timer);
         resolve(f);
@@ -107,7 +108,7 @@ let counter = 0;
 function substitute(v: unknown, names: ReadonlyMap<string, string>): unknown {
   if (typeof v === 'string' && v.startsWith('$')) {
     const got = names.get(v.slice(1));
-    if (got === undefined) throw new Error(`"${v}" names no earlier action (use "as:" on an event step)`);
+    if (got === undefined) throw new KairosError('invalid', `"${v}" names no earlier action (use "as:" on an event step)`);
     return got;
   }
   if (Array.isArray(v)) return v.map((x) => substitute(x, names));
@@ -196,7 +197,7 @@ export async function runScenario(file: string, target: Target): Promise<Scenari
     if (ack.t !== 'ack') {
       endpoint.close();
       gw.close();
-      throw new Error(`subscribing to ${subscribed.join(', ')}: ${String(ack.code)}: ${String(ack.message)}`);
+      throw new KairosError('unavailable', `subscribing to ${subscribed.join(', ')}: ${String(ack.code)}: ${String(ack.message)}`);
     }
   }
   try {
@@ -251,7 +252,7 @@ export async function runScenario(file: string, target: Target): Promise<Scenari
           result(`outbox ${JSON.stringify(expected)}`, found, `${entries.length} entries on ${channel}`);
         } else if (step.sms !== undefined) {
           const expected = step.sms as Json;
-          if (target.smsc === undefined) throw new Error('sms steps need the SMSC simulator: run without --url');
+          if (target.smsc === undefined) throw new KairosError('invalid', 'sms steps need the SMSC simulator: run without --url');
           let phone = typeof expected.to === 'string' ? expected.to : undefined;
           if (phone === undefined && typeof expected.customer === 'string') {
             const card = (await admin('GET', `/v1/customers/${expected.customer}`)).body as { identifiers?: { phone?: string[] } };

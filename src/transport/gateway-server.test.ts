@@ -312,19 +312,24 @@ describe('HTTP', () => {
     expect(decode(Buffer.from(await packed.arrayBuffer()))).toEqual({ t: 'decision', re: mid, customer: 'demo-3', actions: [] });
   });
 
-  it('answers POST /v1/events errors with the protocol codes', async () => {
-    const post = (body: string, headers: Record<string, string> = {}) =>
+  it('answers POST /v1/events errors with the protocol codes, in the one HTTP error shape', async () => {
+    const post = (body: string | Buffer, headers: Record<string, string> = {}) =>
       fetch(`${k.httpUrl}/v1/events`, { method: 'POST', headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': 'application/json', ...headers }, body });
     const noAuth = await fetch(`${k.httpUrl}/v1/events`, { method: 'POST', body: '{}' });
     expect(noAuth.status).toBe(401);
     expect(noAuth.headers.get('www-authenticate')).toContain('Bearer');
     const broken = await post('{not json');
     expect(broken.status).toBe(400);
-    expect(await broken.json()).toMatchObject({ t: 'error', code: 'bad_frame' });
+    expect(await broken.json()).toMatchObject({ code: 'bad_frame', message: expect.stringContaining('the body is not valid JSON') });
     const id = uid();
     const missing = await post(JSON.stringify({ id, customer: { id: 'demo-1' } }));
     expect(missing.status).toBe(400);
-    expect(await missing.json()).toEqual({ t: 'error', re: id, code: 'invalid', message: 'field "type": is required' });
+    expect(await missing.json()).toEqual({ code: 'invalid', message: 'field "type": is required' });
+    // A MessagePack request's error is the same HTTP error, not a MessagePack map.
+    const packedMissing = await post(encode({ id: uid(), customer: { id: 'demo-1' } }), { 'Content-Type': 'application/msgpack' });
+    expect(packedMissing.status).toBe(400);
+    expect(packedMissing.headers.get('content-type')).toContain('json');
+    expect(await packedMissing.json()).toEqual({ code: 'invalid', message: 'field "type": is required' });
     const unknown = await post(JSON.stringify({ id: uid(), type: 'ib.login', customer: { id: 'no-such' } }));
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 'unknown_customer' });

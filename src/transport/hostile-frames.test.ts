@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
-import { GatewayClient, decode, encode, startTestKairos, uid } from '../test-support/test-kairos.js';
+import { GatewayClient, encode, startTestKairos, uid } from '../test-support/test-kairos.js';
 import { MAX_DATA_BYTES } from './plain-data.js';
 
 /**
@@ -113,7 +113,7 @@ describe('data that may not be kept', () => {
     expect(await json.json()).toMatchObject({ code: 'invalid', message: expect.stringContaining('field "data.a[0][0][0][0][0][0][0]": nests deeper than 8 levels') });
     const packed = await post(encode({ ...fields, data: { a: deep(20) } }), 'application/msgpack');
     expect(packed.status).toBe(400);
-    expect(decode(Buffer.from(await packed.arrayBuffer()))).toMatchObject({ code: 'invalid', message: expect.stringContaining('nests deeper than 8 levels') });
+    expect(await packed.json()).toMatchObject({ code: 'invalid', message: expect.stringContaining('nests deeper than 8 levels') });
     const records = await post(new Packr({ useRecords: true }).pack({ ...fields, data: { a: 1 } }), 'application/msgpack');
     expect(records.status).toBe(400);
   });

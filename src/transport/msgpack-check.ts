@@ -8,14 +8,14 @@
  *
  * Returns undefined for acceptable bytes, or the problem, in words, for a `bad_frame` error.
  */
+import { KairosError } from '../errors.js';
 
 /** How deep a frame may nest (the event frame itself is 1, its `data` map 2). */
 export const MAX_FRAME_DEPTH = 32;
 
-class Reject extends Error {
-  constructor(readonly problem: string) {
-    super(problem);
-  }
+/** The walk's refusal: a `bad_frame` error naming the problem, caught in {@link checkMsgpack}. */
+function reject(problem: string): KairosError {
+  return new KairosError('bad_frame', problem);
 }
 
 // The walk's state: module-level, so a check allocates nothing (it runs once per frame, on
@@ -26,7 +26,7 @@ let pos = 0;
 let end = 0;
 
 function need(n: number): void {
-  if (n > end - pos) throw new Reject(`truncated at byte ${pos}: ${n} more bytes announced, ${end - pos} left`);
+  if (n > end - pos) throw reject(`truncated at byte ${pos}: ${n} more bytes announced, ${end - pos} left`);
 }
 
 function u8(): number {
@@ -55,7 +55,7 @@ function skip(n: number): void {
 
 /** A container of `count` items: each takes at least `perItem` bytes, so a count past the bytes left is a lie. */
 function items(count: number, perItem: number): number {
-  if (count * perItem > end - pos) throw new Reject(`truncated at byte ${pos}: ${count} items announced, ${end - pos} bytes left`);
+  if (count * perItem > end - pos) throw reject(`truncated at byte ${pos}: ${count} items announced, ${end - pos} bytes left`);
   return count;
 }
 
@@ -64,7 +64,7 @@ function isStringToken(t: number): boolean {
 }
 
 function nest(depth: number): number {
-  if (depth >= MAX_FRAME_DEPTH) throw new Reject(`nested deeper than ${MAX_FRAME_DEPTH} levels`);
+  if (depth >= MAX_FRAME_DEPTH) throw reject(`nested deeper than ${MAX_FRAME_DEPTH} levels`);
   return depth + 1;
 }
 
@@ -76,8 +76,8 @@ function array(count: number, depth: number): void {
 function map(count: number, depth: number): void {
   const inner = nest(depth);
   for (let i = items(count, 2); i > 0; i--) {
-    if (pos >= end) throw new Reject(`truncated at byte ${pos}`);
-    if (!isStringToken(src[pos] as number)) throw new Reject(`map keys must be strings (byte ${pos})`);
+    if (pos >= end) throw reject(`truncated at byte ${pos}`);
+    if (!isStringToken(src[pos] as number)) throw reject(`map keys must be strings (byte ${pos})`);
     value(inner);
     value(inner);
   }
@@ -136,10 +136,10 @@ function value(depth: number): void {
     case 0xd7:
     case 0xd8: {
       const type = t === 0xc7 ? src[pos + 1] : t === 0xc8 ? src[pos + 2] : t === 0xc9 ? src[pos + 4] : src[pos];
-      throw new Reject(`MessagePack extension types are not accepted (extension ${type ?? '?'} at byte ${pos - 1})`);
+      throw reject(`MessagePack extension types are not accepted (extension ${type ?? '?'} at byte ${pos - 1})`);
     }
     default:
-      throw new Reject(`byte 0x${t.toString(16)} at ${pos - 1} is not MessagePack`);
+      throw reject(`byte 0x${t.toString(16)} at ${pos - 1} is not MessagePack`);
   }
 }
 
@@ -153,7 +153,7 @@ export function checkMsgpack(bytes: Uint8Array): string | undefined {
     if (pos !== end) return `${end - pos} bytes after the end of the value`;
     return undefined;
   } catch (err) {
-    if (err instanceof Reject) return err.problem;
+    if (err instanceof KairosError && err.code === 'bad_frame') return err.message;
     throw err;
   } finally {
     src = EMPTY;

@@ -6,6 +6,7 @@
  * actor sees the value: what passes can always be stored, and never makes a customer's
  * state large.
  */
+import { KairosError } from '../errors.js';
 
 /** The levels a `data` map may nest, itself included: `{a: {b: [1]}}` is 3. */
 export const MAX_DATA_DEPTH = 8;
@@ -14,13 +15,13 @@ export const MAX_DATA_BYTES = 4096;
 /** The longest key in a `data` map. */
 export const MAX_DATA_KEY_LENGTH = 128;
 
-class Problem extends Error {
-  constructor(
-    readonly path: string,
-    readonly problem: string,
-  ) {
-    super(`${path}: ${problem}`);
-  }
+/** Where the walk stopped and why, read by {@link checkPlainData} when it catches the walk's `invalid` error. */
+let found: { path: string; problem: string } | undefined;
+
+/** The walk's refusal: an `invalid` error, its path and problem kept in `found`. */
+function refuse(path: string, problem: string): KairosError {
+  found = { path, problem };
+  return new KairosError('invalid', `${path}: ${problem}`);
 }
 
 /** MessagePack's size of a string's header plus its UTF-8 bytes. */
@@ -42,7 +43,7 @@ let root = '';
 
 function add(n: number, path: string): void {
   size += n;
-  if (size > MAX_DATA_BYTES) throw new Problem(root, `is larger than ${MAX_DATA_BYTES} bytes (at ${path})`);
+  if (size > MAX_DATA_BYTES) throw refuse(root, `is larger than ${MAX_DATA_BYTES} bytes (at ${path})`);
 }
 
 function walk(v: unknown, path: string, depth: number): void {
@@ -52,30 +53,30 @@ function walk(v: unknown, path: string, depth: number): void {
     case 'boolean':
       return add(1, path);
     case 'number':
-      if (!Number.isFinite(v)) throw new Problem(path, 'must be a finite number');
+      if (!Number.isFinite(v)) throw refuse(path, 'must be a finite number');
       return add(9, path);
     case 'bigint':
-      throw new Problem(path, 'is an integer beyond ±2^53 (send it as a string)');
+      throw refuse(path, 'is an integer beyond ±2^53 (send it as a string)');
     case 'object':
       break;
     default:
-      throw new Problem(path, `is of a type that cannot be kept (${typeof v})`);
+      throw refuse(path, `is of a type that cannot be kept (${typeof v})`);
   }
   if (v === null) return add(1, path);
-  if (depth >= MAX_DATA_DEPTH) throw new Problem(path, `nests deeper than ${MAX_DATA_DEPTH} levels`);
+  if (depth >= MAX_DATA_DEPTH) throw refuse(path, `nests deeper than ${MAX_DATA_DEPTH} levels`);
   if (Array.isArray(v)) {
     add(5, path);
     for (let i = 0; i < v.length; i++) walk(v[i], `${path}[${i}]`, depth + 1);
     return;
   }
   if (!isPlainMap(v)) {
-    throw new Problem(path, v instanceof Uint8Array ? 'is binary, which cannot be kept (send text)' : 'must be a map, a list or a plain value');
+    throw refuse(path, v instanceof Uint8Array ? 'is binary, which cannot be kept (send text)' : 'must be a map, a list or a plain value');
   }
   add(5, path);
   for (const key in v) {
     if (!Object.hasOwn(v, key)) continue;
-    if (key.length > MAX_DATA_KEY_LENGTH) throw new Problem(path, `has a key longer than ${MAX_DATA_KEY_LENGTH} characters`);
-    if (key === '__proto__' || key === '__proto_') throw new Problem(path, `has the reserved key "${key}"`);
+    if (key.length > MAX_DATA_KEY_LENGTH) throw refuse(path, `has a key longer than ${MAX_DATA_KEY_LENGTH} characters`);
+    if (key === '__proto__' || key === '__proto_') throw refuse(path, `has the reserved key "${key}"`);
     add(stringSize(key), path);
     walk((v)[key], `${path}.${key}`, depth + 1);
   }
@@ -88,11 +89,14 @@ function walk(v: unknown, path: string, depth: number): void {
 export function checkPlainData(value: unknown, field: string): { path: string; problem: string } | undefined {
   size = 0;
   root = field;
+  found = undefined;
   try {
     walk(value, field, 0);
     return undefined;
   } catch (err) {
-    if (err instanceof Problem) return { path: err.path, problem: err.problem };
+    if (err instanceof KairosError && found !== undefined) return found;
     throw err;
+  } finally {
+    found = undefined;
   }
 }

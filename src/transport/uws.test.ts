@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { UwsFallbackError, isNativeUws, loadUws } from './uws.js';
+import { KairosError } from '../errors.js';
+import { isNativeUws, loadUws } from './uws.js';
 
 describe('uWebSockets.js loading', () => {
   afterEach(() => {
@@ -18,7 +19,14 @@ describe('uWebSockets.js loading', () => {
 
   it('refuses when the fallback is forced with UWS_USE_FALLBACK', () => {
     process.env.UWS_USE_FALLBACK = '1';
-    expect(() => loadUws()).toThrow(UwsFallbackError);
+    let thrown: unknown;
+    try {
+      loadUws();
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(KairosError);
+    expect((thrown as KairosError).code).toBe('native_uws_unavailable');
   });
   // The silent fallback (the binary fails to load) is exercised end to end in src/cli.test.ts.
 });

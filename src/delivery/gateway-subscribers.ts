@@ -1,0 +1,352 @@
+import { KairosError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { channelLabel } from '../metrics.js';
+import type { OutboxRecord, Store } from '../store/store.js';
+import type { DeliveryHost } from './delivery-host.js';
+
+/**
+ * The dispatcher's adapter for delivery endpoints subscribed over WebSocket (PROTOCOL.md
+ * `subscribe`, `deliver`, `delivered`/`failed`): the internet bank, branch and call-centre
+ * screens, a bank's own SMS or e-mail gateway. A connection registers itself as a
+ * {@link Subscriber} of some channels; this adapter feeds it the channels' outbox entries
+ * under flow control and takes its confirmations to the store and the customer's actor.
+ *
+ * Flow control: a subscriber holds at most `window` deliveries unconfirmed. Per channel a
+ * feed keeps a cursor into the outbox queue; a page of the backlog (no larger than the room
+ * its subscribers have left) is read after the cursor and handed out round robin; the next
+ * page is read when a subscriber's confirmations bring it down to half its window. Once the
+ * backlog is read, committed entries go straight out while a subscriber has room and wait in
+ * the outbox for the next page otherwise. What a closing subscriber had not confirmed goes to
+ * another with room, or back to the queue ahead of the cursor. Nothing here is proportional
+ * to the queue: a page read, a confirmation looked up by key.
+ */
+
+/** The `deliver` frame of PROTOCOL.md: one outbox entry handed to a subscriber. */
+export interface DeliverFrame {
+  t: 'deliver';
+  instance: string;
+  customer: string;
+  channel: string;
+  campaign: string;
+  offer: string;
+  content: unknown;
+  expiresAt?: number;
+}
+
+/** A delivery endpoint, as the WebSocket connection that subscribed implements it. */
+export interface Subscriber {
+  /** Sends one `deliver` frame (with the connection's other frames of this turn). */
+  deliver(frame: DeliverFrame): void;
+  /** Whether it takes deliveries: false from the moment its connection closes (no room left). */
+  readonly open: boolean;
+}
+
+/** A subscriber's `delivered` or `failed` frame. */
+export interface Confirmation {
+  t: 'delivered' | 'failed';
+  instance: string;
+  channel?: string | undefined;
+  reason?: string | undefined;
+}
+
+export interface GatewaySubscribersOptions {
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  /** unconfirmed deliveries a subscriber may hold (KAIROS_SUBSCRIBER_WINDOW) */
+  window: number;
+  /** shared stores: how often every subscribed channel's queue is read again from its start */
+  pollMs: number;
+  /** channels the dispatcher's own adapters deliver: no subscriber may take them */
+  dispatched: ReadonlySet<string>;
+}
+
+/** The most channels one subscriber may subscribe to. */
+export const MAX_CHANNELS_PER_SUBSCRIBER = 64;
+
+/** A subscriber and what it holds. */
+interface Endpoint {
+  sub: Subscriber;
+  /** the channels it subscribed to */
+  channels: Set<string>;
+  /** outbox records handed to it and not yet confirmed, by channel|instance (at most `window`) */
+  inflight: Map<string, OutboxRecord>;
+}
+
+/**
+ * A channel's subscribers and where delivery stands in its outbox queue. The backlog is read
+ * in pages after `cursor` (a seq); new entries go straight out while the feed has read
+ * everything (`caughtUp`) and a subscriber has room, and wait in the outbox otherwise.
+ */
+interface Feed {
+  channel: string;
+  subs: Endpoint[];
+  /** the seq of the last entry read or delivered; 0: from the start */
+  cursor: number;
+  /** every entry after the cursor has been read: new ones come through push */
+  caughtUp: boolean;
+  /** a page read is under way */
+  reading: boolean;
+  /** read again from no later than this seq after the read under way (entries that came back or found no room) */
+  rewind: number | undefined;
+  /** instances confirmed while a page read was under way: its page may still hold them */
+  settled: Set<string>;
+}
+
+const deliveryKey = (channel: string, instance: string): string => `${channel}|${instance}`;
+
+export class GatewaySubscribers {
+  private readonly endpoints = new Map<Subscriber, Endpoint>();
+  private readonly feeds = new Map<string, Feed>();
+  /** outbox entries handed to some subscriber and awaiting its confirmation (until the confirmation is stored) */
+  private readonly inflight = new Map<string, Endpoint>();
+  private roundRobin = 0;
+  /** shared stores: reads each subscribed channel's queue again from its start, every delivery poll */
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private host: DeliveryHost | undefined;
+
+  constructor(private readonly o: GatewaySubscribersOptions) {}
+
+  /** Starts taking confirmations to `host` (and, on a shared store, sweeping the queues every poll). */
+  start(host: DeliveryHost): void {
+    this.host = host;
+    // A shared store's queues are written by every node, and an entry may be indexed after a
+    // subscriber's cursor passed its place: each channel with subscribers reads its queue
+    // from the start again every poll (a page at a time, only when they have room).
+    if (this.o.store.shared === true && this.sweepTimer === undefined) {
+      this.sweepTimer = setInterval(() => {
+        for (const feed of this.feeds.values()) {
+          this.rewind(feed, 0);
+          this.refill(feed);
+        }
+      }, this.o.pollMs);
+      this.sweepTimer.unref();
+    }
+  }
+
+  stop(): void {
+    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+
+  /**
+   * Registers `sub` for `channels` and starts feeding it what waits in their queues (a new
+   * subscriber reads each queue from its start: entries confirmed `failed` are offered again).
+   * Throws `invalid` for a channel an adapter of this server delivers, or past
+   * {@link MAX_CHANNELS_PER_SUBSCRIBER}; nothing is registered then.
+   */
+  subscribe(sub: Subscriber, channels: readonly string[]): void {
+    const own = channels.find((ch) => this.o.dispatched.has(ch));
+    if (own !== undefined) {
+      throw new KairosError('invalid', `field "channels": "${own}" is delivered by this server itself (its adapter is configured)`);
+    }
+    const existing = this.endpoints.get(sub);
+    if (new Set([...(existing?.channels ?? []), ...channels]).size > MAX_CHANNELS_PER_SUBSCRIBER) {
+      throw new KairosError('invalid', `field "channels": a connection subscribes to at most ${MAX_CHANNELS_PER_SUBSCRIBER} channels`);
+    }
+    const e = existing ?? { sub, channels: new Set<string>(), inflight: new Map<string, OutboxRecord>() };
+    this.endpoints.set(sub, e);
+    const added: Feed[] = [];
+    for (const ch of channels) {
+      if (e.channels.has(ch)) continue;
+      e.channels.add(ch);
+      let feed = this.feeds.get(ch);
+      if (feed === undefined) {
+        feed = { channel: ch, subs: [], cursor: 0, caughtUp: false, reading: false, rewind: undefined, settled: new Set() };
+        this.feeds.set(ch, feed);
+      }
+      feed.subs.push(e);
+      added.push(feed);
+    }
+    // The pages are read from the store: their deliveries follow the subscribe's answer.
+    for (const feed of added) {
+      this.rewind(feed, 0);
+      this.refill(feed);
+    }
+  }
+
+  /** A subscriber's connection closed: what it had not confirmed goes to another subscriber, or waits in the outbox for the channel's next page. */
+  unsubscribe(sub: Subscriber): void {
+    const e = this.endpoints.get(sub);
+    if (e === undefined) return;
+    this.endpoints.delete(sub);
+    for (const ch of e.channels) {
+      const feed = this.feeds.get(ch);
+      if (feed === undefined) continue;
+      feed.subs = feed.subs.filter((x) => x !== e);
+      if (feed.subs.length === 0) this.feeds.delete(ch);
+    }
+    const orphans = [...e.inflight.values()];
+    e.inflight.clear();
+    for (const r of orphans) this.inflight.delete(deliveryKey(r.channel, r.instance));
+    const touched = new Set<Feed>();
+    for (const r of orphans) {
+      const feed = this.feeds.get(r.channel);
+      if (feed === undefined) continue;
+      touched.add(feed);
+      if (!this.deliver(feed, r)) this.rewind(feed, r.seq - 1);
+    }
+    for (const feed of touched) this.refill(feed);
+  }
+
+  /** Committed outbox records: out to subscribers with room; the rest wait in the outbox for the channel's next page. */
+  push(records: readonly OutboxRecord[]): void {
+    const behind = new Set<Feed>();
+    for (const r of records) {
+      if (this.o.dispatched.has(r.channel) || r.dead === true) continue;
+      const feed = this.feeds.get(r.channel);
+      if (feed === undefined) continue;
+      // Behind a page still to read, or one being read: that read (or the next) brings it.
+      if (feed.reading) this.rewind(feed, r.seq - 1);
+      if (!feed.caughtUp || feed.reading) {
+        behind.add(feed);
+        continue;
+      }
+      if (this.deliver(feed, r)) feed.cursor = Math.max(feed.cursor, r.seq);
+      else this.rewind(feed, r.seq - 1);
+    }
+    // A feed still behind whose subscribers have room reads its next page now (one read per
+    // channel a commit at most; none while the subscribers are full).
+    for (const feed of behind) this.refill(feed);
+  }
+
+  /**
+   * A `delivered` or `failed` confirmation: only for a delivery this subscriber received and
+   * has not confirmed yet (looked up by key, never by reading the queue). Resolves once the
+   * store has it and the customer's actor has been told; throws a KairosError otherwise.
+   */
+  async confirm(sub: Subscriber, confirmation: Confirmation): Promise<void> {
+    const e = this.endpoints.get(sub);
+    let record: OutboxRecord | undefined;
+    if (e !== undefined) {
+      if (confirmation.channel !== undefined) record = e.inflight.get(deliveryKey(confirmation.channel, confirmation.instance));
+      else for (const ch of e.channels) record ??= e.inflight.get(deliveryKey(ch, confirmation.instance));
+    }
+    if (e === undefined || record === undefined) {
+      throw new KairosError('invalid', `field "instance": no delivery of "${confirmation.instance}" awaits confirmation on this connection`);
+    }
+    const key = deliveryKey(record.channel, record.instance);
+    e.inflight.delete(key);
+    // Still out (no page delivers it again) until the store has taken the confirmation.
+    try {
+      if (confirmation.t === 'delivered') await this.o.store.removeOutbox(record.channel, record.instance);
+      else await this.o.store.failOutbox(record.channel, record.instance, confirmation.reason ?? 'failed');
+    } catch (err) {
+      // Not stored: the delivery is still this subscriber's to confirm (its retry finds it);
+      // had it closed meanwhile, the delivery goes to another subscriber.
+      if (sub.open && this.inflight.get(key) === e) e.inflight.set(key, record);
+      else if (this.inflight.get(key) === e) {
+        this.inflight.delete(key);
+        const feed = this.feeds.get(record.channel);
+        if (feed !== undefined) {
+          this.rewind(feed, record.seq - 1);
+          this.refill(feed);
+        }
+      }
+      throw err;
+    }
+    if (this.inflight.get(key) === e) this.inflight.delete(key);
+    const feed = this.feeds.get(record.channel);
+    if (feed?.reading === true) feed.settled.add(record.instance);
+    // Down to the low-water mark: the next page of each channel still behind.
+    if (e.inflight.size <= this.o.window / 2) for (const ch of e.channels) this.refillChannel(ch);
+    this.o.metrics.deliveries.inc({ channel: channelLabel(record.channel), result: confirmation.t });
+    if (record.kind === 'offer') {
+      if (this.host === undefined) throw new KairosError('unavailable', 'delivery is not started');
+      const r = await this.host.submitDelivery(record.instance, confirmation.t, confirmation.t === 'failed' ? confirmation.reason : undefined);
+      if (r.kind === 'error') throw new KairosError(r.code, r.message);
+    }
+  }
+
+  /** Marks a feed to read again from after `seq` (no later than any other mark). */
+  private rewind(feed: Feed, seq: number): void {
+    feed.rewind = feed.rewind === undefined ? seq : Math.min(feed.rewind, seq);
+    feed.caughtUp = false;
+  }
+
+  /** Free delivery slots a subscriber has left. */
+  private room(e: Endpoint): number {
+    return e.sub.open ? this.o.window - e.inflight.size : 0;
+  }
+
+  /**
+   * Hands one record to a subscriber of its channel with room (round robin); false when none
+   * has room. A record already out to some subscriber counts as handed out.
+   */
+  private deliver(feed: Feed, r: OutboxRecord): boolean {
+    const key = deliveryKey(r.channel, r.instance);
+    if (this.inflight.has(key)) return true;
+    const n = feed.subs.length;
+    let e: Endpoint | undefined;
+    for (let i = 0; i < n && e === undefined; i++) {
+      const candidate = feed.subs[this.roundRobin++ % n];
+      if (candidate !== undefined && this.room(candidate) > 0) e = candidate;
+    }
+    if (e === undefined) return false;
+    this.inflight.set(key, e);
+    e.inflight.set(key, r);
+    const frame: DeliverFrame = {
+      t: 'deliver',
+      instance: r.instance,
+      customer: r.customer,
+      channel: r.channel,
+      campaign: r.campaign,
+      offer: r.offer,
+      content: r.kind === 'offer' ? r.content : { action: r.action, vars: r.vars },
+    };
+    if (r.kind === 'offer') frame.expiresAt = r.expiresAt;
+    e.sub.deliver(frame);
+    this.o.metrics.deliveries.inc({ channel: channelLabel(r.channel), result: 'pushed' });
+    return true;
+  }
+
+  /**
+   * Reads the feed's next page of the outbox, as large as the room its subscribers have left
+   * (at most `window`), and delivers it; again while pages come back full and room is left.
+   * One read at a time per channel; nothing here is proportional to the queue.
+   */
+  private refill(feed: Feed): void {
+    if (feed.reading || this.feeds.get(feed.channel) !== feed) return;
+    if (feed.rewind !== undefined) {
+      feed.cursor = Math.min(feed.cursor, Math.max(0, feed.rewind));
+      feed.rewind = undefined;
+      feed.caughtUp = false;
+    }
+    if (feed.caughtUp) return;
+    let room = 0;
+    for (const e of feed.subs) room += Math.max(0, this.room(e));
+    const limit = Math.min(room, this.o.window);
+    if (limit === 0) return;
+    feed.reading = true;
+    feed.settled.clear();
+    this.o.store.listOutbox(feed.channel, limit, feed.cursor).then(
+      (page) => {
+        feed.reading = false;
+        const settled = feed.settled;
+        feed.settled = new Set();
+        if (this.feeds.get(feed.channel) !== feed) return;
+        let full = false;
+        for (const r of page) {
+          if (r.dead !== true && !settled.has(r.instance) && !this.deliver(feed, r)) {
+            // No room left (a subscriber closed meanwhile): this entry waits for the next page.
+            full = true;
+            break;
+          }
+          feed.cursor = r.seq;
+        }
+        if (!full && page.length < limit) feed.caughtUp = true;
+        this.refill(feed);
+      },
+      (err: unknown) => {
+        feed.reading = false;
+        this.o.logger.error({ err, channel: feed.channel }, 'reading the outbox backlog failed');
+      },
+    );
+  }
+
+  private refillChannel(channel: string): void {
+    const feed = this.feeds.get(channel);
+    if (feed !== undefined) this.refill(feed);
+  }
+}

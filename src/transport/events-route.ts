@@ -1,0 +1,75 @@
+import { performance } from 'node:perf_hooks';
+import type { ErrorCode } from '../errors.js';
+import { KairosError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import { channelLabel } from '../metrics.js';
+import type { CustomerHost } from '../runtime/customer-host.js';
+import { countDecision } from './count-decision.js';
+import { FrameError, decodeFrame, encodeFrame, parseEvent } from './frames.js';
+import type { HttpCall, HttpReply, Route } from './http.js';
+import { errorReply, json } from './http.js';
+
+/**
+ * `POST /v1/events`: one event as JSON or MessagePack, for gateways without a WebSocket. The
+ * decision comes back in the request's format (or as `Accept` asks); every error is the one
+ * HTTP error shape (`errorReply`), whatever the request's format.
+ */
+
+export interface EventsRouteOptions {
+  host: Pick<CustomerHost, 'submitEvent'>;
+  metrics: Metrics;
+}
+
+function isMsgpack(contentType: string): boolean {
+  const t = contentType.toLowerCase();
+  return t.startsWith('application/msgpack') || t.startsWith('application/x-msgpack') || t.startsWith('application/vnd.msgpack');
+}
+
+export function eventsRoute(o: EventsRouteOptions): Route {
+  return { method: 'post', pattern: /^\/v1\/events$/, auth: 'gateway', handle: (call) => postEvent(o, call) };
+}
+
+async function postEvent(o: EventsRouteOptions, call: HttpCall): Promise<HttpReply> {
+  const start = performance.now();
+  const inMsgpack = isMsgpack(call.contentType);
+  const outMsgpack = call.accept.includes('msgpack') || (inMsgpack && !call.accept.includes('json'));
+  const fail = (code: ErrorCode, message: string): HttpReply => {
+    o.metrics.errors.inc({ code });
+    return errorReply(code, message);
+  };
+  if (!inMsgpack && !call.contentType.toLowerCase().startsWith('application/json')) {
+    return fail('invalid', 'send the event as application/json or application/msgpack');
+  }
+  let raw: unknown;
+  try {
+    raw = inMsgpack ? decodeFrame(call.body) : JSON.parse(call.body.toString('utf8'));
+  } catch (err) {
+    return fail('bad_frame', `the body is not valid ${inMsgpack ? 'MessagePack' : 'JSON'}: ${(err as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('bad_frame', 'the body must be one map');
+  let event;
+  try {
+    event = parseEvent(raw as Record<string, unknown>);
+  } catch (err) {
+    if (err instanceof FrameError) return fail(err.code, err.message);
+    throw err;
+  }
+  o.metrics.events.inc({ channel: channelLabel(event.channel) });
+  const r = await o.host.submitEvent(event);
+  o.metrics.decisionSeconds.observe({ kind: 'http' }, (performance.now() - start) / 1000);
+  switch (r.kind) {
+    case 'decision': {
+      countDecision(o.metrics, r);
+      const decision = { t: 'decision', re: r.re, customer: r.customer, actions: r.actions };
+      return outMsgpack ? { status: 200, contentType: 'application/msgpack', body: encodeFrame(decision) } : json(200, decision);
+    }
+    case 'error':
+      return fail(r.code, r.message);
+    case 'ack':
+      return fail('internal', 'unexpected reply');
+    default: {
+      const never: never = r;
+      throw new KairosError('internal', `unhandled reply ${JSON.stringify(never)}`);
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import type { Config } from '../config.js';
+import { asKairosError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { TokenSet } from './auth.js';
+import type { HttpCall, HttpReply, Route } from './http.js';
+import { errorReply, json, routeParams, statusLine } from './http.js';
+import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
+
+/**
+ * The HTTP side of the server: reads each request (everything copied out of uWS's request
+ * synchronously, the body up to the payload limit), checks its credentials, dispatches it to
+ * its route and writes the reply back corked. Its own routes are `GET /health`, `GET /ready`
+ * and `GET /metrics`; `POST /v1/events` and the admin API come in as routes.
+ */
+
+export interface HttpServerOptions {
+  config: Readonly<Config>;
+  logger: Logger;
+  metrics: Metrics;
+  /** the routes beyond the built-in ones (POST /v1/events, the admin API) */
+  routes: readonly Route[];
+  gatewayTokens: TokenSet<unknown>;
+  adminKeys: TokenSet;
+  /** false while starting and draining: `/ready` and every authenticated route answer 503 */
+  isReady: () => boolean;
+  /** why a ready node should take no traffic now (the store unreachable, commits failing); undefined when it should */
+  notReadyReason: () => string | undefined;
+}
+
+export class HttpServer {
+  private readonly routes: readonly Route[];
+
+  constructor(private readonly o: HttpServerOptions) {
+    this.routes = [...this.builtinRoutes(), ...o.routes];
+  }
+
+  /** Serves every path the WebSocket route does not take. */
+  attach(app: TemplatedApp): void {
+    app.any('/*', (res, req) => this.onHttp(res, req));
+  }
+
+  private builtinRoutes(): Route[] {
+    return [
+      { method: 'get', pattern: /^\/health$/, auth: 'none', handle: () => json(200, { status: 'ok' }) },
+      {
+        method: 'get',
+        pattern: /^\/ready$/,
+        auth: 'none',
+        handle: () => {
+          if (!this.o.isReady()) return json(503, { status: 'not ready' });
+          // A node whose store is unreachable takes no traffic (a load balancer sends it elsewhere).
+          const reason = this.o.notReadyReason();
+          if (reason !== undefined) return json(503, { status: 'not ready', reason });
+          return json(200, { status: 'ready' });
+        },
+      },
+      {
+        method: 'get',
+        pattern: /^\/metrics$/,
+        auth: 'none',
+        handle: async () => ({
+          status: 200,
+          contentType: this.o.metrics.registry.contentType,
+          body: await this.o.metrics.registry.metrics(),
+        }),
+      },
+    ];
+  }
+
+  private onHttp(res: HttpResponse, req: HttpRequest): void {
+    // Copy everything out of req now: it is valid only during this callback.
+    const method = req.getMethod().toLowerCase();
+    const path = req.getUrl();
+    const query = new URLSearchParams(req.getQuery() ?? '');
+    const authorization = req.getHeader('authorization') || undefined;
+    const contentType = req.getHeader('content-type');
+    const accept = req.getHeader('accept');
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    const write = (r: HttpReply): void => {
+      if (aborted) return;
+      res.cork(() => {
+        res.writeStatus(statusLine(r.status)).writeHeader('Content-Type', r.contentType);
+        for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);
+        res.end(r.body);
+      });
+    };
+
+    const candidates = this.routes.filter((rt) => rt.pattern.test(path));
+    if (candidates.length === 0) {
+      write(errorReply('not_found', `no route ${path}`));
+      return;
+    }
+    const route = candidates.find((rt) => rt.method === method);
+    if (route === undefined) {
+      write({ ...errorReply('method_not_allowed', `${method.toUpperCase()} is not allowed on ${path}`), headers: { Allow: candidates.map((c) => c.method.toUpperCase()).join(', ') } });
+      return;
+    }
+    const tokens = route.auth === 'gateway' ? this.o.gatewayTokens : route.auth === 'admin' ? this.o.adminKeys : undefined;
+    if (tokens !== undefined && !tokens.allows(authorization)) {
+      this.o.metrics.errors.inc({ code: 'unauthorized' });
+      write(errorReply('unauthorized', route.auth === 'admin' ? 'an admin key is required: Authorization: Bearer <key>' : 'a gateway token is required'));
+      return;
+    }
+    if (route.auth !== 'none' && !this.o.isReady()) {
+      write(errorReply('unavailable', 'not ready'));
+      return;
+    }
+    const run = (body: Buffer): void => {
+      const call: HttpCall = { method, path, query, authorization, contentType, accept, body };
+      Promise.resolve()
+        .then(() => route.handle(call, routeParams(route, path)))
+        .then(write, (err: unknown) => {
+          const e = asKairosError(err);
+          if (e.code === 'internal') this.o.logger.error({ err, path, method }, 'http handler failed');
+          write(errorReply(e));
+        });
+    };
+    if (method === 'get' || method === 'head') {
+      run(Buffer.alloc(0));
+      return;
+    }
+    const limit = this.o.config.maxPayloadBytes;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    res.onData((chunk, isLast) => {
+      if (tooLarge) return;
+      size += chunk.byteLength;
+      if (size > limit) {
+        tooLarge = true;
+        write(errorReply('payload_too_large', `the body exceeds ${limit} bytes`));
+        return;
+      }
+      // The chunk is valid only during this callback: copy it.
+      chunks.push(Buffer.from(new Uint8Array(chunk)));
+      if (isLast) run(Buffer.concat(chunks));
+    });
+  }
+}

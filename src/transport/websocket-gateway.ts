@@ -1,0 +1,387 @@
+import { performance } from 'node:perf_hooks';
+import type { Config } from '../config.js';
+import type { GatewaySubscribers, Subscriber } from '../delivery/gateway-subscribers.js';
+import type { ErrorCode } from '../errors.js';
+import { KairosError, asKairosError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { channelLabel } from '../metrics.js';
+import type { CustomerHost, HostReply } from '../runtime/customer-host.js';
+import type { TokenSet } from './auth.js';
+import { countDecision } from './count-decision.js';
+import type { ClientFrame } from './frames.js';
+import { FrameError, decodeFrame, encodeFrame, parseClientFrame, readableId } from './frames.js';
+import type { HttpReply } from './http.js';
+import { errorReply, statusLine } from './http.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, Uws, WebSocket } from './uws.js';
+
+/**
+ * The WebSocket gateway at /v1/gateway (PROTOCOL.md v1): the upgrade (a gateway token), the
+ * connections, their frames and flow control (a token bucket per connection, bad frames
+ * counted, the documented close codes), and the corked per-turn writes. Inbound order: rate
+ * limit -> decode -> validate -> actor. Every request frame gets exactly one reply; a bad
+ * frame gets an error and never affects another connection. A connection that subscribes
+ * registers itself with the dispatcher's gateway-subscriber adapter, which feeds it
+ * deliveries; its `delivered`/`failed` frames go to that adapter.
+ */
+
+/** What a gateway token grants: the channels it may subscribe to and confirm (undefined: every channel). */
+export interface GatewayGrant {
+  channels: ReadonlySet<string> | undefined;
+}
+
+export interface WebSocketGatewayOptions {
+  uws: Uws;
+  config: Readonly<Config>;
+  host: Pick<CustomerHost, 'submitEvent' | 'submitResponse'>;
+  /** the dispatcher's adapter for subscribed delivery endpoints */
+  subscribers: GatewaySubscribers;
+  logger: Logger;
+  metrics: Metrics;
+  gatewayTokens: TokenSet<GatewayGrant>;
+  /** false while starting and draining: upgrades are refused (503) */
+  isReady: () => boolean;
+}
+
+interface Conn {
+  id: number;
+  closed: boolean;
+  tokens: number;
+  refilledAt: number;
+  badFrames: number;
+  badWindowStart: number;
+  /** the channels its gateway token may subscribe to; undefined: every channel */
+  scope: ReadonlySet<string> | undefined;
+  /** this connection as a delivery endpoint (set when it opens) */
+  subscriber: Subscriber | undefined;
+  /** frames sent in this turn of the event loop, written together at its end (`send`) */
+  out: Uint8Array[];
+}
+
+type Ws = WebSocket<Conn>;
+
+/** uWS reads frames up to this many times the configured limit, so that one a little too large is answered with 1009. */
+const OVERSIZE_READ_FACTOR = 4;
+
+export class WebSocketGateway {
+  private readonly conns = new Set<Ws>();
+  /** connections with frames in `out`, written when the turn's promise callbacks have run */
+  private readonly unsent = new Set<Ws>();
+  private writeQueued = false;
+  private nextConnId = 1;
+
+  constructor(private readonly o: WebSocketGatewayOptions) {}
+
+  /** Mounts /v1/gateway on the app. */
+  attach(app: TemplatedApp): void {
+    const { uws, config } = this.o;
+    app.ws<Conn>('/v1/gateway', {
+      compression: uws.DISABLED,
+      // uWS's own limits sit above Kairos's: past them uWS cuts the socket with no close frame
+      // (1006). Below them Kairos closes with the documented codes (1009 oversize, 1013 slow
+      // consumer), and the close frame still fits in what uWS will buffer.
+      maxPayloadLength: config.maxPayloadBytes * OVERSIZE_READ_FACTOR,
+      idleTimeout: config.idleTimeoutSec,
+      maxBackpressure: config.maxBackpressureBytes * 2 + 64 * 1024,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => this.upgrade(res, req, context),
+      open: (ws) => {
+        const c = ws.getUserData();
+        c.subscriber = {
+          deliver: (frame) => this.send(ws, frame),
+          get open() {
+            return !c.closed;
+          },
+        };
+        this.conns.add(ws);
+        this.o.metrics.connections.set(this.conns.size);
+      },
+      message: (ws, message, isBinary) => {
+        try {
+          this.onMessage(ws, message, isBinary);
+        } catch (err) {
+          this.o.logger.error({ err }, 'handling a frame failed');
+          this.sendError(ws, undefined, 'internal', 'internal error');
+        }
+      },
+      close: (ws) => this.onClose(ws),
+    });
+  }
+
+  /** Closes every open connection with 1001. */
+  closeConnections(): void {
+    for (const ws of [...this.conns]) {
+      const c = ws.getUserData();
+      if (!c.closed) ws.end(1001, 'server shutting down');
+    }
+  }
+
+  private upgrade(res: HttpResponse, req: HttpRequest, context: Parameters<HttpResponse['upgrade']>[4]): void {
+    const authorization = req.getHeader('authorization');
+    const key = req.getHeader('sec-websocket-key');
+    const protocol = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    const grant = this.o.gatewayTokens.find(authorization === '' ? undefined : authorization);
+    if (grant === undefined) {
+      this.o.metrics.errors.inc({ code: 'unauthorized' });
+      refuse(res, errorReply('unauthorized', 'a gateway token is required: Authorization: Bearer <token>'));
+      return;
+    }
+    if (!this.o.isReady()) {
+      refuse(res, errorReply('unavailable', 'not ready'));
+      return;
+    }
+    const conn: Conn = {
+      id: this.nextConnId++,
+      closed: false,
+      tokens: this.o.config.rateLimitPerConnection * 2,
+      refilledAt: performance.now(),
+      badFrames: 0,
+      badWindowStart: performance.now(),
+      scope: grant.channels,
+      subscriber: undefined,
+      out: [],
+    };
+    res.upgrade(conn, key, protocol, extensions, context);
+  }
+
+  private onClose(ws: Ws): void {
+    const c = ws.getUserData();
+    c.closed = true;
+    // Frames not yet written die with the connection (a closed uWS socket must not be touched).
+    c.out = [];
+    this.unsent.delete(ws);
+    this.conns.delete(ws);
+    this.o.metrics.connections.set(this.conns.size);
+    // What this endpoint had not confirmed goes to another subscriber, or waits in the outbox.
+    if (c.subscriber !== undefined) this.o.subscribers.unsubscribe(c.subscriber);
+  }
+
+  private takeToken(c: Conn, now: number): boolean {
+    const rate = this.o.config.rateLimitPerConnection;
+    c.tokens = Math.min(rate * 2, c.tokens + ((now - c.refilledAt) / 1000) * rate);
+    c.refilledAt = now;
+    if (c.tokens < 1) return false;
+    c.tokens -= 1;
+    return true;
+  }
+
+  /** Counts a bad frame; past the limit in a minute, the connection is closed. */
+  private badFrame(ws: Ws, now: number): void {
+    const c = ws.getUserData();
+    if (now - c.badWindowStart > 60_000) {
+      c.badWindowStart = now;
+      c.badFrames = 0;
+    }
+    c.badFrames++;
+    if (c.badFrames > this.o.config.maxBadFramesPerMinute && !c.closed) {
+      this.o.logger.warn({ conn: c.id, badFrames: c.badFrames }, 'closing a connection that keeps sending bad frames');
+      this.closeWith(ws, 1008, 'too many bad frames');
+    }
+  }
+
+  /** Closes a connection with a code, after the frames already queued for it (the last bad frame's answer among them). */
+  private closeWith(ws: Ws, code: number, reason: string): void {
+    const c = ws.getUserData();
+    if (c.closed) return;
+    this.unsent.delete(ws);
+    this.write(ws);
+    if (c.closed) return;
+    c.closed = true;
+    ws.end(code, reason);
+  }
+
+  private onMessage(ws: Ws, message: ArrayBuffer, isBinary: boolean): void {
+    const start = performance.now();
+    const c = ws.getUserData();
+    if (message.byteLength > this.o.config.maxPayloadBytes) {
+      this.o.metrics.errors.inc({ code: 'payload_too_large' });
+      this.closeWith(ws, 1009, `frame exceeds ${this.o.config.maxPayloadBytes} bytes`);
+      return;
+    }
+    if (!this.takeToken(c, start)) {
+      let re: string | undefined;
+      if (isBinary) {
+        try {
+          const raw = decodeFrame(new Uint8Array(message));
+          re = readableId(raw);
+        } catch {
+          // no readable id
+        }
+      }
+      this.sendError(ws, re, 'rate_limited', 'too many frames on this connection; slow down');
+      return;
+    }
+    if (!isBinary) {
+      this.sendError(ws, undefined, 'bad_frame', 'text frames are refused: send each frame as binary MessagePack');
+      this.badFrame(ws, start);
+      return;
+    }
+    let frame: ClientFrame;
+    try {
+      frame = parseClientFrame(decodeFrame(new Uint8Array(message)));
+    } catch (err) {
+      if (err instanceof FrameError) {
+        this.sendError(ws, err.re, err.code, err.message);
+        this.badFrame(ws, start);
+        return;
+      }
+      throw err;
+    }
+    switch (frame.t) {
+      case 'event':
+        this.o.metrics.events.inc({ channel: channelLabel(frame.event.channel) });
+        this.o.host.submitEvent(frame.event).then(
+          (r) => this.sendHostReply(ws, r, start, 'event'),
+          (err: unknown) => this.internalError(ws, frame.event.id, err),
+        );
+        return;
+      case 'response':
+        this.o.host.submitResponse(frame.response).then(
+          (r) => this.sendHostReply(ws, r, start, 'response'),
+          (err: unknown) => this.internalError(ws, frame.response.id, err),
+        );
+        return;
+      case 'subscribe':
+        this.subscribe(ws, frame.id, frame.channels);
+        return;
+      case 'delivered':
+      case 'failed':
+        this.confirm(ws, frame);
+        return;
+      default: {
+        const never: never = frame;
+        throw new KairosError('internal', `unhandled frame ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  /** A `subscribe` frame: the channels its token may take, registered with the subscriber adapter. */
+  private subscribe(ws: Ws, id: string, channels: readonly string[]): void {
+    const c = ws.getUserData();
+    const outside = c.scope === undefined ? undefined : channels.find((ch) => c.scope?.has(ch) !== true);
+    if (outside !== undefined) {
+      this.sendError(ws, id, 'unauthorized', `field "channels": this gateway token may not subscribe to "${outside}"`);
+      return;
+    }
+    if (c.subscriber === undefined) {
+      this.sendError(ws, id, 'internal', 'internal error');
+      return;
+    }
+    try {
+      // Whatever waits in the outbox for these channels goes out after the ack, a page at a time.
+      this.o.subscribers.subscribe(c.subscriber, channels);
+    } catch (err) {
+      const e = asKairosError(err);
+      this.sendError(ws, id, e.code, e.publicMessage);
+      return;
+    }
+    this.send(ws, { t: 'ack', re: id });
+  }
+
+  /** A `delivered` or `failed` frame, for a delivery this connection received: `ack` once stored. */
+  private confirm(ws: Ws, frame: Extract<ClientFrame, { t: 'delivered' | 'failed' }>): void {
+    const sub = ws.getUserData().subscriber;
+    const confirmed = sub === undefined ? Promise.reject(new KairosError('invalid', 'not a subscriber')) : this.o.subscribers.confirm(sub, frame);
+    confirmed.then(
+      () => this.send(ws, { t: 'ack', re: frame.id }),
+      (err: unknown) => {
+        const e = asKairosError(err);
+        if (e.code === 'internal') this.o.logger.error({ err }, 'delivery confirmation failed');
+        this.sendError(ws, frame.id, e.code, e.publicMessage);
+      },
+    );
+  }
+
+  private sendHostReply(ws: Ws, r: HostReply, start: number, kind: 'event' | 'response'): void {
+    switch (r.kind) {
+      case 'decision':
+        countDecision(this.o.metrics, r);
+        this.send(ws, { t: 'decision', re: r.re, customer: r.customer, actions: r.actions });
+        break;
+      case 'ack':
+        this.send(ws, { t: 'ack', re: r.re });
+        break;
+      case 'error':
+        this.sendError(ws, r.re, r.code, r.message);
+        break;
+      default: {
+        const never: never = r;
+        throw new KairosError('internal', `unhandled reply ${JSON.stringify(never)}`);
+      }
+    }
+    this.o.metrics.decisionSeconds.observe({ kind }, (performance.now() - start) / 1000);
+  }
+
+  private internalError(ws: Ws, re: string, err: unknown): void {
+    this.o.logger.error({ err }, 'replying failed');
+    this.sendError(ws, re, 'internal', 'internal error');
+  }
+
+  private sendError(ws: Ws, re: string | undefined, code: ErrorCode, message: string): void {
+    this.o.metrics.errors.inc({ code });
+    const frame: Record<string, unknown> = { t: 'error', code, message };
+    if (re !== undefined) frame.re = re;
+    this.send(ws, frame);
+  }
+
+  /**
+   * Sends one frame. Frames are not written one by one: the replies a group commit releases
+   * are sent by one promise callback each, and a write apiece was a system call apiece (8 % of
+   * the event loop at 5,000 events/s). They wait in the connection's `out` until the promise
+   * callbacks queued meanwhile have run, then go out together, corked: one write a
+   * connection. The order of a connection's frames is kept.
+   */
+  private send(ws: Ws, frame: object): void {
+    const c = ws.getUserData();
+    if (c.closed) return;
+    c.out.push(encodeFrame(frame));
+    this.unsent.add(ws);
+    if (!this.writeQueued) {
+      this.writeQueued = true;
+      queueMicrotask(this.writeUnsent);
+    }
+  }
+
+  /** Writes every connection's waiting frames, corked; a connection past its backpressure limit is closed rather than fed forever. */
+  private readonly writeUnsent = (): void => {
+    this.writeQueued = false;
+    // Each connection leaves the set as it is written: a frame sent meanwhile (closing one
+    // connection hands its unconfirmed deliveries to another) queues it, and the write, again.
+    for (const ws of this.unsent) {
+      this.unsent.delete(ws);
+      this.write(ws);
+    }
+  };
+
+  /** Writes a connection's waiting frames, corked; past the backpressure limit it is closed (1013) rather than fed forever. */
+  private write(ws: Ws): void {
+    const c = ws.getUserData();
+    const frames = c.out;
+    c.out = [];
+    if (c.closed || frames.length === 0) return;
+    const limit = this.o.config.maxBackpressureBytes;
+    let result = 1;
+    ws.cork(() => {
+      for (const bytes of frames) {
+        result = ws.send(bytes, true, false);
+        // Stop at Kairos's own limit, not uWS's (twice it): a turn's replies can be many, and
+        // past uWS's limit it drops the close frame too (the client then sees 1006, not 1013).
+        if (result === 2 || (result === 0 && ws.getBufferedAmount() > limit)) break;
+      }
+    });
+    const buffered = ws.getBufferedAmount();
+    if (result === 2 || buffered > limit) {
+      this.o.metrics.backpressureDrops.inc();
+      this.o.logger.warn({ conn: c.id, buffered }, 'closing a connection that does not read its replies');
+      this.closeWith(ws, 1013, 'backpressure limit exceeded');
+    }
+  }
+}
+
+/** Answers a refused upgrade with an HTTP error reply (the same shape as every HTTP error). */
+function refuse(res: HttpResponse, reply: HttpReply): void {
+  res.writeStatus(statusLine(reply.status)).writeHeader('Content-Type', reply.contentType);
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
+  res.end(reply.body);
+}
