@@ -3,6 +3,8 @@ import { getHeapStatistics } from 'node:v8';
 import type { DestinationStream } from 'pino';
 import type { CatalogDef, GatewayEvent } from '../actors/index.js';
 import { adminRoutes } from './admin/admin-routes.js';
+import { openApiRoute } from './admin/openapi-route.js';
+import type { ServerStatus } from './schema/http/admin-schemas.js';
 import { catalogRoutes } from './admin/catalog-routes.js';
 import { loadCatalogFile } from './catalog/catalog-file.js';
 import { CatalogService } from './catalog/catalog-service.js';
@@ -239,7 +241,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const sweepTimer = setInterval(() => host.sweep(), 1000);
   sweepTimer.unref();
 
-  const status = (): Record<string, unknown> => ({
+  const status = (): ServerStatus => ({
     version: packageVersion(),
     node: process.version,
     uptimeSec: Math.round((Date.now() - started) / 1000),
@@ -263,7 +265,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     logger,
     metrics,
     dispatched: dispatcher.channels,
-    adminRoutes: [...adminRoutes({ host, stopList, store, clock, logger, status }), ...catalogRoutes({ catalogs, host, clock, propensity }), ...learningRoutes({ catalogs, models, uplift, funnel, store }),
+    adminRoutes: [openApiRoute(config.publicUrl), ...adminRoutes({ host, stopList, store, clock, logger, status }), ...catalogRoutes({ catalogs, host, clock, propensity }), ...learningRoutes({ catalogs, models, uplift, funnel, store }),
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() })],
     ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
       ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } }
