@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCatalog } from '../errors.js';
 import { errorCodes } from '../schema/http/problem.js';
 import type { TestKairos } from '../test-support/test-kairos.js';
 import { adminHeaders, startTestKairos } from '../test-support/test-kairos.js';
@@ -95,6 +97,11 @@ describe('OpenAPI', () => {
       }
     }
     expect(count).toBe(allOperations.length);
+  });
+
+  it('lists every error code in docs/admin-api.md with its status', () => {
+    const docs = readFileSync(new URL('../../docs/admin-api.md', import.meta.url), 'utf8');
+    for (const code of errorCodes) expect(docs, code).toContain(`| \`${code}\` | ${errorCatalog[code].status} |`);
   });
 
   it('declares the CSV, HTML and MessagePack replies', () => {

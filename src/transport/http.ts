@@ -119,18 +119,3 @@ export function decodePathSegment(raw: string): string {
 export function routeParams(route: Route, path: string): RouteParams {
   return route.matchParams?.(path) ?? {};
 }
-
-/** Parses a JSON body into a map, or throws `invalid`. */
-export function jsonBody(call: HttpCall): Record<string, unknown> {
-  if (!call.contentType.toLowerCase().startsWith('application/json')) {
-    throw new KairosError('unsupported_media_type', 'send the body as application/json');
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(call.body.toString('utf8'));
-  } catch (err) {
-    throw new KairosError('invalid', `body is not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new KairosError('invalid', 'body must be a JSON object');
-  return value as Record<string, unknown>;
-}
