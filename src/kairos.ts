@@ -3,6 +3,8 @@ import { getHeapStatistics } from 'node:v8';
 import type { DestinationStream } from 'pino';
 import type { CatalogDef } from '../actors/index.js';
 import { adminRoutes } from './admin/admin-routes.js';
+import { openApiRoute } from './admin/openapi-route.js';
+import type { ServerStatus } from './schema/http/admin-schemas.js';
 import { catalogRoutes } from './admin/catalog-routes.js';
 import { loadCatalogFile } from './catalog/catalog-file.js';
 import { CatalogService } from './catalog/catalog-service.js';
@@ -254,7 +256,7 @@ function buildGateway(
 ): GatewayServer {
   const { uws, store, catalogs, clock, logger, metrics, host, dispatcher, started } = parts;
   const { stopList, propensity, models, uplift, funnel } = parts.ledgers;
-  const status = (): Record<string, unknown> => ({
+  const status = (): ServerStatus => ({
     version: packageVersion(),
     node: process.version,
     uptimeSec: Math.round((Date.now() - started) / 1000),
@@ -278,6 +280,7 @@ function buildGateway(
     metrics,
     routes: [
       eventsRoute({ host, metrics }),
+      openApiRoute(config.publicUrl),
       ...adminRoutes({ host, stopList, store, clock, logger, status }),
       ...catalogRoutes({ catalogs, host, clock, propensity }),
       ...learningRoutes({ catalogs, models, uplift, funnel, store }),

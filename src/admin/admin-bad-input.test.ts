@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { adminHeaders, serverForFile } from '../test-support/test-kairos.js';
+import { problemBody } from '../schema/http/problem.js';
 
 /**
  * Malformed admin requests through the started server: each gets the 4xx its kind deserves,
@@ -44,7 +45,7 @@ describe('deep conditions', () => {
       const r = await api('PUT', '/v1/segments/deep', segment(rule));
       expect(r.status).toBe(400);
       expect(r.body.code).toBe('invalid');
-      expect(r.body.message).toMatch(/nests deeper than/);
+      expect(r.body.detail).toMatch(/nests deeper than/);
     }
     expect(await auditState()).toEqual(before);
   });
@@ -53,10 +54,10 @@ describe('deep conditions', () => {
     const before = await auditState();
     const r = await api('PUT', '/v1/segments/deep', segment(nestedNot(33)));
     expect(r.status).toBe(400);
-    expect(r.body).toEqual({ code: 'invalid', message: `field "rule${'.not'.repeat(32)}": nests deeper than 32 levels of all, any and not` });
+    expect(r.body).toEqual(problemBody('invalid', `field "rule${'.not'.repeat(32)}": nests deeper than 32 levels of all, any and not`));
     const lists = await api('PUT', '/v1/campaigns/atm-shortfall', { ...(await api('GET', '/v1/campaigns/atm-shortfall')).body, groups: [{ id: 'g', when: JSON.parse(nestedLists(40)) as unknown, responsePercent: 5 }] });
     expect(lists.status).toBe(400);
-    expect(lists.body).toEqual({ code: 'invalid', message: expect.stringMatching(/^field "groups\[0\]\.when(\.(all|any)\[0\]){32}": nests deeper than 32 levels of all, any and not$/) });
+    expect(lists.body).toEqual(problemBody('invalid', expect.stringMatching(/^field "groups\[0\]\.when(\.(all|any)\[0\]){32}": nests deeper than 32 levels of all, any and not$/)));
     expect(await auditState()).toEqual(before);
     const ok = await api('PUT', '/v1/segments/deep', segment(nestedNot(32)));
     expect(ok.status).toBe(201);
@@ -69,11 +70,11 @@ describe('deep conditions', () => {
     const deep = `${'['.repeat(3000)}"x"${']'.repeat(3000)}`;
     const r = await api('PUT', '/v1/partners/deep', `{"kind":"cafe","name":"X","address":"Y","lat":55,"lon":37,"extra":${deep}}`);
     expect(r.status).toBe(400);
-    expect(r.body).toEqual({ code: 'invalid', message: expect.stringMatching(/^field "extra(\[0\]){96}": nests deeper than 100 levels$/) });
+    expect(r.body).toEqual(problemBody('invalid', expect.stringMatching(/^field "extra(\[0\]){96}": nests deeper than 100 levels$/)));
     const whole = (await api('GET', '/v1/catalog')).body;
     const replaced = await api('PUT', '/v1/catalog', `${JSON.stringify(whole).slice(0, -1)},"extra":${deep}}`);
     expect(replaced.status).toBe(400);
-    expect(replaced.body).toEqual({ code: 'invalid', message: expect.stringMatching(/^extra(\[0\]){98}: nests deeper than 100 levels$/) });
+    expect(replaced.body).toEqual(problemBody('invalid', expect.stringMatching(/^extra(\[0\]){98}: nests deeper than 100 levels$/)));
     expect(await auditState()).toEqual(before);
   });
 });
@@ -97,7 +98,7 @@ describe('catalog YAML', () => {
     for (const [text, message] of cases) {
       const r = await api('PUT', '/v1/catalog', text, yamlHeaders);
       expect(r.status, text.slice(0, 40)).toBe(400);
-      expect(r.body, text.slice(0, 40)).toEqual({ code: 'invalid', message: expect.stringMatching(message) });
+      expect(r.body, text.slice(0, 40)).toEqual(problemBody('invalid', expect.stringMatching(message)));
     }
     expect(await auditState()).toEqual(before);
   });
@@ -116,7 +117,7 @@ describe('admin paths', () => {
     ];
     for (const [method, path, segment] of cases) {
       const r = await api(method, path, method === 'GET' || method === 'DELETE' ? undefined : {});
-      expect(r, `${method} ${path}`).toEqual({ status: 400, body: { code: 'invalid', message: `path segment "${segment}": malformed percent-encoding` } });
+      expect(r, `${method} ${path}`).toEqual({ status: 400, body: problemBody('invalid', `path segment "${segment}": malformed percent-encoding`) });
     }
   });
 
@@ -124,15 +125,15 @@ describe('admin paths', () => {
     for (const path of [`/v1/outbox/${'x'.repeat(3000)}/dead`, `/v1/outbox/sms/${'я'.repeat(301)}/retry`, `/v1/customers/${'x'.repeat(301)}`]) {
       const r = await api(path.endsWith('/retry') ? 'POST' : 'GET', path);
       expect(r.status, path).toBe(400);
-      expect(r.body.message, path).toMatch(/^path segment ".{1,80}…?": longer than 300 characters$/);
+      expect(r.body.detail, path).toMatch(/^path segment ".{1,80}…?": longer than 300 characters$/);
     }
     expect((await api('GET', `/v1/customers/${'x'.repeat(300)}`)).status).toBe(404);
   });
 
   it('decodes a path segment once', async () => {
     expect((await api('GET', '/v1/campaigns/atm%2Dshortfall')).body).toMatchObject({ id: 'atm-shortfall' });
-    expect(await api('GET', '/v1/campaigns/atm%252Dshortfall')).toEqual({ status: 404, body: { code: 'not_found', message: 'no campaign "atm%2Dshortfall"' } });
-    expect((await api('GET', '/v1/customers/%D0%BD%D0%B5%D1%82')).body).toEqual({ code: 'unknown_customer', message: 'no customer "нет"' });
+    expect(await api('GET', '/v1/campaigns/atm%252Dshortfall')).toEqual({ status: 404, body: problemBody('not_found', 'no campaign "atm%2Dshortfall"') });
+    expect((await api('GET', '/v1/customers/%D0%BD%D0%B5%D1%82')).body).toEqual(problemBody('unknown_customer', 'no customer "нет"'));
   });
 });
 
@@ -142,7 +143,7 @@ describe('pathological templates', () => {
     for (const text of [`{{${' '.repeat(60_000)}`, `{{a${' '.repeat(60_000)}`, `{{ customer.name |${' '.repeat(60_000)}`, '{{'.repeat(30_000)]) {
       const r = await api('PUT', '/v1/offers/atm-microcredit/templates/sms', { text });
       expect(r.status).toBe(400);
-      expect(r.body).toMatchObject({ code: 'invalid', message: expect.stringContaining('templates.sms') });
+      expect(r.body).toMatchObject(problemBody('invalid', expect.stringContaining('templates.sms')));
     }
     expect(await auditState()).toEqual(before);
     expect((await api('GET', '/v1/offers/atm-microcredit/templates/sms')).body.text).toContain('не хватает');

@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogKinds } from '../catalog/catalog-service.js';
 import { MAX_MANUAL_CLOCK_MS } from '../clock.js';
+import type { ErrorCode } from '../errors.js';
 import { errorCatalog } from '../errors.js';
+import { problemType } from '../schema/http/problem.js';
 import type { TestKairos } from '../test-support/test-kairos.js';
 import { startTestKairos } from '../test-support/test-kairos.js';
 import { operations } from './openapi.js';
@@ -137,9 +139,12 @@ describe('admin API under random requests', () => {
         // The unsubscribe link answers a person with a page, errors included.
         const page = p === '/v1/unsubscribe' && (res.headers.get('content-type') ?? '').startsWith('text/html');
         if (res.status >= 400 && m !== 'HEAD' && !page) {
-          const parsed = JSON.parse(text) as { code?: unknown; message?: unknown };
+          const parsed = JSON.parse(text) as { code?: unknown; detail?: unknown; status?: unknown; type?: unknown };
           expect(codes.has(String(parsed.code)), what).toBe(true);
-          expect(typeof parsed.message, what).toBe('string');
+          expect(typeof parsed.detail, what).toBe('string');
+          expect(parsed.status, what).toBe(res.status);
+          expect(parsed.type, what).toBe(problemType(parsed.code as ErrorCode));
+          expect(res.headers.get('content-type'), what).toBe('application/problem+json');
         }
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 600) },

@@ -1,21 +1,27 @@
+import { Type } from '@sinclair/typebox';
 import type { Clock } from '../clock.js';
 import { ManualClock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
+import type { ServerStatus } from '../schema/http/admin-schemas.js';
+import { ClockMoveReply, ClockMoveSchema, ClockReply, StatusReply, StopEntrySchema, StopListReply, StopRequestSchema } from '../schema/http/admin-schemas.js';
+import { route } from '../schema/http/bind-route.js';
+import { PathId } from '../schema/http/common-schemas.js';
+import { CustomerSchema, EraseReply } from '../schema/http/customer-schemas.js';
+import { OutboxPageQuery, OutboxPageReply } from '../schema/http/delivery-schemas.js';
+import { operation } from '../schema/http/operation.js';
 import type { StopList, StopRequest } from '../stop-list.js';
 import type { Store } from '../store/store.js';
 import { credentialLabel } from '../transport/auth.js';
-import { packageVersion } from '../paths.js';
-import type { HttpCall, Route } from '../transport/http.js';
-import { json, jsonBody, noContent } from '../transport/http.js';
+import type { DeclaredRoute, HttpCall } from '../transport/http.js';
+import { ChannelParam } from '../schema/http/common-schemas.js';
 import { outboxPage } from './delivery-routes.js';
-import { openApiDocument } from './openapi.js';
 
 /**
  * The admin API under /v1/ (admin key): a customer's 360° view, the stop list, the outbox,
- * the catalog in force, the manual clock, and the server's status. Every change is logged
- * with who made it (a hash label of the key).
+ * the manual clock, and the server's status. Every change is logged with who made it (a
+ * hash label of the key).
  */
 export interface AdminDeps {
   host: CustomerHost;
@@ -23,21 +29,129 @@ export interface AdminDeps {
   store: Store;
   clock: Clock;
   logger: Logger;
-  status: () => Record<string, unknown>;
+  status: () => ServerStatus;
 }
 
-function optionalString(body: Record<string, unknown>, field: string): string | undefined {
-  const v = body[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || v === '') throw new KairosError('invalid', `field "${field}": must be a non-empty string`);
-  return v;
-}
+const customerId = Type.Object({ id: PathId('the customer id') });
 
-function requiredString(body: Record<string, unknown>, field: string): string {
-  const v = optionalString(body, field);
-  if (v === undefined) throw new KairosError('invalid', `field "${field}": is required`);
-  return v;
-}
+export const statusOperation = operation({
+  operationId: 'getStatus',
+  method: 'get',
+  path: '/v1/status',
+  summary: 'Version, uptime, store, clock, catalog, live actors',
+  tag: 'status',
+  auth: 'admin',
+  responses: { 200: { description: 'the status', schema: StatusReply } },
+  errors: [],
+});
+
+export const getCustomerOperation = operation({
+  operationId: 'getCustomer',
+  method: 'get',
+  path: '/v1/customers/:id',
+  summary: "A customer's 360° card: profile, lifecycle, consents, segments, features, contacts, open offers, responses, last decision",
+  tag: 'customers',
+  auth: 'admin',
+  params: customerId,
+  responses: { 200: { description: 'the card', schema: CustomerSchema } },
+  errors: ['unknown_customer'],
+});
+
+export const eraseCustomerOperation = operation({
+  operationId: 'eraseCustomer',
+  method: 'delete',
+  path: '/v1/customers/:id',
+  summary: 'Erase a customer: profile, history, identity links and queued messages; stop-list entries (kept as hashes) stay',
+  tag: 'customers',
+  auth: 'admin',
+  params: customerId,
+  responses: { 200: { description: 'erased', schema: EraseReply } },
+  errors: ['unknown_customer'],
+});
+
+export const listStopsOperation = operation({
+  operationId: 'listStopEntries',
+  method: 'get',
+  path: '/v1/stop-list',
+  summary: 'Stop-list entries',
+  tag: 'stop-list',
+  auth: 'admin',
+  responses: { 200: { description: 'the entries', schema: StopListReply } },
+  errors: [],
+});
+
+export const addStopOperation = operation({
+  operationId: 'addStopEntry',
+  method: 'post',
+  path: '/v1/stop-list',
+  summary: 'Add a stop-list entry (global, or one channel, or one campaign); applies from the next event',
+  tag: 'stop-list',
+  auth: 'admin',
+  body: { schema: StopRequestSchema, media: ['application/json'] },
+  responses: { 201: { description: 'the entry', schema: StopEntrySchema } },
+  errors: ['invalid'],
+});
+
+export const removeStopOperation = operation({
+  operationId: 'removeStopEntry',
+  method: 'delete',
+  path: '/v1/stop-list/:key',
+  summary: 'Remove the entry with this key and scope',
+  tag: 'stop-list',
+  auth: 'admin',
+  params: Type.Object({ key: Type.String({ pattern: '^[0-9a-f]{40}$', description: "the entry's key (a hash)" }) }),
+  query: Type.Object({ channel: Type.Optional(Type.String({ description: "the entry's channel" })), campaign: Type.Optional(Type.String({ description: "the entry's campaign" })) }),
+  responses: { 204: { description: 'removed' } },
+  errors: ['not_found'],
+});
+
+export const outboxOperation = operation({
+  operationId: 'listOutbox',
+  method: 'get',
+  path: '/v1/outbox/:channel',
+  summary: 'What waits for delivery on a channel, oldest first, paged',
+  tag: 'delivery',
+  auth: 'admin',
+  params: Type.Object({ channel: ChannelParam }),
+  query: OutboxPageQuery,
+  responses: { 200: { description: 'entries, and next (the cursor of the page after) when more may follow', schema: OutboxPageReply } },
+  errors: ['invalid'],
+});
+
+export const getClockOperation = operation({
+  operationId: 'getClock',
+  method: 'get',
+  path: '/v1/clock',
+  summary: "The server clock's mode and reading",
+  tag: 'clock',
+  auth: 'admin',
+  responses: { 200: { description: 'the clock', schema: ClockReply } },
+  errors: [],
+});
+
+export const moveClockOperation = operation({
+  operationId: 'moveClock',
+  method: 'post',
+  path: '/v1/clock',
+  summary: 'Set (now) or move (advance) the manual clock (--clock manual only); reminders that came due are delivered before the answer',
+  tag: 'clock',
+  auth: 'admin',
+  body: { schema: ClockMoveSchema, media: ['application/json'] },
+  responses: { 200: { description: 'the clock moved', schema: ClockMoveReply } },
+  errors: ['invalid'],
+});
+
+export const adminOperations = [
+  statusOperation,
+  getCustomerOperation,
+  eraseCustomerOperation,
+  listStopsOperation,
+  addStopOperation,
+  removeStopOperation,
+  outboxOperation,
+  getClockOperation,
+  moveClockOperation,
+] as const;
 
 function manualClock(clock: Clock): ManualClock {
   if (!(clock instanceof ManualClock)) {
@@ -46,110 +160,55 @@ function manualClock(clock: Clock): ManualClock {
   return clock;
 }
 
-export function adminRoutes(d: AdminDeps): Route[] {
+/** A present, non-null optional text. */
+const given = (v: string | null | undefined): v is string => v !== undefined && v !== null;
+
+export function adminRoutes(d: AdminDeps): DeclaredRoute[] {
   const audit = (call: HttpCall, action: string, detail: Record<string, unknown>): void => {
     d.logger.info({ audit: true, by: credentialLabel(call.authorization), action, ...detail }, 'admin change');
   };
   return [
-    {
-      method: 'get',
-      pattern: /^\/v1\/openapi\.json$/,
-      auth: 'none',
-      handle: () => json(200, openApiDocument(packageVersion())),
-    },
-    {
-      method: 'get',
-      pattern: /^\/v1\/status$/,
-      auth: 'admin',
-      handle: () => json(200, d.status()),
-    },
-    {
-      method: 'get',
-      pattern: /^\/v1\/customers\/([^/]+)$/,
-      auth: 'admin',
-      handle: async (_call, [id = '']) => {
-        const view = await d.host.view(id);
-        if (view === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
-        return json(200, view);
-      },
-    },
-    {
-      method: 'delete',
-      pattern: /^\/v1\/customers\/([^/]+)$/,
-      auth: 'admin',
-      handle: async (call, [id = '']) => {
-        const erased = await d.host.erase(id);
-        if (erased === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
-        audit(call, 'customer.erase', { customer: id, identifiers: erased.identifiers });
-        return json(200, { erased: id, identifiers: erased.identifiers });
-      },
-    },
-    {
-      method: 'get',
-      pattern: /^\/v1\/stop-list$/,
-      auth: 'admin',
-      handle: () => json(200, { entries: d.stopList.list() }),
-    },
-    {
-      method: 'post',
-      pattern: /^\/v1\/stop-list$/,
-      auth: 'admin',
-      handle: async (call) => {
-        const body = jsonBody(call);
-        const req: StopRequest = { kind: requiredString(body, 'kind') as StopRequest['kind'], value: requiredString(body, 'value') };
-        const channel = optionalString(body, 'channel');
-        const campaign = optionalString(body, 'campaign');
-        const reason = optionalString(body, 'reason');
-        if (channel !== undefined) req.channel = channel;
-        if (campaign !== undefined) req.campaign = campaign;
-        if (reason !== undefined) req.reason = reason;
-        const entry = await d.stopList.add(req, d.clock.now(), credentialLabel(call.authorization));
-        audit(call, 'stop-list.add', { key: entry.key, kind: entry.kind, channel: entry.channel, campaign: entry.campaign });
-        return json(201, entry);
-      },
-    },
-    {
-      method: 'delete',
-      pattern: /^\/v1\/stop-list\/([0-9a-f]{40})$/,
-      auth: 'admin',
-      handle: async (call, [key = '']) => {
-        const channel = call.query.get('channel') ?? undefined;
-        const campaign = call.query.get('campaign') ?? undefined;
-        const removed = await d.stopList.remove(key, channel, campaign);
-        if (!removed) throw new KairosError('not_found', 'no stop-list entry with that key and scope');
-        audit(call, 'stop-list.remove', { key, channel, campaign });
-        return noContent();
-      },
-    },
-    {
-      method: 'get',
-      pattern: /^\/v1\/outbox\/([a-z]+)$/,
-      auth: 'admin',
-      handle: async (call, [channel = '']) => json(200, await outboxPage(d.store, channel, call.query)),
-    },
-    {
-      method: 'get',
-      pattern: /^\/v1\/clock$/,
-      auth: 'admin',
-      handle: () => json(200, { mode: d.clock.mode, now: d.clock.now() }),
-    },
-    {
-      method: 'post',
-      pattern: /^\/v1\/clock$/,
-      auth: 'admin',
-      handle: async (call) => {
-        const clock = manualClock(d.clock);
-        const body = jsonBody(call);
-        if (body.now !== undefined && body.advance !== undefined) throw new KairosError('invalid', 'send either "now" or "advance", not both');
-        if (body.now !== undefined) clock.set(body.now as number);
-        else if (body.advance !== undefined) clock.advance(body.advance as number);
-        else throw new KairosError('invalid', 'field "now" or "advance": one is required');
-        audit(call, 'clock.set', { now: clock.now() });
-        // Reminders that came due are delivered before the answer, so a test script sees their effects next.
-        let remindersFired = 0;
-        for (let n = await d.host.pollReminders(); n > 0; n = await d.host.pollReminders()) remindersFired += n;
-        return json(200, { mode: clock.mode, now: clock.now(), remindersFired });
-      },
-    },
+    route(statusOperation, () => ({ status: 200, body: d.status() })),
+    route(getCustomerOperation, async ({ params: { id } }) => {
+      const view = await d.host.view(id);
+      if (view === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
+      return { status: 200, body: view };
+    }),
+    route(eraseCustomerOperation, async ({ params: { id }, call }) => {
+      const erased = await d.host.erase(id);
+      if (erased === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
+      audit(call, 'customer.erase', { customer: id, identifiers: erased.identifiers });
+      return { status: 200, body: { erased: id, identifiers: erased.identifiers } };
+    }),
+    route(listStopsOperation, () => ({ status: 200, body: { entries: d.stopList.list() } })),
+    route(addStopOperation, async ({ body, call }) => {
+      const req: StopRequest = { kind: body.kind, value: body.value };
+      if (given(body.channel)) req.channel = body.channel;
+      if (given(body.campaign)) req.campaign = body.campaign;
+      if (given(body.reason)) req.reason = body.reason;
+      const entry = await d.stopList.add(req, d.clock.now(), credentialLabel(call.authorization));
+      audit(call, 'stop-list.add', { key: entry.key, kind: entry.kind, channel: entry.channel, campaign: entry.campaign });
+      return { status: 201, body: entry };
+    }),
+    route(removeStopOperation, async ({ params: { key }, query: { channel, campaign }, call }) => {
+      const removed = await d.stopList.remove(key, channel, campaign);
+      if (!removed) throw new KairosError('not_found', 'no stop-list entry with that key and scope');
+      audit(call, 'stop-list.remove', { key, channel, campaign });
+      return { status: 204 };
+    }),
+    route(outboxOperation, async ({ params: { channel }, query }) => ({ status: 200, body: await outboxPage(d.store, channel, query) })),
+    route(getClockOperation, () => ({ status: 200, body: { mode: d.clock.mode, now: d.clock.now() } })),
+    route(moveClockOperation, async ({ body, call }) => {
+      const clock = manualClock(d.clock);
+      if (body.now !== undefined && body.advance !== undefined) throw new KairosError('invalid', 'send either "now" or "advance", not both');
+      if (body.now !== undefined) clock.set(body.now);
+      else if (body.advance !== undefined) clock.advance(body.advance);
+      else throw new KairosError('invalid', 'field "now" or "advance": one is required');
+      audit(call, 'clock.set', { now: clock.now() });
+      // Reminders that came due are delivered before the answer, so a test script sees their effects next.
+      let remindersFired = 0;
+      for (let n = await d.host.pollReminders(); n > 0; n = await d.host.pollReminders()) remindersFired += n;
+      return { status: 200, body: { mode: clock.mode, now: clock.now(), remindersFired } };
+    }),
   ];
 }

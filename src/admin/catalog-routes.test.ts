@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { demoCatalogPath } from '../paths.js';
 import type { Frame } from '../test-support/test-kairos.js';
 import { adminHeaders, msk, serverForFile, uid } from '../test-support/test-kairos.js';
+import { problemBody } from '../schema/http/problem.js';
 
 /**
  * The catalog admin API against the started server: marketers change segments, offers,
@@ -58,7 +59,7 @@ describe('catalog admin API', () => {
   it('changes a template live, and refuses an unknown variable at save time naming the field', async () => {
     const bad = await api('PUT', '/v1/offers/travel-card/templates/ib', { title: 'Карта', text: '{{customer.nickname}}, оформите карту.' });
     expect(bad.status).toBe(400);
-    expect(bad.body).toEqual({ code: 'invalid', message: expect.stringMatching(/^field "templates\.ib\.text": unknown variable "customer\.nickname"/) });
+    expect(bad.body).toEqual(problemBody('invalid', expect.stringMatching(/^field "templates\.ib\.text": unknown variable "customer\.nickname"/)));
     const good = await api('PUT', '/v1/offers/travel-card/templates/ib', { title: 'Карта путешественника', text: '{{customer.name}}, мили за покупки — карта путешественника.' });
     expect(good.status).toBe(200);
     // demo-2 is 44: in the campaign's group, and not offered the card yet.
@@ -79,16 +80,16 @@ describe('catalog admin API', () => {
     for (const [path, body, message] of cases) {
       const r = await api('PUT', path, body);
       expect(r.status, path).toBe(400);
-      expect(r.body.message).toMatch(message);
+      expect(r.body.detail).toMatch(message);
     }
-    expect((await api('PUT', '/v1/campaigns/x', { id: 'y' })).body.message).toBe('field "id": "y" does not match the path\'s "x"');
+    expect((await api('PUT', '/v1/campaigns/x', { id: 'y' })).body.detail).toBe('field "id": "y" does not match the path\'s "x"');
     expect((await api('GET', '/v1/catalog')).body.version).toBe(before);
   });
 
   it('refuses to delete an offer a campaign still uses (409), and deletes it once free', async () => {
     const conflict = await api('DELETE', '/v1/offers/travel-card');
     expect(conflict.status).toBe(409);
-    expect(conflict.body).toEqual({ code: 'conflict', message: 'campaigns[travel-card-40s].offer: unknown offer "travel-card"' });
+    expect(conflict.body).toEqual(problemBody('conflict', 'campaigns[travel-card-40s].offer: unknown offer "travel-card"'));
     expect((await api('DELETE', '/v1/campaigns/travel-card-40s')).status).toBe(200);
     expect((await api('DELETE', '/v1/offers/travel-card')).status).toBe(200);
     expect((await api('DELETE', '/v1/offers/travel-card')).status).toBe(404);
@@ -105,7 +106,7 @@ describe('catalog admin API', () => {
     expect(((await login('demo-19', '2026-11-23T11:05:00')).actions as Frame[])[0]).toMatchObject({ campaign: 'pension-deposit' });
     expect((await api('POST', '/v1/campaigns/lunch-restaurant/status', { status: 'completed' })).status).toBe(200);
     const back = await api('POST', '/v1/campaigns/lunch-restaurant/status', { status: 'active' });
-    expect(back).toEqual({ status: 409, body: { code: 'conflict', message: 'a completed campaign cannot become active' } });
+    expect(back).toEqual({ status: 409, body: problemBody('conflict', 'a completed campaign cannot become active') });
     expect((await api('POST', '/v1/campaigns/nope/status', { status: 'active' })).status).toBe(404);
   });
 
@@ -113,7 +114,7 @@ describe('catalog admin API', () => {
     const policy = (await api('GET', '/v1/policy')).body;
     const bad = await api('PUT', '/v1/policy', { ...policy, caps: [{ channel: 'fax', max: 1, window: '1d' }] });
     expect(bad.status).toBe(400);
-    expect(bad.body.message).toMatch(/^field "caps\[0\]\.channel": must be a channel/);
+    expect(bad.body.detail).toMatch(/^field "caps\[0\]\.channel": must be a channel/);
     const good = await api('PUT', '/v1/policy', { ...policy, minResponsePercent: 20 });
     expect(good.status).toBe(200);
     // 10 % is now under the floor: the pension deposit stays silent.
@@ -133,7 +134,7 @@ describe('catalog admin API', () => {
     expect(after.contacts).toEqual(before.contacts);
     expect(after.lastEventAt).toEqual(before.lastEventAt);
     expect((await api('POST', '/v1/customers/nobody/explain', { type: 'ib.login' })).status).toBe(404);
-    expect((await api('POST', '/v1/customers/demo-60/explain', { channel: 'ib' })).body).toEqual({ code: 'invalid', message: 'field "type": is required' });
+    expect((await api('POST', '/v1/customers/demo-60/explain', { channel: 'ib' })).body).toEqual(problemBody('invalid', 'field "type": is required'));
   });
 
   it('previews a campaign’s texts with the SMS length, for a sample or a real customer', async () => {
@@ -168,7 +169,7 @@ describe('catalog admin API', () => {
     const yaml = readFileSync(demoCatalogPath(), 'utf8').replace('responsePercent: 30', 'responsePercent: 35');
     const bad = await api('PUT', '/v1/catalog', 'campaigns: [unclosed', { ...adminHeaders, 'Content-Type': 'application/yaml' });
     expect(bad.status).toBe(400);
-    expect(bad.body.message).toMatch(/^body:1:\d+: /);
+    expect(bad.body.detail).toMatch(/^body:1:\d+: /);
     const r = await api('PUT', '/v1/catalog', yaml, { ...adminHeaders, 'Content-Type': 'application/yaml' });
     expect(r.status).toBe(200);
     expect((await api('GET', '/v1/campaigns/atm-shortfall')).body.groups[0].responsePercent).toBe(35);

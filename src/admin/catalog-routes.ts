@@ -9,8 +9,29 @@ import type { CustomerHost } from '../runtime/customer-host.js';
 import type { PropensityLedger } from '../runtime/propensity-ledger.js';
 import { credentialLabel } from '../transport/auth.js';
 import { FrameError, parseEvent } from '../transport/frames.js';
-import type { HttpCall, Route } from '../transport/http.js';
-import { json, jsonBody } from '../transport/http.js';
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { route } from '../schema/http/bind-route.js';
+import {
+  CatalogDefSchema,
+  HistoryReply,
+  ItemsReply,
+  PolicySchema,
+  PreviewBodySchema,
+  PreviewReply,
+  PutItemReply,
+  StatusMoveReply,
+  StatusMoveSchema,
+  TemplateSchema,
+  catalogItemSchemas,
+  kindNoun,
+} from '../schema/http/catalog-schemas.js';
+import { ChannelParam, Limit, PathId, VersionReply } from '../schema/http/common-schemas.js';
+import type { ActionSchema } from '../schema/http/customer-schemas.js';
+import { EventFieldsSchema, ExplainReply } from '../schema/http/customer-schemas.js';
+import { PropensityReply } from '../schema/http/learning-schemas.js';
+import { operation } from '../schema/http/operation.js';
+import type { DeclaredRoute, HttpCall } from '../transport/http.js';
 
 /**
  * The catalog admin API: list, read, create or replace, and delete features, segments,
@@ -25,16 +46,8 @@ export interface CatalogRouteDeps {
   propensity: PropensityLedger;
 }
 
-const kindPattern = catalogKinds.join('|');
-
 function who(call: HttpCall): string {
   return credentialLabel(call.authorization) ?? 'unknown';
-}
-
-function limitOf(call: HttpCall, max: number): number {
-  const limit = Number(call.query.get('limit') ?? '100');
-  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new KairosError('invalid', `query "limit": must be 1 to ${max}`);
-  return limit;
 }
 
 /** The customer a preview is rendered for when none is named. */
@@ -59,179 +72,323 @@ function eventFromBody(fields: Record<string, unknown>): GatewayEvent {
   }
 }
 
-function isYaml(contentType: string): boolean {
-  const t = contentType.toLowerCase();
-  return t.startsWith('application/yaml') || t.startsWith('text/yaml') || t.startsWith('application/x-yaml');
+const campaignId = Type.Object({ id: PathId('the campaign id') });
+const templatePath = Type.Object({ id: PathId('the offer id'), channel: ChannelParam });
+
+export const getCatalogOperation = operation({
+  operationId: 'getCatalog',
+  method: 'get',
+  path: '/v1/catalog',
+  summary: 'The catalog in force, with its version',
+  tag: 'catalog',
+  auth: 'admin',
+  responses: { 200: { description: 'the catalog', schema: CatalogDefSchema } },
+  errors: [],
+});
+
+export const replaceCatalogOperation = operation({
+  operationId: 'replaceCatalog',
+  method: 'put',
+  path: '/v1/catalog',
+  summary: 'Replace the whole catalog (JSON, or a YAML file with Content-Type application/yaml); the whole catalog is checked and a problem names the field',
+  tag: 'catalog',
+  auth: 'admin',
+  body: { schema: CatalogDefSchema, media: ['application/json', 'application/yaml'] },
+  responses: { 200: { description: 'the new version', schema: VersionReply } },
+  errors: ['invalid', 'conflict'],
+});
+
+export const historyOperation = operation({
+  operationId: 'getCatalogHistory',
+  method: 'get',
+  path: '/v1/catalog/history',
+  summary: 'Audit entries: who changed what, when, and the version it made',
+  tag: 'catalog',
+  auth: 'admin',
+  query: Type.Object({ limit: Type.Optional(Limit(10_000)) }),
+  responses: { 200: { description: 'the entries, oldest first', schema: HistoryReply } },
+  errors: ['invalid'],
+});
+
+export const catalogVersionOperation = operation({
+  operationId: 'getCatalogVersion',
+  method: 'get',
+  path: '/v1/catalog/versions/:n',
+  summary: 'The catalog as it was at version n',
+  tag: 'catalog',
+  auth: 'admin',
+  params: Type.Object({ n: Type.String({ pattern: '^[0-9]+$', description: 'the version number' }) }),
+  responses: { 200: { description: 'the catalog', schema: CatalogDefSchema } },
+  errors: ['not_found'],
+});
+
+export const getPolicyOperation = operation({
+  operationId: 'getPolicy',
+  method: 'get',
+  path: '/v1/policy',
+  summary: 'The contact policy',
+  tag: 'catalog',
+  auth: 'admin',
+  responses: { 200: { description: 'the policy', schema: PolicySchema } },
+  errors: [],
+});
+
+export const putPolicyOperation = operation({
+  operationId: 'replacePolicy',
+  method: 'put',
+  path: '/v1/policy',
+  summary: 'Replace the contact policy',
+  tag: 'catalog',
+  auth: 'admin',
+  body: { schema: PolicySchema, media: ['application/json'] },
+  responses: { 200: { description: 'the new version', schema: VersionReply } },
+  errors: ['invalid', 'conflict'],
+});
+
+export const campaignStatusOperation = operation({
+  operationId: 'moveCampaign',
+  method: 'post',
+  path: '/v1/campaigns/:id/status',
+  summary: 'Move a campaign along its lifecycle: draft, scheduled, active, paused, completed',
+  tag: 'catalog',
+  auth: 'admin',
+  params: campaignId,
+  body: { schema: StatusMoveSchema, media: ['application/json'] },
+  responses: { 200: { description: 'the move', schema: StatusMoveReply } },
+  errors: ['invalid', 'not_found', 'conflict'],
+});
+
+export const getTemplateOperation = operation({
+  operationId: 'getTemplate',
+  method: 'get',
+  path: '/v1/offers/:id/templates/:channel',
+  summary: "One of an offer's templates",
+  tag: 'catalog',
+  auth: 'admin',
+  params: templatePath,
+  responses: { 200: { description: 'the template', schema: TemplateSchema } },
+  errors: ['not_found'],
+});
+
+export const putTemplateOperation = operation({
+  operationId: 'putTemplate',
+  method: 'put',
+  path: '/v1/offers/:id/templates/:channel',
+  summary: "Create or replace one of an offer's templates (unknown variables are refused)",
+  tag: 'catalog',
+  auth: 'admin',
+  params: templatePath,
+  body: { schema: TemplateSchema, media: ['application/json'] },
+  responses: { 200: { description: 'the new version', schema: PutItemReply } },
+  errors: ['invalid', 'not_found', 'conflict'],
+});
+
+export const deleteTemplateOperation = operation({
+  operationId: 'deleteTemplate',
+  method: 'delete',
+  path: '/v1/offers/:id/templates/:channel',
+  summary: "Remove one of an offer's templates",
+  tag: 'catalog',
+  auth: 'admin',
+  params: templatePath,
+  responses: { 200: { description: 'the new version', schema: PutItemReply } },
+  errors: ['not_found', 'conflict'],
+});
+
+export const propensityOperation = operation({
+  operationId: 'getCampaignPropensity',
+  method: 'get',
+  path: '/v1/campaigns/:id/propensity',
+  summary: "Each target group's response probability: the marketer's prior, the responses seen, and the learnt probability in force",
+  tag: 'learning',
+  auth: 'admin',
+  params: campaignId,
+  responses: { 200: { description: 'the groups', schema: PropensityReply } },
+  errors: ['not_found'],
+});
+
+export const previewOperation = operation({
+  operationId: 'previewCampaign',
+  method: 'post',
+  path: '/v1/campaigns/:id/preview',
+  summary: "A campaign's message on each of its channels, rendered for a customer (or a sample one) and an event, with the SMS encoding and parts",
+  tag: 'catalog',
+  auth: 'admin',
+  params: campaignId,
+  body: { schema: PreviewBodySchema, media: ['application/json'] },
+  responses: { 200: { description: 'the previews', schema: PreviewReply } },
+  errors: ['invalid', 'not_found', 'unknown_customer'],
+});
+
+export const explainOperation = operation({
+  operationId: 'explainDecision',
+  method: 'post',
+  path: '/v1/customers/:id/explain',
+  summary: 'What the customer would be offered for this event at this moment, and why or why not for each triggered campaign; nothing is recorded',
+  tag: 'customers',
+  auth: 'admin',
+  params: Type.Object({ id: PathId('the customer id') }),
+  body: { schema: EventFieldsSchema, media: ['application/json'] },
+  responses: { 200: { description: 'the actions and the explanations', schema: ExplainReply } },
+  errors: ['invalid', 'unknown_customer'],
+});
+
+/** The four operations on the items of one kind: list, get, create or replace, remove. */
+function kindOperations(kind: CatalogKind) {
+  const noun = kindNoun(kind);
+  const itemParams = Type.Object({ id: PathId(`the ${noun.toLowerCase()} id`) });
+  return {
+    list: operation({
+      operationId: `list${noun}s`,
+      method: 'get',
+      path: `/v1/${kind}`,
+      summary: `List the ${kind}`,
+      tag: 'catalog',
+      auth: 'admin',
+      responses: { 200: { description: `the ${kind} and the catalog version`, schema: ItemsReply(kind) } },
+      errors: [],
+    }),
+    get: operation({
+      operationId: `get${noun}`,
+      method: 'get',
+      path: `/v1/${kind}/:id`,
+      summary: `One of the ${kind}`,
+      tag: 'catalog',
+      auth: 'admin',
+      params: itemParams,
+      responses: { 200: { description: 'the item', schema: catalogItemSchemas[kind] } },
+      errors: ['not_found'],
+    }),
+    put: operation({
+      operationId: `put${noun}`,
+      method: 'put',
+      path: `/v1/${kind}/:id`,
+      summary: `Create (201) or replace (200) one of the ${kind}; the whole catalog is checked and a problem names the field`,
+      tag: 'catalog',
+      auth: 'admin',
+      params: itemParams,
+      body: { schema: catalogItemSchemas[kind], media: ['application/json'] },
+      responses: { 200: { description: 'replaced', schema: PutItemReply }, 201: { description: 'created', schema: PutItemReply } },
+      errors: ['invalid', 'conflict'],
+    }),
+    remove: operation({
+      operationId: `delete${noun}`,
+      method: 'delete',
+      path: `/v1/${kind}/:id`,
+      summary: `Remove one of the ${kind} (409 while another item uses it)`,
+      tag: 'catalog',
+      auth: 'admin',
+      params: itemParams,
+      responses: { 200: { description: 'the new version', schema: VersionReply } },
+      errors: ['not_found', 'conflict'],
+    }),
+  };
 }
 
-export function catalogRoutes(d: CatalogRouteDeps): Route[] {
+const kindOps = Object.fromEntries(catalogKinds.map((k) => [k, kindOperations(k)])) as Record<CatalogKind, ReturnType<typeof kindOperations>>;
+
+export const catalogOperations = [
+  getCatalogOperation,
+  replaceCatalogOperation,
+  historyOperation,
+  catalogVersionOperation,
+  getPolicyOperation,
+  putPolicyOperation,
+  campaignStatusOperation,
+  getTemplateOperation,
+  putTemplateOperation,
+  deleteTemplateOperation,
+  propensityOperation,
+  previewOperation,
+  explainOperation,
+  ...catalogKinds.flatMap((k) => [kindOps[k].list, kindOps[k].get, kindOps[k].put, kindOps[k].remove]),
+] as const;
+
+/** A YAML catalog file as a value; its problems are 400s naming the line. */
+function parseYaml(text: string): unknown {
+  try {
+    return parseCatalogText(text, 'body');
+  } catch (err) {
+    if (err instanceof CatalogError) throw new KairosError('invalid', err.message, { cause: err });
+    throw err;
+  }
+}
+
+export function catalogRoutes(d: CatalogRouteDeps): DeclaredRoute[] {
   const c = d.catalogs;
+  const kindRoutes = catalogKinds.flatMap((kind) => {
+    const ops = kindOps[kind];
+    return [
+      route(ops.list, () => ({ status: 200, body: { version: c.version, items: c.list(kind) } })),
+      route(ops.get, ({ params: { id } }) => ({ status: 200, body: c.get(kind, id) })),
+      route(ops.put, async ({ params: { id }, body, call }) => {
+        const r = await c.put(kind, id, body, who(call));
+        return { status: r.created ? 201 : 200, body: r };
+      }),
+      route(ops.remove, async ({ params: { id }, call }) => ({ status: 200, body: await c.remove(kind, id, who(call)) })),
+    ];
+  });
   return [
-    {
-      method: 'get',
-      pattern: /^\/v1\/catalog$/,
-      auth: 'admin',
-      handle: () => json(200, c.catalog.def),
-    },
-    {
-      method: 'put',
-      pattern: /^\/v1\/catalog$/,
-      auth: 'admin',
-      handle: async (call) => {
-        let def: unknown;
-        if (isYaml(call.contentType)) {
-          try {
-            def = parseCatalogText(call.body.toString('utf8'), 'body');
-          } catch (err) {
-            if (err instanceof CatalogError) throw new KairosError('invalid', err.message, { cause: err });
-            throw err;
-          }
-        } else {
-          def = jsonBody(call);
-        }
-        return json(200, await c.replace(def, who(call), 'PUT /v1/catalog'));
-      },
-    },
-    {
-      method: 'get',
-      pattern: /^\/v1\/catalog\/history$/,
-      auth: 'admin',
-      handle: async (call) => json(200, { entries: await c.history(limitOf(call, 10_000)) }),
-    },
-    {
-      method: 'get',
-      pattern: /^\/v1\/catalog\/versions\/(\d+)$/,
-      auth: 'admin',
-      handle: async (_call, [v = '']) => {
-        const def = await c.atVersion(Number(v));
-        if (def === undefined) throw new KairosError('not_found', `no catalog version ${v}`);
-        return json(200, def);
-      },
-    },
-    {
-      method: 'get',
-      pattern: /^\/v1\/policy$/,
-      auth: 'admin',
-      handle: () => json(200, c.catalog.def.policy),
-    },
-    {
-      method: 'put',
-      pattern: /^\/v1\/policy$/,
-      auth: 'admin',
-      handle: async (call) => json(200, await c.setPolicy(jsonBody(call), who(call))),
-    },
-    {
-      method: 'post',
-      pattern: /^\/v1\/campaigns\/([^/]+)\/status$/,
-      auth: 'admin',
-      handle: async (call, [id = '']) => json(200, await c.setStatus(id, jsonBody(call).status, who(call))),
-    },
-    {
-      method: 'get',
-      pattern: /^\/v1\/offers\/([^/]+)\/templates\/([a-z]+)$/,
-      auth: 'admin',
-      handle: (_call, [id = '', channel = '']) => {
-        const offer = c.get('offers', id) as { templates?: Record<string, unknown> };
-        const tpl = offer.templates?.[channel];
-        if (tpl === undefined) throw new KairosError('not_found', `offer "${id}" has no ${channel} template`);
-        return json(200, tpl);
-      },
-    },
-    {
-      method: 'put',
-      pattern: /^\/v1\/offers\/([^/]+)\/templates\/([a-z]+)$/,
-      auth: 'admin',
-      handle: async (call, [id = '', channel = '']) => {
-        if (!isChannel(channel)) throw new KairosError('invalid', `unknown channel "${channel}"`);
-        const offer = c.get('offers', id) as { templates?: Partial<Record<Channel, unknown>> };
-        const templates = { ...offer.templates, [channel]: jsonBody(call) };
-        return json(200, await c.put('offers', id, { ...offer, templates }, who(call)));
-      },
-    },
-    {
-      method: 'delete',
-      pattern: /^\/v1\/offers\/([^/]+)\/templates\/([a-z]+)$/,
-      auth: 'admin',
-      handle: async (call, [id = '', channel = '']) => {
-        const offer = c.get('offers', id) as { templates?: Record<string, unknown> };
-        if (offer.templates?.[channel] === undefined) throw new KairosError('not_found', `offer "${id}" has no ${channel} template`);
-        const templates = { ...offer.templates };
-        delete templates[channel];
-        return json(200, await c.put('offers', id, { ...offer, templates }, who(call)));
-      },
-    },
-    {
-      method: 'get',
-      pattern: new RegExp(`^/v1/(${kindPattern})$`),
-      auth: 'admin',
-      handle: (_call, [kind = '']) => json(200, { version: c.version, items: c.list(kind as CatalogKind) }),
-    },
-    {
-      method: 'get',
-      pattern: new RegExp(`^/v1/(${kindPattern})/([^/]+)$`),
-      auth: 'admin',
-      handle: (_call, [kind = '', id = '']) => json(200, c.get(kind as CatalogKind, id)),
-    },
-    {
-      method: 'put',
-      pattern: new RegExp(`^/v1/(${kindPattern})/([^/]+)$`),
-      auth: 'admin',
-      handle: async (call, [kind = '', id = '']) => {
-        const r = await c.put(kind as CatalogKind, id, jsonBody(call), who(call));
-        return json(r.created ? 201 : 200, r);
-      },
-    },
-    {
-      method: 'delete',
-      pattern: new RegExp(`^/v1/(${kindPattern})/([^/]+)$`),
-      auth: 'admin',
-      handle: async (call, [kind = '', id = '']) => json(200, await c.remove(kind as CatalogKind, id, who(call))),
-    },
-    {
-      method: 'get',
-      pattern: /^\/v1\/campaigns\/([^/]+)\/propensity$/,
-      auth: 'admin',
-      handle: (_call, [id = '']) => {
-        const campaign = c.catalog.campaigns.find((x) => x.id === id);
-        if (campaign === undefined) throw new KairosError('not_found', `no campaign "${id}"`);
-        const strength = c.catalog.policy.priorStrength;
-        const groups = campaign.groups.map((g) => {
-          const e = d.propensity.evidence().get(evidenceKey(id, g.id)) ?? { positives: 0, negatives: 0 };
-          return { group: g.id, prior: g.probability, positives: e.positives, negatives: e.negatives, probability: posteriorProbability(g.probability, e, strength) };
-        });
-        return json(200, { campaign: id, priorStrength: strength, groups });
-      },
-    },
-    {
-      method: 'post',
-      pattern: /^\/v1\/campaigns\/([^/]+)\/preview$/,
-      auth: 'admin',
-      handle: async (call, [id = '']) => {
-        const campaign = c.catalog.campaigns.find((x) => x.id === id);
-        if (campaign === undefined) throw new KairosError('not_found', `no campaign "${id}"`);
-        const body = jsonBody(call);
-        const customer = typeof body.customer === 'string' ? body.customer : undefined;
-        const { customer: _omit, ...fields } = body;
-        const event = eventFromBody({ type: [...campaign.events][0] ?? 'preview', at: d.clock.now(), ...fields, id: '__preview__', customer: { id: customer ?? 'sample' } });
-        const previews =
-          customer === undefined
-            ? previewCampaign(sampleCustomer(), campaign, event, event.at ?? d.clock.now(), c.catalog)
-            : await d.host.preview(customer, campaign, event);
-        if (previews === undefined) throw new KairosError('unknown_customer', `no customer "${customer ?? ''}"`);
-        return json(200, { campaign: id, customer: customer ?? 'sample', previews });
-      },
-    },
-    {
-      method: 'post',
-      pattern: /^\/v1\/customers\/([^/]+)\/explain$/,
-      auth: 'admin',
-      handle: async (call, [customer = '']) => {
-        const body = jsonBody(call);
-        const event = eventFromBody({ at: d.clock.now(), ...body, id: '__explain__', customer: { id: customer } });
-        const r = await d.host.explain(customer, event);
-        if (r === undefined) throw new KairosError('unknown_customer', `no customer "${customer}"`);
-        return json(200, r);
-      },
-    },
+    route(getCatalogOperation, () => ({ status: 200, body: c.catalog.def })),
+    route(replaceCatalogOperation, async ({ body, call }) => ({ status: 200, body: await c.replace(body, who(call), 'PUT /v1/catalog') }), { 'application/yaml': parseYaml }),
+    route(historyOperation, async ({ query }) => ({ status: 200, body: { entries: await c.history(query.limit ?? 100) } })),
+    route(catalogVersionOperation, async ({ params: { n } }) => {
+      const def = await c.atVersion(Number(n));
+      if (def === undefined) throw new KairosError('not_found', `no catalog version ${n}`);
+      return { status: 200, body: def };
+    }),
+    route(getPolicyOperation, () => ({ status: 200, body: c.catalog.def.policy })),
+    route(putPolicyOperation, async ({ body, call }) => ({ status: 200, body: await c.setPolicy(body, who(call)) })),
+    route(campaignStatusOperation, async ({ params: { id }, body, call }) => ({ status: 200, body: await c.setStatus(id, body.status, who(call)) })),
+    route(getTemplateOperation, ({ params: { id, channel } }) => {
+      const offer = c.get('offers', id) as { templates?: Record<string, Static<typeof TemplateSchema>> };
+      const tpl = offer.templates?.[channel];
+      if (tpl === undefined) throw new KairosError('not_found', `offer "${id}" has no ${channel} template`);
+      return { status: 200, body: tpl };
+    }),
+    route(putTemplateOperation, async ({ params: { id, channel }, body, call }) => {
+      if (!isChannel(channel)) throw new KairosError('invalid', `unknown channel "${channel}"`);
+      const offer = c.get('offers', id) as { templates?: Partial<Record<Channel, unknown>> };
+      const templates = { ...offer.templates, [channel]: body };
+      return { status: 200, body: await c.put('offers', id, { ...offer, templates }, who(call)) };
+    }),
+    route(deleteTemplateOperation, async ({ params: { id, channel }, call }) => {
+      const offer = c.get('offers', id) as { templates?: Record<string, unknown> };
+      if (offer.templates?.[channel] === undefined) throw new KairosError('not_found', `offer "${id}" has no ${channel} template`);
+      const templates = { ...offer.templates };
+      delete templates[channel];
+      return { status: 200, body: await c.put('offers', id, { ...offer, templates }, who(call)) };
+    }),
+    ...kindRoutes,
+    route(propensityOperation, ({ params: { id } }) => {
+      const campaign = c.catalog.campaigns.find((x) => x.id === id);
+      if (campaign === undefined) throw new KairosError('not_found', `no campaign "${id}"`);
+      const strength = c.catalog.policy.priorStrength;
+      const groups = campaign.groups.map((g) => {
+        const e = d.propensity.evidence().get(evidenceKey(id, g.id)) ?? { positives: 0, negatives: 0 };
+        return { group: g.id, prior: g.probability, positives: e.positives, negatives: e.negatives, probability: posteriorProbability(g.probability, e, strength) };
+      });
+      return { status: 200, body: { campaign: id, priorStrength: strength, groups } };
+    }),
+    route(previewOperation, async ({ params: { id }, body }) => {
+      const campaign = c.catalog.campaigns.find((x) => x.id === id);
+      if (campaign === undefined) throw new KairosError('not_found', `no campaign "${id}"`);
+      const customer = typeof body.customer === 'string' ? body.customer : undefined;
+      const { customer: _omit, ...fields } = body;
+      const event = eventFromBody({ type: [...campaign.events][0] ?? 'preview', at: d.clock.now(), ...fields, id: '__preview__', customer: { id: customer ?? 'sample' } });
+      const previews =
+        customer === undefined
+          ? previewCampaign(sampleCustomer(), campaign, event, event.at ?? d.clock.now(), c.catalog)
+          : await d.host.preview(customer, campaign, event);
+      if (previews === undefined) throw new KairosError('unknown_customer', `no customer "${customer ?? ''}"`);
+      return { status: 200, body: { campaign: id, customer: customer ?? 'sample', previews } };
+    }),
+    route(explainOperation, async ({ params: { id: customer }, body }) => {
+      const event = eventFromBody({ at: d.clock.now(), ...body, id: '__explain__', customer: { id: customer } });
+      const r = await d.host.explain(customer, event);
+      if (r === undefined) throw new KairosError('unknown_customer', `no customer "${customer}"`);
+      // MERGE: host: explain() types its actions as unknown[]; they are a decision's actions (ActionSchema).
+      return { status: 200, body: { ...r, actions: r.actions as Static<typeof ActionSchema>[] } };
+    }),
   ];
 }

@@ -4,6 +4,7 @@ import { demoCsvPath } from '../paths.js';
 import type { FunnelRow } from '../runtime/funnel-ledger.js';
 import type { Frame } from '../test-support/test-kairos.js';
 import { GatewayClient, adminHeaders, msk, serverForFile, uid } from '../test-support/test-kairos.js';
+import { problemBody } from '../schema/http/problem.js';
 
 /**
  * The campaign funnel report, end to end on the demo bank over WebSocket: the counts equal
@@ -104,7 +105,7 @@ describe('funnel report', () => {
     // Bad queries are named.
     const bad = await get('/v1/reports/funnel?by=region');
     expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.text)).toEqual({ code: 'invalid', message: 'query "by": "region" is not one of campaign, channel, offer, group' });
+    expect(JSON.parse(bad.text)).toEqual(problemBody('invalid', 'query "by": "region" is not one of campaign, channel, offer, group'));
     expect((await get('/v1/reports/funnel?campaign=nope')).status).toBe(404);
     expect((await get('/v1/reports/funnel?format=xml')).status).toBe(400);
 

@@ -147,6 +147,6 @@ describe('channel capacity', () => {
       if (v?.verdict === 'suppressed') blocked = v;
     }
     expect(blocked.reason).toBe('no_channel:ib=no_session,callcenter=capacity');
-    expect((await api('PUT', '/v1/policy', { ...policy, channelCapacity: { fax: { perDay: 1 } } })).body).toMatchObject({ message: expect.stringContaining("\"channelCapacity.fax\": unknown channel") });
+    expect((await api('PUT', '/v1/policy', { ...policy, channelCapacity: { fax: { perDay: 1 } } })).body).toMatchObject({ detail: expect.stringContaining("\"channelCapacity.fax\": unknown channel") });
   });
 });

@@ -6,8 +6,12 @@ import type { FunnelDimension, FunnelLedger } from '../runtime/funnel-ledger.js'
 import { FUNNEL_DIMENSIONS, FUNNEL_STAGES, funnelCsv } from '../runtime/funnel-ledger.js';
 import type { UpliftLedger, UpliftReport } from '../runtime/uplift-ledger.js';
 import type { Store } from '../store/store.js';
-import type { Route } from '../transport/http.js';
-import { json } from '../transport/http.js';
+import { Type } from '@sinclair/typebox';
+import { route } from '../schema/http/bind-route.js';
+import { PathId } from '../schema/http/common-schemas.js';
+import { FunnelCsv, FunnelQuery, FunnelReply, ModelSchema, ModelsReply, UpliftSchema, UpliftsReply } from '../schema/http/learning-schemas.js';
+import { operation } from '../schema/http/operation.js';
+import type { DeclaredRoute } from '../transport/http.js';
 
 /**
  * What the decisions have learnt: each offer's adaptive model (evidence, positives,
@@ -23,8 +27,8 @@ export interface LearningRouteDeps {
 }
 
 /** `by=channel,offer`: the dimensions to break the funnel down by (the campaign always). */
-function funnelDimensions(raw: string | null): FunnelDimension[] {
-  if (raw === null || raw.trim() === '') return [...FUNNEL_DIMENSIONS];
+function funnelDimensions(raw: string | undefined): FunnelDimension[] {
+  if (raw === undefined || raw.trim() === '') return [...FUNNEL_DIMENSIONS];
   const by = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
   for (const d of by) {
     if (!(FUNNEL_DIMENSIONS as readonly string[]).includes(d)) {
@@ -77,74 +81,127 @@ export function learningMetrics(d: LearningRouteDeps, metrics: Metrics): void {
   };
 }
 
-export function learningRoutes(d: LearningRouteDeps): Route[] {
+const offerParam = Type.Object({ offer: PathId('the offer id') });
+
+export const modelsOperation = operation({
+  operationId: 'listModels',
+  method: 'get',
+  path: '/v1/models',
+  summary: "The learning settings and every offer's adaptive model: examples, positives, negatives, running AUC, lift over the random arm, weight in the blend",
+  tag: 'learning',
+  auth: 'admin',
+  responses: { 200: { description: 'the settings and the models', schema: ModelsReply } },
+  errors: [],
+});
+
+export const modelOperation = operation({
+  operationId: 'getModel',
+  method: 'get',
+  path: '/v1/models/:offer',
+  summary: "One offer's adaptive model",
+  tag: 'learning',
+  auth: 'admin',
+  params: offerParam,
+  responses: { 200: { description: 'the model', schema: ModelSchema } },
+  errors: ['not_found'],
+});
+
+export const resetModelOperation = operation({
+  operationId: 'resetModel',
+  method: 'delete',
+  path: '/v1/models/:offer',
+  summary: "Forget an offer's adaptive model (after the offer changed in substance); decisions fall back on the target groups' probabilities",
+  tag: 'learning',
+  auth: 'admin',
+  params: offerParam,
+  responses: { 200: { description: 'the emptied model', schema: ModelSchema } },
+  errors: ['not_found'],
+});
+
+export const upliftOperation = operation({
+  operationId: 'getCampaignUplift',
+  method: 'get',
+  path: '/v1/campaigns/:id/uplift',
+  summary: "The campaign's uplift: goal conversion of contacts made against contacts withheld from its control group, with 95 % intervals",
+  tag: 'learning',
+  auth: 'admin',
+  params: Type.Object({ id: PathId('the campaign id') }),
+  responses: { 200: { description: 'the uplift report', schema: UpliftSchema } },
+  errors: ['not_found'],
+});
+
+export const upliftsOperation = operation({
+  operationId: 'listUplifts',
+  method: 'get',
+  path: '/v1/reports/uplift',
+  summary: "Every campaign's uplift report",
+  tag: 'learning',
+  auth: 'admin',
+  responses: { 200: { description: 'the reports', schema: UpliftsReply } },
+  errors: [],
+});
+
+export const funnelOperation = operation({
+  operationId: 'getFunnel',
+  method: 'get',
+  path: '/v1/reports/funnel',
+  summary: 'The campaign funnel (triggered, suppressed by reason, control, offered, delivered, failed, answered by outcome, converted) by campaign, channel, offer and target group; JSON or CSV',
+  tag: 'learning',
+  auth: 'admin',
+  query: FunnelQuery,
+  responses: {
+    200: {
+      description: 'the rows (JSON) or a CSV file (format=csv or Accept: text/csv)',
+      schema: FunnelReply,
+      media: { 'text/csv': FunnelCsv },
+      headers: { 'Content-Disposition': { description: 'attachment; filename="kairos-funnel….csv" (CSV only)', schema: Type.String() } },
+    },
+  },
+  errors: ['invalid', 'not_found'],
+});
+
+export const learningOperations = [modelsOperation, modelOperation, resetModelOperation, upliftOperation, upliftsOperation, funnelOperation] as const;
+
+export function learningRoutes(d: LearningRouteDeps): DeclaredRoute[] {
   const offerKnown = (offer: string): boolean => d.catalogs.catalog.offers.has(offer) || d.models.offers().includes(offer);
   return [
-    {
-      method: 'get',
-      pattern: /^\/v1\/models$/,
-      auth: 'admin',
-      handle: () => {
-        const l = d.catalogs.catalog.policy.learning;
-        return json(200, {
+    route(modelsOperation, () => {
+      const l = d.catalogs.catalog.policy.learning;
+      return {
+        status: 200,
+        body: {
           learning: { models: l.models, modelEvidence: l.modelEvidence, exploration: l.exploration, randomPercent: l.randomShare * 100, bits: l.bits },
           models: modelSummaries(d),
-        });
-      },
-    },
-    {
-      method: 'get',
-      pattern: /^\/v1\/models\/([^/]+)$/,
-      auth: 'admin',
-      handle: (_call, [offer = '']) => {
-        if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
-        return json(200, d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence));
-      },
-    },
-    {
-      method: 'delete',
-      pattern: /^\/v1\/models\/([^/]+)$/,
-      auth: 'admin',
-      handle: async (_call, [offer = '']) => {
-        if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
-        await d.models.reset(offer, d.store);
-        return json(200, d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence));
-      },
-    },
-    {
-      method: 'get',
-      pattern: /^\/v1\/campaigns\/([^/]+)\/uplift$/,
-      auth: 'admin',
-      handle: (_call, [id = '']) => {
-        if (!d.catalogs.catalog.campaigns.some((c) => c.id === id)) throw new KairosError('not_found', `no campaign "${id}"`);
-        return json(200, d.uplift.report(id, d.catalogs.catalog));
-      },
-    },
-    {
-      method: 'get',
-      pattern: /^\/v1\/reports\/uplift$/,
-      auth: 'admin',
-      handle: () => json(200, { campaigns: upliftReports(d) }),
-    },
-    {
-      method: 'get',
-      pattern: /^\/v1\/reports\/funnel$/,
-      auth: 'admin',
-      handle: (call) => {
-        const funnel = d.funnel;
-        if (funnel === undefined) throw new KairosError('not_found', 'this server keeps no funnel');
-        const campaign = call.query.get('campaign') ?? undefined;
-        if (campaign !== undefined && !d.catalogs.catalog.campaigns.some((c) => c.id === campaign) && !funnel.report().some((r) => r.campaign === campaign)) {
-          throw new KairosError('not_found', `no campaign "${campaign}"`);
-        }
-        const by = funnelDimensions(call.query.get('by'));
-        const format = call.query.get('format') ?? (call.accept.includes('text/csv') ? 'csv' : 'json');
-        if (format !== 'csv' && format !== 'json') throw new KairosError('invalid', `query "format": "${format}" is not csv or json`);
-        const rows = funnel.report({ ...(campaign === undefined ? {} : { campaign }), by });
-        if (format === 'json') return json(200, { by: ['campaign', ...by.filter((x) => x !== 'campaign')], rows });
-        const name = `kairos-funnel${campaign === undefined ? '' : `-${campaign}`}.csv`;
-        return { status: 200, contentType: 'text/csv; charset=utf-8', body: funnelCsv(rows), headers: { 'Content-Disposition': `attachment; filename="${name}"` } };
-      },
-    },
+        },
+      };
+    }),
+    route(modelOperation, ({ params: { offer } }) => {
+      if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
+      return { status: 200, body: d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence) };
+    }),
+    route(resetModelOperation, async ({ params: { offer } }) => {
+      if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
+      await d.models.reset(offer, d.store);
+      return { status: 200, body: d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence) };
+    }),
+    route(upliftOperation, ({ params: { id } }) => {
+      if (!d.catalogs.catalog.campaigns.some((c) => c.id === id)) throw new KairosError('not_found', `no campaign "${id}"`);
+      return { status: 200, body: d.uplift.report(id, d.catalogs.catalog) };
+    }),
+    route(upliftsOperation, () => ({ status: 200, body: { campaigns: upliftReports(d) } })),
+    route(funnelOperation, ({ query, call }) => {
+      const funnel = d.funnel;
+      if (funnel === undefined) throw new KairosError('not_found', 'this server keeps no funnel');
+      const campaign = query.campaign;
+      if (campaign !== undefined && !d.catalogs.catalog.campaigns.some((c) => c.id === campaign) && !funnel.report().some((r) => r.campaign === campaign)) {
+        throw new KairosError('not_found', `no campaign "${campaign}"`);
+      }
+      const by = funnelDimensions(query.by);
+      const format = query.format ?? (call.accept.includes('text/csv') ? 'csv' : 'json');
+      const rows = funnel.report({ ...(campaign === undefined ? {} : { campaign }), by });
+      if (format === 'json') return { status: 200, body: { by: ['campaign', ...by.filter((x) => x !== 'campaign')], rows } };
+      const name = `kairos-funnel${campaign === undefined ? '' : `-${campaign}`}.csv`;
+      return { raw: { status: 200, contentType: 'text/csv; charset=utf-8', body: funnelCsv(rows), headers: { 'Content-Disposition': `attachment; filename="${name}"` } } };
+    }),
   ];
 }

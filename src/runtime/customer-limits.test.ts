@@ -111,7 +111,7 @@ describe('time sanity', () => {
       expect(await gw.request(shortfall(uid(), 'demo-303', at))).toMatchObject({ t: 'error', code: 'invalid', message: expect.stringContaining('field "at"') });
       const http = await postEvent({ ...shortfall(uid(), 'demo-303', at), t: undefined });
       expect(http.status).toBe(400);
-      expect(http.body).toMatchObject({ code: 'invalid', message: expect.stringContaining('field "at"') });
+      expect(http.body).toMatchObject({ code: 'invalid', detail: expect.stringContaining('field "at"') });
     }
     // Nothing of them was kept: no customer made, no offer open.
     const card = (await api('GET', '/v1/customers/demo-303')).body;

@@ -6,6 +6,7 @@ import { channelLabel } from '../metrics.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
 import { countDecision } from './count-decision.js';
 import { FrameError, decodeFrame, encodeFrame, parseEvent } from './frames.js';
+import { eventsOperation } from '../schema/http/builtin-operations.js';
 import type { HttpCall, HttpReply, Route } from './http.js';
 import { errorReply, json } from './http.js';
 
@@ -26,7 +27,8 @@ function isMsgpack(contentType: string): boolean {
 }
 
 export function eventsRoute(o: EventsRouteOptions): Route {
-  return { method: 'post', pattern: /^\/v1\/events$/, auth: 'gateway', handle: (call) => postEvent(o, call) };
+  // Not bound through route(): the body is JSON or MessagePack, parsed and checked here like a frame (bad_frame vs invalid).
+  return { method: 'post', auth: 'gateway', operation: eventsOperation, handle: (call) => postEvent(o, call) };
 }
 
 async function postEvent(o: EventsRouteOptions, call: HttpCall): Promise<HttpReply> {

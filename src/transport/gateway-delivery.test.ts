@@ -313,7 +313,7 @@ describe('admin outbox listing', () => {
     }
     expect(seen).toEqual(entries.map((e) => e.instance));
     expect(pages).toBe(3);
-    expect((await get('/v1/outbox/push?limit=100&cursor=abc')).body).toMatchObject({ code: 'invalid', message: expect.stringContaining('query "cursor"') });
+    expect((await get('/v1/outbox/push?limit=100&cursor=abc')).body).toMatchObject({ code: 'invalid', detail: expect.stringContaining('query "cursor"') });
     expect((await get('/v1/outbox/push?limit=0')).status).toBe(400);
   });
 

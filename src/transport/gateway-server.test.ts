@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
 import { GatewayClient, adminHeaders, decode, encode, startTestKairos, uid, yesterdayMsk } from '../test-support/test-kairos.js';
+import { problemBody } from '../schema/http/problem.js';
 
 /**
  * PROTOCOL.md v1 against the started server, through a real WebSocket client (the `ws`
@@ -256,7 +257,7 @@ describe('delivery endpoints', () => {
       body: JSON.stringify({ name: 'x', status: 'active', offer: 'pension-deposit', channels: ['ib'], pushTo: ['sms'], trigger: { events: ['x'] }, groups: [{ id: 'g', when: { attr: 'stage', op: 'eq', value: 'client' }, responsePercent: 1 }] }),
     });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { message: string }).message).toContain('pushTo[0]');
+    expect(((await bad.json()) as { detail: string }).detail).toContain('pushTo[0]');
   });
 
   it('hands a backlog to an endpoint that subscribes later, and records failures', async () => {
@@ -320,16 +321,16 @@ describe('HTTP', () => {
     expect(noAuth.headers.get('www-authenticate')).toContain('Bearer');
     const broken = await post('{not json');
     expect(broken.status).toBe(400);
-    expect(await broken.json()).toMatchObject({ code: 'bad_frame', message: expect.stringContaining('the body is not valid JSON') });
+    expect(await broken.json()).toMatchObject({ code: 'bad_frame', detail: expect.stringContaining('the body is not valid JSON') });
     const id = uid();
     const missing = await post(JSON.stringify({ id, customer: { id: 'demo-1' } }));
     expect(missing.status).toBe(400);
-    expect(await missing.json()).toEqual({ code: 'invalid', message: 'field "type": is required' });
+    expect(await missing.json()).toEqual(problemBody('invalid', 'field "type": is required'));
     // A MessagePack request's error is the same HTTP error, not a MessagePack map.
     const packedMissing = await post(encode({ id: uid(), customer: { id: 'demo-1' } }), { 'Content-Type': 'application/msgpack' });
     expect(packedMissing.status).toBe(400);
     expect(packedMissing.headers.get('content-type')).toContain('json');
-    expect(await packedMissing.json()).toEqual({ code: 'invalid', message: 'field "type": is required' });
+    expect(await packedMissing.json()).toEqual(problemBody('invalid', 'field "type": is required'));
     const unknown = await post(JSON.stringify({ id: uid(), type: 'ib.login', customer: { id: 'no-such' } }));
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 'unknown_customer' });
@@ -348,9 +349,9 @@ describe('HTTP', () => {
     expect(wrongMethod.headers.get('allow')).toBe('GET');
     const badStop = await fetch(`${k.httpUrl}/v1/stop-list`, { method: 'POST', headers: adminHeaders, body: JSON.stringify({ kind: 'phone', value: 'not a phone' }) });
     expect(badStop.status).toBe(400);
-    expect(await badStop.json()).toEqual({ code: 'invalid', message: 'field "value": not a valid phone' });
+    expect(await badStop.json()).toEqual(problemBody('invalid', 'field "value": not a valid phone'));
     const clock = await fetch(`${k.httpUrl}/v1/clock`, { method: 'POST', headers: adminHeaders, body: JSON.stringify({ advance: 1000 }) });
     expect(clock.status).toBe(400);
-    expect(await clock.json()).toMatchObject({ message: expect.stringContaining('--clock manual') });
+    expect(await clock.json()).toMatchObject({ detail: expect.stringContaining('--clock manual') });
   });
 });

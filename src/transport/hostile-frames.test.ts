@@ -110,10 +110,10 @@ describe('data that may not be kept', () => {
     const { t: _t, ...fields } = event({ a: deep(2000) });
     const json = await post(JSON.stringify(fields), 'application/json');
     expect(json.status).toBe(400);
-    expect(await json.json()).toMatchObject({ code: 'invalid', message: expect.stringContaining('field "data.a[0][0][0][0][0][0][0]": nests deeper than 8 levels') });
+    expect(await json.json()).toMatchObject({ code: 'invalid', detail: expect.stringContaining('field "data.a[0][0][0][0][0][0][0]": nests deeper than 8 levels') });
     const packed = await post(encode({ ...fields, data: { a: deep(20) } }), 'application/msgpack');
     expect(packed.status).toBe(400);
-    expect(await packed.json()).toMatchObject({ code: 'invalid', message: expect.stringContaining('nests deeper than 8 levels') });
+    expect(await packed.json()).toMatchObject({ code: 'invalid', detail: expect.stringContaining('nests deeper than 8 levels') });
     const records = await post(new Packr({ useRecords: true }).pack({ ...fields, data: { a: 1 } }), 'application/msgpack');
     expect(records.status).toBe(400);
   });

@@ -4,7 +4,10 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { TokenSet } from './auth.js';
 import type { HttpCall, HttpReply, Route } from './http.js';
-import { errorReply, json, routeParams, statusLine } from './http.js';
+import { errorReply, json, statusLine } from './http.js';
+import type { Router } from './http-router.js';
+import { createRouter } from './http-router.js';
+import { healthOperation, metricsOperation, readyOperation } from '../schema/http/builtin-operations.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
 
 /**
@@ -29,10 +32,10 @@ export interface HttpServerOptions {
 }
 
 export class HttpServer {
-  private readonly routes: readonly Route[];
+  private readonly router: Router;
 
   constructor(private readonly o: HttpServerOptions) {
-    this.routes = [...this.builtinRoutes(), ...o.routes];
+    this.router = createRouter([...this.builtinRoutes(), ...o.routes]);
   }
 
   /** Serves every path the WebSocket route does not take. */
@@ -42,10 +45,10 @@ export class HttpServer {
 
   private builtinRoutes(): Route[] {
     return [
-      { method: 'get', pattern: /^\/health$/, auth: 'none', handle: () => json(200, { status: 'ok' }) },
+      { method: 'get', operation: healthOperation, auth: 'none', handle: () => json(200, { status: 'ok' }) },
       {
         method: 'get',
-        pattern: /^\/ready$/,
+        operation: readyOperation,
         auth: 'none',
         handle: () => {
           if (!this.o.isReady()) return json(503, { status: 'not ready' });
@@ -57,7 +60,7 @@ export class HttpServer {
       },
       {
         method: 'get',
-        pattern: /^\/metrics$/,
+        operation: metricsOperation,
         auth: 'none',
         handle: async () => ({
           status: 200,
@@ -89,16 +92,12 @@ export class HttpServer {
       });
     };
 
-    const candidates = this.routes.filter((rt) => rt.pattern.test(path));
-    if (candidates.length === 0) {
-      write(errorReply('not_found', `no route ${path}`));
+    const found = this.router.lookup(method, path);
+    if (found.error !== undefined) {
+      write(found.error);
       return;
     }
-    const route = candidates.find((rt) => rt.method === method);
-    if (route === undefined) {
-      write({ ...errorReply('method_not_allowed', `${method.toUpperCase()} is not allowed on ${path}`), headers: { Allow: candidates.map((c) => c.method.toUpperCase()).join(', ') } });
-      return;
-    }
+    const { route, params } = found;
     const tokens = route.auth === 'gateway' ? this.o.gatewayTokens : route.auth === 'admin' ? this.o.adminKeys : undefined;
     if (tokens !== undefined && !tokens.allows(authorization)) {
       this.o.metrics.errors.inc({ code: 'unauthorized' });
@@ -112,7 +111,7 @@ export class HttpServer {
     const run = (body: Buffer): void => {
       const call: HttpCall = { method, path, query, authorization, contentType, accept, body };
       Promise.resolve()
-        .then(() => route.handle(call, routeParams(route, path)))
+        .then(() => route.handle(call, params))
         .then(write, (err: unknown) => {
           const e = asKairosError(err);
           if (e.code === 'internal') this.o.logger.error({ err, path, method }, 'http handler failed');

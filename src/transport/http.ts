@@ -1,5 +1,9 @@
 import type { ErrorCode } from '../errors.js';
 import { KairosError, errorCatalog } from '../errors.js';
+import type { Auth, HttpMethod, OperationSpec } from '../schema/http/operation.js';
+import { PROBLEM_MEDIA_TYPE, problemBody } from '../schema/http/problem.js';
+
+export type { Auth, HttpMethod } from '../schema/http/operation.js';
 
 /**
  * HTTP requests and replies as plain values, so routes are written without uWS: the server
@@ -23,15 +27,19 @@ export interface HttpReply {
   headers?: Readonly<Record<string, string>>;
 }
 
-export type Auth = 'none' | 'gateway' | 'admin';
+/** A route's path parameters by name, percent-decoded once (by the router, never by a handler). */
+export type RouteParams = Readonly<Record<string, string>>;
 
 export interface Route {
-  method: 'get' | 'post' | 'put' | 'delete';
-  /** matched against the raw (percent-encoded) path; groups become the handler's params, decoded */
-  pattern: RegExp;
+  method: HttpMethod;
   auth: Auth;
-  handle: (call: HttpCall, params: readonly string[]) => Promise<HttpReply> | HttpReply;
+  handle: (call: HttpCall, params: RouteParams) => Promise<HttpReply> | HttpReply;
+  /** the operation the route answers: its path (`/v1/customers/:id`), schemas and replies */
+  operation: OperationSpec;
 }
+
+/** A route with its operation declared: what the router takes (every route is one). */
+export type DeclaredRoute = Route;
 
 const statusText: Readonly<Record<number, string>> = {
   200: 'OK',
@@ -61,11 +69,14 @@ export function noContent(): HttpReply {
   return { status: 204, contentType: 'text/plain', body: '' };
 }
 
-/** An error as an HTTP reply: `{code, message}`; internal details stay in the log. */
+/**
+ * An error as an HTTP reply: RFC 9457 `application/problem+json`, `{type, title, status,
+ * detail, code}`, the same on every route; internal details stay in the log.
+ */
 export function errorReply(err: KairosError | ErrorCode, message?: string): HttpReply {
   const e = typeof err === 'string' ? new KairosError(err, message) : err;
   const headers: Record<string, string> = e.code === 'unauthorized' ? { 'WWW-Authenticate': 'Bearer realm="kairos"' } : {};
-  return { ...json(errorCatalog[e.code].status, { code: e.code, message: e.publicMessage }), headers };
+  return { status: errorCatalog[e.code].status, contentType: PROBLEM_MEDIA_TYPE, body: JSON.stringify(problemBody(e.code, e.publicMessage)), headers };
 }
 
 /** How much of a malformed path segment an error message quotes. */
@@ -86,33 +97,10 @@ export function decodePathSegment(raw: string): string {
   let text: string;
   try {
     text = decodeURIComponent(raw);
-  } catch {
-    throw new KairosError('invalid', `path segment "${quoted()}": malformed percent-encoding`);
+  } catch (err) {
+    throw new KairosError('invalid', `path segment "${quoted()}": malformed percent-encoding`, { cause: err });
   }
   if (text.length > MAX_PATH_SEGMENT_LENGTH) throw new KairosError('invalid', `path segment "${quoted()}": longer than ${MAX_PATH_SEGMENT_LENGTH} characters`);
   return text;
 }
 
-/**
- * A route's parameters, the groups its pattern captured from the raw path, each decoded in
- * this one place (handlers get text, never an escape; a malformed one never reaches them).
- */
-export function routeParams(route: Route, path: string): string[] {
-  const groups = route.pattern.exec(path)?.slice(1) ?? [];
-  return groups.map((raw) => (raw === undefined ? '' : decodePathSegment(raw)));
-}
-
-/** Parses a JSON body into a map, or throws `invalid`. */
-export function jsonBody(call: HttpCall): Record<string, unknown> {
-  if (!call.contentType.toLowerCase().startsWith('application/json')) {
-    throw new KairosError('unsupported_media_type', 'send the body as application/json');
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(call.body.toString('utf8'));
-  } catch (err) {
-    throw new KairosError('invalid', `body is not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new KairosError('invalid', 'body must be a JSON object');
-  return value as Record<string, unknown>;
-}

@@ -1,0 +1,87 @@
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { AnyMap, EpochMs } from './common-schemas.js';
+
+/** The stop list, the clock, the server's status, and the service endpoints. */
+
+const StopKindSchema = Type.Union(['customer', 'phone', 'email', 'card', 'cookie'].map((k) => Type.Literal(k)), { description: 'what the value is' });
+
+/** An optional text field: absent, null, or a non-empty string. */
+const OptionalText = (description: string) => Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description }));
+
+export const StopRequestSchema = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('customer'), Type.Literal('phone'), Type.Literal('email'), Type.Literal('card'), Type.Literal('cookie')], { description: 'what the value is' }),
+    value: Type.String({ minLength: 1, description: 'the customer id, phone, e-mail, card or cookie: normalised, then kept only as a hash' }),
+    channel: OptionalText('only this channel (every channel when absent)'),
+    campaign: OptionalText('only this campaign (every campaign when absent)'),
+    reason: OptionalText('why, for people reading the list'),
+  },
+  { $id: 'StopRequest' },
+);
+
+export const StopEntrySchema = Type.Object(
+  {
+    key: Type.String({ description: 'hash of kind and normalised value' }),
+    kind: StopKindSchema,
+    hint: Type.String({ description: 'a masked hint: +79*******67' }),
+    channel: Type.Optional(Type.String()),
+    campaign: Type.Optional(Type.String()),
+    reason: Type.Optional(Type.String()),
+    at: EpochMs('when it was added'),
+    by: Type.Optional(Type.String({ description: 'a label of the key that added it' })),
+  },
+  { $id: 'StopEntry' },
+);
+
+export const StopListReply = Type.Object({ entries: Type.Array(StopEntrySchema) }, { $id: 'StopList' });
+
+const ClockMode = Type.Union([Type.Literal('system'), Type.Literal('manual')]);
+
+export const ClockReply = Type.Object({ mode: ClockMode, now: EpochMs('the clock reading') }, { $id: 'Clock' });
+
+export const ClockMoveSchema = Type.Object(
+  {
+    now: Type.Optional(Type.Integer({ description: 'set the clock to this epoch ms (0 to 253402300799999)' })),
+    advance: Type.Optional(Type.Integer({ description: 'move the clock forward by this many ms' })),
+  },
+  { $id: 'ClockMove', description: 'either now or advance' },
+);
+
+export const ClockMoveReply = Type.Object(
+  { mode: ClockMode, now: EpochMs('the clock reading'), remindersFired: Type.Integer({ description: 'reminders delivered (and decided on) before the answer' }) },
+  { $id: 'ClockMoved' },
+);
+
+export const StatusReply = Type.Object(
+  {
+    version: Type.String({ description: "the server's version" }),
+    node: Type.String({ description: 'the Node.js version' }),
+    uptimeSec: Type.Integer(),
+    store: Type.String({ description: 'lmdb, memory or redis' }),
+    clock: ClockMode,
+    now: EpochMs('the clock reading'),
+    catalogVersion: Type.Integer(),
+    campaigns: Type.Array(Type.Object({ id: Type.String(), status: Type.String() })),
+    hotActors: Type.Integer({ description: 'customers live in memory' }),
+    dirtyActors: Type.Integer({ description: 'customers with changes not yet written' }),
+    stopListEntries: Type.Integer(),
+    demo: Type.Boolean({ description: 'the demo bank is loaded' }),
+    demoCredentials: Type.Boolean({ description: 'the demo credentials are accepted' }),
+  },
+  { $id: 'Status', description: 'version, uptime, store, clock, catalog and campaigns, live and dirty actors, stop-list size, demo flags' },
+);
+
+export type ServerStatus = Static<typeof StatusReply>;
+
+export const HealthReply = Type.Object({ status: Type.Literal('ok') }, { $id: 'Health' });
+
+export const ReadyReply = Type.Object(
+  { status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]), reason: Type.Optional(Type.String({ description: 'why not: store unreachable, store commits are failing' })) },
+  { $id: 'Ready' },
+);
+
+export const OpenApiReply = Type.Object(
+  { openapi: Type.Literal('3.1.0'), info: AnyMap('title, version, description'), paths: AnyMap('the operations by path') },
+  { $id: 'OpenApiDocument', additionalProperties: true, description: 'this document' },
+);

@@ -1,0 +1,105 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { TypeCheck } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
+import { KairosError } from '../../errors.js';
+import type { DeclaredRoute, HttpCall, HttpReply, RouteParams } from '../../transport/http.js';
+import { json, noContent } from '../../transport/http.js';
+import type { BodySpec, MediaType, OperationSpec } from './operation.js';
+import { firstProblem } from './schema-errors.js';
+
+/**
+ * An operation bound to its handler: the route the server dispatches to. The binding checks
+ * what comes in against the declaration with TypeBox's compiled checkers (path parameters,
+ * query, body: its media type, then its shape), so a handler receives typed values and keeps
+ * only the checks a schema cannot say (references, bounds across fields, what the store
+ * holds); the handler's reply is typed by the declared responses.
+ */
+
+type StaticOr<T, Default> = T extends TSchema ? Static<T> : Default;
+
+/** What a handler receives: checked, typed values, and the call for the rest (credentials, Accept). */
+export interface RouteInput<O extends OperationSpec> {
+  params: StaticOr<O['params'], Record<string, never>>;
+  query: StaticOr<O['query'], Record<string, never>>;
+  body: O['body'] extends BodySpec ? Static<O['body']['schema']> : undefined;
+  call: HttpCall;
+}
+
+type DeclaredReplies<R> = {
+  [S in keyof R & number]: R[S] extends { schema: infer X extends TSchema } ? { status: S; body: Static<X> } : { status: S };
+}[keyof R & number];
+
+/** What a handler answers: one of the declared replies (as JSON), or a reply in another declared media type. */
+export type RouteOutput<O extends OperationSpec> = DeclaredReplies<O['responses']> | { raw: HttpReply };
+
+export type RouteHandler<O extends OperationSpec> = (input: RouteInput<O>) => RouteOutput<O> | Promise<RouteOutput<O>>;
+
+/** How a body in a media type other than JSON becomes a value (YAML for catalogs). */
+export type BodyParsers = Partial<Record<MediaType, (text: string) => unknown>>;
+
+function mediaOf(contentType: string): string {
+  return (contentType.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+/** The YAML media types, all spelt as application/yaml in the document. */
+const yamlAliases = new Set(['application/yaml', 'text/yaml', 'application/x-yaml']);
+
+function parseBody(call: HttpCall, spec: BodySpec, parsers: BodyParsers): unknown {
+  const media = mediaOf(call.contentType);
+  const declared = yamlAliases.has(media) ? 'application/yaml' : media;
+  if (!(spec.media as readonly string[]).includes(declared)) {
+    throw new KairosError('unsupported_media_type', `send the body as ${spec.media.join(' or ')}`);
+  }
+  const text = call.body.toString('utf8');
+  if (declared === 'application/json') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new KairosError('invalid', `body is not valid JSON: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  const parse = parsers[declared as MediaType];
+  if (parse === undefined) throw new KairosError('internal', `no parser for a ${declared} body`);
+  return parse(text);
+}
+
+/** The query's declared parameters (the first value of each), converted to their schemas' types where they say numbers. */
+function queryValue(query: URLSearchParams, schema: TSchema): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys((schema.properties ?? {}) as Record<string, unknown>)) {
+    const v = query.get(name);
+    if (v !== null) out[name] = v;
+  }
+  return Value.Convert(schema, out) as Record<string, unknown>;
+}
+
+function check(compiled: TypeCheck<TSchema> | undefined, value: unknown, where: 'field' | 'query', whole: string): void {
+  if (compiled !== undefined && !compiled.Check(value)) throw new KairosError('invalid', firstProblem(compiled, value, where, whole));
+}
+
+function toReply(out: { raw: HttpReply } | { status: number; body?: unknown }): HttpReply {
+  if ('raw' in out) return out.raw;
+  if (!('body' in out)) return out.status === 204 ? noContent() : { status: out.status, contentType: 'text/plain', body: '' };
+  return json(out.status, out.body);
+}
+
+/** Binds a declared operation to its handler (and the parsers of any non-JSON body media it accepts). */
+export function route<const O extends OperationSpec>(op: O, handler: NoInfer<RouteHandler<O>>, parsers: BodyParsers = {}): DeclaredRoute {
+  const params = op.params === undefined ? undefined : TypeCompiler.Compile(op.params);
+  const query = op.query === undefined ? undefined : TypeCompiler.Compile(op.query);
+  const body = op.body === undefined ? undefined : TypeCompiler.Compile(op.body.schema);
+  const handle = async (call: HttpCall, raw: RouteParams): Promise<HttpReply> => {
+    check(params, raw, 'field', 'path');
+    const q = op.query === undefined ? {} : queryValue(call.query, op.query);
+    check(query, q, 'query', 'query');
+    let b: unknown;
+    if (op.body !== undefined) {
+      b = parseBody(call, op.body, parsers);
+      check(body, b, 'field', 'body');
+    }
+    const input = { params: raw, query: q, body: b, call } as RouteInput<O>;
+    return toReply(await handler(input));
+  };
+  return { method: op.method, auth: op.auth, operation: op, handle };
+}

@@ -1,0 +1,104 @@
+import { Type } from '@sinclair/typebox';
+
+/** Adaptive models, propensity, uplift and the funnel, as the admin API reports them. */
+
+const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
+
+const ArmSchema = Type.Object({ positives: Type.Integer(), negatives: Type.Integer(), rate: Nullable(Type.Number()) });
+
+export const ModelSchema = Type.Object(
+  {
+    offer: Type.String(),
+    examples: Type.Integer({ description: 'answers (and expiries) the model learnt from' }),
+    positives: Type.Integer(),
+    negatives: Type.Integer(),
+    auc: Nullable(Type.Number({ description: 'running AUC; null until both a yes and a no were seen' })),
+    arms: Type.Object({ model: ArmSchema, random: ArmSchema }, { description: 'answers to offers ranked by the models and by the random control' }),
+    lift: Nullable(Type.Number({ description: "the model arm's rate over the random arm's" })),
+    weight: Type.Number({ description: "the model's share in the blend with the target group's probability" }),
+    bits: Type.Integer(),
+  },
+  { $id: 'Model' },
+);
+
+export const ModelsReply = Type.Object(
+  {
+    learning: Type.Object({
+      models: Type.Boolean(),
+      modelEvidence: Type.Number(),
+      exploration: Type.String({ description: 'thompson or none' }),
+      randomPercent: Type.Number(),
+      bits: Type.Integer(),
+    }),
+    models: Type.Array(ModelSchema),
+  },
+  { $id: 'Models' },
+);
+
+const Interval = Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: '95 % interval: low, high' });
+
+const RateSchema = Type.Object({ contacts: Type.Integer(), conversions: Type.Integer(), rate: Nullable(Type.Number()), ci95: Type.Union([Interval, Type.Null()]) });
+
+export const UpliftSchema = Type.Object(
+  {
+    campaign: Type.String(),
+    goal: Type.Union([Type.Object({ events: Type.Array(Type.String()), withinDays: Type.Number() }), Type.Null()]),
+    controlPercent: Type.Number(),
+    treated: RateSchema,
+    control: RateSchema,
+    uplift: Type.Union([Type.Object({ difference: Type.Number(), ci95: Interval, relative: Nullable(Type.Number()), significant: Type.Boolean() }), Type.Null()], {
+      description: 'null until both groups have contacts',
+    }),
+    responses: Type.Object({ answered: Type.Integer(), accepted: Type.Integer(), acceptanceRate: Nullable(Type.Number()) }),
+    note: Type.Optional(Type.String()),
+  },
+  { $id: 'Uplift' },
+);
+
+export const UpliftsReply = Type.Object({ campaigns: Type.Array(UpliftSchema) }, { $id: 'Uplifts' });
+
+export const PropensityReply = Type.Object(
+  {
+    campaign: Type.String(),
+    priorStrength: Type.Number(),
+    groups: Type.Array(Type.Object({ group: Type.String(), prior: Type.Number(), positives: Type.Number(), negatives: Type.Number(), probability: Type.Number() })),
+  },
+  { $id: 'Propensity' },
+);
+
+const Counts = Type.Record(Type.String(), Type.Integer());
+
+export const FunnelRowSchema = Type.Object(
+  {
+    campaign: Type.String(),
+    channel: Type.String({ description: '* when summed, - when never reached' }),
+    offer: Type.String(),
+    group: Type.String(),
+    triggered: Type.Integer(),
+    suppressed: Type.Integer(),
+    suppressedBy: Counts,
+    control: Type.Integer(),
+    offered: Type.Integer(),
+    delivered: Type.Integer(),
+    failed: Type.Integer(),
+    outcomes: Counts,
+    converted: Type.Integer(),
+    answered: Type.Integer(),
+    accepted: Type.Integer(),
+    declined: Type.Integer(),
+    expired: Type.Integer(),
+    acceptanceRate: Nullable(Type.Number()),
+    conversionRate: Nullable(Type.Number()),
+  },
+  { $id: 'FunnelRow' },
+);
+
+export const FunnelReply = Type.Object({ by: Type.Array(Type.String()), rows: Type.Array(FunnelRowSchema) }, { $id: 'Funnel' });
+
+export const FunnelQuery = Type.Object({
+  campaign: Type.Optional(Type.String({ description: 'one campaign (all by default)' })),
+  by: Type.Optional(Type.String({ description: 'dimensions to break down by, comma-separated: channel, offer, group (all by default; the campaign always)' })),
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'json (default) or csv (also chosen by Accept: text/csv)' })),
+});
+
+export const FunnelCsv = Type.String({ description: 'RFC 4180 CSV: a header row, CRLF; the dimensions, the stages, suppressed_<reason> and outcome_<outcome> columns' });

@@ -1,0 +1,91 @@
+import type { TObject, TSchema } from '@sinclair/typebox';
+import type { ErrorCode } from '../../errors.js';
+
+/**
+ * One HTTP operation, declared once: from it come the handler's input and output types
+ * (bind-route.ts), the request validation, the route the router registers, and the
+ * operation in the OpenAPI document (openapi-document.ts).
+ */
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+
+/** Who may call: anyone, a gateway (a gateway token), or an operator (an admin key). */
+export type Auth = 'none' | 'gateway' | 'admin';
+
+/** The OpenAPI tags, one per part of the API, in the document's order. */
+export const operationTags = {
+  service: 'Health, readiness, metrics and this document',
+  events: 'Decisions on gateway events over HTTP',
+  customers: "A customer's card, erasure and dry-run explanation",
+  'stop-list': 'The global stop list',
+  delivery: 'The outbox, dead letters and the unsubscribe link',
+  clock: 'The server clock (the manual one moves)',
+  catalog: 'The catalog: features, segments, offers, campaigns, partners, places, policy, versions',
+  learning: 'Adaptive models, propensity, uplift and the campaign funnel',
+  status: "The server's status",
+} as const;
+
+export type OperationTag = keyof typeof operationTags;
+
+/** The media types bodies come in and go out as. */
+export type MediaType = 'application/json' | 'application/yaml' | 'application/msgpack' | 'text/csv' | 'text/html' | 'text/plain';
+
+export interface ResponseSpec {
+  description: string;
+  /** the body as JSON; absent: no body (204) or only the media below */
+  schema?: TSchema;
+  /** the same reply in other media types (MessagePack, CSV, HTML, Prometheus text), with their schemas */
+  media?: Partial<Record<MediaType, TSchema>>;
+  /** response headers worth declaring (Content-Disposition, Allow…) */
+  headers?: Readonly<Record<string, { description: string; schema: TSchema }>>;
+}
+
+export interface BodySpec {
+  /** the body's schema once parsed (a YAML text is parsed to the same value as its JSON) */
+  schema: TSchema;
+  /** the media types accepted, JSON first */
+  media: readonly MediaType[];
+  description?: string;
+}
+
+export interface OperationSpec {
+  /** unique, lowerCamelCase: the name a generated client gives the call */
+  operationId: string;
+  method: HttpMethod;
+  /** the path in the router's form: `/v1/customers/:id`; a parameter's `pattern` constrains what the route matches */
+  path: string;
+  summary: string;
+  description?: string;
+  tag: OperationTag;
+  auth: Auth;
+  /** one property per `:name` of the path, each a string schema */
+  params?: TObject;
+  /** the query parameters, each a string schema (or a number one: a query's text is converted first) */
+  query?: TObject;
+  body?: BodySpec;
+  /** the successful replies by status */
+  responses: Readonly<Record<number, ResponseSpec>>;
+  /** the error codes the operation may answer, besides those every route of its auth may (401, 503, 413…) */
+  errors: readonly ErrorCode[];
+}
+
+/** Declares an operation, keeping its literal types for the handler's input and output. */
+export function operation<const O extends OperationSpec>(o: O): O {
+  return o;
+}
+
+/** The OpenAPI form of a router path: `/v1/customers/:id` -> `/v1/customers/{id}`. */
+export function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+}
+
+/** The error codes any operation of this kind may answer before its handler runs. */
+export function implicitErrors(op: OperationSpec): ErrorCode[] {
+  const codes: ErrorCode[] = [];
+  if (op.params !== undefined) codes.push('invalid');
+  if (op.body !== undefined) codes.push('invalid', 'payload_too_large', 'unsupported_media_type');
+  if (op.query !== undefined) codes.push('invalid');
+  if (op.auth !== 'none') codes.push('unauthorized', 'unavailable');
+  codes.push('internal');
+  return codes;
+}
