@@ -1,6 +1,14 @@
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+
 /**
- * The validated shapes of what gateways send (PROTOCOL.md, "Client to server"),
- * as the brain sees them. Validation of the wire form lives in `src/transport`.
+ * The validated shapes of what gateways send (PROTOCOL.md, "Client to server"), as the brain
+ * sees them, declared once as TypeBox schemas: the TypeScript types are `Static<>` of them,
+ * the transport's compiled checkers and the gateway frames' JSON Schema
+ * (`schemas/gateway-frames.schema.json`) come from them, and `POST /v1/events` accepts the
+ * same event. The checks that are code (identifier normalisation, the `data` bound, time
+ * bounds) live beside their users: `normalizeIdentifier` here, the rest in `src/transport`
+ * and `limits.ts`.
  */
 
 /** The identifier kinds a gateway may name a customer by. */
@@ -11,31 +19,96 @@ export type IdentifierKind = (typeof identifierKinds)[number];
 export type ContactIdentifierKind = Exclude<IdentifierKind, 'id'>;
 export const contactIdentifierKinds: readonly ContactIdentifierKind[] = ['card', 'phone', 'email', 'cookie'];
 
-export type CustomerRef = Partial<Record<IdentifierKind, string>>;
+/** The longest id a gateway may give an event, a response or a confirmation. */
+export const MAX_REQUEST_ID_LENGTH = 128;
 
-export interface EventLocation {
-  lat: number;
-  lon: number;
-  place?: string;
-}
+/** An event type: a letter or digit, then letters, digits and `. _ : -` (`atm.withdrawal.declined`). */
+export const EVENT_TYPE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:-]*$';
 
-export interface GatewayEvent {
-  id: string;
-  type: string;
-  customer: CustomerRef;
-  at?: number;
-  channel?: string;
-  location?: EventLocation;
-  data?: Record<string, unknown>;
-}
+const identifier = (description: string) => Type.Optional(Type.String({ minLength: 1, maxLength: 128, description }));
 
-export interface GatewayResponse {
-  id: string;
-  instance: string;
-  outcome: string;
-  at?: number;
-  data?: Record<string, unknown>;
-}
+/** epoch milliseconds: a non-negative whole number a double holds exactly */
+const epochMs = (description: string) => Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description }));
+
+/** Who an event is about: at least one identifier (checked in code: a schema cannot say it and keep unknown keys). */
+export const CustomerRefSchema = Type.Object(
+  {
+    id: identifier('the bank customer id (master data: import it first)'),
+    card: identifier('a card token'),
+    phone: identifier('a phone number; normalised to +<digits> (a Russian 8XXXXXXXXXX becomes +7XXXXXXXXXX)'),
+    email: identifier('an e-mail address; normalised to lower case'),
+    cookie: identifier('an anonymous web visitor cookie'),
+  },
+  { description: 'who: at least one of id, card, phone, email, cookie; looked up in that order' },
+);
+export type CustomerRef = Static<typeof CustomerRefSchema>;
+// The schema's keys are exactly the identifier kinds: this line stops compiling otherwise.
+const _kindsMatch: [keyof CustomerRef] extends [IdentifierKind] ? ([IdentifierKind] extends [keyof CustomerRef] ? true : never) : never = true;
+
+export const EventLocationSchema = Type.Object(
+  {
+    lat: Type.Number({ minimum: -90, maximum: 90, description: 'latitude in degrees' }),
+    lon: Type.Number({ minimum: -180, maximum: 180, description: 'longitude in degrees' }),
+    place: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'a branch or ATM id' })),
+  },
+  { description: 'where it happened' },
+);
+export type EventLocation = Static<typeof EventLocationSchema>;
+
+/** Free-form data a request asks Kairos to keep: bounded in code (src/transport/plain-data.ts). */
+const data = (description: string) =>
+  Type.Optional(
+    Type.Record(Type.String(), Type.Unknown(), {
+      description: `${description}; plain data (strings, finite numbers, booleans, nil, lists and maps), at most 8 levels deep and 4,096 bytes as MessagePack, keys at most 128 characters`,
+    }),
+  );
+
+/** An event: something happened to a customer (the `event` frame without `t`, and the body of `POST /v1/events`). */
+export const GatewayEventSchema = Type.Object(
+  {
+    id: Type.String({
+      minLength: 1,
+      maxLength: MAX_REQUEST_ID_LENGTH,
+      description: "the gateway's unique id of this event, its idempotency key: the same id sent again gets the same decision again and never a second contact",
+    }),
+    type: Type.String({
+      minLength: 1,
+      maxLength: 128,
+      pattern: EVENT_TYPE_PATTERN,
+      description: 'the event type, e.g. atm.withdrawal.declined, card.transaction, branch.visit, web.pageview, ib.login',
+    }),
+    customer: CustomerRefSchema,
+    at: epochMs("when it happened, epoch milliseconds; the server's clock when absent. At most 5 min ahead of the server's clock and 7 days behind it (configurable)"),
+    channel: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 32,
+        description: "where it happened: atm, kiosk, branch, web, mobile, ib, pos, callcenter; the event type's first part when absent",
+      }),
+    ),
+    location: Type.Optional(EventLocationSchema),
+    data: data('the event payload, e.g. {requested: 1000, balance: 800, currency: "RUB"}'),
+  },
+  { description: 'something happened to a customer' },
+);
+export type GatewayEvent = Static<typeof GatewayEventSchema>;
+
+/** A response: the customer answered an offer (the `response` frame without `t`). */
+export const GatewayResponseSchema = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: MAX_REQUEST_ID_LENGTH, description: 'the idempotency key, as for events' }),
+    instance: Type.String({ minLength: 1, maxLength: 300, description: 'the offer instance id from a decision or deliver frame' }),
+    outcome: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'accepted, declined, dismissed, later, clicked; others are stored, not rejected',
+    }),
+    at: epochMs('when the customer answered, epoch milliseconds; the same bounds as an event'),
+    data: data('free form, e.g. {reply: "1"}; kept as far as it is small scalars'),
+  },
+  { description: 'the customer answered an offer' },
+);
+export type GatewayResponse = Static<typeof GatewayResponseSchema>;
 
 /**
  * Final answers: they close the offer instance; others (`clicked`, unknown ones) are recorded
@@ -68,8 +141,9 @@ export function normalizeIdentifier(kind: IdentifierKind, value: string): string
     case 'cookie':
       return v;
     default: {
-      const never: never = kind;
-      throw new Error(`unhandled identifier kind ${String(never)}`);
+      // exhaustive: a kind outside the union names no identifier
+      const _unknownKind: never = kind;
+      return undefined;
     }
   }
 }

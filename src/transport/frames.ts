@@ -1,31 +1,44 @@
 import { Packr, Unpackr } from 'msgpackr';
+import { Type } from '@sinclair/typebox';
+import type { TObject } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { TypeCheck } from '@sinclair/typebox/compiler';
 import type { CustomerRef, EventLocation, GatewayEvent, GatewayResponse } from '../../actors/index.js';
-import { identifierKinds, normalizeIdentifier } from '../../actors/index.js';
+import { EVENT_TYPE_PATTERN, GatewayEventSchema, GatewayResponseSchema, MAX_REQUEST_ID_LENGTH, identifierKinds, normalizeIdentifier } from '../../actors/index.js';
+import { KairosError } from '../errors.js';
+import type { DeliveredFrame, FailedFrame, SubscribeFrame } from '../schema/wire/client-frames.js';
+import { DeliveredFrameSchema, FailedFrameSchema, FrameHeaderSchema, SubscribeFrameSchema, clientFrameTypes } from '../schema/wire/client-frames.js';
 import { checkMsgpack } from './msgpack-check.js';
 import { checkPlainData, isPlainMap } from './plain-data.js';
 
 /**
  * The gateway wire format (PROTOCOL.md v1): decoding MessagePack frames and validating the
- * client's frames into typed values, with errors that name the field. Server frames are
- * encoded as plain MessagePack maps (no msgpackr record extension), so any client library
- * can read them.
+ * client's frames into typed values, with errors that name the field. The frames are declared
+ * once, as TypeBox schemas (actors/gateway-event.ts, src/schema/wire/): a frame is checked by
+ * the schema's compiled checker first, and then read without checking its fields again; only
+ * a frame the checker refuses is read field by field, in the order below, against the same
+ * schema, so the error names the first field that is wrong (and nil, which the checker
+ * refuses, reads as absent there). Server frames are encoded as plain MessagePack maps (no
+ * msgpackr record extension), so any client library can read them.
  */
 
 export type ClientFrame =
   | { t: 'event'; event: GatewayEvent }
   | { t: 'response'; response: GatewayResponse }
-  | { t: 'subscribe'; id: string; channels: string[] }
-  | { t: 'delivered'; id: string; instance: string; channel?: string }
-  | { t: 'failed'; id: string; instance: string; reason?: string; channel?: string };
+  | SubscribeFrame
+  | DeliveredFrame
+  | FailedFrame;
 
-export class FrameError extends Error {
-  override readonly name = 'FrameError';
+/** A frame that could not be read: `bad_frame` or `invalid`, with the frame's id as `re` when it could be read. */
+export class FrameError extends KairosError {
+  declare readonly code: 'bad_frame' | 'invalid';
   constructor(
-    readonly code: 'bad_frame' | 'invalid',
+    code: 'bad_frame' | 'invalid',
     message: string,
     readonly re?: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(code, message, options);
   }
 }
 
@@ -49,7 +62,7 @@ export function decodeFrame(bytes: Uint8Array): Record<string, unknown> {
   try {
     value = unpackr.unpack(bytes);
   } catch (err) {
-    throw new FrameError('bad_frame', `not valid MessagePack: ${(err as Error).message}`);
+    throw new FrameError('bad_frame', `not valid MessagePack: ${(err as Error).message}`, undefined, { cause: err });
   }
   if (!isPlainMap(value)) throw new FrameError('bad_frame', 'a frame must hold one MessagePack map');
   return value;
@@ -58,82 +71,42 @@ export function decodeFrame(bytes: Uint8Array): Record<string, unknown> {
 /** The frame's id, if it has a readable one: errors carry it as `re`. */
 export function readableId(raw: Record<string, unknown>): string | undefined {
   const id = raw.id;
-  return typeof id === 'string' && id.length >= 1 && id.length <= 128 ? id : undefined;
+  return typeof id === 'string' && id.length >= 1 && id.length <= MAX_REQUEST_ID_LENGTH ? id : undefined;
 }
 
 // ---------------------------------------------------------------------------------------
-// Field readers: each throws `invalid` naming the field.
+// Compiled checkers, one per schema.
 
-class Fields {
-  constructor(
-    private readonly raw: Record<string, unknown>,
-    readonly re: string | undefined,
-    private readonly prefix = '',
-  ) {}
+/**
+ * The checker a schema is compiled into. A free-form `data` map is left to the code that
+ * bounds it (plain-data.ts: it is a plain map of plain values, which implies the schema's
+ * record of any values), and is read the same way whether the checker passed the frame or
+ * not: so the checker skips it, rather than walk its entries twice.
+ */
+function compile<S extends TObject>(schema: S): TypeCheck<TObject> {
+  const { data, ...rest } = schema.properties;
+  return TypeCompiler.Compile(data === undefined ? schema : Type.Object({ ...rest, data: Type.Optional(Type.Unknown()) }));
+}
 
-  fail(field: string, problem: string): never {
-    throw new FrameError('invalid', `field "${this.prefix}${field}": ${problem}`, this.re);
+const eventCheck = compile(GatewayEventSchema);
+const responseCheck = compile(GatewayResponseSchema);
+const subscribeCheck = compile(SubscribeFrameSchema);
+const deliveredCheck = compile(DeliveredFrameSchema);
+const failedCheck = compile(FailedFrameSchema);
+
+/** What a pattern asks for, in the words of an error message. */
+const patternProblems: Record<string, string> = {
+  [EVENT_TYPE_PATTERN]: 'may hold letters, digits and . _ : - only',
+};
+const patterns = new Map<string, RegExp>();
+
+function matches(pattern: string, v: string): boolean {
+  let re = patterns.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(pattern);
+    patterns.set(pattern, re);
   }
-
-  has(field: string): boolean {
-    return this.raw[field] !== undefined && this.raw[field] !== null;
-  }
-
-  string(field: string, min: number, max: number): string {
-    const v = this.raw[field];
-    if (v === undefined || v === null) this.fail(field, 'is required');
-    if (typeof v !== 'string') this.fail(field, `must be a string, got ${describe(v)}`);
-    if (v.length < min || v.length > max) this.fail(field, `must be ${min} to ${max} characters long`);
-    return v;
-  }
-
-  optionalString(field: string, min: number, max: number): string | undefined {
-    return this.has(field) ? this.string(field, min, max) : undefined;
-  }
-
-  /** epoch milliseconds: a non-negative whole number (msgpack int64 or float64) */
-  optionalEpochMs(field: string): number | undefined {
-    if (!this.has(field)) return undefined;
-    const v = this.raw[field];
-    const n = typeof v === 'bigint' ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) this.fail(field, `must be epoch milliseconds (a whole number), got ${describe(v)}`);
-    return n;
-  }
-
-  number(field: string, min: number, max: number): number {
-    const v = this.raw[field];
-    if (v === undefined || v === null) this.fail(field, 'is required');
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(field, `must be a number, got ${describe(v)}`);
-    if (v < min || v > max) this.fail(field, `must be from ${min} to ${max}`);
-    return v;
-  }
-
-  map(field: string): Fields {
-    const v = this.raw[field];
-    if (v === undefined || v === null) this.fail(field, 'is required');
-    if (!isPlainMap(v)) this.fail(field, `must be a map, got ${describe(v)}`);
-    return new Fields(v, this.re, `${this.prefix}${field}.`);
-  }
-
-  /** A free-form map that may be kept in a customer's state: bounded (plain-data.ts). */
-  optionalData(field: string): Record<string, unknown> | undefined {
-    if (!this.has(field)) return undefined;
-    const v = this.raw[field];
-    if (!isPlainMap(v)) this.fail(field, `must be a map, got ${describe(v)}`);
-    const bad = checkPlainData(v, field);
-    if (bad !== undefined) throw new FrameError('invalid', `field "${this.prefix}${bad.path}": ${bad.problem}`, this.re);
-    return v;
-  }
-
-  stringList(field: string, maxItems: number, maxLen: number): string[] {
-    const v = this.raw[field];
-    if (v === undefined || v === null) this.fail(field, 'is required');
-    if (!Array.isArray(v) || v.length === 0 || v.length > maxItems) this.fail(field, `must be a list of 1 to ${maxItems} strings`);
-    return v.map((item, i) => {
-      if (typeof item !== 'string' || item.length === 0 || item.length > maxLen) this.fail(`${field}[${i}]`, `must be a string of 1 to ${maxLen} characters`);
-      return item;
-    });
-  }
+  return re.test(v);
 }
 
 function describe(v: unknown): string {
@@ -143,34 +116,154 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'a map' : typeof v;
 }
 
-const EVENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+interface Bounds {
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  minItems?: number;
+  maxItems?: number;
+  pattern?: string;
+  items?: Bounds;
+}
 
-/** The fields of an `event` (without `t`): shared by WebSocket frames and `POST /v1/events`. */
-export function parseEvent(raw: Record<string, unknown>): GatewayEvent {
-  const re = readableId(raw);
-  const f = new Fields(raw, re);
-  const id = f.string('id', 1, 128);
-  const type = f.string('type', 1, 128);
-  if (!EVENT_TYPE.test(type)) f.fail('type', 'may hold letters, digits and . _ : - only');
+// ---------------------------------------------------------------------------------------
+// Field readers: each reads one field of a map by its schema. A map its compiled checker
+// passed is `trusted`: the schema's checks hold, and only what a schema cannot say is
+// checked (a map is a plain map, the `data` bound). Otherwise each field is checked against
+// its schema, and the first that fails throws `invalid` naming it.
+
+type Key<S extends TObject> = keyof S['properties'] & string;
+
+class Fields<S extends TObject> {
+  constructor(
+    private readonly schema: S,
+    private readonly raw: Record<string, unknown>,
+    private readonly trusted: boolean,
+    readonly re: string | undefined,
+    private readonly prefix = '',
+  ) {}
+
+  fail(field: string, problem: string): never {
+    throw new FrameError('invalid', `field "${this.prefix}${field}": ${problem}`, this.re);
+  }
+
+  has(field: Key<S>): boolean {
+    const v = this.raw[field];
+    return v !== undefined && v !== null;
+  }
+
+  private bounds(field: Key<S>): Bounds {
+    return this.schema.properties[field] as Bounds;
+  }
+
+  private required(field: Key<S>): unknown {
+    const v = this.raw[field];
+    if (v === undefined || v === null) this.fail(field, 'is required');
+    return v;
+  }
+
+  string(field: Key<S>): string {
+    const v = this.required(field);
+    if (this.trusted) return v as string;
+    if (typeof v !== 'string') this.fail(field, `must be a string, got ${describe(v)}`);
+    const s = this.bounds(field);
+    if (v.length < (s.minLength ?? 0) || v.length > (s.maxLength ?? Infinity)) this.fail(field, `must be ${s.minLength} to ${s.maxLength} characters long`);
+    if (s.pattern !== undefined && !matches(s.pattern, v)) this.fail(field, patternProblems[s.pattern] ?? `must match ${s.pattern}`);
+    return v;
+  }
+
+  optionalString(field: Key<S>): string | undefined {
+    return this.has(field) ? this.string(field) : undefined;
+  }
+
+  /** epoch milliseconds: a non-negative whole number (msgpack int64 or float64) */
+  optionalEpochMs(field: Key<S>): number | undefined {
+    if (!this.has(field)) return undefined;
+    const v = this.raw[field];
+    if (this.trusted) return v as number;
+    const n = typeof v === 'bigint' ? Number(v) : v;
+    const s = this.bounds(field);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < (s.minimum ?? 0) || n > (s.maximum ?? Number.MAX_SAFE_INTEGER)) {
+      this.fail(field, `must be epoch milliseconds (a whole number), got ${describe(v)}`);
+    }
+    return n;
+  }
+
+  number(field: Key<S>): number {
+    const v = this.required(field);
+    if (this.trusted) return v as number;
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(field, `must be a number, got ${describe(v)}`);
+    const s = this.bounds(field);
+    if (v < (s.minimum ?? -Infinity) || v > (s.maximum ?? Infinity)) this.fail(field, `must be from ${s.minimum} to ${s.maximum}`);
+    return v;
+  }
+
+  /** A nested map, read by its own schema. */
+  map<F extends Key<S>>(field: F): Fields<Extract<S['properties'][F], TObject>> {
+    const v = this.required(field);
+    if (!isPlainMap(v)) this.fail(field, `must be a map, got ${describe(v)}`);
+    const schema = this.schema.properties[field] as Extract<S['properties'][F], TObject>;
+    return new Fields(schema, v, this.trusted, this.re, `${this.prefix}${field}.`);
+  }
+
+  /** A free-form map that may be kept in a customer's state: bounded (plain-data.ts). */
+  optionalData(field: Key<S>): Record<string, unknown> | undefined {
+    if (!this.has(field)) return undefined;
+    const v = this.raw[field];
+    if (!isPlainMap(v)) this.fail(field, `must be a map, got ${describe(v)}`);
+    const bad = checkPlainData(v, field);
+    if (bad !== undefined) throw new FrameError('invalid', `field "${this.prefix}${bad.path}": ${bad.problem}`, this.re);
+    return v;
+  }
+
+  stringList(field: Key<S>): string[] {
+    const v = this.required(field);
+    if (this.trusted) return [...(v as string[])];
+    const s = this.bounds(field);
+    const item = s.items ?? {};
+    if (!Array.isArray(v) || v.length < (s.minItems ?? 0) || v.length > (s.maxItems ?? Infinity)) this.fail(field, `must be a list of ${s.minItems} to ${s.maxItems} strings`);
+    return v.map((x: unknown, i) => {
+      if (typeof x !== 'string' || x.length < (item.minLength ?? 0) || x.length > (item.maxLength ?? Infinity)) {
+        this.fail(`${field}[${i}]`, `must be a string of ${item.minLength} to ${item.maxLength} characters`);
+      }
+      return x;
+    });
+  }
+}
+
+/** The fields of a map by its schema: trusted when its compiled checker (if asked) passes it. */
+function fieldsOf<S extends TObject>(schema: S, check: TypeCheck<TObject> | undefined, raw: Record<string, unknown>, re: string | undefined): Fields<S> {
+  return new Fields(schema, raw, check !== undefined && check.Check(raw), re);
+}
+
+// ---------------------------------------------------------------------------------------
+// The frames, read in the order their errors are reported.
+
+function readEvent(f: Fields<typeof GatewayEventSchema>): GatewayEvent {
+  const id = f.string('id');
+  const type = f.string('type');
   const c = f.map('customer');
   const customer: CustomerRef = {};
+  let named = 0;
   for (const kind of identifierKinds) {
-    const value = c.optionalString(kind, 1, 128);
+    const value = c.optionalString(kind);
     if (value === undefined) continue;
     const normalized = normalizeIdentifier(kind, value);
     if (normalized === undefined) c.fail(kind, `is not a valid ${kind}`);
     customer[kind] = normalized;
+    named++;
   }
-  if (Object.keys(customer).length === 0) f.fail('customer', `needs at least one of ${identifierKinds.join(', ')}`);
+  if (named === 0) f.fail('customer', `needs at least one of ${identifierKinds.join(', ')}`);
   const event: GatewayEvent = { id, type, customer };
   const at = f.optionalEpochMs('at');
   if (at !== undefined) event.at = at;
-  const channel = f.optionalString('channel', 1, 32);
+  const channel = f.optionalString('channel');
   if (channel !== undefined) event.channel = channel;
   if (f.has('location')) {
     const l = f.map('location');
-    const location: EventLocation = { lat: l.number('lat', -90, 90), lon: l.number('lon', -180, 180) };
-    const place = l.optionalString('place', 1, 128);
+    const location: EventLocation = { lat: l.number('lat'), lon: l.number('lon') };
+    const place = l.optionalString('place');
     if (place !== undefined) location.place = place;
     event.location = location;
   }
@@ -179,12 +272,8 @@ export function parseEvent(raw: Record<string, unknown>): GatewayEvent {
   return event;
 }
 
-function parseResponse(f: Fields): GatewayResponse {
-  const response: GatewayResponse = {
-    id: f.string('id', 1, 128),
-    instance: f.string('instance', 1, 300),
-    outcome: f.string('outcome', 1, 64),
-  };
+function readResponse(f: Fields<typeof GatewayResponseSchema>): GatewayResponse {
+  const response: GatewayResponse = { id: f.string('id'), instance: f.string('instance'), outcome: f.string('outcome') };
   const at = f.optionalEpochMs('at');
   if (at !== undefined) response.at = at;
   const data = f.optionalData('data');
@@ -192,33 +281,44 @@ function parseResponse(f: Fields): GatewayResponse {
   return response;
 }
 
-/** Validates a decoded client frame; throws `invalid` naming the field. */
-export function parseClientFrame(raw: Record<string, unknown>): ClientFrame {
+function readConfirmation(f: Fields<typeof DeliveredFrameSchema> | Fields<typeof FailedFrameSchema>, t: 'delivered' | 'failed'): DeliveredFrame | FailedFrame {
+  const frame: DeliveredFrame | FailedFrame = { t, id: f.string('id'), instance: f.string('instance') };
+  const channel = f.optionalString('channel');
+  if (channel !== undefined) frame.channel = channel;
+  if (frame.t === 'failed') {
+    const reason = (f as Fields<typeof FailedFrameSchema>).optionalString('reason');
+    if (reason !== undefined) frame.reason = reason;
+  }
+  return frame;
+}
+
+/**
+ * The fields of an `event` (without `t`): shared by WebSocket frames and `POST /v1/events`.
+ * `useChecker: false` skips the compiled checker and reads every field against the schema:
+ * the same event or the same error, only slower (frames.test.ts holds the two equal).
+ */
+export function parseEvent(raw: Record<string, unknown>, useChecker = true): GatewayEvent {
+  return readEvent(fieldsOf(GatewayEventSchema, useChecker ? eventCheck : undefined, raw, readableId(raw)));
+}
+
+/** Validates a decoded client frame; throws `invalid` naming the field. `useChecker` as for parseEvent. */
+export function parseClientFrame(raw: Record<string, unknown>, useChecker = true): ClientFrame {
   const re = readableId(raw);
-  const f = new Fields(raw, re);
-  const t = f.string('t', 1, 32);
+  const t = new Fields(FrameHeaderSchema, raw, false, re).string('t');
   switch (t) {
     case 'event':
-      return { t, event: parseEvent(raw) };
+      return { t, event: readEvent(fieldsOf(GatewayEventSchema, useChecker ? eventCheck : undefined, raw, re)) };
     case 'response':
-      return { t, response: parseResponse(f) };
-    case 'subscribe':
-      return { t, id: f.string('id', 1, 128), channels: f.stringList('channels', 32, 32) };
-    case 'delivered':
-    case 'failed': {
-      const frame: ClientFrame =
-        t === 'delivered'
-          ? { t, id: f.string('id', 1, 128), instance: f.string('instance', 1, 300) }
-          : { t, id: f.string('id', 1, 128), instance: f.string('instance', 1, 300) };
-      const channel = f.optionalString('channel', 1, 32);
-      if (channel !== undefined) frame.channel = channel;
-      if (frame.t === 'failed') {
-        const reason = f.optionalString('reason', 1, 1000);
-        if (reason !== undefined) frame.reason = reason;
-      }
-      return frame;
+      return { t, response: readResponse(fieldsOf(GatewayResponseSchema, useChecker ? responseCheck : undefined, raw, re)) };
+    case 'subscribe': {
+      const f = fieldsOf(SubscribeFrameSchema, useChecker ? subscribeCheck : undefined, raw, re);
+      return { t, id: f.string('id'), channels: f.stringList('channels') };
     }
+    case 'delivered':
+      return readConfirmation(fieldsOf(DeliveredFrameSchema, useChecker ? deliveredCheck : undefined, raw, re), t);
+    case 'failed':
+      return readConfirmation(fieldsOf(FailedFrameSchema, useChecker ? failedCheck : undefined, raw, re), t);
     default:
-      return f.fail('t', `unknown frame type "${t}" (client frames: event, response, subscribe, delivered, failed)`);
+      throw new FrameError('invalid', `field "t": unknown frame type "${t}" (client frames: ${clientFrameTypes.join(', ')})`, re);
   }
 }

@@ -1,0 +1,72 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { KairosError } from '../src/errors.js';
+import * as current from '../src/transport/frames.js';
+import { makeEvent } from './open-loop.js';
+
+/**
+ * The gateway's inbound hot path alone: decoding and validating event frames
+ * (decodeFrame + parseClientFrame), in process, on the open-loop generator's event mix (with
+ * `at`, as gateways send it). The best of many rounds, to see past a busy machine.
+ *
+ *   node dist/load-tests/frame-bench.js [--frames 50000] [--rounds 30] [--baseline dist/src/transport/frames-before.js]
+ *
+ * `--baseline` reads another build of frames.js (say, the parser before a change, compiled
+ * from `git show <rev>:src/transport/frames.ts`) and measures it in the same process, its
+ * rounds alternating with the current parser's, so that both see the same machine.
+ *
+ * Last lines: `frame-bench(baseline): ...` when asked, then
+ * `frame-bench: us_per_frame=X parse_us_per_frame=Y frames=N` (decode and parse, and parse alone).
+ */
+
+type Frames = Pick<typeof current, 'decodeFrame' | 'encodeFrame' | 'parseClientFrame'>;
+
+interface Best {
+  total: number;
+  parse: number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      frames: { type: 'string', default: '50000' },
+      rounds: { type: 'string', default: '30' },
+      baseline: { type: 'string' },
+    },
+  });
+  const n = Number(values.frames);
+  const rounds = Number(values.rounds);
+  const at = 1_700_000_000_000;
+  const bytes = Array.from({ length: 4096 }, (_, i) => current.encodeFrame({ ...makeEvent(i, 45_211, 'bench'), at: at + i }));
+  let sink = 0;
+  const round = (frames: Frames, raws: Record<string, unknown>[] | undefined): number => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      const j = i & 4095;
+      const frame = frames.parseClientFrame(raws === undefined ? frames.decodeFrame(bytes[j]!) : raws[j]!);
+      sink += frame.t.length;
+    }
+    return Number(process.hrtime.bigint() - start) / 1000 / n;
+  };
+  const contenders: { name: string; frames: Frames; raws: Record<string, unknown>[]; best: Best }[] = [];
+  if (values.baseline !== undefined) {
+    const frames = (await import(pathToFileURL(resolve(values.baseline)).href)) as Frames;
+    contenders.push({ name: 'frame-bench(baseline)', frames, raws: bytes.map((b) => frames.decodeFrame(b)), best: { total: Infinity, parse: Infinity } });
+  }
+  contenders.push({ name: 'frame-bench', frames: current, raws: bytes.map((b) => current.decodeFrame(b)), best: { total: Infinity, parse: Infinity } });
+  for (const c of contenders) {
+    round(c.frames, undefined); // warm up
+    round(c.frames, c.raws);
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const c of contenders) {
+      c.best.total = Math.min(c.best.total, round(c.frames, undefined));
+      c.best.parse = Math.min(c.best.parse, round(c.frames, c.raws));
+    }
+  }
+  if (sink === 0) throw new KairosError('internal', 'nothing parsed');
+  for (const c of contenders) console.log(`${c.name}: us_per_frame=${c.best.total.toFixed(3)} parse_us_per_frame=${c.best.parse.toFixed(3)} frames=${n}`);
+}
+
+await main();
