@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { GatewayEventSchema } from '../../../actors/index.js';
 import { ActionSchema } from './customer-schemas.js';
 import { HealthReply, OpenApiReply, ReadyReply } from './admin-schemas.js';
 import { operation } from './operation.js';
@@ -53,8 +54,7 @@ export const openApiOperation = operation({
 });
 
 /** The event of POST /v1/events: the fields of an `event` frame without `t` (docs/protocol.md). */
-// MERGE: wire EventSchema
-export const EventSchema = Type.Object({}, { $id: 'Event', additionalProperties: true, description: 'the fields of an event frame without t (docs/protocol.md)' });
+export const EventSchema = Type.Object(GatewayEventSchema.properties, { $id: 'Event', description: 'the fields of an event frame without t (docs/protocol.md); unknown fields are ignored' });
 
 export const DecisionSchema = Type.Object(
   {

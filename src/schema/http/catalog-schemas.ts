@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { catalogKinds } from '../../catalog/catalog-service.js';
 import type { CatalogKind } from '../../catalog/catalog-service.js';
+import { GatewayEventSchema } from '../../../actors/index.js';
 import { AnyMap, EpochMs } from './common-schemas.js';
 
 /**
@@ -94,10 +95,9 @@ export const HistoryReply = Type.Object({ entries: Type.Array(AuditEntrySchema) 
 export const PreviewBodySchema = Type.Object(
   {
     customer: Type.Optional(Type.String({ description: 'the customer to render for (a sample one when absent)' })),
-    // MERGE: wire EventSchema (the event fields)
-    type: Type.Optional(Type.String({ description: "the event type (the campaign's first trigger event by default)" })),
-    at: Type.Optional(EpochMs()),
-    data: Type.Optional(AnyMap('the event data')),
+    type: Type.Optional({ ...GatewayEventSchema.properties.type, description: "the event type (the campaign's first trigger event by default)" }),
+    at: GatewayEventSchema.properties.at,
+    data: GatewayEventSchema.properties.data,
   },
   { $id: 'PreviewRequest', additionalProperties: true },
 );

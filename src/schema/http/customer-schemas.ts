@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
+import { GatewayEventSchema } from '../../../actors/index.js';
 import { AnyMap, EpochMs } from './common-schemas.js';
 
 /** The customer card, the dry-run explanation and the event fields an admin request describes. */
@@ -77,12 +78,11 @@ export const EraseReply = Type.Object({ erased: Type.String({ description: 'the 
 /** The fields of an event an admin request describes (its `id` and `customer` come from the path). */
 export const EventFieldsSchema = Type.Object(
   {
-    // MERGE: wire EventSchema (the type, channel, at, data, location fields of GatewayEventSchema)
-    type: Type.String({ description: 'the event type, e.g. ib.login, atm.withdrawal_request' }),
-    channel: Type.Optional(Type.String()),
-    at: Type.Optional(EpochMs('when it happens; the server clock by default')),
-    data: Type.Optional(AnyMap('the event data')),
-    location: Type.Optional(Type.Object({ lat: Type.Number(), lon: Type.Number(), place: Type.Optional(Type.String()) }, { additionalProperties: true })),
+    type: GatewayEventSchema.properties.type,
+    channel: GatewayEventSchema.properties.channel,
+    at: GatewayEventSchema.properties.at,
+    data: GatewayEventSchema.properties.data,
+    location: GatewayEventSchema.properties.location,
   },
   { $id: 'EventFields', additionalProperties: true, description: 'an event as a gateway would send it, without id and customer; checked as a gateway event is' },
 );
