@@ -1,9 +1,10 @@
-import type { Catalog } from './catalog.js';
+import type { Catalog } from './catalog/compiled-catalog.js';
 import type { StopScope } from './contact-policy.js';
 import type { CustomerContext, DecisionAction, SeenLog } from './customer-state.js';
 import { appendSeen, recordedActions, seenFull, seenIndex } from './customer-state.js';
-import type { DecideInputs, Explanation } from './decide.js';
-import { decide } from './decide.js';
+import type { DecideInputs } from './decision/decide.js';
+import type { Explanation } from './decision/explanation.js';
+import { decide } from './decision/decide.js';
 import type { Conversion } from './goals.js';
 import { attributeGoals } from './goals.js';
 import { localTime } from './local-time.js';
@@ -21,6 +22,7 @@ import type { OfferModelView } from './propensity/ftrl.js';
 import type { GroupEvidence, Learned } from './propensity/prior.js';
 import { learnedFrom } from './propensity/prior.js';
 import { applyResponse, matchSmsReply } from './respond.js';
+import { BrainError } from './brain-error.js';
 
 /**
  * The customer actor's behaviour as pure functions of (context, message): the machine in
@@ -138,7 +140,7 @@ export function refusal(ctx: CustomerContext, msg: EventMessage | ResponseMessag
 export function refusalReply(ctx: CustomerContext, msg: EventMessage | ResponseMessage): CustomerReply {
   const re = msg.type === 'gateway.event' ? msg.event.id : msg.response.id;
   const r = refusal(ctx, msg);
-  if (r === undefined) throw new Error('refusalReply: the request is not refused');
+  if (r === undefined) throw new BrainError('internal', 'refusalReply: the request is not refused');
   return { kind: 'error', re, code: r.code, message: r.message };
 }
 

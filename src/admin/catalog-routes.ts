@@ -1,5 +1,5 @@
 import type { Channel, CustomerContext, GatewayEvent } from '../../actors/index.js';
-import { CatalogError, evidenceKey, initialCustomerContext, isChannel, posteriorProbability, previewCampaign } from '../../actors/index.js';
+import { isInvalidDefinition, evidenceKey, initialCustomerContext, isChannel, posteriorProbability, previewCampaign } from '../../actors/index.js';
 import { parseCatalogText } from '../catalog/catalog-file.js';
 import type { CatalogKind, CatalogService } from '../catalog/catalog-service.js';
 import { catalogKinds } from '../catalog/catalog-service.js';
@@ -83,7 +83,7 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
           try {
             def = parseCatalogText(call.body.toString('utf8'), 'body');
           } catch (err) {
-            if (err instanceof CatalogError) throw new KairosError('invalid', err.message, { cause: err });
+            if (isInvalidDefinition(err)) throw new KairosError('invalid', err.message, { cause: err });
             throw err;
           }
         } else {
