@@ -28,6 +28,7 @@ import type { Candidate } from './ranking.js';
 import { blend, inControlGroup } from './ranking.js';
 import { render, renderValues } from './render.js';
 import { sessionChannel } from './session-channel.js';
+import { offerInstanceId } from './offer-instance-id.js';
 import { triggerProblem, triggers } from './trigger.js';
 import { expiryReminder } from '../reminders.js';
 
@@ -210,7 +211,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     if (inControlGroup(next.id, c)) {
       // "Would have offered": recorded for the uplift report, counted by recency, never sent.
       const seq = next.seq + 1;
-      const instance = `${next.id}:${seq.toString(36)}.${fnv1a(event.id).toString(36)}`;
+      const instance = offerInstanceId(next.id, seq, event.id);
       const withheld: ContactRecord = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, at: t, marketing: c.marketing, delivery: 'withheld', control: true, group: cand.group };
       next = { ...next, seq, contacts: [...next.contacts, withheld] };
       usedCampaigns.add(c.id);
@@ -227,7 +228,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       continue;
     }
     const seq = next.seq + 1;
-    const instance = `${next.id}:${seq.toString(36)}.${fnv1a(event.id).toString(36)}`;
+    const instance = offerInstanceId(next.id, seq, event.id);
     // Queued for delivery: an outbound channel, or a screen reached outside its session.
     const outbound = isOutbound(cand.channel) || cand.channel !== session;
     const contact: ContactRecord = {
