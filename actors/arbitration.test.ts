@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CampaignDef, CatalogDef, OfferDef } from './catalog/definition-types.js';
+import type { CampaignDef, CatalogDef, OfferDef } from './catalog/definition-schema.js';
 import { compileCatalog } from './catalog/compile-catalog.js';
 import { BrainError } from './brain-error.js';
 import type { CustomerContext } from './customer-state.js';

@@ -4,7 +4,7 @@ export * from './catalog/channels.js';
 export * from './catalog/compile-catalog.js';
 export * from './catalog/compiled-catalog.js';
 export * from './catalog/definition-bounds.js';
-export * from './catalog/definition-types.js';
+export * from './catalog/definition-schema.js';
 export * from './catalog/feature-window.js';
 export { parseDuration } from './catalog/field-checks.js';
 export * from './condition.js';

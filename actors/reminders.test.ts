@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogDef } from './catalog/definition-types.js';
+import type { CatalogDef } from './catalog/definition-schema.js';
 import { compileCatalog } from './catalog/compile-catalog.js';
 import { BrainError } from './brain-error.js';
 import { handleEvent, handleResponse } from './customer-logic.js';

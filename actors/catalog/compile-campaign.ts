@@ -8,7 +8,7 @@ import { stageFilters } from './compiled-catalog.js';
 import { compileChannelTemplate } from './compile-template.js';
 import type { TemplateScope } from './compile-template.js';
 import { compileHours, compileRecency, compileSuppression } from './compile-policy.js';
-import type { CampaignStatus, OfferDef, PartnerDef } from './definition-types.js';
+import type { CampaignStatus, OfferDef, PartnerDef } from './definition-schema.js';
 import { isRecord, parseDuration, parseInstant, requireId, requireList, requireNumber, requireString, uniqueIds } from './field-checks.js';
 
 export function compileVar(name: string, raw: unknown, path: string, env: AttrEnv): Var {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogDef } from './definition-types.js';
+import type { CatalogDef } from './definition-schema.js';
 import { compileCatalog } from './compile-catalog.js';
 import { parseDuration } from './field-checks.js';
 import { BrainError } from '../brain-error.js';

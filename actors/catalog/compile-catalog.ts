@@ -2,13 +2,14 @@ import { invalidAt } from '../brain-error.js';
 import type { AttrEnv } from '../condition.js';
 import { compileAttr, compileCondition, referencedAttrs } from '../condition.js';
 import { checkDefinitionBounds } from './definition-bounds.js';
+import { checkCatalogDefinition } from './definition-check.js';
 import type { Catalog, Feature, Reminder, Score, Segment } from './compiled-catalog.js';
 import { stageFilters } from './compiled-catalog.js';
 import { compileCampaign } from './compile-campaign.js';
 import { compileFeature, featureSeries } from './compile-feature.js';
 import { compileOffer } from './compile-offer.js';
 import { compilePolicy } from './compile-policy.js';
-import type { CatalogDef, FeatureDef, PartnerDef, PlaceDef } from './definition-types.js';
+import type { CatalogDef, FeatureDef, PartnerDef, PlaceDef } from './definition-schema.js';
 import { isRecord, parseDuration, requireId, requireList, requireNumber, requireString, uniqueIds } from './field-checks.js';
 
 /**
@@ -21,6 +22,7 @@ import { isRecord, parseDuration, requireId, requireList, requireNumber, require
 export function compileCatalog(def: CatalogDef): Catalog {
   if (!isRecord(def)) throw invalidAt('catalog', 'must be a catalog definition');
   checkDefinitionBounds(def);
+  checkCatalogDefinition(def);
   const version = requireNumber(def.version, 'version', 0, Number.MAX_SAFE_INTEGER);
   const policy = compilePolicy(def.policy);
 
@@ -28,7 +30,7 @@ export function compileCatalog(def: CatalogDef): Catalog {
   const featureIds = new Set(featureDefs.map((f) => (isRecord(f) ? String(f.id) : '')));
   const features = featureDefs.map((f, i) => compileFeature(f, `features[${i}]`, featureIds));
   uniqueIds(features, 'features');
-  featureSeries(features, featureDefs as unknown as Record<string, unknown>[]);
+  featureSeries(features, featureDefs);
 
   const scoreList = (def.scores === undefined ? [] : requireList(def.scores, 'scores')).map((raw, i): Score => {
     const p = `scores[${i}]`;

@@ -1,7 +1,7 @@
 import { invalidAt } from '../brain-error.js';
 import { channels, isChannel } from './channels.js';
 import type { Offer } from './compiled-catalog.js';
-import type { OfferDef } from './definition-types.js';
+import type { OfferDef } from './definition-schema.js';
 import { isRecord, requireId, requireNumber, requireString } from './field-checks.js';
 
 export function compileOffer(raw: unknown, path: string): OfferDef & { compiled: Offer } {

@@ -4,7 +4,7 @@ import { compileTemplate } from '../template.js';
 import type { Channel, ChannelKind } from './channels.js';
 import { channelKind } from './channels.js';
 import type { ChannelTemplate } from './compiled-catalog.js';
-import type { OfferDef, TemplateDef } from './definition-types.js';
+import type { OfferDef, TemplateDef } from './definition-schema.js';
 import { isRecord, requireId, requireList, requireString } from './field-checks.js';
 
 const customerVariables = new Set(['firstName', 'patronymic', 'lastName', 'name', 'fullName']);

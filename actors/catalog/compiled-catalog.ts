@@ -1,7 +1,7 @@
 import type { Getter, Predicate } from '../condition.js';
 import type { CompiledTemplate } from '../template.js';
 import type { Channel, ChannelKind } from './channels.js';
-import type { CampaignStatus, CatalogDef, PartnerDef, PlaceDef } from './definition-types.js';
+import type { CampaignStatus, CatalogDef, PartnerDef, PlaceDef } from './definition-schema.js';
 import type { FeatureAggregate, FeatureWindow } from './feature-window.js';
 
 /** The compiled catalog: what the actor evaluates (`compileCatalog` makes it from the definitions). */

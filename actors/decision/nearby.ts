@@ -1,5 +1,5 @@
 import type { Campaign, Catalog } from '../catalog/compiled-catalog.js';
-import type { PartnerDef, PlaceDef } from '../catalog/definition-types.js';
+import type { PartnerDef, PlaceDef } from '../catalog/definition-schema.js';
 import type { GatewayEvent } from '../gateway-event.js';
 import type { LatLon } from '../geo.js';
 import { distanceM } from '../geo.js';

@@ -1,4 +1,4 @@
-import type { CatalogDef } from '../catalog/definition-types.js';
+import type { CatalogDef } from '../catalog/definition-schema.js';
 import { compileCatalog } from '../catalog/compile-catalog.js';
 import { defaultPolicy } from '../default-policy.js';
 import type { CustomerContext, CustomerInput } from '../customer-state.js';
