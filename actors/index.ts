@@ -5,6 +5,8 @@ export * from './catalog/compile-catalog.js';
 export * from './catalog/compiled-catalog.js';
 export * from './catalog/definition-bounds.js';
 export * from './catalog/definition-schema.js';
+export { checkCatalogDefinition } from './catalog/definition-check.js';
+export { CATALOG_SCHEMA_PATH, catalogJsonSchema, catalogJsonSchemaText } from './catalog/catalog-json-schema.js';
 export * from './catalog/feature-window.js';
 export { parseDuration } from './catalog/field-checks.js';
 export * from './condition.js';
