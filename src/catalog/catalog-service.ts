@@ -74,7 +74,7 @@ export class CatalogService {
       try {
         catalog = compileCatalog(stored);
       } catch (err) {
-        throw new Error(`the stored catalog (version ${String(stored.version)}) does not compile: ${(err as Error).message}`, { cause: err });
+        throw new KairosError('internal', `the stored catalog (version ${String(stored.version)}) does not compile: ${(err as Error).message}`, { cause: err });
       }
       logger.info({ version: catalog.version, campaigns: catalog.campaigns.length }, 'catalog loaded from the store');
       return new CatalogService(store, clock, logger, catalog, seq);
