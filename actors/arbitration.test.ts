@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CampaignDef, CatalogDef, OfferDef } from './catalog.js';
-import { compileCatalog } from './catalog.js';
-import { CatalogError } from './catalog-error.js';
+import type { CampaignDef, CatalogDef, OfferDef } from './catalog/definition-schema.js';
+import { compileCatalog } from './catalog/compile-catalog.js';
+import { BrainError } from './brain-error.js';
 import type { CustomerContext } from './customer-state.js';
 import type { HandleResult } from './customer-logic.js';
 import { handleEvent, handleResponse } from './customer-logic.js';
@@ -79,7 +79,7 @@ describe('stage filters and floors', () => {
     const bad = (change: (d: CatalogDef) => void, field: string): void => {
       const def = testCatalogDef();
       change(def);
-      expect(() => compileCatalog(def)).toThrow(CatalogError);
+      expect(() => compileCatalog(def)).toThrow(BrainError);
       expect(() => compileCatalog(def)).toThrow(field);
     };
     bad((d) => (campaignOf(d, 'senior-deposit').contextWeights = { sms: 2 }), 'campaigns[1].contextWeights.sms');

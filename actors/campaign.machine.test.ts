@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { moveCampaign, runs } from './campaign.machine.js';
-import type { CampaignStatus } from './catalog.js';
+import type { CampaignStatus } from './catalog/definition-schema.js';
 
 describe('campaign lifecycle', () => {
   it('allows the marketer’s moves and refuses the rest', () => {

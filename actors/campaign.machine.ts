@@ -1,5 +1,5 @@
 import { setup, transition } from 'xstate';
-import type { CampaignStatus } from './catalog.js';
+import type { CampaignStatus } from './catalog/definition-schema.js';
 
 /**
  * A campaign's lifecycle as a small state machine:

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AttrEnv, EvalScope } from './condition.js';
-import { CatalogError } from './catalog-error.js';
+import { BrainError, invalidAt } from './brain-error.js';
 import { MAX_CONDITION_DEPTH, compileCondition, referencedAttrs } from './condition.js';
-import { MAX_DEFINITION_DEPTH, checkDefinitionBounds } from './definition-bounds.js';
+import { MAX_DEFINITION_DEPTH, checkDefinitionBounds } from './catalog/definition-bounds.js';
 import { customer, event } from './test-support/fixtures.js';
 
 const env: AttrEnv = { features: new Set(['cafe_30d']), segments: new Set(['seniors']), event: true, vars: new Set(['gap']) };
@@ -66,11 +66,11 @@ describe('bounds', () => {
     expect(test(nest(MAX_CONDITION_DEPTH, (r) => ({ not: r })))).toBe(MAX_CONDITION_DEPTH % 2 === 1);
     expect(test(nest(MAX_CONDITION_DEPTH, (r) => ({ all: [r] })))).toBe(true);
     expect(() => test(nest(MAX_CONDITION_DEPTH + 1, (r) => ({ any: [r] })))).toThrow(
-      new CatalogError(`rule${'.any[0]'.repeat(MAX_CONDITION_DEPTH)}`, `nests deeper than ${MAX_CONDITION_DEPTH} levels of all, any and not`),
+      invalidAt(`rule${'.any[0]'.repeat(MAX_CONDITION_DEPTH)}`, `nests deeper than ${MAX_CONDITION_DEPTH} levels of all, any and not`),
     );
     // Far deeper than the stack would allow, refused all the same.
     const deep = nest(20_000, (r) => ({ not: r }));
-    expect(() => test(deep)).toThrow(CatalogError);
+    expect(() => test(deep)).toThrow(BrainError);
     expect(referencedAttrs(deep)).toEqual([]);
     expect(referencedAttrs(nest(MAX_CONDITION_DEPTH, (r) => ({ all: [r, { attr: 'stage', op: 'exists' }] })))).toHaveLength(MAX_CONDITION_DEPTH);
   });
@@ -79,7 +79,7 @@ describe('bounds', () => {
     let deep: unknown = 'x';
     for (let i = 0; i < 50_000; i++) deep = [deep];
     expect(() => checkDefinitionBounds({ offers: [{ id: 'a', params: { p: deep } }] })).toThrow(
-      new CatalogError(`offers[0].params.p${'[0]'.repeat(MAX_DEFINITION_DEPTH - 5)}`, `nests deeper than ${MAX_DEFINITION_DEPTH} levels`),
+      invalidAt(`offers[0].params.p${'[0]'.repeat(MAX_DEFINITION_DEPTH - 5)}`, `nests deeper than ${MAX_DEFINITION_DEPTH} levels`),
     );
     const cyclic: Record<string, unknown> = { id: 'a' };
     cyclic.self = cyclic;
@@ -87,6 +87,6 @@ describe('bounds', () => {
     let ok: unknown = 'x';
     for (let i = 1; i < MAX_DEFINITION_DEPTH; i++) ok = [ok];
     expect(() => checkDefinitionBounds(ok)).not.toThrow();
-    expect(() => checkDefinitionBounds([ok])).toThrow(CatalogError);
+    expect(() => checkDefinitionBounds([ok])).toThrow(BrainError);
   });
 });

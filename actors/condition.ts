@@ -1,4 +1,4 @@
-import { CatalogError } from './catalog-error.js';
+import { invalidAt, unreachable } from './brain-error.js';
 import type { CustomerContext, Profile } from './customer-state.js';
 import { profileFieldTypes } from './customer-state.js';
 import type { GatewayEvent } from './gateway-event.js';
@@ -91,13 +91,13 @@ function readPath(root: unknown, keys: readonly string[]): unknown {
  * `path` is where the attribute stands in the catalog, for the error message.
  */
 export function compileAttr(attr: unknown, path: string, env: AttrEnv): Getter {
-  if (typeof attr !== 'string' || attr.length === 0) throw new CatalogError(path, 'must be a non-empty string');
+  if (typeof attr !== 'string' || attr.length === 0) throw invalidAt(path, 'must be a non-empty string');
   const [root, ...rest] = attr.split('.');
   const name = rest.join('.');
   switch (root) {
     case 'profile': {
       if (!Object.hasOwn(profileFieldTypes, name)) {
-        throw new CatalogError(
+        throw invalidAt(
           path,
           `unknown profile field "${name}" (known: ${Object.keys(profileFieldTypes).join(', ')})`,
         );
@@ -106,44 +106,44 @@ export function compileAttr(attr: unknown, path: string, env: AttrEnv): Getter {
       return (s) => s.ctx.profile[field];
     }
     case 'stage':
-      if (rest.length > 0) throw new CatalogError(path, `"stage" has no fields`);
+      if (rest.length > 0) throw invalidAt(path, `"stage" has no fields`);
       return (s) => s.ctx.stage;
     case 'feature':
-      if (!env.features.has(name)) throw new CatalogError(path, `unknown feature "${name}"`);
+      if (!env.features.has(name)) throw invalidAt(path, `unknown feature "${name}"`);
       return (s) => s.feature(name);
     case 'score':
-      if (env.scores === undefined) throw new CatalogError(path, 'scores cannot be used here');
-      if (!env.scores.has(name)) throw new CatalogError(path, `unknown score "${name}"`);
+      if (env.scores === undefined) throw invalidAt(path, 'scores cannot be used here');
+      if (!env.scores.has(name)) throw invalidAt(path, `unknown score "${name}"`);
       return (s) => s.score(name);
     case 'segment': {
-      if (env.segments === undefined) throw new CatalogError(path, 'segments cannot be used here');
-      if (!env.segments.has(name)) throw new CatalogError(path, `unknown segment "${name}"`);
+      if (env.segments === undefined) throw invalidAt(path, 'segments cannot be used here');
+      if (!env.segments.has(name)) throw invalidAt(path, `unknown segment "${name}"`);
       return (s) => s.inSegment(name);
     }
     case 'vars': {
-      if (env.vars === undefined) throw new CatalogError(path, 'variables cannot be used here');
-      if (!env.vars.has(name)) throw new CatalogError(path, `unknown variable "${name}"`);
+      if (env.vars === undefined) throw invalidAt(path, 'variables cannot be used here');
+      if (!env.vars.has(name)) throw invalidAt(path, `unknown variable "${name}"`);
       return (s) => s.vars?.[name];
     }
     case 'event': {
-      if (!env.event) throw new CatalogError(path, 'event attributes cannot be used here');
+      if (!env.event) throw invalidAt(path, 'event attributes cannot be used here');
       const [field, ...dataKeys] = rest;
       switch (field) {
         case 'type':
         case 'channel':
-          if (dataKeys.length > 0) throw new CatalogError(path, `"event.${field}" has no fields`);
+          if (dataKeys.length > 0) throw invalidAt(path, `"event.${field}" has no fields`);
           return (s) => s.event?.[field];
         case 'place':
           return (s) => s.event?.location?.place;
         case 'data':
-          if (dataKeys.length === 0) throw new CatalogError(path, 'name a field: event.data.<field>');
+          if (dataKeys.length === 0) throw invalidAt(path, 'name a field: event.data.<field>');
           return (s) => readPath(s.event?.data, dataKeys);
         default:
-          throw new CatalogError(path, `unknown event attribute "${attr}" (use event.type, event.channel, event.place, event.data.<field>)`);
+          throw invalidAt(path, `unknown event attribute "${attr}" (use event.type, event.channel, event.place, event.data.<field>)`);
       }
     }
     default:
-      throw new CatalogError(
+      throw invalidAt(
         path,
         `unknown attribute "${attr}" (roots: profile, stage, feature, score, segment, vars, event)`,
       );
@@ -181,8 +181,7 @@ function compare(op: ConditionOp, a: unknown, b: unknown): boolean {
     case 'missing':
       return a === undefined || a === null;
     default: {
-      const never: never = op;
-      throw new Error(`unhandled op ${String(never)}`);
+      throw unreachable('op', op);
     }
   }
 }
@@ -195,12 +194,12 @@ function coerce(a: unknown, b: unknown): unknown {
 }
 
 export function compileCondition(raw: unknown, path: string, env: AttrEnv, depth = 1): Predicate {
-  if (depth > MAX_CONDITION_DEPTH) throw new CatalogError(path, `nests deeper than ${MAX_CONDITION_DEPTH} levels of all, any and not`);
-  if (!isRecord(raw)) throw new CatalogError(path, 'must be a rule: {all}, {any}, {not} or {attr, op, value}');
+  if (depth > MAX_CONDITION_DEPTH) throw invalidAt(path, `nests deeper than ${MAX_CONDITION_DEPTH} levels of all, any and not`);
+  if (!isRecord(raw)) throw invalidAt(path, 'must be a rule: {all}, {any}, {not} or {attr, op, value}');
   if ('all' in raw || 'any' in raw) {
     const key = 'all' in raw ? 'all' : 'any';
     const list = raw[key];
-    if (!Array.isArray(list) || list.length === 0) throw new CatalogError(`${path}.${key}`, 'must be a non-empty list of rules');
+    if (!Array.isArray(list) || list.length === 0) throw invalidAt(`${path}.${key}`, 'must be a non-empty list of rules');
     const parts = list.map((c, i) => compileCondition(c, `${path}.${key}[${i}]`, env, depth + 1));
     return key === 'all' ? (s) => parts.every((p) => p(s)) : (s) => parts.some((p) => p(s));
   }
@@ -208,23 +207,23 @@ export function compileCondition(raw: unknown, path: string, env: AttrEnv, depth
     const inner = compileCondition(raw.not, `${path}.not`, env, depth + 1);
     return (s) => !inner(s);
   }
-  if (!('attr' in raw)) throw new CatalogError(path, 'must be a rule: {all}, {any}, {not} or {attr, op, value}');
+  if (!('attr' in raw)) throw invalidAt(path, 'must be a rule: {all}, {any}, {not} or {attr, op, value}');
   const get = compileAttr(raw.attr, `${path}.attr`, env);
   const op = raw.op;
   if (typeof op !== 'string' || !(conditionOps as readonly string[]).includes(op)) {
-    throw new CatalogError(`${path}.op`, `must be one of ${conditionOps.join(', ')}`);
+    throw invalidAt(`${path}.op`, `must be one of ${conditionOps.join(', ')}`);
   }
   const o = op as ConditionOp;
   const value = raw.value;
   if (o === 'exists' || o === 'missing') {
-    if (value !== undefined) throw new CatalogError(`${path}.value`, `"${o}" takes no value`);
+    if (value !== undefined) throw invalidAt(`${path}.value`, `"${o}" takes no value`);
     return (s) => compare(o, get(s), undefined);
   }
   if (isRecord(value) && 'ref' in value) {
-    if (o === 'in' || o === 'notIn' || o === 'between' || o === 'contains') throw new CatalogError(`${path}.value`, `"${o}" needs a literal value`);
+    if (o === 'in' || o === 'notIn' || o === 'between' || o === 'contains') throw invalidAt(`${path}.value`, `"${o}" needs a literal value`);
     const other = compileAttr(value.ref, `${path}.value.ref`, env);
     const times = value.times;
-    if (times !== undefined && (typeof times !== 'number' || !Number.isFinite(times))) throw new CatalogError(`${path}.value.times`, 'must be a number');
+    if (times !== undefined && (typeof times !== 'number' || !Number.isFinite(times))) throw invalidAt(`${path}.value.times`, 'must be a number');
     return (s) => {
       const raw = other(s);
       const b = times === undefined ? raw : typeof raw === 'number' ? raw * times : undefined;
@@ -232,12 +231,12 @@ export function compileCondition(raw: unknown, path: string, env: AttrEnv, depth
     };
   }
   if (o === 'contains') {
-    if (!isScalar(value)) throw new CatalogError(`${path}.value`, '"contains" needs a string, number or boolean');
+    if (!isScalar(value)) throw invalidAt(`${path}.value`, '"contains" needs a string, number or boolean');
     return (s) => compare(o, get(s), value);
   }
   if (o === 'in' || o === 'notIn') {
     if (!Array.isArray(value) || value.length === 0 || !value.every(isScalar)) {
-      throw new CatalogError(`${path}.value`, `"${o}" needs a non-empty list of strings, numbers or booleans`);
+      throw invalidAt(`${path}.value`, `"${o}" needs a non-empty list of strings, numbers or booleans`);
     }
     const list = value;
     const sample = list[0];
@@ -245,15 +244,15 @@ export function compileCondition(raw: unknown, path: string, env: AttrEnv, depth
   }
   if (o === 'between') {
     if (!Array.isArray(value) || value.length !== 2 || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      throw new CatalogError(`${path}.value`, '"between" needs [low, high], both numbers (inclusive)');
+      throw invalidAt(`${path}.value`, '"between" needs [low, high], both numbers (inclusive)');
     }
-    if ((value[0] as number) > (value[1] as number)) throw new CatalogError(`${path}.value`, 'low is above high');
+    if ((value[0] as number) > (value[1] as number)) throw invalidAt(`${path}.value`, 'low is above high');
     const range = value;
     return (s) => compare(o, coerce(get(s), 0), range);
   }
-  if (!isScalar(value)) throw new CatalogError(`${path}.value`, `"${o}" needs a string, number or boolean`);
+  if (!isScalar(value)) throw invalidAt(`${path}.value`, `"${o}" needs a string, number or boolean`);
   if ((o === 'gt' || o === 'gte' || o === 'lt' || o === 'lte') && typeof value !== 'number') {
-    throw new CatalogError(`${path}.value`, `"${o}" needs a number`);
+    throw invalidAt(`${path}.value`, `"${o}" needs a number`);
   }
   return (s) => compare(o, coerce(get(s), value), value);
 }

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Channel } from './catalog.js';
-import { isOutbound } from './catalog.js';
+import type { Channel } from './catalog/channels.js';
+import { isOutbound } from './catalog/channels.js';
 import type { StopScope } from './contact-policy.js';
 import { isStopped } from './contact-policy.js';
 import type { CustomerContext } from './customer-state.js';
 import { handleEvent, handleResponse } from './customer-logic.js';
 import type { GatewayEvent } from './gateway-event.js';
 import { inWindow, localTime } from './local-time.js';
-import { compileCatalog } from './catalog.js';
+import { compileCatalog } from './catalog/compile-catalog.js';
 import { at, customer, testCatalogDef } from './test-support/fixtures.js';
 
 /**

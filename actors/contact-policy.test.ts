@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Cap } from './catalog.js';
+import type { Cap } from './catalog/compiled-catalog.js';
 import type { CountedContact } from './contact-policy.js';
 import { blockingCap, capAllows, isStopped, isStoppedEverywhere } from './contact-policy.js';
 

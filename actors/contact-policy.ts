@@ -1,4 +1,4 @@
-import type { Cap } from './catalog.js';
+import type { Cap } from './catalog/compiled-catalog.js';
 
 /**
  * The contact policy's checks: the stop list and frequency caps over sliding windows.

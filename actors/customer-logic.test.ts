@@ -4,7 +4,7 @@ import { appendSeen, BUCKET_SIZE, emptySeen, NO_ACTIONS, seenFull, withSharedNoA
 import type { HandleResult } from './customer-logic.js';
 import { handleDelivery, handleEvent, handleResponse, replayReply } from './customer-logic.js';
 import { smsLength } from './sms-length.js';
-import { compileCatalog } from './catalog.js';
+import { compileCatalog } from './catalog/compile-catalog.js';
 import { posteriorProbability } from './propensity/prior.js';
 import { localTime } from './local-time.js';
 import { makeScope } from './scope.js';

@@ -1,9 +1,10 @@
-import type { Catalog } from './catalog.js';
-import type { StopScope } from './contact-policy.js';
+import type { Catalog } from './catalog/compiled-catalog.js';
 import type { CustomerContext, DecisionAction, SeenLog } from './customer-state.js';
 import { appendSeen, recordedActions, seenFull, seenIndex } from './customer-state.js';
-import type { DecideInputs, Explanation } from './decide.js';
-import { decide } from './decide.js';
+import type { DecideInputs } from './decision/decide.js';
+import type { DecisionInputs } from './decision/decision-inputs.js';
+import type { Explanation } from './decision/explanation.js';
+import { decide } from './decision/decide.js';
 import type { Conversion } from './goals.js';
 import { attributeGoals } from './goals.js';
 import { localTime } from './local-time.js';
@@ -17,34 +18,23 @@ import { ingestEvent } from './ingest.js';
 import type { CustomerLimits } from './limits.js';
 import { defaultLimits, describeDuration, effectiveRetentionMs, eventTimeProblem } from './limits.js';
 import type { OutboxEntry } from './outbox-entry.js';
-import type { OfferModelView } from './propensity/ftrl.js';
-import type { GroupEvidence, Learned } from './propensity/prior.js';
+import type { Learned } from './propensity/prior.js';
 import { learnedFrom } from './propensity/prior.js';
 import { applyResponse, matchSmsReply } from './respond.js';
+import { BrainError } from './brain-error.js';
 
 /**
  * The customer actor's behaviour as pure functions of (context, message): the machine in
  * `customer.machine.ts` calls these and turns their results into named effects.
  */
 
-export interface EventMessage {
+/** An event for the customer, with what the decision reads from across customers (`decisionInputs`). */
+export interface EventMessage extends DecisionInputs {
   type: 'gateway.event';
   event: GatewayEvent;
   /** the server clock when the event arrived; the event's own `at` wins when present */
   now: number;
   catalog: Catalog;
-  /** stop-list entries matching this customer's identifiers */
-  stops: readonly StopScope[];
-  /** campaigns whose budget is spent (the runtime keeps the ledger across customers) */
-  budgetSpent?: ReadonlySet<string>;
-  /** channels full for today (the runtime counts contacts per channel across customers) */
-  channelsFull?: ReadonlySet<string>;
-  /** responses so far per campaign and group (evidenceKey), across customers */
-  evidence?: ReadonlyMap<string, GroupEvidence>;
-  /** each offer's adaptive model (the runtime trains them from the `learned` trace) */
-  models?: ReadonlyMap<string, OfferModelView>;
-  /** randomness for exploration and the random arm (the brain has no random source of its own) */
-  seed?: number;
   /** set when the event is a durable reminder firing (its name), not a gateway's */
   reminder?: string;
   /** the server's bounds on idempotency memory and on `at` (defaultLimits when absent) */
@@ -138,7 +128,7 @@ export function refusal(ctx: CustomerContext, msg: EventMessage | ResponseMessag
 export function refusalReply(ctx: CustomerContext, msg: EventMessage | ResponseMessage): CustomerReply {
   const re = msg.type === 'gateway.event' ? msg.event.id : msg.response.id;
   const r = refusal(ctx, msg);
-  if (r === undefined) throw new Error('refusalReply: the request is not refused');
+  if (r === undefined) throw new BrainError('internal', 'refusalReply: the request is not refused');
   return { kind: 'error', re, code: r.code, message: r.message };
 }
 
@@ -202,12 +192,8 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
     }
   }
 
-  const inputs: DecideInputs = { stops: msg.stops, segmentChanges: ingested.segmentChanges };
-  if (msg.budgetSpent !== undefined) inputs.budgetSpent = msg.budgetSpent;
-  if (msg.channelsFull !== undefined) inputs.channelsFull = msg.channelsFull;
-  if (msg.evidence !== undefined) inputs.evidence = msg.evidence;
-  if (msg.models !== undefined) inputs.models = msg.models;
-  if (msg.seed !== undefined) inputs.seed = msg.seed;
+  const { stops, budgetSpent, channelsFull, evidence, models, seed } = msg;
+  const inputs: DecideInputs = { stops, budgetSpent, channelsFull, evidence, models, seed, segmentChanges: ingested.segmentChanges };
   const decided = decide(ctx, event, t, catalog, inputs);
   ctx = decided.ctx;
   outbox.push(...decided.outbox);

@@ -1,4 +1,4 @@
-import type { PolicyDef } from './catalog.js';
+import type { PolicyDef } from './catalog/definition-schema.js';
 
 /**
  * The contact policy a bank starts from: Moscow time; one marketing contact per channel per

@@ -1,4 +1,6 @@
-import type { Feature } from './catalog.js';
+import type { Feature } from './catalog/compiled-catalog.js';
+import type { FeatureAggregate, FeatureWindow } from './catalog/feature-window.js';
+import { unreachable } from './brain-error.js';
 import type { DaySeries } from './customer-state.js';
 import { BUCKET_SIZE } from './customer-state.js';
 import { civilDate } from './local-time.js';
@@ -62,10 +64,6 @@ function observe(series: DaySeries, i: number, amount: number): void {
   series[i + 4] = Math.max(series[i + 4] as number, amount);
 }
 
-/** Which days a feature looks at: the last N days, this calendar month, or the one before. */
-export type FeatureWindow = { kind: 'days'; days: number } | { kind: 'thisMonth' } | { kind: 'lastMonth' };
-export type FeatureAggregate = 'count' | 'sum' | 'min' | 'max' | 'days' | 'daysSince';
-
 
 /** Epoch day of a civil date (days-from-civil). */
 function epochDayOf(year: number, month: number, day: number): number {
@@ -93,8 +91,7 @@ export function windowDays(w: FeatureWindow, today: number): [from: number, to: 
     case 'lastMonth':
       return [firstOfMonth(today, 1), firstOfMonth(today, 0) - 1];
     default: {
-      const never: never = w;
-      throw new Error(`unhandled window ${JSON.stringify(never)}`);
+      throw unreachable('window', w);
     }
   }
 }
@@ -114,11 +111,6 @@ export function bucketsOf(features: Readonly<Record<string, Readonly<DaySeries> 
     if (best === undefined || (b[0] as number) < (best[0] as number)) best = b;
   }
   return best;
-}
-
-/** How many days of buckets a window needs kept. */
-export function windowHorizon(w: FeatureWindow): number {
-  return w.kind === 'days' ? w.days : w.kind === 'thisMonth' ? 31 : 62;
 }
 
 /**
@@ -160,8 +152,7 @@ export function windowValue(series: Readonly<DaySeries> | undefined, today: numb
         extreme = extreme === undefined ? b[i + 4] : Math.max(extreme, b[i + 4] as number);
         break;
       default: {
-        const never: never = aggregate;
-        throw new Error(`unhandled aggregate ${String(never)}`);
+        throw unreachable('aggregate', aggregate);
       }
     }
   }

@@ -1,10 +1,10 @@
-import type { Catalog } from './catalog.js';
+import type { Catalog } from './catalog/compiled-catalog.js';
 import type { Consent, CustomerContext, DaySeries, Identifiers, OfferInstance, Profile } from './customer-state.js';
 import { profileFieldTypes, retention } from './customer-state.js';
 import { addToBuckets, bucketsOf } from './features.js';
 import type { ContactIdentifierKind, GatewayEvent } from './gateway-event.js';
 import { contactIdentifierKinds } from './gateway-event.js';
-import { channels } from './catalog.js';
+import { channels } from './catalog/channels.js';
 import { stateBounds } from './limits.js';
 import { localTime } from './local-time.js';
 import { customerTimeZone, makeScope } from './scope.js';

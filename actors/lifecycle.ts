@@ -1,4 +1,4 @@
-import type { GatewayEvent } from './gateway-event.js';
+import type { CustomerRef, GatewayEvent } from './gateway-event.js';
 
 /**
  * Which events move a customer along the lifecycle
@@ -24,4 +24,19 @@ export function endsRelationship(e: GatewayEvent): boolean {
 /** An anonymous visitor gives a phone or an e-mail, or submits a lead form. */
 export function identifies(e: GatewayEvent): boolean {
   return leadEvents.has(e.type) || e.customer.phone !== undefined || e.customer.email !== undefined;
+}
+
+/** How a customer first seen by an identifier starts: a lifecycle stage and the prefix of the new id. */
+export interface FirstSight {
+  stage: 'prospect' | 'visitor';
+  /** `p-` for a prospect, `v-` for a visitor; the host adds the random part */
+  idPrefix: 'p' | 'v';
+}
+
+/**
+ * First sight of a customer by an identifier the store does not know: a card, a phone or an
+ * e-mail makes a prospect (someone the bank can reach); only a cookie, a visitor.
+ */
+export function firstSight(ref: CustomerRef): FirstSight {
+  return ref.card !== undefined || ref.phone !== undefined || ref.email !== undefined ? { stage: 'prospect', idPrefix: 'p' } : { stage: 'visitor', idPrefix: 'v' };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileCatalog } from './catalog.js';
+import { compileCatalog } from './catalog/compile-catalog.js';
 import type { ReplyParams } from './customer.machine.js';
 import { customerMachine } from './customer.machine.js';
 import type { CustomerMessage, CustomerReply, ResponseMessage } from './customer-logic.js';

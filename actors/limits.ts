@@ -1,4 +1,4 @@
-import type { Catalog } from './catalog.js';
+import type { Catalog } from './catalog/compiled-catalog.js';
 
 /**
  * The bounds on what one customer's requests may make Kairos remember, and on the times they

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogDef } from './catalog.js';
-import { compileCatalog } from './catalog.js';
-import { CatalogError } from './catalog-error.js';
+import type { CatalogDef } from './catalog/definition-schema.js';
+import { compileCatalog } from './catalog/compile-catalog.js';
+import { BrainError } from './brain-error.js';
 import { handleEvent, handleResponse } from './customer-logic.js';
 import { at, customer, event, message, testCatalogDef } from './test-support/fixtures.js';
 
@@ -99,7 +99,7 @@ describe('reminders', () => {
     const bad = (change: (d: CatalogDef) => void, field: string): void => {
       const def = testCatalogDef();
       change(def);
-      expect(() => compileCatalog(def)).toThrow(CatalogError);
+      expect(() => compileCatalog(def)).toThrow(BrainError);
       expect(() => compileCatalog(def)).toThrow(field);
     };
     bad((d) => (d.reminders = [{ id: 'r', on: [], event: 'x' }]), 'reminders[0].on');

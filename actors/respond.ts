@@ -1,4 +1,4 @@
-import type { Catalog } from './catalog.js';
+import type { Catalog } from './catalog/compiled-catalog.js';
 import type { CustomerContext, ResponseRecord } from './customer-state.js';
 import { retention } from './customer-state.js';
 import type { GatewayResponse } from './gateway-event.js';

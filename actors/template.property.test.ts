@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CatalogError } from './catalog-error.js';
+import { BrainError, invalidAt } from './brain-error.js';
 import type { CompiledTemplate } from './template.js';
 import { compileTemplate } from './template.js';
 
@@ -17,7 +17,7 @@ const onlyCustomerName = (v: string): string | undefined => (v === 'customer.nam
 function referenceCompile(source: string, path: string, check: (variable: string) => string | undefined): CompiledTemplate {
   const PLACEHOLDER = /\{\{\s*([^}|]+?)\s*(?:\|\s*([a-zA-Z]+)\s*)?\}\}/g;
   const filters = ['rubles', 'rub', 'percent', 'number'];
-  if (source.trim() === '') throw new CatalogError(path, 'must be non-empty text');
+  if (source.trim() === '') throw invalidAt(path, 'must be non-empty text');
   const parts: Array<string | { path: readonly string[]; filter?: string }> = [];
   const variables: string[] = [];
   let last = 0;
@@ -25,18 +25,18 @@ function referenceCompile(source: string, path: string, check: (variable: string
     const index = m.index;
     if (index > last) parts.push(source.slice(last, index));
     const variable = (m[1] ?? '').trim();
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*$/.test(variable)) throw new CatalogError(path, `"{{${m[1] ?? ''}}}" is not a variable name`);
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*$/.test(variable)) throw invalidAt(path, `"{{${m[1] ?? ''}}}" is not a variable name`);
     const problem = check(variable);
-    if (problem !== undefined) throw new CatalogError(path, `unknown variable "${variable}": ${problem}`);
+    if (problem !== undefined) throw invalidAt(path, `unknown variable "${variable}": ${problem}`);
     const filter = m[2];
-    if (filter !== undefined && !filters.includes(filter)) throw new CatalogError(path, `unknown filter "${filter}" (known: ${filters.join(', ')})`);
+    if (filter !== undefined && !filters.includes(filter)) throw invalidAt(path, `unknown filter "${filter}" (known: ${filters.join(', ')})`);
     parts.push(filter === undefined ? { path: variable.split('.') } : { path: variable.split('.'), filter });
     variables.push(variable);
     last = index + m[0].length;
   }
   if (last < source.length) parts.push(source.slice(last));
   const rest = parts.filter((p): p is string => typeof p === 'string').join('');
-  if (rest.includes('{{') || rest.includes('}}')) throw new CatalogError(path, 'has an unclosed or malformed "{{ }}" placeholder');
+  if (rest.includes('{{') || rest.includes('}}')) throw invalidAt(path, 'has an unclosed or malformed "{{ }}" placeholder');
   return { source, parts: parts as CompiledTemplate['parts'], variables };
 }
 
@@ -45,7 +45,7 @@ function outcome(compile: () => CompiledTemplate): unknown {
     const t = compile();
     return { parts: t.parts, variables: t.variables };
   } catch (err) {
-    if (err instanceof CatalogError) return { error: err.message };
+    if (err instanceof BrainError) return { error: err.message };
     throw err;
   }
 }
@@ -58,14 +58,14 @@ const templateText = (maxLength: number): fc.Arbitrary<string> =>
   );
 
 describe('template parsing', () => {
-  it('never throws anything but a CatalogError, whatever the text', () => {
+  it('never throws anything but a BrainError, whatever the text', () => {
     fc.assert(
       fc.property(templateText(200), (text) => {
         for (const check of [anyVar, onlyCustomerName]) {
           try {
             compileTemplate(text, 'x', check);
           } catch (err) {
-            if (!(err instanceof CatalogError)) throw err;
+            if (!(err instanceof BrainError)) throw err;
           }
         }
       }),
@@ -118,8 +118,8 @@ describe('template parsing', () => {
       } catch (err) {
         error = err;
       }
-      expect(error, text.slice(0, 20)).toBeInstanceOf(CatalogError);
-      expect((error as CatalogError).message, text.slice(0, 20)).toMatch(problem);
+      expect(error, text.slice(0, 20)).toBeInstanceOf(BrainError);
+      expect((error as BrainError).message, text.slice(0, 20)).toMatch(problem);
     }
     // Long but well-formed: compiles, every placeholder found.
     const long = compileTemplate('{{ customer.name }} и '.repeat(n / 22), 'x', onlyCustomerName);

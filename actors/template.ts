@@ -1,4 +1,4 @@
-import { CatalogError } from './catalog-error.js';
+import { invalidAt } from './brain-error.js';
 import { formatNumber, formatPercent, formatRub, formatRubles } from './format.js';
 
 /**
@@ -131,7 +131,7 @@ function quote(text: string): string {
  * offer (or undefined when the path is fine).
  */
 export function compileTemplate(source: unknown, path: string, check: (variable: string) => string | undefined): CompiledTemplate {
-  if (typeof source !== 'string' || source.trim() === '') throw new CatalogError(path, 'must be non-empty text');
+  if (typeof source !== 'string' || source.trim() === '') throw invalidAt(path, 'must be non-empty text');
   const parts: Array<string | Placeholder> = [];
   const variables: string[] = [];
   let last = 0;
@@ -139,13 +139,13 @@ export function compileTemplate(source: unknown, path: string, check: (variable:
     if (m.start > last) parts.push(source.slice(last, m.start));
     const variable = m.variable.trim();
     if (!VARIABLE.test(variable)) {
-      throw new CatalogError(path, `"{{${quote(m.variable)}}}" is not a variable name`);
+      throw invalidAt(path, `"{{${quote(m.variable)}}}" is not a variable name`);
     }
     const problem = check(variable);
-    if (problem !== undefined) throw new CatalogError(path, `unknown variable "${variable}": ${problem}`);
+    if (problem !== undefined) throw invalidAt(path, `unknown variable "${variable}": ${problem}`);
     const filter = m.filter;
     if (filter !== undefined && !Object.hasOwn(templateFilters, filter)) {
-      throw new CatalogError(path, `unknown filter "${quote(filter)}" (known: ${Object.keys(templateFilters).join(', ')})`);
+      throw invalidAt(path, `unknown filter "${quote(filter)}" (known: ${Object.keys(templateFilters).join(', ')})`);
     }
     parts.push(filter === undefined ? { path: variable.split('.') } : { path: variable.split('.'), filter: filter as TemplateFilter });
     variables.push(variable);
@@ -153,7 +153,7 @@ export function compileTemplate(source: unknown, path: string, check: (variable:
   }
   if (last < source.length) parts.push(source.slice(last));
   const rest = parts.filter((p): p is string => typeof p === 'string').join('');
-  if (rest.includes('{{') || rest.includes('}}')) throw new CatalogError(path, 'has an unclosed or malformed "{{ }}" placeholder');
+  if (rest.includes('{{') || rest.includes('}}')) throw invalidAt(path, 'has an unclosed or malformed "{{ }}" placeholder');
   return { source, parts, variables };
 }
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CatalogDef } from '../actors/index.js';
-import { CatalogError, compileCatalog } from '../actors/index.js';
+import { isInvalidDefinition, compileCatalog } from '../actors/index.js';
 import { loadCatalogFile } from './catalog/catalog-file.js';
 import { namePaths } from './catalog/catalog-service.js';
 import { replayBankCsv, replayLine } from './replay/bank-replay.js';
@@ -254,7 +254,7 @@ function catalogCheck(file: string): void {
         `${catalog.offers.size} offers, ${catalog.campaigns.length} campaigns: ${campaigns || 'none'}\n`,
     );
   } catch (err) {
-    if (err instanceof CatalogError) fail(def === undefined ? err.message : `${file}: ${namePaths(def, err.path)}: ${err.problem}`, 1);
+    if (isInvalidDefinition(err)) fail(def === undefined ? err.message : `${file}: ${namePaths(def, err.path)}: ${err.problem}`, 1);
     throw err;
   }
 }

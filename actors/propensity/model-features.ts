@@ -1,4 +1,4 @@
-import type { Catalog } from '../catalog.js';
+import type { Catalog } from '../catalog/compiled-catalog.js';
 import type { EvalScope } from '../condition.js';
 import type { CustomerContext } from '../customer-state.js';
 import type { GatewayEvent } from '../gateway-event.js';

@@ -1,17 +1,18 @@
-import type { CatalogDef } from '../catalog.js';
-import { compileCatalog } from '../catalog.js';
+import type { CatalogDef } from '../catalog/definition-schema.js';
+import { compileCatalog } from '../catalog/compile-catalog.js';
 import { defaultPolicy } from '../default-policy.js';
 import type { CustomerContext, CustomerInput } from '../customer-state.js';
 import { initialCustomerContext } from '../customer-state.js';
 import type { EventMessage } from '../customer-logic.js';
 import type { GatewayEvent } from '../gateway-event.js';
+import { BrainError } from '../brain-error.js';
 
 /** Fixtures for the brain's tests: a small catalog and customers, no server. */
 
 /** Epoch ms of an ISO date-time (with its offset). */
 export const at = (iso: string): number => {
   const ms = Date.parse(iso);
-  if (!Number.isFinite(ms)) throw new Error(`bad date ${iso}`);
+  if (!Number.isFinite(ms)) throw new BrainError('invalid', `bad date ${iso}`);
   return ms;
 };
 

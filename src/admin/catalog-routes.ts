@@ -1,5 +1,5 @@
 import type { Channel, CustomerContext, GatewayEvent } from '../../actors/index.js';
-import { CatalogError, evidenceKey, initialCustomerContext, isChannel, posteriorProbability, previewCampaign } from '../../actors/index.js';
+import { evidenceKey, initialCustomerContext, isChannel, isInvalidDefinition, posteriorProbability, previewCampaign } from '../../actors/index.js';
 import { parseCatalogText } from '../catalog/catalog-file.js';
 import type { CatalogKind, CatalogService } from '../catalog/catalog-service.js';
 import { catalogKinds } from '../catalog/catalog-service.js';
@@ -93,7 +93,7 @@ export const replaceCatalogOperation = operation({
   summary: 'Replace the whole catalog (JSON, or a YAML file with Content-Type application/yaml); the whole catalog is checked and a problem names the field',
   tag: 'catalog',
   auth: 'admin',
-  body: { schema: CatalogDefSchema, media: ['application/json', 'application/yaml'] },
+  body: { schema: CatalogDefSchema, media: ['application/json', 'application/yaml'], checkedBy: 'service' },
   responses: { 200: { description: 'the new version', schema: VersionReply } },
   errors: ['invalid', 'conflict'],
 });
@@ -140,7 +140,7 @@ export const putPolicyOperation = operation({
   summary: 'Replace the contact policy',
   tag: 'catalog',
   auth: 'admin',
-  body: { schema: PolicySchema, media: ['application/json'] },
+  body: { schema: PolicySchema, media: ['application/json'], checkedBy: 'service' },
   responses: { 200: { description: 'the new version', schema: VersionReply } },
   errors: ['invalid', 'conflict'],
 });
@@ -178,7 +178,7 @@ export const putTemplateOperation = operation({
   tag: 'catalog',
   auth: 'admin',
   params: templatePath,
-  body: { schema: TemplateSchema, media: ['application/json'] },
+  body: { schema: TemplateSchema, media: ['application/json'], checkedBy: 'service' },
   responses: { 200: { description: 'the new version', schema: PutItemReply } },
   errors: ['invalid', 'not_found', 'conflict'],
 });
@@ -267,7 +267,7 @@ function kindOperations(kind: CatalogKind) {
       tag: 'catalog',
       auth: 'admin',
       params: itemParams,
-      body: { schema: catalogItemSchemas[kind], media: ['application/json'] },
+      body: { schema: catalogItemSchemas[kind], media: ['application/json'], checkedBy: 'service' },
       responses: { 200: { description: 'replaced', schema: PutItemReply }, 201: { description: 'created', schema: PutItemReply } },
       errors: ['invalid', 'conflict'],
     }),
@@ -309,7 +309,7 @@ function parseYaml(text: string): unknown {
   try {
     return parseCatalogText(text, 'body');
   } catch (err) {
-    if (err instanceof CatalogError) throw new KairosError('invalid', err.message, { cause: err });
+    if (isInvalidDefinition(err)) throw new KairosError('invalid', err.message, { cause: err });
     throw err;
   }
 }

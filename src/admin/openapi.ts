@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import { schemaOwnKeywords } from '../../actors/index.js';
 import { errorCatalog } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { builtinOperations } from '../schema/http/builtin-operations.js';
@@ -51,8 +52,14 @@ function schemaJson(schema: TSchema, components: Record<string, Json>, top = tru
   }
   const out: Json = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (value === undefined || key === '$id') continue;
+    if (value === undefined || key === '$id' || schemaOwnKeywords.has(key)) continue;
     out[key] = walk(key, value, components);
+  }
+  // A tuple as draft 2020-12 writes it: `prefixItems`, and `items: false` for no more.
+  if (Array.isArray(out.items)) {
+    out.prefixItems = out.items;
+    out.items = false;
+    delete out.additionalItems;
   }
   return out;
 }

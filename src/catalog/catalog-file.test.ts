@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CatalogError, compileCatalog } from '../../actors/index.js';
+import { isInvalidDefinition, compileCatalog } from '../../actors/index.js';
 import { demoCatalogPath } from '../paths.js';
 import { GatewayClient, adminHeaders, startTestKairos, tempDir } from '../test-support/test-kairos.js';
 import { MAX_CATALOG_ALIASES, MAX_CATALOG_TEXT_LENGTH, loadCatalogFile, parseCatalogText } from './catalog-file.js';
@@ -10,7 +10,7 @@ const problem = (text: string): string => {
   try {
     parseCatalogText(text, 'f.yaml');
   } catch (err) {
-    if (err instanceof CatalogError) return err.message;
+    if (isInvalidDefinition(err)) return err.message;
     throw err;
   }
   return 'parsed';

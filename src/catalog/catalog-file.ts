@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, YAMLParseError, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import type { CatalogDef } from '../../actors/index.js';
-import { CatalogError, MAX_DEFINITION_DEPTH } from '../../actors/index.js';
+import { MAX_DEFINITION_DEPTH, invalidAt } from '../../actors/index.js';
 
 /**
  * Catalog files: the catalog as YAML (or JSON, which is YAML), the form a marketer reads and
@@ -20,7 +20,7 @@ export const MAX_CATALOG_TEXT_LENGTH = 16 * 1024 * 1024;
 export const MAX_CATALOG_ALIASES = 100;
 
 export function parseCatalogText(text: string, source: string): CatalogDef {
-  if (text.length > MAX_CATALOG_TEXT_LENGTH) throw new CatalogError(source, `is ${text.length} characters long; a catalog may be at most ${MAX_CATALOG_TEXT_LENGTH}`);
+  if (text.length > MAX_CATALOG_TEXT_LENGTH) throw invalidAt(source, `is ${text.length} characters long; a catalog may be at most ${MAX_CATALOG_TEXT_LENGTH}`);
   const lineCounter = new LineCounter();
   const at = (offset: number | undefined): string => {
     if (offset === undefined) return source;
@@ -31,7 +31,7 @@ export function parseCatalogText(text: string, source: string): CatalogDef {
   try {
     doc = parseDocument(text, { uniqueKeys: false, prettyErrors: true, lineCounter, logLevel: 'error' });
   } catch (err) {
-    if (err instanceof RangeError) throw new CatalogError(source, `nests deeper than ${MAX_DEFINITION_DEPTH} levels`);
+    if (err instanceof RangeError) throw invalidAt(source, `nests deeper than ${MAX_DEFINITION_DEPTH} levels`);
     throw err;
   }
   const error = doc.errors[0];
@@ -39,8 +39,8 @@ export function parseCatalogText(text: string, source: string): CatalogDef {
     const pos = error.linePos?.[0];
     const where = pos === undefined ? source : `${source}:${pos.line}:${pos.col}`;
     // The parser reports its own stack overflow as a syntax error at the place it gave up.
-    if (error.message.includes('Maximum call stack size exceeded')) throw new CatalogError(where, `nests deeper than ${MAX_DEFINITION_DEPTH} levels`);
-    throw new CatalogError(where, error.message.split('\n')[0] ?? 'not valid YAML');
+    if (error.message.includes('Maximum call stack size exceeded')) throw invalidAt(where, `nests deeper than ${MAX_DEFINITION_DEPTH} levels`);
+    throw invalidAt(where, error.message.split('\n')[0] ?? 'not valid YAML');
   }
   checkNodes(doc.contents, at);
   let value: unknown;
@@ -48,11 +48,11 @@ export function parseCatalogText(text: string, source: string): CatalogDef {
     value = doc.toJS({ maxAliasCount: MAX_CATALOG_ALIASES });
   } catch (err) {
     // Aliases the parser refuses to expand (too many, counting the aliases inside what they stand for).
-    if (err instanceof ReferenceError && err.message.startsWith('Excessive alias count')) throw new CatalogError(source, 'its aliases expand to too many values');
-    if (err instanceof YAMLParseError || err instanceof ReferenceError || err instanceof RangeError) throw new CatalogError(source, err.message.split('\n')[0] ?? 'not valid YAML');
+    if (err instanceof ReferenceError && err.message.startsWith('Excessive alias count')) throw invalidAt(source, 'its aliases expand to too many values');
+    if (err instanceof YAMLParseError || err instanceof ReferenceError || err instanceof RangeError) throw invalidAt(source, err.message.split('\n')[0] ?? 'not valid YAML');
     throw err;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CatalogError(source, 'must hold one catalog (a map)');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidAt(source, 'must hold one catalog (a map)');
   return value as CatalogDef;
 }
 
@@ -71,8 +71,8 @@ function checkNodes(root: unknown, at: (offset: number | undefined) => string): 
     if (node === null || node === undefined) continue;
     if (isAlias(node)) {
       aliases++;
-      if (aliases > MAX_CATALOG_ALIASES) throw new CatalogError(at(offset(node)), `uses more than ${MAX_CATALOG_ALIASES} aliases`);
-      if (!anchors.has(node.source)) throw new CatalogError(at(offset(node)), `alias *${node.source} names no anchor set before it`);
+      if (aliases > MAX_CATALOG_ALIASES) throw invalidAt(at(offset(node)), `uses more than ${MAX_CATALOG_ALIASES} aliases`);
+      if (!anchors.has(node.source)) throw invalidAt(at(offset(node)), `alias *${node.source} names no anchor set before it`);
       continue;
     }
     if (isPair(node)) {
@@ -82,13 +82,13 @@ function checkNodes(root: unknown, at: (offset: number | undefined) => string): 
     if (!isScalar(node) && !isMap(node) && !isSeq(node)) continue;
     if (node.anchor !== undefined) anchors.add(node.anchor);
     if (isScalar(node)) continue;
-    if (depth >= MAX_DEFINITION_DEPTH) throw new CatalogError(at(offset(node)), `nests deeper than ${MAX_DEFINITION_DEPTH} levels`);
+    if (depth >= MAX_DEFINITION_DEPTH) throw invalidAt(at(offset(node)), `nests deeper than ${MAX_DEFINITION_DEPTH} levels`);
     if (isMap(node)) {
       const keys = new Set<string>();
       for (const pair of node.items) {
         if (!isScalar(pair.key)) continue;
         const key = String(pair.key.value);
-        if (keys.has(key)) throw new CatalogError(at(offset(pair.key)), `Map keys must be unique: "${key}" is repeated`);
+        if (keys.has(key)) throw invalidAt(at(offset(pair.key)), `Map keys must be unique: "${key}" is repeated`);
         keys.add(key);
       }
     }
@@ -102,7 +102,7 @@ export function loadCatalogFile(path: string): CatalogDef {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CatalogError(path, `cannot be read: ${(err as Error).message}`);
+    throw invalidAt(path, `cannot be read: ${(err as Error).message}`);
   }
   return parseCatalogText(text, path);
 }

@@ -1,5 +1,5 @@
 import type { Catalog, CatalogDef, CampaignStatus, PolicyDef } from '../../actors/index.js';
-import { CatalogError, checkDefinitionBounds, compileCatalog, moveCampaign } from '../../actors/index.js';
+import { isInvalidDefinition, checkDefinitionBounds, compileCatalog, moveCampaign } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -74,7 +74,7 @@ export class CatalogService {
       try {
         catalog = compileCatalog(stored);
       } catch (err) {
-        throw new Error(`the stored catalog (version ${String(stored.version)}) does not compile: ${(err as Error).message}`, { cause: err });
+        throw new KairosError('internal', `the stored catalog (version ${String(stored.version)}) does not compile: ${(err as Error).message}`, { cause: err });
       }
       logger.info({ version: catalog.version, campaigns: catalog.campaigns.length }, 'catalog loaded from the store');
       return new CatalogService(store, clock, logger, catalog, seq);
@@ -169,7 +169,7 @@ export class CatalogService {
       try {
         checkDefinitionBounds(def);
       } catch (err) {
-        if (err instanceof CatalogError) throw new KairosError('invalid', err.message, { cause: err });
+        if (isInvalidDefinition(err)) throw new KairosError('invalid', err.message, { cause: err });
         throw err;
       }
       await this.apply(structuredClone(def) as unknown as CatalogDef, { action: 'replace', kind: 'catalog', detail: source }, by);
@@ -234,7 +234,7 @@ export class CatalogService {
     try {
       compiled = compileCatalog(next);
     } catch (err) {
-      if (!(err instanceof CatalogError)) throw err;
+      if (!isInvalidDefinition(err)) throw err;
       const own = focus === undefined ? undefined : focus.kind === 'policy' ? 'policy' : `${focus.kind}[${focus.index}]`;
       if (own !== undefined && (err.path === own || err.path.startsWith(`${own}.`) || err.path.startsWith(`${own}[`))) {
         const field = err.path.slice(own.length).replace(/^\./, '');

@@ -25,10 +25,13 @@ import {
   contactIdentifierKinds,
   createCustomerStepper,
   customerMachine,
+  customerOfInstance,
   customerTimeZone,
+  decisionInputs,
   defaultLimits,
   effectiveRetentionMs,
   eventTimeProblem,
+  firstSight,
   localTime,
   previewCampaign,
   windowValue,
@@ -142,12 +145,6 @@ interface Live {
 
 /** Who a request is for; `identity`: the store named them by this identifier (remembered once they are live). */
 type Resolution = { id: string; identity?: { key: string; epoch: number } } | { error: ErrorCode; message: string };
-
-/** The customer id inside an offer-instance id (`<customer>:<seq>.<hash>`). */
-export function customerOfInstance(instance: string): string | undefined {
-  const i = instance.lastIndexOf(':');
-  return i > 0 ? instance.slice(0, i) : undefined;
-}
 
 /** The customer an offer instance belongs to, as a resolution. */
 function instanceOwner(instance: string): Promise<Resolution> {
@@ -718,13 +715,20 @@ export class CustomerHost {
     this.touch(live);
 
     if (msg.type === 'gateway.event') {
-      msg.stops = this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, msg.event.customer);
-      msg.budgetSpent = this.o.ledger.spentCampaigns(msg.catalog);
-      if (this.o.capacity !== undefined) msg.channelsFull = this.o.capacity.full(msg.catalog, this.capacityDay(msg.catalog, msg.now));
-      msg.evidence = this.o.propensity.evidence();
-      msg.models = this.o.models.view();
-      // The brain has no random source: exploration draws from this seed.
-      msg.seed = (Math.random() * 0x1_0000_0000) >>> 0;
+      Object.assign(
+        msg,
+        decisionInputs({
+          catalog: msg.catalog,
+          stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, msg.event.customer),
+          budgetSpentOf: this.o.ledger.spentOf,
+          capacityUsedOn: this.o.capacity?.usedOn,
+          capacityAt: msg.now,
+          evidence: this.o.propensity.evidence(),
+          models: this.o.models.view(),
+          // The brain has no random source: exploration draws from this seed.
+          seed: (Math.random() * 0x1_0000_0000) >>> 0,
+        }),
+      );
     }
     let next: CustomerSnapshot;
     let effects: ReturnType<CustomerStepper['step']>[1];
@@ -855,8 +859,8 @@ export class CustomerHost {
 
   /** First sight of an identifier: a visitor (only a cookie) or a prospect (a card, phone or e-mail). */
   private createCustomer(ref: CustomerRef, now: number): string {
-    const stage = ref.card !== undefined || ref.phone !== undefined || ref.email !== undefined ? 'prospect' : 'visitor';
-    const id = newCustomerId(stage === 'visitor' ? 'v' : 'p');
+    const { stage, idPrefix } = firstSight(ref);
+    const id = newCustomerId(idPrefix);
     const identifiers: Partial<Record<ContactIdentifierKind, string[]>> = {};
     for (const kind of contactIdentifierKinds) {
       const value = ref[kind];
@@ -1248,11 +1252,15 @@ export class CustomerHost {
         // around the server's clock are for what gateways send).
         now: event.at ?? this.o.clock.now(),
         catalog: this.o.catalog(),
-        stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, event.customer),
-        budgetSpent: this.o.ledger.spentCampaigns(this.o.catalog()),
-        channelsFull: this.o.capacity?.full(this.o.catalog(), this.capacityDay(this.o.catalog(), this.o.clock.now())) ?? new Set<string>(),
-        evidence: this.o.propensity.evidence(),
-        models: this.o.models.view(),
+        ...decisionInputs({
+          catalog: this.o.catalog(),
+          stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, event.customer),
+          budgetSpentOf: this.o.ledger.spentOf,
+          capacityUsedOn: this.o.capacity?.usedOn,
+          capacityAt: this.o.clock.now(),
+          evidence: this.o.propensity.evidence(),
+          models: this.o.models.view(),
+        }),
       };
       // The next snapshot and the effects are looked at, never kept or executed.
       const [, effects] = this.stepper.step(live.snapshot, msg);

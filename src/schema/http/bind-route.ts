@@ -88,7 +88,7 @@ function toReply(out: { raw: HttpReply } | { status: number; body?: unknown }): 
 export function route<const O extends OperationSpec>(op: O, handler: NoInfer<RouteHandler<O>>, parsers: BodyParsers = {}): DeclaredRoute {
   const params = op.params === undefined ? undefined : TypeCompiler.Compile(op.params);
   const query = op.query === undefined ? undefined : TypeCompiler.Compile(op.query);
-  const body = op.body === undefined ? undefined : TypeCompiler.Compile(op.body.schema);
+  const body = op.body === undefined || op.body.checkedBy === 'service' ? undefined : TypeCompiler.Compile(op.body.schema);
   const handle = async (call: HttpCall, raw: RouteParams): Promise<HttpReply> => {
     check(params, raw, 'field', 'path');
     const q = op.query === undefined ? {} : queryValue(call.query, op.query);

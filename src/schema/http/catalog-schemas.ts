@@ -2,27 +2,31 @@ import type { TSchema } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { catalogKinds } from '../../catalog/catalog-service.js';
 import type { CatalogKind } from '../../catalog/catalog-service.js';
-import { GatewayEventSchema } from '../../../actors/index.js';
+import type { TObject } from '@sinclair/typebox';
+import { CampaignDefSchema, CatalogDefSchema as BrainCatalogDefSchema, FeatureDefSchema, GatewayEventSchema, OfferDefSchema, PartnerDefSchema, PlaceDefSchema, PolicyDefSchema, SegmentDefSchema, TemplateDefSchema } from '../../../actors/index.js';
 import { AnyMap, EpochMs } from './common-schemas.js';
 
 /**
- * The catalog's definitions as the admin API takes and gives them. The definitions
- * themselves are declared by the brain (actors/catalog/): until they are merged in, each kind
- * is an open object here, and the catalog service checks it in full (naming the field).
+ * The catalog's definitions as the admin API takes and gives them: the brain's schemas
+ * (actors/catalog/definition-schema.ts, declared once), each named as a component. The
+ * catalog service checks a body with the same schemas when it compiles the catalog (naming
+ * the field), so the routes taking them do not check them a second time (`checkedBy`).
  */
 
-/** One item of a kind: what the brain's per-kind schema declares. */
-const item = (kind: CatalogKind, description: string): TSchema =>
-  // MERGE: brain CatalogDefSchema (the per-kind schema of this kind)
-  Type.Object({ id: Type.Optional(Type.String({ description: "the item's id; the path's when absent" })) }, { $id: `${kind.charAt(0).toUpperCase()}${kind.slice(1, -1)}`, additionalProperties: true, description });
+/** One item of a kind: the brain's per-kind schema, its id optional in a body (the path's when absent). */
+const item = (kind: CatalogKind, schema: TObject): TSchema =>
+  Type.Object(
+    { ...schema.properties, id: Type.Optional({ ...(schema.properties['id'] as TSchema), description: "the item's id; the path's when absent" }) },
+    { $id: kindNoun(kind), description: schema.description, additionalProperties: schema.additionalProperties },
+  );
 
 export const catalogItemSchemas: Readonly<Record<CatalogKind, TSchema>> = {
-  features: item('features', 'a windowed aggregate of events (docs/catalog.md)'),
-  segments: item('segments', 'a named rule over profile, features and events'),
-  offers: item('offers', 'an offer with its templates per channel'),
-  campaigns: item('campaigns', 'a campaign: trigger, target groups, channels, offer'),
-  partners: item('partners', 'a partner place for near triggers'),
-  places: item('places', "one of the bank's places (branches, ATMs)"),
+  features: item('features', FeatureDefSchema),
+  segments: item('segments', SegmentDefSchema),
+  offers: item('offers', OfferDefSchema),
+  campaigns: item('campaigns', CampaignDefSchema),
+  partners: item('partners', PartnerDefSchema),
+  places: item('places', PlaceDefSchema),
 };
 
 /** The singular noun of a kind, capitalised, for operation ids: `features` -> `Feature`. */
@@ -32,35 +36,11 @@ export function kindNoun(kind: CatalogKind): string {
 
 export { catalogKinds };
 
-export const PolicySchema =
-  // MERGE: brain CatalogDefSchema (its policy schema)
-  Type.Object(
-    { defaultTimezone: Type.Optional(Type.String()), caps: Type.Optional(Type.Array(Type.Unknown())), maxActions: Type.Optional(Type.Integer()) },
-    { $id: 'Policy', additionalProperties: true, description: 'the contact policy: caps, quiet hours, recency, learning… (docs/catalog.md)' },
-  );
+export const PolicySchema: TSchema = { ...PolicyDefSchema, $id: 'Policy' };
 
-export const TemplateSchema =
-  // MERGE: brain CatalogDefSchema (its template schema)
-  Type.Object(
-    { title: Type.Optional(Type.String()), text: Type.Optional(Type.String()), subject: Type.Optional(Type.String()), html: Type.Optional(Type.String()) },
-    { $id: 'Template', additionalProperties: true, description: "one channel's template of an offer" },
-  );
+export const TemplateSchema = { ...TemplateDefSchema, $id: 'Template' };
 
-export const CatalogDefSchema =
-  // MERGE: brain CatalogDefSchema
-  Type.Object(
-    {
-      version: Type.Optional(Type.Integer({ description: 'the version (set by the server)' })),
-      features: Type.Optional(Type.Array(catalogItemSchemas.features)),
-      segments: Type.Optional(Type.Array(catalogItemSchemas.segments)),
-      offers: Type.Optional(Type.Array(catalogItemSchemas.offers)),
-      campaigns: Type.Optional(Type.Array(catalogItemSchemas.campaigns)),
-      partners: Type.Optional(Type.Array(catalogItemSchemas.partners)),
-      places: Type.Optional(Type.Array(catalogItemSchemas.places)),
-      policy: Type.Optional(PolicySchema),
-    },
-    { $id: 'Catalog', additionalProperties: true, description: 'the whole catalog (docs/catalog.md)' },
-  );
+export const CatalogDefSchema: TSchema = { ...BrainCatalogDefSchema, $id: 'Catalog' };
 
 export const CatalogYaml = Type.String({ description: 'the catalog as a YAML file (demo/catalog.yaml)' });
 

@@ -46,6 +46,11 @@ export interface BodySpec {
   /** the media types accepted, JSON first */
   media: readonly MediaType[];
   description?: string;
+  /**
+   * 'service': the handler's service checks the body with this same schema and its own field
+   * paths (the catalog compiler), so the route only parses it; by default the route checks it.
+   */
+  checkedBy?: 'route' | 'service';
 }
 
 export interface OperationSpec {

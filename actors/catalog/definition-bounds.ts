@@ -1,4 +1,4 @@
-import { CatalogError } from './catalog-error.js';
+import { invalidAt } from '../brain-error.js';
 
 /**
  * Bounds on the shape of a catalog definition as a whole, checked before anything else reads
@@ -28,7 +28,7 @@ function pathOf(frame: Frame, root: string): string {
 }
 
 /**
- * Throws a CatalogError naming the first place where `value` nests deeper than
+ * Throws an invalid-definition BrainError naming the first place where `value` nests deeper than
  * {@link MAX_DEFINITION_DEPTH} levels (the value itself is level 1), or when it holds more
  * than {@link MAX_DEFINITION_NODES} values. Walks without recursion, so any depth is safe,
  * and stops at the bound, so a cyclic value is refused too.
@@ -39,10 +39,10 @@ export function checkDefinitionBounds(value: unknown, root = ''): void {
   for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
     const v = frame.value;
     if (typeof v !== 'object' || v === null) continue;
-    if (frame.depth >= MAX_DEFINITION_DEPTH) throw new CatalogError(pathOf(frame, root), `nests deeper than ${MAX_DEFINITION_DEPTH} levels`);
+    if (frame.depth >= MAX_DEFINITION_DEPTH) throw invalidAt(pathOf(frame, root), `nests deeper than ${MAX_DEFINITION_DEPTH} levels`);
     const keys: Array<string | number> = Array.isArray(v) ? v.map((_, i) => i) : Object.keys(v);
     nodes += keys.length;
-    if (nodes > MAX_DEFINITION_NODES) throw new CatalogError(pathOf(frame, root), `the definition holds more than ${MAX_DEFINITION_NODES} values`);
+    if (nodes > MAX_DEFINITION_NODES) throw invalidAt(pathOf(frame, root), `the definition holds more than ${MAX_DEFINITION_NODES} values`);
     // Pushed in reverse, so the first problem in reading order is the one named.
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i] as string | number;

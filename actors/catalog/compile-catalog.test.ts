@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogDef } from './catalog.js';
-import { compileCatalog, parseDuration } from './catalog.js';
-import { CatalogError } from './catalog-error.js';
-import { testCatalogDef } from './test-support/fixtures.js';
+import type { CatalogDef } from './definition-schema.js';
+import { compileCatalog } from './compile-catalog.js';
+import { parseDuration } from './field-checks.js';
+import { BrainError } from '../brain-error.js';
+import { testCatalogDef } from '../test-support/fixtures.js';
 
 /** A broken copy of the test catalog: `mutate` changes it; the compile error must name the field. */
 function problemOf(mutate: (def: CatalogDef) => void): { path: string; problem: string } {
@@ -11,7 +12,7 @@ function problemOf(mutate: (def: CatalogDef) => void): { path: string; problem: 
   try {
     compileCatalog(def);
   } catch (err) {
-    if (err instanceof CatalogError) return { path: err.path, problem: err.problem };
+    if (err instanceof BrainError) return { path: err.path, problem: err.problem };
     throw err;
   }
   throw new Error('the catalog compiled');
@@ -87,7 +88,7 @@ describe('catalog compilation', () => {
   it('parses durations', () => {
     expect(parseDuration('30m', 'x')).toBe(1_800_000);
     expect(parseDuration('7d', 'x')).toBe(604_800_000);
-    expect(() => parseDuration('0s', 'x')).toThrow(CatalogError);
+    expect(() => parseDuration('0s', 'x')).toThrow(BrainError);
     expect(() => parseDuration(5, 'x')).toThrow(/duration/);
   });
 });

@@ -1,0 +1,215 @@
+import type { Getter, Predicate } from '../condition.js';
+import type { CompiledTemplate } from '../template.js';
+import type { Channel, ChannelKind } from './channels.js';
+import type { CampaignStatus, CatalogDef, PartnerDef, PlaceDef } from './definition-schema.js';
+import type { FeatureAggregate, FeatureWindow } from './feature-window.js';
+
+/** The compiled catalog: what the actor evaluates (`compileCatalog` makes it from the definitions). */
+
+// ---------------------------------------------------------------------------------------
+// Compiled form
+
+export interface Feature {
+  id: string;
+  events: ReadonlySet<string>;
+  where?: Predicate;
+  aggregate: FeatureAggregate;
+  field?: Getter;
+  window: FeatureWindow;
+  /**
+   * Where its day buckets are kept: features fed by the same events, with the same filter
+   * and field, keep identical buckets, so they share one series under the id of the member
+   * with the longest window (`featureSeries`).
+   */
+  series: string;
+  /** the ids of the features sharing the series (this one among them) */
+  seriesMembers: readonly string[];
+  /** how many days of buckets the series keeps: the longest window of its members */
+  keepDays: number;
+}
+
+
+export interface Score {
+  id: string;
+  terms: ReadonlyArray<{ feature: string; weight: number; cap: number }>;
+}
+
+export interface Segment {
+  id: string;
+  name: string;
+  rule?: Predicate;
+  members: ReadonlySet<string>;
+  /** the features (directly or through scores) the rule reads: the segment is re-evaluated when one of them changes */
+  inputs: ReadonlySet<string>;
+}
+
+export interface Var {
+  name: string;
+  from: Getter;
+  minus?: Getter;
+  roundUpTo?: number;
+  tiers?: ReadonlyArray<readonly [number, number]>;
+}
+
+export interface Group {
+  id: string;
+  name: string;
+  when: Predicate;
+  probability: number;
+}
+
+export interface ChannelTemplate {
+  channel: Channel;
+  kind: ChannelKind;
+  title?: CompiledTemplate;
+  text?: CompiledTemplate;
+  subject?: CompiledTemplate;
+  html?: CompiledTemplate;
+  script?: CompiledTemplate;
+  buttons: ReadonlyArray<{ id: string; label: string }>;
+}
+
+export interface Offer {
+  id: string;
+  name: string;
+  value: number;
+  params: Readonly<Record<string, string | number>>;
+  replies: ReadonlyMap<string, string>;
+  buttonOutcomes: Readonly<Record<string, string>>;
+  onAccept?: { action: string };
+  /** the product family; the offer id when none is given */
+  group: string;
+  lever: number;
+  eligibility?: Predicate;
+  applicability?: Predicate;
+  suitability?: Predicate;
+}
+
+export interface Campaign {
+  id: string;
+  name: string;
+  status: CampaignStatus;
+  startsAt?: number;
+  endsAt?: number;
+  priority: number;
+  offer: Offer;
+  channels: readonly Channel[];
+  events: ReadonlySet<string>;
+  /** segments whose entry (or exit) triggers the campaign: `segment.entered.<id>` in `trigger.events` */
+  onSegment: { entered: ReadonlySet<string>; exited: ReadonlySet<string> };
+  passive: boolean;
+  when?: Predicate;
+  localTime?: { from: number; to: number };
+  weekdays?: ReadonlySet<number>;
+  eventChannels?: ReadonlySet<string>;
+  near?: { partners: readonly PartnerDef[]; radiusM: number };
+  groups: readonly Group[];
+  vars: readonly Var[];
+  expiresInMs: number;
+  marketing: boolean;
+  maxSmsParts: number;
+  quietHoursExempt: boolean;
+  recency: Recency;
+  /** 0..1 */
+  controlShare: number;
+  seeds: ReadonlyArray<{ channel: Channel; to: string }>;
+  budget?: { maxContacts?: number; maxCost?: number; costPerChannel: Partial<Record<Channel, number>> };
+  templates: ReadonlyMap<Channel, ChannelTemplate>;
+  eligibility?: Predicate;
+  applicability?: Predicate;
+  suitability?: Predicate;
+  /** the propensity floor: below it the campaign stays silent */
+  minProbability: number;
+  contextWeights: Partial<Record<Channel, number>>;
+  suppression: Suppression;
+  goal?: Goal;
+  followUp?: { afterMs: number; event: string };
+  /** screen and operator channels reached outside a session, through the outbox */
+  pushTo: ReadonlySet<Channel>;
+}
+
+export interface Reminder {
+  id: string;
+  on: ReadonlySet<string>;
+  at?: Getter;
+  offsetMs: number;
+  event: string;
+}
+
+export interface Goal {
+  events: ReadonlySet<string>;
+  when?: Predicate;
+  withinMs: number;
+}
+
+export interface Suppression {
+  declines: number;
+  withinMs: number;
+  pauseMs: number;
+  scope: 'offer' | 'group';
+}
+
+export interface Learning {
+  models: boolean;
+  modelEvidence: number;
+  exploration: 'thompson' | 'none';
+  /** 0..1 */
+  randomShare: number;
+  bits: number;
+}
+
+export interface Cap {
+  channel: Channel | '*' | 'any';
+  max: number;
+  windowMs: number;
+}
+
+export interface Hours {
+  from: number;
+  to: number;
+}
+
+export interface Recency {
+  sameOfferMs: number;
+  sameCampaignMs: number;
+  afterDeclineMs: number;
+}
+
+export interface Policy {
+  defaultTimezone: string;
+  caps: readonly Cap[];
+  minProbability: number;
+  maxActions: number;
+  expiresInMs: number;
+  consentRequired: ReadonlySet<Channel>;
+  quietHours: { channels: ReadonlySet<Channel>; weekdays: Hours; weekends: Hours };
+  recency: Recency;
+  sessionExempt: ReadonlySet<Channel>;
+  priorStrength: number;
+  suppression: Suppression;
+  maybeLater: { weight: number; ms: number };
+  learning: Learning;
+  /** contacts a day per channel, across customers (the policy's default time zone's day) */
+  channelCapacity: ReadonlyMap<Channel, number>;
+}
+
+export interface Catalog {
+  version: number;
+  features: readonly Feature[];
+  /** features by the event type that feeds them */
+  featuresByEvent: ReadonlyMap<string, readonly Feature[]>;
+  featureById: ReadonlyMap<string, Feature>;
+  scores: ReadonlyMap<string, Score>;
+  segments: readonly Segment[];
+  offers: ReadonlyMap<string, Offer>;
+  campaigns: readonly Campaign[];
+  places: ReadonlyMap<string, PlaceDef>;
+  reminders: readonly Reminder[];
+  policy: Policy;
+  /** the definition this was compiled from */
+  def: CatalogDef;
+}
+
+
+/** The stage filters, in the order they are checked. */
+export const stageFilters = ['eligibility', 'applicability', 'suitability'] as const;

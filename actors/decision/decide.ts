@@ -1,0 +1,279 @@
+import type { Channel } from '../catalog/channels.js';
+import type { Catalog } from '../catalog/compiled-catalog.js';
+import { isOutbound } from '../catalog/channels.js';
+import type { EvalScope } from '../condition.js';
+import type { StopScope } from '../contact-policy.js';
+import { blockingCap, isStoppedEverywhere } from '../contact-policy.js';
+import type { ContactRecord, CustomerContext, DecisionAction, OfferInstance } from '../customer-state.js';
+import type { GatewayEvent } from '../gateway-event.js';
+import { fnv1a } from '../hash.js';
+import { localTime } from '../local-time.js';
+import type { SegmentChange } from '../ingest.js';
+import type { OutboxEntry } from '../outbox-entry.js';
+import type { OfferModelView } from '../propensity/ftrl.js';
+import { hashFeature, hashFeatures, modelFeatureNames } from '../propensity/model-features.js';
+import type { Arm, GroupEvidence } from '../propensity/prior.js';
+import { evidenceKey, posteriorProbability } from '../propensity/prior.js';
+import type { Rng } from '../propensity/random.js';
+import { betaSample, seededRng } from '../propensity/random.js';
+import { customerTimeZone, makeScope } from '../scope.js';
+import type { ReminderSpec } from '../reminders.js';
+import { computeVars } from './campaign-vars.js';
+import { addressFor, channelProblem } from './channel-problem.js';
+import { formatWindow, laterWeight, recencyProblem, stageProblem, suppressionProblem } from './customer-filters.js';
+import type { Explanation } from './explanation.js';
+import type { Nearby } from './nearby.js';
+import { findNearby } from './nearby.js';
+import type { Candidate } from './ranking.js';
+import { blend, inControlGroup } from './ranking.js';
+import { render, renderValues } from './render.js';
+import { sessionChannel } from './session-channel.js';
+import { offerInstanceId } from './offer-instance-id.js';
+import { triggerProblem, triggers } from './trigger.js';
+import { expiryReminder } from '../reminders.js';
+
+/**
+ * The decision for one event: which active campaigns it triggers, which of those may speak
+ * to this customer now (target group, stop list, caps, the propensity floor), the best
+ * offer per channel slot, rendered for the channel. Every campaign the event triggered
+ * leaves an explanation: offered, or the rule that suppressed it.
+ */
+
+/** What a decision reads besides the customer, the event and the catalog. */
+export interface DecideInputs {
+  /** stop-list entries matching this customer's identifiers */
+  stops: readonly StopScope[];
+  /** campaigns whose budget is spent */
+  budgetSpent?: ReadonlySet<string>;
+  /** channels whose capacity for today is used up (policy.channelCapacity) */
+  channelsFull?: ReadonlySet<string>;
+  segmentChanges?: readonly SegmentChange[];
+  /** responses so far per campaign and group (evidenceKey), across customers */
+  evidence?: ReadonlyMap<string, GroupEvidence>;
+  /** each offer's adaptive model, by offer id */
+  models?: ReadonlyMap<string, OfferModelView>;
+  /** the randomness for exploration and the random arm; a hash of the event id when absent */
+  seed?: number;
+}
+
+export interface DecideResult {
+  ctx: CustomerContext;
+  actions: DecisionAction[];
+  outbox: OutboxEntry[];
+  explain: Explanation[];
+  /** each offer's expiry, and the campaigns' follow-ups */
+  reminders: ReminderSpec[];
+}
+
+export const noEvidence: ReadonlyMap<string, GroupEvidence> = new Map();
+export const noModels: ReadonlyMap<string, OfferModelView> = new Map();
+export const noneSpent: ReadonlySet<string> = new Set();
+
+export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, catalog: Catalog, inputs: DecideInputs): DecideResult {
+  const { stops, budgetSpent = noneSpent, channelsFull = noneSpent, segmentChanges = [], evidence = noEvidence, models = noModels } = inputs;
+  const explain: Explanation[] = [];
+  const session = sessionChannel(event);
+  const tz = customerTimeZone(ctx, catalog);
+  const local = localTime(t, tz);
+  const triggered = catalog.campaigns.filter((c) => triggers(c, event, session, segmentChanges));
+  if (triggered.length === 0) return { ctx, actions: [], outbox: [], explain, reminders: [] };
+  if (isStoppedEverywhere(stops)) {
+    for (const c of triggered) explain.push({ campaign: c.id, verdict: 'suppressed', reason: 'stop_list' });
+    return { ctx, actions: [], outbox: [], explain, reminders: [] };
+  }
+
+  const baseScope = makeScope(ctx, catalog, local.epochDay, event);
+  const learning = catalog.policy.learning;
+  const rng: Rng = seededRng(inputs.seed ?? fnv1a(event.id));
+  // One draw decides the arm, before anything else, so the arm does not depend on the candidates.
+  const arm: Arm = rng() < learning.randomShare ? 'random' : 'model';
+  let features: number[] | undefined;
+  const featuresFor = (): number[] => (features ??= hashFeatures(modelFeatureNames(ctx, baseScope, event, local, catalog)));
+  const candidates: Candidate[] = [];
+  for (const c of triggered) {
+    const suppress = (reason: string, extra: Partial<Explanation> = {}): void => {
+      explain.push({ campaign: c.id, verdict: 'suppressed', reason, ...extra });
+    };
+    const problem = triggerProblem(c, event, t, local);
+    if (problem !== undefined) {
+      suppress(problem);
+      continue;
+    }
+    if (budgetSpent.has(c.id)) {
+      suppress('budget_spent');
+      continue;
+    }
+    let nearby: Nearby | undefined;
+    if (c.near !== undefined) {
+      nearby = findNearby(c, event, catalog);
+      if (nearby === undefined) {
+        suppress(event.location === undefined ? 'no_location' : 'no_partner_nearby');
+        continue;
+      }
+    }
+    const computed = computeVars(c, baseScope);
+    if ('missing' in computed) {
+      suppress(`missing_data:${computed.missing}`);
+      continue;
+    }
+    const scope: EvalScope = { ...baseScope, vars: computed.vars };
+    if (c.when !== undefined && !c.when(scope)) {
+      suppress('condition_false');
+      continue;
+    }
+    const stage = stageProblem(c, scope);
+    if (stage !== undefined) {
+      suppress(stage);
+      continue;
+    }
+    const group = c.groups.find((g) => g.when(scope));
+    if (group === undefined) {
+      suppress('not_in_target_group');
+      continue;
+    }
+    const groupEvidence = evidence.get(evidenceKey(c.id, group.id));
+    const groupP = posteriorProbability(group.probability, groupEvidence, catalog.policy.priorStrength);
+    const model = learning.models ? models.get(c.offer.id) : undefined;
+    const x = learning.models ? [...featuresFor(), hashFeature(`group=${c.id}/${group.id}`)] : undefined;
+    const blended = blend(groupP, model, x, learning.modelEvidence);
+    const probability = blended.p;
+    if (probability < c.minProbability || probability === 0) {
+      suppress('below_propensity_floor', { group: group.id, probability });
+      continue;
+    }
+    const recency = recencyProblem(ctx, c, t) ?? suppressionProblem(ctx, c, t, catalog);
+    if (recency !== undefined) {
+      suppress(recency, { group: group.id });
+      continue;
+    }
+    // Levers: the campaign's priority and the offer's lever; "maybe later" weighs it down for a while.
+    const weight = Math.max(c.offer.value, 1) * c.priority * c.offer.lever * laterWeight(ctx, c, t, catalog.policy);
+    let draw: number | undefined;
+    if (learning.exploration === 'thompson') {
+      // The draw's spread narrows as evidence (the group's answers, the model's examples) grows.
+      const n = catalog.policy.priorStrength + (groupEvidence === undefined ? 0 : groupEvidence.positives + groupEvidence.negatives) + (model === undefined ? 0 : (blended.model?.weight ?? 0) * model.examples);
+      draw = betaSample(probability * n, (1 - probability) * n, rng);
+    }
+    const randomKey = rng();
+    const why: string[] = [];
+    c.channels.forEach((channel, rank) => {
+      const problem = channelsFull.has(channel) ? 'capacity' : channelProblem(ctx, c, channel, session, stops, catalog.policy, local);
+      if (problem !== undefined) {
+        why.push(`${channel}=${problem}`);
+        return;
+      }
+      const context = c.contextWeights[channel] ?? 1;
+      const score = probability * context * weight;
+      const key = arm === 'random' ? randomKey : (draw ?? probability) * context * weight;
+      const cand: Candidate = { campaign: c, group: group.id, probability, channel, score, key, vars: computed.vars, rank };
+      if (draw !== undefined) cand.draw = draw;
+      if (blended.model !== undefined) cand.model = blended.model;
+      if (x !== undefined) cand.x = x;
+      if (nearby !== undefined) cand.nearby = nearby;
+      candidates.push(cand);
+    });
+    if (why.length === c.channels.length) suppress(`no_channel:${why.join(',')}`, { group: group.id, probability });
+  }
+
+  candidates.sort((a, b) => b.key - a.key || a.rank - b.rank || a.campaign.id.localeCompare(b.campaign.id));
+
+  let next = ctx;
+  const actions: DecisionAction[] = [];
+  const outbox: OutboxEntry[] = [];
+  const reminders: ReminderSpec[] = [];
+  const usedChannels = new Set<string>();
+  const usedCampaigns = new Set<string>();
+  const failed = new Map<string, Explanation>();
+  for (const cand of candidates) {
+    const c = cand.campaign;
+    if (usedCampaigns.has(c.id)) continue;
+    const fail = (reason: string): void => {
+      if (!failed.has(c.id)) failed.set(c.id, { campaign: c.id, verdict: 'suppressed', reason, group: cand.group, channel: cand.channel, offer: c.offer.id, score: cand.score });
+    };
+    if (actions.length >= catalog.policy.maxActions) {
+      fail('max_actions');
+      continue;
+    }
+    if (usedChannels.has(cand.channel)) {
+      fail(`outranked:${cand.channel}`);
+      continue;
+    }
+    const exempt = catalog.policy.sessionExempt;
+    if (c.marketing && !exempt.has(cand.channel)) {
+      // In-session channels the policy exempts are not counted, and do not count; nor do offers withheld from a control group.
+      const counted = next.contacts.filter((k) => k.control !== true && !exempt.has(k.channel as Channel));
+      const cap = blockingCap(counted, catalog.policy.caps, cand.channel, t);
+      if (cap !== undefined) {
+        fail(`cap:${cap.channel === '*' ? cand.channel : cap.channel}:${cap.max}_per_${formatWindow(cap.windowMs)}`);
+        continue;
+      }
+    }
+    if (inControlGroup(next.id, c)) {
+      // "Would have offered": recorded for the uplift report, counted by recency, never sent.
+      const seq = next.seq + 1;
+      const instance = offerInstanceId(next.id, seq, event.id);
+      const withheld: ContactRecord = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, at: t, marketing: c.marketing, delivery: 'withheld', control: true, group: cand.group };
+      next = { ...next, seq, contacts: [...next.contacts, withheld] };
+      usedCampaigns.add(c.id);
+      failed.delete(c.id);
+      explain.push({ campaign: c.id, verdict: 'control', group: cand.group, channel: cand.channel, offer: c.offer.id, score: cand.score });
+      continue;
+    }
+    const tpl = c.templates.get(cand.channel);
+    if (tpl === undefined) continue;
+    const expiresAt = t + c.expiresInMs;
+    const rendered = render(tpl, renderValues(next, c, cand.vars, event, expiresAt, tz, cand.nearby), c.maxSmsParts);
+    if (!rendered.ok) {
+      fail(rendered.reason);
+      continue;
+    }
+    const seq = next.seq + 1;
+    const instance = offerInstanceId(next.id, seq, event.id);
+    // Queued for delivery: an outbound channel, or a screen reached outside its session.
+    const outbound = isOutbound(cand.channel) || cand.channel !== session;
+    const contact: ContactRecord = {
+      instance,
+      campaign: c.id,
+      offer: c.offer.id,
+      channel: cand.channel,
+      at: t,
+      marketing: c.marketing,
+      delivery: outbound ? 'queued' : 'shown',
+      group: cand.group,
+      arm,
+    };
+    const pending: OfferInstance = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, at: t, expiresAt, group: cand.group, vars: cand.vars, p: cand.probability, arm };
+    if (cand.x !== undefined) pending.x = cand.x;
+    next = { ...next, seq, contacts: [...next.contacts, contact], pending: [...next.pending, pending] };
+    const action: DecisionAction = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, content: rendered.content, expiresAt };
+    actions.push(action);
+    reminders.push(expiryReminder(instance, c.id, c.offer.id, expiresAt));
+    if (c.followUp !== undefined) {
+      reminders.push({ name: `followup:${c.id}`, due: t + c.followUp.afterMs, event: c.followUp.event, data: { campaign: c.id, offer: c.offer.id, instance } });
+    }
+    if (outbound) {
+      const entry: OutboxEntry = { kind: 'offer', instance, customer: next.id, channel: cand.channel, campaign: c.id, offer: c.offer.id, content: rendered.content, expiresAt, at: t };
+      const to = addressFor(next, cand.channel);
+      if (to !== undefined) entry.to = to;
+      outbox.push(entry);
+      // The seed list gets the same message, so the bank sees what its customers see.
+      c.seeds.forEach((seed, i) => {
+        if (seed.channel !== cand.channel) return;
+        outbox.push({ kind: 'offer', instance: `${instance}~seed${i + 1}`, customer: next.id, channel: seed.channel, campaign: c.id, offer: c.offer.id, content: rendered.content, expiresAt, at: t, to: seed.to, seed: true });
+      });
+    }
+    usedChannels.add(cand.channel);
+    usedCampaigns.add(c.id);
+    failed.delete(c.id);
+    explain.push(offeredExplanation(cand, arm));
+  }
+  for (const [id, e] of failed) if (!usedCampaigns.has(id)) explain.push(e);
+  return { ctx: next, actions, outbox, explain, reminders };
+}
+
+export function offeredExplanation(cand: Candidate, arm: Arm): Explanation {
+  const e: Explanation = { campaign: cand.campaign.id, verdict: 'offered', group: cand.group, channel: cand.channel, offer: cand.campaign.offer.id, probability: cand.probability, score: cand.score, arm };
+  if (cand.model !== undefined) e.model = cand.model;
+  if (cand.draw !== undefined) e.draw = cand.draw;
+  return e;
+}

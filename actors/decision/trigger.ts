@@ -1,0 +1,26 @@
+import type { Channel } from '../catalog/channels.js';
+import type { Campaign } from '../catalog/compiled-catalog.js';
+import { runs } from '../campaign.machine.js';
+import { formatClock } from '../format.js';
+import type { GatewayEvent } from '../gateway-event.js';
+import type { LocalTime } from '../local-time.js';
+import { inWindow } from '../local-time.js';
+import type { SegmentChange } from '../ingest.js';
+
+/** Why this campaign does not apply to this event and customer now, or undefined when it does. */
+export function triggerProblem(c: Campaign, event: GatewayEvent, t: number, local: LocalTime): string | undefined {
+  if (!runs(c.status)) return `inactive:${c.status}`;
+  if (c.startsAt !== undefined && t < c.startsAt) return 'not_started';
+  if (c.endsAt !== undefined && t >= c.endsAt) return 'ended';
+  if (c.eventChannels !== undefined && (event.channel === undefined || !c.eventChannels.has(event.channel))) return 'wrong_channel';
+  if (c.localTime !== undefined && !inWindow(local.minuteOfDay, c.localTime.from, c.localTime.to)) {
+    return `outside_hours:${formatClock(local.hour, local.minute)}`;
+  }
+  if (c.weekdays !== undefined && !c.weekdays.has(local.weekday === 0 ? 7 : local.weekday)) return 'wrong_weekday';
+  return undefined;
+}
+
+export function triggers(c: Campaign, event: GatewayEvent, session: Channel | undefined, changes: readonly SegmentChange[]): boolean {
+  if (c.events.has(event.type) || (c.passive && session !== undefined && c.channels.includes(session))) return true;
+  return changes.some((ch) => (ch.change === 'entered' ? c.onSegment.entered : c.onSegment.exited).has(ch.segment));
+}

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { catalogJsonSchema, catalogJsonSchemaText } from '../../actors/index.js';
+import { demoCatalogPath } from '../paths.js';
+import { catalogSchemaFile } from './write-catalog-schema.js';
+
+/** ajv, a validator independent of TypeBox, on the checked-in document. */
+function validator() {
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  return ajv.compile(JSON.parse(readFileSync(catalogSchemaFile(), 'utf8')) as object);
+}
+
+const demo = (): Record<string, any> => parse(readFileSync(demoCatalogPath(), 'utf8')) as Record<string, any>;
+
+describe('catalog JSON Schema', () => {
+  it('is the checked-in schemas/catalog.schema.json', () => {
+    expect(readFileSync(catalogSchemaFile(), 'utf8'), 'schemas/catalog.schema.json is stale: run `npm run build && node dist/src/catalog/write-catalog-schema.js`').toBe(
+      catalogJsonSchemaText(),
+    );
+    expect(catalogJsonSchema()).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' });
+  });
+
+  it('is what demo/catalog.yaml names for editors', () => {
+    expect(readFileSync(demoCatalogPath(), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../schemas/catalog.schema.json');
+  });
+
+  it('validates demo/catalog.yaml with ajv', () => {
+    const validate = validator();
+    expect(validate(demo()), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('rejects a misspelled field, naming where', () => {
+    const validate = validator();
+    const def = demo();
+    def.campaigns[0].expiresin = def.campaigns[0].expiresIn ?? '1d';
+    expect(validate(def)).toBe(false);
+    expect(validate.errors).toContainEqual(expect.objectContaining({ instancePath: '/campaigns/0', keyword: 'additionalProperties', params: { additionalProperty: 'expiresin' } }));
+  });
+
+  it('rejects a wrong type and an unknown channel, naming the path', () => {
+    const validate = validator();
+    const def = demo();
+    def.offers[1].value = 'a lot';
+    def.campaigns[1].channels = ['fax'];
+    expect(validate(def)).toBe(false);
+    const paths = validate.errors?.map((e) => e.instancePath);
+    expect(paths).toContain('/offers/1/value');
+    expect(paths).toContain('/campaigns/1/channels/0');
+  });
+});
