@@ -1,3 +1,5 @@
+import { BrainError } from '../actors/index.js';
+
 /**
  * The one error catalog: stable codes, the HTTP status each maps to, and whether its message
  * may be shown to a client (`public`). Internal errors keep their cause for the log and
@@ -57,8 +59,10 @@ export class KairosError extends Error {
   }
 }
 
-/** Any thrown value as a KairosError; unknown ones become `internal`, keeping the cause. */
+/** Any thrown value as a KairosError (a BrainError keeps its code); unknown ones become `internal`, keeping the cause. */
 export function asKairosError(err: unknown): KairosError {
   if (err instanceof KairosError) return err;
+  // The brain's one error type keeps its code (invalid or internal) across the boundary.
+  if (err instanceof BrainError) return new KairosError(err.code, err.message, { cause: err });
   return new KairosError('internal', err instanceof Error ? err.message : String(err), { cause: err });
 }
