@@ -10,6 +10,7 @@ export * from './customer-stepper.js';
 export * from './decide.js';
 export * from './default-policy.js';
 export * from './definition-bounds.js';
+export * from './effects.js';
 export * from './features.js';
 export * from './format.js';
 export * from './gateway-event.js';

@@ -147,7 +147,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const modelTimer = setInterval(() => void saveModels(), config.modelSaveIntervalMs);
   modelTimer.unref();
   // Several nodes on a shared store: a catalog changed through another node applies here within a second.
-  const catalogTimer = store.shared === true ? setInterval(() => void catalogs.sync().catch((err: unknown) => logger.error({ err }, 'reading the catalog failed')), 1000) : undefined;
+  const catalogTimer = store.coordination.shared ? setInterval(() => void catalogs.sync().catch((err: unknown) => logger.error({ err }, 'reading the catalog failed')), 1000) : undefined;
   catalogTimer?.unref();
 
   const gatewayRef: { server?: GatewayServer; dispatcher?: OutboxDispatcher } = {};

@@ -163,7 +163,7 @@ export class GatewayServer {
         // A shared store's queues are written by every node, and an entry may be indexed after
         // a subscriber's cursor passed its place: each channel with subscribers reads its queue
         // from the start again every poll (a page at a time, only when they have room).
-        if (this.o.store.shared === true) {
+        if (this.o.store.coordination.shared) {
           this.sweepTimer = setInterval(() => {
             for (const feed of this.feeds.values()) {
               this.rewind(feed, 0);
@@ -667,7 +667,7 @@ export class GatewayServer {
         handle: () => {
           if (!this.ready) return json(503, { status: 'not ready' });
           // A node whose store is unreachable takes no traffic (a load balancer sends it elsewhere).
-          if (this.o.store.available?.() === false) return json(503, { status: 'not ready', reason: 'store unreachable' });
+          if (!this.o.store.coordination.available()) return json(503, { status: 'not ready', reason: 'store unreachable' });
           if (this.o.host.storeFailing()) return json(503, { status: 'not ready', reason: 'store commits are failing' });
           return json(200, { status: 'ready' });
         },
