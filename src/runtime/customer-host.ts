@@ -1,51 +1,27 @@
-import type {
-  Campaign,
-  Catalog,
-  CustomerLimits,
-  CustomerMessage,
-  CustomerReply,
-  CustomerSnapshot,
-  CustomerEffect,
-  CustomerStepper,
-  Explanation,
-  GatewayEvent,
-  GatewayResponse,
-  Preview,
-  TraceParams,
-} from '../../actors/index.js';
+import type { Campaign, CustomerEffect, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview } from '../../actors/index.js';
 import { createCustomerStepper, customerMachine, defaultLimits, effectiveRetentionMs, eventTimeProblem } from '../../actors/index.js';
-import type { Clock } from '../clock.js';
-import type { Durability } from '../config.js';
-import type { ErrorCode } from '../errors.js';
 import { KairosError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
-import { outcomeLabel } from '../metrics.js';
-import type { StopList } from '../stop-list.js';
-import type { OutboxRecord, Store } from '../store/store.js';
 import { Actors } from './activation.js';
-import type { BudgetLedger, CapacityLedger } from './budget-ledger.js';
 import { capacityDay } from './capacity-day.js';
 import type { CustomerView } from './customer-queries.js';
 import { CustomerQueries } from './customer-queries.js';
-import type { FunnelLedger } from './funnel-ledger.js';
+import { EffectRunner } from './effect-runner.js';
+import type { HostOptions, HostReply } from './host-options.js';
 import type { Resolution } from './identity.js';
 import { Identities } from './identity.js';
 import type { Settled } from './in-order.js';
 import { InOrder } from './in-order.js';
 import type { Live } from './live-customer.js';
 import { Mailboxes } from './mailboxes.js';
-import type { ModelRegistry } from './model-registry.js';
 import type { Pending } from './oldest-pending.js';
 import { OldestPending } from './oldest-pending.js';
-import type { PropensityLedger } from './propensity-ledger.js';
 import { ReminderPoller } from './reminder-poller.js';
 import type { Sharing } from './sharing.js';
 import { sharedNodes, singleNodeSharing } from './sharing.js';
-import type { UpliftLedger } from './uplift-ledger.js';
 import { WriteBehind, isStaleRetry } from './write-behind.js';
 
 export type { CustomerView } from './customer-queries.js';
+export type { HostOptions, HostReply } from './host-options.js';
 
 /**
  * The actor host: the virtual-actor runtime for customers (Orleans-style). It admits a
@@ -65,52 +41,6 @@ export type { CustomerView } from './customer-queries.js';
  * leaves the previous snapshot untouched.
  */
 
-export type HostReply = CustomerReply | { kind: 'error'; re: string; code: ErrorCode; message: string };
-
-export interface HostOptions {
-  store: Store;
-  catalog: () => Catalog;
-  clock: Clock;
-  logger: Logger;
-  metrics: Metrics;
-  stopList: StopList;
-  /** when a reply may go out: after the commit (`commit`), after the flush to disk (`strict`), or at once (`write-behind`) */
-  durability?: Durability;
-  /** group commit: how long the first change waits for others before a commit starts (0: the next turn) */
-  commitWindowMs?: number;
-  flushIntervalMs: number;
-  flushBatch: number;
-  maxHotActors: number;
-  /** a live actor untouched this long is released at the next sweep (0: never for idleness) */
-  passivateAfterMs?: number;
-  /** past this much V8 heap in use, each sweep releases the least recently used tenth of the clean actors (0: no bound) */
-  maxHeapBytes?: number;
-  maxInFlight: number;
-  /** ms the oldest request in flight may have waited before new ones are refused `overloaded` (0 or absent: no bound) */
-  maxQueueMs?: number;
-  /** campaign budgets: consulted before each decision, fed after it, written with each batch */
-  ledger: BudgetLedger;
-  /** responses per campaign and target group: the evidence that moves propensities off their priors */
-  propensity: PropensityLedger;
-  /** contacts per channel per day, against the policy's channel capacity */
-  capacity?: CapacityLedger;
-  /** each offer's adaptive model, trained from the actors' `learned` traces */
-  models: ModelRegistry;
-  /** contacts made and withheld per campaign, and the goals they reached */
-  uplift: UpliftLedger;
-  /** the campaign funnel (GET /v1/reports/funnel) */
-  funnel?: FunnelLedger;
-  /** called with the outbox records of each committed batch */
-  onCommitted?: (records: readonly OutboxRecord[]) => void;
-  /** idempotency memory and the bounds on `at` (actors/limits.ts; defaultLimits when absent) */
-  limits?: CustomerLimits;
-  /**
-   * the monotonic milliseconds idleness (`passivateAfterMs`) and queueing (`maxQueueMs`) are
-   * measured in: performance.now() when absent (a test moves its own)
-   */
-  monotonicNow?: () => number;
-}
-
 /** The customer id inside an offer-instance id (`<customer>:<seq>.<hash>`). */
 export function customerOfInstance(instance: string): string | undefined {
   const i = instance.lastIndexOf(':');
@@ -126,12 +56,6 @@ function instanceOwner(instance: string): Promise<Resolution> {
 /** How many times a request decided on a stale state (another node wrote the customer) is decided again. */
 const MAX_STALE_RETRIES = 10;
 
-/** What a step's effects give the host back: the reply and the explanation, if the step made them. */
-interface Ran {
-  reply: CustomerReply | undefined;
-  explain: Explanation[] | undefined;
-}
-
 export class CustomerHost {
   private readonly stepper: CustomerStepper;
   private readonly sharing: Sharing;
@@ -141,6 +65,7 @@ export class CustomerHost {
   private readonly writeBehind: WriteBehind;
   private readonly reminders: ReminderPoller;
   private readonly queries: CustomerQueries;
+  private readonly effects: EffectRunner;
   private readonly order = new InOrder<Resolution>();
   /** when the requests in flight arrived: the queueing bound (`maxQueueMs`) and its gauge */
   private readonly waiting = new OldestPending();
@@ -198,6 +123,18 @@ export class CustomerHost {
       flushBatch: o.flushBatch,
       onCommitted: o.onCommitted,
       remindersSettled: (keys) => this.reminders.settled(keys),
+    });
+    this.effects = new EffectRunner({
+      catalog: o.catalog,
+      logger: o.logger,
+      metrics: o.metrics,
+      propensity: o.propensity,
+      models: o.models,
+      uplift: o.uplift,
+      funnel: o.funnel,
+      sharing: this.sharing,
+      identities: this.identities,
+      writeBehind: this.writeBehind,
     });
     this.queries = new CustomerQueries({
       store: o.store,
@@ -466,7 +403,7 @@ export class CustomerHost {
     // A fired reminder is dropped in the commit that holds what it did (before the effects, so
     // a reminder the actor sets again under the same name stands).
     if (msg.type === 'gateway.event' && msg.reminder !== undefined) this.writeBehind.dropReminder(id, msg.reminder);
-    const { reply, explain } = this.run(live, effects);
+    const { reply, explain } = this.effects.run(live, effects);
     if (changed) this.writeBehind.markDirty(live);
     // A repeated event id is answered from memory and explains nothing new.
     if (msg.type === 'gateway.event' && explain !== undefined) live.lastExplain = explain;
@@ -483,57 +420,6 @@ export class CustomerHost {
       return { kind: 'error', re, code: 'internal', message: 'internal error' };
     }
     return reply;
-  }
-
-  /** Runs a step's effects, in order: the one place effects become actions. */
-  private run(live: Live, effects: readonly CustomerEffect[]): Ran {
-    const ran: Ran = { reply: undefined, explain: undefined };
-    for (const effect of effects) {
-      switch (effect.type) {
-        case 'reply':
-          ran.reply = effect.params.reply;
-          break;
-        case 'queue':
-          this.writeBehind.queueOutbox(effect.params.entries);
-          break;
-        case 'link':
-          for (const l of effect.params.links) this.identities.link(l.kind, l.value, effect.params.customer, true);
-          break;
-        case 'schedule':
-          this.writeBehind.schedule(effect.params.customer, effect.params.reminders);
-          break;
-        case 'trace': {
-          const params = effect.params;
-          ran.explain = params.trace.explain;
-          // On a shared store a decision may be refused at its commit and made again: count it
-          // (and learn from it) only once it is committed.
-          this.sharing.afterCommit(live, () => this.recordTrace(params));
-          break;
-        }
-        default: {
-          const never: never = effect;
-          throw new KairosError('internal', `unhandled effect ${JSON.stringify(never)}`);
-        }
-      }
-    }
-    return ran;
-  }
-
-  /** A handled message's trace into the totals across customers, the models and the metrics. */
-  private recordTrace(p: TraceParams): void {
-    for (const e of p.trace.explain) {
-      if (e.verdict === 'suppressed') {
-        this.o.metrics.suppressions.inc({ campaign: e.campaign, reason: (e.reason ?? 'unknown').split(':')[0] ?? 'unknown' });
-      }
-    }
-    for (const a of p.trace.answered) this.o.metrics.responses.inc({ outcome: outcomeLabel(a.outcome) });
-    this.o.propensity.record(p.trace.learned);
-    this.o.models.learn(p.trace.learned, this.o.catalog().policy.learning.bits);
-    this.o.uplift.record(p.trace.explain, p.trace.conversions, p.trace.learned);
-    this.o.funnel?.recordDecision(p.trace.explain);
-    if (p.trace.segmentChanges.length > 0) {
-      this.o.logger.debug({ customer: p.customer, changes: p.trace.segmentChanges }, 'segments changed');
-    }
   }
 
   // -------------------------------------------------------------------------------------
