@@ -1,4 +1,4 @@
-import type { Campaign, CustomerEffect, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview } from '../../actors/index.js';
+import type { Campaign, ContactRecord, CustomerEffect, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview } from '../../actors/index.js';
 import { createCustomerStepper, customerMachine, defaultLimits, effectiveRetentionMs, eventTimeProblem } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import { Actors } from './activation.js';
@@ -369,6 +369,11 @@ export class CustomerHost {
     return [this.step(live, re, msg), live];
   }
 
+  /** The contacts a step made, into the funnel (once committed, on a shared store). */
+  private readonly recordContacts = (before: readonly ContactRecord[], after: readonly ContactRecord[]): void => {
+    this.o.funnel?.recordContacts(before, after);
+  };
+
   /** Runs one message through the live actor and runs its effects; the reply. */
   private step(live: Live, re: string, msg: CustomerMessage): HostReply {
     const id = live.id;
@@ -393,12 +398,7 @@ export class CustomerHost {
       return { kind: 'error', re, code: 'internal', message: 'internal error' };
     }
     const changed = next !== live.snapshot;
-    const funnel = this.o.funnel;
-    if (changed && funnel !== undefined) {
-      const before = live.snapshot.context.contacts;
-      const after = next.context.contacts;
-      this.sharing.afterCommit(live, () => funnel.recordContacts(before, after));
-    }
+    if (changed && this.o.funnel !== undefined) this.sharing.afterCommit(live, this.recordContacts, live.snapshot.context.contacts, next.context.contacts);
     live.snapshot = next;
     // A fired reminder is dropped in the commit that holds what it did (before the effects, so
     // a reminder the actor sets again under the same name stands).

@@ -38,10 +38,16 @@ export interface EffectRunnerOptions {
  * totals across customers, the models and the metrics (on a shared store once committed).
  */
 export class EffectRunner {
+  /** the one result, reset by every run and read at once (nothing allocated per step) */
+  private readonly ran: Ran = { reply: undefined, explain: undefined };
+
   constructor(private readonly o: EffectRunnerOptions) {}
 
-  run(live: Live, effects: readonly CustomerEffect[]): Ran {
-    const ran: Ran = { reply: undefined, explain: undefined };
+  /** Runs the effects in order; what they give back is valid until the next run. */
+  run(live: Live, effects: readonly CustomerEffect[]): Readonly<Ran> {
+    const ran = this.ran;
+    ran.reply = undefined;
+    ran.explain = undefined;
     for (const effect of effects) {
       switch (effect.type) {
         case 'reply':
@@ -61,7 +67,7 @@ export class EffectRunner {
           ran.explain = params.trace.explain;
           // On a shared store a decision may be refused at its commit and made again: count it
           // (and learn from it) only once it is committed.
-          this.o.sharing.afterCommit(live, () => this.record(params));
+          this.o.sharing.afterCommit(live, this.record, params, undefined);
           break;
         }
         default: {
@@ -74,7 +80,7 @@ export class EffectRunner {
   }
 
   /** A handled message's trace into the totals across customers, the models and the metrics. */
-  private record(p: TraceParams): void {
+  private readonly record = (p: TraceParams): void => {
     for (const e of p.trace.explain) {
       if (e.verdict === 'suppressed') {
         this.o.metrics.suppressions.inc({ campaign: e.campaign, reason: (e.reason ?? 'unknown').split(':')[0] ?? 'unknown' });
@@ -88,5 +94,5 @@ export class EffectRunner {
     if (p.trace.segmentChanges.length > 0) {
       this.o.logger.debug({ customer: p.customer, changes: p.trace.segmentChanges }, 'segments changed');
     }
-  }
+  };
 }

@@ -27,8 +27,11 @@ export interface Sharing {
   readonly waitsCount: boolean;
   /** the totals across customers this node commits (values on one node, sums' deltas on a shared store) */
   readonly counters: ReadonlyArray<MetaCounters<object>>;
-  /** Runs `apply` now, or once the actor's change is committed (a decision refused at its commit is made again). */
-  afterCommit(live: Live, apply: () => void): void;
+  /**
+   * Runs `apply(a, b)` now, or once the actor's change is committed (a decision refused at its
+   * commit is made again). (Arguments, not a closure: nothing is allocated on a single node.)
+   */
+  afterCommit<A, B>(live: Live, apply: (a: A, b: B) => void, a: A, b: B): void;
   /** What a decision's contacts spend of totals shared across nodes, reserved with the actor's next commit. */
   charge(live: Live, actions: readonly DecisionAction[], catalog: Catalog, day: number): void;
   /** Before a reminder poll: the totals and counters other nodes moved meanwhile. */
@@ -75,7 +78,7 @@ export function singleNodeSharing(o: SharingOptions): Sharing {
     remembersIdentities: true,
     waitsCount: false,
     counters: o.counters,
-    afterCommit: (_live, apply) => apply(),
+    afterCommit: (_live, apply, a, b) => apply(a, b),
     charge: () => undefined,
     beforePoll: () => Promise.resolve(),
     beforeEvent: () => undefined,
@@ -116,8 +119,8 @@ export function sharedNodes(o: SharingOptions, coordination: SharedCoordination)
     remembersIdentities: false,
     waitsCount: true,
     counters,
-    afterCommit: (live, apply) => {
-      (live.afterCommit ??= []).push(apply);
+    afterCommit: (live, apply, a, b) => {
+      (live.afterCommit ??= []).push(() => apply(a, b));
     },
     charge(live, actions, catalog, day) {
       if (actions.length === 0) return;
