@@ -78,8 +78,8 @@ describe('customer stepper, fast path', () => {
       expect(na.context).toEqual(nb.context);
       expect(na === a).toBe(nb === b);
       expect(ea.map((e) => [e.type, e.params])).toEqual(eb.map((e) => [e.type, e.params]));
-      // The effects carry the implementations the machine was given: the host runs them.
-      for (const e of ea) expect(e.exec).toBe((customerMachine.implementations.actions as Record<string, unknown>)[e.type]);
+      // The effects are data: their type and parameters, nothing of XState's action objects.
+      for (const e of ea) expect(Object.keys(e)).toEqual(['type', 'params']);
       a = na;
       b = nb;
     }

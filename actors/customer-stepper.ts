@@ -1,8 +1,9 @@
-import type { ActorScope, ExecutableActionsFrom, SnapshotFrom } from 'xstate';
+import type { ActorScope, SnapshotFrom } from 'xstate';
 import { createActor } from 'xstate';
 import type { CustomerMachine } from './customer.machine.js';
 import type { CustomerMessage } from './customer-logic.js';
 import type { CustomerContext, CustomerInput } from './customer-state.js';
+import type { CustomerEffect } from './effects.js';
 import { initialCustomerContext } from './customer-state.js';
 
 /**
@@ -10,18 +11,18 @@ import { initialCustomerContext } from './customer-state.js';
  * throw-away Actor (and computes an initial snapshot) on every call; hosting hundreds of
  * thousands of customers, we build that inert actor scope once per machine and call the
  * machine's own `transition(snapshot, event, scope)`, collecting the named effects instead
- * of executing them. Results are the same as `transition()` (tested).
+ * of executing them, as data (`effects.ts`: their type and parameters, no XState action
+ * object). Results are the same as `transition()` (tested).
  */
 
 export type CustomerSnapshot = SnapshotFrom<CustomerMachine>;
-export type CustomerEffect = ExecutableActionsFrom<CustomerMachine>;
 
 export interface CustomerStepper {
   /** the snapshot of a new customer, in the stage its input names */
   create(input: CustomerInput): CustomerSnapshot;
   /** the snapshot of a stored customer */
   restore(value: CustomerSnapshot['value'], context: CustomerContext): CustomerSnapshot;
-  /** one message: the next snapshot and the effects to execute, in order; throws if the machine does */
+  /** one message: the next snapshot and the effects to run, in order, as data; throws if the machine does */
   step(snapshot: CustomerSnapshot, message: CustomerMessage): [CustomerSnapshot, CustomerEffect[]];
   /** messages stepped without XState's microstep, and through it (see `fast` below) */
   readonly steps: { fast: number; full: number };
@@ -109,7 +110,7 @@ export function createCustomerStepper(machine: CustomerMachine): CustomerStepper
     system: self.system,
     stopChild: () => {},
     actionExecutor: (action) => {
-      collected.push(action as CustomerEffect);
+      collected.push({ type: action.type, params: action.params } as CustomerEffect);
     },
   };
   const implementations = machine.implementations.actions as Record<string, unknown>;
@@ -168,7 +169,6 @@ export function createCustomerStepper(machine: CustomerMachine): CustomerStepper
     if (t.target !== undefined || t.reenter) return undefined;
     let context = snapshot.context as unknown as Record<string, unknown>;
     let changed = false;
-    let info: Record<string, unknown> | undefined;
     const effects: CustomerEffect[] = [];
     const run = (action: ActionRef | Assignment): void => {
       if (isEnqueueActions(action)) {
@@ -185,7 +185,6 @@ export function createCustomerStepper(machine: CustomerMachine): CustomerStepper
       if (action instanceof Assignment || isAssign(action)) {
         context = assigned(context, action instanceof Assignment ? action.update : action.assignment);
         changed = true;
-        info = undefined;
         return;
       }
       if (typeof action === 'function') throw NOT_FAST;
@@ -195,9 +194,7 @@ export function createCustomerStepper(machine: CustomerMachine): CustomerStepper
       if (typeof exec !== 'function' || 'resolve' in exec) throw NOT_FAST;
       let params: unknown;
       if (typeof action === 'object' && 'params' in action) params = typeof action.params === 'function' ? (action.params as (a: unknown) => unknown)({ context, event: message }) : action.params;
-      // What XState hands an action: the context as of it, the event, the actor and its system.
-      info ??= { context, event: message, self, system: self.system };
-      effects.push({ type, info, params, exec } as unknown as CustomerEffect);
+      effects.push({ type, params } as CustomerEffect);
     };
     try {
       for (const action of t.actions as ActionRef[]) run(action);

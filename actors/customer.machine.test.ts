@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, initialTransition, transition } from 'xstate';
-import type { ReplyParams } from './customer.machine.js';
+import type { ReplyParams } from './effects.js';
 import { customerMachine } from './customer.machine.js';
 import type { CustomerMessage } from './customer-logic.js';
 import type { CustomerInput } from './customer-state.js';

@@ -1,41 +1,18 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import type { CustomerInput, CustomerContext, LifecycleStage } from './customer-state.js';
 import { initialCustomerContext, retention } from './customer-state.js';
-import type { CustomerMessage, CustomerReply, Trace } from './customer-logic.js';
+import type { CustomerMessage } from './customer-logic.js';
 import { handleDelivery, handleEvent, handleResponse, hasSeen, refusal, refusalReply, replayReply } from './customer-logic.js';
-import type { IdentifierLink } from './ingest.js';
 import { endsRelationship, identifies, opensProduct } from './lifecycle.js';
-import type { OutboxEntry } from './outbox-entry.js';
-import type { ReminderSpec } from './reminders.js';
+import type { LinkParams, QueueParams, ReplyParams, ScheduleParams, TraceParams } from './effects.js';
 
 /**
  * One customer, as an XState machine. The states are the lifecycle
  * (visitor -> prospect -> client -> former client, and back when reactivated); the context
  * is everything Kairos knows of the customer. Pure: effects are the named actions `reply`,
- * `queue`, `link`, `trace` and `schedule`, whose bodies the runtime supplies with `provide()`; time
- * comes in the messages, never from a clock.
+ * `queue`, `link`, `trace` and `schedule` (`effects.ts`), whose bodies do nothing: the stepper
+ * returns them as data and the runtime runs them; time comes in the messages, never from a clock.
  */
-
-export interface ReplyParams {
-  customer: string;
-  reply: CustomerReply;
-}
-export interface QueueParams {
-  customer: string;
-  entries: OutboxEntry[];
-}
-export interface LinkParams {
-  customer: string;
-  links: IdentifierLink[];
-}
-export interface TraceParams {
-  customer: string;
-  trace: Trace;
-}
-export interface ScheduleParams {
-  customer: string;
-  reminders: ReminderSpec[];
-}
 
 const customerSetup = setup({
   types: {

@@ -31,6 +31,7 @@ export { previewCampaign } from './decision/preview.js';
 export { inControlGroup } from './decision/ranking.js';
 export { sessionChannel } from './decision/session-channel.js';
 export * from './default-policy.js';
+export * from './effects.js';
 export * from './features.js';
 export * from './format.js';
 export * from './gateway-event.js';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { compileCatalog } from './catalog/compile-catalog.js';
-import type { ReplyParams } from './customer.machine.js';
 import { customerMachine } from './customer.machine.js';
 import type { CustomerMessage, CustomerReply, ResponseMessage } from './customer-logic.js';
 import type { CustomerContext, ResponseRecord } from './customer-state.js';
@@ -19,7 +18,7 @@ const T = at('2026-03-02T10:00:00+03:00');
 
 function step(s: CustomerSnapshot, msg: CustomerMessage): { next: CustomerSnapshot; reply: CustomerReply | undefined; types: string[] } {
   const [next, effects] = stepper.step(s, msg);
-  const reply = (effects.find((e) => e.type === 'reply')?.params as ReplyParams | undefined)?.reply;
+  const reply = effects.find((e) => e.type === 'reply')?.params.reply;
   return { next, reply, types: effects.map((e) => e.type) };
 }
 

@@ -5,7 +5,7 @@ import { initialTransition, transition } from 'xstate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { CampaignDef, CatalogDef, CustomerInput, CustomerMessage, CustomerRef, CustomerSnapshot, CustomerStepper, GatewayEvent, ReminderSpec, StopScope } from '../actors/index.js';
-import { compileCatalog, contactIdentifierKinds, createCustomerStepper, customerMachine, defaultLimits, parseDuration } from '../actors/index.js';
+import { compileCatalog, contactIdentifierKinds, createCustomerStepper, customerMachine, customerOfInstance, defaultLimits, parseDuration } from '../actors/index.js';
 import { loadCatalogFile } from '../src/catalog/catalog-file.js';
 import { readDemoCustomers } from '../src/demo/demo-bank.js';
 import { demoCatalogPath, demoCsvPath, packageRoot } from '../src/paths.js';
@@ -30,15 +30,15 @@ type Json = Record<string, unknown>;
 
 /**
  * The effects as plain data to compare: `[type, params]` in order. The one place that knows
- * the stepper's effect shape (today XState's executable actions; when the step returns a data
- * union, its members) and `transition()`'s.
+ * the stepper's effect shape (the CustomerEffect data union) and `transition()`'s (XState's
+ * executable actions).
  */
 type Effect = readonly [type: string, params: unknown];
 const stepperEffects = (effects: ReturnType<CustomerStepper['step']>[1]): Effect[] => effects.map((e) => [e.type, e.params] as const);
 const transitionEffects = (actions: ExecutableActionsFrom<typeof customerMachine>[]): Effect[] => actions.map((a) => [a.type, a.params] as const);
 
-/** The customer id inside an offer-instance id (`<customer>:<seq>.<hash>`), as the host reads it. */
-const ownerOf = (instance: string): string => instance.slice(0, instance.lastIndexOf(':'));
+/** The customer an offer instance belongs to, as the host reads it (the brain's one parser). */
+const ownerOf = (instance: string): string => customerOfInstance(instance) ?? instance;
 
 interface Both {
   a: CustomerSnapshot;

@@ -227,7 +227,7 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
   const modelTimer = setInterval(() => void saveModels(), config.modelSaveIntervalMs);
   modelTimer.unref();
   // Several nodes on a shared store: a catalog changed through another node applies here within a second.
-  const catalogTimer = store.shared === true ? setInterval(() => void catalogs.sync().catch((err: unknown) => logger.error({ err }, 'reading the catalog failed')), 1000) : undefined;
+  const catalogTimer = store.coordination.shared ? setInterval(() => void catalogs.sync().catch((err: unknown) => logger.error({ err }, 'reading the catalog failed')), 1000) : undefined;
   catalogTimer?.unref();
   const pollReminders = (): void => {
     host.pollReminders().catch((err: unknown) => logger.error({ err }, 'delivering due reminders failed; retrying at the next poll'));
@@ -287,7 +287,7 @@ function buildGateway(
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),
     ],
     // A node whose store is unreachable, or whose commits fail, takes no traffic (a load balancer sends it elsewhere).
-    notReadyReason: () => (store.available?.() === false ? 'store unreachable' : host.storeFailing() ? 'store commits are failing' : undefined),
+    notReadyReason: () => (!store.coordination.available() ? 'store unreachable' : host.storeFailing() ? 'store commits are failing' : undefined),
     ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } } : {}),
   });
 }

@@ -63,7 +63,7 @@ export class StopList {
   private version = -1;
 
   async load(): Promise<void> {
-    const version = this.store.stopListVersion === undefined ? -1 : await this.store.stopListVersion();
+    const version = await this.store.coordination.stopListVersion();
     const entries = await this.store.listStops();
     this.byKey.clear();
     for (const e of entries) this.index(e);
@@ -76,8 +76,8 @@ export class StopList {
    * added before it started.
    */
   async refresh(): Promise<void> {
-    if (this.store.stopListVersion === undefined) return;
-    if ((await this.store.stopListVersion()) !== this.version) await this.load();
+    if (!this.store.coordination.shared) return;
+    if ((await this.store.coordination.stopListVersion()) !== this.version) await this.load();
   }
 
   private index(e: StopEntry): void {

@@ -27,7 +27,6 @@ import {
   kindNoun,
 } from '../schema/http/catalog-schemas.js';
 import { ChannelParam, Limit, PathId, VersionReply } from '../schema/http/common-schemas.js';
-import type { ActionSchema } from '../schema/http/customer-schemas.js';
 import { EventFieldsSchema, ExplainReply } from '../schema/http/customer-schemas.js';
 import { PropensityReply } from '../schema/http/learning-schemas.js';
 import { operation } from '../schema/http/operation.js';
@@ -387,8 +386,7 @@ export function catalogRoutes(d: CatalogRouteDeps): DeclaredRoute[] {
       const event = eventFromBody({ at: d.clock.now(), ...body, id: '__explain__', customer: { id: customer } });
       const r = await d.host.explain(customer, event);
       if (r === undefined) throw new KairosError('unknown_customer', `no customer "${customer}"`);
-      // MERGE: host: explain() types its actions as unknown[]; they are a decision's actions (ActionSchema).
-      return { status: 200, body: { ...r, actions: r.actions as Static<typeof ActionSchema>[] } };
+      return { status: 200, body: { ...r, actions: [...r.actions] } };
     }),
   ];
 }

@@ -211,7 +211,7 @@ export class CatalogService {
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(async () => {
-      if (this.store.shared === true) await this.syncNow();
+      if (this.store.coordination.shared) await this.syncNow();
       return work();
     });
     this.queue = run.catch(() => undefined);

@@ -147,9 +147,8 @@ export class OutboxDispatcher {
   }
 
   private async pumpChannel(adapter: ChannelAdapter): Promise<void> {
-    // On a shared store, through the channel's consumer group: no other node sends these.
-    const records =
-      this.o.store.claimOutbox !== undefined ? await this.o.store.claimOutbox(adapter.channel, this.o.consumer ?? 'kairos', 1000, CLAIM_IDLE_MS) : await this.o.store.listOutbox(adapter.channel, 1000);
+    // On a shared store, through the channel's consumer group: no other node sends these (a single node: the queue).
+    const records = await this.o.store.coordination.claimOutbox(adapter.channel, this.o.consumer ?? 'kairos', 1000, CLAIM_IDLE_MS);
     const now = this.o.clock.now();
     let pending = 0;
     let oldest = now;

@@ -114,7 +114,7 @@ export class GatewaySubscribers {
     // A shared store's queues are written by every node, and an entry may be indexed after a
     // subscriber's cursor passed its place: each channel with subscribers reads its queue
     // from the start again every poll (a page at a time, only when they have room).
-    if (this.o.store.shared === true && this.sweepTimer === undefined) {
+    if (this.o.store.coordination.shared && this.sweepTimer === undefined) {
       this.sweepTimer = setInterval(() => {
         for (const feed of this.feeds.values()) {
           this.rewind(feed, 0);

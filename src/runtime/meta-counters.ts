@@ -54,7 +54,7 @@ export class MetaCounters<V extends object> {
 
   /** From the store: the values last written, or on a store several nodes share the sums of all nodes. */
   async loadFrom(store: Store, limit: number): Promise<void> {
-    if (store.shared === true && store.readCounters !== undefined) this.merge(await store.readCounters(this.prefix));
+    if (store.coordination.shared) this.merge(await store.coordination.readCounters(this.prefix));
     else this.load(await store.listMeta(this.prefix, limit));
   }
 

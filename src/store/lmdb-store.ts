@@ -5,6 +5,8 @@ import { open } from 'lmdb';
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
+import type { SingleNodeCoordination } from './coordination.js';
+import { singleNode } from './coordination.js';
 import { failed, identityKey, reminderKey, retried, stopStorageKey } from './store.js';
 
 export interface LmdbStoreOptions {
@@ -73,6 +75,8 @@ export function lmdbFileBytes(dir: string): number {
  */
 export class LmdbStore implements Store {
   readonly kind = 'lmdb';
+  /** only this node writes it: claims are plain reads */
+  readonly coordination: SingleNodeCoordination = singleNode(this);
   private readonly root: RootDatabase;
   private readonly prefetch: boolean;
   /** customers whose pages `prefetchCustomer` has just faulted in, for the activation that follows */

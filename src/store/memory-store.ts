@@ -1,5 +1,7 @@
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { SingleNodeCoordination } from './coordination.js';
+import { singleNode } from './coordination.js';
 import { failed, identityKey, retried, stopStorageKey } from './store.js';
 
 const outboxKey = (channel: string, instance: string): string => `${channel}\u0000${instance}`;
@@ -34,6 +36,8 @@ function firstAfter(seqs: readonly number[], after: number): number {
  */
 export class MemoryStore implements Store {
   readonly kind = 'memory';
+  /** only this node writes it: claims are plain reads */
+  readonly coordination: SingleNodeCoordination = singleNode(this);
   private readonly snapshots = new Map<string, StoredSnapshot>();
   private readonly customers = new Map<string, CustomerRecord>();
   private readonly identities = new Map<string, string>();

@@ -1,14 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runRedisTests, startRedis, startRedisCluster } from '../test-support/redis.js';
 import { RedisStore } from './redis-store.js';
-import { StaleSnapshotError } from './store.js';
+import { describeSharedStoreContract } from './shared-store.contract.js';
 import { describeStoreContract, offerEntry } from './store.contract.js';
 
 /**
- * The Redis store against real redis-server processes (no mocks): the store contract on one
- * Redis and on a Redis Cluster of three masters, then what only a shared store must do:
- * compare-and-set snapshots, relays finished after a crash, reminders and outbox entries
- * claimed by one node at a time.
+ * The Redis store against real redis-server processes (no mocks): the store contract and the
+ * shared-store contract (compare-and-set snapshots, shared totals, counters, claims) on one
+ * Redis and on a Redis Cluster of three masters, then what is Redis's own: relays finished
+ * after a crash, the order index built for a store written before it.
  */
 
 let single: Awaited<ReturnType<typeof startRedis>> | undefined;
@@ -52,63 +52,10 @@ describe.runIf(runRedisTests)('redis', () => {
     { durable: true },
   );
 
+  describeSharedStoreContract('redis', (prefix) => singleStore(prefix));
+  describeSharedStoreContract('redis cluster (3 masters)', (prefix) => clusterStore(prefix));
+
   describe('shared by several nodes', () => {
-    it('refuses a snapshot written from a stale revision, and writes nothing of that customer', async () => {
-      const prefix = `s${process.pid}-${++n}`;
-      const a = await singleStore(prefix);
-      const b = await singleStore(prefix);
-      try {
-        await a.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 0 } } }], identities: [], outbox: [] });
-        const seenByA = await a.getSnapshot('c-1');
-        const seenByB = await b.getSnapshot('c-1');
-        expect(seenByA?.rev).toBe(1);
-        // A writes first; B, still at revision 1, is refused: nothing of c-1 from B lands (no SMS).
-        await a.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 1 } }, expectRevision: seenByA!.rev! }], identities: [], outbox: [offerEntry('c-1', 'a-1')] });
-        const stale = b.commit({
-          snapshots: [
-            { id: 'c-1', value: { v: 1, snapshot: { n: 2 } }, expectRevision: seenByB!.rev! },
-            { id: 'c-2', value: { v: 1, snapshot: { n: 9 } } },
-          ],
-          identities: [],
-          outbox: [offerEntry('c-1', 'b-1'), offerEntry('c-2', 'b-2')],
-        });
-        await expect(stale).rejects.toBeInstanceOf(StaleSnapshotError);
-        await expect(stale).rejects.toMatchObject({ customer: 'c-1', revision: 2 });
-        expect(await a.getSnapshot('c-1')).toEqual({ v: 1, snapshot: { n: 1 }, rev: 2 });
-        expect((await a.listOutbox('sms', 10)).map((r) => r.instance).sort()).toEqual(['a-1', 'b-2']);
-        // B reloads and retries on the fresh revision: accepted.
-        const fresh = await b.getSnapshot('c-1');
-        await b.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 2 } }, expectRevision: fresh!.rev! }], identities: [], outbox: [offerEntry('c-1', 'b-1')] });
-        expect(await a.getSnapshot('c-1')).toEqual({ v: 1, snapshot: { n: 2 }, rev: 3 });
-      } finally {
-        await a.close();
-        await b.close();
-      }
-    });
-
-    it('reserves shared budgets all or nothing: a customer whose contact would pass one is refused, and a stale one gives its share back', async () => {
-      const prefix = `b${process.pid}-${++n}`;
-      const a = await singleStore(prefix);
-      try {
-        const charge = (customer: string) => ({ customer, key: 'budget/camp', contacts: 1, cost: 2.5, maxContacts: 2 });
-        const snap = (id: string) => ({ id, value: { v: 1, snapshot: { id } } });
-        await a.commit({ snapshots: [snap('c-1')], identities: [], outbox: [offerEntry('c-1', 'i-1')], charges: [charge('c-1')] });
-        expect(await a.sharedTotals(['budget/camp'])).toEqual(new Map([['budget/camp', { contacts: 1, cost: 2.5 }]]));
-        // c-2 fits (2 of 2); c-3 would be the third: refused, nothing of it written.
-        const over = a.commit({ snapshots: [snap('c-2'), snap('c-3')], identities: [], outbox: [offerEntry('c-2', 'i-2'), offerEntry('c-3', 'i-3')], charges: [charge('c-2'), charge('c-3')] });
-        await expect(over).rejects.toMatchObject({ stale: [{ revision: -1 }] });
-        const refused = ((await over.catch((e: unknown) => e)) as StaleSnapshotError).stale[0]!.customer;
-        expect(await a.getSnapshot(refused)).toBeUndefined();
-        expect((await a.listOutbox('sms', 10)).map((r) => r.customer).sort()).toEqual(['c-1', refused === 'c-2' ? 'c-3' : 'c-2']);
-        expect((await a.sharedTotals(['budget/camp'])).get('budget/camp')).toEqual({ contacts: 2, cost: 5 });
-        // A stale snapshot's reservation is given back.
-        await a.commit({ snapshots: [{ ...snap('c-9'), expectRevision: 5 }], identities: [], outbox: [], charges: [{ ...charge('c-9'), maxContacts: 10 }] }).catch(() => undefined);
-        expect((await a.sharedTotals(['budget/camp'])).get('budget/camp')).toEqual({ contacts: 2, cost: 5 });
-      } finally {
-        await a.close();
-      }
-    });
-
     it('finishes a relay a crash interrupted, once, and never queues a delivered entry again', async () => {
       const prefix = `r${process.pid}-${++n}`;
       const a = await singleStore(prefix);
@@ -158,53 +105,6 @@ describe.runIf(runRedisTests)('redis', () => {
         }
       } finally {
         await a.close();
-      }
-    });
-
-    it('lets one node at a time claim a due reminder, and another after the lease when the first died', async () => {
-      const prefix = `m${process.pid}-${++n}`;
-      const a = await singleStore(prefix);
-      const b = await singleStore(prefix);
-      try {
-        const reminders = Array.from({ length: 20 }, (_, i) => ({ key: `c-${i}|expiry`, customer: `c-${i}`, due: 100 + i, event: 'offer.expiry' }));
-        await a.commit({ snapshots: [], identities: [], outbox: [], reminders: { set: reminders, remove: [] } });
-        const [fromA, fromB] = await Promise.all([a.claimReminders(1000, 15, 5000), b.claimReminders(1000, 15, 5000)]);
-        const keys = [...fromA, ...fromB].map((r) => r.key);
-        expect(new Set(keys).size).toBe(keys.length);
-        expect(keys.sort()).toEqual(reminders.map((r) => r.key).sort());
-        // Nothing is due for anyone during the lease; after it (A died), B claims A's.
-        expect(await b.claimReminders(2000, 100, 5000)).toEqual([]);
-        const again = await b.claimReminders(1000 + 5000, 100, 5000);
-        expect(again.map((r) => r.key).sort()).toEqual(keys.sort());
-        // A reminder dropped by its commit is gone from the index.
-        await b.commit({ snapshots: [], identities: [], outbox: [], reminders: { set: [], remove: again.map((r) => r.key) } });
-        expect(await a.claimReminders(Number.MAX_SAFE_INTEGER, 100, 5000)).toEqual([]);
-      } finally {
-        await a.close();
-        await b.close();
-      }
-    });
-
-    it('hands a channel’s entries to one consumer each; a dead consumer’s pending entries go to another', async () => {
-      const prefix = `o${process.pid}-${++n}`;
-      const a = await singleStore(prefix);
-      const b = await singleStore(prefix);
-      try {
-        await a.commit({ snapshots: [], identities: [], outbox: Array.from({ length: 10 }, (_, i) => offerEntry(`c-${i}`, `i-${i}`)) });
-        const [forA, forB] = await Promise.all([a.claimOutbox('sms', 'node-a', 6, 60_000), b.claimOutbox('sms', 'node-b', 6, 60_000)]);
-        const all = [...forA, ...forB].map((r) => r.instance);
-        expect(new Set(all).size).toBe(10);
-        expect(all).toHaveLength(10);
-        // B delivers its share; A dies with its share pending. After A's entries are idle long
-        // enough, B claims them.
-        for (const r of forB) expect(await b.removeOutbox('sms', r.instance)).toBe(true);
-        expect(await b.claimOutbox('sms', 'node-b', 10, 60_000)).toEqual([]);
-        await new Promise((r) => setTimeout(r, 50));
-        const taken = await b.claimOutbox('sms', 'node-b', 10, 20);
-        expect(taken.map((r) => r.instance).sort()).toEqual(forA.map((r) => r.instance).sort());
-      } finally {
-        await a.close();
-        await b.close();
       }
     });
   });

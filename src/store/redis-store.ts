@@ -2,7 +2,8 @@ import type { Cluster, Redis } from 'ioredis';
 import { Cluster as RedisCluster, Redis as RedisClient } from 'ioredis';
 import { Packr } from 'msgpackr';
 import type { ContactIdentifierKind } from '../../actors/index.js';
-import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { SharedCommitBatch, SharedCoordination } from './coordination.js';
+import type { CustomerRecord, OutboxRecord, ReminderRecord, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
 import { StaleSnapshotError, failed, retried, stopStorageKey } from './store.js';
 
 /**
@@ -157,9 +158,11 @@ export interface RedisStoreOptions {
   onError?: (err: Error) => void;
 }
 
-export class RedisStore implements Store {
+export class RedisStore implements Store, SharedCoordination {
   readonly kind = 'redis';
   readonly shared = true;
+  /** several nodes share it: the store itself is its coordination (claims, revisions, shared totals) */
+  readonly coordination: SharedCoordination = this;
   private readonly redis: Client & Scripts;
   private readonly p: string;
   /** channels already in the `channels` set */
@@ -288,7 +291,7 @@ export class RedisStore implements Store {
   // -------------------------------------------------------------------------------------
   // Commit
 
-  async commit(batch: CommitBatch): Promise<OutboxRecord[]> {
+  async commit(batch: SharedCommitBatch): Promise<OutboxRecord[]> {
     // Before the customers' scripts, all at once (independent, idempotent): sequence numbers
     // (one INCRBY for the batch), identity links, the customers whose entries must be relayed,
     // the reminders' due times, channels not seen before.

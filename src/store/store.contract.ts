@@ -119,6 +119,37 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect((await store.listOutbox('sms', 10)).map((r) => r.instance)).toEqual(['i-4', 'i-5']);
     });
 
+    it('retries a dead letter or a waiting entry: due again now, its attempts kept', async () => {
+      await store.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-1', 'i-1', 1), offerEntry('c-1', 'i-2', 2)] });
+      expect(await store.failOutbox('sms', 'i-1', 'bounced', { dead: true })).toBe(true);
+      expect(await store.failOutbox('sms', 'i-2', 'timeout', { retryAt: 5000 })).toBe(true);
+      expect(await store.getOutbox('sms', 'i-1')).toMatchObject({ dead: true, attempts: 1, lastError: 'bounced' });
+      expect(await store.retryOutbox('sms', 'i-1')).toBe(true);
+      expect(await store.retryOutbox('sms', 'i-2')).toBe(true);
+      for (const instance of ['i-1', 'i-2']) {
+        const r = await store.getOutbox('sms', instance);
+        expect(r).toMatchObject({ instance, attempts: 1 });
+        expect(r?.dead).toBeUndefined();
+        expect(r?.nextAttemptAt).toBeUndefined();
+      }
+      expect((await store.listOutbox('sms', 10)).map((r) => r.instance)).toEqual(['i-1', 'i-2']);
+      expect(await store.retryOutbox('sms', 'nope')).toBe(false);
+    });
+
+    it('has a coordination: on a single node its claims are the plain reads, and it is always available', async () => {
+      const c = store.coordination;
+      expect(c.available()).toBe(true);
+      if (c.shared) return; // (the shared store contract covers the rest)
+      await store.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-1', 'i-1', 1)], reminders: { set: [{ key: 'c-1|x', customer: 'c-1', due: 5, event: 'e' }], remove: [] } });
+      expect(await c.claimReminders(10, 10, 60_000)).toEqual(await store.dueReminders(10, 10));
+      expect(await c.claimReminders(10, 10, 60_000)).toHaveLength(1);
+      expect(await c.claimOutbox('sms', 'node', 10, 0)).toEqual(await store.listOutbox('sms', 10));
+      expect(await c.claimOutbox('sms', 'node', 10, 0)).toHaveLength(1);
+      const version = await c.stopListVersion();
+      await store.putStop({ key: 'k', kind: 'phone', hint: 'h', at: 1 });
+      expect(await c.stopListVersion()).toBe(version);
+    });
+
     it('reads one outbox entry by its key', async () => {
       await store.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-1', 'i-1', 1), { ...offerEntry('c-1', 'i-1', 2), channel: 'email' }] });
       expect(await store.getOutbox('sms', 'i-1')).toMatchObject({ instance: 'i-1', channel: 'sms', customer: 'c-1', at: 1, attempts: 0 });

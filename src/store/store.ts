@@ -1,8 +1,11 @@
 import type { Consent, ContactIdentifierKind, Identifiers, LifecycleStage, OutboxEntry, Profile } from '../../actors/index.js';
+import { KairosError } from '../errors.js';
+import type { Coordination } from './coordination.js';
 
 /**
  * One store interface, several backends (LMDB embedded, memory for tests, Redis for several nodes),
- * all passing the contract suite in `store.contract.ts`.
+ * all passing the contract suite in `store.contract.ts`; what only a store several nodes share
+ * does is its `coordination` (`coordination.ts`, contract in `shared-store.contract.ts`).
  *
  * What it holds:
  * - customers: master data imported from the bank (profile, identifiers, lifecycle stage);
@@ -96,20 +99,6 @@ export interface CommitBatch {
   sync?: boolean;
   /** reminders to set (or move), and keys of reminders to drop (fired or cancelled) */
   reminders?: { set: readonly ReminderRecord[]; remove: readonly string[] };
-  /**
-   * shared stores: customers whose part of the batch (reminders dropped, outbox entries)
-   * comes without a snapshot but from a state at this revision; refused like a stale snapshot
-   */
-  expect?: ReadonlyArray<{ id: string; revision: number }>;
-  /**
-   * shared stores: what the customers' new contacts spend of totals shared across customers
-   * (campaign budgets, channel capacity), reserved atomically against their limits before
-   * the customer's part is written; a customer whose charge would pass a limit is refused
-   * like a stale snapshot
-   */
-  charges?: readonly SharedCharge[];
-  /** shared stores: numbers to add to totals kept as sums across nodes (meta counters), by key and path */
-  counters?: ReadonlyArray<{ key: string; delta: Readonly<Record<string, number>> }>;
 }
 
 /** A contact's share of a total kept across customers and nodes: `budget/<campaign>`, `capacity/<channel>/<day>`. */
@@ -126,8 +115,6 @@ export interface SharedCharge {
 
 export interface Store {
   readonly kind: string;
-  /** several nodes share it (Redis): revisions, claims and shared totals apply */
-  readonly shared?: boolean;
 
   getSnapshot(id: string): Promise<StoredSnapshot | undefined>;
   getCustomer(id: string): Promise<CustomerRecord | undefined>;
@@ -175,28 +162,11 @@ export interface Store {
   retryOutbox(channel: string, instance: string): Promise<boolean>;
 
   /**
-   * Shared backends (several nodes): claims due reminders for this node for `leaseMs` (no
-   * other node gets them meanwhile; after the lease they are due again unless a commit
-   * dropped them). Absent on single-node backends, which use dueReminders.
+   * What several nodes sharing the store need (claims, revisions, shared totals), or, on a
+   * single-node store, `singleNode(this)`: the same claims as plain reads, and nothing shared.
+   * Chosen once, when the store is made.
    */
-  claimReminders?(until: number, limit: number, leaseMs: number): Promise<ReminderRecord[]>;
-  /**
-   * Shared backends: a channel's entries for this node's dispatcher (`consumer`): its own
-   * pending ones, a dead node's idle past `minIdleMs`, then new ones. Absent on single-node
-   * backends, which use listOutbox.
-   */
-  claimOutbox?(channel: string, consumer: string, limit: number, minIdleMs: number): Promise<OutboxRecord[]>;
-
-  /** Shared stores: the revision of a customer's snapshot now (0: none), to tell a stale copy. */
-  snapshotRevision?(id: string): Promise<number>;
-  /** Networked stores: false while the connection is down (readiness, error replies). */
-  available?(): boolean;
-  /** Shared stores: a number that changes with every change to the stop list, from any node. */
-  stopListVersion?(): Promise<number>;
-  /** Shared stores: the sums of the counters whose key starts with `prefix` (see CommitBatch.counters). */
-  readCounters?(prefix: string): Promise<Array<{ key: string; value: Record<string, number> }>>;
-  /** Shared stores: the current totals of these shared keys (see SharedCharge). */
-  sharedTotals?(keys: readonly string[]): Promise<Map<string, { contacts: number; cost: number }>>;
+  readonly coordination: Coordination;
 
   listStops(): Promise<StopEntry[]>;
   putStop(entry: StopEntry): Promise<void>;
@@ -239,16 +209,15 @@ export function retried(r: OutboxRecord): OutboxRecord {
 
 /**
  * Thrown by a shared backend's commit when a snapshot's revision is not the one the caller
- * read: another node wrote it since. Nothing of those customers was written; everything else
- * of the batch was (`committed`: its outbox records).
+ * read: another node wrote it since (the catalog's `conflict`). Nothing of those customers
+ * was written; everything else of the batch was (`committed`: its outbox records).
  */
-export class StaleSnapshotError extends Error {
+export class StaleSnapshotError extends KairosError {
   constructor(
     readonly stale: ReadonlyArray<{ customer: string; revision: number }>,
     readonly committed: readonly OutboxRecord[],
   ) {
-    super(`${stale.map((s) => `snapshot of "${s.customer}" is at revision ${s.revision}`).join('; ')}: another node wrote it`);
-    this.name = 'StaleSnapshotError';
+    super('conflict', `${stale.map((s) => `snapshot of "${s.customer}" is at revision ${s.revision}`).join('; ')}: another node wrote it`);
   }
 
   get customer(): string {

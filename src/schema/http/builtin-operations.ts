@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { GatewayEventSchema } from '../../../actors/index.js';
-import { ActionSchema } from './customer-schemas.js';
+import { DecisionFrameSchema } from '../wire/server-frames.js';
 import { HealthReply, OpenApiReply, ReadyReply } from './admin-schemas.js';
 import { operation } from './operation.js';
 
@@ -56,15 +56,8 @@ export const openApiOperation = operation({
 /** The event of POST /v1/events: the fields of an `event` frame without `t` (docs/protocol.md). */
 export const EventSchema = Type.Object(GatewayEventSchema.properties, { $id: 'Event', description: 'the fields of an event frame without t (docs/protocol.md); unknown fields are ignored' });
 
-export const DecisionSchema = Type.Object(
-  {
-    t: Type.Literal('decision'),
-    re: Type.String({ description: 'the event id' }),
-    customer: Type.String({ description: 'the customer the event resolved to' }),
-    actions: Type.Array(ActionSchema, { description: 'offers to show now; empty: stay silent' }),
-  },
-  { $id: 'Decision' },
-);
+/** The decision: the wire's decision frame (src/schema/wire/server-frames.ts), one schema for both. */
+export const DecisionSchema = { ...DecisionFrameSchema, $id: 'Decision' };
 
 export const eventsOperation = operation({
   operationId: 'postEvent',

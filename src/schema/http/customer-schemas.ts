@@ -1,7 +1,8 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { GatewayEventSchema } from '../../../actors/index.js';
-import { AnyMap, EpochMs } from './common-schemas.js';
+import { DecisionActionSchema } from '../wire/server-frames.js';
+import { EpochMs } from './common-schemas.js';
 
 /** The customer card, the dry-run explanation and the event fields an admin request describes. */
 
@@ -41,17 +42,8 @@ export const ExplanationSchema = Type.Object(
   { $id: 'Explanation', description: "one triggered campaign's verdict", additionalProperties: true },
 );
 
-export const ActionSchema = Type.Object(
-  {
-    instance: Type.String({ description: 'the offer instance id' }),
-    campaign: Type.String(),
-    offer: Type.String(),
-    channel: Type.String(),
-    content: AnyMap('the rendered message for the channel'),
-    expiresAt: EpochMs('when the offer expires'),
-  },
-  { $id: 'Action', description: 'an offer made on a channel', additionalProperties: true },
-);
+/** An offer made on a channel: the wire's decision action (src/schema/wire/server-frames.ts), one schema for both. */
+export const ActionSchema = { ...DecisionActionSchema, $id: 'Action' };
 
 export const CustomerSchema = Type.Object(
   {

@@ -1,0 +1,165 @@
+import type { Campaign, Catalog, DecisionAction, ContactIdentifierKind, CustomerContext, CustomerMessage, CustomerStepper, Explanation, GatewayEvent, Preview } from '../../actors/index.js';
+import { bucketsOf, customerTimeZone, decisionInputs, localTime, previewCampaign, windowValue } from '../../actors/index.js';
+import type { Clock } from '../clock.js';
+import { asKairosError } from '../errors.js';
+import type { StopList } from '../stop-list.js';
+import type { Store } from '../store/store.js';
+import type { Actors } from './activation.js';
+import type { BudgetLedger, CapacityLedger } from './budget-ledger.js';
+import type { Identities } from './identity.js';
+import type { Live } from './live-customer.js';
+import type { Mailboxes } from './mailboxes.js';
+import type { ModelRegistry } from './model-registry.js';
+import type { PropensityLedger } from './propensity-ledger.js';
+import type { WriteBehind } from './write-behind.js';
+
+export interface CustomerView {
+  id: string;
+  stage: string;
+  lifecycle: CustomerContext['lifecycle'];
+  profile: CustomerContext['profile'];
+  identifiers: CustomerContext['identifiers'];
+  consents: CustomerContext['consents'];
+  segments: Record<string, number>;
+  /** null: a daysSince feature with nothing in its window */
+  features: Record<string, number | null>;
+  contacts: CustomerContext['contacts'];
+  pending: CustomerContext['pending'];
+  responses: CustomerContext['responses'];
+  /** the explanation of the last decision since this actor was activated */
+  lastDecision: Explanation[];
+  createdAt: number;
+  lastEventAt: number | undefined;
+}
+
+export interface CustomerQueriesOptions {
+  store: Store;
+  catalog: () => Catalog;
+  clock: Clock;
+  stopList: StopList;
+  stepper: CustomerStepper;
+  ledger: BudgetLedger;
+  capacity?: CapacityLedger;
+  propensity: PropensityLedger;
+  models: ModelRegistry;
+  mailboxes: Mailboxes;
+  actors: Actors;
+  identities: Identities;
+  writeBehind: WriteBehind;
+}
+
+/**
+ * The admin API's reads of one customer (and the erasure), each through the customer's
+ * mailbox, so it sees every earlier event: the 360° view, the right to be forgotten, the
+ * dry run of a decision (explain) and a campaign's messages as the customer would read them.
+ */
+export class CustomerQueries {
+  constructor(private readonly o: CustomerQueriesOptions) {}
+
+  /** A customer's 360° view. */
+  view(id: string): Promise<CustomerView | undefined> {
+    return this.withLive(id, (live) => this.describe(live));
+  }
+
+  /**
+   * Erases a customer (the right to be forgotten): the live actor, everything waiting to be
+   * written for it, and in the store its snapshot, master data, identity links and outbox
+   * entries. Runs through the mailbox, after every earlier message for the customer. The
+   * stop list keeps its hashed entries, so an opt-out outlives the profile.
+   */
+  erase(id: string): Promise<{ identifiers: number } | undefined> {
+    return this.withLive(id, async (live) => {
+      const ids = Object.entries(live.snapshot.context.identifiers).flatMap(([kind, values]) =>
+        values.map((value) => ({ kind: kind as ContactIdentifierKind, value })),
+      );
+      this.o.actors.unload(live);
+      // Replies still waiting for this customer's commit go out: the erasure supersedes it.
+      for (const w of live.waiters ?? []) w.resolve();
+      live.waiters = undefined;
+      this.o.identities.dropCustomer(id);
+      this.o.writeBehind.dropCustomer(id);
+      await this.o.store.eraseCustomer(id, ids);
+      return { identifiers: ids.length };
+    });
+  }
+
+  /**
+   * What the customer would be offered for this event, and why each triggered campaign
+   * would or would not speak, without recording anything: a dry run of the decision on the
+   * customer's current state.
+   */
+  explain(id: string, event: GatewayEvent): Promise<{ customer: string; at: number; actions: readonly DecisionAction[]; explain: Explanation[] } | undefined> {
+    return this.withLive(id, (live) => {
+      const catalog = this.o.catalog();
+      const msg: CustomerMessage = {
+        type: 'gateway.event',
+        event,
+        // A dry run of any moment: as if the event arrived at its own time (the bounds on `at`
+        // around the server's clock are for what gateways send).
+        now: event.at ?? this.o.clock.now(),
+        catalog,
+        ...decisionInputs({
+          catalog,
+          stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, event.customer),
+          budgetSpentOf: this.o.ledger.spentOf,
+          capacityUsedOn: this.o.capacity?.usedOn,
+          capacityAt: this.o.clock.now(),
+          evidence: this.o.propensity.evidence(),
+          models: this.o.models.view(),
+        }),
+      };
+      // The next snapshot and the effects are looked at, never kept or run.
+      const [, effects] = this.o.stepper.step(live.snapshot, msg);
+      let actions: readonly DecisionAction[] = [];
+      let explain: Explanation[] = [];
+      for (const e of effects) {
+        if (e.type === 'reply' && e.params.reply.kind === 'decision') actions = e.params.reply.actions;
+        if (e.type === 'trace') explain = e.params.trace.explain;
+      }
+      return { customer: id, at: event.at ?? msg.now, actions, explain };
+    });
+  }
+
+  /** A campaign's messages as this customer would read them (see previewCampaign). */
+  preview(id: string, campaign: Campaign, event: GatewayEvent): Promise<Preview[] | undefined> {
+    return this.withLive(id, (live) => previewCampaign(live.snapshot.context, campaign, event, event.at ?? this.o.clock.now(), this.o.catalog()));
+  }
+
+  /** Runs `fn` on the customer's live actor, through its mailbox (after every earlier message); undefined for an unknown customer. */
+  private withLive<T>(id: string, fn: (live: Live) => T | Promise<T>): Promise<T | undefined> {
+    return new Promise((resolve, reject) => {
+      this.o.mailboxes.enqueue(id, async () => {
+        try {
+          const live = await this.o.actors.liveFor(id);
+          resolve(live === undefined ? undefined : await fn(live));
+        } catch (err) {
+          reject(asKairosError(err));
+        }
+      });
+    });
+  }
+
+  private describe(live: Live): CustomerView {
+    const ctx: CustomerContext = live.snapshot.context;
+    const catalog = this.o.catalog();
+    const today = localTime(this.o.clock.now(), customerTimeZone(ctx, catalog)).epochDay;
+    const features: Record<string, number | null> = {};
+    for (const f of catalog.features) features[f.id] = windowValue(bucketsOf(ctx.features, f), today, f.window, f.aggregate) ?? null;
+    return {
+      id: ctx.id,
+      stage: ctx.stage,
+      lifecycle: ctx.lifecycle,
+      profile: ctx.profile,
+      identifiers: ctx.identifiers,
+      consents: ctx.consents,
+      segments: ctx.segments,
+      features,
+      contacts: ctx.contacts,
+      pending: ctx.pending,
+      responses: ctx.responses,
+      lastDecision: live.lastExplain,
+      createdAt: ctx.createdAt,
+      lastEventAt: ctx.lastEventAt,
+    };
+  }
+}

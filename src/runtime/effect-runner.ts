@@ -1,0 +1,98 @@
+import type { Catalog, CustomerEffect, CustomerReply, Explanation, TraceParams } from '../../actors/index.js';
+import { KairosError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { outcomeLabel } from '../metrics.js';
+import type { FunnelLedger } from './funnel-ledger.js';
+import type { Identities } from './identity.js';
+import type { Live } from './live-customer.js';
+import type { ModelRegistry } from './model-registry.js';
+import type { PropensityLedger } from './propensity-ledger.js';
+import type { Sharing } from './sharing.js';
+import type { UpliftLedger } from './uplift-ledger.js';
+import type { WriteBehind } from './write-behind.js';
+
+/** What a step's effects give the host back: the reply and the explanation, if the step made them. */
+export interface Ran {
+  reply: CustomerReply | undefined;
+  explain: Explanation[] | undefined;
+}
+
+export interface EffectRunnerOptions {
+  catalog: () => Catalog;
+  logger: Logger;
+  metrics: Metrics;
+  propensity: PropensityLedger;
+  models: ModelRegistry;
+  uplift: UpliftLedger;
+  funnel?: FunnelLedger;
+  sharing: Sharing;
+  identities: Identities;
+  writeBehind: WriteBehind;
+}
+
+/**
+ * Runs the effects a customer's step returns as data (`actors/effects.ts`), in order, with
+ * one exhaustive switch: the reply and the explanation go back to the host, outbox entries
+ * and reminders to the write-behind, identity links to identity resolution, the trace to the
+ * totals across customers, the models and the metrics (on a shared store once committed).
+ */
+export class EffectRunner {
+  /** the one result, reset by every run and read at once (nothing allocated per step) */
+  private readonly ran: Ran = { reply: undefined, explain: undefined };
+
+  constructor(private readonly o: EffectRunnerOptions) {}
+
+  /** Runs the effects in order; what they give back is valid until the next run. */
+  run(live: Live, effects: readonly CustomerEffect[]): Readonly<Ran> {
+    const ran = this.ran;
+    ran.reply = undefined;
+    ran.explain = undefined;
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'reply':
+          ran.reply = effect.params.reply;
+          break;
+        case 'queue':
+          this.o.writeBehind.queueOutbox(effect.params.entries);
+          break;
+        case 'link':
+          for (const l of effect.params.links) this.o.identities.link(l.kind, l.value, effect.params.customer, true);
+          break;
+        case 'schedule':
+          this.o.writeBehind.schedule(effect.params.customer, effect.params.reminders);
+          break;
+        case 'trace': {
+          const params = effect.params;
+          ran.explain = params.trace.explain;
+          // On a shared store a decision may be refused at its commit and made again: count it
+          // (and learn from it) only once it is committed.
+          this.o.sharing.afterCommit(live, this.record, params, undefined);
+          break;
+        }
+        default: {
+          const never: never = effect;
+          throw new KairosError('internal', `unhandled effect ${JSON.stringify(never)}`);
+        }
+      }
+    }
+    return ran;
+  }
+
+  /** A handled message's trace into the totals across customers, the models and the metrics. */
+  private readonly record = (p: TraceParams): void => {
+    for (const e of p.trace.explain) {
+      if (e.verdict === 'suppressed') {
+        this.o.metrics.suppressions.inc({ campaign: e.campaign, reason: (e.reason ?? 'unknown').split(':')[0] ?? 'unknown' });
+      }
+    }
+    for (const a of p.trace.answered) this.o.metrics.responses.inc({ outcome: outcomeLabel(a.outcome) });
+    this.o.propensity.record(p.trace.learned);
+    this.o.models.learn(p.trace.learned, this.o.catalog().policy.learning.bits);
+    this.o.uplift.record(p.trace.explain, p.trace.conversions, p.trace.learned);
+    this.o.funnel?.recordDecision(p.trace.explain);
+    if (p.trace.segmentChanges.length > 0) {
+      this.o.logger.debug({ customer: p.customer, changes: p.trace.segmentChanges }, 'segments changed');
+    }
+  };
+}

@@ -1,0 +1,84 @@
+import type { CommitBatch, OutboxRecord, ReminderRecord, SharedCharge, Store } from './store.js';
+
+/**
+ * What a store does for several nodes sharing it, apart from storing: claims (a reminder or
+ * an outbox entry goes to one node), revisions (a node's stale copy of a customer is
+ * refused), totals shared across nodes (budgets, capacity, counters), and whether the
+ * connection is up. Every store has one, chosen when it is made (`Store.coordination`): a
+ * shared backend (Redis) its `SharedCoordination`, a single-node one (memory, LMDB)
+ * `singleNode(store)`, whose claims are the plain reads and where nothing else applies.
+ * Callers that differ between the two (the host, the counters) choose once, on `shared`.
+ */
+
+interface Claims {
+  /**
+   * Due reminders for this node, earliest first: on a shared store claimed for `leaseMs` (no
+   * other node gets them meanwhile; after the lease they are due again unless a commit
+   * dropped them); on a single node simply the due ones.
+   */
+  claimReminders(until: number, limit: number, leaseMs: number): Promise<ReminderRecord[]>;
+  /**
+   * A channel's entries for this node's dispatcher (`consumer`): on a shared store its own
+   * pending ones, a dead node's idle past `minIdleMs`, then new ones; on a single node the
+   * channel's queue (`listOutbox`).
+   */
+  claimOutbox(channel: string, consumer: string, limit: number, minIdleMs: number): Promise<OutboxRecord[]>;
+  /** false while a networked store's connection is down (readiness, error replies); always true on a single node */
+  available(): boolean;
+  /** a number that changes with every change to the stop list, from any node (a single node: constant, its own list is the only one) */
+  stopListVersion(): Promise<number>;
+}
+
+/** A single-node store: nobody else writes it. */
+export interface SingleNodeCoordination extends Claims {
+  readonly shared: false;
+}
+
+/** A commit to a shared store: the batch, and what it must check and add across nodes. */
+export interface SharedCommitBatch extends CommitBatch {
+  /**
+   * customers whose part of the batch (reminders dropped, outbox entries) comes without a
+   * snapshot but from a state at this revision; refused like a stale snapshot
+   */
+  expect?: ReadonlyArray<{ id: string; revision: number }>;
+  /**
+   * what the customers' new contacts spend of totals shared across customers (campaign
+   * budgets, channel capacity), reserved atomically against their limits before the
+   * customer's part is written; a customer whose charge would pass a limit is refused like a
+   * stale snapshot
+   */
+  charges?: readonly SharedCharge[];
+  /** numbers to add to totals kept as sums across nodes (meta counters), by key and path */
+  counters?: ReadonlyArray<{ key: string; delta: Readonly<Record<string, number>> }>;
+}
+
+/** A store several nodes share (Redis). */
+export interface SharedCoordination extends Claims {
+  readonly shared: true;
+  /**
+   * The store's commit with the checks and sums across nodes: throws StaleSnapshotError
+   * naming the customers refused (a stale revision, a charge past a limit) after writing
+   * everything else.
+   */
+  commit(batch: SharedCommitBatch): Promise<OutboxRecord[]>;
+  /** the revision of a customer's snapshot now (0: none), to tell a stale copy */
+  snapshotRevision(id: string): Promise<number>;
+  /** the sums of the counters whose key starts with `prefix` (see SharedCommitBatch.counters) */
+  readCounters(prefix: string): Promise<Array<{ key: string; value: Record<string, number> }>>;
+  /** the current totals of these shared keys (see SharedCharge) */
+  sharedTotals(keys: readonly string[]): Promise<Map<string, { contacts: number; cost: number }>>;
+}
+
+export type Coordination = SingleNodeCoordination | SharedCoordination;
+
+/** The coordination of a store only this node writes: claims are plain reads. */
+export function singleNode(store: Pick<Store, 'dueReminders' | 'listOutbox'>): SingleNodeCoordination {
+  return {
+    shared: false,
+    claimReminders: (until, limit) => store.dueReminders(until, limit),
+    claimOutbox: (channel, _consumer, limit) => store.listOutbox(channel, limit),
+    available: () => true,
+    stopListVersion: () => Promise.resolve(0),
+  };
+}
+

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import type { SharedCoordination } from './coordination.js';
+import { StaleSnapshotError } from './store.js';
+import type { Store } from './store.js';
+import { offerEntry } from './store.contract.js';
+
+/**
+ * The contract of a store several nodes share, through its coordination (`coordination.ts`):
+ * compare-and-set snapshots, shared totals reserved all or nothing, counters summed across
+ * nodes, reminders and outbox entries claimed by one node at a time, a stop-list version
+ * every node sees move. Each backend's test file calls `describeSharedStoreContract` with
+ * `open`, which opens one node's connection to the data under `prefix`: two calls with the
+ * same prefix are two nodes sharing it.
+ */
+
+export type SharedStore = Store & { readonly coordination: SharedCoordination };
+
+export function describeSharedStoreContract(name: string, open: (prefix: string) => Promise<SharedStore>): void {
+  let n = 0;
+  /** Two nodes on fresh data; closed after `body`. */
+  async function twoNodes(body: (a: SharedStore, b: SharedStore, ca: SharedCoordination, cb: SharedCoordination) => Promise<void>): Promise<void> {
+    const prefix = `shared${process.pid}-${name.length}-${++n}-${Date.now() % 100_000}`;
+    const a = await open(prefix);
+    const b = await open(prefix);
+    try {
+      await body(a, b, a.coordination, b.coordination);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }
+
+  describe(`shared store contract: ${name}`, () => {
+    it('says it is shared and available', async () => {
+      await twoNodes((_a, _b, ca) => {
+        expect(ca.shared).toBe(true);
+        expect(ca.available()).toBe(true);
+        return Promise.resolve();
+      });
+    });
+
+    it('refuses a snapshot written from a stale revision, writes nothing of that customer, and the rest of the batch', async () => {
+      await twoNodes(async (a, b, ca, cb) => {
+        await ca.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 0 } } }], identities: [], outbox: [] });
+        expect(await ca.snapshotRevision('c-1')).toBe(1);
+        expect(await cb.snapshotRevision('nobody')).toBe(0);
+        const seenByA = await a.getSnapshot('c-1');
+        const seenByB = await b.getSnapshot('c-1');
+        expect(seenByA?.rev).toBe(1);
+        // A writes first; B, still at revision 1, is refused: nothing of c-1 from B lands (no SMS).
+        await ca.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 1 } }, expectRevision: seenByA!.rev! }], identities: [], outbox: [offerEntry('c-1', 'a-1')] });
+        expect(await cb.snapshotRevision('c-1')).toBe(2);
+        const stale = cb.commit({
+          snapshots: [
+            { id: 'c-1', value: { v: 1, snapshot: { n: 2 } }, expectRevision: seenByB!.rev! },
+            { id: 'c-2', value: { v: 1, snapshot: { n: 9 } } },
+          ],
+          identities: [],
+          outbox: [offerEntry('c-1', 'b-1'), offerEntry('c-2', 'b-2')],
+        });
+        await expect(stale).rejects.toBeInstanceOf(StaleSnapshotError);
+        await expect(stale).rejects.toMatchObject({ code: 'conflict', customer: 'c-1', revision: 2 });
+        expect(await a.getSnapshot('c-1')).toEqual({ v: 1, snapshot: { n: 1 }, rev: 2 });
+        expect((await a.listOutbox('sms', 10)).map((r) => r.instance).sort()).toEqual(['a-1', 'b-2']);
+        // B reloads and retries on the fresh revision: accepted.
+        const fresh = await b.getSnapshot('c-1');
+        await cb.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 2 } }, expectRevision: fresh!.rev! }], identities: [], outbox: [offerEntry('c-1', 'b-1')] });
+        expect(await a.getSnapshot('c-1')).toEqual({ v: 1, snapshot: { n: 2 }, rev: 3 });
+      });
+    });
+
+    it('refuses reminders dropped from a state another node has since changed', async () => {
+      await twoNodes(async (_a, b, ca, cb) => {
+        const reminder = { key: 'c-1|expiry', customer: 'c-1', due: 100, event: 'offer.expiry' };
+        await ca.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 0 } } }], identities: [], outbox: [], reminders: { set: [reminder], remove: [] } });
+        await ca.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 1 } }, expectRevision: 1 }], identities: [], outbox: [] });
+        const dropped = cb.commit({ snapshots: [], identities: [], outbox: [], reminders: { set: [], remove: [reminder.key] }, expect: [{ id: 'c-1', revision: 1 }] });
+        await expect(dropped).rejects.toMatchObject({ customer: 'c-1' });
+        expect(await b.dueReminders(1000, 10)).toEqual([reminder]);
+      });
+    });
+
+    it('reserves shared totals all or nothing: a customer whose contact would pass a limit is refused, and a stale one gives its share back', async () => {
+      await twoNodes(async (a, _b, ca, cb) => {
+        const charge = (customer: string) => ({ customer, key: 'budget/camp', contacts: 1, cost: 2.5, maxContacts: 2 });
+        const snap = (id: string) => ({ id, value: { v: 1, snapshot: { id } } });
+        await ca.commit({ snapshots: [snap('c-1')], identities: [], outbox: [offerEntry('c-1', 'i-1')], charges: [charge('c-1')] });
+        expect(await cb.sharedTotals(['budget/camp'])).toEqual(new Map([['budget/camp', { contacts: 1, cost: 2.5 }]]));
+        // c-2 fits (2 of 2); c-3 would be the third: refused, nothing of it written.
+        const over = cb.commit({ snapshots: [snap('c-2'), snap('c-3')], identities: [], outbox: [offerEntry('c-2', 'i-2'), offerEntry('c-3', 'i-3')], charges: [charge('c-2'), charge('c-3')] });
+        await expect(over).rejects.toMatchObject({ stale: [{ revision: -1 }] });
+        const refused = ((await over.catch((e: unknown) => e)) as StaleSnapshotError).stale[0]!.customer;
+        expect(await a.getSnapshot(refused)).toBeUndefined();
+        expect((await a.listOutbox('sms', 10)).map((r) => r.customer).sort()).toEqual(['c-1', refused === 'c-2' ? 'c-3' : 'c-2']);
+        expect((await ca.sharedTotals(['budget/camp'])).get('budget/camp')).toEqual({ contacts: 2, cost: 5 });
+        // A stale snapshot's reservation is given back.
+        await ca.commit({ snapshots: [{ ...snap('c-9'), expectRevision: 5 }], identities: [], outbox: [], charges: [{ ...charge('c-9'), maxContacts: 10 }] }).catch(() => undefined);
+        expect((await ca.sharedTotals(['budget/camp'])).get('budget/camp')).toEqual({ contacts: 2, cost: 5 });
+      });
+    });
+
+    it('sums the counters every node adds, by key', async () => {
+      await twoNodes(async (_a, _b, ca, cb) => {
+        await ca.commit({ snapshots: [], identities: [], outbox: [], counters: [{ key: 'stats/x', delta: { hits: 2, misses: 1 } }] });
+        await cb.commit({ snapshots: [], identities: [], outbox: [], counters: [{ key: 'stats/x', delta: { hits: 3 } }, { key: 'stats/y', delta: { hits: 1 } }, { key: 'other/z', delta: { hits: 9 } }] });
+        const sums = await ca.readCounters('stats/');
+        expect(sums.sort((p, q) => p.key.localeCompare(q.key))).toEqual([
+          { key: 'stats/x', value: { hits: 5, misses: 1 } },
+          { key: 'stats/y', value: { hits: 1 } },
+        ]);
+      });
+    });
+
+    it('moves the stop-list version every node reads when any node changes the list', async () => {
+      await twoNodes(async (a, b, ca, cb) => {
+        const before = await cb.stopListVersion();
+        await a.putStop({ key: 'k-1', kind: 'phone', hint: '+7 9** ***-**-01', at: 1 });
+        const afterPut = await cb.stopListVersion();
+        expect(afterPut).not.toBe(before);
+        expect(await ca.stopListVersion()).toBe(afterPut);
+        expect(await b.deleteStop('k-1', undefined, undefined)).toBe(true);
+        expect(await ca.stopListVersion()).not.toBe(afterPut);
+      });
+    });
+
+    it('lets one node at a time claim a due reminder, and another after the lease when the first died', async () => {
+      await twoNodes(async (_a, _b, ca, cb) => {
+        const reminders = Array.from({ length: 20 }, (_, i) => ({ key: `c-${i}|expiry`, customer: `c-${i}`, due: 100 + i, event: 'offer.expiry' }));
+        await ca.commit({ snapshots: [], identities: [], outbox: [], reminders: { set: reminders, remove: [] } });
+        const [fromA, fromB] = await Promise.all([ca.claimReminders(1000, 15, 5000), cb.claimReminders(1000, 15, 5000)]);
+        const keys = [...fromA, ...fromB].map((r) => r.key);
+        expect(new Set(keys).size).toBe(keys.length);
+        expect(keys.sort()).toEqual(reminders.map((r) => r.key).sort());
+        // Nothing is due for anyone during the lease; after it (A died), B claims A's.
+        expect(await cb.claimReminders(2000, 100, 5000)).toEqual([]);
+        const again = await cb.claimReminders(1000 + 5000, 100, 5000);
+        expect(again.map((r) => r.key).sort()).toEqual(keys.sort());
+        // A reminder dropped by its commit is gone from the index.
+        await cb.commit({ snapshots: [], identities: [], outbox: [], reminders: { set: [], remove: again.map((r) => r.key) } });
+        expect(await ca.claimReminders(Number.MAX_SAFE_INTEGER, 100, 5000)).toEqual([]);
+      });
+    });
+
+    it('hands a channel’s entries to one consumer each; a dead consumer’s pending entries go to another', async () => {
+      await twoNodes(async (_a, b, ca, cb) => {
+        await ca.commit({ snapshots: [], identities: [], outbox: Array.from({ length: 10 }, (_, i) => offerEntry(`c-${i}`, `i-${i}`)) });
+        const [forA, forB] = await Promise.all([ca.claimOutbox('sms', 'node-a', 6, 60_000), cb.claimOutbox('sms', 'node-b', 6, 60_000)]);
+        const all = [...forA, ...forB].map((r) => r.instance);
+        expect(new Set(all).size).toBe(10);
+        expect(all).toHaveLength(10);
+        // B delivers its share; A dies with its share pending. After A's entries are idle long
+        // enough, B claims them.
+        for (const r of forB) expect(await b.removeOutbox('sms', r.instance)).toBe(true);
+        expect(await cb.claimOutbox('sms', 'node-b', 10, 60_000)).toEqual([]);
+        await new Promise((r) => setTimeout(r, 50));
+        const taken = await cb.claimOutbox('sms', 'node-b', 10, 20);
+        expect(taken.map((r) => r.instance).sort()).toEqual(forA.map((r) => r.instance).sort());
+      });
+    });
+  });
+}
