@@ -5,7 +5,7 @@ import type { ReminderSpec } from './reminders.js';
 
 /**
  * What a customer's step asks the world to do, as data: the pure step returns these, in
- * order, and the host runs them (one exhaustive switch, `src/runtime/customer-host.ts`).
+ * order, and the host runs them (one exhaustive switch, `src/runtime/effect-runner.ts`).
  * The customer machine names them as its actions (`reply`, `queue`, `link`, `schedule`,
  * `trace`), with these parameters; their bodies in the machine do nothing.
  */

@@ -16,7 +16,7 @@ const demo = (): Record<string, any> => parse(readFileSync(demoCatalogPath(), 'u
 
 describe('catalog JSON Schema', () => {
   it('is the checked-in schemas/catalog.schema.json', () => {
-    expect(readFileSync(catalogSchemaFile(), 'utf8'), 'schemas/catalog.schema.json is stale: run `npm run build && node dist/src/catalog/write-catalog-schema.js`').toBe(
+    expect(readFileSync(catalogSchemaFile(), 'utf8'), 'schemas/catalog.schema.json is stale: run `npm run schemas`').toBe(
       catalogJsonSchemaText(),
     );
     expect(catalogJsonSchema()).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' });

@@ -15,7 +15,7 @@ import { AckFrameSchema, DecisionFrameSchema, DeliverFrameSchema, ErrorFrameSche
 export const GATEWAY_FRAMES_SCHEMA_FILE = 'schemas/gateway-frames.schema.json';
 
 /** How to write the file again after a frame schema changed. */
-export const GATEWAY_FRAMES_REGENERATE = 'npm run build && node dist/src/schema/wire/write-gateway-frames-schema.js';
+export const GATEWAY_FRAMES_REGENERATE = 'npm run schemas';
 
 export function gatewayFramesSchemaPath(): string {
   return join(packageRoot(), GATEWAY_FRAMES_SCHEMA_FILE);
