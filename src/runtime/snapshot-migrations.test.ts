@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCustomerStepper, customerMachine } from '../../actors/index.js';
-import { SNAPSHOT_VERSION, SnapshotVersionError, migrateSnapshot } from './snapshot-migrations.js';
+import { KairosError } from '../errors.js';
+import { SNAPSHOT_VERSION, isSnapshotVersionError, migrateSnapshot } from './snapshot-migrations.js';
 
 describe('snapshot migrations', () => {
   const v1Context = {
@@ -86,7 +87,21 @@ describe('snapshot migrations', () => {
   });
 
   it('refuses a snapshot from a newer build, or without a version', () => {
-    expect(() => migrateSnapshot({ v: SNAPSHOT_VERSION + 1, snapshot: {} })).toThrow(SnapshotVersionError);
-    expect(() => migrateSnapshot({ v: 0, snapshot: {} })).toThrow(/no valid version/);
+    const thrown = (f: () => unknown): unknown => {
+      try {
+        f();
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    };
+    const newer = thrown(() => migrateSnapshot({ v: SNAPSHOT_VERSION + 1, snapshot: {} }));
+    expect(newer).toMatchObject({ name: 'KairosError', code: 'internal', message: `snapshot version: ${SNAPSHOT_VERSION + 1} is newer than this build understands (${SNAPSHOT_VERSION})` });
+    expect(isSnapshotVersionError(newer)).toBe(true);
+    const none = thrown(() => migrateSnapshot({ v: 0, snapshot: {} }));
+    expect(none).toMatchObject({ code: 'internal', message: 'snapshot version: 0 is not a valid version' });
+    expect(isSnapshotVersionError(none)).toBe(true);
+    // Another internal error is not one.
+    expect(isSnapshotVersionError(new KairosError('internal', 'the store is broken'))).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import type { ResponseRecord } from '../../actors/index.js';
 import { boundedResponseData, channels, withResponse } from '../../actors/index.js';
+import { KairosError } from '../errors.js';
 import type { StoredSnapshot } from '../store/store.js';
 
 /**
@@ -7,8 +8,9 @@ import type { StoredSnapshot } from '../store/store.js';
  * shape changes, and add the step from the previous version to `migrations`; a snapshot is
  * migrated step by step when its actor is activated. Bump it too when a store writes the
  * snapshot in a way an earlier build would misread (with an identity step): that build
- * then refuses the snapshot with a SnapshotVersionError naming both versions, instead of
- * failing on it at the customer's next message.
+ * then refuses the snapshot with a snapshot version error (`isSnapshotVersionError`: an
+ * `internal` KairosError naming both versions), instead of failing on it at the customer's
+ * next message.
  */
 export const SNAPSHOT_VERSION = 6;
 
@@ -88,19 +90,27 @@ const migrations: Readonly<Record<number, Migration>> = {
   },
 };
 
-export class SnapshotVersionError extends Error {
-  override readonly name = 'SnapshotVersionError';
+const VERSION_ERROR = 'snapshot version: ';
+
+/** A snapshot this build cannot read: a fault of the server (an older build on a newer store), `internal`. */
+function snapshotVersionError(problem: string): KairosError {
+  return new KairosError('internal', VERSION_ERROR + problem);
+}
+
+/** Whether `err` is the error `migrateSnapshot` throws for a snapshot whose version this build cannot read. */
+export function isSnapshotVersionError(err: unknown): err is KairosError {
+  return err instanceof KairosError && err.code === 'internal' && err.message.startsWith(VERSION_ERROR);
 }
 
 export function migrateSnapshot(stored: StoredSnapshot): unknown {
-  if (!Number.isInteger(stored.v) || stored.v < 1) throw new SnapshotVersionError(`snapshot has no valid version (${String(stored.v)})`);
+  if (!Number.isInteger(stored.v) || stored.v < 1) throw snapshotVersionError(`${String(stored.v)} is not a valid version`);
   if (stored.v > SNAPSHOT_VERSION) {
-    throw new SnapshotVersionError(`snapshot version ${stored.v} is newer than this build understands (${SNAPSHOT_VERSION})`);
+    throw snapshotVersionError(`${stored.v} is newer than this build understands (${SNAPSHOT_VERSION})`);
   }
   let snapshot = stored.snapshot;
   for (let v = stored.v; v < SNAPSHOT_VERSION; v++) {
     const step = migrations[v];
-    if (step === undefined) throw new SnapshotVersionError(`no migration from snapshot version ${v}`);
+    if (step === undefined) throw snapshotVersionError(`no migration from version ${v}`);
     snapshot = step(snapshot);
   }
   return snapshot;

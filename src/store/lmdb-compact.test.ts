@@ -94,7 +94,7 @@ describe('compactLmdb', () => {
         createInterface({ input: child.stdout }).once('line', () => resolve());
         child.once('exit', (code) => reject(new Error(`the other process exited (${code}) before it opened the store`)));
       });
-      await expect(compactLmdb(lmdb)).rejects.toThrow(`open in process ${child.pid}; stop Kairos first`);
+      await expect(compactLmdb(lmdb)).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining(`open in process ${child.pid}; stop Kairos first`) as unknown });
     } finally {
       child.kill('SIGKILL');
     }
@@ -109,6 +109,6 @@ describe('compactLmdb', () => {
   });
 
   it('names a data dir without a store', async () => {
-    await expect(compactLmdb(join(dir, 'nothing'))).rejects.toThrow('no LMDB store in');
+    await expect(compactLmdb(join(dir, 'nothing'))).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('no LMDB store in') as unknown });
   });
 });

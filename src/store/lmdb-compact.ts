@@ -2,6 +2,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSy
 import { join } from 'node:path';
 import type { RootDatabase } from 'lmdb';
 import { open } from 'lmdb';
+import { KairosError } from '../errors.js';
 import { lmdbFileBytes, lmdbMapSize } from './lmdb-store.js';
 
 /**
@@ -61,7 +62,7 @@ function stats(db: { getStats(): unknown }): { entryCount: number } {
 
 export async function compactLmdb(dir: string, onProgress: (p: CompactProgress) => void = () => undefined): Promise<CompactResult> {
   const dataFile = join(dir, 'data.mdb');
-  if (!existsSync(dataFile)) throw new Error(`compact: no LMDB store in ${dir}`);
+  if (!existsSync(dataFile)) throw new KairosError('not_found', `compact: no LMDB store in ${dir}`);
   const beforeBytes = lmdbFileBytes(dir);
   const tmp = `${dir}-compacting`;
   rmSync(tmp, { recursive: true, force: true });
@@ -70,7 +71,7 @@ export async function compactLmdb(dir: string, onProgress: (p: CompactProgress) 
   let tables = 0;
   try {
     const others = otherReaders(src);
-    if (others.length > 0) throw new Error(`compact: the store in ${dir} is open in process ${others.join(', ')}; stop Kairos first`);
+    if (others.length > 0) throw new KairosError('conflict', `compact: the store in ${dir} is open in process ${others.join(', ')}; stop Kairos first`);
     const names = [...src.getKeys({ start: FIRST_KEY })].filter((k): k is string => typeof k === 'string');
     mkdirSync(tmp);
     const dst = open({ path: tmp, maxDbs: 64, noSync: true, noSubdir: false, mapSize: lmdbMapSize(dir) });
@@ -97,12 +98,12 @@ export async function compactLmdb(dir: string, onProgress: (p: CompactProgress) 
         }
         if (batch.length > 0 || total === 0) flush();
         const copied = stats(to).entryCount;
-        if (copied !== total) throw new Error(`compact: table ${name} has ${total} entries, the copy ${copied}; the store is left as it was`);
+        if (copied !== total) throw new KairosError('internal', `compact: table ${name} has ${total} entries, the copy ${copied}; the store is left as it was`);
         entries += total;
         tables++;
       }
       await new Promise<void>((resolve, reject) => {
-        (dst as unknown as { sync(cb: (err?: unknown) => void): void }).sync((err) => (err ? reject(err instanceof Error ? err : new Error(`compact: sync failed: ${JSON.stringify(err)}`)) : resolve()));
+        (dst as unknown as { sync(cb: (err?: unknown) => void): void }).sync((err) => (err ? reject(new KairosError('internal', `compact: sync failed: ${err instanceof Error ? err.message : JSON.stringify(err)}`, { cause: err })) : resolve()));
       });
     } finally {
       await dst.close();

@@ -1,4 +1,5 @@
 import type { ContactIdentifierKind } from '../../actors/index.js';
+import { KairosError } from '../errors.js';
 import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
@@ -50,7 +51,7 @@ export class MemoryStore implements Store {
   private closed = false;
 
   private check(): void {
-    if (this.closed) throw new Error('store is closed');
+    if (this.closed) throw new KairosError('unavailable', 'the store is closed');
   }
 
   getSnapshot(id: string): Promise<StoredSnapshot | undefined> {

@@ -1,4 +1,5 @@
 import { Packr } from 'msgpackr';
+import { KairosError } from '../errors.js';
 import type { StoredSnapshot } from './store.js';
 
 /**
@@ -54,7 +55,7 @@ function headerLength(packed: Uint8Array): number {
   const first = packed[0] ?? 0;
   if (first >= 0x80 && first <= 0x8f) return 1;
   if (first === 0xde) return 3;
-  throw new Error('snapshot codec: expected a MessagePack map');
+  throw new KairosError('internal', 'snapshot codec: expected a MessagePack map');
 }
 
 function steadyOf(context: Record<string, unknown>, profile: object): Steady {

@@ -277,7 +277,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
 
     // Only durable backends promise this; the memory store does not register it.
     if (options.durable) it('keeps everything across a reopen', async () => {
-      if (h.reopen === undefined) throw new Error('a durable backend must provide reopen()');
+      if (h.reopen === undefined) expect.unreachable('a durable backend must provide reopen()');
       await store.importCustomers([{ id: 'c-1', record: record(1) }]);
       await store.commit({
         snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { s: 'x' } } }],

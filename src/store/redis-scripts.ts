@@ -1,0 +1,125 @@
+import type { Cluster, Redis } from 'ioredis';
+
+/**
+ * The Redis store's Lua scripts, each atomic on Redis (on a Cluster, all of a script's keys
+ * are in one slot: see redis-keys.ts), and the commands they become on a client.
+ */
+
+/** The consumer group every node's dispatcher reads a channel's stream through. */
+export const OUTBOX_GROUP = 'dispatch';
+
+/** One customer's part of a commit: KEYS snap, obx, rem; ARGV: see COMMIT_SCRIPT. */
+const COMMIT_SCRIPT = `
+local snap, obx, rem = KEYS[1], KEYS[2], KEYS[3]
+local hasSnap, expect = ARGV[1], tonumber(ARGV[3])
+local rev = tonumber(redis.call('HGET', snap, 'rev') or '0')
+if expect >= 0 and rev ~= expect then return redis.error_reply('STALE ' .. rev) end
+if hasSnap == '1' then
+  rev = rev + 1
+  redis.call('HSET', snap, 'v', ARGV[2], 'rev', rev)
+end
+local i = 4
+local nObx = tonumber(ARGV[i]); i = i + 1
+for _ = 1, nObx do redis.call('HSET', obx, ARGV[i], ARGV[i + 1]); i = i + 2 end
+local nSet = tonumber(ARGV[i]); i = i + 1
+for _ = 1, nSet do redis.call('HSET', rem, ARGV[i], ARGV[i + 1]); i = i + 2 end
+local nDel = tonumber(ARGV[i]); i = i + 1
+for _ = 1, nDel do redis.call('HDEL', rem, ARGV[i]); i = i + 1 end
+return rev
+`;
+
+/**
+ * Reserves shared totals (budgets, capacity) for one customer's contacts, all or nothing:
+ * KEYS totals; ARGV n, then per item key, contacts, cost, maxContacts (-1: none), maxCost (-1: none).
+ */
+const CHARGE_SCRIPT = `
+local n, i, sum, order = tonumber(ARGV[1]), 2, {}, {}
+for _ = 1, n do
+  local k = ARGV[i]
+  local s = sum[k]
+  if not s then s = {0, 0, tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])}; sum[k] = s; order[#order + 1] = k end
+  s[1] = s[1] + tonumber(ARGV[i + 1]); s[2] = s[2] + tonumber(ARGV[i + 2])
+  i = i + 5
+end
+for _, k in ipairs(order) do
+  local s = sum[k]
+  local c = tonumber(redis.call('HGET', KEYS[1], k .. '|c') or '0')
+  local m = tonumber(redis.call('HGET', KEYS[1], k .. '|m') or '0')
+  if (s[3] >= 0 and c + s[1] > s[3]) or (s[4] >= 0 and m >= s[4]) then return 0 end
+end
+for _, k in ipairs(order) do
+  local s = sum[k]
+  redis.call('HINCRBY', KEYS[1], k .. '|c', s[1])
+  redis.call('HINCRBYFLOAT', KEYS[1], k .. '|m', s[2])
+end
+return 1
+`;
+
+/** Relays one entry to its channel: KEYS s, r, i, d, q; ARGV instance, record, seq. Idempotent. */
+const RELAY_SCRIPT = `
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 or redis.call('ZSCORE', KEYS[4], ARGV[1]) then return 0 end
+local id = redis.call('XADD', KEYS[1], '*', 'i', ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[3], ARGV[1], id)
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
+return 1
+`;
+
+/** Removes a delivered entry: KEYS s, r, i, d, q; ARGV instance, now, oldest done to keep. */
+const REMOVE_SCRIPT = `
+local id = redis.call('HGET', KEYS[3], ARGV[1])
+if not id then return 0 end
+redis.call('XDEL', KEYS[1], id)
+pcall(redis.call, 'XACK', KEYS[1], '${OUTBOX_GROUP}', id)
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[3])
+return 1
+`;
+
+/** Claims due reminders: KEYS due; ARGV until, limit, lease until. Moves each claimed one to the lease's end. */
+const CLAIM_SCRIPT = `
+local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, k in ipairs(keys) do redis.call('ZADD', KEYS[1], ARGV[3], k) end
+return keys
+`;
+
+/** Deletes an identity link only if it still points to this customer: KEYS link; ARGV customer. */
+const UNLINK_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]); return 1 end
+return 0
+`;
+
+/** Replaces a hash field only if it is still there (a concurrent removal wins): KEYS hash; ARGV field, value. */
+const UPDATE_IF_PRESENT_SCRIPT = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]); return 1 end
+return 0
+`;
+
+/** A connection to one Redis or to a Redis Cluster. */
+export type RedisConnection = Redis | Cluster;
+
+/** The scripts as commands of a client (`withScripts`). */
+export interface RedisScripts {
+  kairosCommit(snap: string, obx: string, rem: string, ...args: Array<string | Buffer | number>): Promise<number>;
+  kairosRelay(s: string, r: string, i: string, d: string, q: string, instance: string, record: Buffer, seq: number): Promise<number>;
+  kairosRemove(s: string, r: string, i: string, d: string, q: string, instance: string, now: number, keepAfter: number): Promise<number>;
+  kairosClaim(due: string, until: number, limit: number, leaseUntil: number): Promise<string[]>;
+  kairosUnlink(link: string, customer: string): Promise<number>;
+  kairosCharge(totals: string, ...args: Array<string | number>): Promise<number>;
+  kairosUpdateIfPresent(hash: string, field: string, value: Buffer): Promise<number>;
+}
+
+/** Defines the scripts as commands on `client` (ioredis runs each by its SHA, sending the source only when Redis lacks it). */
+export function withScripts(client: RedisConnection): RedisConnection & RedisScripts {
+  client.defineCommand('kairosCommit', { numberOfKeys: 3, lua: COMMIT_SCRIPT });
+  client.defineCommand('kairosRelay', { numberOfKeys: 5, lua: RELAY_SCRIPT });
+  client.defineCommand('kairosRemove', { numberOfKeys: 5, lua: REMOVE_SCRIPT });
+  client.defineCommand('kairosClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
+  client.defineCommand('kairosCharge', { numberOfKeys: 1, lua: CHARGE_SCRIPT });
+  client.defineCommand('kairosUnlink', { numberOfKeys: 1, lua: UNLINK_SCRIPT });
+  client.defineCommand('kairosUpdateIfPresent', { numberOfKeys: 1, lua: UPDATE_IF_PRESENT_SCRIPT });
+  return client as RedisConnection & RedisScripts;
+}
