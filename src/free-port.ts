@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { KairosError } from './errors.js';
 
 /** A loopback TCP port free right now (for servers the tests and benchmarks start themselves). */
 export function freePort(): Promise<number> {
@@ -7,7 +8,7 @@ export function freePort(): Promise<number> {
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
       const addr = s.address();
-      s.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
+      s.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new KairosError('internal', 'the loopback listener reported no port'))));
     });
   });
 }
