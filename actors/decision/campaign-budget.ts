@@ -13,13 +13,16 @@ function exhausted(budget: { maxContacts?: number; maxCost?: number }, spent: Bu
   return (budget.maxContacts !== undefined && spent.contacts >= budget.maxContacts) || (budget.maxCost !== undefined && spent.cost >= budget.maxCost);
 }
 
+/** No campaign: what spentCampaigns answers while no budget is used up (asked at every event: no set is made for it). */
+const NONE_SPENT: ReadonlySet<string> = new Set<string>();
+
 /** The campaigns whose budget is used up, given what each has spent (`spentOf`). */
-export function spentCampaigns(catalog: Catalog, spentOf: (campaign: string) => BudgetSpent): Set<string> {
-  const out = new Set<string>();
+export function spentCampaigns(catalog: Catalog, spentOf: (campaign: string) => BudgetSpent): ReadonlySet<string> {
+  let out: Set<string> | undefined;
   for (const c of catalog.campaigns) {
-    if (c.budget !== undefined && exhausted(c.budget, spentOf(c.id))) out.add(c.id);
+    if (c.budget !== undefined && exhausted(c.budget, spentOf(c.id))) (out ??= new Set<string>()).add(c.id);
   }
-  return out;
+  return out ?? NONE_SPENT;
 }
 
 /** What one action spends of its campaign's budget, with the budget's bounds. */

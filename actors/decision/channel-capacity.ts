@@ -11,13 +11,16 @@ export function capacityDay(policy: Policy, now: number): number {
   return localTime(now, policy.defaultTimezone).epochDay;
 }
 
+/** No channel: what fullChannels answers while every channel has room (asked at every event: no set is made for it). */
+const NONE_FULL: ReadonlySet<string> = new Set<string>();
+
 /** The channels whose capacity for the day is used up, given the contacts made on each that day (`usedOn`). */
-export function fullChannels(policy: Policy, usedOn: (channel: Channel) => number): Set<string> {
-  const out = new Set<string>();
+export function fullChannels(policy: Policy, usedOn: (channel: Channel) => number): ReadonlySet<string> {
+  let out: Set<string> | undefined;
   for (const [channel, perDay] of policy.channelCapacity) {
-    if (usedOn(channel) >= perDay) out.add(channel);
+    if (usedOn(channel) >= perDay) (out ??= new Set<string>()).add(channel);
   }
-  return out;
+  return out ?? NONE_FULL;
 }
 
 /** What one action takes of its channel's capacity for the day. */

@@ -20,7 +20,7 @@ export class BudgetLedger {
   readonly spentOf = (campaign: string): Spent => this.counters.get(campaign);
 
   /** Campaigns whose budget is used up. */
-  spentCampaigns(catalog: Catalog): Set<string> {
+  spentCampaigns(catalog: Catalog): ReadonlySet<string> {
     return spentCampaigns(catalog, this.spentOf);
   }
 
@@ -61,7 +61,7 @@ export class CapacityLedger {
   readonly usedOn = (channel: Channel, day: number): number => this.counters.get(CapacityLedger.key(channel, day)).contacts;
 
   /** Channels whose capacity for `day` is used up. */
-  full(catalog: Catalog, day: number): Set<string> {
+  full(catalog: Catalog, day: number): ReadonlySet<string> {
     return fullChannels(catalog.policy, (channel) => this.usedOn(channel, day));
   }
 
