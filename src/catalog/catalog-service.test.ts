@@ -42,3 +42,33 @@ describe('catalog service', () => {
     ]);
   });
 });
+
+describe('a catalog an earlier version stored', () => {
+  it('opens with the fields this version does not know dropped and a warning, and takes the next change', async () => {
+    const dir = tempDir();
+    const store = new LmdbStore(dir.dir);
+    cleanups.push(dir.remove, () => store.close());
+    // What an earlier version could store: unknown fields were ignored then.
+    const old = structuredClone(loadCatalogFile(demoCatalogPath())) as unknown as { version: number; campaigns: Array<Record<string, unknown>>; offers: Array<Record<string, unknown>>; policy: Record<string, unknown> };
+    old.version = 7;
+    old.campaigns[0]!.note = 'asked for by the branch network';
+    old.offers[0]!.legacyCode = 42;
+    old.policy.retired = true;
+    await store.putMeta('catalog', old);
+    const lines: string[] = [];
+    const logger = createLogger('warn', { write: (l: string) => void lines.push(l) });
+    const service = await CatalogService.open(store, new ManualClock(0), logger, { def: loadCatalogFile(demoCatalogPath()), source: 'demo' });
+    expect(service.version).toBe(7);
+    expect(service.catalog.campaigns.length).toBe(old.campaigns.length);
+    const kept = service.catalog.def as unknown as typeof old;
+    expect(kept.campaigns[0]).not.toHaveProperty('note');
+    expect(kept.offers[0]).not.toHaveProperty('legacyCode');
+    expect(kept.policy).not.toHaveProperty('retired');
+    expect(lines.join('\n')).toContain('the stored catalog holds fields this version does not know');
+    // A change to another item compiles the whole catalog: the dropped fields do not stand in its way.
+    const campaign = structuredClone(service.get('campaigns', String(old.campaigns[1]!.id))) as Record<string, unknown>;
+    expect(await service.put('campaigns', String(campaign.id), { ...campaign, priority: 3 }, 'tester')).toEqual({ version: 8, created: false });
+    // Written anew, a field this version does not know is still refused, naming it.
+    await expect(service.put('campaigns', String(campaign.id), { ...campaign, note: 'x' }, 'tester')).rejects.toThrow('field "note": unknown field');
+  });
+});

@@ -1,5 +1,6 @@
 import type { Catalog, CatalogDef, CampaignStatus, PolicyDef } from '../../actors/index.js';
-import { isInvalidDefinition, checkDefinitionBounds, compileCatalog, moveCampaign } from '../../actors/index.js';
+import { Value } from '@sinclair/typebox/value';
+import { CatalogDefSchema, isInvalidDefinition, checkDefinitionBounds, compileCatalog, moveCampaign } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -45,6 +46,24 @@ export function namePaths(def: CatalogDef, path: string): string {
   });
 }
 
+/**
+ * A catalog read back from the store. Writes refuse a field the schema does not know (a
+ * misspelt `expiresin` is named, not ignored), but a catalog an earlier version stored may
+ * hold fields that were ignored then: those are dropped here, with a warning, rather than
+ * stopping the start; the next change stores the catalog without them.
+ */
+function compileStored(stored: CatalogDef, logger: Logger): Catalog {
+  try {
+    return compileCatalog(stored);
+  } catch (err) {
+    if (!isInvalidDefinition(err) || !err.problem.startsWith('unknown field')) throw err;
+    const known = Value.Clean(CatalogDefSchema, structuredClone(stored)) as CatalogDef;
+    const catalog = compileCatalog(known);
+    logger.warn({ version: stored.version, example: err.message }, 'the stored catalog holds fields this version does not know; they are ignored');
+    return catalog;
+  }
+}
+
 export class CatalogService {
   private current: Catalog;
   private auditSeq: number;
@@ -63,7 +82,9 @@ export class CatalogService {
 
   /**
    * The stored catalog if there is one, else `seed` (the demo's or a catalog file), stored
-   * as the first version. A stored catalog that no longer compiles stops the start.
+   * as the first version. A stored catalog that no longer compiles stops the start; fields an
+   * earlier version stored and this one does not know are dropped, with a warning
+   * (compileStored).
    */
   static async open(store: Store, clock: Clock, logger: Logger, seed: { def: CatalogDef; source: string }): Promise<CatalogService> {
     const last = await store.listMeta('audit/', 1);
@@ -72,7 +93,7 @@ export class CatalogService {
     if (stored !== undefined) {
       let catalog: Catalog;
       try {
-        catalog = compileCatalog(stored);
+        catalog = compileStored(stored, logger);
       } catch (err) {
         throw new KairosError('internal', `the stored catalog (version ${String(stored.version)}) does not compile: ${(err as Error).message}`, { cause: err });
       }
@@ -198,7 +219,7 @@ export class CatalogService {
     const stored = (await this.store.getMeta(CURRENT)) as CatalogDef | undefined;
     if (stored === undefined || stored.version <= this.current.version) return false;
     try {
-      this.current = compileCatalog(stored);
+      this.current = compileStored(stored, this.logger);
     } catch (err) {
       this.logger.error({ err, version: stored.version }, 'a catalog stored by another node does not compile here; keeping the current one');
       return false;
