@@ -1,5 +1,5 @@
 import type { BudgetSpent, Catalog, Channel, DecisionAction } from '../../actors/index.js';
-import { budgetCharges, capacityCharges, fullChannels, spentCampaigns } from '../../actors/index.js';
+import { budgetCharges, capacityCharges } from '../../actors/index.js';
 import type { SharedCharge } from '../store/store.js';
 import { MetaCounters } from './meta-counters.js';
 
@@ -11,18 +11,12 @@ import { MetaCounters } from './meta-counters.js';
  * actions just after, in the same synchronous turn, so one process never overspends. The
  * totals are written with the write-behind batches.
  */
-export type Spent = BudgetSpent;
 
 export class BudgetLedger {
-  readonly counters = new MetaCounters<Spent>('budget/', () => ({ contacts: 0, cost: 0 }));
+  readonly counters = new MetaCounters<BudgetSpent>('budget/', () => ({ contacts: 0, cost: 0 }));
 
   /** A campaign's totals so far (the reader decisionInputs takes). */
-  readonly spentOf = (campaign: string): Spent => this.counters.get(campaign);
-
-  /** Campaigns whose budget is used up. */
-  spentCampaigns(catalog: Catalog): ReadonlySet<string> {
-    return spentCampaigns(catalog, this.spentOf);
-  }
+  readonly spentOf = (campaign: string): BudgetSpent => this.counters.get(campaign);
 
   /** What these actions spend of shared totals, for a shared store to reserve atomically. */
   charges(customer: string, actions: readonly DecisionAction[], catalog: Catalog): SharedCharge[] {
@@ -59,11 +53,6 @@ export class CapacityLedger {
 
   /** Contacts so far on a channel on `day` (the reader decisionInputs takes). */
   readonly usedOn = (channel: Channel, day: number): number => this.counters.get(CapacityLedger.key(channel, day)).contacts;
-
-  /** Channels whose capacity for `day` is used up. */
-  full(catalog: Catalog, day: number): ReadonlySet<string> {
-    return fullChannels(catalog.policy, (channel) => this.usedOn(channel, day));
-  }
 
   /** What these actions take of shared capacity, for a shared store to reserve atomically. */
   charges(customer: string, actions: readonly DecisionAction[], catalog: Catalog, day: number): SharedCharge[] {
