@@ -141,19 +141,14 @@ export interface GatewayToken {
 export const DEMO_GATEWAY_TOKEN = 'demo-gateway';
 export const DEMO_ADMIN_KEY = 'demo-admin';
 
-/** The problems each `config_invalid` error names, one a setting. */
-const problemsOf = new WeakMap<KairosError, readonly string[]>();
-
-/** A `config_invalid` error naming every problem found at once. */
+/** A `config_invalid` error naming every problem found at once (its `details.problems`, one a setting). */
 function configInvalid(problems: readonly string[]): KairosError {
-  const err = new KairosError('config_invalid', `invalid configuration:\n  ${problems.join('\n  ')}`);
-  problemsOf.set(err, problems);
-  return err;
+  return new KairosError('config_invalid', `invalid configuration:\n  ${problems.join('\n  ')}`, { details: { problems } });
 }
 
 /** The problems a `config_invalid` error from {@link loadConfig} names; undefined for any other error. */
 export function configProblems(err: unknown): readonly string[] | undefined {
-  return err instanceof KairosError ? problemsOf.get(err) : undefined;
+  return err instanceof KairosError && err.code === 'config_invalid' ? (err.details?.problems as readonly string[] | undefined) : undefined;
 }
 
 type Source = Readonly<Record<string, string | undefined>>;

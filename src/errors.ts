@@ -42,15 +42,18 @@ export class KairosError extends Error {
   override readonly name = 'KairosError';
   readonly status: number;
   readonly public: boolean;
+  /** what the error names, as data for a caller (a configuration's problems, one a setting); never sent to a client */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
 
   constructor(
     readonly code: ErrorCode,
     message?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: Readonly<Record<string, unknown>> },
   ) {
-    super(message ?? errorCatalog[code].text, options);
+    super(message ?? errorCatalog[code].text, options?.cause === undefined ? undefined : { cause: options.cause });
     this.status = errorCatalog[code].status;
     this.public = errorCatalog[code].public;
+    this.details = options?.details;
   }
 
   /** What a client may see of this error. */

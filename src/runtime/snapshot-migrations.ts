@@ -8,8 +8,8 @@ import type { StoredSnapshot } from '../store/store.js';
  * shape changes, and add the step from the previous version to `migrations`; a snapshot is
  * migrated step by step when its actor is activated. Bump it too when a store writes the
  * snapshot in a way an earlier build would misread (with an identity step): that build
- * then refuses the snapshot with a snapshot version error (`isSnapshotVersionError`: an
- * `internal` KairosError naming both versions), instead of failing on it at the customer's
+ * then refuses the snapshot with an `internal` KairosError naming both versions
+ * (`snapshot version: …`), instead of failing on it at the customer's
  * next message.
  */
 export const SNAPSHOT_VERSION = 6;
@@ -95,11 +95,6 @@ const VERSION_ERROR = 'snapshot version: ';
 /** A snapshot this build cannot read: a fault of the server (an older build on a newer store), `internal`. */
 function snapshotVersionError(problem: string): KairosError {
   return new KairosError('internal', VERSION_ERROR + problem);
-}
-
-/** Whether `err` is the error `migrateSnapshot` throws for a snapshot whose version this build cannot read. */
-export function isSnapshotVersionError(err: unknown): err is KairosError {
-  return err instanceof KairosError && err.code === 'internal' && err.message.startsWith(VERSION_ERROR);
 }
 
 export function migrateSnapshot(stored: StoredSnapshot): unknown {
