@@ -54,19 +54,21 @@ export async function runScenarios(
   print: (line: string) => void,
   /** settings for the server started for a file (another store, say) */
   serverConfig?: (file: string) => Partial<Config>,
+  /** how long an `sms` or `delivery` step waits (5 s by default) */
+  waitMs?: number,
 ): Promise<boolean> {
   const results: ScenarioResult[] = [];
   for (const file of files) {
     let result: ScenarioResult;
     if (url !== undefined) {
-      result = await runScenario(file, { baseUrl: serverBase(url), gatewayToken: process.env.KAIROS_SCENARIO_TOKEN ?? DEMO_GATEWAY_TOKEN, adminKey: process.env.KAIROS_SCENARIO_ADMIN_KEY ?? DEMO_ADMIN_KEY });
+      result = await runScenario(file, { baseUrl: serverBase(url), gatewayToken: process.env.KAIROS_SCENARIO_TOKEN ?? DEMO_GATEWAY_TOKEN, adminKey: process.env.KAIROS_SCENARIO_ADMIN_KEY ?? DEMO_ADMIN_KEY, ...(waitMs === undefined ? {} : { waitMs }) });
     } else {
       const smsc = await startSmsc();
       const config = loadConfig({}, { port: 0, host: '127.0.0.1', store: 'memory', clock: 'manual', logLevel: 'warn', smppUrl: `smpp://127.0.0.1:${smsc.port}`, deliveryPollMs: 20, ...serverConfig?.(file) });
       const quiet = { write: (): boolean => true };
       const k = await startKairos(config, { logDestination: quiet });
       try {
-        result = await runScenario(file, { baseUrl: `http://127.0.0.1:${k.port}`, gatewayToken: DEMO_GATEWAY_TOKEN, adminKey: DEMO_ADMIN_KEY, smsc: () => smsc.received });
+        result = await runScenario(file, { baseUrl: `http://127.0.0.1:${k.port}`, gatewayToken: DEMO_GATEWAY_TOKEN, adminKey: DEMO_ADMIN_KEY, smsc: () => smsc.received, ...(waitMs === undefined ? {} : { waitMs }) });
       } finally {
         await k.close();
         await smsc.close();

@@ -100,6 +100,8 @@ export interface Target {
   adminKey: string;
   /** the SMSC simulator the server sends SMS to, when the runner started both: text received per phone (parts joined) */
   smsc?: () => ReadonlyMap<string, string>;
+  /** how long an `sms` or `delivery` step waits for what it expects (5 s by default) */
+  waitMs?: number;
 }
 
 let counter = 0;
@@ -262,12 +264,12 @@ export async function runScenario(file: string, target: Target): Promise<Scenari
           const want = norm(typeof expected.text === 'string' ? expected.text : '');
           const smsc = target.smsc;
           const text = (): string => smsc().get(to) ?? '';
-          const ok = await eventually(() => text() !== '' && norm(text()).includes(want));
+          const ok = await eventually(() => text() !== '' && norm(text()).includes(want), target.waitMs);
           result(`sms to +${to} ${JSON.stringify(expected.text ?? '')}`, ok, `got ${text() === '' ? 'no SMS' : JSON.stringify(text())}`);
         } else if (step.delivery !== undefined) {
           const expected = substitute(step.delivery, names) as Json;
           const deliveries = endpoint?.delivered ?? [];
-          const found = await eventually(() => deliveries.some((d) => matches(d, expected)));
+          const found = await eventually(() => deliveries.some((d) => matches(d, expected)), target.waitMs);
           const seen = deliveries.map((d) => `${String(d.channel)}/${String(d.campaign)} to ${String(d.customer)}: ${textOf(d.content)}`).join(' | ');
           result(`delivery ${JSON.stringify(expected)}`, found, `got ${seen === '' ? 'no delivery' : seen}`);
         } else if (step.admin !== undefined) {
