@@ -4,11 +4,12 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { TokenSet } from './auth.js';
 import type { HttpCall, HttpReply, Route } from './http.js';
-import { errorReply, json, statusLine } from './http.js';
+import { errorReply, json } from './http.js';
 import type { Router } from './http-router.js';
 import { createRouter } from './http-router.js';
 import { healthOperation, metricsOperation, readyOperation } from '../schema/http/builtin-operations.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
+import { writeReply } from './write-reply.js';
 
 /**
  * The HTTP side of the server: reads each request (everything copied out of uWS's request
@@ -85,11 +86,7 @@ export class HttpServer {
     });
     const write = (r: HttpReply): void => {
       if (aborted) return;
-      res.cork(() => {
-        res.writeStatus(statusLine(r.status)).writeHeader('Content-Type', r.contentType);
-        for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);
-        res.end(r.body);
-      });
+      res.cork(() => writeReply(res, r));
     };
 
     const found = this.router.lookup(method, path);
