@@ -286,7 +286,7 @@ function buildGateway(
     logger,
     metrics,
     routes: [
-      eventsRoute({ host, metrics }),
+      eventsRoute({ host, metrics, logger }),
       openApiRoute(config.publicUrl),
       ...adminRoutes({ host, stopList, store, clock, logger, status }),
       ...catalogRoutes({ catalogs, host, clock, propensity }),

@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../errors.js';
 import { KairosError, errorCatalog } from '../errors.js';
 import type { Auth, HttpMethod, OperationSpec } from '../schema/http/operation.js';
+import type { Problem } from '../schema/http/problem.js';
 import { PROBLEM_MEDIA_TYPE, problemBody } from '../schema/http/problem.js';
 
 export type { Auth, HttpMethod } from '../schema/http/operation.js';
@@ -69,14 +70,18 @@ export function noContent(): HttpReply {
   return { status: 204, contentType: 'text/plain', body: '' };
 }
 
+/** The extension members a problem may carry beside `code`, each declared (optional) in the problem schema: `re`, the event's id. */
+export type ProblemExtensions = Pick<Problem, 're'>;
+
 /**
  * An error as an HTTP reply: RFC 9457 `application/problem+json`, `{type, title, status,
- * detail, code}`, the same on every route; internal details stay in the log.
+ * detail, code}` and any `extensions` (`re` for an event), the same on every route; internal
+ * details stay in the log.
  */
-export function errorReply(err: KairosError | ErrorCode, message?: string): HttpReply {
+export function errorReply(err: KairosError | ErrorCode, message?: string, extensions: ProblemExtensions = {}): HttpReply {
   const e = typeof err === 'string' ? new KairosError(err, message) : err;
   const headers: Record<string, string> = e.code === 'unauthorized' ? { 'WWW-Authenticate': 'Bearer realm="kairos"' } : {};
-  return { status: errorCatalog[e.code].status, contentType: PROBLEM_MEDIA_TYPE, body: JSON.stringify(problemBody(e.code, e.publicMessage)), headers };
+  return { status: errorCatalog[e.code].status, contentType: PROBLEM_MEDIA_TYPE, body: JSON.stringify({ ...problemBody(e.code, e.publicMessage), ...extensions }), headers };
 }
 
 /** How much of a malformed path segment an error message quotes. */
