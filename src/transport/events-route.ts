@@ -32,7 +32,7 @@ function isMsgpack(contentType: string): boolean {
 
 export function eventsRoute(o: EventsRouteOptions): Route {
   // Not bound through route(): the body is JSON or MessagePack, parsed and checked here like a frame (bad_frame vs invalid).
-  return { method: 'post', auth: 'gateway', operation: eventsOperation, handle: (call) => postEvent(o, call) };
+  return { operation: eventsOperation, handle: (call) => postEvent(o, call) };
 }
 
 async function postEvent(o: EventsRouteOptions, call: HttpCall): Promise<HttpReply> {

@@ -46,11 +46,9 @@ export class HttpServer {
 
   private builtinRoutes(): Route[] {
     return [
-      { method: 'get', operation: healthOperation, auth: 'none', handle: () => json(200, { status: 'ok' }) },
+      { operation: healthOperation, handle: () => json(200, { status: 'ok' }) },
       {
-        method: 'get',
         operation: readyOperation,
-        auth: 'none',
         handle: () => {
           if (!this.o.isReady()) return json(503, { status: 'not ready' });
           // A node whose store is unreachable takes no traffic (a load balancer sends it elsewhere).
@@ -60,9 +58,7 @@ export class HttpServer {
         },
       },
       {
-        method: 'get',
         operation: metricsOperation,
-        auth: 'none',
         handle: async () => ({
           status: 200,
           contentType: this.o.metrics.registry.contentType,
@@ -95,13 +91,14 @@ export class HttpServer {
       return;
     }
     const { route, params } = found;
-    const tokens = route.auth === 'gateway' ? this.o.gatewayTokens : route.auth === 'admin' ? this.o.adminKeys : undefined;
+    const { auth } = route.operation;
+    const tokens = auth === 'gateway' ? this.o.gatewayTokens : auth === 'admin' ? this.o.adminKeys : undefined;
     if (tokens !== undefined && !tokens.allows(authorization)) {
       this.o.metrics.errors.inc({ code: 'unauthorized' });
-      write(errorReply('unauthorized', route.auth === 'admin' ? 'an admin key is required: Authorization: Bearer <key>' : 'a gateway token is required'));
+      write(errorReply('unauthorized', auth === 'admin' ? 'an admin key is required: Authorization: Bearer <key>' : 'a gateway token is required'));
       return;
     }
-    if (route.auth !== 'none' && !this.o.isReady()) {
+    if (auth !== 'none' && !this.o.isReady()) {
       write(errorReply('unavailable', 'not ready'));
       return;
     }

@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../errors.js';
 import { KairosError, errorCatalog } from '../errors.js';
-import type { Auth, HttpMethod, OperationSpec } from '../schema/http/operation.js';
+import type { OperationSpec } from '../schema/http/operation.js';
 import type { Problem } from '../schema/http/problem.js';
 import { PROBLEM_MEDIA_TYPE, problemBody } from '../schema/http/problem.js';
 
@@ -31,16 +31,12 @@ export interface HttpReply {
 /** A route's path parameters by name, percent-decoded once (by the router, never by a handler). */
 export type RouteParams = Readonly<Record<string, string>>;
 
+/** An operation and its handler: what the router takes. The method, path and who may call come from the operation, declared once there. */
 export interface Route {
-  method: HttpMethod;
-  auth: Auth;
-  handle: (call: HttpCall, params: RouteParams) => Promise<HttpReply> | HttpReply;
-  /** the operation the route answers: its path (`/v1/customers/:id`), schemas and replies */
+  /** the operation the route answers: its method, path (`/v1/customers/:id`), auth, schemas and replies */
   operation: OperationSpec;
+  handle: (call: HttpCall, params: RouteParams) => Promise<HttpReply> | HttpReply;
 }
-
-/** A route with its operation declared: what the router takes (every route is one). */
-export type DeclaredRoute = Route;
 
 const statusText: Readonly<Record<number, string>> = {
   200: 'OK',
