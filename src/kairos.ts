@@ -22,6 +22,8 @@ import { demoCatalogPath, demoCsvPath, packageVersion } from './paths.js';
 import { BudgetLedger, CapacityLedger } from './runtime/budget-ledger.js';
 import { deliveryRoutes } from './admin/delivery-routes.js';
 import { learningMetrics, learningRoutes } from './admin/learning-routes.js';
+import { CommittedFeed } from './delivery/committed-feed.js';
+import type { DeliveryHost } from './delivery/delivery-host.js';
 import type { ChannelAdapter } from './delivery/dispatcher.js';
 import { OutboxDispatcher } from './delivery/dispatcher.js';
 import { KairosError } from './errors.js';
@@ -46,10 +48,12 @@ import type { Uws } from './transport/uws.js';
 import { loadUws } from './transport/uws.js';
 
 /**
- * The composition root: builds the store, the catalog, the ledgers, the delivery dispatcher
- * (with its channel adapters and the gateway-subscriber adapter), the actor host and the
- * gateway server from one validated configuration, and tears them down in order. Each step
- * is one function below; `startKairos` runs them in order.
+ * The composition root: builds, from one validated configuration and in this order, the
+ * store, the catalog, the ledgers, the committed-records feed, the actor host (committing
+ * into the feed), the channel adapters (with the host), the delivery dispatcher (with the
+ * host, the adapters and the feed; it holds the gateway-subscriber adapter) and the gateway
+ * server; and tears them down in order. Every object gets what it needs when it is built:
+ * nothing is bound late. Each step is one function below; `startKairos` runs them in order.
  */
 export interface Kairos {
   readonly port: number;
@@ -150,11 +154,11 @@ async function loadLedgers(store: Store): Promise<Ledgers> {
   return { stopList, ledger, capacity, propensity, models, uplift, funnel };
 }
 
-/** The server's own channel adapters, for the channels configured (SMPP, SMTP, webhooks). */
-function buildAdapters(config: Readonly<Config>, clock: Clock, logger: Logger): ChannelAdapter[] {
+/** The server's own channel adapters, for the channels configured (SMPP, SMTP, webhooks); SMS receipts and replies go to `host`. */
+function buildAdapters(config: Readonly<Config>, clock: Clock, logger: Logger, host: DeliveryHost): ChannelAdapter[] {
   const adapters: ChannelAdapter[] = [];
   if (config.smppUrl !== undefined) {
-    adapters.push(new SmppAdapter({ url: config.smppUrl, systemId: config.smppSystemId, password: config.smppPassword, source: config.smppSource, ratePerSec: config.smppRate, logger, clock }));
+    adapters.push(new SmppAdapter({ url: config.smppUrl, systemId: config.smppSystemId, password: config.smppPassword, source: config.smppSource, ratePerSec: config.smppRate, logger, clock, host }));
   }
   if (config.smtpUrl !== undefined) {
     adapters.push(new SmtpAdapter({ url: config.smtpUrl, from: config.smtpFrom, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret, ratePerSec: config.smtpRate }));
@@ -165,15 +169,18 @@ function buildAdapters(config: Readonly<Config>, clock: Clock, logger: Logger): 
   return adapters;
 }
 
-/** The one delivery path: the own adapters and the gateway-subscriber adapter. Built before the host, started with it. */
-function buildDispatcher(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger, metrics: Metrics): OutboxDispatcher {
+/** The one delivery path: the own adapters and the gateway-subscriber adapter, fed what the host commits. Built after the host. */
+function buildDispatcher(config: Readonly<Config>, parts: { store: Store; clock: Clock; logger: Logger; metrics: Metrics; host: DeliveryHost; committed: CommittedFeed }): OutboxDispatcher {
+  const { store, clock, logger, metrics, host, committed } = parts;
   return new OutboxDispatcher({
     store,
     consumer: config.nodeId,
     clock,
     logger,
     metrics,
-    adapters: buildAdapters(config, clock, logger),
+    host,
+    committed,
+    adapters: buildAdapters(config, clock, logger, host),
     maxAttempts: config.deliveryMaxAttempts,
     backoffMs: config.deliveryBackoffMs,
     pollMs: config.deliveryPollMs,
@@ -181,9 +188,9 @@ function buildDispatcher(config: Readonly<Config>, store: Store, clock: Clock, l
   });
 }
 
-/** The actor host; what it commits to the outbox goes to the dispatcher, and only there. */
-function buildHost(config: Readonly<Config>, parts: { store: Store; catalogs: CatalogService; clock: Clock; logger: Logger; metrics: Metrics; ledgers: Ledgers; dispatcher: OutboxDispatcher }): CustomerHost {
-  const { store, catalogs, clock, logger, metrics, ledgers, dispatcher } = parts;
+/** The actor host; what it commits to the outbox goes into the feed (the dispatcher's), and only there. */
+function buildHost(config: Readonly<Config>, parts: { store: Store; catalogs: CatalogService; clock: Clock; logger: Logger; metrics: Metrics; ledgers: Ledgers; committed: CommittedFeed }): CustomerHost {
+  const { store, catalogs, clock, logger, metrics, ledgers, committed } = parts;
   return new CustomerHost({
     store,
     catalog: () => catalogs.catalog,
@@ -201,7 +208,7 @@ function buildHost(config: Readonly<Config>, parts: { store: Store; catalogs: Ca
     maxInFlight: config.maxInFlight,
     maxQueueMs: config.maxQueueMs,
     limits: { idempotencyRetentionMs: config.idempotencyRetentionMs, idempotencyMaxIds: config.idempotencyMaxIds, maxClockSkewMs: config.maxClockSkewMs, maxEventAgeMs: config.maxEventAgeMs },
-    onCommitted: (records) => dispatcher.notify(records),
+    onCommitted: committed.push,
   });
 }
 
@@ -279,7 +286,7 @@ function buildGateway(
     logger,
     metrics,
     routes: [
-      eventsRoute({ host, metrics }),
+      eventsRoute({ host, metrics, logger }),
       openApiRoute(config.publicUrl),
       ...adminRoutes({ host, stopList, store, clock, logger, status }),
       ...catalogRoutes({ catalogs, host, clock, propensity }),
@@ -352,8 +359,9 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     throw err;
   }
   const ledgers = await loadLedgers(store);
-  const dispatcher = buildDispatcher(config, store, clock, logger, metrics);
-  const host = buildHost(config, { store, catalogs, clock, logger, metrics, ledgers, dispatcher });
+  const committed = new CommittedFeed();
+  const host = buildHost(config, { store, catalogs, clock, logger, metrics, ledgers, committed });
+  const dispatcher = buildDispatcher(config, { store, clock, logger, metrics, host, committed });
   learningMetrics({ catalogs, models: ledgers.models, uplift: ledgers.uplift, funnel: ledgers.funnel, store }, metrics);
   const timers = startTimers(config, { store, catalogs, models: ledgers.models, host, logger });
   const gateway = buildGateway(config, { uws, store, catalogs, clock, logger, metrics, ledgers, host, dispatcher, started });
@@ -364,10 +372,11 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     timers.stopHostTimers();
     timers.stopStoreTimers();
     await host.close(0);
+    await dispatcher.stop();
     await store.close();
     throw err;
   }
-  dispatcher.start(host);
+  dispatcher.start();
   gateway.setReady(true);
   announce(config, logger, { port, store, clock });
 

@@ -14,7 +14,7 @@ import { operation } from '../schema/http/operation.js';
 import type { StopList, StopRequest } from '../stop-list.js';
 import type { Store } from '../store/store.js';
 import { credentialLabel } from '../transport/auth.js';
-import type { DeclaredRoute, HttpCall } from '../transport/http.js';
+import type { Route, HttpCall } from '../transport/http.js';
 import { ChannelParam } from '../schema/http/common-schemas.js';
 import { outboxPage } from './delivery-routes.js';
 
@@ -163,7 +163,7 @@ function manualClock(clock: Clock): ManualClock {
 /** A present, non-null optional text. */
 const given = (v: string | null | undefined): v is string => v !== undefined && v !== null;
 
-export function adminRoutes(d: AdminDeps): DeclaredRoute[] {
+export function adminRoutes(d: AdminDeps): Route[] {
   const audit = (call: HttpCall, action: string, detail: Record<string, unknown>): void => {
     d.logger.info({ audit: true, by: credentialLabel(call.authorization), action, ...detail }, 'admin change');
   };

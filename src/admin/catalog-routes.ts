@@ -30,7 +30,7 @@ import { ChannelParam, Limit, PathId, VersionReply } from '../schema/http/common
 import { EventFieldsSchema, ExplainReply } from '../schema/http/customer-schemas.js';
 import { PropensityReply } from '../schema/http/learning-schemas.js';
 import { operation } from '../schema/http/operation.js';
-import type { DeclaredRoute, HttpCall } from '../transport/http.js';
+import type { Route, HttpCall } from '../transport/http.js';
 
 /**
  * The catalog admin API: list, read, create or replace, and delete features, segments,
@@ -313,7 +313,7 @@ function parseYaml(text: string): unknown {
   }
 }
 
-export function catalogRoutes(d: CatalogRouteDeps): DeclaredRoute[] {
+export function catalogRoutes(d: CatalogRouteDeps): Route[] {
   const c = d.catalogs;
   const kindRoutes = catalogKinds.flatMap((kind) => {
     const ops = kindOps[kind];

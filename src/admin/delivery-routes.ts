@@ -10,7 +10,7 @@ import { route } from '../schema/http/bind-route.js';
 import { ChannelParam, PathId } from '../schema/http/common-schemas.js';
 import { HtmlPage, OutboxPageQuery, OutboxPageReply, RetryReply } from '../schema/http/delivery-schemas.js';
 import { operation } from '../schema/http/operation.js';
-import type { DeclaredRoute, HttpReply } from '../transport/http.js';
+import type { Route, HttpReply } from '../transport/http.js';
 
 /**
  * Delivery: the dead letters of each channel and their retry (admin key), and the
@@ -141,7 +141,7 @@ export const oneClickUnsubscribeOperation = operation({
 
 export const deliveryOperations = [deadLettersOperation, retryOperation, unsubscribeOperation, oneClickUnsubscribeOperation] as const;
 
-export function deliveryRoutes(d: DeliveryRouteDeps): DeclaredRoute[] {
+export function deliveryRoutes(d: DeliveryRouteDeps): Route[] {
   const unsubscribe = async (token: string | undefined): Promise<{ raw: HttpReply }> => {
     const claim = token === undefined ? undefined : readUnsubscribeToken(token, d.unsubscribeSecret);
     if (claim === undefined) return page(400, 'Ссылка недействительна', 'Ссылка для отписки повреждена или устарела. Напишите нам, и мы отключим рассылку вручную.');

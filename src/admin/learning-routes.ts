@@ -11,7 +11,7 @@ import { route } from '../schema/http/bind-route.js';
 import { PathId } from '../schema/http/common-schemas.js';
 import { FunnelCsv, FunnelQuery, FunnelReply, ModelSchema, ModelsReply, UpliftSchema, UpliftsReply } from '../schema/http/learning-schemas.js';
 import { operation } from '../schema/http/operation.js';
-import type { DeclaredRoute } from '../transport/http.js';
+import type { Route } from '../transport/http.js';
 
 /**
  * What the decisions have learnt: each offer's adaptive model (evidence, positives,
@@ -162,7 +162,7 @@ export const funnelOperation = operation({
 
 export const learningOperations = [modelsOperation, modelOperation, resetModelOperation, upliftOperation, upliftsOperation, funnelOperation] as const;
 
-export function learningRoutes(d: LearningRouteDeps): DeclaredRoute[] {
+export function learningRoutes(d: LearningRouteDeps): Route[] {
   const offerKnown = (offer: string): boolean => d.catalogs.catalog.offers.has(offer) || d.models.offers().includes(offer);
   return [
     route(modelsOperation, () => {

@@ -64,7 +64,7 @@ describe('OpenAPI', () => {
 
   it('describes every route the server has, and declares each operation once', () => {
     const routes = [openApiRoute(), ...adminRoutes({} as never), ...catalogRoutes({} as never), ...learningRoutes({} as never), ...deliveryRoutes({} as never)];
-    for (const r of routes) expect(allOperations, `${r.method.toUpperCase()} ${r.operation.path}`).toContain(r.operation);
+    for (const r of routes) expect(allOperations, `${r.operation.method.toUpperCase()} ${r.operation.path}`).toContain(r.operation);
     const ids = allOperations.map((o) => o.operationId);
     expect(new Set(ids).size).toBe(ids.length);
     const keys = allOperations.map((o) => `${o.method} ${o.path}`);

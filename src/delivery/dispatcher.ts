@@ -4,12 +4,14 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { channelLabel } from '../metrics.js';
 import type { OutboxRecord, Store } from '../store/store.js';
+import type { CommittedFeed } from './committed-feed.js';
 import type { DeliveryHost } from './delivery-host.js';
+import { deliveryKey } from './delivery-key.js';
 import { GatewaySubscribers } from './gateway-subscribers.js';
 
 /**
- * The one delivery path for committed outbox records: the host hands them to `notify`, and
- * from here they leave either through the server's own channel adapters (SMS over SMPP,
+ * The one delivery path for committed outbox records: the host pushes them into the
+ * committed-records feed the dispatcher subscribes to when it is built, and from here they leave either through the server's own channel adapters (SMS over SMPP,
  * e-mail over SMTP, the back office over signed webhooks) or, for every other channel,
  * through the gateway-subscriber adapter to delivery endpoints subscribed over WebSocket
  * (`subscribers`). The own adapters deliver at least once, in the order committed, each
@@ -18,6 +20,9 @@ import { GatewaySubscribers } from './gateway-subscribers.js';
  * `delivery_refused` error: the far end will not change its mind), parked in the dead
  * letters (visible and retryable in the admin API); the customer's contact record learns
  * delivered or failed.
+ *
+ * Built after the host and the adapters, with both: nothing here is bound late. `start`
+ * and `stop` only start and stop the polling (and the subscribers' sweep on a shared store).
  */
 
 export interface ChannelAdapter {
@@ -30,8 +35,6 @@ export interface ChannelAdapter {
   readonly reportsDelivery?: boolean;
   /** Delivers one record; throws to fail (a KairosError `delivery_refused`: no retry). */
   send(record: OutboxRecord): Promise<void>;
-  /** The dispatcher starts: what the adapter hears from the far end (receipts, replies) goes to `host`. */
-  start?(host: DeliveryHost): void;
   close?(): Promise<void>;
 }
 
@@ -45,6 +48,11 @@ export interface DispatcherOptions {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** the customer host: delivery outcomes go to the customers' actors */
+  host: DeliveryHost;
+  /** the records the host commits (its `onCommitted` pushes into it); subscribed to at construction */
+  committed: CommittedFeed;
+  /** the server's own channel adapters, built with the host (receipts and replies go to it) */
   adapters: readonly ChannelAdapter[];
   maxAttempts: number;
   /** the first retry's delay; each next one doubles, up to an hour */
@@ -69,9 +77,8 @@ export class OutboxDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | undefined;
   private again = false;
-  private stopped = false;
-  /** the customer host, from `start` on: nothing is delivered before */
-  private host: DeliveryHost | undefined;
+  /** idle until `start` (the own adapters' queues wait; subscribers are fed), then running, then stopped */
+  private state: 'idle' | 'running' | 'stopped' = 'idle';
   /** the adapter for every channel without an own adapter: endpoints subscribed over WebSocket */
   readonly subscribers: GatewaySubscribers;
 
@@ -84,7 +91,9 @@ export class OutboxDispatcher {
       window: o.subscriberWindow,
       pollMs: o.pollMs,
       dispatched: this.channels,
+      host: o.host,
     });
+    o.committed.subscribe((records) => this.notify(records));
   }
 
   /** The channels this server delivers itself (not to WebSocket subscribers). */
@@ -92,25 +101,25 @@ export class OutboxDispatcher {
     return new Set(this.adapters.keys());
   }
 
-  /** Starts delivering: outcomes, receipts and replies go to `host`. */
-  start(host: DeliveryHost): void {
-    this.host = host;
-    for (const a of this.adapters.values()) a.start?.(host);
-    this.subscribers.start(host);
+  /** Starts polling the own adapters' queues (and, on a shared store, sweeping the subscribed ones). */
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.state = 'running';
+    this.subscribers.start();
     this.timer = setInterval(() => void this.pump(), this.o.pollMs);
     this.timer.unref();
     void this.pump();
   }
 
-  /** Committed records (the host's `onCommitted`): the own adapters' channels soon, the others to their subscribers now. */
-  notify(records: readonly OutboxRecord[]): void {
+  /** Committed records (from the feed): the own adapters' channels soon, the others to their subscribers now. */
+  private notify(records: readonly OutboxRecord[]): void {
     if (records.some((r) => this.adapters.has(r.channel))) void this.pump();
     this.subscribers.push(records);
   }
 
   /** One pass over every adapter channel's outbox; resolves when what it started has been handed over. */
   pump(): Promise<void> {
-    if (this.stopped || this.host === undefined) return Promise.resolve();
+    if (this.state !== 'running') return Promise.resolve();
     if (this.pumping !== undefined) {
       this.again = true;
       return this.pumping;
@@ -120,7 +129,7 @@ export class OutboxDispatcher {
         do {
           this.again = false;
           for (const adapter of this.adapters.values()) await this.pumpChannel(adapter);
-        } while (this.again && !this.stopped);
+        } while (this.again && this.state === 'running');
       } catch (err) {
         this.o.logger.error({ err }, 'outbox dispatch pass failed; retrying at the next poll');
       } finally {
@@ -156,7 +165,7 @@ export class OutboxDispatcher {
       if (r.dead === true) continue;
       pending++;
       oldest = Math.min(oldest, r.at);
-      const key = `${r.channel}|${r.instance}`;
+      const key = deliveryKey(r.channel, r.instance);
       if (this.inflight.has(key) || (r.nextAttemptAt ?? 0) > now) continue;
       // Wall time for the rate (the far end's clock), not the manual clock.
       if (!this.take(adapter, Date.now())) break;
@@ -195,8 +204,8 @@ export class OutboxDispatcher {
   /** Tells the customer's actor how its message went (a customer erased meanwhile has no contact to record it on). */
   private async report(instance: string, status: 'delivered' | 'failed', reason?: string): Promise<void> {
     try {
-      const r = await this.host?.submitDelivery(instance, status, reason);
-      if (r?.kind === 'error' && r.code !== 'unknown_customer') throw new KairosError(r.code, r.message);
+      const r = await this.o.host.submitDelivery(instance, status, reason);
+      if (r.kind === 'error' && r.code !== 'unknown_customer') throw new KairosError(r.code, r.message);
     } catch (err) {
       this.o.logger.error({ err, instance }, 'recording the delivery on the contact failed');
     }
@@ -204,7 +213,7 @@ export class OutboxDispatcher {
 
   /** Stops polling and waits for the deliveries under way. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.state = 'stopped';
     this.subscribers.stop();
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.pumping;

@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { OutboxEntry } from '../../actors/index.js';
+import { compileCatalog } from '../../actors/index.js';
+import { ManualClock } from '../clock.js';
+import { emptyCatalog } from '../default-catalog.js';
 import { KairosError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
+import { BudgetLedger } from '../runtime/budget-ledger.js';
+import { CustomerHost } from '../runtime/customer-host.js';
+import { ModelRegistry } from '../runtime/model-registry.js';
+import { PropensityLedger } from '../runtime/propensity-ledger.js';
+import { UpliftLedger } from '../runtime/uplift-ledger.js';
+import { StopList } from '../stop-list.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { DeliveryHost } from './delivery-host.js';
 import type { DeliverFrame, Subscriber } from './gateway-subscribers.js';
@@ -48,11 +57,51 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-async function setup(window: number, entries: number, dispatched: ReadonlySet<string> = new Set()): Promise<{ store: MemoryStore; subs: GatewaySubscribers }> {
+/** An offer for a screen of the internet bank, to a customer the store does not hold (erased, or never imported). */
+const offer = (i: number): OutboxEntry => ({
+  kind: 'offer',
+  instance: `c-gone-${i}:1.a`,
+  customer: `c-gone-${i}`,
+  channel: 'ib',
+  campaign: 'atm-shortfall',
+  offer: 'atm-microcredit',
+  content: { title: 'Кредит', text: 'До зарплаты' },
+  expiresAt: 10_000_000,
+  at: i,
+});
+
+/** A real customer host on the store, with no catalog to speak of; `maxInFlight: 0` refuses every request `overloaded`. */
+function realHost(store: MemoryStore, maxInFlight: number): CustomerHost {
+  return new CustomerHost({
+    store,
+    catalog: () => compileCatalog(emptyCatalog),
+    clock: new ManualClock(1_000_000),
+    logger: createLogger('silent'),
+    metrics: createMetrics(),
+    stopList: new StopList(store),
+    ledger: new BudgetLedger(),
+    propensity: new PropensityLedger(),
+    models: new ModelRegistry(),
+    uplift: new UpliftLedger(),
+    durability: 'commit',
+    flushIntervalMs: 10,
+    flushBatch: 1000,
+    maxHotActors: 100,
+    maxInFlight,
+  });
+}
+
+async function setup(
+  window: number,
+  entries: number,
+  dispatched: ReadonlySet<string> = new Set(),
+  entry: (i: number) => OutboxEntry = action,
+  host: (store: MemoryStore) => DeliveryHost = () => noHost,
+): Promise<{ store: MemoryStore; subs: GatewaySubscribers }> {
   const store = new MemoryStore();
-  if (entries > 0) await store.commit({ snapshots: [], identities: [], outbox: Array.from({ length: entries }, (_, i) => action(i + 1)) });
-  const subs = new GatewaySubscribers({ store, logger: createLogger('error'), metrics: createMetrics(), window, pollMs: 1000, dispatched });
-  subs.start(noHost);
+  if (entries > 0) await store.commit({ snapshots: [], identities: [], outbox: Array.from({ length: entries }, (_, i) => entry(i + 1)) });
+  const subs = new GatewaySubscribers({ store, logger: createLogger('error'), metrics: createMetrics(), window, pollMs: 1000, dispatched, host: host(store) });
+  subs.start();
   return { store, subs };
 }
 
@@ -140,5 +189,31 @@ describe('the gateway-subscriber adapter', () => {
     await settle();
     // A new subscriber reads the queue from its start: the failed entry is offered again (to b or c).
     expect([...b.frames, ...c.frames].filter((f) => f.instance === 'bk-1')).toHaveLength(2);
+  });
+
+  it('stores no confirmation the customer host did not take: the delivery stays the subscriber’s to confirm again', async () => {
+    const { store, subs } = await setup(4, 1, new Set(), offer, (st) => realHost(st, 0));
+    const a = new Endpoint();
+    subs.subscribe(a, ['ib']);
+    await settle();
+    expect(a.frames.map((f) => f.instance)).toEqual(['c-gone-1:1.a']);
+    await expect(subs.confirm(a, { t: 'delivered', instance: 'c-gone-1:1.a' })).rejects.toMatchObject({ code: 'overloaded' });
+    // Not stored, and still awaiting this subscriber's confirmation (a retry is not `invalid`), not handed out again.
+    expect((await store.listOutbox('ib', 10)).map((r) => r.instance)).toEqual(['c-gone-1:1.a']);
+    await expect(subs.confirm(a, { t: 'failed', instance: 'c-gone-1:1.a', reason: 'screen offline' })).rejects.toMatchObject({ code: 'overloaded' });
+    expect((await store.listOutbox('ib', 10)).map((r) => [r.instance, r.attempts])).toEqual([['c-gone-1:1.a', 0]]);
+    await settle();
+    expect(a.frames).toHaveLength(1);
+  });
+
+  it('stores the confirmation of an offer whose customer is gone (no contact to record it on) and answers it done', async () => {
+    const { store, subs } = await setup(4, 2, new Set(), offer, (st) => realHost(st, 100));
+    const a = new Endpoint();
+    subs.subscribe(a, ['ib']);
+    await settle();
+    expect(a.frames).toHaveLength(2);
+    await subs.confirm(a, { t: 'delivered', instance: 'c-gone-1:1.a' });
+    await subs.confirm(a, { t: 'failed', instance: 'c-gone-2:1.a', reason: 'screen offline' });
+    expect((await store.listOutbox('ib', 10)).map((r) => [r.instance, r.attempts])).toEqual([['c-gone-2:1.a', 1]]);
   });
 });

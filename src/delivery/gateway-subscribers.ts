@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics.js';
 import { channelLabel } from '../metrics.js';
 import type { OutboxRecord, Store } from '../store/store.js';
 import type { DeliveryHost } from './delivery-host.js';
+import { deliveryKey } from './delivery-key.js';
 
 /**
  * The dispatcher's adapter for delivery endpoints subscribed over WebSocket (PROTOCOL.md
@@ -60,6 +61,8 @@ export interface GatewaySubscribersOptions {
   pollMs: number;
   /** channels the dispatcher's own adapters deliver: no subscriber may take them */
   dispatched: ReadonlySet<string>;
+  /** the customer host: confirmed offers are reported to the customers' actors */
+  host: DeliveryHost;
 }
 
 /** The most channels one subscriber may subscribe to. */
@@ -94,8 +97,6 @@ interface Feed {
   settled: Set<string>;
 }
 
-const deliveryKey = (channel: string, instance: string): string => `${channel}|${instance}`;
-
 export class GatewaySubscribers {
   private readonly endpoints = new Map<Subscriber, Endpoint>();
   private readonly feeds = new Map<string, Feed>();
@@ -104,13 +105,11 @@ export class GatewaySubscribers {
   private roundRobin = 0;
   /** shared stores: reads each subscribed channel's queue again from its start, every delivery poll */
   private sweepTimer: NodeJS.Timeout | undefined;
-  private host: DeliveryHost | undefined;
 
   constructor(private readonly o: GatewaySubscribersOptions) {}
 
-  /** Starts taking confirmations to `host` (and, on a shared store, sweeping the queues every poll). */
-  start(host: DeliveryHost): void {
-    this.host = host;
+  /** On a shared store, starts sweeping the subscribed queues every poll (a single node has nothing to sweep). */
+  start(): void {
     // A shared store's queues are written by every node, and an entry may be indexed after a
     // subscriber's cursor passed its place: each channel with subscribers reads its queue
     // from the start again every poll (a page at a time, only when they have room).
@@ -214,7 +213,16 @@ export class GatewaySubscribers {
   /**
    * A `delivered` or `failed` confirmation: only for a delivery this subscriber received and
    * has not confirmed yet (looked up by key, never by reading the queue). Resolves once the
-   * store has it and the customer's actor has been told; throws a KairosError otherwise.
+   * customer's actor has been told and the store has it; throws a KairosError otherwise.
+   *
+   * Never half-done (stored but not reported): the actor is told first, the store written
+   * after. A report the host does not take (`overloaded`: busy or shutting down) stores
+   * nothing, and the delivery stays this subscriber's to confirm: its retry finds it. A store
+   * write that fails after the report leaves the entry in the outbox: the retry, or the
+   * subscriber the entry goes to once this one closes, confirms it again, and the report is
+   * repeated harmlessly (it sets the contact's delivery status to the same value again). A
+   * customer erased meanwhile (`unknown_customer`) has no contact to record it on: the
+   * confirmation is stored all the same.
    */
   async confirm(sub: Subscriber, confirmation: Confirmation): Promise<void> {
     const e = this.endpoints.get(sub);
@@ -230,10 +238,11 @@ export class GatewaySubscribers {
     e.inflight.delete(key);
     // Still out (no page delivers it again) until the store has taken the confirmation.
     try {
+      if (record.kind === 'offer') await this.report(record.instance, confirmation);
       if (confirmation.t === 'delivered') await this.o.store.removeOutbox(record.channel, record.instance);
       else await this.o.store.failOutbox(record.channel, record.instance, confirmation.reason ?? 'failed');
     } catch (err) {
-      // Not stored: the delivery is still this subscriber's to confirm (its retry finds it);
+      // Not reported or not stored: the delivery is still this subscriber's to confirm (its retry finds it);
       // had it closed meanwhile, the delivery goes to another subscriber.
       if (sub.open && this.inflight.get(key) === e) e.inflight.set(key, record);
       else if (this.inflight.get(key) === e) {
@@ -252,11 +261,12 @@ export class GatewaySubscribers {
     // Down to the low-water mark: the next page of each channel still behind.
     if (e.inflight.size <= this.o.window / 2) for (const ch of e.channels) this.refillChannel(ch);
     this.o.metrics.deliveries.inc({ channel: channelLabel(record.channel), result: confirmation.t });
-    if (record.kind === 'offer') {
-      if (this.host === undefined) throw new KairosError('unavailable', 'delivery is not started');
-      const r = await this.host.submitDelivery(record.instance, confirmation.t, confirmation.t === 'failed' ? confirmation.reason : undefined);
-      if (r.kind === 'error') throw new KairosError(r.code, r.message);
-    }
+  }
+
+  /** Tells the customer's actor how its offer went; throws when the host did not take it (an erased customer is no failure). */
+  private async report(instance: string, confirmation: Confirmation): Promise<void> {
+    const r = await this.o.host.submitDelivery(instance, confirmation.t, confirmation.t === 'failed' ? confirmation.reason : undefined);
+    if (r.kind === 'error' && r.code !== 'unknown_customer') throw new KairosError(r.code, r.message);
   }
 
   /** Marks a feed to read again from after `seq` (no later than any other mark). */

@@ -58,6 +58,8 @@ export interface SmppOptions {
   logger: Logger;
   /** stamps a customer's reply's event id */
   clock: Clock;
+  /** where receipts (the contact learns delivered or failed) and customers' replies (events) go */
+  host: DeliveryHost;
 }
 
 /** The receipt text of SMPP 3.4 appendix B: "id:… sub:… dlvrd:… submit date:… done date:… stat:DELIVRD err:… text:…". */
@@ -76,8 +78,6 @@ export class SmppAdapter implements ChannelAdapter {
   /** the receipt, not the SMSC's acceptance, says delivered */
   readonly reportsDelivery = true;
   private session: SmppSession | undefined;
-  /** where receipts and replies go, from the dispatcher's start on */
-  private host: DeliveryHost | undefined;
   private bound: Promise<SmppSession> | undefined;
   private closed = false;
   private ref = 0;
@@ -119,19 +119,15 @@ export class SmppAdapter implements ChannelAdapter {
     return this.bound;
   }
 
-  start(host: DeliveryHost): void {
-    this.host = host;
-  }
-
   /** A delivery receipt for one of our messages: the contact learns delivered or failed. */
   private onReceipt(instance: string, status: 'delivered' | 'failed', reason?: string): void {
-    this.host?.submitDelivery(instance, status, reason).catch((err: unknown) => this.o.logger.error({ err }, 'recording an SMS receipt failed'));
+    this.o.host.submitDelivery(instance, status, reason).catch((err: unknown) => this.o.logger.error({ err }, 'recording an SMS receipt failed'));
   }
 
   /** A message from a customer: an `sms.received` event for the customer with that phone. */
   private onReply(phone: string, text: string, messageId: string): void {
     const event: GatewayEvent = { id: `sms-${messageId}-${this.o.clock.now()}`, type: 'sms.received', customer: { phone }, channel: 'sms', data: { text } };
-    this.host?.submitEvent(event).then(
+    this.o.host.submitEvent(event).then(
       (r) => {
         if (r.kind === 'error') this.o.logger.warn({ code: r.code, message: r.message }, 'an SMS reply was not taken');
       },

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ErrorCode } from '../errors.js';
-import { KairosError } from '../errors.js';
+import { KairosError, asKairosError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { channelLabel } from '../metrics.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
@@ -13,12 +14,15 @@ import { errorReply, json } from './http.js';
 /**
  * `POST /v1/events`: one event as JSON or MessagePack, for gateways without a WebSocket. The
  * decision comes back in the request's format (or as `Accept` asks); every error is the one
- * HTTP error shape (`errorReply`), whatever the request's format.
+ * HTTP error shape (`errorReply`), whatever the request's format, and carries the event's id
+ * as `re` whenever it could be read (as the WebSocket error frame does). A body in another
+ * media type is 415 `unsupported_media_type`.
  */
 
 export interface EventsRouteOptions {
   host: Pick<CustomerHost, 'submitEvent'>;
   metrics: Metrics;
+  logger: Logger;
 }
 
 function isMsgpack(contentType: string): boolean {
@@ -28,19 +32,19 @@ function isMsgpack(contentType: string): boolean {
 
 export function eventsRoute(o: EventsRouteOptions): Route {
   // Not bound through route(): the body is JSON or MessagePack, parsed and checked here like a frame (bad_frame vs invalid).
-  return { method: 'post', auth: 'gateway', operation: eventsOperation, handle: (call) => postEvent(o, call) };
+  return { operation: eventsOperation, handle: (call) => postEvent(o, call) };
 }
 
 async function postEvent(o: EventsRouteOptions, call: HttpCall): Promise<HttpReply> {
   const start = performance.now();
   const inMsgpack = isMsgpack(call.contentType);
   const outMsgpack = call.accept.includes('msgpack') || (inMsgpack && !call.accept.includes('json'));
-  const fail = (code: ErrorCode, message: string): HttpReply => {
+  const fail = (code: ErrorCode, message: string, re?: string): HttpReply => {
     o.metrics.errors.inc({ code });
-    return errorReply(code, message);
+    return errorReply(code, message, { re });
   };
   if (!inMsgpack && !call.contentType.toLowerCase().startsWith('application/json')) {
-    return fail('invalid', 'send the event as application/json or application/msgpack');
+    return fail('unsupported_media_type', 'send the event as application/json or application/msgpack');
   }
   let raw: unknown;
   try {
@@ -53,11 +57,19 @@ async function postEvent(o: EventsRouteOptions, call: HttpCall): Promise<HttpRep
   try {
     event = parseEvent(raw as Record<string, unknown>);
   } catch (err) {
-    if (err instanceof FrameError) return fail(err.code, err.message);
+    if (err instanceof FrameError) return fail(err.code, err.message, err.re);
     throw err;
   }
   o.metrics.events.inc({ channel: channelLabel(event.channel) });
-  const r = await o.host.submitEvent(event);
+  let r;
+  try {
+    r = await o.host.submitEvent(event);
+  } catch (err) {
+    // Answered here, not by the server, so that the reply names the event.
+    const e = asKairosError(err);
+    if (e.code === 'internal') o.logger.error({ err, re: event.id }, 'deciding an event failed');
+    return fail(e.code, e.publicMessage, event.id);
+  }
   o.metrics.decisionSeconds.observe({ kind: 'http' }, (performance.now() - start) / 1000);
   switch (r.kind) {
     case 'decision': {
@@ -66,9 +78,9 @@ async function postEvent(o: EventsRouteOptions, call: HttpCall): Promise<HttpRep
       return outMsgpack ? { status: 200, contentType: 'application/msgpack', body: encodeFrame(decision) } : json(200, decision);
     }
     case 'error':
-      return fail(r.code, r.message);
+      return fail(r.code, r.message, event.id);
     case 'ack':
-      return fail('internal', 'unexpected reply');
+      return fail('internal', 'unexpected reply', event.id);
     default: {
       const never: never = r;
       throw new KairosError('internal', `unhandled reply ${JSON.stringify(never)}`);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboxEntry } from '../../actors/index.js';
 import type { OutboxRecord, Store } from '../store/store.js';
+import { KairosError } from '../errors.js';
 import { credentialLabel } from './auth.js';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
 import { GatewayClient, adminHeaders, decode, msk, startTestKairos, uid } from '../test-support/test-kairos.js';
@@ -333,7 +334,7 @@ describe('admin outbox listing', () => {
 async function until(test: () => boolean): Promise<void> {
   const give = Date.now() + 10_000;
   while (!test()) {
-    if (Date.now() > give) throw new Error('condition not met in 10 s');
+    if (Date.now() > give) throw new KairosError('internal', 'condition not met in 10 s');
     await new Promise((r) => setTimeout(r, 5));
   }
 }

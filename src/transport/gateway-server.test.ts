@@ -313,7 +313,7 @@ describe('HTTP', () => {
     expect(decode(Buffer.from(await packed.arrayBuffer()))).toEqual({ t: 'decision', re: mid, customer: 'demo-3', actions: [] });
   });
 
-  it('answers POST /v1/events errors with the protocol codes, in the one HTTP error shape', async () => {
+  it('answers POST /v1/events errors with the protocol codes, in the one HTTP error shape, naming the event as re', async () => {
     const post = (body: string | Buffer, headers: Record<string, string> = {}) =>
       fetch(`${k.httpUrl}/v1/events`, { method: 'POST', headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': 'application/json', ...headers }, body });
     const noAuth = await fetch(`${k.httpUrl}/v1/events`, { method: 'POST', body: '{}' });
@@ -322,18 +322,31 @@ describe('HTTP', () => {
     const broken = await post('{not json');
     expect(broken.status).toBe(400);
     expect(await broken.json()).toMatchObject({ code: 'bad_frame', detail: expect.stringContaining('the body is not valid JSON') });
+    // A body in another media type: 415, as the OpenAPI document declares.
+    const typed = await post(JSON.stringify({ id: uid(), type: 'ib.login', customer: { id: 'demo-1' } }), { 'Content-Type': 'text/plain' });
+    expect(typed.status).toBe(415);
+    expect(typed.headers.get('content-type')).toBe('application/problem+json');
+    expect(await typed.json()).toEqual(problemBody('unsupported_media_type', 'send the event as application/json or application/msgpack'));
     const id = uid();
     const missing = await post(JSON.stringify({ id, customer: { id: 'demo-1' } }));
     expect(missing.status).toBe(400);
-    expect(await missing.json()).toEqual(problemBody('invalid', 'field "type": is required'));
+    // The id could be read: the error names it, as the WebSocket error frame's re does.
+    expect(await missing.json()).toEqual({ ...problemBody('invalid', 'field "type": is required'), re: id });
     // A MessagePack request's error is the same HTTP error, not a MessagePack map.
-    const packedMissing = await post(encode({ id: uid(), customer: { id: 'demo-1' } }), { 'Content-Type': 'application/msgpack' });
+    const mid = uid();
+    const packedMissing = await post(encode({ id: mid, customer: { id: 'demo-1' } }), { 'Content-Type': 'application/msgpack' });
     expect(packedMissing.status).toBe(400);
     expect(packedMissing.headers.get('content-type')).toContain('json');
-    expect(await packedMissing.json()).toEqual(problemBody('invalid', 'field "type": is required'));
-    const unknown = await post(JSON.stringify({ id: uid(), type: 'ib.login', customer: { id: 'no-such' } }));
+    expect(await packedMissing.json()).toEqual({ ...problemBody('invalid', 'field "type": is required'), re: mid });
+    const uidUnknown = uid();
+    const unknown = await post(JSON.stringify({ id: uidUnknown, type: 'ib.login', customer: { id: 'no-such' } }));
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toMatchObject({ code: 'unknown_customer' });
+    expect(await unknown.json()).toMatchObject({ code: 'unknown_customer', re: uidUnknown });
+    // An error the host answers for a parsed event names it too.
+    const future = uid();
+    const skewed = await post(JSON.stringify({ id: future, type: 'ib.login', customer: { id: 'demo-1' }, at: Date.now() + 86_400_000 * 365 * 20 }));
+    expect(skewed.status).toBe(400);
+    expect(await skewed.json()).toMatchObject({ code: 'invalid', detail: expect.stringContaining('field "at"'), re: future });
     const huge = await post(JSON.stringify({ id: uid(), type: 'x', customer: { id: 'demo-1' }, data: { blob: 'x'.repeat(70_000) } }));
     expect(huge.status).toBe(413);
   });

@@ -2,7 +2,7 @@ import FindMyWay from 'find-my-way';
 import type { TSchema } from '@sinclair/typebox';
 import { KairosError } from '../errors.js';
 import type { HttpMethod } from '../schema/http/operation.js';
-import type { DeclaredRoute, HttpReply, RouteParams } from './http.js';
+import type { HttpReply, Route, RouteParams } from './http.js';
 import { decodePathSegment, errorReply } from './http.js';
 
 /**
@@ -20,7 +20,7 @@ import { decodePathSegment, errorReply } from './http.js';
  * route answers HEAD with 405, as before).
  */
 
-export type RouteLookup = { route: DeclaredRoute; params: RouteParams; error?: undefined } | { error: HttpReply; route?: undefined; params?: undefined };
+export type RouteLookup = { route: Route; params: RouteParams; error?: undefined } | { error: HttpReply; route?: undefined; params?: undefined };
 
 export interface Router {
   /** The route for a method (any case) and a raw path (no query), with its decoded parameters; or the error reply. */
@@ -38,7 +38,7 @@ const upper: Readonly<Record<HttpMethod, UpperMethod>> = { get: 'GET', post: 'PO
 const MASK = '\u0001';
 
 /** find-my-way's form of a route path: a parameter whose schema has a `pattern` gets it as its regular expression. */
-function registeredPath(route: DeclaredRoute): string {
+function registeredPath(route: Route): string {
   const props = (route.operation.params?.properties ?? {}) as Record<string, TSchema>;
   return route.operation.path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (whole, name: string) => {
     const pattern = props[name]?.pattern as string | undefined;
@@ -49,7 +49,7 @@ function registeredPath(route: DeclaredRoute): string {
 
 const noop = (): undefined => undefined;
 
-type Find = (method: string, rawPath: string) => { route: DeclaredRoute; raw: Record<string, string> } | undefined;
+type Find = (method: string, rawPath: string) => { route: Route; raw: Record<string, string> } | undefined;
 
 /** Raw parameters decoded once; a malformed or over-long one throws `invalid` naming it. */
 function decodeParams(raw: Readonly<Record<string, string>>): RouteParams {
@@ -59,13 +59,13 @@ function decodeParams(raw: Readonly<Record<string, string>>): RouteParams {
 }
 
 /** The tree of declared routes: the route and raw parameters of an upper-case method and a raw path. */
-function routeTree(routes: readonly DeclaredRoute[]): Find {
+function routeTree(routes: readonly Route[]): Find {
   const tree = FindMyWay({ ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, caseSensitive: true, maxParamLength: Number.MAX_SAFE_INTEGER });
   for (const route of routes) {
     try {
-      tree.on(upper[route.method], registeredPath(route), noop, route);
+      tree.on(upper[route.operation.method], registeredPath(route), noop, route);
     } catch (err) {
-      throw new KairosError('internal', `route ${route.method.toUpperCase()} ${route.operation.path}: ${(err as Error).message}`, { cause: err });
+      throw new KairosError('internal', `route ${route.operation.method.toUpperCase()} ${route.operation.path}: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -79,12 +79,12 @@ function routeTree(routes: readonly DeclaredRoute[]): Find {
       if (value === undefined || value === '') return undefined;
       raw[name] = value.replaceAll(MASK, '%');
     }
-    return { route: found.store as DeclaredRoute, raw };
+    return { route: found.store as Route, raw };
   };
 }
 
 /** A router over declared routes; two routes with one method and path are a startup error. */
-export function createRouter(routes: readonly DeclaredRoute[]): Router {
+export function createRouter(routes: readonly Route[]): Router {
   const find = routeTree(routes);
   const allowed = (rawPath: string): string[] => METHODS.filter((m) => find(m, rawPath) !== undefined);
 

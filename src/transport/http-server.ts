@@ -4,11 +4,12 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { TokenSet } from './auth.js';
 import type { HttpCall, HttpReply, Route } from './http.js';
-import { errorReply, json, statusLine } from './http.js';
+import { errorReply, json } from './http.js';
 import type { Router } from './http-router.js';
 import { createRouter } from './http-router.js';
 import { healthOperation, metricsOperation, readyOperation } from '../schema/http/builtin-operations.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
+import { writeReply } from './write-reply.js';
 
 /**
  * The HTTP side of the server: reads each request (everything copied out of uWS's request
@@ -45,11 +46,9 @@ export class HttpServer {
 
   private builtinRoutes(): Route[] {
     return [
-      { method: 'get', operation: healthOperation, auth: 'none', handle: () => json(200, { status: 'ok' }) },
+      { operation: healthOperation, handle: () => json(200, { status: 'ok' }) },
       {
-        method: 'get',
         operation: readyOperation,
-        auth: 'none',
         handle: () => {
           if (!this.o.isReady()) return json(503, { status: 'not ready' });
           // A node whose store is unreachable takes no traffic (a load balancer sends it elsewhere).
@@ -59,9 +58,7 @@ export class HttpServer {
         },
       },
       {
-        method: 'get',
         operation: metricsOperation,
-        auth: 'none',
         handle: async () => ({
           status: 200,
           contentType: this.o.metrics.registry.contentType,
@@ -85,11 +82,7 @@ export class HttpServer {
     });
     const write = (r: HttpReply): void => {
       if (aborted) return;
-      res.cork(() => {
-        res.writeStatus(statusLine(r.status)).writeHeader('Content-Type', r.contentType);
-        for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);
-        res.end(r.body);
-      });
+      res.cork(() => writeReply(res, r));
     };
 
     const found = this.router.lookup(method, path);
@@ -98,13 +91,14 @@ export class HttpServer {
       return;
     }
     const { route, params } = found;
-    const tokens = route.auth === 'gateway' ? this.o.gatewayTokens : route.auth === 'admin' ? this.o.adminKeys : undefined;
+    const { auth } = route.operation;
+    const tokens = auth === 'gateway' ? this.o.gatewayTokens : auth === 'admin' ? this.o.adminKeys : undefined;
     if (tokens !== undefined && !tokens.allows(authorization)) {
       this.o.metrics.errors.inc({ code: 'unauthorized' });
-      write(errorReply('unauthorized', route.auth === 'admin' ? 'an admin key is required: Authorization: Bearer <key>' : 'a gateway token is required'));
+      write(errorReply('unauthorized', auth === 'admin' ? 'an admin key is required: Authorization: Bearer <key>' : 'a gateway token is required'));
       return;
     }
-    if (route.auth !== 'none' && !this.o.isReady()) {
+    if (auth !== 'none' && !this.o.isReady()) {
       write(errorReply('unavailable', 'not ready'));
       return;
     }

@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../errors.js';
 import { KairosError, errorCatalog } from '../errors.js';
-import type { Auth, HttpMethod, OperationSpec } from '../schema/http/operation.js';
+import type { OperationSpec } from '../schema/http/operation.js';
+import type { Problem } from '../schema/http/problem.js';
 import { PROBLEM_MEDIA_TYPE, problemBody } from '../schema/http/problem.js';
 
 export type { Auth, HttpMethod } from '../schema/http/operation.js';
@@ -30,16 +31,12 @@ export interface HttpReply {
 /** A route's path parameters by name, percent-decoded once (by the router, never by a handler). */
 export type RouteParams = Readonly<Record<string, string>>;
 
+/** An operation and its handler: what the router takes. The method, path and who may call come from the operation, declared once there. */
 export interface Route {
-  method: HttpMethod;
-  auth: Auth;
-  handle: (call: HttpCall, params: RouteParams) => Promise<HttpReply> | HttpReply;
-  /** the operation the route answers: its path (`/v1/customers/:id`), schemas and replies */
+  /** the operation the route answers: its method, path (`/v1/customers/:id`), auth, schemas and replies */
   operation: OperationSpec;
+  handle: (call: HttpCall, params: RouteParams) => Promise<HttpReply> | HttpReply;
 }
-
-/** A route with its operation declared: what the router takes (every route is one). */
-export type DeclaredRoute = Route;
 
 const statusText: Readonly<Record<number, string>> = {
   200: 'OK',
@@ -69,14 +66,18 @@ export function noContent(): HttpReply {
   return { status: 204, contentType: 'text/plain', body: '' };
 }
 
+/** The extension members a problem may carry beside `code`, each declared (optional) in the problem schema: `re`, the event's id. */
+export type ProblemExtensions = Pick<Problem, 're'>;
+
 /**
  * An error as an HTTP reply: RFC 9457 `application/problem+json`, `{type, title, status,
- * detail, code}`, the same on every route; internal details stay in the log.
+ * detail, code}` and any `extensions` (`re` for an event), the same on every route; internal
+ * details stay in the log.
  */
-export function errorReply(err: KairosError | ErrorCode, message?: string): HttpReply {
+export function errorReply(err: KairosError | ErrorCode, message?: string, extensions: ProblemExtensions = {}): HttpReply {
   const e = typeof err === 'string' ? new KairosError(err, message) : err;
   const headers: Record<string, string> = e.code === 'unauthorized' ? { 'WWW-Authenticate': 'Bearer realm="kairos"' } : {};
-  return { status: errorCatalog[e.code].status, contentType: PROBLEM_MEDIA_TYPE, body: JSON.stringify(problemBody(e.code, e.publicMessage)), headers };
+  return { status: errorCatalog[e.code].status, contentType: PROBLEM_MEDIA_TYPE, body: JSON.stringify({ ...problemBody(e.code, e.publicMessage), ...extensions }), headers };
 }
 
 /** How much of a malformed path segment an error message quotes. */

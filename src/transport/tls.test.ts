@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Packr, Unpackr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { KairosError } from '../errors.js';
 import type { TestKairos } from '../test-support/test-kairos.js';
 import { startTestKairos, tempDir } from '../test-support/test-kairos.js';
 
@@ -20,7 +21,7 @@ beforeAll(async () => {
   const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {
     encoding: 'utf8',
   });
-  if (r.status !== 0) throw new Error(`openssl failed (it is needed for this test): ${r.error?.message ?? r.stderr}`);
+  if (r.status !== 0) throw new KairosError('internal', `openssl failed (it is needed for this test): ${r.error?.message ?? r.stderr}`, { cause: r.error });
   cert = readFileSync(crt);
   k = await startTestKairos({ config: { store: 'memory', demo: false, tlsCertFile: crt, tlsKeyFile: key } });
 });

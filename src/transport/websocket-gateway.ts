@@ -9,11 +9,12 @@ import { channelLabel } from '../metrics.js';
 import type { CustomerHost, HostReply } from '../runtime/customer-host.js';
 import type { TokenSet } from './auth.js';
 import { countDecision } from './count-decision.js';
+import { errorFrame } from './error-frame.js';
 import type { ClientFrame } from './frames.js';
 import { FrameError, decodeFrame, encodeFrame, parseClientFrame, readableId } from './frames.js';
-import type { HttpReply } from './http.js';
-import { errorReply, statusLine } from './http.js';
+import { errorReply } from './http.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, Uws, WebSocket } from './uws.js';
+import { writeReply } from './write-reply.js';
 
 /**
  * The WebSocket gateway at /v1/gateway (PROTOCOL.md v1): the upgrade (a gateway token), the
@@ -124,11 +125,12 @@ export class WebSocketGateway {
     const grant = this.o.gatewayTokens.find(authorization === '' ? undefined : authorization);
     if (grant === undefined) {
       this.o.metrics.errors.inc({ code: 'unauthorized' });
-      refuse(res, errorReply('unauthorized', 'a gateway token is required: Authorization: Bearer <token>'));
+      // A refused upgrade is answered like every HTTP error (problem+json).
+      writeReply(res, errorReply('unauthorized', 'a gateway token is required: Authorization: Bearer <token>'));
       return;
     }
     if (!this.o.isReady()) {
-      refuse(res, errorReply('unavailable', 'not ready'));
+      writeReply(res, errorReply('unavailable', 'not ready'));
       return;
     }
     const conn: Conn = {
@@ -318,10 +320,11 @@ export class WebSocketGateway {
     this.sendError(ws, re, 'internal', 'internal error');
   }
 
+  /** An `error` frame: a code outside PROTOCOL.md's is mapped (errorFrame) and logged with what it was; the metric counts the code as it was. */
   private sendError(ws: Ws, re: string | undefined, code: ErrorCode, message: string): void {
     this.o.metrics.errors.inc({ code });
-    const frame: Record<string, unknown> = { t: 'error', code, message };
-    if (re !== undefined) frame.re = re;
+    const { frame, mapped } = errorFrame(re, code, message);
+    if (mapped) this.o.logger.warn({ conn: ws.getUserData().id, re, code, message, sent: frame.code }, 'an error code outside PROTOCOL.md went out as the protocol\'s nearest (sent)');
     this.send(ws, frame);
   }
 
@@ -377,11 +380,4 @@ export class WebSocketGateway {
       this.closeWith(ws, 1013, 'backpressure limit exceeded');
     }
   }
-}
-
-/** Answers a refused upgrade with an HTTP error reply (the same shape as every HTTP error). */
-function refuse(res: HttpResponse, reply: HttpReply): void {
-  res.writeStatus(statusLine(reply.status)).writeHeader('Content-Type', reply.contentType);
-  for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
-  res.end(reply.body);
 }

@@ -3,7 +3,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { KairosError } from '../../errors.js';
-import type { DeclaredRoute, HttpCall, HttpReply, RouteParams } from '../../transport/http.js';
+import type { HttpCall, HttpReply, Route, RouteParams } from '../../transport/http.js';
 import { json, noContent } from '../../transport/http.js';
 import type { BodySpec, MediaType, OperationSpec } from './operation.js';
 import { firstProblem } from './schema-errors.js';
@@ -85,7 +85,7 @@ function toReply(out: { raw: HttpReply } | { status: number; body?: unknown }): 
 }
 
 /** Binds a declared operation to its handler (and the parsers of any non-JSON body media it accepts). */
-export function route<const O extends OperationSpec>(op: O, handler: NoInfer<RouteHandler<O>>, parsers: BodyParsers = {}): DeclaredRoute {
+export function route<const O extends OperationSpec>(op: O, handler: NoInfer<RouteHandler<O>>, parsers: BodyParsers = {}): Route {
   const params = op.params === undefined ? undefined : TypeCompiler.Compile(op.params);
   const query = op.query === undefined ? undefined : TypeCompiler.Compile(op.query);
   const body = op.body === undefined || op.body.checkedBy === 'service' ? undefined : TypeCompiler.Compile(op.body.schema);
@@ -101,5 +101,5 @@ export function route<const O extends OperationSpec>(op: O, handler: NoInfer<Rou
     const input = { params: raw, query: q, body: b, call } as RouteInput<O>;
     return toReply(await handler(input));
   };
-  return { method: op.method, auth: op.auth, operation: op, handle };
+  return { operation: op, handle };
 }

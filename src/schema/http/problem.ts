@@ -5,7 +5,7 @@ import { errorCatalog } from '../../errors.js';
 
 /**
  * The one error body of the HTTP API: RFC 9457 `application/problem+json`, with the stable
- * Kairos error code as the extension member `code`. Every route answers its errors in this
+ * Kairos error code as the extension member `code` (and, for an event, its id as `re`). Every route answers its errors in this
  * shape; the WebSocket `error` frame keeps its own (PROTOCOL.md).
  */
 
@@ -31,6 +31,9 @@ export const ProblemSchema = Type.Object(
     code: Type.Union(
       errorCodes.map((c) => Type.Literal(c)),
       { description: 'the stable Kairos error code (docs/admin-api.md lists them)' },
+    ),
+    re: Type.Optional(
+      Type.String({ description: "POST /v1/events: the event's id, whenever it could be read (as the WebSocket error frame's re); a gateway correlates the error with its request on it" }),
     ),
   },
   { $id: 'Problem', description: 'An RFC 9457 problem detail with the Kairos error code', additionalProperties: true },
