@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -24,10 +24,29 @@ function pathDir(links: Record<string, string>): string {
   return dir;
 }
 
+/**
+ * The runner's built files copied where everyone may read them: the checkout may sit in a
+ * directory only its owner can enter (a clean clone in `mktemp -d`, mode 0700), and nobody must
+ * still run it. The runner imports only its own folder.
+ */
+function readableRunner(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kairos-runner-'));
+  dirs.push(dir);
+  chmodSync(dir, 0o755);
+  const built = dirname(runner);
+  for (const f of readdirSync(built).filter((n) => n.endsWith('.js') && !n.endsWith('.test.js'))) {
+    copyFileSync(join(built, f), join(dir, f));
+    chmodSync(join(dir, f), 0o644);
+  }
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+  chmodSync(join(dir, 'package.json'), 0o644);
+  return join(dir, 'provision-tests.js');
+}
+
 /** Runs the runner with only this environment, as nobody when we are root (as ourselves otherwise: not root either). */
 function runAsNonRoot(env: Record<string, string>): { status: number | null; stderr: string; stdout: string } {
   const asRoot = process.getuid?.() === 0;
-  const [cmd, args] = asRoot ? ['setpriv', [`--reuid=${nobody}`, `--regid=${nobody}`, '--clear-groups', process.execPath, runner]] : [process.execPath, [runner]];
+  const [cmd, args] = asRoot ? ['setpriv', [`--reuid=${nobody}`, `--regid=${nobody}`, '--clear-groups', process.execPath, readableRunner()]] : [process.execPath, [runner]];
   const r = spawnSync(asRoot ? '/usr/bin/setpriv' : cmd, args, { env, encoding: 'utf8', cwd: tmpdir() });
   return { status: r.status, stderr: r.stderr, stdout: r.stdout };
 }
