@@ -1,6 +1,7 @@
 import type { Consent, ContactIdentifierKind, Identifiers, LifecycleStage, OutboxEntry, Profile } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import type { Coordination } from './coordination.js';
+import type { StopEntry, StopKind } from '../schema/http/admin-schemas.js';
 
 /**
  * One store interface, several backends (LMDB embedded, memory for tests, Redis for several nodes),
@@ -55,20 +56,8 @@ export type OutboxRecord = OutboxEntry & {
   dead?: boolean;
 };
 
-export type StopKind = 'customer' | 'phone' | 'email' | 'card' | 'cookie';
-
-export interface StopEntry {
-  /** hash of kind and normalised value: the value itself is not kept */
-  key: string;
-  kind: StopKind;
-  /** a masked hint for people reading the list: "+7 9** ***-**-67" */
-  hint: string;
-  channel?: string;
-  campaign?: string;
-  reason?: string;
-  at: number;
-  by?: string;
-}
+/** The stop list's entries: their type is the admin API's schema of them (src/schema/http/admin-schemas.ts). */
+export type { StopEntry, StopKind };
 
 /**
  * A durable reminder: at `due`, the customer's actor gets the event `event` (with `data`),

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AnyMap, EpochMs } from './common-schemas.js';
+import { AnyMap, EpochMs, Limit } from './common-schemas.js';
 
 /** The outbox and its dead letters, as listed by the admin API, and the unsubscribe page. */
 
@@ -37,7 +37,7 @@ export const OutboxPageReply = Type.Object(
 );
 
 export const OutboxPageQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'how many entries, 1 to 10000 (100 by default)' })),
+  limit: Type.Optional(Limit(10_000)),
   cursor: Type.Optional(Type.String({ pattern: '^\\d{1,16}$', description: 'the next of the page before' })),
 });
 
