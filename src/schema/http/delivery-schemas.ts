@@ -38,7 +38,7 @@ export const OutboxPageReply = Type.Object(
 
 export const OutboxPageQuery = Type.Object({
   limit: Type.Optional(Limit(10_000)),
-  cursor: Type.Optional(Type.String({ pattern: '^\\d{1,16}$', description: 'the next of the page before' })),
+  cursor: Type.Optional(Type.String({ pattern: '^\\d{1,16}$', patternMessage: 'must be the next of the page before: up to 16 digits', description: 'the next of the page before' })),
 });
 
 export const RetryReply = Type.Object({ channel: Type.String(), instance: Type.String(), retried: Type.Literal(true) }, { $id: 'Retried' });
