@@ -2,6 +2,7 @@ import type { Consent, ContactIdentifierKind, Identifiers, LifecycleStage, Outbo
 import { KairosError } from '../errors.js';
 import type { Coordination } from './coordination.js';
 import type { StopEntry, StopKind } from '../schema/http/admin-schemas.js';
+import type { OutboxRecord } from '../schema/http/delivery-schemas.js';
 
 /**
  * One store interface, several backends (LMDB embedded, memory for tests, Redis for several nodes),
@@ -45,16 +46,8 @@ export interface IdentityLink {
   customer: string;
 }
 
-/** An outbox entry as stored: the entry, its sequence number and its delivery attempts. */
-export type OutboxRecord = OutboxEntry & {
-  seq: number;
-  attempts: number;
-  lastError?: string;
-  /** not before this time (a retry's backoff) */
-  nextAttemptAt?: number;
-  /** given up after the last attempt: a dead letter, kept for the admin API until retried or removed */
-  dead?: boolean;
-};
+/** An outbox entry as stored: its type is the admin API's schema of it (src/schema/http/delivery-schemas.ts). */
+export type { OutboxRecord };
 
 /** The stop list's entries: their type is the admin API's schema of them (src/schema/http/admin-schemas.ts). */
 export type { StopEntry, StopKind };
