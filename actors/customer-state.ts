@@ -66,7 +66,8 @@ export const BUCKET_SIZE = 5;
  * `shown`: returned to the gateway for its screen; `queued`: in the outbox;
  * `delivered` / `failed`: as the delivery endpoint confirmed.
  */
-export type DeliveryStatus = 'shown' | 'queued' | 'delivered' | 'failed' | 'withheld';
+export const deliveryStatuses = ['shown', 'queued', 'delivered', 'failed', 'withheld'] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
 /** One contact Kairos made (or queued): the record the contact policy counts. */
 export interface ContactRecord {

@@ -4,6 +4,7 @@ import type { CustomerMachine } from './customer.machine.js';
 import type { CustomerMessage } from './customer-logic.js';
 import type { CustomerContext, CustomerInput } from './customer-state.js';
 import type { CustomerEffect } from './effects.js';
+import { BrainError } from './brain-error.js';
 import { initialCustomerContext } from './customer-state.js';
 
 /**
@@ -52,8 +53,11 @@ function shareEmpties(snapshot: CustomerSnapshot, nodesByValue: Map<string, Cust
   return snapshot;
 }
 
-/** Thrown inside the fast path when the transition needs more of XState than it covers (made once: no stack per throw). */
-const NOT_FAST = new Error('the fast path does not cover this transition');
+/**
+ * Thrown inside the fast path when the transition needs more of XState than it covers: control
+ * flow, caught by identity in the fast path and never seen outside (made once: no stack per throw).
+ */
+const NOT_FAST = new BrainError('internal', 'the fast path does not cover this transition');
 
 /** A transition's action as XState stores it: a named action (string or `{ type, params }`) or an inline function. */
 type ActionRef = string | { type: string; params?: unknown } | ((...args: never[]) => unknown);

@@ -25,6 +25,9 @@ export const MAX_REQUEST_ID_LENGTH = 128;
 /** An event type: a letter or digit, then letters, digits and `. _ : -` (`atm.withdrawal.declined`). */
 export const EVENT_TYPE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:-]*$';
 
+/** What EVENT_TYPE_PATTERN asks for, in the words of an error message (the schema's `patternMessage`). */
+export const EVENT_TYPE_PATTERN_MESSAGE = 'may hold letters, digits and . _ : - only';
+
 const identifier = (description: string) => Type.Optional(Type.String({ minLength: 1, maxLength: 128, description }));
 
 /** epoch milliseconds: a non-negative whole number a double holds exactly */
@@ -75,6 +78,7 @@ export const GatewayEventSchema = Type.Object(
       minLength: 1,
       maxLength: 128,
       pattern: EVENT_TYPE_PATTERN,
+      patternMessage: EVENT_TYPE_PATTERN_MESSAGE,
       description: 'the event type, e.g. atm.withdrawal.declined, card.transaction, branch.visit, web.pageview, ib.login',
     }),
     customer: CustomerRefSchema,

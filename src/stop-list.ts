@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CustomerRef, Identifiers, IdentifierKind, StopScope } from '../actors/index.js';
 import { contactIdentifierKinds, isChannel, normalizeIdentifier } from '../actors/index.js';
 import { KairosError } from './errors.js';
+import { stopKinds } from './schema/http/admin-schemas.js';
 import type { StopEntry, StopKind, Store } from './store/store.js';
 
 /**
@@ -10,8 +11,6 @@ import type { StopEntry, StopKind, Store } from './store/store.js';
  * normalised identifier, so the list keeps no phone number or e-mail in clear and survives
  * the erasure of a profile. Held in memory for the decision path, written through to the store.
  */
-
-export const stopKinds: readonly StopKind[] = ['customer', 'phone', 'email', 'card', 'cookie'];
 
 export interface StopRequest {
   kind: StopKind;

@@ -1,10 +1,8 @@
+import { schemaOwnKeywords } from '../schema-problem.js';
 import { CatalogDefSchema } from './definition-schema.js';
 
 /** Where the generated document lives in the repository, and its `$id`. */
 export const CATALOG_SCHEMA_PATH = 'schemas/catalog.schema.json';
-
-/** The schema options that are Kairos's own (messages for the structural check), not JSON Schema. */
-export const schemaOwnKeywords: ReadonlySet<string> = new Set(['errorMessage', 'additionalMessage']);
 
 /** A TypeBox schema as plain JSON Schema (draft 2020-12): its own keywords dropped (TypeBox's symbol keys are not enumerable). */
 function plain(value: unknown): unknown {

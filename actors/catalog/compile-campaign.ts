@@ -8,7 +8,8 @@ import { stageFilters } from './compiled-catalog.js';
 import { compileChannelTemplate } from './compile-template.js';
 import type { TemplateScope } from './compile-template.js';
 import { compileHours, compileRecency, compileSuppression } from './compile-policy.js';
-import type { CampaignStatus, OfferDef, PartnerDef } from './definition-schema.js';
+import type { OfferDef, PartnerDef } from './definition-schema.js';
+import { campaignStatuses, isCampaignStatus } from './definition-schema.js';
 import { isRecord, parseDuration, parseInstant, requireId, requireList, requireNumber, requireString, uniqueIds } from './field-checks.js';
 
 export function compileVar(name: string, raw: unknown, path: string, env: AttrEnv): Var {
@@ -45,10 +46,7 @@ export function compileCampaign(
   if (!isRecord(raw)) throw invalidAt(path, 'must be a campaign definition');
   const id = requireId(raw.id, `${path}.id`);
   const name = requireString(raw.name, `${path}.name`);
-  const statuses: CampaignStatus[] = ['draft', 'scheduled', 'active', 'paused', 'completed'];
-  if (typeof raw.status !== 'string' || !statuses.includes(raw.status as CampaignStatus)) {
-    throw invalidAt(`${path}.status`, `must be one of ${statuses.join(', ')}`);
-  }
+  if (!isCampaignStatus(raw.status)) throw invalidAt(`${path}.status`, `must be one of ${campaignStatuses.join(', ')}`);
   const offerId = requireString(raw.offer, `${path}.offer`);
   const offer = offers.get(offerId);
   if (offer === undefined) throw invalidAt(`${path}.offer`, `unknown offer "${offerId}"`);
@@ -90,7 +88,7 @@ export function compileCampaign(
   const campaign: Campaign = {
     id,
     name,
-    status: raw.status as CampaignStatus,
+    status: raw.status,
     priority,
     offer: offer.compiled,
     channels: chans,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BrainError } from '../brain-error.js';
 import { testCatalogDef } from '../test-support/fixtures.js';
-import { checkCatalogDefinition, fieldPath } from './definition-check.js';
+import { checkCatalogDefinition } from './definition-check.js';
 
 function problem(mutate: (def: Record<string, any>) => void): string {
   const def = structuredClone(testCatalogDef()) as unknown as Record<string, any>;
@@ -39,10 +39,4 @@ describe('the structural check of a catalog definition', () => {
     expect(problem((d) => void (d.campaigns[0].vars = { gap: { from: 'event.data.x', tiers: [[1]] } }))).toBe('campaigns[0].vars.gap.tiers[0]: must be [threshold, value]');
   });
 
-  it('turns a JSON Pointer into the field path, lists by index and maps by key', () => {
-    const value = { a: [{ b: { '0': 1, 'x/y': 2 } }] };
-    expect(fieldPath('/a/0/b/0', value, 'root')).toBe('a[0].b.0');
-    expect(fieldPath('/a/0/b/x~1y', value, 'root')).toBe('a[0].b.x/y');
-    expect(fieldPath('', value, 'root')).toBe('root');
-  });
 });

@@ -269,10 +269,18 @@ export const FollowUpDefSchema = Type.Object(
   { additionalProperties: false, description: 'a durable reminder after each contact (the customer\'s answer by then is in event.data.outcome)', errorMessage: 'must be {after, event}' },
 );
 
+/** A campaign's lifecycle statuses, in the order it moves through them (campaign.machine.ts). */
+export const campaignStatuses = ['draft', 'scheduled', 'active', 'paused', 'completed'] as const;
+
 export const CampaignStatusSchema = Type.Union(
-  (['draft', 'scheduled', 'active', 'paused', 'completed'] as const).map((s) => Type.Literal(s)),
-  { description: 'draft, scheduled, active, paused or completed: only active campaigns speak', errorMessage: 'must be one of draft, scheduled, active, paused, completed' },
+  campaignStatuses.map((s) => Type.Literal(s)),
+  { description: 'draft, scheduled, active, paused or completed: only active campaigns speak', errorMessage: `must be one of ${campaignStatuses.join(', ')}` },
 );
+
+/** Whether `value` is a campaign status. */
+export function isCampaignStatus(value: unknown): value is CampaignStatus {
+  return typeof value === 'string' && (campaignStatuses as readonly string[]).includes(value);
+}
 
 export const CampaignDefSchema = Type.Object(
   {

@@ -137,6 +137,16 @@ describe('admin paths', () => {
   });
 });
 
+describe('bodies and queries', () => {
+  it("words a field's pattern as the WebSocket does, not as the regular expression", async () => {
+    expect(await api('POST', '/v1/customers/demo-1/explain', { type: 'no spaces please' })).toEqual({
+      status: 400,
+      body: problemBody('invalid', 'field "type": may hold letters, digits and . _ : - only'),
+    });
+    expect(await api('GET', '/v1/outbox/sms/dead?cursor=abc')).toEqual({ status: 400, body: problemBody('invalid', 'query "cursor": must be the next of the page before: up to 16 digits') });
+  });
+});
+
 describe('pathological templates', () => {
   it('refuses an SMS template of "{{" and 60,000 spaces at once with a 400 (the former pattern backtracked for seconds), and the server serves on', async () => {
     const before = await auditState();

@@ -1,10 +1,11 @@
 import type { Catalog, CatalogDef, CampaignStatus, PolicyDef } from '../../actors/index.js';
 import { Value } from '@sinclair/typebox/value';
-import { CatalogDefSchema, isInvalidDefinition, checkDefinitionBounds, compileCatalog, moveCampaign } from '../../actors/index.js';
+import { CatalogDefSchema, campaignStatuses, isInvalidDefinition, isCampaignStatus, checkDefinitionBounds, compileCatalog, moveCampaign } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
+import type { AuditEntry } from '../schema/http/catalog-schemas.js';
 
 /**
  * The catalog in force, as data a marketer changes through the admin API: every change is
@@ -17,16 +18,14 @@ import type { Store } from '../store/store.js';
 export const catalogKinds = ['features', 'segments', 'offers', 'campaigns', 'partners', 'places'] as const;
 export type CatalogKind = (typeof catalogKinds)[number];
 
-export interface AuditEntry {
-  seq: number;
-  at: number;
-  by: string;
-  action: 'seed' | 'create' | 'update' | 'delete' | 'status' | 'policy' | 'replace';
-  kind?: CatalogKind | 'policy' | 'catalog';
-  id?: string;
-  version: number;
-  detail?: string;
-}
+/** What a change did, as its audit entry names it. */
+export const auditActions = ['seed', 'create', 'update', 'delete', 'status', 'policy', 'replace'] as const;
+
+/** What an audit entry's `kind` names: a kind of item, the policy, or the whole catalog. */
+export const auditKinds = [...catalogKinds, 'policy', 'catalog'] as const;
+
+/** One change in the audit trail (who, when, what): the admin API's schema (src/schema/http/catalog-schemas.ts) is its type. */
+export type { AuditEntry };
 
 const CURRENT = 'catalog';
 const versionKey = (v: number): string => `catalog/${String(v).padStart(10, '0')}`;
@@ -166,15 +165,12 @@ export class CatalogService {
   /** Moves a campaign along its lifecycle (draft -> scheduled -> active <-> paused -> completed). */
   setStatus(id: string, status: unknown, by: string): Promise<{ version: number; from: CampaignStatus; to: CampaignStatus }> {
     return this.serial(async () => {
-      const statuses: CampaignStatus[] = ['draft', 'scheduled', 'active', 'paused', 'completed'];
-      if (typeof status !== 'string' || !statuses.includes(status as CampaignStatus)) {
-        throw new KairosError('invalid', `field "status": must be one of ${statuses.join(', ')}`);
-      }
+      if (!isCampaignStatus(status)) throw new KairosError('invalid', `field "status": must be one of ${campaignStatuses.join(', ')}`);
       const def = structuredClone(this.current.def);
       const campaign = def.campaigns.find((c) => c.id === id);
       if (campaign === undefined) throw new KairosError('not_found', `no campaign "${id}"`);
       const from = campaign.status;
-      const to = moveCampaign(from, status as CampaignStatus);
+      const to = moveCampaign(from, status);
       if (to === undefined) throw new KairosError('conflict', `a ${from} campaign cannot become ${status}`);
       campaign.status = to;
       await this.apply(def, { action: 'status', kind: 'campaigns', id, detail: `${from} -> ${to}` }, by);

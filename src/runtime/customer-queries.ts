@@ -1,6 +1,7 @@
 import type { Campaign, Catalog, DecisionAction, ContactIdentifierKind, CustomerContext, CustomerMessage, CustomerStepper, Explanation, GatewayEvent, Preview } from '../../actors/index.js';
 import { bucketsOf, customerTimeZone, decisionInputs, localTime, previewCampaign, windowValue } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
+import type { CustomerView } from '../schema/http/customer-schemas.js';
 import { asKairosError } from '../errors.js';
 import type { StopList } from '../stop-list.js';
 import type { Store } from '../store/store.js';
@@ -13,24 +14,8 @@ import type { ModelRegistry } from './model-registry.js';
 import type { PropensityLedger } from './propensity-ledger.js';
 import type { WriteBehind } from './write-behind.js';
 
-export interface CustomerView {
-  id: string;
-  stage: string;
-  lifecycle: CustomerContext['lifecycle'];
-  profile: CustomerContext['profile'];
-  identifiers: CustomerContext['identifiers'];
-  consents: CustomerContext['consents'];
-  segments: Record<string, number>;
-  /** null: a daysSince feature with nothing in its window */
-  features: Record<string, number | null>;
-  contacts: CustomerContext['contacts'];
-  pending: CustomerContext['pending'];
-  responses: CustomerContext['responses'];
-  /** the explanation of the last decision since this actor was activated */
-  lastDecision: Explanation[];
-  createdAt: number;
-  lastEventAt: number | undefined;
-}
+/** A customer's 360° card: its type is the admin API's schema of it (src/schema/http/customer-schemas.ts). */
+export type { CustomerView };
 
 export interface CustomerQueriesOptions {
   store: Store;

@@ -1,6 +1,8 @@
 import type { Consent, ContactIdentifierKind, Identifiers, LifecycleStage, OutboxEntry, Profile } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import type { Coordination } from './coordination.js';
+import type { StopEntry, StopKind } from '../schema/http/admin-schemas.js';
+import type { OutboxRecord } from '../schema/http/delivery-schemas.js';
 
 /**
  * One store interface, several backends (LMDB embedded, memory for tests, Redis for several nodes),
@@ -44,31 +46,11 @@ export interface IdentityLink {
   customer: string;
 }
 
-/** An outbox entry as stored: the entry, its sequence number and its delivery attempts. */
-export type OutboxRecord = OutboxEntry & {
-  seq: number;
-  attempts: number;
-  lastError?: string;
-  /** not before this time (a retry's backoff) */
-  nextAttemptAt?: number;
-  /** given up after the last attempt: a dead letter, kept for the admin API until retried or removed */
-  dead?: boolean;
-};
+/** An outbox entry as stored: its type is the admin API's schema of it (src/schema/http/delivery-schemas.ts). */
+export type { OutboxRecord };
 
-export type StopKind = 'customer' | 'phone' | 'email' | 'card' | 'cookie';
-
-export interface StopEntry {
-  /** hash of kind and normalised value: the value itself is not kept */
-  key: string;
-  kind: StopKind;
-  /** a masked hint for people reading the list: "+7 9** ***-**-67" */
-  hint: string;
-  channel?: string;
-  campaign?: string;
-  reason?: string;
-  at: number;
-  by?: string;
-}
+/** The stop list's entries: their type is the admin API's schema of them (src/schema/http/admin-schemas.ts). */
+export type { StopEntry, StopKind };
 
 /**
  * A durable reminder: at `due`, the customer's actor gets the event `event` (with `data`),

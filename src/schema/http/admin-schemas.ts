@@ -4,14 +4,22 @@ import { AnyMap, EpochMs } from './common-schemas.js';
 
 /** The stop list, the clock, the server's status, and the service endpoints. */
 
-const StopKindSchema = Type.Union(['customer', 'phone', 'email', 'card', 'cookie'].map((k) => Type.Literal(k)), { description: 'what the value is' });
+/** What a stop-list value is. */
+export const stopKinds = ['customer', 'phone', 'email', 'card', 'cookie'] as const;
+
+export const StopKindSchema = Type.Union(
+  stopKinds.map((k) => Type.Literal(k)),
+  { description: 'what the value is' },
+);
+
+export type StopKind = Static<typeof StopKindSchema>;
 
 /** An optional text field: absent, null, or a non-empty string. */
 const OptionalText = (description: string) => Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description }));
 
 export const StopRequestSchema = Type.Object(
   {
-    kind: Type.Union([Type.Literal('customer'), Type.Literal('phone'), Type.Literal('email'), Type.Literal('card'), Type.Literal('cookie')], { description: 'what the value is' }),
+    kind: StopKindSchema,
     value: Type.String({ minLength: 1, description: 'the customer id, phone, e-mail, card or cookie: normalised, then kept only as a hash' }),
     channel: OptionalText('only this channel (every channel when absent)'),
     campaign: OptionalText('only this campaign (every campaign when absent)'),
@@ -22,7 +30,7 @@ export const StopRequestSchema = Type.Object(
 
 export const StopEntrySchema = Type.Object(
   {
-    key: Type.String({ description: 'hash of kind and normalised value' }),
+    key: Type.String({ description: 'hash of kind and normalised value: the value itself is not kept' }),
     kind: StopKindSchema,
     hint: Type.String({ description: 'a masked hint: +79*******67' }),
     channel: Type.Optional(Type.String()),
@@ -33,6 +41,9 @@ export const StopEntrySchema = Type.Object(
   },
   { $id: 'StopEntry' },
 );
+
+/** One entry of the stop list, as stored and as the admin API lists it. */
+export type StopEntry = Static<typeof StopEntrySchema>;
 
 export const StopListReply = Type.Object({ entries: Type.Array(StopEntrySchema) }, { $id: 'StopList' });
 

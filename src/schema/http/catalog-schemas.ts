@@ -1,9 +1,9 @@
-import type { TSchema } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import { catalogKinds } from '../../catalog/catalog-service.js';
+import { auditActions, auditKinds } from '../../catalog/catalog-service.js';
 import type { CatalogKind } from '../../catalog/catalog-service.js';
 import type { TObject } from '@sinclair/typebox';
-import { CampaignDefSchema, CatalogDefSchema as BrainCatalogDefSchema, FeatureDefSchema, GatewayEventSchema, OfferDefSchema, PartnerDefSchema, PlaceDefSchema, PolicyDefSchema, SegmentDefSchema, TemplateDefSchema } from '../../../actors/index.js';
+import { CampaignDefSchema, CampaignStatusSchema, CatalogDefSchema as BrainCatalogDefSchema, FeatureDefSchema, GatewayEventSchema, OfferDefSchema, PartnerDefSchema, PlaceDefSchema, PolicyDefSchema, SegmentDefSchema, TemplateDefSchema } from '../../../actors/index.js';
 import { AnyMap, EpochMs } from './common-schemas.js';
 
 /**
@@ -34,8 +34,6 @@ export function kindNoun(kind: CatalogKind): string {
   return `${kind.charAt(0).toUpperCase()}${kind.slice(1, -1)}`;
 }
 
-export { catalogKinds };
-
 export const PolicySchema: TSchema = { ...PolicyDefSchema, $id: 'Policy' };
 
 export const TemplateSchema = { ...TemplateDefSchema, $id: 'Template' };
@@ -50,7 +48,7 @@ export const ItemsReply = (kind: CatalogKind) =>
 export const PutItemReply = Type.Object({ version: Type.Integer(), created: Type.Boolean({ description: 'true when the item is new (201)' }) }, { $id: 'PutItem' });
 
 export const StatusMoveSchema = Type.Object(
-  { status: Type.Union(['draft', 'scheduled', 'active', 'paused', 'completed'].map((s) => Type.Literal(s)), { description: 'the status to move to' }) },
+  { status: { ...CampaignStatusSchema, description: 'the status to move to' } },
   { $id: 'StatusMove' },
 );
 
@@ -61,14 +59,17 @@ export const AuditEntrySchema = Type.Object(
     seq: Type.Integer(),
     at: EpochMs(),
     by: Type.String({ description: 'a label of the key that made the change' }),
-    action: Type.Union(['seed', 'create', 'update', 'delete', 'status', 'policy', 'replace'].map((a) => Type.Literal(a))),
-    kind: Type.Optional(Type.String()),
+    action: Type.Union(auditActions.map((a) => Type.Literal(a))),
+    kind: Type.Optional(Type.Union(auditKinds.map((k) => Type.Literal(k)), { description: 'the kind of item changed, the policy, or the whole catalog' })),
     id: Type.Optional(Type.String()),
     version: Type.Integer({ description: 'the version the change made' }),
     detail: Type.Optional(Type.String()),
   },
   { $id: 'AuditEntry' },
 );
+
+/** One change in the catalog's audit trail: who, when, what. */
+export type AuditEntry = Static<typeof AuditEntrySchema>;
 
 export const HistoryReply = Type.Object({ entries: Type.Array(AuditEntrySchema) }, { $id: 'History' });
 

@@ -9,7 +9,7 @@ import { Type } from '@sinclair/typebox';
 export const PathId = (description: string) => Type.String({ minLength: 1, maxLength: 300, description });
 
 /** A channel name in a path: lower-case letters (`sms`, `email`, `backoffice`…). */
-export const ChannelParam = Type.String({ pattern: '^[a-z]+$', description: 'a channel: sms, email, push, ib, atm, backoffice, …' });
+export const ChannelParam = Type.String({ pattern: '^[a-z]+$', patternMessage: 'must be a channel: lower-case letters only', description: 'a channel: sms, email, push, ib, atm, backoffice, …' });
 
 export const EpochMs = (description = 'epoch milliseconds') => Type.Integer({ description });
 

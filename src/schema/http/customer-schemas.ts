@@ -1,8 +1,8 @@
-import type { TSchema } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import { GatewayEventSchema } from '../../../actors/index.js';
+import { ExplanationSchema, GatewayEventSchema, deliveryStatuses, lifecycleStages } from '../../../actors/index.js';
 import { DecisionActionSchema } from '../wire/server-frames.js';
-import { EpochMs } from './common-schemas.js';
+import { AnyMap, EpochMs } from './common-schemas.js';
 
 /** The customer card, the dry-run explanation and the event fields an admin request describes. */
 
@@ -28,18 +28,70 @@ export const ProfileSchema = Type.Object(
   { $id: 'Profile', description: "the customer's master data" },
 );
 
-export const ExplanationSchema = Type.Object(
+/** One triggered campaign's verdict: the brain's schema (actors/decision/explanation.ts), its type the brain's `Explanation`. */
+export { ExplanationSchema };
+
+const Arm = () => Type.Union([Type.Literal('model'), Type.Literal('random')], { description: 'which ranking chose it: the models, or the random control arm' });
+
+const Vars = () => Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()]), { description: "the offer's computed variables (the credit amount, the rate)" });
+
+export const LifecycleEntrySchema = Type.Object(
+  { stage: Type.Union(lifecycleStages.map((s) => Type.Literal(s))), at: EpochMs(), reason: Type.String() },
+  { additionalProperties: true, description: 'a stage the customer entered, when and why' },
+);
+
+export const ConsentSchema = Type.Object(
+  { granted: Type.Boolean(), at: EpochMs(), source: Type.String({ description: "where it came from: the bank's import, an event type, an SMS reply" }) },
+  { description: "the customer's word on marketing contact over one channel" },
+);
+
+export const ContactRecordSchema = Type.Object(
   {
+    instance: Type.String(),
     campaign: Type.String(),
-    verdict: Type.Union([Type.Literal('offered'), Type.Literal('suppressed'), Type.Literal('control')], { description: 'control: the customer is in the control group; the offer was recorded, not made' }),
-    reason: Type.Optional(Type.String({ description: 'why it was suppressed: a stable reason code, detail after a colon (docs/admin-api.md)' })),
-    group: Type.Optional(Type.String()),
-    channel: Type.Optional(Type.String()),
-    offer: Type.Optional(Type.String()),
-    probability: Type.Optional(Type.Number({ description: 'the response probability used' })),
-    model: Type.Optional(Type.Object({ probability: Type.Number(), weight: Type.Number() })),
+    offer: Type.String(),
+    channel: Type.String(),
+    at: EpochMs(),
+    marketing: Type.Boolean({ description: 'true for marketing contacts (counted by caps); false for service messages' }),
+    delivery: Type.Union(deliveryStatuses.map((d) => Type.Literal(d)), { description: 'shown: returned for the screen; queued: in the outbox; delivered, failed: as the channel confirmed; withheld' }),
+    outcome: opt(Type.String({ description: 'the answer (accepted, declined, …), or expired when none came in time' })),
+    control: opt(Type.Boolean({ description: 'a control-group customer: the offer was chosen but withheld' })),
+    group: opt(Type.String({ description: 'the target group the customer was offered it as' })),
+    arm: opt(Arm()),
+    converted: opt(EpochMs('when a goal event of the campaign followed')),
   },
-  { $id: 'Explanation', description: "one triggered campaign's verdict", additionalProperties: true },
+  { description: 'one contact Kairos made (or queued): what the contact policy counts' },
+);
+
+export const OfferInstanceSchema = Type.Object(
+  {
+    instance: Type.String(),
+    campaign: Type.String(),
+    offer: Type.String(),
+    channel: Type.String(),
+    at: EpochMs(),
+    expiresAt: EpochMs('when the offer lapses'),
+    group: opt(Type.String({ description: 'the target group the customer was offered it as' })),
+    vars: Vars(),
+    x: opt(Type.Array(Type.Number(), { description: "the hashed features the offer's model scored" })),
+    p: opt(Type.Number({ description: 'the response probability the decision used' })),
+    arm: opt(Arm()),
+  },
+  { description: "a live offer instance awaiting the customer's answer" },
+);
+
+export const ResponseRecordSchema = Type.Object(
+  {
+    id: Type.String({ description: 'the request id of the response' }),
+    instance: Type.String(),
+    campaign: Type.String(),
+    offer: Type.String(),
+    outcome: Type.String(),
+    at: EpochMs(),
+    data: opt(AnyMap('scalars only, bounded')),
+    count: opt(Type.Integer({ description: 'how many responses gave this outcome to this instance (absent: one)' })),
+  },
+  { description: 'an answer to an offer' },
 );
 
 /** An offer made on a channel: the wire's decision action (src/schema/wire/server-frames.ts), one schema for both. */
@@ -48,22 +100,25 @@ export const ActionSchema = { ...DecisionActionSchema, $id: 'Action' };
 export const CustomerSchema = Type.Object(
   {
     id: Type.String(),
-    stage: Type.String({ description: 'visitor, prospect, client, former, …' }),
-    lifecycle: Type.Array(Type.Object({ stage: Type.String(), at: EpochMs(), reason: Type.String() }, { additionalProperties: true }), { description: 'every stage with when and why' }),
+    stage: Type.Union(lifecycleStages.map((st) => Type.Literal(st)), { description: 'where the customer stands with the bank' }),
+    lifecycle: Type.Array(LifecycleEntrySchema, { description: 'every stage with when and why' }),
     profile: ProfileSchema,
     identifiers: Type.Record(Type.String(), Type.Array(Type.String()), { description: 'phone, email, card, cookie → values' }),
-    consents: Type.Record(Type.String(), Type.Unknown(), { description: 'channel → granted, when, source' }),
+    consents: Type.Record(Type.String(), ConsentSchema, { description: 'channel → granted, when, source' }),
     segments: Type.Record(Type.String(), EpochMs(), { description: 'segment → entered at' }),
-    features: Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()]), { description: 'feature → current window value' }),
-    contacts: Type.Array(Type.Unknown(), { description: 'campaign, offer, channel, time, delivery status, outcome' }),
-    pending: Type.Array(Type.Unknown(), { description: 'open offer instances with their expiry' }),
-    responses: Type.Array(Type.Unknown(), { description: 'answers to offers' }),
+    features: Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()]), { description: 'feature → current window value; null: a daysSince feature with nothing in its window' }),
+    contacts: Type.Array(ContactRecordSchema, { description: 'campaign, offer, channel, time, delivery status, outcome' }),
+    pending: Type.Array(OfferInstanceSchema, { description: 'open offer instances with their expiry' }),
+    responses: Type.Array(ResponseRecordSchema, { description: 'answers to offers' }),
     lastDecision: Type.Array(ExplanationSchema, { description: "the last decision's explanation since activation" }),
     createdAt: EpochMs(),
     lastEventAt: Type.Optional(EpochMs()),
   },
   { $id: 'Customer', description: "a customer's 360° card" },
 );
+
+/** A customer's 360° card, as the admin API answers it (src/runtime/customer-queries.ts builds it). */
+export type CustomerView = Static<typeof CustomerSchema>;
 
 export const EraseReply = Type.Object({ erased: Type.String({ description: 'the customer id' }), identifiers: Type.Integer({ description: 'identity links removed' }) }, { $id: 'Erased' });
 

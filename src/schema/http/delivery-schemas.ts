@@ -1,31 +1,61 @@
+import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import { AnyMap, EpochMs } from './common-schemas.js';
+import { BackofficeContentSchema, ChannelContentSchema } from '../wire/server-frames.js';
+import { EpochMs, Limit } from './common-schemas.js';
 
 /** The outbox and its dead letters, as listed by the admin API, and the unsubscribe page. */
 
-export const OutboxRecordSchema = Type.Object(
+/** What every queued entry holds: which offer instance, for whom, from which campaign, when. */
+const queued = () => ({
+  instance: Type.String({ description: 'the offer instance id: the delivery is deduplicated by it' }),
+  customer: Type.String(),
+  campaign: Type.String(),
+  offer: Type.String(),
+  at: EpochMs('when it was queued'),
+});
+
+/** What the outbox keeps of an entry's delivery: its place in the queue and its attempts. */
+const delivery = () => ({
+  seq: Type.Integer({ description: 'the sequence number in the queue' }),
+  attempts: Type.Integer(),
+  lastError: Type.Optional(Type.String()),
+  nextAttemptAt: Type.Optional(EpochMs('not before this time (a retry backoff)')),
+  dead: Type.Optional(Type.Boolean({ description: 'given up after the last attempt: a dead letter, kept until retried or removed' })),
+});
+
+const OfferRecordSchema = Type.Object(
   {
-    kind: Type.Union([Type.Literal('offer'), Type.Literal('backoffice')], { description: 'an offer to deliver, or a back-office action' }),
-    instance: Type.String({ description: 'the offer instance id: the delivery is deduplicated by it' }),
-    customer: Type.String(),
+    kind: Type.Literal('offer'),
+    ...queued(),
     channel: Type.String(),
-    campaign: Type.String(),
-    offer: Type.String(),
-    at: EpochMs('when it was queued'),
-    content: Type.Optional(AnyMap('the rendered message (offers)')),
-    expiresAt: Type.Optional(EpochMs('when the offer expires (offers)')),
+    content: ChannelContentSchema,
+    expiresAt: EpochMs('when the offer expires'),
     to: Type.Optional(Type.String({ description: 'the address: phone, e-mail, or a seed recipient' })),
     seed: Type.Optional(Type.Boolean({ description: "a seed-list copy for the bank's test recipient" })),
-    action: Type.Optional(Type.String({ description: 'the back-office action, e.g. issue_credit' })),
-    vars: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()]))),
-    seq: Type.Integer({ description: 'the sequence number in the queue' }),
-    attempts: Type.Integer(),
-    lastError: Type.Optional(Type.String()),
-    nextAttemptAt: Type.Optional(EpochMs('not before this time (a retry backoff)')),
-    dead: Type.Optional(Type.Boolean({ description: 'given up after the last attempt' })),
+    ...delivery(),
   },
-  { $id: 'OutboxEntry' },
+  { title: 'offer', description: 'an offer to deliver on a channel other than the requesting screen' },
 );
+
+const BackofficeRecordSchema = Type.Object(
+  {
+    kind: Type.Literal('backoffice'),
+    ...queued(),
+    channel: Type.Literal('backoffice'),
+    action: BackofficeContentSchema.properties.action,
+    vars: BackofficeContentSchema.properties.vars,
+    ...delivery(),
+  },
+  { title: 'back-office action', description: 'a back-office action (issue the credit the customer accepted)' },
+);
+
+export const OutboxRecordSchema = Type.Union([OfferRecordSchema, BackofficeRecordSchema], {
+  $id: 'OutboxEntry',
+  description: 'an entry of the delivery outbox: an offer to deliver, or a back-office action, with its delivery attempts',
+});
+
+/** An outbox entry as stored: the brain's entry (actors/outbox-entry.ts), its sequence number and its delivery attempts. */
+export type OutboxRecord = Static<typeof OutboxRecordSchema>;
 
 export const OutboxPageReply = Type.Object(
   {
@@ -37,8 +67,8 @@ export const OutboxPageReply = Type.Object(
 );
 
 export const OutboxPageQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'how many entries, 1 to 10000 (100 by default)' })),
-  cursor: Type.Optional(Type.String({ pattern: '^\\d{1,16}$', description: 'the next of the page before' })),
+  limit: Type.Optional(Limit(10_000)),
+  cursor: Type.Optional(Type.String({ pattern: '^\\d{1,16}$', patternMessage: 'must be the next of the page before: up to 16 digits', description: 'the next of the page before' })),
 });
 
 export const RetryReply = Type.Object({ channel: Type.String(), instance: Type.String(), retried: Type.Literal(true) }, { $id: 'Retried' });

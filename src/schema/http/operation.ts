@@ -4,7 +4,7 @@ import type { ErrorCode } from '../../errors.js';
 /**
  * One HTTP operation, declared once: from it come the handler's input and output types
  * (bind-route.ts), the request validation, the route the router registers, and the
- * operation in the OpenAPI document (openapi-document.ts).
+ * operation in the OpenAPI document (src/admin/openapi.ts).
  */
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete';

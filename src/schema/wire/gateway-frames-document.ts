@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { join } from 'node:path';
+import { schemaOwnKeywords } from '../../../actors/index.js';
 import { packageRoot } from '../../paths.js';
 import { ClientFrameSchema, DeliveredFrameSchema, EventFrameSchema, FailedFrameSchema, ResponseFrameSchema, SubscribeFrameSchema } from './client-frames.js';
 import { AckFrameSchema, DecisionFrameSchema, DeliverFrameSchema, ErrorFrameSchema, ServerFrameSchema } from './server-frames.js';
@@ -24,9 +25,9 @@ export function gatewayFramesSchemaPath(): string {
 const clientFrames = { EventFrame: EventFrameSchema, ResponseFrame: ResponseFrameSchema, SubscribeFrame: SubscribeFrameSchema, DeliveredFrame: DeliveredFrameSchema, FailedFrame: FailedFrameSchema };
 const serverFrames = { DecisionFrame: DecisionFrameSchema, AckFrame: AckFrameSchema, DeliverFrame: DeliverFrameSchema, ErrorFrame: ErrorFrameSchema };
 
-/** A TypeBox schema as plain JSON Schema: TypeBox's symbol-keyed markers left out. */
+/** A TypeBox schema as plain JSON Schema: TypeBox's symbol-keyed markers and Kairos's own message keywords left out. */
 function plain(schema: TSchema): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+  return JSON.parse(JSON.stringify(schema, (key, value: unknown) => (schemaOwnKeywords.has(key) ? undefined : value))) as Record<string, unknown>;
 }
 
 const refs = (names: string[]) => names.map((n) => ({ $ref: `#/$defs/${n}` }));
