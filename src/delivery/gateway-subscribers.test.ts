@@ -191,6 +191,18 @@ describe('the gateway-subscriber adapter', () => {
     expect([...b.frames, ...c.frames].filter((f) => f.instance === 'bk-1')).toHaveLength(2);
   });
 
+  it("reports no seed-list copy to the customer's actor: it is the bank's test recipient's, not a contact", async () => {
+    // noHost refuses every report: a seed copy's confirmation must not ask for one.
+    const seed = (i: number): OutboxEntry => ({ ...offer(i), seed: true, to: '+79990000001' }) as OutboxEntry;
+    const { store, subs } = await setup(4, 1, new Set(), seed);
+    const a = new Endpoint();
+    subs.subscribe(a, ['ib']);
+    await settle();
+    expect(a.frames.map((f) => f.instance)).toEqual(['c-gone-1:1.a']);
+    await subs.confirm(a, { t: 'delivered', instance: 'c-gone-1:1.a' });
+    expect(await store.listOutbox('ib', 10)).toEqual([]);
+  });
+
   it('stores no confirmation the customer host did not take: the delivery stays the subscriber’s to confirm again', async () => {
     const { store, subs } = await setup(4, 1, new Set(), offer, (st) => realHost(st, 0));
     const a = new Endpoint();

@@ -238,7 +238,8 @@ export class GatewaySubscribers {
     e.inflight.delete(key);
     // Still out (no page delivers it again) until the store has taken the confirmation.
     try {
-      if (record.kind === 'offer') await this.report(record.instance, confirmation);
+      // A seed-list copy goes to the bank's test recipient: not the customer's contact, nothing to report (as the dispatcher does).
+      if (record.kind === 'offer' && record.seed !== true) await this.report(record.instance, confirmation);
       if (confirmation.t === 'delivered') await this.o.store.removeOutbox(record.channel, record.instance);
       else await this.o.store.failOutbox(record.channel, record.instance, confirmation.reason ?? 'failed');
     } catch (err) {
