@@ -4,7 +4,7 @@ import type { TObject } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { TypeCheck } from '@sinclair/typebox/compiler';
 import type { CustomerRef, EventLocation, GatewayEvent, GatewayResponse } from '../../actors/index.js';
-import { EVENT_TYPE_PATTERN, GatewayEventSchema, GatewayResponseSchema, MAX_REQUEST_ID_LENGTH, identifierKinds, normalizeIdentifier } from '../../actors/index.js';
+import { EVENT_TYPE_PATTERN, EVENT_TYPE_PATTERN_MESSAGE, GatewayEventSchema, GatewayResponseSchema, MAX_REQUEST_ID_LENGTH, identifierKinds, normalizeIdentifier } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import type { DeliveredFrame, FailedFrame, SubscribeFrame } from '../schema/wire/client-frames.js';
 import { DeliveredFrameSchema, FailedFrameSchema, FrameHeaderSchema, SubscribeFrameSchema, clientFrameTypes } from '../schema/wire/client-frames.js';
@@ -94,9 +94,9 @@ const subscribeCheck = compile(SubscribeFrameSchema);
 const deliveredCheck = compile(DeliveredFrameSchema);
 const failedCheck = compile(FailedFrameSchema);
 
-/** What a pattern asks for, in the words of an error message. */
+/** What a pattern asks for, in the words of an error message (the schema's own `patternMessage`). */
 const patternProblems: Record<string, string> = {
-  [EVENT_TYPE_PATTERN]: 'may hold letters, digits and . _ : - only',
+  [EVENT_TYPE_PATTERN]: EVENT_TYPE_PATTERN_MESSAGE,
 };
 const patterns = new Map<string, RegExp>();
 
