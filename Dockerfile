@@ -18,6 +18,7 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
+    KAIROS_ENV=production \
     KAIROS_HOST=0.0.0.0 \
     KAIROS_PORT=8080 \
     KAIROS_DATA_DIR=/data
@@ -31,8 +32,9 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8080
-# Set KAIROS_GATEWAY_TOKENS and KAIROS_ADMIN_KEYS: without them the demo credentials are
-# active (a warning is logged). KAIROS_DEMO=false starts without the demo bank.
+# KAIROS_ENV=production refuses to start with the demo credentials, the demo bank or the
+# manual clock: set KAIROS_GATEWAY_TOKENS, KAIROS_ADMIN_KEYS and KAIROS_DEMO=false (and
+# KAIROS_CATALOG_FILE for campaigns; see README.md). KAIROS_ENV=development runs the demo.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.KAIROS_PORT||8080)+'/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 STOPSIGNAL SIGTERM

@@ -2,10 +2,36 @@ import { describe, expect, it } from 'vitest';
 import { KairosError } from './errors.js';
 import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, configProblems, loadConfig } from './config.js';
 
+/** The problems loadConfig names for this environment; none when it loads. */
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    const problems = configProblems(e);
+    if (problems === undefined) throw e;
+    return problems;
+  }
+  return [];
+}
+
+/** A production configuration with nothing of the demo in it. */
+const production = {
+  KAIROS_ENV: 'production',
+  KAIROS_GATEWAY_TOKENS: 'gw-secret-east:sms,gw-secret-west:-',
+  KAIROS_ADMIN_KEYS: 'admin-secret-1',
+  KAIROS_DEMO: 'false',
+  KAIROS_CATALOG_FILE: '/etc/kairos/catalog.yaml',
+  KAIROS_SMTP_URL: 'smtp://relay.bank.example:25',
+  KAIROS_UNSUBSCRIBE_SECRET: 'unsubscribe-secret-1',
+  KAIROS_WEBHOOK_URL: 'https://crm.bank.example/kairos',
+  KAIROS_WEBHOOK_SECRET: 'webhook-secret-1',
+};
+
+
 describe('configuration', () => {
   it('has embedded defaults: port 8080, ./data, LMDB, the demo and its credentials', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 8080, store: 'lmdb', demo: true, clock: 'system', demoCredentials: true });
+    expect(c).toMatchObject({ env: 'development', port: 8080, store: 'lmdb', demo: true, clock: 'system', demoCredentials: true });
     expect(c.dataDir).toMatch(/\/data$/);
     expect(c.gatewayTokens).toEqual([{ token: DEMO_GATEWAY_TOKEN, scoped: false }]);
     expect(c.adminKeys).toEqual([DEMO_ADMIN_KEY]);
@@ -91,5 +117,61 @@ describe('configuration', () => {
 
   it('lets overrides win over the environment', () => {
     expect(loadConfig({ KAIROS_PORT: '9000' }, { port: 0 }).port).toBe(0);
+  });
+
+  describe('KAIROS_ENV=production', () => {
+    it('loads a configuration with nothing of the demo in it', () => {
+      const c = loadConfig(production);
+      expect(c).toMatchObject({ env: 'production', demo: false, clock: 'system', demoCredentials: false, adminKeys: ['admin-secret-1'] });
+      // The demo secrets are refused only for the channels that are configured.
+      const { KAIROS_SMTP_URL: _smtp, KAIROS_UNSUBSCRIBE_SECRET: _unsubscribe, KAIROS_WEBHOOK_URL: _webhook, KAIROS_WEBHOOK_SECRET: _webhookSecret, ...noChannels } = production;
+      expect(loadConfig(noChannels)).toMatchObject({ env: 'production', smtpUrl: undefined, webhookUrl: undefined });
+    });
+
+    it('refuses the defaults, naming every fail-open setting at once', () => {
+      expect(problemsOf({ KAIROS_ENV: 'production' })).toEqual([
+        'KAIROS_GATEWAY_TOKENS: unset, so the demo gateway token would be accepted: set the gateways\' own tokens (KAIROS_ENV=production)',
+        'KAIROS_ADMIN_KEYS: unset, so the demo admin key would be accepted: set the admin keys (KAIROS_ENV=production)',
+        'KAIROS_DEMO: the demo bank and its catalog are not for production: set KAIROS_DEMO=false (the default is true) and KAIROS_CATALOG_FILE for the bank\'s catalog (KAIROS_ENV=production)',
+      ]);
+    });
+
+    it('names each fail-open setting on its own', () => {
+      const only = (change: Record<string, string | undefined>): readonly string[] => {
+        const env = Object.fromEntries(Object.entries({ ...production, ...change }).filter((e): e is [string, string] => e[1] !== undefined));
+        return problemsOf(env);
+      };
+      expect(only({ KAIROS_GATEWAY_TOKENS: undefined })).toEqual([expect.stringMatching(/^KAIROS_GATEWAY_TOKENS: unset, so the demo gateway token would be accepted/)]);
+      expect(only({ KAIROS_GATEWAY_TOKENS: `gw-secret-east:sms,${DEMO_GATEWAY_TOKEN}` })).toEqual([`KAIROS_GATEWAY_TOKENS: lists the demo token ${DEMO_GATEWAY_TOKEN}: remove it (KAIROS_ENV=production)`]);
+      expect(only({ KAIROS_ADMIN_KEYS: undefined })).toEqual([expect.stringMatching(/^KAIROS_ADMIN_KEYS: unset, so the demo admin key would be accepted/)]);
+      expect(only({ KAIROS_ADMIN_KEYS: `${DEMO_ADMIN_KEY},admin-secret-1` })).toEqual([`KAIROS_ADMIN_KEYS: lists the demo key ${DEMO_ADMIN_KEY}: remove it (KAIROS_ENV=production)`]);
+      expect(only({ KAIROS_DEMO: undefined })).toEqual([expect.stringMatching(/^KAIROS_DEMO: the demo bank and its catalog are not for production/)]);
+      expect(only({ KAIROS_DEMO: 'true' })).toEqual([expect.stringMatching(/^KAIROS_DEMO: /)]);
+      expect(only({ KAIROS_CLOCK: 'manual' })).toEqual(['KAIROS_CLOCK: the manual clock lets an admin key move time: use system (KAIROS_ENV=production)']);
+      expect(only({ KAIROS_UNSUBSCRIBE_SECRET: undefined })).toEqual([
+        'KAIROS_UNSUBSCRIBE_SECRET: e-mail goes out (KAIROS_SMTP_URL) with unsubscribe links signed by the demo secret: set it (KAIROS_ENV=production)',
+      ]);
+      expect(only({ KAIROS_UNSUBSCRIBE_SECRET: 'demo-unsubscribe-secret' })).toEqual([expect.stringMatching(/^KAIROS_UNSUBSCRIBE_SECRET: /)]);
+      expect(only({ KAIROS_WEBHOOK_SECRET: undefined })).toEqual(['KAIROS_WEBHOOK_SECRET: webhooks (KAIROS_WEBHOOK_URL) would be signed with the demo secret: set it (KAIROS_ENV=production)']);
+      expect(only({ KAIROS_WEBHOOK_SECRET: 'demo-webhook-secret' })).toEqual([expect.stringMatching(/^KAIROS_WEBHOOK_SECRET: /)]);
+    });
+
+    it('judges the overrides too (command-line flags, tests)', () => {
+      const { KAIROS_DEMO, ...rest } = production;
+      expect(() => loadConfig({ ...rest, KAIROS_DEMO }, { demo: true, clock: 'manual' })).toThrow(/KAIROS_DEMO: [^]*KAIROS_CLOCK: the manual clock/);
+    });
+
+    it('reports unreadable values with the production problems, without judging them by their defaults', () => {
+      expect(problemsOf({ ...production, KAIROS_DEMO: 'maybe', KAIROS_CLOCK: 'manual', KAIROS_PORT: 'eighty' })).toEqual([
+        'KAIROS_PORT: must be a whole number from 0 to 65535',
+        'KAIROS_DEMO: must be true or false',
+        'KAIROS_CLOCK: the manual clock lets an admin key move time: use system (KAIROS_ENV=production)',
+      ]);
+      expect(problemsOf({ KAIROS_ENV: 'prod' })).toEqual(['KAIROS_ENV: must be one of development, production']);
+    });
+
+    it('leaves development as it was: the demo bank, its credentials and the manual clock load', () => {
+      expect(loadConfig({ KAIROS_ENV: 'development', KAIROS_CLOCK: 'manual' })).toMatchObject({ env: 'development', demo: true, clock: 'manual', demoCredentials: true });
+    });
   });
 });

@@ -11,9 +11,13 @@ import { KairosError } from './errors.js';
 
 export type StoreKind = 'lmdb' | 'memory' | 'redis';
 export type ClockMode = 'system' | 'manual';
+/** `production` refuses every demo and QA setting (see {@link loadConfig}); `development` only warns about them */
+export type KairosEnv = 'development' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
+  /** `production`: the configuration is refused while any demo credential, the demo bank or the manual clock is in it */
+  env: KairosEnv;
   host: string;
   port: number;
   dataDir: string;
@@ -140,6 +144,8 @@ export interface GatewayToken {
 
 export const DEMO_GATEWAY_TOKEN = 'demo-gateway';
 export const DEMO_ADMIN_KEY = 'demo-admin';
+export const DEMO_UNSUBSCRIBE_SECRET = 'demo-unsubscribe-secret';
+export const DEMO_WEBHOOK_SECRET = 'demo-webhook-secret';
 
 /** A `config_invalid` error naming every problem found at once (its `details.problems`, one a setting). */
 function configInvalid(problems: readonly string[]): KairosError {
@@ -248,6 +254,7 @@ function bool(raw: string): Parsed<boolean> {
 }
 
 const settings = [
+  { key: 'env', env: 'KAIROS_ENV', parse: oneOf<KairosEnv>('development', 'production') },
   { key: 'host', env: 'KAIROS_HOST', parse: text },
   { key: 'port', env: 'KAIROS_PORT', parse: int(0, 65535) },
   { key: 'dataDir', env: 'KAIROS_DATA_DIR', parse: text },
@@ -311,6 +318,7 @@ const settings = [
 export const configVariables: ReadonlyArray<{ key: keyof Config; env: string }> = settings.map(({ key, env }) => ({ key, env }));
 
 const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> = {
+  env: 'development',
   host: '0.0.0.0',
   port: 8080,
   dataDir: './data',
@@ -356,9 +364,9 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   smtpFrom: 'Банк <offers@bank.example>',
   smtpRate: 20,
   publicUrl: 'http://localhost:8080',
-  unsubscribeSecret: 'demo-unsubscribe-secret',
+  unsubscribeSecret: DEMO_UNSUBSCRIBE_SECRET,
   webhookUrl: undefined,
-  webhookSecret: 'demo-webhook-secret',
+  webhookSecret: DEMO_WEBHOOK_SECRET,
   webhookRate: 50,
   deliveryMaxAttempts: 8,
   deliveryBackoffMs: 1000,
@@ -368,24 +376,57 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
 };
 
 /**
+ * What `KAIROS_ENV=production` refuses, one problem a setting: the demo credentials, the demo
+ * bank, the manual clock, and the demo secrets of the channels that are configured. Each names
+ * the settings it judges, and never quotes a value that is not a public demo value.
+ */
+function productionProblems(c: Readonly<Partial<Config>>): Array<{ keys: ReadonlyArray<keyof Config>; problem: string }> {
+  const out: Array<{ keys: ReadonlyArray<keyof Config>; problem: string }> = [];
+  const refuse = (keys: ReadonlyArray<keyof Config>, problem: string): void => {
+    out.push({ keys, problem: `${problem} (KAIROS_ENV=production)` });
+  };
+  if (c.gatewayTokens === undefined) refuse(['gatewayTokens'], 'KAIROS_GATEWAY_TOKENS: unset, so the demo gateway token would be accepted: set the gateways\' own tokens');
+  else if (c.gatewayTokens.some((t) => t.token === DEMO_GATEWAY_TOKEN)) refuse(['gatewayTokens'], `KAIROS_GATEWAY_TOKENS: lists the demo token ${DEMO_GATEWAY_TOKEN}: remove it`);
+  if (c.adminKeys === undefined) refuse(['adminKeys'], 'KAIROS_ADMIN_KEYS: unset, so the demo admin key would be accepted: set the admin keys');
+  else if (c.adminKeys.includes(DEMO_ADMIN_KEY)) refuse(['adminKeys'], `KAIROS_ADMIN_KEYS: lists the demo key ${DEMO_ADMIN_KEY}: remove it`);
+  if (c.demo === true) refuse(['demo'], 'KAIROS_DEMO: the demo bank and its catalog are not for production: set KAIROS_DEMO=false (the default is true) and KAIROS_CATALOG_FILE for the bank\'s catalog');
+  if (c.clock === 'manual') refuse(['clock'], 'KAIROS_CLOCK: the manual clock lets an admin key move time: use system');
+  if (c.smtpUrl !== undefined && c.unsubscribeSecret === DEMO_UNSUBSCRIBE_SECRET) {
+    refuse(['smtpUrl', 'unsubscribeSecret'], 'KAIROS_UNSUBSCRIBE_SECRET: e-mail goes out (KAIROS_SMTP_URL) with unsubscribe links signed by the demo secret: set it');
+  }
+  if (c.webhookUrl !== undefined && c.webhookSecret === DEMO_WEBHOOK_SECRET) {
+    refuse(['webhookUrl', 'webhookSecret'], 'KAIROS_WEBHOOK_SECRET: webhooks (KAIROS_WEBHOOK_URL) would be signed with the demo secret: set it');
+  }
+  return out;
+}
+
+/**
  * Builds the configuration from the environment and explicit overrides (command-line
  * flags, tests). Overrides win over the environment, the environment over defaults.
  */
 export function loadConfig(env: Source = process.env, overrides: Partial<Config> = {}): Readonly<Config> {
   const problems: string[] = [];
   const values: Partial<Record<keyof Config, unknown>> = {};
+  const unreadable = new Set<keyof Config>();
   for (const s of settings) {
     const raw = env[s.env];
     if (raw === undefined || raw === '') continue;
     const parsed = s.parse(raw);
-    if ('problem' in parsed) problems.push(`${s.env}: ${parsed.problem}`);
-    else values[s.key] = parsed.ok;
+    if ('problem' in parsed) {
+      problems.push(`${s.env}: ${parsed.problem}`);
+      unreadable.add(s.key);
+    } else values[s.key] = parsed.ok;
   }
-  if (problems.length > 0) throw configInvalid(problems);
   const merged = { ...defaults, ...values, ...overrides } as Config;
   if ((merged.tlsCertFile === undefined) !== (merged.tlsKeyFile === undefined)) {
-    throw configInvalid(['KAIROS_TLS_CERT_FILE and KAIROS_TLS_KEY_FILE: set both for TLS, or neither']);
+    problems.push('KAIROS_TLS_CERT_FILE and KAIROS_TLS_KEY_FILE: set both for TLS, or neither');
   }
+  // Production is judged on the settings that could be read: a value that could not would
+  // otherwise be judged by its default (KAIROS_DEMO=maybe is not "the demo bank").
+  if (merged.env === 'production' && !unreadable.has('env')) {
+    problems.push(...productionProblems(merged).filter((p) => !p.keys.some((k) => unreadable.has(k))).map((p) => p.problem));
+  }
+  if (problems.length > 0) throw configInvalid(problems);
   const demoCredentials = merged.gatewayTokens === undefined || merged.adminKeys === undefined;
   const config: Config = {
     ...merged,
