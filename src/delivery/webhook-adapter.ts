@@ -2,30 +2,44 @@ import { createHmac } from 'node:crypto';
 import type { OutboxRecord } from '../store/store.js';
 import type { ChannelAdapter } from './dispatcher.js';
 import { KairosError } from '../errors.js';
+import { webhookHeaders, webhookKey } from './webhook-signature.js';
 
 /**
  * Back-office actions (issue the credit the customer accepted) as signed JSON webhooks:
  * `POST <url>` with `Idempotency-Key: <offer instance>` (the back office does each action
- * once however often it is retried) and `X-Kairos-Signature: sha256=<HMAC of the body>`.
- * 2xx is done; 4xx other than 408/429 is permanent; anything else is retried.
+ * once however often it is retried), the Standard Webhooks headers (`webhook-id: <offer
+ * instance>`, `webhook-timestamp`, `webhook-signature: v1,…`; webhook-signature.ts) and,
+ * for receivers built before them, `X-Kairos-Signature: sha256=<hex HMAC of the body>`
+ * with the same key. 2xx is done; 4xx other than 408/429 is permanent; anything else is retried.
  */
 export interface WebhookOptions {
   url: string;
+  /** `whsec_<base64>` or a plain secret (webhook-signature.ts `webhookKey`) */
   secret: string;
   ratePerSec: number;
   timeoutMs?: number;
+  /**
+   * The wall clock the timestamp is read from (epoch ms); `Date.now` by default. Not the
+   * server's clock: a receiver checks the timestamp against its own real time, so a manual
+   * QA clock must not move it.
+   */
+  now?: () => number;
 }
 
+/** The older signature: `sha256=<hex HMAC-SHA256 of the body>`, keyed as the Standard Webhooks one. */
 export function webhookSignature(body: string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+  return `sha256=${createHmac('sha256', webhookKey(secret)).update(body).digest('hex')}`;
 }
 
 export class WebhookAdapter implements ChannelAdapter {
   readonly channel = 'backoffice';
   readonly ratePerSec: number;
+  private readonly key: Buffer;
 
   constructor(private readonly o: WebhookOptions) {
     this.ratePerSec = o.ratePerSec;
+    // A malformed whsec_ secret fails when the adapters are built, at start.
+    this.key = webhookKey(o.secret);
   }
 
   async send(r: OutboxRecord): Promise<void> {
@@ -33,7 +47,12 @@ export class WebhookAdapter implements ChannelAdapter {
     const body = JSON.stringify({ id: r.instance, action: r.action, customer: r.customer, campaign: r.campaign, offer: r.offer, vars: r.vars, at: r.at });
     const res = await fetch(this.o.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': r.instance, 'x-kairos-signature': webhookSignature(body, this.o.secret) },
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': r.instance,
+        ...webhookHeaders(this.key, r.instance, (this.o.now ?? Date.now)(), body),
+        'x-kairos-signature': `sha256=${createHmac('sha256', this.key).update(body).digest('hex')}`,
+      },
       body,
       signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
     });
