@@ -129,9 +129,14 @@ describe('kill -9 under load', () => {
         if (first !== undefined) expect(r.actions, `resent crash-${batch[i]!}: ${JSON.stringify(r)}`).toEqual(first.actions);
       });
     }
+    // The server owns the store while it runs (a second open refuses): stop it, then read.
+    gw.close();
+    const stopped = new Promise<void>((resolve) => second.child.once('exit', () => resolve()));
+    second.child.kill('SIGTERM');
+    await stopped;
     const after = new LmdbStore(join(data.dir, 'lmdb'));
     try {
-      // Read through the live server's store file: each customer has at most one SMS queued.
+      // Each customer has at most one SMS queued.
       const records = await after.listOutbox('sms', 100_000);
       const perCustomer = new Map<string, number>();
       for (const r of records) perCustomer.set(r.customer, (perCustomer.get(r.customer) ?? 0) + 1);

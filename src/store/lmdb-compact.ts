@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { RootDatabase } from 'lmdb';
 import { open } from 'lmdb';
 import { KairosError } from '../errors.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { lmdbFileBytes, lmdbMapSize } from './lmdb-store.js';
 
 /**
@@ -17,8 +18,10 @@ import { lmdbFileBytes, lmdbMapSize } from './lmdb-store.js';
  * server's RSS). Pages fill up and split again as customers are written, so compacting pays
  * after a bulk load or a large erase.
  *
- * The store must not be open elsewhere: LMDB's reader table is checked (stale entries of dead
- * processes cleared first) and the compaction refuses while another process has it open.
+ * The store must not be open elsewhere: the compaction holds the data dir's lock
+ * (`data-dir-lock.ts`: it refuses while a server or seed has it, naming its pid), and LMDB's
+ * reader table is checked too, for a process that opened the file without the lock (stale
+ * entries of dead processes cleared first): the compaction refuses while another has it open.
  * A crash at any point leaves the old file in place (and a `-compacting` directory beside it,
  * removed by the next run).
  */
@@ -63,6 +66,15 @@ function stats(db: { getStats(): unknown }): { entryCount: number } {
 export async function compactLmdb(dir: string, onProgress: (p: CompactProgress) => void = () => undefined): Promise<CompactResult> {
   const dataFile = join(dir, 'data.mdb');
   if (!existsSync(dataFile)) throw new KairosError('not_found', `compact: no LMDB store in ${dir}`);
+  const lock = lockDataDir(dir);
+  try {
+    return await compactLocked(dir, dataFile, onProgress);
+  } finally {
+    lock.release();
+  }
+}
+
+async function compactLocked(dir: string, dataFile: string, onProgress: (p: CompactProgress) => void): Promise<CompactResult> {
   const beforeBytes = lmdbFileBytes(dir);
   const tmp = `${dir}-compacting`;
   rmSync(tmp, { recursive: true, force: true });

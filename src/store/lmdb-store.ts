@@ -7,6 +7,8 @@ import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEnt
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
+import type { DataDirLock } from './data-dir-lock.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { failed, identityKey, reminderKey, retried, stopStorageKey } from './store.js';
 
 export interface LmdbStoreOptions {
@@ -103,9 +105,13 @@ export class LmdbStore implements Store {
   private seq = 0;
   private readonly syncEachCommit: boolean;
   private syncTimer: NodeJS.Timeout | undefined;
+  /** this process's exclusive hold on the data dir (`data-dir-lock.ts`), from open to close */
+  private readonly lock: DataDirLock;
 
+  /** Opens the store in `dir`; throws `conflict`, naming the pid, while another process (or store) has it open. */
   constructor(dir: string, opts: LmdbStoreOptions = {}) {
     mkdirSync(dir, { recursive: true });
+    this.lock = lockDataDir(dir);
     // No read-ahead: customers are read at random from a store that can be many times the
     // size of memory; with the kernel's read-around each lookup would map ~100 KB of pages
     // (10M customers: 30,000 activations took RSS to 2.8 GB; without, see docs/operations.md).
@@ -125,7 +131,12 @@ export class LmdbStore implements Store {
       noSync: !this.syncEachCommit,
       useWritemap: !this.syncEachCommit && opts.writeMap === true,
     };
-    this.root = open(options);
+    try {
+      this.root = open(options);
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
     const syncMs = opts.syncIntervalMs ?? 1000;
     if (!this.syncEachCommit && syncMs > 0) {
       this.syncTimer = setInterval(() => void this.syncNow().catch(() => undefined), syncMs);
@@ -385,7 +396,11 @@ export class LmdbStore implements Store {
 
   async close(): Promise<void> {
     if (this.syncTimer !== undefined) clearInterval(this.syncTimer);
-    if (!this.syncEachCommit) await this.syncNow();
-    await this.root.close();
+    try {
+      if (!this.syncEachCommit) await this.syncNow();
+      await this.root.close();
+    } finally {
+      this.lock.release();
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
-import { GatewayClient, adminHeaders, decode, encode, startTestKairos, uid, yesterdayMsk } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, decode, encode, startTestKairos, tempDir, uid, yesterdayMsk } from '../test-support/test-kairos.js';
 import { problemBody } from '../schema/http/problem.js';
 
 /**
@@ -366,5 +366,36 @@ describe('HTTP', () => {
     const clock = await fetch(`${k.httpUrl}/v1/clock`, { method: 'POST', headers: adminHeaders, body: JSON.stringify({ advance: 1000 }) });
     expect(clock.status).toBe(400);
     expect(await clock.json()).toMatchObject({ detail: expect.stringContaining('--clock manual') });
+  });
+});
+
+describe('one server per port and per store', () => {
+  it('refuses a second server on the port of a running one, naming the port', async () => {
+    await expect(startTestKairos({ config: { store: 'memory', port: k.kairos.port } })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining(`port ${k.kairos.port} is in use`) as unknown,
+    });
+    // The first one still answers.
+    expect((await fetch(`${k.httpUrl}/health`)).status).toBe(200);
+  });
+
+  it('refuses a second server on the data dir of a running one, naming its pid; after close the next starts', async () => {
+    const data = tempDir();
+    try {
+      const first = await startTestKairos({ dataDir: data.dir, config: { store: 'lmdb' } });
+      try {
+        await expect(startTestKairos({ dataDir: data.dir, config: { store: 'lmdb' } })).rejects.toMatchObject({
+          code: 'conflict',
+          message: expect.stringContaining(`in use by process ${process.pid}`) as unknown,
+        });
+        expect((await fetch(`${first.httpUrl}/health`)).status).toBe(200);
+      } finally {
+        await first.close();
+      }
+      const next = await startTestKairos({ dataDir: data.dir, config: { store: 'lmdb' } });
+      await next.close();
+    } finally {
+      data.remove();
+    }
   });
 });

@@ -18,6 +18,9 @@ import { WebSocketGateway } from './websocket-gateway.js';
  * composition root's steps.
  */
 
+/** uWS's `ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT` (an enum of its typings only, with no runtime value) */
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
 export interface GatewayServerOptions {
   uws: Uws;
   config: Readonly<Config>;
@@ -67,9 +70,17 @@ export class GatewayServer {
     this.websocket.attach(app);
     this.http.attach(app);
     return new Promise((resolve, reject) => {
-      app.listen(config.host, config.port, (token) => {
+      // Exclusively: uWS otherwise listens with SO_REUSEPORT, and a second server on the port
+      // would start and share its connections. The (host, port, options, cb) form is uWS's own
+      // (its typings list options only without a host).
+      const listen = app.listen.bind(app) as unknown as (host: string, port: number, options: number, cb: (token: us_listen_socket | false) => void) => void;
+      listen(config.host, config.port, LIBUS_LISTEN_EXCLUSIVE_PORT, (token) => {
         if (token === false) {
-          reject(new KairosError('unavailable', `cannot listen on ${config.host}:${config.port} (is the port in use?)`));
+          reject(
+            new KairosError('conflict', `cannot listen on ${config.host}:${config.port}: port ${config.port} is in use (another kairos serve?) or not open to this process`, {
+              details: { host: config.host, port: config.port },
+            }),
+          );
           return;
         }
         this.listenSocket = token;
