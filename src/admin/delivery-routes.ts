@@ -3,6 +3,7 @@ import { readUnsubscribeToken } from '../delivery/unsubscribe.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { StopList } from '../stop-list.js';
+import { maskIdentifier } from '../stop-list.js';
 import type { OutboxRecord, Store } from '../store/store.js';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
@@ -14,7 +15,10 @@ import type { Route, HttpReply } from '../transport/http.js';
 
 /**
  * Delivery: the dead letters of each channel and their retry (admin key), and the
- * unsubscribe link of marketing e-mail (no key: the signed token is the authority).
+ * unsubscribe link of marketing e-mail (no key: the signed token is the authority). Opening
+ * the link (GET) changes nothing, since mail scanners follow links: it shows a page with the
+ * masked address and a button that POSTs; the POST (that button, or the mail client's
+ * RFC 8058 one-click) unsubscribes.
  */
 export interface DeliveryRouteDeps {
   store: Store;
@@ -26,9 +30,31 @@ export interface DeliveryRouteDeps {
   kick: () => void;
 }
 
-function page(status: number, title: string, text: string): { raw: HttpReply } {
-  const body = `<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${text}</p></body></html>`;
-  return { raw: { status, contentType: 'text/html; charset=utf-8', body } };
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+/**
+ * A page for the person who followed the link: `html` is markup made here, never a caller's
+ * text unescaped. Not cached (it answers for one token) and not indexed.
+ */
+function page(status: number, title: string, html: string): { raw: HttpReply } {
+  const body = `<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta name="robots" content="noindex"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head><body><h1>${title}</h1>${html}</body></html>`;
+  return { raw: { status, contentType: 'text/html; charset=utf-8', body, headers: { 'Cache-Control': 'no-store' } } };
+}
+
+const invalidLink = (): { raw: HttpReply } => page(400, 'Ссылка недействительна', '<p>Ссылка для отписки повреждена или устарела. Напишите нам, и мы отключим рассылку вручную.</p>');
+
+/**
+ * The confirmation page: the address masked as the stop list shows it, and a form without
+ * an action, so it posts to the very URL it was opened at (token included, behind any
+ * proxy's prefix), with the body a one-click client sends.
+ */
+function confirmPage(email: string): { raw: HttpReply } {
+  return page(
+    200,
+    'Отписаться от рассылки?',
+    `<p>Мы перестанем присылать рекламные письма на адрес <b>${escapeHtml(maskIdentifier('email', email))}</b>. Сообщения об операциях по счетам будут приходить как прежде.</p>` +
+      '<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Отписаться</button></form>',
+  );
 }
 
 /** The most entries the dead-letter listing looks through for one page. */
@@ -110,20 +136,18 @@ export const retryOperation = operation({
 });
 
 const unsubscribeQuery = Type.Object({ t: Type.Optional(Type.String({ description: "the signed token of the e-mail's link" })) });
-const unsubscribeReplies = {
-  200: { description: 'an HTML page: unsubscribed', media: { 'text/html': HtmlPage } },
-  400: { description: 'an HTML page: the link is not valid', media: { 'text/html': HtmlPage } },
-} as const;
+const invalidLinkReply = { description: 'an HTML page: the link is not valid', media: { 'text/html': HtmlPage } } as const;
 
 export const unsubscribeOperation = operation({
   operationId: 'unsubscribe',
   method: 'get',
   path: '/v1/unsubscribe',
-  summary: "A marketing e-mail's unsubscribe link: puts the address on the stop list for e-mail (the signed token t is the authority)",
+  summary: "A marketing e-mail's unsubscribe link, opened: a confirmation page with the masked address and a button that POSTs; it changes nothing",
+  description: "Mail scanners and link previews follow links, so opening one unsubscribes no one; the page's button posts to the same URL (unsubscribeOneClick).",
   tag: 'delivery',
   auth: 'none',
   query: unsubscribeQuery,
-  responses: unsubscribeReplies,
+  responses: { 200: { description: 'an HTML page: the masked address and the button to unsubscribe', media: { 'text/html': HtmlPage } }, 400: invalidLinkReply },
   errors: [],
 });
 
@@ -131,23 +155,25 @@ export const oneClickUnsubscribeOperation = operation({
   operationId: 'unsubscribeOneClick',
   method: 'post',
   path: '/v1/unsubscribe',
-  summary: 'One-click unsubscribe (RFC 8058): the mail client posts List-Unsubscribe=One-Click to the same link',
+  summary: "Unsubscribe: puts the link's address on the stop list for e-mail (the signed token t is the authority)",
+  description: "Posted by the confirmation page's button, or by the mail client as RFC 8058 one-click (body List-Unsubscribe=One-Click, application/x-www-form-urlencoded; the body is not read). Posting again answers the same.",
   tag: 'delivery',
   auth: 'none',
   query: unsubscribeQuery,
-  responses: unsubscribeReplies,
+  responses: { 200: { description: 'an HTML page: unsubscribed', media: { 'text/html': HtmlPage } }, 400: invalidLinkReply },
   errors: [],
 });
 
 export const deliveryOperations = [deadLettersOperation, retryOperation, unsubscribeOperation, oneClickUnsubscribeOperation] as const;
 
 export function deliveryRoutes(d: DeliveryRouteDeps): Route[] {
+  const claimOf = (token: string | undefined) => (token === undefined ? undefined : readUnsubscribeToken(token, d.unsubscribeSecret));
   const unsubscribe = async (token: string | undefined): Promise<{ raw: HttpReply }> => {
-    const claim = token === undefined ? undefined : readUnsubscribeToken(token, d.unsubscribeSecret);
-    if (claim === undefined) return page(400, 'Ссылка недействительна', 'Ссылка для отписки повреждена или устарела. Напишите нам, и мы отключим рассылку вручную.');
+    const claim = claimOf(token);
+    if (claim === undefined) return invalidLink();
     await d.stopList.add({ kind: 'email', value: claim.email, channel: 'email', reason: 'unsubscribe link' }, d.clock.now(), 'unsubscribe-link');
     d.logger.info({ customer: claim.customer }, 'unsubscribed from marketing e-mail by link');
-    return page(200, 'Вы отписаны', 'Мы больше не будем присылать вам рекламные письма. Сообщения об операциях по счетам будут приходить как прежде.');
+    return page(200, 'Вы отписаны', '<p>Мы больше не будем присылать вам рекламные письма. Сообщения об операциях по счетам будут приходить как прежде.</p>');
   };
   return [
     route(deadLettersOperation, async ({ params: { channel }, query }) => ({ status: 200, body: await deadPage(d.store, channel, query) })),
@@ -156,7 +182,10 @@ export function deliveryRoutes(d: DeliveryRouteDeps): Route[] {
       d.kick();
       return { status: 200, body: { channel, instance, retried: true as const } };
     }),
-    route(unsubscribeOperation, ({ query }) => unsubscribe(query.t)),
+    route(unsubscribeOperation, ({ query }) => {
+      const claim = claimOf(query.t);
+      return claim === undefined ? invalidLink() : confirmPage(claim.email);
+    }),
     route(oneClickUnsubscribeOperation, ({ query }) => unsubscribe(query.t)),
   ];
 }

@@ -12,8 +12,8 @@ import { GatewayClient, adminHeaders, startTestKairos, uid, until, yesterdayMsk 
 /**
  * Delivery through the server's own adapters, against real peers started here: e-mail to an
  * SMTP server (smtp-server), back-office actions to an HTTP server; retries with backoff,
- * dead letters and their retry, delivery recorded on the contact, and the unsubscribe link
- * reaching the stop list.
+ * dead letters and their retry, delivery recorded on the contact, and the unsubscribe link:
+ * opening it only asks, posting it (one-click) reaches the stop list.
  */
 
 const mails: ParsedMail[] = [];
@@ -134,12 +134,38 @@ describe('e-mail over SMTP', () => {
     });
     expect((await api('GET', '/v1/outbox/email')).body.entries).toEqual([]);
 
-    // A forged token is refused; the real link (one-click POST) puts the address on the stop list.
+    // A forged token is refused, opened or posted.
     const local = link.replace('https://kairos.bank.example', k.httpUrl);
     expect((await fetch(`${k.httpUrl}/v1/unsubscribe?t=forged.token`)).status).toBe(400);
+    expect((await fetch(`${k.httpUrl}/v1/unsubscribe?t=forged.token`, { method: 'POST' })).status).toBe(400);
+    expect((await fetch(`${k.httpUrl}/v1/unsubscribe`, { method: 'POST' })).status).toBe(400);
+
+    // Opening the link (a person, or a mail scanner) changes nothing: it shows the masked
+    // address and a button posting the one-click body to the very URL it was opened at.
+    const stopsBefore = (await api('GET', '/v1/stop-list')).body as { entries: unknown[] };
+    const opened = await fetch(local);
+    expect(opened.status).toBe(200);
+    expect(opened.headers.get('content-type')).toContain('text/html');
+    expect(opened.headers.get('cache-control')).toBe('no-store');
+    const confirm = await opened.text();
+    expect(confirm).toContain('Отписаться от рассылки?');
+    expect(confirm).toContain(`<b>${email.slice(0, 1)}***@${email.split('@')[1]!}</b>`);
+    expect(confirm).not.toContain(email);
+    expect(confirm).toContain('<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Отписаться</button></form>');
+    expect(confirm).not.toContain('action=');
+    expect((await fetch(local)).status).toBe(200);
+    expect((await api('GET', '/v1/stop-list')).body).toEqual(stopsBefore);
+
+    // The POST (the page's button, or the mail client's one-click) puts the address on the stop list.
     const res = await fetch(local, { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Вы отписаны');
+    const stopsAfter = (await api('GET', '/v1/stop-list')).body as { entries: Array<{ kind: string; channel?: string; hint: string; by?: string }> };
+    expect(stopsAfter.entries.length).toBe(stopsBefore.entries.length + 1);
+    expect(stopsAfter.entries).toContainEqual(expect.objectContaining({ kind: 'email', channel: 'email', hint: `${email.slice(0, 1)}***@${email.split('@')[1]!}`, by: 'unsubscribe-link' }));
+    // Posting again (the button pressed twice) answers the same and keeps one entry.
+    expect((await fetch(local, { method: 'POST' })).status).toBe(200);
+    expect(((await api('GET', '/v1/stop-list')).body as { entries: unknown[] }).entries.length).toBe(stopsAfter.entries.length);
     const next = await gw.request({ t: 'event', id: uid(), type: 'test.letter', customer: { id: 'demo-19' }, at: at + 8 * 86_400_000 });
     expect(next.actions).toEqual([]);
     expect((await api('GET', '/v1/customers/demo-19')).body.lastDecision).toContainEqual(expect.objectContaining({ campaign: 'letter-test', reason: 'no_channel:email=stop_list' }));

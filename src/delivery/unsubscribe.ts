@@ -3,7 +3,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /**
  * Unsubscribe links for marketing e-mail (`List-Unsubscribe`, RFC 2369 and one-click RFC
  * 8058): a token naming the address and the customer, signed with the server's secret, so
- * following the link needs no login and cannot be forged for another address.
+ * following the link needs no login and cannot be forged for another address. Opening the
+ * link (GET) only shows a confirmation page; the POST (its button, or the mail client's
+ * one-click) unsubscribes (src/admin/delivery-routes.ts).
  */
 
 export interface UnsubscribeClaim {
