@@ -77,7 +77,7 @@ export class CustomerHost {
       ...(o.funnel === undefined ? [] : [o.funnel.counters]),
       ...(o.capacity === undefined ? [] : [o.capacity.counters]),
     ];
-    const sharingOptions = { store: o.store, catalog: o.catalog, clock: o.clock, logger: o.logger, metrics: o.metrics, stopList: o.stopList, ledger: o.ledger, capacity: o.capacity, counters };
+    const sharingOptions = { ...o, counters };
     const coordination = o.store.coordination;
     this.sharing = coordination.shared ? sharedNodes(sharingOptions, coordination) : singleNodeSharing(sharingOptions);
     this.mailboxes = new Mailboxes(o.logger);

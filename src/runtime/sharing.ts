@@ -1,14 +1,10 @@
 import type { Catalog, DecisionAction } from '../../actors/index.js';
 import { capacityDay } from '../../actors/index.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
-import type { StopList } from '../stop-list.js';
 import type { SharedCoordination } from '../store/coordination.js';
-import type { CommitBatch, OutboxRecord, SharedCharge, Store } from '../store/store.js';
+import type { CommitBatch, OutboxRecord, SharedCharge } from '../store/store.js';
 import { StaleSnapshotError } from '../store/store.js';
-import type { BudgetLedger, CapacityLedger } from './budget-ledger.js';
 import type { Live } from './live-customer.js';
+import type { HostOptions } from './host-options.js';
 import type { MetaCounters } from './meta-counters.js';
 
 /**
@@ -56,18 +52,10 @@ export interface Committed {
   stale: ReadonlySet<string>;
 }
 
-export interface SharingOptions {
-  store: Store;
-  catalog: () => Catalog;
-  clock: Clock;
-  logger: Logger;
-  metrics: Metrics;
-  stopList: StopList;
-  ledger: BudgetLedger;
-  capacity?: CapacityLedger;
-  /** every total across customers the host keeps (budgets and capacity first, see `counters`) */
+/** What sharing reads of the host's options, and every total across customers the host keeps (budgets and capacity first, see `counters`). */
+export type SharingOptions = Pick<HostOptions, 'store' | 'catalog' | 'clock' | 'logger' | 'metrics' | 'stopList' | 'ledger' | 'capacity'> & {
   counters: ReadonlyArray<MetaCounters<object>>;
-}
+};
 
 const NOTHING_STALE: ReadonlySet<string> = new Set();
 

@@ -1,14 +1,9 @@
-import type { Config } from '../config.js';
-import type { GatewaySubscribers } from '../delivery/gateway-subscribers.js';
 import { KairosError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
-import type { CustomerHost } from '../runtime/customer-host.js';
 import { TokenSet } from './auth.js';
 import type { Route } from './http.js';
 import { HttpServer } from './http-server.js';
-import type { Uws, us_listen_socket } from './uws.js';
-import type { GatewayGrant } from './websocket-gateway.js';
+import type { us_listen_socket } from './uws.js';
+import type { GatewayGrant, WebSocketGatewayOptions } from './websocket-gateway.js';
 import { WebSocketGateway } from './websocket-gateway.js';
 
 /**
@@ -21,20 +16,14 @@ import { WebSocketGateway } from './websocket-gateway.js';
 /** uWS's `ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT` (an enum of its typings only, with no runtime value) */
 const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
 
-export interface GatewayServerOptions {
-  uws: Uws;
-  config: Readonly<Config>;
-  host: Pick<CustomerHost, 'submitEvent' | 'submitResponse'>;
-  /** the dispatcher's adapter for subscribed delivery endpoints */
-  subscribers: GatewaySubscribers;
-  logger: Logger;
-  metrics: Metrics;
+/** What the WebSocket gateway takes (its tokens and readiness are the server's), and the HTTP side's routes. */
+export type GatewayServerOptions = Pick<WebSocketGatewayOptions, 'uws' | 'config' | 'host' | 'subscribers' | 'logger' | 'metrics'> & {
   /** the HTTP routes beyond /health, /ready and /metrics: POST /v1/events and the admin API */
   routes: readonly Route[];
   /** why a ready node should take no traffic now; undefined when it should */
   notReadyReason: () => string | undefined;
   tls?: { certFile: string; keyFile: string };
-}
+};
 
 export class GatewayServer {
   private listenSocket: us_listen_socket | undefined;
