@@ -4,7 +4,7 @@ import type { TObject } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { TypeCheck } from '@sinclair/typebox/compiler';
 import type { CustomerRef, EventLocation, GatewayEvent, GatewayResponse } from '../../actors/index.js';
-import { EVENT_TYPE_PATTERN, EVENT_TYPE_PATTERN_MESSAGE, GatewayEventSchema, GatewayResponseSchema, MAX_REQUEST_ID_LENGTH, identifierKinds, normalizeIdentifier } from '../../actors/index.js';
+import { GatewayEventSchema, GatewayResponseSchema, MAX_REQUEST_ID_LENGTH, identifierKinds, normalizeIdentifier } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import type { DeliveredFrame, FailedFrame, SubscribeFrame } from '../schema/wire/client-frames.js';
 import { DeliveredFrameSchema, FailedFrameSchema, FrameHeaderSchema, SubscribeFrameSchema, clientFrameTypes } from '../schema/wire/client-frames.js';
@@ -94,10 +94,6 @@ const subscribeCheck = compile(SubscribeFrameSchema);
 const deliveredCheck = compile(DeliveredFrameSchema);
 const failedCheck = compile(FailedFrameSchema);
 
-/** What a pattern asks for, in the words of an error message (the schema's own `patternMessage`). */
-const patternProblems: Record<string, string> = {
-  [EVENT_TYPE_PATTERN]: EVENT_TYPE_PATTERN_MESSAGE,
-};
 const patterns = new Map<string, RegExp>();
 
 function matches(pattern: string, v: string): boolean {
@@ -124,6 +120,8 @@ interface Bounds {
   minItems?: number;
   maxItems?: number;
   pattern?: string;
+  /** what the pattern asks for, in the words of an error message (the schema's own, as actors/schema-problem.ts reads it) */
+  patternMessage?: string;
   items?: Bounds;
 }
 
@@ -169,7 +167,7 @@ class Fields<S extends TObject> {
     if (typeof v !== 'string') this.fail(field, `must be a string, got ${describe(v)}`);
     const s = this.bounds(field);
     if (v.length < (s.minLength ?? 0) || v.length > (s.maxLength ?? Infinity)) this.fail(field, `must be ${s.minLength} to ${s.maxLength} characters long`);
-    if (s.pattern !== undefined && !matches(s.pattern, v)) this.fail(field, patternProblems[s.pattern] ?? `must match ${s.pattern}`);
+    if (s.pattern !== undefined && !matches(s.pattern, v)) this.fail(field, s.patternMessage ?? `must match ${s.pattern}`);
     return v;
   }
 
