@@ -1,4 +1,5 @@
 import { invalidAt, unreachable } from './brain-error.js';
+import { isRecord } from './catalog/field-checks.js';
 import type { CustomerContext, Profile } from './customer-state.js';
 import { profileFieldTypes } from './customer-state.js';
 import type { GatewayEvent } from './gateway-event.js';
@@ -67,10 +68,6 @@ export interface AttrEnv {
   event: boolean;
   /** variable names a rule may test (trigger conditions after the campaign's variables) */
   vars?: ReadonlySet<string>;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function isScalar(v: unknown): v is Scalar {

@@ -8,7 +8,7 @@ export * from './catalog/definition-schema.js';
 export { checkCatalogDefinition } from './catalog/definition-check.js';
 export { CATALOG_SCHEMA_PATH, catalogJsonSchema, catalogJsonSchemaText } from './catalog/catalog-json-schema.js';
 export * from './catalog/feature-window.js';
-export { parseDuration } from './catalog/field-checks.js';
+export { isRecord, parseDuration } from './catalog/field-checks.js';
 export * from './condition.js';
 export * from './contact-policy.js';
 export * from './customer-logic.js';

@@ -1,6 +1,6 @@
 import type { Catalog, CatalogDef, CampaignStatus, PolicyDef } from '../../actors/index.js';
 import { Value } from '@sinclair/typebox/value';
-import { CatalogDefSchema, campaignStatuses, isInvalidDefinition, isCampaignStatus, checkDefinitionBounds, compileCatalog, moveCampaign } from '../../actors/index.js';
+import { CatalogDefSchema, campaignStatuses, isRecord, isInvalidDefinition, isCampaignStatus, checkDefinitionBounds, compileCatalog, moveCampaign } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -32,10 +32,6 @@ const versionKey = (v: number): string => `catalog/${String(v).padStart(10, '0')
 const auditKey = (seq: number): string => `audit/${String(seq).padStart(12, '0')}`;
 
 type Item = { id: string } & Record<string, unknown>;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Rewrites `campaigns[3].groups[0]` into `campaigns[atm-shortfall].groups[0]`, so a message names items, not positions. */
 export function namePaths(def: CatalogDef, path: string): string {
