@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { OutboxEntry } from '../../actors/index.js';
+import { backofficeEntry } from '../test-support/outbox-entries.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { OutboxRecord } from '../store/store.js';
 import { CommittedFeed } from './committed-feed.js';
 
 /** The committed-records feed between the host (its `onCommitted`) and the dispatcher, on records the memory store committed. */
 
-const action = (i: number): OutboxEntry => ({
-  kind: 'backoffice',
-  instance: `bk-${i}`,
-  customer: `c-${i}`,
-  channel: 'backoffice',
-  campaign: 'atm-shortfall',
-  offer: 'atm-microcredit',
-  action: 'issue_credit',
-  vars: { n: i },
-  at: i,
-});
+const action = backofficeEntry;
 
 describe('the committed-records feed', () => {
   it('hands its subscriber what was committed before it came, in commit order, then each batch as it comes', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OutboxEntry } from '../../actors/index.js';
+import { backofficeEntry } from '../test-support/outbox-entries.js';
 import { compileCatalog } from '../../actors/index.js';
 import { ManualClock } from '../clock.js';
 import { emptyCatalog } from '../default-catalog.js';
@@ -40,17 +41,7 @@ const noHost: DeliveryHost = {
   submitEvent: () => Promise.reject(new KairosError('internal', 'no events here')),
 };
 
-const action = (i: number): OutboxEntry => ({
-  kind: 'backoffice',
-  instance: `bk-${i}`,
-  customer: `c-${i}`,
-  channel: 'backoffice',
-  campaign: 'atm-shortfall',
-  offer: 'atm-microcredit',
-  action: 'issue_credit',
-  vars: { n: i },
-  at: i,
-});
+const action = backofficeEntry;
 
 /** Lets the store's reads (promise callbacks) and the adapter's follow-up reads run. */
 async function settle(): Promise<void> {

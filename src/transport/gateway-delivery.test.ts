@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboxEntry } from '../../actors/index.js';
+import { backofficeEntry } from '../test-support/outbox-entries.js';
 import type { OutboxRecord, Store } from '../store/store.js';
 import { KairosError } from '../errors.js';
 import { credentialLabel } from './auth.js';
@@ -53,17 +54,7 @@ afterAll(async () => {
   await k.close();
 });
 
-const action = (i: number): OutboxEntry => ({
-  kind: 'backoffice',
-  instance: `bk-${i}`,
-  customer: `demo-${1 + (i % 100)}`,
-  channel: 'backoffice',
-  campaign: 'atm-shortfall',
-  offer: 'atm-microcredit',
-  action: 'issue_credit',
-  vars: { n: i },
-  at: i,
-});
+const action = (i: number): OutboxEntry => backofficeEntry(i, `demo-${1 + (i % 100)}`);
 
 const shortfall = (customer: string): Frame => ({
   t: 'event',
