@@ -2,6 +2,8 @@ import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { channelLabel } from '../metrics.js';
+import type { DeliveredFrame, FailedFrame } from '../schema/wire/client-frames.js';
+import type { DeliverFrame } from '../schema/wire/server-frames.js';
 import type { OutboxRecord, Store } from '../store/store.js';
 import type { DeliveryHost } from './delivery-host.js';
 import { deliveryKey } from './delivery-key.js';
@@ -23,17 +25,8 @@ import { deliveryKey } from './delivery-key.js';
  * to the queue: a page read, a confirmation looked up by key.
  */
 
-/** The `deliver` frame of PROTOCOL.md: one outbox entry handed to a subscriber. */
-export interface DeliverFrame {
-  t: 'deliver';
-  instance: string;
-  customer: string;
-  channel: string;
-  campaign: string;
-  offer: string;
-  content: unknown;
-  expiresAt?: number;
-}
+/** The `deliver` frame of PROTOCOL.md (its schema: src/schema/wire/server-frames.ts): one outbox entry handed to a subscriber. */
+export type { DeliverFrame };
 
 /** A delivery endpoint, as the WebSocket connection that subscribed implements it. */
 export interface Subscriber {
@@ -43,13 +36,8 @@ export interface Subscriber {
   readonly open: boolean;
 }
 
-/** A subscriber's `delivered` or `failed` frame. */
-export interface Confirmation {
-  t: 'delivered' | 'failed';
-  instance: string;
-  channel?: string | undefined;
-  reason?: string | undefined;
-}
+/** What a subscriber's `delivered` or `failed` frame confirms (their schemas: src/schema/wire/client-frames.ts). */
+export type Confirmation = Pick<DeliveredFrame, 't' | 'instance' | 'channel'> | Pick<FailedFrame, 't' | 'instance' | 'channel' | 'reason'>;
 
 export interface GatewaySubscribersOptions {
   store: Store;
