@@ -3,6 +3,8 @@ import { asKairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { TokenSet } from './auth.js';
+import { credentialLabel } from './auth.js';
+import type { Principal } from './principal.js';
 import type { HttpCall, HttpReply, Route } from './http.js';
 import { errorReply, json } from './http.js';
 import type { Router } from './http-router.js';
@@ -103,7 +105,8 @@ export class HttpServer {
       return;
     }
     const run = (body: Buffer): void => {
-      const call: HttpCall = { method, path, query, authorization, contentType, accept, body };
+      const principal: Principal | undefined = auth === 'admin' ? { name: credentialLabel(authorization) ?? 'key:?', role: 'admin' } : undefined;
+      const call: HttpCall = { method, path, query, authorization, principal, contentType, accept, body };
       Promise.resolve()
         .then(() => route.handle(call, params))
         .then(write, (err: unknown) => {

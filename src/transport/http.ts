@@ -3,6 +3,7 @@ import { KairosError, errorCatalog } from '../errors.js';
 import type { OperationSpec } from '../schema/http/operation.js';
 import type { Problem } from '../schema/http/problem.js';
 import { PROBLEM_MEDIA_TYPE, problemBody } from '../schema/http/problem.js';
+import type { Principal } from './principal.js';
 
 export type { Auth, HttpMethod } from '../schema/http/operation.js';
 
@@ -16,6 +17,8 @@ export interface HttpCall {
   path: string;
   query: URLSearchParams;
   authorization: string | undefined;
+  /** who the credentials name, once checked (undefined on routes without auth) */
+  principal?: Principal;
   contentType: string;
   accept: string;
   body: Buffer;
