@@ -193,7 +193,10 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   }
 
   const { stops, budgetSpent, channelsFull, evidence, models, seed } = msg;
-  const inputs: DecideInputs = { stops, budgetSpent, channelsFull, evidence, models, seed, segmentChanges: ingested.segmentChanges };
+  // Late past the bound: applied above (history, features, segments), decided without push contacts.
+  // A reminder's `at` is its due time, not lateness.
+  const stale = msg.reminder === undefined && msg.event.at !== undefined && msg.now - msg.event.at > (msg.limits ?? defaultLimits).staleEventMs;
+  const inputs: DecideInputs = { stops, budgetSpent, channelsFull, evidence, models, seed, segmentChanges: ingested.segmentChanges, now: msg.now, stale };
   const decided = decide(ctx, event, t, catalog, inputs);
   ctx = decided.ctx;
   outbox.push(...decided.outbox);

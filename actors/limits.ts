@@ -27,6 +27,11 @@ export interface CustomerLimits {
   maxClockSkewMs: number;
   /** how far before the server's clock an event's or response's `at` may be */
   maxEventAgeMs: number;
+  /**
+   * how old (server clock minus its `at`) an event may be and still be answered with a push
+   * contact; an older one is applied to the customer but decided without them (`stale_event`)
+   */
+  staleEventMs: number;
 }
 
 export const defaultLimits: Readonly<CustomerLimits> = Object.freeze({
@@ -34,6 +39,7 @@ export const defaultLimits: Readonly<CustomerLimits> = Object.freeze({
   idempotencyMaxIds: 256,
   maxClockSkewMs: 5 * MINUTE_MS,
   maxEventAgeMs: 7 * DAY_MS,
+  staleEventMs: 15 * MINUTE_MS,
 });
 
 /** The fixed per-customer bounds (docs/operations.md, "Per-customer limits"). */

@@ -97,6 +97,8 @@ export interface Config {
   maxClockSkewMs: number;
   /** how far before the server's clock an event's or response's `at` may be (offline ATMs buffer events) */
   maxEventAgeMs: number;
+  /** how old an event may be and still be answered with push contacts (SMS, e-mail, push, webhooks); older is applied and decided without them (stale_event) */
+  staleEventMs: number;
   /** a YAML catalog file that seeds an empty store (instead of the demo catalog) */
   catalogFile: string | undefined;
   /** SMS over SMPP 3.4 (smpp://host:port); SMS waits for WebSocket subscribers when unset */
@@ -293,6 +295,7 @@ const settings = [
   { key: 'idempotencyMaxIds', env: 'KAIROS_IDEMPOTENCY_MAX_IDS', parse: int(32, 100_000) },
   { key: 'maxClockSkewMs', env: 'KAIROS_MAX_CLOCK_SKEW_MS', parse: int(0, DAY_MS) },
   { key: 'maxEventAgeMs', env: 'KAIROS_MAX_EVENT_AGE_MS', parse: int(60_000, 400 * DAY_MS) },
+  { key: 'staleEventMs', env: 'KAIROS_STALE_EVENT_MS', parse: int(0, 400 * DAY_MS) },
   { key: 'catalogFile', env: 'KAIROS_CATALOG_FILE', parse: text },
   { key: 'smppUrl', env: 'KAIROS_SMPP_URL', parse: text },
   { key: 'smppSystemId', env: 'KAIROS_SMPP_SYSTEM_ID', parse: text },
@@ -354,6 +357,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   idempotencyMaxIds: defaultLimits.idempotencyMaxIds,
   maxClockSkewMs: defaultLimits.maxClockSkewMs,
   maxEventAgeMs: defaultLimits.maxEventAgeMs,
+  staleEventMs: defaultLimits.staleEventMs,
   catalogFile: undefined,
   smppUrl: undefined,
   smppSystemId: 'kairos',

@@ -207,7 +207,7 @@ function buildHost(config: Readonly<Config>, parts: { store: Store; catalogs: Ca
     maxHeapBytes: (config.maxHeapMb > 0 ? config.maxHeapMb : Math.floor((getHeapStatistics().heap_size_limit * 0.75) / 1048576)) * 1048576,
     maxInFlight: config.maxInFlight,
     maxQueueMs: config.maxQueueMs,
-    limits: { idempotencyRetentionMs: config.idempotencyRetentionMs, idempotencyMaxIds: config.idempotencyMaxIds, maxClockSkewMs: config.maxClockSkewMs, maxEventAgeMs: config.maxEventAgeMs },
+    limits: { idempotencyRetentionMs: config.idempotencyRetentionMs, idempotencyMaxIds: config.idempotencyMaxIds, maxClockSkewMs: config.maxClockSkewMs, maxEventAgeMs: config.maxEventAgeMs, staleEventMs: config.staleEventMs },
     onCommitted: committed.push,
   });
 }

@@ -31,6 +31,7 @@ import { sessionChannel } from './session-channel.js';
 import { offerInstanceId } from './offer-instance-id.js';
 import { triggerProblem, triggers } from './trigger.js';
 import { expiryReminder } from '../reminders.js';
+import { blockedByQuietHours, deferralReminder, deferredOf, nextAllowedAt } from './deferral.js';
 
 /**
  * The decision for one event: which active campaigns it triggers, which of those may speak
@@ -54,6 +55,13 @@ export interface DecideInputs {
   models?: ReadonlyMap<string, OfferModelView>;
   /** the randomness for exploration and the random arm; a hash of the event id when absent */
   seed?: number;
+  /**
+   * the server's clock when the decision is made (the event's time when absent): offers
+   * expire, and say they do, counted from it, never from a past event's time
+   */
+  now?: number;
+  /** the event came later than the server's bound (stale_event): applied, but no push contact is made */
+  stale?: boolean;
 }
 
 export interface DecideResult {
@@ -75,7 +83,11 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
   const session = sessionChannel(event);
   const tz = customerTimeZone(ctx, catalog);
   const local = localTime(t, tz);
-  const triggered = catalog.campaigns.filter((c) => triggers(c, event, session, segmentChanges));
+  // Offers are made now: a late event's time is in the past.
+  const decidedAt = Math.max(t, inputs.now ?? t);
+  const stale = inputs.stale === true;
+  const deferred = deferredOf(event);
+  const triggered = catalog.campaigns.filter((c) => (deferred === undefined ? triggers(c, event, session, segmentChanges) : deferred.campaign === c.id));
   if (triggered.length === 0) return { ctx, actions: [], outbox: [], explain, reminders: [] };
   if (isStoppedEverywhere(stops)) {
     for (const c of triggered) explain.push({ campaign: c.id, verdict: 'suppressed', reason: 'stop_list' });
@@ -90,6 +102,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
   let features: number[] | undefined;
   const featuresFor = (): number[] => (features ??= hashFeatures(modelFeatureNames(ctx, baseScope, event, local, catalog)));
   const candidates: Candidate[] = [];
+  const reminders: ReminderSpec[] = [];
   for (const c of triggered) {
     const suppress = (reason: string, extra: Partial<Explanation> = {}): void => {
       explain.push({ campaign: c.id, verdict: 'suppressed', reason, ...extra });
@@ -97,6 +110,11 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     const problem = triggerProblem(c, event, t, local);
     if (problem !== undefined) {
       suppress(problem);
+      continue;
+    }
+    if (deferred !== undefined && decidedAt >= deferred.until) {
+      // A deferred message whose offer would be closed already: recorded, never sent.
+      suppress('expired');
       continue;
     }
     if (budgetSpent.has(c.id)) {
@@ -157,7 +175,9 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     const randomKey = rng();
     const why: string[] = [];
     c.channels.forEach((channel, rank) => {
-      const problem = channelsFull.has(channel) ? 'capacity' : channelProblem(ctx, c, channel, session, stops, catalog.policy, local);
+      // A stale event may still answer on its own screen; nothing is pushed (docs/runtime.md).
+      const pushed = isOutbound(channel) || channel !== session;
+      const problem = stale && pushed ? 'stale_event' : channelsFull.has(channel) ? 'capacity' : channelProblem(ctx, c, channel, session, stops, catalog.policy, local);
       if (problem !== undefined) {
         why.push(`${channel}=${problem}`);
         return;
@@ -172,7 +192,24 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       if (nearby !== undefined) cand.nearby = nearby;
       candidates.push(cand);
     });
-    if (why.length === c.channels.length) suppress(`no_channel:${why.join(',')}`, { group: group.id, probability });
+    if (why.length === c.channels.length) {
+      if (stale) {
+        suppress('stale_event', { group: group.id, probability });
+      } else if (blockedByQuietHours(why) && c.near === undefined) {
+        // Deferred, not dropped: retried at the next allowed window unless its offer would be closed by then.
+        // An offer about where the customer is now (trigger.near) is not: the moment has passed.
+        const until = deferred?.until ?? decidedAt + c.expiresInMs;
+        const due = nextAllowedAt(catalog.policy, tz, decidedAt);
+        if (due !== undefined && due < until) {
+          reminders.push(deferralReminder(c, event, due, until));
+          suppress(`deferred:${why.join(',')}`, { group: group.id, probability });
+        } else {
+          suppress(`expired:${why.join(',')}`, { group: group.id, probability });
+        }
+      } else {
+        suppress(`no_channel:${why.join(',')}`, { group: group.id, probability });
+      }
+    }
   }
 
   candidates.sort((a, b) => b.key - a.key || a.rank - b.rank || a.campaign.id.localeCompare(b.campaign.id));
@@ -180,7 +217,6 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
   let next = ctx;
   const actions: DecisionAction[] = [];
   const outbox: OutboxEntry[] = [];
-  const reminders: ReminderSpec[] = [];
   const usedChannels = new Set<string>();
   const usedCampaigns = new Set<string>();
   const failed = new Map<string, Explanation>();
@@ -221,7 +257,8 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     }
     const tpl = c.templates.get(cand.channel);
     if (tpl === undefined) continue;
-    const expiresAt = t + c.expiresInMs;
+    // Counted from now, and never past a deferred message's original deadline.
+    const expiresAt = deferred === undefined ? decidedAt + c.expiresInMs : Math.min(decidedAt + c.expiresInMs, deferred.until);
     const rendered = render(tpl, renderValues(next, c, cand.vars, event, expiresAt, tz, cand.nearby), c.maxSmsParts);
     if (!rendered.ok) {
       fail(rendered.reason);
@@ -249,7 +286,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     actions.push(action);
     reminders.push(expiryReminder(instance, c.id, c.offer.id, expiresAt));
     if (c.followUp !== undefined) {
-      reminders.push({ name: `followup:${c.id}`, due: t + c.followUp.afterMs, event: c.followUp.event, data: { campaign: c.id, offer: c.offer.id, instance } });
+      reminders.push({ name: `followup:${c.id}`, due: decidedAt + c.followUp.afterMs, event: c.followUp.event, data: { campaign: c.id, offer: c.offer.id, instance } });
     }
     if (outbound) {
       const entry: OutboxEntry = { kind: 'offer', instance, customer: next.id, channel: cand.channel, campaign: c.id, offer: c.offer.id, content: rendered.content, expiresAt, at: t };
