@@ -43,7 +43,8 @@ describe('restart on the same data dir', () => {
     gw = await GatewayClient.connect(second.wsUrl);
     cleanups.push(() => gw.close());
 
-    // A new shortfall an hour later: the SMS cap remembers the first one.
+    // A new shortfall an hour later: the first offer (open an hour from when it was decided,
+    // the server's clock) is remembered as still open.
     const again = await gw.request({ ...shortfall(uid()), at: at + 3_600_000 });
     expect(again.actions).toEqual([]);
     // The repeated event id gets the first decision, word for word.
@@ -53,7 +54,7 @@ describe('restart on the same data dir', () => {
 
     const card = (await (await fetch(`${second.httpUrl}/v1/customers/demo-19`, { headers: adminHeaders })).json()) as Record<string, any>;
     expect(card.contacts).toEqual([expect.objectContaining({ campaign: 'atm-shortfall', channel: 'sms', at })]);
-    expect(card.lastDecision).toEqual([expect.objectContaining({ campaign: 'atm-shortfall', reason: 'cap:sms:1_per_1d' })]);
+    expect(card.lastDecision).toEqual([expect.objectContaining({ campaign: 'atm-shortfall', reason: 'no_channel:sms=already_pending' })]);
     // The SMS is still in the outbox for whoever delivers SMS.
     const outbox = (await (await fetch(`${second.httpUrl}/v1/outbox/sms`, { headers: adminHeaders })).json()) as { entries: Frame[] };
     expect(outbox.entries.map((e) => e.instance)).toEqual([(decision.actions as Frame[])[0]!.instance]);

@@ -62,6 +62,8 @@ describe('funnel report', () => {
       server.gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { card }, channel: 'atm', data: { requested: 1000, balance: 800 }, at: msk(at) });
     const first = await atm('card-20', '2026-11-24T12:00:00');
     expect((first.actions as Frame[]).map((a) => a.campaign)).toEqual(['atm-shortfall']);
+    // Its offer is counted from the server's clock, so it is still open: answered "later", it is closed.
+    expect(await server.gw.request({ t: 'response', id: uid('r'), instance: (first.actions as Frame[])[0]!.instance, outcome: 'later' })).toMatchObject({ t: 'ack' });
     const second = await atm('card-20', '2026-11-24T14:00:00');
     expect(second.actions).toEqual([]);
     const card = (await (await fetch(`${server.k.httpUrl}/v1/customers/demo-20`, { headers: adminHeaders })).json()) as { lastDecision: Array<{ campaign: string; reason?: string }> };

@@ -207,6 +207,8 @@ describe('policy', () => {
   it('makes one marketing contact per channel per day', async () => {
     const first = await event('atm.withdrawal.declined', { id: 'demo-43' }, { at: msk('2026-11-23T08:00:00'), data: { requested: 1000, balance: 500 } });
     expect(actions(first)).toHaveLength(1);
+    // The offer is counted from the server's clock (still open at the second event): answered "later", it is closed.
+    expect(await gw.request({ t: 'response', id: uid('r'), instance: actions(first)[0]!.instance, outcome: 'later' })).toMatchObject({ t: 'ack' });
     const second = await event('atm.withdrawal.declined', { id: 'demo-43' }, { at: msk('2026-11-23T20:00:00'), data: { requested: 3000, balance: 500 } });
     expect(actions(second)).toEqual([]);
     expect((await card('demo-43')).lastDecision).toEqual([expect.objectContaining({ reason: 'cap:sms:1_per_1d' })]);

@@ -127,7 +127,8 @@ describe('time sanity', () => {
     await setClock(now);
     const ago = await gw.request(shortfall(uid(), 'demo-304', now - 60_000));
     expect(ago).toMatchObject({ t: 'decision' });
-    expect((ago.actions as Frame[])[0]).toMatchObject({ channel: 'sms', expiresAt: now - 60_000 + HOUR });
+    // The offer is open an hour from the decision (the server's now), not from the event's time.
+    expect((ago.actions as Frame[])[0]).toMatchObject({ channel: 'sms', expiresAt: now + HOUR });
     expect(await gw.request({ t: 'event', id: uid(), type: 'web.pageview', customer: { id: 'demo-304' }, channel: 'web', at: now + 4 * 60_000 })).toMatchObject({ t: 'decision' });
     expect(await gw.request({ t: 'event', id: uid(), type: 'web.pageview', customer: { id: 'demo-304' }, channel: 'web', at: now + 6 * 60_000 })).toMatchObject({ t: 'error', code: 'invalid' });
   });

@@ -37,7 +37,9 @@ export interface TestKairosOptions extends StartOptions {
 
 export async function startTestKairos(options: TestKairosOptions = {}): Promise<TestKairos> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'kairos-test-'));
-  const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir, logLevel: 'info', shutdownTimeoutMs: 5000, ...options.config });
+  // Tests replay events with fixed dates against a clock set after them: lateness is not their
+  // subject, so no event is stale unless a test sets `staleEventMs` (late-and-deferred tests do).
+  const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir, logLevel: 'info', shutdownTimeoutMs: 5000, staleEventMs: 400 * 86_400_000, ...options.config });
   const logs: Array<Record<string, unknown>> = [];
   let raw = '';
   const destination = new Writable({
