@@ -15,6 +15,7 @@ import { progressLine, seedBank } from './demo/seed.js';
 import { compactLmdb } from './store/lmdb-compact.js';
 import { runScenarios } from './scenario/run.js';
 import { LmdbStore } from './store/lmdb-store.js';
+import { auditCommand } from './cli/audit-command.js';
 
 /** The `kairos` command. `serve` is the default. */
 
@@ -36,6 +37,11 @@ usage:
                              then \`kairos serve\` runs on it
   kairos compact             rewrite the data dir's LMDB store with full pages (a third
                              smaller after a bulk load or a large erase); Kairos stopped
+  kairos audit verify        walk the audit trail's hash chain (the data dir's store, Kairos
+                             stopped, or --url http://host:port --key ADMIN_KEY); exit 1
+                             naming the first broken seq
+  kairos audit export [--from MS] [--to MS]
+                             the audit trail as NDJSON on stdout (same sources)
   kairos --help              this text
   kairos --version           the version
 
@@ -70,7 +76,8 @@ type Command =
   | { command: 'replay'; file: string }
   | { command: 'seed'; customers: number; compact: boolean; env: Env }
   | { command: 'compact'; env: Env }
-  | { command: 'scenario'; files: string[]; url?: string };
+  | { command: 'scenario'; files: string[]; url?: string }
+  | { command: 'audit'; sub: 'verify' | 'export'; env: Env; url?: string | undefined; key?: string | undefined; from?: number | undefined; to?: number | undefined };
 
 function parseCli(argv: readonly string[]): Command {
   let parsed;
@@ -93,6 +100,9 @@ function parseCli(argv: readonly string[]): Command {
         customers: { type: 'string' },
         'no-compact': { type: 'boolean' },
         url: { type: 'string' },
+        key: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
       },
     });
   } catch (err) {
@@ -111,6 +121,14 @@ function parseCli(argv: readonly string[]): Command {
     const [sub, ...files] = rest;
     if (sub !== 'run' || files.length === 0) fail('usage: kairos scenario run FILE… [--url http://host:port]', 2);
     return values.url === undefined ? { command: 'scenario', files } : { command: 'scenario', files, url: values.url };
+  }
+  if (command === 'audit') {
+    const [sub, ...more] = rest;
+    const ms = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number.isInteger(Number(v)) ? Number(v) : fail(`--from/--to: "${v}" is not a time in ms`, 2));
+    if ((sub !== 'verify' && sub !== 'export') || more.length > 0) fail('usage: kairos audit verify|export [--data-dir DIR | --url URL --key KEY] [--from MS --to MS]', 2);
+    const env: Env = { ...process.env };
+    if (values['data-dir'] !== undefined) env.KAIROS_DATA_DIR = values['data-dir'];
+    return { command: 'audit', sub, env, url: values.url, key: values.key, from: ms(values.from), to: ms(values.to) };
   }
   if (command === 'replay') {
     const [file, ...more] = rest;
@@ -287,6 +305,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   if (parsed.command === 'seed') {
     await seed(parsed.customers, parsed.compact, parsed.env);
+    return;
+  }
+  if (parsed.command === 'audit') {
+    const { dataDir } = configFrom(parsed.env);
+    const code = await auditCommand(parsed.sub, { dataDir, url: parsed.url, key: parsed.key, from: parsed.from, to: parsed.to }, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+    if (code !== 0) process.exit(code);
     return;
   }
   if (parsed.command === 'compact') {

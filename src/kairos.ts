@@ -3,6 +3,7 @@ import { getHeapStatistics } from 'node:v8';
 import type { DestinationStream } from 'pino';
 import type { CatalogDef } from '../actors/index.js';
 import { adminRoutes } from './admin/admin-routes.js';
+import { auditRoutes } from './admin/audit-routes.js';
 import { openApiRoute } from './admin/openapi-route.js';
 import type { ServerStatus } from './schema/http/admin-schemas.js';
 import { catalogRoutes } from './admin/catalog-routes.js';
@@ -290,7 +291,8 @@ function buildGateway(
       openApiRoute(config.publicUrl),
       ...adminRoutes({ host, stopList, store, clock, logger, status }),
       ...catalogRoutes({ catalogs, host, clock, propensity }),
-      ...learningRoutes({ catalogs, models, uplift, funnel, store }),
+      ...learningRoutes({ catalogs, models, uplift, funnel, store, clock }),
+      ...auditRoutes({ store }),
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),
     ],
     // A node whose store is unreachable, or whose commits fail, takes no traffic (a load balancer sends it elsewhere).
@@ -362,7 +364,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const committed = new CommittedFeed();
   const host = buildHost(config, { store, catalogs, clock, logger, metrics, ledgers, committed });
   const dispatcher = buildDispatcher(config, { store, clock, logger, metrics, host, committed });
-  learningMetrics({ catalogs, models: ledgers.models, uplift: ledgers.uplift, funnel: ledgers.funnel, store }, metrics);
+  learningMetrics({ catalogs, models: ledgers.models, uplift: ledgers.uplift, funnel: ledgers.funnel, store, clock }, metrics);
   const timers = startTimers(config, { store, catalogs, models: ledgers.models, host, logger });
   const gateway = buildGateway(config, { uws, store, catalogs, clock, logger, metrics, ledgers, host, dispatcher, started });
   let port: number;

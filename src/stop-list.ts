@@ -4,6 +4,7 @@ import { contactIdentifierKinds, isChannel, normalizeIdentifier } from '../actor
 import { KairosError } from './errors.js';
 import { stopKinds } from './schema/http/admin-schemas.js';
 import type { StopEntry, StopKind, Store } from './store/store.js';
+import type { AuditDraft } from './audit/audit-chain.js';
 
 /**
  * The stop list: customers and identifiers (phone, e-mail, card, cookie) that get nothing,
@@ -119,7 +120,7 @@ export class StopList {
   }
 
   /** Validates and adds an entry (replacing one with the same identifier and scope). */
-  async add(req: StopRequest, at: number, by: string | undefined): Promise<StopEntry> {
+  async add(req: StopRequest, at: number, by: string | undefined, audit?: (entry: StopEntry) => AuditDraft): Promise<StopEntry> {
     if (!stopKinds.includes(req.kind)) throw new KairosError('invalid', `field "kind": must be one of ${stopKinds.join(', ')}`);
     if (typeof req.value !== 'string') throw new KairosError('invalid', 'field "value": must be a string');
     const key = stopKey(req.kind, req.value);
@@ -134,14 +135,16 @@ export class StopList {
     if (req.campaign !== undefined) entry.campaign = req.campaign;
     if (req.reason !== undefined) entry.reason = req.reason;
     if (by !== undefined) entry.by = by;
-    await this.store.putStop(entry);
+    // With an audit entry: written in the same transaction (docs/audit.md).
+    if (audit === undefined) await this.store.putStop(entry);
+    else await this.store.appendAudit(audit(entry), { putStop: entry });
     this.index(entry);
     return entry;
   }
 
   /** Removes the entry for this identifier and scope; false when there was none. */
-  async remove(key: string, channel: string | undefined, campaign: string | undefined): Promise<boolean> {
-    const removed = await this.store.deleteStop(key, channel, campaign);
+  async remove(key: string, channel: string | undefined, campaign: string | undefined, audit?: AuditDraft): Promise<boolean> {
+    const removed = audit === undefined ? await this.store.deleteStop(key, channel, campaign) : (await this.store.appendAudit(audit, { deleteStop: { key, channel, campaign } })) !== undefined;
     const list = (this.byKey.get(key) ?? []).filter((x) => x.channel !== channel || x.campaign !== campaign);
     if (list.length === 0) this.byKey.delete(key);
     else this.byKey.set(key, list);

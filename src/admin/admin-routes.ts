@@ -12,7 +12,8 @@ import { CustomerSchema, EraseReply } from '../schema/http/customer-schemas.js';
 import { OutboxPageQuery, OutboxPageReply } from '../schema/http/delivery-schemas.js';
 import { operation } from '../schema/http/operation.js';
 import type { StopList, StopRequest } from '../stop-list.js';
-import type { Store } from '../store/store.js';
+import type { StopEntry, Store } from '../store/store.js';
+import { audit, auditDraft } from '../audit/audit.js';
 import { credentialLabel } from '../transport/auth.js';
 import type { Route, HttpCall } from '../transport/http.js';
 import { ChannelParam } from '../schema/http/common-schemas.js';
@@ -164,9 +165,12 @@ function manualClock(clock: Clock): ManualClock {
 const given = (v: string | null | undefined): v is string => v !== undefined && v !== null;
 
 export function adminRoutes(d: AdminDeps): Route[] {
-  const audit = (call: HttpCall, action: string, detail: Record<string, unknown>): void => {
-    d.logger.info({ audit: true, by: credentialLabel(call.authorization), action, ...detail }, 'admin change');
+  const log = (call: HttpCall, action: string, detail: Record<string, unknown>): void => {
+    d.logger.info({ audit: true, by: call.principal?.name ?? credentialLabel(call.authorization), action, ...detail }, 'admin change');
   };
+  /** A stop entry as the audit trail shows it: its key and hint, never the identifier. */
+  const stopView = (e: StopEntry): Record<string, unknown> => ({ key: e.key, kind: e.kind, hint: e.hint, channel: e.channel, campaign: e.campaign, reason: e.reason });
+  const sameScope = (key: string, channel: string | undefined, campaign: string | undefined) => (e: StopEntry) => e.key === key && e.channel === channel && e.campaign === campaign;
   return [
     route(statusOperation, () => ({ status: 200, body: d.status() })),
     route(getCustomerOperation, async ({ params: { id } }) => {
@@ -177,7 +181,9 @@ export function adminRoutes(d: AdminDeps): Route[] {
     route(eraseCustomerOperation, async ({ params: { id }, call }) => {
       const erased = await d.host.erase(id);
       if (erased === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
-      audit(call, 'customer.erase', { customer: id, identifiers: erased.identifiers });
+      // The erasure runs through the customer's mailbox: its entry follows it (docs/audit.md).
+      await audit(d, call, 'customer.erase', `customer:${id}`, { customer: id }, { customer: id, erased: true, identifiers: erased.identifiers });
+      log(call, 'customer.erase', { customer: id, identifiers: erased.identifiers });
       return { status: 200, body: { erased: id, identifiers: erased.identifiers } };
     }),
     route(listStopsOperation, () => ({ status: 200, body: { entries: d.stopList.list() } })),
@@ -186,25 +192,39 @@ export function adminRoutes(d: AdminDeps): Route[] {
       if (given(body.channel)) req.channel = body.channel;
       if (given(body.campaign)) req.campaign = body.campaign;
       if (given(body.reason)) req.reason = body.reason;
-      const entry = await d.stopList.add(req, d.clock.now(), credentialLabel(call.authorization));
-      audit(call, 'stop-list.add', { key: entry.key, kind: entry.kind, channel: entry.channel, campaign: entry.campaign });
+      const at = d.clock.now();
+      const entry = await d.stopList.add(req, at, call.principal?.name ?? credentialLabel(call.authorization), (e) => {
+        const before = d.stopList.list().find(sameScope(e.key, e.channel, e.campaign));
+        return auditDraft(call, at, 'stop-list.add', `stop:${e.key}`, before === undefined ? null : stopView(before), stopView(e));
+      });
+      log(call, 'stop-list.add', { key: entry.key, kind: entry.kind, channel: entry.channel, campaign: entry.campaign });
       return { status: 201, body: entry };
     }),
     route(removeStopOperation, async ({ params: { key }, query: { channel, campaign }, call }) => {
-      const removed = await d.stopList.remove(key, channel, campaign);
+      const before = d.stopList.list().find(sameScope(key, channel ?? undefined, campaign ?? undefined));
+      const draft = auditDraft(call, d.clock.now(), 'stop-list.remove', `stop:${key}`, before === undefined ? { key, channel, campaign } : stopView(before), null);
+      const removed = await d.stopList.remove(key, channel, campaign, draft);
       if (!removed) throw new KairosError('not_found', 'no stop-list entry with that key and scope');
-      audit(call, 'stop-list.remove', { key, channel, campaign });
+      log(call, 'stop-list.remove', { key, channel, campaign });
       return { status: 204 };
     }),
     route(outboxOperation, async ({ params: { channel }, query }) => ({ status: 200, body: await outboxPage(d.store, channel, query) })),
     route(getClockOperation, () => ({ status: 200, body: { mode: d.clock.mode, now: d.clock.now() } })),
     route(moveClockOperation, async ({ body, call }) => {
       const clock = manualClock(d.clock);
+      const was = clock.now();
       if (body.now !== undefined && body.advance !== undefined) throw new KairosError('invalid', 'send either "now" or "advance", not both');
       if (body.now !== undefined) clock.set(body.now);
       else if (body.advance !== undefined) clock.advance(body.advance);
       else throw new KairosError('invalid', 'field "now" or "advance": one is required');
-      audit(call, 'clock.set', { now: clock.now() });
+      try {
+        await audit(d, call, 'clock.set', 'clock', { now: was }, { now: clock.now() });
+      } catch (err) {
+        // No entry, no move.
+        clock.set(was);
+        throw err;
+      }
+      log(call, 'clock.set', { now: clock.now() });
       // Reminders that came due are delivered before the answer, so a test script sees their effects next.
       let remindersFired = 0;
       for (let n = await d.host.pollReminders(); n > 0; n = await d.host.pollReminders()) remindersFired += n;

@@ -1,7 +1,7 @@
 import type { Channel, CustomerContext, GatewayEvent } from '../../actors/index.js';
 import { evidenceKey, initialCustomerContext, isChannel, isInvalidDefinition, posteriorProbability, previewCampaign } from '../../actors/index.js';
 import { parseCatalogText } from '../catalog/catalog-file.js';
-import type { CatalogKind, CatalogService } from '../catalog/catalog-service.js';
+import type { CatalogKind, CatalogService, ChangedBy } from '../catalog/catalog-service.js';
 import { catalogKinds } from '../catalog/catalog-service.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
@@ -45,8 +45,10 @@ export interface CatalogRouteDeps {
   propensity: PropensityLedger;
 }
 
-function who(call: HttpCall): string {
-  return credentialLabel(call.authorization) ?? 'unknown';
+/** Who makes a change: with the call's principal, the change is written to the audit trail too. */
+function who(call: HttpCall): ChangedBy {
+  const label = call.principal?.name ?? credentialLabel(call.authorization) ?? 'unknown';
+  return call.principal === undefined ? label : { label, who: call.principal };
 }
 
 /** The customer a preview is rendered for when none is named. */

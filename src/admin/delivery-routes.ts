@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { StopList } from '../stop-list.js';
 import { maskIdentifier } from '../stop-list.js';
 import type { OutboxRecord, Store } from '../store/store.js';
+import { audit } from '../audit/audit.js';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { route } from '../schema/http/bind-route.js';
@@ -177,8 +178,11 @@ export function deliveryRoutes(d: DeliveryRouteDeps): Route[] {
   };
   return [
     route(deadLettersOperation, async ({ params: { channel }, query }) => ({ status: 200, body: await deadPage(d.store, channel, query) })),
-    route(retryOperation, async ({ params: { channel, instance } }) => {
+    route(retryOperation, async ({ params: { channel, instance }, call }) => {
+      const was = await d.store.getOutbox(channel, instance);
       if (!(await d.store.retryOutbox(channel, instance))) throw new KairosError('not_found', `no outbox entry "${instance}" on ${channel}`);
+      // The outbox lives in its own keys (a channel's stream on Redis): the entry follows the retry.
+      await audit(d, call, 'outbox.retry', `outbox:${channel}/${instance}`, { attempts: was?.attempts, dead: was?.dead === true }, { dead: false });
       d.kick();
       return { status: 200, body: { channel, instance, retried: true as const } };
     }),

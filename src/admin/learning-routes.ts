@@ -6,6 +6,8 @@ import type { FunnelDimension, FunnelLedger } from '../runtime/funnel-ledger.js'
 import { FUNNEL_DIMENSIONS, FUNNEL_STAGES, funnelCsv } from '../runtime/funnel-ledger.js';
 import type { UpliftLedger, UpliftReport } from '../runtime/uplift-ledger.js';
 import type { Store } from '../store/store.js';
+import type { Clock } from '../clock.js';
+import { audit } from '../audit/audit.js';
 import { Type } from '@sinclair/typebox';
 import { route } from '../schema/http/bind-route.js';
 import { PathId } from '../schema/http/common-schemas.js';
@@ -24,6 +26,7 @@ export interface LearningRouteDeps {
   uplift: UpliftLedger;
   funnel?: FunnelLedger;
   store: Store;
+  clock: Clock;
 }
 
 /** `by=channel,offer`: the dimensions to break the funnel down by (the campaign always). */
@@ -179,9 +182,11 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
       if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
       return { status: 200, body: d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence) };
     }),
-    route(resetModelOperation, async ({ params: { offer } }) => {
+    route(resetModelOperation, async ({ params: { offer }, call }) => {
       if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
+      const before = d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence);
       await d.models.reset(offer, d.store);
+      await audit(d, call, 'model.reset', `model:${offer}`, { examples: before.examples }, { examples: 0 });
       return { status: 200, body: d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence) };
     }),
     route(upliftOperation, ({ params: { id } }) => {

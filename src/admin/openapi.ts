@@ -7,6 +7,7 @@ import type { OperationSpec } from '../schema/http/operation.js';
 import { implicitErrors, openApiPath, operationTags } from '../schema/http/operation.js';
 import { PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, ProblemSchema } from '../schema/http/problem.js';
 import { adminOperations } from './admin-routes.js';
+import { auditOperations } from './audit-routes.js';
 import { catalogOperations } from './catalog-routes.js';
 import { deliveryOperations } from './delivery-routes.js';
 import { learningOperations } from './learning-routes.js';
@@ -21,7 +22,7 @@ import { learningOperations } from './learning-routes.js';
 type Json = Record<string, unknown>;
 
 /** Every operation the server answers, in the document's order. */
-export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...learningOperations];
+export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...learningOperations, ...auditOperations];
 
 /** Each operation's method and OpenAPI path (`{id}`), for tests and tools. */
 export const operations: ReadonlyArray<{ method: OperationSpec['method']; path: string; operationId: string; security: OperationSpec['auth'] }> = allOperations.map((o) => ({

@@ -6,6 +6,7 @@ import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { AuditEntry } from '../schema/http/catalog-schemas.js';
+import type { Principal } from '../transport/principal.js';
 
 /**
  * The catalog in force, as data a marketer changes through the admin API: every change is
@@ -32,6 +33,13 @@ const versionKey = (v: number): string => `catalog/${String(v).padStart(10, '0')
 const auditKey = (seq: number): string => `audit/${String(seq).padStart(12, '0')}`;
 
 type Item = { id: string } & Record<string, unknown>;
+
+/**
+ * Who makes a change: a label (the catalog's own history), or a key's principal too, when the
+ * change comes through the admin API: then it is also written to the audit trail
+ * (docs/audit.md), in the same commit as the catalog.
+ */
+export type ChangedBy = string | { label: string; who: Principal };
 
 /** Rewrites `campaigns[3].groups[0]` into `campaigns[atm-shortfall].groups[0]`, so a message names items, not positions. */
 export function namePaths(def: CatalogDef, path: string): string {
@@ -122,7 +130,7 @@ export class CatalogService {
   }
 
   /** Creates or replaces one item; the body's id, when given, must match. */
-  put(kind: CatalogKind, id: string, body: unknown, by: string): Promise<{ version: number; created: boolean }> {
+  put(kind: CatalogKind, id: string, body: unknown, by: ChangedBy): Promise<{ version: number; created: boolean }> {
     return this.serial(async () => {
       if (!isRecord(body)) throw new KairosError('invalid', 'body must be a JSON object');
       if (body.id !== undefined && body.id !== id) throw new KairosError('invalid', `field "id": ${JSON.stringify(body.id)} does not match the path's "${id}"`);
@@ -137,7 +145,7 @@ export class CatalogService {
     });
   }
 
-  remove(kind: CatalogKind, id: string, by: string): Promise<{ version: number }> {
+  remove(kind: CatalogKind, id: string, by: ChangedBy): Promise<{ version: number }> {
     return this.serial(async () => {
       const def = structuredClone(this.current.def);
       const list = def[kind] as unknown as Item[];
@@ -149,7 +157,7 @@ export class CatalogService {
     });
   }
 
-  setPolicy(body: unknown, by: string): Promise<{ version: number }> {
+  setPolicy(body: unknown, by: ChangedBy): Promise<{ version: number }> {
     return this.serial(async () => {
       if (!isRecord(body)) throw new KairosError('invalid', 'body must be a JSON object');
       const def = { ...structuredClone(this.current.def), policy: body as unknown as PolicyDef };
@@ -159,7 +167,7 @@ export class CatalogService {
   }
 
   /** Moves a campaign along its lifecycle (draft -> scheduled -> active <-> paused -> completed). */
-  setStatus(id: string, status: unknown, by: string): Promise<{ version: number; from: CampaignStatus; to: CampaignStatus }> {
+  setStatus(id: string, status: unknown, by: ChangedBy): Promise<{ version: number; from: CampaignStatus; to: CampaignStatus }> {
     return this.serial(async () => {
       if (!isCampaignStatus(status)) throw new KairosError('invalid', `field "status": must be one of ${campaignStatuses.join(', ')}`);
       const def = structuredClone(this.current.def);
@@ -175,7 +183,7 @@ export class CatalogService {
   }
 
   /** Replaces the whole catalog (a reviewed catalog file). */
-  replace(def: unknown, by: string, source: string): Promise<{ version: number }> {
+  replace(def: unknown, by: ChangedBy, source: string): Promise<{ version: number }> {
     return this.serial(async () => {
       if (!isRecord(def)) throw new KairosError('invalid', 'the catalog must be a map');
       // Before the copy, which recurses: a definition nested thousands of levels deep is refused, not a stack overflow.
@@ -239,7 +247,7 @@ export class CatalogService {
   private async apply(
     next: CatalogDef,
     audit: Pick<AuditEntry, 'action' | 'kind' | 'id' | 'detail'>,
-    by: string,
+    by: ChangedBy,
     focus?: { kind: CatalogKind; index: number } | { kind: 'policy' },
   ): Promise<void> {
     next.version = this.current.version + 1;
@@ -265,18 +273,21 @@ export class CatalogService {
    * Stores the version, the catalog in force and the audit entry in one commit: all three or
    * none (three separate writes once left an audit entry for a version whose write failed).
    */
-  private async persist(def: CatalogDef, audit: Pick<AuditEntry, 'action' | 'kind' | 'id' | 'detail'>, by: string): Promise<void> {
-    const entry: AuditEntry = { seq: this.auditSeq + 1, at: this.clock.now(), by, version: def.version, ...stripUndefined(audit) };
-    await this.store.commit({
-      snapshots: [],
-      identities: [],
-      outbox: [],
-      meta: [
-        { key: versionKey(def.version), value: def },
-        { key: CURRENT, value: def },
-        { key: auditKey(entry.seq), value: entry },
-      ],
-    });
+  private async persist(def: CatalogDef, audit: Pick<AuditEntry, 'action' | 'kind' | 'id' | 'detail'>, by: ChangedBy): Promise<void> {
+    const at = this.clock.now();
+    const entry: AuditEntry = { seq: this.auditSeq + 1, at, by: typeof by === 'string' ? by : by.label, version: def.version, ...stripUndefined(audit) };
+    const meta = [
+      { key: versionKey(def.version), value: def },
+      { key: CURRENT, value: def },
+      { key: auditKey(entry.seq), value: entry },
+    ];
+    if (typeof by === 'string') {
+      await this.store.commit({ snapshots: [], identities: [], outbox: [], meta });
+    } else {
+      const target = audit.kind === 'catalog' || audit.kind === 'policy' ? audit.kind : `${audit.kind}/${audit.id ?? ''}`;
+      const after = stripUndefined({ version: def.version, detail: audit.detail });
+      await this.store.appendAudit({ at, who: { name: by.who.name, role: by.who.role }, action: `catalog.${audit.action}`, target, before: { version: this.current.version }, after }, { meta });
+    }
     this.auditSeq = entry.seq;
     this.logger.info({ audit: true, ...entry }, 'catalog changed');
   }

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { Database, RootDatabase, RootDatabaseOptionsWithPath } from 'lmdb';
 import { open } from 'lmdb';
 import type { ContactIdentifierKind } from '../../actors/index.js';
-import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
+import { sealAudit } from '../audit/audit-chain.js';
+import type { AuditChange, CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
@@ -102,6 +104,8 @@ export class LmdbStore implements Store {
   private readonly reminders: Database<ReminderRecord, string>;
   /** [due, key]: the reminders in due order */
   private readonly remindersDue: Database<string, [number, string]>;
+  /** seq -> entry: the audit trail, append-only */
+  private readonly audit: Database<AuditRecord, number>;
   private seq = 0;
   private readonly syncEachCommit: boolean;
   private syncTimer: NodeJS.Timeout | undefined;
@@ -159,6 +163,7 @@ export class LmdbStore implements Store {
     this.meta = this.root.openDB<unknown, string>({ name: 'meta' });
     this.reminders = this.root.openDB<ReminderRecord, string>({ name: 'reminders' });
     this.remindersDue = this.root.openDB<string, [number, string]>({ name: 'reminders-due', encoding: 'string' });
+    this.audit = this.root.openDB<AuditRecord, number>({ name: 'audit' });
     for (const { value } of this.outbox.getRange()) this.seq = Math.max(this.seq, value.seq);
     // A store written before the order index (or one it disagrees with): built again, once.
     if (this.outboxOrder.getCount() !== this.outbox.getCount()) {
@@ -384,6 +389,32 @@ export class LmdbStore implements Store {
       if (typeof key === 'string' && key.startsWith(prefix)) out.push({ key, value });
     }
     return Promise.resolve(out.reverse());
+  }
+
+  appendAudit(draft: AuditDraft, change: AuditChange = {}): Promise<AuditRecord | undefined> {
+    const write = (): AuditRecord | undefined => {
+      const d = change.deleteStop;
+      if (d !== undefined) {
+        const k = stopStorageKey(d.key, d.channel, d.campaign);
+        if (!this.stops.doesExist(k)) return undefined;
+        void this.stops.remove(k);
+      }
+      if (change.putStop !== undefined) void this.stops.put(stopStorageKey(change.putStop.key, change.putStop.channel, change.putStop.campaign), change.putStop);
+      for (const m of change.meta ?? []) void this.meta.put(m.key, m.value);
+      // The head, read inside the write transaction: LMDB has one writer at a time.
+      let head: AuditRecord | undefined;
+      for (const { value } of this.audit.getRange({ reverse: true, limit: 1 })) head = value;
+      const entry = sealAudit(head, draft);
+      void this.audit.put(entry.seq, entry);
+      return entry;
+    };
+    // Synchronous either way (an audited change is rare): a throw inside aborts the whole
+    // transaction, which lmdb-js's asynchronous one does not promise.
+    return Promise.resolve().then(() => this.root.transactionSync(write));
+  }
+
+  listAudit(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    return Promise.resolve([...this.audit.getRange({ start: Math.floor(afterSeq) + 1, limit })].map(({ value }) => value));
   }
 
   /** Flushes every committed page to disk (fsync). */

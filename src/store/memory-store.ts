@@ -1,6 +1,8 @@
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
-import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
+import { sealAudit } from '../audit/audit-chain.js';
+import type { AuditChange, CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
 import { failed, identityKey, retried, stopStorageKey } from './store.js';
@@ -47,6 +49,8 @@ export class MemoryStore implements Store {
   private readonly stops = new Map<string, StopEntry>();
   private readonly meta = new Map<string, unknown>();
   private readonly reminders = new Map<string, ReminderRecord>();
+  /** the audit trail, in seq order (tests may tamper with it through `auditEntries`) */
+  readonly auditEntries: AuditRecord[] = [];
   private seq = 0;
   private closed = false;
 
@@ -235,6 +239,33 @@ export class MemoryStore implements Store {
     this.check();
     const keys = [...this.meta.keys()].filter((k) => k.startsWith(prefix)).sort();
     return Promise.resolve(keys.slice(-limit).map((key) => ({ key, value: structuredClone(this.meta.get(key)) })));
+  }
+
+  appendAudit(draft: AuditDraft, change: AuditChange = {}): Promise<AuditRecord | undefined> {
+    // A throw becomes the promise's rejection.
+    return Promise.resolve().then(() => this.appendAuditNow(draft, change));
+  }
+
+  private appendAuditNow(draft: AuditDraft, change: AuditChange): AuditRecord | undefined {
+    this.check();
+    const d = change.deleteStop;
+    const dk = d === undefined ? undefined : stopStorageKey(d.key, d.channel, d.campaign);
+    if (dk !== undefined && !this.stops.has(dk)) return undefined;
+    // Everything that can fail before anything is written: all or nothing.
+    const entry = sealAudit(this.auditEntries.at(-1), draft);
+    const put = structuredClone(change.putStop);
+    const meta = structuredClone(change.meta ?? []);
+    if (dk !== undefined) this.stops.delete(dk);
+    if (put !== undefined) this.stops.set(stopStorageKey(put.key, put.channel, put.campaign), put);
+    for (const m of meta) this.meta.set(m.key, m.value);
+    this.auditEntries.push(entry);
+    return structuredClone(entry);
+  }
+
+  listAudit(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    this.check();
+    // In stored order: a tampered trail is read as it is stored.
+    return Promise.resolve(structuredClone(this.auditEntries.filter((e) => e.seq > afterSeq).slice(0, limit)));
   }
 
   close(): Promise<void> {

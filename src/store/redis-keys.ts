@@ -24,6 +24,7 @@
  *                          repeated after a crash never queues one again
  *   <p>:{obx}:dirty        set: customers with outbox entries committed and not yet relayed
  *   <p>:channels           set: every channel that had an outbox entry
+ *   <p>:{audit}:head, :e   the audit trail: "<seq> <hash>" of its last entry; hash seq -> entry (JSON)
  */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
@@ -91,6 +92,14 @@ export class RedisKeys {
 
   get metaValues(): string {
     return `${this.prefix}:{meta}:v`;
+  }
+
+  get auditHead(): string {
+    return `${this.prefix}:{audit}:head`;
+  }
+
+  get auditEntries(): string {
+    return `${this.prefix}:{audit}:e`;
   }
 
   get metaKeys(): string {

@@ -98,6 +98,34 @@ if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1],
 return 0
 `;
 
+/**
+ * Appends an audit entry if the trail's head is still the one it was sealed on, with its
+ * change: KEYS head, entries, stops, stops version, meta values, meta keys; ARGV head seq
+ * expected, seq, hash, entry (JSON), stop key to delete ('' none), stop key to put ('' none),
+ * stop value, then n meta and key, value pairs. Returns 1, 0 (the stop to delete is not there:
+ * nothing written) or -1 (another node appended first: seal on the new head and retry).
+ */
+const AUDIT_SCRIPT = `
+local head = redis.call('GET', KEYS[1])
+local seq = 0
+if head then seq = tonumber(string.match(head, '^(%d+)')) end
+if seq ~= tonumber(ARGV[1]) then return -1 end
+if ARGV[5] ~= '' then
+  if redis.call('HDEL', KEYS[3], ARGV[5]) == 0 then return 0 end
+  redis.call('INCR', KEYS[4])
+end
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], ARGV[6], ARGV[7]); redis.call('INCR', KEYS[4]) end
+local n, i = tonumber(ARGV[8]), 9
+for _ = 1, n do
+  redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1])
+  redis.call('ZADD', KEYS[6], 0, ARGV[i])
+  i = i + 2
+end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
+redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. ARGV[3])
+return 1
+`;
+
 /** A connection to one Redis or to a Redis Cluster. */
 export type RedisConnection = Redis | Cluster;
 
@@ -110,6 +138,7 @@ export interface RedisScripts {
   kairosUnlink(link: string, customer: string): Promise<number>;
   kairosCharge(totals: string, ...args: Array<string | number>): Promise<number>;
   kairosUpdateIfPresent(hash: string, field: string, value: Buffer): Promise<number>;
+  kairosAudit(...args: Array<string | Buffer | number>): Promise<number>;
 }
 
 /** Defines the scripts as commands on `client` (ioredis runs each by its SHA, sending the source only when Redis lacks it). */
@@ -121,5 +150,6 @@ export function withScripts(client: RedisConnection): RedisConnection & RedisScr
   client.defineCommand('kairosCharge', { numberOfKeys: 1, lua: CHARGE_SCRIPT });
   client.defineCommand('kairosUnlink', { numberOfKeys: 1, lua: UNLINK_SCRIPT });
   client.defineCommand('kairosUpdateIfPresent', { numberOfKeys: 1, lua: UPDATE_IF_PRESENT_SCRIPT });
+  client.defineCommand('kairosAudit', { numberOfKeys: 6, lua: AUDIT_SCRIPT });
   return client as RedisConnection & RedisScripts;
 }

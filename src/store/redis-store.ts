@@ -6,7 +6,9 @@ import { RedisKeys, customerOfReminder } from './redis-keys.js';
 import { RedisOutbox } from './redis-outbox.js';
 import type { RedisConnection, RedisScripts } from './redis-scripts.js';
 import { withScripts } from './redis-scripts.js';
-import type { CustomerRecord, OutboxRecord, ReminderRecord, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
+import { sealAudit } from '../audit/audit-chain.js';
+import type { AuditChange, CustomerRecord, OutboxRecord, ReminderRecord, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
 import { StaleSnapshotError, stopStorageKey } from './store.js';
 
 /**
@@ -377,6 +379,59 @@ export class RedisStore implements Store, SharedCoordination {
       const b = values[i];
       return b === null || b === undefined ? [] : [{ key, value: decode(b) }];
     });
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Audit trail
+
+  async appendAudit(draft: AuditDraft, change: AuditChange = {}): Promise<AuditRecord | undefined> {
+    // On a Cluster the stops and meta live in other slots than the trail: the change is
+    // written first, then the entry (docs/audit.md). On one Redis, one script does both.
+    const split = this.redis instanceof RedisCluster;
+    // What can fail, before anything is written: the entry (sealed again on the head below).
+    sealAudit(undefined, draft);
+    if (split && change.deleteStop !== undefined) {
+      if (!(await this.deleteStop(change.deleteStop.key, change.deleteStop.channel, change.deleteStop.campaign))) return undefined;
+    }
+    if (split && change.putStop !== undefined) await this.putStop(change.putStop);
+    if (split && change.meta !== undefined && change.meta.length > 0) await this.putMetaMany(change.meta);
+    const d = split ? undefined : change.deleteStop;
+    const p = split ? undefined : change.putStop;
+    const meta = split ? [] : (change.meta ?? []);
+    for (;;) {
+      const head = await this.redis.get(this.k.auditHead);
+      const [seq = '0', hash = ''] = head === null ? [] : head.split(' ');
+      const entry = sealAudit(head === null ? undefined : { seq: Number(seq), hash }, draft);
+      const done = await this.redis.kairosAudit(
+        this.k.auditHead,
+        this.k.auditEntries,
+        // On a Cluster the script touches only the trail's slot: the other keys are unused names in it.
+        ...(split ? [1, 2, 3, 4].map((i) => `${this.k.auditEntries}:${i}`) : [this.k.stops, this.k.stopsVersion, this.k.metaValues, this.k.metaKeys]),
+        head === null ? 0 : Number(seq),
+        entry.seq,
+        entry.hash,
+        JSON.stringify(entry),
+        d === undefined ? '' : stopStorageKey(d.key, d.channel, d.campaign),
+        p === undefined ? '' : stopStorageKey(p.key, p.channel, p.campaign),
+        p === undefined ? '' : encode(p),
+        meta.length,
+        ...meta.flatMap((m) => [m.key, encode(m.value)]),
+      );
+      if (done === 1) return entry;
+      if (done === 0) return undefined;
+    }
+  }
+
+  async listAudit(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    const head = await this.redis.get(this.k.auditHead);
+    const last = head === null ? 0 : Number(head.split(' ')[0]);
+    const from = Math.floor(afterSeq) + 1;
+    const to = Math.min(last, from + limit - 1);
+    if (to < from) return [];
+    const fields = Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+    const values = await this.redis.hmget(this.k.auditEntries, ...fields);
+    // A missing entry is left out: the chain then breaks there.
+    return values.flatMap((v) => (v === null ? [] : [JSON.parse(v) as AuditRecord]));
   }
 
   async close(): Promise<void> {

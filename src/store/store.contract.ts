@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OutboxEntry } from '../../actors/index.js';
 import type { CustomerRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { reminderKey } from './store.js';
+import { verifyChain } from '../audit/audit-chain.js';
 
 /**
  * The contract every store backend passes. Each backend's test file calls
@@ -276,6 +277,53 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
     });
 
     // Only durable backends promise this; the memory store does not register it.
+    it('appends audit entries in one chain, each with its change in the same transaction', async () => {
+      const who = { name: 'ivanova', role: 'admin' as const };
+      const stop: StopEntry = { key: 'k1', kind: 'phone', hint: '+7***01', at: 5 };
+      const a = await store.appendAudit({ at: 5, who, action: 'stop-list.add', target: 'stop:k1', after: { key: 'k1', hint: '+7***01' } }, { putStop: stop });
+      expect(a).toMatchObject({ seq: 1, who, action: 'stop-list.add' });
+      expect(await store.listStops()).toEqual([stop]);
+      await store.appendAudit({ at: 6, who, action: 'catalog.update', target: 'offers/o', before: { version: 1 }, after: { version: 2 } }, { meta: [{ key: 'cat', value: { v: 2 } }] });
+      expect(await store.getMeta('cat')).toEqual({ v: 2 });
+      // Removing what is not there writes neither the change nor an entry.
+      expect(await store.appendAudit({ at: 7, who, action: 'stop-list.remove', target: 'stop:nope' }, { deleteStop: { key: 'nope' } })).toBeUndefined();
+      expect(await store.appendAudit({ at: 8, who, action: 'stop-list.remove', target: 'stop:k1' }, { deleteStop: { key: 'k1' } })).toMatchObject({ seq: 3 });
+      expect(await store.listStops()).toEqual([]);
+      await store.appendAudit({ at: 9, who, action: 'clock.set', target: 'clock', before: { now: 1 }, after: { now: 2 } });
+      const all = await store.listAudit(0, 100);
+      expect(all.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+      expect(verifyChain(all)).toMatchObject({ ok: true, entries: 4 });
+      expect((await store.listAudit(2, 1)).map((e) => e.seq)).toEqual([3]);
+      if (h.reopen !== undefined) {
+        await store.close();
+        store = await h.reopen();
+        expect(await store.listAudit(0, 100)).toEqual(all);
+        expect(await store.appendAudit({ at: 10, who, action: 'clock.set', target: 'clock' })).toMatchObject({ seq: 5, prev: all[3]!.hash });
+      }
+    });
+
+    it('writes an audited change and its entry together or not at all', async () => {
+      const who = { name: 'ivanova', role: 'admin' as const };
+      const boom = (): Record<string, unknown> =>
+        Object.defineProperty({}, 'x', {
+          enumerable: true,
+          get() {
+            throw new Error('boom');
+          },
+        });
+      await store.appendAudit({ at: 1, who, action: 'clock.set', target: 'clock' });
+      // The change fails: no entry.
+      await expect(store.appendAudit({ at: 2, who, action: 'catalog.update', target: 'policy' }, { meta: [{ key: 'ok', value: 1 }, { key: 'bad', value: boom() }] })).rejects.toThrow();
+      // The entry fails: no change.
+      const stop: StopEntry = { key: 'k2', kind: 'phone', hint: '+7***02', at: 3 };
+      await expect(store.appendAudit({ at: 3, who, action: 'stop-list.add', target: 'stop:k2', after: boom() }, { putStop: stop })).rejects.toThrow();
+      expect(await store.getMeta('ok')).toBeUndefined();
+      expect(await store.listStops()).toEqual([]);
+      const all = await store.listAudit(0, 10);
+      expect(all.map((e) => e.seq)).toEqual([1]);
+      expect((await store.appendAudit({ at: 4, who, action: 'clock.set', target: 'clock' }))?.prev).toBe(all[0]!.hash);
+    });
+
     if (options.durable) it('keeps everything across a reopen', async () => {
       if (h.reopen === undefined) expect.unreachable('a durable backend must provide reopen()');
       await store.importCustomers([{ id: 'c-1', record: record(1) }]);

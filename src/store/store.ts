@@ -3,6 +3,7 @@ import { KairosError } from '../errors.js';
 import type { Coordination } from './coordination.js';
 import type { StopEntry, StopKind } from '../schema/http/admin-schemas.js';
 import type { OutboxRecord } from '../schema/http/delivery-schemas.js';
+import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 
 /**
  * One store interface, several backends (LMDB embedded, memory for tests, Redis for several nodes),
@@ -160,8 +161,27 @@ export interface Store {
   /** Meta entries whose key starts with `prefix`, in key order (newest last), at most `limit` from the end. */
   listMeta(prefix: string, limit: number): Promise<Array<{ key: string; value: unknown }>>;
 
+  /**
+   * Appends an entry to the audit trail (`src/audit/audit-chain.ts`: seq, prev, hash from the
+   * trail's head) and applies `change` in the same transaction: both or neither. A change that
+   * finds nothing to do (`deleteStop` of no entry) writes nothing and resolves undefined.
+   * Appends are serialised across nodes (one chain). Kept apart from the other writes.
+   */
+  appendAudit(draft: AuditDraft, change?: AuditChange): Promise<AuditRecord | undefined>;
+  /** Audit entries after `afterSeq`, in seq order, at most `limit`. */
+  listAudit(afterSeq: number, limit: number): Promise<AuditRecord[]>;
+
   close(): Promise<void>;
 }
+
+/** What an audited change writes with its audit entry (`Store.appendAudit`). */
+export interface AuditChange {
+  putStop?: StopEntry;
+  deleteStop?: { key: string; channel?: string | undefined; campaign?: string | undefined };
+  meta?: ReadonlyArray<{ key: string; value: unknown }>;
+}
+
+export type { AuditDraft, AuditRecord };
 
 export function identityKey(kind: ContactIdentifierKind, value: string): string {
   return `${kind}:${value}`;

@@ -23,12 +23,13 @@ export const operationTags = {
   catalog: 'The catalog: features, segments, offers, campaigns, partners, places, policy, versions',
   learning: 'Adaptive models, propensity, uplift and the campaign funnel',
   status: "The server's status",
+  audit: 'The audit trail: every change made through the admin API, hash-chained',
 } as const;
 
 export type OperationTag = keyof typeof operationTags;
 
 /** The media types bodies come in and go out as. */
-export type MediaType = 'application/json' | 'application/yaml' | 'application/msgpack' | 'text/csv' | 'text/html' | 'text/plain';
+export type MediaType = 'application/json' | 'application/yaml' | 'application/msgpack' | 'text/csv' | 'text/html' | 'text/plain' | 'application/x-ndjson';
 
 export interface ResponseSpec {
   description: string;

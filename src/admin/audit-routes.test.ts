@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../audit/audit-chain.js';
+import { verifyChain } from '../audit/audit-chain.js';
+import { adminHeaders, serverForFile, uid, yesterdayMsk } from '../test-support/test-kairos.js';
+
+/**
+ * The audit trail against the started server: every kind of change made through the admin
+ * API leaves one entry naming the key, what it changed and the state before and after; a
+ * refused change leaves none; the trail reads filtered and paged, exports as NDJSON and its
+ * chain verifies.
+ */
+
+const server = serverForFile({ config: { clock: 'manual' }, manualClockStart: yesterdayMsk('12:00') });
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string; type: string | null }> {
+  const res = await fetch(`${server.k.httpUrl}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await res.text();
+  const type = res.headers.get('content-type');
+  return { status: res.status, text, type, body: type?.includes('json') === true && !type.includes('ndjson') ? (JSON.parse(text) as unknown) : undefined };
+}
+
+async function trail(query = ''): Promise<AuditRecord[]> {
+  const r = await api('GET', `/v1/audit?limit=1000${query}`);
+  expect(r.status).toBe(200);
+  return r.body.entries as AuditRecord[];
+}
+
+/** The entries a change added. */
+async function added(change: () => Promise<unknown>): Promise<AuditRecord[]> {
+  const before = (await trail()).length;
+  await change();
+  return (await trail()).slice(before);
+}
+
+describe('audit trail', () => {
+  it('records each kind of change once, with who, before and after, and nothing for a refused one', async () => {
+    const who = { name: expect.stringMatching(/^key:/) as unknown as string, role: 'admin' };
+
+    const [add] = await added(async () => expect((await api('POST', '/v1/stop-list', { kind: 'phone', value: '+7 916 555-12-34', reason: 'asked' })).status).toBe(201));
+    expect(add).toMatchObject({ seq: 1, who, action: 'stop-list.add', before: null, after: { kind: 'phone', hint: expect.any(String) as unknown } });
+    const key = (add!.after as { key: string }).key;
+    expect(add!.target).toBe(`stop:${key}`);
+    const [again] = await added(() => api('POST', '/v1/stop-list', { kind: 'phone', value: '+79165551234', reason: 'again' }));
+    expect(again).toMatchObject({ action: 'stop-list.add', before: { key, reason: 'asked' }, after: { key, reason: 'again' } });
+    const [remove] = await added(async () => expect((await api('DELETE', `/v1/stop-list/${key}`)).status).toBe(204));
+    expect(remove).toMatchObject({ action: 'stop-list.remove', target: `stop:${key}`, before: { key, reason: 'again' }, after: null });
+    expect(await added(async () => expect((await api('DELETE', `/v1/stop-list/${key}`)).status).toBe(404))).toEqual([]);
+
+    const offer = { name: 'Тестовое предложение', value: 100, templates: { sms: { text: 'Привет' } } };
+    const [create] = await added(async () => expect((await api('PUT', '/v1/offers/audit-offer', offer)).status).toBe(201));
+    expect(create).toMatchObject({ who, action: 'catalog.create', target: 'offers/audit-offer', before: { version: 1 }, after: { version: 2 } });
+    expect(await added(async () => expect((await api('PUT', '/v1/offers/audit-offer', { ...offer, value: 'много' })).status).toBe(400))).toEqual([]);
+    const [tpl] = await added(() => api('PUT', '/v1/offers/audit-offer/templates/email', { subject: 'Тема', text: 'Текст' }));
+    expect(tpl).toMatchObject({ action: 'catalog.update', target: 'offers/audit-offer', before: { version: 2 }, after: { version: 3 } });
+    const [del] = await added(() => api('DELETE', '/v1/offers/audit-offer'));
+    expect(del).toMatchObject({ action: 'catalog.delete', target: 'offers/audit-offer' });
+    const [status] = await added(() => api('POST', '/v1/campaigns/pension-deposit/status', { status: 'paused' }));
+    expect(status).toMatchObject({ action: 'catalog.status', target: 'campaigns/pension-deposit', after: { detail: 'active -> paused' } });
+    const policy = (await api('GET', '/v1/policy')).body as unknown;
+    const [pol] = await added(() => api('PUT', '/v1/policy', policy));
+    expect(pol).toMatchObject({ action: 'catalog.policy', target: 'policy' });
+
+    const [model] = await added(async () => expect((await api('DELETE', '/v1/models/pension-deposit')).status).toBe(200));
+    expect(model).toMatchObject({ action: 'model.reset', target: 'model:pension-deposit', after: { examples: 0 } });
+
+    const now = ((await api('GET', '/v1/clock')).body as { now: number }).now;
+    const [clock] = await added(() => api('POST', '/v1/clock', { advance: 60_000 }));
+    expect(clock).toMatchObject({ action: 'clock.set', target: 'clock', before: { now }, after: { now: now + 60_000 } });
+
+    const decision = await server.gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { id: 'demo-60' }, channel: 'atm', data: { requested: 1000, balance: 800 } });
+    const sms = (decision.actions as Array<{ instance: string; channel: string }>).find((a) => a.channel === 'sms');
+    expect(sms).toBeDefined();
+    if (sms !== undefined) {
+      const [retry] = await added(async () => expect((await api('POST', `/v1/outbox/sms/${sms.instance}/retry`)).status).toBe(200));
+      expect(retry).toMatchObject({ action: 'outbox.retry', target: `outbox:sms/${sms.instance}`, after: { dead: false } });
+    }
+    expect(await added(async () => expect((await api('POST', '/v1/outbox/sms/nope/retry')).status).toBe(404))).toEqual([]);
+
+    const card = (await api('GET', '/v1/customers/demo-61')).body as { profile: { firstName: string } };
+    const [erase] = await added(async () => expect((await api('DELETE', '/v1/customers/demo-61')).status).toBe(200));
+    expect(erase).toMatchObject({ action: 'customer.erase', target: 'customer:demo-61', before: { customer: 'demo-61' }, after: { erased: true, identifiers: expect.any(Number) as unknown } });
+    expect(await added(async () => expect((await api('DELETE', '/v1/customers/demo-61')).status).toBe(404))).toEqual([]);
+
+    const all = await trail();
+    expect(verifyChain(all)).toMatchObject({ ok: true, entries: all.length });
+    // No personal data in clear: not the phone, not the erased customer's name.
+    const text = JSON.stringify(all);
+    expect(text).not.toContain('5551234');
+    expect(text).not.toContain(card.profile.firstName);
+  });
+
+  it('filters by action, who, target and time, pages with a cursor and exports NDJSON', async () => {
+    const all = await trail();
+    expect(all.length).toBeGreaterThan(5);
+    expect((await trail('&action=stop-list.add')).map((e) => e.action)).toEqual(['stop-list.add', 'stop-list.add']);
+    expect((await trail('&action=catalog.')).every((e) => e.action.startsWith('catalog.'))).toBe(true);
+    expect(await trail(`&who=${encodeURIComponent(all[0]!.who.name)}`)).toEqual(all);
+    expect(await trail('&who=someone-else')).toEqual([]);
+    expect((await trail('&target=offers/*')).map((e) => e.target)).toEqual(['offers/audit-offer', 'offers/audit-offer', 'offers/audit-offer']);
+    const clockEntry = all.find((e) => e.action === 'clock.set')!;
+    expect((await trail(`&from=${clockEntry.at}&to=${clockEntry.at + 1}&action=clock.set`)).map((e) => e.seq)).toEqual([clockEntry.seq]);
+
+    const pages: AuditRecord[] = [];
+    let cursor: number | undefined;
+    do {
+      const r = await api('GET', `/v1/audit?limit=4${cursor === undefined ? '' : `&after=${cursor}`}`);
+      expect(r.body.entries.length).toBeLessThanOrEqual(4);
+      pages.push(...(r.body.entries as AuditRecord[]));
+      cursor = r.body.next as number | undefined;
+    } while (cursor !== undefined);
+    expect(pages).toEqual(all);
+
+    const nd = await api('GET', '/v1/audit/export');
+    expect(nd.status).toBe(200);
+    expect(nd.type).toMatch(/^application\/x-ndjson/);
+    expect(nd.text.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditRecord)).toEqual(all);
+    const some = await api('GET', '/v1/audit/export?action=catalog.');
+    expect(some.text.trimEnd().split('\n').length).toBe(all.filter((e) => e.action.startsWith('catalog.')).length);
+  });
+});

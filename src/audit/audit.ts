@@ -1,0 +1,40 @@
+import type { Clock } from '../clock.js';
+import { KairosError } from '../errors.js';
+import type { AuditChange, Store } from '../store/store.js';
+import type { HttpCall } from '../transport/http.js';
+import type { AuditDraft, AuditRecord } from './audit-chain.js';
+
+/** What an admin route needs to write the audit trail. */
+export interface AuditDeps {
+  store: Store;
+  clock: Clock;
+}
+
+/**
+ * The one way an admin route records a change: who made it (the call's principal), what, to
+ * what, the state before and after (no personal data in clear), at the server's clock.
+ */
+export function auditDraft(call: HttpCall, at: number, action: string, target: string, before?: unknown, after?: unknown): AuditDraft {
+  if (call.principal === undefined) throw new KairosError('internal', `an audited change (${action}) on a call without a principal`);
+  const draft: AuditDraft = { at, who: { name: call.principal.name, role: call.principal.role }, action, target };
+  if (before !== undefined) draft.before = before;
+  if (after !== undefined) draft.after = after;
+  return draft;
+}
+
+/**
+ * Appends an entry to the audit trail with `change` in the same store transaction
+ * (`Store.appendAudit`); without a change, records one already made (or one outside the
+ * store: the clock). Undefined when the change found nothing to do (nothing written).
+ */
+export function audit(
+  d: AuditDeps,
+  call: HttpCall,
+  action: string,
+  target: string,
+  before?: unknown,
+  after?: unknown,
+  change?: AuditChange,
+): Promise<AuditRecord | undefined> {
+  return d.store.appendAudit(auditDraft(call, d.clock.now(), action, target, before, after), change);
+}
