@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import type { Database, RootDatabase, RootDatabaseOptionsWithPath } from 'lmdb';
 import { open } from 'lmdb';
 import type { ContactIdentifierKind } from '../../actors/index.js';
-import type { CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { CommitBatch, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
 import type { DataDirLock } from './data-dir-lock.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { failed, identityKey, reminderKey, retried, stopStorageKey } from './store.js';
+import { failed, identityKey, parseIdentityKey, reminderKey, retried, stopStorageKey } from './store.js';
 
 export interface LmdbStoreOptions {
   /**
@@ -201,6 +201,13 @@ export class LmdbStore implements Store {
     const key = identityKey(kind, value);
     if (this.prefetch) await this.identities.prefetch([key]);
     return this.identities.get(key);
+  }
+
+  *scanIdentities(): Iterable<IdentityLink> {
+    for (const { key, value } of this.identities.getRange()) {
+      const parsed = parseIdentityKey(key);
+      if (parsed !== undefined) yield { ...parsed, customer: value };
+    }
   }
 
   async commit(batch: CommitBatch): Promise<OutboxRecord[]> {
