@@ -58,21 +58,23 @@ describe('lmdb customer records', () => {
   });
   freshDirEachTest('kairos-lmdb-customers-');
 
-  it('stores imported records with shared structures: about half the bytes of plain MessagePack, read back whole', async () => {
+  it('stores imported records sealed under the customer\'s key: no name in clear, 29 bytes over plain MessagePack, read back whole', async () => {
     const store = new LmdbStore(dir);
     const batch = Array.from({ length: 200 }, (_, i) => ({ id: `c-${i}`, record: record(18 + (i % 80)) }));
     await store.importCustomers(batch);
     expect(await store.countImported()).toBe(200);
     for (const { id, record: r } of batch) expect(await store.getCustomer(id)).toEqual(r);
     await store.close();
-    // Another process (a fresh environment) decodes them from the structures in the store.
     const root = open({ path: dir, maxDbs: 16, readOnly: true });
-    const raw = root.openDB<Buffer, string>({ name: 'customers-rec', encoding: 'binary' });
-    const stored = raw.getBinary('c-47')!.length;
-    expect(stored).toBeLessThan(pack(record(65)).length * 0.6);
+    const raw = root.openDB<Buffer, string>({ name: 'customers-sealed', encoding: 'binary' });
+    const stored = raw.getBinary('c-47')!;
+    expect(stored.length).toBe(pack(record(65)).length + 29);
+    expect(stored.includes(Buffer.from('Иванова'))).toBe(false);
     await root.close();
+    expect(readFileSync(join(dir, 'data.mdb')).includes(Buffer.from('+79001234567'))).toBe(false);
     const again = new LmdbStore(dir);
     expect(await again.getCustomer('c-47')).toEqual(record(18 + 47));
+    expect(await again.lookupIdentity('phone', '+79001234567')).toMatch(/^c-/);
     await again.close();
   });
 
