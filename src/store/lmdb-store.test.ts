@@ -5,6 +5,7 @@ import { open } from 'lmdb';
 import { pack } from 'msgpackr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LmdbStore, lmdbMapSize } from './lmdb-store.js';
+import { encodeSnapshot } from './snapshot-codec.js';
 import type { CustomerRecord } from './store.js';
 import { tempDir } from '../test-support/test-kairos.js';
 import { describeStoreContract, offerEntry } from './store.contract.js';
@@ -98,6 +99,41 @@ describe('lmdb customer records', () => {
     expect(await store.hasCustomer('old-2')).toBe(false);
     expect(await store.countImported()).toBe(2);
     await store.close();
+  });
+});
+
+describe('lmdb stores written before the sealing', () => {
+  freshDirEachTest('kairos-lmdb-clear-');
+
+  it('reads snapshots, identity keys and outbox records in clear, seals them when written again, and erases the clear identity keys', async () => {
+    const root = open({ path: dir, maxDbs: 16 });
+    const snapshots = root.openDB<Buffer, string>({ name: 'snapshots-mp', encoding: 'binary' });
+    const identities = root.openDB<string, string>({ name: 'identities', encoding: 'string' });
+    const outbox = root.openDB<unknown, [string, string]>({ name: 'outbox' });
+    const order = root.openDB<string, [string, number]>({ name: 'outbox-order', encoding: 'string' });
+    const entry = { ...offerEntry('c-1', 'c-1:1.a'), seq: 7, attempts: 0 };
+    await snapshots.put('c-1', encodeSnapshot({ v: 1, snapshot: { value: 'idle', context: { name: 'Иванова' } } }));
+    await identities.put('phone:+79001234567', 'c-1');
+    await outbox.put([entry.channel, entry.instance], entry);
+    await order.put([entry.channel, entry.seq], entry.instance);
+    await root.close();
+
+    const store = new LmdbStore(dir);
+    expect(await store.getSnapshot('c-1')).toEqual({ v: 1, snapshot: { value: 'idle', context: { name: 'Иванова' } } });
+    expect(await store.lookupIdentity('phone', '+79001234567')).toBe('c-1');
+    expect(await store.getOutbox(entry.channel, entry.instance)).toEqual(entry);
+    expect(await store.listOutbox(entry.channel, 10)).toEqual([entry]);
+    expect(await store.failOutbox(entry.channel, entry.instance, 'busy')).toBe(true);
+    expect(await store.getOutbox(entry.channel, entry.instance)).toMatchObject({ attempts: 1, lastError: 'busy' });
+    await store.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { value: 'idle', context: { name: 'Петрова' } } } }], identities: [], outbox: [] });
+    expect(await store.getSnapshot('c-1')).toEqual({ v: 1, snapshot: { value: 'idle', context: { name: 'Петрова' } } });
+    expect(await store.eraseCustomer('c-1', [{ kind: 'phone', value: '+79001234567' }])).toBe(true);
+    expect(await store.lookupIdentity('phone', '+79001234567')).toBeUndefined();
+    expect(await store.getSnapshot('c-1')).toBeUndefined();
+    expect(await store.listOutbox(entry.channel, 10)).toEqual([]);
+    await store.close();
+    const raw = readFileSync(join(dir, 'data.mdb'));
+    expect(raw.includes(Buffer.from('Петрова'))).toBe(false);
   });
 });
 
