@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { KairosError } from './errors.js';
-import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, configProblems, loadConfig } from './config.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, DEMO_STOP_LIST_SECRET, configProblems, loadConfig } from './config.js';
 
 /** The problems loadConfig names for this environment; none when it loads. */
 function problemsOf(env: Record<string, string>): readonly string[] {
@@ -25,6 +28,7 @@ const production = {
   KAIROS_UNSUBSCRIBE_SECRET: 'unsubscribe-secret-1',
   KAIROS_WEBHOOK_URL: 'https://crm.bank.example/kairos',
   KAIROS_WEBHOOK_SECRET: 'webhook-secret-1',
+  KAIROS_STOP_LIST_SECRET: 'stop-list-secret-0123456789',
 };
 
 
@@ -133,6 +137,7 @@ describe('configuration', () => {
         'KAIROS_GATEWAY_TOKENS: unset, so the demo gateway token would be accepted: set the gateways\' own tokens (KAIROS_ENV=production)',
         'KAIROS_ADMIN_KEYS: unset, so the demo admin key would be accepted: set the admin keys (KAIROS_ENV=production)',
         'KAIROS_DEMO: the demo bank and its catalog are not for production: set KAIROS_DEMO=false (the default is true) and KAIROS_CATALOG_FILE for the bank\'s catalog (KAIROS_ENV=production)',
+        'KAIROS_STOP_LIST_SECRET: unset, so the stop list would be keyed with the public demo secret: set it or KAIROS_STOP_LIST_SECRET_FILE (KAIROS_ENV=production)',
       ]);
     });
 
@@ -154,6 +159,25 @@ describe('configuration', () => {
       expect(only({ KAIROS_UNSUBSCRIBE_SECRET: 'demo-unsubscribe-secret' })).toEqual([expect.stringMatching(/^KAIROS_UNSUBSCRIBE_SECRET: /)]);
       expect(only({ KAIROS_WEBHOOK_SECRET: undefined })).toEqual(['KAIROS_WEBHOOK_SECRET: webhooks (KAIROS_WEBHOOK_URL) would be signed with the demo secret: set it (KAIROS_ENV=production)']);
       expect(only({ KAIROS_WEBHOOK_SECRET: 'demo-webhook-secret' })).toEqual([expect.stringMatching(/^KAIROS_WEBHOOK_SECRET: /)]);
+      expect(only({ KAIROS_STOP_LIST_SECRET: undefined })).toEqual([expect.stringMatching(/^KAIROS_STOP_LIST_SECRET: unset, so the stop list would be keyed with the public demo secret/)]);
+      expect(only({ KAIROS_STOP_LIST_SECRET: DEMO_STOP_LIST_SECRET })).toEqual([expect.stringMatching(/^KAIROS_STOP_LIST_SECRET: /)]);
+    });
+
+    it('reads the stop-list secret from a file, refusing a short one, an unreadable file, or both ways at once', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kairos-secret-'));
+      try {
+        const { KAIROS_STOP_LIST_SECRET: _inline, ...rest } = production;
+        const file = join(dir, 'stop-list.secret');
+        writeFileSync(file, 'from-a-file-0123456789\n');
+        expect(loadConfig({ ...rest, KAIROS_STOP_LIST_SECRET_FILE: file }).stopListSecret).toBe('from-a-file-0123456789');
+        expect(problemsOf({ ...production, KAIROS_STOP_LIST_SECRET_FILE: file })).toEqual(['KAIROS_STOP_LIST_SECRET and KAIROS_STOP_LIST_SECRET_FILE: set one, not both']);
+        expect(problemsOf({ ...rest, KAIROS_STOP_LIST_SECRET_FILE: join(dir, 'none') })).toEqual(['KAIROS_STOP_LIST_SECRET_FILE: cannot be read']);
+        writeFileSync(file, 'short');
+        expect(problemsOf({ ...rest, KAIROS_STOP_LIST_SECRET_FILE: file })).toEqual(['KAIROS_STOP_LIST_SECRET_FILE: the secret must be at least 16 characters']);
+        expect(problemsOf({ ...rest, KAIROS_STOP_LIST_SECRET: 'short' })).toEqual(['KAIROS_STOP_LIST_SECRET: must be at least 16 characters']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('judges the overrides too (command-line flags, tests)', () => {

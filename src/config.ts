@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DAY_MS, channels as knownChannels, defaultLimits } from '../actors/index.js';
@@ -128,6 +129,11 @@ export interface Config {
   /** TLS for wss:// and https://: both files, or neither */
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
+  // --- privacy (docs/privacy.md) ---
+  /** the secret the stop list's keys are HMACs under; kept out of the store */
+  stopListSecret: string;
+  /** a file holding `stopListSecret` (read at start; instead of KAIROS_STOP_LIST_SECRET) */
+  stopListSecretFile: string | undefined;
 }
 
 export type Durability = 'commit' | 'strict' | 'write-behind';
@@ -148,6 +154,8 @@ export const DEMO_GATEWAY_TOKEN = 'demo-gateway';
 export const DEMO_ADMIN_KEY = 'demo-admin';
 export const DEMO_UNSUBSCRIBE_SECRET = 'demo-unsubscribe-secret';
 export const DEMO_WEBHOOK_SECRET = 'demo-webhook-secret';
+/** the stop list's demo HMAC secret: public, so refused in production */
+export const DEMO_STOP_LIST_SECRET = 'demo-stop-list-secret';
 
 /** A `config_invalid` error naming every problem found at once (its `details.problems`, one a setting). */
 function configInvalid(problems: readonly string[]): KairosError {
@@ -249,6 +257,37 @@ export function parseGatewayTokens(raw: string): Parsed<readonly GatewayToken[]>
   return { ok: out };
 }
 
+/** A secret that keys hashes of personal data: at least 16 characters (never quoted back). */
+function longSecret(raw: string): Parsed<string> {
+  return raw.length >= 16 ? { ok: raw } : { problem: 'must be at least 16 characters' };
+}
+
+/**
+ * The stop-list secret read from KAIROS_STOP_LIST_SECRET_FILE (its trimmed text), when set:
+ * a problem when the file cannot be read, is too short, or the secret is also set inline.
+ */
+function stopListSecretFromFile(env: Source, c: Config, problems: string[], unreadable: Set<keyof Config>): void {
+  if (c.stopListSecretFile === undefined) return;
+  if (env.KAIROS_STOP_LIST_SECRET !== undefined && env.KAIROS_STOP_LIST_SECRET !== '') {
+    problems.push('KAIROS_STOP_LIST_SECRET and KAIROS_STOP_LIST_SECRET_FILE: set one, not both');
+    unreadable.add('stopListSecret');
+    return;
+  }
+  let secret: string;
+  try {
+    secret = readFileSync(c.stopListSecretFile, 'utf8').trim();
+  } catch {
+    problems.push('KAIROS_STOP_LIST_SECRET_FILE: cannot be read');
+    unreadable.add('stopListSecret');
+    return;
+  }
+  const parsed = longSecret(secret);
+  if ('problem' in parsed) {
+    problems.push(`KAIROS_STOP_LIST_SECRET_FILE: the secret ${parsed.problem}`);
+    unreadable.add('stopListSecret');
+  } else c.stopListSecret = parsed.ok;
+}
+
 function bool(raw: string): Parsed<boolean> {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return { ok: true };
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return { ok: false };
@@ -315,6 +354,9 @@ const settings = [
   { key: 'deliveryPollMs', env: 'KAIROS_DELIVERY_POLL_MS', parse: int(10, 600_000) },
   { key: 'tlsCertFile', env: 'KAIROS_TLS_CERT_FILE', parse: text },
   { key: 'tlsKeyFile', env: 'KAIROS_TLS_KEY_FILE', parse: text },
+  // --- privacy ---
+  { key: 'stopListSecret', env: 'KAIROS_STOP_LIST_SECRET', parse: longSecret },
+  { key: 'stopListSecretFile', env: 'KAIROS_STOP_LIST_SECRET_FILE', parse: text },
 ] as const satisfies ReadonlyArray<Setting<keyof Config>>;
 
 /** The setting's environment variable, for help texts and docs. */
@@ -377,6 +419,8 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   deliveryPollMs: 500,
   tlsCertFile: undefined,
   tlsKeyFile: undefined,
+  stopListSecret: DEMO_STOP_LIST_SECRET,
+  stopListSecretFile: undefined,
 };
 
 /**
@@ -401,6 +445,9 @@ function productionProblems(c: Readonly<Partial<Config>>): Array<{ keys: Readonl
   if (c.webhookUrl !== undefined && c.webhookSecret === DEMO_WEBHOOK_SECRET) {
     refuse(['webhookUrl', 'webhookSecret'], 'KAIROS_WEBHOOK_SECRET: webhooks (KAIROS_WEBHOOK_URL) would be signed with the demo secret: set it');
   }
+  if (c.stopListSecret === DEMO_STOP_LIST_SECRET) {
+    refuse(['stopListSecret'], 'KAIROS_STOP_LIST_SECRET: unset, so the stop list would be keyed with the public demo secret: set it or KAIROS_STOP_LIST_SECRET_FILE');
+  }
   return out;
 }
 
@@ -422,6 +469,7 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     } else values[s.key] = parsed.ok;
   }
   const merged = { ...defaults, ...values, ...overrides } as Config;
+  if (overrides.stopListSecret === undefined) stopListSecretFromFile(env, merged, problems, unreadable);
   if ((merged.tlsCertFile === undefined) !== (merged.tlsKeyFile === undefined)) {
     problems.push('KAIROS_TLS_CERT_FILE and KAIROS_TLS_KEY_FILE: set both for TLS, or neither');
   }

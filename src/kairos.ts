@@ -137,9 +137,14 @@ async function loadCatalog(config: Readonly<Config>, store: Store, clock: Clock,
   return catalogs;
 }
 
-async function loadLedgers(store: Store): Promise<Ledgers> {
-  const stopList = new StopList(store);
+async function loadLedgers(config: Readonly<Config>, store: Store, logger: Logger): Promise<Ledgers> {
+  const stopList = new StopList(store, config.stopListSecret);
   await stopList.load();
+  const migrated = await stopList.migrate();
+  if (migrated.rekeyed > 0) logger.info({ rekeyed: migrated.rekeyed }, 'stop list re-keyed from SHA-256 to HMAC-SHA-256');
+  if (migrated.unmatched.length > 0) {
+    logger.warn({ oldKeys: migrated.unmatched }, 'stop-list entries kept under their old SHA-256 key: no known identifier matched them (docs/privacy.md)');
+  }
   const ledger = new BudgetLedger();
   await ledger.counters.loadFrom(store, 100_000);
   const capacity = new CapacityLedger();
@@ -276,6 +281,7 @@ function buildGateway(
     hotActors: host.hotCount,
     dirtyActors: host.dirtyCount,
     stopListEntries: stopList.size,
+    stopListOldKeys: stopList.legacyKeys.length,
     demo: config.demo,
     demoCredentials: config.demoCredentials,
   });
@@ -360,7 +366,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     await store.close();
     throw err;
   }
-  const ledgers = await loadLedgers(store);
+  const ledgers = await loadLedgers(config, store, logger);
   const committed = new CommittedFeed();
   const host = buildHost(config, { store, catalogs, clock, logger, metrics, ledgers, committed });
   const dispatcher = buildDispatcher(config, { store, clock, logger, metrics, host, committed });

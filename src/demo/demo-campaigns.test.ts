@@ -173,7 +173,7 @@ describe('policy', () => {
     const added = await fetch(`${k.httpUrl}/v1/stop-list`, { method: 'POST', headers: adminHeaders, body: JSON.stringify({ kind: 'phone', value: phone, reason: 'asked not to be contacted' }) });
     expect(added.status).toBe(201);
     const entry = (await added.json()) as Record<string, string>;
-    expect(entry.hint).toMatch(/^\+79\*+\d\d$/);
+    expect(entry.hint).toMatch(/^\+7 \*\*\* \*\*\* \*\* \d\d$/);
     expect(JSON.stringify(entry)).not.toContain(phone);
 
     const f = await event('ib.login', { id: 'demo-33' }, { channel: 'ib', at: msk('2026-11-23T11:00:00') });

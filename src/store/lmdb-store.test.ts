@@ -5,6 +5,7 @@ import { open } from 'lmdb';
 import { pack } from 'msgpackr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LmdbStore, lmdbMapSize } from './lmdb-store.js';
+import { encodeSnapshot } from './snapshot-codec.js';
 import type { CustomerRecord } from './store.js';
 import { tempDir } from '../test-support/test-kairos.js';
 import { describeStoreContract, offerEntry } from './store.contract.js';
@@ -58,21 +59,23 @@ describe('lmdb customer records', () => {
   });
   freshDirEachTest('kairos-lmdb-customers-');
 
-  it('stores imported records with shared structures: about half the bytes of plain MessagePack, read back whole', async () => {
+  it('stores imported records sealed under the customer\'s key: no name in clear, 29 bytes over plain MessagePack, read back whole', async () => {
     const store = new LmdbStore(dir);
     const batch = Array.from({ length: 200 }, (_, i) => ({ id: `c-${i}`, record: record(18 + (i % 80)) }));
     await store.importCustomers(batch);
     expect(await store.countImported()).toBe(200);
     for (const { id, record: r } of batch) expect(await store.getCustomer(id)).toEqual(r);
     await store.close();
-    // Another process (a fresh environment) decodes them from the structures in the store.
     const root = open({ path: dir, maxDbs: 16, readOnly: true });
-    const raw = root.openDB<Buffer, string>({ name: 'customers-rec', encoding: 'binary' });
-    const stored = raw.getBinary('c-47')!.length;
-    expect(stored).toBeLessThan(pack(record(65)).length * 0.6);
+    const raw = root.openDB<Buffer, string>({ name: 'customers-sealed', encoding: 'binary' });
+    const stored = raw.getBinary('c-47')!;
+    expect(stored.length).toBe(pack(record(65)).length + 29);
+    expect(stored.includes(Buffer.from('Иванова'))).toBe(false);
     await root.close();
+    expect(readFileSync(join(dir, 'data.mdb')).includes(Buffer.from('+79001234567'))).toBe(false);
     const again = new LmdbStore(dir);
     expect(await again.getCustomer('c-47')).toEqual(record(18 + 47));
+    expect(await again.lookupIdentity('phone', '+79001234567')).toMatch(/^c-/);
     await again.close();
   });
 
@@ -96,6 +99,41 @@ describe('lmdb customer records', () => {
     expect(await store.hasCustomer('old-2')).toBe(false);
     expect(await store.countImported()).toBe(2);
     await store.close();
+  });
+});
+
+describe('lmdb stores written before the sealing', () => {
+  freshDirEachTest('kairos-lmdb-clear-');
+
+  it('reads snapshots, identity keys and outbox records in clear, seals them when written again, and erases the clear identity keys', async () => {
+    const root = open({ path: dir, maxDbs: 16 });
+    const snapshots = root.openDB<Buffer, string>({ name: 'snapshots-mp', encoding: 'binary' });
+    const identities = root.openDB<string, string>({ name: 'identities', encoding: 'string' });
+    const outbox = root.openDB<unknown, [string, string]>({ name: 'outbox' });
+    const order = root.openDB<string, [string, number]>({ name: 'outbox-order', encoding: 'string' });
+    const entry = { ...offerEntry('c-1', 'c-1:1.a'), seq: 7, attempts: 0 };
+    await snapshots.put('c-1', encodeSnapshot({ v: 1, snapshot: { value: 'idle', context: { name: 'Иванова' } } }));
+    await identities.put('phone:+79001234567', 'c-1');
+    await outbox.put([entry.channel, entry.instance], entry);
+    await order.put([entry.channel, entry.seq], entry.instance);
+    await root.close();
+
+    const store = new LmdbStore(dir);
+    expect(await store.getSnapshot('c-1')).toEqual({ v: 1, snapshot: { value: 'idle', context: { name: 'Иванова' } } });
+    expect(await store.lookupIdentity('phone', '+79001234567')).toBe('c-1');
+    expect(await store.getOutbox(entry.channel, entry.instance)).toEqual(entry);
+    expect(await store.listOutbox(entry.channel, 10)).toEqual([entry]);
+    expect(await store.failOutbox(entry.channel, entry.instance, 'busy')).toBe(true);
+    expect(await store.getOutbox(entry.channel, entry.instance)).toMatchObject({ attempts: 1, lastError: 'busy' });
+    await store.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { value: 'idle', context: { name: 'Петрова' } } } }], identities: [], outbox: [] });
+    expect(await store.getSnapshot('c-1')).toEqual({ v: 1, snapshot: { value: 'idle', context: { name: 'Петрова' } } });
+    expect(await store.eraseCustomer('c-1', [{ kind: 'phone', value: '+79001234567' }])).toBe(true);
+    expect(await store.lookupIdentity('phone', '+79001234567')).toBeUndefined();
+    expect(await store.getSnapshot('c-1')).toBeUndefined();
+    expect(await store.listOutbox(entry.channel, 10)).toEqual([]);
+    await store.close();
+    const raw = readFileSync(join(dir, 'data.mdb'));
+    expect(raw.includes(Buffer.from('Петрова'))).toBe(false);
   });
 });
 

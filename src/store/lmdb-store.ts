@@ -2,16 +2,18 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, RootDatabase, RootDatabaseOptionsWithPath } from 'lmdb';
 import { open } from 'lmdb';
+import { Packr } from 'msgpackr';
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
-import type { AuditChange, CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CommitBatch, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
 import type { DataDirLock } from './data-dir-lock.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { failed, identityKey, reminderKey, retried, stopStorageKey } from './store.js';
+import { Keyring, SEALED, hashedIdentityKey, seal, unseal } from './keyring.js';
+import { failed, identityKey, parseIdentityKey, reminderKey, retried, stopStorageKey } from './store.js';
 
 export interface LmdbStoreOptions {
   /**
@@ -72,6 +74,18 @@ export function lmdbFileBytes(dir: string): number {
   }
 }
 
+/** Customer records and outbox records before they are sealed: plain MessagePack. */
+const recordPackr = new Packr({ useRecords: false });
+
+/** An outbox record as stored since sealing: what routes it in clear, the record sealed (`s`). */
+interface StoredOutbox {
+  channel: string;
+  instance: string;
+  customer: string;
+  seq: number;
+  s: Buffer;
+}
+
 /**
  * The embedded store: one LMDB environment in the data dir with a named database per kind
  * of record. Reads are synchronous memory-mapped lookups; every commit is one ACID write
@@ -96,7 +110,7 @@ export class LmdbStore implements Store {
   private readonly legacyCustomers: Database<CustomerRecord, string>;
   private readonly hasLegacyCustomers: boolean;
   private readonly identities: Database<string, string>;
-  private readonly outbox: Database<OutboxRecord, [string, string]>;
+  private readonly outbox: Database<StoredOutbox | OutboxRecord, [string, string]>;
   /** [channel, seq] -> instance: each channel's queue in order, for paged listing */
   private readonly outboxOrder: Database<string, [string, number]>;
   private readonly stops: Database<StopEntry, string>;
@@ -111,6 +125,15 @@ export class LmdbStore implements Store {
   private syncTimer: NodeJS.Timeout | undefined;
   /** this process's exclusive hold on the data dir (`data-dir-lock.ts`), from open to close */
   private readonly lock: DataDirLock;
+  /** per-customer keys (`keyring.ts`): what names a person is sealed under its customer's key */
+  private readonly keyring: Keyring;
+  /** customer id -> their key's slot in the keyring */
+  private readonly keySlots: Database<number, string>;
+  /** imported customer records, sealed (plain MessagePack, then AES-256-GCM) */
+  private readonly sealedCustomers: Database<Buffer, string>;
+  private readonly hasPlainCustomers: boolean;
+  /** identity keys written before they were hashed (`phone:+7…`): read, and removed with their customer */
+  private readonly hasClearIdentities: boolean;
 
   /** Opens the store in `dir`; throws `conflict`, naming the pid, while another process (or store) has it open. */
   constructor(dir: string, opts: LmdbStoreOptions = {}) {
@@ -156,8 +179,13 @@ export class LmdbStore implements Store {
     this.customers = this.root.openDB<CustomerRecord, string>({ name: 'customers-rec', sharedStructuresKey: Symbol.for('structures') });
     this.legacyCustomers = this.root.openDB<CustomerRecord, string>({ name: 'customers' });
     this.hasLegacyCustomers = this.legacyCustomers.getCount() > 0;
+    this.sealedCustomers = this.root.openDB<Buffer, string>({ name: 'customers-sealed', encoding: 'binary' });
+    this.hasPlainCustomers = this.hasLegacyCustomers || this.customers.getCount() > 0;
+    this.keySlots = this.root.openDB<number, string>({ name: 'key-slots' });
+    this.keyring = new Keyring(dir);
     this.identities = this.root.openDB<string, string>({ name: 'identities', encoding: 'string' });
-    this.outbox = this.root.openDB<OutboxRecord, [string, string]>({ name: 'outbox' });
+    this.hasClearIdentities = [...this.identities.getKeys({ end: 'h:', limit: 1 }), ...this.identities.getKeys({ start: 'h;', limit: 1 })].length > 0;
+    this.outbox = this.root.openDB<StoredOutbox | OutboxRecord, [string, string]>({ name: 'outbox' });
     this.outboxOrder = this.root.openDB<string, [string, number]>({ name: 'outbox-order', encoding: 'string' });
     this.stops = this.root.openDB<StopEntry, string>({ name: 'stops' });
     this.meta = this.root.openDB<unknown, string>({ name: 'meta' });
@@ -174,6 +202,55 @@ export class LmdbStore implements Store {
     }
   }
 
+  /** The customer's key; with `create`, a new one when they have none (inside a write transaction). */
+  private keyOf(id: string, create: boolean): Buffer | undefined {
+    const slot = this.keySlots.get(id);
+    const key = slot === undefined ? undefined : this.keyring.key(slot);
+    if (key !== undefined || !create) return key;
+    // none yet, or destroyed by an erasure under way: a new one
+    const fresh = this.keyring.allocate();
+    void this.keySlots.put(id, fresh);
+    return this.keyring.key(fresh);
+  }
+
+  /** Inside a write transaction: `bytes` sealed under the customer's key (made if need be; flushed by `sync` before the commit). */
+  private seal(id: string, bytes: Uint8Array): Buffer {
+    const key = this.keyOf(id, true);
+    if (key === undefined) throw new Error(`no key for customer ${id}`);
+    return seal(key, id, bytes);
+  }
+
+  /** A stored value read back: opened when sealed (undefined once its key is destroyed), as it is otherwise. */
+  private open(id: string, bytes: Uint8Array, key = this.keyOf(id, false)): Uint8Array | undefined {
+    if (bytes[0] !== SEALED) return bytes;
+    return key === undefined ? undefined : unseal(key, id, bytes);
+  }
+
+  /**
+   * A customer's value from a binary table, opened. A copy (`getBinary`): lmdb-js's fast read
+   * returns a buffer that does not survive reading the customer's key.
+   */
+  private readSealed(db: Database<Buffer, string>, id: string): Uint8Array | undefined {
+    const key = this.keyOf(id, false);
+    const bytes = db.getBinary(id);
+    return bytes === undefined ? undefined : this.open(id, bytes, key);
+  }
+
+  private identityKeyOf(kind: ContactIdentifierKind, value: string): string {
+    return hashedIdentityKey(this.keyring.indexSecret, kind, value);
+  }
+
+  /** An outbox record as stored: what routes it in clear, the rest (texts, recipients) sealed. */
+  private sealOutbox(r: OutboxRecord): StoredOutbox {
+    return { channel: r.channel, instance: r.instance, customer: r.customer, seq: r.seq, s: this.seal(r.customer, recordPackr.pack(r)) };
+  }
+
+  private openOutbox(v: StoredOutbox | OutboxRecord | undefined): OutboxRecord | undefined {
+    if (v === undefined || !('s' in v)) return v;
+    const bytes = this.open(v.customer, v.s);
+    return bytes === undefined ? undefined : (recordPackr.unpack(bytes) as OutboxRecord);
+  }
+
   /**
    * Faults in the pages holding `id` in the snapshot and customer tables on a worker thread.
    * The host calls it before `hasCustomer` and again before an activation: the second call
@@ -181,7 +258,7 @@ export class LmdbStore implements Store {
    */
   async prefetchCustomer(id: string): Promise<boolean> {
     if (!this.prefetch || this.warmed.delete(id)) return false;
-    await Promise.all([this.snapshots.prefetch([id]), this.customers.prefetch([id])]);
+    await Promise.all([this.snapshots.prefetch([id]), this.sealedCustomers.prefetch([id]), this.keySlots.prefetch([id])]);
     // An activation usually follows; if the actor was activated by another event first, the
     // entry stays behind: the set is cleared past a bound.
     if (this.warmed.size >= 10_000) this.warmed.clear();
@@ -190,36 +267,57 @@ export class LmdbStore implements Store {
   }
 
   getSnapshot(id: string): Promise<StoredSnapshot | undefined> {
-    const bytes = this.snapshots.getBinaryFast(id);
+    const bytes = this.readSealed(this.snapshots, id);
     return Promise.resolve(bytes !== undefined ? decodeSnapshot(bytes) : this.hasLegacy ? this.legacySnapshots.get(id) : undefined);
   }
 
   getCustomer(id: string): Promise<CustomerRecord | undefined> {
+    const bytes = this.readSealed(this.sealedCustomers, id);
+    if (bytes !== undefined) return Promise.resolve(recordPackr.unpack(bytes) as CustomerRecord);
+    if (!this.hasPlainCustomers) return Promise.resolve(undefined);
     return Promise.resolve(this.customers.get(id) ?? (this.hasLegacyCustomers ? this.legacyCustomers.get(id) : undefined));
   }
 
   hasCustomer(id: string): Promise<boolean> {
-    return Promise.resolve(this.snapshots.doesExist(id) || (this.hasLegacy && this.legacySnapshots.doesExist(id)) || this.customers.doesExist(id) || (this.hasLegacyCustomers && this.legacyCustomers.doesExist(id)));
+    return Promise.resolve(this.snapshots.doesExist(id) || (this.hasLegacy && this.legacySnapshots.doesExist(id)) || this.sealedCustomers.doesExist(id) || this.customers.doesExist(id) || (this.hasLegacyCustomers && this.legacyCustomers.doesExist(id)));
   }
 
   async lookupIdentity(kind: ContactIdentifierKind, value: string): Promise<string | undefined> {
-    const key = identityKey(kind, value);
+    const key = this.identityKeyOf(kind, value);
     if (this.prefetch) await this.identities.prefetch([key]);
-    return this.identities.get(key);
+    return this.identities.get(key) ?? (this.hasClearIdentities ? this.identities.get(identityKey(kind, value)) : undefined);
+  }
+
+  *scanIdentities(): Iterable<IdentityLink> {
+    if (this.hasClearIdentities) {
+      for (const { key, value } of this.identities.getRange()) {
+        const parsed = parseIdentityKey(key);
+        if (parsed !== undefined) yield { ...parsed, customer: value };
+      }
+    }
+    // hashed keys name no identifier: those of imported customers come from their records
+    for (const { key: id } of this.sealedCustomers.getRange()) {
+      const opened = this.readSealed(this.sealedCustomers, id);
+      if (opened === undefined) continue;
+      const record = recordPackr.unpack(opened) as CustomerRecord;
+      for (const [kind, values] of Object.entries(record.identifiers) as Array<[ContactIdentifierKind, string[]]>) {
+        for (const value of values) yield { kind, value, customer: id };
+      }
+    }
   }
 
   async commit(batch: CommitBatch): Promise<OutboxRecord[]> {
     const records: OutboxRecord[] = batch.outbox.map((e) => ({ ...e, seq: ++this.seq, attempts: 0 }));
     const write = (): void => {
       for (const { id, value } of batch.snapshots) {
-        void this.snapshots.put(id, encodeSnapshot(value));
+        void this.snapshots.put(id, this.seal(id, encodeSnapshot(value)));
         if (this.hasLegacy && this.legacySnapshots.doesExist(id)) void this.legacySnapshots.remove(id);
       }
-      for (const l of batch.identities) void this.identities.put(identityKey(l.kind, l.value), l.customer);
+      for (const l of batch.identities) void this.identities.put(this.identityKeyOf(l.kind, l.value), l.customer);
       for (const r of records) {
         const old = this.outbox.get([r.channel, r.instance]);
         if (old !== undefined) void this.outboxOrder.remove([old.channel, old.seq]);
-        void this.outbox.put([r.channel, r.instance], r);
+        void this.outbox.put([r.channel, r.instance], this.sealOutbox(r));
         void this.outboxOrder.put([r.channel, r.seq], r.instance);
       }
       for (const m of batch.meta ?? []) void this.meta.put(m.key, m.value);
@@ -229,6 +327,8 @@ export class LmdbStore implements Store {
         void this.reminders.put(r.key, r);
         void this.remindersDue.put([r.due, r.key], '');
       }
+      // the keys of customers sealed for the first time, on disk before the commit that uses them
+      this.keyring.sync();
     };
     if (this.syncEachCommit) {
       // Committed by LMDB's writer thread; with `sync`, also wait for the flush to disk
@@ -246,8 +346,17 @@ export class LmdbStore implements Store {
   }
 
   async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>): Promise<boolean> {
-    return this.root.transaction(() => {
+    // The key first, overwritten in place and flushed: from here on no copy of the customer's
+    // sealed data, in the live pages or in LMDB's free ones, can be read.
+    const slot = this.keySlots.get(id);
+    if (slot !== undefined) this.keyring.destroy(slot);
+    const held = await this.root.transaction(() => {
       let held = false;
+      if (slot !== undefined) void this.keySlots.remove(id);
+      if (this.sealedCustomers.doesExist(id)) {
+        void this.sealedCustomers.remove(id);
+        held = true;
+      }
       for (const db of [this.snapshots, this.legacySnapshots] as Array<Database<unknown, string>>) {
         if (db.doesExist(id)) {
           void db.remove(id);
@@ -261,10 +370,11 @@ export class LmdbStore implements Store {
         }
       }
       for (const { kind, value } of identities) {
-        const key = identityKey(kind, value);
-        if (this.identities.get(key) === id) {
-          void this.identities.remove(key);
-          held = true;
+        for (const key of [this.identityKeyOf(kind, value), identityKey(kind, value)]) {
+          if (this.identities.get(key) === id) {
+            void this.identities.remove(key);
+            held = true;
+          }
         }
       }
       for (const { key, value } of this.outbox.getRange()) {
@@ -279,6 +389,8 @@ export class LmdbStore implements Store {
       }
       return held;
     });
+    if (slot !== undefined) this.keyring.release(slot);
+    return held;
   }
 
   /** Inside a transaction: removes a reminder and its place in the due order. */
@@ -301,17 +413,21 @@ export class LmdbStore implements Store {
   async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<void> {
     await this.root.transaction(() => {
       for (const { id, record } of records) {
-        void this.customers.put(id, record);
-        if (this.hasLegacyCustomers && this.legacyCustomers.doesExist(id)) void this.legacyCustomers.remove(id);
+        void this.sealedCustomers.put(id, this.seal(id, recordPackr.pack(record)));
+        if (this.hasPlainCustomers) {
+          if (this.customers.doesExist(id)) void this.customers.remove(id);
+          if (this.hasLegacyCustomers && this.legacyCustomers.doesExist(id)) void this.legacyCustomers.remove(id);
+        }
         for (const [kind, values] of Object.entries(record.identifiers) as Array<[ContactIdentifierKind, string[]]>) {
-          for (const v of values) void this.identities.put(identityKey(kind, v), id);
+          for (const v of values) void this.identities.put(this.identityKeyOf(kind, v), id);
         }
       }
+      this.keyring.sync();
     });
   }
 
   countImported(): Promise<number> {
-    return Promise.resolve(this.customers.getCount() + (this.hasLegacyCustomers ? this.legacyCustomers.getCount() : 0));
+    return Promise.resolve(this.sealedCustomers.getCount() + this.customers.getCount() + (this.hasLegacyCustomers ? this.legacyCustomers.getCount() : 0));
   }
 
   listOutbox(channel: string, limit: number, afterSeq?: number): Promise<OutboxRecord[]> {
@@ -319,14 +435,14 @@ export class LmdbStore implements Store {
     const start: [string, number] | [string] = afterSeq === undefined ? [channel] : [channel, Math.floor(afterSeq) + 1];
     // Seqs are numbers, which sort before any string: the end bound closes the channel's range.
     for (const { value: instance } of this.outboxOrder.getRange({ start, end: [channel, '\uffff'] as unknown as [string, number], limit })) {
-      const r = this.outbox.get([channel, instance]);
+      const r = this.openOutbox(this.outbox.get([channel, instance]));
       if (r !== undefined) list.push(r);
     }
     return Promise.resolve(list);
   }
 
   getOutbox(channel: string, instance: string): Promise<OutboxRecord | undefined> {
-    return Promise.resolve(this.outbox.get([channel, instance]));
+    return Promise.resolve(this.openOutbox(this.outbox.get([channel, instance])));
   }
 
   async removeOutbox(channel: string, instance: string): Promise<boolean> {
@@ -341,18 +457,18 @@ export class LmdbStore implements Store {
 
   async failOutbox(channel: string, instance: string, reason: string, next: { retryAt?: number; dead?: boolean } = {}): Promise<boolean> {
     return this.root.transaction(() => {
-      const r = this.outbox.get([channel, instance]);
+      const r = this.openOutbox(this.outbox.get([channel, instance]));
       if (r === undefined) return false;
-      void this.outbox.put([channel, instance], failed(r, reason, next));
+      void this.outbox.put([channel, instance], this.sealOutbox(failed(r, reason, next)));
       return true;
     });
   }
 
   async retryOutbox(channel: string, instance: string): Promise<boolean> {
     return this.root.transaction(() => {
-      const r = this.outbox.get([channel, instance]);
+      const r = this.openOutbox(this.outbox.get([channel, instance]));
       if (r === undefined) return false;
-      void this.outbox.put([channel, instance], retried(r));
+      void this.outbox.put([channel, instance], this.sealOutbox(retried(r)));
       return true;
     });
   }
@@ -431,6 +547,7 @@ export class LmdbStore implements Store {
       if (!this.syncEachCommit) await this.syncNow();
       await this.root.close();
     } finally {
+      this.keyring.close();
       this.lock.release();
     }
   }

@@ -2,10 +2,10 @@ import type { ContactIdentifierKind } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
-import type { AuditChange, CommitBatch, CustomerRecord, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CommitBatch, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
-import { failed, identityKey, retried, stopStorageKey } from './store.js';
+import { failed, identityKey, parseIdentityKey, retried, stopStorageKey } from './store.js';
 
 const outboxKey = (channel: string, instance: string): string => `${channel}\u0000${instance}`;
 
@@ -130,6 +130,14 @@ export class MemoryStore implements Store {
     }
     for (const [key, r] of this.reminders) if (r.customer === id) this.reminders.delete(key);
     return Promise.resolve(held);
+  }
+
+  *scanIdentities(): Iterable<IdentityLink> {
+    this.check();
+    for (const [key, customer] of [...this.identities]) {
+      const parsed = parseIdentityKey(key);
+      if (parsed !== undefined) yield { ...parsed, customer };
+    }
   }
 
   importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<void> {

@@ -110,6 +110,12 @@ export interface Store {
    */
   prefetchCustomer?(id: string): Promise<boolean>;
   lookupIdentity(kind: ContactIdentifierKind, value: string): Promise<string | undefined>;
+  /**
+   * Optional: every identity link the store holds, in no set order (for the stop list's
+   * one-time re-keying at start, `StopList.migrate`). A backend without it leaves old stop
+   * entries matched by their old keys.
+   */
+  scanIdentities?(): Iterable<IdentityLink> | AsyncIterable<IdentityLink>;
 
   /** Writes snapshots, identity links and outbox entries in one transaction; returns the stored outbox records. */
   commit(batch: CommitBatch): Promise<OutboxRecord[]>;
@@ -185,6 +191,15 @@ export type { AuditDraft, AuditRecord };
 
 export function identityKey(kind: ContactIdentifierKind, value: string): string {
   return `${kind}:${value}`;
+}
+
+/** An identity key read back (`identityKey`'s inverse); undefined for a key of another form. */
+export function parseIdentityKey(key: string): { kind: ContactIdentifierKind; value: string } | undefined {
+  const at = key.indexOf(':');
+  if (at < 0) return undefined;
+  const kind = key.slice(0, at);
+  if (kind !== 'card' && kind !== 'phone' && kind !== 'email' && kind !== 'cookie') return undefined;
+  return { kind, value: key.slice(at + 1) };
 }
 
 /** The key a stop entry is stored under: one per identifier and scope. */

@@ -32,7 +32,7 @@ export const StopEntrySchema = Type.Object(
   {
     key: Type.String({ description: 'hash of kind and normalised value: the value itself is not kept' }),
     kind: StopKindSchema,
-    hint: Type.String({ description: 'a masked hint: +79*******67' }),
+    hint: Type.String({ description: 'a masked hint that does not make a guess cheap: +7 *** *** ** 67, i***@bank.example, **** 9012' }),
     channel: Type.Optional(Type.String()),
     campaign: Type.Optional(Type.String()),
     reason: Type.Optional(Type.String()),
@@ -77,6 +77,7 @@ export const StatusReply = Type.Object(
     hotActors: Type.Integer({ description: 'customers live in memory' }),
     dirtyActors: Type.Integer({ description: 'customers with changes not yet written' }),
     stopListEntries: Type.Integer(),
+    stopListOldKeys: Type.Integer({ description: 'stop-list entries still under the unsalted SHA-256 key of a store written before the HMAC: no known identifier matched them at start (docs/privacy.md)' }),
     demo: Type.Boolean({ description: 'the demo bank is loaded' }),
     demoCredentials: Type.Boolean({ description: 'the demo credentials are accepted' }),
   },

@@ -1,0 +1,129 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Per-customer keys for what the LMDB store holds about a person (docs/privacy.md), in a file
+ * of their own beside `data.mdb`: `keys.bin`, 32-byte slots. LMDB is copy-on-write, so a value
+ * it deletes stays readable in its free pages; this file is written in place, so erasing a
+ * customer overwrites the slot of their key with zeros and flushes it (fdatasync), and every
+ * copy of their data left in LMDB's pages becomes unreadable ciphertext.
+ *
+ * Slot 0 holds the store's index secret (the identity index keys are HMACs under it); the
+ * others hold customer keys, a slot of zeros being free. Which customer has which slot is kept
+ * in the store (a slot number is no secret). A key is flushed to disk before the LMDB commit
+ * that first uses it (`sync`).
+ */
+
+const SLOT = 32;
+const FILE = 'keys.bin';
+/** the first byte of a sealed value: a byte MessagePack never uses, so a value written before sealing reads as it was */
+export const SEALED = 0xc1;
+const IV = 12;
+const TAG = 16;
+const ZERO = Buffer.alloc(SLOT);
+
+export class Keyring {
+  private readonly fd: number;
+  private slots: number;
+  private readonly free: number[] = [];
+  private readonly cache = new Map<number, Buffer>();
+  private dirty = false;
+  /** the key of the identity index's HMACs (slot 0) */
+  readonly indexSecret: Buffer;
+
+  constructor(dir: string) {
+    // created if missing ('a'); then read and written at positions (pread, pwrite)
+    closeSync(openSync(join(dir, FILE), 'a'));
+    this.fd = openSync(join(dir, FILE), 'r+');
+    this.slots = Math.floor(fstatSync(this.fd).size / SLOT);
+    if (this.slots === 0) {
+      writeSync(this.fd, randomBytes(SLOT), 0, SLOT, 0);
+      fdatasyncSync(this.fd);
+      this.slots = 1;
+    }
+    this.indexSecret = this.read(0) ?? randomBytes(SLOT);
+    const chunk = Buffer.alloc(SLOT * 4096);
+    for (let at = 1; at < this.slots; at += 4096) {
+      const n = Math.floor(readSync(this.fd, chunk, 0, chunk.length, at * SLOT) / SLOT);
+      for (let i = 0; i < n; i++) if (chunk.subarray(i * SLOT, (i + 1) * SLOT).equals(ZERO)) this.free.push(at + i);
+    }
+  }
+
+  private read(slot: number): Buffer | undefined {
+    const key = Buffer.alloc(SLOT);
+    if (readSync(this.fd, key, 0, SLOT, slot * SLOT) !== SLOT || key.equals(ZERO)) return undefined;
+    return key;
+  }
+
+  /** The key in `slot`; undefined once destroyed. */
+  key(slot: number): Buffer | undefined {
+    const cached = this.cache.get(slot);
+    if (cached !== undefined) return cached;
+    const key = this.read(slot);
+    if (key === undefined) return undefined;
+    if (this.cache.size >= 100_000) this.cache.clear();
+    this.cache.set(slot, key);
+    return key;
+  }
+
+  /** A new key in a free slot, written but not yet flushed: `sync` before a commit uses it. */
+  allocate(): number {
+    const slot = this.free.pop() ?? this.slots++;
+    const key = randomBytes(SLOT);
+    writeSync(this.fd, key, 0, SLOT, slot * SLOT);
+    this.cache.set(slot, key);
+    this.dirty = true;
+    return slot;
+  }
+
+  /** Flushes keys allocated since the last flush. */
+  sync(): void {
+    if (!this.dirty) return;
+    fdatasyncSync(this.fd);
+    this.dirty = false;
+  }
+
+  /** Overwrites the slot with zeros, on disk before it returns. The slot is reused after `release`. */
+  destroy(slot: number): void {
+    writeSync(this.fd, ZERO, 0, SLOT, slot * SLOT);
+    fdatasyncSync(this.fd);
+    this.cache.delete(slot);
+  }
+
+  /** A destroyed slot, free again once no record names it. */
+  release(slot: number): void {
+    this.free.push(slot);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** `bytes` encrypted with AES-256-GCM under `key`, bound to `context` (the customer id). */
+export function seal(key: Buffer, context: string, bytes: Uint8Array): Buffer {
+  const iv = randomBytes(IV);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(context));
+  const body = Buffer.concat([cipher.update(bytes), cipher.final()]);
+  return Buffer.concat([Buffer.from([SEALED]), iv, cipher.getAuthTag(), body]);
+}
+
+/** `seal`'s inverse; undefined when the key does not open it. */
+export function unseal(key: Buffer, context: string, sealed: Uint8Array): Buffer | undefined {
+  try {
+    const b = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+    const decipher = createDecipheriv('aes-256-gcm', key, b.subarray(1, 1 + IV));
+    decipher.setAAD(Buffer.from(context));
+    decipher.setAuthTag(b.subarray(1 + IV, 1 + IV + TAG));
+    return Buffer.concat([decipher.update(b.subarray(1 + IV + TAG)), decipher.final()]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An identity index key that names no identifier: `h:<kind>:` and an HMAC of the value. */
+export function hashedIdentityKey(secret: Buffer, kind: string, value: string): string {
+  return `h:${kind}:${createHmac('sha256', secret).update(`${kind}:${value}`).digest('base64url')}`;
+}
