@@ -56,18 +56,19 @@ describe('funnel report', () => {
     }
     expect(expected.offered).toBeGreaterThan(3);
 
-    // ATM shortfall by SMS: the second shortfall of the day for the same customer is
-    // suppressed by the daily SMS cap.
+    // ATM shortfall by SMS: a second shortfall for the same customer while the first offer is
+    // pending is suppressed (the first is sent within its hour: an expired one would be
+    // cancelled at send time).
     const atm = (card: string, at: string) =>
       server.gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { card }, channel: 'atm', data: { requested: 1000, balance: 800 }, at: msk(at) });
-    const first = await atm('card-20', '2026-11-24T12:00:00');
+    const first = await atm('card-20', '2026-11-24T15:30:00');
     expect((first.actions as Frame[]).map((a) => a.campaign)).toEqual(['atm-shortfall']);
-    const second = await atm('card-20', '2026-11-24T14:00:00');
+    const second = await atm('card-20', '2026-11-24T15:45:00');
     expect(second.actions).toEqual([]);
     const card = (await (await fetch(`${server.k.httpUrl}/v1/customers/demo-20`, { headers: adminHeaders })).json()) as { lastDecision: Array<{ campaign: string; reason?: string }> };
     const reason = card.lastDecision.find((e) => e.campaign === 'atm-shortfall')?.reason ?? '';
-    expect(reason).toBe('cap:sms:1_per_1d');
-    const code = 'cap';
+    expect(reason).toBe('no_channel:sms=already_pending');
+    const code = 'no_channel';
     // A subscribed SMS endpoint confirms the delivery of the first.
     const endpoint = await GatewayClient.connect(server.k.wsUrl);
     try {
