@@ -26,6 +26,8 @@ export interface DeliveryHost {
   submitEvent(event: GatewayEvent): Promise<DeliveryAnswer>;
   /** Now, without a wait: the facts of a live customer's actor; undefined when it is not live (`activate` it first). */
   sendFacts?(customer: string, ref: CustomerRef): SendFacts | undefined;
-  /** Brings a customer's actor into memory, behind its queued messages; false when there is no such customer. */
+  /** Brings a customer's actor into memory, behind its queued messages (on a shared store: read fresh, with the stop list); false when there is no such customer. */
   activate?(customer: string): Promise<boolean>;
+  /** true on a store several nodes share: `activate` before every check, not only when the actor is not live */
+  readonly sharedStore?: boolean;
 }

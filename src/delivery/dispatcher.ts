@@ -190,7 +190,8 @@ export class OutboxDispatcher {
   private async deliver(adapter: ChannelAdapter, r: OutboxRecord): Promise<void> {
     const channel = channelLabel(r.channel);
     let problem = this.gate.check(r);
-    if (problem === 'inactive') {
+    // Not live here, or (several nodes) possibly changed on another node: read fresh, check again.
+    if (problem === 'inactive' || (problem === undefined && r.kind === 'offer' && this.gate.shared)) {
       await this.gate.activate(r);
       problem = this.gate.check(r);
     }

@@ -17,7 +17,9 @@ import { PropensityLedger } from '../runtime/propensity-ledger.js';
 import { UpliftLedger } from '../runtime/uplift-ledger.js';
 import { StopList } from '../stop-list.js';
 import { MemoryStore } from '../store/memory-store.js';
-import type { CustomerRecord } from '../store/store.js';
+import { RedisStore } from '../store/redis-store.js';
+import type { CustomerRecord, Store } from '../store/store.js';
+import { runRedisTests, startRedis } from '../test-support/redis.js';
 import { until } from '../test-support/test-kairos.js';
 import { CommittedFeed } from './committed-feed.js';
 import { OutboxDispatcher } from './dispatcher.js';
@@ -127,7 +129,7 @@ const client = (n: number): CustomerRecord => ({
 
 interface Bank {
   host: CustomerHost;
-  store: MemoryStore;
+  store: Store;
   clock: ManualClock;
   metrics: Metrics;
   stopList: StopList;
@@ -136,13 +138,14 @@ interface Bank {
   close(): Promise<void>;
 }
 
-async function bank(count: number): Promise<Bank> {
-  const store = new MemoryStore();
-  await store.importCustomers(Array.from({ length: count }, (_, i) => ({ id: `c-${i + 1}`, record: client(i + 1) })));
+async function bank(count: number, shared?: { store: Store; consumer: string; import: boolean; maxHotActors?: number }): Promise<Bank> {
+  const store = shared?.store ?? new MemoryStore();
+  if (shared === undefined || shared.import) await store.importCustomers(Array.from({ length: count }, (_, i) => ({ id: `c-${i + 1}`, record: client(i + 1) })));
   const clock = new ManualClock(T0);
   const metrics = createMetrics();
   const logger = createLogger('silent');
   const stopList = new StopList(store);
+  await stopList.load();
   const funnel = new FunnelLedger();
   const committed = new CommittedFeed();
   const host = new CustomerHost({
@@ -162,13 +165,13 @@ async function bank(count: number): Promise<Bank> {
     flushIntervalMs: 10,
     flushBatch: 1000,
     // Fewer live actors than customers: the check activates the passivated ones.
-    maxHotActors: Math.max(10, Math.floor(count / 4)),
+    maxHotActors: shared?.maxHotActors ?? Math.max(10, Math.floor(count / 4)),
     maxInFlight: 10_000,
     onCommitted: committed.push,
   });
   const sms = new SmppAdapter({ url: `smpp://127.0.0.1:${smscPort}`, systemId: 'kairos', password: 'secret', source: 'BANK', ratePerSec: 100_000, logger, clock, host });
   const email = new SmtpAdapter({ url: `smtp://127.0.0.1:${smtpPort}`, from: 'bank@bank.example', publicUrl: 'https://kairos.bank.example', unsubscribeSecret: 'test-unsubscribe-secret', ratePerSec: 100_000 });
-  const dispatcher = new OutboxDispatcher({ store, clock, logger, metrics, host, committed, adapters: [sms, email], maxAttempts: 3, backoffMs: 30, pollMs: 20, subscriberWindow: 10_000 });
+  const dispatcher = new OutboxDispatcher({ store, clock, logger, metrics, host, committed, adapters: [sms, email], ...(shared === undefined ? {} : { consumer: shared.consumer }), maxAttempts: 3, backoffMs: 30, pollMs: 20, subscriberWindow: 10_000 });
   return {
     host,
     store,
@@ -312,4 +315,46 @@ describe('checked at send time', () => {
       await b.close();
     }
   });
+});
+
+describe.runIf(runRedisTests)('checked at send time, two nodes on one Redis', () => {
+  it("an opt-out acknowledged on node A stops node B's sends, though B held the customers live before it", async () => {
+    const N = 100;
+    submitted.length = 0;
+    const redis = await startRedis();
+    const prefix = `send-check-${Date.now()}:`;
+    const storeA = await new RedisStore({ url: redis.url, prefix }).open();
+    const storeB = await new RedisStore({ url: redis.url, prefix }).open();
+    const a = await bank(N, { store: storeA, consumer: 'a', import: true });
+    const b = await bank(N, { store: storeB, consumer: 'b', import: false, maxHotActors: 2 * N });
+    try {
+      await queueShortfalls(a, N);
+      // Node B holds every customer live (consent granted), and its stop list loaded, before the opt-outs.
+      for (let n = 1; n <= N; n++) expect((await b.host.submitEvent({ id: `v-${++seq}`, type: 'web.page.viewed', customer: { id: `c-${n}` }, channel: 'web', at: T0, data: { page: '/' } })).kind).toBe('decision');
+      await b.host.flush();
+      // Opted out through node A: 1-25 on the stop list by phone, 26-50 consent revoked.
+      for (let n = 1; n <= 25; n++) await a.stopList.add({ kind: 'phone', value: phoneOf(n) }, a.clock.now(), 'test');
+      for (let n = 26; n <= 50; n++) expect((await a.host.submitEvent(revoke(n, T0 + 60_000, 'sms'))).kind).not.toBe('error');
+      await a.host.flush();
+
+      // Only node B sends.
+      b.dispatcher.start();
+      await until('the SMS outbox empty', async () => ((await storeB.listOutbox('sms', N + 1)).length === 0 ? true : undefined), 60_000);
+      await until('50 at the SMSC', () => (submitted.length >= 50 ? true : undefined), 60_000);
+      const to = new Set(submitted.map((s) => s.to));
+      expect(submitted).toHaveLength(50);
+      for (let n = 1; n <= 50; n++) expect(to.has(phoneOf(n).slice(1))).toBe(false);
+      for (let n = 51; n <= N; n++) expect(to.has(phoneOf(n).slice(1))).toBe(true);
+      await until('the suppressions recorded', async () => ((await deliveryOf(b, 50)).delivery === 'suppressed' ? true : undefined));
+      expect(await deliveryOf(b, 1)).toEqual({ delivery: 'suppressed', suppressed: 'stop_list' });
+      expect(await deliveryOf(b, 26)).toEqual({ delivery: 'suppressed', suppressed: 'no_consent' });
+      expect(await counter(b.metrics, 'channel="sms",result="suppressed"')).toBe(50);
+    } finally {
+      await a.close();
+      await b.close();
+      await storeA.close();
+      await storeB.close();
+      await redis.stop();
+    }
+  }, 120_000);
 });

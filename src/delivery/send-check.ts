@@ -62,6 +62,11 @@ export class SendGate {
 
   constructor(private readonly o: SendGateOptions) {}
 
+  /** On a store several nodes share a record that passes is checked again after `activate` (the customer and the stop list read fresh). */
+  get shared(): boolean {
+    return this.o.host.sharedStore === true;
+  }
+
   /** Now, without a wait: why the record may not go, undefined when it may, `inactive` when its customer's actor must be activated first. */
   check(r: OutboxRecord): SuppressReason | 'inactive' | 'cancelling' | undefined {
     if (this.cancelling.has(deliveryKey(r.channel, r.instance))) return 'cancelling';

@@ -151,6 +151,11 @@ export class CustomerHost {
     o.metrics.host.dirtyActors = () => this.writeBehind.dirtyCount;
   }
 
+  /** Whether several nodes share the store (the delivery path's check then reads the customer fresh: `activate`). */
+  get sharedStore(): boolean {
+    return this.o.store.coordination.shared;
+  }
+
   get hotCount(): number {
     return this.actors.size;
   }
@@ -215,13 +220,19 @@ export class CustomerHost {
     return { context, stops: this.o.stopList.scopesFor(customer, context.identifiers, ref), consentRequired: this.o.catalog().policy.consentRequired };
   }
 
-  /** Brings a customer's actor into memory behind its queued messages (for `sendFacts`); false when there is no such customer. */
+  /**
+   * Brings a customer's actor into memory behind its queued messages (for `sendFacts`); false
+   * when there is no such customer. On a store several nodes share, every time: the actor is
+   * read again when another node changed it (a consent revoked there), and the stop list
+   * reloaded when any node changed it.
+   */
   activate(customer: string): Promise<boolean> {
     if (this.readyLive(customer) !== undefined && !this.mailboxes.has(customer)) return Promise.resolve(true);
     return new Promise<boolean>((resolve, reject) => {
       this.mailboxes.enqueue(customer, async () => {
         try {
-          resolve((await this.actors.liveFor(customer)) !== undefined);
+          const [live] = await Promise.all([this.actors.liveFor(customer), this.sharing.beforeEvent()]);
+          resolve(live !== undefined);
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));
         }
