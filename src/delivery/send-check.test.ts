@@ -18,7 +18,7 @@ import { UpliftLedger } from '../runtime/uplift-ledger.js';
 import { StopList } from '../stop-list.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { RedisStore } from '../store/redis-store.js';
-import type { CustomerRecord, Store } from '../store/store.js';
+import type { CustomerRecord, OutboxRecord, Store } from '../store/store.js';
 import { runRedisTests, startRedis } from '../test-support/redis.js';
 import { until } from '../test-support/test-kairos.js';
 import { CommittedFeed } from './committed-feed.js';
@@ -135,10 +135,11 @@ interface Bank {
   stopList: StopList;
   funnel: FunnelLedger;
   dispatcher: OutboxDispatcher;
+  sms: SmppAdapter;
   close(): Promise<void>;
 }
 
-async function bank(count: number, shared?: { store: Store; consumer: string; import: boolean; maxHotActors?: number }): Promise<Bank> {
+async function bank(count: number, shared?: { store: Store; consumer: string; import: boolean; maxHotActors?: number }, smsRate = 100_000): Promise<Bank> {
   const store = shared?.store ?? new MemoryStore();
   if (shared === undefined || shared.import) await store.importCustomers(Array.from({ length: count }, (_, i) => ({ id: `c-${i + 1}`, record: client(i + 1) })));
   const clock = new ManualClock(T0);
@@ -169,7 +170,7 @@ async function bank(count: number, shared?: { store: Store; consumer: string; im
     maxInFlight: 10_000,
     onCommitted: committed.push,
   });
-  const sms = new SmppAdapter({ url: `smpp://127.0.0.1:${smscPort}`, systemId: 'kairos', password: 'secret', source: 'BANK', ratePerSec: 100_000, logger, clock, host });
+  const sms = new SmppAdapter({ url: `smpp://127.0.0.1:${smscPort}`, systemId: 'kairos', password: 'secret', source: 'BANK', ratePerSec: smsRate, logger, clock, host });
   const email = new SmtpAdapter({ url: `smtp://127.0.0.1:${smtpPort}`, from: 'bank@bank.example', publicUrl: 'https://kairos.bank.example', unsubscribeSecret: 'test-unsubscribe-secret', ratePerSec: 100_000 });
   const dispatcher = new OutboxDispatcher({ store, clock, logger, metrics, host, committed, adapters: [sms, email], ...(shared === undefined ? {} : { consumer: shared.consumer }), maxAttempts: 3, backoffMs: 30, pollMs: 20, subscriberWindow: 10_000 });
   return {
@@ -180,6 +181,7 @@ async function bank(count: number, shared?: { store: Store; consumer: string; im
     stopList,
     funnel,
     dispatcher,
+    sms,
     async close() {
       await dispatcher.stop();
       await host.close(5_000);
@@ -293,6 +295,47 @@ describe('checked at send time', () => {
       expect(await counter(b.metrics, 'channel="push",result="suppressed"')).toBe(100);
       expect(b.funnel.report({ campaign: 'letter', by: [] })[0]).toMatchObject({ offered: N, delivered: 100, suppressed: 100, suppressedBy: { stop_list: 50, no_consent: 50 } });
       expect(b.funnel.report({ campaign: 'nudge', by: [] })[0]).toMatchObject({ offered: N, suppressed: 100, suppressedBy: { stop_list: 50, no_consent: 50 } });
+    } finally {
+      await b.close();
+    }
+  }, 120_000);
+
+  it('under load: once an opt-out is acknowledged, no send to that customer starts', async () => {
+    const N = 400;
+    submitted.length = 0;
+    // 200 SMS a second: the queue takes two seconds to drain, the opt-outs come while it flows.
+    const b = await bank(N, undefined, 200);
+    try {
+      await queueShortfalls(b, N);
+      b.dispatcher.start();
+      await until('sends flowing', () => (submitted.length >= 40 ? true : undefined), 60_000);
+      // After each opt-out is acknowledged, a marker SMS is handed to the same SMPP connection:
+      // the SMSC receives in the order handed over, so a send that started after the
+      // acknowledgement would arrive after the marker.
+      const [first] = await b.store.listOutbox('sms', 1);
+      if (first?.kind !== 'offer') throw new Error('expected an SMS offer in the outbox');
+      const marker = (n: number): OutboxRecord => ({ ...first, instance: `marker-${n}`, to: `+7999${String(n).padStart(7, '0')}`, content: { text: 'marker' } });
+      const markers: Array<Promise<void>> = [];
+      for (let n = 201; n <= N; n += 2) {
+        if (n % 4 === 1) await b.stopList.add({ kind: 'phone', value: phoneOf(n) }, b.clock.now(), 'test');
+        else expect((await b.host.submitEvent(revoke(n, T0 + 60_000, 'sms'))).kind).not.toBe('error');
+        markers.push(b.sms.send(marker(n)));
+      }
+      await Promise.all(markers);
+      await until('the SMS outbox empty', async () => ((await b.store.listOutbox('sms', N + 1)).length === 0 ? true : undefined), 60_000);
+      const order = new Map(submitted.map((s, i) => [s.to, i]));
+      let suppressed = 0;
+      for (let n = 201; n <= N; n += 2) {
+        const sent = order.get(phoneOf(n).slice(1));
+        const mark = order.get(`7999${String(n).padStart(7, '0')}`);
+        expect(mark).toBeDefined();
+        if (sent === undefined) suppressed++;
+        else expect(sent, `customer ${n}: sent after its opt-out was acknowledged`).toBeLessThan(mark!);
+      }
+      // Most of them were still queued when they opted out.
+      expect(suppressed).toBeGreaterThan(0);
+      expect(await counter(b.metrics, 'channel="sms",result="suppressed"')).toBe(suppressed);
+      expect(submitted.length).toBe(N - suppressed + 100);
     } finally {
       await b.close();
     }
