@@ -2,8 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayEvent } from '../../actors/index.js';
-import { compileCatalog } from '../../actors/index.js';
+import type { CustomerInput, GatewayEvent } from '../../actors/index.js';
+import { compileCatalog, initialCustomerContext } from '../../actors/index.js';
 import { granted, testCatalogDef } from '../../actors/test-support/fixtures.js';
 import { ManualClock } from '../clock.js';
 import { createLogger } from '../logger.js';
@@ -20,12 +20,15 @@ import { MemoryStore } from '../store/memory-store.js';
 import { RedisStore } from '../store/redis-store.js';
 import type { CustomerRecord, OutboxRecord, Store } from '../store/store.js';
 import { runRedisTests, startRedis } from '../test-support/redis.js';
+import { backofficeEntry } from '../test-support/outbox-entries.js';
 import { until } from '../test-support/test-kairos.js';
 import { CommittedFeed } from './committed-feed.js';
+import type { SendFacts } from './delivery-host.js';
 import { OutboxDispatcher } from './dispatcher.js';
 import type { DeliverFrame, Subscriber } from './gateway-subscribers.js';
 import type { SmppPdu } from './smpp-adapter.js';
 import { SmppAdapter, smpp } from './smpp-adapter.js';
+import { sendProblem } from './send-check.js';
 import { SmtpAdapter } from './smtp-adapter.js';
 
 /**
@@ -400,4 +403,46 @@ describe.runIf(runRedisTests)('checked at send time, two nodes on one Redis', ()
       await redis.stop();
     }
   }, 120_000);
+});
+
+describe('sendProblem: what each kind of message is checked for', () => {
+  const ctx = (marketing: boolean, consents: CustomerInput['consents']): SendFacts['context'] => ({
+    ...initialCustomerContext({ id: 'c-1', stage: 'client', profile: {}, identifiers: { phone: [phoneOf(1)] }, consents, at: 0, reason: 'import' }),
+    contacts: [{ instance: 'i-1', campaign: 'shortfall', offer: 'credit', channel: 'sms', at: T0, marketing, delivery: 'queued' }],
+  });
+  const offer = (extra: Partial<Extract<OutboxRecord, { kind: 'offer' }>> = {}): OutboxRecord => ({
+    kind: 'offer',
+    instance: 'i-1',
+    customer: 'c-1',
+    channel: 'sms',
+    campaign: 'shortfall',
+    offer: 'credit',
+    content: { text: 'текст' },
+    expiresAt: T0 + HOUR,
+    at: T0,
+    to: phoneOf(1),
+    seq: 1,
+    attempts: 0,
+    ...extra,
+  });
+  const facts = (marketing: boolean, consents: CustomerInput['consents'], stops: SendFacts['stops'] = []): SendFacts => ({ context: ctx(marketing, consents), stops, consentRequired: new Set(['sms', 'email', 'push']) });
+  const revoked = { sms: { granted: false, at: T0, source: 'sms.reply' } };
+
+  it('a marketing offer: expiry, the stop list (global, channel or campaign), consent', () => {
+    expect(sendProblem(offer(), facts(true, granted), T0)).toBeUndefined();
+    expect(sendProblem(offer(), facts(true, granted), T0 + HOUR)).toBe('expired');
+    expect(sendProblem(offer(), facts(true, granted, [{ channel: 'sms' }]), T0)).toBe('stop_list');
+    expect(sendProblem(offer(), facts(true, granted, [{ campaign: 'shortfall' }]), T0)).toBe('stop_list');
+    expect(sendProblem(offer(), facts(true, granted, [{ channel: 'email' }]), T0)).toBeUndefined();
+    expect(sendProblem(offer(), facts(true, revoked), T0)).toBe('no_consent');
+    expect(sendProblem(offer(), facts(true, {}), T0)).toBe('no_consent');
+  });
+
+  it('a service message: the stop list and expiry, not consent; a seed-list copy: expiry only; a back-office action: nothing', () => {
+    expect(sendProblem(offer(), facts(false, revoked), T0)).toBeUndefined();
+    expect(sendProblem(offer(), facts(false, revoked, [{}]), T0)).toBe('stop_list');
+    expect(sendProblem(offer({ seed: true }), facts(true, revoked, [{}]), T0)).toBeUndefined();
+    expect(sendProblem(offer({ seed: true }), facts(true, revoked, [{}]), T0 + HOUR)).toBe('expired');
+    expect(sendProblem({ ...backofficeEntry(1), seq: 1, attempts: 0 }, facts(true, revoked, [{}]), T0 + HOUR)).toBeUndefined();
+  });
 });
