@@ -1,6 +1,6 @@
 import type { Catalog } from './catalog/compiled-catalog.js';
 import type { CustomerContext, DecisionAction, SeenLog } from './customer-state.js';
-import { appendSeen, recordedActions, seenFull, seenIndex } from './customer-state.js';
+import { appendSeen, recordedActions, seenFull, seenIndex, suppressReasons } from './customer-state.js';
 import type { DecideInputs } from './decision/decide.js';
 import type { DecisionInputs } from './decision/decision-inputs.js';
 import type { Explanation } from './decision/explanation.js';
@@ -52,7 +52,7 @@ export interface ResponseMessage {
 export interface DeliveryMessage {
   type: 'delivery.report';
   instance: string;
-  status: 'delivered' | 'failed';
+  status: 'delivered' | 'failed' | 'suppressed';
   reason?: string;
   now: number;
 }
@@ -231,8 +231,12 @@ export function handleResponse(prev: CustomerContext, msg: ResponseMessage): Han
   };
 }
 
-/** A delivery endpoint confirmed (or failed) an outbox entry. */
+/** A delivery endpoint confirmed (or failed) an outbox entry, or the send-time check cancelled it (`suppressed`, the reason in `reason`). */
 export function handleDelivery(prev: CustomerContext, msg: DeliveryMessage): CustomerContext {
   if (!prev.contacts.some((c) => c.instance === msg.instance)) return prev;
-  return { ...prev, contacts: prev.contacts.map((c) => (c.instance === msg.instance ? { ...c, delivery: msg.status } : c)) };
+  const reason = msg.status === 'suppressed' ? suppressReasons.find((r) => r === msg.reason) : undefined;
+  return {
+    ...prev,
+    contacts: prev.contacts.map((c) => (c.instance === msg.instance ? { ...c, delivery: msg.status, ...(reason === undefined ? {} : { suppressed: reason }) } : c)),
+  };
 }

@@ -64,10 +64,15 @@ export const BUCKET_SIZE = 5;
 
 /**
  * `shown`: returned to the gateway for its screen; `queued`: in the outbox;
- * `delivered` / `failed`: as the delivery endpoint confirmed.
+ * `delivered` / `failed`: as the delivery endpoint confirmed; `suppressed`: cancelled at send
+ * time (the reason in `suppressed`).
  */
-export const deliveryStatuses = ['shown', 'queued', 'delivered', 'failed', 'withheld'] as const;
+export const deliveryStatuses = ['shown', 'queued', 'delivered', 'failed', 'withheld', 'suppressed'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
+
+/** Why a queued message was cancelled at send time: the stop list, no consent for the channel, or the offer expired. */
+export const suppressReasons = ['stop_list', 'no_consent', 'expired'] as const;
+export type SuppressReason = (typeof suppressReasons)[number];
 
 /** One contact Kairos made (or queued): the record the contact policy counts. */
 export interface ContactRecord {
@@ -79,6 +84,8 @@ export interface ContactRecord {
   /** true for marketing contacts (counted by caps); false for service messages */
   marketing: boolean;
   delivery: DeliveryStatus;
+  /** with `delivery: 'suppressed'`: why it was cancelled at send time */
+  suppressed?: SuppressReason;
   /** the customer's answer (accepted, declined, ...), or "expired" when none came in time */
   outcome?: string;
   /** a control-group customer: the offer was chosen but withheld ("would have offered") */

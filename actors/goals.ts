@@ -28,7 +28,7 @@ export function attributeGoals(ctx: CustomerContext, event: GatewayEvent, t: num
       const k = contacts[i];
       if (k === undefined || k.campaign !== c.id || k.at > t) continue;
       if (t - k.at > goal.withinMs) break;
-      if (k.converted === undefined && k.delivery !== 'failed') {
+      if (k.converted === undefined && k.delivery !== 'failed' && k.delivery !== 'suppressed') {
         found = i;
         break;
       }

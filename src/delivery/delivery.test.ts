@@ -107,6 +107,8 @@ describe('e-mail over SMTP', () => {
       channels: ['email'],
       trigger: { events: ['test.letter'] },
       groups: [{ id: 'all', when: { attr: 'stage', op: 'eq', value: 'client' }, responsePercent: 50 }],
+      // The event is eight days old: an offer that had lapsed would be cancelled at send time.
+      expiresIn: '30d',
     });
     expect(campaign.status).toBe(201);
     const d = await gw.request({ t: 'event', id: uid(), type: 'test.letter', customer: { id: 'demo-19' }, at });

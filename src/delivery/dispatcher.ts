@@ -8,6 +8,7 @@ import type { CommittedFeed } from './committed-feed.js';
 import type { DeliveryHost } from './delivery-host.js';
 import { deliveryKey } from './delivery-key.js';
 import { GatewaySubscribers } from './gateway-subscribers.js';
+import { SendGate } from './send-check.js';
 
 /**
  * The one delivery path for committed outbox records: the host pushes them into the
@@ -19,7 +20,9 @@ import { GatewaySubscribers } from './gateway-subscribers.js';
  * retried with exponential backoff and, after the last attempt (or at once for a
  * `delivery_refused` error: the far end will not change its mind), parked in the dead
  * letters (visible and retryable in the admin API); the customer's contact record learns
- * delivered or failed.
+ * delivered or failed. Every send, here and to subscribers, first passes the send-time check
+ * (`send-check.ts`: stop list, consent, expiry); what may no longer go is cancelled as
+ * `suppressed`.
  *
  * Built after the host and the adapters, with both: nothing here is bound late. `start`
  * and `stop` only start and stop the polling (and the subscribers' sweep on a shared store).
@@ -81,10 +84,14 @@ export class OutboxDispatcher {
   private state: 'idle' | 'running' | 'stopped' = 'idle';
   /** the adapter for every channel without an own adapter: endpoints subscribed over WebSocket */
   readonly subscribers: GatewaySubscribers;
+  /** the send-time check (stop list, consent, expiry) every send passes, own adapters and subscribers alike */
+  private readonly gate: SendGate;
 
   constructor(private readonly o: DispatcherOptions) {
     for (const a of o.adapters) this.adapters.set(a.channel, a);
+    this.gate = new SendGate({ host: o.host, store: o.store, clock: o.clock, logger: o.logger, metrics: o.metrics });
     this.subscribers = new GatewaySubscribers({
+      gate: this.gate,
       store: o.store,
       logger: o.logger,
       metrics: o.metrics,
@@ -182,8 +189,22 @@ export class OutboxDispatcher {
 
   private async deliver(adapter: ChannelAdapter, r: OutboxRecord): Promise<void> {
     const channel = channelLabel(r.channel);
+    let problem = this.gate.check(r);
+    // Not live here, or (several nodes) possibly changed on another node: read fresh, check again.
+    if (problem === 'inactive' || (problem === undefined && r.kind === 'offer' && this.gate.shared)) {
+      await this.gate.activate(r);
+      problem = this.gate.check(r);
+    }
+    // Passivated again meanwhile, or being cancelled: the next pass.
+    if (problem === 'inactive' || problem === 'cancelling') return;
+    if (problem !== undefined) {
+      await this.gate.cancel(r, problem);
+      return;
+    }
+    // Handed to the adapter in the same turn as the check: an opt-out acknowledged before it was seen.
+    const sending = adapter.send(r);
     try {
-      await adapter.send(r);
+      await sending;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       const attempts = r.attempts + 1;

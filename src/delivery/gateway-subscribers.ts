@@ -6,6 +6,7 @@ import type { DeliveredFrame, FailedFrame } from '../schema/wire/client-frames.j
 import type { DeliverFrame } from '../schema/wire/server-frames.js';
 import type { OutboxRecord, Store } from '../store/store.js';
 import type { DeliveryHost } from './delivery-host.js';
+import type { SendGate } from './send-check.js';
 import { deliveryKey } from './delivery-key.js';
 
 /**
@@ -51,6 +52,8 @@ export interface GatewaySubscribersOptions {
   dispatched: ReadonlySet<string>;
   /** the customer host: confirmed offers are reported to the customers' actors */
   host: DeliveryHost;
+  /** the send-time check (stop list, consent, expiry) each record passes before it is pushed; none: every record goes */
+  gate?: SendGate;
 }
 
 /** The most channels one subscriber may subscribe to. */
@@ -276,6 +279,24 @@ export class GatewaySubscribers {
   private deliver(feed: Feed, r: OutboxRecord): boolean {
     const key = deliveryKey(r.channel, r.instance);
     if (this.inflight.has(key)) return true;
+    // The send-time check, in the same turn as the hand-over below (send-check.ts).
+    const problem = this.o.gate?.check(r);
+    if (problem === 'inactive') {
+      // Its customer's actor comes into memory first; then the feed reads it again.
+      void this.o.gate?.activate(r).then(
+        () => {
+          this.rewind(feed, r.seq - 1);
+          this.refill(feed);
+        },
+        (err: unknown) => this.o.logger.error({ err, channel: r.channel, instance: r.instance }, 'activating a customer for the send-time check failed'),
+      );
+      return true;
+    }
+    if (problem === 'cancelling') return true;
+    if (problem !== undefined) {
+      void this.o.gate?.cancel(r, problem);
+      return true;
+    }
     const n = feed.subs.length;
     let e: Endpoint | undefined;
     for (let i = 0; i < n && e === undefined; i++) {

@@ -1,5 +1,6 @@
-import type { Campaign, ContactRecord, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview } from '../../actors/index.js';
+import type { Campaign, ContactRecord, CustomerRef, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview } from '../../actors/index.js';
 import { capacityDay, createCustomerStepper, customerMachine, customerOfInstance, decisionInputs, defaultLimits, effectiveRetentionMs, eventTimeProblem } from '../../actors/index.js';
+import type { SendFacts } from '../delivery/delivery-host.js';
 import { KairosError } from '../errors.js';
 import { Actors } from './activation.js';
 import type { CustomerView } from './customer-queries.js';
@@ -150,6 +151,11 @@ export class CustomerHost {
     o.metrics.host.dirtyActors = () => this.writeBehind.dirtyCount;
   }
 
+  /** Whether several nodes share the store (the delivery path's check then reads the customer fresh: `activate`). */
+  get sharedStore(): boolean {
+    return this.o.store.coordination.shared;
+  }
+
   get hotCount(): number {
     return this.actors.size;
   }
@@ -190,13 +196,47 @@ export class CustomerHost {
     }));
   }
 
-  /** A delivery endpoint confirmed or failed an offer instance on a channel. */
-  submitDelivery(instance: string, status: 'delivered' | 'failed', reason?: string): Promise<HostReply> {
+  /** A delivery endpoint confirmed or failed an offer instance on a channel, or the send-time check suppressed it (the reason). */
+  submitDelivery(instance: string, status: 'delivered' | 'failed' | 'suppressed', reason?: string): Promise<HostReply> {
     const now = this.o.clock.now();
     return this.submit(instance, instanceOwner(instance), () => {
       const msg: CustomerMessage = { type: 'delivery.report', instance, status, now };
       if (reason !== undefined) msg.reason = reason;
       return msg;
+    });
+  }
+
+  /**
+   * What the delivery path's send-time check reads, now and without a wait (so nothing can
+   * change between the check and the hand-over to the channel): the live actor's context
+   * (consents, contact records), the stop entries that apply to it and to `ref` (the address
+   * the message goes to), and the channels whose marketing needs consent. Undefined when the
+   * actor is not live: `activate` it first.
+   */
+  sendFacts(customer: string, ref: CustomerRef): SendFacts | undefined {
+    const live = this.actors.get(customer);
+    if (live === undefined) return undefined;
+    const context = live.snapshot.context;
+    return { context, stops: this.o.stopList.scopesFor(customer, context.identifiers, ref), consentRequired: this.o.catalog().policy.consentRequired };
+  }
+
+  /**
+   * Brings a customer's actor into memory behind its queued messages (for `sendFacts`); false
+   * when there is no such customer. On a store several nodes share, every time: the actor is
+   * read again when another node changed it (a consent revoked there), and the stop list
+   * reloaded when any node changed it.
+   */
+  activate(customer: string): Promise<boolean> {
+    if (this.readyLive(customer) !== undefined && !this.mailboxes.has(customer)) return Promise.resolve(true);
+    return new Promise<boolean>((resolve, reject) => {
+      this.mailboxes.enqueue(customer, async () => {
+        try {
+          const [live] = await Promise.all([this.actors.liveFor(customer), this.sharing.beforeEvent()]);
+          resolve(live !== undefined);
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
     });
   }
 

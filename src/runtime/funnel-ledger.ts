@@ -70,8 +70,8 @@ export class FunnelLedger {
   }
 
   /**
-   * What changed on a customer's contact records in one step: deliveries confirmed or
-   * failed, answers (or expiries), goals reached. Contact records are immutable: an unchanged
+   * What changed on a customer's contact records in one step: deliveries confirmed,
+   * failed or suppressed at send time, answers (or expiries), goals reached. Contact records are immutable: an unchanged
    * one is the same object in both lists, so only new objects are compared.
    */
   recordContacts(before: readonly ContactRecord[], after: readonly ContactRecord[]): void {
@@ -85,12 +85,19 @@ export class FunnelLedger {
       const prev = old.get(c.instance);
       const delivered = c.delivery === 'delivered' && prev?.delivery !== 'delivered';
       const failed = c.delivery === 'failed' && prev?.delivery !== 'failed';
+      // Cancelled at send time (stop list, consent, expiry): counted with the decision's suppressions, by its reason.
+      const suppressed = c.delivery === 'suppressed' && prev?.delivery !== 'suppressed';
       const answered = c.outcome !== undefined && prev?.outcome === undefined;
       const converted = c.converted !== undefined && prev?.converted === undefined;
-      if (!delivered && !failed && !answered && !converted) continue;
+      if (!delivered && !failed && !suppressed && !answered && !converted) continue;
       this.counters.update(keyOf(c.campaign, c.channel, c.offer, c.group), (f) => {
         if (delivered) f.delivered += 1;
         if (failed) f.failed += 1;
+        if (suppressed) {
+          const code = c.suppressed ?? 'unknown';
+          f.suppressed += 1;
+          f.suppressedBy[code] = (f.suppressedBy[code] ?? 0) + 1;
+        }
         if (answered && c.outcome !== undefined) f.outcomes[c.outcome] = (f.outcomes[c.outcome] ?? 0) + 1;
         if (converted) f.converted += 1;
       });

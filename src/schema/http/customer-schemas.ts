@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import { ExplanationSchema, GatewayEventSchema, deliveryStatuses, lifecycleStages } from '../../../actors/index.js';
+import { ExplanationSchema, GatewayEventSchema, deliveryStatuses, lifecycleStages, suppressReasons } from '../../../actors/index.js';
 import { DecisionActionSchema } from '../wire/server-frames.js';
 import { AnyMap, EpochMs } from './common-schemas.js';
 
@@ -53,7 +53,8 @@ export const ContactRecordSchema = Type.Object(
     channel: Type.String(),
     at: EpochMs(),
     marketing: Type.Boolean({ description: 'true for marketing contacts (counted by caps); false for service messages' }),
-    delivery: Type.Union(deliveryStatuses.map((d) => Type.Literal(d)), { description: 'shown: returned for the screen; queued: in the outbox; delivered, failed: as the channel confirmed; withheld' }),
+    delivery: Type.Union(deliveryStatuses.map((d) => Type.Literal(d)), { description: 'shown: returned for the screen; queued: in the outbox; delivered, failed: as the channel confirmed; withheld; suppressed: cancelled at send time' }),
+    suppressed: opt(Type.Union(suppressReasons.map((r) => Type.Literal(r)), { description: 'why it was cancelled at send time: stop_list, no_consent or expired' })),
     outcome: opt(Type.String({ description: 'the answer (accepted, declined, …), or expired when none came in time' })),
     control: opt(Type.Boolean({ description: 'a control-group customer: the offer was chosen but withheld' })),
     group: opt(Type.String({ description: 'the target group the customer was offered it as' })),
