@@ -21,6 +21,7 @@ import { createMetrics } from './metrics.js';
 import { demoCatalogPath, demoCsvPath, packageVersion } from './paths.js';
 import { BudgetLedger, CapacityLedger } from './runtime/budget-ledger.js';
 import { deliveryRoutes } from './admin/delivery-routes.js';
+import { identityRoutes } from './admin/identity-routes.js';
 import { learningMetrics, learningRoutes } from './admin/learning-routes.js';
 import { CommittedFeed } from './delivery/committed-feed.js';
 import type { DeliveryHost } from './delivery/delivery-host.js';
@@ -292,6 +293,7 @@ function buildGateway(
       ...catalogRoutes({ catalogs, host, clock, propensity }),
       ...learningRoutes({ catalogs, models, uplift, funnel, store }),
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),
+      ...identityRoutes({ host }),
     ],
     // A node whose store is unreachable, or whose commits fail, takes no traffic (a load balancer sends it elsewhere).
     notReadyReason: () => (!store.coordination.available() ? 'store unreachable' : host.storeFailing() ? 'store commits are failing' : undefined),

@@ -1,4 +1,4 @@
-import type { Campaign, ContactRecord, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview } from '../../actors/index.js';
+import type { Campaign, ContactIdentifierKind, ContactRecord, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview } from '../../actors/index.js';
 import { capacityDay, createCustomerStepper, customerMachine, customerOfInstance, decisionInputs, defaultLimits, effectiveRetentionMs, eventTimeProblem } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import { Actors } from './activation.js';
@@ -8,6 +8,7 @@ import { EffectRunner } from './effect-runner.js';
 import type { HostOptions, HostReply } from './host-options.js';
 import type { Resolution } from './identity.js';
 import { Identities } from './identity.js';
+import { IdentityConflicts } from './identity-conflicts.js';
 import type { Settled } from './in-order.js';
 import { InOrder } from './in-order.js';
 import type { Live } from './live-customer.js';
@@ -46,6 +47,14 @@ function instanceOwner(instance: string): Promise<Resolution> {
   return Promise.resolve(id === undefined ? { error: 'invalid', message: `field "instance": "${instance}" is not an offer-instance id` } : { id });
 }
 
+/** The event without the identifiers that belong to someone else (a conflict): they are not linked to its customer. */
+function withheldFrom(event: GatewayEvent, withheld: readonly ContactIdentifierKind[] | undefined): GatewayEvent {
+  if (withheld === undefined || withheld.length === 0) return event;
+  const customer = { ...event.customer };
+  for (const kind of withheld) delete customer[kind];
+  return { ...event, customer };
+}
+
 /** How many times a request decided on a stale state (another node wrote the customer) is decided again. */
 const MAX_STALE_RETRIES = 10;
 
@@ -54,6 +63,8 @@ export class CustomerHost {
   private readonly sharing: Sharing;
   private readonly mailboxes: Mailboxes;
   private readonly identities: Identities;
+  /** identifiers events named for another customer than the one holding them, for review */
+  readonly identityConflicts: IdentityConflicts;
   private readonly actors: Actors;
   private readonly writeBehind: WriteBehind;
   private readonly reminders: ReminderPoller;
@@ -81,7 +92,9 @@ export class CustomerHost {
     const coordination = o.store.coordination;
     this.sharing = coordination.shared ? sharedNodes(sharingOptions, coordination) : singleNodeSharing(sharingOptions);
     this.mailboxes = new Mailboxes(o.logger);
+    this.identityConflicts = new IdentityConflicts({ store: o.store, clock: o.clock, metrics: o.metrics, logger: o.logger });
     this.identities = new Identities({
+      onConflict: (c) => this.identityConflicts.record(c),
       store: o.store,
       isLive: (id) => this.actors.has(id),
       live: (id) => this.actors.get(id),
@@ -166,9 +179,9 @@ export class CustomerHost {
     const now = this.o.clock.now();
     const refused = this.timeRefusal(event.id, event.at, now);
     if (refused !== undefined) return Promise.resolve(refused);
-    return this.submit(event.id, this.identities.resolve(event.customer, now), () => ({
+    return this.submit(event.id, this.identities.resolve(event.customer, now), (_id, withheld) => ({
       type: 'gateway.event',
-      event,
+      event: withheldFrom(event, withheld),
       now,
       catalog: this.o.catalog(),
       stops: [],
@@ -245,7 +258,7 @@ export class CustomerHost {
    * has waited past `maxQueueMs`; else queued behind the identity resolutions before it, then
    * behind the customer's earlier messages.
    */
-  private submit(re: string, resolution: Promise<Resolution>, message: (id: string) => CustomerMessage): Promise<HostReply> {
+  private submit(re: string, resolution: Promise<Resolution>, message: (id: string, withheld?: readonly ContactIdentifierKind[]) => CustomerMessage): Promise<HostReply> {
     if (this.closed) return Promise.resolve({ kind: 'error', re, code: 'overloaded', message: 'server is shutting down' });
     if (this.inFlight >= this.o.maxInFlight) {
       return Promise.resolve({ kind: 'error', re, code: 'overloaded', message: 'too many requests in flight, retry later' });
@@ -310,7 +323,7 @@ export class CustomerHost {
             // A live customer on a single-node store is stepped without a wait (what `deliver`
             // would do, minus its awaits); otherwise activated, revision-checked, as need be.
             const ready = this.readyLive(r.id);
-            [reply, live] = ready !== undefined ? [this.step(ready, re, message(r.id)), ready] : await this.deliver(r.id, re, message(r.id));
+            [reply, live] = ready !== undefined ? [this.step(ready, re, message(r.id, r.withheld)), ready] : await this.deliver(r.id, re, message(r.id, r.withheld));
             if (r.identity !== undefined && live !== undefined) this.identities.remember(r.identity.key, r.id, r.identity.epoch);
           } catch (err) {
             this.o.logger.error({ err, customer: r.id }, 'handling a message failed');
