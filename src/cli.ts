@@ -15,6 +15,7 @@ import { progressLine, seedBank } from './demo/seed.js';
 import { compactLmdb } from './store/lmdb-compact.js';
 import { runScenarios } from './scenario/run.js';
 import { LmdbStore } from './store/lmdb-store.js';
+import { mergeCommand } from './cli/merge-command.js';
 
 /** The `kairos` command. `serve` is the default. */
 
@@ -36,6 +37,9 @@ usage:
                              then \`kairos serve\` runs on it
   kairos compact             rewrite the data dir's LMDB store with full pages (a third
                              smaller after a bulk load or a large erase); Kairos stopped
+  kairos merge --into A --from B  merge customer B's profile into A on the running server
+                             (--url http://host:port, default this host's KAIROS_PORT;
+                             --key or KAIROS_ADMIN_KEY: an admin key); prints the change
   kairos --help              this text
   kairos --version           the version
 
@@ -260,6 +264,11 @@ function catalogCheck(file: string): void {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  if (argv[0] === 'merge') {
+    const code = await mergeCommand(argv.slice(1), process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+    if (code !== 0) process.exit(code);
+    return;
+  }
   const parsed = parseCli(argv);
   if (parsed.command === 'catalog-check') {
     catalogCheck(parsed.file);

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { CustomerHost } from '../runtime/customer-host.js';
 import { route } from '../schema/http/bind-route.js';
 import { PathId } from '../schema/http/common-schemas.js';
-import { IdentityConflictSchema, IdentityConflictsQuery, IdentityConflictsReply } from '../schema/http/identity-schemas.js';
+import { IdentityConflictSchema, IdentityConflictsQuery, IdentityConflictsReply, MergeReply, MergeRequest } from '../schema/http/identity-schemas.js';
 import { operation } from '../schema/http/operation.js';
 import type { Route } from '../transport/http.js';
 
@@ -38,11 +38,27 @@ export const dismissIdentityConflictOperation = operation({
   errors: ['not_found'],
 });
 
-export const identityOperations = [listIdentityConflictsOperation, dismissIdentityConflictOperation] as const;
+/** Intended roles: privacy and admin (the roles helper wires `roles`). */
+export const mergeCustomersOperation = operation({
+  operationId: 'mergeCustomers',
+  method: 'post',
+  path: '/v1/customers/:id/merge',
+  summary: "Merge two profiles of one person: from's history joins the customer id (the survivor), from forwards to it",
+  description: 'Survivorship rules per field in docs/identity.md. Atomic in the store. Merging a customer into itself is 400, an unknown id 404, an id already merged away 409.',
+  tag: 'customers',
+  auth: 'admin',
+  params: Type.Object({ id: PathId('the survivor') }),
+  body: { schema: MergeRequest, media: ['application/json'] },
+  responses: { 200: { description: 'merged: what changed, for the audit trail', schema: MergeReply } },
+  errors: ['invalid', 'unknown_customer', 'conflict'],
+});
+
+export const identityOperations = [listIdentityConflictsOperation, dismissIdentityConflictOperation, mergeCustomersOperation] as const;
 
 export function identityRoutes(d: IdentityRouteDeps): Route[] {
   return [
     route(listIdentityConflictsOperation, async ({ query }) => ({ status: 200, body: await d.host.identityConflicts.list(query.limit ?? 100, query.cursor, query.status) })),
+    route(mergeCustomersOperation, async ({ params: { id }, body }) => ({ status: 200, body: await d.host.merge(id, body.from) })),
     route(dismissIdentityConflictOperation, async ({ params: { id } }) => ({ status: 200, body: await d.host.identityConflicts.dismiss(id) })),
   ];
 }

@@ -9,6 +9,8 @@ import type { HostOptions, HostReply } from './host-options.js';
 import type { Resolution } from './identity.js';
 import { Identities } from './identity.js';
 import { IdentityConflicts } from './identity-conflicts.js';
+import type { MergeOutcome } from './customer-merge.js';
+import { CustomerMerge, forwarded } from './customer-merge.js';
 import type { Settled } from './in-order.js';
 import { InOrder } from './in-order.js';
 import type { Live } from './live-customer.js';
@@ -41,10 +43,10 @@ export type { HostOptions, HostReply } from './host-options.js';
  * leaves the previous snapshot untouched.
  */
 
-/** The customer an offer instance belongs to, as a resolution. */
-function instanceOwner(instance: string): Promise<Resolution> {
+/** The customer an offer instance belongs to (or, once merged, the survivor), as a resolution. */
+async function instanceOwner(instance: string, identities: Identities): Promise<Resolution> {
   const id = customerOfInstance(instance);
-  return Promise.resolve(id === undefined ? { error: 'invalid', message: `field "instance": "${instance}" is not an offer-instance id` } : { id });
+  return id === undefined ? { error: 'invalid', message: `field "instance": "${instance}" is not an offer-instance id` } : { id: await identities.current(id) };
 }
 
 /** The event without the identifiers that belong to someone else (a conflict): they are not linked to its customer. */
@@ -63,6 +65,7 @@ export class CustomerHost {
   private readonly sharing: Sharing;
   private readonly mailboxes: Mailboxes;
   private readonly identities: Identities;
+  private readonly merging: CustomerMerge;
   /** identifiers events named for another customer than the one holding them, for review */
   readonly identityConflicts: IdentityConflicts;
   private readonly actors: Actors;
@@ -95,6 +98,7 @@ export class CustomerHost {
     this.identityConflicts = new IdentityConflicts({ store: o.store, clock: o.clock, metrics: o.metrics, logger: o.logger });
     this.identities = new Identities({
       onConflict: (c) => this.identityConflicts.record(c),
+      forward: (id) => forwarded(o.store, id),
       store: o.store,
       isLive: (id) => this.actors.has(id),
       live: (id) => this.actors.get(id),
@@ -157,6 +161,7 @@ export class CustomerHost {
       identities: this.identities,
       writeBehind: this.writeBehind,
     });
+    this.merging = new CustomerMerge({ store: o.store, clock: o.clock, mailboxes: this.mailboxes, actors: this.actors, writeBehind: this.writeBehind, identities: this.identities });
     o.metrics.host.oldestWaitMs = () => this.waiting.age(this.monotonicNow());
     o.metrics.host.inFlight = () => this.inFlight;
     o.metrics.host.hotActors = () => this.actors.size;
@@ -194,7 +199,7 @@ export class CustomerHost {
     const now = this.o.clock.now();
     const refused = this.timeRefusal(response.id, response.at, now);
     if (refused !== undefined) return Promise.resolve(refused);
-    return this.submit(response.id, instanceOwner(response.instance), () => ({
+    return this.submit(response.id, instanceOwner(response.instance, this.identities), () => ({
       type: 'gateway.response',
       response,
       now,
@@ -206,7 +211,7 @@ export class CustomerHost {
   /** A delivery endpoint confirmed or failed an offer instance on a channel. */
   submitDelivery(instance: string, status: 'delivered' | 'failed', reason?: string): Promise<HostReply> {
     const now = this.o.clock.now();
-    return this.submit(instance, instanceOwner(instance), () => {
+    return this.submit(instance, instanceOwner(instance, this.identities), () => {
       const msg: CustomerMessage = { type: 'delivery.report', instance, status, now };
       if (reason !== undefined) msg.reason = reason;
       return msg;
@@ -458,8 +463,13 @@ export class CustomerHost {
   // Reads for the admin API (customer-queries.ts)
 
   /** A customer's 360° view, through the mailbox so it sees every earlier event. */
-  view(id: string): Promise<CustomerView | undefined> {
-    return this.queries.view(id);
+  async view(id: string): Promise<CustomerView | undefined> {
+    return this.queries.view(await this.identities.current(id));
+  }
+
+  /** Merges customer `from` into `into` (docs/identity.md): `from` forwards to `into` from then on. */
+  merge(into: string, from: string): Promise<MergeOutcome> {
+    return this.merging.merge(into, from);
   }
 
   /** Erases a customer (the right to be forgotten), through the mailbox. */

@@ -31,6 +31,8 @@ export interface IdentitiesOptions {
   prefetch: (id: string) => Promise<void>;
   /** remember store lookups while the customer is live (false when other nodes may link identifiers) */
   remember: boolean;
+  /** the survivor a merged customer's id forwards to, if it was merged */
+  forward?: (id: string) => Promise<string | undefined>;
   /** records a conflict (durably) before the event it came with is decided */
   onConflict?: (conflict: IdentityConflict) => Promise<void>;
 }
@@ -79,7 +81,8 @@ export class Identities {
    */
   async resolve(ref: CustomerRef, now: number): Promise<Resolution> {
     let found: { id: string; identity?: { key: string; epoch: number }; by?: ContactIdentifierKind } | undefined;
-    if (ref.id !== undefined && (await this.exists(ref.id))) found = { id: ref.id };
+    const named = ref.id === undefined ? undefined : await this.current(ref.id);
+    if (named !== undefined && (await this.exists(named))) found = { id: named };
     else {
       for (const kind of contactIdentifierKinds) {
         const value = ref[kind];
@@ -206,6 +209,12 @@ export class Identities {
   /** Forgets every remembered identifier (shutdown). */
   clear(): void {
     this.known.clear();
+  }
+
+  /** The customer an id names now: itself, or, once merged, the survivor it forwards to. */
+  async current(id: string): Promise<string> {
+    if (this.o.forward === undefined || (await this.exists(id))) return id;
+    return (await this.o.forward(id)) ?? id;
   }
 
   private async exists(id: string): Promise<boolean> {

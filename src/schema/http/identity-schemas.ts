@@ -32,3 +32,40 @@ export const IdentityConflictsReply = Type.Object(
   },
   { $id: 'IdentityConflictPage' },
 );
+
+export const MergeRequest = Type.Object(
+  { from: Type.String({ minLength: 1, maxLength: 300, description: 'the id of the profile merged away (the loser): it forwards to the survivor from then on' }) },
+  { additionalProperties: false, $id: 'MergeRequest' },
+);
+
+const ProfileSizes = Type.Object({
+  identifiers: Type.Integer(),
+  contacts: Type.Integer(),
+  pending: Type.Integer(),
+  responses: Type.Integer(),
+  consents: Type.Integer(),
+});
+
+export const MergeReply = Type.Object(
+  {
+    into: Type.String({ description: 'the survivor' }),
+    from: Type.String({ description: 'the loser, forwarding to the survivor' }),
+    at: EpochMs('when the merge was committed (server clock)'),
+    counts: Type.Object(
+      {
+        identifiers: Type.Integer({ description: "the loser's identifiers the survivor did not have" }),
+        contacts: Type.Integer(),
+        pending: Type.Integer(),
+        responses: Type.Integer(),
+        features: Type.Integer(),
+        segments: Type.Integer(),
+        consents: Type.Integer({ description: "channels whose consent decision the loser's replaced" }),
+        profileFields: Type.Integer({ description: 'profile fields the survivor had empty and took from the loser' }),
+      },
+      { description: "what the loser's profile brought" },
+    ),
+    before: Type.Object({ into: ProfileSizes, from: ProfileSizes }),
+    after: ProfileSizes,
+  },
+  { $id: 'Merge', description: 'what a merge changed: the two ids, what it combined, the sizes before and after' },
+);
