@@ -298,6 +298,9 @@ export class CustomerHost {
           return;
         }
         let attempts = 0;
+        /** the customer the message goes to: the one resolved, or the survivor it was merged into meanwhile */
+        let target = r.id;
+        let followed = false;
         /** Answers once what the reply acknowledges is as durable as the mode asks. */
         const answer = (reply: HostReply, live: Live | undefined): void => {
           // The reply waits for the commit (the mailbox does not: the customer's next message
@@ -312,10 +315,10 @@ export class CustomerHost {
             (err: unknown) => {
               if (isStaleRetry(err) && attempts < MAX_STALE_RETRIES) {
                 // Decided on a state another node has since changed: decide again on the fresh one.
-                this.mailboxes.enqueue(r.id, job);
+                this.mailboxes.enqueue(target, job);
                 return;
               }
-              this.o.logger.error({ err, customer: r.id }, 'a change was not committed; the request is answered with an error');
+              this.o.logger.error({ err, customer: target }, 'a change was not committed; the request is answered with an error');
               done({ kind: 'error', re, code: 'internal', message: 'not committed' });
             },
           );
@@ -327,19 +330,29 @@ export class CustomerHost {
           try {
             // A live customer on a single-node store is stepped without a wait (what `deliver`
             // would do, minus its awaits); otherwise activated, revision-checked, as need be.
-            const ready = this.readyLive(r.id);
-            [reply, live] = ready !== undefined ? [this.step(ready, re, message(r.id, r.withheld)), ready] : await this.deliver(r.id, re, message(r.id, r.withheld));
-            if (r.identity !== undefined && live !== undefined) this.identities.remember(r.identity.key, r.id, r.identity.epoch);
+            const ready = this.readyLive(target);
+            [reply, live] = ready !== undefined ? [this.step(ready, re, message(target, r.withheld)), ready] : await this.deliver(target, re, message(target, r.withheld));
+            if (reply.kind === 'error' && reply.code === 'unknown_customer' && !followed) {
+              // Merged away since it was resolved (by this node or another): to the survivor, once.
+              followed = true;
+              const to = await forwarded(this.o.store, target);
+              if (to !== undefined) {
+                target = to;
+                this.mailboxes.enqueue(target, job);
+                return;
+              }
+            }
+            if (r.identity !== undefined && target === r.id && live !== undefined) this.identities.remember(r.identity.key, target, r.identity.epoch);
           } catch (err) {
-            this.o.logger.error({ err, customer: r.id }, 'handling a message failed');
+            this.o.logger.error({ err, customer: target }, 'handling a message failed');
             reply = this.failure(re);
           }
           answer(reply, live);
         };
         // Nothing queued for a live customer: handled now, in this turn (the job runs to its
         // end synchronously), without the mailbox's promises.
-        if (!this.mailboxes.has(r.id) && this.readyLive(r.id) !== undefined) void job();
-        else this.mailboxes.enqueue(r.id, job);
+        if (!this.mailboxes.has(target) && this.readyLive(target) !== undefined) void job();
+        else this.mailboxes.enqueue(target, job);
       });
     });
   }

@@ -3,12 +3,16 @@ import { contactIdentifierKinds, mergeCustomers } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import { KairosError, asKairosError } from '../errors.js';
 import type { Store } from '../store/store.js';
+import { StaleSnapshotError } from '../store/store.js';
 import type { Actors } from './activation.js';
 import type { Identities } from './identity.js';
 import type { PersistedCustomer } from './live-customer.js';
 import type { Mailboxes } from './mailboxes.js';
 import { SNAPSHOT_VERSION } from './snapshot-migrations.js';
 import type { WriteBehind } from './write-behind.js';
+
+/** How many times a merge another node's writes refused is tried again. */
+const MAX_ATTEMPTS = 20;
 
 /** Where a merged customer's forwarding is kept: a store meta entry, by the loser's id. */
 export const FORWARD_PREFIX = 'customer-forward/';
@@ -85,6 +89,23 @@ export class CustomerMerge {
       const to = await this.o.store.getMeta(FORWARD_PREFIX + id);
       if (to !== undefined) throw new KairosError('conflict', `customer "${id}" was merged into "${(to as { to: string }).to}"`);
     }
+    // Another node wrote either customer since it was read (its events keep coming): merged
+    // again on the fresh state. A refused commit wrote the links and the forwarding (they
+    // name the survivor either way), not the two snapshots.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(into, from);
+      } catch (err) {
+        if (!(err instanceof StaleSnapshotError) || attempt >= MAX_ATTEMPTS) throw err;
+        for (const id of [into, from]) {
+          const live = this.o.actors.get(id);
+          if (live !== undefined) this.o.actors.unload(live);
+        }
+      }
+    }
+  }
+
+  private async attempt(into: string, from: string): Promise<MergeOutcome> {
     const survivor = await this.o.actors.liveFor(into);
     if (survivor === undefined) throw new KairosError('unknown_customer', `no customer "${into}"`);
     const loser = await this.o.actors.liveFor(from);
