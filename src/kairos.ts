@@ -200,6 +200,7 @@ function buildHost(config: Readonly<Config>, parts: { store: Store; catalogs: Ca
     metrics,
     ...ledgers,
     durability: config.durability,
+    mergeVisitorOnLogin: config.mergeVisitorOnLogin,
     commitWindowMs: config.commitWindowMs ?? (config.store === 'redis' ? 5 : 0),
     flushIntervalMs: config.flushIntervalMs,
     flushBatch: config.flushBatch,

@@ -92,3 +92,27 @@ describe('merging profiles', () => {
     expect(await mergeCommand(['--into', 'demo-65', '--from', 'demo-67', '--bogus'], {}, out)).toBe(2);
   });
 });
+
+describe('a login with the bank’s policy mergeVisitorOnLogin', () => {
+  it('merges the visitor whose cookie the login names into the customer', async () => {
+    const k2 = await startTestKairos({ config: { clock: 'manual', mergeVisitorOnLogin: true }, manualClockStart: AT });
+    const gw2 = await GatewayClient.connect(k2.wsUrl);
+    try {
+      const read = async (id: string): Promise<any> => (await fetch(`${k2.httpUrl}/v1/customers/${id}`, { headers: adminHeaders })).json();
+      const visit = await gw2.request({ t: 'event', id: uid(), type: 'page.viewed', customer: { cookie: 'ck-login' }, channel: 'web', at: AT });
+      const visitor = visit.customer as string;
+      expect(visitor).toMatch(/^v-/);
+      const login = await gw2.request({ t: 'event', id: uid(), type: 'login', customer: { id: 'demo-68', cookie: 'ck-login' }, channel: 'web', at: AT + 1000 });
+      expect(login.customer).toBe('demo-68');
+      const merged = await read(visitor);
+      expect(merged.id).toBe('demo-68');
+      expect(merged.identifiers.cookie).toContain('ck-login');
+      expect((merged.lifecycle as Array<{ reason: string }>).map((l) => l.reason)).toContain(`merge:${visitor}`);
+      // The cookie names the customer from then on.
+      expect((await gw2.request({ t: 'event', id: uid(), type: 'page.viewed', customer: { cookie: 'ck-login' }, channel: 'web', at: AT + 2000 })).customer).toBe('demo-68');
+    } finally {
+      gw2.close();
+      await k2.close();
+    }
+  });
+});

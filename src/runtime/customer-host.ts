@@ -99,6 +99,7 @@ export class CustomerHost {
     this.identities = new Identities({
       onConflict: (c) => this.identityConflicts.record(c),
       forward: (id) => forwarded(o.store, id),
+      onLogin: (customer, visitor) => this.login(customer, visitor),
       store: o.store,
       isLive: (id) => this.actors.has(id),
       live: (id) => this.actors.get(id),
@@ -478,6 +479,16 @@ export class CustomerHost {
   /** A customer's 360° view, through the mailbox so it sees every earlier event. */
   async view(id: string): Promise<CustomerView | undefined> {
     return this.queries.view(await this.identities.current(id));
+  }
+
+  /** A login naming a visitor's cookie: with the bank's policy, the visitor's history joins the customer's. */
+  private async login(customer: string, visitor: string): Promise<void> {
+    if (this.o.mergeVisitorOnLogin !== true) return;
+    try {
+      await this.merging.merge(customer, visitor);
+    } catch (err) {
+      this.o.logger.warn({ err, customer, visitor }, "a visitor's history was not merged at login");
+    }
   }
 
   /** Merges customer `from` into `into` (docs/identity.md): `from` forwards to `into` from then on. */

@@ -22,6 +22,8 @@ export interface HostOptions {
   logger: Logger;
   metrics: Metrics;
   stopList: StopList;
+  /** at a login, merge the visitor whose cookie it names into the customer (docs/identity.md) */
+  mergeVisitorOnLogin?: boolean;
   /** when a reply may go out: after the commit (`commit`), after the flush to disk (`strict`), or at once (`write-behind`) */
   durability?: Durability;
   /** group commit: how long the first change waits for others before a commit starts (0: the next turn) */

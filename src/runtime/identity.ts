@@ -33,6 +33,8 @@ export interface IdentitiesOptions {
   remember: boolean;
   /** the survivor a merged customer's id forwards to, if it was merged */
   forward?: (id: string) => Promise<string | undefined>;
+  /** a login: `customer` named with the cookie of `visitor` (before the event is decided) */
+  onLogin?: (customer: string, visitor: string) => Promise<void>;
   /** records a conflict (durably) before the event it came with is decided */
   onConflict?: (conflict: IdentityConflict) => Promise<void>;
 }
@@ -122,7 +124,10 @@ export class Identities {
       const owner = await this.owner(kind, value);
       if (owner === undefined || owner.id === id) continue;
       // A visitor's cookie named with a customer (a login): the device is the customer's now.
-      if (kind === 'cookie' && isVisitorId(owner.id)) continue;
+      if (kind === 'cookie' && isVisitorId(owner.id)) {
+        if (!isVisitorId(id)) await this.o.onLogin?.(id, owner.id);
+        continue;
+      }
       withheld.push(kind);
       await this.o.onConflict?.({ kind, value, holder: owner.id, claimant: id });
     }
