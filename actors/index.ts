@@ -43,6 +43,7 @@ export * from './ingest.js';
 export * from './lifecycle.js';
 export * from './limits.js';
 export * from './local-time.js';
+export * from './merge-customers.js';
 export * from './outbox-entry.js';
 export * from './propensity/ftrl.js';
 export * from './propensity/metrics.js';

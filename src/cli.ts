@@ -16,6 +16,7 @@ import { compactLmdb } from './store/lmdb-compact.js';
 import { runScenarios } from './scenario/run.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { auditCommand } from './cli/audit-command.js';
+import { mergeCommand } from './cli/merge-command.js';
 
 /** The `kairos` command. `serve` is the default. */
 
@@ -42,6 +43,9 @@ usage:
                              naming the first broken seq
   kairos audit export [--from MS] [--to MS]
                              the audit trail as NDJSON on stdout (same sources)
+  kairos merge --into A --from B  merge customer B's profile into A on the running server
+                             (--url http://host:port, default this host's KAIROS_PORT;
+                             --key or KAIROS_ADMIN_KEY: an admin key); prints the change
   kairos --help              this text
   kairos --version           the version
 
@@ -278,6 +282,11 @@ function catalogCheck(file: string): void {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  if (argv[0] === 'merge') {
+    const code = await mergeCommand(argv.slice(1), process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+    if (code !== 0) process.exit(code);
+    return;
+  }
   const parsed = parseCli(argv);
   if (parsed.command === 'catalog-check') {
     catalogCheck(parsed.file);

@@ -59,6 +59,8 @@ export interface Config {
   lmdbSyncIntervalMs: number;
   /** LMDB: fault in a customer's pages on a worker thread before activating them (a store the page cache does not hold no longer stalls the event loop) */
   lmdbPrefetch: boolean;
+  /** the bank's policy: at a login (an event naming a customer with a visitor's cookie) the visitor's history joins the customer's (docs/identity.md) */
+  mergeVisitorOnLogin: boolean;
   /** write-behind: the longest a changed actor waits before its snapshot is written */
   flushIntervalMs: number;
   /** write-behind: flush at once when this many actors are dirty */
@@ -314,6 +316,7 @@ const settings = [
   { key: 'lmdbWriteMap', env: 'KAIROS_LMDB_WRITE_MAP', parse: bool },
   { key: 'lmdbSyncIntervalMs', env: 'KAIROS_LMDB_SYNC_INTERVAL_MS', parse: int(0, 3_600_000) },
   { key: 'lmdbPrefetch', env: 'KAIROS_LMDB_PREFETCH', parse: bool },
+  { key: 'mergeVisitorOnLogin', env: 'KAIROS_MERGE_VISITOR_ON_LOGIN', parse: bool },
   { key: 'flushIntervalMs', env: 'KAIROS_FLUSH_INTERVAL_MS', parse: int(1, 60_000) },
   { key: 'flushBatch', env: 'KAIROS_FLUSH_BATCH', parse: int(1, 1_000_000) },
   { key: 'modelSaveIntervalMs', env: 'KAIROS_MODEL_SAVE_INTERVAL_MS', parse: int(100, 3_600_000) },
@@ -379,6 +382,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   lmdbWriteMap: false,
   lmdbSyncIntervalMs: 1000,
   lmdbPrefetch: true,
+  mergeVisitorOnLogin: false,
   flushIntervalMs: 50,
   flushBatch: 5000,
   modelSaveIntervalMs: 5000,

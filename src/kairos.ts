@@ -22,6 +22,7 @@ import { createMetrics } from './metrics.js';
 import { demoCatalogPath, demoCsvPath, packageVersion } from './paths.js';
 import { BudgetLedger, CapacityLedger } from './runtime/budget-ledger.js';
 import { deliveryRoutes } from './admin/delivery-routes.js';
+import { identityRoutes } from './admin/identity-routes.js';
 import { learningMetrics, learningRoutes } from './admin/learning-routes.js';
 import { CommittedFeed } from './delivery/committed-feed.js';
 import type { DeliveryHost } from './delivery/delivery-host.js';
@@ -199,12 +200,14 @@ function buildHost(config: Readonly<Config>, parts: { store: Store; catalogs: Ca
   const { store, catalogs, clock, logger, metrics, ledgers, committed } = parts;
   return new CustomerHost({
     store,
+    identifierSecret: config.stopListSecret,
     catalog: () => catalogs.catalog,
     clock,
     logger,
     metrics,
     ...ledgers,
     durability: config.durability,
+    mergeVisitorOnLogin: config.mergeVisitorOnLogin,
     commitWindowMs: config.commitWindowMs ?? (config.store === 'redis' ? 5 : 0),
     flushIntervalMs: config.flushIntervalMs,
     flushBatch: config.flushBatch,
@@ -300,6 +303,7 @@ function buildGateway(
       ...learningRoutes({ catalogs, models, uplift, funnel, store, clock }),
       ...auditRoutes({ store }),
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),
+      ...identityRoutes({ host }),
     ],
     // A node whose store is unreachable, or whose commits fail, takes no traffic (a load balancer sends it elsewhere).
     notReadyReason: () => (!store.coordination.available() ? 'store unreachable' : host.storeFailing() ? 'store commits are failing' : undefined),

@@ -227,6 +227,12 @@ export function createMetrics() {
       labelNames: ['campaign', 'group'] as const,
       registers: [registry],
     }),
+    identityConflicts: new Counter({
+      name: 'kairos_identity_conflicts_total',
+      help: 'Identifiers an event named for one customer while linked to another, by identifier kind: not relinked, recorded for review',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     storeConflicts: new Counter({
       name: 'kairos_store_conflicts_total',
       help: 'Another node had written the customer: a commit refused (kind="refused": its requests were decided again) or a clean copy read again (kind="reloaded")',

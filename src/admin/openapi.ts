@@ -10,6 +10,7 @@ import { adminOperations } from './admin-routes.js';
 import { auditOperations } from './audit-routes.js';
 import { catalogOperations } from './catalog-routes.js';
 import { deliveryOperations } from './delivery-routes.js';
+import { identityOperations } from './identity-routes.js';
 import { learningOperations } from './learning-routes.js';
 
 /**
@@ -22,7 +23,7 @@ import { learningOperations } from './learning-routes.js';
 type Json = Record<string, unknown>;
 
 /** Every operation the server answers, in the document's order. */
-export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...learningOperations, ...auditOperations];
+export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...identityOperations, ...learningOperations, ...auditOperations];
 
 /** Each operation's method and OpenAPI path (`{id}`), for tests and tools. */
 export const operations: ReadonlyArray<{ method: OperationSpec['method']; path: string; operationId: string; security: OperationSpec['auth'] }> = allOperations.map((o) => ({

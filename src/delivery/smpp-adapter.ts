@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { GatewayEvent } from '../../actors/index.js';
+import { customerOfInstance } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { OutboxRecord } from '../store/store.js';
@@ -69,6 +70,9 @@ export function parseReceipt(text: string): { id: string; stat: string } | undef
   return id === undefined || stat === undefined ? undefined : { id, stat };
 }
 
+/** How many recipients' last offers the adapter remembers for their replies. */
+const MAX_RECIPIENTS = 100_000;
+
 /** Statuses that are permanent refusals of a submit_sm (bad address and the like). */
 const PERMANENT = new Set([0x0a, 0x0b, 0x0c, 0x45, 0x48, 0x49, 0x50, 0x51]);
 
@@ -83,6 +87,11 @@ export class SmppAdapter implements ChannelAdapter {
   private ref = 0;
   /** SMSC message id -> offer instance, for receipts (the last part's id stands for the message) */
   private readonly sent = new Map<string, string>();
+  /**
+   * recipient's phone -> the last offer instance sent to it (oldest dropped past
+   * `MAX_RECIPIENTS`): a reply from that phone is the reply of the customer that SMS was for
+   */
+  private readonly lastSent = new Map<string, string>();
 
   constructor(private readonly o: SmppOptions) {
     this.ratePerSec = o.ratePerSec;
@@ -124,9 +133,16 @@ export class SmppAdapter implements ChannelAdapter {
     this.o.host.submitDelivery(instance, status, reason).catch((err: unknown) => this.o.logger.error({ err }, 'recording an SMS receipt failed'));
   }
 
-  /** A message from a customer: an `sms.received` event for the customer with that phone. */
+  /**
+   * A message from a customer: an `sms.received` event for the customer our last SMS to that
+   * phone was for (by its offer instance, not by the phone's link, which may have changed
+   * since), or, when we sent it none this run, for the customer the phone is linked to.
+   */
   private onReply(phone: string, text: string, messageId: string): void {
-    const event: GatewayEvent = { id: `sms-${messageId}-${this.o.clock.now()}`, type: 'sms.received', customer: { phone }, channel: 'sms', data: { text } };
+    const instance = this.lastSent.get(phone);
+    const recipient = instance === undefined ? undefined : customerOfInstance(instance);
+    const customer: GatewayEvent['customer'] = recipient === undefined ? { phone } : { id: recipient, phone };
+    const event: GatewayEvent = { id: `sms-${messageId}-${this.o.clock.now()}`, type: 'sms.received', customer, channel: 'sms', data: { text } };
     this.o.host.submitEvent(event).then(
       (r) => {
         if (r.kind === 'error') this.o.logger.warn({ code: r.code, message: r.message }, 'an SMS reply was not taken');
@@ -184,6 +200,10 @@ export class SmppAdapter implements ChannelAdapter {
       lastId = await this.submit(session, fields);
     }
     this.sent.set(lastId, r.instance);
+    const to = r.to.startsWith('+') ? r.to : `+${r.to}`;
+    this.lastSent.delete(to);
+    this.lastSent.set(to, r.instance);
+    if (this.lastSent.size > MAX_RECIPIENTS) this.lastSent.delete(this.lastSent.keys().next().value ?? '');
   }
 
   close(): Promise<void> {

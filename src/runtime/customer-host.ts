@@ -1,6 +1,7 @@
-import type { Campaign, ContactRecord, CustomerRef, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview } from '../../actors/index.js';
+import type { Campaign, ContactIdentifierKind, ContactRecord, CustomerRef, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview } from '../../actors/index.js';
 import { capacityDay, createCustomerStepper, customerMachine, customerOfInstance, decisionInputs, defaultLimits, effectiveRetentionMs, eventTimeProblem } from '../../actors/index.js';
 import type { SendFacts } from '../delivery/delivery-host.js';
+import { DEMO_STOP_LIST_SECRET } from '../config.js';
 import { KairosError } from '../errors.js';
 import { Actors } from './activation.js';
 import type { CustomerView } from './customer-queries.js';
@@ -9,6 +10,9 @@ import { EffectRunner } from './effect-runner.js';
 import type { HostOptions, HostReply } from './host-options.js';
 import type { Resolution } from './identity.js';
 import { Identities } from './identity.js';
+import { IdentityConflicts } from './identity-conflicts.js';
+import type { MergeOutcome } from './customer-merge.js';
+import { CustomerMerge, forwarded } from './customer-merge.js';
 import type { Settled } from './in-order.js';
 import { InOrder } from './in-order.js';
 import type { Live } from './live-customer.js';
@@ -41,10 +45,18 @@ export type { HostOptions, HostReply } from './host-options.js';
  * leaves the previous snapshot untouched.
  */
 
-/** The customer an offer instance belongs to, as a resolution. */
-function instanceOwner(instance: string): Promise<Resolution> {
+/** The customer an offer instance belongs to (or, once merged, the survivor), as a resolution. */
+async function instanceOwner(instance: string, identities: Identities): Promise<Resolution> {
   const id = customerOfInstance(instance);
-  return Promise.resolve(id === undefined ? { error: 'invalid', message: `field "instance": "${instance}" is not an offer-instance id` } : { id });
+  return id === undefined ? { error: 'invalid', message: `field "instance": "${instance}" is not an offer-instance id` } : { id: await identities.current(id) };
+}
+
+/** The event without the identifiers that belong to someone else (a conflict): they are not linked to its customer. */
+function withheldFrom(event: GatewayEvent, withheld: readonly ContactIdentifierKind[] | undefined): GatewayEvent {
+  if (withheld === undefined || withheld.length === 0) return event;
+  const customer = { ...event.customer };
+  for (const kind of withheld) delete customer[kind];
+  return { ...event, customer };
 }
 
 /** How many times a request decided on a stale state (another node wrote the customer) is decided again. */
@@ -55,6 +67,9 @@ export class CustomerHost {
   private readonly sharing: Sharing;
   private readonly mailboxes: Mailboxes;
   private readonly identities: Identities;
+  private readonly merging: CustomerMerge;
+  /** identifiers events named for another customer than the one holding them, for review */
+  readonly identityConflicts: IdentityConflicts;
   private readonly actors: Actors;
   private readonly writeBehind: WriteBehind;
   private readonly reminders: ReminderPoller;
@@ -82,7 +97,11 @@ export class CustomerHost {
     const coordination = o.store.coordination;
     this.sharing = coordination.shared ? sharedNodes(sharingOptions, coordination) : singleNodeSharing(sharingOptions);
     this.mailboxes = new Mailboxes(o.logger);
+    this.identityConflicts = new IdentityConflicts({ store: o.store, secret: o.identifierSecret ?? DEMO_STOP_LIST_SECRET, clock: o.clock, metrics: o.metrics, logger: o.logger });
     this.identities = new Identities({
+      onConflict: (c) => this.identityConflicts.record(c),
+      forward: (id) => forwarded(o.store, id),
+      onLogin: (customer, visitor) => this.login(customer, visitor),
       store: o.store,
       isLive: (id) => this.actors.has(id),
       live: (id) => this.actors.get(id),
@@ -145,6 +164,7 @@ export class CustomerHost {
       identities: this.identities,
       writeBehind: this.writeBehind,
     });
+    this.merging = new CustomerMerge({ store: o.store, clock: o.clock, mailboxes: this.mailboxes, actors: this.actors, writeBehind: this.writeBehind, identities: this.identities });
     o.metrics.host.oldestWaitMs = () => this.waiting.age(this.monotonicNow());
     o.metrics.host.inFlight = () => this.inFlight;
     o.metrics.host.hotActors = () => this.actors.size;
@@ -172,9 +192,9 @@ export class CustomerHost {
     const now = this.o.clock.now();
     const refused = this.timeRefusal(event.id, event.at, now);
     if (refused !== undefined) return Promise.resolve(refused);
-    return this.submit(event.id, this.identities.resolve(event.customer, now), () => ({
+    return this.submit(event.id, this.identities.resolve(event.customer, now), (_id, withheld) => ({
       type: 'gateway.event',
-      event,
+      event: withheldFrom(event, withheld),
       now,
       catalog: this.o.catalog(),
       stops: [],
@@ -187,7 +207,7 @@ export class CustomerHost {
     const now = this.o.clock.now();
     const refused = this.timeRefusal(response.id, response.at, now);
     if (refused !== undefined) return Promise.resolve(refused);
-    return this.submit(response.id, instanceOwner(response.instance), () => ({
+    return this.submit(response.id, instanceOwner(response.instance, this.identities), () => ({
       type: 'gateway.response',
       response,
       now,
@@ -199,7 +219,7 @@ export class CustomerHost {
   /** A delivery endpoint confirmed or failed an offer instance on a channel, or the send-time check suppressed it (the reason). */
   submitDelivery(instance: string, status: 'delivered' | 'failed' | 'suppressed', reason?: string): Promise<HostReply> {
     const now = this.o.clock.now();
-    return this.submit(instance, instanceOwner(instance), () => {
+    return this.submit(instance, instanceOwner(instance, this.identities), () => {
       const msg: CustomerMessage = { type: 'delivery.report', instance, status, now };
       if (reason !== undefined) msg.reason = reason;
       return msg;
@@ -285,7 +305,7 @@ export class CustomerHost {
    * has waited past `maxQueueMs`; else queued behind the identity resolutions before it, then
    * behind the customer's earlier messages.
    */
-  private submit(re: string, resolution: Promise<Resolution>, message: (id: string) => CustomerMessage): Promise<HostReply> {
+  private submit(re: string, resolution: Promise<Resolution>, message: (id: string, withheld?: readonly ContactIdentifierKind[]) => CustomerMessage): Promise<HostReply> {
     if (this.closed) return Promise.resolve({ kind: 'error', re, code: 'overloaded', message: 'server is shutting down' });
     if (this.inFlight >= this.o.maxInFlight) {
       return Promise.resolve({ kind: 'error', re, code: 'overloaded', message: 'too many requests in flight, retry later' });
@@ -320,6 +340,9 @@ export class CustomerHost {
           return;
         }
         let attempts = 0;
+        /** the customer the message goes to: the one resolved, or the survivor it was merged into meanwhile */
+        let target = r.id;
+        let followed = false;
         /** Answers once what the reply acknowledges is as durable as the mode asks. */
         const answer = (reply: HostReply, live: Live | undefined): void => {
           // The reply waits for the commit (the mailbox does not: the customer's next message
@@ -334,10 +357,10 @@ export class CustomerHost {
             (err: unknown) => {
               if (isStaleRetry(err) && attempts < MAX_STALE_RETRIES) {
                 // Decided on a state another node has since changed: decide again on the fresh one.
-                this.mailboxes.enqueue(r.id, job);
+                this.mailboxes.enqueue(target, job);
                 return;
               }
-              this.o.logger.error({ err, customer: r.id }, 'a change was not committed; the request is answered with an error');
+              this.o.logger.error({ err, customer: target }, 'a change was not committed; the request is answered with an error');
               done({ kind: 'error', re, code: 'internal', message: 'not committed' });
             },
           );
@@ -349,19 +372,29 @@ export class CustomerHost {
           try {
             // A live customer on a single-node store is stepped without a wait (what `deliver`
             // would do, minus its awaits); otherwise activated, revision-checked, as need be.
-            const ready = this.readyLive(r.id);
-            [reply, live] = ready !== undefined ? [this.step(ready, re, message(r.id)), ready] : await this.deliver(r.id, re, message(r.id));
-            if (r.identity !== undefined && live !== undefined) this.identities.remember(r.identity.key, r.id, r.identity.epoch);
+            const ready = this.readyLive(target);
+            [reply, live] = ready !== undefined ? [this.step(ready, re, message(target, r.withheld)), ready] : await this.deliver(target, re, message(target, r.withheld));
+            if (reply.kind === 'error' && reply.code === 'unknown_customer' && !followed) {
+              // Merged away since it was resolved (by this node or another): to the survivor, once.
+              followed = true;
+              const to = await forwarded(this.o.store, target);
+              if (to !== undefined) {
+                target = to;
+                this.mailboxes.enqueue(target, job);
+                return;
+              }
+            }
+            if (r.identity !== undefined && target === r.id && live !== undefined) this.identities.remember(r.identity.key, target, r.identity.epoch);
           } catch (err) {
-            this.o.logger.error({ err, customer: r.id }, 'handling a message failed');
+            this.o.logger.error({ err, customer: target }, 'handling a message failed');
             reply = this.failure(re);
           }
           answer(reply, live);
         };
         // Nothing queued for a live customer: handled now, in this turn (the job runs to its
         // end synchronously), without the mailbox's promises.
-        if (!this.mailboxes.has(r.id) && this.readyLive(r.id) !== undefined) void job();
-        else this.mailboxes.enqueue(r.id, job);
+        if (!this.mailboxes.has(target) && this.readyLive(target) !== undefined) void job();
+        else this.mailboxes.enqueue(target, job);
       });
     });
   }
@@ -485,8 +518,23 @@ export class CustomerHost {
   // Reads for the admin API (customer-queries.ts)
 
   /** A customer's 360° view, through the mailbox so it sees every earlier event. */
-  view(id: string): Promise<CustomerView | undefined> {
-    return this.queries.view(id);
+  async view(id: string): Promise<CustomerView | undefined> {
+    return this.queries.view(await this.identities.current(id));
+  }
+
+  /** A login naming a visitor's cookie: with the bank's policy, the visitor's history joins the customer's. */
+  private async login(customer: string, visitor: string): Promise<void> {
+    if (this.o.mergeVisitorOnLogin !== true) return;
+    try {
+      await this.merging.merge(customer, visitor);
+    } catch (err) {
+      this.o.logger.warn({ err, customer, visitor }, "a visitor's history was not merged at login");
+    }
+  }
+
+  /** Merges customer `from` into `into` (docs/identity.md): `from` forwards to `into` from then on. */
+  merge(into: string, from: string): Promise<MergeOutcome> {
+    return this.merging.merge(into, from);
   }
 
   /** Erases a customer (the right to be forgotten), through the mailbox. */

@@ -17,11 +17,15 @@ export type HostReply = CustomerReply | { kind: 'error'; re: string; code: Error
 
 export interface HostOptions {
   store: Store;
+  /** the secret identity conflicts key their identifier's hash with (the stop list's, KAIROS_STOP_LIST_SECRET); the demo one when absent */
+  identifierSecret?: string;
   catalog: () => Catalog;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
   stopList: StopList;
+  /** at a login, merge the visitor whose cookie it names into the customer (docs/identity.md) */
+  mergeVisitorOnLogin?: boolean;
   /** when a reply may go out: after the commit (`commit`), after the flush to disk (`strict`), or at once (`write-behind`) */
   durability?: Durability;
   /** group commit: how long the first change waits for others before a commit starts (0: the next turn) */

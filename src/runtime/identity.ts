@@ -6,8 +6,20 @@ import type { IdentityLink, Store } from '../store/store.js';
 import { identityKey } from '../store/store.js';
 import type { Live } from './live-customer.js';
 
-/** Who a request is for; `identity`: the store named them by this identifier (remembered once they are live). */
-export type Resolution = { id: string; identity?: { key: string; epoch: number } } | { error: ErrorCode; message: string };
+/**
+ * Who a request is for; `identity`: the store named them by this identifier (remembered once
+ * they are live); `withheld`: identifiers the event names that belong to another customer (a
+ * conflict): the event is decided without them, so they are not linked to this customer.
+ */
+export type Resolution = { id: string; identity?: { key: string; epoch: number }; withheld?: ContactIdentifierKind[] } | { error: ErrorCode; message: string };
+
+/** An identifier an event names for `claimant` that is linked to `holder`: never relinked, recorded for review. */
+export interface IdentityConflict {
+  kind: ContactIdentifierKind;
+  value: string;
+  holder: string;
+  claimant: string;
+}
 
 export interface IdentitiesOptions {
   store: Store;
@@ -19,6 +31,17 @@ export interface IdentitiesOptions {
   prefetch: (id: string) => Promise<void>;
   /** remember store lookups while the customer is live (false when other nodes may link identifiers) */
   remember: boolean;
+  /** the survivor a merged customer's id forwards to, if it was merged */
+  forward?: (id: string) => Promise<string | undefined>;
+  /** a login: `customer` named with the cookie of `visitor` (before the event is decided) */
+  onLogin?: (customer: string, visitor: string) => Promise<void>;
+  /** records a conflict (durably) before the event it came with is decided */
+  onConflict?: (conflict: IdentityConflict) => Promise<void>;
+}
+
+/** Whether an id is a visitor's (an anonymous profile created on first sight of a cookie), not a person's. */
+export function isVisitorId(id: string): boolean {
+  return id.startsWith('v-');
 }
 
 function newCustomerId(prefix: 'v' | 'p'): string {
@@ -53,39 +76,87 @@ export class Identities {
     return this.pending.size;
   }
 
+  /**
+   * The customer an event names, by its strongest identifier: the bank's customer id, then
+   * card, phone, e-mail, cookie (`contactIdentifierKinds`' order). Every weaker identifier it
+   * names that is linked to someone else is withheld (not linked) and recorded as a conflict.
+   */
   async resolve(ref: CustomerRef, now: number): Promise<Resolution> {
-    if (ref.id !== undefined && (await this.exists(ref.id))) return { id: ref.id };
+    let found: { id: string; identity?: { key: string; epoch: number }; by?: ContactIdentifierKind } | undefined;
+    const named = ref.id === undefined ? undefined : await this.current(ref.id);
+    if (named !== undefined && (await this.exists(named))) found = { id: named };
+    else {
+      for (const kind of contactIdentifierKinds) {
+        const value = ref[kind];
+        if (value === undefined) continue;
+        const owner = await this.owner(kind, value);
+        if (owner !== undefined) {
+          found = { ...owner, by: kind };
+          break;
+        }
+      }
+    }
+    if (found === undefined) {
+      if (ref.id !== undefined) {
+        return { error: 'unknown_customer', message: `no customer "${ref.id}"; bank customer ids must be imported before events name them` };
+      }
+      // Another event may have created this customer while we were reading the store.
+      for (const kind of contactIdentifierKinds) {
+        const value = ref[kind];
+        const pending = value === undefined ? undefined : this.pending.get(identityKey(kind, value));
+        if (pending !== undefined) return { id: pending.customer };
+      }
+      return { id: this.create(ref, now) };
+    }
+    const withheld = await this.conflicts(ref, found.id, found.by);
+    const out: Resolution = { id: found.id };
+    if (found.identity !== undefined) out.identity = found.identity;
+    if (withheld.length > 0) out.withheld = withheld;
+    return out;
+  }
+
+  /** The identifiers besides `by` that `ref` names and another customer holds: recorded, and withheld from the event. */
+  private async conflicts(ref: CustomerRef, id: string, by: ContactIdentifierKind | undefined): Promise<ContactIdentifierKind[]> {
+    const withheld: ContactIdentifierKind[] = [];
     for (const kind of contactIdentifierKinds) {
       const value = ref[kind];
-      if (value === undefined) continue;
-      const key = identityKey(kind, value);
-      const pending = this.pending.get(key);
-      if (pending !== undefined) return { id: pending.customer };
-      const known = this.known.get(key);
-      if (known !== undefined) return { id: known };
-      const epoch = this.epoch;
-      const found = await this.o.store.lookupIdentity(kind, value);
-      if (found !== undefined) return { id: found, identity: { key, epoch } };
+      if (value === undefined || kind === by) continue;
+      const owner = await this.owner(kind, value);
+      if (owner === undefined || owner.id === id) continue;
+      // A visitor's cookie named with a customer (a login): the device is the customer's now.
+      if (kind === 'cookie' && isVisitorId(owner.id)) {
+        if (!isVisitorId(id)) await this.o.onLogin?.(id, owner.id);
+        continue;
+      }
+      withheld.push(kind);
+      await this.o.onConflict?.({ kind, value, holder: owner.id, claimant: id });
     }
-    if (ref.id !== undefined) {
-      return { error: 'unknown_customer', message: `no customer "${ref.id}"; bank customer ids must be imported before events name them` };
-    }
-    // Another event may have created this customer while we were reading the store.
-    for (const kind of contactIdentifierKinds) {
-      const value = ref[kind];
-      const pending = value === undefined ? undefined : this.pending.get(identityKey(kind, value));
-      if (pending !== undefined) return { id: pending.customer };
-    }
-    return { id: this.create(ref, now) };
+    return withheld;
+  }
+
+  /** Who an identifier is linked to: a pending link, a remembered lookup, or the store. */
+  private async owner(kind: ContactIdentifierKind, value: string): Promise<{ id: string; identity?: { key: string; epoch: number } } | undefined> {
+    const key = identityKey(kind, value);
+    const pending = this.pending.get(key);
+    if (pending !== undefined) return { id: pending.customer };
+    const known = this.known.get(key);
+    if (known !== undefined) return { id: known };
+    const epoch = this.epoch;
+    const found = await this.o.store.lookupIdentity(kind, value);
+    return found === undefined ? undefined : { id: found, identity: { key, epoch } };
   }
 
   /**
    * A new link of an identifier, written with the next commit; it supersedes what resolved it
    * before. A customer's link (not a creation: a new customer's identifiers resolved to no one)
-   * also voids what store lookups in flight will answer.
+   * also voids what store lookups in flight will answer. An identifier pending for another
+   * customer (linked by an event resolved meanwhile) is never relinked, but for a visitor's
+   * cookie (a login).
    */
   link(kind: ContactIdentifierKind, value: string, customer: string, relink: boolean): void {
     const key = identityKey(kind, value);
+    const current = this.pending.get(key);
+    if (current !== undefined && current.customer !== customer && !(kind === 'cookie' && isVisitorId(current.customer))) return;
     this.pending.set(key, { kind, value, customer });
     this.known.delete(key);
     if (relink) this.epoch++;
@@ -143,6 +214,12 @@ export class Identities {
   /** Forgets every remembered identifier (shutdown). */
   clear(): void {
     this.known.clear();
+  }
+
+  /** The customer an id names now: itself, or, once merged, the survivor it forwards to. */
+  async current(id: string): Promise<string> {
+    if (this.o.forward === undefined || (await this.exists(id))) return id;
+    return (await this.o.forward(id)) ?? id;
   }
 
   private async exists(id: string): Promise<boolean> {

@@ -1,0 +1,47 @@
+import { parseArgs } from 'node:util';
+
+/**
+ * `kairos merge --into A --from B [--url http://host:port] [--key KEY]`: asks the running
+ * server to merge customer B into A (POST /v1/customers/A/merge, docs/identity.md) and prints
+ * what the merge changed as JSON. The admin key is `--key` or `KAIROS_ADMIN_KEY`; the
+ * server is `--url`, or this host's `KAIROS_PORT` (8080). Returns the exit code: 0 merged,
+ * 1 refused (the problem's detail on stderr), 2 bad usage.
+ */
+export async function mergeCommand(argv: readonly string[], env: Record<string, string | undefined>, out: { stdout: (s: string) => void; stderr: (s: string) => void }): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: { into: { type: 'string' }, from: { type: 'string' }, url: { type: 'string' }, key: { type: 'string' } },
+    }));
+  } catch (err) {
+    out.stderr(`kairos: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const { into, from } = values;
+  const key = values.key ?? env.KAIROS_ADMIN_KEY;
+  if (into === undefined || from === undefined || key === undefined) {
+    out.stderr('kairos: usage: kairos merge --into SURVIVOR --from LOSER [--url http://host:port] [--key ADMIN_KEY, or KAIROS_ADMIN_KEY]\n');
+    return 2;
+  }
+  const url = (values.url ?? `http://127.0.0.1:${env.KAIROS_PORT ?? '8080'}`).replace(/\/+$/, '');
+  let res: Response;
+  try {
+    res = await fetch(`${url}/v1/customers/${encodeURIComponent(into)}/merge`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ from }),
+    });
+  } catch (err) {
+    out.stderr(`kairos: cannot reach ${url}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const body = (await res.json().catch(() => ({}))) as { detail?: string; code?: string };
+  if (!res.ok) {
+    out.stderr(`kairos: merge refused (${res.status} ${body.code ?? ''}): ${body.detail ?? ''}\n`);
+    return 1;
+  }
+  out.stdout(`${JSON.stringify(body)}\n`);
+  return 0;
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import type { ContactIdentifierKind } from '../../actors/index.js';
+import type { Clock } from '../clock.js';
+import { KairosError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { maskIdentifier, stopKey } from '../stop-list.js';
+import type { Store } from '../store/store.js';
+import type { IdentityConflict } from './identity.js';
+
+/**
+ * One identifier an event named for a customer (`claimant`) while it is linked to another
+ * (`holder`): kept for review, once per identifier and pair of customers (`count`: how many
+ * events named it so). The identifier is kept hashed and masked, never in clear.
+ */
+export interface IdentityConflictRecord {
+  id: string;
+  kind: ContactIdentifierKind;
+  /** the identifier masked for people reading the list (as the stop list masks it) */
+  identifier: string;
+  /** sha-256 of the identifier (the stop list's key of it) */
+  identifierHash: string;
+  holder: string;
+  claimant: string;
+  firstAt: number;
+  lastAt: number;
+  count: number;
+  status: 'open' | 'dismissed';
+  dismissedAt?: number;
+}
+
+/** Where conflicts are kept: store meta entries under this prefix, by conflict id. */
+export const CONFLICT_PREFIX = 'identity-conflict/';
+/** The most conflicts a listing looks through. */
+export const CONFLICT_SCAN = 100_000;
+
+function sha(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A conflict's id: a hash of the identifier and the pair of customers, so one pair is one record. */
+export function conflictId(identifierHash: string, holder: string, claimant: string): string {
+  return sha(`${identifierHash}|${holder}|${claimant}`).slice(0, 24);
+}
+
+export interface IdentityConflictsOptions {
+  store: Store;
+  /** the stop list's secret: the identifier is kept as its keyed hash (the stop list's key) */
+  secret: string;
+  clock: Clock;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/**
+ * Identity conflicts, durable in the store (its meta entries, on every backend), counted by
+ * `kairos_identity_conflicts_total{kind}` and logged without the identifier.
+ */
+export class IdentityConflicts {
+  constructor(private readonly o: IdentityConflictsOptions) {}
+
+  /** Records one (a repeat of a pair counts up its record); a failing store is logged, not thrown: the event is still decided. */
+  async record(c: IdentityConflict): Promise<void> {
+    this.o.metrics.identityConflicts.inc({ kind: c.kind });
+    const identifierHash = stopKey(c.kind, c.value, this.o.secret) ?? sha(`${c.kind}:${c.value}`).slice(0, 40);
+    const id = conflictId(identifierHash, c.holder, c.claimant);
+    const now = this.o.clock.now();
+    try {
+      const before = (await this.o.store.getMeta(CONFLICT_PREFIX + id)) as IdentityConflictRecord | undefined;
+      const record: IdentityConflictRecord =
+        before === undefined
+          ? { id, kind: c.kind, identifier: maskIdentifier(c.kind, c.value), identifierHash, holder: c.holder, claimant: c.claimant, firstAt: now, lastAt: now, count: 1, status: 'open' }
+          : { ...before, lastAt: now, count: before.count + 1 };
+      await this.o.store.putMeta(CONFLICT_PREFIX + id, record);
+      if (before === undefined) this.o.logger.warn({ conflict: id, kind: c.kind, holder: c.holder, claimant: c.claimant }, 'an identifier linked to one customer was named for another; not relinked');
+    } catch (err) {
+      this.o.logger.error({ err, conflict: id }, 'recording an identity conflict failed');
+    }
+  }
+
+  /** A page of conflicts in id order after `cursor`, at most `limit`, optionally of one status; `next` when more may follow. */
+  async list(limit: number, cursor?: string, status?: IdentityConflictRecord['status']): Promise<{ conflicts: IdentityConflictRecord[]; next?: string }> {
+    const all = await this.o.store.listMeta(CONFLICT_PREFIX, CONFLICT_SCAN);
+    const conflicts: IdentityConflictRecord[] = [];
+    let more = false;
+    for (const { key, value } of all) {
+      if (cursor !== undefined && key <= CONFLICT_PREFIX + cursor) continue;
+      const r = value as IdentityConflictRecord;
+      if (status !== undefined && r.status !== status) continue;
+      if (conflicts.length === limit) {
+        more = true;
+        break;
+      }
+      conflicts.push(r);
+    }
+    const last = conflicts[conflicts.length - 1];
+    return more && last !== undefined ? { conflicts, next: last.id } : { conflicts };
+  }
+
+  /** Marks a conflict reviewed (the identifier stays with its holder); `not_found` when there is none. */
+  async dismiss(id: string): Promise<IdentityConflictRecord> {
+    const before = (await this.o.store.getMeta(CONFLICT_PREFIX + id)) as IdentityConflictRecord | undefined;
+    if (before === undefined) throw new KairosError('not_found', `no identity conflict "${id}"`);
+    if (before.status === 'dismissed') return before;
+    const after: IdentityConflictRecord = { ...before, status: 'dismissed', dismissedAt: this.o.clock.now() };
+    await this.o.store.putMeta(CONFLICT_PREFIX + id, after);
+    return after;
+  }
+}
