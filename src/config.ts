@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DAY_MS, channels as knownChannels, defaultLimits } from '../actors/index.js';
 import { KairosError } from './errors.js';
+import type { Role } from './transport/principal.js';
+import { ROLES } from './transport/principal.js';
 
 /**
  * The one configuration schema: every setting, its `KAIROS_*` variable, its default and its
@@ -32,8 +35,10 @@ export interface Config {
   nodeId: string;
   /** gateway bearer tokens and their channel scopes; the demo token when none are configured */
   gatewayTokens: readonly GatewayToken[];
-  /** admin API keys; the demo key when none are configured */
+  /** admin API keys; the demo key when none are configured (and KAIROS_KEYS has no admin key) */
   adminKeys: readonly string[];
+  /** named keys with roles from KAIROS_KEYS (name:role:secret); more are made through /v1/keys */
+  keys: readonly NamedKey[];
   /** true when the demo credentials are in force */
   demoCredentials: boolean;
   /** load the demo bank (customers and catalog) into an empty data dir */
@@ -157,6 +162,13 @@ export function configProblems(err: unknown): readonly string[] | undefined {
   return err instanceof KairosError && err.code === 'config_invalid' ? (err.details?.problems as readonly string[] | undefined) : undefined;
 }
 
+/** A named key of KAIROS_KEYS. */
+export interface NamedKey {
+  name: string;
+  role: Role;
+  secret: string;
+}
+
 type Source = Readonly<Record<string, string | undefined>>;
 
 type Parsed<T> = { ok: T } | { problem: string };
@@ -247,6 +259,30 @@ export function parseGatewayTokens(raw: string): Parsed<readonly GatewayToken[]>
   return { ok: out };
 }
 
+const KEY_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** `KAIROS_KEYS`: comma-separated `name:role:secret` items; problems name an item by its place, never its secret. */
+export function parseKeys(raw: string): Parsed<readonly NamedKey[]> {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (items.length === 0) return { problem: 'must list at least one name:role:secret, comma-separated' };
+  const out: NamedKey[] = [];
+  for (const [i, item] of items.entries()) {
+    const at = `item ${i + 1}`;
+    const [name = '', role = '', ...rest] = item.split(':');
+    const secret = rest.join(':');
+    if (!KEY_NAME.test(name)) return { problem: `${at}: write name:role:secret; the name is lower-case letters, digits, ".", "_" and "-"` };
+    if (!(ROLES as readonly string[]).includes(role)) return { problem: `${at}: the role is one of ${ROLES.join(', ')}` };
+    if (secret.length < 16) return { problem: `${at}: the secret must be at least 16 characters` };
+    out.push({ name, role: role as Role, secret });
+  }
+  if (new Set(out.map((k) => k.name)).size !== out.length) return { problem: 'a name is listed twice' };
+  if (new Set(out.map((k) => k.secret)).size !== out.length) return { problem: 'a secret is listed twice' };
+  return { ok: out };
+}
+
 function bool(raw: string): Parsed<boolean> {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return { ok: true };
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return { ok: false };
@@ -265,6 +301,7 @@ const settings = [
   { key: 'nodeId', env: 'KAIROS_NODE_ID', parse: text },
   { key: 'gatewayTokens', env: 'KAIROS_GATEWAY_TOKENS', parse: parseGatewayTokens },
   { key: 'adminKeys', env: 'KAIROS_ADMIN_KEYS', parse: secrets },
+  { key: 'keys', env: 'KAIROS_KEYS', parse: parseKeys },
   { key: 'demo', env: 'KAIROS_DEMO', parse: bool },
   { key: 'clock', env: 'KAIROS_CLOCK', parse: oneOf<ClockMode>('system', 'manual') },
   { key: 'logLevel', env: 'KAIROS_LOG_LEVEL', parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
@@ -317,7 +354,19 @@ const settings = [
 /** The setting's environment variable, for help texts and docs. */
 export const configVariables: ReadonlyArray<{ key: keyof Config; env: string }> = settings.map(({ key, env }) => ({ key, env }));
 
-const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> = {
+/** The settings holding secrets: each may be read from a file instead (`<VAR>_FILE`, trimmed). */
+export const secretVariables: ReadonlySet<string> = new Set([
+  'KAIROS_GATEWAY_TOKENS',
+  'KAIROS_ADMIN_KEYS',
+  'KAIROS_KEYS',
+  'KAIROS_REDIS_URL',
+  'KAIROS_SMPP_PASSWORD',
+  'KAIROS_SMTP_URL',
+  'KAIROS_UNSUBSCRIBE_SECRET',
+  'KAIROS_WEBHOOK_SECRET',
+]);
+
+const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'keys' | 'demoCredentials'> = {
   env: 'development',
   host: '0.0.0.0',
   port: 8080,
@@ -387,8 +436,9 @@ function productionProblems(c: Readonly<Partial<Config>>): Array<{ keys: Readonl
   };
   if (c.gatewayTokens === undefined) refuse(['gatewayTokens'], 'KAIROS_GATEWAY_TOKENS: unset, so the demo gateway token would be accepted: set the gateways\' own tokens');
   else if (c.gatewayTokens.some((t) => t.token === DEMO_GATEWAY_TOKEN)) refuse(['gatewayTokens'], `KAIROS_GATEWAY_TOKENS: lists the demo token ${DEMO_GATEWAY_TOKEN}: remove it`);
-  if (c.adminKeys === undefined) refuse(['adminKeys'], 'KAIROS_ADMIN_KEYS: unset, so the demo admin key would be accepted: set the admin keys');
-  else if (c.adminKeys.includes(DEMO_ADMIN_KEY)) refuse(['adminKeys'], `KAIROS_ADMIN_KEYS: lists the demo key ${DEMO_ADMIN_KEY}: remove it`);
+  if (c.adminKeys === undefined && !(c.keys ?? []).some((k) => k.role === 'admin')) refuse(['adminKeys'], 'KAIROS_ADMIN_KEYS: unset, so the demo admin key would be accepted: set the admin keys');
+  else if (c.adminKeys?.includes(DEMO_ADMIN_KEY) === true) refuse(['adminKeys'], `KAIROS_ADMIN_KEYS: lists the demo key ${DEMO_ADMIN_KEY}: remove it`);
+  if ((c.keys ?? []).some((k) => k.role === 'qa')) refuse(['keys'], 'KAIROS_KEYS: lists a qa key: qa keys move the clock and run scenarios, not for production');
   if (c.demo === true) refuse(['demo'], 'KAIROS_DEMO: the demo bank and its catalog are not for production: set KAIROS_DEMO=false (the default is true) and KAIROS_CATALOG_FILE for the bank\'s catalog');
   if (c.clock === 'manual') refuse(['clock'], 'KAIROS_CLOCK: the manual clock lets an admin key move time: use system');
   if (c.smtpUrl !== undefined && c.unsubscribeSecret === DEMO_UNSUBSCRIBE_SECRET) {
@@ -409,7 +459,22 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
   const values: Partial<Record<keyof Config, unknown>> = {};
   const unreadable = new Set<keyof Config>();
   for (const s of settings) {
-    const raw = env[s.env];
+    let raw = env[s.env];
+    const file = secretVariables.has(s.env) ? env[`${s.env}_FILE`] : undefined;
+    if (file !== undefined && file !== '') {
+      if (raw !== undefined && raw !== '') {
+        problems.push(`${s.env} and ${s.env}_FILE: set one of them, not both`);
+        unreadable.add(s.key);
+        continue;
+      }
+      try {
+        raw = readFileSync(file, 'utf8').trim();
+      } catch (err) {
+        problems.push(`${s.env}_FILE: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+        unreadable.add(s.key);
+        continue;
+      }
+    }
     if (raw === undefined || raw === '') continue;
     const parsed = s.parse(raw);
     if ('problem' in parsed) {
@@ -427,12 +492,15 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     problems.push(...productionProblems(merged).filter((p) => !p.keys.some((k) => unreadable.has(k))).map((p) => p.problem));
   }
   if (problems.length > 0) throw configInvalid(problems);
-  const demoCredentials = merged.gatewayTokens === undefined || merged.adminKeys === undefined;
+  const keys = merged.keys ?? [];
+  const demoAdmin = merged.adminKeys === undefined && !keys.some((k) => k.role === 'admin');
+  const demoCredentials = merged.gatewayTokens === undefined || demoAdmin;
   const config: Config = {
     ...merged,
     dataDir: resolve(merged.dataDir),
     gatewayTokens: Object.freeze([...(merged.gatewayTokens ?? [{ token: DEMO_GATEWAY_TOKEN, scoped: false }])]),
-    adminKeys: Object.freeze([...(merged.adminKeys ?? [DEMO_ADMIN_KEY])]),
+    adminKeys: Object.freeze([...(merged.adminKeys ?? (demoAdmin ? [DEMO_ADMIN_KEY] : []))]),
+    keys: Object.freeze([...keys]),
     demoCredentials,
   };
   return Object.freeze(config);

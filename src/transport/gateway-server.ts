@@ -1,6 +1,7 @@
 import { KairosError } from '../errors.js';
 import { TokenSet } from './auth.js';
 import type { Route } from './http.js';
+import type { KeyRing } from './key-ring.js';
 import { HttpServer } from './http-server.js';
 import type { us_listen_socket } from './uws.js';
 import type { GatewayGrant, WebSocketGatewayOptions } from './websocket-gateway.js';
@@ -20,6 +21,8 @@ const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
 export type GatewayServerOptions = Pick<WebSocketGatewayOptions, 'uws' | 'config' | 'host' | 'subscribers' | 'logger' | 'metrics'> & {
   /** the HTTP routes beyond /health, /ready and /metrics: POST /v1/events and the admin API */
   routes: readonly Route[];
+  /** every key and its role (the HTTP side's credentials) */
+  keys: KeyRing;
   /** why a ready node should take no traffic now; undefined when it should */
   notReadyReason: () => string | undefined;
   tls?: { certFile: string; keyFile: string };
@@ -41,8 +44,7 @@ export class GatewayServer {
       logger: o.logger,
       metrics: o.metrics,
       routes: o.routes,
-      gatewayTokens,
-      adminKeys: TokenSet.of(config.adminKeys),
+      keys: o.keys,
       isReady,
       notReadyReason: o.notReadyReason,
     });
