@@ -37,7 +37,9 @@ const KeySecretReply = Type.Object(
 );
 const KeyCreateSchema = Type.Object({ name: KeyName, role: RoleSchema }, { additionalProperties: false });
 const RevokeReply = Type.Object({ name: Type.String(), role: RoleSchema, revoked: Type.Literal(true) }, { additionalProperties: false });
-const keyParam = Type.Object({ name: KeyName });
+const keyParam = Type.Object({
+  name: Type.String({ pattern: '^(key:[0-9a-f]{6}|[a-z0-9][a-z0-9._-]{0,62})$', patternMessage: 'a key name, or a configured key\'s hash label', description: 'the key\'s name' }),
+});
 
 export const listKeysOperation = operation({
   operationId: 'listKeys',
