@@ -46,6 +46,7 @@ import { eventsRoute } from './transport/events-route.js';
 import { GatewayServer } from './transport/gateway-server.js';
 import { KeyRing, bootstrapKeys } from './transport/key-ring.js';
 import { keyRoutes } from './admin/key-routes.js';
+import { privacyRoutes } from './admin/privacy-routes.js';
 import type { Uws } from './transport/uws.js';
 import { loadUws } from './transport/uws.js';
 
@@ -296,6 +297,7 @@ function buildGateway(
       ...catalogRoutes({ catalogs, host, clock, propensity }),
       ...learningRoutes({ catalogs, models, uplift, funnel, store }),
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),
+      ...privacyRoutes({ host, stopList, clock }),
       ...keyRoutes({ keys, logger }),
     ],
     // A node whose store is unreachable, or whose commits fail, takes no traffic (a load balancer sends it elsewhere).

@@ -17,6 +17,7 @@ import { credentialLabel } from '../transport/auth.js';
 import type { Route, HttpCall } from '../transport/http.js';
 import { ChannelParam } from '../schema/http/common-schemas.js';
 import { outboxPage } from './delivery-routes.js';
+import { maskCustomer } from './mask-customer.js';
 
 /**
  * The admin API under /v1/ (admin key): a customer's 360° view, the stop list, the outbox,
@@ -51,9 +52,10 @@ export const getCustomerOperation = operation({
   method: 'get',
   path: '/v1/customers/:id',
   summary: "A customer's 360° card: profile, lifecycle, consents, segments, features, contacts, open offers, responses, last decision",
+  description: 'An `analyst` key gets the card with the personal data masked: names, phone, e-mail, card, cookie.',
   tag: 'customers',
   auth: 'admin',
-  roles: ['privacy'],
+  roles: ['privacy', 'analyst'],
   params: customerId,
   responses: { 200: { description: 'the card', schema: CustomerSchema } },
   errors: ['unknown_customer'],
@@ -178,10 +180,11 @@ export function adminRoutes(d: AdminDeps): Route[] {
   };
   return [
     route(statusOperation, () => ({ status: 200, body: d.status() })),
-    route(getCustomerOperation, async ({ params: { id } }) => {
+    route(getCustomerOperation, async ({ params: { id }, call }) => {
       const view = await d.host.view(id);
       if (view === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
-      return { status: 200, body: view };
+      // An analyst reads cards with the personal data masked (docs/security.md).
+      return { status: 200, body: call.principal?.role === 'analyst' ? maskCustomer(view) : view };
     }),
     route(eraseCustomerOperation, async ({ params: { id }, call }) => {
       const erased = await d.host.erase(id);

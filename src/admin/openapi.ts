@@ -11,6 +11,7 @@ import { catalogOperations } from './catalog-routes.js';
 import { deliveryOperations } from './delivery-routes.js';
 import { keyOperations } from './key-routes.js';
 import { learningOperations } from './learning-routes.js';
+import { privacyOperations } from './privacy-routes.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the operations the routes declare (their paths,
@@ -22,7 +23,7 @@ import { learningOperations } from './learning-routes.js';
 type Json = Record<string, unknown>;
 
 /** Every operation the server answers, in the document's order. */
-export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...learningOperations, ...keyOperations];
+export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...learningOperations, ...privacyOperations, ...keyOperations];
 
 /** Each operation's method and OpenAPI path (`{id}`), for tests and tools. */
 export const operations: ReadonlyArray<{ method: OperationSpec['method']; path: string; operationId: string; security: OperationSpec['auth'] }> = allOperations.map((o) => ({
