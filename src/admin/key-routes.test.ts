@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../store/memory-store.js';
-import { adminHeaders, serverForFile } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, serverForFile } from '../test-support/test-kairos.js';
 import { KeyRing } from '../transport/key-ring.js';
 
 /**
@@ -68,6 +68,27 @@ describe('/v1/keys', () => {
     const configured = keys.find((k) => k.name.startsWith('key:'))!;
     expect((await fetch(url(`/v1/keys/${configured.name}`), { method: 'DELETE', headers: adminHeaders })).status).toBe(409);
     expect((await fetch(url('/v1/keys'), { headers: adminHeaders })).status).toBe(200);
+  });
+});
+
+describe('gateway keys made through the API', () => {
+  it('open the WebSocket and post events; a connection is closed when its key is rotated or revoked', async () => {
+    const made = await create('branch-gw', 'gateway');
+    const events = await fetch(url('/v1/events'), { method: 'POST', headers: bearer(made.body.secret), body: '{}' });
+    expect(events.status).toBe(400); // authenticated: the empty event is refused by its schema
+    const first = await GatewayClient.connect(server.k.wsUrl, made.body.secret);
+    const rotated = (await (await fetch(url('/v1/keys/branch-gw/rotate'), { method: 'POST', headers: adminHeaders })).json()) as { secret: string };
+    expect(await first.waitClosed()).toEqual({ code: 1008, reason: 'the key was revoked or rotated' });
+    await expect(GatewayClient.connect(server.k.wsUrl, made.body.secret)).rejects.toThrow('HTTP 401');
+    const second = await GatewayClient.connect(server.k.wsUrl, rotated.secret);
+    const other = await GatewayClient.connect(server.k.wsUrl);
+    expect((await fetch(url('/v1/keys/branch-gw'), { method: 'DELETE', headers: adminHeaders })).status).toBe(200);
+    expect((await second.waitClosed()).code).toBe(1008);
+    expect(other.closedWith).toBeUndefined();
+    other.close();
+    // a key of another role opens no connection
+    const ops = await create('ops-gw', 'ops');
+    await expect(GatewayClient.connect(server.k.wsUrl, ops.body.secret)).rejects.toThrow('HTTP 401');
   });
 });
 

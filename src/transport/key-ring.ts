@@ -57,9 +57,11 @@ export interface Authenticated {
   principal: Principal;
   /** the channels a gateway key may subscribe to; undefined: every channel */
   channels?: ReadonlySet<string>;
+  /** which secret it was (its digest, hex): a connection on it closes once it is rotated or revoked ({@link KeyRing.isLive}) */
+  secretId: string;
 }
 
-interface Entry extends Authenticated {
+interface Entry extends Omit<Authenticated, 'secretId'> {
   digest: Buffer;
 }
 
@@ -91,6 +93,8 @@ export class KeyRing {
   private storedInfo: StoredKey[] = [];
   private version: unknown = undefined;
   private loading: Promise<void> | undefined;
+  private readonly listeners: Array<() => void> = [];
+  private watchTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: KeyRingOptions) {
     this.boot = o.bootstrap.map((k) => ({
@@ -115,11 +119,37 @@ export class KeyRing {
     let found: Entry | undefined;
     for (const e of [...this.boot, ...this.stored]) if (timingSafeEqual(d, e.digest) && found === undefined) found = e;
     if (found === undefined) return undefined;
-    return { principal: found.principal, ...(found.channels === undefined ? {} : { channels: found.channels }) };
+    return { principal: found.principal, secretId: found.digest.toString('hex'), ...(found.channels === undefined ? {} : { channels: found.channels }) };
+  }
+
+  /** Calls `listener` each time the table is read again (a key made, rotated or revoked on any node). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Whether a secret ({@link Authenticated.secretId}) is still accepted (as of the table last read). */
+  isLive(secretId: string): boolean {
+    const d = Buffer.from(secretId, 'hex');
+    return [...this.boot, ...this.stored].some((e) => e.digest.equals(d));
+  }
+
+  /**
+   * Reads the version every `ms` (a change made on another node reaches this node's open
+   * WebSocket connections within it; a request checks it itself).
+   */
+  watch(ms: number): void {
+    this.unwatch();
+    this.watchTimer = setInterval(() => void this.refresh().catch(() => undefined), ms);
+    this.watchTimer.unref();
+  }
+
+  unwatch(): void {
+    if (this.watchTimer !== undefined) clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
   }
 
   /** The table as the store holds it now: read again when its version moved. */
-  private async refresh(): Promise<void> {
+  async refresh(): Promise<void> {
     const version = await this.o.store.getMeta(VERSION_KEY);
     if (version === this.version) return;
     // One reload at a time; a caller arriving meanwhile waits for it and checks again.
@@ -139,6 +169,7 @@ export class KeyRing {
     this.storedInfo = keys.filter((k) => k.sha256 !== undefined);
     this.stored = this.storedInfo.map((k) => ({ digest: Buffer.from(k.sha256!, 'hex'), principal: { name: k.name, role: k.role } }));
     this.version = version;
+    for (const l of this.listeners) l();
   }
 
   /** Every live key, configuration's first; no secret. */
@@ -189,6 +220,8 @@ export class KeyRing {
   private async write(k: StoredKey): Promise<void> {
     await this.o.store.putMeta(KEY_PREFIX + k.name, k);
     await this.o.store.putMeta(VERSION_KEY, randomUUID());
+    // This node reads the new table before the reply: its connections on a revoked key close first.
+    await this.refresh();
   }
 }
 
