@@ -15,6 +15,7 @@ import { progressLine, seedBank } from './demo/seed.js';
 import { compactLmdb } from './store/lmdb-compact.js';
 import { runScenarios } from './scenario/run.js';
 import { LmdbStore } from './store/lmdb-store.js';
+import { keysCommand, keysUsage } from './cli/keys-command.js';
 
 /** The `kairos` command. `serve` is the default. */
 
@@ -36,6 +37,8 @@ usage:
                              then \`kairos serve\` runs on it
   kairos compact             rewrite the data dir's LMDB store with full pages (a third
                              smaller after a bulk load or a large erase); Kairos stopped
+  kairos keys …              named API keys on a running server (create, list, rotate,
+                             revoke; see kairos keys --help and docs/security.md)
   kairos --help              this text
   kairos --version           the version
 
@@ -260,6 +263,11 @@ function catalogCheck(file: string): void {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  if (argv[0] === 'keys') {
+    if (argv.includes('--help') || argv.includes('-h')) process.stdout.write(`${keysUsage}\n`);
+    else process.exitCode = await keysCommand(argv.slice(1), { env: process.env, out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) });
+    return;
+  }
   const parsed = parseCli(argv);
   if (parsed.command === 'catalog-check') {
     catalogCheck(parsed.file);
