@@ -26,11 +26,6 @@ import { writeReply } from './write-reply.js';
  * deliveries; its `delivered`/`failed` frames go to that adapter.
  */
 
-/** What a gateway token grants: the channels it may subscribe to and confirm (undefined: every channel). */
-export interface GatewayGrant {
-  channels: ReadonlySet<string> | undefined;
-}
-
 export interface WebSocketGatewayOptions {
   uws: Uws;
   config: Readonly<Config>;
