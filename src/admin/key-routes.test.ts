@@ -113,3 +113,4 @@ describe('the key ring', () => {
     expect(await b.authenticate(`Bearer ${secret}`)).toBeUndefined();
   });
 });
+

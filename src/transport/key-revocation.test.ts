@@ -75,4 +75,12 @@ describe.runIf(runRedisTests)('keys on two nodes sharing Redis', () => {
     const listed = (await (await fetch(`${a.httpUrl}/v1/keys`, { headers: adminHeaders })).json()) as { keys: Array<{ name: string }> };
     expect(listed.keys.map((k) => k.name)).toContain('two-node-ops');
   });
+
+  it('admits nobody while the store is unreachable: the key table cannot be checked (503), never a stale yes', async () => {
+    await redis.kill();
+    const res = await fetch(`${b.httpUrl}/v1/status`, { headers: adminHeaders });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { code: string }).code).toBe('unavailable');
+    await redis.restart();
+  });
 });

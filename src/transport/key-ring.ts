@@ -150,7 +150,13 @@ export class KeyRing {
 
   /** The table as the store holds it now: read again when its version moved. */
   async refresh(): Promise<void> {
-    const version = await this.o.store.getMeta(VERSION_KEY);
+    let version: unknown;
+    try {
+      version = await this.o.store.getMeta(VERSION_KEY);
+    } catch (err) {
+      // Fail closed: a key table that cannot be checked admits nobody (503, retry elsewhere).
+      throw new KairosError('unavailable', 'the key table cannot be read: the store is unreachable', { cause: err });
+    }
     if (version === this.version) return;
     // One reload at a time; a caller arriving meanwhile waits for it and checks again.
     while (this.loading !== undefined) await this.loading;
