@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../paths.js';
 import type { OperationSpec } from '../schema/http/operation.js';
 import { allowedRoles, openApiPath, roleAllows } from '../schema/http/operation.js';
 import type { TestKairos } from '../test-support/test-kairos.js';
@@ -97,6 +100,20 @@ describe('roles', () => {
     for (const a of allowed) await a();
     console.log(`roles table: ${allOperations.length} operations x ${callers.length} callers = ${cells} cells`);
     expect(cells).toBe(allOperations.length * callers.length);
+  });
+
+  it('docs/security.md names, in each role\'s row, every path the role is declared for', () => {
+    const doc = readFileSync(join(packageRoot(), 'docs', 'security.md'), 'utf8');
+    for (const role of ROLES) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${role}\` |`));
+      expect(row, role).toBeDefined();
+      for (const op of allOperations.filter((o) => o.auth !== 'none' && (o.roles ?? []).includes(role))) {
+        // the path, or the area it is in (`/v1/catalog/history` under `/v1/catalog`)
+        const segments = openApiPath(op.path).split('/');
+        const listed = segments.slice(2).some((_s, i) => row!.includes(segments.slice(0, segments.length - i).join('/')));
+        expect(listed, `${role}: ${op.method.toUpperCase()} ${op.path}`).toBe(true);
+      }
+    }
   });
 
   it('says each operation\'s roles in the OpenAPI document', async () => {
