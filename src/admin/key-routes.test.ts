@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../store/memory-store.js';
-import { GatewayClient, adminHeaders, serverForFile } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, serverForFile, startTestKairos, tempDir } from '../test-support/test-kairos.js';
 import { KeyRing } from '../transport/key-ring.js';
 
 /**
@@ -114,3 +114,33 @@ describe('the key ring', () => {
   });
 });
 
+
+describe('production', () => {
+  it('refuses a qa key made before the switch, at use, and refuses to make one', async () => {
+    const data = tempDir();
+    try {
+      const dev = await startTestKairos({ dataDir: data.dir, keepDataDir: true, config: { adminKeys: ['admin-secret-1'], gatewayTokens: [{ token: 'gateway-secret-1', scoped: false }] } });
+      const admin = { Authorization: 'Bearer admin-secret-1', 'Content-Type': 'application/json' };
+      const made = (await (await fetch(`${dev.httpUrl}/v1/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'tester', role: 'qa' }) })).json()) as { secret: string };
+      expect((await fetch(`${dev.httpUrl}/v1/clock`, { headers: bearer(made.secret) })).status).toBe(200);
+      await dev.close();
+      const prod = await startTestKairos({
+        dataDir: data.dir,
+        keepDataDir: true,
+        config: { env: 'production', demo: false, adminKeys: ['admin-secret-1'], gatewayTokens: [{ token: 'gateway-secret-1', scoped: false }] },
+      });
+      try {
+        const refused = await fetch(`${prod.httpUrl}/v1/clock`, { headers: bearer(made.secret) });
+        expect(refused.status).toBe(403);
+        expect(((await refused.json()) as { detail: string }).detail).toBe('the key "tester" (role qa) is refused in production (KAIROS_ENV=production)');
+        const again = await fetch(`${prod.httpUrl}/v1/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'tester-2', role: 'qa' }) });
+        expect(again.status).toBe(400);
+        expect((await fetch(`${prod.httpUrl}/v1/clock`, { headers: admin })).status).toBe(200);
+      } finally {
+        await prod.close();
+      }
+    } finally {
+      data.remove();
+    }
+  });
+});
