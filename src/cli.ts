@@ -17,6 +17,7 @@ import { runScenarios } from './scenario/run.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { auditCommand } from './cli/audit-command.js';
 import { mergeCommand } from './cli/merge-command.js';
+import { keysCommand, keysUsage } from './cli/keys-command.js';
 
 /** The `kairos` command. `serve` is the default. */
 
@@ -46,6 +47,8 @@ usage:
   kairos merge --into A --from B  merge customer B's profile into A on the running server
                              (--url http://host:port, default this host's KAIROS_PORT;
                              --key or KAIROS_ADMIN_KEY: an admin key); prints the change
+  kairos keys …              named API keys on a running server (create, list, rotate,
+                             revoke; see kairos keys --help and docs/security.md)
   kairos --help              this text
   kairos --version           the version
 
@@ -285,6 +288,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (argv[0] === 'merge') {
     const code = await mergeCommand(argv.slice(1), process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
     if (code !== 0) process.exit(code);
+    return;
+  }
+  if (argv[0] === 'keys') {
+    if (argv.includes('--help') || argv.includes('-h')) process.stdout.write(`${keysUsage}\n`);
+    else process.exitCode = await keysCommand(argv.slice(1), { env: process.env, out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) });
     return;
   }
   const parsed = parseCli(argv);

@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { KairosError } from './errors.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, DEMO_STOP_LIST_SECRET, configProblems, loadConfig } from './config.js';
+import { describe, expect, it } from 'vitest';
+import { KairosError } from './errors.js';
+import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, DEMO_STOP_LIST_SECRET, configProblems, loadConfig, secretVariables } from './config.js';
 
 /** The problems loadConfig names for this environment; none when it loads. */
 function problemsOf(env: Record<string, string>): readonly string[] {
@@ -170,10 +170,10 @@ describe('configuration', () => {
         const file = join(dir, 'stop-list.secret');
         writeFileSync(file, 'from-a-file-0123456789\n');
         expect(loadConfig({ ...rest, KAIROS_STOP_LIST_SECRET_FILE: file }).stopListSecret).toBe('from-a-file-0123456789');
-        expect(problemsOf({ ...production, KAIROS_STOP_LIST_SECRET_FILE: file })).toEqual(['KAIROS_STOP_LIST_SECRET and KAIROS_STOP_LIST_SECRET_FILE: set one, not both']);
-        expect(problemsOf({ ...rest, KAIROS_STOP_LIST_SECRET_FILE: join(dir, 'none') })).toEqual(['KAIROS_STOP_LIST_SECRET_FILE: cannot be read']);
+        expect(problemsOf({ ...production, KAIROS_STOP_LIST_SECRET_FILE: file })).toEqual(['KAIROS_STOP_LIST_SECRET and KAIROS_STOP_LIST_SECRET_FILE: set one of them, not both']);
+        expect(problemsOf({ ...rest, KAIROS_STOP_LIST_SECRET_FILE: join(dir, 'none') })).toEqual(['KAIROS_STOP_LIST_SECRET_FILE: cannot read the file (ENOENT)']);
         writeFileSync(file, 'short');
-        expect(problemsOf({ ...rest, KAIROS_STOP_LIST_SECRET_FILE: file })).toEqual(['KAIROS_STOP_LIST_SECRET_FILE: the secret must be at least 16 characters']);
+        expect(problemsOf({ ...rest, KAIROS_STOP_LIST_SECRET_FILE: file })).toEqual(['KAIROS_STOP_LIST_SECRET: must be at least 16 characters']);
         expect(problemsOf({ ...rest, KAIROS_STOP_LIST_SECRET: 'short' })).toEqual(['KAIROS_STOP_LIST_SECRET: must be at least 16 characters']);
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -197,5 +197,60 @@ describe('configuration', () => {
     it('leaves development as it was: the demo bank, its credentials and the manual clock load', () => {
       expect(loadConfig({ KAIROS_ENV: 'development', KAIROS_CLOCK: 'manual' })).toMatchObject({ env: 'development', demo: true, clock: 'manual', demoCredentials: true });
     });
+  });
+});
+
+describe('named keys and secrets from files', () => {
+  it('reads KAIROS_KEYS as name:role:secret items, and names a bad item by its place only', () => {
+    const c = loadConfig({ KAIROS_KEYS: 'crm-batch:marketer:crm-secret-0123456789, ivanova:analyst:ivanova-secret-0123456' });
+    expect(c.keys).toEqual([
+      { name: 'crm-batch', role: 'marketer', secret: 'crm-secret-0123456789' },
+      { name: 'ivanova', role: 'analyst', secret: 'ivanova-secret-0123456' },
+    ]);
+    // no admin key in KAIROS_KEYS: the demo admin key stays
+    expect(c.adminKeys).toEqual([DEMO_ADMIN_KEY]);
+    const bad = problemsOf({ KAIROS_KEYS: 'crm:boss:topsecret-value-000000' });
+    expect(bad).toEqual(['KAIROS_KEYS: item 1: the role is one of gateway, marketer, analyst, ops, qa, privacy, auditor, admin']);
+    expect(problemsOf({ KAIROS_KEYS: 'a:ops:short' })[0]).toContain('at least 16');
+    expect(problemsOf({ KAIROS_KEYS: 'a:ops:same-secret-0123456789,b:qa:same-secret-0123456789' })[0]).toContain('a secret is listed twice');
+    expect(JSON.stringify(problemsOf({ KAIROS_KEYS: 'crm:boss:topsecret-value-000000' }))).not.toContain('topsecret');
+  });
+
+  it('an admin key in KAIROS_KEYS replaces the demo admin key', () => {
+    const c = loadConfig({ KAIROS_KEYS: 'root:admin:root-secret-0123456789' });
+    expect(c.adminKeys).toEqual([]);
+  });
+
+  it('reads every secret setting from <VAR>_FILE, trimmed; setting both is refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kairos-secrets-'));
+    try {
+      const file = (name: string, text: string): string => {
+        writeFileSync(join(dir, name), text);
+        return join(dir, name);
+      };
+      const c = loadConfig({
+        KAIROS_ADMIN_KEYS_FILE: file('admin', 'admin-secret-from-file\n'),
+        KAIROS_GATEWAY_TOKENS_FILE: file('gw', '  gw-secret-from-file:sms \n'),
+        KAIROS_KEYS_FILE: file('keys', 'ops-1:ops:ops-secret-from-file-0123\n'),
+        KAIROS_WEBHOOK_SECRET_FILE: file('wh', 'webhook-from-file\n'),
+      });
+      expect(c.adminKeys).toEqual(['admin-secret-from-file']);
+      expect(c.gatewayTokens).toEqual([{ token: 'gw-secret-from-file', channels: ['sms'], scoped: true }]);
+      expect(c.keys).toEqual([{ name: 'ops-1', role: 'ops', secret: 'ops-secret-from-file-0123' }]);
+      expect(c.webhookSecret).toBe('webhook-from-file');
+      for (const v of secretVariables) {
+        expect(problemsOf({ [v]: 'x'.repeat(20), [`${v}_FILE`]: file('both', 'y'.repeat(20)) }), v).toContain(`${v} and ${v}_FILE: set one of them, not both`);
+      }
+      expect(problemsOf({ KAIROS_ADMIN_KEYS_FILE: join(dir, 'missing') })).toEqual(['KAIROS_ADMIN_KEYS_FILE: cannot read the file (ENOENT)']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('production refuses a qa key', () => {
+    expect(problemsOf({ ...production, KAIROS_KEYS: 'tester:qa:qa-secret-0123456789ab' })).toEqual([
+      'KAIROS_KEYS: lists a qa key: qa keys move the clock and run scenarios, not for production (KAIROS_ENV=production)',
+    ]);
+    expect(problemsOf({ ...production, KAIROS_KEYS: 'crm:marketer:crm-secret-0123456789' })).toEqual([]);
   });
 });

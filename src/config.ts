@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DAY_MS, channels as knownChannels, defaultLimits } from '../actors/index.js';
 import { KairosError } from './errors.js';
+import type { Role } from './transport/principal.js';
+import { ROLES } from './transport/principal.js';
 
 /**
  * The one configuration schema: every setting, its `KAIROS_*` variable, its default and its
@@ -33,8 +35,10 @@ export interface Config {
   nodeId: string;
   /** gateway bearer tokens and their channel scopes; the demo token when none are configured */
   gatewayTokens: readonly GatewayToken[];
-  /** admin API keys; the demo key when none are configured */
+  /** admin API keys; the demo key when none are configured (and KAIROS_KEYS has no admin key) */
   adminKeys: readonly string[];
+  /** named keys with roles from KAIROS_KEYS (name:role:secret); more are made through /v1/keys */
+  keys: readonly NamedKey[];
   /** true when the demo credentials are in force */
   demoCredentials: boolean;
   /** load the demo bank (customers and catalog) into an empty data dir */
@@ -134,8 +138,6 @@ export interface Config {
   // --- privacy (docs/privacy.md) ---
   /** the secret the stop list's keys are HMACs under; kept out of the store */
   stopListSecret: string;
-  /** a file holding `stopListSecret` (read at start; instead of KAIROS_STOP_LIST_SECRET) */
-  stopListSecretFile: string | undefined;
 }
 
 export type Durability = 'commit' | 'strict' | 'write-behind';
@@ -167,6 +169,13 @@ function configInvalid(problems: readonly string[]): KairosError {
 /** The problems a `config_invalid` error from {@link loadConfig} names; undefined for any other error. */
 export function configProblems(err: unknown): readonly string[] | undefined {
   return err instanceof KairosError && err.code === 'config_invalid' ? (err.details?.problems as readonly string[] | undefined) : undefined;
+}
+
+/** A named key of KAIROS_KEYS. */
+export interface NamedKey {
+  name: string;
+  role: Role;
+  secret: string;
 }
 
 type Source = Readonly<Record<string, string | undefined>>;
@@ -264,30 +273,28 @@ function longSecret(raw: string): Parsed<string> {
   return raw.length >= 16 ? { ok: raw } : { problem: 'must be at least 16 characters' };
 }
 
-/**
- * The stop-list secret read from KAIROS_STOP_LIST_SECRET_FILE (its trimmed text), when set:
- * a problem when the file cannot be read, is too short, or the secret is also set inline.
- */
-function stopListSecretFromFile(env: Source, c: Config, problems: string[], unreadable: Set<keyof Config>): void {
-  if (c.stopListSecretFile === undefined) return;
-  if (env.KAIROS_STOP_LIST_SECRET !== undefined && env.KAIROS_STOP_LIST_SECRET !== '') {
-    problems.push('KAIROS_STOP_LIST_SECRET and KAIROS_STOP_LIST_SECRET_FILE: set one, not both');
-    unreadable.add('stopListSecret');
-    return;
+const KEY_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** `KAIROS_KEYS`: comma-separated `name:role:secret` items; problems name an item by its place, never its secret. */
+export function parseKeys(raw: string): Parsed<readonly NamedKey[]> {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (items.length === 0) return { problem: 'must list at least one name:role:secret, comma-separated' };
+  const out: NamedKey[] = [];
+  for (const [i, item] of items.entries()) {
+    const at = `item ${i + 1}`;
+    const [name = '', role = '', ...rest] = item.split(':');
+    const secret = rest.join(':');
+    if (!KEY_NAME.test(name)) return { problem: `${at}: write name:role:secret; the name is lower-case letters, digits, ".", "_" and "-"` };
+    if (!(ROLES as readonly string[]).includes(role)) return { problem: `${at}: the role is one of ${ROLES.join(', ')}` };
+    if (secret.length < 16) return { problem: `${at}: the secret must be at least 16 characters` };
+    out.push({ name, role: role as Role, secret });
   }
-  let secret: string;
-  try {
-    secret = readFileSync(c.stopListSecretFile, 'utf8').trim();
-  } catch {
-    problems.push('KAIROS_STOP_LIST_SECRET_FILE: cannot be read');
-    unreadable.add('stopListSecret');
-    return;
-  }
-  const parsed = longSecret(secret);
-  if ('problem' in parsed) {
-    problems.push(`KAIROS_STOP_LIST_SECRET_FILE: the secret ${parsed.problem}`);
-    unreadable.add('stopListSecret');
-  } else c.stopListSecret = parsed.ok;
+  if (new Set(out.map((k) => k.name)).size !== out.length) return { problem: 'a name is listed twice' };
+  if (new Set(out.map((k) => k.secret)).size !== out.length) return { problem: 'a secret is listed twice' };
+  return { ok: out };
 }
 
 function bool(raw: string): Parsed<boolean> {
@@ -308,6 +315,7 @@ const settings = [
   { key: 'nodeId', env: 'KAIROS_NODE_ID', parse: text },
   { key: 'gatewayTokens', env: 'KAIROS_GATEWAY_TOKENS', parse: parseGatewayTokens },
   { key: 'adminKeys', env: 'KAIROS_ADMIN_KEYS', parse: secrets },
+  { key: 'keys', env: 'KAIROS_KEYS', parse: parseKeys },
   { key: 'demo', env: 'KAIROS_DEMO', parse: bool },
   { key: 'clock', env: 'KAIROS_CLOCK', parse: oneOf<ClockMode>('system', 'manual') },
   { key: 'logLevel', env: 'KAIROS_LOG_LEVEL', parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
@@ -359,13 +367,25 @@ const settings = [
   { key: 'tlsKeyFile', env: 'KAIROS_TLS_KEY_FILE', parse: text },
   // --- privacy ---
   { key: 'stopListSecret', env: 'KAIROS_STOP_LIST_SECRET', parse: longSecret },
-  { key: 'stopListSecretFile', env: 'KAIROS_STOP_LIST_SECRET_FILE', parse: text },
 ] as const satisfies ReadonlyArray<Setting<keyof Config>>;
 
 /** The setting's environment variable, for help texts and docs. */
 export const configVariables: ReadonlyArray<{ key: keyof Config; env: string }> = settings.map(({ key, env }) => ({ key, env }));
 
-const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> = {
+/** The settings holding secrets: each may be read from a file instead (`<VAR>_FILE`, trimmed). */
+export const secretVariables: ReadonlySet<string> = new Set([
+  'KAIROS_GATEWAY_TOKENS',
+  'KAIROS_ADMIN_KEYS',
+  'KAIROS_KEYS',
+  'KAIROS_REDIS_URL',
+  'KAIROS_SMPP_PASSWORD',
+  'KAIROS_SMTP_URL',
+  'KAIROS_UNSUBSCRIBE_SECRET',
+  'KAIROS_WEBHOOK_SECRET',
+  'KAIROS_STOP_LIST_SECRET',
+]);
+
+const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'keys' | 'demoCredentials'> = {
   env: 'development',
   host: '0.0.0.0',
   port: 8080,
@@ -424,7 +444,6 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'demoCredentials'> 
   tlsCertFile: undefined,
   tlsKeyFile: undefined,
   stopListSecret: DEMO_STOP_LIST_SECRET,
-  stopListSecretFile: undefined,
 };
 
 /**
@@ -439,8 +458,9 @@ function productionProblems(c: Readonly<Partial<Config>>): Array<{ keys: Readonl
   };
   if (c.gatewayTokens === undefined) refuse(['gatewayTokens'], 'KAIROS_GATEWAY_TOKENS: unset, so the demo gateway token would be accepted: set the gateways\' own tokens');
   else if (c.gatewayTokens.some((t) => t.token === DEMO_GATEWAY_TOKEN)) refuse(['gatewayTokens'], `KAIROS_GATEWAY_TOKENS: lists the demo token ${DEMO_GATEWAY_TOKEN}: remove it`);
-  if (c.adminKeys === undefined) refuse(['adminKeys'], 'KAIROS_ADMIN_KEYS: unset, so the demo admin key would be accepted: set the admin keys');
-  else if (c.adminKeys.includes(DEMO_ADMIN_KEY)) refuse(['adminKeys'], `KAIROS_ADMIN_KEYS: lists the demo key ${DEMO_ADMIN_KEY}: remove it`);
+  if (c.adminKeys === undefined && !(c.keys ?? []).some((k) => k.role === 'admin')) refuse(['adminKeys'], 'KAIROS_ADMIN_KEYS: unset, so the demo admin key would be accepted: set the admin keys');
+  else if (c.adminKeys?.includes(DEMO_ADMIN_KEY) === true) refuse(['adminKeys'], `KAIROS_ADMIN_KEYS: lists the demo key ${DEMO_ADMIN_KEY}: remove it`);
+  if ((c.keys ?? []).some((k) => k.role === 'qa')) refuse(['keys'], 'KAIROS_KEYS: lists a qa key: qa keys move the clock and run scenarios, not for production');
   if (c.demo === true) refuse(['demo'], 'KAIROS_DEMO: the demo bank and its catalog are not for production: set KAIROS_DEMO=false (the default is true) and KAIROS_CATALOG_FILE for the bank\'s catalog');
   if (c.clock === 'manual') refuse(['clock'], 'KAIROS_CLOCK: the manual clock lets an admin key move time: use system');
   if (c.smtpUrl !== undefined && c.unsubscribeSecret === DEMO_UNSUBSCRIBE_SECRET) {
@@ -464,7 +484,22 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
   const values: Partial<Record<keyof Config, unknown>> = {};
   const unreadable = new Set<keyof Config>();
   for (const s of settings) {
-    const raw = env[s.env];
+    let raw = env[s.env];
+    const file = secretVariables.has(s.env) ? env[`${s.env}_FILE`] : undefined;
+    if (file !== undefined && file !== '') {
+      if (raw !== undefined && raw !== '') {
+        problems.push(`${s.env} and ${s.env}_FILE: set one of them, not both`);
+        unreadable.add(s.key);
+        continue;
+      }
+      try {
+        raw = readFileSync(file, 'utf8').trim();
+      } catch (err) {
+        problems.push(`${s.env}_FILE: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+        unreadable.add(s.key);
+        continue;
+      }
+    }
     if (raw === undefined || raw === '') continue;
     const parsed = s.parse(raw);
     if ('problem' in parsed) {
@@ -473,7 +508,6 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     } else values[s.key] = parsed.ok;
   }
   const merged = { ...defaults, ...values, ...overrides } as Config;
-  if (overrides.stopListSecret === undefined) stopListSecretFromFile(env, merged, problems, unreadable);
   if ((merged.tlsCertFile === undefined) !== (merged.tlsKeyFile === undefined)) {
     problems.push('KAIROS_TLS_CERT_FILE and KAIROS_TLS_KEY_FILE: set both for TLS, or neither');
   }
@@ -483,12 +517,15 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     problems.push(...productionProblems(merged).filter((p) => !p.keys.some((k) => unreadable.has(k))).map((p) => p.problem));
   }
   if (problems.length > 0) throw configInvalid(problems);
-  const demoCredentials = merged.gatewayTokens === undefined || merged.adminKeys === undefined;
+  const keys = merged.keys ?? [];
+  const demoAdmin = merged.adminKeys === undefined && !keys.some((k) => k.role === 'admin');
+  const demoCredentials = merged.gatewayTokens === undefined || demoAdmin;
   const config: Config = {
     ...merged,
     dataDir: resolve(merged.dataDir),
     gatewayTokens: Object.freeze([...(merged.gatewayTokens ?? [{ token: DEMO_GATEWAY_TOKEN, scoped: false }])]),
-    adminKeys: Object.freeze([...(merged.adminKeys ?? [DEMO_ADMIN_KEY])]),
+    adminKeys: Object.freeze([...(merged.adminKeys ?? (demoAdmin ? [DEMO_ADMIN_KEY] : []))]),
+    keys: Object.freeze([...keys]),
     demoCredentials,
   };
   return Object.freeze(config);

@@ -18,6 +18,7 @@ export const errorCatalog = {
   overloaded: { status: 503, public: true, text: 'server overloaded, retry later' },
   unavailable: { status: 503, public: true, text: 'not ready' },
   unauthorized: { status: 401, public: true, text: 'missing or wrong credentials' },
+  forbidden: { status: 403, public: true, text: "the key's role may not do this" },
   internal: { status: 500, public: false, text: 'internal error' },
   config_invalid: { status: 500, public: false, text: 'the configuration is invalid' },
   native_uws_unavailable: { status: 500, public: false, text: 'the native uWebSockets.js binary is not available' },

@@ -46,6 +46,9 @@ import type { Store } from './store/store.js';
 import { credentialLabel } from './transport/auth.js';
 import { eventsRoute } from './transport/events-route.js';
 import { GatewayServer } from './transport/gateway-server.js';
+import { KeyRing, bootstrapKeys } from './transport/key-ring.js';
+import { keyRoutes } from './admin/key-routes.js';
+import { privacyRoutes } from './admin/privacy-routes.js';
 import type { Uws } from './transport/uws.js';
 import { loadUws } from './transport/uws.js';
 
@@ -288,8 +291,10 @@ function buildGateway(
     demo: config.demo,
     demoCredentials: config.demoCredentials,
   });
+  const keys = new KeyRing({ store, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => clock.now() });
   return new GatewayServer({
     uws,
+    keys,
     config,
     host,
     subscribers: dispatcher.subscribers,
@@ -304,6 +309,8 @@ function buildGateway(
       ...auditRoutes({ store }),
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),
       ...identityRoutes({ host }),
+      ...privacyRoutes({ host, stopList, clock }),
+      ...keyRoutes({ keys, logger }),
     ],
     // A node whose store is unreachable, or whose commits fail, takes no traffic (a load balancer sends it elsewhere).
     notReadyReason: () => (!store.coordination.available() ? 'store unreachable' : host.storeFailing() ? 'store commits are failing' : undefined),

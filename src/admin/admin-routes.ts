@@ -18,6 +18,7 @@ import { credentialLabel } from '../transport/auth.js';
 import type { Route, HttpCall } from '../transport/http.js';
 import { ChannelParam } from '../schema/http/common-schemas.js';
 import { outboxPage } from './delivery-routes.js';
+import { maskCustomer } from './mask-customer.js';
 
 /**
  * The admin API under /v1/ (admin key): a customer's 360° view, the stop list, the outbox,
@@ -42,6 +43,7 @@ export const statusOperation = operation({
   summary: 'Version, uptime, store, clock, catalog, live actors',
   tag: 'status',
   auth: 'admin',
+  roles: ['ops'],
   responses: { 200: { description: 'the status', schema: StatusReply } },
   errors: [],
 });
@@ -51,8 +53,10 @@ export const getCustomerOperation = operation({
   method: 'get',
   path: '/v1/customers/:id',
   summary: "A customer's 360° card: profile, lifecycle, consents, segments, features, contacts, open offers, responses, last decision",
+  description: 'An `analyst` key gets the card with the personal data masked: names, phone, e-mail, card, cookie.',
   tag: 'customers',
   auth: 'admin',
+  roles: ['privacy', 'analyst'],
   params: customerId,
   responses: { 200: { description: 'the card', schema: CustomerSchema } },
   errors: ['unknown_customer'],
@@ -65,6 +69,7 @@ export const eraseCustomerOperation = operation({
   summary: 'Erase a customer: profile, history, identity links and queued messages; stop-list entries (kept as hashes) stay',
   tag: 'customers',
   auth: 'admin',
+  roles: ['privacy'],
   params: customerId,
   responses: { 200: { description: 'erased', schema: EraseReply } },
   errors: ['unknown_customer'],
@@ -77,6 +82,7 @@ export const listStopsOperation = operation({
   summary: 'Stop-list entries',
   tag: 'stop-list',
   auth: 'admin',
+  roles: ['privacy'],
   responses: { 200: { description: 'the entries', schema: StopListReply } },
   errors: [],
 });
@@ -88,6 +94,7 @@ export const addStopOperation = operation({
   summary: 'Add a stop-list entry (global, or one channel, or one campaign); applies from the next event',
   tag: 'stop-list',
   auth: 'admin',
+  roles: ['privacy'],
   body: { schema: StopRequestSchema, media: ['application/json'] },
   responses: { 201: { description: 'the entry', schema: StopEntrySchema } },
   errors: ['invalid'],
@@ -100,6 +107,7 @@ export const removeStopOperation = operation({
   summary: 'Remove the entry with this key and scope',
   tag: 'stop-list',
   auth: 'admin',
+  roles: ['privacy'],
   params: Type.Object({ key: Type.String({ pattern: '^[0-9a-f]{40}$', description: "the entry's key (a hash)" }) }),
   query: Type.Object({ channel: Type.Optional(Type.String({ description: "the entry's channel" })), campaign: Type.Optional(Type.String({ description: "the entry's campaign" })) }),
   responses: { 204: { description: 'removed' } },
@@ -113,6 +121,7 @@ export const outboxOperation = operation({
   summary: 'What waits for delivery on a channel, oldest first, paged',
   tag: 'delivery',
   auth: 'admin',
+  roles: ['ops'],
   params: Type.Object({ channel: ChannelParam }),
   query: OutboxPageQuery,
   responses: { 200: { description: 'entries, and next (the cursor of the page after) when more may follow', schema: OutboxPageReply } },
@@ -126,6 +135,7 @@ export const getClockOperation = operation({
   summary: "The server clock's mode and reading",
   tag: 'clock',
   auth: 'admin',
+  roles: ['qa', 'ops'],
   responses: { 200: { description: 'the clock', schema: ClockReply } },
   errors: [],
 });
@@ -137,6 +147,7 @@ export const moveClockOperation = operation({
   summary: 'Set (now) or move (advance) the manual clock (--clock manual only); reminders that came due are delivered before the answer',
   tag: 'clock',
   auth: 'admin',
+  roles: ['qa'],
   body: { schema: ClockMoveSchema, media: ['application/json'] },
   responses: { 200: { description: 'the clock moved', schema: ClockMoveReply } },
   errors: ['invalid'],
@@ -173,10 +184,11 @@ export function adminRoutes(d: AdminDeps): Route[] {
   const sameScope = (key: string, channel: string | undefined, campaign: string | undefined) => (e: StopEntry) => e.key === key && e.channel === channel && e.campaign === campaign;
   return [
     route(statusOperation, () => ({ status: 200, body: d.status() })),
-    route(getCustomerOperation, async ({ params: { id } }) => {
+    route(getCustomerOperation, async ({ params: { id }, call }) => {
       const view = await d.host.view(id);
       if (view === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
-      return { status: 200, body: view };
+      // An analyst reads cards with the personal data masked (docs/security.md).
+      return { status: 200, body: call.principal?.role === 'analyst' ? maskCustomer(view) : view };
     }),
     route(eraseCustomerOperation, async ({ params: { id }, call }) => {
       const erased = await d.host.erase(id);

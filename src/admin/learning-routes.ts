@@ -93,6 +93,7 @@ export const modelsOperation = operation({
   summary: "The learning settings and every offer's adaptive model: examples, positives, negatives, running AUC, lift over the random arm, weight in the blend",
   tag: 'learning',
   auth: 'admin',
+  roles: ['marketer', 'analyst'],
   responses: { 200: { description: 'the settings and the models', schema: ModelsReply } },
   errors: [],
 });
@@ -104,6 +105,7 @@ export const modelOperation = operation({
   summary: "One offer's adaptive model",
   tag: 'learning',
   auth: 'admin',
+  roles: ['marketer', 'analyst'],
   params: offerParam,
   responses: { 200: { description: 'the model', schema: ModelSchema } },
   errors: ['not_found'],
@@ -116,6 +118,7 @@ export const resetModelOperation = operation({
   summary: "Forget an offer's adaptive model (after the offer changed in substance); decisions fall back on the target groups' probabilities",
   tag: 'learning',
   auth: 'admin',
+  roles: ['marketer'],
   params: offerParam,
   responses: { 200: { description: 'the emptied model', schema: ModelSchema } },
   errors: ['not_found'],
@@ -128,6 +131,7 @@ export const upliftOperation = operation({
   summary: "The campaign's uplift: goal conversion of contacts made against contacts withheld from its control group, with 95 % intervals",
   tag: 'learning',
   auth: 'admin',
+  roles: ['marketer', 'analyst'],
   params: Type.Object({ id: PathId('the campaign id') }),
   responses: { 200: { description: 'the uplift report', schema: UpliftSchema } },
   errors: ['not_found'],
@@ -140,6 +144,7 @@ export const upliftsOperation = operation({
   summary: "Every campaign's uplift report",
   tag: 'learning',
   auth: 'admin',
+  roles: ['marketer', 'analyst'],
   responses: { 200: { description: 'the reports', schema: UpliftsReply } },
   errors: [],
 });
@@ -151,6 +156,7 @@ export const funnelOperation = operation({
   summary: 'The campaign funnel (triggered, suppressed by reason, control, offered, delivered, failed, answered by outcome, converted) by campaign, channel, offer and target group; JSON or CSV',
   tag: 'learning',
   auth: 'admin',
+  roles: ['marketer', 'analyst'],
   query: FunnelQuery,
   responses: {
     200: {

@@ -4,14 +4,16 @@ import { errorCatalog } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { builtinOperations } from '../schema/http/builtin-operations.js';
 import type { OperationSpec } from '../schema/http/operation.js';
-import { implicitErrors, openApiPath, operationTags } from '../schema/http/operation.js';
+import { allowedRoles, implicitErrors, openApiPath, operationTags } from '../schema/http/operation.js';
 import { PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, ProblemSchema } from '../schema/http/problem.js';
 import { adminOperations } from './admin-routes.js';
 import { auditOperations } from './audit-routes.js';
 import { catalogOperations } from './catalog-routes.js';
 import { deliveryOperations } from './delivery-routes.js';
 import { identityOperations } from './identity-routes.js';
+import { keyOperations } from './key-routes.js';
 import { learningOperations } from './learning-routes.js';
+import { privacyOperations } from './privacy-routes.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the operations the routes declare (their paths,
@@ -23,7 +25,7 @@ import { learningOperations } from './learning-routes.js';
 type Json = Record<string, unknown>;
 
 /** Every operation the server answers, in the document's order. */
-export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...identityOperations, ...learningOperations, ...auditOperations];
+export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...identityOperations, ...learningOperations, ...auditOperations, ...privacyOperations, ...keyOperations];
 
 /** Each operation's method and OpenAPI path (`{id}`), for tests and tools. */
 export const operations: ReadonlyArray<{ method: OperationSpec['method']; path: string; operationId: string; security: OperationSpec['auth'] }> = allOperations.map((o) => ({
@@ -107,7 +109,11 @@ function problemResponses(op: OperationSpec): Json {
 
 function operationJson(op: OperationSpec, components: Record<string, Json>): Json {
   const entry: Json = { operationId: op.operationId, summary: op.summary, tags: [op.tag] };
-  if (op.description !== undefined) entry.description = op.description;
+  const roles = allowedRoles(op);
+  const rolesLine = roles.length > 0 ? `Roles: ${roles.map((r) => `\`${r}\``).join(', ')}.` : undefined;
+  const description = [op.description, rolesLine].filter((d) => d !== undefined).join('\n\n');
+  if (description !== '') entry.description = description;
+  if (roles.length > 0) entry['x-kairos-roles'] = [...roles];
   const params = [...parameters('path', op.params, components), ...parameters('query', op.query, components)];
   if (params.length > 0) entry.parameters = params;
   if (op.body !== undefined) {
@@ -154,7 +160,7 @@ export function openApiDocument(version: string, publicUrl?: string): Json {
     paths,
     components: {
       securitySchemes: {
-        adminKey: { type: 'http', scheme: 'bearer', description: 'an admin API key (KAIROS_ADMIN_KEYS): Authorization: Bearer <key>' },
+        adminKey: { type: 'http', scheme: 'bearer', description: 'a named API key whose role the operation allows (x-kairos-roles; docs/security.md): Authorization: Bearer <key>' },
         gatewayToken: { type: 'http', scheme: 'bearer', description: 'a gateway token (KAIROS_GATEWAY_TOKENS): Authorization: Bearer <token>' },
       },
       schemas: components,

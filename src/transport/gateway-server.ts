@@ -1,9 +1,9 @@
 import { KairosError } from '../errors.js';
-import { TokenSet } from './auth.js';
 import type { Route } from './http.js';
+import type { KeyRing } from './key-ring.js';
 import { HttpServer } from './http-server.js';
 import type { us_listen_socket } from './uws.js';
-import type { GatewayGrant, WebSocketGatewayOptions } from './websocket-gateway.js';
+import type { WebSocketGatewayOptions } from './websocket-gateway.js';
 import { WebSocketGateway } from './websocket-gateway.js';
 
 /**
@@ -16,10 +16,15 @@ import { WebSocketGateway } from './websocket-gateway.js';
 /** uWS's `ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT` (an enum of its typings only, with no runtime value) */
 const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
 
+/** How often the key table's version is read for the open WebSocket connections (docs/security.md). */
+const KEY_WATCH_MS = 1000;
+
 /** What the WebSocket gateway takes (its tokens and readiness are the server's), and the HTTP side's routes. */
 export type GatewayServerOptions = Pick<WebSocketGatewayOptions, 'uws' | 'config' | 'host' | 'subscribers' | 'logger' | 'metrics'> & {
   /** the HTTP routes beyond /health, /ready and /metrics: POST /v1/events and the admin API */
   routes: readonly Route[];
+  /** every key and its role (the HTTP side's credentials) */
+  keys: KeyRing;
   /** why a ready node should take no traffic now; undefined when it should */
   notReadyReason: () => string | undefined;
   tls?: { certFile: string; keyFile: string };
@@ -33,16 +38,14 @@ export class GatewayServer {
 
   constructor(private readonly o: GatewayServerOptions) {
     const { config } = o;
-    const gatewayTokens = new TokenSet<GatewayGrant>(config.gatewayTokens.map((t) => [t.token, { channels: t.channels === undefined ? undefined : new Set(t.channels) }] as const));
     const isReady = (): boolean => this.ready;
-    this.websocket = new WebSocketGateway({ uws: o.uws, config, host: o.host, subscribers: o.subscribers, logger: o.logger, metrics: o.metrics, gatewayTokens, isReady });
+    this.websocket = new WebSocketGateway({ uws: o.uws, config, host: o.host, subscribers: o.subscribers, logger: o.logger, metrics: o.metrics, keys: o.keys, isReady });
     this.http = new HttpServer({
       config,
       logger: o.logger,
       metrics: o.metrics,
       routes: o.routes,
-      gatewayTokens,
-      adminKeys: TokenSet.of(config.adminKeys),
+      keys: o.keys,
       isReady,
       notReadyReason: o.notReadyReason,
     });
@@ -73,6 +76,8 @@ export class GatewayServer {
           return;
         }
         this.listenSocket = token;
+        // A key revoked on another node closes this node's connections on it within a second.
+        this.o.keys.watch(KEY_WATCH_MS);
         resolve(uws.us_socket_local_port(token));
       });
     });
@@ -81,6 +86,7 @@ export class GatewayServer {
   /** Stops accepting connections and requests (ready goes false); open connections stay until closeConnections. */
   stopListening(): void {
     this.ready = false;
+    this.o.keys.unwatch();
     if (this.listenSocket !== undefined) {
       this.o.uws.us_listen_socket_close(this.listenSocket);
       this.listenSocket = undefined;

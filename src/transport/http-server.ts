@@ -2,9 +2,8 @@ import type { Config } from '../config.js';
 import { asKairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { TokenSet } from './auth.js';
-import { credentialLabel } from './auth.js';
-import type { Principal } from './principal.js';
+import type { KeyRing } from './key-ring.js';
+import { roleAllows } from '../schema/http/operation.js';
 import type { HttpCall, HttpReply, Route } from './http.js';
 import { errorReply, json } from './http.js';
 import type { Router } from './http-router.js';
@@ -26,8 +25,8 @@ export interface HttpServerOptions {
   metrics: Metrics;
   /** the routes beyond the built-in ones (POST /v1/events, the admin API) */
   routes: readonly Route[];
-  gatewayTokens: TokenSet<unknown>;
-  adminKeys: TokenSet;
+  /** every key and its role: gateway tokens, admin keys, named keys */
+  keys: KeyRing;
   /** false while starting and draining: `/ready` and every authenticated route answer 503 */
   isReady: () => boolean;
   /** why a ready node should take no traffic now (the store unreachable, commits failing); undefined when it should */
@@ -93,22 +92,31 @@ export class HttpServer {
       return;
     }
     const { route, params } = found;
-    const { auth } = route.operation;
-    const tokens = auth === 'gateway' ? this.o.gatewayTokens : auth === 'admin' ? this.o.adminKeys : undefined;
-    if (tokens !== undefined && !tokens.allows(authorization)) {
-      this.o.metrics.errors.inc({ code: 'unauthorized' });
-      write(errorReply('unauthorized', auth === 'admin' ? 'an admin key is required: Authorization: Bearer <key>' : 'a gateway token is required'));
-      return;
-    }
-    if (auth !== 'none' && !this.o.isReady()) {
-      write(errorReply('unavailable', 'not ready'));
-      return;
-    }
+    const op = route.operation;
+    const { auth } = op;
     const run = (body: Buffer): void => {
-      const principal: Principal | undefined = auth === 'admin' ? { name: credentialLabel(authorization) ?? 'key:?', role: 'admin' } : undefined;
-      const call: HttpCall = { method, path, query, authorization, principal, contentType, accept, body };
       Promise.resolve()
-        .then(() => route.handle(call, params))
+        .then(async () => {
+          if (auth === 'none') return route.handle({ method, path, query, authorization, principal: undefined, contentType, accept, body }, params);
+          // Authentication, then readiness, then the role: a refusal changes nothing.
+          const who = await this.o.keys.authenticate(authorization);
+          if (who === undefined) {
+            this.o.metrics.errors.inc({ code: 'unauthorized' });
+            return errorReply('unauthorized', auth === 'admin' ? 'an API key is required: Authorization: Bearer <key>' : 'a gateway token is required');
+          }
+          if (!this.o.isReady()) return errorReply('unavailable', 'not ready');
+          const { principal } = who;
+          if (!this.o.keys.roleUsable(principal.role)) {
+            this.o.metrics.errors.inc({ code: 'forbidden' });
+            return errorReply('forbidden', `the key "${principal.name}" (role ${principal.role}) is refused in production (KAIROS_ENV=production)`);
+          }
+          if (!roleAllows(op, principal.role)) {
+            this.o.metrics.errors.inc({ code: 'forbidden' });
+            return errorReply('forbidden', `the key "${principal.name}" (role ${principal.role}) may not ${op.operationId} (${method.toUpperCase()} ${op.path})`);
+          }
+          const call: HttpCall = { method, path, query, authorization, principal, contentType, accept, body };
+          return route.handle(call, params);
+        })
         .then(write, (err: unknown) => {
           const e = asKairosError(err);
           if (e.code === 'internal') this.o.logger.error({ err, path, method }, 'http handler failed');

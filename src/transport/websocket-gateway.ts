@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { channelLabel } from '../metrics.js';
 import type { CustomerHost, HostReply } from '../runtime/customer-host.js';
-import type { TokenSet } from './auth.js';
+import type { Authenticated, KeyRing } from './key-ring.js';
 import { countDecision } from './count-decision.js';
 import { errorFrame } from './error-frame.js';
 import type { ClientFrame } from './frames.js';
@@ -26,11 +26,6 @@ import { writeReply } from './write-reply.js';
  * deliveries; its `delivered`/`failed` frames go to that adapter.
  */
 
-/** What a gateway token grants: the channels it may subscribe to and confirm (undefined: every channel). */
-export interface GatewayGrant {
-  channels: ReadonlySet<string> | undefined;
-}
-
 export interface WebSocketGatewayOptions {
   uws: Uws;
   config: Readonly<Config>;
@@ -39,7 +34,8 @@ export interface WebSocketGatewayOptions {
   subscribers: GatewaySubscribers;
   logger: Logger;
   metrics: Metrics;
-  gatewayTokens: TokenSet<GatewayGrant>;
+  /** every key: a connection opens with a gateway key, and is closed when its key is revoked or rotated */
+  keys: KeyRing;
   /** false while starting and draining: upgrades are refused (503) */
   isReady: () => boolean;
 }
@@ -53,6 +49,8 @@ interface Conn {
   badWindowStart: number;
   /** the channels its gateway token may subscribe to; undefined: every channel */
   scope: ReadonlySet<string> | undefined;
+  /** the secret it opened with (its digest): closed once that is rotated or revoked */
+  secretId: string;
   /** this connection as a delivery endpoint (set when it opens) */
   subscriber: Subscriber | undefined;
   /** frames sent in this turn of the event loop, written together at its end (`send`) */
@@ -71,7 +69,15 @@ export class WebSocketGateway {
   private writeQueued = false;
   private nextConnId = 1;
 
-  constructor(private readonly o: WebSocketGatewayOptions) {}
+  constructor(private readonly o: WebSocketGatewayOptions) {
+    // A connection whose key was revoked or rotated (on any node) is closed.
+    o.keys.onChange(() => {
+      for (const ws of [...this.conns]) {
+        const c = ws.getUserData();
+        if (!c.closed && !o.keys.isLive(c.secretId)) ws.end(1008, 'the key was revoked or rotated');
+      }
+    });
+  }
 
   /** Mounts /v1/gateway on the app. */
   attach(app: TemplatedApp): void {
@@ -122,29 +128,45 @@ export class WebSocketGateway {
     const key = req.getHeader('sec-websocket-key');
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
-    const grant = this.o.gatewayTokens.find(authorization === '' ? undefined : authorization);
-    if (grant === undefined) {
-      this.o.metrics.errors.inc({ code: 'unauthorized' });
-      // A refused upgrade is answered like every HTTP error (problem+json).
-      writeReply(res, errorReply('unauthorized', 'a gateway token is required: Authorization: Bearer <token>'));
-      return;
-    }
-    if (!this.o.isReady()) {
-      writeReply(res, errorReply('unavailable', 'not ready'));
-      return;
-    }
-    const conn: Conn = {
-      id: this.nextConnId++,
-      closed: false,
-      tokens: this.o.config.rateLimitPerConnection * 2,
-      refilledAt: performance.now(),
-      badFrames: 0,
-      badWindowStart: performance.now(),
-      scope: grant.channels,
-      subscriber: undefined,
-      out: [],
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    const answer = (who: Authenticated | undefined): void => {
+      if (who === undefined || who.principal.role !== 'gateway') {
+        this.o.metrics.errors.inc({ code: 'unauthorized' });
+        // A refused upgrade is answered like every HTTP error (problem+json).
+        writeReply(res, errorReply('unauthorized', 'a gateway token is required: Authorization: Bearer <token>'));
+        return;
+      }
+      if (!this.o.isReady()) {
+        writeReply(res, errorReply('unavailable', 'not ready'));
+        return;
+      }
+      const conn: Conn = {
+        id: this.nextConnId++,
+        closed: false,
+        tokens: this.o.config.rateLimitPerConnection * 2,
+        refilledAt: performance.now(),
+        badFrames: 0,
+        badWindowStart: performance.now(),
+        scope: who.channels,
+        secretId: who.secretId,
+        subscriber: undefined,
+        out: [],
+      };
+      res.upgrade(conn, key, protocol, extensions, context);
     };
-    res.upgrade(conn, key, protocol, extensions, context);
+    // The key table may need a read of the store: the upgrade is answered when it is in.
+    this.o.keys.authenticate(authorization === '' ? undefined : authorization).then(
+      (who) => {
+        if (!aborted) res.cork(() => answer(who));
+      },
+      (err: unknown) => {
+        this.o.logger.error({ err }, 'authenticating an upgrade failed');
+        if (!aborted) res.cork(() => writeReply(res, errorReply('unavailable', 'the key table cannot be read')));
+      },
+    );
   }
 
   private onClose(ws: Ws): void {

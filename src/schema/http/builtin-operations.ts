@@ -67,6 +67,7 @@ export const eventsOperation = operation({
   description: 'The fields of an `event` frame without `t`, as JSON or MessagePack; the same checks and decision as over the WebSocket gateway.',
   tag: 'events',
   auth: 'gateway',
+  roles: ['gateway'],
   body: { schema: EventSchema, media: ['application/json', 'application/msgpack'] },
   responses: { 200: { description: 'the decision', schema: DecisionSchema, media: { 'application/msgpack': DecisionSchema } } },
   errors: ['bad_frame', 'invalid', 'unknown_customer', 'rate_limited', 'overloaded'],

@@ -1,5 +1,6 @@
 import type { TObject, TSchema } from '@sinclair/typebox';
 import type { ErrorCode } from '../../errors.js';
+import type { Role } from '../../transport/principal.js';
 
 /**
  * One HTTP operation, declared once: from it come the handler's input and output types
@@ -24,6 +25,7 @@ export const operationTags = {
   learning: 'Adaptive models, propensity, uplift and the campaign funnel',
   status: "The server's status",
   audit: 'The audit trail: every change made through the admin API, hash-chained',
+  keys: 'Named API keys and their roles',
 } as const;
 
 export type OperationTag = keyof typeof operationTags;
@@ -64,6 +66,12 @@ export interface OperationSpec {
   description?: string;
   tag: OperationTag;
   auth: Auth;
+  /**
+   * The roles whose keys may call it (docs/security.md). An `admin` key may call every
+   * operation of auth `admin`; absent on an `admin` operation: admin keys only; on a `gateway`
+   * one: gateway keys. Ignored when auth is `none`.
+   */
+  roles?: readonly Role[];
   /** one property per `:name` of the path, each a string schema */
   params?: TObject;
   /** the query parameters, each a string schema (or a number one: a query's text is converted first) */
@@ -91,7 +99,19 @@ export function implicitErrors(op: OperationSpec): ErrorCode[] {
   if (op.params !== undefined) codes.push('invalid');
   if (op.body !== undefined) codes.push('invalid', 'payload_too_large', 'unsupported_media_type');
   if (op.query !== undefined) codes.push('invalid');
-  if (op.auth !== 'none') codes.push('unauthorized', 'unavailable');
+  if (op.auth !== 'none') codes.push('unauthorized', 'forbidden', 'unavailable');
   codes.push('internal');
   return codes;
+}
+
+/** The roles that may call an operation: its own, and `admin` on every admin operation. */
+export function allowedRoles(op: OperationSpec): readonly Role[] {
+  if (op.auth === 'none') return [];
+  const own = op.roles ?? (op.auth === 'gateway' ? ['gateway'] : []);
+  return op.auth === 'admin' && !own.includes('admin') ? [...own, 'admin'] : own;
+}
+
+/** Whether a key of this role may call the operation. */
+export function roleAllows(op: OperationSpec, role: Role): boolean {
+  return op.auth === 'none' || allowedRoles(op).includes(role);
 }

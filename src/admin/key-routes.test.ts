@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../store/memory-store.js';
+import { GatewayClient, adminHeaders, serverForFile, startTestKairos, tempDir } from '../test-support/test-kairos.js';
+import { KeyRing } from '../transport/key-ring.js';
+
+/**
+ * /v1/keys on a real server: a key made through the API works at once with its role's
+ * routes only; the listing never shows a secret; a rotated key's old secret and a revoked
+ * key are refused from the reply on.
+ */
+
+const server = serverForFile({ config: { store: 'memory' } });
+const url = (p: string): string => `${server.k.httpUrl}${p}`;
+const bearer = (secret: string): Record<string, string> => ({ Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' });
+
+async function create(name: string, role: string): Promise<{ status: number; body: { name: string; role: string; secret: string } }> {
+  const res = await fetch(url('/v1/keys'), { method: 'POST', headers: adminHeaders, body: JSON.stringify({ name, role }) });
+  return { status: res.status, body: (await res.json()) as { name: string; role: string; secret: string } };
+}
+
+describe('/v1/keys', () => {
+  it('makes a named key whose secret is shown once and works at once, for its role only', async () => {
+    const made = await create('crm-batch', 'marketer');
+    expect(made.status).toBe(201);
+    expect(made.body).toMatchObject({ name: 'crm-batch', role: 'marketer' });
+    expect(made.body.secret).toMatch(/^kairos_[A-Za-z0-9_-]{43}$/);
+    expect((await fetch(url('/v1/catalog'), { headers: bearer(made.body.secret) })).status).toBe(200);
+    const refused = await fetch(url('/v1/status'), { headers: bearer(made.body.secret) });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { detail: string }).detail).toBe('the key "crm-batch" (role marketer) may not getStatus (GET /v1/status)');
+    // a marketer may not make keys
+    const escalate = await fetch(url('/v1/keys'), { method: 'POST', headers: bearer(made.body.secret), body: JSON.stringify({ name: 'mine', role: 'admin' }) });
+    expect(escalate.status).toBe(403);
+    expect((await create('crm-batch', 'ops')).status).toBe(409);
+  });
+
+  it('lists keys by name and role, never a secret or its digest', async () => {
+    const made = await create('lister', 'ops');
+    const res = await fetch(url('/v1/keys'), { headers: adminHeaders });
+    const text = await res.text();
+    const { keys } = JSON.parse(text) as { keys: Array<{ name: string; role: string; source: string }> };
+    expect(keys).toContainEqual(expect.objectContaining({ name: 'lister', role: 'ops', source: 'api' }));
+    expect(keys).toContainEqual(expect.objectContaining({ role: 'admin', source: 'config' }));
+    expect(text).not.toContain(made.body.secret);
+    expect(text).not.toMatch(/[0-9a-f]{64}/);
+  });
+
+  it('rotates: the old secret is refused from the reply on, the new one works', async () => {
+    const made = await create('rotating', 'ops');
+    expect((await fetch(url('/v1/status'), { headers: bearer(made.body.secret) })).status).toBe(200);
+    const rotated = await fetch(url('/v1/keys/rotating/rotate'), { method: 'POST', headers: adminHeaders });
+    expect(rotated.status).toBe(200);
+    const { secret } = (await rotated.json()) as { secret: string };
+    expect(secret).not.toBe(made.body.secret);
+    expect((await fetch(url('/v1/status'), { headers: bearer(made.body.secret) })).status).toBe(401);
+    expect((await fetch(url('/v1/status'), { headers: bearer(secret) })).status).toBe(200);
+  });
+
+  it('revokes: refused from the reply on; a configured key cannot be revoked here', async () => {
+    const made = await create('leaving', 'analyst');
+    expect((await fetch(url('/v1/reports/funnel'), { headers: bearer(made.body.secret) })).status).toBe(200);
+    const gone = await fetch(url('/v1/keys/leaving'), { method: 'DELETE', headers: adminHeaders });
+    expect([gone.status, await gone.json()]).toEqual([200, { name: 'leaving', role: 'analyst', revoked: true }]);
+    expect((await fetch(url('/v1/reports/funnel'), { headers: bearer(made.body.secret) })).status).toBe(401);
+    expect((await fetch(url('/v1/keys/leaving'), { method: 'DELETE', headers: adminHeaders })).status).toBe(404);
+    const { keys } = (await (await fetch(url('/v1/keys'), { headers: adminHeaders })).json()) as { keys: Array<{ name: string }> };
+    expect(keys.map((k) => k.name)).not.toContain('leaving');
+    const configured = keys.find((k) => k.name.startsWith('key:'))!;
+    expect((await fetch(url(`/v1/keys/${configured.name}`), { method: 'DELETE', headers: adminHeaders })).status).toBe(409);
+    expect((await fetch(url('/v1/keys'), { headers: adminHeaders })).status).toBe(200);
+  });
+});
+
+describe('gateway keys made through the API', () => {
+  it('open the WebSocket and post events; a connection is closed when its key is rotated or revoked', async () => {
+    const made = await create('branch-gw', 'gateway');
+    const events = await fetch(url('/v1/events'), { method: 'POST', headers: bearer(made.body.secret), body: '{}' });
+    expect(events.status).toBe(400); // authenticated: the empty event is refused by its schema
+    const first = await GatewayClient.connect(server.k.wsUrl, made.body.secret);
+    const rotated = (await (await fetch(url('/v1/keys/branch-gw/rotate'), { method: 'POST', headers: adminHeaders })).json()) as { secret: string };
+    expect(await first.waitClosed()).toEqual({ code: 1008, reason: 'the key was revoked or rotated' });
+    await expect(GatewayClient.connect(server.k.wsUrl, made.body.secret)).rejects.toThrow('HTTP 401');
+    const second = await GatewayClient.connect(server.k.wsUrl, rotated.secret);
+    const other = await GatewayClient.connect(server.k.wsUrl);
+    expect((await fetch(url('/v1/keys/branch-gw'), { method: 'DELETE', headers: adminHeaders })).status).toBe(200);
+    expect((await second.waitClosed()).code).toBe(1008);
+    expect(other.closedWith).toBeUndefined();
+    other.close();
+    // a key of another role opens no connection
+    const ops = await create('ops-gw', 'ops');
+    await expect(GatewayClient.connect(server.k.wsUrl, ops.body.secret)).rejects.toThrow('HTTP 401');
+  });
+});
+
+describe('the key ring', () => {
+  it('in production refuses to make a qa key, and a configured qa key is not usable', async () => {
+    const ring = new KeyRing({ store: new MemoryStore(), bootstrap: [{ name: 'tester', role: 'qa', secret: 'qa-secret-0123456789' }], production: true, now: () => 0 });
+    await expect(ring.create('qa-2', 'qa')).rejects.toMatchObject({ code: 'invalid' });
+    expect((await ring.authenticate('Bearer qa-secret-0123456789'))?.principal).toEqual({ name: 'tester', role: 'qa' });
+    expect(ring.roleUsable('qa')).toBe(false);
+    expect(ring.roleUsable('ops')).toBe(true);
+    const dev = new KeyRing({ store: new MemoryStore(), bootstrap: [], production: false, now: () => 0 });
+    await expect(dev.create('qa-2', 'qa')).resolves.toMatchObject({ role: 'qa' });
+  });
+
+  it('sees a change made through another ring on the same store at the next request', async () => {
+    const store = new MemoryStore();
+    const a = new KeyRing({ store, bootstrap: [], production: false, now: () => 0 });
+    const b = new KeyRing({ store, bootstrap: [], production: false, now: () => 0 });
+    const { secret } = await a.create('shared', 'ops');
+    expect((await b.authenticate(`Bearer ${secret}`))?.principal).toEqual({ name: 'shared', role: 'ops' });
+    await a.revoke('shared');
+    expect(await b.authenticate(`Bearer ${secret}`)).toBeUndefined();
+  });
+});
+
+
+describe('production', () => {
+  it('refuses a qa key made before the switch, at use, and refuses to make one', async () => {
+    const data = tempDir();
+    try {
+      const dev = await startTestKairos({ dataDir: data.dir, keepDataDir: true, config: { adminKeys: ['admin-secret-1'], gatewayTokens: [{ token: 'gateway-secret-1', scoped: false }] } });
+      const admin = { Authorization: 'Bearer admin-secret-1', 'Content-Type': 'application/json' };
+      const made = (await (await fetch(`${dev.httpUrl}/v1/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'tester', role: 'qa' }) })).json()) as { secret: string };
+      expect((await fetch(`${dev.httpUrl}/v1/clock`, { headers: bearer(made.secret) })).status).toBe(200);
+      await dev.close();
+      const prod = await startTestKairos({
+        dataDir: data.dir,
+        keepDataDir: true,
+        config: { env: 'production', demo: false, adminKeys: ['admin-secret-1'], gatewayTokens: [{ token: 'gateway-secret-1', scoped: false }] },
+      });
+      try {
+        const refused = await fetch(`${prod.httpUrl}/v1/clock`, { headers: bearer(made.secret) });
+        expect(refused.status).toBe(403);
+        expect(((await refused.json()) as { detail: string }).detail).toBe('the key "tester" (role qa) is refused in production (KAIROS_ENV=production)');
+        const again = await fetch(`${prod.httpUrl}/v1/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'tester-2', role: 'qa' }) });
+        expect(again.status).toBe(400);
+        expect((await fetch(`${prod.httpUrl}/v1/clock`, { headers: admin })).status).toBe(200);
+      } finally {
+        await prod.close();
+      }
+    } finally {
+      data.remove();
+    }
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { CustomerView } from '../schema/http/customer-schemas.js';
+import { adminHeaders, serverForFile } from '../test-support/test-kairos.js';
+import { maskCustomer } from './mask-customer.js';
+
+/**
+ * What a privacy key and an analyst key read of a customer: the subject-access export holds
+ * the whole card and the stop-list entries on the customer; the analyst's card has no name,
+ * phone, e-mail or card number in clear anywhere in it.
+ */
+
+const analyst = { Authorization: 'Bearer analyst-secret-0123456789' };
+const privacy = { Authorization: 'Bearer privacy-secret-0123456789', 'Content-Type': 'application/json' };
+const server = serverForFile({
+  config: { store: 'memory', keys: [{ name: 'ana', role: 'analyst', secret: 'analyst-secret-0123456789' }, { name: 'dpo', role: 'privacy', secret: 'privacy-secret-0123456789' }] },
+});
+const url = (p: string): string => `${server.k.httpUrl}${p}`;
+
+async function card(headers: Record<string, string>): Promise<{ status: number; text: string }> {
+  const res = await fetch(url('/v1/customers/demo-19'), { headers });
+  return { status: res.status, text: await res.text() };
+}
+
+describe('personal data by role', () => {
+  it('an analyst reads the card with names, phone, e-mail and card masked, everywhere in it', async () => {
+    const full = JSON.parse((await card(adminHeaders)).text) as CustomerView;
+    const secrets = [full.profile.firstName, full.profile.patronymic, full.profile.lastName, ...Object.values(full.identifiers).flat()].filter((v): v is string => v !== undefined && v.length >= 2);
+    expect(secrets.length).toBeGreaterThan(2);
+    const masked = await card(analyst);
+    expect(masked.status).toBe(200);
+    for (const s of secrets) expect(masked.text, s).not.toContain(s);
+    const view = JSON.parse(masked.text) as CustomerView;
+    expect(view.id).toBe('demo-19');
+    expect(view.profile.firstName).toBe(`${[...full.profile.firstName!][0]}***`);
+    // the rest of the card is the same
+    expect(view.segments).toEqual(full.segments);
+    expect(view.features).toEqual(full.features);
+  });
+
+  it('masks a text that names the customer', () => {
+    const v = maskCustomer({ id: 'c1', profile: { firstName: 'Иван', lastName: 'Петров' }, identifiers: { phone: ['+79991234567'], email: ['ivan@bank.ru'] }, contacts: [{ text: 'Иван, +79991234567' }] } as unknown as CustomerView);
+    expect(JSON.stringify(v)).not.toMatch(/Иван|Петров|\+79991234567|ivan@bank\.ru/);
+    expect(v.profile).toEqual({ firstName: 'И***', lastName: 'П***' });
+  });
+
+  it('a privacy key exports everything held about the customer, with the stop-list entries on it', async () => {
+    const full = JSON.parse((await card(adminHeaders)).text) as CustomerView;
+    const phone = full.identifiers.phone?.[0];
+    expect(phone).toBeDefined();
+    const stop = await fetch(url('/v1/stop-list'), { method: 'POST', headers: privacy, body: JSON.stringify({ kind: 'phone', value: phone, reason: 'asked by phone' }) });
+    expect(stop.status).toBeLessThan(300);
+    const res = await fetch(url('/v1/customers/demo-19/export'), { headers: privacy });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="customer-demo-19.json"');
+    const body = (await res.json()) as { customer: CustomerView; stopList: Array<{ kind: string; reason?: string }>; basis: string };
+    expect(body.customer).toEqual(full);
+    expect(body.stopList).toEqual([expect.objectContaining({ kind: 'phone', reason: 'asked by phone' })]);
+    expect(body.basis).toContain('152-FZ');
+    expect((await fetch(url('/v1/customers/demo-19/export'), { headers: analyst })).status).toBe(403);
+    expect((await fetch(url('/v1/customers/nobody-here/export'), { headers: privacy })).status).toBe(404);
+  });
+});

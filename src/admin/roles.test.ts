@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../paths.js';
+import type { OperationSpec } from '../schema/http/operation.js';
+import { allowedRoles, openApiPath, roleAllows } from '../schema/http/operation.js';
+import type { TestKairos } from '../test-support/test-kairos.js';
+import { adminHeaders, startTestKairos } from '../test-support/test-kairos.js';
+import type { Role } from '../transport/principal.js';
+import { ROLES } from '../transport/principal.js';
+import { allOperations } from './openapi.js';
+
+/**
+ * The roles table, walked: every operation the server declares (the list the OpenAPI
+ * document is made from, so a new route is walked too) with a key of every role, none and a
+ * wrong one. Allowed: never 401/403. Refused: 403 problem+json naming the key and its role
+ * (401 without a known key), and nothing the admin API shows has changed.
+ */
+
+const secretOf = (role: Role): string => (role === 'admin' ? 'demo-admin' : role === 'gateway' ? 'demo-gateway' : `secret-of-the-${role}-key-0123456789`);
+const named = ROLES.filter((r) => r !== 'admin' && r !== 'gateway').map((role) => ({ name: `${role}-key`, role, secret: secretOf(role) }));
+
+const sample: Record<string, string> = { id: 'demo-19', channel: 'sms', key: 'a'.repeat(40), n: '1', offer: 'pension-deposit', instance: 'x', name: 'no-such-key' };
+const instantiate = (path: string): string => openApiPath(path).replace(/\{(\w+)\}/g, (_m, p: string) => sample[p] ?? 'x');
+
+/** What the admin API shows of the server's state, read with the admin key: a refused call must leave it as it was. */
+const stateReads = ['/v1/catalog', '/v1/catalog/history', '/v1/policy', '/v1/stop-list', '/v1/clock', '/v1/customers/demo-19', '/v1/keys', '/v1/models', '/v1/outbox/sms', '/v1/outbox/sms/dead'];
+
+let k: TestKairos;
+async function state(): Promise<string[]> {
+  return Promise.all(
+    stateReads.map(async (p) => {
+      const res = await fetch(`${k.httpUrl}${p}`, { headers: adminHeaders });
+      return `${p} ${res.status} ${await res.text()}`;
+    }),
+  );
+}
+
+async function call(op: OperationSpec, authorization: string | undefined): Promise<{ status: number; type: string | null; body: string }> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (authorization !== undefined) headers.Authorization = authorization;
+  const res = await fetch(`${k.httpUrl}${instantiate(op.path)}`, { method: op.method.toUpperCase(), headers, ...(op.method === 'get' ? {} : { body: '{}' }) });
+  return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
+}
+
+beforeAll(async () => {
+  k = await startTestKairos({ config: { store: 'memory', clock: 'manual', keys: named } });
+});
+afterAll(async () => {
+  await k.close();
+});
+
+const callers: Array<{ who: string; role: Role | undefined; authorization: string | undefined }> = [
+  ...ROLES.map((role) => ({ who: role, role, authorization: `Bearer ${secretOf(role)}` })),
+  { who: 'none', role: undefined, authorization: undefined },
+  { who: 'wrong', role: undefined, authorization: 'Bearer not-a-key-anyone-has-0000' },
+];
+
+describe('roles', () => {
+  it('every operation that needs a key declares its roles', () => {
+    const undeclared = allOperations.filter((op) => op.auth !== 'none' && op.roles === undefined).map((op) => op.operationId);
+    expect(undeclared).toEqual([]);
+    // admin may call every admin operation, never a gateway one; a gateway key only gateway ones
+    for (const op of allOperations) {
+      if (op.auth === 'admin') expect(allowedRoles(op)).toContain('admin');
+      if (op.auth === 'gateway') expect(allowedRoles(op)).toEqual(['gateway']);
+    }
+  });
+
+  it('walks every route with a key of every role, none and a wrong one', async () => {
+    let cells = 0;
+    const before = await state();
+    // Refused cells first, while the state is the baseline; the allowed ones may change it.
+    const order = [...allOperations.filter((op) => op.method === 'get'), ...allOperations.filter((op) => op.method !== 'get')];
+    const allowed: Array<() => Promise<void>> = [];
+    for (const op of order) {
+      for (const c of callers) {
+        const where = `${op.method.toUpperCase()} ${op.path} as ${c.who}`;
+        cells++;
+        const permitted = op.auth === 'none' || (c.role !== undefined && roleAllows(op, c.role));
+        if (permitted) {
+          allowed.push(async () => {
+            const r = await call(op, c.authorization);
+            expect([401, 403], `${where}: ${r.body}`).not.toContain(r.status);
+          });
+          continue;
+        }
+        const r = await call(op, c.authorization);
+        expect(r.type, where).toContain('application/problem+json');
+        const problem = JSON.parse(r.body) as { code: string; detail?: string };
+        if (c.role === undefined) {
+          expect([r.status, problem.code], where).toEqual([401, 'unauthorized']);
+        } else {
+          expect([r.status, problem.code], where).toEqual([403, 'forbidden']);
+          expect(problem.detail, where).toContain(`(role ${c.role}) may not ${op.operationId}`);
+        }
+        if (op.method !== 'get') expect(await state(), where).toEqual(before);
+      }
+    }
+    for (const a of allowed) await a();
+    console.log(`roles table: ${allOperations.length} operations x ${callers.length} callers = ${cells} cells`);
+    expect(cells).toBe(allOperations.length * callers.length);
+  });
+
+  it('docs/security.md names, in each role\'s row, every path the role is declared for', () => {
+    const doc = readFileSync(join(packageRoot(), 'docs', 'security.md'), 'utf8');
+    for (const role of ROLES) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${role}\` |`));
+      expect(row, role).toBeDefined();
+      for (const op of allOperations.filter((o) => o.auth !== 'none' && (o.roles ?? []).includes(role))) {
+        // the path, or the area it is in (`/v1/catalog/history` under `/v1/catalog`)
+        const segments = openApiPath(op.path).split('/');
+        const listed = segments.slice(2).some((_s, i) => row!.includes(segments.slice(0, segments.length - i).join('/')));
+        expect(listed, `${role}: ${op.method.toUpperCase()} ${op.path}`).toBe(true);
+      }
+    }
+  });
+
+  it('says each operation\'s roles in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${k.httpUrl}/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, { 'x-kairos-roles'?: string[]; description?: string }>> };
+    for (const op of allOperations) {
+      const entry = doc.paths[openApiPath(op.path)]?.[op.method];
+      if (op.auth === 'none') expect(entry?.['x-kairos-roles'], op.operationId).toBeUndefined();
+      else {
+        expect(entry?.['x-kairos-roles'], op.operationId).toEqual(allowedRoles(op));
+        expect(entry?.description, op.operationId).toContain('Roles: ');
+      }
+    }
+  });
+});

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ROLES } from '../transport/principal.js';
+
+/**
+ * `kairos keys create|list|rotate|revoke`: the running server's /v1/keys, over its API, with
+ * an admin key from KAIROS_ADMIN_KEY or --key-file. A new secret is printed once, on stdout,
+ * alone on its line (for a pipe into a secret store); everything else goes to stderr.
+ */
+
+export const keysUsage = `usage:
+  kairos keys create NAME --role ROLE   make a key (roles: ${ROLES.join(', ')}); prints its secret once
+  kairos keys list                      every key: name, role, where it comes from
+  kairos keys rotate NAME               a new secret for the key (printed once); the old one is refused at once
+  kairos keys revoke NAME               refuse the key from now on
+options:
+  --url URL        the server (default http://127.0.0.1:8080, or KAIROS_URL)
+  --key-file FILE  a file holding the admin key (default: the KAIROS_ADMIN_KEY variable)`;
+
+export interface KeysIo {
+  env: Readonly<Record<string, string | undefined>>;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+interface KeyRow {
+  name: string;
+  role: string;
+  source: string;
+  createdAt?: number;
+  rotatedAt?: number;
+}
+
+/** Runs the command; resolves with the exit code (0 done, 1 refused by the server, 2 usage). */
+export async function keysCommand(argv: readonly string[], io: KeysIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { url: { type: 'string' }, 'key-file': { type: 'string' }, role: { type: 'string' } } });
+  } catch (err) {
+    io.err(`kairos keys: ${(err as Error).message}\n${keysUsage}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [sub, name, ...more] = positionals;
+  const needsName = sub === 'create' || sub === 'rotate' || sub === 'revoke';
+  if (sub === undefined || !['create', 'list', 'rotate', 'revoke'].includes(sub) || more.length > 0 || needsName !== (name !== undefined) || (sub === 'create') !== (values.role !== undefined)) {
+    io.err(keysUsage);
+    return 2;
+  }
+  let adminKey: string | undefined;
+  try {
+    adminKey = values['key-file'] !== undefined ? readFileSync(values['key-file'], 'utf8').trim() : io.env.KAIROS_ADMIN_KEY;
+  } catch (err) {
+    io.err(`kairos keys: cannot read --key-file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    return 2;
+  }
+  if (adminKey === undefined || adminKey === '') {
+    io.err('kairos keys: an admin key is needed: set KAIROS_ADMIN_KEY or pass --key-file FILE');
+    return 2;
+  }
+  const base = (values.url ?? io.env.KAIROS_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  const request = async (method: string, path: string, body?: unknown): Promise<{ ok: boolean; json: Record<string, unknown> }> => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${adminKey}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { ok: res.ok, json: (await res.json()) as Record<string, unknown> };
+  };
+  let r;
+  try {
+    if (sub === 'list') r = await request('GET', '/v1/keys');
+    else if (sub === 'create') r = await request('POST', '/v1/keys', { name, role: values.role });
+    else if (sub === 'rotate') r = await request('POST', `/v1/keys/${encodeURIComponent(name!)}/rotate`);
+    else r = await request('DELETE', `/v1/keys/${encodeURIComponent(name!)}`);
+  } catch (err) {
+    io.err(`kairos keys: cannot reach ${base}: ${(err as Error).message}`);
+    return 1;
+  }
+  if (!r.ok) {
+    const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+    io.err(`kairos keys: ${text(r.json.code) || 'error'}: ${text(r.json.detail) || text(r.json.title)}`);
+    return 1;
+  }
+  if (sub === 'list') {
+    for (const k of r.json.keys as KeyRow[]) io.out(`${k.name}\t${k.role}\t${k.source}`);
+  } else if (sub === 'revoke') {
+    io.err(`revoked: ${name}`);
+  } else {
+    io.err(`${sub === 'create' ? 'created' : 'rotated'}: ${name} (role ${String(r.json.role)}); the secret is shown this once:`);
+    io.out(String(r.json.secret));
+  }
+  return 0;
+}

@@ -1,0 +1,246 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { KairosError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { bearerToken, credentialLabel } from './auth.js';
+import type { Principal, Role } from './principal.js';
+import { ROLES } from './principal.js';
+
+/**
+ * Every API key the server knows, each named and with one role (docs/security.md): the
+ * bootstrap keys of the configuration (KAIROS_ADMIN_KEYS, KAIROS_GATEWAY_TOKENS, KAIROS_KEYS)
+ * and the keys made through the admin API, kept in the store as meta entries `key/<name>`
+ * holding the SHA-256 of the secret, never the secret.
+ *
+ * A change (create, rotate, revoke) writes its entry, then a fresh random `keys/version`.
+ * Every authentication reads that version first (one GET on Redis) and reloads the table
+ * when it differs from the one it holds, so a revoke acknowledged on any node sharing the
+ * store holds for every request that starts after it. A version is a random token, not a
+ * counter: two nodes changing keys at once cannot write the same one.
+ */
+
+const KEY_PREFIX = 'key/';
+const VERSION_KEY = 'keys/version';
+const SECRET_PREFIX = 'kairos_';
+export const KEY_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** A key as the configuration names it (its secret in clear, read from the environment). */
+export interface BootstrapKey {
+  name: string;
+  role: Role;
+  secret: string;
+  /** a gateway token's channel scope: undefined for every channel */
+  channels?: readonly string[];
+}
+
+/** A key as stored: its secret's digest only. */
+interface StoredKey {
+  name: string;
+  role: Role;
+  /** SHA-256 of the secret, hex; absent once revoked */
+  sha256?: string;
+  createdAt: number;
+  rotatedAt?: number;
+  revokedAt?: number;
+}
+
+/** What a listing shows of a key: never its secret nor its digest. */
+export interface KeyInfo {
+  name: string;
+  role: Role;
+  source: 'config' | 'api';
+  createdAt?: number;
+  rotatedAt?: number;
+}
+
+/** Who a credential is, and (a gateway's) channel scope. */
+export interface Authenticated {
+  principal: Principal;
+  /** the channels a gateway key may subscribe to; undefined: every channel */
+  channels?: ReadonlySet<string>;
+  /** which secret it was (its digest, hex): a connection on it closes once it is rotated or revoked ({@link KeyRing.isLive}) */
+  secretId: string;
+}
+
+interface Entry extends Omit<Authenticated, 'secretId'> {
+  digest: Buffer;
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** A fresh secret: 32 random bytes, base64url, with a prefix that secret scanners can find. */
+export function newSecret(): string {
+  return SECRET_PREFIX + randomBytes(32).toString('base64url');
+}
+
+function isStoredKey(v: unknown): v is StoredKey {
+  const k = v as Partial<StoredKey> | undefined;
+  return typeof k === 'object' && k !== null && typeof k.name === 'string' && (ROLES as readonly string[]).includes(k.role as string);
+}
+
+export interface KeyRingOptions {
+  store: Store;
+  bootstrap: readonly BootstrapKey[];
+  /** production refuses qa keys, at creation and at use */
+  production: boolean;
+  now: () => number;
+}
+
+export class KeyRing {
+  private readonly boot: Entry[];
+  private stored: Entry[] = [];
+  private storedInfo: StoredKey[] = [];
+  private version: unknown = undefined;
+  private loading: Promise<void> | undefined;
+  private readonly listeners: Array<() => void> = [];
+  private watchTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: KeyRingOptions) {
+    this.boot = o.bootstrap.map((k) => ({
+      digest: sha256(k.secret),
+      principal: { name: k.name, role: k.role },
+      ...(k.channels === undefined ? {} : { channels: new Set(k.channels) }),
+    }));
+  }
+
+  /** Whether keys of this role may be used here (qa is refused in production). */
+  roleUsable(role: Role): boolean {
+    return !(this.o.production && role === 'qa');
+  }
+
+  /** Who an `Authorization` header value is; undefined when it carries no known key. */
+  async authenticate(authorization: string | undefined): Promise<Authenticated | undefined> {
+    const token = bearerToken(authorization);
+    if (token === undefined) return undefined;
+    await this.refresh();
+    const d = sha256(token);
+    // Every digest is compared, in constant time each, whichever matches.
+    let found: Entry | undefined;
+    for (const e of [...this.boot, ...this.stored]) if (timingSafeEqual(d, e.digest) && found === undefined) found = e;
+    if (found === undefined) return undefined;
+    return { principal: found.principal, secretId: found.digest.toString('hex'), ...(found.channels === undefined ? {} : { channels: found.channels }) };
+  }
+
+  /** Calls `listener` each time the table is read again (a key made, rotated or revoked on any node). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Whether a secret ({@link Authenticated.secretId}) is still accepted (as of the table last read). */
+  isLive(secretId: string): boolean {
+    const d = Buffer.from(secretId, 'hex');
+    return [...this.boot, ...this.stored].some((e) => e.digest.equals(d));
+  }
+
+  /**
+   * Reads the version every `ms` (a change made on another node reaches this node's open
+   * WebSocket connections within it; a request checks it itself).
+   */
+  watch(ms: number): void {
+    this.unwatch();
+    this.watchTimer = setInterval(() => void this.refresh().catch(() => undefined), ms);
+    this.watchTimer.unref();
+  }
+
+  unwatch(): void {
+    if (this.watchTimer !== undefined) clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
+  }
+
+  /** The table as the store holds it now: read again when its version moved. */
+  async refresh(): Promise<void> {
+    let version: unknown;
+    try {
+      version = await this.o.store.getMeta(VERSION_KEY);
+    } catch (err) {
+      // Fail closed: a key table that cannot be checked admits nobody (503, retry elsewhere).
+      throw new KairosError('unavailable', 'the key table cannot be read: the store is unreachable', { cause: err });
+    }
+    if (version === this.version) return;
+    // One reload at a time; a caller arriving meanwhile waits for it and checks again.
+    while (this.loading !== undefined) await this.loading;
+    if (version === this.version) return;
+    this.loading = this.load(version);
+    try {
+      await this.loading;
+    } finally {
+      this.loading = undefined;
+    }
+  }
+
+  private async load(version: unknown): Promise<void> {
+    const rows = await this.o.store.listMeta(KEY_PREFIX, 1_000_000);
+    const keys = rows.map((r) => r.value).filter(isStoredKey);
+    this.storedInfo = keys.filter((k) => k.sha256 !== undefined);
+    this.stored = this.storedInfo.map((k) => ({ digest: Buffer.from(k.sha256!, 'hex'), principal: { name: k.name, role: k.role } }));
+    this.version = version;
+    for (const l of this.listeners) l();
+  }
+
+  /** Every live key, configuration's first; no secret. */
+  async list(): Promise<KeyInfo[]> {
+    await this.refresh();
+    return [
+      ...this.boot.map((e) => ({ name: e.principal.name, role: e.principal.role, source: 'config' as const })),
+      ...this.storedInfo.map((k) => ({ name: k.name, role: k.role, source: 'api' as const, createdAt: k.createdAt, ...(k.rotatedAt === undefined ? {} : { rotatedAt: k.rotatedAt }) })),
+    ];
+  }
+
+  /** Makes a key; its secret is returned once and kept only as a digest. */
+  async create(name: string, role: Role): Promise<{ name: string; role: Role; secret: string }> {
+    if (!KEY_NAME.test(name)) throw new KairosError('invalid', 'field "name": lower-case letters, digits, ".", "_" and "-", at most 63, starting with a letter or digit');
+    if (!this.roleUsable(role)) throw new KairosError('invalid', 'field "role": qa keys are refused in production (KAIROS_ENV=production)');
+    if (this.boot.some((e) => e.principal.name === name)) throw new KairosError('conflict', `a key named "${name}" comes from the configuration`);
+    const existing = await this.o.store.getMeta(KEY_PREFIX + name);
+    if (isStoredKey(existing) && existing.sha256 !== undefined) throw new KairosError('conflict', `a key named "${name}" exists: rotate or revoke it`);
+    const secret = newSecret();
+    await this.write({ name, role, sha256: sha256(secret).toString('hex'), createdAt: this.o.now() });
+    return { name, role, secret };
+  }
+
+  /** A new secret for a key made through the API; the old one is refused from the reply on. */
+  async rotate(name: string): Promise<{ name: string; role: Role; secret: string }> {
+    const k = await this.live(name);
+    const secret = newSecret();
+    await this.write({ ...k, sha256: sha256(secret).toString('hex'), rotatedAt: this.o.now() });
+    return { name, role: k.role, secret };
+  }
+
+  /** Revokes a key made through the API; refused from the reply on. */
+  async revoke(name: string): Promise<{ name: string; role: Role }> {
+    const k = await this.live(name);
+    const { sha256: _gone, ...rest } = k;
+    await this.write({ ...rest, revokedAt: this.o.now() });
+    return { name, role: k.role };
+  }
+
+  private async live(name: string): Promise<StoredKey> {
+    if (this.boot.some((e) => e.principal.name === name)) throw new KairosError('conflict', `the key "${name}" comes from the configuration: change it there`);
+    const k = await this.o.store.getMeta(KEY_PREFIX + name);
+    if (!isStoredKey(k) || k.sha256 === undefined) throw new KairosError('not_found', `no key named "${name}"`);
+    return k;
+  }
+
+  /** The entry, then a fresh version: a reader that sees the version sees the entry. */
+  private async write(k: StoredKey): Promise<void> {
+    await this.o.store.putMeta(KEY_PREFIX + k.name, k);
+    await this.o.store.putMeta(VERSION_KEY, randomUUID());
+    // This node reads the new table before the reply: its connections on a revoked key close first.
+    await this.refresh();
+  }
+}
+
+/** The configuration's keys, each named: admin keys and gateway tokens by their hash labels. */
+export function bootstrapKeys(c: {
+  adminKeys: readonly string[];
+  gatewayTokens: ReadonlyArray<{ token: string; channels?: readonly string[] }>;
+  keys: readonly BootstrapKey[];
+}): BootstrapKey[] {
+  const label = (secret: string): string => credentialLabel(`Bearer ${secret}`) ?? 'key:?';
+  return [
+    ...c.adminKeys.map((secret) => ({ name: label(secret), role: 'admin' as const, secret })),
+    ...c.gatewayTokens.map((t) => ({ name: label(t.token), role: 'gateway' as const, secret: t.token, ...(t.channels === undefined ? {} : { channels: t.channels }) })),
+    ...c.keys,
+  ];
+}
