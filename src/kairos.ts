@@ -310,7 +310,7 @@ function buildGateway(
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),
       ...identityRoutes({ host }),
       ...privacyRoutes({ host, stopList, clock }),
-      ...keyRoutes({ keys, logger }),
+      ...keyRoutes({ keys, logger, clock }),
     ],
     // A node whose store is unreachable, or whose commits fail, takes no traffic (a load balancer sends it elsewhere).
     notReadyReason: () => (!store.coordination.available() ? 'store unreachable' : host.storeFailing() ? 'store commits are failing' : undefined),

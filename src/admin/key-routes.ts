@@ -1,10 +1,12 @@
 import { Type } from '@sinclair/typebox';
+import { auditDraft } from '../audit/audit.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { route } from '../schema/http/bind-route.js';
 import { EpochMs } from '../schema/http/common-schemas.js';
 import { operation } from '../schema/http/operation.js';
-import type { Route } from '../transport/http.js';
-import type { KeyRing } from '../transport/key-ring.js';
+import type { HttpCall, Route } from '../transport/http.js';
+import type { KeyAudit, KeyRing } from '../transport/key-ring.js';
 import { ROLES } from '../transport/principal.js';
 
 /**
@@ -94,22 +96,27 @@ export const revokeKeyOperation = operation({
 
 export const keyOperations = [listKeysOperation, createKeyOperation, rotateKeyOperation, revokeKeyOperation] as const;
 
-export function keyRoutes(deps: { keys: KeyRing; logger: Logger }): Route[] {
-  const { keys, logger } = deps;
+export function keyRoutes(deps: { keys: KeyRing; logger: Logger; clock: Clock }): Route[] {
+  const { keys, logger, clock } = deps;
+  /** The key change's audit entry, written with it (who: the calling key). */
+  const audited =
+    (call: HttpCall, action: string, name: string): KeyAudit =>
+    (before, after) =>
+      auditDraft(call, clock.now(), action, `key:${name}`, before, after);
   return [
     route(listKeysOperation, async () => ({ status: 200, body: { keys: await keys.list() } })),
     route(createKeyOperation, async ({ body, call }) => {
-      const made = await keys.create(body.name, body.role);
+      const made = await keys.create(body.name, body.role, audited(call, 'key.create', body.name));
       logger.info({ key: made.name, role: made.role, by: call.principal?.name }, 'api key created');
       return { status: 201, body: made };
     }),
     route(rotateKeyOperation, async ({ params, call }) => {
-      const made = await keys.rotate(params.name);
+      const made = await keys.rotate(params.name, audited(call, 'key.rotate', params.name));
       logger.info({ key: made.name, role: made.role, by: call.principal?.name }, 'api key rotated');
       return { status: 200, body: made };
     }),
     route(revokeKeyOperation, async ({ params, call }) => {
-      const gone = await keys.revoke(params.name);
+      const gone = await keys.revoke(params.name, audited(call, 'key.revoke', params.name));
       logger.info({ key: gone.name, role: gone.role, by: call.principal?.name }, 'api key revoked');
       return { status: 200, body: { ...gone, revoked: true as const } };
     }),

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { KairosError } from '../errors.js';
-import type { Store } from '../store/store.js';
+import type { AuditDraft, Store } from '../store/store.js';
 import { bearerToken, credentialLabel } from './auth.js';
 import type { Principal, Role } from './principal.js';
 import { ROLES } from './principal.js';
@@ -33,7 +33,7 @@ export interface BootstrapKey {
 }
 
 /** A key as stored: its secret's digest only. */
-interface StoredKey {
+export interface StoredKey {
   name: string;
   role: Role;
   /** SHA-256 of the secret, hex; absent once revoked */
@@ -188,30 +188,30 @@ export class KeyRing {
   }
 
   /** Makes a key; its secret is returned once and kept only as a digest. */
-  async create(name: string, role: Role): Promise<{ name: string; role: Role; secret: string }> {
+  async create(name: string, role: Role, audit?: KeyAudit): Promise<{ name: string; role: Role; secret: string }> {
     if (!KEY_NAME.test(name)) throw new KairosError('invalid', 'field "name": lower-case letters, digits, ".", "_" and "-", at most 63, starting with a letter or digit');
     if (!this.roleUsable(role)) throw new KairosError('invalid', 'field "role": qa keys are refused in production (KAIROS_ENV=production)');
     if (this.boot.some((e) => e.principal.name === name)) throw new KairosError('conflict', `a key named "${name}" comes from the configuration`);
     const existing = await this.o.store.getMeta(KEY_PREFIX + name);
     if (isStoredKey(existing) && existing.sha256 !== undefined) throw new KairosError('conflict', `a key named "${name}" exists: rotate or revoke it`);
     const secret = newSecret();
-    await this.write({ name, role, sha256: sha256(secret).toString('hex'), createdAt: this.o.now() });
+    await this.write({ name, role, sha256: sha256(secret).toString('hex'), createdAt: this.o.now() }, undefined, audit);
     return { name, role, secret };
   }
 
   /** A new secret for a key made through the API; the old one is refused from the reply on. */
-  async rotate(name: string): Promise<{ name: string; role: Role; secret: string }> {
+  async rotate(name: string, audit?: KeyAudit): Promise<{ name: string; role: Role; secret: string }> {
     const k = await this.live(name);
     const secret = newSecret();
-    await this.write({ ...k, sha256: sha256(secret).toString('hex'), rotatedAt: this.o.now() });
+    await this.write({ ...k, sha256: sha256(secret).toString('hex'), rotatedAt: this.o.now() }, k, audit);
     return { name, role: k.role, secret };
   }
 
   /** Revokes a key made through the API; refused from the reply on. */
-  async revoke(name: string): Promise<{ name: string; role: Role }> {
+  async revoke(name: string, audit?: KeyAudit): Promise<{ name: string; role: Role }> {
     const k = await this.live(name);
     const { sha256: _gone, ...rest } = k;
-    await this.write({ ...rest, revokedAt: this.o.now() });
+    await this.write({ ...rest, revokedAt: this.o.now() }, k, audit);
     return { name, role: k.role };
   }
 
@@ -222,13 +222,33 @@ export class KeyRing {
     return k;
   }
 
-  /** The entry, then a fresh version: a reader that sees the version sees the entry. */
-  private async write(k: StoredKey): Promise<void> {
-    await this.o.store.putMeta(KEY_PREFIX + k.name, k);
-    await this.o.store.putMeta(VERSION_KEY, randomUUID());
+  /**
+   * The entry, then a fresh version: a reader that sees the version sees the entry. With
+   * `audit`, both are written with the audit trail's entry in one store transaction.
+   */
+  private async write(k: StoredKey, before: StoredKey | undefined, audit: KeyAudit | undefined): Promise<void> {
+    const version = randomUUID();
+    if (audit !== undefined) {
+      const draft = audit(before === undefined ? undefined : keyFacts(before), keyFacts(k));
+      await this.o.store.appendAudit(draft, { meta: [{ key: KEY_PREFIX + k.name, value: k }, { key: VERSION_KEY, value: version }] });
+    } else {
+      await this.o.store.putMeta(KEY_PREFIX + k.name, k);
+      await this.o.store.putMeta(VERSION_KEY, version);
+    }
     // This node reads the new table before the reply: its connections on a revoked key close first.
     await this.refresh();
   }
+}
+
+/** Makes a key change's audit entry from the key before and after (never its secret or digest). */
+export type KeyAudit = (before: KeyFacts | undefined, after: KeyFacts) => AuditDraft;
+
+/** What the audit trail records of a key. */
+export type KeyFacts = Omit<StoredKey, 'sha256'>;
+
+function keyFacts(k: StoredKey): KeyFacts {
+  const { sha256: _digest, ...facts } = k;
+  return facts;
 }
 
 /** The configuration's keys, each named: admin keys and gateway tokens by their hash labels. */
