@@ -191,10 +191,10 @@ export function adminRoutes(d: AdminDeps): Route[] {
       return { status: 200, body: call.principal?.role === 'analyst' ? maskCustomer(view) : view };
     }),
     route(eraseCustomerOperation, async ({ params: { id }, call }) => {
-      const erased = await d.host.erase(id);
+      // The entry is written in the store's erasure transaction, inside the customer's mailbox.
+      const at = d.clock.now();
+      const erased = await d.host.erase(id, (e) => auditDraft(call, at, 'customer.erase', `customer:${id}`, { customer: id }, { customer: id, erased: true, identifiers: e.identifiers }));
       if (erased === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
-      // The erasure runs through the customer's mailbox: its entry follows it (docs/audit.md).
-      await audit(d, call, 'customer.erase', `customer:${id}`, { customer: id }, { customer: id, erased: true, identifiers: erased.identifiers });
       log(call, 'customer.erase', { customer: id, identifiers: erased.identifiers });
       return { status: 200, body: { erased: id, identifiers: erased.identifiers } };
     }),

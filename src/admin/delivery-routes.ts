@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { StopList } from '../stop-list.js';
 import { maskIdentifier } from '../stop-list.js';
 import type { OutboxRecord, Store } from '../store/store.js';
-import { audit } from '../audit/audit.js';
+import { auditDraft, customerAuditDraft } from '../audit/audit.js';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { route } from '../schema/http/bind-route.js';
@@ -174,7 +174,11 @@ export function deliveryRoutes(d: DeliveryRouteDeps): Route[] {
   const unsubscribe = async (token: string | undefined): Promise<{ raw: HttpReply }> => {
     const claim = claimOf(token);
     if (claim === undefined) return invalidLink();
-    await d.stopList.add({ kind: 'email', value: claim.email, channel: 'email', reason: 'unsubscribe link' }, d.clock.now(), 'unsubscribe-link');
+    const at = d.clock.now();
+    // The customer's own change: audited as `customer`, with the entry's key and hint, never the address.
+    await d.stopList.add({ kind: 'email', value: claim.email, channel: 'email', reason: 'unsubscribe link' }, at, 'unsubscribe-link', (e) =>
+      customerAuditDraft(at, 'stop-list.add', `stop:${e.key}`, null, { key: e.key, kind: e.kind, hint: e.hint, channel: e.channel, reason: e.reason }),
+    );
     d.logger.info({ customer: claim.customer }, 'unsubscribed from marketing e-mail by link');
     return page(200, 'Вы отписаны', '<p>Мы больше не будем присылать вам рекламные письма. Сообщения об операциях по счетам будут приходить как прежде.</p>');
   };
@@ -182,9 +186,8 @@ export function deliveryRoutes(d: DeliveryRouteDeps): Route[] {
     route(deadLettersOperation, async ({ params: { channel }, query }) => ({ status: 200, body: await deadPage(d.store, channel, query) })),
     route(retryOperation, async ({ params: { channel, instance }, call }) => {
       const was = await d.store.getOutbox(channel, instance);
-      if (!(await d.store.retryOutbox(channel, instance))) throw new KairosError('not_found', `no outbox entry "${instance}" on ${channel}`);
-      // The outbox lives in its own keys (a channel's stream on Redis): the entry follows the retry.
-      await audit(d, call, 'outbox.retry', `outbox:${channel}/${instance}`, { attempts: was?.attempts, dead: was?.dead === true }, { dead: false });
+      const draft = auditDraft(call, d.clock.now(), 'outbox.retry', `outbox:${channel}/${instance}`, { attempts: was?.attempts, dead: was?.dead === true }, { dead: false });
+      if (!(await d.store.retryOutbox(channel, instance, draft))) throw new KairosError('not_found', `no outbox entry "${instance}" on ${channel}`);
       d.kick();
       return { status: 200, body: { channel, instance, retried: true as const } };
     }),

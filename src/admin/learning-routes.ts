@@ -7,7 +7,7 @@ import { FUNNEL_DIMENSIONS, FUNNEL_STAGES, funnelCsv } from '../runtime/funnel-l
 import type { UpliftLedger, UpliftReport } from '../runtime/uplift-ledger.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../clock.js';
-import { audit } from '../audit/audit.js';
+import { auditDraft } from '../audit/audit.js';
 import { Type } from '@sinclair/typebox';
 import { route } from '../schema/http/bind-route.js';
 import { PathId } from '../schema/http/common-schemas.js';
@@ -191,8 +191,7 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
     route(resetModelOperation, async ({ params: { offer }, call }) => {
       if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
       const before = d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence);
-      await d.models.reset(offer, d.store);
-      await audit(d, call, 'model.reset', `model:${offer}`, { examples: before.examples }, { examples: 0 });
+      await d.models.reset(offer, d.store, auditDraft(call, d.clock.now(), 'model.reset', `model:${offer}`, { examples: before.examples }, { examples: 0 }));
       return { status: 200, body: d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence) };
     }),
     route(upliftOperation, ({ params: { id } }) => {

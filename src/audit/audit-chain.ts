@@ -9,6 +9,12 @@ import type { Principal } from '../transport/principal.js';
  * entry breaks the chain at that entry (`verifyChain`).
  */
 
+/** Who made a change: an admin key (`Principal`), or the customer through a signed link (`CUSTOMER`). */
+export type AuditWho = Principal | { name: 'customer'; role: 'customer' };
+
+/** The `who` of a change the customer made (the unsubscribe link): no personal data. */
+export const CUSTOMER: AuditWho = { name: 'customer', role: 'customer' };
+
 /** The hash the first entry names as its `prev`. */
 export const GENESIS = '0'.repeat(64);
 
@@ -16,8 +22,8 @@ export const GENESIS = '0'.repeat(64);
 export interface AuditDraft {
   /** the server's clock, ms */
   at: number;
-  /** the key that made the change: its name and role */
-  who: Principal;
+  /** the key that made the change: its name and role; `{name: 'customer', role: 'customer'}` for a customer's own (the unsubscribe link) */
+  who: AuditWho;
   /** what was done: `stop-list.add`, `catalog.update`, `customer.erase`… */
   action: string;
   /** what it was done to: `stop:<key>`, `campaigns/<id>`, `customer:<id>`, `clock`… */

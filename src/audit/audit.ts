@@ -3,6 +3,7 @@ import { KairosError } from '../errors.js';
 import type { AuditChange, Store } from '../store/store.js';
 import type { HttpCall } from '../transport/http.js';
 import type { AuditDraft, AuditRecord } from './audit-chain.js';
+import { CUSTOMER } from './audit-chain.js';
 
 /** What an admin route needs to write the audit trail. */
 export interface AuditDeps {
@@ -17,6 +18,14 @@ export interface AuditDeps {
 export function auditDraft(call: HttpCall, at: number, action: string, target: string, before?: unknown, after?: unknown): AuditDraft {
   if (call.principal === undefined) throw new KairosError('internal', `an audited change (${action}) on a call without a principal`);
   const draft: AuditDraft = { at, who: { name: call.principal.name, role: call.principal.role }, action, target };
+  if (before !== undefined) draft.before = before;
+  if (after !== undefined) draft.after = after;
+  return draft;
+}
+
+/** A change the customer made (the unsubscribe link): who is `customer`, no personal data. */
+export function customerAuditDraft(at: number, action: string, target: string, before?: unknown, after?: unknown): AuditDraft {
+  const draft: AuditDraft = { at, who: { ...CUSTOMER }, action, target };
   if (before !== undefined) draft.before = before;
   if (after !== undefined) draft.after = after;
   return draft;

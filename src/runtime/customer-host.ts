@@ -1,3 +1,4 @@
+import type { AuditDraft } from '../audit/audit-chain.js';
 import type { Campaign, ContactIdentifierKind, ContactRecord, CustomerRef, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview } from '../../actors/index.js';
 import { capacityDay, createCustomerStepper, customerMachine, customerOfInstance, decisionInputs, defaultLimits, effectiveRetentionMs, eventTimeProblem } from '../../actors/index.js';
 import type { SendFacts } from '../delivery/delivery-host.js';
@@ -538,8 +539,8 @@ export class CustomerHost {
   }
 
   /** Erases a customer (the right to be forgotten), through the mailbox. */
-  erase(id: string): Promise<{ identifiers: number } | undefined> {
-    return this.queries.erase(id);
+  erase(id: string, audit?: (erased: { identifiers: number }) => AuditDraft): Promise<{ identifiers: number } | undefined> {
+    return this.queries.erase(id, audit);
   }
 
   /** A dry run of the decision on the customer's current state. */

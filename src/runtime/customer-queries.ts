@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { CustomerView } from '../schema/http/customer-schemas.js';
 import { asKairosError } from '../errors.js';
 import type { StopList } from '../stop-list.js';
+import type { AuditDraft } from '../audit/audit-chain.js';
 import type { Store } from '../store/store.js';
 import type { Actors } from './activation.js';
 import type { BudgetLedger, CapacityLedger } from './budget-ledger.js';
@@ -50,9 +51,10 @@ export class CustomerQueries {
    * Erases a customer (the right to be forgotten): the live actor, everything waiting to be
    * written for it, and in the store its snapshot, master data, identity links and outbox
    * entries. Runs through the mailbox, after every earlier message for the customer. The
-   * stop list keeps its hashed entries, so an opt-out outlives the profile.
+   * stop list keeps its hashed entries, so an opt-out outlives the profile. With `audit`, the
+   * entry it drafts (from what was erased) is written in the store's erasure transaction.
    */
-  erase(id: string): Promise<{ identifiers: number } | undefined> {
+  erase(id: string, audit?: (erased: { identifiers: number }) => AuditDraft): Promise<{ identifiers: number } | undefined> {
     return this.withLive(id, async (live) => {
       const ids = Object.entries(live.snapshot.context.identifiers).flatMap(([kind, values]) =>
         values.map((value) => ({ kind: kind as ContactIdentifierKind, value })),
@@ -63,7 +65,7 @@ export class CustomerQueries {
       live.waiters = undefined;
       this.o.identities.dropCustomer(id);
       this.o.writeBehind.dropCustomer(id);
-      await this.o.store.eraseCustomer(id, ids);
+      await this.o.store.eraseCustomer(id, ids, audit?.({ identifiers: ids.length }));
       return { identifiers: ids.length };
     });
   }

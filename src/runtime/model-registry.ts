@@ -1,5 +1,6 @@
 import type { Arm, Learned, OfferModelView } from '../../actors/index.js';
 import { FtrlModel, aucBin, aucBins, binnedAuc, defaultFtrl } from '../../actors/index.js';
+import type { AuditDraft } from '../audit/audit-chain.js';
 import type { Store } from '../store/store.js';
 import { MetaCounters } from './meta-counters.js';
 
@@ -180,12 +181,17 @@ export class ModelRegistry {
     return offers.length;
   }
 
-  /** Forgets an offer's model (the offer was deleted or its model reset). */
-  async reset(offer: string, store: Store): Promise<void> {
+  /**
+   * Forgets an offer's model (the offer was deleted or its model reset). With `audit`, the
+   * emptied weights and the entry are one store transaction (`Store.appendAudit`).
+   */
+  async reset(offer: string, store: Store, audit?: AuditDraft): Promise<void> {
     this.models.delete(offer);
     this.weightsDirty.delete(offer);
     this.stats.update(offer, (s) => Object.assign(s, emptyStats()));
-    await store.putMeta(`${ModelRegistry.weightsPrefix}${offer}`, encodeWeights(new FtrlModel({ ...defaultFtrl, bits: 8 })));
+    const weights = { key: `${ModelRegistry.weightsPrefix}${offer}`, value: encodeWeights(new FtrlModel({ ...defaultFtrl, bits: 8 })) };
+    if (audit === undefined) await store.putMeta(weights.key, weights.value);
+    else await store.appendAudit(audit, { meta: [weights] });
   }
 }
 

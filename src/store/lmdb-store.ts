@@ -345,7 +345,9 @@ export class LmdbStore implements Store {
     return records;
   }
 
-  async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>): Promise<boolean> {
+  async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft): Promise<boolean> {
+    // What can fail in the entry fails here, before anything is written.
+    if (audit !== undefined) sealAudit(undefined, audit);
     // The key first, overwritten in place and flushed: from here on no copy of the customer's
     // sealed data, in the live pages or in LMDB's free ones, can be read.
     const slot = this.keySlots.get(id);
@@ -387,6 +389,7 @@ export class LmdbStore implements Store {
         if (!key.startsWith(prefix)) break;
         this.dropReminder(key);
       }
+      if (audit !== undefined) this.appendAuditIn(audit);
       return held;
     });
     if (slot !== undefined) this.keyring.release(slot);
@@ -464,11 +467,13 @@ export class LmdbStore implements Store {
     });
   }
 
-  async retryOutbox(channel: string, instance: string): Promise<boolean> {
+  async retryOutbox(channel: string, instance: string, audit?: AuditDraft): Promise<boolean> {
+    if (audit !== undefined) sealAudit(undefined, audit);
     return this.root.transaction(() => {
       const r = this.openOutbox(this.outbox.get([channel, instance]));
       if (r === undefined) return false;
       void this.outbox.put([channel, instance], this.sealOutbox(retried(r)));
+      if (audit !== undefined) this.appendAuditIn(audit);
       return true;
     });
   }
@@ -517,16 +522,20 @@ export class LmdbStore implements Store {
       }
       if (change.putStop !== undefined) void this.stops.put(stopStorageKey(change.putStop.key, change.putStop.channel, change.putStop.campaign), change.putStop);
       for (const m of change.meta ?? []) void this.meta.put(m.key, m.value);
-      // The head, read inside the write transaction: LMDB has one writer at a time.
-      let head: AuditRecord | undefined;
-      for (const { value } of this.audit.getRange({ reverse: true, limit: 1 })) head = value;
-      const entry = sealAudit(head, draft);
-      void this.audit.put(entry.seq, entry);
-      return entry;
+      return this.appendAuditIn(draft);
     };
     // Synchronous either way (an audited change is rare): a throw inside aborts the whole
     // transaction, which lmdb-js's asynchronous one does not promise.
     return Promise.resolve().then(() => this.root.transactionSync(write));
+  }
+
+  /** Inside a write transaction: seals the entry on the trail's head (read there: LMDB has one writer at a time) and writes it. */
+  private appendAuditIn(draft: AuditDraft): AuditRecord {
+    let head: AuditRecord | undefined;
+    for (const { value } of this.audit.getRange({ reverse: true, limit: 1 })) head = value;
+    const entry = sealAudit(head, draft);
+    void this.audit.put(entry.seq, entry);
+    return entry;
   }
 
   listAudit(afterSeq: number, limit: number): Promise<AuditRecord[]> {

@@ -112,8 +112,15 @@ export class MemoryStore implements Store {
     return Promise.resolve(structuredClone(due.slice(0, limit)));
   }
 
-  eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>): Promise<boolean> {
+  eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft): Promise<boolean> {
     this.check();
+    // The entry first: sealing is what can fail, and then nothing is erased.
+    let entry: AuditRecord | undefined;
+    try {
+      entry = audit === undefined ? undefined : sealAudit(this.auditEntries.at(-1), audit);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     let held = this.snapshots.delete(id);
     held = this.customers.delete(id) || held;
     for (const { kind, value } of identities) {
@@ -129,6 +136,7 @@ export class MemoryStore implements Store {
       this.unqueue(r.channel);
     }
     for (const [key, r] of this.reminders) if (r.customer === id) this.reminders.delete(key);
+    if (entry !== undefined) this.auditEntries.push(entry);
     return Promise.resolve(held);
   }
 
@@ -208,11 +216,18 @@ export class MemoryStore implements Store {
     return Promise.resolve(true);
   }
 
-  retryOutbox(channel: string, instance: string): Promise<boolean> {
+  retryOutbox(channel: string, instance: string, audit?: AuditDraft): Promise<boolean> {
     this.check();
     const r = this.outbox.get(outboxKey(channel, instance));
     if (r === undefined) return Promise.resolve(false);
+    let entry: AuditRecord | undefined;
+    try {
+      entry = audit === undefined ? undefined : sealAudit(this.auditEntries.at(-1), audit);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     this.outbox.set(outboxKey(channel, instance), retried(r));
+    if (entry !== undefined) this.auditEntries.push(entry);
     return Promise.resolve(true);
   }
 

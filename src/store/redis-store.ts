@@ -254,7 +254,10 @@ export class RedisStore implements Store, SharedCoordination {
   // -------------------------------------------------------------------------------------
   // Erasure
 
-  async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>): Promise<boolean> {
+  async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft): Promise<boolean> {
+    // The erasure is several steps over the customer's keys and the channels' (each one safe
+    // to repeat): its entry is the last step (docs/audit.md). What can fail in it fails first.
+    if (audit !== undefined) sealAudit(undefined, audit);
     const held = (await this.redis.exists(this.k.c(id, 'snap'), this.k.c(id, 'cust'))) > 0;
     let unlinked = 0;
     for (const { kind, value } of identities) unlinked += await this.redis.kairosUnlink(this.k.link(kind, value), id);
@@ -263,6 +266,7 @@ export class RedisStore implements Store, SharedCoordination {
     await this.redis.del(this.k.c(id, 'snap'), this.k.c(id, 'cust'), this.k.c(id, 'rem'), this.k.c(id, 'obx'));
     await this.redis.srem(this.k.dirty, id);
     await this.outbox.eraseCustomer(id);
+    if (audit !== undefined) await this.appendAudit(audit);
     return held || unlinked > 0;
   }
 
@@ -319,8 +323,13 @@ export class RedisStore implements Store, SharedCoordination {
     return this.outbox.fail(channel, instance, reason, next);
   }
 
-  retryOutbox(channel: string, instance: string): Promise<boolean> {
-    return this.outbox.retry(channel, instance);
+  async retryOutbox(channel: string, instance: string, audit?: AuditDraft): Promise<boolean> {
+    // The outbox lives in the channel's keys, the trail in its own slot: the retry, then its
+    // entry (docs/audit.md). What can fail in the entry fails first.
+    if (audit !== undefined) sealAudit(undefined, audit);
+    if (!(await this.outbox.retry(channel, instance))) return false;
+    if (audit !== undefined) await this.appendAudit(audit);
+    return true;
   }
 
   /** A channel's entries for this node's dispatcher through the stream's consumer group (RedisOutbox.claim). */

@@ -324,6 +324,43 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect((await store.appendAudit({ at: 4, who, action: 'clock.set', target: 'clock' }))?.prev).toBe(all[0]!.hash);
     });
 
+    it('writes an erasure and an outbox retry with their audit entry: an entry iff the change', async () => {
+      const who = { name: 'privacy-officer', role: 'admin' as const };
+      await store.importCustomers([{ id: 'c-1', record: record(1) }]);
+      await store.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-1', 'i-1', 1)] });
+      await store.failOutbox('sms', 'i-1', 'smsc down', { dead: true });
+      // A retry of no entry: neither the retry nor an entry.
+      expect(await store.retryOutbox('sms', 'nope', { at: 1, who, action: 'outbox.retry', target: 'outbox:sms/nope' })).toBe(false);
+      expect(await store.listAudit(0, 10)).toEqual([]);
+      expect(await store.retryOutbox('sms', 'i-1', { at: 2, who, action: 'outbox.retry', target: 'outbox:sms/i-1', before: { dead: true }, after: { dead: false } })).toBe(true);
+      expect((await store.getOutbox('sms', 'i-1'))?.dead).toBeUndefined();
+      const erasure = { at: 3, who, action: 'customer.erase', target: 'customer:c-1', before: { customer: 'c-1' }, after: { customer: 'c-1', erased: true, identifiers: 0 } };
+      expect(await store.eraseCustomer('c-1', [], erasure)).toBe(true);
+      expect(await store.getCustomer('c-1')).toBeUndefined();
+      expect(await store.getOutbox('sms', 'i-1')).toBeUndefined();
+      const all = await store.listAudit(0, 10);
+      expect(all).toMatchObject([
+        { seq: 1, action: 'outbox.retry', target: 'outbox:sms/i-1', after: { dead: false } },
+        { seq: 2, action: 'customer.erase', target: 'customer:c-1', after: { erased: true } },
+      ]);
+      expect(verifyChain(all)).toMatchObject({ ok: true, entries: 2 });
+      // An entry that cannot be written: nothing erased, nothing retried.
+      const boom = Object.defineProperty({}, 'x', {
+        enumerable: true,
+        get() {
+          throw new Error('boom');
+        },
+      });
+      await store.importCustomers([{ id: 'c-2', record: record(2) }]);
+      await store.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-2', 'i-2', 2)] });
+      await store.failOutbox('sms', 'i-2', 'smsc down', { dead: true });
+      await expect(store.retryOutbox('sms', 'i-2', { ...erasure, target: 'outbox:sms/i-2', after: boom })).rejects.toThrow();
+      expect((await store.getOutbox('sms', 'i-2'))?.dead).toBe(true);
+      await expect(store.eraseCustomer('c-2', [], { ...erasure, target: 'customer:c-2', after: boom })).rejects.toThrow();
+      expect(await store.getCustomer('c-2')).toEqual(record(2));
+      expect(await store.listAudit(0, 10)).toEqual(all);
+    });
+
     if (options.durable) it('keeps everything across a reopen', async () => {
       if (h.reopen === undefined) expect.unreachable('a durable backend must provide reopen()');
       await store.importCustomers([{ id: 'c-1', record: record(1) }]);

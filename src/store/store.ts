@@ -124,8 +124,10 @@ export interface Store {
    * Erases a customer: the snapshot, the master data, these identity links (only where they
    * still point to this customer), the customer's outbox entries and reminders, in one transaction.
    * The stop list is not touched: it keeps hashes, not people. False when nothing was held.
+   * With `audit`, its entry is appended in the same transaction, whether the store held
+   * anything or not (the erasure also dropped the live actor; docs/audit.md).
    */
-  eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>): Promise<boolean>;
+  eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft): Promise<boolean>;
 
   /** Imports master data and indexes its identifiers, in one transaction. */
   importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<void>;
@@ -147,8 +149,11 @@ export interface Store {
   removeOutbox(channel: string, instance: string): Promise<boolean>;
   /** Counts a failed attempt, with when to retry or that it is dead; false when there was no such entry. */
   failOutbox(channel: string, instance: string, reason: string, next?: { retryAt?: number; dead?: boolean }): Promise<boolean>;
-  /** A dead letter back into the queue, due now; false when there was no such entry. */
-  retryOutbox(channel: string, instance: string): Promise<boolean>;
+  /**
+   * A dead letter back into the queue, due now; false when there was no such entry. With
+   * `audit`, its entry is appended in the same transaction, only when there was one.
+   */
+  retryOutbox(channel: string, instance: string, audit?: AuditDraft): Promise<boolean>;
 
   /**
    * What several nodes sharing the store need (claims, revisions, shared totals), or, on a

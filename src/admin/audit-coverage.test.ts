@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../audit/audit-chain.js';
+import { verifyChain } from '../audit/audit-chain.js';
+import { DEMO_UNSUBSCRIBE_SECRET } from '../config.js';
+import { unsubscribeToken } from '../delivery/unsubscribe.js';
+import { adminHeaders, serverForFile, uid, yesterdayMsk } from '../test-support/test-kairos.js';
+import { allOperations } from './openapi.js';
+
+/**
+ * Every change through the admin API is audited: the walk takes every mutating operation the
+ * server declares (the OpenAPI list) and makes one accepted and one refused call of each on
+ * a real server. The accepted one leaves exactly one entry, the refused one none. A new
+ * mutating operation without a call here fails the walk: give it one (and its `audit()`).
+ */
+
+const server = serverForFile({ config: { clock: 'manual' }, manualClockStart: yesterdayMsk('12:00') });
+
+interface Reply {
+  status: number;
+  body: any;
+}
+
+async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = adminHeaders): Promise<Reply> {
+  const res = await fetch(`${server.k.httpUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
+  const text = await res.text();
+  return { status: res.status, body: (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(text) as unknown) : text };
+}
+
+async function trail(): Promise<AuditRecord[]> {
+  const r = await api('GET', '/v1/audit?limit=1000');
+  expect(r.status).toBe(200);
+  return r.body.entries as AuditRecord[];
+}
+
+/** Read-only though not GET (dry runs), or not an admin change (the gateway's events): no entry. */
+const notChanges: Record<string, string> = {
+  previewCampaign: 'a dry run: who would be reached',
+  explainDecision: 'a dry run of one decision',
+  postEvent: "the gateway's customer events: decisions, not admin changes",
+};
+
+/** The catalog's kinds as the operations name them, and a copy of one of each kind's items. */
+const kinds = [
+  ['features', 'Feature'],
+  ['segments', 'Segment'],
+  ['offers', 'Offer'],
+  ['campaigns', 'Campaign'],
+  ['partners', 'Partner'],
+  ['places', 'Place'],
+] as const;
+
+async function copyOf(kind: string): Promise<Record<string, unknown>> {
+  const r = await api('GET', `/v1/${kind}`);
+  expect(r.status).toBe(200);
+  const items = (r.body as { items: Array<Record<string, unknown>> }).items;
+  expect(items.length).toBeGreaterThan(0);
+  const { id: _id, ...item } = items[0]!;
+  return item;
+}
+
+const email = 'walk@example.ru';
+const token = (): string => unsubscribeToken({ email, customer: 'demo-60' }, DEMO_UNSUBSCRIBE_SECRET);
+const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+
+/** Per mutating operation: a call the server accepts, then one it refuses. */
+const calls: Record<string, { ok: () => Promise<Reply>; refused: () => Promise<Reply> }> = {
+  addStopEntry: {
+    ok: () => api('POST', '/v1/stop-list', { kind: 'phone', value: '+7 916 555-00-11', reason: 'walk' }),
+    refused: () => api('POST', '/v1/stop-list', { kind: 'phone' }),
+  },
+  removeStopEntry: {
+    ok: async () => api('DELETE', `/v1/stop-list/${((await api('GET', '/v1/stop-list')).body.entries as Array<{ key: string; reason?: string }>).find((e) => e.reason === 'walk')!.key}`),
+    refused: () => api('DELETE', '/v1/stop-list/nope'),
+  },
+  moveClock: { ok: () => api('POST', '/v1/clock', { advance: 60_000 }), refused: () => api('POST', '/v1/clock', {}) },
+  replacePolicy: {
+    ok: async () => api('PUT', '/v1/policy', (await api('GET', '/v1/policy')).body),
+    refused: () => api('PUT', '/v1/policy', { nonsense: true }),
+  },
+  moveCampaign: {
+    ok: () => api('POST', '/v1/campaigns/pension-deposit/status', { status: 'paused' }),
+    refused: () => api('POST', '/v1/campaigns/nope/status', { status: 'paused' }),
+  },
+  putTemplate: {
+    ok: () => api('PUT', '/v1/offers/walk-offers/templates/email', { subject: 'Тема', text: 'Текст' }),
+    refused: () => api('PUT', '/v1/offers/nope/templates/email', { subject: 'Тема', text: 'Текст' }),
+  },
+  deleteTemplate: {
+    ok: () => api('DELETE', '/v1/offers/walk-offers/templates/email'),
+    refused: () => api('DELETE', '/v1/offers/nope/templates/email'),
+  },
+  replaceCatalog: {
+    ok: async () => api('PUT', '/v1/catalog', (await api('GET', '/v1/catalog')).body),
+    refused: () => api('PUT', '/v1/catalog', { nonsense: true }),
+  },
+  resetModel: { ok: () => api('DELETE', '/v1/models/pension-deposit'), refused: () => api('DELETE', '/v1/models/nope') },
+  retryDelivery: {
+    ok: async () => {
+      const decision = await server.gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { id: 'demo-60' }, channel: 'atm', data: { requested: 1000, balance: 800 } });
+      const sms = (decision.actions as Array<{ instance: string; channel: string }>).find((a) => a.channel === 'sms');
+      expect(sms).toBeDefined();
+      return api('POST', `/v1/outbox/sms/${sms!.instance}/retry`);
+    },
+    refused: () => api('POST', '/v1/outbox/sms/nope/retry'),
+  },
+  unsubscribeOneClick: {
+    ok: () => api('POST', `/v1/unsubscribe?t=${token()}`, 'List-Unsubscribe=One-Click', form),
+    refused: () => api('POST', '/v1/unsubscribe?t=forged.token', 'List-Unsubscribe=One-Click', form),
+  },
+  eraseCustomer: { ok: () => api('DELETE', '/v1/customers/demo-61'), refused: () => api('DELETE', '/v1/customers/demo-61') },
+};
+for (const [kind, noun] of kinds) {
+  // Created before the templates' calls use the offer, deleted after them (the walk's order).
+  calls[`put${noun}`] = { ok: async () => api('PUT', `/v1/${kind}/walk-${kind}`, await copyOf(kind)), refused: () => api('PUT', `/v1/${kind}/walk-bad`, { nonsense: true }) };
+  calls[`delete${noun}`] = { ok: () => api('DELETE', `/v1/${kind}/walk-${kind}`), refused: () => api('DELETE', `/v1/${kind}/nope`) };
+}
+
+/** The order of the walk: creations first, the templates on the created offer, then removals. */
+function order(id: string): number {
+  if (id.startsWith('put') && id !== 'putTemplate') return 0;
+  if (id.startsWith('delete') && kinds.some(([, noun]) => id === `delete${noun}`)) return 2;
+  return 1;
+}
+
+describe('every admin change is audited', () => {
+  it('knows a call for every mutating operation', () => {
+    const mutating = allOperations.filter((o) => o.method !== 'get').map((o) => o.operationId);
+    expect(mutating.filter((id) => calls[id] === undefined && notChanges[id] === undefined)).toEqual([]);
+    expect(Object.keys(calls).filter((id) => !mutating.includes(id))).toEqual([]);
+  });
+
+  it('leaves exactly one entry per accepted change and none per refused one', async () => {
+    const ids = Object.keys(calls).sort((a, b) => order(a) - order(b));
+    for (const id of ids) {
+      const { ok, refused } = calls[id]!;
+      const before = (await trail()).length;
+      const r = await ok();
+      expect(r.status, `${id}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
+      const added = (await trail()).slice(before);
+      expect(added, id).toHaveLength(1);
+      expect(added[0]!.who, id).toEqual(id === 'unsubscribeOneClick' ? { name: 'customer', role: 'customer' } : { name: expect.stringMatching(/^key:/) as unknown, role: 'admin' });
+      const no = await refused();
+      expect(no.status, id).toBeGreaterThanOrEqual(400);
+      expect((await trail()).length, `${id} refused`).toBe(before + 1);
+    }
+    const all = await trail();
+    expect(verifyChain(all)).toMatchObject({ ok: true });
+    // The customer's own change names no one: not the address.
+    expect(JSON.stringify(all)).not.toContain(email);
+    expect(all.find((e) => e.action === 'stop-list.add' && e.who.role === 'customer')).toMatchObject({ target: expect.stringMatching(/^stop:/) as unknown, after: { kind: 'email', channel: 'email' } });
+  });
+});
