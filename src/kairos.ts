@@ -308,7 +308,7 @@ function buildGateway(
       ...learningRoutes({ catalogs, models, uplift, funnel, store, clock }),
       ...auditRoutes({ store }),
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),
-      ...identityRoutes({ host }),
+      ...identityRoutes({ host, clock }),
       ...privacyRoutes({ host, stopList, clock }),
       ...keyRoutes({ keys, logger, clock }),
     ],

@@ -108,6 +108,21 @@ const calls: Record<string, { ok: () => Promise<Reply>; refused: () => Promise<R
     refused: () => api('POST', '/v1/unsubscribe?t=forged.token', 'List-Unsubscribe=One-Click', form),
   },
   eraseCustomer: { ok: () => api('DELETE', '/v1/customers/demo-61'), refused: () => api('DELETE', '/v1/customers/demo-61') },
+  createKey: { ok: () => api('POST', '/v1/keys', { name: 'walk', role: 'analyst' }), refused: () => api('POST', '/v1/keys', { name: 'walk', role: 'analyst' }) },
+  rotateKey: { ok: () => api('POST', '/v1/keys/walk/rotate'), refused: () => api('POST', '/v1/keys/nope/rotate') },
+  revokeKey: { ok: () => api('DELETE', '/v1/keys/walk'), refused: () => api('DELETE', '/v1/keys/walk') },
+  mergeCustomers: { ok: () => api('POST', '/v1/customers/demo-63/merge', { from: 'demo-64' }), refused: () => api('POST', '/v1/customers/demo-63/merge', { from: 'demo-63' }) },
+  dismissIdentityConflict: {
+    ok: async () => {
+      // demo-66's card with demo-65's phone: the phone stays with demo-65, the conflict is kept for review.
+      const phone = ((await api('GET', '/v1/customers/demo-65')).body.identifiers.phone as string[])[0]!;
+      await server.gw.request({ t: 'event', id: uid(), type: 'web.login', customer: { card: 'card-66', phone }, channel: 'web' });
+      const open = (await api('GET', '/v1/identity/conflicts?status=open')).body.conflicts as Array<{ id: string }>;
+      expect(open.length).toBeGreaterThan(0);
+      return api('POST', `/v1/identity/conflicts/${open[0]!.id}/dismiss`);
+    },
+    refused: () => api('POST', '/v1/identity/conflicts/nope/dismiss'),
+  },
 };
 for (const [kind, noun] of kinds) {
   // Created before the templates' calls use the offer, deleted after them (the walk's order).

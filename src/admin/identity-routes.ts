@@ -1,4 +1,6 @@
 import { Type } from '@sinclair/typebox';
+import { auditDraft } from '../audit/audit.js';
+import type { Clock } from '../clock.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
 import { route } from '../schema/http/bind-route.js';
 import { PathId } from '../schema/http/common-schemas.js';
@@ -12,6 +14,7 @@ import type { Route } from '../transport/http.js';
  */
 export interface IdentityRouteDeps {
   host: CustomerHost;
+  clock: Clock;
 }
 
 export const listIdentityConflictsOperation = operation({
@@ -61,7 +64,13 @@ export const identityOperations = [listIdentityConflictsOperation, dismissIdenti
 export function identityRoutes(d: IdentityRouteDeps): Route[] {
   return [
     route(listIdentityConflictsOperation, async ({ query }) => ({ status: 200, body: await d.host.identityConflicts.list(query.limit ?? 100, query.cursor, query.status) })),
-    route(mergeCustomersOperation, async ({ params: { id }, body }) => ({ status: 200, body: await d.host.merge(id, body.from) })),
-    route(dismissIdentityConflictOperation, async ({ params: { id } }) => ({ status: 200, body: await d.host.identityConflicts.dismiss(id) })),
+    route(mergeCustomersOperation, async ({ params: { id }, body, call }) => ({
+      status: 200,
+      body: await d.host.merge(id, body.from, (m) => auditDraft(call, d.clock.now(), 'customer.merge', `customer:${m.into}`, { from: m.from, into: m.before.into, loser: m.before.from }, { into: m.after, counts: m.counts })),
+    })),
+    route(dismissIdentityConflictOperation, async ({ params: { id }, call }) => ({
+      status: 200,
+      body: await d.host.identityConflicts.dismiss(id, (before, after) => auditDraft(call, d.clock.now(), 'identity-conflict.dismiss', `identity-conflict:${id}`, { status: before.status }, { status: after.status })),
+    })),
   ];
 }

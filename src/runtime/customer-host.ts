@@ -534,8 +534,8 @@ export class CustomerHost {
   }
 
   /** Merges customer `from` into `into` (docs/identity.md): `from` forwards to `into` from then on. */
-  merge(into: string, from: string): Promise<MergeOutcome> {
-    return this.merging.merge(into, from);
+  merge(into: string, from: string, audit?: (outcome: MergeOutcome) => AuditDraft): Promise<MergeOutcome> {
+    return this.merging.merge(into, from, audit);
   }
 
   /** Erases a customer (the right to be forgotten), through the mailbox. */

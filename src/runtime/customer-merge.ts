@@ -2,7 +2,7 @@ import type { ContactIdentifierKind, CustomerContext, MergeCounts } from '../../
 import { contactIdentifierKinds, mergeCustomers } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import { KairosError, asKairosError } from '../errors.js';
-import type { Store } from '../store/store.js';
+import type { AuditDraft, Store } from '../store/store.js';
 import { StaleSnapshotError } from '../store/store.js';
 import type { Actors } from './activation.js';
 import type { Identities } from './identity.js';
@@ -66,10 +66,14 @@ export interface CustomerMergeOptions {
 export class CustomerMerge {
   constructor(private readonly o: CustomerMergeOptions) {}
 
-  merge(into: string, from: string): Promise<MergeOutcome> {
+  /**
+   * `audit` makes the merge's audit entry from its outcome; it is written in the last of the
+   * merge's transactions, the loser's erasure (docs/audit.md).
+   */
+  merge(into: string, from: string, audit?: (outcome: MergeOutcome) => AuditDraft): Promise<MergeOutcome> {
     if (into === from) return Promise.reject(new KairosError('invalid', `field "from": a customer cannot be merged into itself ("${into}")`));
     const [first, second] = into < from ? [into, from] : [from, into];
-    return this.holding(first, () => this.holding(second, () => this.mergeHeld(into, from)));
+    return this.holding(first, () => this.holding(second, () => this.mergeHeld(into, from, audit)));
   }
 
   private holding<T>(id: string, fn: () => Promise<T>): Promise<T> {
@@ -84,7 +88,7 @@ export class CustomerMerge {
     });
   }
 
-  private async mergeHeld(into: string, from: string): Promise<MergeOutcome> {
+  private async mergeHeld(into: string, from: string, audit: ((outcome: MergeOutcome) => AuditDraft) | undefined): Promise<MergeOutcome> {
     for (const id of [into, from]) {
       const to = await this.o.store.getMeta(FORWARD_PREFIX + id);
       if (to !== undefined) throw new KairosError('conflict', `customer "${id}" was merged into "${(to as { to: string }).to}"`);
@@ -94,7 +98,7 @@ export class CustomerMerge {
     // name the survivor either way), not the two snapshots.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt(into, from);
+        return await this.attempt(into, from, audit);
       } catch (err) {
         if (!(err instanceof StaleSnapshotError) || attempt >= MAX_ATTEMPTS) throw err;
         for (const id of [into, from]) {
@@ -105,7 +109,7 @@ export class CustomerMerge {
     }
   }
 
-  private async attempt(into: string, from: string): Promise<MergeOutcome> {
+  private async attempt(into: string, from: string, audit: ((outcome: MergeOutcome) => AuditDraft) | undefined): Promise<MergeOutcome> {
     const survivor = await this.o.actors.liveFor(into);
     if (survivor === undefined) throw new KairosError('unknown_customer', `no customer "${into}"`);
     const loser = await this.o.actors.liveFor(from);
@@ -133,9 +137,10 @@ export class CustomerMerge {
     this.o.actors.unload(survivor);
     this.o.actors.unload(loser);
     this.o.identities.dropCustomer(from);
+    const outcome: MergeOutcome = { into, from, at: now, counts, before: { into: sizes(a), from: sizes(b) }, after: sizes(ctx) };
     // The loser's identifiers now name the survivor in the store: none is erased with it.
-    await this.o.store.eraseCustomer(from, []);
-    return { into, from, at: now, counts, before: { into: sizes(a), from: sizes(b) }, after: sizes(ctx) };
+    await this.o.store.eraseCustomer(from, [], audit?.(outcome));
+    return outcome;
   }
 }
 

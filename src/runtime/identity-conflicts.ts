@@ -5,7 +5,7 @@ import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { maskIdentifier, stopKey } from '../stop-list.js';
-import type { Store } from '../store/store.js';
+import type { AuditDraft, Store } from '../store/store.js';
 import type { IdentityConflict } from './identity.js';
 
 /**
@@ -98,12 +98,14 @@ export class IdentityConflicts {
   }
 
   /** Marks a conflict reviewed (the identifier stays with its holder); `not_found` when there is none. */
-  async dismiss(id: string): Promise<IdentityConflictRecord> {
+  /** Marks a conflict reviewed; with `audit`, written with its audit entry in one store transaction. */
+  async dismiss(id: string, audit?: (before: IdentityConflictRecord, after: IdentityConflictRecord) => AuditDraft): Promise<IdentityConflictRecord> {
     const before = (await this.o.store.getMeta(CONFLICT_PREFIX + id)) as IdentityConflictRecord | undefined;
     if (before === undefined) throw new KairosError('not_found', `no identity conflict "${id}"`);
     if (before.status === 'dismissed') return before;
     const after: IdentityConflictRecord = { ...before, status: 'dismissed', dismissedAt: this.o.clock.now() };
-    await this.o.store.putMeta(CONFLICT_PREFIX + id, after);
+    if (audit === undefined) await this.o.store.putMeta(CONFLICT_PREFIX + id, after);
+    else await this.o.store.appendAudit(audit(before, after), { meta: [{ key: CONFLICT_PREFIX + id, value: after }] });
     return after;
   }
 }
