@@ -183,6 +183,25 @@ export class StopList {
     return scopes;
   }
 
+  /**
+   * The keys an opt-out of this customer would be written under: its id, each identifier it
+   * holds, the address in `ref` (the send claim checks their markers on a shared store).
+   */
+  keysFor(customerId: string, identifiers: Identifiers | undefined, ref: CustomerRef): string[] {
+    const keys = new Set<string>();
+    const add = (kind: StopKind, value: string): void => {
+      const key = this.keyOf(kind, value);
+      if (key !== undefined) keys.add(key);
+    };
+    add('customer', customerId);
+    for (const kind of contactIdentifierKinds) {
+      for (const v of identifiers?.[kind] ?? []) add(kind, v);
+      const r = ref[kind];
+      if (r !== undefined) add(kind, r);
+    }
+    return [...keys];
+  }
+
   /** Validates and adds an entry (replacing one with the same identifier and scope). */
   async add(req: StopRequest, at: number, by: string | undefined, audit?: (entry: StopEntry) => AuditDraft): Promise<StopEntry> {
     if (!stopKinds.includes(req.kind)) throw new KairosError('invalid', `field "kind": must be one of ${stopKinds.join(', ')}`);

@@ -12,6 +12,8 @@ export interface SendFacts {
   stops: readonly StopScope[];
   /** the channels on which marketing needs the customer's consent (the catalog's policy) */
   consentRequired: ReadonlySet<string>;
+  /** the stop-list keys of the customer and the address (`StopList.keysFor`): the send claim checks their opt-out markers on a shared store */
+  stopKeys?: readonly string[];
 }
 
 /**

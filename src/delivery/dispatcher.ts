@@ -63,6 +63,8 @@ export interface DispatcherOptions {
   pollMs: number;
   /** unconfirmed deliveries a WebSocket subscriber may hold (KAIROS_SUBSCRIBER_WINDOW) */
   subscriberWindow: number;
+  /** tests only: awaited between the send-time check's fresh read and its claim (`SendGateOptions.beforeClaim`) */
+  beforeClaim?: (r: OutboxRecord) => Promise<void>;
 }
 
 interface Bucket {
@@ -89,7 +91,7 @@ export class OutboxDispatcher {
 
   constructor(private readonly o: DispatcherOptions) {
     for (const a of o.adapters) this.adapters.set(a.channel, a);
-    this.gate = new SendGate({ host: o.host, store: o.store, clock: o.clock, logger: o.logger, metrics: o.metrics });
+    this.gate = new SendGate({ host: o.host, store: o.store, clock: o.clock, logger: o.logger, metrics: o.metrics, ...(o.beforeClaim === undefined ? {} : { beforeClaim: o.beforeClaim }) });
     this.subscribers = new GatewaySubscribers({
       gate: this.gate,
       store: o.store,
@@ -135,6 +137,8 @@ export class OutboxDispatcher {
       try {
         do {
           this.again = false;
+          // Cancellations the host did not take last time (busy), own channels and subscribed ones alike.
+          await this.gate.retryCancellations();
           for (const adapter of this.adapters.values()) await this.pumpChannel(adapter);
         } while (this.again && this.state === 'running');
       } catch (err) {
@@ -189,19 +193,16 @@ export class OutboxDispatcher {
 
   private async deliver(adapter: ChannelAdapter, r: OutboxRecord): Promise<void> {
     const channel = channelLabel(r.channel);
-    let problem = this.gate.check(r);
-    // Not live here, or (several nodes) possibly changed on another node: read fresh, check again.
-    if (problem === 'inactive' || (problem === undefined && r.kind === 'offer' && this.gate.shared)) {
-      await this.gate.activate(r);
-      problem = this.gate.check(r);
-    }
-    // Passivated again meanwhile, or being cancelled: the next pass.
-    if (problem === 'inactive' || problem === 'cancelling') return;
+    // Read fresh and claimed in one step on a shared store (send-check.ts); the hand-over below in the same turn.
+    // `check` once more in this turn: an opt-out acknowledged on this node while the claim was under way.
+    const problem = (await this.gate.checkBeforeSend(r)) ?? this.gate.check(r);
+    // Passivated again meanwhile, being cancelled, or changed on another node during the claim: the next pass.
+    if (problem === 'inactive' || problem === 'cancelling' || problem === 'changed') return;
     if (problem !== undefined) {
       await this.gate.cancel(r, problem);
       return;
     }
-    // Handed to the adapter in the same turn as the check: an opt-out acknowledged before it was seen.
+    // Handed to the adapter in the same turn as the check and claim: an opt-out acknowledged before them was seen.
     const sending = adapter.send(r);
     try {
       await sending;

@@ -93,6 +93,8 @@ export class GatewaySubscribers {
   private readonly feeds = new Map<string, Feed>();
   /** outbox entries handed to some subscriber and awaiting its confirmation (until the confirmation is stored) */
   private readonly inflight = new Map<string, Endpoint>();
+  /** shared stores: entries whose send-time claim is under way (not handed out, nor claimed, twice) */
+  private readonly claiming = new Set<string>();
   private roundRobin = 0;
   /** shared stores: reads each subscribed channel's queue again from its start, every delivery poll */
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -292,11 +294,42 @@ export class GatewaySubscribers {
       );
       return true;
     }
-    if (problem === 'cancelling') return true;
+    if (problem === 'cancelling' || this.claiming.has(key)) return true;
     if (problem !== undefined) {
       void this.o.gate?.cancel(r, problem);
       return true;
     }
+    const gate = this.o.gate;
+    if (gate !== undefined && this.o.store.coordination.shared && r.kind === 'offer' && r.seed !== true) {
+      // Several nodes: read fresh and claimed in one Redis step first (send-check.ts), then handed over in the claim's turn.
+      if (!feed.subs.some((e) => this.room(e) > 0)) return false;
+      this.claiming.add(key);
+      void gate.checkBeforeSend(r).then(
+        (verdict) => {
+          this.claiming.delete(key);
+          const problem = verdict ?? gate.check(r);
+          if (problem === undefined) {
+            if (!this.handOver(feed, r)) {
+              this.rewind(feed, r.seq - 1);
+              this.refill(feed);
+            }
+          } else if (problem !== 'inactive' && problem !== 'cancelling' && problem !== 'changed') void gate.cancel(r, problem);
+          // Not live any more, or changed on another node during the claim: the next sweep reads it again.
+        },
+        (err: unknown) => {
+          this.claiming.delete(key);
+          this.o.logger.error({ err, channel: r.channel, instance: r.instance }, 'the send-time claim failed; the next sweep tries again');
+        },
+      );
+      return true;
+    }
+    return this.handOver(feed, r);
+  }
+
+  /** Hands a checked record to a subscriber of its channel with room (round robin); false when none has room. */
+  private handOver(feed: Feed, r: OutboxRecord): boolean {
+    const key = deliveryKey(r.channel, r.instance);
+    if (this.inflight.has(key)) return true;
     const n = feed.subs.length;
     let e: Endpoint | undefined;
     for (let i = 0; i < n && e === undefined; i++) {

@@ -23,7 +23,7 @@ import { runRedisTests, startRedis } from '../test-support/redis.js';
 import { backofficeEntry } from '../test-support/outbox-entries.js';
 import { until } from '../test-support/test-kairos.js';
 import { CommittedFeed } from './committed-feed.js';
-import type { SendFacts } from './delivery-host.js';
+import type { DeliveryHost, SendFacts } from './delivery-host.js';
 import { OutboxDispatcher } from './dispatcher.js';
 import type { DeliverFrame, Subscriber } from './gateway-subscribers.js';
 import type { SmppPdu } from './smpp-adapter.js';
@@ -142,7 +142,14 @@ interface Bank {
   close(): Promise<void>;
 }
 
-async function bank(count: number, shared?: { store: Store; consumer: string; import: boolean; maxHotActors?: number }, smsRate = 100_000): Promise<Bank> {
+interface BankExtras {
+  /** the send claim's pause (DispatcherOptions.beforeClaim) */
+  beforeClaim?: (r: OutboxRecord) => Promise<void>;
+  /** what the dispatcher sees of the host (a host that is busy once) */
+  deliveryHost?: (host: CustomerHost) => DeliveryHost;
+}
+
+async function bank(count: number, shared?: { store: Store; consumer: string; import: boolean; maxHotActors?: number }, smsRate = 100_000, extras: BankExtras = {}): Promise<Bank> {
   const store = shared?.store ?? new MemoryStore();
   if (shared === undefined || shared.import) await store.importCustomers(Array.from({ length: count }, (_, i) => ({ id: `c-${i + 1}`, record: client(i + 1) })));
   const clock = new ManualClock(T0);
@@ -175,7 +182,21 @@ async function bank(count: number, shared?: { store: Store; consumer: string; im
   });
   const sms = new SmppAdapter({ url: `smpp://127.0.0.1:${smscPort}`, systemId: 'kairos', password: 'secret', source: 'BANK', ratePerSec: smsRate, logger, clock, host });
   const email = new SmtpAdapter({ url: `smtp://127.0.0.1:${smtpPort}`, from: 'bank@bank.example', publicUrl: 'https://kairos.bank.example', unsubscribeSecret: 'test-unsubscribe-secret', ratePerSec: 100_000 });
-  const dispatcher = new OutboxDispatcher({ store, clock, logger, metrics, host, committed, adapters: [sms, email], ...(shared === undefined ? {} : { consumer: shared.consumer }), maxAttempts: 3, backoffMs: 30, pollMs: 20, subscriberWindow: 10_000 });
+  const dispatcher = new OutboxDispatcher({
+    store,
+    clock,
+    logger,
+    metrics,
+    host: extras.deliveryHost?.(host) ?? host,
+    committed,
+    adapters: [sms, email],
+    ...(shared === undefined ? {} : { consumer: shared.consumer }),
+    ...(extras.beforeClaim === undefined ? {} : { beforeClaim: extras.beforeClaim }),
+    maxAttempts: 3,
+    backoffMs: 30,
+    pollMs: 20,
+    subscriberWindow: 10_000,
+  });
   return {
     host,
     store,
@@ -344,6 +365,36 @@ describe('checked at send time', () => {
     }
   }, 120_000);
 
+  it('a cancellation the host did not take (busy) is tried again at the next pass, though nothing reads the entry again', async () => {
+    const N = 4;
+    let busy = 1;
+    // The real host, busy for the first cancellation it is asked for.
+    const b = await bank(N, undefined, 100_000, {
+      deliveryHost: (host) => ({
+        submitDelivery: (instance, status, reason) => (status === 'suppressed' && busy-- > 0 ? Promise.resolve({ kind: 'error', code: 'overloaded', message: 'busy' }) : host.submitDelivery(instance, status, reason)),
+        submitEvent: (event) => host.submitEvent(event),
+        sendFacts: (customer, ref) => host.sendFacts(customer, ref),
+        activate: (customer) => host.activate(customer),
+      }),
+    });
+    try {
+      await queue(b, N, 'push', (n) => trigger(n, 'nudge'));
+      await b.stopList.add({ kind: 'customer', value: 'c-1', channel: 'push' }, b.clock.now(), 'test');
+      const frames: DeliverFrame[] = [];
+      b.dispatcher.subscribers.subscribe({ open: true, deliver: (f) => frames.push(f) }, ['push']);
+      // The subscriber's feed has read everything (one node: it never reads the queue again).
+      await until('3 pushes and the cancellation refused', () => (frames.length >= 3 && busy < 1 ? true : undefined));
+      expect(await b.store.listOutbox('push', N + 1)).toHaveLength(N);
+      b.dispatcher.start();
+      await until('the cancellation retried', async () => ((await b.store.listOutbox('push', N + 1)).length === N - 1 ? true : undefined));
+      expect(await deliveryOf(b, 1, 'push')).toEqual({ delivery: 'suppressed', suppressed: 'stop_list' });
+      expect(frames.map((f) => f.customer).sort()).toEqual(['c-2', 'c-3', 'c-4']);
+      expect(await counter(b.metrics, 'channel="push",result="suppressed"')).toBe(1);
+    } finally {
+      await b.close();
+    }
+  });
+
   it('cancels an offer past its expiry as expired: nothing reaches the SMSC', async () => {
     submitted.length = 0;
     const b = await bank(20);
@@ -403,7 +454,103 @@ describe.runIf(runRedisTests)('checked at send time, two nodes on one Redis', ()
       await redis.stop();
     }
   }, 120_000);
+
+  it("an opt-out acknowledged on node A while node B is between its fresh read and its send: B sends nothing to that customer (SMS)", async () => {
+    const N = 6;
+    submitted.length = 0;
+    const redis = await startRedis();
+    const prefix = `send-claim-${Date.now()}:`;
+    const storeA = await new RedisStore({ url: redis.url, prefix }).open();
+    const storeB = await new RedisStore({ url: redis.url, prefix }).open();
+    const pause = pauseAt(['c-1', 'c-2', 'c-3']);
+    const a = await bank(N, { store: storeA, consumer: 'a', import: true });
+    const b = await bank(N, { store: storeB, consumer: 'b', import: false, maxHotActors: 2 * N }, 100_000, { beforeClaim: pause.hook });
+    try {
+      await queueShortfalls(a, N);
+      await holdLive(b, N);
+      b.dispatcher.start();
+      // B has read customers 1-3 fresh and found nothing against sending; it waits there. 4-6 go.
+      await until('B paused before its claim, the others sent', () => (pause.waiting.size === 3 && submitted.length >= 3 ? true : undefined), 60_000);
+      // Acknowledged on A meanwhile: the stop list by phone (the address), a consent revoked, the stop list by a card the customer holds.
+      await a.stopList.add({ kind: 'phone', value: phoneOf(1) }, a.clock.now(), 'test');
+      expect((await a.host.submitEvent(revoke(2, T0 + 60_000, 'sms'))).kind).not.toBe('error');
+      await a.stopList.add({ kind: 'card', value: 'card-3' }, a.clock.now(), 'test');
+      pause.release();
+      await until('the SMS outbox empty', async () => ((await storeB.listOutbox('sms', N + 1)).length === 0 ? true : undefined), 60_000);
+      expect(submitted.map((x) => x.to).sort()).toEqual([4, 5, 6].map((n) => phoneOf(n).slice(1)));
+      await until('the suppressions recorded', async () => ((await deliveryOf(b, 3)).delivery === 'suppressed' ? true : undefined));
+      expect(await deliveryOf(b, 1)).toEqual({ delivery: 'suppressed', suppressed: 'stop_list' });
+      expect(await deliveryOf(b, 2)).toEqual({ delivery: 'suppressed', suppressed: 'no_consent' });
+      expect(await deliveryOf(b, 3)).toEqual({ delivery: 'suppressed', suppressed: 'stop_list' });
+      expect(submitted).toHaveLength(3);
+    } finally {
+      pause.release();
+      await a.close();
+      await b.close();
+      await storeA.close();
+      await storeB.close();
+      await redis.stop();
+    }
+  }, 120_000);
+
+  it('the same for a push to a subscriber on node B: fresh, claimed, nothing pushed after the opt-out on A', async () => {
+    const N = 6;
+    const redis = await startRedis();
+    const prefix = `send-claim-push-${Date.now()}:`;
+    const storeA = await new RedisStore({ url: redis.url, prefix }).open();
+    const storeB = await new RedisStore({ url: redis.url, prefix }).open();
+    const pause = pauseAt(['c-1', 'c-2']);
+    const a = await bank(N, { store: storeA, consumer: 'a', import: true });
+    const b = await bank(N, { store: storeB, consumer: 'b', import: false, maxHotActors: 2 * N }, 100_000, { beforeClaim: pause.hook });
+    try {
+      await queue(a, N, 'push', (n) => trigger(n, 'nudge'));
+      await holdLive(b, N);
+      b.dispatcher.start();
+      const frames: DeliverFrame[] = [];
+      b.dispatcher.subscribers.subscribe({ open: true, deliver: (f) => frames.push(f) }, ['push']);
+      await until('B paused before its claim, the others pushed', () => (pause.waiting.size === 2 && frames.length >= 4 ? true : undefined), 60_000);
+      await a.stopList.add({ kind: 'customer', value: 'c-1', channel: 'push' }, a.clock.now(), 'test');
+      expect((await a.host.submitEvent(revoke(2, T0 + 60_000, 'push'))).kind).not.toBe('error');
+      pause.release();
+      await until('the two cancelled', async () => ((await storeB.listOutbox('push', N + 1)).length === N - 2 ? true : undefined), 60_000);
+      expect(frames.map((f) => f.customer).sort()).toEqual(['c-3', 'c-4', 'c-5', 'c-6']);
+      await until('the suppressions recorded', async () => ((await deliveryOf(b, 2, 'push')).delivery === 'suppressed' ? true : undefined));
+      expect(await deliveryOf(b, 1, 'push')).toEqual({ delivery: 'suppressed', suppressed: 'stop_list' });
+      expect(await deliveryOf(b, 2, 'push')).toEqual({ delivery: 'suppressed', suppressed: 'no_consent' });
+    } finally {
+      pause.release();
+      await a.close();
+      await b.close();
+      await storeA.close();
+      await storeB.close();
+      await redis.stop();
+    }
+  }, 120_000);
 });
+
+/** A pause the send claim waits at for these customers until `release` (the window an opt-out on another node must not slip through). */
+function pauseAt(customers: readonly string[]): { hook: (r: OutboxRecord) => Promise<void>; waiting: Set<string>; release: () => void } {
+  const waiting = new Set<string>();
+  let release = (): void => undefined;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return {
+    hook: async (r) => {
+      if (!customers.includes(r.customer)) return;
+      waiting.add(r.customer);
+      await released;
+    },
+    waiting,
+    release: () => release(),
+  };
+}
+
+/** Node B holds every customer live, and its stop list loaded (an event each). */
+async function holdLive(b: Bank, count: number): Promise<void> {
+  for (let n = 1; n <= count; n++) expect((await b.host.submitEvent({ id: `v-${++seq}`, type: 'web.page.viewed', customer: { id: `c-${n}` }, channel: 'web', at: T0, data: { page: '/' } })).kind).toBe('decision');
+  await b.host.flush();
+}
 
 describe('sendProblem: what each kind of message is checked for', () => {
   const ctx = (marketing: boolean, consents: CustomerInput['consents']): SendFacts['context'] => ({

@@ -42,7 +42,19 @@ export interface SendGateOptions {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * Tests only: awaited on a shared store after the record's customer and the stop list were
+   * read fresh and checked, before the claim (widens the window an opt-out on another node
+   * must not slip through).
+   */
+  beforeClaim?: (r: OutboxRecord) => Promise<void>;
 }
+
+/** What the send-time check answers: a reason to cancel, wait (`inactive`, `cancelling`, `changed`: the next pass), or go (undefined). */
+export type SendVerdict = SuppressReason | 'inactive' | 'cancelling' | 'changed' | undefined;
+
+/** On a shared store: claims tried in one go before the record waits for the next pass (each failed one saw a change). */
+const CLAIM_TRIES = 3;
 
 /** Customers whose activation found no one remembered at most (then forgotten at once). */
 const MAX_UNKNOWN = 10_000;
@@ -59,13 +71,10 @@ export class SendGate {
   private readonly unknown = new Set<string>();
   /** records being cancelled: not checked (nor reported) twice */
   private readonly cancelling = new Set<string>();
+  /** cancellations that failed (the host busy): tried again by `retryCancellations`, each pass */
+  private readonly failed = new Map<string, { r: OutboxRecord; reason: SuppressReason }>();
 
   constructor(private readonly o: SendGateOptions) {}
-
-  /** On a store several nodes share a record that passes is checked again after `activate` (the customer and the stop list read fresh). */
-  get shared(): boolean {
-    return this.o.host.sharedStore === true;
-  }
 
   /** Now, without a wait: why the record may not go, undefined when it may, `inactive` when its customer's actor must be activated first. */
   check(r: OutboxRecord): SuppressReason | 'inactive' | 'cancelling' | undefined {
@@ -76,6 +85,49 @@ export class SendGate {
     const facts = this.o.host.sendFacts(r.customer, refOf(r));
     if (facts === undefined) return 'inactive';
     return sendProblem(r, facts, now);
+  }
+
+  /**
+   * The check before a send, ending in the turn the caller hands the record over in. On a
+   * single node: `check`, activating the customer first when it is not live. On a store
+   * several nodes share, for an offer to a customer: the customer's snapshot revision and the
+   * stop list's version are read, then the customer read fresh (`activate`: its actor and the
+   * stop list at least as new as those), checked, and claimed (`claimSend`, one Redis step):
+   * go only if no node committed a change to the customer (a consent revoked) and no stop key
+   * of the customer or the address was added since those reads. An opt-out acknowledged on
+   * any node before the claim is seen; one acknowledged after it came after the send started.
+   * A claim that saw a change reads and checks again (a few times, then `changed`: the next
+   * pass). On a go (undefined) the caller checks once more with `check` in the turn it hands
+   * the record over in (an opt-out acknowledged on this node meanwhile: its live actor and
+   * its stop list change before the acknowledgement).
+   */
+  async checkBeforeSend(r: OutboxRecord): Promise<SendVerdict> {
+    const coordination = this.o.store.coordination;
+    let problem: SendVerdict = this.check(r);
+    if (!coordination.shared || r.kind !== 'offer' || r.seed === true || this.o.host.sendFacts === undefined) {
+      if (problem !== 'inactive') return problem;
+      await this.activate(r);
+      return this.check(r);
+    }
+    if (problem !== undefined && problem !== 'inactive') return problem;
+    for (let i = 0; i < CLAIM_TRIES; i++) {
+      const [revision, stopVersion] = await Promise.all([coordination.snapshotRevision(r.customer), coordination.stopListVersion()]);
+      await this.activate(r);
+      problem = this.check(r);
+      if (problem !== undefined || this.unknown.has(r.customer)) return problem;
+      const facts = this.o.host.sendFacts(r.customer, refOf(r));
+      if (facts === undefined) return 'inactive';
+      if (this.o.beforeClaim !== undefined) await this.o.beforeClaim(r);
+      if (await coordination.claimSend(r.customer, revision, stopVersion, facts.stopKeys ?? [])) return undefined;
+    }
+    return 'changed';
+  }
+
+  /** Cancellations that failed before (the host busy), tried again; called every delivery pass. */
+  async retryCancellations(): Promise<void> {
+    const failed = [...this.failed.values()];
+    this.failed.clear();
+    for (const { r, reason } of failed) await this.cancel(r, reason);
   }
 
   /** Brings the record's customer's actor into memory (nothing when the host cannot, or it is live). */
@@ -104,10 +156,12 @@ export class SendGate {
         if (answer.kind === 'error' && answer.code !== 'unknown_customer') throw new Error(`${answer.code}: ${answer.message}`);
       }
       await this.o.store.removeOutbox(r.channel, r.instance);
+      this.failed.delete(key);
       this.o.metrics.deliveries.inc({ channel: channelLabel(r.channel), result: 'suppressed' });
       this.o.logger.info({ channel: r.channel, instance: r.instance, reason }, 'outbox entry cancelled at send time');
     } catch (err) {
-      // Still in the outbox: the next pass checks it again (and cancels it then).
+      // Still in the outbox: tried again at the next pass (retryCancellations), and checked again if read again.
+      this.failed.set(key, { r, reason });
       this.o.logger.error({ err, channel: r.channel, instance: r.instance, reason }, 'cancelling an outbox entry failed; checked again at the next pass');
     } finally {
       this.cancelling.delete(key);

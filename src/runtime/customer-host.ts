@@ -238,7 +238,9 @@ export class CustomerHost {
     const live = this.actors.get(customer);
     if (live === undefined) return undefined;
     const context = live.snapshot.context;
-    return { context, stops: this.o.stopList.scopesFor(customer, context.identifiers, ref), consentRequired: this.o.catalog().policy.consentRequired };
+    const facts: SendFacts = { context, stops: this.o.stopList.scopesFor(customer, context.identifiers, ref), consentRequired: this.o.catalog().policy.consentRequired };
+    if (this.o.store.coordination.shared) facts.stopKeys = this.o.stopList.keysFor(customer, context.identifiers, ref);
+    return facts;
   }
 
   /**

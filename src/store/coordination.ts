@@ -65,6 +65,13 @@ export interface SharedCoordination extends Claims {
   snapshotRevision(id: string): Promise<number>;
   /** the sums of the counters whose key starts with `prefix` (see SharedCommitBatch.counters) */
   readCounters(prefix: string): Promise<Array<{ key: string; value: Record<string, number> }>>;
+  /**
+   * The send-time claim (src/delivery/send-check.ts): true (the send may start) only if, in
+   * one step, the customer's snapshot is still at `revision` (no node committed a change to
+   * it, a consent revoked, since it was read) and none of `stopKeys` (`StopList.keyOf` of the
+   * customer and the address) was added to the stop list after version `stopVersion`.
+   */
+  claimSend(customer: string, revision: number, stopVersion: number, stopKeys: readonly string[]): Promise<boolean>;
   /** the current totals of these shared keys (see SharedCharge) */
   sharedTotals(keys: readonly string[]): Promise<Map<string, { contacts: number; cost: number }>>;
 }

@@ -13,6 +13,7 @@
  *   <p>:id:<kind>:<value>  identifier -> customer id
  *   <p>:imported, <p>:seq  counters
  *   <p>:{stops}, :v        hash: stop entries; a counter bumped by every change (nodes reload on a new value)
+ *   <p>:{stops}:m          hash: opt-out markers, stop key -> the version its last add made (the send claim reads them)
  *   <p>:{shared}:totals    hash: totals shared across customers and nodes (budgets, capacity)
  *   <p>:{ctr:<key>}        hash: a counter summed across nodes (path -> number); <p>:counters lists them
  *   <p>:{meta}:v, :k       hash of meta values, and their keys in a sorted set (range by prefix)
@@ -88,6 +89,10 @@ export class RedisKeys {
 
   get stopsVersion(): string {
     return `${this.prefix}:{stops}:v`;
+  }
+
+  get stopMarkers(): string {
+    return `${this.prefix}:{stops}:m`;
   }
 
   get metaValues(): string {

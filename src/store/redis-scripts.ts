@@ -114,7 +114,11 @@ if ARGV[5] ~= '' then
   if redis.call('HDEL', KEYS[3], ARGV[5]) == 0 then return 0 end
   redis.call('INCR', KEYS[4])
 end
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], ARGV[6], ARGV[7]); redis.call('INCR', KEYS[4]) end
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[6], ARGV[7])
+  -- the opt-out marker of the entry's key (KEYS[3] .. ':m', the stops' slot): see STOP_PUT_SCRIPT
+  redis.call('HSET', KEYS[3] .. ':m', string.match(ARGV[6], '^[^|]*'), redis.call('INCR', KEYS[4]))
+end
 local n, i = tonumber(ARGV[8]), 9
 for _ = 1, n do
   redis.call('HSET', KEYS[5], ARGV[i], ARGV[i + 1])
@@ -123,6 +127,39 @@ for _ = 1, n do
 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
 redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. ARGV[3])
+return 1
+`;
+
+/**
+ * Puts a stop entry and, in the same step, its opt-out marker: KEYS stops, version, markers;
+ * ARGV storage key, entry, stop key. The marker (stop key -> the version this add made) is
+ * what the send claim checks: an entry added after the version a node's copy was read at.
+ */
+const STOP_PUT_SCRIPT = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local v = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[3], ARGV[3], v)
+return v
+`;
+
+/**
+ * The send claim (send-check.ts), one atomic step before a send starts: KEYS the customer's
+ * snap, the stop markers (on a Redis Cluster only the first: the markers are then read after
+ * it, `kairosSendClaim` with one key); ARGV revision, stop-list version, then stop keys.
+ * Returns 1 (go: nothing changed since the node read the customer at `revision` and the stop
+ * list at that version), 0 (the customer changed: a consent revoked, say), -1 (one of the stop
+ * keys was added since). Read only: the go is the point the send starts; what changed is
+ * checked again by the caller.
+ */
+const SEND_CLAIM_SCRIPT = `
+local rev = tonumber(redis.call('HGET', KEYS[1], 'rev') or '0')
+if rev ~= tonumber(ARGV[1]) then return 0 end
+if #KEYS < 2 then return 1 end
+local v = tonumber(ARGV[2])
+for i = 3, #ARGV do
+  local m = redis.call('HGET', KEYS[2], ARGV[i])
+  if m and tonumber(m) > v then return -1 end
+end
 return 1
 `;
 
@@ -139,6 +176,8 @@ export interface RedisScripts {
   kairosCharge(totals: string, ...args: Array<string | number>): Promise<number>;
   kairosUpdateIfPresent(hash: string, field: string, value: Buffer): Promise<number>;
   kairosAudit(...args: Array<string | Buffer | number>): Promise<number>;
+  kairosStopPut(stops: string, version: string, markers: string, field: string, entry: Buffer, key: string): Promise<number>;
+  kairosSendClaim(numberOfKeys: number, ...args: Array<string | number>): Promise<number>;
 }
 
 /** Defines the scripts as commands on `client` (ioredis runs each by its SHA, sending the source only when Redis lacks it). */
@@ -151,5 +190,8 @@ export function withScripts(client: RedisConnection): RedisConnection & RedisScr
   client.defineCommand('kairosUnlink', { numberOfKeys: 1, lua: UNLINK_SCRIPT });
   client.defineCommand('kairosUpdateIfPresent', { numberOfKeys: 1, lua: UPDATE_IF_PRESENT_SCRIPT });
   client.defineCommand('kairosAudit', { numberOfKeys: 6, lua: AUDIT_SCRIPT });
+  client.defineCommand('kairosStopPut', { numberOfKeys: 3, lua: STOP_PUT_SCRIPT });
+  // The number of keys is given at each call (1 on a Cluster, 2 on one Redis).
+  client.defineCommand('kairosSendClaim', { lua: SEND_CLAIM_SCRIPT });
   return client as RedisConnection & RedisScripts;
 }

@@ -345,12 +345,24 @@ export class RedisStore implements Store, SharedCoordination {
     return Object.values(all).map((b) => decode<StopEntry>(b));
   }
 
+  /** The entry, the version bump and the entry's opt-out marker in one script (see `claimSend`). */
   async putStop(entry: StopEntry): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(this.k.stops, stopStorageKey(entry.key, entry.channel, entry.campaign), encode(entry))
-      .incr(this.k.stopsVersion)
-      .exec();
+    await this.redis.kairosStopPut(this.k.stops, this.k.stopsVersion, this.k.stopMarkers, stopStorageKey(entry.key, entry.channel, entry.campaign), encode(entry), entry.key);
+  }
+
+  /**
+   * The send claim: go (`true`) only if the customer's snapshot is still at `revision` and no
+   * key of `stopKeys` was put on the stop list after version `stopVersion`. On one Redis a
+   * single script; on a Cluster the customer's slot and the stops' slot are read in two steps
+   * (docs/delivery.md says what remains).
+   */
+  async claimSend(customer: string, revision: number, stopVersion: number, stopKeys: readonly string[]): Promise<boolean> {
+    const snap = this.k.c(customer, 'snap');
+    if (!(this.redis instanceof RedisCluster)) return (await this.redis.kairosSendClaim(2, snap, this.k.stopMarkers, revision, stopVersion, ...stopKeys)) === 1;
+    if ((await this.redis.kairosSendClaim(1, snap, revision, stopVersion)) !== 1) return false;
+    if (stopKeys.length === 0) return true;
+    const markers = await this.redis.hmget(this.k.stopMarkers, ...stopKeys);
+    return markers.every((m) => m === null || Number(m) <= stopVersion);
   }
 
   async deleteStop(key: string, channel: string | undefined, campaign: string | undefined): Promise<boolean> {

@@ -123,6 +123,29 @@ export function describeSharedStoreContract(name: string, open: (prefix: string)
       });
     });
 
+    it('claims a send only if neither the customer nor the stop keys changed since they were read (the opt-out markers)', async () => {
+      await twoNodes(async (a, b, ca, cb) => {
+        await ca.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 0 } } }], identities: [], outbox: [] });
+        const rev = await cb.snapshotRevision('c-1');
+        const version = await cb.stopListVersion();
+        expect(await cb.claimSend('c-1', rev, version, ['k-phone', 'k-card'])).toBe(true);
+        // Another node commits the customer (a consent revoked there): no go from the old revision.
+        await ca.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 1 } }, expectRevision: rev }], identities: [], outbox: [] });
+        expect(await cb.claimSend('c-1', rev, version, ['k-phone'])).toBe(false);
+        const rev2 = await cb.snapshotRevision('c-1');
+        // A stop entry on another key: still a go; on one of the customer's keys, directly or with its audit entry: no go.
+        await a.putStop({ key: 'k-other', kind: 'phone', hint: '+7 9** ***-**-09', at: 1 });
+        expect(await cb.claimSend('c-1', rev2, version, ['k-phone', 'k-card'])).toBe(true);
+        await a.putStop({ key: 'k-phone', kind: 'phone', hint: '+7 9** ***-**-01', at: 2 });
+        expect(await cb.claimSend('c-1', rev2, version, ['k-phone', 'k-card'])).toBe(false);
+        const version2 = await cb.stopListVersion();
+        expect(await cb.claimSend('c-1', rev2, version2, ['k-phone', 'k-card'])).toBe(true);
+        await a.appendAudit({ at: 3, who: { name: 'test', role: 'admin' }, action: 'stop-list.add', target: 'stop:k-card' }, { putStop: { key: 'k-card', kind: 'card', hint: '**** 0001', channel: 'sms', at: 3 } });
+        expect(await cb.claimSend('c-1', rev2, version2, ['k-phone', 'k-card'])).toBe(false);
+        expect(await b.listStops()).toHaveLength(3);
+      });
+    });
+
     it('lets one node at a time claim a due reminder, and another after the lease when the first died', async () => {
       await twoNodes(async (_a, _b, ca, cb) => {
         const reminders = Array.from({ length: 20 }, (_, i) => ({ key: `c-${i}|expiry`, customer: `c-${i}`, due: 100 + i, event: 'offer.expiry' }));
