@@ -116,10 +116,12 @@ describe('the key ring', () => {
 
 
 describe('production', () => {
+  /** the store keeps the secret's fingerprint: both starts use the same (production refuses the demo one) */
+  const stopListSecret = 'a-bank-stop-list-secret-0123';
   it('refuses a qa key made before the switch, at use, and refuses to make one', async () => {
     const data = tempDir();
     try {
-      const dev = await startTestKairos({ dataDir: data.dir, keepDataDir: true, config: { adminKeys: ['admin-secret-1'], gatewayTokens: [{ token: 'gateway-secret-1', scoped: false }] } });
+      const dev = await startTestKairos({ dataDir: data.dir, keepDataDir: true, config: { adminKeys: ['admin-secret-1'], gatewayTokens: [{ token: 'gateway-secret-1', scoped: false }], stopListSecret } });
       const admin = { Authorization: 'Bearer admin-secret-1', 'Content-Type': 'application/json' };
       const made = (await (await fetch(`${dev.httpUrl}/v1/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'tester', role: 'qa' }) })).json()) as { secret: string };
       expect((await fetch(`${dev.httpUrl}/v1/clock`, { headers: bearer(made.secret) })).status).toBe(200);
@@ -127,7 +129,7 @@ describe('production', () => {
       const prod = await startTestKairos({
         dataDir: data.dir,
         keepDataDir: true,
-        config: { env: 'production', demo: false, adminKeys: ['admin-secret-1'], gatewayTokens: [{ token: 'gateway-secret-1', scoped: false }] },
+        config: { env: 'production', demo: false, adminKeys: ['admin-secret-1'], gatewayTokens: [{ token: 'gateway-secret-1', scoped: false }], stopListSecret },
       });
       try {
         const refused = await fetch(`${prod.httpUrl}/v1/clock`, { headers: bearer(made.secret) });
