@@ -110,6 +110,10 @@ const calls: Record<string, { ok: () => Promise<Reply>; refused: () => Promise<R
   eraseCustomer: { ok: () => api('DELETE', '/v1/customers/demo-61'), refused: () => api('DELETE', '/v1/customers/demo-61') },
   createKey: { ok: () => api('POST', '/v1/keys', { name: 'walk', role: 'analyst' }), refused: () => api('POST', '/v1/keys', { name: 'walk', role: 'analyst' }) },
   rotateKey: { ok: () => api('POST', '/v1/keys/walk/rotate'), refused: () => api('POST', '/v1/keys/nope/rotate') },
+  changeKeyRole: {
+    ok: () => api('PUT', '/v1/keys/walk/role', { role: 'ops' }),
+    refused: () => api('PUT', '/v1/keys/walk/role', { role: 'owner' }),
+  },
   revokeKey: { ok: () => api('DELETE', '/v1/keys/walk'), refused: () => api('DELETE', '/v1/keys/walk') },
   mergeCustomers: { ok: () => api('POST', '/v1/customers/demo-63/merge', { from: 'demo-64' }), refused: () => api('POST', '/v1/customers/demo-63/merge', { from: 'demo-63' }) },
   dismissIdentityConflict: {

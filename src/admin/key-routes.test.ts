@@ -71,6 +71,25 @@ describe('/v1/keys', () => {
   });
 });
 
+describe('a role changed', () => {
+  it('applies from the reply on: the old role\'s routes are refused, the new one\'s allowed, a gateway connection closed', async () => {
+    const made = await create('moving', 'analyst');
+    expect((await fetch(url('/v1/reports/funnel'), { headers: bearer(made.body.secret) })).status).toBe(200);
+    const put = (name: string, role: unknown) => fetch(url(`/v1/keys/${name}/role`), { method: 'PUT', headers: { ...adminHeaders, 'Content-Type': 'application/json' }, body: JSON.stringify({ role }) });
+    const moved = await put('moving', 'ops');
+    expect([moved.status, await moved.json()]).toEqual([200, { name: 'moving', role: 'ops' }]);
+    const refused = await fetch(url('/v1/reports/funnel'), { headers: bearer(made.body.secret) });
+    expect([refused.status, refused.headers.get('content-type')]).toEqual([403, 'application/problem+json']);
+    expect((await fetch(url('/v1/status'), { headers: bearer(made.body.secret) })).status).toBe(200);
+    expect((await put('nobody', 'ops')).status).toBe(404);
+    expect((await put('moving', 'owner')).status).toBe(400);
+    const gw = await create('gw-moving', 'gateway');
+    const ws = await GatewayClient.connect(server.k.wsUrl, gw.body.secret);
+    expect((await put('gw-moving', 'ops')).status).toBe(200);
+    expect((await ws.waitClosed()).code).toBe(1008);
+  });
+});
+
 describe('gateway keys made through the API', () => {
   it('open the WebSocket and post events; a connection is closed when its key is rotated or revoked', async () => {
     const made = await create('branch-gw', 'gateway');
@@ -78,7 +97,7 @@ describe('gateway keys made through the API', () => {
     expect(events.status).toBe(400); // authenticated: the empty event is refused by its schema
     const first = await GatewayClient.connect(server.k.wsUrl, made.body.secret);
     const rotated = (await (await fetch(url('/v1/keys/branch-gw/rotate'), { method: 'POST', headers: adminHeaders })).json()) as { secret: string };
-    expect(await first.waitClosed()).toEqual({ code: 1008, reason: 'the key was revoked or rotated' });
+    expect(await first.waitClosed()).toEqual({ code: 1008, reason: 'the key was revoked, rotated or given another role' });
     await expect(GatewayClient.connect(server.k.wsUrl, made.body.secret)).rejects.toThrow('HTTP 401');
     const second = await GatewayClient.connect(server.k.wsUrl, rotated.secret);
     const other = await GatewayClient.connect(server.k.wsUrl);

@@ -81,6 +81,23 @@ export const rotateKeyOperation = operation({
   errors: ['not_found', 'conflict'],
 });
 
+const KeyRoleSchema = Type.Object({ role: RoleSchema }, { additionalProperties: false });
+const KeyRoleReply = Type.Object({ name: Type.String(), role: RoleSchema }, { additionalProperties: false });
+
+export const changeKeyRoleOperation = operation({
+  operationId: 'changeKeyRole',
+  method: 'put',
+  path: '/v1/keys/:name/role',
+  summary: "Give a key another role: its calls are checked against it from this reply on, on every node (a gateway key's WebSocket connections close)",
+  tag: 'keys',
+  auth: 'admin',
+  roles: ['admin'],
+  params: keyParam,
+  body: { schema: KeyRoleSchema, media: ['application/json'] },
+  responses: { 200: { description: 'the key with its new role', schema: KeyRoleReply } },
+  errors: ['invalid', 'not_found', 'conflict'],
+});
+
 export const revokeKeyOperation = operation({
   operationId: 'revokeKey',
   method: 'delete',
@@ -94,7 +111,7 @@ export const revokeKeyOperation = operation({
   errors: ['not_found', 'conflict'],
 });
 
-export const keyOperations = [listKeysOperation, createKeyOperation, rotateKeyOperation, revokeKeyOperation] as const;
+export const keyOperations = [listKeysOperation, createKeyOperation, rotateKeyOperation, changeKeyRoleOperation, revokeKeyOperation] as const;
 
 export function keyRoutes(deps: { keys: KeyRing; logger: Logger; clock: Clock }): Route[] {
   const { keys, logger, clock } = deps;
@@ -114,6 +131,11 @@ export function keyRoutes(deps: { keys: KeyRing; logger: Logger; clock: Clock })
       const made = await keys.rotate(params.name, audited(call, 'key.rotate', params.name));
       logger.info({ key: made.name, role: made.role, by: call.principal?.name }, 'api key rotated');
       return { status: 200, body: made };
+    }),
+    route(changeKeyRoleOperation, async ({ params, body, call }) => {
+      const changed = await keys.changeRole(params.name, body.role, audited(call, 'key.role', params.name));
+      logger.info({ key: changed.name, role: changed.role, by: call.principal?.name }, 'api key given another role');
+      return { status: 200, body: changed };
     }),
     route(revokeKeyOperation, async ({ params, call }) => {
       const gone = await keys.revoke(params.name, audited(call, 'key.revoke', params.name));

@@ -21,7 +21,7 @@ async function run(args: string[], env: Record<string, string> = { KAIROS_ADMIN_
 const works = async (secret: string): Promise<number> => (await fetch(`${server.k.httpUrl}/v1/status`, { headers: { Authorization: `Bearer ${secret}` } })).status;
 
 describe('kairos keys', () => {
-  it('creates, lists, rotates and revokes a key on the running server', async () => {
+  it('creates, lists, rotates, re-roles and revokes a key on the running server', async () => {
     const created = await run(['create', 'night-ops', '--role', 'ops']);
     expect(created.code).toBe(0);
     expect(created.out).toEqual([expect.stringMatching(/^kairos_/)]);
@@ -39,6 +39,11 @@ describe('kairos keys', () => {
     expect(rotated.code).toBe(0);
     expect(await works(secret)).toBe(401);
     expect(await works(rotated.out[0]!)).toBe(200);
+
+    // An analyst may not read the status: the new role holds at once.
+    expect((await run(['role', 'night-ops', '--role', 'analyst'])).code).toBe(0);
+    expect(await works(rotated.out[0]!)).toBe(403);
+    expect((await run(['role', 'night-ops'])).code).toBe(2); // no --role
 
     expect((await run(['revoke', 'night-ops'])).code).toBe(0);
     expect(await works(rotated.out[0]!)).toBe(401);

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ROLES } from '../transport/principal.js';
 
 /**
- * `kairos keys create|list|rotate|revoke`: the running server's /v1/keys, over its API, with
+ * `kairos keys create|list|rotate|role|revoke`: the running server's /v1/keys, over its API, with
  * an admin key from KAIROS_ADMIN_KEY or --key-file. A new secret is printed once, on stdout,
  * alone on its line (for a pipe into a secret store); everything else goes to stderr.
  */
@@ -12,6 +12,7 @@ export const keysUsage = `usage:
   kairos keys create NAME --role ROLE   make a key (roles: ${ROLES.join(', ')}); prints its secret once
   kairos keys list                      every key: name, role, where it comes from
   kairos keys rotate NAME               a new secret for the key (printed once); the old one is refused at once
+  kairos keys role NAME --role ROLE     give the key another role, from now on
   kairos keys revoke NAME               refuse the key from now on
 options:
   --url URL        the server (default http://127.0.0.1:8080, or KAIROS_URL)
@@ -42,8 +43,9 @@ export async function keysCommand(argv: readonly string[], io: KeysIo): Promise<
   }
   const { values, positionals } = parsed;
   const [sub, name, ...more] = positionals;
-  const needsName = sub === 'create' || sub === 'rotate' || sub === 'revoke';
-  if (sub === undefined || !['create', 'list', 'rotate', 'revoke'].includes(sub) || more.length > 0 || needsName !== (name !== undefined) || (sub === 'create') !== (values.role !== undefined)) {
+  const needsName = sub === 'create' || sub === 'rotate' || sub === 'role' || sub === 'revoke';
+  const needsRole = sub === 'create' || sub === 'role';
+  if (sub === undefined || !['create', 'list', 'rotate', 'role', 'revoke'].includes(sub) || more.length > 0 || needsName !== (name !== undefined) || needsRole !== (values.role !== undefined)) {
     io.err(keysUsage);
     return 2;
   }
@@ -72,6 +74,7 @@ export async function keysCommand(argv: readonly string[], io: KeysIo): Promise<
     if (sub === 'list') r = await request('GET', '/v1/keys');
     else if (sub === 'create') r = await request('POST', '/v1/keys', { name, role: values.role });
     else if (sub === 'rotate') r = await request('POST', `/v1/keys/${encodeURIComponent(name!)}/rotate`);
+    else if (sub === 'role') r = await request('PUT', `/v1/keys/${encodeURIComponent(name!)}/role`, { role: values.role });
     else r = await request('DELETE', `/v1/keys/${encodeURIComponent(name!)}`);
   } catch (err) {
     io.err(`kairos keys: cannot reach ${base}: ${(err as Error).message}`);
@@ -86,6 +89,8 @@ export async function keysCommand(argv: readonly string[], io: KeysIo): Promise<
     for (const k of r.json.keys as KeyRow[]) io.out(`${k.name}\t${k.role}\t${k.source}`);
   } else if (sub === 'revoke') {
     io.err(`revoked: ${name}`);
+  } else if (sub === 'role') {
+    io.err(`${name}: role ${String(r.json.role)} from now on`);
   } else {
     io.err(`${sub === 'create' ? 'created' : 'rotated'}: ${name} (role ${String(r.json.role)}); the secret is shown this once:`);
     io.out(String(r.json.secret));

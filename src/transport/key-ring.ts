@@ -40,6 +40,8 @@ export interface StoredKey {
   sha256?: string;
   createdAt: number;
   rotatedAt?: number;
+  /** when its role was last changed */
+  roleChangedAt?: number;
   revokedAt?: number;
 }
 
@@ -127,10 +129,10 @@ export class KeyRing {
     this.listeners.push(listener);
   }
 
-  /** Whether a secret ({@link Authenticated.secretId}) is still accepted (as of the table last read). */
-  isLive(secretId: string): boolean {
+  /** Whether a secret ({@link Authenticated.secretId}) is still accepted with this role (as of the table last read). */
+  isLive(secretId: string, role: Role): boolean {
     const d = Buffer.from(secretId, 'hex');
-    return [...this.boot, ...this.stored].some((e) => e.digest.equals(d));
+    return [...this.boot, ...this.stored].some((e) => e.digest.equals(d) && e.principal.role === role);
   }
 
   /**
@@ -205,6 +207,14 @@ export class KeyRing {
     const secret = newSecret();
     await this.write({ ...k, sha256: sha256(secret).toString('hex'), rotatedAt: this.o.now() }, k, audit);
     return { name, role: k.role, secret };
+  }
+
+  /** Gives a key made through the API another role: its calls are checked against it from the reply on. */
+  async changeRole(name: string, role: Role, audit?: KeyAudit): Promise<{ name: string; role: Role }> {
+    if (!this.roleUsable(role)) throw new KairosError('invalid', 'field "role": qa keys are refused in production (KAIROS_ENV=production)');
+    const k = await this.live(name);
+    await this.write({ ...k, role, roleChangedAt: this.o.now() }, k, audit);
+    return { name, role };
   }
 
   /** Revokes a key made through the API; refused from the reply on. */

@@ -34,7 +34,7 @@ export interface WebSocketGatewayOptions {
   subscribers: GatewaySubscribers;
   logger: Logger;
   metrics: Metrics;
-  /** every key: a connection opens with a gateway key, and is closed when its key is revoked or rotated */
+  /** every key: a connection opens with a gateway key, and is closed when its key is revoked, rotated or given another role */
   keys: KeyRing;
   /** false while starting and draining: upgrades are refused (503) */
   isReady: () => boolean;
@@ -70,11 +70,11 @@ export class WebSocketGateway {
   private nextConnId = 1;
 
   constructor(private readonly o: WebSocketGatewayOptions) {
-    // A connection whose key was revoked or rotated (on any node) is closed.
+    // A connection whose key was revoked, rotated or given another role (on any node) is closed.
     o.keys.onChange(() => {
       for (const ws of [...this.conns]) {
         const c = ws.getUserData();
-        if (!c.closed && !o.keys.isLive(c.secretId)) ws.end(1008, 'the key was revoked or rotated');
+        if (!c.closed && !o.keys.isLive(c.secretId, 'gateway')) ws.end(1008, 'the key was revoked, rotated or given another role');
       }
     });
   }
