@@ -46,7 +46,7 @@ describe.runIf(runRedisTests)('keys on two nodes sharing Redis', () => {
         if (startedAt > ackedAt && results.filter((r) => r.startedAt > ackedAt).length >= 300) stop = true;
       }
     };
-    const workers = Array.from({ length: 8 }, worker);
+    const workers = Array.from({ length: 16 }, worker);
     // revoke once some events went through with the key
     while (results.filter((r) => r.status === 200).length < 300) await new Promise((r) => setImmediate(r));
     const revoke = await fetch(`${a.httpUrl}/v1/keys/loaded-gw`, { method: 'DELETE', headers: adminHeaders });
