@@ -101,13 +101,39 @@ export class Keyring {
   }
 }
 
+/**
+ * Random IVs drawn from a pool filled 4,096 at a time: one call to the system's random source
+ * per 4,096 seals instead of one per seal (about 9 µs each here, the most of a seal's cost).
+ * Each IV is used once; a random 96-bit IV per message is GCM's recommended construction.
+ */
+const IV_POOL = 4096;
+let ivPool = Buffer.alloc(0);
+let ivAt = 0;
+
+function nextIv(): Buffer {
+  if (ivAt >= ivPool.length) {
+    ivPool = randomBytes(IV * IV_POOL);
+    ivAt = 0;
+  }
+  const iv = ivPool.subarray(ivAt, ivAt + IV);
+  ivAt += IV;
+  return iv;
+}
+
 /** `bytes` encrypted with AES-256-GCM under `key`, bound to `context` (the customer id). */
 export function seal(key: Buffer, context: string, bytes: Uint8Array): Buffer {
-  const iv = randomBytes(IV);
+  const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(context));
-  const body = Buffer.concat([cipher.update(bytes), cipher.final()]);
-  return Buffer.concat([Buffer.from([SEALED]), iv, cipher.getAuthTag(), body]);
+  const body = cipher.update(bytes);
+  const last = cipher.final();
+  const out = Buffer.allocUnsafe(1 + IV + TAG + body.length + last.length);
+  out[0] = SEALED;
+  iv.copy(out, 1);
+  cipher.getAuthTag().copy(out, 1 + IV);
+  body.copy(out, 1 + IV + TAG);
+  last.copy(out, 1 + IV + TAG + body.length);
+  return out;
 }
 
 /** `seal`'s inverse; undefined when the key does not open it. */

@@ -129,6 +129,8 @@ export class LmdbStore implements Store {
   private readonly keyring: Keyring;
   /** customer id -> their key's slot in the keyring */
   private readonly keySlots: Database<number, string>;
+  /** customer id -> key slot, for the customers sealed lately (`keyOf`) */
+  private readonly slotOf = new Map<string, number>();
   /** imported customer records, sealed (plain MessagePack, then AES-256-GCM) */
   private readonly sealedCustomers: Database<Buffer, string>;
   private readonly hasPlainCustomers: boolean;
@@ -204,13 +206,25 @@ export class LmdbStore implements Store {
 
   /** The customer's key; with `create`, a new one when they have none (inside a write transaction). */
   private keyOf(id: string, create: boolean): Buffer | undefined {
-    const slot = this.keySlots.get(id);
+    const slot = this.slotOf.get(id) ?? this.keySlots.get(id);
     const key = slot === undefined ? undefined : this.keyring.key(slot);
-    if (key !== undefined || !create) return key;
+    if (key !== undefined) {
+      this.remember(id, slot!);
+      return key;
+    }
+    if (!create) return undefined;
     // none yet, or destroyed by an erasure under way: a new one
     const fresh = this.keyring.allocate();
     void this.keySlots.put(id, fresh);
+    this.remember(id, fresh);
     return this.keyring.key(fresh);
+  }
+
+  /** Keeps a customer's key slot at hand (each commit of a live customer seals with it); bounded, forgotten at erasure. */
+  private remember(id: string, slot: number): void {
+    if (this.slotOf.get(id) === slot) return;
+    if (this.slotOf.size >= 100_000) this.slotOf.clear();
+    this.slotOf.set(id, slot);
   }
 
   /** Inside a write transaction: `bytes` sealed under the customer's key (made if need be; flushed by `sync` before the commit). */
@@ -351,6 +365,7 @@ export class LmdbStore implements Store {
     // The key first, overwritten in place and flushed: from here on no copy of the customer's
     // sealed data, in the live pages or in LMDB's free ones, can be read.
     const slot = this.keySlots.get(id);
+    this.slotOf.delete(id);
     if (slot !== undefined) this.keyring.destroy(slot);
     const held = await this.root.transaction(() => {
       let held = false;
