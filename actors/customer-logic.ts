@@ -5,6 +5,8 @@ import type { DecideInputs } from './decision/decide.js';
 import type { DecisionInputs } from './decision/decision-inputs.js';
 import type { Explanation } from './decision/explanation.js';
 import { decide } from './decision/decide.js';
+import type { DeferralStep } from './decision/deferral.js';
+import { recordDeferrals } from './decision/deferral.js';
 import type { Conversion } from './goals.js';
 import { attributeGoals } from './goals.js';
 import { localTime } from './local-time.js';
@@ -73,6 +75,8 @@ export interface Trace {
   learned: Learned[];
   /** campaign goals this event reached after a contact (real or withheld), for the uplift report */
   conversions: Conversion[];
+  /** deferred messages this step resumed (a retry's outcome, not a new trigger) or superseded; absent: none */
+  deferrals?: DeferralStep;
 }
 
 export interface HandleResult {
@@ -201,13 +205,18 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   ctx = decided.ctx;
   outbox.push(...decided.outbox);
   reminders.push(...decided.reminders);
+  // Deferred messages into the customer's history (durable, on the card), retries resolved.
+  const deferrals = recordDeferrals(ctx.deferrals ?? [], event, decided.explain, decided.reminders, Math.max(t, msg.now));
+  if (deferrals !== undefined) ctx = { ...ctx, deferrals: deferrals.deferrals };
   ctx = { ...ctx, seen: remember(ctx.seen, event.id, recordedActions(decided.actions), msg) };
+  const trace: Trace = { explain: deferrals?.explain ?? decided.explain, segmentChanges: ingested.segmentChanges, answered, learned, conversions: goals.conversions };
+  if (deferrals !== undefined && (deferrals.step.resumed.length > 0 || deferrals.step.superseded.length > 0)) trace.deferrals = deferrals.step;
   return {
     ctx,
     reply: { kind: 'decision', re: event.id, customer: ctx.id, actions: decided.actions, duplicate: false },
     outbox,
     links: ingested.links,
-    trace: { explain: decided.explain, segmentChanges: ingested.segmentChanges, answered, learned, conversions: goals.conversions },
+    trace,
     reminders,
   };
 }

@@ -98,6 +98,37 @@ export interface ContactRecord {
   converted?: number;
 }
 
+/**
+ * What became of a message quiet hours held back (actors/decision/deferral.ts): `deferred`,
+ * waiting for its retry at `retryAt`; `retried`, decided again at its retry (`outcome`:
+ * `offered`, `control`, or the suppression's reason); `expired`, dropped because its offer
+ * would have closed before the customer's window opened (or did, before the retry fired);
+ * `superseded`, replaced by a later deferral of the same campaign (one waits per campaign).
+ */
+export const deferralStatuses = ['deferred', 'retried', 'expired', 'superseded'] as const;
+export type DeferralStatus = (typeof deferralStatuses)[number];
+
+/** One message quiet hours held back, kept in the customer's history (bounded: `retention.deferrals`). */
+export interface DeferralRecord {
+  campaign: string;
+  /** when the decision held it back */
+  at: number;
+  status: DeferralStatus;
+  /** the channels the customer's quiet hours blocked */
+  channels: string[];
+  reason: 'quiet_hours';
+  /** the event type that triggered the campaign */
+  trigger: string;
+  /** while `deferred`: when it will be decided again (the customer's next allowed window) */
+  retryAt?: number;
+  /** the latest its offer may expire (absent when it expired at the decision) */
+  until?: number;
+  /** when it stopped waiting (retried, expired at its retry, superseded) */
+  resolvedAt?: number;
+  /** with `retried`: `offered`, `control` or the reason it was suppressed at its retry */
+  outcome?: string;
+}
+
 /** A live offer instance awaiting the customer's answer. */
 export interface OfferInstance {
   instance: string;
@@ -297,6 +328,8 @@ export interface CustomerContext {
   /** feature series id -> its day buckets (DaySeries) */
   features: Record<string, DaySeries>;
   contacts: ContactRecord[];
+  /** messages quiet hours held back, oldest first (absent: none; snapshots before it have none) */
+  deferrals?: DeferralRecord[];
   pending: OfferInstance[];
   responses: ResponseRecord[];
   seen: SeenLog;
@@ -313,6 +346,8 @@ export const retention = {
   responses: 200,
   /** lifecycle entries kept (request ids: `CustomerLimits` in limits.ts, a setting) */
   lifecycle: 50,
+  /** deferral records kept (the oldest resolved ones go first; also dropped after `contactDays`) */
+  deferrals: 50,
 } as const;
 
 export interface CustomerInput {

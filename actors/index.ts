@@ -24,6 +24,7 @@ export { decisionInputs } from './decision/decision-inputs.js';
 export { customerOfInstance, offerInstanceId } from './decision/offer-instance-id.js';
 export type { DecideInputs, DecideResult } from './decision/decide.js';
 export { decide } from './decision/decide.js';
+export type { DeferralStep } from './decision/deferral.js';
 export type { Explanation } from './decision/explanation.js';
 export { ExplanationSchema } from './decision/explanation.js';
 export { recencyProblem, suppressionProblem } from './decision/customer-filters.js';

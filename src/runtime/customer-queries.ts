@@ -143,6 +143,7 @@ export class CustomerQueries {
       features,
       contacts: ctx.contacts,
       pending: ctx.pending,
+      deferrals: ctx.deferrals ?? [],
       responses: ctx.responses,
       lastDecision: live.lastExplain,
       createdAt: ctx.createdAt,

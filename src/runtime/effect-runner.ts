@@ -90,7 +90,7 @@ export class EffectRunner {
     this.o.propensity.record(p.trace.learned);
     this.o.models.learn(p.trace.learned, this.o.catalog().policy.learning.bits);
     this.o.uplift.record(p.trace.explain, p.trace.conversions, p.trace.learned);
-    this.o.funnel?.recordDecision(p.trace.explain);
+    this.o.funnel?.recordDecision(p.trace.explain, p.trace.deferrals);
     if (p.trace.segmentChanges.length > 0) {
       this.o.logger.debug({ customer: p.customer, changes: p.trace.segmentChanges }, 'segments changed');
     }

@@ -1,4 +1,4 @@
-import type { ContactRecord, Explanation } from '../../actors/index.js';
+import type { ContactRecord, DeferralStep, Explanation } from '../../actors/index.js';
 import { MetaCounters } from './meta-counters.js';
 
 /**
@@ -7,12 +7,28 @@ import { MetaCounters } from './meta-counters.js';
  * offered, delivered or failed, answered (by outcome), and converted (its goal reached).
  * Counted as decisions are made and contact records change; kept in the store's meta with
  * the write-behind batches, like the other totals.
+ *
+ * A message quiet hours deferred is triggered once: its retry is that trigger's outcome, not
+ * a trigger of its own. Per campaign (summed over channel, offer and group: a retry may
+ * reach another channel or group than its deferral), the stages add up:
+ *
+ *   triggered = offered + control + (suppressed − cancelled) + waiting,  waiting = deferred − resumed
+ *
+ * (counted from the build that keeps these counts; earlier totals lack `cancelled`,
+ * `deferred` and `resumed`).
  */
 export interface FunnelCounts {
   triggered: number;
+  /** decisions that silenced the campaign, and queued messages cancelled at send time (`cancelled`) */
   suppressed: number;
-  /** by reason code (the part of the reason before the first colon: cap, recency, quiet_hours…) */
+  /** by reason code (the part of the reason before the first colon: cap, recency, expired…) */
   suppressedBy: Record<string, number>;
+  /** of `suppressed`, queued messages cancelled at send time (already counted as offered) */
+  cancelled: number;
+  /** decisions that deferred the message to the customer's next window (quiet hours): not suppressed */
+  deferred: number;
+  /** deferrals that came to an end: their retry decided (offered, suppressed, deferred again…) or superseded by a later one */
+  resumed: number;
   control: number;
   offered: number;
   delivered: number;
@@ -24,11 +40,13 @@ export interface FunnelCounts {
 
 export const FUNNEL_DIMENSIONS = ['campaign', 'channel', 'offer', 'group'] as const;
 /** The counted stages of a row, in funnel order (the metric `kairos_campaign_funnel{stage}`). */
-export const FUNNEL_STAGES = ['triggered', 'suppressed', 'control', 'offered', 'delivered', 'failed', 'answered', 'accepted', 'declined', 'expired', 'converted'] as const;
+export const FUNNEL_STAGES = ['triggered', 'suppressed', 'cancelled', 'deferred', 'resumed', 'waiting', 'control', 'offered', 'delivered', 'failed', 'answered', 'accepted', 'declined', 'expired', 'converted'] as const;
 export type FunnelDimension = (typeof FUNNEL_DIMENSIONS)[number];
 
 /** A report row: its dimensions, the counts summed over the rest, and what follows from them. */
 export interface FunnelRow extends Record<FunnelDimension, string>, FunnelCounts {
+  /** deferred messages still waiting for their retry: deferred − resumed */
+  waiting: number;
   /** answers of any outcome but `expired` */
   answered: number;
   accepted: number;
@@ -44,7 +62,7 @@ export interface FunnelRow extends Record<FunnelDimension, string>, FunnelCounts
 const NONE = '-';
 const SEP = '\u001f';
 
-const empty = (): FunnelCounts => ({ triggered: 0, suppressed: 0, suppressedBy: {}, control: 0, offered: 0, delivered: 0, failed: 0, outcomes: {}, converted: 0 });
+const empty = (): FunnelCounts => ({ triggered: 0, suppressed: 0, suppressedBy: {}, cancelled: 0, deferred: 0, resumed: 0, control: 0, offered: 0, delivered: 0, failed: 0, outcomes: {}, converted: 0 });
 
 function keyOf(campaign: string, channel: string | undefined, offer: string | undefined, group: string | undefined): string {
   return [campaign, channel ?? NONE, offer ?? NONE, group ?? NONE].join(SEP);
@@ -53,18 +71,35 @@ function keyOf(campaign: string, channel: string | undefined, offer: string | un
 export class FunnelLedger {
   readonly counters = new MetaCounters<FunnelCounts>('funnel/', empty);
 
-  /** A decision's explanations: triggered, and then suppressed, held out or offered. */
-  recordDecision(explain: readonly Explanation[]): void {
+  /**
+   * A decision's explanations: triggered (or, for a deferred message's retry, resumed), and
+   * then deferred, suppressed, held out or offered; waiting deferrals a later one superseded
+   * (resumed and suppressed `superseded`).
+   */
+  recordDecision(explain: readonly Explanation[], deferrals?: DeferralStep): void {
     for (const e of explain) {
+      const resumed = deferrals?.resumed.includes(e.campaign) === true;
+      // Resumed where its deferral was counted (no channel, no offer), so a row's `waiting` is its own.
+      if (resumed) this.counters.update(keyOf(e.campaign, undefined, undefined, e.group), (f) => void (f.resumed += 1));
       this.counters.update(keyOf(e.campaign, e.channel, e.offer, e.group), (f) => {
-        f.triggered += 1;
+        if (!resumed) f.triggered += 1;
         if (e.verdict === 'offered') f.offered += 1;
         else if (e.verdict === 'control') f.control += 1;
+        else if (e.reason?.startsWith('deferred:') === true) f.deferred += 1;
         else {
           f.suppressed += 1;
           const code = (e.reason ?? 'unknown').split(':')[0] ?? 'unknown';
           f.suppressedBy[code] = (f.suppressedBy[code] ?? 0) + 1;
         }
+      });
+    }
+    for (const campaign of deferrals?.superseded ?? []) {
+      // Where it was counted: the row of the deferral that replaces it (the same target group, as a rule).
+      const group = explain.find((e) => e.campaign === campaign)?.group;
+      this.counters.update(keyOf(campaign, undefined, undefined, group), (f) => {
+        f.resumed += 1;
+        f.suppressed += 1;
+        f.suppressedBy.superseded = (f.suppressedBy.superseded ?? 0) + 1;
       });
     }
   }
@@ -96,6 +131,7 @@ export class FunnelLedger {
         if (suppressed) {
           const code = c.suppressed ?? 'unknown';
           f.suppressed += 1;
+          f.cancelled += 1;
           f.suppressedBy[code] = (f.suppressedBy[code] ?? 0) + 1;
         }
         if (answered && c.outcome !== undefined) f.outcomes[c.outcome] = (f.outcomes[c.outcome] ?? 0) + 1;
@@ -124,11 +160,14 @@ export class FunnelLedger {
       const rowKey = FUNNEL_DIMENSIONS.map((d) => dims[d]).join(SEP);
       let row = rows.get(rowKey);
       if (row === undefined) {
-        row = { ...dims, ...empty(), answered: 0, accepted: 0, declined: 0, expired: 0, acceptanceRate: null, conversionRate: null };
+        row = { ...dims, ...empty(), waiting: 0, answered: 0, accepted: 0, declined: 0, expired: 0, acceptanceRate: null, conversionRate: null };
         rows.set(rowKey, row);
       }
       row.triggered += f.triggered;
       row.suppressed += f.suppressed;
+      row.cancelled += f.cancelled;
+      row.deferred += f.deferred;
+      row.resumed += f.resumed;
       for (const [code, n] of Object.entries(f.suppressedBy)) row.suppressedBy[code] = (row.suppressedBy[code] ?? 0) + n;
       row.control += f.control;
       row.offered += f.offered;
@@ -139,6 +178,7 @@ export class FunnelLedger {
     }
     const out = [...rows.values()];
     for (const r of out) {
+      r.waiting = r.deferred - r.resumed;
       r.answered = Object.entries(r.outcomes).reduce((sum, [k, n]) => (k === 'expired' ? sum : sum + n), 0);
       r.accepted = r.outcomes.accepted ?? 0;
       r.declined = r.outcomes.declined ?? 0;

@@ -43,17 +43,27 @@ describe('late events and deferred messages, through the server', () => {
     const evening = await server.gw.request({ t: 'event', id: uid(), type: 'loan.preapproved', customer: { id: 'demo-21' } });
     expect(evening).toMatchObject({ t: 'decision', actions: [] });
     expect((await api('GET', '/v1/customers/demo-21')).body.lastDecision).toEqual([expect.objectContaining({ campaign: 'evening-note', reason: 'deferred:sms=quiet_hours' })]);
+    expect((await api('GET', '/v1/customers/demo-21')).body.deferrals).toEqual([
+      expect.objectContaining({ campaign: 'evening-note', status: 'deferred', channels: ['sms'], reason: 'quiet_hours', retryAt: msk('2026-11-25T09:00:00') }),
+    ]);
     expect(await smsFor('demo-21')).toEqual([]);
 
     expect((await api('POST', '/v1/clock', { now: msk('2026-11-25T08:59:00') })).body.remindersFired).toBe(0);
     expect((await api('POST', '/v1/clock', { now: msk('2026-11-25T09:00:00') })).body.remindersFired).toBe(1);
     const sent = await smsFor('demo-21');
     expect(sent).toEqual([expect.objectContaining({ campaign: 'evening-note', expiresAt: msk('2026-11-25T22:30:00') })]);
-    expect((await api('GET', '/v1/customers/demo-21')).body.contacts).toEqual([expect.objectContaining({ campaign: 'evening-note', channel: 'sms', at: msk('2026-11-25T09:00:00') })]);
+    const card = (await api('GET', '/v1/customers/demo-21')).body;
+    expect(card.contacts).toEqual([expect.objectContaining({ campaign: 'evening-note', channel: 'sms', at: msk('2026-11-25T09:00:00') })]);
+    expect(card.deferrals).toEqual([expect.objectContaining({ campaign: 'evening-note', status: 'retried', outcome: 'offered', channels: ['sms'], reason: 'quiet_hours', resolvedAt: msk('2026-11-25T09:00:00') })]);
 
     const funnel = await api('GET', '/v1/reports/funnel?campaign=evening-note');
     const rows = funnel.body.rows as FunnelRow[];
-    expect(rows.reduce((n, r) => n + (r.suppressedBy.deferred ?? 0), 0)).toBe(1);
+    // Triggered once, deferred, offered at its retry: nothing waits, nothing suppressed.
+    expect(rows.reduce((n, r) => n + r.triggered, 0)).toBe(1);
+    expect(rows.reduce((n, r) => n + r.deferred, 0)).toBe(1);
+    expect(rows.reduce((n, r) => n + r.resumed, 0)).toBe(1);
+    expect(rows.reduce((n, r) => n + r.waiting, 0)).toBe(0);
+    expect(rows.reduce((n, r) => n + r.suppressed, 0)).toBe(0);
     expect(rows.reduce((n, r) => n + r.offered, 0)).toBe(1);
   });
 });

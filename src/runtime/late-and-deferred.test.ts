@@ -6,7 +6,10 @@ import { ManualClock } from '../clock.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
 import { StopList } from '../stop-list.js';
+import { LmdbStore } from '../store/lmdb-store.js';
 import { MemoryStore } from '../store/memory-store.js';
+import type { Store } from '../store/store.js';
+import { tempDir } from '../test-support/test-kairos.js';
 import { BudgetLedger, CapacityLedger } from './budget-ledger.js';
 import { CustomerHost } from './customer-host.js';
 import type { HostReply } from './host-options.js';
@@ -42,14 +45,13 @@ function catalogWith(expiresIn: string): Catalog {
   return compileCatalog(def);
 }
 
-async function bank(): Promise<MemoryStore> {
-  const store = new MemoryStore();
+async function bank<S extends Store = MemoryStore>(store: S = new MemoryStore() as unknown as S): Promise<S> {
   const record = { stage: 'client' as const, profile: { firstName: 'Ирина', patronymic: 'Петровна', age: 45 }, identifiers: { phone: ['+79160000001'] }, consents: granted, importedAt: DAY0 - 30 * 24 * HOUR };
   await store.importCustomers([{ id: 'c-1', record }]);
   return store;
 }
 
-function hostOn(store: MemoryStore, clock: ManualClock, catalog: Catalog): CustomerHost {
+function hostOn(store: Store, clock: ManualClock, catalog: Catalog, funnel = new FunnelLedger()): CustomerHost {
   return new CustomerHost({
     store,
     catalog: () => catalog,
@@ -62,7 +64,7 @@ function hostOn(store: MemoryStore, clock: ManualClock, catalog: Catalog): Custo
     propensity: new PropensityLedger(),
     models: new ModelRegistry(),
     uplift: new UpliftLedger(),
-    funnel: new FunnelLedger(),
+    funnel,
     durability: 'commit',
     flushIntervalMs: 10,
     flushBatch: 1000,
@@ -146,5 +148,100 @@ describe('deferred messages through the host', () => {
     await host.close(1000);
     expect(await store.listOutbox('sms', 10)).toEqual([]);
     expect(await store.dueReminders(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+  });
+});
+
+/** The campaign's funnel summed over channel, offer and group, and whether its stages add up (funnel-ledger.ts). */
+function funnelOf(funnel: FunnelLedger, campaign: string) {
+  const [row] = funnel.report({ campaign, by: [] });
+  expect(row).toBeDefined();
+  const r = row!;
+  expect(r.triggered).toBe(r.offered + r.control + (r.suppressed - r.cancelled) + r.waiting);
+  return r;
+}
+
+describe('a deferral in the customer history and the funnel, across a restart', () => {
+  const stores: Array<{ name: string; open: () => { store: () => Store; reopen: () => Promise<void>; close: () => Promise<void> } }> = [
+    {
+      name: 'memory',
+      open: () => {
+        const store = new MemoryStore();
+        return { store: () => store, reopen: async () => {}, close: async () => {} };
+      },
+    },
+    {
+      name: 'LMDB',
+      open: () => {
+        const dir = tempDir();
+        let store = new LmdbStore(dir.dir);
+        return {
+          store: () => store,
+          reopen: async () => {
+            await store.close();
+            store = new LmdbStore(dir.dir);
+          },
+          close: async () => {
+            await store.close();
+            dir.remove();
+          },
+        };
+      },
+    },
+  ];
+  for (const kind of stores) {
+    it(`${kind.name}: the card shows it deferred, then retried; the retry is not a second trigger`, async () => {
+      const s = kind.open();
+      try {
+        await bank(s.store());
+        const clock = new ManualClock(DAY0);
+        const catalog = catalogWith('24h');
+        const funnel = new FunnelLedger();
+        const one = hostOn(s.store(), clock, catalog, funnel);
+        const t2230 = DAY0 + 22 * HOUR + 30 * MIN;
+        const nine = DAY0 + 33 * HOUR;
+        expect(actions(await enterSegment(one, clock, t2230))).toEqual([]);
+        const waiting = { campaign: 'cafe-welcome', at: t2230, status: 'deferred', channels: ['sms'], reason: 'quiet_hours', trigger: 'card.transaction', retryAt: nine, until: t2230 + 24 * HOUR };
+        expect((await one.view('c-1'))?.deferrals).toEqual([waiting]);
+        await one.close(1000);
+        expect(funnelOf(funnel, 'cafe-welcome')).toMatchObject({ triggered: 1, deferred: 1, resumed: 0, waiting: 1, suppressed: 0, offered: 0 });
+
+        // Restarted: the card's history comes from the store, without the in-memory last decision.
+        await s.reopen();
+        const again = new FunnelLedger();
+        await again.counters.loadFrom(s.store(), 1000);
+        expect(funnelOf(again, 'cafe-welcome')).toMatchObject({ triggered: 1, deferred: 1, waiting: 1 });
+        const two = hostOn(s.store(), clock, catalog, again);
+        const before = await two.view('c-1');
+        expect(before?.lastDecision).toEqual([]);
+        expect(before?.deferrals).toEqual([waiting]);
+
+        clock.set(nine);
+        expect(await two.pollReminders()).toBe(1);
+        const { retryAt: _retried, ...rest } = waiting;
+        expect((await two.view('c-1'))?.deferrals).toEqual([{ ...rest, status: 'retried', resolvedAt: nine, outcome: 'offered' }]);
+        await two.close(1000);
+        // One trigger, offered at its retry: nothing waits.
+        expect(funnelOf(again, 'cafe-welcome')).toMatchObject({ triggered: 1, deferred: 1, resumed: 1, waiting: 0, offered: 1, suppressed: 0 });
+
+        await s.reopen();
+        const three = hostOn(s.store(), clock, catalog);
+        expect((await three.view('c-1'))?.deferrals).toEqual([expect.objectContaining({ status: 'retried', outcome: 'offered' })]);
+        await three.close(1000);
+      } finally {
+        await s.close();
+      }
+    });
+  }
+
+  it('an offer that would close before the window: expired in the history, suppressed once in the funnel', async () => {
+    const store = await bank();
+    const clock = new ManualClock(DAY0);
+    const funnel = new FunnelLedger();
+    const host = hostOn(store, clock, catalogWith('2h'), funnel);
+    const t2230 = DAY0 + 22 * HOUR + 30 * MIN;
+    expect(actions(await enterSegment(host, clock, t2230))).toEqual([]);
+    expect((await host.view('c-1'))?.deferrals).toEqual([{ campaign: 'cafe-welcome', at: t2230, status: 'expired', channels: ['sms'], reason: 'quiet_hours', trigger: 'card.transaction', resolvedAt: t2230 }]);
+    await host.close(1000);
+    expect(funnelOf(funnel, 'cafe-welcome')).toMatchObject({ triggered: 1, suppressed: 1, deferred: 0, waiting: 0, suppressedBy: { expired: 1 } });
   });
 });

@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import { ExplanationSchema, GatewayEventSchema, deliveryStatuses, lifecycleStages, suppressReasons } from '../../../actors/index.js';
+import { ExplanationSchema, GatewayEventSchema, deferralStatuses, deliveryStatuses, lifecycleStages, suppressReasons } from '../../../actors/index.js';
 import { DecisionActionSchema } from '../wire/server-frames.js';
 import { AnyMap, EpochMs } from './common-schemas.js';
 
@@ -64,6 +64,24 @@ export const ContactRecordSchema = Type.Object(
   { description: 'one contact Kairos made (or queued): what the contact policy counts' },
 );
 
+export const DeferralRecordSchema = Type.Object(
+  {
+    campaign: Type.String(),
+    at: EpochMs('when the decision held it back'),
+    status: Type.Union(deferralStatuses.map((d) => Type.Literal(d)), {
+      description: 'deferred: waiting for retryAt; retried: decided again at its retry (outcome); expired: its offer would have closed first; superseded: a later deferral of the campaign replaced it',
+    }),
+    channels: Type.Array(Type.String(), { description: "the channels the customer's quiet hours blocked" }),
+    reason: Type.Literal('quiet_hours'),
+    trigger: Type.String({ description: 'the event type that triggered the campaign' }),
+    retryAt: opt(EpochMs("while deferred: when it will be decided again (the customer's next allowed window)")),
+    until: opt(EpochMs('the latest its offer may expire')),
+    resolvedAt: opt(EpochMs('when it stopped waiting')),
+    outcome: opt(Type.String({ description: 'with retried: offered, control, or the reason it was suppressed at its retry' })),
+  },
+  { description: 'a message quiet hours held back, and what became of it' },
+);
+
 export const OfferInstanceSchema = Type.Object(
   {
     instance: Type.String(),
@@ -110,6 +128,7 @@ export const CustomerSchema = Type.Object(
     features: Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()]), { description: 'feature → current window value; null: a daysSince feature with nothing in its window' }),
     contacts: Type.Array(ContactRecordSchema, { description: 'campaign, offer, channel, time, delivery status, outcome' }),
     pending: Type.Array(OfferInstanceSchema, { description: 'open offer instances with their expiry' }),
+    deferrals: Type.Array(DeferralRecordSchema, { description: 'messages quiet hours held back for the next window, and what became of them (the latest 50)' }),
     responses: Type.Array(ResponseRecordSchema, { description: 'answers to offers' }),
     lastDecision: Type.Array(ExplanationSchema, { description: "the last decision's explanation since activation" }),
     createdAt: EpochMs(),
