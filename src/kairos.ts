@@ -165,10 +165,10 @@ async function loadLedgers(config: Readonly<Config>, store: Store, logger: Logge
 }
 
 /** The server's own channel adapters, for the channels configured (SMPP, SMTP, webhooks); SMS receipts and replies go to `host`. */
-function buildAdapters(config: Readonly<Config>, clock: Clock, logger: Logger, host: DeliveryHost): ChannelAdapter[] {
+function buildAdapters(config: Readonly<Config>, clock: Clock, logger: Logger, host: DeliveryHost, store: Store): ChannelAdapter[] {
   const adapters: ChannelAdapter[] = [];
   if (config.smppUrl !== undefined) {
-    adapters.push(new SmppAdapter({ url: config.smppUrl, systemId: config.smppSystemId, password: config.smppPassword, source: config.smppSource, ratePerSec: config.smppRate, logger, clock, host }));
+    adapters.push(new SmppAdapter({ url: config.smppUrl, systemId: config.smppSystemId, password: config.smppPassword, source: config.smppSource, ratePerSec: config.smppRate, logger, clock, host, replies: { store, secret: config.stopListSecret } }));
   }
   if (config.smtpUrl !== undefined) {
     adapters.push(new SmtpAdapter({ url: config.smtpUrl, from: config.smtpFrom, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret, ratePerSec: config.smtpRate }));
@@ -190,7 +190,7 @@ function buildDispatcher(config: Readonly<Config>, parts: { store: Store; clock:
     metrics,
     host,
     committed,
-    adapters: buildAdapters(config, clock, logger, host),
+    adapters: buildAdapters(config, clock, logger, host, store),
     maxAttempts: config.deliveryMaxAttempts,
     backoffMs: config.deliveryBackoffMs,
     pollMs: config.deliveryPollMs,

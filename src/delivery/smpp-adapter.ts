@@ -3,7 +3,8 @@ import type { GatewayEvent } from '../../actors/index.js';
 import { customerOfInstance } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { OutboxRecord } from '../store/store.js';
+import { stopKey } from '../stop-list.js';
+import type { OutboxRecord, Store } from '../store/store.js';
 import type { DeliveryHost } from './delivery-host.js';
 import type { ChannelAdapter } from './dispatcher.js';
 import { KairosError } from '../errors.js';
@@ -61,6 +62,21 @@ export interface SmppOptions {
   clock: Clock;
   /** where receipts (the contact learns delivered or failed) and customers' replies (events) go */
   host: DeliveryHost;
+  /**
+   * where the last offer sent to each phone is kept for its replies, across restarts and for
+   * every node of a shared store, keyed by the phone's keyed hash (the stop list's key, with
+   * its secret); without it, only in memory
+   */
+  replies?: { store: Store; secret: string };
+}
+
+/** Where the last SMS to a phone is kept for its replies: a store meta entry, by the phone's keyed hash. */
+export const SMS_REPLY_PREFIX = 'sms-reply/';
+
+/** What the store keeps of the last SMS to a phone: its offer instance (naming its customer), until the offer expires. */
+export interface SmsReplyEntry {
+  instance: string;
+  expiresAt: number;
 }
 
 /** The receipt text of SMPP 3.4 appendix B: "id:… sub:… dlvrd:… submit date:… done date:… stat:DELIVRD err:… text:…". */
@@ -92,6 +108,8 @@ export class SmppAdapter implements ChannelAdapter {
    * `MAX_RECIPIENTS`): a reply from that phone is the reply of the customer that SMS was for
    */
   private readonly lastSent = new Map<string, string>();
+  /** replies are handled one after another, in the order they came (a lookup in the store may wait) */
+  private replying: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: SmppOptions) {
     this.ratePerSec = o.ratePerSec;
@@ -136,13 +154,43 @@ export class SmppAdapter implements ChannelAdapter {
   /**
    * A message from a customer: an `sms.received` event for the customer our last SMS to that
    * phone was for (by its offer instance, not by the phone's link, which may have changed
-   * since), or, when we sent it none this run, for the customer the phone is linked to.
+   * since; kept in the store across restarts, `recipientOf`), or, when there is none, for
+   * the customer the phone is linked to.
    */
   private onReply(phone: string, text: string, messageId: string): void {
+    this.replying = this.replying.then(() => this.reply(phone, text, messageId)).catch((err: unknown) => this.o.logger.error({ err }, 'handling an SMS reply failed'));
+  }
+
+  /** The store's key of the last SMS to a phone (undefined without a store, or for what is not a phone number). */
+  private replyKey(phone: string): string | undefined {
+    if (this.o.replies === undefined) return undefined;
+    const key = stopKey('phone', phone, this.o.replies.secret);
+    return key === undefined ? undefined : SMS_REPLY_PREFIX + key;
+  }
+
+  /**
+   * The customer the last SMS to this phone was for: from the store when it keeps one (until
+   * that offer expires: then nobody, and the phone's link decides), else from this run's memory.
+   */
+  private async recipientOf(phone: string): Promise<string | undefined> {
+    const key = this.replyKey(phone);
+    if (key !== undefined) {
+      try {
+        const kept = (await this.o.replies?.store.getMeta(key)) as SmsReplyEntry | undefined;
+        if (kept !== undefined) return kept.expiresAt > this.o.clock.now() ? customerOfInstance(kept.instance) : undefined;
+      } catch (err) {
+        this.o.logger.warn({ err }, 'reading the last SMS to a phone failed; this run\'s memory decides');
+      }
+    }
     const instance = this.lastSent.get(phone);
-    const recipient = instance === undefined ? undefined : customerOfInstance(instance);
+    return instance === undefined ? undefined : customerOfInstance(instance);
+  }
+
+  private async reply(phone: string, text: string, messageId: string): Promise<void> {
+    const recipient = await this.recipientOf(phone);
     const customer: GatewayEvent['customer'] = recipient === undefined ? { phone } : { id: recipient, phone };
     const event: GatewayEvent = { id: `sms-${messageId}-${this.o.clock.now()}`, type: 'sms.received', customer, channel: 'sms', data: { text } };
+    // Submitted in order; not waited for (the next reply's lookup need not wait for this decision).
     this.o.host.submitEvent(event).then(
       (r) => {
         if (r.kind === 'error') this.o.logger.warn({ code: r.code, message: r.message }, 'an SMS reply was not taken');
@@ -204,6 +252,23 @@ export class SmppAdapter implements ChannelAdapter {
     this.lastSent.delete(to);
     this.lastSent.set(to, r.instance);
     if (this.lastSent.size > MAX_RECIPIENTS) this.lastSent.delete(this.lastSent.keys().next().value ?? '');
+    await this.rememberSent(to, r);
+  }
+
+  /**
+   * Keeps in the store that this phone's last SMS was this offer's, once it is handed to the
+   * SMSC (one entry per phone, overwritten by the next SMS, read only until the offer
+   * expires). A failed write is logged, not thrown: the SMS went, and must not go again.
+   */
+  private async rememberSent(to: string, r: OutboxRecord & { kind: 'offer' }): Promise<void> {
+    const key = this.replyKey(to);
+    if (key === undefined) return;
+    const entry: SmsReplyEntry = { instance: r.instance, expiresAt: r.expiresAt };
+    try {
+      await this.o.replies?.store.putMeta(key, entry);
+    } catch (err) {
+      this.o.logger.warn({ err, instance: r.instance }, 'keeping the last SMS to a phone failed; a reply after a restart goes by the phone\'s link');
+    }
   }
 
   close(): Promise<void> {

@@ -59,8 +59,9 @@ export interface CustomerMergeOptions {
  * Merges two profiles of one person (docs/identity.md): holding both customers' mailboxes
  * (the lower id's first, so two merges cannot wait for each other), after every earlier
  * message of either, it commits in one store transaction the survivor's merged state
- * (`mergeCustomers`), the loser's identifiers linked to the survivor and the loser's
- * forwarding; then erases the loser. Both actors leave memory: the next message reads the
+ * (`mergeCustomers`), the loser's identifiers linked to the survivor, the loser's
+ * forwarding, and the loser's outbox entries and reminders moved to the survivor; then
+ * erases the loser. Both actors leave memory: the next message reads the
  * merged state.
  */
 export class CustomerMerge {
@@ -132,13 +133,17 @@ export class CustomerMerge {
       identities: links,
       outbox: [],
       meta: [{ key: FORWARD_PREFIX + from, value: { to: into, at: now } }],
+      // The loser's queued outbox entries and reminders become the survivor's, keeping their
+      // instance ids: the survivor's contacts hold the loser's offers, and the forwarding
+      // takes their delivery reports and replies to it.
+      rehome: { from, to: into },
       sync: true,
     });
     this.o.actors.unload(survivor);
     this.o.actors.unload(loser);
     this.o.identities.dropCustomer(from);
     const outcome: MergeOutcome = { into, from, at: now, counts, before: { into: sizes(a), from: sizes(b) }, after: sizes(ctx) };
-    // The loser's identifiers now name the survivor in the store: none is erased with it.
+    // The loser's identifiers, outbox entries and reminders are the survivor's now: none is erased with it.
     await this.o.store.eraseCustomer(from, [], audit?.(outcome));
     return outcome;
   }

@@ -13,7 +13,7 @@ import { singleNode } from './coordination.js';
 import type { DataDirLock } from './data-dir-lock.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { Keyring, SEALED, hashedIdentityKey, seal, unseal } from './keyring.js';
-import { failed, identityKey, parseIdentityKey, reminderKey, retried, stopStorageKey } from './store.js';
+import { failed, identityKey, parseIdentityKey, rehomedReminder, reminderKey, retried, stopStorageKey } from './store.js';
 
 export interface LmdbStoreOptions {
   /**
@@ -341,6 +341,7 @@ export class LmdbStore implements Store {
         void this.reminders.put(r.key, r);
         void this.remindersDue.put([r.due, r.key], '');
       }
+      if (batch.rehome !== undefined) this.rehome(batch.rehome.from, batch.rehome.to);
       // the keys of customers sealed for the first time, on disk before the commit that uses them
       this.keyring.sync();
     };
@@ -409,6 +410,33 @@ export class LmdbStore implements Store {
     });
     if (slot !== undefined) this.keyring.release(slot);
     return held;
+  }
+
+  /**
+   * Inside a transaction (`CommitBatch.rehome`): the outbox entries of `from` become `to`'s
+   * where they stand, sealed again under `to`'s key (`from`'s is destroyed at its erasure),
+   * and its reminders are set again as `to`'s.
+   */
+  private rehome(from: string, to: string): void {
+    const entries: OutboxRecord[] = [];
+    for (const { value } of this.outbox.getRange()) {
+      if (value.customer !== from) continue;
+      const r = this.openOutbox(value);
+      if (r !== undefined) entries.push({ ...r, customer: to });
+    }
+    for (const r of entries) void this.outbox.put([r.channel, r.instance], this.sealOutbox(r));
+    const prefix = reminderKey(from, '');
+    const moved: ReminderRecord[] = [];
+    for (const { key, value } of this.reminders.getRange({ start: prefix })) {
+      if (!key.startsWith(prefix)) break;
+      moved.push(rehomedReminder(value, from, to));
+    }
+    for (const r of moved) {
+      this.dropReminder(reminderKey(from, r.key.slice(to.length + 1)));
+      if (this.reminders.doesExist(r.key)) continue;
+      void this.reminders.put(r.key, r);
+      void this.remindersDue.put([r.due, r.key], '');
+    }
   }
 
   /** Inside a transaction: removes a reminder and its place in the due order. */

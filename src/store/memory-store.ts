@@ -5,7 +5,7 @@ import { sealAudit } from '../audit/audit-chain.js';
 import type { AuditChange, CommitBatch, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
-import { failed, identityKey, parseIdentityKey, retried, stopStorageKey } from './store.js';
+import { failed, identityKey, parseIdentityKey, rehomedReminder, retried, stopStorageKey } from './store.js';
 
 const outboxKey = (channel: string, instance: string): string => `${channel}\u0000${instance}`;
 
@@ -103,7 +103,19 @@ export class MemoryStore implements Store {
     }
     for (const key of copy.reminders?.remove ?? []) this.reminders.delete(key);
     for (const r of copy.reminders?.set ?? []) this.reminders.set(r.key, r);
+    if (copy.rehome !== undefined) this.rehome(copy.rehome.from, copy.rehome.to);
     return Promise.resolve(structuredClone(records));
+  }
+
+  /** `CommitBatch.rehome`: the outbox entries and reminders of `from` become `to`'s. */
+  private rehome(from: string, to: string): void {
+    for (const [key, r] of this.outbox) if (r.customer === from) this.outbox.set(key, { ...r, customer: to });
+    for (const [key, r] of [...this.reminders]) {
+      if (r.customer !== from) continue;
+      this.reminders.delete(key);
+      const moved = rehomedReminder(r, from, to);
+      if (!this.reminders.has(moved.key)) this.reminders.set(moved.key, moved);
+    }
   }
 
   dueReminders(until: number, limit: number): Promise<ReminderRecord[]> {

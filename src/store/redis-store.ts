@@ -9,7 +9,7 @@ import { withScripts } from './redis-scripts.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
 import type { AuditChange, CustomerRecord, OutboxRecord, ReminderRecord, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
-import { StaleSnapshotError, stopStorageKey } from './store.js';
+import { StaleSnapshotError, rehomedReminder, stopStorageKey } from './store.js';
 
 /**
  * The Redis store (ioredis), for several Kairos nodes on one Redis or a Redis Cluster. Its
@@ -215,7 +215,30 @@ export class RedisStore implements Store, SharedCoordination {
       this.addCounters(batch.counters ?? []),
     ]);
     if (stale.length > 0) throw new StaleSnapshotError(stale, committed);
+    if (batch.rehome !== undefined) await this.rehome(batch.rehome.from, batch.rehome.to);
     return committed;
+  }
+
+  /**
+   * `CommitBatch.rehome`, after the rest of the batch and not in its transaction: each outbox
+   * record of `from` is rewritten in place as `to`'s (where it is still queued), each
+   * reminder set as `to`'s, then dropped as `from`'s. Every step is safe to repeat.
+   */
+  private async rehome(from: string, to: string): Promise<void> {
+    for (const channel of await this.outbox.channels()) {
+      const all = await this.redis.hgetallBuffer(this.k.ch(channel, 'r'));
+      for (const [instance, b] of Object.entries(all)) {
+        const r = decode<OutboxRecord>(b);
+        if (r.customer === from) await this.redis.kairosUpdateIfPresent(this.k.ch(channel, 'r'), instance, encode({ ...r, customer: to }));
+      }
+    }
+    const reminders = await this.redis.hgetallBuffer(this.k.c(from, 'rem'));
+    for (const [key, b] of Object.entries(reminders)) {
+      const moved = rehomedReminder(decode<ReminderRecord>(b), from, to);
+      if ((await this.redis.hsetnx(this.k.c(to, 'rem'), moved.key, encode(moved))) === 1) await this.redis.zadd(this.k.due, moved.due, moved.key);
+      await this.redis.zrem(this.k.due, key);
+      await this.redis.hdel(this.k.c(from, 'rem'), key);
+    }
   }
 
   /** Adds to counters kept as sums across nodes: a hash per counter, a field per number. */

@@ -276,6 +276,29 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect((await store.dueReminders(1000, 10)).map((x) => x.key)).toEqual(['c-10|a']);
     });
 
+    it("moves a merged customer's outbox entries (where they stand) and reminders to the survivor, in a commit; its erasure leaves them", async () => {
+      const r = (customer: string, name: string, due: number): ReminderRecord => ({ key: reminderKey(customer, name), customer, due, event: 'offer.expiry', data: { name } });
+      await store.commit({
+        snapshots: [],
+        identities: [],
+        outbox: [offerEntry('c-2', 'c-2:1.a', 1), offerEntry('c-1', 'c-1:1.a', 2), offerEntry('c-2', 'c-2:2.a', 3), { ...offerEntry('c-2', 'c-2:1.a', 4), channel: 'email' }],
+        reminders: { set: [r('c-2', 'expiry:c-2:1.a', 300), r('c-2', 'catalog:f', 100), r('c-1', 'catalog:f', 200)], remove: [] },
+      });
+      expect(await store.failOutbox('sms', 'c-2:2.a', 'busy', { dead: true })).toBe(true);
+      const before = await store.listOutbox('sms', 10);
+      await store.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: {} } }], identities: [], outbox: [], rehome: { from: 'c-2', to: 'c-1' } });
+      await store.eraseCustomer('c-2', []);
+      // Same instances, places and attempts (the dead letter stays one); only the customer changed.
+      expect(await store.listOutbox('sms', 10)).toEqual(before.map((x) => ({ ...x, customer: 'c-1' })));
+      expect(await store.getOutbox('email', 'c-2:1.a')).toMatchObject({ customer: 'c-1', content: { text: 'Привет' } });
+      // The loser's reminders are the survivor's; one the survivor has by the same name stands.
+      expect((await store.dueReminders(1000, 10)).map((x) => [x.key, x.customer, x.due])).toEqual([
+        ['c-1|catalog:f', 'c-1', 200],
+        ['c-1|expiry:c-2:1.a', 'c-1', 300],
+      ]);
+      expect((await store.dueReminders(1000, 10))[1]?.data).toEqual({ name: 'expiry:c-2:1.a' });
+    });
+
     // Only durable backends promise this; the memory store does not register it.
     it('appends audit entries in one chain, each with its change in the same transaction', async () => {
       const who = { name: 'ivanova', role: 'admin' as const };

@@ -82,6 +82,19 @@ export interface CommitBatch {
   sync?: boolean;
   /** reminders to set (or move), and keys of reminders to drop (fired or cancelled) */
   reminders?: { set: readonly ReminderRecord[]; remove: readonly string[] };
+  /**
+   * A merge (src/runtime/customer-merge.ts): the `from` customer's outbox entries become
+   * `to`'s where they stand (same channel and instance, seq, attempts; only `customer`
+   * changes), and its reminders are set again as `to`'s (`<to>|<name>`, a reminder `to`
+   * already has by that name stands), in the same transaction where the backend has one
+   * (memory, LMDB); Redis moves them just after the rest of the batch.
+   */
+  rehome?: { from: string; to: string };
+}
+
+/** A reminder of `from` as `to`'s (`rehome`): the same name, due time, event and data. */
+export function rehomedReminder(r: ReminderRecord, from: string, to: string): ReminderRecord {
+  return { ...r, key: reminderKey(to, r.key.slice(from.length + 1)), customer: to };
 }
 
 /** A contact's share of a total kept across customers and nodes: `budget/<campaign>`, `capacity/<channel>/<day>`. */
