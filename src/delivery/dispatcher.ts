@@ -36,6 +36,8 @@ export interface ChannelAdapter {
   readonly perDay?: number;
   /** the adapter reports delivery itself (SMS receipts): the far end's acceptance is not delivery */
   readonly reportsDelivery?: boolean;
+  /** Connects ahead of the first send when the far end also sends to us (SMS replies and receipts); called by the dispatcher's `start`. */
+  start?(): void;
   /** Delivers one record; throws to fail (a KairosError `delivery_refused`: no retry). */
   send(record: OutboxRecord): Promise<void>;
   close?(): Promise<void>;
@@ -114,6 +116,7 @@ export class OutboxDispatcher {
   start(): void {
     if (this.state !== 'idle') return;
     this.state = 'running';
+    for (const a of this.adapters.values()) a.start?.();
     this.subscribers.start();
     this.timer = setInterval(() => void this.pump(), this.o.pollMs);
     this.timer.unref();

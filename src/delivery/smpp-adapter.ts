@@ -100,6 +100,9 @@ export class SmppAdapter implements ChannelAdapter {
   private session: SmppSession | undefined;
   private bound: Promise<SmppSession> | undefined;
   private closed = false;
+  /** bound from `start` on and bound again after a drop, so replies and receipts arrive with nothing to send */
+  private kept = false;
+  private rebind: NodeJS.Timeout | undefined;
   private ref = 0;
   /** SMSC message id -> offer instance, for receipts (the last part's id stands for the message) */
   private readonly sent = new Map<string, string>();
@@ -122,6 +125,7 @@ export class SmppAdapter implements ChannelAdapter {
       const drop = (why: string): void => {
         if (this.session === session) this.session = undefined;
         this.bound = undefined;
+        this.keepBound(why);
         if (!settled) {
           settled = true;
           reject(new KairosError('delivery_failed', why));
@@ -144,6 +148,25 @@ export class SmppAdapter implements ChannelAdapter {
       });
     });
     return this.bound;
+  }
+
+  /**
+   * Binds now and keeps the session bound (again 5 s after a drop): a customer's reply or a
+   * receipt after a restart arrives without waiting for the next message sent.
+   */
+  start(): void {
+    this.kept = true;
+    this.bind().catch((err: unknown) => this.o.logger.warn({ err }, 'SMPP bind failed; retrying'));
+  }
+
+  private keepBound(why: string): void {
+    if (!this.kept || this.closed || this.rebind !== undefined) return;
+    this.rebind = setTimeout(() => {
+      this.rebind = undefined;
+      if (this.closed || this.session !== undefined || this.bound !== undefined) return;
+      this.bind().catch((err: unknown) => this.o.logger.warn({ err, why }, 'SMPP bind failed; retrying'));
+    }, 5000);
+    this.rebind.unref();
   }
 
   /** A delivery receipt for one of our messages: the contact learns delivered or failed. */
@@ -273,6 +296,7 @@ export class SmppAdapter implements ChannelAdapter {
 
   close(): Promise<void> {
     this.closed = true;
+    if (this.rebind !== undefined) clearTimeout(this.rebind);
     const s = this.session;
     this.session = undefined;
     if (s === undefined) return Promise.resolve();

@@ -154,15 +154,14 @@ describe('an SMS across a merge and a restart', () => {
     expect(await k.kairos.store.getMeta(key)).toEqual({ instance, expiresAt } satisfies SmsReplyEntry);
     expect(JSON.stringify(await k.kairos.store.listMeta(SMS_REPLY_PREFIX, 100))).not.toContain(phone.slice(1));
 
+    const before = smscSession;
     await stop();
     await start();
     // Meanwhile the number has come to name another profile (reassigned): the reply still
     // answers the SMS, so it is demo-22's.
     await k.kairos.store.commit({ snapshots: [], identities: [{ kind: 'phone', value: phone, customer: 'demo-23' }], outbox: [] });
-    // The adapter binds to the SMSC at its first send: another customer's SMS after the restart.
-    const other = ((await get('/v1/customers/demo-24')).identifiers.phone as string[])[0]!.replace('+', '');
-    await declined('card-24');
-    await until('the other SMS at the SMSC', () => (submitted.some((s) => s.to === other) ? true : undefined));
+    // The adapter binds to the SMSC as the server starts, with nothing to send: the reply comes in.
+    await until('the SMSC bound again', () => (smscSession !== before ? true : undefined));
     deliver({ source_addr: phone.replace('+', ''), esm_class: 0, short_message: '1' });
     const backoffice = await until('the back-office action', async () => ((await get('/v1/outbox/backoffice')).entries as Array<{ instance: string }>).find((e) => e.instance === instance));
     expect(backoffice).toMatchObject({ action: 'issue_credit', customer: 'demo-22' });
