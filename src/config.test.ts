@@ -216,9 +216,15 @@ describe('named keys and secrets from files', () => {
     expect(JSON.stringify(problemsOf({ KAIROS_KEYS: 'crm:boss:topsecret-value-000000' }))).not.toContain('topsecret');
   });
 
-  it('an admin key in KAIROS_KEYS replaces the demo admin key', () => {
+  it('an admin key in KAIROS_KEYS replaces the demo admin key, a gateway key the demo gateway token', () => {
     const c = loadConfig({ KAIROS_KEYS: 'root:admin:root-secret-0123456789' });
     expect(c.adminKeys).toEqual([]);
+    expect(c.gatewayTokens.map((t) => t.token)).toEqual([DEMO_GATEWAY_TOKEN]);
+    const both = loadConfig({ KAIROS_KEYS: 'root:admin:root-secret-0123456789,atm-fleet:gateway:atm-secret-0123456789' });
+    expect([both.adminKeys, both.gatewayTokens, both.demoCredentials]).toEqual([[], [], false]);
+    // so production takes them for the admin keys and the gateway tokens
+    const production = { KAIROS_ENV: 'production', KAIROS_DEMO: 'false', KAIROS_STOP_LIST_SECRET: 'a-bank-stop-list-secret-0123' };
+    expect(problemsOf({ ...production, KAIROS_KEYS: 'root:admin:root-secret-0123456789,atm-fleet:gateway:atm-secret-0123456789' })).toEqual([]);
   });
 
   it('reads every secret setting from <VAR>_FILE, trimmed; setting both is refused', () => {

@@ -456,8 +456,8 @@ function productionProblems(c: Readonly<Partial<Config>>): Array<{ keys: Readonl
   const refuse = (keys: ReadonlyArray<keyof Config>, problem: string): void => {
     out.push({ keys, problem: `${problem} (KAIROS_ENV=production)` });
   };
-  if (c.gatewayTokens === undefined) refuse(['gatewayTokens'], 'KAIROS_GATEWAY_TOKENS: unset, so the demo gateway token would be accepted: set the gateways\' own tokens');
-  else if (c.gatewayTokens.some((t) => t.token === DEMO_GATEWAY_TOKEN)) refuse(['gatewayTokens'], `KAIROS_GATEWAY_TOKENS: lists the demo token ${DEMO_GATEWAY_TOKEN}: remove it`);
+  if (c.gatewayTokens === undefined && !(c.keys ?? []).some((k) => k.role === 'gateway')) refuse(['gatewayTokens'], 'KAIROS_GATEWAY_TOKENS: unset, so the demo gateway token would be accepted: set the gateways\' own tokens');
+  else if (c.gatewayTokens !== undefined && c.gatewayTokens.some((t) => t.token === DEMO_GATEWAY_TOKEN)) refuse(['gatewayTokens'], `KAIROS_GATEWAY_TOKENS: lists the demo token ${DEMO_GATEWAY_TOKEN}: remove it`);
   if (c.adminKeys === undefined && !(c.keys ?? []).some((k) => k.role === 'admin')) refuse(['adminKeys'], 'KAIROS_ADMIN_KEYS: unset, so the demo admin key would be accepted: set the admin keys');
   else if (c.adminKeys?.includes(DEMO_ADMIN_KEY) === true) refuse(['adminKeys'], `KAIROS_ADMIN_KEYS: lists the demo key ${DEMO_ADMIN_KEY}: remove it`);
   if ((c.keys ?? []).some((k) => k.role === 'qa')) refuse(['keys'], 'KAIROS_KEYS: lists a qa key: qa keys move the clock and run scenarios, not for production');
@@ -519,11 +519,12 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
   if (problems.length > 0) throw configInvalid(problems);
   const keys = merged.keys ?? [];
   const demoAdmin = merged.adminKeys === undefined && !keys.some((k) => k.role === 'admin');
-  const demoCredentials = merged.gatewayTokens === undefined || demoAdmin;
+  const demoGateway = merged.gatewayTokens === undefined && !keys.some((k) => k.role === 'gateway');
+  const demoCredentials = demoGateway || demoAdmin;
   const config: Config = {
     ...merged,
     dataDir: resolve(merged.dataDir),
-    gatewayTokens: Object.freeze([...(merged.gatewayTokens ?? [{ token: DEMO_GATEWAY_TOKEN, scoped: false }])]),
+    gatewayTokens: Object.freeze([...(merged.gatewayTokens ?? (demoGateway ? [{ token: DEMO_GATEWAY_TOKEN, scoped: false }] : []))]),
     adminKeys: Object.freeze([...(merged.adminKeys ?? (demoAdmin ? [DEMO_ADMIN_KEY] : []))]),
     keys: Object.freeze([...keys]),
     demoCredentials,
