@@ -49,9 +49,18 @@ export interface RedisServer {
   stop: () => Promise<void>;
 }
 
+/**
+ * The server's environment without a faked clock: a suite run under `faketime` (to try it on
+ * another date) fakes the tests' time, not Redis's, whose timers then stall.
+ */
+function serverEnv(): NodeJS.ProcessEnv {
+  const { LD_PRELOAD: _preload, FAKETIME: _faketime, FAKETIME_NO_CACHE: _noCache, DONT_FAKE_MONOTONIC: _monotonic, ...env } = process.env;
+  return env;
+}
+
 async function spawnRedis(dir: string, extra: readonly string[], fixedPort?: number, fsync: 'everysec' | 'always' = 'everysec'): Promise<RedisServer> {
   const port = fixedPort ?? (await freePort());
-  const proc = spawn(redisServerBin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', fsync, ...extra], { stdio: 'ignore' });
+  const proc = spawn(redisServerBin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', fsync, ...extra], { stdio: 'ignore', env: serverEnv() });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const kill = async (): Promise<void> => {
     if (proc.exitCode === null) proc.kill('SIGKILL');
