@@ -50,8 +50,9 @@ export interface RedisServer {
 }
 
 /**
- * The server's environment without a faked clock: a suite run under `faketime` (to try it on
- * another date) fakes the tests' time, not Redis's, whose timers then stall.
+ * The environment of Redis and redis-cli without a faked clock: a suite run under `faketime`
+ * (to try it on another date) fakes the tests' time, not Redis's, whose timers then stall
+ * (and `redis-cli --cluster create` never returns).
  */
 function serverEnv(): NodeJS.ProcessEnv {
   const { LD_PRELOAD: _preload, FAKETIME: _faketime, FAKETIME_NO_CACHE: _noCache, DONT_FAKE_MONOTONIC: _monotonic, ...env } = process.env;
@@ -129,12 +130,12 @@ export async function startRedisCluster(masters = 3): Promise<{ nodes: string[];
   }
   const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
   const cli = join(redisServerBin, '..', 'redis-cli');
-  execFileSync(existsSync(cli) ? cli : 'redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
+  execFileSync(existsSync(cli) ? cli : 'redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore', env: serverEnv() });
   // Wait until every node agrees the cluster is up.
   const end = Date.now() + 20_000;
   for (const s of servers) {
     for (;;) {
-      const info = execFileSync(existsSync(cli) ? cli : 'redis-cli', ['-p', String(s.port), 'cluster', 'info']).toString();
+      const info = execFileSync(existsSync(cli) ? cli : 'redis-cli', ['-p', String(s.port), 'cluster', 'info'], { env: serverEnv() }).toString();
       if (info.includes('cluster_state:ok')) break;
       if (Date.now() > end) throw new Error(`Redis Cluster did not come up:\n${info}`);
       await new Promise((r) => setTimeout(r, 100));
