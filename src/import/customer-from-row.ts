@@ -195,7 +195,8 @@ export function mergeRecord(existing: CustomerRecord | undefined, row: CustomerR
   return record;
 }
 
-function stable(v: unknown): string {
+/** A value as JSON with its keys sorted (undefined members left out): equal values, equal text. */
+export function stable(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
   if (v !== null && typeof v === 'object') {
     return `{${Object.keys(v)

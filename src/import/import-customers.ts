@@ -50,6 +50,12 @@ export interface ImportOptions {
   now: number;
   batchSize?: number;
   onProgress?: (p: { rows: number; bytes: number }) => void;
+  /** false: no resume point is kept (the admin route: each request is whole) */
+  keepMarker?: boolean;
+  /** each committed batch's rows that changed a customer already imported, with the record before */
+  onUpdated?: (changes: ReadonlyArray<{ id: string; before: CustomerRecord; after: CustomerRecord }>) => Promise<void>;
+  /** each rejected row, as the rejects file has it */
+  onRejected?: (r: { line: number; column: string; reason: string; raw: string }) => void;
 }
 
 export interface ImportResult extends ImportCounts {
@@ -72,9 +78,10 @@ export function summaryLine(c: ImportCounts, seconds: number): string {
   return `import: rows=${c.rows} created=${c.created} updated=${c.updated} unchanged=${c.unchanged} rejected=${c.rejected} s=${seconds.toFixed(1)}`;
 }
 
-export async function importCustomerRows(store: Store, rows: AsyncIterable<SourceRow>, o: ImportOptions): Promise<ImportResult> {
+export async function importCustomerRows(store: Store, rows: AsyncIterable<SourceRow> | Iterable<SourceRow>, o: ImportOptions): Promise<ImportResult> {
   const batchSize = o.batchSize ?? 1000;
-  const previous = (await store.getMeta(IMPORT_META_KEY)) as ImportMarker | undefined;
+  const keepMarker = o.keepMarker ?? true;
+  const previous = keepMarker ? ((await store.getMeta(IMPORT_META_KEY)) as ImportMarker | undefined) : undefined;
   const resumed = o.resume && previous !== undefined && previous.source === o.source ? previous : undefined;
   const counts: ImportCounts = resumed !== undefined ? { ...resumed.counts } : { rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 };
   if (resumed?.done === true) return { ...counts, skipped: counts.rows };
@@ -88,6 +95,7 @@ export async function importCustomerRows(store: Store, rows: AsyncIterable<Sourc
   const seen = new Set<string>();
   let skipped = 0;
   let batch: Array<{ id: string; record: CustomerRecord }> = [];
+  let updates: Array<{ id: string; before: CustomerRecord; after: CustomerRecord }> = [];
   let pendingLinks = new Map<string, string>();
   let rejectsText = '';
   let lastLine = skipUntil;
@@ -97,8 +105,10 @@ export async function importCustomerRows(store: Store, rows: AsyncIterable<Sourc
   const commit = async (done: boolean): Promise<void> => {
     if (rejectsText !== '') o.rejects.append(rejectsText);
     const marker: ImportMarker = { source: o.source, line: lastLine, rejectsBytes: o.rejects.size(), counts: { ...counts }, done };
-    await store.importCustomers(batch, { key: IMPORT_META_KEY, value: marker });
+    if (batch.length > 0 || keepMarker) await store.importCustomers(batch, keepMarker ? { key: IMPORT_META_KEY, value: marker } : undefined);
+    if (updates.length > 0) await o.onUpdated?.(updates);
     batch = [];
+    updates = [];
     pendingLinks = new Map();
     rejectsText = '';
     inBatch = 0;
@@ -138,6 +148,7 @@ export async function importCustomerRows(store: Store, rows: AsyncIterable<Sourc
           if (existing === undefined) counts.created++;
           else counts.updated++;
           batch.push({ id: row.id, record });
+          if (existing !== undefined) updates.push({ id: row.id, before: existing, after: record });
           for (const [kind, values] of Object.entries(row.identifiers) as Array<[ContactIdentifierKind, string[]]>) for (const v of values) pendingLinks.set(`${kind}:${v}`, row.id);
         }
       }
@@ -145,6 +156,7 @@ export async function importCustomerRows(store: Store, rows: AsyncIterable<Sourc
     if (reject !== undefined) {
       counts.rejected++;
       rejectsText += rejectLine(src.line, reject.column, reject.reason, src.raw);
+      o.onRejected?.({ line: src.line, ...reject, raw: src.raw });
     }
     if (inBatch >= batchSize) await commit(false);
   }

@@ -26,9 +26,10 @@ export function formatOf(file: string): ImportFormat {
   return /\.(ndjson|jsonl)$/i.test(file) ? 'ndjson' : 'csv';
 }
 
-function text(v: unknown): string {
+/** A JSON value as a cell's text: arrays joined with `|` (several phones, e-mails, cards). */
+export function cellText(v: unknown): string {
   if (v === null || v === undefined) return '';
-  if (Array.isArray(v)) return v.map(text).join('|');
+  if (Array.isArray(v)) return v.map(cellText).join('|');
   if (typeof v === 'object') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return typeof v === 'string' ? v : '';
@@ -68,7 +69,7 @@ async function* ndjsonRows(input: Readable): AsyncGenerator<SourceRow> {
     }
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return { line, raw, fields: {}, problem: 'not a JSON object', bytes };
     const fields: Record<string, string> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) fields[k] = text(x);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) fields[k] = cellText(x);
     return { line, raw, fields, bytes };
   };
   input.setEncoding('utf8');
