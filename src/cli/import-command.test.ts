@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packageRoot } from '../paths.js';
 import { LmdbStore } from '../store/lmdb-store.js';
-import { tempDir } from '../test-support/test-kairos.js';
+import { adminHeaders, serverForFile, tempDir, yesterdayMsk } from '../test-support/test-kairos.js';
 
 /**
  * `kairos import customers` as a process (built: npm test builds first) on a real LMDB data
@@ -108,4 +108,40 @@ describe('kairos import customers', () => {
       await store.close();
     }
   }, 120_000);
+});
+
+describe('kairos import customers --url', () => {
+  const server = serverForFile({ config: { clock: 'manual' }, manualClockStart: yesterdayMsk('12:00') });
+
+  function runAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [bin, 'import', ...args], { env: { ...process.env, KAIROS_ADMIN_KEY: 'demo-admin' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      child.on('exit', (status) => resolve({ status, stdout, stderr }));
+    });
+  }
+
+  it("imports a file in the bank's own column names through a running server, the same as into the store", async () => {
+    const dir = dataDir();
+    const file = join(dir, 'clients.csv');
+    writeFileSync(join(dir, 'map.yaml'), 'delimiter: ";"\ndateFormat: DD.MM.YYYY\ncolumns:\n  KOD: id\n  IMYA: first_name\n  DR: birth_date\n  TEL: phone\n  DOHOD: { to: income, type: number }\n');
+    writeFileSync(file, 'KOD;IMYA;DR;TEL;DOHOD\nu-1;Анна;15.03.1961;+79167770001;120000\nu-2;Борис;31.02.1980;;\nu-1;Анна;;;\nu-3;Вера;;8 916 777-00-01;\n');
+    const args = ['customers', file, '--mapping', join(dir, 'map.yaml'), '--url', server.k.httpUrl];
+    const first = await runAsync(args);
+    expect(first.status, first.stderr).toBe(0);
+    expect(lastLine(first.stdout)).toMatch(/^import: rows=4 created=1 updated=0 unchanged=0 rejected=3 s=/);
+    expect(readFileSync(`${file}.rejects.csv`, 'utf8').trim().split('\n').map((l) => l.split(',').slice(0, 3).join(','))).toEqual([
+      'line,column,reason',
+      '3,DR,invalid_date',
+      '4,KOD,duplicate_id',
+      '5,TEL,identifier_taken',
+    ]);
+    const card = (await (await fetch(`${server.k.httpUrl}/v1/customers/u-1`, { headers: adminHeaders })).json()) as { profile: { firstName: string }; identifiers: { phone: string[] } };
+    expect(card).toMatchObject({ profile: { firstName: 'Анна' }, identifiers: { phone: ['+79167770001'] } });
+    const again = await runAsync(args);
+    expect(lastLine(again.stdout)).toMatch(/^import: rows=4 created=0 updated=0 unchanged=1 rejected=3 s=/);
+  });
 });

@@ -9,7 +9,9 @@ import { LmdbStore } from '../store/lmdb-store.js';
 import type { ImportMapping } from '../import/import-mapping.js';
 import { emptyMapping, loadMapping } from '../import/import-mapping.js';
 import type { RejectSink } from '../import/import-customers.js';
+import type { ImportResult } from '../import/import-customers.js';
 import { importCustomerRows, summaryLine } from '../import/import-customers.js';
+import { importThroughServer } from '../import/import-through-server.js';
 import type { ImportFormat } from '../import/read-rows.js';
 import { formatOf, readRows } from '../import/read-rows.js';
 
@@ -24,7 +26,9 @@ export const importUsage = `usage: kairos import customers FILE|- [options]
   --rejects FILE   the rejected rows, CSV line,column,reason,raw (default FILE.rejects.csv; stdin: import-rejects.csv)
   --resume         go on after the last committed row of an import of the same FILE that was stopped
   --format F       csv or ndjson (default: by the file name, .ndjson/.jsonl or else csv)
-  --data-dir DIR   KAIROS_DATA_DIR (the store written; no server may hold it)`;
+  --data-dir DIR   KAIROS_DATA_DIR (the store written; no server may hold it)
+  --url URL        through a running server's POST /v1/customers/import instead
+  --key KEY        its admin key, role privacy or admin (default: the KAIROS_ADMIN_KEY variable)`;
 
 export interface ImportIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -66,7 +70,15 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
       args: [...argv],
       allowPositionals: true,
       strict: true,
-      options: { mapping: { type: 'string' }, rejects: { type: 'string' }, resume: { type: 'boolean' }, format: { type: 'string' }, 'data-dir': { type: 'string' } },
+      options: {
+        mapping: { type: 'string' },
+        rejects: { type: 'string' },
+        resume: { type: 'boolean' },
+        format: { type: 'string' },
+        'data-dir': { type: 'string' },
+        url: { type: 'string' },
+        key: { type: 'string' },
+      },
     });
   } catch (err) {
     io.err(`kairos import: ${(err as Error).message}\n${importUsage}\n`);
@@ -85,6 +97,11 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
     io.err(`kairos import: ${(err as Error).message}\n`);
     return 2;
   }
+  const key = values.key ?? io.env.KAIROS_ADMIN_KEY;
+  if (values.url !== undefined && (key === undefined || key === '')) {
+    io.err('kairos import: --url needs an admin key: --key KEY or the KAIROS_ADMIN_KEY variable\n');
+    return 2;
+  }
   const env = { ...io.env };
   if (values['data-dir'] !== undefined) env.KAIROS_DATA_DIR = values['data-dir'];
   let config;
@@ -94,11 +111,12 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
     io.err(`kairos import: ${(err as Error).message}\n`);
     return 2;
   }
-  if (config.store !== 'lmdb') {
-    io.err('kairos import: writes the LMDB store of KAIROS_DATA_DIR (KAIROS_STORE=lmdb)\n');
+  const remote = values.url !== undefined && key !== undefined ? { url: values.url, key } : undefined;
+  if (remote === undefined && config.store !== 'lmdb') {
+    io.err('kairos import: writes the LMDB store of KAIROS_DATA_DIR (KAIROS_STORE=lmdb), or use --url\n');
     return 2;
   }
-  const format: ImportFormat = (values.format) ?? formatOf(file);
+  const format: ImportFormat = values.format ?? formatOf(file);
   const stdin = file === '-';
   const source = stdin ? '-' : resolve(file);
   let total = 0;
@@ -110,9 +128,9 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
       return 1;
     }
   }
-  let store: LmdbStore;
+  let store: LmdbStore | undefined;
   try {
-    store = new LmdbStore(join(config.dataDir, 'lmdb'), lmdbOptions(config));
+    if (remote === undefined) store = new LmdbStore(join(config.dataDir, 'lmdb'), lmdbOptions(config));
   } catch (err) {
     io.err(`kairos import: ${(err as Error).message}\n`);
     return 1;
@@ -124,13 +142,7 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
   try {
     const rejects = fileSink(rejectsPath);
     const input = stdin ? io.stdin : createReadStream(source);
-    const result = await importCustomerRows(store, readRows(input, format, mapping.delimiter), {
-      source,
-      mapping,
-      rejects,
-      resume: values.resume === true,
-      now: Date.now(),
-      onProgress: ({ rows, bytes }) => {
+    const onProgress = ({ rows, bytes }: { rows: number; bytes: number }): void => {
         const elapsed = performance.now() - started;
         if (io.tty) io.err(`\r${bar(total > 0 ? bytes / total : 0, rows, elapsed)}`);
         else if (total > 0) {
@@ -143,8 +155,13 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
           lastLineAt = rows;
           io.err(`import: rows=${rows}\n`);
         }
-      },
-    });
+    };
+    const rows = readRows(input, format, mapping.delimiter);
+    const resume = values.resume === true;
+    const result: ImportResult =
+      store !== undefined
+        ? await importCustomerRows(store, rows, { source, mapping, rejects, resume, now: Date.now(), onProgress })
+        : await importThroughServer(rows, { ...remote!, source, mapping, rejects, resume, statePath: `${rejectsPath}.state.json`, onProgress });
     if (io.tty) io.err('\n');
     if (result.skipped > 0) io.err(`import: resumed after ${result.skipped} rows already committed\n`);
     if (result.rejected > 0) io.err(`import: ${result.rejected} rows rejected, see ${rejectsPath}\n`);
@@ -152,10 +169,10 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
     return 0;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    io.err(`kairos import: cannot read ${file}: ${err instanceof KairosError ? err.message : code !== undefined ? code : (err as Error).message}\n`);
+    io.err(err instanceof KairosError ? `kairos import: ${err.message}\n` : `kairos import: cannot read ${file}: ${code ?? (err as Error).message}\n`);
     return 1;
   } finally {
-    await store.close();
+    await store?.close();
   }
 }
 
