@@ -50,7 +50,7 @@ export const ImportReply = Type.Object(
   {
     ...counts,
     rejects: Type.Array(RejectSchema, { description: 'the rejected rows' }),
-    progress: Type.Array(Type.Integer({ minimum: 0 }), { description: 'rows done at each committed batch of 1,000' }),
+    progress: Type.Array(Type.Integer({ minimum: 0 }), { description: 'rows done at each committed batch of 5,000' }),
     summary: Type.String({ description: 'import: rows=N created=A updated=B unchanged=C rejected=D s=T, as the command prints it' }),
   },
   { $id: 'CustomerImport', additionalProperties: false },
@@ -72,7 +72,7 @@ export const importCustomersOperation = operation({
   method: 'post',
   path: '/v1/customers/import',
   summary: "Imports the bank's customers: NDJSON, one customer a line (upsert, rejects listed)",
-  description: 'Each line is applied whole or rejected whole, in batches of 1,000; the body is bounded by KAIROS_MAX_PAYLOAD_BYTES (send a large file in parts, or use `kairos import customers`).',
+  description: 'Each line is applied whole or rejected whole, in batches of 5,000; the body is bounded by KAIROS_MAX_PAYLOAD_BYTES (send a large file in parts, or use `kairos import customers`).',
   tag: 'customers',
   auth: 'admin',
   roles: ['privacy'],

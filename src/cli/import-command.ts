@@ -130,7 +130,7 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
   }
   let store: LmdbStore | undefined;
   try {
-    if (remote === undefined) store = new LmdbStore(join(config.dataDir, 'lmdb'), lmdbOptions(config));
+    if (remote === undefined) store = new LmdbStore(join(config.dataDir, 'lmdb'), { ...lmdbOptions(config), prefetch: false });
   } catch (err) {
     io.err(`kairos import: ${(err as Error).message}\n`);
     return 1;

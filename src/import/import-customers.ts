@@ -79,7 +79,7 @@ export function summaryLine(c: ImportCounts, seconds: number): string {
 }
 
 export async function importCustomerRows(store: Store, rows: AsyncIterable<SourceRow> | Iterable<SourceRow>, o: ImportOptions): Promise<ImportResult> {
-  const batchSize = o.batchSize ?? 1000;
+  const batchSize = o.batchSize ?? 5000;
   const keepMarker = o.keepMarker ?? true;
   const previous = keepMarker ? ((await store.getMeta(IMPORT_META_KEY)) as ImportMarker | undefined) : undefined;
   const resumed = o.resume && previous !== undefined && previous.source === o.source ? previous : undefined;
@@ -102,64 +102,95 @@ export async function importCustomerRows(store: Store, rows: AsyncIterable<Sourc
   let bytes = 0;
   let inBatch = 0;
 
+  /**
+   * One batch's transaction is written while the next batch is checked (LMDB commits in
+   * order, so the resume point never runs ahead of the rows): the identifiers of the batch
+   * in flight stay claimed until it is committed.
+   */
+  let inFlight: { done: Promise<void>; links: Map<string, string> } | undefined;
   const commit = async (done: boolean): Promise<void> => {
     if (rejectsText !== '') o.rejects.append(rejectsText);
     const marker: ImportMarker = { source: o.source, line: lastLine, rejectsBytes: o.rejects.size(), counts: { ...counts }, done };
-    if (batch.length > 0 || keepMarker) await store.importCustomers(batch, keepMarker ? { key: IMPORT_META_KEY, value: marker } : undefined);
-    if (updates.length > 0) await o.onUpdated?.(updates);
+    const written = batch.length > 0 || keepMarker ? store.importCustomers(batch, keepMarker ? { key: IMPORT_META_KEY, value: marker } : undefined) : Promise.resolve();
+    const changed = updates;
+    const progress = { rows: counts.rows, bytes };
+    const previous = inFlight;
+    inFlight = {
+      links: pendingLinks,
+      done: (async () => {
+        await previous?.done;
+        await written;
+        if (changed.length > 0) await o.onUpdated?.(changed);
+        o.onProgress?.(progress);
+      })(),
+    };
     batch = [];
     updates = [];
     pendingLinks = new Map();
     rejectsText = '';
     inBatch = 0;
-    o.onProgress?.({ rows: counts.rows, bytes });
+    await previous?.done;
+    if (done) await inFlight.done;
   };
 
-  const owner = async (kind: ContactIdentifierKind, value: string): Promise<string | undefined> => pendingLinks.get(`${kind}:${value}`) ?? (await store.lookupIdentity(kind, value));
+  const owner = async (kind: ContactIdentifierKind, value: string): Promise<string | undefined> => {
+    const key = `${kind}:${value}`;
+    return pendingLinks.get(key) ?? inFlight?.links.get(key) ?? (await store.lookupIdentity(kind, value));
+  };
 
-  for await (const src of rows) {
-    bytes = src.bytes;
-    const cells = mapRow(src.fields, o.mapping);
-    const id = cells.get('id')?.value.trim() ?? '';
-    if (src.line <= skipUntil) {
-      if (id !== '') seen.add(id);
-      skipped++;
-      continue;
-    }
-    counts.rows++;
-    lastLine = src.line;
-    inBatch++;
-    const outcome: CustomerRow | RowReject = src.problem !== undefined ? { column: '', reason: 'unreadable_row' } : id !== '' && seen.has(id) ? { column: cells.get('id')!.source, reason: 'duplicate_id' } : customerFromRow(cells, o.mapping);
-    if (id !== '') seen.add(id);
-    let reject: RowReject | undefined = 'reason' in outcome ? outcome : undefined;
-    if (reject === undefined) {
-      const row = outcome as CustomerRow;
-      for (const [kind, values] of Object.entries(row.identifiers) as Array<[ContactIdentifierKind, string[]]>) {
-        for (const v of values) {
-          const who = await owner(kind, v);
-          if (who !== undefined && who !== row.id) reject = { column: cells.get(kind)?.source ?? kind, reason: 'identifier_taken' };
-        }
-      }
-      if (reject === undefined) {
-        const existing = await store.getCustomer(row.id);
-        const record = mergeRecord(existing, row, o.now);
-        if (existing !== undefined && sameRecord(existing, record)) counts.unchanged++;
-        else {
-          if (existing === undefined) counts.created++;
-          else counts.updated++;
-          batch.push({ id: row.id, record });
-          if (existing !== undefined) updates.push({ id: row.id, before: existing, after: record });
-          for (const [kind, values] of Object.entries(row.identifiers) as Array<[ContactIdentifierKind, string[]]>) for (const v of values) pendingLinks.set(`${kind}:${v}`, row.id);
-        }
-      }
-    }
-    if (reject !== undefined) {
-      counts.rejected++;
-      rejectsText += rejectLine(src.line, reject.column, reject.reason, src.raw);
-      o.onRejected?.({ line: src.line, ...reject, raw: src.raw });
-    }
-    if (inBatch >= batchSize) await commit(false);
+  try {
+    await applyRows();
+  } catch (err) {
+    // the batch already handed to the store is written (or fails) before the error is told
+    await inFlight?.done.catch(() => undefined);
+    throw err;
   }
-  await commit(true);
   return { ...counts, skipped };
+
+  async function applyRows(): Promise<void> {
+    for await (const src of rows) {
+      bytes = src.bytes;
+      const cells = mapRow(src.fields, o.mapping);
+      const id = cells.get('id')?.value.trim() ?? '';
+      if (src.line <= skipUntil) {
+        if (id !== '') seen.add(id);
+        skipped++;
+        continue;
+      }
+      counts.rows++;
+      lastLine = src.line;
+      inBatch++;
+      const outcome: CustomerRow | RowReject = src.problem !== undefined ? { column: '', reason: 'unreadable_row' } : id !== '' && seen.has(id) ? { column: cells.get('id')!.source, reason: 'duplicate_id' } : customerFromRow(cells, o.mapping);
+      if (id !== '') seen.add(id);
+      let reject: RowReject | undefined = 'reason' in outcome ? outcome : undefined;
+      if (reject === undefined) {
+        const row = outcome as CustomerRow;
+        for (const [kind, values] of Object.entries(row.identifiers) as Array<[ContactIdentifierKind, string[]]>) {
+          for (const v of values) {
+            const who = await owner(kind, v);
+            if (who !== undefined && who !== row.id) reject = { column: cells.get(kind)?.source ?? kind, reason: 'identifier_taken' };
+          }
+        }
+        if (reject === undefined) {
+          const existing = await store.getCustomer(row.id);
+          const record = mergeRecord(existing, row, o.now);
+          if (existing !== undefined && sameRecord(existing, record)) counts.unchanged++;
+          else {
+            if (existing === undefined) counts.created++;
+            else counts.updated++;
+            batch.push({ id: row.id, record });
+            if (existing !== undefined) updates.push({ id: row.id, before: existing, after: record });
+            for (const [kind, values] of Object.entries(row.identifiers) as Array<[ContactIdentifierKind, string[]]>) for (const v of values) pendingLinks.set(`${kind}:${v}`, row.id);
+          }
+        }
+      }
+      if (reject !== undefined) {
+        counts.rejected++;
+        rejectsText += rejectLine(src.line, reject.column, reject.reason, src.raw);
+        o.onRejected?.({ line: src.line, ...reject, raw: src.raw });
+      }
+      if (inBatch >= batchSize) await commit(false);
+    }
+    await commit(true);
+  }
 }

@@ -27,9 +27,20 @@ export function mapRow(fields: Readonly<Record<string, string>>, mapping: Import
 }
 
 /** A date in a format of YYYY, MM, DD and separators, as YYYY-MM-DD; undefined when it is none. */
+const formats = new Map<string, RegExp>();
+
+function formatPattern(format: string): RegExp {
+  let re = formats.get(format);
+  if (re === undefined) {
+    const pattern = format.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('YYYY', '(?<y>\\d{4})').replace('MM', '(?<m>\\d{1,2})').replace('DD', '(?<d>\\d{1,2})');
+    re = new RegExp(`^${pattern}$`);
+    if (formats.size < 100) formats.set(format, re);
+  }
+  return re;
+}
+
 export function parseDate(value: string, format: string): string | undefined {
-  const pattern = format.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('YYYY', '(?<y>\\d{4})').replace('MM', '(?<m>\\d{1,2})').replace('DD', '(?<d>\\d{1,2})');
-  const g = new RegExp(`^${pattern}$`).exec(value.trim())?.groups;
+  const g = formatPattern(format).exec(value.trim())?.groups;
   if (g === undefined) return undefined;
   const y = Number(g.y);
   const m = Number(g.m);
