@@ -18,6 +18,7 @@ import { LmdbStore } from './store/lmdb-store.js';
 import { auditCommand } from './cli/audit-command.js';
 import { mergeCommand } from './cli/merge-command.js';
 import { keysCommand, keysUsage } from './cli/keys-command.js';
+import { importCommand, importUsage } from './cli/import-command.js';
 
 /** The `kairos` command. `serve` is the default. */
 
@@ -47,6 +48,9 @@ usage:
   kairos merge --into A --from B  merge customer B's profile into A on the running server
                              (--url http://host:port, default this host's KAIROS_PORT;
                              --key or KAIROS_ADMIN_KEY: an admin key); prints the change
+  kairos import customers FILE  the bank's customers from CSV or NDJSON (- for stdin) into
+                             the data dir's store: upsert, rejects file, --resume, --mapping
+                             (see kairos import --help and docs/import.md)
   kairos keys …              named API keys on a running server (create, list, rotate,
                              revoke; see kairos keys --help and docs/security.md)
   kairos --help              this text
@@ -288,6 +292,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (argv[0] === 'merge') {
     const code = await mergeCommand(argv.slice(1), process.env, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
     if (code !== 0) process.exit(code);
+    return;
+  }
+  if (argv[0] === 'import') {
+    if (argv.includes('--help') || argv.includes('-h')) process.stdout.write(`${importUsage}\n`);
+    else process.exitCode = await importCommand(argv.slice(1), { env: process.env, stdin: process.stdin, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), tty: process.stderr.isTTY });
     return;
   }
   if (argv[0] === 'keys') {

@@ -49,6 +49,7 @@ import { GatewayServer } from './transport/gateway-server.js';
 import { KeyRing, bootstrapKeys } from './transport/key-ring.js';
 import { keyRoutes } from './admin/key-routes.js';
 import { privacyRoutes } from './admin/privacy-routes.js';
+import { customerImportRoutes } from './admin/customer-import-routes.js';
 import type { Uws } from './transport/uws.js';
 import { loadUws } from './transport/uws.js';
 
@@ -310,6 +311,7 @@ function buildGateway(
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),
       ...identityRoutes({ host, clock }),
       ...privacyRoutes({ host, stopList, clock }),
+      ...customerImportRoutes({ host, store, clock, logger }),
       ...keyRoutes({ keys, logger, clock }),
     ],
     // A node whose store is unreachable, or whose commits fail, takes no traffic (a load balancer sends it elsewhere).

@@ -115,6 +115,12 @@ const calls: Record<string, { ok: () => Promise<Reply>; refused: () => Promise<R
     refused: () => api('PUT', '/v1/keys/walk/role', { role: 'owner' }),
   },
   revokeKey: { ok: () => api('DELETE', '/v1/keys/walk'), refused: () => api('DELETE', '/v1/keys/walk') },
+  importCustomers: {
+    ok: () => api('POST', '/v1/customers/import', '{"id":"walk-import-1","city":"Омск"}\n', { ...adminHeaders, 'Content-Type': 'application/x-ndjson' }),
+    refused: () => api('POST', '/v1/customers/import', '{"id":"walk-import-1"}\n'),
+  },
+  putCustomer: { ok: () => api('PUT', '/v1/customers/walk-import-2', { city: 'Омск' }), refused: () => api('PUT', '/v1/customers/walk-import-2', { phone: '12345' }) },
+  patchCustomer: { ok: () => api('PATCH', '/v1/customers/walk-import-2', { city: 'Томск' }), refused: () => api('PATCH', '/v1/customers/walk-import-nobody', { city: 'Томск' }) },
   mergeCustomers: { ok: () => api('POST', '/v1/customers/demo-63/merge', { from: 'demo-64' }), refused: () => api('POST', '/v1/customers/demo-63/merge', { from: 'demo-63' }) },
   dismissIdentityConflict: {
     ok: async () => {

@@ -14,6 +14,7 @@ import { identityOperations } from './identity-routes.js';
 import { keyOperations } from './key-routes.js';
 import { learningOperations } from './learning-routes.js';
 import { privacyOperations } from './privacy-routes.js';
+import { customerImportOperations } from './customer-import-routes.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the operations the routes declare (their paths,
@@ -25,7 +26,7 @@ import { privacyOperations } from './privacy-routes.js';
 type Json = Record<string, unknown>;
 
 /** Every operation the server answers, in the document's order. */
-export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...identityOperations, ...learningOperations, ...auditOperations, ...privacyOperations, ...keyOperations];
+export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...identityOperations, ...learningOperations, ...auditOperations, ...privacyOperations, ...customerImportOperations, ...keyOperations];
 
 /** Each operation's method and OpenAPI path (`{id}`), for tests and tools. */
 export const operations: ReadonlyArray<{ method: OperationSpec['method']; path: string; operationId: string; security: OperationSpec['auth'] }> = allOperations.map((o) => ({

@@ -456,8 +456,9 @@ export class LmdbStore implements Store {
     return Promise.resolve(out);
   }
 
-  async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<void> {
+  async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>, marker?: { key: string; value: unknown }): Promise<void> {
     await this.root.transaction(() => {
+      if (marker !== undefined) void this.meta.put(marker.key, marker.value);
       for (const { id, record } of records) {
         void this.sealedCustomers.put(id, this.seal(id, recordPackr.pack(record)));
         if (this.hasPlainCustomers) {

@@ -160,15 +160,15 @@ export class MemoryStore implements Store {
     }
   }
 
-  importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<void> {
+  async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>, marker?: { key: string; value: unknown }): Promise<void> {
     this.check();
+    if (marker !== undefined) await this.putMeta(marker.key, marker.value);
     for (const { id, record } of structuredClone(records)) {
       this.customers.set(id, record);
       for (const [kind, values] of Object.entries(record.identifiers) as Array<[ContactIdentifierKind, string[]]>) {
         for (const v of values) this.identities.set(identityKey(kind, v), id);
       }
     }
-    return Promise.resolve();
   }
 
   countImported(): Promise<number> {

@@ -101,7 +101,7 @@ export class RedisStore implements Store, SharedCoordination {
     return (await this.redis.get(this.k.link(kind, value))) ?? undefined;
   }
 
-  async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<void> {
+  async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>, marker?: { key: string; value: unknown }): Promise<void> {
     const results = await Promise.all(
       records.map(async ({ id, record }) => {
         const old = await this.redis.set(this.k.c(id, 'cust'), encode(record), 'GET');
@@ -113,6 +113,7 @@ export class RedisStore implements Store, SharedCoordination {
     );
     const added = results.reduce<number>((a, b) => a + b, 0);
     if (added > 0) await this.redis.incrby(this.k.imported, added);
+    if (marker !== undefined) await this.putMeta(marker.key, marker.value);
   }
 
   async countImported(): Promise<number> {

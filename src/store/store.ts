@@ -27,6 +27,10 @@ export interface CustomerRecord {
   identifiers: Partial<Identifiers>;
   /** the customer's marketing consents per channel, as the bank holds them */
   consents?: Record<string, Consent>;
+  /** the bank's own columns beyond the canonical ones, typed (`kairos import`, docs/import.md) */
+  attributes?: Record<string, string | number | boolean>;
+  /** YYYY-MM-DD, from the bank's file */
+  birthDate?: string;
   importedAt: number;
 }
 
@@ -142,8 +146,12 @@ export interface Store {
    */
   eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft): Promise<boolean>;
 
-  /** Imports master data and indexes its identifiers, in one transaction. */
-  importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<void>;
+  /**
+   * Imports master data and indexes its identifiers, in one transaction; with `marker`, that
+   * meta value is written in the same transaction (an import's resume point, src/import/;
+   * on Redis right after, as Redis has no transaction across these keys).
+   */
+  importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>, marker?: { key: string; value: unknown }): Promise<void>;
   /** how many customers' master data are imported */
   countImported(): Promise<number>;
 

@@ -29,10 +29,10 @@ export interface Router {
   allowed(rawPath: string): string[];
 }
 
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 type UpperMethod = (typeof METHODS)[number];
 
-const upper: Readonly<Record<HttpMethod, UpperMethod>> = { get: 'GET', post: 'POST', put: 'PUT', delete: 'DELETE' };
+const upper: Readonly<Record<HttpMethod, UpperMethod>> = { get: 'GET', post: 'POST', put: 'PUT', patch: 'PATCH', delete: 'DELETE' };
 
 /** Stands for `%` while the tree matches: no request path holds a control character. */
 const MASK = '\u0001';

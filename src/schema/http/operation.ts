@@ -8,7 +8,7 @@ import type { Role } from '../../transport/principal.js';
  * operation in the OpenAPI document (src/admin/openapi.ts).
  */
 
-export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** Who may call: anyone, a gateway (a gateway token), or an operator (an admin key). */
 export type Auth = 'none' | 'gateway' | 'admin';

@@ -1,0 +1,178 @@
+import { createReadStream, ftruncateSync, fstatSync, openSync, statSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { KairosError } from '../errors.js';
+import { lmdbOptions } from '../kairos.js';
+import { LmdbStore } from '../store/lmdb-store.js';
+import type { ImportMapping } from '../import/import-mapping.js';
+import { emptyMapping, loadMapping } from '../import/import-mapping.js';
+import type { RejectSink } from '../import/import-customers.js';
+import type { ImportResult } from '../import/import-customers.js';
+import { importCustomerRows, summaryLine } from '../import/import-customers.js';
+import { importThroughServer } from '../import/import-through-server.js';
+import type { ImportFormat } from '../import/read-rows.js';
+import { formatOf, readRows } from '../import/read-rows.js';
+
+/**
+ * `kairos import customers FILE`: the bank's customers from a CSV or NDJSON file (or "-",
+ * standard input) into the store of KAIROS_DATA_DIR, which no server may hold at the time
+ * (the data-dir lock says so). docs/import.md.
+ */
+
+export const importUsage = `usage: kairos import customers FILE|- [options]
+  --mapping FILE   YAML or JSON: column renames, types, date formats (docs/import.md)
+  --rejects FILE   the rejected rows, CSV line,column,reason,raw (default FILE.rejects.csv; stdin: import-rejects.csv)
+  --resume         go on after the last committed row of an import of the same FILE that was stopped
+  --format F       csv or ndjson (default: by the file name, .ndjson/.jsonl or else csv)
+  --data-dir DIR   KAIROS_DATA_DIR (the store written; no server may hold it)
+  --url URL        through a running server's POST /v1/customers/import instead
+  --key KEY        its admin key, role privacy or admin (default: the KAIROS_ADMIN_KEY variable)`;
+
+export interface ImportIo {
+  env: Readonly<Record<string, string | undefined>>;
+  stdin: Readable;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** whether err is a terminal: a progress bar; else a line per tenth */
+  tty: boolean;
+}
+
+function fileSink(path: string): RejectSink {
+  const fd = openSync(path, 'a+');
+  let size = fstatSync(fd).size;
+  return {
+    append(text) {
+      const b = Buffer.from(text);
+      writeSync(fd, b);
+      size += b.length;
+    },
+    size: () => size,
+    truncate(bytes) {
+      ftruncateSync(fd, bytes);
+      size = bytes;
+    },
+  };
+}
+
+function bar(share: number, rows: number, elapsedMs: number, width = 30): string {
+  const filled = Math.round(Math.min(1, share) * width);
+  const rate = elapsedMs > 0 ? Math.round((rows / elapsedMs) * 1000) : 0;
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(Math.min(1, share) * 100)).padStart(3)}%  rows=${rows}  ${rate}/s`;
+}
+
+/** Runs the command; resolves with the exit code (0 the file was read, 1 it could not be, 2 usage). */
+export async function importCommand(argv: readonly string[], io: ImportIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        mapping: { type: 'string' },
+        rejects: { type: 'string' },
+        resume: { type: 'boolean' },
+        format: { type: 'string' },
+        'data-dir': { type: 'string' },
+        url: { type: 'string' },
+        key: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    io.err(`kairos import: ${(err as Error).message}\n${importUsage}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [what, file, ...more] = positionals;
+  if (what !== 'customers' || file === undefined || more.length > 0 || (values.format !== undefined && values.format !== 'csv' && values.format !== 'ndjson')) {
+    io.err(`${importUsage}\n`);
+    return 2;
+  }
+  let mapping: ImportMapping = emptyMapping;
+  try {
+    if (values.mapping !== undefined) mapping = loadMapping(values.mapping);
+  } catch (err) {
+    io.err(`kairos import: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const key = values.key ?? io.env.KAIROS_ADMIN_KEY;
+  if (values.url !== undefined && (key === undefined || key === '')) {
+    io.err('kairos import: --url needs an admin key: --key KEY or the KAIROS_ADMIN_KEY variable\n');
+    return 2;
+  }
+  const env = { ...io.env };
+  if (values['data-dir'] !== undefined) env.KAIROS_DATA_DIR = values['data-dir'];
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    io.err(`kairos import: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const remote = values.url !== undefined && key !== undefined ? { url: values.url, key } : undefined;
+  if (remote === undefined && config.store !== 'lmdb') {
+    io.err('kairos import: writes the LMDB store of KAIROS_DATA_DIR (KAIROS_STORE=lmdb), or use --url\n');
+    return 2;
+  }
+  const format: ImportFormat = values.format ?? formatOf(file);
+  const stdin = file === '-';
+  const source = stdin ? '-' : resolve(file);
+  let total = 0;
+  if (!stdin) {
+    try {
+      total = statSync(source).size;
+    } catch (err) {
+      io.err(`kairos import: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})\n`);
+      return 1;
+    }
+  }
+  let store: LmdbStore | undefined;
+  try {
+    if (remote === undefined) store = new LmdbStore(join(config.dataDir, 'lmdb'), { ...lmdbOptions(config), prefetch: false });
+  } catch (err) {
+    io.err(`kairos import: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const rejectsPath = values.rejects ?? (stdin ? 'import-rejects.csv' : `${file}.rejects.csv`);
+  const started = performance.now();
+  let lastTenth = 0;
+  let lastLineAt = 0;
+  try {
+    const rejects = fileSink(rejectsPath);
+    const input = stdin ? io.stdin : createReadStream(source);
+    const onProgress = ({ rows, bytes }: { rows: number; bytes: number }): void => {
+        const elapsed = performance.now() - started;
+        if (io.tty) io.err(`\r${bar(total > 0 ? bytes / total : 0, rows, elapsed)}`);
+        else if (total > 0) {
+          const tenth = Math.floor((bytes / total) * 10);
+          if (tenth > lastTenth && tenth < 10) {
+            lastTenth = tenth;
+            io.err(`import: ${tenth * 10}% rows=${rows}\n`);
+          }
+        } else if (rows - lastLineAt >= 100_000) {
+          lastLineAt = rows;
+          io.err(`import: rows=${rows}\n`);
+        }
+    };
+    const rows = readRows(input, format, mapping.delimiter);
+    const resume = values.resume === true;
+    const result: ImportResult =
+      store !== undefined
+        ? await importCustomerRows(store, rows, { source, mapping, rejects, resume, now: Date.now(), onProgress })
+        : await importThroughServer(rows, { ...remote!, source, mapping, rejects, resume, statePath: `${rejectsPath}.state.json`, onProgress });
+    if (io.tty) io.err('\n');
+    if (result.skipped > 0) io.err(`import: resumed after ${result.skipped} rows already committed\n`);
+    if (result.rejected > 0) io.err(`import: ${result.rejected} rows rejected, see ${rejectsPath}\n`);
+    io.out(`${summaryLine(result, (performance.now() - started) / 1000)}\n`);
+    return 0;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    io.err(err instanceof KairosError ? `kairos import: ${err.message}\n` : `kairos import: cannot read ${file}: ${code ?? (err as Error).message}\n`);
+    return 1;
+  } finally {
+    await store?.close();
+  }
+}
+

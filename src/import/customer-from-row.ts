@@ -1,0 +1,222 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import type { Consent, ContactIdentifierKind, LifecycleStage, Profile } from '../../actors/index.js';
+import { normalizeIdentifier } from '../../actors/index.js';
+import type { CustomerRecord } from '../store/store.js';
+import type { ImportMapping } from './import-mapping.js';
+import type { MappedCell } from './map-row.js';
+import { parseDate, typedValue } from './map-row.js';
+
+/**
+ * One mapped row as what it says of a customer (docs/import.md): the canonical columns checked
+ * and normalised (phones to E.164 with libphonenumber, e-mails in lower case, dates, IANA time
+ * zones), every other column a typed attribute. An empty cell says nothing (the field keeps
+ * what it held). The first problem rejects the row, naming its column and reason.
+ */
+
+export const canonicalColumns = [
+  'id',
+  'last_name',
+  'first_name',
+  'patronymic',
+  'gender',
+  'birth_date',
+  'city',
+  'timezone',
+  'phone',
+  'email',
+  'card',
+  'consent_sms',
+  'consent_email',
+  'consent_push',
+  'consent_sms_at',
+  'consent_email_at',
+  'consent_push_at',
+  'stage',
+] as const;
+
+/** What a row says: only the fields it gives. */
+export interface CustomerRow {
+  id: string;
+  stage?: LifecycleStage;
+  profile: Profile;
+  birthDate?: string;
+  identifiers: Partial<Record<ContactIdentifierKind, string[]>>;
+  consents: Record<string, { granted: boolean; at?: number }>;
+  attributes: Record<string, string | number | boolean>;
+}
+
+export interface RowReject {
+  column: string;
+  reason: string;
+}
+
+const stages: Record<string, LifecycleStage> = { visitor: 'visitor', prospect: 'prospect', client: 'client', former_client: 'formerClient' };
+
+/** zones already checked (building a DateTimeFormat costs about 0.2 ms; a file holds a few zones) */
+const zones = new Map<string, boolean>();
+
+function validTimezone(tz: string): boolean {
+  let ok = zones.get(tz);
+  if (ok === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      ok = tz.includes('/') || tz === 'UTC';
+    } catch {
+      ok = false;
+    }
+    if (zones.size < 10_000) zones.set(tz, ok);
+  }
+  return ok;
+}
+
+/** A phone as E.164 (a Russian number without a country code read as +7); mobile or possibly mobile. */
+export function e164Phone(value: string): string | undefined {
+  const p = parsePhoneNumberFromString(value, 'RU');
+  if (p === undefined || !p.isValid()) return undefined;
+  const type = p.getType();
+  if (type !== undefined && type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE') return undefined;
+  return p.number;
+}
+
+/** Whole years between a YYYY-MM-DD birth date and a time (UTC days). */
+export function ageAt(birthDate: string, at: number): number {
+  const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number];
+  const now = new Date(at);
+  const before = now.getUTCMonth() + 1 < m || (now.getUTCMonth() + 1 === m && now.getUTCDate() < d);
+  return now.getUTCFullYear() - y - (before ? 1 : 0);
+}
+
+export function customerFromRow(cells: ReadonlyMap<string, MappedCell>, mapping: ImportMapping): CustomerRow | RowReject {
+  const idCell = cells.get('id');
+  const id = idCell?.value.trim() ?? '';
+  if (id === '') return { column: idCell?.source ?? 'id', reason: 'missing_id' };
+  if (id.length > 128) return { column: idCell!.source, reason: 'invalid_id' };
+  const row: CustomerRow = { id, profile: {}, identifiers: {}, consents: {}, attributes: {} };
+  const atOf: Record<string, number> = {};
+  for (const [name, cell] of cells) {
+    const v = cell.value.trim();
+    if (v === '' || name === 'id') continue;
+    const reject = (reason: string): RowReject => ({ column: cell.source, reason });
+    switch (name) {
+      case 'last_name':
+        row.profile.lastName = v;
+        break;
+      case 'first_name':
+        row.profile.firstName = v;
+        break;
+      case 'patronymic':
+        row.profile.patronymic = v;
+        break;
+      case 'city':
+        row.profile.city = v;
+        break;
+      case 'gender': {
+        const g = v.toLowerCase();
+        if (g !== 'm' && g !== 'f') return reject('invalid_gender');
+        row.profile.gender = g;
+        break;
+      }
+      case 'birth_date': {
+        const d = parseDate(v, cell.format ?? mapping.dateFormat);
+        if (d === undefined) return reject('invalid_date');
+        row.birthDate = d;
+        break;
+      }
+      case 'timezone':
+        if (!validTimezone(v)) return reject('invalid_timezone');
+        row.profile.timezone = v;
+        break;
+      case 'stage': {
+        const s = stages[v.toLowerCase()];
+        if (s === undefined) return reject('invalid_stage');
+        row.stage = s;
+        break;
+      }
+      case 'phone':
+      case 'email':
+      case 'card': {
+        const values: string[] = [];
+        for (const part of v.split('|').map((x) => x.trim()).filter((x) => x !== '')) {
+          const n = name === 'phone' ? e164Phone(part) : name === 'email' && !/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(part) ? undefined : normalizeIdentifier(name, part);
+          if (n === undefined) return reject(`invalid_${name}`);
+          if (!values.includes(n)) values.push(n);
+        }
+        row.identifiers[name] = values;
+        break;
+      }
+      case 'consent_sms':
+      case 'consent_email':
+      case 'consent_push': {
+        const t = typedValue({ ...cell, type: 'boolean' }, mapping.dateFormat);
+        if ('error' in t) return reject(t.error);
+        row.consents[name.slice('consent_'.length)] = { granted: t.value as boolean };
+        break;
+      }
+      case 'consent_sms_at':
+      case 'consent_email_at':
+      case 'consent_push_at': {
+        const d = cell.format !== undefined ? parseDate(v, cell.format) : undefined;
+        const ms = d !== undefined ? Date.parse(`${d}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}/.test(v) ? Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v) : Number.NaN;
+        if (!Number.isFinite(ms)) return reject('invalid_date');
+        atOf[name.slice('consent_'.length, -'_at'.length)] = ms;
+        break;
+      }
+      default: {
+        const t = typedValue(cell, mapping.dateFormat);
+        if ('error' in t) return reject(t.error);
+        row.attributes[name] = t.value;
+      }
+    }
+  }
+  for (const [ch, at] of Object.entries(atOf)) {
+    const c = row.consents[ch];
+    if (c !== undefined) c.at = at;
+  }
+  return row;
+}
+
+/**
+ * The master data after the row: the existing record with what the row gives laid over it
+ * (identifiers of a kind the row names are replaced; a consent whose answer did not change
+ * keeps its time). Age follows from the birth date at `now`.
+ */
+export function mergeRecord(existing: CustomerRecord | undefined, row: CustomerRow, now: number): CustomerRecord {
+  const profile: Profile = { ...existing?.profile, ...row.profile };
+  const birthDate = row.birthDate ?? existing?.birthDate;
+  if (birthDate !== undefined) profile.age = ageAt(birthDate, now);
+  const consents: Record<string, Consent> = { ...existing?.consents };
+  for (const [ch, c] of Object.entries(row.consents)) {
+    const old = consents[ch];
+    if (old !== undefined && old.granted === c.granted && c.at === undefined) continue;
+    consents[ch] = { granted: c.granted, at: c.at ?? now, source: 'import' };
+  }
+  const record: CustomerRecord = {
+    stage: row.stage ?? existing?.stage ?? 'client',
+    profile,
+    identifiers: { ...existing?.identifiers, ...row.identifiers },
+    importedAt: now,
+  };
+  if (Object.keys(consents).length > 0) record.consents = consents;
+  const attributes = { ...existing?.attributes, ...row.attributes };
+  if (Object.keys(attributes).length > 0) record.attributes = attributes;
+  if (birthDate !== undefined) record.birthDate = birthDate;
+  return record;
+}
+
+/** A value as JSON with its keys sorted (undefined members left out): equal values, equal text. */
+export function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** Whether two records say the same, their import times aside. */
+export function sameRecord(a: CustomerRecord, b: CustomerRecord): boolean {
+  return stable({ ...a, importedAt: 0 }) === stable({ ...b, importedAt: 0 });
+}

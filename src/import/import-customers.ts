@@ -1,0 +1,196 @@
+import type { ContactIdentifierKind } from '../../actors/index.js';
+import type { CustomerRecord, Store } from '../store/store.js';
+import type { ImportMapping } from './import-mapping.js';
+import type { CustomerRow, RowReject } from './customer-from-row.js';
+import { customerFromRow, mergeRecord, sameRecord } from './customer-from-row.js';
+import { mapRow } from './map-row.js';
+import type { SourceRow } from './read-rows.js';
+
+/**
+ * The import run (docs/import.md): rows in file order, upserted in batches. Each batch is one
+ * store transaction holding its rows and the run's resume point (the last line it covers, the
+ * counts, the rejects file's length), so a run killed at any moment and started again with
+ * `resume` goes on after the last committed row and imports no row twice. A row is applied
+ * whole or rejected whole; a reject never stops the run.
+ */
+
+export const IMPORT_META_KEY = 'import.customers';
+
+export interface ImportCounts {
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+}
+
+/** The resume point, kept in the store's meta under IMPORT_META_KEY. */
+export interface ImportMarker {
+  source: string;
+  line: number;
+  rejectsBytes: number;
+  counts: ImportCounts;
+  done: boolean;
+}
+
+/** Where rejected rows go: CSV text appended, its length, cut back to a length on resume. */
+export interface RejectSink {
+  append(text: string): void;
+  size(): number;
+  truncate(bytes: number): void;
+}
+
+export interface ImportOptions {
+  /** names the file for the resume point (its resolved path, or "-") */
+  source: string;
+  mapping: ImportMapping;
+  rejects: RejectSink;
+  resume: boolean;
+  /** the import time: consents' default time, age from the birth date */
+  now: number;
+  batchSize?: number;
+  onProgress?: (p: { rows: number; bytes: number }) => void;
+  /** false: no resume point is kept (the admin route: each request is whole) */
+  keepMarker?: boolean;
+  /** each committed batch's rows that changed a customer already imported, with the record before */
+  onUpdated?: (changes: ReadonlyArray<{ id: string; before: CustomerRecord; after: CustomerRecord }>) => Promise<void>;
+  /** each rejected row, as the rejects file has it */
+  onRejected?: (r: { line: number; column: string; reason: string; raw: string }) => void;
+}
+
+export interface ImportResult extends ImportCounts {
+  /** rows skipped as already committed by the run resumed */
+  skipped: number;
+}
+
+export const REJECTS_HEADER = 'line,column,reason,raw\n';
+
+function csvCell(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+export function rejectLine(line: number, column: string, reason: string, raw: string): string {
+  return `${line},${csvCell(column)},${csvCell(reason)},${csvCell(raw)}\n`;
+}
+
+/** The run's last line: `import: rows=N created=A updated=B unchanged=C rejected=D s=T`. */
+export function summaryLine(c: ImportCounts, seconds: number): string {
+  return `import: rows=${c.rows} created=${c.created} updated=${c.updated} unchanged=${c.unchanged} rejected=${c.rejected} s=${seconds.toFixed(1)}`;
+}
+
+export async function importCustomerRows(store: Store, rows: AsyncIterable<SourceRow> | Iterable<SourceRow>, o: ImportOptions): Promise<ImportResult> {
+  const batchSize = o.batchSize ?? 5000;
+  const keepMarker = o.keepMarker ?? true;
+  const previous = keepMarker ? ((await store.getMeta(IMPORT_META_KEY)) as ImportMarker | undefined) : undefined;
+  const resumed = o.resume && previous !== undefined && previous.source === o.source ? previous : undefined;
+  const counts: ImportCounts = resumed !== undefined ? { ...resumed.counts } : { rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 };
+  if (resumed?.done === true) return { ...counts, skipped: counts.rows };
+  const skipUntil = resumed?.line ?? 0;
+  if (resumed !== undefined) o.rejects.truncate(resumed.rejectsBytes);
+  else {
+    o.rejects.truncate(0);
+    o.rejects.append(REJECTS_HEADER);
+  }
+  /** ids met so far: the first row naming an id claims it, a later one is a duplicate */
+  const seen = new Set<string>();
+  let skipped = 0;
+  let batch: Array<{ id: string; record: CustomerRecord }> = [];
+  let updates: Array<{ id: string; before: CustomerRecord; after: CustomerRecord }> = [];
+  let pendingLinks = new Map<string, string>();
+  let rejectsText = '';
+  let lastLine = skipUntil;
+  let bytes = 0;
+  let inBatch = 0;
+
+  /**
+   * One batch's transaction is written while the next batch is checked (LMDB commits in
+   * order, so the resume point never runs ahead of the rows): the identifiers of the batch
+   * in flight stay claimed until it is committed.
+   */
+  let inFlight: { done: Promise<void>; links: Map<string, string> } | undefined;
+  const commit = async (done: boolean): Promise<void> => {
+    if (rejectsText !== '') o.rejects.append(rejectsText);
+    const marker: ImportMarker = { source: o.source, line: lastLine, rejectsBytes: o.rejects.size(), counts: { ...counts }, done };
+    const written = batch.length > 0 || keepMarker ? store.importCustomers(batch, keepMarker ? { key: IMPORT_META_KEY, value: marker } : undefined) : Promise.resolve();
+    const changed = updates;
+    const progress = { rows: counts.rows, bytes };
+    const previous = inFlight;
+    inFlight = {
+      links: pendingLinks,
+      done: (async () => {
+        await previous?.done;
+        await written;
+        if (changed.length > 0) await o.onUpdated?.(changed);
+        o.onProgress?.(progress);
+      })(),
+    };
+    batch = [];
+    updates = [];
+    pendingLinks = new Map();
+    rejectsText = '';
+    inBatch = 0;
+    await previous?.done;
+    if (done) await inFlight.done;
+  };
+
+  const owner = async (kind: ContactIdentifierKind, value: string): Promise<string | undefined> => {
+    const key = `${kind}:${value}`;
+    return pendingLinks.get(key) ?? inFlight?.links.get(key) ?? (await store.lookupIdentity(kind, value));
+  };
+
+  try {
+    await applyRows();
+  } catch (err) {
+    // the batch already handed to the store is written (or fails) before the error is told
+    await inFlight?.done.catch(() => undefined);
+    throw err;
+  }
+  return { ...counts, skipped };
+
+  async function applyRows(): Promise<void> {
+    for await (const src of rows) {
+      bytes = src.bytes;
+      const cells = mapRow(src.fields, o.mapping);
+      const id = cells.get('id')?.value.trim() ?? '';
+      if (src.line <= skipUntil) {
+        if (id !== '') seen.add(id);
+        skipped++;
+        continue;
+      }
+      counts.rows++;
+      lastLine = src.line;
+      inBatch++;
+      const outcome: CustomerRow | RowReject = src.problem !== undefined ? { column: '', reason: 'unreadable_row' } : id !== '' && seen.has(id) ? { column: cells.get('id')!.source, reason: 'duplicate_id' } : customerFromRow(cells, o.mapping);
+      if (id !== '') seen.add(id);
+      let reject: RowReject | undefined = 'reason' in outcome ? outcome : undefined;
+      if (reject === undefined) {
+        const row = outcome as CustomerRow;
+        for (const [kind, values] of Object.entries(row.identifiers) as Array<[ContactIdentifierKind, string[]]>) {
+          for (const v of values) {
+            const who = await owner(kind, v);
+            if (who !== undefined && who !== row.id) reject = { column: cells.get(kind)?.source ?? kind, reason: 'identifier_taken' };
+          }
+        }
+        if (reject === undefined) {
+          const existing = await store.getCustomer(row.id);
+          const record = mergeRecord(existing, row, o.now);
+          if (existing !== undefined && sameRecord(existing, record)) counts.unchanged++;
+          else {
+            if (existing === undefined) counts.created++;
+            else counts.updated++;
+            batch.push({ id: row.id, record });
+            if (existing !== undefined) updates.push({ id: row.id, before: existing, after: record });
+            for (const [kind, values] of Object.entries(row.identifiers) as Array<[ContactIdentifierKind, string[]]>) for (const v of values) pendingLinks.set(`${kind}:${v}`, row.id);
+          }
+        }
+      }
+      if (reject !== undefined) {
+        counts.rejected++;
+        rejectsText += rejectLine(src.line, reject.column, reject.reason, src.raw);
+        o.onRejected?.({ line: src.line, ...reject, raw: src.raw });
+      }
+      if (inBatch >= batchSize) await commit(false);
+    }
+    await commit(true);
+  }
+}

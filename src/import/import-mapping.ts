@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { KairosError } from '../errors.js';
+
+/**
+ * The mapping file of `kairos import customers --mapping FILE` (YAML or JSON; docs/import.md):
+ * the bank's column names to Kairos's, each column's type and date format, the CSV delimiter.
+ *
+ *   delimiter: ";"
+ *   dateFormat: DD.MM.YYYY          # every date column's default (else YYYY-MM-DD)
+ *   columns:
+ *     CLIENT_ID: id                 # a rename
+ *     DR: { to: birth_date, type: date, format: DD.MM.YYYY }
+ *     VIP: { to: vip, type: boolean }
+ */
+
+export const columnTypes = ['number', 'boolean', 'date', 'text'] as const;
+export type ColumnType = (typeof columnTypes)[number];
+
+export interface ColumnMapping {
+  /** the column's name in Kairos (canonical or an attribute); the source name when absent */
+  to?: string;
+  type?: ColumnType;
+  /** a date's format in YYYY, MM, DD and any separators */
+  format?: string;
+}
+
+export interface ImportMapping {
+  delimiter: string;
+  dateFormat: string;
+  columns: Readonly<Record<string, ColumnMapping>>;
+}
+
+export const DEFAULT_DATE_FORMAT = 'YYYY-MM-DD';
+export const emptyMapping: ImportMapping = { delimiter: ',', dateFormat: DEFAULT_DATE_FORMAT, columns: {} };
+
+function invalid(message: string): KairosError {
+  return new KairosError('invalid', `mapping: ${message}`);
+}
+
+function checkFormat(format: unknown, where: string): string {
+  if (typeof format !== 'string' || !format.includes('YYYY') || !format.includes('MM') || !format.includes('DD')) {
+    throw invalid(`${where}: a date format names YYYY, MM and DD (e.g. DD.MM.YYYY)`);
+  }
+  return format;
+}
+
+/** Parses and checks a mapping file's text (YAML, of which JSON is a subset). */
+export function parseMapping(text: string): ImportMapping {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw invalid(`not YAML or JSON (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw invalid('the file holds an object with "columns"');
+  const raw = doc as Record<string, unknown>;
+  for (const k of Object.keys(raw)) if (!['delimiter', 'dateFormat', 'columns'].includes(k)) throw invalid(`unknown key "${k}"`);
+  const delimiter = raw.delimiter ?? ',';
+  if (typeof delimiter !== 'string' || delimiter.length !== 1) throw invalid('"delimiter" is one character');
+  const dateFormat = raw.dateFormat === undefined ? DEFAULT_DATE_FORMAT : checkFormat(raw.dateFormat, 'dateFormat');
+  const columns: Record<string, ColumnMapping> = {};
+  const cols = raw.columns ?? {};
+  if (cols === null || typeof cols !== 'object' || Array.isArray(cols)) throw invalid('"columns" maps column names to a name or { to, type, format }');
+  for (const [name, spec] of Object.entries(cols as Record<string, unknown>)) {
+    if (typeof spec === 'string') {
+      columns[name] = { to: spec };
+      continue;
+    }
+    if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw invalid(`column "${name}": a name or { to, type, format }`);
+    const s = spec as Record<string, unknown>;
+    for (const k of Object.keys(s)) if (!['to', 'type', 'format'].includes(k)) throw invalid(`column "${name}": unknown key "${k}"`);
+    const m: ColumnMapping = {};
+    if (s.to !== undefined) {
+      if (typeof s.to !== 'string' || s.to === '') throw invalid(`column "${name}": "to" is a column name`);
+      m.to = s.to;
+    }
+    if (s.type !== undefined) {
+      if (!columnTypes.includes(s.type as ColumnType)) throw invalid(`column "${name}": type is one of ${columnTypes.join(', ')}`);
+      m.type = s.type as ColumnType;
+    }
+    if (s.format !== undefined) m.format = checkFormat(s.format, `column "${name}"`);
+    columns[name] = m;
+  }
+  return { delimiter, dateFormat, columns };
+}
+
+/** Reads a mapping file. */
+export function loadMapping(file: string): ImportMapping {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw invalid(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return parseMapping(text);
+}
