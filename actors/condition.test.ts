@@ -90,3 +90,46 @@ describe('bounds', () => {
     expect(() => checkDefinitionBounds([ok])).toThrow(BrainError);
   });
 });
+
+describe('rules on imported attributes and age', () => {
+  const imported = (day?: number): EvalScope => ({
+    ...scope({}),
+    ctx: customer({ profile: { age: 30, birthDate: '1970-03-01', attributes: { income: 150000, vip: true, opened: '2015-02-01', tier: 'gold', code: '5812' } } }),
+    ...(day === undefined ? {} : { day }),
+  });
+  const on = (rule: unknown, day?: number) => compileCondition(rule, 'rule', env)(imported(day));
+  const epochDay = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+
+  it('reads each attribute as the type the import stored: numbers, booleans, dates, text', () => {
+    expect(on({ attr: 'profile.attributes.income', op: 'gt', value: 100000 })).toBe(true);
+    expect(on({ attr: 'profile.attributes.income', op: 'between', value: [200000, 300000] })).toBe(false);
+    expect(on({ attr: 'profile.attributes.vip', op: 'eq', value: true })).toBe(true);
+    expect(on({ attr: 'profile.attributes.opened', op: 'lt', value: '2016-01-01' })).toBe(true);
+    expect(on({ attr: 'profile.attributes.opened', op: 'between', value: ['2015-01-01', '2015-01-31'] })).toBe(false);
+    expect(on({ attr: 'profile.attributes.tier', op: 'in', value: ['gold', 'platinum'] })).toBe(true);
+    expect(on({ attr: 'profile.attributes.tier', op: 'contains', value: 'ol' })).toBe(true);
+    // a text "5812" is not the number 5812; an attribute the customer lacks is "missing" (and "ne" anything, as a profile field)
+    expect(on({ attr: 'profile.attributes.code', op: 'eq', value: 5812 })).toBe(false);
+    expect(on({ attr: 'profile.attributes.code', op: 'eq', value: '5812' })).toBe(true);
+    expect(on({ attr: 'profile.attributes.region', op: 'eq', value: 'msk' })).toBe(false);
+    expect(on({ attr: 'profile.attributes.region', op: 'ne', value: 'msk' })).toBe(true);
+    expect(on({ attr: 'profile.attributes.region', op: 'missing' })).toBe(true);
+  });
+
+  it('refuses an operator the type has not, mixed types, and a nameless attribute, at compile time', () => {
+    const compile = (rule: unknown) => () => compileCondition(rule, 'rule', env);
+    expect(compile({ attr: 'profile.attributes.tier', op: 'gt', value: 'gold' })).toThrow(/"gt" does not apply to a text attribute/);
+    expect(compile({ attr: 'profile.attributes.vip', op: 'lt', value: true })).toThrow(/"lt" does not apply to a boolean attribute/);
+    expect(compile({ attr: 'profile.attributes.income', op: 'contains', value: 5 })).toThrow(/"contains" does not apply to a number attribute/);
+    expect(compile({ attr: 'profile.attributes.income', op: 'in', value: [1, '2'] })).toThrow(/mixes types/);
+    expect(compile({ attr: 'profile.attributes.', op: 'exists' })).toThrow(/profile\.attributes\.<name>/);
+    expect(compile({ attr: 'profile.incomes', op: 'exists' })).toThrow(/attributes\.<name>/);
+  });
+
+  it('computes age from the birth date on the decision\'s local day (the profile\'s age without one)', () => {
+    const rule = { attr: 'profile.age', op: 'gte', value: 56 };
+    expect(on(rule, epochDay('2026-02-28'))).toBe(false);
+    expect(on(rule, epochDay('2026-03-01'))).toBe(true);
+    expect(on({ attr: 'profile.age', op: 'eq', value: 30 })).toBe(true);
+  });
+});

@@ -1,7 +1,7 @@
 import { invalidAt, unreachable } from './brain-error.js';
 import { isRecord } from './catalog/field-checks.js';
-import type { CustomerContext, Profile } from './customer-state.js';
-import { profileFieldTypes } from './customer-state.js';
+import type { CustomerContext, ProfileScalarField } from './customer-state.js';
+import { isIsoDate, profileAge, profileFieldTypes } from './customer-state.js';
 import type { GatewayEvent } from './gateway-event.js';
 
 /**
@@ -52,6 +52,11 @@ export interface EvalScope {
   score(id: string): number;
   inSegment(id: string): boolean;
   vars?: Readonly<Record<string, number | string>>;
+  /**
+   * the decision's local day (days since 1970-01-01 in the customer's time zone, from the
+   * event's or server's time): `profile.age` follows from the birth date on it
+   */
+  day?: number;
 }
 
 export type Getter = (scope: EvalScope) => unknown;
@@ -93,13 +98,22 @@ export function compileAttr(attr: unknown, path: string, env: AttrEnv): Getter {
   const name = rest.join('.');
   switch (root) {
     case 'profile': {
+      if (rest[0] === 'attributes') {
+        const key = rest.slice(1).join('.');
+        if (rest.length < 2 || key === '') throw invalidAt(path, 'name an imported attribute: profile.attributes.<name>');
+        return (s) => {
+          const attrs = s.ctx.profile.attributes;
+          return attrs !== undefined && Object.hasOwn(attrs, key) ? attrs[key] : undefined;
+        };
+      }
+      if (name === 'age') return (s) => profileAge(s.ctx.profile, s.day);
       if (!Object.hasOwn(profileFieldTypes, name)) {
         throw invalidAt(
           path,
-          `unknown profile field "${name}" (known: ${Object.keys(profileFieldTypes).join(', ')})`,
+          `unknown profile field "${name}" (known: ${Object.keys(profileFieldTypes).join(', ')}, attributes.<name>)`,
         );
       }
-      const field = name as keyof Profile;
+      const field = name as ProfileScalarField;
       return (s) => s.ctx.profile[field];
     }
     case 'stage':
@@ -216,6 +230,9 @@ export function compileCondition(raw: unknown, path: string, env: AttrEnv, depth
     if (value !== undefined) throw invalidAt(`${path}.value`, `"${o}" takes no value`);
     return (s) => compare(o, get(s), undefined);
   }
+  if (typeof raw.attr === 'string' && raw.attr.startsWith(ATTRIBUTES) && !(isRecord(value) && 'ref' in value)) {
+    return compileAttributeRule(get, o, value, path);
+  }
   if (isRecord(value) && 'ref' in value) {
     if (o === 'in' || o === 'notIn' || o === 'between' || o === 'contains') throw invalidAt(`${path}.value`, `"${o}" needs a literal value`);
     const other = compileAttr(value.ref, `${path}.value.ref`, env);
@@ -252,6 +269,60 @@ export function compileCondition(raw: unknown, path: string, env: AttrEnv, depth
     throw invalidAt(`${path}.value`, `"${o}" needs a number`);
   }
   return (s) => compare(o, coerce(get(s), value), value);
+}
+
+const ATTRIBUTES = 'profile.attributes.';
+
+/** The types of an imported attribute (docs/import.md), as a rule's value says which it means. */
+export type AttributeType = 'number' | 'boolean' | 'date' | 'text';
+
+/** The operators a rule may apply to an imported attribute of each type. */
+export const attributeTypeOps: Readonly<Record<AttributeType, readonly ConditionOp[]>> = {
+  number: ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'between', 'in', 'notIn', 'exists', 'missing'],
+  date: ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'between', 'in', 'notIn', 'exists', 'missing'],
+  boolean: ['eq', 'ne', 'in', 'notIn', 'exists', 'missing'],
+  text: ['eq', 'ne', 'in', 'notIn', 'contains', 'exists', 'missing'],
+};
+
+function attributeType(v: unknown): AttributeType | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? 'number' : undefined;
+  if (typeof v === 'boolean') return 'boolean';
+  if (typeof v === 'string') return isIsoDate(v) ? 'date' : 'text';
+  return undefined;
+}
+
+/**
+ * A rule on an imported attribute (`profile.attributes.<name>`), typed by its value: a number,
+ * a boolean, a `YYYY-MM-DD` date or text. The operator must suit that type (no `gt` on text,
+ * no `contains` on a number), and the rule sees only a stored value of that type: a text
+ * "5812" is not the number 5812 (the import typed it), dates compare as dates.
+ */
+function compileAttributeRule(get: Getter, o: ConditionOp, value: unknown, path: string): Predicate {
+  const list = Array.isArray(value) ? value : [value];
+  const type = attributeType(list[0]);
+  if (type === undefined || (o !== 'in' && o !== 'notIn' && o !== 'between' && Array.isArray(value))) {
+    throw invalidAt(`${path}.value`, `"${o}" on an imported attribute needs a number, a boolean, a YYYY-MM-DD date or text`);
+  }
+  if (!list.every((v) => attributeType(v) === type)) throw invalidAt(`${path}.value`, `mixes types: every value must be a ${type}`);
+  if (!attributeTypeOps[type].includes(o)) throw invalidAt(`${path}.op`, `"${o}" does not apply to a ${type} attribute (use ${attributeTypeOps[type].join(', ')})`);
+  const typed: Getter = (s) => {
+    const a = get(s);
+    return attributeType(a) === type ? a : undefined;
+  };
+  if (o === 'in' || o === 'notIn') {
+    if (!Array.isArray(value) || value.length === 0) throw invalidAt(`${path}.value`, `"${o}" needs a non-empty list`);
+    return (s) => compare(o, typed(s), value);
+  }
+  if (o === 'between') {
+    if (!Array.isArray(value) || value.length !== 2) throw invalidAt(`${path}.value`, `"between" needs [low, high], both ${type === 'date' ? 'dates' : 'numbers'} (inclusive)`);
+    const [lo, hi] = value as [number | string, number | string];
+    if (lo > hi) throw invalidAt(`${path}.value`, 'low is above high');
+    return (s) => {
+      const a = typed(s) as number | string | undefined;
+      return a !== undefined && a >= lo && a <= hi;
+    };
+  }
+  return (s) => compare(o, typed(s), value);
 }
 
 /**

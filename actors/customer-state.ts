@@ -23,10 +23,26 @@ export interface Profile {
   /** IANA time zone; the catalog's default (Europe/Moscow) when absent */
   timezone?: string;
   city?: string;
+  /**
+   * YYYY-MM-DD, from the bank's import: where it is known, rules and templates read `age` from
+   * it at the decision's local day (`ageOn`), so it moves on as birthdays pass
+   */
+  birthDate?: string;
+  /** the bank's own columns beyond the canonical ones, typed as the import stored them (docs/import.md) */
+  attributes?: Record<string, ProfileAttribute>;
 }
 
+/**
+ * An imported attribute's value: a number, a boolean, a date (a `YYYY-MM-DD` string) or text.
+ * Rules read them as `profile.attributes.<name>` (docs/catalog.md).
+ */
+export type ProfileAttribute = string | number | boolean;
+
+/** The profile's scalar fields (all but `birthDate` and `attributes`). */
+export type ProfileScalarField = Exclude<keyof Profile, 'birthDate' | 'attributes'>;
+
 /** The numeric, boolean and string profile fields, by name, for rules and for validation. */
-export const profileFieldTypes: Readonly<Record<keyof Profile, 'string' | 'number' | 'boolean'>> = {
+export const profileFieldTypes: Readonly<Record<ProfileScalarField, 'string' | 'number' | 'boolean'>> = {
   firstName: 'string',
   patronymic: 'string',
   lastName: 'string',
@@ -42,6 +58,62 @@ export const profileFieldTypes: Readonly<Record<keyof Profile, 'string' | 'numbe
   timezone: 'string',
   city: 'string',
 };
+
+/** A `YYYY-MM-DD` date that exists on the calendar. */
+export function isIsoDate(v: unknown): v is string {
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v);
+}
+
+/**
+ * Whole years from a `YYYY-MM-DD` birth date to a local day (days since 1970-01-01 in the
+ * customer's time zone, as `localTime(t, tz).epochDay` gives): the age on that day. One born on
+ * 29 February is a year older on 1 March in common years. Undefined for a date that is not one.
+ */
+export function ageOn(birthDate: string, epochDay: number): number | undefined {
+  if (!isIsoDate(birthDate)) return undefined;
+  const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number];
+  const today = new Date(epochDay * 86_400_000);
+  const month = today.getUTCMonth() + 1;
+  const before = month < m || (month === m && today.getUTCDate() < d);
+  return today.getUTCFullYear() - y - (before ? 1 : 0);
+}
+
+/** The customer's age on a local day: from the birth date where one is known, else the profile's `age`. */
+export function profileAge(profile: Profile, epochDay: number | undefined): number | undefined {
+  if (profile.birthDate !== undefined && epochDay !== undefined) return ageOn(profile.birthDate, epochDay) ?? profile.age;
+  return profile.age;
+}
+
+/**
+ * The context with the bank's imported master data laid over it (the direct import,
+ * src/cli/import-command.ts, on a stored snapshot): the profile as imported (the fields, birth
+ * date and attributes it names replace the context's; attributes it does not name stay). The
+ * next decision evaluates every segment again (the memory of the last
+ * full evaluation is dropped), so memberships follow the new profile. The same context when
+ * nothing changes.
+ */
+export function withImportedProfile(ctx: CustomerContext, profile: Profile): CustomerContext {
+  const next: Profile = { ...ctx.profile, ...profile };
+  if (profile.attributes !== undefined) next.attributes = { ...ctx.profile.attributes, ...profile.attributes };
+  if (sameJson(next, ctx.profile)) return ctx;
+  const out: CustomerContext = { ...ctx, profile: next };
+  delete out.segmentsEvaluated;
+  return out;
+}
+
+function sameJson(a: Profile, b: Profile): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof Profile>;
+  for (const k of keys) {
+    const x = a[k];
+    const y = b[k];
+    if (typeof x === 'object' && typeof y === 'object') {
+      if (JSON.stringify(Object.entries(x).sort()) !== JSON.stringify(Object.entries(y).sort())) return false;
+    } else if (x !== y) return false;
+  }
+  return true;
+}
 
 export interface LifecycleEntry {
   stage: LifecycleStage;

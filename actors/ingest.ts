@@ -1,6 +1,6 @@
 import type { Catalog } from './catalog/compiled-catalog.js';
-import type { Consent, CustomerContext, DaySeries, Identifiers, OfferInstance, Profile } from './customer-state.js';
-import { profileFieldTypes, retention } from './customer-state.js';
+import type { Consent, CustomerContext, DaySeries, Identifiers, OfferInstance, Profile, ProfileAttribute } from './customer-state.js';
+import { isIsoDate, profileFieldTypes, retention } from './customer-state.js';
 import { addToBuckets, bucketsOf } from './features.js';
 import type { ContactIdentifierKind, GatewayEvent } from './gateway-event.js';
 import { contactIdentifierKinds } from './gateway-event.js';
@@ -55,6 +55,23 @@ function profilePatch(data: Record<string, unknown> | undefined): Partial<Profil
   for (const [key, type] of Object.entries(profileFieldTypes)) {
     const v = data[key];
     if (typeof v === type && (typeof v !== 'string' || v.length <= stateBounds.profileStringChars)) patch[key] = v;
+  }
+  // The import's birth date and typed attributes (docs/import.md): dates that are dates,
+  // scalars, bounded (a gateway could send anything here).
+  if (isIsoDate(data.birthDate)) patch.birthDate = data.birthDate;
+  const attrs = data.attributes;
+  if (attrs !== null && typeof attrs === 'object' && !Array.isArray(attrs)) {
+    const kept: Record<string, ProfileAttribute> = {};
+    let n = 0;
+    for (const [k, v] of Object.entries(attrs as Record<string, unknown>)) {
+      if (n >= stateBounds.profileAttributes) break;
+      if (k.length > stateBounds.profileAttributeKeyChars) continue;
+      if (typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= stateBounds.profileStringChars)) {
+        kept[k] = v;
+        n++;
+      }
+    }
+    if (n > 0) patch.attributes = kept;
   }
   // Every key copied is a profile field holding a value of that field's type.
   return patch;
@@ -150,7 +167,11 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
 
   if (event.type === 'profile.updated') {
     const patch = profilePatch(event.data);
-    if (Object.keys(patch).length > 0) ctx = { ...ctx, profile: { ...ctx.profile, ...patch } };
+    if (Object.keys(patch).length > 0) {
+      const profile = { ...ctx.profile, ...patch };
+      if (patch.attributes !== undefined) profile.attributes = { ...ctx.profile.attributes, ...patch.attributes };
+      ctx = { ...ctx, profile };
+    }
   }
 
   const today = localTime(t, customerTimeZone(ctx, catalog)).epochDay;

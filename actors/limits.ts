@@ -56,6 +56,9 @@ export const stateBounds = {
   identifiers: { card: 20, phone: 10, email: 10, cookie: 50 },
   /** a profile string a `profile.updated` event may set */
   profileStringChars: 256,
+  /** imported attributes (`profile.attributes`) a `profile.updated` event may set: names up to 64 characters, scalars */
+  profileAttributes: 200,
+  profileAttributeKeyChars: 64,
 } as const;
 
 const longestExpiry = new WeakMap<Catalog, number>();

@@ -23,6 +23,7 @@ export function makeScope(
   const memo = new Map<string, number | undefined>();
   const scope: EvalScope = {
     ctx,
+    day: today,
     feature(id) {
       if (memo.has(id)) return memo.get(id);
       const f = catalog.featureById.get(id);

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { formatNumber, formatPercent, formatRub, formatRubles, ruPlural } from './format.js';
 import { smsLength } from './sms-length.js';
 import { compileTemplate, renderTemplate } from './template.js';
+import type { TemplateScope } from './catalog/compile-template.js';
+import { compileChannelTemplate } from './catalog/compile-template.js';
+import { customerValues } from './decision/render.js';
+import { customer } from './test-support/fixtures.js';
 
 const anyVar = () => undefined;
 
@@ -61,5 +65,20 @@ describe('SMS length', () => {
     expect(smsLength(`${'a'.repeat(100)}Я`)).toMatchObject({ encoding: 'ucs2', parts: 2 });
     // A character outside the BMP takes two UTF-16 units.
     expect(smsLength('😀').units).toBe(2);
+  });
+});
+
+describe('templates: the imported profile', () => {
+  it('say the age on the decision\'s day and the imported attributes; the catalog accepts customer.age and customer.attributes.<name>', () => {
+    const scope: TemplateScope = { offer: { id: 'o', name: 'O', value: 1, templates: {} }, vars: new Set(), near: false };
+    const tpl = compileChannelTemplate({ text: '{{customer.firstName}}, {{customer.age}} лет, доход {{customer.attributes.income | rubles}}' }, 'sms', 't', scope, 3);
+    expect(() => compileChannelTemplate({ text: '{{customer.salary}}' }, 'sms', 't', scope, 3)).toThrow(/attributes\.<name>/);
+    const ctx = customer({ profile: { firstName: 'Ирина', birthDate: '1970-03-01', attributes: { income: 150000 } } });
+    const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+    const text = (d: string) => renderTemplate(tpl.text!, { customer: customerValues(ctx, day(d)) });
+    expect(text('2030-02-28')).toEqual({ ok: true, text: `Ирина, 59 лет, доход ${formatRubles(150000)}` });
+    expect(text('2030-03-01')).toEqual({ ok: true, text: `Ирина, 60 лет, доход ${formatRubles(150000)}` });
+    // without the attribute, the message is not sendable (never a hole in it)
+    expect(renderTemplate(tpl.text!, { customer: customerValues(customer({ profile: { firstName: 'Ирина', age: 40 } }), day('2030-03-01')) })).toEqual({ ok: false, missing: 'customer.attributes.income' });
   });
 });

@@ -7,7 +7,7 @@ import type { ChannelTemplate } from './compiled-catalog.js';
 import type { OfferDef, TemplateDef } from './definition-schema.js';
 import { isRecord, requireId, requireList, requireString } from './field-checks.js';
 
-const customerVariables = new Set(['firstName', 'patronymic', 'lastName', 'name', 'fullName']);
+const customerVariables = new Set(['firstName', 'patronymic', 'lastName', 'name', 'fullName', 'age']);
 const partnerVariables = new Set(['name', 'address', 'note', 'distance', 'minutes', 'direction', 'route']);
 const placeVariables = new Set(['name', 'address']);
 const expiresVariables = new Set(['date', 'time']);
@@ -24,7 +24,8 @@ function variableChecker(scope: TemplateScope): (variable: string) => string | u
     const name = rest.join('.');
     switch (root) {
       case 'customer':
-        return customerVariables.has(name) ? undefined : `customer has ${[...customerVariables].join(', ')}`;
+        if (rest[0] === 'attributes' && rest.length > 1) return undefined;
+        return customerVariables.has(name) ? undefined : `customer has ${[...customerVariables].join(', ')}, attributes.<name>`;
       case 'offer':
         if (name === 'name' || name === 'value') return undefined;
         return scope.offer.params !== undefined && Object.hasOwn(scope.offer.params, name)

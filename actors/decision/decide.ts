@@ -259,7 +259,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     if (tpl === undefined) continue;
     // Counted from now, and never past a deferred message's original deadline.
     const expiresAt = deferred === undefined ? decidedAt + c.expiresInMs : Math.min(decidedAt + c.expiresInMs, deferred.until);
-    const rendered = render(tpl, renderValues(next, c, cand.vars, event, expiresAt, tz, cand.nearby), c.maxSmsParts);
+    const rendered = render(tpl, renderValues(next, c, cand.vars, event, expiresAt, tz, cand.nearby, local.epochDay), c.maxSmsParts);
     if (!rendered.ok) {
       fail(rendered.reason);
       continue;

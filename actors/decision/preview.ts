@@ -34,7 +34,7 @@ export function previewCampaign(ctx: CustomerContext, c: Campaign, event: Gatewa
     if (c.near !== undefined && nearby === undefined) return { channel, problem: event.location === undefined ? 'no_location' : 'no_partner_nearby' };
     const tpl = c.templates.get(channel);
     if (tpl === undefined) return { channel, problem: 'no_template' };
-    const rendered = render(tpl, renderValues(ctx, c, computed.vars, event, t + c.expiresInMs, tz, nearby), Number.MAX_SAFE_INTEGER);
+    const rendered = render(tpl, renderValues(ctx, c, computed.vars, event, t + c.expiresInMs, tz, nearby, localTime(t, tz).epochDay), Number.MAX_SAFE_INTEGER);
     if (!rendered.ok) return { channel, problem: rendered.reason };
     const preview: Preview = { channel, content: rendered.content };
     if ('text' in rendered.content && tpl.kind === 'sms') {

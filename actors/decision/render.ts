@@ -1,5 +1,6 @@
 import type { Campaign, ChannelTemplate } from '../catalog/compiled-catalog.js';
-import type { ChannelContent, CustomerContext } from '../customer-state.js';
+import type { ChannelContent, CustomerContext, ProfileAttribute } from '../customer-state.js';
+import { profileAge } from '../customer-state.js';
 import { formatClock, formatDate, formatNumber } from '../format.js';
 import type { GatewayEvent } from '../gateway-event.js';
 import { bearingDeg, directionRu, walkingMinutes, walkingRouteUrl } from '../geo.js';
@@ -11,9 +12,16 @@ import type { Vars } from './campaign-vars.js';
 import type { Nearby } from './nearby.js';
 import { unreachable } from '../brain-error.js';
 
-export function customerValues(ctx: CustomerContext): Record<string, string> {
+/**
+ * What templates can say of the customer (`customer.*`). `age` follows from the birth date on
+ * `day` (the decision's local day) where one is known; `attributes` are the imported ones.
+ */
+export function customerValues(ctx: CustomerContext, day?: number): Record<string, string | number | Readonly<Record<string, ProfileAttribute>>> {
   const { firstName, patronymic, lastName } = ctx.profile;
-  const v: Record<string, string> = {};
+  const v: Record<string, string | number | Readonly<Record<string, ProfileAttribute>>> = {};
+  const age = profileAge(ctx.profile, day);
+  if (age !== undefined) v.age = age;
+  if (ctx.profile.attributes !== undefined) v.attributes = ctx.profile.attributes;
   if (firstName !== undefined) v.firstName = firstName;
   if (patronymic !== undefined) v.patronymic = patronymic;
   if (lastName !== undefined) v.lastName = lastName;
@@ -43,10 +51,10 @@ export function escapeHtml(s: string): string {
 }
 
 /** What a campaign's templates can say, for this customer, event and moment. */
-export function renderValues(ctx: CustomerContext, c: Campaign, vars: Vars, event: GatewayEvent, expiresAt: number, tz: string, nearby: Nearby | undefined): RenderValues {
+export function renderValues(ctx: CustomerContext, c: Campaign, vars: Vars, event: GatewayEvent, expiresAt: number, tz: string, nearby: Nearby | undefined, day?: number): RenderValues {
   const exp = localTime(expiresAt, tz);
   return {
-    customer: customerValues(ctx),
+    customer: customerValues(ctx, day),
     offer: { name: c.offer.name, value: c.offer.value, ...c.offer.params },
     vars,
     expires: { date: formatDate(exp.year, exp.month, exp.day), time: formatClock(exp.hour, exp.minute) },

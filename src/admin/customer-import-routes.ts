@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { profileFieldTypes } from '../../actors/index.js';
-import type { GatewayEvent, Profile } from '../../actors/index.js';
+import type { GatewayEvent, ProfileScalarField } from '../../actors/index.js';
 import { audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
@@ -118,13 +118,15 @@ export interface CustomerImportDeps {
   logger: Logger;
 }
 
-/** The profile fields an actor takes from a `profile.updated` event. */
-function profileData(p: Profile): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {};
-  for (const key of Object.keys(profileFieldTypes) as Array<keyof Profile>) {
-    const v = p[key];
+/** The profile fields an actor takes from a `profile.updated` event: the profile's, the birth date and the attributes. */
+export function profileData(r: CustomerRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(profileFieldTypes) as ProfileScalarField[]) {
+    const v = r.profile[key];
     if (v !== undefined) out[key] = v;
   }
+  if (r.birthDate !== undefined) out.birthDate = r.birthDate;
+  if (r.attributes !== undefined) out.attributes = r.attributes;
   return out;
 }
 
@@ -133,7 +135,7 @@ async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: stri
   for (const { id, before, after } of changes) {
     const tag = createHash('sha256').update(stable(after)).digest('base64url').slice(0, 16);
     const events: GatewayEvent[] = [];
-    if (stable(before.profile) !== stable(after.profile)) events.push({ id: `import:${id}:${tag}`, type: 'profile.updated', customer: { id }, data: profileData(after.profile) });
+    if (stable(profileData(before)) !== stable(profileData(after))) events.push({ id: `import:${id}:${tag}`, type: 'profile.updated', customer: { id }, data: profileData(after) });
     if (after.stage === 'formerClient' && before.stage !== 'formerClient') events.push({ id: `import:${id}:${tag}:churned`, type: 'client.churned', customer: { id }, data: { source: 'import' } });
     for (const e of events) {
       const r = await d.host.submitEvent(e);

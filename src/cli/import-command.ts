@@ -12,6 +12,7 @@ import type { RejectSink } from '../import/import-customers.js';
 import type { ImportResult } from '../import/import-customers.js';
 import { importCustomerRows, summaryLine } from '../import/import-customers.js';
 import { importThroughServer } from '../import/import-through-server.js';
+import { refreshSnapshots } from '../import/refresh-snapshots.js';
 import type { ImportFormat } from '../import/read-rows.js';
 import { formatOf, readRows } from '../import/read-rows.js';
 
@@ -20,6 +21,11 @@ import { formatOf, readRows } from '../import/read-rows.js';
  * standard input) into the store of KAIROS_DATA_DIR, which no server may hold at the time
  * (the data-dir lock says so). docs/import.md.
  */
+
+/** The direct import's snapshot refresh, bound to its store (customers with an actor state see the import). */
+function refreshSnapshotsOf(store: LmdbStore): (records: Parameters<typeof refreshSnapshots>[1]) => Promise<number> {
+  return (records) => refreshSnapshots(store, records);
+}
 
 export const importUsage = `usage: kairos import customers FILE|- [options]
   --mapping FILE   YAML or JSON: column renames, types, date formats (docs/import.md)
@@ -160,7 +166,7 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
     const resume = values.resume === true;
     const result: ImportResult =
       store !== undefined
-        ? await importCustomerRows(store, rows, { source, mapping, rejects, resume, now: Date.now(), onProgress })
+        ? await importCustomerRows(store, rows, { source, mapping, rejects, resume, now: Date.now(), onProgress, beforeWrite: refreshSnapshotsOf(store) })
         : await importThroughServer(rows, { ...remote!, source, mapping, rejects, resume, statePath: `${rejectsPath}.state.json`, onProgress });
     if (io.tty) io.err('\n');
     if (result.skipped > 0) io.err(`import: resumed after ${result.skipped} rows already committed\n`);

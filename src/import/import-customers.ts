@@ -54,6 +54,12 @@ export interface ImportOptions {
   keepMarker?: boolean;
   /** each committed batch's rows that changed a customer already imported, with the record before */
   onUpdated?: (changes: ReadonlyArray<{ id: string; before: CustomerRecord; after: CustomerRecord }>) => Promise<void>;
+  /**
+   * each batch's created and updated records just before they are written (the direct import
+   * lays them over customers' stored snapshots: refresh-snapshots.ts); awaited, so a batch is
+   * written only after it
+   */
+  beforeWrite?: (records: ReadonlyArray<{ id: string; record: CustomerRecord }>) => Promise<unknown>;
   /** each rejected row, as the rejects file has it */
   onRejected?: (r: { line: number; column: string; reason: string; raw: string }) => void;
 }
@@ -109,6 +115,7 @@ export async function importCustomerRows(store: Store, rows: AsyncIterable<Sourc
    */
   let inFlight: { done: Promise<void>; links: Map<string, string> } | undefined;
   const commit = async (done: boolean): Promise<void> => {
+    if (batch.length > 0 && o.beforeWrite !== undefined) await o.beforeWrite(batch);
     if (rejectsText !== '') o.rejects.append(rejectsText);
     const marker: ImportMarker = { source: o.source, line: lastLine, rejectsBytes: o.rejects.size(), counts: { ...counts }, done };
     const written = batch.length > 0 || keepMarker ? store.importCustomers(batch, keepMarker ? { key: IMPORT_META_KEY, value: marker } : undefined) : Promise.resolve();

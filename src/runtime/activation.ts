@@ -7,6 +7,7 @@ import type { Identities } from './identity.js';
 import type { Live, PersistedCustomer } from './live-customer.js';
 import type { Sharing } from './sharing.js';
 import { migrateSnapshot } from './snapshot-migrations.js';
+import { importedProfile } from '../import/imported-profile.js';
 import { StringPool } from './string-pool.js';
 import { WorkClock } from './work-clock.js';
 
@@ -118,7 +119,7 @@ export class Actors {
       const creation = identities.creation(id);
       let input: CustomerInput;
       if (record !== undefined) {
-        input = { id, stage: record.stage, profile: this.strings.profile(record.profile), identifiers: record.identifiers, at: record.importedAt, reason: 'import' };
+        input = { id, stage: record.stage, profile: this.strings.profile(importedProfile(record)), identifiers: record.identifiers, at: record.importedAt, reason: 'import' };
         if (record.consents !== undefined) input.consents = this.strings.consents(record.consents);
         this.o.metrics.activations.inc({ source: 'profile' });
       } else if (creation !== undefined) {

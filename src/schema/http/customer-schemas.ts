@@ -24,6 +24,12 @@ export const ProfileSchema = Type.Object(
     personalLoan: opt(Type.Boolean()),
     timezone: opt(Type.String({ description: "IANA time zone; the catalog's default when absent" })),
     city: opt(Type.String()),
+    birthDate: opt(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: "YYYY-MM-DD, from the bank's import: rules and templates read the age from it (docs/catalog.md)" })),
+    attributes: opt(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
+        description: "the bank's own columns, typed as the import stored them (a date as YYYY-MM-DD): profile.attributes.<name> in rules (docs/import.md)",
+      }),
+    ),
   },
   { $id: 'Profile', description: "the customer's master data" },
 );

@@ -1,0 +1,174 @@
+import { Readable } from 'node:stream';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GatewayEvent } from '../../actors/index.js';
+import { compileCatalog } from '../../actors/index.js';
+import { testCatalogDef } from '../../actors/test-support/fixtures.js';
+import { ManualClock } from '../clock.js';
+import { createLogger } from '../logger.js';
+import { createMetrics } from '../metrics.js';
+import { BudgetLedger, CapacityLedger } from '../runtime/budget-ledger.js';
+import { CustomerHost } from '../runtime/customer-host.js';
+import { FunnelLedger } from '../runtime/funnel-ledger.js';
+import { ModelRegistry } from '../runtime/model-registry.js';
+import { PropensityLedger } from '../runtime/propensity-ledger.js';
+import { UpliftLedger } from '../runtime/uplift-ledger.js';
+import { StopList } from '../stop-list.js';
+import { LmdbStore } from '../store/lmdb-store.js';
+import { tempDir } from '../test-support/test-kairos.js';
+import { emptyMapping } from './import-mapping.js';
+import { importCustomerRows } from './import-customers.js';
+import { readRows } from './read-rows.js';
+import { refreshSnapshots } from './refresh-snapshots.js';
+
+/**
+ * The bank's imported columns and birth date in the brain, on a real LMDB store, a real
+ * customer host and a manual clock: a rule on an attribute selects the right customers, an age
+ * rule flips on the birthday (in the customer's time zone), and the direct import lays its
+ * changes over customers who already have a snapshot (the card and the next decision see them).
+ */
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** 10:00 in Moscow on a day of the manual clock (nothing reads the wall clock) */
+const T0 = Date.UTC(2030, 0, 15, 7, 0);
+
+/** YYYY-MM-DD of a time's UTC day, `years` earlier. */
+function yearsBefore(t: number, years: number): string {
+  const d = new Date(t);
+  d.setUTCFullYear(d.getUTCFullYear() - years);
+  return d.toISOString().slice(0, 10);
+}
+
+const catalog = compileCatalog(
+  (() => {
+    const def = testCatalogDef();
+    def.segments = [
+      ...def.segments,
+      { id: 'affluent', name: 'Affluent', rule: { all: [{ attr: 'profile.attributes.income', op: 'gt', value: 100000 }, { attr: 'profile.attributes.vip', op: 'ne', value: false }] } },
+      { id: 'early', name: 'Early', rule: { attr: 'profile.attributes.opened', op: 'lt', value: yearsBefore(T0, 10) } },
+    ];
+    return def;
+  })(),
+);
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function harness(store: LmdbStore, clock: ManualClock): CustomerHost {
+  const host = new CustomerHost({
+    store,
+    catalog: () => catalog,
+    clock,
+    logger: createLogger('silent'),
+    metrics: createMetrics(),
+    stopList: new StopList(store),
+    ledger: new BudgetLedger(),
+    capacity: new CapacityLedger(),
+    propensity: new PropensityLedger(),
+    models: new ModelRegistry(),
+    uplift: new UpliftLedger(),
+    funnel: new FunnelLedger(),
+    durability: 'commit',
+    flushIntervalMs: 10,
+    flushBatch: 1000,
+    maxHotActors: 1000,
+    maxInFlight: 1000,
+  });
+  return host;
+}
+
+function openStore(): LmdbStore {
+  const d = tempDir('kairos-imported-');
+  cleanups.push(d.remove);
+  const store = new LmdbStore(join(d.dir, 'lmdb'));
+  cleanups.push(() => store.close());
+  return store;
+}
+
+async function importCsv(store: LmdbStore, csv: string, now: number, refresh = false) {
+  return importCustomerRows(store, readRows(Readable.from([csv]), 'csv', ','), {
+    source: 'bank.csv',
+    mapping: emptyMapping,
+    rejects: { append: () => undefined, size: () => 0, truncate: () => undefined },
+    resume: false,
+    keepMarker: false,
+    now,
+    ...(refresh ? { beforeWrite: (records) => refreshSnapshots(store, records) } : {}),
+  });
+}
+
+let seq = 0;
+const visit = (id: string, at: number): GatewayEvent => ({ id: `v-${++seq}`, type: 'web.page.viewed', customer: { id }, channel: 'web', at, data: { page: '/deposits' } });
+
+async function segmentsOf(host: CustomerHost, id: string): Promise<string[]> {
+  return Object.keys((await host.view(id))?.segments ?? {}).sort();
+}
+
+describe('imported attributes and age in rules', () => {
+  it('selects customers by their imported attributes, typed, and moves age on at the birthday in their time zone', async () => {
+    const store = openStore();
+    const clock = new ManualClock(T0);
+    // b-1 turns 60 tomorrow (Moscow), b-4 tomorrow too but in Vladivostok, where tomorrow comes 7 hours earlier.
+    const tomorrow = yearsBefore(T0 + DAY, 60);
+    const csv = [
+      'id,first_name,birth_date,timezone,income,vip,opened',
+      `b-1,Анна,${tomorrow},Europe/Moscow,150000,true,${yearsBefore(T0, 12)}`,
+      `b-2,Борис,${yearsBefore(T0, 30)},,90000,true,${yearsBefore(T0, 2)}`,
+      `b-3,Вера,${yearsBefore(T0, 61)},,250000,false,`,
+      `b-4,Глеб,${tomorrow},Asia/Vladivostok,высокий,,`,
+    ].join('\n');
+    expect(await importCsv(store, csv, T0)).toMatchObject({ created: 4, rejected: 0 });
+    const host = harness(store, clock);
+    cleanups.push(() => host.close(5000));
+    for (const id of ['b-1', 'b-2', 'b-3', 'b-4']) expect((await host.submitEvent(visit(id, T0))).kind).toBe('decision');
+    expect(await segmentsOf(host, 'b-1')).toEqual(['affluent', 'early']);
+    expect(await segmentsOf(host, 'b-2')).toEqual([]);
+    // 250000 but vip=false; 61 years old
+    expect(await segmentsOf(host, 'b-3')).toEqual(['seniors']);
+    // income is text ("высокий"): not a number, never greater than one
+    expect(await segmentsOf(host, 'b-4')).toEqual([]);
+    expect((await host.view('b-1'))?.profile).toMatchObject({ birthDate: tomorrow, attributes: { income: 150000, vip: true } });
+
+    // 22:00 in Moscow: still the day before b-1's birthday there, already the birthday in Vladivostok (05:00).
+    clock.set(T0 + 12 * HOUR);
+    for (const id of ['b-1', 'b-4']) await host.submitEvent(visit(id, clock.now()));
+    expect(await segmentsOf(host, 'b-1')).toEqual(['affluent', 'early']);
+    expect(await segmentsOf(host, 'b-4')).toEqual(['seniors']);
+    // 00:30 in Moscow: b-1's birthday.
+    clock.set(T0 + 14.5 * HOUR);
+    await host.submitEvent(visit('b-1', clock.now()));
+    expect(await segmentsOf(host, 'b-1')).toEqual(['affluent', 'early', 'seniors']);
+  });
+
+  it('the direct import updates customers who already have a snapshot: the card and the next decision see the new profile', async () => {
+    const store = openStore();
+    const clock = new ManualClock(T0);
+    await importCsv(store, `id,first_name,income\nb-1,Анна,90000\nb-2,Борис,80000\n`, T0);
+    const first = harness(store, clock);
+    for (const id of ['b-1', 'b-2']) await first.submitEvent(visit(id, T0));
+    expect(await segmentsOf(first, 'b-1')).toEqual([]);
+    await first.close(5000);
+    expect((await store.getSnapshot('b-1'))).toBeDefined();
+
+    // The bank's next file: b-1 earns more and gives a birth date (over 60); b-2 unchanged; b-5 is new.
+    clock.set(T0 + HOUR);
+    const result = await importCsv(store, `id,first_name,income,birth_date\nb-1,Анна,180000,${yearsBefore(T0, 65)}\nb-2,Борис,80000,\nb-5,Ева,500000,\n`, clock.now(), true);
+    expect(result).toMatchObject({ created: 1, updated: 1, unchanged: 1 });
+    // Importing the same file again writes nothing more.
+    expect(await refreshSnapshots(store, [{ id: 'b-1', record: (await store.getCustomer('b-1'))! }])).toBe(0);
+
+    const second = harness(store, clock);
+    cleanups.push(() => second.close(5000));
+    const card = await second.view('b-1');
+    expect(card?.profile).toMatchObject({ firstName: 'Анна', birthDate: yearsBefore(T0, 65), attributes: { income: 180000 } });
+    // history kept: the earlier event's decision is the actor's, not a new customer's
+    expect(card?.lastEventAt).toBe(T0);
+    await second.submitEvent(visit('b-1', clock.now()));
+    expect(await segmentsOf(second, 'b-1')).toEqual(['affluent', 'seniors']);
+    await second.submitEvent(visit('b-5', clock.now()));
+    expect(await segmentsOf(second, 'b-5')).toEqual(['affluent']);
+  });
+});
