@@ -69,8 +69,22 @@ function validTimezone(tz: string): boolean {
   return ok;
 }
 
+/**
+ * A Russian mobile already written clean, `+79XXXXXXXXX` or `89XXXXXXXXX`: what libphonenumber
+ * makes of it is known (RU mobiles are `9` and nine digits), so it is not parsed (about a tenth
+ * of an import's time). Any other form goes to the library; customer-from-row.test.ts checks both agree.
+ */
+const CLEAN_RU_MOBILE = /^(?:\+7|8)(9\d{9})$/;
+
 /** A phone as E.164 (a Russian number without a country code read as +7); mobile or possibly mobile. */
 export function e164Phone(value: string): string | undefined {
+  const clean = CLEAN_RU_MOBILE.exec(value);
+  if (clean !== null) return `+7${clean[1]}`;
+  return libraryE164Phone(value);
+}
+
+/** e164Phone by libphonenumber alone (no fast path). */
+export function libraryE164Phone(value: string): string | undefined {
   const p = parsePhoneNumberFromString(value, 'RU');
   if (p === undefined || !p.isValid()) return undefined;
   const type = p.getType();
