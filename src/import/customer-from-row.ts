@@ -150,7 +150,7 @@ export function customerFromRow(cells: ReadonlyMap<string, MappedCell>, mapping:
       case 'email':
       case 'card': {
         const values: string[] = [];
-        for (const part of v.split('|').map((x) => x.trim()).filter((x) => x !== '')) {
+        for (const part of v.includes('|') ? v.split('|').map((x) => x.trim()).filter((x) => x !== '') : [v]) {
           const n = name === 'phone' ? e164Phone(part) : name === 'email' && !/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(part) ? undefined : normalizeIdentifier(name, part);
           if (n === undefined) return reject(`invalid_${name}`);
           if (!values.includes(n)) values.push(n);
@@ -161,7 +161,7 @@ export function customerFromRow(cells: ReadonlyMap<string, MappedCell>, mapping:
       case 'consent_sms':
       case 'consent_email':
       case 'consent_push': {
-        const t = typedValue({ ...cell, type: 'boolean' }, mapping.dateFormat);
+        const t = v === 'true' || v === 'false' ? { value: v === 'true' } : typedValue({ ...cell, type: 'boolean' }, mapping.dateFormat);
         if ('error' in t) return reject(t.error);
         row.consents[name.slice('consent_'.length)] = { granted: t.value as boolean };
         break;
