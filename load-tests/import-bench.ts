@@ -20,7 +20,7 @@ import { LmdbStore } from '../src/store/lmdb-store.js';
  * the same customers' records packed and written with bare batched LMDB puts (10,000 a
  * transaction), nothing checked, no identity index.
  *
- *   npm run bench:import [-- --rows 1000000]
+ *   npm run bench:import [-- --rows 1000000] [--batch-size N (the import's, default 5,000)]
  *
  * Last line: `import: rows=N s=T floor_s=F ratio=T/F`.
  */
@@ -37,7 +37,8 @@ async function writeCsv(file: string, rows: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' } } });
+  const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, 'batch-size': { type: 'string' } } });
+  const batchSize = values['batch-size'] !== undefined ? Number(values['batch-size']) : undefined;
   const rows = Number(values.rows);
   if (!Number.isInteger(rows) || rows < 1) throw new Error('--rows N, a whole number');
   const dir = mkdtempSync(join(tmpdir(), 'kairos-import-bench-'));
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
       rejects: { append: () => undefined, size: () => 0, truncate: () => undefined },
       resume: false,
       now,
+      ...(batchSize !== undefined ? { batchSize } : {}),
       onProgress: (p) => {
         const tenth = Math.floor((p.rows / rows) * 10);
         if (tenth > lastTenth) {

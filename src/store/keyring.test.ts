@@ -41,6 +41,22 @@ describe('keyring', () => {
     third.close();
   });
 
+  it('writes deferred keys at sync, adjacent slots together, each key its own', () => {
+    const ring = new Keyring(dir.dir);
+    const slots = Array.from({ length: 5 }, () => ring.allocate(true));
+    const keys = slots.map((s) => ring.key(s)!);
+    expect(new Set(keys.map((k) => k.toString('hex'))).size).toBe(5);
+    // not on disk before sync
+    expect(readFileSync(join(dir.dir, 'keys.bin')).includes(keys[0]!)).toBe(false);
+    ring.destroy(slots[4]!);
+    ring.sync();
+    ring.close();
+    const again = new Keyring(dir.dir);
+    for (let i = 0; i < 4; i++) expect(again.key(slots[i]!)).toEqual(keys[i]);
+    expect(again.key(slots[4]!)).toBeUndefined();
+    again.close();
+  });
+
   it('hashes identity keys under the index secret: no identifier in the key, another secret another key', () => {
     const one = hashedIdentityKey(Buffer.alloc(32, 1), 'phone', '+79161234567');
     expect(one).toMatch(/^h:phone:[\w-]{43}$/);

@@ -29,6 +29,8 @@ export class Keyring {
   private readonly free: number[] = [];
   private readonly cache = new Map<number, Buffer>();
   private dirty = false;
+  /** keys allocated `deferred`, not yet written (`sync` writes them) */
+  private readonly pending = new Map<number, Buffer>();
   /** the key of the identity index's HMACs (slot 0) */
   readonly indexSecret: Buffer;
 
@@ -58,7 +60,7 @@ export class Keyring {
 
   /** The key in `slot`; undefined once destroyed. */
   key(slot: number): Buffer | undefined {
-    const cached = this.cache.get(slot);
+    const cached = this.cache.get(slot) ?? this.pending.get(slot);
     if (cached !== undefined) return cached;
     const key = this.read(slot);
     if (key === undefined) return undefined;
@@ -67,25 +69,46 @@ export class Keyring {
     return key;
   }
 
-  /** A new key in a free slot, written but not yet flushed: `sync` before a commit uses it. */
-  allocate(): number {
+  /**
+   * A new key in a free slot, written but not yet flushed: `sync` before a commit uses it.
+   * `deferred` (an import's batch, which calls `sync` at its end): written by `sync` too, the
+   * batch's keys in a few writes instead of one each.
+   */
+  allocate(deferred = false): number {
     const slot = this.free.pop() ?? this.slots++;
-    const key = randomBytes(SLOT);
-    writeSync(this.fd, key, 0, SLOT, slot * SLOT);
+    const key = Buffer.from(nextRandom(SLOT));
+    if (deferred) this.pending.set(slot, key);
+    else writeSync(this.fd, key, 0, SLOT, slot * SLOT);
     this.cache.set(slot, key);
     this.dirty = true;
     return slot;
   }
 
-  /** Flushes keys allocated since the last flush. */
+  /** Writes and flushes keys allocated since the last flush. */
   sync(): void {
     if (!this.dirty) return;
+    this.writePending();
     fdatasyncSync(this.fd);
     this.dirty = false;
   }
 
+  /** Deferred keys to the file, runs of adjacent slots in one write each. */
+  private writePending(): void {
+    if (this.pending.size === 0) return;
+    const slots = [...this.pending.keys()].sort((a, b) => a - b);
+    for (let i = 0; i < slots.length; ) {
+      let j = i + 1;
+      while (j < slots.length && slots[j] === slots[j - 1]! + 1) j++;
+      const run = Buffer.concat(slots.slice(i, j).map((s) => this.pending.get(s)!));
+      writeSync(this.fd, run, 0, run.length, slots[i]! * SLOT);
+      i = j;
+    }
+    this.pending.clear();
+  }
+
   /** Overwrites the slot with zeros, on disk before it returns. The slot is reused after `release`. */
   destroy(slot: number): void {
+    this.pending.delete(slot);
     writeSync(this.fd, ZERO, 0, SLOT, slot * SLOT);
     fdatasyncSync(this.fd);
     this.cache.delete(slot);
@@ -97,6 +120,7 @@ export class Keyring {
   }
 
   close(): void {
+    this.writePending();
     closeSync(this.fd);
   }
 }
@@ -118,6 +142,20 @@ function nextIv(): Buffer {
   const iv = ivPool.subarray(ivAt, ivAt + IV);
   ivAt += IV;
   return iv;
+}
+
+/** New customer keys drawn the same way (an import allocates one a row): a pool of its own, each byte used once. */
+let keyPool = Buffer.alloc(0);
+let keyAt = 0;
+
+function nextRandom(n: number): Buffer {
+  if (keyAt + n > keyPool.length) {
+    keyPool = randomBytes(SLOT * IV_POOL);
+    keyAt = 0;
+  }
+  const bytes = keyPool.subarray(keyAt, keyAt + n);
+  keyAt += n;
+  return bytes;
 }
 
 /** `bytes` encrypted with AES-256-GCM under `key`, bound to `context` (the customer id). */

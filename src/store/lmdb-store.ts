@@ -131,6 +131,8 @@ export class LmdbStore implements Store {
   private readonly keySlots: Database<number, string>;
   /** customer id -> key slot, for the customers sealed lately (`keyOf`) */
   private readonly slotOf = new Map<string, number>();
+  /** identifier -> its index key, for the identifiers met lately (`identityKeyOf`); forgotten at erasure */
+  private readonly identityKeys = new Map<ContactIdentifierKind, Map<string, string>>();
   /** imported customer records, sealed (plain MessagePack, then AES-256-GCM) */
   private readonly sealedCustomers: Database<Buffer, string>;
   private readonly hasPlainCustomers: boolean;
@@ -205,7 +207,7 @@ export class LmdbStore implements Store {
   }
 
   /** The customer's key; with `create`, a new one when they have none (inside a write transaction). */
-  private keyOf(id: string, create: boolean): Buffer | undefined {
+  private keyOf(id: string, create: boolean, deferred = false): Buffer | undefined {
     const slot = this.slotOf.get(id) ?? this.keySlots.get(id);
     const key = slot === undefined ? undefined : this.keyring.key(slot);
     if (key !== undefined) {
@@ -214,7 +216,7 @@ export class LmdbStore implements Store {
     }
     if (!create) return undefined;
     // none yet, or destroyed by an erasure under way: a new one
-    const fresh = this.keyring.allocate();
+    const fresh = this.keyring.allocate(deferred);
     void this.keySlots.put(id, fresh);
     this.remember(id, fresh);
     return this.keyring.key(fresh);
@@ -228,8 +230,8 @@ export class LmdbStore implements Store {
   }
 
   /** Inside a write transaction: `bytes` sealed under the customer's key (made if need be; flushed by `sync` before the commit). */
-  private seal(id: string, bytes: Uint8Array): Buffer {
-    const key = this.keyOf(id, true);
+  private seal(id: string, bytes: Uint8Array, deferred = false): Buffer {
+    const key = this.keyOf(id, true, deferred);
     if (key === undefined) throw new Error(`no key for customer ${id}`);
     return seal(key, id, bytes);
   }
@@ -250,8 +252,20 @@ export class LmdbStore implements Store {
     return bytes === undefined ? undefined : this.open(id, bytes, key);
   }
 
+  /**
+   * An identifier's index key (an HMAC), kept for the identifiers met lately: an import looks each
+   * one up, then writes it, and an HMAC costs more than the lookup. Bounded.
+   */
   private identityKeyOf(kind: ContactIdentifierKind, value: string): string {
-    return hashedIdentityKey(this.keyring.indexSecret, kind, value);
+    let byValue = this.identityKeys.get(kind);
+    if (byValue === undefined) this.identityKeys.set(kind, (byValue = new Map<string, string>()));
+    let key = byValue.get(value);
+    if (key === undefined) {
+      key = hashedIdentityKey(this.keyring.indexSecret, kind, value);
+      if (byValue.size >= 50_000) byValue.clear();
+      byValue.set(value, key);
+    }
+    return key;
   }
 
   /** An outbox record as stored: what routes it in clear, the rest (texts, recipients) sealed. */
@@ -367,6 +381,7 @@ export class LmdbStore implements Store {
     // sealed data, in the live pages or in LMDB's free ones, can be read.
     const slot = this.keySlots.get(id);
     this.slotOf.delete(id);
+    this.identityKeys.clear();
     if (slot !== undefined) this.keyring.destroy(slot);
     const held = await this.root.transaction(() => {
       let held = false;
@@ -460,7 +475,8 @@ export class LmdbStore implements Store {
     await this.root.transaction(() => {
       if (marker !== undefined) void this.meta.put(marker.key, marker.value);
       for (const { id, record } of records) {
-        void this.sealedCustomers.put(id, this.seal(id, recordPackr.pack(record)));
+        // a new customer's key written with the batch's others by `sync`, before the commit
+        void this.sealedCustomers.put(id, this.seal(id, recordPackr.pack(record), true));
         if (this.hasPlainCustomers) {
           if (this.customers.doesExist(id)) void this.customers.remove(id);
           if (this.hasLegacyCustomers && this.legacyCustomers.doesExist(id)) void this.legacyCustomers.remove(id);
