@@ -92,6 +92,7 @@ export class CustomerHost {
       o.models.stats,
       o.uplift.counters,
       ...(o.funnel === undefined ? [] : [o.funnel.counters]),
+      ...(o.segments === undefined ? [] : [o.segments.counters]),
       ...(o.capacity === undefined ? [] : [o.capacity.counters]),
     ];
     const sharingOptions = { ...o, counters };
@@ -146,6 +147,7 @@ export class CustomerHost {
       models: o.models,
       uplift: o.uplift,
       funnel: o.funnel,
+      segments: o.segments,
       sharing: this.sharing,
       identities: this.identities,
       writeBehind: this.writeBehind,

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { adminHeaders, msk, serverForFile, uid } from '../test-support/test-kairos.js';
+
+/**
+ * `GET /v1/segments/{id}` on the started server: the size kept live as customers enter,
+ * equal to a count of the customers' own memberships, with the size at the end of each day
+ * by the manual clock, and the same after a restart.
+ */
+
+const start = msk('2026-11-24T10:00:00');
+const server = serverForFile({ config: { clock: 'manual' }, manualClockStart: start });
+
+async function get(path: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${server.k.httpUrl}${path}`, { headers: adminHeaders });
+  return { status: res.status, body: (await res.json()) };
+}
+
+async function setClock(now: number): Promise<void> {
+  const res = await fetch(`${server.k.httpUrl}/v1/clock`, { method: 'POST', headers: adminHeaders, body: JSON.stringify({ now }) });
+  expect(res.status).toBe(200);
+}
+
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+const SEGMENTS = ['clients_60_plus', 'clients_55_60', 'clients_18_30'];
+
+/** Each segment's size by the customers' own memberships (GET /v1/customers/{id}). */
+async function counted(customers: readonly string[]): Promise<Record<string, number>> {
+  const out = Object.fromEntries(SEGMENTS.map((s) => [s, 0]));
+  for (const c of customers) {
+    for (const s of Object.keys((await get(`/v1/customers/${c}`)).body.segments as Record<string, number>)) if (s in out) out[s]! += 1;
+  }
+  return out;
+}
+
+async function sizes(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const s of SEGMENTS) out[s] = (await get(`/v1/segments/${s}`)).body.size as number;
+  return out;
+}
+
+describe('segment sizes over the admin API', () => {
+  it('shows each segment with its live size and daily history, equal to a full count, across a restart', async () => {
+    const before = await get('/v1/segments/clients_60_plus');
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({ id: 'clients_60_plus', name: 'Клиенты 60+', size: 0, sizeHistory: [] });
+
+    const first = Array.from({ length: 12 }, (_, i) => `demo-${i + 1}`);
+    for (const c of first) await server.gw.request({ t: 'event', id: uid(), type: 'ib.login', customer: { id: c }, channel: 'ib', at: start });
+    const day1 = await counted(first);
+    expect(Object.values(day1).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(await sizes()).toEqual(day1);
+
+    const next = start + 24 * 3_600_000;
+    await setClock(next);
+    const more = Array.from({ length: 12 }, (_, i) => `demo-${i + 13}`);
+    for (const c of more) await server.gw.request({ t: 'event', id: uid(), type: 'ib.login', customer: { id: c }, channel: 'ib', at: next });
+    const all = await counted([...first, ...more]);
+    expect(await sizes()).toEqual(all);
+    const history = (await get('/v1/segments/clients_55_60')).body.sizeHistory;
+    expect(day1.clients_55_60).toBeGreaterThan(0);
+    expect(history).toEqual([{ day: day(start), size: day1.clients_55_60 }, { day: day(next), size: all.clients_55_60 }]);
+
+    await server.restart();
+    expect(await sizes()).toEqual(all);
+  });
+});
