@@ -11,6 +11,8 @@ import { createMetrics } from '../metrics.js';
 import { StopList } from '../stop-list.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { RedisStore } from '../store/redis-store.js';
+import { runRedisTests, startRedis } from '../test-support/redis.js';
 import type { Store } from '../store/store.js';
 import { BudgetLedger, CapacityLedger } from './budget-ledger.js';
 import { CustomerHost } from './customer-host.js';
@@ -106,21 +108,21 @@ function host(store: Store, clock: ManualClock, segments: SegmentLedger): Custom
 }
 
 /** Random card payments (cafés or not) by random customers over 90 days: members enter and leave cafe_lovers as windows slide. */
-async function randomEvents(h: CustomerHost, clock: ManualClock, seed: number): Promise<void> {
+async function randomEvents(hosts: CustomerHost | readonly CustomerHost[], clock: ManualClock, seed: number, count = 400): Promise<void> {
   const random = prng(seed);
-  for (let i = 0; i < 400; i++) {
+  const all = Array.isArray(hosts) ? hosts : [hosts as CustomerHost];
+  for (let i = 0; i < count; i++) {
     clock.set(clock.now() + Math.floor(random() * 6 * HOUR));
     const n = 1 + Math.floor(random() * CUSTOMERS);
-    const event: GatewayEvent = {
-      id: `s-${seed}-${i}`,
-      type: 'card.transaction',
-      customer: { id: `c-${n}` },
-      channel: 'pos',
-      at: clock.now(),
-      data: { mcc: random() < 0.6 ? '5812' : '5411', amount: 300 },
-    };
-    const reply = await h.submitEvent(event);
-    expect(reply.kind).toBe('decision');
+    const mcc = random() < 0.6 ? '5812' : '5411';
+    // Several nodes: the same customer's events to each at once (no affinity, the worst case).
+    const replies = await Promise.all(
+      all.map((h, k) => {
+        const event: GatewayEvent = { id: `s-${seed}-${i}-${k}`, type: 'card.transaction', customer: { id: `c-${n}` }, channel: 'pos', at: clock.now(), data: { mcc, amount: 300 } };
+        return h.submitEvent(event);
+      }),
+    );
+    for (const reply of replies) expect(reply.kind).toBe('decision');
   }
 }
 
@@ -189,6 +191,44 @@ describe('segment sizes: live, equal to a full count after random events', () =>
       await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.runIf(runRedisTests)('on Redis, two nodes sending the same customers\' events at once', async () => {
+    const redis = await startRedis();
+    const prefix = `segsize-${process.pid}`;
+    const stores: RedisStore[] = [];
+    const open = async (): Promise<RedisStore> => {
+      const store = await new RedisStore({ url: redis.url, prefix }).open();
+      stores.push(store);
+      return store;
+    };
+    try {
+      const clock = new ManualClock(T0);
+      const [sa, sb] = [await open(), await open()];
+      await importBank(sa, 5);
+      const [la, lb] = [new SegmentLedger(clock), new SegmentLedger(clock)];
+      const [a, b] = [host(sa, clock, la), host(sb, clock, lb)];
+      await randomEvents([a, b], clock, 5, 150);
+      // A step's changes are added with the node's next commit, once its own is in.
+      for (let i = 0; i < 2; i++) {
+        await a.flush();
+        await b.flush();
+      }
+      await a.close(1000);
+      await b.close(1000);
+      // A third node counts every customer's memberships from the store.
+      const sc = await open();
+      const lc = new SegmentLedger(clock);
+      await lc.counters.loadFrom(sc, 1000);
+      const c = host(sc, clock, lc);
+      const counted = await fullCount(c);
+      expect(counted.cafe_lovers).toBeGreaterThan(0);
+      expect({ seniors: lc.size('seniors'), cafe_lovers: lc.size('cafe_lovers') }).toEqual(counted);
+      await c.close(1000);
+    } finally {
+      for (const s of stores) await s.close();
+      await redis.close();
     }
   });
 });
