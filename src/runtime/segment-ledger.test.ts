@@ -108,9 +108,9 @@ function host(store: Store, clock: ManualClock, segments: SegmentLedger): Custom
 }
 
 /** Random card payments (cafés or not) by random customers over 90 days: members enter and leave cafe_lovers as windows slide. */
-async function randomEvents(hosts: CustomerHost | readonly CustomerHost[], clock: ManualClock, seed: number, count = 400): Promise<void> {
+async function randomEvents(hosts: readonly CustomerHost[], clock: ManualClock, seed: number, count = 400): Promise<void> {
   const random = prng(seed);
-  const all = Array.isArray(hosts) ? hosts : [hosts as CustomerHost];
+  const all = hosts;
   for (let i = 0; i < count; i++) {
     clock.set(clock.now() + Math.floor(random() * 6 * HOUR));
     const n = 1 + Math.floor(random() * CUSTOMERS);
@@ -153,7 +153,7 @@ describe('segment sizes: live, equal to a full count after random events', () =>
     const clock = new ManualClock(T0);
     const segments = new SegmentLedger(clock);
     const h = host(store, clock, segments);
-    await randomEvents(h, clock, 7);
+    await randomEvents([h], clock, 7);
     await h.flush();
     const counted = await fullCount(h);
     expect(counted.cafe_lovers).toBeGreaterThan(0);
@@ -175,14 +175,14 @@ describe('segment sizes: live, equal to a full count after random events', () =>
       const clock = new ManualClock(T0);
       let segments = new SegmentLedger(clock);
       let h = host(store, clock, segments);
-      await randomEvents(h, clock, 11);
+      await randomEvents([h], clock, 11);
       await h.close(1000);
       await store.close();
       store = new LmdbStore(dir);
       segments = new SegmentLedger(clock);
       await segments.counters.loadFrom(store, 1000);
       h = host(store, clock, segments);
-      await randomEvents(h, clock, 12);
+      await randomEvents([h], clock, 12);
       await h.flush();
       const counted = await fullCount(h);
       expect(counted.cafe_lovers).toBeGreaterThan(0);
