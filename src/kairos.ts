@@ -36,6 +36,7 @@ import { ModelRegistry } from './runtime/model-registry.js';
 import { PropensityLedger } from './runtime/propensity-ledger.js';
 import { FunnelLedger } from './runtime/funnel-ledger.js';
 import { SegmentLedger } from './runtime/segment-ledger.js';
+import { segmentRoutes } from './admin/segment-routes.js';
 import { UpliftLedger } from './runtime/uplift-ledger.js';
 import { CustomerHost } from './runtime/customer-host.js';
 import { StopList } from './stop-list.js';
@@ -310,6 +311,7 @@ function buildGateway(
       openApiRoute(config.publicUrl),
       ...adminRoutes({ host, stopList, store, clock, logger, status }),
       ...catalogRoutes({ catalogs, host, clock, propensity, segments }),
+      ...segmentRoutes({ catalogs, store }),
       ...learningRoutes({ catalogs, models, uplift, funnel, store, clock }),
       ...auditRoutes({ store }),
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),

@@ -63,4 +63,33 @@ describe('segment sizes over the admin API', () => {
     await server.restart();
     expect(await sizes()).toEqual(all);
   });
+
+  it("lists a segment's members by page and exports them as CSV: customer ids in id order, equal to the customers' own memberships", async () => {
+    const customers = Array.from({ length: 24 }, (_, i) => `demo-${i + 1}`);
+    const own: string[] = [];
+    for (const c of customers) if ('clients_55_60' in ((await get(`/v1/customers/${c}`)).body.segments as object)) own.push(c);
+    own.sort();
+    expect(own.length).toBeGreaterThan(1);
+    const paged: string[] = [];
+    let after: string | undefined;
+    for (let i = 0; i < 50; i++) {
+      const page = await get(`/v1/segments/clients_55_60/members?limit=1${after === undefined ? '' : `&after=${after}`}`);
+      expect(page.status).toBe(200);
+      expect(page.body.members.length).toBeLessThanOrEqual(1);
+      paged.push(...(page.body.members as string[]));
+      after = page.body.next as string | undefined;
+      if (after === undefined) break;
+    }
+    expect(paged).toEqual(own);
+    const csv = `customer\r\n${own.map((c) => `${c}\r\n`).join('')}`;
+    for (const [path, accept] of [['/v1/segments/clients_55_60/members', 'text/csv'], ['/v1/segments/clients_55_60/members.csv', '*/*']] as const) {
+      const res = await fetch(`${server.k.httpUrl}${path}`, { headers: { ...adminHeaders, accept } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+      expect(res.headers.get('content-disposition')).toBe('attachment; filename="kairos-segment-clients_55_60.csv"');
+      expect(await res.text()).toBe(csv);
+    }
+    expect((await get('/v1/segments/nope/members')).status).toBe(404);
+    expect((await get('/v1/segments/clients_55_60/members?limit=0')).status).toBe(400);
+  });
 });

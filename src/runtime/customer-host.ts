@@ -166,6 +166,7 @@ export class CustomerHost {
       actors: this.actors,
       identities: this.identities,
       writeBehind: this.writeBehind,
+      segments: o.segments,
     });
     this.merging = new CustomerMerge({ store: o.store, clock: o.clock, mailboxes: this.mailboxes, actors: this.actors, writeBehind: this.writeBehind, identities: this.identities });
     o.metrics.host.oldestWaitMs = () => this.waiting.age(this.monotonicNow());

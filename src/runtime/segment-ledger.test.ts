@@ -126,14 +126,31 @@ async function randomEvents(hosts: readonly CustomerHost[], clock: ManualClock, 
   }
 }
 
-/** Each segment's size by a full count over every customer's state. */
-async function fullCount(h: CustomerHost): Promise<Record<string, number>> {
-  const sizes: Record<string, number> = { seniors: 0, cafe_lovers: 0 };
+/** Each segment's members by a full look at every customer's state, in id order. */
+async function fullMembers(h: CustomerHost): Promise<Record<string, string[]>> {
+  const members: Record<string, string[]> = { seniors: [], cafe_lovers: [] };
   for (let n = 1; n <= CUSTOMERS; n++) {
     const view = await h.view(`c-${n}`);
-    for (const s of Object.keys(view?.segments ?? {})) sizes[s] = (sizes[s] ?? 0) + 1;
+    for (const s of Object.keys(view?.segments ?? {})) (members[s] ??= []).push(`c-${n}`);
   }
-  return sizes;
+  for (const list of Object.values(members)) list.sort();
+  return members;
+}
+
+/** Each segment's size by a full count over every customer's state. */
+async function fullCount(h: CustomerHost): Promise<Record<string, number>> {
+  return Object.fromEntries(Object.entries(await fullMembers(h)).map(([s, list]) => [s, list.length]));
+}
+
+/** The store's member index of each segment, read by pages of 5. */
+async function indexed(store: Store): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const s of ['seniors', 'cafe_lovers']) {
+    const all: string[] = [];
+    for (let page = await store.listSegmentMembers(s, 5); page.length > 0; page = await store.listSegmentMembers(s, 5, page.at(-1))) all.push(...page);
+    out[s] = all;
+  }
+  return out;
 }
 
 async function importBank(store: Store, seed: number): Promise<void> {
@@ -159,12 +176,21 @@ describe('segment sizes: live, equal to a full count after random events', () =>
     expect(counted.cafe_lovers).toBeGreaterThan(0);
     expect(counted.seniors).toBeGreaterThan(0);
     expect({ seniors: segments.size('seniors'), cafe_lovers: segments.size('cafe_lovers') }).toEqual(counted);
+    expect(await indexed(store)).toEqual(await fullMembers(h));
+    // An erased customer leaves their segments: the size and the index.
+    const gone = (await fullMembers(h)).cafe_lovers![0]!;
+    await h.erase(gone);
+    await h.flush();
+    const after = await fullMembers(h);
+    expect(after.cafe_lovers).not.toContain(gone);
+    expect(await indexed(store)).toEqual(after);
+    expect(segments.size('cafe_lovers')).toBe(after.cafe_lovers!.length);
     await h.close(1000);
     // What the commits wrote to the store's meta gives the same sizes to a restarted server.
     const loaded = new SegmentLedger(clock);
     await loaded.counters.loadFrom(store, 1000);
-    expect(loaded.size('cafe_lovers')).toBe(counted.cafe_lovers);
-    expect(loaded.history('cafe_lovers', 200).at(-1)).toEqual({ day: day(clock.now()), size: counted.cafe_lovers });
+    expect(loaded.size('cafe_lovers')).toBe(after.cafe_lovers!.length);
+    expect(loaded.history('cafe_lovers', 200).at(-1)).toEqual({ day: day(clock.now()), size: after.cafe_lovers!.length });
   });
 
   it('on LMDB, across a restart', async () => {
@@ -187,6 +213,7 @@ describe('segment sizes: live, equal to a full count after random events', () =>
       const counted = await fullCount(h);
       expect(counted.cafe_lovers).toBeGreaterThan(0);
       expect({ seniors: segments.size('seniors'), cafe_lovers: segments.size('cafe_lovers') }).toEqual(counted);
+      expect(await indexed(store)).toEqual(await fullMembers(h));
       await h.close(1000);
       await store.close();
     } finally {
@@ -225,6 +252,7 @@ describe('segment sizes: live, equal to a full count after random events', () =>
       const counted = await fullCount(c);
       expect(counted.cafe_lovers).toBeGreaterThan(0);
       expect({ seniors: lc.size('seniors'), cafe_lovers: lc.size('cafe_lovers') }).toEqual(counted);
+      expect(await indexed(sc)).toEqual(await fullMembers(c));
       await c.close(1000);
     } finally {
       for (const s of stores) await s.close();

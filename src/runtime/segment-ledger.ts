@@ -1,5 +1,6 @@
 import type { TraceParams } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
+import type { SegmentMoves } from '../store/store.js';
 import { MetaCounters } from './meta-counters.js';
 
 /**
@@ -26,6 +27,13 @@ const DAY_MS = 86_400_000;
 export const SEGMENT_DAYS_KEPT = 400;
 
 const empty = (): SegmentCounts => ({ before: 0, days: {} });
+
+/** The segments entered and left between two memberships (segment id -> entered at); undefined when none. */
+export function segmentMoves(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>): SegmentMoves | undefined {
+  const enter = Object.keys(after).filter((s) => !(s in before));
+  const exit = Object.keys(before).filter((s) => !(s in after));
+  return enter.length === 0 && exit.length === 0 ? undefined : { enter, exit };
+}
 
 export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);

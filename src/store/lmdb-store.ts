@@ -120,6 +120,8 @@ export class LmdbStore implements Store {
   private readonly remindersDue: Database<string, [number, string]>;
   /** seq -> entry: the audit trail, append-only */
   private readonly audit: Database<AuditRecord, number>;
+  /** ['m', segment, customer]: a segment's members in id order; ['c', customer, segment]: a customer's segments (for the erasure) */
+  private readonly members: Database<string, [string, string, string]>;
   private seq = 0;
   private readonly syncEachCommit: boolean;
   private syncTimer: NodeJS.Timeout | undefined;
@@ -194,6 +196,7 @@ export class LmdbStore implements Store {
     this.reminders = this.root.openDB<ReminderRecord, string>({ name: 'reminders' });
     this.remindersDue = this.root.openDB<string, [number, string]>({ name: 'reminders-due', encoding: 'string' });
     this.audit = this.root.openDB<AuditRecord, number>({ name: 'audit' });
+    this.members = this.root.openDB<string, [string, string, string]>({ name: 'segment-members', encoding: 'string' });
     for (const { value } of this.outbox.getRange()) this.seq = Math.max(this.seq, value.seq);
     // A store written before the order index (or one it disagrees with): built again, once.
     if (this.outboxOrder.getCount() !== this.outbox.getCount()) {
@@ -323,8 +326,16 @@ export class LmdbStore implements Store {
   async commit(batch: CommitBatch): Promise<OutboxRecord[]> {
     const records: OutboxRecord[] = batch.outbox.map((e) => ({ ...e, seq: ++this.seq, attempts: 0 }));
     const write = (): void => {
-      for (const { id, value } of batch.snapshots) {
+      for (const { id, value, segments } of batch.snapshots) {
         void this.snapshots.put(id, this.seal(id, encodeSnapshot(value)));
+        for (const s of segments?.exit ?? []) {
+          void this.members.remove(['m', s, id]);
+          void this.members.remove(['c', id, s]);
+        }
+        for (const s of segments?.enter ?? []) {
+          void this.members.put(['m', s, id], '');
+          void this.members.put(['c', id, s], '');
+        }
         if (this.hasLegacy && this.legacySnapshots.doesExist(id)) void this.legacySnapshots.remove(id);
       }
       for (const l of batch.identities) void this.identities.put(this.identityKeyOf(l.kind, l.value), l.customer);
@@ -358,6 +369,16 @@ export class LmdbStore implements Store {
       if (batch.sync === true) await this.syncNow();
     }
     return records;
+  }
+
+  listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const key of this.members.getKeys({ start: ['m', segment, after ?? ''] })) {
+      if (key[0] !== 'm' || key[1] !== segment || out.length >= limit) break;
+      if (after !== undefined && key[2] <= after) continue;
+      out.push(key[2]);
+    }
+    return Promise.resolve(out);
   }
 
   async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft): Promise<boolean> {
@@ -404,6 +425,11 @@ export class LmdbStore implements Store {
       for (const { key } of this.reminders.getRange({ start: prefix })) {
         if (!key.startsWith(prefix)) break;
         this.dropReminder(key);
+      }
+      for (const { key } of this.members.getRange({ start: ['c', id, ''] })) {
+        if (key[0] !== 'c' || key[1] !== id) break;
+        void this.members.remove(key);
+        void this.members.remove(['m', key[2], id]);
       }
       if (audit !== undefined) this.appendAuditIn(audit);
       return held;

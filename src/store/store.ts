@@ -76,8 +76,15 @@ export function reminderKey(customer: string, name: string): string {
 }
 
 /** What one write-behind flush commits, atomically. */
+/** A customer's segment entries and exits since its last commit, written with its snapshot (`Store.listSegmentMembers`). */
+export interface SegmentMoves {
+  enter: readonly string[];
+  exit: readonly string[];
+}
+
 export interface CommitBatch {
-  snapshots: ReadonlyArray<{ id: string; value: StoredSnapshot; expectRevision?: number }>;
+  /** `segments`: the index of segment members moved with the snapshot (not written when it is refused) */
+  snapshots: ReadonlyArray<{ id: string; value: StoredSnapshot; expectRevision?: number; segments?: SegmentMoves }>;
   identities: readonly IdentityLink[];
   outbox: readonly OutboxEntry[];
   /** small named values written in the same transaction (budget totals) */
@@ -154,6 +161,13 @@ export interface Store {
   importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>, marker?: { key: string; value: unknown }): Promise<void>;
   /** how many customers' master data are imported */
   countImported(): Promise<number>;
+
+  /**
+   * A segment's members (customer ids only), in id order, at most `limit`, after the id
+   * `after` (a page's cursor: the last id of the page before); work proportional to `limit`.
+   * Kept from the `segments` moves of committed snapshots; an erasure takes the customer out.
+   */
+  listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]>;
 
   /** Reminders due at or before `until`, earliest first, at most `limit`. */
   dueReminders(until: number, limit: number): Promise<ReminderRecord[]>;
