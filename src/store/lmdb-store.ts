@@ -6,7 +6,7 @@ import { Packr } from 'msgpackr';
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
-import type { AuditChange, CommitBatch, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CommitBatch, CustomerPage, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
@@ -369,6 +369,26 @@ export class LmdbStore implements Store {
       if (batch.sync === true) await this.syncNow();
     }
     return records;
+  }
+
+  async scanCustomers(cursor: string | undefined, limit: number): Promise<CustomerPage> {
+    // The ids after the cursor in each table (all in key order), merged: the first `limit` of them.
+    const tables: Array<Database<unknown, string>> = [this.snapshots, this.sealedCustomers];
+    if (this.hasLegacy) tables.push(this.legacySnapshots);
+    if (this.hasPlainCustomers) tables.push(this.customers, this.legacyCustomers);
+    const ids = new Set<string>();
+    for (const t of tables) {
+      for (const key of t.getKeys({ ...(cursor === undefined ? {} : { start: cursor }), limit: limit + 1 })) if (cursor === undefined || key > cursor) ids.add(key);
+    }
+    const sorted = [...ids].sort();
+    const page = sorted.slice(0, limit);
+    const customers: CustomerPage['customers'] = [];
+    for (const id of page) {
+      const [snapshot, record] = [await this.getSnapshot(id), await this.getCustomer(id)];
+      customers.push({ id, ...(snapshot === undefined ? {} : { snapshot }), ...(record === undefined ? {} : { record }) });
+    }
+    const last = page.at(-1);
+    return sorted.length > limit && last !== undefined ? { customers, next: last } : { customers };
   }
 
   listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]> {

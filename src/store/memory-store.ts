@@ -2,7 +2,7 @@ import type { ContactIdentifierKind } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
-import type { AuditChange, CommitBatch, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, SegmentMoves, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CommitBatch, CustomerPage, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, SegmentMoves, StopEntry, Store, StoredSnapshot } from './store.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
 import { failed, identityKey, parseIdentityKey, rehomedReminder, retried, stopStorageKey } from './store.js';
@@ -126,6 +126,19 @@ export class MemoryStore implements Store {
       if (mine === undefined) this.segmentsOf.set(id, (mine = new Set()));
       mine.add(s);
     }
+  }
+
+  scanCustomers(cursor: string | undefined, limit: number): Promise<CustomerPage> {
+    this.check();
+    const ids = [...new Set([...this.snapshots.keys(), ...this.customers.keys()])].filter((id) => cursor === undefined || id > cursor).sort();
+    const page = ids.slice(0, limit);
+    const customers = page.map((id) => {
+      const snapshot = this.snapshots.get(id);
+      const record = this.customers.get(id);
+      return structuredClone({ id, ...(snapshot === undefined ? {} : { snapshot }), ...(record === undefined ? {} : { record }) });
+    });
+    const last = page.at(-1);
+    return Promise.resolve(ids.length > limit && last !== undefined ? { customers, next: last } : { customers });
   }
 
   listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]> {

@@ -8,7 +8,7 @@ import type { RedisConnection, RedisScripts } from './redis-scripts.js';
 import { withScripts } from './redis-scripts.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
-import type { AuditChange, CustomerRecord, OutboxRecord, ReminderRecord, SegmentMoves, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CustomerPage, CustomerRecord, OutboxRecord, ReminderRecord, SegmentMoves, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
 import { StaleSnapshotError, rehomedReminder, stopStorageKey } from './store.js';
 
 /**
@@ -231,6 +231,38 @@ export class RedisStore implements Store, SharedCoordination {
         ...(segments === undefined || segments.enter.length === 0 ? [] : [this.redis.sadd(this.k.c(id, 'seg'), ...segments.enter)]),
       ]),
     );
+  }
+
+  /**
+   * SCAN over the customers' keys, on each master of a cluster in turn: first the master data
+   * (`cust`, with the snapshot if there is one), then the snapshots of customers without master
+   * data. The cursor is `<phase>|<node>|<SCAN cursor>`.
+   */
+  async scanCustomers(cursor: string | undefined, limit: number): Promise<CustomerPage> {
+    const nodes = 'nodes' in this.redis ? this.redis.nodes('master').sort((a, b) => `${a.options.host}:${a.options.port}`.localeCompare(`${b.options.host}:${b.options.port}`)) : [this.redis];
+    const [phase = 'c', nodeAt = '0', scanAt = '0'] = (cursor ?? 'c|0|0').split('|');
+    const node = nodes[Number(nodeAt)];
+    if (node === undefined) return { customers: [] };
+    const what = phase === 'c' ? 'cust' : 'snap';
+    const head = `${this.k.prefix}:{c:`;
+    const tail = `}:${what}`;
+    const [nextScan, keys] = await node.scan(scanAt, 'MATCH', `${head}*${tail}`, 'COUNT', limit);
+    const ids = keys.filter((k) => k.startsWith(head) && k.endsWith(tail)).map((k) => k.slice(head.length, -tail.length));
+    const customers: CustomerPage['customers'] = [];
+    await Promise.all(
+      ids.map(async (id) => {
+        const [snapshot, record] = await Promise.all([this.getSnapshot(id), this.getCustomer(id)]);
+        // A snapshot with master data was given in the first phase.
+        if (phase === 's' && record !== undefined) return;
+        if (snapshot === undefined && record === undefined) return;
+        customers.push({ id, ...(snapshot === undefined ? {} : { snapshot }), ...(record === undefined ? {} : { record }) });
+      }),
+    );
+    let next: string | undefined;
+    if (nextScan !== '0') next = `${phase}|${nodeAt}|${nextScan}`;
+    else if (Number(nodeAt) + 1 < nodes.length) next = `${phase}|${Number(nodeAt) + 1}|0`;
+    else if (phase === 'c') next = 's|0|0';
+    return next === undefined ? { customers } : { customers, next };
   }
 
   async listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]> {

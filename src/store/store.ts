@@ -169,6 +169,14 @@ export interface Store {
    */
   listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]>;
 
+  /**
+   * One page of every customer the store holds (a snapshot, master data, or both), each once
+   * with what is held of it: `cursor` is the page before's `next` (undefined: the first page),
+   * `next` is undefined after the last page. About `limit` customers a page (Redis's SCAN may
+   * give fewer or more). For a scan over the whole base (a draft segment's count).
+   */
+  scanCustomers(cursor: string | undefined, limit: number): Promise<CustomerPage>;
+
   /** Reminders due at or before `until`, earliest first, at most `limit`. */
   dueReminders(until: number, limit: number): Promise<ReminderRecord[]>;
 
@@ -218,6 +226,12 @@ export interface Store {
   listAudit(afterSeq: number, limit: number): Promise<AuditRecord[]>;
 
   close(): Promise<void>;
+}
+
+/** A page of `Store.scanCustomers`. */
+export interface CustomerPage {
+  customers: Array<{ id: string; snapshot?: StoredSnapshot; record?: CustomerRecord }>;
+  next?: string;
 }
 
 /** What an audited change writes with its audit entry (`Store.appendAudit`). */
