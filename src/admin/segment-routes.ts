@@ -4,6 +4,7 @@ import { KairosError } from '../errors.js';
 import { route } from '../schema/http/bind-route.js';
 import { Limit, PathId } from '../schema/http/common-schemas.js';
 import { operation } from '../schema/http/operation.js';
+import type { DraftCounts } from '../runtime/draft-count.js';
 import type { Store } from '../store/store.js';
 import type { Route } from '../transport/http.js';
 
@@ -15,6 +16,8 @@ import type { Route } from '../transport/http.js';
 export interface SegmentRouteDeps {
   catalogs: CatalogService;
   store: Store;
+  /** draft rules counted over the whole base (`POST /v1/segments/count`) */
+  counts: DraftCounts;
 }
 
 /** Members read from the store per step of a CSV export. */
@@ -79,7 +82,68 @@ export const segmentMembersCsvOperation = operation({
   errors: ['not_found'],
 });
 
-export const segmentOperations = [segmentMembersOperation, segmentMembersCsvOperation] as const;
+const CountBody = Type.Object(
+  {
+    rule: Type.Unknown({ description: "the draft segment's rule, as a segment's `rule` (features and scores; no other segment): {attr, op, value}, or {all}, {any}, {not}" }),
+  },
+  { $id: 'DraftCountRequest', additionalProperties: false },
+);
+
+const CountJob = Type.Object(
+  {
+    job: Type.String({ description: 'the count\'s id, to poll or cancel it' }),
+    state: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('cancelled'), Type.Literal('failed')]),
+    scanned: Type.Integer({ description: 'customers looked at so far (snapshots and imported master data)' }),
+    matched: Type.Integer({ description: 'of them, those the rule holds for: the draft segment\'s size when `done`' }),
+    startedAt: Type.Integer({ description: 'epoch ms, by the server clock' }),
+    finishedAt: Type.Optional(Type.Integer()),
+    error: Type.Optional(Type.String()),
+  },
+  { $id: 'DraftCount' },
+);
+
+const jobParams = Type.Object({ job: PathId('the count\'s id') });
+
+export const startCountOperation = operation({
+  operationId: 'countDraftSegment',
+  method: 'post',
+  path: '/v1/segments/count',
+  summary: 'Count a draft rule over every stored customer before it is saved: starts a scan in the background (202); poll GET /v1/segment-counts/{job} for its progress',
+  tag: 'catalog',
+  auth: 'admin',
+  roles: ['marketer'],
+  body: { schema: CountBody, media: ['application/json'] },
+  responses: { 202: { description: 'the count, started', schema: CountJob } },
+  errors: ['invalid', 'conflict'],
+});
+
+export const getCountOperation = operation({
+  operationId: 'getDraftSegmentCount',
+  method: 'get',
+  path: '/v1/segment-counts/:job',
+  summary: "A draft rule's count: its progress, and the size once done",
+  tag: 'catalog',
+  auth: 'admin',
+  roles: ['marketer'],
+  params: jobParams,
+  responses: { 200: { description: 'the count', schema: CountJob } },
+  errors: ['not_found'],
+});
+
+export const cancelCountOperation = operation({
+  operationId: 'cancelDraftSegmentCount',
+  method: 'delete',
+  path: '/v1/segment-counts/:job',
+  summary: 'Stop a running count (it stays readable as cancelled)',
+  tag: 'catalog',
+  auth: 'admin',
+  roles: ['marketer'],
+  params: jobParams,
+  responses: { 200: { description: 'the count', schema: CountJob } },
+  errors: ['not_found'],
+});
+
+export const segmentOperations = [segmentMembersOperation, segmentMembersCsvOperation, startCountOperation, getCountOperation, cancelCountOperation] as const;
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
 function field(v: string): string {
@@ -113,6 +177,17 @@ export function segmentRoutes(d: SegmentRouteDeps): Route[] {
     route(segmentMembersCsvOperation, ({ params: { id } }) => {
       known(id);
       return csv(id);
+    }),
+    route(startCountOperation, ({ body }) => ({ status: 202, body: d.counts.start(body.rule) })),
+    route(getCountOperation, ({ params: { job } }) => {
+      const j = d.counts.get(job);
+      if (j === undefined) throw new KairosError('not_found', `no count "${job}"`);
+      return { status: 200, body: j };
+    }),
+    route(cancelCountOperation, ({ params: { job } }) => {
+      const j = d.counts.cancel(job);
+      if (j === undefined) throw new KairosError('not_found', `no count "${job}"`);
+      return { status: 200, body: j };
     }),
   ];
 }

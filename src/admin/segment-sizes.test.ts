@@ -92,4 +92,39 @@ describe('segment sizes over the admin API', () => {
     expect((await get('/v1/segments/nope/members')).status).toBe(404);
     expect((await get('/v1/segments/clients_55_60/members?limit=0')).status).toBe(400);
   });
+
+  it('counts a draft rule over the whole base before it is saved: a job polled for its progress, cancellable', async () => {
+    const post = async (body: unknown): Promise<{ status: number; body: any }> => {
+      const res = await fetch(`${server.k.httpUrl}/v1/segments/count`, { method: 'POST', headers: adminHeaders, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) };
+    };
+    const started = await post({ rule: { all: [{ attr: 'stage', op: 'eq', value: 'client' }, { attr: 'profile.age', op: 'gte', value: 60 }] } });
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ state: 'running', scanned: 0, matched: 0 });
+    let job = started.body;
+    const progress: number[] = [];
+    for (let i = 0; i < 10_000 && job.state === 'running'; i++) {
+      job = (await get(`/v1/segment-counts/${started.body.job}`)).body;
+      progress.push(job.scanned as number);
+    }
+    expect(job.state).toBe('done');
+    // Every customer of the demo bank is looked at; those 60 and over are found.
+    expect(job.scanned).toBeGreaterThan(1000);
+    expect(job.matched).toBeGreaterThan(0);
+    expect(job.matched).toBeLessThan(job.scanned);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    // Every customer is 0 or more: all of them.
+    const all = await post({ rule: { attr: 'profile.age', op: 'gte', value: 0 } });
+    const cancelled = await fetch(`${server.k.httpUrl}/v1/segment-counts/${all.body.job}`, { method: 'DELETE', headers: adminHeaders });
+    expect(cancelled.status).toBe(200);
+    let last = (await get(`/v1/segment-counts/${all.body.job}`)).body;
+    for (let i = 0; i < 10_000 && last.state === 'running'; i++) last = (await get(`/v1/segment-counts/${all.body.job}`)).body;
+    expect(last.state).toBe('cancelled');
+    expect(last.scanned).toBeLessThan(job.scanned);
+
+    const wrong = await post({ rule: { attr: 'feature.nope', op: 'gte', value: 1 } });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.code).toBe('invalid');
+    expect((await get('/v1/segment-counts/nope')).status).toBe(404);
+  });
 });
