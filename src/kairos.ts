@@ -35,6 +35,9 @@ import { WebhookAdapter } from './delivery/webhook-adapter.js';
 import { ModelRegistry } from './runtime/model-registry.js';
 import { PropensityLedger } from './runtime/propensity-ledger.js';
 import { FunnelLedger } from './runtime/funnel-ledger.js';
+import { SegmentLedger } from './runtime/segment-ledger.js';
+import { segmentRoutes } from './admin/segment-routes.js';
+import { DraftCounts } from './runtime/draft-count.js';
 import { UpliftLedger } from './runtime/uplift-ledger.js';
 import { CustomerHost } from './runtime/customer-host.js';
 import { StopList } from './stop-list.js';
@@ -122,6 +125,7 @@ interface Ledgers {
   models: ModelRegistry;
   uplift: UpliftLedger;
   funnel: FunnelLedger;
+  segments: SegmentLedger;
 }
 
 /** The catalog (the configured file, the demo's, or an empty one, unless the store has a newer one), and the demo bank when asked. */
@@ -142,7 +146,7 @@ async function loadCatalog(config: Readonly<Config>, store: Store, clock: Clock,
   return catalogs;
 }
 
-async function loadLedgers(config: Readonly<Config>, store: Store, logger: Logger): Promise<Ledgers> {
+async function loadLedgers(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger): Promise<Ledgers> {
   const stopList = new StopList(store, config.stopListSecret);
   await stopList.load();
   const migrated = await stopList.migrate();
@@ -162,7 +166,9 @@ async function loadLedgers(config: Readonly<Config>, store: Store, logger: Logge
   await uplift.counters.loadFrom(store, 100_000);
   const funnel = new FunnelLedger();
   await funnel.counters.loadFrom(store, 1_000_000);
-  return { stopList, ledger, capacity, propensity, models, uplift, funnel };
+  const segments = new SegmentLedger(clock);
+  await segments.counters.loadFrom(store, 1_000_000);
+  return { stopList, ledger, capacity, propensity, models, uplift, funnel, segments };
 }
 
 /** The server's own channel adapters, for the channels configured (SMPP, SMTP, webhooks); SMS receipts and replies go to `host`. */
@@ -275,7 +281,7 @@ function buildGateway(
   parts: { uws: Uws; store: Store; catalogs: CatalogService; clock: Clock; logger: Logger; metrics: Metrics; ledgers: Ledgers; host: CustomerHost; dispatcher: OutboxDispatcher; started: number },
 ): GatewayServer {
   const { uws, store, catalogs, clock, logger, metrics, host, dispatcher, started } = parts;
-  const { stopList, propensity, models, uplift, funnel } = parts.ledgers;
+  const { stopList, propensity, models, uplift, funnel, segments } = parts.ledgers;
   const status = (): ServerStatus => ({
     version: packageVersion(),
     node: process.version,
@@ -305,7 +311,8 @@ function buildGateway(
       eventsRoute({ host, metrics, logger }),
       openApiRoute(config.publicUrl),
       ...adminRoutes({ host, stopList, store, clock, logger, status }),
-      ...catalogRoutes({ catalogs, host, clock, propensity }),
+      ...catalogRoutes({ catalogs, host, clock, propensity, segments }),
+      ...segmentRoutes({ catalogs, store, counts: new DraftCounts({ store, catalog: () => catalogs.catalog, clock, logger }) }),
       ...learningRoutes({ catalogs, models, uplift, funnel, store, clock }),
       ...auditRoutes({ store }),
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),
@@ -379,7 +386,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     await store.close();
     throw err;
   }
-  const ledgers = await loadLedgers(config, store, logger);
+  const ledgers = await loadLedgers(config, store, clock, logger);
   const committed = new CommittedFeed();
   const host = buildHost(config, { store, catalogs, clock, logger, metrics, ledgers, committed });
   const dispatcher = buildDispatcher(config, { store, clock, logger, metrics, host, committed });

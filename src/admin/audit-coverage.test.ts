@@ -36,6 +36,8 @@ async function trail(): Promise<AuditRecord[]> {
 const notChanges: Record<string, string> = {
   previewCampaign: 'a dry run: who would be reached',
   explainDecision: 'a dry run of one decision',
+  countDraftSegment: 'a dry run: a draft rule counted over the base, nothing saved',
+  cancelDraftSegmentCount: 'stops a dry run: nothing saved',
   postEvent: "the gateway's customer events: decisions, not admin changes",
 };
 

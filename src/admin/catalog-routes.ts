@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
 import type { PropensityLedger } from '../runtime/propensity-ledger.js';
+import type { SegmentLedger } from '../runtime/segment-ledger.js';
 import { credentialLabel } from '../transport/auth.js';
 import { FrameError, parseEvent } from '../transport/frames.js';
 import type { Static } from '@sinclair/typebox';
@@ -20,6 +21,7 @@ import {
   PreviewBodySchema,
   PreviewReply,
   PutItemReply,
+  SegmentReply,
   StatusMoveReply,
   StatusMoveSchema,
   TemplateSchema,
@@ -43,6 +45,8 @@ export interface CatalogRouteDeps {
   host: CustomerHost;
   clock: Clock;
   propensity: PropensityLedger;
+  /** segment sizes (GET /v1/segments/{id}); 0 and no history without it */
+  segments?: SegmentLedger;
 }
 
 /** Who makes a change: with the call's principal, the change is written to the audit trail too. */
@@ -267,12 +271,12 @@ function kindOperations(kind: CatalogKind) {
       operationId: `get${noun}`,
       method: 'get',
       path: `/v1/${kind}/:id`,
-      summary: `One of the ${kind}`,
+      summary: kind === 'segments' ? 'One of the segments, with its size now and at the end of each of the last 30 days' : `One of the ${kind}`,
       tag: 'catalog',
       auth: 'admin',
       roles: ['marketer'],
       params: itemParams,
-      responses: { 200: { description: 'the item', schema: catalogItemSchemas[kind] } },
+      responses: { 200: { description: 'the item', schema: kind === 'segments' ? SegmentReply : catalogItemSchemas[kind] } },
       errors: ['not_found'],
     }),
     put: operation({
@@ -338,7 +342,11 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
     const ops = kindOps[kind];
     return [
       route(ops.list, () => ({ status: 200, body: { version: c.version, items: c.list(kind) } })),
-      route(ops.get, ({ params: { id } }) => ({ status: 200, body: c.get(kind, id) })),
+      route(ops.get, ({ params: { id } }) => {
+        const item = c.get(kind, id);
+        if (kind !== 'segments') return { status: 200, body: item };
+        return { status: 200, body: { ...(item as object), size: d.segments?.size(id) ?? 0, sizeHistory: d.segments?.history(id, 30) ?? [] } };
+      }),
       route(ops.put, async ({ params: { id }, body, call }) => {
         const r = await c.put(kind, id, body, who(call));
         return { status: r.created ? 201 : 200, body: r };

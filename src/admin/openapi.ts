@@ -15,6 +15,7 @@ import { keyOperations } from './key-routes.js';
 import { learningOperations } from './learning-routes.js';
 import { privacyOperations } from './privacy-routes.js';
 import { customerImportOperations } from './customer-import-routes.js';
+import { segmentOperations } from './segment-routes.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the operations the routes declare (their paths,
@@ -26,7 +27,7 @@ import { customerImportOperations } from './customer-import-routes.js';
 type Json = Record<string, unknown>;
 
 /** Every operation the server answers, in the document's order. */
-export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...identityOperations, ...learningOperations, ...auditOperations, ...privacyOperations, ...customerImportOperations, ...keyOperations];
+export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...identityOperations, ...learningOperations, ...auditOperations, ...privacyOperations, ...customerImportOperations, ...keyOperations, ...segmentOperations];
 
 /** Each operation's method and OpenAPI path (`{id}`), for tests and tools. */
 export const operations: ReadonlyArray<{ method: OperationSpec['method']; path: string; operationId: string; security: OperationSpec['auth'] }> = allOperations.map((o) => ({

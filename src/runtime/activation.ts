@@ -132,7 +132,7 @@ export class Actors {
       snapshot = this.o.stepper.create(input);
     }
     identities.activated(id);
-    const live: Live = { id, snapshot, version: 0, flushed: 0, rev: stored?.rev ?? 0, lastExplain: [], touchedAt: this.now() };
+    const live: Live = { id, snapshot, version: 0, flushed: 0, rev: stored?.rev ?? 0, indexed: stored === undefined ? {} : snapshot.context.segments, lastExplain: [], touchedAt: this.now() };
     this.o.metrics.activationSeconds.observe({ source: stored !== undefined ? 'snapshot' : created ? 'new' : 'profile' }, clock.stop() / 1000);
     this.hot.set(id, live);
     if (created) this.o.created(live);

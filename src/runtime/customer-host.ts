@@ -92,6 +92,7 @@ export class CustomerHost {
       o.models.stats,
       o.uplift.counters,
       ...(o.funnel === undefined ? [] : [o.funnel.counters]),
+      ...(o.segments === undefined ? [] : [o.segments.counters]),
       ...(o.capacity === undefined ? [] : [o.capacity.counters]),
     ];
     const sharingOptions = { ...o, counters };
@@ -146,6 +147,7 @@ export class CustomerHost {
       models: o.models,
       uplift: o.uplift,
       funnel: o.funnel,
+      segments: o.segments,
       sharing: this.sharing,
       identities: this.identities,
       writeBehind: this.writeBehind,
@@ -164,6 +166,7 @@ export class CustomerHost {
       actors: this.actors,
       identities: this.identities,
       writeBehind: this.writeBehind,
+      segments: o.segments,
     });
     this.merging = new CustomerMerge({ store: o.store, clock: o.clock, mailboxes: this.mailboxes, actors: this.actors, writeBehind: this.writeBehind, identities: this.identities });
     o.metrics.host.oldestWaitMs = () => this.waiting.age(this.monotonicNow());

@@ -14,6 +14,7 @@ import type { Mailboxes } from './mailboxes.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { PropensityLedger } from './propensity-ledger.js';
 import type { WriteBehind } from './write-behind.js';
+import type { SegmentLedger } from './segment-ledger.js';
 
 /** A customer's 360° card: its type is the admin API's schema of it (src/schema/http/customer-schemas.ts). */
 export type { CustomerView };
@@ -32,6 +33,8 @@ export interface CustomerQueriesOptions {
   actors: Actors;
   identities: Identities;
   writeBehind: WriteBehind;
+  /** segment sizes: an erased customer leaves their segments */
+  segments?: SegmentLedger;
 }
 
 /**
@@ -60,6 +63,7 @@ export class CustomerQueries {
         values.map((value) => ({ kind: kind as ContactIdentifierKind, value })),
       );
       this.o.actors.unload(live);
+      this.o.segments?.record(Object.keys(live.snapshot.context.segments).map((segment) => ({ segment, change: 'exited' as const })));
       // Replies still waiting for this customer's commit go out: the erasure supersedes it.
       for (const w of live.waiters ?? []) w.resolve();
       live.waiters = undefined;

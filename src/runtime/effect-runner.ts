@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { outcomeLabel } from '../metrics.js';
 import type { FunnelLedger } from './funnel-ledger.js';
+import type { SegmentLedger } from './segment-ledger.js';
 import type { Identities } from './identity.js';
 import type { Live } from './live-customer.js';
 import type { ModelRegistry } from './model-registry.js';
@@ -26,6 +27,7 @@ export interface EffectRunnerOptions {
   models: ModelRegistry;
   uplift: UpliftLedger;
   funnel?: FunnelLedger;
+  segments?: SegmentLedger;
   sharing: Sharing;
   identities: Identities;
   writeBehind: WriteBehind;
@@ -92,6 +94,7 @@ export class EffectRunner {
     this.o.uplift.record(p.trace.explain, p.trace.conversions, p.trace.learned);
     this.o.funnel?.recordDecision(p.trace.explain, p.trace.deferrals);
     if (p.trace.segmentChanges.length > 0) {
+      this.o.segments?.record(p.trace.segmentChanges);
       this.o.logger.debug({ customer: p.customer, changes: p.trace.segmentChanges }, 'segments changed');
     }
   };

@@ -8,6 +8,7 @@ import type { StopList } from '../stop-list.js';
 import type { OutboxRecord, Store } from '../store/store.js';
 import type { BudgetLedger, CapacityLedger } from './budget-ledger.js';
 import type { FunnelLedger } from './funnel-ledger.js';
+import type { SegmentLedger } from './segment-ledger.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { PropensityLedger } from './propensity-ledger.js';
 import type { UpliftLedger } from './uplift-ledger.js';
@@ -52,6 +53,8 @@ export interface HostOptions {
   uplift: UpliftLedger;
   /** the campaign funnel (GET /v1/reports/funnel) */
   funnel?: FunnelLedger;
+  /** each segment's size and its daily history (GET /v1/segments/{id}) */
+  segments?: SegmentLedger;
   /** called with the outbox records of each committed batch */
   onCommitted?: (records: readonly OutboxRecord[]) => void;
   /** idempotency memory and the bounds on `at` (actors/limits.ts; defaultLimits when absent) */

@@ -27,6 +27,8 @@ export interface Live {
   charges?: SharedCharge[];
   /** shared stores: what its uncommitted messages add to the totals (funnel, learning), applied once committed */
   afterCommit?: Array<() => void>;
+  /** its segment memberships as the store's member index last had them (written with the next commit when they differ) */
+  indexed?: Readonly<Record<string, number>>;
   lastExplain: Explanation[];
   /** performance.now() of the last message (or activation): idle passivation reads it */
   touchedAt: number;

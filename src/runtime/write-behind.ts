@@ -10,6 +10,7 @@ import type { Actors } from './activation.js';
 import type { Identities } from './identity.js';
 import type { Live, PersistedCustomer, Waiter } from './live-customer.js';
 import type { Sharing } from './sharing.js';
+import { segmentMoves } from './segment-ledger.js';
 import { SNAPSHOT_VERSION } from './snapshot-migrations.js';
 
 /** The most actors one write-behind transaction commits. */
@@ -248,11 +249,15 @@ export class WriteBehind {
     const charges: SharedCharge[] = [];
     const takenCharges = new Map<Live, SharedCharge[]>();
     const takenAfter = new Map<Live, Array<() => void>>();
+    const indexing = new Map<Live, Readonly<Record<string, number>>>();
     for (const id of ids) {
       const live = this.o.actors.get(id);
       if (live === undefined) continue;
       const persisted: PersistedCustomer = { value: live.snapshot.value, context: live.snapshot.context };
-      snapshots.push({ id, value: { v: SNAPSHOT_VERSION, snapshot: persisted }, expectRevision: live.rev });
+      // The segment member index moves with the snapshot: what changed since the store last had it.
+      const segments = live.indexed === persisted.context.segments ? undefined : segmentMoves(live.indexed ?? {}, persisted.context.segments);
+      snapshots.push({ id, value: { v: SNAPSHOT_VERSION, snapshot: persisted }, expectRevision: live.rev, ...(segments === undefined ? {} : { segments }) });
+      indexing.set(live, persisted.context.segments);
       written.push([live, live.version]);
       if (live.charges !== undefined) {
         charges.push(...live.charges);
@@ -308,6 +313,7 @@ export class WriteBehind {
           continue;
         }
         live.rev += 1;
+        live.indexed = indexing.get(live);
         for (const apply of takenAfter.get(live) ?? []) apply();
         live.flushed = Math.max(live.flushed, version);
         release(live);

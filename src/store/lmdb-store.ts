@@ -6,7 +6,7 @@ import { Packr } from 'msgpackr';
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
-import type { AuditChange, CommitBatch, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CommitBatch, CustomerPage, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
@@ -120,6 +120,8 @@ export class LmdbStore implements Store {
   private readonly remindersDue: Database<string, [number, string]>;
   /** seq -> entry: the audit trail, append-only */
   private readonly audit: Database<AuditRecord, number>;
+  /** ['m', segment, customer]: a segment's members in id order; ['c', customer, segment]: a customer's segments (for the erasure) */
+  private readonly members: Database<string, [string, string, string]>;
   private seq = 0;
   private readonly syncEachCommit: boolean;
   private syncTimer: NodeJS.Timeout | undefined;
@@ -196,6 +198,7 @@ export class LmdbStore implements Store {
     this.reminders = this.root.openDB<ReminderRecord, string>({ name: 'reminders' });
     this.remindersDue = this.root.openDB<string, [number, string]>({ name: 'reminders-due', encoding: 'string' });
     this.audit = this.root.openDB<AuditRecord, number>({ name: 'audit' });
+    this.members = this.root.openDB<string, [string, string, string]>({ name: 'segment-members', encoding: 'string' });
     for (const { value } of this.outbox.getRange()) this.seq = Math.max(this.seq, value.seq);
     // A store written before the order index (or one it disagrees with): built again, once.
     if (this.outboxOrder.getCount() !== this.outbox.getCount()) {
@@ -337,8 +340,16 @@ export class LmdbStore implements Store {
   async commit(batch: CommitBatch): Promise<OutboxRecord[]> {
     const records: OutboxRecord[] = batch.outbox.map((e) => ({ ...e, seq: ++this.seq, attempts: 0 }));
     const write = (): void => {
-      for (const { id, value } of batch.snapshots) {
+      for (const { id, value, segments } of batch.snapshots) {
         void this.snapshots.put(id, this.seal(id, encodeSnapshot(value)));
+        for (const s of segments?.exit ?? []) {
+          void this.members.remove(['m', s, id]);
+          void this.members.remove(['c', id, s]);
+        }
+        for (const s of segments?.enter ?? []) {
+          void this.members.put(['m', s, id], '');
+          void this.members.put(['c', id, s], '');
+        }
         if (this.hasLegacy && this.legacySnapshots.doesExist(id)) void this.legacySnapshots.remove(id);
       }
       for (const l of batch.identities) void this.identities.put(this.identityKeyOf(l.kind, l.value), l.customer);
@@ -372,6 +383,36 @@ export class LmdbStore implements Store {
       if (batch.sync === true) await this.syncNow();
     }
     return records;
+  }
+
+  async scanCustomers(cursor: string | undefined, limit: number): Promise<CustomerPage> {
+    // The ids after the cursor in each table (all in key order), merged: the first `limit` of them.
+    const tables: Array<Database<unknown, string>> = [this.snapshots, this.sealedCustomers];
+    if (this.hasLegacy) tables.push(this.legacySnapshots);
+    if (this.hasPlainCustomers) tables.push(this.customers, this.legacyCustomers);
+    const ids = new Set<string>();
+    for (const t of tables) {
+      for (const key of t.getKeys({ ...(cursor === undefined ? {} : { start: cursor }), limit: limit + 1 })) if (cursor === undefined || key > cursor) ids.add(key);
+    }
+    const sorted = [...ids].sort();
+    const page = sorted.slice(0, limit);
+    const customers: CustomerPage['customers'] = [];
+    for (const id of page) {
+      const [snapshot, record] = [await this.getSnapshot(id), await this.getCustomer(id)];
+      customers.push({ id, ...(snapshot === undefined ? {} : { snapshot }), ...(record === undefined ? {} : { record }) });
+    }
+    const last = page.at(-1);
+    return sorted.length > limit && last !== undefined ? { customers, next: last } : { customers };
+  }
+
+  listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const key of this.members.getKeys({ start: ['m', segment, after ?? ''] })) {
+      if (key[0] !== 'm' || key[1] !== segment || out.length >= limit) break;
+      if (after !== undefined && key[2] <= after) continue;
+      out.push(key[2]);
+    }
+    return Promise.resolve(out);
   }
 
   async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft): Promise<boolean> {
@@ -419,6 +460,11 @@ export class LmdbStore implements Store {
       for (const { key } of this.reminders.getRange({ start: prefix })) {
         if (!key.startsWith(prefix)) break;
         this.dropReminder(key);
+      }
+      for (const { key } of this.members.getRange({ start: ['c', id, ''] })) {
+        if (key[0] !== 'c' || key[1] !== id) break;
+        void this.members.remove(key);
+        void this.members.remove(['m', key[2], id]);
       }
       if (audit !== undefined) this.appendAuditIn(audit);
       return held;

@@ -2,7 +2,7 @@ import type { ContactIdentifierKind } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
-import type { AuditChange, CommitBatch, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CommitBatch, CustomerPage, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, SegmentMoves, StopEntry, Store, StoredSnapshot } from './store.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
 import { failed, identityKey, parseIdentityKey, rehomedReminder, retried, stopStorageKey } from './store.js';
@@ -49,6 +49,9 @@ export class MemoryStore implements Store {
   private readonly stops = new Map<string, StopEntry>();
   private readonly meta = new Map<string, unknown>();
   private readonly reminders = new Map<string, ReminderRecord>();
+  /** segment -> its members; customer -> their segments (for the erasure) */
+  private readonly members = new Map<string, Set<string>>();
+  private readonly segmentsOf = new Map<string, Set<string>>();
   /** the audit trail, in seq order (tests may tamper with it through `auditEntries`) */
   readonly auditEntries: AuditRecord[] = [];
   private seq = 0;
@@ -83,7 +86,10 @@ export class MemoryStore implements Store {
   commit(batch: CommitBatch): Promise<OutboxRecord[]> {
     this.check();
     const copy = structuredClone(batch);
-    for (const { id, value } of copy.snapshots) this.snapshots.set(id, value);
+    for (const { id, value, segments } of copy.snapshots) {
+      this.snapshots.set(id, value);
+      if (segments !== undefined) this.moveMembers(id, segments);
+    }
     for (const l of copy.identities) this.identities.set(identityKey(l.kind, l.value), l.customer);
     for (const m of copy.meta ?? []) this.meta.set(m.key, m.value);
     const records: OutboxRecord[] = copy.outbox.map((e) => ({ ...e, seq: ++this.seq, attempts: 0 }));
@@ -105,6 +111,41 @@ export class MemoryStore implements Store {
     for (const r of copy.reminders?.set ?? []) this.reminders.set(r.key, r);
     if (copy.rehome !== undefined) this.rehome(copy.rehome.from, copy.rehome.to);
     return Promise.resolve(structuredClone(records));
+  }
+
+  private moveMembers(id: string, moves: SegmentMoves): void {
+    let mine = this.segmentsOf.get(id);
+    for (const s of moves.exit) {
+      this.members.get(s)?.delete(id);
+      mine?.delete(s);
+    }
+    for (const s of moves.enter) {
+      let set = this.members.get(s);
+      if (set === undefined) this.members.set(s, (set = new Set()));
+      set.add(id);
+      if (mine === undefined) this.segmentsOf.set(id, (mine = new Set()));
+      mine.add(s);
+    }
+  }
+
+  scanCustomers(cursor: string | undefined, limit: number): Promise<CustomerPage> {
+    this.check();
+    const ids = [...new Set([...this.snapshots.keys(), ...this.customers.keys()])].filter((id) => cursor === undefined || id > cursor).sort();
+    const page = ids.slice(0, limit);
+    const customers = page.map((id) => {
+      const snapshot = this.snapshots.get(id);
+      const record = this.customers.get(id);
+      return structuredClone({ id, ...(snapshot === undefined ? {} : { snapshot }), ...(record === undefined ? {} : { record }) });
+    });
+    const last = page.at(-1);
+    return Promise.resolve(ids.length > limit && last !== undefined ? { customers, next: last } : { customers });
+  }
+
+  listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]> {
+    this.check();
+    const all = [...(this.members.get(segment) ?? [])].sort();
+    const from = after === undefined ? 0 : all.findIndex((id) => id > after);
+    return Promise.resolve(from < 0 ? [] : all.slice(from, from + limit));
   }
 
   /** `CommitBatch.rehome`: the outbox entries and reminders of `from` become `to`'s. */
@@ -148,6 +189,8 @@ export class MemoryStore implements Store {
       this.unqueue(r.channel);
     }
     for (const [key, r] of this.reminders) if (r.customer === id) this.reminders.delete(key);
+    for (const s of this.segmentsOf.get(id) ?? []) this.members.get(s)?.delete(id);
+    this.segmentsOf.delete(id);
     if (entry !== undefined) this.auditEntries.push(entry);
     return Promise.resolve(held);
   }

@@ -31,7 +31,7 @@ export class RedisKeys {
   constructor(readonly prefix: string) {}
 
   /** One of a customer's keys (all in the customer's slot). */
-  c(id: string, what: 'cust' | 'snap' | 'rem' | 'obx'): string {
+  c(id: string, what: 'cust' | 'snap' | 'rem' | 'obx' | 'seg'): string {
     return `${this.prefix}:{c:${id}}:${what}`;
   }
 
@@ -48,6 +48,11 @@ export class RedisKeys {
   /** An identifier's link to its customer. */
   link(kind: string, value: string): string {
     return `${this.prefix}:id:${kind}:${value}`;
+  }
+
+  /** A segment's members: a sorted set, every score 0 (listed in id order). */
+  segment(id: string): string {
+    return `${this.prefix}:seg:${id}`;
   }
 
   /** A counter summed across nodes. */

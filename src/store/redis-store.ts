@@ -8,7 +8,7 @@ import type { RedisConnection, RedisScripts } from './redis-scripts.js';
 import { withScripts } from './redis-scripts.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
-import type { AuditChange, CustomerRecord, OutboxRecord, ReminderRecord, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CustomerPage, CustomerRecord, OutboxRecord, ReminderRecord, SegmentMoves, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
 import { StaleSnapshotError, rehomedReminder, stopStorageKey } from './store.js';
 
 /**
@@ -205,7 +205,7 @@ export class RedisStore implements Store, SharedCoordination {
       }),
     );
     // After, all at once: relay what was committed, drop the removed reminders of the
-    // customers committed from the due index, write the totals.
+    // customers committed from the due index, move the segment members, write the totals.
     const committed = records.filter((r) => revisions.has(r.customer));
     const staleIds = new Set(stale.map((x) => x.customer));
     const removed = (batch.reminders?.remove ?? []).filter((k) => !staleIds.has(customerOfReminder(k)));
@@ -214,10 +214,59 @@ export class RedisStore implements Store, SharedCoordination {
       removed.length === 0 ? undefined : this.redis.zrem(this.k.due, ...removed),
       batch.meta === undefined || batch.meta.length === 0 ? undefined : this.putMetaMany(batch.meta),
       this.addCounters(batch.counters ?? []),
+      this.moveMembers(batch.snapshots.filter((s) => revisions.has(s.id))),
     ]);
     if (stale.length > 0) throw new StaleSnapshotError(stale, committed);
     if (batch.rehome !== undefined) await this.rehome(batch.rehome.from, batch.rehome.to);
     return committed;
+  }
+
+  /** Committed customers' segment moves: each segment's sorted set, and the customer's own set (for the erasure). */
+  private async moveMembers(snapshots: ReadonlyArray<{ id: string; segments?: SegmentMoves }>): Promise<void> {
+    await Promise.all(
+      snapshots.flatMap(({ id, segments }) => [
+        ...(segments?.exit ?? []).map((s) => this.redis.zrem(this.k.segment(s), id)),
+        ...(segments?.enter ?? []).map((s) => this.redis.zadd(this.k.segment(s), 0, id)),
+        ...(segments === undefined || segments.exit.length === 0 ? [] : [this.redis.srem(this.k.c(id, 'seg'), ...segments.exit)]),
+        ...(segments === undefined || segments.enter.length === 0 ? [] : [this.redis.sadd(this.k.c(id, 'seg'), ...segments.enter)]),
+      ]),
+    );
+  }
+
+  /**
+   * SCAN over the customers' keys, on each master of a cluster in turn: first the master data
+   * (`cust`, with the snapshot if there is one), then the snapshots of customers without master
+   * data. The cursor is `<phase>|<node>|<SCAN cursor>`.
+   */
+  async scanCustomers(cursor: string | undefined, limit: number): Promise<CustomerPage> {
+    const nodes = 'nodes' in this.redis ? this.redis.nodes('master').sort((a, b) => `${a.options.host}:${a.options.port}`.localeCompare(`${b.options.host}:${b.options.port}`)) : [this.redis];
+    const [phase = 'c', nodeAt = '0', scanAt = '0'] = (cursor ?? 'c|0|0').split('|');
+    const node = nodes[Number(nodeAt)];
+    if (node === undefined) return { customers: [] };
+    const what = phase === 'c' ? 'cust' : 'snap';
+    const head = `${this.k.prefix}:{c:`;
+    const tail = `}:${what}`;
+    const [nextScan, keys] = await node.scan(scanAt, 'MATCH', `${head}*${tail}`, 'COUNT', limit);
+    const ids = keys.filter((k) => k.startsWith(head) && k.endsWith(tail)).map((k) => k.slice(head.length, -tail.length));
+    const customers: CustomerPage['customers'] = [];
+    await Promise.all(
+      ids.map(async (id) => {
+        const [snapshot, record] = await Promise.all([this.getSnapshot(id), this.getCustomer(id)]);
+        // A snapshot with master data was given in the first phase.
+        if (phase === 's' && record !== undefined) return;
+        if (snapshot === undefined && record === undefined) return;
+        customers.push({ id, ...(snapshot === undefined ? {} : { snapshot }), ...(record === undefined ? {} : { record }) });
+      }),
+    );
+    let next: string | undefined;
+    if (nextScan !== '0') next = `${phase}|${nodeAt}|${nextScan}`;
+    else if (Number(nodeAt) + 1 < nodes.length) next = `${phase}|${Number(nodeAt) + 1}|0`;
+    else if (phase === 'c') next = 's|0|0';
+    return next === undefined ? { customers } : { customers, next };
+  }
+
+  async listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]> {
+    return this.redis.zrangebylex(this.k.segment(segment), after === undefined ? '-' : `(${after}`, '+', 'LIMIT', 0, limit);
   }
 
   /**
@@ -287,7 +336,8 @@ export class RedisStore implements Store, SharedCoordination {
     for (const { kind, value } of identities) unlinked += await this.redis.kairosUnlink(this.k.link(kind, value), id);
     const reminders = await this.redis.hkeys(this.k.c(id, 'rem'));
     if (reminders.length > 0) await this.redis.zrem(this.k.due, ...reminders);
-    await this.redis.del(this.k.c(id, 'snap'), this.k.c(id, 'cust'), this.k.c(id, 'rem'), this.k.c(id, 'obx'));
+    for (const s of await this.redis.smembers(this.k.c(id, 'seg'))) await this.redis.zrem(this.k.segment(s), id);
+    await this.redis.del(this.k.c(id, 'snap'), this.k.c(id, 'cust'), this.k.c(id, 'rem'), this.k.c(id, 'obx'), this.k.c(id, 'seg'));
     await this.redis.srem(this.k.dirty, id);
     await this.outbox.eraseCustomer(id);
     if (audit !== undefined) await this.appendAudit(audit);

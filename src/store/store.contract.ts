@@ -241,6 +241,52 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect(await store.eraseCustomer('c-1', ids)).toBe(false);
     });
 
+    it("keeps each segment's members with the snapshots that move them, pages them in id order, and drops an erased customer", async () => {
+      const snap = { v: 1, snapshot: { s: 1 } };
+      const commit = (id: string, enter: string[], exit: string[] = []) => store.commit({ snapshots: [{ id, value: snap, segments: { enter, exit } }], identities: [], outbox: [] });
+      for (const id of ['c-3', 'c-1', 'c-10', 'c-2']) await commit(id, ['seniors']);
+      await commit('c-1', ['cafe']);
+      await commit('c-3', ['cafe'], ['seniors']);
+      // Written again with no move: nothing changes.
+      await store.commit({ snapshots: [{ id: 'c-2', value: snap }], identities: [], outbox: [] });
+      expect(await store.listSegmentMembers('seniors', 10)).toEqual(['c-1', 'c-10', 'c-2']);
+      expect(await store.listSegmentMembers('seniors', 2)).toEqual(['c-1', 'c-10']);
+      expect(await store.listSegmentMembers('seniors', 2, 'c-10')).toEqual(['c-2']);
+      expect(await store.listSegmentMembers('seniors', 2, 'c-2')).toEqual([]);
+      // A cursor need not be a member: the page starts after it.
+      expect(await store.listSegmentMembers('seniors', 5, 'c-0')).toEqual(['c-1', 'c-10', 'c-2']);
+      expect(await store.listSegmentMembers('cafe', 10)).toEqual(['c-1', 'c-3']);
+      expect(await store.listSegmentMembers('nobody', 10)).toEqual([]);
+      await store.eraseCustomer('c-1', []);
+      expect(await store.listSegmentMembers('seniors', 10)).toEqual(['c-10', 'c-2']);
+      expect(await store.listSegmentMembers('cafe', 10)).toEqual(['c-3']);
+      if (options.durable && h.reopen !== undefined) {
+        await store.close();
+        store = await h.reopen();
+        expect(await store.listSegmentMembers('cafe', 10)).toEqual(['c-3']);
+      }
+    });
+
+    it('scans every customer once, with its snapshot and master data, page by page', async () => {
+      await store.importCustomers(Array.from({ length: 7 }, (_, i) => ({ id: `m-${i}`, record: record(i) })));
+      const snap = { v: 1, snapshot: { s: 1 } };
+      await store.commit({ snapshots: ['m-2', 'm-5', 's-1', 's-2', 's-3'].map((id) => ({ id, value: snap })), identities: [], outbox: [] });
+      const seen: Array<{ id: string; snapshot: boolean; record: boolean }> = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 100; i++) {
+        const page = await store.scanCustomers(cursor, 3);
+        for (const c of page.customers) seen.push({ id: c.id, snapshot: c.snapshot !== undefined, record: c.record !== undefined });
+        if (page.next === undefined) break;
+        cursor = page.next;
+      }
+      seen.sort((a, b) => a.id.localeCompare(b.id));
+      expect(seen.map((c) => c.id)).toEqual(['m-0', 'm-1', 'm-2', 'm-3', 'm-4', 'm-5', 'm-6', 's-1', 's-2', 's-3']);
+      expect(seen.filter((c) => c.snapshot).map((c) => c.id)).toEqual(['m-2', 'm-5', 's-1', 's-2', 's-3']);
+      expect(seen.filter((c) => c.record).map((c) => c.id)).toEqual(['m-0', 'm-1', 'm-2', 'm-3', 'm-4', 'm-5', 'm-6']);
+      const one = (await store.scanCustomers(undefined, 100)).customers.find((c) => c.id === 'm-3');
+      if (one !== undefined) expect(one.record?.profile.age).toBe(33);
+    });
+
     it('keeps meta values', async () => {
       await store.putMeta('demo', { loadedAt: 5, customers: 3 });
       expect(await store.getMeta('demo')).toEqual({ loadedAt: 5, customers: 3 });

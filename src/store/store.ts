@@ -76,8 +76,15 @@ export function reminderKey(customer: string, name: string): string {
 }
 
 /** What one write-behind flush commits, atomically. */
+/** A customer's segment entries and exits since its last commit, written with its snapshot (`Store.listSegmentMembers`). */
+export interface SegmentMoves {
+  enter: readonly string[];
+  exit: readonly string[];
+}
+
 export interface CommitBatch {
-  snapshots: ReadonlyArray<{ id: string; value: StoredSnapshot; expectRevision?: number }>;
+  /** `segments`: the index of segment members moved with the snapshot (not written when it is refused) */
+  snapshots: ReadonlyArray<{ id: string; value: StoredSnapshot; expectRevision?: number; segments?: SegmentMoves }>;
   identities: readonly IdentityLink[];
   outbox: readonly OutboxEntry[];
   /** small named values written in the same transaction (budget totals) */
@@ -155,6 +162,21 @@ export interface Store {
   /** how many customers' master data are imported */
   countImported(): Promise<number>;
 
+  /**
+   * A segment's members (customer ids only), in id order, at most `limit`, after the id
+   * `after` (a page's cursor: the last id of the page before); work proportional to `limit`.
+   * Kept from the `segments` moves of committed snapshots; an erasure takes the customer out.
+   */
+  listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]>;
+
+  /**
+   * One page of every customer the store holds (a snapshot, master data, or both), each once
+   * with what is held of it: `cursor` is the page before's `next` (undefined: the first page),
+   * `next` is undefined after the last page. About `limit` customers a page (Redis's SCAN may
+   * give fewer or more). For a scan over the whole base (a draft segment's count).
+   */
+  scanCustomers(cursor: string | undefined, limit: number): Promise<CustomerPage>;
+
   /** Reminders due at or before `until`, earliest first, at most `limit`. */
   dueReminders(until: number, limit: number): Promise<ReminderRecord[]>;
 
@@ -204,6 +226,12 @@ export interface Store {
   listAudit(afterSeq: number, limit: number): Promise<AuditRecord[]>;
 
   close(): Promise<void>;
+}
+
+/** A page of `Store.scanCustomers`. */
+export interface CustomerPage {
+  customers: Array<{ id: string; snapshot?: StoredSnapshot; record?: CustomerRecord }>;
+  next?: string;
 }
 
 /** What an audited change writes with its audit entry (`Store.appendAudit`). */

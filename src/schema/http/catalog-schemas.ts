@@ -34,6 +34,19 @@ export function kindNoun(kind: CatalogKind): string {
   return `${kind.charAt(0).toUpperCase()}${kind.slice(1, -1)}`;
 }
 
+/** A segment as `GET /v1/segments/{id}` gives it: its definition, its size now and at the end of each recent day. */
+export const SegmentReply: TSchema = Type.Object(
+  {
+    ...(catalogItemSchemas.segments as TObject).properties,
+    size: Type.Integer({ minimum: 0, description: 'how many customers are in it now, kept live as members enter and leave' }),
+    sizeHistory: Type.Array(
+      Type.Object({ day: Type.String({ description: 'YYYY-MM-DD (UTC, the server clock)' }), size: Type.Integer({ description: 'the size at the end of that day (now, for today)' }) }),
+      { description: 'the last 30 days, oldest first, today last; days before the first change counted are left out' },
+    ),
+  },
+  { $id: 'SegmentWithSize', description: 'a segment with its size', additionalProperties: false },
+);
+
 export const PolicySchema: TSchema = { ...PolicyDefSchema, $id: 'Policy' };
 
 export const TemplateSchema = { ...TemplateDefSchema, $id: 'Template' };
