@@ -55,7 +55,7 @@ describe('compactLmdb', () => {
     const r = await compactLmdb(lmdb, (p) => progress.push(p.table));
     expect(r.afterBytes).toBeLessThan(r.beforeBytes * 0.8);
     expect(statSync(join(lmdb, 'data.mdb')).size).toBe(r.afterBytes);
-    expect(new Set(progress)).toEqual(new Set(['customers', 'customers-rec', 'customers-sealed', 'key-slots', 'identities', 'snapshots', 'snapshots-mp', 'outbox', 'outbox-order', 'stops', 'meta', 'reminders', 'reminders-due', 'audit']));
+    expect(new Set(progress)).toEqual(new Set(['customers', 'customers-rec', 'customers-sealed', 'key-slots', 'identities', 'snapshots', 'snapshots-mp', 'outbox', 'outbox-order', 'stops', 'meta', 'reminders', 'reminders-due', 'audit', 'segment-members']));
     expect(readdirSync(dir)).toEqual(['lmdb']);
 
     const again = new LmdbStore(lmdb);
