@@ -71,6 +71,22 @@ export interface ImportResult extends ImportCounts {
 
 export const REJECTS_HEADER = 'line,column,reason,raw\n';
 
+/**
+ * Where a run starts: from the resume point it continues (its counts, the line after its last
+ * committed row, the rejects file cut back to what was committed), or from the top with a
+ * fresh rejects file. The direct import and the import through a server keep the point in
+ * different places (the store, a file) but start alike.
+ */
+export function startRun(resumed: ImportMarker | undefined, rejects: RejectSink): { counts: ImportCounts; skipUntil: number; done: boolean } {
+  if (resumed !== undefined) {
+    if (resumed.done !== true) rejects.truncate(resumed.rejectsBytes);
+    return { counts: { ...resumed.counts }, skipUntil: resumed.line, done: resumed.done === true };
+  }
+  rejects.truncate(0);
+  rejects.append(REJECTS_HEADER);
+  return { counts: { rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 }, skipUntil: 0, done: false };
+}
+
 function csvCell(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
 }
@@ -89,14 +105,8 @@ export async function importCustomerRows(store: Store, rows: AsyncIterable<Sourc
   const keepMarker = o.keepMarker ?? true;
   const previous = keepMarker ? ((await store.getMeta(IMPORT_META_KEY)) as ImportMarker | undefined) : undefined;
   const resumed = o.resume && previous !== undefined && previous.source === o.source ? previous : undefined;
-  const counts: ImportCounts = resumed !== undefined ? { ...resumed.counts } : { rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 };
-  if (resumed?.done === true) return { ...counts, skipped: counts.rows };
-  const skipUntil = resumed?.line ?? 0;
-  if (resumed !== undefined) o.rejects.truncate(resumed.rejectsBytes);
-  else {
-    o.rejects.truncate(0);
-    o.rejects.append(REJECTS_HEADER);
-  }
+  const { counts, skipUntil, done: finished } = startRun(resumed, o.rejects);
+  if (finished) return { ...counts, skipped: counts.rows };
   /** ids met so far: the first row naming an id claims it, a later one is a duplicate */
   const seen = new Set<string>();
   let skipped = 0;

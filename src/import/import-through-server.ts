@@ -3,8 +3,8 @@ import { KairosError } from '../errors.js';
 import { canonicalColumns } from './customer-from-row.js';
 import type { ImportMapping } from './import-mapping.js';
 import { DEFAULT_DATE_FORMAT } from './import-mapping.js';
-import type { ImportCounts, ImportResult, RejectSink } from './import-customers.js';
-import { REJECTS_HEADER, rejectLine } from './import-customers.js';
+import type { ImportMarker, ImportResult, RejectSink } from './import-customers.js';
+import { rejectLine, startRun } from './import-customers.js';
 import { mapRow, parseDate, typedValue } from './map-row.js';
 import type { SourceRow } from './read-rows.js';
 
@@ -29,13 +29,8 @@ export interface ThroughServerOptions {
   onProgress?: (p: { rows: number; bytes: number }) => void;
 }
 
-interface State {
-  source: string;
-  line: number;
-  rejectsBytes: number;
-  counts: ImportCounts;
-  done: boolean;
-}
+/** The resume point, in its own file: the same as the direct import's marker in the store. */
+type State = ImportMarker;
 
 const dateColumns = new Set(['birth_date', 'consent_sms_at', 'consent_email_at', 'consent_push_at']);
 const canonical: ReadonlySet<string> = new Set(canonicalColumns);
@@ -77,14 +72,8 @@ export async function importThroughServer(rows: AsyncIterable<SourceRow>, o: Thr
   const base = o.url.replace(/\/+$/, '');
   const previous = o.resume ? readState(o.statePath) : undefined;
   const resumed = previous !== undefined && previous.source === o.source ? previous : undefined;
-  const counts: ImportCounts = resumed !== undefined ? { ...resumed.counts } : { rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 };
-  if (resumed?.done === true) return { ...counts, skipped: counts.rows };
-  const skipUntil = resumed?.line ?? 0;
-  if (resumed !== undefined) o.rejects.truncate(resumed.rejectsBytes);
-  else {
-    o.rejects.truncate(0);
-    o.rejects.append(REJECTS_HEADER);
-  }
+  const { counts, skipUntil, done: finished } = startRun(resumed, o.rejects);
+  if (finished) return { ...counts, skipped: counts.rows };
   const seen = new Set<string>();
   let skipped = 0;
   let bytes = 0;
