@@ -1,12 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packageRoot } from './paths.js';
 import { runRedisTests, startRedis } from './test-support/redis.js';
+import type { RedisNode } from './test-support/redis-node.js';
+import { nodeApi, startRedisNode } from './test-support/redis-node.js';
 import type { Frame } from './test-support/test-kairos.js';
-import { GatewayClient, adminHeaders, tempDir, until } from './test-support/test-kairos.js';
+import { adminHeaders, tempDir, until } from './test-support/test-kairos.js';
 
 /**
  * Two Kairos processes on one Redis, the same customers' events sent to both at once (a
@@ -16,49 +14,16 @@ import { GatewayClient, adminHeaders, tempDir, until } from './test-support/test
  * revision) and decided again on the fresh state.
  */
 
-const bin = join(packageRoot(), 'bin', 'kairos.js');
 const cleanups: Array<() => Promise<void> | void> = [];
 
 afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-interface Node {
-  name: string;
-  child: ChildProcess;
-  http: string;
-  gw: GatewayClient;
-}
+type Node = RedisNode;
 
-async function node(name: string, redisUrl: string, prefix: string, dataDir: string): Promise<Node> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--clock', 'manual'], {
-    env: { ...process.env, KAIROS_STORE: 'redis', KAIROS_REDIS_URL: redisUrl, KAIROS_REDIS_PREFIX: prefix, KAIROS_NODE_ID: name, KAIROS_LOG_LEVEL: 'info', KAIROS_REMINDER_POLL_MS: '200' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push(() => void child.kill('SIGKILL'));
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${err}`)), 90_000);
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${String(code)}: ${err}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      if (entry.msg === 'kairos listening') {
-        clearTimeout(timer);
-        resolve(entry.port as number);
-      }
-    });
-  });
-  const gw = await GatewayClient.connect(`ws://127.0.0.1:${port}/v1/gateway`);
-  cleanups.push(() => gw.close());
-  return { name, child, http: `http://127.0.0.1:${port}`, gw };
-}
-
-async function api(n: Node, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${n.http}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  expect(res.status, `${n.name} ${method} ${path}`).toBeLessThan(300);
-  return res.json();
-}
+const node = (name: string, redisUrl: string, prefix: string, dataDir: string): Promise<Node> => startRedisNode({ name, redisUrl, prefix, dataDir, env: { KAIROS_REMINDER_POLL_MS: '200' } }, cleanups);
+const api = nodeApi;
 
 async function metric(n: Node, name: string): Promise<number> {
   const text = await (await fetch(`${n.http}/metrics`)).text();
