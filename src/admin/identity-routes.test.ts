@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SmppPdu, SmppSession } from '../delivery/smpp-adapter.js';
-import { smpp } from '../delivery/smpp-adapter.js';
+import type { SmppPdu } from '../delivery/smpp-adapter.js';
+import type { TestSmsc } from '../test-support/smsc.js';
+import { startTestSmsc } from '../test-support/smsc.js';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
 import { GatewayClient, adminHeaders, startTestKairos, uid, until } from '../test-support/test-kairos.js';
 
@@ -12,29 +13,19 @@ import { GatewayClient, adminHeaders, startTestKairos, uid, until } from '../tes
  */
 
 const AT = Date.parse('2026-11-24T12:00:00+03:00');
-let smscSession: SmppSession | undefined;
 const submitted: SmppPdu[] = [];
 let nextId = 0;
-const server = smpp.createServer({}, (session) => {
-  session.on('bind_transceiver', (pdu: SmppPdu) => {
-    session.send(pdu.response());
-    smscSession = session;
-  });
-  session.on('submit_sm', (pdu: SmppPdu) => {
-    submitted.push(pdu);
-    session.send(pdu.response({ message_id: `m-${++nextId}` }));
-  });
-  session.on('enquire_link', (pdu: SmppPdu) => session.send(pdu.response()));
-  session.on('unbind', (pdu: SmppPdu) => session.send(pdu.response()));
-});
+let smsc: TestSmsc;
 
 let k: TestKairos;
 let gw: GatewayClient;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+  smsc = await startTestSmsc((pdu) => {
+    submitted.push(pdu);
+    return { message_id: `m-${++nextId}` };
+  });
+  const port = smsc.port;
   k = await startTestKairos({
     config: { smppUrl: `smpp://127.0.0.1:${port}`, smppSystemId: 'kairos', smppPassword: 'secret', smppSource: 'BANK', deliveryPollMs: 20, clock: 'manual' },
     manualClockStart: AT,
@@ -45,7 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   gw.close();
   await k.close();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await smsc.close();
 });
 
 async function get(path: string): Promise<any> {
@@ -63,14 +54,7 @@ async function metric(line: string): Promise<number> {
 }
 
 function reply(phone: string, text: string): void {
-  smscSession!.send(
-    new (smpp as unknown as { PDU: new (cmd: string, fields: Record<string, unknown>) => SmppPdu }).PDU('deliver_sm', {
-      source_addr: phone.replace('+', ''),
-      destination_addr: 'BANK',
-      esm_class: 0,
-      short_message: text,
-    }),
-  );
+  smsc.deliver({ source_addr: phone.replace('+', ''), esm_class: 0, short_message: text });
 }
 
 describe('identity conflicts', () => {

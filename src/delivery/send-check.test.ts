@@ -26,8 +26,9 @@ import { CommittedFeed } from './committed-feed.js';
 import type { DeliveryHost, SendFacts } from './delivery-host.js';
 import { OutboxDispatcher } from './dispatcher.js';
 import type { DeliverFrame, Subscriber } from './gateway-subscribers.js';
-import type { SmppPdu } from './smpp-adapter.js';
-import { SmppAdapter, smpp } from './smpp-adapter.js';
+import { SmppAdapter } from './smpp-adapter.js';
+import type { TestSmsc } from '../test-support/smsc.js';
+import { startTestSmsc } from '../test-support/smsc.js';
 import { sendProblem } from './send-check.js';
 import { SmtpAdapter } from './smtp-adapter.js';
 
@@ -73,16 +74,7 @@ const catalog = compileCatalog(
 );
 
 const submitted: Array<{ to: string; at: number }> = [];
-const server = smpp.createServer({}, (session) => {
-  session.on('bind_transceiver', (pdu: SmppPdu) => session.send(pdu.response()));
-  session.on('submit_sm', (pdu: SmppPdu) => {
-    submitted.push({ to: pdu.destination_addr ?? '', at: performance.now() });
-    session.send(pdu.response({ message_id: `m-${submitted.length}` }));
-  });
-  session.on('enquire_link', (pdu: SmppPdu) => session.send(pdu.response()));
-  session.on('unbind', (pdu: SmppPdu) => session.send(pdu.response()));
-});
-let smscPort = 0;
+let smsc: TestSmsc;
 
 /** the letters the SMTP peer received: to whom */
 const letters: string[] = [];
@@ -104,9 +96,10 @@ const smtp = new SMTPServer({
 let smtpPort = 0;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const addr = server.address();
-  smscPort = typeof addr === 'object' && addr !== null ? addr.port : 0;
+  smsc = await startTestSmsc((pdu) => {
+    submitted.push({ to: pdu.destination_addr ?? '', at: performance.now() });
+    return { message_id: `m-${submitted.length}` };
+  });
   await new Promise<void>((resolve) => {
     smtp.listen(0, '127.0.0.1', () => resolve());
   });
@@ -114,7 +107,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await smsc.close();
   await new Promise<void>((resolve) => {
     smtp.close(() => resolve());
   });
@@ -180,7 +173,7 @@ async function bank(count: number, shared?: { store: Store; consumer: string; im
     maxInFlight: 10_000,
     onCommitted: committed.push,
   });
-  const sms = new SmppAdapter({ url: `smpp://127.0.0.1:${smscPort}`, systemId: 'kairos', password: 'secret', source: 'BANK', ratePerSec: smsRate, logger, clock, host });
+  const sms = new SmppAdapter({ url: `smpp://127.0.0.1:${smsc.port}`, systemId: 'kairos', password: 'secret', source: 'BANK', ratePerSec: smsRate, logger, clock, host });
   const email = new SmtpAdapter({ url: `smtp://127.0.0.1:${smtpPort}`, from: 'bank@bank.example', publicUrl: 'https://kairos.bank.example', unsubscribeSecret: 'test-unsubscribe-secret', ratePerSec: 100_000 });
   const dispatcher = new OutboxDispatcher({
     store,

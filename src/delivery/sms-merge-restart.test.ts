@@ -3,8 +3,10 @@ import type { ManualClock } from '../clock.js';
 import { stopKey } from '../stop-list.js';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
 import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid, until } from '../test-support/test-kairos.js';
-import type { SmppPdu, SmppSession, SmsReplyEntry } from './smpp-adapter.js';
-import { SMS_REPLY_PREFIX, smpp } from './smpp-adapter.js';
+import type { SmppPdu, SmsReplyEntry } from './smpp-adapter.js';
+import { SMS_REPLY_PREFIX } from './smpp-adapter.js';
+import type { TestSmsc } from '../test-support/smsc.js';
+import { startTestSmsc } from '../test-support/smsc.js';
 
 /**
  * An SMS that outlives what it was sent for (docs/identity.md), against an SMSC simulator
@@ -24,38 +26,29 @@ interface Submitted {
 /** every submit_sm the SMSC took (with its message id) or refused while `refusing` */
 const submitted: Submitted[] = [];
 let refusing = false;
-let smscSession: SmppSession | undefined;
 let nextId = 0;
-const server = smpp.createServer({}, (session) => {
-  session.on('bind_transceiver', (pdu: SmppPdu) => {
-    session.send(pdu.response());
-    smscSession = session;
-  });
-  session.on('submit_sm', (pdu: SmppPdu) => {
-    const to = pdu.destination_addr ?? '';
-    if (refusing) {
-      submitted.push({ to });
-      // ESME_RTHROTTLED: a passing refusal, tried again after the backoff.
-      session.send(pdu.response({ command_status: 0x58 }));
-      return;
-    }
-    const messageId = `m-${++nextId}`;
-    submitted.push({ to, messageId });
-    session.send(pdu.response({ message_id: messageId }));
-  });
-  session.on('enquire_link', (pdu: SmppPdu) => session.send(pdu.response()));
-  session.on('unbind', (pdu: SmppPdu) => session.send(pdu.response()));
-});
+/** the SMSC's answer to a submit: refused while `refusing`, else accepted with a message id */
+function onSubmit(pdu: SmppPdu): Record<string, unknown> {
+  const to = pdu.destination_addr ?? '';
+  if (refusing) {
+    submitted.push({ to });
+    // ESME_RTHROTTLED: a passing refusal, tried again after the backoff.
+    return { command_status: 0x58 };
+  }
+  const messageId = `m-${++nextId}`;
+  submitted.push({ to, messageId });
+  return { message_id: messageId };
+}
+let smsc: TestSmsc;
 
 const data = tempDir();
-let port = 0;
 let k: TestKairos;
 let gw: GatewayClient;
 
 async function start(): Promise<void> {
   k = await startTestKairos({
     // The retry waits for the manual clock: nothing is sent again until the test moves it.
-    config: { smppUrl: `smpp://127.0.0.1:${port}`, smppSystemId: 'kairos', smppPassword: 'secret', smppSource: 'BANK', deliveryPollMs: 20, deliveryBackoffMs: 60_000, reminderPollMs: 20, clock: 'manual' },
+    config: { smppUrl: `smpp://127.0.0.1:${smsc.port}`, smppSystemId: 'kairos', smppPassword: 'secret', smppSource: 'BANK', deliveryPollMs: 20, deliveryBackoffMs: 60_000, reminderPollMs: 20, clock: 'manual' },
     manualClockStart: AT,
     dataDir: data.dir,
     keepDataDir: true,
@@ -69,15 +62,13 @@ async function stop(): Promise<void> {
 }
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const addr = server.address();
-  port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+  smsc = await startTestSmsc(onSubmit);
   await start();
 });
 
 afterAll(async () => {
   await stop();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await smsc.close();
   data.remove();
 });
 
@@ -94,7 +85,7 @@ async function contact(customer: string, instance: string): Promise<{ instance: 
 }
 
 function deliver(fields: Record<string, unknown>): void {
-  smscSession!.send(new (smpp as unknown as { PDU: new (cmd: string, fields: Record<string, unknown>) => SmppPdu }).PDU('deliver_sm', { destination_addr: 'BANK', ...fields }));
+  smsc.deliver(fields);
 }
 
 async function declined(card: string): Promise<Frame> {
@@ -154,14 +145,14 @@ describe('an SMS across a merge and a restart', () => {
     expect(await k.kairos.store.getMeta(key)).toEqual({ instance, expiresAt } satisfies SmsReplyEntry);
     expect(JSON.stringify(await k.kairos.store.listMeta(SMS_REPLY_PREFIX, 100))).not.toContain(phone.slice(1));
 
-    const before = smscSession;
+    const before = smsc.session;
     await stop();
     await start();
     // Meanwhile the number has come to name another profile (reassigned): the reply still
     // answers the SMS, so it is demo-22's.
     await k.kairos.store.commit({ snapshots: [], identities: [{ kind: 'phone', value: phone, customer: 'demo-23' }], outbox: [] });
     // The adapter binds to the SMSC as the server starts, with nothing to send: the reply comes in.
-    await until('the SMSC bound again', () => (smscSession !== before ? true : undefined));
+    await until('the SMSC bound again', () => (smsc.session !== before ? true : undefined));
     deliver({ source_addr: phone.replace('+', ''), esm_class: 0, short_message: '1' });
     const backoffice = await until('the back-office action', async () => ((await get('/v1/outbox/backoffice')).entries as Array<{ instance: string }>).find((e) => e.instance === instance));
     expect(backoffice).toMatchObject({ action: 'issue_credit', customer: 'demo-22' });

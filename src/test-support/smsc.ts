@@ -1,0 +1,45 @@
+import type { SmppPdu, SmppSession } from '../delivery/smpp-adapter.js';
+import { smpp } from '../delivery/smpp-adapter.js';
+
+/**
+ * A real SMSC peer for tests, on a loopback port: it accepts any bind (keeping the latest
+ * session, so a test can send Kairos a customer's reply), answers enquire_link and unbind,
+ * and answers each submit_sm with what `onSubmit` returns (a message id, or a
+ * `command_status` to refuse it).
+ */
+export interface TestSmsc {
+  port: number;
+  /** the session Kairos bound last (undefined before the first bind) */
+  readonly session: SmppSession | undefined;
+  /** a mobile-originated message to Kairos (`deliver_sm`, to BANK unless `fields` say otherwise) */
+  deliver(fields: Record<string, unknown>): void;
+  close(): Promise<void>;
+}
+
+const PDU = (smpp as unknown as { PDU: new (cmd: string, fields: Record<string, unknown>) => SmppPdu }).PDU;
+
+export async function startTestSmsc(onSubmit: (pdu: SmppPdu) => Record<string, unknown>): Promise<TestSmsc> {
+  let session: SmppSession | undefined;
+  const server = smpp.createServer({}, (s) => {
+    s.on('bind_transceiver', (pdu: SmppPdu) => {
+      s.send(pdu.response());
+      session = s;
+    });
+    s.on('submit_sm', (pdu: SmppPdu) => s.send(pdu.response(onSubmit(pdu))));
+    s.on('enquire_link', (pdu: SmppPdu) => s.send(pdu.response()));
+    s.on('unbind', (pdu: SmppPdu) => s.send(pdu.response()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const addr = server.address();
+  return {
+    port: typeof addr === 'object' && addr !== null ? addr.port : 0,
+    get session() {
+      return session;
+    },
+    deliver(fields) {
+      if (session === undefined) throw new Error('no session bound to the test SMSC');
+      session.send(new PDU('deliver_sm', { destination_addr: 'BANK', ...fields }));
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
