@@ -13,6 +13,7 @@ import { localTime } from './local-time.js';
 import type { ReminderSpec } from './reminders.js';
 import { cancelExpiry, catalogReminders } from './reminders.js';
 import { customerTimeZone, makeScope } from './scope.js';
+import { SEGMENTS_CHECK_EVENT, segmentTimer } from './segment-timer.js';
 import type { EvalScope } from './condition.js';
 import type { GatewayEvent, GatewayResponse } from './gateway-event.js';
 import type { IdentifierLink, SegmentChange } from './ingest.js';
@@ -161,7 +162,10 @@ export function replayReply(ctx: CustomerContext, msg: EventMessage | ResponseMe
 
 export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleResult {
   const { catalog } = msg;
-  const t = msg.event.at ?? msg.now;
+  // The segment timer firing: memberships as of now (a node down for days catches up in one
+  // step, not a day at a time).
+  const timerFired = msg.reminder !== undefined && msg.event.type === SEGMENTS_CHECK_EVENT;
+  const t = timerFired ? msg.now : (msg.event.at ?? msg.now);
   const ingested = ingestEvent(prev, msg.event, t, catalog);
   let ctx = ingested.ctx;
   // A reminder is not the customer's activity.
@@ -209,6 +213,10 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   const deferrals = recordDeferrals(ctx.deferrals ?? [], event, decided.explain, decided.reminders, Math.max(t, msg.now));
   if (deferrals !== undefined) ctx = { ...ctx, deferrals: deferrals.deferrals };
   ctx = { ...ctx, seen: remember(ctx.seen, event.id, recordedActions(decided.actions), msg) };
+  // The next moment time alone can move a membership: the segment timer, moved when it changed.
+  const timer = segmentTimer(ctx, catalog, localTime(t, customerTimeZone(ctx, catalog)).epochDay, timerFired);
+  ctx = timer.ctx;
+  if (timer.reminder !== undefined) reminders.push(timer.reminder);
   const trace: Trace = { explain: deferrals?.explain ?? decided.explain, segmentChanges: ingested.segmentChanges, answered, learned, conversions: goals.conversions };
   if (deferrals !== undefined && (deferrals.step.resumed.length > 0 || deferrals.step.superseded.length > 0)) trace.deferrals = deferrals.step;
   return {

@@ -397,6 +397,11 @@ export interface CustomerContext {
    * feature it fed.
    */
   segmentsEvaluated?: { day: number; catalog: number; stage: LifecycleStage };
+  /**
+   * When the armed segment timer fires: the next moment a membership can change with no event
+   * (segment-timer.ts). Absent: none armed.
+   */
+  segmentsCheckAt?: number;
   /** feature series id -> its day buckets (DaySeries) */
   features: Record<string, DaySeries>;
   contacts: ContactRecord[];

@@ -3,7 +3,7 @@ import type { FeatureAggregate, FeatureWindow } from './catalog/feature-window.j
 import { unreachable } from './brain-error.js';
 import type { DaySeries } from './customer-state.js';
 import { BUCKET_SIZE } from './customer-state.js';
-import { civilDate } from './local-time.js';
+import { civilDate, epochDayOf } from './local-time.js';
 
 /**
  * Windowed aggregates kept in the actor: a count and a sum per local calendar day.
@@ -65,17 +65,8 @@ function observe(series: DaySeries, i: number, amount: number): void {
 }
 
 
-/** Epoch day of a civil date (days-from-civil). */
-function epochDayOf(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-function firstOfMonth(epochDay: number, monthsBack: number): number {
+/** The first day of the month `monthsBack` months before `epochDay`'s (negative: after). */
+export function firstOfMonth(epochDay: number, monthsBack: number): number {
   const [year, month] = civilDate(epochDay);
   const m0 = year * 12 + (month - 1) - monthsBack;
   return epochDayOf(Math.floor(m0 / 12), (m0 % 12) + 1, 1);

@@ -57,3 +57,4 @@ export * from './schema-problem.js';
 export * from './scope.js';
 export * from './sms-length.js';
 export * from './template.js';
+export * from './segment-timer.js';

@@ -6,8 +6,9 @@ import type { ContactIdentifierKind, GatewayEvent } from './gateway-event.js';
 import { contactIdentifierKinds } from './gateway-event.js';
 import { channels } from './catalog/channels.js';
 import { stateBounds } from './limits.js';
-import { localTime } from './local-time.js';
+import { localTime, startOfLocalDay } from './local-time.js';
 import { customerTimeZone, makeScope } from './scope.js';
+import { SEGMENTS_CHECK_EVENT } from './segment-timer.js';
 
 /**
  * What an event teaches the actor before any decision: new identifiers, profile changes,
@@ -152,6 +153,25 @@ function readsAny(inputs: ReadonlySet<string>, fed: ReadonlySet<string>): boolea
   return false;
 }
 
+/**
+ * The customer's memberships on local day `today` (segment id -> when entered): the stored
+ * ones when they were evaluated that day under this catalog, else every segment evaluated
+ * again, one the stored memberships do not hold yet entered at the day's local midnight (when
+ * time moved the customer in; the same on every read). For a view (the card), so it never
+ * shows a membership time has ended before the segment timer's step commits.
+ */
+export function membershipsOn(ctx: CustomerContext, catalog: Catalog, today: number): Record<string, number> {
+  const last = ctx.segmentsEvaluated;
+  if (last !== undefined && last.day === today && last.catalog === catalog.version && last.stage === ctx.stage) return ctx.segments;
+  const scope = makeScope(ctx, catalog, today);
+  const out: Record<string, number> = {};
+  let midnight: number | undefined;
+  for (const s of catalog.segments) {
+    if (s.members.has(ctx.id) || (s.rule?.(scope) ?? false)) out[s.id] = ctx.segments[s.id] ?? (midnight ??= startOfLocalDay(today, customerTimeZone(ctx, catalog)));
+  }
+  return out;
+}
+
 export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: number, catalog: Catalog): IngestResult {
   let ctx: CustomerContext = { ...prev, lastEventAt: Math.max(prev.lastEventAt ?? t, t) };
 
@@ -215,7 +235,12 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
   // re-evaluates every segment; otherwise only those that read a feature this event fed.
   const last = ctx.segmentsEvaluated;
   const full =
-    last === undefined || last.day !== today || last.catalog !== catalog.version || last.stage !== ctx.stage || event.type === 'profile.updated';
+    last === undefined ||
+    last.day !== today ||
+    last.catalog !== catalog.version ||
+    last.stage !== ctx.stage ||
+    event.type === 'profile.updated' ||
+    event.type === SEGMENTS_CHECK_EVENT;
   const segmentChanges: SegmentChange[] = [];
   const scope = makeScope(ctx, catalog, today);
   for (const s of catalog.segments) {

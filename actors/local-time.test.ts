@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bearingDeg, directionRu, distanceM, walkingMinutes } from './geo.js';
-import { inWindow, isValidTimeZone, localTime, parseClock } from './local-time.js';
+import { inWindow, isValidTimeZone, localTime, parseClock, startOfLocalDay } from './local-time.js';
 
 describe('local time', () => {
   it('reads the wall clock in the customer’s zone', () => {
@@ -100,5 +100,18 @@ describe('local time against Intl, minute by minute', () => {
         }
       }
     }
+  });
+});
+
+describe('startOfLocalDay', () => {
+  it('is the local midnight, in any zone, across a DST switch, and the first minute of a day whose midnight was skipped', () => {
+    const dayOf = (iso: string, zone: string): number => localTime(Date.parse(iso), zone).epochDay;
+    expect(startOfLocalDay(dayOf('2030-03-16T12:00:00+03:00', 'Europe/Moscow'), 'Europe/Moscow')).toBe(Date.parse('2030-03-16T00:00:00+03:00'));
+    expect(startOfLocalDay(dayOf('2030-03-16T12:00:00+07:00', 'Asia/Novosibirsk'), 'Asia/Novosibirsk')).toBe(Date.parse('2030-03-16T00:00:00+07:00'));
+    // Berlin: the day of the spring switch (02:00 -> 03:00) and the day after it start at midnight.
+    expect(startOfLocalDay(dayOf('2030-03-31T12:00:00+02:00', 'Europe/Berlin'), 'Europe/Berlin')).toBe(Date.parse('2030-03-31T00:00:00+01:00'));
+    expect(startOfLocalDay(dayOf('2030-04-01T12:00:00+02:00', 'Europe/Berlin'), 'Europe/Berlin')).toBe(Date.parse('2030-04-01T00:00:00+02:00'));
+    // São Paulo, 4 November 2018: clocks went from 00:00 straight to 01:00; the day began at 01:00 (-02).
+    expect(startOfLocalDay(dayOf('2018-11-04T12:00:00-02:00', 'America/Sao_Paulo'), 'America/Sao_Paulo')).toBe(Date.parse('2018-11-04T01:00:00-02:00'));
   });
 });

@@ -93,6 +93,33 @@ export function civilDate(epochDay: number): [year: number, month: number, day: 
   return [yoe + era * 400 + (month <= 2 ? 1 : 0), month, doy - Math.floor((153 * mp + 2) / 5) + 1];
 }
 
+/** Epoch day of a civil date (days-from-civil); a day past the month's end runs into the next month (Feb 29 of a common year is Mar 1). */
+export function epochDayOf(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/**
+ * The first instant of local day `epochDay` in `timeZone`: its midnight, or where a DST switch
+ * skips midnight, the first minute the day has.
+ */
+export function startOfLocalDay(epochDay: number, timeZone: string): number {
+  const wall = epochDay * 86_400_000;
+  let at = wall - offsetMinutes(wall, timeZone) * 60_000;
+  // The offset at the instant itself (it differs when a switch lies between the guess and it).
+  at = wall - offsetMinutes(at, timeZone) * 60_000;
+  // A day whose midnight a switch skipped starts at the switch: step to the first minute it has.
+  for (let i = 0; i < 4 && localTime(at, timeZone).epochDay < epochDay; i++) at += 900_000;
+  // Never later than the day's start (an offset change just after midnight): back while the
+  // quarter hour before is still this day.
+  for (let i = 0; i < 8 && localTime(at - 900_000, timeZone).epochDay === epochDay; i++) at -= 900_000;
+  return at;
+}
+
 export function localTime(at: number, timeZone: string): LocalTime {
   // Plain arithmetic on the local instant (no Date object): the day number, the time of day,
   // and the civil date from the day number.

@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     KAIROS_HOST: '127.0.0.1',
     KAIROS_DATA_DIR: dataDir,
     KAIROS_LOG_LEVEL: 'warn',
+    KAIROS_SEGMENT_SWEEP_MS: '0',
     KAIROS_MAX_HOT_ACTORS: String(Math.max(100, customers * 2)),
     KAIROS_PASSIVATE_AFTER_MS: '0',
     KAIROS_MAX_HEAP_MB: '1000000',

@@ -230,7 +230,8 @@ async function main(): Promise<void> {
     const kport = await freePort();
     const serve = [join(root, 'bin', 'kairos.js'), 'serve', '--port', String(kport), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'];
     const cmd = cgroup === undefined ? { command: process.execPath, args: serve } : cgroup.wrap(process.execPath, serve);
-    const kairos = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    // The segment sweep (a background pass over the base after start) would share the measured cores.
+    const kairos = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KAIROS_SEGMENT_SWEEP_MS: '0' } });
     children.push(kairos);
     if (cgroup !== undefined) log(`kairos in the memory cgroup ${cgroup.path} (v${cgroup.version}), limit ${toMb(cgroup.limitBytes)} MB`);
     const echo = spawn(process.execPath, [join(here, 'echo-server.js'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });

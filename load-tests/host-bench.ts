@@ -6,7 +6,10 @@ import type { PerformanceEntry } from 'node:perf_hooks';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
+import type { Kairos } from '../src/kairos.js';
 import { startKairos } from '../src/kairos.js';
+import { reminderKey } from '../src/store/store.js';
+import { SEGMENT_TIMER, SEGMENTS_CHECK_EVENT } from '../actors/index.js';
 import { parseEvent } from '../src/transport/frames.js';
 import { customersInTurns, makeEvent } from './open-loop.js';
 
@@ -17,7 +20,10 @@ import { customersInTurns, makeEvent } from './open-loop.js';
  * (scavenges and their pauses per thousand events) without the noise of a generator and
  * a server sharing two cores: the figure to watch while optimising the hot path.
  *
- *   node dist/load-tests/host-bench.js [--events 60000] [--in-flight 64] [--customers 45211] [--durability commit] [--heap-profile FILE [--allocations]] [--cpu-profile FILE]
+ *   node dist/load-tests/host-bench.js [--events 60000] [--in-flight 64] [--customers 45211] [--durability commit] [--timers N] [--heap-profile FILE [--allocations]] [--cpu-profile FILE]
+ *
+ * `--timers N` first stores N other customers' segment timers (due over the next 90 days, none
+ * during the run): what the event path costs with a big base's timers in the store (issue 29).
  *
  * `--heap-profile FILE` samples the allocations of the measured run that are still alive at
  * its end (what each event leaves behind for the garbage collector to copy and promote), as
@@ -26,6 +32,22 @@ import { customersInTurns, makeEvent } from './open-loop.js';
  *
  * Last line: `host: us_per_event=X scavenges_per_1k=N scavenge_mean_ms=M scavenge_max_ms=M`.
  */
+
+/** N segment timers of customers `t-<i>` (none of them stored: never fired here), due over the next 90 days from a day ahead. */
+async function storeTimers(k: Kairos, n: number): Promise<void> {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error('--timers N, a whole number');
+  const from = k.clock.now() + 86_400_000;
+  const started = performance.now();
+  for (let i = 0; i < n; i += 50_000) {
+    const set = [];
+    for (let j = i; j < Math.min(n, i + 50_000); j++) {
+      const customer = `t-${j}`;
+      set.push({ key: reminderKey(customer, SEGMENT_TIMER), customer, due: from + ((j * 7919) % 90) * 86_400_000, event: SEGMENTS_CHECK_EVENT });
+    }
+    await k.store.commit({ snapshots: [], identities: [], outbox: [], reminders: { set, remove: [] } });
+  }
+  if (n > 0) process.stderr.write(`host-bench: ${n} timers stored in ${Math.round(performance.now() - started)} ms\n`);
+}
 
 interface GcTally {
   minor: number[];
@@ -42,6 +64,7 @@ async function main(): Promise<void> {
       'cpu-profile': { type: 'string' },
       allocations: { type: 'boolean', default: false },
       customers: { type: 'string', default: '45211' },
+      timers: { type: 'string', default: '0' },
     },
   });
   const events = Number(values.events);
@@ -50,7 +73,7 @@ async function main(): Promise<void> {
   // each once a turn: checked before the server starts.
   const customers = customersInTurns(values.customers);
   const dataDir = mkdtempSync(join(tmpdir(), 'kairos-host-bench-'));
-  const config = loadConfig({ ...process.env, KAIROS_PORT: '0', KAIROS_HOST: '127.0.0.1', KAIROS_DATA_DIR: dataDir, KAIROS_LOG_LEVEL: 'warn', KAIROS_DURABILITY: values.durability });
+  const config = loadConfig({ ...process.env, KAIROS_PORT: '0', KAIROS_HOST: '127.0.0.1', KAIROS_DATA_DIR: dataDir, KAIROS_LOG_LEVEL: 'warn', KAIROS_DURABILITY: values.durability, KAIROS_SEGMENT_SWEEP_MS: '0' });
   const k = await startKairos(config);
   const run = async (prefix: string, n: number): Promise<number> => {
     const started = performance.now();
@@ -68,6 +91,7 @@ async function main(): Promise<void> {
     return performance.now() - started;
   };
   try {
+    await storeTimers(k, Number(values.timers));
     // Every customer activated and written once before the measured run.
     await run('warm', customers);
     const gc: GcTally = { minor: [], major: [] };
@@ -124,7 +148,7 @@ async function main(): Promise<void> {
       heapUsedMb: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
     };
     console.log(JSON.stringify(result));
-    console.log(`host: us_per_event=${result.usPerEvent} scavenges_per_1k=${result.scavengesPer1k} scavenge_mean_ms=${result.scavengeMeanMs} scavenge_max_ms=${result.scavengeMaxMs} faults_per_1k=${result.faultsPer1k}`);
+    console.log(`host: timers=${Number(values.timers)} us_per_event=${result.usPerEvent} scavenges_per_1k=${result.scavengesPer1k} scavenge_mean_ms=${result.scavengeMeanMs} scavenge_max_ms=${result.scavengeMaxMs} faults_per_1k=${result.faultsPer1k}`);
   } finally {
     await k.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -32,7 +32,7 @@ interface Setup {
 async function startNode(env: Record<string, string>, dataDir: string, children: ChildProcess[]): Promise<string> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(root, 'bin', 'kairos.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, KAIROS_SEGMENT_SWEEP_MS: '0', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kairos-sms-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const kairos = spawn(process.execPath, [join(root, 'bin', 'kairos.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'], {
-    env: { ...process.env, KAIROS_SMPP_URL: `smpp://127.0.0.1:${smscPort}`, KAIROS_SMPP_RATE: String(rate * 4), KAIROS_RATE_LIMIT: String(rate * 10) },
+    env: { ...process.env, KAIROS_SEGMENT_SWEEP_MS: '0', KAIROS_SMPP_URL: `smpp://127.0.0.1:${smscPort}`, KAIROS_SMPP_RATE: String(rate * 4), KAIROS_RATE_LIMIT: String(rate * 10) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const rounds = wholeOption('rounds', values.rounds, 1);
   const dataDir = mkdtempSync(join(tmpdir(), 'kairos-snapshot-bench-'));
   try {
-    const config = loadConfig({ ...process.env, KAIROS_PORT: '0', KAIROS_HOST: '127.0.0.1', KAIROS_DATA_DIR: dataDir, KAIROS_LOG_LEVEL: 'warn' });
+    const config = loadConfig({ ...process.env, KAIROS_PORT: '0', KAIROS_HOST: '127.0.0.1', KAIROS_DATA_DIR: dataDir, KAIROS_LOG_LEVEL: 'warn', KAIROS_SEGMENT_SWEEP_MS: '0' });
     const k = await startKairos(config);
     try {
       // makeEvent visits every customer once in each run of `customers` events (its stride, EVENT_STRIDE, is a prime that does not divide `customers`).

@@ -22,7 +22,7 @@ afterEach(async () => {
 
 async function serve(dataDir: string): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { ...process.env, KAIROS_DURABILITY: 'commit', KAIROS_LOG_LEVEL: 'info', KAIROS_STALE_EVENT_MS: String(7 * 86_400_000) }, // its events are from yesterday: not stale here
+    env: { ...process.env, KAIROS_DURABILITY: 'commit', KAIROS_LOG_LEVEL: 'info', KAIROS_STALE_EVENT_MS: String(7 * 86_400_000), KAIROS_SEGMENT_SWEEP_MS: '0' }, // its events are from yesterday: not stale here
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   cleanups.push(() => void child.kill('SIGKILL'));

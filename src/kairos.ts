@@ -36,6 +36,7 @@ import { ModelRegistry } from './runtime/model-registry.js';
 import { PropensityLedger } from './runtime/propensity-ledger.js';
 import { FunnelLedger } from './runtime/funnel-ledger.js';
 import { SegmentLedger } from './runtime/segment-ledger.js';
+import { SegmentSweep } from './runtime/segment-sweep.js';
 import { segmentRoutes } from './admin/segment-routes.js';
 import { DraftCounts } from './runtime/draft-count.js';
 import { UpliftLedger } from './runtime/uplift-ledger.js';
@@ -72,6 +73,8 @@ export interface Kairos {
   readonly metrics: Metrics;
   readonly host: CustomerHost;
   readonly store: Store;
+  /** the segment timers' safety net (a pass at start and each `segmentSweepMs`; `run()` for one now) */
+  readonly segmentSweep: SegmentSweep;
   /** stops accepting, lets queued requests finish, flushes every snapshot, closes the store */
   close(): Promise<void>;
 }
@@ -233,6 +236,7 @@ function buildHost(config: Readonly<Config>, parts: { store: Store; catalogs: Ca
 
 /** The background work on timers: the model weights saved, another node's catalog changes read (shared stores), due reminders, idle actors swept. */
 interface Timers {
+  segmentSweep: SegmentSweep;
   /** writes the model weights now (logged, not thrown, on failure) */
   saveModels(): Promise<void>;
   /** stops polling reminders and sweeping actors (the host is closing) */
@@ -241,7 +245,7 @@ interface Timers {
   stopStoreTimers(): void;
 }
 
-function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: CatalogService; models: ModelRegistry; host: CustomerHost; logger: Logger }): Timers {
+function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: CatalogService; models: ModelRegistry; host: CustomerHost; logger: Logger; clock: Clock }): Timers {
   const { store, catalogs, models, host, logger } = parts;
   const saveModels = async (): Promise<void> => {
     try {
@@ -262,11 +266,21 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
   reminderTimer.unref();
   const sweepTimer = setInterval(() => host.sweep(), 1000);
   sweepTimer.unref();
+  // The segment timers' safety net: a pass over the base when one is due (a new store, a
+  // catalog changed, a day since the last), looked at soon after start and each minute.
+  const segmentSweep = new SegmentSweep({ store, clock: parts.clock, catalog: () => catalogs.catalog, logger, check: (id) => host.checkSegments(id), ...(config.segmentSweepMs > 0 ? { intervalMs: config.segmentSweepMs } : {}) });
+  const sweepSegments = (): void => {
+    segmentSweep.runIfDue().catch((err: unknown) => logger.error({ err }, 'the segment sweep failed; it runs again when next due'));
+  };
+  const segmentTimers = config.segmentSweepMs > 0 ? [setTimeout(sweepSegments, 5000), setInterval(sweepSegments, 60_000)] : [];
+  for (const t of segmentTimers) t.unref();
   return {
+    segmentSweep,
     saveModels,
     stopHostTimers() {
       clearInterval(reminderTimer);
       clearInterval(sweepTimer);
+      for (const t of segmentTimers) clearTimeout(t);
     },
     stopStoreTimers() {
       clearInterval(modelTimer);
@@ -391,7 +405,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const host = buildHost(config, { store, catalogs, clock, logger, metrics, ledgers, committed });
   const dispatcher = buildDispatcher(config, { store, clock, logger, metrics, host, committed });
   learningMetrics({ catalogs, models: ledgers.models, uplift: ledgers.uplift, funnel: ledgers.funnel, store, clock }, metrics);
-  const timers = startTimers(config, { store, catalogs, models: ledgers.models, host, logger });
+  const timers = startTimers(config, { store, catalogs, models: ledgers.models, host, logger, clock });
   const gateway = buildGateway(config, { uws, store, catalogs, clock, logger, metrics, ledgers, host, dispatcher, started });
   let port: number;
   try {
@@ -417,6 +431,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     metrics,
     host,
     store,
+    segmentSweep: timers.segmentSweep,
     close() {
       closing ??= closeInOrder({ config, logger, gateway, timers, host, dispatcher, store });
       return closing;

@@ -9,6 +9,7 @@ import { compileCampaign } from './compile-campaign.js';
 import { compileFeature, featureSeries } from './compile-feature.js';
 import { compileOffer } from './compile-offer.js';
 import { compilePolicy } from './compile-policy.js';
+import { segmentClockOf } from '../segment-timer.js';
 import type { CatalogDef, FeatureDef, PartnerDef, PlaceDef } from './definition-schema.js';
 import { isRecord, parseDuration, requireId, requireList, requireNumber, requireString, uniqueIds } from './field-checks.js';
 
@@ -148,13 +149,19 @@ export function compileCatalog(def: CatalogDef): Catalog {
   for (const f of features) {
     for (const e of f.events) featuresByEvent.set(e, [...(featuresByEvent.get(e) ?? []), f]);
   }
+  const featureById = new Map(features.map((f) => [f.id, f]));
   return {
     version,
     features,
     featuresByEvent,
-    featureById: new Map(features.map((f) => [f.id, f])),
+    featureById,
     scores,
     segments,
+    segmentClock: segmentClockOf(
+      segmentDefs.map((s) => (isRecord(s) ? s.rule : undefined)),
+      featureById,
+      scores,
+    ),
     offers: new Map(offerList.map((o) => [o.id, o.compiled])),
     campaigns,
     places: new Map(places.map((p) => [p.id, p])),

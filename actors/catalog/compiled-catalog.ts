@@ -1,3 +1,4 @@
+import type { SegmentClock } from '../segment-timer.js';
 import type { Getter, Predicate } from '../condition.js';
 import type { CompiledTemplate } from '../template.js';
 import type { Channel, ChannelKind } from './channels.js';
@@ -201,6 +202,8 @@ export interface Catalog {
   featureById: ReadonlyMap<string, Feature>;
   scores: ReadonlyMap<string, Score>;
   segments: readonly Segment[];
+  /** what segment rules read that time moves (segment-timer.ts) */
+  segmentClock: SegmentClock;
   offers: ReadonlyMap<string, Offer>;
   campaigns: readonly Campaign[];
   places: ReadonlyMap<string, PlaceDef>;

@@ -1,6 +1,7 @@
 import type { AuditDraft } from '../audit/audit-chain.js';
 import type { Campaign, ContactIdentifierKind, ContactRecord, CustomerRef, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview } from '../../actors/index.js';
-import { capacityDay, createCustomerStepper, customerMachine, customerOfInstance, decisionInputs, defaultLimits, effectiveRetentionMs, eventTimeProblem } from '../../actors/index.js';
+import { capacityDay, createCustomerStepper, customerMachine, customerOfInstance, decisionInputs, defaultLimits, effectiveRetentionMs, eventTimeProblem, SEGMENT_TIMER, SEGMENTS_CHECK_EVENT } from '../../actors/index.js';
+import { reminderKey } from '../store/store.js';
 import type { SendFacts } from '../delivery/delivery-host.js';
 import { DEMO_STOP_LIST_SECRET } from '../config.js';
 import { KairosError } from '../errors.js';
@@ -272,6 +273,17 @@ export class CustomerHost {
    */
   pollReminders(): Promise<number> {
     return this.reminders.poll();
+  }
+
+  /**
+   * A `segments.check` for this customer now, as its segment timer firing would be (the daily
+   * sweep, src/runtime/segment-sweep.ts): every segment evaluated, entry and exit triggers
+   * fired, the next timer armed. False when not taken now (overloaded, closing).
+   */
+  checkSegments(customer: string): Promise<boolean> {
+    const now = this.o.clock.now();
+    const key = reminderKey(customer, SEGMENT_TIMER);
+    return this.fireReminder(key, customer, { id: `reminder:${key}@${now}`, type: SEGMENTS_CHECK_EVENT, customer: { id: customer }, at: now });
   }
 
   private get limits(): CustomerLimits {

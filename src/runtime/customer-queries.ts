@@ -1,5 +1,5 @@
 import type { Campaign, Catalog, DecisionAction, ContactIdentifierKind, CustomerContext, CustomerMessage, CustomerStepper, Explanation, GatewayEvent, Preview } from '../../actors/index.js';
-import { bucketsOf, customerTimeZone, decisionInputs, localTime, previewCampaign, windowValue } from '../../actors/index.js';
+import { bucketsOf, customerTimeZone, decisionInputs, localTime, membershipsOn, previewCampaign, windowValue } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import type { CustomerView } from '../schema/http/customer-schemas.js';
 import { asKairosError } from '../errors.js';
@@ -143,7 +143,8 @@ export class CustomerQueries {
       profile: ctx.profile,
       identifiers: ctx.identifiers,
       consents: ctx.consents,
-      segments: ctx.segments,
+      segments: membershipsOn(ctx, catalog, today),
+      nextSegmentCheck: ctx.segmentsCheckAt,
       features,
       contacts: ctx.contacts,
       pending: ctx.pending,

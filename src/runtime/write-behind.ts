@@ -298,7 +298,9 @@ export class WriteBehind {
         { charges, expect },
       );
       // A stale customer's reminders were not dropped: they fire again (on the fresh state) when their lease ends.
-      this.o.remindersSettled(reminders.remove);
+      // A fired reminder set again under its name (the segment timer re-armed) is settled too:
+      // the stored one is the new one, due when it says, and must not stay held as firing.
+      this.o.remindersSettled([...reminders.remove, ...reminders.set.map((r) => r.key)]);
       for (const id of stale) {
         const live = this.o.actors.get(id);
         if (live !== undefined && !written.some(([w]) => w === live)) this.dropStale(live);

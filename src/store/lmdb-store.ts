@@ -392,7 +392,13 @@ export class LmdbStore implements Store {
     if (this.hasPlainCustomers) tables.push(this.customers, this.legacyCustomers);
     const ids = new Set<string>();
     for (const t of tables) {
-      for (const key of t.getKeys({ ...(cursor === undefined ? {} : { start: cursor }), limit: limit + 1 })) if (cursor === undefined || key > cursor) ids.add(key);
+      // limit + 1 ids after the cursor (the cursor's own key, when the table holds it, is skipped).
+      let taken = 0;
+      for (const key of t.getKeys(cursor === undefined ? {} : { start: cursor })) {
+        if (cursor !== undefined && key <= cursor) continue;
+        ids.add(key);
+        if (++taken > limit) break;
+      }
     }
     const sorted = [...ids].sort();
     const page = sorted.slice(0, limit);

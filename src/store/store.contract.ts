@@ -287,6 +287,19 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       if (one !== undefined) expect(one.record?.profile.age).toBe(33);
     });
 
+    it('scans past the first page when only one table holds the customers (master data, no snapshots)', async () => {
+      await store.importCustomers(Array.from({ length: 10 }, (_, i) => ({ id: `r-${i}`, record: record(i) })));
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 100; i++) {
+        const page = await store.scanCustomers(cursor, 3);
+        seen.push(...page.customers.map((c) => c.id));
+        if (page.next === undefined) break;
+        cursor = page.next;
+      }
+      expect(seen.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `r-${i}`));
+    });
+
     it('keeps meta values', async () => {
       await store.putMeta('demo', { loadedAt: 5, customers: 3 });
       expect(await store.getMeta('demo')).toEqual({ loadedAt: 5, customers: 3 });

@@ -26,7 +26,7 @@ export async function startRedisNode(
 ): Promise<RedisNode> {
   const { name } = o;
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', o.dataDir, '--clock', 'manual'], {
-    env: { ...process.env, KAIROS_STORE: 'redis', KAIROS_REDIS_URL: o.redisUrl, KAIROS_REDIS_PREFIX: o.prefix, KAIROS_NODE_ID: name, KAIROS_LOG_LEVEL: 'info', ...o.env },
+    env: { ...process.env, KAIROS_STORE: 'redis', KAIROS_REDIS_URL: o.redisUrl, KAIROS_REDIS_PREFIX: o.prefix, KAIROS_NODE_ID: name, KAIROS_LOG_LEVEL: 'info', KAIROS_SEGMENT_SWEEP_MS: '0', ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   cleanups.push(() => void child.kill('SIGKILL'));

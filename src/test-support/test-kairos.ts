@@ -39,7 +39,8 @@ export async function startTestKairos(options: TestKairosOptions = {}): Promise<
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'kairos-test-'));
   // Tests replay events with fixed dates against a clock set after them: lateness is not their
   // subject, so no event is stale unless a test sets `staleEventMs` (late-and-deferred tests do).
-  const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir, logLevel: 'info', shutdownTimeoutMs: 5000, staleEventMs: 400 * 86_400_000, ...options.config });
+  // The segment sweep (a background pass over the base) runs only where a test asks for it.
+  const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir, logLevel: 'info', shutdownTimeoutMs: 5000, staleEventMs: 400 * 86_400_000, segmentSweepMs: 0, ...options.config });
   const logs: Array<Record<string, unknown>> = [];
   let raw = '';
   const destination = new Writable({
