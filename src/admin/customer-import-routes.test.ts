@@ -131,18 +131,18 @@ describe('the customer import routes', () => {
 
   it('sends every reject of a body whose rejects outgrow what the server holds of its reply unread', async () => {
     const rows: string[] = [];
-    for (let i = 1; i <= 11_000; i++) rows.push(JSON.stringify({ id: `bad-${i}`, birth_date: 'никогда', pad: 'p'.repeat(200) }));
+    for (let i = 1; i <= 10_000; i++) rows.push(JSON.stringify({ id: `bad-${i}`, birth_date: 'никогда', pad: 'p'.repeat(200) }));
     const res = await fetch(`${server.k.httpUrl}/v1/customers/import`, { method: 'POST', headers: { ...ndjson, Accept: 'application/x-ndjson' }, body: rows.join('\n') });
     const text = await res.text();
-    expect(text.length).toBeGreaterThan(3 * 1024 * 1024);
+    expect(text.length).toBeGreaterThan(2.5 * 1024 * 1024);
     const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
-    expect(lines.filter((l) => 'reject' in l)).toHaveLength(11_000);
+    expect(lines.filter((l) => 'reject' in l)).toHaveLength(10_000);
+    // a body ending with a full batch: one progress line a batch, none repeated
     expect(lines.filter((l) => 'progress' in l).map((l) => l.progress as unknown)).toEqual([
       { rows: 5000, rejected: 5000 },
       { rows: 10_000, rejected: 10_000 },
-      { rows: 11_000, rejected: 11_000 },
     ]);
-    expect(lines.at(-1)).toMatchObject({ rows: 11_000, created: 0, rejected: 11_000 });
+    expect(lines.at(-1)).toMatchObject({ rows: 10_000, created: 0, rejected: 10_000 });
   });
 
   it('a client that goes away midway leaves the committed batches and applies nothing after them', async () => {

@@ -234,6 +234,8 @@ async function runImport(
   const limit = call.bodyStream?.limit ?? Number.MAX_SAFE_INTEGER;
   let read = 0;
   let rejected = 0;
+  /** the rows told at the last batch */
+  let toldRows = -1;
   /** rejects not yet told, each with the row it is (the rows of the batch being checked) */
   const pending: Array<Reject & { row: number }> = [];
   async function* counted(): AsyncGenerator<SourceRow> {
@@ -258,6 +260,9 @@ async function runImport(
         const { row: _row, ...r } = pending.shift()!;
         told.push(r);
       }
+      // the run's last commit may hold no row (the rows ended with a full batch): nothing new to tell
+      if (rows === toldRows && told.length === 0) return;
+      toldRows = rows;
       rejected += told.length;
       onBatch({ rows, rejected }, told);
     },
