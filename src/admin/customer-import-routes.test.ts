@@ -1,9 +1,11 @@
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { adminHeaders, serverForFile, uid, yesterdayMsk } from '../test-support/test-kairos.js';
 
 /**
  * The bank's customers through the admin API on a real server (manual clock): the NDJSON import
- * with its counts and rejects, PUT and PATCH of one customer, and a live customer's imported
+ * with its counts and rejects, a body many times the payload limit streamed with progress lines,
+ * a client that goes away midway, PUT and PATCH of one customer, and a live customer's imported
  * change reaching its actor: a campaign triggered by `profile.updated`, a move to former client.
  */
 
@@ -85,5 +87,100 @@ describe('the customer import routes', () => {
     expect(card.contacts).toEqual([expect.objectContaining({ campaign: 'import-60-plus', channel: 'email' })]);
     expect((await api('PATCH', '/v1/customers/bank-20', { stage: 'former_client' })).body.outcome).toBe('updated');
     expect((await api('GET', '/v1/customers/bank-20')).body.stage).toBe('formerClient');
+  });
+
+  it('streams a body many times the payload limit, with a progress line per batch, and a bad or too long line is a reject, not a stop', async () => {
+    const limit = server.k.kairos.config.maxPayloadBytes;
+    const rows: string[] = [];
+    for (let i = 1; i <= 12_000; i++) rows.push(JSON.stringify({ id: `big-${i}`, first_name: 'Пётр', city: 'Казань', email: `big-${i}@example.ru`, note: 'x'.repeat(40) }));
+    rows[5999] = '{"id": "big-6000", not json';
+    rows[6999] = JSON.stringify({ id: 'big-7000', note: 'y'.repeat(limit + 10) });
+    const body = `${rows.join('\n')}\n`;
+    expect(Buffer.byteLength(body)).toBeGreaterThan(10 * limit);
+    const res = await fetch(`${server.k.httpUrl}/v1/customers/import`, { method: 'POST', headers: { ...ndjson, Accept: 'application/x-ndjson' }, body });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    expect(lines.filter((l) => 'progress' in l).map((l) => l.progress as unknown)).toEqual([
+      { rows: 5000, rejected: 0 },
+      { rows: 10_000, rejected: 2 },
+      { rows: 12_000, rejected: 2 },
+    ]);
+    // each reject comes before the progress line of its batch
+    expect(lines.slice(1, 4).map((l) => Object.keys(l)[0])).toEqual(['reject', 'reject', 'progress']);
+    expect(lines[1]!.reject).toMatchObject({ line: 6000, column: '', reason: 'unreadable_row', raw: '{"id": "big-6000", not json' });
+    expect(lines[2]!.reject).toMatchObject({ line: 7000, column: '', reason: 'unreadable_row' });
+    expect(lines[2]!.reject.raw).toMatch(new RegExp(`^\\{"id":"big-7000","note":"y+ \\[line longer than ${limit} bytes\\]$`));
+    expect(lines[2]!.reject.raw.length).toBeLessThan(300);
+    const last = lines.at(-1)!;
+    expect(last).toMatchObject({ rows: 12_000, created: 11_998, updated: 0, unchanged: 0, rejected: 2 });
+    expect(last.summary).toMatch(/^import: rows=12000 created=11998 updated=0 unchanged=0 rejected=2 s=\d+\.\d$/);
+    expect((await api('GET', '/v1/customers/big-12000')).body).toMatchObject({ id: 'big-12000', identifiers: { email: ['big-12000@example.ru'] } });
+    expect((await api('GET', '/v1/customers/big-6000')).status).toBe(404);
+    // the JSON reply takes a big body too (no 413), as today's shape
+    const again = await api('POST', '/v1/customers/import', body, ndjson);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ rows: 12_000, created: 0, unchanged: 11_998, rejected: 2, progress: [5000, 10_000, 12_000] });
+    expect(again.body.rejects.map((r: { line: number }) => r.line)).toEqual([6000, 7000]);
+    // refused before a byte is read: the reply comes while the body is still arriving
+    const refused = await fetch(`${server.k.httpUrl}/v1/customers/import`, { method: 'POST', headers: { 'Content-Type': 'application/x-ndjson' }, body });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe('unauthorized');
+    expect((await api('GET', '/health')).status).toBe(200);
+  });
+
+  it('sends every reject of a body whose rejects outgrow what the server holds of its reply unread', async () => {
+    const rows: string[] = [];
+    for (let i = 1; i <= 10_000; i++) rows.push(JSON.stringify({ id: `bad-${i}`, birth_date: 'никогда', pad: 'p'.repeat(200) }));
+    const res = await fetch(`${server.k.httpUrl}/v1/customers/import`, { method: 'POST', headers: { ...ndjson, Accept: 'application/x-ndjson' }, body: rows.join('\n') });
+    const text = await res.text();
+    expect(text.length).toBeGreaterThan(2.5 * 1024 * 1024);
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    expect(lines.filter((l) => 'reject' in l)).toHaveLength(10_000);
+    // a body ending with a full batch: one progress line a batch, none repeated
+    expect(lines.filter((l) => 'progress' in l).map((l) => l.progress as unknown)).toEqual([
+      { rows: 5000, rejected: 5000 },
+      { rows: 10_000, rejected: 10_000 },
+    ]);
+    expect(lines.at(-1)).toMatchObject({ rows: 10_000, created: 0, rejected: 10_000 });
+  });
+
+  it('a client that goes away midway leaves the committed batches and applies nothing after them', async () => {
+    const row = (i: number): string => `${JSON.stringify({ id: `cut-${i}`, last_name: 'Смирнов', email: `cut-${i}@import.example.ru` })}\n`;
+    const url = new URL(`${server.k.httpUrl}/v1/customers/import`);
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...ndjson, Accept: 'application/x-ndjson', 'Transfer-Encoding': 'chunked' } });
+    req.on('error', () => undefined);
+    const firstBatch = new Promise<Record<string, any>>((resolve, reject) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.on('error', () => undefined);
+        res.on('data', (chunk: Buffer) => {
+          text += chunk.toString('utf8');
+          const line = text.split('\n').find((l) => l.startsWith('{"progress"'));
+          if (line !== undefined) resolve(JSON.parse(line) as Record<string, any>);
+        });
+        res.on('end', () => reject(new Error(`the reply ended before a progress line: ${text}`)));
+      });
+    });
+    let chunk = '';
+    for (let i = 1; i <= 5000; i++) chunk += row(i);
+    req.write(chunk);
+    expect(await firstBatch).toEqual({ progress: { rows: 5000, rejected: 0 } });
+    // half of the next batch, and a row cut in its middle; then the client is gone
+    chunk = '';
+    for (let i = 5001; i <= 7500; i++) chunk += row(i);
+    req.write(`${chunk}{"id": "cut-75`);
+    await new Promise<void>((resolve) => req.write('01"', () => resolve()));
+    req.destroy();
+    while (!server.k.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('the customer import stopped'))) await new Promise((r) => setTimeout(r, 20));
+    expect(server.k.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('the customer import stopped'))).toMatchObject({ rows: 5000, code: 'unavailable' });
+    expect((await api('GET', '/v1/customers/cut-1')).status).toBe(200);
+    expect((await api('GET', '/v1/customers/cut-5000')).body).toMatchObject({ id: 'cut-5000', identifiers: { email: ['cut-5000@import.example.ru'] } });
+    for (const id of ['cut-5001', 'cut-7500', 'cut-7501']) expect((await api('GET', `/v1/customers/${id}`)).status).toBe(404);
+    // the server goes on: the same rows sent again in one request finish the job
+    let rest = '';
+    for (let i = 1; i <= 7500; i++) rest += row(i);
+    const resent = await api('POST', '/v1/customers/import', rest, ndjson);
+    expect(resent.body).toMatchObject({ rows: 7500, created: 2500, unchanged: 5000, rejected: 0 });
   });
 });

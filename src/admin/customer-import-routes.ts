@@ -5,7 +5,7 @@ import { profileFieldTypes } from '../../actors/index.js';
 import type { GatewayEvent, ProfileScalarField } from '../../actors/index.js';
 import { audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
-import { KairosError } from '../errors.js';
+import { KairosError, asKairosError } from '../errors.js';
 import { stable } from '../import/customer-from-row.js';
 import { emptyMapping } from '../import/import-mapping.js';
 import type { ImportCounts } from '../import/import-customers.js';
@@ -17,12 +17,16 @@ import type { CustomerHost } from '../runtime/customer-host.js';
 import { route } from '../schema/http/bind-route.js';
 import { PathId } from '../schema/http/common-schemas.js';
 import { operation } from '../schema/http/operation.js';
+import { ProblemSchema, problemBody } from '../schema/http/problem.js';
 import type { CustomerRecord, Store } from '../store/store.js';
-import type { Route } from '../transport/http.js';
+import type { HttpCall, Route } from '../transport/http.js';
+import { boundedLines } from './bounded-lines.js';
 
 /**
  * The bank's customers through the admin API (docs/import.md, role privacy: personal data):
- * an NDJSON import, and one customer put or patched. The same checks and upsert as
+ * an NDJSON import, read as it arrives (any size; rows applied in batches as bytes come, the
+ * connection paused while the store is behind) and answered with the counts or, asked for
+ * NDJSON, with a progress line per committed batch; and one customer put or patched. The same checks and upsert as
  * `kairos import customers` (src/import/); a customer already imported whose master data
  * changed is told so as an event, `profile.updated` (and `client.churned` when the row makes
  * it a former client), so its live actor, features, segments and campaigns see the change.
@@ -49,11 +53,24 @@ const RejectSchema = Type.Object(
 export const ImportReply = Type.Object(
   {
     ...counts,
-    rejects: Type.Array(RejectSchema, { description: 'the rejected rows' }),
+    rejects: Type.Array(RejectSchema, { description: 'the rejected rows (the first 10,000; all are counted)' }),
     progress: Type.Array(Type.Integer({ minimum: 0 }), { description: 'rows done at each committed batch of 5,000' }),
     summary: Type.String({ description: 'import: rows=N created=A updated=B unchanged=C rejected=D s=T, as the command prints it' }),
   },
   { $id: 'CustomerImport', additionalProperties: false },
+);
+
+/** The most rejected rows the JSON reply lists (all are counted); the NDJSON reply sends each. */
+export const MAX_LISTED_REJECTS = 10_000;
+
+export const ImportLine = Type.Union(
+  [
+    Type.Object({ progress: Type.Object({ rows: counts.rows, rejected: counts.rejected }, { additionalProperties: false }) }, { additionalProperties: false, description: 'a batch committed: the rows done so far' }),
+    Type.Object({ reject: RejectSchema }, { additionalProperties: false, description: 'a rejected row, sent with the progress line of its batch' }),
+    Type.Object({ error: ProblemSchema }, { additionalProperties: false, description: 'the import stopped (the batches before stay committed); the last line' }),
+    Type.Object({ ...counts, summary: ImportReply.properties.summary }, { additionalProperties: false, description: 'the whole body was applied: the counts and the summary line; the last line' }),
+  ],
+  { $id: 'CustomerImportLine', description: 'one line of the NDJSON reply' },
 );
 
 const CellValue = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null(), Type.Array(Type.String())]);
@@ -72,12 +89,15 @@ export const importCustomersOperation = operation({
   method: 'post',
   path: '/v1/customers/import',
   summary: "Imports the bank's customers: NDJSON, one customer a line (upsert, rejects listed)",
-  description: 'Each line is applied whole or rejected whole, in batches of 5,000; the body is bounded by KAIROS_MAX_PAYLOAD_BYTES (send a large file in parts, or use `kairos import customers`).',
+  description:
+    'The body is read as it arrives, of any size (KAIROS_MAX_PAYLOAD_BYTES bounds one line, not the body: a longer line is rejected as unreadable_row); each line is applied whole or rejected whole, in batches of 5,000, each committed as its bytes arrive. ' +
+    'With `Accept: application/x-ndjson` the reply is NDJSON sent as the import goes: a `progress` line per committed batch (after the `reject` lines of its rows), then the counts with the summary line (or an `error` line). Otherwise the counts at the end, as JSON. ' +
+    'A client that goes away stops the import after the last committed batch.',
   tag: 'customers',
   auth: 'admin',
   roles: ['privacy'],
-  body: { schema: Type.String({ description: 'NDJSON' }), media: ['application/x-ndjson'] },
-  responses: { 200: { description: 'the counts, the rejected rows and the summary line', schema: ImportReply } },
+  body: { schema: Type.String({ description: 'NDJSON' }), media: ['application/x-ndjson'], streamed: true },
+  responses: { 200: { description: 'the counts, the rejected rows and the summary line; asked for NDJSON, progress lines as batches commit', schema: ImportReply, media: { 'application/x-ndjson': ImportLine } } },
   errors: [],
 });
 
@@ -170,26 +190,12 @@ export function customerImportRoutes(d: CustomerImportDeps): Route[] {
   return [
     route(
       importCustomersOperation,
-      async ({ body, call }) => {
-        const started = performance.now();
-        const rejects: Array<{ line: number; column: string; reason: string; raw: string }> = [];
-        const progress: number[] = [];
-        const c: ImportCounts = await importCustomerRows(d.store, readRows(Readable.from([body]), 'ndjson'), {
-          source: 'api',
-          mapping: emptyMapping,
-          rejects: { append: () => undefined, size: () => 0, truncate: () => undefined },
-          resume: false,
-          keepMarker: false,
-          now: d.clock.now(),
-          onProgress: ({ rows }) => progress.push(rows),
-          onRejected: (r) => rejects.push(r),
-          onUpdated: (changes) => tellHost(d, changes),
-        });
-        const reply = { rows: c.rows, created: c.created, updated: c.updated, unchanged: c.unchanged, rejected: c.rejected };
-        await audit(d, call, 'customers.import', 'customers', undefined, reply);
-        return { status: 200, body: { ...reply, rejects, progress, summary: summaryLine(c, (performance.now() - started) / 1000) } };
+      async ({ call }) => {
+        if (!/application\/x-ndjson/i.test(call.accept)) return { status: 200, body: await importReply(d, call) };
+        return { raw: { status: 200, contentType: 'application/x-ndjson; charset=utf-8', body: '', stream: importLines(d, call) } };
       },
-      { 'application/x-ndjson': (text) => text },
+      // the body is streamed: the route reads call.bodyStream
+      { 'application/x-ndjson': () => '' },
     ),
     route(putCustomerOperation, async ({ params: { id }, body, call }) => {
       const outcome = await applyOne(d, id, body);
@@ -203,4 +209,169 @@ export function customerImportRoutes(d: CustomerImportDeps): Route[] {
       return { status: 200, body: { id, outcome } };
     }),
   ];
+}
+
+type Reject = { line: number; column: string; reason: string; raw: string };
+
+interface ImportRun {
+  counts: ImportCounts;
+  seconds: number;
+}
+
+/**
+ * One import of the call's NDJSON body as it arrives; `onBatch` after each committed batch with
+ * the rows done and the rejects among them. A body cut short (the client gone) throws after
+ * the batches before it are committed; the rows after them are not applied.
+ */
+async function runImport(
+  d: CustomerImportDeps,
+  call: HttpCall,
+  onBatch: (done: { rows: number; rejected: number }, rejects: Reject[]) => void,
+  /** before each row: a promise to wait on while the reply is behind (then the body is not read) */
+  hold: () => Promise<void> | undefined = () => undefined,
+): Promise<ImportRun> {
+  const started = performance.now();
+  const limit = call.bodyStream?.limit ?? Number.MAX_SAFE_INTEGER;
+  let read = 0;
+  let rejected = 0;
+  /** the rows told at the last batch */
+  let toldRows = -1;
+  /** rejects not yet told, each with the row it is (the rows of the batch being checked) */
+  const pending: Array<Reject & { row: number }> = [];
+  async function* counted(): AsyncGenerator<SourceRow> {
+    for await (const row of readRows(Readable.from(boundedLines(call.bodyStream ?? [call.body], limit)), 'ndjson')) {
+      const wait = hold();
+      if (wait !== undefined) await wait;
+      read++;
+      yield row;
+    }
+  }
+  const c: ImportCounts = await importCustomerRows(d.store, counted(), {
+    source: 'api',
+    mapping: emptyMapping,
+    rejects: { append: () => undefined, size: () => 0, truncate: () => undefined },
+    resume: false,
+    keepMarker: false,
+    now: d.clock.now(),
+    onRejected: (r) => pending.push({ ...r, row: read }),
+    onProgress: ({ rows }) => {
+      const told: Reject[] = [];
+      while (pending.length > 0 && pending[0]!.row <= rows) {
+        const { row: _row, ...r } = pending.shift()!;
+        told.push(r);
+      }
+      // the run's last commit may hold no row (the rows ended with a full batch): nothing new to tell
+      if (rows === toldRows && told.length === 0) return;
+      toldRows = rows;
+      rejected += told.length;
+      onBatch({ rows, rejected }, told);
+    },
+    onUpdated: (changes) => tellHost(d, changes),
+  });
+  return { counts: c, seconds: (performance.now() - started) / 1000 };
+}
+
+function countsOf(c: ImportCounts): ImportCounts {
+  return { rows: c.rows, created: c.created, updated: c.updated, unchanged: c.unchanged, rejected: c.rejected };
+}
+
+/** Audits an import: its counts, or the rows committed before it stopped and why. */
+async function auditImport(d: CustomerImportDeps, call: HttpCall, outcome: ImportCounts | { rows: number; rejected: number; stopped: string }): Promise<void> {
+  await audit(d, call, 'customers.import', 'customers', undefined, outcome);
+}
+
+/** The JSON reply: the counts, the first rejects, the rows at each batch, the summary line. */
+async function importReply(d: CustomerImportDeps, call: HttpCall) {
+  const rejects: Reject[] = [];
+  const progress: number[] = [];
+  let done = { rows: 0, rejected: 0 };
+  let run: ImportRun;
+  try {
+    run = await runImport(d, call, (p, told) => {
+      done = p;
+      progress.push(p.rows);
+      for (const r of told) if (rejects.length < MAX_LISTED_REJECTS) rejects.push(r);
+    });
+  } catch (err) {
+    await auditImport(d, call, { ...done, stopped: asKairosError(err).code });
+    throw err;
+  }
+  const reply = countsOf(run.counts);
+  await auditImport(d, call, reply);
+  return { ...reply, rejects, progress, summary: summaryLine(run.counts, run.seconds) };
+}
+
+/** Bytes of the NDJSON reply made but not yet taken by the client beyond which the body is no longer read. */
+export const MAX_UNSENT_REPLY = 1024 * 1024;
+
+/**
+ * The NDJSON reply, line by line as the import goes: rejects and progress per batch, then the
+ * counts (or an error). While more than {@link MAX_UNSENT_REPLY} bytes of it wait for a client
+ * that does not read them, no more of the body is read (its connection pauses).
+ */
+async function* importLines(d: CustomerImportDeps, call: HttpCall): AsyncGenerator<string> {
+  const out: string[] = [];
+  let unsent = 0;
+  let finished = false;
+  let wake: (() => void) | undefined;
+  let taken: (() => void) | undefined;
+  const push = (line: unknown): void => {
+    const text = `${JSON.stringify(line)}\n`;
+    out.push(text);
+    unsent += text.length;
+    wake?.();
+  };
+  const hold = (): Promise<void> | undefined => (unsent > MAX_UNSENT_REPLY ? new Promise<void>((resolve) => (taken = resolve)) : undefined);
+  let done = { rows: 0, rejected: 0 };
+  void runImport(
+    d,
+    call,
+    (p, told) => {
+      done = p;
+      for (const r of told) push({ reject: r });
+      push({ progress: p });
+    },
+    hold,
+  )
+    .then(
+      async (run) => {
+        const reply = countsOf(run.counts);
+        await auditImport(d, call, reply);
+        push({ ...reply, summary: summaryLine(run.counts, run.seconds) });
+      },
+      async (err: unknown) => {
+        const e = asKairosError(err);
+        if (e.code === 'internal') d.logger.error({ err }, 'the customer import failed');
+        else d.logger.warn({ rows: done.rows, code: e.code }, `the customer import stopped: ${e.message}`);
+        await auditImport(d, call, { ...done, stopped: e.code }).catch((auditErr: unknown) => d.logger.error({ err: auditErr }, 'the stopped import was not audited'));
+        push({ error: problemBody(e.code, e.publicMessage) });
+      },
+    )
+    .finally(() => {
+      finished = true;
+      wake?.();
+    });
+  try {
+    for (;;) {
+      if (out.length > 0) {
+        const text = out.join('');
+        out.length = 0;
+        yield text;
+        // the client took it: the body is read on
+        unsent -= text.length;
+        if (unsent <= MAX_UNSENT_REPLY) {
+          taken?.();
+          taken = undefined;
+        }
+        continue;
+      }
+      if (finished) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    // the reply is over (a client gone too): an import held for it goes on, to its end or its error
+    unsent = 0;
+    taken?.();
+  }
 }

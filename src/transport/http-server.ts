@@ -1,11 +1,12 @@
 import type { Config } from '../config.js';
-import { asKairosError } from '../errors.js';
+import { KairosError, asKairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { KeyRing } from './key-ring.js';
 import { roleAllows } from '../schema/http/operation.js';
+import { BodyStream } from './body-stream.js';
 import type { HttpCall, HttpReply, Route } from './http.js';
-import { errorReply, json } from './http.js';
+import { errorReply, json, statusLine } from './http.js';
 import type { Router } from './http-router.js';
 import { createRouter } from './http-router.js';
 import { healthOperation, metricsOperation, readyOperation } from '../schema/http/builtin-operations.js';
@@ -14,9 +15,11 @@ import { writeReply } from './write-reply.js';
 
 /**
  * The HTTP side of the server: reads each request (everything copied out of uWS's request
- * synchronously, the body up to the payload limit), checks its credentials, dispatches it to
- * its route and writes the reply back corked. Its own routes are `GET /health`, `GET /ready`
- * and `GET /metrics`; `POST /v1/events` and the admin API come in as routes.
+ * synchronously, the body up to the payload limit, or handed over as it arrives to a route
+ * whose body is `streamed`), checks its credentials, dispatches it to its route and writes the
+ * reply back corked (a reply with a `stream` chunk by chunk, as it is made). Its own routes
+ * are `GET /health`, `GET /ready` and `GET /metrics`; `POST /v1/events` and the admin API come
+ * in as routes.
  */
 
 export interface HttpServerOptions {
@@ -32,6 +35,9 @@ export interface HttpServerOptions {
   /** why a ready node should take no traffic now (the store unreachable, commits failing); undefined when it should */
   notReadyReason: () => string | undefined;
 }
+
+/** Bytes of a streamed body waiting unread before its connection is paused (resumed at half). */
+export const STREAMED_BODY_HIGH_WATER = 256 * 1024;
 
 export class HttpServer {
   private readonly router: Router;
@@ -78,10 +84,29 @@ export class HttpServer {
     const contentType = req.getHeader('content-type');
     const accept = req.getHeader('accept');
     let aborted = false;
+    let streamed: BodyStream | undefined;
+    /** a streamed reply waiting for the client to take what it was sent */
+    let writable: (() => void) | undefined;
     res.onAborted(() => {
       aborted = true;
+      streamed?.fail(new KairosError('unavailable', 'the client went away before the end of the body'));
+      writable?.();
     });
     const write = (r: HttpReply): void => {
+      if (r.stream !== undefined) {
+        const drained = (): Promise<void> =>
+          new Promise<void>((resolve) => {
+            writable = resolve;
+            res.onWritable(() => {
+              writable = undefined;
+              resolve();
+              return true;
+            });
+          });
+        void this.writeStream(res, r, { aborted: () => aborted, drained, done: () => streamed?.close() });
+        return;
+      }
+      streamed?.close();
       if (aborted) return;
       res.cork(() => writeReply(res, r));
     };
@@ -94,10 +119,10 @@ export class HttpServer {
     const { route, params } = found;
     const op = route.operation;
     const { auth } = op;
-    const run = (body: Buffer): void => {
+    const run = (body: Buffer, bodyStream?: BodyStream): void => {
       Promise.resolve()
         .then(async () => {
-          if (auth === 'none') return route.handle({ method, path, query, authorization, principal: undefined, contentType, accept, body }, params);
+          if (auth === 'none') return route.handle({ method, path, query, authorization, principal: undefined, contentType, accept, body, bodyStream }, params);
           // Authentication, then readiness, then the role: a refusal changes nothing.
           const who = await this.o.keys.authenticate(authorization);
           if (who === undefined) {
@@ -114,7 +139,7 @@ export class HttpServer {
             this.o.metrics.errors.inc({ code: 'forbidden' });
             return errorReply('forbidden', `the key "${principal.name}" (role ${principal.role}) may not ${op.operationId} (${method.toUpperCase()} ${op.path})`);
           }
-          const call: HttpCall = { method, path, query, authorization, principal, contentType, accept, body };
+          const call: HttpCall = { method, path, query, authorization, principal, contentType, accept, body, bodyStream };
           return route.handle(call, params);
         })
         .then(write, (err: unknown) => {
@@ -128,6 +153,16 @@ export class HttpServer {
       return;
     }
     const limit = this.o.config.maxPayloadBytes;
+    if (op.body?.streamed === true) {
+      // Handed over as it arrives: the route bounds what it keeps; a slow route pauses the connection.
+      const flow = { pause: () => !aborted && res.pause(), resume: () => !aborted && res.resume() };
+      const stream = new BodyStream(flow, limit, STREAMED_BODY_HIGH_WATER);
+      streamed = stream;
+      // The chunk is valid only during this callback: copy it.
+      res.onData((chunk, isLast) => stream.push(Buffer.from(new Uint8Array(chunk)), isLast));
+      run(Buffer.alloc(0), stream);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
@@ -143,5 +178,44 @@ export class HttpServer {
       chunks.push(Buffer.from(new Uint8Array(chunk)));
       if (isLast) run(Buffer.concat(chunks));
     });
+  }
+
+  /**
+   * A reply made as it goes: the status and headers (and `body`, if any) now, then each chunk,
+   * then the end. The next chunk is taken only once the client has taken the last (so a
+   * producer that waits for its chunks to be taken is held back by a slow reader); a client
+   * gone stops the chunks.
+   */
+  private async writeStream(res: HttpResponse, r: HttpReply, w: { aborted: () => boolean; drained: () => Promise<void>; done: () => void }): Promise<void> {
+    const { aborted, done } = w;
+    const chunks = r.stream![Symbol.asyncIterator]();
+    try {
+      if (aborted()) return;
+      res.cork(() => {
+        res.writeStatus(statusLine(r.status)).writeHeader('Content-Type', r.contentType);
+        for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);
+        if (r.body.length > 0) res.write(r.body);
+      });
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done === true) break;
+        if (aborted()) return;
+        let taken = true;
+        res.cork(() => {
+          taken = res.write(next.value);
+        });
+        if (!taken) await w.drained();
+      }
+      done();
+      if (!aborted()) res.cork(() => res.end());
+    } catch (err) {
+      done();
+      if (!aborted()) {
+        this.o.logger.error({ err }, 'a streamed reply failed');
+        res.close();
+      }
+    } finally {
+      if (aborted()) await chunks.return?.(undefined).catch(() => undefined);
+    }
   }
 }

@@ -3,6 +3,7 @@ import { KairosError, errorCatalog } from '../errors.js';
 import type { OperationSpec } from '../schema/http/operation.js';
 import type { Problem } from '../schema/http/problem.js';
 import { PROBLEM_MEDIA_TYPE, problemBody } from '../schema/http/problem.js';
+import type { StreamedBody } from './body-stream.js';
 import type { Principal } from './principal.js';
 
 export type { Auth, HttpMethod } from '../schema/http/operation.js';
@@ -22,6 +23,12 @@ export interface HttpCall {
   contentType: string;
   accept: string;
   body: Buffer;
+  /**
+   * The body as it arrives, on an operation whose body is `streamed` (then `body` is empty and
+   * the payload limit does not apply): chunks in order, with backpressure (the connection is
+   * paused while the handler is behind); it throws when the client goes away before the end.
+   */
+  bodyStream?: StreamedBody;
 }
 
 export interface HttpReply {
@@ -29,6 +36,8 @@ export interface HttpReply {
   contentType: string;
   body: string | Uint8Array;
   headers?: Readonly<Record<string, string>>;
+  /** a reply written as it is made (chunked): `body` first, then each chunk; when the client goes away the iteration is ended early */
+  stream?: AsyncIterable<string>;
 }
 
 /** A route's path parameters by name, percent-decoded once (by the router, never by a handler). */

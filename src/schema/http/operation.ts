@@ -54,6 +54,12 @@ export interface BodySpec {
    * paths (the catalog compiler), so the route only parses it; by default the route checks it.
    */
   checkedBy?: 'route' | 'service';
+  /**
+   * true: the body is handed to the handler as it arrives (`HttpCall.bodyStream`, paused while
+   * the handler is behind), not read whole first, so KAIROS_MAX_PAYLOAD_BYTES does not bound it
+   * (the handler bounds what it keeps: a line, a batch); the route sees an empty `body`.
+   */
+  streamed?: boolean;
 }
 
 export interface OperationSpec {
@@ -97,7 +103,7 @@ export function openApiPath(path: string): string {
 export function implicitErrors(op: OperationSpec): ErrorCode[] {
   const codes: ErrorCode[] = [];
   if (op.params !== undefined) codes.push('invalid');
-  if (op.body !== undefined) codes.push('invalid', 'payload_too_large', 'unsupported_media_type');
+  if (op.body !== undefined) codes.push('invalid', ...(op.body.streamed === true ? [] : (['payload_too_large'] as const)), 'unsupported_media_type');
   if (op.query !== undefined) codes.push('invalid');
   if (op.auth !== 'none') codes.push('unauthorized', 'forbidden', 'unavailable');
   codes.push('internal');
