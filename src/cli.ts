@@ -53,7 +53,7 @@ usage:
                              the data dir's store: upsert, rejects file, --resume, --mapping
                              (see kairos import --help and docs/import.md)
   kairos segments recount    rebuild segment sizes and members from the stored snapshots
-                             (the data dir's store, Kairos stopped; docs/runtime.md)
+                             (the data dir's store, Kairos stopped; docs/catalog.md)
   kairos keys …              named API keys on a running server (create, list, rotate,
                              revoke; see kairos keys --help and docs/security.md)
   kairos --help              this text

@@ -10,7 +10,7 @@ import { LmdbStore } from '../store/lmdb-store.js';
 export const segmentsUsage = `usage: kairos segments recount [--data-dir DIR]
   Rebuilds every segment's size and member list from the stored snapshots of the LMDB store
   of KAIROS_DATA_DIR (no server may hold it: the data-dir lock says so). Today's size becomes
-  the count; older days of the size history stay. docs/runtime.md#segment-sizes-and-members`;
+  the count; older days of the size history stay. docs/catalog.md#segments`;
 
 export interface SegmentsIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -49,7 +49,7 @@ export async function segmentsCommand(argv: readonly string[], io: SegmentsIo): 
     return 2;
   }
   if (config.store !== 'lmdb') {
-    io.err('kairos segments: recounts the LMDB store of KAIROS_DATA_DIR (KAIROS_STORE=lmdb); a Redis store is recounted by a node at its start (docs/runtime.md)\n');
+    io.err('kairos segments: recounts the LMDB store of KAIROS_DATA_DIR (KAIROS_STORE=lmdb); a Redis store is recounted by a node at its start (docs/catalog.md#segments)\n');
     return 2;
   }
   let store: LmdbStore;

@@ -143,7 +143,7 @@ export interface RecountResult {
  * (`setSizes`), written to the store (a single node: the meta values; a shared store: the
  * difference added to the shared sums, read just before), and the marker. Meant for a store no
  * one else writes meanwhile (the CLI under the data-dir lock, a server before it takes
- * traffic): a customer committed during the scan may be counted as it was (docs/runtime.md).
+ * traffic): a customer committed during the scan may be counted as it was (docs/catalog.md#segments).
  */
 export async function recountSegments(store: Store, ledger: SegmentLedger, opts: { pageSize?: number; progress?: (scanned: number) => void } = {}): Promise<RecountResult> {
   const pageSize = opts.pageSize ?? 1000;

@@ -385,13 +385,13 @@ export class LmdbStore implements Store {
     return records;
   }
 
-  async scanCustomers(cursor: string | undefined, limit: number, opts: { records?: boolean } = {}): Promise<CustomerPage> {
-    const records = opts.records !== false;
+  async scanCustomers(cursor: string | undefined, limit: number, opts: { records?: boolean | 'missing' } = {}): Promise<CustomerPage> {
+    const records = opts.records ?? true;
     // The ids after the cursor in each table (all in key order), merged: the first `limit` of them.
     const tables: Array<Database<unknown, string>> = [this.snapshots];
-    if (records) tables.push(this.sealedCustomers);
+    if (records !== false) tables.push(this.sealedCustomers);
     if (this.hasLegacy) tables.push(this.legacySnapshots);
-    if (records && this.hasPlainCustomers) tables.push(this.customers, this.legacyCustomers);
+    if (records !== false && this.hasPlainCustomers) tables.push(this.customers, this.legacyCustomers);
     const ids = new Set<string>();
     // `start` is inclusive: the cursor itself may come first, and one more tells a next page.
     for (const t of tables) {
@@ -399,13 +399,15 @@ export class LmdbStore implements Store {
     }
     const sorted = [...ids].sort();
     const page = sorted.slice(0, limit);
+    const last = page.at(-1);
+    if (last === undefined) return { customers: [] };
     const customers: CustomerPage['customers'] = [];
     for (const id of page) {
-      const [snapshot, record] = [await this.getSnapshot(id), records ? await this.getCustomer(id) : undefined];
+      const snapshot = await this.getSnapshot(id);
+      const record = records === true || (records === 'missing' && snapshot === undefined) ? await this.getCustomer(id) : undefined;
       customers.push({ id, ...(snapshot === undefined ? {} : { snapshot }), ...(record === undefined ? {} : { record }) });
     }
-    const last = page.at(-1);
-    return sorted.length > limit && last !== undefined ? { customers, next: last } : { customers };
+    return sorted.length > limit ? { customers, next: last } : { customers };
   }
 
   listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]> {

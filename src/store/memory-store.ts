@@ -128,7 +128,7 @@ export class MemoryStore implements Store {
     }
   }
 
-  scanCustomers(cursor: string | undefined, limit: number, opts: { records?: boolean } = {}): Promise<CustomerPage> {
+  scanCustomers(cursor: string | undefined, limit: number, opts: { records?: boolean | 'missing' } = {}): Promise<CustomerPage> {
     this.check();
     const records = opts.records !== false;
     const ids = [...new Set([...this.snapshots.keys(), ...(records ? this.customers.keys() : [])])].filter((id) => cursor === undefined || id > cursor).sort();

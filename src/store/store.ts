@@ -181,9 +181,10 @@ export interface Store {
    * `next` is undefined after the last page. About `limit` customers a page (Redis's SCAN may
    * give fewer or more). For a scan over the whole base (a draft segment's count). With
    * `records: false` master data is not read: customers without a snapshot may be left out,
-   * and `record` may be absent (the segment recount reads snapshots only).
+   * and `record` may be absent (the segment recount reads snapshots only); with `'missing'`,
+   * a customer's `record` may be absent when it has a snapshot (what a draft count reads).
    */
-  scanCustomers(cursor: string | undefined, limit: number, opts?: { records?: boolean }): Promise<CustomerPage>;
+  scanCustomers(cursor: string | undefined, limit: number, opts?: { records?: boolean | 'missing' }): Promise<CustomerPage>;
 
   /** Reminders due at or before `until`, earliest first, at most `limit`. */
   dueReminders(until: number, limit: number): Promise<ReminderRecord[]>;
