@@ -19,6 +19,7 @@ import { auditCommand } from './cli/audit-command.js';
 import { mergeCommand } from './cli/merge-command.js';
 import { keysCommand, keysUsage } from './cli/keys-command.js';
 import { importCommand, importUsage } from './cli/import-command.js';
+import { segmentsCommand, segmentsUsage } from './cli/segments-command.js';
 
 /** The `kairos` command. `serve` is the default. */
 
@@ -51,6 +52,8 @@ usage:
   kairos import customers FILE  the bank's customers from CSV or NDJSON (- for stdin) into
                              the data dir's store: upsert, rejects file, --resume, --mapping
                              (see kairos import --help and docs/import.md)
+  kairos segments recount    rebuild segment sizes and members from the stored snapshots
+                             (the data dir's store, Kairos stopped; docs/catalog.md)
   kairos keys …              named API keys on a running server (create, list, rotate,
                              revoke; see kairos keys --help and docs/security.md)
   kairos --help              this text
@@ -297,6 +300,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (argv[0] === 'import') {
     if (argv.includes('--help') || argv.includes('-h')) process.stdout.write(`${importUsage}\n`);
     else process.exitCode = await importCommand(argv.slice(1), { env: process.env, stdin: process.stdin, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), tty: process.stderr.isTTY });
+    return;
+  }
+  if (argv[0] === 'segments') {
+    if (argv.includes('--help') || argv.includes('-h')) process.stdout.write(`${segmentsUsage}\n`);
+    else process.exitCode = await segmentsCommand(argv.slice(1), { env: process.env, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
     return;
   }
   if (argv[0] === 'keys') {

@@ -35,7 +35,7 @@ import { WebhookAdapter } from './delivery/webhook-adapter.js';
 import { ModelRegistry } from './runtime/model-registry.js';
 import { PropensityLedger } from './runtime/propensity-ledger.js';
 import { FunnelLedger } from './runtime/funnel-ledger.js';
-import { SegmentLedger } from './runtime/segment-ledger.js';
+import { SegmentLedger, ensureSegmentLedger } from './runtime/segment-ledger.js';
 import { SegmentSweep } from './runtime/segment-sweep.js';
 import { segmentRoutes } from './admin/segment-routes.js';
 import { DraftCounts } from './runtime/draft-count.js';
@@ -171,6 +171,9 @@ async function loadLedgers(config: Readonly<Config>, store: Store, clock: Clock,
   await funnel.counters.loadFrom(store, 1_000_000);
   const segments = new SegmentLedger(clock);
   await segments.counters.loadFrom(store, 1_000_000);
+  // A store with customers from before the segment ledger: recounted once, before any traffic.
+  const recount = await ensureSegmentLedger(store, segments);
+  if (recount !== undefined) logger.info({ customers: recount.customers, segments: recount.sizes.size }, 'segment sizes and members recounted from the stored snapshots');
   return { stopList, ledger, capacity, propensity, models, uplift, funnel, segments };
 }
 

@@ -122,7 +122,7 @@ export class DraftCounts {
           job.state = 'cancelled';
           break;
         }
-        const page = await this.o.store.scanCustomers(cursor, pageSize);
+        const page = await this.o.store.scanCustomers(cursor, pageSize, { records: 'missing' });
         for (const c of page.customers) {
           const ctx = storedContext(c.id, c.snapshot, c.record);
           if (ctx === undefined) continue;

@@ -18,8 +18,9 @@ import { BudgetLedger, CapacityLedger } from './budget-ledger.js';
 import { CustomerHost } from './customer-host.js';
 import { ModelRegistry } from './model-registry.js';
 import { PropensityLedger } from './propensity-ledger.js';
-import { SegmentLedger } from './segment-ledger.js';
+import { SEGMENT_LEDGER_MARKER, SegmentLedger, ensureSegmentLedger, recountSegments } from './segment-ledger.js';
 import { SegmentSweep } from './segment-sweep.js';
+import { segmentsCommand } from '../cli/segments-command.js';
 import { UpliftLedger } from './uplift-ledger.js';
 
 const HOUR = 3_600_000;
@@ -270,6 +271,153 @@ describe('segment sizes: live, equal to a full count after random events', () =>
       await c.close(1000);
     } finally {
       for (const s of stores) await s.close();
+      await redis.close();
+    }
+  });
+});
+
+/** A lost ledger: every segment's size and the member index gone (the store's meta values zeroed, the index dropped). */
+async function wipe(store: Store): Promise<void> {
+  for (const { key } of await store.listMeta('segsize/', 1000)) await store.putMeta(key, { before: 0, days: {} });
+  await store.setSegmentMembers([], true);
+}
+
+const sizesOf = (l: SegmentLedger): Record<string, number> => ({ seniors: l.size('seniors'), cafe_lovers: l.size('cafe_lovers') });
+
+describe('segment sizes: recounted from the stored snapshots', () => {
+  it('on the memory store: a lost ledger and member index rebuilt equal to a full count; a right one left as it was, older days kept', async () => {
+    const store = new MemoryStore();
+    await importBank(store, 3);
+    const clock = new ManualClock(T0);
+    const live = new SegmentLedger(clock);
+    const h = host(store, clock, live);
+    await randomEvents([h], clock, 3);
+    await settle(h, store, clock);
+    const members = await fullMembers(h);
+    const counted = await fullCount(h);
+    expect(counted.cafe_lovers).toBeGreaterThan(0);
+    expect(counted.seniors).toBeGreaterThan(0);
+    await h.close(1000);
+
+    // A recount of a ledger that was right changes nothing, its history included.
+    const history = live.history('cafe_lovers', 400);
+    expect(history.length).toBeGreaterThan(2);
+    const again = await recountSegments(store, live, { pageSize: 5 });
+    expect(again.snapshots).toBe(CUSTOMERS);
+    expect(live.history('cafe_lovers', 400)).toEqual(history);
+    expect(await indexed(store)).toEqual(members);
+
+    // Lost, then recounted a day later: today's size is the count, the older days stay as they are.
+    await wipe(store);
+    clock.set(clock.now() + DAY);
+    const ledger = new SegmentLedger(clock);
+    await ledger.counters.loadFrom(store, 1000);
+    expect(sizesOf(ledger)).toEqual({ seniors: 0, cafe_lovers: 0 });
+    expect(await store.listSegmentMembers('cafe_lovers', 10)).toEqual([]);
+    const r = await recountSegments(store, ledger, { pageSize: 5 });
+    expect({ seniors: r.sizes.get('seniors'), cafe_lovers: r.sizes.get('cafe_lovers') }).toEqual(counted);
+    expect(sizesOf(ledger)).toEqual(counted);
+    expect(await indexed(store)).toEqual(members);
+    expect(ledger.history('cafe_lovers', 2)).toEqual([{ day: day(clock.now()), size: counted.cafe_lovers }]);
+    // Written to the store: a restarted server reads the same sizes.
+    const loaded = new SegmentLedger(clock);
+    await loaded.counters.loadFrom(store, 1000);
+    expect(sizesOf(loaded)).toEqual(counted);
+    expect(await store.getMeta(SEGMENT_LEDGER_MARKER)).toMatchObject({ snapshots: CUSTOMERS });
+  });
+
+  it('on LMDB: at a start on a store whose ledger was never built, and by `kairos segments recount` (refused while a server holds the store)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kairos-recount-'));
+    const dir = join(dataDir, 'lmdb');
+    try {
+      let store = new LmdbStore(dir);
+      await importBank(store, 13);
+      const clock = new ManualClock(T0);
+      const h = host(store, clock, new SegmentLedger(clock));
+      await randomEvents([h], clock, 13);
+      await settle(h, store, clock);
+      const members = await fullMembers(h);
+      const counted = await fullCount(h);
+      expect(counted.cafe_lovers).toBeGreaterThan(0);
+      await h.close(1000);
+      // A store from before the ledger: no sizes, no members, no marker.
+      await wipe(store);
+      expect(await store.getMeta(SEGMENT_LEDGER_MARKER)).toBeUndefined();
+      await store.close();
+
+      // The start: recounted once, before any traffic.
+      store = new LmdbStore(dir);
+      let ledger = new SegmentLedger(clock);
+      await ledger.counters.loadFrom(store, 1000);
+      const r = await ensureSegmentLedger(store, ledger);
+      expect(r?.snapshots).toBe(CUSTOMERS);
+      expect(sizesOf(ledger)).toEqual(counted);
+      expect(await indexed(store)).toEqual(members);
+      // The next start finds the marker: no recount.
+      expect(await ensureSegmentLedger(store, new SegmentLedger(clock))).toBeUndefined();
+
+      // The command, on the same store lost again: refused while the store is held, then run.
+      await wipe(store);
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = { env: { KAIROS_DATA_DIR: dataDir, KAIROS_STORE: 'lmdb' }, out: (t: string) => out.push(t), err: (t: string) => err.push(t), clock };
+      expect(await segmentsCommand(['recount'], io)).toBe(1);
+      expect(err.join('')).toMatch(/kairos segments: /);
+      await store.close();
+      expect(await segmentsCommand(['recount'], io)).toBe(0);
+      expect(out.join('')).toContain(`cafe_lovers ${counted.cafe_lovers}\n`);
+      expect(out.join('').trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^segments: customers=${CUSTOMERS} segments=\\d+ s=[\\d.]+$`));
+      expect(await segmentsCommand(['count'], io)).toBe(2);
+      store = new LmdbStore(dir);
+      ledger = new SegmentLedger(clock);
+      await ledger.counters.loadFrom(store, 1000);
+      expect(sizesOf(ledger)).toEqual(counted);
+      expect(await indexed(store)).toEqual(members);
+      await store.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('on an empty store: only the marker (the ledger starts exact)', async () => {
+    const store = new MemoryStore();
+    const ledger = new SegmentLedger(new ManualClock(T0));
+    expect(await ensureSegmentLedger(store, ledger)).toBeUndefined();
+    expect(await store.getMeta(SEGMENT_LEDGER_MARKER)).toEqual({ at: T0, customers: 0, snapshots: 0 });
+  });
+
+  it.runIf(runRedisTests)('on Redis: sizes off and the index lost, recounted exact from the shared store', async () => {
+    const redis = await startRedis();
+    const prefix = `recount-${process.pid}`;
+    const store = await new RedisStore({ url: redis.url, prefix }).open();
+    try {
+      const clock = new ManualClock(T0);
+      await importBank(store, 17);
+      const live = new SegmentLedger(clock);
+      await live.counters.loadFrom(store, 1000);
+      const h = host(store, clock, live);
+      await randomEvents([h], clock, 17, 150);
+      await h.flush();
+      await settle(h, store, clock);
+      const members = await fullMembers(h);
+      const counted = await fullCount(h);
+      expect(counted.cafe_lovers).toBeGreaterThan(0);
+      await h.close(1000);
+      // The shared sums made wrong (a node's lost commit), the index dropped.
+      await store.coordination.commit({ snapshots: [], identities: [], outbox: [], counters: [{ key: 'segsize/cafe_lovers', delta: { before: 5 } }] });
+      await store.setSegmentMembers([], true);
+      expect(await store.listSegmentMembers('cafe_lovers', 10)).toEqual([]);
+      const ledger = new SegmentLedger(clock);
+      await ledger.counters.loadFrom(store, 1000);
+      expect(ledger.size('cafe_lovers')).toBe(counted.cafe_lovers! + 5);
+      await recountSegments(store, ledger, { pageSize: 7 });
+      expect(sizesOf(ledger)).toEqual(counted);
+      expect(await indexed(store)).toEqual(members);
+      const other = new SegmentLedger(clock);
+      await other.counters.loadFrom(store, 1000);
+      expect(sizesOf(other)).toEqual(counted);
+    } finally {
+      await store.close();
       await redis.close();
     }
   });

@@ -385,12 +385,15 @@ export class LmdbStore implements Store {
     return records;
   }
 
-  async scanCustomers(cursor: string | undefined, limit: number): Promise<CustomerPage> {
+  async scanCustomers(cursor: string | undefined, limit: number, opts: { records?: boolean | 'missing' } = {}): Promise<CustomerPage> {
+    const records = opts.records ?? true;
     // The ids after the cursor in each table (all in key order), merged: the first `limit` of them.
-    const tables: Array<Database<unknown, string>> = [this.snapshots, this.sealedCustomers];
+    const tables: Array<Database<unknown, string>> = [this.snapshots];
+    if (records !== false) tables.push(this.sealedCustomers);
     if (this.hasLegacy) tables.push(this.legacySnapshots);
-    if (this.hasPlainCustomers) tables.push(this.customers, this.legacyCustomers);
+    if (records !== false && this.hasPlainCustomers) tables.push(this.customers, this.legacyCustomers);
     const ids = new Set<string>();
+    // `start` is inclusive: the cursor itself may come first, and one more tells a next page.
     for (const t of tables) {
       // limit + 1 ids after the cursor (the cursor's own key, when the table holds it, is skipped).
       let taken = 0;
@@ -402,13 +405,15 @@ export class LmdbStore implements Store {
     }
     const sorted = [...ids].sort();
     const page = sorted.slice(0, limit);
+    const last = page.at(-1);
+    if (last === undefined) return { customers: [] };
     const customers: CustomerPage['customers'] = [];
     for (const id of page) {
-      const [snapshot, record] = [await this.getSnapshot(id), await this.getCustomer(id)];
+      const snapshot = await this.getSnapshot(id);
+      const record = records === true || (records === 'missing' && snapshot === undefined) ? await this.getCustomer(id) : undefined;
       customers.push({ id, ...(snapshot === undefined ? {} : { snapshot }), ...(record === undefined ? {} : { record }) });
     }
-    const last = page.at(-1);
-    return sorted.length > limit && last !== undefined ? { customers, next: last } : { customers };
+    return sorted.length > limit ? { customers, next: last } : { customers };
   }
 
   listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]> {
@@ -419,6 +424,31 @@ export class LmdbStore implements Store {
       out.push(key[2]);
     }
     return Promise.resolve(out);
+  }
+
+  setSegmentMembers(entries: ReadonlyArray<{ id: string; segments: readonly string[] }>, reset = false): Promise<void> {
+    this.root.transactionSync(() => {
+      if (reset) this.members.clearSync();
+      for (const { id, segments } of entries) {
+        const now = new Set(segments);
+        const was: string[] = [];
+        if (!reset) for (const key of this.members.getKeys({ start: ['c', id, ''] })) {
+          if (key[0] !== 'c' || key[1] !== id) break;
+          was.push(key[2]);
+        }
+        for (const s of was) {
+          if (now.has(s)) continue;
+          void this.members.remove(['m', s, id]);
+          void this.members.remove(['c', id, s]);
+        }
+        for (const s of now) {
+          if (was.includes(s)) continue;
+          void this.members.put(['m', s, id], '');
+          void this.members.put(['c', id, s], '');
+        }
+      }
+    });
+    return Promise.resolve();
   }
 
   async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft): Promise<boolean> {

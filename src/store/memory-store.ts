@@ -128,13 +128,14 @@ export class MemoryStore implements Store {
     }
   }
 
-  scanCustomers(cursor: string | undefined, limit: number): Promise<CustomerPage> {
+  scanCustomers(cursor: string | undefined, limit: number, opts: { records?: boolean | 'missing' } = {}): Promise<CustomerPage> {
     this.check();
-    const ids = [...new Set([...this.snapshots.keys(), ...this.customers.keys()])].filter((id) => cursor === undefined || id > cursor).sort();
+    const records = opts.records !== false;
+    const ids = [...new Set([...this.snapshots.keys(), ...(records ? this.customers.keys() : [])])].filter((id) => cursor === undefined || id > cursor).sort();
     const page = ids.slice(0, limit);
     const customers = page.map((id) => {
       const snapshot = this.snapshots.get(id);
-      const record = this.customers.get(id);
+      const record = records ? this.customers.get(id) : undefined;
       return structuredClone({ id, ...(snapshot === undefined ? {} : { snapshot }), ...(record === undefined ? {} : { record }) });
     });
     const last = page.at(-1);
@@ -146,6 +147,20 @@ export class MemoryStore implements Store {
     const all = [...(this.members.get(segment) ?? [])].sort();
     const from = after === undefined ? 0 : all.findIndex((id) => id > after);
     return Promise.resolve(from < 0 ? [] : all.slice(from, from + limit));
+  }
+
+  setSegmentMembers(entries: ReadonlyArray<{ id: string; segments: readonly string[] }>, reset = false): Promise<void> {
+    this.check();
+    if (reset) {
+      this.members.clear();
+      this.segmentsOf.clear();
+    }
+    for (const { id, segments } of entries) {
+      const now = new Set(segments);
+      const was = [...(this.segmentsOf.get(id) ?? [])];
+      this.moveMembers(id, { enter: [...now].filter((s) => !was.includes(s)), exit: was.filter((s) => !now.has(s)) });
+    }
+    return Promise.resolve();
   }
 
   /** `CommitBatch.rehome`: the outbox entries and reminders of `from` become `to`'s. */

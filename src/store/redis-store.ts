@@ -265,6 +265,32 @@ export class RedisStore implements Store, SharedCoordination {
     return next === undefined ? { customers } : { customers, next };
   }
 
+  async setSegmentMembers(entries: ReadonlyArray<{ id: string; segments: readonly string[] }>, reset = false): Promise<void> {
+    if (reset) {
+      // every segment's sorted set, on each master of a cluster (the keys are spread over slots)
+      const nodes = 'nodes' in this.redis ? this.redis.nodes('master') : [this.redis];
+      for (const node of nodes) {
+        let at = '0';
+        do {
+          const [next, keys] = await node.scan(at, 'MATCH', `${this.k.segment('')}*`, 'COUNT', 1000);
+          await Promise.all(keys.map((k) => node.del(k)));
+          at = next;
+        } while (at !== '0');
+      }
+    }
+    await Promise.all(
+      entries.map(async ({ id, segments }) => {
+        const was = reset ? [] : await this.redis.smembers(this.k.c(id, 'seg'));
+        const exit = was.filter((s) => !segments.includes(s));
+        await Promise.all([
+          ...exit.map((s) => this.redis.zrem(this.k.segment(s), id)),
+          ...segments.map((s) => this.redis.zadd(this.k.segment(s), 0, id)),
+          this.redis.del(this.k.c(id, 'seg')).then(() => (segments.length === 0 ? 0 : this.redis.sadd(this.k.c(id, 'seg'), ...segments))),
+        ]);
+      }),
+    );
+  }
+
   async listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]> {
     return this.redis.zrangebylex(this.k.segment(segment), after === undefined ? '-' : `(${after}`, '+', 'LIMIT', 0, limit);
   }

@@ -267,6 +267,52 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       }
     });
 
+    it("sets customers' memberships in the member index, after dropping it whole with `reset` (a recount)", async () => {
+      const snap = { v: 1, snapshot: { s: 1 } };
+      await store.commit({ snapshots: [{ id: 'c-1', value: snap, segments: { enter: ['seniors', 'cafe'], exit: [] } }], identities: [], outbox: [] });
+      await store.commit({ snapshots: [{ id: 'c-2', value: snap, segments: { enter: ['cafe'], exit: [] } }], identities: [], outbox: [] });
+      await store.setSegmentMembers([{ id: 'c-1', segments: ['cafe', 'young'] }]);
+      expect(await store.listSegmentMembers('seniors', 10)).toEqual([]);
+      expect(await store.listSegmentMembers('cafe', 10)).toEqual(['c-1', 'c-2']);
+      expect(await store.listSegmentMembers('young', 10)).toEqual(['c-1']);
+      await store.setSegmentMembers([{ id: 'c-3', segments: ['seniors'] }], true);
+      expect(await store.listSegmentMembers('cafe', 10)).toEqual([]);
+      expect(await store.listSegmentMembers('young', 10)).toEqual([]);
+      expect(await store.listSegmentMembers('seniors', 10)).toEqual(['c-3']);
+      // Moves committed after it start from what it set; an erasure takes the customer out.
+      await store.commit({ snapshots: [{ id: 'c-3', value: snap, segments: { enter: ['cafe'], exit: ['seniors'] } }], identities: [], outbox: [] });
+      expect(await store.listSegmentMembers('seniors', 10)).toEqual([]);
+      await store.setSegmentMembers([{ id: 'c-4', segments: ['cafe'] }]);
+      await store.eraseCustomer('c-3', []);
+      expect(await store.listSegmentMembers('cafe', 10)).toEqual(['c-4']);
+    });
+
+    it('scans snapshots alone page by page to the last one, and without master data when asked', async () => {
+      const snap = { v: 1, snapshot: { s: 1 } };
+      await store.commit({ snapshots: Array.from({ length: 10 }, (_, i) => ({ id: `s-${i}`, value: snap })), identities: [], outbox: [] });
+      await store.importCustomers([{ id: 'm-1', record: record(1) }]);
+      for (const records of [true, false, 'missing'] as const) {
+        const seen: string[] = [];
+        const withRecord: string[] = [];
+        let cursor: string | undefined;
+        for (let i = 0; i < 100; i++) {
+          const page = await store.scanCustomers(cursor, 3, { records });
+          for (const c of page.customers) {
+            seen.push(c.id);
+            if (c.record !== undefined) withRecord.push(c.id);
+            if (c.id.startsWith('s-')) expect(c.snapshot).toEqual(expect.objectContaining(snap));
+          }
+          if (page.next === undefined) break;
+          cursor = page.next;
+        }
+        const snapshots = seen.filter((id) => id.startsWith('s-')).sort();
+        expect(snapshots).toEqual(Array.from({ length: 10 }, (_, i) => `s-${i}`));
+        if (records !== false) expect(seen).toContain('m-1');
+        // 'missing': master data at least for the customers without a snapshot.
+        if (records === 'missing') expect(withRecord).toContain('m-1');
+      }
+    });
+
     it('scans every customer once, with its snapshot and master data, page by page', async () => {
       await store.importCustomers(Array.from({ length: 7 }, (_, i) => ({ id: `m-${i}`, record: record(i) })));
       const snap = { v: 1, snapshot: { s: 1 } };

@@ -168,14 +168,23 @@ export interface Store {
    * Kept from the `segments` moves of committed snapshots; an erasure takes the customer out.
    */
   listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]>;
+  /**
+   * The member index rebuilt (`recountSegments`, src/runtime/segment-ledger.ts): with `reset`,
+   * every segment's members are dropped first; then each customer named is a member of exactly
+   * the segments given (those it was in and is not given are left).
+   */
+  setSegmentMembers(entries: ReadonlyArray<{ id: string; segments: readonly string[] }>, reset?: boolean): Promise<void>;
 
   /**
    * One page of every customer the store holds (a snapshot, master data, or both), each once
    * with what is held of it: `cursor` is the page before's `next` (undefined: the first page),
    * `next` is undefined after the last page. About `limit` customers a page (Redis's SCAN may
-   * give fewer or more). For a scan over the whole base (a draft segment's count).
+   * give fewer or more). For a scan over the whole base (a draft segment's count). With
+   * `records: false` master data is not read: customers without a snapshot may be left out,
+   * and `record` may be absent (the segment recount reads snapshots only); with `'missing'`,
+   * a customer's `record` may be absent when it has a snapshot (what a draft count reads).
    */
-  scanCustomers(cursor: string | undefined, limit: number): Promise<CustomerPage>;
+  scanCustomers(cursor: string | undefined, limit: number, opts?: { records?: boolean | 'missing' }): Promise<CustomerPage>;
 
   /** Reminders due at or before `until`, earliest first, at most `limit`. */
   dueReminders(until: number, limit: number): Promise<ReminderRecord[]>;
