@@ -23,8 +23,8 @@ import { formatOf, readRows } from '../import/read-rows.js';
  */
 
 /** The direct import's snapshot refresh, bound to its store (customers with an actor state see the import). */
-function refreshSnapshotsOf(store: LmdbStore): (records: Parameters<typeof refreshSnapshots>[1]) => Promise<number> {
-  return (records) => refreshSnapshots(store, records);
+function refreshSnapshotsOf(store: LmdbStore, now: number): (records: Parameters<typeof refreshSnapshots>[1]) => Promise<number> {
+  return (records) => refreshSnapshots(store, records, now);
 }
 
 export const importUsage = `usage: kairos import customers FILE|- [options]
@@ -164,9 +164,10 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
     };
     const rows = readRows(input, format, mapping.delimiter);
     const resume = values.resume === true;
+    const importedAt = Date.now();
     const result: ImportResult =
       store !== undefined
-        ? await importCustomerRows(store, rows, { source, mapping, rejects, resume, now: Date.now(), onProgress, beforeWrite: refreshSnapshotsOf(store) })
+        ? await importCustomerRows(store, rows, { source, mapping, rejects, resume, now: importedAt, onProgress, beforeWrite: refreshSnapshotsOf(store, importedAt) })
         : await importThroughServer(rows, { ...remote!, source, mapping, rejects, resume, statePath: `${rejectsPath}.state.json`, onProgress });
     if (io.tty) io.err('\n');
     if (result.skipped > 0) io.err(`import: resumed after ${result.skipped} rows already committed\n`);
