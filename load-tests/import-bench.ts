@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { open } from 'lmdb';
 import { pack } from 'msgpackr';
 import { emptyMapping } from '../src/import/import-mapping.js';
-import { importCustomerRows } from '../src/import/import-customers.js';
+import { importPreparedRows } from '../src/import/import-customers.js';
+import { identityIndexOf, preparedRowsFromFile } from '../src/import/prepared-rows.js';
 import { customerFromRow, mergeRecord } from '../src/import/customer-from-row.js';
 import type { CustomerRow } from '../src/import/customer-from-row.js';
 import { mapRow } from '../src/import/map-row.js';
@@ -72,9 +73,12 @@ async function main(): Promise<void> {
 
     // as `kairos import customers` opens it: reads on the main thread (a bulk job, no events to keep moving)
     const store = new LmdbStore(join(dir, 'lmdb'), { prefetch: false });
+    const index = identityIndexOf(store);
     const started = performance.now();
     let lastTenth = 0;
-    const r = await importCustomerRows(store, readRows(createReadStream(csv), 'csv'), {
+    // as `kairos import customers FILE` reads it: on a worker thread (prepared-rows.ts)
+    const r = await importPreparedRows(store, preparedRowsFromFile(csv, 'csv', emptyMapping, { indexSecret: index.indexSecret }), {
+      identityIndex: index.identityIndex,
       source: csv,
       mapping: emptyMapping,
       rejects: { append: () => undefined, size: () => 0, truncate: () => undefined },

@@ -10,7 +10,9 @@ import type { ImportMapping } from '../import/import-mapping.js';
 import { emptyMapping, loadMapping } from '../import/import-mapping.js';
 import type { RejectSink } from '../import/import-customers.js';
 import type { ImportResult } from '../import/import-customers.js';
-import { importCustomerRows, summaryLine } from '../import/import-customers.js';
+import { importPreparedRows, summaryLine } from '../import/import-customers.js';
+import { prepareRows } from '../import/prepare-row.js';
+import { identityIndexOf, preparedRowsFromFile } from '../import/prepared-rows.js';
 import { importThroughServer } from '../import/import-through-server.js';
 import { refreshSnapshots } from '../import/refresh-snapshots.js';
 import type { ImportFormat } from '../import/read-rows.js';
@@ -23,8 +25,8 @@ import { formatOf, readRows } from '../import/read-rows.js';
  */
 
 /** The direct import's snapshot refresh, bound to its store (customers with an actor state see the import). */
-function refreshSnapshotsOf(store: LmdbStore): (records: Parameters<typeof refreshSnapshots>[1]) => Promise<number> {
-  return (records) => refreshSnapshots(store, records);
+function refreshSnapshotsOf(store: LmdbStore, now: number): (records: Parameters<typeof refreshSnapshots>[1]) => Promise<number> {
+  return (records) => refreshSnapshots(store, records, now);
 }
 
 export const importUsage = `usage: kairos import customers FILE|- [options]
@@ -147,7 +149,6 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
   let lastLineAt = 0;
   try {
     const rejects = fileSink(rejectsPath);
-    const input = stdin ? io.stdin : createReadStream(source);
     const onProgress = ({ rows, bytes }: { rows: number; bytes: number }): void => {
         const elapsed = performance.now() - started;
         if (io.tty) io.err(`\r${bar(total > 0 ? bytes / total : 0, rows, elapsed)}`);
@@ -162,12 +163,15 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
           io.err(`import: rows=${rows}\n`);
         }
     };
-    const rows = readRows(input, format, mapping.delimiter);
+    // the direct import of a file reads it on a worker thread (prepared-rows.ts); standard input and the server's run here
+    const rows = (): ReturnType<typeof readRows> => readRows(stdin ? io.stdin : createReadStream(source), format, mapping.delimiter);
     const resume = values.resume === true;
+    const importedAt = Date.now();
+    const index = store !== undefined && !stdin ? identityIndexOf(store) : undefined;
     const result: ImportResult =
       store !== undefined
-        ? await importCustomerRows(store, rows, { source, mapping, rejects, resume, now: Date.now(), onProgress, beforeWrite: refreshSnapshotsOf(store) })
-        : await importThroughServer(rows, { ...remote!, source, mapping, rejects, resume, statePath: `${rejectsPath}.state.json`, onProgress });
+        ? await importPreparedRows(store, stdin ? prepareRows(rows(), mapping) : preparedRowsFromFile(source, format, mapping, index !== undefined ? { indexSecret: index.indexSecret } : {}), { source, mapping, rejects, resume, now: importedAt, ...(index !== undefined ? { identityIndex: index.identityIndex } : {}), onProgress, beforeWrite: refreshSnapshotsOf(store, importedAt) })
+        : await importThroughServer(rows(), { ...remote!, source, mapping, rejects, resume, statePath: `${rejectsPath}.state.json`, onProgress });
     if (io.tty) io.err('\n');
     if (result.skipped > 0) io.err(`import: resumed after ${result.skipped} rows already committed\n`);
     if (result.rejected > 0) io.err(`import: ${result.rejected} rows rejected, see ${rejectsPath}\n`);

@@ -2,8 +2,9 @@ import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { CustomerRecord, Store } from '../store/store.js';
 import type { ImportMapping } from './import-mapping.js';
 import type { CustomerRow, RowReject } from './customer-from-row.js';
-import { customerFromRow, mergeRecord, sameRecord } from './customer-from-row.js';
-import { mapRow } from './map-row.js';
+import { mergeRecord, sameRecord } from './customer-from-row.js';
+import type { PreparedRow } from './prepare-row.js';
+import { prepareRows } from './prepare-row.js';
 import type { SourceRow } from './read-rows.js';
 
 /**
@@ -60,6 +61,11 @@ export interface ImportOptions {
    * written only after it
    */
   beforeWrite?: (records: ReadonlyArray<{ id: string; record: CustomerRecord }>) => Promise<unknown>;
+  /**
+   * the store's identity index by the rows' own index keys (`PreparedRow.identityKeys`, the
+   * direct import's: `prepared-rows.ts`): an identifier's owner looked up without hashing it here
+   */
+  identityIndex?: { owner(kind: ContactIdentifierKind, value: string, indexKey: string): string | undefined };
   /** each rejected row, as the rejects file has it */
   onRejected?: (r: { line: number; column: string; reason: string; raw: string }) => void;
 }
@@ -100,7 +106,15 @@ export function summaryLine(c: ImportCounts, seconds: number): string {
   return `import: rows=${c.rows} created=${c.created} updated=${c.updated} unchanged=${c.unchanged} rejected=${c.rejected} s=${seconds.toFixed(1)}`;
 }
 
-export async function importCustomerRows(store: Store, rows: AsyncIterable<SourceRow> | Iterable<SourceRow>, o: ImportOptions): Promise<ImportResult> {
+export function importCustomerRows(store: Store, rows: AsyncIterable<SourceRow> | Iterable<SourceRow>, o: ImportOptions): Promise<ImportResult> {
+  return importPreparedRows(store, prepareRows(rows, o.mapping), o);
+}
+
+/**
+ * The run over rows already read, mapped and checked on their own (`prepare-row.ts`; the
+ * direct import's file is prepared on a worker thread: `prepared-rows.ts`).
+ */
+export async function importPreparedRows(store: Store, rows: AsyncIterable<PreparedRow> | Iterable<PreparedRow>, o: ImportOptions): Promise<ImportResult> {
   const batchSize = o.batchSize ?? 5000;
   const keepMarker = o.keepMarker ?? true;
   const previous = keepMarker ? ((await store.getMeta(IMPORT_META_KEY)) as ImportMarker | undefined) : undefined;
@@ -110,7 +124,8 @@ export async function importCustomerRows(store: Store, rows: AsyncIterable<Sourc
   /** ids met so far: the first row naming an id claims it, a later one is a duplicate */
   const seen = new Set<string>();
   let skipped = 0;
-  let batch: Array<{ id: string; record: CustomerRecord }> = [];
+  /** `indexKeys`: the row's identity index keys, for a store that takes them (`LmdbStore.importCustomers`) */
+  let batch: Array<{ id: string; record: CustomerRecord; indexKeys?: Partial<Record<ContactIdentifierKind, readonly string[]>> }> = [];
   let updates: Array<{ id: string; before: CustomerRecord; after: CustomerRecord }> = [];
   let pendingLinks = new Map<string, string>();
   let rejectsText = '';
@@ -150,9 +165,11 @@ export async function importCustomerRows(store: Store, rows: AsyncIterable<Sourc
     if (done) await inFlight.done;
   };
 
-  const owner = async (kind: ContactIdentifierKind, value: string): Promise<string | undefined> => {
+  const owner = async (kind: ContactIdentifierKind, value: string, indexKey: string | undefined): Promise<string | undefined> => {
     const key = `${kind}:${value}`;
-    return pendingLinks.get(key) ?? inFlight?.links.get(key) ?? (await store.lookupIdentity(kind, value));
+    const pending = pendingLinks.get(key) ?? inFlight?.links.get(key);
+    if (pending !== undefined) return pending;
+    return indexKey !== undefined && o.identityIndex !== undefined ? o.identityIndex.owner(kind, value, indexKey) : await store.lookupIdentity(kind, value);
   };
 
   try {
@@ -167,8 +184,7 @@ export async function importCustomerRows(store: Store, rows: AsyncIterable<Sourc
   async function applyRows(): Promise<void> {
     for await (const src of rows) {
       bytes = src.bytes;
-      const cells = mapRow(src.fields, o.mapping);
-      const id = cells.get('id')?.value.trim() ?? '';
+      const id = src.id;
       if (src.line <= skipUntil) {
         if (id !== '') seen.add(id);
         skipped++;
@@ -177,15 +193,18 @@ export async function importCustomerRows(store: Store, rows: AsyncIterable<Sourc
       counts.rows++;
       lastLine = src.line;
       inBatch++;
-      const outcome: CustomerRow | RowReject = src.problem !== undefined ? { column: '', reason: 'unreadable_row' } : id !== '' && seen.has(id) ? { column: cells.get('id')!.source, reason: 'duplicate_id' } : customerFromRow(cells, o.mapping);
+      const unreadable = 'reason' in src.outcome && src.outcome.reason === 'unreadable_row';
+      const outcome: CustomerRow | RowReject = !unreadable && id !== '' && seen.has(id) ? { column: src.sources.id!, reason: 'duplicate_id' } : src.outcome;
       if (id !== '') seen.add(id);
       let reject: RowReject | undefined = 'reason' in outcome ? outcome : undefined;
       if (reject === undefined) {
         const row = outcome as CustomerRow;
         for (const [kind, values] of Object.entries(row.identifiers) as Array<[ContactIdentifierKind, string[]]>) {
-          for (const v of values) {
-            const who = await owner(kind, v);
-            if (who !== undefined && who !== row.id) reject = { column: cells.get(kind)?.source ?? kind, reason: 'identifier_taken' };
+          const keys = src.identityKeys?.[kind];
+          for (let i = 0; i < values.length; i++) {
+            const v = values[i]!;
+            const who = await owner(kind, v, keys?.[i]);
+            if (who !== undefined && who !== row.id) reject = { column: src.sources[kind] ?? kind, reason: 'identifier_taken' };
           }
         }
         if (reject === undefined) {
@@ -195,7 +214,7 @@ export async function importCustomerRows(store: Store, rows: AsyncIterable<Sourc
           else {
             if (existing === undefined) counts.created++;
             else counts.updated++;
-            batch.push({ id: row.id, record });
+            batch.push(src.identityKeys !== undefined && o.identityIndex !== undefined ? { id: row.id, record, indexKeys: src.identityKeys } : { id: row.id, record });
             if (existing !== undefined) updates.push({ id: row.id, before: existing, after: record });
             for (const [kind, values] of Object.entries(row.identifiers) as Array<[ContactIdentifierKind, string[]]>) for (const v of values) pendingLinks.set(`${kind}:${v}`, row.id);
           }

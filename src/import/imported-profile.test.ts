@@ -48,6 +48,18 @@ const catalog = compileCatalog(
       { id: 'affluent', name: 'Affluent', rule: { all: [{ attr: 'profile.attributes.income', op: 'gt', value: 100000 }, { attr: 'profile.attributes.vip', op: 'ne', value: false }] } },
       { id: 'early', name: 'Early', rule: { attr: 'profile.attributes.opened', op: 'lt', value: yearsBefore(T0, 10) } },
     ];
+    def.campaigns = [
+      ...def.campaigns,
+      {
+        id: 'import-60-plus',
+        name: 'Вклад для клиентов 60+ после обновления данных',
+        status: 'active',
+        offer: 'deposit',
+        channels: ['email'],
+        trigger: { events: ['profile.updated'] },
+        groups: [{ id: 'sixty', when: { attr: 'profile.age', op: 'gte', value: 60 }, responsePercent: 10 }],
+      },
+    ];
     return def;
   })(),
 );
@@ -96,7 +108,7 @@ async function importCsv(store: LmdbStore, csv: string, now: number, refresh = f
     resume: false,
     keepMarker: false,
     now,
-    ...(refresh ? { beforeWrite: (records) => refreshSnapshots(store, records) } : {}),
+    ...(refresh ? { beforeWrite: (records) => refreshSnapshots(store, records, now) } : {}),
   });
 }
 
@@ -158,7 +170,7 @@ describe('imported attributes and age in rules', () => {
     const result = await importCsv(store, `id,first_name,income,birth_date\nb-1,Анна,180000,${yearsBefore(T0, 65)}\nb-2,Борис,80000,\nb-5,Ева,500000,\n`, clock.now(), true);
     expect(result).toMatchObject({ created: 1, updated: 1, unchanged: 1 });
     // Importing the same file again writes nothing more.
-    expect(await refreshSnapshots(store, [{ id: 'b-1', record: (await store.getCustomer('b-1'))! }])).toBe(0);
+    expect(await refreshSnapshots(store, [{ id: 'b-1', record: (await store.getCustomer('b-1'))! }], clock.now())).toBe(0);
 
     const second = harness(store, clock);
     cleanups.push(() => second.close(5000));
@@ -170,5 +182,42 @@ describe('imported attributes and age in rules', () => {
     expect(await segmentsOf(second, 'b-1')).toEqual(['affluent', 'seniors']);
     await second.submitEvent(visit('b-5', clock.now()));
     expect(await segmentsOf(second, 'b-5')).toEqual(['affluent']);
+  });
+
+  it('the direct import tells the actors through reminders: a profile.updated campaign makes its contact, a move to former_client reaches the stage', async () => {
+    const store = openStore();
+    const clock = new ManualClock(T0);
+    await importCsv(store, `id,last_name,first_name,patronymic,birth_date,email,consent_email,stage\nb-1,Кузнецова,Ольга,Ивановна,${yearsBefore(T0, 50)},olga@example.ru,true,client\nb-2,Петров,Борис,,${yearsBefore(T0, 40)},,,client\n`, T0);
+    const first = harness(store, clock);
+    for (const id of ['b-1', 'b-2']) await first.submitEvent(visit(id, T0));
+    const ofCampaign = (contacts: ReadonlyArray<{ campaign: string }> | undefined) => (contacts ?? []).filter((c) => c.campaign === 'import-60-plus');
+    expect(ofCampaign((await first.view('b-1'))?.contacts)).toEqual([]);
+    await first.close(5000);
+
+    // Without a server: the bank corrects b-1's birth date (62 now) and b-2 leaves the bank.
+    clock.set(T0 + HOUR);
+    const file = `id,birth_date,stage\nb-1,${yearsBefore(T0, 62)},client\nb-2,,former_client\n`;
+    expect(await importCsv(store, file, clock.now(), true)).toMatchObject({ updated: 2 });
+    const due = await store.dueReminders(clock.now(), 10);
+    expect(due.map((r) => [r.key, r.event, r.due])).toEqual([
+      ['b-1|import:profile', 'profile.updated', clock.now()],
+      ['b-2|import:stage', 'client.churned', clock.now()],
+    ]);
+    expect(due[0]?.data).toMatchObject({ firstName: 'Ольга', birthDate: yearsBefore(T0, 62) });
+    // idempotent: laying the same records again writes the same reminders under the same names (b-2 is not former yet)
+    const again = [{ id: 'b-1', record: (await store.getCustomer('b-1'))! }, { id: 'b-2', record: (await store.getCustomer('b-2'))! }];
+    expect(await refreshSnapshots(store, again, clock.now())).toBe(1);
+    expect((await store.dueReminders(clock.now(), 10)).length).toBe(2);
+
+    // The next server start: its reminder poller delivers them as the route's events would be.
+    const second = harness(store, clock);
+    cleanups.push(() => second.close(5000));
+    expect(await second.pollReminders()).toBe(2);
+    const card = await second.view('b-1');
+    expect(ofCampaign(card?.contacts)).toEqual([expect.objectContaining({ campaign: 'import-60-plus', channel: 'email' })]);
+    expect((await second.view('b-2'))?.stage).toBe('formerClient');
+    await second.close(5000);
+    // fired once: the import's reminders are gone (the contact's offer expiry is the actor's own)
+    expect((await store.dueReminders(clock.now() + 7 * DAY, 10)).filter((r) => r.key.includes('|import:'))).toEqual([]);
   });
 });

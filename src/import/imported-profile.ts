@@ -1,4 +1,5 @@
-import type { Profile } from '../../actors/index.js';
+import type { Profile, ProfileScalarField } from '../../actors/index.js';
+import { profileFieldTypes } from '../../actors/index.js';
 import type { CustomerRecord } from '../store/store.js';
 
 /**
@@ -12,4 +13,20 @@ export function importedProfile(r: Pick<CustomerRecord, 'profile' | 'birthDate' 
   if (r.birthDate !== undefined) p.birthDate = r.birthDate;
   if (r.attributes !== undefined) p.attributes = { ...r.attributes };
   return p;
+}
+
+/**
+ * What a `profile.updated` event carries in `data` for a record: its profile's scalar fields, the
+ * birth date and the attributes (what the admin route sends a live customer; the direct import's
+ * reminders carry the same, `refresh-snapshots.ts`).
+ */
+export function profileEventData(r: Pick<CustomerRecord, 'profile' | 'birthDate' | 'attributes'>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(profileFieldTypes) as ProfileScalarField[]) {
+    const v = r.profile[key];
+    if (v !== undefined) out[key] = v;
+  }
+  if (r.birthDate !== undefined) out.birthDate = r.birthDate;
+  if (r.attributes !== undefined) out.attributes = r.attributes;
+  return out;
 }

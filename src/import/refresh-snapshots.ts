@@ -1,8 +1,13 @@
 import { withImportedProfile } from '../../actors/index.js';
 import type { PersistedCustomer } from '../runtime/live-customer.js';
 import { migrateSnapshot, SNAPSHOT_VERSION } from '../runtime/snapshot-migrations.js';
-import type { CustomerRecord, StoredSnapshot, Store } from '../store/store.js';
-import { importedProfile } from './imported-profile.js';
+import type { CustomerRecord, ReminderRecord, StoredSnapshot, Store } from '../store/store.js';
+import { reminderKey } from '../store/store.js';
+import { importedProfile, profileEventData } from './imported-profile.js';
+
+/** The names of the direct import's reminders to a customer (one of each at most: a later import moves it). */
+export const IMPORT_PROFILE_REMINDER = 'import:profile';
+export const IMPORT_STAGE_REMINDER = 'import:stage';
 
 /**
  * The direct import's care for customers who already have an actor state (docs/import.md): a
@@ -10,20 +15,34 @@ import { importedProfile } from './imported-profile.js';
  * the pure brain (`withImportedProfile`: the profile, birth date and attributes as imported;
  * the next decision evaluates every segment again), so the card and the next decision see the
  * new profile. Customers without a snapshot start from the master data when first activated.
- * Idempotent: a batch refreshed again (a run resumed before its rows were committed) writes
- * nothing more. Returns how many snapshots it rewrote.
+ *
+ * The actor is told as the admin route tells a live one, through durable reminders due at the
+ * import's time `now`, written in the same transaction as the snapshots: `import:profile`
+ * firing `profile.updated` (the new profile in `data`) for a changed profile, `import:stage`
+ * firing `client.churned` for a move to `former_client`. The reminder poller of the next
+ * server delivers them. Idempotent: a batch refreshed again (a run resumed before its rows
+ * were committed) writes nothing more, or the same reminders under the same names. Returns
+ * how many customers it wrote for (a snapshot, a reminder or both).
  */
-export async function refreshSnapshots(store: Store, batch: ReadonlyArray<{ id: string; record: CustomerRecord }>): Promise<number> {
+export async function refreshSnapshots(store: Store, batch: ReadonlyArray<{ id: string; record: CustomerRecord }>, now: number): Promise<number> {
   const snapshots: Array<{ id: string; value: StoredSnapshot; expectRevision?: number }> = [];
+  const reminders: ReminderRecord[] = [];
+  let told = 0;
   for (const { id, record } of batch) {
     const stored = await store.getSnapshot(id);
     if (stored === undefined) continue;
     const persisted = migrateSnapshot(stored) as PersistedCustomer;
     const context = withImportedProfile(persisted.context, importedProfile(record));
-    if (context === persisted.context) continue;
-    const value: StoredSnapshot = { v: SNAPSHOT_VERSION, snapshot: { value: persisted.value, context } satisfies PersistedCustomer };
-    snapshots.push(stored.rev !== undefined ? { id, value, expectRevision: stored.rev } : { id, value });
+    const churned = record.stage === 'formerClient' && persisted.context.stage !== 'formerClient';
+    if (context === persisted.context && !churned) continue;
+    told++;
+    if (context !== persisted.context) {
+      const value: StoredSnapshot = { v: SNAPSHOT_VERSION, snapshot: { value: persisted.value, context } satisfies PersistedCustomer };
+      snapshots.push(stored.rev !== undefined ? { id, value, expectRevision: stored.rev } : { id, value });
+      reminders.push({ key: reminderKey(id, IMPORT_PROFILE_REMINDER), customer: id, due: now, event: 'profile.updated', data: profileEventData(record) });
+    }
+    if (churned) reminders.push({ key: reminderKey(id, IMPORT_STAGE_REMINDER), customer: id, due: now, event: 'client.churned', data: { source: 'import' } });
   }
-  if (snapshots.length > 0) await store.commit({ snapshots, identities: [], outbox: [] });
-  return snapshots.length;
+  if (told > 0) await store.commit({ snapshots, identities: [], outbox: [], reminders: { set: reminders, remove: [] } });
+  return told;
 }

@@ -74,6 +74,12 @@ export function lmdbFileBytes(dir: string): number {
   }
 }
 
+/**
+ * Identifiers whose index key is kept, per kind: an import looks each one up, then writes it
+ * with its batch, a batch or two later (10,000 rows of the import's 5,000-row batches).
+ */
+const IDENTITY_KEYS_KEPT = 50_000;
+
 /** Customer records and outbox records before they are sealed: plain MessagePack. */
 const recordPackr = new Packr({ useRecords: false });
 
@@ -265,10 +271,24 @@ export class LmdbStore implements Store {
     let key = byValue.get(value);
     if (key === undefined) {
       key = hashedIdentityKey(this.keyring.indexSecret, kind, value);
-      if (byValue.size >= 50_000) byValue.clear();
+      if (byValue.size >= IDENTITY_KEYS_KEPT) byValue.clear();
       byValue.set(value, key);
     }
     return key;
+  }
+
+  /**
+   * For the direct import's worker thread (src/import/prepared-rows.ts): the secret of the
+   * identity index keys, so the worker computes them (`hashedIdentityKey`) off the main thread;
+   * the rows bring them to `ownerOfIdentity` and `importCustomers` (`indexKeys`).
+   */
+  identityIndexSecret(): Buffer {
+    return this.keyring.indexSecret;
+  }
+
+  /** An identifier's owner by its index key computed elsewhere (`identityIndexSecret`): `lookupIdentity` without the HMAC. */
+  ownerOfIdentity(kind: ContactIdentifierKind, value: string, indexKey: string): string | undefined {
+    return this.identities.get(indexKey) ?? (this.hasClearIdentities ? this.identities.get(identityKey(kind, value)) : undefined);
   }
 
   /** An outbox record as stored: what routes it in clear, the rest (texts, recipients) sealed. */
@@ -553,10 +573,11 @@ export class LmdbStore implements Store {
     return Promise.resolve(out);
   }
 
-  async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>, marker?: { key: string; value: unknown }): Promise<void> {
+  /** `indexKeys`: each identifier's index key where the caller has it (in the order of `record.identifiers`), else computed here. */
+  async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord; indexKeys?: Partial<Record<ContactIdentifierKind, readonly string[]>> }>, marker?: { key: string; value: unknown }): Promise<void> {
     await this.root.transaction(() => {
       if (marker !== undefined) void this.meta.put(marker.key, marker.value);
-      for (const { id, record } of records) {
+      for (const { id, record, indexKeys } of records) {
         // a new customer's key written with the batch's others by `sync`, before the commit
         void this.sealedCustomers.put(id, this.seal(id, recordPackr.pack(record), true));
         if (this.hasPlainCustomers) {
@@ -564,7 +585,8 @@ export class LmdbStore implements Store {
           if (this.hasLegacyCustomers && this.legacyCustomers.doesExist(id)) void this.legacyCustomers.remove(id);
         }
         for (const [kind, values] of Object.entries(record.identifiers) as Array<[ContactIdentifierKind, string[]]>) {
-          for (const v of values) void this.identities.put(this.identityKeyOf(kind, v), id);
+          const keys = indexKeys?.[kind];
+          values.forEach((v, i) => void this.identities.put(keys?.[i] ?? this.identityKeyOf(kind, v), id));
         }
       }
       this.keyring.sync();

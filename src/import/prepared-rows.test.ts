@@ -1,0 +1,79 @@
+import { writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LmdbStore } from '../store/lmdb-store.js';
+import { tempDir } from '../test-support/test-kairos.js';
+import type { ImportOptions, RejectSink } from './import-customers.js';
+import { importCustomerRows, importPreparedRows } from './import-customers.js';
+import { emptyMapping } from './import-mapping.js';
+import { identityIndexOf, preparedRowsFromFile } from './prepared-rows.js';
+import { readRows } from './read-rows.js';
+
+/**
+ * The direct import's prepared rows (prepared-rows.ts) with the store's identity index keys
+ * computed beside the parsing: the same counts, rejects and records as the plain run, and the
+ * index keys it writes are the store's own (its lookups find the owners). Run from TypeScript
+ * the rows are prepared in this thread; the `kairos` command's tests run the built worker.
+ */
+
+const NOW = 1_700_000_000_000;
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function sink(): RejectSink & { text: () => string } {
+  let text = '';
+  return { append: (t) => void (text += t), size: () => Buffer.byteLength(text), truncate: (b) => void (text = Buffer.from(text).subarray(0, b).toString()), text: () => text };
+}
+
+const csv = [
+  'id,first_name,phone,email,card,stage',
+  'b-1,Анна,+79161234567,anna@example.ru,4276000000000001,client',
+  'b-2,Борис,8 916 765-43-21|+79160000002,,,',
+  'b-3,Вера,+79161234567,,,', // Анна's phone
+  'b-1,Анна,,,,', // a duplicate id
+  'b-4,Глеб,,anna@example.ru,,', // Анна's e-mail
+  'b-5,Дина,,,4276000000000001|4276000000000005,', // Анна's card among its own
+  'b-6,Ева,,eva@example.ru,,former_client',
+  'b-7,"Ж,ж",,,,',
+  'b-8,Зоя,,,,,extra',
+].join('\n');
+
+describe('prepared rows with the identity index keys', () => {
+  it('import as the plain run does, and write the index keys the store itself computes', async () => {
+    const d = tempDir('kairos-prepared-');
+    cleanups.push(d.remove);
+    const file = join(d.dir, 'bank.csv');
+    writeFileSync(file, `${csv}\n`);
+    const plain = new LmdbStore(join(d.dir, 'plain'));
+    cleanups.push(() => plain.close());
+    const keyed = new LmdbStore(join(d.dir, 'keyed'));
+    cleanups.push(() => keyed.close());
+    const options = (rejects: RejectSink): ImportOptions => ({ source: file, mapping: emptyMapping, rejects, resume: false, now: NOW, batchSize: 2 });
+
+    const plainRejects = sink();
+    const a = await importCustomerRows(plain, readRows(Readable.from([`${csv}\n`]), 'csv'), options(plainRejects));
+    const keyedRejects = sink();
+    const index = identityIndexOf(keyed);
+    const b = await importPreparedRows(keyed, preparedRowsFromFile(file, 'csv', emptyMapping, { indexSecret: index.indexSecret }), { ...options(keyedRejects), identityIndex: index.identityIndex });
+
+    expect(b).toEqual(a);
+    expect(a).toMatchObject({ rows: 9, created: 4, rejected: 5 });
+    expect(keyedRejects.text()).toBe(plainRejects.text());
+    for (const id of ['b-1', 'b-2', 'b-6', 'b-7']) expect(await keyed.getCustomer(id)).toEqual(await plain.getCustomer(id));
+    expect(await keyed.lookupIdentity('phone', '+79167654321')).toBe('b-2');
+    expect(await keyed.lookupIdentity('email', 'anna@example.ru')).toBe('b-1');
+    expect(await keyed.lookupIdentity('card', '4276000000000001')).toBe('b-1');
+    expect(await keyed.lookupIdentity('card', '4276000000000005')).toBeUndefined();
+
+    // a second file finds the owners by the keys: b-9 takes Ева's e-mail, b-6 keeps its own
+    const again = join(d.dir, 'again.csv');
+    writeFileSync(again, 'id,email\nb-9,eva@example.ru\nb-6,eva@example.ru\n');
+    const second = sink();
+    const c = await importPreparedRows(keyed, preparedRowsFromFile(again, 'csv', emptyMapping, { indexSecret: index.indexSecret }), { ...options(second), source: again, identityIndex: index.identityIndex });
+    expect(c).toMatchObject({ rows: 2, created: 0, unchanged: 1, rejected: 1 });
+    expect(second.text()).toContain('2,email,identifier_taken,"b-9,eva@example.ru"');
+  });
+});

@@ -1,0 +1,79 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { LmdbStore } from '../store/lmdb-store.js';
+import type { ImportOptions } from './import-customers.js';
+import type { ImportMapping } from './import-mapping.js';
+import type { PreparedRow } from './prepare-row.js';
+import { prepareRows } from './prepare-row.js';
+import type { ImportFormat } from './read-rows.js';
+import { readRows } from './read-rows.js';
+import type { RowWorkerData, RowWorkerMessage } from './row-worker.js';
+
+/**
+ * A file's rows, read, mapped and checked on their own (`prepare-row.ts`), for the direct
+ * import (docs/import.md, Speed): on a worker thread (`row-worker.ts`) when the built worker
+ * is there (the `kairos` command, the bench), so the main thread is left the store's part
+ * (the checks against other rows and the store, sealing, commits); in this thread otherwise
+ * (run from TypeScript, as the tests are). The same rows in the same order either way.
+ */
+export function preparedRowsFromFile(path: string, format: ImportFormat, mapping: ImportMapping, opts: PreparedRowsOptions = {}): AsyncGenerator<PreparedRow> {
+  const worker = new URL('./row-worker.js', import.meta.url);
+  const useWorker = opts.worker ?? (worker.protocol === 'file:' && existsSync(fileURLToPath(worker)));
+  if (!useWorker) return prepareRows(readRows(createReadStream(path), format, mapping.delimiter), mapping, opts.indexSecret);
+  return fromWorker(worker, { path, format, delimiter: mapping.delimiter, mapping, chunk: opts.chunk ?? 1000, ...(opts.indexSecret !== undefined ? { indexSecret: opts.indexSecret } : {}) });
+}
+
+export interface PreparedRowsOptions {
+  /** false: in this thread; default: on a worker thread when the built worker is there */
+  worker?: boolean;
+  /** rows a message from the worker */
+  chunk?: number;
+  /** the LMDB store's identity index secret (`LmdbStore.identityIndexSecret`): the worker computes each identifier's index key (an HMAC) */
+  indexSecret?: Buffer;
+}
+
+/**
+ * The direct import's use of an LMDB store's identity index: the worker computes the index
+ * keys (`preparedRowsFromFile`'s `indexSecret`), the run looks owners up and writes by them
+ * (`ImportOptions.identityIndex`).
+ */
+export function identityIndexOf(store: LmdbStore): { indexSecret: Buffer; identityIndex: NonNullable<ImportOptions['identityIndex']> } {
+  return { indexSecret: store.identityIndexSecret(), identityIndex: { owner: (kind, value, key) => store.ownerOfIdentity(kind, value, key) } };
+}
+
+async function* fromWorker(url: URL, data: RowWorkerData): AsyncGenerator<PreparedRow> {
+  const w = new Worker(url, { workerData: data });
+  const queue: RowWorkerMessage[] = [];
+  let wake: (() => void) | undefined;
+  let failure: Error | undefined;
+  w.on('message', (m: RowWorkerMessage) => {
+    queue.push(m);
+    wake?.();
+  });
+  w.on('error', (err) => {
+    failure = err;
+    wake?.();
+  });
+  w.on('exit', (code) => {
+    failure ??= new Error(`the import's row worker stopped (exit ${code})`);
+    wake?.();
+  });
+  try {
+    for (;;) {
+      const m = queue.shift();
+      if (m === undefined) {
+        if (failure !== undefined) throw failure;
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+        continue;
+      }
+      if ('done' in m) return;
+      if ('error' in m) throw Object.assign(new Error(m.error.message), m.error.code !== undefined ? { code: m.error.code } : {});
+      w.postMessage('next');
+      yield* m.rows;
+    }
+  } finally {
+    await w.terminate();
+  }
+}
