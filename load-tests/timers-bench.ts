@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util';
  *
  *   npm run bench:timers [-- --timers 10000000] [--events 40000] [--rounds 2]
  *
- * Last line: `segment-timers: timers=N us_per_event_without=A us_per_event_with=B ratio=B/A`.
+ * Last line: `segment-timers: timers=N events_per_s_without=R events_per_s_with=S us_per_event_without=A
+ * us_per_event_with=B ratio=B/A` (the event rate of the main thread: 10^6 / µs an event).
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,4 +45,5 @@ for (let i = 0; i < rounds; i++) {
 }
 const a = median(without);
 const b = median(withTimers);
-console.log(`segment-timers: timers=${timers} us_per_event_without=${a} us_per_event_with=${b} ratio=${Math.round((b / a) * 100) / 100}`);
+const rate = (us: number): number => Math.round(1e6 / us);
+console.log(`segment-timers: timers=${timers} events_per_s_without=${rate(a)} events_per_s_with=${rate(b)} us_per_event_without=${a} us_per_event_with=${b} ratio=${Math.round((b / a) * 100) / 100}`);
