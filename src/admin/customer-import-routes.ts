@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
-import { profileFieldTypes } from '../../actors/index.js';
-import type { GatewayEvent, ProfileScalarField } from '../../actors/index.js';
+import type { GatewayEvent } from '../../actors/index.js';
 import { audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { KairosError, asKairosError } from '../errors.js';
 import { stable } from '../import/customer-from-row.js';
 import { emptyMapping } from '../import/import-mapping.js';
+import { profileEventData } from '../import/imported-profile.js';
 import type { ImportCounts } from '../import/import-customers.js';
 import { importCustomerRows, summaryLine } from '../import/import-customers.js';
 import type { SourceRow } from '../import/read-rows.js';
@@ -138,16 +138,16 @@ export interface CustomerImportDeps {
   logger: Logger;
 }
 
-/** The profile fields an actor takes from a `profile.updated` event: the profile's, the birth date and the attributes. */
-export function profileData(r: CustomerRecord): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(profileFieldTypes) as ProfileScalarField[]) {
-    const v = r.profile[key];
-    if (v !== undefined) out[key] = v;
-  }
-  if (r.birthDate !== undefined) out.birthDate = r.birthDate;
-  if (r.attributes !== undefined) out.attributes = r.attributes;
-  return out;
+/** A run through the API: canonical columns, rejects answered (no file), no resume point kept. */
+function apiRun(d: CustomerImportDeps) {
+  return {
+    source: 'api',
+    mapping: emptyMapping,
+    rejects: { append: () => undefined, size: () => 0, truncate: () => undefined },
+    resume: false,
+    keepMarker: false,
+    now: d.clock.now(),
+  } as const;
 }
 
 /** Tells live customers what changed in their master data, as events. */
@@ -155,7 +155,7 @@ async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: stri
   for (const { id, before, after } of changes) {
     const tag = createHash('sha256').update(stable(after)).digest('base64url').slice(0, 16);
     const events: GatewayEvent[] = [];
-    if (stable(profileData(before)) !== stable(profileData(after))) events.push({ id: `import:${id}:${tag}`, type: 'profile.updated', customer: { id }, data: profileData(after) });
+    if (stable(profileEventData(before)) !== stable(profileEventData(after))) events.push({ id: `import:${id}:${tag}`, type: 'profile.updated', customer: { id }, data: profileEventData(after) });
     if (after.stage === 'formerClient' && before.stage !== 'formerClient') events.push({ id: `import:${id}:${tag}:churned`, type: 'client.churned', customer: { id }, data: { source: 'import' } });
     for (const e of events) {
       const r = await d.host.submitEvent(e);
@@ -173,12 +173,7 @@ async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, 
   const rows: SourceRow[] = [{ line: 1, raw, fields, bytes: raw.length }];
   let rejected: { column: string; reason: string } | undefined;
   const c = await importCustomerRows(d.store, rows, {
-    source: 'api',
-    mapping: emptyMapping,
-    rejects: { append: () => undefined, size: () => 0, truncate: () => undefined },
-    resume: false,
-    keepMarker: false,
-    now: d.clock.now(),
+    ...apiRun(d),
     onRejected: (r) => (rejected = r),
     onUpdated: (changes) => tellHost(d, changes),
   });
@@ -247,12 +242,7 @@ async function runImport(
     }
   }
   const c: ImportCounts = await importCustomerRows(d.store, counted(), {
-    source: 'api',
-    mapping: emptyMapping,
-    rejects: { append: () => undefined, size: () => 0, truncate: () => undefined },
-    resume: false,
-    keepMarker: false,
-    now: d.clock.now(),
+    ...apiRun(d),
     onRejected: (r) => pending.push({ ...r, row: read }),
     onProgress: ({ rows }) => {
       const told: Reject[] = [];
