@@ -7,7 +7,7 @@ import { SNAPSHOT_VERSION } from './snapshot-migrations.js';
 
 /**
  * A draft count's worker thread (draft-count-workers.ts): counts the rule over one range of
- * the store's ids (the snapshots, then the imported records of customers without one),
+ * the store's ids (the first worker splits the ids into the ranges first and posts them) (the snapshots, then the imported records of customers without one),
  * posting its progress every `page` customers and stopping there when the count is cancelled.
  */
 
@@ -33,11 +33,19 @@ function count(): 'done' | 'cancelled' {
   if (Atomics.load(cancel, 0) !== 0) return 'cancelled';
   const scan = new LmdbScan(d.dir);
   try {
-    for (const { id, snapshot } of scan.snapshotsIn(d.from, d.to, { fields: RULE_UNREAD_FIELDS, version: SNAPSHOT_VERSION })) {
+    let range = { from: d.from, to: d.to };
+    if (d.plan !== undefined) {
+      const ranges = scan.split(d.plan.by, d.plan.parts);
+      post({ kind: 'ranges', ranges });
+      range = { from: undefined, to: ranges[0]?.to };
+    }
+    // Both passes run without yielding: lmdb-js keeps one read transaction for them, so a
+    // customer whose first snapshot is committed meanwhile is counted once, as it was.
+    for (const { id, snapshot } of scan.snapshotsIn(range.from, range.to, { fields: RULE_UNREAD_FIELDS, version: SNAPSHOT_VERSION })) {
       tally.add(id, snapshot, undefined);
       if (stop()) return 'cancelled';
     }
-    for (const { id, record } of scan.recordsWithoutSnapshotIn(d.from, d.to)) {
+    for (const { id, record } of scan.recordsWithoutSnapshotIn(range.from, range.to)) {
       tally.add(id, undefined, record);
       if (stop()) return 'cancelled';
     }

@@ -99,7 +99,7 @@ describe('draft segment counts', () => {
           expect(await c.settled(started.job)).toMatchObject({ state: 'done', scanned: expected!.scanned, matched: expected!.matched });
         }
       }
-      expect(store.parallelScan(3)?.ranges).toHaveLength(3);
+      expect(store.parallelScan()).toMatchObject({ dir, customers: 310, by: 'snapshots' });
       // Cancelled before the workers start: they stop at once, and another count may run.
       const c = inWorkers(store, 2, 1);
       const first = c.start(rules[0]);
@@ -108,6 +108,14 @@ describe('draft segment counts', () => {
       expect(cancelled?.state).toBe('cancelled');
       expect(cancelled?.scanned).toBeLessThan(349);
       expect(await c.settled(c.start(rules[0]).job)).toMatchObject({ state: 'done', scanned: 349 });
+      // More imported customers than snapshots: the ids are split by the records.
+      await store.importCustomers(Array.from({ length: 400 }, (_, i) => ({ id: `r-${String(i).padStart(3, '0')}`, record: record(20 + (i % 50)) })));
+      expect(store.parallelScan()).toMatchObject({ customers: 440, by: 'records' });
+      const here = counts(store);
+      const expected = await here.settled(here.start(rules[0]).job);
+      expect(expected).toMatchObject({ state: 'done', scanned: 749 });
+      const byRecords = inWorkers(store, 3, 50);
+      expect(await byRecords.settled(byRecords.start(rules[0]).job)).toMatchObject({ state: 'done', scanned: 749, matched: expected!.matched });
       // the workers' closing leaves the store open in this thread
       expect(await store.getSnapshot('w-001')).toBeDefined();
     } finally {

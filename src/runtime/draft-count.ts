@@ -185,12 +185,13 @@ export class DraftCounts {
     const url = this.o.workerUrl ?? defaultWorkerUrl();
     const store = parallelScanOf(this.o.store);
     if (threads < 1 || url === undefined || store === undefined) return false;
-    const plan = store.parallelScan(threads);
+    const plan = store.parallelScan();
     if (plan === undefined || plan.customers < (this.o.workersFrom ?? 50_000)) return false;
     job.state = await countInWorkers({
       url,
       dir: plan.dir,
-      ranges: plan.ranges,
+      by: plan.by,
+      threads,
       rule,
       def: catalog.def,
       now,

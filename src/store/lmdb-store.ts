@@ -421,24 +421,16 @@ export class LmdbStore implements Store {
 
   /**
    * How other threads of this process can scan the customers themselves (`LmdbScan`, a draft
-   * count's workers): the data dir, and the bounds splitting the ids into `parts` ranges of
-   * about as many customers each (`[from, to)`, the first from the start, the last to the end),
-   * taken from the larger of the snapshot and record tables. Undefined while the store holds
-   * tables written before sealing, which `LmdbScan` does not read (the scan then runs in the
-   * store's own thread).
+   * count's workers): the data dir, how many customers there are about, and which table to
+   * split the ids by (the larger; `LmdbScan.split`, run in a worker: finding the bounds steps
+   * over every key before them). Undefined while the store holds tables written before
+   * sealing, which `LmdbScan` does not read (the scan then runs in the store's own thread).
    */
-  parallelScan(parts: number): { dir: string; customers: number; ranges: Array<{ from?: string; to?: string }> } | undefined {
+  parallelScan(): { dir: string; customers: number; by: 'snapshots' | 'records' } | undefined {
     if (this.hasLegacy || this.hasPlainCustomers) return undefined;
     const snapshots = this.snapshots.getCount();
     const records = this.sealedCustomers.getCount();
-    const table = snapshots >= records ? this.snapshots : this.sealedCustomers;
-    const n = Math.max(snapshots, records);
-    const bounds: string[] = [];
-    for (let i = 1; i < parts; i++) {
-      for (const key of table.getKeys({ offset: Math.floor((i * n) / parts), limit: 1 })) if (bounds.at(-1) !== key) bounds.push(key);
-    }
-    const ranges = Array.from({ length: bounds.length + 1 }, (_, i) => ({ ...(i === 0 ? {} : { from: bounds[i - 1] }), ...(i === bounds.length ? {} : { to: bounds[i] }) }));
-    return { dir: this.dir, customers: n, ranges };
+    return { dir: this.dir, customers: Math.max(snapshots, records), by: snapshots >= records ? 'snapshots' : 'records' };
   }
 
   listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]> {
@@ -771,6 +763,27 @@ export class LmdbScan {
     }
     const key = block.subarray((slot % SCAN_BLOCK) * 32, (slot % SCAN_BLOCK) * 32 + 32);
     return key.every((x) => x === 0) ? undefined : key;
+  }
+
+  /**
+   * The ids split into `parts` ranges of about as many customers each (`[from, to)`, the first
+   * from the start, the last to the end), by the keys of one table read in one pass (one
+   * snapshot of it: the ranges neither overlap nor leave a gap).
+   */
+  split(by: 'snapshots' | 'records', parts: number): Array<{ from?: string; to?: string }> {
+    const table = by === 'snapshots' ? this.snapshots : this.sealedCustomers;
+    const n = table.getCount();
+    const bounds: string[] = [];
+    let next = 1;
+    let i = 0;
+    if (parts > 1 && n > 0) {
+      for (const key of table.getKeys()) {
+        if (i++ < Math.floor((next * n) / parts)) continue;
+        if (bounds.at(-1) !== key) bounds.push(key);
+        if (++next >= parts) break;
+      }
+    }
+    return Array.from({ length: bounds.length + 1 }, (_, k) => ({ ...(k === 0 ? {} : { from: bounds[k - 1] }), ...(k === bounds.length ? {} : { to: bounds[k] }) }));
   }
 
   /** A value from the range read, opened (undefined once its key is destroyed). */
