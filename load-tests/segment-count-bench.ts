@@ -31,6 +31,7 @@ import { wholeOption } from './open-loop.js';
  * as `POST /v1/segments/count` runs it.
  *
  *   npm run bench:segment-count [-- --customers 1000000] [--page N (the scan's page, default draft-count's)]
+ *     [--threads N (worker threads, default draft-count's: the cores, at most 4; 0: the scan in the event loop's thread)]
  *
  * Last line: `segment-count: customers=N s=T` (T: the count's seconds; goal ≤ 10 s for 1M).
  */
@@ -93,9 +94,10 @@ async function templates(catalog: ReturnType<typeof compileCatalog>): Promise<St
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { customers: { type: 'string', default: '1000000' }, page: { type: 'string' } } });
+  const { values } = parseArgs({ options: { customers: { type: 'string', default: '1000000' }, page: { type: 'string' }, threads: { type: 'string' } } });
   const customers = wholeOption('customers', values.customers, 1);
   const pageSize = values.page === undefined ? undefined : wholeOption('page', values.page, 1);
+  const threads = values.threads === undefined ? undefined : wholeOption('threads', values.threads, 0);
   const catalog = compileCatalog(loadCatalogFile(demoCatalogPath()));
   const snaps = await templates(catalog);
   const dir = mkdtempSync(join(tmpdir(), 'kairos-segcount-bench-'));
@@ -109,7 +111,7 @@ async function main(): Promise<void> {
     }
     process.stderr.write(`segment-count: wrote ${customers} snapshots in ${((performance.now() - writing) / 1000).toFixed(1)} s\n`);
     const clock = new ManualClock(T0 + 7 * HOUR);
-    const counts = new DraftCounts({ store, catalog: () => catalog, clock, logger: createLogger('warn'), ...(pageSize === undefined ? {} : { pageSize }) });
+    const counts = new DraftCounts({ store, catalog: () => catalog, clock, logger: createLogger('warn'), ...(pageSize === undefined ? {} : { pageSize }), ...(threads === undefined ? {} : { threads }) });
     const rule = { all: [{ attr: 'profile.age', op: 'gte', value: 40 }, { attr: 'feature.restaurant_tx_30d', op: 'gte', value: 2 }] };
     const started = performance.now();
     const job = counts.start(rule);

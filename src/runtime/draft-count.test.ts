@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LmdbStore } from '../store/lmdb-store.js';
+import type { Store } from '../store/store.js';
 import { testCatalog } from '../../actors/test-support/fixtures.js';
 import { ManualClock } from '../clock.js';
 import type { KairosError } from '../errors.js';
@@ -14,8 +19,7 @@ import { initialCustomerContext } from '../../actors/index.js';
 const T0 = Date.UTC(2031, 4, 20, 9, 0);
 const record = (age: number): CustomerRecord => ({ stage: 'client', profile: { firstName: 'Ирина', age }, identifiers: {}, importedAt: T0 });
 
-async function base(): Promise<MemoryStore> {
-  const store = new MemoryStore();
+async function base<S extends Store = MemoryStore>(store: S = new MemoryStore() as unknown as S): Promise<S> {
   // 40 imported customers aged 40..79; 10 more known only by their snapshot (prospects aged 65).
   await store.importCustomers(Array.from({ length: 40 }, (_, i) => ({ id: `m-${String(i).padStart(2, '0')}`, record: record(40 + i) })));
   const snapshots = Array.from({ length: 10 }, (_, i) => {
@@ -29,7 +33,12 @@ async function base(): Promise<MemoryStore> {
   return store;
 }
 
-const counts = (store: MemoryStore, pageSize = 7, maxRunning = 2): DraftCounts => new DraftCounts({ store, catalog: () => testCatalog, clock: new ManualClock(T0), logger: createLogger('silent'), pageSize, maxRunning });
+const counts = (store: Store, pageSize = 7, maxRunning = 2): DraftCounts => new DraftCounts({ store, catalog: () => testCatalog, clock: new ManualClock(T0), logger: createLogger('silent'), pageSize, maxRunning });
+
+/** The worker as built (`npm run build`): vitest runs the sources, which a worker thread cannot load. */
+const workerUrl = new URL('../../dist/src/runtime/draft-count-worker.js', import.meta.url);
+const inWorkers = (store: Store, threads: number, pageSize = 7): DraftCounts =>
+  new DraftCounts({ store, catalog: () => testCatalog, clock: new ManualClock(T0), logger: createLogger('silent'), pageSize, threads, workersFrom: 0, workerUrl });
 
 describe('draft segment counts', () => {
   it('counts a rule over snapshots and master data, the snapshot first, with progress as it goes', async () => {
@@ -64,5 +73,54 @@ describe('draft segment counts', () => {
     const wrong = counts(store);
     expect(() => wrong.start({ attr: 'profile.shoeSize', op: 'gte', value: 40 })).toThrow(/rule/);
     expect(() => wrong.start({ attr: 'feature.nope', op: 'gte', value: 1 })).toThrow(expect.objectContaining({ code: 'invalid' }) as KairosError);
+  });
+
+  it('counts in worker threads on LMDB as in the event loop, one range a thread, and stops them when cancelled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kairos-draft-count-'));
+    const store = await base(new LmdbStore(dir, { prefetch: false }));
+    try {
+      // 300 more snapshots (ages 18..77, half in Vladivostok's day), and a customer whose key was destroyed.
+      const snapshots = Array.from({ length: 300 }, (_, i) => {
+        const profile = { age: 18 + (i % 60), ...(i % 2 === 0 ? { timezone: 'Asia/Vladivostok' } : {}) };
+        const context = initialCustomerContext({ id: `w-${String(i).padStart(3, '0')}`, stage: 'client', profile, identifiers: {}, at: T0, reason: 'event' });
+        return { id: context.id, value: { v: SNAPSHOT_VERSION, snapshot: { value: 'active', context } } };
+      });
+      await store.commit({ snapshots, identities: [], outbox: [] });
+      await store.eraseCustomer('w-000', []);
+      const rules = [{ attr: 'profile.age', op: 'gte', value: 60 }, { all: [{ attr: 'stage', op: 'eq', value: 'client' }, { attr: 'profile.age', op: 'lt', value: 30 }] }];
+      for (const rule of rules) {
+        const here = counts(store);
+        const expected = await here.settled(here.start(rule).job);
+        expect(expected).toMatchObject({ state: 'done', scanned: 349 });
+        for (const threads of [1, 2, 3]) {
+          const c = inWorkers(store, threads);
+          const started = c.start(rule);
+          expect(started.state).toBe('running');
+          expect(await c.settled(started.job)).toMatchObject({ state: 'done', scanned: expected!.scanned, matched: expected!.matched });
+        }
+      }
+      expect(store.parallelScan()).toMatchObject({ dir, customers: 310, by: 'snapshots' });
+      // Cancelled before the workers start: they stop at once, and another count may run.
+      const c = inWorkers(store, 2, 1);
+      const first = c.start(rules[0]);
+      expect(c.cancel(first.job)?.state).toBe('running');
+      const cancelled = await c.settled(first.job);
+      expect(cancelled?.state).toBe('cancelled');
+      expect(cancelled?.scanned).toBeLessThan(349);
+      expect(await c.settled(c.start(rules[0]).job)).toMatchObject({ state: 'done', scanned: 349 });
+      // More imported customers than snapshots: the ids are split by the records.
+      await store.importCustomers(Array.from({ length: 400 }, (_, i) => ({ id: `r-${String(i).padStart(3, '0')}`, record: record(20 + (i % 50)) })));
+      expect(store.parallelScan()).toMatchObject({ customers: 440, by: 'records' });
+      const here = counts(store);
+      const expected = await here.settled(here.start(rules[0]).job);
+      expect(expected).toMatchObject({ state: 'done', scanned: 749 });
+      const byRecords = inWorkers(store, 3, 50);
+      expect(await byRecords.settled(byRecords.start(rules[0]).job)).toMatchObject({ state: 'done', scanned: 749, matched: expected!.matched });
+      // the workers' closing leaves the store open in this thread
+      expect(await store.getSnapshot('w-001')).toBeDefined();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

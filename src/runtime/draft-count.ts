@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { Catalog, CustomerContext, Predicate } from '../../actors/index.js';
 import { compileCondition, customerTimeZone, initialCustomerContext, isInvalidDefinition, localTime, makeScope } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
@@ -7,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { CustomerRecord, Store, StoredSnapshot } from '../store/store.js';
 import type { PersistedCustomer } from './live-customer.js';
 import { migrateSnapshot } from './snapshot-migrations.js';
+import { countInWorkers, defaultWorkerUrl, parallelScanOf } from './draft-count-workers.js';
 
 /** A draft segment's count, as `GET /v1/segment-counts/{job}` shows it. */
 export interface DraftCountJob {
@@ -32,7 +34,56 @@ export interface DraftCountsOptions {
   maxRunning?: number;
   /** finished counts kept to be read (20), the oldest dropped */
   keepFinished?: number;
+  /**
+   * Worker threads a count runs in when the store can be scanned from them (LMDB:
+   * draft-count-workers.ts): the id space split into this many ranges, one a thread (default:
+   * the machine's cores, at most 4; 0: always in the event loop's thread).
+   */
+  threads?: number;
+  /** from how many stored customers the count goes to worker threads (50,000: below, starting them costs more than they save) */
+  workersFrom?: number;
+  /** the worker's module (default: draft-count-worker.js beside this file; when it is missing, as under vitest, the count runs in this thread) */
+  workerUrl?: URL;
 }
+
+/**
+ * A rule counted over customers one at a time: their stored context, the local day of their
+ * time zone (computed once a zone for the count's `now`), the rule. The same in the event
+ * loop's thread and in a worker.
+ */
+export class DraftTally {
+  scanned = 0;
+  matched = 0;
+  private readonly days = new Map<string, number>();
+
+  constructor(
+    private readonly predicate: Predicate,
+    private readonly catalog: Catalog,
+    private readonly now: number,
+  ) {}
+
+  add(id: string, snapshot: StoredSnapshot | undefined, record: CustomerRecord | undefined): void {
+    const ctx = storedContext(id, snapshot, record);
+    if (ctx === undefined) return;
+    this.scanned += 1;
+    const zone = customerTimeZone(ctx, this.catalog);
+    let today = this.days.get(zone);
+    if (today === undefined) {
+      today = localTime(this.now, zone).epochDay;
+      this.days.set(zone, today);
+    }
+    if (this.predicate(makeScope(ctx, this.catalog, today))) this.matched += 1;
+  }
+}
+
+type Job = DraftCountJob & { cancel: boolean; cancelFlag: Int32Array };
+
+/**
+ * The context fields a draft rule never reads: a rule names the profile, the stage, features
+ * and scores (actors/condition.ts `compileAttr`, actors/scope.ts). A worker's scan steps over
+ * their bytes instead of decoding them (`decodeSnapshotWithout`).
+ */
+export const RULE_UNREAD_FIELDS: ReadonlySet<string> = new Set(['seen', 'contacts', 'responses', 'pending', 'deferrals', 'lifecycle', 'identifiers', 'consents']);
 
 /** The rule, compiled as a segment's rule is (features and scores; no other segment). */
 export function compileDraftRule(rule: unknown, catalog: Catalog): Predicate {
@@ -52,15 +103,17 @@ export function storedContext(id: string, snapshot: StoredSnapshot | undefined, 
 }
 
 /**
- * Draft segment counts: a rule evaluated over every customer the store holds (a scan, page
- * by page, yielding between pages), with the brain's compiled condition and the same scope
- * a segment's rule gets (features over the windows ending on the customer's local day). A
- * count runs in the background as a job: polled for its progress, cancellable, at most
- * `maxRunning` at once. It reads what is committed: a live customer's last changes may not be
- * in it yet (the write-behind's lag).
+ * Draft segment counts: a rule evaluated over every customer the store holds, with the
+ * brain's compiled condition and the same scope a segment's rule gets (features over the
+ * windows ending on the customer's local day). On a large LMDB store the scan runs in worker
+ * threads, one range of ids each (draft-count-workers.ts), and this thread only sums their
+ * progress; otherwise here, page by page, yielding between pages. A count runs in the
+ * background as a job: polled for its progress, cancellable, at most `maxRunning` at once.
+ * It reads what is committed: a live customer's last changes may not be in it yet (the
+ * write-behind's lag).
  */
 export class DraftCounts {
-  private readonly jobs = new Map<string, DraftCountJob & { cancel: boolean }>();
+  private readonly jobs = new Map<string, Job>();
 
   constructor(private readonly o: DraftCountsOptions) {}
 
@@ -71,10 +124,10 @@ export class DraftCounts {
     const running = [...this.jobs.values()].filter((j) => j.state === 'running').length;
     const max = this.o.maxRunning ?? 2;
     if (running >= max) throw new KairosError('conflict', `${running} counts are running; at most ${max} at once: wait for one or cancel it`);
-    const job = { job: randomUUID(), state: 'running' as const, scanned: 0, matched: 0, startedAt: this.o.clock.now(), cancel: false };
+    const job: Job = { job: randomUUID(), state: 'running', scanned: 0, matched: 0, startedAt: this.o.clock.now(), cancel: false, cancelFlag: new Int32Array(new SharedArrayBuffer(4)) };
     this.jobs.set(job.job, job);
     this.prune();
-    void this.run(job, predicate, catalog);
+    void this.run(job, rule, predicate, catalog);
     return this.view(job);
   }
 
@@ -87,7 +140,10 @@ export class DraftCounts {
   cancel(id: string): DraftCountJob | undefined {
     const j = this.jobs.get(id);
     if (j === undefined) return undefined;
-    if (j.state === 'running') j.cancel = true;
+    if (j.state === 'running') {
+      j.cancel = true;
+      Atomics.store(j.cancelFlag, 0, 1);
+    }
     return this.view(j);
   }
 
@@ -100,8 +156,8 @@ export class DraftCounts {
     }
   }
 
-  private view(j: DraftCountJob & { cancel: boolean }): DraftCountJob {
-    const { cancel: _cancel, ...out } = j;
+  private view(j: Job): DraftCountJob {
+    const { cancel: _cancel, cancelFlag: _flag, ...out } = j;
     return { ...out };
   }
 
@@ -110,32 +166,10 @@ export class DraftCounts {
     for (const j of finished.slice(0, Math.max(0, finished.length - (this.o.keepFinished ?? 20)))) this.jobs.delete(j.job);
   }
 
-  private async run(job: DraftCountJob & { cancel: boolean }, predicate: Predicate, catalog: Catalog): Promise<void> {
+  private async run(job: Job, rule: unknown, predicate: Predicate, catalog: Catalog): Promise<void> {
     const now = this.o.clock.now();
-    const pageSize = this.o.pageSize ?? 1000;
     try {
-      let cursor: string | undefined;
-      for (;;) {
-        // Between pages the event loop runs: events are decided meanwhile.
-        await new Promise((resolve) => setImmediate(resolve));
-        if (job.cancel) {
-          job.state = 'cancelled';
-          break;
-        }
-        const page = await this.o.store.scanCustomers(cursor, pageSize, { records: 'missing' });
-        for (const c of page.customers) {
-          const ctx = storedContext(c.id, c.snapshot, c.record);
-          if (ctx === undefined) continue;
-          job.scanned += 1;
-          const today = localTime(now, customerTimeZone(ctx, catalog)).epochDay;
-          if (predicate(makeScope(ctx, catalog, today))) job.matched += 1;
-        }
-        if (page.next === undefined) {
-          job.state = 'done';
-          break;
-        }
-        cursor = page.next;
-      }
+      if (!(await this.runInWorkers(job, rule, catalog, now))) await this.runHere(job, predicate, catalog, now);
     } catch (err) {
       this.o.logger.error({ err, job: job.job }, 'a draft segment count failed');
       job.state = 'failed';
@@ -143,5 +177,55 @@ export class DraftCounts {
     }
     job.finishedAt = this.o.clock.now();
     this.prune();
+  }
+
+  /** The scan in worker threads when the store allows it and is large enough; false when not (nothing counted). */
+  private async runInWorkers(job: Job, rule: unknown, catalog: Catalog, now: number): Promise<boolean> {
+    const threads = this.o.threads ?? Math.min(4, availableParallelism());
+    const url = this.o.workerUrl ?? defaultWorkerUrl();
+    const store = parallelScanOf(this.o.store);
+    if (threads < 1 || url === undefined || store === undefined) return false;
+    const plan = store.parallelScan();
+    if (plan === undefined || plan.customers < (this.o.workersFrom ?? 50_000)) return false;
+    job.state = await countInWorkers({
+      url,
+      dir: plan.dir,
+      by: plan.by,
+      threads,
+      rule,
+      def: catalog.def,
+      now,
+      page: this.o.pageSize ?? 1000,
+      cancel: job.cancelFlag,
+      progress: (scanned, matched) => {
+        job.scanned += scanned;
+        job.matched += matched;
+      },
+    });
+    return true;
+  }
+
+  /** The scan page by page in this thread, yielding to the event loop between pages. */
+  private async runHere(job: Job, predicate: Predicate, catalog: Catalog, now: number): Promise<void> {
+    const pageSize = this.o.pageSize ?? 1000;
+    const tally = new DraftTally(predicate, catalog, now);
+    let cursor: string | undefined;
+    for (;;) {
+      // Between pages the event loop runs: events are decided meanwhile.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (job.cancel) {
+        job.state = 'cancelled';
+        return;
+      }
+      const page = await this.o.store.scanCustomers(cursor, pageSize, { records: 'missing' });
+      for (const c of page.customers) tally.add(c.id, c.snapshot, c.record);
+      job.scanned = tally.scanned;
+      job.matched = tally.matched;
+      if (page.next === undefined) {
+        job.state = 'done';
+        return;
+      }
+      cursor = page.next;
+    }
   }
 }

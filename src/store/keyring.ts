@@ -181,7 +181,10 @@ export function unseal(key: Buffer, context: string, sealed: Uint8Array): Buffer
     const decipher = createDecipheriv('aes-256-gcm', key, b.subarray(1, 1 + IV));
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(b.subarray(1 + IV, 1 + IV + TAG));
-    return Buffer.concat([decipher.update(b.subarray(1 + IV + TAG)), decipher.final()]);
+    const body = decipher.update(b.subarray(1 + IV + TAG));
+    const last = decipher.final();
+    // GCM leaves nothing for `final`: no copy of the body then
+    return last.length === 0 ? body : Buffer.concat([body, last]);
   } catch {
     return undefined;
   }

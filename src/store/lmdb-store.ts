@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, RootDatabase, RootDatabaseOptionsWithPath } from 'lmdb';
 import { open } from 'lmdb';
@@ -7,7 +7,7 @@ import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
 import type { AuditChange, CommitBatch, CustomerPage, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
-import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
+import { decodeSnapshot, decodeSnapshotWithout, encodeSnapshot } from './snapshot-codec.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
 import type { DataDirLock } from './data-dir-lock.js';
@@ -148,7 +148,10 @@ export class LmdbStore implements Store {
   private readonly hasClearIdentities: boolean;
 
   /** Opens the store in `dir`; throws `conflict`, naming the pid, while another process (or store) has it open. */
-  constructor(dir: string, opts: LmdbStoreOptions = {}) {
+  constructor(
+    private readonly dir: string,
+    opts: LmdbStoreOptions = {},
+  ) {
     mkdirSync(dir, { recursive: true });
     this.lock = lockDataDir(dir);
     // No read-ahead: customers are read at random from a store that can be many times the
@@ -434,6 +437,20 @@ export class LmdbStore implements Store {
       customers.push({ id, ...(snapshot === undefined ? {} : { snapshot }), ...(record === undefined ? {} : { record }) });
     }
     return sorted.length > limit ? { customers, next: last } : { customers };
+  }
+
+  /**
+   * How other threads of this process can scan the customers themselves (`LmdbScan`, a draft
+   * count's workers): the data dir, how many customers there are about, and which table to
+   * split the ids by (the larger; `LmdbScan.split`, run in a worker: finding the bounds steps
+   * over every key before them). Undefined while the store holds tables written before
+   * sealing, which `LmdbScan` does not read (the scan then runs in the store's own thread).
+   */
+  parallelScan(): { dir: string; customers: number; by: 'snapshots' | 'records' } | undefined {
+    if (this.hasLegacy || this.hasPlainCustomers) return undefined;
+    const snapshots = this.snapshots.getCount();
+    const records = this.sealedCustomers.getCount();
+    return { dir: this.dir, customers: Math.max(snapshots, records), by: snapshots >= records ? 'snapshots' : 'records' };
   }
 
   listSegmentMembers(segment: string, limit: number, after?: string): Promise<string[]> {
@@ -723,5 +740,106 @@ export class LmdbStore implements Store {
       this.keyring.close();
       this.lock.release();
     }
+  }
+}
+
+/** Key slots read from `keys.bin` a block at a time, for `LmdbScan` (a slot is 32 bytes). */
+const SCAN_BLOCK = 4096;
+
+/**
+ * The customers of an LMDB store read in another thread of the process that holds it (lmdb-js
+ * shares the environment between threads): a draft count's worker (src/runtime/draft-count-
+ * workers.ts). Reads only, without the data dir's lock (the store's owner holds it): the
+ * snapshots in an id range by one range read, each opened with its customer's key (read from
+ * the keyring's file by blocks) and decoded; then the imported records of the customers in
+ * the range who have no snapshot. Only for a store without tables from before sealing
+ * (`LmdbStore.parallelScan` says when).
+ */
+export class LmdbScan {
+  private readonly root: RootDatabase;
+  private readonly snapshots: Database<Buffer, string>;
+  private readonly sealedCustomers: Database<Buffer, string>;
+  private readonly keySlots: Database<number, string>;
+  private readonly fd: number;
+  private readonly blocks = new Map<number, Buffer>();
+
+  constructor(dir: string) {
+    const options: RootDatabaseOptionsWithPath & { noReadAhead: boolean } = { path: dir, maxDbs: 16, mapSize: lmdbMapSize(dir), noReadAhead: true, noSync: true };
+    this.root = open(options);
+    this.snapshots = this.root.openDB<Buffer, string>({ name: 'snapshots-mp', encoding: 'binary' });
+    this.sealedCustomers = this.root.openDB<Buffer, string>({ name: 'customers-sealed', encoding: 'binary' });
+    this.keySlots = this.root.openDB<number, string>({ name: 'key-slots' });
+    this.fd = openSync(join(dir, 'keys.bin'), 'r');
+  }
+
+  private key(id: string): Buffer | undefined {
+    const slot = this.keySlots.get(id);
+    if (slot === undefined) return undefined;
+    const b = Math.floor(slot / SCAN_BLOCK);
+    let block = this.blocks.get(b);
+    if (block === undefined) {
+      block = Buffer.alloc(32 * SCAN_BLOCK);
+      readSync(this.fd, block, 0, block.length, b * 32 * SCAN_BLOCK);
+      if (this.blocks.size >= 64) this.blocks.clear();
+      this.blocks.set(b, block);
+    }
+    const key = block.subarray((slot % SCAN_BLOCK) * 32, (slot % SCAN_BLOCK) * 32 + 32);
+    return key.every((x) => x === 0) ? undefined : key;
+  }
+
+  /**
+   * The ids split into `parts` ranges of about as many customers each (`[from, to)`, the first
+   * from the start, the last to the end), by the keys of one table read in one pass (one
+   * snapshot of it: the ranges neither overlap nor leave a gap).
+   */
+  split(by: 'snapshots' | 'records', parts: number): Array<{ from?: string; to?: string }> {
+    const table = by === 'snapshots' ? this.snapshots : this.sealedCustomers;
+    const n = table.getCount();
+    const bounds: string[] = [];
+    let next = 1;
+    let i = 0;
+    if (parts > 1 && n > 0) {
+      for (const key of table.getKeys()) {
+        if (i++ < Math.floor((next * n) / parts)) continue;
+        if (bounds.at(-1) !== key) bounds.push(key);
+        if (++next >= parts) break;
+      }
+    }
+    return Array.from({ length: bounds.length + 1 }, (_, k) => ({ ...(k === 0 ? {} : { from: bounds[k - 1] }), ...(k === bounds.length ? {} : { to: bounds[k] }) }));
+  }
+
+  /** A value from the range read, opened (undefined once its key is destroyed). */
+  private opened(id: string, value: Uint8Array): Uint8Array | undefined {
+    if (value[0] !== SEALED) return value;
+    // a copy first: reading the key may reuse the buffer the range read returned
+    const sealed = value.slice();
+    const key = this.key(id);
+    return key === undefined ? undefined : unseal(key, id, sealed);
+  }
+
+  /**
+   * The snapshots with ids in `[from, to)`, in id order; with `without`, those of its version
+   * decoded without its context fields (`decodeSnapshotWithout`).
+   */
+  *snapshotsIn(from?: string, to?: string, without?: { fields: ReadonlySet<string>; version: number }): Iterable<{ id: string; snapshot: StoredSnapshot }> {
+    for (const { key, value } of this.snapshots.getRange({ ...(from === undefined ? {} : { start: from }), ...(to === undefined ? {} : { end: to }) })) {
+      const bytes = this.opened(key, value);
+      if (bytes !== undefined) yield { id: key, snapshot: without === undefined ? decodeSnapshot(bytes) : decodeSnapshotWithout(bytes, without.fields, without.version) };
+    }
+  }
+
+  /** The imported records with ids in `[from, to)` of the customers who have no snapshot. */
+  *recordsWithoutSnapshotIn(from?: string, to?: string): Iterable<{ id: string; record: CustomerRecord }> {
+    for (const id of this.sealedCustomers.getKeys({ ...(from === undefined ? {} : { start: from }), ...(to === undefined ? {} : { end: to }) })) {
+      if (this.snapshots.doesExist(id)) continue;
+      const value = this.sealedCustomers.getBinary(id);
+      const bytes = value === undefined ? undefined : this.opened(id, value);
+      if (bytes !== undefined) yield { id, record: recordPackr.unpack(bytes) as CustomerRecord };
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+    void this.root.close();
   }
 }

@@ -5,7 +5,7 @@ import { open } from 'lmdb';
 import { pack, unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { LmdbStore } from './lmdb-store.js';
-import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
+import { decodeSnapshot, decodeSnapshotWithout, encodeSnapshot } from './snapshot-codec.js';
 import type { StoredSnapshot } from './store.js';
 
 function stored(seq: number, profile: object, extra: Record<string, unknown> = {}): StoredSnapshot {
@@ -115,6 +115,22 @@ describe('snapshot codec', () => {
     expect(decodeSnapshot(encodeSnapshot(odd))).toEqual(odd);
     const withRev: StoredSnapshot = { ...stored(1, { age: 30 }), rev: 7 };
     expect(decodeSnapshot(encodeSnapshot(withRev))).toEqual(withRev);
+  });
+
+  it('decodes a snapshot of its version without the context fields asked to skip, any other whole', () => {
+    const without = new Set(['seen', 'identifiers', 'consents', 'lifecycle', 'contacts', 'pending', 'responses']);
+    const many: Record<string, unknown> = { notes: { a: [1, 2.5, -3, 2 ** 40, null, true, 'текст', 'x'.repeat(300)] }, big: Array.from({ length: 70_000 }, (_, i) => i) };
+    for (const s of [stored(3, { firstName: 'Мария', age: 61 }), stored(40, { age: 30 }, many)]) {
+      const bytes = encodeSnapshot(s);
+      const context = Object.fromEntries(Object.entries((s.snapshot as { context: Record<string, unknown> }).context).filter(([k]) => !without.has(k)));
+      expect(decodeSnapshotWithout(bytes, without, 5)).toEqual({ ...s, snapshot: { value: 'client', context } });
+      // another version: its migration may need every field
+      expect(decodeSnapshotWithout(bytes, without, 6)).toEqual(s);
+      // nothing to skip: the same as a whole decode
+      expect(decodeSnapshotWithout(bytes, new Set(), 5)).toEqual(s);
+    }
+    const odd: StoredSnapshot = { v: 5, snapshot: { n: 2 } };
+    expect(decodeSnapshotWithout(encodeSnapshot(odd), without, 5)).toEqual(odd);
   });
 
   it('reads a version-3 snapshot written as columns as version 4 holds them (the migration then keeps the log)', () => {

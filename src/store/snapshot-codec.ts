@@ -162,3 +162,178 @@ export function decodeSnapshot(bytes: Uint8Array): StoredSnapshot {
   if (typeof context === 'object' && context !== null && isSeenWritten(context.seen)) context.seen = seenRead(context.seen);
   return stored;
 }
+
+/** Big-endian unsigned integers at `p`. */
+const u16At = (b: Uint8Array, p: number): number => (b[p]! << 8) | b[p + 1]!;
+const u32At = (b: Uint8Array, p: number): number => ((b[p]! << 24) >>> 0) + (b[p + 1]! << 16) + (b[p + 2]! << 8) + b[p + 3]!;
+
+/** The position just past the MessagePack value starting at `p`. */
+function skipValue(b: Uint8Array, p: number): number {
+  const t = b[p]!;
+  if (t <= 0x7f || t >= 0xe0) return p + 1;
+  if (t <= 0x8f) return skipItems(b, p + 1, (t & 0x0f) * 2);
+  if (t <= 0x9f) return skipItems(b, p + 1, t & 0x0f);
+  if (t <= 0xbf) return p + 1 + (t & 0x1f);
+  switch (t) {
+    case 0xc0:
+    case 0xc2:
+    case 0xc3:
+      return p + 1;
+    case 0xc4:
+    case 0xd9:
+      return p + 2 + b[p + 1]!;
+    case 0xc5:
+    case 0xda:
+      return p + 3 + u16At(b, p + 1);
+    case 0xc6:
+    case 0xdb:
+      return p + 5 + u32At(b, p + 1);
+    case 0xc7:
+      return p + 3 + b[p + 1]!;
+    case 0xc8:
+      return p + 4 + u16At(b, p + 1);
+    case 0xc9:
+      return p + 6 + u32At(b, p + 1);
+    case 0xcc:
+    case 0xd0:
+      return p + 2;
+    case 0xcd:
+    case 0xd1:
+      return p + 3;
+    case 0xca:
+    case 0xce:
+    case 0xd2:
+      return p + 5;
+    case 0xcb:
+    case 0xcf:
+    case 0xd3:
+      return p + 9;
+    case 0xd4:
+      return p + 3;
+    case 0xd5:
+      return p + 4;
+    case 0xd6:
+      return p + 6;
+    case 0xd7:
+      return p + 10;
+    case 0xd8:
+      return p + 18;
+    case 0xdc:
+      return skipItems(b, p + 3, u16At(b, p + 1));
+    case 0xdd:
+      return skipItems(b, p + 5, u32At(b, p + 1));
+    case 0xde:
+      return skipItems(b, p + 3, u16At(b, p + 1) * 2);
+    case 0xdf:
+      return skipItems(b, p + 5, u32At(b, p + 1) * 2);
+    default:
+      throw new KairosError('internal', `snapshot codec: byte 0x${t.toString(16)} starts no MessagePack value`);
+  }
+}
+
+function skipItems(b: Uint8Array, p: number, n: number): number {
+  for (let i = 0; i < n; i++) p = skipValue(b, p);
+  return p;
+}
+
+/** A map's entry count and where its first key starts (-1 when `p` starts no map of under 65,536 entries). */
+function mapCount(b: Uint8Array, p: number): number {
+  const t = b[p]!;
+  if (t >= 0x80 && t <= 0x8f) return t & 0x0f;
+  if (t === 0xde) return u16At(b, p + 1);
+  return -1;
+}
+
+const mapBody = (b: Uint8Array, p: number): number => (b[p] === 0xde ? p + 3 : p + 1);
+
+/** Whether the key at `p` is the short ASCII string `name` (a fixstr). */
+function keyIs(b: Uint8Array, p: number, name: string): boolean {
+  if (b[p] !== 0xa0 + name.length) return false;
+  for (let i = 0; i < name.length; i++) if (b[p + 1 + i] !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Whether the key at `p` is one of `names` (each a fixstr's bytes, header included). */
+function keyIn(b: Uint8Array, p: number, names: readonly Uint8Array[]): boolean {
+  for (const name of names) {
+    if (b[p] !== name[0]) continue;
+    let i = 1;
+    while (i < name.length && b[p + i] === name[i]) i++;
+    if (i === name.length) return true;
+  }
+  return false;
+}
+
+/** Field names as MessagePack fixstrs, for `keyIn` (names of 1 to 31 ASCII characters; others are never matched). */
+const namesCache = new WeakMap<ReadonlySet<string>, Uint8Array[]>();
+function namesOf(set: ReadonlySet<string>): Uint8Array[] {
+  let names = namesCache.get(set);
+  if (names === undefined) {
+    names = [...set].filter((n) => /^[\x20-\x7e]{1,31}$/.test(n)).map((n) => Uint8Array.from([0xa0 + n.length, ...Buffer.from(n, 'latin1')]));
+    namesCache.set(set, names);
+  }
+  return names;
+}
+
+/**
+ * A stored snapshot of `version` decoded without the context fields in `without` (a reader
+ * that never looks at them: a draft count reads what a segment rule can name): their bytes
+ * are stepped over, not decoded, and the context lacks them. A snapshot of another version,
+ * or of a shape this does not know, is decoded whole (`decodeSnapshot`), since its migration
+ * may need every field.
+ */
+export function decodeSnapshotWithout(bytes: Uint8Array, without: ReadonlySet<string>, version: number): StoredSnapshot {
+  const outer = mapCount(bytes, 0);
+  if (outer < 0 || version > 0x7f) return decodeSnapshot(bytes);
+  const names = namesOf(without);
+  let versionSeen = false;
+  let keptCount = 0;
+  /** the context map's place, and its kept entries as [start, end) pairs */
+  let context: { start: number; end: number; kept: number[] } | undefined;
+  let at = mapBody(bytes, 0);
+  for (let i = 0; i < outer; i++) {
+    const valueAt = skipValue(bytes, at);
+    if (keyIs(bytes, at, 'snapshot')) {
+      const inner = mapCount(bytes, valueAt);
+      if (inner < 0) return decodeSnapshot(bytes);
+      at = mapBody(bytes, valueAt);
+      for (let j = 0; j < inner; j++) {
+        const innerValue = skipValue(bytes, at);
+        if (!keyIs(bytes, at, 'context')) {
+          at = skipValue(bytes, innerValue);
+          continue;
+        }
+        const n = mapCount(bytes, innerValue);
+        if (n < 0) return decodeSnapshot(bytes);
+        const kept: number[] = [];
+        at = mapBody(bytes, innerValue);
+        for (let k = 0; k < n; k++) {
+          const end = skipValue(bytes, skipValue(bytes, at));
+          if (!keyIn(bytes, at, names)) {
+            keptCount++;
+            if (kept.length > 0 && kept[kept.length - 1] === at) kept[kept.length - 1] = end;
+            else kept.push(at, end);
+          }
+          at = end;
+        }
+        context = { start: innerValue, end: at, kept };
+      }
+    } else {
+      if (keyIs(bytes, at, 'v')) versionSeen = bytes[valueAt] === version;
+      at = skipValue(bytes, valueAt);
+    }
+  }
+  if (!versionSeen || context === undefined) return decodeSnapshot(bytes);
+  // The same bytes with the context's map holding only the kept entries (runs of adjacent
+  // ones copied at once): one decode.
+  const header = mapHeader(keptCount);
+  let size = context.start + header.length + (bytes.length - context.end);
+  for (let i = 0; i < context.kept.length; i += 2) size += context.kept[i + 1]! - context.kept[i]!;
+  const out = Buffer.allocUnsafe(size);
+  const src = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let len = src.copy(out, 0, 0, context.start);
+  len += header.copy(out, len);
+  for (let i = 0; i < context.kept.length; i += 2) len += src.copy(out, len, context.kept[i], context.kept[i + 1]);
+  src.copy(out, len, context.end);
+  return decodeSnapshot(out);
+}
