@@ -20,7 +20,10 @@ const PDU = (smpp as unknown as { PDU: new (cmd: string, fields: Record<string, 
 
 export async function startTestSmsc(onSubmit: (pdu: SmppPdu) => Record<string, unknown>): Promise<TestSmsc> {
   let session: SmppSession | undefined;
+  const sessions = new Set<SmppSession>();
   const server = smpp.createServer({}, (s) => {
+    sessions.add(s);
+    s.on('close', () => sessions.delete(s));
     s.on('bind_transceiver', (pdu: SmppPdu) => {
       s.send(pdu.response());
       session = s;
@@ -40,6 +43,11 @@ export async function startTestSmsc(onSubmit: (pdu: SmppPdu) => Record<string, u
       if (session === undefined) throw new Error('no session bound to the test SMSC');
       session.send(new PDU('deliver_sm', { destination_addr: 'BANK', ...fields }));
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // A client still bound (a host a test left open, reconnecting) would keep server.close waiting: ended here.
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sessions) s.destroy?.();
+      }),
   };
 }
