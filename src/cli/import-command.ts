@@ -10,7 +10,7 @@ import type { ImportMapping } from '../import/import-mapping.js';
 import { emptyMapping, loadMapping } from '../import/import-mapping.js';
 import type { RejectSink } from '../import/import-customers.js';
 import type { ImportResult } from '../import/import-customers.js';
-import { importPreparedRows, summaryLine } from '../import/import-customers.js';
+import { directImportBatch, importPreparedRows, summaryLine } from '../import/import-customers.js';
 import { prepareRows } from '../import/prepare-row.js';
 import { identityIndexOf, preparedRowsFromFile } from '../import/prepared-rows.js';
 import { importThroughServer } from '../import/import-through-server.js';
@@ -170,7 +170,18 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
     const index = store !== undefined && !stdin ? identityIndexOf(store) : undefined;
     const result: ImportResult =
       store !== undefined
-        ? await importPreparedRows(store, stdin ? prepareRows(rows(), mapping) : preparedRowsFromFile(source, format, mapping, index !== undefined ? { indexSecret: index.indexSecret } : {}), { source, mapping, rejects, resume, now: importedAt, ...(index !== undefined ? { identityIndex: index.identityIndex } : {}), onProgress, beforeWrite: refreshSnapshotsOf(store, importedAt) })
+        ? await importPreparedRows(store, stdin ? prepareRows(rows(), mapping) : preparedRowsFromFile(source, format, mapping, index !== undefined ? { indexSecret: index.indexSecret, ...(index.empty ? { sealAt: importedAt } : {}) } : {}), {
+            source,
+            mapping,
+            rejects,
+            resume,
+            now: importedAt,
+            batchSize: directImportBatch(total),
+            ...(index !== undefined ? { identityIndex: index.identityIndex } : {}),
+            onProgress,
+            // a store with no customer has no snapshot to refresh (and no one else writes it while the import holds it)
+            ...(index?.empty === true ? {} : { beforeWrite: refreshSnapshotsOf(store, importedAt) }),
+          })
         : await importThroughServer(rows(), { ...remote!, source, mapping, rejects, resume, statePath: `${rejectsPath}.state.json`, onProgress });
     if (io.tty) io.err('\n');
     if (result.skipped > 0) io.err(`import: resumed after ${result.skipped} rows already committed\n`);

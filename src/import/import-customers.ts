@@ -1,8 +1,10 @@
 import type { ContactIdentifierKind } from '../../actors/index.js';
+import type { SealedRecord } from '../store/keyring.js';
 import type { CustomerRecord, Store } from '../store/store.js';
 import type { ImportMapping } from './import-mapping.js';
 import type { CustomerRow, RowReject } from './customer-from-row.js';
 import { mergeRecord, sameRecord } from './customer-from-row.js';
+import { IndexKeyFilter } from './index-key-filter.js';
 import type { PreparedRow } from './prepare-row.js';
 import { prepareRows } from './prepare-row.js';
 import type { SourceRow } from './read-rows.js';
@@ -16,6 +18,17 @@ import type { SourceRow } from './read-rows.js';
  */
 
 export const IMPORT_META_KEY = 'import.customers';
+
+/**
+ * The direct import's batch (`kairos import customers FILE`) for a file of `bytes`: larger than
+ * the default's 5,000 in a large file, as a batch's identity keys land all over the index
+ * (HMACs) and each commit writes every page it touched (docs/import.md, Speed); up to 50,000,
+ * and a row per 2,000 bytes of the file, so that a batch stays within a tenth of a file of rows
+ * up to 200 bytes (progress is told per committed batch, a line a tenth).
+ */
+export function directImportBatch(bytes: number): number {
+  return Math.min(50_000, Math.max(5_000, Math.floor(bytes / 2_000)));
+}
 
 export interface ImportCounts {
   rows: number;
@@ -65,7 +78,15 @@ export interface ImportOptions {
    * the store's identity index by the rows' own index keys (`PreparedRow.identityKeys`, the
    * direct import's: `prepared-rows.ts`): an identifier's owner looked up without hashing it here
    */
-  identityIndex?: { owner(kind: ContactIdentifierKind, value: string, indexKey: string): string | undefined };
+  identityIndex?: {
+    owner(kind: ContactIdentifierKind, value: string, indexKey: string): string | undefined;
+    /**
+     * the store holds no customer at all (`LmdbStore.holdsNoCustomers`), asked as the run
+     * begins: then an id met for the first time in the run is new (not read from the store),
+     * and the rows' own sealed records (`PreparedRow.sealed`, sealed at the run's `now`) are written as they are
+     */
+    holdsNoCustomers?(): boolean;
+  };
   /** each rejected row, as the rejects file has it */
   onRejected?: (r: { line: number; column: string; reason: string; raw: string }) => void;
 }
@@ -123,9 +144,13 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
   if (finished) return { ...counts, skipped: counts.rows };
   /** ids met so far: the first row naming an id claims it, a later one is a duplicate */
   const seen = new Set<string>();
+  /** a store with no customer when the run began: each row's id, first met here, is new */
+  const fresh = o.identityIndex?.holdsNoCustomers?.() === true;
+  /** there, the index keys this run has written: an identifier whose key is not among them has no owner */
+  const written = fresh ? new IndexKeyFilter() : undefined;
   let skipped = 0;
   /** `indexKeys`: the row's identity index keys, for a store that takes them (`LmdbStore.importCustomers`) */
-  let batch: Array<{ id: string; record: CustomerRecord; indexKeys?: Partial<Record<ContactIdentifierKind, readonly string[]>> }> = [];
+  let batch: Array<{ id: string; record: CustomerRecord; indexKeys?: Partial<Record<ContactIdentifierKind, readonly string[]>>; sealed?: SealedRecord }> = [];
   let updates: Array<{ id: string; before: CustomerRecord; after: CustomerRecord }> = [];
   let pendingLinks = new Map<string, string>();
   let rejectsText = '';
@@ -169,6 +194,7 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
     const key = `${kind}:${value}`;
     const pending = pendingLinks.get(key) ?? inFlight?.links.get(key);
     if (pending !== undefined) return pending;
+    if (indexKey !== undefined && written !== undefined && !written.mayHave(indexKey)) return undefined;
     return indexKey !== undefined && o.identityIndex !== undefined ? o.identityIndex.owner(kind, value, indexKey) : await store.lookupIdentity(kind, value);
   };
 
@@ -208,15 +234,18 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
           }
         }
         if (reject === undefined) {
-          const existing = await store.getCustomer(row.id);
+          const existing = fresh ? undefined : await store.getCustomer(row.id);
           const record = mergeRecord(existing, row, o.now);
           if (existing !== undefined && sameRecord(existing, record)) counts.unchanged++;
           else {
             if (existing === undefined) counts.created++;
             else counts.updated++;
-            batch.push(src.identityKeys !== undefined && o.identityIndex !== undefined ? { id: row.id, record, indexKeys: src.identityKeys } : { id: row.id, record });
+            const entry: (typeof batch)[number] = src.identityKeys !== undefined && o.identityIndex !== undefined ? { id: row.id, record, indexKeys: src.identityKeys } : { id: row.id, record };
+            if (fresh && src.sealed !== undefined) entry.sealed = src.sealed;
+            batch.push(entry);
             if (existing !== undefined) updates.push({ id: row.id, before: existing, after: record });
             for (const [kind, values] of Object.entries(row.identifiers) as Array<[ContactIdentifierKind, string[]]>) for (const v of values) pendingLinks.set(`${kind}:${v}`, row.id);
+            if (written !== undefined) for (const keys of Object.values(src.identityKeys ?? {})) for (const k of keys) written.add(k);
           }
         }
       }

@@ -1,9 +1,11 @@
 import type { ContactIdentifierKind } from '../../actors/index.js';
+import type { SealedRecord } from '../store/keyring.js';
 import { hashedIdentityKey } from '../store/keyring.js';
 import type { CustomerRow, RowReject } from './customer-from-row.js';
 import { customerFromRow } from './customer-from-row.js';
 import type { ImportMapping } from './import-mapping.js';
 import { mapRow } from './map-row.js';
+import { sealNewRecord } from './seal-new-record.js';
 import type { SourceRow } from './read-rows.js';
 
 /**
@@ -23,11 +25,13 @@ export interface PreparedRow {
   outcome: CustomerRow | RowReject;
   /** with the store's index secret: each identifier's index key, in the order of `outcome.identifiers` */
   identityKeys?: Partial<Record<ContactIdentifierKind, string[]>>;
+  /** with the import time `sealAt`: the row's record as a new customer, packed and sealed (`seal-new-record.ts`) */
+  sealed?: SealedRecord;
 }
 
 const sourced = ['id', 'phone', 'email', 'card'] as const;
 
-export function prepareRow(src: SourceRow, mapping: ImportMapping, indexSecret?: Buffer): PreparedRow {
+export function prepareRow(src: SourceRow, mapping: ImportMapping, indexSecret?: Buffer, sealAt?: number): PreparedRow {
   const cells = mapRow(src.fields, mapping);
   const sources: PreparedRow['sources'] = {};
   for (const name of sourced) {
@@ -42,9 +46,10 @@ export function prepareRow(src: SourceRow, mapping: ImportMapping, indexSecret?:
     for (const [kind, values] of Object.entries(outcome.identifiers) as Array<[ContactIdentifierKind, string[]]>) keys[kind] = values.map((v) => hashedIdentityKey(indexSecret, kind, v));
     row.identityKeys = keys;
   }
+  if (sealAt !== undefined && !('reason' in outcome)) row.sealed = sealNewRecord(outcome, sealAt);
   return row;
 }
 
-export async function* prepareRows(rows: AsyncIterable<SourceRow> | Iterable<SourceRow>, mapping: ImportMapping, indexSecret?: Buffer): AsyncGenerator<PreparedRow> {
-  for await (const src of rows) yield prepareRow(src, mapping, indexSecret);
+export async function* prepareRows(rows: AsyncIterable<SourceRow> | Iterable<SourceRow>, mapping: ImportMapping, indexSecret?: Buffer, sealAt?: number): AsyncGenerator<PreparedRow> {
+  for await (const src of rows) yield prepareRow(src, mapping, indexSecret, sealAt);
 }

@@ -76,4 +76,64 @@ describe('prepared rows with the identity index keys', () => {
     expect(c).toMatchObject({ rows: 2, created: 0, unchanged: 1, rejected: 1 });
     expect(second.text()).toContain('2,email,identifier_taken,"b-9,eva@example.ru"');
   });
+
+  it('into a store with no customer: records sealed with the rows, identifiers unread unless met; the same store as the plain run', async () => {
+    const d = tempDir('kairos-prepared-');
+    cleanups.push(d.remove);
+    const file = join(d.dir, 'bank.csv');
+    writeFileSync(file, `${csv}\n`);
+    const plain = new LmdbStore(join(d.dir, 'plain'));
+    cleanups.push(() => plain.close());
+    const fresh = new LmdbStore(join(d.dir, 'fresh'));
+    cleanups.push(() => fresh.close());
+    const options = (rejects: RejectSink): ImportOptions => ({ source: file, mapping: emptyMapping, rejects, resume: false, now: NOW, batchSize: 2 });
+
+    const plainRejects = sink();
+    const a = await importCustomerRows(plain, readRows(Readable.from([`${csv}\n`]), 'csv'), options(plainRejects));
+    const index = identityIndexOf(fresh);
+    expect(index.empty).toBe(true);
+    const rows = preparedRowsFromFile(file, 'csv', emptyMapping, { indexSecret: index.indexSecret, sealAt: NOW });
+    const freshRejects = sink();
+    const b = await importPreparedRows(fresh, rows, { ...options(freshRejects), identityIndex: index.identityIndex });
+
+    expect(b).toEqual(a);
+    expect(freshRejects.text()).toBe(plainRejects.text());
+    // read back through the store: unsealed with the keys the rows brought, as its own records
+    for (const id of ['b-1', 'b-2', 'b-6', 'b-7']) expect(await fresh.getCustomer(id)).toEqual(await plain.getCustomer(id));
+    expect(await fresh.getCustomer('b-3')).toBeUndefined();
+    expect(await fresh.lookupIdentity('phone', '+79167654321')).toBe('b-2');
+    expect(await fresh.lookupIdentity('card', '4276000000000001')).toBe('b-1');
+    expect(fresh.holdsNoCustomers()).toBe(false);
+
+    // no longer empty: a second run reads the stored records (the rows' sealed records unused)
+    const again = join(d.dir, 'again.csv');
+    writeFileSync(again, 'id,first_name,email\nb-1,Анна,anna@example.ru\nb-9,Ия,eva@example.ru\nb-10,Кира,kira@example.ru\n');
+    const second = sink();
+    const later = identityIndexOf(fresh);
+    expect(later.empty).toBe(false);
+    const c = await importPreparedRows(fresh, preparedRowsFromFile(again, 'csv', emptyMapping, { indexSecret: later.indexSecret, sealAt: NOW }), { ...options(second), source: again, identityIndex: later.identityIndex });
+    const d2 = await importCustomerRows(plain, readRows(Readable.from(['id,first_name,email\nb-1,Анна,anna@example.ru\nb-9,Ия,eva@example.ru\nb-10,Кира,kira@example.ru\n']), 'csv'), { ...options(sink()), source: again });
+    expect(c).toEqual(d2);
+    expect(c).toMatchObject({ rows: 3, created: 1, rejected: 1 });
+    for (const id of ['b-1', 'b-10']) expect(await fresh.getCustomer(id)).toEqual(await plain.getCustomer(id));
+    expect((await fresh.getCustomer('b-10'))?.profile.firstName).toBe('Кира');
+  });
+
+  it('a record sealed away from the store survives its reopening (the key written to the keyring before the commit)', async () => {
+    const d = tempDir('kairos-prepared-');
+    cleanups.push(d.remove);
+    const file = join(d.dir, 'bank.csv');
+    writeFileSync(file, `${csv}\n`);
+    const path = join(d.dir, 'store');
+    const store = new LmdbStore(path);
+    const index = identityIndexOf(store);
+    await importPreparedRows(store, preparedRowsFromFile(file, 'csv', emptyMapping, { indexSecret: index.indexSecret, sealAt: NOW }), { source: file, mapping: emptyMapping, rejects: sink(), resume: false, now: NOW, batchSize: 3, identityIndex: index.identityIndex });
+    const before = await store.getCustomer('b-6');
+    await store.close();
+    const reopened = new LmdbStore(path);
+    cleanups.push(() => reopened.close());
+    expect(before?.stage).toBe('formerClient');
+    expect(await reopened.getCustomer('b-6')).toEqual(before);
+    expect(await reopened.getCustomer('b-1')).toMatchObject({ profile: { firstName: 'Анна' } });
+  });
 });

@@ -20,8 +20,8 @@ import type { RowWorkerData, RowWorkerMessage } from './row-worker.js';
 export function preparedRowsFromFile(path: string, format: ImportFormat, mapping: ImportMapping, opts: PreparedRowsOptions = {}): AsyncGenerator<PreparedRow> {
   const worker = new URL('./row-worker.js', import.meta.url);
   const useWorker = opts.worker ?? (worker.protocol === 'file:' && existsSync(fileURLToPath(worker)));
-  if (!useWorker) return prepareRows(readRows(createReadStream(path), format, mapping.delimiter), mapping, opts.indexSecret);
-  return fromWorker(worker, { path, format, delimiter: mapping.delimiter, mapping, chunk: opts.chunk ?? 1000, ...(opts.indexSecret !== undefined ? { indexSecret: opts.indexSecret } : {}) });
+  if (!useWorker) return prepareRows(readRows(createReadStream(path), format, mapping.delimiter), mapping, opts.indexSecret, opts.sealAt);
+  return fromWorker(worker, { path, format, delimiter: mapping.delimiter, mapping, chunk: opts.chunk ?? 1000, ...(opts.indexSecret !== undefined ? { indexSecret: opts.indexSecret } : {}), ...(opts.sealAt !== undefined ? { sealAt: opts.sealAt } : {}) });
 }
 
 export interface PreparedRowsOptions {
@@ -31,6 +31,11 @@ export interface PreparedRowsOptions {
   chunk?: number;
   /** the LMDB store's identity index secret (`LmdbStore.identityIndexSecret`): the worker computes each identifier's index key (an HMAC) */
   indexSecret?: Buffer;
+  /**
+   * the import time, when the store held no customer (`LmdbStore.holdsNoCustomers`): each row
+   * also brings its record as a new customer, packed and sealed (`seal-new-record.ts`)
+   */
+  sealAt?: number;
 }
 
 /**
@@ -38,8 +43,8 @@ export interface PreparedRowsOptions {
  * keys (`preparedRowsFromFile`'s `indexSecret`), the run looks owners up and writes by them
  * (`ImportOptions.identityIndex`).
  */
-export function identityIndexOf(store: LmdbStore): { indexSecret: Buffer; identityIndex: NonNullable<ImportOptions['identityIndex']> } {
-  return { indexSecret: store.identityIndexSecret(), identityIndex: { owner: (kind, value, key) => store.ownerOfIdentity(kind, value, key) } };
+export function identityIndexOf(store: LmdbStore): { indexSecret: Buffer; identityIndex: NonNullable<ImportOptions['identityIndex']>; empty: boolean } {
+  return { indexSecret: store.identityIndexSecret(), identityIndex: { owner: (kind, value, key) => store.ownerOfIdentity(kind, value, key), holdsNoCustomers: () => store.holdsNoCustomers() }, empty: store.holdsNoCustomers() };
 }
 
 async function* fromWorker(url: URL, data: RowWorkerData): AsyncGenerator<PreparedRow> {

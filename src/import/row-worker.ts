@@ -20,6 +20,8 @@ export interface RowWorkerData {
   chunk: number;
   /** the store's identity index secret: the rows carry their identifiers' index keys */
   indexSecret?: Uint8Array;
+  /** the import time: the rows carry their records as new customers, packed and sealed */
+  sealAt?: number;
 }
 
 export type RowWorkerMessage = { rows: PreparedRow[] } | { done: true } | { error: { message: string; code?: string } };
@@ -42,7 +44,7 @@ async function run(port: NonNullable<typeof parentPort>, d: RowWorkerData): Prom
   };
   try {
     let chunk: PreparedRow[] = [];
-    for await (const row of prepareRows(readRows(createReadStream(d.path), d.format, d.delimiter), d.mapping, d.indexSecret !== undefined ? Buffer.from(d.indexSecret) : undefined)) {
+    for await (const row of prepareRows(readRows(createReadStream(d.path), d.format, d.delimiter), d.mapping, d.indexSecret !== undefined ? Buffer.from(d.indexSecret) : undefined, d.sealAt)) {
       chunk.push(row);
       if (chunk.length >= d.chunk) {
         await post({ rows: chunk });

@@ -84,6 +84,19 @@ export class Keyring {
     return slot;
   }
 
+  /**
+   * A key drawn elsewhere (`newCustomerKey`: the import's worker seals a new customer's record
+   * under it) kept in a free slot as `allocate(true)` keeps its own: written by `sync`.
+   */
+  adopt(key: Uint8Array): number {
+    const slot = this.free.pop() ?? this.slots++;
+    const copy = Buffer.from(key);
+    this.pending.set(slot, copy);
+    this.cache.set(slot, copy);
+    this.dirty = true;
+    return slot;
+  }
+
   /** Writes and flushes keys allocated since the last flush. */
   sync(): void {
     if (!this.dirty) return;
@@ -156,6 +169,17 @@ function nextRandom(n: number): Buffer {
   const bytes = keyPool.subarray(keyAt, keyAt + n);
   keyAt += n;
   return bytes;
+}
+
+/** A value sealed away from the store under a new key of its own (`newCustomerKey`), with that key: `LmdbStore.importCustomers`' `sealed`. */
+export interface SealedRecord {
+  key: Uint8Array;
+  bytes: Uint8Array;
+}
+
+/** A new customer key, drawn as `Keyring.allocate` draws one, for a record sealed away from the store (`Keyring.adopt`). */
+export function newCustomerKey(): Buffer {
+  return Buffer.from(nextRandom(SLOT));
 }
 
 /** `bytes` encrypted with AES-256-GCM under `key`, bound to `context` (the customer id). */

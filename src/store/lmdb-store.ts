@@ -12,6 +12,7 @@ import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
 import type { DataDirLock } from './data-dir-lock.js';
 import { lockDataDir } from './data-dir-lock.js';
+import type { SealedRecord } from './keyring.js';
 import { Keyring, SEALED, hashedIdentityKey, seal, unseal } from './keyring.js';
 import { failed, identityKey, parseIdentityKey, rehomedReminder, reminderKey, retried, stopStorageKey } from './store.js';
 
@@ -80,7 +81,7 @@ export function lmdbFileBytes(dir: string): number {
  */
 const IDENTITY_KEYS_KEPT = 50_000;
 
-/** Customer records and outbox records before they are sealed: plain MessagePack. */
+/** Customer records and outbox records before they are sealed: plain MessagePack (`seal-new-record.ts` packs as this does). */
 const recordPackr = new Packr({ useRecords: false });
 
 /** An outbox record as stored since sealing: what routes it in clear, the record sealed (`s`). */
@@ -590,24 +591,49 @@ export class LmdbStore implements Store {
     return Promise.resolve(out);
   }
 
-  /** `indexKeys`: each identifier's index key where the caller has it (in the order of `record.identifiers`), else computed here. */
-  async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord; indexKeys?: Partial<Record<ContactIdentifierKind, readonly string[]>> }>, marker?: { key: string; value: unknown }): Promise<void> {
+  /**
+   * `indexKeys`: each identifier's index key where the caller has it (in the order of
+   * `record.identifiers`), else computed here. `sealed`: the record already packed and sealed
+   * under a new key of its own (`sealNewRecord`, on the import's worker), for a customer the
+   * caller knows has no key yet (a store that held no customer when the run began:
+   * `holdsNoCustomers`); the key is kept in a slot of the keyring as a key drawn here.
+   */
+  async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord; indexKeys?: Partial<Record<ContactIdentifierKind, readonly string[]>>; sealed?: SealedRecord }>, marker?: { key: string; value: unknown }): Promise<void> {
+    const links: Array<[string, string]> = [];
     await this.root.transaction(() => {
       if (marker !== undefined) void this.meta.put(marker.key, marker.value);
-      for (const { id, record, indexKeys } of records) {
+      // in id order, as the identity keys below: each table's pages in one pass
+      for (const { id, record, indexKeys, sealed } of [...records].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+        if (sealed !== undefined) {
+          const slot = this.keyring.adopt(sealed.key);
+          void this.keySlots.put(id, slot);
+          this.remember(id, slot);
+          void this.sealedCustomers.put(id, Buffer.from(sealed.bytes.buffer, sealed.bytes.byteOffset, sealed.bytes.byteLength));
+        }
         // a new customer's key written with the batch's others by `sync`, before the commit
-        void this.sealedCustomers.put(id, this.seal(id, recordPackr.pack(record), true));
+        else void this.sealedCustomers.put(id, this.seal(id, recordPackr.pack(record), true));
         if (this.hasPlainCustomers) {
           if (this.customers.doesExist(id)) void this.customers.remove(id);
           if (this.hasLegacyCustomers && this.legacyCustomers.doesExist(id)) void this.legacyCustomers.remove(id);
         }
         for (const [kind, values] of Object.entries(record.identifiers) as Array<[ContactIdentifierKind, string[]]>) {
           const keys = indexKeys?.[kind];
-          values.forEach((v, i) => void this.identities.put(keys?.[i] ?? this.identityKeyOf(kind, v), id));
+          values.forEach((v, i) => void links.push([keys?.[i] ?? this.identityKeyOf(kind, v), id]));
         }
       }
+      // the batch's identity keys (HMACs, all over the index) put in key order: one pass over its pages
+      links.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      for (const [key, id] of links) void this.identities.put(key, id);
       this.keyring.sync();
     });
+  }
+
+  /**
+   * No customer at all (no record, snapshot, key or identifier): every id an import meets for
+   * the first time is new, and can be sealed before it reaches the store (`importCustomers`' `sealed`).
+   */
+  holdsNoCustomers(): boolean {
+    return !this.hasPlainCustomers && !this.hasLegacy && this.sealedCustomers.getCount() === 0 && this.snapshots.getCount() === 0 && this.keySlots.getCount() === 0 && this.identities.getCount() === 0;
   }
 
   countImported(): Promise<number> {
