@@ -214,7 +214,7 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   if (deferrals !== undefined) ctx = { ...ctx, deferrals: deferrals.deferrals };
   ctx = { ...ctx, seen: remember(ctx.seen, event.id, recordedActions(decided.actions), msg) };
   // The next moment time alone can move a membership: the segment timer, moved when it changed.
-  const timer = segmentTimer(ctx, catalog, localTime(t, customerTimeZone(ctx, catalog)).epochDay, timerFired);
+  const timer = segmentTimer(ctx, catalog, ingested.today, timerFired || msg.event.type === 'profile.updated');
   ctx = timer.ctx;
   if (timer.reminder !== undefined) reminders.push(timer.reminder);
   const trace: Trace = { explain: deferrals?.explain ?? decided.explain, segmentChanges: ingested.segmentChanges, answered, learned, conversions: goals.conversions };

@@ -398,10 +398,10 @@ export interface CustomerContext {
    */
   segmentsEvaluated?: { day: number; catalog: number; stage: LifecycleStage };
   /**
-   * When the armed segment timer fires: the next moment a membership can change with no event
-   * (segment-timer.ts). Absent: none armed.
+   * The local day the armed segment timer fires at the start of: the next day a membership can
+   * change with no event (segment-timer.ts). Absent: none armed.
    */
-  segmentsCheckAt?: number;
+  segmentsCheckDay?: number;
   /** feature series id -> its day buckets (DaySeries) */
   features: Record<string, DaySeries>;
   contacts: ContactRecord[];

@@ -31,6 +31,8 @@ export interface IngestResult {
   segmentChanges: SegmentChange[];
   /** offers that ran out of time unanswered with this event */
   expired: OfferInstance[];
+  /** the event's local day in the customer's time zone */
+  today: number;
 }
 
 /**
@@ -267,5 +269,5 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
   if (full) ctx = { ...ctx, segmentsEvaluated: { day: today, catalog: catalog.version, stage: ctx.stage } };
 
   const closed = expireOffers(ctx, t);
-  return { ctx: pruneContacts(closed.ctx, t), links, segmentChanges, expired: closed.expired };
+  return { ctx: pruneContacts(closed.ctx, t), links, segmentChanges, expired: closed.expired, today };
 }

@@ -4,7 +4,7 @@ import { compileCatalog } from './catalog/compile-catalog.js';
 import type { CustomerContext } from './customer-state.js';
 import { handleEvent } from './customer-logic.js';
 import { localTime, startOfLocalDay } from './local-time.js';
-import { nextMembershipChangeDay, SEGMENT_TIMER, SEGMENTS_CHECK_EVENT, segmentsNeedCheck, segmentTimer } from './segment-timer.js';
+import { nextMembershipChangeDay, SEGMENT_TIMER, SEGMENTS_CHECK_EVENT, segmentsNeedCheck, segmentTimer, segmentTimerDue } from './segment-timer.js';
 import { at, customer, event, testCatalogDef } from './test-support/fixtures.js';
 
 const MSK = 'Europe/Moscow';
@@ -98,7 +98,7 @@ describe('the segment timer', () => {
   it('is armed at local midnight of that day, moved only when it changes, and re-armed when it fires', () => {
     const ctx = afterTransactions(['2030-03-02T10:00:00+03:00']);
     const due = at('2030-03-16T00:00:00+03:00');
-    expect(ctx.segmentsCheckAt).toBe(due);
+    expect(segmentTimerDue(ctx, catalog)).toBe(due);
     expect(startOfLocalDay(day('2030-03-16T12:00:00+03:00'), MSK)).toBe(due);
     // Another transaction the same day moves nothing: no reminder written.
     const again = handleEvent(ctx, { type: 'gateway.event', event: event('card.transaction', { at: at('2030-03-02T11:00:00+03:00'), data: { amount: 5 } }), now: at('2030-03-02T11:00:00+03:00'), catalog, stops: [] });
@@ -114,13 +114,13 @@ describe('the segment timer', () => {
 
   it('in another time zone, at that zone\'s midnight', () => {
     const ctx = afterTransactions(['2030-03-02T10:00:00+07:00'], customer({ profile: { firstName: 'Ирина', timezone: 'Asia/Novosibirsk' } }));
-    expect(ctx.segmentsCheckAt).toBe(at('2030-03-16T00:00:00+07:00'));
+    expect(segmentTimerDue(ctx, catalog)).toBe(at('2030-03-16T00:00:00+07:00'));
   });
 
   it('firing, moves a silent customer into the segment and triggers its campaign, then arms the next change', () => {
     const ctx = afterTransactions(['2030-03-02T10:00:00+03:00']);
     expect(ctx.segments.gone_quiet).toBeUndefined();
-    const due = ctx.segmentsCheckAt!;
+    const due = segmentTimerDue(ctx, catalog)!;
     const fired = handleEvent(ctx, {
       type: 'gateway.event',
       event: { id: `reminder:c-1|segments@${due}`, type: SEGMENTS_CHECK_EVENT, customer: { id: 'c-1' }, at: due },
@@ -140,7 +140,7 @@ describe('the segment timer', () => {
 
   it('firing a day late (a node down), evaluates as of now, not of its due day', () => {
     const ctx = afterTransactions(['2030-03-02T10:00:00+03:00']);
-    const due = ctx.segmentsCheckAt!;
+    const due = segmentTimerDue(ctx, catalog)!;
     const now = due + 20 * DAY;
     const fired = handleEvent(ctx, {
       type: 'gateway.event',
@@ -167,11 +167,11 @@ describe('the sweep\'s test (the safety net)', () => {
 
   it('checks a change due with no timer armed, or one late past the grace; leaves an armed one to the poller', () => {
     const ctx = afterTransactions(['2030-03-02T10:00:00+03:00']);
-    const due = ctx.segmentsCheckAt!;
+    const due = segmentTimerDue(ctx, catalog)!;
     expect(segmentsNeedCheck(ctx, catalog, due - 1, 3_600_000)).toBe(false);
     expect(segmentsNeedCheck(ctx, catalog, due + 60_000, 3_600_000)).toBe(false);
     expect(segmentsNeedCheck(ctx, catalog, due + 2 * 3_600_000, 3_600_000)).toBe(true);
-    const { segmentsCheckAt: _none, ...unarmed } = ctx;
+    const { segmentsCheckDay: _none, ...unarmed } = ctx;
     expect(segmentsNeedCheck(unarmed, catalog, due + 60_000, 3_600_000)).toBe(true);
   });
 });

@@ -32,7 +32,7 @@ export interface SegmentClock {
    * feature, the day counts its rules compare it with (`daily` when a rule compares it with
    * something that is not a constant: a score, a ref); for the others, an empty list.
    */
-  features: ReadonlyMap<string, readonly number[] | 'daily'>;
+  features: ReadonlyArray<{ feature: Feature; thresholds: readonly number[] | 'daily' }>;
   /** whether a segment rule reads `profile.age` (it moves on birthdays) */
   age: boolean;
 }
@@ -88,14 +88,10 @@ export function segmentClockOf(rules: readonly unknown[], featureById: ReadonlyM
       else if (root === 'score') for (const t of scores.get(name)?.terms ?? []) read(t.feature, undefined);
     }
   }
-  return { features, age };
+  // An array of the features themselves: what each event walks, with nothing to look up or allocate.
+  return { features: [...features].flatMap(([id, thresholds]) => (featureById.has(id) ? [{ feature: featureById.get(id) as Feature, thresholds }] : [])), age };
 }
 
-/** The days after `today` on which a `daysSince` value (today − last) crosses `v`. */
-function crossings(last: number, v: number): number[] {
-  const d = Math.floor(v);
-  return [last + d, last + d + 1, last + Math.ceil(v)];
-}
 
 /** The next local day after `today` on which feature `f`'s value can change, or undefined. */
 function nextFeatureChange(ctx: CustomerContext, f: Feature, thresholds: readonly number[] | 'daily', today: number): number | undefined {
@@ -121,7 +117,16 @@ function nextFeatureChange(ctx: CustomerContext, f: Feature, thresholds: readonl
   if (oldest !== undefined) best = Math.min(best, oldest + f.window.days);
   if (f.aggregate === 'daysSince' && last !== undefined) {
     if (thresholds === 'daily') best = Math.min(best, today + 1);
-    else for (const v of thresholds) for (const day of crossings(last, v)) if (day > today) best = Math.min(best, day);
+    else {
+      // The days its value (today − last) crosses v: last + ⌊v⌋, the day after (a `gt`), last + ⌈v⌉.
+      for (const v of thresholds) {
+        const d = last + Math.floor(v);
+        if (d > today) best = Math.min(best, d);
+        else if (d + 1 > today) best = Math.min(best, d + 1);
+        const up = last + Math.ceil(v);
+        if (up > today) best = Math.min(best, up);
+      }
+    }
   }
   return Number.isFinite(best) ? best : undefined;
 }
@@ -140,10 +145,8 @@ function nextBirthday(birthDate: string, today: number): number {
  */
 export function nextMembershipChangeDay(ctx: CustomerContext, catalog: Catalog, today: number): number | undefined {
   let best = Infinity;
-  for (const [id, thresholds] of catalog.segmentClock.features) {
-    const f = catalog.featureById.get(id);
-    if (f === undefined) continue;
-    const day = nextFeatureChange(ctx, f, thresholds, today);
+  for (const { feature, thresholds } of catalog.segmentClock.features) {
+    const day = nextFeatureChange(ctx, feature, thresholds, today);
     if (day !== undefined && day < best) best = day;
   }
   const birth = ctx.profile.birthDate;
@@ -151,22 +154,28 @@ export function nextMembershipChangeDay(ctx: CustomerContext, catalog: Catalog, 
   return Number.isFinite(best) ? best : undefined;
 }
 
+/** When the armed segment timer fires (local midnight of `ctx.segmentsCheckDay`), or undefined when none is armed. */
+export function segmentTimerDue(ctx: CustomerContext, catalog: Catalog): number | undefined {
+  return ctx.segmentsCheckDay === undefined ? undefined : startOfLocalDay(ctx.segmentsCheckDay, customerTimeZone(ctx, catalog));
+}
+
 /**
- * The segment timer to set after a step at `t` (local day `today`): the instant the next
- * membership change can happen (local midnight in the customer's time zone), set when it differs
- * from the armed one (`ctx.segmentsCheckAt`) or when this step is the timer firing (it was used
- * up), cancelled when none is armed any more. Returns the context recording the armed time and
- * the reminder to commit with it (undefined: nothing to change).
+ * The segment timer to set after a step on local day `today`: due at local midnight (the
+ * customer's time zone) of the next day a membership can change, set when that day differs
+ * from the armed one (`ctx.segmentsCheckDay`), or when `renew` says so (the step is the timer
+ * firing, which used it up; or the profile changed, the time zone perhaps); cancelled when none
+ * is armed any more. Returns the context recording the armed day and the reminder to commit
+ * with it (undefined: nothing to change: most steps).
  */
-export function segmentTimer(ctx: CustomerContext, catalog: Catalog, today: number, fired: boolean): { ctx: CustomerContext; reminder?: ReminderSpec } {
+export function segmentTimer(ctx: CustomerContext, catalog: Catalog, today: number, renew: boolean): { ctx: CustomerContext; reminder?: ReminderSpec } {
   const day = nextMembershipChangeDay(ctx, catalog, today);
-  const due = day === undefined ? undefined : startOfLocalDay(day, customerTimeZone(ctx, catalog));
-  if (due === ctx.segmentsCheckAt && !(fired && due !== undefined)) return { ctx };
-  if (due === undefined) {
-    const { segmentsCheckAt: _gone, ...rest } = ctx;
-    return fired ? { ctx: rest } : { ctx: rest, reminder: { name: SEGMENT_TIMER, cancel: true } };
+  if (day === ctx.segmentsCheckDay && !(renew && day !== undefined)) return { ctx };
+  if (day === undefined) {
+    const { segmentsCheckDay: _gone, ...rest } = ctx;
+    return { ctx: rest, reminder: { name: SEGMENT_TIMER, cancel: true } };
   }
-  return { ctx: { ...ctx, segmentsCheckAt: due }, reminder: { name: SEGMENT_TIMER, due, event: SEGMENTS_CHECK_EVENT } };
+  const due = startOfLocalDay(day, customerTimeZone(ctx, catalog));
+  return { ctx: { ...ctx, segmentsCheckDay: day }, reminder: { name: SEGMENT_TIMER, due, event: SEGMENTS_CHECK_EVENT } };
 }
 
 /**
@@ -186,6 +195,6 @@ export function segmentsNeedCheck(ctx: CustomerContext, catalog: Catalog, now: n
   if (due > now) return false;
   // A change is due. An armed timer at or before it is the poller's to fire, unless it is late
   // past the grace; none armed, or one armed after it, is what the net is for.
-  const armed = ctx.segmentsCheckAt;
+  const armed = segmentTimerDue(ctx, catalog);
   return armed === undefined || armed > due || armed <= now - graceMs;
 }

@@ -7,17 +7,10 @@ import { compileCatalog } from '../actors/index.js';
 import { loadCatalogFile } from '../src/catalog/catalog-file.js';
 import { ManualClock } from '../src/clock.js';
 import { createLogger } from '../src/logger.js';
-import { createMetrics } from '../src/metrics.js';
 import { demoCatalogPath } from '../src/paths.js';
-import { BudgetLedger, CapacityLedger } from '../src/runtime/budget-ledger.js';
-import { CustomerHost } from '../src/runtime/customer-host.js';
 import { DraftCounts } from '../src/runtime/draft-count.js';
-import { ModelRegistry } from '../src/runtime/model-registry.js';
-import { PropensityLedger } from '../src/runtime/propensity-ledger.js';
-import { SegmentLedger } from '../src/runtime/segment-ledger.js';
-import { UpliftLedger } from '../src/runtime/uplift-ledger.js';
-import { StopList } from '../src/stop-list.js';
 import { LmdbStore } from '../src/store/lmdb-store.js';
+import { bareHost } from '../src/test-support/bare-host.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import type { StoredSnapshot } from '../src/store/store.js';
 import { wholeOption } from './open-loop.js';
@@ -54,25 +47,7 @@ async function templates(catalog: ReturnType<typeof compileCatalog>): Promise<St
       },
     })),
   );
-  const host = new CustomerHost({
-    store,
-    catalog: () => catalog,
-    clock,
-    logger: createLogger('silent'),
-    metrics: createMetrics(),
-    stopList: new StopList(store),
-    ledger: new BudgetLedger(),
-    capacity: new CapacityLedger(),
-    propensity: new PropensityLedger(),
-    models: new ModelRegistry(),
-    uplift: new UpliftLedger(),
-    segments: new SegmentLedger(clock),
-    durability: 'commit',
-    flushIntervalMs: 10,
-    flushBatch: 1000,
-    maxHotActors: 1000,
-    maxInFlight: 1000,
-  });
+  const host = bareHost(store, clock, catalog);
   for (let k = 0; k < 6; k++) {
     clock.set(clock.now() + HOUR);
     for (let i = 0; i < TEMPLATES; i++) {

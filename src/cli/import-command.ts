@@ -2,7 +2,7 @@ import { createReadStream, ftruncateSync, fstatSync, openSync, statSync, writeSy
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import { commandConfig } from './command-config.js';
 import { KairosError } from '../errors.js';
 import { lmdbOptions } from '../kairos.js';
 import { LmdbStore } from '../store/lmdb-store.js';
@@ -110,15 +110,8 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
     io.err('kairos import: --url needs an admin key: --key KEY or the KAIROS_ADMIN_KEY variable\n');
     return 2;
   }
-  const env = { ...io.env };
-  if (values['data-dir'] !== undefined) env.KAIROS_DATA_DIR = values['data-dir'];
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (err) {
-    io.err(`kairos import: ${(err as Error).message}\n`);
-    return 2;
-  }
+  const config = commandConfig('import', io.env, values['data-dir'], io.err);
+  if (config === undefined) return 2;
   const remote = values.url !== undefined && key !== undefined ? { url: values.url, key } : undefined;
   if (remote === undefined && config.store !== 'lmdb') {
     io.err('kairos import: writes the LMDB store of KAIROS_DATA_DIR (KAIROS_STORE=lmdb), or use --url\n');

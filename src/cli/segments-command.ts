@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { loadConfig } from '../config.js';
+import { commandConfig } from './command-config.js';
 import { lmdbOptions } from '../kairos.js';
 import { SegmentLedger, recountSegments } from '../runtime/segment-ledger.js';
 import { LmdbStore } from '../store/lmdb-store.js';
@@ -39,15 +39,8 @@ export async function segmentsCommand(argv: readonly string[], io: SegmentsIo): 
     io.err(`${segmentsUsage}\n`);
     return 2;
   }
-  const env = { ...io.env };
-  if (values['data-dir'] !== undefined) env.KAIROS_DATA_DIR = values['data-dir'];
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (err) {
-    io.err(`kairos segments: ${(err as Error).message}\n`);
-    return 2;
-  }
+  const config = commandConfig('segments', io.env, values['data-dir'], io.err);
+  if (config === undefined) return 2;
   if (config.store !== 'lmdb') {
     io.err('kairos segments: recounts the LMDB store of KAIROS_DATA_DIR (KAIROS_STORE=lmdb); a Redis store is recounted by a node at its start (docs/catalog.md#segments)\n');
     return 2;

@@ -5,16 +5,9 @@ import type { GatewayEvent } from '../../actors/index.js';
 import { compileCatalog } from '../../actors/index.js';
 import { testCatalogDef } from '../../actors/test-support/fixtures.js';
 import { ManualClock } from '../clock.js';
-import { createLogger } from '../logger.js';
-import { createMetrics } from '../metrics.js';
-import { BudgetLedger, CapacityLedger } from '../runtime/budget-ledger.js';
-import { CustomerHost } from '../runtime/customer-host.js';
-import { FunnelLedger } from '../runtime/funnel-ledger.js';
-import { ModelRegistry } from '../runtime/model-registry.js';
-import { PropensityLedger } from '../runtime/propensity-ledger.js';
-import { UpliftLedger } from '../runtime/uplift-ledger.js';
-import { StopList } from '../stop-list.js';
+import type { CustomerHost } from '../runtime/customer-host.js';
 import { LmdbStore } from '../store/lmdb-store.js';
+import { bareHost } from '../test-support/bare-host.js';
 import { tempDir } from '../test-support/test-kairos.js';
 import { emptyMapping } from './import-mapping.js';
 import { importCustomerRows } from './import-customers.js';
@@ -70,26 +63,7 @@ afterEach(async () => {
 });
 
 function harness(store: LmdbStore, clock: ManualClock): CustomerHost {
-  const host = new CustomerHost({
-    store,
-    catalog: () => catalog,
-    clock,
-    logger: createLogger('silent'),
-    metrics: createMetrics(),
-    stopList: new StopList(store),
-    ledger: new BudgetLedger(),
-    capacity: new CapacityLedger(),
-    propensity: new PropensityLedger(),
-    models: new ModelRegistry(),
-    uplift: new UpliftLedger(),
-    funnel: new FunnelLedger(),
-    durability: 'commit',
-    flushIntervalMs: 10,
-    flushBatch: 1000,
-    maxHotActors: 1000,
-    maxInFlight: 1000,
-  });
-  return host;
+  return bareHost(store, clock, catalog);
 }
 
 function openStore(): LmdbStore {

@@ -1,5 +1,5 @@
 import type { Campaign, Catalog, DecisionAction, ContactIdentifierKind, CustomerContext, CustomerMessage, CustomerStepper, Explanation, GatewayEvent, Preview } from '../../actors/index.js';
-import { bucketsOf, customerTimeZone, decisionInputs, localTime, membershipsOn, previewCampaign, windowValue } from '../../actors/index.js';
+import { bucketsOf, customerTimeZone, decisionInputs, localTime, membershipsOn, previewCampaign, segmentTimerDue, windowValue } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import type { CustomerView } from '../schema/http/customer-schemas.js';
 import { asKairosError } from '../errors.js';
@@ -144,7 +144,7 @@ export class CustomerQueries {
       identifiers: ctx.identifiers,
       consents: ctx.consents,
       segments: membershipsOn(ctx, catalog, today),
-      nextSegmentCheck: ctx.segmentsCheckAt,
+      nextSegmentCheck: segmentTimerDue(ctx, catalog),
       features,
       contacts: ctx.contacts,
       pending: ctx.pending,

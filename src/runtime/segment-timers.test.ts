@@ -65,7 +65,7 @@ describe('memberships that time moves', () => {
     await api('POST', '/v1/clock', { now: msk('2026-11-01T10:00:30') });
     const [sms] = await smsOf(who);
     expect(sms).toMatchObject({ campaign: 'retention-cashback', channel: 'sms' });
-    expect(sms?.kind === 'offer' ? sms.content : undefined).toMatchObject({ text: expect.stringMatching(/кешбэка 5%/) });
+    expect(sms?.kind === 'offer' ? sms.content : undefined).toMatchObject({ text: expect.stringMatching(/^[А-ЯЁ][а-яё]+ [А-ЯЁ][а-яё]+, кешбэк 5% по карте на месяц\. Ответьте 1 — подключим\.$/) });
 
     // The card went quiet on 20 October: on the 30th day (19 November) it enters "card gone quiet".
     card = await api('GET', `/v1/customers/${who}`);
