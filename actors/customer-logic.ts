@@ -166,7 +166,7 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   // step, not a day at a time).
   const timerFired = msg.reminder !== undefined && msg.event.type === SEGMENTS_CHECK_EVENT;
   const t = timerFired ? msg.now : (msg.event.at ?? msg.now);
-  const ingested = ingestEvent(prev, msg.event, t, catalog);
+  const ingested = ingestEvent(prev, msg.event, t, catalog, msg.now);
   let ctx = ingested.ctx;
   // A reminder is not the customer's activity.
   if (msg.reminder !== undefined && ctx.lastEventAt !== prev.lastEventAt) {
@@ -214,7 +214,8 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   if (deferrals !== undefined) ctx = { ...ctx, deferrals: deferrals.deferrals };
   ctx = { ...ctx, seen: remember(ctx.seen, event.id, recordedActions(decided.actions), msg) };
   // The next moment time alone can move a membership: the segment timer, moved when it changed.
-  const timer = segmentTimer(ctx, catalog, ingested.today, timerFired || msg.event.type === 'profile.updated');
+  // Armed again (not only moved) when the time zone may have changed: a profile change, a merge or a new catalog.
+  const timer = segmentTimer(ctx, catalog, ingested.segmentsDay, timerFired || msg.event.type === 'profile.updated' || ingested.segmentsReset);
   ctx = timer.ctx;
   if (timer.reminder !== undefined) reminders.push(timer.reminder);
   const trace: Trace = { explain: deferrals?.explain ?? decided.explain, segmentChanges: ingested.segmentChanges, answered, learned, conversions: goals.conversions };

@@ -396,7 +396,7 @@ export interface CustomerContext {
    * stage. Until one of them changes, an event re-evaluates only the segments that read a
    * feature it fed.
    */
-  segmentsEvaluated?: { day: number; catalog: number; stage: LifecycleStage };
+  segmentsEvaluated?: { day: number; catalog: number; stage: LifecycleStage; rules?: number };
   /**
    * The local day the armed segment timer fires at the start of: the next day a membership can
    * change with no event (segment-timer.ts). Absent: none armed.

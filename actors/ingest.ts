@@ -31,8 +31,10 @@ export interface IngestResult {
   segmentChanges: SegmentChange[];
   /** offers that ran out of time unanswered with this event */
   expired: OfferInstance[];
-  /** the event's local day in the customer's time zone */
-  today: number;
+  /** the local day segments were evaluated on (the later of the event's and now's, customer's time zone) */
+  segmentsDay: number;
+  /** segments were evaluated afresh: never before (imported, merged) or under another catalog (the time zone may have moved) */
+  segmentsReset: boolean;
 }
 
 /**
@@ -174,7 +176,13 @@ export function membershipsOn(ctx: CustomerContext, catalog: Catalog, today: num
   return out;
 }
 
-export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: number, catalog: Catalog): IngestResult {
+/**
+ * `now` (the server's clock, when the caller has it): segments are evaluated on the local day of
+ * the later of the event's time and now, so a late event counts in its own day's buckets but
+ * never takes memberships back to an older day (a customer out of a segment for a day, back in
+ * at the next timer: its entry campaigns twice).
+ */
+export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: number, catalog: Catalog, now?: number): IngestResult {
   let ctx: CustomerContext = { ...prev, lastEventAt: Math.max(prev.lastEventAt ?? t, t) };
 
   const links = newIdentifiers(ctx.identifiers, event);
@@ -236,15 +244,16 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
   // Incremental: a new day (windows slide), another catalog, another stage or a profile change
   // re-evaluates every segment; otherwise only those that read a feature this event fed.
   const last = ctx.segmentsEvaluated;
+  const day = now !== undefined && now > t ? localTime(now, customerTimeZone(ctx, catalog)).epochDay : today;
   const full =
     last === undefined ||
-    last.day !== today ||
+    last.day !== day ||
     last.catalog !== catalog.version ||
     last.stage !== ctx.stage ||
     event.type === 'profile.updated' ||
     event.type === SEGMENTS_CHECK_EVENT;
   const segmentChanges: SegmentChange[] = [];
-  const scope = makeScope(ctx, catalog, today);
+  const scope = makeScope(ctx, catalog, day);
   for (const s of catalog.segments) {
     const was = ctx.segments[s.id];
     const evaluate = full || (fedIds.size > 0 && readsAny(s.inputs, fedIds));
@@ -266,8 +275,9 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
     ctx = { ...ctx, segments };
   }
   if (full && last?.catalog !== catalog.version) ctx = withCatalogFeatures(ctx, catalog);
-  if (full) ctx = { ...ctx, segmentsEvaluated: { day: today, catalog: catalog.version, stage: ctx.stage } };
+  if (full) ctx = { ...ctx, segmentsEvaluated: { day, catalog: catalog.version, stage: ctx.stage, rules: catalog.segmentsFingerprint } };
 
   const closed = expireOffers(ctx, t);
-  return { ctx: pruneContacts(closed.ctx, t), links, segmentChanges, expired: closed.expired, today };
+  const reset = last === undefined || last.catalog !== catalog.version;
+  return { ctx: pruneContacts(closed.ctx, t), links, segmentChanges, expired: closed.expired, segmentsDay: day, segmentsReset: reset };
 }

@@ -19,10 +19,12 @@ function def(): CatalogDef {
     { id: 'days_since_tx', events: ['card.transaction'], aggregate: 'daysSince', windowDays: 90 },
     { id: 'spend_this_month', events: ['card.transaction'], aggregate: 'sum', field: 'event.data.amount', calendar: 'thisMonth' },
     { id: 'spend_last_month', events: ['card.transaction'], aggregate: 'sum', field: 'event.data.amount', calendar: 'lastMonth' },
+    { id: 'logins_since_month', events: ['ib.login'], aggregate: 'daysSince', calendar: 'thisMonth' },
   );
   d.segments.push(
     { id: 'active', name: 'Active', rule: { attr: 'feature.tx_30d', op: 'gte', value: 2 } },
     { id: 'gone_quiet', name: 'Gone quiet', rule: { attr: 'feature.days_since_tx', op: 'gte', value: 14 } },
+    { id: 'no_login_a_week', name: 'No log-in for a week this month', rule: { attr: 'feature.logins_since_month', op: 'gte', value: 7 } },
     {
       id: 'declining',
       name: 'Declining',
@@ -77,6 +79,13 @@ describe('the next moment time alone moves a membership', () => {
     // Then Mar 5 leaves the 30-day window on Apr 4, and the daysSince's 90-day window on Jun 3.
     expect(nextMembershipChangeDay(ctx, catalog, day('2030-04-01T12:00:00+03:00'))).toBe(day('2030-04-04T12:00:00+03:00'));
     expect(nextMembershipChangeDay(ctx, catalog, day('2030-05-02T12:00:00+03:00'))).toBe(day('2030-05-31T12:00:00+03:00'));
+  });
+
+  it('is where a daysSince over a calendar month crosses a rule\'s number, before the month turns', () => {
+    let ctx = customer();
+    const at9 = at('2030-03-02T10:00:00+03:00');
+    ctx = handleEvent(ctx, { type: 'gateway.event', event: event('ib.login', { at: at9 }), now: at9, catalog, stops: [] }).ctx;
+    expect(nextMembershipChangeDay(ctx, catalog, day('2030-03-02T12:00:00+03:00'))).toBe(day('2030-03-09T12:00:00+03:00'));
   });
 
   it('is the next birthday where a rule reads the age (Feb 29 turns a year older on Mar 1 of a common year)', () => {
@@ -156,13 +165,44 @@ describe('the segment timer', () => {
   });
 });
 
+describe('late events and new states', () => {
+  it('a late event is counted in its own day but does not take memberships back to that day', () => {
+    let ctx = afterTransactions(['2030-03-02T10:00:00+03:00']);
+    const now = at('2030-03-20T10:00:00+03:00');
+    const check = { id: 'r-1', type: SEGMENTS_CHECK_EVENT, customer: { id: 'c-1' }, at: segmentTimerDue(ctx, catalog)! };
+    ctx = handleEvent(ctx, { type: 'gateway.event', event: check, now, catalog, stops: [], reminder: `c-1|${SEGMENT_TIMER}` }).ctx;
+    expect(ctx.segments.gone_quiet).toBeDefined();
+    // A log-in that happened on the 15th arrives on the 20th: as of the 15th the card was quiet
+    // 13 days (out of gone_quiet), as of today 18 (in): no exit, no re-entry at the next timer.
+    const late = handleEvent(ctx, { type: 'gateway.event', event: event('ib.login', { at: at('2030-03-15T10:00:00+03:00') }), now, catalog, stops: [] });
+    expect(late.trace.segmentChanges).toEqual([]);
+    expect(late.ctx.segments.gone_quiet).toBeDefined();
+  });
+
+  it('a state evaluated afresh (merged, imported, a new catalog) arms its timer again even on the same day, in its time zone', () => {
+    const ctx = afterTransactions(['2030-03-02T10:00:00+03:00']);
+    // A merge keeps the day but drops the evaluation; the zone may be the other customer's.
+    const merged: CustomerContext = { ...ctx, profile: { ...ctx.profile, timezone: 'Asia/Vladivostok' } };
+    delete merged.segmentsEvaluated;
+    // An event that feeds nothing: the next day (the 16th) has not moved, the zone has.
+    const r = handleEvent(merged, { type: 'gateway.event', event: event('web.pageview', { at: at('2030-03-03T10:00:00+03:00') }), now: at('2030-03-03T10:00:00+03:00'), catalog, stops: [] });
+    expect(r.ctx.segmentsCheckDay).toBe(ctx.segmentsCheckDay);
+    expect(r.reminders.filter((x) => x.name === SEGMENT_TIMER)).toEqual([{ name: SEGMENT_TIMER, due: at('2030-03-16T00:00:00+10:00'), event: SEGMENTS_CHECK_EVENT }]);
+  });
+});
+
 describe('the sweep\'s test (the safety net)', () => {
   const now = at('2030-03-20T03:00:00+03:00');
   it('checks a customer never evaluated, or evaluated under another catalog', () => {
     expect(segmentsNeedCheck(customer(), catalog, now, 3_600_000)).toBe(true);
     const ctx = afterTransactions(['2030-03-19T10:00:00+03:00']);
     expect(segmentsNeedCheck(ctx, catalog, now, 3_600_000)).toBe(false);
-    expect(segmentsNeedCheck(ctx, compileCatalog({ ...def(), version: 2 }), now, 3_600_000)).toBe(true);
+    // Another version with the same segment rules (a campaign edited): nothing to check.
+    expect(segmentsNeedCheck(ctx, compileCatalog({ ...def(), version: 2 }), now, 3_600_000)).toBe(false);
+    const changed = def();
+    changed.version = 3;
+    changed.segments.push({ id: 'big_spenders', name: 'Big spenders', rule: { attr: 'feature.spend_7d', op: 'gte', value: 50_000 } });
+    expect(segmentsNeedCheck(ctx, compileCatalog(changed), now, 3_600_000)).toBe(true);
   });
 
   it('checks a change due with no timer armed, or one late past the grace; leaves an armed one to the poller', () => {

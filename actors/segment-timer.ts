@@ -4,7 +4,7 @@ import { isRecord } from './catalog/field-checks.js';
 import { MAX_CONDITION_DEPTH } from './condition.js';
 import type { CustomerContext } from './customer-state.js';
 import { BUCKET_SIZE, isIsoDate } from './customer-state.js';
-import { bucketsOf, firstOfMonth } from './features.js';
+import { bucketsOf, firstOfMonth, windowDays } from './features.js';
 import { civilDate, epochDayOf, startOfLocalDay } from './local-time.js';
 import type { ReminderSpec } from './reminders.js';
 import { customerTimeZone } from './scope.js';
@@ -97,10 +97,10 @@ export function segmentClockOf(rules: readonly unknown[], featureById: ReadonlyM
 function nextFeatureChange(ctx: CustomerContext, f: Feature, thresholds: readonly number[] | 'daily', today: number): number | undefined {
   const b = bucketsOf(ctx.features, f);
   if (b === undefined || b.length < BUCKET_SIZE) return undefined;
+  const days = f.window.kind === 'days' ? f.window.days : undefined;
+  const [from] = windowDays(f.window, today);
   // A calendar-month window starts again on the first of next month.
-  if (f.window.kind !== 'days') return firstOfMonth(today, -1);
-  const from = today - f.window.days + 1;
-  let best = Infinity;
+  let best = days === undefined ? firstOfMonth(today, -1) : Infinity;
   let oldest: number | undefined;
   let last: number | undefined;
   const n = b.length - (b.length % BUCKET_SIZE);
@@ -113,8 +113,8 @@ function nextFeatureChange(ctx: CustomerContext, f: Feature, thresholds: readonl
       last = last === undefined ? day : Math.max(last, day);
     }
   }
-  // The oldest bucket in the window leaves it the day after its last day in it.
-  if (oldest !== undefined) best = Math.min(best, oldest + f.window.days);
+  // The oldest bucket in a sliding window leaves it the day after its last day in it.
+  if (oldest !== undefined && days !== undefined) best = Math.min(best, oldest + days);
   if (f.aggregate === 'daysSince' && last !== undefined) {
     if (thresholds === 'daily') best = Math.min(best, today + 1);
     else {
@@ -188,7 +188,8 @@ export function segmentTimer(ctx: CustomerContext, catalog: Catalog, today: numb
 export function segmentsNeedCheck(ctx: CustomerContext, catalog: Catalog, now: number, graceMs: number): boolean {
   if (catalog.segments.length === 0) return false;
   const last = ctx.segmentsEvaluated;
-  if (last === undefined || last.catalog !== catalog.version) return true;
+  // Evaluated under other segment rules (not merely another catalog version: a campaign's edit moves no membership).
+  if (last === undefined || (last.catalog !== catalog.version && last.rules !== catalog.segmentsFingerprint)) return true;
   const next = nextMembershipChangeDay(ctx, catalog, last.day);
   if (next === undefined) return false;
   const due = startOfLocalDay(next, customerTimeZone(ctx, catalog));

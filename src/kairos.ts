@@ -284,6 +284,7 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
       clearInterval(reminderTimer);
       clearInterval(sweepTimer);
       for (const t of segmentTimers) clearTimeout(t);
+      segmentSweep.stop();
     },
     stopStoreTimers() {
       clearInterval(modelTimer);

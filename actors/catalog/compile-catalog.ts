@@ -10,6 +10,7 @@ import { compileFeature, featureSeries } from './compile-feature.js';
 import { compileOffer } from './compile-offer.js';
 import { compilePolicy } from './compile-policy.js';
 import { segmentClockOf } from '../segment-timer.js';
+import { fnv1a } from '../hash.js';
 import type { CatalogDef, FeatureDef, PartnerDef, PlaceDef } from './definition-schema.js';
 import { isRecord, parseDuration, requireId, requireList, requireNumber, requireString, uniqueIds } from './field-checks.js';
 
@@ -157,6 +158,7 @@ export function compileCatalog(def: CatalogDef): Catalog {
     featureById,
     scores,
     segments,
+    segmentsFingerprint: fnv1a(JSON.stringify([def.segments, def.features, def.scores ?? [], def.policy.defaultTimezone ?? null])),
     segmentClock: segmentClockOf(
       segmentDefs.map((s) => (isRecord(s) ? s.rule : undefined)),
       featureById,

@@ -204,6 +204,12 @@ export interface Catalog {
   segments: readonly Segment[];
   /** what segment rules read that time moves (segment-timer.ts) */
   segmentClock: SegmentClock;
+  /**
+   * A hash of what memberships depend on in the catalog (the segments, features and scores, the
+   * default time zone): a catalog change that leaves it alone (a campaign's text, a status)
+   * sends no customer back to be evaluated by the sweep.
+   */
+  segmentsFingerprint: number;
   offers: ReadonlyMap<string, Offer>;
   campaigns: readonly Campaign[];
   places: ReadonlyMap<string, PlaceDef>;

@@ -6,6 +6,8 @@ import type { Sharing } from './sharing.js';
 
 /** How long a node holds a reminder it claimed on a shared store before another may fire it. */
 const REMINDER_LEASE_MS = 60_000;
+/** Reminders claimed at once; while a claim comes back full, the poll claims again at once. */
+const CLAIM_LIMIT = 1000;
 
 export interface ReminderPollerOptions {
   store: Store;
@@ -39,10 +41,18 @@ export class ReminderPoller {
         const now = this.o.clock.now();
         // What the other nodes spent of budgets and capacity, and counted, since.
         await this.o.sharing.beforePoll();
-        const due = await this.o.store.coordination.claimReminders(now, 1000, REMINDER_LEASE_MS);
-        const fresh = due.filter((r) => !this.firing.has(r.key));
-        await Promise.all(fresh.map((r) => this.fireOne(r)));
-        return fresh.length;
+        // Many due at one moment (every customer's segment timer at a month's first midnight):
+        // claimed again at once while a claim comes back full, not one thousand a poll interval.
+        let fired = 0;
+        for (;;) {
+          // Past the ones still firing (a single-node store keeps them until their removal commits).
+          const limit = CLAIM_LIMIT + this.firing.size;
+          const due = await this.o.store.coordination.claimReminders(now, limit, REMINDER_LEASE_MS);
+          const fresh = due.filter((r) => !this.firing.has(r.key));
+          await Promise.all(fresh.map((r) => this.fireOne(r)));
+          fired += fresh.length;
+          if (due.length < limit || fresh.length === 0) return fired;
+        }
       } finally {
         this.polling = undefined;
       }

@@ -28,8 +28,8 @@ export const SWEEP_META_KEY = 'segment-sweep';
 interface SweepMarker {
   /** when the last pass began (the server's clock) */
   startedAt: number;
-  /** the catalog version it began under */
-  catalog: number;
+  /** the segment rules it began under (`Catalog.segmentsFingerprint`) */
+  rules: number;
   /** when it finished, with its counts */
   finishedAt?: number;
   scanned?: number;
@@ -47,27 +47,39 @@ export interface SweepResult {
  * The safety net under the segment timers (actors/segment-timer.ts): a pass over every stored
  * customer that sends a `segments.check` to each whose memberships may be stale with no timer
  * to set them right: never evaluated (a customer the bank imported and no event has reached
- * yet), evaluated under another catalog, or a change due with no timer armed for it (a state
- * from before the timers, or a timer lost). Runs when due (`runIfDue`: a new store, a catalog
- * changed, a day since the last; looked at soon after start and each minute, src/kairos.ts),
+ * yet), evaluated under other segment rules, or a change due with no timer armed for it (a state
+ * from before the timers, or a timer lost). Runs when due (`runIfDue`: a new store, the segment
+ * rules changed, a day since the last; looked at soon after start and each minute, src/kairos.ts),
  * page by page, yielding to events between pages, a few checks in flight at once.
  */
 export class SegmentSweep {
   private running: Promise<SweepResult> | undefined;
+  private stopped = false;
+
+  /** Stops a pass between two pages and starts none again (the server is closing). */
+  stop(): void {
+    this.stopped = true;
+  }
 
   constructor(private readonly o: SegmentSweepOptions) {}
 
   /**
    * A pass when one is due, else nothing (resolves undefined): none was ever made on this store,
-   * the catalog changed since the last began, or it began `intervalMs` ago. The record is the
-   * store's (`segment-sweep` meta), so a restart does not sweep again, and of several nodes on a
+   * the segment rules changed since the last began (`Catalog.segmentsFingerprint`: a campaign's
+   * edit is no reason), it began `intervalMs` ago, or it began an hour ago and never finished.
+   * The record is the store's (`segment-sweep` meta), so a restart does not sweep again, and of several nodes on a
    * shared store the first to look does the day's pass (two at once: each check is idempotent).
    */
   async runIfDue(): Promise<SweepResult | undefined> {
-    if (this.running !== undefined) return undefined;
+    if (this.running !== undefined || this.stopped) return undefined;
     const marker = (await this.o.store.getMeta(SWEEP_META_KEY)) as SweepMarker | undefined;
     const now = this.o.clock.now();
-    const due = marker === undefined || marker.catalog !== this.o.catalog().version || marker.startedAt <= now - (this.o.intervalMs ?? 86_400_000);
+    const due =
+      marker === undefined ||
+      marker.rules !== this.o.catalog().segmentsFingerprint ||
+      marker.startedAt <= now - (this.o.intervalMs ?? 86_400_000) ||
+      // A pass that began an hour ago and never finished (it failed, or its node stopped): again.
+      (marker.finishedAt === undefined && marker.startedAt <= now - 3_600_000);
     return due ? this.run() : undefined;
   }
 
@@ -81,7 +93,7 @@ export class SegmentSweep {
 
   private async pass(): Promise<SweepResult> {
     const result: SweepResult = { scanned: 0, checked: 0, skipped: 0 };
-    const marker: SweepMarker = { startedAt: this.o.clock.now(), catalog: this.o.catalog().version };
+    const marker: SweepMarker = { startedAt: this.o.clock.now(), rules: this.o.catalog().segmentsFingerprint };
     await this.o.store.putMeta(SWEEP_META_KEY, marker);
     const pageSize = this.o.pageSize ?? 500;
     const concurrency = this.o.concurrency ?? 16;
@@ -89,6 +101,8 @@ export class SegmentSweep {
     let cursor: string | undefined;
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve));
+      // The server is closing: the pass ends here, unfinished (the next start takes it again).
+      if (this.stopped) return result;
       const page = await this.o.store.scanCustomers(cursor, pageSize);
       const catalog = this.o.catalog();
       const now = this.o.clock.now();
