@@ -204,7 +204,8 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
     }
   }
 
-  const today = localTime(t, customerTimeZone(ctx, catalog)).epochDay;
+  const local = localTime(t, customerTimeZone(ctx, catalog));
+  const today = local.epochDay;
   const fed = catalog.featuresByEvent.get(event.type);
   const fedIds = new Set<string>();
   if (fed !== undefined) {
@@ -244,7 +245,8 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
   // Incremental: a new day (windows slide), another catalog, another stage or a profile change
   // re-evaluates every segment; otherwise only those that read a feature this event fed.
   const last = ctx.segmentsEvaluated;
-  const day = now !== undefined && now > t ? localTime(now, customerTimeZone(ctx, catalog)).epochDay : today;
+  // Now's local day only when now may be past the event day's midnight (most events: not).
+  const day = now !== undefined && now - t >= 86_400_000 - (local.minuteOfDay + 1) * 60_000 ? localTime(now, customerTimeZone(ctx, catalog)).epochDay : today;
   const full =
     last === undefined ||
     last.day !== day ||
