@@ -3,20 +3,14 @@ import type { Catalog, GatewayEvent } from '../../actors/index.js';
 import { compileCatalog } from '../../actors/index.js';
 import { granted, testCatalogDef } from '../../actors/test-support/fixtures.js';
 import { ManualClock } from '../clock.js';
-import { createLogger } from '../logger.js';
-import { createMetrics } from '../metrics.js';
-import { StopList } from '../stop-list.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
+import { bareHost } from '../test-support/bare-host.js';
 import { tempDir } from '../test-support/test-kairos.js';
-import { BudgetLedger, CapacityLedger } from './budget-ledger.js';
-import { CustomerHost } from './customer-host.js';
+import type { CustomerHost } from './customer-host.js';
 import type { HostReply } from './host-options.js';
 import { FunnelLedger } from './funnel-ledger.js';
-import { ModelRegistry } from './model-registry.js';
-import { PropensityLedger } from './propensity-ledger.js';
-import { UpliftLedger } from './uplift-ledger.js';
 
 /**
  * Late events and deferred messages through the host (memory store, manual clock, no
@@ -52,25 +46,7 @@ async function bank<S extends Store = MemoryStore>(store: S = new MemoryStore() 
 }
 
 function hostOn(store: Store, clock: ManualClock, catalog: Catalog, funnel = new FunnelLedger()): CustomerHost {
-  return new CustomerHost({
-    store,
-    catalog: () => catalog,
-    clock,
-    logger: createLogger('silent'),
-    metrics: createMetrics(),
-    stopList: new StopList(store),
-    ledger: new BudgetLedger(),
-    capacity: new CapacityLedger(),
-    propensity: new PropensityLedger(),
-    models: new ModelRegistry(),
-    uplift: new UpliftLedger(),
-    funnel,
-    durability: 'commit',
-    flushIntervalMs: 10,
-    flushBatch: 1000,
-    maxHotActors: 1000,
-    maxInFlight: 1000,
-  });
+  return bareHost(store, clock, catalog, { funnel });
 }
 
 function actions(reply: HostReply): unknown[] {

@@ -7,21 +7,16 @@ import { testCatalog } from '../../actors/test-support/fixtures.js';
 import { granted } from '../../actors/test-support/fixtures.js';
 import { ManualClock } from '../clock.js';
 import { createLogger } from '../logger.js';
-import { createMetrics } from '../metrics.js';
-import { StopList } from '../stop-list.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { RedisStore } from '../store/redis-store.js';
+import { bareHost } from '../test-support/bare-host.js';
 import { runRedisTests, startRedis } from '../test-support/redis.js';
 import type { Store } from '../store/store.js';
-import { BudgetLedger, CapacityLedger } from './budget-ledger.js';
-import { CustomerHost } from './customer-host.js';
-import { ModelRegistry } from './model-registry.js';
-import { PropensityLedger } from './propensity-ledger.js';
+import type { CustomerHost } from './customer-host.js';
 import { SEGMENT_LEDGER_MARKER, SegmentLedger, ensureSegmentLedger, recountSegments } from './segment-ledger.js';
 import { SegmentSweep } from './segment-sweep.js';
 import { segmentsCommand } from '../cli/segments-command.js';
-import { UpliftLedger } from './uplift-ledger.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -88,25 +83,7 @@ function prng(seed: number): () => number {
 const CUSTOMERS = 24;
 
 function host(store: Store, clock: ManualClock, segments: SegmentLedger): CustomerHost {
-  return new CustomerHost({
-    store,
-    catalog: () => testCatalog,
-    clock,
-    logger: createLogger('silent'),
-    metrics: createMetrics(),
-    stopList: new StopList(store),
-    ledger: new BudgetLedger(),
-    capacity: new CapacityLedger(),
-    propensity: new PropensityLedger(),
-    models: new ModelRegistry(),
-    uplift: new UpliftLedger(),
-    segments,
-    durability: 'commit',
-    flushIntervalMs: 10,
-    flushBatch: 1000,
-    maxHotActors: 5,
-    maxInFlight: 1000,
-  });
+  return bareHost(store, clock, testCatalog, { segments, maxHotActors: 5 });
 }
 
 /** Random card payments (cafés or not) by random customers over 90 days: members enter and leave cafe_lovers as windows slide. */
