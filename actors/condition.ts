@@ -325,19 +325,32 @@ function compileAttributeRule(get: Getter, o: ConditionOp, value: unknown, path:
   return (s) => compare(o, typed(s), value);
 }
 
+/** A leaf of a rule: the attribute it names, the attribute it compares with (`ref`), its value. */
+export interface ConditionLeaf {
+  attr: string | undefined;
+  ref: string | undefined;
+  value: unknown;
+}
+
 /**
- * Every attribute a rule names (including `ref`s), for knowing what a rule depends on. Looks
- * no deeper than a rule may nest (compiling the rule refuses one that nests deeper).
+ * A rule's leaves, depth first (a node naming an `attr` or comparing with a `ref`), for knowing
+ * what a rule depends on. Looks no deeper than a rule may nest (compiling the rule refuses one
+ * that nests deeper).
  */
-export function referencedAttrs(raw: unknown, depth = 1): string[] {
-  if (!isRecord(raw) || depth > MAX_CONDITION_DEPTH) return [];
-  const out: string[] = [];
+export function conditionLeaves(raw: unknown, depth = 1, out: ConditionLeaf[] = []): ConditionLeaf[] {
+  if (!isRecord(raw) || depth > MAX_CONDITION_DEPTH) return out;
   for (const key of ['all', 'any'] as const) {
     const list = raw[key];
-    if (Array.isArray(list)) for (const c of list) out.push(...referencedAttrs(c, depth + 1));
+    if (Array.isArray(list)) for (const c of list) conditionLeaves(c, depth + 1, out);
   }
-  if (raw.not !== undefined) out.push(...referencedAttrs(raw.not, depth + 1));
-  if (typeof raw.attr === 'string') out.push(raw.attr);
-  if (isRecord(raw.value) && typeof raw.value.ref === 'string') out.push(raw.value.ref);
+  if (raw.not !== undefined) conditionLeaves(raw.not, depth + 1, out);
+  const attr = typeof raw.attr === 'string' ? raw.attr : undefined;
+  const ref = isRecord(raw.value) && typeof raw.value.ref === 'string' ? raw.value.ref : undefined;
+  if (attr !== undefined || ref !== undefined) out.push({ attr, ref, value: raw.value });
   return out;
+}
+
+/** Every attribute a rule names (including `ref`s). */
+export function referencedAttrs(raw: unknown): string[] {
+  return conditionLeaves(raw).flatMap((l) => [l.attr, l.ref].filter((a): a is string => a !== undefined));
 }

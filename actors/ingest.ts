@@ -1,4 +1,5 @@
-import type { Catalog } from './catalog/compiled-catalog.js';
+import type { Catalog, Segment } from './catalog/compiled-catalog.js';
+import type { EvalScope } from './condition.js';
 import type { Consent, CustomerContext, DaySeries, Identifiers, OfferInstance, Profile, ProfileAttribute } from './customer-state.js';
 import { isIsoDate, profileFieldTypes, retention } from './customer-state.js';
 import { addToBuckets, bucketsOf } from './features.js';
@@ -157,6 +158,11 @@ function readsAny(inputs: ReadonlySet<string>, fed: ReadonlySet<string>): boolea
   return false;
 }
 
+/** Whether the customer belongs to segment `s`: listed by hand, or its rule holds in `scope`. */
+function isMember(s: Segment, ctx: CustomerContext, scope: EvalScope): boolean {
+  return s.members.has(ctx.id) || (s.rule?.(scope) ?? false);
+}
+
 /**
  * The customer's memberships on local day `today` (segment id -> when entered): the stored
  * ones when they were evaluated that day under this catalog, else every segment evaluated
@@ -171,7 +177,7 @@ export function membershipsOn(ctx: CustomerContext, catalog: Catalog, today: num
   const out: Record<string, number> = {};
   let midnight: number | undefined;
   for (const s of catalog.segments) {
-    if (s.members.has(ctx.id) || (s.rule?.(scope) ?? false)) out[s.id] = ctx.segments[s.id] ?? (midnight ??= startOfLocalDay(today, customerTimeZone(ctx, catalog)));
+    if (isMember(s, ctx, scope)) out[s.id] = ctx.segments[s.id] ?? (midnight ??= startOfLocalDay(today, customerTimeZone(ctx, catalog)));
   }
   return out;
 }
@@ -260,7 +266,7 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
     const was = ctx.segments[s.id];
     const evaluate = full || (fedIds.size > 0 && readsAny(s.inputs, fedIds));
     if (!evaluate) continue;
-    const isIn = s.members.has(ctx.id) || (s.rule?.(scope) ?? false);
+    const isIn = isMember(s, ctx, scope);
     if (isIn && was === undefined) segmentChanges.push({ segment: s.id, change: 'entered' });
     else if (!isIn && was !== undefined) segmentChanges.push({ segment: s.id, change: 'exited' });
   }

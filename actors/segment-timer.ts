@@ -1,7 +1,6 @@
 import type { Feature, Score } from './catalog/compiled-catalog.js';
 import type { Catalog } from './catalog/compiled-catalog.js';
-import { isRecord } from './catalog/field-checks.js';
-import { MAX_CONDITION_DEPTH } from './condition.js';
+import { conditionLeaves } from './condition.js';
 import type { CustomerContext } from './customer-state.js';
 import { BUCKET_SIZE, isIsoDate } from './customer-state.js';
 import { bucketsOf, firstOfMonth, windowDays } from './features.js';
@@ -37,27 +36,6 @@ export interface SegmentClock {
   age: boolean;
 }
 
-interface Leaf {
-  attr: string;
-  value: unknown;
-}
-
-function leavesOf(raw: unknown, out: Leaf[], depth = 1): Leaf[] {
-  if (!isRecord(raw) || depth > MAX_CONDITION_DEPTH) return out;
-  for (const key of ['all', 'any'] as const) {
-    const list = raw[key];
-    if (Array.isArray(list)) for (const c of list) leavesOf(c, out, depth + 1);
-  }
-  if (raw.not !== undefined) leavesOf(raw.not, out, depth + 1);
-  if (typeof raw.attr === 'string') {
-    const ref = isRecord(raw.value) && typeof raw.value.ref === 'string' ? raw.value.ref : undefined;
-    // A comparison with another attribute: both sides move, neither with a constant.
-    out.push({ attr: raw.attr, value: ref === undefined ? raw.value : { ref } });
-    if (ref !== undefined) out.push({ attr: ref, value: { ref: raw.attr } });
-  }
-  return out;
-}
-
 /** The numbers a leaf compares with: undefined when it compares with no constant number. */
 function constants(value: unknown): number[] | undefined {
   if (value === undefined) return [];
@@ -78,14 +56,20 @@ export function segmentClockOf(rules: readonly unknown[], featureById: ReadonlyM
     else if (had === 'daily' || thresholds === undefined) features.set(id, 'daily');
     else features.set(id, [...had, ...thresholds]);
   };
+  /** An attribute a rule reads, compared with `thresholds` (undefined: with no constant number). */
+  const readAttr = (attr: string, thresholds: number[] | undefined): void => {
+    const [root, ...rest] = attr.split('.');
+    const name = rest.join('.');
+    if (root === 'profile' && name === 'age') age = true;
+    else if (root === 'feature') read(name, thresholds);
+    // A score weighs capped feature values: its answer moves with them, whatever it is compared with.
+    else if (root === 'score') for (const t of scores.get(name)?.terms ?? []) read(t.feature, undefined);
+  };
   for (const rule of rules) {
-    for (const leaf of leavesOf(rule, [])) {
-      const [root, ...rest] = leaf.attr.split('.');
-      const name = rest.join('.');
-      if (root === 'profile' && name === 'age') age = true;
-      else if (root === 'feature') read(name, constants(leaf.value));
-      // A score weighs capped feature values: its answer moves with them, whatever it is compared with.
-      else if (root === 'score') for (const t of scores.get(name)?.terms ?? []) read(t.feature, undefined);
+    for (const leaf of conditionLeaves(rule)) {
+      // A comparison with another attribute (`ref`): both sides move, neither with a constant.
+      if (leaf.attr !== undefined) readAttr(leaf.attr, leaf.ref === undefined ? constants(leaf.value) : undefined);
+      if (leaf.ref !== undefined) readAttr(leaf.ref, undefined);
     }
   }
   // An array of the features themselves: what each event walks, with nothing to look up or allocate.

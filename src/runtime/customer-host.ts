@@ -21,7 +21,7 @@ import type { Live } from './live-customer.js';
 import { Mailboxes } from './mailboxes.js';
 import type { Pending } from './oldest-pending.js';
 import { OldestPending } from './oldest-pending.js';
-import { ReminderPoller } from './reminder-poller.js';
+import { ReminderPoller, reminderEvent } from './reminder-poller.js';
 import type { Sharing } from './sharing.js';
 import { sharedNodes, singleNodeSharing } from './sharing.js';
 import { WriteBehind, isStaleRetry } from './write-behind.js';
@@ -281,9 +281,8 @@ export class CustomerHost {
    * fired, the next timer armed. False when not taken now (overloaded, closing).
    */
   checkSegments(customer: string): Promise<boolean> {
-    const now = this.o.clock.now();
     const key = reminderKey(customer, SEGMENT_TIMER);
-    return this.fireReminder(key, customer, { id: `reminder:${key}@${now}`, type: SEGMENTS_CHECK_EVENT, customer: { id: customer }, at: now });
+    return this.fireReminder(key, customer, reminderEvent({ key, customer, due: this.o.clock.now(), event: SEGMENTS_CHECK_EVENT }));
   }
 
   private get limits(): CustomerLimits {

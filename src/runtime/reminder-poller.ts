@@ -21,6 +21,13 @@ export interface ReminderPollerOptions {
   fire: (reminder: ReminderRecord, event: GatewayEvent) => Promise<boolean>;
 }
 
+/** The event a reminder delivers to its customer: at its due time, its id unique to the reminder and that time. */
+export function reminderEvent(r: ReminderRecord): GatewayEvent {
+  const event: GatewayEvent = { id: `reminder:${r.key}@${r.due}`, type: r.event, customer: { id: r.customer }, at: r.due };
+  if (r.data !== undefined) event.data = r.data;
+  return event;
+}
+
 /**
  * Durable reminders: each poll hands every reminder due by the clock's now to its customer's
  * actor (activating it if passivated), once. A reminder stays in `firing` until its removal
@@ -67,8 +74,7 @@ export class ReminderPoller {
 
   private async fireOne(r: ReminderRecord): Promise<void> {
     this.firing.add(r.key);
-    const event: GatewayEvent = { id: `reminder:${r.key}@${r.due}`, type: r.event, customer: { id: r.customer }, at: r.due };
-    if (r.data !== undefined) event.data = r.data;
+    const event = reminderEvent(r);
     this.o.metrics.remindersFired.inc({ kind: r.key.slice(r.customer.length + 1).split(':')[0] ?? 'other' });
     // Not handled (overloaded, shutting down): it stays in the store and fires at a later poll.
     if (!(await this.o.fire(r, event))) this.firing.delete(r.key);

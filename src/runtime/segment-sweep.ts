@@ -103,7 +103,7 @@ export class SegmentSweep {
       await new Promise((resolve) => setImmediate(resolve));
       // The server is closing: the pass ends here, unfinished (the next start takes it again).
       if (this.stopped) return result;
-      const page = await this.o.store.scanCustomers(cursor, pageSize);
+      const page = await this.o.store.scanCustomers(cursor, pageSize, { records: 'missing' });
       const catalog = this.o.catalog();
       const now = this.o.clock.now();
       const due: string[] = [];
