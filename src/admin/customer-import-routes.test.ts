@@ -53,6 +53,9 @@ describe('the customer import routes', () => {
     const bad = await api('PUT', '/v1/customers/bank-11', { phone: '12345' });
     expect(bad.status).toBe(400);
     expect(bad.body.detail).toContain('invalid_phone');
+    const unborn = await api('PATCH', '/v1/customers/bank-10', { birth_date: '3000-01-01' });
+    expect(unborn.status).toBe(400);
+    expect(unborn.body.detail).toBe('field "body.birth_date": invalid_date');
     expect((await api('PATCH', '/v1/customers/nobody-here', { city: 'Омск' })).status).toBe(404);
     expect((await api('PUT', '/v1/customers/bank-12', { id: 'other' })).status).toBe(400);
   });

@@ -100,6 +100,11 @@ export function ageAt(birthDate: string, at: number): number {
   return now.getUTCFullYear() - y - (before ? 1 : 0);
 }
 
+/** A birth date a customer can have at `now`: not in the future, and at most 150 years back. */
+export function plausibleBirthDate(birthDate: string, now: number): boolean {
+  return birthDate <= new Date(now).toISOString().slice(0, 10) && ageAt(birthDate, now) <= 150;
+}
+
 export function customerFromRow(cells: ReadonlyMap<string, MappedCell>, mapping: ImportMapping): CustomerRow | RowReject {
   const idCell = cells.get('id');
   const id = idCell?.value.trim() ?? '';

@@ -3,7 +3,7 @@ import type { SealedRecord } from '../store/keyring.js';
 import type { CustomerRecord, Store } from '../store/store.js';
 import type { ImportMapping } from './import-mapping.js';
 import type { CustomerRow, RowReject } from './customer-from-row.js';
-import { mergeRecord, sameRecord } from './customer-from-row.js';
+import { mergeRecord, plausibleBirthDate, sameRecord } from './customer-from-row.js';
 import { IndexKeyFilter } from './index-key-filter.js';
 import type { PreparedRow } from './prepare-row.js';
 import { prepareRows } from './prepare-row.js';
@@ -223,6 +223,9 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
       const outcome: CustomerRow | RowReject = !unreadable && id !== '' && seen.has(id) ? { column: src.sources.id!, reason: 'duplicate_id' } : src.outcome;
       if (id !== '') seen.add(id);
       let reject: RowReject | undefined = 'reason' in outcome ? outcome : undefined;
+      // A far-off birth date (in the future, or over 150 years back) reads as a date but is none a customer has.
+      const born = reject === undefined ? (outcome as CustomerRow).birthDate : undefined;
+      if (born !== undefined && !plausibleBirthDate(born, o.now)) reject = { column: src.sources.birth_date ?? 'birth_date', reason: 'invalid_date' };
       if (reject === undefined) {
         const row = outcome as CustomerRow;
         for (const [kind, values] of Object.entries(row.identifiers) as Array<[ContactIdentifierKind, string[]]>) {

@@ -20,7 +20,7 @@ export interface PreparedRow {
   /** the id cell, trimmed ('' when none) */
   id: string;
   /** the file's names of the id and identifier columns, for the rejects file */
-  sources: Partial<Record<'id' | ContactIdentifierKind, string>>;
+  sources: Partial<Record<'id' | 'birth_date' | ContactIdentifierKind, string>>;
   /** the row as a customer, or why it is rejected (an unreadable row: `unreadable_row`) */
   outcome: CustomerRow | RowReject;
   /** with the store's index secret: each identifier's index key, in the order of `outcome.identifiers` */
@@ -29,7 +29,7 @@ export interface PreparedRow {
   sealed?: SealedRecord;
 }
 
-const sourced = ['id', 'phone', 'email', 'card'] as const;
+const sourced = ['id', 'phone', 'email', 'card', 'birth_date'] as const;
 
 export function prepareRow(src: SourceRow, mapping: ImportMapping, indexSecret?: Buffer, sealAt?: number): PreparedRow {
   const cells = mapRow(src.fields, mapping);
