@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     let lastTenth = 0;
     // as `kairos import customers FILE` reads it: on a worker thread (prepared-rows.ts)
-    const r = await importPreparedRows(store, preparedRowsFromFile(csv, 'csv', emptyMapping, { indexSecret: index.indexSecret, ...(index.empty ? { sealAt: now } : {}) }), {
+    const r = await importPreparedRows(store, preparedRowsFromFile(csv, 'csv', emptyMapping, { now, seal: index.empty }), {
       identityIndex: index.identityIndex,
       source: csv,
       mapping: emptyMapping,

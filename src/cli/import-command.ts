@@ -163,7 +163,7 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
     const index = store !== undefined && !stdin ? identityIndexOf(store) : undefined;
     const result: ImportResult =
       store !== undefined
-        ? await importPreparedRows(store, stdin ? prepareRows(rows(), mapping) : preparedRowsFromFile(source, format, mapping, index !== undefined ? { indexSecret: index.indexSecret, ...(index.empty ? { sealAt: importedAt } : {}) } : {}), {
+        ? await importPreparedRows(store, stdin ? prepareRows(rows(), mapping, { now: importedAt }) : preparedRowsFromFile(source, format, mapping, { now: importedAt, seal: index?.empty === true }), {
             source,
             mapping,
             rejects,

@@ -92,17 +92,27 @@ export function libraryE164Phone(value: string): string | undefined {
   return p.number;
 }
 
+/** The UTC date of the last time asked (an import asks of one time for every row). */
+let day = { at: Number.NaN, year: 0, month: 0, date: 0, iso: '' };
+function utcDay(at: number): typeof day {
+  if (day.at !== at) {
+    const d = new Date(at);
+    day = { at, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, date: d.getUTCDate(), iso: d.toISOString().slice(0, 10) };
+  }
+  return day;
+}
+
 /** Whole years between a YYYY-MM-DD birth date and a time (UTC days). */
 export function ageAt(birthDate: string, at: number): number {
   const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number];
-  const now = new Date(at);
-  const before = now.getUTCMonth() + 1 < m || (now.getUTCMonth() + 1 === m && now.getUTCDate() < d);
-  return now.getUTCFullYear() - y - (before ? 1 : 0);
+  const now = utcDay(at);
+  const before = now.month < m || (now.month === m && now.date < d);
+  return now.year - y - (before ? 1 : 0);
 }
 
 /** A birth date a customer can have at `now`: not in the future, and at most 150 years back. */
 export function plausibleBirthDate(birthDate: string, now: number): boolean {
-  return birthDate <= new Date(now).toISOString().slice(0, 10) && ageAt(birthDate, now) <= 150;
+  return birthDate <= utcDay(now).iso && ageAt(birthDate, now) <= 150;
 }
 
 export function customerFromRow(cells: ReadonlyMap<string, MappedCell>, mapping: ImportMapping): CustomerRow | RowReject {

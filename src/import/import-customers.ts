@@ -1,11 +1,11 @@
 import type { ContactIdentifierKind } from '../../actors/index.js';
-import type { SealedRecord } from '../store/keyring.js';
+import type { LmdbImportEntry } from '../store/lmdb-store.js';
 import type { CustomerRecord, Store } from '../store/store.js';
 import type { ImportMapping } from './import-mapping.js';
 import type { CustomerRow, RowReject } from './customer-from-row.js';
-import { mergeRecord, plausibleBirthDate, sameRecord } from './customer-from-row.js';
+import { mergeRecord, sameRecord } from './customer-from-row.js';
 import { IndexKeyFilter } from './index-key-filter.js';
-import type { PreparedRow } from './prepare-row.js';
+import type { PreparedRow, SealedRow } from './prepare-row.js';
 import { prepareRows } from './prepare-row.js';
 import type { SourceRow } from './read-rows.js';
 
@@ -75,17 +75,19 @@ export interface ImportOptions {
    */
   beforeWrite?: (records: ReadonlyArray<{ id: string; record: CustomerRecord }>) => Promise<unknown>;
   /**
-   * the store's identity index by the rows' own index keys (`PreparedRow.identityKeys`, the
-   * direct import's: `prepared-rows.ts`): an identifier's owner looked up without hashing it here
+   * the store's identity index by index keys the run computes (the direct import's:
+   * `prepared-rows.ts`): an identifier's owner looked up at once, each key computed once a row
    */
   identityIndex?: {
+    indexKey(kind: ContactIdentifierKind, value: string): string;
     owner(kind: ContactIdentifierKind, value: string, indexKey: string): string | undefined;
     /**
      * the store holds no customer at all (`LmdbStore.holdsNoCustomers`), asked as the run
-     * begins: then an id met for the first time in the run is new (not read from the store),
-     * and the rows' own sealed records (`PreparedRow.sealed`, sealed at the run's `now`) are written as they are
+     * begins: then an id met for the first time in the run is new (not read from the store)
      */
     holdsNoCustomers?(): boolean;
+    /** writes a batch holding rows sealed as new customers (`SealedRow`, only in a store that held none): `LmdbStore.importCustomers` */
+    importCustomers?(entries: ReadonlyArray<LmdbImportEntry>, marker?: { key: string; value: unknown }): Promise<void>;
   };
   /** each rejected row, as the rejects file has it */
   onRejected?: (r: { line: number; column: string; reason: string; raw: string }) => void;
@@ -128,14 +130,16 @@ export function summaryLine(c: ImportCounts, seconds: number): string {
 }
 
 export function importCustomerRows(store: Store, rows: AsyncIterable<SourceRow> | Iterable<SourceRow>, o: ImportOptions): Promise<ImportResult> {
-  return importPreparedRows(store, prepareRows(rows, o.mapping), o);
+  return importPreparedRows(store, prepareRows(rows, o.mapping, { now: o.now }), o);
 }
 
 /**
  * The run over rows already read, mapped and checked on their own (`prepare-row.ts`; the
- * direct import's file is prepared on a worker thread: `prepared-rows.ts`).
+ * direct import's file is prepared on a worker thread: `prepared-rows.ts`), one by one or in
+ * chunks, in file order. A row is checked without a promise unless the store must be read
+ * (an identifier's owner without the index keys, a customer of a store that holds some).
  */
-export async function importPreparedRows(store: Store, rows: AsyncIterable<PreparedRow> | Iterable<PreparedRow>, o: ImportOptions): Promise<ImportResult> {
+export async function importPreparedRows(store: Store, rows: AsyncIterable<PreparedRow | readonly PreparedRow[]> | Iterable<PreparedRow | readonly PreparedRow[]>, o: ImportOptions): Promise<ImportResult> {
   const batchSize = o.batchSize ?? 5000;
   const keepMarker = o.keepMarker ?? true;
   const previous = keepMarker ? ((await store.getMeta(IMPORT_META_KEY)) as ImportMarker | undefined) : undefined;
@@ -150,8 +154,11 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
   const written = fresh ? new IndexKeyFilter() : undefined;
   let skipped = 0;
   /** `indexKeys`: the row's identity index keys, for a store that takes them (`LmdbStore.importCustomers`) */
-  let batch: Array<{ id: string; record: CustomerRecord; indexKeys?: Partial<Record<ContactIdentifierKind, readonly string[]>>; sealed?: SealedRecord }> = [];
+  let batch: Array<{ id: string; record: CustomerRecord; indexKeys?: IndexKeys }> = [];
+  /** rows sealed as new customers (`SealedRow`): written by `identityIndex.importCustomers` */
+  let sealedBatch: Array<{ id: string; sealed: SealedRow['sealed']; identifiers: SealedRow['identifiers']; indexKeys?: IndexKeys }> = [];
   let updates: Array<{ id: string; before: CustomerRecord; after: CustomerRecord }> = [];
+  /** the identifiers of the batch being checked: by index key where the rows bring them, else `kind:value` */
   let pendingLinks = new Map<string, string>();
   let rejectsText = '';
   let lastLine = skipUntil;
@@ -168,7 +175,13 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
     if (batch.length > 0 && o.beforeWrite !== undefined) await o.beforeWrite(batch);
     if (rejectsText !== '') o.rejects.append(rejectsText);
     const marker: ImportMarker = { source: o.source, line: lastLine, rejectsBytes: o.rejects.size(), counts: { ...counts }, done };
-    const written = batch.length > 0 || keepMarker ? store.importCustomers(batch, keepMarker ? { key: IMPORT_META_KEY, value: marker } : undefined) : Promise.resolve();
+    const meta = keepMarker ? { key: IMPORT_META_KEY, value: marker } : undefined;
+    const written =
+      sealedBatch.length > 0
+        ? writeSealed(o, [...batch, ...sealedBatch], meta)
+        : batch.length > 0 || keepMarker
+          ? store.importCustomers(batch, meta)
+          : Promise.resolve();
     const changed = updates;
     const progress = { rows: counts.rows, bytes };
     const previous = inFlight;
@@ -182,6 +195,7 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
       })(),
     };
     batch = [];
+    sealedBatch = [];
     updates = [];
     pendingLinks = new Map();
     rejectsText = '';
@@ -190,12 +204,14 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
     if (done) await inFlight.done;
   };
 
-  const owner = async (kind: ContactIdentifierKind, value: string, indexKey: string | undefined): Promise<string | undefined> => {
-    const key = `${kind}:${value}`;
+  /** an identifier's owner: at once from the batches not yet committed or the index keys, else a promise of the store's answer */
+  const owner = (kind: ContactIdentifierKind, value: string, indexKey: string | undefined): string | undefined | Promise<string | undefined> => {
+    // into a store that held none: an index key this run never claimed has no owner (most of them)
+    if (indexKey !== undefined && written !== undefined && !written.mayHave(indexKey)) return undefined;
+    const key = indexKey ?? `${kind}:${value}`;
     const pending = pendingLinks.get(key) ?? inFlight?.links.get(key);
     if (pending !== undefined) return pending;
-    if (indexKey !== undefined && written !== undefined && !written.mayHave(indexKey)) return undefined;
-    return indexKey !== undefined && o.identityIndex !== undefined ? o.identityIndex.owner(kind, value, indexKey) : await store.lookupIdentity(kind, value);
+    return indexKey !== undefined && o.identityIndex !== undefined ? o.identityIndex.owner(kind, value, indexKey) : store.lookupIdentity(kind, value);
   };
 
   try {
@@ -208,57 +224,103 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
   return { ...counts, skipped };
 
   async function applyRows(): Promise<void> {
-    for await (const src of rows) {
-      bytes = src.bytes;
-      const id = src.id;
-      if (src.line <= skipUntil) {
-        if (id !== '') seen.add(id);
-        skipped++;
-        continue;
+    for await (const item of rows) {
+      for (const src of isChunk(item) ? item : [item]) {
+        await applyRow(src);
+        if (inBatch >= batchSize) await commit(false);
       }
-      counts.rows++;
-      lastLine = src.line;
-      inBatch++;
-      const unreadable = 'reason' in src.outcome && src.outcome.reason === 'unreadable_row';
-      const outcome: CustomerRow | RowReject = !unreadable && id !== '' && seen.has(id) ? { column: src.sources.id!, reason: 'duplicate_id' } : src.outcome;
-      if (id !== '') seen.add(id);
-      let reject: RowReject | undefined = 'reason' in outcome ? outcome : undefined;
-      // A far-off birth date (in the future, or over 150 years back) reads as a date but is none a customer has.
-      const born = reject === undefined ? (outcome as CustomerRow).birthDate : undefined;
-      if (born !== undefined && !plausibleBirthDate(born, o.now)) reject = { column: src.sources.birth_date ?? 'birth_date', reason: 'invalid_date' };
-      if (reject === undefined) {
-        const row = outcome as CustomerRow;
-        for (const [kind, values] of Object.entries(row.identifiers) as Array<[ContactIdentifierKind, string[]]>) {
-          const keys = src.identityKeys?.[kind];
-          for (let i = 0; i < values.length; i++) {
-            const v = values[i]!;
-            const who = await owner(kind, v, keys?.[i]);
-            if (who !== undefined && who !== row.id) reject = { column: src.sources[kind] ?? kind, reason: 'identifier_taken' };
-          }
-        }
-        if (reject === undefined) {
-          const existing = fresh ? undefined : await store.getCustomer(row.id);
-          const record = mergeRecord(existing, row, o.now);
-          if (existing !== undefined && sameRecord(existing, record)) counts.unchanged++;
-          else {
-            if (existing === undefined) counts.created++;
-            else counts.updated++;
-            const entry: (typeof batch)[number] = src.identityKeys !== undefined && o.identityIndex !== undefined ? { id: row.id, record, indexKeys: src.identityKeys } : { id: row.id, record };
-            if (fresh && src.sealed !== undefined) entry.sealed = src.sealed;
-            batch.push(entry);
-            if (existing !== undefined) updates.push({ id: row.id, before: existing, after: record });
-            for (const [kind, values] of Object.entries(row.identifiers) as Array<[ContactIdentifierKind, string[]]>) for (const v of values) pendingLinks.set(`${kind}:${v}`, row.id);
-            if (written !== undefined) for (const keys of Object.values(src.identityKeys ?? {})) for (const k of keys) written.add(k);
-          }
-        }
-      }
-      if (reject !== undefined) {
-        counts.rejected++;
-        rejectsText += rejectLine(src.line, reject.column, reject.reason, src.raw);
-        o.onRejected?.({ line: src.line, ...reject, raw: src.raw });
-      }
-      if (inBatch >= batchSize) await commit(false);
     }
     await commit(true);
   }
+
+  /** One row checked against the others and the store, and batched or rejected: a promise only when the store is read. */
+  function applyRow(src: PreparedRow): Promise<void> | undefined {
+    bytes = src.bytes;
+    const id = src.id;
+    if (src.line <= skipUntil) {
+      if (id !== '') seen.add(id);
+      skipped++;
+      return undefined;
+    }
+    counts.rows++;
+    lastLine = src.line;
+    inBatch++;
+    const unreadable = 'reason' in src.outcome && src.outcome.reason === 'unreadable_row';
+    const outcome = !unreadable && id !== '' && seen.has(id) ? { column: src.sources.id!, reason: 'duplicate_id' } : src.outcome;
+    if (id !== '') seen.add(id);
+    if ('reason' in outcome) return rejected(src, outcome);
+    // the identifiers' owners: at once, unless one must be read from the store
+    const asked: Array<string | undefined | Promise<string | undefined>> = [];
+    const columns: string[] = [];
+    const keys: IndexKeys | undefined = o.identityIndex !== undefined ? {} : undefined;
+    for (const kind in outcome.identifiers) {
+      const values = outcome.identifiers[kind as ContactIdentifierKind]!;
+      const ofKind = keys !== undefined ? (keys[kind as ContactIdentifierKind] = values.map((v) => o.identityIndex!.indexKey(kind as ContactIdentifierKind, v))) : undefined;
+      for (let i = 0; i < values.length; i++) {
+        asked.push(owner(kind as ContactIdentifierKind, values[i]!, ofKind?.[i]));
+        columns.push(src.sources[kind as ContactIdentifierKind] ?? kind);
+      }
+    }
+    const decide = (owners: ReadonlyArray<string | undefined>): Promise<void> | undefined => {
+      const taken = owners.findIndex((who) => who !== undefined && who !== outcome.id);
+      if (taken >= 0) return rejected(src, { column: columns[taken]!, reason: 'identifier_taken' });
+      return 'sealed' in outcome ? acceptSealed(src, outcome, keys) : accept(src, outcome, keys);
+    };
+    return asked.some((a) => a instanceof Promise) ? Promise.all(asked.map(async (a) => a)).then(decide) : decide(asked as Array<string | undefined>);
+  }
+
+  function rejected(src: PreparedRow, reject: RowReject): undefined {
+    counts.rejected++;
+    rejectsText += rejectLine(src.line, reject.column, reject.reason, src.raw);
+    o.onRejected?.({ line: src.line, ...reject, raw: src.raw });
+    return undefined;
+  }
+
+  /** The row's identifiers claimed by its customer until its batch is committed. */
+  function claim(id: string, identifiers: CustomerRow['identifiers'], keys: IndexKeys | undefined): void {
+    for (const kind in identifiers) {
+      const values = identifiers[kind as ContactIdentifierKind]!;
+      const ofKind = keys?.[kind as ContactIdentifierKind];
+      for (let i = 0; i < values.length; i++) pendingLinks.set(ofKind?.[i] ?? `${kind}:${values[i]!}`, id);
+      if (written !== undefined && ofKind !== undefined) for (const k of ofKind) written.add(k);
+    }
+  }
+
+  function acceptSealed(src: PreparedRow, row: SealedRow, keys: IndexKeys | undefined): undefined {
+    if (!fresh) throw new Error(`line ${src.line}: a row sealed as a new customer, but the store held customers when the run began`);
+    counts.created++;
+    sealedBatch.push(keys !== undefined ? { id: row.id, sealed: row.sealed, identifiers: row.identifiers, indexKeys: keys } : { id: row.id, sealed: row.sealed, identifiers: row.identifiers });
+    claim(row.id, row.identifiers, keys);
+    return undefined;
+  }
+
+  function accept(src: PreparedRow, row: CustomerRow, keys: IndexKeys | undefined): Promise<void> | undefined {
+    const apply = (existing: CustomerRecord | undefined): undefined => {
+      const record = mergeRecord(existing, row, o.now);
+      if (existing !== undefined && sameRecord(existing, record)) {
+        counts.unchanged++;
+        return undefined;
+      }
+      if (existing === undefined) counts.created++;
+      else counts.updated++;
+      batch.push(keys !== undefined ? { id: row.id, record, indexKeys: keys } : { id: row.id, record });
+      if (existing !== undefined) updates.push({ id: row.id, before: existing, after: record });
+      claim(row.id, row.identifiers, keys);
+      return undefined;
+    };
+    return fresh ? apply(undefined) : store.getCustomer(row.id).then(apply);
+  }
+}
+
+/** a row's identifiers' index keys, by kind, in the order of its identifiers */
+type IndexKeys = Partial<Record<ContactIdentifierKind, string[]>>;
+
+function isChunk(item: PreparedRow | readonly PreparedRow[]): item is readonly PreparedRow[] {
+  return Array.isArray(item);
+}
+
+/** A batch with rows sealed as new customers written: by the direct import's writer (`identityIndex.importCustomers`). */
+function writeSealed(o: ImportOptions, entries: ReadonlyArray<LmdbImportEntry>, marker: { key: string; value: unknown } | undefined): Promise<void> {
+  if (o.identityIndex?.importCustomers === undefined) throw new Error('rows sealed as new customers need a store that writes them (identityIndex.importCustomers)');
+  return o.identityIndex.importCustomers(entries, marker);
 }

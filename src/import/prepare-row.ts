@@ -1,8 +1,7 @@
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { SealedRecord } from '../store/keyring.js';
-import { hashedIdentityKey } from '../store/keyring.js';
 import type { CustomerRow, RowReject } from './customer-from-row.js';
-import { customerFromRow } from './customer-from-row.js';
+import { customerFromRow, plausibleBirthDate } from './customer-from-row.js';
 import type { ImportMapping } from './import-mapping.js';
 import { mapRow } from './map-row.js';
 import { sealNewRecord } from './seal-new-record.js';
@@ -21,17 +20,34 @@ export interface PreparedRow {
   id: string;
   /** the file's names of the id and identifier columns, for the rejects file */
   sources: Partial<Record<'id' | 'birth_date' | ContactIdentifierKind, string>>;
-  /** the row as a customer, or why it is rejected (an unreadable row: `unreadable_row`) */
-  outcome: CustomerRow | RowReject;
-  /** with the store's index secret: each identifier's index key, in the order of `outcome.identifiers` */
-  identityKeys?: Partial<Record<ContactIdentifierKind, string[]>>;
-  /** with the import time `sealAt`: the row's record as a new customer, packed and sealed (`seal-new-record.ts`) */
-  sealed?: SealedRecord;
+  /**
+   * the row as a customer; or, prepared with `seal`, as a new customer sealed already
+   * (`SealedRow`); or why it is rejected (an unreadable row: `unreadable_row`)
+   */
+  outcome: CustomerRow | SealedRow | RowReject;
+}
+
+/**
+ * A row prepared as a new customer of a store that held none (`PrepareOptions.seal`): its
+ * record packed and sealed (`seal-new-record.ts`), and of the row only what the run checks
+ * against the other rows (its id and identifiers): the rest would only cross threads.
+ */
+export interface SealedRow {
+  id: string;
+  identifiers: CustomerRow['identifiers'];
+  sealed: SealedRecord;
+}
+
+export interface PrepareOptions {
+  /** the import time: consents' default time, age from the birth date; a birth date after it or over 150 years before it is rejected */
+  now: number;
+  /** the store held no customer (`LmdbStore.holdsNoCustomers`): each row comes as a new customer, sealed (`SealedRow`) */
+  seal?: boolean;
 }
 
 const sourced = ['id', 'phone', 'email', 'card', 'birth_date'] as const;
 
-export function prepareRow(src: SourceRow, mapping: ImportMapping, indexSecret?: Buffer, sealAt?: number): PreparedRow {
+export function prepareRow(src: SourceRow, mapping: ImportMapping, o: PrepareOptions): PreparedRow {
   const cells = mapRow(src.fields, mapping);
   const sources: PreparedRow['sources'] = {};
   for (const name of sourced) {
@@ -39,17 +55,20 @@ export function prepareRow(src: SourceRow, mapping: ImportMapping, indexSecret?:
     if (cell !== undefined) sources[name] = cell.source;
   }
   const id = cells.get('id')?.value.trim() ?? '';
-  const outcome: CustomerRow | RowReject = src.problem !== undefined ? { column: '', reason: 'unreadable_row' } : customerFromRow(cells, mapping);
+  let outcome: PreparedRow['outcome'] = src.problem !== undefined ? { column: '', reason: 'unreadable_row' } : customerFromRow(cells, mapping);
+  // A far-off birth date (in the future, or over 150 years back) reads as a date but is none a customer has.
+  if (!('reason' in outcome) && outcome.birthDate !== undefined && !plausibleBirthDate(outcome.birthDate, o.now)) outcome = { column: sources.birth_date ?? 'birth_date', reason: 'invalid_date' };
   const row: PreparedRow = { line: src.line, raw: src.raw, bytes: src.bytes, id, sources, outcome };
-  if (indexSecret !== undefined && !('reason' in outcome)) {
-    const keys: PreparedRow['identityKeys'] = {};
-    for (const [kind, values] of Object.entries(outcome.identifiers) as Array<[ContactIdentifierKind, string[]]>) keys[kind] = values.map((v) => hashedIdentityKey(indexSecret, kind, v));
-    row.identityKeys = keys;
-  }
-  if (sealAt !== undefined && !('reason' in outcome)) row.sealed = sealNewRecord(outcome, sealAt);
+  if (!('reason' in outcome) && o.seal === true) row.outcome = { id: outcome.id, identifiers: outcome.identifiers, sealed: sealNewRecord(outcome, o.now) };
   return row;
 }
 
-export async function* prepareRows(rows: AsyncIterable<SourceRow> | Iterable<SourceRow>, mapping: ImportMapping, indexSecret?: Buffer, sealAt?: number): AsyncGenerator<PreparedRow> {
-  for await (const src of rows) yield prepareRow(src, mapping, indexSecret, sealAt);
+/** Chunks of source rows prepared, chunk by chunk. */
+export async function* prepareRowChunks(chunks: AsyncIterable<readonly SourceRow[]> | Iterable<readonly SourceRow[]>, mapping: ImportMapping, o: PrepareOptions): AsyncGenerator<PreparedRow[]> {
+  for await (const chunk of chunks) yield chunk.map((src) => prepareRow(src, mapping, o));
+}
+
+/** Source rows prepared one by one. */
+export async function* prepareRows(rows: AsyncIterable<SourceRow> | Iterable<SourceRow>, mapping: ImportMapping, o: PrepareOptions): AsyncGenerator<PreparedRow> {
+  for await (const src of rows) yield prepareRow(src, mapping, o);
 }

@@ -57,7 +57,7 @@ describe('prepared rows with the identity index keys', () => {
     const a = await importCustomerRows(plain, readRows(Readable.from([`${csv}\n`]), 'csv'), options(plainRejects));
     const keyedRejects = sink();
     const index = identityIndexOf(keyed);
-    const b = await importPreparedRows(keyed, preparedRowsFromFile(file, 'csv', emptyMapping, { indexSecret: index.indexSecret }), { ...options(keyedRejects), identityIndex: index.identityIndex });
+    const b = await importPreparedRows(keyed, preparedRowsFromFile(file, 'csv', emptyMapping, { now: NOW }), { ...options(keyedRejects), identityIndex: index.identityIndex });
 
     expect(b).toEqual(a);
     expect(a).toMatchObject({ rows: 9, created: 4, rejected: 5 });
@@ -72,7 +72,7 @@ describe('prepared rows with the identity index keys', () => {
     const again = join(d.dir, 'again.csv');
     writeFileSync(again, 'id,email\nb-9,eva@example.ru\nb-6,eva@example.ru\n');
     const second = sink();
-    const c = await importPreparedRows(keyed, preparedRowsFromFile(again, 'csv', emptyMapping, { indexSecret: index.indexSecret }), { ...options(second), source: again, identityIndex: index.identityIndex });
+    const c = await importPreparedRows(keyed, preparedRowsFromFile(again, 'csv', emptyMapping, { now: NOW }), { ...options(second), source: again, identityIndex: index.identityIndex });
     expect(c).toMatchObject({ rows: 2, created: 0, unchanged: 1, rejected: 1 });
     expect(second.text()).toContain('2,email,identifier_taken,"b-9,eva@example.ru"');
   });
@@ -92,7 +92,7 @@ describe('prepared rows with the identity index keys', () => {
     const a = await importCustomerRows(plain, readRows(Readable.from([`${csv}\n`]), 'csv'), options(plainRejects));
     const index = identityIndexOf(fresh);
     expect(index.empty).toBe(true);
-    const rows = preparedRowsFromFile(file, 'csv', emptyMapping, { indexSecret: index.indexSecret, sealAt: NOW });
+    const rows = preparedRowsFromFile(file, 'csv', emptyMapping, { now: NOW, seal: true });
     const freshRejects = sink();
     const b = await importPreparedRows(fresh, rows, { ...options(freshRejects), identityIndex: index.identityIndex });
 
@@ -105,13 +105,14 @@ describe('prepared rows with the identity index keys', () => {
     expect(await fresh.lookupIdentity('card', '4276000000000001')).toBe('b-1');
     expect(fresh.holdsNoCustomers()).toBe(false);
 
-    // no longer empty: a second run reads the stored records (the rows' sealed records unused)
+    // no longer empty: a second run reads the stored records; rows sealed as new customers are refused there
+    await expect(importPreparedRows(fresh, preparedRowsFromFile(file, 'csv', emptyMapping, { now: NOW, seal: true }), { ...options(sink()), identityIndex: index.identityIndex })).rejects.toThrow(/sealed as a new customer, but the store held customers/);
     const again = join(d.dir, 'again.csv');
     writeFileSync(again, 'id,first_name,email\nb-1,Анна,anna@example.ru\nb-9,Ия,eva@example.ru\nb-10,Кира,kira@example.ru\n');
     const second = sink();
     const later = identityIndexOf(fresh);
     expect(later.empty).toBe(false);
-    const c = await importPreparedRows(fresh, preparedRowsFromFile(again, 'csv', emptyMapping, { indexSecret: later.indexSecret, sealAt: NOW }), { ...options(second), source: again, identityIndex: later.identityIndex });
+    const c = await importPreparedRows(fresh, preparedRowsFromFile(again, 'csv', emptyMapping, { now: NOW, seal: later.empty }), { ...options(second), source: again, identityIndex: later.identityIndex });
     const d2 = await importCustomerRows(plain, readRows(Readable.from(['id,first_name,email\nb-1,Анна,anna@example.ru\nb-9,Ия,eva@example.ru\nb-10,Кира,kira@example.ru\n']), 'csv'), { ...options(sink()), source: again });
     expect(c).toEqual(d2);
     expect(c).toMatchObject({ rows: 3, created: 1, rejected: 1 });
@@ -127,7 +128,7 @@ describe('prepared rows with the identity index keys', () => {
     const path = join(d.dir, 'store');
     const store = new LmdbStore(path);
     const index = identityIndexOf(store);
-    await importPreparedRows(store, preparedRowsFromFile(file, 'csv', emptyMapping, { indexSecret: index.indexSecret, sealAt: NOW }), { source: file, mapping: emptyMapping, rejects: sink(), resume: false, now: NOW, batchSize: 3, identityIndex: index.identityIndex });
+    await importPreparedRows(store, preparedRowsFromFile(file, 'csv', emptyMapping, { now: NOW, seal: true }), { source: file, mapping: emptyMapping, rejects: sink(), resume: false, now: NOW, batchSize: 3, identityIndex: index.identityIndex });
     const before = await store.getCustomer('b-6');
     await store.close();
     const reopened = new LmdbStore(path);

@@ -1,53 +1,59 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { hashedIdentityKey } from '../store/keyring.js';
 import type { LmdbStore } from '../store/lmdb-store.js';
 import type { ImportOptions } from './import-customers.js';
 import type { ImportMapping } from './import-mapping.js';
-import type { PreparedRow } from './prepare-row.js';
-import { prepareRows } from './prepare-row.js';
+import type { PrepareOptions, PreparedRow } from './prepare-row.js';
+import { prepareRowChunks } from './prepare-row.js';
 import type { ImportFormat } from './read-rows.js';
-import { readRows } from './read-rows.js';
+import { readRowChunks } from './read-rows.js';
 import type { RowWorkerData, RowWorkerMessage } from './row-worker.js';
 
 /**
  * A file's rows, read, mapped and checked on their own (`prepare-row.ts`), for the direct
  * import (docs/import.md, Speed): on a worker thread (`row-worker.ts`) when the built worker
  * is there (the `kairos` command, the bench), so the main thread is left the store's part
- * (the checks against other rows and the store, sealing, commits); in this thread otherwise
- * (run from TypeScript, as the tests are). The same rows in the same order either way.
+ * (the checks against other rows and the store, commits); in this thread otherwise (run from
+ * TypeScript, as the tests are). The same rows in the same order either way, a chunk at a time.
  */
-export function preparedRowsFromFile(path: string, format: ImportFormat, mapping: ImportMapping, opts: PreparedRowsOptions = {}): AsyncGenerator<PreparedRow> {
+export function preparedRowsFromFile(path: string, format: ImportFormat, mapping: ImportMapping, opts: PreparedRowsOptions): AsyncGenerator<PreparedRow[]> {
   const worker = new URL('./row-worker.js', import.meta.url);
   const useWorker = opts.worker ?? (worker.protocol === 'file:' && existsSync(fileURLToPath(worker)));
-  if (!useWorker) return prepareRows(readRows(createReadStream(path), format, mapping.delimiter), mapping, opts.indexSecret, opts.sealAt);
-  return fromWorker(worker, { path, format, delimiter: mapping.delimiter, mapping, chunk: opts.chunk ?? 1000, ...(opts.indexSecret !== undefined ? { indexSecret: opts.indexSecret } : {}), ...(opts.sealAt !== undefined ? { sealAt: opts.sealAt } : {}) });
+  const prepare: PrepareOptions = { now: opts.now, ...(opts.seal === true ? { seal: true } : {}) };
+  if (!useWorker) return prepareRowChunks(readRowChunks(createReadStream(path), format, mapping.delimiter), mapping, prepare);
+  return fromWorker(worker, { path, format, delimiter: mapping.delimiter, mapping, chunk: opts.chunk ?? 1000, prepare });
 }
 
-export interface PreparedRowsOptions {
+/** `PrepareOptions` (the import time, whether to seal), and where */
+export interface PreparedRowsOptions extends PrepareOptions {
   /** false: in this thread; default: on a worker thread when the built worker is there */
   worker?: boolean;
   /** rows a message from the worker */
   chunk?: number;
-  /** the LMDB store's identity index secret (`LmdbStore.identityIndexSecret`): the worker computes each identifier's index key (an HMAC) */
-  indexSecret?: Buffer;
-  /**
-   * the import time, when the store held no customer (`LmdbStore.holdsNoCustomers`): each row
-   * also brings its record as a new customer, packed and sealed (`seal-new-record.ts`)
-   */
-  sealAt?: number;
 }
 
 /**
- * The direct import's use of an LMDB store's identity index: the worker computes the index
- * keys (`preparedRowsFromFile`'s `indexSecret`), the run looks owners up and writes by them
- * (`ImportOptions.identityIndex`).
+ * The direct import's use of an LMDB store's identity index: the run computes each
+ * identifier's index key (an HMAC under the store's secret) and looks owners up and writes by
+ * them (`ImportOptions.identityIndex`); `empty`: the store holds no customer, so the rows can
+ * come sealed as new customers (`PrepareOptions.seal`).
  */
-export function identityIndexOf(store: LmdbStore): { indexSecret: Buffer; identityIndex: NonNullable<ImportOptions['identityIndex']>; empty: boolean } {
-  return { indexSecret: store.identityIndexSecret(), identityIndex: { owner: (kind, value, key) => store.ownerOfIdentity(kind, value, key), holdsNoCustomers: () => store.holdsNoCustomers() }, empty: store.holdsNoCustomers() };
+export function identityIndexOf(store: LmdbStore): { identityIndex: NonNullable<ImportOptions['identityIndex']>; empty: boolean } {
+  const secret = store.identityIndexSecret();
+  return {
+    identityIndex: {
+      indexKey: (kind, value) => hashedIdentityKey(secret, kind, value),
+      owner: (kind, value, key) => store.ownerOfIdentity(kind, value, key),
+      holdsNoCustomers: () => store.holdsNoCustomers(),
+      importCustomers: (entries, marker) => store.importCustomers(entries, marker),
+    },
+    empty: store.holdsNoCustomers(),
+  };
 }
 
-async function* fromWorker(url: URL, data: RowWorkerData): AsyncGenerator<PreparedRow> {
+async function* fromWorker(url: URL, data: RowWorkerData): AsyncGenerator<PreparedRow[]> {
   const w = new Worker(url, { workerData: data });
   const queue: RowWorkerMessage[] = [];
   let wake: (() => void) | undefined;
@@ -76,7 +82,7 @@ async function* fromWorker(url: URL, data: RowWorkerData): AsyncGenerator<Prepar
       if ('done' in m) return;
       if ('error' in m) throw Object.assign(new Error(m.error.message), m.error.code !== undefined ? { code: m.error.code } : {});
       w.postMessage('next');
-      yield* m.rows;
+      yield m.rows;
     }
   } finally {
     await w.terminate();

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { SourceRow } from './read-rows.js';
-import { csvParseRows, fastCsvRows, readRows } from './read-rows.js';
+import { csvParseChunks, fastCsvChunks, readRows, rowsOf } from './read-rows.js';
 
 async function all(rows: AsyncIterable<SourceRow>): Promise<Array<Omit<SourceRow, 'bytes'>>> {
   const out: Array<Omit<SourceRow, 'bytes'>> = [];
@@ -30,15 +30,15 @@ describe('readRows (CSV)', () => {
   it('reads an LF file line by line exactly as csv-parse reads it', async () => {
     for (const text of files) {
       const delimiter = text.startsWith('id;') ? ';' : ',';
-      const want = await all(csvParseRows(Readable.from([Buffer.from(text)]), delimiter));
-      expect(await all(fastCsvRows(chunked(text), delimiter)), JSON.stringify(text)).toEqual(want);
+      const want = await all(rowsOf(csvParseChunks(Readable.from([Buffer.from(text)]), delimiter)));
+      expect(await all(rowsOf(fastCsvChunks(chunked(text), delimiter))), JSON.stringify(text)).toEqual(want);
       expect(await all(readRows(chunked(text), 'csv', delimiter)), JSON.stringify(text)).toEqual(want);
     }
   });
 
   it('reads a CR LF file, or one with a quoted header, by csv-parse', async () => {
     for (const text of ['id,city\r\nc-1,Москва\r\nc-2,"Омск"\r\n', '"id","city"\nc-1,Москва\n']) {
-      expect(await all(readRows(chunked(text), 'csv'))).toEqual(await all(csvParseRows(Readable.from([Buffer.from(text)]), ',')));
+      expect(await all(readRows(chunked(text), 'csv'))).toEqual(await all(rowsOf(csvParseChunks(Readable.from([Buffer.from(text)]), ','))));
     }
   });
 

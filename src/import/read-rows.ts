@@ -61,9 +61,10 @@ function quotesIn(line: string): number {
  * lines a quoted cell spans) or anything unusual read by csv-parse itself, so a row reads the
  * same either way (read-rows.test.ts compares them). About five times faster than csv-parse
  * for every row (docs/import.md, Speed). A file whose first line ends in CR LF, or whose header
- * holds a quote, is read by csv-parse throughout.
+ * holds a quote, is read by csv-parse throughout. The rows come a chunk of the stream at a
+ * time (no promise a row).
  */
-export async function* fastCsvRows(input: Readable, delimiter: string): AsyncGenerator<SourceRow> {
+export async function* fastCsvChunks(input: Readable, delimiter: string): AsyncGenerator<SourceRow[]> {
   input.setEncoding('utf8');
   let buf = '';
   let lineNo = 0;
@@ -124,30 +125,32 @@ export async function* fastCsvRows(input: Readable, delimiter: string): AsyncGen
     buf += chunk;
     let from = 0;
     let nl: number;
+    const out: SourceRow[] = [];
     while ((nl = buf.indexOf('\n', from)) >= 0) {
       const got = one(buf.slice(from, nl));
       from = nl + 1;
-      if (Array.isArray(got)) yield* got;
-      else if (got !== undefined) yield got;
+      if (Array.isArray(got)) out.push(...got);
+      else if (got !== undefined) out.push(got);
     }
     buf = buf.slice(from);
+    if (out.length > 0) yield out;
   }
   if (buf !== '' || open.length > 0) {
     const got = buf !== '' ? one(buf) : undefined;
-    if (open.length > 0) yield* slow(open.join('\n')); // an unclosed quote: csv-parse throws
-    else if (Array.isArray(got)) yield* got;
-    else if (got !== undefined) yield got;
+    if (open.length > 0) yield slow(open.join('\n')); // an unclosed quote: csv-parse throws
+    else if (Array.isArray(got)) yield got;
+    else if (got !== undefined) yield [got];
   }
 }
 
-/** Whether a file's start (its first line, ended) can be read by `fastCsvRows`. */
+/** Whether a file's start (its first line, ended) can be read by `fastCsvChunks`. */
 function fastCsvFits(start: string): boolean {
   const nl = start.indexOf('\n');
   const header = start.slice(0, nl);
   return nl > 0 && !header.includes('\r') && !header.includes('"');
 }
 
-async function* csvRows(input: Readable, delimiter: string): AsyncGenerator<SourceRow> {
+async function* csvChunks(input: Readable, delimiter: string): AsyncGenerator<SourceRow[]> {
   // the file's start decides: an LF file with a plain header is read line by line
   const first: Buffer[] = [];
   let got = 0;
@@ -173,13 +176,17 @@ async function* csvRows(input: Readable, delimiter: string): AsyncGenerator<Sour
     })(),
     { objectMode: false },
   );
-  yield* decided ? fastCsvRows(rest, delimiter) : csvParseRows(rest, delimiter);
+  yield* decided ? fastCsvChunks(rest, delimiter) : csvParseChunks(rest, delimiter);
 }
 
+/** csv-parse's rows handed on at most this many at a time */
+const PARSED_CHUNK = 500;
+
 /** Rows by csv-parse, whatever the file. */
-export async function* csvParseRows(input: Readable, delimiter: string): AsyncGenerator<SourceRow> {
+export async function* csvParseChunks(input: Readable, delimiter: string): AsyncGenerator<SourceRow[]> {
   const parser = input.pipe(parse({ ...CSV_OPTIONS, delimiter, info: true, raw: true }));
   let header: string[] | undefined;
+  let out: SourceRow[] = [];
   for await (const item of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number; bytes: number } }>) {
     const { record, raw, info } = item;
     if (header === undefined) {
@@ -190,11 +197,16 @@ export async function* csvParseRows(input: Readable, delimiter: string): AsyncGe
     header.forEach((name, i) => (fields[name] = record[i] ?? ''));
     const row: SourceRow = { line: info.lines, raw: raw.replace(/\r?\n$/, ''), fields, bytes: info.bytes };
     if (record.length > header.length) row.problem = `${record.length} cells, the header has ${header.length}`;
-    yield row;
+    out.push(row);
+    if (out.length >= PARSED_CHUNK) {
+      yield out;
+      out = [];
+    }
   }
+  if (out.length > 0) yield out;
 }
 
-async function* ndjsonRows(input: Readable): AsyncGenerator<SourceRow> {
+async function* ndjsonChunks(input: Readable): AsyncGenerator<SourceRow[]> {
   let buf = '';
   let line = 0;
   let bytes = 0;
@@ -217,20 +229,37 @@ async function* ndjsonRows(input: Readable): AsyncGenerator<SourceRow> {
   input.setEncoding('utf8');
   for await (const chunk of input as AsyncIterable<string>) {
     buf += chunk;
+    let from = 0;
     let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const row = one(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-      if (row !== undefined) yield row;
+    const out: SourceRow[] = [];
+    while ((nl = buf.indexOf('\n', from)) >= 0) {
+      const row = one(buf.slice(from, nl));
+      from = nl + 1;
+      if (row !== undefined) out.push(row);
     }
+    buf = buf.slice(from);
+    if (out.length > 0) yield out;
   }
   if (buf !== '') {
     const row = one(buf);
-    if (row !== undefined) yield row;
+    if (row !== undefined) yield [row];
   }
 }
 
-/** Reads rows; a stream that cannot be read (or a CSV that cannot be parsed) throws. */
+/**
+ * Reads rows, in file order, a few at a time (a chunk of the stream's); a stream that cannot
+ * be read (or a CSV that cannot be parsed) throws.
+ */
+export function readRowChunks(input: Readable, format: ImportFormat, delimiter = ','): AsyncGenerator<SourceRow[]> {
+  return format === 'csv' ? csvChunks(input, delimiter) : ndjsonChunks(input);
+}
+
+/** Reads rows one by one (`readRowChunks` flattened). */
 export function readRows(input: Readable, format: ImportFormat, delimiter = ','): AsyncGenerator<SourceRow> {
-  return format === 'csv' ? csvRows(input, delimiter) : ndjsonRows(input);
+  return rowsOf(readRowChunks(input, format, delimiter));
+}
+
+/** Chunks of rows as the rows. */
+export async function* rowsOf<T>(chunks: AsyncIterable<readonly T[]>): AsyncGenerator<T> {
+  for await (const chunk of chunks) yield* chunk;
 }

@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ImportMapping } from './import-mapping.js';
-import type { PreparedRow } from './prepare-row.js';
-import { prepareRows } from './prepare-row.js';
+import type { PrepareOptions, PreparedRow } from './prepare-row.js';
+import { prepareRow } from './prepare-row.js';
 import type { ImportFormat } from './read-rows.js';
-import { readRows } from './read-rows.js';
+import { readRowChunks } from './read-rows.js';
 
 /**
  * The worker thread of the direct import (`prepared-rows.ts`): reads the file, maps and checks
@@ -18,16 +18,14 @@ export interface RowWorkerData {
   delimiter: string;
   mapping: ImportMapping;
   chunk: number;
-  /** the store's identity index secret: the rows carry their identifiers' index keys */
-  indexSecret?: Uint8Array;
-  /** the import time: the rows carry their records as new customers, packed and sealed */
-  sealAt?: number;
+  /** the import time, whether to seal */
+  prepare: PrepareOptions;
 }
 
 export type RowWorkerMessage = { rows: PreparedRow[] } | { done: true } | { error: { message: string; code?: string } };
 
 /** chunks posted and not yet taken by the run */
-const AHEAD = 4;
+const AHEAD = 16;
 
 async function run(port: NonNullable<typeof parentPort>, d: RowWorkerData): Promise<void> {
   let unacked = 0;
@@ -44,11 +42,13 @@ async function run(port: NonNullable<typeof parentPort>, d: RowWorkerData): Prom
   };
   try {
     let chunk: PreparedRow[] = [];
-    for await (const row of prepareRows(readRows(createReadStream(d.path), d.format, d.delimiter), d.mapping, d.indexSecret !== undefined ? Buffer.from(d.indexSecret) : undefined, d.sealAt)) {
-      chunk.push(row);
-      if (chunk.length >= d.chunk) {
-        await post({ rows: chunk });
-        chunk = [];
+    for await (const rows of readRowChunks(createReadStream(d.path), d.format, d.delimiter)) {
+      for (const src of rows) {
+        chunk.push(prepareRow(src, d.mapping, d.prepare));
+        if (chunk.length >= d.chunk) {
+          await post({ rows: chunk });
+          chunk = [];
+        }
       }
     }
     if (chunk.length > 0) await post({ rows: chunk });

@@ -81,6 +81,13 @@ export function lmdbFileBytes(dir: string): number {
  */
 const IDENTITY_KEYS_KEPT = 50_000;
 
+/**
+ * A customer for `LmdbStore.importCustomers`: a record, or one sealed already as a new
+ * customer (`SealedRow`: its identifiers beside it); with its identifiers' index keys where the
+ * caller has them.
+ */
+export type LmdbImportEntry = ({ id: string; record: CustomerRecord } | { id: string; sealed: SealedRecord; identifiers: CustomerRecord['identifiers'] }) & { indexKeys?: Partial<Record<ContactIdentifierKind, readonly string[]>> };
+
 /** Customer records and outbox records before they are sealed: plain MessagePack (`seal-new-record.ts` packs as this does). */
 const recordPackr = new Packr({ useRecords: false });
 
@@ -592,33 +599,37 @@ export class LmdbStore implements Store {
   }
 
   /**
-   * `indexKeys`: each identifier's index key where the caller has it (in the order of
-   * `record.identifiers`), else computed here. `sealed`: the record already packed and sealed
-   * under a new key of its own (`sealNewRecord`, on the import's worker), for a customer the
-   * caller knows has no key yet (a store that held no customer when the run began:
-   * `holdsNoCustomers`); the key is kept in a slot of the keyring as a key drawn here.
+   * `indexKeys`: each identifier's index key where the caller has it (in the order of the
+   * entry's identifiers), else computed here. An entry with `sealed` brings its record already
+   * packed and sealed under a new key of its own (`SealedRow`, on the import's worker), for a
+   * customer the caller knows has no key yet (a store that held no customer when the run
+   * began: `holdsNoCustomers`); the key is kept in a slot of the keyring as a key drawn here.
    */
-  async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord; indexKeys?: Partial<Record<ContactIdentifierKind, readonly string[]>>; sealed?: SealedRecord }>, marker?: { key: string; value: unknown }): Promise<void> {
+  async importCustomers(entries: ReadonlyArray<LmdbImportEntry>, marker?: { key: string; value: unknown }): Promise<void> {
     const links: Array<[string, string]> = [];
     await this.root.transaction(() => {
       if (marker !== undefined) void this.meta.put(marker.key, marker.value);
       // in id order, as the identity keys below: each table's pages in one pass
-      for (const { id, record, indexKeys, sealed } of [...records].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-        if (sealed !== undefined) {
-          const slot = this.keyring.adopt(sealed.key);
+      for (const entry of [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+        const { id, indexKeys } = entry;
+        if ('sealed' in entry) {
+          const slot = this.keyring.adopt(entry.sealed.key);
           void this.keySlots.put(id, slot);
           this.remember(id, slot);
-          void this.sealedCustomers.put(id, Buffer.from(sealed.bytes.buffer, sealed.bytes.byteOffset, sealed.bytes.byteLength));
+          const b = entry.sealed.bytes;
+          void this.sealedCustomers.put(id, Buffer.from(b.buffer, b.byteOffset, b.byteLength));
         }
         // a new customer's key written with the batch's others by `sync`, before the commit
-        else void this.sealedCustomers.put(id, this.seal(id, recordPackr.pack(record), true));
+        else void this.sealedCustomers.put(id, this.seal(id, recordPackr.pack(entry.record), true));
         if (this.hasPlainCustomers) {
           if (this.customers.doesExist(id)) void this.customers.remove(id);
           if (this.hasLegacyCustomers && this.legacyCustomers.doesExist(id)) void this.legacyCustomers.remove(id);
         }
-        for (const [kind, values] of Object.entries(record.identifiers) as Array<[ContactIdentifierKind, string[]]>) {
-          const keys = indexKeys?.[kind];
-          values.forEach((v, i) => void links.push([keys?.[i] ?? this.identityKeyOf(kind, v), id]));
+        const identifiers = 'sealed' in entry ? entry.identifiers : entry.record.identifiers;
+        for (const kind in identifiers) {
+          const values = identifiers[kind as ContactIdentifierKind]!;
+          const keys = indexKeys?.[kind as ContactIdentifierKind];
+          for (let i = 0; i < values.length; i++) links.push([keys?.[i] ?? this.identityKeyOf(kind as ContactIdentifierKind, values[i]!), id]);
         }
       }
       // the batch's identity keys (HMACs, all over the index) put in key order: one pass over its pages
