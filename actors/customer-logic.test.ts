@@ -435,7 +435,7 @@ describe('contact policy', () => {
   it('keeps push channels quiet outside 09:00-21:00 on weekdays and 10:00-20:00 at weekends, local time', () => {
     // The lunch SMS is not exempt; move its window to the evening to see the quiet hours.
     const def = testCatalogDef();
-    def.campaigns[3]!.trigger.localTime = { from: '00:00', to: '23:59' };
+    def.campaigns[3]!.trigger!.localTime = { from: '00:00', to: '23:59' };
     const catalog = compileCatalog(def);
     const lover = { ...senior, segments: {}, features: { cafe_30d: [localDay('2026-03-01T12:00:00+03:00'), 3, 0, 0, 0] } };
     const visit = (iso: string) => event('branch.visit', { at: at(iso), location: { lat: 55.7614, lon: 37.609 } });

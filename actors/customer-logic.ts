@@ -25,6 +25,8 @@ import type { Learned } from './propensity/prior.js';
 import { learnedFrom } from './propensity/prior.js';
 import { applyResponse, matchSmsReply } from './respond.js';
 import { BrainError } from './brain-error.js';
+import type { RunAnswer, RunCall } from './outbound-run.js';
+import { rememberRun, runAnswer } from './outbound-run.js';
 
 /**
  * The customer actor's behaviour as pure functions of (context, message): the machine in
@@ -42,6 +44,8 @@ export interface EventMessage extends DecisionInputs {
   reminder?: string;
   /** the server's bounds on idempotency memory and on `at` (defaultLimits when absent) */
   limits?: CustomerLimits;
+  /** set when the event is an outbound run's hand-over (actors/outbound-run.ts), never from a gateway */
+  run?: RunCall;
 }
 
 export interface ResponseMessage {
@@ -63,7 +67,7 @@ export interface DeliveryMessage {
 export type CustomerMessage = EventMessage | ResponseMessage | DeliveryMessage;
 
 export type CustomerReply =
-  | { kind: 'decision'; re: string; customer: string; actions: DecisionAction[]; duplicate: boolean }
+  | { kind: 'decision'; re: string; customer: string; actions: DecisionAction[]; duplicate: boolean; run?: RunAnswer }
   | { kind: 'ack'; re: string; duplicate: boolean }
   | { kind: 'error'; re: string; code: 'invalid' | 'rate_limited'; message: string };
 
@@ -114,7 +118,7 @@ function remember(seen: SeenLog, id: string, actions: DecisionAction[] | null, m
  * reminders, whose `at` is their due time).
  */
 export function refusal(ctx: CustomerContext, msg: EventMessage | ResponseMessage): { code: 'invalid' | 'rate_limited'; message: string } | undefined {
-  if (msg.type === 'gateway.event' && msg.reminder !== undefined) return undefined;
+  if (msg.type === 'gateway.event' && (msg.reminder !== undefined || msg.run !== undefined)) return undefined;
   const limits = msg.limits ?? defaultLimits;
   const at = msg.type === 'gateway.event' ? msg.event.at : msg.response.at;
   const problem = eventTimeProblem(at, msg.now, limits);
@@ -142,9 +146,16 @@ export function hasSeen(ctx: CustomerContext, id: string): boolean {
   return seenIndex(ctx.seen, id) >= 0;
 }
 
+/** Whether this event repeats one seen: its id, or the hand-over of a run the customer was handed already. */
+export function isRepeat(ctx: CustomerContext, msg: EventMessage): boolean {
+  return msg.run !== undefined ? ctx.runs?.[msg.run.id] !== undefined : hasSeen(ctx, msg.event.id);
+}
+
 /** The answer to a repeated request id: the first answer again, and no new effect. */
 export function replayReply(ctx: CustomerContext, msg: EventMessage | ResponseMessage): CustomerReply {
   const id = msg.type === 'gateway.event' ? msg.event.id : msg.response.id;
+  const done = msg.type === 'gateway.event' && msg.run !== undefined ? ctx.runs?.[msg.run.id] : undefined;
+  if (done !== undefined) return { kind: 'decision', re: id, customer: ctx.id, actions: [], duplicate: true, run: { outcome: done, final: true } };
   const i = seenIndex(ctx.seen, id);
   // undefined: not seen; null: seen as a response; an array: an event's decision
   const actions = i < 0 ? undefined : (ctx.seen.actions[i] ?? null);
@@ -168,8 +179,8 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   const t = timerFired ? msg.now : (msg.event.at ?? msg.now);
   const ingested = ingestEvent(prev, msg.event, t, catalog, msg.now);
   let ctx = ingested.ctx;
-  // A reminder is not the customer's activity.
-  if (msg.reminder !== undefined && ctx.lastEventAt !== prev.lastEventAt) {
+  // A reminder, or a run's hand-over, is not the customer's activity.
+  if ((msg.reminder !== undefined || msg.run !== undefined) && ctx.lastEventAt !== prev.lastEventAt) {
     const { lastEventAt: _reminderTime, ...rest } = ctx;
     ctx = prev.lastEventAt === undefined ? rest : { ...rest, lastEventAt: prev.lastEventAt };
   }
@@ -205,6 +216,7 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   // A reminder's `at` is its due time, not lateness.
   const stale = msg.reminder === undefined && msg.event.at !== undefined && msg.now - msg.event.at > (msg.limits ?? defaultLimits).staleEventMs;
   const inputs: DecideInputs = { stops, budgetSpent, channelsFull, evidence, models, seed, segmentChanges: ingested.segmentChanges, now: msg.now, stale };
+  if (msg.run !== undefined) inputs.run = msg.run;
   const decided = decide(ctx, event, t, catalog, inputs);
   ctx = decided.ctx;
   outbox.push(...decided.outbox);
@@ -212,7 +224,11 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   // Deferred messages into the customer's history (durable, on the card), retries resolved.
   const deferrals = recordDeferrals(ctx.deferrals ?? [], event, decided.explain, decided.reminders, Math.max(t, msg.now));
   if (deferrals !== undefined) ctx = { ...ctx, deferrals: deferrals.deferrals };
-  ctx = { ...ctx, seen: remember(ctx.seen, event.id, recordedActions(decided.actions), msg) };
+  // A run's hand-over is remembered with the run (once a run, whatever its id), not among the request ids.
+  const run = msg.run !== undefined ? runAnswer(decided.explain, msg.run.campaign) : undefined;
+  if (msg.run !== undefined && run !== undefined) {
+    if (run.final) ctx = { ...ctx, runs: rememberRun(ctx.runs, msg.run.id, run.outcome) };
+  } else ctx = { ...ctx, seen: remember(ctx.seen, event.id, recordedActions(decided.actions), msg) };
   // The next moment time alone can move a membership: the segment timer, moved when it changed.
   // Armed again (not only moved) when the time zone may have changed: a profile change, a merge or a new catalog.
   const timer = segmentTimer(ctx, catalog, ingested.segmentsDay, timerFired || msg.event.type === 'profile.updated' || ingested.segmentsReset);
@@ -222,7 +238,7 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   if (deferrals !== undefined && (deferrals.step.resumed.length > 0 || deferrals.step.superseded.length > 0)) trace.deferrals = deferrals.step;
   return {
     ctx,
-    reply: { kind: 'decision', re: event.id, customer: ctx.id, actions: decided.actions, duplicate: false },
+    reply: { kind: 'decision', re: event.id, customer: ctx.id, actions: decided.actions, duplicate: false, ...(run !== undefined ? { run } : {}) },
     outbox,
     links: ingested.links,
     trace,

@@ -168,6 +168,8 @@ export interface ContactRecord {
   arm?: 'model' | 'random';
   /** when a goal event of the campaign followed (the uplift report counts it once) */
   converted?: number;
+  /** the outbound run that made it (actors/outbound-run.ts) */
+  run?: string;
 }
 
 /**
@@ -407,6 +409,8 @@ export interface CustomerContext {
   contacts: ContactRecord[];
   /** messages quiet hours held back, oldest first (absent: none; snapshots before it have none) */
   deferrals?: DeferralRecord[];
+  /** outbound runs this customer was handed, and what became of each (actors/outbound-run.ts); the latest RUNS_REMEMBERED */
+  runs?: Record<string, string>;
   pending: OfferInstance[];
   responses: ResponseRecord[];
   seen: SeenLog;

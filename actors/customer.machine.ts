@@ -2,7 +2,7 @@ import { assign, enqueueActions, setup } from 'xstate';
 import type { CustomerInput, CustomerContext, LifecycleStage } from './customer-state.js';
 import { initialCustomerContext, retention } from './customer-state.js';
 import type { CustomerMessage } from './customer-logic.js';
-import { handleDelivery, handleEvent, handleResponse, hasSeen, refusal, refusalReply, replayReply } from './customer-logic.js';
+import { handleDelivery, handleEvent, handleResponse, hasSeen, isRepeat, refusal, refusalReply, replayReply } from './customer-logic.js';
 import { endsRelationship, identifies, opensProduct } from './lifecycle.js';
 import type { LinkParams, QueueParams, ReplyParams, ScheduleParams, TraceParams } from './effects.js';
 
@@ -43,7 +43,7 @@ const customerSetup = setup({
   },
   guards: {
     isDuplicate: ({ context, event }) => {
-      if (event.type === 'gateway.event') return hasSeen(context, event.event.id);
+      if (event.type === 'gateway.event') return isRepeat(context, event);
       if (event.type === 'gateway.response') return hasSeen(context, event.response.id);
       return false;
     },

@@ -58,3 +58,4 @@ export * from './scope.js';
 export * from './sms-length.js';
 export * from './template.js';
 export * from './segment-timer.js';
+export * from './outbound-run.js';

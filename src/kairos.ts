@@ -37,6 +37,8 @@ import { PropensityLedger } from './runtime/propensity-ledger.js';
 import { FunnelLedger } from './runtime/funnel-ledger.js';
 import { SegmentLedger, ensureSegmentLedger } from './runtime/segment-ledger.js';
 import { SegmentSweep } from './runtime/segment-sweep.js';
+import { OutboundRuns } from './runtime/outbound-runs.js';
+import { outboundRoutes } from './admin/outbound-routes.js';
 import { segmentRoutes } from './admin/segment-routes.js';
 import { DraftCounts } from './runtime/draft-count.js';
 import { UpliftLedger } from './runtime/uplift-ledger.js';
@@ -75,6 +77,8 @@ export interface Kairos {
   readonly store: Store;
   /** the segment timers' safety net (a pass at start and each `segmentSweepMs`; `run()` for one now) */
   readonly segmentSweep: SegmentSweep;
+  /** outbound campaigns' runs (docs/outbound.md; `tick()` for what is due now) */
+  readonly outboundRuns: OutboundRuns;
   /** stops accepting, lets queued requests finish, flushes every snapshot, closes the store */
   close(): Promise<void>;
 }
@@ -240,6 +244,7 @@ function buildHost(config: Readonly<Config>, parts: { store: Store; catalogs: Ca
 /** The background work on timers: the model weights saved, another node's catalog changes read (shared stores), due reminders, idle actors swept. */
 interface Timers {
   segmentSweep: SegmentSweep;
+  outboundRuns: OutboundRuns;
   /** writes the model weights now (logged, not thrown, on failure) */
   saveModels(): Promise<void>;
   /** stops polling reminders and sweeping actors (the host is closing) */
@@ -277,13 +282,22 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
   };
   const segmentTimers = config.segmentSweepMs > 0 ? [setTimeout(sweepSegments, 5000), setInterval(sweepSegments, 60_000)] : [];
   for (const t of segmentTimers) t.unref();
+  // Outbound runs: left running by a stop, waiting for their day, or due by a schedule; looked at soon after start and every 30 s.
+  const outboundRuns = new OutboundRuns({ store, clock: parts.clock, catalog: () => catalogs.catalog, logger, submit: (run, id) => host.submitRun(run, id), flush: () => host.flush() });
+  const tickRuns = (): void => {
+    outboundRuns.tick().catch((err: unknown) => logger.error({ err }, 'looking at the outbound runs failed; again at the next tick'));
+  };
+  const runTimers = [setTimeout(tickRuns, 2000), setInterval(tickRuns, 30_000)];
+  for (const t of runTimers) t.unref();
   return {
     segmentSweep,
+    outboundRuns,
     saveModels,
     stopHostTimers() {
       clearInterval(reminderTimer);
       clearInterval(sweepTimer);
       for (const t of segmentTimers) clearTimeout(t);
+      for (const t of runTimers) clearTimeout(t);
       segmentSweep.stop();
     },
     stopStoreTimers() {
@@ -296,7 +310,7 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
 /** The gateway server: the WebSocket gateway, POST /v1/events and the admin API on one port. */
 function buildGateway(
   config: Readonly<Config>,
-  parts: { uws: Uws; store: Store; catalogs: CatalogService; clock: Clock; logger: Logger; metrics: Metrics; ledgers: Ledgers; host: CustomerHost; dispatcher: OutboxDispatcher; started: number },
+  parts: { uws: Uws; store: Store; catalogs: CatalogService; clock: Clock; logger: Logger; metrics: Metrics; ledgers: Ledgers; host: CustomerHost; dispatcher: OutboxDispatcher; started: number; outboundRuns: OutboundRuns },
 ): GatewayServer {
   const { uws, store, catalogs, clock, logger, metrics, host, dispatcher, started } = parts;
   const { stopList, propensity, models, uplift, funnel, segments } = parts.ledgers;
@@ -331,6 +345,7 @@ function buildGateway(
       ...adminRoutes({ host, stopList, store, clock, logger, status }),
       ...catalogRoutes({ catalogs, host, clock, propensity, segments }),
       ...segmentRoutes({ catalogs, store, counts: new DraftCounts({ store, catalog: () => catalogs.catalog, clock, logger }) }),
+      ...outboundRoutes({ runs: parts.outboundRuns, funnel, store, clock }),
       ...learningRoutes({ catalogs, models, uplift, funnel, store, clock }),
       ...auditRoutes({ store }),
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),
@@ -380,6 +395,8 @@ async function closeInOrder(parts: { config: Readonly<Config>; logger: Logger; g
   logger.info('shutting down');
   gateway.stopListening();
   timers.stopHostTimers();
+  // a run's page in flight is answered before the host closes; the run goes on at the next start
+  await timers.outboundRuns.stop();
   await host.close(config.shutdownTimeoutMs);
   await dispatcher.stop();
   gateway.closeConnections();
@@ -410,7 +427,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const dispatcher = buildDispatcher(config, { store, clock, logger, metrics, host, committed });
   learningMetrics({ catalogs, models: ledgers.models, uplift: ledgers.uplift, funnel: ledgers.funnel, store, clock }, metrics);
   const timers = startTimers(config, { store, catalogs, models: ledgers.models, host, logger, clock });
-  const gateway = buildGateway(config, { uws, store, catalogs, clock, logger, metrics, ledgers, host, dispatcher, started });
+  const gateway = buildGateway(config, { uws, store, catalogs, clock, logger, metrics, ledgers, host, dispatcher, started, outboundRuns: timers.outboundRuns });
   let port: number;
   try {
     port = await gateway.listen();
@@ -436,6 +453,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     host,
     store,
     segmentSweep: timers.segmentSweep,
+    outboundRuns: timers.outboundRuns,
     close() {
       closing ??= closeInOrder({ config, logger, gateway, timers, host, dispatcher, store });
       return closing;

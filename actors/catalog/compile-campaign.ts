@@ -3,7 +3,7 @@ import type { AttrEnv } from '../condition.js';
 import { compileAttr, compileCondition } from '../condition.js';
 import type { Channel } from './channels.js';
 import { channels, isChannel, isOutbound } from './channels.js';
-import type { Campaign, ChannelTemplate, Goal, Offer, Policy, Var } from './compiled-catalog.js';
+import type { Campaign, ChannelTemplate, Goal, Offer, Outbound, Policy, Var } from './compiled-catalog.js';
 import { stageFilters } from './compiled-catalog.js';
 import { compileChannelTemplate } from './compile-template.js';
 import type { TemplateScope } from './compile-template.js';
@@ -11,6 +11,7 @@ import { compileHours, compileRecency, compileSuppression } from './compile-poli
 import type { OfferDef, PartnerDef } from './definition-schema.js';
 import { campaignStatuses, isCampaignStatus } from './definition-schema.js';
 import { isRecord, parseDuration, parseInstant, requireId, requireList, requireNumber, requireString, uniqueIds } from './field-checks.js';
+import { parseClock } from '../local-time.js';
 
 export function compileVar(name: string, raw: unknown, path: string, env: AttrEnv): Var {
   if (!isRecord(raw)) throw invalidAt(path, 'must be {from, minus?, roundUpTo?, tiers?}');
@@ -67,12 +68,16 @@ export function compileCampaign(
   }
   const varNames = new Set(vars.map((v) => v.name));
 
-  const t = raw.trigger;
+  const outbound = raw.outbound === undefined ? undefined : compileOutbound(raw.outbound, `${path}.outbound`, segments);
+  // An outbound campaign is triggered by its runs only: its trigger may narrow (when, hours, weekdays), not start it.
+  const t = raw.trigger ?? (outbound !== undefined ? {} : undefined);
   if (!isRecord(t)) throw invalidAt(`${path}.trigger`, 'must be a trigger: {events} or {passive: true}');
   const events =
     t.events === undefined ? [] : requireList(t.events, `${path}.trigger.events`).map((e, i) => requireString(e, `${path}.trigger.events[${i}]`));
   const passive = t.passive === true;
-  if (events.length === 0 && !passive) throw invalidAt(`${path}.trigger`, 'needs event types, or passive: true');
+  if (outbound === undefined && events.length === 0 && !passive) throw invalidAt(`${path}.trigger`, 'needs event types, or passive: true');
+  if (outbound !== undefined && (events.length > 0 || passive)) throw invalidAt(`${path}.trigger`, 'an outbound campaign is started by its runs: no events, no passive');
+  if (outbound !== undefined && (t.near !== undefined || t.channels !== undefined)) throw invalidAt(`${path}.trigger`, 'an outbound campaign has no event: no near, no channels');
 
   const onSegment = { entered: new Set<string>(), exited: new Set<string>() };
   events.forEach((e, i) => {
@@ -120,6 +125,7 @@ export function compileCampaign(
   for (const stage of stageFilters) {
     if (raw[stage] !== undefined) campaign[stage] = compileCondition(raw[stage], `${path}.${stage}`, customerEnv);
   }
+  if (outbound !== undefined) campaign.outbound = outbound;
   if (raw.goal !== undefined) campaign.goal = compileGoal(raw.goal, `${path}.goal`, customerEnv);
   if (raw.followUp !== undefined) {
     const f = raw.followUp;
@@ -229,4 +235,29 @@ export function compileGoal(raw: unknown, path: string, env: AttrEnv): Goal {
   const goal: Goal = { events: new Set(events), withinMs: requireNumber(raw.withinDays, `${path}.withinDays`, 1, 3650) * 86_400_000 };
   if (raw.when !== undefined) goal.when = compileCondition(raw.when, `${path}.when`, env);
   return goal;
+}
+
+/** An outbound campaign's runs: their segments (known ones) and schedule (`OutboundDefSchema`). */
+function compileOutbound(raw: unknown, path: string, segments: ReadonlySet<string>): Outbound {
+  if (!isRecord(raw)) throw invalidAt(path, 'must be {segments?, schedule?}');
+  const list = raw.segments === undefined ? [] : requireList(raw.segments, `${path}.segments`).map((s, i) => requireString(s, `${path}.segments[${i}]`));
+  list.forEach((s, i) => {
+    if (!segments.has(s)) throw invalidAt(`${path}.segments[${i}]`, `unknown segment "${s}"`);
+  });
+  if (new Set(list).size !== list.length) throw invalidAt(`${path}.segments`, 'names a segment twice');
+  const out: Outbound = { segments: list };
+  const sch = raw.schedule;
+  if (sch === undefined) return out;
+  if (!isRecord(sch)) throw invalidAt(`${path}.schedule`, 'must be {once: date-time}, {daily: "HH:MM"} or {weekly: {weekday, at}}');
+  const clockAt = (v: unknown, p: string): number => {
+    const m = typeof v === 'string' ? parseClock(v) : undefined;
+    if (m === undefined) throw invalidAt(p, 'must be "HH:MM"');
+    return m;
+  };
+  if (sch.once !== undefined) out.schedule = { once: parseInstant(sch.once, `${path}.schedule.once`) };
+  else if (sch.daily !== undefined) out.schedule = { daily: clockAt(sch.daily, `${path}.schedule.daily`) };
+  else if (isRecord(sch.weekly)) {
+    out.schedule = { weekly: { weekday: requireNumber(sch.weekly.weekday, `${path}.schedule.weekly.weekday`, 1, 7), minuteOfDay: clockAt(sch.weekly.at, `${path}.schedule.weekly.at`) } };
+  } else throw invalidAt(`${path}.schedule`, 'must be {once: date-time}, {daily: "HH:MM"} or {weekly: {weekday, at}}');
+  return out;
 }

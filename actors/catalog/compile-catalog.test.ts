@@ -46,7 +46,7 @@ describe('catalog compilation', () => {
     ['a variable the campaign does not define', (d) => void (d.offers[0]!.templates.sms = { text: '{{vars.amount}}' }), 'offers[0].templates.sms.text', /unknown variable "vars.amount"/],
     ['an unknown filter', (d) => void (d.offers[0]!.templates.sms = { text: '{{vars.gap | dollars}}' }), 'offers[0].templates.sms.text', /unknown filter "dollars"/],
     ['an unclosed placeholder', (d) => void (d.offers[0]!.templates.sms = { text: 'Hi {{customer.name' }), 'offers[0].templates.sms.text', /malformed/],
-    ['partner variables without "near"', (d) => void (d.campaigns[3]!.trigger.near = undefined), 'offers[3].templates.sms.text', /need a trigger with "near"/],
+    ['partner variables without "near"', (d) => void (d.campaigns[3]!.trigger!.near = undefined), 'offers[3].templates.sms.text', /need a trigger with "near"/],
     ['a channel the offer has no template for', (d) => void (d.campaigns[0]!.channels = ['sms', 'email']), 'campaigns[0].channels[1]', /no template for channel "email"/],
     ['an unknown channel', (d) => void ((d.campaigns[0]!.channels as string[])[0] = 'fax'), 'campaigns[0].channels[0]', /unknown channel/],
     ['a template field the channel lacks', (d) => void (d.offers[0]!.templates.sms = { text: 'x', title: 'y' }), 'offers[0].templates.sms.title', /sms template has text/],
@@ -60,7 +60,7 @@ describe('catalog compilation', () => {
     ['a reversed between', (d) => void (d.segments[0]!.rule = { attr: 'profile.age', op: 'between', value: [70, 60] }), 'segments[0].rule.value', /low is above high/],
     ['gt with text', (d) => void (d.segments[0]!.rule = { attr: 'profile.age', op: 'gt', value: 'sixty' }), 'segments[0].rule.value', /needs a number/],
     ['an empty all', (d) => void (d.segments[0]!.rule = { all: [] }), 'segments[0].rule.all', /non-empty list/],
-    ['a malformed local time', (d) => void (d.campaigns[3]!.trigger.localTime = { from: '12', to: '15:00' }), 'campaigns[3].trigger.localTime.from', /HH:MM/],
+    ['a malformed local time', (d) => void (d.campaigns[3]!.trigger!.localTime = { from: '12', to: '15:00' }), 'campaigns[3].trigger.localTime.from', /HH:MM/],
     ['active hours given twice', (d) => void (d.campaigns[3]!.activeHours = { from: '12:00', to: '15:00' }), 'campaigns[3].activeHours', /not both/],
     ['malformed active hours', (d) => void (d.campaigns[1]!.activeHours = { from: '9', to: '18:00' }), 'campaigns[1].activeHours.from', /HH:MM/],
     ['a response percent above 100', (d) => void (d.campaigns[0]!.groups[0]!.responsePercent = 130), 'campaigns[0].groups[0].responsePercent', /from 0 to 100/],
@@ -78,7 +78,7 @@ describe('catalog compilation', () => {
     ['a money budget without costs', (d) => void (d.campaigns[0]!.budget = { maxCost: 1000 }), 'campaigns[0].budget.costPerChannel', /needs the cost per channel/],
     ['an empty budget', (d) => void (d.campaigns[0]!.budget = {}), 'campaigns[0].budget', /needs maxContacts or maxCost/],
     ['a control group over 100 %', (d) => void (d.campaigns[0]!.controlPercent = 120), 'campaigns[0].controlPercent', /from 0 to 100/],
-    ['a partner kind nobody has', (d) => void (d.campaigns[3]!.trigger.near = { partners: 'bar', radiusM: 100 }), 'campaigns[3].trigger.near.partners', /no partners of kind "bar"/],
+    ['a partner kind nobody has', (d) => void (d.campaigns[3]!.trigger!.near = { partners: 'bar', radiusM: 100 }), 'campaigns[3].trigger.near.partners', /no partners of kind "bar"/],
   ])('rejects %s, naming the field', (_what, mutate, path, problem) => {
     const got = problemOf(mutate);
     expect(got.path).toBe(path);

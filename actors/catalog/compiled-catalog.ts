@@ -127,6 +127,17 @@ export interface Campaign {
   followUp?: { afterMs: number; event: string };
   /** screen and operator channels reached outside a session, through the outbox */
   pushTo: ReadonlySet<Channel>;
+  /** an outbound campaign: triggered only by its runs (actors/outbound-run.ts), never by an event */
+  outbound?: Outbound;
+}
+
+/** When an outbound campaign's runs start by themselves, in the policy's default time zone. */
+export type OutboundSchedule = { once: number } | { daily: number } | { weekly: { weekday: number; minuteOfDay: number } };
+
+export interface Outbound {
+  /** a run's segments (a customer in any of them); empty: the whole base */
+  segments: readonly string[];
+  schedule?: OutboundSchedule;
 }
 
 export interface Reminder {

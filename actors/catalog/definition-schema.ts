@@ -269,6 +269,35 @@ export const FollowUpDefSchema = Type.Object(
   { additionalProperties: false, description: 'a durable reminder after each contact (the customer\'s answer by then is in event.data.outcome)', errorMessage: 'must be {after, event}' },
 );
 
+export const OutboundScheduleDefSchema = Type.Union(
+  [
+    Type.Object({ once: prose('ISO date-time of the one run, e.g. "2027-01-15T10:00:00+03:00"') }, { additionalProperties: false, description: 'one run at that time' }),
+    Type.Object({ daily: clock('the time of day, "HH:MM", in the policy\'s defaultTimezone') }, { additionalProperties: false, description: 'a run every day at that time' }),
+    Type.Object(
+      {
+        weekly: Type.Object(
+          { weekday: num(1, 7, 'an ISO weekday, 1 = Monday .. 7 = Sunday'), at: clock('the time of day, "HH:MM", in the policy\'s defaultTimezone') },
+          { additionalProperties: false, description: 'the weekday and time', errorMessage: 'must be {weekday, at}' },
+        ),
+      },
+      { additionalProperties: false, description: 'a run every week on that weekday at that time' },
+    ),
+  ],
+  { description: 'when runs start by themselves: {once}, {daily} or {weekly}', errorMessage: 'must be {once: date-time}, {daily: "HH:MM"} or {weekly: {weekday, at}}' },
+);
+
+export const OutboundDefSchema = Type.Object(
+  {
+    segments: Type.Optional(texts('the segments a run goes over (a customer in any of them); the whole base when absent')),
+    schedule: Type.Optional(OutboundScheduleDefSchema),
+  },
+  {
+    additionalProperties: false,
+    description: 'an outbound campaign: its runs (by hand or on a schedule) hand it to each customer of its segments once, through the customer\'s actor and every rule; no event triggers it',
+    errorMessage: 'must be {segments?, schedule?}',
+  },
+);
+
 /** A campaign's lifecycle statuses, in the order it moves through them (campaign.machine.ts). */
 export const campaignStatuses = ['draft', 'scheduled', 'active', 'paused', 'completed'] as const;
 
@@ -294,7 +323,8 @@ export const CampaignDefSchema = Type.Object(
     priority: Type.Optional(num(0, 1000, 'a lever on the ranking, 1 by default')),
     offer: text('the offer\'s id'),
     channels: channelList('channels in preference order; screens and operators only in their own session'),
-    trigger: TriggerDefSchema,
+    trigger: Type.Optional(TriggerDefSchema),
+    outbound: Type.Optional(OutboundDefSchema),
     groups: list(GroupDefSchema, 'the target groups, first match wins'),
     vars: Type.Optional(Type.Record(Type.String(), VarDefSchema, { description: 'variables computed per event, read as vars.<name>', errorMessage: 'must map names to variable definitions' })),
     expiresIn: Type.Optional(duration('how long the offer stands: "30m", "24h", "7d" (the policy\'s by default)')),

@@ -10,6 +10,7 @@ import { fnv1a } from '../hash.js';
 import { localTime } from '../local-time.js';
 import type { SegmentChange } from '../ingest.js';
 import type { OutboxEntry } from '../outbox-entry.js';
+import type { RunCall } from '../outbound-run.js';
 import type { OfferModelView } from '../propensity/ftrl.js';
 import { hashFeature, hashFeatures, modelFeatureNames } from '../propensity/model-features.js';
 import type { Arm, GroupEvidence } from '../propensity/prior.js';
@@ -62,6 +63,8 @@ export interface DecideInputs {
   now?: number;
   /** the event came later than the server's bound (stale_event): applied, but no push contact is made */
   stale?: boolean;
+  /** the event is an outbound run's hand-over (actors/outbound-run.ts): its campaign alone is decided */
+  run?: RunCall;
 }
 
 export interface DecideResult {
@@ -87,11 +90,17 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
   const decidedAt = Math.max(t, inputs.now ?? t);
   const stale = inputs.stale === true;
   const deferred = deferredOf(event);
-  const triggered = catalog.campaigns.filter((c) => (deferred === undefined ? triggers(c, event, session, segmentChanges) : deferred.campaign === c.id));
+  const triggered = catalog.campaigns.filter((c) => (deferred === undefined ? triggers(c, event, session, segmentChanges, inputs.run) : deferred.campaign === c.id));
+  // What an outbound run decides (the run handed over, or the one a deferred retry came from) is counted for that run.
+  const run = inputs.run?.id ?? (deferred !== undefined && typeof event.data?.run === 'string' ? event.data.run : undefined);
+  const result = (r: DecideResult): DecideResult => {
+    if (run !== undefined) for (const e of r.explain) e.run = run;
+    return r;
+  };
   if (triggered.length === 0) return { ctx, actions: [], outbox: [], explain, reminders: [] };
   if (isStoppedEverywhere(stops)) {
     for (const c of triggered) explain.push({ campaign: c.id, verdict: 'suppressed', reason: 'stop_list' });
-    return { ctx, actions: [], outbox: [], explain, reminders: [] };
+    return result({ ctx, actions: [], outbox: [], explain, reminders: [] });
   }
 
   const baseScope = makeScope(ctx, catalog, local.epochDay, event);
@@ -119,6 +128,11 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     }
     if (budgetSpent.has(c.id)) {
       suppress('budget_spent');
+      continue;
+    }
+    // A run's customer left its segments since the run listed them (memberships as of now).
+    if (c.outbound !== undefined && c.outbound.segments.length > 0 && !c.outbound.segments.some((s) => ctx.segments[s] !== undefined)) {
+      suppress('not_in_segment');
       continue;
     }
     let nearby: Nearby | undefined;
@@ -249,6 +263,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       const seq = next.seq + 1;
       const instance = offerInstanceId(next.id, seq, event.id);
       const withheld: ContactRecord = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, at: t, marketing: c.marketing, delivery: 'withheld', control: true, group: cand.group };
+      if (run !== undefined) withheld.run = run;
       next = { ...next, seq, contacts: [...next.contacts, withheld] };
       usedCampaigns.add(c.id);
       failed.delete(c.id);
@@ -279,6 +294,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       group: cand.group,
       arm,
     };
+    if (run !== undefined) contact.run = run;
     const pending: OfferInstance = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, at: t, expiresAt, group: cand.group, vars: cand.vars, p: cand.probability, arm };
     if (cand.x !== undefined) pending.x = cand.x;
     next = { ...next, seq, contacts: [...next.contacts, contact], pending: [...next.pending, pending] };
@@ -305,7 +321,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     explain.push(offeredExplanation(cand, arm));
   }
   for (const [id, e] of failed) if (!usedCampaigns.has(id)) explain.push(e);
-  return { ctx: next, actions, outbox, explain, reminders };
+  return result({ ctx: next, actions, outbox, explain, reminders });
 }
 
 export function offeredExplanation(cand: Candidate, arm: Arm): Explanation {

@@ -24,6 +24,7 @@ export const ExplanationSchema = Type.Object(
     ),
     score: Type.Optional(Type.Number({ description: 'expected value: probability x context weight x value x levers' })),
     draw: Type.Optional(Type.Number({ description: 'the Thompson draw the ranking used in place of the probability' })),
+    run: Type.Optional(Type.String({ description: 'the outbound run the decision was made for (docs/outbound.md)' })),
     arm: Type.Optional(
       Type.Union([Type.Literal('model'), Type.Literal('random')], { description: "random: this decision was in the random control arm that measures the models' lift" }),
     ),

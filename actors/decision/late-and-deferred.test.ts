@@ -149,7 +149,7 @@ describe('deferred, not dropped', () => {
 
   it('does not defer an offer about where the customer is (trigger.near)', () => {
     const def = testCatalogDef();
-    def.campaigns[3]!.trigger.localTime = { from: '00:00', to: '23:59' };
+    def.campaigns[3]!.trigger!.localTime = { from: '00:00', to: '23:59' };
     const catalog = compileCatalog(def);
     const lover: CustomerContext = { ...customer(), features: { cafe_30d: [localTime(at('2026-03-01T12:00:00+03:00'), 'Europe/Moscow').epochDay, 3, 0, 0, 0] } };
     const visit = event('branch.visit', { at: at('2026-03-02T21:30:00+03:00'), location: { lat: 55.7614, lon: 37.609 } });

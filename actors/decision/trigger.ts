@@ -6,6 +6,7 @@ import type { GatewayEvent } from '../gateway-event.js';
 import type { LocalTime } from '../local-time.js';
 import { inWindow } from '../local-time.js';
 import type { SegmentChange } from '../ingest.js';
+import type { RunCall } from '../outbound-run.js';
 
 /** Why this campaign does not apply to this event and customer now, or undefined when it does. */
 export function triggerProblem(c: Campaign, event: GatewayEvent, t: number, local: LocalTime): string | undefined {
@@ -20,7 +21,12 @@ export function triggerProblem(c: Campaign, event: GatewayEvent, t: number, loca
   return undefined;
 }
 
-export function triggers(c: Campaign, event: GatewayEvent, session: Channel | undefined, changes: readonly SegmentChange[]): boolean {
+/**
+ * Whether the event triggers campaign `c`: an outbound campaign only by a run of its own
+ * handed over (`run`), and a run's hand-over no other campaign.
+ */
+export function triggers(c: Campaign, event: GatewayEvent, session: Channel | undefined, changes: readonly SegmentChange[], run?: RunCall): boolean {
+  if (c.outbound !== undefined || run !== undefined) return run?.campaign === c.id && c.outbound !== undefined;
   if (c.events.has(event.type) || (c.passive && session !== undefined && c.channels.includes(session))) return true;
   return changes.some((ch) => (ch.change === 'entered' ? c.onSegment.entered : c.onSegment.exited).has(ch.segment));
 }

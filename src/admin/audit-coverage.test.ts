@@ -124,6 +124,23 @@ const calls: Record<string, { ok: () => Promise<Reply>; refused: () => Promise<R
   putCustomer: { ok: () => api('PUT', '/v1/customers/walk-import-2', { city: 'Омск' }), refused: () => api('PUT', '/v1/customers/walk-import-2', { phone: '12345' }) },
   patchCustomer: { ok: () => api('PATCH', '/v1/customers/walk-import-2', { city: 'Томск' }), refused: () => api('PATCH', '/v1/customers/walk-import-nobody', { city: 'Томск' }) },
   mergeCustomers: { ok: () => api('POST', '/v1/customers/demo-63/merge', { from: 'demo-64' }), refused: () => api('POST', '/v1/customers/demo-63/merge', { from: 'demo-63' }) },
+  startOutboundRun: { ok: () => api('POST', '/v1/campaigns/pension-deposit-run/runs'), refused: () => api('POST', '/v1/campaigns/pension-deposit/runs') },
+  // runs waiting for a day far off, so that nothing moves them during the walk
+  pauseOutboundRun: {
+    ok: async () => {
+      await server.k.kairos.store.putMeta('outbound/run/walk-a', walkRun('walk-a'));
+      return api('POST', '/v1/runs/walk-a/pause');
+    },
+    refused: () => api('POST', '/v1/runs/walk-a/pause'),
+  },
+  resumeOutboundRun: { ok: () => api('POST', '/v1/runs/walk-a/resume'), refused: () => api('POST', '/v1/runs/nope/resume') },
+  cancelOutboundRun: {
+    ok: async () => {
+      await server.k.kairos.store.putMeta('outbound/run/walk-b', walkRun('walk-b'));
+      return api('POST', '/v1/runs/walk-b/cancel');
+    },
+    refused: () => api('POST', '/v1/runs/walk-b/cancel'),
+  },
   dismissIdentityConflict: {
     ok: async () => {
       // demo-66's card with demo-65's phone: the phone stays with demo-65, the conflict is kept for review.
@@ -136,6 +153,12 @@ const calls: Record<string, { ok: () => Promise<Reply>; refused: () => Promise<R
     refused: () => api('POST', '/v1/identity/conflicts/nope/dismiss'),
   },
 };
+/** A run record waiting until the year 2100 (`OutboundRuns`: a waiting run moves when its day comes). */
+function walkRun(id: string): Record<string, unknown> {
+  const t = server.k.kairos.clock.now();
+  return { id, campaign: 'pension-deposit-run', segments: ['clients_60_plus'], state: 'waiting', waitingFor: 'capacity', waitingUntil: Date.UTC(2100, 0, 1), startedBy: 'hand', startedAt: t, updatedAt: t, selected: 0, gone: 0, pages: 0 };
+}
+
 for (const [kind, noun] of kinds) {
   // Created before the templates' calls use the offer, deleted after them (the walk's order).
   calls[`put${noun}`] = { ok: async () => api('PUT', `/v1/${kind}/walk-${kind}`, await copyOf(kind)), refused: () => api('PUT', `/v1/${kind}/walk-bad`, { nonsense: true }) };

@@ -107,7 +107,7 @@ describe('funnel report', () => {
     // Bad queries are named.
     const bad = await get('/v1/reports/funnel?by=region');
     expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.text)).toEqual(problemBody('invalid', 'query "by": "region" is not one of campaign, channel, offer, group'));
+    expect(JSON.parse(bad.text)).toEqual(problemBody('invalid', 'query "by": "region" is not one of campaign, channel, offer, group, run'));
     expect((await get('/v1/reports/funnel?campaign=nope')).status).toBe(404);
     expect((await get('/v1/reports/funnel?format=xml')).status).toBe(400);
 

@@ -16,6 +16,7 @@ import { learningOperations } from './learning-routes.js';
 import { privacyOperations } from './privacy-routes.js';
 import { customerImportOperations } from './customer-import-routes.js';
 import { segmentOperations } from './segment-routes.js';
+import { outboundOperations } from './outbound-routes.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the operations the routes declare (their paths,
@@ -27,7 +28,7 @@ import { segmentOperations } from './segment-routes.js';
 type Json = Record<string, unknown>;
 
 /** Every operation the server answers, in the document's order. */
-export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...identityOperations, ...learningOperations, ...auditOperations, ...privacyOperations, ...customerImportOperations, ...keyOperations, ...segmentOperations];
+export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...identityOperations, ...learningOperations, ...auditOperations, ...privacyOperations, ...customerImportOperations, ...keyOperations, ...segmentOperations, ...outboundOperations];
 
 /** Each operation's method and OpenAPI path (`{id}`), for tests and tools. */
 export const operations: ReadonlyArray<{ method: OperationSpec['method']; path: string; operationId: string; security: OperationSpec['auth'] }> = allOperations.map((o) => ({

@@ -1,6 +1,6 @@
 import type { AuditDraft } from '../audit/audit-chain.js';
-import type { Campaign, ContactIdentifierKind, ContactRecord, CustomerRef, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview } from '../../actors/index.js';
-import { capacityDay, createCustomerStepper, customerMachine, customerOfInstance, decisionInputs, defaultLimits, effectiveRetentionMs, eventTimeProblem, SEGMENT_TIMER, SEGMENTS_CHECK_EVENT } from '../../actors/index.js';
+import type { Campaign, ContactIdentifierKind, ContactRecord, CustomerRef, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview, RunCall } from '../../actors/index.js';
+import { capacityDay, createCustomerStepper, customerMachine, customerOfInstance, decisionInputs, defaultLimits, effectiveRetentionMs, eventTimeProblem, runEvent, SEGMENT_TIMER, SEGMENTS_CHECK_EVENT } from '../../actors/index.js';
 import { reminderKey } from '../store/store.js';
 import type { SendFacts } from '../delivery/delivery-host.js';
 import { DEMO_STOP_LIST_SECRET } from '../config.js';
@@ -205,6 +205,17 @@ export class CustomerHost {
       stops: [],
       limits: this.limits,
     }));
+  }
+
+  /**
+   * Hands a customer an outbound run (actors/outbound-run.ts): the run's campaign decided for
+   * it under every rule, once a run (handed again, it answers as it did). `unknown_customer`
+   * when the store holds no such customer.
+   */
+  submitRun(run: RunCall, customer: string): Promise<HostReply> {
+    const now = this.o.clock.now();
+    const event = runEvent(run, customer, now);
+    return this.submit(event.id, Promise.resolve({ id: customer }), () => ({ type: 'gateway.event', event, now, catalog: this.o.catalog(), stops: [], limits: this.limits, run }));
   }
 
   /** Records a response to an offer instance. */

@@ -38,7 +38,8 @@ export interface FunnelCounts {
   converted: number;
 }
 
-export const FUNNEL_DIMENSIONS = ['campaign', 'channel', 'offer', 'group'] as const;
+/** `run`: the outbound run a row's decisions were made for ("-" for events' decisions; docs/outbound.md) */
+export const FUNNEL_DIMENSIONS = ['campaign', 'channel', 'offer', 'group', 'run'] as const;
 /** The counted stages of a row, in funnel order (the metric `kairos_campaign_funnel{stage}`). */
 export const FUNNEL_STAGES = ['triggered', 'suppressed', 'cancelled', 'deferred', 'resumed', 'waiting', 'control', 'offered', 'delivered', 'failed', 'answered', 'accepted', 'declined', 'expired', 'converted'] as const;
 export type FunnelDimension = (typeof FUNNEL_DIMENSIONS)[number];
@@ -64,8 +65,11 @@ const SEP = '\u001f';
 
 const empty = (): FunnelCounts => ({ triggered: 0, suppressed: 0, suppressedBy: {}, cancelled: 0, deferred: 0, resumed: 0, control: 0, offered: 0, delivered: 0, failed: 0, outcomes: {}, converted: 0 });
 
-function keyOf(campaign: string, channel: string | undefined, offer: string | undefined, group: string | undefined): string {
-  return [campaign, channel ?? NONE, offer ?? NONE, group ?? NONE].join(SEP);
+function keyOf(campaign: string, channel: string | undefined, offer: string | undefined, group: string | undefined, run: string | undefined): string {
+  // an event's decision keeps the key it had before runs were counted
+  const dims = [campaign, channel ?? NONE, offer ?? NONE, group ?? NONE];
+  if (run !== undefined) dims.push(run);
+  return dims.join(SEP);
 }
 
 export class FunnelLedger {
@@ -80,8 +84,8 @@ export class FunnelLedger {
     for (const e of explain) {
       const resumed = deferrals?.resumed.includes(e.campaign) === true;
       // Resumed where its deferral was counted (no channel, no offer), so a row's `waiting` is its own.
-      if (resumed) this.counters.update(keyOf(e.campaign, undefined, undefined, e.group), (f) => void (f.resumed += 1));
-      this.counters.update(keyOf(e.campaign, e.channel, e.offer, e.group), (f) => {
+      if (resumed) this.counters.update(keyOf(e.campaign, undefined, undefined, e.group, e.run), (f) => void (f.resumed += 1));
+      this.counters.update(keyOf(e.campaign, e.channel, e.offer, e.group, e.run), (f) => {
         if (!resumed) f.triggered += 1;
         if (e.verdict === 'offered') f.offered += 1;
         else if (e.verdict === 'control') f.control += 1;
@@ -95,8 +99,8 @@ export class FunnelLedger {
     }
     for (const campaign of deferrals?.superseded ?? []) {
       // Where it was counted: the row of the deferral that replaces it (the same target group, as a rule).
-      const group = explain.find((e) => e.campaign === campaign)?.group;
-      this.counters.update(keyOf(campaign, undefined, undefined, group), (f) => {
+      const replacing = explain.find((e) => e.campaign === campaign);
+      this.counters.update(keyOf(campaign, undefined, undefined, replacing?.group, replacing?.run), (f) => {
         f.resumed += 1;
         f.suppressed += 1;
         f.suppressedBy.superseded = (f.suppressedBy.superseded ?? 0) + 1;
@@ -125,7 +129,7 @@ export class FunnelLedger {
       const answered = c.outcome !== undefined && prev?.outcome === undefined;
       const converted = c.converted !== undefined && prev?.converted === undefined;
       if (!delivered && !failed && !suppressed && !answered && !converted) continue;
-      this.counters.update(keyOf(c.campaign, c.channel, c.offer, c.group), (f) => {
+      this.counters.update(keyOf(c.campaign, c.channel, c.offer, c.group, c.run), (f) => {
         if (delivered) f.delivered += 1;
         if (failed) f.failed += 1;
         if (suppressed) {
@@ -141,21 +145,23 @@ export class FunnelLedger {
   }
 
   /**
-   * The funnel, summed over the dimensions not in `by`, optionally for one campaign; rows
-   * sorted by their dimensions.
+   * The funnel, summed over the dimensions not in `by`, optionally for one campaign or one
+   * run; rows sorted by their dimensions.
    */
-  report(o: { campaign?: string; by?: readonly FunnelDimension[] } = {}): FunnelRow[] {
+  report(o: { campaign?: string; run?: string; by?: readonly FunnelDimension[] } = {}): FunnelRow[] {
     const by = new Set(o.by ?? FUNNEL_DIMENSIONS);
     by.add('campaign');
     const rows = new Map<string, FunnelRow>();
     for (const [key, f] of this.counters.all()) {
-      const [campaign = '', channel = NONE, offer = NONE, group = NONE] = key.split(SEP);
+      const [campaign = '', channel = NONE, offer = NONE, group = NONE, run = NONE] = key.split(SEP);
       if (o.campaign !== undefined && campaign !== o.campaign) continue;
+      if (o.run !== undefined && run !== o.run) continue;
       const dims: Record<FunnelDimension, string> = {
         campaign,
         channel: by.has('channel') ? channel : '*',
         offer: by.has('offer') ? offer : '*',
         group: by.has('group') ? group : '*',
+        run: by.has('run') ? run : '*',
       };
       const rowKey = FUNNEL_DIMENSIONS.map((d) => dims[d]).join(SEP);
       let row = rows.get(rowKey);

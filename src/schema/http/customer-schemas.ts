@@ -66,6 +66,7 @@ export const ContactRecordSchema = Type.Object(
     group: opt(Type.String({ description: 'the target group the customer was offered it as' })),
     arm: opt(Arm()),
     converted: opt(EpochMs('when a goal event of the campaign followed')),
+    run: opt(Type.String({ description: 'the outbound run that made it (docs/outbound.md)' })),
   },
   { description: 'one contact Kairos made (or queued): what the contact policy counts' },
 );

@@ -26,6 +26,7 @@ export const operationTags = {
   status: "The server's status",
   audit: 'The audit trail: every change made through the admin API, hash-chained',
   keys: 'Named API keys and their roles',
+  outbound: 'Outbound runs: a campaign handed to each customer of its segments once',
 } as const;
 
 export type OperationTag = keyof typeof operationTags;

@@ -1,0 +1,59 @@
+import type { Explanation } from './decision/explanation.js';
+import type { GatewayEvent } from './gateway-event.js';
+
+/**
+ * An outbound campaign's run, as its customers' actors see it (docs/outbound.md): the host
+ * hands each customer of the run's segments the event `campaign.run` with the run beside it
+ * (`EventMessage.run`, never from a gateway), and the run's campaign alone is decided for it,
+ * under every rule an event's decision keeps. The customer remembers each run it was handed
+ * and what became of it (`CustomerContext.runs`): handed again (a page redone after a crash, a
+ * customer in two of the run's segments), it answers with that and does nothing, so a run
+ * contacts a customer at most once.
+ */
+
+/** The event type of a run's hand-over. */
+export const RUN_EVENT = 'campaign.run';
+
+/** A run as a customer is handed it. */
+export interface RunCall {
+  id: string;
+  campaign: string;
+}
+
+/** What a run's hand-over answered: the outcome remembered, and whether it is final (a capacity-blocked one is handed again another day). */
+export interface RunAnswer {
+  outcome: string;
+  final: boolean;
+}
+
+/** Runs a customer remembers; the oldest is forgotten past this many. */
+export const RUNS_REMEMBERED = 64;
+
+/** The hand-over event of `run` for `customer` at `at` (its id names both: the same on a redo). */
+export function runEvent(run: RunCall, customer: string, at: number): GatewayEvent {
+  return { id: `run:${run.id}:${customer}`, type: RUN_EVENT, customer: { id: customer }, at, data: { run: run.id } };
+}
+
+/**
+ * What became of the run's campaign in a decision: `offered`, `control`, or the reason code
+ * (the part before a colon: `deferred`, `cap`, `stop_list`, `not_in_segment`…). Not final when
+ * a channel was left out for want of capacity today (`…=capacity`): the run hands the customer
+ * again when there is room.
+ */
+export function runAnswer(explain: readonly Explanation[], campaign: string): RunAnswer {
+  const e = explain.find((x) => x.campaign === campaign);
+  if (e === undefined) return { outcome: 'not_triggered', final: true };
+  if (e.verdict !== 'suppressed') return { outcome: e.verdict, final: true };
+  const reason = e.reason ?? 'unknown';
+  const code = reason.split(':')[0] ?? 'unknown';
+  const capacity = code === 'no_channel' && /=capacity(,|$)/.test(reason);
+  return { outcome: code, final: !capacity };
+}
+
+/** The runs remembered with this one added (the oldest forgotten past `RUNS_REMEMBERED`). */
+export function rememberRun(runs: Readonly<Record<string, string>> | undefined, run: string, outcome: string): Record<string, string> {
+  const next: Record<string, string> = { ...runs, [run]: outcome };
+  const ids = Object.keys(next);
+  for (let i = 0; i < ids.length - RUNS_REMEMBERED; i++) delete next[ids[i]!];
+  return next;
+}

@@ -1,0 +1,176 @@
+import { Type } from '@sinclair/typebox';
+import { audit } from '../audit/audit.js';
+import type { Clock } from '../clock.js';
+import { KairosError } from '../errors.js';
+import type { FunnelLedger, FunnelRow } from '../runtime/funnel-ledger.js';
+import type { OutboundRuns, RunRecord } from '../runtime/outbound-runs.js';
+import { route } from '../schema/http/bind-route.js';
+import { PathId } from '../schema/http/common-schemas.js';
+import { operation } from '../schema/http/operation.js';
+import type { Store } from '../store/store.js';
+import type { Route } from '../transport/http.js';
+
+/**
+ * Outbound runs through the admin API (docs/outbound.md): start one of an outbound campaign,
+ * list them, read one's status (its record and its funnel: decided, offered, suppressed by
+ * reason, held out, deferred, delivered, answered, accepted), pause, resume, cancel. Each
+ * change is written to the audit trail.
+ */
+export interface OutboundRouteDeps {
+  runs: OutboundRuns;
+  funnel: FunnelLedger;
+  store: Store;
+  clock: Clock;
+}
+
+const RunStatus = Type.Object(
+  {
+    id: Type.String({ description: "the run's id: the campaign and the UTC minute (second, by hand) it started, e.g. pension~20270115T0700" }),
+    campaign: Type.String(),
+    segments: Type.Array(Type.String(), { description: 'the segments it goes over (a customer in any of them); empty: the whole base' }),
+    state: Type.Union([Type.Literal('running'), Type.Literal('paused'), Type.Literal('waiting'), Type.Literal('done'), Type.Literal('cancelled')], {
+      description: 'waiting: for channel capacity until `waitingUntil` (the next day)',
+    }),
+    startedBy: Type.Union([Type.Literal('hand'), Type.Literal('schedule')]),
+    startedAt: Type.Integer({ description: 'epoch ms, by the server clock' }),
+    updatedAt: Type.Integer(),
+    finishedAt: Type.Optional(Type.Integer()),
+    waitingUntil: Type.Optional(Type.Integer()),
+    waitingFor: Type.Optional(Type.Literal('capacity')),
+    selected: Type.Integer({ description: 'customers handed the run so far, each once' }),
+    gone: Type.Integer({ description: 'customers listed but no longer in the store when handed over' }),
+    pages: Type.Integer(),
+    funnel: Type.Object(
+      {
+        decided: Type.Integer({ description: 'decisions made for the run (a customer decided again for want of capacity counts again)' }),
+        offered: Type.Integer(),
+        control: Type.Integer({ description: 'held out as the control group' }),
+        suppressed: Type.Integer(),
+        suppressedBy: Type.Record(Type.String(), Type.Integer(), { description: 'by reason code: stop_list, no_channel, cap, recency, not_in_target_group, below_propensity_floor, not_in_segment…' }),
+        deferred: Type.Integer({ description: 'held back by quiet hours for the next window' }),
+        waiting: Type.Integer({ description: 'deferred and not yet retried' }),
+        delivered: Type.Integer(),
+        failed: Type.Integer(),
+        answered: Type.Integer(),
+        accepted: Type.Integer(),
+        declined: Type.Integer(),
+        expired: Type.Integer(),
+      },
+      { description: "the run's funnel, from the campaign funnel's rows of this run" },
+    ),
+  },
+  { $id: 'OutboundRun' },
+);
+
+const runParams = Type.Object({ id: PathId("the run's id") });
+
+export const startRunOperation = operation({
+  operationId: 'startOutboundRun',
+  method: 'post',
+  path: '/v1/campaigns/:id/runs',
+  summary: 'Start a run of an outbound campaign now: each customer of its segments is handed the campaign once, under every rule',
+  tag: 'outbound',
+  auth: 'admin',
+  roles: ['marketer'],
+  params: Type.Object({ id: PathId('the campaign id') }),
+  responses: { 201: { description: 'the run, started', schema: RunStatus } },
+  errors: ['not_found', 'conflict'],
+});
+
+export const listRunsOperation = operation({
+  operationId: 'listOutboundRuns',
+  method: 'get',
+  path: '/v1/runs',
+  summary: 'The outbound runs, oldest first, with their status',
+  tag: 'outbound',
+  auth: 'admin',
+  roles: ['marketer', 'analyst'],
+  query: Type.Object({ campaign: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: "one campaign's runs" })) }),
+  responses: { 200: { description: 'the runs', schema: Type.Object({ runs: Type.Array(RunStatus) }) } },
+  errors: ['invalid'],
+});
+
+export const getRunOperation = operation({
+  operationId: 'getOutboundRun',
+  method: 'get',
+  path: '/v1/runs/:id',
+  summary: "A run's status: its state, the customers handed it and its funnel",
+  tag: 'outbound',
+  auth: 'admin',
+  roles: ['marketer', 'analyst'],
+  params: runParams,
+  responses: { 200: { description: 'the run', schema: RunStatus } },
+  errors: ['not_found'],
+});
+
+const moveOperation = (verb: 'pause' | 'resume' | 'cancel', summary: string) =>
+  operation({
+    operationId: `${verb}OutboundRun`,
+    method: 'post',
+    path: `/v1/runs/:id/${verb}`,
+    summary,
+    tag: 'outbound',
+    auth: 'admin',
+    roles: ['marketer'],
+    params: runParams,
+    responses: { 200: { description: 'the run', schema: RunStatus } },
+    errors: ['not_found', 'conflict'],
+  });
+
+export const pauseRunOperation = moveOperation('pause', 'Pause a running (or waiting) run after the page in flight');
+export const resumeRunOperation = moveOperation('resume', 'Resume a paused run where it stopped');
+export const cancelRunOperation = moveOperation('cancel', 'Cancel a run: no customer is handed it any more (what was sent stays sent)');
+
+export const outboundOperations = [startRunOperation, listRunsOperation, getRunOperation, pauseRunOperation, resumeRunOperation, cancelRunOperation] as const;
+
+/** A run's record with its funnel (the campaign funnel's rows of the run, summed). */
+export function runStatus(run: RunRecord, funnel: FunnelLedger): RunRecord & { funnel: ReturnType<typeof runFunnel> } {
+  return { ...run, funnel: runFunnel(funnel.report({ campaign: run.campaign, run: run.id, by: [] })) };
+}
+
+function runFunnel(rows: readonly FunnelRow[]) {
+  const f = { decided: 0, offered: 0, control: 0, suppressed: 0, suppressedBy: {} as Record<string, number>, deferred: 0, waiting: 0, delivered: 0, failed: 0, answered: 0, accepted: 0, declined: 0, expired: 0 };
+  for (const r of rows) {
+    f.decided += r.triggered;
+    f.offered += r.offered;
+    f.control += r.control;
+    f.suppressed += r.suppressed;
+    for (const [k, n] of Object.entries(r.suppressedBy)) f.suppressedBy[k] = (f.suppressedBy[k] ?? 0) + n;
+    f.deferred += r.deferred;
+    f.waiting += r.waiting;
+    f.delivered += r.delivered;
+    f.failed += r.failed;
+    f.answered += r.answered;
+    f.accepted += r.accepted;
+    f.declined += r.declined;
+    f.expired += r.expired;
+  }
+  return f;
+}
+
+export function outboundRoutes(d: OutboundRouteDeps): Route[] {
+  const status = (run: RunRecord) => runStatus(run, d.funnel);
+  const moved = async (id: string, verb: 'pause' | 'resume' | 'cancel', call: Parameters<Parameters<typeof route>[1]>[0]['call']) => {
+    const before = await d.runs.get(id);
+    if (before === undefined) throw new KairosError('not_found', `no run "${id}"`);
+    const after = await d.runs[verb](id);
+    await audit(d, call, `run.${verb}`, id, { state: before.state }, { state: after.state });
+    return { status: 200 as const, body: status(after) };
+  };
+  return [
+    route(startRunOperation, async ({ params: { id }, call }) => {
+      const run = await d.runs.start(id, 'hand');
+      await audit(d, call, 'run.start', run.id, undefined, { campaign: id, state: run.state });
+      return { status: 201, body: status(run) };
+    }),
+    route(listRunsOperation, async ({ query }) => ({ status: 200, body: { runs: (await d.runs.list(query.campaign)).map(status) } })),
+    route(getRunOperation, async ({ params: { id } }) => {
+      const run = await d.runs.get(id);
+      if (run === undefined) throw new KairosError('not_found', `no run "${id}"`);
+      return { status: 200, body: status(run) };
+    }),
+    route(pauseRunOperation, ({ params: { id }, call }) => moved(id, 'pause', call)),
+    route(resumeRunOperation, ({ params: { id }, call }) => moved(id, 'resume', call)),
+    route(cancelRunOperation, ({ params: { id }, call }) => moved(id, 'cancel', call)),
+  ];
+}

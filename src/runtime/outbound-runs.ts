@@ -1,0 +1,309 @@
+import type { Campaign, Catalog, RunCall } from '../../actors/index.js';
+import { localTime, startOfLocalDay } from '../../actors/index.js';
+import type { Clock } from '../clock.js';
+import { KairosError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+import type { HostReply } from './host-options.js';
+import { latestSlot } from './outbound-schedule.js';
+
+/**
+ * Outbound runs (docs/outbound.md): an outbound campaign handed to every customer of its
+ * segments (or of the whole base), page by page in id order, each through the customer's actor
+ * (`CustomerHost.submitRun`) so that every rule of an event's decision holds. A run's record
+ * (`outbound/run/<id>` in the store's meta) keeps its state and the last page it finished; a
+ * page is finished when each of its customers answered finally, and only then is the record
+ * moved past it. A run stopped at any moment (kill -9 included) goes on from the record: the
+ * page it was in is handed over again, and the customers who had answered it answer with what
+ * they answered then and do nothing (the actor remembers its runs), so nobody is contacted
+ * twice by one run. A page a customer could not be decided for today for want of channel
+ * capacity waits for the next day (in the policy's time zone) and is handed over again then.
+ */
+
+export type RunState = 'running' | 'paused' | 'waiting' | 'done' | 'cancelled';
+
+export interface RunRecord {
+  id: string;
+  campaign: string;
+  /** the segments it goes over (a customer in any of them); empty: the whole base */
+  segments: string[];
+  state: RunState;
+  /** `hand` (the API or the CLI) or `schedule` */
+  startedBy: 'hand' | 'schedule';
+  startedAt: number;
+  updatedAt: number;
+  finishedAt?: number;
+  /** while `waiting`: when it goes on (the next day, for channel capacity) */
+  waitingUntil?: number;
+  /** why it waits */
+  waitingFor?: 'capacity';
+  /** where the next page starts: the last customer id of the last finished page (segments) or the scan's cursor (the whole base) */
+  cursor?: string;
+  /** customers handed over in finished pages, each once */
+  selected: number;
+  /** of them, not in the store any more when handed over (erased) */
+  gone: number;
+  /** pages finished */
+  pages: number;
+}
+
+export interface OutboundRunsOptions {
+  store: Store;
+  clock: Clock;
+  catalog: () => Catalog;
+  logger: Logger;
+  /** hands one customer the run (`CustomerHost.submitRun`) */
+  submit: (run: RunCall, customer: string) => Promise<HostReply>;
+  /** makes what the actors committed durable before a page is recorded finished (`CustomerHost.flush`) */
+  flush: () => Promise<void>;
+  /** customers a page (200) */
+  pageSize?: number;
+  /** hand-overs in flight at once per run (16): a run never crowds out the gateways' events */
+  concurrency?: number;
+  /** how long a run backs off when the host is overloaded (1 s) */
+  backoffMs?: number;
+}
+
+const RUN_PREFIX = 'outbound/run/';
+const SCHEDULE_PREFIX = 'outbound/schedule/';
+
+interface ScheduleMark {
+  /** when this node first saw the schedule: slots before it are not run */
+  seenAt: number;
+  /** the last slot started */
+  lastSlot?: number;
+}
+
+/** A run's id: the campaign and the minute (or second, by hand) it started, UTC, e.g. `pension~20270115T0700`. */
+export function runIdOf(campaign: string, at: number, startedBy: 'hand' | 'schedule'): string {
+  const iso = new Date(at).toISOString();
+  const stamp = startedBy === 'schedule' ? iso.slice(0, 16) : iso.slice(0, 19);
+  return `${campaign}~${stamp.replace(/[-:]/g, '')}`;
+}
+
+export class OutboundRuns {
+  /** runs being worked on in this process, by id */
+  private readonly active = new Map<string, Promise<void>>();
+  private stopped = false;
+  private wake: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly o: OutboundRunsOptions) {}
+
+  /** Starts a run of an outbound campaign now. 404 for an unknown campaign, 409 for one not outbound, not running, or with a run not finished. */
+  async start(campaignId: string, startedBy: 'hand' | 'schedule' = 'hand', at = this.o.clock.now()): Promise<RunRecord> {
+    const campaign = this.o.catalog().campaigns.find((c) => c.id === campaignId);
+    if (campaign === undefined) throw new KairosError('not_found', `no campaign "${campaignId}"`);
+    if (campaign.outbound === undefined) throw new KairosError('conflict', `campaign "${campaignId}" is not outbound (it has no "outbound" block): its events trigger it`);
+    if (campaign.status !== 'active') throw new KairosError('conflict', `campaign "${campaignId}" is ${campaign.status}: only an active campaign runs`);
+    const open = (await this.list()).find((r) => r.campaign === campaignId && (r.state === 'running' || r.state === 'paused' || r.state === 'waiting'));
+    if (open !== undefined) throw new KairosError('conflict', `campaign "${campaignId}" has run "${open.id}" ${open.state}: finish or cancel it first`);
+    // a scheduled slot is one run (of any node); by hand, a second run in the same second is told apart
+    const base = runIdOf(campaignId, at, startedBy);
+    let id = base;
+    for (let n = 2; (await this.get(id)) !== undefined; n++) {
+      if (startedBy === 'schedule') throw new KairosError('conflict', `run "${id}" exists already`);
+      id = `${base}-${n}`;
+    }
+    const now = this.o.clock.now();
+    const run: RunRecord = { id, campaign: campaignId, segments: [...campaign.outbound.segments], state: 'running', startedBy, startedAt: now, updatedAt: now, selected: 0, gone: 0, pages: 0 };
+    await this.save(run);
+    this.o.logger.info({ run: id, campaign: campaignId, startedBy }, 'outbound run started');
+    this.work(id);
+    return run;
+  }
+
+  async get(id: string): Promise<RunRecord | undefined> {
+    return (await this.o.store.getMeta(RUN_PREFIX + id)) as RunRecord | undefined;
+  }
+
+  /** The runs, oldest first (at most 1,000 of the latest). */
+  async list(campaign?: string): Promise<RunRecord[]> {
+    const all = (await this.o.store.listMeta(RUN_PREFIX, 1000)).map((e) => e.value as RunRecord);
+    return (campaign === undefined ? all : all.filter((r) => r.campaign === campaign)).sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
+  }
+
+  /** Pauses a running or waiting run after the page in flight. */
+  pause(id: string): Promise<RunRecord> {
+    return this.move(id, ['running', 'waiting'], 'paused');
+  }
+
+  resume(id: string): Promise<RunRecord> {
+    return this.move(id, ['paused'], 'running');
+  }
+
+  cancel(id: string): Promise<RunRecord> {
+    return this.move(id, ['running', 'waiting', 'paused'], 'cancelled');
+  }
+
+  private async move(id: string, from: readonly RunState[], to: RunState): Promise<RunRecord> {
+    const run = await this.get(id);
+    if (run === undefined) throw new KairosError('not_found', `no run "${id}"`);
+    if (!from.includes(run.state)) throw new KairosError('conflict', `run "${id}" is ${run.state}: it cannot be ${to === 'running' ? 'resumed' : to}`);
+    const next: RunRecord = { ...run, state: to, updatedAt: this.o.clock.now() };
+    delete next.waitingUntil;
+    delete next.waitingFor;
+    if (to === 'cancelled') next.finishedAt = next.updatedAt;
+    await this.save(next);
+    this.o.logger.info({ run: id, state: to }, 'outbound run moved');
+    if (to === 'running') this.work(id);
+    return next;
+  }
+
+  /**
+   * What is due now: runs left running by a stop (a restart) go on, waiting ones whose time
+   * came go on, and scheduled campaigns whose slot came start a run. Called soon after start
+   * and each minute (src/kairos.ts); tests call it on a manual clock.
+   */
+  async tick(): Promise<void> {
+    if (this.stopped) return;
+    const now = this.o.clock.now();
+    for (const run of await this.list()) {
+      if (this.active.has(run.id)) continue;
+      if (run.state === 'running') this.work(run.id);
+      else if (run.state === 'waiting' && (run.waitingUntil ?? 0) <= now) {
+        const next: RunRecord = { ...run, state: 'running', updatedAt: now };
+        delete next.waitingUntil;
+        delete next.waitingFor;
+        await this.save(next);
+        this.work(run.id);
+      }
+    }
+    const catalog = this.o.catalog();
+    for (const c of catalog.campaigns) if (c.outbound?.schedule !== undefined && c.status === 'active') await this.scheduled(c, catalog, now);
+  }
+
+  /** Resolves when the runs worked on in this process have stopped (finished, paused, waiting or failed). */
+  async idle(): Promise<void> {
+    while (this.active.size > 0) await Promise.all([...this.active.values()]);
+  }
+
+  /** Stops working after the pages in flight (the server is closing); the runs go on at the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.wake !== undefined) clearTimeout(this.wake);
+    await this.idle();
+  }
+
+  /** A scheduled campaign's run started when its latest slot came and was not started yet (slots past when the schedule was first seen are not run). */
+  private async scheduled(c: Campaign, catalog: Catalog, now: number): Promise<void> {
+    const key = SCHEDULE_PREFIX + c.id;
+    const slot = latestSlot(c.outbound!.schedule!, catalog.policy.defaultTimezone, now);
+    let mark = (await this.o.store.getMeta(key)) as ScheduleMark | undefined;
+    if (mark === undefined) {
+      mark = { seenAt: now, ...(slot !== undefined && slot < now ? { lastSlot: slot } : {}) };
+      await this.o.store.putMeta(key, mark);
+    }
+    if (slot === undefined || slot < mark.seenAt || (mark.lastSlot !== undefined && slot <= mark.lastSlot)) return;
+    await this.o.store.putMeta(key, { ...mark, lastSlot: slot } satisfies ScheduleMark);
+    try {
+      await this.start(c.id, 'schedule', slot);
+    } catch (err) {
+      // a run still open, or the same slot started by another node: this slot is passed over
+      this.o.logger.warn({ campaign: c.id, err }, 'scheduled outbound run not started');
+    }
+  }
+
+  private save(run: RunRecord): Promise<void> {
+    return this.o.store.putMeta(RUN_PREFIX + run.id, run);
+  }
+
+  /** Works on a run in the background until it stops being `running` here. */
+  private work(id: string): void {
+    if (this.active.has(id) || this.stopped) return;
+    const p = this.loop(id)
+      .catch((err: unknown) => this.o.logger.error({ run: id, err }, 'outbound run failed; it goes on at the next tick'))
+      .finally(() => this.active.delete(id));
+    this.active.set(id, p);
+  }
+
+  private async loop(id: string): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const run = await this.get(id);
+      if (run === undefined || run.state !== 'running') return;
+      const campaign = this.o.catalog().campaigns.find((c) => c.id === run.campaign);
+      if (campaign === undefined || campaign.outbound === undefined) {
+        await this.save({ ...run, state: 'cancelled', updatedAt: this.o.clock.now(), finishedAt: this.o.clock.now() });
+        this.o.logger.warn({ run: id }, 'outbound run cancelled: its campaign is gone or no longer outbound');
+        return;
+      }
+      const page = await this.page(run);
+      if (page.ids.length === 0) {
+        const now = this.o.clock.now();
+        await this.save({ ...run, state: 'done', updatedAt: now, finishedAt: now });
+        this.o.logger.info({ run: id, selected: run.selected }, 'outbound run done');
+        return;
+      }
+      const outcome = await this.handOver({ id: run.id, campaign: run.campaign }, page.ids);
+      if (outcome === 'overloaded') {
+        await sleep(this.o.backoffMs ?? 1000);
+        continue;
+      }
+      // answered before any change is recorded: what the actors committed is durable first
+      await this.o.flush();
+      const latest = await this.get(id);
+      if (latest === undefined) return;
+      if (outcome === 'capacity') {
+        // the page is handed over again tomorrow: who answered it answers the same then
+        if (latest.state !== 'running') return;
+        const tz = this.o.catalog().policy.defaultTimezone;
+        const until = startOfLocalDay(localTime(this.o.clock.now(), tz).epochDay + 1, tz);
+        await this.save({ ...latest, state: 'waiting', waitingFor: 'capacity', waitingUntil: until, updatedAt: this.o.clock.now() });
+        this.o.logger.info({ run: id, until }, 'outbound run waits for channel capacity');
+        return;
+      }
+      const next: RunRecord = { ...latest, selected: latest.selected + page.ids.length - outcome.gone, gone: latest.gone + outcome.gone, pages: latest.pages + 1, updatedAt: this.o.clock.now() };
+      if (page.cursor !== undefined) next.cursor = page.cursor;
+      await this.save(next);
+    }
+  }
+
+  /**
+   * One page handed over, a few customers at a time: `capacity` when one could not be decided
+   * for want of channel capacity today, `overloaded` when the host took one not now, else how
+   * many were gone.
+   */
+  private async handOver(call: RunCall, ids: readonly string[]): Promise<{ gone: number } | 'capacity' | 'overloaded'> {
+    let gone = 0;
+    let capacity = false;
+    let overloaded = false;
+    let at = 0;
+    const lane = async (): Promise<void> => {
+      while (at < ids.length && !overloaded) {
+        const id = ids[at++]!;
+        const reply = await this.o.submit(call, id);
+        if (reply.kind === 'error') {
+          if (reply.code === 'unknown_customer') gone++;
+          else if (reply.code === 'overloaded') overloaded = true;
+          else throw new KairosError('internal', `outbound run "${call.id}": customer "${id}" answered ${reply.code}: ${reply.message}`);
+        } else if (reply.kind === 'decision' && reply.run?.final === false) capacity = true;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 16, ids.length) }, lane));
+    if (overloaded) return 'overloaded';
+    return capacity ? 'capacity' : { gone };
+  }
+
+  /** The run's next page: the customers of its segments after its cursor, in id order (each once), or of the whole base. */
+  private async page(run: RunRecord): Promise<{ ids: string[]; cursor?: string }> {
+    const limit = this.o.pageSize ?? 200;
+    if (run.segments.length === 0) {
+      if (run.cursor === '') return { ids: [] };
+      const p = await this.o.store.scanCustomers(run.cursor, limit, { records: 'missing' });
+      // the scan's own cursor; '' once it has none left
+      return { ids: p.customers.map((c) => c.id), cursor: p.next ?? '' };
+    }
+    const lists = await Promise.all(run.segments.map((s) => this.o.store.listSegmentMembers(s, limit, run.cursor)));
+    const ids = [...new Set(lists.flat())].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, limit);
+    // No list may run out before the page's last id, or a member past its end would be skipped.
+    const full = lists.filter((l) => l.length === limit).map((l) => l[l.length - 1]!);
+    const bound = full.length === 0 ? undefined : full.reduce((a, b) => (a < b ? a : b));
+    const page = bound === undefined ? ids : ids.filter((x) => x <= bound);
+    const last = page.at(-1);
+    return last === undefined ? { ids: [] } : { ids: page, cursor: last };
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
