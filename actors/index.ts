@@ -25,6 +25,7 @@ export { customerOfInstance, offerInstanceId } from './decision/offer-instance-i
 export type { DecideInputs, DecideResult } from './decision/decide.js';
 export { decide } from './decision/decide.js';
 export type { DeferralStep } from './decision/deferral.js';
+export { nextAllowedAt } from './decision/deferral.js';
 export type { Explanation } from './decision/explanation.js';
 export { ExplanationSchema } from './decision/explanation.js';
 export { recencyProblem, suppressionProblem } from './decision/customer-filters.js';

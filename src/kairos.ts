@@ -283,7 +283,7 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
   const segmentTimers = config.segmentSweepMs > 0 ? [setTimeout(sweepSegments, 5000), setInterval(sweepSegments, 60_000)] : [];
   for (const t of segmentTimers) t.unref();
   // Outbound runs: left running by a stop, waiting for their day, or due by a schedule; looked at soon after start and every 30 s.
-  const outboundRuns = new OutboundRuns({ store, clock: parts.clock, catalog: () => catalogs.catalog, logger, submit: (run, id) => host.submitRun(run, id), flush: () => host.flush() });
+  const outboundRuns = new OutboundRuns({ store, clock: parts.clock, catalog: () => catalogs.catalog, logger, submit: (run, id) => host.submitRun(run, id), flush: () => host.flush(), storeFailing: () => host.storeFailing() });
   const tickRuns = (): void => {
     outboundRuns.tick().catch((err: unknown) => logger.error({ err }, 'looking at the outbound runs failed; again at the next tick'));
   };

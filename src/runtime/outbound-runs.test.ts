@@ -94,7 +94,7 @@ describe('outbound runs', () => {
     expect(s2.state).toBe('done');
     expect(s2.funnel.offered).toBe(0);
     expect(s2.funnel.decided).toBe(members);
-  });
+  }, 180_000);
 
   it('at night defers the SMS to the morning instead of dropping it; pause, resume and cancel', async () => {
     data.remove();
@@ -138,5 +138,5 @@ describe('outbound runs', () => {
     await k!.kairos.outboundRuns.idle();
     expect((await api('POST', `/v1/runs/${third.id}/resume`, undefined, 409)).code).toBe('conflict');
     expect((await api('GET', '/v1/runs?campaign=pension-deposit-run')).runs.map((r: { id: string }) => r.id)).toEqual([run.id, third.id]);
-  });
+  }, 180_000);
 });

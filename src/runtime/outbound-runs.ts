@@ -1,5 +1,5 @@
 import type { Campaign, Catalog, RunCall } from '../../actors/index.js';
-import { localTime, startOfLocalDay } from '../../actors/index.js';
+import { localTime, nextAllowedAt, startOfLocalDay } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -17,7 +17,8 @@ import { latestSlot } from './outbound-schedule.js';
  * page it was in is handed over again, and the customers who had answered it answer with what
  * they answered then and do nothing (the actor remembers its runs), so nobody is contacted
  * twice by one run. A page a customer could not be decided for today for want of channel
- * capacity waits for the next day (in the policy's time zone) and is handed over again then.
+ * capacity waits for the next day (in the policy's time zone, from when its quiet hours allow)
+ * and is handed over again then.
  */
 
 export type RunState = 'running' | 'paused' | 'waiting' | 'done' | 'cancelled';
@@ -43,6 +44,8 @@ export interface RunRecord {
   selected: number;
   /** of them, not in the store any more when handed over (erased) */
   gone: number;
+  /** of them, whose actor failed on the hand-over (logged with the customer's id): not decided */
+  errors?: number;
   /** pages finished */
   pages: number;
 }
@@ -56,6 +59,8 @@ export interface OutboundRunsOptions {
   submit: (run: RunCall, customer: string) => Promise<HostReply>;
   /** makes what the actors committed durable before a page is recorded finished (`CustomerHost.flush`) */
   flush: () => Promise<void>;
+  /** whether the store is failing (`CustomerHost.storeFailing`): a page then waits instead of counting its customers failed */
+  storeFailing?: () => boolean;
   /** customers a page (200) */
   pageSize?: number;
   /** hand-overs in flight at once per run (16): a run never crowds out the gateways' events */
@@ -246,13 +251,18 @@ export class OutboundRuns {
       if (outcome === 'capacity') {
         // the page is handed over again tomorrow: who answered it answers the same then
         if (latest.state !== 'running') return;
-        const tz = this.o.catalog().policy.defaultTimezone;
-        const until = startOfLocalDay(localTime(this.o.clock.now(), tz).epochDay + 1, tz);
+        // the next day (the capacity's day, in the policy's time zone), from when its quiet hours allow:
+        // a message deferred from the night would meet the used capacity at its retry and be lost
+        const policy = this.o.catalog().policy;
+        const tz = policy.defaultTimezone;
+        const midnight = startOfLocalDay(localTime(this.o.clock.now(), tz).epochDay + 1, tz);
+        const until = nextAllowedAt(policy, tz, midnight) ?? midnight;
         await this.save({ ...latest, state: 'waiting', waitingFor: 'capacity', waitingUntil: until, updatedAt: this.o.clock.now() });
         this.o.logger.info({ run: id, until }, 'outbound run waits for channel capacity');
         return;
       }
       const next: RunRecord = { ...latest, selected: latest.selected + page.ids.length - outcome.gone, gone: latest.gone + outcome.gone, pages: latest.pages + 1, updatedAt: this.o.clock.now() };
+      if (outcome.errors > 0) next.errors = (latest.errors ?? 0) + outcome.errors;
       if (page.cursor !== undefined) next.cursor = page.cursor;
       await this.save(next);
     }
@@ -260,13 +270,15 @@ export class OutboundRuns {
 
   /**
    * One page handed over, a few customers at a time: `capacity` when one could not be decided
-   * for want of channel capacity today, `overloaded` when the host took one not now, else how
-   * many were gone.
+   * for want of channel capacity today, `overloaded` when the host took one not now (or one
+   * failed while the store is failing: the store, not the customer), else how many were gone and
+   * how many failed (one customer's failure does not stop the run: it is logged and counted).
    */
-  private async handOver(call: RunCall, ids: readonly string[]): Promise<{ gone: number } | 'capacity' | 'overloaded'> {
+  private async handOver(call: RunCall, ids: readonly string[]): Promise<{ gone: number; errors: number } | 'capacity' | 'overloaded'> {
     let gone = 0;
     let capacity = false;
     let overloaded = false;
+    const failed: string[] = [];
     let at = 0;
     const lane = async (): Promise<void> => {
       while (at < ids.length && !overloaded) {
@@ -275,13 +287,17 @@ export class OutboundRuns {
         if (reply.kind === 'error') {
           if (reply.code === 'unknown_customer') gone++;
           else if (reply.code === 'overloaded') overloaded = true;
-          else throw new KairosError('internal', `outbound run "${call.id}": customer "${id}" answered ${reply.code}: ${reply.message}`);
+          else {
+            failed.push(id);
+            this.o.logger.error({ run: call.id, customer: id, code: reply.code, message: reply.message }, 'outbound run: the customer could not be decided; the run goes on');
+          }
         } else if (reply.kind === 'decision' && reply.run?.final === false) capacity = true;
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 16, ids.length) }, lane));
-    if (overloaded) return 'overloaded';
-    return capacity ? 'capacity' : { gone };
+    // the store failing (commits refused): the page waits for it rather than count its customers failed
+    if (overloaded || (failed.length > 0 && this.o.storeFailing?.() === true)) return 'overloaded';
+    return capacity ? 'capacity' : { gone, errors: failed.length };
   }
 
   /** The run's next page: the customers of its segments after its cursor, in id order (each once), or of the whole base. */
