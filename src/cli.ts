@@ -18,6 +18,7 @@ import { LmdbStore } from './store/lmdb-store.js';
 import { auditCommand } from './cli/audit-command.js';
 import { mergeCommand } from './cli/merge-command.js';
 import { keysCommand, keysUsage } from './cli/keys-command.js';
+import { runCommand, runUsage } from './cli/run-command.js';
 import { importCommand, importUsage } from './cli/import-command.js';
 import { segmentsCommand, segmentsUsage } from './cli/segments-command.js';
 
@@ -56,6 +57,9 @@ usage:
                              (the data dir's store, Kairos stopped; docs/catalog.md)
   kairos keys …              named API keys on a running server (create, list, rotate,
                              revoke; see kairos keys --help and docs/security.md)
+  kairos run …               outbound runs on a running server (start, status, list,
+                             pause, resume, cancel; --wait follows one with a progress
+                             bar); see kairos run --help and docs/outbound.md
   kairos --help              this text
   kairos --version           the version
 
@@ -310,6 +314,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (argv[0] === 'keys') {
     if (argv.includes('--help') || argv.includes('-h')) process.stdout.write(`${keysUsage}\n`);
     else process.exitCode = await keysCommand(argv.slice(1), { env: process.env, out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) });
+    return;
+  }
+  if (argv[0] === 'run') {
+    if (argv.includes('--help') || argv.includes('-h')) process.stdout.write(`${runUsage}\n`);
+    else process.exitCode = await runCommand(argv.slice(1), { env: process.env, out: (l) => process.stdout.write(`${l}\n`), err: (t) => process.stderr.write(t), tty: process.stderr.isTTY });
     return;
   }
   const parsed = parseCli(argv);

@@ -345,7 +345,7 @@ function buildGateway(
       ...adminRoutes({ host, stopList, store, clock, logger, status }),
       ...catalogRoutes({ catalogs, host, clock, propensity, segments }),
       ...segmentRoutes({ catalogs, store, counts: new DraftCounts({ store, catalog: () => catalogs.catalog, clock, logger }) }),
-      ...outboundRoutes({ runs: parts.outboundRuns, funnel, store, clock }),
+      ...outboundRoutes({ runs: parts.outboundRuns, funnel, store, clock, segments }),
       ...learningRoutes({ catalogs, models, uplift, funnel, store, clock }),
       ...auditRoutes({ store }),
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),

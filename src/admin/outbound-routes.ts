@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { FunnelLedger, FunnelRow } from '../runtime/funnel-ledger.js';
 import type { OutboundRuns, RunRecord } from '../runtime/outbound-runs.js';
+import type { SegmentLedger } from '../runtime/segment-ledger.js';
 import { route } from '../schema/http/bind-route.js';
 import { PathId } from '../schema/http/common-schemas.js';
 import { operation } from '../schema/http/operation.js';
@@ -14,13 +15,16 @@ import type { Route } from '../transport/http.js';
  * Outbound runs through the admin API (docs/outbound.md): start one of an outbound campaign,
  * list them, read one's status (its record and its funnel: decided, offered, suppressed by
  * reason, held out, deferred, delivered, answered, accepted), pause, resume, cancel. Each
- * change is written to the audit trail.
+ * change is written to the audit trail. The status estimates how many customers the run will
+ * hand over (`total`) and, while it runs, how long it still takes (`etaMs`).
  */
 export interface OutboundRouteDeps {
   runs: OutboundRuns;
   funnel: FunnelLedger;
   store: Store;
   clock: Clock;
+  /** the segment sizes: a run over segments estimates its total from them */
+  segments: SegmentLedger;
 }
 
 const RunStatus = Type.Object(
@@ -40,6 +44,12 @@ const RunStatus = Type.Object(
     selected: Type.Integer({ description: 'customers handed the run so far, each once' }),
     gone: Type.Integer({ description: 'customers listed but no longer in the store when handed over' }),
     pages: Type.Integer(),
+    total: Type.Optional(
+      Type.Integer({
+        description: "customers the run will hand over, estimated: the sum of its segments' sizes (a customer in two counts twice), or the customers whose master data the store holds for the whole base",
+      }),
+    ),
+    etaMs: Type.Optional(Type.Integer({ description: 'while running: the time left, estimated, in ms (what is left of `total` at the rate so far, `selected` since `startedAt`); absent when unknown' })),
     funnel: Type.Object(
       {
         decided: Type.Integer({ description: 'decisions made for the run (a customer decided again for want of capacity counts again)' }),
@@ -123,9 +133,22 @@ export const cancelRunOperation = moveOperation('cancel', 'Cancel a run: no cust
 
 export const outboundOperations = [startRunOperation, listRunsOperation, getRunOperation, pauseRunOperation, resumeRunOperation, cancelRunOperation] as const;
 
-/** A run's record with its funnel (the campaign funnel's rows of the run, summed). */
-export function runStatus(run: RunRecord, funnel: FunnelLedger): RunRecord & { funnel: ReturnType<typeof runFunnel> } {
-  return { ...run, funnel: runFunnel(funnel.report({ campaign: run.campaign, run: run.id, by: [] })) };
+/** A run's record with its funnel (the campaign funnel's rows of the run, summed) and, when given, its estimated total and time left. */
+export function runStatus(run: RunRecord, funnel: FunnelLedger, estimate?: { total: number | undefined; now: number }): RunRecord & { funnel: ReturnType<typeof runFunnel>; total?: number; etaMs?: number } {
+  const total = estimate?.total;
+  const etaMs = estimate === undefined ? undefined : runEta(run, total, estimate.now);
+  return { ...run, ...(total === undefined ? {} : { total }), ...(etaMs === undefined ? {} : { etaMs }), funnel: runFunnel(funnel.report({ campaign: run.campaign, run: run.id, by: [] })) };
+}
+
+/**
+ * A running run's time left, in ms: what is left of `total` at the rate so far (`selected`
+ * since `startedAt`, by the server clock). Undefined when it is not running, the total is not
+ * known, or nothing was handed over yet (no rate).
+ */
+export function runEta(run: Pick<RunRecord, 'state' | 'selected' | 'startedAt'>, total: number | undefined, now: number): number | undefined {
+  if (run.state !== 'running' || total === undefined || run.selected <= 0 || now <= run.startedAt) return undefined;
+  const rate = run.selected / (now - run.startedAt);
+  return Math.round(Math.max(0, total - run.selected) / rate);
 }
 
 function runFunnel(rows: readonly FunnelRow[]) {
@@ -149,25 +172,35 @@ function runFunnel(rows: readonly FunnelRow[]) {
 }
 
 export function outboundRoutes(d: OutboundRouteDeps): Route[] {
-  const status = (run: RunRecord) => runStatus(run, d.funnel);
+  // the whole base's count is read once a request (a list shares it)
+  const wholeBase = (): (() => Promise<number>) => {
+    let count: Promise<number> | undefined;
+    return () => (count ??= d.store.countImported());
+  };
+  const total = (run: RunRecord, base: () => Promise<number>): Promise<number> => (run.segments.length > 0 ? Promise.resolve(run.segments.reduce((n, s) => n + d.segments.size(s), 0)) : base());
+  const status = async (run: RunRecord, base = wholeBase()) => runStatus(run, d.funnel, { total: await total(run, base), now: d.clock.now() });
   const moved = async (id: string, verb: 'pause' | 'resume' | 'cancel', call: Parameters<Parameters<typeof route>[1]>[0]['call']) => {
     const before = await d.runs.get(id);
     if (before === undefined) throw new KairosError('not_found', `no run "${id}"`);
     const after = await d.runs[verb](id);
     await audit(d, call, `run.${verb}`, id, { state: before.state }, { state: after.state });
-    return { status: 200 as const, body: status(after) };
+    return { status: 200 as const, body: await status(after) };
   };
   return [
     route(startRunOperation, async ({ params: { id }, call }) => {
       const run = await d.runs.start(id, 'hand');
       await audit(d, call, 'run.start', run.id, undefined, { campaign: id, state: run.state });
-      return { status: 201, body: status(run) };
+      return { status: 201, body: await status(run) };
     }),
-    route(listRunsOperation, async ({ query }) => ({ status: 200, body: { runs: (await d.runs.list(query.campaign)).map(status) } })),
+    route(listRunsOperation, async ({ query }) => {
+      const base = wholeBase();
+      const runs = await d.runs.list(query.campaign);
+      return { status: 200, body: { runs: await Promise.all(runs.map((r) => status(r, base))) } };
+    }),
     route(getRunOperation, async ({ params: { id } }) => {
       const run = await d.runs.get(id);
       if (run === undefined) throw new KairosError('not_found', `no run "${id}"`);
-      return { status: 200, body: status(run) };
+      return { status: 200, body: await status(run) };
     }),
     route(pauseRunOperation, ({ params: { id }, call }) => moved(id, 'pause', call)),
     route(resumeRunOperation, ({ params: { id }, call }) => moved(id, 'resume', call)),

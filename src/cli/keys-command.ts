@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ROLES } from '../transport/principal.js';
+import { adminClient, problemLine } from './admin-client.js';
 
 /**
  * `kairos keys create|list|rotate|role|revoke`: the running server's /v1/keys, over its API, with
@@ -49,26 +49,9 @@ export async function keysCommand(argv: readonly string[], io: KeysIo): Promise<
     io.err(keysUsage);
     return 2;
   }
-  let adminKey: string | undefined;
-  try {
-    adminKey = values['key-file'] !== undefined ? readFileSync(values['key-file'], 'utf8').trim() : io.env.KAIROS_ADMIN_KEY;
-  } catch (err) {
-    io.err(`kairos keys: cannot read --key-file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    return 2;
-  }
-  if (adminKey === undefined || adminKey === '') {
-    io.err('kairos keys: an admin key is needed: set KAIROS_ADMIN_KEY or pass --key-file FILE');
-    return 2;
-  }
-  const base = (values.url ?? io.env.KAIROS_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-  const request = async (method: string, path: string, body?: unknown): Promise<{ ok: boolean; json: Record<string, unknown> }> => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${adminKey}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { ok: res.ok, json: (await res.json()) as Record<string, unknown> };
-  };
+  const client = adminClient('keys', values, io);
+  if (typeof client === 'number') return client;
+  const { base, request } = client;
   let r;
   try {
     if (sub === 'list') r = await request('GET', '/v1/keys');
@@ -81,8 +64,7 @@ export async function keysCommand(argv: readonly string[], io: KeysIo): Promise<
     return 1;
   }
   if (!r.ok) {
-    const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-    io.err(`kairos keys: ${text(r.json.code) || 'error'}: ${text(r.json.detail) || text(r.json.title)}`);
+    io.err(problemLine('keys', r.status, r.json));
     return 1;
   }
   if (sub === 'list') {

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The commands that talk to a running server's admin API (`kairos keys`, `kairos run`): the
+ * server from `--url` (or KAIROS_URL, default http://127.0.0.1:8080), the admin key from
+ * `--key-file` (or KAIROS_ADMIN_KEY), a request that answers the status and the JSON body, and
+ * a refusal's problem detail as one line.
+ */
+
+export interface AdminClient {
+  /** the server's base URL, without a trailing slash */
+  base: string;
+  /** one call; the body parsed as JSON (an empty object when it is not); throws when the server cannot be reached */
+  request: (method: string, path: string, body?: unknown) => Promise<{ ok: boolean; status: number; json: Record<string, unknown> }>;
+}
+
+/** The client for `kairos <command>`, or the exit code (2) after saying on `err` what is missing. */
+export function adminClient(command: string, values: { url?: string | undefined; 'key-file'?: string | undefined }, io: { env: Readonly<Record<string, string | undefined>>; err: (line: string) => void }): AdminClient | number {
+  let adminKey: string | undefined;
+  try {
+    adminKey = values['key-file'] !== undefined ? readFileSync(values['key-file'], 'utf8').trim() : io.env.KAIROS_ADMIN_KEY;
+  } catch (err) {
+    io.err(`kairos ${command}: cannot read --key-file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    return 2;
+  }
+  if (adminKey === undefined || adminKey === '') {
+    io.err(`kairos ${command}: an admin key is needed: set KAIROS_ADMIN_KEY or pass --key-file FILE`);
+    return 2;
+  }
+  const base = (values.url ?? io.env.KAIROS_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  return {
+    base,
+    request: async (method, path, body) => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${adminKey}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      let json: Record<string, unknown> = {};
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (typeof parsed === 'object' && parsed !== null) json = parsed as Record<string, unknown>;
+      } catch {
+        // not JSON: the status says what happened
+      }
+      return { ok: res.ok, status: res.status, json };
+    },
+  };
+}
+
+/** A refusal's problem+json as one line: `kairos <command>: <code>: <detail>`. */
+export function problemLine(command: string, status: number, json: Record<string, unknown>): string {
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return `kairos ${command}: ${text(json.code) || `http_${status}`}: ${text(json.detail) || text(json.title)}`;
+}

@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runEta } from '../admin/outbound-routes.js';
+import { packageRoot } from '../paths.js';
+import { adminHeaders, serverForFile, yesterdayMsk } from '../test-support/test-kairos.js';
+import { runCommand } from './run-command.js';
+
+/**
+ * `kairos run …` as a process (the built CLI) against a real server (LMDB, manual clock, the
+ * demo bank with its segments swept): the pension run started and followed to its end, its
+ * status and the list, pause, resume and cancel, and the refusals; the ETA's arithmetic.
+ */
+
+const bin = join(packageRoot(), 'bin', 'kairos.js');
+const server = serverForFile({ config: { clock: 'manual', store: 'lmdb' }, manualClockStart: yesterdayMsk('11:00') });
+// the segments' members, as the sweep keeps them
+beforeAll(async () => {
+  await server.k.kairos.segmentSweep.runIfDue();
+  await server.k.kairos.host.flush();
+});
+
+const SUMMARY = /^run: id=(\S+) state=(\w+) selected=(\d+) decided=(\d+) offered=(\d+) control=(\d+) suppressed=(\d+) deferred=(\d+) eta_s=(\d+|-)$/;
+
+/** The command as a child process (asynchronous: the server answers from this process); key '': none. */
+function kairos(args: string[], key = 'demo-admin', url = server.k.httpUrl): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('KAIROS_')) env[k] = v;
+  if (key !== '') env.KAIROS_ADMIN_KEY = key;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'run', ...args, '--url', url], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function summary(stdout: string) {
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  const m = SUMMARY.exec(line);
+  expect(m, line).not.toBeNull();
+  const [, id, state, selected, decided, offered, control, suppressed, deferred, eta] = m!;
+  return { id: id!, state: state!, selected: Number(selected), decided: Number(decided), offered: Number(offered), control: Number(control), suppressed: Number(suppressed), deferred: Number(deferred), eta: eta! };
+}
+
+async function api(method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${server.k.httpUrl}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  expect(res.status, `${method} ${path}`).toBeLessThan(300);
+  return res.json();
+}
+
+/** A run started and paused at once (before its first page is recorded), through the API. */
+async function pausedRun(): Promise<string> {
+  const run = await api('POST', '/v1/campaigns/pension-deposit-run/runs');
+  await api('POST', `/v1/runs/${run.id}/pause`);
+  await server.k.kairos.outboundRuns.idle();
+  return run.id as string;
+}
+
+describe('kairos run', () => {
+  it('starts the pension run and follows it to its end; the summary adds up; status and list say the same', async () => {
+    const members = (await api('GET', '/v1/segments/clients_60_plus')).size as number;
+    expect(members).toBeGreaterThan(1000);
+
+    const started = await kairos(['start', 'pension-deposit-run', '--wait']);
+    expect(started.code, started.stderr).toBe(0);
+    const s = summary(started.stdout);
+    expect(s).toMatchObject({ state: 'done', selected: members, decided: members, eta: '-' });
+    expect(s.offered + s.control + s.suppressed + s.deferred).toBe(s.decided);
+    expect(s.offered).toBeGreaterThan(0);
+    // not a terminal: a line a tenth, the last at 100%
+    expect(started.stderr).toContain(`run: 100% selected=${members}/${members}`);
+    expect(started.stderr).not.toContain('\r');
+
+    const status = await api('GET', `/v1/runs/${s.id}`);
+    expect(status).toMatchObject({ state: 'done', total: members });
+    expect(status.etaMs).toBeUndefined();
+
+    const again = await kairos(['status', s.id]);
+    expect(again.code).toBe(0);
+    expect(summary(again.stdout)).toEqual(s);
+    const listed = await kairos(['list', '--campaign', 'pension-deposit-run']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.trim().split('\n').map((l) => summary(l))).toEqual([s]);
+    expect((await kairos(['list', '--campaign', 'nope'])).stdout).toBe('');
+
+    // On a terminal, --wait draws a bar on stderr and redraws it in place.
+    const err: string[] = [];
+    const out: string[] = [];
+    const code = await runCommand(['status', s.id, '--wait', '--url', server.k.httpUrl], { env: { KAIROS_ADMIN_KEY: 'demo-admin' }, out: (l) => out.push(l), err: (t) => err.push(t), tty: true });
+    expect(code).toBe(0);
+    expect(err.join('')).toContain(`\r[${'#'.repeat(30)}] 100%  selected=${members}/${members}`);
+    expect(out.at(-1)).toBe(again.stdout.trim());
+  });
+
+  it('pauses, resumes and cancels a run; refuses a move its state does not allow', async () => {
+    // A paused run resumed by the command, then followed to its end.
+    const first = await pausedRun();
+    const resumed = await kairos(['resume', first]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(summary(resumed.stdout)).toMatchObject({ id: first, state: 'running' });
+    const done = await kairos(['status', first, '--wait']);
+    expect(summary(done.stdout)).toMatchObject({ id: first, state: 'done' });
+    const late = await kairos(['pause', first]);
+    expect(late.code).toBe(1);
+    expect(late.stdout).toBe('');
+    expect(late.stderr).toBe(`kairos run: conflict: run "${first}" is done: it cannot be paused\n`);
+
+    // A run waiting for tomorrow's capacity (its record as the engine leaves it): paused, then cancelled.
+    const second = await pausedRun();
+    const record = (await server.k.kairos.store.getMeta(`outbound/run/${second}`)) as Record<string, unknown>;
+    await server.k.kairos.store.putMeta(`outbound/run/${second}`, { ...record, state: 'waiting', waitingFor: 'capacity', waitingUntil: server.k.kairos.clock.now() + 86_400_000 });
+    const paused = await kairos(['pause', second]);
+    expect(paused.code, paused.stderr).toBe(0);
+    expect(summary(paused.stdout)).toMatchObject({ id: second, state: 'paused' });
+    const cancelled = await kairos(['cancel', second]);
+    expect(summary(cancelled.stdout)).toMatchObject({ id: second, state: 'cancelled' });
+    const resume = await kairos(['resume', second]);
+    expect(resume.code).toBe(1);
+    expect(resume.stderr).toContain('kairos run: conflict:');
+    expect((await kairos(['list'])).stdout.trim().split('\n').map((l) => summary(l).state)).toEqual(['done', 'done', 'cancelled']);
+  });
+
+  it('refuses an unknown campaign (404), one not outbound (409), an unknown run, no key, bad usage and a server it cannot reach', async () => {
+    const unknown = await kairos(['start', 'nope']);
+    expect(unknown).toMatchObject({ code: 1, stdout: '', stderr: 'kairos run: not_found: no campaign "nope"\n' });
+    const notOutbound = await kairos(['start', 'pension-deposit']);
+    expect(notOutbound.code).toBe(1);
+    expect(notOutbound.stderr).toMatch(/^kairos run: conflict: campaign "pension-deposit" is not outbound.*\n$/);
+    const noRun = await kairos(['status', 'nope~20270101T000000', '--wait']);
+    expect(noRun).toMatchObject({ code: 1, stderr: 'kairos run: not_found: no run "nope~20270101T000000"\n' });
+    const noKey = await kairos(['list'], '');
+    expect(noKey).toMatchObject({ code: 2, stdout: '' });
+    expect(noKey.stderr).toContain('KAIROS_ADMIN_KEY');
+    const wrongKey = await kairos(['list'], 'not-the-admin-key');
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toMatch(/^kairos run: unauthorized: /);
+    expect((await kairos(['pause'])).code).toBe(2);
+    expect((await kairos(['list', '--wait'])).code).toBe(2);
+    expect((await kairos(['launch', 'x'])).code).toBe(2);
+    const away = await kairos(['list'], 'demo-admin', 'http://127.0.0.1:1');
+    expect(away.code).toBe(1);
+    expect(away.stderr).toMatch(/^kairos run: cannot reach http:\/\/127\.0\.0\.1:1: .+\n$/);
+  });
+});
+
+describe('the ETA', () => {
+  const run = { state: 'running' as const, startedAt: 1_000_000, selected: 400 };
+  it('is what is left of the total at the rate so far', () => {
+    // 400 in 20 s: 20 a second; 1,600 left: 80 s
+    expect(runEta(run, 2000, 1_020_000)).toBe(80_000);
+    // more handed over than estimated (a stale size): nothing left
+    expect(runEta(run, 300, 1_020_000)).toBe(0);
+  });
+  it('is unknown without a rate, a total, or a running run', () => {
+    expect(runEta({ ...run, selected: 0 }, 2000, 1_020_000)).toBeUndefined();
+    expect(runEta(run, 2000, run.startedAt)).toBeUndefined();
+    expect(runEta(run, undefined, 1_020_000)).toBeUndefined();
+    expect(runEta({ ...run, state: 'paused' }, 2000, 1_020_000)).toBeUndefined();
+  });
+});

@@ -1,0 +1,150 @@
+import { parseArgs } from 'node:util';
+import { adminClient, problemLine } from './admin-client.js';
+
+/**
+ * `kairos run start|status|list|pause|resume|cancel`: outbound runs (docs/outbound.md) on a
+ * running server, over its admin API, with an admin key from KAIROS_ADMIN_KEY or --key-file.
+ * `--wait` follows a run until it is no longer running (a progress bar on a terminal, a line a
+ * tenth otherwise, on stderr). On stdout each run is one line:
+ * `run: id=… state=… selected=N decided=N offered=N control=N suppressed=N deferred=N eta_s=…`.
+ */
+
+export const runUsage = `usage:
+  kairos run start CAMPAIGN [--wait]    start a run of an outbound campaign now
+  kairos run status RUN [--wait]        a run's status; --wait: follow it until it is no longer running
+  kairos run list [--campaign C]        the runs, oldest first, a line each
+  kairos run pause RUN                  pause a running (or waiting) run after the page in flight
+  kairos run resume RUN                 resume a paused run where it stopped
+  kairos run cancel RUN                 cancel a run (what was sent stays sent)
+options:
+  --url URL        the server (default http://127.0.0.1:8080, or KAIROS_URL)
+  --key-file FILE  a file holding the admin key (default: the KAIROS_ADMIN_KEY variable)
+each run is printed on stdout as one line:
+  run: id=ID state=STATE selected=N decided=N offered=N control=N suppressed=N deferred=N eta_s=S|-`;
+
+export interface RunIo {
+  env: Readonly<Record<string, string | undefined>>;
+  /** a line on stdout */
+  out: (line: string) => void;
+  /** text on stderr, as it is (lines end with a newline; the bar redraws with a carriage return) */
+  err: (text: string) => void;
+  /** whether stderr is a terminal: a progress bar; else a line per tenth */
+  tty: boolean;
+  /** the time between two looks at a followed run (1 s) */
+  pollMs?: number;
+}
+
+/** A run's status as GET /v1/runs/{id} answers it (the fields the command reads). */
+export interface RunView {
+  id: string;
+  state: string;
+  selected: number;
+  total?: number;
+  etaMs?: number;
+  funnel: { decided: number; offered: number; control: number; suppressed: number; deferred: number };
+}
+
+/** The run's one parseable line. */
+export function runLine(r: RunView): string {
+  const f = r.funnel;
+  const eta = r.etaMs === undefined ? '-' : String(Math.ceil(r.etaMs / 1000));
+  return `run: id=${r.id} state=${r.state} selected=${r.selected} decided=${f.decided} offered=${f.offered} control=${f.control} suppressed=${f.suppressed} deferred=${f.deferred} eta_s=${eta}`;
+}
+
+function bar(r: RunView, width = 30): string {
+  const share = r.total !== undefined && r.total > 0 ? Math.min(1, r.selected / r.total) : 0;
+  const filled = Math.round(share * width);
+  const eta = r.etaMs === undefined ? '' : `  eta ${Math.ceil(r.etaMs / 1000)} s`;
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(share * 100)).padStart(3)}%  selected=${r.selected}${r.total === undefined ? '' : `/${r.total}`}${eta}`;
+}
+
+const verbs = ['start', 'status', 'list', 'pause', 'resume', 'cancel'];
+
+/** Runs the command; resolves with the exit code (0 done, 1 refused by the server or not reached, 2 usage). */
+export async function runCommand(argv: readonly string[], io: RunIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: { url: { type: 'string' }, 'key-file': { type: 'string' }, wait: { type: 'boolean' }, campaign: { type: 'string' } },
+    });
+  } catch (err) {
+    io.err(`kairos run: ${(err as Error).message}\n${runUsage}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [sub, name, ...more] = positionals;
+  const needsName = sub !== 'list';
+  if (
+    sub === undefined ||
+    !verbs.includes(sub) ||
+    more.length > 0 ||
+    needsName !== (name !== undefined) ||
+    (values.wait === true && sub !== 'start' && sub !== 'status') ||
+    (values.campaign !== undefined && sub !== 'list')
+  ) {
+    io.err(`${runUsage}\n`);
+    return 2;
+  }
+  const client = adminClient('run', values, { env: io.env, err: (line) => io.err(`${line}\n`) });
+  if (typeof client === 'number') return client;
+  const call = async (method: string, path: string): Promise<Record<string, unknown> | number> => {
+    let r;
+    try {
+      r = await client.request(method, path);
+    } catch (err) {
+      const cause = (err as Error & { cause?: { code?: string } }).cause?.code;
+      io.err(`kairos run: cannot reach ${client.base}: ${cause ?? (err as Error).message}\n`);
+      return 1;
+    }
+    if (!r.ok) {
+      io.err(`${problemLine('run', r.status, r.json)}\n`);
+      return 1;
+    }
+    return r.json;
+  };
+  const id = encodeURIComponent(name ?? '');
+  if (sub === 'list') {
+    const r = await call('GET', `/v1/runs${values.campaign === undefined ? '' : `?campaign=${encodeURIComponent(values.campaign)}`}`);
+    if (typeof r === 'number') return r;
+    for (const run of r.runs as RunView[]) io.out(runLine(run));
+    return 0;
+  }
+  let r =
+    sub === 'start' ? await call('POST', `/v1/campaigns/${id}/runs`) : sub === 'status' ? await call('GET', `/v1/runs/${id}`) : await call('POST', `/v1/runs/${id}/${sub}`);
+  if (typeof r === 'number') return r;
+  let run = r as unknown as RunView;
+  if (values.wait === true) {
+    let lastTenth = -1;
+    let drawn = false;
+    const show = (v: RunView): void => {
+      if (io.tty) {
+        io.err(`\r${bar(v)}`);
+        drawn = true;
+        return;
+      }
+      if (v.total === undefined || v.total <= 0) return;
+      const tenth = Math.floor(Math.min(1, v.selected / v.total) * 10);
+      if (tenth > lastTenth) {
+        lastTenth = tenth;
+        io.err(`run: ${tenth * 10}% selected=${v.selected}/${v.total}${v.etaMs === undefined ? '' : ` eta_s=${Math.ceil(v.etaMs / 1000)}`}\n`);
+      }
+    };
+    show(run);
+    while (run.state === 'running') {
+      await new Promise((resolve) => setTimeout(resolve, io.pollMs ?? 1000));
+      r = await call('GET', `/v1/runs/${encodeURIComponent(run.id)}`);
+      if (typeof r === 'number') {
+        if (drawn) io.err('\n');
+        return r;
+      }
+      run = r as unknown as RunView;
+      show(run);
+    }
+    if (drawn) io.err('\n');
+  }
+  io.out(runLine(run));
+  return 0;
+}
