@@ -139,6 +139,8 @@ describe('dashboards against a real Prometheus', () => {
         const offer = (d.actions as Frame[]).find((a) => a.campaign === 'pension-deposit');
         if (offer !== undefined) await gw.request({ t: 'response', id: uid('r'), instance: offer.instance, outcome: 'accepted' });
       }
+      // An outbound run (over whatever clients over 60 the segment lists by now): its gauges.
+      expect((await admin('POST', '/v1/campaigns/pension-deposit-run/runs')).status).toBe(201);
       // Long enough for every rate() window to hold several samples after the load.
       await new Promise((r) => setTimeout(r, 4000));
     } finally {

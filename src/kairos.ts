@@ -38,7 +38,7 @@ import { FunnelLedger } from './runtime/funnel-ledger.js';
 import { SegmentLedger, ensureSegmentLedger } from './runtime/segment-ledger.js';
 import { SegmentSweep } from './runtime/segment-sweep.js';
 import { OutboundRuns } from './runtime/outbound-runs.js';
-import { outboundRoutes } from './admin/outbound-routes.js';
+import { outboundMetrics, outboundRoutes } from './admin/outbound-routes.js';
 import { segmentRoutes } from './admin/segment-routes.js';
 import { DraftCounts } from './runtime/draft-count.js';
 import { UpliftLedger } from './runtime/uplift-ledger.js';
@@ -427,6 +427,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const dispatcher = buildDispatcher(config, { store, clock, logger, metrics, host, committed });
   learningMetrics({ catalogs, models: ledgers.models, uplift: ledgers.uplift, funnel: ledgers.funnel, store, clock }, metrics);
   const timers = startTimers(config, { store, catalogs, models: ledgers.models, host, logger, clock });
+  outboundMetrics(timers.outboundRuns, ledgers.funnel, metrics);
   const gateway = buildGateway(config, { uws, store, catalogs, clock, logger, metrics, ledgers, host, dispatcher, started, outboundRuns: timers.outboundRuns });
   let port: number;
   try {

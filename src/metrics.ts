@@ -239,6 +239,21 @@ export function createMetrics() {
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
+    outboundRun: new Gauge({
+      name: 'kairos_outbound_run',
+      help: 'Outbound runs open or finished in the last 7 days, per run and stage: selected (customers handed the run), decided, offered, control, suppressed, deferred, waiting, delivered, answered, accepted: GET /v1/runs/{id}',
+      labelNames: ['run', 'campaign', 'stage'] as const,
+      registers: [registry],
+      collect() {
+        outbound.refresh?.();
+      },
+    }),
+    outboundRunState: new Gauge({
+      name: 'kairos_outbound_run_state',
+      help: 'Outbound runs open or finished in the last 7 days: 1 for the state each is in (running, paused, waiting, done, cancelled)',
+      labelNames: ['run', 'campaign', 'state'] as const,
+      registers: [registry],
+    }),
     campaignFunnel: new Gauge({
       name: 'kairos_campaign_funnel',
       help: 'The campaign funnel since the store began, per campaign and stage (triggered, suppressed, control, offered, delivered, failed, answered, accepted, declined, expired, converted): GET /v1/reports/funnel',
@@ -248,12 +263,14 @@ export function createMetrics() {
   };
   /** set by the server: refreshes the learning gauges from the models and ledgers at each scrape */
   const learning: { refresh?: () => void } = {};
+  /** set by the server: refreshes the outbound runs' gauges at each scrape */
+  const outbound: { refresh?: () => void } = {};
   /**
    * set by the customer host, read at each scrape (not set on every event): the wait of the
    * oldest request in flight (ms), requests in flight, live and dirty actors
    */
   const host: { oldestWaitMs?: () => number; inFlight?: () => number; hotActors?: () => number; dirtyActors?: () => number } = {};
-  return { ...m, learning, host };
+  return { ...m, learning, outbound, host };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -10,6 +10,7 @@ import { PathId } from '../schema/http/common-schemas.js';
 import { operation } from '../schema/http/operation.js';
 import type { Store } from '../store/store.js';
 import type { Route } from '../transport/http.js';
+import type { Metrics } from '../metrics.js';
 
 /**
  * Outbound runs through the admin API (docs/outbound.md): start one of an outbound campaign,
@@ -206,4 +207,22 @@ export function outboundRoutes(d: OutboundRouteDeps): Route[] {
     route(resumeRunOperation, ({ params: { id }, call }) => moved(id, 'resume', call)),
     route(cancelRunOperation, ({ params: { id }, call }) => moved(id, 'cancel', call)),
   ];
+}
+
+/** The stages of a run the gauge `kairos_outbound_run` shows. */
+const RUN_STAGES = ['decided', 'offered', 'control', 'suppressed', 'deferred', 'waiting', 'delivered', 'answered', 'accepted'] as const;
+
+/** Keeps the outbound runs' gauges current: called by the metrics registry at each scrape. */
+export function outboundMetrics(runs: OutboundRuns, funnel: FunnelLedger, metrics: Metrics): void {
+  metrics.outbound.refresh = () => {
+    metrics.outboundRun.reset();
+    metrics.outboundRunState.reset();
+    for (const run of runs.recent()) {
+      const labels = { run: run.id, campaign: run.campaign };
+      const f = runStatus(run, funnel).funnel;
+      metrics.outboundRun.set({ ...labels, stage: 'selected' }, run.selected);
+      for (const stage of RUN_STAGES) metrics.outboundRun.set({ ...labels, stage }, f[stage]);
+      metrics.outboundRunState.set({ ...labels, state: run.state }, 1);
+    }
+  };
 }

@@ -72,6 +72,12 @@ describe('outbound runs', () => {
     expect(f.control / members).toBeLessThan(0.15);
     expect(f.offered).toBeGreaterThan(members / 2);
 
+    // the gauges a dashboard reads
+    const metrics = await (await fetch(`${k!.httpUrl}/metrics`)).text();
+    expect(metrics).toContain(`kairos_outbound_run{run="${run.id}",campaign="pension-deposit-run",stage="selected"} ${members}`);
+    expect(metrics).toContain(`kairos_outbound_run{run="${run.id}",campaign="pension-deposit-run",stage="offered"} ${f.offered}`);
+    expect(metrics).toContain(`kairos_outbound_run_state{run="${run.id}",campaign="pension-deposit-run",state="done"} 1`);
+
     const contacts = await contactsOf(run.id);
     expect(contacts.size).toBe(f.offered);
     expect([...contacts.values()].every((n) => n === 1)).toBe(true);

@@ -89,6 +89,8 @@ export function runIdOf(campaign: string, at: number, startedBy: 'hand' | 'sched
 export class OutboundRuns {
   /** runs being worked on in this process, by id */
   private readonly active = new Map<string, Promise<void>>();
+  /** the runs as last read or written here, for the metrics (read at each scrape, without the store) */
+  private readonly known = new Map<string, RunRecord>();
   private stopped = false;
   private wake: ReturnType<typeof setTimeout> | undefined;
 
@@ -118,12 +120,21 @@ export class OutboundRuns {
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
-    return (await this.o.store.getMeta(RUN_PREFIX + id)) as RunRecord | undefined;
+    const run = (await this.o.store.getMeta(RUN_PREFIX + id)) as RunRecord | undefined;
+    if (run !== undefined) this.known.set(run.id, run);
+    return run;
+  }
+
+  /** The runs open, or finished within `withinMs` of the clock's now, as last read or written by this node (the metrics' view). */
+  recent(withinMs = 7 * 86_400_000): RunRecord[] {
+    const since = this.o.clock.now() - withinMs;
+    return [...this.known.values()].filter((r) => r.finishedAt === undefined || r.finishedAt >= since);
   }
 
   /** The runs, oldest first (at most 1,000 of the latest). */
   async list(campaign?: string): Promise<RunRecord[]> {
     const all = (await this.o.store.listMeta(RUN_PREFIX, 1000)).map((e) => e.value as RunRecord);
+    for (const r of all) this.known.set(r.id, r);
     return (campaign === undefined ? all : all.filter((r) => r.campaign === campaign)).sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
   }
 
@@ -209,6 +220,7 @@ export class OutboundRuns {
   }
 
   private save(run: RunRecord): Promise<void> {
+    this.known.set(run.id, run);
     return this.o.store.putMeta(RUN_PREFIX + run.id, run);
   }
 
