@@ -25,5 +25,5 @@ describe.runIf(runRedisTests)('QA scenarios on the Redis store', () => {
     const ok = await runScenarios(files, undefined, (l) => lines.push(l), (file) => ({ store: 'redis', redisUrl: url, redisPrefix: `scn-${basename(file, '.yaml')}` }));
     expect(lines.filter((l) => l.includes('FAIL')), lines.join('\n')).toEqual([]);
     expect(ok).toBe(true);
-  }, 240_000);
+  }, 360_000); // the pension run waits for the segment sweep over the whole demo bank on Redis
 });

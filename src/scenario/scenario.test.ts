@@ -20,7 +20,7 @@ describe('QA scenarios', () => {
     expect(lines.filter((l) => l.includes('FAIL')), lines.join('\n')).toEqual([]);
     expect(ok).toBe(true);
     expect(lines.at(-1)).toBe(`scenarios: ${files.length} passed, 0 failed`);
-  }, 120_000); // a server per file: seconds each, more on a loaded machine
+  }, 180_000); // a server per file: seconds each (the pension run's ~20: the segment sweep first), more on a loaded machine
 
   it('fails a step that does not hold, saying what was expected and what came', async () => {
     const t = tempDir();
@@ -40,6 +40,9 @@ describe('QA scenarios', () => {
           '  - delivery: { channel: email, customer: demo-4 }',
           '  - admin: { path: /v1/customers/demo-4, expect: { profile: { age: 48 } } }',
           '  - admin: { path: /v1/customers/demo-4, expect: { contacts: [{ campaign: x }] } }',
+          '  - admin: { path: /v1/customers/demo-4, expect: { profile: { age: 48 } }, wait: 300ms }',
+          '  - admin: { method: POST, path: /v1/campaigns/pension-deposit-run/runs, status: 201, wait: 1s }',
+          '  - admin: { path: /v1/customers/demo-4, expect: { profile: { age: 47 } }, wait: 5s }',
         ].join('\n'),
       );
       const lines: string[] = [];
@@ -55,6 +58,10 @@ describe('QA scenarios', () => {
       expect(lines.find((l) => l.includes('5. delivery'))).toMatch(/FAIL .* — got no delivery$/);
       expect(lines.find((l) => l.includes('6. admin'))).toMatch(/FAIL .* — status 200; profile.age: expected 48, got 47$/);
       expect(lines.find((l) => l.includes('7. admin'))).toMatch(/FAIL .* — status 200; contacts: expected 1 items, got 0$/);
+      // `wait` asks a GET again until it answers as expected, and says so when it never did; only a GET
+      expect(lines.find((l) => l.includes('8. admin'))).toMatch(/FAIL .* — status 200; profile.age: expected 48, got 47 \(still after 300ms\)$/);
+      expect(lines.find((l) => l.includes('9. step'))).toMatch(/FAIL .* — .*admin.wait: only a GET is asked again, not POST$/);
+      expect(lines.find((l) => l.includes('10. admin'))).toMatch(/^ {2}ok {3}10\. admin GET \/v1\/customers\/demo-4 — status 200$/);
     } finally {
       t.remove();
     }

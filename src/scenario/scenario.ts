@@ -22,6 +22,7 @@ import { KairosError } from '../errors.js';
  *     - customer: {id: demo-19, contacts: 1}                       # expect on the 360° card
  *     - admin: {method: POST, path: /v1/stop-list, body: {…}, status: 201}   # an admin call
  *     - admin: {path: /v1/campaigns/x/uplift, expect: {control: {contacts: 1}}}   # …and what it answers
+ *     - admin: {path: /v1/runs/x, expect: {state: done}, wait: 10s}   # …asked again until it does (a GET)
  *     - sms: {customer: demo-19, text: "не хватает 200"}          # an SMS at the SMSC simulator
  *     - delivery: {channel: email, customer: demo-19, text: "…"}   # pushed to a subscribed endpoint
  *
@@ -273,11 +274,24 @@ export async function runScenario(file: string, target: Target): Promise<Scenari
           const seen = deliveries.map((d) => `${String(d.channel)}/${String(d.campaign)} to ${String(d.customer)}: ${textOf(d.content)}`).join(' | ');
           result(`delivery ${JSON.stringify(expected)}`, found, `got ${seen === '' ? 'no delivery' : seen}`);
         } else if (step.admin !== undefined) {
-          const a = substitute(step.admin, names) as { method?: string; path?: string; body?: unknown; status?: number; expect?: unknown };
-          const r = await admin((a.method ?? 'GET').toUpperCase(), String(a.path), a.body);
-          const differs = a.expect === undefined ? undefined : difference(r.body, a.expect, '');
-          const ok = r.status === (a.status ?? 200) && differs === undefined;
-          result(`admin ${a.method ?? 'GET'} ${String(a.path)}`, ok, `status ${r.status}${differs === undefined ? '' : `; ${differs}`}`);
+          const a = substitute(step.admin, names) as { method?: string; path?: string; body?: unknown; status?: number; expect?: unknown; wait?: unknown };
+          const method = (a.method ?? 'GET').toUpperCase();
+          // `wait`: a GET asked again until it answers as expected (what goes on in the background: a run)
+          const waitMs = a.wait === undefined ? 0 : parseDuration(a.wait, `steps[${i}].admin.wait`);
+          if (waitMs > 0 && method !== 'GET') throw new KairosError('invalid', `steps[${i}].admin.wait: only a GET is asked again, not ${method}`);
+          const deadline = Date.now() + waitMs;
+          for (;;) {
+            const r = await admin(method, String(a.path), a.body);
+            const differs = a.expect === undefined ? undefined : difference(r.body, a.expect, '');
+            const ok = r.status === (a.status ?? 200) && differs === undefined;
+            if (!ok && Date.now() < deadline) {
+              await new Promise((resolve) => setTimeout(resolve, 50));
+              continue;
+            }
+            const waited = waitMs > 0 && !ok ? ` (still after ${String(a.wait)})` : '';
+            result(`admin ${a.method ?? 'GET'} ${String(a.path)}`, ok, `status ${r.status}${differs === undefined ? '' : `; ${differs}`}${waited}`);
+            break;
+          }
         } else if (step.customer !== undefined) {
           const expected = step.customer as Json;
           const card = (await admin('GET', `/v1/customers/${String(expected.id)}`)).body;
