@@ -5,10 +5,11 @@ import { initialTransition, transition } from 'xstate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { CampaignDef, CatalogDef, CustomerInput, CustomerMessage, CustomerRef, CustomerSnapshot, CustomerStepper, GatewayEvent, ReminderSpec, StopScope } from '../actors/index.js';
-import { compileCatalog, contactIdentifierKinds, createCustomerStepper, customerMachine, customerOfInstance, defaultLimits, parseDuration } from '../actors/index.js';
+import { compileCatalog, contactIdentifierKinds, createCustomerStepper, customerMachine, customerOfInstance, defaultLimits, parseDuration, runEvent } from '../actors/index.js';
 import { loadCatalogFile } from '../src/catalog/catalog-file.js';
 import { readDemoCustomers } from '../src/demo/demo-bank.js';
 import { demoCatalogPath, demoCsvPath, packageRoot } from '../src/paths.js';
+import { runIdOf } from '../src/runtime/outbound-runs.js';
 
 /**
  * The customer stepper (actors/customer-stepper.ts) reads XState's internals to step
@@ -186,6 +187,40 @@ class SideBySide {
     return reply?.reply?.actions ?? [];
   }
 
+  /**
+   * An outbound run started by hand, as OutboundRuns hands it over (src/runtime/outbound-runs.ts):
+   * each client of the demo bank aged 60 or more (the members of the segment the scenarios run
+   * over), in id order, the run beside the message; each offer queued reported delivered.
+   */
+  outbound(campaign: string, id: string): number {
+    const call = { id, campaign };
+    const members = [...demo].filter(([, input]) => input.stage === 'client' && (input.profile?.age ?? 0) >= 60).map(([cid]) => cid);
+    for (const cid of members.sort()) {
+      const msg: CustomerMessage = {
+        type: 'gateway.event',
+        event: runEvent(call, cid, this.now),
+        now: this.now,
+        catalog: this.catalog,
+        stops: this.stops.get(cid) ?? [],
+        budgetSpent: new Set(),
+        channelsFull: new Set(),
+        evidence: new Map(),
+        models: new Map(),
+        seed: (this.messages * 2_654_435_761) >>> 0,
+        limits: defaultLimits,
+        run: call,
+      };
+      const effects = this.step(cid, msg, `${id} for ${cid}`);
+      for (const [type, p] of effects) {
+        if (type !== 'queue') continue;
+        for (const e of (p as { entries: Array<{ kind: string; instance: string }> }).entries) {
+          if (e.kind === 'offer') this.step(cid, { type: 'delivery.report', instance: e.instance, status: 'delivered', now: this.now }, `delivery of ${e.instance}`);
+        }
+      }
+    }
+    return members.length;
+  }
+
   /** A response to an offer instance, as submitResponse builds it. */
   response(response: Json): void {
     const instance = response.instance as string;
@@ -258,7 +293,10 @@ describe('the customer stepper equals XState’s transition() over every scenari
         const a = substitute(step.admin, names) as { method?: string; path: string; body?: Json };
         const method = (a.method ?? 'GET').toUpperCase();
         const campaign = /^\/v1\/campaigns\/([^/]+)$/.exec(a.path);
+        const runOf = /^\/v1\/campaigns\/([^/]+)\/runs$/.exec(a.path);
         if (method === 'PUT' && campaign !== null) run.putCampaign(campaign[1]!, a.body ?? {});
+        // the run's hand-overs are the events of the scenario
+        else if (method === 'POST' && runOf !== null) events += run.outbound(runOf[1]!, runIdOf(runOf[1]!, run.now, 'hand'));
         else if (method === 'POST' && a.path === '/v1/stop-list' && a.body?.kind === 'customer') {
           const scope: StopScope = {};
           if (typeof a.body.channel === 'string') scope.channel = a.body.channel;

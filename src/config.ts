@@ -75,6 +75,8 @@ export interface Config {
   reminderPollMs: number;
   /** how often every stored customer's memberships are checked for staleness (the segment timers' safety net; also at start); 0: never */
   segmentSweepMs: number;
+  /** how often outbound runs are looked at: left running by a stop or another node, waiting for their day, due by a schedule (docs/outbound.md) */
+  outboundTickMs: number;
   /** live actors kept in memory; the least recently used clean ones are passivated past it */
   maxHotActors: number;
   /** a live actor untouched this long is passivated (0: only by the bounds) */
@@ -332,6 +334,7 @@ const settings = [
   { key: 'modelSaveIntervalMs', env: 'KAIROS_MODEL_SAVE_INTERVAL_MS', parse: int(100, 3_600_000) },
   { key: 'reminderPollMs', env: 'KAIROS_REMINDER_POLL_MS', parse: int(10, 3_600_000) },
   { key: 'segmentSweepMs', env: 'KAIROS_SEGMENT_SWEEP_MS', parse: int(0, 604_800_000) },
+  { key: 'outboundTickMs', env: 'KAIROS_OUTBOUND_TICK_MS', parse: int(100, 3_600_000) },
   { key: 'maxHotActors', env: 'KAIROS_MAX_HOT_ACTORS', parse: int(100, 100_000_000) },
   { key: 'passivateAfterMs', env: 'KAIROS_PASSIVATE_AFTER_MS', parse: int(0, 86_400_000) },
   { key: 'maxHeapMb', env: 'KAIROS_MAX_HEAP_MB', parse: int(0, 1_000_000) },
@@ -411,6 +414,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'keys' | 'demoCrede
   modelSaveIntervalMs: 5000,
   reminderPollMs: 1000,
   segmentSweepMs: 86_400_000,
+  outboundTickMs: 30_000,
   maxHotActors: 500_000,
   passivateAfterMs: 600_000,
   maxHeapMb: 0,

@@ -282,12 +282,12 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
   };
   const segmentTimers = config.segmentSweepMs > 0 ? [setTimeout(sweepSegments, 5000), setInterval(sweepSegments, 60_000)] : [];
   for (const t of segmentTimers) t.unref();
-  // Outbound runs: left running by a stop, waiting for their day, or due by a schedule; looked at soon after start and every 30 s.
-  const outboundRuns = new OutboundRuns({ store, clock: parts.clock, catalog: () => catalogs.catalog, logger, submit: (run, id) => host.submitRun(run, id), flush: () => host.flush(), storeFailing: () => host.storeFailing() });
+  // Outbound runs: left running by a stop or another node, waiting for their day, or due by a schedule; looked at soon after start and every `outboundTickMs`.
+  const outboundRuns = new OutboundRuns({ store, clock: parts.clock, catalog: () => catalogs.catalog, logger, submit: (run, id) => host.submitRun(run, id), flush: () => host.flush(), storeFailing: () => host.storeFailing(), node: config.nodeId, leaseMs: Math.min(60_000, Math.max(5_000, 10 * config.outboundTickMs)) });
   const tickRuns = (): void => {
     outboundRuns.tick().catch((err: unknown) => logger.error({ err }, 'looking at the outbound runs failed; again at the next tick'));
   };
-  const runTimers = [setTimeout(tickRuns, 2000), setInterval(tickRuns, 30_000)];
+  const runTimers = [setTimeout(tickRuns, Math.min(2000, config.outboundTickMs)), setInterval(tickRuns, config.outboundTickMs)];
   for (const t of runTimers) t.unref();
   return {
     segmentSweep,

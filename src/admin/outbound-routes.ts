@@ -45,6 +45,9 @@ const RunStatus = Type.Object(
     selected: Type.Integer({ description: 'customers handed the run so far, each once' }),
     gone: Type.Integer({ description: 'customers listed but no longer in the store when handed over' }),
     pages: Type.Integer(),
+    errors: Type.Optional(Type.Integer({ description: 'customers whose actor failed on the hand-over (logged with their ids): not decided' })),
+    slices: Type.Optional(Type.Integer({ description: 'the slices the run is cut into (by a hash of the customer id), each worked by one node at a time' })),
+    nodes: Type.Optional(Type.Array(Type.String(), { description: 'the nodes (KAIROS_NODE_ID) that worked its slices' })),
     total: Type.Optional(
       Type.Integer({
         description: "customers the run will hand over, estimated: the sum of its segments' sizes (a customer in two counts twice), or the customers whose master data the store holds for the whole base",

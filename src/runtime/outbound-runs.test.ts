@@ -84,7 +84,8 @@ describe('outbound runs', () => {
 
     // Redone from the start (as after a crash before any page was recorded): nobody is contacted again.
     const before = (await k!.kairos.store.listOutbox('sms', 100_000)).length + (await k!.kairos.store.listOutbox('email', 100_000)).length;
-    await k!.kairos.store.putMeta(`outbound/run/${run.id}`, { ...status, funnel: undefined, state: 'running', cursor: undefined, selected: 0, pages: 0 });
+    await k!.kairos.store.putMeta(`outbound/slice/${run.id}/0`, { done: false, selected: 0, gone: 0, pages: 0 });
+    await k!.kairos.store.putMeta(`outbound/run/${run.id}`, { ...status, funnel: undefined, state: 'running', finishedAt: undefined });
     await k!.kairos.outboundRuns.tick();
     await k!.kairos.outboundRuns.idle();
     const after = (await k!.kairos.store.listOutbox('sms', 100_000)).length + (await k!.kairos.store.listOutbox('email', 100_000)).length;

@@ -1,5 +1,6 @@
 import type { Campaign, Catalog, RunCall } from '../../actors/index.js';
-import { localTime, nextAllowedAt, startOfLocalDay } from '../../actors/index.js';
+import { fnv1a, localTime, nextAllowedAt, startOfLocalDay } from '../../actors/index.js';
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -19,6 +20,13 @@ import { latestSlot } from './outbound-schedule.js';
  * twice by one run. A page a customer could not be decided for today for want of channel
  * capacity waits for the next day (in the policy's time zone, from when its quiet hours allow)
  * and is handed over again then.
+ *
+ * A run is cut into slices by a hash of the customer id (one on a single node; several on a
+ * store nodes share), each with its own record (`outbound/slice/<run>/<k>`: its cursor and
+ * counts) and worked by one node at a time under a lease (`Coordination.claimLease`), renewed
+ * at each page: the nodes of a shared store share a run, and a node that dies leaves its slice
+ * to another when the lease runs out. The run's own record keeps its state; its counts are the
+ * sums of its slices'.
  */
 
 export type RunState = 'running' | 'paused' | 'waiting' | 'done' | 'cancelled';
@@ -38,9 +46,9 @@ export interface RunRecord {
   waitingUntil?: number;
   /** why it waits */
   waitingFor?: 'capacity';
-  /** where the next page starts: the last customer id of the last finished page (segments) or the scan's cursor (the whole base) */
-  cursor?: string;
-  /** customers handed over in finished pages, each once */
+  /** the slices it is cut into (by a hash of the customer id), each worked by one node at a time */
+  slices?: number;
+  /** customers handed over in finished pages, each once (the sum of the slices') */
   selected: number;
   /** of them, not in the store any more when handed over (erased) */
   gone: number;
@@ -48,7 +56,26 @@ export interface RunRecord {
   errors?: number;
   /** pages finished */
   pages: number;
+  /** the nodes that worked its slices (their KAIROS_NODE_ID), when it has any */
+  nodes?: string[];
 }
+
+/** One slice of a run: where its next page starts, its counts, whether it is done. */
+interface SliceRecord {
+  /** the last customer id its finished pages looked at (segments), or the scan's cursor (the whole base) */
+  cursor?: string;
+  /** the whole base's scan has no page left after the cursor's */
+  end?: boolean;
+  done: boolean;
+  selected: number;
+  gone: number;
+  errors?: number;
+  pages: number;
+  /** the node that last worked it */
+  by?: string;
+}
+
+const noSlice = (): SliceRecord => ({ done: false, selected: 0, gone: 0, pages: 0 });
 
 export interface OutboundRunsOptions {
   store: Store;
@@ -67,9 +94,23 @@ export interface OutboundRunsOptions {
   concurrency?: number;
   /** how long a run backs off when the host is overloaded (1 s) */
   backoffMs?: number;
+  /** slices a new run is cut into (1 on a single node; 8 on a store nodes share) */
+  slices?: number;
+  /** how long a node's lease on a slice lasts unless renewed at its next page (60 s) */
+  leaseMs?: number;
+  /** this node's name (KAIROS_NODE_ID), on the slices it works */
+  node?: string;
 }
 
 const RUN_PREFIX = 'outbound/run/';
+const SLICE_PREFIX = 'outbound/slice/';
+const sliceKey = (run: string, k: number): string => `${SLICE_PREFIX}${run}/${k}`;
+const leaseKey = (run: string, k: number): string => `outbound/${run}/${k}`;
+
+/** The slice of `slices` a customer is in. */
+export function sliceOf(customer: string, slices: number): number {
+  return slices <= 1 ? 0 : fnv1a(customer) % slices;
+}
 const SCHEDULE_PREFIX = 'outbound/schedule/';
 
 interface ScheduleMark {
@@ -93,8 +134,12 @@ export class OutboundRuns {
   private readonly known = new Map<string, RunRecord>();
   private stopped = false;
   private wake: ReturnType<typeof setTimeout> | undefined;
+  /** this node, as the owner of its leases (its name and this process's instance) */
+  private readonly owner: string;
 
-  constructor(private readonly o: OutboundRunsOptions) {}
+  constructor(private readonly o: OutboundRunsOptions) {
+    this.owner = `${o.node ?? 'node'}/${randomUUID().slice(0, 8)}`;
+  }
 
   /** Starts a run of an outbound campaign now. 404 for an unknown campaign, 409 for one not outbound, not running, or with a run not finished. */
   async start(campaignId: string, startedBy: 'hand' | 'schedule' = 'hand', at = this.o.clock.now()): Promise<RunRecord> {
@@ -112,17 +157,40 @@ export class OutboundRuns {
       id = `${base}-${n}`;
     }
     const now = this.o.clock.now();
-    const run: RunRecord = { id, campaign: campaignId, segments: [...campaign.outbound.segments], state: 'running', startedBy, startedAt: now, updatedAt: now, selected: 0, gone: 0, pages: 0 };
+    const slices = this.o.slices ?? (this.o.store.coordination.shared ? 8 : 1);
+    const run: RunRecord = { id, campaign: campaignId, segments: [...campaign.outbound.segments], state: 'running', startedBy, startedAt: now, updatedAt: now, slices, selected: 0, gone: 0, pages: 0 };
     await this.save(run);
     this.o.logger.info({ run: id, campaign: campaignId, startedBy }, 'outbound run started');
     this.work(id);
     return run;
   }
 
+  /** A run: its record, with the counts of its slices summed. */
   async get(id: string): Promise<RunRecord | undefined> {
     const run = (await this.o.store.getMeta(RUN_PREFIX + id)) as RunRecord | undefined;
-    if (run !== undefined) this.known.set(run.id, run);
-    return run;
+    return run === undefined ? undefined : this.summed(run);
+  }
+
+  private async summed(run: RunRecord): Promise<RunRecord> {
+    const out: RunRecord = { ...run, selected: 0, gone: 0, pages: 0 };
+    delete out.errors;
+    const nodes = new Set<string>();
+    for (const { value } of await this.o.store.listMeta(`${SLICE_PREFIX}${run.id}/`, 1000)) {
+      const sl = value as SliceRecord;
+      if (sl.by !== undefined) nodes.add(sl.by.slice(0, sl.by.lastIndexOf('/')));
+      out.selected += sl.selected;
+      out.gone += sl.gone;
+      out.pages += sl.pages;
+      if ((sl.errors ?? 0) > 0) out.errors = (out.errors ?? 0) + sl.errors!;
+    }
+    if (nodes.size > 0) out.nodes = [...nodes].sort();
+    else delete out.nodes;
+    this.known.set(out.id, out);
+    return out;
+  }
+
+  private async slice(run: string, k: number): Promise<SliceRecord> {
+    return ((await this.o.store.getMeta(sliceKey(run, k))) as SliceRecord | undefined) ?? noSlice();
   }
 
   /** The runs open, or finished within `withinMs` of the clock's now, as last read or written by this node (the metrics' view). */
@@ -133,8 +201,7 @@ export class OutboundRuns {
 
   /** The runs, oldest first (at most 1,000 of the latest). */
   async list(campaign?: string): Promise<RunRecord[]> {
-    const all = (await this.o.store.listMeta(RUN_PREFIX, 1000)).map((e) => e.value as RunRecord);
-    for (const r of all) this.known.set(r.id, r);
+    const all = await Promise.all((await this.o.store.listMeta(RUN_PREFIX, 1000)).map((e) => this.summed(e.value as RunRecord)));
     return (campaign === undefined ? all : all.filter((r) => r.campaign === campaign)).sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
   }
 
@@ -193,7 +260,7 @@ export class OutboundRuns {
     while (this.active.size > 0) await Promise.all([...this.active.values()]);
   }
 
-  /** Stops working after the pages in flight (the server is closing); the runs go on at the next start. */
+  /** Stops working after the pages in flight (the server is closing), leases given back; the runs go on at the next start, or on another node. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.wake !== undefined) clearTimeout(this.wake);
@@ -219,9 +286,11 @@ export class OutboundRuns {
     }
   }
 
+  /** The run's own record (its state), without the slices' counts. */
   private save(run: RunRecord): Promise<void> {
     this.known.set(run.id, run);
-    return this.o.store.putMeta(RUN_PREFIX + run.id, run);
+    const { selected: _s, gone: _g, pages: _p, errors: _e, nodes: _n, ...own } = run;
+    return this.o.store.putMeta(RUN_PREFIX + run.id, { ...own, selected: 0, gone: 0, pages: 0 });
   }
 
   /** Works on a run in the background until it stops being `running` here. */
@@ -233,6 +302,7 @@ export class OutboundRuns {
     this.active.set(id, p);
   }
 
+  /** This node's work on a run: the slices it can take, one after another, while the run is running. */
   private async loop(id: string): Promise<void> {
     for (;;) {
       if (this.stopped) return;
@@ -244,40 +314,93 @@ export class OutboundRuns {
         this.o.logger.warn({ run: id }, 'outbound run cancelled: its campaign is gone or no longer outbound');
         return;
       }
-      const page = await this.page(run);
-      if (page.ids.length === 0) {
-        const now = this.o.clock.now();
-        await this.save({ ...run, state: 'done', updatedAt: now, finishedAt: now });
-        this.o.logger.info({ run: id, selected: run.selected }, 'outbound run done');
+      const slices = run.slices ?? 1;
+      let taken: number | undefined;
+      let open = 0;
+      for (let k = 0; k < slices && taken === undefined; k++) {
+        if ((await this.slice(id, k)).done) continue;
+        open++;
+        if (await this.o.store.coordination.claimLease(leaseKey(id, k), this.owner, this.o.leaseMs ?? 60_000)) taken = k;
+      }
+      if (open === 0) {
+        await this.finish(id);
         return;
       }
-      const outcome = await this.handOver({ id: run.id, campaign: run.campaign }, page.ids);
+      // the open slices are other nodes' now: they finish the run
+      if (taken === undefined) return;
+      try {
+        if (!(await this.workSlice(run, taken))) return;
+      } finally {
+        await this.o.store.coordination.releaseLease(leaseKey(id, taken), this.owner);
+      }
+    }
+  }
+
+  /** Marks the run done once every slice is (any node may: the last to finish its slice). */
+  private async finish(id: string): Promise<void> {
+    const run = await this.get(id);
+    if (run === undefined || run.state !== 'running') return;
+    for (let k = 0; k < (run.slices ?? 1); k++) if (!(await this.slice(id, k)).done) return;
+    const now = this.o.clock.now();
+    await this.save({ ...run, state: 'done', updatedAt: now, finishedAt: now });
+    this.o.logger.info({ run: id, selected: run.selected }, 'outbound run done');
+  }
+
+  /**
+   * One slice worked page by page while the run is running and this node holds its lease:
+   * true when the slice is done, false when the work stops here (paused, waiting, cancelled,
+   * the lease lost, the server closing).
+   */
+  private async workSlice(started: RunRecord, k: number): Promise<boolean> {
+    const id = started.id;
+    const slices = started.slices ?? 1;
+    for (;;) {
+      if (this.stopped) return false;
+      const run = (await this.o.store.getMeta(RUN_PREFIX + id)) as RunRecord | undefined;
+      if (run === undefined || run.state !== 'running') return false;
+      const slice = await this.slice(id, k);
+      if (slice.done) return true;
+      // a page comes back empty only at the end of the lists
+      const page = slice.end === true ? { ids: [], end: true } : await this.page(run.segments, slice.cursor, k, slices);
+      if (page.ids.length === 0) {
+        await this.o.store.putMeta(sliceKey(id, k), { ...slice, done: true, by: this.owner } satisfies SliceRecord);
+        await this.finish(id);
+        return true;
+      }
+      const outcome = await this.handOver({ id, campaign: run.campaign }, page.ids);
       if (outcome === 'overloaded') {
         await sleep(this.o.backoffMs ?? 1000);
         continue;
       }
       // answered before any change is recorded: what the actors committed is durable first
       await this.o.flush();
-      const latest = await this.get(id);
-      if (latest === undefined) return;
+      // still this node's slice: else another node took it over (this one was too slow) and redoes the page
+      if (!(await this.o.store.coordination.claimLease(leaseKey(id, k), this.owner, this.o.leaseMs ?? 60_000))) return false;
       if (outcome === 'capacity') {
-        // the page is handed over again tomorrow: who answered it answers the same then
-        if (latest.state !== 'running') return;
-        // the next day (the capacity's day, in the policy's time zone), from when its quiet hours allow:
-        // a message deferred from the night would meet the used capacity at its retry and be lost
-        const policy = this.o.catalog().policy;
-        const tz = policy.defaultTimezone;
-        const midnight = startOfLocalDay(localTime(this.o.clock.now(), tz).epochDay + 1, tz);
-        const until = nextAllowedAt(policy, tz, midnight) ?? midnight;
-        await this.save({ ...latest, state: 'waiting', waitingFor: 'capacity', waitingUntil: until, updatedAt: this.o.clock.now() });
-        this.o.logger.info({ run: id, until }, 'outbound run waits for channel capacity');
-        return;
+        await this.waitForCapacity(id);
+        return false;
       }
-      const next: RunRecord = { ...latest, selected: latest.selected + page.ids.length - outcome.gone, gone: latest.gone + outcome.gone, pages: latest.pages + 1, updatedAt: this.o.clock.now() };
-      if (outcome.errors > 0) next.errors = (latest.errors ?? 0) + outcome.errors;
+      const next: SliceRecord = { ...slice, selected: slice.selected + page.ids.length - outcome.gone, gone: slice.gone + outcome.gone, pages: slice.pages + 1, by: this.owner };
+      if (outcome.errors > 0) next.errors = (slice.errors ?? 0) + outcome.errors;
       if (page.cursor !== undefined) next.cursor = page.cursor;
-      await this.save(next);
+      if (page.end === true) next.end = true;
+      await this.o.store.putMeta(sliceKey(id, k), next);
+      await this.get(id);
     }
+  }
+
+  /** The run waits for the next day's capacity (the page that met it is handed over again then: who answered it answers the same). */
+  private async waitForCapacity(id: string): Promise<void> {
+    const latest = await this.get(id);
+    if (latest === undefined || latest.state !== 'running') return;
+    // the next day (the capacity's day, in the policy's time zone), from when its quiet hours allow:
+    // a message deferred from the night would meet the used capacity at its retry and be lost
+    const policy = this.o.catalog().policy;
+    const tz = policy.defaultTimezone;
+    const midnight = startOfLocalDay(localTime(this.o.clock.now(), tz).epochDay + 1, tz);
+    const until = nextAllowedAt(policy, tz, midnight) ?? midnight;
+    await this.save({ ...latest, state: 'waiting', waitingFor: 'capacity', waitingUntil: until, updatedAt: this.o.clock.now() });
+    this.o.logger.info({ run: id, until }, 'outbound run waits for channel capacity');
   }
 
   /**
@@ -312,23 +435,40 @@ export class OutboundRuns {
     return capacity ? 'capacity' : { gone, errors: failed.length };
   }
 
-  /** The run's next page: the customers of its segments after its cursor, in id order (each once), or of the whole base. */
-  private async page(run: RunRecord): Promise<{ ids: string[]; cursor?: string }> {
+  /**
+   * A slice's next page after its cursor: the customers of the run's segments (their member
+   * lists merged, each once) or of the whole base, in id order, those of slice `k` only; the
+   * cursor moves past every customer looked at. `end`: the whole base's scan has no page left.
+   */
+  private async page(segments: readonly string[], cursor: string | undefined, k: number, slices: number): Promise<{ ids: string[]; cursor?: string; end?: boolean }> {
     const limit = this.o.pageSize ?? 200;
-    if (run.segments.length === 0) {
-      if (run.cursor === '') return { ids: [] };
-      const p = await this.o.store.scanCustomers(run.cursor, limit, { records: 'missing' });
-      // the scan's own cursor; '' once it has none left
-      return { ids: p.customers.map((c) => c.id), cursor: p.next ?? '' };
+    const ids: string[] = [];
+    let at = cursor;
+    while (ids.length < limit) {
+      const chunk = segments.length === 0 ? await this.baseChunk(at, limit) : await this.membersChunk(segments, at, limit);
+      for (const id of chunk.ids) if (sliceOf(id, slices) === k) ids.push(id);
+      if (chunk.cursor !== undefined) at = chunk.cursor;
+      if (chunk.end) return { ids, ...(at !== undefined ? { cursor: at } : {}), end: true };
     }
-    const lists = await Promise.all(run.segments.map((s) => this.o.store.listSegmentMembers(s, limit, run.cursor)));
-    const ids = [...new Set(lists.flat())].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, limit);
-    // No list may run out before the page's last id, or a member past its end would be skipped.
+    return { ids, ...(at !== undefined ? { cursor: at } : {}) };
+  }
+
+  /** The whole base after the scan's cursor: a page of the store's scan. */
+  private async baseChunk(cursor: string | undefined, limit: number): Promise<{ ids: string[]; cursor?: string; end: boolean }> {
+    const p = await this.o.store.scanCustomers(cursor, limit, { records: 'missing' });
+    return { ids: p.customers.map((c) => c.id), ...(p.next !== undefined ? { cursor: p.next } : {}), end: p.next === undefined };
+  }
+
+  /** The segments' members after `after`, merged in id order, each once, up to where every list is read. */
+  private async membersChunk(segments: readonly string[], after: string | undefined, limit: number): Promise<{ ids: string[]; cursor?: string; end: boolean }> {
+    const lists = await Promise.all(segments.map((s) => this.o.store.listSegmentMembers(s, limit, after)));
+    const ids = [...new Set(lists.flat())].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    // No list may run out before the chunk's last id, or a member past its end would be skipped.
     const full = lists.filter((l) => l.length === limit).map((l) => l[l.length - 1]!);
     const bound = full.length === 0 ? undefined : full.reduce((a, b) => (a < b ? a : b));
-    const page = bound === undefined ? ids : ids.filter((x) => x <= bound);
-    const last = page.at(-1);
-    return last === undefined ? { ids: [] } : { ids: page, cursor: last };
+    const chunk = bound === undefined ? ids : ids.filter((x) => x <= bound);
+    const last = chunk.at(-1);
+    return { ids: chunk, ...(last !== undefined ? { cursor: last } : {}), end: full.length === 0 };
   }
 }
 

@@ -27,6 +27,14 @@ interface Claims {
   available(): boolean;
   /** a number that changes with every change to the stop list, from any node (a single node: constant, its own list is the only one) */
   stopListVersion(): Promise<number>;
+  /**
+   * A lease on `key` for `owner` (one piece of work, such as a slice of an outbound run, done
+   * by one node at a time): true when `owner` holds it now for `ttlMs` more, taken free or
+   * renewed; false while another owner holds it. A single node: always true.
+   */
+  claimLease(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives a lease back if `owner` holds it (the work is done or stopped). */
+  releaseLease(key: string, owner: string): Promise<void>;
 }
 
 /** A single-node store: nobody else writes it. */
@@ -86,6 +94,8 @@ export function singleNode(store: Pick<Store, 'dueReminders' | 'listOutbox'>): S
     claimOutbox: (channel, _consumer, limit) => store.listOutbox(channel, limit),
     available: () => true,
     stopListVersion: () => Promise.resolve(0),
+    claimLease: () => Promise.resolve(true),
+    releaseLease: () => Promise.resolve(),
   };
 }
 

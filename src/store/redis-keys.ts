@@ -26,6 +26,7 @@
  *   <p>:{obx}:dirty        set: customers with outbox entries committed and not yet relayed
  *   <p>:channels           set: every channel that had an outbox entry
  *   <p>:{audit}:head, :e   the audit trail: "<seq> <hash>" of its last entry; hash seq -> entry (JSON)
+ *   <p>:lease:<key>        a lease on a piece of work: its owner, expiring (an outbound run's slice)
  */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
@@ -53,6 +54,11 @@ export class RedisKeys {
   /** A segment's members: a sorted set, every score 0 (listed in id order). */
   segment(id: string): string {
     return `${this.prefix}:seg:${id}`;
+  }
+
+  /** A lease on a piece of work (`Coordination.claimLease`). */
+  lease(key: string): string {
+    return `${this.prefix}:lease:${key}`;
   }
 
   /** A counter summed across nodes. */

@@ -163,6 +163,21 @@ end
 return 1
 `;
 
+/** A lease taken free or renewed by its owner: KEYS lease; ARGV owner, ttl ms. 1: held, 0: another's. */
+const LEASE_SCRIPT = `
+local cur = redis.call('GET', KEYS[1])
+if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]); return 1 end
+if cur then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
+/** A lease given back by its owner only: KEYS lease; ARGV owner. */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`;
+
 /** A connection to one Redis or to a Redis Cluster. */
 export type RedisConnection = Redis | Cluster;
 
@@ -178,6 +193,8 @@ export interface RedisScripts {
   kairosAudit(...args: Array<string | Buffer | number>): Promise<number>;
   kairosStopPut(stops: string, version: string, markers: string, field: string, entry: Buffer, key: string): Promise<number>;
   kairosSendClaim(numberOfKeys: number, ...args: Array<string | number>): Promise<number>;
+  kairosLease(lease: string, owner: string, ttlMs: number): Promise<number>;
+  kairosRelease(lease: string, owner: string): Promise<number>;
 }
 
 /** Defines the scripts as commands on `client` (ioredis runs each by its SHA, sending the source only when Redis lacks it). */
@@ -191,6 +208,8 @@ export function withScripts(client: RedisConnection): RedisConnection & RedisScr
   client.defineCommand('kairosUpdateIfPresent', { numberOfKeys: 1, lua: UPDATE_IF_PRESENT_SCRIPT });
   client.defineCommand('kairosAudit', { numberOfKeys: 6, lua: AUDIT_SCRIPT });
   client.defineCommand('kairosStopPut', { numberOfKeys: 3, lua: STOP_PUT_SCRIPT });
+  client.defineCommand('kairosLease', { numberOfKeys: 1, lua: LEASE_SCRIPT });
+  client.defineCommand('kairosRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
   // The number of keys is given at each call (1 on a Cluster, 2 on one Redis).
   client.defineCommand('kairosSendClaim', { lua: SEND_CLAIM_SCRIPT });
   return client as RedisConnection & RedisScripts;

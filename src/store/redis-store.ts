@@ -404,6 +404,14 @@ export class RedisStore implements Store, SharedCoordination {
     return out.sort((a, b) => a.due - b.due || (a.key < b.key ? -1 : 1));
   }
 
+  async claimLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.kairosLease(this.k.lease(key), owner, Math.max(1, Math.round(ttlMs)))) === 1;
+  }
+
+  async releaseLease(key: string, owner: string): Promise<void> {
+    await this.redis.kairosRelease(this.k.lease(key), owner);
+  }
+
   // -------------------------------------------------------------------------------------
   // Outbox
 

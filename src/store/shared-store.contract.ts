@@ -111,6 +111,26 @@ export function describeSharedStoreContract(name: string, open: (prefix: string)
       });
     });
 
+    it('leases a piece of work to one node at a time: taken, renewed, refused to the other, given back, and free again once run out', async () => {
+      await twoNodes(async (_a, _b, ca, cb) => {
+        expect(await ca.claimLease('run/x/0', 'node-a', 60_000)).toBe(true);
+        expect(await cb.claimLease('run/x/0', 'node-b', 60_000)).toBe(false);
+        // renewed by its owner; another key is free
+        expect(await ca.claimLease('run/x/0', 'node-a', 60_000)).toBe(true);
+        expect(await cb.claimLease('run/x/1', 'node-b', 60_000)).toBe(true);
+        // given back only by its owner
+        await cb.releaseLease('run/x/0', 'node-b');
+        expect(await cb.claimLease('run/x/0', 'node-b', 60_000)).toBe(false);
+        await ca.releaseLease('run/x/0', 'node-a');
+        expect(await cb.claimLease('run/x/0', 'node-b', 60_000)).toBe(true);
+        // a lease its owner stopped renewing runs out (a node that died)
+        expect(await ca.claimLease('run/x/2', 'node-a', 50)).toBe(true);
+        expect(await cb.claimLease('run/x/2', 'node-b', 60_000)).toBe(false);
+        await new Promise((r) => setTimeout(r, 120));
+        expect(await cb.claimLease('run/x/2', 'node-b', 60_000)).toBe(true);
+      });
+    });
+
     it('moves the stop-list version every node reads when any node changes the list', async () => {
       await twoNodes(async (a, b, ca, cb) => {
         const before = await cb.stopListVersion();
