@@ -173,6 +173,9 @@ async function loadLedgers(config: Readonly<Config>, store: Store, clock: Clock,
   await uplift.counters.loadFrom(store, 100_000);
   const funnel = new FunnelLedger();
   await funnel.counters.loadFrom(store, 1_000_000);
+  // The daily buckets of the last FUNNEL_KEEP_DAYS days (by UTC here: a day either way does not matter).
+  funnel.keepDaysUpTo(Math.floor(clock.now() / 86_400_000));
+  await funnel.days.loadFrom(store, 1_000_000);
   const segments = new SegmentLedger(clock);
   await segments.counters.loadFrom(store, 1_000_000);
   // A store with customers from before the segment ledger: recounted once, before any traffic.
@@ -313,7 +316,7 @@ function buildGateway(
   parts: { uws: Uws; store: Store; catalogs: CatalogService; clock: Clock; logger: Logger; metrics: Metrics; ledgers: Ledgers; host: CustomerHost; dispatcher: OutboxDispatcher; started: number; outboundRuns: OutboundRuns },
 ): GatewayServer {
   const { uws, store, catalogs, clock, logger, metrics, host, dispatcher, started } = parts;
-  const { stopList, propensity, models, uplift, funnel, segments } = parts.ledgers;
+  const { stopList, propensity, models, uplift, funnel, segments, ledger } = parts.ledgers;
   const status = (): ServerStatus => ({
     version: packageVersion(),
     node: process.version,
@@ -346,7 +349,7 @@ function buildGateway(
       ...catalogRoutes({ catalogs, host, clock, propensity, segments }),
       ...segmentRoutes({ catalogs, store, counts: new DraftCounts({ store, catalog: () => catalogs.catalog, clock, logger }) }),
       ...outboundRoutes({ runs: parts.outboundRuns, funnel, store, clock, segments }),
-      ...learningRoutes({ catalogs, models, uplift, funnel, store, clock }),
+      ...learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock }),
       ...auditRoutes({ store }),
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),
       ...identityRoutes({ host, clock }),

@@ -2,8 +2,9 @@ import type { CatalogService } from '../catalog/catalog-service.js';
 import { KairosError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { ModelRegistry, ModelSummary } from '../runtime/model-registry.js';
-import type { FunnelDimension, FunnelLedger } from '../runtime/funnel-ledger.js';
-import { FUNNEL_DIMENSIONS, FUNNEL_STAGES, funnelCsv } from '../runtime/funnel-ledger.js';
+import type { BudgetLedger } from '../runtime/budget-ledger.js';
+import type { FunnelDimension, FunnelLedger, FunnelRow } from '../runtime/funnel-ledger.js';
+import { FUNNEL_DIMENSIONS, FUNNEL_STAGES, funnelCsv, parseIsoDay } from '../runtime/funnel-ledger.js';
 import type { UpliftLedger, UpliftReport } from '../runtime/uplift-ledger.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../clock.js';
@@ -25,6 +26,8 @@ export interface LearningRouteDeps {
   models: ModelRegistry;
   uplift: UpliftLedger;
   funnel?: FunnelLedger;
+  /** campaign budgets spent, shown with the funnel's campaigns */
+  budget?: BudgetLedger;
   store: Store;
   clock: Clock;
 }
@@ -39,6 +42,23 @@ function funnelDimensions(raw: string | undefined): FunnelDimension[] {
     }
   }
   return by as FunnelDimension[];
+}
+
+/** `from`/`to`: a day, YYYY-MM-DD (undefined when absent). */
+function reportDay(name: 'from' | 'to', raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (parseIsoDay(raw) === undefined) throw new KairosError('invalid', `query "${name}": "${raw}" is not a day (YYYY-MM-DD)`);
+  return raw;
+}
+
+/** The budget of every campaign of the rows that has one in the catalog: spent (since the store began) against its limits. */
+function budgetsOf(d: LearningRouteDeps, rows: readonly FunnelRow[]) {
+  const ids = new Set(rows.map((r) => r.campaign));
+  return d.catalogs.catalog.campaigns.flatMap((c) => {
+    if (c.budget === undefined || !ids.has(c.id)) return [];
+    const spent = d.budget?.spentOf(c.id) ?? { contacts: 0, cost: 0 };
+    return [{ campaign: c.id, contacts: spent.contacts, cost: spent.cost, maxContacts: c.budget.maxContacts ?? null, maxCost: c.budget.maxCost ?? null }];
+  });
 }
 
 /** Every offer of the catalog, and any offer a model still remembers. */
@@ -153,7 +173,8 @@ export const funnelOperation = operation({
   operationId: 'getFunnel',
   method: 'get',
   path: '/v1/reports/funnel',
-  summary: 'The campaign funnel (triggered, suppressed by reason, control, offered, delivered, failed, answered by outcome, converted) by campaign, channel, offer and target group; JSON or CSV',
+  summary:
+    'The campaign funnel (triggered, suppressed by reason, control, offered, delivered, failed, answered by outcome, converted; response, conversion and uplift rates; budgets spent) by campaign, channel, offer, target group and run, over a date range or since the store began; JSON or CSV',
   tag: 'learning',
   auth: 'admin',
   roles: ['marketer', 'analyst'],
@@ -207,10 +228,16 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
         throw new KairosError('not_found', `no campaign "${campaign}"`);
       }
       const by = funnelDimensions(query.by);
+      const from = reportDay('from', query.from);
+      const to = reportDay('to', query.to);
+      if (from !== undefined && to !== undefined && from > to) throw new KairosError('invalid', `query "from": ${from} is after "to": ${to}`);
       const format = query.format ?? (call.accept.includes('text/csv') ? 'csv' : 'json');
-      const rows = funnel.report({ ...(campaign === undefined ? {} : { campaign }), by });
-      if (format === 'json') return { status: 200, body: { by: ['campaign', ...by.filter((x) => x !== 'campaign')], rows } };
-      const name = `kairos-funnel${campaign === undefined ? '' : `-${campaign}`}.csv`;
+      const rows = funnel.report({ ...(campaign === undefined ? {} : { campaign }), by, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) });
+      if (format === 'json') {
+        const range = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+        return { status: 200, body: { by: ['campaign', ...by.filter((x) => x !== 'campaign')], ...range, rows, budgets: budgetsOf(d, rows) } };
+      }
+      const name = `kairos-funnel${campaign === undefined ? '' : `-${campaign}`}${from === undefined ? '' : `-from-${from}`}${to === undefined ? '' : `-to-${to}`}.csv`;
       return { raw: { status: 200, contentType: 'text/csv; charset=utf-8', body: funnelCsv(rows), headers: { 'Content-Disposition': `attachment; filename="${name}"` } } };
     }),
   ];

@@ -92,7 +92,7 @@ export class CustomerHost {
       o.propensity.counters,
       o.models.stats,
       o.uplift.counters,
-      ...(o.funnel === undefined ? [] : [o.funnel.counters]),
+      ...(o.funnel === undefined ? [] : [o.funnel.counters, o.funnel.days]),
       ...(o.segments === undefined ? [] : [o.segments.counters]),
       ...(o.capacity === undefined ? [] : [o.capacity.counters]),
     ];
@@ -148,6 +148,7 @@ export class CustomerHost {
       models: o.models,
       uplift: o.uplift,
       funnel: o.funnel,
+      funnelDay: this.funnelDay,
       segments: o.segments,
       sharing: this.sharing,
       identities: this.identities,
@@ -463,10 +464,13 @@ export class CustomerHost {
     return [this.step(live, re, msg), live];
   }
 
-  /** The contacts a step made, into the funnel (once committed, on a shared store). */
-  private readonly recordContacts = (before: readonly ContactRecord[], after: readonly ContactRecord[]): void => {
-    this.o.funnel?.recordContacts(before, after);
+  /** The contacts a step made, into the funnel (once committed, on a shared store), on the day the step ran. */
+  private readonly recordContacts = ([before, after]: readonly [readonly ContactRecord[], readonly ContactRecord[]], day: number): void => {
+    this.o.funnel?.recordContacts(before, after, day);
   };
+
+  /** The funnel's day: the local day in the policy's defaultTimezone, by the server clock. */
+  private readonly funnelDay = (): number => capacityDay(this.o.catalog().policy, this.o.clock.now());
 
   /** Runs one message through the live actor and runs its effects; the reply. */
   private step(live: Live, re: string, msg: CustomerMessage): HostReply {
@@ -499,7 +503,7 @@ export class CustomerHost {
       return { kind: 'error', re, code: 'internal', message: 'internal error' };
     }
     const changed = next !== live.snapshot;
-    if (changed && this.o.funnel !== undefined) this.sharing.afterCommit(live, this.recordContacts, live.snapshot.context.contacts, next.context.contacts);
+    if (changed && this.o.funnel !== undefined) this.sharing.afterCommit(live, this.recordContacts, [live.snapshot.context.contacts, next.context.contacts] as const, this.funnelDay());
     live.snapshot = next;
     // A fired reminder is dropped in the commit that holds what it did (before the effects, so
     // a reminder the actor sets again under the same name stands).

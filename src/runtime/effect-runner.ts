@@ -27,6 +27,8 @@ export interface EffectRunnerOptions {
   models: ModelRegistry;
   uplift: UpliftLedger;
   funnel?: FunnelLedger;
+  /** the local day (policy's defaultTimezone) by the server clock: the funnel's daily buckets */
+  funnelDay?: () => number;
   segments?: SegmentLedger;
   sharing: Sharing;
   identities: Identities;
@@ -69,7 +71,7 @@ export class EffectRunner {
           ran.explain = params.trace.explain;
           // On a shared store a decision may be refused at its commit and made again: count it
           // (and learn from it) only once it is committed.
-          this.o.sharing.afterCommit(live, this.record, params, undefined);
+          this.o.sharing.afterCommit(live, this.record, params, this.o.funnel === undefined ? undefined : this.o.funnelDay?.());
           break;
         }
         default: {
@@ -82,7 +84,7 @@ export class EffectRunner {
   }
 
   /** A handled message's trace into the totals across customers, the models and the metrics. */
-  private readonly record = (p: TraceParams): void => {
+  private readonly record = (p: TraceParams, day: number | undefined): void => {
     for (const e of p.trace.explain) {
       if (e.verdict === 'suppressed') {
         this.o.metrics.suppressions.inc({ campaign: e.campaign, reason: (e.reason ?? 'unknown').split(':')[0] ?? 'unknown' });
@@ -92,7 +94,7 @@ export class EffectRunner {
     this.o.propensity.record(p.trace.learned);
     this.o.models.learn(p.trace.learned, this.o.catalog().policy.learning.bits);
     this.o.uplift.record(p.trace.explain, p.trace.conversions, p.trace.learned);
-    this.o.funnel?.recordDecision(p.trace.explain, p.trace.deferrals);
+    this.o.funnel?.recordDecision(p.trace.explain, p.trace.deferrals, day);
     if (p.trace.segmentChanges.length > 0) {
       this.o.segments?.record(p.trace.segmentChanges);
       this.o.logger.debug({ customer: p.customer, changes: p.trace.segmentChanges }, 'segments changed');

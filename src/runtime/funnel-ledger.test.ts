@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ContactRecord, Explanation } from '../../actors/index.js';
-import { FUNNEL_STAGES, FunnelLedger, funnelCsv } from './funnel-ledger.js';
+import { FUNNEL_KEEP_DAYS, FUNNEL_STAGES, FunnelLedger, funnelCsv, isoDay, parseIsoDay } from './funnel-ledger.js';
 import type { FunnelRow } from './funnel-ledger.js';
 
 /**
@@ -76,5 +76,96 @@ describe('the funnel with deferred messages', () => {
       expect(FUNNEL_STAGES).toContain(stage);
       expect(header).toContain(stage);
     }
+  });
+});
+
+describe('the funnel by day, control conversions and rates', () => {
+  // Local day numbers (days since 1970-01-01): any two consecutive days will do.
+  const d1 = 20_500;
+  const d2 = d1 + 1;
+  const [day1, day2] = [isoDay(d1), isoDay(d2)];
+  const control: Explanation = { campaign: C, verdict: 'control', group: 'clients', channel: 'sms', offer: 'note' };
+  const sent = (instance: string, more: Partial<ContactRecord> = {}): ContactRecord => ({ instance, campaign: C, offer: 'note', channel: 'sms', at: 1, marketing: true, delivery: 'queued', group: 'clients', ...more });
+
+  it('counts decisions by the day made and deliveries, answers and conversions by the day recorded', () => {
+    const f = new FunnelLedger();
+    f.recordDecision([offered], undefined, d1);
+    f.recordDecision([offered], undefined, d1);
+    f.recordDecision([deferred], undefined, d1);
+    const a = sent('a');
+    const b = sent('b');
+    f.recordContacts([], [a, b], d1);
+    // The next day: one delivered and answered, the deferral offered at its retry, a new trigger.
+    const a2 = { ...a, delivery: 'delivered' as const, outcome: 'accepted' as const };
+    f.recordContacts([a, b], [a2, b], d2);
+    f.recordDecision([offered], resumed, d2);
+    f.recordDecision([offered], undefined, d2);
+    const a3 = { ...a2, converted: 5 };
+    f.recordContacts([a2, b], [a3, b], d2);
+
+    expect(row(f)).toMatchObject({ triggered: 4, offered: 4, deferred: 1, resumed: 1, delivered: 1, accepted: 1, converted: 1 });
+    const on = (from?: string, to?: string) => {
+      const rows = f.report({ campaign: C, by: [], ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) });
+      return rows[0];
+    };
+    expect(on(day1, day1)).toMatchObject({ triggered: 3, offered: 2, deferred: 1, resumed: 0, waiting: 1, delivered: 0, answered: 0, converted: 0 });
+    expect(on(day2, day2)).toMatchObject({ triggered: 1, offered: 2, deferred: 0, resumed: 1, delivered: 1, answered: 1, accepted: 1, converted: 1, responseRate: 0.5, conversionRate: 0.5 });
+    // Either end may be absent; both days sum to the totals.
+    expect(on(undefined, day1)).toEqual(on(day1, day1));
+    expect(on(day2)).toEqual(on(day2, day2));
+    expect(on(day1, day2)).toEqual(row(f));
+    expect(on(isoDay(d2 + 1))).toBeUndefined();
+    // A run's funnel by date, like any dimension.
+    f.recordDecision([{ ...offered, run: 'r-1' }], undefined, d2);
+    expect(f.report({ run: 'r-1', by: ['run'], from: day2, to: day2 })).toMatchObject([{ campaign: C, run: 'r-1', offered: 1, triggered: 1 }]);
+    expect(f.report({ run: 'r-1', by: ['run'], to: day1 })).toEqual([]);
+  });
+
+  it("counts the control group's conversions (and nothing else of it) and the uplift", () => {
+    const f = new FunnelLedger();
+    for (let i = 0; i < 4; i++) f.recordDecision([offered], undefined, d1);
+    expect(row(f)).toMatchObject({ responseRate: 0, conversionRate: 0, upliftRate: null, controlConverted: 0 });
+    f.recordDecision([control], undefined, d1);
+    f.recordDecision([control], undefined, d1);
+    const held = [sent('c1', { delivery: 'withheld', control: true }), sent('c2', { delivery: 'withheld', control: true })];
+    const treated = [sent('t1'), sent('t2')];
+    f.recordContacts([], [...held, ...treated], d1);
+    // Two treated converted, one held out converted too: 2/4 − 1/2 = 0.
+    f.recordContacts([...held, ...treated], [{ ...held[0]!, converted: 9 }, held[1]!, { ...treated[0]!, converted: 9, outcome: 'accepted' }, { ...treated[1]!, converted: 9 }], d2);
+    expect(row(f)).toMatchObject({ control: 2, controlConverted: 1, converted: 2, offered: 4, delivered: 0, answered: 1, responseRate: 0.25, conversionRate: 0.5, upliftRate: 0 });
+    expect(f.report({ campaign: C, by: [], from: day2 })[0]).toMatchObject({ controlConverted: 1, converted: 2, control: 0, upliftRate: null, conversionRate: null });
+    // The hold-out's other changes are not counted (a control contact is never offered, delivered or answered).
+    const [c1] = held;
+    f.recordContacts([c1!], [{ ...c1!, delivery: 'failed' }], d2);
+    expect(row(f)).toMatchObject({ failed: 0, controlConverted: 1 });
+    const csv = funnelCsv(f.report({ by: [] })).split('\r\n');
+    const header = csv[0]!.split(',');
+    const values = Object.fromEntries(csv[1]!.split(',').map((v, i) => [header[i]!, v]));
+    expect(values).toMatchObject({ controlConverted: '1', responseRate: '0.2500', conversionRate: '0.5000', upliftRate: '0.0000' });
+  });
+
+  it('keeps the days of the last FUNNEL_KEEP_DAYS: older ones are forgotten as days pass and not loaded', () => {
+    const f = new FunnelLedger();
+    f.recordDecision([offered], undefined, d1);
+    f.recordDecision([offered], undefined, d1 + FUNNEL_KEEP_DAYS - 1);
+    expect(f.report({ campaign: C, by: [], to: day1 })[0]).toMatchObject({ offered: 1 });
+    f.recordDecision([offered], undefined, d1 + FUNNEL_KEEP_DAYS);
+    expect(f.report({ campaign: C, by: [], to: day1 })).toEqual([]);
+    expect(f.report({ campaign: C, by: [], from: day2 })[0]).toMatchObject({ offered: 2 });
+    expect(row(f)).toMatchObject({ offered: 3 });
+    expect([...f.days.all().keys()].every((k) => k >= isoDay(d1 + 1))).toBe(true);
+    // What the store still holds of older days is not loaded.
+    const again = new FunnelLedger();
+    again.keepDaysUpTo(d1 + FUNNEL_KEEP_DAYS);
+    again.days.load([
+      { key: `funnel-day/${day1}\u001f${[C, 'sms', 'note', 'clients'].join('\u001f')}`, value: { offered: 7 } },
+      { key: `funnel-day/${day2}\u001f${[C, 'sms', 'note', 'clients'].join('\u001f')}`, value: { offered: 5 } },
+    ]);
+    expect(again.report({ campaign: C, by: [], from: day1 })[0]).toMatchObject({ offered: 5 });
+  });
+
+  it('reads YYYY-MM-DD days of the calendar only', () => {
+    expect(parseIsoDay(day1)).toBe(d1);
+    for (const bad of ['2026-13-01', '2026-02-30', '2026-1-01', '20260101', 'yesterday', '']) expect(parseIsoDay(bad)).toBeUndefined();
   });
 });

@@ -1,4 +1,6 @@
 import type { ContactRecord, DeferralStep, Explanation } from '../../actors/index.js';
+import { civilDate, epochDayOf } from '../../actors/index.js';
+import type { FlatCounter } from './meta-counters.js';
 import { MetaCounters } from './meta-counters.js';
 
 /**
@@ -16,6 +18,12 @@ import { MetaCounters } from './meta-counters.js';
  *
  * (counted from the build that keeps these counts; earlier totals lack `cancelled`,
  * `deferred` and `resumed`).
+ *
+ * Besides the totals since the store began (meta `funnel/…`), the same counts per local day
+ * (meta `funnel-day/YYYY-MM-DD…`, the policy's defaultTimezone, the server clock when the step
+ * ran), for reports over a date range: decisions by the day they were made, deliveries,
+ * answers and conversions by the day they were recorded. Days older than FUNNEL_KEEP_DAYS are
+ * neither loaded nor kept in memory.
  */
 export interface FunnelCounts {
   triggered: number;
@@ -36,12 +44,14 @@ export interface FunnelCounts {
   /** answers by outcome (accepted, declined, later, dismissed, clicked…; expired when none came) */
   outcomes: Record<string, number>;
   converted: number;
+  /** control-group hold-outs whose goal was reached all the same (the uplift's baseline) */
+  controlConverted: number;
 }
 
 /** `run`: the outbound run a row's decisions were made for ("-" for events' decisions; docs/outbound.md) */
 export const FUNNEL_DIMENSIONS = ['campaign', 'channel', 'offer', 'group', 'run'] as const;
 /** The counted stages of a row, in funnel order (the metric `kairos_campaign_funnel{stage}`). */
-export const FUNNEL_STAGES = ['triggered', 'suppressed', 'cancelled', 'deferred', 'resumed', 'waiting', 'control', 'offered', 'delivered', 'failed', 'answered', 'accepted', 'declined', 'expired', 'converted'] as const;
+export const FUNNEL_STAGES = ['triggered', 'suppressed', 'cancelled', 'deferred', 'resumed', 'waiting', 'control', 'offered', 'delivered', 'failed', 'answered', 'accepted', 'declined', 'expired', 'converted', 'controlConverted'] as const;
 export type FunnelDimension = (typeof FUNNEL_DIMENSIONS)[number];
 
 /** A report row: its dimensions, the counts summed over the rest, and what follows from them. */
@@ -57,13 +67,58 @@ export interface FunnelRow extends Record<FunnelDimension, string>, FunnelCounts
   acceptanceRate: number | null;
   /** converted / offered (treated contacts only); null before the first offer */
   conversionRate: number | null;
+  /** answered / offered; null before the first offer */
+  responseRate: number | null;
+  /** converted / offered − controlConverted / control; null without offers or without hold-outs */
+  upliftRate: number | null;
+}
+
+/** How many local days back the daily buckets are kept (older ones are neither loaded nor kept). */
+export const FUNNEL_KEEP_DAYS = 400;
+
+/** A local day number (days since 1970-01-01) as YYYY-MM-DD. */
+export function isoDay(epochDay: number): string {
+  const [y, m, d] = civilDate(epochDay);
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** YYYY-MM-DD as a local day number; undefined when it is not a date of the calendar. */
+export function parseIsoDay(text: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (m === null) return undefined;
+  const day = epochDayOf(Number(m[1]), Number(m[2]), Number(m[3]));
+  return isoDay(day) === text ? day : undefined;
+}
+
+/** The daily buckets: keyed `YYYY-MM-DD<SEP>row key`; days before `keepFrom` are dropped as they come. */
+class DayCounters extends MetaCounters<FunnelCounts> {
+  private keepFrom = '';
+
+  private keeps(key: string): boolean {
+    return key.slice(this.prefix.length, this.prefix.length + 10) >= this.keepFrom;
+  }
+
+  /** Keeps the days from `day` (YYYY-MM-DD) on, forgets the older ones. */
+  keepDaysFrom(day: string): void {
+    this.keepFrom = day;
+    const old = [...this.all().keys()].filter((id) => id.slice(0, 10) < day);
+    if (old.length > 0) this.forget(old);
+  }
+
+  override load(entries: ReadonlyArray<{ key: string; value: unknown }>): void {
+    super.load(entries.filter((e) => this.keeps(e.key)));
+  }
+
+  override merge(entries: ReadonlyArray<{ key: string; value: FlatCounter }>): void {
+    super.merge(entries.filter((e) => this.keeps(e.key)));
+  }
 }
 
 /** "-" stands for a dimension a suppressed decision never reached (no channel slot, no group). */
 const NONE = '-';
 const SEP = '\u001f';
 
-const empty = (): FunnelCounts => ({ triggered: 0, suppressed: 0, suppressedBy: {}, cancelled: 0, deferred: 0, resumed: 0, control: 0, offered: 0, delivered: 0, failed: 0, outcomes: {}, converted: 0 });
+const empty = (): FunnelCounts => ({ triggered: 0, suppressed: 0, suppressedBy: {}, cancelled: 0, deferred: 0, resumed: 0, control: 0, offered: 0, delivered: 0, failed: 0, outcomes: {}, converted: 0, controlConverted: 0 });
 
 function keyOf(campaign: string, channel: string | undefined, offer: string | undefined, group: string | undefined, run: string | undefined): string {
   // an event's decision keeps the key it had before runs were counted
@@ -74,18 +129,41 @@ function keyOf(campaign: string, channel: string | undefined, offer: string | un
 
 export class FunnelLedger {
   readonly counters = new MetaCounters<FunnelCounts>('funnel/', empty);
+  /** the same counts per local day (bounded: FUNNEL_KEEP_DAYS) */
+  readonly days = new DayCounters('funnel-day/', empty);
+  /** the day last counted, and its YYYY-MM-DD */
+  private today = Number.NaN;
+  private todayIso = '';
+
+  /** Keeps (and loads) the daily buckets of the FUNNEL_KEEP_DAYS days up to `epochDay`, forgets older ones. */
+  keepDaysUpTo(epochDay: number): void {
+    this.days.keepDaysFrom(isoDay(epochDay - FUNNEL_KEEP_DAYS + 1));
+  }
+
+  /** A change to a row's totals and, when the day is known, to its daily bucket. */
+  private update(key: string, day: number | undefined, change: (f: FunnelCounts) => void): void {
+    this.counters.update(key, change);
+    if (day === undefined) return;
+    if (day !== this.today) {
+      this.today = day;
+      this.todayIso = isoDay(day);
+      this.keepDaysUpTo(day);
+    }
+    this.days.update(`${this.todayIso}${SEP}${key}`, change);
+  }
 
   /**
    * A decision's explanations: triggered (or, for a deferred message's retry, resumed), and
    * then deferred, suppressed, held out or offered; waiting deferrals a later one superseded
-   * (resumed and suppressed `superseded`).
+   * (resumed and suppressed `superseded`). `day`: the local day it was made on (the server
+   * clock, the policy's defaultTimezone), for the daily buckets.
    */
-  recordDecision(explain: readonly Explanation[], deferrals?: DeferralStep): void {
+  recordDecision(explain: readonly Explanation[], deferrals?: DeferralStep, day?: number): void {
     for (const e of explain) {
       const resumed = deferrals?.resumed.includes(e.campaign) === true;
       // Resumed where its deferral was counted (no channel, no offer), so a row's `waiting` is its own.
-      if (resumed) this.counters.update(keyOf(e.campaign, undefined, undefined, e.group, e.run), (f) => void (f.resumed += 1));
-      this.counters.update(keyOf(e.campaign, e.channel, e.offer, e.group, e.run), (f) => {
+      if (resumed) this.update(keyOf(e.campaign, undefined, undefined, e.group, e.run), day, (f) => void (f.resumed += 1));
+      this.update(keyOf(e.campaign, e.channel, e.offer, e.group, e.run), day, (f) => {
         if (!resumed) f.triggered += 1;
         if (e.verdict === 'offered') f.offered += 1;
         else if (e.verdict === 'control') f.control += 1;
@@ -100,7 +178,7 @@ export class FunnelLedger {
     for (const campaign of deferrals?.superseded ?? []) {
       // Where it was counted: the row of the deferral that replaces it (the same target group, as a rule).
       const replacing = explain.find((e) => e.campaign === campaign);
-      this.counters.update(keyOf(campaign, undefined, undefined, replacing?.group, replacing?.run), (f) => {
+      this.update(keyOf(campaign, undefined, undefined, replacing?.group, replacing?.run), day, (f) => {
         f.resumed += 1;
         f.suppressed += 1;
         f.suppressedBy.superseded = (f.suppressedBy.superseded ?? 0) + 1;
@@ -111,17 +189,23 @@ export class FunnelLedger {
   /**
    * What changed on a customer's contact records in one step: deliveries confirmed,
    * failed or suppressed at send time, answers (or expiries), goals reached. Contact records are immutable: an unchanged
-   * one is the same object in both lists, so only new objects are compared.
+   * one is the same object in both lists, so only new objects are compared. A control-group
+   * hold-out counts only its goal reached (`controlConverted`). `day`: the local day it was
+   * recorded on, for the daily buckets.
    */
-  recordContacts(before: readonly ContactRecord[], after: readonly ContactRecord[]): void {
+  recordContacts(before: readonly ContactRecord[], after: readonly ContactRecord[], day?: number): void {
     if (before === after) return;
     let old: Map<string, ContactRecord> | undefined;
     for (let i = after.length - 1; i >= 0; i--) {
       const c = after[i];
-      if (c === undefined || c.control === true) continue;
+      if (c === undefined) continue;
       if (before.includes(c)) continue;
       old ??= new Map(before.map((b) => [b.instance, b]));
       const prev = old.get(c.instance);
+      if (c.control === true) {
+        if (c.converted !== undefined && prev?.converted === undefined) this.update(keyOf(c.campaign, c.channel, c.offer, c.group, c.run), day, (f) => void (f.controlConverted += 1));
+        continue;
+      }
       const delivered = c.delivery === 'delivered' && prev?.delivery !== 'delivered';
       const failed = c.delivery === 'failed' && prev?.delivery !== 'failed';
       // Cancelled at send time (stop list, consent, expiry): counted with the decision's suppressions, by its reason.
@@ -129,7 +213,7 @@ export class FunnelLedger {
       const answered = c.outcome !== undefined && prev?.outcome === undefined;
       const converted = c.converted !== undefined && prev?.converted === undefined;
       if (!delivered && !failed && !suppressed && !answered && !converted) continue;
-      this.counters.update(keyOf(c.campaign, c.channel, c.offer, c.group, c.run), (f) => {
+      this.update(keyOf(c.campaign, c.channel, c.offer, c.group, c.run), day, (f) => {
         if (delivered) f.delivered += 1;
         if (failed) f.failed += 1;
         if (suppressed) {
@@ -146,13 +230,21 @@ export class FunnelLedger {
 
   /**
    * The funnel, summed over the dimensions not in `by`, optionally for one campaign or one
-   * run; rows sorted by their dimensions.
+   * run; rows sorted by their dimensions. With `from` and/or `to` (YYYY-MM-DD, inclusive),
+   * the daily buckets of those days summed; without, the totals since the store began.
    */
-  report(o: { campaign?: string; run?: string; by?: readonly FunnelDimension[] } = {}): FunnelRow[] {
+  report(o: { campaign?: string; run?: string; by?: readonly FunnelDimension[]; from?: string; to?: string } = {}): FunnelRow[] {
     const by = new Set(o.by ?? FUNNEL_DIMENSIONS);
     by.add('campaign');
     const rows = new Map<string, FunnelRow>();
-    for (const [key, f] of this.counters.all()) {
+    const ranged = o.from !== undefined || o.to !== undefined;
+    for (const [id, f] of ranged ? this.days.all() : this.counters.all()) {
+      let key = id;
+      if (ranged) {
+        const day = id.slice(0, 10);
+        if ((o.from !== undefined && day < o.from) || (o.to !== undefined && day > o.to)) continue;
+        key = id.slice(11);
+      }
       const [campaign = '', channel = NONE, offer = NONE, group = NONE, run = NONE] = key.split(SEP);
       if (o.campaign !== undefined && campaign !== o.campaign) continue;
       if (o.run !== undefined && run !== o.run) continue;
@@ -166,7 +258,7 @@ export class FunnelLedger {
       const rowKey = FUNNEL_DIMENSIONS.map((d) => dims[d]).join(SEP);
       let row = rows.get(rowKey);
       if (row === undefined) {
-        row = { ...dims, ...empty(), waiting: 0, answered: 0, accepted: 0, declined: 0, expired: 0, acceptanceRate: null, conversionRate: null };
+        row = { ...dims, ...empty(), waiting: 0, answered: 0, accepted: 0, declined: 0, expired: 0, acceptanceRate: null, conversionRate: null, responseRate: null, upliftRate: null };
         rows.set(rowKey, row);
       }
       row.triggered += f.triggered;
@@ -181,6 +273,7 @@ export class FunnelLedger {
       row.failed += f.failed;
       for (const [outcome, n] of Object.entries(f.outcomes)) row.outcomes[outcome] = (row.outcomes[outcome] ?? 0) + n;
       row.converted += f.converted;
+      row.controlConverted += f.controlConverted;
     }
     const out = [...rows.values()];
     for (const r of out) {
@@ -191,6 +284,8 @@ export class FunnelLedger {
       r.expired = r.outcomes.expired ?? 0;
       r.acceptanceRate = r.offered === 0 ? null : r.accepted / r.offered;
       r.conversionRate = r.offered === 0 ? null : r.converted / r.offered;
+      r.responseRate = r.offered === 0 ? null : r.answered / r.offered;
+      r.upliftRate = r.conversionRate === null || r.control === 0 ? null : r.conversionRate - r.controlConverted / r.control;
     }
     return out.sort((a, b) => FUNNEL_DIMENSIONS.map((d) => a[d].localeCompare(b[d])).find((x) => x !== 0) ?? 0);
   }
@@ -207,7 +302,8 @@ function field(v: string | number): string {
  * then one column per suppression reason and per other outcome that occurs in the rows.
  */
 export function funnelCsv(rows: readonly FunnelRow[]): string {
-  const stages = [...FUNNEL_STAGES, 'acceptanceRate', 'conversionRate'] as const;
+  const rates = ['acceptanceRate', 'conversionRate', 'responseRate', 'upliftRate'] as const;
+  const stages = [...FUNNEL_STAGES, ...rates] as const;
   const reasons = [...new Set(rows.flatMap((r) => Object.keys(r.suppressedBy)))].sort();
   const others = [...new Set(rows.flatMap((r) => Object.keys(r.outcomes)))].filter((k) => !['accepted', 'declined', 'expired'].includes(k)).sort();
   const header = [...FUNNEL_DIMENSIONS, ...stages, ...reasons.map((r) => `suppressed_${r}`), ...others.map((o) => `outcome_${o}`)];
@@ -217,7 +313,8 @@ export function funnelCsv(rows: readonly FunnelRow[]): string {
     lines.push(
       [
         ...FUNNEL_DIMENSIONS.map((d) => r[d]),
-        ...stages.map((s) => (s === 'acceptanceRate' || s === 'conversionRate' ? rate(r[s]) : r[s])),
+        ...FUNNEL_STAGES.map((s) => r[s]),
+        ...rates.map((s) => rate(r[s])),
         ...reasons.map((k) => r.suppressedBy[k] ?? 0),
         ...others.map((k) => r.outcomes[k] ?? 0),
       ]

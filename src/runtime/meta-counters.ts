@@ -80,6 +80,15 @@ export class MetaCounters<V extends object> {
     this.changed.add(id);
   }
 
+  /** Drops values from memory (not from the store): what a bounded ledger no longer keeps. */
+  forget(ids: Iterable<string>): void {
+    for (const id of ids) {
+      this.values.delete(id);
+      this.changed.delete(id);
+      this.base.delete(id);
+    }
+  }
+
   /** Takes a value from elsewhere (a shared store's total) without marking it changed. */
   assign(id: string, v: V): void {
     this.values.set(id, v);

@@ -74,6 +74,7 @@ export const FunnelRowSchema = Type.Object(
     channel: Type.String({ description: '* when summed, - when never reached' }),
     offer: Type.String(),
     group: Type.String(),
+    run: Type.String({ description: 'the outbound run ("-" for events\' decisions)' }),
     triggered: Type.Integer(),
     suppressed: Type.Integer(),
     suppressedBy: Counts,
@@ -87,22 +88,44 @@ export const FunnelRowSchema = Type.Object(
     failed: Type.Integer(),
     outcomes: Counts,
     converted: Type.Integer(),
+    controlConverted: Type.Integer({ description: 'control-group hold-outs whose goal was reached all the same' }),
     answered: Type.Integer(),
     accepted: Type.Integer(),
     declined: Type.Integer(),
     expired: Type.Integer(),
     acceptanceRate: Nullable(Type.Number()),
-    conversionRate: Nullable(Type.Number()),
+    conversionRate: Nullable(Type.Number({ description: 'converted / offered' })),
+    responseRate: Nullable(Type.Number({ description: 'answered / offered; null before the first offer' })),
+    upliftRate: Nullable(Type.Number({ description: 'converted / offered - controlConverted / control; null without offers or without hold-outs' })),
   },
   { $id: 'FunnelRow' },
 );
 
-export const FunnelReply = Type.Object({ by: Type.Array(Type.String()), rows: Type.Array(FunnelRowSchema) }, { $id: 'Funnel' });
+const FunnelBudget = Type.Object({
+  campaign: Type.String(),
+  contacts: Type.Integer({ description: 'contacts made against the budget (since the store began, whatever the range)' }),
+  cost: Type.Number({ description: 'their cost at the cost per channel' }),
+  maxContacts: Nullable(Type.Number()),
+  maxCost: Nullable(Type.Number()),
+});
+
+export const FunnelReply = Type.Object(
+  {
+    by: Type.Array(Type.String()),
+    from: Type.Optional(Type.String({ description: 'the first day counted, when asked' })),
+    to: Type.Optional(Type.String({ description: 'the last day counted, when asked' })),
+    rows: Type.Array(FunnelRowSchema),
+    budgets: Type.Array(FunnelBudget, { description: 'the budget of each campaign of the rows that has one: spent against its limits' }),
+  },
+  { $id: 'Funnel' },
+);
 
 export const FunnelQuery = Type.Object({
   campaign: Type.Optional(Type.String({ description: 'one campaign (all by default)' })),
-  by: Type.Optional(Type.String({ description: 'dimensions to break down by, comma-separated: channel, offer, group (all by default; the campaign always)' })),
+  by: Type.Optional(Type.String({ description: 'dimensions to break down by, comma-separated: channel, offer, group, run (all by default; the campaign always)' })),
+  from: Type.Optional(Type.String({ description: "the first day counted, YYYY-MM-DD (a local day in the policy's defaultTimezone); with from or to, only those days are counted" })),
+  to: Type.Optional(Type.String({ description: 'the last day counted, YYYY-MM-DD, inclusive' })),
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'json (default) or csv (also chosen by Accept: text/csv)' })),
 });
 
-export const FunnelCsv = Type.String({ description: 'RFC 4180 CSV: a header row, CRLF; the dimensions, the stages, suppressed_<reason> and outcome_<outcome> columns' });
+export const FunnelCsv = Type.String({ description: 'RFC 4180 CSV: a header row, CRLF; the dimensions, the stages, the rates (acceptance, conversion, response, uplift), suppressed_<reason> and outcome_<outcome> columns' });
