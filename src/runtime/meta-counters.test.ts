@@ -11,6 +11,16 @@ interface C {
 const empty = (): C => ({ n: 0, bins: [0, 0, 0], by: {} });
 
 describe('meta counters as sums across nodes', () => {
+  it('forgets values from memory: no longer read, nor written with the next batch', () => {
+    const c = new MetaCounters<C>('t/', empty);
+    c.update('old', (v) => void (v.n += 1));
+    c.update('new', (v) => void (v.n += 2));
+    c.forget(['old']);
+    expect([...c.all().keys()]).toEqual(['new']);
+    expect(c.get('old')).toEqual(empty());
+    expect(c.drain().map((e) => e.key)).toEqual(['t/new']);
+  });
+
   it('flattens and rebuilds nested numbers', () => {
     const v: C = { n: 2, bins: [1, 0, 3], by: { cap: 4 } };
     const flat = flattenCounter(v);
