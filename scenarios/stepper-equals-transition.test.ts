@@ -176,13 +176,7 @@ class SideBySide {
     };
     const effects = this.step(id, msg, `${event.type} for ${id} at ${new Date(this.now).toISOString()}`);
     if (reminder !== undefined) this.reminders.delete(reminder);
-    // What the dispatcher does with what was queued: each offer reported delivered.
-    for (const [type, p] of effects) {
-      if (type !== 'queue') continue;
-      for (const e of (p as { entries: Array<{ kind: string; instance: string }> }).entries) {
-        if (e.kind === 'offer') this.step(id, { type: 'delivery.report', instance: e.instance, status: 'delivered', now: this.now }, `delivery of ${e.instance}`);
-      }
-    }
+    this.deliverQueued(id, effects);
     const reply = effects.find(([type]) => type === 'reply')?.[1] as { reply?: { actions?: Json[] } } | undefined;
     return reply?.reply?.actions ?? [];
   }
@@ -210,15 +204,19 @@ class SideBySide {
         limits: defaultLimits,
         run: call,
       };
-      const effects = this.step(cid, msg, `${id} for ${cid}`);
-      for (const [type, p] of effects) {
-        if (type !== 'queue') continue;
-        for (const e of (p as { entries: Array<{ kind: string; instance: string }> }).entries) {
-          if (e.kind === 'offer') this.step(cid, { type: 'delivery.report', instance: e.instance, status: 'delivered', now: this.now }, `delivery of ${e.instance}`);
-        }
-      }
+      this.deliverQueued(cid, this.step(cid, msg, `${id} for ${cid}`));
     }
     return members.length;
+  }
+
+  /** What the dispatcher does with what a step queued: each offer reported delivered. */
+  private deliverQueued(id: string, effects: readonly Effect[]): void {
+    for (const [type, p] of effects) {
+      if (type !== 'queue') continue;
+      for (const e of (p as { entries: Array<{ kind: string; instance: string }> }).entries) {
+        if (e.kind === 'offer') this.step(id, { type: 'delivery.report', instance: e.instance, status: 'delivered', now: this.now }, `delivery of ${e.instance}`);
+      }
+    }
   }
 
   /** A response to an offer instance, as submitResponse builds it. */

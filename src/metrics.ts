@@ -256,7 +256,7 @@ export function createMetrics() {
     }),
     campaignFunnel: new Gauge({
       name: 'kairos_campaign_funnel',
-      help: 'The campaign funnel since the store began, per campaign and stage (triggered, suppressed, control, offered, delivered, failed, answered, accepted, declined, expired, converted, controlConverted: the control group's contacts followed by the goal): GET /v1/reports/funnel',
+      help: 'The campaign funnel since the store began, per campaign and stage (triggered, suppressed, control, offered, delivered, failed, answered, accepted, declined, expired, converted, controlConverted: the control group’s contacts followed by the goal): GET /v1/reports/funnel',
       labelNames: ['campaign', 'stage'] as const,
       registers: [registry],
     }),

@@ -155,24 +155,24 @@ export function runEta(run: Pick<RunRecord, 'state' | 'selected' | 'startedAt'>,
   return Math.round(Math.max(0, total - run.selected) / rate);
 }
 
+/** A run's funnel: its one row (the report of the campaign for the run, summed over channel, offer and group), as the status names the stages. */
 function runFunnel(rows: readonly FunnelRow[]) {
-  const f = { decided: 0, offered: 0, control: 0, suppressed: 0, suppressedBy: {} as Record<string, number>, deferred: 0, waiting: 0, delivered: 0, failed: 0, answered: 0, accepted: 0, declined: 0, expired: 0 };
-  for (const r of rows) {
-    f.decided += r.triggered;
-    f.offered += r.offered;
-    f.control += r.control;
-    f.suppressed += r.suppressed;
-    for (const [k, n] of Object.entries(r.suppressedBy)) f.suppressedBy[k] = (f.suppressedBy[k] ?? 0) + n;
-    f.deferred += r.deferred;
-    f.waiting += r.waiting;
-    f.delivered += r.delivered;
-    f.failed += r.failed;
-    f.answered += r.answered;
-    f.accepted += r.accepted;
-    f.declined += r.declined;
-    f.expired += r.expired;
-  }
-  return f;
+  const r = rows[0];
+  return {
+    decided: r?.triggered ?? 0,
+    offered: r?.offered ?? 0,
+    control: r?.control ?? 0,
+    suppressed: r?.suppressed ?? 0,
+    suppressedBy: { ...r?.suppressedBy },
+    deferred: r?.deferred ?? 0,
+    waiting: r?.waiting ?? 0,
+    delivered: r?.delivered ?? 0,
+    failed: r?.failed ?? 0,
+    answered: r?.answered ?? 0,
+    accepted: r?.accepted ?? 0,
+    declined: r?.declined ?? 0,
+    expired: r?.expired ?? 0,
+  };
 }
 
 export function outboundRoutes(d: OutboundRouteDeps): Route[] {

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../paths.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 import { tempDir } from '../test-support/test-kairos.js';
+import { seededRng } from '../../actors/index.js';
 
 /**
  * The pension run killed with SIGKILL at random moments (docs/outbound.md, "Crash-safe,
@@ -27,18 +28,6 @@ afterAll(() => {
   child?.kill('SIGKILL');
   data.remove();
 });
-
-/** mulberry32: the same kill points for the same seed */
-function random(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Server {
   port: number;
@@ -113,7 +102,7 @@ async function poll(s: Server, run: string, until: (r: any) => boolean): Promise
 
 describe('an outbound run killed with SIGKILL', () => {
   it('contacts nobody twice: killed at random moments, started again, it finishes with exact counts', async () => {
-    const rnd = random(seed);
+    const rnd = seededRng(seed);
     const why = `seed ${seed} (KAIROS_KILL_SEED=${seed} replays it)`;
     console.log(`outbound-kill: ${why}`);
     // 11:00 in Moscow tomorrow: the day, so the SMS is not held for quiet hours. Each start
