@@ -217,12 +217,13 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   const stale = msg.reminder === undefined && msg.event.at !== undefined && msg.now - msg.event.at > (msg.limits ?? defaultLimits).staleEventMs;
   const inputs: DecideInputs = { stops, budgetSpent, channelsFull, evidence, models, seed, segmentChanges: ingested.segmentChanges, now: msg.now, stale };
   if (msg.run !== undefined) inputs.run = msg.run;
+  if (msg.reminder !== undefined) inputs.fromReminder = true;
   const decided = decide(ctx, event, t, catalog, inputs);
   ctx = decided.ctx;
   outbox.push(...decided.outbox);
   reminders.push(...decided.reminders);
   // Deferred messages into the customer's history (durable, on the card), retries resolved.
-  const deferrals = recordDeferrals(ctx.deferrals ?? [], event, decided.explain, decided.reminders, Math.max(t, msg.now));
+  const deferrals = recordDeferrals(ctx.deferrals ?? [], event, decided.explain, decided.reminders, Math.max(t, msg.now), msg.reminder !== undefined);
   if (deferrals !== undefined) ctx = { ...ctx, deferrals: deferrals.deferrals };
   // A run's hand-over is remembered with the run (once a run, whatever its id), not among the request ids.
   const run = msg.run !== undefined ? runAnswer(decided.explain, msg.run.campaign) : undefined;

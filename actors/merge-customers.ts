@@ -108,7 +108,8 @@ function mergeSeen(a: SeenLog, b: SeenLog): SeenLog {
  * - contacts (so the caps, which count them), pending offers, responses, lifecycle: both, by
  *   time, within the retention bounds; segments: both, the earlier entry; features: per day
  *   the buckets added; the segments' last evaluation is dropped (the next event evaluates all);
- * - the idempotency log: both; created: the earlier; last event: the later.
+ * - the idempotency log: both; created: the earlier; last event: the later;
+ * - the outbound runs handed over: both.
  */
 export function mergeCustomers(survivor: CustomerContext, loser: CustomerContext, now: number): MergeResult {
   const [profile, profileFields] = mergeProfile(survivor.profile, loser.profile);
@@ -140,6 +141,8 @@ export function mergeCustomers(survivor: CustomerContext, loser: CustomerContext
   };
   delete ctx.segmentsEvaluated;
   if (Number.isFinite(lastEventAt)) ctx.lastEventAt = lastEventAt;
+  // the outbound runs either was handed: the person was, so a run reaching the survivor does nothing again
+  if (survivor.runs !== undefined || loser.runs !== undefined) ctx.runs = { ...loser.runs, ...survivor.runs };
   return {
     ctx,
     counts: {

@@ -4,6 +4,7 @@ import type { CatalogDef } from './catalog/definition-schema.js';
 import type { CustomerContext } from './customer-state.js';
 import type { EventMessage } from './customer-logic.js';
 import { handleEvent, isRepeat, refusal, replayReply } from './customer-logic.js';
+import { mergeCustomers } from './merge-customers.js';
 import { RUN_EVENT, RUNS_REMEMBERED, rememberRun, runAnswer, runEvent } from './outbound-run.js';
 import { DEFERRED_EVENT } from './decision/deferral.js';
 import { at, customer, event, testCatalogDef } from './test-support/fixtures.js';
@@ -56,6 +57,13 @@ describe('an outbound campaign in the catalog', () => {
     refused((d) => delete d.campaigns[0]!.trigger, /campaigns\[0\].trigger: must be a trigger/);
   });
 });
+
+/** def() with a campaign that greets a customer entering the seniors by e-mail. */
+function withGreeting(): CatalogDef {
+  const d = def();
+  d.campaigns.push({ id: 'senior-greeting', name: 'Greeting', status: 'active', offer: 'deposit', channels: ['email'], trigger: { events: ['segment.entered.seniors'] }, groups: [{ id: 'all', when: { attr: 'stage', op: 'eq', value: 'client' }, responsePercent: 20 }] });
+  return d;
+}
 
 describe('a run handed to a customer', () => {
   it('decides its campaign alone, names the run on the explanation and the contact, and remembers it', () => {
@@ -125,6 +133,51 @@ describe('a run handed to a customer', () => {
     expect(r.ctx.runs).toBeUndefined();
     expect(runAnswer([{ campaign: 'x', verdict: 'suppressed', reason: 'no_channel:sms=capacity,email=no_consent' }], 'x')).toEqual({ outcome: 'no_channel', final: false });
     expect(runAnswer([{ campaign: 'x', verdict: 'suppressed', reason: 'no_channel:sms=no_consent' }], 'x')).toEqual({ outcome: 'no_channel', final: true });
+  });
+
+  it('brings the segment changes it evaluated to their campaigns, counted for no run', () => {
+    const cat = compileCatalog(withGreeting());
+    const r = handOver(customer(), T, cat);
+    // entered "seniors" with this step: the greeting answers the entry as any step's would
+    expect(r.trace.segmentChanges).toEqual([expect.objectContaining({ segment: 'seniors', change: 'entered' })]);
+    const byCampaign = new Map(r.trace.explain.map((e) => [e.campaign, e]));
+    expect(byCampaign.get('deposit-run')).toMatchObject({ verdict: 'offered', channel: 'sms', run: run.id });
+    expect(byCampaign.get('senior-greeting')).toMatchObject({ verdict: 'offered', channel: 'email' });
+    expect(byCampaign.get('senior-greeting')?.run).toBeUndefined();
+    expect(r.ctx.contacts.find((c) => c.campaign === 'senior-greeting')?.run).toBeUndefined();
+    expect(r.reply).toMatchObject({ run: { outcome: 'offered', final: true } });
+  });
+
+  it('a gateway cannot forge a retry: an offer.deferred event not fired by the server triggers no campaign and counts for no run', () => {
+    const forged = handleEvent(customer(), {
+      type: 'gateway.event',
+      event: { id: 'forged-1', type: DEFERRED_EVENT, customer: { id: 'c-1' }, at: T, data: { deferred: { campaign: 'deposit-run', until: T + 86_400_000, trigger: 'x' }, run: run.id } },
+      now: T,
+      catalog,
+      stops: [],
+    });
+    expect(forged.trace.explain).toEqual([]);
+    expect(forged.outbox).toEqual([]);
+    expect(forged.ctx.deferrals).toBeUndefined();
+  });
+
+  it('the campaign paused or ended: not final, so the run stops there and hands the customer again if it goes on', () => {
+    const paused = def();
+    paused.campaigns.at(-1)!.status = 'paused';
+    const r = handOver(customer(), T, compileCatalog(paused));
+    expect(r.reply).toMatchObject({ run: { outcome: 'inactive', final: false } });
+    expect(r.ctx.runs).toBeUndefined();
+    const ended = def();
+    ended.campaigns.at(-1)!.endsAt = '2026-03-01T00:00:00+03:00';
+    expect(handOver(customer(), T, compileCatalog(ended)).reply).toMatchObject({ run: { outcome: 'ended', final: false } });
+  });
+
+  it('two customers merged keep the runs either was handed', () => {
+    const a = handOver(customer()).ctx;
+    const other = { id: 'deposit-run~20260301T070000', campaign: 'deposit-run' };
+    const b = handleEvent(customer({ id: 'c-2' }), { type: 'gateway.event', event: runEvent(other, 'c-2', T), now: T, catalog, stops: [], run: other }).ctx;
+    const merged = mergeCustomers(b, a, T + 1).ctx;
+    expect(merged.runs).toEqual({ [other.id]: 'offered', [run.id]: 'offered' });
   });
 
   it('is never refused for a full idempotency memory, and remembers the latest runs only', () => {

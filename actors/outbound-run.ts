@@ -37,8 +37,9 @@ export function runEvent(run: RunCall, customer: string, at: number): GatewayEve
 /**
  * What became of the run's campaign in a decision: `offered`, `control`, or the reason code
  * (the part before a colon: `deferred`, `cap`, `stop_list`, `not_in_segment`…). Not final when
- * a channel was left out for want of capacity today (`…=capacity`): the run hands the customer
- * again when there is room.
+ * a channel was left out for want of capacity today (`…=capacity`: the run hands the customer
+ * again when there is room), or when the campaign is not running now (paused, not started,
+ * ended: the run stops there).
  */
 export function runAnswer(explain: readonly Explanation[], campaign: string): RunAnswer {
   const e = explain.find((x) => x.campaign === campaign);
@@ -47,7 +48,9 @@ export function runAnswer(explain: readonly Explanation[], campaign: string): Ru
   const reason = e.reason ?? 'unknown';
   const code = reason.split(':')[0] ?? 'unknown';
   const capacity = code === 'no_channel' && /=capacity(,|$)/.test(reason);
-  return { outcome: code, final: !capacity };
+  // the campaign not running now (paused, not started, ended): the run stops, the customer is handed it again if it goes on
+  const notNow = code === 'inactive' || code === 'not_started' || code === 'ended';
+  return { outcome: code, final: !capacity && !notNow };
 }
 
 /** The runs remembered with this one added (the oldest forgotten past `RUNS_REMEMBERED`). */

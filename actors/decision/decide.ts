@@ -63,8 +63,10 @@ export interface DecideInputs {
   now?: number;
   /** the event came later than the server's bound (stale_event): applied, but no push contact is made */
   stale?: boolean;
-  /** the event is an outbound run's hand-over (actors/outbound-run.ts): its campaign alone is decided */
+  /** the event is an outbound run's hand-over (actors/outbound-run.ts): its campaign is decided, and other campaigns only on the segment changes it brought */
   run?: RunCall;
+  /** the event is one of the server's own reminders firing: only then is an `offer.deferred` a deferred message's retry (never from a gateway) */
+  fromReminder?: boolean;
 }
 
 export interface DecideResult {
@@ -89,12 +91,14 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
   // Offers are made now: a late event's time is in the past.
   const decidedAt = Math.max(t, inputs.now ?? t);
   const stale = inputs.stale === true;
-  const deferred = deferredOf(event);
+  const deferred = inputs.fromReminder === true ? deferredOf(event) : undefined;
   const triggered = catalog.campaigns.filter((c) => (deferred === undefined ? triggers(c, event, session, segmentChanges, inputs.run) : deferred.campaign === c.id));
-  // What an outbound run decides (the run handed over, or the one a deferred retry came from) is counted for that run.
+  // What an outbound run decides for its campaign (the run handed over, or the one a deferred retry came from) is counted for that run.
   const run = inputs.run?.id ?? (deferred !== undefined && typeof event.data?.run === 'string' ? event.data.run : undefined);
+  const runCampaign = inputs.run?.campaign ?? deferred?.campaign;
+  const ofRun = (campaign: string): boolean => run !== undefined && campaign === runCampaign;
   const result = (r: DecideResult): DecideResult => {
-    if (run !== undefined) for (const e of r.explain) e.run = run;
+    for (const e of r.explain) if (ofRun(e.campaign)) e.run = run!;
     return r;
   };
   if (triggered.length === 0) return { ctx, actions: [], outbox: [], explain, reminders: [] };
@@ -263,7 +267,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       const seq = next.seq + 1;
       const instance = offerInstanceId(next.id, seq, event.id);
       const withheld: ContactRecord = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, at: t, marketing: c.marketing, delivery: 'withheld', control: true, group: cand.group };
-      if (run !== undefined) withheld.run = run;
+      if (ofRun(c.id)) withheld.run = run!;
       next = { ...next, seq, contacts: [...next.contacts, withheld] };
       usedCampaigns.add(c.id);
       failed.delete(c.id);
@@ -294,7 +298,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       group: cand.group,
       arm,
     };
-    if (run !== undefined) contact.run = run;
+    if (ofRun(c.id)) contact.run = run!;
     const pending: OfferInstance = { instance, campaign: c.id, offer: c.offer.id, channel: cand.channel, at: t, expiresAt, group: cand.group, vars: cand.vars, p: cand.probability, arm };
     if (cand.x !== undefined) pending.x = cand.x;
     next = { ...next, seq, contacts: [...next.contacts, contact], pending: [...next.pending, pending] };

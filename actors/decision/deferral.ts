@@ -137,8 +137,10 @@ export function recordDeferrals(
   explain: Explanation[],
   reminders: readonly ReminderSpec[],
   decidedAt: number,
+  /** the event is the server's own reminder firing: only then is it a retry (never a gateway's `offer.deferred`) */
+  reminder = true,
 ): { deferrals: DeferralRecord[]; step: DeferralStep; explain: Explanation[] } | undefined {
-  const retry = deferredOf(event);
+  const retry = reminder ? deferredOf(event) : undefined;
   const touched = explain.some((e) => e.reason !== undefined && (e.reason.startsWith('deferred:') || e.reason.startsWith('expired:')));
   if (retry === undefined && !touched) return undefined;
   const next = [...records];

@@ -23,10 +23,11 @@ export function triggerProblem(c: Campaign, event: GatewayEvent, t: number, loca
 
 /**
  * Whether the event triggers campaign `c`: an outbound campaign only by a run of its own
- * handed over (`run`), and a run's hand-over no other campaign.
+ * handed over (`run`); a run's hand-over no other campaign by its event, but the segment
+ * changes it brought (memberships evaluated as of now) trigger theirs as any step's do.
  */
 export function triggers(c: Campaign, event: GatewayEvent, session: Channel | undefined, changes: readonly SegmentChange[], run?: RunCall): boolean {
-  if (c.outbound !== undefined || run !== undefined) return run?.campaign === c.id && c.outbound !== undefined;
-  if (c.events.has(event.type) || (c.passive && session !== undefined && c.channels.includes(session))) return true;
+  if (c.outbound !== undefined) return run?.campaign === c.id;
+  if (run === undefined && (c.events.has(event.type) || (c.passive && session !== undefined && c.channels.includes(session)))) return true;
   return changes.some((ch) => (ch.change === 'entered' ? c.onSegment.entered : c.onSegment.exited).has(ch.segment));
 }

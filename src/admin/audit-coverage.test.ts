@@ -5,6 +5,7 @@ import { DEMO_UNSUBSCRIBE_SECRET } from '../config.js';
 import { unsubscribeToken } from '../delivery/unsubscribe.js';
 import { adminHeaders, serverForFile, uid, yesterdayMsk } from '../test-support/test-kairos.js';
 import { allOperations } from './openapi.js';
+import { runMetaKey } from '../runtime/outbound-runs.js';
 
 /**
  * Every change through the admin API is audited: the walk takes every mutating operation the
@@ -128,7 +129,7 @@ const calls: Record<string, { ok: () => Promise<Reply>; refused: () => Promise<R
   // runs waiting for a day far off, so that nothing moves them during the walk
   pauseOutboundRun: {
     ok: async () => {
-      await server.k.kairos.store.putMeta('outbound/run/walk-a', walkRun('walk-a'));
+      await server.k.kairos.store.putMeta(runMetaKey('walk-a'), walkRun('walk-a'));
       return api('POST', '/v1/runs/walk-a/pause');
     },
     refused: () => api('POST', '/v1/runs/walk-a/pause'),
@@ -136,7 +137,7 @@ const calls: Record<string, { ok: () => Promise<Reply>; refused: () => Promise<R
   resumeOutboundRun: { ok: () => api('POST', '/v1/runs/walk-a/resume'), refused: () => api('POST', '/v1/runs/nope/resume') },
   cancelOutboundRun: {
     ok: async () => {
-      await server.k.kairos.store.putMeta('outbound/run/walk-b', walkRun('walk-b'));
+      await server.k.kairos.store.putMeta(runMetaKey('walk-b'), walkRun('walk-b'));
       return api('POST', '/v1/runs/walk-b/cancel');
     },
     refused: () => api('POST', '/v1/runs/walk-b/cancel'),

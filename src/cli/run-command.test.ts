@@ -5,6 +5,7 @@ import { runEta } from '../admin/outbound-routes.js';
 import { packageRoot } from '../paths.js';
 import { adminHeaders, serverForFile, yesterdayMsk } from '../test-support/test-kairos.js';
 import { runCommand } from './run-command.js';
+import { runMetaKey } from '../runtime/outbound-runs.js';
 
 /**
  * `kairos run …` as a process (the built CLI) against a real server (LMDB, manual clock, the
@@ -111,8 +112,8 @@ describe('kairos run', () => {
 
     // A run waiting for tomorrow's capacity (its record as the engine leaves it): paused, then cancelled.
     const second = await pausedRun();
-    const record = (await server.k.kairos.store.getMeta(`outbound/run/${second}`)) as Record<string, unknown>;
-    await server.k.kairos.store.putMeta(`outbound/run/${second}`, { ...record, state: 'waiting', waitingFor: 'capacity', waitingUntil: server.k.kairos.clock.now() + 86_400_000 });
+    const record = (await server.k.kairos.store.getMeta(runMetaKey(second))) as Record<string, unknown>;
+    await server.k.kairos.store.putMeta(runMetaKey(second), { ...record, state: 'waiting', waitingFor: 'capacity', waitingUntil: server.k.kairos.clock.now() + 86_400_000 });
     const paused = await kairos(['pause', second]);
     expect(paused.code, paused.stderr).toBe(0);
     expect(summary(paused.stdout)).toMatchObject({ id: second, state: 'paused' });

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TestKairos } from '../test-support/test-kairos.js';
 import { GatewayClient, adminHeaders, msk, startTestKairos, tempDir, uid } from '../test-support/test-kairos.js';
+import { runMetaKey } from './outbound-runs.js';
 
 /**
  * The pension run over the demo bank (LMDB, manual clock): every client over 60 is handed
@@ -85,7 +86,7 @@ describe('outbound runs', () => {
     // Redone from the start (as after a crash before any page was recorded): nobody is contacted again.
     const before = (await k!.kairos.store.listOutbox('sms', 100_000)).length + (await k!.kairos.store.listOutbox('email', 100_000)).length;
     await k!.kairos.store.putMeta(`outbound/slice/${run.id}/0`, { done: false, selected: 0, gone: 0, pages: 0 });
-    await k!.kairos.store.putMeta(`outbound/run/${run.id}`, { ...status, funnel: undefined, state: 'running', finishedAt: undefined });
+    await k!.kairos.store.putMeta(runMetaKey(run.id), { ...status, funnel: undefined, state: 'running', finishedAt: undefined });
     await k!.kairos.outboundRuns.tick();
     await k!.kairos.outboundRuns.idle();
     const after = (await k!.kairos.store.listOutbox('sms', 100_000)).length + (await k!.kairos.store.listOutbox('email', 100_000)).length;

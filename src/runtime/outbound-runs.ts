@@ -48,7 +48,7 @@ export interface RunRecord {
   waitingFor?: 'capacity';
   /** the slices it is cut into (by a hash of the customer id), each worked by one node at a time */
   slices?: number;
-  /** customers handed over in finished pages, each once (the sum of the slices') */
+  /** customers handed over and decided in finished pages, each once (the sum of the slices'; neither `gone` nor `errors`) */
   selected: number;
   /** of them, not in the store any more when handed over (erased) */
   gone: number;
@@ -103,6 +103,16 @@ export interface OutboundRunsOptions {
 }
 
 const RUN_PREFIX = 'outbound/run/';
+
+/**
+ * Where a run's record is kept: under the UTC time it started (the part of its id after the
+ * last `~`), so the store's meta lists runs in time order and the latest are the ones kept in
+ * view (`list`): `outbound/run/<time>/<id>`.
+ */
+export function runMetaKey(id: string): string {
+  const at = id.lastIndexOf('~');
+  return `${RUN_PREFIX}${at < 0 ? '' : id.slice(at + 1)}/${id}`;
+}
 const SLICE_PREFIX = 'outbound/slice/';
 const sliceKey = (run: string, k: number): string => `${SLICE_PREFIX}${run}/${k}`;
 const leaseKey = (run: string, k: number): string => `outbound/${run}/${k}`;
@@ -167,7 +177,7 @@ export class OutboundRuns {
 
   /** A run: its record, with the counts of its slices summed. */
   async get(id: string): Promise<RunRecord | undefined> {
-    const run = (await this.o.store.getMeta(RUN_PREFIX + id)) as RunRecord | undefined;
+    const run = (await this.o.store.getMeta(runMetaKey(id))) as RunRecord | undefined;
     return run === undefined ? undefined : this.summed(run);
   }
 
@@ -244,11 +254,7 @@ export class OutboundRuns {
       if (this.active.has(run.id)) continue;
       if (run.state === 'running') this.work(run.id);
       else if (run.state === 'waiting' && (run.waitingUntil ?? 0) <= now) {
-        const next: RunRecord = { ...run, state: 'running', updatedAt: now };
-        delete next.waitingUntil;
-        delete next.waitingFor;
-        await this.save(next);
-        this.work(run.id);
+        if (await this.engineMove(run.id, 'waiting', { state: 'running' })) this.work(run.id);
       }
     }
     const catalog = this.o.catalog();
@@ -277,20 +283,22 @@ export class OutboundRuns {
       await this.o.store.putMeta(key, mark);
     }
     if (slot === undefined || slot < mark.seenAt || (mark.lastSlot !== undefined && slot <= mark.lastSlot)) return;
-    await this.o.store.putMeta(key, { ...mark, lastSlot: slot } satisfies ScheduleMark);
     try {
       await this.start(c.id, 'schedule', slot);
     } catch (err) {
-      // a run still open, or the same slot started by another node: this slot is passed over
+      // a run still open, or the same slot started by another node (its id is the slot's): this slot is passed over
+      if (!(err instanceof KairosError && err.code === 'conflict')) throw err;
       this.o.logger.warn({ campaign: c.id, err }, 'scheduled outbound run not started');
     }
+    // marked once started (or refused for good): a failure before leaves the slot to the next tick
+    await this.o.store.putMeta(key, { ...mark, lastSlot: slot } satisfies ScheduleMark);
   }
 
   /** The run's own record (its state), without the slices' counts. */
   private save(run: RunRecord): Promise<void> {
     this.known.set(run.id, run);
     const { selected: _s, gone: _g, pages: _p, errors: _e, nodes: _n, ...own } = run;
-    return this.o.store.putMeta(RUN_PREFIX + run.id, { ...own, selected: 0, gone: 0, pages: 0 });
+    return this.o.store.putMeta(runMetaKey(run.id), { ...own, selected: 0, gone: 0, pages: 0 });
   }
 
   /** Works on a run in the background until it stops being `running` here. */
@@ -342,8 +350,24 @@ export class OutboundRuns {
     if (run === undefined || run.state !== 'running') return;
     for (let k = 0; k < (run.slices ?? 1); k++) if (!(await this.slice(id, k)).done) return;
     const now = this.o.clock.now();
-    await this.save({ ...run, state: 'done', updatedAt: now, finishedAt: now });
-    this.o.logger.info({ run: id, selected: run.selected }, 'outbound run done');
+    if (await this.engineMove(id, 'running', { state: 'done', finishedAt: now })) this.o.logger.info({ run: id, selected: run.selected }, 'outbound run done');
+  }
+
+  /**
+   * A move the engine makes (waiting to running, running to waiting, paused or done): read
+   * again just before it is written and made only from `from`, so a pause or a cancel through
+   * the API meanwhile is not written over. False when the run was no longer `from`.
+   */
+  private async engineMove(id: string, from: RunState, change: Partial<RunRecord> & { state: RunState }): Promise<boolean> {
+    const latest = (await this.o.store.getMeta(runMetaKey(id))) as RunRecord | undefined;
+    if (latest === undefined || latest.state !== from) return false;
+    const next: RunRecord = { ...latest, ...change, updatedAt: this.o.clock.now() };
+    if (change.state !== 'waiting') {
+      delete next.waitingUntil;
+      delete next.waitingFor;
+    }
+    await this.save(next);
+    return true;
   }
 
   /**
@@ -356,7 +380,7 @@ export class OutboundRuns {
     const slices = started.slices ?? 1;
     for (;;) {
       if (this.stopped) return false;
-      const run = (await this.o.store.getMeta(RUN_PREFIX + id)) as RunRecord | undefined;
+      const run = (await this.o.store.getMeta(runMetaKey(id))) as RunRecord | undefined;
       if (run === undefined || run.state !== 'running') return false;
       const slice = await this.slice(id, k);
       if (slice.done) return true;
@@ -367,6 +391,8 @@ export class OutboundRuns {
         await this.finish(id);
         return true;
       }
+      // still this node's slice before the hand-over (a backoff may have outlasted the lease)
+      if (!(await this.o.store.coordination.claimLease(leaseKey(id, k), this.owner, this.o.leaseMs ?? 60_000))) return false;
       const outcome = await this.handOver({ id, campaign: run.campaign }, page.ids);
       if (outcome === 'overloaded') {
         await sleep(this.o.backoffMs ?? 1000);
@@ -374,13 +400,20 @@ export class OutboundRuns {
       }
       // answered before any change is recorded: what the actors committed is durable first
       await this.o.flush();
-      // still this node's slice: else another node took it over (this one was too slow) and redoes the page
+      // still this node's slice, and as it was read: else another node took it over and goes on from its own record
       if (!(await this.o.store.coordination.claimLease(leaseKey(id, k), this.owner, this.o.leaseMs ?? 60_000))) return false;
+      const now = await this.slice(id, k);
+      if (now.pages !== slice.pages || now.cursor !== slice.cursor || now.done) return false;
       if (outcome === 'capacity') {
         await this.waitForCapacity(id);
         return false;
       }
-      const next: SliceRecord = { ...slice, selected: slice.selected + page.ids.length - outcome.gone, gone: slice.gone + outcome.gone, pages: slice.pages + 1, by: this.owner };
+      if (outcome === 'stopped') {
+        // the campaign is not running now (paused, ended): so is the run, until resumed
+        if (await this.engineMove(id, 'running', { state: 'paused' })) this.o.logger.warn({ run: id, campaign: run.campaign }, 'outbound run paused: its campaign is not running now');
+        return false;
+      }
+      const next: SliceRecord = { ...slice, selected: slice.selected + page.ids.length - outcome.gone - outcome.errors, gone: slice.gone + outcome.gone, pages: slice.pages + 1, by: this.owner };
       if (outcome.errors > 0) next.errors = (slice.errors ?? 0) + outcome.errors;
       if (page.cursor !== undefined) next.cursor = page.cursor;
       if (page.end === true) next.end = true;
@@ -391,27 +424,25 @@ export class OutboundRuns {
 
   /** The run waits for the next day's capacity (the page that met it is handed over again then: who answered it answers the same). */
   private async waitForCapacity(id: string): Promise<void> {
-    const latest = await this.get(id);
-    if (latest === undefined || latest.state !== 'running') return;
     // the next day (the capacity's day, in the policy's time zone), from when its quiet hours allow:
     // a message deferred from the night would meet the used capacity at its retry and be lost
     const policy = this.o.catalog().policy;
     const tz = policy.defaultTimezone;
     const midnight = startOfLocalDay(localTime(this.o.clock.now(), tz).epochDay + 1, tz);
     const until = nextAllowedAt(policy, tz, midnight) ?? midnight;
-    await this.save({ ...latest, state: 'waiting', waitingFor: 'capacity', waitingUntil: until, updatedAt: this.o.clock.now() });
-    this.o.logger.info({ run: id, until }, 'outbound run waits for channel capacity');
+    if (await this.engineMove(id, 'running', { state: 'waiting', waitingFor: 'capacity', waitingUntil: until })) this.o.logger.info({ run: id, until }, 'outbound run waits for channel capacity');
   }
 
   /**
    * One page handed over, a few customers at a time: `capacity` when one could not be decided
-   * for want of channel capacity today, `overloaded` when the host took one not now (or one
+   * for want of channel capacity today, `stopped` when the campaign is not running now, `overloaded` when the host took one not now (or one
    * failed while the store is failing: the store, not the customer), else how many were gone and
    * how many failed (one customer's failure does not stop the run: it is logged and counted).
    */
-  private async handOver(call: RunCall, ids: readonly string[]): Promise<{ gone: number; errors: number } | 'capacity' | 'overloaded'> {
+  private async handOver(call: RunCall, ids: readonly string[]): Promise<{ gone: number; errors: number } | 'capacity' | 'stopped' | 'overloaded'> {
     let gone = 0;
     let capacity = false;
+    let stopped = false;
     let overloaded = false;
     const failed: string[] = [];
     let at = 0;
@@ -426,12 +457,16 @@ export class OutboundRuns {
             failed.push(id);
             this.o.logger.error({ run: call.id, customer: id, code: reply.code, message: reply.message }, 'outbound run: the customer could not be decided; the run goes on');
           }
-        } else if (reply.kind === 'decision' && reply.run?.final === false) capacity = true;
+        } else if (reply.kind === 'decision' && reply.run?.final === false) {
+          if (reply.run.outcome === 'no_channel') capacity = true;
+          else stopped = true;
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 16, ids.length) }, lane));
     // the store failing (commits refused): the page waits for it rather than count its customers failed
     if (overloaded || (failed.length > 0 && this.o.storeFailing?.() === true)) return 'overloaded';
+    if (stopped) return 'stopped';
     return capacity ? 'capacity' : { gone, errors: failed.length };
   }
 

@@ -44,9 +44,7 @@ describe('latestSlot', () => {
 
 /** The test catalog with an outbound SMS campaign over the seniors, changed by `change`, on a memory store and a host. */
 function setup(change: (d: CatalogDef) => void): { catalog: Catalog; store: MemoryStore; clock: ManualClock; host: CustomerHost; runs: OutboundRuns } {
-  const d = testCatalogDef();
-  d.offers.find((o) => o.id === 'deposit')!.templates.sms = { text: '{{customer.name}}, вклад {{offer.rate | percent}}.' };
-  d.campaigns.push({ id: 'deposit-run', name: 'Deposit run', status: 'active', offer: 'deposit', channels: ['sms'], outbound: { segments: ['seniors'] }, groups: [{ id: 'all', when: { attr: 'stage', op: 'eq', value: 'client' }, responsePercent: 20 }] });
+  const d = testCatalogDefWithRun();
   change(d);
   const catalog = compileCatalog(d);
   const store = new MemoryStore();
@@ -54,6 +52,14 @@ function setup(change: (d: CatalogDef) => void): { catalog: Catalog; store: Memo
   const host = bareHost(store, clock, catalog);
   const runs = new OutboundRuns({ store, clock, catalog: () => catalog, logger: createLogger('silent'), submit: (r, id) => host.submitRun(r, id), flush: () => host.flush(), pageSize: 3, backoffMs: 1 });
   return { catalog, store, clock, host, runs };
+}
+
+/** The test catalog with an outbound SMS campaign over the seniors. */
+function testCatalogDefWithRun(): CatalogDef {
+  const d = testCatalogDef();
+  d.offers.find((o) => o.id === 'deposit')!.templates.sms = { text: '{{customer.name}}, вклад {{offer.rate | percent}}.' };
+  d.campaigns.push({ id: 'deposit-run', name: 'Deposit run', status: 'active', offer: 'deposit', channels: ['sms'], outbound: { segments: ['seniors'] }, groups: [{ id: 'all', when: { attr: 'stage', op: 'eq', value: 'client' }, responsePercent: 20 }] });
+  return d;
 }
 
 /** Seniors (65) c-01 .. c-n with SMS consent and a phone, listed in the segment. */
@@ -98,6 +104,38 @@ describe('scheduled runs', () => {
     await s.runs.tick();
     await s.runs.idle();
     expect((await s.runs.list()).map((r) => r.id)).toEqual(['deposit-run~20260302T0700', 'deposit-run~20260303T0700']);
+  });
+});
+
+describe('a campaign that stops running mid-run', () => {
+  it('pauses the run, contacting nobody and remembering nobody, and the run goes on when resumed', async () => {
+    const s = setup(() => undefined);
+    cleanup = () => s.host.close(0);
+    await seniors(s.store, 5);
+    s.clock.set(at('2026-03-02T12:00:00+03:00'));
+    // the campaign paused in the catalog after the run began
+    const paused = testCatalogDefWithRun();
+    paused.campaigns.at(-1)!.status = 'paused';
+    const pausedCatalog = compileCatalog(paused);
+    let current: Catalog = s.catalog;
+    // the host and the engine read the catalog in force, as a server's do
+    const host = bareHost(s.store, s.clock, s.catalog, { catalog: () => current });
+    const close = cleanup;
+    cleanup = async () => {
+      await host.close(0);
+      await close?.();
+    };
+    const runs = new OutboundRuns({ store: s.store, clock: s.clock, catalog: () => current, logger: createLogger('silent'), submit: (r, id) => host.submitRun(r, id), flush: () => host.flush(), pageSize: 3, backoffMs: 1 });
+    const run = await runs.start('deposit-run');
+    current = pausedCatalog;
+    await runs.idle();
+    expect(await runs.get(run.id)).toMatchObject({ state: 'paused', selected: 0 });
+    expect(await smsOf(s.store)).toEqual([]);
+    current = s.catalog;
+    await runs.resume(run.id);
+    await runs.idle();
+    expect(await runs.get(run.id)).toMatchObject({ state: 'done', selected: 5 });
+    expect((await smsOf(s.store)).sort()).toEqual(['c-01', 'c-02', 'c-03', 'c-04', 'c-05']);
   });
 });
 
