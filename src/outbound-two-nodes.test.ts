@@ -21,6 +21,14 @@ afterAll(async () => {
 
 const api = nodeApi;
 
+/** What the test reads of a run's status. */
+interface RunStatus {
+  state: string;
+  nodes?: string[];
+  selected: number;
+  funnel: { decided: number; offered: number; control: number; suppressed: number; deferred: number };
+}
+
 describe.runIf(runRedisTests)('an outbound run on two nodes', () => {
   it('is shared by both, hands each customer the run once, and survives a node killed mid-run', async () => {
     const redis = await startRedis();
@@ -54,7 +62,7 @@ describe.runIf(runRedisTests)('an outbound run on two nodes', () => {
     const done = await until(
       'the run done',
       async () => {
-        const s = await api(a, 'GET', `/v1/runs/${run.id}`);
+        const s = (await api(a, 'GET', `/v1/runs/${run.id}`)) as RunStatus;
         return s.state === 'done' ? s : undefined;
       },
       120_000,
