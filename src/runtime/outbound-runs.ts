@@ -71,8 +71,8 @@ interface SliceRecord {
   gone: number;
   errors?: number;
   pages: number;
-  /** the node that last worked it */
-  by?: string;
+  /** the nodes that worked it (their names) */
+  nodes?: string[];
 }
 
 const noSlice = (): SliceRecord => ({ done: false, selected: 0, gone: 0, pages: 0 });
@@ -144,11 +144,14 @@ export class OutboundRuns {
   private readonly known = new Map<string, RunRecord>();
   private stopped = false;
   private wake: ReturnType<typeof setTimeout> | undefined;
+  /** this node's name, on the slices it works */
+  private readonly node: string;
   /** this node, as the owner of its leases (its name and this process's instance) */
   private readonly owner: string;
 
   constructor(private readonly o: OutboundRunsOptions) {
-    this.owner = `${o.node ?? 'node'}/${randomUUID().slice(0, 8)}`;
+    this.node = o.node ?? 'node';
+    this.owner = `${this.node}/${randomUUID().slice(0, 8)}`;
   }
 
   /** Starts a run of an outbound campaign now. 404 for an unknown campaign, 409 for one not outbound, not running, or with a run not finished. */
@@ -187,7 +190,7 @@ export class OutboundRuns {
     const nodes = new Set<string>();
     for (const { value } of await this.o.store.listMeta(`${SLICE_PREFIX}${run.id}/`, 1000)) {
       const sl = value as SliceRecord;
-      if (sl.by !== undefined) nodes.add(sl.by.slice(0, sl.by.lastIndexOf('/')));
+      for (const n of sl.nodes ?? []) nodes.add(n);
       out.selected += sl.selected;
       out.gone += sl.gone;
       out.pages += sl.pages;
@@ -387,7 +390,7 @@ export class OutboundRuns {
       // a page comes back empty only at the end of the lists
       const page = slice.end === true ? { ids: [], end: true } : await this.page(run.segments, slice.cursor, k, slices);
       if (page.ids.length === 0) {
-        await this.o.store.putMeta(sliceKey(id, k), { ...slice, done: true, by: this.owner } satisfies SliceRecord);
+        await this.o.store.putMeta(sliceKey(id, k), { ...slice, done: true } satisfies SliceRecord);
         await this.finish(id);
         return true;
       }
@@ -413,7 +416,7 @@ export class OutboundRuns {
         if (await this.engineMove(id, 'running', { state: 'paused' })) this.o.logger.warn({ run: id, campaign: run.campaign }, 'outbound run paused: its campaign is not running now');
         return false;
       }
-      const next: SliceRecord = { ...slice, selected: slice.selected + page.ids.length - outcome.gone - outcome.errors, gone: slice.gone + outcome.gone, pages: slice.pages + 1, by: this.owner };
+      const next: SliceRecord = { ...slice, selected: slice.selected + page.ids.length - outcome.gone - outcome.errors, gone: slice.gone + outcome.gone, pages: slice.pages + 1, nodes: [...new Set([...(slice.nodes ?? []), this.node])] };
       if (outcome.errors > 0) next.errors = (slice.errors ?? 0) + outcome.errors;
       if (page.cursor !== undefined) next.cursor = page.cursor;
       if (page.end === true) next.end = true;
