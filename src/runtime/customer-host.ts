@@ -22,6 +22,7 @@ import { Mailboxes } from './mailboxes.js';
 import type { Pending } from './oldest-pending.js';
 import { OldestPending } from './oldest-pending.js';
 import { ReminderPoller, reminderEvent } from './reminder-poller.js';
+import { RunLane } from './run-lane.js';
 import type { Sharing } from './sharing.js';
 import { sharedNodes, singleNodeSharing } from './sharing.js';
 import { WriteBehind, isStaleRetry } from './write-behind.js';
@@ -82,10 +83,15 @@ export class CustomerHost {
   private readonly waiting = new OldestPending();
   private readonly monotonicNow: () => number;
   private inFlight = 0;
+  /** requests other than a run's hand-overs admitted and not yet answered: while any, a run waits (`run-lane.ts`) */
+  private foreground = 0;
+  /** a run's hand-overs: in the time the gateways leave idle */
+  private readonly runLane: RunLane;
   private closed = false;
 
   constructor(private readonly o: HostOptions) {
     this.monotonicNow = o.monotonicNow ?? (() => performance.now());
+    this.runLane = new RunLane({ now: this.monotonicNow, foregroundBusy: () => this.foreground > 0 });
     this.stepper = createCustomerStepper(customerMachine);
     const counters = [
       o.ledger.counters,
@@ -211,12 +217,23 @@ export class CustomerHost {
   /**
    * Hands a customer an outbound run (actors/outbound-run.ts): the run's campaign decided for
    * it under every rule, once a run (handed again, it answers as it did). `unknown_customer`
-   * when the store holds no such customer.
+   * when the store holds no such customer. In the background (`run-lane.ts`): it waits while
+   * gateway requests are in hand, while 4 of the run's hand-overs are being decided, and past
+   * its slice of a turn of the event loop, and is admitted (its clock read) only then.
    */
   submitRun(run: RunCall, customer: string): Promise<HostReply> {
-    const now = this.o.clock.now();
-    const event = runEvent(run, customer, now);
-    return this.submit(event.id, Promise.resolve({ id: customer }), () => ({ type: 'gateway.event', event, now, catalog: this.o.catalog(), stops: [], limits: this.limits, run }));
+    const go = (): Promise<HostReply> => {
+      const now = this.o.clock.now();
+      const event = runEvent(run, customer, now);
+      return this.submit(event.id, Promise.resolve({ id: customer }), () => ({ type: 'gateway.event', event, now, catalog: this.o.catalog(), stops: [], limits: this.limits, run }), 'run');
+    };
+    const turn = this.runLane.turn();
+    return turn === undefined ? go() : turn.then(go);
+  }
+
+  /** Run hand-overs waiting for the gateways or for their next slice (tests, the bench). */
+  get runsWaiting(): number {
+    return this.runLane.waiting;
   }
 
   /** Records a response to an offer instance. */
@@ -332,13 +349,18 @@ export class CustomerHost {
   /**
    * Admission: refused `overloaded` past `maxInFlight` requests in flight, or when the oldest
    * has waited past `maxQueueMs`; else queued behind the identity resolutions before it, then
-   * behind the customer's earlier messages.
+   * behind the customer's earlier messages. A gateway's request (`foreground`: anything but a
+   * run's hand-over) holds the run lane until it is answered, its commit included (so the commit
+   * it waits for is not one of the run's); a run's hand-over leaves the lane once decided (or
+   * refused).
    */
-  private submit(re: string, resolution: Promise<Resolution>, message: (id: string, withheld?: readonly ContactIdentifierKind[]) => CustomerMessage): Promise<HostReply> {
-    if (this.closed) return Promise.resolve({ kind: 'error', re, code: 'overloaded', message: 'server is shutting down' });
-    if (this.inFlight >= this.o.maxInFlight) {
-      return Promise.resolve({ kind: 'error', re, code: 'overloaded', message: 'too many requests in flight, retry later' });
-    }
+  private submit(re: string, resolution: Promise<Resolution>, message: (id: string, withheld?: readonly ContactIdentifierKind[]) => CustomerMessage, lane: 'foreground' | 'run' = 'foreground'): Promise<HostReply> {
+    const refuse = (message: string): Promise<HostReply> => {
+      if (lane === 'run') this.runLane.left();
+      return Promise.resolve({ kind: 'error', re, code: 'overloaded', message });
+    };
+    if (this.closed) return refuse('server is shutting down');
+    if (this.inFlight >= this.o.maxInFlight) return refuse('too many requests in flight, retry later');
     // Past the queueing bound: the request would be answered too late to be of use (a gateway
     // waiting at an ATM), and would make the queue longer for those behind it.
     const now = this.monotonicNow();
@@ -346,13 +368,23 @@ export class CustomerHost {
     if (maxQueueMs > 0) {
       const behind = this.waiting.age(now);
       if (behind > maxQueueMs) {
-        return Promise.resolve({ kind: 'error', re, code: 'overloaded', message: `requests in flight have waited ${Math.round(behind)} ms, past the ${maxQueueMs} ms bound; retry later` });
+        return refuse(`requests in flight have waited ${Math.round(behind)} ms, past the ${maxQueueMs} ms bound; retry later`);
       }
     }
     const waiting: Pending = this.waiting.start(now);
     this.inFlight++;
+    let holding = true;
+    if (lane === 'foreground') this.foreground++;
+    /** lets the run lane go on: a gateway's request once answered (its commit included), a run's hand-over once decided */
+    const release = (): void => {
+      if (!holding) return;
+      holding = false;
+      if (lane === 'run') this.runLane.left();
+      else if (--this.foreground === 0) this.runLane.quiet();
+    };
     return new Promise<HostReply>((resolve) => {
       const done = (r: HostReply): void => {
+        release();
         waiting.done = true;
         this.inFlight--;
         resolve(r);
@@ -374,6 +406,7 @@ export class CustomerHost {
         let followed = false;
         /** Answers once what the reply acknowledges is as durable as the mode asks. */
         const answer = (reply: HostReply, live: Live | undefined): void => {
+          if (lane === 'run') release();
           // The reply waits for the commit (the mailbox does not: the customer's next message
           // runs meanwhile and its reply queues behind this one's commit).
           const durable = live === undefined || reply.kind === 'error' ? undefined : this.writeBehind.committed(live);
@@ -590,6 +623,7 @@ export class CustomerHost {
   /** Refuses new requests, lets every queued one finish, writes everything, stops the actors. */
   async close(timeoutMs: number): Promise<void> {
     this.closed = true;
+    this.runLane.close();
     this.writeBehind.close();
     const deadline = Date.now() + timeoutMs;
     while ((this.mailboxes.size > 0 || this.order.pending > 0) && Date.now() < deadline) {

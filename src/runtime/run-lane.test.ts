@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { GatewayEvent } from '../../actors/index.js';
+import { compileCatalog } from '../../actors/index.js';
+import { granted, testCatalogDef } from '../../actors/test-support/fixtures.js';
+import { ManualClock } from '../clock.js';
+import { createLogger } from '../logger.js';
+import { createMetrics } from '../metrics.js';
+import { StopList } from '../stop-list.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { BudgetLedger, CapacityLedger } from './budget-ledger.js';
+import { CustomerHost } from './customer-host.js';
+import type { HostOptions, HostReply } from './host-options.js';
+import { FunnelLedger } from './funnel-ledger.js';
+import { ModelRegistry } from './model-registry.js';
+import { PropensityLedger } from './propensity-ledger.js';
+import { UpliftLedger } from './uplift-ledger.js';
+import { RUN_MAX_ACTIVE, RUN_MAX_WAIT_MS } from './run-lane.js';
+
+/**
+ * A run's hand-overs in the host's background lane (run-lane.ts): the host on its own, the
+ * memory store, a manual clock and a manual monotonic time (the run's slice and the bound on
+ * its wait are measured in it), no sockets.
+ */
+
+/** 10:00 in Moscow on a day of the manual clock */
+const T0 = Date.UTC(2030, 0, 15, 7, 0);
+const catalog = compileCatalog(testCatalogDef());
+const RUN = { id: 'r-1', campaign: 'no-such-campaign' };
+
+async function host(options: Partial<HostOptions>): Promise<{ host: CustomerHost; mono: { now: number } }> {
+  const store = new MemoryStore();
+  await store.importCustomers(
+    Array.from({ length: 12 }, (_, i) => ({
+      id: `c-${i + 1}`,
+      record: { stage: 'client' as const, profile: { firstName: 'Ирина', age: 40 + i }, identifiers: { card: [`card-${i + 1}`] }, consents: granted, importedAt: T0 - 86_400_000 },
+    })),
+  );
+  const clock = new ManualClock(T0);
+  const mono = { now: 0 };
+  const h = new CustomerHost({
+    store,
+    catalog: () => catalog,
+    clock,
+    logger: createLogger('silent'),
+    metrics: createMetrics(),
+    stopList: new StopList(store),
+    ledger: new BudgetLedger(),
+    capacity: new CapacityLedger(),
+    propensity: new PropensityLedger(),
+    models: new ModelRegistry(),
+    uplift: new UpliftLedger(),
+    funnel: new FunnelLedger(),
+    flushIntervalMs: 10,
+    flushBatch: 1000,
+    maxHotActors: 1000,
+    maxInFlight: 1000,
+    monotonicNow: () => mono.now,
+    ...options,
+  });
+  return { host: h, mono };
+}
+
+let seq = 0;
+const visit = (customer: string): GatewayEvent => ({ id: `v-${++seq}`, type: 'web.page.viewed', customer: { id: customer }, channel: 'web', at: T0, data: { page: '/deposits' } });
+
+function runOutcome(reply: HostReply): string | undefined {
+  expect(reply.kind).toBe('decision');
+  return reply.kind === 'decision' ? reply.run?.outcome : undefined;
+}
+
+describe('customer host: a run in the background lane', () => {
+  it('decides gateway events submitted while hand-overs wait before those hand-overs, a customer’s own included', async () => {
+    // replies at once (no commit to wait for): the order of the replies is the order of the decisions
+    const { host: h } = await host({ durability: 'write-behind' });
+    const order: string[] = [];
+    const runs = Array.from({ length: 8 }, (_, i) => h.submitRun(RUN, `c-${i + 1}`).then((r) => (order.push(`run c-${i + 1}`), r)));
+    // the first few are being decided, the rest wait for their turn
+    expect(h.runsWaiting).toBe(8 - RUN_MAX_ACTIVE);
+    const events = ['c-12', 'c-8', 'c-11'].map((c) => h.submitEvent(visit(c)).then((r) => (order.push(`event ${c}`), r)));
+    for (const r of await Promise.all(events)) expect(r.kind).toBe('decision');
+    for (const r of await Promise.all(runs)) expect(runOutcome(r)).toBe('not_triggered');
+    const waited = order.filter((x) => x.startsWith('run')).slice(RUN_MAX_ACTIVE);
+    // every event before every hand-over that waited (c-8's event before c-8's hand-over)
+    expect(order.slice(-waited.length).sort()).toEqual(['run c-5', 'run c-6', 'run c-7', 'run c-8']);
+    expect(order.filter((x) => x.startsWith('event')).sort()).toEqual(['event c-11', 'event c-12', 'event c-8']);
+    await h.close(1000);
+  });
+
+  it('still goes on under a steady event load that never leaves the gateways idle: a hand-over waits at most its bound', async () => {
+    // each reply waits for its commit: some event is always in hand
+    const { host: h, mono } = await host({ durability: 'commit' });
+    let stop = false;
+    let events = 0;
+    const stream = async (customer: string): Promise<void> => {
+      while (!stop) {
+        const r = await h.submitEvent(visit(customer));
+        expect(r.kind).toBe('decision');
+        events++;
+        // a millisecond of the host's monotonic time an event: the bound comes after RUN_MAX_WAIT_MS of them
+        mono.now += 1;
+      }
+    };
+    const streams = [stream('c-11'), stream('c-12')];
+    const replies = await Promise.all(Array.from({ length: 8 }, (_, i) => h.submitRun(RUN, `c-${i + 1}`)));
+    stop = true;
+    await Promise.all(streams);
+    for (const r of replies) expect(runOutcome(r)).toBe('not_triggered');
+    expect(events).toBeGreaterThan(0);
+    expect(RUN_MAX_WAIT_MS).toBeGreaterThan(0);
+    await h.close(1000);
+  });
+});
