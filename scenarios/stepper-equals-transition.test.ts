@@ -157,10 +157,9 @@ class SideBySide {
     }
   }
 
-  /** A gateway event (or a reminder firing), as submitEvent and fireReminder build it; the decision's actions. */
-  event(event: GatewayEvent, reminder?: string): Json[] {
-    const id = reminder === undefined ? this.resolve(event.customer) : event.customer.id!;
-    const msg: CustomerMessage = {
+  /** An event's message for customer `id` as the host builds it (no stop but the scenario's, nothing spent or full, no evidence), with `extra` (a reminder's name, a run). */
+  private eventMessage(event: GatewayEvent, id: string, extra: { reminder?: string; run?: { id: string; campaign: string } }): CustomerMessage {
+    return {
       type: 'gateway.event',
       event,
       now: this.now,
@@ -172,8 +171,14 @@ class SideBySide {
       models: new Map(),
       seed: (this.messages * 2_654_435_761) >>> 0,
       limits: defaultLimits,
-      ...(reminder === undefined ? {} : { reminder }),
+      ...extra,
     };
+  }
+
+  /** A gateway event (or a reminder firing), as submitEvent and fireReminder build it; the decision's actions. */
+  event(event: GatewayEvent, reminder?: string): Json[] {
+    const id = reminder === undefined ? this.resolve(event.customer) : event.customer.id!;
+    const msg = this.eventMessage(event, id, reminder === undefined ? {} : { reminder });
     const effects = this.step(id, msg, `${event.type} for ${id} at ${new Date(this.now).toISOString()}`);
     if (reminder !== undefined) this.reminders.delete(reminder);
     this.deliverQueued(id, effects);
@@ -190,21 +195,7 @@ class SideBySide {
     const call = { id, campaign };
     const members = [...demo].filter(([, input]) => input.stage === 'client' && (input.profile?.age ?? 0) >= 60).map(([cid]) => cid);
     for (const cid of members.sort()) {
-      const msg: CustomerMessage = {
-        type: 'gateway.event',
-        event: runEvent(call, cid, this.now),
-        now: this.now,
-        catalog: this.catalog,
-        stops: this.stops.get(cid) ?? [],
-        budgetSpent: new Set(),
-        channelsFull: new Set(),
-        evidence: new Map(),
-        models: new Map(),
-        seed: (this.messages * 2_654_435_761) >>> 0,
-        limits: defaultLimits,
-        run: call,
-      };
-      this.deliverQueued(cid, this.step(cid, msg, `${id} for ${cid}`));
+      this.deliverQueued(cid, this.step(cid, this.eventMessage(runEvent(call, cid, this.now), cid, { run: call }), `${id} for ${cid}`));
     }
     return members.length;
   }

@@ -3,17 +3,10 @@ import type { GatewayEvent } from '../../actors/index.js';
 import { compileCatalog } from '../../actors/index.js';
 import { granted, testCatalogDef } from '../../actors/test-support/fixtures.js';
 import { ManualClock } from '../clock.js';
-import { createLogger } from '../logger.js';
-import { createMetrics } from '../metrics.js';
-import { StopList } from '../stop-list.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { BudgetLedger, CapacityLedger } from './budget-ledger.js';
-import { CustomerHost } from './customer-host.js';
+import { bareHost } from '../test-support/bare-host.js';
+import type { CustomerHost } from './customer-host.js';
 import type { HostOptions, HostReply } from './host-options.js';
-import { FunnelLedger } from './funnel-ledger.js';
-import { ModelRegistry } from './model-registry.js';
-import { PropensityLedger } from './propensity-ledger.js';
-import { UpliftLedger } from './uplift-ledger.js';
 import { RUN_MAX_ACTIVE, RUN_MAX_WAIT_MS } from './run-lane.js';
 
 /**
@@ -37,26 +30,7 @@ async function host(options: Partial<HostOptions>): Promise<{ host: CustomerHost
   );
   const clock = new ManualClock(T0);
   const mono = { now: 0 };
-  const h = new CustomerHost({
-    store,
-    catalog: () => catalog,
-    clock,
-    logger: createLogger('silent'),
-    metrics: createMetrics(),
-    stopList: new StopList(store),
-    ledger: new BudgetLedger(),
-    capacity: new CapacityLedger(),
-    propensity: new PropensityLedger(),
-    models: new ModelRegistry(),
-    uplift: new UpliftLedger(),
-    funnel: new FunnelLedger(),
-    flushIntervalMs: 10,
-    flushBatch: 1000,
-    maxHotActors: 1000,
-    maxInFlight: 1000,
-    monotonicNow: () => mono.now,
-    ...options,
-  });
+  const h = bareHost(store, clock, catalog, { flushIntervalMs: 10, monotonicNow: () => mono.now, ...options });
   return { host: h, mono };
 }
 
