@@ -120,6 +120,24 @@ export function startOfLocalDay(epochDay: number, timeZone: string): number {
   return at;
 }
 
+/**
+ * The instant local day `epochDay` reads `minuteOfDay` on the clock in `timeZone` (on a day a
+ * switch skips that minute, the first minute after the gap; where a switch repeats it, one of
+ * the two).
+ */
+export function instantOfLocal(epochDay: number, minuteOfDay: number, timeZone: string): number {
+  const wall = epochDay * 86_400_000 + minuteOfDay * 60_000;
+  let at = wall - offsetMinutes(wall, timeZone) * 60_000;
+  at = wall - offsetMinutes(at, timeZone) * 60_000;
+  // inside a skipped hour the guess lands past the wanted minute: back to the switch, the first minute after the gap
+  for (let i = 0; i < 180; i++) {
+    const before = localTime(at - 60_000, timeZone);
+    if (before.epochDay !== epochDay || before.minuteOfDay < minuteOfDay) break;
+    at -= 60_000;
+  }
+  return at;
+}
+
 export function localTime(at: number, timeZone: string): LocalTime {
   // Plain arithmetic on the local instant (no Date object): the day number, the time of day,
   // and the civil date from the day number.

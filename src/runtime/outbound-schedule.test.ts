@@ -32,6 +32,15 @@ describe('latestSlot', () => {
     expect(latestSlot(daily, 'Asia/Vladivostok', at('2026-03-02T10:00:00+03:00'))).toBe(at('2026-03-02T10:00:00+10:00'));
   });
 
+  it('daily: the wall-clock time on a day the clocks change (Berlin), not midnight plus the minutes', () => {
+    const daily = { daily: 10 * 60 };
+    // 2026-03-29: 02:00 CET becomes 03:00 CEST; 2026-10-25: 03:00 CEST becomes 02:00 CET
+    expect(latestSlot(daily, 'Europe/Berlin', at('2026-03-29T12:00:00+02:00'))).toBe(at('2026-03-29T10:00:00+02:00'));
+    expect(latestSlot(daily, 'Europe/Berlin', at('2026-10-25T12:00:00+01:00'))).toBe(at('2026-10-25T10:00:00+01:00'));
+    // a time the switch skips comes at the switch
+    expect(latestSlot({ daily: 2 * 60 + 30 }, 'Europe/Berlin', at('2026-03-29T12:00:00+02:00'))).toBe(at('2026-03-29T03:00:00+02:00'));
+  });
+
   it('weekly: the last such weekday\'s (1 = Monday), today\'s once its time passed', () => {
     // 2026-03-02 is a Monday
     const monday = { weekly: { weekday: 1, minuteOfDay: 9 * 60 + 30 } };

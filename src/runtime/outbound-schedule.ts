@@ -1,5 +1,5 @@
 import type { OutboundSchedule } from '../../actors/index.js';
-import { localTime, startOfLocalDay } from '../../actors/index.js';
+import { instantOfLocal, localTime } from '../../actors/index.js';
 
 /**
  * The latest instant at or before `now` an outbound schedule names (docs/outbound.md), in
@@ -9,7 +9,8 @@ import { localTime, startOfLocalDay } from '../../actors/index.js';
 export function latestSlot(schedule: OutboundSchedule, tz: string, now: number): number | undefined {
   if ('once' in schedule) return schedule.once <= now ? schedule.once : undefined;
   const today = localTime(now, tz).epochDay;
-  const at = (epochDay: number, minuteOfDay: number): number => startOfLocalDay(epochDay, tz) + minuteOfDay * 60_000;
+  // the wall-clock time that day (not midnight plus minutes: a clock change that day moves it)
+  const at = (epochDay: number, minuteOfDay: number): number => instantOfLocal(epochDay, minuteOfDay, tz);
   if ('daily' in schedule) {
     const t = at(today, schedule.daily);
     return t <= now ? t : at(today - 1, schedule.daily);
