@@ -11,10 +11,9 @@ import { latestSlot } from './outbound-schedule.js';
 /**
  * Outbound runs (docs/outbound.md): an outbound campaign handed to every customer of its
  * segments (or of the whole base), page by page in id order, each through the customer's actor
- * (`CustomerHost.submitRun`) so that every rule of an event's decision holds. A run's record
- * (`outbound/run/<id>` in the store's meta) keeps its state and the last page it finished; a
- * page is finished when each of its customers answered finally, and only then is the record
- * moved past it. A run stopped at any moment (kill -9 included) goes on from the record: the
+ * (`CustomerHost.submitRun`) so that every rule of an event's decision holds. A page is
+ * finished when each of its customers answered finally, and only then is its slice's record
+ * (below) moved past it. A run stopped at any moment (kill -9 included) goes on from the record: the
  * page it was in is handed over again, and the customers who had answered it answer with what
  * they answered then and do nothing (the actor remembers its runs), so nobody is contacted
  * twice by one run. A page a customer could not be decided for today for want of channel
@@ -76,6 +75,9 @@ interface SliceRecord {
 }
 
 const noSlice = (): SliceRecord => ({ done: false, selected: 0, gone: 0, pages: 0 });
+
+/** A run not finished: running, paused or waiting (one a campaign at a time). */
+const open = (state: RunState): boolean => state === 'running' || state === 'paused' || state === 'waiting';
 
 export interface OutboundRunsOptions {
   store: Store;
@@ -143,7 +145,6 @@ export class OutboundRuns {
   /** the runs as last read or written here, for the metrics (read at each scrape, without the store) */
   private readonly known = new Map<string, RunRecord>();
   private stopped = false;
-  private wake: ReturnType<typeof setTimeout> | undefined;
   /** this node's name, on the slices it works */
   private readonly node: string;
   /** this node, as the owner of its leases (its name and this process's instance) */
@@ -160,8 +161,8 @@ export class OutboundRuns {
     if (campaign === undefined) throw new KairosError('not_found', `no campaign "${campaignId}"`);
     if (campaign.outbound === undefined) throw new KairosError('conflict', `campaign "${campaignId}" is not outbound (it has no "outbound" block): its events trigger it`);
     if (campaign.status !== 'active') throw new KairosError('conflict', `campaign "${campaignId}" is ${campaign.status}: only an active campaign runs`);
-    const open = (await this.list()).find((r) => r.campaign === campaignId && (r.state === 'running' || r.state === 'paused' || r.state === 'waiting'));
-    if (open !== undefined) throw new KairosError('conflict', `campaign "${campaignId}" has run "${open.id}" ${open.state}: finish or cancel it first`);
+    const unfinished = (await this.records()).find((r) => r.campaign === campaignId && open(r.state));
+    if (unfinished !== undefined) throw new KairosError('conflict', `campaign "${campaignId}" has run "${unfinished.id}" ${unfinished.state}: finish or cancel it first`);
     // a scheduled slot is one run (of any node); by hand, a second run in the same second is told apart
     const base = runIdOf(campaignId, at, startedBy);
     let id = base;
@@ -173,6 +174,7 @@ export class OutboundRuns {
     const slices = this.o.slices ?? (this.o.store.coordination.shared ? 8 : 1);
     const run: RunRecord = { id, campaign: campaignId, segments: [...campaign.outbound.segments], state: 'running', startedBy, startedAt: now, updatedAt: now, slices, selected: 0, gone: 0, pages: 0 };
     await this.save(run);
+    this.known.set(id, run);
     this.o.logger.info({ run: id, campaign: campaignId, startedBy }, 'outbound run started');
     this.work(id);
     return run;
@@ -212,10 +214,15 @@ export class OutboundRuns {
     return [...this.known.values()].filter((r) => r.finishedAt === undefined || r.finishedAt >= since);
   }
 
-  /** The runs, oldest first (at most 1,000 of the latest). */
+  /** The runs, oldest first (at most 1,000 of the latest), with their slices' counts. */
   async list(campaign?: string): Promise<RunRecord[]> {
-    const all = await Promise.all((await this.o.store.listMeta(RUN_PREFIX, 1000)).map((e) => this.summed(e.value as RunRecord)));
-    return (campaign === undefined ? all : all.filter((r) => r.campaign === campaign)).sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
+    const all = await Promise.all((await this.records()).filter((r) => campaign === undefined || r.campaign === campaign).map((r) => this.summed(r)));
+    return all.sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
+  }
+
+  /** The runs' own records (their states, no counts), the 1,000 latest. */
+  private async records(): Promise<RunRecord[]> {
+    return (await this.o.store.listMeta(RUN_PREFIX, 1000)).map((e) => e.value as RunRecord);
   }
 
   /** Pauses a running or waiting run after the page in flight. */
@@ -231,15 +238,11 @@ export class OutboundRuns {
     return this.move(id, ['running', 'waiting', 'paused'], 'cancelled');
   }
 
+  /** A move asked through the API: 404 for no such run, 409 from a state that does not allow it. */
   private async move(id: string, from: readonly RunState[], to: RunState): Promise<RunRecord> {
-    const run = await this.get(id);
-    if (run === undefined) throw new KairosError('not_found', `no run "${id}"`);
-    if (!from.includes(run.state)) throw new KairosError('conflict', `run "${id}" is ${run.state}: it cannot be ${to === 'running' ? 'resumed' : to}`);
-    const next: RunRecord = { ...run, state: to, updatedAt: this.o.clock.now() };
-    delete next.waitingUntil;
-    delete next.waitingFor;
-    if (to === 'cancelled') next.finishedAt = next.updatedAt;
-    await this.save(next);
+    const { latest, next } = await this.transition(id, from, to === 'cancelled' ? { state: to, finishedAt: this.o.clock.now() } : { state: to });
+    if (latest === undefined) throw new KairosError('not_found', `no run "${id}"`);
+    if (next === undefined) throw new KairosError('conflict', `run "${id}" is ${latest.state}: it cannot be ${to === 'running' ? 'resumed' : to}`);
     this.o.logger.info({ run: id, state: to }, 'outbound run moved');
     if (to === 'running') this.work(id);
     return next;
@@ -253,7 +256,9 @@ export class OutboundRuns {
   async tick(): Promise<void> {
     if (this.stopped) return;
     const now = this.o.clock.now();
-    for (const run of await this.list()) {
+    for (const run of await this.records()) {
+      // the metrics' view: an open run's counts move (on other nodes too); a finished one's are read once
+      if (open(run.state) || !this.known.has(run.id)) await this.summed(run);
       if (this.active.has(run.id)) continue;
       if (run.state === 'running') this.work(run.id);
       else if (run.state === 'waiting' && (run.waitingUntil ?? 0) <= now) {
@@ -272,7 +277,6 @@ export class OutboundRuns {
   /** Stops working after the pages in flight (the server is closing), leases given back; the runs go on at the next start, or on another node. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.wake !== undefined) clearTimeout(this.wake);
     await this.idle();
   }
 
@@ -297,9 +301,8 @@ export class OutboundRuns {
     await this.o.store.putMeta(key, { ...mark, lastSlot: slot } satisfies ScheduleMark);
   }
 
-  /** The run's own record (its state), without the slices' counts. */
+  /** The run's own record (its state), without the slices' counts (`summed` adds them, and keeps the metrics' view). */
   private save(run: RunRecord): Promise<void> {
-    this.known.set(run.id, run);
     const { selected: _s, gone: _g, pages: _p, errors: _e, nodes: _n, ...own } = run;
     return this.o.store.putMeta(runMetaKey(run.id), { ...own, selected: 0, gone: 0, pages: 0 });
   }
@@ -321,19 +324,18 @@ export class OutboundRuns {
       if (run === undefined || run.state !== 'running') return;
       const campaign = this.o.catalog().campaigns.find((c) => c.id === run.campaign);
       if (campaign === undefined || campaign.outbound === undefined) {
-        await this.save({ ...run, state: 'cancelled', updatedAt: this.o.clock.now(), finishedAt: this.o.clock.now() });
-        this.o.logger.warn({ run: id }, 'outbound run cancelled: its campaign is gone or no longer outbound');
+        if (await this.engineMove(id, 'running', { state: 'cancelled', finishedAt: this.o.clock.now() })) this.o.logger.warn({ run: id }, 'outbound run cancelled: its campaign is gone or no longer outbound');
         return;
       }
       const slices = run.slices ?? 1;
       let taken: number | undefined;
-      let open = 0;
+      let undone = 0;
       for (let k = 0; k < slices && taken === undefined; k++) {
         if ((await this.slice(id, k)).done) continue;
-        open++;
+        undone++;
         if (await this.o.store.coordination.claimLease(leaseKey(id, k), this.owner, this.o.leaseMs ?? 60_000)) taken = k;
       }
-      if (open === 0) {
+      if (undone === 0) {
         await this.finish(id);
         return;
       }
@@ -356,21 +358,28 @@ export class OutboundRuns {
     if (await this.engineMove(id, 'running', { state: 'done', finishedAt: now })) this.o.logger.info({ run: id, selected: run.selected }, 'outbound run done');
   }
 
-  /**
-   * A move the engine makes (waiting to running, running to waiting, paused or done): read
-   * again just before it is written and made only from `from`, so a pause or a cancel through
-   * the API meanwhile is not written over. False when the run was no longer `from`.
-   */
+  /** A move the engine makes (waiting to running, running to waiting, paused or done): true when made, false when the run was no longer `from`. */
   private async engineMove(id: string, from: RunState, change: Partial<RunRecord> & { state: RunState }): Promise<boolean> {
+    return (await this.transition(id, [from], change)).next !== undefined;
+  }
+
+  /**
+   * A change of a run's state, the API's or the engine's: the record read just before it is
+   * written and changed only from one of `from`, so one move is not written over by another
+   * made meanwhile (a pause or a cancel through the API, the engine's waiting or done).
+   * `latest`: the run as read (undefined: no such run); `next`: the run after, with its
+   * slices' counts (undefined: not moved).
+   */
+  private async transition(id: string, from: readonly RunState[], change: Partial<RunRecord> & { state: RunState }): Promise<{ latest?: RunRecord; next?: RunRecord }> {
     const latest = (await this.o.store.getMeta(runMetaKey(id))) as RunRecord | undefined;
-    if (latest === undefined || latest.state !== from) return false;
+    if (latest === undefined || !from.includes(latest.state)) return latest === undefined ? {} : { latest };
     const next: RunRecord = { ...latest, ...change, updatedAt: this.o.clock.now() };
     if (change.state !== 'waiting') {
       delete next.waitingUntil;
       delete next.waitingFor;
     }
     await this.save(next);
-    return true;
+    return { latest, next: await this.summed(next) };
   }
 
   /**
@@ -421,7 +430,8 @@ export class OutboundRuns {
       if (page.cursor !== undefined) next.cursor = page.cursor;
       if (page.end === true) next.end = true;
       await this.o.store.putMeta(sliceKey(id, k), next);
-      await this.get(id);
+      // the metrics' view of the run, its counts moved
+      await this.summed(run);
     }
   }
 
