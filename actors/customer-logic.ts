@@ -1,4 +1,5 @@
 import type { Catalog } from './catalog/compiled-catalog.js';
+import { channelKind, isChannel } from './catalog/channels.js';
 import type { CustomerContext, DecisionAction, SeenLog } from './customer-state.js';
 import { appendSeen, recordedActions, seenFull, seenIndex, suppressReasons } from './customer-state.js';
 import type { DecideInputs } from './decision/decide.js';
@@ -92,6 +93,12 @@ export interface HandleResult {
   trace: Trace;
   /** durable reminders to set or cancel, committed with the new state */
   reminders: ReminderSpec[];
+}
+
+/** Whether an expired offer was an operator's call pushed outside a session (a call list's), with no outcome reported. */
+function unreportedCall(ctx: CustomerContext, p: { instance: string; channel: string }): boolean {
+  if (!isChannel(p.channel) || channelKind(p.channel) !== 'operator') return false;
+  return ctx.contacts.some((k) => k.instance === p.instance && k.delivery !== 'shown');
 }
 
 /** A follow-up reminder firing: tell the campaigns it triggers what became of the offer it follows. */
@@ -188,7 +195,8 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   const event = msg.reminder === undefined ? msg.event : withOutcome(ctx, msg.event);
   const outbox: OutboxEntry[] = [];
   const answered: Trace['answered'] = [];
-  const learned: Learned[] = ingested.expired.flatMap((p) => learnedFrom(p, false) ?? []);
+  // An offer left unanswered is a "no", but a call pushed to the call centre's list that nobody reported on was not made: it teaches nothing.
+  const learned: Learned[] = ingested.expired.flatMap((p) => (unreportedCall(prev, p) ? [] : (learnedFrom(p, false) ?? [])));
 
   const scopeNow = (): EvalScope => makeScope(ctx, catalog, localTime(t, customerTimeZone(ctx, catalog)).epochDay, event);
   const goals = attributeGoals(ctx, event, t, catalog, scopeNow);

@@ -411,6 +411,8 @@ export interface CustomerContext {
   deferrals?: DeferralRecord[];
   /** outbound runs this customer was handed, and what became of each (actors/outbound-run.ts); the latest RUNS_REMEMBERED */
   runs?: Record<string, string>;
+  /** the campaigns this customer became a warm lead of, and when (actors/call-outcomes.ts); the latest LEADS_REMEMBERED */
+  leads?: Record<string, number>;
   pending: OfferInstance[];
   responses: ResponseRecord[];
   seen: SeenLog;

@@ -105,7 +105,7 @@ export const GatewayResponseSchema = Type.Object(
     outcome: Type.String({
       minLength: 1,
       maxLength: 64,
-      description: 'accepted, declined, dismissed, later, clicked; others are stored, not rejected',
+      description: 'accepted, declined, dismissed, later, clicked; a call: interested, callback (data.at: when), no_answer; others are stored, not rejected',
     }),
     at: epochMs('when the customer answered, epoch milliseconds; the same bounds as an event'),
     data: data('free form, e.g. {reply: "1"}; kept as far as it is small scalars'),
@@ -117,8 +117,11 @@ export type GatewayResponse = Static<typeof GatewayResponseSchema>;
 /**
  * Final answers: they close the offer instance; others (`clicked`, unknown ones) are recorded
  * only. `later` ("maybe later") closes it, teaches nothing, and lowers the offer's weight for a while.
+ * A call's outcomes (docs/outbound.md#call-centre-waves) close it and teach nothing:
+ * `interested`, `callback` (with `data.at`, the time to call back), `no_answer` (not reached:
+ * the next wave calls again, and recency does not count the call).
  */
-export const terminalOutcomes: ReadonlySet<string> = new Set(['accepted', 'declined', 'dismissed', 'later']);
+export const terminalOutcomes: ReadonlySet<string> = new Set(['accepted', 'declined', 'dismissed', 'later', 'interested', 'callback', 'no_answer']);
 
 /** The outcomes that teach a model and a group's propensity a negative. */
 export const negativeOutcomes: ReadonlySet<string> = new Set(['declined', 'dismissed']);

@@ -60,3 +60,4 @@ export * from './sms-length.js';
 export * from './template.js';
 export * from './segment-timer.js';
 export * from './outbound-run.js';
+export * from './call-outcomes.js';

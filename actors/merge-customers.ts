@@ -109,7 +109,7 @@ function mergeSeen(a: SeenLog, b: SeenLog): SeenLog {
  *   time, within the retention bounds; segments: both, the earlier entry; features: per day
  *   the buckets added; the segments' last evaluation is dropped (the next event evaluates all);
  * - the idempotency log: both; created: the earlier; last event: the later;
- * - the outbound runs handed over: both.
+ * - the outbound runs handed over, the warm leads: both.
  */
 export function mergeCustomers(survivor: CustomerContext, loser: CustomerContext, now: number): MergeResult {
   const [profile, profileFields] = mergeProfile(survivor.profile, loser.profile);
@@ -143,6 +143,8 @@ export function mergeCustomers(survivor: CustomerContext, loser: CustomerContext
   if (Number.isFinite(lastEventAt)) ctx.lastEventAt = lastEventAt;
   // the outbound runs either was handed: the person was, so a run reaching the survivor does nothing again
   if (survivor.runs !== undefined || loser.runs !== undefined) ctx.runs = { ...loser.runs, ...survivor.runs };
+  // the warm leads either became: the person did, so the manager is not notified twice
+  if (survivor.leads !== undefined || loser.leads !== undefined) ctx.leads = { ...loser.leads, ...survivor.leads };
   return {
     ctx,
     counts: {

@@ -1,4 +1,5 @@
 import type { Explanation } from './decision/explanation.js';
+import type { ContactRecord, CustomerContext } from './customer-state.js';
 import type { GatewayEvent } from './gateway-event.js';
 
 /**
@@ -18,12 +19,42 @@ export const RUN_EVENT = 'campaign.run';
 export interface RunCall {
   id: string;
   campaign: string;
+  /** a call-centre wave's run: its number, and the runs of the waves before it (the re-calls' series) */
+  wave?: { n: number; earlier: readonly string[] };
 }
 
 /** What a run's hand-over answered: the outcome remembered, and whether it is final (a capacity-blocked one is handed again another day). */
 export interface RunAnswer {
   outcome: string;
   final: boolean;
+  /** the expected value the decision gave the campaign (offered or held out), for a wave's call list */
+  score?: number;
+}
+
+/**
+ * Call outcomes that say the customer was not reached: the next wave calls again. A call with
+ * no outcome by the time its offer expired (`expired`, or none yet) was not reached either.
+ */
+export const notReachedOutcomes: ReadonlySet<string> = new Set(['no_answer', 'expired']);
+
+/**
+ * Why a later wave does not call this customer again, or undefined when it does: a call of an
+ * earlier wave reached them (any outcome but no answer; a callback was asked for, and is made
+ * at its time), or no earlier wave called them at all (`not_called`: held out for the
+ * control group, or not offered).
+ */
+export function waveProblem(ctx: CustomerContext, run: RunCall): string | undefined {
+  const earlier = run.wave?.earlier;
+  if (earlier === undefined || earlier.length === 0) return undefined;
+  const calls = ctx.contacts.filter((k) => k.run !== undefined && earlier.includes(k.run) && k.control !== true);
+  if (calls.length === 0) return 'not_called';
+  const reached = calls.find((k) => k.outcome !== undefined && !notReachedOutcomes.has(k.outcome));
+  return reached === undefined ? undefined : `reached:${reached.outcome!}`;
+}
+
+/** Whether a contact is an earlier wave's call the run re-calls (recency does not count it). */
+export function isEarlierWave(k: ContactRecord, run: RunCall | undefined): boolean {
+  return run?.wave !== undefined && k.run !== undefined && run.wave.earlier.includes(k.run);
 }
 
 /** Runs a customer remembers; the oldest is forgotten past this many. */
@@ -44,7 +75,7 @@ export function runEvent(run: RunCall, customer: string, at: number): GatewayEve
 export function runAnswer(explain: readonly Explanation[], campaign: string): RunAnswer {
   const e = explain.find((x) => x.campaign === campaign);
   if (e === undefined) return { outcome: 'not_triggered', final: true };
-  if (e.verdict !== 'suppressed') return { outcome: e.verdict, final: true };
+  if (e.verdict !== 'suppressed') return e.score === undefined ? { outcome: e.verdict, final: true } : { outcome: e.verdict, final: true, score: e.score };
   const reason = e.reason ?? 'unknown';
   const code = reason.split(':')[0] ?? 'unknown';
   const capacity = code === 'no_channel' && /=capacity(,|$)/.test(reason);

@@ -9,10 +9,13 @@ import type { Learned } from './propensity/prior.js';
 import { learnedFrom } from './propensity/prior.js';
 import type { ReminderSpec } from './reminders.js';
 import { cancelExpiry } from './reminders.js';
+import { callbackReminder, callbackTime, warmLead } from './call-outcomes.js';
 
 /**
  * A customer's answer to an offer instance: recorded; a final answer closes the instance;
- * an acceptance of an offer with a back-office action queues that action (once).
+ * an acceptance of an offer with a back-office action queues that action (once); a call's
+ * `callback` calls again at its time, and an interest past a wave campaign's threshold makes a
+ * warm lead (actors/call-outcomes.ts).
  */
 
 export type RespondResult =
@@ -26,6 +29,9 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
   if (source === undefined) {
     return { ok: false, code: 'invalid', message: `field "instance": no offer instance "${r.instance}" for this customer` };
   }
+  // A call back needs its time, checked before anything changes.
+  const callback = r.outcome === 'callback' ? callbackTime(r.data, t) : undefined;
+  if (typeof callback === 'object') return { ok: false, code: 'invalid', message: callback.problem };
   const response: ResponseRecord = { id: r.id, instance: r.instance, campaign: source.campaign, offer: source.offer, outcome: r.outcome, at: t };
   const data = boundedResponseData(r.data);
   if (data !== undefined) response.data = data;
@@ -59,6 +65,13 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
         vars: pending.vars,
         at: t,
       });
+    }
+    if (typeof callback === 'number') reminders.push(callbackReminder(pending.campaign, pending.instance, callback));
+    const lead = warmLead(ctx, catalog, { campaign: pending.campaign, offer: pending.offer, instance: pending.instance, outcome: r.outcome, ...(r.data !== undefined ? { data: r.data } : {}) }, t);
+    if (lead !== undefined) {
+      ctx = lead.ctx;
+      outbox.push(...lead.outbox);
+      reminders.push(...lead.reminders);
     }
   }
   return { ok: true, ctx, response, outbox, learned, reminders };

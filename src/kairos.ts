@@ -39,6 +39,7 @@ import { SegmentLedger, ensureSegmentLedger } from './runtime/segment-ledger.js'
 import { SegmentSweep } from './runtime/segment-sweep.js';
 import { OutboundRuns } from './runtime/outbound-runs.js';
 import { outboundMetrics, outboundRoutes } from './admin/outbound-routes.js';
+import { waveRoutes } from './admin/wave-routes.js';
 import { segmentRoutes } from './admin/segment-routes.js';
 import { DraftCounts } from './runtime/draft-count.js';
 import { UpliftLedger } from './runtime/uplift-ledger.js';
@@ -286,7 +287,7 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
   const segmentTimers = config.segmentSweepMs > 0 ? [setTimeout(sweepSegments, 5000), setInterval(sweepSegments, 60_000)] : [];
   for (const t of segmentTimers) t.unref();
   // Outbound runs: left running by a stop or another node, waiting for their day, or due by a schedule; looked at soon after start and every `outboundTickMs`.
-  const outboundRuns = new OutboundRuns({ store, clock: parts.clock, catalog: () => catalogs.catalog, logger, submit: (run, id) => host.submitRun(run, id), flush: () => host.flush(), storeFailing: () => host.storeFailing(), node: config.nodeId, leaseMs: Math.min(60_000, Math.max(5_000, 10 * config.outboundTickMs)) });
+  const outboundRuns = new OutboundRuns({ store, clock: parts.clock, catalog: () => catalogs.catalog, logger, submit: (run, id) => host.submitRun(run, id), score: (run, id) => host.scoreRun(run, id), flush: () => host.flush(), storeFailing: () => host.storeFailing(), node: config.nodeId, leaseMs: Math.min(60_000, Math.max(5_000, 10 * config.outboundTickMs)) });
   const tickRuns = (): void => {
     outboundRuns.tick().catch((err: unknown) => logger.error({ err }, 'looking at the outbound runs failed; again at the next tick'));
   };
@@ -349,6 +350,7 @@ function buildGateway(
       ...catalogRoutes({ catalogs, host, clock, propensity, segments }),
       ...segmentRoutes({ catalogs, store, counts: new DraftCounts({ store, catalog: () => catalogs.catalog, clock, logger }) }),
       ...outboundRoutes({ runs: parts.outboundRuns, funnel, store, clock, segments }),
+      ...waveRoutes({ runs: parts.outboundRuns, host: parts.host, store, clock }),
       ...learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock }),
       ...auditRoutes({ store }),
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),

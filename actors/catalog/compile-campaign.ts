@@ -2,9 +2,9 @@ import { invalidAt } from '../brain-error.js';
 import type { AttrEnv } from '../condition.js';
 import { compileAttr, compileCondition } from '../condition.js';
 import type { Channel } from './channels.js';
-import { channels, isChannel, isOutbound } from './channels.js';
-import type { Campaign, ChannelTemplate, Goal, Offer, Outbound, Policy, Var } from './compiled-catalog.js';
-import { stageFilters } from './compiled-catalog.js';
+import { channelKind, channels, isChannel, isOutbound } from './channels.js';
+import type { Campaign, ChannelTemplate, Goal, Offer, Outbound, Policy, Var, Waves } from './compiled-catalog.js';
+import { defaultInterest, stageFilters } from './compiled-catalog.js';
 import { compileChannelTemplate } from './compile-template.js';
 import type { TemplateScope } from './compile-template.js';
 import { compileHours, compileRecency, compileSuppression } from './compile-policy.js';
@@ -125,7 +125,14 @@ export function compileCampaign(
   for (const stage of stageFilters) {
     if (raw[stage] !== undefined) campaign[stage] = compileCondition(raw[stage], `${path}.${stage}`, customerEnv);
   }
-  if (outbound !== undefined) campaign.outbound = outbound;
+  if (outbound !== undefined) {
+    if (raw.outbound !== undefined && isRecord(raw.outbound) && raw.outbound.waves !== undefined) {
+      outbound.waves = compileWaves(raw.outbound.waves, `${path}.outbound.waves`, chans.filter((ch): ch is Channel => isChannel(ch) && campaign.pushTo.has(ch) && channelKind(ch) === 'operator'));
+      // a call not answered has expired (not reached) before the next wave calls again
+      if (outbound.waves.everyMs < campaign.expiresInMs) throw invalidAt(`${path}.outbound.waves.every`, "must be at least the campaign's expiresIn: a call not answered expires before the next wave calls again");
+    }
+    campaign.outbound = outbound;
+  }
   if (raw.goal !== undefined) campaign.goal = compileGoal(raw.goal, `${path}.goal`, customerEnv);
   if (raw.followUp !== undefined) {
     const f = raw.followUp;
@@ -237,9 +244,32 @@ export function compileGoal(raw: unknown, path: string, env: AttrEnv): Goal {
   return goal;
 }
 
+/** Call-centre waves (`WavesDefSchema`): the calls go to the first operator channel the campaign pushes to. */
+function compileWaves(raw: unknown, path: string, operators: readonly Channel[]): Waves {
+  if (!isRecord(raw)) throw invalidAt(path, 'must be {count, every, warmLeads?}');
+  const channel = operators[0];
+  if (channel === undefined) throw invalidAt(path, 'waves call: the campaign needs an operator channel (callcenter, branch) in channels and pushTo');
+  const waves: Waves = { count: requireNumber(raw.count, `${path}.count`, 1, 10), everyMs: parseDuration(raw.every, `${path}.every`), channel };
+  if (!Number.isInteger(waves.count)) throw invalidAt(`${path}.count`, 'must be a whole number from 1 to 10');
+  const w = raw.warmLeads;
+  if (w === undefined) return waves;
+  if (!isRecord(w)) throw invalidAt(`${path}.warmLeads`, 'must be {threshold, interest?, action?}');
+  const interest = new Map(defaultInterest);
+  if (w.interest !== undefined) {
+    if (!isRecord(w.interest)) throw invalidAt(`${path}.warmLeads.interest`, 'must map outcomes to an interest from 0 to 100');
+    for (const [outcome, v] of Object.entries(w.interest)) interest.set(outcome, requireNumber(v, `${path}.warmLeads.interest.${outcome}`, 0, 100));
+  }
+  waves.warmLeads = {
+    threshold: requireNumber(w.threshold, `${path}.warmLeads.threshold`, 1, 100),
+    interest,
+    action: w.action === undefined ? 'notify_manager' : requireString(w.action, `${path}.warmLeads.action`),
+  };
+  return waves;
+}
+
 /** An outbound campaign's runs: their segments (known ones) and schedule (`OutboundDefSchema`). */
 function compileOutbound(raw: unknown, path: string, segments: ReadonlySet<string>): Outbound {
-  if (!isRecord(raw)) throw invalidAt(path, 'must be {segments?, schedule?}');
+  if (!isRecord(raw)) throw invalidAt(path, 'must be {segments?, schedule?, waves?}');
   const list = raw.segments === undefined ? [] : requireList(raw.segments, `${path}.segments`).map((s, i) => requireString(s, `${path}.segments[${i}]`));
   list.forEach((s, i) => {
     if (!segments.has(s)) throw invalidAt(`${path}.segments[${i}]`, `unknown segment "${s}"`);

@@ -138,7 +138,37 @@ export interface Outbound {
   /** a run's segments (a customer in any of them); empty: the whole base */
   segments: readonly string[];
   schedule?: OutboundSchedule;
+  /** call-centre waves (docs/outbound.md#call-centre-waves) */
+  waves?: Waves;
 }
+
+/** Call-centre waves: each wave a run calling in order of expected value; the next re-calls those not reached. */
+export interface Waves {
+  /** waves in all, the first included */
+  count: number;
+  /** how long after a wave finished the next one starts */
+  everyMs: number;
+  /** the operator channel the calls go to (the first of the campaign's channels it pushes to) */
+  channel: Channel;
+  warmLeads?: WarmLeads;
+}
+
+/** Who becomes a warm lead from the calls' outcomes. */
+export interface WarmLeads {
+  /** interest (0..100) at or above which a customer becomes one */
+  threshold: number;
+  /** the interest each outcome means (a response's `data.interest` overrides it) */
+  interest: ReadonlyMap<string, number>;
+  /** the back-office action that notifies the manager */
+  action: string;
+}
+
+/** The interest an outcome means when a campaign's `warmLeads.interest` does not say. */
+export const defaultInterest: ReadonlyMap<string, number> = new Map([
+  ['interested', 80],
+  ['callback', 60],
+  ['later', 50],
+]);
 
 export interface Reminder {
   id: string;

@@ -286,15 +286,42 @@ export const OutboundScheduleDefSchema = Type.Union(
   { description: 'when runs start by themselves: {once}, {daily} or {weekly}', errorMessage: 'must be {once: date-time}, {daily: "HH:MM"} or {weekly: {weekday, at}}' },
 );
 
+export const WarmLeadsDefSchema = Type.Object(
+  {
+    threshold: num(1, 100, 'the interest score (0..100) at or above which a customer becomes a warm lead'),
+    interest: Type.Optional(
+      Type.Record(Type.String(), num(0, 100, 'the interest an outcome means'), {
+        description: 'the interest score each call outcome means (default: interested 80, callback 60, later 50, others 0); a response\'s data.interest (0..100) overrides it',
+      }),
+    ),
+    action: Type.Optional(text('the back-office action that notifies the customer\'s manager (default notify_manager)')),
+  },
+  { additionalProperties: false, description: 'who becomes a warm lead from a wave\'s call outcomes', errorMessage: 'must be {threshold, interest?, action?}' },
+);
+
+export const WavesDefSchema = Type.Object(
+  {
+    count: num(1, 10, 'waves in all, the first included'),
+    every: duration('how long after a wave finished the next one starts, e.g. "2d"'),
+    warmLeads: Type.Optional(WarmLeadsDefSchema),
+  },
+  {
+    additionalProperties: false,
+    description: 'call-centre waves (docs/outbound.md#call-centre-waves): each run calls in order of expected value; the next wave re-calls those not reached',
+    errorMessage: 'must be {count, every, warmLeads?}',
+  },
+);
+
 export const OutboundDefSchema = Type.Object(
   {
     segments: Type.Optional(texts('the segments a run goes over (a customer in any of them); the whole base when absent')),
     schedule: Type.Optional(OutboundScheduleDefSchema),
+    waves: Type.Optional(WavesDefSchema),
   },
   {
     additionalProperties: false,
     description: 'an outbound campaign: its runs (by hand or on a schedule) hand it to each customer of its segments once, through the customer\'s actor and every rule; no event triggers it',
-    errorMessage: 'must be {segments?, schedule?}',
+    errorMessage: 'must be {segments?, schedule?, waves?}',
   },
 );
 

@@ -11,6 +11,8 @@ import { localTime } from '../local-time.js';
 import type { SegmentChange } from '../ingest.js';
 import type { OutboxEntry } from '../outbox-entry.js';
 import type { RunCall } from '../outbound-run.js';
+import { waveProblem } from '../outbound-run.js';
+import { callbackOf } from '../call-outcomes.js';
 import type { OfferModelView } from '../propensity/ftrl.js';
 import { hashFeature, hashFeatures, modelFeatureNames } from '../propensity/model-features.js';
 import type { Arm, GroupEvidence } from '../propensity/prior.js';
@@ -92,7 +94,10 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
   const decidedAt = Math.max(t, inputs.now ?? t);
   const stale = inputs.stale === true;
   const deferred = inputs.fromReminder === true ? deferredOf(event) : undefined;
-  const triggered = catalog.campaigns.filter((c) => (deferred === undefined ? triggers(c, event, session, segmentChanges, inputs.run) : deferred.campaign === c.id));
+  // A call back the customer asked for (the server's reminder): its campaign decided again.
+  const callback = inputs.fromReminder === true ? callbackOf(event) : undefined;
+  const only = deferred?.campaign ?? callback?.campaign;
+  const triggered = catalog.campaigns.filter((c) => (only === undefined ? triggers(c, event, session, segmentChanges, inputs.run) : only === c.id));
   // What an outbound run decides for its campaign (the run handed over, or the one a deferred retry came from) is counted for that run.
   const run = inputs.run?.id ?? (deferred !== undefined && typeof event.data?.run === 'string' ? event.data.run : undefined);
   const runCampaign = inputs.run?.campaign ?? deferred?.campaign;
@@ -139,6 +144,12 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       suppress('not_in_segment');
       continue;
     }
+    // A later wave calls again only those an earlier one did not reach.
+    const wave = ofRun(c.id) && inputs.run !== undefined ? waveProblem(ctx, inputs.run) : undefined;
+    if (wave !== undefined) {
+      suppress(wave);
+      continue;
+    }
     let nearby: Nearby | undefined;
     if (c.near !== undefined) {
       nearby = findNearby(c, event, catalog);
@@ -177,7 +188,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       suppress('below_propensity_floor', { group: group.id, probability });
       continue;
     }
-    const recency = recencyProblem(ctx, c, t) ?? suppressionProblem(ctx, c, t, catalog);
+    const recency = recencyProblem(ctx, c, t, ofRun(c.id) ? inputs.run : undefined) ?? suppressionProblem(ctx, c, t, catalog);
     if (recency !== undefined) {
       suppress(recency, { group: group.id });
       continue;

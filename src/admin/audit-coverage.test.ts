@@ -142,6 +142,14 @@ const calls: Record<string, { ok: () => Promise<Reply>; refused: () => Promise<R
     },
     refused: () => api('POST', '/v1/runs/walk-b/cancel'),
   },
+  recordWaveOutcomes: {
+    ok: async () => {
+      await server.k.kairos.store.putMeta(runMetaKey('walk-w'), { ...walkRun('walk-w'), campaign: 'credit-card-calls', wave: { n: 1, count: 2, earlier: [] } });
+      return api('POST', '/v1/runs/walk-w/outcomes', { outcomes: [{ instance: 'nobody:1.x', outcome: 'no_answer' }] });
+    },
+    // not a wave's run: no call list, no outcomes
+    refused: () => api('POST', '/v1/runs/walk-b/outcomes', { outcomes: [{ instance: 'nobody:1.x', outcome: 'no_answer' }] }),
+  },
   dismissIdentityConflict: {
     ok: async () => {
       // demo-66's card with demo-65's phone: the phone stays with demo-65, the conflict is kept for review.

@@ -34,14 +34,26 @@ const RunStatus = Type.Object(
     campaign: Type.String(),
     segments: Type.Array(Type.String(), { description: 'the segments it goes over (a customer in any of them); empty: the whole base' }),
     state: Type.Union([Type.Literal('running'), Type.Literal('paused'), Type.Literal('waiting'), Type.Literal('done'), Type.Literal('cancelled')], {
-      description: 'waiting: for channel capacity until `waitingUntil` (the next day)',
+      description: "waiting: for channel capacity until `waitingUntil` (the next day), or for a later wave's start",
     }),
     startedBy: Type.Union([Type.Literal('hand'), Type.Literal('schedule')]),
     startedAt: Type.Integer({ description: 'epoch ms, by the server clock' }),
     updatedAt: Type.Integer(),
     finishedAt: Type.Optional(Type.Integer()),
     waitingUntil: Type.Optional(Type.Integer()),
-    waitingFor: Type.Optional(Type.Literal('capacity')),
+    waitingFor: Type.Optional(Type.Union([Type.Literal('capacity'), Type.Literal('wave')], { description: "capacity: the next day's; wave: a later wave's start" })),
+    wave: Type.Optional(
+      Type.Object(
+        {
+          n: Type.Integer({ description: 'this wave, from 1' }),
+          count: Type.Integer({ description: 'waves in all' }),
+          earlier: Type.Array(Type.String(), { description: 'the runs of the waves before it, oldest first' }),
+        },
+        { description: 'a call-centre wave (docs/outbound.md#call-centre-waves)' },
+      ),
+    ),
+    ranked: Type.Optional(Type.Boolean({ description: "a wave's run: its customers are ranked by expected value (its call list's order)" })),
+    listed: Type.Optional(Type.Integer({ description: "a wave's run: the customers it ranked" })),
     selected: Type.Integer({ description: 'customers handed the run so far, each once' }),
     gone: Type.Integer({ description: 'customers listed but no longer in the store when handed over' }),
     pages: Type.Integer(),

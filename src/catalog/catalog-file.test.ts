@@ -30,7 +30,7 @@ function billionLaughs(): string {
 describe('catalog files', () => {
   it('reads the demo catalog, which compiles', () => {
     const catalog = compileCatalog(loadCatalogFile(demoCatalogPath()));
-    expect(catalog.campaigns.map((c) => c.id)).toEqual(['atm-shortfall', 'pension-deposit', 'pension-deposit-followup', 'pension-deposit-run', 'lunch-restaurant', 'idle-balance-rate', 'warm-lead-callback', 'insurance-renewal', 'retention-cashback']);
+    expect(catalog.campaigns.map((c) => c.id)).toEqual(['atm-shortfall', 'pension-deposit', 'pension-deposit-followup', 'pension-deposit-run', 'credit-card-calls', 'credit-card-warm-lead', 'lunch-restaurant', 'idle-balance-rate', 'warm-lead-callback', 'insurance-renewal', 'retention-cashback']);
     expect(catalog.scores.get('lead_score')?.terms).toHaveLength(5);
     expect(catalog.policy.caps).toHaveLength(2);
   });

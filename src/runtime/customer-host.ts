@@ -6,7 +6,7 @@ import type { SendFacts } from '../delivery/delivery-host.js';
 import { DEMO_STOP_LIST_SECRET } from '../config.js';
 import { KairosError } from '../errors.js';
 import { Actors } from './activation.js';
-import type { CustomerView } from './customer-queries.js';
+import type { CallView, CustomerView } from './customer-queries.js';
 import { CustomerQueries } from './customer-queries.js';
 import { EffectRunner } from './effect-runner.js';
 import type { HostOptions, HostReply } from './host-options.js';
@@ -27,7 +27,7 @@ import type { Sharing } from './sharing.js';
 import { sharedNodes, singleNodeSharing } from './sharing.js';
 import { WriteBehind, isStaleRetry } from './write-behind.js';
 
-export type { CustomerView } from './customer-queries.js';
+export type { CallView, CustomerView } from './customer-queries.js';
 export type { HostOptions, HostReply } from './host-options.js';
 
 /**
@@ -229,6 +229,16 @@ export class CustomerHost {
     };
     const turn = this.runLane.turn();
     return turn === undefined ? go() : turn.then(go);
+  }
+
+  /** A wave's ranking: the expected value a run's decision would give the customer now, capacity aside (see CustomerQueries.scoreRun). */
+  scoreRun(run: RunCall, customer: string): Promise<number | undefined> {
+    return this.queries.scoreRun(run, customer);
+  }
+
+  /** A wave's call to the customer, for the call list (see CustomerQueries.callOf). */
+  callOf(customer: string, run: string): Promise<CallView | undefined> {
+    return this.queries.callOf(customer, run);
   }
 
   /** Run hand-overs waiting for the gateways or for their next slice (tests, the bench). */

@@ -1,5 +1,6 @@
 import type { Campaign, Catalog, DecisionAction, ContactIdentifierKind, CustomerContext, CustomerMessage, CustomerStepper, Explanation, GatewayEvent, Preview } from '../../actors/index.js';
-import { bucketsOf, customerTimeZone, decisionInputs, localTime, membershipsOn, previewCampaign, segmentTimerDue, windowValue } from '../../actors/index.js';
+import type { RunCall } from '../../actors/index.js';
+import { bucketsOf, customerTimeZone, decisionInputs, localTime, membershipsOn, previewCampaign, runEvent, segmentTimerDue, windowValue } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import type { CustomerView } from '../schema/http/customer-schemas.js';
 import { asKairosError } from '../errors.js';
@@ -18,6 +19,23 @@ import type { SegmentLedger } from './segment-ledger.js';
 
 /** A customer's 360° card: its type is the admin API's schema of it (src/schema/http/customer-schemas.ts). */
 export type { CustomerView };
+
+/** A wave's call to one customer, as the call list shows it. */
+export interface CallView {
+  customer: string;
+  name: { lastName?: string; firstName?: string; patronymic?: string };
+  phone?: string;
+  /** the run's call: absent when the run did not call them (not in the store's history any more) */
+  call?: { instance: string; channel: string; offer: string; at: number; outcome?: string; callbackAt?: number | string };
+  /** they became a warm lead of the run's campaign */
+  warmLead?: boolean;
+}
+
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
 
 export interface CustomerQueriesOptions {
   store: Store;
@@ -108,6 +126,65 @@ export class CustomerQueries {
         if (e.type === 'trace') explain = e.params.trace.explain;
       }
       return { customer: id, at: event.at ?? msg.now, actions, explain };
+    });
+  }
+
+  /**
+   * A wave's ranking (docs/outbound.md#call-centre-waves): the expected value the run's decision
+   * would give its campaign for this customer now, channel capacity aside (the ranking orders
+   * the calls the capacity then takes, best first); undefined when it would not call them (or
+   * the customer is not in the store).
+   */
+  async scoreRun(run: RunCall, id: string): Promise<number | undefined> {
+    const now = this.o.clock.now();
+    return this.withLive(id, (live) => {
+      const catalog = this.o.catalog();
+      const event = runEvent(run, id, now);
+      const msg: CustomerMessage = {
+        type: 'gateway.event',
+        event,
+        now,
+        catalog,
+        run,
+        ...decisionInputs({
+          catalog,
+          stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, event.customer),
+          budgetSpentOf: this.o.ledger.spentOf,
+          // capacity aside: the ranking orders the calls the day's capacity then takes
+          capacityUsedOn: undefined,
+          capacityAt: now,
+          evidence: this.o.propensity.evidence(),
+          models: this.o.models.view(),
+        }),
+      };
+      // The next snapshot and the effects are looked at, never kept or run.
+      const [, effects] = this.o.stepper.step(live.snapshot, msg);
+      for (const e of effects) {
+        if (e.type !== 'trace') continue;
+        const x = e.params.trace.explain.find((r) => r.campaign === run.campaign);
+        return x !== undefined && x.verdict !== 'suppressed' ? x.score : undefined;
+      }
+      return undefined;
+    });
+  }
+
+  /** A wave's call to this customer, for the call list: who, the phone, and what became of the run's call (undefined: no such customer). */
+  callOf(id: string, run: string): Promise<CallView | undefined> {
+    return this.withLive(id, (live) => {
+      const ctx = live.snapshot.context;
+      const contact = ctx.contacts.find((k) => k.run === run && k.control !== true);
+      const view: CallView = { customer: id, name: { ...pick(ctx.profile, ['lastName', 'firstName', 'patronymic']) } };
+      const phone = ctx.identifiers.phone[0];
+      if (phone !== undefined) view.phone = phone;
+      if (contact !== undefined) {
+        view.call = { instance: contact.instance, channel: contact.channel, offer: contact.offer, at: contact.at };
+        if (contact.outcome !== undefined) view.call.outcome = contact.outcome;
+        const answer = ctx.responses.findLast((r) => r.instance === contact.instance);
+        const back = answer?.outcome === 'callback' ? answer.data?.at : undefined;
+        if (typeof back === 'number' || typeof back === 'string') view.call.callbackAt = back;
+      }
+      if (ctx.leads?.[ctx.contacts.find((k) => k.run === run)?.campaign ?? ''] !== undefined) view.warmLead = true;
+      return view;
     });
   }
 

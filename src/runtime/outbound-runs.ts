@@ -41,10 +41,15 @@ export interface RunRecord {
   startedAt: number;
   updatedAt: number;
   finishedAt?: number;
-  /** while `waiting`: when it goes on (the next day, for channel capacity) */
+  /** while `waiting`: when it goes on (the next day, for channel capacity; a wave's start) */
   waitingUntil?: number;
-  /** why it waits */
-  waitingFor?: 'capacity';
+  /** why it waits: channel capacity, or a later wave's start */
+  waitingFor?: 'capacity' | 'wave';
+  /** a call-centre wave's run (docs/outbound.md#call-centre-waves): its number of `count`, and the runs of the waves before it */
+  wave?: RunWave;
+  /** a wave's run: its customers are ranked (the call list's order, `outbound/list/<run>/…`), `listed` of them */
+  ranked?: boolean;
+  listed?: number;
   /** the slices it is cut into (by a hash of the customer id), each worked by one node at a time */
   slices?: number;
   /** customers handed over and decided in finished pages, each once (the sum of the slices'; neither `gone` nor `errors`) */
@@ -57,6 +62,21 @@ export interface RunRecord {
   pages: number;
   /** the nodes that worked its slices (their KAIROS_NODE_ID), when it has any */
   nodes?: string[];
+}
+
+/** A wave of an outbound campaign's call-centre waves. */
+export interface RunWave {
+  n: number;
+  count: number;
+  /** the runs of the waves before this one, oldest first */
+  earlier: string[];
+}
+
+/** A call a wave's run made: the customer, their place in the call list, and the expected value that placed them. */
+export interface RunCallRecord {
+  customer: string;
+  rank: number;
+  score?: number;
 }
 
 /** One slice of a run: where its next page starts, its counts, whether it is done. */
@@ -86,6 +106,8 @@ export interface OutboundRunsOptions {
   logger: Logger;
   /** hands one customer the run (`CustomerHost.submitRun`) */
   submit: (run: RunCall, customer: string) => Promise<HostReply>;
+  /** a wave's ranking: the expected value the run's decision would give the customer now, capacity aside (`CustomerHost.scoreRun`); undefined when it would not call them */
+  score?: (run: RunCall, customer: string) => Promise<number | undefined>;
   /** makes what the actors committed durable before a page is recorded finished (`CustomerHost.flush`) */
   flush: () => Promise<void>;
   /** whether the store is failing (`CustomerHost.storeFailing`): a page then waits instead of counting its customers failed */
@@ -116,6 +138,16 @@ export function runMetaKey(id: string): string {
   return `${RUN_PREFIX}${at < 0 ? '' : id.slice(at + 1)}/${id}`;
 }
 const SLICE_PREFIX = 'outbound/slice/';
+/** a wave's call list, ranked: chunks of a page's size, `outbound/list/<run>/<chunk>` */
+const listKey = (run: string, chunk: number): string => `outbound/list/${run}/${String(chunk).padStart(7, '0')}`;
+/** the calls a wave's run made, a page's at a time: `outbound/calls/<run>/<slice>/<page>` */
+const callsPrefix = (run: string): string => `outbound/calls/${run}/`;
+const callsKey = (run: string, k: number, page: number): string => `${callsPrefix(run)}${k}/${String(page).padStart(7, '0')}`;
+/** The run a customer is handed: a wave's carries its number and the waves before it. */
+export const runCallOf = (run: Pick<RunRecord, 'id' | 'campaign' | 'wave'>): RunCall =>
+  run.wave === undefined ? { id: run.id, campaign: run.campaign } : { id: run.id, campaign: run.campaign, wave: { n: run.wave.n, earlier: run.wave.earlier } };
+/** The id of wave `n` of the waves the run `first` began. */
+export const waveRunId = (first: string, n: number): string => `${first}.w${n}`;
 const sliceKey = (run: string, k: number): string => `${SLICE_PREFIX}${run}/${k}`;
 const leaseKey = (run: string, k: number): string => `outbound/${run}/${k}`;
 
@@ -173,6 +205,7 @@ export class OutboundRuns {
     const now = this.o.clock.now();
     const slices = this.o.slices ?? (this.o.store.coordination.shared ? 8 : 1);
     const run: RunRecord = { id, campaign: campaignId, segments: [...campaign.outbound.segments], state: 'running', startedBy, startedAt: now, updatedAt: now, slices, selected: 0, gone: 0, pages: 0 };
+    if (campaign.outbound.waves !== undefined) run.wave = { n: 1, count: campaign.outbound.waves.count, earlier: [] };
     await this.save(run);
     this.known.set(id, run);
     this.o.logger.info({ run: id, campaign: campaignId, startedBy }, 'outbound run started');
@@ -259,6 +292,7 @@ export class OutboundRuns {
     for (const run of await this.records()) {
       // the metrics' view: an open run's counts move (on other nodes too); a finished one's are read once
       if (open(run.state) || !this.known.has(run.id)) await this.summed(run);
+      if (run.state === 'done' && run.wave !== undefined && run.wave.n < run.wave.count) await this.nextWave(run);
       if (this.active.has(run.id)) continue;
       if (run.state === 'running') this.work(run.id);
       else if (run.state === 'waiting' && (run.waitingUntil ?? 0) <= now) {
@@ -327,6 +361,11 @@ export class OutboundRuns {
         if (await this.engineMove(id, 'running', { state: 'cancelled', finishedAt: this.o.clock.now() })) this.o.logger.warn({ run: id }, 'outbound run cancelled: its campaign is gone or no longer outbound');
         return;
       }
+      // a wave's run ranks its customers first: its pages are its call list's
+      if (run.wave !== undefined && run.ranked !== true) {
+        if (!(await this.rank(run))) return;
+        continue;
+      }
       const slices = run.slices ?? 1;
       let taken: number | undefined;
       let undone = 0;
@@ -355,7 +394,111 @@ export class OutboundRuns {
     if (run === undefined || run.state !== 'running') return;
     for (let k = 0; k < (run.slices ?? 1); k++) if (!(await this.slice(id, k)).done) return;
     const now = this.o.clock.now();
-    if (await this.engineMove(id, 'running', { state: 'done', finishedAt: now })) this.o.logger.info({ run: id, selected: run.selected }, 'outbound run done');
+    if (await this.engineMove(id, 'running', { state: 'done', finishedAt: now })) {
+      this.o.logger.info({ run: id, selected: run.selected }, 'outbound run done');
+      if (run.wave !== undefined && run.wave.n < run.wave.count) await this.nextWave({ ...run, state: 'done', finishedAt: now });
+    }
+  }
+
+  /**
+   * The next wave of a wave's run that is done: a run waiting until `every` after it finished,
+   * over the customers it called (each decided again: those it reached are not called). Made
+   * once (its id is the series' and the wave's); not made when the campaign is gone, no
+   * longer has waves, or does not run.
+   */
+  private async nextWave(run: RunRecord): Promise<void> {
+    const wave = run.wave!;
+    const id = waveRunId(wave.earlier[0] ?? run.id, wave.n + 1);
+    if ((await this.o.store.getMeta(runMetaKey(id))) !== undefined) return;
+    const waves = this.o.catalog().campaigns.find((c) => c.id === run.campaign)?.outbound?.waves;
+    if (waves === undefined || run.finishedAt === undefined) return;
+    const at = run.finishedAt + waves.everyMs;
+    const next: RunRecord = {
+      id,
+      campaign: run.campaign,
+      segments: run.segments,
+      state: 'waiting',
+      waitingFor: 'wave',
+      waitingUntil: at,
+      startedBy: run.startedBy,
+      startedAt: at,
+      updatedAt: this.o.clock.now(),
+      slices: run.slices ?? 1,
+      selected: 0,
+      gone: 0,
+      pages: 0,
+      wave: { n: wave.n + 1, count: wave.count, earlier: [...wave.earlier, run.id] },
+    };
+    await this.save(next);
+    this.known.set(id, next);
+    this.o.logger.info({ run: id, campaign: run.campaign, at }, 'outbound wave planned');
+  }
+
+  /** The calls a wave's run made, in call-list order, each customer once. */
+  async calls(id: string): Promise<RunCallRecord[]> {
+    const byCustomer = new Map<string, RunCallRecord>();
+    for (const { value } of await this.o.store.listMeta(callsPrefix(id), 10_000_000)) {
+      for (const c of (value as { calls: RunCallRecord[] }).calls) {
+        const had = byCustomer.get(c.customer);
+        if (had === undefined || c.rank < had.rank) byCustomer.set(c.customer, c);
+      }
+    }
+    return [...byCustomer.values()].sort((a, b) => a.rank - b.rank || (a.customer < b.customer ? -1 : 1));
+  }
+
+  /**
+   * A wave's call list: every customer of the run (the segments' for the first wave, the calls
+   * of the wave before for a later one) scored by the decision the run would make now
+   * (`score`, capacity aside), best first, written in chunks the run's pages then go through.
+   * Done by one node (a lease); redone from the start when stopped before it was recorded.
+   */
+  private async rank(run: RunRecord): Promise<boolean> {
+    const lease = `outbound/${run.id}/rank`;
+    if (!(await this.o.store.coordination.claimLease(lease, this.owner, this.o.leaseMs ?? 60_000))) return false;
+    try {
+      const ids: string[] = [];
+      if (run.wave!.n === 1) {
+        let cursor: string | undefined;
+        for (;;) {
+          const p = await this.page(run.segments, cursor, 0, 1);
+          ids.push(...p.ids);
+          if (p.end === true || p.cursor === undefined) break;
+          cursor = p.cursor;
+        }
+      } else {
+        ids.push(...(await this.calls(run.wave!.earlier.at(-1)!)).map((c) => c.customer));
+      }
+      const call = runCallOf(run);
+      const scored: Array<{ id: string; score?: number }> = [];
+      let at = 0;
+      let lastRenew = this.o.clock.now();
+      const lane = async (): Promise<void> => {
+        while (at < ids.length && !this.stopped) {
+          const id = ids[at++]!;
+          const score = await this.o.score?.(call, id);
+          scored.push(score === undefined ? { id } : { id, score });
+          if (this.o.clock.now() - lastRenew > (this.o.leaseMs ?? 60_000) / 3) {
+            lastRenew = this.o.clock.now();
+            await this.o.store.coordination.claimLease(lease, this.owner, this.o.leaseMs ?? 60_000);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 16, Math.max(1, ids.length)) }, lane));
+      if (this.stopped) return false;
+      scored.sort((a, b) => (b.score ?? -1) - (a.score ?? -1) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const size = this.o.pageSize ?? 200;
+      for (let i = 0; i * size < scored.length; i++) {
+        await this.o.store.putMeta(listKey(run.id, i), { entries: scored.slice(i * size, (i + 1) * size).map((e) => (e.score === undefined ? [e.id] : [e.id, e.score])) });
+      }
+      if (!(await this.o.store.coordination.claimLease(lease, this.owner, this.o.leaseMs ?? 60_000))) return false;
+      const latest = (await this.o.store.getMeta(runMetaKey(run.id))) as RunRecord | undefined;
+      if (latest === undefined || !open(latest.state)) return false;
+      await this.save({ ...latest, ranked: true, listed: scored.length, updatedAt: this.o.clock.now() });
+      this.o.logger.info({ run: run.id, listed: scored.length }, 'outbound wave ranked');
+      return true;
+    } finally {
+      await this.o.store.coordination.releaseLease(lease, this.owner);
+    }
   }
 
   /** A move the engine makes (waiting to running, running to waiting, paused or done): true when made, false when the run was no longer `from`. */
@@ -397,7 +540,7 @@ export class OutboundRuns {
       const slice = await this.slice(id, k);
       if (slice.done) return true;
       // a page comes back empty only at the end of the lists
-      const page = slice.end === true ? { ids: [], end: true } : await this.page(run.segments, slice.cursor, k, slices);
+      const page: Page = slice.end === true ? { ids: [], end: true } : run.wave !== undefined ? await this.listPage(id, slice.cursor, k, slices) : await this.page(run.segments, slice.cursor, k, slices);
       if (page.ids.length === 0) {
         await this.o.store.putMeta(sliceKey(id, k), { ...slice, done: true } satisfies SliceRecord);
         await this.finish(id);
@@ -405,8 +548,8 @@ export class OutboundRuns {
       }
       // still this node's slice before the hand-over (a backoff may have outlasted the lease)
       if (!(await this.o.store.coordination.claimLease(leaseKey(id, k), this.owner, this.o.leaseMs ?? 60_000))) return false;
-      const outcome = await this.handOver({ id, campaign: run.campaign }, page.ids);
-      if (outcome === 'overloaded') {
+      const outcome = await this.handOver(runCallOf(run), page.ids);
+      if (outcome.status === 'overloaded') {
         await sleep(this.o.backoffMs ?? 1000);
         continue;
       }
@@ -416,11 +559,20 @@ export class OutboundRuns {
       if (!(await this.o.store.coordination.claimLease(leaseKey(id, k), this.owner, this.o.leaseMs ?? 60_000))) return false;
       const now = await this.slice(id, k);
       if (now.pages !== slice.pages || now.cursor !== slice.cursor || now.done) return false;
-      if (outcome === 'capacity') {
+      // a wave's calls of the page, also of a page redone another day for capacity (the same key: what it called then, and more)
+      if (page.ranks !== undefined && outcome.offered.length > 0) {
+        const calls = outcome.offered.map((c): RunCallRecord => {
+          const i = page.ids.indexOf(c);
+          const score = page.scores?.[i];
+          return score === undefined ? { customer: c, rank: page.ranks![i]! } : { customer: c, rank: page.ranks![i]!, score };
+        });
+        await this.o.store.putMeta(callsKey(id, k, slice.pages), { calls });
+      }
+      if (outcome.status === 'capacity') {
         await this.waitForCapacity(id);
         return false;
       }
-      if (outcome === 'stopped') {
+      if (outcome.status === 'stopped') {
         // the campaign is not running now (paused, ended): so is the run, until resumed
         if (await this.engineMove(id, 'running', { state: 'paused' })) this.o.logger.warn({ run: id, campaign: run.campaign }, 'outbound run paused: its campaign is not running now');
         return false;
@@ -452,8 +604,9 @@ export class OutboundRuns {
    * failed while the store is failing: the store, not the customer), else how many were gone and
    * how many failed (one customer's failure does not stop the run: it is logged and counted).
    */
-  private async handOver(call: RunCall, ids: readonly string[]): Promise<{ gone: number; errors: number } | 'capacity' | 'stopped' | 'overloaded'> {
+  private async handOver(call: RunCall, ids: readonly string[]): Promise<{ status: 'ok' | 'capacity' | 'stopped' | 'overloaded'; gone: number; errors: number; offered: string[] }> {
     let gone = 0;
+    const offered: string[] = [];
     let capacity = false;
     let stopped = false;
     let overloaded = false;
@@ -473,14 +626,13 @@ export class OutboundRuns {
         } else if (reply.kind === 'decision' && reply.run?.final === false) {
           if (reply.run.outcome === 'no_channel') capacity = true;
           else stopped = true;
-        }
+        } else if (reply.kind === 'decision' && reply.run?.outcome === 'offered') offered.push(id);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 16, ids.length) }, lane));
     // the store failing (commits refused): the page waits for it rather than count its customers failed
-    if (overloaded || (failed.length > 0 && this.o.storeFailing?.() === true)) return 'overloaded';
-    if (stopped) return 'stopped';
-    return capacity ? 'capacity' : { gone, errors: failed.length };
+    const status = overloaded || (failed.length > 0 && this.o.storeFailing?.() === true) ? 'overloaded' : stopped ? 'stopped' : capacity ? 'capacity' : 'ok';
+    return { status, gone, errors: failed.length, offered };
   }
 
   /**
@@ -488,7 +640,7 @@ export class OutboundRuns {
    * lists merged, each once) or of the whole base, in id order, those of slice `k` only; the
    * cursor moves past every customer looked at. `end`: the whole base's scan has no page left.
    */
-  private async page(segments: readonly string[], cursor: string | undefined, k: number, slices: number): Promise<{ ids: string[]; cursor?: string; end?: boolean }> {
+  private async page(segments: readonly string[], cursor: string | undefined, k: number, slices: number): Promise<Page> {
     const limit = this.o.pageSize ?? 200;
     const ids: string[] = [];
     let at = cursor;
@@ -499,6 +651,23 @@ export class OutboundRuns {
       if (chunk.end) return { ids, ...(at !== undefined ? { cursor: at } : {}), end: true };
     }
     return { ids, ...(at !== undefined ? { cursor: at } : {}) };
+  }
+
+  /** A wave's next page: the next chunk of its call list (after the cursor, a chunk's number) holding customers of slice `k`. */
+  private async listPage(run: string, cursor: string | undefined, k: number, slices: number): Promise<Page> {
+    const size = this.o.pageSize ?? 200;
+    for (let chunk = cursor === undefined ? 0 : Number(cursor); ; chunk++) {
+      const stored = (await this.o.store.getMeta(listKey(run, chunk))) as { entries: Array<[string, number?]> } | undefined;
+      if (stored === undefined) return { ids: [], cursor: String(chunk), end: true };
+      const page: Page & { ranks: number[]; scores: Array<number | undefined> } = { ids: [], cursor: String(chunk + 1), ranks: [], scores: [] };
+      stored.entries.forEach(([id, score], i) => {
+        if (sliceOf(id, slices) !== k) return;
+        page.ids.push(id);
+        page.ranks.push(chunk * size + i + 1);
+        page.scores.push(score);
+      });
+      if (page.ids.length > 0) return page;
+    }
   }
 
   /** The whole base after the scan's cursor: a page of the store's scan. */
@@ -518,6 +687,15 @@ export class OutboundRuns {
     const last = chunk.at(-1);
     return { ids: chunk, ...(last !== undefined ? { cursor: last } : {}), end: full.length === 0 };
   }
+}
+
+/** A page of a run's customers; a wave's carries their places in its call list and their scores. */
+interface Page {
+  ids: string[];
+  cursor?: string;
+  end?: boolean;
+  ranks?: number[];
+  scores?: Array<number | undefined>;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { compileCatalog } from './catalog/compile-catalog.js';
+import type { CatalogDef } from './catalog/definition-schema.js';
+import type { CustomerContext } from './customer-state.js';
+import { handleEvent, handleResponse } from './customer-logic.js';
+import type { HandleResult } from './customer-logic.js';
+import { mergeCustomers } from './merge-customers.js';
+import type { RunCall } from './outbound-run.js';
+import { runEvent, waveProblem } from './outbound-run.js';
+import { CALLBACK_EVENT, callbackTime, warmLeadEvent } from './call-outcomes.js';
+import { OFFER_EXPIRY_EVENT } from './reminders.js';
+import { at, customer, testCatalogDef } from './test-support/fixtures.js';
+
+/**
+ * Call-centre waves as the customer's actor sees them (docs/outbound.md#call-centre-waves):
+ * a wave's call and its outcomes; a later wave calls again only who was not reached, recency
+ * not counting the call it follows up; a call back at the time asked for; a warm lead once a
+ * campaign, with the manager's notice and the event that triggers the personal offer; a call
+ * nobody reported on teaches the models nothing.
+ */
+
+function def(): CatalogDef {
+  const d = testCatalogDef();
+  d.offers.push({ id: 'card-personal', name: 'Card', value: 500, templates: { sms: { text: '{{customer.name}}, карта для вас.' } } });
+  d.campaigns.push(
+    {
+      id: 'calls',
+      name: 'Calls',
+      status: 'active',
+      offer: 'deposit',
+      channels: ['callcenter'],
+      pushTo: ['callcenter'],
+      outbound: { segments: ['seniors'], waves: { count: 3, every: '2d', warmLeads: { threshold: 70, interest: { later: 75 } } } },
+      groups: [{ id: 'all', when: { attr: 'stage', op: 'eq', value: 'client' }, responsePercent: 20 }],
+      expiresIn: '1d',
+    },
+    {
+      id: 'calls-lead',
+      name: 'Lead',
+      status: 'active',
+      offer: 'card-personal',
+      channels: ['sms'],
+      trigger: { events: [warmLeadEvent('calls')] },
+      groups: [{ id: 'all', when: { attr: 'stage', op: 'eq', value: 'client' }, responsePercent: 30 }],
+    },
+  );
+  return d;
+}
+
+const catalog = compileCatalog(def());
+const wave1: RunCall = { id: 'calls~20260302T070000', campaign: 'calls', wave: { n: 1, earlier: [] } };
+const wave2: RunCall = { id: 'calls~20260302T070000.w2', campaign: 'calls', wave: { n: 2, earlier: [wave1.id] } };
+// a Monday noon in Moscow, outside quiet hours
+const T = at('2026-03-02T12:00:00+03:00');
+const DAY = 86_400_000;
+
+function handOver(ctx: CustomerContext, run: RunCall, now: number): HandleResult {
+  return handleEvent(ctx, { type: 'gateway.event', event: runEvent(run, ctx.id, now), now, catalog, stops: [], run });
+}
+
+function answer(ctx: CustomerContext, instance: string, outcome: string, now: number, data?: Record<string, unknown>): HandleResult {
+  return handleResponse(ctx, { type: 'gateway.response', response: { id: `r-${outcome}-${now}`, instance, outcome, at: now, ...(data === undefined ? {} : { data }) }, now, catalog });
+}
+
+/** The customer called by the first wave: the call and its instance. */
+function called(): { ctx: CustomerContext; instance: string } {
+  const r = handOver(customer(), wave1, T);
+  expect(r.reply).toMatchObject({ kind: 'decision', run: { outcome: 'offered', final: true } });
+  const action = r.reply.kind === 'decision' ? r.reply.actions[0]! : undefined;
+  expect(action).toMatchObject({ channel: 'callcenter', campaign: 'calls' });
+  expect(r.reply.kind === 'decision' && typeof r.reply.run?.score === 'number').toBe(true);
+  expect(r.outbox.map((e) => e.channel)).toEqual(['callcenter']);
+  return { ctx: r.ctx, instance: action!.instance };
+}
+
+describe('call-centre waves in the catalog', () => {
+  it('compile the operator channel, the interest map and its defaults; refuse waves without an operator channel or shorter than an offer lives', () => {
+    const waves = catalog.campaigns.find((c) => c.id === 'calls')!.outbound!.waves!;
+    expect(waves).toMatchObject({ count: 3, everyMs: 2 * DAY, channel: 'callcenter', warmLeads: { threshold: 70, action: 'notify_manager' } });
+    expect(Object.fromEntries(waves.warmLeads!.interest)).toEqual({ interested: 80, callback: 60, later: 75 });
+    const refused = (change: (d: CatalogDef) => void, message: RegExp): void => {
+      const d = def();
+      change(d);
+      expect(() => compileCatalog(d)).toThrow(message);
+    };
+    refused((d) => (d.campaigns.find((c) => c.id === 'calls')!.pushTo = []), /needs an operator channel/);
+    refused((d) => (d.campaigns.find((c) => c.id === 'calls')!.expiresIn = '3d'), /waves\.every: must be at least the campaign's expiresIn/);
+    refused((d) => (d.campaigns.find((c) => c.id === 'calls')!.outbound!.waves!.count = 11), /count: must be a number from 1 to 10/);
+  });
+});
+
+describe('a later wave', () => {
+  it('calls again who did not answer, recency aside, and not who was reached', () => {
+    const { ctx, instance } = called();
+    const missed = answer(ctx, instance, 'no_answer', T + 3_600_000);
+    expect(missed.reply).toMatchObject({ kind: 'ack' });
+    // the call is closed, and teaches nothing
+    expect(missed.ctx.pending).toEqual([]);
+    expect(missed.trace.learned).toEqual([]);
+    expect(waveProblem(missed.ctx, wave2)).toBeUndefined();
+    const again = handOver(missed.ctx, wave2, T + 2 * DAY);
+    expect(again.reply).toMatchObject({ run: { outcome: 'offered' } });
+
+    // reached: declined (any outcome but no answer)
+    const declined = answer(ctx, instance, 'declined', T + 3_600_000);
+    expect(waveProblem(declined.ctx, wave2)).toBe('reached:declined');
+    expect(handOver(declined.ctx, wave2, T + 2 * DAY).reply).toMatchObject({ run: { outcome: 'reached', final: true } });
+    // never called by the first wave
+    expect(handOver(customer(), wave2, T + 2 * DAY).reply).toMatchObject({ run: { outcome: 'not_called', final: true } });
+  });
+
+  it('calls again a call that expired with no outcome reported, which taught the models nothing', () => {
+    const { ctx, instance } = called();
+    const expiry = handleEvent(ctx, {
+      type: 'gateway.event',
+      event: { id: `expiry:${instance}`, type: OFFER_EXPIRY_EVENT, customer: { id: ctx.id }, at: T + DAY, data: { instance } },
+      now: T + DAY,
+      catalog,
+      stops: [],
+      reminder: `expiry:${instance}`,
+    });
+    expect(expiry.ctx.contacts[0]!.outcome).toBe('expired');
+    expect(expiry.trace.learned).toEqual([]);
+    expect(handOver(expiry.ctx, wave2, T + 2 * DAY).reply).toMatchObject({ run: { outcome: 'offered' } });
+  });
+});
+
+describe('a call back', () => {
+  it('needs its time, and decides the campaign again then, outside any run', () => {
+    const { ctx, instance } = called();
+    expect(answer(ctx, instance, 'callback', T + 60_000).reply).toMatchObject({ kind: 'error', code: 'invalid', message: expect.stringContaining('data.at') });
+    expect(answer(ctx, instance, 'callback', T + 60_000, { at: T }).reply).toMatchObject({ kind: 'error', message: expect.stringContaining('has passed') });
+    expect(answer(ctx, instance, 'callback', T + 60_000, { at: T + 100 * DAY }).reply).toMatchObject({ kind: 'error', message: expect.stringContaining('90 days') });
+    const due = at('2026-03-03T15:00:00+03:00');
+    const asked = answer(ctx, instance, 'callback', T + 60_000, { at: '2026-03-03T15:00:00+03:00' });
+    expect(asked.reminders).toContainEqual({ name: 'callback:calls', due, event: CALLBACK_EVENT, data: { campaign: 'calls', instance } });
+    // reached: the next wave does not call
+    expect(waveProblem(asked.ctx, wave2)).toBe('reached:callback');
+    // the reminder firing: the campaign decided again (recency does not count the call asked to be made again)
+    const back = handleEvent(asked.ctx, { type: 'gateway.event', event: { id: 'cb-1', type: CALLBACK_EVENT, customer: { id: ctx.id }, at: due, data: { campaign: 'calls', instance } }, now: due, catalog, stops: [], reminder: 'callback:calls' });
+    expect(back.reply).toMatchObject({ kind: 'decision', actions: [{ campaign: 'calls', channel: 'callcenter' }] });
+    expect(back.ctx.contacts.at(-1)!.run).toBeUndefined();
+    // a gateway's event of that type is no call back
+    const forged = handleEvent(asked.ctx, { type: 'gateway.event', event: { id: 'cb-2', type: CALLBACK_EVENT, customer: { id: ctx.id }, at: due, data: { campaign: 'calls' } }, now: due, catalog, stops: [] });
+    expect(forged.reply).toMatchObject({ actions: [] });
+    expect(callbackTime({ at: 'tomorrow' }, T)).toEqual({ problem: expect.stringContaining('ISO date-time') });
+  });
+});
+
+describe('a warm lead', () => {
+  it('is made once a campaign when the interest reaches the threshold: the manager notified, the personal offer triggered', () => {
+    const { ctx, instance } = called();
+    // interest 60 (a call back's) is under 70: no lead
+    const low = answer(ctx, instance, 'callback', T + 60_000, { at: T + DAY });
+    expect(low.ctx.leads).toBeUndefined();
+    expect(low.outbox).toEqual([]);
+    // the operator's estimate wins over what the outcome means
+    expect(answer(ctx, instance, 'interested', T + 60_000, { interest: 40 }).ctx.leads).toBeUndefined();
+    const lead = answer(ctx, instance, 'interested', T + 60_000);
+    expect(lead.ctx.leads).toEqual({ calls: T + 60_000 });
+    expect(lead.outbox).toEqual([
+      { kind: 'backoffice', instance: `${instance}~lead`, customer: ctx.id, channel: 'backoffice', campaign: 'calls', offer: 'deposit', action: 'notify_manager', vars: { interest: 80, outcome: 'interested' }, at: T + 60_000 },
+    ]);
+    const reminder = lead.reminders.find((r) => r.name === 'lead:calls');
+    expect(reminder).toEqual({ name: 'lead:calls', due: T + 60_000, event: 'lead.warm.calls', data: { campaign: 'calls', interest: 80, outcome: 'interested' } });
+    // the reminder firing triggers the personal offer
+    const personal = handleEvent(lead.ctx, { type: 'gateway.event', event: { id: 'lead-1', type: 'lead.warm.calls', customer: { id: ctx.id }, at: T + 120_000, data: { campaign: 'calls', interest: 80 } }, now: T + 120_000, catalog, stops: [], reminder: 'lead:calls' });
+    expect(personal.reply).toMatchObject({ actions: [{ campaign: 'calls-lead', channel: 'sms' }] });
+
+    // the next wave's call, "maybe later" (75 here): a lead already, not notified again
+    const missed = answer(ctx, instance, 'no_answer', T + 60_000);
+    const recall = handOver(missed.ctx, wave2, T + 2 * DAY);
+    const second = recall.reply.kind === 'decision' ? recall.reply.actions[0]!.instance : '';
+    const later = answer({ ...recall.ctx, leads: { calls: T } }, second, 'later', T + 2 * DAY + 60_000);
+    expect(later.outbox).toEqual([]);
+    expect(answer(recall.ctx, second, 'later', T + 2 * DAY + 60_000).ctx.leads).toEqual({ calls: T + 2 * DAY + 60_000 });
+    // a merge keeps the leads of both
+    expect(mergeCustomers(customer({ id: 'c-2' }), lead.ctx, T + 3 * DAY).ctx.leads).toEqual({ calls: T + 60_000 });
+  });
+});
