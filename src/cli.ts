@@ -318,7 +318,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   if (argv[0] === 'run') {
     if (argv.includes('--help') || argv.includes('-h')) process.stdout.write(`${runUsage}\n`);
-    else process.exitCode = await runCommand(argv.slice(1), { env: process.env, out: (l) => process.stdout.write(`${l}\n`), err: (t) => process.stderr.write(t), tty: process.stderr.isTTY });
+    else {
+      const stdin = async (): Promise<string> => {
+        const chunks: Buffer[] = [];
+        for await (const c of process.stdin) chunks.push(c as Buffer);
+        return Buffer.concat(chunks).toString('utf8');
+      };
+      process.exitCode = await runCommand(argv.slice(1), { env: process.env, out: (l) => process.stdout.write(`${l}\n`), err: (t) => process.stderr.write(t), tty: process.stderr.isTTY, stdin });
+    }
     return;
   }
   const parsed = parseCli(argv);

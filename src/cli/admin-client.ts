@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 export interface AdminClient {
   /** the server's base URL, without a trailing slash */
   base: string;
-  /** one call; the body parsed as JSON (an empty object when it is not); throws when the server cannot be reached */
-  request: (method: string, path: string, body?: unknown) => Promise<{ ok: boolean; status: number; json: Record<string, unknown> }>;
+  /** one call; the body as text and parsed as JSON (an empty object when it is not); throws when the server cannot be reached */
+  request: (method: string, path: string, body?: unknown) => Promise<{ ok: boolean; status: number; json: Record<string, unknown>; text: string }>;
 }
 
 /** The client for `kairos <command>`, or the exit code (2) after saying on `err` what is missing. */
@@ -44,7 +44,7 @@ export function adminClient(command: string, values: { url?: string | undefined;
       } catch {
         // not JSON: the status says what happened
       }
-      return { ok: res.ok, status: res.status, json };
+      return { ok: res.ok, status: res.status, json, text };
     },
   };
 }

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runEta } from '../admin/outbound-routes.js';
 import { packageRoot } from '../paths.js';
-import { adminHeaders, serverForFile, yesterdayMsk } from '../test-support/test-kairos.js';
+import { adminHeaders, serverForFile, tempDir, yesterdayMsk } from '../test-support/test-kairos.js';
 import { runCommand } from './run-command.js';
 import { runMetaKey } from '../runtime/outbound-runs.js';
 
@@ -145,6 +146,38 @@ describe('kairos run', () => {
     const away = await kairos(['list'], 'demo-admin', 'http://127.0.0.1:1');
     expect(away.code).toBe(1);
     expect(away.stderr).toMatch(/^kairos run: cannot reach http:\/\/127\.0\.0\.1:1: .+\n$/);
+  });
+});
+
+describe('a wave\'s call list and outcomes', () => {
+  it('prints the call list as CSV, and records a dialer\'s outcomes file, naming the lines it could not', async () => {
+    const run = await api('POST', '/v1/campaigns/credit-card-calls/runs');
+    await server.k.kairos.outboundRuns.idle();
+    const calls = await kairos(['calls', run.id]);
+    expect(calls.code).toBe(0);
+    const lines = calls.stdout.trim().split('\n');
+    expect(lines[0]).toBe('rank,customer,last_name,first_name,patronymic,phone,score,offer,instance,called_at,outcome,callback_at,warm_lead');
+    const [first, second] = lines.slice(1, 3).map((l) => l.split(','));
+    expect(lines.length).toBeGreaterThan(100);
+    const dir = tempDir();
+    const file = join(dir.dir, 'outcomes.csv');
+    writeFileSync(file, `instance,customer,outcome,callback_at\n${first![8]},,no_answer,\n,${second![1]},interested,\nnobody:1.x,,accepted,\n`);
+    const done = await kairos(['outcomes', run.id, file]);
+    expect(done.code).toBe(1);
+    expect(done.stdout.trim()).toBe(`outcomes: run=${run.id} rows=3 recorded=2 duplicates=0 rejected=1`);
+    expect(done.stderr).toContain(`${file}:4: no customer "nobody"`);
+    const again = await kairos(['outcomes', run.id, file]);
+    expect(again.stdout.trim()).toBe(`outcomes: run=${run.id} rows=3 recorded=0 duplicates=2 rejected=1`);
+    const after = await kairos(['calls', run.id]);
+    expect(after.stdout).toContain(`,${first![8]},`);
+    expect(after.stdout.split('\n').find((l) => l.includes(first![8]!))).toContain(',no_answer,');
+    writeFileSync(file, 'who,what\nx,y\n');
+    expect((await kairos(['outcomes', run.id, file])).stderr).toContain('unknown column "who"');
+    expect((await kairos(['outcomes', run.id])).code).toBe(2);
+    // a run that is not a wave's has no call list
+    const pension = (await api('GET', '/v1/runs?campaign=pension-deposit-run')).runs[0];
+    if (pension !== undefined) expect((await kairos(['calls', pension.id])).stderr).toMatch(/conflict: .*not a wave's/);
+    dir.remove();
   });
 });
 

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { adminClient, problemLine } from './admin-client.js';
 
 /**
- * `kairos run start|status|list|pause|resume|cancel`: outbound runs (docs/outbound.md) on a
+ * `kairos run start|status|list|pause|resume|cancel|calls|outcomes`: outbound runs (docs/outbound.md) on a
  * running server, over its admin API, with an admin key from KAIROS_ADMIN_KEY or --key-file.
  * `--wait` follows a run until it is no longer running (a progress bar on a terminal, a line a
  * tenth otherwise, on stderr). On stdout each run is one line:
@@ -16,6 +18,9 @@ export const runUsage = `usage:
   kairos run pause RUN                  pause a running (or waiting) run after the page in flight
   kairos run resume RUN                 resume a paused run where it stopped
   kairos run cancel RUN                 cancel a run (what was sent stays sent)
+  kairos run calls RUN                  a wave's call list as CSV on stdout, best expected value first (for a dialer)
+  kairos run outcomes RUN FILE          a dialer's outcomes (CSV with a header: instance or customer, outcome,
+                                        at, callback_at, interest; - for stdin), each recorded as the call's response
 options:
   --url URL        the server (default http://127.0.0.1:8080, or KAIROS_URL)
   --key-file FILE  a file holding the admin key (default: the KAIROS_ADMIN_KEY variable)
@@ -32,6 +37,8 @@ export interface RunIo {
   tty: boolean;
   /** the time between two looks at a followed run (1 s) */
   pollMs?: number;
+  /** standard input, read whole (`outcomes RUN -`) */
+  stdin?: () => Promise<string>;
 }
 
 /** A run's status as GET /v1/runs/{id} answers it (the fields the command reads). */
@@ -58,7 +65,42 @@ function bar(r: RunView, width = 30): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(share * 100)).padStart(3)}%  selected=${r.selected}${r.total === undefined ? '' : `/${r.total}`}${eta}`;
 }
 
-const verbs = ['start', 'status', 'list', 'pause', 'resume', 'cancel'];
+const verbs = ['start', 'status', 'list', 'pause', 'resume', 'cancel', 'calls', 'outcomes'];
+
+/** The columns of an outcomes file, as the admin API names them (snake_case and camelCase both taken). */
+const outcomeColumns: Readonly<Record<string, 'instance' | 'customer' | 'outcome' | 'at' | 'callbackAt' | 'interest'>> = {
+  instance: 'instance',
+  customer: 'customer',
+  outcome: 'outcome',
+  at: 'at',
+  callback_at: 'callbackAt',
+  callbackat: 'callbackAt',
+  interest: 'interest',
+};
+
+/** The rows of an outcomes CSV file, as the admin API takes them; or what is wrong with the file. */
+export function outcomeRows(text: string): Array<Record<string, string | number>> | { problem: string } {
+  let records: string[][];
+  try {
+    records = parseCsv(text, { bom: true, skip_empty_lines: true, relax_column_count: false, trim: true });
+  } catch (err) {
+    return { problem: (err as Error).message };
+  }
+  const header = (records[0] ?? []).map((h) => h.toLowerCase());
+  const unknown = header.filter((h) => outcomeColumns[h] === undefined);
+  if (unknown.length > 0) return { problem: `unknown column "${unknown[0]}" (columns: instance or customer, outcome, at, callback_at, interest)` };
+  if (!header.includes('outcome') || (!header.includes('instance') && !header.includes('customer'))) return { problem: 'the header needs outcome, and instance or customer' };
+  return records.slice(1).map((cells) => {
+    const row: Record<string, string | number> = {};
+    header.forEach((h, i) => {
+      const v = cells[i] ?? '';
+      if (v === '') return;
+      const key = outcomeColumns[h]!;
+      row[key] = key === 'interest' || ((key === 'at' || key === 'callbackAt') && /^\d+$/.test(v)) ? Number(v) : v;
+    });
+    return row;
+  });
+}
 
 /** Runs the command; resolves with the exit code (0 done, 1 refused by the server or not reached, 2 usage). */
 export async function runCommand(argv: readonly string[], io: RunIo): Promise<number> {
@@ -77,10 +119,12 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
   const { values, positionals } = parsed;
   const [sub, name, ...more] = positionals;
   const needsName = sub !== 'list';
+  const file = sub === 'outcomes' ? more.shift() : undefined;
   if (
     sub === undefined ||
     !verbs.includes(sub) ||
     more.length > 0 ||
+    (sub === 'outcomes' && file === undefined) ||
     needsName !== (name !== undefined) ||
     (values.wait === true && sub !== 'start' && sub !== 'status') ||
     (values.campaign !== undefined && sub !== 'list')
@@ -90,10 +134,10 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
   }
   const client = adminClient('run', values, { env: io.env, err: (line) => io.err(`${line}\n`) });
   if (typeof client === 'number') return client;
-  const call = async (method: string, path: string): Promise<Record<string, unknown> | number> => {
+  const call = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown> | number> => {
     let r;
     try {
-      r = await client.request(method, path);
+      r = await client.request(method, path, body);
     } catch (err) {
       const cause = (err as Error & { cause?: { code?: string } }).cause?.code;
       io.err(`kairos run: cannot reach ${client.base}: ${cause ?? (err as Error).message}\n`);
@@ -106,6 +150,51 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
     return r.json;
   };
   const id = encodeURIComponent(name ?? '');
+  if (sub === 'calls') {
+    let r;
+    try {
+      r = await client.request('GET', `/v1/runs/${id}/calls?format=csv`);
+    } catch (err) {
+      io.err(`kairos run: cannot reach ${client.base}: ${(err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message}\n`);
+      return 1;
+    }
+    if (!r.ok) {
+      io.err(`${problemLine('run', r.status, r.json)}\n`);
+      return 1;
+    }
+    for (const line of r.text.split('\r\n')) if (line !== '') io.out(line);
+    return 0;
+  }
+  if (sub === 'outcomes') {
+    let text: string;
+    try {
+      text = file === '-' ? (io.stdin === undefined ? '' : await io.stdin()) : readFileSync(file!, 'utf8');
+    } catch (err) {
+      io.err(`kairos run: cannot read ${file!} (${(err as NodeJS.ErrnoException).code ?? 'error'})\n`);
+      return 2;
+    }
+    const rows = outcomeRows(text);
+    if (!Array.isArray(rows)) {
+      io.err(`kairos run: ${file!}: ${rows.problem}\n`);
+      return 2;
+    }
+    let recorded = 0;
+    let duplicates = 0;
+    let rejected = 0;
+    // a thousand rows a call; a rejected row is named by its line in the file (the header is line 1)
+    for (let i = 0; i < rows.length; i += 1000) {
+      const r = await call('POST', `/v1/runs/${id}/outcomes`, { outcomes: rows.slice(i, i + 1000) });
+      if (typeof r === 'number') return r;
+      recorded += r.recorded as number;
+      duplicates += r.duplicates as number;
+      for (const x of r.rejected as Array<{ row: number; reason: string }>) {
+        rejected++;
+        io.err(`kairos run: ${file!}:${i + x.row + 1}: ${x.reason}\n`);
+      }
+    }
+    io.out(`outcomes: run=${name!} rows=${rows.length} recorded=${recorded} duplicates=${duplicates} rejected=${rejected}`);
+    return rejected > 0 ? 1 : 0;
+  }
   if (sub === 'list') {
     const r = await call('GET', `/v1/runs${values.campaign === undefined ? '' : `?campaign=${encodeURIComponent(values.campaign)}`}`);
     if (typeof r === 'number') return r;
