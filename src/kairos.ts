@@ -346,7 +346,7 @@ function buildGateway(
     routes: [
       eventsRoute({ host, metrics, logger }),
       openApiRoute(config.publicUrl),
-      ...adminRoutes({ host, stopList, store, clock, logger, status }),
+      ...adminRoutes({ host, stopList, store, clock, logger, status, afterClockMove: () => parts.outboundRuns.tick() }),
       ...catalogRoutes({ catalogs, host, clock, propensity, segments }),
       ...segmentRoutes({ catalogs, store, counts: new DraftCounts({ store, catalog: () => catalogs.catalog, clock, logger }) }),
       ...outboundRoutes({ runs: parts.outboundRuns, funnel, store, clock, segments }),

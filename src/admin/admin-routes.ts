@@ -32,6 +32,8 @@ export interface AdminDeps {
   clock: Clock;
   logger: Logger;
   status: () => ServerStatus;
+  /** what else looks at the clock when it moves: the outbound runs whose time came go on (their work goes on in the background) */
+  afterClockMove?: () => Promise<void>;
 }
 
 const customerId = Type.Object({ id: PathId('the customer id') });
@@ -237,9 +239,11 @@ export function adminRoutes(d: AdminDeps): Route[] {
         throw err;
       }
       log(call, 'clock.set', { now: clock.now() });
-      // Reminders that came due are delivered before the answer, so a test script sees their effects next.
+      // Reminders that came due are delivered before the answer, so a test script sees their effects next;
+      // outbound runs whose time came (a wave's start, the next day's capacity) are taken up.
       let remindersFired = 0;
       for (let n = await d.host.pollReminders(); n > 0; n = await d.host.pollReminders()) remindersFired += n;
+      await d.afterClockMove?.();
       return { status: 200, body: { mode: clock.mode, now: clock.now(), remindersFired } };
     }),
   ];

@@ -28,7 +28,7 @@ describe('catalog admin API', () => {
     const r = await api('GET', '/v1/catalog');
     expect(r.status).toBe(200);
     expect(r.body.version).toBe(1);
-    expect(r.body.campaigns.map((c: { id: string }) => c.id)).toEqual(['atm-shortfall', 'pension-deposit', 'pension-deposit-followup', 'pension-deposit-run', 'lunch-restaurant', 'idle-balance-rate', 'warm-lead-callback', 'insurance-renewal', 'retention-cashback']);
+    expect(r.body.campaigns.map((c: { id: string }) => c.id)).toEqual(['atm-shortfall', 'pension-deposit', 'pension-deposit-followup', 'pension-deposit-run', 'credit-card-calls', 'credit-card-warm-lead', 'lunch-restaurant', 'idle-balance-rate', 'warm-lead-callback', 'insurance-renewal', 'retention-cashback']);
     expect((await api('GET', '/v1/campaigns/pension-deposit')).body.groups.map((g: { responsePercent: number }) => g.responsePercent)).toEqual([10, 5]);
     expect((await api('GET', '/v1/campaigns/nope')).status).toBe(404);
   });
