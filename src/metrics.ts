@@ -254,6 +254,14 @@ export function createMetrics() {
       labelNames: ['run', 'campaign', 'state'] as const,
       registers: [registry],
     }),
+    ready: new Gauge({
+      name: 'kairos_ready',
+      help: 'Whether this node takes traffic (GET /ready answers 200): 1, or 0 while starting, draining, or with its store unreachable or its commits failing',
+      registers: [registry],
+      collect() {
+        this.set(host.ready?.() === true ? 1 : 0);
+      },
+    }),
     campaignFunnel: new Gauge({
       name: 'kairos_campaign_funnel',
       help: 'The campaign funnel since the store began, per campaign and stage (triggered, suppressed, control, offered, delivered, failed, answered, accepted, declined, expired, converted, controlConverted: the control group’s contacts followed by the goal): GET /v1/reports/funnel',
@@ -269,7 +277,7 @@ export function createMetrics() {
    * set by the customer host, read at each scrape (not set on every event): the wait of the
    * oldest request in flight (ms), requests in flight, live and dirty actors
    */
-  const host: { oldestWaitMs?: () => number; inFlight?: () => number; hotActors?: () => number; dirtyActors?: () => number } = {};
+  const host: { oldestWaitMs?: () => number; inFlight?: () => number; hotActors?: () => number; dirtyActors?: () => number; ready?: () => boolean } = {};
   return { ...m, learning, outbound, host };
 }
 

@@ -20,6 +20,7 @@ export const testTools: readonly TestTool[] = [
   { binary: 'redis-server', debianPackage: 'redis-server', envVar: 'KAIROS_REDIS_SERVER_BIN', usedBy: 'the Redis and Redis Cluster store tests' },
   { binary: 'redis-cli', debianPackage: 'redis-tools', usedBy: 'the Redis Cluster tests (cluster creation)' },
   { binary: 'prometheus', debianPackage: 'prometheus', envVar: 'KAIROS_PROMETHEUS_BIN', usedBy: 'src/dashboards.test.ts (every Grafana panel against a real Prometheus)' },
+  { binary: 'promtool', debianPackage: 'prometheus', usedBy: 'src/alert-rules.test.ts (the alert and recording rules checked and unit-tested)' },
 ];
 
 /** The directories of a PATH value, in order, without empty entries. */

@@ -39,6 +39,8 @@ export class GatewayServer {
   constructor(private readonly o: GatewayServerOptions) {
     const { config } = o;
     const isReady = (): boolean => this.ready;
+    // the gauge kairos_ready: what GET /ready answers
+    o.metrics.host.ready = () => this.ready && o.notReadyReason() === undefined;
     this.websocket = new WebSocketGateway({ uws: o.uws, config, host: o.host, subscribers: o.subscribers, logger: o.logger, metrics: o.metrics, keys: o.keys, isReady });
     this.http = new HttpServer({
       config,
