@@ -1,13 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './free-port.js';
-import { packageRoot } from './paths.js';
 import { startSmsc } from './scenario/run.js';
+import type { TestPrometheus } from './test-support/prometheus.js';
+import { dashboard, dashboardFiles, dashboardQueries, expand, havePrometheus, promBin, startPrometheus } from './test-support/prometheus.js';
 import type { Frame, TestKairos } from './test-support/test-kairos.js';
-import { toolPath } from './test-provision/tool-path.js';
 import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid, until } from './test-support/test-kairos.js';
 
 /**
@@ -19,54 +14,37 @@ import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid, until } fro
  * panel with a dead query (a metric renamed, a label that never appears) fails this test.
  */
 
-const promBin = toolPath('prometheus');
-const havePrometheus = existsSync(promBin);
 const ci = process.env.CI === 'true';
-
-interface Panel {
-  title?: string;
-  targets?: Array<{ expr?: string }>;
-  panels?: Panel[];
-}
-
-/** Every (dashboard, panel, query) in grafana/dashboards. */
-function dashboardQueries(): Array<{ dashboard: string; panel: string; expr: string }> {
-  const dir = join(packageRoot(), 'grafana', 'dashboards');
-  const out: Array<{ dashboard: string; panel: string; expr: string }> = [];
-  for (const file of ['kairos-ops.json', 'kairos-marketing.json']) {
-    const d = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { panels: Panel[] };
-    const walk = (panels: readonly Panel[]): void => {
-      for (const p of panels) {
-        for (const t of p.targets ?? []) if (typeof t.expr === 'string') out.push({ dashboard: file, panel: p.title ?? '?', expr: t.expr });
-        walk(p.panels ?? []);
-      }
-    };
-    walk(d.panels);
-  }
-  return out;
-}
 
 let k: TestKairos | undefined;
 let smsc: Awaited<ReturnType<typeof startSmsc>> | undefined;
-let prom: ChildProcess | undefined;
-let promOutput = '';
+let prom: TestPrometheus | undefined;
 const dir = tempDir();
 
 afterAll(async () => {
-  prom?.kill('SIGTERM');
+  prom?.close();
   await k?.close();
   await smsc?.close();
   dir.remove();
 });
 
-async function promQuery(port: number, expr: string): Promise<{ status: string; data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> }; error?: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  return (await res.json()) as { status: string; data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> }; error?: string };
-}
+describe('the dashboards as written', () => {
+  it('choose their datasource, node and campaign with variables, and let Grafana pick the rate window', () => {
+    for (const file of dashboardFiles) {
+      const names = (dashboard(file).templating?.list ?? []).map((v) => v.name);
+      expect(names, file).toEqual(file === 'kairos-marketing.json' ? ['datasource', 'instance', 'campaign'] : ['datasource', 'instance']);
+    }
+    for (const q of dashboardQueries()) {
+      const where = `${q.dashboard} "${q.panel}"`;
+      for (const ds of q.datasources) if (ds !== undefined) expect(ds, where).toEqual({ type: 'prometheus', uid: '${datasource}' });
+      expect(q.expr, where).not.toMatch(/\[\d+[sm]\]/);
+      for (const selector of q.expr.match(/\bkairos_[a-z0-9_]+\{[^}]*\}/g) ?? []) expect(selector, where).toContain('instance=~"$instance"');
+      expect(q.expr.match(/\bkairos_[a-z0-9_]+(?!\{|[a-z0-9_])/g) ?? [], `${where}: a metric without the node's matcher`).toEqual([]);
+    }
+  });
+});
 
 describe('dashboards against a real Prometheus', () => {
-  let promPort = 0;
-
   beforeAll(async () => {
     if (!havePrometheus) return;
     smsc = await startSmsc();
@@ -74,26 +52,7 @@ describe('dashboards against a real Prometheus', () => {
       config: { clock: 'manual', logLevel: 'warn', smppUrl: `smpp://127.0.0.1:${smsc.port}`, deliveryPollMs: 20, maxHotActors: 100 },
       manualClockStart: Date.parse('2026-11-24T10:00:00+03:00'),
     });
-    promPort = await freePort();
-    const kairosTarget = k.httpUrl.replace(/^http:\/\//, '');
-    writeFileSync(
-      join(dir.dir, 'prometheus.yml'),
-      ['global:', '  scrape_interval: 1s', '  evaluation_interval: 1s', 'scrape_configs:', '  - job_name: kairos', '    static_configs:', `      - targets: ["${kairosTarget}"]`, ''].join('\n'),
-    );
-    prom = spawn(promBin, [`--config.file=${join(dir.dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir.dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    prom.stdout?.on('data', (d: Buffer) => (promOutput += d.toString()));
-    prom.stderr?.on('data', (d: Buffer) => (promOutput += d.toString()));
-    await until(
-      'Prometheus ready',
-      async () => {
-        try {
-          return (await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok ? true : undefined;
-        } catch {
-          return undefined;
-        }
-      },
-      30_000,
-    );
+    prom = await startPrometheus([k.httpUrl.replace(/^http:\/\//, '')], dir.dir);
   }, 60_000);
 
   it.skipIf(!havePrometheus && !ci)('every panel of every dashboard returns data', async () => {
@@ -104,7 +63,7 @@ describe('dashboards against a real Prometheus', () => {
       fetch(`${kairos.httpUrl}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     try {
       // Prometheus has scraped Kairos once before the load, so the rates see it arrive.
-      await until('the first scrape', async () => ((await promQuery(promPort, 'up{job="kairos"}')).data?.result.length ? true : undefined), 30_000);
+      await until('the first scrape', async () => ((await prom!.query('up{job="kairos"}')).data?.result.length ? true : undefined), 30_000);
       // Half the decisions in the random arm, so the models' lift has answers on both sides.
       const policy = (await (await admin('GET', '/v1/policy')).json()) as { learning: Record<string, unknown> };
       expect((await admin('PUT', '/v1/policy', { ...policy, learning: { ...policy.learning, randomPercent: 50 } })).status).toBe(200);
@@ -147,13 +106,13 @@ describe('dashboards against a real Prometheus', () => {
       gw.close();
     }
 
-    const up = await promQuery(promPort, 'up{job="kairos"}');
-    expect(up.data?.result[0]?.value[1], `Prometheus does not scrape Kairos:\n${promOutput.slice(-2000)}`).toBe('1');
+    const up = await prom!.query('up{job="kairos"}');
+    expect(up.data?.result[0]?.value[1], `Prometheus does not scrape Kairos:\n${prom!.output().slice(-2000)}`).toBe('1');
     const dead: string[] = [];
     const queries = dashboardQueries();
     expect(queries.length).toBeGreaterThan(30);
     for (const q of queries) {
-      const r = await promQuery(promPort, q.expr);
+      const r = await prom!.query(expand(q.expr));
       const values = (r.data?.result ?? []).map((s) => Number(s.value[1]));
       if (r.status !== 'success') dead.push(`${q.dashboard} "${q.panel}": ${q.expr}: ${r.error ?? r.status}`);
       else if (!values.some((v) => Number.isFinite(v))) dead.push(`${q.dashboard} "${q.panel}": ${q.expr}: ${values.length === 0 ? 'no series' : `no number (${JSON.stringify(r.data?.result.slice(0, 3))})`}`);
