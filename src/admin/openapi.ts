@@ -17,6 +17,7 @@ import { privacyOperations } from './privacy-routes.js';
 import { customerImportOperations } from './customer-import-routes.js';
 import { segmentOperations } from './segment-routes.js';
 import { outboundOperations } from './outbound-routes.js';
+import { whoamiOperation } from './whoami-route.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the operations the routes declare (their paths,
@@ -28,7 +29,7 @@ import { outboundOperations } from './outbound-routes.js';
 type Json = Record<string, unknown>;
 
 /** Every operation the server answers, in the document's order. */
-export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...identityOperations, ...learningOperations, ...auditOperations, ...privacyOperations, ...customerImportOperations, ...keyOperations, ...segmentOperations, ...outboundOperations];
+export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...identityOperations, ...learningOperations, ...auditOperations, ...privacyOperations, ...customerImportOperations, ...keyOperations, ...segmentOperations, ...outboundOperations, whoamiOperation];
 
 /** Each operation's method and OpenAPI path (`{id}`), for tests and tools. */
 export const operations: ReadonlyArray<{ method: OperationSpec['method']; path: string; operationId: string; security: OperationSpec['auth'] }> = allOperations.map((o) => ({
