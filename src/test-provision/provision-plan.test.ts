@@ -13,11 +13,12 @@ const missing = (...binaries: string[]): ProvisionFacts['missing'] => binaries.m
 const facts = (over: Partial<ProvisionFacts>): ProvisionFacts => ({ missing: [], optedOut: false, root: false, aptGet: true, sudo: false, ...over });
 
 describe('the tools the tests need', () => {
-  it('are Redis (server and cli) and Prometheus, each with its Debian package', () => {
+  it('are Redis (server and cli), Prometheus and Chromium, each with its Debian package', () => {
     expect(testTools.map((t) => [t.binary, t.debianPackage])).toEqual([
       ['redis-server', 'redis-server'],
       ['redis-cli', 'redis-tools'],
       ['prometheus', 'prometheus'],
+      ['chromium', 'chromium'],
     ]);
   });
 

@@ -31,9 +31,9 @@ export function FunnelChart({ title, stages }: { title: string; stages: readonly
   }, [title, stages]);
   return (
     <figure className="funnel">
-      <figcaption>{t.funnelChart(title)}</figcaption>
+      <figcaption>{title}</figcaption>
       <div className="funnel-canvas">
-        <canvas ref={canvas} role="img" aria-label={`${t.funnelChart(title)}: ${stages.map((s) => `${s.label} ${s.value}`).join(', ')}`} />
+        <canvas ref={canvas} role="img" aria-label={`${title}: ${stages.map((s) => `${s.label} ${s.value}`).join(', ')}`} />
       </div>
       <table className="funnel-table">
         <caption className="visually-hidden">{t.funnelTable}</caption>

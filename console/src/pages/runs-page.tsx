@@ -67,7 +67,6 @@ export function RunsPage() {
       {canStart && (
         <form
           className="inline-form"
-          aria-label={t.startRunOf}
           onSubmit={(e) => {
             e.preventDefault();
             if (chosen !== '') void act(() => api.POST('/v1/campaigns/{id}/runs', { params: { path: { id: chosen } } }));
