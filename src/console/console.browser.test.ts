@@ -7,7 +7,7 @@ import { packageRoot } from '../paths.js';
 import type { TestBrowser } from '../test-support/console-browser.js';
 import { launchChromium, seriousViolations } from '../test-support/console-browser.js';
 import type { TestKairos } from '../test-support/test-kairos.js';
-import { adminHeaders, startTestKairos, uid } from '../test-support/test-kairos.js';
+import { adminHeaders, startTestKairos, uid, yesterdayMsk } from '../test-support/test-kairos.js';
 
 /**
  * The console in a real browser (Debian's Chromium, headless, by playwright-core) against the
@@ -20,6 +20,7 @@ import { adminHeaders, startTestKairos, uid } from '../test-support/test-kairos.
 
 const MARKETER = 'secret-of-the-marketer-key-0123';
 const ANALYST = 'secret-of-the-analyst-key-01234';
+const PRIVACY = 'secret-of-the-privacy-key-01234';
 const shots = join(packageRoot(), 'docs', 'console');
 const timings: Record<string, number> = {};
 
@@ -35,8 +36,10 @@ const admin = async (method: string, path: string, body?: unknown): Promise<any>
 
 beforeAll(async () => {
   k = await startTestKairos({
-    config: { store: 'memory', clock: 'manual', keys: [{ name: 'ivanova', role: 'marketer', secret: MARKETER }, { name: 'petrov', role: 'analyst', secret: ANALYST }] },
+    config: { store: 'memory', clock: 'manual', keys: [{ name: 'ivanova', role: 'marketer', secret: MARKETER }, { name: 'petrov', role: 'analyst', secret: ANALYST }, { name: 'sokolova', role: 'privacy', secret: PRIVACY }] },
   });
+  // Noon in Moscow (yesterday's): no quiet hours, whenever the tests run.
+  await admin('POST', '/v1/clock', { now: yesterdayMsk('12:00') });
   tb = await launchChromium();
   mkdirSync(shots, { recursive: true });
   // A client of 60 (the demo bank's demo-19) logs in to the internet bank: the pension deposit is offered, so today's funnel and the card have something to show.
@@ -57,7 +60,7 @@ afterAll(async () => {
 });
 
 async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await tb.browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'ru-RU' });
+  const context = await tb.browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'ru-RU', timezoneId: 'Europe/Moscow' });
   return { context, page: await context.newPage() };
 }
 
@@ -77,7 +80,7 @@ async function signIn(page: Page, key: string): Promise<void> {
   await page.getByLabel('Ключ API').fill(key);
   const t0 = Date.now();
   await page.getByRole('button', { name: 'Войти' }).click();
-  await shown(page, key === MARKETER ? 'campaigns' : 'campaigns (analyst)', t0);
+  await shown(page, key === MARKETER ? 'campaigns' : key === ANALYST ? 'campaigns (analyst)' : 'campaigns (other)', t0);
 }
 
 describe('the console in a browser', () => {
@@ -130,26 +133,50 @@ describe('the console in a browser', () => {
     await context.close();
   });
 
-  it('a marketer starts an outbound run and watches its progress and funnel', async () => {
-    const { context, page } = await newPage();
-    await signIn(page, MARKETER);
-    const t0 = Date.now();
-    await page.getByRole('link', { name: 'Исходящие запуски' }).click();
-    await shown(page, 'runs', t0);
-    await page.getByLabel('Запуск исходящей кампании').selectOption('pension-deposit-run');
-    await page.getByRole('button', { name: 'Запустить' }).click();
-    const row = page.locator('tr[data-run^="pension-deposit-run~"]');
-    await row.waitFor();
-    // Cancel it if it is still going; either way it ends done or cancelled, with its progress bar.
-    const cancel = row.getByRole('button', { name: 'Отменить' });
-    if (await cancel.isVisible()) await cancel.click().catch(() => undefined);
-    await expect.poll(() => row.locator('[data-field="state"]').textContent(), { timeout: 20_000 }).toMatch(/^(завершён|отменён)$/);
-    expect(await row.locator('progress').count()).toBe(1);
-    const runs = await admin('GET', '/v1/runs');
-    expect(runs.runs.map((r: { campaign: string }) => r.campaign)).toContain('pension-deposit-run');
-    await checkA11y(page, 'runs');
-    await page.screenshot({ path: join(shots, 'runs.png'), fullPage: true });
-    await context.close();
+  it('a marketer starts an outbound run, watches its progress and funnel, pauses, resumes and cancels it', async () => {
+    // Another client over 60, not offered the deposit yet, seen today (a plain event: the segment's members are written with the customer).
+    let other = '';
+    for (let n = 20; other === '' && n < 400; n++) {
+      const c = (await (await fetch(`${k.httpUrl}/v1/customers/demo-${n}`, { headers: adminHeaders })).json()) as { stage?: string; profile?: { age?: number } };
+      if ((c.profile?.age ?? 0) >= 60 && c.stage === 'client') other = `demo-${n}`;
+    }
+    expect(other).not.toBe('');
+    const seen = await fetch(`${k.httpUrl}/v1/events`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: uid('visit'), type: 'web.visit', channel: 'web', customer: { id: other } }),
+    });
+    expect(seen.status).toBe(200);
+    // No SMS or e-mail capacity today: that customer waits for tomorrow, so the run stays open for the buttons.
+    const policy = await admin('GET', '/v1/policy');
+    await admin('PUT', '/v1/policy', { ...policy, channelCapacity: { sms: { perDay: 0 }, email: { perDay: 0 } } });
+    try {
+      const { context, page } = await newPage();
+      await signIn(page, MARKETER);
+      const t0 = Date.now();
+      await page.getByRole('link', { name: 'Исходящие запуски' }).click();
+      await shown(page, 'runs', t0);
+      await page.getByLabel('Запуск исходящей кампании').selectOption('pension-deposit-run');
+      await page.getByRole('button', { name: 'Запустить' }).click();
+      const row = page.locator('tr[data-run^="pension-deposit-run~"]');
+      const state = (): Promise<string | null> => row.locator('[data-field="state"]').textContent();
+      await expect.poll(state).toBe('ждёт ёмкости канала');
+      expect(await row.locator('progress').count()).toBe(1);
+      await checkA11y(page, 'runs');
+      await page.screenshot({ path: join(shots, 'runs.png'), fullPage: true });
+      await row.getByRole('button', { name: 'Приостановить' }).click();
+      await expect.poll(state).toBe('на паузе');
+      await row.getByRole('button', { name: 'Продолжить' }).click();
+      await expect.poll(state).toMatch(/^(идёт|ждёт ёмкости канала)$/);
+      await row.getByRole('button', { name: 'Отменить' }).click();
+      await expect.poll(state).toBe('отменён');
+      expect(await row.getByRole('button').count()).toBe(0);
+      const runs = await admin('GET', '/v1/runs');
+      expect(runs.runs.find((r: { campaign: string }) => r.campaign === 'pension-deposit-run')?.state).toBe('cancelled');
+      await context.close();
+    } finally {
+      await admin('PUT', '/v1/policy', policy);
+    }
   });
 
   it('an analyst signs in and finds nothing to change; the customer\'s card is masked', async () => {
@@ -185,6 +212,19 @@ describe('the console in a browser', () => {
     expect(await page.getByRole('cell', { name: 'pension-deposit', exact: true }).count()).toBeGreaterThanOrEqual(1);
     await checkA11y(page, 'customer');
     await page.screenshot({ path: join(shots, 'customer.png'), fullPage: true });
+    await context.close();
+  });
+
+  it("a privacy key reads the card in full, and is told the campaigns are not its role's", async () => {
+    const { context, page } = await newPage();
+    await signIn(page, PRIVACY);
+    await page.getByText('Роль вашего ключа не даёт доступа к этому разделу.').waitFor();
+    await page.goto(`${k.httpUrl}/console/customers/${senior}`);
+    await page.locator('article.card').waitFor();
+    const full = await admin('GET', `/v1/customers/${senior}`);
+    expect(await page.locator('dd[data-field="name"]').textContent()).toContain(full.profile.lastName);
+    expect(await page.getByText('Персональные данные скрыты для роли вашего ключа.').count()).toBe(0);
+    await checkA11y(page, 'customer (privacy)');
     await context.close();
   });
 

@@ -3,6 +3,7 @@ import type { Campaign, FunnelRow } from '../api/client';
 import { problemText, readCampaign } from '../api/client';
 import { FunnelChart } from '../components/funnel-chart';
 import { Link } from '../components/link';
+import { NotAllowed } from '../components/not-allowed';
 import { ProblemAlert } from '../components/problem-alert';
 import { FUNNEL_STAGES, emptyTotals, funnelRows, totalsByCampaign } from '../funnel';
 import { label, useTexts } from '../i18n/texts';
@@ -35,9 +36,10 @@ export function CampaignPage({ id }: { id: string }) {
     setRows(funnel);
   }, [api, id, who.today, readsCatalog]);
 
+  const allowed = may('getFunnel');
   useEffect(() => {
-    load().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
-  }, [load]);
+    if (allowed) load().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  }, [load, allowed]);
 
   const move = async (status: Status): Promise<void> => {
     setBusy(true);
@@ -62,6 +64,7 @@ export function CampaignPage({ id }: { id: string }) {
   }, [rows, id, t]);
 
   const ready = rows !== undefined && (!readsCatalog || campaign !== undefined);
+  if (!allowed) return <NotAllowed title={id} />;
   return (
     <section aria-labelledby="campaign-title" data-state={ready ? 'ready' : 'loading'}>
       <p>

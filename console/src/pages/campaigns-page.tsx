@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Schemas } from '../api/client';
 import { problemText } from '../api/client';
 import { Link } from '../components/link';
+import { NotAllowed } from '../components/not-allowed';
 import { ProblemAlert } from '../components/problem-alert';
 import type { FunnelTotals } from '../funnel';
 import { FUNNEL_STAGES, emptyTotals, funnelRows, totalsByCampaign } from '../funnel';
@@ -26,7 +27,9 @@ export function CampaignsPage() {
   const [rows, setRows] = useState<Row[] | undefined>();
   const [error, setError] = useState<string>();
 
+  const allowed = may('getFunnel');
   useEffect(() => {
+    if (!allowed) return undefined;
     let live = true;
     void (async () => {
       const today = totalsByCampaign(await funnelRows(api, { from: who.today, to: who.today }));
@@ -45,8 +48,9 @@ export function CampaignsPage() {
     return () => {
       live = false;
     };
-  }, [api, who.today, may]);
+  }, [api, who.today, may, allowed]);
 
+  if (!allowed) return <NotAllowed title={t.campaignsTitle} />;
   return (
     <section aria-labelledby="campaigns-title" data-state={rows === undefined ? 'loading' : 'ready'}>
       <h1 id="campaigns-title">{t.campaignsTitle}</h1>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { Customer } from '../api/client';
 import { problemText } from '../api/client';
+import { NotAllowed } from '../components/not-allowed';
 import { ProblemAlert } from '../components/problem-alert';
 import { navigate } from '../route';
 import { useTexts } from '../i18n/texts';
@@ -39,14 +40,7 @@ export function CustomersPage({ id }: { id: string | undefined }) {
     };
   }, [api, id, t]);
 
-  if (!may('getCustomer')) {
-    return (
-      <section aria-labelledby="customers-title" data-state="ready">
-        <h1 id="customers-title">{t.customersTitle}</h1>
-        <p>{t.notAllowed}</p>
-      </section>
-    );
-  }
+  if (!may('getCustomer')) return <NotAllowed title={t.customersTitle} />;
   return (
     <section aria-labelledby="customers-title" data-state={id === undefined || card !== undefined || error !== undefined ? 'ready' : 'loading'}>
       <h1 id="customers-title">{t.customersTitle}</h1>

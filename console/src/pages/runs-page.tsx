@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { OutboundRun } from '../api/client';
 import { problemText } from '../api/client';
+import { NotAllowed } from '../components/not-allowed';
 import { ProblemAlert } from '../components/problem-alert';
 import { label, useTexts } from '../i18n/texts';
 import { useSession } from '../session-context';
@@ -31,7 +32,9 @@ export function RunsPage() {
     setRuns(r.data.runs);
   }, [api]);
 
+  const allowed = may('listOutboundRuns');
   useEffect(() => {
+    if (!allowed) return;
     load().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
     if (!canStart) return;
     void api.GET('/v1/campaigns').then((r) => {
@@ -39,7 +42,7 @@ export function RunsPage() {
       setOutbound(list);
       setChosen((cur) => (cur === '' ? (list[0]?.id ?? '') : cur));
     });
-  }, [api, load, canStart]);
+  }, [api, load, canStart, allowed]);
 
   const open = runs?.some((r) => r.state === 'running' || r.state === 'waiting') === true;
   useEffect(() => {
@@ -60,6 +63,7 @@ export function RunsPage() {
     }
   };
 
+  if (!allowed) return <NotAllowed title={t.runsTitle} />;
   return (
     <section aria-labelledby="runs-title" data-state={runs === undefined ? 'loading' : 'ready'}>
       <h1 id="runs-title">{t.runsTitle}</h1>
@@ -131,7 +135,8 @@ export function RunsPage() {
                   </td>
                 ))}
                 {canStart && (
-                  <td className="actions">
+                  <td>
+                    <div className="actions">
                     {(r.state === 'running' || r.state === 'waiting') && (
                       <button type="button" disabled={busy} onClick={() => void act(() => api.POST('/v1/runs/{id}/pause', { params: { path: { id: r.id } } }))}>
                         {t.pause}
@@ -147,6 +152,7 @@ export function RunsPage() {
                         {t.cancel}
                       </button>
                     )}
+                    </div>
                   </td>
                 )}
               </tr>
