@@ -8,6 +8,7 @@ import { TextsContext, initialLang, label, rememberLang, useLang, useTexts } fro
 import { CampaignPage } from './pages/campaign-page';
 import { CampaignsPage } from './pages/campaigns-page';
 import { CustomersPage } from './pages/customers-page';
+import { ResultsPage } from './pages/results-page';
 import { RunsPage } from './pages/runs-page';
 import { SignInPage } from './pages/sign-in-page';
 import type { Route } from './route';
@@ -129,6 +130,7 @@ function Nav() {
   const items: Array<{ to: Route; text: string }> = [
     { to: { page: 'campaigns' }, text: t.navCampaigns },
     { to: { page: 'runs' }, text: t.navRuns },
+    { to: { page: 'results' }, text: t.navResults },
     { to: { page: 'customers' }, text: t.navCustomers },
   ];
   return (
@@ -155,6 +157,8 @@ function Page() {
       return <CampaignPage id={route.id} />;
     case 'runs':
       return <RunsPage />;
+    case 'results':
+      return <ResultsPage />;
     case 'customers':
       return <CustomersPage id={route.id} />;
   }

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 /**
  * The console's pages by path under /console, with the History API (the server answers
  * index.html for each of them): `/console/campaigns`, `/console/campaigns/<id>`,
- * `/console/runs`, `/console/customers`, `/console/customers/<id>`.
+ * `/console/runs`, `/console/results`, `/console/customers`, `/console/customers/<id>`.
  */
 
 export const BASE = '/console';
@@ -12,12 +12,14 @@ export type Route =
   | { page: 'campaigns' }
   | { page: 'campaign'; id: string }
   | { page: 'runs' }
+  | { page: 'results' }
   | { page: 'customers'; id?: string };
 
 export function parseRoute(pathname: string): Route {
   const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname;
   const [, section, id] = rest.split('/').map((s) => decodeURIComponent(s));
   if (section === 'runs') return { page: 'runs' };
+  if (section === 'results') return { page: 'results' };
   if (section === 'customers') return id === undefined || id === '' ? { page: 'customers' } : { page: 'customers', id };
   if (section === 'campaigns' && id !== undefined && id !== '') return { page: 'campaign', id };
   return { page: 'campaigns' };
@@ -31,6 +33,8 @@ export function hrefOf(route: Route): string {
       return `${BASE}/campaigns/${encodeURIComponent(route.id)}`;
     case 'runs':
       return `${BASE}/runs`;
+    case 'results':
+      return `${BASE}/results`;
     case 'customers':
       return route.id === undefined ? `${BASE}/customers` : `${BASE}/customers/${encodeURIComponent(route.id)}`;
   }

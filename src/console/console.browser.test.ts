@@ -179,6 +179,29 @@ describe('the console in a browser', () => {
     }
   });
 
+  it('shows the results over a range of days, by campaign and by channel, as a chart and a table, and as CSV', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, ANALYST);
+    let t0 = Date.now();
+    await page.getByRole('link', { name: 'Результаты' }).click();
+    await shown(page, 'results', t0);
+    const row = page.locator('tr[data-result="pension-deposit"]');
+    expect(Number((await row.locator('td.num').allTextContents())[1])).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('.results-canvas canvas').count()).toBe(1);
+    await page.getByLabel('Разрез', { exact: true }).selectOption('channel');
+    t0 = Date.now();
+    await page.getByRole('button', { name: 'Показать' }).click();
+    await page.locator('tr[data-result="ib"]').waitFor();
+    timings['results (by channel)'] = Date.now() - t0;
+    await checkA11y(page, 'results');
+    await page.screenshot({ path: join(shots, 'results.png'), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Скачать CSV' }).click()]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    expect(csv.split('\r\n')[0]).toMatch(/^campaign,channel,/);
+    expect(csv).toContain('pension-deposit,ib,');
+    await context.close();
+  });
+
   it('an analyst signs in and finds nothing to change; the customer\'s card is masked', async () => {
     const { context, page } = await newPage();
     await signIn(page, ANALYST);
@@ -235,7 +258,7 @@ describe('the console in a browser', () => {
     await page.getByRole('button', { name: 'Switch to English' }).click();
     await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
-    expect(await page.getByRole('navigation').textContent()).toBe('CampaignsOutbound runsCustomers');
+    expect(await page.getByRole('navigation').textContent()).toBe('CampaignsOutbound runsResultsCustomers');
     expect(await page.locator('tr[data-campaign="pension-deposit"] [data-field="status"]').textContent()).toBe('active');
     await checkA11y(page, 'campaigns (en)');
     await page.screenshot({ path: join(shots, 'campaigns-en.png'), fullPage: true });

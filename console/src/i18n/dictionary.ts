@@ -24,6 +24,7 @@ export const ru = {
   navCampaigns: 'Кампании',
   navRuns: 'Исходящие запуски',
   navCustomers: 'Клиенты',
+  navResults: 'Результаты',
   loading: 'Загрузка…',
   notAllowed: 'Роль вашего ключа не даёт доступа к этому разделу.',
   campaignsTitle: 'Кампании',
@@ -98,6 +99,18 @@ export const ru = {
   yes: 'да',
   no: 'нет',
   errorPrefix: 'Ошибка',
+  resultsTitle: 'Результаты',
+  from: 'С',
+  to: 'По',
+  breakdown: 'Разрез',
+  dimensions: { campaign: 'Кампания', channel: 'Канал', offer: 'Предложение', group: 'Целевая группа' },
+  show: 'Показать',
+  downloadCsv: 'Скачать CSV',
+  noResults: 'За эти дни данных нет.',
+  resultsCaption: (from: string, to: string, by: string) => `Воронка с ${from} по ${to}, разрез: ${by}`,
+  responseRate: 'Доля отклика',
+  conversionRate: 'Доля конверсии',
+  resultsChartNote: 'предложено, доставлено, ответили и конверсия; те же числа в таблице ниже',
 };
 
 export type Texts = typeof ru;
@@ -121,6 +134,7 @@ export const en: Texts = {
   navCampaigns: 'Campaigns',
   navRuns: 'Outbound runs',
   navCustomers: 'Customers',
+  navResults: 'Results',
   loading: 'Loading…',
   notAllowed: "Your key's role has no access to this section.",
   campaignsTitle: 'Campaigns',
@@ -195,6 +209,18 @@ export const en: Texts = {
   yes: 'yes',
   no: 'no',
   errorPrefix: 'Error',
+  resultsTitle: 'Results',
+  from: 'From',
+  to: 'To',
+  breakdown: 'Break down by',
+  dimensions: { campaign: 'Campaign', channel: 'Channel', offer: 'Offer', group: 'Target group' },
+  show: 'Show',
+  downloadCsv: 'Download CSV',
+  noResults: 'Nothing was counted on these days.',
+  resultsCaption: (from, to, by) => `The funnel from ${from} to ${to}, by ${by.toLowerCase()}`,
+  responseRate: 'Response rate',
+  conversionRate: 'Conversion rate',
+  resultsChartNote: 'offered, delivered, answered and converted; the same figures are in the table below',
 };
 
 export const dictionaries: Readonly<Record<Lang, Texts>> = { ru, en };
