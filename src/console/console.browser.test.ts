@@ -23,6 +23,8 @@ const ANALYST = 'secret-of-the-analyst-key-01234';
 const PRIVACY = 'secret-of-the-privacy-key-01234';
 const shots = join(packageRoot(), 'docs', 'console');
 const timings: Record<string, number> = {};
+/** How long a poll waits for the page to show a change (an upper bound on a loaded machine, not a timing assertion). */
+const WAIT = { timeout: 20_000, interval: 100 };
 
 let k: TestKairos;
 let tb: TestBrowser;
@@ -91,9 +93,9 @@ describe('the console in a browser', () => {
     await checkA11y(page, 'sign-in');
     await page.screenshot({ path: join(shots, 'sign-in.png') });
     await signIn(page, MARKETER);
-    await expect.poll(() => page.locator('[data-field="role"]').textContent()).toContain('маркетолог');
+    await expect.poll(() => page.locator('[data-field="role"]').textContent(), WAIT).toContain('маркетолог');
     const row = page.locator('tr[data-campaign="pension-deposit"]');
-    await expect.poll(() => row.locator('[data-field="status"]').textContent()).toBe('активна');
+    await expect.poll(() => row.locator('[data-field="status"]').textContent(), WAIT).toBe('активна');
     // today's funnel: the senior's login was offered the deposit
     const cells = await row.locator('td.num').allTextContents();
     expect(Number(cells[0])).toBeGreaterThanOrEqual(1);
@@ -113,7 +115,7 @@ describe('the console in a browser', () => {
     await page.getByRole('button', { name: 'Приостановить' }).click();
     await page.getByRole('status').filter({ hasText: 'на паузе' }).waitFor();
     expect((await admin('GET', '/v1/campaigns/pension-deposit')).status).toBe('paused');
-    await expect.poll(() => page.locator('dd[data-field="status"]').textContent()).toBe('на паузе');
+    await expect.poll(() => page.locator('dd[data-field="status"]').textContent(), WAIT).toBe('на паузе');
     await page.getByRole('button', { name: 'Активировать' }).click();
     await page.getByRole('status').filter({ hasText: 'активна' }).waitFor();
     expect((await admin('GET', '/v1/campaigns/pension-deposit')).status).toBe('active');
@@ -160,16 +162,16 @@ describe('the console in a browser', () => {
       await page.getByRole('button', { name: 'Запустить' }).click();
       const row = page.locator('tr[data-run^="pension-deposit-run~"]');
       const state = (): Promise<string | null> => row.locator('[data-field="state"]').textContent();
-      await expect.poll(state).toBe('ждёт ёмкости канала');
+      await expect.poll(state, WAIT).toBe('ждёт ёмкости канала');
       expect(await row.locator('progress').count()).toBe(1);
       await checkA11y(page, 'runs');
       await page.screenshot({ path: join(shots, 'runs.png'), fullPage: true });
       await row.getByRole('button', { name: 'Приостановить' }).click();
-      await expect.poll(state).toBe('на паузе');
+      await expect.poll(state, WAIT).toBe('на паузе');
       await row.getByRole('button', { name: 'Продолжить' }).click();
-      await expect.poll(state).toMatch(/^(идёт|ждёт ёмкости канала)$/);
+      await expect.poll(state, WAIT).toMatch(/^(идёт|ждёт ёмкости канала)$/);
       await row.getByRole('button', { name: 'Отменить' }).click();
-      await expect.poll(state).toBe('отменён');
+      await expect.poll(state, WAIT).toBe('отменён');
       expect(await row.getByRole('button').count()).toBe(0);
       const runs = await admin('GET', '/v1/runs');
       expect(runs.runs.find((r: { campaign: string }) => r.campaign === 'pension-deposit-run')?.state).toBe('cancelled');
@@ -205,7 +207,7 @@ describe('the console in a browser', () => {
   it('an analyst signs in and finds nothing to change; the customer\'s card is masked', async () => {
     const { context, page } = await newPage();
     await signIn(page, ANALYST);
-    await expect.poll(() => page.locator('[data-field="role"]').textContent()).toContain('аналитик');
+    await expect.poll(() => page.locator('[data-field="role"]').textContent(), WAIT).toContain('аналитик');
     await page.locator('tr[data-campaign="pension-deposit"]').waitFor();
     expect(await page.getByRole('button', { name: /Активировать|Приостановить/ }).count()).toBe(0);
     let t0 = Date.now();
