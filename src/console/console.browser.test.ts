@@ -235,6 +235,9 @@ describe('the console in a browser', () => {
     }
     await page.getByText('Персональные данные скрыты для роли вашего ключа.').waitFor();
     expect(await page.getByRole('cell', { name: 'pension-deposit', exact: true }).count()).toBeGreaterThanOrEqual(1);
+    // the last decision: each campaign it weighed, with its verdict and why
+    const weighed = (await admin('GET', `/v1/customers/${senior}`)).lastDecision as Array<{ campaign: string }>;
+    expect(await page.locator('tr[data-decision]').count()).toBe(weighed.length);
     await checkA11y(page, 'customer');
     await page.screenshot({ path: join(shots, 'customer.png'), fullPage: true });
     await context.close();

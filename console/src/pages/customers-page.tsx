@@ -4,14 +4,14 @@ import { problemText } from '../api/client';
 import { NotAllowed } from '../components/not-allowed';
 import { ProblemAlert } from '../components/problem-alert';
 import { navigate } from '../route';
-import { useTexts } from '../i18n/texts';
+import { label, useTexts } from '../i18n/texts';
 import { useSession } from '../session-context';
 
 const when = (at: number): string => new Date(at).toLocaleString();
 
 /**
- * Customers: search by id, then the 360° card (profile, segments, contacts, responses, offers
- * awaiting an answer) as the API gives it: masked for an analyst's key, whole for privacy's.
+ * Customers: search by id, then the 360° card (profile, segments, contacts, responses, the last
+ * decision with each campaign's verdict and why, offers awaiting an answer) as the API gives it: masked for an analyst's key, whole for privacy's.
  */
 export function CustomersPage({ id }: { id: string | undefined }) {
   const t = useTexts();
@@ -169,6 +169,39 @@ function CustomerCard({ card: c, masked }: { card: Customer; masked: boolean }) 
                   <td>{r.campaign}</td>
                   <td>{r.offer}</td>
                   <td>{r.outcome}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section aria-labelledby="decision-title">
+        <h3 id="decision-title">{t.lastDecision}</h3>
+        {c.lastDecision.length === 0 ? (
+          <p>{t.none}</p>
+        ) : (
+          <table className="data">
+            <thead>
+              <tr>
+                <th scope="col">{t.campaign}</th>
+                <th scope="col">{t.verdict}</th>
+                <th scope="col">{t.why}</th>
+                <th scope="col" className="num">
+                  {t.probability}
+                </th>
+                <th scope="col" className="num">
+                  {t.score}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {c.lastDecision.map((e) => (
+                <tr key={`${e.campaign}/${e.channel ?? ''}`} data-decision={e.campaign}>
+                  <td>{e.campaign}</td>
+                  <td data-field="verdict">{label(t.verdicts, e.verdict)}</td>
+                  <td>{e.reason ?? [e.group, e.channel, e.offer].filter((x) => x !== undefined).join(' · ')}</td>
+                  <td className="num">{e.probability === undefined ? '—' : `${(e.probability * 100).toFixed(1)} %`}</td>
+                  <td className="num">{e.score === undefined ? '—' : e.score.toFixed(3)}</td>
                 </tr>
               ))}
             </tbody>
