@@ -81,7 +81,9 @@ function Console() {
         {t.skipToContent}
       </a>
       <header className="top">
-        <span className="brand">{t.appName}</span>
+        <span className="brand" title={t.appName}>
+          Kairos
+        </span>
         {session !== undefined && <Nav />}
         <div className="who">
           {session !== undefined && (

@@ -181,6 +181,29 @@ describe('the console in a browser', () => {
     }
   });
 
+  it('a marketer asks why or why not for a customer: every campaign weighed, with its score or the rule that stopped it', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, MARKETER);
+    await page.getByRole('link', { name: 'Клиенты' }).click();
+    await page.getByLabel('Идентификатор клиента').fill(senior);
+    await page.getByRole('button', { name: 'Найти' }).click();
+    await page.getByText('Карточку клиента роль вашего ключа не читает').waitFor();
+    await page.getByLabel('Тип события').fill('ib.login');
+    await page.getByLabel('Канал', { exact: true }).fill('ib');
+    const t0 = Date.now();
+    await page.getByRole('button', { name: 'Проверить' }).click();
+    const why = page.locator('[data-field="why"]');
+    await why.waitFor();
+    timings['why / why not'] = Date.now() - t0;
+    // the deposit was offered at the login before: this time the recency rule stops it, and the page says which rule
+    const row = why.locator('tr[data-decision="pension-deposit"]');
+    expect(await row.locator('[data-field="verdict"]').textContent()).toBe('отсеяно');
+    expect(await row.locator('td').nth(2).textContent()).toMatch(/^recency/);
+    await checkA11y(page, 'why / why not');
+    await page.screenshot({ path: join(shots, 'why.png'), fullPage: true });
+    await context.close();
+  });
+
   it('shows the results over a range of days, by campaign and by channel, as a chart and a table, and as CSV', async () => {
     const { context, page } = await newPage();
     await signIn(page, ANALYST);

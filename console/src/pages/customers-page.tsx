@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
-import type { Customer } from '../api/client';
+import type { Customer, Schemas } from '../api/client';
 import { problemText } from '../api/client';
+import { DecisionTable } from '../components/decision-table';
 import { NotAllowed } from '../components/not-allowed';
 import { ProblemAlert } from '../components/problem-alert';
 import { navigate } from '../route';
-import { label, useTexts } from '../i18n/texts';
+import { useTexts } from '../i18n/texts';
 import { useSession } from '../session-context';
 
 const when = (at: number): string => new Date(at).toLocaleString();
@@ -21,10 +22,12 @@ export function CustomersPage({ id }: { id: string | undefined }) {
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(false);
 
+  const readsCards = may('getCustomer');
+  const explains = may('explainDecision');
   useEffect(() => {
     setCard(undefined);
     setError(undefined);
-    if (id === undefined) return undefined;
+    if (id === undefined || !readsCards) return undefined;
     let live = true;
     setLoading(true);
     void api
@@ -38,11 +41,11 @@ export function CustomersPage({ id }: { id: string | undefined }) {
     return () => {
       live = false;
     };
-  }, [api, id, t]);
+  }, [api, id, t, readsCards]);
 
-  if (!may('getCustomer')) return <NotAllowed title={t.customersTitle} />;
+  if (!readsCards && !explains) return <NotAllowed title={t.customersTitle} />;
   return (
-    <section aria-labelledby="customers-title" data-state={id === undefined || card !== undefined || error !== undefined ? 'ready' : 'loading'}>
+    <section aria-labelledby="customers-title" data-state={id === undefined || !readsCards || card !== undefined || error !== undefined ? 'ready' : 'loading'}>
       <h1 id="customers-title">{t.customersTitle}</h1>
       <form
         role="search"
@@ -59,6 +62,8 @@ export function CustomersPage({ id }: { id: string | undefined }) {
       {loading && <p>{t.loading}</p>}
       <ProblemAlert message={error} />
       {card !== undefined && <CustomerCard card={card} masked={who.role === 'analyst'} />}
+      {!readsCards && <p className="muted">{t.cardNotForRole}</p>}
+      {explains && id !== undefined && <WhyNot id={id} />}
     </section>
   );
 }
@@ -177,36 +182,7 @@ function CustomerCard({ card: c, masked }: { card: Customer; masked: boolean }) 
       </section>
       <section aria-labelledby="decision-title">
         <h3 id="decision-title">{t.lastDecision}</h3>
-        {c.lastDecision.length === 0 ? (
-          <p>{t.none}</p>
-        ) : (
-          <table className="data">
-            <thead>
-              <tr>
-                <th scope="col">{t.campaign}</th>
-                <th scope="col">{t.verdict}</th>
-                <th scope="col">{t.why}</th>
-                <th scope="col" className="num">
-                  {t.probability}
-                </th>
-                <th scope="col" className="num">
-                  {t.score}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {c.lastDecision.map((e) => (
-                <tr key={`${e.campaign}/${e.channel ?? ''}`} data-decision={e.campaign}>
-                  <td>{e.campaign}</td>
-                  <td data-field="verdict">{label(t.verdicts, e.verdict)}</td>
-                  <td>{e.reason ?? [e.group, e.channel, e.offer].filter((x) => x !== undefined).join(' · ')}</td>
-                  <td className="num">{e.probability === undefined ? '—' : `${(e.probability * 100).toFixed(1)} %`}</td>
-                  <td className="num">{e.score === undefined ? '—' : e.score.toFixed(3)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DecisionTable explain={c.lastDecision} />
       </section>
       <section aria-labelledby="pending-title">
         <h3 id="pending-title">{t.pending}</h3>
@@ -223,5 +199,49 @@ function CustomerCard({ card: c, masked }: { card: Customer; masked: boolean }) 
         )}
       </section>
     </article>
+  );
+}
+
+/** "Why / why not": the decision the customer would get now for an event, dry run (POST /v1/customers/{id}/explain): every campaign weighed, with its score or the rule that stopped it. */
+function WhyNot({ id }: { id: string }) {
+  const t = useTexts();
+  const { api } = useSession();
+  const [type, setType] = useState('ib.login');
+  const [channel, setChannel] = useState('ib');
+  const [result, setResult] = useState<Schemas['ExplainReply'] | undefined>();
+  const [error, setError] = useState<string>();
+  const ask = async (): Promise<void> => {
+    setError(undefined);
+    const r = await api.POST('/v1/customers/{id}/explain', { params: { path: { id } }, body: { type, ...(channel === '' ? {} : { channel }) } });
+    if (r.error !== undefined) {
+      setResult(undefined);
+      setError(problemText(r.error));
+    } else setResult(r.data);
+  };
+  return (
+    <section aria-labelledby="why-title" className="card">
+      <h2 id="why-title">{t.whyTitle}</h2>
+      <p className="muted">{t.whyIntro}</p>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void ask();
+        }}
+      >
+        <label htmlFor="why-type">{t.eventType}</label>
+        <input id="why-type" value={type} onChange={(e) => setType(e.target.value)} required />
+        <label htmlFor="why-channel">{t.channel}</label>
+        <input id="why-channel" value={channel} onChange={(e) => setChannel(e.target.value)} />
+        <button type="submit">{t.explain}</button>
+      </form>
+      <ProblemAlert message={error} />
+      {result !== undefined && (
+        <div data-field="why">
+          <p>{result.actions.length === 0 ? t.wouldStaySilent : t.wouldOffer(result.actions.map((a) => `${a.offer} (${a.channel})`).join(', '))}</p>
+          <DecisionTable explain={result.explain} />
+        </div>
+      )}
+    </section>
   );
 }
