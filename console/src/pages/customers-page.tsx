@@ -5,7 +5,7 @@ import { DecisionTable } from '../components/decision-table';
 import { NotAllowed } from '../components/not-allowed';
 import { ProblemAlert } from '../components/problem-alert';
 import { navigate } from '../route';
-import { useTexts } from '../i18n/texts';
+import { label, useTexts } from '../i18n/texts';
 import { useSession } from '../session-context';
 
 const when = (at: number): string => new Date(at).toLocaleString();
@@ -73,7 +73,7 @@ function CustomerCard({ card: c, masked }: { card: Customer; masked: boolean }) 
   const p = c.profile;
   const name = [p.lastName, p.firstName, p.patronymic].filter((x) => x !== undefined).join(' ');
   const segments = Object.entries(c.segments);
-  const ids = Object.entries(c.identifiers);
+  const ids = Object.entries(c.identifiers).filter(([, values]) => values.length > 0);
   return (
     <article aria-labelledby="card-title" className="card">
       <h2 id="card-title">
@@ -92,7 +92,7 @@ function CustomerCard({ card: c, masked }: { card: Customer; masked: boolean }) 
           <dt>{t.balance}</dt>
           <dd>{p.balance === undefined ? '—' : p.balance.toLocaleString()}</dd>
           <dt>{t.stageLabel}</dt>
-          <dd>{c.stage}</dd>
+          <dd>{label(t.lifecycleStages, c.stage)}</dd>
         </dl>
       </section>
       <section aria-labelledby="ids-title">
@@ -103,7 +103,7 @@ function CustomerCard({ card: c, masked }: { card: Customer; masked: boolean }) 
           <dl className="facts" data-field="identifiers">
             {ids.map(([kind, values]) => (
               <div key={kind}>
-                <dt>{kind}</dt>
+                <dt>{label(t.identifierKinds, kind)}</dt>
                 <dd>{values.join(', ')}</dd>
               </div>
             ))}
@@ -145,7 +145,7 @@ function CustomerCard({ card: c, masked }: { card: Customer; masked: boolean }) 
                   <td>{when(x.at)}</td>
                   <td>{x.campaign}</td>
                   <td>{x.channel}</td>
-                  <td>{x.delivery}</td>
+                  <td>{label(t.deliveryStatuses, x.delivery)}</td>
                   <td>{x.outcome ?? '—'}</td>
                 </tr>
               ))}
