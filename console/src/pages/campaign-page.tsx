@@ -29,10 +29,9 @@ export function CampaignPage({ id }: { id: string }) {
   const canMove = may('moveCampaign');
 
   const load = useCallback(async () => {
-    const funnel = await funnelRows(api, { campaign: id, from: who.today, to: who.today });
-    if (readsCatalog) {
-      setCampaign(await readCampaign(api, id));
-    }
+    // The funnel and the definition at once.
+    const [funnel, def] = await Promise.all([funnelRows(api, { campaign: id, from: who.today, to: who.today }), readsCatalog ? readCampaign(api, id) : Promise.resolve(undefined)]);
+    if (def !== undefined) setCampaign(def);
     setRows(funnel);
   }, [api, id, who.today, readsCatalog]);
 

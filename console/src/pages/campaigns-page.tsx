@@ -32,18 +32,21 @@ export function CampaignsPage() {
     if (!allowed) return undefined;
     let live = true;
     void (async () => {
-      const today = totalsByCampaign(await funnelRows(api, { from: who.today, to: who.today }));
-      let list: Row[];
-      if (may('listCampaigns')) {
-        const campaigns = await api.GET('/v1/campaigns');
-        if (campaigns.error !== undefined) throw new Error(problemText(campaigns.error));
-        list = campaigns.data.items.map((c) => ({ id: c.id ?? '', name: c.name, status: c.status, today: today.get(c.id ?? '') ?? emptyTotals() }));
-      } else {
+      // The funnel and the list at once: the page waits for the slower, not for both in turn.
+      const campaignList = async (): Promise<Array<{ id: string; name?: string; status?: Row['status'] }>> => {
+        if (may('listCampaigns')) {
+          const campaigns = await api.GET('/v1/campaigns');
+          if (campaigns.error !== undefined) throw new Error(problemText(campaigns.error));
+          return campaigns.data.items.map((c) => ({ id: c.id ?? '', name: c.name, status: c.status }));
+        }
         const uplift = await api.GET('/v1/reports/uplift');
         if (uplift.error !== undefined) throw new Error(problemText(uplift.error));
-        list = uplift.data.campaigns.map((c) => ({ id: c.campaign, today: today.get(c.campaign) ?? emptyTotals() }));
-      }
-      if (live) setRows(list);
+        return uplift.data.campaigns.map((c) => ({ id: c.campaign }));
+      };
+      const [rowsToday, campaigns] = await Promise.all([funnelRows(api, { from: who.today, to: who.today }), campaignList()]);
+      const today = totalsByCampaign(rowsToday);
+      const withToday: Row[] = campaigns.map((c) => ({ ...c, today: today.get(c.id) ?? emptyTotals() }));
+      if (live) setRows(withToday);
     })().catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
     return () => {
       live = false;
