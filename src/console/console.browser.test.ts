@@ -85,7 +85,8 @@ async function signIn(page: Page, key: string): Promise<void> {
   await shown(page, key === MARKETER ? 'campaigns' : key === ANALYST ? 'campaigns (analyst)' : 'campaigns (other)', t0);
 }
 
-describe('the console in a browser', () => {
+// A test waits on a browser and a server both busy on a loaded machine: a minute and a half at most each.
+describe('the console in a browser', { timeout: 90_000 }, () => {
   it('a marketer signs in, sees the campaigns with status and today\'s funnel, and the key\'s role', async () => {
     const { context, page } = await newPage();
     await page.goto(`${k.httpUrl}/console`);
