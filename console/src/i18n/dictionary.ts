@@ -127,6 +127,14 @@ export const ru = {
   responseRate: 'Доля отклика',
   conversionRate: 'Доля конверсии',
   resultsChartNote: 'предложено, доставлено, ответили и конверсия; те же числа в таблице ниже',
+  upliftTitle: 'Прирост к контрольной группе (за всё время)',
+  heldOut: 'Доля в контроле',
+  treated: 'Получили предложение',
+  control: 'Контрольная группа',
+  uplift: 'Прирост конверсии, 95 % интервал',
+  conversionsOf: (n: number, of: number) => `${n} из ${of}`,
+  upliftNotYet: 'пока нет: нужны контакты в обеих группах',
+  significant: '(значимо)',
 };
 
 export type Texts = typeof ru;
@@ -253,6 +261,14 @@ export const en: Texts = {
   responseRate: 'Response rate',
   conversionRate: 'Conversion rate',
   resultsChartNote: 'offered, delivered, answered and converted; the same figures are in the table below',
+  upliftTitle: 'Uplift against the control group (since the start)',
+  heldOut: 'Held out',
+  treated: 'Offered',
+  control: 'Control group',
+  uplift: 'Conversion uplift, 95 % interval',
+  conversionsOf: (n, of) => `${n} of ${of}`,
+  upliftNotYet: 'not yet: both groups need contacts',
+  significant: '(significant)',
 };
 
 export const dictionaries: Readonly<Record<Lang, Texts>> = { ru, en };

@@ -4,6 +4,7 @@ import type { FunnelRow } from '../api/client';
 import { problemText } from '../api/client';
 import { NotAllowed } from '../components/not-allowed';
 import { ProblemAlert } from '../components/problem-alert';
+import { UpliftTable } from '../components/uplift-table';
 import type { FunnelTotals } from '../funnel';
 import { FUNNEL_STAGES, emptyTotals } from '../funnel';
 import { label, useTexts } from '../i18n/texts';
@@ -40,7 +41,8 @@ const rate = (n: number, of: number): string => (of === 0 ? '—' : `${((100 * n
 
 /**
  * Results: the campaign funnel over a range of days, by campaign, channel, offer or target
- * group, as a chart and a table, and the same report as CSV (the API's own file).
+ * group, as a chart and a table, and the same report as CSV (the API's own file); below, the
+ * uplift against the control group of each campaign that has one or a goal.
  */
 export function ResultsPage() {
   const t = useTexts();
@@ -155,6 +157,7 @@ export function ResultsPage() {
           </table>
         </>
       )}
+      {may('listUplifts') && <UpliftTable />}
     </section>
   );
 }
