@@ -15,7 +15,7 @@ import type { Route } from './route';
 import { useRoute } from './route';
 import { forgetKey, storeKey, storedKey } from './session';
 import type { Session } from './session-context';
-import { SessionContext } from './session-context';
+import { SessionContext, useSession } from './session-context';
 
 /** The console: the language, the signed-in key, the header and the page the path names. */
 export function App() {
@@ -84,7 +84,11 @@ function Console() {
         <span className="brand" title={t.appName}>
           Kairos
         </span>
-        {session !== undefined && <Nav />}
+        {session !== undefined && (
+          <SessionContext.Provider value={session}>
+            <Nav />
+          </SessionContext.Provider>
+        )}
         <div className="who">
           {session !== undefined && (
             <>
@@ -129,12 +133,15 @@ function Nav() {
   const t = useTexts();
   const route = useRoute();
   const section = (r: Route): string => (r.page === 'campaign' ? 'campaigns' : r.page);
-  const items: Array<{ to: Route; text: string }> = [
-    { to: { page: 'campaigns' }, text: t.navCampaigns },
-    { to: { page: 'runs' }, text: t.navRuns },
-    { to: { page: 'results' }, text: t.navResults },
-    { to: { page: 'customers' }, text: t.navCustomers },
+  const { may } = useSession();
+  // Only the sections the key's role may read (a section's page says so when reached by its address).
+  const all: Array<{ to: Route; text: string; shown: boolean }> = [
+    { to: { page: 'campaigns' }, text: t.navCampaigns, shown: may('getFunnel') },
+    { to: { page: 'runs' }, text: t.navRuns, shown: may('listOutboundRuns') },
+    { to: { page: 'results' }, text: t.navResults, shown: may('getFunnel') },
+    { to: { page: 'customers' }, text: t.navCustomers, shown: may('getCustomer') || may('explainDecision') },
   ];
+  const items = all.filter((i) => i.shown);
   return (
     <nav aria-label={t.navLabel}>
       <ul>
