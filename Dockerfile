@@ -14,6 +14,10 @@ COPY actors ./actors
 COPY src ./src
 COPY load-tests ./load-tests
 COPY scenarios ./scenarios
+# The console (docs/console.md): built by Vite into dist/console with the server; its API
+# types are regenerated into console/src/api from the operations (schemas/openapi.json too).
+COPY console ./console
+COPY schemas ./schemas
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

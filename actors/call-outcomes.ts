@@ -27,26 +27,49 @@ export function warmLeadEvent(campaign: string): string {
   return `lead.warm.${campaign}`;
 }
 
-/** The campaign a call back is for, when the event is one (only the server's reminder: the host checks it is one). */
-export function callbackOf(event: GatewayEvent): { campaign: string } | undefined {
-  if (event.type !== CALLBACK_EVENT) return undefined;
-  const campaign = event.data?.campaign;
-  return typeof campaign === 'string' ? { campaign } : undefined;
+/** A call back the customer asked for, when the event is one (only the server's reminder counts: the caller checks it is one). */
+export interface Callback {
+  campaign: string;
+  /** the call it follows: not counted by caps against the call back */
+  instance?: string;
+  /** the time first asked for: a call back the day's capacity or a cap holds off is tried on later days, up to a week after it */
+  first?: number;
 }
 
-/** When to call back: `data.at` as epoch ms or an ISO date-time, after `t` and within 90 days; else what is wrong. */
-export function callbackTime(data: Readonly<Record<string, unknown>> | undefined, t: number): number | { problem: string } {
+export function callbackOf(event: GatewayEvent): Callback | undefined {
+  if (event.type !== CALLBACK_EVENT) return undefined;
+  const { campaign, instance, first } = event.data ?? {};
+  if (typeof campaign !== 'string') return undefined;
+  const cb: Callback = { campaign };
+  if (typeof instance === 'string') cb.instance = instance;
+  if (typeof first === 'number') cb.first = first;
+  return cb;
+}
+
+/** How long after the time first asked for a call back held off by capacity or a cap is tried again. */
+export const CALLBACK_RETRY_MS = 7 * 86_400_000;
+
+/**
+ * When to call back: `data.at` as epoch ms or an ISO date-time with its offset, after both the
+ * response's time and the server's now, and within 90 days; else what is wrong.
+ */
+export function callbackTime(data: Readonly<Record<string, unknown>> | undefined, t: number, now = t): number | { problem: string } {
   const v = data?.at;
-  const at = typeof v === 'number' ? v : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) ? Date.parse(v) : Number.NaN;
+  const at = typeof v === 'number' ? v : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(v) ? Date.parse(v) : Number.NaN;
   if (!Number.isFinite(at)) return { problem: 'field "data.at": a callback needs the time to call back, epoch milliseconds or an ISO date-time with its offset' };
-  if (at <= t) return { problem: 'field "data.at": the time to call back has passed' };
+  if (at <= Math.max(t, now)) return { problem: 'field "data.at": the time to call back has passed' };
   if (at > t + MAX_CALLBACK_MS) return { problem: 'field "data.at": the time to call back is more than 90 days ahead' };
   return at;
 }
 
 /** The reminder that calls back: the campaign decided again at `due` (one waiting a campaign; a later callback replaces it). */
-export function callbackReminder(campaign: string, instance: string, due: number): ReminderSpec {
-  return { name: `callback:${campaign}`, due, event: CALLBACK_EVENT, data: { campaign, instance } };
+export function callbackReminder(campaign: string, instance: string, due: number, first = due): ReminderSpec {
+  return { name: `callback:${campaign}`, due, event: CALLBACK_EVENT, data: { campaign, instance, first } };
+}
+
+/** Whether a contact is a call pushed to an operator's list (a call centre's, a branch's), not shown in a session. */
+export function isOperatorCall(k: { channel: string; delivery?: string }): boolean {
+  return (k.channel === 'callcenter' || k.channel === 'branch') && k.delivery !== 'shown';
 }
 
 export interface WarmLead {
@@ -67,6 +90,8 @@ export function warmLead(
   t: number,
 ): WarmLead | undefined {
   const rule = catalog.campaigns.find((c) => c.id === answer.campaign)?.outbound?.waves?.warmLeads;
+  // only a call's outcome (an operator's list), never an answer on another channel
+  if (!(ctx.contacts.find((k) => k.instance === answer.instance) !== undefined && isOperatorCall(ctx.contacts.find((k) => k.instance === answer.instance)!))) return undefined;
   if (rule === undefined || ctx.leads?.[answer.campaign] !== undefined) return undefined;
   const given = answer.data?.interest;
   const interest = typeof given === 'number' && Number.isFinite(given) && given >= 0 && given <= 100 ? given : rule.interest.get(answer.outcome);

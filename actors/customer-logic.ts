@@ -10,7 +10,9 @@ import type { DeferralStep } from './decision/deferral.js';
 import { recordDeferrals } from './decision/deferral.js';
 import type { Conversion } from './goals.js';
 import { attributeGoals } from './goals.js';
-import { localTime } from './local-time.js';
+import { localTime, startOfLocalDay } from './local-time.js';
+import { CALLBACK_RETRY_MS, callbackOf, callbackReminder } from './call-outcomes.js';
+import { nextAllowedAt } from './decision/deferral.js';
 import type { ReminderSpec } from './reminders.js';
 import { cancelExpiry, catalogReminders } from './reminders.js';
 import { customerTimeZone, makeScope } from './scope.js';
@@ -93,6 +95,20 @@ export interface HandleResult {
   trace: Trace;
   /** durable reminders to set or cancel, committed with the new state */
   reminders: ReminderSpec[];
+}
+
+/** The call back again the next day when this decision of it was held off by capacity or a cap (within CALLBACK_RETRY_MS of the time first asked for). */
+function callbackRetry(event: GatewayEvent, explain: readonly Explanation[], ctx: CustomerContext, catalog: Catalog): ReminderSpec | undefined {
+  const cb = callbackOf(event);
+  if (cb === undefined || cb.instance === undefined) return undefined;
+  const reason = explain.find((e) => e.campaign === cb.campaign && e.verdict === 'suppressed')?.reason;
+  if (reason === undefined || !(reason.startsWith('cap:') || /=capacity(,|$)/.test(reason))) return undefined;
+  const tz = customerTimeZone(ctx, catalog);
+  const at = event.at ?? 0;
+  const midnight = startOfLocalDay(localTime(at, tz).epochDay + 1, tz);
+  const due = nextAllowedAt(catalog.policy, tz, midnight) ?? midnight;
+  const first = cb.first ?? at;
+  return due <= first + CALLBACK_RETRY_MS ? callbackReminder(cb.campaign, cb.instance, due, first) : undefined;
 }
 
 /** Whether an expired offer was an operator's call pushed outside a session (a call list's), with no outcome reported. */
@@ -230,6 +246,9 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   ctx = decided.ctx;
   outbox.push(...decided.outbox);
   reminders.push(...decided.reminders);
+  // A call back the day's capacity or a cap held off is tried again at the next day's opening, for a week.
+  const again = msg.reminder !== undefined ? callbackRetry(event, decided.explain, ctx, catalog) : undefined;
+  if (again !== undefined) reminders.push(again);
   // Deferred messages into the customer's history (durable, on the card), retries resolved.
   const deferrals = recordDeferrals(ctx.deferrals ?? [], event, decided.explain, decided.reminders, Math.max(t, msg.now), msg.reminder !== undefined);
   if (deferrals !== undefined) ctx = { ...ctx, deferrals: deferrals.deferrals };
@@ -259,7 +278,7 @@ export function handleResponse(prev: CustomerContext, msg: ResponseMessage): Han
   const r = msg.response;
   const t = r.at ?? msg.now;
   const noTrace: Trace = { explain: [], segmentChanges: [], answered: [], learned: [], conversions: [] };
-  const applied = applyResponse(prev, r, t, msg.catalog);
+  const applied = applyResponse(prev, r, t, msg.catalog, msg.now);
   if (!applied.ok) {
     return { ctx: prev, reply: { kind: 'error', re: r.id, code: applied.code, message: applied.message }, outbox: [], links: [], trace: noTrace, reminders: [] };
   }

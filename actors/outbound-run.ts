@@ -39,17 +39,19 @@ export const notReachedOutcomes: ReadonlySet<string> = new Set(['no_answer', 'ex
 
 /**
  * Why a later wave does not call this customer again, or undefined when it does: a call of an
- * earlier wave reached them (any outcome but no answer; a callback was asked for, and is made
- * at its time), or no earlier wave called them at all (`not_called`: held out for the
- * control group, or not offered).
+ * earlier wave reached them (any outcome but no answer or expiry; a callback was asked for,
+ * and is made at its time), or an earlier call is still open. A customer no earlier wave
+ * called (held off by a cap, say) is called now, if every rule allows.
  */
 export function waveProblem(ctx: CustomerContext, run: RunCall): string | undefined {
   const earlier = run.wave?.earlier;
   if (earlier === undefined || earlier.length === 0) return undefined;
   const calls = ctx.contacts.filter((k) => k.run !== undefined && earlier.includes(k.run) && k.control !== true);
-  if (calls.length === 0) return 'not_called';
   const reached = calls.find((k) => k.outcome !== undefined && !notReachedOutcomes.has(k.outcome));
-  return reached === undefined ? undefined : `reached:${reached.outcome!}`;
+  if (reached !== undefined) return `reached:${reached.outcome!}`;
+  // an earlier call still open (its outcome not in yet): not called again over it
+  if (calls.some((k) => ctx.pending.some((p) => p.instance === k.instance))) return 'call_open';
+  return undefined;
 }
 
 /** Whether a contact is an earlier wave's call the run re-calls (recency does not count it). */

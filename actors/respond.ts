@@ -9,7 +9,8 @@ import type { Learned } from './propensity/prior.js';
 import { learnedFrom } from './propensity/prior.js';
 import type { ReminderSpec } from './reminders.js';
 import { cancelExpiry } from './reminders.js';
-import { callbackReminder, callbackTime, warmLead } from './call-outcomes.js';
+import { callbackReminder, callbackTime, isOperatorCall, warmLead } from './call-outcomes.js';
+import { notReachedOutcomes } from './outbound-run.js';
 
 /**
  * A customer's answer to an offer instance: recorded; a final answer closes the instance;
@@ -22,15 +23,16 @@ export type RespondResult =
   | { ok: true; ctx: CustomerContext; response: ResponseRecord; outbox: OutboxEntry[]; learned: Learned[]; reminders: ReminderSpec[] }
   | { ok: false; code: 'invalid'; message: string };
 
-export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: number, catalog: Catalog): RespondResult {
+export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: number, catalog: Catalog, now = t): RespondResult {
   const contact = prev.contacts.find((c) => c.instance === r.instance);
   const pending = prev.pending.find((p) => p.instance === r.instance);
   const source = pending ?? contact;
   if (source === undefined) {
     return { ok: false, code: 'invalid', message: `field "instance": no offer instance "${r.instance}" for this customer` };
   }
-  // A call back needs its time, checked before anything changes.
-  const callback = r.outcome === 'callback' ? callbackTime(r.data, t) : undefined;
+  // A call's outcome (a call centre's or branch's list): a call back needs its time, checked before anything changes.
+  const call = contact !== undefined && isOperatorCall(contact);
+  const callback = call && r.outcome === 'callback' ? callbackTime(r.data, t, now) : undefined;
   if (typeof callback === 'object') return { ok: false, code: 'invalid', message: callback.problem };
   const response: ResponseRecord = { id: r.id, instance: r.instance, campaign: source.campaign, offer: source.offer, outcome: r.outcome, at: t };
   const data = boundedResponseData(r.data);
@@ -66,8 +68,14 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
         at: t,
       });
     }
-    if (typeof callback === 'number') reminders.push(callbackReminder(pending.campaign, pending.instance, callback));
-    const lead = warmLead(ctx, catalog, { campaign: pending.campaign, offer: pending.offer, instance: pending.instance, outcome: r.outcome, ...(r.data !== undefined ? { data: r.data } : {}) }, t);
+  } else if (call && closes && contact !== undefined && contact.outcome !== undefined && notReachedOutcomes.has(contact.outcome)) {
+    // A call closed unanswered (expired, no answer) whose real outcome comes later (the dialer's
+    // file the next morning, a second attempt): the call's outcome is the later one.
+    ctx = { ...ctx, contacts: ctx.contacts.map((c) => (c.instance === r.instance ? { ...c, outcome: r.outcome } : c)) };
+  } else return { ok: true, ctx, response, outbox, learned, reminders };
+  if (call && source !== undefined) {
+    if (typeof callback === 'number') reminders.push(callbackReminder(source.campaign, r.instance, callback));
+    const lead = warmLead(ctx, catalog, { campaign: source.campaign, offer: source.offer, instance: r.instance, outcome: r.outcome, ...(r.data !== undefined ? { data: r.data } : {}) }, t);
     if (lead !== undefined) {
       ctx = lead.ctx;
       outbox.push(...lead.outbox);

@@ -126,6 +126,8 @@ export interface Config {
   smtpRate: number;
   /** the server's public base URL, for unsubscribe links in e-mail */
   publicUrl: string;
+  /** serve the marketer's console (dist/console) at /console (docs/console.md) */
+  console: boolean;
   unsubscribeSecret: string;
   /** back-office actions as signed webhooks to this URL; they wait for subscribers when unset */
   webhookUrl: string | undefined;
@@ -362,6 +364,7 @@ const settings = [
   { key: 'smtpFrom', env: 'KAIROS_SMTP_FROM', parse: text },
   { key: 'smtpRate', env: 'KAIROS_SMTP_RATE', parse: int(1, 100_000) },
   { key: 'publicUrl', env: 'KAIROS_PUBLIC_URL', parse: text },
+  { key: 'console', env: 'KAIROS_CONSOLE', parse: bool },
   { key: 'unsubscribeSecret', env: 'KAIROS_UNSUBSCRIBE_SECRET', parse: text },
   { key: 'webhookUrl', env: 'KAIROS_WEBHOOK_URL', parse: text },
   { key: 'webhookSecret', env: 'KAIROS_WEBHOOK_SECRET', parse: text },
@@ -442,6 +445,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'keys' | 'demoCrede
   smtpFrom: 'Банк <offers@bank.example>',
   smtpRate: 20,
   publicUrl: 'http://localhost:8080',
+  console: true,
   unsubscribeSecret: DEMO_UNSUBSCRIBE_SECRET,
   webhookUrl: undefined,
   webhookSecret: DEMO_WEBHOOK_SECRET,

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import type { DestinationStream } from 'pino';
 import type { CatalogDef } from '../actors/index.js';
+import { capacityDay } from '../actors/index.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { auditRoutes } from './admin/audit-routes.js';
 import { openApiRoute } from './admin/openapi-route.js';
@@ -19,7 +20,7 @@ import type { Logger } from './logger.js';
 import { createLogger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { createMetrics } from './metrics.js';
-import { demoCatalogPath, demoCsvPath, packageVersion } from './paths.js';
+import { demoCatalogPath, demoCsvPath, packageRoot, packageVersion } from './paths.js';
 import { BudgetLedger, CapacityLedger } from './runtime/budget-ledger.js';
 import { deliveryRoutes } from './admin/delivery-routes.js';
 import { identityRoutes } from './admin/identity-routes.js';
@@ -55,6 +56,9 @@ import { eventsRoute } from './transport/events-route.js';
 import { GatewayServer } from './transport/gateway-server.js';
 import { KeyRing, bootstrapKeys } from './transport/key-ring.js';
 import { keyRoutes } from './admin/key-routes.js';
+import { allOperations } from './admin/openapi.js';
+import { whoamiRoute } from './admin/whoami-route.js';
+import { consoleFiles } from './transport/console-files.js';
 import { privacyRoutes } from './admin/privacy-routes.js';
 import { customerImportRoutes } from './admin/customer-import-routes.js';
 import type { Uws } from './transport/uws.js';
@@ -358,8 +362,10 @@ function buildGateway(
       ...privacyRoutes({ host, stopList, clock }),
       ...customerImportRoutes({ host, store, clock, logger }),
       ...keyRoutes({ keys, logger, clock }),
+      whoamiRoute({ operations: () => allOperations, today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
     ],
     // A node whose store is unreachable, or whose commits fail, takes no traffic (a load balancer sends it elsewhere).
+    ...(config.console ? { console: consoleFiles(join(packageRoot(), 'dist', 'console')) } : {}),
     notReadyReason: () => (!store.coordination.available() ? 'store unreachable' : host.storeFailing() ? 'store commits are failing' : undefined),
     ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } } : {}),
   });

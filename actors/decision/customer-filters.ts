@@ -4,19 +4,20 @@ import type { EvalScope } from '../condition.js';
 import type { CustomerContext } from '../customer-state.js';
 import type { RunCall } from '../outbound-run.js';
 import { isEarlierWave } from '../outbound-run.js';
+import { isOperatorCall } from '../call-outcomes.js';
 
 /**
  * Whether the recency rules forbid this campaign's offer at `t`: the same offer or campaign
  * within its window (either side of `t`, so a late event cannot slip in before an earlier
- * contact), or inside the pause after the customer declined the offer. A call that did not
- * reach the customer (`no_answer`), or that they asked to be called back after, does not
- * count; nor, for a wave's run, the earlier waves' calls it follows up.
+ * contact), or inside the pause after the customer declined the offer. An operator's call that
+ * did not reach the customer (`no_answer`), or that they asked to be called back after, does
+ * not count; nor, for a wave's run, the earlier waves' calls it follows up.
  */
 export function recencyProblem(ctx: CustomerContext, c: Campaign, t: number, run?: RunCall): string | undefined {
   if (!c.marketing) return undefined;
   const r = c.recency;
   for (const k of ctx.contacts) {
-    if (!k.marketing || k.outcome === 'no_answer' || k.outcome === 'callback' || isEarlierWave(k, run)) continue;
+    if (!k.marketing || (isOperatorCall(k) && (k.outcome === 'no_answer' || k.outcome === 'callback')) || isEarlierWave(k, run)) continue;
     const gap = Math.abs(k.at - t);
     if (k.offer === c.offer.id && gap < r.sameOfferMs) return 'recency:offer';
     if (k.campaign === c.id && gap < r.sameCampaignMs) return 'recency:campaign';

@@ -266,7 +266,8 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     const exempt = catalog.policy.sessionExempt;
     if (c.marketing && !exempt.has(cand.channel)) {
       // In-session channels the policy exempts are not counted, and do not count; nor do offers withheld from a control group.
-      const counted = next.contacts.filter((k) => k.control !== true && !exempt.has(k.channel as Channel));
+      // (a call back is not capped by the call it follows)
+      const counted = next.contacts.filter((k) => k.control !== true && !exempt.has(k.channel as Channel) && k.instance !== callback?.instance);
       const cap = blockingCap(counted, catalog.policy.caps, cand.channel, t);
       if (cap !== undefined) {
         fail(`cap:${cap.channel === '*' ? cand.channel : cap.channel}:${cap.max}_per_${formatWindow(cap.windowMs)}`);

@@ -18,6 +18,7 @@ import { customerImportOperations } from './customer-import-routes.js';
 import { segmentOperations } from './segment-routes.js';
 import { outboundOperations } from './outbound-routes.js';
 import { waveOperations } from './wave-routes.js';
+import { whoamiOperation } from './whoami-route.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the operations the routes declare (their paths,
@@ -29,7 +30,7 @@ import { waveOperations } from './wave-routes.js';
 type Json = Record<string, unknown>;
 
 /** Every operation the server answers, in the document's order. */
-export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...identityOperations, ...learningOperations, ...auditOperations, ...privacyOperations, ...customerImportOperations, ...keyOperations, ...segmentOperations, ...outboundOperations, ...waveOperations];
+export const allOperations: readonly OperationSpec[] = [...builtinOperations, ...adminOperations, ...catalogOperations, ...deliveryOperations, ...identityOperations, ...learningOperations, ...auditOperations, ...privacyOperations, ...customerImportOperations, ...keyOperations, ...segmentOperations, ...outboundOperations, ...waveOperations, whoamiOperation];
 
 /** Each operation's method and OpenAPI path (`{id}`), for tests and tools. */
 export const operations: ReadonlyArray<{ method: OperationSpec['method']; path: string; operationId: string; security: OperationSpec['auth'] }> = allOperations.map((o) => ({

@@ -13,12 +13,13 @@ const missing = (...binaries: string[]): ProvisionFacts['missing'] => binaries.m
 const facts = (over: Partial<ProvisionFacts>): ProvisionFacts => ({ missing: [], optedOut: false, root: false, aptGet: true, sudo: false, ...over });
 
 describe('the tools the tests need', () => {
-  it('are Redis (server and cli) and Prometheus (server and promtool), each with its Debian package', () => {
+  it('are Redis (server and cli), Prometheus (server and promtool) and Chromium, each with its Debian package', () => {
     expect(testTools.map((t) => [t.binary, t.debianPackage])).toEqual([
       ['redis-server', 'redis-server'],
       ['redis-cli', 'redis-tools'],
       ['prometheus', 'prometheus'],
       ['promtool', 'prometheus'],
+      ['chromium', 'chromium'],
     ]);
   });
 

@@ -2,7 +2,7 @@
  * What the test suite needs besides Node: programs from Debian packages that some tests start
  * themselves (on free loopback ports, in temporary directories). The one list: `npm test`
  * provisions from it (provision-tests.ts), and the tests find their programs through
- * `toolPath`. A program a later test needs (a browser) is one more entry here.
+ * `toolPath`.
  */
 
 export interface TestTool {
@@ -21,6 +21,7 @@ export const testTools: readonly TestTool[] = [
   { binary: 'redis-cli', debianPackage: 'redis-tools', usedBy: 'the Redis Cluster tests (cluster creation)' },
   { binary: 'prometheus', debianPackage: 'prometheus', envVar: 'KAIROS_PROMETHEUS_BIN', usedBy: 'src/dashboards.test.ts (every Grafana panel against a real Prometheus)' },
   { binary: 'promtool', debianPackage: 'prometheus', usedBy: 'src/alert-rules.test.ts (the alert and recording rules checked and unit-tested)' },
+  { binary: 'chromium', debianPackage: 'chromium', envVar: 'KAIROS_CHROMIUM_BIN', usedBy: 'src/console/console.browser.test.ts (the console in a headless browser)' },
 ];
 
 /** The directories of a PATH value, in order, without empty entries. */

@@ -1,4 +1,5 @@
 import { KairosError } from '../errors.js';
+import type { ConsoleFiles } from './console-files.js';
 import type { Route } from './http.js';
 import type { KeyRing } from './key-ring.js';
 import { HttpServer } from './http-server.js';
@@ -27,6 +28,8 @@ export type GatewayServerOptions = Pick<WebSocketGatewayOptions, 'uws' | 'config
   keys: KeyRing;
   /** why a ready node should take no traffic now; undefined when it should */
   notReadyReason: () => string | undefined;
+  /** the console's static files (served at /console when present) */
+  console?: ConsoleFiles;
   tls?: { certFile: string; keyFile: string };
 };
 
@@ -50,6 +53,7 @@ export class GatewayServer {
       keys: o.keys,
       isReady,
       notReadyReason: o.notReadyReason,
+      ...(o.console === undefined ? {} : { console: o.console }),
     });
   }
 

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { KairosError, asKairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { ConsoleFiles } from './console-files.js';
 import type { KeyRing } from './key-ring.js';
 import { roleAllows } from '../schema/http/operation.js';
 import { BodyStream } from './body-stream.js';
@@ -19,7 +20,7 @@ import { writeReply } from './write-reply.js';
  * whose body is `streamed`), checks its credentials, dispatches it to its route and writes the
  * reply back corked (a reply with a `stream` chunk by chunk, as it is made). Its own routes
  * are `GET /health`, `GET /ready` and `GET /metrics`; `POST /v1/events` and the admin API come
- * in as routes.
+ * in as routes; the console's static files (`/console`, console-files.ts) are served before routing.
  */
 
 export interface HttpServerOptions {
@@ -34,6 +35,8 @@ export interface HttpServerOptions {
   isReady: () => boolean;
   /** why a ready node should take no traffic now (the store unreachable, commits failing); undefined when it should */
   notReadyReason: () => string | undefined;
+  /** the marketer's console's static files, served at /console (docs/console.md); absent: /console is a 404 */
+  console?: ConsoleFiles;
 }
 
 /** Bytes of a streamed body waiting unread before its connection is paused (resumed at half). */
@@ -111,6 +114,12 @@ export class HttpServer {
       res.cork(() => writeReply(res, r));
     };
 
+    // The console's files: no credentials (the page asks for a key and sends it with each API call).
+    if (this.o.console?.owns(path) === true) {
+      const reply = this.o.console.reply(method, path);
+      write(method === 'head' ? { ...reply, body: '' } : reply);
+      return;
+    }
     const found = this.router.lookup(method, path);
     if (found.error !== undefined) {
       write(found.error);

@@ -1,0 +1,174 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { Whoami } from './api/client';
+import { apiClient } from './api/client';
+import { Link } from './components/link';
+import type { Lang } from './i18n/dictionary';
+import { dictionaries } from './i18n/dictionary';
+import { TextsContext, initialLang, label, rememberLang, useLang, useTexts } from './i18n/texts';
+import { CampaignPage } from './pages/campaign-page';
+import { CampaignsPage } from './pages/campaigns-page';
+import { CustomersPage } from './pages/customers-page';
+import { ResultsPage } from './pages/results-page';
+import { RunsPage } from './pages/runs-page';
+import { SignInPage } from './pages/sign-in-page';
+import type { Route } from './route';
+import { useRoute } from './route';
+import { forgetKey, storeKey, storedKey } from './session';
+import type { Session } from './session-context';
+import { SessionContext, useSession } from './session-context';
+
+/** The console: the language, the signed-in key, the header and the page the path names. */
+export function App() {
+  const [lang, setLangState] = useState<Lang>(initialLang);
+  const setLang = useCallback((l: Lang) => {
+    rememberLang(l);
+    setLangState(l);
+  }, []);
+  useEffect(() => rememberLang(lang), [lang]);
+  const texts = useMemo(() => ({ lang, texts: dictionaries[lang], setLang }), [lang, setLang]);
+  return (
+    <TextsContext.Provider value={texts}>
+      <Console />
+    </TextsContext.Provider>
+  );
+}
+
+function Console() {
+  const t = useTexts();
+  const [session, setSession] = useState<Session | undefined>();
+  const [checking, setChecking] = useState(() => storedKey() !== undefined);
+  const [failed, setFailed] = useState(false);
+
+  const signIn = useCallback(async (key: string) => {
+    setChecking(true);
+    setFailed(false);
+    const api = apiClient(key);
+    try {
+      const r = await api.GET('/v1/whoami');
+      if (r.data === undefined) {
+        forgetKey();
+        setFailed(true);
+        return;
+      }
+      storeKey(key);
+      const who: Whoami = r.data;
+      const allowed = new Set(who.operations);
+      setSession({ api, who, may: (op) => allowed.has(op) });
+    } catch {
+      setFailed(true);
+    } finally {
+      setChecking(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    const key = storedKey();
+    if (key !== undefined) void signIn(key);
+  }, [signIn]);
+
+  const signOut = (): void => {
+    forgetKey();
+    setSession(undefined);
+  };
+
+  useEffect(() => {
+    document.title = t.appName;
+  }, [t]);
+
+  return (
+    <>
+      <a className="skip" href="#main">
+        {t.skipToContent}
+      </a>
+      <header className="top">
+        <span className="brand" title={t.appName}>
+          Kairos
+        </span>
+        {session !== undefined && (
+          <SessionContext.Provider value={session}>
+            <Nav />
+          </SessionContext.Provider>
+        )}
+        <div className="who">
+          {session !== undefined && (
+            <>
+              <span data-field="role">{t.signedInAs(session.who.name, label(t.roles, session.who.role))}</span>
+              <button type="button" onClick={signOut}>
+                {t.signOut}
+              </button>
+            </>
+          )}
+          <LangSwitch />
+        </div>
+      </header>
+      <main id="main">
+        {session === undefined ? (
+          checking && storedKey() !== undefined ? (
+            <p>{t.loading}</p>
+          ) : (
+            <SignInPage onKey={(k) => void signIn(k)} failed={failed} busy={checking} />
+          )
+        ) : (
+          <SessionContext.Provider value={session}>
+            <Page />
+          </SessionContext.Provider>
+        )}
+      </main>
+    </>
+  );
+}
+
+function LangSwitch() {
+  const t = useTexts();
+  const { lang, setLang } = useLang();
+  const other: Lang = lang === 'ru' ? 'en' : 'ru';
+  return (
+    <button type="button" className="lang" lang={other} aria-label={t.switchLanguageLabel} onClick={() => setLang(other)}>
+      {t.switchLanguage}
+    </button>
+  );
+}
+
+function Nav() {
+  const t = useTexts();
+  const route = useRoute();
+  const section = (r: Route): string => (r.page === 'campaign' ? 'campaigns' : r.page);
+  const { may } = useSession();
+  // Only the sections the key's role may read (a section's page says so when reached by its address).
+  const all: Array<{ to: Route; text: string; shown: boolean }> = [
+    { to: { page: 'campaigns' }, text: t.navCampaigns, shown: may('getFunnel') },
+    { to: { page: 'runs' }, text: t.navRuns, shown: may('listOutboundRuns') },
+    { to: { page: 'results' }, text: t.navResults, shown: may('getFunnel') },
+    { to: { page: 'customers' }, text: t.navCustomers, shown: may('getCustomer') || may('explainDecision') },
+  ];
+  const items = all.filter((i) => i.shown);
+  return (
+    <nav aria-label={t.navLabel}>
+      <ul>
+        {items.map((i) => (
+          <li key={i.to.page}>
+            <Link to={i.to} current={section(route) === i.to.page}>
+              {i.text}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+function Page() {
+  const route = useRoute();
+  switch (route.page) {
+    case 'campaigns':
+      return <CampaignsPage />;
+    case 'campaign':
+      return <CampaignPage id={route.id} />;
+    case 'runs':
+      return <RunsPage />;
+    case 'results':
+      return <ResultsPage />;
+    case 'customers':
+      return <CustomersPage id={route.id} />;
+  }
+}

@@ -1,0 +1,188 @@
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { FunnelRow } from '../api/client';
+import { problemText } from '../api/client';
+import { NotAllowed } from '../components/not-allowed';
+import { ProblemAlert } from '../components/problem-alert';
+import { UpliftTable } from '../components/uplift-table';
+import type { FunnelTotals } from '../funnel';
+import { FUNNEL_STAGES, emptyTotals } from '../funnel';
+import { label, useTexts } from '../i18n/texts';
+import { useSession } from '../session-context';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
+
+export const RESULT_DIMENSIONS = ['campaign', 'channel', 'offer', 'group'] as const;
+export type ResultDimension = (typeof RESULT_DIMENSIONS)[number];
+
+/** The stages the chart draws (triggered is in the table: it dwarfs the rest). */
+const CHART_STAGES = ['offered', 'delivered', 'answered', 'converted'] as const;
+const COLOURS: Readonly<Record<(typeof CHART_STAGES)[number], string>> = { offered: '#2f5d9e', delivered: '#3b8f5a', answered: '#c27c0e', converted: '#8e3b8f' };
+
+/** A day (YYYY-MM-DD) moved by whole days. */
+function shiftDay(day: string, days: number): string {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(Date.UTC(y ?? 1970, (m ?? 1) - 1, (d ?? 1) + days)).toISOString().slice(0, 10);
+}
+
+/** The report's rows summed by one dimension (the campaign, or a row's channel, offer or group across campaigns). */
+function totalsBy(rows: readonly FunnelRow[], dim: ResultDimension): Array<[string, FunnelTotals]> {
+  const out = new Map<string, FunnelTotals>();
+  for (const r of rows) {
+    const key = r[dim];
+    const t = out.get(key) ?? emptyTotals();
+    for (const s of FUNNEL_STAGES) t[s] += r[s];
+    out.set(key, t);
+  }
+  return [...out].sort(([a], [b]) => a.localeCompare(b));
+}
+
+const rate = (n: number, of: number): string => (of === 0 ? '—' : `${((100 * n) / of).toFixed(1)} %`);
+
+/**
+ * Results: the campaign funnel over a range of days, by campaign, channel, offer or target
+ * group, as a chart and a table, and the same report as CSV (the API's own file); below, the
+ * uplift against the control group of each campaign that has one or a goal.
+ */
+export function ResultsPage() {
+  const t = useTexts();
+  const { api, who, may } = useSession();
+  const [from, setFrom] = useState(() => shiftDay(who.today, -6));
+  const [to, setTo] = useState(who.today);
+  const [dim, setDim] = useState<ResultDimension>('campaign');
+  const [asked, setAsked] = useState({ from, to, dim });
+  const [rows, setRows] = useState<FunnelRow[] | undefined>();
+  const [error, setError] = useState<string>();
+  const allowed = may('getFunnel');
+
+  const query = useMemo(() => ({ from: asked.from, to: asked.to, by: asked.dim }), [asked]);
+
+  useEffect(() => {
+    if (!allowed) return undefined;
+    let live = true;
+    setRows(undefined);
+    setError(undefined);
+    void api.GET('/v1/reports/funnel', { params: { query: { ...query, format: 'json' } } }).then((r) => {
+      if (!live) return;
+      if (r.error !== undefined) setError(problemText(r.error));
+      else if (typeof r.data !== 'string') setRows(r.data.rows);
+    });
+    return () => {
+      live = false;
+    };
+  }, [api, query, allowed]);
+
+  const totals = useMemo(() => (rows === undefined ? undefined : totalsBy(rows, asked.dim)), [rows, asked.dim]);
+
+  const downloadCsv = async (): Promise<void> => {
+    const r = await api.GET('/v1/reports/funnel', { params: { query: { ...query, format: 'csv' } }, parseAs: 'text' });
+    if (r.error !== undefined) {
+      setError(problemText(r.error));
+      return;
+    }
+    const url = URL.createObjectURL(new Blob([String(r.data)], { type: 'text/csv' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `kairos-funnel-from-${asked.from}-to-${asked.to}.csv`;
+    a.click();
+    URL.revokeObjectURL(url);
+  };
+
+  if (!allowed) return <NotAllowed title={t.resultsTitle} />;
+  return (
+    <section aria-labelledby="results-title" data-state={totals === undefined && error === undefined ? 'loading' : 'ready'}>
+      <h1 id="results-title">{t.resultsTitle}</h1>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setAsked({ from, to, dim });
+        }}
+      >
+        <label htmlFor="results-from">{t.from}</label>
+        <input id="results-from" type="date" value={from} max={to} onChange={(e) => setFrom(e.target.value)} required />
+        <label htmlFor="results-to">{t.to}</label>
+        <input id="results-to" type="date" value={to} min={from} onChange={(e) => setTo(e.target.value)} required />
+        <label htmlFor="results-by">{t.breakdown}</label>
+        <select id="results-by" value={dim} onChange={(e) => setDim(e.target.value as ResultDimension)}>
+          {RESULT_DIMENSIONS.map((d) => (
+            <option key={d} value={d}>
+              {label(t.dimensions, d)}
+            </option>
+          ))}
+        </select>
+        <button type="submit">{t.show}</button>
+        <button type="button" onClick={() => void downloadCsv()}>
+          {t.downloadCsv}
+        </button>
+      </form>
+      <ProblemAlert message={error} />
+      {totals === undefined && error === undefined && <p>{t.loading}</p>}
+      {totals !== undefined && totals.length === 0 && <p>{t.noResults}</p>}
+      {totals !== undefined && totals.length > 0 && (
+        <>
+          <ResultsChart title={t.resultsCaption(asked.from, asked.to, label(t.dimensions, asked.dim))} totals={totals} />
+          <table className="data">
+            <caption>{t.resultsCaption(asked.from, asked.to, label(t.dimensions, asked.dim))}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{label(t.dimensions, asked.dim)}</th>
+                {FUNNEL_STAGES.map((s) => (
+                  <th scope="col" className="num" key={s}>
+                    {label(t.stages, s)}
+                  </th>
+                ))}
+                <th scope="col" className="num">
+                  {t.responseRate}
+                </th>
+                <th scope="col" className="num">
+                  {t.conversionRate}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {totals.map(([key, v]) => (
+                <tr key={key} data-result={key}>
+                  <th scope="row">{key}</th>
+                  {FUNNEL_STAGES.map((s) => (
+                    <td className="num" key={s}>
+                      {v[s]}
+                    </td>
+                  ))}
+                  <td className="num">{rate(v.answered, v.offered)}</td>
+                  <td className="num">{rate(v.converted, v.offered)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      {may('listUplifts') && <UpliftTable />}
+    </section>
+  );
+}
+
+function ResultsChart({ title, totals }: { title: string; totals: Array<[string, FunnelTotals]> }) {
+  const t = useTexts();
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    if (canvas.current === null) return undefined;
+    const chart = new Chart(canvas.current, {
+      type: 'bar',
+      data: {
+        labels: totals.map(([key]) => key),
+        datasets: CHART_STAGES.map((s) => ({ label: label(t.stages, s), data: totals.map(([, v]) => v[s]), backgroundColor: COLOURS[s] })),
+      },
+      options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    });
+    return () => chart.destroy();
+  }, [totals, t]);
+  return (
+    <figure className="funnel">
+      <figcaption>{title}</figcaption>
+      <div className="results-canvas">
+        <canvas ref={canvas} role="img" aria-label={`${title}: ${t.resultsChartNote}`} />
+      </div>
+    </figure>
+  );
+}

@@ -1,0 +1,165 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { OutboundRun } from '../api/client';
+import { problemText } from '../api/client';
+import { NotAllowed } from '../components/not-allowed';
+import { ProblemAlert } from '../components/problem-alert';
+import { label, useTexts } from '../i18n/texts';
+import { useSession } from '../session-context';
+
+/** How often the list is read again while a run is open. */
+const POLL_MS = 1500;
+
+const RUN_STAGES = ['decided', 'offered', 'suppressed', 'delivered', 'answered', 'accepted'] as const;
+
+/**
+ * Outbound runs: each with its state, progress and funnel, read again while one is open; a
+ * marketer's key starts a run of an outbound campaign and pauses, resumes or cancels one.
+ */
+export function RunsPage() {
+  const t = useTexts();
+  const { api, may } = useSession();
+  const [runs, setRuns] = useState<OutboundRun[] | undefined>();
+  const [outbound, setOutbound] = useState<Array<{ id: string; name: string }>>([]);
+  const [chosen, setChosen] = useState('');
+  const [error, setError] = useState<string>();
+  const [refusal, setRefusal] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const canStart = may('startOutboundRun');
+
+  const load = useCallback(async () => {
+    const r = await api.GET('/v1/runs');
+    if (r.error !== undefined) throw new Error(problemText(r.error));
+    setRuns(r.data.runs);
+  }, [api]);
+
+  const allowed = may('listOutboundRuns');
+  useEffect(() => {
+    if (!allowed) return;
+    load().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    if (!canStart) return;
+    void api.GET('/v1/campaigns').then((r) => {
+      const list = (r.data?.items ?? []).filter((c) => c.outbound !== undefined).map((c) => ({ id: c.id ?? '', name: c.name }));
+      setOutbound(list);
+      setChosen((cur) => (cur === '' ? (list[0]?.id ?? '') : cur));
+    });
+  }, [api, load, canStart, allowed]);
+
+  const open = runs?.some((r) => r.state === 'running' || r.state === 'waiting') === true;
+  useEffect(() => {
+    if (!open) return undefined;
+    const timer = setInterval(() => void load().catch(() => undefined), POLL_MS);
+    return () => clearInterval(timer);
+  }, [open, load]);
+
+  const act = async (call: () => Promise<{ error?: unknown }>): Promise<void> => {
+    setBusy(true);
+    setRefusal(undefined);
+    try {
+      const r = await call();
+      if (r.error !== undefined) setRefusal(problemText(r.error));
+      await load();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!allowed) return <NotAllowed title={t.runsTitle} />;
+  return (
+    <section aria-labelledby="runs-title" data-state={runs === undefined ? 'loading' : 'ready'}>
+      <h1 id="runs-title">{t.runsTitle}</h1>
+      <ProblemAlert message={error} />
+      {canStart && (
+        <form
+          className="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (chosen !== '') void act(() => api.POST('/v1/campaigns/{id}/runs', { params: { path: { id: chosen } } }));
+          }}
+        >
+          {outbound.length === 0 ? (
+            <p className="muted">{t.noOutboundCampaigns}</p>
+          ) : (
+            <>
+              <label htmlFor="run-campaign">{t.startRunOf}</label>
+              <select id="run-campaign" value={chosen} onChange={(e) => setChosen(e.target.value)}>
+                {outbound.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name} ({c.id})
+                  </option>
+                ))}
+              </select>
+              <button type="submit" disabled={busy}>
+                {t.startRun}
+              </button>
+            </>
+          )}
+        </form>
+      )}
+      <ProblemAlert title={t.refused} message={refusal} />
+      {runs === undefined && error === undefined && <p>{t.loading}</p>}
+      {runs !== undefined && runs.length === 0 && <p>{t.noRuns}</p>}
+      {runs !== undefined && runs.length > 0 && (
+        <table className="data">
+          <caption>{t.runsTitle}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.run}</th>
+              <th scope="col">{t.runState}</th>
+              <th scope="col">{t.progress}</th>
+              {RUN_STAGES.map((s) => (
+                <th scope="col" className="num" key={s}>
+                  {label(t.runStages, s)}
+                </th>
+              ))}
+              {canStart && <th scope="col">{t.actions}</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {[...runs].reverse().map((r) => (
+              <tr key={r.id} data-run={r.id}>
+                <th scope="row">
+                  {r.campaign}
+                  <div className="muted">{r.id}</div>
+                  <div className="muted">
+                    {t.startedAt}: {new Date(r.startedAt).toLocaleString()}
+                  </div>
+                </th>
+                <td data-field="state">{label(t.runStates, r.state)}</td>
+                <td>
+                  <progress max={Math.max(r.total ?? r.selected, 1)} value={r.state === 'done' ? Math.max(r.total ?? r.selected, 1) : r.selected} aria-label={`${t.progress} ${r.id}`} />
+                  <div>{t.progressOf(r.selected, r.total)}</div>
+                </td>
+                {RUN_STAGES.map((s) => (
+                  <td className="num" key={s}>
+                    {r.funnel[s]}
+                  </td>
+                ))}
+                {canStart && (
+                  <td>
+                    <div className="actions">
+                    {(r.state === 'running' || r.state === 'waiting') && (
+                      <button type="button" disabled={busy} onClick={() => void act(() => api.POST('/v1/runs/{id}/pause', { params: { path: { id: r.id } } }))}>
+                        {t.pause}
+                      </button>
+                    )}
+                    {r.state === 'paused' && (
+                      <button type="button" disabled={busy} onClick={() => void act(() => api.POST('/v1/runs/{id}/resume', { params: { path: { id: r.id } } }))}>
+                        {t.resume}
+                      </button>
+                    )}
+                    {r.state !== 'done' && r.state !== 'cancelled' && (
+                      <button type="button" disabled={busy} onClick={() => void act(() => api.POST('/v1/runs/{id}/cancel', { params: { path: { id: r.id } } }))}>
+                        {t.cancel}
+                      </button>
+                    )}
+                    </div>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

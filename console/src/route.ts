@@ -1,0 +1,56 @@
+import { useEffect, useState } from 'react';
+
+/**
+ * The console's pages by path under /console, with the History API (the server answers
+ * index.html for each of them): `/console/campaigns`, `/console/campaigns/<id>`,
+ * `/console/runs`, `/console/results`, `/console/customers`, `/console/customers/<id>`.
+ */
+
+export const BASE = '/console';
+
+export type Route =
+  | { page: 'campaigns' }
+  | { page: 'campaign'; id: string }
+  | { page: 'runs' }
+  | { page: 'results' }
+  | { page: 'customers'; id?: string };
+
+export function parseRoute(pathname: string): Route {
+  const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname;
+  const [, section, id] = rest.split('/').map((s) => decodeURIComponent(s));
+  if (section === 'runs') return { page: 'runs' };
+  if (section === 'results') return { page: 'results' };
+  if (section === 'customers') return id === undefined || id === '' ? { page: 'customers' } : { page: 'customers', id };
+  if (section === 'campaigns' && id !== undefined && id !== '') return { page: 'campaign', id };
+  return { page: 'campaigns' };
+}
+
+export function hrefOf(route: Route): string {
+  switch (route.page) {
+    case 'campaigns':
+      return `${BASE}/campaigns`;
+    case 'campaign':
+      return `${BASE}/campaigns/${encodeURIComponent(route.id)}`;
+    case 'runs':
+      return `${BASE}/runs`;
+    case 'results':
+      return `${BASE}/results`;
+    case 'customers':
+      return route.id === undefined ? `${BASE}/customers` : `${BASE}/customers/${encodeURIComponent(route.id)}`;
+  }
+}
+
+export function navigate(route: Route): void {
+  window.history.pushState(null, '', hrefOf(route));
+  window.dispatchEvent(new PopStateEvent('popstate'));
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.pathname));
+  useEffect(() => {
+    const on = (): void => setRoute(parseRoute(window.location.pathname));
+    window.addEventListener('popstate', on);
+    return () => window.removeEventListener('popstate', on);
+  }, []);
+  return route;
+}

@@ -1,0 +1,327 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../paths.js';
+import type { TestBrowser } from '../test-support/console-browser.js';
+import { launchChromium, seriousViolations } from '../test-support/console-browser.js';
+import type { TestKairos } from '../test-support/test-kairos.js';
+import { adminHeaders, startTestKairos, uid, yesterdayMsk } from '../test-support/test-kairos.js';
+
+/**
+ * The console in a real browser (Debian's Chromium, headless, by playwright-core) against the
+ * real server with the demo bank: a marketer signs in, sees the campaigns with today's funnel,
+ * pauses and re-activates one, sees a refused move's message, starts an outbound run; an analyst
+ * signs in and finds no control to change anything and the card masked; the RU/EN switch; axe-core
+ * on each page (no serious or critical violation); a screenshot of each page into docs/console/.
+ * Each page's time to show its data is printed (not asserted), as is the first page's script size.
+ */
+
+const MARKETER = 'secret-of-the-marketer-key-0123';
+const ANALYST = 'secret-of-the-analyst-key-01234';
+const PRIVACY = 'secret-of-the-privacy-key-01234';
+const shots = join(packageRoot(), 'docs', 'console');
+const timings: Record<string, number> = {};
+/** How long a poll waits for the page to show a change (an upper bound on a loaded machine, not a timing assertion). */
+const WAIT = { timeout: 20_000, interval: 100 };
+
+let k: TestKairos;
+let tb: TestBrowser;
+let senior = '';
+
+const admin = async (method: string, path: string, body?: unknown): Promise<any> => {
+  const res = await fetch(`${k.httpUrl}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  expect(res.status, `${method} ${path}`).toBeLessThan(300);
+  return res.json();
+};
+
+beforeAll(async () => {
+  k = await startTestKairos({
+    config: { store: 'memory', clock: 'manual', keys: [{ name: 'ivanova', role: 'marketer', secret: MARKETER }, { name: 'petrov', role: 'analyst', secret: ANALYST }, { name: 'sokolova', role: 'privacy', secret: PRIVACY }] },
+  });
+  // Noon in Moscow (yesterday's): no quiet hours, whenever the tests run.
+  await admin('POST', '/v1/clock', { now: yesterdayMsk('12:00') });
+  tb = await launchChromium();
+  mkdirSync(shots, { recursive: true });
+  // A client of 60 (the demo bank's demo-19) logs in to the internet bank: the pension deposit is offered, so today's funnel and the card have something to show.
+  senior = 'demo-19';
+  expect((await admin('GET', `/v1/customers/${senior}`)).profile.age).toBeGreaterThanOrEqual(60);
+  const res = await fetch(`${k.httpUrl}/v1/events`, {
+    method: 'POST',
+    headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id: uid('login'), type: 'ib.login', channel: 'ib', customer: { id: senior } }),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+});
+
+afterAll(async () => {
+  await tb?.close();
+  await k?.close();
+  console.log(`console page times (ms, click to data shown): ${Object.entries(timings).map(([p, ms]) => `${p}=${ms}`).join(' ')}`);
+});
+
+async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await tb.browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'ru-RU', timezoneId: 'Europe/Moscow' });
+  return { context, page: await context.newPage() };
+}
+
+/** Waits for the page's section to hold its data; the time from `since`, kept under `name`. */
+async function shown(page: Page, name: string, since: number): Promise<void> {
+  await page.locator('main section[data-state="ready"]').first().waitFor();
+  timings[name] = Date.now() - since;
+}
+
+async function checkA11y(page: Page, name: string): Promise<void> {
+  const serious = await seriousViolations(page);
+  expect(serious, `${name}: ${JSON.stringify(serious, null, 1)}`).toEqual([]);
+}
+
+async function signIn(page: Page, key: string): Promise<void> {
+  await page.goto(`${k.httpUrl}/console`);
+  await page.getByLabel('Ключ API').fill(key);
+  const t0 = Date.now();
+  await page.getByRole('button', { name: 'Войти' }).click();
+  await shown(page, key === MARKETER ? 'campaigns' : key === ANALYST ? 'campaigns (analyst)' : 'campaigns (other)', t0);
+}
+
+// A test waits on a browser and a server both busy on a loaded machine: a minute and a half at most each.
+describe('the console in a browser', { timeout: 90_000 }, () => {
+  it('a marketer signs in, sees the campaigns with status and today\'s funnel, and the key\'s role', async () => {
+    const { context, page } = await newPage();
+    await page.goto(`${k.httpUrl}/console`);
+    expect(await page.locator('html').getAttribute('lang')).toBe('ru');
+    await checkA11y(page, 'sign-in');
+    await page.screenshot({ path: join(shots, 'sign-in.png') });
+    await signIn(page, MARKETER);
+    await expect.poll(() => page.locator('[data-field="role"]').textContent(), WAIT).toContain('маркетолог');
+    const row = page.locator('tr[data-campaign="pension-deposit"]');
+    await expect.poll(() => row.locator('[data-field="status"]').textContent(), WAIT).toBe('активна');
+    // today's funnel: the senior's login was offered the deposit
+    const cells = await row.locator('td.num').allTextContents();
+    expect(Number(cells[0])).toBeGreaterThanOrEqual(1);
+    expect(Number(cells[1])).toBeGreaterThanOrEqual(1);
+    await checkA11y(page, 'campaigns');
+    await page.screenshot({ path: join(shots, 'campaigns.png'), fullPage: true });
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('kairos.console.key')")).toBe(MARKETER);
+    await context.close();
+  });
+
+  it('a marketer pauses a campaign and activates it again; a refused move shows the API\'s message', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, MARKETER);
+    let t0 = Date.now();
+    await page.getByRole('link', { name: 'Вклад «Пенсионный» для клиентов 55+' }).click();
+    await shown(page, 'campaign', t0);
+    await page.getByRole('button', { name: 'Приостановить' }).click();
+    await page.getByRole('status').filter({ hasText: 'на паузе' }).waitFor();
+    expect((await admin('GET', '/v1/campaigns/pension-deposit')).status).toBe('paused');
+    await expect.poll(() => page.locator('dd[data-field="status"]').textContent(), WAIT).toBe('на паузе');
+    await page.getByRole('button', { name: 'Активировать' }).click();
+    await page.getByRole('status').filter({ hasText: 'активна' }).waitFor();
+    expect((await admin('GET', '/v1/campaigns/pension-deposit')).status).toBe('active');
+    await checkA11y(page, 'campaign');
+    await page.screenshot({ path: join(shots, 'campaign.png'), fullPage: true });
+
+    // A completed campaign cannot become active again: the API says so, and the page shows its words.
+    await admin('POST', '/v1/campaigns/pension-deposit-followup/status', { status: 'completed' });
+    t0 = Date.now();
+    await page.goto(`${k.httpUrl}/console/campaigns/pension-deposit-followup`);
+    await shown(page, 'campaign (direct)', t0);
+    await page.getByRole('button', { name: 'Активировать' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('a completed campaign cannot become active');
+    await checkA11y(page, 'campaign refused');
+    await context.close();
+  });
+
+  it('a marketer starts an outbound run, watches its progress and funnel, pauses, resumes and cancels it', async () => {
+    // Another client over 60, not offered the deposit yet, seen today (a plain event: the segment's members are written with the customer).
+    let other = '';
+    for (let n = 20; other === '' && n < 400; n++) {
+      const c = (await (await fetch(`${k.httpUrl}/v1/customers/demo-${n}`, { headers: adminHeaders })).json()) as { stage?: string; profile?: { age?: number } };
+      if ((c.profile?.age ?? 0) >= 60 && c.stage === 'client') other = `demo-${n}`;
+    }
+    expect(other).not.toBe('');
+    const seen = await fetch(`${k.httpUrl}/v1/events`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: uid('visit'), type: 'web.visit', channel: 'web', customer: { id: other } }),
+    });
+    expect(seen.status).toBe(200);
+    // No SMS or e-mail capacity today: that customer waits for tomorrow, so the run stays open for the buttons.
+    const policy = await admin('GET', '/v1/policy');
+    await admin('PUT', '/v1/policy', { ...policy, channelCapacity: { sms: { perDay: 0 }, email: { perDay: 0 } } });
+    try {
+      const { context, page } = await newPage();
+      await signIn(page, MARKETER);
+      const t0 = Date.now();
+      await page.getByRole('link', { name: 'Исходящие запуски' }).click();
+      await shown(page, 'runs', t0);
+      await page.getByLabel('Запуск исходящей кампании').selectOption('pension-deposit-run');
+      await page.getByRole('button', { name: 'Запустить' }).click();
+      const row = page.locator('tr[data-run^="pension-deposit-run~"]');
+      const state = (): Promise<string | null> => row.locator('[data-field="state"]').textContent();
+      await expect.poll(state, WAIT).toBe('ждёт ёмкости канала');
+      expect(await row.locator('progress').count()).toBe(1);
+      await checkA11y(page, 'runs');
+      await page.screenshot({ path: join(shots, 'runs.png'), fullPage: true });
+      await row.getByRole('button', { name: 'Приостановить' }).click();
+      await expect.poll(state, WAIT).toBe('на паузе');
+      await row.getByRole('button', { name: 'Продолжить' }).click();
+      await expect.poll(state, WAIT).toMatch(/^(идёт|ждёт ёмкости канала)$/);
+      await row.getByRole('button', { name: 'Отменить' }).click();
+      await expect.poll(state, WAIT).toBe('отменён');
+      expect(await row.getByRole('button').count()).toBe(0);
+      const runs = await admin('GET', '/v1/runs');
+      expect(runs.runs.find((r: { campaign: string }) => r.campaign === 'pension-deposit-run')?.state).toBe('cancelled');
+      await context.close();
+    } finally {
+      await admin('PUT', '/v1/policy', policy);
+    }
+  });
+
+  it('a marketer asks why or why not for a customer: every campaign weighed, with its score or the rule that stopped it', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, MARKETER);
+    await page.getByRole('link', { name: 'Клиенты' }).click();
+    await page.getByLabel('Идентификатор клиента').fill(senior);
+    await page.getByRole('button', { name: 'Найти' }).click();
+    await page.getByText('Карточку клиента роль вашего ключа не читает').waitFor();
+    await page.getByLabel('Тип события').fill('ib.login');
+    await page.getByLabel('Канал', { exact: true }).fill('ib');
+    const t0 = Date.now();
+    await page.getByRole('button', { name: 'Проверить' }).click();
+    const why = page.locator('[data-field="why"]');
+    await why.waitFor();
+    timings['why / why not'] = Date.now() - t0;
+    // the deposit was offered at the login before: this time the recency rule stops it, and the page says which rule
+    const row = why.locator('tr[data-decision="pension-deposit"]');
+    expect(await row.locator('[data-field="verdict"]').textContent()).toBe('отсеяно');
+    expect(await row.locator('td').nth(2).textContent()).toMatch(/^recency/);
+    await checkA11y(page, 'why / why not');
+    await page.screenshot({ path: join(shots, 'why.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('shows the results over a range of days, by campaign and by channel, as a chart and a table, and as CSV', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, ANALYST);
+    let t0 = Date.now();
+    await page.getByRole('link', { name: 'Результаты' }).click();
+    await shown(page, 'results', t0);
+    const row = page.locator('tr[data-result="pension-deposit"]');
+    expect(Number((await row.locator('td.num').allTextContents())[1])).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('.results-canvas canvas').count()).toBe(1);
+    await page.getByLabel('Разрез', { exact: true }).selectOption('channel');
+    t0 = Date.now();
+    await page.getByRole('button', { name: 'Показать' }).click();
+    await page.locator('tr[data-result="ib"]').waitFor();
+    timings['results (by channel)'] = Date.now() - t0;
+    // the uplift against the control group: the run's campaign holds out a tenth, but no group has contacts yet
+    const uplift = page.locator('tr[data-uplift="pension-deposit-run"]');
+    await uplift.waitFor();
+    expect(await uplift.locator('[data-field="uplift"]').textContent()).toBe('пока нет: нужны контакты в обеих группах');
+    await checkA11y(page, 'results');
+    await page.screenshot({ path: join(shots, 'results.png'), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Скачать CSV' }).click()]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    expect(csv.split('\r\n')[0]).toMatch(/^campaign,channel,/);
+    expect(csv).toContain('pension-deposit,ib,');
+    await context.close();
+  });
+
+  it('an analyst signs in and finds nothing to change; the customer\'s card is masked', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, ANALYST);
+    await expect.poll(() => page.locator('[data-field="role"]').textContent(), WAIT).toContain('аналитик');
+    await page.locator('tr[data-campaign="pension-deposit"]').waitFor();
+    expect(await page.getByRole('button', { name: /Активировать|Приостановить/ }).count()).toBe(0);
+    let t0 = Date.now();
+    await page.getByRole('link', { name: 'pension-deposit', exact: true }).click();
+    await shown(page, 'campaign (analyst)', t0);
+    expect(await page.getByRole('button', { name: /Активировать|Приостановить/ }).count()).toBe(0);
+    await page.getByText('Описание кампании доступно роли «маркетолог».').waitFor();
+    await checkA11y(page, 'campaign (analyst)');
+
+    await page.getByRole('link', { name: 'Исходящие запуски' }).click();
+    await page.locator('main section[data-state="ready"]').waitFor();
+    expect(await page.getByRole('button', { name: /Запустить|Отменить|Приостановить|Продолжить/ }).count()).toBe(0);
+
+    await page.getByRole('link', { name: 'Клиенты' }).click();
+    await page.getByLabel('Идентификатор клиента').fill(senior);
+    t0 = Date.now();
+    await page.getByRole('button', { name: 'Найти' }).click();
+    await page.locator('article.card').waitFor();
+    timings.customer = Date.now() - t0;
+    const full = await admin('GET', `/v1/customers/${senior}`);
+    const name = await page.locator('dd[data-field="name"]').textContent();
+    if (full.profile.lastName !== undefined) {
+      expect(name).not.toContain(full.profile.lastName);
+      expect(name).toContain('***');
+    }
+    await page.getByText('Персональные данные скрыты для роли вашего ключа.').waitFor();
+    expect(await page.getByRole('cell', { name: 'pension-deposit', exact: true }).count()).toBeGreaterThanOrEqual(1);
+    // the last decision: each campaign it weighed, with its verdict and why
+    const weighed = (await admin('GET', `/v1/customers/${senior}`)).lastDecision as Array<{ campaign: string }>;
+    expect(await page.locator('tr[data-decision]').count()).toBe(weighed.length);
+    await checkA11y(page, 'customer');
+    await page.screenshot({ path: join(shots, 'customer.png'), fullPage: true });
+    await context.close();
+  });
+
+  it("a privacy key reads the card in full, and is told the campaigns are not its role's", async () => {
+    const { context, page } = await newPage();
+    await signIn(page, PRIVACY);
+    await page.getByText('Роль вашего ключа не даёт доступа к этому разделу.').waitFor();
+    await page.goto(`${k.httpUrl}/console/customers/${senior}`);
+    await page.locator('article.card').waitFor();
+    const full = await admin('GET', `/v1/customers/${senior}`);
+    expect(await page.locator('dd[data-field="name"]').textContent()).toContain(full.profile.lastName);
+    expect(await page.getByText('Персональные данные скрыты для роли вашего ключа.').count()).toBe(0);
+    await checkA11y(page, 'customer (privacy)');
+    await context.close();
+  });
+
+  it('switches between Russian and English, every text with it; signs out', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, MARKETER);
+    await page.getByRole('heading', { name: 'Кампании' }).waitFor();
+    await page.getByRole('button', { name: 'Switch to English' }).click();
+    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    expect(await page.getByRole('navigation').textContent()).toBe('CampaignsOutbound runsResultsCustomers');
+    expect(await page.locator('tr[data-campaign="pension-deposit"] [data-field="status"]').textContent()).toBe('active');
+    await checkA11y(page, 'campaigns (en)');
+    await page.screenshot({ path: join(shots, 'campaigns-en.png'), fullPage: true });
+    // the choice is kept for the next visit
+    await page.reload();
+    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+    await page.getByRole('button', { name: 'Переключить на русский' }).click();
+    await page.getByRole('heading', { name: 'Кампании' }).waitFor();
+    await page.getByRole('button', { name: 'Выйти' }).click();
+    await page.getByRole('heading', { name: 'Вход' }).waitFor();
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('kairos.console.key')")).toBeNull();
+    await context.close();
+  });
+
+  it('refuses a wrong key and says so', async () => {
+    const { context, page } = await newPage();
+    await page.goto(`${k.httpUrl}/console`);
+    await page.getByLabel('Ключ API').fill('not-a-key-anyone-has-0000');
+    await page.getByRole('button', { name: 'Войти' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('Ключ не принят');
+    await context.close();
+  });
+
+  it("keeps the first page's script within 300 KB gzipped", () => {
+    const dir = join(packageRoot(), 'dist', 'console');
+    const html = readFileSync(join(dir, 'index.html'), 'utf8');
+    const scripts = [...html.matchAll(/(?:src|href)="\/console\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    const gz = scripts.reduce((sum, s) => sum + gzipSync(readFileSync(join(dir, s))).length, 0);
+    console.log(`console first page JS: ${(gz / 1024).toFixed(1)} KB gzipped (${scripts.length} file(s); budget 300 KB)`);
+    expect(gz).toBeLessThan(300 * 1024);
+  });
+});
