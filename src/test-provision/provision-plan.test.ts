@@ -13,14 +13,21 @@ const missing = (...binaries: string[]): ProvisionFacts['missing'] => binaries.m
 const facts = (over: Partial<ProvisionFacts>): ProvisionFacts => ({ missing: [], optedOut: false, root: false, aptGet: true, sudo: false, ...over });
 
 describe('the tools the tests need', () => {
-  it('are Redis (server and cli), Prometheus (server and promtool) and Chromium, each with its Debian package', () => {
+  it("are Redis (server and cli), Prometheus (server and promtool), Chromium and Python's msgpack, each with its Debian package", () => {
     expect(testTools.map((t) => [t.binary, t.debianPackage])).toEqual([
       ['redis-server', 'redis-server'],
       ['redis-cli', 'redis-tools'],
       ['prometheus', 'prometheus'],
       ['promtool', 'prometheus'],
       ['chromium', 'chromium'],
+      ['python3', 'python3-msgpack'],
     ]);
+  });
+
+  it('name a Python module with its interpreter in messages', () => {
+    const plan = planProvision(facts({ missing: missing('prometheus', 'python3') }));
+    expect(plan).toMatchObject({ kind: 'stop', command: 'sudo apt-get install -y --no-install-recommends prometheus python3-msgpack' });
+    expect(plan.kind === 'stop' && plan.message).toContain('  python3 with the msgpack module (Debian package python3-msgpack, or KAIROS_PYTHON3_BIN=its path), for src/transport/wire-integers.test.ts');
   });
 
   it('are found through their variable when set, else on PATH, in order', () => {

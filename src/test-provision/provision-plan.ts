@@ -1,4 +1,5 @@
 import type { TestTool } from './test-tools.js';
+import { toolName } from './test-tools.js';
 
 /**
  * Whether `npm test` may start, and what it must do first: a pure decision over facts the
@@ -39,11 +40,11 @@ export function installCommand(packages: readonly string[], root: boolean): stri
 
 export function planProvision(facts: ProvisionFacts): ProvisionPlan {
   if (facts.missing.length === 0) return { kind: 'ready' };
-  const needs = facts.missing.map((m) => `  ${m.tool.binary} (Debian package ${m.tool.debianPackage}${m.tool.envVar === undefined ? '' : `, or ${m.tool.envVar}=its path`}), for ${m.tool.usedBy}`).join('\n');
+  const needs = facts.missing.map((m) => `  ${toolName(m.tool)} (Debian package ${m.tool.debianPackage}${m.tool.envVar === undefined ? '' : `, or ${m.tool.envVar}=its path`}), for ${m.tool.usedBy}`).join('\n');
   // A variable naming a path that is not there: installing would not put the program there.
   const misnamed = facts.missing.filter((m) => m.fromEnv && m.tool.envVar !== undefined);
   if (misnamed.length > 0) {
-    const which = misnamed.map((m) => `${m.tool.envVar} names no executable ${m.tool.binary}`).join('; ');
+    const which = misnamed.map((m) => `${m.tool.envVar} names no executable ${toolName(m.tool)}`).join('; ');
     return { kind: 'stop', message: `npm test needs these programs, which are missing:\n${needs}\n${which}: point it at the program, or unset it to use the one on PATH.` };
   }
   const packages = packagesFor(facts.missing);

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ProvisionFacts } from './provision-plan.js';
 import { optedOut, planProvision } from './provision-plan.js';
-import { locate, testTools } from './test-tools.js';
-import { isExecutable } from './tool-path.js';
+import { locate, testTools, toolName } from './test-tools.js';
+import { isExecutable, isUsable } from './tool-path.js';
 
 /**
  * `npm test`'s provisioning step (package.json "pretest", after the build): finds the programs
@@ -19,7 +19,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 function missingTools(env: Env): ProvisionFacts['missing'] {
   return testTools.flatMap((tool) => {
-    const found = locate(tool.binary, env, isExecutable, tool.envVar);
+    const found = locate(tool.binary, env, (path) => isUsable(tool, path), tool.envVar);
     return found.path === undefined ? [{ tool, fromEnv: found.fromEnv }] : [];
   });
 }
@@ -63,7 +63,7 @@ export function provisionTests(env: Env = process.env): number {
       // What the install was to bring must be there now.
       const still = missingTools(env);
       if (still.length === 0) return 0;
-      process.stderr.write(`\nnpm test: apt-get installed ${plan.packages.join(', ')}, yet ${still.map((m) => m.tool.binary).join(', ')} still cannot be found on PATH.\n\n`);
+      process.stderr.write(`\nnpm test: apt-get installed ${plan.packages.join(', ')}, yet ${still.map((m) => toolName(m.tool)).join(', ')} still cannot be found on PATH.\n\n`);
       return 1;
     }
     default: {

@@ -8,6 +8,8 @@
 export interface TestTool {
   /** the program's name, looked up on PATH */
   binary: string;
+  /** a Python module the program (then a Python interpreter) must import: a python3 that cannot is passed over */
+  pythonModule?: string;
   /** the Debian package that installs it */
   debianPackage: string;
   /** the variable that names the program's path instead of PATH, when there is one */
@@ -22,7 +24,13 @@ export const testTools: readonly TestTool[] = [
   { binary: 'prometheus', debianPackage: 'prometheus', envVar: 'KAIROS_PROMETHEUS_BIN', usedBy: 'src/dashboards.test.ts (every Grafana panel against a real Prometheus)' },
   { binary: 'promtool', debianPackage: 'prometheus', usedBy: 'src/alert-rules.test.ts (the alert and recording rules checked and unit-tested)' },
   { binary: 'chromium', debianPackage: 'chromium', envVar: 'KAIROS_CHROMIUM_BIN', usedBy: 'src/console/console.browser.test.ts (the console in a headless browser)' },
+  { binary: 'python3', pythonModule: 'msgpack', debianPackage: 'python3-msgpack', envVar: 'KAIROS_PYTHON3_BIN', usedBy: "src/transport/wire-integers.test.ts (a real server's frames read by Python's msgpack)" },
 ];
+
+/** The program as a message names it: `python3 with the msgpack module` when it needs a module. */
+export function toolName(tool: TestTool): string {
+  return tool.pythonModule === undefined ? tool.binary : `${tool.binary} with the ${tool.pythonModule} module`;
+}
 
 /** The directories of a PATH value, in order, without empty entries. */
 export function pathDirs(path: string | undefined): string[] {

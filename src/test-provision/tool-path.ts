@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
+import type { TestTool } from './test-tools.js';
 import { locate, testTools } from './test-tools.js';
 
 /** Whether a file is there and this process may execute it. */
@@ -11,12 +13,20 @@ export function isExecutable(path: string): boolean {
   }
 }
 
+/** Whether the file at `path` serves as `tool`: executable, and importing the tool's Python module when it names one. */
+export function isUsable(tool: TestTool | undefined, path: string): boolean {
+  if (!isExecutable(path)) return false;
+  const module = tool?.pythonModule;
+  return module === undefined || spawnSync(path, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
+}
+
 /**
  * Where a program the tests start is, as `npm test`'s provisioning looked for it (test-tools.ts):
- * its variable's path when set, else the first on PATH; `/usr/bin/<binary>` (where Debian puts
+ * its variable's path when set, else the first on PATH (for a Python module, the first python3
+ * that imports it: not a pyenv shim without Debian's packages); `/usr/bin/<binary>` (where Debian puts
  * it) when it is nowhere, for the tests' message that it is missing.
  */
 export function toolPath(binary: string): string {
   const tool = testTools.find((t) => t.binary === binary);
-  return locate(binary, process.env, isExecutable, tool?.envVar).path ?? process.env[tool?.envVar ?? ''] ?? `/usr/bin/${binary}`;
+  return locate(binary, process.env, (path) => isUsable(tool, path), tool?.envVar).path ?? process.env[tool?.envVar ?? ''] ?? `/usr/bin/${binary}`;
 }

@@ -10,6 +10,7 @@ import type { DeliveredFrame, FailedFrame, SubscribeFrame } from '../schema/wire
 import { DeliveredFrameSchema, FailedFrameSchema, FrameHeaderSchema, SubscribeFrameSchema, clientFrameTypes } from '../schema/wire/client-frames.js';
 import { checkMsgpack } from './msgpack-check.js';
 import { checkPlainData, isPlainMap } from './plain-data.js';
+import { rewriteWholeFloats } from './rewrite-whole-floats.js';
 
 /**
  * The gateway wire format (PROTOCOL.md v1): decoding MessagePack frames and validating the
@@ -19,7 +20,9 @@ import { checkPlainData, isPlainMap } from './plain-data.js';
  * a frame the checker refuses is read field by field, in the order below, against the same
  * schema, so the error names the first field that is wrong (and nil, which the checker
  * refuses, reads as absent there). Server frames are encoded as plain MessagePack maps (no
- * msgpackr record extension), so any client library can read them.
+ * msgpackr record extension), so any client library can read them, and every whole number in
+ * them as a MessagePack integer (rewrite-whole-floats.ts), so a strict one reads an epoch
+ * millisecond as the integer the contract says it is.
  */
 
 export type ClientFrame =
@@ -46,8 +49,9 @@ export class FrameError extends KairosError {
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'auto' as 'number', copyBuffers: true });
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 
+/** A server frame as MessagePack: a plain map, whole numbers as integers (int64/uint64 past 32 bits), fractions as float64. */
 export function encodeFrame(frame: object): Buffer {
-  return packr.pack(frame);
+  return rewriteWholeFloats(packr.pack(frame));
 }
 
 /**
