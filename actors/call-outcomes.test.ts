@@ -9,6 +9,7 @@ import type { RunCall } from './outbound-run.js';
 import { runEvent, waveProblem } from './outbound-run.js';
 import { CALLBACK_EVENT, callbackTime, warmLeadEvent } from './call-outcomes.js';
 import { OFFER_EXPIRY_EVENT } from './reminders.js';
+import { recencyProblem } from './decision/customer-filters.js';
 import { at, customer, testCatalogDef } from './test-support/fixtures.js';
 
 /**
@@ -83,7 +84,11 @@ describe('call-centre waves in the catalog', () => {
       change(d);
       expect(() => compileCatalog(d)).toThrow(message);
     };
-    refused((d) => (d.campaigns.find((c) => c.id === 'calls')!.pushTo = []), /needs an operator channel/);
+    refused((d) => (d.campaigns.find((c) => c.id === 'calls')!.pushTo = []), /every channel of the campaign must be an operator channel/);
+    refused((d) => {
+      const c = d.campaigns.find((x) => x.id === 'calls')!;
+      c.channels = ['sms', 'callcenter'];
+    }, /every channel of the campaign must be an operator channel/);
     refused((d) => (d.campaigns.find((c) => c.id === 'calls')!.expiresIn = '3d'), /waves\.every: must be at least the campaign's expiresIn/);
     refused((d) => (d.campaigns.find((c) => c.id === 'calls')!.outbound!.waves!.count = 11), /count: must be a number from 1 to 10/);
   });
@@ -105,8 +110,34 @@ describe('a later wave', () => {
     const declined = answer(ctx, instance, 'declined', T + 3_600_000);
     expect(waveProblem(declined.ctx, wave2)).toBe('reached:declined');
     expect(handOver(declined.ctx, wave2, T + 2 * DAY).reply).toMatchObject({ run: { outcome: 'reached', final: true } });
-    // never called by the first wave
-    expect(handOver(customer(), wave2, T + 2 * DAY).reply).toMatchObject({ run: { outcome: 'not_called', final: true } });
+    // never called by the first wave (a cap held it off, say): called now
+    expect(handOver(customer(), wave2, T + 2 * DAY).reply).toMatchObject({ run: { outcome: 'offered' } });
+    // the first call still open (its outcome not in, not expired yet): not called over it
+    expect(handOver(ctx, wave2, T + 3_600_000).reply).toMatchObject({ run: { outcome: 'call_open', final: true } });
+  });
+
+  it('takes a call\'s outcome that comes after it was closed unanswered: reached after all', () => {
+    const { ctx, instance } = called();
+    const missed = answer(ctx, instance, 'no_answer', T + 3_600_000);
+    // the dialer's file the next morning: declined
+    const late = answer(missed.ctx, instance, 'declined', T + DAY);
+    expect(late.ctx.contacts[0]!.outcome).toBe('declined');
+    expect(waveProblem(late.ctx, wave2)).toBe('reached:declined');
+    // interested, later still: a warm lead
+    const lead = answer(missed.ctx, instance, 'interested', T + DAY);
+    expect(lead.ctx.leads).toEqual({ calls: T + DAY });
+    // a reached call's outcome is not replaced
+    expect(answer(late.ctx, instance, 'interested', T + DAY + 1).ctx.contacts[0]!.outcome).toBe('declined');
+  });
+
+  it('leaves recency as it is for offers that are not an operator\'s calls', () => {
+    const c = catalog.campaigns.find((x) => x.id === 'calls-lead')!;
+    const contact = { instance: 'c-1:1.a', campaign: c.id, offer: c.offer.id, channel: 'sms', at: T, marketing: true, delivery: 'delivered' as const, outcome: 'no_answer' };
+    // the policy's week between two offers of the same offer: a "no answer" on an SMS does not lift it
+    expect(c.recency.sameOfferMs).toBeGreaterThan(60_000);
+    expect(recencyProblem({ ...customer(), contacts: [contact] }, c, T + 60_000)).toBe('recency:offer');
+    // an operator's call not answered does not count
+    expect(recencyProblem({ ...customer(), contacts: [{ ...contact, channel: 'callcenter', delivery: 'queued' as const }] }, c, T + 60_000)).toBeUndefined();
   });
 
   it('calls again a call that expired with no outcome reported, which taught the models nothing', () => {
@@ -133,17 +164,32 @@ describe('a call back', () => {
     expect(answer(ctx, instance, 'callback', T + 60_000, { at: T + 100 * DAY }).reply).toMatchObject({ kind: 'error', message: expect.stringContaining('90 days') });
     const due = at('2026-03-03T15:00:00+03:00');
     const asked = answer(ctx, instance, 'callback', T + 60_000, { at: '2026-03-03T15:00:00+03:00' });
-    expect(asked.reminders).toContainEqual({ name: 'callback:calls', due, event: CALLBACK_EVENT, data: { campaign: 'calls', instance } });
+    expect(asked.reminders).toContainEqual({ name: 'callback:calls', due, event: CALLBACK_EVENT, data: { campaign: 'calls', instance, first: due } });
     // reached: the next wave does not call
     expect(waveProblem(asked.ctx, wave2)).toBe('reached:callback');
     // the reminder firing: the campaign decided again (recency does not count the call asked to be made again)
     const back = handleEvent(asked.ctx, { type: 'gateway.event', event: { id: 'cb-1', type: CALLBACK_EVENT, customer: { id: ctx.id }, at: due, data: { campaign: 'calls', instance } }, now: due, catalog, stops: [], reminder: 'callback:calls' });
     expect(back.reply).toMatchObject({ kind: 'decision', actions: [{ campaign: 'calls', channel: 'callcenter' }] });
     expect(back.ctx.contacts.at(-1)!.run).toBeUndefined();
+    // the policy's one-a-day cap does not count the call it follows (asked the same day)
+    const soon = answer(ctx, instance, 'callback', T + 60_000, { at: T + 7_200_000 });
+    const sameDay = handleEvent(soon.ctx, { type: 'gateway.event', event: { id: 'cb-3', type: CALLBACK_EVENT, customer: { id: ctx.id }, at: T + 7_200_000, data: { campaign: 'calls', instance, first: T + 7_200_000 } }, now: T + 7_200_000, catalog, stops: [], reminder: 'callback:calls' });
+    expect(sameDay.reply).toMatchObject({ actions: [{ campaign: 'calls' }] });
+    // the day's capacity used up: tried again at the next day's opening, not dropped
+    const full = handleEvent(soon.ctx, { type: 'gateway.event', event: { id: 'cb-4', type: CALLBACK_EVENT, customer: { id: ctx.id }, at: T + 7_200_000, data: { campaign: 'calls', instance, first: T + 7_200_000 } }, now: T + 7_200_000, catalog, stops: [], reminder: 'callback:calls', channelsFull: new Set(['callcenter']) });
+    expect(full.reply).toMatchObject({ actions: [] });
+    const retry = full.reminders.find((r) => r.name === 'callback:calls');
+    expect(retry).toMatchObject({ due: at('2026-03-03T09:00:00+03:00'), data: { campaign: 'calls', instance, first: T + 7_200_000 } });
+    // a week after the time first asked for, no more
+    const stale = handleEvent(soon.ctx, { type: 'gateway.event', event: { id: 'cb-5', type: CALLBACK_EVENT, customer: { id: ctx.id }, at: T + 7_200_000, data: { campaign: 'calls', instance, first: T - 7 * DAY } }, now: T + 7_200_000, catalog, stops: [], reminder: 'callback:calls', channelsFull: new Set(['callcenter']) });
+    expect(stale.reminders.some((r) => r.name === 'callback:calls')).toBe(false);
     // a gateway's event of that type is no call back
     const forged = handleEvent(asked.ctx, { type: 'gateway.event', event: { id: 'cb-2', type: CALLBACK_EVENT, customer: { id: ctx.id }, at: due, data: { campaign: 'calls' } }, now: due, catalog, stops: [] });
     expect(forged.reply).toMatchObject({ actions: [] });
     expect(callbackTime({ at: 'tomorrow' }, T)).toEqual({ problem: expect.stringContaining('ISO date-time') });
+    expect(callbackTime({ at: '2026-03-03T15:00:00' }, T)).toEqual({ problem: expect.stringContaining('with its offset') });
+    // a response dated in the past cannot set a call back between its time and now
+    expect(callbackTime({ at: T + 60_000 }, T, T + 120_000)).toEqual({ problem: expect.stringContaining('has passed') });
   });
 });
 

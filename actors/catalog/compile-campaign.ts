@@ -127,7 +127,7 @@ export function compileCampaign(
   }
   if (outbound !== undefined) {
     if (raw.outbound !== undefined && isRecord(raw.outbound) && raw.outbound.waves !== undefined) {
-      outbound.waves = compileWaves(raw.outbound.waves, `${path}.outbound.waves`, chans.filter((ch): ch is Channel => isChannel(ch) && campaign.pushTo.has(ch) && channelKind(ch) === 'operator'));
+      outbound.waves = compileWaves(raw.outbound.waves, `${path}.outbound.waves`, chans.filter((ch): ch is Channel => isChannel(ch) && campaign.pushTo.has(ch) && channelKind(ch) === 'operator'), chans.length);
       // a call not answered has expired (not reached) before the next wave calls again
       if (outbound.waves.everyMs < campaign.expiresInMs) throw invalidAt(`${path}.outbound.waves.every`, "must be at least the campaign's expiresIn: a call not answered expires before the next wave calls again");
     }
@@ -245,10 +245,10 @@ export function compileGoal(raw: unknown, path: string, env: AttrEnv): Goal {
 }
 
 /** Call-centre waves (`WavesDefSchema`): the calls go to the first operator channel the campaign pushes to. */
-function compileWaves(raw: unknown, path: string, operators: readonly Channel[]): Waves {
+function compileWaves(raw: unknown, path: string, operators: readonly Channel[], channelCount: number): Waves {
   if (!isRecord(raw)) throw invalidAt(path, 'must be {count, every, warmLeads?}');
   const channel = operators[0];
-  if (channel === undefined) throw invalidAt(path, 'waves call: the campaign needs an operator channel (callcenter, branch) in channels and pushTo');
+  if (channel === undefined || operators.length !== channelCount) throw invalidAt(path, 'waves call: every channel of the campaign must be an operator channel (callcenter, branch) it pushes to');
   const waves: Waves = { count: requireNumber(raw.count, `${path}.count`, 1, 10), everyMs: parseDuration(raw.every, `${path}.every`), channel };
   if (!Number.isInteger(waves.count)) throw invalidAt(`${path}.count`, 'must be a whole number from 1 to 10');
   const w = raw.warmLeads;

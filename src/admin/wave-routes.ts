@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
+import { customerOfInstance } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
+import { maskIdentifier } from '../stop-list.js';
 import type { CallView, CustomerHost } from '../runtime/customer-host.js';
 import type { OutboundRuns, RunCallRecord } from '../runtime/outbound-runs.js';
 import { route } from '../schema/http/bind-route.js';
@@ -52,10 +54,11 @@ export const callListOperation = operation({
   operationId: 'getWaveCallList',
   method: 'get',
   path: '/v1/runs/:id/calls',
-  summary: "A wave's call list: the calls its run made, best expected value first, with each call's outcome so far; JSON or a CSV file for a dialer",
+  summary: "A wave's call list: the calls its run made, best expected value first, with each call's outcome so far; JSON or a CSV file for a dialer. Names and phones in full for the privacy role (and admin), masked for a marketer",
   tag: 'outbound',
   auth: 'admin',
-  roles: ['marketer'],
+  // the dialer's list holds names and phones: in full for privacy (and admin), masked for a marketer (docs/security.md)
+  roles: ['marketer', 'privacy'],
   params: Type.Object({ id: PathId("the wave's run id") }),
   query: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'csv: a file for a dialer (also with Accept: text/csv)' })) }),
   responses: {
@@ -123,10 +126,16 @@ type CallRow = {
   warmLead?: boolean;
 };
 
-/** One call of the list: the run's record of it and the customer's card. */
-export function callRow(rec: RunCallRecord, view: CallView | undefined): CallRow {
-  const row: CallRow = { rank: rec.rank, customer: rec.customer, ...view?.name };
-  if (view?.phone !== undefined) row.phone = view.phone;
+const maskName = (s: string): string => `${[...s][0] ?? ''}***`;
+
+/** One call of the list: the run's record of it and the customer's card; names and phone masked unless `full`. */
+export function callRow(rec: RunCallRecord, view: CallView | undefined, full = true): CallRow {
+  const row: CallRow = { rank: rec.rank, customer: rec.customer };
+  for (const field of ['lastName', 'firstName', 'patronymic'] as const) {
+    const v = view?.name[field];
+    if (v !== undefined) row[field] = full ? v : maskName(v);
+  }
+  if (view?.phone !== undefined) row.phone = full ? view.phone : maskIdentifier('phone', view.phone);
   if (rec.score !== undefined) row.score = rec.score;
   const call = view?.call;
   if (call !== undefined) {
@@ -179,13 +188,14 @@ export function waveRoutes(d: WaveRouteDeps): Route[] {
   return [
     route(callListOperation, async ({ params: { id }, query, call }) => {
       const run = await waveRun(id);
+      const full = call.principal?.role === 'privacy' || call.principal?.role === 'admin';
       const records = await d.runs.calls(id);
       const rows: CallRow[] = [];
       // a few cards at a time: each is the customer's actor, through its mailbox
       for (let i = 0; i < records.length; i += 16) {
         const part = records.slice(i, i + 16);
         const views = await Promise.all(part.map((r) => d.host.callOf(r.customer, id)));
-        part.forEach((r, j) => rows.push(callRow(r, views[j])));
+        part.forEach((r, j) => rows.push(callRow(r, views[j], full)));
       }
       const format = query.format ?? (call.accept.includes('text/csv') ? 'csv' : 'json');
       if (format === 'json') return { status: 200, body: { run: id, wave: run.wave!.n, calls: rows } };
@@ -201,23 +211,22 @@ export function waveRoutes(d: WaveRouteDeps): Route[] {
         const reject = (reason: string): void => {
           rejected.push({ row: i + 1, reason });
         };
-        let instance = row.instance;
-        if (instance === undefined) {
-          if (row.customer === undefined) {
-            reject('field "instance": name the call\'s instance or its customer');
-            continue;
-          }
-          const view = await d.host.callOf(row.customer, id);
-          if (view === undefined) {
-            reject(`field "customer": no customer "${row.customer}"`);
-            continue;
-          }
-          if (view.call === undefined) {
-            reject(`field "customer": run "${id}" did not call customer "${row.customer}"`);
-            continue;
-          }
-          instance = view.call.instance;
+        // the run's call to the customer the row names (by the call's instance or the customer)
+        const customer = row.customer ?? (row.instance === undefined ? undefined : customerOfInstance(row.instance));
+        if (customer === undefined) {
+          reject(row.instance === undefined ? 'field "instance": name the call\'s instance or its customer' : `field "instance": "${row.instance}" is not an offer instance`);
+          continue;
         }
+        const view = await d.host.callOf(customer, id);
+        if (view === undefined) {
+          reject(`field "${row.customer === undefined ? 'instance' : 'customer'}": no customer "${customer}"`);
+          continue;
+        }
+        if (view.call === undefined || (row.instance !== undefined && view.call.instance !== row.instance)) {
+          reject(row.instance === undefined ? `field "customer": run "${id}" did not call customer "${customer}"` : `field "instance": run "${id}" did not make call "${row.instance}"`);
+          continue;
+        }
+        const instance = view.call.instance;
         const at = row.at === undefined ? now : timeOf(row.at);
         if (at === undefined) {
           reject('field "at": must be epoch milliseconds or an ISO date-time with its offset');

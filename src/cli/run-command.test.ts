@@ -165,12 +165,17 @@ describe('a wave\'s call list and outcomes', () => {
     const done = await kairos(['outcomes', run.id, file]);
     expect(done.code).toBe(1);
     expect(done.stdout.trim()).toBe(`outcomes: run=${run.id} rows=3 recorded=2 duplicates=0 rejected=1`);
-    expect(done.stderr).toContain(`${file}:4: no customer "nobody"`);
+    expect(done.stderr).toContain(`${file}:4: field "instance": no customer "nobody"`);
     const again = await kairos(['outcomes', run.id, file]);
     expect(again.stdout.trim()).toBe(`outcomes: run=${run.id} rows=3 recorded=0 duplicates=2 rejected=1`);
     const after = await kairos(['calls', run.id]);
     expect(after.stdout).toContain(`,${first![8]},`);
     expect(after.stdout.split('\n').find((l) => l.includes(first![8]!))).toContain(',no_answer,');
+    // a blank line does not shift the lines named; an interest that is no number is named by its line
+    writeFileSync(file, `instance,outcome\n\n${first![8]},no_answer\nnobody:1.x,accepted\n`);
+    expect((await kairos(['outcomes', run.id, file])).stderr).toContain(`${file}:4: field "instance"`);
+    writeFileSync(file, `instance,outcome,interest\n${first![8]},interested,lots\n`);
+    expect((await kairos(['outcomes', run.id, file])).stderr).toContain('line 2: column "interest": "lots" is not a number');
     writeFileSync(file, 'who,what\nx,y\n');
     expect((await kairos(['outcomes', run.id, file])).stderr).toContain('unknown column "who"');
     expect((await kairos(['outcomes', run.id])).code).toBe(2);

@@ -78,28 +78,32 @@ const outcomeColumns: Readonly<Record<string, 'instance' | 'customer' | 'outcome
   interest: 'interest',
 };
 
-/** The rows of an outcomes CSV file, as the admin API takes them; or what is wrong with the file. */
-export function outcomeRows(text: string): Array<Record<string, string | number>> | { problem: string } {
-  let records: string[][];
+/** The rows of an outcomes CSV file, as the admin API takes them, each with its line in the file; or what is wrong with the file. */
+export function outcomeRows(text: string): Array<{ line: number; row: Record<string, string | number> }> | { problem: string } {
+  let parsed: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parseCsv(text, { bom: true, skip_empty_lines: true, relax_column_count: false, trim: true });
+    parsed = parseCsv(text, { bom: true, skip_empty_lines: true, relax_column_count: false, trim: true, info: true }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
   } catch (err) {
     return { problem: (err as Error).message };
   }
+  const records = parsed.map((p) => p.record);
   const header = (records[0] ?? []).map((h) => h.toLowerCase());
   const unknown = header.filter((h) => outcomeColumns[h] === undefined);
   if (unknown.length > 0) return { problem: `unknown column "${unknown[0]}" (columns: instance or customer, outcome, at, callback_at, interest)` };
   if (!header.includes('outcome') || (!header.includes('instance') && !header.includes('customer'))) return { problem: 'the header needs outcome, and instance or customer' };
-  return records.slice(1).map((cells) => {
+  const rows: Array<{ line: number; row: Record<string, string | number> }> = [];
+  for (const { record: cells, info } of parsed.slice(1)) {
     const row: Record<string, string | number> = {};
-    header.forEach((h, i) => {
+    for (const [i, h] of header.entries()) {
       const v = cells[i] ?? '';
-      if (v === '') return;
+      if (v === '') continue;
       const key = outcomeColumns[h]!;
+      if (key === 'interest' && !/^\d+(\.\d+)?$/.test(v)) return { problem: `line ${info.lines}: column "interest": "${v}" is not a number from 0 to 100` };
       row[key] = key === 'interest' || ((key === 'at' || key === 'callbackAt') && /^\d+$/.test(v)) ? Number(v) : v;
-    });
-    return row;
-  });
+    }
+    rows.push({ line: info.lines, row });
+  }
+  return rows;
 }
 
 /** Runs the command; resolves with the exit code (0 done, 1 refused by the server or not reached, 2 usage). */
@@ -183,13 +187,14 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
     let rejected = 0;
     // a thousand rows a call; a rejected row is named by its line in the file (the header is line 1)
     for (let i = 0; i < rows.length; i += 1000) {
-      const r = await call('POST', `/v1/runs/${id}/outcomes`, { outcomes: rows.slice(i, i + 1000) });
+      const batch = rows.slice(i, i + 1000);
+      const r = await call('POST', `/v1/runs/${id}/outcomes`, { outcomes: batch.map((b) => b.row) });
       if (typeof r === 'number') return r;
       recorded += r.recorded as number;
       duplicates += r.duplicates as number;
       for (const x of r.rejected as Array<{ row: number; reason: string }>) {
         rejected++;
-        io.err(`kairos run: ${file!}:${i + x.row + 1}: ${x.reason}\n`);
+        io.err(`kairos run: ${file!}:${batch[x.row - 1]?.line ?? '?'}: ${x.reason}\n`);
       }
     }
     io.out(`outcomes: run=${name!} rows=${rows.length} recorded=${recorded} duplicates=${duplicates} rejected=${rejected}`);

@@ -162,7 +162,13 @@ export class CustomerQueries {
       for (const e of effects) {
         if (e.type !== 'trace') continue;
         const x = e.params.trace.explain.find((r) => r.campaign === run.campaign);
-        return x !== undefined && x.verdict !== 'suppressed' ? x.score : undefined;
+        if (x === undefined) return undefined;
+        if (x.verdict !== 'suppressed') return x.score;
+        // held off now only by the hour (quiet hours), the day's capacity or a cap: ranked by what
+        // it would be worth then (the probability times the campaign's levers, context aside)
+        const c = catalog.campaigns.find((y) => y.id === run.campaign);
+        const later = x.reason !== undefined && /^(deferred|no_channel|cap|outside_hours)/.test(x.reason);
+        return later && x.probability !== undefined && c !== undefined ? x.probability * Math.max(c.offer.value, 1) * c.priority * c.offer.lever : undefined;
       }
       return undefined;
     });

@@ -210,7 +210,9 @@ export class FunnelLedger {
       const failed = c.delivery === 'failed' && prev?.delivery !== 'failed';
       // Cancelled at send time (stop list, consent, expiry): counted with the decision's suppressions, by its reason.
       const suppressed = c.delivery === 'suppressed' && prev?.delivery !== 'suppressed';
-      const answered = c.outcome !== undefined && prev?.outcome === undefined;
+      // (a call's outcome may come after it was closed unanswered, expired or no answer: it moves there)
+      const answered = c.outcome !== undefined && c.outcome !== prev?.outcome;
+      const was = answered ? prev?.outcome : undefined;
       const converted = c.converted !== undefined && prev?.converted === undefined;
       if (!delivered && !failed && !suppressed && !answered && !converted) continue;
       this.update(keyOf(c.campaign, c.channel, c.offer, c.group, c.run), day, (f) => {
@@ -223,6 +225,7 @@ export class FunnelLedger {
           f.suppressedBy[code] = (f.suppressedBy[code] ?? 0) + 1;
         }
         if (answered && c.outcome !== undefined) f.outcomes[c.outcome] = (f.outcomes[c.outcome] ?? 0) + 1;
+        if (was !== undefined) f.outcomes[was] = (f.outcomes[was] ?? 0) - 1;
         if (converted) f.converted += 1;
       });
     }
@@ -278,7 +281,8 @@ export class FunnelLedger {
     const out = [...rows.values()];
     for (const r of out) {
       r.waiting = r.deferred - r.resumed;
-      r.answered = Object.entries(r.outcomes).reduce((sum, [k, n]) => (k === 'expired' ? sum : sum + n), 0);
+      // an offer left to expire, or a call nobody answered, is no answer
+      r.answered = Object.entries(r.outcomes).reduce((sum, [k, n]) => (k === 'expired' || k === 'no_answer' ? sum : sum + n), 0);
       r.accepted = r.outcomes.accepted ?? 0;
       r.declined = r.outcomes.declined ?? 0;
       r.expired = r.outcomes.expired ?? 0;

@@ -203,7 +203,8 @@ export class OutboundRuns {
       id = `${base}-${n}`;
     }
     const now = this.o.clock.now();
-    const slices = this.o.slices ?? (this.o.store.coordination.shared ? 8 : 1);
+    // a wave's run is one slice: its calls go best first across the whole list (one node at a time works it; another takes over its lease)
+    const slices = campaign.outbound.waves !== undefined ? 1 : (this.o.slices ?? (this.o.store.coordination.shared ? 8 : 1));
     const run: RunRecord = { id, campaign: campaignId, segments: [...campaign.outbound.segments], state: 'running', startedBy, startedAt: now, updatedAt: now, slices, selected: 0, gone: 0, pages: 0 };
     if (campaign.outbound.waves !== undefined) run.wave = { n: 1, count: campaign.outbound.waves.count, earlier: [] };
     await this.save(run);
@@ -263,7 +264,16 @@ export class OutboundRuns {
     return this.move(id, ['running', 'waiting'], 'paused');
   }
 
-  resume(id: string): Promise<RunRecord> {
+  /** Resumes a paused run where it stopped; a later wave not started yet goes back to waiting for its start. */
+  async resume(id: string): Promise<RunRecord> {
+    const run = (await this.o.store.getMeta(runMetaKey(id))) as RunRecord | undefined;
+    if (run?.state === 'paused' && run.wave !== undefined && run.ranked !== true && run.startedAt > this.o.clock.now()) {
+      const { next } = await this.transition(id, ['paused'], { state: 'waiting', waitingFor: 'wave', waitingUntil: run.startedAt });
+      if (next !== undefined) {
+        this.o.logger.info({ run: id, state: 'waiting' }, 'outbound run moved');
+        return next;
+      }
+    }
     return this.move(id, ['paused'], 'running');
   }
 
@@ -410,8 +420,10 @@ export class OutboundRuns {
     const wave = run.wave!;
     const id = waveRunId(wave.earlier[0] ?? run.id, wave.n + 1);
     if ((await this.o.store.getMeta(runMetaKey(id))) !== undefined) return;
-    const waves = this.o.catalog().campaigns.find((c) => c.id === run.campaign)?.outbound?.waves;
-    if (waves === undefined || run.finishedAt === undefined) return;
+    const campaign = this.o.catalog().campaigns.find((c) => c.id === run.campaign);
+    const waves = campaign?.outbound?.waves;
+    // not while the campaign does not run (it is made at a tick once it runs again)
+    if (waves === undefined || campaign?.status !== 'active' || run.finishedAt === undefined) return;
     const at = run.finishedAt + waves.everyMs;
     const next: RunRecord = {
       id,
@@ -466,27 +478,32 @@ export class OutboundRuns {
           cursor = p.cursor;
         }
       } else {
-        ids.push(...(await this.calls(run.wave!.earlier.at(-1)!)).map((c) => c.customer));
+        // everyone the wave before listed: who it reached is not called again (the actor says so), who it did not reach is
+        const before = run.wave!.earlier.at(-1)!;
+        for (const { value } of await this.o.store.listMeta(`outbound/list/${before}/`, 10_000_000)) for (const [id] of (value as { entries: Array<[string, number?]> }).entries) ids.push(id);
       }
       const call = runCallOf(run);
       const scored: Array<{ id: string; score?: number }> = [];
       let at = 0;
-      let lastRenew = this.o.clock.now();
+      let lastRenew = performance.now();
+      let lost = false;
       const lane = async (): Promise<void> => {
-        while (at < ids.length && !this.stopped) {
+        while (at < ids.length && !this.stopped && !lost) {
           const id = ids[at++]!;
           const score = await this.o.score?.(call, id);
           scored.push(score === undefined ? { id } : { id, score });
-          if (this.o.clock.now() - lastRenew > (this.o.leaseMs ?? 60_000) / 3) {
-            lastRenew = this.o.clock.now();
-            await this.o.store.coordination.claimLease(lease, this.owner, this.o.leaseMs ?? 60_000);
+          if (performance.now() - lastRenew > (this.o.leaseMs ?? 60_000) / 3) {
+            lastRenew = performance.now();
+            // another node took the ranking over: it writes the list, not this one
+            if (!(await this.o.store.coordination.claimLease(lease, this.owner, this.o.leaseMs ?? 60_000))) lost = true;
           }
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 16, Math.max(1, ids.length)) }, lane));
-      if (this.stopped) return false;
+      if (this.stopped || lost) return false;
       scored.sort((a, b) => (b.score ?? -1) - (a.score ?? -1) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const size = this.o.pageSize ?? 200;
+      if (!(await this.o.store.coordination.claimLease(lease, this.owner, this.o.leaseMs ?? 60_000))) return false;
       for (let i = 0; i * size < scored.length; i++) {
         await this.o.store.putMeta(listKey(run.id, i), { entries: scored.slice(i * size, (i + 1) * size).map((e) => (e.score === undefined ? [e.id] : [e.id, e.score])) });
       }
@@ -540,7 +557,7 @@ export class OutboundRuns {
       const slice = await this.slice(id, k);
       if (slice.done) return true;
       // a page comes back empty only at the end of the lists
-      const page: Page = slice.end === true ? { ids: [], end: true } : run.wave !== undefined ? await this.listPage(id, slice.cursor, k, slices) : await this.page(run.segments, slice.cursor, k, slices);
+      const page: Page = slice.end === true ? { ids: [], end: true } : run.wave !== undefined ? await this.listPage(id, run.listed ?? 0, slice.cursor, k, slices) : await this.page(run.segments, slice.cursor, k, slices);
       if (page.ids.length === 0) {
         await this.o.store.putMeta(sliceKey(id, k), { ...slice, done: true } satisfies SliceRecord);
         await this.finish(id);
@@ -653,11 +670,12 @@ export class OutboundRuns {
     return { ids, ...(at !== undefined ? { cursor: at } : {}) };
   }
 
-  /** A wave's next page: the next chunk of its call list (after the cursor, a chunk's number) holding customers of slice `k`. */
-  private async listPage(run: string, cursor: string | undefined, k: number, slices: number): Promise<Page> {
+  /** A wave's next page: the next chunk of its call list (after the cursor, a chunk's number; `listed` long) holding customers of slice `k`. */
+  private async listPage(run: string, listed: number, cursor: string | undefined, k: number, slices: number): Promise<Page> {
     const size = this.o.pageSize ?? 200;
     for (let chunk = cursor === undefined ? 0 : Number(cursor); ; chunk++) {
-      const stored = (await this.o.store.getMeta(listKey(run, chunk))) as { entries: Array<[string, number?]> } | undefined;
+      // the chunks of the list as ranked (a ranking redone shorter leaves none of its own past them)
+      const stored = chunk * size < listed ? ((await this.o.store.getMeta(listKey(run, chunk))) as { entries: Array<[string, number?]> } | undefined) : undefined;
       if (stored === undefined) return { ids: [], cursor: String(chunk), end: true };
       const page: Page & { ranks: number[]; scores: Array<number | undefined> } = { ids: [], cursor: String(chunk + 1), ranks: [], scores: [] };
       stored.entries.forEach(([id, score], i) => {

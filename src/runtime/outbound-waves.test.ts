@@ -74,6 +74,13 @@ describe('call-centre waves', () => {
     const pushed = (await k.kairos.store.listOutbox('callcenter', 10_000)).filter((r) => r.campaign === 'credit-card-calls');
     expect(pushed.map((r) => r.instance).sort()).toEqual(day1.calls.map((c) => c.instance).sort());
 
+    // A marketer sees the list with names and phones masked; the privacy role (and admin) in full.
+    const made = await api('POST', '/v1/keys', { name: 'wave-marketer', role: 'marketer' });
+    const masked = (await (await fetch(`${k.httpUrl}/v1/runs/${first.id}/calls`, { headers: { Authorization: `Bearer ${made.secret}` } })).json()) as { calls: Call[] };
+    expect(masked.calls[0]!.lastName).toBe(`${[...day1.calls[0]!.lastName!][0]}***`);
+    expect(masked.calls[0]!.phone).not.toBe(day1.calls[0]!.phone);
+    expect(masked.calls[0]!.instance).toBe(day1.calls[0]!.instance);
+
     // The same list as a CSV file for a dialer.
     const csvRes = await fetch(`${k.httpUrl}/v1/runs/${first.id}/calls?format=csv`, { headers: adminHeaders });
     expect(csvRes.headers.get('content-type')).toContain('text/csv');
@@ -92,11 +99,14 @@ describe('call-centre waves', () => {
       { instance: declined!.instance!, outcome: 'declined' },
       { instance: 'nobody:1.x', outcome: 'accepted' },
       { instance: declined!.instance!, outcome: 'callback' },
+      // a call the run did not make: another customer's instance under a called one's id
+      { instance: `${interested!.customer}:99.x`, outcome: 'accepted' },
     ];
     const recorded = await api('POST', `/v1/runs/${first.id}/outcomes`, { outcomes });
     expect(recorded.recorded).toBe(13);
-    expect(recorded.rejected.map((r: { row: number }) => r.row)).toEqual([14, 15]);
+    expect(recorded.rejected.map((r: { row: number }) => r.row)).toEqual([14, 15, 16]);
     expect(recorded.rejected[1].reason).toContain('data.at');
+    expect(recorded.rejected[2].reason).toContain('did not make call');
     // the same file again changes nothing
     const again = await api('POST', `/v1/runs/${first.id}/outcomes`, { outcomes: outcomes.slice(0, 13) });
     expect(again).toMatchObject({ recorded: 0, duplicates: 13 });
@@ -153,7 +163,8 @@ describe('call-centre waves', () => {
       w2 = await api('GET', `/v1/runs/${second.id}`);
     }
     expect(w2.state).toBe('done');
-    expect(w2.listed).toBe(all1.calls.length);
+    // everyone the first wave listed: who it reached is not called again
+    expect(w2.listed).toBe(members);
     const by = w2.funnel.suppressedBy as Record<string, number>;
     // reached in the first wave: interested, the call back, declined
     expect(by.reached).toBe(3);
@@ -163,7 +174,7 @@ describe('call-centre waves', () => {
     // the ten not answered are called again (the rest expired unanswered: not reached either)
     const recalled = new Set(recalls.calls.map((c) => c.customer));
     for (const c of day1.calls.slice(0, 10)) expect(recalled.has(c.customer)).toBe(true);
-    expect(recalls.calls.length + w2.funnel.control + w2.funnel.suppressed - (by.no_channel ?? 0)).toBe(all1.calls.length);
+    expect(recalls.calls.length + w2.funnel.control + w2.funnel.suppressed - (by.no_channel ?? 0)).toBe(members);
     // a warm lead of the second wave too (the callback after it closes nothing more): each lead notified once
     // (the last call of the wave is still open: made on its last day)
     const lead2 = recalls.calls.at(-1)!;

@@ -1327,8 +1327,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A wave's call list: the calls its run made, best expected value first, with each call's outcome so far; JSON or a CSV file for a dialer
-         * @description Roles: `marketer`, `admin`.
+         * A wave's call list: the calls its run made, best expected value first, with each call's outcome so far; JSON or a CSV file for a dialer. Names and phones in full for the privacy role (and admin), masked for a marketer
+         * @description Roles: `marketer`, `privacy`, `admin`.
          */
         get: operations["getWaveCallList"];
         put?: never;
