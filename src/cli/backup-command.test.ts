@@ -29,8 +29,8 @@ interface Ran {
 }
 
 /** The command as a process, not blocking this one's event loop (a server in it keeps serving). */
-function kairos(args: string[]): { done: Promise<Ran>; exited: () => boolean } {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, KAIROS_STORE: 'lmdb' }, stdio: ['ignore', 'pipe', 'pipe'] });
+function kairos(args: string[], env: Record<string, string> = {}): { done: Promise<Ran>; exited: () => boolean } {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, KAIROS_STORE: 'lmdb', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let exited = false;
@@ -142,11 +142,13 @@ describe('kairos backup and restore', () => {
     expect(await rgw.request({ ...shortfall(`card-${first.slice('demo-'.length)}`), id: (decision as { re: string }).re })).toEqual(decision);
   });
 
-  it('refuses by exit code, naming why: usage, a missing backup or store, a directory that is no backup', async () => {
+  it('refuses by exit code, naming why: usage, a Redis store, a missing backup or store, a directory that is no backup', async () => {
     const data = tempDir('kairos-backup-');
     cleanups.push(data.remove);
     expect((await kairos(['backup']).done).status).toBe(2);
     expect((await kairos(['backup', 'check']).done).status).toBe(2);
+    const redis = await kairos(['backup', join(data.dir, 'r')], { KAIROS_STORE: 'redis', KAIROS_REDIS_URL: 'redis://127.0.0.1:1' }).done;
+    expect([redis.status, redis.stderr]).toEqual([2, 'kairos backup: copies the LMDB store of KAIROS_DATA_DIR (KAIROS_STORE=lmdb); a Redis store is backed up by Redis itself (docs/operations.md#redis)\n']);
     const missing = await kairos(['backup', 'check', join(data.dir, 'nope')]).done;
     expect([missing.status, missing.stderr]).toEqual([1, `kairos backup check: ${join(data.dir, 'nope')}: no such directory\n`]);
     const noStore = await kairos(['backup', join(data.dir, 'b'), '--data-dir', join(data.dir, 'empty')]).done;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, closeSync, writeSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, closeSync, writeSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../test-support/test-kairos.js';
@@ -119,6 +119,22 @@ describe('backupLmdb, checkBackup, restoreBackup', () => {
     // and it is not restored
     expect(() => restoreBackup(target, join(root, 'r', 'lmdb'), build)).toThrow(/the copy is damaged/);
     expect(existsSync(join(root, 'r', 'lmdb', 'data.mdb'))).toBe(false);
+  });
+
+  it('names a keyring that does not open the copy', async () => {
+    const root = dir();
+    const [a, b] = [join(root, 'a'), join(root, 'b')];
+    await smallStore(join(a, 'lmdb'));
+    await smallStore(join(b, 'lmdb'));
+    await backupLmdb(join(a, 'lmdb'), join(root, 'ba'), build);
+    await backupLmdb(join(b, 'lmdb'), join(root, 'bb'), build);
+    // b's keyring put beside a's copy, and the manifest made to agree with it: only the keys can tell
+    copyFileSync(join(root, 'bb', 'lmdb', 'keys.bin'), join(root, 'ba', 'lmdb', 'keys.bin'));
+    const manifest = JSON.parse(readFileSync(join(root, 'ba', 'manifest.json'), 'utf8')) as { files: Record<string, unknown>; counts: Record<string, unknown> };
+    manifest.files['lmdb/keys.bin'] = (JSON.parse(readFileSync(join(root, 'bb', 'manifest.json'), 'utf8')) as typeof manifest).files['lmdb/keys.bin'];
+    manifest.counts.opened = 0;
+    writeFileSync(join(root, 'ba', 'manifest.json'), JSON.stringify(manifest));
+    expect(() => checkBackup(join(root, 'ba'))).toThrow(expect.objectContaining({ code: 'invalid', message: `${join(root, 'ba', 'lmdb/keys.bin')}: opens none of the 61 sealed values tried: not the keyring of this copy` }));
   });
 
   it('refuses a data dir a process holds, one with a store unless forced (kept aside), and a newer snapshot version', async () => {

@@ -174,6 +174,7 @@ export function countLmdb(dir: string): BackupCounts {
     const options: RootDatabaseOptionsWithPath = { path: dir, maxDbs: 16, readOnly: true, mapSize: lmdbMapSize(dir) };
     root = open(options);
   } catch (err) {
+    if (!hadLock) rmSync(join(dir, 'lock.mdb'), { force: true });
     throw new KairosError('invalid', `LMDB cannot open ${join(dir, 'data.mdb')}: ${(err as Error).message}`, { cause: err });
   }
   const ring = keyringOf(join(dir, 'keys.bin'));
@@ -233,6 +234,16 @@ export function countLmdb(dir: string): BackupCounts {
 export async function backupLmdb(storeDir: string, target: string, build: BuildInfo, now: () => number = Date.now): Promise<BackupManifest> {
   if (!existsSync(join(storeDir, 'data.mdb'))) throw new KairosError('not_found', `no LMDB store in ${storeDir}`);
   if (!isEmptyOrMissing(target)) throw new KairosError('conflict', `${target} is not empty: a backup goes into a new or empty directory`);
+  try {
+    return await backupInto(storeDir, target, build, now);
+  } catch (err) {
+    // what a failed backup wrote goes (the directory was empty): the same command can run again
+    if (existsSync(target)) for (const f of readdirSync(target)) rmSync(join(target, f), { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function backupInto(storeDir: string, target: string, build: BuildInfo, now: () => number): Promise<BackupManifest> {
   const started = performance.now();
   const createdAt = new Date(now()).toISOString();
   const lmdbCopy = join(target, 'lmdb');
