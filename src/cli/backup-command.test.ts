@@ -116,6 +116,9 @@ describe('kairos backup and restore', () => {
     const restored = await startTestKairos({ dataDir: restoredDir, keepDataDir: true, config: { clock: 'manual' }, manualClockStart: T0 });
     cleanups.push(() => restored.close());
     expect(restored.logs).toContainEqual(expect.objectContaining({ msg: 'demo bank already in the store', customers: 45_211 }));
+    // Not over a serving store, even with --force.
+    const held = await kairos(['restore', backupDir, '--data-dir', restoredDir, '--force']).done;
+    expect([held.status, held.stderr]).toEqual([1, expect.stringContaining(`kairos restore: the data dir ${join(restoredDir, 'lmdb')} is in use by process ${process.pid}`)]);
     // The customers decided before the backup: the same cards, outbox entries and reminders.
     // (Less the last decision's explanation, which only a live actor holds, as after any restart.)
     for (const [id, card] of cards) expect(await getJson(restored, `/v1/customers/${id}`)).toEqual({ ...card, lastDecision: [] });

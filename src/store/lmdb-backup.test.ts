@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, closeSync, writeSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -116,6 +117,15 @@ describe('backupLmdb, checkBackup, restoreBackup', () => {
     expect(() => checkBackup(target)).toThrow(expect.objectContaining({ code: 'invalid', message: `${data}: its SHA-256 is not the manifest's: the copy is damaged` }));
     truncateSync(data, 4096);
     expect(() => checkBackup(target)).toThrow(/data\.mdb: 4096 bytes, the manifest says \d+: the copy is damaged/);
+    // a file that is no LMDB store, with a manifest that agrees with it: named, not opened (lmdb-js would crash on it)
+    const garbage = join(root, 'g');
+    await backupLmdb(storeDir, garbage, build);
+    writeFileSync(join(garbage, 'lmdb', 'data.mdb'), Buffer.alloc(65_536, 0x5a));
+    const gm = JSON.parse(readFileSync(join(garbage, 'manifest.json'), 'utf8')) as { files: Record<string, { bytes: number; sha256: string }> };
+    gm.files['lmdb/data.mdb'] = { bytes: 65_536, sha256: createHash('sha256').update(Buffer.alloc(65_536, 0x5a)).digest('hex') };
+    writeFileSync(join(garbage, 'manifest.json'), JSON.stringify(gm));
+    expect(() => checkBackup(garbage)).toThrow(expect.objectContaining({ code: 'invalid', message: `${join(garbage, 'lmdb', 'data.mdb')} is not an LMDB store (no LMDB meta page at its start)` }));
+    expect(readdirSync(join(garbage, 'lmdb')).sort()).toEqual(['data.mdb', 'keys.bin']);
     // and it is not restored
     expect(() => restoreBackup(target, join(root, 'r', 'lmdb'), build)).toThrow(/the copy is damaged/);
     expect(existsSync(join(root, 'r', 'lmdb', 'data.mdb'))).toBe(false);

@@ -163,11 +163,39 @@ function keyringOf(file: string): { keys: number; key: (slot: number) => Buffer 
   };
 }
 
+/** LMDB's magic number, in the first meta page (after the page header: 16 bytes in LMDB 0.9, 24 in lmdb-js's 0.9.90). */
+const MDB_MAGIC = 0xbeefc0de;
+
+/**
+ * Refuses a file that does not start as an LMDB store: lmdb-js trusts the file it maps, and on
+ * one that is not LMDB's it crashes the process (a segmentation fault) instead of failing. A
+ * store damaged further in can still do that, which is why a backup's files are checked
+ * against their SHA-256 before LMDB reads them.
+ */
+function assertLmdbFile(file: string): void {
+  const head = Buffer.alloc(32);
+  let n = 0;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      n = readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw new KairosError('invalid', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+  if (n < head.length || (head.readUInt32LE(16) !== MDB_MAGIC && head.readUInt32LE(24) !== MDB_MAGIC)) {
+    throw new KairosError('invalid', `${file} is not an LMDB store (no LMDB meta page at its start)`);
+  }
+}
+
 /**
  * Opens an LMDB directory read-only and counts what it holds; opens up to `SAMPLE` sealed values
  * of each sealed table with the keyring beside it. Throws `invalid` when LMDB cannot open it.
  */
 export function countLmdb(dir: string): BackupCounts {
+  assertLmdbFile(join(dir, 'data.mdb'));
   const hadLock = existsSync(join(dir, 'lock.mdb'));
   let root: RootDatabase;
   try {
