@@ -21,6 +21,7 @@ import { keysCommand, keysUsage } from './cli/keys-command.js';
 import { runCommand, runUsage } from './cli/run-command.js';
 import { importCommand, importUsage } from './cli/import-command.js';
 import { segmentsCommand, segmentsUsage } from './cli/segments-command.js';
+import { backupCommand, backupUsage, restoreCommand, restoreUsage } from './cli/backup-command.js';
 
 /** The `kairos` command. `serve` is the default. */
 
@@ -42,6 +43,11 @@ usage:
                              then \`kairos serve\` runs on it
   kairos compact             rewrite the data dir's LMDB store with full pages (a third
                              smaller after a bulk load or a large erase); Kairos stopped
+  kairos backup DIR          a consistent, compacted copy of the data dir's LMDB store, its
+                             keyring and a manifest into DIR, while the server serves or not;
+                             kairos backup check DIR checks and counts one (exit 1 if damaged)
+  kairos restore DIR         a checked backup as the data dir's store (empty, or --force;
+                             Kairos stopped); see kairos backup --help, docs/operations.md
   kairos audit verify        walk the audit trail's hash chain (the data dir's store, Kairos
                              stopped, or --url http://host:port --key ADMIN_KEY); exit 1
                              naming the first broken seq
@@ -309,6 +315,16 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (argv[0] === 'segments') {
     if (argv.includes('--help') || argv.includes('-h')) process.stdout.write(`${segmentsUsage}\n`);
     else process.exitCode = await segmentsCommand(argv.slice(1), { env: process.env, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+    return;
+  }
+  if (argv[0] === 'backup') {
+    if (argv.includes('--help') || argv.includes('-h')) process.stdout.write(`${backupUsage}\n`);
+    else process.exitCode = await backupCommand(argv.slice(1), { env: process.env, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+    return;
+  }
+  if (argv[0] === 'restore') {
+    if (argv.includes('--help') || argv.includes('-h')) process.stdout.write(`${restoreUsage}\n`);
+    else process.exitCode = restoreCommand(argv.slice(1), { env: process.env, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
     return;
   }
   if (argv[0] === 'keys') {

@@ -35,8 +35,8 @@ export class Keyring {
   readonly indexSecret: Buffer;
 
   constructor(dir: string) {
-    // created if missing ('a'); then read and written at positions (pread, pwrite)
-    closeSync(openSync(join(dir, FILE), 'a'));
+    // created if missing ('a', readable by its owner only); then read and written at positions (pread, pwrite)
+    closeSync(openSync(join(dir, FILE), 'a', 0o600));
     this.fd = openSync(join(dir, FILE), 'r+');
     this.slots = Math.floor(fstatSync(this.fd).size / SLOT);
     if (this.slots === 0) {
