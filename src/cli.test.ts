@@ -54,7 +54,13 @@ describe('kairos command', () => {
     writeFileSync(broken, readFileSync(join(packageRoot(), 'demo', 'catalog.yaml'), 'utf8').replace('offer: pension-deposit\n', 'offer: pension-depositt\n'));
     const bad = run(['catalog', 'check', broken]);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toBe(`kairos: ${broken}: campaigns[pension-deposit].offer: unknown offer "pension-depositt"\n`);
+    expect(bad.stderr).toBe(`kairos: ${broken}: 1 problem:\n  campaigns[pension-deposit].offer: unknown offer "pension-depositt"\n`);
+    // every problem, not only the first
+    const two = join(dir.dir, 'two.yaml');
+    writeFileSync(two, readFileSync(broken, 'utf8').replace('channels: [sms]\n', 'channels: [fax]\n'));
+    const both = run(['catalog', 'check', two]);
+    expect(both.status).toBe(1);
+    expect(both.stderr).toMatch(/^kairos: .*two\.yaml: 2 problems:\n {2}campaigns\[atm-shortfall\]\.channels\[0\]: .*\n {2}campaigns\[pension-deposit\]\.offer: unknown offer "pension-depositt"\n$/);
     const syntax = join(dir.dir, 'syntax.yaml');
     writeFileSync(syntax, 'version: 1\nfeatures: [\n');
     expect(run(['catalog', 'check', syntax]).stderr).toMatch(new RegExp(`^kairos: ${syntax}:3:1: `));
@@ -66,8 +72,23 @@ describe('kairos command', () => {
     const deep = join(dir.dir, 'deep.yaml');
     const deepRule = `${'{ not: '.repeat(40)}{ attr: stage, op: exists }${' }'.repeat(40)}`;
     writeFileSync(deep, readFileSync(join(packageRoot(), 'demo', 'catalog.yaml'), 'utf8').replace('segments:\n', `segments:\n  - { id: deep, name: Deep, rule: ${deepRule} }\n`));
-    expect(run(['catalog', 'check', deep]).stderr).toBe(`kairos: ${deep}: segments[deep].rule${'.not'.repeat(32)}: nests deeper than 32 levels of all, any and not\n`);
+    expect(run(['catalog', 'check', deep]).stderr).toBe(`kairos: ${deep}: 1 problem:\n  segments[deep].rule${'.not'.repeat(32)}: nests deeper than 32 levels of all, any and not\n`);
     expect(run(['catalog', 'check']).status).toBe(2);
+  });
+
+  it('gives each command its own help, refuses a flag that does not apply, and warns about an unknown KAIROS_ variable', () => {
+    const seedHelp = run(['seed', '--help']);
+    expect(seedHelp.status).toBe(0);
+    expect(seedHelp.stdout).toMatch(/^usage: kairos seed --customers N/);
+    expect(run(['audit', '--help']).stdout).toMatch(/^usage: kairos audit verify\|export/);
+    expect(run(['--help']).stdout).toMatch(/^kairos: real-time next-best-offer/);
+    const flag = run(['seed', '--customers', '5', '--port', '9']);
+    expect(flag).toMatchObject({ status: 2, stderr: 'kairos: --port does not apply to kairos seed (see kairos seed --help)\n' });
+    expect(run(['catalog', 'check', 'x.yaml', '--url', 'http://x']).stderr).toContain('--url does not apply to kairos catalog');
+    // a misspelt setting, named with the one it is closest to (the start then fails on a bad port: no server)
+    const warned = run(['serve', '--store', 'memory'], { KAIROS_POTR: '9000', KAIROS_PORT: 'not-a-port' });
+    expect(warned.status).toBe(2);
+    expect(warned.stderr).toContain('kairos: warning: KAIROS_POTR is not a Kairos variable and is ignored (did you mean KAIROS_PORT?)');
   });
 
   it('replays the bank data set: the last line carries the metrics', () => {

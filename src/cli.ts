@@ -6,7 +6,8 @@ import { loadCatalogFile } from './catalog/catalog-file.js';
 import { namePaths } from './catalog/catalog-service.js';
 import { replayBankCsv, replayLine } from './replay/bank-replay.js';
 import type { Config } from './config.js';
-import { configVariables, loadConfig } from './config.js';
+import { configVariables, loadConfig, unknownVariableWarnings } from './config.js';
+import { catalogProblems } from './catalog/catalog-problems.js';
 import { KairosError } from './errors.js';
 import type { Kairos } from './kairos.js';
 import { lmdbOptions, startKairos } from './kairos.js';
@@ -87,6 +88,63 @@ gateway token "demo-gateway", admin key "demo-admin" (a warning is logged).
 Docs: README.md, docs/protocol.md, docs/configuration.md.
 `;
 
+/** Each command's own usage (`kairos COMMAND --help`) and the flags that apply to it (any other is refused). */
+const commands: Readonly<Record<string, { usage: string; flags: readonly string[] }>> = {
+  serve: {
+    usage: `usage: kairos [serve] [options]   run the server (the default command)
+options (each overrides its environment variable; every setting: kairos --help, docs/configuration.md):
+  --port <n>                 KAIROS_PORT, default 8080
+  --host <addr>              KAIROS_HOST, default 0.0.0.0
+  --data-dir <dir>           KAIROS_DATA_DIR, default ./data
+  --store <lmdb|memory|redis> KAIROS_STORE, default lmdb (redis: KAIROS_REDIS_URL)
+  --clock <system|manual>    KAIROS_CLOCK; manual: time moves only by POST /v1/clock
+  --no-demo                  KAIROS_DEMO=false: no demo bank, no campaigns
+  --catalog <file>           KAIROS_CATALOG_FILE: a YAML catalog that seeds an empty store
+  --log-level <level>        KAIROS_LOG_LEVEL, default info`,
+    flags: ['port', 'host', 'data-dir', 'store', 'clock', 'no-demo', 'catalog', 'log-level'],
+  },
+  seed: {
+    usage: `usage: kairos seed --customers N [--data-dir DIR] [--no-compact] [--catalog FILE] [--log-level L]
+  writes a synthetic bank of N customers (demo-1 … demo-N, the demo bank first, N from 1 to
+  1,000,000,000) into the data dir's LMDB store with a progress bar, then compacts the store
+  (--no-compact: not); then \`kairos serve\` runs on it`,
+    flags: ['customers', 'no-compact', 'data-dir', 'catalog', 'log-level'],
+  },
+  compact: {
+    usage: `usage: kairos compact [--data-dir DIR]
+  rewrites the data dir's LMDB store with full pages (a third smaller after a bulk load or a
+  large erase); Kairos stopped`,
+    flags: ['data-dir'],
+  },
+  catalog: { usage: 'usage: kairos catalog check FILE\n  checks a YAML catalog file: exit 0 with a summary, or 1 listing every problem found', flags: [] },
+  replay: { usage: 'usage: kairos replay CSV\n  replays the UCI bank-full data through the adaptive model (score, then learn, row by row)', flags: [] },
+  scenario: {
+    usage: `usage: kairos scenario run FILE… [--url http://host:port]
+  runs QA scenario scripts (scenarios/*.yaml) against a server started for each file (manual
+  clock, memory store, demo), or --url a server started with --clock manual; exit 1 when a
+  step fails`,
+    flags: ['url'],
+  },
+  audit: {
+    usage: `usage: kairos audit verify|export [--data-dir DIR | --url URL --key KEY] [--from MS --to MS]
+  verify: walks the audit trail's hash chain (exit 1 naming the first broken seq); export: the
+  trail as NDJSON on stdout`,
+    flags: ['data-dir', 'url', 'key', 'from', 'to'],
+  },
+};
+
+/** Refuses a flag given to a command it does not apply to (it would be ignored silently). */
+function checkFlags(command: string, values: Readonly<Record<string, unknown>>): void {
+  const allowed = commands[command]?.flags ?? [];
+  const extra = Object.keys(values).filter((f) => values[f] !== undefined && f !== 'help' && f !== 'version' && !allowed.includes(f));
+  if (extra.length > 0) fail(`--${extra[0]!} does not apply to kairos ${command} (see kairos ${command} --help)`, 2);
+}
+
+/** Warns on stderr about every `KAIROS_*` variable Kairos does not know (a misspelt setting). */
+function warnUnknownVariables(env: Env): void {
+  for (const w of unknownVariableWarnings(env)) process.stderr.write(`kairos: warning: ${w}\n`);
+}
+
 function fail(message: string, code: number): never {
   process.stderr.write(`kairos: ${message}\n`);
   process.exit(code);
@@ -133,9 +191,17 @@ function parseCli(argv: readonly string[]): Command {
     fail(`${(err as Error).message}\n(see kairos --help)`, 2);
   }
   const { values, positionals } = parsed;
-  if (values.help === true) return { command: 'help', env: {} };
-  if (values.version === true) return { command: 'version', env: {} };
   const [command = 'serve', ...rest] = positionals;
+  if (values.help === true) {
+    const own = positionals.length > 0 ? commands[command] : undefined;
+    if (own !== undefined) {
+      process.stdout.write(`${own.usage}\n`);
+      process.exit(0);
+    }
+    return { command: 'help', env: {} };
+  }
+  if (values.version === true) return { command: 'version', env: {} };
+  if (commands[command] !== undefined) checkFlags(command, values);
   if (command === 'catalog') {
     const [sub, file, ...more] = rest;
     if (sub !== 'check' || file === undefined || more.length > 0) fail('usage: kairos catalog check FILE', 2);
@@ -185,6 +251,7 @@ function parseCli(argv: readonly string[]): Command {
 
 /** The configuration from the environment and flags; invalid: exit 2 naming the problems. */
 function configFrom(env: Env): Config {
+  warnUnknownVariables(env);
   try {
     return loadConfig(env);
   } catch (err) {
@@ -289,6 +356,9 @@ function catalogCheck(file: string): void {
   let def: CatalogDef | undefined;
   try {
     def = loadCatalogFile(file);
+    // every problem, one a line, not only the first
+    const problems = catalogProblems(def);
+    if (problems.length > 0) fail(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p}`).join('\n')}`, 1);
     const catalog = compileCatalog(def);
     const campaigns = catalog.campaigns.map((c) => `${c.id} (${c.status})`).join(', ');
     process.stdout.write(

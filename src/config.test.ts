@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KairosError } from './errors.js';
-import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, DEMO_STOP_LIST_SECRET, configProblems, loadConfig, secretVariables } from './config.js';
+import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, DEMO_STOP_LIST_SECRET, configProblems, loadConfig, secretVariables, unknownVariables } from './config.js';
 
 /** The problems loadConfig names for this environment; none when it loads. */
 function problemsOf(env: Record<string, string>): readonly string[] {
@@ -115,8 +115,16 @@ describe('configuration', () => {
     expect(() => loadConfig({ KAIROS_IDEMPOTENCY_MAX_IDS: '5' })).toThrow(/KAIROS_IDEMPOTENCY_MAX_IDS/);
   });
 
-  it('wants both TLS files or neither', () => {
+  it('wants both TLS files or neither, and names one it cannot read', () => {
     expect(() => loadConfig({ KAIROS_TLS_CERT_FILE: '/etc/kairos/cert.pem' })).toThrow(/set both for TLS, or neither/);
+    expect(() => loadConfig({ KAIROS_TLS_CERT_FILE: '/nonexistent/cert.pem', KAIROS_TLS_KEY_FILE: '/nonexistent/key.pem' })).toThrow(/KAIROS_TLS_CERT_FILE: cannot read "\/nonexistent\/cert\.pem" \(ENOENT\)[\s\S]*KAIROS_TLS_KEY_FILE: cannot read/);
+  });
+
+  it('names the KAIROS_ variables it does not know, with the nearest one', () => {
+    expect(unknownVariables({ KAIROS_POTR: '1', KAIROS_PORT: '1', KAIROS_ADMIN_KEY: 'x', KAIROS_WHATEVER_THIS_IS: '1', KAIROS_ADMIN_KEYS_FILE: '/k', PATH: '/bin' })).toEqual([
+      { name: 'KAIROS_POTR', suggestion: 'KAIROS_PORT' },
+      { name: 'KAIROS_WHATEVER_THIS_IS' },
+    ]);
   });
 
   it('lets overrides win over the environment', () => {

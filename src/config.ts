@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DAY_MS, channels as knownChannels, defaultLimits } from '../actors/index.js';
@@ -488,6 +488,60 @@ function productionProblems(c: Readonly<Partial<Config>>): Array<{ keys: Readonl
 }
 
 /**
+ * `KAIROS_*` variables Kairos reads besides the settings: the commands' (`kairos keys`,
+ * `kairos run`, scenarios), the tests' programs and switches.
+ */
+export const otherVariables: ReadonlySet<string> = new Set([
+  'KAIROS_ADMIN_KEY',
+  'KAIROS_URL',
+  'KAIROS_SCENARIO_ADMIN_KEY',
+  'KAIROS_SCENARIO_TOKEN',
+  'KAIROS_REDIS_SERVER_BIN',
+  'KAIROS_PROMETHEUS_BIN',
+  'KAIROS_CHROMIUM_BIN',
+  'KAIROS_PYTHON3_BIN',
+  'KAIROS_TEST_PROVISION',
+  'KAIROS_KILL_SEED',
+]);
+
+/** The edit distance of two names (insertions, deletions, substitutions, a swap of neighbours). */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The `KAIROS_*` variables of `env` that Kairos does not know (a misspelt setting is otherwise
+ * silently ignored), each with the known name it is closest to when one is near.
+ */
+export function unknownVariables(env: Source): Array<{ name: string; suggestion?: string }> {
+  const known = new Set<string>([...settings.map((s) => s.env), ...[...secretVariables].map((v) => `${v}_FILE`), ...otherVariables]);
+  const out: Array<{ name: string; suggestion?: string }> = [];
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('KAIROS_') || known.has(name)) continue;
+    let best: string | undefined;
+    let bestD = Infinity;
+    for (const k of known) {
+      const dd = distance(name, k);
+      if (dd < bestD) [best, bestD] = [k, dd];
+    }
+    out.push(best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 6)) ? { name, suggestion: best } : { name });
+  }
+  return out;
+}
+
+/** The warning a start prints for each unknown `KAIROS_*` variable. */
+export function unknownVariableWarnings(env: Source): string[] {
+  return unknownVariables(env).map((u) => `${u.name} is not a Kairos variable and is ignored${u.suggestion === undefined ? '' : ` (did you mean ${u.suggestion}?)`}`);
+}
+
+/**
  * Builds the configuration from the environment and explicit overrides (command-line
  * flags, tests). Overrides win over the environment, the environment over defaults.
  */
@@ -522,6 +576,15 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
   const merged = { ...defaults, ...values, ...overrides } as Config;
   if ((merged.tlsCertFile === undefined) !== (merged.tlsKeyFile === undefined)) {
     problems.push('KAIROS_TLS_CERT_FILE and KAIROS_TLS_KEY_FILE: set both for TLS, or neither');
+  }
+  // uWS says only "App construction failed" for a TLS file it cannot read: named here first
+  for (const [name, file] of [['KAIROS_TLS_CERT_FILE', merged.tlsCertFile], ['KAIROS_TLS_KEY_FILE', merged.tlsKeyFile]] as const) {
+    if (file === undefined) continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (err) {
+      problems.push(`${name}: cannot read "${file}" (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
   }
   // Production is judged on the settings that could be read: a value that could not would
   // otherwise be judged by its default (KAIROS_DEMO=maybe is not "the demo bank").

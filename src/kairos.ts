@@ -419,7 +419,7 @@ async function closeInOrder(parts: { config: Readonly<Config>; logger: Logger; g
 
 export async function startKairos(config: Readonly<Config>, options: StartOptions = {}): Promise<Kairos> {
   const uws = loadUws();
-  const logger = createLogger(config.logLevel, options.logDestination);
+  const logger = createLogger(config.logLevel, options.logDestination, config.nodeId);
   const metrics = createMetrics();
   const clock: Clock = config.clock === 'manual' ? new ManualClock(options.manualClockStart ?? Date.now()) : systemClock;
   const started = Date.now();

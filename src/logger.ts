@@ -38,10 +38,11 @@ export const redactPaths: readonly string[] = piiKeys.flatMap((k) => [k, `*.${k}
 
 export type { Logger };
 
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+/** A logger; each line carries the service, this process's id and, when given, the node's name (KAIROS_NODE_ID). */
+export function createLogger(level: LogLevel, destination?: DestinationStream, node?: string): Logger {
   const options = {
     level,
-    base: { service: 'kairos' },
+    base: { service: 'kairos', pid: process.pid, ...(node === undefined ? {} : { node }) },
     redact: { paths: [...redactPaths], censor: '[redacted]' },
     // errors are serialized (and scrubbed) by the formatter below; serializing again would lose their type
     serializers: { err: (err: unknown) => err },

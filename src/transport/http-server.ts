@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { KairosError, asKairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -86,6 +87,9 @@ export class HttpServer {
     const authorization = req.getHeader('authorization') || undefined;
     const contentType = req.getHeader('content-type');
     const accept = req.getHeader('accept');
+    // The request's id: the client's X-Request-Id when it is a sane one, else a new one; on every reply
+    const given = req.getHeader('x-request-id');
+    const requestId = /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
     let aborted = false;
     let streamed: BodyStream | undefined;
     /** a streamed reply waiting for the client to take what it was sent */
@@ -95,7 +99,8 @@ export class HttpServer {
       streamed?.fail(new KairosError('unavailable', 'the client went away before the end of the body'));
       writable?.();
     });
-    const write = (r: HttpReply): void => {
+    const write = (reply: HttpReply): void => {
+      const r = withRequestId(reply, requestId);
       if (r.stream !== undefined) {
         const drained = (): Promise<void> =>
           new Promise<void>((resolve) => {
@@ -153,7 +158,7 @@ export class HttpServer {
         })
         .then(write, (err: unknown) => {
           const e = asKairosError(err);
-          if (e.code === 'internal') this.o.logger.error({ err, path, method }, 'http handler failed');
+          if (e.code === 'internal') this.o.logger.error({ err, path, method, requestId }, 'http handler failed');
           write(errorReply(e));
         });
     };
@@ -227,4 +232,9 @@ export class HttpServer {
       if (aborted()) await chunks.return?.(undefined).catch(() => undefined);
     }
   }
+}
+
+/** A reply with the request's id in its `X-Request-Id` header (an error's included). */
+export function withRequestId(r: HttpReply, requestId: string): HttpReply {
+  return { ...r, headers: { ...r.headers, 'X-Request-Id': requestId } };
 }
