@@ -119,11 +119,11 @@ options (each overrides its environment variable; every setting: kairos --help, 
   catalog: { usage: 'usage: kairos catalog check FILE\n  checks a YAML catalog file: exit 0 with a summary, or 1 listing every problem found', flags: [] },
   replay: { usage: 'usage: kairos replay CSV\n  replays the UCI bank-full data through the adaptive model (score, then learn, row by row)', flags: [] },
   scenario: {
-    usage: `usage: kairos scenario run FILE… [--url http://host:port]
+    usage: `usage: kairos scenario run FILE… [--url http://host:port] [--junit FILE]
   runs QA scenario scripts (scenarios/*.yaml) against a server started for each file (manual
   clock, memory store, demo), or --url a server started with --clock manual; exit 1 when a
-  step fails`,
-    flags: ['url'],
+  step fails; --junit FILE also writes the results as JUnit XML (a suite a file, a case a step)`,
+    flags: ['url', 'junit'],
   },
   audit: {
     usage: `usage: kairos audit verify|export [--data-dir DIR | --url URL --key KEY] [--from MS --to MS]
@@ -158,7 +158,7 @@ type Command =
   | { command: 'replay'; file: string }
   | { command: 'seed'; customers: number; compact: boolean; env: Env }
   | { command: 'compact'; env: Env }
-  | { command: 'scenario'; files: string[]; url?: string }
+  | { command: 'scenario'; files: string[]; url?: string; junit?: string }
   | { command: 'audit'; sub: 'verify' | 'export'; env: Env; url?: string | undefined; key?: string | undefined; from?: number | undefined; to?: number | undefined };
 
 function parseCli(argv: readonly string[]): Command {
@@ -185,6 +185,7 @@ function parseCli(argv: readonly string[]): Command {
         key: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
+        junit: { type: 'string' },
       },
     });
   } catch (err) {
@@ -209,8 +210,8 @@ function parseCli(argv: readonly string[]): Command {
   }
   if (command === 'scenario') {
     const [sub, ...files] = rest;
-    if (sub !== 'run' || files.length === 0) fail('usage: kairos scenario run FILE… [--url http://host:port]', 2);
-    return values.url === undefined ? { command: 'scenario', files } : { command: 'scenario', files, url: values.url };
+    if (sub !== 'run' || files.length === 0) fail('usage: kairos scenario run FILE… [--url http://host:port] [--junit FILE]', 2);
+    return { command: 'scenario', files, ...(values.url === undefined ? {} : { url: values.url }), ...(values.junit === undefined ? {} : { junit: values.junit }) };
   }
   if (command === 'audit') {
     const [sub, ...more] = rest;
@@ -435,7 +436,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   if (parsed.command === 'scenario') {
-    const ok = await runScenarios(parsed.files, parsed.url, (line) => process.stdout.write(`${line}\n`));
+    const ok = await runScenarios(parsed.files, parsed.url, (line) => process.stdout.write(`${line}\n`), undefined, undefined, parsed.junit);
     if (!ok) process.exit(1);
     return;
   }

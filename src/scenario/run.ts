@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { junitXml } from './junit.js';
 import type { Config } from '../config.js';
 import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, loadConfig } from '../config.js';
 import { startKairos } from '../kairos.js';
@@ -56,10 +58,13 @@ export async function runScenarios(
   serverConfig?: (file: string) => Partial<Config>,
   /** how long an `sms` or `delivery` step waits (5 s by default) */
   waitMs?: number,
+  /** where to write the results as JUnit XML */
+  junitFile?: string,
 ): Promise<boolean> {
-  const results: ScenarioResult[] = [];
+  const results: Array<ScenarioResult & { seconds: number }> = [];
   for (const file of files) {
     let result: ScenarioResult;
+    const started = performance.now();
     if (url !== undefined) {
       result = await runScenario(file, { baseUrl: serverBase(url), gatewayToken: process.env.KAIROS_SCENARIO_TOKEN ?? DEMO_GATEWAY_TOKEN, adminKey: process.env.KAIROS_SCENARIO_ADMIN_KEY ?? DEMO_ADMIN_KEY, ...(waitMs === undefined ? {} : { waitMs }) });
     } else {
@@ -74,11 +79,12 @@ export async function runScenarios(
         await smsc.close();
       }
     }
-    results.push(result);
+    results.push({ ...result, seconds: (performance.now() - started) / 1000 });
     print(`${result.ok ? 'PASS' : 'FAIL'} ${result.file}: ${result.name}`);
     for (const s of result.steps) print(`  ${s.ok ? 'ok  ' : 'FAIL'} ${s.step}. ${s.what}${s.ok && s.detail === undefined ? '' : ` — ${s.detail ?? ''}`}`);
   }
   const failed = results.filter((r) => !r.ok).length;
   print(`scenarios: ${results.length - failed} passed, ${failed} failed`);
+  if (junitFile !== undefined) writeFileSync(junitFile, junitXml(results));
   return failed === 0;
 }

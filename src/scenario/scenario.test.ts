@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../paths.js';
@@ -47,7 +47,14 @@ describe('QA scenarios', () => {
       );
       const lines: string[] = [];
       // Nothing is coming for the sms and delivery steps: a short wait says so as well as 5 s.
-      expect(await runScenarios([file], undefined, (l) => lines.push(l), undefined, 300)).toBe(false);
+      const junit = join(t.dir, 'junit.xml');
+      expect(await runScenarios([file], undefined, (l) => lines.push(l), undefined, 300, junit)).toBe(false);
+      // the same results as JUnit XML for a CI server: a suite, a case a step, the failures with what came
+      const xml = readFileSync(junit, 'utf8');
+      expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="kairos scenarios" tests="10" failures="8">/);
+      expect(xml).toContain('<testsuite name="wrong on purpose"');
+      expect(xml).toContain('<testcase classname="' + file + '" name="1. clock 2026-11-24T10:00:00+03:00"/>');
+      expect(xml).toMatch(/<testcase classname="[^"]+" name="2\. event ib\.login[^"]*">\n {6}<failure message="got silence; why: [^"]*pension-deposit suppressed \(not_in_target_group\)/);
       expect(lines).toContain(`FAIL ${file}: wrong on purpose`);
       const failed = lines.find((l) => l.includes('2. event ib.login'));
       expect(failed).toMatch(/FAIL .* — got silence; why: /);
