@@ -5,6 +5,7 @@ import type { CatalogDef } from '../actors/index.js';
 import { capacityDay } from '../actors/index.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { auditRoutes } from './admin/audit-routes.js';
+import { asyncApiRoute } from './admin/asyncapi-route.js';
 import { openApiRoute } from './admin/openapi-route.js';
 import type { ServerStatus } from './schema/http/admin-schemas.js';
 import { catalogRoutes } from './admin/catalog-routes.js';
@@ -350,6 +351,7 @@ function buildGateway(
     routes: [
       eventsRoute({ host, metrics, logger }),
       openApiRoute(config.publicUrl),
+      asyncApiRoute(config.publicUrl),
       ...adminRoutes({ host, stopList, store, clock, logger, status, afterClockMove: () => parts.outboundRuns.tick() }),
       ...catalogRoutes({ catalogs, host, clock, propensity, segments }),
       ...segmentRoutes({ catalogs, store, counts: new DraftCounts({ store, catalog: () => catalogs.catalog, clock, logger }) }),

@@ -69,6 +69,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/asyncapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The WebSocket gateway protocol (/v1/gateway) as an AsyncAPI 3.0 document
+         * @description Generated from the same frame schemas as the server checks; the same document is checked in as schemas/asyncapi.json (docs/protocol.md).
+         */
+        get: operations["getAsyncApi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -1426,6 +1446,25 @@ export interface components {
             };
             /** @description the operations by path */
             paths: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description the gateway protocol as an AsyncAPI 3.0 document */
+        AsyncApiDocument: {
+            /** @constant */
+            asyncapi: "3.0.0";
+            /** @description title, version, description */
+            info: {
+                [key: string]: unknown;
+            };
+            /** @description the gateway channel */
+            channels: {
+                [key: string]: unknown;
+            };
+            /** @description the frames each side sends */
+            operations: {
                 [key: string]: unknown;
             };
         } & {
@@ -4166,6 +4205,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OpenApiDocument"];
+                };
+            };
+            /** @description a problem: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAsyncApi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the AsyncAPI 3.0 document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AsyncApiDocument"];
                 };
             };
             /** @description a problem: `internal` */

@@ -97,3 +97,8 @@ export const OpenApiReply = Type.Object(
   { openapi: Type.Literal('3.1.0'), info: AnyMap('title, version, description'), paths: AnyMap('the operations by path') },
   { $id: 'OpenApiDocument', additionalProperties: true, description: 'this document' },
 );
+
+export const AsyncApiReply = Type.Object(
+  { asyncapi: Type.Literal('3.0.0'), info: AnyMap('title, version, description'), channels: AnyMap('the gateway channel'), operations: AnyMap('the frames each side sends') },
+  { $id: 'AsyncApiDocument', additionalProperties: true, description: 'the gateway protocol as an AsyncAPI 3.0 document' },
+);

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { GatewayEventSchema } from '../../../actors/index.js';
 import { DecisionFrameSchema } from '../wire/server-frames.js';
-import { HealthReply, OpenApiReply, ReadyReply } from './admin-schemas.js';
+import { AsyncApiReply, HealthReply, OpenApiReply, ReadyReply } from './admin-schemas.js';
 import { operation } from './operation.js';
 
 /**
@@ -53,6 +53,18 @@ export const openApiOperation = operation({
   errors: [],
 });
 
+export const asyncApiOperation = operation({
+  operationId: 'getAsyncApi',
+  method: 'get',
+  path: '/v1/asyncapi.json',
+  summary: 'The WebSocket gateway protocol (/v1/gateway) as an AsyncAPI 3.0 document',
+  description: 'Generated from the same frame schemas as the server checks; the same document is checked in as schemas/asyncapi.json (docs/protocol.md).',
+  tag: 'service',
+  auth: 'none',
+  responses: { 200: { description: 'the AsyncAPI 3.0 document', schema: AsyncApiReply } },
+  errors: [],
+});
+
 /** The event of POST /v1/events: the fields of an `event` frame without `t` (docs/protocol.md). */
 export const EventSchema = Type.Object(GatewayEventSchema.properties, { $id: 'Event', description: 'the fields of an event frame without t (docs/protocol.md); unknown fields are ignored' });
 
@@ -73,4 +85,4 @@ export const eventsOperation = operation({
   errors: ['bad_frame', 'invalid', 'unknown_customer', 'rate_limited', 'overloaded'],
 });
 
-export const builtinOperations = [healthOperation, readyOperation, metricsOperation, openApiOperation, eventsOperation] as const;
+export const builtinOperations = [healthOperation, readyOperation, metricsOperation, openApiOperation, asyncApiOperation, eventsOperation] as const;
