@@ -6,7 +6,16 @@ import type { ScenarioResult } from './scenario.js';
  * failure.
  */
 
-const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+/** XML 1.0 allows no control characters but tab, line feed and carriage return. */
+const allowed = (ch: string): boolean => ch.charCodeAt(0) >= 0x20 || ch === '\t' || ch === '\n' || ch === '\r';
+const escape = (s: string): string =>
+  [...s]
+    .filter(allowed)
+    .join('')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 
 export function junitXml(results: ReadonlyArray<ScenarioResult & { seconds?: number }>): string {
   const failures = results.reduce((n, r) => n + r.steps.filter((s) => !s.ok).length, 0);
