@@ -167,7 +167,22 @@ async def main(url, http):
     relay = Relay(urlparse(url).port)
     relay_port = await relay.start()
     states = []
-    dropped = await GatewayClient.connect(f"ws://127.0.0.1:{relay_port}/v1/gateway", TOKEN, initial_delay=0.02, max_delay=0.2, on_state=lambda s, _d: states.append(s))
+    late = []
+
+    async def confirm_late():
+        try:
+            await dropped.delivered("demo-63:1.x")
+            return None
+        except GatewayClientError as e:
+            return e.code
+
+    def on_state(state, _detail):
+        states.append(state)
+        # A confirmation made while disconnected belongs to the connection that closed: refused, not sent later.
+        if state == "reconnecting":
+            late.append(asyncio.ensure_future(confirm_late()))
+
+    dropped = await GatewayClient.connect(f"ws://127.0.0.1:{relay_port}/v1/gateway", TOKEN, initial_delay=0.02, max_delay=0.2, on_state=on_state)
     duplicates_before = counter(http, "kairos_decisions_total", outcome="duplicate")
     contacts_before = counter(http, "kairos_contacts_total")
     relay.hold = True
@@ -184,7 +199,7 @@ async def main(url, http):
     duplicates = counter(http, "kairos_decisions_total", outcome="duplicate") - duplicates_before
     contacts = counter(http, "kairos_contacts_total") - contacts_before
     repeat = await client.event(id=id, **declined("demo-63"))
-    out("reconnect", re=retried["re"], sent=id, reconnects=dropped.reconnects, states=states, duplicates=duplicates, contacts=contacts, actions=len(retried["actions"]), sameAsRepeat=retried == repeat)
+    out("reconnect", re=retried["re"], sent=id, reconnects=dropped.reconnects, states=states, duplicates=duplicates, contacts=contacts, actions=len(retried["actions"]), sameAsRepeat=retried == repeat, lateConfirmation=[await t for t in late])
     await dropped.close()
     await relay.close()
 

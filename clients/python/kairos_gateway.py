@@ -296,7 +296,7 @@ class GatewayClient:
         except Exception as error:
             reason = str(error) or type(error).__name__
         # An offer pushed to a connection that dropped is pushed again on the new one: confirmed there.
-        if generation != self._generation or self._closing:
+        if generation != self._generation or self._ws is None or self._closing:
             return
         try:
             if reason is None:
@@ -320,6 +320,10 @@ class GatewayClient:
         if id in self._pending:
             raise ValueError(f"a request with id {id} is already waiting for its reply")
         assert self._slots is not None, "connect first"
+        # A confirmation belongs to the connection it was made on.
+        generation = self._generation
+        if not retry and self._ws is None:
+            raise GatewayClientError("connection_lost", f"not connected: {id} belongs to the connection that closed")
         timeout = self.request_timeout if timeout is None else timeout
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -330,6 +334,8 @@ class GatewayClient:
         try:
             if self._closing:
                 raise GatewayClientError("closed", "the client is closed")
+            if not retry and (self._ws is None or self._generation != generation):
+                raise GatewayClientError("connection_lost", f"the connection closed before {id} was sent")
             p = _Pending(id, msgpack.packb(frame, use_bin_type=True), retry, loop.create_future())
             self._pending[id] = p
             ws = self._ws

@@ -66,7 +66,7 @@ describe.runIf(runPythonTests)('the Python gateway client (Debian python3-msgpac
     expect(steps.get('many')!.peak).toBeLessThanOrEqual(2);
     expect(steps.get('subscription')).toEqual({ step: 'subscription', ack: 'ack', deliver: { t: 'deliver', customer: 'demo-62', channel: 'sms' }, confirmedAgain: 'invalid', errors: [] });
     const reconnect = steps.get('reconnect')!;
-    expect(reconnect).toMatchObject({ re: reconnect.sent, reconnects: 1, states: ['open', 'reconnecting', 'open'], duplicates: 1, sameAsRepeat: true });
+    expect(reconnect).toMatchObject({ re: reconnect.sent, reconnects: 1, states: ['open', 'reconnecting', 'open'], duplicates: 1, sameAsRepeat: true, lateConfirmation: ['connection_lost'] });
     // Decided once: the contacts of one decision, none for the repeat.
     expect(reconnect.contacts).toBe(reconnect.actions);
     expect(reconnect.actions).toBeGreaterThan(0);

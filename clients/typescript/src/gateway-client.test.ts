@@ -143,7 +143,17 @@ describe('the TypeScript gateway client', () => {
   it('reconnects after the connection drops and sends the unanswered event again under the same id: decided once', async () => {
     const relay = await relayTo(k.kairos.port);
     const states: string[] = [];
-    const dropped = await GatewayClient.connect({ url: relay.url, token: 'demo-gateway', reconnect: { initialDelayMs: 20, maxDelayMs: 200 }, onState: (s) => states.push(s) });
+    let lateConfirmation: Promise<unknown> | undefined;
+    const dropped: GatewayClient = await GatewayClient.connect({
+      url: relay.url,
+      token: 'demo-gateway',
+      reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
+      onState: (s) => {
+        states.push(s);
+        // A confirmation made while disconnected belongs to the connection that closed: refused, not sent later.
+        if (s === 'reconnecting') lateConfirmation = dropped.delivered('demo-43:1.x').catch((e: unknown) => e);
+      },
+    });
     try {
       const contacts = await counter(k, 'kairos_contacts_total');
       const duplicates = await counter(k, 'kairos_decisions_total', { outcome: 'duplicate' });
@@ -159,6 +169,7 @@ describe('the TypeScript gateway client', () => {
       expect(decision.actions.length).toBeGreaterThan(0);
       expect(dropped.reconnects).toBe(1);
       expect(states).toEqual(['open', 'reconnecting', 'open']);
+      expect(await lateConfirmation).toMatchObject({ name: 'GatewayClientError', code: 'connection_lost' });
       // The repeat was answered as one (the first decision again), with no second contact.
       expect(await counter(k, 'kairos_decisions_total', { outcome: 'duplicate' })).toBe(duplicates + 1);
       expect(await counter(k, 'kairos_contacts_total')).toBe(contacts + decision.actions.length);

@@ -189,6 +189,7 @@ export class GatewayClient {
     if (typeof id !== 'string' || id === '') return Promise.reject(new TypeError('a request frame needs a string id'));
     if (this.closing) return Promise.reject(new GatewayClientError('closed', 'the client is closed'));
     if (this.window.has(id) || this.waiting.some((p) => p.id === id)) return Promise.reject(new TypeError(`a request with id ${id} is already waiting for its reply`));
+    if (!retry && !this.open) return Promise.reject(new GatewayClientError('connection_lost', `not connected: ${id} belongs to the connection that closed`));
     return new Promise<Frame>((resolve, reject) => {
       this.waiting.push(this.pending(id, frame, retry, timeoutMs, resolve, reject));
       this.pump();
@@ -298,7 +299,7 @@ export class GatewayClient {
         }
         if (status === 401) return this.giveUp(new GatewayClientError('unauthorized', 'the gateway token was refused (HTTP 401) on reconnecting'));
         // Confirmations belong to the connection that received the offer: they are not sent again.
-        for (const p of [...this.window.values()]) {
+        for (const p of [...this.window.values(), ...this.waiting]) {
           if (!p.retry) {
             this.forget(p);
             p.reject(new GatewayClientError('connection_lost', `the connection closed before ${p.id} was answered`));
@@ -361,7 +362,7 @@ export class GatewayClient {
       reason = e instanceof Error ? e.message : String(e);
     }
     // An offer pushed to a connection that dropped is pushed again on the new one: confirm it there.
-    if (generation !== this.generation || this.closing) return;
+    if (generation !== this.generation || !this.open || this.closing) return;
     try {
       if (reason === undefined) await this.delivered(d.instance, d.channel);
       else await this.failed(d.instance, reason, d.channel);
