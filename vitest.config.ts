@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'actors/**/*.test.ts', 'load-tests/**/*.test.ts', 'scenarios/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'actors/**/*.test.ts', 'load-tests/**/*.test.ts', 'scenarios/**/*.test.ts', 'clients/**/*.test.ts'],
     pool: 'forks',
     // Most test files wait on servers of their own (Kairos, Redis, Prometheus, SMPP and SMTP
     // peers) more than they compute: at least two files at a time, also on a 2-vCPU machine

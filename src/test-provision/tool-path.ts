@@ -22,11 +22,14 @@ export function isUsable(tool: TestTool | undefined, path: string): boolean {
 
 /**
  * Where a program the tests start is, as `npm test`'s provisioning looked for it (test-tools.ts):
- * its variable's path when set, else the first on PATH (for a Python module, the first python3
- * that imports it: not a pyenv shim without Debian's packages); `/usr/bin/<binary>` (where Debian puts
+ * its variable's path when set, else the first on PATH (for Python modules, the first python3
+ * that imports them all: not a pyenv shim without Debian's packages); `/usr/bin/<binary>` (where Debian puts
  * it) when it is nowhere, for the tests' message that it is missing.
  */
 export function toolPath(binary: string): string {
-  const tool = testTools.find((t) => t.binary === binary);
-  return locate(binary, process.env, (path) => isUsable(tool, path), tool?.envVar).path ?? process.env[tool?.envVar ?? ''] ?? `/usr/bin/${binary}`;
+  // A program listed more than once (python3, for each module) must serve every listing.
+  const tools = testTools.filter((t) => t.binary === binary);
+  const envVar = tools[0]?.envVar;
+  const usable = (path: string): boolean => (tools.length === 0 ? isUsable(undefined, path) : tools.every((t) => isUsable(t, path)));
+  return locate(binary, process.env, usable, envVar).path ?? process.env[envVar ?? ''] ?? `/usr/bin/${binary}`;
 }
