@@ -10,7 +10,8 @@ import { GatewayClient, tempDir, uid, yesterdayMsk } from './test-support/test-k
 /**
  * The drain on SIGTERM (`KAIROS_DRAIN_MS`), on the real process: `/ready` answers 503 and
  * `kairos_ready` is 0 while events over an open WebSocket are still decided (and a new
- * connection is still taken); then the listener closes, then the flush, then exit 0.
+ * connection and POST /v1/events are still taken); then the listener closes, then the
+ * flush, then exit 0.
  */
 
 const bin = join(packageRoot(), 'bin', 'kairos.js');
@@ -81,6 +82,9 @@ describe('SIGTERM with KAIROS_DRAIN_MS', () => {
     expect((decided.actions as unknown[]).length).toBe(1);
     const late = await GatewayClient.connect(ws);
     expect((await late.request(event('demo-20'))).t).toBe('decision');
+    const { t: _t, ...body } = event('demo-21');
+    const posted = await fetch(`${base}/v1/events`, { method: 'POST', headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect(posted.status).toBe(200);
     expect(lines.some((l) => l.msg === 'shutting down')).toBe(false);
 
     // Then the listener closes (before the flush and the connections' close), then the flush.
