@@ -46,7 +46,7 @@ interface StatefulSet extends Manifest {
         terminationGracePeriodSeconds: number;
         securityContext: { runAsNonRoot: boolean; runAsUser: number; fsGroup: number };
         containers: Container[];
-        volumes: Array<{ name: string; secret?: { secretName: string } }>;
+        volumes: Array<{ name: string; secret?: { secretName: string; defaultMode?: number } }>;
       };
     };
     volumeClaimTemplates: Array<{ metadata: { name: string }; spec: { accessModes: string[] } }>;
@@ -117,6 +117,8 @@ describe('deploy/k8s', () => {
     const secretVolume = pod.spec.volumes.find((v) => v.secret?.secretName === secret.metadata.name);
     const secretMount = container.volumeMounts.find((v) => v.name === secretVolume?.name);
     expect(secretMount?.readOnly).toBe(true);
+    // The key files are root's with the fsGroup as their group: the group must read them, no one else.
+    expect((secretVolume!.secret!.defaultMode ?? 0o644).toString(8)).toBe('440');
     const known = new Set(configVariables.map((v) => v.env));
     const files = Object.entries(configMap.data).filter(([k]) => k.endsWith('_FILE'));
     for (const name of Object.keys(configMap.data)) expect(known.has(name) || (name.endsWith('_FILE') && secretVariables.has(name.slice(0, -5))), name).toBe(true);
