@@ -12,13 +12,13 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY actors ./actors
 COPY src ./src
-COPY load-tests ./load-tests
-COPY scenarios ./scenarios
+# No load-tests/ and no scenarios/: tsconfig.build.json's include skips what is absent, so
+# dist/ holds the server only (src/dockerfile.test.ts checks these rules; docs/deploy.md).
 # The console (docs/console.md): built by Vite into dist/console with the server; its API
 # types are regenerated into console/src/api from the operations (schemas/openapi.json too).
 COPY console ./console
 COPY schemas ./schemas
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev && test -f dist/console/index.html && test ! -e dist/load-tests
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
@@ -39,8 +39,11 @@ EXPOSE 8080
 # KAIROS_ENV=production refuses to start with the demo credentials, the demo bank or the
 # manual clock: set KAIROS_GATEWAY_TOKENS, KAIROS_ADMIN_KEYS and KAIROS_DEMO=false (and
 # KAIROS_CATALOG_FILE for campaigns; see README.md). KAIROS_ENV=development runs the demo.
-HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.KAIROS_PORT||8080)+'/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# Liveness: /health (200 while the process is up). Not /ready, which is 503 during the drain
+# and while the store is unreachable: a container that is alive but draining is not unhealthy.
+# TLS (KAIROS_TLS_*) would need https here.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.KAIROS_PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "bin/kairos.js"]
 CMD ["serve"]

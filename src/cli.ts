@@ -331,7 +331,10 @@ async function serve(env: Env): Promise<void> {
     }
     stopping = true;
     kairos.logger.info({ signal }, 'signal received');
-    kairos.close().then(
+    // SIGTERM (an orchestrator's stop) drains first: readiness 503 for KAIROS_DRAIN_MS while serving.
+    // SIGINT (a terminal's Ctrl-C) closes at once.
+    const drained = signal === 'SIGTERM' ? kairos.drain() : Promise.resolve();
+    drained.then(() => kairos.close()).then(
       () => process.exit(0),
       (err: unknown) => {
         kairos.logger.fatal({ err }, 'shutdown failed');

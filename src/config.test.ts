@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KairosError } from './errors.js';
-import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, DEMO_STOP_LIST_SECRET, configProblems, loadConfig, secretVariables, unknownVariables } from './config.js';
+import { DEFAULT_PRODUCTION_DRAIN_MS, DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, DEMO_STOP_LIST_SECRET, configProblems, loadConfig, secretVariables, unknownVariables } from './config.js';
 
 /** The problems loadConfig names for this environment; none when it loads. */
 function problemsOf(env: Record<string, string>): readonly string[] {
@@ -129,6 +129,16 @@ describe('configuration', () => {
 
   it('lets overrides win over the environment', () => {
     expect(loadConfig({ KAIROS_PORT: '9000' }, { port: 0 }).port).toBe(0);
+  });
+
+  it('drains on SIGTERM for KAIROS_DRAIN_MS: 5000 by default in production, 0 otherwise', () => {
+    expect(loadConfig({}).drainMs).toBe(0);
+    expect(loadConfig(production).drainMs).toBe(DEFAULT_PRODUCTION_DRAIN_MS);
+    expect(DEFAULT_PRODUCTION_DRAIN_MS).toBe(5000);
+    expect(loadConfig({ ...production, KAIROS_DRAIN_MS: '0' }).drainMs).toBe(0);
+    expect(loadConfig({ KAIROS_DRAIN_MS: '15000' }).drainMs).toBe(15_000);
+    expect(loadConfig({}, { drainMs: 250 }).drainMs).toBe(250);
+    expect(problemsOf({ KAIROS_DRAIN_MS: '-1' })).toEqual(['KAIROS_DRAIN_MS: must be a whole number from 0 to 600000']);
   });
 
   describe('KAIROS_ENV=production', () => {

@@ -98,6 +98,12 @@ export interface Config {
   subscriberWindow: number;
   shutdownTimeoutMs: number;
   /**
+   * on SIGTERM, how long `/ready` answers 503 (and `kairos_ready` is 0) while the node still
+   * serves, so load balancers take it out before the listener closes (unset: 5000 with
+   * `KAIROS_ENV=production`, 0 otherwise)
+   */
+  drainMs: number;
+  /**
    * how long a request id is remembered with its answer, so a repeat gets the same answer and
    * never a second contact (at least 7 days; the catalog's longest offer expiry when longer)
    */
@@ -349,6 +355,7 @@ const settings = [
   { key: 'maxBadFramesPerMinute', env: 'KAIROS_MAX_BAD_FRAMES', parse: int(1, 1_000_000) },
   { key: 'subscriberWindow', env: 'KAIROS_SUBSCRIBER_WINDOW', parse: int(1, 100_000) },
   { key: 'shutdownTimeoutMs', env: 'KAIROS_SHUTDOWN_TIMEOUT_MS', parse: int(0, 600_000) },
+  { key: 'drainMs', env: 'KAIROS_DRAIN_MS', parse: int(0, 600_000) },
   { key: 'idempotencyRetentionMs', env: 'KAIROS_IDEMPOTENCY_RETENTION_MS', parse: int(7 * DAY_MS, 400 * DAY_MS) },
   { key: 'idempotencyMaxIds', env: 'KAIROS_IDEMPOTENCY_MAX_IDS', parse: int(32, 100_000) },
   { key: 'maxClockSkewMs', env: 'KAIROS_MAX_CLOCK_SKEW_MS', parse: int(0, DAY_MS) },
@@ -394,7 +401,7 @@ export const secretVariables: ReadonlySet<string> = new Set([
   'KAIROS_STOP_LIST_SECRET',
 ]);
 
-const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'keys' | 'demoCredentials'> = {
+const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'keys' | 'demoCredentials' | 'drainMs'> = {
   env: 'development',
   host: '0.0.0.0',
   port: 8080,
@@ -457,6 +464,9 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'keys' | 'demoCrede
   tlsKeyFile: undefined,
   stopListSecret: DEMO_STOP_LIST_SECRET,
 };
+
+/** `KAIROS_DRAIN_MS` when unset with `KAIROS_ENV=production` (0 otherwise: a developer's Ctrl-C, the tests). */
+export const DEFAULT_PRODUCTION_DRAIN_MS = 5000;
 
 /**
  * What `KAIROS_ENV=production` refuses, one problem a setting: the demo credentials, the demo
@@ -599,6 +609,8 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
   const config: Config = {
     ...merged,
     dataDir: resolve(merged.dataDir),
+    // Production sits behind load balancers that need a few health-check periods to take a node out.
+    drainMs: (merged as Partial<Config>).drainMs ?? (merged.env === 'production' ? DEFAULT_PRODUCTION_DRAIN_MS : 0),
     gatewayTokens: Object.freeze([...(merged.gatewayTokens ?? (demoGateway ? [{ token: DEMO_GATEWAY_TOKEN, scoped: false }] : []))]),
     adminKeys: Object.freeze([...(merged.adminKeys ?? (demoAdmin ? [DEMO_ADMIN_KEY] : []))]),
     keys: Object.freeze([...keys]),

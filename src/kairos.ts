@@ -85,6 +85,11 @@ export interface Kairos {
   readonly segmentSweep: SegmentSweep;
   /** outbound campaigns' runs (docs/outbound.md; `tick()` for what is due now) */
   readonly outboundRuns: OutboundRuns;
+  /**
+   * SIGTERM's first step: `/ready` answers 503 for `config.drainMs` while the node still serves
+   * (load balancers take it out); resolves when that time is up. `close()` then stops listening.
+   */
+  drain(): Promise<void>;
   /** stops accepting, lets queued requests finish, flushes every snapshot, closes the store */
   close(): Promise<void>;
 }
@@ -398,6 +403,14 @@ function announce(config: Readonly<Config>, logger: Logger, facts: { port: numbe
   );
 }
 
+/** Readiness 503 for `ms` of wall time (a load balancer's, whatever the decision clock is) while the node serves on. */
+async function drainFor(ms: number, gateway: GatewayServer, logger: Logger): Promise<void> {
+  gateway.startDraining();
+  if (ms <= 0) return;
+  logger.info({ drainMs: ms }, 'draining: /ready answers 503 while serving');
+  await new Promise<void>((resolve) => setTimeout(resolve, ms));
+}
+
 /**
  * The ordered close: stop accepting (ready goes false), let the host finish what it has
  * queued and flush every snapshot, let the deliveries under way finish, close the
@@ -458,6 +471,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   announce(config, logger, { port, store, clock });
 
   let closing: Promise<void> | undefined;
+  let draining: Promise<void> | undefined;
   return {
     port,
     config,
@@ -468,6 +482,10 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     store,
     segmentSweep: timers.segmentSweep,
     outboundRuns: timers.outboundRuns,
+    drain() {
+      draining ??= drainFor(config.drainMs, gateway, logger);
+      return draining;
+    },
     close() {
       closing ??= closeInOrder({ config, logger, gateway, timers, host, dispatcher, store });
       return closing;

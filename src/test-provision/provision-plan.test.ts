@@ -13,7 +13,7 @@ const missing = (...binaries: string[]): ProvisionFacts['missing'] => binaries.m
 const facts = (over: Partial<ProvisionFacts>): ProvisionFacts => ({ missing: [], optedOut: false, root: false, aptGet: true, sudo: false, ...over });
 
 describe('the tools the tests need', () => {
-  it("are Redis (server and cli), Prometheus (server and promtool), Chromium and Python's msgpack and websockets, each with its Debian package", () => {
+  it("are Redis (server and cli), Prometheus (server and promtool), Chromium, Python's msgpack and websockets, docker-compose and systemd-analyze, each with its Debian package", () => {
     expect(testTools.map((t) => [t.binary, t.debianPackage])).toEqual([
       ['redis-server', 'redis-server'],
       ['redis-cli', 'redis-tools'],
@@ -22,6 +22,8 @@ describe('the tools the tests need', () => {
       ['chromium', 'chromium'],
       ['python3', 'python3-msgpack'],
       ['python3', 'python3-websockets'],
+      ['docker-compose', 'docker-compose'],
+      ['systemd-analyze', 'systemd'],
     ]);
   });
 

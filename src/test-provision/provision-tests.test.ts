@@ -65,7 +65,7 @@ describe('npm test provisioning (the runner)', () => {
     const path = pathDir({ 'apt-get': '/usr/bin/apt-get' });
     const r = runAsNonRoot({ PATH: path, HOME: '/nonexistent' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('sudo apt-get install -y --no-install-recommends redis-server redis-tools prometheus chromium python3-msgpack python3-websockets');
+    expect(r.stderr).toContain('sudo apt-get install -y --no-install-recommends redis-server redis-tools prometheus chromium python3-msgpack python3-websockets docker-compose systemd');
     expect(r.stderr).toContain('installing needs root or passwordless sudo');
     expect(r.stderr).not.toContain('npm test: installing');
     expect(r.stdout).toBe('');
@@ -76,13 +76,13 @@ describe('npm test provisioning (the runner)', () => {
     const r = runAsNonRoot({ PATH: path, KAIROS_TEST_PROVISION: '0' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('KAIROS_TEST_PROVISION=0 says not to install them');
-    expect(r.stderr).toContain('sudo apt-get install -y --no-install-recommends prometheus python3-msgpack python3-websockets');
+    expect(r.stderr).toContain('sudo apt-get install -y --no-install-recommends prometheus python3-msgpack python3-websockets docker-compose systemd');
     expect(r.stderr).not.toContain('redis-tools');
   });
 
   it('lets the tests run when every program is found, through PATH or its variable', () => {
     // /bin/true stands in for a python3 that imports msgpack (it exits 0 whatever it is asked).
-    const path = pathDir({ 'redis-server': '/bin/true', 'redis-cli': '/bin/true', promtool: '/bin/true', python3: '/bin/true' });
+    const path = pathDir({ 'redis-server': '/bin/true', 'redis-cli': '/bin/true', promtool: '/bin/true', python3: '/bin/true', 'docker-compose': '/bin/true', 'systemd-analyze': '/bin/true' });
     const r = runAsNonRoot({ PATH: path, KAIROS_PROMETHEUS_BIN: '/bin/true', KAIROS_CHROMIUM_BIN: '/bin/true', KAIROS_TEST_PROVISION: '0' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -102,19 +102,19 @@ describe('npm test provisioning (the runner)', () => {
         'echo "$DEBIAN_FRONTEND $*" >> "$here/apt.log"',
         'if [ "$1" = update ]; then touch "$here/updated"; exit 0; fi',
         '[ -e "$here/updated" ] || exit 100',
-        'for p in "$@"; do case "$p" in redis-server) ln -s /bin/true "$here/redis-server";; redis-tools) ln -s /bin/true "$here/redis-cli";; prometheus) ln -s /bin/true "$here/prometheus"; ln -s /bin/true "$here/promtool";; chromium) ln -s /bin/true "$here/chromium";; python3-msgpack|python3-websockets) ln -sf /bin/true "$here/python3";; esac; done',
+        'for p in "$@"; do case "$p" in redis-server) ln -s /bin/true "$here/redis-server";; redis-tools) ln -s /bin/true "$here/redis-cli";; prometheus) ln -s /bin/true "$here/prometheus"; ln -s /bin/true "$here/promtool";; chromium) ln -s /bin/true "$here/chromium";; python3-msgpack|python3-websockets) ln -sf /bin/true "$here/python3";; docker-compose) ln -s /bin/true "$here/docker-compose";; systemd) ln -s /bin/true "$here/systemd-analyze";; esac; done',
         '',
       ].join('\n'),
       { mode: 0o755 },
     );
     const r = spawnSync(process.execPath, [runner], { env: { PATH: path }, encoding: 'utf8', cwd: tmpdir() });
-    expect(r.stderr).toContain('npm test: installing redis-server, redis-tools, prometheus, chromium, python3-msgpack, python3-websockets');
+    expect(r.stderr).toContain('npm test: installing redis-server, redis-tools, prometheus, chromium, python3-msgpack, python3-websockets, docker-compose, systemd');
     expect(r.stderr).toContain('updating the package lists and trying again');
     expect(r.status).toBe(0);
     expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
-      'noninteractive install -y --no-install-recommends redis-server redis-tools prometheus chromium python3-msgpack python3-websockets',
+      'noninteractive install -y --no-install-recommends redis-server redis-tools prometheus chromium python3-msgpack python3-websockets docker-compose systemd',
       'noninteractive update',
-      'noninteractive install -y --no-install-recommends redis-server redis-tools prometheus chromium python3-msgpack python3-websockets',
+      'noninteractive install -y --no-install-recommends redis-server redis-tools prometheus chromium python3-msgpack python3-websockets docker-compose systemd',
     ]);
     // Nothing missing any more: the next run lets the tests start without installing.
     const again = spawnSync(process.execPath, [runner], { env: { PATH: path }, encoding: 'utf8', cwd: tmpdir() });
@@ -127,6 +127,6 @@ describe('npm test provisioning (the runner)', () => {
     writeFileSync(join(path, 'apt-get'), '#!/bin/sh\n[ "$1" = update ] && exit 0\nexit 100\n', { mode: 0o755 });
     const r = spawnSync(process.execPath, [runner], { env: { PATH: path }, encoding: 'utf8', cwd: tmpdir() });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('installing redis-server, redis-tools, prometheus, chromium, python3-msgpack, python3-websockets failed');
+    expect(r.stderr).toContain('installing redis-server, redis-tools, prometheus, chromium, python3-msgpack, python3-websockets, docker-compose, systemd failed');
   });
 });

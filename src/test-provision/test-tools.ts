@@ -26,6 +26,8 @@ export const testTools: readonly TestTool[] = [
   { binary: 'chromium', debianPackage: 'chromium', envVar: 'KAIROS_CHROMIUM_BIN', usedBy: 'src/console/console.browser.test.ts (the console in a headless browser)' },
   { binary: 'python3', pythonModule: 'msgpack', debianPackage: 'python3-msgpack', envVar: 'KAIROS_PYTHON3_BIN', usedBy: "src/transport/wire-integers.test.ts (a real server's frames read by Python's msgpack)" },
   { binary: 'python3', pythonModule: 'websockets', debianPackage: 'python3-websockets', envVar: 'KAIROS_PYTHON3_BIN', usedBy: 'clients/python/kairos_gateway.test.ts (the Python reference client against a real server)' },
+  { binary: 'docker-compose', debianPackage: 'docker-compose', usedBy: 'src/deploy-compose.test.ts (deploy/compose.yaml parsed and resolved by `docker-compose config`, offline)' },
+  { binary: 'systemd-analyze', debianPackage: 'systemd', usedBy: 'src/deploy-systemd.test.ts (deploy/kairos.service checked by `systemd-analyze verify`)' },
 ];
 
 /** The program as a message names it: `python3 with the msgpack module` when it needs a module. */

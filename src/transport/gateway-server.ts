@@ -36,14 +36,18 @@ export type GatewayServerOptions = Pick<WebSocketGatewayOptions, 'uws' | 'config
 export class GatewayServer {
   private listenSocket: us_listen_socket | undefined;
   private ready = false;
+  /** SIGTERM's drain: `/ready` answers 503 while everything else is still served */
+  private draining = false;
   private readonly websocket: WebSocketGateway;
   private readonly http: HttpServer;
 
   constructor(private readonly o: GatewayServerOptions) {
     const { config } = o;
     const isReady = (): boolean => this.ready;
+    // Draining is a reason to take no new traffic, not a refusal of what still arrives.
+    const notReadyReason = (): string | undefined => (this.draining ? 'draining' : o.notReadyReason());
     // the gauge kairos_ready: what GET /ready answers
-    o.metrics.host.ready = () => this.ready && o.notReadyReason() === undefined;
+    o.metrics.host.ready = () => this.ready && notReadyReason() === undefined;
     this.websocket = new WebSocketGateway({ uws: o.uws, config, host: o.host, subscribers: o.subscribers, logger: o.logger, metrics: o.metrics, keys: o.keys, isReady });
     this.http = new HttpServer({
       config,
@@ -52,13 +56,22 @@ export class GatewayServer {
       routes: o.routes,
       keys: o.keys,
       isReady,
-      notReadyReason: o.notReadyReason,
+      notReadyReason,
       ...(o.console === undefined ? {} : { console: o.console }),
     });
   }
 
   setReady(ready: boolean): void {
     this.ready = ready;
+  }
+
+  /**
+   * The drain before a stop: `/ready` answers 503 (`reason: "draining"`) and `kairos_ready` is 0,
+   * so load balancers take the node out, while connections, events and the API are still served
+   * as before, new connections too (a balancer may send some until it has seen the 503).
+   */
+  startDraining(): void {
+    this.draining = true;
   }
 
   /** Starts listening; resolves with the bound port. */

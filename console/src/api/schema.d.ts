@@ -1433,7 +1433,7 @@ export interface components {
         Ready: {
             /** @enum {string} */
             status: "ready" | "not ready";
-            /** @description why not: store unreachable, store commits are failing */
+            /** @description why not: store unreachable, store commits are failing, draining (a stop under way: still serving) */
             reason?: string;
         };
         /** @description this document */

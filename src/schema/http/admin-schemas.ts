@@ -89,7 +89,7 @@ export type ServerStatus = Static<typeof StatusReply>;
 export const HealthReply = Type.Object({ status: Type.Literal('ok') }, { $id: 'Health' });
 
 export const ReadyReply = Type.Object(
-  { status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]), reason: Type.Optional(Type.String({ description: 'why not: store unreachable, store commits are failing' })) },
+  { status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]), reason: Type.Optional(Type.String({ description: 'why not: store unreachable, store commits are failing, draining (a stop under way: still serving)' })) },
   { $id: 'Ready' },
 );
 
