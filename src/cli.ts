@@ -26,6 +26,16 @@ import { backupCommand, backupUsage, restoreCommand, restoreUsage } from './cli/
 
 /** The `kairos` command. `serve` is the default. */
 
+/** `kairos serve`'s flags, in the global help and its own. */
+const serveOptions = `  --port <n>                 KAIROS_PORT, default 8080
+  --host <addr>              KAIROS_HOST, default 0.0.0.0
+  --data-dir <dir>           KAIROS_DATA_DIR, default ./data
+  --store <lmdb|memory|redis> KAIROS_STORE, default lmdb (redis: KAIROS_REDIS_URL)
+  --clock <system|manual>    KAIROS_CLOCK; manual: time moves only by POST /v1/clock
+  --no-demo                  KAIROS_DEMO=false: no demo bank, no campaigns
+  --catalog <file>           KAIROS_CATALOG_FILE: a YAML catalog that seeds an empty store
+  --log-level <level>        KAIROS_LOG_LEVEL, default info`;
+
 const help = `kairos: real-time next-best-offer decisioning for retail banks
 
 usage:
@@ -37,7 +47,7 @@ usage:
   kairos scenario run FILE…  run QA scenario scripts (scenarios/*.yaml) against a server
                              started for each file (manual clock, memory store, demo), or
                              --url http://host:port (a server with --clock manual); exit 1
-                             when a step fails
+                             when a step fails; --junit FILE: the results as JUnit XML
   kairos seed --customers N  write a synthetic bank of N customers (demo-1 … demo-N, the
                              demo bank first) into the data dir's LMDB store, with a
                              progress bar, then compacts the store (--no-compact: not);
@@ -66,19 +76,13 @@ usage:
                              revoke; see kairos keys --help and docs/security.md)
   kairos run …               outbound runs on a running server (start, status, list,
                              pause, resume, cancel; --wait follows one with a progress
-                             bar); see kairos run --help and docs/outbound.md
+                             bar; a wave's call list and outcomes: calls, outcomes); see
+                             kairos run --help and docs/outbound.md
   kairos --help              this text
   kairos --version           the version
 
 serve options (each overrides its environment variable):
-  --port <n>                 KAIROS_PORT, default 8080
-  --host <addr>              KAIROS_HOST, default 0.0.0.0
-  --data-dir <dir>           KAIROS_DATA_DIR, default ./data
-  --store <lmdb|memory|redis> KAIROS_STORE, default lmdb (redis: KAIROS_REDIS_URL)
-  --clock <system|manual>    KAIROS_CLOCK; manual: time moves only by POST /v1/clock
-  --no-demo                  KAIROS_DEMO=false: no demo bank, no campaigns
-  --catalog <file>           KAIROS_CATALOG_FILE: a YAML catalog that seeds an empty store
-  --log-level <level>        KAIROS_LOG_LEVEL, default info
+${serveOptions}
 
 environment:
 ${configVariables.map((v) => `  ${v.env}`).join('\n')}
@@ -93,14 +97,7 @@ const commands: Readonly<Record<string, { usage: string; flags: readonly string[
   serve: {
     usage: `usage: kairos [serve] [options]   run the server (the default command)
 options (each overrides its environment variable; every setting: kairos --help, docs/configuration.md):
-  --port <n>                 KAIROS_PORT, default 8080
-  --host <addr>              KAIROS_HOST, default 0.0.0.0
-  --data-dir <dir>           KAIROS_DATA_DIR, default ./data
-  --store <lmdb|memory|redis> KAIROS_STORE, default lmdb (redis: KAIROS_REDIS_URL)
-  --clock <system|manual>    KAIROS_CLOCK; manual: time moves only by POST /v1/clock
-  --no-demo                  KAIROS_DEMO=false: no demo bank, no campaigns
-  --catalog <file>           KAIROS_CATALOG_FILE: a YAML catalog that seeds an empty store
-  --log-level <level>        KAIROS_LOG_LEVEL, default info`,
+${serveOptions}`,
     flags: ['port', 'host', 'data-dir', 'store', 'clock', 'no-demo', 'catalog', 'log-level'],
   },
   seed: {
