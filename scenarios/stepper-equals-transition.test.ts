@@ -4,7 +4,7 @@ import type { ExecutableActionsFrom } from 'xstate';
 import { initialTransition, transition } from 'xstate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import type { CampaignDef, CatalogDef, CustomerInput, CustomerMessage, CustomerRef, CustomerSnapshot, CustomerStepper, GatewayEvent, ReminderSpec, StopScope } from '../actors/index.js';
+import type { CampaignDef, CatalogDef, CustomerInput, CustomerMessage, CustomerRef, CustomerSnapshot, CustomerStepper, GatewayEvent, ReminderSpec, RunCall, StopScope } from '../actors/index.js';
 import { compileCatalog, contactIdentifierKinds, createCustomerStepper, customerMachine, customerOfInstance, defaultLimits, parseDuration, runEvent } from '../actors/index.js';
 import { loadCatalogFile } from '../src/catalog/catalog-file.js';
 import { readDemoCustomers } from '../src/demo/demo-bank.js';
@@ -158,7 +158,7 @@ class SideBySide {
   }
 
   /** An event's message for customer `id` as the host builds it (no stop but the scenario's, nothing spent or full, no evidence), with `extra` (a reminder's name, a run). */
-  private eventMessage(event: GatewayEvent, id: string, extra: { reminder?: string; run?: { id: string; campaign: string } }): CustomerMessage {
+  private eventMessage(event: GatewayEvent, id: string, extra: { reminder?: string; run?: RunCall }): CustomerMessage {
     return {
       type: 'gateway.event',
       event,
@@ -188,16 +188,53 @@ class SideBySide {
 
   /**
    * An outbound run started by hand, as OutboundRuns hands it over (src/runtime/outbound-runs.ts):
-   * each client of the demo bank aged 60 or more (the members of the segment the scenarios run
-   * over), in id order, the run beside the message; each offer queued reported delivered.
+   * each member of the campaign's segments in the demo bank, in id order, the run beside the
+   * message; each offer queued reported delivered. A wave's run carries its wave, and the next
+   * waves go over the same members when the clock passes their start.
    */
   outbound(campaign: string, id: string): number {
-    const call = { id, campaign };
-    const members = [...demo].filter(([, input]) => input.stage === 'client' && (input.profile?.age ?? 0) >= 60).map(([cid]) => cid);
-    for (const cid of members.sort()) {
-      this.deliverQueued(cid, this.step(cid, this.eventMessage(runEvent(call, cid, this.now), cid, { run: call }), `${id} for ${cid}`));
-    }
+    const waves = this.catalog.campaigns.find((c) => c.id === campaign)?.outbound?.waves;
+    const call: RunCall = waves === undefined ? { id, campaign } : { id, campaign, wave: { n: 1, earlier: [] } };
+    const members = this.membersOf(campaign);
+    this.handOver(call, members);
+    // a wave's run: the next waves follow when the clock passes their start (`clock`)
+    if (waves !== undefined) this.waves.push({ campaign, first: id, n: 1, count: waves.count, startsAt: this.now + waves.everyMs, everyMs: waves.everyMs, members });
     return members.length;
+  }
+
+  /** Hands a run to each of `members`, in id order; each offer queued reported delivered. */
+  private handOver(call: RunCall, members: readonly string[]): void {
+    for (const cid of [...members].sort()) {
+      this.deliverQueued(cid, this.step(cid, this.eventMessage(runEvent(call, cid, this.now), cid, { run: call }), `${call.id} for ${cid}`));
+    }
+  }
+
+  /** The demo bank's members of the segments a scenario's outbound campaign goes over (the rules, written out for the ones the scenarios run). */
+  private membersOf(campaign: string): string[] {
+    const segments = this.catalog.campaigns.find((c) => c.id === campaign)?.outbound?.segments ?? [];
+    const rules: Record<string, (input: CustomerInput) => boolean> = {
+      clients_60_plus: (input) => input.stage === 'client' && (input.profile?.age ?? 0) >= 60,
+      young_savers: (input) =>
+        input.stage === 'client' && (input.profile?.age ?? 99) <= 30 && (input.profile?.balance ?? 0) >= 500_000 && input.profile?.personalLoan !== true && input.profile?.creditDefault !== true,
+    };
+    for (const seg of segments) if (rules[seg] === undefined) expect.fail(`the test does not model segment ${seg}`);
+    return [...demo].filter(([, input]) => segments.some((seg) => rules[seg]!(input))).map(([cid]) => cid);
+  }
+
+  /** The waves whose next run is due when the clock passes `startsAt`. */
+  private readonly waves: Array<{ campaign: string; first: string; n: number; count: number; startsAt: number; everyMs: number; members: string[] }> = [];
+
+  /** A dialer's outcomes of a wave's calls, as POST /v1/runs/{id}/outcomes records them: a response to the call each. */
+  outcomes(run: string, rows: readonly Json[]): void {
+    for (const row of rows) {
+      const customer = (row.customer as string | undefined) ?? customerOfInstance(row.instance as string)!;
+      const contact = (this.actor(customer).a.context.contacts as Array<{ instance: string; run?: string; control?: boolean }>).find((k) => k.run === run && k.control !== true);
+      if (contact === undefined) continue;
+      const data: Json = {};
+      if (row.callbackAt !== undefined) data.at = typeof row.callbackAt === 'string' ? Date.parse(row.callbackAt) : row.callbackAt;
+      if (row.interest !== undefined) data.interest = row.interest;
+      this.response({ instance: contact.instance, outcome: row.outcome, at: this.now, ...(Object.keys(data).length > 0 ? { data } : {}) });
+    }
   }
 
   /** What the dispatcher does with what a step queued: each offer reported delivered. */
@@ -223,7 +260,17 @@ class SideBySide {
     let fired = 0;
     for (;;) {
       const due = [...this.reminders].filter(([, r]) => r.due <= now).sort((x, y) => x[1].due - y[1].due);
-      if (due.length === 0) return fired;
+      if (due.length === 0) {
+        // a wave due: the next run over the members (the actors say who was reached)
+        const wave = this.waves.find((w) => w.n < w.count && w.startsAt <= now);
+        if (wave === undefined) return fired;
+        const earlier = [wave.first, ...Array.from({ length: wave.n - 1 }, (_, i) => `${wave.first}.w${i + 2}`)];
+        wave.n++;
+        this.handOver({ id: `${wave.first}.w${wave.n}`, campaign: wave.campaign, wave: { n: wave.n, earlier } }, wave.members);
+        wave.startsAt = now + wave.everyMs;
+        fired++;
+        continue;
+      }
       for (const [key, r] of due) {
         const event: GatewayEvent = { id: `reminder:${key}@${r.due}`, type: r.event, customer: { id: r.customer }, at: r.due };
         if (r.data !== undefined) event.data = r.data;
@@ -286,6 +333,7 @@ describe('the customer stepper equals XState’s transition() over every scenari
         if (method === 'PUT' && campaign !== null) run.putCampaign(campaign[1]!, a.body ?? {});
         // the run's hand-overs are the events of the scenario
         else if (method === 'POST' && runOf !== null) events += run.outbound(runOf[1]!, runIdOf(runOf[1]!, run.now, 'hand'));
+        else if (method === 'POST' && /^\/v1\/runs\/[^/]+\/outcomes$/.test(a.path)) run.outcomes(a.path.split('/')[3]!, (a.body?.outcomes ?? []) as Json[]);
         else if (method === 'POST' && a.path === '/v1/stop-list' && a.body?.kind === 'customer') {
           const scope: StopScope = {};
           if (typeof a.body.channel === 'string') scope.channel = a.body.channel;
