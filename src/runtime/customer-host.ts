@@ -231,9 +231,15 @@ export class CustomerHost {
     return turn === undefined ? go() : turn.then(go);
   }
 
-  /** A wave's ranking: the expected value a run's decision would give the customer now, capacity aside (see CustomerQueries.scoreRun). */
+  /**
+   * A wave's ranking: the expected value a run's decision would give the customer now, capacity
+   * aside (see CustomerQueries.scoreRun); in the run's background lane, as a hand-over goes, so
+   * a ranking yields to the gateways' requests.
+   */
   scoreRun(run: RunCall, customer: string): Promise<number | undefined> {
-    return this.queries.scoreRun(run, customer);
+    const go = (): Promise<number | undefined> => this.queries.scoreRun(run, customer).finally(() => this.runLane.left());
+    const turn = this.runLane.turn();
+    return turn === undefined ? go() : turn.then(go);
   }
 
   /** A wave's call to the customer, for the call list (see CustomerQueries.callOf). */
