@@ -21,6 +21,7 @@ import { adminHeaders, startTestKairos, uid, yesterdayMsk } from '../test-suppor
 const MARKETER = 'secret-of-the-marketer-key-0123';
 const ANALYST = 'secret-of-the-analyst-key-01234';
 const PRIVACY = 'secret-of-the-privacy-key-01234';
+const AUDITOR = 'secret-of-the-auditor-key-01234';
 const shots = join(packageRoot(), 'docs', 'console');
 const timings: Record<string, number> = {};
 /** How long a poll waits for the page to show a change (an upper bound on a loaded machine, not a timing assertion). */
@@ -38,7 +39,7 @@ const admin = async (method: string, path: string, body?: unknown): Promise<any>
 
 beforeAll(async () => {
   k = await startTestKairos({
-    config: { store: 'memory', clock: 'manual', keys: [{ name: 'ivanova', role: 'marketer', secret: MARKETER }, { name: 'petrov', role: 'analyst', secret: ANALYST }, { name: 'sokolova', role: 'privacy', secret: PRIVACY }] },
+    config: { store: 'memory', clock: 'manual', keys: [{ name: 'ivanova', role: 'marketer', secret: MARKETER }, { name: 'petrov', role: 'analyst', secret: ANALYST }, { name: 'sokolova', role: 'privacy', secret: PRIVACY }, { name: 'smirnova', role: 'auditor', secret: AUDITOR }] },
   });
   // Noon in Moscow (yesterday's): no quiet hours, whenever the tests run.
   await admin('POST', '/v1/clock', { now: yesterdayMsk('12:00') });
@@ -134,6 +135,44 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     expect(await alert.textContent()).toContain('a completed campaign cannot become active');
     await checkA11y(page, 'campaign refused');
     await context.close();
+  });
+
+  it('an auditor reads the audit trail, newest first: a campaign paused just before, by whom, with its diff', async () => {
+    // The marketer pauses a campaign through the API (as curl would); the auditor's page shows it on top.
+    const paused = await fetch(`${k.httpUrl}/v1/campaigns/pension-deposit/status`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${MARKETER}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ status: 'paused' }),
+    });
+    expect(paused.status, await paused.clone().text()).toBeLessThan(300);
+    try {
+      const { context, page } = await newPage();
+      await signIn(page, AUDITOR);
+      const t0 = Date.now();
+      await page.getByRole('link', { name: 'Журнал аудита' }).click();
+      await shown(page, 'audit', t0);
+      const top = page.locator('tr[data-seq]').first();
+      expect(await top.getAttribute('data-action')).toBe('catalog.status');
+      expect(await top.getAttribute('data-target')).toBe('campaigns/pension-deposit');
+      expect(await top.locator('td').nth(1).textContent()).toBe('ivanovaмаркетолог');
+      const detail = top.locator('li[data-field="detail"]');
+      expect(await detail.locator('ins').textContent()).toBe('стало: "active -> paused"');
+      expect(await top.locator('li[data-field="version"] del').count()).toBe(1);
+      await checkA11y(page, 'audit');
+      await page.screenshot({ path: join(shots, 'audit.png'), fullPage: true });
+      // filtered by the key's name: only the marketer's changes
+      await page.getByLabel('Кто').fill('ivanova');
+      await page.getByRole('button', { name: 'Показать' }).click();
+      await expect.poll(async () => new Set(await page.locator('tr[data-seq] td:nth-child(2)').allTextContents()), WAIT).toEqual(new Set(['ivanovaмаркетолог']));
+      await context.close();
+      // a marketer's menu has no audit trail
+      const m = await newPage();
+      await signIn(m.page, MARKETER);
+      expect(await m.page.getByRole('link', { name: 'Журнал аудита' }).count()).toBe(0);
+      await m.context.close();
+    } finally {
+      await admin('POST', '/v1/campaigns/pension-deposit/status', { status: 'active' });
+    }
   });
 
   it('a marketer starts an outbound run, watches its progress and funnel, pauses, resumes and cancels it', async () => {
