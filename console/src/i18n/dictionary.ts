@@ -151,6 +151,18 @@ export const ru = {
   auditBefore: 'было:',
   auditAfter: 'стало:',
   showMore: 'Показать ещё',
+  callList: 'Список звонков',
+  callListOf: (run: string) => `Список звонков волны ${run}`,
+  callListNote: 'Звонки волны в порядке ожидаемой ценности и их итоги на сейчас. Имена и телефоны показаны так, как их даёт API роли вашего ключа (для маркетолога скрыты).',
+  callListCaption: (wave: number, n: number) => `Волна ${wave}: звонков ${n}`,
+  noCalls: 'Звонков пока нет.',
+  waveOf: (n: number, count: number) => `волна ${n} из ${count}`,
+  rank: 'Место',
+  phone: 'Телефон',
+  callbackAt: 'Перезвонить',
+  warmLead: 'Тёплый лид',
+  noOutcomeYet: 'пока нет',
+  callOutcomes: { accepted: 'принял', declined: 'отказался', interested: 'заинтересован', callback: 'перезвонить', later: 'позже', no_answer: 'не ответил', expired: 'не дозвонились' },
 };
 
 export type Texts = typeof ru;
@@ -301,6 +313,18 @@ export const en: Texts = {
   auditBefore: 'before:',
   auditAfter: 'after:',
   showMore: 'Show more',
+  callList: 'Call list',
+  callListOf: (run: string) => `Call list of wave ${run}`,
+  callListNote: "The wave's calls by expected value and what each came to so far. Names and phones as the API gives them to your key's role (masked for a marketer).",
+  callListCaption: (wave: number, n: number) => `Wave ${wave}: ${n} calls`,
+  noCalls: 'No calls yet.',
+  waveOf: (n: number, count: number) => `wave ${n} of ${count}`,
+  rank: 'Rank',
+  phone: 'Phone',
+  callbackAt: 'Call back',
+  warmLead: 'Warm lead',
+  noOutcomeYet: 'none yet',
+  callOutcomes: { accepted: 'accepted', declined: 'declined', interested: 'interested', callback: 'call back', later: 'later', no_answer: 'no answer', expired: 'not reached' },
 };
 
 export const dictionaries: Readonly<Record<Lang, Texts>> = { ru, en };
