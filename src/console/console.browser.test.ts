@@ -12,7 +12,8 @@ import { adminHeaders, startTestKairos, uid, yesterdayMsk } from '../test-suppor
 /**
  * The console in a real browser (Debian's Chromium, headless, by playwright-core) against the
  * real server with the demo bank: a marketer signs in, sees the campaigns with today's funnel,
- * pauses and re-activates one, sees a refused move's message, starts an outbound run; an analyst
+ * pauses and re-activates one, sees a refused move's message, starts an outbound run and a
+ * call-centre wave (its call list, masked, and its CSV); an auditor reads the audit trail; an analyst
  * signs in and finds no control to change anything and the card masked; the RU/EN switch; axe-core
  * on each page (no serious or critical violation); a screenshot of each page into docs/console/.
  * Each page's time to show its data is printed (not asserted), as is the first page's script size.
