@@ -5,6 +5,7 @@ import { Link } from './components/link';
 import type { Lang } from './i18n/dictionary';
 import { dictionaries } from './i18n/dictionary';
 import { TextsContext, initialLang, label, rememberLang, useLang, useTexts } from './i18n/texts';
+import { AuditPage } from './pages/audit-page';
 import { CampaignPage } from './pages/campaign-page';
 import { CampaignsPage } from './pages/campaigns-page';
 import { CustomersPage } from './pages/customers-page';
@@ -140,6 +141,7 @@ function Nav() {
     { to: { page: 'runs' }, text: t.navRuns, shown: may('listOutboundRuns') },
     { to: { page: 'results' }, text: t.navResults, shown: may('getFunnel') },
     { to: { page: 'customers' }, text: t.navCustomers, shown: may('getCustomer') || may('explainDecision') },
+    { to: { page: 'audit' }, text: t.navAudit, shown: may('listAudit') },
   ];
   const items = all.filter((i) => i.shown);
   return (
@@ -170,5 +172,7 @@ function Page() {
       return <ResultsPage />;
     case 'customers':
       return <CustomersPage id={route.id} />;
+    case 'audit':
+      return <AuditPage />;
   }
 }

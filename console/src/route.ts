@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 /**
  * The console's pages by path under /console, with the History API (the server answers
  * index.html for each of them): `/console/campaigns`, `/console/campaigns/<id>`,
- * `/console/runs`, `/console/results`, `/console/customers`, `/console/customers/<id>`.
+ * `/console/runs`, `/console/results`, `/console/audit`, `/console/customers`, `/console/customers/<id>`.
  */
 
 export const BASE = '/console';
@@ -13,6 +13,7 @@ export type Route =
   | { page: 'campaign'; id: string }
   | { page: 'runs' }
   | { page: 'results' }
+  | { page: 'audit' }
   | { page: 'customers'; id?: string };
 
 export function parseRoute(pathname: string): Route {
@@ -20,6 +21,7 @@ export function parseRoute(pathname: string): Route {
   const [, section, id] = rest.split('/').map((s) => decodeURIComponent(s));
   if (section === 'runs') return { page: 'runs' };
   if (section === 'results') return { page: 'results' };
+  if (section === 'audit') return { page: 'audit' };
   if (section === 'customers') return id === undefined || id === '' ? { page: 'customers' } : { page: 'customers', id };
   if (section === 'campaigns' && id !== undefined && id !== '') return { page: 'campaign', id };
   return { page: 'campaigns' };
@@ -35,6 +37,8 @@ export function hrefOf(route: Route): string {
       return `${BASE}/runs`;
     case 'results':
       return `${BASE}/results`;
+    case 'audit':
+      return `${BASE}/audit`;
     case 'customers':
       return route.id === undefined ? `${BASE}/customers` : `${BASE}/customers/${encodeURIComponent(route.id)}`;
   }

@@ -12,7 +12,8 @@ import { adminHeaders, startTestKairos, uid, yesterdayMsk } from '../test-suppor
 /**
  * The console in a real browser (Debian's Chromium, headless, by playwright-core) against the
  * real server with the demo bank: a marketer signs in, sees the campaigns with today's funnel,
- * pauses and re-activates one, sees a refused move's message, starts an outbound run; an analyst
+ * pauses and re-activates one, sees a refused move's message, starts an outbound run and a
+ * call-centre wave (its call list, masked, and its CSV); an auditor reads the audit trail; an analyst
  * signs in and finds no control to change anything and the card masked; the RU/EN switch; axe-core
  * on each page (no serious or critical violation); a screenshot of each page into docs/console/.
  * Each page's time to show its data is printed (not asserted), as is the first page's script size.
@@ -21,6 +22,7 @@ import { adminHeaders, startTestKairos, uid, yesterdayMsk } from '../test-suppor
 const MARKETER = 'secret-of-the-marketer-key-0123';
 const ANALYST = 'secret-of-the-analyst-key-01234';
 const PRIVACY = 'secret-of-the-privacy-key-01234';
+const AUDITOR = 'secret-of-the-auditor-key-01234';
 const shots = join(packageRoot(), 'docs', 'console');
 const timings: Record<string, number> = {};
 /** How long a poll waits for the page to show a change (an upper bound on a loaded machine, not a timing assertion). */
@@ -38,7 +40,7 @@ const admin = async (method: string, path: string, body?: unknown): Promise<any>
 
 beforeAll(async () => {
   k = await startTestKairos({
-    config: { store: 'memory', clock: 'manual', keys: [{ name: 'ivanova', role: 'marketer', secret: MARKETER }, { name: 'petrov', role: 'analyst', secret: ANALYST }, { name: 'sokolova', role: 'privacy', secret: PRIVACY }] },
+    config: { store: 'memory', clock: 'manual', keys: [{ name: 'ivanova', role: 'marketer', secret: MARKETER }, { name: 'petrov', role: 'analyst', secret: ANALYST }, { name: 'sokolova', role: 'privacy', secret: PRIVACY }, { name: 'smirnova', role: 'auditor', secret: AUDITOR }] },
   });
   // Noon in Moscow (yesterday's): no quiet hours, whenever the tests run.
   await admin('POST', '/v1/clock', { now: yesterdayMsk('12:00') });
@@ -136,6 +138,44 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     await context.close();
   });
 
+  it('an auditor reads the audit trail, newest first: a campaign paused just before, by whom, with its diff', async () => {
+    // The marketer pauses a campaign through the API (as curl would); the auditor's page shows it on top.
+    const paused = await fetch(`${k.httpUrl}/v1/campaigns/pension-deposit/status`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${MARKETER}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ status: 'paused' }),
+    });
+    expect(paused.status, await paused.clone().text()).toBeLessThan(300);
+    try {
+      const { context, page } = await newPage();
+      await signIn(page, AUDITOR);
+      const t0 = Date.now();
+      await page.getByRole('link', { name: 'Журнал аудита' }).click();
+      await shown(page, 'audit', t0);
+      const top = page.locator('tr[data-seq]').first();
+      expect(await top.getAttribute('data-action')).toBe('catalog.status');
+      expect(await top.getAttribute('data-target')).toBe('campaigns/pension-deposit');
+      expect(await top.locator('td').nth(1).textContent()).toBe('ivanovaмаркетолог');
+      const detail = top.locator('li[data-field="detail"]');
+      expect(await detail.locator('ins').textContent()).toBe('стало: "active -> paused"');
+      expect(await top.locator('li[data-field="version"] del').count()).toBe(1);
+      await checkA11y(page, 'audit');
+      await page.screenshot({ path: join(shots, 'audit.png'), fullPage: true });
+      // filtered by the key's name: only the marketer's changes
+      await page.getByLabel('Кто').fill('ivanova');
+      await page.getByRole('button', { name: 'Показать' }).click();
+      await expect.poll(async () => new Set(await page.locator('tr[data-seq] td:nth-child(2)').allTextContents()), WAIT).toEqual(new Set(['ivanovaмаркетолог']));
+      await context.close();
+      // a marketer's menu has no audit trail
+      const m = await newPage();
+      await signIn(m.page, MARKETER);
+      expect(await m.page.getByRole('link', { name: 'Журнал аудита' }).count()).toBe(0);
+      await m.context.close();
+    } finally {
+      await admin('POST', '/v1/campaigns/pension-deposit/status', { status: 'active' });
+    }
+  });
+
   it('a marketer starts an outbound run, watches its progress and funnel, pauses, resumes and cancels it', async () => {
     // Another client over 60, not offered the deposit yet, seen today (a plain event: the segment's members are written with the customer).
     let other = '';
@@ -178,6 +218,61 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
       expect(runs.runs.find((r: { campaign: string }) => r.campaign === 'pension-deposit-run')?.state).toBe('cancelled');
       await context.close();
     } finally {
+      await admin('PUT', '/v1/policy', policy);
+    }
+  });
+
+  it("a marketer starts a call-centre wave and reads its call list, names and phones masked, and its CSV", async () => {
+    // The young savers' segment filled, and twenty calls a day: the wave ranks them all and calls the best twenty.
+    await k.kairos.segmentSweep.runIfDue();
+    await k.kairos.host.flush();
+    const policy = await admin('GET', '/v1/policy');
+    await admin('PUT', '/v1/policy', { ...policy, channelCapacity: { callcenter: { perDay: 20 } } });
+    let runId = '';
+    try {
+      const { context, page } = await newPage();
+      await signIn(page, MARKETER);
+      const t0 = Date.now();
+      await page.getByRole('link', { name: 'Исходящие запуски' }).click();
+      await shown(page, 'runs (waves)', t0);
+      await page.getByLabel('Запуск исходящей кампании').selectOption('credit-card-calls');
+      await page.getByRole('button', { name: 'Запустить' }).click();
+      const row = page.locator('tr[data-run^="credit-card-calls~"]');
+      await row.waitFor();
+      runId = (await row.getAttribute('data-run'))!;
+      expect(await row.locator('[data-field="state"]').textContent()).toContain('волна 1 из 2');
+      // the run ranks and calls as the server works it (ticked here so the test does not wait on the runs' timer)
+      let full: { calls: Array<{ customer: string; phone?: string; lastName?: string }> } = { calls: [] };
+      await expect
+        .poll(async () => {
+          await k.kairos.outboundRuns.tick();
+          await k.kairos.outboundRuns.idle();
+          full = await admin('GET', `/v1/runs/${encodeURIComponent(runId)}/calls`);
+          return full.calls.length;
+        }, WAIT)
+        .toBe(20);
+      const t1 = Date.now();
+      await row.getByRole('button', { name: 'Список звонков' }).click();
+      const list = page.locator('section[data-calls] tr[data-call]');
+      await expect.poll(() => list.count(), WAIT).toBe(20);
+      timings['call list'] = Date.now() - t1;
+      const first = list.first();
+      expect(await first.locator('th').textContent()).toBe(full.calls[0]!.customer);
+      expect(await first.locator('td').first().textContent()).toBe('1');
+      // masked for a marketer, as the API masks it
+      expect(await first.locator('[data-field="phone"]').textContent()).not.toBe(full.calls[0]!.phone);
+      expect(await first.locator('[data-field="name"]').textContent()).toContain('***');
+      expect(await first.locator('[data-field="outcome"]').textContent()).toBe('пока нет');
+      await checkA11y(page, 'call list');
+      await page.screenshot({ path: join(shots, 'calls.png'), fullPage: true });
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('section[data-calls]').getByRole('button', { name: 'Скачать CSV' }).click()]);
+      const csv = readFileSync(await download.path(), 'utf8').trimEnd().split('\r\n');
+      expect(csv[0]).toBe('rank,customer,last_name,first_name,patronymic,phone,score,offer,instance,called_at,outcome,callback_at,warm_lead');
+      expect(csv.length).toBe(21);
+      expect(csv[1]).toContain(full.calls[0]!.customer);
+      await context.close();
+    } finally {
+      if (runId !== '') await admin('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`);
       await admin('PUT', '/v1/policy', policy);
     }
   });

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { OutboundRun } from '../api/client';
+import type { OutboundRun, Schemas } from '../api/client';
 import { problemText } from '../api/client';
 import { NotAllowed } from '../components/not-allowed';
 import { ProblemAlert } from '../components/problem-alert';
@@ -8,6 +8,13 @@ import { useSession } from '../session-context';
 
 /** How often the list is read again while a run is open. */
 const POLL_MS = 1500;
+
+/** A wave's call list as the API gives it (GET /v1/runs/{id}/calls). */
+interface CallList {
+  run: string;
+  wave: number;
+  calls: Array<Schemas['WaveCall']>;
+}
 
 const RUN_STAGES = ['decided', 'offered', 'suppressed', 'delivered', 'answered', 'accepted'] as const;
 
@@ -25,6 +32,37 @@ export function RunsPage() {
   const [refusal, setRefusal] = useState<string>();
   const [busy, setBusy] = useState(false);
   const canStart = may('startOutboundRun');
+  const canList = may('getWaveCallList');
+  const [listOf, setListOf] = useState<string>();
+  const [calls, setCalls] = useState<CallList>();
+  const [callsError, setCallsError] = useState<string>();
+
+  const openCalls = async (id: string): Promise<void> => {
+    if (listOf === id) {
+      setListOf(undefined);
+      return;
+    }
+    setListOf(id);
+    setCalls(undefined);
+    setCallsError(undefined);
+    const r = await api.GET('/v1/runs/{id}/calls', { params: { path: { id } } });
+    if (r.error !== undefined) setCallsError(problemText(r.error));
+    else if (typeof r.data === 'object') setCalls(r.data);
+  };
+
+  const downloadCalls = async (id: string): Promise<void> => {
+    const r = await api.GET('/v1/runs/{id}/calls', { params: { path: { id }, query: { format: 'csv' } }, parseAs: 'text' });
+    if (r.error !== undefined) {
+      setCallsError(problemText(r.error));
+      return;
+    }
+    const url = URL.createObjectURL(new Blob([String(r.data)], { type: 'text/csv' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `kairos-calls-${id}.csv`;
+    a.click();
+    URL.revokeObjectURL(url);
+  };
 
   const load = useCallback(async () => {
     const r = await api.GET('/v1/runs');
@@ -111,7 +149,7 @@ export function RunsPage() {
                   {label(t.runStages, s)}
                 </th>
               ))}
-              {canStart && <th scope="col">{t.actions}</th>}
+              {(canStart || canList) && <th scope="col">{t.actions}</th>}
             </tr>
           </thead>
           <tbody>
@@ -124,7 +162,10 @@ export function RunsPage() {
                     {t.startedAt}: {new Date(r.startedAt).toLocaleString()}
                   </div>
                 </th>
-                <td data-field="state">{label(t.runStates, r.state)}</td>
+                <td data-field="state">
+                  {label(t.runStates, r.state)}
+                  {r.wave !== undefined && <div className="muted">{t.waveOf(r.wave.n, r.wave.count)}</div>}
+                </td>
                 <td>
                   <progress max={Math.max(r.total ?? r.selected, 1)} value={r.state === 'done' ? Math.max(r.total ?? r.selected, 1) : r.selected} aria-label={`${t.progress} ${r.id}`} />
                   <div>{t.progressOf(r.selected, r.total)}</div>
@@ -134,20 +175,25 @@ export function RunsPage() {
                     {r.funnel[s]}
                   </td>
                 ))}
-                {canStart && (
+                {(canStart || canList) && (
                   <td>
                     <div className="actions">
-                    {(r.state === 'running' || r.state === 'waiting') && (
+                    {canList && r.wave !== undefined && (
+                      <button type="button" aria-expanded={listOf === r.id} aria-controls="calls" onClick={() => void openCalls(r.id)}>
+                        {t.callList}
+                      </button>
+                    )}
+                    {canStart && (r.state === 'running' || r.state === 'waiting') && (
                       <button type="button" disabled={busy} onClick={() => void act(() => api.POST('/v1/runs/{id}/pause', { params: { path: { id: r.id } } }))}>
                         {t.pause}
                       </button>
                     )}
-                    {r.state === 'paused' && (
+                    {canStart && r.state === 'paused' && (
                       <button type="button" disabled={busy} onClick={() => void act(() => api.POST('/v1/runs/{id}/resume', { params: { path: { id: r.id } } }))}>
                         {t.resume}
                       </button>
                     )}
-                    {r.state !== 'done' && r.state !== 'cancelled' && (
+                    {canStart && r.state !== 'done' && r.state !== 'cancelled' && (
                       <button type="button" disabled={busy} onClick={() => void act(() => api.POST('/v1/runs/{id}/cancel', { params: { path: { id: r.id } } }))}>
                         {t.cancel}
                       </button>
@@ -159,6 +205,54 @@ export function RunsPage() {
             ))}
           </tbody>
         </table>
+      )}
+      {listOf !== undefined && (
+        <section id="calls" aria-labelledby="calls-title" data-calls={listOf}>
+          <h2 id="calls-title">{t.callListOf(listOf)}</h2>
+          <ProblemAlert message={callsError} />
+          {calls === undefined && callsError === undefined && <p>{t.loading}</p>}
+          {calls !== undefined && (
+            <>
+              <p className="muted">{t.callListNote}</p>
+              <button type="button" onClick={() => void downloadCalls(listOf)}>
+                {t.downloadCsv}
+              </button>
+              {calls.calls.length === 0 ? (
+                <p>{t.noCalls}</p>
+              ) : (
+                <table className="data">
+                  <caption>{t.callListCaption(calls.wave, calls.calls.length)}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col" className="num">{t.rank}</th>
+                      <th scope="col">{t.customerId}</th>
+                      <th scope="col">{t.fullName}</th>
+                      <th scope="col">{t.phone}</th>
+                      <th scope="col" className="num">{t.score}</th>
+                      <th scope="col">{t.outcome}</th>
+                      <th scope="col">{t.callbackAt}</th>
+                      <th scope="col">{t.warmLead}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {calls.calls.map((c) => (
+                      <tr key={c.rank} data-call={c.customer}>
+                        <td className="num">{c.rank}</td>
+                        <th scope="row">{c.customer}</th>
+                        <td data-field="name">{[c.lastName, c.firstName, c.patronymic].filter((x) => x !== undefined).join(' ')}</td>
+                        <td data-field="phone">{c.phone ?? ''}</td>
+                        <td className="num">{c.score === undefined ? '' : c.score.toFixed(2)}</td>
+                        <td data-field="outcome">{c.outcome === undefined ? t.noOutcomeYet : label(t.callOutcomes, c.outcome)}</td>
+                        <td>{c.callbackAt === undefined ? '' : new Date(c.callbackAt).toLocaleString()}</td>
+                        <td>{c.warmLead === true ? t.yes : t.no}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </>
+          )}
+        </section>
       )}
     </section>
   );
