@@ -1,4 +1,5 @@
 import type { Catalog } from './catalog/compiled-catalog.js';
+import { channelKind, isChannel } from './catalog/channels.js';
 import type { CustomerContext } from './customer-state.js';
 import type { GatewayEvent } from './gateway-event.js';
 import type { OutboxEntry } from './outbox-entry.js';
@@ -49,14 +50,19 @@ export function callbackOf(event: GatewayEvent): Callback | undefined {
 /** How long after the time first asked for a call back held off by capacity or a cap is tried again. */
 export const CALLBACK_RETRY_MS = 7 * 86_400_000;
 
+/** An instant given as epoch ms or an ISO date-time with its offset (`2026-12-09T12:00:00+03:00`); undefined when it is neither. */
+export function instantOf(v: unknown): number | undefined {
+  const at = typeof v === 'number' ? v : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(v) ? Date.parse(v) : Number.NaN;
+  return Number.isFinite(at) ? at : undefined;
+}
+
 /**
  * When to call back: `data.at` as epoch ms or an ISO date-time with its offset, after both the
  * response's time and the server's now, and within 90 days; else what is wrong.
  */
 export function callbackTime(data: Readonly<Record<string, unknown>> | undefined, t: number, now = t): number | { problem: string } {
-  const v = data?.at;
-  const at = typeof v === 'number' ? v : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(v) ? Date.parse(v) : Number.NaN;
-  if (!Number.isFinite(at)) return { problem: 'field "data.at": a callback needs the time to call back, epoch milliseconds or an ISO date-time with its offset' };
+  const at = instantOf(data?.at);
+  if (at === undefined) return { problem: 'field "data.at": a callback needs the time to call back, epoch milliseconds or an ISO date-time with its offset' };
   if (at <= Math.max(t, now)) return { problem: 'field "data.at": the time to call back has passed' };
   if (at > t + MAX_CALLBACK_MS) return { problem: 'field "data.at": the time to call back is more than 90 days ahead' };
   return at;
@@ -69,7 +75,7 @@ export function callbackReminder(campaign: string, instance: string, due: number
 
 /** Whether a contact is a call pushed to an operator's list (a call centre's, a branch's), not shown in a session. */
 export function isOperatorCall(k: { channel: string; delivery?: string }): boolean {
-  return (k.channel === 'callcenter' || k.channel === 'branch') && k.delivery !== 'shown';
+  return isChannel(k.channel) && channelKind(k.channel) === 'operator' && k.delivery !== 'shown';
 }
 
 export interface WarmLead {
@@ -79,9 +85,10 @@ export interface WarmLead {
 }
 
 /**
- * The customer as a warm lead of `campaign` when this outcome's interest (`data.interest`,
- * 0..100, else what the campaign's `warmLeads.interest` says the outcome means) reaches its
- * threshold, and they are not one of it already; undefined otherwise.
+ * The customer as a warm lead of `campaign` when this call's outcome (the caller passes only
+ * an operator's call's: `isOperatorCall`) means an interest (`data.interest`, 0..100, else what
+ * the campaign's `warmLeads.interest` says the outcome means) at its threshold, and they are
+ * not one of it already; undefined otherwise.
  */
 export function warmLead(
   ctx: CustomerContext,
@@ -90,8 +97,6 @@ export function warmLead(
   t: number,
 ): WarmLead | undefined {
   const rule = catalog.campaigns.find((c) => c.id === answer.campaign)?.outbound?.waves?.warmLeads;
-  // only a call's outcome (an operator's list), never an answer on another channel
-  if (!(ctx.contacts.find((k) => k.instance === answer.instance) !== undefined && isOperatorCall(ctx.contacts.find((k) => k.instance === answer.instance)!))) return undefined;
   if (rule === undefined || ctx.leads?.[answer.campaign] !== undefined) return undefined;
   const given = answer.data?.interest;
   const interest = typeof given === 'number' && Number.isFinite(given) && given >= 0 && given <= 100 ? given : rule.interest.get(answer.outcome);

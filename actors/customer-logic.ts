@@ -1,5 +1,4 @@
 import type { Catalog } from './catalog/compiled-catalog.js';
-import { channelKind, isChannel } from './catalog/channels.js';
 import type { CustomerContext, DecisionAction, SeenLog } from './customer-state.js';
 import { appendSeen, recordedActions, seenFull, seenIndex, suppressReasons } from './customer-state.js';
 import type { DecideInputs } from './decision/decide.js';
@@ -11,7 +10,7 @@ import { recordDeferrals } from './decision/deferral.js';
 import type { Conversion } from './goals.js';
 import { attributeGoals } from './goals.js';
 import { localTime, startOfLocalDay } from './local-time.js';
-import { CALLBACK_RETRY_MS, callbackOf, callbackReminder } from './call-outcomes.js';
+import { CALLBACK_RETRY_MS, callbackOf, callbackReminder, isOperatorCall } from './call-outcomes.js';
 import { nextAllowedAt } from './decision/deferral.js';
 import type { ReminderSpec } from './reminders.js';
 import { cancelExpiry, catalogReminders } from './reminders.js';
@@ -112,9 +111,8 @@ function callbackRetry(event: GatewayEvent, explain: readonly Explanation[], ctx
 }
 
 /** Whether an expired offer was an operator's call pushed outside a session (a call list's), with no outcome reported. */
-function unreportedCall(ctx: CustomerContext, p: { instance: string; channel: string }): boolean {
-  if (!isChannel(p.channel) || channelKind(p.channel) !== 'operator') return false;
-  return ctx.contacts.some((k) => k.instance === p.instance && k.delivery !== 'shown');
+function unreportedCall(ctx: CustomerContext, p: { instance: string }): boolean {
+  return ctx.contacts.some((k) => k.instance === p.instance && isOperatorCall(k));
 }
 
 /** A follow-up reminder firing: tell the campaigns it triggers what became of the offer it follows. */

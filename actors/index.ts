@@ -23,7 +23,7 @@ export type { DecisionInputs, DecisionSources } from './decision/decision-inputs
 export { decisionInputs } from './decision/decision-inputs.js';
 export { customerOfInstance, offerInstanceId } from './decision/offer-instance-id.js';
 export type { DecideInputs, DecideResult } from './decision/decide.js';
-export { decide } from './decision/decide.js';
+export { campaignLevers, decide } from './decision/decide.js';
 export type { DeferralStep } from './decision/deferral.js';
 export { nextAllowedAt } from './decision/deferral.js';
 export type { Explanation } from './decision/explanation.js';

@@ -43,17 +43,18 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
   const learned: Learned[] = [];
   const reminders: ReminderSpec[] = [];
   const closes = terminalOutcomes.has(r.outcome);
-  if (pending !== undefined && closes) {
+  // A call closed unanswered (expired, no answer) whose real outcome comes later (the dialer's
+  // file the next morning, a second attempt): the call's outcome is the later one.
+  const reopened = call && contact.outcome !== undefined && notReachedOutcomes.has(contact.outcome);
+  if (!closes || (pending === undefined && !reopened)) return { ok: true, ctx, response, outbox, learned, reminders };
+  ctx = { ...ctx, contacts: ctx.contacts.map((c) => (c.instance === r.instance ? { ...c, outcome: r.outcome } : c)) };
+  if (pending !== undefined) {
     // The first final answer to an open offer teaches its group's propensity, once.
     // A "maybe later" teaches nothing: it is neither a yes nor a no.
     const l = r.outcome === 'accepted' || negativeOutcomes.has(r.outcome) ? learnedFrom(pending, r.outcome === 'accepted') : undefined;
     if (l !== undefined) learned.push(l);
     reminders.push(cancelExpiry(pending.instance));
-    ctx = {
-      ...ctx,
-      pending: ctx.pending.filter((p) => p.instance !== r.instance),
-      contacts: ctx.contacts.map((c) => (c.instance === r.instance ? { ...c, outcome: r.outcome } : c)),
-    };
+    ctx = { ...ctx, pending: ctx.pending.filter((p) => p.instance !== r.instance) };
     const offer = catalog.offers.get(pending.offer);
     if (r.outcome === 'accepted' && offer?.onAccept !== undefined) {
       outbox.push({
@@ -68,12 +69,8 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
         at: t,
       });
     }
-  } else if (call && closes && contact !== undefined && contact.outcome !== undefined && notReachedOutcomes.has(contact.outcome)) {
-    // A call closed unanswered (expired, no answer) whose real outcome comes later (the dialer's
-    // file the next morning, a second attempt): the call's outcome is the later one.
-    ctx = { ...ctx, contacts: ctx.contacts.map((c) => (c.instance === r.instance ? { ...c, outcome: r.outcome } : c)) };
-  } else return { ok: true, ctx, response, outbox, learned, reminders };
-  if (call && source !== undefined) {
+  }
+  if (call) {
     if (typeof callback === 'number') reminders.push(callbackReminder(source.campaign, r.instance, callback));
     const lead = warmLead(ctx, catalog, { campaign: source.campaign, offer: source.offer, instance: r.instance, outcome: r.outcome, ...(r.data !== undefined ? { data: r.data } : {}) }, t);
     if (lead !== undefined) {

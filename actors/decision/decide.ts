@@ -1,5 +1,5 @@
 import type { Channel } from '../catalog/channels.js';
-import type { Catalog } from '../catalog/compiled-catalog.js';
+import type { Campaign, Catalog } from '../catalog/compiled-catalog.js';
 import { isOutbound } from '../catalog/channels.js';
 import type { EvalScope } from '../condition.js';
 import type { StopScope } from '../contact-policy.js';
@@ -194,7 +194,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       continue;
     }
     // Levers: the campaign's priority and the offer's lever; "maybe later" weighs it down for a while.
-    const weight = Math.max(c.offer.value, 1) * c.priority * c.offer.lever * laterWeight(ctx, c, t, catalog.policy);
+    const weight = campaignLevers(c) * laterWeight(ctx, c, t, catalog.policy);
     let draw: number | undefined;
     if (learning.exploration === 'thompson') {
       // The draw's spread narrows as evidence (the group's answers, the model's examples) grows.
@@ -338,6 +338,11 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
   }
   for (const [id, e] of failed) if (!usedCampaigns.has(id)) explain.push(e);
   return result({ ctx: next, actions, outbox, explain, reminders });
+}
+
+/** What a campaign's offer weighs in the ranking besides its probability and the channel's context: the offer's value, the campaign's priority and the offer's lever. */
+export function campaignLevers(c: Campaign): number {
+  return Math.max(c.offer.value, 1) * c.priority * c.offer.lever;
 }
 
 export function offeredExplanation(cand: Candidate, arm: Arm): Explanation {

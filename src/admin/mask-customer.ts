@@ -10,7 +10,8 @@ import { maskIdentifier } from '../stop-list.js';
  * values replaced by its mask.
  */
 
-const maskName = (s: string): string => `${[...s][0] ?? ''}***`;
+/** A name as a masked card shows it: its first letter. */
+export const maskName = (s: string): string => `${[...s][0] ?? ''}***`;
 
 export function maskCustomer(view: CustomerView): CustomerView {
   const replacements: Array<[string, string]> = [];

@@ -1,3 +1,4 @@
+import { csvField } from '../csv-field.js';
 import { Type } from '@sinclair/typebox';
 import type { CatalogService } from '../catalog/catalog-service.js';
 import { KairosError } from '../errors.js';
@@ -145,11 +146,6 @@ export const cancelCountOperation = operation({
 
 export const segmentOperations = [segmentMembersOperation, segmentMembersCsvOperation, startCountOperation, getCountOperation, cancelCountOperation] as const;
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
-function field(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
 export function segmentRoutes(d: SegmentRouteDeps): Route[] {
   const known = (id: string): void => {
     if (!d.catalogs.catalog.segments.some((s) => s.id === id)) throw new KairosError('not_found', `no segment "${id}"`);
@@ -159,7 +155,7 @@ export function segmentRoutes(d: SegmentRouteDeps): Route[] {
     let after: string | undefined;
     for (;;) {
       const page = await d.store.listSegmentMembers(id, EXPORT_PAGE, after);
-      for (const c of page) lines.push(field(c));
+      for (const c of page) lines.push(csvField(c));
       if (page.length < EXPORT_PAGE) break;
       after = page.at(-1);
     }

@@ -1,9 +1,11 @@
+import { csvField } from '../csv-field.js';
 import { Type } from '@sinclair/typebox';
 import { audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
-import { customerOfInstance } from '../../actors/index.js';
+import { customerOfInstance, instantOf } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import { maskIdentifier } from '../stop-list.js';
+import { maskName } from './mask-customer.js';
 import type { CallView, CustomerHost } from '../runtime/customer-host.js';
 import type { OutboundRuns, RunCallRecord } from '../runtime/outbound-runs.js';
 import { route } from '../schema/http/bind-route.js';
@@ -126,8 +128,6 @@ type CallRow = {
   warmLead?: boolean;
 };
 
-const maskName = (s: string): string => `${[...s][0] ?? ''}***`;
-
 /** One call of the list: the run's record of it and the customer's card; names and phone masked unless `full`. */
 export function callRow(rec: RunCallRecord, view: CallView | undefined, full = true): CallRow {
   const row: CallRow = { rank: rec.rank, customer: rec.customer };
@@ -150,10 +150,6 @@ export function callRow(rec: RunCallRecord, view: CallView | undefined, full = t
   return row;
 }
 
-function field(v: string | number | boolean | undefined): string {
-  const s = v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** The call list as CSV (RFC 4180, CRLF, a header row). */
 export function callListCsv(rows: readonly CallRow[]): string {
@@ -163,19 +159,11 @@ export function callListCsv(rows: readonly CallRow[]): string {
   for (const r of rows) {
     lines.push(
       [r.rank, r.customer, r.lastName, r.firstName, r.patronymic, r.phone, r.score === undefined ? undefined : r.score.toFixed(6), r.offer, r.instance, iso(r.calledAt), r.outcome, iso(r.callbackAt), r.warmLead === true ? 'true' : undefined]
-        .map(field)
+        .map(csvField)
         .join(','),
     );
   }
   return `${lines.join('\r\n')}\r\n`;
-}
-
-/** An epoch-ms time from a number or an ISO date-time with its offset; undefined when it is neither. */
-function timeOf(v: number | string | undefined): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(v)) return undefined;
-  const t = Date.parse(v);
-  return Number.isFinite(t) ? t : undefined;
 }
 
 export function waveRoutes(d: WaveRouteDeps): Route[] {
@@ -227,14 +215,14 @@ export function waveRoutes(d: WaveRouteDeps): Route[] {
           continue;
         }
         const instance = view.call.instance;
-        const at = row.at === undefined ? now : timeOf(row.at);
+        const at = row.at === undefined ? now : instantOf(row.at);
         if (at === undefined) {
           reject('field "at": must be epoch milliseconds or an ISO date-time with its offset');
           continue;
         }
         const data: Record<string, string | number> = {};
         if (row.callbackAt !== undefined) {
-          const back = timeOf(row.callbackAt);
+          const back = instantOf(row.callbackAt);
           if (back === undefined) {
             reject('field "callbackAt": must be epoch milliseconds or an ISO date-time with its offset');
             continue;

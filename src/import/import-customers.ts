@@ -1,3 +1,4 @@
+import { csvField } from '../csv-field.js';
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { LmdbImportEntry } from '../store/lmdb-store.js';
 import type { CustomerRecord, Store } from '../store/store.js';
@@ -116,12 +117,8 @@ export function startRun(resumed: ImportMarker | undefined, rejects: RejectSink)
   return { counts: { rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 }, skipUntil: 0, done: false };
 }
 
-function csvCell(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
-}
-
 export function rejectLine(line: number, column: string, reason: string, raw: string): string {
-  return `${line},${csvCell(column)},${csvCell(reason)},${csvCell(raw)}\n`;
+  return `${line},${csvField(column)},${csvField(reason)},${csvField(raw)}\n`;
 }
 
 /** The run's last line: `import: rows=N created=A updated=B unchanged=C rejected=D s=T`. */

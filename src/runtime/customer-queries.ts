@@ -1,6 +1,6 @@
 import type { Campaign, Catalog, DecisionAction, ContactIdentifierKind, CustomerContext, CustomerMessage, CustomerStepper, Explanation, GatewayEvent, Preview } from '../../actors/index.js';
 import type { RunCall } from '../../actors/index.js';
-import { bucketsOf, customerTimeZone, decisionInputs, localTime, membershipsOn, previewCampaign, runEvent, segmentTimerDue, windowValue } from '../../actors/index.js';
+import { bucketsOf, campaignLevers, customerTimeZone, decisionInputs, localTime, membershipsOn, previewCampaign, runEvent, segmentTimerDue, windowValue } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import type { CustomerView } from '../schema/http/customer-schemas.js';
 import { asKairosError } from '../errors.js';
@@ -99,35 +99,45 @@ export class CustomerQueries {
    */
   explain(id: string, event: GatewayEvent): Promise<{ customer: string; at: number; actions: readonly DecisionAction[]; explain: Explanation[] } | undefined> {
     return this.withLive(id, (live) => {
-      const catalog = this.o.catalog();
-      const msg: CustomerMessage = {
-        type: 'gateway.event',
-        event,
-        // A dry run of any moment: as if the event arrived at its own time (the bounds on `at`
-        // around the server's clock are for what gateways send).
-        now: event.at ?? this.o.clock.now(),
-        catalog,
-        ...decisionInputs({
-          catalog,
-          stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, event.customer),
-          budgetSpentOf: this.o.ledger.spentOf,
-          capacityUsedOn: this.o.capacity?.usedOn,
-          capacityAt: this.o.clock.now(),
-          evidence: this.o.propensity.evidence(),
-          models: this.o.models.view(),
-        }),
-      };
-      // The next snapshot and the effects are looked at, never kept or run.
-      const [, effects] = this.o.stepper.step(live.snapshot, msg);
+      // A dry run of any moment: as if the event arrived at its own time (the bounds on `at`
+      // around the server's clock are for what gateways send).
+      const now = event.at ?? this.o.clock.now();
       let actions: readonly DecisionAction[] = [];
       let explain: Explanation[] = [];
-      for (const e of effects) {
+      for (const e of this.dryRun(live, id, event, now, { capacity: true })) {
         if (e.type === 'reply' && e.params.reply.kind === 'decision') actions = e.params.reply.actions;
         if (e.type === 'trace') explain = e.params.trace.explain;
       }
-      return { customer: id, at: event.at ?? msg.now, actions, explain };
+      return { customer: id, at: now, actions, explain };
     });
   }
+
+  /**
+   * The effects the customer's decision of `event` would have at `now`, looked at, never kept or
+   * run: the message built as the host builds it (stops, budgets, evidence, models; the day's
+   * channel capacity with `capacity`), `run` beside it for a run's hand-over.
+   */
+  private dryRun(live: Live, id: string, event: GatewayEvent, now: number, o: { capacity: boolean; run?: RunCall }): ReturnType<CustomerStepper['step']>[1] {
+    const catalog = this.o.catalog();
+    const msg: CustomerMessage = {
+      type: 'gateway.event',
+      event,
+      now,
+      catalog,
+      ...(o.run === undefined ? {} : { run: o.run }),
+      ...decisionInputs({
+        catalog,
+        stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, event.customer),
+        budgetSpentOf: this.o.ledger.spentOf,
+        capacityUsedOn: o.capacity ? this.o.capacity?.usedOn : undefined,
+        capacityAt: this.o.clock.now(),
+        evidence: this.o.propensity.evidence(),
+        models: this.o.models.view(),
+      }),
+    };
+    return this.o.stepper.step(live.snapshot, msg)[1];
+  }
+
 
   /**
    * A wave's ranking (docs/outbound.md#call-centre-waves): the expected value the run's decision
@@ -138,41 +148,22 @@ export class CustomerQueries {
   async scoreRun(run: RunCall, id: string): Promise<number | undefined> {
     const now = this.o.clock.now();
     return this.withLive(id, (live) => {
-      const catalog = this.o.catalog();
-      const event = runEvent(run, id, now);
-      const msg: CustomerMessage = {
-        type: 'gateway.event',
-        event,
-        now,
-        catalog,
-        run,
-        ...decisionInputs({
-          catalog,
-          stops: this.o.stopList.scopesFor(id, live.snapshot.context.identifiers, event.customer),
-          budgetSpentOf: this.o.ledger.spentOf,
-          // capacity aside: the ranking orders the calls the day's capacity then takes
-          capacityUsedOn: undefined,
-          capacityAt: now,
-          evidence: this.o.propensity.evidence(),
-          models: this.o.models.view(),
-        }),
-      };
-      // The next snapshot and the effects are looked at, never kept or run.
-      const [, effects] = this.o.stepper.step(live.snapshot, msg);
-      for (const e of effects) {
+      // capacity aside: the ranking orders the calls the day's capacity then takes
+      for (const e of this.dryRun(live, id, runEvent(run, id, now), now, { capacity: false, run })) {
         if (e.type !== 'trace') continue;
         const x = e.params.trace.explain.find((r) => r.campaign === run.campaign);
         if (x === undefined) return undefined;
         if (x.verdict !== 'suppressed') return x.score;
         // held off now only by the hour (quiet hours), the day's capacity or a cap: ranked by what
         // it would be worth then (the probability times the campaign's levers, context aside)
-        const c = catalog.campaigns.find((y) => y.id === run.campaign);
+        const c = this.o.catalog().campaigns.find((y) => y.id === run.campaign);
         const later = x.reason !== undefined && /^(deferred|no_channel|cap|outside_hours)/.test(x.reason);
-        return later && x.probability !== undefined && c !== undefined ? x.probability * Math.max(c.offer.value, 1) * c.priority * c.offer.lever : undefined;
+        return later && x.probability !== undefined && c !== undefined ? x.probability * campaignLevers(c) : undefined;
       }
       return undefined;
     });
   }
+
 
   /** A wave's call to this customer, for the call list: who, the phone, and what became of the run's call (undefined: no such customer). */
   callOf(id: string, run: string): Promise<CallView | undefined> {

@@ -1,3 +1,4 @@
+import { csvField } from '../csv-field.js';
 import type { ContactRecord, DeferralStep, Explanation } from '../../actors/index.js';
 import { civilDate, epochDayOf } from '../../actors/index.js';
 import type { FlatCounter } from './meta-counters.js';
@@ -295,12 +296,6 @@ export class FunnelLedger {
   }
 }
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
-function field(v: string | number): string {
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /**
  * The funnel as CSV (RFC 4180, CRLF line ends, a header row): the dimensions, the stages,
  * then one column per suppression reason and per other outcome that occurs in the rows.
@@ -311,7 +306,7 @@ export function funnelCsv(rows: readonly FunnelRow[]): string {
   const reasons = [...new Set(rows.flatMap((r) => Object.keys(r.suppressedBy)))].sort();
   const others = [...new Set(rows.flatMap((r) => Object.keys(r.outcomes)))].filter((k) => !['accepted', 'declined', 'expired'].includes(k)).sort();
   const header = [...FUNNEL_DIMENSIONS, ...stages, ...reasons.map((r) => `suppressed_${r}`), ...others.map((o) => `outcome_${o}`)];
-  const lines = [header.map(field).join(',')];
+  const lines = [header.map(csvField).join(',')];
   for (const r of rows) {
     const rate = (x: number | null): string => (x === null ? '' : x.toFixed(4));
     lines.push(
@@ -322,7 +317,7 @@ export function funnelCsv(rows: readonly FunnelRow[]): string {
         ...reasons.map((k) => r.suppressedBy[k] ?? 0),
         ...others.map((k) => r.outcomes[k] ?? 0),
       ]
-        .map(field)
+        .map(csvField)
         .join(','),
     );
   }
