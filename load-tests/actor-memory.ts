@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './bench-args.js';
 import { getHeapSnapshot, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { loadConfig } from '../src/config.js';
@@ -59,11 +59,14 @@ async function heapObjects(): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
+    command: 'node dist/load-tests/actor-memory.js [options]',
+    summary: 'What a live customer costs in memory: the first N demo customers brought to life, given M events each, measured after full collections; then a restart and one more event each.',
+    lastLine: 'actor-memory: first_event_bytes=N steady_bytes=N reactivated_bytes=N steady_heap_bytes=N steady_objects=N full_gc_ms=X',
     options: {
-      customers: { type: 'string', default: '10000' },
-      events: { type: 'string', default: '33' },
-      days: { type: 'string', default: '0' },
+      customers: { type: 'string', default: '10000', describe: 'customers brought to life' },
+      events: { type: 'string', default: '33', describe: 'events each after the first' },
+      days: { type: 'string', default: '0', describe: 'spread the later events over D days (0: one day)' },
     },
   });
   const customers = customersInTurns(values.customers);

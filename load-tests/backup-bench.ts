@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './bench-args.js';
 import { seedBank } from '../src/demo/seed.js';
 import { demoCsvPath } from '../src/paths.js';
 import { SNAPSHOT_VERSION } from '../src/runtime/snapshot-migrations.js';
@@ -22,7 +22,12 @@ import { wholeOption } from './open-loop.js';
  * Last line: `backup-bench: customers=N bytes=B backup_s=T check_s=T restore_s=T`.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { customers: { type: 'string', default: '1000000' } } });
+  const { values } = benchArgs({
+    command: 'npm run bench:backup -- [options]',
+    summary: 'Backup, check and restore of a seeded bank (docs/operations.md#backup-and-restore), each timed.',
+    lastLine: 'backup-bench: customers=N bytes=B backup_s=T check_s=T restore_s=T',
+    options: { customers: { type: 'string', default: '1000000', describe: 'customers seeded' } },
+  });
   const customers = wholeOption('customers', values.customers, 1);
   const dir = mkdtempSync(join(tmpdir(), 'kairos-backup-bench-'));
   const build = { kairosVersion: 'bench', snapshotVersion: SNAPSHOT_VERSION };

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './bench-args.js';
 import { freePort } from '../src/free-port.js';
 import { findMax, firstTouchUsPerPage, line, listeningPort, runGenerator, waitReady } from './harness.js';
 import { httpBench } from './http-bench.js';
@@ -192,16 +192,19 @@ async function measure(metricsUrl: string, run: () => Promise<OpenLoopResult>): 
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
+    command: 'npm run bench -- [options]',
+    summary: 'Kairos (LMDB, the demo bank), the bare uWS echo server and the durable echo server driven by the open-loop generator in the same run: the highest sustained rate of each, latency at half and 90 % of Kairos\'s, CPU per event, autocannon on POST /v1/events.',
+    lastLine: 'bench: events_per_s=N p99_ms=X echo_ratio=R rss_mb=M',
     options: {
-      rates: { type: 'string', default: '1000,2000,3000,4000,5000,6000,7000,8000,10000,12000,14000,16000,20000,24000,28000,32000,40000,48000' },
-      step: { type: 'string', default: '8' },
-      duration: { type: 'string', default: '10' },
-      connections: { type: 'string', default: '4' },
-      'p99-bound': { type: 'string', default: '200' },
-      'data-dir': { type: 'string' },
-      customers: { type: 'string', default: '45211' },
-      'memory-limit-mb': { type: 'string' },
+      rates: { type: 'string', default: '1000,2000,3000,4000,5000,6000,7000,8000,10000,12000,14000,16000,20000,24000,28000,32000,40000,48000', describe: 'arrival rates to step through (events/s, comma-separated)' },
+      step: { type: 'string', default: '8', describe: 'steps at most' },
+      duration: { type: 'string', default: '10', describe: 'seconds per step' },
+      connections: { type: 'string', default: '4', describe: 'WebSocket connections of the generator' },
+      'p99-bound': { type: 'string', default: '200', describe: 'p99 (ms) above which a rate is not kept up' },
+      'data-dir': { type: 'string', describe: 'run on this store, seeded beforehand with `kairos seed` (kept)' },
+      customers: { type: 'string', default: '45211', describe: 'customers the events are drawn over' },
+      'memory-limit-mb': { type: 'string', describe: 'run Kairos in a memory cgroup of this limit (Linux, root)' },
     },
   });
   const rates = values.rates.split(',').map(Number);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './bench-args.js';
 import { Packr, Unpackr } from 'msgpackr';
 import WebSocket from 'ws';
 import { freePort } from '../src/free-port.js';
@@ -25,13 +25,16 @@ import { waitReady } from './harness.js';
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({
-  options: {
-    backlog: { type: 'string', default: '10000' },
-    frames: { type: 'string', default: '200' },
-    kairos: { type: 'string', default: join(here, '..', '..', 'bin', 'kairos.js') },
+const { values } = benchArgs({
+    command: 'npm run confirm-stall -- [options]',
+    summary: 'What cheap `delivered` frames aimed at an SMS backlog cost other connections\' decisions.',
+    lastLine: 'confirm-stall: backlog=N frames=N confirm_ms=X other_p50_ms=Y other_max_ms=Z',
+    options: {
+    backlog: { type: 'string', default: '10000', describe: 'SMS messages waiting in the outbox' },
+    frames: { type: 'string', default: '200', describe: '`delivered` frames naming unknown instances' },
+    kairos: { type: 'string', default: join(here, '..', '..', 'bin', 'kairos.js'), describe: 'the server to run (another checkout\'s bin/kairos.js, to compare)' },
   },
-});
+  });
 const backlog = Number(values.backlog);
 const frames = Number(values.frames);
 if (!Number.isSafeInteger(backlog) || backlog < 1 || backlog > 45_000) throw new Error('--backlog must be 1 to 45000');

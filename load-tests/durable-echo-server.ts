@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { loadUws, type WebSocket } from '../src/transport/uws.js';
+import { benchArgs } from './bench-args.js';
 import { echoSocketOptions, listenAnnounced } from './harness.js';
 
 /**
@@ -20,10 +21,16 @@ import { echoSocketOptions, listenAnnounced } from './harness.js';
  * when listening. The log is in DIR if given (kept), else in a temporary directory removed
  * when the server exits.
  */
+const { positionals } = benchArgs({
+  command: 'node dist/load-tests/durable-echo-server.js [PORT] [DIR]',
+  summary: 'The echo server with an LMDB commit of each frame before its reply: the floor under a durable decision server on this machine (npm run bench starts it). Prints {"port": N} when listening.',
+  positionals: 'PORT: the port (0 or none: any free port); DIR: where the log is kept (a temporary directory, removed at exit, by default)',
+  options: {},
+});
 const uws = loadUws();
-const port = Number(process.argv[2] ?? '0');
+const port = Number(positionals[0] ?? '0');
 // The log in a directory of the caller's (kept), or in a temporary one (removed at exit).
-const given = process.argv[3];
+const given = positionals[1];
 const dir = given ?? mkdtempSync(join(tmpdir(), 'kairos-durable-echo-'));
 const root = open({ path: dir, noSync: true, noReadAhead: true, mapSize: 8 * 2 ** 30 } as Parameters<typeof open>[0]);
 const log = root.openDB<Buffer, number>({ name: 'log', encoding: 'binary' });

@@ -1,4 +1,5 @@
 import { loadUws } from '../src/transport/uws.js';
+import { benchArgs } from './bench-args.js';
 import { echoSocketOptions, listenAnnounced } from './harness.js';
 
 /**
@@ -6,8 +7,14 @@ import { echoSocketOptions, listenAnnounced } from './harness.js';
  * same native binary, same frame sizes; it returns each frame as it came and does nothing
  * else. Prints {"port": N} when listening.
  */
+const { positionals } = benchArgs({
+  command: 'node dist/load-tests/echo-server.js [PORT]',
+  summary: 'A bare uWebSockets.js echo server, the ceiling Kairos is measured against (npm run bench starts it): each frame returned as it came. Prints {"port": N} when listening.',
+  positionals: 'PORT: the port to listen on (0 or none: any free port)',
+  options: {},
+});
 const uws = loadUws();
-const port = Number(process.argv[2] ?? '0');
+const port = Number(positionals[0] ?? '0');
 const app = uws.App();
 app.ws('/*', {
   ...echoSocketOptions,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './bench-args.js';
 import { Packr, Unpackr } from 'msgpackr';
 import WebSocket from 'ws';
 import { freePort } from '../src/free-port.js';
@@ -32,14 +32,17 @@ import { waitReady } from './harness.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 
-const { values } = parseArgs({
-  options: {
-    inputs: { type: 'string', default: '100000' },
-    seed: { type: 'string', default: String(Date.now() % 1_000_000) },
-    connections: { type: 'string', default: '8' },
-    batch: { type: 'string', default: '200' },
+const { values } = benchArgs({
+    command: 'npm run fuzz -- [options]',
+    summary: 'A bounded fuzz run against a real Kairos: hostile WebSocket frames, HTTP bodies and admin calls; exits 1 when anything that must not happen did.',
+    lastLine: 'fuzz: inputs=N ws=N http=N http_5xx=0 internal=0 crashes=0 unanswered=0 closed=0 heap_before_mb=X heap_after_mb=Y',
+    options: {
+    inputs: { type: 'string', default: '100000', describe: 'inputs in all' },
+    seed: { type: 'string', default: String(Date.now() % 1_000_000), describe: 'the random seed (from the clock by default)' },
+    connections: { type: 'string', default: '8', describe: 'WebSocket connections' },
+    batch: { type: 'string', default: '200', describe: 'inputs sent at a time' },
   },
-});
+  });
 const totalInputs = Number(values.inputs);
 const seed = Number(values.seed);
 const connections = Number(values.connections);

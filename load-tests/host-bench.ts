@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PerformanceEntry } from 'node:perf_hooks';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './bench-args.js';
 import { loadConfig } from '../src/config.js';
 import type { Kairos } from '../src/kairos.js';
 import { startKairos } from '../src/kairos.js';
@@ -55,16 +55,19 @@ interface GcTally {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
+    command: 'node dist/load-tests/host-bench.js [options]',
+    summary: 'The customer host alone, in process: the generator\'s event mix submitted straight to the host, a fixed number in flight; main-thread CPU and GC per event.',
+    lastLine: 'host: timers=N us_per_event=X scavenges_per_1k=N scavenge_mean_ms=M scavenge_max_ms=M faults_per_1k=N ...',
     options: {
-      events: { type: 'string', default: '60000' },
-      'in-flight': { type: 'string', default: '64' },
-      durability: { type: 'string', default: 'commit' },
-      'heap-profile': { type: 'string' },
-      'cpu-profile': { type: 'string' },
-      allocations: { type: 'boolean', default: false },
-      customers: { type: 'string', default: '45211' },
-      timers: { type: 'string', default: '0' },
+      events: { type: 'string', default: '60000', describe: 'events measured' },
+      'in-flight': { type: 'string', default: '64', describe: 'events in flight' },
+      durability: { type: 'string', default: 'commit', describe: 'KAIROS_DURABILITY: commit, strict or write-behind' },
+      'heap-profile': { type: 'string', describe: 'write a sampling heap profile of the measured run to FILE' },
+      'cpu-profile': { type: 'string', describe: 'write a CPU profile of the measured run to FILE' },
+      allocations: { type: 'boolean', default: false, describe: 'with --heap-profile: every allocation sampled, collected ones too' },
+      customers: { type: 'string', default: '45211', describe: 'the first N demo customers take the events' },
+      timers: { type: 'string', default: '0', describe: 'store N other customers\' segment timers first' },
     },
   });
   const events = Number(values.events);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './bench-args.js';
 import { freePort } from '../src/free-port.js';
 import { findMax, line, runGenerator, waitReady } from './harness.js';
 import type { OpenLoopResult } from './open-loop.js';
@@ -70,13 +70,16 @@ async function step(urls: readonly string[], rate: number, sec: number, prefix: 
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
+    command: 'node dist/load-tests/nodes-bench.js [options]',
+    summary: 'The highest sustained events/s of one node on LMDB, one on Redis and two on one Redis, with the open-loop generator.',
+    lastLine: 'nodes: lmdb_1=N redis_1=N redis_2=N',
     options: {
-      rates: { type: 'string', default: '500,1000,1500,2000,2500,3000,4000,5000,6000' },
-      step: { type: 'string', default: '6' },
-      'p99-bound': { type: 'string', default: '200' },
-      'redis-url': { type: 'string' },
-      setups: { type: 'string', default: 'lmdb_1,redis_1,redis_2' },
+      rates: { type: 'string', default: '500,1000,1500,2000,2500,3000,4000,5000,6000', describe: 'arrival rates to step through (events/s, comma-separated)' },
+      step: { type: 'string', default: '6', describe: 'steps at most' },
+      'p99-bound': { type: 'string', default: '200', describe: 'p99 (ms) above which a rate is not kept up' },
+      'redis-url': { type: 'string', describe: 'use this Redis instead of starting redis-server' },
+      setups: { type: 'string', default: 'lmdb_1,redis_1,redis_2', describe: 'which setups to measure (comma-separated)' },
     },
   });
   const rates = values.rates.split(',').map(Number);

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { benchArgs } from './bench-args.js';
 import * as hdr from 'hdr-histogram-js';
 import { Packr, Unpackr } from 'msgpackr';
 import WebSocket from 'ws';
@@ -193,16 +193,19 @@ export async function runOpenLoop(o: {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
+    command: 'node dist/load-tests/open-loop.js --url ws://HOST:PORT/v1/gateway [options]',
+    summary: 'An open-loop WebSocket load generator: frames at a constant arrival rate, latency from each frame\'s intended send time (no coordinated omission).',
+    lastLine: 'one JSON line with the result',
     options: {
-      url: { type: 'string' },
-      rate: { type: 'string', default: '1000' },
-      duration: { type: 'string', default: '10' },
-      connections: { type: 'string', default: '4' },
-      token: { type: 'string' },
-      customers: { type: 'string', default: '45211' },
-      prefix: { type: 'string', default: `ol-${process.pid}` },
-      'spin-ms': { type: 'string', default: '0' },
+      url: { type: 'string', describe: 'the server\'s WebSocket address' },
+      rate: { type: 'string', default: '1000', describe: 'frames per second' },
+      duration: { type: 'string', default: '10', describe: 'seconds' },
+      connections: { type: 'string', default: '4', describe: 'connections' },
+      token: { type: 'string', describe: 'the gateway\'s key' },
+      customers: { type: 'string', default: '45211', describe: 'customers the events are drawn over' },
+      prefix: { type: 'string', default: `ol-${process.pid}`, describe: 'the events\' id prefix' },
+      'spin-ms': { type: 'string', default: '0', describe: 'busy-wait this long per frame on the server side (echo only)' },
     },
   });
   if (values.url === undefined) throw new Error('--url is required');

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './bench-args.js';
 import * as hdr from 'hdr-histogram-js';
 import type { GatewayEvent } from '../actors/index.js';
 import { compileCatalog } from '../actors/index.js';
@@ -102,7 +102,12 @@ const cpuS = (from: NodeJS.CpuUsage): string => {
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { customers: { type: 'string', default: '1000000' }, rate: { type: 'string', default: '200' }, seconds: { type: 'string', default: '5' }, 'cpu-profile': { type: 'string' }, 'keep-floor': { type: 'boolean', default: false } } });
+  const { values } = benchArgs({
+    command: 'npm run bench:outbound -- [options]',
+    summary: 'An outbound run over a seeded base against a snapshot scan of the same base (the floor), with the event path\'s p99 before and during the run.',
+    lastLine: 'outbound: customers=N s=T scan_s=S ratio=T/S offered=O suppressed=P p99_ms_without=A p99_ms_during=B',
+    options: { customers: { type: 'string', default: '1000000', describe: 'customers seeded' }, rate: { type: 'string', default: '200', describe: 'gateway events per second beside the run' }, seconds: { type: 'string', default: '5', describe: 'seconds of events before the run' }, 'cpu-profile': { type: 'string', describe: 'write a CPU profile of the run to FILE' }, 'keep-floor': { type: 'boolean', default: false, describe: 'keep the demo campaign\'s propensity floor (set to 0 by default)' } },
+  });
   const customers = wholeOption('customers', values.customers, 1);
   const rate = wholeOption('rate', values.rate, 1);
   const seconds = wholeOption('seconds', values.seconds, 1);

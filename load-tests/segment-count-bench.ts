@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './bench-args.js';
 import { compileCatalog } from '../actors/index.js';
 import { loadCatalogFile } from '../src/catalog/catalog-file.js';
 import { ManualClock } from '../src/clock.js';
@@ -25,7 +25,12 @@ import { SEED_HOUR, SEED_T0, seedSnapshots, snapshotTemplates } from './seeded-s
  * Last line: `segment-count: customers=N s=T` (T: the count's seconds; goal ≤ 10 s for 1M).
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { customers: { type: 'string', default: '1000000' }, page: { type: 'string' }, threads: { type: 'string' } } });
+  const { values } = benchArgs({
+    command: 'npm run bench:segment-count -- [options]',
+    summary: 'A draft segment counted over a seeded base, as POST /v1/segments/count runs it.',
+    lastLine: 'segment-count: customers=N s=T',
+    options: { customers: { type: 'string', default: '1000000', describe: 'customers seeded' }, page: { type: 'string', describe: 'the scan\'s page (draft-count\'s by default)' }, threads: { type: 'string', describe: 'worker threads (draft-count\'s default: the cores, at most 4; 0: in the event loop\'s thread)' } },
+  });
   const customers = wholeOption('customers', values.customers, 1);
   const pageSize = values.page === undefined ? undefined : wholeOption('page', values.page, 1);
   const threads = values.threads === undefined ? undefined : wholeOption('threads', values.threads, 0);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './bench-args.js';
 import * as hdr from 'hdr-histogram-js';
 import { Packr } from 'msgpackr';
 import WebSocket from 'ws';
@@ -24,7 +24,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rate: { type: 'string', default: '200' }, duration: { type: 'string', default: '10' } } });
+  const { values } = benchArgs({
+    command: 'node dist/load-tests/sms-latency.js [options]',
+    summary: 'ATM event to submit_sm at an SMSC simulator, under load: decision, commit, outbox, dispatcher and the SMPP round trip.',
+    lastLine: 'sms: n=N p50_ms=X p99_ms=Y max_ms=Z',
+    options: { rate: { type: 'string', default: '200', describe: 'events per second' }, duration: { type: 'string', default: '10', describe: 'seconds' } },
+  });
   const rate = Number(values.rate);
   const total = Math.round(rate * Number(values.duration));
 

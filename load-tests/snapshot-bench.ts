@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './bench-args.js';
 import { open } from 'lmdb';
 import { pack } from 'msgpackr';
 import { loadConfig } from '../src/config.js';
@@ -24,11 +24,14 @@ import { customersInTurns, makeEvent, wholeOption } from './open-loop.js';
  * Last line: `snapshot: median_bytes=N max_bytes=N overflow_pages=N encode_us=X decode_us=X plain_bytes=N plain_encode_us=X`.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = benchArgs({
+    command: 'node dist/load-tests/snapshot-bench.js [options]',
+    summary: 'What a stored snapshot costs: bytes, overflow pages, encode and decode time, against a plain msgpackr pack.',
+    lastLine: 'snapshot: median_bytes=N max_bytes=N overflow_pages=N encode_us=X decode_us=X plain_bytes=N plain_encode_us=X',
     options: {
-      customers: { type: 'string', default: '100' },
-      events: { type: 'string', default: '40' },
-      rounds: { type: 'string', default: '200' },
+      customers: { type: 'string', default: '100', describe: 'customers' },
+      events: { type: 'string', default: '40', describe: 'events each' },
+      rounds: { type: 'string', default: '200', describe: 'rounds of encoding and decoding' },
     },
   });
   const customers = customersInTurns(values.customers);

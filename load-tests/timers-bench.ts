@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './bench-args.js';
 
 /**
  * The segment timers' cost to the event path (issue 29: "timers for 10M customers must not
@@ -33,7 +33,12 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
-const { values } = parseArgs({ options: { timers: { type: 'string', default: '10000000' }, events: { type: 'string', default: '40000' }, rounds: { type: 'string', default: '2' } } });
+const { values } = benchArgs({
+    command: 'npm run bench:timers -- [options]',
+    summary: 'The segment timers\' cost to the event path: the host bench with and without N stored timers, alternately, in fresh processes.',
+    lastLine: 'segment-timers: timers=N events_per_s_without=R events_per_s_with=S us_per_event_without=A us_per_event_with=B ratio=B/A',
+    options: { timers: { type: 'string', default: '10000000', describe: 'other customers\' timers stored' }, events: { type: 'string', default: '40000', describe: 'events per host bench' }, rounds: { type: 'string', default: '2', describe: 'rounds of each side' } },
+  });
 const timers = Number(values.timers);
 const events = Number(values.events);
 const rounds = Number(values.rounds);
