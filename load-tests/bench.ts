@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs } from './bench-args.js';
 import { freePort } from '../src/free-port.js';
-import { findMax, firstTouchUsPerPage, line, listeningPort, runGenerator, waitReady } from './harness.js';
+import { findMax, firstTouchUsPerPage, line, listeningPort, mainThreadCpuSeconds, runGenerator, waitReady } from './harness.js';
 import { httpBench } from './http-bench.js';
 import { createMemoryCgroup } from './memory-cgroup.js';
 import type { OpenLoopResult } from './open-loop.js';
@@ -184,6 +184,14 @@ function findTargetMax(
 }
 
 /** Runs the generator, reading Kairos's metrics before and after: rates over the time between the scrapes (connecting and draining included). */
+/** Runs `run` and answers its result with the main-thread CPU µs `pid` spent per reply received. */
+async function withCpu(pid: number, run: () => Promise<OpenLoopResult>): Promise<{ result: OpenLoopResult; cpuUsPerEvent: number | null }> {
+  const before = mainThreadCpuSeconds(pid);
+  const result = await run();
+  const cpu = mainThreadCpuSeconds(pid) - before;
+  return { result, cpuUsPerEvent: result.received > 0 ? Math.round((cpu * 1e7) / result.received) / 10 : null };
+}
+
 async function measure(metricsUrl: string, run: () => Promise<OpenLoopResult>): Promise<{ result: OpenLoopResult; phase: Phase }> {
   const before = await scrape(metricsUrl);
   const started = performance.now();
@@ -195,11 +203,11 @@ async function main(): Promise<void> {
   const { values } = benchArgs({
     command: 'npm run bench -- [options]',
     summary: 'Kairos (LMDB, the demo bank), the bare uWS echo server and the durable echo server driven by the open-loop generator in the same run: the highest sustained rate of each, latency at half and 90 % of Kairos\'s, CPU per event, autocannon on POST /v1/events.',
-    lastLine: 'bench: events_per_s=N p99_ms=X echo_ratio=R rss_mb=M',
+    lastLine: 'bench: events_per_s=N p99_ms=X echo_ratio=R rss_mb=M cpu_us_kairos=K cpu_us_echo=E cpu_ratio=K/E p99_echo_ms=Y p99_ratio=X/Y',
     options: {
       rates: { type: 'string', default: '1000,2000,3000,4000,5000,6000,7000,8000,10000,12000,14000,16000,20000,24000,28000,32000,40000,48000', describe: 'arrival rates to step through (events/s, comma-separated)' },
-      step: { type: 'string', default: '8', describe: 'steps at most' },
-      duration: { type: 'string', default: '10', describe: 'seconds per step' },
+      step: { type: 'string', default: '8', describe: 'seconds per step of the rate' },
+      duration: { type: 'string', default: '10', describe: 'seconds of each latency and CPU measurement' },
       connections: { type: 'string', default: '4', describe: 'WebSocket connections of the generator' },
       'p99-bound': { type: 'string', default: '200', describe: 'p99 (ms) above which a rate is not kept up' },
       'data-dir': { type: 'string', describe: 'run on this store, seeded beforehand with `kairos seed` (kept)' },
@@ -266,12 +274,18 @@ async function main(): Promise<void> {
     const roundRate = (rate: number): number => Math.max(100, Math.round(rate / 100) * 100);
     const half = roundRate(kairosMax.max / 2);
     const duration = Number(values.duration);
-    const measured = async (label: string, rate: number): Promise<{ result: OpenLoopResult; phase: Phase }> => {
+    const measured = async (label: string, rate: number): Promise<{ result: OpenLoopResult; phase: Phase; mainCpuUsPerEvent: number | null }> => {
       log(`latency at ${label} (${rate}/s, ${duration} s)`);
-      const { result, phase: p } = await measure(metricsUrl, () => drive(kTarget, rate, duration, connections, label.replace(/\W+/g, '-')));
+      let mainCpuUsPerEvent: number | null = null;
+      const { result, phase: p } = await measure(metricsUrl, async () => {
+        const r = await withCpu(kairos.pid!, () => drive(kTarget, rate, duration, connections, label.replace(/\W+/g, '-')));
+        mainCpuUsPerEvent = r.cpuUsPerEvent;
+        return r.result;
+      });
       log(`  kairos ${line(result)}`);
       log(`         activations ${p.activationsPerSec}/s${p.activationP99Ms === null ? '' : ` (p99 <= ${p.activationP99Ms} ms, prefetch wait p99 <= ${p.prefetchP99Ms ?? 'n/a'} ms)`}  GC pauses ${p.gcPauses} (mean ${p.gcPauseMeanMs} ms, p99 <= ${p.gcPauseP99Ms} ms; major ${p.majorGcs})  CPU ${p.cpuUsPerEvent} µs an event  event loop busy ${Math.round(p.eventLoopBusy * 100)} % (${p.loopUsPerEvent} µs an event), late by up to ${p.loopDelayMaxMs ?? 'n/a'} ms`);
-      return { result, phase: p };
+      log(`         main thread CPU ${mainCpuUsPerEvent ?? 'n/a'} µs an event`);
+      return { result, phase: p, mainCpuUsPerEvent };
     };
     const halfRun = await measured('half the highest rate', half);
     const atHalf = halfRun.result;
@@ -279,8 +293,8 @@ async function main(): Promise<void> {
     // The floor under those latencies: the same generator against the echo server at the same
     // rate (its own timers, the loopback, its event loop sharing the machine).
     log(`floor: the echo server, then the durable echo server, at ${half}/s (${duration} s each)`);
-    const echoAtHalf = await drive(eTarget, half, duration, connections, 'echo-half');
-    log(`  echo   ${line(echoAtHalf)}`);
+    const { result: echoAtHalf, cpuUsPerEvent: echoCpuUs } = await withCpu(echo.pid!, () => drive(eTarget, half, duration, connections, 'echo-half'));
+    log(`  echo   ${line(echoAtHalf)}; main thread CPU ${echoCpuUs ?? 'n/a'} µs a message`);
     const durableAtHalf = await drive(dTarget, half, duration, connections, 'd-echo-half');
     log(`  d-echo ${line(durableAtHalf)}`);
 
@@ -298,6 +312,8 @@ async function main(): Promise<void> {
     log(`activations ${activations} in all; cold activation p99 over the whole run, overloaded steps included, <= ${coldP99 === null ? 'n/a' : `${coldP99 * 1000} ms`} (histogram bucket)`);
 
     const ratio = echoMax.max > 0 ? kairosMax.max / echoMax.max : 0;
+    const cpuRatio = halfRun.mainCpuUsPerEvent !== null && echoCpuUs !== null && echoCpuUs > 0 ? Math.round((halfRun.mainCpuUsPerEvent / echoCpuUs) * 100) / 100 : null;
+    const p99Ratio = echoAtHalf.latencyMs.p99 > 0 ? Math.round((atHalf.latencyMs.p99 / echoAtHalf.latencyMs.p99) * 100) / 100 : null;
     const report = {
       at: new Date().toISOString(),
       node: process.version,
@@ -327,6 +343,9 @@ async function main(): Promise<void> {
       echo: { maxMessagesPerSec: echoMax.max, steps: echoMax.steps, atKairosHalf: echoAtHalf },
       durableEcho: { maxMessagesPerSec: durableMax.max, steps: durableMax.steps, atKairosHalf: durableAtHalf },
       echoRatio: Math.round(ratio * 100) / 100,
+      // Main-thread CPU per event at the same rate (half Kairos's highest), Kairos against the echo server (issue 34).
+      cpu: { kairosUsPerEvent: halfRun.mainCpuUsPerEvent, echoUsPerMessage: echoCpuUs, ratio: cpuRatio },
+      p99Ratio,
     };
     const outDir = join(root, 'load-tests', 'results');
     mkdirSync(outDir, { recursive: true });
@@ -338,7 +357,7 @@ async function main(): Promise<void> {
       log(`memory limit ${toMb(cgroup.limitBytes)} MB: peak charge ${toMb(charged.peakBytes)} MB (anonymous memory and page cache), reclaim at the limit ${charged.limitHits} times, OOM kills ${charged.oomKills}`);
     }
     log(`floor: the echo server's p99 at ${half}/s was ${echoAtHalf.latencyMs.p99} ms (p99.9 ${echoAtHalf.latencyMs.p999} ms): what the generator, the loopback and this machine add by themselves, under any server's`);
-    log(`bench: events_per_s=${kairosMax.max} p99_ms=${atHalf.latencyMs.p99} echo_ratio=${report.echoRatio} rss_mb=${rss}`);
+    log(`bench: events_per_s=${kairosMax.max} p99_ms=${atHalf.latencyMs.p99} echo_ratio=${report.echoRatio} rss_mb=${rss} cpu_us_kairos=${halfRun.mainCpuUsPerEvent ?? 'n/a'} cpu_us_echo=${echoCpuUs ?? 'n/a'} cpu_ratio=${cpuRatio ?? 'n/a'} p99_echo_ms=${echoAtHalf.latencyMs.p99} p99_ratio=${p99Ratio ?? 'n/a'}`);
   } finally {
     stopAll();
     await new Promise((r) => setTimeout(r, 500));

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -118,4 +119,19 @@ export async function findMax(
     max = r.achievedRate;
   }
   return { max, steps };
+}
+
+/** clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux's usual builds) */
+const USER_HZ = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/**
+ * CPU seconds (user and system) a process's main thread has used (/proc/PID/task/PID/stat):
+ * the event loop's thread, without V8's and libuv's helpers, measured the same way for Kairos
+ * and the echo server.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  // Fields after the command (in parentheses, which may hold spaces): state is field 3, utime 14, stime 15.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / USER_HZ;
 }

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PerformanceEntry } from 'node:perf_hooks';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { benchArgs } from './bench-args.js';
+import { mainThreadCpuSeconds } from './harness.js';
 import { loadConfig } from '../src/config.js';
 import type { Kairos } from '../src/kairos.js';
 import { startKairos } from '../src/kairos.js';
@@ -56,9 +58,9 @@ interface GcTally {
 
 async function main(): Promise<void> {
   const { values } = benchArgs({
-    command: 'node dist/load-tests/host-bench.js [options]',
+    command: 'npm run bench:host -- [options]',
     summary: 'The customer host alone, in process: the generator\'s event mix submitted straight to the host, a fixed number in flight; main-thread CPU and GC per event.',
-    lastLine: 'host: timers=N us_per_event=X scavenges_per_1k=N scavenge_mean_ms=M scavenge_max_ms=M faults_per_1k=N ...',
+    lastLine: 'host-bench: cpu_us_per_event=X alloc_kb_per_event=Y (after `host: timers=N us_per_event=W scavenges_per_1k=N ...`: W is wall time, X the main thread\'s CPU, Y the V8 heap allocated)',
     options: {
       events: { type: 'string', default: '60000', describe: 'events measured' },
       'in-flight': { type: 'string', default: '64', describe: 'events in flight' },
@@ -120,8 +122,24 @@ async function main(): Promise<void> {
     }
     process.stderr.write(`host-bench: warm-up done, measuring ${events} events (pid ${process.pid})\n`);
     const faults0 = process.resourceUsage().minorPageFault;
+    const cpu0 = mainThreadCpuSeconds(process.pid);
+    // V8 heap bytes allocated by the run: between two collections nothing is freed, so the heap's
+    // growth up to each collection is what was allocated since the one before (v8.GCProfiler).
+    const gcProfiler = new GCProfiler();
+    const used0 = getHeapStatistics().used_heap_size;
+    gcProfiler.start();
     const ms = await run('run', events);
+    const usedEnd = getHeapStatistics().used_heap_size;
+    const gcs = gcProfiler.stop()?.statistics ?? [];
+    const cpuSeconds = mainThreadCpuSeconds(process.pid) - cpu0;
     const faults = process.resourceUsage().minorPageFault - faults0;
+    let allocated = 0;
+    let usedAfter = used0;
+    for (const g of gcs) {
+      allocated += g.beforeGC.heapStatistics.usedHeapSize - usedAfter;
+      usedAfter = g.afterGC.heapStatistics.usedHeapSize;
+    }
+    allocated += usedEnd - usedAfter;
     obs.disconnect();
     if (session !== undefined && values['cpu-profile'] !== undefined) {
       const { profile } = await session.post('Profiler.stop');
@@ -140,6 +158,9 @@ async function main(): Promise<void> {
       durability: values.durability,
       eventsPerSec: Math.round((events * 1000) / ms),
       usPerEvent: r2((ms * 1000) / events),
+      // the main thread's CPU (user and system) per event: its share of the commits included, V8's and LMDB's helper threads not
+      cpuUsPerEvent: r2((cpuSeconds * 1e6) / events),
+      allocKbPerEvent: r2(allocated / 1024 / events),
       scavengesPer1k: r2((gc.minor.length * 1000) / events),
       scavengeMeanMs: r2(mean(gc.minor)),
       scavengeMaxMs: r2(Math.max(0, ...gc.minor)),
@@ -152,6 +173,7 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(result));
     console.log(`host: timers=${Number(values.timers)} us_per_event=${result.usPerEvent} scavenges_per_1k=${result.scavengesPer1k} scavenge_mean_ms=${result.scavengeMeanMs} scavenge_max_ms=${result.scavengeMaxMs} faults_per_1k=${result.faultsPer1k}`);
+    console.log(`host-bench: cpu_us_per_event=${result.cpuUsPerEvent} alloc_kb_per_event=${result.allocKbPerEvent}`);
   } finally {
     await k.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -20,8 +20,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 function hostBench(timers: number, events: number): number {
   const r = spawnSync(process.execPath, ['--max-old-space-size=4096', join(here, 'host-bench.js'), '--events', String(events), '--timers', String(timers)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`host-bench --timers ${timers} exited ${r.status}`);
-  const last = r.stdout.trim().split('\n').at(-1) ?? '';
-  const m = /us_per_event=([\d.]+)/.exec(last);
+  const last = r.stdout.trim().split('\n').find((l) => l.startsWith('host: ')) ?? '';
+  const m = /(?:^|\s)us_per_event=([\d.]+)/.exec(last);
   if (m === null) throw new Error(`host-bench printed no figure: ${last}`);
   process.stderr.write(`timers-bench: ${last}\n`);
   return Number(m[1]);
