@@ -4,7 +4,7 @@ import type { CatalogDef } from '../actors/index.js';
 import { isInvalidDefinition, compileCatalog } from '../actors/index.js';
 import { loadCatalogFile } from './catalog/catalog-file.js';
 import { namePaths } from './catalog/catalog-service.js';
-import { replayBankCsv, replayLine } from './replay/bank-replay.js';
+import { replayLine, replayLive } from './replay/live-replay.js';
 import type { Config } from './config.js';
 import { configVariables, loadConfig, unknownVariableWarnings } from './config.js';
 import { catalogProblems } from './catalog/catalog-problems.js';
@@ -41,9 +41,9 @@ const help = `kairos: real-time next-best-offer decisioning for retail banks
 usage:
   kairos [serve] [options]   run the server (the default command)
   kairos catalog check FILE  check a YAML catalog file (exit 1 naming the first problem)
-  kairos replay CSV          replay the UCI bank-full data through the adaptive model
+  kairos replay CSV          replay the UCI bank-full calls through the real decision path
                              (score, then learn, row by row); prints, last,
-                             replay: rows=N auc=… alift=… top50=…
+                             replay: rows=N auc=… wm_auc=… alift=… top50=…
   kairos scenario run FILE…  run QA scenario scripts (scenarios/*.yaml) against a server
                              started for each file (manual clock, memory store, demo), or
                              --url http://host:port (a server with --clock manual); exit 1
@@ -114,7 +114,7 @@ ${serveOptions}`,
     flags: ['data-dir'],
   },
   catalog: { usage: 'usage: kairos catalog check FILE\n  checks a YAML catalog file: exit 0 with a summary, or 1 listing every problem found', flags: [] },
-  replay: { usage: 'usage: kairos replay CSV\n  replays the UCI bank-full data through the adaptive model (score, then learn, row by row)', flags: [] },
+  replay: { usage: 'usage: kairos replay CSV\n  replays the UCI bank-full calls through the real decision path (callcenter.call events for the demo customers, in time order; each scored, then its answer fed back)', flags: [] },
   scenario: {
     usage: `usage: kairos scenario run FILE… [--url http://host:port] [--junit FILE]
   runs QA scenario scripts (scenarios/*.yaml) against a server started for each file (manual
@@ -424,14 +424,15 @@ export async function main(argv: readonly string[]): Promise<void> {
     const started = Date.now();
     let result;
     try {
-      result = await replayBankCsv(parsed.file, {}, (rows) => process.stderr.write(`replay: ${rows} rows\n`));
+      result = await replayLive(parsed.file, { onProgress: (rows) => process.stderr.write(`replay: ${rows} rows\n`) });
     } catch (err) {
       fail((err as Error).message, 1);
     }
     process.stdout.write(
-      `subscribers ${result.positives} of ${result.rows}; ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+      `subscribers ${result.positives} of ${result.rows}, ${result.offered} calls offered and answered; ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
         `bar to beat (Moro, Cortez and Rita 2014, offline): auc 0.80, alift 0.70, top50 0.79\n`,
     );
+    process.stdout.write(`${replayLine(result.first, 'replay(first 15000, for settings)')}\n${replayLine(result.rest, 'replay(the rest)')}\n`);
     process.stdout.write(`${replayLine(result)}\n`);
     return;
   }
