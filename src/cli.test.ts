@@ -91,11 +91,19 @@ describe('kairos command', () => {
     expect(warned.stderr).toContain('kairos: warning: KAIROS_POTR is not a Kairos variable and is ignored (did you mean KAIROS_PORT?)');
   });
 
-  it('replays the bank data set: the last line carries the metrics', () => {
-    const r = run(['replay', join(packageRoot(), 'demo', 'bank-full.csv')]);
-    expect(r.status).toBe(0);
-    const last = r.stdout.trim().split('\n').at(-1);
-    expect(last).toMatch(/^replay: rows=45211 auc=0\.\d{4} alift=0\.\d{4} top50=0\.\d{4}$/);
+  it('replays bank-full calls through the decision path: the lines for the settings rows, the rest, and last all of them', () => {
+    // The first 400 calls (the whole data set is a measurement, in the README).
+    const lines = readFileSync(join(packageRoot(), 'demo', 'bank-full.csv'), 'utf8').split('\n').slice(0, 401);
+    const dir = tempDir('kairos-cli-replay-');
+    const file = join(dir.dir, 'calls.csv');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = run(['replay', file]);
+    dir.remove();
+    expect(r.status, r.stderr).toBe(0);
+    const out = r.stdout.trim().split('\n');
+    expect(out.at(-3)).toMatch(/^replay\(first 15000, for settings\): rows=400 /);
+    expect(out.at(-2)).toMatch(/^replay\(the rest\): rows=0 /);
+    expect(out.at(-1)).toMatch(/^replay: rows=400 auc=0\.\d{4} wm_auc=0\.\d{4} alift=0\.\d{4} top50=0\.\d{4}$/);
     expect(run(['replay']).status).toBe(2);
     expect(run(['replay', '/nonexistent.csv']).status).toBe(1);
   });

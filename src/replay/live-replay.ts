@@ -96,6 +96,7 @@ export interface LiveReplayResult extends ReplayScores {
 
 /** AUC, within-month AUC, ALIFT and top-half share of `scores` against `labels` (months[i]: the row's calendar month). */
 export function replayScores(scores: readonly number[], labels: readonly number[], months: readonly string[]): ReplayScores {
+  if (scores.length === 0) return { rows: 0, positives: 0, auc: Number.NaN, wmAuc: Number.NaN, alift: Number.NaN, top50: Number.NaN };
   const byMonth = new Map<string, { s: number[]; l: number[] }>();
   months.forEach((m, i) => {
     let g = byMonth.get(m);
@@ -139,7 +140,7 @@ export async function replayLive(csvPath: string, options: LiveReplayOptions = {
   const dir = mkdtempSync(join(tmpdir(), 'kairos-replay-'));
   const catalogFile = join(dir, 'catalog.json');
   writeFileSync(catalogFile, JSON.stringify(replayCatalog()));
-  const config = loadConfig({ KAIROS_STORE: 'memory', KAIROS_CLOCK: 'manual', KAIROS_PORT: '0', KAIROS_HOST: '127.0.0.1', KAIROS_DEMO: 'true', KAIROS_CATALOG_FILE: catalogFile, KAIROS_LOG_LEVEL: 'warn', KAIROS_SEGMENT_SWEEP_MS: '0' });
+  const config = loadConfig({ KAIROS_STORE: 'memory', KAIROS_CLOCK: 'manual', KAIROS_PORT: '0', KAIROS_HOST: '127.0.0.1', KAIROS_DEMO: 'true', KAIROS_CATALOG_FILE: catalogFile, KAIROS_LOG_LEVEL: 'error', KAIROS_SEGMENT_SWEEP_MS: '0' });
   const k = await startKairos(config, { manualClockStart: calls[0]!.at });
   const clock = k.clock as ManualClock;
   const scores: number[] = [];
