@@ -18,7 +18,8 @@ import { credentialLabel } from '../transport/auth.js';
 import type { Route, HttpCall } from '../transport/http.js';
 import { ChannelParam } from '../schema/http/common-schemas.js';
 import { outboxPage } from './delivery-routes.js';
-import { maskCustomer } from './mask-customer.js';
+import { maskCustomer, maskName } from './mask-customer.js';
+import { normalizeIdentifier } from '../../actors/index.js';
 
 /**
  * The admin API under /v1/ (admin key): a customer's 360° view, the stop list, the outbox,
@@ -62,6 +63,42 @@ export const getCustomerOperation = operation({
   params: customerId,
   responses: { 200: { description: 'the card', schema: CustomerSchema } },
   errors: ['unknown_customer'],
+});
+
+/** The identifiers a customer is found by (`GET /v1/customers`): what staff read off a card, a phone call or a letter. */
+export const lookupKinds = ['phone', 'email', 'card'] as const;
+const lookupValue = (kind: string) => Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: `a ${kind}, normalised as identity resolution does (docs/identity.md)` }));
+
+export const CustomerMatchesReply = Type.Object(
+  {
+    customers: Type.Array(
+      Type.Object(
+        {
+          id: Type.String({ description: 'the customer id' }),
+          name: Type.Optional(Type.String({ description: 'last name, first name and patronymic as the card gives them: masked for an analyst (first letters)' })),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'the customers the identifier belongs to: one, or none' },
+    ),
+  },
+  { $id: 'CustomerMatches', additionalProperties: false },
+);
+
+export const findCustomersOperation = operation({
+  operationId: 'findCustomers',
+  method: 'get',
+  path: '/v1/customers',
+  summary: 'Find a customer by phone, e-mail or card (exactly one), normalised as identity resolution does',
+  description:
+    'The answer lists the customer the identifier is linked to (its id and name), or none; the same roles as the card read it, the name masked for an `analyst` as the card is. ' +
+    'The value is never logged nor echoed in a refusal.',
+  tag: 'customers',
+  auth: 'admin',
+  roles: ['privacy', 'analyst'],
+  query: Type.Object({ phone: lookupValue('phone number'), email: lookupValue('e-mail address'), card: lookupValue('card token') }),
+  responses: { 200: { description: 'the matching customers (an empty list when none)', schema: CustomerMatchesReply } },
+  errors: ['invalid'],
 });
 
 export const eraseCustomerOperation = operation({
@@ -158,6 +195,7 @@ export const moveClockOperation = operation({
 export const adminOperations = [
   statusOperation,
   getCustomerOperation,
+  findCustomersOperation,
   eraseCustomerOperation,
   listStopsOperation,
   addStopOperation,
@@ -191,6 +229,21 @@ export function adminRoutes(d: AdminDeps): Route[] {
       if (view === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
       // An analyst reads cards with the personal data masked (docs/security.md).
       return { status: 200, body: call.principal?.role === 'analyst' ? maskCustomer(view) : view };
+    }),
+    route(findCustomersOperation, async ({ query, call }) => {
+      const given = lookupKinds.filter((kind) => query[kind] !== undefined);
+      if (given.length !== 1) throw new KairosError('invalid', `query: give exactly one of ${lookupKinds.join(', ')}`);
+      const kind = given[0]!;
+      // The value itself stays out of the message (and so out of any log line).
+      const value = normalizeIdentifier(kind, query[kind]!);
+      if (value === undefined) throw new KairosError('invalid', `query "${kind}": not a valid ${kind}`);
+      const id = await d.store.lookupIdentity(kind, value);
+      const view = id === undefined ? undefined : await d.host.view(id);
+      if (view === undefined) return { status: 200, body: { customers: [] } };
+      const masked = call.principal?.role === 'analyst';
+      const parts = [view.profile.lastName, view.profile.firstName, view.profile.patronymic].filter((x): x is string => x !== undefined && x !== '');
+      const name = parts.map((p) => (masked ? maskName(p) : p)).join(' ');
+      return { status: 200, body: { customers: [name === '' ? { id: view.id } : { id: view.id, name }] } };
     }),
     route(eraseCustomerOperation, async ({ params: { id }, call }) => {
       // The entry is written in the store's erasure transaction, inside the customer's mailbox.

@@ -165,6 +165,28 @@ export interface paths {
         patch: operations["patchCustomer"];
         trace?: never;
     };
+    "/v1/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find a customer by phone, e-mail or card (exactly one), normalised as identity resolution does
+         * @description The answer lists the customer the identifier is linked to (its id and name), or none; the same roles as the card read it, the name masked for an `analyst` as the card is. The value is never logged nor echoed in a refusal.
+         *
+         *     Roles: `privacy`, `analyst`, `admin`.
+         */
+        get: operations["findCustomers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stop-list": {
         parameters: {
             query?: never;
@@ -1808,6 +1830,15 @@ export interface components {
             arm?: "model" | "random";
         } & {
             [key: string]: unknown;
+        };
+        CustomerMatches: {
+            /** @description the customers the identifier belongs to: one, or none */
+            customers: {
+                /** @description the customer id */
+                id: string;
+                /** @description last name, first name and patronymic as the card gives them: masked for an analyst (first letters) */
+                name?: string;
+            }[];
         };
         Erased: {
             /** @description the customer id */
@@ -4738,6 +4769,80 @@ export interface operations {
             };
             /** @description a problem: `unsupported_media_type` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    findCustomers: {
+        parameters: {
+            query?: {
+                /** @description a phone number, normalised as identity resolution does (docs/identity.md) */
+                phone?: string;
+                /** @description a e-mail address, normalised as identity resolution does (docs/identity.md) */
+                email?: string;
+                /** @description a card token, normalised as identity resolution does (docs/identity.md) */
+                card?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the matching customers (an empty list when none) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerMatches"];
+                };
+            };
+            /** @description a problem: `invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer realm="kairos" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `forbidden` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
