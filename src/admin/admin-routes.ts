@@ -118,12 +118,17 @@ export const listStopsOperation = operation({
   operationId: 'listStopEntries',
   method: 'get',
   path: '/v1/stop-list',
-  summary: 'Stop-list entries',
+  summary: 'Stop-list entries; with kind and value, those on that identifier only',
+  description: 'With `kind` and `value` (both or neither), the entries whose key is that identifier\'s (normalised and keyed as an entry is): how a list that keeps no identifier in clear is searched. The value is never echoed.',
   tag: 'stop-list',
   auth: 'admin',
   roles: ['privacy'],
+  query: Type.Object({
+    kind: Type.Optional(StopRequestSchema.properties.kind),
+    value: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'the identifier searched for (with kind)' })),
+  }),
   responses: { 200: { description: 'the entries', schema: StopListReply } },
-  errors: [],
+  errors: ['invalid'],
 });
 
 export const addStopOperation = operation({
@@ -148,7 +153,11 @@ export const removeStopOperation = operation({
   auth: 'admin',
   roles: ['privacy'],
   params: Type.Object({ key: Type.String({ pattern: '^[0-9a-f]{40}$', description: "the entry's key (a hash)" }) }),
-  query: Type.Object({ channel: Type.Optional(Type.String({ description: "the entry's channel" })), campaign: Type.Optional(Type.String({ description: "the entry's campaign" })) }),
+  query: Type.Object({
+    channel: Type.Optional(Type.String({ description: "the entry's channel" })),
+    campaign: Type.Optional(Type.String({ description: "the entry's campaign" })),
+    reason: Type.Optional(Type.String({ maxLength: 500, description: 'why it is removed: kept in the audit entry' })),
+  }),
   responses: { 204: { description: 'removed' } },
   errors: ['not_found'],
 });
@@ -253,7 +262,13 @@ export function adminRoutes(d: AdminDeps): Route[] {
       log(call, 'customer.erase', { customer: id, identifiers: erased.identifiers });
       return { status: 200, body: { erased: id, identifiers: erased.identifiers } };
     }),
-    route(listStopsOperation, () => ({ status: 200, body: { entries: d.stopList.list() } })),
+    route(listStopsOperation, ({ query: { kind, value } }) => {
+      if (kind === undefined && value === undefined) return { status: 200, body: { entries: d.stopList.list() } };
+      if (kind === undefined || value === undefined) throw new KairosError('invalid', 'query: give kind and value together');
+      const key = d.stopList.keyOf(kind, value);
+      if (key === undefined) throw new KairosError('invalid', `query "value": not a valid ${kind}`);
+      return { status: 200, body: { entries: d.stopList.list().filter((e) => e.key === key) } };
+    }),
     route(addStopOperation, async ({ body, call }) => {
       const req: StopRequest = { kind: body.kind, value: body.value };
       if (given(body.channel)) req.channel = body.channel;
@@ -267,9 +282,11 @@ export function adminRoutes(d: AdminDeps): Route[] {
       log(call, 'stop-list.add', { key: entry.key, kind: entry.kind, channel: entry.channel, campaign: entry.campaign });
       return { status: 201, body: entry };
     }),
-    route(removeStopOperation, async ({ params: { key }, query: { channel, campaign }, call }) => {
+    route(removeStopOperation, async ({ params: { key }, query: { channel, campaign, reason }, call }) => {
       const before = d.stopList.list().find(sameScope(key, channel ?? undefined, campaign ?? undefined));
-      const draft = auditDraft(call, d.clock.now(), 'stop-list.remove', `stop:${key}`, before === undefined ? { key, channel, campaign } : stopView(before), null);
+      // After a removal there is no entry: the reason given for it, when one is, is what the entry's after holds.
+      const after = reason === undefined || reason === '' ? null : { removed: true, reason };
+      const draft = auditDraft(call, d.clock.now(), 'stop-list.remove', `stop:${key}`, before === undefined ? { key, channel, campaign } : stopView(before), after);
       const removed = await d.stopList.remove(key, channel, campaign, draft);
       if (!removed) throw new KairosError('not_found', 'no stop-list entry with that key and scope');
       log(call, 'stop-list.remove', { key, channel, campaign });

@@ -195,8 +195,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stop-list entries
-         * @description Roles: `privacy`, `admin`.
+         * Stop-list entries; with kind and value, those on that identifier only
+         * @description With `kind` and `value` (both or neither), the entries whose key is that identifier's (normalised and keyed as an entry is): how a list that keeps no identifier in clear is searched. The value is never echoed.
+         *
+         *     Roles: `privacy`, `admin`.
          */
         get: operations["listStopEntries"];
         put?: never;
@@ -4697,7 +4699,10 @@ export interface operations {
     };
     patchCustomer: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description why the change is made (a consent withdrawn by phone): kept in the audit entry */
+                reason?: string;
+            };
             header?: never;
             path: {
                 /** @description the bank customer id */
@@ -4872,7 +4877,12 @@ export interface operations {
     };
     listStopEntries: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description what the value is */
+                kind?: "customer" | "phone" | "email" | "card" | "cookie";
+                /** @description the identifier searched for (with kind) */
+                value?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4886,6 +4896,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StopList"];
+                };
+            };
+            /** @description a problem: `invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description a problem: `unauthorized` */
@@ -5024,6 +5043,8 @@ export interface operations {
                 channel?: string;
                 /** @description the entry's campaign */
                 campaign?: string;
+                /** @description why it is removed: kept in the audit entry */
+                reason?: string;
             };
             header?: never;
             path: {
