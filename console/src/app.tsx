@@ -9,6 +9,7 @@ import { AuditPage } from './pages/audit-page';
 import { CampaignPage } from './pages/campaign-page';
 import { CampaignsPage } from './pages/campaigns-page';
 import { CustomersPage } from './pages/customers-page';
+import { PrivacyPage } from './pages/privacy-page';
 import { ResultsPage } from './pages/results-page';
 import { RunsPage } from './pages/runs-page';
 import { SignInPage } from './pages/sign-in-page';
@@ -142,6 +143,7 @@ function Nav() {
     { to: { page: 'results' }, text: t.navResults, shown: may('getFunnel') },
     { to: { page: 'customers' }, text: t.navCustomers, shown: may('getCustomer') || may('explainDecision') },
     { to: { page: 'audit' }, text: t.navAudit, shown: may('listAudit') },
+    { to: { page: 'privacy' }, text: t.navPrivacy, shown: may('listStopEntries') },
   ];
   const items = all.filter((i) => i.shown);
   return (
@@ -174,5 +176,7 @@ function Page() {
       return <CustomersPage id={route.id} />;
     case 'audit':
       return <AuditPage />;
+    case 'privacy':
+      return <PrivacyPage />;
   }
 }

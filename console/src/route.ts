@@ -3,7 +3,8 @@ import { useEffect, useState } from 'react';
 /**
  * The console's pages by path under /console, with the History API (the server answers
  * index.html for each of them): `/console/campaigns`, `/console/campaigns/<id>`,
- * `/console/runs`, `/console/results`, `/console/audit`, `/console/customers`, `/console/customers/<id>`.
+ * `/console/runs`, `/console/results`, `/console/audit`, `/console/customers`, `/console/customers/<id>`,
+ * `/console/privacy`.
  */
 
 export const BASE = '/console';
@@ -14,6 +15,7 @@ export type Route =
   | { page: 'runs' }
   | { page: 'results' }
   | { page: 'audit' }
+  | { page: 'privacy' }
   | { page: 'customers'; id?: string };
 
 export function parseRoute(pathname: string): Route {
@@ -22,6 +24,7 @@ export function parseRoute(pathname: string): Route {
   if (section === 'runs') return { page: 'runs' };
   if (section === 'results') return { page: 'results' };
   if (section === 'audit') return { page: 'audit' };
+  if (section === 'privacy') return { page: 'privacy' };
   if (section === 'customers') return id === undefined || id === '' ? { page: 'customers' } : { page: 'customers', id };
   if (section === 'campaigns' && id !== undefined && id !== '') return { page: 'campaign', id };
   return { page: 'campaigns' };
@@ -39,6 +42,8 @@ export function hrefOf(route: Route): string {
       return `${BASE}/results`;
     case 'audit':
       return `${BASE}/audit`;
+    case 'privacy':
+      return `${BASE}/privacy`;
     case 'customers':
       return route.id === undefined ? `${BASE}/customers` : `${BASE}/customers/${encodeURIComponent(route.id)}`;
   }

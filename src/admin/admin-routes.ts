@@ -18,7 +18,8 @@ import { credentialLabel } from '../transport/auth.js';
 import type { Route, HttpCall } from '../transport/http.js';
 import { ChannelParam } from '../schema/http/common-schemas.js';
 import { outboxPage } from './delivery-routes.js';
-import { maskCustomer } from './mask-customer.js';
+import { maskCustomer, maskName } from './mask-customer.js';
+import { normalizeIdentifier } from '../../actors/index.js';
 
 /**
  * The admin API under /v1/ (admin key): a customer's 360° view, the stop list, the outbox,
@@ -64,6 +65,42 @@ export const getCustomerOperation = operation({
   errors: ['unknown_customer'],
 });
 
+/** The identifiers a customer is found by (`GET /v1/customers`): what staff read off a card, a phone call or a letter. */
+export const lookupKinds = ['phone', 'email', 'card'] as const;
+const lookupValue = (kind: string) => Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: `a ${kind}, normalised as identity resolution does (docs/identity.md)` }));
+
+export const CustomerMatchesReply = Type.Object(
+  {
+    customers: Type.Array(
+      Type.Object(
+        {
+          id: Type.String({ description: 'the customer id' }),
+          name: Type.Optional(Type.String({ description: 'last name, first name and patronymic as the card gives them: masked for an analyst (first letters)' })),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'the customers the identifier belongs to: one, or none' },
+    ),
+  },
+  { $id: 'CustomerMatches', additionalProperties: false },
+);
+
+export const findCustomersOperation = operation({
+  operationId: 'findCustomers',
+  method: 'get',
+  path: '/v1/customers',
+  summary: 'Find a customer by phone, e-mail or card (exactly one), normalised as identity resolution does',
+  description:
+    'The answer lists the customer the identifier is linked to (its id and name), or none; the same roles as the card read it, the name masked for an `analyst` as the card is. ' +
+    'The value is never logged nor echoed in a refusal.',
+  tag: 'customers',
+  auth: 'admin',
+  roles: ['privacy', 'analyst'],
+  query: Type.Object({ phone: lookupValue('phone number'), email: lookupValue('e-mail address'), card: lookupValue('card token') }),
+  responses: { 200: { description: 'the matching customers (an empty list when none)', schema: CustomerMatchesReply } },
+  errors: ['invalid'],
+});
+
 export const eraseCustomerOperation = operation({
   operationId: 'eraseCustomer',
   method: 'delete',
@@ -81,12 +118,17 @@ export const listStopsOperation = operation({
   operationId: 'listStopEntries',
   method: 'get',
   path: '/v1/stop-list',
-  summary: 'Stop-list entries',
+  summary: 'Stop-list entries; with kind and value, those on that identifier only',
+  description: 'With `kind` and `value` (both or neither), the entries whose key is that identifier\'s (normalised and keyed as an entry is): how a list that keeps no identifier in clear is searched. The value is never echoed.',
   tag: 'stop-list',
   auth: 'admin',
   roles: ['privacy'],
+  query: Type.Object({
+    kind: Type.Optional(StopRequestSchema.properties.kind),
+    value: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'the identifier searched for (with kind)' })),
+  }),
   responses: { 200: { description: 'the entries', schema: StopListReply } },
-  errors: [],
+  errors: ['invalid'],
 });
 
 export const addStopOperation = operation({
@@ -111,7 +153,11 @@ export const removeStopOperation = operation({
   auth: 'admin',
   roles: ['privacy'],
   params: Type.Object({ key: Type.String({ pattern: '^[0-9a-f]{40}$', description: "the entry's key (a hash)" }) }),
-  query: Type.Object({ channel: Type.Optional(Type.String({ description: "the entry's channel" })), campaign: Type.Optional(Type.String({ description: "the entry's campaign" })) }),
+  query: Type.Object({
+    channel: Type.Optional(Type.String({ description: "the entry's channel" })),
+    campaign: Type.Optional(Type.String({ description: "the entry's campaign" })),
+    reason: Type.Optional(Type.String({ maxLength: 500, description: 'why it is removed: kept in the audit entry' })),
+  }),
   responses: { 204: { description: 'removed' } },
   errors: ['not_found'],
 });
@@ -158,6 +204,7 @@ export const moveClockOperation = operation({
 export const adminOperations = [
   statusOperation,
   getCustomerOperation,
+  findCustomersOperation,
   eraseCustomerOperation,
   listStopsOperation,
   addStopOperation,
@@ -192,6 +239,21 @@ export function adminRoutes(d: AdminDeps): Route[] {
       // An analyst reads cards with the personal data masked (docs/security.md).
       return { status: 200, body: call.principal?.role === 'analyst' ? maskCustomer(view) : view };
     }),
+    route(findCustomersOperation, async ({ query, call }) => {
+      const given = lookupKinds.filter((kind) => query[kind] !== undefined);
+      if (given.length !== 1) throw new KairosError('invalid', `query: give exactly one of ${lookupKinds.join(', ')}`);
+      const kind = given[0]!;
+      // The value itself stays out of the message (and so out of any log line).
+      const value = normalizeIdentifier(kind, query[kind]!);
+      if (value === undefined) throw new KairosError('invalid', `query "${kind}": not a valid ${kind}`);
+      const id = await d.store.lookupIdentity(kind, value);
+      const view = id === undefined ? undefined : await d.host.view(id);
+      if (view === undefined) return { status: 200, body: { customers: [] } };
+      const masked = call.principal?.role === 'analyst';
+      const parts = [view.profile.lastName, view.profile.firstName, view.profile.patronymic].filter((x): x is string => x !== undefined && x !== '');
+      const name = parts.map((p) => (masked ? maskName(p) : p)).join(' ');
+      return { status: 200, body: { customers: [name === '' ? { id: view.id } : { id: view.id, name }] } };
+    }),
     route(eraseCustomerOperation, async ({ params: { id }, call }) => {
       // The entry is written in the store's erasure transaction, inside the customer's mailbox.
       const at = d.clock.now();
@@ -200,7 +262,13 @@ export function adminRoutes(d: AdminDeps): Route[] {
       log(call, 'customer.erase', { customer: id, identifiers: erased.identifiers });
       return { status: 200, body: { erased: id, identifiers: erased.identifiers } };
     }),
-    route(listStopsOperation, () => ({ status: 200, body: { entries: d.stopList.list() } })),
+    route(listStopsOperation, ({ query: { kind, value } }) => {
+      if (kind === undefined && value === undefined) return { status: 200, body: { entries: d.stopList.list() } };
+      if (kind === undefined || value === undefined) throw new KairosError('invalid', 'query: give kind and value together');
+      const key = d.stopList.keyOf(kind, value);
+      if (key === undefined) throw new KairosError('invalid', `query "value": not a valid ${kind}`);
+      return { status: 200, body: { entries: d.stopList.list().filter((e) => e.key === key) } };
+    }),
     route(addStopOperation, async ({ body, call }) => {
       const req: StopRequest = { kind: body.kind, value: body.value };
       if (given(body.channel)) req.channel = body.channel;
@@ -214,9 +282,11 @@ export function adminRoutes(d: AdminDeps): Route[] {
       log(call, 'stop-list.add', { key: entry.key, kind: entry.kind, channel: entry.channel, campaign: entry.campaign });
       return { status: 201, body: entry };
     }),
-    route(removeStopOperation, async ({ params: { key }, query: { channel, campaign }, call }) => {
+    route(removeStopOperation, async ({ params: { key }, query: { channel, campaign, reason }, call }) => {
       const before = d.stopList.list().find(sameScope(key, channel ?? undefined, campaign ?? undefined));
-      const draft = auditDraft(call, d.clock.now(), 'stop-list.remove', `stop:${key}`, before === undefined ? { key, channel, campaign } : stopView(before), null);
+      // After a removal there is no entry: the reason given for it, when one is, is what the entry's after holds.
+      const after = reason === undefined || reason === '' ? null : { removed: true, reason };
+      const draft = auditDraft(call, d.clock.now(), 'stop-list.remove', `stop:${key}`, before === undefined ? { key, channel, campaign } : stopView(before), after);
       const removed = await d.stopList.remove(key, channel, campaign, draft);
       if (!removed) throw new KairosError('not_found', 'no stop-list entry with that key and scope');
       log(call, 'stop-list.remove', { key, channel, campaign });

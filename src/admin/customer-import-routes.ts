@@ -124,6 +124,7 @@ export const patchCustomerOperation = operation({
   auth: 'admin',
   roles: ['privacy'],
   params: Type.Object({ id: PathId('the bank customer id') }),
+  query: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500, description: 'why the change is made (a consent withdrawn by phone): kept in the audit entry' })) }),
   body: { schema: CustomerFields, media: ['application/json'] },
   responses: { 200: { description: 'updated or unchanged', schema: UpsertReply } },
   errors: ['invalid', 'unknown_customer'],
@@ -157,6 +158,10 @@ async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: stri
     const events: GatewayEvent[] = [];
     if (stable(profileEventData(before)) !== stable(profileEventData(after))) events.push({ id: `import:${id}:${tag}`, type: 'profile.updated', customer: { id }, data: profileEventData(after) });
     if (after.stage === 'formerClient' && before.stage !== 'formerClient') events.push({ id: `import:${id}:${tag}:churned`, type: 'client.churned', customer: { id }, data: { source: 'import' } });
+    // A consent the master data now answers otherwise: the customer's state (what the send check reads) follows.
+    const { granted, revoked } = consentChanges(before, after);
+    if (granted.length > 0) events.push({ id: `import:${id}:${tag}:granted`, type: 'consent.granted', customer: { id }, data: { channels: granted, source: 'import' } });
+    if (revoked.length > 0) events.push({ id: `import:${id}:${tag}:revoked`, type: 'consent.revoked', customer: { id }, data: { channels: revoked, source: 'import' } });
     for (const e of events) {
       const r = await d.host.submitEvent(e);
       if (r.kind === 'error') d.logger.warn({ customer: id, type: e.type, code: r.code }, 'the customer was not told of its imported change');
@@ -164,7 +169,37 @@ async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: stri
   }
 }
 
-async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, unknown>): Promise<'created' | 'updated' | 'unchanged'> {
+/** The channels whose consent the master data answers otherwise after than before. */
+function consentChanges(before: CustomerRecord, after: CustomerRecord): { granted: string[]; revoked: string[] } {
+  const granted: string[] = [];
+  const revoked: string[] = [];
+  for (const [ch, c] of Object.entries(after.consents ?? {})) {
+    if (before.consents?.[ch]?.granted === c.granted) continue;
+    (c.granted ? granted : revoked).push(ch);
+  }
+  return { granted, revoked };
+}
+
+/** The consents a change moved, before and after (channel → granted), for its audit entry; undefined when none moved. */
+function consentDiff(change: { before: CustomerRecord; after: CustomerRecord } | undefined): { before: Record<string, boolean | null>; after: Record<string, boolean> } | undefined {
+  if (change === undefined) return undefined;
+  const { granted, revoked } = consentChanges(change.before, change.after);
+  if (granted.length + revoked.length === 0) return undefined;
+  const before: Record<string, boolean | null> = {};
+  const after: Record<string, boolean> = {};
+  for (const ch of [...granted, ...revoked].sort()) {
+    before[ch] = change.before.consents?.[ch]?.granted ?? null;
+    after[ch] = change.after.consents![ch]!.granted;
+  }
+  return { before, after };
+}
+
+async function applyOne(
+  d: CustomerImportDeps,
+  id: string,
+  body: Record<string, unknown>,
+  seen?: (change: { before: CustomerRecord; after: CustomerRecord }) => void,
+): Promise<'created' | 'updated' | 'unchanged'> {
   if (body.id !== undefined && body.id !== null && cellText(body.id) !== id) throw new KairosError('invalid', `field "body.id": "${cellText(body.id)}" is not the path's id "${id}"`);
   const fields: Record<string, string> = {};
   for (const [k, v] of Object.entries(body)) fields[k] = cellText(v);
@@ -175,7 +210,10 @@ async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, 
   const c = await importCustomerRows(d.store, rows, {
     ...apiRun(d),
     onRejected: (r) => (rejected = r),
-    onUpdated: (changes) => tellHost(d, changes),
+    onUpdated: (changes) => {
+      for (const c of changes) seen?.(c);
+      return tellHost(d, changes);
+    },
   });
   if (rejected !== undefined) throw new KairosError('invalid', `field "body.${rejected.column}": ${rejected.reason}`, { details: { column: rejected.column, reason: rejected.reason } });
   return c.created > 0 ? 'created' : c.updated > 0 ? 'updated' : 'unchanged';
@@ -197,10 +235,14 @@ export function customerImportRoutes(d: CustomerImportDeps): Route[] {
       await audit(d, call, 'customer.put', id, undefined, { outcome, fields: Object.keys(body).sort() });
       return { status: 200, body: { id, outcome } };
     }),
-    route(patchCustomerOperation, async ({ params: { id }, body, call }) => {
+    route(patchCustomerOperation, async ({ params: { id }, query: { reason }, body, call }) => {
       if (!(await d.store.hasCustomer(id))) throw new KairosError('unknown_customer', `no customer "${id}"`);
-      const outcome = await applyOne(d, id, body);
-      await audit(d, call, 'customer.patch', id, undefined, { outcome, fields: Object.keys(body).sort() });
+      let change: { before: CustomerRecord; after: CustomerRecord } | undefined;
+      const outcome = await applyOne(d, id, body, (c) => (change = c));
+      // The consents it moved (channel → granted) before and after, and the reason given: never the other values.
+      const consents = consentDiff(change);
+      const why = reason === undefined || reason === '' ? {} : { reason };
+      await audit(d, call, 'customer.patch', id, consents === undefined ? undefined : { consents: consents.before }, { outcome, fields: Object.keys(body).sort(), ...(consents === undefined ? {} : { consents: consents.after }), ...why });
       return { status: 200, body: { id, outcome } };
     }),
   ];

@@ -165,6 +165,28 @@ export interface paths {
         patch: operations["patchCustomer"];
         trace?: never;
     };
+    "/v1/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find a customer by phone, e-mail or card (exactly one), normalised as identity resolution does
+         * @description The answer lists the customer the identifier is linked to (its id and name), or none; the same roles as the card read it, the name masked for an `analyst` as the card is. The value is never logged nor echoed in a refusal.
+         *
+         *     Roles: `privacy`, `analyst`, `admin`.
+         */
+        get: operations["findCustomers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stop-list": {
         parameters: {
             query?: never;
@@ -173,8 +195,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stop-list entries
-         * @description Roles: `privacy`, `admin`.
+         * Stop-list entries; with kind and value, those on that identifier only
+         * @description With `kind` and `value` (both or neither), the entries whose key is that identifier's (normalised and keyed as an entry is): how a list that keeps no identifier in clear is searched. The value is never echoed.
+         *
+         *     Roles: `privacy`, `admin`.
          */
         get: operations["listStopEntries"];
         put?: never;
@@ -1808,6 +1832,15 @@ export interface components {
             arm?: "model" | "random";
         } & {
             [key: string]: unknown;
+        };
+        CustomerMatches: {
+            /** @description the customers the identifier belongs to: one, or none */
+            customers: {
+                /** @description the customer id */
+                id: string;
+                /** @description last name, first name and patronymic as the card gives them: masked for an analyst (first letters) */
+                name?: string;
+            }[];
         };
         Erased: {
             /** @description the customer id */
@@ -4666,7 +4699,10 @@ export interface operations {
     };
     patchCustomer: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description why the change is made (a consent withdrawn by phone): kept in the audit entry */
+                reason?: string;
+            };
             header?: never;
             path: {
                 /** @description the bank customer id */
@@ -4765,9 +4801,88 @@ export interface operations {
             };
         };
     };
+    findCustomers: {
+        parameters: {
+            query?: {
+                /** @description a phone number, normalised as identity resolution does (docs/identity.md) */
+                phone?: string;
+                /** @description a e-mail address, normalised as identity resolution does (docs/identity.md) */
+                email?: string;
+                /** @description a card token, normalised as identity resolution does (docs/identity.md) */
+                card?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the matching customers (an empty list when none) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerMatches"];
+                };
+            };
+            /** @description a problem: `invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer realm="kairos" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listStopEntries: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description what the value is */
+                kind?: "customer" | "phone" | "email" | "card" | "cookie";
+                /** @description the identifier searched for (with kind) */
+                value?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4781,6 +4896,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StopList"];
+                };
+            };
+            /** @description a problem: `invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description a problem: `unauthorized` */
@@ -4919,6 +5043,8 @@ export interface operations {
                 channel?: string;
                 /** @description the entry's campaign */
                 campaign?: string;
+                /** @description why it is removed: kept in the audit entry */
+                reason?: string;
             };
             header?: never;
             path: {

@@ -4,26 +4,57 @@ import { problemText } from '../api/client';
 import { DecisionTable } from '../components/decision-table';
 import { NotAllowed } from '../components/not-allowed';
 import { ProblemAlert } from '../components/problem-alert';
+import { Link } from '../components/link';
 import { navigate } from '../route';
 import { label, useTexts } from '../i18n/texts';
 import { useSession } from '../session-context';
 
 const when = (at: number): string => new Date(at).toLocaleString();
 
+/** What the search box looks for: a customer id (the card's address), or an identifier the API resolves (GET /v1/customers). */
+type SearchKind = 'id' | 'phone' | 'email' | 'card';
+type Match = Schemas['CustomerMatches']['customers'][number];
+
 /**
- * Customers: search by id, then the 360° card (profile, segments, contacts, responses, the last
+ * Customers: search by id, phone, e-mail or card (the matches listed; one opens its card), then the 360° card (profile, segments, contacts, responses, the last
  * decision with each campaign's verdict and why, offers awaiting an answer) as the API gives it: masked for an analyst's key, whole for privacy's.
  */
 export function CustomersPage({ id }: { id: string | undefined }) {
   const t = useTexts();
   const { api, who, may } = useSession();
   const [query, setQuery] = useState(id ?? '');
+  const [kind, setKind] = useState<SearchKind>('id');
+  const [matches, setMatches] = useState<Match[] | undefined>();
+  const [searching, setSearching] = useState(false);
+  const [searchError, setSearchError] = useState<string>();
   const [card, setCard] = useState<Customer | undefined>();
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(false);
 
   const readsCards = may('getCustomer');
   const explains = may('explainDecision');
+  const kinds: SearchKind[] = may('findCustomers') ? ['id', 'phone', 'email', 'card'] : ['id'];
+  const search = async (value: string): Promise<void> => {
+    setSearchError(undefined);
+    setMatches(undefined);
+    if (kind === 'id') {
+      navigate({ page: 'customers', id: value });
+      return;
+    }
+    setSearching(true);
+    try {
+      const r = await api.GET('/v1/customers', { params: { query: { [kind]: value } } });
+      if (r.error !== undefined) {
+        setSearchError(problemText(r.error));
+        return;
+      }
+      setMatches(r.data.customers);
+      const only = r.data.customers.length === 1 ? r.data.customers[0] : undefined;
+      if (only !== undefined) navigate({ page: 'customers', id: only.id });
+    } finally {
+      setSearching(false);
+    }
+  };
   useEffect(() => {
     setCard(undefined);
     setError(undefined);
@@ -45,26 +76,75 @@ export function CustomersPage({ id }: { id: string | undefined }) {
 
   if (!readsCards && !explains) return <NotAllowed title={t.customersTitle} />;
   return (
-    <section aria-labelledby="customers-title" data-state={id === undefined || !readsCards || card !== undefined || error !== undefined ? 'ready' : 'loading'}>
+    <section aria-labelledby="customers-title" data-state={!searching && (id === undefined || !readsCards || card !== undefined || error !== undefined) ? 'ready' : 'loading'}>
       <h1 id="customers-title">{t.customersTitle}</h1>
       <form
         role="search"
         className="inline-form"
         onSubmit={(e) => {
           e.preventDefault();
-          if (query.trim() !== '') navigate({ page: 'customers', id: query.trim() });
+          if (query.trim() !== '') void search(query.trim());
         }}
       >
-        <label htmlFor="customer-id">{t.customerId}</label>
-        <input id="customer-id" value={query} onChange={(e) => setQuery(e.target.value)} autoComplete="off" />
+        {kinds.length > 1 && (
+          <>
+            <label htmlFor="customer-search-kind">{t.searchBy}</label>
+            <select id="customer-search-kind" value={kind} onChange={(e) => setKind(e.target.value as SearchKind)}>
+              {kinds.map((k) => (
+                <option key={k} value={k}>
+                  {t.searchKinds[k]}
+                </option>
+              ))}
+            </select>
+          </>
+        )}
+        <label htmlFor="customer-id">{kind === 'id' ? t.customerId : t.searchValue}</label>
+        <input
+          id="customer-id"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          autoComplete="off"
+          type={kind === 'email' ? 'email' : kind === 'phone' ? 'tel' : 'text'}
+        />
         <button type="submit">{t.find}</button>
       </form>
-      {loading && <p>{t.loading}</p>}
+      <ProblemAlert message={searchError} />
+      {matches !== undefined && <Matches matches={matches} />}
+      {(loading || searching) && <p>{t.loading}</p>}
       <ProblemAlert message={error} />
       {card !== undefined && <CustomerCard card={card} masked={who.role === 'analyst'} />}
       {!readsCards && <p className="muted">{t.cardNotForRole}</p>}
       {explains && id !== undefined && <WhyNot id={id} />}
     </section>
+  );
+}
+
+/** The customers a phone, e-mail or card search found (one at most, as the identity index holds it; none said so). */
+function Matches({ matches }: { matches: Match[] }) {
+  const t = useTexts();
+  if (matches.length === 0) return <p data-field="matches">{t.foundNone}</p>;
+  return (
+    <table className="data" data-field="matches">
+      <caption>{t.foundCaption(matches.length)}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{t.customerId}</th>
+          <th scope="col">{t.customerName}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {matches.map((m) => (
+          <tr key={m.id} data-customer={m.id}>
+            <td>
+              <Link to={{ page: 'customers', id: m.id }} current={false}>
+                {m.id}
+              </Link>
+            </td>
+            <td data-field="match-name">{m.name ?? '—'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -202,21 +282,32 @@ function CustomerCard({ card: c, masked }: { card: Customer; masked: boolean }) 
   );
 }
 
-/** "Why / why not": the decision the customer would get now for an event, dry run (POST /v1/customers/{id}/explain): every campaign weighed, with its score or the rule that stopped it. */
+/** "Why / why not": the decision the customer would get now, or at a chosen moment, for an event, dry run (POST /v1/customers/{id}/explain): every campaign weighed, with its score or the rule that stopped it. */
 function WhyNot({ id }: { id: string }) {
   const t = useTexts();
   const { api } = useSession();
   const [type, setType] = useState('ib.login');
   const [channel, setChannel] = useState('ib');
+  /** a datetime-local value in the browser's zone; empty: now (the server's clock) */
+  const [at, setAt] = useState('');
+  const [askedAt, setAskedAt] = useState(false);
   const [result, setResult] = useState<Schemas['ExplainReply'] | undefined>();
   const [error, setError] = useState<string>();
   const ask = async (): Promise<void> => {
     setError(undefined);
-    const r = await api.POST('/v1/customers/{id}/explain', { params: { path: { id } }, body: { type, ...(channel === '' ? {} : { channel }) } });
+    const moment = at === '' ? undefined : new Date(at).getTime();
+    if (moment !== undefined && Number.isNaN(moment)) return;
+    const r = await api.POST('/v1/customers/{id}/explain', {
+      params: { path: { id } },
+      body: { type, ...(channel === '' ? {} : { channel }), ...(moment === undefined ? {} : { at: moment }) },
+    });
     if (r.error !== undefined) {
       setResult(undefined);
       setError(problemText(r.error));
-    } else setResult(r.data);
+    } else {
+      setAskedAt(moment !== undefined);
+      setResult(r.data);
+    }
   };
   return (
     <section aria-labelledby="why-title" className="card">
@@ -233,12 +324,28 @@ function WhyNot({ id }: { id: string }) {
         <input id="why-type" value={type} onChange={(e) => setType(e.target.value)} required />
         <label htmlFor="why-channel">{t.channel}</label>
         <input id="why-channel" value={channel} onChange={(e) => setChannel(e.target.value)} />
+        <label htmlFor="why-at">{t.whyAt}</label>
+        <input id="why-at" type="datetime-local" step={60} value={at} onChange={(e) => setAt(e.target.value)} aria-describedby="why-at-note" />
         <button type="submit">{t.explain}</button>
       </form>
+      <p id="why-at-note" className="muted">
+        {t.whyAtNote}
+      </p>
       <ProblemAlert message={error} />
       {result !== undefined && (
         <div data-field="why">
-          <p>{result.actions.length === 0 ? t.wouldStaySilent : t.wouldOffer(result.actions.map((a) => `${a.offer} (${a.channel})`).join(', '))}</p>
+          <p data-field="why-at" data-at={result.at}>
+            {t.decidedAt(when(result.at))}
+          </p>
+          <p>
+            {askedAt
+              ? result.actions.length === 0
+                ? t.wouldStaySilentAt
+                : t.wouldOfferAt(result.actions.map((a) => `${a.offer} (${a.channel})`).join(', '))
+              : result.actions.length === 0
+                ? t.wouldStaySilent
+                : t.wouldOffer(result.actions.map((a) => `${a.offer} (${a.channel})`).join(', '))}
+          </p>
           <DecisionTable explain={result.explain} />
         </div>
       )}

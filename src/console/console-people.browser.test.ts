@@ -1,0 +1,271 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../paths.js';
+import type { TestBrowser } from '../test-support/console-browser.js';
+import { launchChromium, seriousViolations } from '../test-support/console-browser.js';
+import type { TestKairos } from '../test-support/test-kairos.js';
+import { adminHeaders, startTestKairos, uid, yesterdayMsk } from '../test-support/test-kairos.js';
+
+/**
+ * The console's customer search and the stop list & consents page in a real browser (Debian's
+ * Chromium, headless, by playwright-core) against the real server with the demo bank: an analyst
+ * finds a demo customer by phone and by e-mail (masked); a marketer asks why / why not now and
+ * at a chosen moment; a privacy key adds a customer's phone to the stop list with a reason (an
+ * event for that customer then gets no offer, through the API), removes it with a reason, and
+ * withdraws a customer's SMS consent (each change in the audit trail with its reason); a
+ * marketer has no privacy menu; axe-core on each page; screenshots docs/console/search.png and
+ * docs/console/privacy.png. Each page's time to show its data is printed (not asserted).
+ */
+
+const MARKETER = 'secret-of-the-marketer-key-0123';
+const ANALYST = 'secret-of-the-analyst-key-01234';
+const PRIVACY = 'secret-of-the-privacy-key-01234';
+const shots = join(packageRoot(), 'docs', 'console');
+const timings: Record<string, number> = {};
+/** How long a poll waits for the page to show a change (an upper bound on a loaded machine, not a timing assertion). */
+const WAIT = { timeout: 20_000, interval: 100 };
+/** The server's clock: yesterday's noon in Moscow. */
+const NOON = yesterdayMsk('12:00');
+
+let k: TestKairos;
+let tb: TestBrowser;
+const senior = 'demo-19';
+
+interface Card {
+  id: string;
+  profile: { firstName?: string; lastName?: string; patronymic?: string; age?: number };
+  identifiers: Record<string, string[]>;
+  consents: Record<string, { granted: boolean }>;
+}
+
+const admin = async (method: string, path: string, body?: unknown): Promise<any> => {
+  const res = await fetch(`${k.httpUrl}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  expect(res.status, `${method} ${path}`).toBeLessThan(300);
+  return res.json();
+};
+
+/** An internet-bank login of the customer, as a gateway sends it: the decision's actions. */
+const login = async (id: string): Promise<Array<{ campaign: string }>> => {
+  const res = await fetch(`${k.httpUrl}/v1/events`, {
+    method: 'POST',
+    headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id: uid('login'), type: 'ib.login', channel: 'ib', customer: { id } }),
+  });
+  const text = await res.text();
+  expect(res.status, text).toBe(200);
+  return (JSON.parse(text) as { actions: Array<{ campaign: string }> }).actions;
+};
+
+/** A moment as a datetime-local input takes it, in Moscow (the browser's zone here). */
+const mskInput = (ms: number): string => new Date(ms + 3 * 3_600_000).toISOString().slice(0, 16);
+
+beforeAll(async () => {
+  k = await startTestKairos({
+    config: { store: 'memory', clock: 'manual', keys: [{ name: 'ivanova', role: 'marketer', secret: MARKETER }, { name: 'petrov', role: 'analyst', secret: ANALYST }, { name: 'sokolova', role: 'privacy', secret: PRIVACY }] },
+  });
+  // Noon in Moscow (yesterday's): no quiet hours, whenever the tests run.
+  await admin('POST', '/v1/clock', { now: NOON });
+  tb = await launchChromium();
+  mkdirSync(shots, { recursive: true });
+  // A client of 60 logs in to the internet bank: the pension deposit is offered (so "now" its recency rule stops it again).
+  expect((await login(senior)).map((a) => a.campaign)).toContain('pension-deposit');
+});
+
+afterAll(async () => {
+  await tb?.close();
+  await k?.close();
+  console.log(`console people page times (ms, click to data shown): ${Object.entries(timings).map(([p, ms]) => `${p}=${ms}`).join(' ')}`);
+});
+
+async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await tb.browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'ru-RU', timezoneId: 'Europe/Moscow' });
+  return { context, page: await context.newPage() };
+}
+
+async function checkA11y(page: Page, name: string): Promise<void> {
+  const serious = await seriousViolations(page);
+  expect(serious, `${name}: ${JSON.stringify(serious, null, 1)}`).toEqual([]);
+}
+
+async function signIn(page: Page, key: string): Promise<void> {
+  await page.goto(`${k.httpUrl}/console`);
+  await page.getByLabel('Ключ API').fill(key);
+  await page.getByRole('button', { name: 'Войти' }).click();
+  await page.locator('main section[data-state="ready"]').first().waitFor();
+}
+
+// A test waits on a browser and a server both busy on a loaded machine: a minute and a half at most each.
+describe('customer search, why / why not at a moment, the stop list and consents', { timeout: 90_000 }, () => {
+  it('an analyst finds a demo customer by phone and by e-mail, the name masked', async () => {
+    const card = (await admin('GET', `/v1/customers/${senior}`)) as Card;
+    const phone = card.identifiers.phone![0]!;
+    const p = card.profile;
+    const masked = `${p.lastName![0]}*** ${p.firstName![0]}*** ${p.patronymic![0]}***`;
+    const { context, page } = await newPage();
+    await signIn(page, ANALYST);
+    await page.getByRole('link', { name: 'Клиенты' }).click();
+    await page.getByLabel('Искать по').selectOption('phone');
+    // as an operator would type it from a call: 8, spaces, brackets, dashes
+    await page.getByLabel('Значение').fill(`8 (${phone.slice(2, 5)}) ${phone.slice(5, 8)}-${phone.slice(8, 10)}-${phone.slice(10)}`);
+    let t0 = Date.now();
+    await page.getByRole('button', { name: 'Найти' }).click();
+    const match = page.locator(`[data-field="matches"] tr[data-customer="${senior}"]`);
+    await match.waitFor();
+    await page.locator('article.card').waitFor();
+    timings['search by phone (to the card)'] = Date.now() - t0;
+    expect(await match.locator('[data-field="match-name"]').textContent()).toBe(masked);
+    expect(await page.locator('dd[data-field="name"]').textContent()).toBe(masked);
+    expect(page.url()).toContain(`/console/customers/${senior}`);
+    await checkA11y(page, 'search by phone');
+    await page.screenshot({ path: join(shots, 'search.png'), fullPage: true });
+
+    await page.getByLabel('Искать по').selectOption('email');
+    await page.getByLabel('Значение').fill(card.identifiers.email![0]!.toUpperCase());
+    t0 = Date.now();
+    await page.getByRole('button', { name: 'Найти' }).click();
+    await expect.poll(() => page.locator('[data-field="matches"] [data-field="match-name"]').allTextContents(), WAIT).toEqual([masked]);
+    timings['search by e-mail'] = Date.now() - t0;
+
+    await page.getByLabel('Значение').fill('nobody@nowhere.example');
+    await page.getByRole('button', { name: 'Найти' }).click();
+    await page.getByText('Клиент с таким идентификатором не найден.').waitFor();
+    await page.getByLabel('Искать по').selectOption('phone');
+    await page.getByLabel('Значение').fill('12-ab');
+    await page.getByRole('button', { name: 'Найти' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('query "phone": not a valid phone');
+    await checkA11y(page, 'search: none found, refused');
+    await context.close();
+  });
+
+  it('a marketer asks why / why not now and at a chosen moment, and has no privacy menu', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, MARKETER);
+    expect(await page.getByRole('link', { name: 'Стоп-лист и согласия' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Клиенты' }).click();
+    // the marketer's role reads no card: the search is by id only
+    expect(await page.getByLabel('Искать по').count()).toBe(0);
+    await page.getByLabel('Идентификатор клиента').fill(senior);
+    await page.getByRole('button', { name: 'Найти' }).click();
+    await page.getByText('Карточку клиента роль вашего ключа не читает').waitFor();
+    const why = page.locator('[data-field="why"]');
+    const verdict = why.locator('tr[data-decision="pension-deposit"] [data-field="verdict"]');
+
+    let t0 = Date.now();
+    await page.getByRole('button', { name: 'Проверить' }).click();
+    await why.waitFor();
+    timings['why / why not (now)'] = Date.now() - t0;
+    expect(Number(await why.locator('[data-field="why-at"]').getAttribute('data-at'))).toBe(NOON);
+    // now: the deposit offered at the login before, the recency rule stops it
+    await expect.poll(() => verdict.textContent(), WAIT).toBe('отсеяно');
+    expect(await why.locator('tr[data-decision="pension-deposit"] td').nth(2).textContent()).toMatch(/^recency/);
+
+    // ninety days before: the login's contact is outside the recency window, so another rule answers (the dry run weighs the
+    // customer's state as it is now at that moment's clock: the offer still awaiting an answer holds the screen)
+    const before = NOON - 90 * 86_400_000;
+    await page.getByLabel('Момент (пусто: сейчас)').fill(mskInput(before));
+    t0 = Date.now();
+    await page.getByRole('button', { name: 'Проверить' }).click();
+    await expect.poll(() => why.locator('[data-field="why-at"]').getAttribute('data-at'), WAIT).toBe(String(before));
+    timings['why / why not (a moment)'] = Date.now() - t0;
+    expect(await why.locator('[data-field="why-at"]').textContent()).toContain(new Date(before).toLocaleString('ru-RU', { timeZone: 'Europe/Moscow' }).slice(0, 10));
+    const past = await verdict.textContent();
+    const pastWhy = await why.locator('tr[data-decision="pension-deposit"] td').nth(2).textContent();
+    console.log(`why / why not for ${senior}: now "отсеяно" (recency), 90 days before "${past}" (${pastWhy})`);
+    expect(past).toBe('отсеяно');
+    expect(pastWhy).not.toMatch(/^recency/);
+    await checkA11y(page, 'why / why not at a moment');
+
+    // A moment the API refuses (before 1970): its own message is shown.
+    await page.getByLabel('Момент (пусто: сейчас)').fill('1960-01-01T12:00');
+    await page.getByRole('button', { name: 'Проверить' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    const refusal = await alert.textContent();
+    console.log(`why / why not before 1970: ${refusal}`);
+    expect(refusal).toContain('"at"');
+
+    await page.goto(`${k.httpUrl}/console/privacy`);
+    await page.getByText('Роль вашего ключа не даёт доступа к этому разделу.').waitFor();
+    await context.close();
+  });
+
+  it('a privacy key stops a customer\'s phone with a reason (the next event gets no offer), removes it with a reason, and withdraws an SMS consent', async () => {
+    // Another client of 60 or more, offered the deposit at a login when not stopped.
+    let other: Card | undefined;
+    for (let n = 20; n < 400 && other === undefined; n++) {
+      const c = (await admin('GET', `/v1/customers/demo-${n}`)) as Card;
+      if ((c.profile.age ?? 0) >= 60) other = c;
+    }
+    expect(other).toBeDefined();
+    const phone = other!.identifiers.phone![0]!;
+
+    const { context, page } = await newPage();
+    await signIn(page, PRIVACY);
+    let t0 = Date.now();
+    await page.getByRole('link', { name: 'Стоп-лист и согласия' }).click();
+    await page.locator('[data-field="stop-entries"]').waitFor();
+    timings.privacy = Date.now() - t0;
+
+    await page.getByLabel('Вид', { exact: true }).nth(1).selectOption('phone');
+    await page.locator('#stop-add-value').fill(phone);
+    await page.locator('#stop-add-reason').fill('просьба клиента по телефону');
+    t0 = Date.now();
+    await page.getByRole('button', { name: 'Добавить' }).click();
+    await page.getByRole('status').filter({ hasText: 'Добавлено' }).waitFor();
+    timings['stop list: add'] = Date.now() - t0;
+    const row = page.locator('[data-field="stop-entries"] tbody tr').filter({ hasText: 'просьба клиента по телефону' });
+    await row.waitFor();
+    expect(await row.locator('td').first().textContent()).toBe(`+7 *** *** ** ${phone.slice(-2)}`);
+    // the page never shows the phone itself
+    expect(await page.locator('[data-field="stop-entries"]').textContent()).not.toContain(phone);
+
+    // An event for that customer now gets no offer: the phone on the list stops them.
+    const actions = await login(other!.id);
+    expect(actions).toEqual([]);
+    const card = await admin('GET', `/v1/customers/${other!.id}`);
+    expect(JSON.stringify(card.lastDecision)).toContain('stop_list');
+
+    // Searched by the phone as written otherwise: the one entry.
+    await page.locator('#stop-search-kind').selectOption('phone');
+    await page.locator('#stop-search-value').fill(`8${phone.slice(2)}`);
+    await page.getByRole('button', { name: 'Найти в стоп-листе' }).click();
+    await expect.poll(() => page.locator('[data-field="stop-entries"] tbody tr').count(), WAIT).toBe(1);
+    await checkA11y(page, 'privacy: stop list');
+    await page.screenshot({ path: join(shots, 'privacy.png'), fullPage: true });
+
+    // Removed with a reason: gone from the list, the reason in the audit trail.
+    await page.getByRole('button', { name: `Удалить +7 *** *** ** ${phone.slice(-2)}` }).click();
+    await page.getByLabel(`Причина удаления +7 *** *** ** ${phone.slice(-2)}`).fill('клиент снова согласен');
+    t0 = Date.now();
+    await page.getByRole('button', { name: 'Подтвердить удаление' }).click();
+    await page.getByRole('status').filter({ hasText: 'Удалено' }).waitFor();
+    timings['stop list: remove'] = Date.now() - t0;
+    await page.getByText('Записей нет.').waitFor();
+    expect((await admin('GET', `/v1/stop-list?kind=phone&value=${encodeURIComponent(phone)}`)).entries).toEqual([]);
+    const removed = (await admin('GET', '/v1/audit?action=stop-list.remove')).entries.at(-1);
+    expect(removed).toMatchObject({ who: { name: 'sokolova', role: 'privacy' }, after: { removed: true, reason: 'клиент снова согласен' } });
+
+    // The customer's consents, found by e-mail: the SMS consent withdrawn with a reason.
+    await page.locator('#consent-find-kind').selectOption('email');
+    await page.locator('#consent-find-value').fill(other!.identifiers.email![0]!);
+    t0 = Date.now();
+    await page.getByRole('button', { name: 'Найти клиента' }).click();
+    const sms = page.locator('[data-field="consents"] tr[data-channel="sms"] [data-field="granted"]');
+    await expect.poll(() => sms.textContent(), WAIT).toBe('дано');
+    timings['consents (find by e-mail)'] = Date.now() - t0;
+    await page.getByLabel('Причина изменения').fill('отказ от SMS в отделении');
+    t0 = Date.now();
+    await page.getByRole('button', { name: 'Отозвать согласие на sms' }).click();
+    await page.getByRole('status').filter({ hasText: 'Согласие на sms отозвано' }).waitFor();
+    await expect.poll(() => sms.textContent(), WAIT).toBe('отозвано');
+    timings['consents: withdraw'] = Date.now() - t0;
+    expect((await admin('GET', `/v1/customers/${other!.id}`)).consents.sms.granted).toBe(false);
+    const patch = (await admin('GET', '/v1/audit?action=customer.patch')).entries.at(-1);
+    expect(patch).toMatchObject({ who: { name: 'sokolova' }, target: other!.id, before: { consents: { sms: true } }, after: { consents: { sms: false }, reason: 'отказ от SMS в отделении' } });
+    await checkA11y(page, 'privacy: consents');
+    await page.screenshot({ path: join(shots, 'privacy-consents.png'), fullPage: true });
+    await context.close();
+  });
+});
