@@ -173,7 +173,16 @@ describe('the campaign editor in a browser: the issue\'s story', { timeout: 90_0
     expect(await sms.locator('[data-field="encoding"]').textContent()).toBe('UCS-2');
     expect(Number(await sms.locator('[data-field="parts"]').textContent())).toBeGreaterThanOrEqual(1);
     await checkA11y(page, 'preview');
-    await page.locator('section[data-preview]').screenshot({ path: join(shots, 'preview.png') });
+
+    // the template written beside it: saved to the offer, and the preview follows (a date now: when the offer expires)
+    await page.locator('[data-field="template-text"]').fill('{{customer.name}}, вклад «Пенсионный»: {{offer.rate | percent}} годовых. Предложение до {{expires.date}}. Ответьте 1.');
+    t0 = Date.now();
+    await page.getByRole('button', { name: 'Сохранить и показать' }).click();
+    await expect.poll(() => sms.locator('[data-field="text"]').textContent(), WAIT).toMatch(/Предложение до \d{2}\.\d{2}\.\d{4}\. Ответьте 1\.$/);
+    timings['template save and preview'] = Date.now() - t0;
+    expect((await sms.locator('[data-field="text"]').textContent()) ?? '').toContain(`${seniorProfile.firstName} ${seniorProfile.patronymic}, вклад`);
+    expect((await admin('GET', '/v1/offers/pension-deposit/templates/sms')).text).toContain('{{expires.date}}');
+    await page.locator('section[aria-labelledby="template-title"]').screenshot({ path: join(shots, 'preview.png') });
 
     // draft → active
     await page.getByRole('button', { name: 'Активировать' }).click();
@@ -199,6 +208,16 @@ describe('the campaign editor in a browser: the issue\'s story', { timeout: 90_0
     await page.getByRole('status').filter({ hasText: 'Сохранено.' }).waitFor();
     const after = await admin('GET', `/v1/campaigns/${NEW_ID}`);
     expect(after).toMatchObject({ status: 'active', description: 'Клиентам 55+ при входе в интернет-банк', expiresIn: '2d', recency: { sameOfferDays: 7 }, groups: def.groups });
+
+    // a campaign with more than the form shows (a trigger's rule, vars, recency, quiet hours…): a save keeps every field
+    const atm = await admin('GET', '/v1/campaigns/atm-shortfall');
+    await page.goto(`${k.httpUrl}/console/campaigns/atm-shortfall/edit`);
+    await page.locator('main section[data-state="ready"]').waitFor();
+    expect(await page.locator('fieldset[data-group="1"]').getByLabel('Признак').nth(1).inputValue()).toBe('profile.creditDefault');
+    await page.getByLabel('Описание', { exact: true }).fill('Кредит на недостающую сумму');
+    await page.getByRole('button', { name: 'Сохранить', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Сохранено.' }).waitFor();
+    expect(await admin('GET', '/v1/campaigns/atm-shortfall')).toEqual({ ...atm, description: 'Кредит на недостающую сумму' });
     await context.close();
 
     const a = await newPage();
