@@ -264,4 +264,22 @@ describe('the campaign editor in a browser: the issue\'s story', { timeout: 90_0
     expect(Number((await result.locator('td.num').allTextContents())[1])).toBe(1);
     await m.context.close();
   });
+
+  it('moves the campaign through the rest of its lifecycle from the editor: active → paused → completed', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, MARKETER);
+    await page.goto(`${k.httpUrl}/console/campaigns/${NEW_ID}/edit`);
+    await page.locator('main section[data-state="ready"]').waitFor();
+    const status = page.locator('[data-field="status"]');
+    expect(await status.textContent()).toBe('активна');
+    await page.getByRole('button', { name: 'Приостановить' }).click();
+    await expect.poll(() => status.textContent(), WAIT).toBe('на паузе');
+    expect((await admin('GET', `/v1/campaigns/${NEW_ID}`)).status).toBe('paused');
+    await page.getByRole('button', { name: 'Завершить' }).click();
+    await expect.poll(() => status.textContent(), WAIT).toBe('завершена');
+    expect((await admin('GET', `/v1/campaigns/${NEW_ID}`)).status).toBe('completed');
+    // a completed campaign is final: no move left
+    expect(await page.getByRole('button', { name: /Активировать|Приостановить|Завершить/ }).count()).toBe(0);
+    await context.close();
+  });
 });

@@ -94,7 +94,11 @@ export function TemplatePreview({
     setNote(undefined);
     try {
       const id = await ensureSaved();
-      if (id === undefined) return;
+      if (id === undefined) {
+        // the campaign's own refusal is shown beside its form
+        setProblem(t.previewNeedsSave);
+        return;
+      }
       if (templateDirty && !(await saveTemplate())) return;
       const r = await api.POST('/v1/campaigns/{id}/preview', { params: { path: { id } }, body: who === '' ? {} : { customer: who } });
       if (r.error !== undefined) {

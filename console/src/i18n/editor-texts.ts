@@ -96,6 +96,7 @@ export const ruEditor = {
   parts: 'Частей SMS',
   previewProblem: 'Не отправится',
   chooseOfferFirst: 'Сначала выберите предложение.',
+  previewNeedsSave: 'Предпросмотр показывает сохранённую кампанию, а её сохранение отклонено: см. сообщение под формой.',
 };
 
 export const enEditor: typeof ruEditor = {
@@ -191,4 +192,5 @@ export const enEditor: typeof ruEditor = {
   parts: 'SMS parts',
   previewProblem: 'Would not be sent',
   chooseOfferFirst: 'Choose an offer first.',
+  previewNeedsSave: 'The preview shows the saved campaign, and its save was refused: see the message under the form.',
 };
