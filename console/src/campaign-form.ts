@@ -1,4 +1,6 @@
-import type { Campaign } from './api/client';
+import type { components } from './api/schema.js';
+
+type Campaign = components['schemas']['Campaign'];
 
 /**
  * The campaign editor's form as plain values, and the way between it and a campaign's

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Campaign, Schemas } from '../api/client';
+import type { Schemas } from '../api/client';
 import { problemText } from '../api/client';
 import type { CampaignForm, Channel } from '../campaign-form';
 import { CHANNELS, emptyForm, formOf, rowKey, toCampaign } from '../campaign-form';
@@ -15,6 +15,8 @@ import { hrefOf } from '../route';
 import { useSession } from '../session-context';
 
 type Offer = Schemas['Offer'];
+/** a campaign's definition as the API declares it (its tuples as tuples: what campaign-form.ts reads and writes) */
+type Campaign = Schemas['Campaign'];
 type Status = Campaign['status'];
 
 /** The lifecycle's moves the page offers from each status (the API refuses any other: docs/catalog.md#campaigns). */
