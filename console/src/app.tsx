@@ -6,6 +6,7 @@ import type { Lang } from './i18n/dictionary';
 import { dictionaries } from './i18n/dictionary';
 import { TextsContext, initialLang, label, rememberLang, useLang, useTexts } from './i18n/texts';
 import { AuditPage } from './pages/audit-page';
+import { CampaignEditorPage } from './pages/campaign-editor-page';
 import { CampaignPage } from './pages/campaign-page';
 import { CampaignsPage } from './pages/campaigns-page';
 import { CustomersPage } from './pages/customers-page';
@@ -134,7 +135,7 @@ function LangSwitch() {
 function Nav() {
   const t = useTexts();
   const route = useRoute();
-  const section = (r: Route): string => (r.page === 'campaign' ? 'campaigns' : r.page);
+  const section = (r: Route): string => (r.page === 'campaign' || r.page === 'campaign-new' || r.page === 'campaign-edit' ? 'campaigns' : r.page);
   const { may } = useSession();
   // Only the sections the key's role may read (a section's page says so when reached by its address).
   const all: Array<{ to: Route; text: string; shown: boolean }> = [
@@ -168,6 +169,10 @@ function Page() {
       return <CampaignsPage />;
     case 'campaign':
       return <CampaignPage id={route.id} />;
+    case 'campaign-new':
+      return <CampaignEditorPage />;
+    case 'campaign-edit':
+      return <CampaignEditorPage id={route.id} />;
     case 'runs':
       return <RunsPage />;
     case 'results':

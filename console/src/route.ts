@@ -4,7 +4,8 @@ import { useEffect, useState } from 'react';
  * The console's pages by path under /console, with the History API (the server answers
  * index.html for each of them): `/console/campaigns`, `/console/campaigns/<id>`,
  * `/console/runs`, `/console/results`, `/console/audit`, `/console/customers`, `/console/customers/<id>`,
- * `/console/privacy`.
+ * `/console/privacy`,
+ * `/console/campaigns/new`, `/console/campaigns/<id>/edit` (the campaign editor).
  */
 
 export const BASE = '/console';
@@ -12,6 +13,8 @@ export const BASE = '/console';
 export type Route =
   | { page: 'campaigns' }
   | { page: 'campaign'; id: string }
+  | { page: 'campaign-new' }
+  | { page: 'campaign-edit'; id: string }
   | { page: 'runs' }
   | { page: 'results' }
   | { page: 'audit' }
@@ -20,7 +23,9 @@ export type Route =
 
 export function parseRoute(pathname: string): Route {
   const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname;
-  const [, section, id] = rest.split('/').map((s) => decodeURIComponent(s));
+  const [, section, id, sub] = rest.split('/').map((s) => decodeURIComponent(s));
+  if (section === 'campaigns' && id === 'new' && sub === undefined) return { page: 'campaign-new' };
+  if (section === 'campaigns' && id !== undefined && id !== '' && sub === 'edit') return { page: 'campaign-edit', id };
   if (section === 'runs') return { page: 'runs' };
   if (section === 'results') return { page: 'results' };
   if (section === 'audit') return { page: 'audit' };
@@ -36,6 +41,10 @@ export function hrefOf(route: Route): string {
       return `${BASE}/campaigns`;
     case 'campaign':
       return `${BASE}/campaigns/${encodeURIComponent(route.id)}`;
+    case 'campaign-new':
+      return `${BASE}/campaigns/new`;
+    case 'campaign-edit':
+      return `${BASE}/campaigns/${encodeURIComponent(route.id)}/edit`;
     case 'runs':
       return `${BASE}/runs`;
     case 'results':

@@ -4,6 +4,7 @@
  */
 
 import { enPeople, ruPeople } from './people-texts';
+import { enEditor, ruEditor } from './editor-texts';
 
 export type Lang = 'ru' | 'en';
 
@@ -166,6 +167,7 @@ export const ru = {
   noOutcomeYet: 'пока нет',
   callOutcomes: { accepted: 'принял', declined: 'отказался', interested: 'заинтересован', callback: 'перезвонить', later: 'позже', no_answer: 'не ответил', expired: 'не дозвонились' },
   ...ruPeople,
+  ...ruEditor,
 };
 
 export type Texts = typeof ru;
@@ -329,6 +331,7 @@ export const en: Texts = {
   noOutcomeYet: 'none yet',
   callOutcomes: { accepted: 'accepted', declined: 'declined', interested: 'interested', callback: 'call back', later: 'later', no_answer: 'no answer', expired: 'not reached' },
   ...enPeople,
+  ...enEditor,
 };
 
 export const dictionaries: Readonly<Record<Lang, Texts>> = { ru, en };

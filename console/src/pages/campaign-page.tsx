@@ -82,6 +82,7 @@ export function CampaignPage({ id }: { id: string }) {
           {campaign !== undefined &&
             (canMove ? (
               <div className="actions">
+                {may('putCampaign') && <Link to={{ page: 'campaign-edit', id }}>{t.editCampaign}</Link>}
                 {campaign.status !== 'active' && (
                   <button type="button" disabled={busy} onClick={() => void move('active')}>
                     {t.activate}

@@ -57,6 +57,11 @@ export function CampaignsPage() {
   return (
     <section aria-labelledby="campaigns-title" data-state={rows === undefined ? 'loading' : 'ready'}>
       <h1 id="campaigns-title">{t.campaignsTitle}</h1>
+      {may('putCampaign') && may('listOffers') && (
+        <p className="actions">
+          <Link to={{ page: 'campaign-new' }}>{t.createCampaign}</Link>
+        </p>
+      )}
       <ProblemAlert message={error} />
       {rows === undefined && error === undefined && <p>{t.loading}</p>}
       {rows !== undefined && rows.length === 0 && <p>{t.noCampaigns}</p>}
