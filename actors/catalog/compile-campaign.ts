@@ -8,6 +8,7 @@ import { defaultInterest, stageFilters } from './compiled-catalog.js';
 import { compileChannelTemplate } from './compile-template.js';
 import type { TemplateScope } from './compile-template.js';
 import { compileHours, compileRecency, compileSuppression } from './compile-policy.js';
+import { compileModelSpec, mergeModelSpecs } from './compile-model-spec.js';
 import type { OfferDef, PartnerDef } from './definition-schema.js';
 import { campaignStatuses, isCampaignStatus } from './definition-schema.js';
 import { isRecord, parseDuration, parseInstant, requireId, requireList, requireNumber, requireString, uniqueIds } from './field-checks.js';
@@ -110,6 +111,7 @@ export function compileCampaign(
     controlShare: raw.controlPercent === undefined ? 0 : requireNumber(raw.controlPercent, `${path}.controlPercent`, 0, 100) / 100,
     seeds: raw.seeds === undefined ? [] : compileSeeds(raw.seeds, `${path}.seeds`, chans),
     templates: new Map(),
+    model: mergeModelSpecs(offer.compiled.model, raw.model === undefined ? undefined : compileModelSpec(raw.model, `${path}.model`, features)),
     minProbability: raw.minResponsePercent === undefined ? policy.minProbability : requireNumber(raw.minResponsePercent, `${path}.minResponsePercent`, 0, 100) / 100,
     contextWeights: raw.contextWeights === undefined ? {} : compileContextWeights(raw.contextWeights, `${path}.contextWeights`, chans),
     suppression: raw.suppression === undefined ? policy.suppression : compileSuppression(raw.suppression, `${path}.suppression`),

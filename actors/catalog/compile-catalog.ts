@@ -8,6 +8,7 @@ import { stageFilters } from './compiled-catalog.js';
 import { compileCampaign } from './compile-campaign.js';
 import { compileFeature, featureSeries } from './compile-feature.js';
 import { compileOffer } from './compile-offer.js';
+import { compileModelSpec } from './compile-model-spec.js';
 import { compilePolicy } from './compile-policy.js';
 import { segmentClockOf } from '../segment-timer.js';
 import { fnv1a } from '../hash.js';
@@ -119,6 +120,8 @@ export function compileCatalog(def: CatalogDef): Catalog {
       const rule = (o as Record<string, unknown>)[stage];
       if (rule !== undefined) offer.compiled[stage] = compileCondition(rule, `offers[${i}].${stage}`, env);
     }
+    const model = (o as Record<string, unknown>).model;
+    if (model !== undefined) offer.compiled.model = compileModelSpec(model, `offers[${i}].model`, featureIds);
     return offer;
   });
   uniqueIds(offerList, 'offers');

@@ -43,8 +43,9 @@ export function compileSuppression(raw: unknown, path: string): Suppression {
 
 export function compileLearning(raw: unknown, path: string): Learning {
   const l = raw ?? {};
-  if (!isRecord(l)) throw invalidAt(path, 'must be {models?, modelEvidence?, exploration?, randomPercent?, bits?}');
+  if (!isRecord(l)) throw invalidAt(path, 'must be {models?, modelEvidence?, exploration?, randomPercent?, bits?, halfLife?, belowFloor?}');
   if (l.models !== undefined && typeof l.models !== 'boolean') throw invalidAt(`${path}.models`, 'must be true or false');
+  if (l.belowFloor !== undefined && typeof l.belowFloor !== 'boolean') throw invalidAt(`${path}.belowFloor`, 'must be true or false');
   if (l.exploration !== undefined && l.exploration !== 'thompson' && l.exploration !== 'none') {
     throw invalidAt(`${path}.exploration`, 'must be "thompson" or "none"');
   }
@@ -54,6 +55,8 @@ export function compileLearning(raw: unknown, path: string): Learning {
     exploration: l.exploration ?? 'thompson',
     randomShare: (l.randomPercent === undefined ? 2 : requireNumber(l.randomPercent, `${path}.randomPercent`, 0, 100)) / 100,
     bits: l.bits === undefined ? 14 : requireNumber(l.bits, `${path}.bits`, 8, 22),
+    halfLife: l.halfLife === undefined ? 2000 : requireNumber(l.halfLife, `${path}.halfLife`, 0, 1e9),
+    belowFloor: l.belowFloor !== false,
   };
 }
 

@@ -4,6 +4,7 @@ import type { CompiledTemplate } from '../template.js';
 import type { Channel, ChannelKind } from './channels.js';
 import type { CampaignStatus, CatalogDef, PartnerDef, PlaceDef } from './definition-schema.js';
 import type { FeatureAggregate, FeatureWindow } from './feature-window.js';
+import type { ModelSpec } from '../propensity/model-features.js';
 
 /** The compiled catalog: what the actor evaluates (`compileCatalog` makes it from the definitions). */
 
@@ -84,6 +85,8 @@ export interface Offer {
   eligibility?: Predicate;
   applicability?: Predicate;
   suitability?: Predicate;
+  /** what its adaptive model leaves out, bins differently and crosses (the catalog's `model`) */
+  model?: ModelSpec;
 }
 
 export interface Campaign {
@@ -121,6 +124,8 @@ export interface Campaign {
   suitability?: Predicate;
   /** the propensity floor: below it the campaign stays silent */
   minProbability: number;
+  /** what the offer's model reads for this campaign: the offer's `model` merged with the campaign's */
+  model: ModelSpec;
   contextWeights: Partial<Record<Channel, number>>;
   suppression: Suppression;
   goal?: Goal;
@@ -198,6 +203,10 @@ export interface Learning {
   /** 0..1 */
   randomShare: number;
   bits: number;
+  /** drift: answers after which an earlier one weighs half (group probabilities, model learning rates); 0 never forgets */
+  halfLife: number;
+  /** the random arm reaches customers below the propensity floor too (within every contact rule) */
+  belowFloor: boolean;
 }
 
 export interface Cap {

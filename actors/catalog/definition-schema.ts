@@ -144,6 +144,38 @@ export const TemplateDefSchema = Type.Object(
   },
 );
 
+const modelInput = (description: string): TSchemaString =>
+  Type.String({ minLength: 1, description, errorMessage: 'must be a model input: stage, age, …, data.<key>, cal.month, history.contacts, or a feature id' });
+
+/** What an offer's (or a campaign's) adaptive model leaves out, bins differently and crosses (docs/learning.md). */
+export const ModelDefSchema = Type.Object(
+  {
+    ignore: Type.Optional(list(modelInput('an input, or a family: "data.*", "cal.*", "history.*"'), 'inputs the model does not read (data.requestId, cal.day)')),
+    bins: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.Union(
+          [
+            Type.Literal('log2'),
+            Type.Literal('category'),
+            Type.Array(Type.Number(), { minItems: 1, maxItems: 32, description: 'rising steps: below the first, then at or above each' }),
+          ],
+          { errorMessage: 'must be "log2", "category" or rising steps' },
+        ),
+        { description: 'an input binned otherwise than by default: "log2" (powers of two), "category" (each value its own), or steps [1000, 5000, 20000]', errorMessage: 'must map inputs to binnings' },
+      ),
+    ),
+    crosses: Type.Optional(
+      list(list(modelInput('an input'), 'two or three inputs crossed: one feature per combination of their values'), 'crosses, e.g. [[data.contact, cal.month]]'),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'what the adaptive model reads besides its defaults: inputs to ignore, binnings, crosses',
+    errorMessage: 'must be {ignore?, bins?, crosses?}',
+  },
+);
+
 export const OfferDefSchema = Type.Object(
   {
     id: id('the offer\'s id'),
@@ -171,6 +203,7 @@ export const OfferDefSchema = Type.Object(
     eligibility: Type.Optional(rule('stage filter before ranking: who may have it at all (age, residency, no default)')),
     applicability: Type.Optional(rule('stage filter: whether it is relevant to the customer now (not already held)')),
     suitability: Type.Optional(rule('stage filter: whether it is appropriate for the customer (affordability, risk appetite)')),
+    model: Type.Optional(ModelDefSchema),
   },
   { additionalProperties: false, description: 'what the bank offers, with its message per channel', errorMessage: 'must be an offer definition' },
 );
@@ -379,6 +412,7 @@ export const CampaignDefSchema = Type.Object(
     goal: Type.Optional(GoalDefSchema),
     followUp: Type.Optional(FollowUpDefSchema),
     pushTo: Type.Optional(channelList('screen and operator channels this campaign may reach outside a session, through the outbox (an outbound call list, an inbox, a worklist)')),
+    model: Type.Optional(ModelDefSchema),
   },
   { additionalProperties: false, description: 'who gets which offer, when, on which channel', errorMessage: 'must be a campaign definition' },
 );
@@ -443,6 +477,10 @@ export const LearningDefSchema = Type.Object(
     ),
     randomPercent: Type.Optional(num(0, 100, 'percent of decisions that rank the eligible offers at random: the control that measures the models\' lift (2 by default)')),
     bits: Type.Optional(num(8, 22, '2^bits weights per offer model (14 by default)')),
+    halfLife: Type.Optional(
+      num(0, 1e9, 'drift: answers after which an earlier answer weighs half, in a target group\'s probability and in each model weight\'s learning rate (2000 by default; 0 never forgets)'),
+    ),
+    belowFloor: Type.Optional(flag('the random arm reaches customers below the propensity floor too, within every contact rule, so the models learn about them (true by default)')),
   },
   { additionalProperties: false, description: 'how decisions learn from responses (adaptive models per offer)', errorMessage: 'must be {models?, modelEvidence?, exploration?, randomPercent?, bits?}' },
 );

@@ -14,9 +14,10 @@ import type { RunCall } from '../outbound-run.js';
 import { waveProblem } from '../outbound-run.js';
 import { callbackOf } from '../call-outcomes.js';
 import type { OfferModelView } from '../propensity/ftrl.js';
-import { hashFeature, hashFeatures, modelFeatureNames } from '../propensity/model-features.js';
+import type { ModelInput } from '../propensity/model-features.js';
+import { customerInputs, hashFeature, hashFeatures, modelFeatureNames } from '../propensity/model-features.js';
 import type { Arm, GroupEvidence } from '../propensity/prior.js';
-import { evidenceKey, posteriorProbability } from '../propensity/prior.js';
+import { evidenceKey, evidenceWeight, posteriorProbability } from '../propensity/prior.js';
 import type { Rng } from '../propensity/random.js';
 import { betaSample, seededRng } from '../propensity/random.js';
 import { customerTimeZone, makeScope } from '../scope.js';
@@ -117,8 +118,9 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
   const rng: Rng = seededRng(inputs.seed ?? fnv1a(event.id));
   // One draw decides the arm, before anything else, so the arm does not depend on the candidates.
   const arm: Arm = rng() < learning.randomShare ? 'random' : 'model';
-  let features: number[] | undefined;
-  const featuresFor = (): number[] => (features ??= hashFeatures(modelFeatureNames(ctx, baseScope, event, local, catalog)));
+  // The customer's and the moment's inputs, once; each campaign adds its own and applies its `model`.
+  let modelInputs: ModelInput[] | undefined;
+  const featuresFor = (c: Campaign): number[] => hashFeatures(modelFeatureNames((modelInputs ??= customerInputs(ctx, baseScope, event, local, catalog)), ctx, event, c, t));
   const candidates: Candidate[] = [];
   const reminders: ReminderSpec[] = [];
   for (const c of triggered) {
@@ -181,10 +183,13 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     const groupEvidence = evidence.get(evidenceKey(c.id, group.id));
     const groupP = posteriorProbability(group.probability, groupEvidence, catalog.policy.priorStrength);
     const model = learning.models ? models.get(c.offer.id) : undefined;
-    const x = learning.models ? [...featuresFor(), hashFeature(`group=${c.id}/${group.id}`)] : undefined;
+    const x = learning.models ? [...featuresFor(c), hashFeature(`group=${c.id}/${group.id}`)] : undefined;
     const blended = blend(groupP, model, x, learning.modelEvidence);
     const probability = blended.p;
-    if (probability < c.minProbability || probability === 0) {
+    // Below the floor, silence; except in the random arm (learning.belowFloor), so the models
+    // learn whether they were wrong about those they score lowest. Every contact rule after this still holds.
+    const exploring = arm === 'random' && learning.belowFloor && probability > 0;
+    if ((probability < c.minProbability && !exploring) || probability === 0) {
       suppress('below_propensity_floor', { group: group.id, probability });
       continue;
     }
@@ -198,7 +203,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     let draw: number | undefined;
     if (learning.exploration === 'thompson') {
       // The draw's spread narrows as evidence (the group's answers, the model's examples) grows.
-      const n = catalog.policy.priorStrength + (groupEvidence === undefined ? 0 : groupEvidence.positives + groupEvidence.negatives) + (model === undefined ? 0 : (blended.model?.weight ?? 0) * model.examples);
+      const n = catalog.policy.priorStrength + evidenceWeight(groupEvidence) + (model === undefined ? 0 : (blended.model?.weight ?? 0) * model.examples);
       draw = betaSample(probability * n, (1 - probability) * n, rng);
     }
     const randomKey = rng();

@@ -14,9 +14,20 @@ export interface FtrlOptions {
   beta: number;
   l1: number;
   l2: number;
+  /**
+   * Drift: each weight's accumulated squared gradient (what slows its learning rate) decays
+   * to half over this many of the weight's own examples, so the rate stops shrinking and the
+   * model keeps following a moving response rate; 0 (the default) never forgets.
+   */
+  halfLife?: number;
 }
 
 export const defaultFtrl: FtrlOptions = { bits: 20, alpha: 0.05, beta: 1, l1: 0.5, l2: 1 };
+
+/** The factor a half-life of `halfLife` steps multiplies by at each step: 1 (nothing forgotten) for 0. */
+export function decayFactor(halfLife: number | undefined): number {
+  return halfLife === undefined || !(halfLife > 0) ? 1 : Math.pow(2, -1 / halfLife);
+}
 
 /** What a decision reads of an offer's model. */
 export interface OfferModelView {
@@ -29,12 +40,23 @@ export class FtrlModel implements OfferModelView {
   readonly z: Float64Array;
   readonly n: Float64Array;
   private readonly mask: number;
+  private decay: number;
+  private halfLife: number;
   examples = 0;
 
   constructor(readonly o: FtrlOptions = defaultFtrl) {
     this.z = new Float64Array(1 << o.bits);
     this.n = new Float64Array(1 << o.bits);
     this.mask = (1 << o.bits) - 1;
+    this.halfLife = o.halfLife ?? 0;
+    this.decay = decayFactor(this.halfLife);
+  }
+
+  /** Sets the drift half-life from here on (a model loaded from the store takes the policy's). */
+  useHalfLife(halfLife: number): void {
+    if (halfLife === this.halfLife) return;
+    this.halfLife = halfLife;
+    this.decay = decayFactor(halfLife);
   }
 
   /** The feature's weight slot. */
@@ -56,16 +78,22 @@ export class FtrlModel implements OfferModelView {
     return 1 / (1 + Math.exp(-Math.max(-35, Math.min(35, wx))));
   }
 
-  /** Learns from one outcome (1 = responded); returns the prediction it made before learning. */
+  /**
+   * Learns from one outcome (1 = responded); returns the prediction it made before learning.
+   * With a half-life, n decays before the new gradient is added; sigma (the change of the
+   * inverse learning rate) may then be negative, which keeps z consistent with the weight
+   * (w = -z x rate): each step stays a gradient step at the new rate.
+   */
   update(indices: readonly number[], label: 0 | 1): number {
     const p = this.predict(indices);
     const g = p - label;
     for (const h of indices) {
       const i = h & this.mask;
       const n = this.n[i] ?? 0;
-      const sigma = (Math.sqrt(n + g * g) - Math.sqrt(n)) / this.o.alpha;
+      const next = this.decay * n + g * g;
+      const sigma = (Math.sqrt(next) - Math.sqrt(n)) / this.o.alpha;
       this.z[i] = (this.z[i] ?? 0) + g - sigma * this.weight(i);
-      this.n[i] = n + g * g;
+      this.n[i] = next;
     }
     this.examples++;
     return p;

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isInvalidDefinition, compileCatalog } from '../../actors/index.js';
@@ -33,6 +33,21 @@ describe('catalog files', () => {
     expect(catalog.campaigns.map((c) => c.id)).toEqual(['atm-shortfall', 'pension-deposit', 'pension-deposit-followup', 'pension-deposit-run', 'credit-card-calls', 'credit-card-warm-lead', 'lunch-restaurant', 'idle-balance-rate', 'warm-lead-callback', 'insurance-renewal', 'retention-cashback']);
     expect(catalog.scores.get('lead_score')?.terms).toHaveLength(5);
     expect(catalog.policy.caps).toHaveLength(2);
+  });
+
+  it('reads an offer\'s `model` from YAML, and names a mistaken one (docs/learning.md)', () => {
+    const demo = readFileSync(demoCatalogPath(), 'utf8');
+    const withModel = (model: string): string =>
+      `${demo}\n`.replace(/^offers:\n/m, `offers:\n  - id: learning-test\n    name: Test\n    value: 1\n    templates: { sms: { text: "x" } }\n    model:\n${model}\n`);
+    const yaml = withModel(['      ignore: [data.requestId, cal.*]', '      bins: { data.amount: [1000, 5000], data.code: category }', '      crosses:', '        - [data.contact, cal.month]'].join('\n'));
+    const catalog = compileCatalog(parseCatalogText(yaml, 'f.yaml'));
+    expect(catalog.offers.get('learning-test')?.model).toEqual({
+      ignore: ['data.requestId', 'cal.*'],
+      bins: new Map<string, unknown>([['data.amount', { kind: 'steps', steps: [1000, 5000] }], ['data.code', { kind: 'category' }]]),
+      crosses: [['data.contact', 'cal.month']],
+    });
+    const mistaken = withModel('      crosses: [[data.contact, colour]]');
+    expect(() => compileCatalog(parseCatalogText(mistaken, 'f.yaml'))).toThrow(/offers\[0\]\.model\.crosses\[0\]\[1\]: unknown model input "colour"/);
   });
 
   it('names the line of a syntax error, a duplicate key, or a file that is not a map', () => {

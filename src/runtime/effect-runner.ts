@@ -91,8 +91,9 @@ export class EffectRunner {
       }
     }
     for (const a of p.trace.answered) this.o.metrics.responses.inc({ outcome: outcomeLabel(a.outcome) });
-    this.o.propensity.record(p.trace.learned);
-    this.o.models.learn(p.trace.learned, this.o.catalog().policy.learning.bits);
+    const learning = this.o.catalog().policy.learning;
+    this.o.propensity.record(p.trace.learned, learning.halfLife);
+    this.o.models.learn(p.trace.learned, learning.bits, learning.halfLife);
     this.o.uplift.record(p.trace.explain, p.trace.conversions, p.trace.learned);
     this.o.funnel?.recordDecision(p.trace.explain, p.trace.deferrals, day);
     if (p.trace.segmentChanges.length > 0) {

@@ -85,7 +85,8 @@ export class ModelRegistry {
     return this.models;
   }
 
-  learn(learned: readonly Learned[], bits: number): void {
+  /** Trains the offers' models; a new model gets `bits` and the drift `halfLife` (policy.learning). */
+  learn(learned: readonly Learned[], bits: number, halfLife = 0): void {
     for (const l of learned) {
       if (l.offer === undefined) continue;
       const offer = l.offer;
@@ -93,9 +94,10 @@ export class ModelRegistry {
       if (l.x !== undefined) {
         let m = this.models.get(offer);
         if (m === undefined) {
-          m = new FtrlModel({ ...defaultFtrl, bits });
+          m = new FtrlModel({ ...defaultFtrl, bits, halfLife });
           this.models.set(offer, m);
         }
+        m.useHalfLife(halfLife);
         m.update(l.x, label);
         this.weightsDirty.add(offer);
       }

@@ -1,5 +1,5 @@
 import type { GroupEvidence, Learned } from '../../actors/index.js';
-import { evidenceKey } from '../../actors/index.js';
+import { addAnswer, decayFactor, evidenceKey } from '../../actors/index.js';
 import { MetaCounters } from './meta-counters.js';
 
 /**
@@ -11,13 +11,10 @@ import { MetaCounters } from './meta-counters.js';
 export class PropensityLedger {
   readonly counters = new MetaCounters<GroupEvidence>('propensity/', () => ({ positives: 0, negatives: 0 }));
 
-  record(learned: readonly Learned[]): void {
-    for (const l of learned) {
-      this.counters.update(evidenceKey(l.campaign, l.group), (e) => {
-        if (l.positive) e.positives += 1;
-        else e.negatives += 1;
-      });
-    }
+  /** Counts the answers; earlier ones weigh half after `halfLife` later answers of their group (policy.learning.halfLife; 0: never). */
+  record(learned: readonly Learned[], halfLife = 0): void {
+    const decay = decayFactor(halfLife);
+    for (const l of learned) this.counters.update(evidenceKey(l.campaign, l.group), (e) => addAnswer(e, l.positive, decay));
   }
 
   evidence(): ReadonlyMap<string, GroupEvidence> {

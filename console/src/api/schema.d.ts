@@ -2292,6 +2292,17 @@ export interface components {
                 applicability?: unknown;
                 /** @description stage filter: whether it is appropriate for the customer (affordability, risk appetite). A rule: {attr, op, value} (ops: eq, ne, gt, gte, lt, lte, between, in, exists…), or {all: [rules]}, {any: [rules]}, {not: rule} */
                 suitability?: unknown;
+                /** @description what the adaptive model reads besides its defaults: inputs to ignore, binnings, crosses */
+                model?: {
+                    /** @description inputs the model does not read (data.requestId, cal.day) */
+                    ignore?: string[];
+                    /** @description an input binned otherwise than by default: "log2" (powers of two), "category" (each value its own), or steps [1000, 5000, 20000] */
+                    bins?: {
+                        [key: string]: "log2" | "category" | number[];
+                    };
+                    /** @description crosses, e.g. [[data.contact, cal.month]] */
+                    crosses?: string[][];
+                };
             }[];
             /** @description who gets which offer, when */
             campaigns: {
@@ -2538,6 +2549,17 @@ export interface components {
                 };
                 /** @description screen and operator channels this campaign may reach outside a session, through the outbox (an outbound call list, an inbox, a worklist) */
                 pushTo?: ("atm" | "kiosk" | "ib" | "web" | "mobile" | "callcenter" | "branch" | "sms" | "email" | "push")[];
+                /** @description what the adaptive model reads besides its defaults: inputs to ignore, binnings, crosses */
+                model?: {
+                    /** @description inputs the model does not read (data.requestId, cal.day) */
+                    ignore?: string[];
+                    /** @description an input binned otherwise than by default: "log2" (powers of two), "category" (each value its own), or steps [1000, 5000, 20000] */
+                    bins?: {
+                        [key: string]: "log2" | "category" | number[];
+                    };
+                    /** @description crosses, e.g. [[data.contact, cal.month]] */
+                    crosses?: string[][];
+                };
             }[];
             /** @description partners campaigns can point to */
             partners: {
@@ -2679,6 +2701,10 @@ export interface components {
                     randomPercent?: number;
                     /** @description 2^bits weights per offer model (14 by default) */
                     bits?: number;
+                    /** @description drift: answers after which an earlier answer weighs half, in a target group's probability and in each model weight's learning rate (2000 by default; 0 never forgets) */
+                    halfLife?: number;
+                    /** @description the random arm reaches customers below the propensity floor too, within every contact rule, so the models learn about them (true by default) */
+                    belowFloor?: boolean;
                 };
                 /** @description what a channel can take a day across all customers (the call centre's calls): past it, the channel is full until tomorrow */
                 channelCapacity?: {
@@ -2843,6 +2869,10 @@ export interface components {
                 randomPercent?: number;
                 /** @description 2^bits weights per offer model (14 by default) */
                 bits?: number;
+                /** @description drift: answers after which an earlier answer weighs half, in a target group's probability and in each model weight's learning rate (2000 by default; 0 never forgets) */
+                halfLife?: number;
+                /** @description the random arm reaches customers below the propensity floor too, within every contact rule, so the models learn about them (true by default) */
+                belowFloor?: boolean;
             };
             /** @description what a channel can take a day across all customers (the call centre's calls): past it, the channel is full until tomorrow */
             channelCapacity?: {
@@ -3355,6 +3385,17 @@ export interface components {
             applicability?: unknown;
             /** @description stage filter: whether it is appropriate for the customer (affordability, risk appetite). A rule: {attr, op, value} (ops: eq, ne, gt, gte, lt, lte, between, in, exists…), or {all: [rules]}, {any: [rules]}, {not: rule} */
             suitability?: unknown;
+            /** @description what the adaptive model reads besides its defaults: inputs to ignore, binnings, crosses */
+            model?: {
+                /** @description inputs the model does not read (data.requestId, cal.day) */
+                ignore?: string[];
+                /** @description an input binned otherwise than by default: "log2" (powers of two), "category" (each value its own), or steps [1000, 5000, 20000] */
+                bins?: {
+                    [key: string]: "log2" | "category" | number[];
+                };
+                /** @description crosses, e.g. [[data.contact, cal.month]] */
+                crosses?: string[][];
+            };
         };
         CampaignList: {
             version: number;
@@ -3605,6 +3646,17 @@ export interface components {
             };
             /** @description screen and operator channels this campaign may reach outside a session, through the outbox (an outbound call list, an inbox, a worklist) */
             pushTo?: ("atm" | "kiosk" | "ib" | "web" | "mobile" | "callcenter" | "branch" | "sms" | "email" | "push")[];
+            /** @description what the adaptive model reads besides its defaults: inputs to ignore, binnings, crosses */
+            model?: {
+                /** @description inputs the model does not read (data.requestId, cal.day) */
+                ignore?: string[];
+                /** @description an input binned otherwise than by default: "log2" (powers of two), "category" (each value its own), or steps [1000, 5000, 20000] */
+                bins?: {
+                    [key: string]: "log2" | "category" | number[];
+                };
+                /** @description crosses, e.g. [[data.contact, cal.month]] */
+                crosses?: string[][];
+            };
         };
         PartnerList: {
             version: number;

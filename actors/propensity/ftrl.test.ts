@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { FtrlModel, decayFactor, defaultFtrl } from './ftrl.js';
+import { seededRng } from './random.js';
+
+/** A stream of answers whose response rate is `rate`, drawn from a fixed seed. */
+function feed(model: FtrlModel, rate: number, count: number, seed: number): void {
+  const rng = seededRng(seed);
+  const x = [model.index('bias'), model.index('event=x')];
+  for (let i = 0; i < count; i++) model.update(x, rng() < rate ? 1 : 0);
+}
+
+function predicted(model: FtrlModel): number {
+  return model.predict([model.index('bias'), model.index('event=x')]);
+}
+
+describe('FtrlModel', () => {
+  it('halves at its half-life', () => {
+    expect(decayFactor(0)).toBe(1);
+    expect(decayFactor(undefined)).toBe(1);
+    expect(Math.pow(decayFactor(500), 500)).toBeCloseTo(0.5, 12);
+  });
+
+  it('learns a steady response rate with or without a half-life', () => {
+    for (const halfLife of [0, 2000]) {
+      const m = new FtrlModel({ ...defaultFtrl, bits: 10, halfLife });
+      feed(m, 0.05, 20_000, 1);
+      expect(predicted(m)).toBeGreaterThan(0.035);
+      expect(predicted(m)).toBeLessThan(0.065);
+    }
+  });
+
+  it('follows a response rate that triples, with a half-life; without one it lags behind', () => {
+    const drifting = new FtrlModel({ ...defaultFtrl, bits: 10, halfLife: 2000 });
+    const steady = new FtrlModel({ ...defaultFtrl, bits: 10 });
+    for (const m of [drifting, steady]) {
+      feed(m, 0.05, 20_000, 1);
+      feed(m, 0.15, 3000, 2);
+    }
+    // (measured: about 0.14 with the half-life, 0.10 without)
+    expect(predicted(drifting)).toBeGreaterThan(0.12);
+    expect(predicted(drifting)).toBeLessThan(0.18);
+    expect(predicted(steady)).toBeLessThan(predicted(drifting) - 0.03);
+  });
+});
