@@ -11,6 +11,8 @@ import { CampaignsPage } from './pages/campaigns-page';
 import { CustomersPage } from './pages/customers-page';
 import { ResultsPage } from './pages/results-page';
 import { RunsPage } from './pages/runs-page';
+import { SegmentPage } from './pages/segment-page';
+import { SegmentsPage } from './pages/segments-page';
 import { SignInPage } from './pages/sign-in-page';
 import type { Route } from './route';
 import { useRoute } from './route';
@@ -133,11 +135,12 @@ function LangSwitch() {
 function Nav() {
   const t = useTexts();
   const route = useRoute();
-  const section = (r: Route): string => (r.page === 'campaign' ? 'campaigns' : r.page);
+  const section = (r: Route): string => (r.page === 'campaign' ? 'campaigns' : r.page === 'segment' ? 'segments' : r.page);
   const { may } = useSession();
   // Only the sections the key's role may read (a section's page says so when reached by its address).
   const all: Array<{ to: Route; text: string; shown: boolean }> = [
     { to: { page: 'campaigns' }, text: t.navCampaigns, shown: may('getFunnel') },
+    { to: { page: 'segments' }, text: t.navSegments, shown: may('listSegments') },
     { to: { page: 'runs' }, text: t.navRuns, shown: may('listOutboundRuns') },
     { to: { page: 'results' }, text: t.navResults, shown: may('getFunnel') },
     { to: { page: 'customers' }, text: t.navCustomers, shown: may('getCustomer') || may('explainDecision') },
@@ -174,5 +177,9 @@ function Page() {
       return <CustomersPage id={route.id} />;
     case 'audit':
       return <AuditPage />;
+    case 'segments':
+      return <SegmentsPage />;
+    case 'segment':
+      return <SegmentPage key={route.id ?? ''} id={route.id} />;
   }
 }

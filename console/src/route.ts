@@ -3,7 +3,8 @@ import { useEffect, useState } from 'react';
 /**
  * The console's pages by path under /console, with the History API (the server answers
  * index.html for each of them): `/console/campaigns`, `/console/campaigns/<id>`,
- * `/console/runs`, `/console/results`, `/console/audit`, `/console/customers`, `/console/customers/<id>`.
+ * `/console/runs`, `/console/results`, `/console/audit`, `/console/customers`, `/console/customers/<id>`,
+ * `/console/segments`, `/console/segments/<id>`, `/console/segments/new` (a segment not saved yet: no id).
  */
 
 export const BASE = '/console';
@@ -14,7 +15,9 @@ export type Route =
   | { page: 'runs' }
   | { page: 'results' }
   | { page: 'audit' }
-  | { page: 'customers'; id?: string };
+  | { page: 'customers'; id?: string }
+  | { page: 'segments' }
+  | { page: 'segment'; id?: string };
 
 export function parseRoute(pathname: string): Route {
   const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname;
@@ -23,6 +26,7 @@ export function parseRoute(pathname: string): Route {
   if (section === 'results') return { page: 'results' };
   if (section === 'audit') return { page: 'audit' };
   if (section === 'customers') return id === undefined || id === '' ? { page: 'customers' } : { page: 'customers', id };
+  if (section === 'segments') return id === undefined || id === '' ? { page: 'segments' } : id === 'new' ? { page: 'segment' } : { page: 'segment', id };
   if (section === 'campaigns' && id !== undefined && id !== '') return { page: 'campaign', id };
   return { page: 'campaigns' };
 }
@@ -41,6 +45,10 @@ export function hrefOf(route: Route): string {
       return `${BASE}/audit`;
     case 'customers':
       return route.id === undefined ? `${BASE}/customers` : `${BASE}/customers/${encodeURIComponent(route.id)}`;
+    case 'segments':
+      return `${BASE}/segments`;
+    case 'segment':
+      return route.id === undefined ? `${BASE}/segments/new` : `${BASE}/segments/${encodeURIComponent(route.id)}`;
   }
 }
 

@@ -3,9 +3,12 @@
  * text missing from either fails the type check.
  */
 
+import { enSegments, ruSegments } from './segments-texts';
+
 export type Lang = 'ru' | 'en';
 
 export const ru = {
+  ...ruSegments,
   appName: 'Kairos: консоль маркетолога',
   skipToContent: 'Перейти к содержимому',
   language: 'Язык',
@@ -168,6 +171,7 @@ export const ru = {
 export type Texts = typeof ru;
 
 export const en: Texts = {
+  ...enSegments,
   appName: "Kairos: the marketer's console",
   skipToContent: 'Skip to content',
   language: 'Language',
