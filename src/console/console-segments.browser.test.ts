@@ -177,6 +177,12 @@ describe('the segments pages in a browser', { timeout: 120_000 }, () => {
     await k.kairos.host.flush();
     await page.getByRole('button', { name: 'Обновить' }).click();
     await expect.poll(() => size.getAttribute('data-size'), WAIT).toBe('3');
+    // its size by day: today's is now
+    await page.locator('[data-field="size-history"] summary').click();
+    expect(await page.locator('[data-field="size-history"] tbody tr').first().locator('td').allTextContents()).toEqual([expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), '3']);
+    // counted again, now saved: the draft's number beside its live size
+    await page.getByRole('button', { name: 'Посчитать' }).click();
+    await expect.poll(() => page.locator('[data-field="draft-count"]').getAttribute('data-state'), WAIT).toBe('done');
     await checkA11y(page, 'segment');
     await page.screenshot({ path: join(shots, 'segment.png'), fullPage: true });
 

@@ -179,6 +179,29 @@ export function SegmentPage({ id }: { id: string | undefined }) {
           <button type="button" className="secondary" onClick={() => void loadLive().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)))}>
             {t.refresh}
           </button>
+          {stored.sizeHistory.length > 0 && (
+            <details data-field="size-history">
+              <summary>{t.sizeHistory}</summary>
+              <table className="data">
+                <thead>
+                  <tr>
+                    <th scope="col">{t.sizeDay}</th>
+                    <th scope="col" className="num">
+                      {t.sizeAtEnd}
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {[...stored.sizeHistory].reverse().map((d) => (
+                    <tr key={d.day}>
+                      <td>{d.day}</td>
+                      <td className="num">{d.size}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </details>
+          )}
           {sample !== undefined && (
             <>
               <h3>{t.sample}</h3>
