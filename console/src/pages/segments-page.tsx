@@ -9,21 +9,19 @@ import type { Rule } from '../rule';
 import { ruleInWords } from '../rule-words';
 import { useSession } from '../session-context';
 
-interface Row {
-  segment: Schemas['Segment'];
-  /** members now (GET /v1/segments/{id}); undefined when the role may not read it */
-  size?: number;
-}
+type Segment = Schemas['Segment'];
 
 /**
  * Segments: each with its name, id, live size and rule in words (and how many were put in by
- * hand). The list (`GET /v1/segments`) has no sizes: each segment's is read from
- * `GET /v1/segments/{id}`, all at once. A key that may save segments gets **Новый сегмент**.
+ * hand). The list (`GET /v1/segments`) has no sizes: the table shows as soon as the list is
+ * read, then each segment's size from `GET /v1/segments/{id}`, all read at once (the table's
+ * `data-sizes` says when they are in). A key that may save segments gets **Новый сегмент**.
  */
 export function SegmentsPage() {
   const t = useTexts();
   const { api, may } = useSession();
-  const [rows, setRows] = useState<Row[] | undefined>();
+  const [rows, setRows] = useState<Segment[] | undefined>();
+  const [sizes, setSizes] = useState<ReadonlyMap<string, number>>();
   const [error, setError] = useState<string>();
   const allowed = may('listSegments');
   const readsSize = may('getSegment');
@@ -34,14 +32,17 @@ export function SegmentsPage() {
     void (async () => {
       const list = await api.GET('/v1/segments');
       if (list.error !== undefined) throw new Error(problemText(list.error));
-      const withSizes = await Promise.all(
-        list.data.items.map(async (segment): Promise<Row> => {
-          if (!readsSize || segment.id === undefined) return { segment };
+      if (!live) return;
+      setRows(list.data.items);
+      if (!readsSize) return;
+      const read = await Promise.all(
+        list.data.items.map(async (segment): Promise<[string, number] | undefined> => {
+          if (segment.id === undefined) return undefined;
           const one = await api.GET('/v1/segments/{id}', { params: { path: { id: segment.id } } });
-          return one.data === undefined ? { segment } : { segment, size: one.data.size };
+          return one.data === undefined ? undefined : [segment.id, one.data.size];
         }),
       );
-      if (live) setRows(withSizes);
+      if (live) setSizes(new Map(read.filter((x) => x !== undefined)));
     })().catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
     return () => {
       live = false;
@@ -62,7 +63,7 @@ export function SegmentsPage() {
       {rows === undefined && error === undefined && <p>{t.loading}</p>}
       {rows !== undefined && rows.length === 0 && <p>{t.noSegments}</p>}
       {rows !== undefined && rows.length > 0 && (
-        <table className="data">
+        <table className="data" data-sizes={sizes === undefined ? 'loading' : 'ready'}>
           <thead>
             <tr>
               <th scope="col">{t.segmentName}</th>
@@ -77,7 +78,7 @@ export function SegmentsPage() {
             </tr>
           </thead>
           <tbody>
-            {rows.map(({ segment: s, size }) => (
+            {rows.map((s) => (
               <tr key={s.id} data-segment={s.id}>
                 <th scope="row">
                   <Link to={{ page: 'segment', id: s.id ?? '' }}>{s.name}</Link>
@@ -87,7 +88,7 @@ export function SegmentsPage() {
                   <code>{s.id}</code>
                 </td>
                 <td className="num" data-field="size">
-                  {size ?? '—'}
+                  {sizes?.get(s.id ?? '') ?? '…'}
                 </td>
                 <td data-field="rule">{s.rule === undefined ? <span className="muted">{t.onlyMembers(s.members?.length ?? 0)}</span> : ruleInWords(t, s.rule as Rule)}</td>
                 <td className="num">{s.members?.length ?? 0}</td>
