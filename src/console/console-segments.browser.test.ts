@@ -97,9 +97,9 @@ async function signIn(page: Page, key: string): Promise<void> {
   await page.locator('main section[data-state="ready"]').first().waitFor();
 }
 
-/** The rule editor's condition `n` (1-based, in the top group): its attribute, operator and value. */
-async function setCondition(page: Page, n: number, attr: string, op: string, value: string): Promise<void> {
-  const row = page.locator(`[data-rule-group="0"] > .rule-items > li:nth-child(${n}) [data-rule-row]`);
+/** The rule editor's condition `n` (1-based) in the group at `depth` (0: the top one): its attribute, operator and value. */
+async function setCondition(page: Page, n: number, attr: string, op: string, value: string, depth = 0): Promise<void> {
+  const row = page.locator(`[data-rule-group="${depth}"] > .rule-items > li:nth-child(${n}) > [data-rule-row]`);
   await row.getByLabel('Атрибут').selectOption(attr);
   await row.getByLabel('Оператор').selectOption(op);
   await row.getByLabel('Значение').fill(value);
@@ -229,7 +229,7 @@ describe('the segments pages in a browser', { timeout: 120_000 }, () => {
     await context.close();
   });
 
-  it('a count can be stopped while it runs, and a rule the API refuses is named before anything runs', async () => {
+  it('builds nested groups with a not; a count can be stopped while it runs, and a rule the API refuses is named before anything runs', async () => {
     const { context, page } = await newPage();
     await signIn(page, MARKETER);
     await page.goto(`${k.httpUrl}/console/segments/new`);
@@ -241,6 +241,15 @@ describe('the segments pages in a browser', { timeout: 120_000 }, () => {
     await alert.waitFor();
     expect(await alert.textContent()).toContain('"gte" needs a number');
     await setCondition(page, 1, 'feature.restaurant_tx_30d', 'gte', '3');
+    // a group where any holds, negated: not (under 30 or a woman)
+    await page.getByRole('button', { name: '+ группа условий' }).first().click();
+    const group = page.locator('[data-rule-group="1"]');
+    await setCondition(page, 1, 'profile.age', 'lt', '30', 1);
+    await group.getByRole('button', { name: '+ условие' }).click();
+    await setCondition(page, 2, 'profile.gender', 'eq', 'f', 1);
+    await group.locator('.rule-group-head').getByLabel('не').check();
+    expect(await page.locator('[data-field="rule-words"]').textContent()).toBe('признак restaurant_tx_30d ≥ 3 и не (возраст < 30 или пол = «f»)');
+    await checkA11y(page, 'segment (nested rule)');
     await page.getByRole('button', { name: 'Посчитать' }).click();
     const count = page.locator('[data-field="draft-count"]');
     await count.waitFor();
@@ -249,6 +258,9 @@ describe('the segments pages in a browser', { timeout: 120_000 }, () => {
     if ((await count.getAttribute('data-state')) === 'running') await stop.click({ timeout: 2_000 }).catch(() => undefined);
     await expect.poll(() => count.getAttribute('data-state'), WAIT).toMatch(/^(cancelled|done)$/);
     expect(await stop.count()).toBe(0);
+    // the editor gave the API the rule as built (it counted it: no refusal)
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await count.locator('.muted').textContent()).toContain('не (возраст < 30 или пол = «f»)');
     await context.close();
   });
 
