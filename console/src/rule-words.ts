@@ -17,7 +17,7 @@ function scalarWords(t: Texts, attr: string, v: RuleScalar): string {
     const stage = (t.lifecycleStages as Record<string, string>)[v];
     if (stage !== undefined) return stage;
   }
-  return `«${v}»`;
+  return t.ruleQuoted(v);
 }
 
 function valueWords(t: Texts, attr: string, v: RuleValue): string {

@@ -261,6 +261,11 @@ describe('the segments pages in a browser', { timeout: 120_000 }, () => {
     // the editor gave the API the rule as built (it counted it: no refusal)
     expect(await page.getByRole('alert').count()).toBe(0);
     expect(await count.locator('.muted').textContent()).toContain('не (возраст < 30 или пол = «f»)');
+    // in English, the same rule in English words
+    await page.getByRole('button', { name: 'Switch to English' }).click();
+    await page.getByRole('heading', { name: 'New segment' }).waitFor();
+    expect(await page.locator('[data-field="rule-words"]').textContent()).toBe('feature restaurant_tx_30d ≥ 3 and not (age < 30 or gender = "f")');
+    await checkA11y(page, 'segment (en)');
     await context.close();
   });
 

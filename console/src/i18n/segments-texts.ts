@@ -24,6 +24,7 @@ export const ruSegments = {
   ruleBetween: (lo: string, hi: string) => `от ${lo} до ${hi}`,
   ruleTimes: (times: string, attr: string) => `${times} × ${attr}`,
   ruleYes: 'да',
+  ruleQuoted: (text: string) => `«${text}»`,
   ruleNo: 'нет',
   attrLabels: {
     stage: 'этап',
@@ -123,6 +124,7 @@ export const enSegments: typeof ruSegments = {
   ruleBetween: (lo: string, hi: string) => `between ${lo} and ${hi}`,
   ruleTimes: (times: string, attr: string) => `${times} × ${attr}`,
   ruleYes: 'yes',
+  ruleQuoted: (text: string) => `"${text}"`,
   ruleNo: 'no',
   attrLabels: {
     stage: 'stage',

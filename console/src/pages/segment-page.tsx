@@ -22,6 +22,9 @@ interface Draft {
   members: string[];
 }
 
+/** What a 404 is kept as, worded when shown (the language may change meanwhile). */
+const NOT_FOUND = 'not-found';
+
 /** Members shown as the saved segment's sample. */
 const SAMPLE = 20;
 
@@ -77,11 +80,11 @@ export function SegmentPage({ id }: { id: string | undefined }) {
       api.GET('/v1/segments/{id}', { params: { path: { id } } }),
       may('listSegmentMembers') ? api.GET('/v1/segments/{id}/members', { params: { path: { id }, query: { limit: SAMPLE } } }) : Promise.resolve(undefined),
     ]);
-    if (seg.error !== undefined) throw new Error(seg.response.status === 404 ? t.segmentNotFound : problemText(seg.error));
+    if (seg.error !== undefined) throw new Error(seg.response.status === 404 ? NOT_FOUND : problemText(seg.error));
     setStored(seg.data);
     if (typeof members?.data === 'object') setSample(members.data.members);
     return seg.data;
-  }, [api, id, may, t]);
+  }, [api, id, may]);
 
   useEffect(() => {
     if (!allowed) return undefined;
@@ -165,7 +168,7 @@ export function SegmentPage({ id }: { id: string | undefined }) {
         <Link to={{ page: 'segments' }}>{t.backToSegments}</Link>
       </p>
       <h1 id="segment-title">{title}</h1>
-      <ProblemAlert message={error} />
+      <ProblemAlert message={error === NOT_FOUND ? t.segmentNotFound : error} />
       {!ready && error === undefined && <p>{t.loading}</p>}
       {ready && !canEdit && <p className="muted">{t.segmentReadOnly}</p>}
       {ready && stored !== undefined && (
