@@ -13,6 +13,8 @@ import { CustomersPage } from './pages/customers-page';
 import { PrivacyPage } from './pages/privacy-page';
 import { ResultsPage } from './pages/results-page';
 import { RunsPage } from './pages/runs-page';
+import { SegmentPage } from './pages/segment-page';
+import { SegmentsPage } from './pages/segments-page';
 import { SignInPage } from './pages/sign-in-page';
 import type { Route } from './route';
 import { useRoute } from './route';
@@ -135,11 +137,12 @@ function LangSwitch() {
 function Nav() {
   const t = useTexts();
   const route = useRoute();
-  const section = (r: Route): string => (r.page === 'campaign' || r.page === 'campaign-new' || r.page === 'campaign-edit' ? 'campaigns' : r.page);
+  const section = (r: Route): string => (r.page === 'campaign' || r.page === 'campaign-new' || r.page === 'campaign-edit' ? 'campaigns' : r.page === 'segment' ? 'segments' : r.page);
   const { may } = useSession();
   // Only the sections the key's role may read (a section's page says so when reached by its address).
   const all: Array<{ to: Route; text: string; shown: boolean }> = [
     { to: { page: 'campaigns' }, text: t.navCampaigns, shown: may('getFunnel') },
+    { to: { page: 'segments' }, text: t.navSegments, shown: may('listSegments') },
     { to: { page: 'runs' }, text: t.navRuns, shown: may('listOutboundRuns') },
     { to: { page: 'results' }, text: t.navResults, shown: may('getFunnel') },
     { to: { page: 'customers' }, text: t.navCustomers, shown: may('getCustomer') || may('explainDecision') },
@@ -183,5 +186,9 @@ function Page() {
       return <AuditPage />;
     case 'privacy':
       return <PrivacyPage />;
+    case 'segments':
+      return <SegmentsPage />;
+    case 'segment':
+      return <SegmentPage key={route.id ?? ''} id={route.id} />;
   }
 }

@@ -5,7 +5,8 @@ import { useEffect, useState } from 'react';
  * index.html for each of them): `/console/campaigns`, `/console/campaigns/<id>`,
  * `/console/runs`, `/console/results`, `/console/audit`, `/console/customers`, `/console/customers/<id>`,
  * `/console/privacy`,
- * `/console/campaigns/new`, `/console/campaigns/<id>/edit` (the campaign editor).
+ * `/console/campaigns/new`, `/console/campaigns/<id>/edit` (the campaign editor),
+ * `/console/segments`, `/console/segments/<id>`, `/console/segments/new` (a segment not saved yet: no id).
  */
 
 export const BASE = '/console';
@@ -19,7 +20,9 @@ export type Route =
   | { page: 'results' }
   | { page: 'audit' }
   | { page: 'privacy' }
-  | { page: 'customers'; id?: string };
+  | { page: 'customers'; id?: string }
+  | { page: 'segments' }
+  | { page: 'segment'; id?: string };
 
 export function parseRoute(pathname: string): Route {
   const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname;
@@ -31,6 +34,7 @@ export function parseRoute(pathname: string): Route {
   if (section === 'audit') return { page: 'audit' };
   if (section === 'privacy') return { page: 'privacy' };
   if (section === 'customers') return id === undefined || id === '' ? { page: 'customers' } : { page: 'customers', id };
+  if (section === 'segments') return id === undefined || id === '' ? { page: 'segments' } : id === 'new' ? { page: 'segment' } : { page: 'segment', id };
   if (section === 'campaigns' && id !== undefined && id !== '') return { page: 'campaign', id };
   return { page: 'campaigns' };
 }
@@ -55,6 +59,10 @@ export function hrefOf(route: Route): string {
       return `${BASE}/privacy`;
     case 'customers':
       return route.id === undefined ? `${BASE}/customers` : `${BASE}/customers/${encodeURIComponent(route.id)}`;
+    case 'segments':
+      return `${BASE}/segments`;
+    case 'segment':
+      return route.id === undefined ? `${BASE}/segments/new` : `${BASE}/segments/${encodeURIComponent(route.id)}`;
   }
 }
 

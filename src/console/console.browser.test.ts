@@ -386,7 +386,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Switch to English' }).click();
     await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
-    expect(await page.getByRole('navigation').textContent()).toBe('CampaignsOutbound runsResultsCustomers');
+    expect(await page.getByRole('navigation').textContent()).toBe('CampaignsSegmentsOutbound runsResultsCustomers');
     expect(await page.locator('tr[data-campaign="pension-deposit"] [data-field="status"]').textContent()).toBe('active');
     await checkA11y(page, 'campaigns (en)');
     await page.screenshot({ path: join(shots, 'campaigns-en.png'), fullPage: true });

@@ -5,10 +5,12 @@
 
 import { enPeople, ruPeople } from './people-texts';
 import { enEditor, ruEditor } from './editor-texts';
+import { enSegments, ruSegments } from './segments-texts';
 
 export type Lang = 'ru' | 'en';
 
 export const ru = {
+  ...ruSegments,
   appName: 'Kairos: консоль маркетолога',
   skipToContent: 'Перейти к содержимому',
   language: 'Язык',
@@ -173,6 +175,7 @@ export const ru = {
 export type Texts = typeof ru;
 
 export const en: Texts = {
+  ...enSegments,
   appName: "Kairos: the marketer's console",
   skipToContent: 'Skip to content',
   language: 'Language',

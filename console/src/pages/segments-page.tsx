@@ -1,0 +1,102 @@
+import { useEffect, useState } from 'react';
+import type { Schemas } from '../api/client';
+import { problemText } from '../api/client';
+import { Link } from '../components/link';
+import { NotAllowed } from '../components/not-allowed';
+import { ProblemAlert } from '../components/problem-alert';
+import { useTexts } from '../i18n/texts';
+import type { Rule } from '../rule';
+import { ruleInWords } from '../rule-words';
+import { useSession } from '../session-context';
+
+type Segment = Schemas['Segment'];
+
+/**
+ * Segments: each with its name, id, live size and rule in words (and how many were put in by
+ * hand). The list (`GET /v1/segments`) has no sizes: the table shows as soon as the list is
+ * read, then each segment's size from `GET /v1/segments/{id}`, all read at once (the table's
+ * `data-sizes` says when they are in). A key that may save segments gets **Новый сегмент**.
+ */
+export function SegmentsPage() {
+  const t = useTexts();
+  const { api, may } = useSession();
+  const [rows, setRows] = useState<Segment[] | undefined>();
+  const [sizes, setSizes] = useState<ReadonlyMap<string, number>>();
+  const [error, setError] = useState<string>();
+  const allowed = may('listSegments');
+  const readsSize = may('getSegment');
+
+  useEffect(() => {
+    if (!allowed) return undefined;
+    let live = true;
+    void (async () => {
+      const list = await api.GET('/v1/segments');
+      if (list.error !== undefined) throw new Error(problemText(list.error));
+      if (!live) return;
+      setRows(list.data.items);
+      if (!readsSize) return;
+      const read = await Promise.all(
+        list.data.items.map(async (segment): Promise<[string, number] | undefined> => {
+          if (segment.id === undefined) return undefined;
+          const one = await api.GET('/v1/segments/{id}', { params: { path: { id: segment.id } } });
+          return one.data === undefined ? undefined : [segment.id, one.data.size];
+        }),
+      );
+      if (live) setSizes(new Map(read.filter((x) => x !== undefined)));
+    })().catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
+    return () => {
+      live = false;
+    };
+  }, [api, allowed, readsSize]);
+
+  if (!allowed) return <NotAllowed title={t.segmentsTitle} />;
+  return (
+    <section aria-labelledby="segments-title" data-state={rows === undefined && error === undefined ? 'loading' : 'ready'}>
+      <h1 id="segments-title">{t.segmentsTitle}</h1>
+      <p className="muted">{t.segmentsIntro}</p>
+      {may('putSegment') && (
+        <p>
+          <Link to={{ page: 'segment' }}>{t.newSegment}</Link>
+        </p>
+      )}
+      <ProblemAlert message={error} />
+      {rows === undefined && error === undefined && <p>{t.loading}</p>}
+      {rows !== undefined && rows.length === 0 && <p>{t.noSegments}</p>}
+      {rows !== undefined && rows.length > 0 && (
+        <table className="data" data-sizes={sizes === undefined ? 'loading' : 'ready'}>
+          <thead>
+            <tr>
+              <th scope="col">{t.segmentName}</th>
+              <th scope="col">{t.segmentId}</th>
+              <th scope="col" className="num">
+                {t.liveSize}
+              </th>
+              <th scope="col">{t.segmentRule}</th>
+              <th scope="col" className="num">
+                {t.manualCount}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((s) => (
+              <tr key={s.id} data-segment={s.id}>
+                <th scope="row">
+                  <Link to={{ page: 'segment', id: s.id ?? '' }}>{s.name}</Link>
+                  {s.description !== undefined && <div className="muted">{s.description}</div>}
+                </th>
+                <td>
+                  <code>{s.id}</code>
+                </td>
+                <td className="num" data-field="size">
+                  {sizes?.get(s.id ?? '') ?? '…'}
+                </td>
+                <td data-field="rule">{s.rule === undefined ? <span className="muted">{t.onlyMembers(s.members?.length ?? 0)}</span> : ruleInWords(t, s.rule as Rule)}</td>
+                <td className="num">{s.members?.length ?? 0}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
