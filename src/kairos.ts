@@ -187,6 +187,8 @@ async function loadLedgers(config: Readonly<Config>, store: Store, clock: Clock,
   // The daily buckets of the last FUNNEL_KEEP_DAYS days (by UTC here: a day either way does not matter).
   funnel.keepDaysUpTo(Math.floor(clock.now() / 86_400_000));
   await funnel.days.loadFrom(store, 1_000_000);
+  await funnel.segmentCounters.loadFrom(store, 1_000_000);
+  await funnel.segmentDays.loadFrom(store, 1_000_000);
   const segments = new SegmentLedger(clock);
   await segments.counters.loadFrom(store, 1_000_000);
   // A store with customers from before the segment ledger: recounted once, before any traffic.

@@ -32,16 +32,22 @@ export interface LearningRouteDeps {
   clock: Clock;
 }
 
-/** `by=channel,offer`: the dimensions to break the funnel down by (the campaign always). */
-function funnelDimensions(raw: string | undefined): FunnelDimension[] {
+/**
+ * `by=channel,offer`: the dimensions to break the funnel down by (the campaign always);
+ * `segment` is counted apart and goes with the campaign alone: 'segment'.
+ */
+function funnelDimensions(raw: string | undefined): FunnelDimension[] | 'segment' {
   if (raw === undefined || raw.trim() === '') return [...FUNNEL_DIMENSIONS];
   const by = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
   for (const d of by) {
-    if (!(FUNNEL_DIMENSIONS as readonly string[]).includes(d)) {
-      throw new KairosError('invalid', `query "by": "${d}" is not one of ${FUNNEL_DIMENSIONS.join(', ')}`);
+    if (!(FUNNEL_DIMENSIONS as readonly string[]).includes(d) && d !== 'segment') {
+      throw new KairosError('invalid', `query "by": "${d}" is not one of ${FUNNEL_DIMENSIONS.join(', ')}, segment`);
     }
   }
-  return by as FunnelDimension[];
+  if (!by.includes('segment')) return by as FunnelDimension[];
+  const other = by.find((d) => d !== 'segment' && d !== 'campaign');
+  if (other !== undefined) throw new KairosError('invalid', `query "by": segment goes with the campaign alone, not with ${other}`);
+  return 'segment';
 }
 
 /** `from`/`to`: a day, YYYY-MM-DD (undefined when absent). */
@@ -174,7 +180,7 @@ export const funnelOperation = operation({
   method: 'get',
   path: '/v1/reports/funnel',
   summary:
-    'The campaign funnel (triggered, suppressed by reason, control, offered, delivered, failed, answered by outcome, converted; response, conversion and uplift rates; budgets spent) by campaign, channel, offer, target group and run, over a date range or since the store began; JSON or CSV',
+    'The campaign funnel (triggered, suppressed by reason, control, offered, delivered, failed, answered by outcome, converted; response, conversion and uplift rates; budgets spent) by campaign, channel, offer, target group and run, or by campaign and segment, over a date range or since the store began; JSON or CSV',
   tag: 'learning',
   auth: 'admin',
   roles: ['marketer', 'analyst'],
@@ -232,10 +238,11 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
       const to = reportDay('to', query.to);
       if (from !== undefined && to !== undefined && from > to) throw new KairosError('invalid', `query "from": ${from} is after "to": ${to}`);
       const format = query.format ?? (call.accept.includes('text/csv') ? 'csv' : 'json');
-      const rows = funnel.report({ ...(campaign === undefined ? {} : { campaign }), by, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) });
+      const range = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+      const only = campaign === undefined ? {} : { campaign };
+      const rows = by === 'segment' ? funnel.segmentReport({ ...only, ...range }) : funnel.report({ ...only, by, ...range });
       if (format === 'json') {
-        const range = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
-        return { status: 200, body: { by: ['campaign', ...by.filter((x) => x !== 'campaign')], ...range, rows, budgets: budgetsOf(d, rows) } };
+        return { status: 200, body: { by: by === 'segment' ? ['campaign', 'segment'] : ['campaign', ...by.filter((x) => x !== 'campaign')], ...range, rows, budgets: budgetsOf(d, rows) } };
       }
       const name = `kairos-funnel${campaign === undefined ? '' : `-${campaign}`}${from === undefined ? '' : `-from-${from}`}${to === undefined ? '' : `-to-${to}`}.csv`;
       return { raw: { status: 200, contentType: 'text/csv; charset=utf-8', body: funnelCsv(rows), headers: { 'Content-Disposition': `attachment; filename="${name}"` } } };

@@ -957,7 +957,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The campaign funnel (triggered, suppressed by reason, control, offered, delivered, failed, answered by outcome, converted; response, conversion and uplift rates; budgets spent) by campaign, channel, offer, target group and run, over a date range or since the store began; JSON or CSV
+         * The campaign funnel (triggered, suppressed by reason, control, offered, delivered, failed, answered by outcome, converted; response, conversion and uplift rates; budgets spent) by campaign, channel, offer, target group and run, or by campaign and segment, over a date range or since the store began; JSON or CSV
          * @description Roles: `marketer`, `analyst`, `admin`.
          */
         get: operations["getFunnel"];
@@ -3807,6 +3807,8 @@ export interface components {
             group: string;
             /** @description the outbound run ("-" for events' decisions) */
             run: string;
+            /** @description by=segment only: a segment the customer was in after the counted step (each step counted in every one, at most 16 by id) */
+            segment?: string;
             triggered: number;
             suppressed: number;
             suppressedBy: {
@@ -9221,7 +9223,7 @@ export interface operations {
             query?: {
                 /** @description one campaign (all by default) */
                 campaign?: string;
-                /** @description dimensions to break down by, comma-separated: channel, offer, group, run (all by default; the campaign always) */
+                /** @description dimensions to break down by, comma-separated: channel, offer, group, run (all by default; the campaign always); or segment, alone: per campaign and segment the customer was in */
                 by?: string;
                 /** @description the first day counted, YYYY-MM-DD (a local day in the policy's defaultTimezone); with from or to, only those days are counted */
                 from?: string;

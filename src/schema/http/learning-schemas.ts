@@ -75,6 +75,7 @@ export const FunnelRowSchema = Type.Object(
     offer: Type.String(),
     group: Type.String(),
     run: Type.String({ description: 'the outbound run ("-" for events\' decisions)' }),
+    segment: Type.Optional(Type.String({ description: 'by=segment only: a segment the customer was in after the counted step (each step counted in every one, at most 16 by id)' })),
     triggered: Type.Integer(),
     suppressed: Type.Integer(),
     suppressedBy: Counts,
@@ -122,7 +123,7 @@ export const FunnelReply = Type.Object(
 
 export const FunnelQuery = Type.Object({
   campaign: Type.Optional(Type.String({ description: 'one campaign (all by default)' })),
-  by: Type.Optional(Type.String({ description: 'dimensions to break down by, comma-separated: channel, offer, group, run (all by default; the campaign always)' })),
+  by: Type.Optional(Type.String({ description: 'dimensions to break down by, comma-separated: channel, offer, group, run (all by default; the campaign always); or segment, alone: per campaign and segment the customer was in' })),
   from: Type.Optional(Type.String({ description: "the first day counted, YYYY-MM-DD (a local day in the policy's defaultTimezone); with from or to, only those days are counted" })),
   to: Type.Optional(Type.String({ description: 'the last day counted, YYYY-MM-DD, inclusive' })),
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'json (default) or csv (also chosen by Accept: text/csv)' })),
