@@ -98,6 +98,14 @@ describe('learning and uplift', () => {
     expect((await api('GET', '/v1/campaigns/nope/uplift')).status).toBe(404);
     const report = (await api('GET', '/v1/reports/uplift')).body;
     expect(report.campaigns.find((c: { campaign: string }) => c.campaign === 'atm-shortfall').note).toMatch(/no goal/);
+    // Over a range of days (the funnel's daily buckets, by the server clock: everything above was on 2 December).
+    const onDay = (await api('GET', '/v1/reports/uplift?from=2026-12-02&to=2026-12-02')).body;
+    expect(onDay).toMatchObject({ from: '2026-12-02', to: '2026-12-02' });
+    expect(onDay.campaigns.find((c: { campaign: string }) => c.campaign === 'pension-deposit')).toEqual(uplift);
+    const dayBefore = (await api('GET', '/v1/reports/uplift?to=2026-12-01')).body.campaigns.find((c: { campaign: string }) => c.campaign === 'pension-deposit');
+    expect(dayBefore).toMatchObject({ treated: { contacts: 0, rate: null, ci95: null }, control: { contacts: 0 }, uplift: null, note: 'no control-group contacts yet' });
+    expect((await api('GET', '/v1/reports/uplift?from=2026-12-03&to=2026-12-02')).body).toMatchObject({ status: 400, detail: 'query "from": 2026-12-03 is after "to": 2026-12-02' });
+    expect((await api('GET', '/v1/reports/uplift?from=2026-02-30')).status).toBe(400);
 
     const metrics = await (await fetch(`${server.k.httpUrl}/metrics`)).text();
     expect(metrics).toContain(`kairos_model_examples{offer="pension-deposit"} ${treated}`);

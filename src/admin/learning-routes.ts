@@ -6,13 +6,14 @@ import type { BudgetLedger } from '../runtime/budget-ledger.js';
 import type { FunnelDimension, FunnelLedger, FunnelRow } from '../runtime/funnel-ledger.js';
 import { FUNNEL_DIMENSIONS, FUNNEL_STAGES, funnelCsv, parseIsoDay } from '../runtime/funnel-ledger.js';
 import type { UpliftLedger, UpliftReport } from '../runtime/uplift-ledger.js';
+import { upliftCountsOf, upliftReport } from '../runtime/uplift-ledger.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../clock.js';
 import { auditDraft } from '../audit/audit.js';
 import { Type } from '@sinclair/typebox';
 import { route } from '../schema/http/bind-route.js';
 import { PathId } from '../schema/http/common-schemas.js';
-import { FunnelCsv, FunnelQuery, FunnelReply, ModelSchema, ModelsReply, UpliftSchema, UpliftsReply } from '../schema/http/learning-schemas.js';
+import { FunnelCsv, FunnelQuery, FunnelReply, ModelSchema, ModelsReply, UpliftSchema, UpliftsQuery, UpliftsReply } from '../schema/http/learning-schemas.js';
 import { operation } from '../schema/http/operation.js';
 import type { Route } from '../transport/http.js';
 
@@ -55,6 +56,14 @@ function reportDay(name: 'from' | 'to', raw: string | undefined): string | undef
   if (raw === undefined || raw === '') return undefined;
   if (parseIsoDay(raw) === undefined) throw new KairosError('invalid', `query "${name}": "${raw}" is not a day (YYYY-MM-DD)`);
   return raw;
+}
+
+/** `from` and `to` of a report: days, and not `from` after `to`. */
+function dayRange(query: { from?: string; to?: string }): { from?: string; to?: string } {
+  const from = reportDay('from', query.from);
+  const to = reportDay('to', query.to);
+  if (from !== undefined && to !== undefined && from > to) throw new KairosError('invalid', `query "from": ${from} is after "to": ${to}`);
+  return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
 }
 
 /** The budget of every campaign of the rows that has one in the catalog: spent (since the store began) against its limits. */
@@ -167,12 +176,13 @@ export const upliftsOperation = operation({
   operationId: 'listUplifts',
   method: 'get',
   path: '/v1/reports/uplift',
-  summary: "Every campaign's uplift report",
+  summary: "Every campaign's uplift report, since the store began or over a date range (from, to: the funnel's days)",
   tag: 'learning',
   auth: 'admin',
   roles: ['marketer', 'analyst'],
+  query: UpliftsQuery,
   responses: { 200: { description: 'the reports', schema: UpliftsReply } },
-  errors: [],
+  errors: ['invalid'],
 });
 
 export const funnelOperation = operation({
@@ -225,7 +235,15 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
       if (!d.catalogs.catalog.campaigns.some((c) => c.id === id)) throw new KairosError('not_found', `no campaign "${id}"`);
       return { status: 200, body: d.uplift.report(id, d.catalogs.catalog) };
     }),
-    route(upliftsOperation, () => ({ status: 200, body: { campaigns: upliftReports(d) } })),
+    route(upliftsOperation, ({ query }) => {
+      const { from, to } = dayRange(query);
+      if (from === undefined && to === undefined) return { status: 200, body: { campaigns: upliftReports(d) } };
+      // Over a range: the funnel's daily buckets (the same days as the funnel report).
+      const range = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+      const rows = new Map((d.funnel?.report({ by: [], ...range }) ?? []).map((r) => [r.campaign, r]));
+      const catalog = d.catalogs.catalog;
+      return { status: 200, body: { ...range, campaigns: catalog.campaigns.map((c) => upliftReport(c.id, catalog, upliftCountsOf(rows.get(c.id)))) } };
+    }),
     route(funnelOperation, ({ query, call }) => {
       const funnel = d.funnel;
       if (funnel === undefined) throw new KairosError('not_found', 'this server keeps no funnel');
@@ -234,9 +252,7 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
         throw new KairosError('not_found', `no campaign "${campaign}"`);
       }
       const by = funnelDimensions(query.by);
-      const from = reportDay('from', query.from);
-      const to = reportDay('to', query.to);
-      if (from !== undefined && to !== undefined && from > to) throw new KairosError('invalid', `query "from": ${from} is after "to": ${to}`);
+      const { from, to } = dayRange(query);
       const format = query.format ?? (call.accept.includes('text/csv') ? 'csv' : 'json');
       const range = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
       const only = campaign === undefined ? {} : { campaign };

@@ -937,7 +937,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every campaign's uplift report
+         * Every campaign's uplift report, since the store began or over a date range (from, to: the funnel's days)
          * @description Roles: `marketer`, `analyst`, `admin`.
          */
         get: operations["listUplifts"];
@@ -3779,6 +3779,10 @@ export interface components {
             note?: string;
         };
         Uplifts: {
+            /** @description the first day counted, when asked */
+            from?: string;
+            /** @description the last day counted, when asked */
+            to?: string;
             campaigns: components["schemas"]["Uplift"][];
         };
         Funnel: {
@@ -9162,7 +9166,12 @@ export interface operations {
     };
     listUplifts: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the first day counted, YYYY-MM-DD (a local day in the policy's defaultTimezone); with from or to, the funnel's daily buckets of those days */
+                from?: string;
+                /** @description the last day counted, YYYY-MM-DD, inclusive */
+                to?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9176,6 +9185,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Uplifts"];
+                };
+            };
+            /** @description a problem: `invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description a problem: `unauthorized` */

@@ -55,7 +55,19 @@ export const UpliftSchema = Type.Object(
   { $id: 'Uplift' },
 );
 
-export const UpliftsReply = Type.Object({ campaigns: Type.Array(UpliftSchema) }, { $id: 'Uplifts' });
+export const UpliftsReply = Type.Object(
+  {
+    from: Type.Optional(Type.String({ description: 'the first day counted, when asked' })),
+    to: Type.Optional(Type.String({ description: 'the last day counted, when asked' })),
+    campaigns: Type.Array(UpliftSchema),
+  },
+  { $id: 'Uplifts' },
+);
+
+export const UpliftsQuery = Type.Object({
+  from: Type.Optional(Type.String({ description: "the first day counted, YYYY-MM-DD (a local day in the policy's defaultTimezone); with from or to, the funnel's daily buckets of those days" })),
+  to: Type.Optional(Type.String({ description: 'the last day counted, YYYY-MM-DD, inclusive' })),
+});
 
 export const PropensityReply = Type.Object(
   {
