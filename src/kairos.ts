@@ -179,6 +179,8 @@ async function loadLedgers(config: Readonly<Config>, store: Store, clock: Clock,
   const propensity = new PropensityLedger();
   await propensity.counters.loadFrom(store, 100_000);
   const models = new ModelRegistry();
+  // (its days like the funnel's, below)
+  models.keepDaysUpTo(Math.floor(clock.now() / 86_400_000));
   await models.load(store);
   const uplift = new UpliftLedger();
   await uplift.counters.loadFrom(store, 100_000);

@@ -83,6 +83,17 @@ describe('learning and uplift', () => {
     expect(all.learning).toMatchObject({ models: true, exploration: 'thompson', randomPercent: 2, modelEvidence: 200 });
     expect(all.models.map((m: { offer: string }) => m.offer)).toContain('atm-microcredit');
     expect((await api('GET', '/v1/models/nope')).status).toBe(404);
+    // Its quality per day: everything above was learnt on 2 December (the server clock).
+    const history = (await api('GET', '/v1/models/pension-deposit/history')).body;
+    expect(history).toMatchObject({ offer: 'pension-deposit', days: [{ day: '2026-12-02', examples: treated, positives: accepted, negatives: declined }] });
+    const today = history.days[0];
+    expect(today.arms.model.positives + today.arms.random.positives).toBe(accepted);
+    expect(today.runningAuc).toBe(today.auc);
+    if (model.auc !== null) expect(today.auc).toBeCloseTo(model.auc, 10);
+    expect((await api('GET', '/v1/models/pension-deposit/history?from=2026-12-03')).body).toEqual({ offer: 'pension-deposit', from: '2026-12-03', days: [] });
+    expect((await api('GET', '/v1/models/pension-deposit/history?from=2026-12-02&to=2026-12-02')).body.days).toEqual(history.days);
+    expect((await api('GET', '/v1/models/nope/history')).status).toBe(404);
+    expect((await api('GET', '/v1/models/pension-deposit/history?to=02.12.2026')).status).toBe(400);
 
     const uplift = (await api('GET', '/v1/campaigns/pension-deposit/uplift')).body;
     expect(uplift).toMatchObject({
@@ -125,6 +136,7 @@ describe('learning and uplift', () => {
     expect((await api('GET', '/v1/models/pension-deposit')).body).toEqual(model);
     expect(await explainModel()).toEqual(before);
     expect((await api('GET', '/v1/campaigns/pension-deposit/uplift')).body).toEqual(uplift);
+    expect((await api('GET', '/v1/models/pension-deposit/history')).body).toEqual(history);
 
     // Forgetting the model: decisions fall back on the groups' probabilities.
     expect((await api('DELETE', '/v1/models/pension-deposit')).body).toMatchObject({ examples: 0, positives: 0, negatives: 0 });

@@ -13,7 +13,7 @@ import { auditDraft } from '../audit/audit.js';
 import { Type } from '@sinclair/typebox';
 import { route } from '../schema/http/bind-route.js';
 import { PathId } from '../schema/http/common-schemas.js';
-import { FunnelCsv, FunnelQuery, FunnelReply, ModelSchema, ModelsReply, UpliftSchema, UpliftsQuery, UpliftsReply } from '../schema/http/learning-schemas.js';
+import { FunnelCsv, FunnelQuery, FunnelReply, ModelHistoryReply, ModelSchema, ModelsReply, UpliftSchema, DayRangeQuery, UpliftsReply } from '../schema/http/learning-schemas.js';
 import { operation } from '../schema/http/operation.js';
 import type { Route } from '../transport/http.js';
 
@@ -146,6 +146,20 @@ export const modelOperation = operation({
   errors: ['not_found'],
 });
 
+export const modelHistoryOperation = operation({
+  operationId: 'getModelHistory',
+  method: 'get',
+  path: '/v1/models/:offer/history',
+  summary: "One offer model's quality per day: answers learnt, positives, the day's and the running AUC, the model and random arms' response rates",
+  tag: 'learning',
+  auth: 'admin',
+  roles: ['marketer', 'analyst'],
+  params: offerParam,
+  query: DayRangeQuery,
+  responses: { 200: { description: 'the days', schema: ModelHistoryReply } },
+  errors: ['invalid', 'not_found'],
+});
+
 export const resetModelOperation = operation({
   operationId: 'resetModel',
   method: 'delete',
@@ -180,7 +194,7 @@ export const upliftsOperation = operation({
   tag: 'learning',
   auth: 'admin',
   roles: ['marketer', 'analyst'],
-  query: UpliftsQuery,
+  query: DayRangeQuery,
   responses: { 200: { description: 'the reports', schema: UpliftsReply } },
   errors: ['invalid'],
 });
@@ -206,7 +220,7 @@ export const funnelOperation = operation({
   errors: ['invalid', 'not_found'],
 });
 
-export const learningOperations = [modelsOperation, modelOperation, resetModelOperation, upliftOperation, upliftsOperation, funnelOperation] as const;
+export const learningOperations = [modelsOperation, modelOperation, modelHistoryOperation, resetModelOperation, upliftOperation, upliftsOperation, funnelOperation] as const;
 
 export function learningRoutes(d: LearningRouteDeps): Route[] {
   const offerKnown = (offer: string): boolean => d.catalogs.catalog.offers.has(offer) || d.models.offers().includes(offer);
@@ -224,6 +238,11 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
     route(modelOperation, ({ params: { offer } }) => {
       if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
       return { status: 200, body: d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence) };
+    }),
+    route(modelHistoryOperation, ({ params: { offer }, query }) => {
+      if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
+      const range = dayRange(query);
+      return { status: 200, body: { offer, ...range, days: d.models.history(offer, range) } };
     }),
     route(resetModelOperation, async ({ params: { offer }, call }) => {
       if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);

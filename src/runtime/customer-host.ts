@@ -98,6 +98,7 @@ export class CustomerHost {
       o.ledger.counters,
       o.propensity.counters,
       o.models.stats,
+      o.models.days,
       o.uplift.counters,
       ...(o.funnel === undefined ? [] : [o.funnel.counters, o.funnel.days, o.funnel.segmentCounters, o.funnel.segmentDays]),
       ...(o.segments === undefined ? [] : [o.segments.counters]),

@@ -73,7 +73,7 @@ export class EffectRunner {
           // On a shared store a decision may be refused at its commit and made again: count it
           // (and learn from it) only once it is committed.
           // (the day and the customer's segments after the step, for the funnel's buckets)
-          this.o.sharing.afterCommit(live, this.record, params, this.o.funnel === undefined ? undefined : { day: this.o.funnelDay?.(), segments: countedSegments(live.snapshot.context.segments) });
+          this.o.sharing.afterCommit(live, this.record, params, { day: this.o.funnelDay?.(), segments: this.o.funnel === undefined ? [] : countedSegments(live.snapshot.context.segments) });
           break;
         }
         default: {
@@ -86,7 +86,7 @@ export class EffectRunner {
   }
 
   /** A handled message's trace into the totals across customers, the models and the metrics. */
-  private readonly record = (p: TraceParams, at: { day: number | undefined; segments: readonly string[] } | undefined): void => {
+  private readonly record = (p: TraceParams, at: { day: number | undefined; segments: readonly string[] }): void => {
     for (const e of p.trace.explain) {
       if (e.verdict === 'suppressed') {
         this.o.metrics.suppressions.inc({ campaign: e.campaign, reason: (e.reason ?? 'unknown').split(':')[0] ?? 'unknown' });
@@ -94,9 +94,9 @@ export class EffectRunner {
     }
     for (const a of p.trace.answered) this.o.metrics.responses.inc({ outcome: outcomeLabel(a.outcome) });
     this.o.propensity.record(p.trace.learned);
-    this.o.models.learn(p.trace.learned, this.o.catalog().policy.learning.bits);
+    this.o.models.learn(p.trace.learned, this.o.catalog().policy.learning.bits, at.day);
     this.o.uplift.record(p.trace.explain, p.trace.conversions, p.trace.learned);
-    this.o.funnel?.recordDecision(p.trace.explain, p.trace.deferrals, at?.day, at?.segments);
+    this.o.funnel?.recordDecision(p.trace.explain, p.trace.deferrals, at.day, at.segments);
     if (p.trace.segmentChanges.length > 0) {
       this.o.segments?.record(p.trace.segmentChanges);
       this.o.logger.debug({ customer: p.customer, changes: p.trace.segmentChanges }, 'segments changed');

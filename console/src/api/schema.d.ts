@@ -909,6 +909,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/models/{offer}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One offer model's quality per day: answers learnt, positives, the day's and the running AUC, the model and random arms' response rates
+         * @description Roles: `marketer`, `analyst`, `admin`.
+         */
+        get: operations["getModelHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/campaigns/{id}/uplift": {
         parameters: {
             query?: never;
@@ -3743,6 +3763,38 @@ export interface components {
             /** @description the model's share in the blend with the target group's probability */
             weight: number;
             bits: number;
+        };
+        ModelHistory: {
+            offer: string;
+            /** @description the first day asked */
+            from?: string;
+            /** @description the last day asked */
+            to?: string;
+            /** @description one entry per day the model learnt something, oldest first */
+            days: {
+                /** @description YYYY-MM-DD, a local day in the policy's defaultTimezone */
+                day: string;
+                /** @description answers (and expiries) the model learnt from that day */
+                examples: number;
+                positives: number;
+                negatives: number;
+                auc: number | null;
+                runningAuc: number | null;
+                /** @description that day's answers to offers ranked by the models and by the random control */
+                arms: {
+                    model: {
+                        positives: number;
+                        negatives: number;
+                        rate: number | null;
+                    };
+                    random: {
+                        positives: number;
+                        negatives: number;
+                        rate: number | null;
+                    };
+                };
+                lift: number | null;
+            }[];
         };
         Uplift: {
             campaign: string;
@@ -9085,6 +9137,90 @@ export interface operations {
             };
         };
     };
+    getModelHistory: {
+        parameters: {
+            query?: {
+                /** @description the first day counted, YYYY-MM-DD (a local day in the policy's defaultTimezone); with from or to, only those days are counted */
+                from?: string;
+                /** @description the last day counted, YYYY-MM-DD, inclusive */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the offer id */
+                offer: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the days */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelHistory"];
+                };
+            };
+            /** @description a problem: `invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer realm="kairos" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getCampaignUplift: {
         parameters: {
             query?: never;
@@ -9167,7 +9303,7 @@ export interface operations {
     listUplifts: {
         parameters: {
             query?: {
-                /** @description the first day counted, YYYY-MM-DD (a local day in the policy's defaultTimezone); with from or to, the funnel's daily buckets of those days */
+                /** @description the first day counted, YYYY-MM-DD (a local day in the policy's defaultTimezone); with from or to, only those days are counted */
                 from?: string;
                 /** @description the last day counted, YYYY-MM-DD, inclusive */
                 to?: string;

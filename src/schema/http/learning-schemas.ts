@@ -21,6 +21,30 @@ export const ModelSchema = Type.Object(
   { $id: 'Model' },
 );
 
+const DayArm = Type.Object({ positives: Type.Integer(), negatives: Type.Integer(), rate: Nullable(Type.Number({ description: 'positives / answers that day; null without answers' })) });
+
+export const ModelHistoryReply = Type.Object(
+  {
+    offer: Type.String(),
+    from: Type.Optional(Type.String({ description: 'the first day asked' })),
+    to: Type.Optional(Type.String({ description: 'the last day asked' })),
+    days: Type.Array(
+      Type.Object({
+        day: Type.String({ description: "YYYY-MM-DD, a local day in the policy's defaultTimezone" }),
+        examples: Type.Integer({ description: 'answers (and expiries) the model learnt from that day' }),
+        positives: Type.Integer(),
+        negatives: Type.Integer(),
+        auc: Nullable(Type.Number({ description: "the AUC of that day's scored outcomes; null unless both a yes and a no were seen" })),
+        runningAuc: Nullable(Type.Number({ description: 'the AUC of the scored outcomes from the first day listed to this one' })),
+        arms: Type.Object({ model: DayArm, random: DayArm }, { description: 'that day\'s answers to offers ranked by the models and by the random control' }),
+        lift: Nullable(Type.Number({ description: "that day's model arm's rate over the random arm's" })),
+      }),
+      { description: 'one entry per day the model learnt something, oldest first' },
+    ),
+  },
+  { $id: 'ModelHistory' },
+);
+
 export const ModelsReply = Type.Object(
   {
     learning: Type.Object({
@@ -64,8 +88,8 @@ export const UpliftsReply = Type.Object(
   { $id: 'Uplifts' },
 );
 
-export const UpliftsQuery = Type.Object({
-  from: Type.Optional(Type.String({ description: "the first day counted, YYYY-MM-DD (a local day in the policy's defaultTimezone); with from or to, the funnel's daily buckets of those days" })),
+export const DayRangeQuery = Type.Object({
+  from: Type.Optional(Type.String({ description: "the first day counted, YYYY-MM-DD (a local day in the policy's defaultTimezone); with from or to, only those days are counted" })),
   to: Type.Optional(Type.String({ description: 'the last day counted, YYYY-MM-DD, inclusive' })),
 });
 
