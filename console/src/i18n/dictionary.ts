@@ -3,6 +3,8 @@
  * text missing from either fails the type check.
  */
 
+import { enResults, ruResults } from './results-texts';
+
 export type Lang = 'ru' | 'en';
 
 export const ru = {
@@ -163,6 +165,7 @@ export const ru = {
   warmLead: 'Тёплый лид',
   noOutcomeYet: 'пока нет',
   callOutcomes: { accepted: 'принял', declined: 'отказался', interested: 'заинтересован', callback: 'перезвонить', later: 'позже', no_answer: 'не ответил', expired: 'не дозвонились' },
+  ...ruResults,
 };
 
 export type Texts = typeof ru;
@@ -325,6 +328,7 @@ export const en: Texts = {
   warmLead: 'Warm lead',
   noOutcomeYet: 'none yet',
   callOutcomes: { accepted: 'accepted', declined: 'declined', interested: 'interested', callback: 'call back', later: 'later', no_answer: 'no answer', expired: 'not reached' },
+  ...enResults,
 };
 
 export const dictionaries: Readonly<Record<Lang, Texts>> = { ru, en };
