@@ -179,6 +179,8 @@ async function loadLedgers(config: Readonly<Config>, store: Store, clock: Clock,
   const propensity = new PropensityLedger();
   await propensity.counters.loadFrom(store, 100_000);
   const models = new ModelRegistry();
+  // (its days like the funnel's, below)
+  models.keepDaysUpTo(Math.floor(clock.now() / 86_400_000));
   await models.load(store);
   const uplift = new UpliftLedger();
   await uplift.counters.loadFrom(store, 100_000);
@@ -187,6 +189,8 @@ async function loadLedgers(config: Readonly<Config>, store: Store, clock: Clock,
   // The daily buckets of the last FUNNEL_KEEP_DAYS days (by UTC here: a day either way does not matter).
   funnel.keepDaysUpTo(Math.floor(clock.now() / 86_400_000));
   await funnel.days.loadFrom(store, 1_000_000);
+  await funnel.segmentCounters.loadFrom(store, 1_000_000);
+  await funnel.segmentDays.loadFrom(store, 1_000_000);
   const segments = new SegmentLedger(clock);
   await segments.counters.loadFrom(store, 1_000_000);
   // A store with customers from before the segment ledger: recounted once, before any traffic.

@@ -118,14 +118,27 @@ describe('funnel report', () => {
     // Bad queries are named.
     const bad = await get('/v1/reports/funnel?by=region');
     expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.text)).toEqual(problemBody('invalid', 'query "by": "region" is not one of campaign, channel, offer, group, run'));
+    expect(JSON.parse(bad.text)).toEqual(problemBody('invalid', 'query "by": "region" is not one of campaign, channel, offer, group, run, segment'));
     expect((await get('/v1/reports/funnel?campaign=nope')).status).toBe(404);
     expect((await get('/v1/reports/funnel?format=xml')).status).toBe(400);
 
+    // By segment: every 60+ client offered the deposit is counted in the segment clients_60_plus.
+    const bySegment = JSON.parse((await get('/v1/reports/funnel?campaign=pension-deposit&by=segment')).text) as { by: string[]; rows: FunnelRow[] };
+    expect(bySegment.by).toEqual(['campaign', 'segment']);
+    expect(bySegment.rows.find((r) => r.segment === 'clients_60_plus')).toMatchObject({ campaign: 'pension-deposit', channel: '*', offered: expected.offered, accepted: expected.accepted, triggered: seniors.length });
+    expect(bySegment.rows.every((r) => r.offered <= expected.offered)).toBe(true);
+    const segCsv = parseCsv((await get('/v1/reports/funnel?campaign=pension-deposit&by=segment', 'text/csv')).text);
+    expect(segCsv.find((r) => r.segment === 'clients_60_plus')).toMatchObject({ offered: String(expected.offered) });
+    const mixed = await get('/v1/reports/funnel?by=segment,channel');
+    expect(mixed.status).toBe(400);
+    expect(JSON.parse(mixed.text)).toEqual(problemBody('invalid', 'query "by": segment goes with the campaign alone, not with channel'));
+
     // The totals are in the store: a restart shows the same report.
     const before = (await get('/v1/reports/funnel')).text;
+    const segmentsBefore = (await get('/v1/reports/funnel?by=segment')).text;
     await server.restart();
     expect((await get('/v1/reports/funnel')).text).toBe(before);
+    expect((await get('/v1/reports/funnel?by=segment')).text).toBe(segmentsBefore);
   });
 
   it('counts the days asked (from, to) on the manual clock across days, with rates and budgets; bad days are named', async () => {
@@ -196,9 +209,16 @@ describe('funnel report', () => {
     expect(await problem(`from=${day1}&to=tomorrow`)).toEqual(problemBody('invalid', 'query "to": "tomorrow" is not a day (YYYY-MM-DD)'));
     expect(await problem(`from=${day3}&to=${day1}`)).toEqual(problemBody('invalid', `query "from": ${day3} is after "to": ${day1}`));
 
+    // By segment over a range: the day's offers in clients_60_plus.
+    const segDay2 = (await json(`/v1/reports/funnel?campaign=pension-deposit&by=segment&from=${day2}&to=${day2}`)).rows.find((r) => r.segment === 'clients_60_plus');
+    expect(segDay2).toMatchObject({ triggered: clients.length, offered: offers.length, accepted: 1 });
+    expect((await json(`/v1/reports/funnel?campaign=pension-deposit&by=segment&from=${day3}`)).rows.find((r) => r.segment === 'clients_60_plus')).toMatchObject({ offered: 0, declined: 1 });
+
     // The daily buckets are in the store: a restart shows the same range.
     const ranged = (await get(`/v1/reports/funnel?from=${day2}&to=${day3}`)).text;
+    const rangedSegments = (await get(`/v1/reports/funnel?by=segment&from=${day2}&to=${day3}`)).text;
     await server.restart();
     expect((await get(`/v1/reports/funnel?from=${day2}&to=${day3}`)).text).toBe(ranged);
+    expect((await get(`/v1/reports/funnel?by=segment&from=${day2}&to=${day3}`)).text).toBe(rangedSegments);
   });
 });

@@ -83,6 +83,17 @@ describe('learning and uplift', () => {
     expect(all.learning).toMatchObject({ models: true, exploration: 'thompson', randomPercent: 2, modelEvidence: 200 });
     expect(all.models.map((m: { offer: string }) => m.offer)).toContain('atm-microcredit');
     expect((await api('GET', '/v1/models/nope')).status).toBe(404);
+    // Its quality per day: everything above was learnt on 2 December (the server clock).
+    const history = (await api('GET', '/v1/models/pension-deposit/history')).body;
+    expect(history).toMatchObject({ offer: 'pension-deposit', days: [{ day: '2026-12-02', examples: treated, positives: accepted, negatives: declined }] });
+    const today = history.days[0];
+    expect(today.arms.model.positives + today.arms.random.positives).toBe(accepted);
+    expect(today.runningAuc).toBe(today.auc);
+    if (model.auc !== null) expect(today.auc).toBeCloseTo(model.auc, 10);
+    expect((await api('GET', '/v1/models/pension-deposit/history?from=2026-12-03')).body).toEqual({ offer: 'pension-deposit', from: '2026-12-03', days: [] });
+    expect((await api('GET', '/v1/models/pension-deposit/history?from=2026-12-02&to=2026-12-02')).body.days).toEqual(history.days);
+    expect((await api('GET', '/v1/models/nope/history')).status).toBe(404);
+    expect((await api('GET', '/v1/models/pension-deposit/history?to=02.12.2026')).status).toBe(400);
 
     const uplift = (await api('GET', '/v1/campaigns/pension-deposit/uplift')).body;
     expect(uplift).toMatchObject({
@@ -98,6 +109,14 @@ describe('learning and uplift', () => {
     expect((await api('GET', '/v1/campaigns/nope/uplift')).status).toBe(404);
     const report = (await api('GET', '/v1/reports/uplift')).body;
     expect(report.campaigns.find((c: { campaign: string }) => c.campaign === 'atm-shortfall').note).toMatch(/no goal/);
+    // Over a range of days (the funnel's daily buckets, by the server clock: everything above was on 2 December).
+    const onDay = (await api('GET', '/v1/reports/uplift?from=2026-12-02&to=2026-12-02')).body;
+    expect(onDay).toMatchObject({ from: '2026-12-02', to: '2026-12-02' });
+    expect(onDay.campaigns.find((c: { campaign: string }) => c.campaign === 'pension-deposit')).toEqual(uplift);
+    const dayBefore = (await api('GET', '/v1/reports/uplift?to=2026-12-01')).body.campaigns.find((c: { campaign: string }) => c.campaign === 'pension-deposit');
+    expect(dayBefore).toMatchObject({ treated: { contacts: 0, rate: null, ci95: null }, control: { contacts: 0 }, uplift: null, note: 'no control-group contacts yet' });
+    expect((await api('GET', '/v1/reports/uplift?from=2026-12-03&to=2026-12-02')).body).toMatchObject({ status: 400, detail: 'query "from": 2026-12-03 is after "to": 2026-12-02' });
+    expect((await api('GET', '/v1/reports/uplift?from=2026-02-30')).status).toBe(400);
 
     const metrics = await (await fetch(`${server.k.httpUrl}/metrics`)).text();
     expect(metrics).toContain(`kairos_model_examples{offer="pension-deposit"} ${treated}`);
@@ -117,6 +136,7 @@ describe('learning and uplift', () => {
     expect((await api('GET', '/v1/models/pension-deposit')).body).toEqual(model);
     expect(await explainModel()).toEqual(before);
     expect((await api('GET', '/v1/campaigns/pension-deposit/uplift')).body).toEqual(uplift);
+    expect((await api('GET', '/v1/models/pension-deposit/history')).body).toEqual(history);
 
     // Forgetting the model: decisions fall back on the groups' probabilities.
     expect((await api('DELETE', '/v1/models/pension-deposit')).body).toMatchObject({ examples: 0, positives: 0, negatives: 0 });

@@ -6,13 +6,14 @@ import type { BudgetLedger } from '../runtime/budget-ledger.js';
 import type { FunnelDimension, FunnelLedger, FunnelRow } from '../runtime/funnel-ledger.js';
 import { FUNNEL_DIMENSIONS, FUNNEL_STAGES, funnelCsv, parseIsoDay } from '../runtime/funnel-ledger.js';
 import type { UpliftLedger, UpliftReport } from '../runtime/uplift-ledger.js';
+import { upliftCountsOf, upliftReport } from '../runtime/uplift-ledger.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../clock.js';
 import { auditDraft } from '../audit/audit.js';
 import { Type } from '@sinclair/typebox';
 import { route } from '../schema/http/bind-route.js';
 import { PathId } from '../schema/http/common-schemas.js';
-import { FunnelCsv, FunnelQuery, FunnelReply, ModelSchema, ModelsReply, UpliftSchema, UpliftsReply } from '../schema/http/learning-schemas.js';
+import { FunnelCsv, FunnelQuery, FunnelReply, ModelHistoryReply, ModelSchema, ModelsReply, UpliftSchema, DayRangeQuery, UpliftsReply } from '../schema/http/learning-schemas.js';
 import { operation } from '../schema/http/operation.js';
 import type { Route } from '../transport/http.js';
 
@@ -32,16 +33,22 @@ export interface LearningRouteDeps {
   clock: Clock;
 }
 
-/** `by=channel,offer`: the dimensions to break the funnel down by (the campaign always). */
-function funnelDimensions(raw: string | undefined): FunnelDimension[] {
+/**
+ * `by=channel,offer`: the dimensions to break the funnel down by (the campaign always);
+ * `segment` is counted apart and goes with the campaign alone: 'segment'.
+ */
+function funnelDimensions(raw: string | undefined): FunnelDimension[] | 'segment' {
   if (raw === undefined || raw.trim() === '') return [...FUNNEL_DIMENSIONS];
   const by = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
   for (const d of by) {
-    if (!(FUNNEL_DIMENSIONS as readonly string[]).includes(d)) {
-      throw new KairosError('invalid', `query "by": "${d}" is not one of ${FUNNEL_DIMENSIONS.join(', ')}`);
+    if (!(FUNNEL_DIMENSIONS as readonly string[]).includes(d) && d !== 'segment') {
+      throw new KairosError('invalid', `query "by": "${d}" is not one of ${FUNNEL_DIMENSIONS.join(', ')}, segment`);
     }
   }
-  return by as FunnelDimension[];
+  if (!by.includes('segment')) return by as FunnelDimension[];
+  const other = by.find((d) => d !== 'segment' && d !== 'campaign');
+  if (other !== undefined) throw new KairosError('invalid', `query "by": segment goes with the campaign alone, not with ${other}`);
+  return 'segment';
 }
 
 /** `from`/`to`: a day, YYYY-MM-DD (undefined when absent). */
@@ -49,6 +56,14 @@ function reportDay(name: 'from' | 'to', raw: string | undefined): string | undef
   if (raw === undefined || raw === '') return undefined;
   if (parseIsoDay(raw) === undefined) throw new KairosError('invalid', `query "${name}": "${raw}" is not a day (YYYY-MM-DD)`);
   return raw;
+}
+
+/** `from` and `to` of a report: days, and not `from` after `to`. */
+function dayRange(query: { from?: string; to?: string }): { from?: string; to?: string } {
+  const from = reportDay('from', query.from);
+  const to = reportDay('to', query.to);
+  if (from !== undefined && to !== undefined && from > to) throw new KairosError('invalid', `query "from": ${from} is after "to": ${to}`);
+  return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
 }
 
 /** The budget of every campaign of the rows that has one in the catalog: spent (since the store began) against its limits. */
@@ -131,6 +146,20 @@ export const modelOperation = operation({
   errors: ['not_found'],
 });
 
+export const modelHistoryOperation = operation({
+  operationId: 'getModelHistory',
+  method: 'get',
+  path: '/v1/models/:offer/history',
+  summary: "One offer model's quality per day: answers learnt, positives, the day's and the running AUC, the model and random arms' response rates",
+  tag: 'learning',
+  auth: 'admin',
+  roles: ['marketer', 'analyst'],
+  params: offerParam,
+  query: DayRangeQuery,
+  responses: { 200: { description: 'the days', schema: ModelHistoryReply } },
+  errors: ['invalid', 'not_found'],
+});
+
 export const resetModelOperation = operation({
   operationId: 'resetModel',
   method: 'delete',
@@ -161,12 +190,13 @@ export const upliftsOperation = operation({
   operationId: 'listUplifts',
   method: 'get',
   path: '/v1/reports/uplift',
-  summary: "Every campaign's uplift report",
+  summary: "Every campaign's uplift report, since the store began or over a date range (from, to: the funnel's days)",
   tag: 'learning',
   auth: 'admin',
   roles: ['marketer', 'analyst'],
+  query: DayRangeQuery,
   responses: { 200: { description: 'the reports', schema: UpliftsReply } },
-  errors: [],
+  errors: ['invalid'],
 });
 
 export const funnelOperation = operation({
@@ -174,7 +204,7 @@ export const funnelOperation = operation({
   method: 'get',
   path: '/v1/reports/funnel',
   summary:
-    'The campaign funnel (triggered, suppressed by reason, control, offered, delivered, failed, answered by outcome, converted; response, conversion and uplift rates; budgets spent) by campaign, channel, offer, target group and run, over a date range or since the store began; JSON or CSV',
+    'The campaign funnel (triggered, suppressed by reason, control, offered, delivered, failed, answered by outcome, converted; response, conversion and uplift rates; budgets spent) by campaign, channel, offer, target group and run, or by campaign and segment, over a date range or since the store began; JSON or CSV',
   tag: 'learning',
   auth: 'admin',
   roles: ['marketer', 'analyst'],
@@ -190,7 +220,7 @@ export const funnelOperation = operation({
   errors: ['invalid', 'not_found'],
 });
 
-export const learningOperations = [modelsOperation, modelOperation, resetModelOperation, upliftOperation, upliftsOperation, funnelOperation] as const;
+export const learningOperations = [modelsOperation, modelOperation, modelHistoryOperation, resetModelOperation, upliftOperation, upliftsOperation, funnelOperation] as const;
 
 export function learningRoutes(d: LearningRouteDeps): Route[] {
   const offerKnown = (offer: string): boolean => d.catalogs.catalog.offers.has(offer) || d.models.offers().includes(offer);
@@ -209,6 +239,11 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
       if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
       return { status: 200, body: d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence) };
     }),
+    route(modelHistoryOperation, ({ params: { offer }, query }) => {
+      if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
+      const range = dayRange(query);
+      return { status: 200, body: { offer, ...range, days: d.models.history(offer, range) } };
+    }),
     route(resetModelOperation, async ({ params: { offer }, call }) => {
       if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
       const before = d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence);
@@ -219,7 +254,15 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
       if (!d.catalogs.catalog.campaigns.some((c) => c.id === id)) throw new KairosError('not_found', `no campaign "${id}"`);
       return { status: 200, body: d.uplift.report(id, d.catalogs.catalog) };
     }),
-    route(upliftsOperation, () => ({ status: 200, body: { campaigns: upliftReports(d) } })),
+    route(upliftsOperation, ({ query }) => {
+      const { from, to } = dayRange(query);
+      if (from === undefined && to === undefined) return { status: 200, body: { campaigns: upliftReports(d) } };
+      // Over a range: the funnel's daily buckets (the same days as the funnel report).
+      const range = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+      const rows = new Map((d.funnel?.report({ by: [], ...range }) ?? []).map((r) => [r.campaign, r]));
+      const catalog = d.catalogs.catalog;
+      return { status: 200, body: { ...range, campaigns: catalog.campaigns.map((c) => upliftReport(c.id, catalog, upliftCountsOf(rows.get(c.id)))) } };
+    }),
     route(funnelOperation, ({ query, call }) => {
       const funnel = d.funnel;
       if (funnel === undefined) throw new KairosError('not_found', 'this server keeps no funnel');
@@ -228,14 +271,13 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
         throw new KairosError('not_found', `no campaign "${campaign}"`);
       }
       const by = funnelDimensions(query.by);
-      const from = reportDay('from', query.from);
-      const to = reportDay('to', query.to);
-      if (from !== undefined && to !== undefined && from > to) throw new KairosError('invalid', `query "from": ${from} is after "to": ${to}`);
+      const { from, to } = dayRange(query);
       const format = query.format ?? (call.accept.includes('text/csv') ? 'csv' : 'json');
-      const rows = funnel.report({ ...(campaign === undefined ? {} : { campaign }), by, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) });
+      const range = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+      const only = campaign === undefined ? {} : { campaign };
+      const rows = by === 'segment' ? funnel.segmentReport({ ...only, ...range }) : funnel.report({ ...only, by, ...range });
       if (format === 'json') {
-        const range = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
-        return { status: 200, body: { by: ['campaign', ...by.filter((x) => x !== 'campaign')], ...range, rows, budgets: budgetsOf(d, rows) } };
+        return { status: 200, body: { by: by === 'segment' ? ['campaign', 'segment'] : ['campaign', ...by.filter((x) => x !== 'campaign')], ...range, rows, budgets: budgetsOf(d, rows) } };
       }
       const name = `kairos-funnel${campaign === undefined ? '' : `-${campaign}`}${from === undefined ? '' : `-from-${from}`}${to === undefined ? '' : `-to-${to}`}.csv`;
       return { raw: { status: 200, contentType: 'text/csv; charset=utf-8', body: funnelCsv(rows), headers: { 'Content-Disposition': `attachment; filename="${name}"` } } };

@@ -1,6 +1,7 @@
 import type { AuditDraft } from '../audit/audit-chain.js';
 import type { Campaign, ContactIdentifierKind, ContactRecord, CustomerRef, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview, RunCall } from '../../actors/index.js';
 import { capacityDay, createCustomerStepper, customerMachine, customerOfInstance, decisionInputs, defaultLimits, effectiveRetentionMs, eventTimeProblem, runEvent, SEGMENT_TIMER, SEGMENTS_CHECK_EVENT } from '../../actors/index.js';
+import { countedSegments } from './funnel-ledger.js';
 import { reminderKey } from '../store/store.js';
 import type { SendFacts } from '../delivery/delivery-host.js';
 import { DEMO_STOP_LIST_SECRET } from '../config.js';
@@ -97,8 +98,9 @@ export class CustomerHost {
       o.ledger.counters,
       o.propensity.counters,
       o.models.stats,
+      o.models.days,
       o.uplift.counters,
-      ...(o.funnel === undefined ? [] : [o.funnel.counters, o.funnel.days]),
+      ...(o.funnel === undefined ? [] : [o.funnel.counters, o.funnel.days, o.funnel.segmentCounters, o.funnel.segmentDays]),
       ...(o.segments === undefined ? [] : [o.segments.counters]),
       ...(o.capacity === undefined ? [] : [o.capacity.counters]),
     ];
@@ -514,8 +516,8 @@ export class CustomerHost {
   }
 
   /** The contacts a step made, into the funnel (once committed, on a shared store), on the day the step ran. */
-  private readonly recordContacts = ([before, after]: readonly [readonly ContactRecord[], readonly ContactRecord[]], day: number): void => {
-    this.o.funnel?.recordContacts(before, after, day);
+  private readonly recordContacts = ([before, after, segments]: readonly [readonly ContactRecord[], readonly ContactRecord[], Readonly<Record<string, number>>], day: number): void => {
+    this.o.funnel?.recordContacts(before, after, day, countedSegments(segments));
   };
 
   /** The funnel's day: the local day in the policy's defaultTimezone, by the server clock. */
@@ -552,7 +554,7 @@ export class CustomerHost {
       return { kind: 'error', re, code: 'internal', message: 'internal error' };
     }
     const changed = next !== live.snapshot;
-    if (changed && this.o.funnel !== undefined) this.sharing.afterCommit(live, this.recordContacts, [live.snapshot.context.contacts, next.context.contacts] as const, this.funnelDay());
+    if (changed && this.o.funnel !== undefined) this.sharing.afterCommit(live, this.recordContacts, [live.snapshot.context.contacts, next.context.contacts, next.context.segments] as const, this.funnelDay());
     live.snapshot = next;
     // A fired reminder is dropped in the commit that holds what it did (before the effects, so
     // a reminder the actor sets again under the same name stands).

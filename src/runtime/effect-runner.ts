@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { outcomeLabel } from '../metrics.js';
 import type { FunnelLedger } from './funnel-ledger.js';
+import { countedSegments } from './funnel-ledger.js';
 import type { SegmentLedger } from './segment-ledger.js';
 import type { Identities } from './identity.js';
 import type { Live } from './live-customer.js';
@@ -71,7 +72,8 @@ export class EffectRunner {
           ran.explain = params.trace.explain;
           // On a shared store a decision may be refused at its commit and made again: count it
           // (and learn from it) only once it is committed.
-          this.o.sharing.afterCommit(live, this.record, params, this.o.funnel === undefined ? undefined : this.o.funnelDay?.());
+          // (the day and the customer's segments after the step, for the funnel's buckets)
+          this.o.sharing.afterCommit(live, this.record, params, { day: this.o.funnelDay?.(), segments: this.o.funnel === undefined ? [] : countedSegments(live.snapshot.context.segments) });
           break;
         }
         default: {
@@ -84,7 +86,7 @@ export class EffectRunner {
   }
 
   /** A handled message's trace into the totals across customers, the models and the metrics. */
-  private readonly record = (p: TraceParams, day: number | undefined): void => {
+  private readonly record = (p: TraceParams, at: { day: number | undefined; segments: readonly string[] }): void => {
     for (const e of p.trace.explain) {
       if (e.verdict === 'suppressed') {
         this.o.metrics.suppressions.inc({ campaign: e.campaign, reason: (e.reason ?? 'unknown').split(':')[0] ?? 'unknown' });
@@ -93,9 +95,9 @@ export class EffectRunner {
     for (const a of p.trace.answered) this.o.metrics.responses.inc({ outcome: outcomeLabel(a.outcome) });
     const learning = this.o.catalog().policy.learning;
     this.o.propensity.record(p.trace.learned, learning.halfLife);
-    this.o.models.learn(p.trace.learned, learning.bits, learning.halfLife);
+    this.o.models.learn(p.trace.learned, learning.bits, { halfLife: learning.halfLife, day: at.day });
     this.o.uplift.record(p.trace.explain, p.trace.conversions, p.trace.learned);
-    this.o.funnel?.recordDecision(p.trace.explain, p.trace.deferrals, day);
+    this.o.funnel?.recordDecision(p.trace.explain, p.trace.deferrals, at.day, at.segments);
     if (p.trace.segmentChanges.length > 0) {
       this.o.segments?.record(p.trace.segmentChanges);
       this.o.logger.debug({ customer: p.customer, changes: p.trace.segmentChanges }, 'segments changed');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ContactRecord, Explanation } from '../../actors/index.js';
-import { FUNNEL_KEEP_DAYS, FUNNEL_STAGES, FunnelLedger, funnelCsv, isoDay, parseIsoDay } from './funnel-ledger.js';
+import { FUNNEL_KEEP_DAYS, FUNNEL_SEGMENTS_PER_STEP, FUNNEL_STAGES, FunnelLedger, countedSegments, funnelCsv, isoDay, parseIsoDay } from './funnel-ledger.js';
 import type { FunnelRow } from './funnel-ledger.js';
 
 /**
@@ -119,6 +119,33 @@ describe('the funnel by day, control conversions and rates', () => {
     f.recordDecision([{ ...offered, run: 'r-1' }], undefined, d2);
     expect(f.report({ run: 'r-1', by: ['run'], from: day2, to: day2 })).toMatchObject([{ campaign: C, run: 'r-1', offered: 1, triggered: 1 }]);
     expect(f.report({ run: 'r-1', by: ['run'], to: day1 })).toEqual([]);
+  });
+
+  it('counts each step in every segment the customer was in (the first FUNNEL_SEGMENTS_PER_STEP by id), by day', () => {
+    const f = new FunnelLedger();
+    f.recordDecision([offered], undefined, d1, ['seniors', 'savers']);
+    f.recordDecision([offered], undefined, d1, ['seniors']);
+    f.recordDecision([deferred], undefined, d1, []);
+    const a = sent('a');
+    f.recordContacts([], [a], d1, ['seniors', 'savers']);
+    f.recordContacts([a], [{ ...a, delivery: 'delivered', outcome: 'accepted' }], d2, ['seniors']);
+    const seg = (from?: string, to?: string) => f.segmentReport({ campaign: C, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) });
+    expect(seg()).toMatchObject([
+      { campaign: C, segment: 'savers', channel: '*', offer: '*', group: '*', run: '*', triggered: 1, offered: 1, accepted: 0 },
+      { campaign: C, segment: 'seniors', triggered: 2, offered: 2, delivered: 1, accepted: 1, responseRate: 0.5 },
+    ]);
+    // A customer in no segment is in the campaign's funnel, not in a segment's.
+    expect(row(f)).toMatchObject({ triggered: 3, offered: 2, deferred: 1 });
+    expect(seg(day1, day1)).toMatchObject([{ segment: 'savers', offered: 1 }, { segment: 'seniors', offered: 2, accepted: 0 }]);
+    expect(seg(day2)).toMatchObject([{ segment: 'seniors', triggered: 0, offered: 0, accepted: 1 }]);
+    expect(seg(day1, day2)).toEqual(seg());
+    // The CSV has the segment column.
+    expect(funnelCsv(seg()).split('\r\n')[0]).toMatch(/^campaign,channel,offer,group,run,segment,triggered,/);
+    expect(funnelCsv(row(f) === undefined ? [] : [row(f)]).split('\r\n')[0]).toMatch(/^campaign,channel,offer,group,run,triggered,/);
+    // Bounded: the first segments by id.
+    const many = Object.fromEntries(Array.from({ length: FUNNEL_SEGMENTS_PER_STEP + 4 }, (_, i) => [`s${String(i).padStart(2, '0')}`, 1]));
+    expect(countedSegments(many)).toEqual(Object.keys(many).slice(0, FUNNEL_SEGMENTS_PER_STEP));
+    expect(countedSegments({ b: 1, a: 2 })).toEqual(['a', 'b']);
   });
 
   it("counts the control group's conversions (and nothing else of it) and the uplift", () => {

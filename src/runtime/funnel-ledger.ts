@@ -57,6 +57,8 @@ export type FunnelDimension = (typeof FUNNEL_DIMENSIONS)[number];
 
 /** A report row: its dimensions, the counts summed over the rest, and what follows from them. */
 export interface FunnelRow extends Record<FunnelDimension, string>, FunnelCounts {
+  /** the segment (the report by segment only) */
+  segment?: string;
   /** deferred messages still waiting for their retry: deferred − resumed */
   waiting: number;
   /** answers of any outcome but `expired` */
@@ -77,6 +79,20 @@ export interface FunnelRow extends Record<FunnelDimension, string>, FunnelCounts
 /** How many local days back the daily buckets are kept (older ones are neither loaded nor kept). */
 export const FUNNEL_KEEP_DAYS = 400;
 
+/**
+ * How many of a customer's segments a step is counted in, by segment: the first by id. A
+ * customer in more segments is counted in these only (each counted step costs one update per
+ * segment, and a customer's segments are a few as a rule).
+ */
+export const FUNNEL_SEGMENTS_PER_STEP = 16;
+
+/** The segments a customer's step is counted in: the first FUNNEL_SEGMENTS_PER_STEP by id. */
+export function countedSegments(segments: Readonly<Record<string, number>>): string[] {
+  const ids = Object.keys(segments);
+  if (ids.length === 0) return ids;
+  return ids.sort().slice(0, FUNNEL_SEGMENTS_PER_STEP);
+}
+
 /** A local day number (days since 1970-01-01) as YYYY-MM-DD. */
 export function isoDay(epochDay: number): string {
   const [y, m, d] = civilDate(epochDay);
@@ -91,8 +107,8 @@ export function parseIsoDay(text: string): number | undefined {
   return isoDay(day) === text ? day : undefined;
 }
 
-/** The daily buckets: keyed `YYYY-MM-DD<SEP>row key`; days before `keepFrom` are dropped as they come. */
-class DayCounters extends MetaCounters<FunnelCounts> {
+/** Daily buckets: keyed `YYYY-MM-DD<SEP>row key`; days before `keepFrom` are dropped as they come. */
+export class DayCounters<V extends object> extends MetaCounters<V> {
   private keepFrom = '';
 
   private keeps(key: string): boolean {
@@ -131,19 +147,30 @@ function keyOf(campaign: string, channel: string | undefined, offer: string | un
 export class FunnelLedger {
   readonly counters = new MetaCounters<FunnelCounts>('funnel/', empty);
   /** the same counts per local day (bounded: FUNNEL_KEEP_DAYS) */
-  readonly days = new DayCounters('funnel-day/', empty);
+  readonly days = new DayCounters<FunnelCounts>('funnel-day/', empty);
+  /** the same counts per campaign × segment the customer was in (FUNNEL_SEGMENTS_PER_STEP at most per step) */
+  readonly segmentCounters = new MetaCounters<FunnelCounts>('funnel-seg/', empty);
+  /** and per local day */
+  readonly segmentDays = new DayCounters<FunnelCounts>('funnel-seg-day/', empty);
   /** the day last counted, and its YYYY-MM-DD */
   private today = Number.NaN;
   private todayIso = '';
 
   /** Keeps (and loads) the daily buckets of the FUNNEL_KEEP_DAYS days up to `epochDay`, forgets older ones. */
   keepDaysUpTo(epochDay: number): void {
-    this.days.keepDaysFrom(isoDay(epochDay - FUNNEL_KEEP_DAYS + 1));
+    const from = isoDay(epochDay - FUNNEL_KEEP_DAYS + 1);
+    this.days.keepDaysFrom(from);
+    this.segmentDays.keepDaysFrom(from);
   }
 
-  /** A change to a row's totals and, when the day is known, to its daily bucket. */
-  private update(key: string, day: number | undefined, change: (f: FunnelCounts) => void): void {
+  /**
+   * A change to a row's totals and, when the day is known, to its daily bucket; the same
+   * change to the campaign's row of each segment in `segments` (countedSegments).
+   */
+  private update(key: string, day: number | undefined, change: (f: FunnelCounts) => void, segments: readonly string[] = []): void {
     this.counters.update(key, change);
+    const campaign = segments.length === 0 ? '' : key.slice(0, key.indexOf(SEP));
+    for (const s of segments) this.segmentCounters.update(`${campaign}${SEP}${s}`, change);
     if (day === undefined) return;
     if (day !== this.today) {
       this.today = day;
@@ -151,19 +178,21 @@ export class FunnelLedger {
       this.keepDaysUpTo(day);
     }
     this.days.update(`${this.todayIso}${SEP}${key}`, change);
+    for (const s of segments) this.segmentDays.update(`${this.todayIso}${SEP}${campaign}${SEP}${s}`, change);
   }
 
   /**
    * A decision's explanations: triggered (or, for a deferred message's retry, resumed), and
    * then deferred, suppressed, held out or offered; waiting deferrals a later one superseded
    * (resumed and suppressed `superseded`). `day`: the local day it was made on (the server
-   * clock, the policy's defaultTimezone), for the daily buckets.
+   * clock, the policy's defaultTimezone), for the daily buckets. `segments`: the customer's
+   * segments after the step (countedSegments), for the report by segment.
    */
-  recordDecision(explain: readonly Explanation[], deferrals?: DeferralStep, day?: number): void {
+  recordDecision(explain: readonly Explanation[], deferrals?: DeferralStep, day?: number, segments: readonly string[] = []): void {
     for (const e of explain) {
       const resumed = deferrals?.resumed.includes(e.campaign) === true;
       // Resumed where its deferral was counted (no channel, no offer), so a row's `waiting` is its own.
-      if (resumed) this.update(keyOf(e.campaign, undefined, undefined, e.group, e.run), day, (f) => void (f.resumed += 1));
+      if (resumed) this.update(keyOf(e.campaign, undefined, undefined, e.group, e.run), day, (f) => void (f.resumed += 1), segments);
       this.update(keyOf(e.campaign, e.channel, e.offer, e.group, e.run), day, (f) => {
         if (!resumed) f.triggered += 1;
         if (e.verdict === 'offered') f.offered += 1;
@@ -174,7 +203,7 @@ export class FunnelLedger {
           const code = (e.reason ?? 'unknown').split(':')[0] ?? 'unknown';
           f.suppressedBy[code] = (f.suppressedBy[code] ?? 0) + 1;
         }
-      });
+      }, segments);
     }
     for (const campaign of deferrals?.superseded ?? []) {
       // Where it was counted: the row of the deferral that replaces it (the same target group, as a rule).
@@ -183,7 +212,7 @@ export class FunnelLedger {
         f.resumed += 1;
         f.suppressed += 1;
         f.suppressedBy.superseded = (f.suppressedBy.superseded ?? 0) + 1;
-      });
+      }, segments);
     }
   }
 
@@ -192,9 +221,9 @@ export class FunnelLedger {
    * failed or suppressed at send time, answers (or expiries), goals reached. Contact records are immutable: an unchanged
    * one is the same object in both lists, so only new objects are compared. A control-group
    * hold-out counts only its goal reached (`controlConverted`). `day`: the local day it was
-   * recorded on, for the daily buckets.
+   * recorded on, for the daily buckets; `segments`: the customer's segments after the step.
    */
-  recordContacts(before: readonly ContactRecord[], after: readonly ContactRecord[], day?: number): void {
+  recordContacts(before: readonly ContactRecord[], after: readonly ContactRecord[], day?: number, segments: readonly string[] = []): void {
     if (before === after) return;
     let old: Map<string, ContactRecord> | undefined;
     for (let i = after.length - 1; i >= 0; i--) {
@@ -204,7 +233,7 @@ export class FunnelLedger {
       old ??= new Map(before.map((b) => [b.instance, b]));
       const prev = old.get(c.instance);
       if (c.control === true) {
-        if (c.converted !== undefined && prev?.converted === undefined) this.update(keyOf(c.campaign, c.channel, c.offer, c.group, c.run), day, (f) => void (f.controlConverted += 1));
+        if (c.converted !== undefined && prev?.converted === undefined) this.update(keyOf(c.campaign, c.channel, c.offer, c.group, c.run), day, (f) => void (f.controlConverted += 1), segments);
         continue;
       }
       const delivered = c.delivery === 'delivered' && prev?.delivery !== 'delivered';
@@ -228,7 +257,7 @@ export class FunnelLedger {
         if (answered && c.outcome !== undefined) f.outcomes[c.outcome] = (f.outcomes[c.outcome] ?? 0) + 1;
         if (was !== undefined) f.outcomes[was] = (f.outcomes[was] ?? 0) - 1;
         if (converted) f.converted += 1;
-      });
+      }, segments);
     }
   }
 
@@ -241,14 +270,7 @@ export class FunnelLedger {
     const by = new Set(o.by ?? FUNNEL_DIMENSIONS);
     by.add('campaign');
     const rows = new Map<string, FunnelRow>();
-    const ranged = o.from !== undefined || o.to !== undefined;
-    for (const [id, f] of ranged ? this.days.all() : this.counters.all()) {
-      let key = id;
-      if (ranged) {
-        const day = id.slice(0, 10);
-        if ((o.from !== undefined && day < o.from) || (o.to !== undefined && day > o.to)) continue;
-        key = id.slice(11);
-      }
+    for (const [key, f] of inRange(this.counters, this.days, o)) {
       const [campaign = '', channel = NONE, offer = NONE, group = NONE, run = NONE] = key.split(SEP);
       if (o.campaign !== undefined && campaign !== o.campaign) continue;
       if (o.run !== undefined && run !== o.run) continue;
@@ -259,41 +281,79 @@ export class FunnelLedger {
         group: by.has('group') ? group : '*',
         run: by.has('run') ? run : '*',
       };
-      const rowKey = FUNNEL_DIMENSIONS.map((d) => dims[d]).join(SEP);
-      let row = rows.get(rowKey);
-      if (row === undefined) {
-        row = { ...dims, ...empty(), waiting: 0, answered: 0, accepted: 0, declined: 0, expired: 0, acceptanceRate: null, conversionRate: null, responseRate: null, upliftRate: null };
-        rows.set(rowKey, row);
-      }
-      row.triggered += f.triggered;
-      row.suppressed += f.suppressed;
-      row.cancelled += f.cancelled;
-      row.deferred += f.deferred;
-      row.resumed += f.resumed;
-      for (const [code, n] of Object.entries(f.suppressedBy)) row.suppressedBy[code] = (row.suppressedBy[code] ?? 0) + n;
-      row.control += f.control;
-      row.offered += f.offered;
-      row.delivered += f.delivered;
-      row.failed += f.failed;
-      for (const [outcome, n] of Object.entries(f.outcomes)) row.outcomes[outcome] = (row.outcomes[outcome] ?? 0) + n;
-      row.converted += f.converted;
-      row.controlConverted += f.controlConverted;
+      addCounts(rows, FUNNEL_DIMENSIONS.map((d) => dims[d]).join(SEP), dims, f);
     }
-    const out = [...rows.values()];
-    for (const r of out) {
-      r.waiting = r.deferred - r.resumed;
-      // an offer left to expire, or a call nobody answered, is no answer
-      r.answered = Object.entries(r.outcomes).reduce((sum, [k, n]) => (k === 'expired' || k === 'no_answer' ? sum : sum + n), 0);
-      r.accepted = r.outcomes.accepted ?? 0;
-      r.declined = r.outcomes.declined ?? 0;
-      r.expired = r.outcomes.expired ?? 0;
-      r.acceptanceRate = r.offered === 0 ? null : r.accepted / r.offered;
-      r.conversionRate = r.offered === 0 ? null : r.converted / r.offered;
-      r.responseRate = r.offered === 0 ? null : r.answered / r.offered;
-      r.upliftRate = r.conversionRate === null || r.control === 0 ? null : r.conversionRate - r.controlConverted / r.control;
-    }
-    return out.sort((a, b) => FUNNEL_DIMENSIONS.map((d) => a[d].localeCompare(b[d])).find((x) => x !== 0) ?? 0);
+    return finishRows(rows);
   }
+
+  /**
+   * The funnel per campaign × segment: each counted step in every segment the customer was in
+   * after it (at most FUNNEL_SEGMENTS_PER_STEP), so a customer in two segments counts in both
+   * and the segments' rows do not add up to the campaign's. The other dimensions are `*`.
+   */
+  segmentReport(o: { campaign?: string; from?: string; to?: string } = {}): FunnelRow[] {
+    const rows = new Map<string, FunnelRow>();
+    for (const [key, f] of inRange(this.segmentCounters, this.segmentDays, o)) {
+      const [campaign = '', segment = NONE] = key.split(SEP);
+      if (o.campaign !== undefined && campaign !== o.campaign) continue;
+      addCounts(rows, key, { campaign, channel: '*', offer: '*', group: '*', run: '*', segment }, f);
+    }
+    return finishRows(rows);
+  }
+}
+
+/** The totals (no range) or the daily buckets of the days asked, as (row key, counts). */
+function* inRange(totals: MetaCounters<FunnelCounts>, days: MetaCounters<FunnelCounts>, o: { from?: string; to?: string }): Generator<[string, FunnelCounts]> {
+  if (o.from === undefined && o.to === undefined) {
+    yield* totals.all();
+    return;
+  }
+  for (const [id, f] of days.all()) {
+    const day = id.slice(0, 10);
+    if ((o.from !== undefined && day < o.from) || (o.to !== undefined && day > o.to)) continue;
+    yield [id.slice(11), f];
+  }
+}
+
+/** Adds a bucket's counts to the row of `rowKey` (made with `dims` if new). */
+function addCounts(rows: Map<string, FunnelRow>, rowKey: string, dims: Record<FunnelDimension, string> & { segment?: string }, f: FunnelCounts): void {
+  let row = rows.get(rowKey);
+  if (row === undefined) {
+    row = { ...dims, ...empty(), waiting: 0, answered: 0, accepted: 0, declined: 0, expired: 0, acceptanceRate: null, conversionRate: null, responseRate: null, upliftRate: null };
+    rows.set(rowKey, row);
+  }
+  row.triggered += f.triggered;
+  row.suppressed += f.suppressed;
+  row.cancelled += f.cancelled;
+  row.deferred += f.deferred;
+  row.resumed += f.resumed;
+  for (const [code, n] of Object.entries(f.suppressedBy)) row.suppressedBy[code] = (row.suppressedBy[code] ?? 0) + n;
+  row.control += f.control;
+  row.offered += f.offered;
+  row.delivered += f.delivered;
+  row.failed += f.failed;
+  for (const [outcome, n] of Object.entries(f.outcomes)) row.outcomes[outcome] = (row.outcomes[outcome] ?? 0) + n;
+  row.converted += f.converted;
+  row.controlConverted += f.controlConverted;
+}
+
+/** The stages and rates that follow from the counts; the rows sorted by their dimensions. */
+function finishRows(rows: ReadonlyMap<string, FunnelRow>): FunnelRow[] {
+  const out = [...rows.values()];
+  for (const r of out) {
+    r.waiting = r.deferred - r.resumed;
+    // an offer left to expire, or a call nobody answered, is no answer
+    r.answered = Object.entries(r.outcomes).reduce((sum, [k, n]) => (k === 'expired' || k === 'no_answer' ? sum : sum + n), 0);
+    r.accepted = r.outcomes.accepted ?? 0;
+    r.declined = r.outcomes.declined ?? 0;
+    r.expired = r.outcomes.expired ?? 0;
+    r.acceptanceRate = r.offered === 0 ? null : r.accepted / r.offered;
+    r.conversionRate = r.offered === 0 ? null : r.converted / r.offered;
+    r.responseRate = r.offered === 0 ? null : r.answered / r.offered;
+    r.upliftRate = r.conversionRate === null || r.control === 0 ? null : r.conversionRate - r.controlConverted / r.control;
+  }
+  const dims = [...FUNNEL_DIMENSIONS, 'segment'] as const;
+  return out.sort((a, b) => dims.map((d) => (a[d] ?? '').localeCompare(b[d] ?? '')).find((x) => x !== 0) ?? 0);
 }
 
 /**
@@ -305,13 +365,15 @@ export function funnelCsv(rows: readonly FunnelRow[]): string {
   const stages = [...FUNNEL_STAGES, ...rates] as const;
   const reasons = [...new Set(rows.flatMap((r) => Object.keys(r.suppressedBy)))].sort();
   const others = [...new Set(rows.flatMap((r) => Object.keys(r.outcomes)))].filter((k) => !['accepted', 'declined', 'expired'].includes(k)).sort();
-  const header = [...FUNNEL_DIMENSIONS, ...stages, ...reasons.map((r) => `suppressed_${r}`), ...others.map((o) => `outcome_${o}`)];
+  const bySegment = rows.some((r) => r.segment !== undefined);
+  const dims = bySegment ? [...FUNNEL_DIMENSIONS, 'segment' as const] : FUNNEL_DIMENSIONS;
+  const header = [...dims, ...stages, ...reasons.map((r) => `suppressed_${r}`), ...others.map((o) => `outcome_${o}`)];
   const lines = [header.map(csvField).join(',')];
   for (const r of rows) {
     const rate = (x: number | null): string => (x === null ? '' : x.toFixed(4));
     lines.push(
       [
-        ...FUNNEL_DIMENSIONS.map((d) => r[d]),
+        ...dims.map((d) => r[d] ?? ''),
         ...FUNNEL_STAGES.map((s) => r[s]),
         ...rates.map((s) => rate(r[s])),
         ...reasons.map((k) => r.suppressedBy[k] ?? 0),

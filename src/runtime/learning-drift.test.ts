@@ -35,14 +35,14 @@ describe('drift across customers', () => {
   it('the registry\'s model follows it too, also once loaded back from the store', async () => {
     const store = new MemoryStore();
     const models = new ModelRegistry();
-    models.learn(answers(0.05, 20_000, 1), 10, 2000);
+    models.learn(answers(0.05, 20_000, 1), 10, { halfLife: 2000 });
     await models.saveWeights(store);
     const loaded = new ModelRegistry();
     await loaded.load(store);
     const steady = new ModelRegistry();
-    steady.learn(answers(0.05, 20_000, 1), 10, 0);
-    for (const m of [models, loaded]) m.learn(answers(0.15, 3000, 2), 10, 2000);
-    steady.learn(answers(0.15, 3000, 2), 10, 0);
+    steady.learn(answers(0.05, 20_000, 1), 10, { halfLife: 0 });
+    for (const m of [models, loaded]) m.learn(answers(0.15, 3000, 2), 10, { halfLife: 2000 });
+    steady.learn(answers(0.15, 3000, 2), 10, { halfLife: 0 });
     const p = (r: ModelRegistry): number => r.view().get('deposit')!.predict(x);
     expect(p(models)).toBeGreaterThan(0.12);
     expect(p(loaded)).toBeCloseTo(p(models), 6);

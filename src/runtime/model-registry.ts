@@ -2,6 +2,7 @@ import type { Arm, Learned, OfferModelView } from '../../actors/index.js';
 import { FtrlModel, aucBin, aucBins, binnedAuc, defaultFtrl } from '../../actors/index.js';
 import type { AuditDraft } from '../audit/audit-chain.js';
 import type { Store } from '../store/store.js';
+import { DayCounters, FUNNEL_KEEP_DAYS, isoDay } from './funnel-ledger.js';
 import { MetaCounters } from './meta-counters.js';
 
 /**
@@ -30,6 +31,8 @@ export interface ModelStats {
   arms: Record<Arm, ArmCounts>;
 }
 
+const SEP = '\u001f';
+
 /** How many scored outcomes the running AUC keeps before halving them. */
 const AUC_WINDOW = 20_000;
 
@@ -42,6 +45,50 @@ function emptyStats(): ModelStats {
     aucNeg: new Array<number>(aucBins).fill(0),
     arms: { model: { positives: 0, negatives: 0 }, random: { positives: 0, negatives: 0 } },
   };
+}
+
+/**
+ * One offer's learning on one local day (the funnel's days: the policy's defaultTimezone, the
+ * server clock): the answers it learnt from, and the scored outcomes by score bin (sparse:
+ * bin → count) for that day's AUC. Sums, so the nodes sharing a store add theirs.
+ */
+export interface ModelDayCounts {
+  examples: number;
+  positives: number;
+  negatives: number;
+  aucPos: Record<string, number>;
+  aucNeg: Record<string, number>;
+  arms: Record<Arm, ArmCounts>;
+}
+
+const emptyDay = (): ModelDayCounts => ({ examples: 0, positives: 0, negatives: 0, aucPos: {}, aucNeg: {}, arms: { model: { positives: 0, negatives: 0 }, random: { positives: 0, negatives: 0 } } });
+
+/** A day of an offer model's history: that day's figures, and the AUC from the range's first day to it. */
+export interface ModelDay {
+  day: string;
+  examples: number;
+  positives: number;
+  negatives: number;
+  /** the AUC of that day's scored outcomes; null unless both a yes and a no were seen */
+  auc: number | null;
+  /** the AUC of the scored outcomes from the first day asked to this one */
+  runningAuc: number | null;
+  arms: Record<Arm, ArmCounts & { rate: number | null }>;
+  /** that day's model arm's response rate over the random arm's */
+  lift: number | null;
+}
+
+function aucOf(pos: Record<string, number>, neg: Record<string, number>): number | null {
+  const p = new Array<number>(aucBins).fill(0);
+  const n = new Array<number>(aucBins).fill(0);
+  for (const [b, x] of Object.entries(pos)) p[Number(b)] = x;
+  for (const [b, x] of Object.entries(neg)) n[Number(b)] = x;
+  const auc = binnedAuc(p, n);
+  return Number.isNaN(auc) ? null : auc;
+}
+
+function addBins(to: Record<string, number>, from: Readonly<Record<string, number>>): void {
+  for (const [b, x] of Object.entries(from)) to[b] = (to[b] ?? 0) + x;
 }
 
 interface StoredWeights {
@@ -76,6 +123,10 @@ function rate(a: ArmCounts): number | null {
 
 export class ModelRegistry {
   readonly stats = new MetaCounters<ModelStats>('model-stats/', emptyStats);
+  /** each offer's learning per local day (meta `model-day/YYYY-MM-DD…`), the funnel's FUNNEL_KEEP_DAYS days */
+  readonly days = new DayCounters<ModelDayCounts>('model-day/', emptyDay);
+  private today = Number.NaN;
+  private todayIso = '';
   private readonly models = new Map<string, FtrlModel>();
   private readonly weightsDirty = new Set<string>();
   static readonly weightsPrefix = 'model/';
@@ -85,8 +136,23 @@ export class ModelRegistry {
     return this.models;
   }
 
-  /** Trains the offers' models; a new model gets `bits` and the drift `halfLife` (policy.learning). */
-  learn(learned: readonly Learned[], bits: number, halfLife = 0): void {
+  /** Keeps (and loads) the days of the FUNNEL_KEEP_DAYS up to `epochDay`, forgets older ones. */
+  keepDaysUpTo(epochDay: number): void {
+    this.days.keepDaysFrom(isoDay(epochDay - FUNNEL_KEEP_DAYS + 1));
+  }
+
+  /**
+   * Answers into the models and their statistics: a new model gets `bits`, every model the
+   * drift `halfLife` (policy.learning; 0: never forgets); with `day` (a local day number),
+   * into that day's record too.
+   */
+  learn(learned: readonly Learned[], bits: number, options: { halfLife?: number; day?: number } = {}): void {
+    const { halfLife = 0, day } = options;
+    if (day !== undefined && day !== this.today && learned.length > 0) {
+      this.today = day;
+      this.todayIso = isoDay(day);
+      this.keepDaysUpTo(day);
+    }
     for (const l of learned) {
       if (l.offer === undefined) continue;
       const offer = l.offer;
@@ -122,7 +188,54 @@ export class ModelRegistry {
         if (l.positive) arm.positives += 1;
         else arm.negatives += 1;
       });
+      if (day === undefined) continue;
+      this.days.update(`${this.todayIso}${SEP}${offer}`, (s) => {
+        s.examples += l.x === undefined ? 0 : 1;
+        if (l.positive) s.positives += 1;
+        else s.negatives += 1;
+        if (l.p !== undefined) {
+          const bins = l.positive ? s.aucPos : s.aucNeg;
+          const bin = String(aucBin(l.p));
+          bins[bin] = (bins[bin] ?? 0) + 1;
+        }
+        const arm = s.arms[l.arm ?? 'model'];
+        if (l.positive) arm.positives += 1;
+        else arm.negatives += 1;
+      });
     }
+  }
+
+  /**
+   * An offer's history: one entry per day it learnt something, oldest first, from `from` to
+   * `to` (YYYY-MM-DD, inclusive, either may be absent) among the days kept.
+   */
+  history(offer: string, o: { from?: string; to?: string } = {}): ModelDay[] {
+    const days: Array<[string, ModelDayCounts]> = [];
+    for (const [id, counts] of this.days.all()) {
+      const day = id.slice(0, 10);
+      if (id.slice(11) !== offer) continue;
+      if ((o.from !== undefined && day < o.from) || (o.to !== undefined && day > o.to)) continue;
+      days.push([day, counts]);
+    }
+    days.sort((a, b) => a[0].localeCompare(b[0]));
+    const pos: Record<string, number> = {};
+    const neg: Record<string, number> = {};
+    return days.map(([day, c]) => {
+      addBins(pos, c.aucPos);
+      addBins(neg, c.aucNeg);
+      const model = rate(c.arms.model);
+      const random = rate(c.arms.random);
+      return {
+        day,
+        examples: c.examples,
+        positives: c.positives,
+        negatives: c.negatives,
+        auc: aucOf(c.aucPos, c.aucNeg),
+        runningAuc: aucOf(pos, neg),
+        arms: { model: { ...c.arms.model, rate: model }, random: { ...c.arms.random, rate: random } },
+        lift: model === null || random === null || random === 0 ? null : model / random,
+      };
+    });
   }
 
   summary(offer: string, modelEvidence: number): ModelSummary {
@@ -152,6 +265,7 @@ export class ModelRegistry {
 
   async load(store: Store): Promise<void> {
     await this.stats.loadFrom(store, 100_000);
+    await this.days.loadFrom(store, 1_000_000);
     for (const { key, value } of await store.listMeta(ModelRegistry.weightsPrefix, 100_000)) {
       const w = value as StoredWeights;
       const m = new FtrlModel({ ...defaultFtrl, bits: w.bits });

@@ -65,32 +65,45 @@ export class UpliftLedger {
   }
 
   report(campaignId: string, catalog: Catalog): UpliftReport {
-    const u = this.counters.get(campaignId);
-    const c = catalog.campaigns.find((x) => x.id === campaignId);
-    const goal = c?.goal;
-    const treated = rateOf(u.treated, u.treatedConverted);
-    const control = rateOf(u.control, u.controlConverted);
-    const out: UpliftReport = {
-      campaign: campaignId,
-      goal: goal === undefined ? null : { events: [...goal.events], withinDays: goal.withinMs / 86_400_000 },
-      controlPercent: (c?.controlShare ?? 0) * 100,
-      treated,
-      control,
-      uplift: null,
-      responses: { answered: u.answered, accepted: u.accepted, acceptanceRate: u.answered === 0 ? null : u.accepted / u.answered },
-    };
-    if (treated.rate !== null && control.rate !== null) {
-      const ci95 = differenceInterval(u.treatedConverted, u.treated, u.controlConverted, u.control);
-      out.uplift = {
-        difference: treated.rate - control.rate,
-        ci95,
-        relative: control.rate === 0 ? null : treated.rate / control.rate - 1,
-        significant: ci95[0] > 0 || ci95[1] < 0,
-      };
-    }
-    if (goal === undefined) out.note = 'the campaign has no goal: conversions are not counted (set goal.events to measure uplift)';
-    else if ((c?.controlShare ?? 0) === 0) out.note = 'the campaign has no control group (set controlPercent above 0 to measure uplift)';
-    else if (u.control === 0) out.note = 'no control-group contacts yet';
-    return out;
+    return upliftReport(campaignId, catalog, this.counters.get(campaignId));
   }
+}
+
+/**
+ * A campaign's uplift report from its counts: those since the store began (the ledger's), or
+ * those of a date range summed from the funnel's daily buckets (`upliftCountsOf`).
+ */
+export function upliftReport(campaignId: string, catalog: Catalog, u: UpliftCounts): UpliftReport {
+  const c = catalog.campaigns.find((x) => x.id === campaignId);
+  const goal = c?.goal;
+  const treated = rateOf(u.treated, u.treatedConverted);
+  const control = rateOf(u.control, u.controlConverted);
+  const out: UpliftReport = {
+    campaign: campaignId,
+    goal: goal === undefined ? null : { events: [...goal.events], withinDays: goal.withinMs / 86_400_000 },
+    controlPercent: (c?.controlShare ?? 0) * 100,
+    treated,
+    control,
+    uplift: null,
+    responses: { answered: u.answered, accepted: u.accepted, acceptanceRate: u.answered === 0 ? null : u.accepted / u.answered },
+  };
+  if (treated.rate !== null && control.rate !== null) {
+    const ci95 = differenceInterval(u.treatedConverted, u.treated, u.controlConverted, u.control);
+    out.uplift = {
+      difference: treated.rate - control.rate,
+      ci95,
+      relative: control.rate === 0 ? null : treated.rate / control.rate - 1,
+      significant: ci95[0] > 0 || ci95[1] < 0,
+    };
+  }
+  if (goal === undefined) out.note = 'the campaign has no goal: conversions are not counted (set goal.events to measure uplift)';
+  else if ((c?.controlShare ?? 0) === 0) out.note = 'the campaign has no control group (set controlPercent above 0 to measure uplift)';
+  else if (u.control === 0) out.note = 'no control-group contacts yet';
+  return out;
+}
+
+/** The uplift counts of a funnel row: its offers and hold-outs, their goals reached, the answers (expiries are none). */
+export function upliftCountsOf(row: { offered: number; control: number; converted: number; controlConverted: number; answered: number; accepted: number } | undefined): UpliftCounts {
+  if (row === undefined) return { treated: 0, control: 0, treatedConverted: 0, controlConverted: 0, accepted: 0, answered: 0 };
+  return { treated: row.offered, control: row.control, treatedConverted: row.converted, controlConverted: row.controlConverted, accepted: row.accepted, answered: row.answered };
 }

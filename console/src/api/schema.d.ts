@@ -933,6 +933,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/models/{offer}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One offer model's quality per day: answers learnt, positives, the day's and the running AUC, the model and random arms' response rates
+         * @description Roles: `marketer`, `analyst`, `admin`.
+         */
+        get: operations["getModelHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/campaigns/{id}/uplift": {
         parameters: {
             query?: never;
@@ -961,7 +981,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every campaign's uplift report
+         * Every campaign's uplift report, since the store began or over a date range (from, to: the funnel's days)
          * @description Roles: `marketer`, `analyst`, `admin`.
          */
         get: operations["listUplifts"];
@@ -981,7 +1001,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The campaign funnel (triggered, suppressed by reason, control, offered, delivered, failed, answered by outcome, converted; response, conversion and uplift rates; budgets spent) by campaign, channel, offer, target group and run, over a date range or since the store began; JSON or CSV
+         * The campaign funnel (triggered, suppressed by reason, control, offered, delivered, failed, answered by outcome, converted; response, conversion and uplift rates; budgets spent) by campaign, channel, offer, target group and run, or by campaign and segment, over a date range or since the store began; JSON or CSV
          * @description Roles: `marketer`, `analyst`, `admin`.
          */
         get: operations["getFunnel"];
@@ -3829,6 +3849,38 @@ export interface components {
             weight: number;
             bits: number;
         };
+        ModelHistory: {
+            offer: string;
+            /** @description the first day asked */
+            from?: string;
+            /** @description the last day asked */
+            to?: string;
+            /** @description one entry per day the model learnt something, oldest first */
+            days: {
+                /** @description YYYY-MM-DD, a local day in the policy's defaultTimezone */
+                day: string;
+                /** @description answers (and expiries) the model learnt from that day */
+                examples: number;
+                positives: number;
+                negatives: number;
+                auc: number | null;
+                runningAuc: number | null;
+                /** @description that day's answers to offers ranked by the models and by the random control */
+                arms: {
+                    model: {
+                        positives: number;
+                        negatives: number;
+                        rate: number | null;
+                    };
+                    random: {
+                        positives: number;
+                        negatives: number;
+                        rate: number | null;
+                    };
+                };
+                lift: number | null;
+            }[];
+        };
         Uplift: {
             campaign: string;
             goal: {
@@ -3864,6 +3916,10 @@ export interface components {
             note?: string;
         };
         Uplifts: {
+            /** @description the first day counted, when asked */
+            from?: string;
+            /** @description the last day counted, when asked */
+            to?: string;
             campaigns: components["schemas"]["Uplift"][];
         };
         Funnel: {
@@ -3892,6 +3948,8 @@ export interface components {
             group: string;
             /** @description the outbound run ("-" for events' decisions) */
             run: string;
+            /** @description by=segment only: a segment the customer was in after the counted step (each step counted in every one, at most 16 by id) */
+            segment?: string;
             triggered: number;
             suppressed: number;
             suppressedBy: {
@@ -9257,6 +9315,90 @@ export interface operations {
             };
         };
     };
+    getModelHistory: {
+        parameters: {
+            query?: {
+                /** @description the first day counted, YYYY-MM-DD (a local day in the policy's defaultTimezone); with from or to, only those days are counted */
+                from?: string;
+                /** @description the last day counted, YYYY-MM-DD, inclusive */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the offer id */
+                offer: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the days */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelHistory"];
+                };
+            };
+            /** @description a problem: `invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer realm="kairos" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getCampaignUplift: {
         parameters: {
             query?: never;
@@ -9338,7 +9480,12 @@ export interface operations {
     };
     listUplifts: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the first day counted, YYYY-MM-DD (a local day in the policy's defaultTimezone); with from or to, only those days are counted */
+                from?: string;
+                /** @description the last day counted, YYYY-MM-DD, inclusive */
+                to?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9352,6 +9499,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Uplifts"];
+                };
+            };
+            /** @description a problem: `invalid` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description a problem: `unauthorized` */
@@ -9399,7 +9555,7 @@ export interface operations {
             query?: {
                 /** @description one campaign (all by default) */
                 campaign?: string;
-                /** @description dimensions to break down by, comma-separated: channel, offer, group, run (all by default; the campaign always) */
+                /** @description dimensions to break down by, comma-separated: channel, offer, group, run (all by default; the campaign always); or segment, alone: per campaign and segment the customer was in */
                 by?: string;
                 /** @description the first day counted, YYYY-MM-DD (a local day in the policy's defaultTimezone); with from or to, only those days are counted */
                 from?: string;

@@ -13,16 +13,19 @@ const interval = (ci: number[] | null | undefined): string => (ci === null || ci
 /**
  * Uplift against the control group (GET /v1/reports/uplift), for each campaign with a goal or a
  * control group: the conversion rate of the contacted and of the held-out customers, each with
- * its 95 % interval, and the difference with its interval, since the store began.
+ * its 95 % interval, and the difference with its interval: over the days from `from` to `to`
+ * (the funnel's days), or since the store began without them.
  */
-export function UpliftTable() {
+export function UpliftTable({ from, to }: { from?: string; to?: string } = {}) {
   const t = useTexts();
   const { api } = useSession();
   const [rows, setRows] = useState<Uplift[] | undefined>();
   const [error, setError] = useState<string>();
   useEffect(() => {
     let live = true;
-    void api.GET('/v1/reports/uplift').then((r) => {
+    setRows(undefined);
+    const query = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+    void api.GET('/v1/reports/uplift', { params: { query } }).then((r) => {
       if (!live) return;
       if (r.error !== undefined) setError(problemText(r.error));
       else setRows(r.data.campaigns.filter((c) => c.goal !== null || c.controlPercent > 0));
@@ -30,10 +33,10 @@ export function UpliftTable() {
     return () => {
       live = false;
     };
-  }, [api]);
+  }, [api, from, to]);
   return (
-    <section aria-labelledby="uplift-title">
-      <h2 id="uplift-title">{t.upliftTitle}</h2>
+    <section aria-labelledby="uplift-title" data-state={rows === undefined && error === undefined ? 'loading' : 'ready'} data-range={from === undefined ? 'all' : `${from}..${to ?? ''}`}>
+      <h2 id="uplift-title">{from !== undefined && to !== undefined ? t.upliftRangeTitle(from, to) : t.upliftTitle}</h2>
       <ProblemAlert message={error} />
       {rows !== undefined && rows.length === 0 && <p>{t.none}</p>}
       {rows !== undefined && rows.length > 0 && (

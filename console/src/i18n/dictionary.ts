@@ -6,6 +6,7 @@
 import { enPeople, ruPeople } from './people-texts';
 import { enEditor, ruEditor } from './editor-texts';
 import { enSegments, ruSegments } from './segments-texts';
+import { enResults, ruResults } from './results-texts';
 
 export type Lang = 'ru' | 'en';
 
@@ -170,6 +171,7 @@ export const ru = {
   callOutcomes: { accepted: 'принял', declined: 'отказался', interested: 'заинтересован', callback: 'перезвонить', later: 'позже', no_answer: 'не ответил', expired: 'не дозвонились' },
   ...ruPeople,
   ...ruEditor,
+  ...ruResults,
 };
 
 export type Texts = typeof ru;
@@ -335,6 +337,7 @@ export const en: Texts = {
   callOutcomes: { accepted: 'accepted', declined: 'declined', interested: 'interested', callback: 'call back', later: 'later', no_answer: 'no answer', expired: 'not reached' },
   ...enPeople,
   ...enEditor,
+  ...enResults,
 };
 
 export const dictionaries: Readonly<Record<Lang, Texts>> = { ru, en };

@@ -4,6 +4,7 @@ import type { FunnelRow } from '../api/client';
 import { problemText } from '../api/client';
 import { NotAllowed } from '../components/not-allowed';
 import { ProblemAlert } from '../components/problem-alert';
+import { ModelQuality } from '../components/model-quality';
 import { UpliftTable } from '../components/uplift-table';
 import type { FunnelTotals } from '../funnel';
 import { FUNNEL_STAGES, emptyTotals } from '../funnel';
@@ -12,7 +13,7 @@ import { useSession } from '../session-context';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
-export const RESULT_DIMENSIONS = ['campaign', 'channel', 'offer', 'group'] as const;
+export const RESULT_DIMENSIONS = ['campaign', 'channel', 'offer', 'group', 'segment', 'run'] as const;
 export type ResultDimension = (typeof RESULT_DIMENSIONS)[number];
 
 /** The stages the chart draws (triggered is in the table: it dwarfs the rest). */
@@ -29,7 +30,7 @@ function shiftDay(day: string, days: number): string {
 function totalsBy(rows: readonly FunnelRow[], dim: ResultDimension): Array<[string, FunnelTotals]> {
   const out = new Map<string, FunnelTotals>();
   for (const r of rows) {
-    const key = r[dim];
+    const key = r[dim] ?? '-';
     const t = out.get(key) ?? emptyTotals();
     for (const s of FUNNEL_STAGES) t[s] += r[s];
     out.set(key, t);
@@ -46,6 +47,7 @@ const rate = (n: number, of: number): string => (of === 0 ? '—' : `${((100 * n
  */
 export function ResultsPage() {
   const t = useTexts();
+  const dims = { ...t.dimensions, ...t.resultsDims };
   const { api, who, may } = useSession();
   const [from, setFrom] = useState(() => shiftDay(who.today, -6));
   const [to, setTo] = useState(who.today);
@@ -107,7 +109,7 @@ export function ResultsPage() {
         <select id="results-by" value={dim} onChange={(e) => setDim(e.target.value as ResultDimension)}>
           {RESULT_DIMENSIONS.map((d) => (
             <option key={d} value={d}>
-              {label(t.dimensions, d)}
+              {label(dims, d)}
             </option>
           ))}
         </select>
@@ -117,16 +119,17 @@ export function ResultsPage() {
         </button>
       </form>
       <ProblemAlert message={error} />
+      {asked.dim === 'segment' && <p className="muted">{t.segmentNote}</p>}
       {totals === undefined && error === undefined && <p>{t.loading}</p>}
       {totals !== undefined && totals.length === 0 && <p>{t.noResults}</p>}
       {totals !== undefined && totals.length > 0 && (
         <>
-          <ResultsChart title={t.resultsCaption(asked.from, asked.to, label(t.dimensions, asked.dim))} totals={totals} />
+          <ResultsChart title={t.resultsCaption(asked.from, asked.to, label(dims, asked.dim))} totals={totals} />
           <table className="data">
-            <caption>{t.resultsCaption(asked.from, asked.to, label(t.dimensions, asked.dim))}</caption>
+            <caption>{t.resultsCaption(asked.from, asked.to, label(dims, asked.dim))}</caption>
             <thead>
               <tr>
-                <th scope="col">{label(t.dimensions, asked.dim)}</th>
+                <th scope="col">{label(dims, asked.dim)}</th>
                 {FUNNEL_STAGES.map((s) => (
                   <th scope="col" className="num" key={s}>
                     {label(t.stages, s)}
@@ -157,7 +160,8 @@ export function ResultsPage() {
           </table>
         </>
       )}
-      {may('listUplifts') && <UpliftTable />}
+      {may('listUplifts') && <UpliftTable from={asked.from} to={asked.to} />}
+      {may('getModelHistory') && <ModelQuality from={asked.from} to={asked.to} />}
     </section>
   );
 }

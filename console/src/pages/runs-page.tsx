@@ -3,6 +3,7 @@ import type { OutboundRun, Schemas } from '../api/client';
 import { problemText } from '../api/client';
 import { NotAllowed } from '../components/not-allowed';
 import { ProblemAlert } from '../components/problem-alert';
+import { OutcomeEntry, OutcomesUpload } from '../components/wave-outcomes';
 import { label, useTexts } from '../i18n/texts';
 import { useSession } from '../session-context';
 
@@ -36,6 +37,15 @@ export function RunsPage() {
   const [listOf, setListOf] = useState<string>();
   const [calls, setCalls] = useState<CallList>();
   const [callsError, setCallsError] = useState<string>();
+  const canRecord = may('recordWaveOutcomes');
+  const [savedNote, setSavedNote] = useState<string>();
+
+  /** Reads the open call list again (after outcomes were recorded). */
+  const reloadCalls = async (id: string): Promise<void> => {
+    const r = await api.GET('/v1/runs/{id}/calls', { params: { path: { id } } });
+    if (r.error !== undefined) setCallsError(problemText(r.error));
+    else if (typeof r.data === 'object') setCalls(r.data);
+  };
 
   const openCalls = async (id: string): Promise<void> => {
     if (listOf === id) {
@@ -45,6 +55,7 @@ export function RunsPage() {
     setListOf(id);
     setCalls(undefined);
     setCallsError(undefined);
+    setSavedNote(undefined);
     const r = await api.GET('/v1/runs/{id}/calls', { params: { path: { id } } });
     if (r.error !== undefined) setCallsError(problemText(r.error));
     else if (typeof r.data === 'object') setCalls(r.data);
@@ -217,6 +228,12 @@ export function RunsPage() {
               <button type="button" onClick={() => void downloadCalls(listOf)}>
                 {t.downloadCsv}
               </button>
+              {canRecord && <OutcomesUpload api={api} run={listOf} onDone={() => void reloadCalls(listOf)} />}
+              {savedNote !== undefined && (
+                <p role="status" data-saved>
+                  {savedNote}
+                </p>
+              )}
               {calls.calls.length === 0 ? (
                 <p>{t.noCalls}</p>
               ) : (
@@ -232,6 +249,7 @@ export function RunsPage() {
                       <th scope="col">{t.outcome}</th>
                       <th scope="col">{t.callbackAt}</th>
                       <th scope="col">{t.warmLead}</th>
+                      {canRecord && <th scope="col">{t.recordOutcome}</th>}
                     </tr>
                   </thead>
                   <tbody>
@@ -245,6 +263,19 @@ export function RunsPage() {
                         <td data-field="outcome">{c.outcome === undefined ? t.noOutcomeYet : label(t.callOutcomes, c.outcome)}</td>
                         <td>{c.callbackAt === undefined ? '' : new Date(c.callbackAt).toLocaleString()}</td>
                         <td>{c.warmLead === true ? t.yes : t.no}</td>
+                        {canRecord && (
+                          <td>
+                            <OutcomeEntry
+                              api={api}
+                              run={listOf}
+                              call={c}
+                              onSaved={(message) => {
+                                setSavedNote(message);
+                                void reloadCalls(listOf);
+                              }}
+                            />
+                          </td>
+                        )}
                       </tr>
                     ))}
                   </tbody>

@@ -21,6 +21,30 @@ export const ModelSchema = Type.Object(
   { $id: 'Model' },
 );
 
+const DayArm = Type.Object({ positives: Type.Integer(), negatives: Type.Integer(), rate: Nullable(Type.Number({ description: 'positives / answers that day; null without answers' })) });
+
+export const ModelHistoryReply = Type.Object(
+  {
+    offer: Type.String(),
+    from: Type.Optional(Type.String({ description: 'the first day asked' })),
+    to: Type.Optional(Type.String({ description: 'the last day asked' })),
+    days: Type.Array(
+      Type.Object({
+        day: Type.String({ description: "YYYY-MM-DD, a local day in the policy's defaultTimezone" }),
+        examples: Type.Integer({ description: 'answers (and expiries) the model learnt from that day' }),
+        positives: Type.Integer(),
+        negatives: Type.Integer(),
+        auc: Nullable(Type.Number({ description: "the AUC of that day's scored outcomes; null unless both a yes and a no were seen" })),
+        runningAuc: Nullable(Type.Number({ description: 'the AUC of the scored outcomes from the first day listed to this one' })),
+        arms: Type.Object({ model: DayArm, random: DayArm }, { description: 'that day\'s answers to offers ranked by the models and by the random control' }),
+        lift: Nullable(Type.Number({ description: "that day's model arm's rate over the random arm's" })),
+      }),
+      { description: 'one entry per day the model learnt something, oldest first' },
+    ),
+  },
+  { $id: 'ModelHistory' },
+);
+
 export const ModelsReply = Type.Object(
   {
     learning: Type.Object({
@@ -55,7 +79,19 @@ export const UpliftSchema = Type.Object(
   { $id: 'Uplift' },
 );
 
-export const UpliftsReply = Type.Object({ campaigns: Type.Array(UpliftSchema) }, { $id: 'Uplifts' });
+export const UpliftsReply = Type.Object(
+  {
+    from: Type.Optional(Type.String({ description: 'the first day counted, when asked' })),
+    to: Type.Optional(Type.String({ description: 'the last day counted, when asked' })),
+    campaigns: Type.Array(UpliftSchema),
+  },
+  { $id: 'Uplifts' },
+);
+
+export const DayRangeQuery = Type.Object({
+  from: Type.Optional(Type.String({ description: "the first day counted, YYYY-MM-DD (a local day in the policy's defaultTimezone); with from or to, only those days are counted" })),
+  to: Type.Optional(Type.String({ description: 'the last day counted, YYYY-MM-DD, inclusive' })),
+});
 
 export const PropensityReply = Type.Object(
   {
@@ -75,6 +111,7 @@ export const FunnelRowSchema = Type.Object(
     offer: Type.String(),
     group: Type.String(),
     run: Type.String({ description: 'the outbound run ("-" for events\' decisions)' }),
+    segment: Type.Optional(Type.String({ description: 'by=segment only: a segment the customer was in after the counted step (each step counted in every one, at most 16 by id)' })),
     triggered: Type.Integer(),
     suppressed: Type.Integer(),
     suppressedBy: Counts,
@@ -122,7 +159,7 @@ export const FunnelReply = Type.Object(
 
 export const FunnelQuery = Type.Object({
   campaign: Type.Optional(Type.String({ description: 'one campaign (all by default)' })),
-  by: Type.Optional(Type.String({ description: 'dimensions to break down by, comma-separated: channel, offer, group, run (all by default; the campaign always)' })),
+  by: Type.Optional(Type.String({ description: 'dimensions to break down by, comma-separated: channel, offer, group, run (all by default; the campaign always); or segment, alone: per campaign and segment the customer was in' })),
   from: Type.Optional(Type.String({ description: "the first day counted, YYYY-MM-DD (a local day in the policy's defaultTimezone); with from or to, only those days are counted" })),
   to: Type.Optional(Type.String({ description: 'the last day counted, YYYY-MM-DD, inclusive' })),
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { description: 'json (default) or csv (also chosen by Accept: text/csv)' })),
