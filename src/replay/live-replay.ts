@@ -131,6 +131,8 @@ export interface LiveReplayOptions {
   /** read at most this many rows (all by default) */
   rows?: number;
   onProgress?: (rows: number) => void;
+  /** changes the replay's catalog before the run (an experiment with the policy's learning settings or a campaign's `model`) */
+  adjust?: (def: CatalogDef) => CatalogDef;
 }
 
 /** Replays `csvPath` through the real decision path (see the module's comment). */
@@ -139,7 +141,7 @@ export async function replayLive(csvPath: string, options: LiveReplayOptions = {
   if (calls.length === 0) throw new KairosError('invalid', `${csvPath}: no rows`);
   const dir = mkdtempSync(join(tmpdir(), 'kairos-replay-'));
   const catalogFile = join(dir, 'catalog.json');
-  writeFileSync(catalogFile, JSON.stringify(replayCatalog()));
+  writeFileSync(catalogFile, JSON.stringify(options.adjust === undefined ? replayCatalog() : options.adjust(replayCatalog())));
   const config = loadConfig({ KAIROS_STORE: 'memory', KAIROS_CLOCK: 'manual', KAIROS_PORT: '0', KAIROS_HOST: '127.0.0.1', KAIROS_DEMO: 'true', KAIROS_CATALOG_FILE: catalogFile, KAIROS_LOG_LEVEL: 'error', KAIROS_SEGMENT_SWEEP_MS: '0' });
   const k = await startKairos(config, { manualClockStart: calls[0]!.at });
   const clock = k.clock as ManualClock;
