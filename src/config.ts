@@ -44,6 +44,8 @@ export interface Config {
   /** load the demo bank (customers and catalog) into an empty data dir */
   demo: boolean;
   clock: ClockMode;
+  /** the manual clock's first reading, epoch ms (the current time when absent) */
+  clockStart: number | undefined;
   logLevel: LogLevel;
   /**
    * when a reply may go out: `commit` (after the change is committed to the store: a crash of
@@ -309,6 +311,14 @@ export function parseKeys(raw: string): Parsed<readonly NamedKey[]> {
   return { ok: out };
 }
 
+/** An instant: epoch milliseconds, or an ISO 8601 date-time with its offset (2008-05-05T10:00:00+03:00). */
+function instant(raw: string): Parsed<number> {
+  const ms = /^\d+$/.test(raw) ? Number(raw) : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(raw) ? Date.parse(raw) : Number.NaN;
+  return Number.isSafeInteger(ms) && ms >= 0 && ms <= Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+    ? { ok: ms }
+    : { problem: 'must be epoch milliseconds or an ISO date-time with its offset (2008-05-05T10:00:00+03:00), before the year 10000' };
+}
+
 function bool(raw: string): Parsed<boolean> {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return { ok: true };
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return { ok: false };
@@ -330,6 +340,7 @@ const settings = [
   { key: 'keys', env: 'KAIROS_KEYS', parse: parseKeys },
   { key: 'demo', env: 'KAIROS_DEMO', parse: bool },
   { key: 'clock', env: 'KAIROS_CLOCK', parse: oneOf<ClockMode>('system', 'manual') },
+  { key: 'clockStart', env: 'KAIROS_CLOCK_START', parse: instant },
   { key: 'logLevel', env: 'KAIROS_LOG_LEVEL', parse: oneOf<LogLevel>('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
   { key: 'durability', env: 'KAIROS_DURABILITY', parse: oneOf<Durability>('commit', 'strict', 'write-behind') },
   { key: 'commitWindowMs', env: 'KAIROS_COMMIT_WINDOW_MS', parse: int(0, 1000) },
@@ -413,6 +424,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'keys' | 'demoCrede
   nodeId: `${hostname()}-${process.pid}`,
   demo: true,
   clock: 'system',
+  clockStart: undefined,
   logLevel: 'info',
   durability: 'commit',
   lmdbWriteMap: false,

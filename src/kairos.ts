@@ -440,7 +440,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const uws = loadUws();
   const logger = createLogger(config.logLevel, options.logDestination, config.nodeId);
   const metrics = createMetrics();
-  const clock: Clock = config.clock === 'manual' ? new ManualClock(options.manualClockStart ?? Date.now()) : systemClock;
+  const clock: Clock = config.clock === 'manual' ? new ManualClock(options.manualClockStart ?? config.clockStart ?? Date.now()) : systemClock;
   const started = Date.now();
 
   const store = await openStore(config, logger);

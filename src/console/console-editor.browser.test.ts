@@ -258,7 +258,7 @@ describe('the campaign editor in a browser: the issue\'s story', { timeout: 90_0
     const m = await newPage();
     await signIn(m.page, MARKETER);
     await m.page.getByRole('link', { name: 'Результаты' }).click();
-    await m.page.locator('main section[data-state="ready"]').waitFor();
+    await m.page.locator('main section[aria-labelledby="results-title"][data-state="ready"]').waitFor();
     const result = m.page.locator(`tr[data-result="${NEW_ID}"]`);
     await result.waitFor();
     expect(Number((await result.locator('td.num').allTextContents())[1])).toBe(1);

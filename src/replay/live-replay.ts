@@ -135,35 +135,87 @@ export interface LiveReplayOptions {
   adjust?: (def: CatalogDef) => CatalogDef;
 }
 
-/** Replays `csvPath` through the real decision path (see the module's comment). */
-export async function replayLive(csvPath: string, options: LiveReplayOptions = {}): Promise<LiveReplayResult> {
-  const calls = await readBankCalls(csvPath, options.rows);
-  if (calls.length === 0) throw new KairosError('invalid', `${csvPath}: no rows`);
+/**
+ * The way a call reaches Kairos and its answer comes back: in this process (`inProcessPath`), or
+ * over the gateway's WebSocket to a running server (load-tests/replay-ws.ts). `decide` moves the
+ * server's clock to the call and answers the campaign's probability in the decision (offered
+ * or not) and the offer instance when it was offered; `answer` sends the response.
+ */
+export interface CallPath {
+  decide(call: BankCall): Promise<{ probability: number; instance?: string }>;
+  answer(call: BankCall, instance: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The replay's catalog, as a file a server can be started with (KAIROS_CATALOG_FILE), in a temporary directory `remove` deletes. */
+export function writeReplayCatalog(adjust?: (def: CatalogDef) => CatalogDef): { file: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'kairos-replay-'));
-  const catalogFile = join(dir, 'catalog.json');
-  writeFileSync(catalogFile, JSON.stringify(options.adjust === undefined ? replayCatalog() : options.adjust(replayCatalog())));
-  const config = loadConfig({ KAIROS_STORE: 'memory', KAIROS_CLOCK: 'manual', KAIROS_PORT: '0', KAIROS_HOST: '127.0.0.1', KAIROS_DEMO: 'true', KAIROS_CATALOG_FILE: catalogFile, KAIROS_LOG_LEVEL: 'error', KAIROS_SEGMENT_SWEEP_MS: '0' });
-  const k = await startKairos(config, { manualClockStart: calls[0]!.at });
+  const file = join(dir, 'catalog.json');
+  writeFileSync(file, JSON.stringify(adjust === undefined ? replayCatalog() : adjust(replayCatalog())));
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The event a call is to Kairos: `callcenter.call` for `demo-<n>` at the call's time, its context in `data`. */
+export function callEvent(call: BankCall): Record<string, unknown> {
+  return { id: `replay-call-${call.n}`, type: 'callcenter.call', channel: 'callcenter', customer: { id: `demo-${call.n}` }, at: call.at, data: call.context };
+}
+
+/** The response a call's answer is: `accepted` when the client subscribed, else `declined`. */
+export function callAnswer(call: BankCall, instance: string): Record<string, unknown> {
+  return { id: `replay-answer-${call.n}`, instance, outcome: call.subscribed ? 'accepted' : 'declined', at: call.at };
+}
+
+/** The campaign's probability in a customer's last decision (from the card's `lastDecision`). */
+export function replayProbability(call: BankCall, explain: readonly Explanation[] | undefined): number {
+  const p = probabilityOf(explain);
+  if (p === undefined) throw new KairosError('internal', `row ${call.n}: the campaign was not weighed for demo-${call.n}`);
+  return p;
+}
+
+/** Kairos in this process: memory store, a manual clock starting at `start`, the demo bank, the replay's catalog. */
+export async function inProcessPath(start: number, adjust?: (def: CatalogDef) => CatalogDef): Promise<CallPath> {
+  const catalog = writeReplayCatalog(adjust);
+  const config = loadConfig({ KAIROS_STORE: 'memory', KAIROS_CLOCK: 'manual', KAIROS_PORT: '0', KAIROS_HOST: '127.0.0.1', KAIROS_DEMO: 'true', KAIROS_CATALOG_FILE: catalog.file, KAIROS_LOG_LEVEL: 'error', KAIROS_SEGMENT_SWEEP_MS: '0' });
+  const k = await startKairos(config, { manualClockStart: start });
   const clock = k.clock as ManualClock;
+  return {
+    async decide(call) {
+      clock.set(call.at);
+      const reply = await k.host.submitEvent(parseEvent(callEvent(call)));
+      if (reply.kind !== 'decision') throw new KairosError('internal', `row ${call.n}: ${reply.kind === 'error' ? `${reply.code}: ${reply.message}` : 'no decision'}`);
+      const action: DecisionAction | undefined = reply.actions.find((a) => a.campaign === REPLAY_CAMPAIGN);
+      const probability = replayProbability(call, (await k.host.view(`demo-${call.n}`))?.lastDecision);
+      return action === undefined ? { probability } : { probability, instance: action.instance };
+    },
+    async answer(call, instance) {
+      const frame = parseClientFrame({ t: 'response', ...callAnswer(call, instance) });
+      if (frame.t !== 'response') throw new KairosError('internal', 'not a response');
+      const reply = await k.host.submitResponse(frame.response);
+      if (reply.kind === 'error') throw new KairosError('internal', `row ${call.n}: the answer was refused: ${reply.code}: ${reply.message}`);
+    },
+    async close() {
+      await k.close();
+      catalog.remove();
+    },
+  };
+}
+
+/** Drives `calls` through `path` in order: each scored, then (when offered) answered; the scores. */
+export async function replayCalls(calls: readonly BankCall[], path: CallPath, onProgress?: (rows: number) => void): Promise<LiveReplayResult> {
   const scores: number[] = [];
   const labels: number[] = [];
   const months: string[] = [];
   let offered = 0;
-  try {
-    for (const call of calls) {
-      const score = await decideCall(k.host, clock, call);
-      scores.push(score.probability);
-      labels.push(call.subscribed ? 1 : 0);
-      months.push(call.month);
-      if (score.instance !== undefined) {
-        offered++;
-        await answer(k.host, call, score.instance);
-      }
-      if (options.onProgress !== undefined && scores.length % 5000 === 0) options.onProgress(scores.length);
+  for (const call of calls) {
+    const score = await path.decide(call);
+    scores.push(score.probability);
+    labels.push(call.subscribed ? 1 : 0);
+    months.push(call.month);
+    if (score.instance !== undefined) {
+      offered++;
+      await path.answer(call, score.instance);
     }
-  } finally {
-    await k.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (onProgress !== undefined && scores.length % 5000 === 0) onProgress(scores.length);
   }
   const cut = Math.min(SETTINGS_ROWS, calls.length);
   return {
@@ -174,25 +226,16 @@ export async function replayLive(csvPath: string, options: LiveReplayOptions = {
   };
 }
 
-type Host = Awaited<ReturnType<typeof startKairos>>['host'];
-
-async function decideCall(host: Host, clock: ManualClock, call: BankCall): Promise<{ probability: number; instance?: string }> {
-  clock.set(call.at);
-  const customer = `demo-${call.n}`;
-  const event = parseEvent({ id: `replay-call-${call.n}`, type: 'callcenter.call', channel: 'callcenter', customer: { id: customer }, at: call.at, data: call.context });
-  const reply = await host.submitEvent(event);
-  if (reply.kind !== 'decision') throw new KairosError('internal', `row ${call.n}: ${reply.kind === 'error' ? `${reply.code}: ${reply.message}` : 'no decision'}`);
-  const action: DecisionAction | undefined = reply.actions.find((a) => a.campaign === REPLAY_CAMPAIGN);
-  const probability = probabilityOf((await host.view(customer))?.lastDecision);
-  if (probability === undefined) throw new KairosError('internal', `row ${call.n}: the campaign was not weighed for ${customer}`);
-  return action === undefined ? { probability } : { probability, instance: action.instance };
-}
-
-async function answer(host: Host, call: BankCall, instance: string): Promise<void> {
-  const frame = parseClientFrame({ t: 'response', id: `replay-answer-${call.n}`, instance, outcome: call.subscribed ? 'accepted' : 'declined', at: call.at });
-  if (frame.t !== 'response') throw new KairosError('internal', 'not a response');
-  const reply = await host.submitResponse(frame.response);
-  if (reply.kind === 'error') throw new KairosError('internal', `row ${call.n}: the answer was refused: ${reply.code}: ${reply.message}`);
+/** Replays `csvPath` through the real decision path in this process (see the module's comment). */
+export async function replayLive(csvPath: string, options: LiveReplayOptions = {}): Promise<LiveReplayResult> {
+  const calls = await readBankCalls(csvPath, options.rows);
+  if (calls.length === 0) throw new KairosError('invalid', `${csvPath}: no rows`);
+  const path = await inProcessPath(calls[0]!.at, options.adjust);
+  try {
+    return await replayCalls(calls, path, options.onProgress);
+  } finally {
+    await path.close();
+  }
 }
 
 const f4 = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(4));
