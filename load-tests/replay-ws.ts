@@ -138,7 +138,9 @@ if (values['in-process']) {
   } finally {
     await local.close();
   }
+  console.log(`in process: ${inProcess.offered} offered and answered`);
   console.log(replayLine(inProcess, 'replay(in process)'));
-  same = ` same_as_in_process=${JSON.stringify(inProcess) === JSON.stringify(ws)}`;
+  const figures = (r: LiveReplayResult): string => [replayLine(r), replayLine(r.first), replayLine(r.rest), r.offered].join(' ');
+  same = ` same_as_in_process=${figures(inProcess) === figures(ws)}`;
 }
 console.log(`${replayLine(ws, 'replay-ws')}${same}`);
