@@ -51,9 +51,18 @@ class GatewaySocket {
     });
   }
 
+  /** Sends a frame and resolves with the reply naming it; rejects after 30 s without one. */
   request(frame: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return new Promise((resolve) => {
-      this.waiting.set(frame.id as string, resolve);
+    const id = frame.id as string;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`no reply to ${String(frame.t)} ${id} within 30 s`));
+      }, 30_000);
+      this.waiting.set(id, (f) => {
+        clearTimeout(timer);
+        resolve(f);
+      });
       this.ws.send(this.packr.pack(frame), { binary: true });
     });
   }
@@ -117,7 +126,12 @@ const { values } = benchArgs({
   },
 });
 
-const calls = await readBankCalls(join(root, values.csv), values.rows === undefined ? Infinity : Number(values.rows));
+const rows = values.rows === undefined ? Infinity : Number(values.rows);
+if (!(rows === Infinity || (Number.isInteger(rows) && rows >= 1))) {
+  process.stderr.write(`replay-ws: --rows must be a whole number of at least 1, not "${values.rows}"\n`);
+  process.exit(2);
+}
+const calls = await readBankCalls(join(root, values.csv), rows);
 const started = Date.now();
 const remote = await serverPath(calls[0]!.at);
 let ws: LiveReplayResult;

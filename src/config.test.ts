@@ -118,9 +118,10 @@ describe('configuration', () => {
   it("reads the manual clock's first reading as epoch ms or an ISO date-time with its offset", () => {
     expect(loadConfig({}).clockStart).toBeUndefined();
     expect(loadConfig({ KAIROS_CLOCK: 'manual', KAIROS_CLOCK_START: '2008-05-05T10:00:00+03:00' }).clockStart).toBe(Date.UTC(2008, 4, 5, 7));
-    expect(loadConfig({ KAIROS_CLOCK_START: '1209970800000' }).clockStart).toBe(1209970800000);
+    expect(loadConfig({ KAIROS_CLOCK: 'manual', KAIROS_CLOCK_START: '1209970800000' }).clockStart).toBe(1209970800000);
+    expect(() => loadConfig({ KAIROS_CLOCK_START: '1209970800000' })).toThrow(/KAIROS_CLOCK_START: the first reading of the manual clock: set KAIROS_CLOCK=manual/);
     for (const bad of ['2008-05-05', '2008-05-05T10:00:00', 'yesterday', '-5', '99999999999999999'])
-      expect(() => loadConfig({ KAIROS_CLOCK_START: bad }), bad).toThrow(/KAIROS_CLOCK_START: must be epoch milliseconds or an ISO date-time with its offset/);
+      expect(() => loadConfig({ KAIROS_CLOCK: 'manual', KAIROS_CLOCK_START: bad }), bad).toThrow(/KAIROS_CLOCK_START: must be epoch milliseconds or an ISO date-time with its offset/);
   });
 
   it('wants both TLS files or neither, and names one it cannot read', () => {

@@ -596,6 +596,9 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     } else values[s.key] = parsed.ok;
   }
   const merged = { ...defaults, ...values, ...overrides } as Config;
+  if (merged.clockStart !== undefined && merged.clock !== 'manual') {
+    problems.push('KAIROS_CLOCK_START: the first reading of the manual clock: set KAIROS_CLOCK=manual too, or leave it out');
+  }
   if ((merged.tlsCertFile === undefined) !== (merged.tlsKeyFile === undefined)) {
     problems.push('KAIROS_TLS_CERT_FILE and KAIROS_TLS_KEY_FILE: set both for TLS, or neither');
   }

@@ -83,6 +83,10 @@ describe('stop list', () => {
       expect(next.legacyKeys).toEqual([gone]);
       expect(next.scopesFor('c-9', undefined, { email: 'gone@bank.example' })).toEqual([{}]);
       expect(next.scopesFor('c-9', undefined, { phone })).toEqual([{ channel: 'sms' }]);
+      // a search by the identifier finds the entry under its old key as well as under the new
+      expect(next.keysOf('email', 'gone@bank.example')).toEqual([stopKey('email', 'gone@bank.example', S), gone]);
+      expect(next.keysOf('phone', phone)).toEqual([stopKey('phone', phone, S)]);
+      expect(next.keysOf('phone', 'not a phone')).toEqual([]);
       await reopened.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

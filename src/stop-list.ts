@@ -156,6 +156,18 @@ export class StopList {
     return [...this.byKey.values()].flat().sort((a, b) => a.at - b.at);
   }
 
+  /**
+   * The keys an identifier's entries may be under: its key, and its old SHA-256 key while an
+   * entry of the old keying that no identifier matched is still kept (see migrate); none for a
+   * value that cannot be that kind of identifier.
+   */
+  keysOf(kind: StopKind, value: string): string[] {
+    const key = this.keyOf(kind, value);
+    if (key === undefined) return [];
+    const old = this.legacy.size > 0 ? legacyStopKey(kind, value) : undefined;
+    return old !== undefined && this.legacy.has(old) ? [key, old] : [key];
+  }
+
   /** The entries that apply to this customer: by id, by any identifier it holds or the event names. */
   scopesFor(customerId: string, identifiers: Identifiers | undefined, ref: CustomerRef): StopScope[] {
     if (this.byKey.size === 0) return [];

@@ -20,6 +20,12 @@ describe('group evidence', () => {
     expect(posteriorProbability(0.1, e, 20)).toBeCloseTo((0.1 * 20 + 1) / 23, 12);
   });
 
+  it('never reads decayed counts below 0 (several nodes merging their deltas can overshoot)', () => {
+    const e: GroupEvidence = { positives: 10, negatives: 10, recentPositives: -3, recentNegatives: 5 };
+    expect(posteriorProbability(0.2, e, 10)).toBeCloseTo((0.2 * 10) / (10 + 5), 12);
+    expect(evidenceWeight(e)).toBe(5);
+  });
+
   it('reads evidence stored before the decayed counts from its totals', () => {
     const old: GroupEvidence = { positives: 3, negatives: 7 };
     expect(posteriorProbability(0.5, old, 10)).toBeCloseTo(8 / 20, 12);

@@ -65,13 +65,14 @@ export function evidenceKey(campaign: string, group: string): string {
  */
 export function posteriorProbability(prior: number, evidence: GroupEvidence | undefined, strength: number): number {
   if (evidence === undefined) return prior;
-  const a = prior * strength + (evidence.recentPositives ?? evidence.positives);
-  const b = (1 - prior) * strength + (evidence.recentNegatives ?? evidence.negatives);
+  // Counts decayed on several nodes and merged as deltas can dip below 0: never below.
+  const a = prior * strength + Math.max(0, evidence.recentPositives ?? evidence.positives);
+  const b = (1 - prior) * strength + Math.max(0, evidence.recentNegatives ?? evidence.negatives);
   return a + b === 0 ? prior : a / (a + b);
 }
 
 /** How many answers the probability rests on: the decayed count when there is one. */
 export function evidenceWeight(evidence: GroupEvidence | undefined): number {
   if (evidence === undefined) return 0;
-  return (evidence.recentPositives ?? evidence.positives) + (evidence.recentNegatives ?? evidence.negatives);
+  return Math.max(0, evidence.recentPositives ?? evidence.positives) + Math.max(0, evidence.recentNegatives ?? evidence.negatives);
 }

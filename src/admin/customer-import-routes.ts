@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { GatewayEvent } from '../../actors/index.js';
@@ -154,14 +154,18 @@ function apiRun(d: CustomerImportDeps) {
 /** Tells live customers what changed in their master data, as events. */
 async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: string; before: CustomerRecord; after: CustomerRecord }>): Promise<void> {
   for (const { id, before, after } of changes) {
-    const tag = createHash('sha256').update(stable(after)).digest('base64url').slice(0, 16);
+    // Each change is told once: its ids are new each time (a revoke, a grant and a revoke again
+    // within the same clock reading must not be taken for the first revoke repeated).
+    const tag = createHash('sha256').update(stable(before)).update(stable(after)).update(randomBytes(8)).digest('base64url').slice(0, 16);
     const events: GatewayEvent[] = [];
+    // A consent the master data now answers otherwise: the customer's state (what the send check
+    // reads) follows. A withdrawal first, before anything the change could trigger an offer on; a
+    // grant last.
+    const { granted, revoked } = consentChanges(before, after);
+    if (revoked.length > 0) events.push({ id: `import:${id}:${tag}:revoked`, type: 'consent.revoked', customer: { id }, data: { channels: revoked, source: 'import' } });
     if (stable(profileEventData(before)) !== stable(profileEventData(after))) events.push({ id: `import:${id}:${tag}`, type: 'profile.updated', customer: { id }, data: profileEventData(after) });
     if (after.stage === 'formerClient' && before.stage !== 'formerClient') events.push({ id: `import:${id}:${tag}:churned`, type: 'client.churned', customer: { id }, data: { source: 'import' } });
-    // A consent the master data now answers otherwise: the customer's state (what the send check reads) follows.
-    const { granted, revoked } = consentChanges(before, after);
     if (granted.length > 0) events.push({ id: `import:${id}:${tag}:granted`, type: 'consent.granted', customer: { id }, data: { channels: granted, source: 'import' } });
-    if (revoked.length > 0) events.push({ id: `import:${id}:${tag}:revoked`, type: 'consent.revoked', customer: { id }, data: { channels: revoked, source: 'import' } });
     for (const e of events) {
       const r = await d.host.submitEvent(e);
       if (r.kind === 'error') d.logger.warn({ customer: id, type: e.type, code: r.code }, 'the customer was not told of its imported change');

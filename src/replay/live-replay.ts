@@ -182,7 +182,7 @@ export async function inProcessPath(start: number, adjust?: (def: CatalogDef) =>
     async decide(call) {
       clock.set(call.at);
       // As POST /v1/clock does: reminders that came due (segment timers, deferrals) first.
-      while ((await k.host.pollReminders()) > 0);
+      for (let round = 0; round < 100 && (await k.host.pollReminders()) > 0; round++);
       const reply = await k.host.submitEvent(parseEvent(callEvent(call)));
       if (reply.kind !== 'decision') throw new KairosError('internal', `row ${call.n}: ${reply.kind === 'error' ? `${reply.code}: ${reply.message}` : 'no decision'}`);
       const action: DecisionAction | undefined = reply.actions.find((a) => a.campaign === REPLAY_CAMPAIGN);

@@ -539,8 +539,10 @@ export class CustomerHost {
           capacityAt: msg.now,
           evidence: this.o.propensity.evidence(),
           models: this.o.models.view(),
-          // The brain has no random source: exploration draws from this seed.
-          seed: (Math.random() * 0x1_0000_0000) >>> 0,
+          // The brain has no random source: exploration draws from this seed. Under the manual
+          // clock (QA, the replay) none is given, so the draws follow the event's id and a run
+          // can be repeated exactly.
+          ...(this.o.clock.mode === 'manual' ? {} : { seed: (Math.random() * 0x1_0000_0000) >>> 0 }),
         }),
       );
     }

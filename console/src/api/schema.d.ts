@@ -174,9 +174,9 @@ export interface paths {
         };
         /**
          * Find a customer by phone, e-mail or card (exactly one), normalised as identity resolution does
-         * @description The answer lists the customer the identifier is linked to (its id and name), or none; the same roles as the card read it, the name masked for an `analyst` as the card is. The value is never logged nor echoed in a refusal.
+         * @description The answer lists the customer the identifier is linked to (its id and name), or none. For the privacy role (and admin) only: an analyst reads cards masked so as not to know who the customer is, and a lookup by a phone, an e-mail or a card would tell. The value is never logged nor echoed in a refusal.
          *
-         *     Roles: `privacy`, `analyst`, `admin`.
+         *     Roles: `privacy`, `admin`.
          */
         get: operations["findCustomers"];
         put?: never;
