@@ -897,7 +897,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The learning settings and every offer's adaptive model: examples, positives, negatives, running AUC, lift over the random arm, weight in the blend
+         * The learning settings and every offer's adaptive model: examples, positives, negatives, the running and the last 30 days' AUC, lift over the random arm per offer and per campaign with 95 % intervals (AUC and lift only with the evidence behind them, else null and why), weight in the blend
          * @description Roles: `marketer`, `analyst`, `admin`.
          */
         get: operations["listModels"];
@@ -3821,6 +3821,10 @@ export interface components {
                 exploration: string;
                 randomPercent: number;
                 bits: number;
+                /** @description answers after which an earlier answer weighs half (0: never forgets) */
+                halfLife: number;
+                /** @description the random arm reaches customers below the propensity floor too */
+                belowFloor: boolean;
             };
             models: components["schemas"]["Model"][];
         };
@@ -3831,6 +3835,24 @@ export interface components {
             positives: number;
             negatives: number;
             auc: number | null;
+            /** @description why the figure is null (e.g. "needs 200 answers, has 12"); null when it is shown */
+            aucReason: string | null;
+            /** @description the within-period AUC, beside the running one: the last 30 local days (the daily records) */
+            last30Days: {
+                /** @description 30 */
+                days: number;
+                /** @description the first local day counted, YYYY-MM-DD */
+                from: string;
+                /** @description today, the last day counted */
+                to: string;
+                /** @description answers the model learnt from in those days */
+                examples: number;
+                positives: number;
+                negatives: number;
+                auc: number | null;
+                /** @description why the figure is null (e.g. "needs 200 answers, has 12"); null when it is shown */
+                reason: string | null;
+            };
             /** @description answers to offers ranked by the models and by the random control */
             arms: {
                 model: {
@@ -3845,6 +3867,32 @@ export interface components {
                 };
             };
             lift: number | null;
+            /** @description 95 % interval of the lift (normal approximation of the log ratio): low, high; null with the lift */
+            liftCi95: number[] | null;
+            /** @description why the figure is null (e.g. "needs 200 answers, has 12"); null when it is shown */
+            liftReason: string | null;
+            /** @description the lift per campaign that offered the offer, by campaign id */
+            campaigns: {
+                campaign: string;
+                /** @description answers to offers ranked by the models and by the random control */
+                arms: {
+                    model: {
+                        positives: number;
+                        negatives: number;
+                        rate: number | null;
+                    };
+                    random: {
+                        positives: number;
+                        negatives: number;
+                        rate: number | null;
+                    };
+                };
+                lift: number | null;
+                /** @description 95 % interval of the lift (normal approximation of the log ratio): low, high; null with the lift */
+                ci95: number[] | null;
+                /** @description why the figure is null (e.g. "needs 200 answers, has 12"); null when it is shown */
+                reason: string | null;
+            }[];
             /** @description the model's share in the blend with the target group's probability */
             weight: number;
             bits: number;
