@@ -2,6 +2,7 @@ import type { CatalogService } from '../catalog/catalog-service.js';
 import { KairosError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { ModelRegistry, ModelSummary } from '../runtime/model-registry.js';
+import { figureEvidenceOf } from '../runtime/model-registry.js';
 import type { BudgetLedger } from '../runtime/budget-ledger.js';
 import type { FunnelDimension, FunnelLedger, FunnelRow } from '../runtime/funnel-ledger.js';
 import { FUNNEL_DIMENSIONS, FUNNEL_STAGES, funnelCsv, parseIsoDay } from '../runtime/funnel-ledger.js';
@@ -88,7 +89,7 @@ function modelSummaries(d: LearningRouteDeps): ModelSummary[] {
 /** One offer's model as shown: its within-period AUC ends today (the funnel's local day, by the server clock). */
 function modelSummary(d: LearningRouteDeps, offer: string): ModelSummary {
   const policy = d.catalogs.catalog.policy;
-  return d.models.summary(offer, policy.learning.modelEvidence, capacityDay(policy, d.clock.now()));
+  return d.models.summary(offer, policy.learning.modelEvidence, capacityDay(policy, d.clock.now()), figureEvidenceOf(policy.learning));
 }
 
 function upliftReports(d: LearningRouteDeps): UpliftReport[] {
@@ -249,7 +250,7 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
       return {
         status: 200,
         body: {
-          learning: { models: l.models, modelEvidence: l.modelEvidence, exploration: l.exploration, randomPercent: l.randomShare * 100, bits: l.bits, halfLife: l.halfLife, belowFloor: l.belowFloor },
+          learning: { models: l.models, modelEvidence: l.modelEvidence, exploration: l.exploration, randomPercent: l.randomShare * 100, bits: l.bits, halfLife: l.halfLife, belowFloor: l.belowFloor, figureAnswers: l.figureAnswers, figureOutcomes: l.figureOutcomes },
           models: modelSummaries(d),
         },
       };

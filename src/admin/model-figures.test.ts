@@ -34,7 +34,7 @@ describe('model figures with the evidence behind them', () => {
     const policy = (await api('GET', '/v1/policy')).body;
     expect((await api('PUT', '/v1/policy', { ...policy, learning: { ...policy.learning, randomPercent: 50 } })).status).toBe(200);
     const all = (await api('GET', '/v1/models')).body;
-    expect(all.learning).toMatchObject({ randomPercent: 50, halfLife: 2000, belowFloor: true });
+    expect(all.learning).toMatchObject({ randomPercent: 50, halfLife: 2000, belowFloor: true, figureAnswers: 200, figureOutcomes: 20 });
     const empty = all.models.find((m: { offer: string }) => m.offer === 'pension-deposit');
     expect(empty).toMatchObject({ examples: 0, positives: 0, negatives: 0, auc: null, aucReason: 'the model needs 200 examples, has 0', lift: null, liftCi95: null, campaigns: [] });
 
@@ -83,5 +83,18 @@ describe('model figures with the evidence behind them', () => {
     // Across a restart, the per-campaign counts stay.
     await server.restart();
     expect((await api('GET', '/v1/models/pension-deposit')).body).toEqual(model);
+
+    // The thresholds are the policy's: asking for more evidence hides the figures again.
+    const now = (await api('GET', '/v1/policy')).body;
+    expect((await api('PUT', '/v1/policy', { ...now, learning: { ...now.learning, figureAnswers: 100_000, figureOutcomes: 30 } })).status).toBe(200);
+    expect((await api('GET', '/v1/models')).body.learning).toMatchObject({ figureAnswers: 100_000, figureOutcomes: 30 });
+    expect((await api('GET', '/v1/models/pension-deposit')).body).toMatchObject({
+      auc: null,
+      aucReason: `the model needs 100000 examples, has ${answered}`,
+      lift: null,
+      liftCi95: null,
+      campaigns: [{ lift: null, ci95: null, reason: `the model needs 100000 examples, has ${answered}` }],
+    });
+    expect((await api('PUT', '/v1/policy', { ...now, learning: { ...now.learning, figureOutcomes: 0 } })).status).toBe(400);
   });
 });

@@ -70,6 +70,9 @@ describe('honest figures: AUC and lift only with evidence behind them', () => {
     expect(evidenceShortfall({ answers: 300, positives: 5, negatives: 295 }, 'random arm')).toBe('random arm: needs 20 positive answers, has 5');
     expect(evidenceShortfall({ answers: 300, positives: 290, negatives: 10 })).toBe('needs 20 negative answers, has 10');
     expect(evidenceShortfall({ answers: 200, positives: 20, negatives: 20 })).toBeNull();
+    // The policy's thresholds (figureAnswers, figureOutcomes) instead of the defaults.
+    expect(evidenceShortfall({ answers: 12, positives: 2, negatives: 10 }, '', { examples: 10, positives: 2, negatives: 2 })).toBeNull();
+    expect(evidenceShortfall({ answers: 12, positives: 2, negatives: 10 }, 'model arm', { examples: 10, positives: 3, negatives: 3 })).toBe('model arm: needs 3 positive answers, has 2');
   });
 
   it('shows the AUC once the model has 200 examples with 20 of each answer, and the lift per campaign once both arms have theirs', () => {
@@ -78,6 +81,8 @@ describe('honest figures: AUC and lift only with evidence behind them', () => {
     m.learn(answers('a', 'model', 200, 190), 10, { day: today - 40 });
     let s = m.summary(offer, 200, today);
     expect(s).toMatchObject({ examples: 200, auc: null, aucReason: 'needs 20 negative answers, has 10' });
+    // A policy asking for less shows it.
+    expect(m.summary(offer, 200, today, { examples: 100, positives: 5, negatives: 5 })).toMatchObject({ auc: 1, aucReason: null });
     // Now enough of each: AUC 1 (ranked perfectly); the random arm has none, so no lift.
     m.learn(answers('a', 'model', 100, 0), 10, { day: today - 40 });
     s = m.summary(offer, 200, today);

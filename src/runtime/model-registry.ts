@@ -37,18 +37,27 @@ export interface ModelStats {
  * The evidence an AUC or a lift needs before it is shown (documented in docs/learning.md):
  * the model has learnt from `examples` answers, and the answers behind the figure (the
  * model's, the period's, each arm's) number `examples` with `positives` yes and `negatives` no.
+ * The defaults; policy.learning's `figureAnswers` and `figureOutcomes` set them.
  */
-export const FIGURE_EVIDENCE = { examples: 200, positives: 20, negatives: 20 } as const;
+export interface FigureEvidence {
+  examples: number;
+  positives: number;
+  negatives: number;
+}
+export const FIGURE_EVIDENCE: FigureEvidence = { examples: 200, positives: 20, negatives: 20 };
+
+/** The evidence policy.learning asks for. */
+export const figureEvidenceOf = (l: { figureAnswers: number; figureOutcomes: number }): FigureEvidence => ({ examples: l.figureAnswers, positives: l.figureOutcomes, negatives: l.figureOutcomes });
 
 /** How many days the within-period AUC covers: the last 30 local days, today included. */
 export const RECENT_AUC_DAYS = 30;
 
 /** Why a figure is not shown yet: the first threshold the evidence is short of (`what`: whose answers), or null. */
-export function evidenceShortfall(n: { answers: number; positives: number; negatives: number }, what = ''): string | null {
-  const say = (need: number, has: number, of: string): string => `${what === '' ? '' : `${what}: `}needs ${need} ${of}, has ${has}`;
-  if (n.answers < FIGURE_EVIDENCE.examples) return say(FIGURE_EVIDENCE.examples, n.answers, 'answers');
-  if (n.positives < FIGURE_EVIDENCE.positives) return say(FIGURE_EVIDENCE.positives, n.positives, 'positive answers');
-  if (n.negatives < FIGURE_EVIDENCE.negatives) return say(FIGURE_EVIDENCE.negatives, n.negatives, 'negative answers');
+export function evidenceShortfall(n: { answers: number; positives: number; negatives: number }, what = '', need: FigureEvidence = FIGURE_EVIDENCE): string | null {
+  const say = (min: number, has: number, of: string): string => `${what === '' ? '' : `${what}: `}needs ${min} ${of}, has ${has}`;
+  if (n.answers < need.examples) return say(need.examples, n.answers, 'answers');
+  if (n.positives < need.positives) return say(need.positives, n.positives, 'positive answers');
+  if (n.negatives < need.negatives) return say(need.negatives, n.negatives, 'negative answers');
   return null;
 }
 
@@ -176,8 +185,8 @@ const rated = (arms: Record<Arm, ArmCounts>): RatedArms => ({ model: { ...arms.m
 const armEvidence = (a: ArmCounts) => ({ answers: a.positives + a.negatives, positives: a.positives, negatives: a.negatives });
 
 /** The lift of the model arm over the random arm, once the model (`modelGap`) and both arms have the evidence. */
-function liftOf(arms: Record<Arm, ArmCounts>, modelGap: string | null): Lift {
-  const reason = modelGap ?? evidenceShortfall(armEvidence(arms.model), 'model arm') ?? evidenceShortfall(armEvidence(arms.random), 'random arm');
+function liftOf(arms: Record<Arm, ArmCounts>, modelGap: string | null, need: FigureEvidence): Lift {
+  const reason = modelGap ?? evidenceShortfall(armEvidence(arms.model), 'model arm', need) ?? evidenceShortfall(armEvidence(arms.random), 'random arm', need);
   const r = reason === null ? rateRatio(arms.model.positives, armEvidence(arms.model).answers, arms.random.positives, armEvidence(arms.random).answers) : undefined;
   if (r === undefined) return { lift: null, ci95: null, reason: reason ?? 'no positive answer in an arm' };
   return { lift: r.ratio, ci95: r.ci95, reason: null };
@@ -307,17 +316,17 @@ export class ModelRegistry {
 
   /**
    * An offer's model as the admin API shows it. Its AUC and lift only with the evidence
-   * behind them (FIGURE_EVIDENCE), else null and the reason; `today` (a local day number)
-   * ends the last RECENT_AUC_DAYS days of the within-period AUC.
+   * behind them (`need`: FIGURE_EVIDENCE by default), else null and the reason; `today` (a
+   * local day number) ends the last RECENT_AUC_DAYS days of the within-period AUC.
    */
-  summary(offer: string, modelEvidence: number, today: number): ModelSummary {
+  summary(offer: string, modelEvidence: number, today: number, need: FigureEvidence = FIGURE_EVIDENCE): ModelSummary {
     const s = this.stats.get(offer);
     const m = this.models.get(offer);
     const examples = m?.examples ?? 0;
-    const modelGap = examples < FIGURE_EVIDENCE.examples ? `the model needs ${FIGURE_EVIDENCE.examples} examples, has ${examples}` : null;
-    const aucReason = modelGap ?? evidenceShortfall({ answers: s.positives + s.negatives, positives: s.positives, negatives: s.negatives });
+    const modelGap = examples < need.examples ? `the model needs ${need.examples} examples, has ${examples}` : null;
+    const aucReason = modelGap ?? evidenceShortfall({ answers: s.positives + s.negatives, positives: s.positives, negatives: s.negatives }, '', need);
     const auc = binnedAuc(s.aucPos, s.aucNeg);
-    const lift = liftOf(s.arms, modelGap);
+    const lift = liftOf(s.arms, modelGap, need);
     return {
       offer,
       examples,
@@ -325,7 +334,7 @@ export class ModelRegistry {
       negatives: s.negatives,
       auc: aucReason !== null || Number.isNaN(auc) ? null : auc,
       aucReason: aucReason ?? (Number.isNaN(auc) ? 'no scored answers' : null),
-      last30Days: this.recentAuc(offer, today, modelGap),
+      last30Days: this.recentAuc(offer, today, modelGap, need),
       arms: rated(s.arms),
       lift: lift.lift,
       liftCi95: lift.ci95,
@@ -334,7 +343,7 @@ export class ModelRegistry {
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([campaign, arms]) => {
           const full = { model: arms.model ?? { positives: 0, negatives: 0 }, random: arms.random ?? { positives: 0, negatives: 0 } };
-          return { campaign, arms: rated(full), ...liftOf(full, modelGap) };
+          return { campaign, arms: rated(full), ...liftOf(full, modelGap, need) };
         }),
       weight: examples / (examples + modelEvidence),
       bits: m?.o.bits ?? 0,
@@ -342,7 +351,7 @@ export class ModelRegistry {
   }
 
   /** The AUC of the scored answers of the RECENT_AUC_DAYS local days up to `today` (the daily records). */
-  private recentAuc(offer: string, today: number, modelGap: string | null): RecentAuc {
+  private recentAuc(offer: string, today: number, modelGap: string | null, need: FigureEvidence): RecentAuc {
     const from = isoDay(today - RECENT_AUC_DAYS + 1);
     const to = isoDay(today);
     const n = { examples: 0, positives: 0, negatives: 0 };
@@ -358,7 +367,7 @@ export class ModelRegistry {
       addBins(neg, c.aucNeg);
     }
     const auc = aucOf(pos, neg);
-    const reason = modelGap ?? evidenceShortfall({ answers: n.examples, positives: n.positives, negatives: n.negatives }) ?? (auc === null ? 'no scored answers' : null);
+    const reason = modelGap ?? evidenceShortfall({ answers: n.examples, positives: n.positives, negatives: n.negatives }, '', need) ?? (auc === null ? 'no scored answers' : null);
     return { days: RECENT_AUC_DAYS, from, to, ...n, auc: reason === null ? auc : null, reason };
   }
 

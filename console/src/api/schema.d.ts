@@ -2725,6 +2725,10 @@ export interface components {
                     halfLife?: number;
                     /** @description the random arm reaches customers below the propensity floor too, within every contact rule, so the models learn about them (true by default) */
                     belowFloor?: boolean;
+                    /** @description a model's AUC and lift are shown (GET /v1/models, the metrics) once this many answers are behind them, and the model has learnt from as many (200 by default) */
+                    figureAnswers?: number;
+                    /** @description … with at least this many positive and this many negative answers (20 by default) */
+                    figureOutcomes?: number;
                 };
                 /** @description what a channel can take a day across all customers (the call centre's calls): past it, the channel is full until tomorrow */
                 channelCapacity?: {
@@ -2893,6 +2897,10 @@ export interface components {
                 halfLife?: number;
                 /** @description the random arm reaches customers below the propensity floor too, within every contact rule, so the models learn about them (true by default) */
                 belowFloor?: boolean;
+                /** @description a model's AUC and lift are shown (GET /v1/models, the metrics) once this many answers are behind them, and the model has learnt from as many (200 by default) */
+                figureAnswers?: number;
+                /** @description … with at least this many positive and this many negative answers (20 by default) */
+                figureOutcomes?: number;
             };
             /** @description what a channel can take a day across all customers (the call centre's calls): past it, the channel is full until tomorrow */
             channelCapacity?: {
@@ -3825,6 +3833,10 @@ export interface components {
                 halfLife: number;
                 /** @description the random arm reaches customers below the propensity floor too */
                 belowFloor: boolean;
+                /** @description a model's AUC and lift are shown once this many answers are behind them (and the model learnt from as many) */
+                figureAnswers: number;
+                /** @description … with at least this many positive and this many negative */
+                figureOutcomes: number;
             };
             models: components["schemas"]["Model"][];
         };

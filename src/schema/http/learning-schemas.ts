@@ -16,7 +16,7 @@ export const ModelSchema = Type.Object(
     examples: Type.Integer({ description: 'answers (and expiries) the model learnt from' }),
     positives: Type.Integer(),
     negatives: Type.Integer(),
-    auc: Nullable(Type.Number({ description: 'running AUC (decayed: recent answers weigh most); null until the model has 200 examples and 20 positive and 20 negative answers' })),
+    auc: Nullable(Type.Number({ description: 'running AUC (decayed: recent answers weigh most); null until the model has 200 examples and 20 positive and 20 negative answers (policy.learning figureAnswers, figureOutcomes)' })),
     aucReason: Reason,
     last30Days: Type.Object(
       {
@@ -26,13 +26,13 @@ export const ModelSchema = Type.Object(
         examples: Type.Integer({ description: 'answers the model learnt from in those days' }),
         positives: Type.Integer(),
         negatives: Type.Integer(),
-        auc: Nullable(Type.Number({ description: 'the AUC of those days\' scored answers; null without 200 answers, 20 positive and 20 negative' })),
+        auc: Nullable(Type.Number({ description: 'the AUC of those days\' scored answers; null without 200 answers, 20 positive and 20 negative (figureAnswers, figureOutcomes)' })),
         reason: Reason,
       },
       { description: 'the within-period AUC, beside the running one: the last 30 local days (the daily records)' },
     ),
     arms: Arms,
-    lift: Nullable(Type.Number({ description: "the model arm's rate over the random arm's; null until the model has 200 examples and each arm 200 answers, 20 positive and 20 negative" })),
+    lift: Nullable(Type.Number({ description: "the model arm's rate over the random arm's; null until the model has 200 examples and each arm 200 answers, 20 positive and 20 negative (figureAnswers, figureOutcomes)" })),
     liftCi95: Ci95,
     liftReason: Reason,
     campaigns: Type.Array(
@@ -79,6 +79,8 @@ export const ModelsReply = Type.Object(
       bits: Type.Integer(),
       halfLife: Type.Number({ description: 'answers after which an earlier answer weighs half (0: never forgets)' }),
       belowFloor: Type.Boolean({ description: 'the random arm reaches customers below the propensity floor too' }),
+      figureAnswers: Type.Number({ description: "a model's AUC and lift are shown once this many answers are behind them (and the model learnt from as many)" }),
+      figureOutcomes: Type.Number({ description: '… with at least this many positive and this many negative' }),
     }),
     models: Type.Array(ModelSchema),
   },
