@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoCsvPath } from './paths.js';
 import { startSmsc } from './scenario/run.js';
 import type { TestPrometheus } from './test-support/prometheus.js';
 import { dashboard, dashboardFiles, dashboardQueries, expand, havePrometheus, promBin, startPrometheus } from './test-support/prometheus.js';
@@ -15,6 +17,16 @@ import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid, until } fro
  */
 
 const ci = process.env.CI === 'true';
+
+/** Demo customers aged 60 and over with a small balance (the pension deposit's audience, the idle-balance offer not taking their slot). */
+const seniors = (): string[] =>
+  readFileSync(demoCsvPath(), 'utf8')
+    .split(/\r?\n/)
+    .slice(1)
+    .flatMap((line, i) => {
+      const [age, , , , , balance] = line.split(';');
+      return Number(age) >= 60 && Number(balance) < 100_000 ? [`demo-${i + 1}`] : [];
+    });
 
 let k: TestKairos | undefined;
 let smsc: Awaited<ReturnType<typeof startSmsc>> | undefined;
@@ -89,15 +101,16 @@ describe('dashboards against a real Prometheus', () => {
         expect((await admin('POST', '/v1/clock', { advance: 2 * 3_600_000 })).status).toBe(200);
         await new Promise((r) => setTimeout(r, 3000));
       }
-      // Which arm ranks an offer is drawn at random: until both arms have an accepted answer
-      // (the lift panel needs them), more seniors log in and accept, a bounded number.
-      for (let n = 61; n <= 600; n++) {
-        const model = (await (await admin('GET', '/v1/models/pension-deposit')).json()) as { lift: number | null };
-        if (model.lift !== null) break;
-        const d = await event({ type: 'ib.login', customer: { id: `demo-${n + 28_900}` }, channel: 'ib' });
+      // The AUC and lift panels show figures only with evidence behind them (200 answers, 20
+      // of each, in each arm): until the lift is shown, more seniors log in and answer (every
+      // third accepts), a bounded number.
+      for (const [n, id] of seniors().entries()) {
+        if (n % 50 === 0 && ((await (await admin('GET', '/v1/models/pension-deposit')).json()) as { lift: number | null }).lift !== null) break;
+        const d = await event({ type: 'ib.login', customer: { id }, channel: 'ib' });
         const offer = (d.actions as Frame[]).find((a) => a.campaign === 'pension-deposit');
-        if (offer !== undefined) await gw.request({ t: 'response', id: uid('r'), instance: offer.instance, outcome: 'accepted' });
+        if (offer !== undefined) await gw.request({ t: 'response', id: uid('r'), instance: offer.instance, outcome: n % 3 === 0 ? 'accepted' : 'declined' });
       }
+      expect(((await (await admin('GET', '/v1/models/pension-deposit')).json()) as { liftReason: string | null }).liftReason).toBeNull();
       // An outbound run (over whatever clients over 60 the segment lists by now): its gauges.
       expect((await admin('POST', '/v1/campaigns/pension-deposit-run/runs')).status).toBe(201);
       // Long enough for every rate() window to hold several samples after the load.

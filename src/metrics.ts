@@ -205,14 +205,26 @@ export function createMetrics() {
     }),
     modelAuc: new Gauge({
       name: 'kairos_model_auc',
-      help: 'Running AUC of the response probabilities decisions used, per offer (recent outcomes weigh most)',
+      help: 'Running AUC of the response probabilities decisions used, per offer (recent outcomes weigh most); absent until the model has 200 examples and 20 positive and 20 negative answers (policy.learning figureAnswers, figureOutcomes)',
+      labelNames: ['offer'] as const,
+      registers: [registry],
+    }),
+    modelRecentAuc: new Gauge({
+      name: 'kairos_model_auc_30d',
+      help: 'AUC of the response probabilities decisions used over the last 30 local days, per offer; absent without 200 scored answers, 20 positive and 20 negative, in them (figureAnswers, figureOutcomes)',
       labelNames: ['offer'] as const,
       registers: [registry],
     }),
     modelLift: new Gauge({
       name: 'kairos_model_lift',
-      help: 'Response rate of offers ranked by the models over the random control arm, per offer',
+      help: 'Response rate of offers ranked by the models over the random control arm, per offer; absent until each arm has 200 answers, 20 positive and 20 negative (figureAnswers, figureOutcomes)',
       labelNames: ['offer'] as const,
+      registers: [registry],
+    }),
+    modelCampaignLift: new Gauge({
+      name: 'kairos_model_campaign_lift',
+      help: "The model arm's response rate over the random arm's per offer and campaign: the estimate and its 95 % interval (bound: estimate, low, high); absent without the evidence",
+      labelNames: ['offer', 'campaign', 'bound'] as const,
       registers: [registry],
     }),
     campaignContacts: new Gauge({

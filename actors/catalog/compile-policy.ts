@@ -43,7 +43,7 @@ export function compileSuppression(raw: unknown, path: string): Suppression {
 
 export function compileLearning(raw: unknown, path: string): Learning {
   const l = raw ?? {};
-  if (!isRecord(l)) throw invalidAt(path, 'must be {models?, modelEvidence?, exploration?, randomPercent?, bits?, halfLife?, belowFloor?}');
+  if (!isRecord(l)) throw invalidAt(path, 'must be {models?, modelEvidence?, exploration?, randomPercent?, bits?, halfLife?, belowFloor?, figureAnswers?, figureOutcomes?}');
   if (l.models !== undefined && typeof l.models !== 'boolean') throw invalidAt(`${path}.models`, 'must be true or false');
   if (l.belowFloor !== undefined && typeof l.belowFloor !== 'boolean') throw invalidAt(`${path}.belowFloor`, 'must be true or false');
   if (l.exploration !== undefined && l.exploration !== 'thompson' && l.exploration !== 'none') {
@@ -57,6 +57,8 @@ export function compileLearning(raw: unknown, path: string): Learning {
     bits: l.bits === undefined ? 14 : requireNumber(l.bits, `${path}.bits`, 8, 22),
     halfLife: l.halfLife === undefined ? 2000 : requireNumber(l.halfLife, `${path}.halfLife`, 0, 1e9),
     belowFloor: l.belowFloor !== false,
+    figureAnswers: l.figureAnswers === undefined ? 200 : requireNumber(l.figureAnswers, `${path}.figureAnswers`, 1, 1e9),
+    figureOutcomes: l.figureOutcomes === undefined ? 20 : requireNumber(l.figureOutcomes, `${path}.figureOutcomes`, 1, 1e9),
   };
 }
 

@@ -207,6 +207,10 @@ export interface Learning {
   halfLife: number;
   /** the random arm reaches customers below the propensity floor too (within every contact rule) */
   belowFloor: boolean;
+  /** a model's AUC and lift are shown from this many answers behind them (200) … */
+  figureAnswers: number;
+  /** … with at least this many positive and this many negative (20) */
+  figureOutcomes: number;
 }
 
 export interface Cap {

@@ -481,6 +481,8 @@ export const LearningDefSchema = Type.Object(
       num(0, 1e9, 'drift: answers after which an earlier answer weighs half, in a target group\'s probability and in each model weight\'s learning rate (2000 by default; 0 never forgets)'),
     ),
     belowFloor: Type.Optional(flag('the random arm reaches customers below the propensity floor too, within every contact rule, so the models learn about them (true by default)')),
+    figureAnswers: Type.Optional(num(1, 1e9, "a model's AUC and lift are shown (GET /v1/models, the metrics) once this many answers are behind them, and the model has learnt from as many (200 by default)")),
+    figureOutcomes: Type.Optional(num(1, 1e9, '… with at least this many positive and this many negative answers (20 by default)')),
   },
   { additionalProperties: false, description: 'how decisions learn from responses (adaptive models per offer)', errorMessage: 'must be {models?, modelEvidence?, exploration?, randomPercent?, bits?}' },
 );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alift, auc, aucBin, aucBins, binnedAuc, differenceInterval, responderShareAt, wilson } from './metrics.js';
+import { alift, auc, aucBin, aucBins, binnedAuc, differenceInterval, rateRatio, responderShareAt, wilson } from './metrics.js';
 
 describe('ranking metrics, on tiny hand-made streams', () => {
   it('AUC: 1 for a perfect ranking, 0 for a reversed one, 0.5 when everything ties', () => {
@@ -62,5 +62,17 @@ describe('running statistics', () => {
     expect(wilson(0, 0)).toEqual([0, 1]);
     const [zl] = wilson(0, 10);
     expect(zl).toBe(0);
+  });
+
+  it('the ratio of two rates, with the log-ratio interval worked by hand', () => {
+    // 30/200 against 15/200: ratio 2, se of ln = √(1/30 − 1/200 + 1/15 − 1/200) = 0.3.
+    const r = rateRatio(30, 200, 15, 200)!;
+    expect(r.ratio).toBeCloseTo(2, 12);
+    expect(r.ci95[0]).toBeCloseTo(2 * Math.exp(-1.959964 * 0.3), 10);
+    expect(r.ci95[1]).toBeCloseTo(2 * Math.exp(1.959964 * 0.3), 10);
+    expect(r.ci95[0]).toBeCloseTo(1.111, 3);
+    // No success in an arm: no ratio.
+    expect(rateRatio(0, 100, 5, 100)).toBeUndefined();
+    expect(rateRatio(5, 100, 0, 100)).toBeUndefined();
   });
 });

@@ -125,3 +125,16 @@ export function differenceInterval(aHits: number, aN: number, bHits: number, bN:
   const d = pa - pb;
   return [d - Math.sqrt((pa - la) ** 2 + (ub - pb) ** 2), d + Math.sqrt((ua - pa) ** 2 + (pb - lb) ** 2)];
 }
+
+/**
+ * The ratio of two proportions, (aHits / aN) / (bHits / bN), with its 95 % interval by the
+ * normal approximation of the log ratio (Katz et al., 1978): ln r ± z·√(1/a − 1/aN + 1/b − 1/bN).
+ * Undefined unless both proportions have a success (the log ratio needs them).
+ */
+export function rateRatio(aHits: number, aN: number, bHits: number, bN: number, z = 1.959964): { ratio: number; ci95: [low: number, high: number] } | undefined {
+  if (aHits <= 0 || bHits <= 0 || aN < aHits || bN < bHits) return undefined;
+  const ratio = aHits / aN / (bHits / bN);
+  const se = Math.sqrt(1 / aHits - 1 / aN + 1 / bHits - 1 / bN);
+  const log = Math.log(ratio);
+  return { ratio, ci95: [Math.exp(log - z * se), Math.exp(log + z * se)] };
+}

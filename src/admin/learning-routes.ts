@@ -2,6 +2,7 @@ import type { CatalogService } from '../catalog/catalog-service.js';
 import { KairosError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { ModelRegistry, ModelSummary } from '../runtime/model-registry.js';
+import { figureEvidenceOf } from '../runtime/model-registry.js';
 import type { BudgetLedger } from '../runtime/budget-ledger.js';
 import type { FunnelDimension, FunnelLedger, FunnelRow } from '../runtime/funnel-ledger.js';
 import { FUNNEL_DIMENSIONS, FUNNEL_STAGES, funnelCsv, parseIsoDay } from '../runtime/funnel-ledger.js';
@@ -11,6 +12,7 @@ import type { Store } from '../store/store.js';
 import type { Clock } from '../clock.js';
 import { auditDraft } from '../audit/audit.js';
 import { Type } from '@sinclair/typebox';
+import { capacityDay } from '../../actors/index.js';
 import { route } from '../schema/http/bind-route.js';
 import { PathId } from '../schema/http/common-schemas.js';
 import { FunnelCsv, FunnelQuery, FunnelReply, ModelHistoryReply, ModelSchema, ModelsReply, UpliftSchema, DayRangeQuery, UpliftsReply } from '../schema/http/learning-schemas.js';
@@ -19,7 +21,8 @@ import type { Route } from '../transport/http.js';
 
 /**
  * What the decisions have learnt: each offer's adaptive model (evidence, positives,
- * negatives, running AUC, lift over the random arm), and each campaign's uplift over its
+ * negatives, running and last 30 days' AUC, lift over the random arm per offer and campaign;
+ * the figures only with the evidence behind them), and each campaign's uplift over its
  * control group. The same figures are exported as metrics.
  */
 export interface LearningRouteDeps {
@@ -80,7 +83,13 @@ function budgetsOf(d: LearningRouteDeps, rows: readonly FunnelRow[]) {
 function modelSummaries(d: LearningRouteDeps): ModelSummary[] {
   const catalog = d.catalogs.catalog;
   const offers = new Set([...catalog.offers.keys(), ...d.models.offers()]);
-  return [...offers].sort().map((o) => d.models.summary(o, catalog.policy.learning.modelEvidence));
+  return [...offers].sort().map((o) => modelSummary(d, o));
+}
+
+/** One offer's model as shown: its within-period AUC ends today (the funnel's local day, by the server clock). */
+function modelSummary(d: LearningRouteDeps, offer: string): ModelSummary {
+  const policy = d.catalogs.catalog.policy;
+  return d.models.summary(offer, policy.learning.modelEvidence, capacityDay(policy, d.clock.now()), figureEvidenceOf(policy.learning));
 }
 
 function upliftReports(d: LearningRouteDeps): UpliftReport[] {
@@ -95,14 +104,24 @@ export function learningMetrics(d: LearningRouteDeps, metrics: Metrics): void {
     metrics.modelOutcomes.reset();
     metrics.modelAuc.reset();
     metrics.modelLift.reset();
+    metrics.modelRecentAuc.reset();
+    metrics.modelCampaignLift.reset();
     for (const s of modelSummaries(d)) {
       metrics.modelExamples.set({ offer: s.offer }, s.examples);
       for (const arm of ['model', 'random'] as const) {
         metrics.modelOutcomes.set({ offer: s.offer, arm, label: 'positive' }, s.arms[arm].positives);
         metrics.modelOutcomes.set({ offer: s.offer, arm, label: 'negative' }, s.arms[arm].negatives);
       }
+      // AUC and lift only with the evidence behind them (as GET /v1/models shows them)
       if (s.auc !== null) metrics.modelAuc.set({ offer: s.offer }, s.auc);
+      if (s.last30Days.auc !== null) metrics.modelRecentAuc.set({ offer: s.offer }, s.last30Days.auc);
       if (s.lift !== null) metrics.modelLift.set({ offer: s.offer }, s.lift);
+      for (const c of s.campaigns) {
+        if (c.lift === null || c.ci95 === null) continue;
+        metrics.modelCampaignLift.set({ offer: s.offer, campaign: c.campaign, bound: 'estimate' }, c.lift);
+        metrics.modelCampaignLift.set({ offer: s.offer, campaign: c.campaign, bound: 'low' }, c.ci95[0]);
+        metrics.modelCampaignLift.set({ offer: s.offer, campaign: c.campaign, bound: 'high' }, c.ci95[1]);
+      }
     }
     metrics.campaignFunnel.reset();
     for (const r of d.funnel?.report({ by: [] }) ?? []) {
@@ -125,7 +144,8 @@ export const modelsOperation = operation({
   operationId: 'listModels',
   method: 'get',
   path: '/v1/models',
-  summary: "The learning settings and every offer's adaptive model: examples, positives, negatives, running AUC, lift over the random arm, weight in the blend",
+  summary:
+    "The learning settings and every offer's adaptive model: examples, positives, negatives, the running and the last 30 days' AUC, lift over the random arm per offer and per campaign with 95 % intervals (AUC and lift only with the evidence behind them, else null and why), weight in the blend",
   tag: 'learning',
   auth: 'admin',
   roles: ['marketer', 'analyst'],
@@ -230,14 +250,14 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
       return {
         status: 200,
         body: {
-          learning: { models: l.models, modelEvidence: l.modelEvidence, exploration: l.exploration, randomPercent: l.randomShare * 100, bits: l.bits },
+          learning: { models: l.models, modelEvidence: l.modelEvidence, exploration: l.exploration, randomPercent: l.randomShare * 100, bits: l.bits, halfLife: l.halfLife, belowFloor: l.belowFloor, figureAnswers: l.figureAnswers, figureOutcomes: l.figureOutcomes },
           models: modelSummaries(d),
         },
       };
     }),
     route(modelOperation, ({ params: { offer } }) => {
       if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
-      return { status: 200, body: d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence) };
+      return { status: 200, body: modelSummary(d, offer) };
     }),
     route(modelHistoryOperation, ({ params: { offer }, query }) => {
       if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
@@ -246,9 +266,9 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
     }),
     route(resetModelOperation, async ({ params: { offer }, call }) => {
       if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
-      const before = d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence);
+      const before = modelSummary(d, offer);
       await d.models.reset(offer, d.store, auditDraft(call, d.clock.now(), 'model.reset', `model:${offer}`, { examples: before.examples }, { examples: 0 }));
-      return { status: 200, body: d.models.summary(offer, d.catalogs.catalog.policy.learning.modelEvidence) };
+      return { status: 200, body: modelSummary(d, offer) };
     }),
     route(upliftOperation, ({ params: { id } }) => {
       if (!d.catalogs.catalog.campaigns.some((c) => c.id === id)) throw new KairosError('not_found', `no campaign "${id}"`);

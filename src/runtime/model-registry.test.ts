@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Learned } from '../../actors/index.js';
 import { FUNNEL_KEEP_DAYS, isoDay } from './funnel-ledger.js';
-import { ModelRegistry } from './model-registry.js';
+import { FIGURE_EVIDENCE, ModelRegistry, RECENT_AUC_DAYS, evidenceShortfall } from './model-registry.js';
 
 /** An offer model's daily record: that day's answers, AUC and arms, the running AUC over the days asked, kept like the funnel's days. */
 
@@ -29,7 +29,7 @@ describe('a model per day', () => {
     expect(m.history(offer, { to: day1 })).toEqual([h[0]]);
     expect(m.history('other')).toEqual([]);
     // The totals hold every answer, the day's record only those with a day.
-    expect(m.summary(offer, 100)).toMatchObject({ positives: 4, negatives: 3 });
+    expect(m.summary(offer, 100, d1 + 1)).toMatchObject({ positives: 4, negatives: 3 });
   });
 
   it('forgets days older than FUNNEL_KEEP_DAYS as days pass, and does not load them', () => {
@@ -44,5 +44,71 @@ describe('a model per day', () => {
       { key: `model-day/${day2}\u001f${offer}`, value: { examples: 2, positives: 2 } },
     ]);
     expect(n.history(offer).map((d) => [d.day, d.examples])).toEqual([[day2, 2]]);
+  });
+});
+
+describe('honest figures: AUC and lift only with evidence behind them', () => {
+  const today = 20_000;
+  /** `n` answers of a campaign and arm, `yes` of them positive; the model ranks them well (p 0.8 for a yes, 0.2 for a no). */
+  const answers = (campaign: string, arm: 'model' | 'random', n: number, yes: number): Learned[] =>
+    Array.from({ length: n }, (_, i) => ({ campaign, group: 'g', offer, positive: i < yes, x: [1, 2], p: i < yes ? 0.8 : 0.2, arm }));
+
+  it('a model with no examples shows no AUC and no lift, and says why', () => {
+    const m = new ModelRegistry();
+    const s = m.summary(offer, 200, today);
+    expect(s).toMatchObject({ examples: 0, positives: 0, negatives: 0, auc: null, aucReason: 'the model needs 200 examples, has 0', lift: null, liftCi95: null, campaigns: [] });
+    expect(s.liftReason).toMatch(/needs 200 examples/);
+    expect(s.last30Days).toMatchObject({ days: RECENT_AUC_DAYS, from: isoDay(today - 29), to: isoDay(today), examples: 0, auc: null });
+    // Answers without a model's features (the groups ranked alone): still no figures.
+    m.learn([{ campaign: 'c', group: 'g', offer, positive: true, p: 0.9, arm: 'model' }, { campaign: 'c', group: 'g', offer, positive: false, p: 0.1, arm: 'random' }], 10, { day: today });
+    expect(m.summary(offer, 200, today)).toMatchObject({ examples: 0, positives: 1, negatives: 1, auc: null, lift: null });
+  });
+
+  it('names the first threshold the evidence is short of', () => {
+    expect(FIGURE_EVIDENCE).toEqual({ examples: 200, positives: 20, negatives: 20 });
+    expect(evidenceShortfall({ answers: 12, positives: 1, negatives: 11 })).toBe('needs 200 answers, has 12');
+    expect(evidenceShortfall({ answers: 300, positives: 5, negatives: 295 }, 'random arm')).toBe('random arm: needs 20 positive answers, has 5');
+    expect(evidenceShortfall({ answers: 300, positives: 290, negatives: 10 })).toBe('needs 20 negative answers, has 10');
+    expect(evidenceShortfall({ answers: 200, positives: 20, negatives: 20 })).toBeNull();
+    // The policy's thresholds (figureAnswers, figureOutcomes) instead of the defaults.
+    expect(evidenceShortfall({ answers: 12, positives: 2, negatives: 10 }, '', { examples: 10, positives: 2, negatives: 2 })).toBeNull();
+    expect(evidenceShortfall({ answers: 12, positives: 2, negatives: 10 }, 'model arm', { examples: 10, positives: 3, negatives: 3 })).toBe('model arm: needs 3 positive answers, has 2');
+  });
+
+  it('shows the AUC once the model has 200 examples with 20 of each answer, and the lift per campaign once both arms have theirs', () => {
+    const m = new ModelRegistry();
+    // Too few negatives: 200 examples, 190 of them yes.
+    m.learn(answers('a', 'model', 200, 190), 10, { day: today - 40 });
+    let s = m.summary(offer, 200, today);
+    expect(s).toMatchObject({ examples: 200, auc: null, aucReason: 'needs 20 negative answers, has 10' });
+    // A policy asking for less shows it.
+    expect(m.summary(offer, 200, today, { examples: 100, positives: 5, negatives: 5 })).toMatchObject({ auc: 1, aucReason: null });
+    // Now enough of each: AUC 1 (ranked perfectly); the random arm has none, so no lift.
+    m.learn(answers('a', 'model', 100, 0), 10, { day: today - 40 });
+    s = m.summary(offer, 200, today);
+    expect(s.auc).toBe(1);
+    expect(s.aucReason).toBeNull();
+    expect(s).toMatchObject({ lift: null, liftReason: 'random arm: needs 200 answers, has 0' });
+    // Those were 40 days ago: nothing in the last 30 days.
+    expect(s.last30Days).toMatchObject({ examples: 0, auc: null, reason: 'needs 200 answers, has 0' });
+
+    // Campaign a: model arm 60 of 300 (0.2), random 20 of 200 (0.1): lift 2. Campaign b: a random arm too small.
+    m.learn([...answers('a', 'model', 300, 60), ...answers('a', 'random', 200, 20), ...answers('b', 'model', 250, 50), ...answers('b', 'random', 50, 5)], 10, { day: today - 3 });
+    s = m.summary(offer, 200, today);
+    expect(s.campaigns.map((c) => c.campaign)).toEqual(['a', 'b']);
+    const [a, b] = s.campaigns;
+    expect(a).toMatchObject({ arms: { model: { positives: 250, negatives: 350, rate: 250 / 600 }, random: { positives: 20, negatives: 180, rate: 0.1 } }, reason: null });
+    expect(a!.lift).toBeCloseTo(250 / 600 / 0.1, 10);
+    expect(a!.ci95![0]).toBeLessThan(a!.lift!);
+    expect(a!.ci95![1]).toBeGreaterThan(a!.lift!);
+    expect(b).toMatchObject({ lift: null, ci95: null, reason: 'random arm: needs 200 answers, has 50' });
+    // The offer's lift: both campaigns' arms (random: 25 of 250).
+    expect(s.lift).toBeCloseTo(s.arms.model.rate! / 0.1, 10);
+    expect(s.liftCi95).toHaveLength(2);
+    expect(s.liftReason).toBeNull();
+    // The last 30 days: the 800 answers of 3 days ago, AUC 1.
+    expect(s.last30Days).toMatchObject({ examples: 800, positives: 135, negatives: 665, auc: 1, reason: null });
+    // 30 days on, they fall out of the period; the running AUC stays.
+    expect(m.summary(offer, 200, today + 27)).toMatchObject({ auc: 1, last30Days: { examples: 0, auc: null } });
   });
 });

@@ -1,5 +1,5 @@
 import type { Arm, Learned, OfferModelView } from '../../actors/index.js';
-import { FtrlModel, aucBin, aucBins, binnedAuc, defaultFtrl } from '../../actors/index.js';
+import { FtrlModel, aucBin, aucBins, binnedAuc, defaultFtrl, rateRatio } from '../../actors/index.js';
 import type { AuditDraft } from '../audit/audit-chain.js';
 import type { Store } from '../store/store.js';
 import { DayCounters, FUNNEL_KEEP_DAYS, isoDay } from './funnel-ledger.js';
@@ -29,6 +29,36 @@ export interface ModelStats {
   aucPos: number[];
   aucNeg: number[];
   arms: Record<Arm, ArmCounts>;
+  /** the answers per arm of each campaign that offered the model's offer */
+  campaigns: Record<string, Record<Arm, ArmCounts>>;
+}
+
+/**
+ * The evidence an AUC or a lift needs before it is shown (documented in docs/learning.md):
+ * the model has learnt from `examples` answers, and the answers behind the figure (the
+ * model's, the period's, each arm's) number `examples` with `positives` yes and `negatives` no.
+ * The defaults; policy.learning's `figureAnswers` and `figureOutcomes` set them.
+ */
+export interface FigureEvidence {
+  examples: number;
+  positives: number;
+  negatives: number;
+}
+export const FIGURE_EVIDENCE: FigureEvidence = { examples: 200, positives: 20, negatives: 20 };
+
+/** The evidence policy.learning asks for. */
+export const figureEvidenceOf = (l: { figureAnswers: number; figureOutcomes: number }): FigureEvidence => ({ examples: l.figureAnswers, positives: l.figureOutcomes, negatives: l.figureOutcomes });
+
+/** How many days the within-period AUC covers: the last 30 local days, today included. */
+export const RECENT_AUC_DAYS = 30;
+
+/** Why a figure is not shown yet: the first threshold the evidence is short of (`what`: whose answers), or null. */
+export function evidenceShortfall(n: { answers: number; positives: number; negatives: number }, what = '', need: FigureEvidence = FIGURE_EVIDENCE): string | null {
+  const say = (min: number, has: number, of: string): string => `${what === '' ? '' : `${what}: `}needs ${min} ${of}, has ${has}`;
+  if (n.answers < need.examples) return say(need.examples, n.answers, 'answers');
+  if (n.positives < need.positives) return say(need.positives, n.positives, 'positive answers');
+  if (n.negatives < need.negatives) return say(need.negatives, n.negatives, 'negative answers');
+  return null;
 }
 
 const SEP = '\u001f';
@@ -44,6 +74,7 @@ function emptyStats(): ModelStats {
     aucPos: new Array<number>(aucBins).fill(0),
     aucNeg: new Array<number>(aucBins).fill(0),
     arms: { model: { positives: 0, negatives: 0 }, random: { positives: 0, negatives: 0 } },
+    campaigns: {},
   };
 }
 
@@ -100,17 +131,46 @@ interface StoredWeights {
   n: string;
 }
 
+type RatedArms = Record<Arm, ArmCounts & { rate: number | null }>;
+
+/** The model arm's response rate over the random arm's, with its 95 % interval; null (and why) without the evidence. */
+export interface Lift {
+  lift: number | null;
+  ci95: [number, number] | null;
+  reason: string | null;
+}
+
+/** The AUC of the scored answers of the last RECENT_AUC_DAYS local days (the daily records). */
+export interface RecentAuc {
+  days: number;
+  from: string;
+  to: string;
+  examples: number;
+  positives: number;
+  negatives: number;
+  auc: number | null;
+  reason: string | null;
+}
+
 export interface ModelSummary {
   offer: string;
   examples: number;
   positives: number;
   negatives: number;
-  /** the running AUC of the probabilities decisions used, null until both outcomes are seen */
+  /** the running AUC of the probabilities decisions used (recent answers weigh most), null without the evidence (FIGURE_EVIDENCE) */
   auc: number | null;
+  /** why the running AUC is null */
+  aucReason: string | null;
+  /** the AUC of the last RECENT_AUC_DAYS days, beside the running one */
+  last30Days: RecentAuc;
   /** the answers to offers ranked by the models and by the random control */
-  arms: Record<Arm, ArmCounts & { rate: number | null }>;
-  /** response rate of the model arm over the random arm's, null until both have answers */
+  arms: RatedArms;
+  /** response rate of the model arm over the random arm's, null without the evidence */
   lift: number | null;
+  liftCi95: [number, number] | null;
+  liftReason: string | null;
+  /** the lift per campaign that offered it (since per-campaign counts were kept), by campaign id */
+  campaigns: Array<{ campaign: string; arms: RatedArms } & Lift>;
   /** the weight the model has in the blend with the target groups' probabilities */
   weight: number;
   bits: number;
@@ -119,6 +179,17 @@ export interface ModelSummary {
 function rate(a: ArmCounts): number | null {
   const n = a.positives + a.negatives;
   return n === 0 ? null : a.positives / n;
+}
+
+const rated = (arms: Record<Arm, ArmCounts>): RatedArms => ({ model: { ...arms.model, rate: rate(arms.model) }, random: { ...arms.random, rate: rate(arms.random) } });
+const armEvidence = (a: ArmCounts) => ({ answers: a.positives + a.negatives, positives: a.positives, negatives: a.negatives });
+
+/** The lift of the model arm over the random arm, once the model (`modelGap`) and both arms have the evidence. */
+function liftOf(arms: Record<Arm, ArmCounts>, modelGap: string | null, need: FigureEvidence): Lift {
+  const reason = modelGap ?? evidenceShortfall(armEvidence(arms.model), 'model arm', need) ?? evidenceShortfall(armEvidence(arms.random), 'random arm', need);
+  const r = reason === null ? rateRatio(arms.model.positives, armEvidence(arms.model).answers, arms.random.positives, armEvidence(arms.random).answers) : undefined;
+  if (r === undefined) return { lift: null, ci95: null, reason: reason ?? 'no positive answer in an arm' };
+  return { lift: r.ratio, ci95: r.ci95, reason: null };
 }
 
 export class ModelRegistry {
@@ -187,6 +258,11 @@ export class ModelRegistry {
         const arm = s.arms[l.arm ?? 'model'];
         if (l.positive) arm.positives += 1;
         else arm.negatives += 1;
+        s.campaigns ??= {};
+        const byCampaign = (s.campaigns[l.campaign] ??= { model: { positives: 0, negatives: 0 }, random: { positives: 0, negatives: 0 } });
+        const campaignArm = (byCampaign[l.arm ?? 'model'] ??= { positives: 0, negatives: 0 });
+        if (l.positive) campaignArm.positives += 1;
+        else campaignArm.negatives += 1;
       });
       if (day === undefined) continue;
       this.days.update(`${this.todayIso}${SEP}${offer}`, (s) => {
@@ -238,24 +314,61 @@ export class ModelRegistry {
     });
   }
 
-  summary(offer: string, modelEvidence: number): ModelSummary {
+  /**
+   * An offer's model as the admin API shows it. Its AUC and lift only with the evidence
+   * behind them (`need`: FIGURE_EVIDENCE by default), else null and the reason; `today` (a
+   * local day number) ends the last RECENT_AUC_DAYS days of the within-period AUC.
+   */
+  summary(offer: string, modelEvidence: number, today: number, need: FigureEvidence = FIGURE_EVIDENCE): ModelSummary {
     const s = this.stats.get(offer);
     const m = this.models.get(offer);
     const examples = m?.examples ?? 0;
+    const modelGap = examples < need.examples ? `the model needs ${need.examples} examples, has ${examples}` : null;
+    const aucReason = modelGap ?? evidenceShortfall({ answers: s.positives + s.negatives, positives: s.positives, negatives: s.negatives }, '', need);
     const auc = binnedAuc(s.aucPos, s.aucNeg);
-    const model = rate(s.arms.model);
-    const random = rate(s.arms.random);
+    const lift = liftOf(s.arms, modelGap, need);
     return {
       offer,
       examples,
       positives: s.positives,
       negatives: s.negatives,
-      auc: Number.isNaN(auc) ? null : auc,
-      arms: { model: { ...s.arms.model, rate: model }, random: { ...s.arms.random, rate: random } },
-      lift: model === null || random === null || random === 0 ? null : model / random,
+      auc: aucReason !== null || Number.isNaN(auc) ? null : auc,
+      aucReason: aucReason ?? (Number.isNaN(auc) ? 'no scored answers' : null),
+      last30Days: this.recentAuc(offer, today, modelGap, need),
+      arms: rated(s.arms),
+      lift: lift.lift,
+      liftCi95: lift.ci95,
+      liftReason: lift.reason,
+      campaigns: Object.entries(s.campaigns ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([campaign, arms]) => {
+          const full = { model: arms.model ?? { positives: 0, negatives: 0 }, random: arms.random ?? { positives: 0, negatives: 0 } };
+          return { campaign, arms: rated(full), ...liftOf(full, modelGap, need) };
+        }),
       weight: examples / (examples + modelEvidence),
       bits: m?.o.bits ?? 0,
     };
+  }
+
+  /** The AUC of the scored answers of the RECENT_AUC_DAYS local days up to `today` (the daily records). */
+  private recentAuc(offer: string, today: number, modelGap: string | null, need: FigureEvidence): RecentAuc {
+    const from = isoDay(today - RECENT_AUC_DAYS + 1);
+    const to = isoDay(today);
+    const n = { examples: 0, positives: 0, negatives: 0 };
+    const pos: Record<string, number> = {};
+    const neg: Record<string, number> = {};
+    for (const [id, c] of this.days.all()) {
+      const day = id.slice(0, 10);
+      if (id.slice(11) !== offer || day < from || day > to) continue;
+      n.examples += c.examples;
+      n.positives += c.positives;
+      n.negatives += c.negatives;
+      addBins(pos, c.aucPos);
+      addBins(neg, c.aucNeg);
+    }
+    const auc = aucOf(pos, neg);
+    const reason = modelGap ?? evidenceShortfall({ answers: n.examples, positives: n.positives, negatives: n.negatives }, '', need) ?? (auc === null ? 'no scored answers' : null);
+    return { days: RECENT_AUC_DAYS, from, to, ...n, auc: reason === null ? auc : null, reason };
   }
 
   /** Offers with a model or statistics. */

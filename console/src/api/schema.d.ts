@@ -897,7 +897,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The learning settings and every offer's adaptive model: examples, positives, negatives, running AUC, lift over the random arm, weight in the blend
+         * The learning settings and every offer's adaptive model: examples, positives, negatives, the running and the last 30 days' AUC, lift over the random arm per offer and per campaign with 95 % intervals (AUC and lift only with the evidence behind them, else null and why), weight in the blend
          * @description Roles: `marketer`, `analyst`, `admin`.
          */
         get: operations["listModels"];
@@ -2725,6 +2725,10 @@ export interface components {
                     halfLife?: number;
                     /** @description the random arm reaches customers below the propensity floor too, within every contact rule, so the models learn about them (true by default) */
                     belowFloor?: boolean;
+                    /** @description a model's AUC and lift are shown (GET /v1/models, the metrics) once this many answers are behind them, and the model has learnt from as many (200 by default) */
+                    figureAnswers?: number;
+                    /** @description … with at least this many positive and this many negative answers (20 by default) */
+                    figureOutcomes?: number;
                 };
                 /** @description what a channel can take a day across all customers (the call centre's calls): past it, the channel is full until tomorrow */
                 channelCapacity?: {
@@ -2893,6 +2897,10 @@ export interface components {
                 halfLife?: number;
                 /** @description the random arm reaches customers below the propensity floor too, within every contact rule, so the models learn about them (true by default) */
                 belowFloor?: boolean;
+                /** @description a model's AUC and lift are shown (GET /v1/models, the metrics) once this many answers are behind them, and the model has learnt from as many (200 by default) */
+                figureAnswers?: number;
+                /** @description … with at least this many positive and this many negative answers (20 by default) */
+                figureOutcomes?: number;
             };
             /** @description what a channel can take a day across all customers (the call centre's calls): past it, the channel is full until tomorrow */
             channelCapacity?: {
@@ -3821,6 +3829,14 @@ export interface components {
                 exploration: string;
                 randomPercent: number;
                 bits: number;
+                /** @description answers after which an earlier answer weighs half (0: never forgets) */
+                halfLife: number;
+                /** @description the random arm reaches customers below the propensity floor too */
+                belowFloor: boolean;
+                /** @description a model's AUC and lift are shown once this many answers are behind them (and the model learnt from as many) */
+                figureAnswers: number;
+                /** @description … with at least this many positive and this many negative */
+                figureOutcomes: number;
             };
             models: components["schemas"]["Model"][];
         };
@@ -3831,6 +3847,24 @@ export interface components {
             positives: number;
             negatives: number;
             auc: number | null;
+            /** @description why the figure is null (e.g. "needs 200 answers, has 12"); null when it is shown */
+            aucReason: string | null;
+            /** @description the within-period AUC, beside the running one: the last 30 local days (the daily records) */
+            last30Days: {
+                /** @description 30 */
+                days: number;
+                /** @description the first local day counted, YYYY-MM-DD */
+                from: string;
+                /** @description today, the last day counted */
+                to: string;
+                /** @description answers the model learnt from in those days */
+                examples: number;
+                positives: number;
+                negatives: number;
+                auc: number | null;
+                /** @description why the figure is null (e.g. "needs 200 answers, has 12"); null when it is shown */
+                reason: string | null;
+            };
             /** @description answers to offers ranked by the models and by the random control */
             arms: {
                 model: {
@@ -3845,6 +3879,32 @@ export interface components {
                 };
             };
             lift: number | null;
+            /** @description 95 % interval of the lift (normal approximation of the log ratio): low, high; null with the lift */
+            liftCi95: number[] | null;
+            /** @description why the figure is null (e.g. "needs 200 answers, has 12"); null when it is shown */
+            liftReason: string | null;
+            /** @description the lift per campaign that offered the offer, by campaign id */
+            campaigns: {
+                campaign: string;
+                /** @description answers to offers ranked by the models and by the random control */
+                arms: {
+                    model: {
+                        positives: number;
+                        negatives: number;
+                        rate: number | null;
+                    };
+                    random: {
+                        positives: number;
+                        negatives: number;
+                        rate: number | null;
+                    };
+                };
+                lift: number | null;
+                /** @description 95 % interval of the lift (normal approximation of the log ratio): low, high; null with the lift */
+                ci95: number[] | null;
+                /** @description why the figure is null (e.g. "needs 200 answers, has 12"); null when it is shown */
+                reason: string | null;
+            }[];
             /** @description the model's share in the blend with the target group's probability */
             weight: number;
             bits: number;

@@ -6,15 +6,39 @@ const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union(
 
 const ArmSchema = Type.Object({ positives: Type.Integer(), negatives: Type.Integer(), rate: Nullable(Type.Number()) });
 
+const Reason = Type.Union([Type.String(), Type.Null()], { description: 'why the figure is null (e.g. "needs 200 answers, has 12"); null when it is shown' });
+const Ci95 = Type.Union([Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }), Type.Null()], { description: "95 % interval of the lift (normal approximation of the log ratio): low, high; null with the lift" });
+const Arms = Type.Object({ model: ArmSchema, random: ArmSchema }, { description: 'answers to offers ranked by the models and by the random control' });
+
 export const ModelSchema = Type.Object(
   {
     offer: Type.String(),
     examples: Type.Integer({ description: 'answers (and expiries) the model learnt from' }),
     positives: Type.Integer(),
     negatives: Type.Integer(),
-    auc: Nullable(Type.Number({ description: 'running AUC; null until both a yes and a no were seen' })),
-    arms: Type.Object({ model: ArmSchema, random: ArmSchema }, { description: 'answers to offers ranked by the models and by the random control' }),
-    lift: Nullable(Type.Number({ description: "the model arm's rate over the random arm's" })),
+    auc: Nullable(Type.Number({ description: 'running AUC (decayed: recent answers weigh most); null until the model has 200 examples and 20 positive and 20 negative answers (policy.learning figureAnswers, figureOutcomes)' })),
+    aucReason: Reason,
+    last30Days: Type.Object(
+      {
+        days: Type.Integer({ description: '30' }),
+        from: Type.String({ description: 'the first local day counted, YYYY-MM-DD' }),
+        to: Type.String({ description: 'today, the last day counted' }),
+        examples: Type.Integer({ description: 'answers the model learnt from in those days' }),
+        positives: Type.Integer(),
+        negatives: Type.Integer(),
+        auc: Nullable(Type.Number({ description: 'the AUC of those days\' scored answers; null without 200 answers, 20 positive and 20 negative (figureAnswers, figureOutcomes)' })),
+        reason: Reason,
+      },
+      { description: 'the within-period AUC, beside the running one: the last 30 local days (the daily records)' },
+    ),
+    arms: Arms,
+    lift: Nullable(Type.Number({ description: "the model arm's rate over the random arm's; null until the model has 200 examples and each arm 200 answers, 20 positive and 20 negative (figureAnswers, figureOutcomes)" })),
+    liftCi95: Ci95,
+    liftReason: Reason,
+    campaigns: Type.Array(
+      Type.Object({ campaign: Type.String(), arms: Arms, lift: Nullable(Type.Number({ description: "the campaign's model arm's rate over its random arm's, with the same evidence" })), ci95: Ci95, reason: Reason }),
+      { description: 'the lift per campaign that offered the offer, by campaign id' },
+    ),
     weight: Type.Number({ description: "the model's share in the blend with the target group's probability" }),
     bits: Type.Integer(),
   },
@@ -53,6 +77,10 @@ export const ModelsReply = Type.Object(
       exploration: Type.String({ description: 'thompson or none' }),
       randomPercent: Type.Number(),
       bits: Type.Integer(),
+      halfLife: Type.Number({ description: 'answers after which an earlier answer weighs half (0: never forgets)' }),
+      belowFloor: Type.Boolean({ description: 'the random arm reaches customers below the propensity floor too' }),
+      figureAnswers: Type.Number({ description: "a model's AUC and lift are shown once this many answers are behind them (and the model learnt from as many)" }),
+      figureOutcomes: Type.Number({ description: '… with at least this many positive and this many negative' }),
     }),
     models: Type.Array(ModelSchema),
   },
