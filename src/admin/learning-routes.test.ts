@@ -78,9 +78,9 @@ describe('learning and uplift', () => {
     expect(model.arms.model.positives + model.arms.random.positives).toBe(accepted);
     expect(model.auc).toBeGreaterThanOrEqual(0);
     expect(model.auc).toBeLessThanOrEqual(1);
-    expect(model.weight).toBeCloseTo(treated / (treated + 200), 10);
+    expect(model.weight).toBeCloseTo(treated / (treated + 1000), 10);
     const all = (await api('GET', '/v1/models')).body;
-    expect(all.learning).toMatchObject({ models: true, exploration: 'thompson', randomPercent: 2, modelEvidence: 200 });
+    expect(all.learning).toMatchObject({ models: true, exploration: 'thompson', randomPercent: 2, modelEvidence: 1000 });
     expect(all.models.map((m: { offer: string }) => m.offer)).toContain('atm-microcredit');
     expect((await api('GET', '/v1/models/nope')).status).toBe(404);
     // Its quality per day: everything above was learnt on 2 December (the server clock).
