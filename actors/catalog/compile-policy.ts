@@ -51,7 +51,7 @@ export function compileLearning(raw: unknown, path: string): Learning {
   }
   return {
     models: l.models !== false,
-    modelEvidence: l.modelEvidence === undefined ? 200 : requireNumber(l.modelEvidence, `${path}.modelEvidence`, 1, 1e9),
+    modelEvidence: l.modelEvidence === undefined ? 1000 : requireNumber(l.modelEvidence, `${path}.modelEvidence`, 1, 1e9),
     exploration: l.exploration ?? 'thompson',
     randomShare: (l.randomPercent === undefined ? 2 : requireNumber(l.randomPercent, `${path}.randomPercent`, 0, 100)) / 100,
     bits: l.bits === undefined ? 14 : requireNumber(l.bits, `${path}.bits`, 8, 22),

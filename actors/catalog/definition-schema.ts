@@ -468,7 +468,7 @@ export const CapDefSchema = Type.Object(
 export const LearningDefSchema = Type.Object(
   {
     models: Type.Optional(flag('false: rank by the target groups\' probabilities alone')),
-    modelEvidence: Type.Optional(num(1, 1e9, 'how many examples a model needs to weigh as much as the target group\'s probability (200 by default)')),
+    modelEvidence: Type.Optional(num(1, 1e9, 'how many examples a model needs to weigh as much as the target group\'s probability (1000 by default)')),
     exploration: Type.Optional(
       Type.Union([Type.Literal('thompson'), Type.Literal('none')], {
         description: '`thompson`: rank by a draw from each offer\'s probability distribution; `none`: by its mean',

@@ -22,7 +22,7 @@ export interface FtrlOptions {
   halfLife?: number;
 }
 
-export const defaultFtrl: FtrlOptions = { bits: 20, alpha: 0.05, beta: 1, l1: 0.5, l2: 1 };
+export const defaultFtrl: FtrlOptions = { bits: 20, alpha: 0.1, beta: 1, l1: 0.5, l2: 1 };
 
 /** The factor a half-life of `halfLife` steps multiplies by at each step: 1 (nothing forgotten) for 0. */
 export function decayFactor(halfLife: number | undefined): number {

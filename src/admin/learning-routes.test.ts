@@ -80,9 +80,9 @@ describe('learning and uplift', () => {
     expect(model).toMatchObject({ auc: null, aucReason: `the model needs 200 examples, has ${treated}`, lift: null, liftCi95: null, liftReason: `the model needs 200 examples, has ${treated}` });
     expect(model.last30Days).toMatchObject({ days: 30, from: '2026-11-03', to: '2026-12-02', examples: treated, positives: accepted, negatives: declined, auc: null });
     expect(model.campaigns).toEqual([expect.objectContaining({ campaign: 'pension-deposit', lift: null, ci95: null })]);
-    expect(model.weight).toBeCloseTo(treated / (treated + 200), 10);
+    expect(model.weight).toBeCloseTo(treated / (treated + 1000), 10);
     const all = (await api('GET', '/v1/models')).body;
-    expect(all.learning).toMatchObject({ models: true, exploration: 'thompson', randomPercent: 2, modelEvidence: 200, halfLife: 2000, belowFloor: true });
+    expect(all.learning).toMatchObject({ models: true, exploration: 'thompson', randomPercent: 2, modelEvidence: 1000, halfLife: 2000, belowFloor: true });
     expect(all.models.map((m: { offer: string }) => m.offer)).toContain('atm-microcredit');
     expect((await api('GET', '/v1/models/nope')).status).toBe(404);
     // Its quality per day: everything above was learnt on 2 December (the server clock).

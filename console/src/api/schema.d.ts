@@ -2710,7 +2710,7 @@ export interface components {
                 learning?: {
                     /** @description false: rank by the target groups' probabilities alone */
                     models?: boolean;
-                    /** @description how many examples a model needs to weigh as much as the target group's probability (200 by default) */
+                    /** @description how many examples a model needs to weigh as much as the target group's probability (1000 by default) */
                     modelEvidence?: number;
                     /**
                      * @description `thompson`: rank by a draw from each offer's probability distribution; `none`: by its mean
@@ -2882,7 +2882,7 @@ export interface components {
             learning?: {
                 /** @description false: rank by the target groups' probabilities alone */
                 models?: boolean;
-                /** @description how many examples a model needs to weigh as much as the target group's probability (200 by default) */
+                /** @description how many examples a model needs to weigh as much as the target group's probability (1000 by default) */
                 modelEvidence?: number;
                 /**
                  * @description `thompson`: rank by a draw from each offer's probability distribution; `none`: by its mean
