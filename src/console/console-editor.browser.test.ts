@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../paths.js';
 import type { TestBrowser } from '../test-support/console-browser.js';
-import { launchChromium, seriousViolations } from '../test-support/console-browser.js';
+import { launchChromium } from '../test-support/console-browser.js';
+import { CONSOLE_SHOTS, ConsolePages, WAIT } from '../test-support/console-pages.js';
 import type { TestKairos } from '../test-support/test-kairos.js';
 import { adminHeaders, startTestKairos, uid, yesterdayMsk } from '../test-support/test-kairos.js';
 
@@ -23,13 +22,14 @@ const MARKETER = 'secret-of-the-marketer-key-0123';
 const ANALYST = 'secret-of-the-analyst-key-01234';
 const PRIVACY = 'secret-of-the-privacy-key-01234';
 const NEW_ID = 'pension-60-plus';
-const shots = join(packageRoot(), 'docs', 'console');
-const timings: Record<string, number> = {};
-/** How long a poll waits for the page to show a change (an upper bound on a loaded machine, not a timing assertion). */
-const WAIT = { timeout: 20_000, interval: 100 };
+const shots = CONSOLE_SHOTS;
 
 let k: TestKairos;
 let tb: TestBrowser;
+const ui = new ConsolePages(() => tb, () => k.httpUrl);
+const { newPage, shown, checkA11y } = ui;
+const timings = ui.timings;
+const { signIn } = ui;
 /** a client of 61 in the demo bank (found through the API: ages follow the clock) */
 let senior = '';
 let seniorProfile: { firstName?: string; patronymic?: string } = {};
@@ -63,30 +63,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await tb?.close();
   await k?.close();
-  console.log(`console editor times (ms): ${Object.entries(timings).map(([p, ms]) => `${p}=${ms}`).join(' ')}`);
+  console.log(ui.timingsLine('console editor times'));
 });
-
-async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await tb.browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'ru-RU', timezoneId: 'Europe/Moscow' });
-  return { context, page: await context.newPage() };
-}
-
-async function shown(page: Page, name: string, since: number): Promise<void> {
-  await page.locator('main section[data-state="ready"]').first().waitFor();
-  timings[name] = Date.now() - since;
-}
-
-async function checkA11y(page: Page, name: string): Promise<void> {
-  const serious = await seriousViolations(page);
-  expect(serious, `${name}: ${JSON.stringify(serious, null, 1)}`).toEqual([]);
-}
-
-async function signIn(page: Page, key: string): Promise<void> {
-  await page.goto(`${k.httpUrl}/console`);
-  await page.getByLabel('Ключ API').fill(key);
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await page.locator('main section[data-state="ready"]').first().waitFor();
-}
 
 // The story's steps build on each other (the campaign created, then offered, then counted): in order.
 describe('the campaign editor in a browser: the issue\'s story', { timeout: 90_000 }, () => {

@@ -1,10 +1,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoCsvPath, packageRoot } from '../paths.js';
+import { demoCsvPath } from '../paths.js';
 import type { TestBrowser } from '../test-support/console-browser.js';
-import { launchChromium, seriousViolations } from '../test-support/console-browser.js';
+import { launchChromium } from '../test-support/console-browser.js';
+import { CONSOLE_SHOTS, ConsolePages, WAIT } from '../test-support/console-pages.js';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
 import { GatewayClient, adminHeaders, startTestKairos, uid, yesterdayMsk } from '../test-support/test-kairos.js';
 
@@ -22,14 +22,15 @@ import { GatewayClient, adminHeaders, startTestKairos, uid, yesterdayMsk } from 
 
 const MARKETER = 'secret-of-the-marketer-key-0123';
 const ANALYST = 'secret-of-the-analyst-key-01234';
-const shots = join(packageRoot(), 'docs', 'console');
-const timings: Record<string, number> = {};
-/** How long a poll waits for the page to show a change (an upper bound on a loaded machine, not a timing assertion). */
-const WAIT = { timeout: 20_000, interval: 100 };
+const shots = CONSOLE_SHOTS;
 const DAY = 86_400_000;
 
 let k: TestKairos;
 let tb: TestBrowser;
+const ui = new ConsolePages(() => tb, () => k.httpUrl);
+const { newPage, shown, checkA11y } = ui;
+const timings = ui.timings;
+const { signIn } = ui;
 let gw: GatewayClient;
 /** the pension deposit's offers and answers each day: [yesterday, today] */
 const offered: [number, number] = [0, 0];
@@ -90,30 +91,8 @@ afterAll(async () => {
   gw?.close();
   await tb?.close();
   await k?.close();
-  console.log(`console results page times (ms, click to data shown): ${Object.entries(timings).map(([p, ms]) => `${p}=${ms}`).join(' ')}`);
+  console.log(ui.timingsLine('console results page times'));
 });
-
-async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await tb.browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'ru-RU', timezoneId: 'Europe/Moscow' });
-  return { context, page: await context.newPage() };
-}
-
-async function shown(page: Page, name: string, since: number): Promise<void> {
-  await page.locator('main section[data-state="ready"]').first().waitFor();
-  timings[name] = Date.now() - since;
-}
-
-async function checkA11y(page: Page, name: string): Promise<void> {
-  const serious = await seriousViolations(page);
-  expect(serious, `${name}: ${JSON.stringify(serious, null, 1)}`).toEqual([]);
-}
-
-async function signIn(page: Page, key: string): Promise<void> {
-  await page.goto(`${k.httpUrl}/console`);
-  await page.getByLabel('Ключ API').fill(key);
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await page.locator('main section[data-state="ready"]').first().waitFor();
-}
 
 /** A time as a datetime-local input takes it, in Moscow (the browser's zone here). */
 const localInput = (ms: number): string => new Date(ms + 3 * 3_600_000).toISOString().slice(0, 16);

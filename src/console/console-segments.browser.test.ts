@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../paths.js';
 import type { TestBrowser } from '../test-support/console-browser.js';
-import { launchChromium, seriousViolations } from '../test-support/console-browser.js';
+import { launchChromium } from '../test-support/console-browser.js';
+import { CONSOLE_SHOTS, ConsolePages } from '../test-support/console-pages.js';
 import type { TestKairos } from '../test-support/test-kairos.js';
 import { adminHeaders, startTestKairos, uid, yesterdayMsk } from '../test-support/test-kairos.js';
 
@@ -21,13 +21,16 @@ import { adminHeaders, startTestKairos, uid, yesterdayMsk } from '../test-suppor
 
 const MARKETER = 'secret-of-the-marketer-key-0123';
 const ANALYST = 'secret-of-the-analyst-key-01234';
-const shots = join(packageRoot(), 'docs', 'console');
-const timings: Record<string, number> = {};
+const shots = CONSOLE_SHOTS;
 /** How long a poll waits for the page to show a change (an upper bound on a loaded machine, not a timing assertion). */
 const WAIT = { timeout: 30_000, interval: 100 };
 
 let k: TestKairos;
 let tb: TestBrowser;
+const ui = new ConsolePages(() => tb, () => k.httpUrl);
+const { newPage, shown, checkA11y } = ui;
+const timings = ui.timings;
+const { signIn } = ui;
 
 const admin = async (method: string, path: string, body?: unknown): Promise<any> => {
   const res = await fetch(`${k.httpUrl}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -71,31 +74,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await tb?.close();
   await k?.close();
-  console.log(`console segments page times (ms, click to data shown): ${Object.entries(timings).map(([p, ms]) => `${p}=${ms}`).join(' ')}`);
+  console.log(ui.timingsLine('console segments page times'));
 });
-
-async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await tb.browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'ru-RU', timezoneId: 'Europe/Moscow' });
-  return { context, page: await context.newPage() };
-}
-
-/** Waits for the page's section to hold its data; the time from `since`, kept under `name`. */
-async function shown(page: Page, name: string, since: number): Promise<void> {
-  await page.locator('main section[data-state="ready"]').first().waitFor();
-  timings[name] = Date.now() - since;
-}
-
-async function checkA11y(page: Page, name: string): Promise<void> {
-  const serious = await seriousViolations(page);
-  expect(serious, `${name}: ${JSON.stringify(serious, null, 1)}`).toEqual([]);
-}
-
-async function signIn(page: Page, key: string): Promise<void> {
-  await page.goto(`${k.httpUrl}/console`);
-  await page.getByLabel('Ключ API').fill(key);
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await page.locator('main section[data-state="ready"]').first().waitFor();
-}
 
 /** The rule editor's condition `n` (1-based) in the group at `depth` (0: the top one): its attribute, operator and value. */
 async function setCondition(page: Page, n: number, attr: string, op: string, value: string, depth = 0): Promise<void> {

@@ -1,11 +1,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../paths.js';
 import type { TestBrowser } from '../test-support/console-browser.js';
-import { launchChromium, seriousViolations } from '../test-support/console-browser.js';
+import { launchChromium } from '../test-support/console-browser.js';
+import { CONSOLE_SHOTS, ConsolePages, WAIT } from '../test-support/console-pages.js';
 import type { TestKairos } from '../test-support/test-kairos.js';
 import { adminHeaders, startTestKairos, uid, yesterdayMsk } from '../test-support/test-kairos.js';
 
@@ -23,13 +24,14 @@ const MARKETER = 'secret-of-the-marketer-key-0123';
 const ANALYST = 'secret-of-the-analyst-key-01234';
 const PRIVACY = 'secret-of-the-privacy-key-01234';
 const AUDITOR = 'secret-of-the-auditor-key-01234';
-const shots = join(packageRoot(), 'docs', 'console');
-const timings: Record<string, number> = {};
-/** How long a poll waits for the page to show a change (an upper bound on a loaded machine, not a timing assertion). */
-const WAIT = { timeout: 20_000, interval: 100 };
+const shots = CONSOLE_SHOTS;
 
 let k: TestKairos;
 let tb: TestBrowser;
+const ui = new ConsolePages(() => tb, () => k.httpUrl);
+const { newPage, shown, checkA11y } = ui;
+const timings = ui.timings;
+const signIn = (page: Page, key: string): Promise<void> => ui.signIn(page, key, key === MARKETER ? 'campaigns' : key === ANALYST ? 'campaigns (analyst)' : 'campaigns (other)');
 let senior = '';
 
 const admin = async (method: string, path: string, body?: unknown): Promise<any> => {
@@ -60,32 +62,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await tb?.close();
   await k?.close();
-  console.log(`console page times (ms, click to data shown): ${Object.entries(timings).map(([p, ms]) => `${p}=${ms}`).join(' ')}`);
+  console.log(ui.timingsLine('console page times'));
 });
-
-async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await tb.browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'ru-RU', timezoneId: 'Europe/Moscow' });
-  return { context, page: await context.newPage() };
-}
-
-/** Waits for the page's section to hold its data; the time from `since`, kept under `name`. */
-async function shown(page: Page, name: string, since: number): Promise<void> {
-  await page.locator('main section[data-state="ready"]').first().waitFor();
-  timings[name] = Date.now() - since;
-}
-
-async function checkA11y(page: Page, name: string): Promise<void> {
-  const serious = await seriousViolations(page);
-  expect(serious, `${name}: ${JSON.stringify(serious, null, 1)}`).toEqual([]);
-}
-
-async function signIn(page: Page, key: string): Promise<void> {
-  await page.goto(`${k.httpUrl}/console`);
-  await page.getByLabel('Ключ API').fill(key);
-  const t0 = Date.now();
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await shown(page, key === MARKETER ? 'campaigns' : key === ANALYST ? 'campaigns (analyst)' : 'campaigns (other)', t0);
-}
 
 // A test waits on a browser and a server both busy on a loaded machine: a minute and a half at most each.
 describe('the console in a browser', { timeout: 90_000 }, () => {
