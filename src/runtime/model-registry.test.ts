@@ -8,6 +8,22 @@ import { FIGURE_EVIDENCE, ModelRegistry, RECENT_AUC_DAYS, evidenceShortfall } fr
 const offer = 'deposit';
 const answer = (positive: boolean, p: number, arm: 'model' | 'random' = 'model'): Learned => ({ campaign: 'c', group: 'g', offer, positive, x: [1, 2], p, arm });
 
+describe('model statistics on a shared store', () => {
+  it("keeps counting a campaign's arm merged from other nodes with only some of its counts (never NaN)", () => {
+    const other = new ModelRegistry();
+    other.learn([answer(true, 0.5, 'random')], 10);
+    // the shared sums hold what that node added: the random arm's positives only
+    const sums = other.stats.drainDeltas().map(({ key, delta }) => ({ key, value: delta }));
+    expect(JSON.stringify(sums)).not.toContain('negatives\"');
+    const here = new ModelRegistry();
+    here.stats.merge(sums);
+    here.learn([answer(false, 0.5, 'random'), answer(false, 0.4, 'random')], 10);
+    const deltas = here.stats.drainDeltas();
+    for (const { delta } of deltas) for (const v of Object.values(delta)) expect(Number.isFinite(v)).toBe(true);
+    expect(here.summary(offer, 1000, 0).campaigns[0]?.arms.random).toMatchObject({ positives: 1, negatives: 2 });
+  });
+});
+
 describe('a model per day', () => {
   const d1 = 20_000;
   const [day1, day2] = [isoDay(d1), isoDay(d1 + 1)];

@@ -260,9 +260,10 @@ export class ModelRegistry {
         else arm.negatives += 1;
         s.campaigns ??= {};
         const byCampaign = (s.campaigns[l.campaign] ??= { model: { positives: 0, negatives: 0 }, random: { positives: 0, negatives: 0 } });
+        // (merged from a shared store, an arm may hold only the count some node has added to)
         const campaignArm = (byCampaign[l.arm ?? 'model'] ??= { positives: 0, negatives: 0 });
-        if (l.positive) campaignArm.positives += 1;
-        else campaignArm.negatives += 1;
+        if (l.positive) campaignArm.positives = (campaignArm.positives ?? 0) + 1;
+        else campaignArm.negatives = (campaignArm.negatives ?? 0) + 1;
       });
       if (day === undefined) continue;
       this.days.update(`${this.todayIso}${SEP}${offer}`, (s) => {
@@ -342,7 +343,8 @@ export class ModelRegistry {
       campaigns: Object.entries(s.campaigns ?? {})
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([campaign, arms]) => {
-          const full = { model: arms.model ?? { positives: 0, negatives: 0 }, random: arms.random ?? { positives: 0, negatives: 0 } };
+          const arm = (a: Partial<ArmCounts> | undefined): ArmCounts => ({ positives: a?.positives ?? 0, negatives: a?.negatives ?? 0 });
+          const full = { model: arm(arms.model), random: arm(arms.random) };
           return { campaign, arms: rated(full), ...liftOf(full, modelGap, need) };
         }),
       weight: examples / (examples + modelEvidence),
