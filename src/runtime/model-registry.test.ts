@@ -14,7 +14,7 @@ describe('model statistics on a shared store', () => {
     other.learn([answer(true, 0.5, 'random')], 10);
     // the shared sums hold what that node added: the random arm's positives only
     const sums = other.stats.drainDeltas().map(({ key, delta }) => ({ key, value: delta }));
-    expect(JSON.stringify(sums)).not.toContain('negatives\"');
+    expect(JSON.stringify(sums)).not.toContain('negatives"');
     const here = new ModelRegistry();
     here.stats.merge(sums);
     here.learn([answer(false, 0.5, 'random'), answer(false, 0.4, 'random')], 10);
