@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseCsv } from 'csv-parse/sync';
+import type { OutcomeRow, ParsedRecord } from '../outcome-rows.js';
+import { OUTCOME_CSV_OPTIONS, outcomeRowsOfRecords } from '../outcome-rows.js';
 import { adminClient, problemLine } from './admin-client.js';
 
 /**
@@ -67,43 +69,15 @@ function bar(r: RunView, width = 30): string {
 
 const verbs = ['start', 'status', 'list', 'pause', 'resume', 'cancel', 'calls', 'outcomes'];
 
-/** The columns of an outcomes file, as the admin API names them (snake_case and camelCase both taken). */
-const outcomeColumns: Readonly<Record<string, 'instance' | 'customer' | 'outcome' | 'at' | 'callbackAt' | 'interest'>> = {
-  instance: 'instance',
-  customer: 'customer',
-  outcome: 'outcome',
-  at: 'at',
-  callback_at: 'callbackAt',
-  callbackat: 'callbackAt',
-  interest: 'interest',
-};
-
 /** The rows of an outcomes CSV file, as the admin API takes them, each with its line in the file; or what is wrong with the file. */
-export function outcomeRows(text: string): Array<{ line: number; row: Record<string, string | number> }> | { problem: string } {
-  let parsed: Array<{ record: string[]; info: { lines: number } }>;
+export function outcomeRows(text: string): Array<{ line: number; row: OutcomeRow }> | { problem: string } {
+  let parsed: ParsedRecord[];
   try {
-    parsed = parseCsv(text, { bom: true, skip_empty_lines: true, relax_column_count: false, trim: true, info: true }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+    parsed = parseCsv(text, OUTCOME_CSV_OPTIONS) as unknown as ParsedRecord[];
   } catch (err) {
     return { problem: (err as Error).message };
   }
-  const records = parsed.map((p) => p.record);
-  const header = (records[0] ?? []).map((h) => h.toLowerCase());
-  const unknown = header.filter((h) => outcomeColumns[h] === undefined);
-  if (unknown.length > 0) return { problem: `unknown column "${unknown[0]}" (columns: instance or customer, outcome, at, callback_at, interest)` };
-  if (!header.includes('outcome') || (!header.includes('instance') && !header.includes('customer'))) return { problem: 'the header needs outcome, and instance or customer' };
-  const rows: Array<{ line: number; row: Record<string, string | number> }> = [];
-  for (const { record: cells, info } of parsed.slice(1)) {
-    const row: Record<string, string | number> = {};
-    for (const [i, h] of header.entries()) {
-      const v = cells[i] ?? '';
-      if (v === '') continue;
-      const key = outcomeColumns[h]!;
-      if (key === 'interest' && !/^\d+(\.\d+)?$/.test(v)) return { problem: `line ${info.lines}: column "interest": "${v}" is not a number from 0 to 100` };
-      row[key] = key === 'interest' || ((key === 'at' || key === 'callbackAt') && /^\d+$/.test(v)) ? Number(v) : v;
-    }
-    rows.push({ line: info.lines, row });
-  }
-  return rows;
+  return outcomeRowsOfRecords(parsed);
 }
 
 /** Runs the command; resolves with the exit code (0 done, 1 refused by the server or not reached, 2 usage). */
