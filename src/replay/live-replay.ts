@@ -122,11 +122,6 @@ export function replayScores(scores: readonly number[], labels: readonly number[
   };
 }
 
-function probabilityOf(explain: readonly Explanation[] | undefined): number | undefined {
-  const e = explain?.find((x) => x.campaign === REPLAY_CAMPAIGN);
-  return e?.probability;
-}
-
 export interface LiveReplayOptions {
   /** read at most this many rows (all by default) */
   rows?: number;
@@ -167,7 +162,7 @@ export function callAnswer(call: BankCall, instance: string): Record<string, unk
 
 /** The campaign's probability in a customer's last decision (from the card's `lastDecision`). */
 export function replayProbability(call: BankCall, explain: readonly Explanation[] | undefined): number {
-  const p = probabilityOf(explain);
+  const p = explain?.find((x) => x.campaign === REPLAY_CAMPAIGN)?.probability;
   if (p === undefined) throw new KairosError('internal', `row ${call.n}: the campaign was not weighed for demo-${call.n}`);
   return p;
 }
