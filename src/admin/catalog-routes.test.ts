@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { MAX_MANUAL_CLOCK_MS } from '../clock.js';
 import { demoCatalogPath } from '../paths.js';
 import type { Frame } from '../test-support/test-kairos.js';
 import { adminHeaders, msk, serverForFile, uid } from '../test-support/test-kairos.js';
@@ -135,6 +136,9 @@ describe('catalog admin API', () => {
     expect(after.lastEventAt).toEqual(before.lastEventAt);
     expect((await api('POST', '/v1/customers/nobody/explain', { type: 'ib.login' })).status).toBe(404);
     expect((await api('POST', '/v1/customers/demo-60/explain', { channel: 'ib' })).body).toEqual(problemBody('invalid', 'field "type": is required'));
+    // a moment past any date is refused; the end of 9999 is still a moment
+    expect((await api('POST', '/v1/customers/demo-60/explain', { type: 'ib.login', at: Number.MAX_SAFE_INTEGER })).body).toEqual(problemBody('invalid', `field "at": must be at most ${MAX_MANUAL_CLOCK_MS} (the end of 9999)`));
+    expect((await api('POST', '/v1/customers/demo-60/explain', { type: 'ib.login', at: MAX_MANUAL_CLOCK_MS })).status).toBe(200);
   });
 
   it('previews a campaign’s texts with the SMS length, for a sample or a real customer', async () => {

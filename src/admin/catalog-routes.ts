@@ -4,6 +4,7 @@ import { parseCatalogText } from '../catalog/catalog-file.js';
 import type { CatalogKind, CatalogService, ChangedBy } from '../catalog/catalog-service.js';
 import { catalogKinds } from '../catalog/catalog-service.js';
 import type { Clock } from '../clock.js';
+import { MAX_MANUAL_CLOCK_MS } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
 import type { PropensityLedger } from '../runtime/propensity-ledger.js';
@@ -410,6 +411,8 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
       return { status: 200, body: { campaign: id, customer: customer ?? 'sample', previews } };
     }),
     route(explainOperation, async ({ params: { id: customer }, body }) => {
+      // Any moment may be asked about (a past one, the console's "why / why not at"), but a date: not past the end of 9999, as the manual clock.
+      if (typeof body.at === 'number' && body.at > MAX_MANUAL_CLOCK_MS) throw new KairosError('invalid', `field "at": must be at most ${MAX_MANUAL_CLOCK_MS} (the end of 9999)`);
       const event = eventFromBody({ at: d.clock.now(), ...body, id: '__explain__', customer: { id: customer } });
       const r = await d.host.explain(customer, event);
       if (r === undefined) throw new KairosError('unknown_customer', `no customer "${customer}"`);
