@@ -65,6 +65,10 @@ export interface Config {
   lmdbSyncIntervalMs: number;
   /** LMDB: fault in a customer's pages on a worker thread before activating them (a store the page cache does not hold no longer stalls the event loop) */
   lmdbPrefetch: boolean;
+  /** LMDB: a customer's full snapshot once in this many commits of theirs, change records between (1: always the full snapshot) */
+  lmdbRecordsPerSnapshot: number;
+  /** LMDB: how far behind the change log's end (records) a customer's oldest record may fall before their snapshot is written whole */
+  lmdbLogRecordsBehind: number;
   /** the bank's policy: at a login (an event naming a customer with a visitor's cookie) the visitor's history joins the customer's (docs/identity.md) */
   mergeVisitorOnLogin: boolean;
   /** write-behind: the longest a changed actor waits before its snapshot is written */
@@ -347,6 +351,8 @@ const settings = [
   { key: 'lmdbWriteMap', env: 'KAIROS_LMDB_WRITE_MAP', parse: bool },
   { key: 'lmdbSyncIntervalMs', env: 'KAIROS_LMDB_SYNC_INTERVAL_MS', parse: int(0, 3_600_000) },
   { key: 'lmdbPrefetch', env: 'KAIROS_LMDB_PREFETCH', parse: bool },
+  { key: 'lmdbRecordsPerSnapshot', env: 'KAIROS_LMDB_RECORDS_PER_SNAPSHOT', parse: int(1, 1000) },
+  { key: 'lmdbLogRecordsBehind', env: 'KAIROS_LMDB_LOG_RECORDS_BEHIND', parse: int(1000, 100_000_000) },
   { key: 'mergeVisitorOnLogin', env: 'KAIROS_MERGE_VISITOR_ON_LOGIN', parse: bool },
   { key: 'flushIntervalMs', env: 'KAIROS_FLUSH_INTERVAL_MS', parse: int(1, 60_000) },
   { key: 'flushBatch', env: 'KAIROS_FLUSH_BATCH', parse: int(1, 1_000_000) },
@@ -430,6 +436,8 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'keys' | 'demoCrede
   lmdbWriteMap: false,
   lmdbSyncIntervalMs: 1000,
   lmdbPrefetch: true,
+  lmdbRecordsPerSnapshot: 16,
+  lmdbLogRecordsBehind: 200_000,
   mergeVisitorOnLogin: false,
   flushIntervalMs: 50,
   flushBatch: 5000,

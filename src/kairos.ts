@@ -103,7 +103,7 @@ export interface StartOptions {
 
 /** How the server and the CLI open the LMDB store (processes sharing one store must agree on the write map). */
 export function lmdbOptions(config: Config): LmdbStoreOptions {
-  return { syncEachCommit: config.durability === 'strict', writeMap: config.lmdbWriteMap, syncIntervalMs: config.lmdbSyncIntervalMs, prefetch: config.lmdbPrefetch };
+  return { syncEachCommit: config.durability === 'strict', writeMap: config.lmdbWriteMap, syncIntervalMs: config.lmdbSyncIntervalMs, prefetch: config.lmdbPrefetch, recordsPerSnapshot: config.lmdbRecordsPerSnapshot, logRecordsBehind: config.lmdbLogRecordsBehind };
 }
 
 /** The configured store, connected (a Redis store also finishes relays a crash interrupted). */

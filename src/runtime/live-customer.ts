@@ -1,5 +1,5 @@
 import type { CustomerContext, CustomerSnapshot, Explanation } from '../../actors/index.js';
-import type { SharedCharge } from '../store/store.js';
+import type { SharedCharge, StoredSnapshot } from '../store/store.js';
 
 /** What is stored for a customer actor: its lifecycle state and its context. */
 export interface PersistedCustomer {
@@ -27,6 +27,11 @@ export interface Live {
   charges?: SharedCharge[];
   /** shared stores: what its uncommitted messages add to the totals (funnel, learning), applied once committed */
   afterCommit?: Array<() => void>;
+  /**
+   * the snapshot this node last committed for it (the base of its next change record,
+   * docs/runtime.md#change-records); absent until its first commit after activation
+   */
+  committed?: StoredSnapshot;
   /** its segment memberships as the store's member index last had them (written with the next commit when they differ) */
   indexed?: Readonly<Record<string, number>>;
   lastExplain: Explanation[];

@@ -4,7 +4,7 @@ import type { Durability } from '../config.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { OutboxRecord, ReminderRecord, SharedCharge, Store } from '../store/store.js';
+import type { OutboxRecord, ReminderRecord, SharedCharge, Store, StoredSnapshot } from '../store/store.js';
 import { reminderKey } from '../store/store.js';
 import type { Actors } from './activation.js';
 import type { Identities } from './identity.js';
@@ -244,7 +244,7 @@ export class WriteBehind {
     // Identity links and outbox entries go with their customer's snapshot, in one transaction.
     const inChunk = new Set(ids);
     const chunkOf = (customer: string): boolean => inChunk.has(customer) || !this.dirty.has(customer);
-    const written: Array<[Live, number]> = [];
+    const written: Array<[Live, number, StoredSnapshot]> = [];
     const snapshots = [];
     const charges: SharedCharge[] = [];
     const takenCharges = new Map<Live, SharedCharge[]>();
@@ -256,9 +256,10 @@ export class WriteBehind {
       const persisted: PersistedCustomer = { value: live.snapshot.value, context: live.snapshot.context };
       // The segment member index moves with the snapshot: what changed since the store last had it.
       const segments = live.indexed === persisted.context.segments ? undefined : segmentMoves(live.indexed ?? {}, persisted.context.segments);
-      snapshots.push({ id, value: { v: SNAPSHOT_VERSION, snapshot: persisted }, expectRevision: live.rev, ...(segments === undefined ? {} : { segments }) });
+      const value: StoredSnapshot = { v: SNAPSHOT_VERSION, snapshot: persisted };
+      snapshots.push({ id, value, expectRevision: live.rev, ...(segments === undefined ? {} : { segments }), ...(live.committed === undefined ? {} : { base: live.committed }) });
       indexing.set(live, persisted.context.segments);
-      written.push([live, live.version]);
+      written.push([live, live.version, value]);
       if (live.charges !== undefined) {
         charges.push(...live.charges);
         takenCharges.set(live, live.charges);
@@ -309,12 +310,13 @@ export class WriteBehind {
       this.flushFailures = 0;
       this.failedInARow = 0;
       this.o.identities.committed(links);
-      for (const [live, version] of written) {
+      for (const [live, version, value] of written) {
         if (stale.has(live.id)) {
           this.dropStale(live);
           continue;
         }
         live.rev += 1;
+        live.committed = value;
         live.indexed = indexing.get(live);
         for (const apply of takenAfter.get(live) ?? []) apply();
         live.flushed = Math.max(live.flushed, version);

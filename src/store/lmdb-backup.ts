@@ -199,7 +199,7 @@ export function countLmdb(dir: string): BackupCounts {
   const hadLock = existsSync(join(dir, 'lock.mdb'));
   let root: RootDatabase;
   try {
-    const options: RootDatabaseOptionsWithPath = { path: dir, maxDbs: 16, readOnly: true, mapSize: lmdbMapSize(dir) };
+    const options: RootDatabaseOptionsWithPath = { path: dir, maxDbs: 32, readOnly: true, mapSize: lmdbMapSize(dir) };
     root = open(options);
   } catch (err) {
     if (!hadLock) rmSync(join(dir, 'lock.mdb'), { force: true });
@@ -280,7 +280,7 @@ async function backupInto(storeDir: string, target: string, build: BuildInfo, no
   let source: RootDatabase;
   try {
     // read-only: a reader in the lock file's table like any other, beside the server if one runs
-    const options: RootDatabaseOptionsWithPath = { path: storeDir, maxDbs: 16, readOnly: true, mapSize: lmdbMapSize(storeDir) };
+    const options: RootDatabaseOptionsWithPath = { path: storeDir, maxDbs: 32, readOnly: true, mapSize: lmdbMapSize(storeDir) };
     source = open(options);
   } catch (err) {
     throw new KairosError('internal', `cannot open the store in ${storeDir}: ${(err as Error).message}`, { cause: err });

@@ -46,6 +46,9 @@ describe('compactLmdb', () => {
         reminders: k % 3 === 0 ? { set: [{ key: reminderKey(`c-${k}`, 'expiry'), customer: `c-${k}`, due: 5_000 + k, event: 'offer.expired' }], remove: [] } : { set: [], remove: [] },
       });
     }
+    // c-42 changed again: a change record in the log (docs/runtime.md#change-records)
+    const first = { v: 1, snapshot: { value: 'idle', context: { n: 42 } } };
+    await store.commit({ snapshots: [{ id: 'c-42', value: { v: 1, snapshot: { value: 'busy', context: { n: 42, m: 1 } } }, base: first }], identities: [], outbox: [] });
     const stop = { key: 'h-7', kind: 'phone' as const, hint: '+7 9** ***-**-07', reason: 'complaint', at: 1 };
     await store.putStop(stop);
     const outboxBefore = await store.listOutbox('sms', 100);
@@ -55,7 +58,7 @@ describe('compactLmdb', () => {
     const r = await compactLmdb(lmdb, (p) => progress.push(p.table));
     expect(r.afterBytes).toBeLessThan(r.beforeBytes * 0.8);
     expect(statSync(join(lmdb, 'data.mdb')).size).toBe(r.afterBytes);
-    expect(new Set(progress)).toEqual(new Set(['customers', 'customers-rec', 'customers-sealed', 'key-slots', 'identities', 'snapshots', 'snapshots-mp', 'outbox', 'outbox-order', 'stops', 'meta', 'reminders', 'reminders-due', 'audit', 'segment-members']));
+    expect(new Set(progress)).toEqual(new Set(['customers', 'customers-rec', 'customers-sealed', 'key-slots', 'identities', 'snapshots', 'snapshots-mp', 'outbox', 'outbox-order', 'stops', 'meta', 'reminders', 'reminders-due', 'audit', 'segment-members', 'changes']));
     expect(readdirSync(dir)).toEqual(['lmdb']);
 
     const again = new LmdbStore(lmdb);
@@ -65,7 +68,8 @@ describe('compactLmdb', () => {
         expect(await again.getCustomer(`c-${k}`)).toEqual(record(k));
         expect(await again.lookupIdentity('card', `card-${k}`)).toBe(`c-${k}`);
       }
-      expect(await again.getSnapshot('c-42')).toEqual({ v: 1, snapshot: { value: 'idle', context: { n: 42 } } });
+      expect(await again.getSnapshot('c-42')).toEqual({ v: 1, snapshot: { value: 'busy', context: { n: 42, m: 1 } } });
+      expect(await again.getSnapshot('c-41')).toEqual({ v: 1, snapshot: { value: 'idle', context: { n: 41 } } });
       expect(await again.lookupIdentity('cookie', 'ck-299')).toBe('c-299');
       expect(await again.listOutbox('sms', 100)).toEqual(outboxBefore);
       expect((await again.dueReminders(5_010, 100)).map((x) => x.customer)).toEqual(['c-0', 'c-3', 'c-6', 'c-9']);

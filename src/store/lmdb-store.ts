@@ -1,13 +1,18 @@
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Database, RootDatabase, RootDatabaseOptionsWithPath } from 'lmdb';
+import type { Database, RootDatabase, RootDatabaseOptionsWithPath, Transaction } from 'lmdb';
 import { open } from 'lmdb';
 import { Packr } from 'msgpackr';
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
+import { KairosError } from '../errors.js';
 import type { AuditChange, CommitBatch, CustomerPage, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { decodeSnapshot, decodeSnapshotWithout, encodeSnapshot } from './snapshot-codec.js';
+import type { DeltaOp } from './snapshot-delta.js';
+import { applyDelta, snapshotDelta } from './snapshot-delta.js';
+import type { LogKey, LogWrites } from './lmdb-change-log.js';
+import { LmdbChangeLog, RECORD, readLogIndex } from './lmdb-change-log.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
 import type { DataDirLock } from './data-dir-lock.js';
@@ -48,7 +53,24 @@ export interface LmdbStoreOptions {
    * index of its own), ~20 µs of main-thread time an event in `host-bench`.
    */
   prefetch?: boolean;
+  /**
+   * Change records (docs/runtime.md#change-records): a customer's full snapshot is written
+   * once in this many commits of theirs (and whenever the writer has no base to compare with);
+   * the others append what changed to the log. 1: every commit writes the full snapshot (no
+   * records). Default 16.
+   */
+  recordsPerSnapshot?: number;
+  /**
+   * How far behind the log's end (in records) a customer's oldest record may fall before
+   * their snapshot is written whole: with their next commit, or by the store folding it in
+   * (customers who went quiet, a few with each commit). Bounds the log, and so the time to
+   * read it at start. Default 200,000.
+   */
+  logRecordsBehind?: number;
 }
+
+/** Customers whose records the store folds into their snapshot with one commit, at most (`logRecordsBehind`). */
+const FOLDS_PER_COMMIT = 16;
 
 /**
  * The address space LMDB maps for the store: 32 GiB, or twice the file when it is larger.
@@ -90,6 +112,27 @@ export type LmdbImportEntry = ({ id: string; record: CustomerRecord } | { id: st
 
 /** Customer records and outbox records before they are sealed: plain MessagePack (`seal-new-record.ts` packs as this does). */
 const recordPackr = new Packr({ useRecords: false });
+
+/**
+ * A snapshot with the customer's change records applied in order (`read` gives each one's
+ * bytes, opened; undefined when it is missing). With `without`, the operations on context
+ * fields the snapshot was decoded without are skipped (`decodeSnapshotWithout`). Throws
+ * `internal`, naming the customer, when a record is missing or does not fit.
+ */
+function foldRecords(id: string, stored: StoredSnapshot, records: readonly number[], read: (seq: number) => Uint8Array | undefined, without?: ReadonlySet<string>): StoredSnapshot {
+  for (const seq of records) {
+    const bytes = read(seq);
+    if (bytes === undefined) throw new KairosError('internal', `customer "${id}": change record ${seq} is missing`);
+    let ops = recordPackr.unpack(bytes) as DeltaOp[];
+    if (without !== undefined) ops = ops.filter((op) => !(op[1][0] === 'snapshot' && op[1][1] === 'context' && op[1][2] !== undefined && without.has(op[1][2])));
+    try {
+      applyDelta(stored, ops);
+    } catch (err) {
+      throw new KairosError('internal', `customer "${id}": change record ${seq} does not fit the snapshot: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return stored;
+}
 
 /** An outbox record as stored since sealing: what routes it in clear, the record sealed (`s`). */
 interface StoredOutbox {
@@ -137,6 +180,11 @@ export class LmdbStore implements Store {
   /** ['m', segment, customer]: a segment's members in id order; ['c', customer, segment]: a customer's segments (for the erasure) */
   private readonly members: Database<string, [string, string, string]>;
   private seq = 0;
+  /** `[seq, customer, kind]` -> a sealed change record, or the mark of a full snapshot (`lmdb-change-log.ts`) */
+  private readonly changes: Database<Buffer, LogKey>;
+  private readonly log: LmdbChangeLog;
+  private readonly recordsPerSnapshot: number;
+  private readonly logRecordsBehind: number;
   private readonly syncEachCommit: boolean;
   private syncTimer: NodeJS.Timeout | undefined;
   /** this process's exclusive hold on the data dir (`data-dir-lock.ts`), from open to close */
@@ -175,7 +223,7 @@ export class LmdbStore implements Store {
     this.prefetch = opts.prefetch !== false;
     const options: RootDatabaseOptionsWithPath & { noReadAhead: boolean } = {
       path: dir,
-      maxDbs: 16,
+      maxDbs: 32,
       mapSize: lmdbMapSize(dir),
       noReadAhead: true,
       noSync: !this.syncEachCommit,
@@ -216,6 +264,10 @@ export class LmdbStore implements Store {
     this.remindersDue = this.root.openDB<string, [number, string]>({ name: 'reminders-due', encoding: 'string' });
     this.audit = this.root.openDB<AuditRecord, number>({ name: 'audit' });
     this.members = this.root.openDB<string, [string, string, string]>({ name: 'segment-members', encoding: 'string' });
+    this.changes = this.root.openDB<Buffer, LogKey>({ name: 'changes', encoding: 'binary' });
+    this.log = new LmdbChangeLog(this.changes);
+    this.recordsPerSnapshot = Math.max(1, Math.floor(opts.recordsPerSnapshot ?? 16));
+    this.logRecordsBehind = Math.max(0, Math.floor(opts.logRecordsBehind ?? 200_000));
     for (const { value } of this.outbox.getRange()) this.seq = Math.max(this.seq, value.seq);
     // A store written before the order index (or one it disagrees with): built again, once.
     if (this.outboxOrder.getCount() !== this.outbox.getCount()) {
@@ -329,8 +381,27 @@ export class LmdbStore implements Store {
   }
 
   getSnapshot(id: string): Promise<StoredSnapshot | undefined> {
-    const bytes = this.readSealed(this.snapshots, id);
-    return Promise.resolve(bytes !== undefined ? decodeSnapshot(bytes) : this.hasLegacy ? this.legacySnapshots.get(id) : undefined);
+    return Promise.resolve(this.readSnapshot(id));
+  }
+
+  /** The customer's snapshot with their change records folded in (as the writes under way leave them). */
+  private readSnapshot(id: string, w?: LogWrites): StoredSnapshot | undefined {
+    const key = this.keyOf(id, false);
+    const raw = this.snapshots.getBinary(id);
+    const bytes = raw === undefined ? undefined : this.open(id, raw, key);
+    if (bytes === undefined) return this.hasLegacy ? this.legacySnapshots.get(id) : undefined;
+    const stored = decodeSnapshot(bytes);
+    const records = this.log.recordsOf(id, w);
+    if (records === undefined) return stored;
+    return foldRecords(id, stored, records, (seq) => {
+      const sealed = this.changes.getBinary([seq, id, RECORD]);
+      return sealed === undefined ? undefined : this.open(id, sealed, key);
+    });
+  }
+
+  /** Change records in the log and customers with any (for tests and metrics). */
+  changeLog(): { records: number; customers: number } {
+    return { records: this.log.length, customers: this.log.customers };
   }
 
   getCustomer(id: string): Promise<CustomerRecord | undefined> {
@@ -370,9 +441,12 @@ export class LmdbStore implements Store {
 
   async commit(batch: CommitBatch): Promise<OutboxRecord[]> {
     const records: OutboxRecord[] = batch.outbox.map((e) => ({ ...e, seq: ++this.seq, attempts: 0 }));
+    const log = this.log.begin();
     const write = (): void => {
-      for (const { id, value, segments } of batch.snapshots) {
-        void this.snapshots.put(id, this.seal(id, encodeSnapshot(value)));
+      // the log's garbage (before its oldest live record) gone first
+      this.log.trim(log);
+      for (const { id, value, segments, base } of batch.snapshots) {
+        this.writeSnapshot(log, id, value, base);
         for (const s of segments?.exit ?? []) {
           void this.members.remove(['m', s, id]);
           void this.members.remove(['c', id, s]);
@@ -381,7 +455,13 @@ export class LmdbStore implements Store {
           void this.members.put(['m', s, id], '');
           void this.members.put(['c', id, s], '');
         }
-        if (this.hasLegacy && this.legacySnapshots.doesExist(id)) void this.legacySnapshots.remove(id);
+      }
+      // customers far behind the log's end folded in
+      if (this.recordsPerSnapshot > 1) {
+        const inBatch = batch.snapshots.length === 0 ? undefined : new Set(batch.snapshots.map((s) => s.id));
+        for (const id of this.log.laggards(this.logRecordsBehind, FOLDS_PER_COMMIT + (inBatch?.size ?? 0))) {
+          if (inBatch?.has(id) !== true) this.foldIn(log, id);
+        }
       }
       for (const l of batch.identities) void this.identities.put(this.identityKeyOf(l.kind, l.value), l.customer);
       for (const r of records) {
@@ -404,16 +484,62 @@ export class LmdbStore implements Store {
     if (this.syncEachCommit) {
       // Committed by LMDB's writer thread; with `sync`, also wait for the flush to disk
       // (overlapping sync: one fsync covers every commit before it).
-      await this.root.transaction(write);
+      try {
+        await this.root.transaction(write);
+      } catch (err) {
+        this.log.abandoned(log);
+        throw err;
+      }
+      this.log.applied(log);
       if (batch.sync === true) await this.root.flushed;
-    } else {
-      // Without a flush to wait for, committing here (a few page writes into the OS's
-      // cache, ~0.25 ms) beats a round trip to the writer thread (~1.4 ms under load).
-      // Committed: visible, and safe from a crash of this process (the OS holds the pages).
-      this.root.transactionSync(write);
-      if (batch.sync === true) await this.syncNow();
+      return records;
     }
+    // Without a flush to wait for, committing here (a few page writes into the OS's
+    // cache, ~0.25 ms) beats a round trip to the writer thread (~1.4 ms under load).
+    // Committed: visible, and safe from a crash of this process (the OS holds the pages).
+    try {
+      this.root.transactionSync(write);
+    } catch (err) {
+      this.log.abandoned(log);
+      throw err;
+    }
+    this.log.applied(log);
+    if (batch.sync === true) await this.syncNow();
     return records;
+  }
+
+  /**
+   * Inside a write transaction: the customer's change since `base` appended to the log, or
+   * their full snapshot written (no base, a new snapshot version, `recordsPerSnapshot` records
+   * already, or their oldest record too far behind the log's end).
+   */
+  private writeSnapshot(log: LogWrites, id: string, value: StoredSnapshot, base: StoredSnapshot | undefined): void {
+    if (base !== undefined && base.v === value.v && this.recordsPerSnapshot > 1 && (this.log.recordsOf(id, log)?.length ?? 0) < this.recordsPerSnapshot - 1 && !this.log.lagging(id, this.logRecordsBehind)) {
+      const ops = snapshotDelta(base, value);
+      if (ops.length > 0) this.log.append(log, id, this.seal(id, recordPackr.pack(ops)));
+      return;
+    }
+    void this.snapshots.put(id, this.seal(id, encodeSnapshot(value)));
+    this.log.folded(log, id);
+    if (this.hasLegacy && this.legacySnapshots.doesExist(id)) void this.legacySnapshots.remove(id);
+  }
+
+  /** Inside a write transaction: a customer's records folded into their snapshot, written whole. */
+  private foldIn(log: LogWrites, id: string): void {
+    let folded: StoredSnapshot | undefined;
+    try {
+      folded = this.readSnapshot(id, log);
+    } catch {
+      folded = undefined;
+    }
+    if (folded === undefined) {
+      // Unreadable (erased meanwhile, its key destroyed): the records are left to the erasure,
+      // or to the trimming once nothing older is live.
+      log.lists.set(id, null);
+      return;
+    }
+    void this.snapshots.put(id, this.seal(id, encodeSnapshot(folded)));
+    this.log.folded(log, id);
   }
 
   async scanCustomers(cursor: string | undefined, limit: number, opts: { records?: boolean | 'missing' } = {}): Promise<CustomerPage> {
@@ -505,8 +631,10 @@ export class LmdbStore implements Store {
     this.slotOf.delete(id);
     this.identityKeys.clear();
     if (slot !== undefined) this.keyring.destroy(slot);
+    const log = this.log.begin();
     const held = await this.root.transaction(() => {
       let held = false;
+      this.log.erase(log, id);
       if (slot !== undefined) void this.keySlots.remove(id);
       if (this.sealedCustomers.doesExist(id)) {
         void this.sealedCustomers.remove(id);
@@ -550,6 +678,7 @@ export class LmdbStore implements Store {
       if (audit !== undefined) this.appendAuditIn(audit);
       return held;
     });
+    this.log.applied(log);
     if (slot !== undefined) this.keyring.release(slot);
     return held;
   }
@@ -797,15 +926,17 @@ export class LmdbScan {
   private readonly snapshots: Database<Buffer, string>;
   private readonly sealedCustomers: Database<Buffer, string>;
   private readonly keySlots: Database<number, string>;
+  private readonly changes: Database<Buffer, LogKey>;
   private readonly fd: number;
   private readonly blocks = new Map<number, Buffer>();
 
   constructor(dir: string) {
-    const options: RootDatabaseOptionsWithPath & { noReadAhead: boolean } = { path: dir, maxDbs: 16, mapSize: lmdbMapSize(dir), noReadAhead: true, noSync: true };
+    const options: RootDatabaseOptionsWithPath & { noReadAhead: boolean } = { path: dir, maxDbs: 32, mapSize: lmdbMapSize(dir), noReadAhead: true, noSync: true };
     this.root = open(options);
     this.snapshots = this.root.openDB<Buffer, string>({ name: 'snapshots-mp', encoding: 'binary' });
     this.sealedCustomers = this.root.openDB<Buffer, string>({ name: 'customers-sealed', encoding: 'binary' });
     this.keySlots = this.root.openDB<number, string>({ name: 'key-slots' });
+    this.changes = this.root.openDB<Buffer, LogKey>({ name: 'changes', encoding: 'binary' });
     this.fd = openSync(join(dir, 'keys.bin'), 'r');
   }
 
@@ -859,9 +990,30 @@ export class LmdbScan {
    * decoded without its context fields (`decodeSnapshotWithout`).
    */
   *snapshotsIn(from?: string, to?: string, without?: { fields: ReadonlySet<string>; version: number }): Iterable<{ id: string; snapshot: StoredSnapshot }> {
-    for (const { key, value } of this.snapshots.getRange({ ...(from === undefined ? {} : { start: from }), ...(to === undefined ? {} : { end: to }) })) {
-      const bytes = this.opened(key, value);
-      if (bytes !== undefined) yield { id: key, snapshot: without === undefined ? decodeSnapshot(bytes) : decodeSnapshotWithout(bytes, without.fields, without.version) };
+    // The snapshots and the change log in one read transaction: one committed state of both.
+    const transaction = this.root.useReadTransaction();
+    try {
+      const { live } = readLogIndex(this.changes, transaction);
+      for (const { key, value } of this.snapshots.getRange({ transaction, ...(from === undefined ? {} : { start: from }), ...(to === undefined ? {} : { end: to }) })) {
+        const bytes = this.opened(key, value);
+        if (bytes === undefined) continue;
+        const decoded = without === undefined ? decodeSnapshot(bytes) : decodeSnapshotWithout(bytes, without.fields, without.version);
+        const records = live.get(key);
+        if (records === undefined) {
+          yield { id: key, snapshot: decoded };
+          continue;
+        }
+        // (a snapshot of another version was decoded whole: every operation applies)
+        const skipped = without !== undefined && decoded.v === without.version ? without.fields : undefined;
+        const snapshot = foldRecords(key, decoded, records, (seq) => {
+          // (`getBinary` takes the read options, which its typings do not list)
+          const sealed = (this.changes as unknown as { getBinary(k: LogKey, o: { transaction: Transaction }): Buffer | undefined }).getBinary([seq, key, RECORD], { transaction });
+          return sealed === undefined ? undefined : this.opened(key, sealed);
+        }, skipped);
+        yield { id: key, snapshot };
+      }
+    } finally {
+      transaction.done();
     }
   }
 

@@ -99,6 +99,22 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect(bare(await store.getSnapshot('c-1'))).toEqual({ v: 1, snapshot: { n: 2 } });
     });
 
+    it('takes a change written against the snapshot it last committed (`base`), across a reopen', async () => {
+      const v1: StoredSnapshot = { v: 1, snapshot: { value: 'active', context: { seq: 1, log: ['a'], features: { f: [1, 2, 3] }, profile: { firstName: 'Иван' } } } };
+      const v2: StoredSnapshot = { v: 1, snapshot: { value: 'active', context: { seq: 2, log: ['a', 'b'], features: { f: [1, 2, 4], g: [5] }, profile: { firstName: 'Иван' } } } };
+      const v3: StoredSnapshot = { v: 1, snapshot: { value: 'former', context: { seq: 3, log: ['b', 'c'], features: { g: [5] }, profile: { firstName: 'Иван' } } } };
+      await store.commit({ snapshots: [{ id: 'c-1', value: v1 }], identities: [], outbox: [] });
+      await store.commit({ snapshots: [{ id: 'c-1', value: v2, base: v1 }], identities: [], outbox: [] });
+      expect(bare(await store.getSnapshot('c-1'))).toEqual(v2);
+      await store.commit({ snapshots: [{ id: 'c-1', value: v3, base: v2 }], identities: [], outbox: [] });
+      expect(bare(await store.getSnapshot('c-1'))).toEqual(v3);
+      if (options.durable && h.reopen !== undefined) {
+        await store.close();
+        store = await h.reopen();
+        expect(bare(await store.getSnapshot('c-1'))).toEqual(v3);
+      }
+    });
+
     it('gives copies: changing what it returned changes nothing stored', async () => {
       await store.importCustomers([{ id: 'c-1', record: record(1) }]);
       const got = await store.getCustomer('c-1');

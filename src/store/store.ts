@@ -84,7 +84,13 @@ export interface SegmentMoves {
 
 export interface CommitBatch {
   /** `segments`: the index of segment members moved with the snapshot (not written when it is refused) */
-  snapshots: ReadonlyArray<{ id: string; value: StoredSnapshot; expectRevision?: number; segments?: SegmentMoves }>;
+  /**
+   * `base`: the snapshot this store last committed for the customer (the writer's own copy of
+   * it, unchanged since): a store that keeps change records (LMDB) may write what changed
+   * since `base` instead of the whole `value` (docs/runtime.md#change-records). Without it,
+   * or to a store that does not, the whole value is written.
+   */
+  snapshots: ReadonlyArray<{ id: string; value: StoredSnapshot; expectRevision?: number; segments?: SegmentMoves; base?: StoredSnapshot }>;
   identities: readonly IdentityLink[];
   outbox: readonly OutboxEntry[];
   /** small named values written in the same transaction (budget totals) */
