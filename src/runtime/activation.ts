@@ -6,7 +6,7 @@ import type { Store } from '../store/store.js';
 import type { Identities } from './identity.js';
 import type { Live, PersistedCustomer } from './live-customer.js';
 import type { Sharing } from './sharing.js';
-import { migrateSnapshot } from './snapshot-migrations.js';
+import { SNAPSHOT_VERSION, migrateSnapshot } from './snapshot-migrations.js';
 import { importedProfile } from '../import/imported-profile.js';
 import { StringPool } from './string-pool.js';
 import { WorkClock } from './work-clock.js';
@@ -133,6 +133,10 @@ export class Actors {
     }
     identities.activated(id);
     const live: Live = { id, snapshot, version: 0, flushed: 0, rev: stored?.rev ?? 0, indexed: stored === undefined ? {} : snapshot.context.segments, lastExplain: [], touchedAt: this.now() };
+    // The base of its first change record (docs/runtime.md#change-records): what was read, when
+    // restoring it changed nothing but how it is held (shared strings, the shared NO_ACTIONS);
+    // a migrated snapshot is written whole first.
+    if (stored !== undefined && stored.v === SNAPSHOT_VERSION) live.committed = { v: stored.v, snapshot: { value: (stored.snapshot as PersistedCustomer).value, context: snapshot.context } };
     this.o.metrics.activationSeconds.observe({ source: stored !== undefined ? 'snapshot' : created ? 'new' : 'profile' }, clock.stop() / 1000);
     this.hot.set(id, live);
     if (created) this.o.created(live);

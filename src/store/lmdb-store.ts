@@ -514,7 +514,15 @@ export class LmdbStore implements Store {
    * already, or their oldest record too far behind the log's end).
    */
   private writeSnapshot(log: LogWrites, id: string, value: StoredSnapshot, base: StoredSnapshot | undefined): void {
-    if (base !== undefined && base.v === value.v && this.recordsPerSnapshot > 1 && (this.log.recordsOf(id, log)?.length ?? 0) < this.recordsPerSnapshot - 1 && !this.log.lagging(id, this.logRecordsBehind)) {
+    if (
+      base !== undefined &&
+      base.v === value.v &&
+      this.recordsPerSnapshot > 1 &&
+      (this.log.recordsOf(id, log)?.length ?? 0) < this.recordsPerSnapshot - 1 &&
+      !this.log.lagging(id, this.logRecordsBehind) &&
+      // (a snapshot still in the table before the plain encoding moves to the new one whole)
+      !(this.hasLegacy && !this.snapshots.doesExist(id))
+    ) {
       const ops = snapshotDelta(base, value);
       if (ops.length > 0) this.log.append(log, id, this.seal(id, recordPackr.pack(ops)));
       return;
