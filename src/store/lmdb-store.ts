@@ -9,8 +9,8 @@ import { sealAudit } from '../audit/audit-chain.js';
 import { KairosError } from '../errors.js';
 import type { AuditChange, CommitBatch, CustomerPage, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { decodeSnapshot, decodeSnapshotWithout, encodeSnapshot } from './snapshot-codec.js';
-import type { DeltaOp } from './snapshot-delta.js';
-import { applyDelta, snapshotDelta } from './snapshot-delta.js';
+import type { Delta } from './snapshot-delta.js';
+import { applyDelta, isEmptyDelta, snapshotDelta } from './snapshot-delta.js';
 import type { LogKey, LogWrites } from './lmdb-change-log.js';
 import { LmdbChangeLog, RECORD, readLogIndex } from './lmdb-change-log.js';
 import type { SingleNodeCoordination } from './coordination.js';
@@ -123,10 +123,10 @@ function foldRecords(id: string, stored: StoredSnapshot, records: readonly numbe
   for (const seq of records) {
     const bytes = read(seq);
     if (bytes === undefined) throw new KairosError('internal', `customer "${id}": change record ${seq} is missing`);
-    let ops = recordPackr.unpack(bytes) as DeltaOp[];
-    if (without !== undefined) ops = ops.filter((op) => !(op[1][0] === 'snapshot' && op[1][1] === 'context' && op[1][2] !== undefined && without.has(op[1][2])));
+    const delta = recordPackr.unpack(bytes) as Delta;
+    const skip = without === undefined ? undefined : (path: readonly string[]): boolean => path[0] === 'snapshot' && path[1] === 'context' && path[2] !== undefined && without.has(path[2]);
     try {
-      applyDelta(stored, ops);
+      applyDelta(stored, delta, skip);
     } catch (err) {
       throw new KairosError('internal', `customer "${id}": change record ${seq} does not fit the snapshot: ${(err as Error).message}`, { cause: err });
     }
@@ -183,6 +183,8 @@ export class LmdbStore implements Store {
   /** `[seq, customer, kind]` -> a sealed change record, or the mark of a full snapshot (`lmdb-change-log.ts`) */
   private readonly changes: Database<Buffer, LogKey>;
   private readonly log: LmdbChangeLog;
+  /** the array each change record is diffed into, then encoded from (`snapshotDelta`'s `into`) */
+  private readonly deltaScratch: Delta = [];
   private readonly recordsPerSnapshot: number;
   private readonly logRecordsBehind: number;
   private readonly syncEachCommit: boolean;
@@ -523,8 +525,8 @@ export class LmdbStore implements Store {
       // (a snapshot still in the table before the plain encoding moves to the new one whole)
       !(this.hasLegacy && !this.snapshots.doesExist(id))
     ) {
-      const ops = snapshotDelta(base, value);
-      if (ops.length > 0) this.log.append(log, id, this.seal(id, recordPackr.pack(ops)));
+      const delta = snapshotDelta(base, value, this.deltaScratch);
+      if (!isEmptyDelta(delta)) this.log.append(log, id, this.seal(id, recordPackr.pack(delta)));
       return;
     }
     void this.snapshots.put(id, this.seal(id, encodeSnapshot(value)));

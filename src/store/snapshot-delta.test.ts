@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { applyDelta, DEL, EDIT, SET, snapshotDelta } from './snapshot-delta.js';
+import { applyDelta, DEL, deltaOps, EDIT, isEmptyDelta, SET, snapshotDelta } from './snapshot-delta.js';
 
 const packr = new Packr({ useRecords: false });
 /** What the store keeps: the value after a MessagePack round trip. */
@@ -72,30 +72,35 @@ describe('change records', () => {
   it('name only what changed: a field kept is not written, an appended item is written alone', () => {
     const before = { v: 6, snapshot: { value: 'active', context: { seq: 1, profile: { firstName: 'Иван' }, seen: { id: ['a', 'b'], at: [1, 2], actions: [NONE, NONE] } } } };
     const after = { ...before, snapshot: { ...before.snapshot, context: { ...before.snapshot.context, seq: 2, seen: { id: ['a', 'b', 'c'], at: [1, 2, 3], actions: [NONE, NONE, NONE] } } } };
-    const ops = snapshotDelta(before, after);
-    expect(ops).toEqual([
+    const delta = snapshotDelta(before, after);
+    expect(deltaOps(delta)).toEqual([
       [SET, ['snapshot', 'context', 'seq'], 2],
       [EDIT, ['snapshot', 'context', 'seen', 'id'], 0, 2, [], ['c']],
       [EDIT, ['snapshot', 'context', 'seen', 'at'], 0, 2, [], [3]],
       [EDIT, ['snapshot', 'context', 'seen', 'actions'], 0, 2, [], [NONE]],
     ]);
-    expect(JSON.stringify(ops)).not.toContain('Иван');
-    expect(snapshotDelta(after, after)).toEqual([]);
+    expect(JSON.stringify(delta)).not.toContain('Иван');
+    expect(isEmptyDelta(snapshotDelta(after, after))).toBe(true);
   });
 
   it('set an array whole when an edit would not be shorter, and delete keys that went', () => {
-    const ops = snapshotDelta({ a: [1, 2, 3, 4], b: 1 }, { a: [5, 6, 7, 8] });
-    expect(ops).toEqual([
+    const delta = snapshotDelta({ a: [1, 2, 3, 4], b: 1 }, { a: [5, 6, 7, 8] });
+    expect(deltaOps(delta)).toEqual([
       [SET, ['a'], [5, 6, 7, 8]],
       [DEL, ['b']],
     ]);
   });
 
-  it('refuse a record that does not fit the snapshot, and a key that would reach the prototype', () => {
-    expect(() => applyDelta({ a: 1 }, [[EDIT, ['a'], 0, 0, [], [1]]])).toThrow(/array edit/);
-    expect(() => applyDelta({ a: [1] }, [[EDIT, ['a'], 0, 2, [], []]])).toThrow(/cannot keep/);
-    expect(() => applyDelta({ a: 1 }, [[SET, ['a', 'b', 'c'], 1]])).toThrow(/no object/);
-    expect(() => applyDelta({}, [[SET, ['__proto__', 'polluted'], 1]])).toThrow(/__proto__/);
+  it('refuse a record that does not fit the snapshot, a key that would reach the prototype, and a form it does not know', () => {
+    // [format, code, path length, ...keys, ...arguments]
+    expect(() => applyDelta({ a: 1 }, [1, EDIT, 1, 'a', 0, 0, 0, 1, 1])).toThrow(/array edit/);
+    expect(() => applyDelta({ a: [1] }, [1, EDIT, 1, 'a', 0, 2, 0, 0])).toThrow(/cannot keep/);
+    expect(() => applyDelta({ a: 1 }, [1, SET, 3, 'a', 'b', 'c', 1])).toThrow(/no object/);
+    expect(() => applyDelta({}, [1, SET, 2, '__proto__', 'polluted', 1])).toThrow(/__proto__/);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(() => applyDelta({}, [2, SET, 1, 'a', 1])).toThrow(/format 2/);
+    expect(() => applyDelta({}, [1, 7, 1, 'a'])).toThrow(/no operation/);
+    expect(() => applyDelta({ a: [1] }, [1, EDIT, 1, 'a', 0, 1, 1])).toThrow(/cut short|count/);
+    expect(applyDelta({ a: 1, b: { c: 2 } }, [1, SET, 1, 'a', 5, DEL, 2, 'b', 'c'], (path) => path[0] === 'a')).toEqual({ a: 1, b: {} });
   });
 });

@@ -11,9 +11,15 @@
  * - `[EDIT, path, drop, keep, patches, appended]`: the array at `path` lost its first `drop`
  *   items and kept the `keep` after them, then had the items at the positions in `patches`
  *   (`[index, value, index, value, ...]`, positions in the new array) replaced, then `appended`
- *   added at its end. What the brain does
- *   to its bounded logs (the seen log's columns, contacts, responses, a feature's day buckets):
- *   the oldest aged out, the newest changed or added.
+ *   added at its end. What the brain does to its bounded logs (the seen log's columns,
+ *   contacts, responses, a feature's day buckets): the oldest aged out, the newest changed or
+ *   added.
+ *
+ * Stored flat, in one array (`Delta`), not an array an operation: an event changes 10 to 30
+ * paths, and as arrays of arrays each was five small objects for the garbage collector. The
+ * flat form: `FORMAT`, then per operation its code, the path's length and keys, and its
+ * arguments (an edit's patches and appended items each preceded by their count).
+ * `deltaOps` reads it back as the list above (tests, diagnostics).
  *
  * Plain objects are compared key by key down to `DEPTH` levels (the snapshot, its context, a
  * field of it such as `features` or `seen`, and one more); below, or for anything else, a
@@ -25,7 +31,13 @@ export const SET = 0;
 export const DEL = 1;
 export const EDIT = 2;
 
+/** The version of the flat form, its first item. */
+const FORMAT = 1;
+
 export type DeltaOp = [typeof SET, string[], unknown] | [typeof DEL, string[]] | [typeof EDIT, string[], number, number, unknown[], unknown[]];
+
+/** A delta in its flat form (see above). */
+export type Delta = unknown[];
 
 /** Levels of nested plain objects compared key by key. */
 const DEPTH = 4;
@@ -38,68 +50,145 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** The operations that turn `before` into `after` (empty when they are the same). */
-export function snapshotDelta(before: unknown, after: unknown): DeltaOp[] {
-  const ops: DeltaOp[] = [];
-  diffInto(ops, [], before, after, DEPTH);
-  return ops;
+/**
+ * The operations that turn `before` into `after`, flat; `isEmptyDelta` when they are the same.
+ * With `into`, written over that array (emptied first) and returned: a caller that encodes the
+ * delta at once reuses one array instead of growing a new one each time.
+ */
+export function snapshotDelta(before: unknown, after: unknown, into?: Delta): Delta {
+  const out: Delta = into ?? [];
+  out.length = 0;
+  out.push(FORMAT);
+  diffInto(out, [], before, after, DEPTH);
+  return out;
 }
 
-function diffInto(ops: DeltaOp[], path: string[], a: unknown, b: unknown, depth: number): void {
+/** Whether a delta changes nothing. */
+export function isEmptyDelta(delta: Delta): boolean {
+  return delta.length <= 1;
+}
+
+/** Appends an operation's code and path. */
+function opHead(out: Delta, code: number, path: readonly string[], last?: string): void {
+  out.push(code, path.length + (last === undefined ? 0 : 1));
+  for (const k of path) out.push(k);
+  if (last !== undefined) out.push(last);
+}
+
+/** `path` is the parent's path (a stack: pushed and popped, never copied). */
+function diffInto(out: Delta, path: string[], a: unknown, b: unknown, depth: number): void {
   if (a === b) return;
   if (depth > 0 && isPlainObject(a) && isPlainObject(b) && !Object.hasOwn(b, '__proto__')) {
     for (const k in b) {
       if (!Object.hasOwn(b, k)) continue;
-      if (!Object.hasOwn(a, k)) ops.push([SET, [...path, k], b[k]]);
-      else if (a[k] !== b[k]) diffInto(ops, [...path, k], a[k], b[k], depth - 1);
+      const x = b[k];
+      if (!Object.hasOwn(a, k)) {
+        opHead(out, SET, path, k);
+        out.push(x);
+      } else if (a[k] !== x) {
+        path.push(k);
+        diffInto(out, path, a[k], x, depth - 1);
+        path.pop();
+      }
     }
-    for (const k in a) if (Object.hasOwn(a, k) && !Object.hasOwn(b, k)) ops.push([DEL, [...path, k]]);
+    for (const k in a) if (Object.hasOwn(a, k) && !Object.hasOwn(b, k)) opHead(out, DEL, path, k);
     return;
   }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    const edit = arrayEdit(a, b);
-    if (edit !== undefined) {
-      ops.push([EDIT, path, edit.drop, edit.keep, edit.patches, edit.appended]);
-      return;
-    }
-  }
-  ops.push([SET, path, b]);
+  if (Array.isArray(a) && Array.isArray(b) && arrayEditInto(out, path, a, b)) return;
+  opHead(out, SET, path);
+  out.push(b);
 }
 
 /**
- * `b` as `a` with its first `drop` items gone, a few replaced and the rest appended; undefined
- * when that is no shorter than `b` itself (then it is set whole).
+ * Appends `b` as `a` with its first items dropped, a few replaced and the rest appended; false
+ * (nothing appended) when that is no shorter than `b` itself (then it is set whole).
  */
-function arrayEdit(a: readonly unknown[], b: readonly unknown[]): { drop: number; keep: number; patches: unknown[]; appended: unknown[] } | undefined {
+function arrayEditInto(out: Delta, path: readonly string[], a: readonly unknown[], b: readonly unknown[]): boolean {
   // items written by the edit must stay under half of b's, or setting b is as good
   const budget = b.length >> 1;
-  let best: { drop: number; changed: number } | undefined;
+  let bestDrop = -1;
+  let bestChanged = Infinity;
   for (let drop = 0; drop <= Math.min(MAX_DROP, a.length); drop++) {
     const overlap = Math.min(a.length - drop, b.length);
     let changed = b.length - overlap;
     if (changed > budget) continue;
     for (let i = 0; i < overlap && changed <= budget; i++) if (a[drop + i] !== b[i]) changed++;
-    if (changed <= budget && (best === undefined || changed < best.changed)) {
-      best = { drop, changed };
+    if (changed <= budget && changed < bestChanged) {
+      bestDrop = drop;
+      bestChanged = changed;
       if (changed === b.length - overlap) break; // only appended: no edit does better
     }
   }
-  if (best === undefined) return undefined;
-  const overlap = Math.min(a.length - best.drop, b.length);
-  const patches: unknown[] = [];
-  for (let i = 0; i < overlap; i++) if (a[best.drop + i] !== b[i]) patches.push(i, b[i]);
-  return { drop: best.drop, keep: overlap, patches, appended: b.slice(overlap) };
+  if (bestDrop < 0) return false;
+  const overlap = Math.min(a.length - bestDrop, b.length);
+  opHead(out, EDIT, path);
+  out.push(bestDrop, overlap);
+  const at = out.length;
+  out.push(0);
+  let patches = 0;
+  for (let i = 0; i < overlap; i++) {
+    if (a[bestDrop + i] === b[i]) continue;
+    out.push(i, b[i]);
+    patches++;
+  }
+  out[at] = patches;
+  out.push(b.length - overlap);
+  for (let i = overlap; i < b.length; i++) out.push(b[i]);
+  return true;
+}
+
+/** A reader of the flat form: one operation at a time. */
+function* readOps(delta: Delta): Generator<DeltaOp> {
+  if (delta[0] !== FORMAT) throw new Error(`change record: format ${String(delta[0])} is not one this build reads`);
+  let i = 1;
+  const int = (): number => {
+    const v = delta[i++];
+    if (!Number.isInteger(v) || (v as number) < 0) throw new Error(`change record: item ${i - 1} is not a count`);
+    return v as number;
+  };
+  while (i < delta.length) {
+    const code = delta[i++];
+    const n = int();
+    const path: string[] = [];
+    for (let j = 0; j < n; j++) {
+      const k = delta[i++];
+      if (typeof k !== 'string') throw new Error(`change record: item ${i - 1} is not a key`);
+      path.push(k);
+    }
+    let op: DeltaOp;
+    if (code === SET) op = [SET, path, delta[i++]];
+    else if (code === DEL) op = [DEL, path];
+    else if (code === EDIT) {
+      const drop = int();
+      const keep = int();
+      const np = int();
+      const patches = delta.slice(i, i + 2 * np);
+      i += 2 * np;
+      const na = int();
+      const appended = delta.slice(i, i + na);
+      i += na;
+      op = [EDIT, path, drop, keep, patches, appended];
+    } else throw new Error(`change record: ${String(code)} is no operation`);
+    if (i > delta.length) throw new Error('change record: cut short');
+    yield op;
+  }
+}
+
+/** A delta's operations, in order (tests, diagnostics). */
+export function deltaOps(delta: Delta): DeltaOp[] {
+  return [...readOps(delta)];
 }
 
 /**
- * Applies `ops` to `target` (a decoded snapshot, changed in place) and returns it. Throws when
- * an operation's path does not lead where it says: the record does not belong on this
- * snapshot.
+ * Applies `delta` to `target` (a decoded snapshot, changed in place) and returns it; the
+ * operations whose path `skip` names are left out. Throws when an operation's path does not
+ * lead where it says: the record does not belong on this snapshot.
  */
-export function applyDelta<T>(target: T, ops: readonly DeltaOp[]): T {
+export function applyDelta<T>(target: T, delta: Delta, skip?: (path: readonly string[]) => boolean): T {
   let root: unknown = target;
-  for (const op of ops) {
+  for (const op of readOps(delta)) {
     const path = op[1];
+    if (skip?.(path) === true) continue;
     if (path.includes('__proto__')) throw new Error('change record: a key named __proto__');
     if (path.length === 0) {
       if (op[0] === SET) root = op[2];
@@ -123,7 +212,7 @@ export function applyDelta<T>(target: T, ops: readonly DeltaOp[]): T {
 
 function editedArray(current: unknown, drop: number, keep: number, patches: readonly unknown[], appended: readonly unknown[]): unknown[] {
   if (!Array.isArray(current)) throw new Error('change record: an array edit on something else');
-  if (!Number.isInteger(drop) || !Number.isInteger(keep) || drop < 0 || keep < 0 || drop + keep > current.length) throw new Error(`change record: cannot keep ${String(keep)} items after ${String(drop)} of ${current.length}`);
+  if (drop + keep > current.length) throw new Error(`change record: cannot keep ${keep} items after ${drop} of ${current.length}`);
   const out = drop === 0 && keep === current.length ? current : current.slice(drop, drop + keep);
   for (let i = 0; i < patches.length; i += 2) {
     const at = patches[i] as number;
