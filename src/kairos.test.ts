@@ -47,6 +47,10 @@ describe('restart on the same data dir', () => {
     // the server's clock) is remembered as still open.
     const again = await gw.request({ ...shortfall(uid()), at: at + 3_600_000 });
     expect(again.actions).toEqual([]);
+    // read from its snapshot, the customer's change went to the store as a change record (docs/runtime.md#change-records)
+    const gauges = await (await fetch(`${second.httpUrl}/metrics`)).text();
+    expect(gauges).toMatch(/^kairos_store_change_record_customers [1-9]/m);
+    expect(gauges).toMatch(/^kairos_store_change_records [1-9]/m);
     // The repeated event id gets the first decision, word for word.
     expect(await gw.request(shortfall(eventId))).toEqual(decision);
     // The visitor created before the restart is found by its cookie.

@@ -444,6 +444,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const started = Date.now();
 
   const store = await openStore(config, logger);
+  if (store instanceof LmdbStore) metrics.host.changeLog = () => store.changeLog();
   let catalogs: CatalogService;
   try {
     catalogs = await loadCatalog(config, store, clock, logger);

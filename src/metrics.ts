@@ -85,6 +85,22 @@ export function createMetrics() {
         this.set(host.dirtyActors?.() ?? 0);
       },
     }),
+    changeRecords: new Gauge({
+      name: 'kairos_store_change_records',
+      help: 'LMDB: change records in the log (live or not yet trimmed); what a read may fold into a snapshot',
+      registers: [registry],
+      collect() {
+        this.set(host.changeLog?.().records ?? 0);
+      },
+    }),
+    changeRecordCustomers: new Gauge({
+      name: 'kairos_store_change_record_customers',
+      help: 'LMDB: customers whose snapshot has change records to fold in',
+      registers: [registry],
+      collect() {
+        this.set(host.changeLog?.().customers ?? 0);
+      },
+    }),
     activations: new Counter({
       name: 'kairos_actor_activations_total',
       help: 'Customer actors brought to life, by source: snapshot (stored state), profile (imported master data), new (first sight of an identifier)',
@@ -289,7 +305,7 @@ export function createMetrics() {
    * set by the customer host, read at each scrape (not set on every event): the wait of the
    * oldest request in flight (ms), requests in flight, live and dirty actors
    */
-  const host: { oldestWaitMs?: () => number; inFlight?: () => number; hotActors?: () => number; dirtyActors?: () => number; ready?: () => boolean } = {};
+  const host: { oldestWaitMs?: () => number; inFlight?: () => number; hotActors?: () => number; dirtyActors?: () => number; ready?: () => boolean; changeLog?: () => { records: number; customers: number } } = {};
   return { ...m, learning, outbound, host };
 }
 
