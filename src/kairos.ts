@@ -110,7 +110,7 @@ export function lmdbOptions(config: Config): LmdbStoreOptions {
 async function openStore(config: Config, logger: Logger): Promise<Store> {
   switch (config.store) {
     case 'lmdb':
-      return new LmdbStore(join(config.dataDir, 'lmdb'), lmdbOptions(config));
+      return new LmdbStore(join(config.dataDir, 'lmdb'), { ...lmdbOptions(config), warn: (message, err) => logger.error({ err }, message) });
     case 'memory':
       return new MemoryStore();
     case 'redis': {

@@ -21,7 +21,7 @@ describe('snapshot migrations', () => {
 
   it('brings a version-1 customer up to date: no consents recorded, everything else kept', () => {
     const migrated = migrateSnapshot({ v: 1, snapshot: { value: 'client', context: v1Context } }) as { value: string; context: Record<string, unknown> };
-    expect(SNAPSHOT_VERSION).toBe(6);
+    expect(SNAPSHOT_VERSION).toBe(7);
     expect(migrated.context).toEqual({ ...v1Context, consents: {}, seen: { id: [], at: [], actions: [] } });
     // The migrated snapshot runs: the machine takes it and decides on it.
     const stepper = createCustomerStepper(customerMachine);

@@ -12,7 +12,7 @@ import type { StoredSnapshot } from '../store/store.js';
  * (`snapshot version: …`), instead of failing on it at the customer's
  * next message.
  */
-export const SNAPSHOT_VERSION = 6;
+export const SNAPSHOT_VERSION = 7;
 
 type Migration = (snapshot: unknown) => unknown;
 
@@ -88,6 +88,10 @@ const migrations: Readonly<Record<number, Migration>> = {
     }
     return { ...s, context };
   },
+  // 6 → 7: the same shape. On LMDB a version-7 snapshot may have change records after it
+  // (docs/runtime.md#change-records), which a build before them would not read: it refuses the
+  // customer instead of reading their state as it was up to 15 commits earlier.
+  6: (snapshot) => snapshot,
 };
 
 const VERSION_ERROR = 'snapshot version: ';

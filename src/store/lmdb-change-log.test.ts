@@ -15,7 +15,7 @@ function snapshotAt(id: string, n: number, prev?: StoredSnapshot): StoredSnapsho
     seen: { id: [...(before?.seen.id ?? []).slice(-7), `r${n}`], at: [...(before?.seen.at ?? []).slice(-7), 1_000 * n] },
     features: { ...before?.features, [`f${n % 3}`]: [...(before?.features[`f${n % 3}`] ?? []), n, 1, n, n, n] },
   };
-  return { v: 6, snapshot: { value: 'active', context } };
+  return { v: 7, snapshot: { value: 'active', context } };
 }
 
 interface Ctx {
@@ -116,18 +116,66 @@ describe('lmdb change records', () => {
     expect(await store.getSnapshot('busy')).toEqual(busy);
   });
 
-  it('erases the records with the customer', async () => {
-    store = new LmdbStore(tmp.dir, { recordsPerSnapshot: 16 });
-    await events('c-1', 1, 6);
-    const other = await events('c-2', 1, 3);
+  it('erases every key of the customer in the log with them: live records, folded ones not yet trimmed, marks', async () => {
+    store = new LmdbStore(tmp.dir, { recordsPerSnapshot: 4 });
+    // c-2's record, older than c-1's, keeps c-1's folded records and marks in the log
+    let other = await events('c-2', 1, 2);
+    await events('c-1', 1, 7);
+    other = await events('c-2', 3, 3, other);
+    await store.close();
+    const before = logKeys(tmp.dir).filter((k) => k[1] === 'c-1');
+    expect(before.map((k) => k[2])).toEqual(['d', 'd', 'd', 'f', 'd', 'd']);
+    store = new LmdbStore(tmp.dir, { recordsPerSnapshot: 4 });
     expect(await store.eraseCustomer('c-1', [])).toBe(true);
     expect(await store.getSnapshot('c-1')).toBeUndefined();
     expect(store.changeLog().customers).toBe(1);
     await store.close();
     expect(logKeys(tmp.dir).filter((k) => k[1] === 'c-1')).toEqual([]);
-    store = new LmdbStore(tmp.dir, { recordsPerSnapshot: 16 });
+    store = new LmdbStore(tmp.dir, { recordsPerSnapshot: 4 });
     expect(await store.getSnapshot('c-1')).toBeUndefined();
     expect(await store.getSnapshot('c-2')).toEqual(other);
+  });
+
+  for (const strict of [false, true]) {
+    it(`leaves the log and the snapshot as they were when a commit fails halfway${strict ? ' (strict: flushed to disk)' : ''}`, async () => {
+      store = new LmdbStore(tmp.dir, { recordsPerSnapshot: 4, syncEachCommit: strict });
+      // 1 whole, 2-3 records: the next is a record, the one after it whole
+      const third = await events('c-1', 1, 3);
+      const fourth = snapshotAt('c-1', 4, third);
+      // a reminder nested too deep to encode, after the snapshot in the same commit
+      let deep: unknown = 1;
+      for (let i = 0; i < 20_000; i++) deep = { d: deep };
+      const poison = { key: 'c-1|x', customer: 'c-1', due: 5, event: 'e', data: { deep } };
+      await expect(store.commit({ snapshots: [{ id: 'c-1', value: fourth, base: third }], identities: [], outbox: [], reminders: { set: [poison], remove: [] }, sync: strict })).rejects.toThrow();
+      expect(store.changeLog()).toEqual({ records: 2, customers: 1 });
+      expect(await store.getSnapshot('c-1')).toEqual(third);
+      // the same change again, without the poison, then the next one whole
+      await store.commit({ snapshots: [{ id: 'c-1', value: fourth, base: third }], identities: [], outbox: [], sync: strict });
+      const fifth = await events('c-1', 5, 5, fourth);
+      expect(store.changeLog().customers).toBe(0);
+      await store.close();
+      expect(logKeys(tmp.dir).map((k) => k[2])).toEqual(['d', 'd', 'd', 'f']);
+      store = new LmdbStore(tmp.dir, { recordsPerSnapshot: 4 });
+      expect(await store.getSnapshot('c-1')).toEqual(fifth);
+    });
+  }
+
+  it('reports a customer whose records cannot be folded once, and goes on committing the others', async () => {
+    store = new LmdbStore(tmp.dir, { recordsPerSnapshot: 16 });
+    await events('q', 1, 3);
+    await store.close();
+    // one of q's records damaged on disk
+    const root = open({ path: tmp.dir, maxDbs: 32 });
+    const changes = root.openDB<Buffer, LogKey>({ name: 'changes', encoding: 'binary' });
+    const damaged = [...changes.getKeys()].find((k) => k[1] === 'q')!;
+    await changes.put(damaged, Buffer.from([0xc1, 1, 2, 3]));
+    await root.close();
+    const warnings: string[] = [];
+    store = new LmdbStore(tmp.dir, { recordsPerSnapshot: 16, logRecordsBehind: 2, warn: (message) => warnings.push(message) });
+    const busy = await events('busy', 1, 8);
+    expect(warnings).toEqual(['customer "q": change records cannot be folded into the snapshot; left as they are']);
+    expect(await store.getSnapshot('busy')).toEqual(busy);
+    await expect(store.getSnapshot('q')).rejects.toMatchObject({ code: 'internal', message: expect.stringContaining('customer "q": change record') });
   });
 
   it('is read by another thread\'s scan with the records folded in, all of the context or without named fields', async () => {
@@ -140,9 +188,9 @@ describe('lmdb change records', () => {
         { id: 'a', snapshot: a },
         { id: 'b', snapshot: b },
       ]);
-      const without = [...scan.snapshotsIn(undefined, undefined, { fields: new Set(['seen']), version: 6 })];
+      const without = [...scan.snapshotsIn(undefined, undefined, { fields: new Set(['seen']), version: 7 })];
       const { seen: _, ...rest } = (a.snapshot as { context: Ctx }).context;
-      expect(without[0]).toEqual({ id: 'a', snapshot: { v: 6, snapshot: { value: 'active', context: rest } } });
+      expect(without[0]).toEqual({ id: 'a', snapshot: { v: 7, snapshot: { value: 'active', context: rest } } });
     } finally {
       scan.close();
     }

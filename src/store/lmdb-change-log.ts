@@ -21,6 +21,8 @@ import type { Database, Transaction } from 'lmdb';
 export type LogKey = [number, string, string];
 export const RECORD = 'd';
 export const FULL = 'f';
+/** Keys of garbage one commit deletes at most (`trim`): the rest go with the next ones. */
+const TRIM_PER_COMMIT = 5_000;
 /** a mark's value: LMDB stores a key with an empty value */
 const MARK = Buffer.alloc(0);
 
@@ -54,6 +56,8 @@ export interface LogWrites {
   trimmedBelow: number;
   /** whether it appended: until it is applied (or abandoned), no transaction trims */
   appended: boolean;
+  /** the log's last seq when it began (restored when it fails) */
+  readonly head: number;
 }
 
 export class LmdbChangeLog {
@@ -83,7 +87,7 @@ export class LmdbChangeLog {
 
   /** A new set of writes, for one transaction. */
   begin(): LogWrites {
-    return { lists: new Map(), trimmedBelow: this.trimmedBelow, appended: false };
+    return { lists: new Map(), trimmedBelow: this.trimmedBelow, appended: false, head: this.head };
   }
 
   /** The seqs of the customer's live records (as the writes under way leave them). */
@@ -95,29 +99,38 @@ export class LmdbChangeLog {
 
   /**
    * Inside a write transaction: the customer's change record appended. (Seqs are drawn at
-   * once, not when the transaction succeeds: two transactions under way never share one; one
-   * that fails leaves a gap, which is harmless.)
+   * once: a transaction that fails gives them back, `abandoned`; every transaction that
+   * appends runs on this thread, one at a time, `LmdbStore.commit`.)
    */
   append(w: LogWrites, id: string, sealed: Buffer): void {
+    const seq = this.draw(w);
+    void this.db.put([seq, id, RECORD], sealed);
+    w.lists.set(id, [...(this.recordsOf(id, w) ?? []), seq]);
+  }
+
+  /** The next seq, for a transaction that appends. */
+  private draw(w: LogWrites): number {
     if (!w.appended) {
       w.appended = true;
       this.appending++;
     }
-    const seq = ++this.head;
-    void this.db.put([seq, id, RECORD], sealed);
-    w.lists.set(id, [...(this.recordsOf(id, w) ?? []), seq]);
+    return ++this.head;
   }
 
   /** Inside a write transaction: the customer's full snapshot was written; their records are folded (a mark, when they had any). */
   folded(w: LogWrites, id: string): void {
     if (this.recordsOf(id, w) === undefined) return;
-    void this.db.put([++this.head, id, FULL], MARK);
+    void this.db.put([this.draw(w), id, FULL], MARK);
     w.lists.set(id, null);
   }
 
-  /** Inside a write transaction: the customer's records deleted (an erasure). */
+  /**
+   * Inside a write transaction: every key of the customer's in the log deleted, live records,
+   * folded ones not yet trimmed and marks alike (an erasure: the keys name the customer in
+   * clear). A pass over the log's keys: it is bounded (`logRecordsBehind`), and an erasure rare.
+   */
   erase(w: LogWrites, id: string): void {
-    for (const seq of this.recordsOf(id, w) ?? []) void this.db.remove([seq, id, RECORD]);
+    for (const key of this.db.getKeys()) if (key[1] === id) void this.db.remove(key);
     w.lists.set(id, null);
   }
 
@@ -130,8 +143,17 @@ export class LmdbChangeLog {
     if (this.appending > 0) return;
     const low = this.oldestLive() ?? this.head + 1;
     if (low <= w.trimmedBelow) return;
-    for (const key of this.db.getKeys({ start: [w.trimmedBelow], end: [low] })) void this.db.remove(key);
-    w.trimmedBelow = low;
+    // at most TRIM_PER_COMMIT keys a commit: a long run of garbage goes over several
+    let n = 0;
+    let below = low;
+    for (const key of this.db.getKeys({ start: [w.trimmedBelow], end: [low] })) {
+      if (n++ >= TRIM_PER_COMMIT) {
+        below = key[0];
+        break;
+      }
+      void this.db.remove(key);
+    }
+    w.trimmedBelow = below;
   }
 
   /** The seq of the oldest live record (undefined: none). */
@@ -156,15 +178,19 @@ export class LmdbChangeLog {
     return out;
   }
 
-  /** The transaction failed: nothing it wrote is there (its seqs stay unused). */
+  /** The transaction failed: nothing it wrote is there, and its seqs are drawn again. */
   abandoned(w: LogWrites): void {
-    if (w.appended) this.appending--;
+    if (w.appended) {
+      this.appending--;
+      this.head = w.head;
+    }
     w.appended = false;
   }
 
   /** After the transaction committed: the index as it left it. */
   applied(w: LogWrites): void {
-    this.abandoned(w);
+    if (w.appended) this.appending--;
+    w.appended = false;
     for (const [id, list] of w.lists) {
       if (list === null) this.live.delete(id);
       else this.live.set(id, list);

@@ -23,14 +23,18 @@ import { failed, identityKey, parseIdentityKey, rehomedReminder, reminderKey, re
 
 export interface LmdbStoreOptions {
   /**
-   * Flush every commit to disk (fsync, overlapping the next commit): the `strict`
-   * durability. Otherwise commits are left to the operating system (a crash of the process
-   * loses nothing committed; a power cut may lose what the OS had not yet written) and the
-   * store syncs in the background every `syncIntervalMs`. A commit then costs a write, not
-   * a wait for the disk.
+   * Flush every commit to disk before it resolves (the `strict` durability; without it, a
+   * commit that asks, `CommitBatch.sync`): an `mdb_env_sync` on a libuv thread after the
+   * transaction, the commits meanwhile covered by the same flush. Either way a commit
+   * runs on this thread and is left to the operating system (a crash of the process loses
+   * nothing committed; a power cut may lose what the OS had not yet written), and the store
+   * syncs in the background every `syncIntervalMs`. A commit then costs a write, not a wait
+   * for the disk. (Before change records, `strict` committed on lmdb-js's writer thread: a
+   * callback that throws there still commits the writes it made before the throw, which a
+   * change record cannot survive.)
    */
   syncEachCommit?: boolean;
-  /** without `syncEachCommit`: how often committed pages are flushed to disk (default 1000 ms; 0: never, the OS decides) */
+  /** how often committed pages are flushed to disk (default 1000 ms; 0: never, the OS decides) */
   syncIntervalMs?: number;
   /**
    * without `syncEachCommit`: commit through a writable memory map (MDB_WRITEMAP; default
@@ -67,6 +71,8 @@ export interface LmdbStoreOptions {
    * read it at start. Default 200,000.
    */
   logRecordsBehind?: number;
+  /** where the store reports a problem it works around (the server's logger; default: a process warning) */
+  warn?: (message: string, err: unknown) => void;
 }
 
 /** Customers whose records the store folds into their snapshot with one commit, at most (`logRecordsBehind`). */
@@ -183,6 +189,9 @@ export class LmdbStore implements Store {
   /** `[seq, customer, kind]` -> a sealed change record, or the mark of a full snapshot (`lmdb-change-log.ts`) */
   private readonly changes: Database<Buffer, LogKey>;
   private readonly log: LmdbChangeLog;
+  /** customers whose records could not be folded (`foldIn`), not tried again by this process */
+  private readonly unfoldable = new Set<string>();
+  private readonly warn: (message: string, err: unknown) => void;
   /** the array each change record is diffed into, then encoded from (`snapshotDelta`'s `into`) */
   private readonly deltaScratch: Delta = [];
   private readonly recordsPerSnapshot: number;
@@ -228,7 +237,7 @@ export class LmdbStore implements Store {
       maxDbs: 32,
       mapSize: lmdbMapSize(dir),
       noReadAhead: true,
-      noSync: !this.syncEachCommit,
+      noSync: true,
       useWritemap: !this.syncEachCommit && opts.writeMap === true,
     };
     try {
@@ -238,7 +247,7 @@ export class LmdbStore implements Store {
       throw err;
     }
     const syncMs = opts.syncIntervalMs ?? 1000;
-    if (!this.syncEachCommit && syncMs > 0) {
+    if (syncMs > 0) {
       this.syncTimer = setInterval(() => void this.syncNow().catch(() => undefined), syncMs);
       this.syncTimer.unref();
     }
@@ -268,6 +277,7 @@ export class LmdbStore implements Store {
     this.members = this.root.openDB<string, [string, string, string]>({ name: 'segment-members', encoding: 'string' });
     this.changes = this.root.openDB<Buffer, LogKey>({ name: 'changes', encoding: 'binary' });
     this.log = new LmdbChangeLog(this.changes);
+    this.warn = opts.warn ?? ((message, err) => process.emitWarning(`${message}: ${err instanceof Error ? err.message : String(err)}`));
     this.recordsPerSnapshot = Math.max(1, Math.floor(opts.recordsPerSnapshot ?? 16));
     this.logRecordsBehind = Math.max(0, Math.floor(opts.logRecordsBehind ?? 200_000));
     for (const { value } of this.outbox.getRange()) this.seq = Math.max(this.seq, value.seq);
@@ -383,7 +393,11 @@ export class LmdbStore implements Store {
   }
 
   getSnapshot(id: string): Promise<StoredSnapshot | undefined> {
-    return Promise.resolve(this.readSnapshot(id));
+    try {
+      return Promise.resolve(this.readSnapshot(id));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   /** The customer's snapshot with their change records folded in (as the writes under way leave them). */
@@ -483,22 +497,10 @@ export class LmdbStore implements Store {
       // the keys of customers sealed for the first time, on disk before the commit that uses them
       this.keyring.sync();
     };
-    if (this.syncEachCommit) {
-      // Committed by LMDB's writer thread; with `sync`, also wait for the flush to disk
-      // (overlapping sync: one fsync covers every commit before it).
-      try {
-        await this.root.transaction(write);
-      } catch (err) {
-        this.log.abandoned(log);
-        throw err;
-      }
-      this.log.applied(log);
-      if (batch.sync === true) await this.root.flushed;
-      return records;
-    }
-    // Without a flush to wait for, committing here (a few page writes into the OS's
-    // cache, ~0.25 ms) beats a round trip to the writer thread (~1.4 ms under load).
-    // Committed: visible, and safe from a crash of this process (the OS holds the pages).
+    // Committing here (a few page writes into the OS's cache, ~0.25 ms) beats a round trip
+    // to the writer thread (~1.4 ms under load), and a throw anywhere in `write` aborts the
+    // whole transaction. Committed: visible, and safe from a crash of this process (the OS
+    // holds the pages); with `sync`, also flushed to disk before this resolves.
     try {
       this.root.transactionSync(write);
     } catch (err) {
@@ -506,7 +508,7 @@ export class LmdbStore implements Store {
       throw err;
     }
     this.log.applied(log);
-    if (batch.sync === true) await this.syncNow();
+    if (batch.sync === true || this.syncEachCommit) await this.syncNow();
     return records;
   }
 
@@ -534,18 +536,29 @@ export class LmdbStore implements Store {
     if (this.hasLegacy && this.legacySnapshots.doesExist(id)) void this.legacySnapshots.remove(id);
   }
 
-  /** Inside a write transaction: a customer's records folded into their snapshot, written whole. */
+  /**
+   * Inside a write transaction: a customer's records folded into their snapshot, written
+   * whole. A customer whose key is gone (an erasure under way: its transaction deletes the
+   * records) leaves the index. One whose records cannot be folded (a record missing or that
+   * does not fit: a defect) is reported once and left as it is, not folded again: their reads
+   * fail with the reason, every other customer's commits go on.
+   */
   private foldIn(log: LogWrites, id: string): void {
+    if (this.unfoldable.has(id)) return;
+    if (this.keyOf(id, false) === undefined || !this.snapshots.doesExist(id)) {
+      log.lists.set(id, null);
+      return;
+    }
     let folded: StoredSnapshot | undefined;
     try {
       folded = this.readSnapshot(id, log);
-    } catch {
-      folded = undefined;
+    } catch (err) {
+      this.unfoldable.add(id);
+      this.warn(`customer "${id}": change records cannot be folded into the snapshot; left as they are`, err);
+      return;
     }
     if (folded === undefined) {
-      // Unreadable (erased meanwhile, its key destroyed): the records are left to the erasure,
-      // or to the trimming once nothing older is live.
-      log.lists.set(id, null);
+      this.unfoldable.add(id);
       return;
     }
     void this.snapshots.put(id, this.seal(id, encodeSnapshot(folded)));
@@ -642,10 +655,15 @@ export class LmdbStore implements Store {
     this.identityKeys.clear();
     if (slot !== undefined) this.keyring.destroy(slot);
     const log = this.log.begin();
+    let drawn: number | undefined;
     const held = await this.root.transaction(() => {
       let held = false;
+      // every key of theirs in the change log, folded or not, marks too: the keys name them in clear
       this.log.erase(log, id);
-      if (slot !== undefined) void this.keySlots.remove(id);
+      // a key drawn for them since the one destroyed above (a commit between the two): destroyed too, below
+      const now = this.keySlots.get(id);
+      if (now !== undefined && now !== slot) drawn = now;
+      if (now !== undefined) void this.keySlots.remove(id);
       if (this.sealedCustomers.doesExist(id)) {
         void this.sealedCustomers.remove(id);
         held = true;
@@ -690,6 +708,11 @@ export class LmdbStore implements Store {
     });
     this.log.applied(log);
     if (slot !== undefined) this.keyring.release(slot);
+    if (drawn !== undefined) {
+      this.slotOf.delete(id);
+      this.keyring.destroy(drawn);
+      this.keyring.release(drawn);
+    }
     return held;
   }
 
@@ -910,7 +933,7 @@ export class LmdbStore implements Store {
   async close(): Promise<void> {
     if (this.syncTimer !== undefined) clearInterval(this.syncTimer);
     try {
-      if (!this.syncEachCommit) await this.syncNow();
+      await this.syncNow();
       await this.root.close();
     } finally {
       this.keyring.close();

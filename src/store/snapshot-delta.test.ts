@@ -70,7 +70,7 @@ describe('change records', () => {
   });
 
   it('name only what changed: a field kept is not written, an appended item is written alone', () => {
-    const before = { v: 6, snapshot: { value: 'active', context: { seq: 1, profile: { firstName: 'Иван' }, seen: { id: ['a', 'b'], at: [1, 2], actions: [NONE, NONE] } } } };
+    const before = { v: 7, snapshot: { value: 'active', context: { seq: 1, profile: { firstName: 'Иван' }, seen: { id: ['a', 'b'], at: [1, 2], actions: [NONE, NONE] } } } };
     const after = { ...before, snapshot: { ...before.snapshot, context: { ...before.snapshot.context, seq: 2, seen: { id: ['a', 'b', 'c'], at: [1, 2, 3], actions: [NONE, NONE, NONE] } } } };
     const delta = snapshotDelta(before, after);
     expect(deltaOps(delta)).toEqual([
