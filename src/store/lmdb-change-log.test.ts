@@ -160,6 +160,27 @@ describe('lmdb change records', () => {
     });
   }
 
+  it('writes a customer whole after a commit that went in but could not be flushed (strict)', async () => {
+    store = new LmdbStore(tmp.dir, { recordsPerSnapshot: 16, syncEachCommit: true });
+    // nine events: the seen log is full, each change drops its oldest entry (an edit that cannot be applied twice)
+    const third = await events('c-1', 1, 9);
+    const fourth = snapshotAt('c-1', 10, third);
+    const s = store as unknown as { syncNow(): Promise<void> };
+    const sync = s.syncNow.bind(store);
+    s.syncNow = () => {
+      s.syncNow = sync;
+      return Promise.reject(new Error('EIO: the disk refused the flush'));
+    };
+    await expect(store.commit({ snapshots: [{ id: 'c-1', value: fourth, base: third }], identities: [], outbox: [], sync: true })).rejects.toThrow(/EIO/);
+    // the caller retries from the base it had: the store writes the customer whole
+    await store.commit({ snapshots: [{ id: 'c-1', value: fourth, base: third }], identities: [], outbox: [], sync: true });
+    expect(await store.getSnapshot('c-1')).toEqual(fourth);
+    const fifth = await events('c-1', 11, 11, fourth);
+    await store.close();
+    store = new LmdbStore(tmp.dir, { recordsPerSnapshot: 16 });
+    expect(await store.getSnapshot('c-1')).toEqual(fifth);
+  });
+
   it('reports a customer whose records cannot be folded once, and goes on committing the others', async () => {
     store = new LmdbStore(tmp.dir, { recordsPerSnapshot: 16 });
     await events('q', 1, 3);

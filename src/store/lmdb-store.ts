@@ -189,6 +189,8 @@ export class LmdbStore implements Store {
   /** `[seq, customer, kind]` -> a sealed change record, or the mark of a full snapshot (`lmdb-change-log.ts`) */
   private readonly changes: Database<Buffer, LogKey>;
   private readonly log: LmdbChangeLog;
+  /** customers whose last commit went in but whose flush failed: their next write is whole (`commit`) */
+  private readonly writeWhole = new Set<string>();
   /** customers whose records could not be folded (`foldIn`), not tried again by this process */
   private readonly unfoldable = new Set<string>();
   private readonly warn: (message: string, err: unknown) => void;
@@ -508,7 +510,18 @@ export class LmdbStore implements Store {
       throw err;
     }
     this.log.applied(log);
-    if (batch.sync === true || this.syncEachCommit) await this.syncNow();
+    if (this.writeWhole.size > 0) for (const { id } of batch.snapshots) this.writeWhole.delete(id);
+    if (batch.sync === true || this.syncEachCommit) {
+      try {
+        await this.syncNow();
+      } catch (err) {
+        // Committed, not flushed: the caller takes the commit as failed and writes these
+        // customers again from the base it had, which the store is already past. Their next
+        // write is whole, whatever its base.
+        for (const { id } of batch.snapshots) this.writeWhole.add(id);
+        throw err;
+      }
+    }
     return records;
   }
 
@@ -525,7 +538,8 @@ export class LmdbStore implements Store {
       (this.log.recordsOf(id, log)?.length ?? 0) < this.recordsPerSnapshot - 1 &&
       !this.log.lagging(id, this.logRecordsBehind) &&
       // (a snapshot still in the table before the plain encoding moves to the new one whole)
-      !(this.hasLegacy && !this.snapshots.doesExist(id))
+      !(this.hasLegacy && !this.snapshots.doesExist(id)) &&
+      !this.writeWhole.has(id)
     ) {
       const delta = snapshotDelta(base, value, this.deltaScratch);
       if (!isEmptyDelta(delta)) this.log.append(log, id, this.seal(id, recordPackr.pack(delta)));
