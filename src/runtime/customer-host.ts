@@ -89,6 +89,8 @@ export class CustomerHost {
   /** a run's hand-overs: in the time the gateways leave idle */
   private readonly runLane: RunLane;
   private closed = false;
+  /** steps running (on the stack): a request made meanwhile by their effects is queued, never stepped inside them */
+  private stepping = 0;
 
   constructor(private readonly o: HostOptions) {
     this.monotonicNow = o.monotonicNow ?? (() => performance.now());
@@ -206,7 +208,9 @@ export class CustomerHost {
     const now = this.o.clock.now();
     const refused = this.timeRefusal(event.id, event.at, now);
     if (refused !== undefined) return Promise.resolve(refused);
-    return this.submit(event.id, this.identities.resolve(event.customer, now), (_id, withheld) => ({
+    // Named by an identifier memory answers for (a live customer's): resolved now, no promise.
+    const known = this.identities.resolveNow(event.customer);
+    return this.submit(event.id, known ?? this.identities.resolve(event.customer, now), (_id, withheld) => ({
       type: 'gateway.event',
       event: withheldFrom(event, withheld),
       now,
@@ -372,7 +376,7 @@ export class CustomerHost {
    * it waits for is not one of the run's); a run's hand-over leaves the lane once decided (or
    * refused).
    */
-  private submit(re: string, resolution: Promise<Resolution>, message: (id: string, withheld?: readonly ContactIdentifierKind[]) => CustomerMessage, lane: 'foreground' | 'run' = 'foreground'): Promise<HostReply> {
+  private submit(re: string, resolution: Promise<Resolution> | Resolution, message: (id: string, withheld?: readonly ContactIdentifierKind[]) => CustomerMessage, lane: 'foreground' | 'run' = 'foreground'): Promise<HostReply> {
     const refuse = (message: string): Promise<HostReply> => {
       if (lane === 'run') this.runLane.left();
       return Promise.resolve({ kind: 'error', re, code: 'overloaded', message });
@@ -407,7 +411,7 @@ export class CustomerHost {
         this.inFlight--;
         resolve(r);
       };
-      this.order.add(resolution, (settled: Settled<Resolution>) => {
+      const resolved = (settled: Settled<Resolution>): void => {
         if (!settled.ok) {
           this.o.logger.error({ err: settled.error }, 'identity resolution failed');
           done(this.failure(re));
@@ -471,11 +475,29 @@ export class CustomerHost {
           }
           answer(reply, live);
         };
-        // Nothing queued for a live customer: handled now, in this turn (the job runs to its
-        // end synchronously), without the mailbox's promises.
-        if (!this.mailboxes.has(target) && this.readyLive(target) !== undefined) void job();
+        /** `job` for a live customer, synchronously: no promise (the reply's commit aside). */
+        const stepNow = (ready: Live): void => {
+          attempts++;
+          let reply: HostReply;
+          let live: Live | undefined;
+          try {
+            reply = this.step(ready, re, message(target, r.withheld));
+            live = ready;
+            if (r.identity !== undefined && target === r.id) this.identities.remember(r.identity.key, target, r.identity.epoch);
+          } catch (err) {
+            this.o.logger.error({ err, customer: target }, 'handling a message failed');
+            reply = this.failure(re);
+          }
+          answer(reply, live);
+        };
+        // Nothing queued for a live customer: handled now, in this turn, without the mailbox's
+        // promises; but never inside another step (a request its effects made): queued then.
+        const ready = this.stepping === 0 && !this.mailboxes.has(target) ? this.readyLive(target) : undefined;
+        if (ready !== undefined) stepNow(ready);
         else this.mailboxes.enqueue(target, job);
-      });
+      };
+      if (resolution instanceof Promise) this.order.add(resolution, resolved);
+      else this.order.addNow(resolution, resolved);
     });
   }
 
@@ -525,6 +547,15 @@ export class CustomerHost {
 
   /** Runs one message through the live actor and runs its effects; the reply. */
   private step(live: Live, re: string, msg: CustomerMessage): HostReply {
+    this.stepping++;
+    try {
+      return this.stepLive(live, re, msg);
+    } finally {
+      this.stepping--;
+    }
+  }
+
+  private stepLive(live: Live, re: string, msg: CustomerMessage): HostReply {
     const id = live.id;
     this.actors.touch(live);
 
