@@ -15,7 +15,7 @@ import { waveProblem } from '../outbound-run.js';
 import { callbackOf } from '../call-outcomes.js';
 import type { OfferModelView } from '../propensity/ftrl.js';
 import type { ModelInput } from '../propensity/model-features.js';
-import { customerInputs, hashFeature, hashFeatures, modelFeatureNames } from '../propensity/model-features.js';
+import { customerInputs, hashFeature, modelFeatureHashes } from '../propensity/model-features.js';
 import type { Arm, GroupEvidence } from '../propensity/prior.js';
 import { evidenceKey, evidenceWeight, posteriorProbability } from '../propensity/prior.js';
 import type { Rng } from '../propensity/random.js';
@@ -120,7 +120,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
   const arm: Arm = rng() < learning.randomShare ? 'random' : 'model';
   // The customer's and the moment's inputs, once; each campaign adds its own and applies its `model`.
   let modelInputs: ModelInput[] | undefined;
-  const featuresFor = (c: Campaign): number[] => hashFeatures(modelFeatureNames((modelInputs ??= customerInputs(ctx, baseScope, event, local, catalog)), ctx, event, c, t));
+  const featuresFor = (c: Campaign): number[] => modelFeatureHashes((modelInputs ??= customerInputs(ctx, baseScope, event, local, catalog)), ctx, event, c, t);
   const candidates: Candidate[] = [];
   const reminders: ReminderSpec[] = [];
   for (const c of triggered) {
@@ -183,7 +183,11 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     const groupEvidence = evidence.get(evidenceKey(c.id, group.id));
     const groupP = posteriorProbability(group.probability, groupEvidence, catalog.policy.priorStrength);
     const model = learning.models ? models.get(c.offer.id) : undefined;
-    const x = learning.models ? [...featuresFor(c), hashFeature(`group=${c.id}/${group.id}`)] : undefined;
+    let x: number[] | undefined;
+    if (learning.models) {
+      x = featuresFor(c);
+      x.push(hashFeature(`group=${c.id}/${group.id}`));
+    }
     const blended = blend(groupP, model, x, learning.modelEvidence);
     const probability = blended.p;
     // Below the floor, silence; except in the random arm (learning.belowFloor), so the models
