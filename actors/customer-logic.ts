@@ -249,12 +249,15 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   if (again !== undefined) reminders.push(again);
   // Deferred messages into the customer's history (durable, on the card), retries resolved.
   const deferrals = recordDeferrals(ctx.deferrals ?? [], event, decided.explain, decided.reminders, Math.max(t, msg.now), msg.reminder !== undefined);
-  if (deferrals !== undefined) ctx = { ...ctx, deferrals: deferrals.deferrals };
+  // From here `ctx` is this step's own copy (ingestEvent made it; what came after only replaced
+  // it by newer copies): its changed parts are set in place, not copied with it again.
+  if (ctx === prev) ctx = { ...prev };
+  if (deferrals !== undefined) ctx.deferrals = deferrals.deferrals;
   // A run's hand-over is remembered with the run (once a run, whatever its id), not among the request ids.
   const run = msg.run !== undefined ? runAnswer(decided.explain, msg.run.campaign) : undefined;
   if (msg.run !== undefined && run !== undefined) {
-    if (run.final) ctx = { ...ctx, runs: rememberRun(ctx.runs, msg.run.id, run.outcome) };
-  } else ctx = { ...ctx, seen: remember(ctx.seen, event.id, recordedActions(decided.actions), msg) };
+    if (run.final) ctx.runs = rememberRun(ctx.runs, msg.run.id, run.outcome);
+  } else ctx.seen = remember(ctx.seen, event.id, recordedActions(decided.actions), msg);
   // The next moment time alone can move a membership: the segment timer, moved when it changed.
   // Armed again (not only moved) when the time zone may have changed: a profile change, a merge or a new catalog.
   const timer = segmentTimer(ctx, catalog, ingested.segmentsDay, timerFired || msg.event.type === 'profile.updated' || ingested.segmentsReset);

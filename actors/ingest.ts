@@ -189,24 +189,26 @@ export function membershipsOn(ctx: CustomerContext, catalog: Catalog, today: num
  * at the next timer: its entry campaigns twice).
  */
 export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: number, catalog: Catalog, now?: number): IngestResult {
+  // The one copy of the context this event makes: its own, so the parts that change are set
+  // on it in place (each part that changes is a new object; `prev` and its parts are never touched).
   let ctx: CustomerContext = { ...prev, lastEventAt: Math.max(prev.lastEventAt ?? t, t) };
 
   const links = newIdentifiers(ctx.identifiers, event);
   if (links.length > 0) {
     const identifiers: Identifiers = { ...ctx.identifiers };
     for (const { kind, value } of links) identifiers[kind] = [...identifiers[kind], value];
-    ctx = { ...ctx, identifiers };
+    ctx.identifiers = identifiers;
   }
 
   const consents = consentChanges(event, t);
-  if (Object.keys(consents).length > 0) ctx = { ...ctx, consents: { ...ctx.consents, ...consents } };
+  if (Object.keys(consents).length > 0) ctx.consents = { ...ctx.consents, ...consents };
 
   if (event.type === 'profile.updated') {
     const patch = profilePatch(event.data);
     if (Object.keys(patch).length > 0) {
       const profile = { ...ctx.profile, ...patch };
       if (patch.attributes !== undefined) profile.attributes = { ...ctx.profile.attributes, ...patch.attributes };
-      ctx = { ...ctx, profile };
+      ctx.profile = profile;
     }
   }
 
@@ -245,7 +247,7 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
       if (shared) for (const id of f.seriesMembers) if (id !== f.series) delete features[id];
       fedIds.add(f.id);
     }
-    if (features !== undefined) ctx = { ...ctx, features };
+    if (features !== undefined) ctx.features = features;
   }
 
   // Incremental: a new day (windows slide), another catalog, another stage or a profile change
@@ -280,10 +282,10 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
       if (was !== undefined && !exited.has(s.id)) segments[s.id] = was;
       else if (was === undefined && segmentChanges.some((c) => c.segment === s.id && c.change === 'entered')) segments[s.id] = t;
     }
-    ctx = { ...ctx, segments };
+    ctx.segments = segments;
   }
   if (full && last?.catalog !== catalog.version) ctx = withCatalogFeatures(ctx, catalog);
-  if (full) ctx = { ...ctx, segmentsEvaluated: { day, catalog: catalog.version, stage: ctx.stage, rules: catalog.segmentsFingerprint } };
+  if (full) ctx.segmentsEvaluated = { day, catalog: catalog.version, stage: ctx.stage, rules: catalog.segmentsFingerprint };
 
   const closed = expireOffers(ctx, t);
   const reset = last === undefined || last.catalog !== catalog.version;
