@@ -153,6 +153,9 @@ export function withCatalogFeatures(ctx: CustomerContext, catalog: Catalog): Cus
   return { ...ctx, features };
 }
 
+/** The features an event that feeds none fed (shared, never added to). */
+const NO_IDS: ReadonlySet<string> = new Set();
+
 function readsAny(inputs: ReadonlySet<string>, fed: ReadonlySet<string>): boolean {
   for (const f of inputs) if (fed.has(f)) return true;
   return false;
@@ -215,8 +218,10 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
   const local = localTime(t, customerTimeZone(ctx, catalog));
   const today = local.epochDay;
   const fed = catalog.featuresByEvent.get(event.type);
-  const fedIds = new Set<string>();
+  let fedIds = NO_IDS;
   if (fed !== undefined) {
+    const ids = new Set<string>();
+    fedIds = ids;
     const scope = makeScope(ctx, catalog, today, event);
     // One copy of the feature map for the event, however many features it feeds.
     let features: Record<string, DaySeries> | undefined;
@@ -227,7 +232,7 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
       const shared = f.seriesMembers.length > 1;
       const earlier = shared ? seriesFed?.get(f.series) : undefined;
       if (earlier !== undefined) {
-        if (earlier) fedIds.add(f.id);
+        if (earlier) ids.add(f.id);
         continue;
       }
       let counts = f.where === undefined || f.where(scope);
@@ -245,7 +250,7 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
       // members' own lists from before a grouping are folded into it and dropped.
       features[f.series] = addToBuckets(bucketsOf(features, f), today, amount, f.keepDays);
       if (shared) for (const id of f.seriesMembers) if (id !== f.series) delete features[id];
-      fedIds.add(f.id);
+      ids.add(f.id);
     }
     if (features !== undefined) ctx.features = features;
   }
