@@ -210,13 +210,18 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   const outbox: OutboxEntry[] = [];
   const answered: Trace['answered'] = [];
   // An offer left unanswered is a "no", but a call pushed to the call centre's list that nobody reported on was not made: it teaches nothing.
-  const learned: Learned[] = ingested.expired.flatMap((p) => (unreportedCall(prev, p) ? [] : (learnedFrom(p, false) ?? [])));
+  const learned: Learned[] = [];
+  for (const p of ingested.expired) {
+    const l = unreportedCall(prev, p) ? undefined : learnedFrom(p, false);
+    if (l !== undefined) learned.push(l);
+  }
 
   const scopeNow = (): EvalScope => makeScope(ctx, catalog, localTime(t, customerTimeZone(ctx, catalog)).epochDay, event);
   const goals = attributeGoals(ctx, event, t, catalog, scopeNow);
   ctx = goals.ctx;
   // Offers this event found expired need their expiry reminder no more.
-  const reminders: ReminderSpec[] = [...ingested.expired.map((p) => cancelExpiry(p.instance)), ...catalogReminders(event, t, catalog, scopeNow)];
+  const reminders: ReminderSpec[] = catalog.reminders.length === 0 ? [] : catalogReminders(event, t, catalog, scopeNow);
+  if (ingested.expired.length > 0) reminders.unshift(...ingested.expired.map((p) => cancelExpiry(p.instance)));
 
   const replyText = event.data?.text;
   if (event.type === 'sms.received' && typeof replyText === 'string') {

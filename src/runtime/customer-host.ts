@@ -1,5 +1,5 @@
 import type { AuditDraft } from '../audit/audit-chain.js';
-import type { Campaign, ContactIdentifierKind, ContactRecord, CustomerRef, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview, RunCall } from '../../actors/index.js';
+import type { Campaign, ContactIdentifierKind, Policy, ContactRecord, CustomerRef, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview, RunCall } from '../../actors/index.js';
 import { capacityDay, createCustomerStepper, customerMachine, customerOfInstance, decisionInputs, defaultLimits, effectiveRetentionMs, eventTimeProblem, runEvent, SEGMENT_TIMER, SEGMENTS_CHECK_EVENT } from '../../actors/index.js';
 import { countedSegments } from './funnel-ledger.js';
 import { reminderKey } from '../store/store.js';
@@ -377,12 +377,8 @@ export class CustomerHost {
    * refused).
    */
   private submit(re: string, resolution: Promise<Resolution> | Resolution, message: (id: string, withheld?: readonly ContactIdentifierKind[]) => CustomerMessage, lane: 'foreground' | 'run' = 'foreground'): Promise<HostReply> {
-    const refuse = (message: string): Promise<HostReply> => {
-      if (lane === 'run') this.runLane.left();
-      return Promise.resolve({ kind: 'error', re, code: 'overloaded', message });
-    };
-    if (this.closed) return refuse('server is shutting down');
-    if (this.inFlight >= this.o.maxInFlight) return refuse('too many requests in flight, retry later');
+    if (this.closed) return this.overloaded(re, lane, 'server is shutting down');
+    if (this.inFlight >= this.o.maxInFlight) return this.overloaded(re, lane, 'too many requests in flight, retry later');
     // Past the queueing bound: the request would be answered too late to be of use (a gateway
     // waiting at an ATM), and would make the queue longer for those behind it.
     const now = this.monotonicNow();
@@ -390,7 +386,7 @@ export class CustomerHost {
     if (maxQueueMs > 0) {
       const behind = this.waiting.age(now);
       if (behind > maxQueueMs) {
-        return refuse(`requests in flight have waited ${Math.round(behind)} ms, past the ${maxQueueMs} ms bound; retry later`);
+        return this.overloaded(re, lane, `requests in flight have waited ${Math.round(behind)} ms, past the ${maxQueueMs} ms bound; retry later`);
       }
     }
     const waiting: Pending = this.waiting.start(now);
@@ -501,6 +497,12 @@ export class CustomerHost {
     });
   }
 
+  /** A request refused at admission (`overloaded`); a run's hand-over leaves the lane. */
+  private overloaded(re: string, lane: 'foreground' | 'run', message: string): Promise<HostReply> {
+    if (lane === 'run') this.runLane.left();
+    return Promise.resolve({ kind: 'error', re, code: 'overloaded', message });
+  }
+
   /**
    * The reply to a request the store failed: while a networked store is unreachable, an
    * `overloaded` the gateway may retry (nothing was changed); otherwise an internal error.
@@ -543,7 +545,22 @@ export class CustomerHost {
   };
 
   /** The funnel's day: the local day in the policy's defaultTimezone, by the server clock. */
-  private readonly funnelDay = (): number => capacityDay(this.o.catalog().policy, this.o.clock.now());
+  private readonly funnelDay = (): number => this.localDay(this.o.catalog().policy, this.o.clock.now());
+
+  /** the last local day computed, by policy and minute (a time zone moves the day on a minute's edge) */
+  private readonly dayMemo: { policy: Policy | undefined; minute: number; day: number } = { policy: undefined, minute: NaN, day: 0 };
+
+  /** capacityDay(policy, at), computed once a minute (each step asks for it, some twice). */
+  private localDay(policy: Policy, at: number): number {
+    const m = this.dayMemo;
+    const minute = Math.floor(at / 60_000);
+    if (m.policy !== policy || m.minute !== minute) {
+      m.policy = policy;
+      m.minute = minute;
+      m.day = capacityDay(policy, at);
+    }
+    return m.day;
+  }
 
   /** Runs one message through the live actor and runs its effects; the reply. */
   private step(live: Live, re: string, msg: CustomerMessage): HostReply {
@@ -597,8 +614,8 @@ export class CustomerHost {
     // A repeated event id is answered from memory and explains nothing new.
     if (msg.type === 'gateway.event' && explain !== undefined) live.lastExplain = explain;
     // Same synchronous turn as the spent check above: budgets are never overspent here.
-    if (msg.type === 'gateway.event' && reply?.kind === 'decision' && !reply.duplicate) {
-      const day = capacityDay(msg.catalog.policy, msg.now);
+    if (msg.type === 'gateway.event' && reply?.kind === 'decision' && !reply.duplicate && reply.actions.length > 0) {
+      const day = this.localDay(msg.catalog.policy, msg.now);
       this.o.ledger.record(reply.actions, msg.catalog);
       this.o.capacity?.record(reply.actions, msg.catalog, day);
       this.sharing.charge(live, reply.actions, msg.catalog, day);
