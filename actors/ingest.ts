@@ -104,10 +104,14 @@ function consentChanges(event: GatewayEvent, t: number): Record<string, Consent>
   return out;
 }
 
+/** No offer (what expireOffers finds at most events): shared, frozen. */
+const NO_OFFERS: OfferInstance[] = Object.freeze([]) as unknown as OfferInstance[];
+
 /** Closes offers whose time ran out: they leave `pending`, and their contacts read "expired". */
 export function expireOffers(ctx: CustomerContext, t: number): { ctx: CustomerContext; expired: OfferInstance[] } {
-  const expired = ctx.pending.filter((p) => p.expiresAt <= t);
-  if (expired.length === 0) return { ctx, expired };
+  let expired: OfferInstance[] | undefined;
+  for (const p of ctx.pending) if (p.expiresAt <= t) (expired ??= []).push(p);
+  if (expired === undefined) return { ctx, expired: NO_OFFERS };
   const gone = new Set(expired.map((p) => p.instance));
   return {
     ctx: {

@@ -182,7 +182,13 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       suppress(stage);
       continue;
     }
-    const group = c.groups.find((g) => g.when(scope));
+    let group: (typeof c.groups)[number] | undefined;
+    for (const g of c.groups) {
+      if (g.when(scope)) {
+        group = g;
+        break;
+      }
+    }
     if (group === undefined) {
       suppress('not_in_target_group');
       continue;
