@@ -212,7 +212,17 @@ export function compileCondition(raw: unknown, path: string, env: AttrEnv, depth
     const list = raw[key];
     if (!Array.isArray(list) || list.length === 0) throw invalidAt(`${path}.${key}`, 'must be a non-empty list of rules');
     const parts = list.map((c, i) => compileCondition(c, `${path}.${key}[${i}]`, env, depth + 1));
-    return key === 'all' ? (s) => parts.every((p) => p(s)) : (s) => parts.some((p) => p(s));
+    // Loops, not every/some with a closure: a rule is evaluated for each segment, campaign and group at every event.
+    if (key === 'all') {
+      return (s) => {
+        for (const p of parts) if (!p(s)) return false;
+        return true;
+      };
+    }
+    return (s) => {
+      for (const p of parts) if (p(s)) return true;
+      return false;
+    };
   }
   if ('not' in raw) {
     const inner = compileCondition(raw.not, `${path}.not`, env, depth + 1);

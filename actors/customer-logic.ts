@@ -210,13 +210,18 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   const outbox: OutboxEntry[] = [];
   const answered: Trace['answered'] = [];
   // An offer left unanswered is a "no", but a call pushed to the call centre's list that nobody reported on was not made: it teaches nothing.
-  const learned: Learned[] = ingested.expired.flatMap((p) => (unreportedCall(prev, p) ? [] : (learnedFrom(p, false) ?? [])));
+  const learned: Learned[] = [];
+  for (const p of ingested.expired) {
+    const l = unreportedCall(prev, p) ? undefined : learnedFrom(p, false);
+    if (l !== undefined) learned.push(l);
+  }
 
   const scopeNow = (): EvalScope => makeScope(ctx, catalog, localTime(t, customerTimeZone(ctx, catalog)).epochDay, event);
   const goals = attributeGoals(ctx, event, t, catalog, scopeNow);
   ctx = goals.ctx;
   // Offers this event found expired need their expiry reminder no more.
-  const reminders: ReminderSpec[] = [...ingested.expired.map((p) => cancelExpiry(p.instance)), ...catalogReminders(event, t, catalog, scopeNow)];
+  const reminders: ReminderSpec[] = catalog.reminders.length === 0 ? [] : catalogReminders(event, t, catalog, scopeNow);
+  if (ingested.expired.length > 0) reminders.unshift(...ingested.expired.map((p) => cancelExpiry(p.instance)));
 
   const replyText = event.data?.text;
   if (event.type === 'sms.received' && typeof replyText === 'string') {
@@ -249,12 +254,15 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   if (again !== undefined) reminders.push(again);
   // Deferred messages into the customer's history (durable, on the card), retries resolved.
   const deferrals = recordDeferrals(ctx.deferrals ?? [], event, decided.explain, decided.reminders, Math.max(t, msg.now), msg.reminder !== undefined);
-  if (deferrals !== undefined) ctx = { ...ctx, deferrals: deferrals.deferrals };
+  // From here `ctx` is this step's own copy (ingestEvent made it; what came after only replaced
+  // it by newer copies): its changed parts are set in place, not copied with it again.
+  if (ctx === prev) ctx = { ...prev };
+  if (deferrals !== undefined) ctx.deferrals = deferrals.deferrals;
   // A run's hand-over is remembered with the run (once a run, whatever its id), not among the request ids.
   const run = msg.run !== undefined ? runAnswer(decided.explain, msg.run.campaign) : undefined;
   if (msg.run !== undefined && run !== undefined) {
-    if (run.final) ctx = { ...ctx, runs: rememberRun(ctx.runs, msg.run.id, run.outcome) };
-  } else ctx = { ...ctx, seen: remember(ctx.seen, event.id, recordedActions(decided.actions), msg) };
+    if (run.final) ctx.runs = rememberRun(ctx.runs, msg.run.id, run.outcome);
+  } else ctx.seen = remember(ctx.seen, event.id, recordedActions(decided.actions), msg);
   // The next moment time alone can move a membership: the segment timer, moved when it changed.
   // Armed again (not only moved) when the time zone may have changed: a profile change, a merge or a new catalog.
   const timer = segmentTimer(ctx, catalog, ingested.segmentsDay, timerFired || msg.event.type === 'profile.updated' || ingested.segmentsReset);

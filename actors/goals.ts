@@ -17,8 +17,11 @@ export interface Conversion {
   control: boolean;
 }
 
+/** No conversion: what most events reach (shared, frozen). */
+const NO_CONVERSIONS: Conversion[] = Object.freeze([]) as unknown as Conversion[];
+
 export function attributeGoals(ctx: CustomerContext, event: GatewayEvent, t: number, catalog: Catalog, scope: () => EvalScope): { ctx: CustomerContext; conversions: Conversion[] } {
-  const conversions: Conversion[] = [];
+  let conversions: Conversion[] | undefined;
   let contacts = ctx.contacts;
   for (const c of catalog.campaigns) {
     const goal = c.goal;
@@ -37,7 +40,7 @@ export function attributeGoals(ctx: CustomerContext, event: GatewayEvent, t: num
     if (k === undefined) continue;
     if (goal.when !== undefined && !goal.when(scope())) continue;
     contacts = contacts.map((x, i) => (i === found ? { ...x, converted: t } : x));
-    conversions.push({ campaign: c.id, instance: k.instance, control: k.control === true });
+    (conversions ??= []).push({ campaign: c.id, instance: k.instance, control: k.control === true });
   }
-  return { ctx: contacts === ctx.contacts ? ctx : { ...ctx, contacts }, conversions };
+  return { ctx: contacts === ctx.contacts ? ctx : { ...ctx, contacts }, conversions: conversions ?? NO_CONVERSIONS };
 }

@@ -104,10 +104,14 @@ function consentChanges(event: GatewayEvent, t: number): Record<string, Consent>
   return out;
 }
 
+/** No offer (what expireOffers finds at most events): shared, frozen. */
+const NO_OFFERS: OfferInstance[] = Object.freeze([]) as unknown as OfferInstance[];
+
 /** Closes offers whose time ran out: they leave `pending`, and their contacts read "expired". */
 export function expireOffers(ctx: CustomerContext, t: number): { ctx: CustomerContext; expired: OfferInstance[] } {
-  const expired = ctx.pending.filter((p) => p.expiresAt <= t);
-  if (expired.length === 0) return { ctx, expired };
+  let expired: OfferInstance[] | undefined;
+  for (const p of ctx.pending) if (p.expiresAt <= t) (expired ??= []).push(p);
+  if (expired === undefined) return { ctx, expired: NO_OFFERS };
   const gone = new Set(expired.map((p) => p.instance));
   return {
     ctx: {
@@ -153,6 +157,9 @@ export function withCatalogFeatures(ctx: CustomerContext, catalog: Catalog): Cus
   return { ...ctx, features };
 }
 
+/** The features an event that feeds none fed (shared, never added to). */
+const NO_IDS: ReadonlySet<string> = new Set();
+
 function readsAny(inputs: ReadonlySet<string>, fed: ReadonlySet<string>): boolean {
   for (const f of inputs) if (fed.has(f)) return true;
   return false;
@@ -189,32 +196,36 @@ export function membershipsOn(ctx: CustomerContext, catalog: Catalog, today: num
  * at the next timer: its entry campaigns twice).
  */
 export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: number, catalog: Catalog, now?: number): IngestResult {
+  // The one copy of the context this event makes: its own, so the parts that change are set
+  // on it in place (each part that changes is a new object; `prev` and its parts are never touched).
   let ctx: CustomerContext = { ...prev, lastEventAt: Math.max(prev.lastEventAt ?? t, t) };
 
   const links = newIdentifiers(ctx.identifiers, event);
   if (links.length > 0) {
     const identifiers: Identifiers = { ...ctx.identifiers };
     for (const { kind, value } of links) identifiers[kind] = [...identifiers[kind], value];
-    ctx = { ...ctx, identifiers };
+    ctx.identifiers = identifiers;
   }
 
   const consents = consentChanges(event, t);
-  if (Object.keys(consents).length > 0) ctx = { ...ctx, consents: { ...ctx.consents, ...consents } };
+  if (Object.keys(consents).length > 0) ctx.consents = { ...ctx.consents, ...consents };
 
   if (event.type === 'profile.updated') {
     const patch = profilePatch(event.data);
     if (Object.keys(patch).length > 0) {
       const profile = { ...ctx.profile, ...patch };
       if (patch.attributes !== undefined) profile.attributes = { ...ctx.profile.attributes, ...patch.attributes };
-      ctx = { ...ctx, profile };
+      ctx.profile = profile;
     }
   }
 
   const local = localTime(t, customerTimeZone(ctx, catalog));
   const today = local.epochDay;
   const fed = catalog.featuresByEvent.get(event.type);
-  const fedIds = new Set<string>();
+  let fedIds = NO_IDS;
   if (fed !== undefined) {
+    const ids = new Set<string>();
+    fedIds = ids;
     const scope = makeScope(ctx, catalog, today, event);
     // One copy of the feature map for the event, however many features it feeds.
     let features: Record<string, DaySeries> | undefined;
@@ -225,7 +236,7 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
       const shared = f.seriesMembers.length > 1;
       const earlier = shared ? seriesFed?.get(f.series) : undefined;
       if (earlier !== undefined) {
-        if (earlier) fedIds.add(f.id);
+        if (earlier) ids.add(f.id);
         continue;
       }
       let counts = f.where === undefined || f.where(scope);
@@ -243,9 +254,9 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
       // members' own lists from before a grouping are folded into it and dropped.
       features[f.series] = addToBuckets(bucketsOf(features, f), today, amount, f.keepDays);
       if (shared) for (const id of f.seriesMembers) if (id !== f.series) delete features[id];
-      fedIds.add(f.id);
+      ids.add(f.id);
     }
-    if (features !== undefined) ctx = { ...ctx, features };
+    if (features !== undefined) ctx.features = features;
   }
 
   // Incremental: a new day (windows slide), another catalog, another stage or a profile change
@@ -280,10 +291,10 @@ export function ingestEvent(prev: CustomerContext, event: GatewayEvent, t: numbe
       if (was !== undefined && !exited.has(s.id)) segments[s.id] = was;
       else if (was === undefined && segmentChanges.some((c) => c.segment === s.id && c.change === 'entered')) segments[s.id] = t;
     }
-    ctx = { ...ctx, segments };
+    ctx.segments = segments;
   }
   if (full && last?.catalog !== catalog.version) ctx = withCatalogFeatures(ctx, catalog);
-  if (full) ctx = { ...ctx, segmentsEvaluated: { day, catalog: catalog.version, stage: ctx.stage, rules: catalog.segmentsFingerprint } };
+  if (full) ctx.segmentsEvaluated = { day, catalog: catalog.version, stage: ctx.stage, rules: catalog.segmentsFingerprint };
 
   const closed = expireOffers(ctx, t);
   const reset = last === undefined || last.catalog !== catalog.version;

@@ -1,10 +1,10 @@
 import type { Channel } from '../catalog/channels.js';
 import type { Campaign, Catalog } from '../catalog/compiled-catalog.js';
 import { isOutbound } from '../catalog/channels.js';
-import type { EvalScope } from '../condition.js';
 import type { StopScope } from '../contact-policy.js';
 import { blockingCap, isStoppedEverywhere } from '../contact-policy.js';
 import type { ContactRecord, CustomerContext, DecisionAction, OfferInstance } from '../customer-state.js';
+import { NO_ACTIONS } from '../customer-state.js';
 import type { GatewayEvent } from '../gateway-event.js';
 import { fnv1a } from '../hash.js';
 import { localTime } from '../local-time.js';
@@ -15,12 +15,12 @@ import { waveProblem } from '../outbound-run.js';
 import { callbackOf } from '../call-outcomes.js';
 import type { OfferModelView } from '../propensity/ftrl.js';
 import type { ModelInput } from '../propensity/model-features.js';
-import { customerInputs, hashFeature, hashFeatures, modelFeatureNames } from '../propensity/model-features.js';
+import { customerInputs, hashFeature, modelFeatureHashes } from '../propensity/model-features.js';
 import type { Arm, GroupEvidence } from '../propensity/prior.js';
 import { evidenceKey, evidenceWeight, posteriorProbability } from '../propensity/prior.js';
 import type { Rng } from '../propensity/random.js';
 import { betaSample, seededRng } from '../propensity/random.js';
-import { customerTimeZone, makeScope } from '../scope.js';
+import { customerTimeZone, makeScope, withVars } from '../scope.js';
 import type { ReminderSpec } from '../reminders.js';
 import { computeVars } from './campaign-vars.js';
 import { addressFor, channelProblem } from './channel-problem.js';
@@ -81,24 +81,32 @@ export interface DecideResult {
   reminders: ReminderSpec[];
 }
 
+/** A decision's empty lists when the event triggers nothing: shared, frozen (read only, like NO_ACTIONS). */
+const NOTHING: never[] = Object.freeze([]) as unknown as never[];
+
 export const noEvidence: ReadonlyMap<string, GroupEvidence> = new Map();
 export const noModels: ReadonlyMap<string, OfferModelView> = new Map();
 export const noneSpent: ReadonlySet<string> = new Set();
 
 export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, catalog: Catalog, inputs: DecideInputs): DecideResult {
   const { stops, budgetSpent = noneSpent, channelsFull = noneSpent, segmentChanges = [], evidence = noEvidence, models = noModels } = inputs;
-  const explain: Explanation[] = [];
   const session = sessionChannel(event);
+  const deferred = inputs.fromReminder === true ? deferredOf(event) : undefined;
+  // A call back the customer asked for (the server's reminder): its campaign decided again.
+  const callback = inputs.fromReminder === true ? callbackOf(event) : undefined;
+  const only = deferred?.campaign ?? callback?.campaign;
+  let triggered: Campaign[] | undefined;
+  for (const c of catalog.campaigns) {
+    if (only === undefined ? triggers(c, event, session, segmentChanges, inputs.run) : only === c.id) (triggered ??= []).push(c);
+  }
+  // Most events trigger no campaign: nothing is made for them (the shared, frozen empties).
+  if (triggered === undefined) return { ctx, actions: NO_ACTIONS, outbox: NOTHING, explain: NOTHING, reminders: NOTHING };
+  const explain: Explanation[] = [];
   const tz = customerTimeZone(ctx, catalog);
   const local = localTime(t, tz);
   // Offers are made now: a late event's time is in the past.
   const decidedAt = Math.max(t, inputs.now ?? t);
   const stale = inputs.stale === true;
-  const deferred = inputs.fromReminder === true ? deferredOf(event) : undefined;
-  // A call back the customer asked for (the server's reminder): its campaign decided again.
-  const callback = inputs.fromReminder === true ? callbackOf(event) : undefined;
-  const only = deferred?.campaign ?? callback?.campaign;
-  const triggered = catalog.campaigns.filter((c) => (only === undefined ? triggers(c, event, session, segmentChanges, inputs.run) : only === c.id));
   // What an outbound run decides for its campaign (the run handed over, or the one a deferred retry came from) is counted for that run.
   const run = inputs.run?.id ?? (deferred !== undefined && typeof event.data?.run === 'string' ? event.data.run : undefined);
   const runCampaign = inputs.run?.campaign ?? deferred?.campaign;
@@ -107,7 +115,6 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     for (const e of r.explain) if (ofRun(e.campaign)) e.run = run!;
     return r;
   };
-  if (triggered.length === 0) return { ctx, actions: [], outbox: [], explain, reminders: [] };
   if (isStoppedEverywhere(stops)) {
     for (const c of triggered) explain.push({ campaign: c.id, verdict: 'suppressed', reason: 'stop_list' });
     return result({ ctx, actions: [], outbox: [], explain, reminders: [] });
@@ -120,7 +127,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
   const arm: Arm = rng() < learning.randomShare ? 'random' : 'model';
   // The customer's and the moment's inputs, once; each campaign adds its own and applies its `model`.
   let modelInputs: ModelInput[] | undefined;
-  const featuresFor = (c: Campaign): number[] => hashFeatures(modelFeatureNames((modelInputs ??= customerInputs(ctx, baseScope, event, local, catalog)), ctx, event, c, t));
+  const featuresFor = (c: Campaign): number[] => modelFeatureHashes((modelInputs ??= customerInputs(ctx, baseScope, event, local, catalog)), ctx, event, c, t);
   const candidates: Candidate[] = [];
   const reminders: ReminderSpec[] = [];
   for (const c of triggered) {
@@ -165,7 +172,7 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       suppress(`missing_data:${computed.missing}`);
       continue;
     }
-    const scope: EvalScope = { ...baseScope, vars: computed.vars };
+    const scope = withVars(baseScope, computed.vars);
     if (c.when !== undefined && !c.when(scope)) {
       suppress('condition_false');
       continue;
@@ -175,7 +182,13 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       suppress(stage);
       continue;
     }
-    const group = c.groups.find((g) => g.when(scope));
+    let group: (typeof c.groups)[number] | undefined;
+    for (const g of c.groups) {
+      if (g.when(scope)) {
+        group = g;
+        break;
+      }
+    }
     if (group === undefined) {
       suppress('not_in_target_group');
       continue;
@@ -183,7 +196,11 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
     const groupEvidence = evidence.get(evidenceKey(c.id, group.id));
     const groupP = posteriorProbability(group.probability, groupEvidence, catalog.policy.priorStrength);
     const model = learning.models ? models.get(c.offer.id) : undefined;
-    const x = learning.models ? [...featuresFor(c), hashFeature(`group=${c.id}/${group.id}`)] : undefined;
+    let x: number[] | undefined;
+    if (learning.models) {
+      x = featuresFor(c);
+      x.push(hashFeature(`group=${c.id}/${group.id}`));
+    }
     const blended = blend(groupP, model, x, learning.modelEvidence);
     const probability = blended.p;
     // Below the floor, silence; except in the random arm (learning.belowFloor), so the models

@@ -29,5 +29,7 @@ export function triggerProblem(c: Campaign, event: GatewayEvent, t: number, loca
 export function triggers(c: Campaign, event: GatewayEvent, session: Channel | undefined, changes: readonly SegmentChange[], run?: RunCall): boolean {
   if (c.outbound !== undefined) return run?.campaign === c.id;
   if (run === undefined && (c.events.has(event.type) || (c.passive && session !== undefined && c.channels.includes(session)))) return true;
-  return changes.some((ch) => (ch.change === 'entered' ? c.onSegment.entered : c.onSegment.exited).has(ch.segment));
+  // (a loop, not `some` with a closure: asked for every campaign at every event)
+  for (const ch of changes) if ((ch.change === 'entered' ? c.onSegment.entered : c.onSegment.exited).has(ch.segment)) return true;
+  return false;
 }

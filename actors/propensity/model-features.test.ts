@@ -6,7 +6,7 @@ import { localTime } from '../local-time.js';
 import { makeScope } from '../scope.js';
 import { at, customer, event, testCatalog } from '../test-support/fixtures.js';
 import type { Binning, ModelSpec } from './model-features.js';
-import { MAX_DATA_FIELDS, MAX_DATA_KEY_LENGTH, MAX_DATA_VALUE_LENGTH, customerInputs, ignores, log2Bin, modelFeatureNames, stepBin } from './model-features.js';
+import { MAX_DATA_FIELDS, MAX_DATA_KEY_LENGTH, MAX_DATA_VALUE_LENGTH, customerInputs, hashFeatures, ignores, log2Bin, modelFeatureHashes, modelFeatureNames, stepBin } from './model-features.js';
 
 const DAY = 86_400_000;
 
@@ -132,6 +132,21 @@ describe('what the model sees', () => {
     expect(n.some((x) => x.startsWith('event=ib.login&'))).toBe(false);
     expect(names(ctx, e)).toContain('age=6');
     expect(names(ctx, e)).toContain('data.amount=12');
+  });
+
+  it('hashes the names without making them: the same numbers as hashing each name', () => {
+    const spec: ModelSpec = { ignore: ['cal.*', 'data.id'], bins: new Map<string, Binning>([['age', { kind: 'steps', steps: [30, 60] }]]), crosses: [] };
+    const ctx: CustomerContext = { ...customer(), segments: { seniors: 1, savers: 1 } };
+    const e = event('ib.login', { at: t, data: { id: 'r-123', amount: 2500, contact: 'célular', ok: true } });
+    const base = customerInputs(ctx, makeScope(ctx, catalog, local.epochDay, e), e, local, catalog);
+    const crossed: ModelSpec = { ...spec, crosses: [['data.contact', 'segment']] };
+    for (const c of [campaign, { ...campaign, model: spec }, { ...campaign, model: crossed }]) {
+      for (const ev of [e, event('ib.login', { at: t })]) {
+        const hashes = modelFeatureHashes(base, ctx, ev, c, t);
+        expect(hashes).toEqual(hashFeatures(modelFeatureNames(base, ctx, ev, c, t)));
+        expect(hashes.length).toBeGreaterThan(10);
+      }
+    }
   });
 
   it('bins by steps: below the first, then at or above each', () => {

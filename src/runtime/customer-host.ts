@@ -1,5 +1,5 @@
 import type { AuditDraft } from '../audit/audit-chain.js';
-import type { Campaign, ContactIdentifierKind, ContactRecord, CustomerRef, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview, RunCall } from '../../actors/index.js';
+import type { Campaign, ContactIdentifierKind, Policy, ContactRecord, CustomerRef, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview, RunCall } from '../../actors/index.js';
 import { capacityDay, createCustomerStepper, customerMachine, customerOfInstance, decisionInputs, defaultLimits, effectiveRetentionMs, eventTimeProblem, runEvent, SEGMENT_TIMER, SEGMENTS_CHECK_EVENT } from '../../actors/index.js';
 import { countedSegments } from './funnel-ledger.js';
 import { reminderKey } from '../store/store.js';
@@ -89,6 +89,8 @@ export class CustomerHost {
   /** a run's hand-overs: in the time the gateways leave idle */
   private readonly runLane: RunLane;
   private closed = false;
+  /** steps running (on the stack): a request made meanwhile by their effects is queued, never stepped inside them */
+  private stepping = 0;
 
   constructor(private readonly o: HostOptions) {
     this.monotonicNow = o.monotonicNow ?? (() => performance.now());
@@ -206,7 +208,9 @@ export class CustomerHost {
     const now = this.o.clock.now();
     const refused = this.timeRefusal(event.id, event.at, now);
     if (refused !== undefined) return Promise.resolve(refused);
-    return this.submit(event.id, this.identities.resolve(event.customer, now), (_id, withheld) => ({
+    // Named by an identifier memory answers for (a live customer's): resolved now, no promise.
+    const known = this.identities.resolveNow(event.customer);
+    return this.submit(event.id, known ?? this.identities.resolve(event.customer, now), (_id, withheld) => ({
       type: 'gateway.event',
       event: withheldFrom(event, withheld),
       now,
@@ -372,13 +376,9 @@ export class CustomerHost {
    * it waits for is not one of the run's); a run's hand-over leaves the lane once decided (or
    * refused).
    */
-  private submit(re: string, resolution: Promise<Resolution>, message: (id: string, withheld?: readonly ContactIdentifierKind[]) => CustomerMessage, lane: 'foreground' | 'run' = 'foreground'): Promise<HostReply> {
-    const refuse = (message: string): Promise<HostReply> => {
-      if (lane === 'run') this.runLane.left();
-      return Promise.resolve({ kind: 'error', re, code: 'overloaded', message });
-    };
-    if (this.closed) return refuse('server is shutting down');
-    if (this.inFlight >= this.o.maxInFlight) return refuse('too many requests in flight, retry later');
+  private submit(re: string, resolution: Promise<Resolution> | Resolution, message: (id: string, withheld?: readonly ContactIdentifierKind[]) => CustomerMessage, lane: 'foreground' | 'run' = 'foreground'): Promise<HostReply> {
+    if (this.closed) return this.overloaded(re, lane, 'server is shutting down');
+    if (this.inFlight >= this.o.maxInFlight) return this.overloaded(re, lane, 'too many requests in flight, retry later');
     // Past the queueing bound: the request would be answered too late to be of use (a gateway
     // waiting at an ATM), and would make the queue longer for those behind it.
     const now = this.monotonicNow();
@@ -386,7 +386,7 @@ export class CustomerHost {
     if (maxQueueMs > 0) {
       const behind = this.waiting.age(now);
       if (behind > maxQueueMs) {
-        return refuse(`requests in flight have waited ${Math.round(behind)} ms, past the ${maxQueueMs} ms bound; retry later`);
+        return this.overloaded(re, lane, `requests in flight have waited ${Math.round(behind)} ms, past the ${maxQueueMs} ms bound; retry later`);
       }
     }
     const waiting: Pending = this.waiting.start(now);
@@ -407,7 +407,7 @@ export class CustomerHost {
         this.inFlight--;
         resolve(r);
       };
-      this.order.add(resolution, (settled: Settled<Resolution>) => {
+      const resolved = (settled: Settled<Resolution>): void => {
         if (!settled.ok) {
           this.o.logger.error({ err: settled.error }, 'identity resolution failed');
           done(this.failure(re));
@@ -471,12 +471,36 @@ export class CustomerHost {
           }
           answer(reply, live);
         };
-        // Nothing queued for a live customer: handled now, in this turn (the job runs to its
-        // end synchronously), without the mailbox's promises.
-        if (!this.mailboxes.has(target) && this.readyLive(target) !== undefined) void job();
+        /** `job` for a live customer, synchronously: no promise (the reply's commit aside). */
+        const stepNow = (ready: Live): void => {
+          attempts++;
+          let reply: HostReply;
+          let live: Live | undefined;
+          try {
+            reply = this.step(ready, re, message(target, r.withheld));
+            live = ready;
+            if (r.identity !== undefined && target === r.id) this.identities.remember(r.identity.key, target, r.identity.epoch);
+          } catch (err) {
+            this.o.logger.error({ err, customer: target }, 'handling a message failed');
+            reply = this.failure(re);
+          }
+          answer(reply, live);
+        };
+        // Nothing queued for a live customer: handled now, in this turn, without the mailbox's
+        // promises; but never inside another step (a request its effects made): queued then.
+        const ready = this.stepping === 0 && !this.mailboxes.has(target) ? this.readyLive(target) : undefined;
+        if (ready !== undefined) stepNow(ready);
         else this.mailboxes.enqueue(target, job);
-      });
+      };
+      if (resolution instanceof Promise) this.order.add(resolution, resolved);
+      else this.order.addNow(resolution, resolved);
     });
+  }
+
+  /** A request refused at admission (`overloaded`); a run's hand-over leaves the lane. */
+  private overloaded(re: string, lane: 'foreground' | 'run', message: string): Promise<HostReply> {
+    if (lane === 'run') this.runLane.left();
+    return Promise.resolve({ kind: 'error', re, code: 'overloaded', message });
   }
 
   /**
@@ -521,10 +545,34 @@ export class CustomerHost {
   };
 
   /** The funnel's day: the local day in the policy's defaultTimezone, by the server clock. */
-  private readonly funnelDay = (): number => capacityDay(this.o.catalog().policy, this.o.clock.now());
+  private readonly funnelDay = (): number => this.localDay(this.o.catalog().policy, this.o.clock.now());
+
+  /** the last local day computed, by policy and minute (a time zone moves the day on a minute's edge) */
+  private readonly dayMemo: { policy: Policy | undefined; minute: number; day: number } = { policy: undefined, minute: NaN, day: 0 };
+
+  /** capacityDay(policy, at), computed once a minute (each step asks for it, some twice). */
+  private localDay(policy: Policy, at: number): number {
+    const m = this.dayMemo;
+    const minute = Math.floor(at / 60_000);
+    if (m.policy !== policy || m.minute !== minute) {
+      m.policy = policy;
+      m.minute = minute;
+      m.day = capacityDay(policy, at);
+    }
+    return m.day;
+  }
 
   /** Runs one message through the live actor and runs its effects; the reply. */
   private step(live: Live, re: string, msg: CustomerMessage): HostReply {
+    this.stepping++;
+    try {
+      return this.stepLive(live, re, msg);
+    } finally {
+      this.stepping--;
+    }
+  }
+
+  private stepLive(live: Live, re: string, msg: CustomerMessage): HostReply {
     const id = live.id;
     this.actors.touch(live);
 
@@ -566,8 +614,8 @@ export class CustomerHost {
     // A repeated event id is answered from memory and explains nothing new.
     if (msg.type === 'gateway.event' && explain !== undefined) live.lastExplain = explain;
     // Same synchronous turn as the spent check above: budgets are never overspent here.
-    if (msg.type === 'gateway.event' && reply?.kind === 'decision' && !reply.duplicate) {
-      const day = capacityDay(msg.catalog.policy, msg.now);
+    if (msg.type === 'gateway.event' && reply?.kind === 'decision' && !reply.duplicate && reply.actions.length > 0) {
+      const day = this.localDay(msg.catalog.policy, msg.now);
       this.o.ledger.record(reply.actions, msg.catalog);
       this.o.capacity?.record(reply.actions, msg.catalog, day);
       this.sharing.charge(live, reply.actions, msg.catalog, day);

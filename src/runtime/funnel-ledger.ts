@@ -86,11 +86,19 @@ export const FUNNEL_KEEP_DAYS = 400;
  */
 export const FUNNEL_SEGMENTS_PER_STEP = 16;
 
-/** The segments a customer's step is counted in: the first FUNNEL_SEGMENTS_PER_STEP by id. */
-export function countedSegments(segments: Readonly<Record<string, number>>): string[] {
-  const ids = Object.keys(segments);
-  if (ids.length === 0) return ids;
-  return ids.sort().slice(0, FUNNEL_SEGMENTS_PER_STEP);
+/** countedSegments' answers by memberships object: a context keeps its memberships' object while they do not change (most steps). */
+const counted = new WeakMap<Readonly<Record<string, number>>, readonly string[]>();
+const NO_SEGMENTS: readonly string[] = Object.freeze([]);
+
+/** The segments a customer's step is counted in: the first FUNNEL_SEGMENTS_PER_STEP by id (the same list for the same memberships object: never change it). */
+export function countedSegments(segments: Readonly<Record<string, number>>): readonly string[] {
+  let out = counted.get(segments);
+  if (out === undefined) {
+    const ids = Object.keys(segments);
+    out = ids.length === 0 ? NO_SEGMENTS : Object.freeze(ids.sort().slice(0, FUNNEL_SEGMENTS_PER_STEP));
+    counted.set(segments, out);
+  }
+  return out;
 }
 
 /** A local day number (days since 1970-01-01) as YYYY-MM-DD. */

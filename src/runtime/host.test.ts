@@ -318,6 +318,27 @@ describe('customer host: identity resolution', () => {
     expect((await host.view('c-2'))?.lastEventAt).toBe(T0 + 3);
   });
 
+  it('decides a live customer’s event in the call that submits it, yet never before an event for them still resolving', async () => {
+    const { host, store } = harness(await bank(), { durability: 'write-behind', flushIntervalMs: 3_600_000 });
+    expect(customerOf(await host.submitEvent(visit({ card: 'card-3' }, T0)))).toBe('c-3');
+    await host.flush();
+    // Live, named by id or by a card remembered: stepped before submitEvent returns (no promise on the way).
+    expect(host.dirtyCount).toBe(0);
+    const now = host.submitEvent(visit({ id: 'c-3' }, T0 + 1));
+    expect(host.dirtyCount).toBe(1);
+    expect(customerOf(await now)).toBe('c-3');
+    // By phone (a store lookup), then by id and by card in the same turn: theirs wait for it. Only the first gets the SMS.
+    const lookups = store.lookups.length;
+    const replies = await Promise.all([
+      host.submitEvent(shortfall({ phone: '+79160000003' }, T0 + 2)),
+      host.submitEvent(shortfall({ id: 'c-3' }, T0 + 3)),
+      host.submitEvent(shortfall({ card: 'card-3' }, T0 + 4)),
+    ]);
+    expect(store.lookups.length).toBe(lookups + 1);
+    expect(replies.map(customerOf)).toEqual(['c-3', 'c-3', 'c-3']);
+    expect(replies.map((r) => actions(r).length)).toEqual([1, 0, 0]);
+  });
+
   it('forgets an identifier remembered for an erased customer', async () => {
     const { host } = harness(await bank());
     for (let i = 0; i < 2; i++) expect(customerOf(await host.submitEvent(visit({ phone: '+79160000004' }, T0)))).toBe('c-4');

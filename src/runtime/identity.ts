@@ -115,6 +115,26 @@ export class Identities {
     return out;
   }
 
+  /**
+   * What `resolve` answers, when memory answers it without a wait (the hot path's synchronous
+   * case): the event names one identifier, and it is the id of a customer live or being
+   * created, or a contact identifier with a link pending or remembered. Otherwise undefined:
+   * `resolve` it (a store read, a conflict check across identifiers, a creation).
+   */
+  resolveNow(ref: CustomerRef): Resolution | undefined {
+    let named: ContactIdentifierKind | undefined;
+    for (const kind of contactIdentifierKinds) {
+      if (ref[kind] === undefined) continue;
+      if (named !== undefined || ref.id !== undefined) return undefined;
+      named = kind;
+    }
+    if (ref.id !== undefined) return this.o.isLive(ref.id) || this.creating.has(ref.id) ? { id: ref.id } : undefined;
+    if (named === undefined) return undefined;
+    const key = identityKey(named, ref[named] as string);
+    const owner = this.pending.get(key)?.customer ?? this.known.get(key);
+    return owner === undefined ? undefined : { id: owner };
+  }
+
   /** The identifiers besides `by` that `ref` names and another customer holds: recorded, and withheld from the event. */
   private async conflicts(ref: CustomerRef, id: string, by: ContactIdentifierKind | undefined): Promise<ContactIdentifierKind[]> {
     const withheld: ContactIdentifierKind[] = [];

@@ -27,6 +27,21 @@ describe('InOrder', () => {
     expect(order.pending).toBe(0);
   });
 
+  it('hands a value known now on at once when nothing is queued, else behind what is', async () => {
+    const order = new InOrder<number>();
+    const seen: number[] = [];
+    order.addNow(1, (r) => r.ok && seen.push(r.value));
+    expect(seen).toEqual([1]);
+    let settle: (n: number) => void = () => {};
+    order.add(new Promise<number>((resolve) => (settle = resolve)), (r) => r.ok && seen.push(r.value));
+    order.addNow(3, (r) => r.ok && seen.push(r.value));
+    expect(seen).toEqual([1]);
+    expect(order.pending).toBe(2);
+    settle(2);
+    while (order.pending > 0) await Promise.resolve();
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
   it('keeps order across many items and compacts its queue', async () => {
     const order = new InOrder<number>();
     const seen: number[] = [];

@@ -32,6 +32,19 @@ export class InOrder<T> {
     );
   }
 
+  /**
+   * `then` with a value known now: at once when nothing is queued before it (no promise, no
+   * item), else queued behind the earlier items like `add`.
+   */
+  addNow(value: T, then: (result: Settled<T>) => void): void {
+    const settled: Settled<T> = { ok: true, value };
+    if (this.items.length === 0) {
+      then(settled);
+      return;
+    }
+    this.items.push({ settled, then });
+  }
+
   get pending(): number {
     return this.items.length;
   }
