@@ -1,13 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GatewayEvent } from '../../actors/index.js';
 import { compileCatalog } from '../../actors/index.js';
-import { granted, testCatalogDef } from '../../actors/test-support/fixtures.js';
+import { testCatalogDef } from '../../actors/test-support/fixtures.js';
 import { ManualClock } from '../clock.js';
 import { LmdbStore } from '../store/lmdb-store.js';
-import type { CustomerRecord } from '../store/store.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { CommitBatch, CustomerRecord, OutboxRecord } from '../store/store.js';
 import { bareHost } from '../test-support/bare-host.js';
 import { tempDir } from '../test-support/test-kairos.js';
 import type { CustomerHost } from './customer-host.js';
+import { importedClient } from '../test-support/imported-client.js';
 
 /**
  * The host on LMDB with change records (docs/runtime.md#change-records): what a customer's
@@ -21,13 +23,7 @@ const HOUR = 3_600_000;
 const T0 = Date.UTC(2030, 0, 15, 7, 0);
 const catalog = compileCatalog(testCatalogDef());
 
-const client = (n: number): CustomerRecord => ({
-  stage: 'client',
-  profile: { firstName: 'Ирина', patronymic: 'Петровна', age: 40 + n },
-  identifiers: { card: [`card-${n}`], phone: [`+7916000000${n}`], email: [`c${n}@bank.example`] },
-  consents: granted,
-  importedAt: T0 - 24 * HOUR,
-});
+const client = (n: number): CustomerRecord => importedClient(n, T0 - 24 * HOUR);
 
 let seq = 0;
 const clock = new ManualClock(T0);
@@ -98,5 +94,37 @@ describe('change records on the host', () => {
     for (let i = 9; i < 12; i++) expect((await host.submitEvent(visit('c-3', next()))).kind).toBe('decision');
     expect(store.changeLog().customers).toBe(0);
     expect((await host.view('c-3'))?.profile).toEqual(view?.profile);
+  });
+
+  it('writes live, unchanged customers the store wants whole from memory with its next commit', async () => {
+    /** A store that wants c-1 whole, and keeps what each commit held. */
+    class Lagging extends MemoryStore {
+      readonly batches: CommitBatch[] = [];
+      laggingCustomers(): readonly string[] {
+        return ['c-1', 'c-9'];
+      }
+      override commit(batch: CommitBatch): Promise<OutboxRecord[]> {
+        this.batches.push(batch);
+        return super.commit(batch);
+      }
+    }
+    const lagging = new Lagging();
+    await lagging.importCustomers([1, 2].map((n) => ({ id: `c-${n}`, record: client(n) })));
+    host = bareHost(lagging, clock, catalog);
+    expect((await host.submitEvent(visit('c-1', next()))).kind).toBe('decision');
+    const c1 = lagging.batches.at(-1)!.snapshots.find((x) => x.id === 'c-1')!;
+    lagging.batches.length = 0;
+    // c-2's commit carries c-1 too, whole (no base), as it is live; c-9 is not live: left to the store
+    expect((await host.submitEvent(visit('c-2', next()))).kind).toBe('decision');
+    const ids = lagging.batches.flatMap((b) => b.snapshots.map((x) => [x.id, x.base === undefined ? 'whole' : 'record']));
+    expect(ids).toEqual([
+      ['c-2', 'whole'],
+      ['c-1', 'whole'],
+    ]);
+    expect(lagging.batches.flatMap((b) => b.snapshots).find((x) => x.id === 'c-1')?.value).toEqual(c1.value);
+    // and c-1's next change is a record against it
+    lagging.batches.length = 0;
+    expect((await host.submitEvent(visit('c-1', next()))).kind).toBe('decision');
+    expect(lagging.batches.flatMap((b) => b.snapshots.filter((x) => x.id === 'c-1').map((x) => x.base === undefined))).toEqual([false]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContactIdentifierKind, GatewayEvent } from '../../actors/index.js';
 import { compileCatalog } from '../../actors/index.js';
-import { granted, testCatalogDef } from '../../actors/test-support/fixtures.js';
+import { testCatalogDef } from '../../actors/test-support/fixtures.js';
 import { ManualClock } from '../clock.js';
 import { createLogger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -16,6 +16,7 @@ import { FunnelLedger } from './funnel-ledger.js';
 import { ModelRegistry } from './model-registry.js';
 import { PropensityLedger } from './propensity-ledger.js';
 import { UpliftLedger } from './uplift-ledger.js';
+import { importedClient } from '../test-support/imported-client.js';
 
 /**
  * The customer host on its own: the memory store, a manual clock (and a manual monotonic
@@ -48,13 +49,7 @@ class CountingStore extends MemoryStore {
   }
 }
 
-const client = (n: number): CustomerRecord => ({
-  stage: 'client',
-  profile: { firstName: 'Ирина', patronymic: 'Петровна', age: 40 + n },
-  identifiers: { card: [`card-${n}`], phone: [`+7916000000${n}`], email: [`c${n}@bank.example`] },
-  consents: granted,
-  importedAt: T0 - 24 * HOUR,
-});
+const client = (n: number): CustomerRecord => importedClient(n, T0 - 24 * HOUR);
 
 async function bank(count = 9): Promise<CountingStore> {
   const store = new CountingStore();

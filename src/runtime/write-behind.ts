@@ -19,6 +19,8 @@ const COMMIT_CHUNK = 500;
 const FAILING_AFTER = 3;
 /** A commit of at most this many snapshots means a light load: the next one starts without a window. */
 const COMMIT_AT_ONCE = 2;
+/** live customers the store wants written whole that one commit takes at most (`Store.laggingCustomers`) */
+const LAGGARDS_PER_COMMIT = 64;
 
 /** A reminder to set or drop, in the order asked for; committed with its customer. */
 interface ReminderOp {
@@ -269,6 +271,20 @@ export class WriteBehind {
         takenAfter.set(live, live.afterCommit);
         live.afterCommit = undefined;
       }
+    }
+    // Live, unchanged customers whose snapshot the store wants whole (change records far
+    // behind its log's end): written from memory with this commit, cheaper than the store
+    // reading and folding them (docs/runtime.md#change-records).
+    for (const id of this.o.store.laggingCustomers?.(LAGGARDS_PER_COMMIT) ?? []) {
+      const live = this.o.actors.get(id);
+      if (live === undefined || inChunk.has(id) || this.dirty.has(id) || live.flushed !== live.version || live.committed === undefined) continue;
+      const persisted: PersistedCustomer = { value: live.snapshot.value, context: live.snapshot.context };
+      const segments = live.indexed === persisted.context.segments ? undefined : segmentMoves(live.indexed ?? {}, persisted.context.segments);
+      const value: StoredSnapshot = { v: SNAPSHOT_VERSION, snapshot: persisted };
+      snapshots.push({ id, value, expectRevision: live.rev, ...(segments === undefined ? {} : { segments }) });
+      indexing.set(live, persisted.context.segments);
+      inChunk.add(id);
+      written.push([live, live.version, value]);
     }
     const links = this.o.identities.linksFor(chunkOf);
     const outbox = this.pendingOutbox.filter((e) => chunkOf(e.customer));

@@ -146,6 +146,13 @@ export interface Store {
    * entries matched by their old keys.
    */
   scanIdentities?(): Iterable<IdentityLink> | AsyncIterable<IdentityLink>;
+  /**
+   * Optional (a store that keeps change records: LMDB): up to `limit` customers whose snapshot
+   * should be written whole soon, oldest first (their oldest record has fallen far behind the
+   * log's end). The host adds those it holds live and unchanged to its next commit, written
+   * whole from memory; the store folds the others in itself, a few a commit, reading them.
+   */
+  laggingCustomers?(limit: number): readonly string[];
 
   /** Writes snapshots, identity links and outbox entries in one transaction; returns the stored outbox records. */
   commit(batch: CommitBatch): Promise<OutboxRecord[]>;
