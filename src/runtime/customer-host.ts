@@ -445,15 +445,34 @@ export class CustomerHost {
             },
           );
         };
-        const job = async (): Promise<void> => {
+        /** The message to a live customer on a single-node store, stepped at once: no promise (the reply's commit aside). */
+        const stepNow = (ready: Live): void => {
           attempts++;
           let reply: HostReply;
           let live: Live | undefined;
           try {
-            // A live customer on a single-node store is stepped without a wait (what `deliver`
-            // would do, minus its awaits); otherwise activated, revision-checked, as need be.
-            const ready = this.readyLive(target);
-            [reply, live] = ready !== undefined ? [this.step(ready, re, message(target, r.withheld)), ready] : await this.deliver(target, re, message(target, r.withheld));
+            reply = this.step(ready, re, message(target, r.withheld));
+            live = ready;
+            if (r.identity !== undefined && target === r.id) this.identities.remember(r.identity.key, target, r.identity.epoch);
+          } catch (err) {
+            this.o.logger.error({ err, customer: target }, 'handling a message failed');
+            reply = this.failure(re);
+          }
+          answer(reply, live);
+        };
+        const job = async (): Promise<void> => {
+          // A live customer on a single-node store is stepped without a wait (what `deliver`
+          // would do, minus its awaits); otherwise activated, revision-checked, as need be.
+          const ready = this.readyLive(target);
+          if (ready !== undefined) {
+            stepNow(ready);
+            return;
+          }
+          attempts++;
+          let reply: HostReply;
+          let live: Live | undefined;
+          try {
+            [reply, live] = await this.deliver(target, re, message(target, r.withheld));
             if (reply.kind === 'error' && reply.code === 'unknown_customer' && !followed) {
               // Merged away since it was resolved (by this node or another): to the survivor, once.
               followed = true;
@@ -465,21 +484,6 @@ export class CustomerHost {
               }
             }
             if (r.identity !== undefined && target === r.id && live !== undefined) this.identities.remember(r.identity.key, target, r.identity.epoch);
-          } catch (err) {
-            this.o.logger.error({ err, customer: target }, 'handling a message failed');
-            reply = this.failure(re);
-          }
-          answer(reply, live);
-        };
-        /** `job` for a live customer, synchronously: no promise (the reply's commit aside). */
-        const stepNow = (ready: Live): void => {
-          attempts++;
-          let reply: HostReply;
-          let live: Live | undefined;
-          try {
-            reply = this.step(ready, re, message(target, r.withheld));
-            live = ready;
-            if (r.identity !== undefined && target === r.id) this.identities.remember(r.identity.key, target, r.identity.epoch);
           } catch (err) {
             this.o.logger.error({ err, customer: target }, 'handling a message failed');
             reply = this.failure(re);

@@ -4,7 +4,7 @@ import type { Durability } from '../config.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { OutboxRecord, ReminderRecord, SharedCharge, Store, StoredSnapshot } from '../store/store.js';
+import type { CommitBatch, OutboxRecord, ReminderRecord, SharedCharge, Store, StoredSnapshot } from '../store/store.js';
 import { reminderKey } from '../store/store.js';
 import type { Actors } from './activation.js';
 import type { Identities } from './identity.js';
@@ -247,21 +247,25 @@ export class WriteBehind {
     const inChunk = new Set(ids);
     const chunkOf = (customer: string): boolean => inChunk.has(customer) || !this.dirty.has(customer);
     const written: Array<[Live, number, StoredSnapshot]> = [];
-    const snapshots = [];
+    const snapshots: CommitBatch['snapshots'][number][] = [];
     const charges: SharedCharge[] = [];
     const takenCharges = new Map<Live, SharedCharge[]>();
     const takenAfter = new Map<Live, Array<() => void>>();
     const indexing = new Map<Live, Readonly<Record<string, number>>>();
-    for (const id of ids) {
-      const live = this.o.actors.get(id);
-      if (live === undefined) continue;
+    /** The actor's state into the commit: whole, or (`base`) as what changed since the store last had it. */
+    const write = (live: Live, base: StoredSnapshot | undefined): void => {
       const persisted: PersistedCustomer = { value: live.snapshot.value, context: live.snapshot.context };
       // The segment member index moves with the snapshot: what changed since the store last had it.
       const segments = live.indexed === persisted.context.segments ? undefined : segmentMoves(live.indexed ?? {}, persisted.context.segments);
       const value: StoredSnapshot = { v: SNAPSHOT_VERSION, snapshot: persisted };
-      snapshots.push({ id, value, expectRevision: live.rev, ...(segments === undefined ? {} : { segments }), ...(live.committed === undefined ? {} : { base: live.committed }) });
+      snapshots.push({ id: live.id, value, expectRevision: live.rev, ...(segments === undefined ? {} : { segments }), ...(base === undefined ? {} : { base }) });
       indexing.set(live, persisted.context.segments);
       written.push([live, live.version, value]);
+    };
+    for (const id of ids) {
+      const live = this.o.actors.get(id);
+      if (live === undefined) continue;
+      write(live, live.committed);
       if (live.charges !== undefined) {
         charges.push(...live.charges);
         takenCharges.set(live, live.charges);
@@ -278,13 +282,8 @@ export class WriteBehind {
     for (const id of this.o.store.laggingCustomers?.(LAGGARDS_PER_COMMIT) ?? []) {
       const live = this.o.actors.get(id);
       if (live === undefined || inChunk.has(id) || this.dirty.has(id) || live.flushed !== live.version || live.committed === undefined) continue;
-      const persisted: PersistedCustomer = { value: live.snapshot.value, context: live.snapshot.context };
-      const segments = live.indexed === persisted.context.segments ? undefined : segmentMoves(live.indexed ?? {}, persisted.context.segments);
-      const value: StoredSnapshot = { v: SNAPSHOT_VERSION, snapshot: persisted };
-      snapshots.push({ id, value, expectRevision: live.rev, ...(segments === undefined ? {} : { segments }) });
-      indexing.set(live, persisted.context.segments);
+      write(live, undefined);
       inChunk.add(id);
-      written.push([live, live.version, value]);
     }
     const links = this.o.identities.linksFor(chunkOf);
     const outbox = this.pendingOutbox.filter((e) => chunkOf(e.customer));

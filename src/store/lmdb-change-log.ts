@@ -54,7 +54,7 @@ export interface LogWrites {
   /** customer -> their live records after the commit (null: none, a full snapshot written) */
   readonly lists: Map<string, number[] | null>;
   trimmedBelow: number;
-  /** whether it appended: until it is applied (or abandoned), no transaction trims */
+  /** whether it drew seqs (given back if it fails) */
   appended: boolean;
   /** the log's last seq when it began (restored when it fails) */
   readonly head: number;
@@ -65,8 +65,6 @@ export class LmdbChangeLog {
   private head: number;
   /** every key below this seq is deleted */
   private trimmedBelow: number;
-  /** transactions that appended and are not yet applied or abandoned */
-  private appending = 0;
 
   constructor(private readonly db: Database<Buffer, LogKey>) {
     const { live, head, first } = readLogIndex(db);
@@ -110,10 +108,7 @@ export class LmdbChangeLog {
 
   /** The next seq, for a transaction that appends. */
   private draw(w: LogWrites): number {
-    if (!w.appended) {
-      w.appended = true;
-      this.appending++;
-    }
+    w.appended = true;
     return ++this.head;
   }
 
@@ -136,11 +131,11 @@ export class LmdbChangeLog {
 
   /**
    * Inside a write transaction, before it appends: the keys before the oldest live record
-   * deleted (what this one folds goes with the next). Not while another transaction's records
-   * are written and not yet in the index (LMDB's writer thread, the `strict` durability).
+   * deleted (what this one folds goes with the next). Every transaction that appends runs on
+   * this thread and is applied or abandoned before the next begins, so the index holds every
+   * record written.
    */
   trim(w: LogWrites): void {
-    if (this.appending > 0) return;
     const low = this.oldestLive() ?? this.head + 1;
     if (low <= w.trimmedBelow) return;
     // at most TRIM_PER_COMMIT keys a commit: a long run of garbage goes over several
@@ -180,17 +175,11 @@ export class LmdbChangeLog {
 
   /** The transaction failed: nothing it wrote is there, and its seqs are drawn again. */
   abandoned(w: LogWrites): void {
-    if (w.appended) {
-      this.appending--;
-      this.head = w.head;
-    }
-    w.appended = false;
+    if (w.appended) this.head = w.head;
   }
 
   /** After the transaction committed: the index as it left it. */
   applied(w: LogWrites): void {
-    if (w.appended) this.appending--;
-    w.appended = false;
     for (const [id, list] of w.lists) {
       if (list === null) this.live.delete(id);
       else this.live.set(id, list);

@@ -130,11 +130,11 @@ const recordPackr = new Packr({ useRecords: false });
  * `internal`, naming the customer, when a record is missing or does not fit.
  */
 function foldRecords(id: string, stored: StoredSnapshot, records: readonly number[], read: (seq: number) => Uint8Array | undefined, without?: ReadonlySet<string>): StoredSnapshot {
+  const skip = without === undefined ? undefined : (path: readonly string[]): boolean => path[0] === 'snapshot' && path[1] === 'context' && path[2] !== undefined && without.has(path[2]);
   for (const seq of records) {
     const bytes = read(seq);
     if (bytes === undefined) throw new KairosError('internal', `customer "${id}": change record ${seq} is missing`);
     const delta = recordPackr.unpack(bytes) as Delta;
-    const skip = without === undefined ? undefined : (path: readonly string[]): boolean => path[0] === 'snapshot' && path[1] === 'context' && path[2] !== undefined && without.has(path[2]);
     try {
       applyDelta(stored, delta, skip);
     } catch (err) {
@@ -336,9 +336,9 @@ export class LmdbStore implements Store {
    * A customer's value from a binary table, opened. A copy (`getBinary`): lmdb-js's fast read
    * returns a buffer that does not survive reading the customer's key.
    */
-  private readSealed(db: Database<Buffer, string>, id: string): Uint8Array | undefined {
+  private readSealed<K extends string | LogKey>(db: Database<Buffer, K>, id: string, at: K): Uint8Array | undefined {
     const key = this.keyOf(id, false);
-    const bytes = db.getBinary(id);
+    const bytes = db.getBinary(at);
     return bytes === undefined ? undefined : this.open(id, bytes, key);
   }
 
@@ -408,17 +408,12 @@ export class LmdbStore implements Store {
 
   /** The customer's snapshot with their change records folded in (as the writes under way leave them). */
   private readSnapshot(id: string, w?: LogWrites): StoredSnapshot | undefined {
-    const key = this.keyOf(id, false);
-    const raw = this.snapshots.getBinary(id);
-    const bytes = raw === undefined ? undefined : this.open(id, raw, key);
+    const bytes = this.readSealed(this.snapshots, id, id);
     if (bytes === undefined) return this.hasLegacy ? this.legacySnapshots.get(id) : undefined;
     const stored = decodeSnapshot(bytes);
     const records = this.log.recordsOf(id, w);
     if (records === undefined) return stored;
-    return foldRecords(id, stored, records, (seq) => {
-      const sealed = this.changes.getBinary([seq, id, RECORD]);
-      return sealed === undefined ? undefined : this.open(id, sealed, key);
-    });
+    return foldRecords(id, stored, records, (seq) => this.readSealed(this.changes, id, [seq, id, RECORD]));
   }
 
   laggingCustomers(limit: number): readonly string[] {
@@ -431,7 +426,7 @@ export class LmdbStore implements Store {
   }
 
   getCustomer(id: string): Promise<CustomerRecord | undefined> {
-    const bytes = this.readSealed(this.sealedCustomers, id);
+    const bytes = this.readSealed(this.sealedCustomers, id, id);
     if (bytes !== undefined) return Promise.resolve(recordPackr.unpack(bytes) as CustomerRecord);
     if (!this.hasPlainCustomers) return Promise.resolve(undefined);
     return Promise.resolve(this.customers.get(id) ?? (this.hasLegacyCustomers ? this.legacyCustomers.get(id) : undefined));
@@ -456,7 +451,7 @@ export class LmdbStore implements Store {
     }
     // hashed keys name no identifier: those of imported customers come from their records
     for (const { key: id } of this.sealedCustomers.getRange()) {
-      const opened = this.readSealed(this.sealedCustomers, id);
+      const opened = this.readSealed(this.sealedCustomers, id, id);
       if (opened === undefined) continue;
       const record = recordPackr.unpack(opened) as CustomerRecord;
       for (const [kind, values] of Object.entries(record.identifiers) as Array<[ContactIdentifierKind, string[]]>) {
