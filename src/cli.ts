@@ -10,7 +10,8 @@ import { configVariables, loadConfig, unknownVariableWarnings } from './config.j
 import { catalogProblems } from './catalog/catalog-problems.js';
 import { KairosError } from './errors.js';
 import type { Kairos } from './kairos.js';
-import { lmdbOptions, startKairos } from './kairos.js';
+import { startKairos } from './kairos.js';
+import { lmdbOptions } from './host-parts.js';
 import { demoCsvPath, packageVersion } from './paths.js';
 import { progressLine, seedBank } from './demo/seed.js';
 import { compactLmdb } from './store/lmdb-compact.js';

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { getHeapStatistics } from 'node:v8';
 import type { DestinationStream } from 'pino';
 import type { CatalogDef } from '../actors/index.js';
 import { capacityDay } from '../actors/index.js';
@@ -22,7 +21,6 @@ import { createLogger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { createMetrics } from './metrics.js';
 import { demoCatalogPath, demoCsvPath, packageRoot, packageVersion } from './paths.js';
-import { BudgetLedger, CapacityLedger } from './runtime/budget-ledger.js';
 import { deliveryRoutes } from './admin/delivery-routes.js';
 import { identityRoutes } from './admin/identity-routes.js';
 import { learningMetrics, learningRoutes } from './admin/learning-routes.js';
@@ -34,20 +32,16 @@ import { KairosError } from './errors.js';
 import { SmppAdapter } from './delivery/smpp-adapter.js';
 import { SmtpAdapter } from './delivery/smtp-adapter.js';
 import { WebhookAdapter } from './delivery/webhook-adapter.js';
-import { ModelRegistry } from './runtime/model-registry.js';
-import { PropensityLedger } from './runtime/propensity-ledger.js';
-import { FunnelLedger } from './runtime/funnel-ledger.js';
-import { SegmentLedger, ensureSegmentLedger } from './runtime/segment-ledger.js';
+import type { ModelRegistry } from './runtime/model-registry.js';
 import { SegmentSweep } from './runtime/segment-sweep.js';
 import { OutboundRuns } from './runtime/outbound-runs.js';
 import { outboundMetrics, outboundRoutes } from './admin/outbound-routes.js';
 import { waveRoutes } from './admin/wave-routes.js';
 import { segmentRoutes } from './admin/segment-routes.js';
 import { DraftCounts } from './runtime/draft-count.js';
-import { UpliftLedger } from './runtime/uplift-ledger.js';
-import { CustomerHost } from './runtime/customer-host.js';
-import { StopList } from './stop-list.js';
-import type { LmdbStoreOptions } from './store/lmdb-store.js';
+import type { CustomerHost } from './runtime/customer-host.js';
+import type { Ledgers } from './host-parts.js';
+import { buildHost, lmdbOptions, loadLedgers } from './host-parts.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { RedisStore } from './store/redis-store.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -101,11 +95,6 @@ export interface StartOptions {
   manualClockStart?: number;
 }
 
-/** How the server and the CLI open the LMDB store (processes sharing one store must agree on the write map). */
-export function lmdbOptions(config: Config): LmdbStoreOptions {
-  return { syncEachCommit: config.durability === 'strict', writeMap: config.lmdbWriteMap, syncIntervalMs: config.lmdbSyncIntervalMs, prefetch: config.lmdbPrefetch, recordsPerSnapshot: config.lmdbRecordsPerSnapshot, logRecordsBehind: config.lmdbLogRecordsBehind };
-}
-
 /** The configured store, connected (a Redis store also finishes relays a crash interrupted). */
 async function openStore(config: Config, logger: Logger): Promise<Store> {
   switch (config.store) {
@@ -134,18 +123,6 @@ async function openStore(config: Config, logger: Logger): Promise<Store> {
   }
 }
 
-/** What the decisions read besides the catalog: the stop list, the shared counters and the models, loaded from the store. */
-interface Ledgers {
-  stopList: StopList;
-  ledger: BudgetLedger;
-  capacity: CapacityLedger;
-  propensity: PropensityLedger;
-  models: ModelRegistry;
-  uplift: UpliftLedger;
-  funnel: FunnelLedger;
-  segments: SegmentLedger;
-}
-
 /** The catalog (the configured file, the demo's, or an empty one, unless the store has a newer one), and the demo bank when asked. */
 async function loadCatalog(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger): Promise<CatalogService> {
   const seed: { def: CatalogDef; source: string } =
@@ -162,41 +139,6 @@ async function loadCatalog(config: Readonly<Config>, store: Store, clock: Clock,
     else logger.info({ customers: demo.customers }, 'demo bank already in the store');
   }
   return catalogs;
-}
-
-async function loadLedgers(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger): Promise<Ledgers> {
-  const stopList = new StopList(store, config.stopListSecret);
-  await stopList.load();
-  const migrated = await stopList.migrate();
-  if (migrated.rekeyed > 0) logger.info({ rekeyed: migrated.rekeyed }, 'stop list re-keyed from SHA-256 to HMAC-SHA-256');
-  if (migrated.unmatched.length > 0) {
-    logger.warn({ oldKeys: migrated.unmatched }, 'stop-list entries kept under their old SHA-256 key: no known identifier matched them (docs/privacy.md)');
-  }
-  const ledger = new BudgetLedger();
-  await ledger.counters.loadFrom(store, 100_000);
-  const capacity = new CapacityLedger();
-  await capacity.counters.loadFrom(store, 100_000);
-  const propensity = new PropensityLedger();
-  await propensity.counters.loadFrom(store, 100_000);
-  const models = new ModelRegistry();
-  // (its days like the funnel's, below)
-  models.keepDaysUpTo(Math.floor(clock.now() / 86_400_000));
-  await models.load(store);
-  const uplift = new UpliftLedger();
-  await uplift.counters.loadFrom(store, 100_000);
-  const funnel = new FunnelLedger();
-  await funnel.counters.loadFrom(store, 1_000_000);
-  // The daily buckets of the last FUNNEL_KEEP_DAYS days (by UTC here: a day either way does not matter).
-  funnel.keepDaysUpTo(Math.floor(clock.now() / 86_400_000));
-  await funnel.days.loadFrom(store, 1_000_000);
-  await funnel.segmentCounters.loadFrom(store, 1_000_000);
-  await funnel.segmentDays.loadFrom(store, 1_000_000);
-  const segments = new SegmentLedger(clock);
-  await segments.counters.loadFrom(store, 1_000_000);
-  // A store with customers from before the segment ledger: recounted once, before any traffic.
-  const recount = await ensureSegmentLedger(store, segments);
-  if (recount !== undefined) logger.info({ customers: recount.customers, segments: recount.sizes.size }, 'segment sizes and members recounted from the stored snapshots');
-  return { stopList, ledger, capacity, propensity, models, uplift, funnel, segments };
 }
 
 /** The server's own channel adapters, for the channels configured (SMPP, SMTP, webhooks); SMS receipts and replies go to `host`. */
@@ -230,32 +172,6 @@ function buildDispatcher(config: Readonly<Config>, parts: { store: Store; clock:
     backoffMs: config.deliveryBackoffMs,
     pollMs: config.deliveryPollMs,
     subscriberWindow: config.subscriberWindow,
-  });
-}
-
-/** The actor host; what it commits to the outbox goes into the feed (the dispatcher's), and only there. */
-function buildHost(config: Readonly<Config>, parts: { store: Store; catalogs: CatalogService; clock: Clock; logger: Logger; metrics: Metrics; ledgers: Ledgers; committed: CommittedFeed }): CustomerHost {
-  const { store, catalogs, clock, logger, metrics, ledgers, committed } = parts;
-  return new CustomerHost({
-    store,
-    identifierSecret: config.stopListSecret,
-    catalog: () => catalogs.catalog,
-    clock,
-    logger,
-    metrics,
-    ...ledgers,
-    durability: config.durability,
-    mergeVisitorOnLogin: config.mergeVisitorOnLogin,
-    commitWindowMs: config.commitWindowMs ?? (config.store === 'redis' ? 5 : 0),
-    flushIntervalMs: config.flushIntervalMs,
-    flushBatch: config.flushBatch,
-    maxHotActors: config.maxHotActors,
-    passivateAfterMs: config.passivateAfterMs,
-    maxHeapBytes: (config.maxHeapMb > 0 ? config.maxHeapMb : Math.floor((getHeapStatistics().heap_size_limit * 0.75) / 1048576)) * 1048576,
-    maxInFlight: config.maxInFlight,
-    maxQueueMs: config.maxQueueMs,
-    limits: { idempotencyRetentionMs: config.idempotencyRetentionMs, idempotencyMaxIds: config.idempotencyMaxIds, maxClockSkewMs: config.maxClockSkewMs, maxEventAgeMs: config.maxEventAgeMs, staleEventMs: config.staleEventMs },
-    onCommitted: committed.push,
   });
 }
 
@@ -454,7 +370,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   }
   const ledgers = await loadLedgers(config, store, clock, logger);
   const committed = new CommittedFeed();
-  const host = buildHost(config, { store, catalogs, clock, logger, metrics, ledgers, committed });
+  const host = buildHost(config, { store, catalog: () => catalogs.catalog, clock, logger, metrics, ledgers, committed });
   const dispatcher = buildDispatcher(config, { store, clock, logger, metrics, host, committed });
   learningMetrics({ catalogs, models: ledgers.models, uplift: ledgers.uplift, funnel: ledgers.funnel, store, clock }, metrics);
   const timers = startTimers(config, { store, catalogs, models: ledgers.models, host, logger, clock });

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { commandConfig } from './command-config.js';
 import { KairosError } from '../errors.js';
-import { lmdbOptions } from '../kairos.js';
+import { lmdbOptions } from '../host-parts.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 import type { ImportMapping } from '../import/import-mapping.js';
 import { emptyMapping, loadMapping } from '../import/import-mapping.js';

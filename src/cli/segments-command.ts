@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { commandConfig } from './command-config.js';
-import { lmdbOptions } from '../kairos.js';
+import { lmdbOptions } from '../host-parts.js';
 import { SegmentLedger, recountSegments } from '../runtime/segment-ledger.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 

@@ -115,15 +115,17 @@ export interface DemoLoadResult {
 
 /**
  * Loads the demo customers into the store if it holds no customers yet; leaves a store
- * that already has data (a restart on the same data dir) as it is.
+ * that already has data (a restart on the same data dir) as it is. `keep`: only the
+ * customers it keeps (a shard's own).
  */
-export async function loadDemoBank(store: Store, csvPath: string, now: number, batchSize = 5000): Promise<DemoLoadResult> {
+export async function loadDemoBank(store: Store, csvPath: string, now: number, batchSize = 5000, keep?: (id: string) => boolean): Promise<DemoLoadResult> {
   const marker = (await store.getMeta(DEMO_META_KEY)) as { customers?: number } | undefined;
   if (marker !== undefined) return { loaded: false, customers: marker.customers ?? 0 };
   if ((await store.countImported()) > 0) return { loaded: false, customers: await store.countImported() };
   let batch: Array<{ id: string; record: CustomerRecord }> = [];
   let count = 0;
   for await (const c of readDemoCustomers(csvPath, now)) {
+    if (keep !== undefined && !keep(c.id)) continue;
     batch.push(c);
     if (batch.length >= batchSize) {
       await store.importCustomers(batch);

@@ -120,6 +120,7 @@ export class CustomerHost {
       live: (id) => this.actors.get(id),
       prefetch: (id) => this.actors.prefetch(id),
       remember: this.sharing.remembersIdentities,
+      ...(o.newCustomerId === undefined ? {} : { newId: o.newCustomerId }),
     });
     this.actors = new Actors({
       store: o.store,

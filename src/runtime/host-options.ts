@@ -64,4 +64,6 @@ export interface HostOptions {
    * measured in: performance.now() when absent (a test moves its own)
    */
   monotonicNow?: () => number;
+  /** the id of a customer created on first sight; random when absent (a shard's: one that hashes to it, src/shards/shard-of.ts) */
+  newCustomerId?: (prefix: 'v' | 'p') => string;
 }

@@ -37,6 +37,8 @@ export interface IdentitiesOptions {
   onLogin?: (customer: string, visitor: string) => Promise<void>;
   /** records a conflict (durably) before the event it came with is decided */
   onConflict?: (conflict: IdentityConflict) => Promise<void>;
+  /** the id of a customer created on first sight (a shard's own: src/shards/shard-of.ts); random when absent */
+  newId?: (prefix: 'v' | 'p') => string;
 }
 
 /** Whether an id is a visitor's (an anonymous profile created on first sight of a cookie), not a person's. */
@@ -44,7 +46,7 @@ export function isVisitorId(id: string): boolean {
   return id.startsWith('v-');
 }
 
-function newCustomerId(prefix: 'v' | 'p'): string {
+export function newCustomerId(prefix: 'v' | 'p'): string {
   return `${prefix}-${randomBytes(8).toString('hex')}`;
 }
 
@@ -251,7 +253,7 @@ export class Identities {
   /** First sight of an identifier: a visitor (only a cookie) or a prospect (a card, phone or e-mail). */
   private create(ref: CustomerRef, now: number): string {
     const { stage, idPrefix } = firstSight(ref);
-    const id = newCustomerId(idPrefix);
+    const id = this.o.newId === undefined ? newCustomerId(idPrefix) : this.o.newId(idPrefix);
     const identifiers: Partial<Record<ContactIdentifierKind, string[]>> = {};
     for (const kind of contactIdentifierKinds) {
       const value = ref[kind];

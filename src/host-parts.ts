@@ -1,0 +1,103 @@
+import { getHeapStatistics } from 'node:v8';
+import type { Catalog } from '../actors/index.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { CommittedFeed } from './delivery/committed-feed.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { BudgetLedger, CapacityLedger } from './runtime/budget-ledger.js';
+import { CustomerHost } from './runtime/customer-host.js';
+import { FunnelLedger } from './runtime/funnel-ledger.js';
+import { ModelRegistry } from './runtime/model-registry.js';
+import { PropensityLedger } from './runtime/propensity-ledger.js';
+import { SegmentLedger, ensureSegmentLedger } from './runtime/segment-ledger.js';
+import { UpliftLedger } from './runtime/uplift-ledger.js';
+import { StopList } from './stop-list.js';
+import type { LmdbStoreOptions } from './store/lmdb-store.js';
+import type { Store } from './store/store.js';
+
+/**
+ * The parts of a customer host built from one configuration: the LMDB store's options, the
+ * ledgers loaded from the store, the host itself. The server (kairos.ts), the CLI and each
+ * shard (src/shards/shard-worker.ts) build theirs with these.
+ */
+
+/** How the server and the CLI open the LMDB store (processes sharing one store must agree on the write map). */
+export function lmdbOptions(config: Config): LmdbStoreOptions {
+  return { syncEachCommit: config.durability === 'strict', writeMap: config.lmdbWriteMap, syncIntervalMs: config.lmdbSyncIntervalMs, prefetch: config.lmdbPrefetch, recordsPerSnapshot: config.lmdbRecordsPerSnapshot, logRecordsBehind: config.lmdbLogRecordsBehind };
+}
+
+/** What the decisions read besides the catalog: the stop list, the shared counters and the models, loaded from the store. */
+export interface Ledgers {
+  stopList: StopList;
+  ledger: BudgetLedger;
+  capacity: CapacityLedger;
+  propensity: PropensityLedger;
+  models: ModelRegistry;
+  uplift: UpliftLedger;
+  funnel: FunnelLedger;
+  segments: SegmentLedger;
+}
+
+export async function loadLedgers(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger): Promise<Ledgers> {
+  const stopList = new StopList(store, config.stopListSecret);
+  await stopList.load();
+  const migrated = await stopList.migrate();
+  if (migrated.rekeyed > 0) logger.info({ rekeyed: migrated.rekeyed }, 'stop list re-keyed from SHA-256 to HMAC-SHA-256');
+  if (migrated.unmatched.length > 0) {
+    logger.warn({ oldKeys: migrated.unmatched }, 'stop-list entries kept under their old SHA-256 key: no known identifier matched them (docs/privacy.md)');
+  }
+  const ledger = new BudgetLedger();
+  await ledger.counters.loadFrom(store, 100_000);
+  const capacity = new CapacityLedger();
+  await capacity.counters.loadFrom(store, 100_000);
+  const propensity = new PropensityLedger();
+  await propensity.counters.loadFrom(store, 100_000);
+  const models = new ModelRegistry();
+  // (its days like the funnel's, below)
+  models.keepDaysUpTo(Math.floor(clock.now() / 86_400_000));
+  await models.load(store);
+  const uplift = new UpliftLedger();
+  await uplift.counters.loadFrom(store, 100_000);
+  const funnel = new FunnelLedger();
+  await funnel.counters.loadFrom(store, 1_000_000);
+  // The daily buckets of the last FUNNEL_KEEP_DAYS days (by UTC here: a day either way does not matter).
+  funnel.keepDaysUpTo(Math.floor(clock.now() / 86_400_000));
+  await funnel.days.loadFrom(store, 1_000_000);
+  await funnel.segmentCounters.loadFrom(store, 1_000_000);
+  await funnel.segmentDays.loadFrom(store, 1_000_000);
+  const segments = new SegmentLedger(clock);
+  await segments.counters.loadFrom(store, 1_000_000);
+  // A store with customers from before the segment ledger: recounted once, before any traffic.
+  const recount = await ensureSegmentLedger(store, segments);
+  if (recount !== undefined) logger.info({ customers: recount.customers, segments: recount.sizes.size }, 'segment sizes and members recounted from the stored snapshots');
+  return { stopList, ledger, capacity, propensity, models, uplift, funnel, segments };
+}
+
+/** The actor host; what it commits to the outbox goes into the feed (the dispatcher's), and only there. (A shard's too: `newCustomerId` its own ids.) */
+export function buildHost(config: Readonly<Config>, parts: { store: Store; catalog: () => Catalog; clock: Clock; logger: Logger; metrics: Metrics; ledgers: Ledgers; committed: CommittedFeed; newCustomerId?: (prefix: 'v' | 'p') => string }): CustomerHost {
+  const { store, catalog, clock, logger, metrics, ledgers, committed } = parts;
+  return new CustomerHost({
+    store,
+    identifierSecret: config.stopListSecret,
+    catalog,
+    clock,
+    logger,
+    metrics,
+    ...ledgers,
+    durability: config.durability,
+    mergeVisitorOnLogin: config.mergeVisitorOnLogin,
+    commitWindowMs: config.commitWindowMs ?? (config.store === 'redis' ? 5 : 0),
+    flushIntervalMs: config.flushIntervalMs,
+    flushBatch: config.flushBatch,
+    maxHotActors: config.maxHotActors,
+    passivateAfterMs: config.passivateAfterMs,
+    maxHeapBytes: (config.maxHeapMb > 0 ? config.maxHeapMb : Math.floor((getHeapStatistics().heap_size_limit * 0.75) / 1048576)) * 1048576,
+    maxInFlight: config.maxInFlight,
+    maxQueueMs: config.maxQueueMs,
+    limits: { idempotencyRetentionMs: config.idempotencyRetentionMs, idempotencyMaxIds: config.idempotencyMaxIds, maxClockSkewMs: config.maxClockSkewMs, maxEventAgeMs: config.maxEventAgeMs, staleEventMs: config.staleEventMs },
+    onCommitted: committed.push,
+    ...(parts.newCustomerId === undefined ? {} : { newCustomerId: parts.newCustomerId }),
+  });
+}
+

@@ -1,0 +1,36 @@
+import type { CatalogDef, GatewayEvent, GatewayResponse } from '../../actors/index.js';
+import type { Config } from '../config.js';
+import type { HostReply } from '../runtime/host-options.js';
+
+/**
+ * What the main thread and a shard (a worker thread: shard-worker.ts) say to each other.
+ * Requests go in batches, one a shard and turn of the main thread's event loop; replies come
+ * back in batches, one a turn of the shard's, each only once what it answers is committed
+ * in the shard's store (the host's reply rules, unchanged).
+ */
+
+/** What a shard is started with. */
+export interface ShardWorkerData {
+  index: number;
+  count: number;
+  /** its LMDB environment: `<data dir>/shard-<index>` */
+  dir: string;
+  config: Readonly<Config>;
+  /** the catalog the main thread holds (compiled again in the shard: compiled rules are code) */
+  def: CatalogDef;
+  /** the manual clock's reading (a manual clock only); every batch carries the main thread's */
+  now: number;
+}
+
+/** A request: its number (the main thread's), its kind and what the gateway sent. */
+export type ShardRequest = readonly [seq: number, kind: 'event', message: GatewayEvent] | readonly [seq: number, kind: 'response', message: GatewayResponse];
+
+export type ToShard =
+  | { t: 'batch'; now: number; requests: readonly ShardRequest[] }
+  | { t: 'catalog'; def: CatalogDef }
+  | { t: 'close'; timeoutMs: number };
+
+export type FromShard =
+  | { t: 'ready' }
+  | { t: 'replies'; replies: ReadonlyArray<readonly [seq: number, reply: HostReply]> }
+  | { t: 'closed' };

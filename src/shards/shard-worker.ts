@@ -1,0 +1,110 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Catalog } from '../../actors/index.js';
+import { compileCatalog } from '../../actors/index.js';
+import type { Clock } from '../clock.js';
+import { ManualClock, systemClock } from '../clock.js';
+import { CommittedFeed } from '../delivery/committed-feed.js';
+import { buildHost, lmdbOptions, loadLedgers } from '../host-parts.js';
+import { createLogger } from '../logger.js';
+import { createMetrics } from '../metrics.js';
+import type { HostReply } from '../runtime/host-options.js';
+import { LmdbStore } from '../store/lmdb-store.js';
+import { shardCustomerId, shardOf } from './shard-of.js';
+import { loadDemoBank } from '../demo/demo-bank.js';
+import { demoCsvPath } from '../paths.js';
+import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
+
+/**
+ * A shard: a worker thread holding one customer host over its own LMDB environment (its own
+ * writer lock), for the customers whose routing key hashes to it (shard-of.ts). It takes the
+ * main thread's batches of requests in order (so a customer's events reach its host in the
+ * order the gateways sent them), and posts the replies in batches, each once its commit is
+ * done. Reminders fire and idle actors leave memory on its own timers.
+ */
+
+const port = parentPort;
+if (port === null) throw new Error('shard-worker.ts runs as a worker thread (src/shards/shards.ts starts it)');
+const data = workerData as ShardWorkerData;
+const { config } = data;
+const manual = config.clock === 'manual' ? new ManualClock(data.now) : undefined;
+const clock: Clock = manual ?? systemClock;
+const logger = createLogger(config.logLevel, undefined, `${config.nodeId}/shard-${data.index}`);
+const metrics = createMetrics();
+const post = (m: FromShard): void => port.postMessage(m);
+
+const store = new LmdbStore(data.dir, { ...lmdbOptions(config), warn: (message, err) => logger.error({ err }, message) });
+let catalog: Catalog = compileCatalog(data.def);
+if (config.demo) {
+  const demo = await loadDemoBank(store, demoCsvPath(), clock.now(), 5000, (id) => shardOf(id, data.count) === data.index);
+  if (demo.loaded) logger.info({ customers: demo.customers }, 'the shard\'s part of the demo bank loaded');
+}
+const ledgers = await loadLedgers(config, store, clock, logger);
+const committed = new CommittedFeed();
+// The contacts' outbox records are in the shard's store (durably, with the commit that made them).
+committed.subscribe(() => undefined);
+const host = buildHost(config, { store, catalog: () => catalog, clock, logger, metrics, ledgers, committed, newCustomerId: (prefix) => shardCustomerId(prefix, data.index, data.count) });
+
+const timers = [
+  setInterval(() => {
+    host.pollReminders().catch((err: unknown) => logger.error({ err }, 'delivering due reminders failed; retrying at the next poll'));
+  }, config.reminderPollMs),
+  setInterval(() => host.sweep(), 1000),
+  setInterval(() => {
+    ledgers.models.saveWeights(store).catch((err: unknown) => logger.error({ err }, 'writing the model weights failed; retrying at the next interval'));
+  }, config.modelSaveIntervalMs),
+];
+for (const t of timers) t.unref();
+
+/** Replies answered since the last post: posted together at the end of the turn. */
+let replies: Array<readonly [number, HostReply]> = [];
+let postQueued = false;
+const flushReplies = (): void => {
+  postQueued = false;
+  const out = replies;
+  replies = [];
+  post({ t: 'replies', replies: out });
+};
+const answer = (seq: number, reply: HostReply): void => {
+  replies.push([seq, reply]);
+  if (!postQueued) {
+    postQueued = true;
+    setImmediate(flushReplies);
+  }
+};
+
+function take(request: ShardRequest): void {
+  const seq = request[0];
+  const pending = request[1] === 'event' ? host.submitEvent(request[2]) : host.submitResponse(request[2]);
+  pending.then(
+    (reply) => answer(seq, reply),
+    (err: unknown) => {
+      logger.error({ err }, 'a request failed in the shard');
+      answer(seq, { kind: 'error', re: request[2].id, code: 'internal', message: 'internal error' });
+    },
+  );
+}
+
+port.on('message', (m: ToShard) => {
+  switch (m.t) {
+    case 'batch':
+      if (manual !== undefined) manual.set(m.now);
+      for (const r of m.requests) take(r);
+      return;
+    case 'catalog':
+      catalog = compileCatalog(m.def);
+      return;
+    case 'close':
+      for (const t of timers) clearInterval(t);
+      void (async () => {
+        await host.close(m.timeoutMs);
+        await ledgers.models.saveWeights(store).catch((err: unknown) => logger.error({ err }, 'writing the model weights failed'));
+        await store.close();
+        if (replies.length > 0) flushReplies();
+        post({ t: 'closed' });
+        port.close();
+      })();
+      return;
+  }
+});
+
+post({ t: 'ready' });

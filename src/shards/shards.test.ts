@@ -1,0 +1,119 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { GatewayEvent } from '../../actors/index.js';
+import { loadCatalogFile } from '../catalog/catalog-file.js';
+import { ManualClock } from '../clock.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { demoCatalogPath, packageRoot } from '../paths.js';
+import type { HostReply } from '../runtime/host-options.js';
+import { LmdbStore } from '../store/lmdb-store.js';
+import { tempDir } from '../test-support/test-kairos.js';
+import { routeKey, shardCustomerId, shardOf } from './shard-of.js';
+import { Shards } from './shards.js';
+
+/**
+ * Two shards (worker threads, each a host over its own LMDB environment) behind the main
+ * thread's router: every request answered once, a customer's events decided in the order
+ * they came, caps kept, a shard killed mid-run started again without losing or doubling an
+ * acknowledged contact, the shard count held to the data dir's. Runs the compiled worker
+ * (npm test builds first).
+ */
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterAll(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const workerUrl = pathToFileURL(join(packageRoot(), 'dist', 'src', 'shards', 'shard-worker.js'));
+const noon = Date.parse('2026-11-24T12:00:00+03:00');
+
+function start(dataDir: string, count: number, clock: ManualClock): Promise<Shards> {
+  const config = loadConfig({}, { dataDir, clock: 'manual', logLevel: 'silent', demo: true });
+  return Shards.start({ count, config, def: loadCatalogFile(demoCatalogPath()), clock, logger: createLogger('silent'), workerUrl });
+}
+
+const declined = (n: number, round: number): GatewayEvent => ({ id: `d-${n}-${round}`, type: 'atm.withdrawal.declined', customer: { id: `demo-${n}` }, channel: 'atm', at: noon, data: { requested: 1000 + round * 100, balance: 800 } });
+
+const offers = (r: HostReply): number => (r.kind === 'decision' ? r.actions.filter((a) => 'instance' in a).length : 0);
+
+describe('shard routing', () => {
+  it('spreads keys evenly and makes a new customer id of the shard asked for', () => {
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 40_000; i++) counts[shardOf(`c-${i}`, 4)]! += 1;
+    for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(500);
+    for (let shard = 0; shard < 4; shard++) expect(shardOf(shardCustomerId('p', shard, 4), 4)).toBe(shard);
+    expect(shardCustomerId('v', 2, 4)).toMatch(/^v-[0-9a-f]{16}$/);
+    expect(routeKey({ id: 'c-1', card: 'x' })).toBe('c-1');
+    expect(routeKey({ phone: '+7916', card: 'x' })).toBe('card:x');
+    expect(shardOf('anything', 1)).toBe(0);
+  });
+});
+
+describe('two shards', () => {
+  it('answers every request once, in each customer order, kept under the caps, through a shard killed mid-run', async () => {
+    const data = tempDir();
+    cleanups.push(data.remove);
+    const clock = new ManualClock(noon);
+    const shards = await start(data.dir, 2, clock);
+    cleanups.push(() => shards.close(0));
+
+    // 60 customers by card, six declined withdrawals each, all at once: both shards busy.
+    const customers = Array.from({ length: 60 }, (_, i) => i + 1);
+    expect(new Set(customers.map((n) => shards.shardOf(`demo-${n}`))).size).toBe(2);
+    const first = await Promise.all(customers.flatMap((n) => [0, 1, 2, 3, 4, 5].map(async (round) => ({ n, round, reply: await shards.submitEvent(declined(n, round)) }))));
+    expect(first.filter((r) => r.reply.kind !== 'decision')).toEqual([]);
+    // The first event makes the one SMS the daily cap allows (to a customer the campaign
+    // targets); the five after it, decided in order, are silent.
+    const got = (rows: typeof first, n: number): number[] => rows.filter((r) => r.n === n).map((r) => offers(r.reply));
+    const targeted = customers.filter((n) => got(first, n)[0] === 1);
+    expect(targeted.length).toBeGreaterThan(40);
+    for (const n of customers) expect(got(first, n), `customer ${n}`).toEqual(targeted.includes(n) ? [1, 0, 0, 0, 0, 0] : [0, 0, 0, 0, 0, 0]);
+
+    // 60 more customers while shard 0 is killed with their events in its hands.
+    const more = Array.from({ length: 60 }, (_, i) => i + 101);
+    const pending = more.flatMap((n) => [0, 1, 2].map(async (round) => ({ n, round, reply: await shards.submitEvent(declined(n, round)) })));
+    await new Promise((r) => setImmediate(r));
+    expect(shards.unanswered[0]).toBeGreaterThan(20);
+    await shards.kill(0);
+    const second = await Promise.all(pending);
+    expect(shards.restarts).toEqual([1, 0]);
+    expect(second.filter((r) => r.reply.kind !== 'decision')).toEqual([]);
+    const targetedMore = more.filter((n) => got(second, n)[0] === 1);
+    expect(targetedMore.length).toBeGreaterThan(40);
+    for (const n of more) expect(got(second, n), `customer ${n}`).toEqual(targetedMore.includes(n) ? [1, 0, 0] : [0, 0, 0]);
+
+    // Sent again, an event is answered as it was: the same offer instance, marked a repeat, no second contact.
+    const someone = targetedMore[0]!;
+    const again = await shards.submitEvent(declined(someone, 0));
+    const was = second.find((r) => r.n === someone && r.round === 0)!.reply;
+    expect(again.kind === 'decision' && again.duplicate).toBe(true);
+    expect(again.kind === 'decision' && again.actions).toEqual(was.kind === 'decision' ? was.actions : undefined);
+
+    // A response routed by its instance to the customer's shard.
+    const offer = was.kind === 'decision' ? was.actions.find((a) => 'instance' in a) : undefined;
+    expect(offer).toBeDefined();
+    const accepted = await shards.submitResponse({ id: 'resp-101', instance: (offer as { instance: string }).instance, outcome: 'accepted', at: noon + 60_000 });
+    expect(accepted).toMatchObject({ kind: 'ack', duplicate: false });
+    expect(await shards.submitResponse({ id: 'resp-x', instance: 'nonsense', outcome: 'accepted' })).toMatchObject({ kind: 'error', code: 'invalid' });
+
+    // In the shards' stores: one SMS in the outbox for each customer answered with one, and nothing else.
+    await shards.close(5000);
+    const sms: string[] = [];
+    for (const i of [0, 1]) {
+      const store = new LmdbStore(join(data.dir, `shard-${i}`));
+      sms.push(...(await store.listOutbox('sms', 10_000)).map((r) => r.customer));
+      await store.close();
+    }
+    expect(sms.sort()).toEqual([...targeted, ...targetedMore].map((n) => `demo-${n}`).sort());
+
+    // The data dir keeps its shard count: another is refused; the same finds every customer again.
+    await expect(start(data.dir, 3, clock)).rejects.toThrow(/spread over 2 shards: start with KAIROS_SHARDS=2/);
+    const reopened = await start(data.dir, 2, clock);
+    cleanups.push(() => reopened.close(0));
+    // (the day's cap still holds after the restart: the contact was committed in the shard)
+    const later = await reopened.submitEvent({ ...declined(targeted[0]!, 9), id: 'later' });
+    expect(later).toMatchObject({ kind: 'decision', customer: `demo-${targeted[0]!}`, actions: [] });
+  }, 120_000);
+});

@@ -1,0 +1,266 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { CatalogDef, GatewayEvent, GatewayResponse } from '../../actors/index.js';
+import { customerOfInstance } from '../../actors/index.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { KairosError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { HostReply } from '../runtime/host-options.js';
+import { routeKey, shardOf } from './shard-of.js';
+import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
+
+/**
+ * The main thread's side of the shards (docs/scale-out.md, "Every core of one machine"):
+ * N worker threads (shard-worker.ts), each a customer host over its own LMDB environment,
+ * `<data dir>/shard-<i>`, owning the customers whose routing key hashes to it (shard-of.ts).
+ * The gateways hand it requests as they would a host (`submitEvent`, `submitResponse`); it
+ * routes each to its owner, posts them in one batch a shard and turn of the event loop (in
+ * the order they came, so a customer's events keep theirs) and answers each with the
+ * shard's reply, which comes only once the shard committed what it acknowledges.
+ *
+ * A shard that dies (an uncaught error, its thread ended) is started again on its
+ * environment and handed every request it had not answered, in their order: what it had
+ * committed and not yet answered is answered again from the customer's memory of the request
+ * id (the actor's idempotency), never decided twice, and nothing was acknowledged that it had
+ * not committed. The shard count is written in the data dir at the first start, and a start
+ * with another count is refused (the customers would be looked for on the wrong shard).
+ */
+
+export interface ShardsOptions {
+  count: number;
+  config: Readonly<Config>;
+  /** the catalog every shard decides with */
+  def: CatalogDef;
+  clock: Clock;
+  logger: Logger;
+  /** the compiled worker (tests and benches: dist's); beside this module by default */
+  workerUrl?: URL;
+}
+
+interface Shard {
+  index: number;
+  worker: Worker | undefined;
+  ready: boolean;
+  /** requests routed here and not yet posted (waiting for the end of the turn, or for the shard to start) */
+  queue: ShardRequest[];
+  /** posted or queued, not yet answered: by sequence number, in order */
+  unanswered: Map<number, { request: ShardRequest; resolve: (r: HostReply) => void }>;
+  restarts: number;
+  /** resolved when the shard said `closed` */
+  closed?: () => void;
+}
+
+/** The file in the data dir that records the shard count its customers are spread by. */
+export const SHARD_COUNT_FILE = 'shards.json';
+
+/** A worker's first start may take this long (opening its environment, loading its ledgers) before the start is failed. */
+const START_TIMEOUT_MS = 60_000;
+
+export function shardWorkerUrl(): URL {
+  return new URL('./shard-worker.js', import.meta.url);
+}
+
+/** The shard count recorded in `dataDir`, written when there is none; a different one is refused. */
+export function recordShardCount(dataDir: string, count: number): void {
+  const file = join(dataDir, SHARD_COUNT_FILE);
+  if (existsSync(file)) {
+    const recorded = (JSON.parse(readFileSync(file, 'utf8')) as { shards?: unknown }).shards;
+    if (recorded !== count) {
+      throw new KairosError('invalid', `the data dir ${dataDir} holds customers spread over ${String(recorded)} shards: start with KAIROS_SHARDS=${String(recorded)} (another count would look for customers on the wrong shard)`);
+    }
+    return;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ shards: count })}\n`);
+}
+
+export class Shards {
+  private readonly shards: Shard[];
+  private seq = 0;
+  private flushQueued = false;
+  private closing = false;
+  private readonly url: URL;
+
+  private constructor(private readonly o: ShardsOptions) {
+    this.url = o.workerUrl ?? shardWorkerUrl();
+    if (!existsSync(fileURLToPath(this.url))) throw new KairosError('internal', `the shard worker ${fileURLToPath(this.url)} is not built: npm run build`);
+    this.shards = Array.from({ length: o.count }, (_, index) => ({ index, worker: undefined, ready: false, queue: [], unanswered: new Map(), restarts: 0 }));
+  }
+
+  /** Starts every shard; resolves once each has opened its store and can take requests. */
+  static async start(o: ShardsOptions): Promise<Shards> {
+    if (!Number.isSafeInteger(o.count) || o.count < 1) throw new KairosError('invalid', `the shard count must be a whole number from 1, not ${String(o.count)}`);
+    recordShardCount(o.config.dataDir, o.count);
+    const shards = new Shards(o);
+    try {
+      await Promise.all(shards.shards.map((s) => shards.run(s)));
+    } catch (err) {
+      await shards.close(0).catch(() => undefined);
+      throw err;
+    }
+    return shards;
+  }
+
+  get count(): number {
+    return this.shards.length;
+  }
+
+  /** How many times each shard was started again after it died. */
+  get restarts(): readonly number[] {
+    return this.shards.map((s) => s.restarts);
+  }
+
+  /** Requests each shard holds unanswered (posted or waiting to be). */
+  get unanswered(): readonly number[] {
+    return this.shards.map((s) => s.unanswered.size);
+  }
+
+  /** The shard that owns a routing key (a customer id, or `kind:value` of an identifier). */
+  shardOf(key: string): number {
+    return shardOf(key, this.shards.length);
+  }
+
+  /** Decides on a gateway event in the shard of its customer (its id, else its strongest identifier). */
+  submitEvent(event: GatewayEvent): Promise<HostReply> {
+    const key = routeKey(event.customer);
+    if (key === undefined) return Promise.resolve({ kind: 'error', re: event.id, code: 'invalid', message: 'field "customer": names no one (id, card, phone, email or cookie)' });
+    return this.send(this.shardOf(key), [++this.seq, 'event', event]);
+  }
+
+  /** Records a response in the shard of the customer its offer instance was made to. */
+  submitResponse(response: GatewayResponse): Promise<HostReply> {
+    const customer = customerOfInstance(response.instance);
+    if (customer === undefined) return Promise.resolve({ kind: 'error', re: response.id, code: 'invalid', message: `field "instance": "${response.instance}" is not an offer-instance id` });
+    return this.send(this.shardOf(customer), [++this.seq, 'response', response]);
+  }
+
+  /** A new catalog for every shard (its next batch decides with it). */
+  setCatalog(def: CatalogDef): void {
+    for (const s of this.shards) s.worker?.postMessage({ t: 'catalog', def } satisfies ToShard);
+  }
+
+  /** Ends a shard's thread as a crash would (tests): it is started again and handed what it had not answered. */
+  async kill(index: number): Promise<void> {
+    const worker = this.shards[index]?.worker;
+    if (worker !== undefined) await worker.terminate();
+  }
+
+  /** Lets every shard finish what it holds and commit it, then ends the threads. */
+  async close(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    await Promise.all(
+      this.shards.map(async (s) => {
+        const worker = s.worker;
+        if (worker === undefined) return;
+        if (!s.ready) {
+          await worker.terminate();
+          return;
+        }
+        const closed = new Promise<void>((resolve) => {
+          s.closed = resolve;
+          worker.once('exit', () => resolve());
+        });
+        worker.postMessage({ t: 'close', timeoutMs } satisfies ToShard);
+        await closed;
+        await worker.terminate();
+      }),
+    );
+    for (const s of this.shards) {
+      for (const [, u] of s.unanswered) u.resolve({ kind: 'error', re: u.request[2].id, code: 'overloaded', message: 'server is shutting down' });
+      s.unanswered.clear();
+    }
+  }
+
+  private send(index: number, request: ShardRequest): Promise<HostReply> {
+    const shard = this.shards[index] as Shard;
+    if (this.closing) return Promise.resolve({ kind: 'error', re: request[2].id, code: 'overloaded', message: 'server is shutting down' });
+    // A shard being started again holds what comes meanwhile, up to the host's bound.
+    if (!shard.ready && shard.unanswered.size >= this.o.config.maxInFlight) {
+      return Promise.resolve({ kind: 'error', re: request[2].id, code: 'overloaded', message: `shard ${index} is restarting; retry later` });
+    }
+    return new Promise<HostReply>((resolve) => {
+      shard.unanswered.set(request[0], { request, resolve });
+      shard.queue.push(request);
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        setImmediate(this.flush);
+      }
+    });
+  }
+
+  /** Posts each ready shard's queue as one batch. */
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    const now = this.o.clock.now();
+    for (const s of this.shards) {
+      if (!s.ready || s.queue.length === 0 || s.worker === undefined) continue;
+      const requests = s.queue;
+      s.queue = [];
+      s.worker.postMessage({ t: 'batch', now, requests } satisfies ToShard);
+    }
+  };
+
+  /** Starts a shard's worker; resolves when it is ready, rejects when its first start fails. */
+  private run(s: Shard): Promise<void> {
+    const data: ShardWorkerData = { index: s.index, count: this.shards.length, dir: join(this.o.config.dataDir, `shard-${s.index}`), config: this.o.config, def: this.o.def, now: this.o.clock.now() };
+    const worker = new Worker(this.url, { workerData: data });
+    s.worker = worker;
+    s.ready = false;
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      const timer = setTimeout(() => {
+        if (!started) reject(new KairosError('internal', `shard ${s.index} did not start in ${START_TIMEOUT_MS / 1000} s`));
+      }, START_TIMEOUT_MS);
+      timer.unref();
+      worker.on('message', (m: FromShard) => {
+        switch (m.t) {
+          case 'ready':
+            started = true;
+            clearTimeout(timer);
+            s.ready = true;
+            // Everything it had not answered, in order (a restart), then what came meanwhile.
+            s.queue = [...s.unanswered.values()].map((u) => u.request);
+            if (s.queue.length > 0) worker.postMessage({ t: 'batch', now: this.o.clock.now(), requests: s.queue } satisfies ToShard);
+            s.queue = [];
+            resolve();
+            return;
+          case 'replies':
+            for (const [seq, reply] of m.replies) {
+              const u = s.unanswered.get(seq);
+              if (u === undefined) continue;
+              s.unanswered.delete(seq);
+              u.resolve(reply);
+            }
+            return;
+          case 'closed':
+            s.closed?.();
+            return;
+        }
+      });
+      worker.on('error', (err) => this.o.logger.error({ err, shard: s.index }, 'a shard failed'));
+      worker.on('exit', (code) => {
+        if (s.worker !== worker) return;
+        s.ready = false;
+        s.worker = undefined;
+        if (!started) {
+          clearTimeout(timer);
+          reject(new KairosError('internal', `shard ${s.index} stopped while starting (exit code ${code})`));
+          return;
+        }
+        if (this.closing) return;
+        s.restarts++;
+        this.o.logger.error({ shard: s.index, code, unanswered: s.unanswered.size, restarts: s.restarts }, 'a shard stopped; starting it again on its store');
+        const again = (): void => {
+          this.run(s).catch((err: unknown) => {
+            this.o.logger.error({ err, shard: s.index }, 'starting a shard again failed; retrying in 1 s');
+            setTimeout(again, 1000).unref();
+          });
+        };
+        again();
+      });
+    });
+  }
+}
