@@ -34,7 +34,8 @@ function start(dataDir: string, count: number, clock: ManualClock): Promise<Shar
   return Shards.start({ count, config, def: loadCatalogFile(demoCatalogPath()), clock, logger: createLogger('silent'), workerUrl });
 }
 
-const declined = (n: number, round: number): GatewayEvent => ({ id: `d-${n}-${round}`, type: 'atm.withdrawal.declined', customer: { id: `demo-${n}` }, channel: 'atm', at: noon, data: { requested: 1000 + round * 100, balance: 800 } });
+// By card on even rounds, by the bank's id on odd ones: the directory sends both to the customer's shard.
+const declined = (n: number, round: number): GatewayEvent => ({ id: `d-${n}-${round}`, type: 'atm.withdrawal.declined', customer: round % 2 === 0 ? { card: `card-${n}` } : { id: `demo-${n}` }, channel: 'atm', at: noon, data: { requested: 1000 + round * 100, balance: 800 } });
 
 const offers = (r: HostReply): number => (r.kind === 'decision' ? r.actions.filter((a) => 'instance' in a).length : 0);
 
@@ -70,6 +71,7 @@ describe('two shards', () => {
     const targeted = customers.filter((n) => got(first, n)[0] === 1);
     expect(targeted.length).toBeGreaterThan(40);
     for (const n of customers) expect(got(first, n), `customer ${n}`).toEqual(targeted.includes(n) ? [1, 0, 0, 0, 0, 0] : [0, 0, 0, 0, 0, 0]);
+    for (const r of first) expect(r.reply).toMatchObject({ customer: `demo-${r.n}` });
 
     // 60 more customers while shard 0 is killed with their events in its hands.
     const more = Array.from({ length: 60 }, (_, i) => i + 101);
@@ -116,4 +118,33 @@ describe('two shards', () => {
     const later = await reopened.submitEvent({ ...declined(targeted[0]!, 9), id: 'later' });
     expect(later).toMatchObject({ kind: 'decision', customer: `demo-${targeted[0]!}`, actions: [] });
   }, 120_000);
+
+  it('sends every event naming a new identifier to one shard, and withholds an identifier another shard holds', async () => {
+    const data = tempDir();
+    cleanups.push(data.remove);
+    const clock = new ManualClock(noon);
+    const shards = await start(data.dir, 2, clock);
+    cleanups.push(() => shards.close(0));
+    const visit = (id: string, customer: GatewayEvent['customer']): GatewayEvent => ({ id, type: 'web.pageview', customer, channel: 'web', at: noon, data: { url: '/deposits' } });
+    const customerOf = (r: HostReply): string => (r.kind === 'decision' ? r.customer : `not a decision: ${JSON.stringify(r)}`);
+
+    // First sight of a phone (twice at once), then of an e-mail with it: one prospect, on the phone's shard.
+    const phone = '+79990001122';
+    const email = 'new.person@example.ru';
+    const replies = await Promise.all([shards.submitEvent(visit('n-1', { phone })), shards.submitEvent(visit('n-2', { phone }))]);
+    replies.push(await shards.submitEvent(visit('n-3', { email, phone })));
+    const prospect = customerOf(replies[0]!);
+    expect(prospect).toMatch(/^p-/);
+    expect(replies.map(customerOf)).toEqual([prospect, prospect, prospect]);
+    expect(shards.shardOf(prospect)).toBe(shards.shardOf(`phone:${phone}`));
+    // The e-mail alone now reaches the same person.
+    expect(customerOf(await shards.submitEvent(visit('n-4', { email })))).toBe(prospect);
+
+    // A bank customer of the other shard named with the prospect's phone: the phone is withheld, not linked.
+    let other = 1;
+    while (shards.shardOf(`demo-${other}`) === shards.shardOf(prospect)) other++;
+    expect(customerOf(await shards.submitEvent(visit('n-5', { id: `demo-${other}`, phone })))).toBe(`demo-${other}`);
+    expect(shards.withheld).toBe(1);
+    expect(customerOf(await shards.submitEvent(visit('n-6', { phone })))).toBe(prospect);
+  }, 60_000);
 });

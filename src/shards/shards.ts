@@ -2,8 +2,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { CatalogDef, GatewayEvent, GatewayResponse } from '../../actors/index.js';
-import { customerOfInstance } from '../../actors/index.js';
+import type { CatalogDef, ContactIdentifierKind, GatewayEvent, GatewayResponse } from '../../actors/index.js';
+import { contactIdentifierKinds, customerOfInstance } from '../../actors/index.js';
+import { readDemoCustomers } from '../demo/demo-bank.js';
+import { demoCsvPath } from '../paths.js';
+import { ShardDirectory } from './shard-directory.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { KairosError } from '../errors.js';
@@ -83,11 +86,31 @@ export class Shards {
   private flushQueued = false;
   private closing = false;
   private readonly url: URL;
+  /** identifier -> shard (shard-directory.ts) */
+  private readonly directory: ShardDirectory;
+  /** a flush waiting for the directory's claims to be committed: later flushes wait behind it */
+  private waiting: Promise<void> | undefined;
+  /** identifiers an event named that were claimed by another shard than its customer's: withheld from it */
+  private withheldCount = 0;
 
   private constructor(private readonly o: ShardsOptions) {
     this.url = o.workerUrl ?? shardWorkerUrl();
     if (!existsSync(fileURLToPath(this.url))) throw new KairosError('internal', `the shard worker ${fileURLToPath(this.url)} is not built: npm run build`);
     this.shards = Array.from({ length: o.count }, (_, index) => ({ index, worker: undefined, ready: false, queue: [], unanswered: new Map(), restarts: 0 }));
+    this.directory = new ShardDirectory(o.config.dataDir, o.config.stopListSecret);
+  }
+
+  /** The demo bank's identifiers claimed for their customers' shards (each shard loads its own customers). */
+  private async claimDemo(): Promise<void> {
+    if (!this.o.config.demo || this.directory.getMark('demo') !== undefined) return;
+    let customers = 0;
+    for await (const c of readDemoCustomers(demoCsvPath(), this.o.clock.now())) {
+      const shard = this.shardOf(c.id);
+      for (const kind of contactIdentifierKinds) for (const value of c.record.identifiers[kind] ?? []) this.directory.claim(kind, value, shard);
+      customers++;
+    }
+    await this.directory.settled();
+    await this.directory.putMark('demo', customers);
   }
 
   /** Starts every shard; resolves once each has opened its store and can take requests. */
@@ -96,6 +119,7 @@ export class Shards {
     recordShardCount(o.config.dataDir, o.count);
     const shards = new Shards(o);
     try {
+      await shards.claimDemo();
       await Promise.all(shards.shards.map((s) => shards.run(s)));
     } catch (err) {
       await shards.close(0).catch(() => undefined);
@@ -123,11 +147,50 @@ export class Shards {
     return shardOf(key, this.shards.length);
   }
 
-  /** Decides on a gateway event in the shard of its customer (its id, else its strongest identifier). */
+  /** Identifiers withheld from events because another shard holds them (see `route`). */
+  get withheld(): number {
+    return this.withheldCount;
+  }
+
+  /** Decides on a gateway event in the shard of its customer (`route`). */
   submitEvent(event: GatewayEvent): Promise<HostReply> {
-    const key = routeKey(event.customer);
-    if (key === undefined) return Promise.resolve({ kind: 'error', re: event.id, code: 'invalid', message: 'field "customer": names no one (id, card, phone, email or cookie)' });
-    return this.send(this.shardOf(key), [++this.seq, 'event', event]);
+    const routed = this.route(event);
+    if (routed === undefined) return Promise.resolve({ kind: 'error', re: event.id, code: 'invalid', message: 'field "customer": names no one (id, card, phone, email or cookie)' });
+    return this.send(routed.shard, [++this.seq, 'event', routed.event]);
+  }
+
+  /**
+   * The shard an event goes to: its bank id's; else the shard the first identifier the
+   * directory knows was claimed for (in identity resolution's order: card, phone, e-mail,
+   * cookie); else, a first sight, its strongest identifier's. Identifiers the directory does
+   * not know are claimed for that shard; one claimed for another shard belongs to a customer
+   * there and is withheld from the event (not linked to this customer: a conflict, as a
+   * single node withholds an identifier another customer holds).
+   */
+  private route(event: GatewayEvent): { shard: number; event: GatewayEvent } | undefined {
+    const ref = event.customer;
+    let shard = ref.id === undefined ? undefined : this.shardOf(ref.id);
+    let unknown: ContactIdentifierKind[] | undefined;
+    let elsewhere: ContactIdentifierKind[] | undefined;
+    for (const kind of contactIdentifierKinds) {
+      const value = ref[kind];
+      if (value === undefined) continue;
+      const held = this.directory.shardOf(kind, value);
+      if (held === undefined) (unknown ??= []).push(kind);
+      else if (shard === undefined) shard = held;
+      else if (held !== shard) (elsewhere ??= []).push(kind);
+    }
+    if (shard === undefined) {
+      const key = routeKey(ref);
+      if (key === undefined) return undefined;
+      shard = this.shardOf(key);
+    }
+    if (unknown !== undefined) for (const kind of unknown) this.directory.claim(kind, ref[kind] as string, shard);
+    if (elsewhere === undefined) return { shard, event };
+    this.withheldCount += elsewhere.length;
+    const customer = { ...ref };
+    for (const kind of elsewhere) delete customer[kind];
+    return { shard, event: { ...event, customer } };
   }
 
   /** Records a response in the shard of the customer its offer instance was made to. */
@@ -172,6 +235,8 @@ export class Shards {
       for (const [, u] of s.unanswered) u.resolve({ kind: 'error', re: u.request[2].id, code: 'overloaded', message: 'server is shutting down' });
       s.unanswered.clear();
     }
+    await this.waiting;
+    await this.directory.close();
   }
 
   private send(index: number, request: ShardRequest): Promise<HostReply> {
@@ -191,9 +256,34 @@ export class Shards {
     });
   }
 
-  /** Posts each ready shard's queue as one batch. */
+  /**
+   * Posts each ready shard's queue as one batch; once the directory's claims are committed
+   * when there are some in flight (and behind a flush already waiting for them), so that a
+   * shard never commits a link the directory has not.
+   */
   private readonly flush = (): void => {
     this.flushQueued = false;
+    if (this.waiting !== undefined) return;
+    const settled = this.directory.settled();
+    if (settled === undefined) {
+      this.post();
+      return;
+    }
+    this.waiting = settled.then(
+      () => this.afterWait(),
+      (err: unknown) => {
+        this.o.logger.error({ err }, 'writing the shard directory failed');
+        this.afterWait();
+      },
+    );
+  };
+
+  private afterWait(): void {
+    this.waiting = undefined;
+    this.flush();
+  }
+
+  private post(): void {
     const now = this.o.clock.now();
     for (const s of this.shards) {
       if (!s.ready || s.queue.length === 0 || s.worker === undefined) continue;
@@ -201,7 +291,7 @@ export class Shards {
       s.queue = [];
       s.worker.postMessage({ t: 'batch', now, requests } satisfies ToShard);
     }
-  };
+  }
 
   /** Starts a shard's worker; resolves when it is ready, rejects when its first start fails. */
   private run(s: Shard): Promise<void> {

@@ -1,0 +1,71 @@
+import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
+import type { RootDatabase } from 'lmdb';
+import { open } from 'lmdb';
+import type { ContactIdentifierKind } from '../../actors/index.js';
+
+/**
+ * Which shard an identifier (card, phone, e-mail, cookie) belongs to: the main thread's
+ * routing index, an LMDB environment of its own (`<data dir>/directory`), keyed by a keyed
+ * hash of the identifier (never the card number itself). Only the main thread writes it, at
+ * routing time, so no two shards are ever sent the same new identifier: the first event that
+ * names one claims it for the shard it goes to, and every later event naming it goes there
+ * too. The shard's own store stays the authority on who holds the identifier (its host
+ * resolves it there, as a single node does); the directory only says where to ask.
+ *
+ * A claim is durable before the shard is sent the request that makes it (`settled()`, which
+ * the router awaits before posting a batch with claims), so a shard never commits a link the
+ * directory does not have.
+ */
+export class ShardDirectory {
+  private readonly db: RootDatabase<number, Buffer>;
+  /** claims not yet committed (the index's reads see only what is), by key */
+  private readonly recent = new Map<string, number>();
+  private last: Promise<unknown> | undefined;
+  private readonly secret: Buffer;
+
+  constructor(dataDir: string, secret: string) {
+    this.db = open<number, Buffer>({ path: join(dataDir, 'directory'), keyEncoding: 'binary', compression: false });
+    this.secret = createHmac('sha256', 'kairos shard directory').update(secret).digest();
+  }
+
+  private keyOf(kind: ContactIdentifierKind, value: string): Buffer {
+    return createHmac('sha256', this.secret).update(kind).update(':').update(value).digest().subarray(0, 16);
+  }
+
+  /** The shard the identifier was claimed for, if any. */
+  shardOf(kind: ContactIdentifierKind, value: string): number | undefined {
+    const key = this.keyOf(kind, value);
+    return this.recent.get(key.toString('latin1')) ?? this.db.get(key);
+  }
+
+  /** Claims the identifier for `shard` (written with the next commit of the index). */
+  claim(kind: ContactIdentifierKind, value: string, shard: number): void {
+    const key = this.keyOf(kind, value);
+    const k = key.toString('latin1');
+    this.recent.set(k, shard);
+    const put = this.db.put(key, shard).then(() => {
+      if (this.recent.get(k) === shard) this.recent.delete(k);
+    });
+    this.last = put;
+  }
+
+  /** Resolves once every claim made so far is committed; undefined when there is none in flight. */
+  settled(): Promise<unknown> | undefined {
+    if (this.recent.size === 0) return undefined;
+    return this.last;
+  }
+
+  /** A value kept beside the index (the demo bank's marker). */
+  getMark(name: string): unknown {
+    return this.db.get(Buffer.from(`mark:${name}`)) as unknown;
+  }
+
+  putMark(name: string, value: number): Promise<boolean> {
+    return this.db.put(Buffer.from(`mark:${name}`), value);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
