@@ -58,7 +58,7 @@ export class ShardDirectory {
 
   /** A value kept beside the index (the demo bank's marker). */
   getMark(name: string): unknown {
-    return this.db.get(Buffer.from(`mark:${name}`)) as unknown;
+    return this.db.get(Buffer.from(`mark:${name}`));
   }
 
   putMark(name: string, value: number): Promise<boolean> {
