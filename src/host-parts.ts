@@ -39,7 +39,7 @@ export interface Ledgers {
   segments: SegmentLedger;
 }
 
-export async function loadLedgers(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger): Promise<Ledgers> {
+export async function loadLedgers(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger, own: { ledger?: BudgetLedger } = {}): Promise<Ledgers> {
   const stopList = new StopList(store, config.stopListSecret);
   await stopList.load();
   const migrated = await stopList.migrate();
@@ -47,7 +47,7 @@ export async function loadLedgers(config: Readonly<Config>, store: Store, clock:
   if (migrated.unmatched.length > 0) {
     logger.warn({ oldKeys: migrated.unmatched }, 'stop-list entries kept under their old SHA-256 key: no known identifier matched them (docs/privacy.md)');
   }
-  const ledger = new BudgetLedger();
+  const ledger = own.ledger ?? new BudgetLedger();
   await ledger.counters.loadFrom(store, 100_000);
   const capacity = new CapacityLedger();
   await capacity.counters.loadFrom(store, 100_000);

@@ -28,6 +28,20 @@ export class BudgetLedger {
     return catalog.campaigns.filter((c) => c.budget !== undefined).map((c) => `budget/${c.id}`);
   }
 
+  /**
+   * Before a decision reads `spentOf` (the host, in the step's synchronous turn). Nothing to
+   * do in one thread; a shard reserves there what the decision may spend of totals other
+   * shards spend too (src/shards/shard-budgets.ts).
+   */
+  openDecision(_catalog: Catalog): void {
+    // one thread: the spent check and `closeDecision` are in one synchronous turn
+  }
+
+  /** After the decision, in the same turn: what it spent (undefined: nothing, a repeat or a failure). */
+  closeDecision(actions: readonly DecisionAction[] | undefined, catalog: Catalog): void {
+    if (actions !== undefined && actions.length > 0) this.record(actions, catalog);
+  }
+
   record(actions: readonly DecisionAction[], catalog: Catalog): void {
     for (const charge of budgetCharges(actions, catalog)) {
       this.counters.update(charge.campaign, (s) => {

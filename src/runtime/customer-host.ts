@@ -91,6 +91,8 @@ export class CustomerHost {
   private closed = false;
   /** steps running (on the stack): a request made meanwhile by their effects is queued, never stepped inside them */
   private stepping = 0;
+  /** what the decision being stepped spent (its actions), for the budget ledger's `closeDecision` */
+  private spent: readonly DecisionAction[] | undefined;
 
   constructor(private readonly o: HostOptions) {
     this.monotonicNow = o.monotonicNow ?? (() => performance.now());
@@ -578,9 +580,21 @@ export class CustomerHost {
   }
 
   private stepLive(live: Live, re: string, msg: CustomerMessage): HostReply {
-    const id = live.id;
     this.actors.touch(live);
+    if (msg.type !== 'gateway.event') return this.decideLive(live, re, msg);
+    // The budgets' check and what the decision spent, in this synchronous turn, whatever the outcome.
+    this.o.ledger.openDecision(msg.catalog);
+    this.spent = undefined;
+    try {
+      return this.decideLive(live, re, msg);
+    } finally {
+      this.o.ledger.closeDecision(this.spent, msg.catalog);
+      this.spent = undefined;
+    }
+  }
 
+  private decideLive(live: Live, re: string, msg: CustomerMessage): HostReply {
+    const id = live.id;
     if (msg.type === 'gateway.event') {
       Object.assign(
         msg,
@@ -621,7 +635,7 @@ export class CustomerHost {
     // Same synchronous turn as the spent check above: budgets are never overspent here.
     if (msg.type === 'gateway.event' && reply?.kind === 'decision' && !reply.duplicate && reply.actions.length > 0) {
       const day = this.localDay(msg.catalog.policy, msg.now);
-      this.o.ledger.record(reply.actions, msg.catalog);
+      this.spent = reply.actions;
       this.o.capacity?.record(reply.actions, msg.catalog, day);
       this.sharing.charge(live, reply.actions, msg.catalog, day);
     }

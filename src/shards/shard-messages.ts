@@ -20,6 +20,11 @@ export interface ShardWorkerData {
   def: CatalogDef;
   /** the manual clock's reading (a manual clock only); every batch carries the main thread's */
   now: number;
+  /**
+   * campaign budgets across shards (shard-budgets.ts); `counted`: an Int32 a shard, set once
+   * the shard's stored totals are in the memory (a shard started again does not add them twice)
+   */
+  budgets: { memory: SharedArrayBuffer; capacity: number; slots: Readonly<Record<string, number>>; counted: SharedArrayBuffer };
 }
 
 /** A request: its number (the main thread's), its kind and what the gateway sent. */
@@ -27,7 +32,7 @@ export type ShardRequest = readonly [seq: number, kind: 'event', message: Gatewa
 
 export type ToShard =
   | { t: 'batch'; now: number; requests: readonly ShardRequest[] }
-  | { t: 'catalog'; def: CatalogDef }
+  | { t: 'catalog'; def: CatalogDef; slots: Readonly<Record<string, number>> }
   | { t: 'close'; timeoutMs: number };
 
 export type FromShard =

@@ -9,6 +9,7 @@ import { createLogger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
 import { LmdbStore } from '../store/lmdb-store.js';
+import { ShardBudgetLedger } from './shard-budgets.js';
 import { shardCustomerId, shardOf } from './shard-of.js';
 import { loadDemoBank } from '../demo/demo-bank.js';
 import { demoCsvPath } from '../paths.js';
@@ -38,7 +39,15 @@ if (config.demo) {
   const demo = await loadDemoBank(store, demoCsvPath(), clock.now(), 5000, (id) => shardOf(id, data.count) === data.index);
   if (demo.loaded) logger.info({ customers: demo.customers }, 'the shard\'s part of the demo bank loaded');
 }
-const ledgers = await loadLedgers(config, store, clock, logger);
+const budgets = new ShardBudgetLedger(data.budgets.memory, data.budgets.capacity, data.budgets.slots);
+const ledgers = await loadLedgers(config, store, clock, logger, { ledger: budgets });
+// Added, then marked: a shard dying between the two adds them again at its restart (a budget
+// then ends under-spent, never over).
+const counted = new Int32Array(data.budgets.counted);
+if (Atomics.load(counted, data.index) === 0) {
+  budgets.addOwnTotals();
+  Atomics.store(counted, data.index, 1);
+}
 const committed = new CommittedFeed();
 // The contacts' outbox records are in the shard's store (durably, with the commit that made them).
 committed.subscribe(() => undefined);
@@ -91,6 +100,7 @@ port.on('message', (m: ToShard) => {
       for (const r of m.requests) take(r);
       return;
     case 'catalog':
+      budgets.setSlots(m.slots);
       catalog = compileCatalog(m.def);
       return;
     case 'close':

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { GatewayEvent } from '../../actors/index.js';
+import type { CatalogDef, GatewayEvent } from '../../actors/index.js';
 import { loadCatalogFile } from '../catalog/catalog-file.js';
 import { ManualClock } from '../clock.js';
 import { loadConfig } from '../config.js';
@@ -29,9 +29,9 @@ afterAll(async () => {
 const workerUrl = pathToFileURL(join(packageRoot(), 'dist', 'src', 'shards', 'shard-worker.js'));
 const noon = Date.parse('2026-11-24T12:00:00+03:00');
 
-function start(dataDir: string, count: number, clock: ManualClock): Promise<Shards> {
+function start(dataDir: string, count: number, clock: ManualClock, def: CatalogDef = loadCatalogFile(demoCatalogPath())): Promise<Shards> {
   const config = loadConfig({}, { dataDir, clock: 'manual', logLevel: 'silent', demo: true });
-  return Shards.start({ count, config, def: loadCatalogFile(demoCatalogPath()), clock, logger: createLogger('silent'), workerUrl });
+  return Shards.start({ count, config, def, clock, logger: createLogger('silent'), workerUrl });
 }
 
 // By card on even rounds, by the bank's id on odd ones: the directory sends both to the customer's shard.
@@ -147,4 +147,36 @@ describe('two shards', () => {
     expect(shards.withheld).toBe(1);
     expect(customerOf(await shards.submitEvent(visit('n-6', { phone })))).toBe(prospect);
   }, 60_000);
+
+  it('never lets two shards spend a budget past its end, through a restart and a reopening', async () => {
+    const data = tempDir();
+    cleanups.push(data.remove);
+    const clock = new ManualClock(noon);
+    const def = loadCatalogFile(demoCatalogPath());
+    const campaign = def.campaigns.find((c) => c.id === 'atm-shortfall')!;
+    campaign.budget = { maxContacts: 8 };
+    const shards = await start(data.dir, 2, clock, def);
+    cleanups.push(() => shards.close(0));
+    const wave = async (s: Shards, from: number, id: string): Promise<number> => {
+      const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => s.submitEvent({ ...declined(from + i, 0), id: `${id}-${from + i}` })));
+      expect(replies.filter((r) => r.kind !== 'decision')).toEqual([]);
+      return replies.reduce((n, r) => n + offers(r), 0);
+    };
+    // 60 customers at once over both shards (each would spend the whole budget alone): 8 SMS.
+    const customers = Array.from({ length: 60 }, (_, i) => i + 1);
+    expect(new Set(customers.map((n) => shards.shardOf(`demo-${n}`))).size).toBe(2);
+    expect(await wave(shards, 1, 'a')).toBe(8);
+    // A shard killed and started again does not count what it spent twice, nor forget it.
+    await shards.kill(1);
+    expect(await wave(shards, 101, 'b')).toBe(0);
+    // Reopened: each shard adds what it wrote; the budget is still spent.
+    await shards.close(5000);
+    const reopened = await start(data.dir, 2, clock, def);
+    cleanups.push(() => reopened.close(0));
+    expect(await wave(reopened, 201, 'c')).toBe(0);
+    // Raised by 5 (a new catalog): 5 more, no more.
+    campaign.budget = { maxContacts: 13 };
+    reopened.setCatalog(def);
+    expect(await wave(reopened, 301, 'd')).toBe(5);
+  }, 120_000);
 });

@@ -6,6 +6,7 @@ import type { CatalogDef, ContactIdentifierKind, GatewayEvent, GatewayResponse }
 import { contactIdentifierKinds, customerOfInstance } from '../../actors/index.js';
 import { readDemoCustomers } from '../demo/demo-bank.js';
 import { demoCsvPath } from '../paths.js';
+import { BudgetSlots, budgetMemory } from './shard-budgets.js';
 import { ShardDirectory } from './shard-directory.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -59,6 +60,9 @@ interface Shard {
 /** The file in the data dir that records the shard count its customers are spread by. */
 export const SHARD_COUNT_FILE = 'shards.json';
 
+/** Campaigns with a budget the shards can share totals of (one slot each, for the life of the process). */
+const BUDGET_SLOTS = 4096;
+
 /** A worker's first start may take this long (opening its environment, loading its ledgers) before the start is failed. */
 const START_TIMEOUT_MS = 60_000;
 
@@ -92,12 +96,20 @@ export class Shards {
   private waiting: Promise<void> | undefined;
   /** identifiers an event named that were claimed by another shard than its customer's: withheld from it */
   private withheldCount = 0;
+  /** campaign budgets across shards (shard-budgets.ts) */
+  private readonly budgetSlots = new BudgetSlots(BUDGET_SLOTS);
+  private readonly budgetMemory = budgetMemory(BUDGET_SLOTS);
+  private slots: Readonly<Record<string, number>>;
+  /** an Int32 a shard: its stored budget totals are in the shared memory */
+  private readonly counted: SharedArrayBuffer;
 
-  private constructor(private readonly o: ShardsOptions) {
+  private constructor(private o: ShardsOptions) {
     this.url = o.workerUrl ?? shardWorkerUrl();
     if (!existsSync(fileURLToPath(this.url))) throw new KairosError('internal', `the shard worker ${fileURLToPath(this.url)} is not built: npm run build`);
     this.shards = Array.from({ length: o.count }, (_, index) => ({ index, worker: undefined, ready: false, queue: [], unanswered: new Map(), restarts: 0 }));
+    this.counted = new SharedArrayBuffer(4 * o.count);
     this.directory = new ShardDirectory(o.config.dataDir, o.config.stopListSecret);
+    this.slots = this.budgetSlots.assign(o.def);
   }
 
   /** The demo bank's identifiers claimed for their customers' shards (each shard loads its own customers). */
@@ -202,7 +214,9 @@ export class Shards {
 
   /** A new catalog for every shard (its next batch decides with it). */
   setCatalog(def: CatalogDef): void {
-    for (const s of this.shards) s.worker?.postMessage({ t: 'catalog', def } satisfies ToShard);
+    this.o = { ...this.o, def };
+    this.slots = this.budgetSlots.assign(def);
+    for (const s of this.shards) s.worker?.postMessage({ t: 'catalog', def, slots: this.slots } satisfies ToShard);
   }
 
   /** Ends a shard's thread as a crash would (tests): it is started again and handed what it had not answered. */
@@ -295,7 +309,8 @@ export class Shards {
 
   /** Starts a shard's worker; resolves when it is ready, rejects when its first start fails. */
   private run(s: Shard): Promise<void> {
-    const data: ShardWorkerData = { index: s.index, count: this.shards.length, dir: join(this.o.config.dataDir, `shard-${s.index}`), config: this.o.config, def: this.o.def, now: this.o.clock.now() };
+    const budgets = { memory: this.budgetMemory, capacity: BUDGET_SLOTS, slots: this.slots, counted: this.counted };
+    const data: ShardWorkerData = { index: s.index, count: this.shards.length, dir: join(this.o.config.dataDir, `shard-${s.index}`), config: this.o.config, def: this.o.def, now: this.o.clock.now(), budgets };
     const worker = new Worker(this.url, { workerData: data });
     s.worker = worker;
     s.ready = false;

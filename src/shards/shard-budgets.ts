@@ -1,0 +1,152 @@
+import type { BudgetSpent, Catalog, DecisionAction } from '../../actors/index.js';
+import { budgetCharges } from '../../actors/index.js';
+import { BudgetLedger } from '../runtime/budget-ledger.js';
+
+/**
+ * Campaign budgets across shards. Every shard decides on its own thread, so a budget's
+ * totals live in shared memory (a `SharedArrayBuffer` the main thread made: `budgetMemory`),
+ * one slot a budgeted campaign (`BudgetSlots`, the main thread's numbering), each a lock and
+ * the contacts and money spent by every shard. A decision reserves before it reads: when the
+ * host opens it, `spentOf` for a campaign takes the slot's lock, reads the totals and, when
+ * they leave room, adds one contact and the dearest channel's cost to them; when the host
+ * closes it, what the decision did not spend of that reservation is given back. So two
+ * shards can never both take a budget's last contact: a budget is never overspent, and at
+ * worst a decision sees it spent while another shard's reservation (not used in the end)
+ * held its last contact. Each shard's own spending is also counted and written with its
+ * commits, as a single node's is; at the first start each shard adds what it wrote before to
+ * the shared totals.
+ */
+
+/** Bytes of the lock words (Int32, one a slot), padded to the Float64 pairs (contacts, money) after them. */
+function lockBytes(slots: number): number {
+  return slots * 4 + (slots % 2) * 4;
+}
+
+/** The lock words of `slots` slots, then their contacts and money. */
+export function budgetMemory(slots: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(lockBytes(slots) + slots * 16);
+}
+
+/** Budgeted campaigns' slots: a campaign keeps its slot for the life of the process. */
+export class BudgetSlots {
+  private readonly slots = new Map<string, number>();
+
+  constructor(readonly capacity: number) {}
+
+  /** The slots of every budgeted campaign of `catalog`, numbering new ones. */
+  assign(catalog: { campaigns: ReadonlyArray<{ id: string; budget?: unknown }> }): Record<string, number> {
+    for (const c of catalog.campaigns) {
+      if (c.budget === undefined || this.slots.has(c.id)) continue;
+      if (this.slots.size >= this.capacity) throw new Error(`more than ${this.capacity} campaigns with a budget`);
+      this.slots.set(c.id, this.slots.size);
+    }
+    return Object.fromEntries(this.slots);
+  }
+}
+
+interface Reserved {
+  slot: number;
+  /** the totals before the reservation (what the decision was shown) */
+  before: BudgetSpent;
+  /** the reservation: a contact and this much money; undefined when the budget was spent */
+  cost: number | undefined;
+}
+
+export class ShardBudgetLedger extends BudgetLedger {
+  private readonly locks: Int32Array;
+  private readonly totals: Float64Array;
+  private slots: Readonly<Record<string, number>>;
+  private catalog: Catalog | undefined;
+  /** reservations of the decision open now, by campaign */
+  private readonly reserved = new Map<string, Reserved>();
+
+  constructor(memory: SharedArrayBuffer, capacity: number, slots: Readonly<Record<string, number>>) {
+    super();
+    this.locks = new Int32Array(memory, 0, capacity);
+    this.totals = new Float64Array(memory, lockBytes(capacity), capacity * 2);
+    this.slots = slots;
+    // What a decision (or a preview) is shown: every shard's totals, with the open decision's reservations.
+    (this as { spentOf: (campaign: string) => BudgetSpent }).spentOf = (campaign) => this.shared(campaign);
+  }
+
+  /** A new catalog's slots (new budgeted campaigns numbered by the main thread). */
+  setSlots(slots: Readonly<Record<string, number>>): void {
+    this.slots = slots;
+  }
+
+  /** At the first start: what this shard spent before (loaded from its store) added to the shared totals. */
+  addOwnTotals(): void {
+    for (const [campaign, spent] of this.counters.all()) {
+      const slot = this.slots[campaign];
+      if (slot === undefined) continue;
+      this.locked(slot, () => {
+        this.totals[slot * 2] = (this.totals[slot * 2] ?? 0) + spent.contacts;
+        this.totals[slot * 2 + 1] = (this.totals[slot * 2 + 1] ?? 0) + spent.cost;
+      });
+    }
+  }
+
+  override openDecision(catalog: Catalog): void {
+    this.catalog = catalog;
+    this.reserved.clear();
+  }
+
+  override closeDecision(actions: readonly DecisionAction[] | undefined, catalog: Catalog): void {
+    const charges = actions === undefined || actions.length === 0 ? [] : budgetCharges(actions, catalog);
+    for (const [campaign, r] of this.reserved) {
+      let contacts = 0;
+      let cost = 0;
+      for (const c of charges) {
+        if (c.campaign !== campaign) continue;
+        contacts += c.contacts;
+        cost += c.cost;
+      }
+      const heldContacts = r.cost === undefined ? 0 : 1;
+      const heldCost = r.cost ?? 0;
+      if (contacts !== heldContacts || cost !== heldCost) {
+        this.locked(r.slot, () => {
+          this.totals[r.slot * 2] = (this.totals[r.slot * 2] ?? 0) + contacts - heldContacts;
+          this.totals[r.slot * 2 + 1] = (this.totals[r.slot * 2 + 1] ?? 0) + cost - heldCost;
+        });
+      }
+    }
+    this.reserved.clear();
+    this.catalog = undefined;
+    // This shard's own spending, written with its commits.
+    if (actions !== undefined && actions.length > 0) this.record(actions, catalog);
+  }
+
+  private shared(campaign: string): BudgetSpent {
+    const slot = this.slots[campaign];
+    if (slot === undefined) return this.counters.get(campaign);
+    const held = this.reserved.get(campaign);
+    if (held !== undefined) return { ...held.before };
+    const catalog = this.catalog;
+    const budget = catalog?.campaigns.find((c) => c.id === campaign)?.budget;
+    if (catalog === undefined || budget === undefined) return this.locked(slot, () => ({ contacts: this.totals[slot * 2] ?? 0, cost: this.totals[slot * 2 + 1] ?? 0 }));
+    // In a decision: reserve a contact at the dearest channel's cost while the budget has room.
+    return this.locked(slot, () => {
+      const before = { contacts: this.totals[slot * 2] ?? 0, cost: this.totals[slot * 2 + 1] ?? 0 };
+      const spent = (budget.maxContacts !== undefined && before.contacts >= budget.maxContacts) || (budget.maxCost !== undefined && before.cost >= budget.maxCost);
+      let cost: number | undefined;
+      if (!spent) {
+        cost = Math.max(0, ...Object.values(budget.costPerChannel).map((x) => x ?? 0));
+        this.totals[slot * 2] = before.contacts + 1;
+        this.totals[slot * 2 + 1] = before.cost + cost;
+      }
+      this.reserved.set(campaign, { slot, before, cost });
+      return { ...before };
+    });
+  }
+
+  private locked<T>(slot: number, fn: () => T): T {
+    while (Atomics.compareExchange(this.locks, slot, 0, 1) !== 0) {
+      // held by another shard for a few instructions: spin
+    }
+    try {
+      return fn();
+    } finally {
+      Atomics.store(this.locks, slot, 0);
+    }
+  }
+}
