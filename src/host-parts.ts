@@ -39,7 +39,7 @@ export interface Ledgers {
   segments: SegmentLedger;
 }
 
-export async function loadLedgers(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger, own: { ledger?: BudgetLedger } = {}): Promise<Ledgers> {
+export async function loadLedgers(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger, own: { ledger?: BudgetLedger; capacity?: CapacityLedger } = {}): Promise<Ledgers> {
   const stopList = new StopList(store, config.stopListSecret);
   await stopList.load();
   const migrated = await stopList.migrate();
@@ -49,7 +49,7 @@ export async function loadLedgers(config: Readonly<Config>, store: Store, clock:
   }
   const ledger = own.ledger ?? new BudgetLedger();
   await ledger.counters.loadFrom(store, 100_000);
-  const capacity = new CapacityLedger();
+  const capacity = own.capacity ?? new CapacityLedger();
   await capacity.counters.loadFrom(store, 100_000);
   const propensity = new PropensityLedger();
   await propensity.counters.loadFrom(store, 100_000);

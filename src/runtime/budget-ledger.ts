@@ -68,6 +68,16 @@ export class CapacityLedger {
   /** Contacts so far on a channel on `day` (the reader decisionInputs takes). */
   readonly usedOn = (channel: Channel, day: number): number => this.counters.get(CapacityLedger.key(channel, day)).contacts;
 
+  /** Before a decision reads `usedOn`: as `BudgetLedger.openDecision` (a shard reserves there: src/shards/shard-capacity.ts). */
+  openDecision(_catalog: Catalog): void {
+    // one thread: the check and `closeDecision` are in one synchronous turn
+  }
+
+  /** After the decision, in the same turn: what it took on `day` (undefined: nothing, a repeat or a failure). */
+  closeDecision(actions: readonly DecisionAction[] | undefined, catalog: Catalog, day: number): void {
+    if (actions !== undefined && actions.length > 0) this.record(actions, catalog, day);
+  }
+
   /** What these actions take of shared capacity, for a shared store to reserve atomically. */
   charges(customer: string, actions: readonly DecisionAction[], catalog: Catalog, day: number): SharedCharge[] {
     return capacityCharges(actions, catalog.policy).map((c) => ({ customer, key: `capacity/${CapacityLedger.key(c.channel, day)}`, contacts: c.contacts, cost: 0, maxContacts: c.perDay }));

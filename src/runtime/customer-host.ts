@@ -584,12 +584,15 @@ export class CustomerHost {
     if (msg.type !== 'gateway.event') return this.decideLive(live, re, msg);
     // The budgets' check and what the decision spent, in this synchronous turn, whatever the outcome.
     this.o.ledger.openDecision(msg.catalog);
+    this.o.capacity?.openDecision(msg.catalog);
     this.spent = undefined;
     try {
       return this.decideLive(live, re, msg);
     } finally {
-      this.o.ledger.closeDecision(this.spent, msg.catalog);
+      const spent = this.spent;
       this.spent = undefined;
+      this.o.ledger.closeDecision(spent, msg.catalog);
+      this.o.capacity?.closeDecision(spent, msg.catalog, spent === undefined ? 0 : this.localDay(msg.catalog.policy, msg.now));
     }
   }
 
@@ -634,10 +637,8 @@ export class CustomerHost {
     if (msg.type === 'gateway.event' && explain !== undefined) live.lastExplain = explain;
     // Same synchronous turn as the spent check above: budgets are never overspent here.
     if (msg.type === 'gateway.event' && reply?.kind === 'decision' && !reply.duplicate && reply.actions.length > 0) {
-      const day = this.localDay(msg.catalog.policy, msg.now);
       this.spent = reply.actions;
-      this.o.capacity?.record(reply.actions, msg.catalog, day);
-      this.sharing.charge(live, reply.actions, msg.catalog, day);
+      this.sharing.charge(live, reply.actions, msg.catalog, this.localDay(msg.catalog.policy, msg.now));
     }
     if (msg.type === 'delivery.report') return { kind: 'ack', re, duplicate: false };
     if (reply === undefined) {

@@ -1,12 +1,12 @@
 import type { BudgetSpent, Catalog, DecisionAction } from '../../actors/index.js';
 import { budgetCharges } from '../../actors/index.js';
 import { BudgetLedger } from '../runtime/budget-ledger.js';
+import { SharedTotals } from './shared-totals.js';
 
 /**
  * Campaign budgets across shards. Every shard decides on its own thread, so a budget's
- * totals live in shared memory (a `SharedArrayBuffer` the main thread made: `budgetMemory`),
- * one slot a budgeted campaign (`BudgetSlots`, the main thread's numbering), each a lock and
- * the contacts and money spent by every shard. A decision reserves before it reads: when the
+ * totals live in shared memory (shared-totals.ts), one slot a budgeted campaign
+ * (`BudgetSlots`, the main thread's numbering): the contacts and money spent by every shard. A decision reserves before it reads: when the
  * host opens it, `spentOf` for a campaign takes the slot's lock, reads the totals and, when
  * they leave room, adds one contact and the dearest channel's cost to them; when the host
  * closes it, what the decision did not spend of that reservation is given back. So two
@@ -16,16 +16,6 @@ import { BudgetLedger } from '../runtime/budget-ledger.js';
  * commits, as a single node's is; at the first start each shard adds what it wrote before to
  * the shared totals.
  */
-
-/** Bytes of the lock words (Int32, one a slot), padded to the Float64 pairs (contacts, money) after them. */
-function lockBytes(slots: number): number {
-  return slots * 4 + (slots % 2) * 4;
-}
-
-/** The lock words of `slots` slots, then their contacts and money. */
-export function budgetMemory(slots: number): SharedArrayBuffer {
-  return new SharedArrayBuffer(lockBytes(slots) + slots * 16);
-}
 
 /** Budgeted campaigns' slots: a campaign keeps its slot for the life of the process. */
 export class BudgetSlots {
@@ -53,8 +43,7 @@ interface Reserved {
 }
 
 export class ShardBudgetLedger extends BudgetLedger {
-  private readonly locks: Int32Array;
-  private readonly totals: Float64Array;
+  private readonly totals: SharedTotals;
   private slots: Readonly<Record<string, number>>;
   private catalog: Catalog | undefined;
   /** reservations of the decision open now, by campaign */
@@ -62,8 +51,7 @@ export class ShardBudgetLedger extends BudgetLedger {
 
   constructor(memory: SharedArrayBuffer, capacity: number, slots: Readonly<Record<string, number>>) {
     super();
-    this.locks = new Int32Array(memory, 0, capacity);
-    this.totals = new Float64Array(memory, lockBytes(capacity), capacity * 2);
+    this.totals = new SharedTotals(memory, capacity);
     this.slots = slots;
     // What a decision (or a preview) is shown: every shard's totals, with the open decision's reservations.
     (this as { spentOf: (campaign: string) => BudgetSpent }).spentOf = (campaign) => this.shared(campaign);
@@ -79,9 +67,9 @@ export class ShardBudgetLedger extends BudgetLedger {
     for (const [campaign, spent] of this.counters.all()) {
       const slot = this.slots[campaign];
       if (slot === undefined) continue;
-      this.locked(slot, () => {
-        this.totals[slot * 2] = (this.totals[slot * 2] ?? 0) + spent.contacts;
-        this.totals[slot * 2 + 1] = (this.totals[slot * 2 + 1] ?? 0) + spent.cost;
+      this.totals.locked(slot, (v, at) => {
+        v[at] = (v[at] ?? 0) + spent.contacts;
+        v[at + 1] = (v[at + 1] ?? 0) + spent.cost;
       });
     }
   }
@@ -104,9 +92,9 @@ export class ShardBudgetLedger extends BudgetLedger {
       const heldContacts = r.cost === undefined ? 0 : 1;
       const heldCost = r.cost ?? 0;
       if (contacts !== heldContacts || cost !== heldCost) {
-        this.locked(r.slot, () => {
-          this.totals[r.slot * 2] = (this.totals[r.slot * 2] ?? 0) + contacts - heldContacts;
-          this.totals[r.slot * 2 + 1] = (this.totals[r.slot * 2 + 1] ?? 0) + cost - heldCost;
+        this.totals.locked(r.slot, (v, at) => {
+          v[at] = (v[at] ?? 0) + contacts - heldContacts;
+          v[at + 1] = (v[at + 1] ?? 0) + cost - heldCost;
         });
       }
     }
@@ -123,30 +111,19 @@ export class ShardBudgetLedger extends BudgetLedger {
     if (held !== undefined) return { ...held.before };
     const catalog = this.catalog;
     const budget = catalog?.campaigns.find((c) => c.id === campaign)?.budget;
-    if (catalog === undefined || budget === undefined) return this.locked(slot, () => ({ contacts: this.totals[slot * 2] ?? 0, cost: this.totals[slot * 2 + 1] ?? 0 }));
+    if (catalog === undefined || budget === undefined) return this.totals.locked(slot, (v, at) => ({ contacts: v[at] ?? 0, cost: v[at + 1] ?? 0 }));
     // In a decision: reserve a contact at the dearest channel's cost while the budget has room.
-    return this.locked(slot, () => {
-      const before = { contacts: this.totals[slot * 2] ?? 0, cost: this.totals[slot * 2 + 1] ?? 0 };
+    return this.totals.locked(slot, (v, at) => {
+      const before = { contacts: v[at] ?? 0, cost: v[at + 1] ?? 0 };
       const spent = (budget.maxContacts !== undefined && before.contacts >= budget.maxContacts) || (budget.maxCost !== undefined && before.cost >= budget.maxCost);
       let cost: number | undefined;
       if (!spent) {
         cost = Math.max(0, ...Object.values(budget.costPerChannel).map((x) => x ?? 0));
-        this.totals[slot * 2] = before.contacts + 1;
-        this.totals[slot * 2 + 1] = before.cost + cost;
+        v[at] = before.contacts + 1;
+        v[at + 1] = before.cost + cost;
       }
       this.reserved.set(campaign, { slot, before, cost });
       return { ...before };
     });
-  }
-
-  private locked<T>(slot: number, fn: () => T): T {
-    while (Atomics.compareExchange(this.locks, slot, 0, 1) !== 0) {
-      // held by another shard for a few instructions: spin
-    }
-    try {
-      return fn();
-    } finally {
-      Atomics.store(this.locks, slot, 0);
-    }
   }
 }

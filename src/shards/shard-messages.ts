@@ -25,6 +25,8 @@ export interface ShardWorkerData {
    * the shard's stored totals are in the memory (a shard started again does not add them twice)
    */
   budgets: { memory: SharedArrayBuffer; capacity: number; slots: Readonly<Record<string, number>>; counted: SharedArrayBuffer };
+  /** channel capacity across shards (shard-capacity.ts), counted with the budgets */
+  channelCapacity: SharedArrayBuffer;
 }
 
 /** A request: its number (the main thread's), its kind and what the gateway sent. */

@@ -10,6 +10,7 @@ import { createMetrics } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 import { ShardBudgetLedger } from './shard-budgets.js';
+import { ShardCapacityLedger } from './shard-capacity.js';
 import { shardCustomerId, shardOf } from './shard-of.js';
 import { loadDemoBank } from '../demo/demo-bank.js';
 import { demoCsvPath } from '../paths.js';
@@ -40,12 +41,14 @@ if (config.demo) {
   if (demo.loaded) logger.info({ customers: demo.customers }, 'the shard\'s part of the demo bank loaded');
 }
 const budgets = new ShardBudgetLedger(data.budgets.memory, data.budgets.capacity, data.budgets.slots);
-const ledgers = await loadLedgers(config, store, clock, logger, { ledger: budgets });
+const capacity = new ShardCapacityLedger(data.channelCapacity);
+const ledgers = await loadLedgers(config, store, clock, logger, { ledger: budgets, capacity });
 // Added, then marked: a shard dying between the two adds them again at its restart (a budget
 // then ends under-spent, never over).
 const counted = new Int32Array(data.budgets.counted);
 if (Atomics.load(counted, data.index) === 0) {
   budgets.addOwnTotals();
+  capacity.addOwnTotals();
   Atomics.store(counted, data.index, 1);
 }
 const committed = new CommittedFeed();

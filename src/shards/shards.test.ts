@@ -179,4 +179,25 @@ describe('two shards', () => {
     reopened.setCatalog(def);
     expect(await wave(reopened, 301, 'd')).toBe(5);
   }, 120_000);
+
+  it('never lets two shards pass a channel\'s capacity for the day, and counts a new day from zero', async () => {
+    const data = tempDir();
+    cleanups.push(data.remove);
+    const clock = new ManualClock(noon);
+    const def = loadCatalogFile(demoCatalogPath());
+    def.policy = { ...def.policy, channelCapacity: { ...def.policy?.channelCapacity, sms: { perDay: 6 } } };
+    const shards = await start(data.dir, 2, clock, def);
+    cleanups.push(() => shards.close(0));
+    const wave = async (from: number, id: string, at: number): Promise<number> => {
+      const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => shards.submitEvent({ ...declined(from + i, 0), id: `${id}-${from + i}`, at })));
+      expect(replies.filter((r) => r.kind !== 'decision')).toEqual([]);
+      return replies.reduce((n, r) => n + offers(r), 0);
+    };
+    expect(await wave(1, 'a', noon)).toBe(6);
+    expect(await wave(101, 'b', noon)).toBe(0);
+    // The next day: six more.
+    const tomorrow = noon + 86_400_000;
+    clock.set(tomorrow);
+    expect(await wave(201, 'c', tomorrow)).toBe(6);
+  }, 60_000);
 });

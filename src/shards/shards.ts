@@ -6,7 +6,9 @@ import type { CatalogDef, ContactIdentifierKind, GatewayEvent, GatewayResponse }
 import { contactIdentifierKinds, customerOfInstance } from '../../actors/index.js';
 import { readDemoCustomers } from '../demo/demo-bank.js';
 import { demoCsvPath } from '../paths.js';
-import { BudgetSlots, budgetMemory } from './shard-budgets.js';
+import { BudgetSlots } from './shard-budgets.js';
+import { CAPACITY_SLOTS } from './shard-capacity.js';
+import { sharedTotalsMemory } from './shared-totals.js';
 import { ShardDirectory } from './shard-directory.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -98,7 +100,8 @@ export class Shards {
   private withheldCount = 0;
   /** campaign budgets across shards (shard-budgets.ts) */
   private readonly budgetSlots = new BudgetSlots(BUDGET_SLOTS);
-  private readonly budgetMemory = budgetMemory(BUDGET_SLOTS);
+  private readonly budgetMemory = sharedTotalsMemory(BUDGET_SLOTS);
+  private readonly capacityMemory = sharedTotalsMemory(CAPACITY_SLOTS);
   private slots: Readonly<Record<string, number>>;
   /** an Int32 a shard: its stored budget totals are in the shared memory */
   private readonly counted: SharedArrayBuffer;
@@ -310,7 +313,7 @@ export class Shards {
   /** Starts a shard's worker; resolves when it is ready, rejects when its first start fails. */
   private run(s: Shard): Promise<void> {
     const budgets = { memory: this.budgetMemory, capacity: BUDGET_SLOTS, slots: this.slots, counted: this.counted };
-    const data: ShardWorkerData = { index: s.index, count: this.shards.length, dir: join(this.o.config.dataDir, `shard-${s.index}`), config: this.o.config, def: this.o.def, now: this.o.clock.now(), budgets };
+    const data: ShardWorkerData = { index: s.index, count: this.shards.length, dir: join(this.o.config.dataDir, `shard-${s.index}`), config: this.o.config, def: this.o.def, now: this.o.clock.now(), budgets, channelCapacity: this.capacityMemory };
     const worker = new Worker(this.url, { workerData: data });
     s.worker = worker;
     s.ready = false;
