@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import type { CatalogDef } from '../actors/index.js';
@@ -56,6 +57,7 @@ import { whoamiRoute } from './admin/whoami-route.js';
 import { consoleFiles } from './transport/console-files.js';
 import { privacyRoutes } from './admin/privacy-routes.js';
 import { customerImportRoutes } from './admin/customer-import-routes.js';
+import { SHARD_COUNT_FILE } from './shards/shard-count.js';
 import type { Uws } from './transport/uws.js';
 import { loadUws } from './transport/uws.js';
 
@@ -99,6 +101,9 @@ export interface StartOptions {
 async function openStore(config: Config, logger: Logger): Promise<Store> {
   switch (config.store) {
     case 'lmdb':
+      if (existsSync(join(config.dataDir, SHARD_COUNT_FILE))) {
+        throw new KairosError('invalid', `the data dir ${config.dataDir} holds customers spread over shards (${SHARD_COUNT_FILE}): a single node starts on a data dir of its own`);
+      }
       return new LmdbStore(join(config.dataDir, 'lmdb'), { ...lmdbOptions(config), warn: (message, err) => logger.error({ err }, message) });
     case 'memory':
       return new MemoryStore();

@@ -1,8 +1,11 @@
 import { createHmac } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RootDatabase } from 'lmdb';
 import { open } from 'lmdb';
 import type { ContactIdentifierKind } from '../../actors/index.js';
+import type { DataDirLock } from '../store/data-dir-lock.js';
+import { lockDataDir } from '../store/data-dir-lock.js';
 
 /**
  * Which shard an identifier (card, phone, e-mail, cookie) belongs to: the main thread's
@@ -24,8 +27,19 @@ export class ShardDirectory {
   private last: Promise<unknown> | undefined;
   private readonly secret: Buffer;
 
+  private readonly lock: DataDirLock;
+
+  /** Opens the index in `<dataDir>/directory`; throws `conflict`, naming the pid, while another router (this process's or another's) has it open. */
   constructor(dataDir: string, secret: string) {
-    this.db = open<number, Buffer>({ path: join(dataDir, 'directory'), keyEncoding: 'binary', compression: false });
+    const dir = join(dataDir, 'directory');
+    mkdirSync(dir, { recursive: true });
+    this.lock = lockDataDir(dir);
+    try {
+      this.db = open<number, Buffer>({ path: join(dir, 'index.mdb'), keyEncoding: 'binary', compression: false });
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
     this.secret = createHmac('sha256', 'kairos shard directory').update(secret).digest();
   }
 
@@ -65,7 +79,8 @@ export class ShardDirectory {
     return this.db.put(Buffer.from(`mark:${name}`), value);
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    await this.db.close();
+    this.lock.release();
   }
 }

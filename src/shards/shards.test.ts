@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import type { CatalogDef, GatewayEvent } from '../../actors/index.js';
 import { loadCatalogFile } from '../catalog/catalog-file.js';
 import { ManualClock } from '../clock.js';
 import { loadConfig } from '../config.js';
+import { startKairos } from '../kairos.js';
 import { createLogger } from '../logger.js';
 import { demoCatalogPath, packageRoot } from '../paths.js';
 import type { HostReply } from '../runtime/host-options.js';
@@ -99,6 +101,15 @@ describe('two shards', () => {
     const accepted = await shards.submitResponse({ id: 'resp-101', instance: (offer as { instance: string }).instance, outcome: 'accepted', at: noon + 60_000 });
     expect(accepted).toMatchObject({ kind: 'ack', duplicate: false });
     expect(await shards.submitResponse({ id: 'resp-x', instance: 'nonsense', outcome: 'accepted' })).toMatchObject({ kind: 'error', code: 'invalid' });
+
+    // One owner: a second router on the data dir is refused while the first has it (even in this process).
+    await expect(start(data.dir, 2, clock)).rejects.toThrow(/is in use by process/);
+    // A single node does not start on it, nor shards on a single node's.
+    await expect(startKairos(loadConfig({}, { dataDir: data.dir, port: 0, logLevel: 'silent', demo: false }))).rejects.toThrow(/spread over shards/);
+    const single = tempDir();
+    cleanups.push(single.remove);
+    mkdirSync(join(single.dir, 'lmdb'));
+    await expect(start(single.dir, 2, clock)).rejects.toThrow(/holds a single node's store/);
 
     // In the shards' stores: one SMS in the outbox for each customer answered with one, and nothing else.
     await shards.close(5000);

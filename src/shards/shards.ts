@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -9,6 +9,7 @@ import { demoCsvPath } from '../paths.js';
 import { BudgetSlots } from './shard-budgets.js';
 import { CAPACITY_SLOTS } from './shard-capacity.js';
 import { sharedTotalsMemory } from './shared-totals.js';
+import { recordShardCount } from './shard-count.js';
 import { ShardDirectory } from './shard-directory.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -59,9 +60,6 @@ interface Shard {
   closed?: () => void;
 }
 
-/** The file in the data dir that records the shard count its customers are spread by. */
-export const SHARD_COUNT_FILE = 'shards.json';
-
 /** Campaigns with a budget the shards can share totals of (one slot each, for the life of the process). */
 const BUDGET_SLOTS = 4096;
 
@@ -70,20 +68,6 @@ const START_TIMEOUT_MS = 60_000;
 
 export function shardWorkerUrl(): URL {
   return new URL('./shard-worker.js', import.meta.url);
-}
-
-/** The shard count recorded in `dataDir`, written when there is none; a different one is refused. */
-export function recordShardCount(dataDir: string, count: number): void {
-  const file = join(dataDir, SHARD_COUNT_FILE);
-  if (existsSync(file)) {
-    const recorded = (JSON.parse(readFileSync(file, 'utf8')) as { shards?: unknown }).shards;
-    if (recorded !== count) {
-      throw new KairosError('invalid', `the data dir ${dataDir} holds customers spread over ${String(recorded)} shards: start with KAIROS_SHARDS=${String(recorded)} (another count would look for customers on the wrong shard)`);
-    }
-    return;
-  }
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ shards: count })}\n`);
 }
 
 export class Shards {

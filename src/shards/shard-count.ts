@@ -1,0 +1,27 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KairosError } from '../errors.js';
+
+/** The file in the data dir that records the shard count its customers are spread by. */
+export const SHARD_COUNT_FILE = 'shards.json';
+
+/**
+ * The shard count recorded in `dataDir`, written when there is none; a different one is
+ * refused, and so is a data dir a single node's store is in (its customers are not spread
+ * over shards: moving them is not built yet).
+ */
+export function recordShardCount(dataDir: string, count: number): void {
+  if (existsSync(join(dataDir, 'lmdb'))) {
+    throw new KairosError('invalid', `the data dir ${dataDir} holds a single node's store (${join(dataDir, 'lmdb')}): shards start on a data dir of their own`);
+  }
+  const file = join(dataDir, SHARD_COUNT_FILE);
+  if (existsSync(file)) {
+    const recorded = (JSON.parse(readFileSync(file, 'utf8')) as { shards?: unknown }).shards;
+    if (recorded !== count) {
+      throw new KairosError('invalid', `the data dir ${dataDir} holds customers spread over ${String(recorded)} shards: start with KAIROS_SHARDS=${String(recorded)} (another count would look for customers on the wrong shard)`);
+    }
+    return;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ shards: count })}\n`);
+}
