@@ -25,7 +25,9 @@ import { parseEvent } from '../src/transport/frames.js';
  * events costs (measured alone in the same run), and the p99 from submission to reply.
  * `shard_cpu_ratio_N` is N shards' CPU per event over one shard's: at or under 1.25, N cores
  * carry about N times one core's events (this 2-core machine measures the cost, not the
- * speed-up).
+ * speed-up). The `host` figure is the whole server (`startKairos`: its dispatcher and timers
+ * too), the shards' only their hosts and the router: compare the shard counts with each
+ * other; `host` says what a single node costs on the same events.
  *
  *   node dist/load-tests/shard-bench.js [--rate 1500] [--seconds 10] [--shards 1,2,4,8] [--customers 45211]
  *
@@ -114,7 +116,8 @@ async function main(): Promise<void> {
   const rate = wholeOption('--rate', values.rate, 1, 100_000);
   const seconds = wholeOption('--seconds', values.seconds, 1, 3600);
   const customers = customersInTurns(values.customers);
-  const counts = values.shards.split(',').map((c) => wholeOption('--shards', c, 1, 64));
+  // (one shard always: the ratios are to its figure)
+  const counts = [...new Set([1, ...values.shards.split(',').map((c) => wholeOption('--shards', c, 1, 64))])].sort((a, b) => a - b);
   const results = new Map<string, Measured>();
   const report = (name: string, m: Measured): void => {
     results.set(name, m);

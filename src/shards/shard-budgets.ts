@@ -34,6 +34,11 @@ export class BudgetSlots {
   }
 }
 
+/** Money to a millionth of a rouble: reservations given back leave no float dust at a budget's edge. */
+function money(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
 interface Reserved {
   slot: number;
   /** the totals before the reservation (what the decision was shown) */
@@ -49,28 +54,48 @@ export class ShardBudgetLedger extends BudgetLedger {
   /** reservations of the decision open now, by campaign */
   private readonly reserved = new Map<string, Reserved>();
 
-  constructor(memory: SharedArrayBuffer, capacity: number, slots: Readonly<Record<string, number>>) {
+  /**
+   * `counted`: an Int32 a shard and slot, set once the shard's stored totals for the slot's
+   * campaign are in the shared memory (a restarted shard, or a slot a later catalog brought,
+   * adds them once).
+   */
+  constructor(
+    memory: SharedArrayBuffer,
+    private readonly capacity: number,
+    slots: Readonly<Record<string, number>>,
+    private readonly shard: number,
+    private readonly counted: Int32Array,
+  ) {
     super();
-    this.totals = new SharedTotals(memory, capacity);
+    this.totals = new SharedTotals(memory, capacity, shard);
     this.slots = slots;
     // What a decision (or a preview) is shown: every shard's totals, with the open decision's reservations.
     (this as { spentOf: (campaign: string) => BudgetSpent }).spentOf = (campaign) => this.shared(campaign);
   }
 
-  /** A new catalog's slots (new budgeted campaigns numbered by the main thread). */
+  /** A new catalog's slots (new budgeted campaigns numbered by the main thread), with this shard's stored totals for them. */
   setSlots(slots: Readonly<Record<string, number>>): void {
     this.slots = slots;
+    this.addOwnTotals();
   }
 
-  /** At the first start: what this shard spent before (loaded from its store) added to the shared totals. */
+  /**
+   * What this shard spent before (loaded from its store) added to the shared totals, once a
+   * slot: added, then marked (a shard dying between the two adds them again when it starts
+   * again: a budget then ends under-spent, never over).
+   */
   addOwnTotals(): void {
-    for (const [campaign, spent] of this.counters.all()) {
-      const slot = this.slots[campaign];
-      if (slot === undefined) continue;
-      this.totals.locked(slot, (v, at) => {
-        v[at] = (v[at] ?? 0) + spent.contacts;
-        v[at + 1] = (v[at + 1] ?? 0) + spent.cost;
-      });
+    for (const [campaign, slot] of Object.entries(this.slots)) {
+      const flag = this.shard * this.capacity + slot;
+      if (Atomics.load(this.counted, flag) !== 0) continue;
+      const spent = this.counters.all().get(campaign);
+      if (spent !== undefined) {
+        this.totals.locked(slot, (v, at) => {
+          v[at] = (v[at] ?? 0) + spent.contacts;
+          v[at + 1] = money((v[at + 1] ?? 0) + spent.cost);
+        });
+      }
+      Atomics.store(this.counted, flag, 1);
     }
   }
 
@@ -94,7 +119,7 @@ export class ShardBudgetLedger extends BudgetLedger {
       if (contacts !== heldContacts || cost !== heldCost) {
         this.totals.locked(r.slot, (v, at) => {
           v[at] = (v[at] ?? 0) + contacts - heldContacts;
-          v[at + 1] = (v[at + 1] ?? 0) + cost - heldCost;
+          v[at + 1] = money((v[at + 1] ?? 0) + cost - heldCost);
         });
       }
     }
@@ -120,7 +145,7 @@ export class ShardBudgetLedger extends BudgetLedger {
       if (!spent) {
         cost = Math.max(0, ...Object.values(budget.costPerChannel).map((x) => x ?? 0));
         v[at] = before.contacts + 1;
-        v[at + 1] = before.cost + cost;
+        v[at + 1] = money(before.cost + cost);
       }
       this.reserved.set(campaign, { slot, before, cost });
       return { ...before };

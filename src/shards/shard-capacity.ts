@@ -31,9 +31,9 @@ export class ShardCapacityLedger extends CapacityLedger {
   private catalog: Catalog | undefined;
   private readonly reserved = new Map<string, Reserved>();
 
-  constructor(memory: SharedArrayBuffer) {
+  constructor(memory: SharedArrayBuffer, shard: number) {
     super();
-    this.totals = new SharedTotals(memory, CAPACITY_SLOTS);
+    this.totals = new SharedTotals(memory, CAPACITY_SLOTS, shard);
     (this as { usedOn: (channel: Channel, day: number) => number }).usedOn = (channel, day) => this.shared(channel, day);
   }
 

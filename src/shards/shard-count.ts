@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KairosError } from '../errors.js';
 
@@ -23,5 +23,7 @@ export function recordShardCount(dataDir: string, count: number): void {
     return;
   }
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ shards: count })}\n`);
+  // Written whole or not at all (a crash mid-write leaves no torn file).
+  writeFileSync(`${file}.tmp`, `${JSON.stringify({ shards: count })}\n`);
+  renameSync(`${file}.tmp`, file);
 }

@@ -16,14 +16,15 @@ import { lockDataDir } from '../store/data-dir-lock.js';
  * too. The shard's own store stays the authority on who holds the identifier (its host
  * resolves it there, as a single node does); the directory only says where to ask.
  *
- * A claim is durable before the shard is sent the request that makes it (`settled()`, which
- * the router awaits before posting a batch with claims), so a shard never commits a link the
- * directory does not have.
+ * A claim is durable before the shard is sent the request that makes it (`barrier()`, which
+ * the router awaits before posting the batches taken after the claim), so a shard never
+ * commits a link the directory does not have.
  */
 export class ShardDirectory {
   private readonly db: RootDatabase<number, Buffer>;
   /** claims not yet committed (the index's reads see only what is), by key */
   private readonly recent = new Map<string, number>();
+  /** the last claim's write: committed, every claim before it is (lmdb-js commits in order) */
   private last: Promise<unknown> | undefined;
   private readonly secret: Buffer;
 
@@ -58,14 +59,20 @@ export class ShardDirectory {
     const key = this.keyOf(kind, value);
     const k = key.toString('latin1');
     this.recent.set(k, shard);
-    const put = this.db.put(key, shard).then(() => {
+    const put = this.db.put(key, shard);
+    // Committed or failed, it is no longer in flight: a failed claim is made again by the next event naming the identifier.
+    const done = (): void => {
       if (this.recent.get(k) === shard) this.recent.delete(k);
-    });
+    };
+    put.then(done, done);
     this.last = put;
   }
 
-  /** Resolves once every claim made so far is committed; undefined when there is none in flight. */
-  settled(): Promise<unknown> | undefined {
+  /**
+   * Resolves once every claim made so far is committed, rejects when the last one's write
+   * failed; undefined when none is in flight.
+   */
+  barrier(): Promise<unknown> | undefined {
     if (this.recent.size === 0) return undefined;
     return this.last;
   }

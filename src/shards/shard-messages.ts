@@ -21,12 +21,12 @@ export interface ShardWorkerData {
   /** the manual clock's reading (a manual clock only); every batch carries the main thread's */
   now: number;
   /**
-   * campaign budgets across shards (shard-budgets.ts); `counted`: an Int32 a shard, set once
-   * the shard's stored totals are in the memory (a shard started again does not add them twice)
+   * campaign budgets across shards (shard-budgets.ts); `counted`: an Int32 a shard and slot,
+   * set once the shard's stored totals for it are in the memory (a restart adds them once)
    */
   budgets: { memory: SharedArrayBuffer; capacity: number; slots: Readonly<Record<string, number>>; counted: SharedArrayBuffer };
-  /** channel capacity across shards (shard-capacity.ts), counted with the budgets */
-  channelCapacity: SharedArrayBuffer;
+  /** channel capacity across shards (shard-capacity.ts); `counted`: an Int32 a shard, as the budgets' */
+  channelCapacity: { memory: SharedArrayBuffer; counted: SharedArrayBuffer };
 }
 
 /** A request: its number (the main thread's), its kind and what the gateway sent. */

@@ -5,7 +5,7 @@ import { contactIdentifierKinds } from '../../actors/index.js';
 /**
  * Which shard owns a key: FNV-1a over the key's UTF-16 code units, modulo the shard count.
  * Stable across versions and processes (a data dir's customers stay on their shard), cheap
- * (no allocation) and even enough for ids and identifiers (src/shards/shard-of.test.ts).
+ * (no allocation) and even enough for ids and identifiers (src/shards/shards.test.ts, "shard routing").
  */
 export function shardOf(key: string, count: number): number {
   if (count <= 1) return 0;

@@ -40,16 +40,15 @@ if (config.demo) {
   const demo = await loadDemoBank(store, demoCsvPath(), clock.now(), 5000, (id) => shardOf(id, data.count) === data.index);
   if (demo.loaded) logger.info({ customers: demo.customers }, 'the shard\'s part of the demo bank loaded');
 }
-const budgets = new ShardBudgetLedger(data.budgets.memory, data.budgets.capacity, data.budgets.slots);
-const capacity = new ShardCapacityLedger(data.channelCapacity);
+const budgets = new ShardBudgetLedger(data.budgets.memory, data.budgets.capacity, data.budgets.slots, data.index, new Int32Array(data.budgets.counted));
+const capacity = new ShardCapacityLedger(data.channelCapacity.memory, data.index);
 const ledgers = await loadLedgers(config, store, clock, logger, { ledger: budgets, capacity });
-// Added, then marked: a shard dying between the two adds them again at its restart (a budget
-// then ends under-spent, never over).
-const counted = new Int32Array(data.budgets.counted);
-if (Atomics.load(counted, data.index) === 0) {
-  budgets.addOwnTotals();
+// This shard's stored totals into the shared ones, once (flags in shared memory: a restart does not add them again).
+budgets.addOwnTotals();
+const capacityCounted = new Int32Array(data.channelCapacity.counted);
+if (Atomics.load(capacityCounted, data.index) === 0) {
   capacity.addOwnTotals();
-  Atomics.store(counted, data.index, 1);
+  Atomics.store(capacityCounted, data.index, 1);
 }
 const committed = new CommittedFeed();
 // The contacts' outbox records are in the shard's store (durably, with the commit that made them).

@@ -111,8 +111,17 @@ describe('two shards', () => {
     mkdirSync(join(single.dir, 'lmdb'));
     await expect(start(single.dir, 2, clock)).rejects.toThrow(/holds a single node's store/);
 
-    // In the shards' stores: one SMS in the outbox for each customer answered with one, and nothing else.
+    // Closed while a shard is being started again: nothing is left running, nothing unanswered.
+    const closing = shards.submitEvent({ ...declined(2, 7), id: 'while-closing' });
+    await shards.kill(1);
     await shards.close(5000);
+    expect(await closing).toMatchObject({ re: 'while-closing' });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(shards.running).toBe(0);
+    expect(shards.unanswered).toEqual([0, 0]);
+    expect(await shards.submitEvent(declined(3, 7))).toMatchObject({ kind: 'error', code: 'overloaded', message: 'server is shutting down' });
+
+    // In the shards' stores: one SMS in the outbox for each customer answered with one, and nothing else.
     const sms: string[] = [];
     for (const i of [0, 1]) {
       const store = new LmdbStore(join(data.dir, `shard-${i}`));
@@ -185,10 +194,18 @@ describe('two shards', () => {
     const reopened = await start(data.dir, 2, clock, def);
     cleanups.push(() => reopened.close(0));
     expect(await wave(reopened, 201, 'c')).toBe(0);
+    await reopened.close(5000);
+    // Reopened with the budget gone, then given back by a new catalog: what the shards spent counts again.
+    delete campaign.budget;
+    const third = await start(data.dir, 2, clock, def);
+    cleanups.push(() => third.close(0));
+    campaign.budget = { maxContacts: 8 };
+    third.setCatalog(def);
+    expect(await wave(third, 401, 'e')).toBe(0);
     // Raised by 5 (a new catalog): 5 more, no more.
     campaign.budget = { maxContacts: 13 };
-    reopened.setCatalog(def);
-    expect(await wave(reopened, 301, 'd')).toBe(5);
+    third.setCatalog(def);
+    expect(await wave(third, 301, 'd')).toBe(5);
   }, 120_000);
 
   it('never lets two shards pass a channel\'s capacity for the day, and counts a new day from zero', async () => {

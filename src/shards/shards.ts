@@ -8,7 +8,7 @@ import { readDemoCustomers } from '../demo/demo-bank.js';
 import { demoCsvPath } from '../paths.js';
 import { BudgetSlots } from './shard-budgets.js';
 import { CAPACITY_SLOTS } from './shard-capacity.js';
-import { sharedTotalsMemory } from './shared-totals.js';
+import { releaseHeldBy, sharedTotalsMemory } from './shared-totals.js';
 import { recordShardCount } from './shard-count.js';
 import { ShardDirectory } from './shard-directory.js';
 import type { Clock } from '../clock.js';
@@ -47,24 +47,50 @@ export interface ShardsOptions {
   workerUrl?: URL;
 }
 
+interface Unanswered {
+  request: ShardRequest;
+  resolve: (r: HostReply) => void;
+  /** times posted to a worker of the shard (a request whose shard stopped twice with it is answered `internal`) */
+  posts: number;
+}
+
 interface Shard {
   index: number;
   worker: Worker | undefined;
   ready: boolean;
-  /** requests routed here and not yet posted (waiting for the end of the turn, or for the shard to start) */
+  /** counts the shard's workers: a batch taken for one is not posted to the next (which is handed everything unanswered) */
+  epoch: number;
+  /** requests routed here and not yet taken into a batch */
   queue: ShardRequest[];
   /** posted or queued, not yet answered: by sequence number, in order */
-  unanswered: Map<number, { request: ShardRequest; resolve: (r: HostReply) => void }>;
+  unanswered: Map<number, Unanswered>;
   restarts: number;
+  /** starts failed in a row (past MAX_FAILED_STARTS what it holds is answered `overloaded`) */
+  failedStarts: number;
+  /** the next start's timer, after a failed one */
+  retry?: NodeJS.Timeout;
   /** resolved when the shard said `closed` */
   closed?: () => void;
+}
+
+/** A shard's requests taken at the end of a turn, for its worker of that epoch. */
+interface Batch {
+  shard: Shard;
+  epoch: number;
+  requests: ShardRequest[];
 }
 
 /** Campaigns with a budget the shards can share totals of (one slot each, for the life of the process). */
 const BUDGET_SLOTS = 4096;
 
-/** A worker's first start may take this long (opening its environment, loading its ledgers) before the start is failed. */
+/** A worker's start may take this long (opening its environment, loading its ledgers) before it is ended and started again. */
 const START_TIMEOUT_MS = 60_000;
+
+/** Starts failed in a row after which a shard's requests are answered `overloaded` (it is still started again every second). */
+const MAX_FAILED_STARTS = 3;
+
+/** Posts of one request after which a shard that stopped with it in hand answers it `internal` instead of taking it again. */
+const MAX_POSTS = 2;
 
 export function shardWorkerUrl(): URL {
   return new URL('./shard-worker.js', import.meta.url);
@@ -78,25 +104,28 @@ export class Shards {
   private readonly url: URL;
   /** identifier -> shard (shard-directory.ts) */
   private readonly directory: ShardDirectory;
-  /** a flush waiting for the directory's claims to be committed: later flushes wait behind it */
-  private waiting: Promise<void> | undefined;
+  /** batches waiting for the directory's claims to be committed: later batches are posted behind them */
+  private chain: Promise<void> | undefined;
   /** identifiers an event named that were claimed by another shard than its customer's: withheld from it */
   private withheldCount = 0;
-  /** campaign budgets across shards (shard-budgets.ts) */
+  /** campaign budgets and channel capacity across shards (shard-budgets.ts, shard-capacity.ts) */
   private readonly budgetSlots = new BudgetSlots(BUDGET_SLOTS);
   private readonly budgetMemory = sharedTotalsMemory(BUDGET_SLOTS);
   private readonly capacityMemory = sharedTotalsMemory(CAPACITY_SLOTS);
   private slots: Readonly<Record<string, number>>;
-  /** an Int32 a shard: its stored budget totals are in the shared memory */
+  /** an Int32 a shard and budget slot, and one a shard for the capacity: the shard's stored totals are in the shared memory */
   private readonly counted: SharedArrayBuffer;
+  private readonly capacityCounted: SharedArrayBuffer;
 
   private constructor(private o: ShardsOptions) {
     this.url = o.workerUrl ?? shardWorkerUrl();
     if (!existsSync(fileURLToPath(this.url))) throw new KairosError('internal', `the shard worker ${fileURLToPath(this.url)} is not built: npm run build`);
-    this.shards = Array.from({ length: o.count }, (_, index) => ({ index, worker: undefined, ready: false, queue: [], unanswered: new Map(), restarts: 0 }));
-    this.counted = new SharedArrayBuffer(4 * o.count);
-    this.directory = new ShardDirectory(o.config.dataDir, o.config.stopListSecret);
+    this.shards = Array.from({ length: o.count }, (_, index) => ({ index, worker: undefined, ready: false, epoch: 0, queue: [], unanswered: new Map(), restarts: 0, failedStarts: 0 }));
+    this.counted = new SharedArrayBuffer(4 * o.count * BUDGET_SLOTS);
+    this.capacityCounted = new SharedArrayBuffer(4 * o.count);
     this.slots = this.budgetSlots.assign(o.def);
+    // Last: it takes the data dir's lock.
+    this.directory = new ShardDirectory(o.config.dataDir, o.config.stopListSecret);
   }
 
   /** The demo bank's identifiers claimed for their customers' shards (each shard loads its own customers). */
@@ -108,16 +137,17 @@ export class Shards {
       for (const kind of contactIdentifierKinds) for (const value of c.record.identifiers[kind] ?? []) this.directory.claim(kind, value, shard);
       customers++;
     }
-    await this.directory.settled();
+    await this.directory.barrier();
     await this.directory.putMark('demo', customers);
   }
 
   /** Starts every shard; resolves once each has opened its store and can take requests. */
   static async start(o: ShardsOptions): Promise<Shards> {
     if (!Number.isSafeInteger(o.count) || o.count < 1) throw new KairosError('invalid', `the shard count must be a whole number from 1, not ${String(o.count)}`);
-    recordShardCount(o.config.dataDir, o.count);
+    if (o.config.store !== 'lmdb') throw new KairosError('invalid', `shards keep their customers in LMDB (KAIROS_STORE=lmdb), not ${o.config.store}`);
     const shards = new Shards(o);
     try {
+      recordShardCount(o.config.dataDir, o.count);
       await shards.claimDemo();
       await Promise.all(shards.shards.map((s) => shards.run(s)));
     } catch (err) {
@@ -134,6 +164,11 @@ export class Shards {
   /** How many times each shard was started again after it died. */
   get restarts(): readonly number[] {
     return this.shards.map((s) => s.restarts);
+  }
+
+  /** Shards with a thread (started or starting). */
+  get running(): number {
+    return this.shards.filter((s) => s.worker !== undefined).length;
   }
 
   /** Requests each shard holds unanswered (posted or waiting to be). */
@@ -153,6 +188,7 @@ export class Shards {
 
   /** Decides on a gateway event in the shard of its customer (`route`). */
   submitEvent(event: GatewayEvent): Promise<HostReply> {
+    if (this.closing) return Promise.resolve(shuttingDown(event.id));
     const routed = this.route(event);
     if (routed === undefined) return Promise.resolve({ kind: 'error', re: event.id, code: 'invalid', message: 'field "customer": names no one (id, card, phone, email or cookie)' });
     return this.send(routed.shard, [++this.seq, 'event', routed.event]);
@@ -194,6 +230,7 @@ export class Shards {
 
   /** Records a response in the shard of the customer its offer instance was made to. */
   submitResponse(response: GatewayResponse): Promise<HostReply> {
+    if (this.closing) return Promise.resolve(shuttingDown(response.id));
     const customer = customerOfInstance(response.instance);
     if (customer === undefined) return Promise.resolve({ kind: 'error', re: response.id, code: 'invalid', message: `field "instance": "${response.instance}" is not an offer-instance id` });
     return this.send(this.shardOf(customer), [++this.seq, 'response', response]);
@@ -201,9 +238,10 @@ export class Shards {
 
   /** A new catalog for every shard (its next batch decides with it). */
   setCatalog(def: CatalogDef): void {
+    const slots = this.budgetSlots.assign(def);
     this.o = { ...this.o, def };
-    this.slots = this.budgetSlots.assign(def);
-    for (const s of this.shards) s.worker?.postMessage({ t: 'catalog', def, slots: this.slots } satisfies ToShard);
+    this.slots = slots;
+    for (const s of this.shards) s.worker?.postMessage({ t: 'catalog', def, slots } satisfies ToShard);
   }
 
   /** Ends a shard's thread as a crash would (tests): it is started again and handed what it had not answered. */
@@ -212,111 +250,163 @@ export class Shards {
     if (worker !== undefined) await worker.terminate();
   }
 
-  /** Lets every shard finish what it holds and commit it, then ends the threads. */
+  /**
+   * Lets every shard finish what it holds and commit it (for up to `timeoutMs` and 10 s more,
+   * then its thread is ended), answers what is left `overloaded`, closes the directory.
+   */
   async close(timeoutMs: number): Promise<void> {
     this.closing = true;
     await Promise.all(
       this.shards.map(async (s) => {
+        if (s.retry !== undefined) clearTimeout(s.retry);
         const worker = s.worker;
         if (worker === undefined) return;
         if (!s.ready) {
           await worker.terminate();
           return;
         }
+        s.ready = false;
         const closed = new Promise<void>((resolve) => {
           s.closed = resolve;
           worker.once('exit', () => resolve());
+          setTimeout(resolve, timeoutMs + 10_000).unref();
         });
         worker.postMessage({ t: 'close', timeoutMs } satisfies ToShard);
         await closed;
         await worker.terminate();
       }),
     );
-    for (const s of this.shards) {
-      for (const [, u] of s.unanswered) u.resolve({ kind: 'error', re: u.request[2].id, code: 'overloaded', message: 'server is shutting down' });
-      s.unanswered.clear();
-    }
-    await this.waiting;
+    for (const s of this.shards) this.answerAll(s, (re) => shuttingDown(re));
+    await this.chain;
     await this.directory.close();
   }
 
   private send(index: number, request: ShardRequest): Promise<HostReply> {
     const shard = this.shards[index] as Shard;
-    if (this.closing) return Promise.resolve({ kind: 'error', re: request[2].id, code: 'overloaded', message: 'server is shutting down' });
     // A shard being started again holds what comes meanwhile, up to the host's bound.
     if (!shard.ready && shard.unanswered.size >= this.o.config.maxInFlight) {
       return Promise.resolve({ kind: 'error', re: request[2].id, code: 'overloaded', message: `shard ${index} is restarting; retry later` });
     }
     return new Promise<HostReply>((resolve) => {
-      shard.unanswered.set(request[0], { request, resolve });
+      shard.unanswered.set(request[0], { request, resolve, posts: 0 });
       shard.queue.push(request);
-      if (!this.flushQueued) {
-        this.flushQueued = true;
-        setImmediate(this.flush);
-      }
+      this.flushSoon();
     });
   }
 
+  private flushSoon(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(this.flush);
+  }
+
   /**
-   * Posts each ready shard's queue as one batch; once the directory's claims are committed
-   * when there are some in flight (and behind a flush already waiting for them), so that a
-   * shard never commits a link the directory has not.
+   * Takes each ready shard's queue as one batch and posts them: at once when no identifier
+   * claim is being written and no earlier batch waits; else once the claims made so far are
+   * committed, behind the batches already waiting (so a shard never commits a link the
+   * directory has not, and batches go out in the order they were taken). A claim that cannot
+   * be written: its batches are answered `overloaded`, nothing of them decided.
    */
   private readonly flush = (): void => {
     this.flushQueued = false;
-    if (this.waiting !== undefined) return;
-    const settled = this.directory.settled();
-    if (settled === undefined) {
-      this.post();
+    const batches: Batch[] = [];
+    for (const s of this.shards) {
+      if (!s.ready || s.queue.length === 0) continue;
+      batches.push({ shard: s, epoch: s.epoch, requests: s.queue });
+      s.queue = [];
+    }
+    if (batches.length === 0) return;
+    const barrier = this.directory.barrier();
+    if (barrier === undefined && this.chain === undefined) {
+      this.post(batches);
       return;
     }
-    this.waiting = settled.then(
-      () => this.afterWait(),
-      (err: unknown) => {
-        this.o.logger.error({ err }, 'writing the shard directory failed');
-        this.afterWait();
-      },
-    );
+    const waited = (this.chain ?? Promise.resolve())
+      .then(() => barrier)
+      .then(
+        () => this.post(batches),
+        (err: unknown) => this.refuse(batches, err),
+      );
+    const link: Promise<void> = waited.then(() => {
+      if (this.chain === link) this.chain = undefined;
+    });
+    this.chain = link;
   };
 
-  private afterWait(): void {
-    this.waiting = undefined;
-    this.flush();
-  }
-
-  private post(): void {
+  private post(batches: readonly Batch[]): void {
     const now = this.o.clock.now();
-    for (const s of this.shards) {
-      if (!s.ready || s.queue.length === 0 || s.worker === undefined) continue;
-      const requests = s.queue;
-      s.queue = [];
-      s.worker.postMessage({ t: 'batch', now, requests } satisfies ToShard);
+    for (const b of batches) {
+      const s = b.shard;
+      // (its worker stopped meanwhile: the next one is handed everything unanswered)
+      if (!s.ready || s.epoch !== b.epoch || s.worker === undefined) continue;
+      const requests = b.requests.filter((r) => {
+        const u = s.unanswered.get(r[0]);
+        if (u === undefined) return false;
+        u.posts++;
+        return true;
+      });
+      if (requests.length > 0) s.worker.postMessage({ t: 'batch', now, requests } satisfies ToShard);
     }
   }
 
-  /** Starts a shard's worker; resolves when it is ready, rejects when its first start fails. */
+  private refuse(batches: readonly Batch[], err: unknown): void {
+    this.o.logger.error({ err }, 'writing the shard directory failed; the requests that waited for it are answered overloaded');
+    for (const b of batches) {
+      for (const r of b.requests) {
+        const u = b.shard.unanswered.get(r[0]);
+        if (u === undefined) continue;
+        b.shard.unanswered.delete(r[0]);
+        u.resolve({ kind: 'error', re: r[2].id, code: 'overloaded', message: 'the shard directory could not be written; nothing was changed, retry later' });
+      }
+    }
+  }
+
+  private answerAll(s: Shard, reply: (re: string) => HostReply): void {
+    for (const [, u] of s.unanswered) u.resolve(reply(u.request[2].id));
+    s.unanswered.clear();
+    s.queue = [];
+  }
+
+  /** A started shard: everything it holds unanswered goes to its new worker, in order (through `flush`, behind the claims). */
+  private replay(s: Shard): void {
+    s.queue = [];
+    for (const [seq, u] of s.unanswered) {
+      if (u.posts >= MAX_POSTS) {
+        s.unanswered.delete(seq);
+        u.resolve({ kind: 'error', re: u.request[2].id, code: 'internal', message: `shard ${s.index} stopped ${u.posts} times while deciding on this request; retry later` });
+        continue;
+      }
+      s.queue.push(u.request);
+    }
+    if (s.queue.length > 0) this.flushSoon();
+  }
+
+  /** Starts a shard's worker; resolves when it is ready, rejects when this start fails (the worker is ended). */
   private run(s: Shard): Promise<void> {
+    if (this.closing) return Promise.reject(new KairosError('overloaded', 'closing'));
     const budgets = { memory: this.budgetMemory, capacity: BUDGET_SLOTS, slots: this.slots, counted: this.counted };
-    const data: ShardWorkerData = { index: s.index, count: this.shards.length, dir: join(this.o.config.dataDir, `shard-${s.index}`), config: this.o.config, def: this.o.def, now: this.o.clock.now(), budgets, channelCapacity: this.capacityMemory };
+    const data: ShardWorkerData = { index: s.index, count: this.shards.length, dir: join(this.o.config.dataDir, `shard-${s.index}`), config: this.o.config, def: this.o.def, now: this.o.clock.now(), budgets, channelCapacity: { memory: this.capacityMemory, counted: this.capacityCounted } };
     const worker = new Worker(this.url, { workerData: data });
     s.worker = worker;
     s.ready = false;
     return new Promise<void>((resolve, reject) => {
       let started = false;
       const timer = setTimeout(() => {
-        if (!started) reject(new KairosError('internal', `shard ${s.index} did not start in ${START_TIMEOUT_MS / 1000} s`));
+        if (started) return;
+        reject(new KairosError('internal', `shard ${s.index} did not start in ${START_TIMEOUT_MS / 1000} s`));
+        void worker.terminate();
       }, START_TIMEOUT_MS);
       timer.unref();
       worker.on('message', (m: FromShard) => {
+        // (a worker that is no longer the shard's: ended after its start timed out)
+        if (s.worker !== worker) return;
         switch (m.t) {
           case 'ready':
             started = true;
             clearTimeout(timer);
             s.ready = true;
-            // Everything it had not answered, in order (a restart), then what came meanwhile.
-            s.queue = [...s.unanswered.values()].map((u) => u.request);
-            if (s.queue.length > 0) worker.postMessage({ t: 'batch', now: this.o.clock.now(), requests: s.queue } satisfies ToShard);
-            s.queue = [];
+            s.failedStarts = 0;
+            this.replay(s);
             resolve();
             return;
           case 'replies':
@@ -334,9 +424,13 @@ export class Shards {
       });
       worker.on('error', (err) => this.o.logger.error({ err, shard: s.index }, 'a shard failed'));
       worker.on('exit', (code) => {
+        // A lock a slot's holder left taken: released (its thread is gone).
+        releaseHeldBy(this.budgetMemory, BUDGET_SLOTS, s.index);
+        releaseHeldBy(this.capacityMemory, CAPACITY_SLOTS, s.index);
         if (s.worker !== worker) return;
         s.ready = false;
         s.worker = undefined;
+        s.epoch++;
         if (!started) {
           clearTimeout(timer);
           reject(new KairosError('internal', `shard ${s.index} stopped while starting (exit code ${code})`));
@@ -345,14 +439,26 @@ export class Shards {
         if (this.closing) return;
         s.restarts++;
         this.o.logger.error({ shard: s.index, code, unanswered: s.unanswered.size, restarts: s.restarts }, 'a shard stopped; starting it again on its store');
-        const again = (): void => {
-          this.run(s).catch((err: unknown) => {
-            this.o.logger.error({ err, shard: s.index }, 'starting a shard again failed; retrying in 1 s');
-            setTimeout(again, 1000).unref();
-          });
-        };
-        again();
+        this.restart(s);
       });
     });
   }
+
+  /** Starts a stopped shard again, every second until it starts; past MAX_FAILED_STARTS failures its requests are answered `overloaded`. */
+  private restart(s: Shard): void {
+    s.retry = undefined;
+    if (this.closing) return;
+    this.run(s).catch((err: unknown) => {
+      if (this.closing) return;
+      s.failedStarts++;
+      this.o.logger.error({ err, shard: s.index, failedStarts: s.failedStarts }, 'starting a shard again failed; retrying in 1 s');
+      if (s.failedStarts >= MAX_FAILED_STARTS) this.answerAll(s, (re) => ({ kind: 'error', re, code: 'overloaded', message: `shard ${s.index} cannot start; retry later` }));
+      s.retry = setTimeout(() => this.restart(s), 1000);
+      s.retry.unref();
+    });
+  }
+}
+
+function shuttingDown(re: string): HostReply {
+  return { kind: 'error', re, code: 'overloaded', message: 'server is shutting down' };
 }

@@ -1,8 +1,12 @@
 /**
  * Totals every shard reads and changes (campaign budgets, channel capacity): slots in a
  * `SharedArrayBuffer` the main thread makes, each a lock word and two numbers, changed only
- * under the slot's lock (a spin on `Atomics.compareExchange`: held for a few instructions).
- * The lock's atomic operations order the numbers' plain reads and writes between threads.
+ * under the slot's lock. The lock word holds its holder (shard index + 1), so the main thread
+ * can release a lock whose shard's thread ended while holding it (`releaseHeldBy`); a shard
+ * spins a while on `Atomics.compareExchange` (a lock is held for a few instructions), then
+ * sleeps on `Atomics.wait` until the holder's release wakes it (the holder may have lost its
+ * core). The lock's atomic operations order the numbers' plain reads and writes between
+ * threads.
  */
 
 /** Bytes of the lock words (Int32, one a slot), padded to the Float64 pairs after them. */
@@ -15,28 +19,47 @@ export function sharedTotalsMemory(slots: number): SharedArrayBuffer {
   return new SharedArrayBuffer(lockBytes(slots) + slots * 16);
 }
 
+/** Spins on a held lock before sleeping until its release. */
+const SPINS = 200;
+
+/** Releases every lock of `memory` held by `shard` (its thread ended while holding it): the main thread, once the thread is gone. */
+export function releaseHeldBy(memory: SharedArrayBuffer, slots: number, shard: number): void {
+  const locks = new Int32Array(memory, 0, slots);
+  for (let i = 0; i < slots; i++) {
+    if (Atomics.compareExchange(locks, i, shard + 1, 0) === shard + 1) Atomics.notify(locks, i);
+  }
+}
+
 export class SharedTotals {
   private readonly locks: Int32Array;
   /** slot i's numbers at 2i and 2i + 1 */
   readonly values: Float64Array;
+  /** what this shard's lock words hold while it has them */
+  private readonly owner: number;
 
   constructor(
     memory: SharedArrayBuffer,
     readonly slots: number,
+    shard: number,
   ) {
     this.locks = new Int32Array(memory, 0, slots);
     this.values = new Float64Array(memory, lockBytes(slots), slots * 2);
+    this.owner = shard + 1;
   }
 
-  /** Runs `fn` holding the slot's lock; `at` is the index of its first number in `values`. */
+  /** Runs `fn` holding the slot's lock (a worker thread: it may wait); `at` is the index of its first number in `values`. */
   locked<T>(slot: number, fn: (values: Float64Array, at: number) => T): T {
-    while (Atomics.compareExchange(this.locks, slot, 0, 1) !== 0) {
-      // another shard holds it for a few instructions: spin
+    let spins = 0;
+    for (;;) {
+      const holder = Atomics.compareExchange(this.locks, slot, 0, this.owner);
+      if (holder === 0) break;
+      if (++spins > SPINS) Atomics.wait(this.locks, slot, holder, 5);
     }
     try {
       return fn(this.values, slot * 2);
     } finally {
       Atomics.store(this.locks, slot, 0);
+      Atomics.notify(this.locks, slot, 1);
     }
   }
 }
