@@ -39,6 +39,24 @@ function money(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
+type Budget = NonNullable<Catalog['campaigns'][number]['budget']> & { dearest: number };
+
+/** Each budgeted campaign's budget and its dearest channel's cost, once a catalog (a decision asks for every budgeted campaign). */
+const budgetsByCatalog = new WeakMap<Catalog, ReadonlyMap<string, Budget>>();
+
+function budgetsOf(catalog: Catalog): ReadonlyMap<string, Budget> {
+  let out = budgetsByCatalog.get(catalog);
+  if (out === undefined) {
+    const m = new Map<string, Budget>();
+    for (const c of catalog.campaigns) {
+      if (c.budget !== undefined) m.set(c.id, { ...c.budget, dearest: Math.max(0, ...Object.values(c.budget.costPerChannel).map((x) => x ?? 0)) });
+    }
+    out = m;
+    budgetsByCatalog.set(catalog, out);
+  }
+  return out;
+}
+
 interface Reserved {
   slot: number;
   /** the totals before the reservation (what the decision was shown) */
@@ -135,7 +153,7 @@ export class ShardBudgetLedger extends BudgetLedger {
     const held = this.reserved.get(campaign);
     if (held !== undefined) return { ...held.before };
     const catalog = this.catalog;
-    const budget = catalog?.campaigns.find((c) => c.id === campaign)?.budget;
+    const budget = catalog === undefined ? undefined : budgetsOf(catalog).get(campaign);
     if (catalog === undefined || budget === undefined) return this.totals.locked(slot, (v, at) => ({ contacts: v[at] ?? 0, cost: v[at + 1] ?? 0 }));
     // In a decision: reserve a contact at the dearest channel's cost while the budget has room.
     return this.totals.locked(slot, (v, at) => {
@@ -143,7 +161,7 @@ export class ShardBudgetLedger extends BudgetLedger {
       const spent = (budget.maxContacts !== undefined && before.contacts >= budget.maxContacts) || (budget.maxCost !== undefined && before.cost >= budget.maxCost);
       let cost: number | undefined;
       if (!spent) {
-        cost = Math.max(0, ...Object.values(budget.costPerChannel).map((x) => x ?? 0));
+        cost = budget.dearest;
         v[at] = before.contacts + 1;
         v[at + 1] = money(before.cost + cost);
       }
