@@ -41,6 +41,13 @@ const declined = (n: number, round: number): GatewayEvent => ({ id: `d-${n}-${ro
 
 const offers = (r: HostReply): number => (r.kind === 'decision' ? r.actions.filter((a) => 'instance' in a).length : 0);
 
+/** A declined withdrawal for each of 60 customers from `from`, all at once: every one decided; the offers made. */
+async function wave(s: Shards, from: number, id: string, at = noon): Promise<number> {
+  const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => s.submitEvent({ ...declined(from + i, 0), id: `${id}-${from + i}`, at })));
+  expect(replies.filter((r) => r.kind !== 'decision')).toEqual([]);
+  return replies.reduce((n, r) => n + offers(r), 0);
+}
+
 describe('shard routing', () => {
   it('spreads keys evenly and makes a new customer id of the shard asked for', () => {
     const counts = [0, 0, 0, 0];
@@ -177,11 +184,6 @@ describe('two shards', () => {
     campaign.budget = { maxContacts: 8 };
     const shards = await start(data.dir, 2, clock, def);
     cleanups.push(() => shards.close(0));
-    const wave = async (s: Shards, from: number, id: string): Promise<number> => {
-      const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => s.submitEvent({ ...declined(from + i, 0), id: `${id}-${from + i}` })));
-      expect(replies.filter((r) => r.kind !== 'decision')).toEqual([]);
-      return replies.reduce((n, r) => n + offers(r), 0);
-    };
     // 60 customers at once over both shards (each would spend the whole budget alone): 8 SMS.
     const customers = Array.from({ length: 60 }, (_, i) => i + 1);
     expect(new Set(customers.map((n) => shards.shardOf(`demo-${n}`))).size).toBe(2);
@@ -216,16 +218,11 @@ describe('two shards', () => {
     def.policy = { ...def.policy, channelCapacity: { ...def.policy?.channelCapacity, sms: { perDay: 6 } } };
     const shards = await start(data.dir, 2, clock, def);
     cleanups.push(() => shards.close(0));
-    const wave = async (from: number, id: string, at: number): Promise<number> => {
-      const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => shards.submitEvent({ ...declined(from + i, 0), id: `${id}-${from + i}`, at })));
-      expect(replies.filter((r) => r.kind !== 'decision')).toEqual([]);
-      return replies.reduce((n, r) => n + offers(r), 0);
-    };
-    expect(await wave(1, 'a', noon)).toBe(6);
-    expect(await wave(101, 'b', noon)).toBe(0);
+    expect(await wave(shards, 1, 'a', noon)).toBe(6);
+    expect(await wave(shards, 101, 'b', noon)).toBe(0);
     // The next day: six more.
     const tomorrow = noon + 86_400_000;
     clock.set(tomorrow);
-    expect(await wave(201, 'c', tomorrow)).toBe(6);
+    expect(await wave(shards, 201, 'c', tomorrow)).toBe(6);
   }, 60_000);
 });
