@@ -73,7 +73,8 @@ export class ShardBudgetLedger extends BudgetLedger {
   private readonly reserved = new Map<string, Reserved>();
 
   /**
-   * `counted`: an Int32 a shard and slot, set once the shard's stored totals for the slot's
+   * `owner`: the worker's mark in the lock words (shared-totals.ts). `counted`: an Int32 a
+   * shard and slot, set once the shard's stored totals for the slot's
    * campaign are in the shared memory (a restarted shard, or a slot a later catalog brought,
    * adds them once).
    */
@@ -82,10 +83,11 @@ export class ShardBudgetLedger extends BudgetLedger {
     private readonly capacity: number,
     slots: Readonly<Record<string, number>>,
     private readonly shard: number,
+    owner: number,
     private readonly counted: Int32Array,
   ) {
     super();
-    this.totals = new SharedTotals(memory, capacity, shard);
+    this.totals = new SharedTotals(memory, capacity, owner);
     this.slots = slots;
     // What a decision (or a preview) is shown: every shard's totals, with the open decision's reservations.
     (this as { spentOf: (campaign: string) => BudgetSpent }).spentOf = (campaign) => this.shared(campaign);

@@ -31,9 +31,10 @@ export class ShardCapacityLedger extends CapacityLedger {
   private catalog: Catalog | undefined;
   private readonly reserved = new Map<string, Reserved>();
 
-  constructor(memory: SharedArrayBuffer, shard: number) {
+  /** `owner`: the worker's mark in the lock words (shared-totals.ts) */
+  constructor(memory: SharedArrayBuffer, owner: number) {
     super();
-    this.totals = new SharedTotals(memory, CAPACITY_SLOTS, shard);
+    this.totals = new SharedTotals(memory, CAPACITY_SLOTS, owner);
     (this as { usedOn: (channel: Channel, day: number) => number }).usedOn = (channel, day) => this.shared(channel, day);
   }
 

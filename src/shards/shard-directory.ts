@@ -16,16 +16,29 @@ import { lockDataDir } from '../store/data-dir-lock.js';
  * too. The shard's own store stays the authority on who holds the identifier (its host
  * resolves it there, as a single node does); the directory only says where to ask.
  *
- * A claim is durable before the shard is sent the request that makes it (`barrier()`, which
- * the router awaits before posting the batches taken after the claim), so a shard never
- * commits a link the directory does not have.
+ * A claim is durable before the shard is sent a request that makes it or reads it (each
+ * request carries the claims' writes it depends on, and the router posts it once they have
+ * settled, refusing it when one failed), so a shard never commits a link the directory does
+ * not have.
  */
+/** A claim's write to the index: settled once committed or failed. */
+export interface ClaimWrite {
+  readonly done: Promise<void>;
+  settled: boolean;
+  failed: boolean;
+}
+
+/** Where an identifier was claimed, and the write of that claim while it is not committed. */
+export interface Claimed {
+  shard: number;
+  /** the claim's write while in flight (a request that reads it depends on it) */
+  write?: ClaimWrite;
+}
+
 export class ShardDirectory {
   private readonly db: RootDatabase<number, Buffer>;
   /** claims not yet committed (the index's reads see only what is), by key */
-  private readonly recent = new Map<string, number>();
-  /** the last claim's write: committed, every claim before it is (lmdb-js commits in order) */
-  private last: Promise<unknown> | undefined;
+  private readonly recent = new Map<string, Claimed & { write: ClaimWrite }>();
   private readonly secret: Buffer;
 
   private readonly lock: DataDirLock;
@@ -48,33 +61,42 @@ export class ShardDirectory {
     return createHmac('sha256', this.secret).update(kind).update(':').update(value).digest().subarray(0, 16);
   }
 
-  /** The shard the identifier was claimed for, if any. */
-  shardOf(kind: ContactIdentifierKind, value: string): number | undefined {
+  /** The shard the identifier was claimed for, with the claim's write while it is in flight; undefined: never claimed. */
+  lookup(kind: ContactIdentifierKind, value: string): Claimed | undefined {
     const key = this.keyOf(kind, value);
-    return this.recent.get(key.toString('latin1')) ?? this.db.get(key);
-  }
-
-  /** Claims the identifier for `shard` (written with the next commit of the index). */
-  claim(kind: ContactIdentifierKind, value: string, shard: number): void {
-    const key = this.keyOf(kind, value);
-    const k = key.toString('latin1');
-    this.recent.set(k, shard);
-    const put = this.db.put(key, shard);
-    // Committed or failed, it is no longer in flight: a failed claim is made again by the next event naming the identifier.
-    const done = (): void => {
-      if (this.recent.get(k) === shard) this.recent.delete(k);
-    };
-    put.then(done, done);
-    this.last = put;
+    const recent = this.recent.get(key.toString('latin1'));
+    if (recent !== undefined) return recent;
+    const shard = this.db.get(key);
+    return shard === undefined ? undefined : { shard };
   }
 
   /**
-   * Resolves once every claim made so far is committed, rejects when the last one's write
-   * failed; undefined when none is in flight.
+   * Claims the identifier for `shard`; the write settles once committed (or failed: the claim
+   * is then forgotten, and made again by the next event naming the identifier).
    */
-  barrier(): Promise<unknown> | undefined {
-    if (this.recent.size === 0) return undefined;
-    return this.last;
+  claim(kind: ContactIdentifierKind, value: string, shard: number): ClaimWrite {
+    const key = this.keyOf(kind, value);
+    const k = key.toString('latin1');
+    const settle = (failed: boolean): void => {
+      write.settled = true;
+      write.failed = failed;
+      if (this.recent.get(k)?.write === write) this.recent.delete(k);
+    };
+    const write: ClaimWrite = {
+      done: this.db.put(key, shard).then(
+        () => settle(false),
+        () => settle(true),
+      ),
+      settled: false,
+      failed: false,
+    };
+    this.recent.set(k, { shard, write });
+    return write;
+  }
+
+  /** Resolves once every claim made so far has settled. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.recent.values()].map((c) => c.write.done));
   }
 
   /** A value kept beside the index (the demo bank's marker). */

@@ -13,6 +13,10 @@ import type { HostReply } from '../runtime/host-options.js';
 export interface ShardWorkerData {
   index: number;
   count: number;
+  /** this worker's mark in the shared totals' lock words (from 1; the router counts the workers it starts) */
+  owner: number;
+  /** a BigInt64 a shard: the worker stores there the last sequence number it took (what it had in hand if it stops) */
+  taken: SharedArrayBuffer;
   /** its LMDB environment: `<data dir>/shard-<index>` */
   dir: string;
   config: Readonly<Config>;

@@ -33,6 +33,7 @@ const clock: Clock = manual ?? systemClock;
 const logger = createLogger(config.logLevel, undefined, `${config.nodeId}/shard-${data.index}`);
 const metrics = createMetrics();
 const post = (m: FromShard): void => port.postMessage(m);
+const taken = new BigInt64Array(data.taken);
 
 const store = new LmdbStore(data.dir, { ...lmdbOptions(config), warn: (message, err) => logger.error({ err }, message) });
 let catalog: Catalog = compileCatalog(data.def);
@@ -40,8 +41,8 @@ if (config.demo) {
   const demo = await loadDemoBank(store, demoCsvPath(), clock.now(), 5000, (id) => shardOf(id, data.count) === data.index);
   if (demo.loaded) logger.info({ customers: demo.customers }, 'the shard\'s part of the demo bank loaded');
 }
-const budgets = new ShardBudgetLedger(data.budgets.memory, data.budgets.capacity, data.budgets.slots, data.index, new Int32Array(data.budgets.counted));
-const capacity = new ShardCapacityLedger(data.channelCapacity.memory, data.index);
+const budgets = new ShardBudgetLedger(data.budgets.memory, data.budgets.capacity, data.budgets.slots, data.index, data.owner, new Int32Array(data.budgets.counted));
+const capacity = new ShardCapacityLedger(data.channelCapacity.memory, data.owner);
 const ledgers = await loadLedgers(config, store, clock, logger, { ledger: budgets, capacity });
 // This shard's stored totals into the shared ones, once (flags in shared memory: a restart does not add them again).
 budgets.addOwnTotals();
@@ -97,10 +98,14 @@ function take(request: ShardRequest): void {
 
 port.on('message', (m: ToShard) => {
   switch (m.t) {
-    case 'batch':
+    case 'batch': {
       if (manual !== undefined) manual.set(m.now);
+      // Taken: if this thread stops before answering, these were in its hands (the router counts that against them).
+      const last = m.requests[m.requests.length - 1];
+      if (last !== undefined) Atomics.store(taken, data.index, BigInt(last[0]));
       for (const r of m.requests) take(r);
       return;
+    }
     case 'catalog':
       budgets.setSlots(m.slots);
       catalog = compileCatalog(m.def);

@@ -10,6 +10,7 @@ import { BudgetSlots } from './shard-budgets.js';
 import { CAPACITY_SLOTS } from './shard-capacity.js';
 import { releaseHeldBy, sharedTotalsMemory } from './shared-totals.js';
 import { recordShardCount } from './shard-count.js';
+import type { ClaimWrite } from './shard-directory.js';
 import { ShardDirectory } from './shard-directory.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -50,8 +51,10 @@ export interface ShardsOptions {
 interface Unanswered {
   request: ShardRequest;
   resolve: (r: HostReply) => void;
-  /** times posted to a worker of the shard (a request whose shard stopped twice with it is answered `internal`) */
-  posts: number;
+  /** the directory writes it depends on (claims it made or read in flight): posted once they are committed */
+  claims: readonly ClaimWrite[] | undefined;
+  /** workers of its shard that stopped after taking it (at MAX_DEATHS it is answered `internal`) */
+  deaths: number;
 }
 
 interface Shard {
@@ -65,6 +68,8 @@ interface Shard {
   /** posted or queued, not yet answered: by sequence number, in order */
   unanswered: Map<number, Unanswered>;
   restarts: number;
+  /** batches waiting for their directory writes: later batches are posted behind them (the shard's order) */
+  chain: Promise<void> | undefined;
   /** starts failed in a row (past MAX_FAILED_STARTS what it holds is answered `overloaded`) */
   failedStarts: number;
   /** the next start's timer, after a failed one */
@@ -89,8 +94,11 @@ const START_TIMEOUT_MS = 60_000;
 /** Starts failed in a row after which a shard's requests are answered `overloaded` (it is still started again every second). */
 const MAX_FAILED_STARTS = 3;
 
-/** Posts of one request after which a shard that stopped with it in hand answers it `internal` instead of taking it again. */
-const MAX_POSTS = 2;
+/** Workers of a shard that may stop after taking a request before it is answered `internal` instead of being handed again. */
+const MAX_DEATHS = 2;
+
+/** How long a batch waits for the directory writes its requests depend on before those still in flight are answered `overloaded`. */
+const CLAIM_WAIT_MS = 10_000;
 
 export function shardWorkerUrl(): URL {
   return new URL('./shard-worker.js', import.meta.url);
@@ -104,8 +112,10 @@ export class Shards {
   private readonly url: URL;
   /** identifier -> shard (shard-directory.ts) */
   private readonly directory: ShardDirectory;
-  /** batches waiting for the directory's claims to be committed: later batches are posted behind them */
-  private chain: Promise<void> | undefined;
+  /** the lock owner of the next worker (shared-totals.ts: a lock a stopped worker held is released by it) */
+  private generation = 0;
+  /** the last sequence number each shard's worker took (a BigInt64 a shard, set by the worker): what it had in hand when it stopped */
+  private readonly taken: BigInt64Array;
   /** identifiers an event named that were claimed by another shard than its customer's: withheld from it */
   private withheldCount = 0;
   /** campaign budgets and channel capacity across shards (shard-budgets.ts, shard-capacity.ts) */
@@ -120,7 +130,8 @@ export class Shards {
   private constructor(private o: ShardsOptions) {
     this.url = o.workerUrl ?? shardWorkerUrl();
     if (!existsSync(fileURLToPath(this.url))) throw new KairosError('internal', `the shard worker ${fileURLToPath(this.url)} is not built: npm run build`);
-    this.shards = Array.from({ length: o.count }, (_, index) => ({ index, worker: undefined, ready: false, epoch: 0, queue: [], unanswered: new Map(), restarts: 0, failedStarts: 0 }));
+    this.shards = Array.from({ length: o.count }, (_, index) => ({ index, worker: undefined, ready: false, epoch: 0, queue: [], unanswered: new Map(), restarts: 0, chain: undefined, failedStarts: 0 }));
+    this.taken = new BigInt64Array(new SharedArrayBuffer(8 * o.count));
     this.counted = new SharedArrayBuffer(4 * o.count * BUDGET_SLOTS);
     this.capacityCounted = new SharedArrayBuffer(4 * o.count);
     this.slots = this.budgetSlots.assign(o.def);
@@ -137,7 +148,7 @@ export class Shards {
       for (const kind of contactIdentifierKinds) for (const value of c.record.identifiers[kind] ?? []) this.directory.claim(kind, value, shard);
       customers++;
     }
-    await this.directory.barrier();
+    await this.directory.settled();
     await this.directory.putMark('demo', customers);
   }
 
@@ -191,7 +202,7 @@ export class Shards {
     if (this.closing) return Promise.resolve(shuttingDown(event.id));
     const routed = this.route(event);
     if (routed === undefined) return Promise.resolve({ kind: 'error', re: event.id, code: 'invalid', message: 'field "customer": names no one (id, card, phone, email or cookie)' });
-    return this.send(routed.shard, [++this.seq, 'event', routed.event]);
+    return this.send(routed.shard, [++this.seq, 'event', routed.event], routed.claims);
   }
 
   /**
@@ -202,30 +213,39 @@ export class Shards {
    * there and is withheld from the event (not linked to this customer: a conflict, as a
    * single node withholds an identifier another customer holds).
    */
-  private route(event: GatewayEvent): { shard: number; event: GatewayEvent } | undefined {
+  private route(event: GatewayEvent): { shard: number; event: GatewayEvent; claims: ClaimWrite[] | undefined } | undefined {
     const ref = event.customer;
     let shard = ref.id === undefined ? undefined : this.shardOf(ref.id);
     let unknown: ContactIdentifierKind[] | undefined;
     let elsewhere: ContactIdentifierKind[] | undefined;
+    let claims: ClaimWrite[] | undefined;
     for (const kind of contactIdentifierKinds) {
       const value = ref[kind];
       if (value === undefined) continue;
-      const held = this.directory.shardOf(kind, value);
-      if (held === undefined) (unknown ??= []).push(kind);
-      else if (shard === undefined) shard = held;
-      else if (held !== shard) (elsewhere ??= []).push(kind);
+      const held = this.directory.lookup(kind, value);
+      if (held === undefined) {
+        (unknown ??= []).push(kind);
+        continue;
+      }
+      if (shard === undefined) shard = held.shard;
+      else if (held.shard !== shard) {
+        (elsewhere ??= []).push(kind);
+        continue;
+      }
+      // read while its claim is being written: the request waits for that write too
+      if (held.write !== undefined) (claims ??= []).push(held.write);
     }
     if (shard === undefined) {
       const key = routeKey(ref);
       if (key === undefined) return undefined;
       shard = this.shardOf(key);
     }
-    if (unknown !== undefined) for (const kind of unknown) this.directory.claim(kind, ref[kind] as string, shard);
-    if (elsewhere === undefined) return { shard, event };
+    if (unknown !== undefined) for (const kind of unknown) (claims ??= []).push(this.directory.claim(kind, ref[kind] as string, shard));
+    if (elsewhere === undefined) return { shard, event, claims };
     this.withheldCount += elsewhere.length;
     const customer = { ...ref };
     for (const kind of elsewhere) delete customer[kind];
-    return { shard, event: { ...event, customer } };
+    return { shard, event: { ...event, customer }, claims };
   }
 
   /** Records a response in the shard of the customer its offer instance was made to. */
@@ -233,7 +253,7 @@ export class Shards {
     if (this.closing) return Promise.resolve(shuttingDown(response.id));
     const customer = customerOfInstance(response.instance);
     if (customer === undefined) return Promise.resolve({ kind: 'error', re: response.id, code: 'invalid', message: `field "instance": "${response.instance}" is not an offer-instance id` });
-    return this.send(this.shardOf(customer), [++this.seq, 'response', response]);
+    return this.send(this.shardOf(customer), [++this.seq, 'response', response], undefined);
   }
 
   /** A new catalog for every shard (its next batch decides with it). */
@@ -277,18 +297,19 @@ export class Shards {
       }),
     );
     for (const s of this.shards) this.answerAll(s, (re) => shuttingDown(re));
-    await this.chain;
+    await Promise.all(this.shards.map((s) => s.chain ?? Promise.resolve()));
+    await this.directory.settled();
     await this.directory.close();
   }
 
-  private send(index: number, request: ShardRequest): Promise<HostReply> {
+  private send(index: number, request: ShardRequest, claims: readonly ClaimWrite[] | undefined): Promise<HostReply> {
     const shard = this.shards[index] as Shard;
-    // A shard being started again holds what comes meanwhile, up to the host's bound.
-    if (!shard.ready && shard.unanswered.size >= this.o.config.maxInFlight) {
+    // A shard being started again holds what comes meanwhile, up to the host's bound; one that keeps failing to start, nothing.
+    if (!shard.ready && (shard.failedStarts >= MAX_FAILED_STARTS || shard.unanswered.size >= this.o.config.maxInFlight)) {
       return Promise.resolve({ kind: 'error', re: request[2].id, code: 'overloaded', message: `shard ${index} is restarting; retry later` });
     }
     return new Promise<HostReply>((resolve) => {
-      shard.unanswered.set(request[0], { request, resolve, posts: 0 });
+      shard.unanswered.set(request[0], { request, resolve, claims, deaths: 0 });
       shard.queue.push(request);
       this.flushSoon();
     });
@@ -301,64 +322,62 @@ export class Shards {
   }
 
   /**
-   * Takes each ready shard's queue as one batch and posts them: at once when no identifier
-   * claim is being written and no earlier batch waits; else once the claims made so far are
-   * committed, behind the batches already waiting (so a shard never commits a link the
-   * directory has not, and batches go out in the order they were taken). A claim that cannot
-   * be written: its batches are answered `overloaded`, nothing of them decided.
+   * Takes each ready shard's queue as one batch and posts it: at once when none of its
+   * requests waits for a directory write and no earlier batch of the shard waits; else once
+   * those writes have settled, behind the shard's batches already waiting (the shard's order
+   * kept; other shards are not held up). A request whose write failed, or is still in flight
+   * after CLAIM_WAIT_MS, is answered `overloaded`, nothing of it decided.
    */
   private readonly flush = (): void => {
     this.flushQueued = false;
-    const batches: Batch[] = [];
     for (const s of this.shards) {
       if (!s.ready || s.queue.length === 0) continue;
-      batches.push({ shard: s, epoch: s.epoch, requests: s.queue });
+      const batch: Batch = { shard: s, epoch: s.epoch, requests: s.queue };
       s.queue = [];
-    }
-    if (batches.length === 0) return;
-    const barrier = this.directory.barrier();
-    if (barrier === undefined && this.chain === undefined) {
-      this.post(batches);
-      return;
-    }
-    const waited = (this.chain ?? Promise.resolve())
-      .then(() => barrier)
-      .then(
-        () => this.post(batches),
-        (err: unknown) => this.refuse(batches, err),
+      const writes = this.inFlight(batch);
+      if (writes === undefined && s.chain === undefined) {
+        this.post(batch);
+        continue;
+      }
+      const waited = (s.chain ?? Promise.resolve()).then(() => (writes === undefined ? undefined : settledWithin(writes, CLAIM_WAIT_MS))).then(() => this.post(batch));
+      const link: Promise<void> = waited.then(
+        () => {
+          if (s.chain === link) s.chain = undefined;
+        },
+        (err: unknown) => {
+          if (s.chain === link) s.chain = undefined;
+          this.o.logger.error({ err, shard: s.index }, 'posting a batch to a shard failed');
+        },
       );
-    const link: Promise<void> = waited.then(() => {
-      if (this.chain === link) this.chain = undefined;
-    });
-    this.chain = link;
+      s.chain = link;
+    }
   };
 
-  private post(batches: readonly Batch[]): void {
-    const now = this.o.clock.now();
-    for (const b of batches) {
-      const s = b.shard;
-      // (its worker stopped meanwhile: the next one is handed everything unanswered)
-      if (!s.ready || s.epoch !== b.epoch || s.worker === undefined) continue;
-      const requests = b.requests.filter((r) => {
-        const u = s.unanswered.get(r[0]);
-        if (u === undefined) return false;
-        u.posts++;
-        return true;
-      });
-      if (requests.length > 0) s.worker.postMessage({ t: 'batch', now, requests } satisfies ToShard);
+  /** The directory writes a batch's requests wait for, not yet settled; undefined: none. */
+  private inFlight(b: Batch): Array<Promise<void>> | undefined {
+    let out: Array<Promise<void>> | undefined;
+    for (const r of b.requests) {
+      for (const c of b.shard.unanswered.get(r[0])?.claims ?? []) if (!c.settled) (out ??= []).push(c.done);
     }
+    return out;
   }
 
-  private refuse(batches: readonly Batch[], err: unknown): void {
-    this.o.logger.error({ err }, 'writing the shard directory failed; the requests that waited for it are answered overloaded');
-    for (const b of batches) {
-      for (const r of b.requests) {
-        const u = b.shard.unanswered.get(r[0]);
-        if (u === undefined) continue;
-        b.shard.unanswered.delete(r[0]);
+  private post(b: Batch): void {
+    const s = b.shard;
+    const requests: ShardRequest[] = [];
+    for (const r of b.requests) {
+      const u = s.unanswered.get(r[0]);
+      if (u === undefined) continue;
+      if (u.claims !== undefined && u.claims.some((c) => !c.settled || c.failed)) {
+        s.unanswered.delete(r[0]);
         u.resolve({ kind: 'error', re: r[2].id, code: 'overloaded', message: 'the shard directory could not be written; nothing was changed, retry later' });
+        continue;
       }
+      requests.push(r);
     }
+    // (its worker stopped meanwhile: the next one is handed everything unanswered)
+    if (!s.ready || s.epoch !== b.epoch || s.worker === undefined || requests.length === 0) return;
+    s.worker.postMessage({ t: 'batch', now: this.o.clock.now(), requests } satisfies ToShard);
   }
 
   private answerAll(s: Shard, reply: (re: string) => HostReply): void {
@@ -371,9 +390,9 @@ export class Shards {
   private replay(s: Shard): void {
     s.queue = [];
     for (const [seq, u] of s.unanswered) {
-      if (u.posts >= MAX_POSTS) {
+      if (u.deaths >= MAX_DEATHS) {
         s.unanswered.delete(seq);
-        u.resolve({ kind: 'error', re: u.request[2].id, code: 'internal', message: `shard ${s.index} stopped ${u.posts} times while deciding on this request; retry later` });
+        u.resolve({ kind: 'error', re: u.request[2].id, code: 'internal', message: `shard ${s.index} stopped ${u.deaths} times with this request in hand; retry later` });
         continue;
       }
       s.queue.push(u.request);
@@ -385,16 +404,31 @@ export class Shards {
   private run(s: Shard): Promise<void> {
     if (this.closing) return Promise.reject(new KairosError('overloaded', 'closing'));
     const budgets = { memory: this.budgetMemory, capacity: BUDGET_SLOTS, slots: this.slots, counted: this.counted };
-    const data: ShardWorkerData = { index: s.index, count: this.shards.length, dir: join(this.o.config.dataDir, `shard-${s.index}`), config: this.o.config, def: this.o.def, now: this.o.clock.now(), budgets, channelCapacity: { memory: this.capacityMemory, counted: this.capacityCounted } };
+    const owner = ++this.generation;
+    Atomics.store(this.taken, s.index, 0n);
+    const data: ShardWorkerData = {
+      index: s.index,
+      count: this.shards.length,
+      owner,
+      taken: this.taken.buffer as SharedArrayBuffer,
+      dir: join(this.o.config.dataDir, `shard-${s.index}`),
+      config: this.o.config,
+      def: this.o.def,
+      now: this.o.clock.now(),
+      budgets,
+      channelCapacity: { memory: this.capacityMemory, counted: this.capacityCounted },
+    };
     const worker = new Worker(this.url, { workerData: data });
     s.worker = worker;
     s.ready = false;
     return new Promise<void>((resolve, reject) => {
       let started = false;
+      // Too slow to start: no longer the shard's worker (its messages and exit are ignored), and
+      // the start fails only once its thread is gone, so that no next worker shares its store.
       const timer = setTimeout(() => {
-        if (started) return;
-        reject(new KairosError('internal', `shard ${s.index} did not start in ${START_TIMEOUT_MS / 1000} s`));
-        void worker.terminate();
+        if (started || s.worker !== worker) return;
+        s.worker = undefined;
+        void worker.terminate().finally(() => reject(new KairosError('internal', `shard ${s.index} did not start in ${START_TIMEOUT_MS / 1000} s`)));
       }, START_TIMEOUT_MS);
       timer.unref();
       worker.on('message', (m: FromShard) => {
@@ -424,13 +458,16 @@ export class Shards {
       });
       worker.on('error', (err) => this.o.logger.error({ err, shard: s.index }, 'a shard failed'));
       worker.on('exit', (code) => {
-        // A lock a slot's holder left taken: released (its thread is gone).
-        releaseHeldBy(this.budgetMemory, BUDGET_SLOTS, s.index);
-        releaseHeldBy(this.capacityMemory, CAPACITY_SLOTS, s.index);
+        // A lock its thread left taken: released (the thread is gone).
+        releaseHeldBy(this.budgetMemory, BUDGET_SLOTS, owner);
+        releaseHeldBy(this.capacityMemory, CAPACITY_SLOTS, owner);
         if (s.worker !== worker) return;
         s.ready = false;
         s.worker = undefined;
         s.epoch++;
+        // What it had taken and not answered was in its hands when it stopped.
+        const taken = Number(Atomics.load(this.taken, s.index));
+        for (const [seq, u] of s.unanswered) if (seq <= taken) u.deaths++;
         if (!started) {
           clearTimeout(timer);
           reject(new KairosError('internal', `shard ${s.index} stopped while starting (exit code ${code})`));
@@ -457,6 +494,16 @@ export class Shards {
       s.retry.unref();
     });
   }
+}
+
+/** Resolves once every write has settled, or after `ms` (those still in flight are then refused by `post`). */
+function settledWithin(writes: ReadonlyArray<Promise<void>>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([Promise.all(writes).then(() => undefined), deadline]).finally(() => clearTimeout(timer));
 }
 
 function shuttingDown(re: string): HostReply {

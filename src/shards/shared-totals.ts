@@ -1,8 +1,9 @@
 /**
  * Totals every shard reads and changes (campaign budgets, channel capacity): slots in a
  * `SharedArrayBuffer` the main thread makes, each a lock word and two numbers, changed only
- * under the slot's lock. The lock word holds its holder (shard index + 1), so the main thread
- * can release a lock whose shard's thread ended while holding it (`releaseHeldBy`); a shard
+ * under the slot's lock. The lock word holds its holder (a number the router gives each worker
+ * it starts), so the main thread can release a lock whose worker ended while holding it
+ * (`releaseHeldBy`); a shard
  * spins a while on `Atomics.compareExchange` (a lock is held for a few instructions), then
  * sleeps on `Atomics.wait` until the holder's release wakes it (the holder may have lost its
  * core). The lock's atomic operations order the numbers' plain reads and writes between
@@ -22,11 +23,11 @@ export function sharedTotalsMemory(slots: number): SharedArrayBuffer {
 /** Spins on a held lock before sleeping until its release. */
 const SPINS = 200;
 
-/** Releases every lock of `memory` held by `shard` (its thread ended while holding it): the main thread, once the thread is gone. */
-export function releaseHeldBy(memory: SharedArrayBuffer, slots: number, shard: number): void {
+/** Releases every lock of `memory` held by `owner` (its thread ended while holding it): the main thread, once the thread is gone. */
+export function releaseHeldBy(memory: SharedArrayBuffer, slots: number, owner: number): void {
   const locks = new Int32Array(memory, 0, slots);
   for (let i = 0; i < slots; i++) {
-    if (Atomics.compareExchange(locks, i, shard + 1, 0) === shard + 1) Atomics.notify(locks, i);
+    if (Atomics.compareExchange(locks, i, owner, 0) === owner) Atomics.notify(locks, i);
   }
 }
 
@@ -34,17 +35,14 @@ export class SharedTotals {
   private readonly locks: Int32Array;
   /** slot i's numbers at 2i and 2i + 1 */
   readonly values: Float64Array;
-  /** what this shard's lock words hold while it has them */
-  private readonly owner: number;
-
+  /** `owner`: what this worker's lock words hold while it has them (a number from 1, its own: the router's count of workers started) */
   constructor(
     memory: SharedArrayBuffer,
     readonly slots: number,
-    shard: number,
+    private readonly owner: number,
   ) {
     this.locks = new Int32Array(memory, 0, slots);
     this.values = new Float64Array(memory, lockBytes(slots), slots * 2);
-    this.owner = shard + 1;
   }
 
   /** Runs `fn` holding the slot's lock (a worker thread: it may wait); `at` is the index of its first number in `values`. */
