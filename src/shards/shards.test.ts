@@ -167,6 +167,15 @@ describe('two shards', () => {
     // The e-mail alone now reaches the same person.
     expect(customerOf(await shards.submitEvent(visit('n-4', { email })))).toBe(prospect);
 
+    // The directory refusing a claim's write (its disk full, say): the event naming the new
+    // identifier is answered overloaded, nothing decided, and the next one claims it again.
+    const db = (shards as unknown as { directory: { db: { put: (k: Buffer, v: number) => Promise<boolean> } } }).directory.db;
+    const put = db.put.bind(db);
+    db.put = () => Promise.reject(new Error('MDB_MAP_FULL'));
+    expect(await shards.submitEvent(visit('f-1', { cookie: 'refused-cookie' }))).toMatchObject({ kind: 'error', code: 'overloaded', message: 'the shard directory could not be written; nothing was changed, retry later' });
+    db.put = put;
+    expect(await shards.submitEvent(visit('f-2', { cookie: 'refused-cookie' }))).toMatchObject({ kind: 'decision', customer: expect.stringMatching(/^v-/) as string });
+
     // A bank customer of the other shard named with the prospect's phone: the phone is withheld, not linked.
     let other = 1;
     while (shards.shardOf(`demo-${other}`) === shards.shardOf(prospect)) other++;
