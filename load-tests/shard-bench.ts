@@ -29,7 +29,10 @@ import { parseEvent } from '../src/transport/frames.js';
  * too), the shards' only their hosts and the router: compare the shard counts with each
  * other; `host` says what a single node costs on the same events.
  *
- *   node dist/load-tests/shard-bench.js [--rate 1500] [--seconds 10] [--shards 1,2,4,8] [--customers 45211]
+ *   node dist/load-tests/shard-bench.js [--rate 1500] [--seconds 10] [--shards 1,2,4,8] [--customers 45211] [--new-visitors 0]
+ *
+ * `--new-visitors N`: N events in a thousand are an anonymous visitor's first (a new cookie),
+ * each a claim the shards' directory writes before its shard is sent the event.
  *
  * Last line: `shard-bench: rate=R events=E cpu_us_host=H cpu_us_1=A cpu_us_2=B ... shard_cpu_ratio_2=X shard_cpu_ratio_4=Y ... p99_ms_1=P ...`.
  */
@@ -61,7 +64,15 @@ async function warm(submit: Submit, customers: number): Promise<void> {
 }
 
 /** `rate` events a second for `seconds`, sent every 5 ms whatever the replies: CPU per event and the p99 latency. */
-async function openLoop(submit: Submit | undefined, customers: number, rate: number, seconds: number, prefix: string): Promise<Measured> {
+/** The mix's event `i`, or, for `newPerMille` of them, a first visit of an anonymous visitor (a new cookie: a directory claim with the shards). */
+function eventOf(i: number, customers: number, prefix: string, newPerMille: number): GatewayEvent {
+  if (newPerMille > 0 && (i * 7) % 1000 < newPerMille) {
+    return parseEvent({ t: 'event', id: `${prefix}-${i}`, type: 'web.pageview', customer: { cookie: `${prefix}-visitor-${i}` }, channel: 'web', data: { url: '/deposits' } });
+  }
+  return parseEvent(makeEvent(i, customers, prefix));
+}
+
+async function openLoop(submit: Submit | undefined, customers: number, rate: number, seconds: number, prefix: string, newPerMille: number): Promise<Measured> {
   const total = rate * seconds;
   const latencies: number[] = [];
   let sent = 0;
@@ -74,7 +85,7 @@ async function openLoop(submit: Submit | undefined, customers: number, rate: num
     const tick = (): void => {
       const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000));
       while (sent < due) {
-        const event = parseEvent(makeEvent(sent++, customers, prefix));
+        const event = eventOf(sent++, customers, prefix, newPerMille);
         if (submit === undefined) continue;
         const at = performance.now();
         replies.push(
@@ -111,11 +122,13 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '10', describe: 'seconds measured at that rate, for each setup' },
       shards: { type: 'string', default: '1,2,4,8', describe: 'the shard counts measured, comma-separated' },
       customers: { type: 'string', default: '45211', describe: 'the first N demo customers take the events' },
+      'new-visitors': { type: 'string', default: '0', describe: 'events in a thousand that are a new visitor\'s first (a new cookie: a claim in the shards\' directory)' },
     },
   });
   const rate = wholeOption('--rate', values.rate, 1, 100_000);
   const seconds = wholeOption('--seconds', values.seconds, 1, 3600);
   const customers = customersInTurns(values.customers);
+  const newPerMille = wholeOption('--new-visitors', values['new-visitors'], 0, 1000);
   // (one shard always: the ratios are to its figure)
   const counts = [...new Set([1, ...values.shards.split(',').map((c) => wholeOption('--shards', c, 1, 64))])].sort((a, b) => a - b);
   const results = new Map<string, Measured>();
@@ -125,7 +138,7 @@ async function main(): Promise<void> {
   };
 
   // What making the events costs, alone.
-  const gen = await openLoop(undefined, customers, rate, seconds, 'gen');
+  const gen = await openLoop(undefined, customers, rate, seconds, 'gen', newPerMille);
   process.stderr.write(`shard-bench: making the events: ${gen.cpuUs.toFixed(1)} µs CPU per event\n`);
 
   {
@@ -134,7 +147,7 @@ async function main(): Promise<void> {
     try {
       const submit: Submit = (e) => k.host.submitEvent(e);
       await warm(submit, customers);
-      report('host', await openLoop(submit, customers, rate, seconds, 'run'));
+      report('host', await openLoop(submit, customers, rate, seconds, 'run', newPerMille));
     } finally {
       await k.close();
       rmSync(dir, { recursive: true, force: true });
@@ -147,7 +160,7 @@ async function main(): Promise<void> {
     try {
       const submit: Submit = (e) => shards.submitEvent(e);
       await warm(submit, customers);
-      report(String(count), await openLoop(submit, customers, rate, seconds, 'run'));
+      report(String(count), await openLoop(submit, customers, rate, seconds, 'run', newPerMille));
     } finally {
       await shards.close(10_000);
       rmSync(dir, { recursive: true, force: true });
@@ -156,7 +169,7 @@ async function main(): Promise<void> {
 
   const net = (name: string): number => Math.max(0, (results.get(name)?.cpuUs ?? 0) - gen.cpuUs);
   const r1 = (x: number): string => x.toFixed(1);
-  const fields = [`rate=${rate}`, `events=${rate * seconds}`, `cpu_us_gen=${r1(gen.cpuUs)}`, `cpu_us_host=${r1(net('host'))}`];
+  const fields = [`rate=${rate}`, `events=${rate * seconds}`, `new_visitors_per_1k=${newPerMille}`, `cpu_us_gen=${r1(gen.cpuUs)}`, `cpu_us_host=${r1(net('host'))}`];
   for (const c of counts) fields.push(`cpu_us_${c}=${r1(net(String(c)))}`);
   const one = net('1');
   for (const c of counts) if (c > 1 && one > 0) fields.push(`shard_cpu_ratio_${c}=${(net(String(c)) / one).toFixed(2)}`);
