@@ -31,6 +31,8 @@ export interface ClaimWrite {
 /** Where an identifier was claimed, and the write of that claim while it is not committed. */
 export interface Claimed {
   shard: number;
+  /** a cookie claimed by an anonymous visitor's first visit (a login elsewhere takes it: `Shards.route`) */
+  visitor: boolean;
   /** the claim's write while in flight (a request that reads it depends on it) */
   write?: ClaimWrite;
 }
@@ -66,15 +68,17 @@ export class ShardDirectory {
     const key = this.keyOf(kind, value);
     const recent = this.recent.get(key.toString('latin1'));
     if (recent !== undefined) return recent;
-    const shard = this.db.get(key);
-    return shard === undefined ? undefined : { shard };
+    const stored = this.db.get(key);
+    if (stored === undefined) return undefined;
+    // (a visitor's cookie is stored as -(shard + 1))
+    return stored < 0 ? { shard: -stored - 1, visitor: true } : { shard: stored, visitor: false };
   }
 
   /**
    * Claims the identifier for `shard`; the write settles once committed (or failed: the claim
    * is then forgotten, and made again by the next event naming the identifier).
    */
-  claim(kind: ContactIdentifierKind, value: string, shard: number): ClaimWrite {
+  claim(kind: ContactIdentifierKind, value: string, shard: number, visitor = false): ClaimWrite {
     const key = this.keyOf(kind, value);
     const k = key.toString('latin1');
     const settle = (failed: boolean): void => {
@@ -83,14 +87,14 @@ export class ShardDirectory {
       if (this.recent.get(k)?.write === write) this.recent.delete(k);
     };
     const write: ClaimWrite = {
-      done: this.db.put(key, shard).then(
+      done: this.db.put(key, visitor ? -shard - 1 : shard).then(
         () => settle(false),
         () => settle(true),
       ),
       settled: false,
       failed: false,
     };
-    this.recent.set(k, { shard, write });
+    this.recent.set(k, { shard, visitor, write });
     return write;
   }
 

@@ -146,7 +146,7 @@ describe('two shards', () => {
     expect(later).toMatchObject({ kind: 'decision', customer: `demo-${targeted[0]!}`, actions: [] });
   }, 120_000);
 
-  it('sends every event naming a new identifier to one shard, and withholds an identifier another shard holds', async () => {
+  it('sends every event naming a new identifier to one shard, withholds an identifier another shard holds, and gives a visitor\'s device to the customer who logs in on it', async () => {
     const data = tempDir();
     cleanups.push(data.remove);
     const clock = new ManualClock(noon);
@@ -182,6 +182,23 @@ describe('two shards', () => {
     expect(customerOf(await shards.submitEvent(visit('n-5', { id: `demo-${other}`, phone })))).toBe(`demo-${other}`);
     expect(shards.withheld).toBe(1);
     expect(customerOf(await shards.submitEvent(visit('n-6', { phone })))).toBe(prospect);
+
+    // A visitor's device, then a login on it by a bank customer of the other shard: as on a
+    // single node the device is the customer's now (the cookie alone reaches them), and a
+    // customer of another shard named with it later does not take it.
+    const cookie = 'device-1';
+    const visitor = customerOf(await shards.submitEvent(visit('l-1', { cookie })));
+    expect(visitor).toMatch(/^v-/);
+    let person = 1;
+    while (shards.shardOf(`demo-${person}`) === shards.shardOf(visitor)) person++;
+    expect(customerOf(await shards.submitEvent(visit('l-2', { id: `demo-${person}`, cookie })))).toBe(`demo-${person}`);
+    expect(shards.withheld).toBe(1);
+    expect(customerOf(await shards.submitEvent(visit('l-3', { cookie })))).toBe(`demo-${person}`);
+    let someoneElse = 1;
+    while (shards.shardOf(`demo-${someoneElse}`) === shards.shardOf(`demo-${person}`)) someoneElse++;
+    expect(customerOf(await shards.submitEvent(visit('l-4', { id: `demo-${someoneElse}`, cookie })))).toBe(`demo-${someoneElse}`);
+    expect(shards.withheld).toBe(2);
+    expect(customerOf(await shards.submitEvent(visit('l-5', { cookie })))).toBe(`demo-${person}`);
   }, 60_000);
 
   it('never lets two shards spend a budget past its end, through a restart and a reopening', async () => {

@@ -209,22 +209,33 @@ export class Shards {
    * The shard an event goes to: its bank id's; else the shard the first identifier the
    * directory knows was claimed for (in identity resolution's order: card, phone, e-mail,
    * cookie); else, a first sight, its strongest identifier's. Identifiers the directory does
-   * not know are claimed for that shard; one claimed for another shard belongs to a customer
-   * there and is withheld from the event (not linked to this customer: a conflict, as a
-   * single node withholds an identifier another customer holds).
+   * not know are claimed for that shard (a cookie named alone: as a visitor's). One claimed
+   * for another shard belongs to a customer there and is withheld from the event (not linked
+   * to this customer: a conflict, as a single node withholds an identifier another customer
+   * holds), but for a visitor's cookie named with a person (a login): as on a single node the
+   * device is the person's now, so the cookie is claimed again for the person's shard and
+   * stays in the event (the visitor, on the other shard, is not merged into the person).
    */
   private route(event: GatewayEvent): { shard: number; event: GatewayEvent; claims: ClaimWrite[] | undefined } | undefined {
     const ref = event.customer;
     let shard = ref.id === undefined ? undefined : this.shardOf(ref.id);
+    // named by the bank's id or a card, phone or e-mail: a person, not an anonymous visitor
+    let person = ref.id !== undefined;
     let unknown: ContactIdentifierKind[] | undefined;
     let elsewhere: ContactIdentifierKind[] | undefined;
     let claims: ClaimWrite[] | undefined;
     for (const kind of contactIdentifierKinds) {
       const value = ref[kind];
       if (value === undefined) continue;
+      if (kind !== 'cookie') person = true;
       const held = this.directory.lookup(kind, value);
       if (held === undefined) {
         (unknown ??= []).push(kind);
+        continue;
+      }
+      if (kind === 'cookie' && held.visitor && person && shard !== undefined) {
+        // A login: the visitor's cookie is the person's now, on the person's shard.
+        (claims ??= []).push(this.directory.claim(kind, value, shard));
         continue;
       }
       if (shard === undefined) shard = held.shard;
@@ -240,7 +251,7 @@ export class Shards {
       if (key === undefined) return undefined;
       shard = this.shardOf(key);
     }
-    if (unknown !== undefined) for (const kind of unknown) (claims ??= []).push(this.directory.claim(kind, ref[kind] as string, shard));
+    if (unknown !== undefined) for (const kind of unknown) (claims ??= []).push(this.directory.claim(kind, ref[kind] as string, shard, kind === 'cookie' && !person));
     if (elsewhere === undefined) return { shard, event, claims };
     this.withheldCount += elsewhere.length;
     const customer = { ...ref };
