@@ -252,10 +252,16 @@ export interface SeenLog {
 }
 
 /**
+ * The one shared, frozen empty list, for any element type: what a step hands back where it
+ * has nothing (most events trigger, expire and convert nothing). Read only.
+ */
+export const NOTHING: never[] = Object.freeze([]) as unknown as never[];
+
+/**
  * The recorded actions of every event that got none, shared (and frozen): most events get
  * none, and a customer remembers many of them.
  */
-export const NO_ACTIONS: DecisionAction[] = Object.freeze([]) as unknown as DecisionAction[];
+export const NO_ACTIONS: DecisionAction[] = NOTHING;
 
 /** The recorded form of a decision's actions: the shared NO_ACTIONS when there are none. */
 export function recordedActions(actions: DecisionAction[]): DecisionAction[] {

@@ -1,6 +1,7 @@
 import type { Catalog } from './catalog/compiled-catalog.js';
 import type { EvalScope } from './condition.js';
 import type { CustomerContext } from './customer-state.js';
+import { NOTHING } from './customer-state.js';
 import type { GatewayEvent } from './gateway-event.js';
 
 /**
@@ -16,9 +17,6 @@ export interface Conversion {
   /** the contact was withheld: the customer is in the campaign's control group */
   control: boolean;
 }
-
-/** No conversion: what most events reach (shared, frozen). */
-const NO_CONVERSIONS: Conversion[] = Object.freeze([]) as unknown as Conversion[];
 
 export function attributeGoals(ctx: CustomerContext, event: GatewayEvent, t: number, catalog: Catalog, scope: () => EvalScope): { ctx: CustomerContext; conversions: Conversion[] } {
   let conversions: Conversion[] | undefined;
@@ -42,5 +40,5 @@ export function attributeGoals(ctx: CustomerContext, event: GatewayEvent, t: num
     contacts = contacts.map((x, i) => (i === found ? { ...x, converted: t } : x));
     (conversions ??= []).push({ campaign: c.id, instance: k.instance, control: k.control === true });
   }
-  return { ctx: contacts === ctx.contacts ? ctx : { ...ctx, contacts }, conversions: conversions ?? NO_CONVERSIONS };
+  return { ctx: contacts === ctx.contacts ? ctx : { ...ctx, contacts }, conversions: conversions ?? NOTHING };
 }

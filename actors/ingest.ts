@@ -1,7 +1,7 @@
 import type { Catalog, Segment } from './catalog/compiled-catalog.js';
 import type { EvalScope } from './condition.js';
 import type { Consent, CustomerContext, DaySeries, Identifiers, OfferInstance, Profile, ProfileAttribute } from './customer-state.js';
-import { isIsoDate, profileFieldTypes, retention } from './customer-state.js';
+import { NOTHING, isIsoDate, profileFieldTypes, retention } from './customer-state.js';
 import { addToBuckets, bucketsOf } from './features.js';
 import type { ContactIdentifierKind, GatewayEvent } from './gateway-event.js';
 import { contactIdentifierKinds } from './gateway-event.js';
@@ -104,14 +104,11 @@ function consentChanges(event: GatewayEvent, t: number): Record<string, Consent>
   return out;
 }
 
-/** No offer (what expireOffers finds at most events): shared, frozen. */
-const NO_OFFERS: OfferInstance[] = Object.freeze([]) as unknown as OfferInstance[];
-
 /** Closes offers whose time ran out: they leave `pending`, and their contacts read "expired". */
 export function expireOffers(ctx: CustomerContext, t: number): { ctx: CustomerContext; expired: OfferInstance[] } {
   let expired: OfferInstance[] | undefined;
   for (const p of ctx.pending) if (p.expiresAt <= t) (expired ??= []).push(p);
-  if (expired === undefined) return { ctx, expired: NO_OFFERS };
+  if (expired === undefined) return { ctx, expired: NOTHING };
   const gone = new Set(expired.map((p) => p.instance));
   return {
     ctx: {

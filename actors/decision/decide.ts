@@ -4,7 +4,7 @@ import { isOutbound } from '../catalog/channels.js';
 import type { StopScope } from '../contact-policy.js';
 import { blockingCap, isStoppedEverywhere } from '../contact-policy.js';
 import type { ContactRecord, CustomerContext, DecisionAction, OfferInstance } from '../customer-state.js';
-import { NO_ACTIONS } from '../customer-state.js';
+import { NO_ACTIONS, NOTHING } from '../customer-state.js';
 import type { GatewayEvent } from '../gateway-event.js';
 import { fnv1a } from '../hash.js';
 import { localTime } from '../local-time.js';
@@ -80,9 +80,6 @@ export interface DecideResult {
   /** each offer's expiry, and the campaigns' follow-ups */
   reminders: ReminderSpec[];
 }
-
-/** A decision's empty lists when the event triggers nothing: shared, frozen (read only, like NO_ACTIONS). */
-const NOTHING: never[] = Object.freeze([]) as unknown as never[];
 
 export const noEvidence: ReadonlyMap<string, GroupEvidence> = new Map();
 export const noModels: ReadonlyMap<string, OfferModelView> = new Map();

@@ -2,7 +2,7 @@ import type { Campaign, Catalog } from '../catalog/compiled-catalog.js';
 import type { EvalScope } from '../condition.js';
 import type { CustomerContext } from '../customer-state.js';
 import type { GatewayEvent } from '../gateway-event.js';
-import { fnv1a } from '../hash.js';
+import { FNV_OFFSET, fnv1a, fnvMix } from '../hash.js';
 import type { LocalTime } from '../local-time.js';
 import { epochDayOf } from '../local-time.js';
 
@@ -225,16 +225,6 @@ export function hashFeatures(names: readonly string[]): number[] {
   return names.map(hashFeature);
 }
 
-/** FNV-1a's state after `text` (see `fnv1a`), to hash a name in parts without joining them. */
-function fnvMix(h: number, text: string): number {
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h;
-}
-
-const FNV_OFFSET = 0x811c9dc5;
 const BIAS = hashFeature('bias');
 /** the `=` between a feature's key and its bin */
 const EQUALS = '='.charCodeAt(0);

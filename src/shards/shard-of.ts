@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { CustomerRef } from '../../actors/index.js';
-import { contactIdentifierKinds } from '../../actors/index.js';
+import { contactIdentifierKinds, fnv1a } from '../../actors/index.js';
+import { newCustomerId } from '../runtime/identity.js';
 
 /**
  * Which shard owns a key: FNV-1a over the key's UTF-16 code units, modulo the shard count.
@@ -8,13 +8,7 @@ import { contactIdentifierKinds } from '../../actors/index.js';
  * (no allocation) and even enough for ids and identifiers (src/shards/shards.test.ts, "shard routing").
  */
 export function shardOf(key: string, count: number): number {
-  if (count <= 1) return 0;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % count;
+  return count <= 1 ? 0 : fnv1a(key) % count;
 }
 
 /**
@@ -36,7 +30,7 @@ export function routeKey(ref: CustomerRef): string | undefined {
 /** A new customer id (`v-`/`p-` and 16 hex digits, as a single node makes them) that `shardOf` gives to `shard`. */
 export function shardCustomerId(prefix: 'v' | 'p', shard: number, count: number): string {
   for (;;) {
-    const id = `${prefix}-${randomBytes(8).toString('hex')}`;
+    const id = newCustomerId(prefix);
     if (shardOf(id, count) === shard) return id;
   }
 }
