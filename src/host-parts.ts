@@ -101,3 +101,23 @@ export function buildHost(config: Readonly<Config>, parts: { store: Store; catal
   });
 }
 
+/** Writes the model weights now; a failure is logged (the next interval tries again), not thrown. */
+export async function saveModels(models: ModelRegistry, store: Store, logger: Logger): Promise<void> {
+  try {
+    await models.saveWeights(store);
+  } catch (err) {
+    logger.error({ err }, 'writing the model weights failed; retrying at the next interval');
+  }
+}
+
+/** The host's own timers: due reminders delivered every `reminderPollMs`, idle actors swept each second. Returns what stops them. */
+export function startHostTimers(config: Readonly<Config>, host: CustomerHost, logger: Logger): () => void {
+  const pollReminders = (): void => {
+    host.pollReminders().catch((err: unknown) => logger.error({ err }, 'delivering due reminders failed; retrying at the next poll'));
+  };
+  const timers = [setInterval(pollReminders, config.reminderPollMs), setInterval(() => host.sweep(), 1000)];
+  for (const t of timers) t.unref();
+  return () => {
+    for (const t of timers) clearInterval(t);
+  };
+}

@@ -42,7 +42,7 @@ import { segmentRoutes } from './admin/segment-routes.js';
 import { DraftCounts } from './runtime/draft-count.js';
 import type { CustomerHost } from './runtime/customer-host.js';
 import type { Ledgers } from './host-parts.js';
-import { buildHost, lmdbOptions, loadLedgers } from './host-parts.js';
+import { buildHost, lmdbOptions, loadLedgers, saveModels, startHostTimers } from './host-parts.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { RedisStore } from './store/redis-store.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -194,25 +194,13 @@ interface Timers {
 
 function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: CatalogService; models: ModelRegistry; host: CustomerHost; logger: Logger; clock: Clock }): Timers {
   const { store, catalogs, models, host, logger } = parts;
-  const saveModels = async (): Promise<void> => {
-    try {
-      await models.saveWeights(store);
-    } catch (err) {
-      logger.error({ err }, 'writing the model weights failed; retrying at the next interval');
-    }
-  };
-  const modelTimer = setInterval(() => void saveModels(), config.modelSaveIntervalMs);
+  const saveWeights = (): Promise<void> => saveModels(models, store, logger);
+  const modelTimer = setInterval(() => void saveWeights(), config.modelSaveIntervalMs);
   modelTimer.unref();
   // Several nodes on a shared store: a catalog changed through another node applies here within a second.
   const catalogTimer = store.coordination.shared ? setInterval(() => void catalogs.sync().catch((err: unknown) => logger.error({ err }, 'reading the catalog failed')), 1000) : undefined;
   catalogTimer?.unref();
-  const pollReminders = (): void => {
-    host.pollReminders().catch((err: unknown) => logger.error({ err }, 'delivering due reminders failed; retrying at the next poll'));
-  };
-  const reminderTimer = setInterval(pollReminders, config.reminderPollMs);
-  reminderTimer.unref();
-  const sweepTimer = setInterval(() => host.sweep(), 1000);
-  sweepTimer.unref();
+  const stopHostTimers = startHostTimers(config, host, logger);
   // The segment timers' safety net: a pass over the base when one is due (a new store, a
   // catalog changed, a day since the last), looked at soon after start and each minute.
   const segmentSweep = new SegmentSweep({ store, clock: parts.clock, catalog: () => catalogs.catalog, logger, check: (id) => host.checkSegments(id), ...(config.segmentSweepMs > 0 ? { intervalMs: config.segmentSweepMs } : {}) });
@@ -231,10 +219,9 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
   return {
     segmentSweep,
     outboundRuns,
-    saveModels,
+    saveModels: saveWeights,
     stopHostTimers() {
-      clearInterval(reminderTimer);
-      clearInterval(sweepTimer);
+      stopHostTimers();
       for (const t of segmentTimers) clearTimeout(t);
       for (const t of runTimers) clearTimeout(t);
       segmentSweep.stop();

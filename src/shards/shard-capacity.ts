@@ -31,15 +31,27 @@ export class ShardCapacityLedger extends CapacityLedger {
   private catalog: Catalog | undefined;
   private readonly reserved = new Map<string, Reserved>();
 
-  /** `owner`: the worker's mark in the lock words (shared-totals.ts) */
-  constructor(memory: SharedArrayBuffer, owner: number) {
+  /**
+   * `owner`: the worker's mark in the lock words (shared-totals.ts). `counted`: an Int32 a
+   * shard, set once the shard's stored totals are in the shared memory (a restart adds them once).
+   */
+  constructor(
+    memory: SharedArrayBuffer,
+    owner: number,
+    private readonly shard: number,
+    private readonly counted: Int32Array,
+  ) {
     super();
     this.totals = new SharedTotals(memory, CAPACITY_SLOTS, owner);
     (this as { usedOn: (channel: Channel, day: number) => number }).usedOn = (channel, day) => this.shared(channel, day);
   }
 
-  /** At the first start: the contacts this shard made on each day it still keeps, added to the shared totals. */
+  /**
+   * The contacts this shard made on each day it still keeps, added to the shared totals once:
+   * added, then marked (as the budgets': a shard dying between the two adds them again).
+   */
   addOwnTotals(): void {
+    if (Atomics.load(this.counted, this.shard) !== 0) return;
     for (const [key, used] of this.counters.all()) {
       const at = key.lastIndexOf('/');
       const slot = this.slotOf(key.slice(0, at), Number(key.slice(at + 1)));
@@ -54,6 +66,7 @@ export class ShardCapacityLedger extends CapacityLedger {
         v[i + 1] = (v[i + 1] ?? 0) + used.contacts;
       });
     }
+    Atomics.store(this.counted, this.shard, 1);
   }
 
   override openDecision(catalog: Catalog): void {

@@ -4,7 +4,7 @@ import { compileCatalog } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import { ManualClock, systemClock } from '../clock.js';
 import { CommittedFeed } from '../delivery/committed-feed.js';
-import { buildHost, lmdbOptions, loadLedgers } from '../host-parts.js';
+import { buildHost, lmdbOptions, loadLedgers, saveModels, startHostTimers } from '../host-parts.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
@@ -42,30 +42,19 @@ if (config.demo) {
   if (demo.loaded) logger.info({ customers: demo.customers }, 'the shard\'s part of the demo bank loaded');
 }
 const budgets = new ShardBudgetLedger(data.budgets.memory, data.budgets.capacity, data.budgets.slots, data.index, data.owner, new Int32Array(data.budgets.counted));
-const capacity = new ShardCapacityLedger(data.channelCapacity.memory, data.owner);
+const capacity = new ShardCapacityLedger(data.channelCapacity.memory, data.owner, data.index, new Int32Array(data.channelCapacity.counted));
 const ledgers = await loadLedgers(config, store, clock, logger, { ledger: budgets, capacity });
 // This shard's stored totals into the shared ones, once (flags in shared memory: a restart does not add them again).
 budgets.addOwnTotals();
-const capacityCounted = new Int32Array(data.channelCapacity.counted);
-if (Atomics.load(capacityCounted, data.index) === 0) {
-  capacity.addOwnTotals();
-  Atomics.store(capacityCounted, data.index, 1);
-}
+capacity.addOwnTotals();
 const committed = new CommittedFeed();
 // The contacts' outbox records are in the shard's store (durably, with the commit that made them).
 committed.subscribe(() => undefined);
 const host = buildHost(config, { store, catalog: () => catalog, clock, logger, metrics, ledgers, committed, newCustomerId: (prefix) => shardCustomerId(prefix, data.index, data.count) });
 
-const timers = [
-  setInterval(() => {
-    host.pollReminders().catch((err: unknown) => logger.error({ err }, 'delivering due reminders failed; retrying at the next poll'));
-  }, config.reminderPollMs),
-  setInterval(() => host.sweep(), 1000),
-  setInterval(() => {
-    ledgers.models.saveWeights(store).catch((err: unknown) => logger.error({ err }, 'writing the model weights failed; retrying at the next interval'));
-  }, config.modelSaveIntervalMs),
-];
-for (const t of timers) t.unref();
+const stopHostTimers = startHostTimers(config, host, logger);
+const modelTimer = setInterval(() => void saveModels(ledgers.models, store, logger), config.modelSaveIntervalMs);
+modelTimer.unref();
 
 /** Replies answered since the last post: posted together at the end of the turn. */
 let replies: Array<readonly [number, HostReply]> = [];
@@ -111,10 +100,11 @@ port.on('message', (m: ToShard) => {
       catalog = compileCatalog(m.def);
       return;
     case 'close':
-      for (const t of timers) clearInterval(t);
+      stopHostTimers();
+      clearInterval(modelTimer);
       void (async () => {
         await host.close(m.timeoutMs);
-        await ledgers.models.saveWeights(store).catch((err: unknown) => logger.error({ err }, 'writing the model weights failed'));
+        await saveModels(ledgers.models, store, logger);
         await store.close();
         if (replies.length > 0) flushReplies();
         post({ t: 'closed' });
