@@ -44,4 +44,6 @@ export type ToShard =
 export type FromShard =
   | { t: 'ready' }
   | { t: 'replies'; replies: ReadonlyArray<readonly [seq: number, reply: HostReply]> }
-  | { t: 'closed' };
+  | { t: 'closed' }
+  /** a new catalog taken (its budget slots' stored totals added): the router posts again */
+  | { t: 'catalog-taken' };

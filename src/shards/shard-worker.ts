@@ -98,6 +98,7 @@ port.on('message', (m: ToShard) => {
     case 'catalog':
       budgets.setSlots(m.slots);
       catalog = compileCatalog(m.def);
+      post({ t: 'catalog-taken' });
       return;
     case 'close':
       stopHostTimers();

@@ -76,6 +76,8 @@ interface Shard {
   retry?: NodeJS.Timeout;
   /** resolved when the shard said `closed` */
   closed?: () => void;
+  /** resolved when the shard took the last catalog (or stopped) */
+  catalogTaken?: () => void;
 }
 
 /** A shard's requests taken at the end of a turn, for its worker of that epoch. */
@@ -126,6 +128,8 @@ export class Shards {
   /** an Int32 a shard and budget slot, and one a shard for the capacity: the shard's stored totals are in the shared memory */
   private readonly counted: SharedArrayBuffer;
   private readonly capacityCounted: SharedArrayBuffer;
+  /** while the shards take a new catalog: every batch waits for it (`setCatalog`) */
+  private catalogGate: Promise<void> | undefined;
 
   private constructor(private o: ShardsOptions) {
     this.url = o.workerUrl ?? shardWorkerUrl();
@@ -268,11 +272,26 @@ export class Shards {
   }
 
   /** A new catalog for every shard (its next batch decides with it). */
+  /**
+   * A new catalog for every shard. No batch is posted until every running shard has taken it
+   * (each adds what it spent before of a budget the catalog brings back: until all have, one
+   * shard could spend what another already had), or for CLAIM_WAIT_MS at most.
+   */
   setCatalog(def: CatalogDef): void {
     const slots = this.budgetSlots.assign(def);
     this.o = { ...this.o, def };
     this.slots = slots;
-    for (const s of this.shards) s.worker?.postMessage({ t: 'catalog', def, slots } satisfies ToShard);
+    const taken: Array<Promise<void>> = [];
+    for (const s of this.shards) {
+      if (s.worker === undefined) continue;
+      taken.push(new Promise<void>((resolve) => (s.catalogTaken = resolve)));
+      s.worker.postMessage({ t: 'catalog', def, slots } satisfies ToShard);
+    }
+    const gate = settledWithin(taken, CLAIM_WAIT_MS);
+    this.catalogGate = gate;
+    void gate.then(() => {
+      if (this.catalogGate === gate) this.catalogGate = undefined;
+    });
   }
 
   /** Ends a shard's thread as a crash would (tests): it is started again and handed what it had not answered. */
@@ -346,11 +365,15 @@ export class Shards {
       const batch: Batch = { shard: s, epoch: s.epoch, requests: s.queue };
       s.queue = [];
       const writes = this.inFlight(batch);
-      if (writes === undefined && s.chain === undefined) {
+      const gate = this.catalogGate;
+      if (writes === undefined && s.chain === undefined && gate === undefined) {
         this.post(batch);
         continue;
       }
-      const waited = (s.chain ?? Promise.resolve()).then(() => (writes === undefined ? undefined : settledWithin(writes, CLAIM_WAIT_MS))).then(() => this.post(batch));
+      const waited = (s.chain ?? Promise.resolve())
+        .then(() => gate)
+        .then(() => (writes === undefined ? undefined : settledWithin(writes, CLAIM_WAIT_MS)))
+        .then(() => this.post(batch));
       const link: Promise<void> = waited.then(
         () => {
           if (s.chain === link) s.chain = undefined;
@@ -465,6 +488,9 @@ export class Shards {
           case 'closed':
             s.closed?.();
             return;
+          case 'catalog-taken':
+            s.catalogTaken?.();
+            return;
         }
       });
       worker.on('error', (err) => this.o.logger.error({ err, shard: s.index }, 'a shard failed'));
@@ -476,6 +502,8 @@ export class Shards {
         s.ready = false;
         s.worker = undefined;
         s.epoch++;
+        // (its successor takes the catalog with its start)
+        s.catalogTaken?.();
         // What it had taken and not answered was in its hands when it stopped.
         const taken = Number(Atomics.load(this.taken, s.index));
         for (const [seq, u] of s.unanswered) if (seq <= taken) u.deaths++;
