@@ -26,13 +26,9 @@ import { deliveryRoutes } from './admin/delivery-routes.js';
 import { identityRoutes } from './admin/identity-routes.js';
 import { learningMetrics, learningRoutes } from './admin/learning-routes.js';
 import { CommittedFeed } from './delivery/committed-feed.js';
-import type { DeliveryHost } from './delivery/delivery-host.js';
-import type { ChannelAdapter } from './delivery/dispatcher.js';
-import { OutboxDispatcher } from './delivery/dispatcher.js';
+import type { OutboxDispatcher } from './delivery/dispatcher.js';
+import { buildDispatcher } from './delivery-parts.js';
 import { KairosError } from './errors.js';
-import { SmppAdapter } from './delivery/smpp-adapter.js';
-import { SmtpAdapter } from './delivery/smtp-adapter.js';
-import { WebhookAdapter } from './delivery/webhook-adapter.js';
 import type { ModelRegistry } from './runtime/model-registry.js';
 import { SegmentSweep } from './runtime/segment-sweep.js';
 import { OutboundRuns } from './runtime/outbound-runs.js';
@@ -144,40 +140,6 @@ async function loadCatalog(config: Readonly<Config>, store: Store, clock: Clock,
     else logger.info({ customers: demo.customers }, 'demo bank already in the store');
   }
   return catalogs;
-}
-
-/** The server's own channel adapters, for the channels configured (SMPP, SMTP, webhooks); SMS receipts and replies go to `host`. */
-function buildAdapters(config: Readonly<Config>, clock: Clock, logger: Logger, host: DeliveryHost, store: Store): ChannelAdapter[] {
-  const adapters: ChannelAdapter[] = [];
-  if (config.smppUrl !== undefined) {
-    adapters.push(new SmppAdapter({ url: config.smppUrl, systemId: config.smppSystemId, password: config.smppPassword, source: config.smppSource, ratePerSec: config.smppRate, logger, clock, host, replies: { store, secret: config.stopListSecret } }));
-  }
-  if (config.smtpUrl !== undefined) {
-    adapters.push(new SmtpAdapter({ url: config.smtpUrl, from: config.smtpFrom, publicUrl: config.publicUrl, unsubscribeSecret: config.unsubscribeSecret, ratePerSec: config.smtpRate }));
-  }
-  if (config.webhookUrl !== undefined) {
-    adapters.push(new WebhookAdapter({ url: config.webhookUrl, secret: config.webhookSecret, ratePerSec: config.webhookRate }));
-  }
-  return adapters;
-}
-
-/** The one delivery path: the own adapters and the gateway-subscriber adapter, fed what the host commits. Built after the host. */
-function buildDispatcher(config: Readonly<Config>, parts: { store: Store; clock: Clock; logger: Logger; metrics: Metrics; host: DeliveryHost; committed: CommittedFeed }): OutboxDispatcher {
-  const { store, clock, logger, metrics, host, committed } = parts;
-  return new OutboxDispatcher({
-    store,
-    consumer: config.nodeId,
-    clock,
-    logger,
-    metrics,
-    host,
-    committed,
-    adapters: buildAdapters(config, clock, logger, host, store),
-    maxAttempts: config.deliveryMaxAttempts,
-    backoffMs: config.deliveryBackoffMs,
-    pollMs: config.deliveryPollMs,
-    subscriberWindow: config.subscriberWindow,
-  });
 }
 
 /** The background work on timers: the model weights saved, another node's catalog changes read (shared stores), due reminders, idle actors swept. */

@@ -56,8 +56,26 @@ export interface GatewaySubscribersOptions {
   gate?: SendGate;
 }
 
+/**
+ * What the WebSocket gateway asks of delivery for its subscribed connections: a single
+ * node's `GatewaySubscribers`, or the shards' (src/shards/shard-subscribers.ts), which hand
+ * each subscriber every shard's entries.
+ */
+export type SubscriberRegistry = Pick<GatewaySubscribers, 'subscribe' | 'unsubscribe' | 'confirm'>;
+
 /** The most channels one subscriber may subscribe to. */
 export const MAX_CHANNELS_PER_SUBSCRIBER = 64;
+
+/** Throws `invalid` for a channel an adapter of this server delivers (`dispatched`), or past {@link MAX_CHANNELS_PER_SUBSCRIBER} with those it has. */
+export function checkSubscription(dispatched: ReadonlySet<string>, has: ReadonlySet<string> | undefined, channels: readonly string[]): void {
+  const own = channels.find((ch) => dispatched.has(ch));
+  if (own !== undefined) {
+    throw new KairosError('invalid', `field "channels": "${own}" is delivered by this server itself (its adapter is configured)`);
+  }
+  if (new Set([...(has ?? []), ...channels]).size > MAX_CHANNELS_PER_SUBSCRIBER) {
+    throw new KairosError('invalid', `field "channels": a connection subscribes to at most ${MAX_CHANNELS_PER_SUBSCRIBER} channels`);
+  }
+}
 
 /** A subscriber and what it holds. */
 interface Endpoint {
@@ -129,14 +147,8 @@ export class GatewaySubscribers {
    * {@link MAX_CHANNELS_PER_SUBSCRIBER}; nothing is registered then.
    */
   subscribe(sub: Subscriber, channels: readonly string[]): void {
-    const own = channels.find((ch) => this.o.dispatched.has(ch));
-    if (own !== undefined) {
-      throw new KairosError('invalid', `field "channels": "${own}" is delivered by this server itself (its adapter is configured)`);
-    }
     const existing = this.endpoints.get(sub);
-    if (new Set([...(existing?.channels ?? []), ...channels]).size > MAX_CHANNELS_PER_SUBSCRIBER) {
-      throw new KairosError('invalid', `field "channels": a connection subscribes to at most ${MAX_CHANNELS_PER_SUBSCRIBER} channels`);
-    }
+    checkSubscription(this.o.dispatched, existing?.channels, channels);
     const e = existing ?? { sub, channels: new Set<string>(), inflight: new Map<string, OutboxRecord>() };
     this.endpoints.set(sub, e);
     const added: Feed[] = [];

@@ -1,5 +1,7 @@
 import type { CatalogDef, GatewayEvent, GatewayResponse } from '../../actors/index.js';
 import type { Config } from '../config.js';
+import type { Confirmation, DeliverFrame } from '../delivery/gateway-subscribers.js';
+import type { ErrorCode } from '../errors.js';
 import type { HostReply } from '../runtime/host-options.js';
 
 /**
@@ -39,11 +41,19 @@ export type ShardRequest = readonly [seq: number, kind: 'event', message: Gatewa
 export type ToShard =
   | { t: 'batch'; now: number; requests: readonly ShardRequest[] }
   | { t: 'catalog'; def: CatalogDef; slots: Readonly<Record<string, number>> }
-  | { t: 'close'; timeoutMs: number };
+  | { t: 'close'; timeoutMs: number }
+  /** a WebSocket subscriber of the main thread's (shard-subscribers.ts), fed by the shard's dispatcher */
+  | { t: 'subscribe'; id: number; channels: readonly string[] }
+  | { t: 'unsubscribe'; id: number }
+  | { t: 'confirm'; seq: number; id: number; confirmation: Confirmation };
 
 export type FromShard =
   | { t: 'ready' }
   | { t: 'replies'; replies: ReadonlyArray<readonly [seq: number, reply: HostReply]> }
   | { t: 'closed' }
   /** a new catalog taken (its budget slots' stored totals added): the router posts again */
-  | { t: 'catalog-taken' };
+  | { t: 'catalog-taken' }
+  /** an outbox entry for a subscriber: out on its connection */
+  | { t: 'deliver'; id: number; frame: DeliverFrame }
+  /** a confirmation recorded (or refused, with the error a single node answers) */
+  | { t: 'confirmed'; seq: number; error?: { code: ErrorCode; message: string } };

@@ -4,6 +4,9 @@ import { compileCatalog } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import { ManualClock, systemClock } from '../clock.js';
 import { CommittedFeed } from '../delivery/committed-feed.js';
+import type { DeliverFrame, Subscriber } from '../delivery/gateway-subscribers.js';
+import { buildDispatcher } from '../delivery-parts.js';
+import { KairosError } from '../errors.js';
 import { buildHost, lmdbOptions, loadLedgers, saveModels, startHostTimers } from '../host-parts.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
@@ -12,6 +15,7 @@ import { LmdbStore } from '../store/lmdb-store.js';
 import { ShardBudgetLedger } from './shard-budgets.js';
 import { ShardCapacityLedger } from './shard-capacity.js';
 import { shardCustomerId, shardOf } from './shard-of.js';
+import { ShardSubscribers } from './shard-subscribers.js';
 import { loadDemoBank } from '../demo/demo-bank.js';
 import { demoCsvPath } from '../paths.js';
 import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
@@ -21,7 +25,9 @@ import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-
  * writer lock), for the customers whose routing key hashes to it (shard-of.ts). It takes the
  * main thread's batches of requests in order (so a customer's events reach its host in the
  * order the gateways sent them), and posts the replies in batches, each once its commit is
- * done. Reminders fire and idle actors leave memory on its own timers.
+ * done. Reminders fire and idle actors leave memory on its own timers. Its outbox is delivered
+ * by its own dispatcher: the configured adapters (each at its share of the node's rate), and
+ * stand-ins of the main thread's WebSocket subscribers (shard-subscribers.ts).
  */
 
 const port = parentPort;
@@ -48,9 +54,21 @@ const ledgers = await loadLedgers(config, store, clock, logger, { ledger: budget
 budgets.addOwnTotals();
 capacity.addOwnTotals();
 const committed = new CommittedFeed();
-// The contacts' outbox records are in the shard's store (durably, with the commit that made them).
-committed.subscribe(() => undefined);
 const host = buildHost(config, { store, catalog: () => catalog, clock, logger, metrics, ledgers, committed, newCustomerId: (prefix) => shardCustomerId(prefix, data.index, data.count) });
+// The node's delivery rates and subscriber windows shared among the shards (at least one a second each).
+const share = (rate: number): number => Math.max(1, rate / data.count);
+const deliveryConfig = { ...config, smppRate: share(config.smppRate), smtpRate: share(config.smtpRate), webhookRate: share(config.webhookRate), subscriberWindow: ShardSubscribers.windowPerShard(config.subscriberWindow, data.count) };
+const dispatcher = buildDispatcher(deliveryConfig, { store, clock, logger, metrics, host, committed, consumer: `${config.nodeId}/shard-${data.index}` });
+
+/** The main thread's WebSocket subscribers, as this shard's dispatcher feeds them: their frames posted to the main thread. */
+class SubscriberStandIn implements Subscriber {
+  open = true;
+  constructor(readonly id: number) {}
+  deliver(frame: DeliverFrame): void {
+    post({ t: 'deliver', id: this.id, frame });
+  }
+}
+const standIns = new Map<number, SubscriberStandIn>();
 
 const stopHostTimers = startHostTimers(config, host, logger);
 const modelTimer = setInterval(() => void saveModels(ledgers.models, store, logger), config.modelSaveIntervalMs);
@@ -100,11 +118,40 @@ port.on('message', (m: ToShard) => {
       catalog = compileCatalog(m.def);
       post({ t: 'catalog-taken' });
       return;
+    case 'subscribe': {
+      const sub = standIns.get(m.id) ?? new SubscriberStandIn(m.id);
+      standIns.set(m.id, sub);
+      try {
+        dispatcher.subscribers.subscribe(sub, m.channels);
+      } catch (err) {
+        // (the main thread checked the same rules before it posted)
+        logger.error({ err, subscriber: m.id }, 'a subscription the main thread passed was refused here');
+      }
+      return;
+    }
+    case 'unsubscribe': {
+      const sub = standIns.get(m.id);
+      if (sub === undefined) return;
+      sub.open = false;
+      standIns.delete(m.id);
+      dispatcher.subscribers.unsubscribe(sub);
+      return;
+    }
+    case 'confirm': {
+      const sub = standIns.get(m.id);
+      const done = sub === undefined ? Promise.reject(new KairosError('invalid', `field "instance": no delivery of "${m.confirmation.instance}" awaits confirmation on this connection`)) : dispatcher.subscribers.confirm(sub, m.confirmation);
+      done.then(
+        () => post({ t: 'confirmed', seq: m.seq }),
+        (err: unknown) => post({ t: 'confirmed', seq: m.seq, error: err instanceof KairosError ? { code: err.code, message: err.message } : { code: 'internal', message: 'internal error' } }),
+      );
+      return;
+    }
     case 'close':
       stopHostTimers();
       clearInterval(modelTimer);
       void (async () => {
         await host.close(m.timeoutMs);
+        await dispatcher.stop();
         await saveModels(ledgers.models, store, logger);
         await store.close();
         if (replies.length > 0) flushReplies();
@@ -115,4 +162,5 @@ port.on('message', (m: ToShard) => {
   }
 });
 
+dispatcher.start();
 post({ t: 'ready' });

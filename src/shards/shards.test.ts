@@ -5,7 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CatalogDef, GatewayEvent } from '../../actors/index.js';
 import { loadCatalogFile } from '../catalog/catalog-file.js';
 import { ManualClock } from '../clock.js';
+import type { Config } from '../config.js';
 import { loadConfig } from '../config.js';
+import type { DeliverFrame, Subscriber } from '../delivery/gateway-subscribers.js';
 import { startKairos } from '../kairos.js';
 import { createLogger } from '../logger.js';
 import { demoCatalogPath, packageRoot } from '../paths.js';
@@ -31,8 +33,8 @@ afterAll(async () => {
 const workerUrl = pathToFileURL(join(packageRoot(), 'dist', 'src', 'shards', 'shard-worker.js'));
 const noon = Date.parse('2026-11-24T12:00:00+03:00');
 
-function start(dataDir: string, count: number, clock: ManualClock, def: CatalogDef = loadCatalogFile(demoCatalogPath())): Promise<Shards> {
-  const config = loadConfig({}, { dataDir, clock: 'manual', logLevel: 'silent', demo: true });
+function start(dataDir: string, count: number, clock: ManualClock, def: CatalogDef = loadCatalogFile(demoCatalogPath()), more: Partial<Config> = {}): Promise<Shards> {
+  const config = loadConfig({}, { dataDir, clock: 'manual', logLevel: 'silent', demo: true, ...more });
   return Shards.start({ count, config, def, clock, logger: createLogger('silent'), workerUrl });
 }
 
@@ -250,5 +252,68 @@ describe('two shards', () => {
     const tomorrow = noon + 86_400_000;
     clock.set(tomorrow);
     expect(await wave(shards, 201, 'c', tomorrow)).toBe(6);
+  }, 60_000);
+
+  it('delivers every shard\'s SMS to a WebSocket subscriber of the main thread, each shard at its share of the window, again after a shard restarts', async () => {
+    const data = tempDir();
+    cleanups.push(data.remove);
+    const clock = new ManualClock(noon);
+    // A window of 8: 4 from each shard at a time.
+    const shards = await start(data.dir, 2, clock, undefined, { subscriberWindow: 8 });
+    cleanups.push(() => shards.close(0));
+    const frames: DeliverFrame[] = [];
+    const sub: Subscriber & { open: boolean } = { open: true, deliver: (f) => void frames.push(f) };
+    expect(() => shards.subscribers.subscribe(sub, Array.from({ length: 65 }, (_, i) => `ch-${i}`))).toThrow(/at most 64 channels/);
+    shards.subscribers.subscribe(sub, ['sms']);
+    const made = await wave(shards, 1, 'a');
+    expect(made).toBeGreaterThan(40);
+
+    const until = async (what: () => boolean): Promise<void> => {
+      for (let i = 0; i < 400 && !what(); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(what()).toBe(true);
+    };
+    const shardOfFrame = (f: DeliverFrame): number => shards.shardOf(f.customer);
+    await until(() => frames.length >= 8);
+    await new Promise((r) => setTimeout(r, 200));
+    // The window holds: four from each shard, none more until some are confirmed.
+    expect(frames.length).toBe(8);
+    expect(frames.filter((f) => shardOfFrame(f) === 0).length).toBe(4);
+    expect(frames.every((f) => f.channel === 'sms' && f.content !== undefined)).toBe(true);
+    await expect(shards.subscribers.confirm(sub, { t: 'delivered', instance: 'nope:1', channel: 'sms' })).rejects.toThrow(/no delivery of "nope:1" awaits confirmation/);
+
+    // Shard 1's four confirmed; shard 0 killed with its four unconfirmed: its next worker offers them again.
+    const confirmed = new Set<string>();
+    for (const f of frames.filter((x) => shardOfFrame(x) === 1)) {
+      await shards.subscribers.confirm(sub, { t: 'delivered', instance: f.instance, channel: 'sms' });
+      confirmed.add(f.instance);
+    }
+    const heldByZero = frames.filter((f) => shardOfFrame(f) === 0).map((f) => f.instance);
+    await shards.kill(0);
+    await until(() => shards.restarts[0] === 1 && shards.running === 2);
+    // Everything confirmed as it comes, until every SMS made is confirmed once.
+    let seen = 0;
+    await until(() => {
+      for (const f of frames.slice(seen)) {
+        seen++;
+        if (confirmed.has(f.instance)) continue;
+        shards.subscribers.confirm(sub, { t: 'delivered', instance: f.instance, channel: 'sms' }).then(
+          () => confirmed.add(f.instance),
+          () => undefined,
+        );
+      }
+      return confirmed.size === made;
+    });
+    for (const i of heldByZero) expect(frames.filter((f) => f.instance === i).length).toBeGreaterThanOrEqual(2);
+    expect(new Set(frames.map((f) => f.customer)).size).toBe(made);
+
+    // Gone: nothing more comes to it; the outboxes are empty.
+    shards.subscribers.unsubscribe(sub);
+    sub.open = false;
+    await shards.close(5000);
+    for (const i of [0, 1]) {
+      const store = new LmdbStore(join(data.dir, `shard-${i}`));
+      expect(await store.listOutbox('sms', 10_000)).toEqual([]);
+      await store.close();
+    }
   }, 60_000);
 });

@@ -9,6 +9,8 @@ import { demoCsvPath } from '../paths.js';
 import { BudgetSlots } from './shard-budgets.js';
 import { CAPACITY_SLOTS } from './shard-capacity.js';
 import { releaseHeldBy, sharedTotalsMemory } from './shared-totals.js';
+import { ShardSubscribers } from './shard-subscribers.js';
+import { adapterChannels } from '../delivery-parts.js';
 import { recordShardCount } from './shard-count.js';
 import type { ClaimWrite } from './shard-directory.js';
 import { ShardDirectory } from './shard-directory.js';
@@ -130,6 +132,8 @@ export class Shards {
   private readonly capacityCounted: SharedArrayBuffer;
   /** while the shards take a new catalog: every batch waits for it (`setCatalog`) */
   private catalogGate: Promise<void> | undefined;
+  /** the WebSocket subscribers, fed by every shard's dispatcher (the gateway's `subscribers`) */
+  readonly subscribers: ShardSubscribers;
 
   private constructor(private o: ShardsOptions) {
     this.url = o.workerUrl ?? shardWorkerUrl();
@@ -139,6 +143,16 @@ export class Shards {
     this.counted = new SharedArrayBuffer(4 * o.count * BUDGET_SLOTS);
     this.capacityCounted = new SharedArrayBuffer(4 * o.count);
     this.slots = this.budgetSlots.assign(o.def);
+    this.subscribers = new ShardSubscribers({
+      count: o.count,
+      dispatched: adapterChannels(o.config),
+      post: (index, m) => {
+        const s = this.shards[index];
+        if (s?.worker === undefined || !s.ready) return false;
+        s.worker.postMessage(m);
+        return true;
+      },
+    });
     // Last: it takes the data dir's lock.
     this.directory = new ShardDirectory(o.config.dataDir, o.config.stopListSecret);
   }
@@ -160,6 +174,10 @@ export class Shards {
   static async start(o: ShardsOptions): Promise<Shards> {
     if (!Number.isSafeInteger(o.count) || o.count < 1) throw new KairosError('invalid', `the shard count must be a whole number from 1, not ${String(o.count)}`);
     if (o.config.store !== 'lmdb') throw new KairosError('invalid', `shards keep their customers in LMDB (KAIROS_STORE=lmdb), not ${o.config.store}`);
+    if (o.config.smppUrl !== undefined && o.count > 1) {
+      // (an SMSC hands receipts and replies to any bind: each shard's would find only its own customers')
+      throw new KairosError('invalid', 'KAIROS_SMPP_URL with shards: SMS receipts and replies are not routed across shards yet; deliver SMS through a WebSocket subscriber of the "sms" channel (docs/scale-out.md)');
+    }
     const shards = new Shards(o);
     try {
       recordShardCount(o.config.dataDir, o.count);
@@ -474,6 +492,7 @@ export class Shards {
             clearTimeout(timer);
             s.ready = true;
             s.failedStarts = 0;
+            this.subscribers.started(s.index);
             this.replay(s);
             resolve();
             return;
@@ -491,6 +510,12 @@ export class Shards {
           case 'catalog-taken':
             s.catalogTaken?.();
             return;
+          case 'deliver':
+            this.subscribers.delivered(s.index, m.id, m.frame);
+            return;
+          case 'confirmed':
+            this.subscribers.confirmed(m.seq, m.error);
+            return;
         }
       });
       worker.on('error', (err) => this.o.logger.error({ err, shard: s.index }, 'a shard failed'));
@@ -502,6 +527,7 @@ export class Shards {
         s.ready = false;
         s.worker = undefined;
         s.epoch++;
+        this.subscribers.stopped(s.index);
         // (its successor takes the catalog with its start)
         s.catalogTaken?.();
         // What it had taken and not answered was in its hands when it stopped.

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config.js';
-import type { GatewaySubscribers, Subscriber } from '../delivery/gateway-subscribers.js';
+import type { Subscriber, SubscriberRegistry } from '../delivery/gateway-subscribers.js';
 import type { ErrorCode } from '../errors.js';
 import { KairosError, asKairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -31,7 +31,7 @@ export interface WebSocketGatewayOptions {
   config: Readonly<Config>;
   host: Pick<CustomerHost, 'submitEvent' | 'submitResponse'>;
   /** the dispatcher's adapter for subscribed delivery endpoints */
-  subscribers: GatewaySubscribers;
+  subscribers: SubscriberRegistry;
   logger: Logger;
   metrics: Metrics;
   /** every key: a connection opens with a gateway key, and is closed when its key is revoked, rotated or given another role */

@@ -1,0 +1,127 @@
+import type { Confirmation, DeliverFrame, Subscriber, SubscriberRegistry } from '../delivery/gateway-subscribers.js';
+import { checkSubscription } from '../delivery/gateway-subscribers.js';
+import { deliveryKey } from '../delivery/delivery-key.js';
+import { KairosError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
+import type { ToShard } from './shard-messages.js';
+
+/**
+ * The WebSocket subscribers of a node whose customers are spread over shards (docs/scale-out.md):
+ * the connections live on the main thread, the outbox entries in each shard's store. Every
+ * shard's dispatcher feeds a stand-in of each subscriber (shard-worker.ts) under its own flow
+ * control, and the stand-in's `deliver` frames come here to go out on the real connection. A
+ * `delivered` or `failed` confirmation goes back to the shard that delivered what it names
+ * (remembered from the frame that went out), which records it as a single node does.
+ *
+ * A subscriber holds at most its window from each shard: the window divided among the shards
+ * (rounded up), so about the window in all. A shard started again is told every subscription
+ * (its new dispatcher feeds them from its outbox: what the stopped one had handed out and
+ * not seen confirmed goes out again, as after a reconnect); a confirmation it was asked for
+ * and did not answer fails `overloaded` (retry: the entry is offered again).
+ */
+export class ShardSubscribers implements SubscriberRegistry {
+  private readonly byId = new Map<number, Endpoint>();
+  private readonly bySub = new Map<Subscriber, Endpoint>();
+  private nextId = 0;
+  private nextSeq = 0;
+  private readonly waiting = new Map<number, { shard: number; resolve: () => void; reject: (err: Error) => void }>();
+
+  constructor(
+    private readonly o: {
+      count: number;
+      /** the channels the shards' own adapters deliver */
+      dispatched: ReadonlySet<string>;
+      /** posts to a shard's worker; false when it has none now (it is told everything when it starts) */
+      post: (shard: number, m: ToShard) => boolean;
+    },
+  ) {}
+
+  subscribe(sub: Subscriber, channels: readonly string[]): void {
+    const existing = this.bySub.get(sub);
+    checkSubscription(this.o.dispatched, existing?.channels, channels);
+    const e = existing ?? { id: ++this.nextId, sub, channels: new Set<string>(), held: new Map<string, number>() };
+    this.bySub.set(sub, e);
+    this.byId.set(e.id, e);
+    const added = channels.filter((ch) => !e.channels.has(ch));
+    for (const ch of added) e.channels.add(ch);
+    if (added.length === 0) return;
+    for (let shard = 0; shard < this.o.count; shard++) this.o.post(shard, { t: 'subscribe', id: e.id, channels: added });
+  }
+
+  unsubscribe(sub: Subscriber): void {
+    const e = this.bySub.get(sub);
+    if (e === undefined) return;
+    this.bySub.delete(sub);
+    this.byId.delete(e.id);
+    for (let shard = 0; shard < this.o.count; shard++) this.o.post(shard, { t: 'unsubscribe', id: e.id });
+  }
+
+  confirm(sub: Subscriber, confirmation: Confirmation): Promise<void> {
+    const e = this.bySub.get(sub);
+    let key: string | undefined;
+    if (e !== undefined) {
+      if (confirmation.channel !== undefined) key = deliveryKey(confirmation.channel, confirmation.instance);
+      else for (const ch of e.channels) if (e.held.has(deliveryKey(ch, confirmation.instance))) key ??= deliveryKey(ch, confirmation.instance);
+    }
+    const shard = key === undefined ? undefined : e?.held.get(key);
+    if (e === undefined || key === undefined || shard === undefined) {
+      return Promise.reject(new KairosError('invalid', `field "instance": no delivery of "${confirmation.instance}" awaits confirmation on this connection`));
+    }
+    const seq = ++this.nextSeq;
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.set(seq, { shard, resolve, reject });
+      if (!this.o.post(shard, { t: 'confirm', seq, id: e.id, confirmation })) {
+        this.waiting.delete(seq);
+        reject(new KairosError('overloaded', `shard ${shard} is starting again; confirm again shortly`));
+      }
+    }).then(() => {
+      // (a later frame for the same entry from this shard may have replaced it: the same shard either way)
+      e.held.delete(key);
+    });
+  }
+
+  /** A shard's `deliver` for a subscriber: out on its connection while it is subscribed (else the shard is told it is gone soon, and takes the entry back). */
+  delivered(shard: number, id: number, frame: DeliverFrame): void {
+    const e = this.byId.get(id);
+    if (e === undefined || !e.sub.open) return;
+    e.held.set(deliveryKey(frame.channel, frame.instance), shard);
+    e.sub.deliver(frame);
+  }
+
+  /** A shard's answer to a confirmation. */
+  confirmed(seq: number, error: { code: ErrorCode; message: string } | undefined): void {
+    const w = this.waiting.get(seq);
+    if (w === undefined) return;
+    this.waiting.delete(seq);
+    if (error === undefined) w.resolve();
+    else w.reject(new KairosError(error.code, error.message));
+  }
+
+  /** A shard's worker stopped: its unanswered confirmations fail (retry); what it had handed out, its next worker offers again. */
+  stopped(shard: number): void {
+    for (const [seq, w] of this.waiting) {
+      if (w.shard !== shard) continue;
+      this.waiting.delete(seq);
+      w.reject(new KairosError('overloaded', `shard ${shard} stopped before recording the confirmation; confirm again shortly`));
+    }
+  }
+
+  /** A shard's worker is ready: every subscription, so that its dispatcher feeds them. */
+  started(shard: number): void {
+    for (const e of this.byId.values()) this.o.post(shard, { t: 'subscribe', id: e.id, channels: [...e.channels] });
+  }
+
+  /** Subscribers' windows in each shard: the node's window shared among the shards. */
+  static windowPerShard(window: number, count: number): number {
+    return Math.max(1, Math.ceil(window / count));
+  }
+}
+
+/** A subscribed connection: its channels, and which shard handed it each delivery it has not confirmed. */
+interface Endpoint {
+  id: number;
+  sub: Subscriber;
+  channels: Set<string>;
+  /** channel|instance -> the shard that delivered it */
+  held: Map<string, number>;
+}
