@@ -30,7 +30,8 @@ import type { OpenLoopResult } from './open-loop.js';
  * --customers N` runs on a store seeded beforehand (`kairos seed`), kept afterwards.
  * `--memory-limit-mb M` runs Kairos in a memory cgroup of that limit (Linux, root), as a
  * container would, and reports the cgroup's peak charge. The last line is
- *   bench: events_per_s=N p99_ms=X echo_ratio=R rss_mb=M
+ *   bench: events_per_s=N p99_ms=X echo_ratio=R rss_mb=M cpu_us_kairos=K cpu_us_echo=E cpu_ratio=K/E p99_echo_ms=Y p99_ratio=X/Y shards=S
+ * (`--shards S`: Kairos with KAIROS_SHARDS=S; the CPU figures are its main thread's either way).
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -203,7 +204,7 @@ async function main(): Promise<void> {
   const { values } = benchArgs({
     command: 'npm run bench -- [options]',
     summary: 'Kairos (LMDB, the demo bank), the bare uWS echo server and the durable echo server driven by the open-loop generator in the same run: the highest sustained rate of each, latency at half and 90 % of Kairos\'s, CPU per event, autocannon on POST /v1/events.',
-    lastLine: 'bench: events_per_s=N p99_ms=X echo_ratio=R rss_mb=M cpu_us_kairos=K cpu_us_echo=E cpu_ratio=K/E p99_echo_ms=Y p99_ratio=X/Y',
+    lastLine: 'bench: events_per_s=N p99_ms=X echo_ratio=R rss_mb=M cpu_us_kairos=K cpu_us_echo=E cpu_ratio=K/E p99_echo_ms=Y p99_ratio=X/Y shards=S',
     options: {
       rates: { type: 'string', default: '1000,2000,3000,4000,5000,6000,7000,8000,10000,12000,14000,16000,20000,24000,28000,32000,40000,48000', describe: 'arrival rates to step through (events/s, comma-separated)' },
       step: { type: 'string', default: '8', describe: 'seconds per step of the rate' },
@@ -213,6 +214,7 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string', describe: 'run on this store, seeded beforehand with `kairos seed` (kept)' },
       customers: { type: 'string', default: '45211', describe: 'customers the events are drawn over' },
       'memory-limit-mb': { type: 'string', describe: 'run Kairos in a memory cgroup of this limit (Linux, root)' },
+      shards: { type: 'string', default: '1', describe: 'KAIROS_SHARDS for Kairos (above 1: the main thread routes, worker threads decide; cpu_us_kairos is still the main thread\'s)' },
     },
   });
   const rates = values.rates.split(',').map(Number);
@@ -242,7 +244,7 @@ async function main(): Promise<void> {
     const serve = [join(root, 'bin', 'kairos.js'), 'serve', '--port', String(kport), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'];
     const cmd = cgroup === undefined ? { command: process.execPath, args: serve } : cgroup.wrap(process.execPath, serve);
     // The segment sweep (a background pass over the base after start) would share the measured cores.
-    const kairos = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KAIROS_SEGMENT_SWEEP_MS: '0' } });
+    const kairos = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KAIROS_SEGMENT_SWEEP_MS: '0', KAIROS_SHARDS: values.shards } });
     children.push(kairos);
     if (cgroup !== undefined) log(`kairos in the memory cgroup ${cgroup.path} (v${cgroup.version}), limit ${toMb(cgroup.limitBytes)} MB`);
     const echo = spawn(process.execPath, [join(here, 'echo-server.js'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -357,7 +359,7 @@ async function main(): Promise<void> {
       log(`memory limit ${toMb(cgroup.limitBytes)} MB: peak charge ${toMb(charged.peakBytes)} MB (anonymous memory and page cache), reclaim at the limit ${charged.limitHits} times, OOM kills ${charged.oomKills}`);
     }
     log(`floor: the echo server's p99 at ${half}/s was ${echoAtHalf.latencyMs.p99} ms (p99.9 ${echoAtHalf.latencyMs.p999} ms): what the generator, the loopback and this machine add by themselves, under any server's`);
-    log(`bench: events_per_s=${kairosMax.max} p99_ms=${atHalf.latencyMs.p99} echo_ratio=${report.echoRatio} rss_mb=${rss} cpu_us_kairos=${halfRun.mainCpuUsPerEvent ?? 'n/a'} cpu_us_echo=${echoCpuUs ?? 'n/a'} cpu_ratio=${cpuRatio ?? 'n/a'} p99_echo_ms=${echoAtHalf.latencyMs.p99} p99_ratio=${p99Ratio ?? 'n/a'}`);
+    log(`bench: events_per_s=${kairosMax.max} p99_ms=${atHalf.latencyMs.p99} echo_ratio=${report.echoRatio} rss_mb=${rss} cpu_us_kairos=${halfRun.mainCpuUsPerEvent ?? 'n/a'} cpu_us_echo=${echoCpuUs ?? 'n/a'} cpu_ratio=${cpuRatio ?? 'n/a'} p99_echo_ms=${echoAtHalf.latencyMs.p99} p99_ratio=${p99Ratio ?? 'n/a'} shards=${values.shards}`);
   } finally {
     stopAll();
     await new Promise((r) => setTimeout(r, 500));

@@ -11,6 +11,8 @@ import { catalogProblems } from './catalog/catalog-problems.js';
 import { KairosError } from './errors.js';
 import type { Kairos } from './kairos.js';
 import { startKairos } from './kairos.js';
+import type { ShardedKairos } from './sharded-kairos.js';
+import { startShardedKairos } from './sharded-kairos.js';
 import { lmdbOptions } from './host-parts.js';
 import { demoCsvPath, packageVersion } from './paths.js';
 import { progressLine, seedBank } from './demo/seed.js';
@@ -32,6 +34,7 @@ const serveOptions = `  --port <n>                 KAIROS_PORT, default 8080
   --host <addr>              KAIROS_HOST, default 0.0.0.0
   --data-dir <dir>           KAIROS_DATA_DIR, default ./data
   --store <lmdb|memory|redis> KAIROS_STORE, default lmdb (redis: KAIROS_REDIS_URL)
+  --shards <n|auto>          KAIROS_SHARDS, default 1: customers spread over n worker threads (docs/scale-out.md)
   --clock <system|manual>    KAIROS_CLOCK; manual: time moves only by POST /v1/clock
   --no-demo                  KAIROS_DEMO=false: no demo bank, no campaigns
   --catalog <file>           KAIROS_CATALOG_FILE: a YAML catalog that seeds an empty store
@@ -99,7 +102,7 @@ const commands: Readonly<Record<string, { usage: string; flags: readonly string[
     usage: `usage: kairos [serve] [options]   run the server (the default command)
 options (each overrides its environment variable; every setting: kairos --help, docs/configuration.md):
 ${serveOptions}`,
-    flags: ['port', 'host', 'data-dir', 'store', 'clock', 'no-demo', 'catalog', 'log-level'],
+    flags: ['port', 'host', 'data-dir', 'store', 'shards', 'clock', 'no-demo', 'catalog', 'log-level'],
   },
   seed: {
     usage: `usage: kairos seed --customers N [--data-dir DIR] [--no-compact] [--catalog FILE] [--log-level L]
@@ -173,6 +176,7 @@ function parseCli(argv: readonly string[]): Command {
         host: { type: 'string' },
         'data-dir': { type: 'string' },
         store: { type: 'string' },
+        shards: { type: 'string' },
         clock: { type: 'string' },
         'no-demo': { type: 'boolean' },
         'log-level': { type: 'string' },
@@ -233,6 +237,7 @@ function parseCli(argv: readonly string[]): Command {
   if (values.host !== undefined) env.KAIROS_HOST = values.host;
   if (values['data-dir'] !== undefined) env.KAIROS_DATA_DIR = values['data-dir'];
   if (values.store !== undefined) env.KAIROS_STORE = values.store;
+  if (values.shards !== undefined) env.KAIROS_SHARDS = values.shards;
   if (values.clock !== undefined) env.KAIROS_CLOCK = values.clock;
   if (values['no-demo'] === true) env.KAIROS_DEMO = 'false';
   if (values['log-level'] !== undefined) env.KAIROS_LOG_LEVEL = values['log-level'];
@@ -314,9 +319,9 @@ async function seed(customers: number, withCompact: boolean, env: Env): Promise<
 
 async function serve(env: Env): Promise<void> {
   const config = configFrom(env);
-  let kairos: Kairos;
+  let kairos: Kairos | ShardedKairos;
   try {
-    kairos = await startKairos(config);
+    kairos = config.shards > 1 ? await startShardedKairos(config) : await startKairos(config);
   } catch (err) {
     if (err instanceof KairosError && err.code === 'native_uws_unavailable') fail(`refusing to start: ${err.message}`, 1);
     fail(`cannot start: ${(err as Error).message}`, 1);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +128,16 @@ describe('configuration', () => {
   it('wants both TLS files or neither, and names one it cannot read', () => {
     expect(() => loadConfig({ KAIROS_TLS_CERT_FILE: '/etc/kairos/cert.pem' })).toThrow(/set both for TLS, or neither/);
     expect(() => loadConfig({ KAIROS_TLS_CERT_FILE: '/nonexistent/cert.pem', KAIROS_TLS_KEY_FILE: '/nonexistent/key.pem' })).toThrow(/KAIROS_TLS_CERT_FILE: cannot read "\/nonexistent\/cert\.pem" \(ENOENT\)[\s\S]*KAIROS_TLS_KEY_FILE: cannot read/);
+  });
+
+  it('reads the shard count, auto as the cores less one, and refuses shards off LMDB or with SMPP', () => {
+    expect(loadConfig({}).shards).toBe(1);
+    expect(loadConfig({ KAIROS_SHARDS: '4' }).shards).toBe(4);
+    expect(loadConfig({ KAIROS_SHARDS: 'auto' }).shards).toBe(Math.max(1, availableParallelism() - 1));
+    expect(() => loadConfig({ KAIROS_SHARDS: '0' })).toThrow(/KAIROS_SHARDS: must be auto or a whole number from 1 to 256/);
+    expect(() => loadConfig({ KAIROS_SHARDS: '2', KAIROS_STORE: 'redis' })).toThrow(/KAIROS_SHARDS: shards keep their customers in LMDB/);
+    expect(loadConfig({ KAIROS_SHARDS: '1', KAIROS_STORE: 'redis' }).store).toBe('redis');
+    expect(() => loadConfig({ KAIROS_SHARDS: '2', KAIROS_SMPP_URL: 'smpp://127.0.0.1:2775' })).toThrow(/KAIROS_SHARDS with KAIROS_SMPP_URL: SMS receipts and replies are not routed across shards yet/);
   });
 
   it('names the KAIROS_ variables it does not know, with the nearest one', () => {

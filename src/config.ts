@@ -1,5 +1,5 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DAY_MS, channels as knownChannels, defaultLimits } from '../actors/index.js';
 import { KairosError } from './errors.js';
@@ -69,6 +69,8 @@ export interface Config {
   lmdbRecordsPerSnapshot: number;
   /** LMDB: how far behind the change log's end (records) a customer's oldest record may fall before their snapshot is written whole */
   lmdbLogRecordsBehind: number;
+  /** LMDB: the customers spread over this many shards, worker threads each with an LMDB environment of its own (docs/scale-out.md); 1: one host on the main thread */
+  shards: number;
   /** the bank's policy: at a login (an event naming a customer with a visitor's cookie) the visitor's history joins the customer's (docs/identity.md) */
   mergeVisitorOnLogin: boolean;
   /** write-behind: the longest a changed actor waits before its snapshot is written */
@@ -323,6 +325,16 @@ function instant(raw: string): Parsed<number> {
     : { problem: 'must be epoch milliseconds or an ISO date-time with its offset (2008-05-05T10:00:00+03:00), before the year 10000' };
 }
 
+/** The most shards a node runs. */
+export const MAX_SHARDS = 256;
+
+/** `KAIROS_SHARDS`: a count, or `auto`: the machine's cores less the main thread's one (at least 1: a single host). */
+function shardCount(raw: string): Parsed<number> {
+  if (raw.toLowerCase() === 'auto') return { ok: Math.max(1, Math.min(MAX_SHARDS, availableParallelism() - 1)) };
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 1 && n <= MAX_SHARDS ? { ok: n } : { problem: `must be auto or a whole number from 1 to ${MAX_SHARDS}` };
+}
+
 function bool(raw: string): Parsed<boolean> {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return { ok: true };
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return { ok: false };
@@ -352,6 +364,7 @@ const settings = [
   { key: 'lmdbSyncIntervalMs', env: 'KAIROS_LMDB_SYNC_INTERVAL_MS', parse: int(0, 3_600_000) },
   { key: 'lmdbPrefetch', env: 'KAIROS_LMDB_PREFETCH', parse: bool },
   { key: 'lmdbRecordsPerSnapshot', env: 'KAIROS_LMDB_RECORDS_PER_SNAPSHOT', parse: int(1, 1000) },
+  { key: 'shards', env: 'KAIROS_SHARDS', parse: shardCount },
   { key: 'lmdbLogRecordsBehind', env: 'KAIROS_LMDB_LOG_RECORDS_BEHIND', parse: int(1000, 100_000_000) },
   { key: 'mergeVisitorOnLogin', env: 'KAIROS_MERGE_VISITOR_ON_LOGIN', parse: bool },
   { key: 'flushIntervalMs', env: 'KAIROS_FLUSH_INTERVAL_MS', parse: int(1, 60_000) },
@@ -437,6 +450,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'keys' | 'demoCrede
   lmdbSyncIntervalMs: 1000,
   lmdbPrefetch: true,
   lmdbRecordsPerSnapshot: 16,
+  shards: 1,
   lmdbLogRecordsBehind: 200_000,
   mergeVisitorOnLogin: false,
   flushIntervalMs: 50,
@@ -606,6 +620,12 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
   const merged = { ...defaults, ...values, ...overrides } as Config;
   if (merged.clockStart !== undefined && merged.clock !== 'manual') {
     problems.push('KAIROS_CLOCK_START: the first reading of the manual clock: set KAIROS_CLOCK=manual too, or leave it out');
+  }
+  if (merged.shards > 1 && merged.store !== 'lmdb') {
+    problems.push(`KAIROS_SHARDS: shards keep their customers in LMDB environments of their own: set KAIROS_STORE=lmdb, or KAIROS_SHARDS=1 with KAIROS_STORE=${merged.store} (several nodes share Redis instead)`);
+  }
+  if (merged.shards > 1 && merged.smppUrl !== undefined) {
+    problems.push('KAIROS_SHARDS with KAIROS_SMPP_URL: SMS receipts and replies are not routed across shards yet; deliver SMS through a WebSocket subscriber of the "sms" channel, or run KAIROS_SHARDS=1 (docs/scale-out.md)');
   }
   if ((merged.tlsCertFile === undefined) !== (merged.tlsKeyFile === undefined)) {
     problems.push('KAIROS_TLS_CERT_FILE and KAIROS_TLS_KEY_FILE: set both for TLS, or neither');

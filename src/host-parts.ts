@@ -7,6 +7,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { BudgetLedger, CapacityLedger } from './runtime/budget-ledger.js';
 import { CustomerHost } from './runtime/customer-host.js';
+import { SegmentSweep } from './runtime/segment-sweep.js';
 import { FunnelLedger } from './runtime/funnel-ledger.js';
 import { ModelRegistry } from './runtime/model-registry.js';
 import { PropensityLedger } from './runtime/propensity-ledger.js';
@@ -119,5 +120,27 @@ export function startHostTimers(config: Readonly<Config>, host: CustomerHost, lo
   for (const t of timers) t.unref();
   return () => {
     for (const t of timers) clearInterval(t);
+  };
+}
+
+/**
+ * The segment timers' safety net (runtime/segment-sweep.ts): a pass over the store's customers
+ * when one is due (a new store, a catalog changed, a day since the last), looked at 5 s after
+ * start and each minute (none with `segmentSweepMs` 0). Returns the sweep and what stops it.
+ */
+export function startSegmentSweep(config: Readonly<Config>, parts: { store: Store; clock: Clock; catalog: () => Catalog; logger: Logger; host: CustomerHost }): { segmentSweep: SegmentSweep; stop: () => void } {
+  const { store, clock, catalog, logger, host } = parts;
+  const segmentSweep = new SegmentSweep({ store, clock, catalog, logger, check: (id) => host.checkSegments(id), ...(config.segmentSweepMs > 0 ? { intervalMs: config.segmentSweepMs } : {}) });
+  const sweep = (): void => {
+    segmentSweep.runIfDue().catch((err: unknown) => logger.error({ err }, 'the segment sweep failed; it runs again when next due'));
+  };
+  const timers = config.segmentSweepMs > 0 ? [setTimeout(sweep, 5000), setInterval(sweep, 60_000)] : [];
+  for (const t of timers) t.unref();
+  return {
+    segmentSweep,
+    stop() {
+      for (const t of timers) clearTimeout(t);
+      segmentSweep.stop();
+    },
   };
 }

@@ -30,7 +30,7 @@ import type { OutboxDispatcher } from './delivery/dispatcher.js';
 import { buildDispatcher } from './delivery-parts.js';
 import { KairosError } from './errors.js';
 import type { ModelRegistry } from './runtime/model-registry.js';
-import { SegmentSweep } from './runtime/segment-sweep.js';
+import type { SegmentSweep } from './runtime/segment-sweep.js';
 import { OutboundRuns } from './runtime/outbound-runs.js';
 import { outboundMetrics, outboundRoutes } from './admin/outbound-routes.js';
 import { waveRoutes } from './admin/wave-routes.js';
@@ -38,7 +38,7 @@ import { segmentRoutes } from './admin/segment-routes.js';
 import { DraftCounts } from './runtime/draft-count.js';
 import type { CustomerHost } from './runtime/customer-host.js';
 import type { Ledgers } from './host-parts.js';
-import { buildHost, lmdbOptions, loadLedgers, saveModels, startHostTimers } from './host-parts.js';
+import { buildHost, lmdbOptions, loadLedgers, saveModels, startHostTimers, startSegmentSweep } from './host-parts.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { RedisStore } from './store/redis-store.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -91,6 +91,8 @@ export interface StartOptions {
   logDestination?: DestinationStream;
   /** the manual clock's first reading; the system time by default */
   manualClockStart?: number;
+  /** KAIROS_SHARDS above 1: the compiled shard worker (tests running the sources give dist's); beside the shards' module by default */
+  shardWorkerUrl?: URL;
 }
 
 /** The configured store, connected (a Redis store also finishes relays a crash interrupted). */
@@ -124,15 +126,18 @@ async function openStore(config: Config, logger: Logger): Promise<Store> {
   }
 }
 
-/** The catalog (the configured file, the demo's, or an empty one, unless the store has a newer one), and the demo bank when asked. */
+/** The catalog a new store starts with: the configured file, the demo's, or an empty one. */
+export function catalogSeed(config: Readonly<Config>): { def: CatalogDef; source: string } {
+  return config.catalogFile !== undefined
+    ? { def: loadCatalogFile(config.catalogFile), source: config.catalogFile }
+    : config.demo
+      ? { def: loadCatalogFile(demoCatalogPath()), source: 'demo/catalog.yaml' }
+      : { def: emptyCatalog, source: 'empty' };
+}
+
+/** The catalog (the seed, unless the store has a newer one), and the demo bank when asked. */
 async function loadCatalog(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger): Promise<CatalogService> {
-  const seed: { def: CatalogDef; source: string } =
-    config.catalogFile !== undefined
-      ? { def: loadCatalogFile(config.catalogFile), source: config.catalogFile }
-      : config.demo
-        ? { def: loadCatalogFile(demoCatalogPath()), source: 'demo/catalog.yaml' }
-        : { def: emptyCatalog, source: 'empty' };
-  const catalogs = await CatalogService.open(store, clock, logger, seed);
+  const catalogs = await CatalogService.open(store, clock, logger, catalogSeed(config));
   if (config.demo) {
     const t0 = performance.now();
     const demo = await loadDemoBank(store, demoCsvPath(), clock.now());
@@ -163,14 +168,7 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
   const catalogTimer = store.coordination.shared ? setInterval(() => void catalogs.sync().catch((err: unknown) => logger.error({ err }, 'reading the catalog failed')), 1000) : undefined;
   catalogTimer?.unref();
   const stopHostTimers = startHostTimers(config, host, logger);
-  // The segment timers' safety net: a pass over the base when one is due (a new store, a
-  // catalog changed, a day since the last), looked at soon after start and each minute.
-  const segmentSweep = new SegmentSweep({ store, clock: parts.clock, catalog: () => catalogs.catalog, logger, check: (id) => host.checkSegments(id), ...(config.segmentSweepMs > 0 ? { intervalMs: config.segmentSweepMs } : {}) });
-  const sweepSegments = (): void => {
-    segmentSweep.runIfDue().catch((err: unknown) => logger.error({ err }, 'the segment sweep failed; it runs again when next due'));
-  };
-  const segmentTimers = config.segmentSweepMs > 0 ? [setTimeout(sweepSegments, 5000), setInterval(sweepSegments, 60_000)] : [];
-  for (const t of segmentTimers) t.unref();
+  const { segmentSweep, stop: stopSweep } = startSegmentSweep(config, { store, clock: parts.clock, catalog: () => catalogs.catalog, logger, host });
   // Outbound runs: left running by a stop or another node, waiting for their day, or due by a schedule; looked at soon after start and every `outboundTickMs`.
   const outboundRuns = new OutboundRuns({ store, clock: parts.clock, catalog: () => catalogs.catalog, logger, submit: (run, id) => host.submitRun(run, id), score: (run, id) => host.scoreRun(run, id), flush: () => host.flush(), storeFailing: () => host.storeFailing(), node: config.nodeId, leaseMs: Math.min(60_000, Math.max(5_000, 10 * config.outboundTickMs)) });
   const tickRuns = (): void => {
@@ -184,9 +182,8 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
     saveModels: saveWeights,
     stopHostTimers() {
       stopHostTimers();
-      for (const t of segmentTimers) clearTimeout(t);
+      stopSweep();
       for (const t of runTimers) clearTimeout(t);
-      segmentSweep.stop();
     },
     stopStoreTimers() {
       clearInterval(modelTimer);
@@ -253,7 +250,7 @@ function buildGateway(
 }
 
 /** Says the server is up, and warns about every demo or unscoped credential in use. */
-function announce(config: Readonly<Config>, logger: Logger, facts: { port: number; store: Store; clock: Clock }): void {
+export function announce(config: Readonly<Config>, logger: Logger, facts: { port: number; store: Pick<Store, 'kind'>; clock: Clock; shards?: number }): void {
   if (config.smtpUrl !== undefined && config.unsubscribeSecret === 'demo-unsubscribe-secret') logger.warn('e-mail goes out with the demo unsubscribe secret: set KAIROS_UNSUBSCRIBE_SECRET');
   if (config.webhookUrl !== undefined && config.webhookSecret === 'demo-webhook-secret') logger.warn('webhooks are signed with the demo secret: set KAIROS_WEBHOOK_SECRET');
   if (config.demoCredentials) {
@@ -272,13 +269,13 @@ function announce(config: Readonly<Config>, logger: Logger, facts: { port: numbe
   }
   const { port, store, clock } = facts;
   logger.info(
-    { port, tls: config.tlsCertFile !== undefined, store: store.kind, dataDir: config.store === 'lmdb' ? config.dataDir : undefined, clock: clock.mode },
+    { port, tls: config.tlsCertFile !== undefined, store: store.kind, dataDir: config.store === 'lmdb' ? config.dataDir : undefined, clock: clock.mode, shards: facts.shards },
     'kairos listening',
   );
 }
 
 /** Readiness 503 for `ms` of wall time (a load balancer's, whatever the decision clock is) while the node serves on. */
-async function drainFor(ms: number, gateway: GatewayServer, logger: Logger): Promise<void> {
+export async function drainFor(ms: number, gateway: GatewayServer, logger: Logger): Promise<void> {
   gateway.startDraining();
   if (ms <= 0) return;
   logger.info({ drainMs: ms }, 'draining: /ready answers 503 while serving');

@@ -101,6 +101,24 @@ export function createMetrics() {
         this.set(host.changeLog?.().customers ?? 0);
       },
     }),
+    shardUp: new Gauge({
+      name: 'kairos_shard_up',
+      help: 'KAIROS_SHARDS: 1 while the shard takes requests, 0 while it is being started (again)',
+      labelNames: ['shard'] as const,
+      registers: [registry],
+      collect() {
+        for (const [i, s] of (host.shards?.() ?? []).entries()) this.set({ shard: String(i) }, s.up ? 1 : 0);
+      },
+    }),
+    shardRestarts: new Gauge({
+      name: 'kairos_shard_restarts',
+      help: 'KAIROS_SHARDS: times the shard was started again after its thread stopped, since the node started',
+      labelNames: ['shard'] as const,
+      registers: [registry],
+      collect() {
+        for (const [i, s] of (host.shards?.() ?? []).entries()) this.set({ shard: String(i) }, s.restarts);
+      },
+    }),
     activations: new Counter({
       name: 'kairos_actor_activations_total',
       help: 'Customer actors brought to life, by source: snapshot (stored state), profile (imported master data), new (first sight of an identifier)',
@@ -305,7 +323,7 @@ export function createMetrics() {
    * set by the customer host, read at each scrape (not set on every event): the wait of the
    * oldest request in flight (ms), requests in flight, live and dirty actors
    */
-  const host: { oldestWaitMs?: () => number; inFlight?: () => number; hotActors?: () => number; dirtyActors?: () => number; ready?: () => boolean; changeLog?: () => { records: number; customers: number } } = {};
+  const host: { oldestWaitMs?: () => number; inFlight?: () => number; hotActors?: () => number; dirtyActors?: () => number; ready?: () => boolean; changeLog?: () => { records: number; customers: number }; shards?: () => ReadonlyArray<{ up: boolean; restarts: number }> } = {};
   return { ...m, learning, outbound, host };
 }
 

@@ -37,10 +37,15 @@ export interface Claimed {
   write?: ClaimWrite;
 }
 
+/** Committed claims kept in memory by identifier (most recent use last): most events name an identifier seen shortly before. */
+const CACHED = 100_000;
+
 export class ShardDirectory {
   private readonly db: RootDatabase<number, Buffer>;
   /** claims not yet committed (the index's reads see only what is), by key */
   private readonly recent = new Map<string, Claimed & { write: ClaimWrite }>();
+  /** committed claims by `kind:value`, at most CACHED (a lookup then needs no hash and no read; only this thread writes the index) */
+  private readonly cache = new Map<string, Claimed>();
   private readonly secret: Buffer;
 
   private readonly lock: DataDirLock;
@@ -65,13 +70,28 @@ export class ShardDirectory {
 
   /** The shard the identifier was claimed for, with the claim's write while it is in flight; undefined: never claimed. */
   lookup(kind: ContactIdentifierKind, value: string): Claimed | undefined {
+    const id = `${kind}:${value}`;
+    const cached = this.cache.get(id);
+    if (cached !== undefined) {
+      // (most recently used last)
+      this.cache.delete(id);
+      this.cache.set(id, cached);
+      return cached;
+    }
     const key = this.keyOf(kind, value);
     const recent = this.recent.get(key.toString('latin1'));
     if (recent !== undefined) return recent;
     const stored = this.db.get(key);
     if (stored === undefined) return undefined;
     // (a visitor's cookie is stored as -(shard + 1))
-    return stored < 0 ? { shard: -stored - 1, visitor: true } : { shard: stored, visitor: false };
+    const found = stored < 0 ? { shard: -stored - 1, visitor: true } : { shard: stored, visitor: false };
+    this.remember(id, found);
+    return found;
+  }
+
+  private remember(id: string, claimed: Claimed): void {
+    this.cache.set(id, claimed);
+    if (this.cache.size > CACHED) this.cache.delete(this.cache.keys().next().value as string);
   }
 
   /**
@@ -81,10 +101,15 @@ export class ShardDirectory {
   claim(kind: ContactIdentifierKind, value: string, shard: number, visitor = false): ClaimWrite {
     const key = this.keyOf(kind, value);
     const k = key.toString('latin1');
+    const id = `${kind}:${value}`;
+    // (the claim in flight answers lookups until it is committed; then the cache does)
+    this.cache.delete(id);
     const settle = (failed: boolean): void => {
       write.settled = true;
       write.failed = failed;
-      if (this.recent.get(k)?.write === write) this.recent.delete(k);
+      if (this.recent.get(k)?.write !== write) return;
+      this.recent.delete(k);
+      if (!failed) this.remember(id, { shard, visitor });
     };
     const write: ClaimWrite = {
       done: this.db.put(key, visitor ? -shard - 1 : shard).then(

@@ -53,7 +53,19 @@ export type FromShard =
   | { t: 'closed' }
   /** a new catalog taken (its budget slots' stored totals added): the router posts again */
   | { t: 'catalog-taken' }
+  /** the shard's host and store, each second (the node's gauges add them up) */
+  | { t: 'stats'; stats: ShardStats }
   /** an outbox entry for a subscriber: out on its connection */
   | { t: 'deliver'; id: number; frame: DeliverFrame }
   /** a confirmation recorded (or refused, with the error a single node answers) */
   | { t: 'confirmed'; seq: number; error?: { code: ErrorCode; message: string } };
+
+/** What a shard reports each second for the node's gauges (kairos_hot_actors and the like). */
+export interface ShardStats {
+  hotActors: number;
+  dirtyActors: number;
+  inFlight: number;
+  oldestWaitMs: number;
+  changeRecords: number;
+  changeRecordCustomers: number;
+}

@@ -7,7 +7,7 @@ import { CommittedFeed } from '../delivery/committed-feed.js';
 import type { DeliverFrame, Subscriber } from '../delivery/gateway-subscribers.js';
 import { buildDispatcher } from '../delivery-parts.js';
 import { KairosError } from '../errors.js';
-import { buildHost, lmdbOptions, loadLedgers, saveModels, startHostTimers } from '../host-parts.js';
+import { buildHost, lmdbOptions, loadLedgers, saveModels, startHostTimers, startSegmentSweep } from '../host-parts.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
@@ -54,7 +54,9 @@ const ledgers = await loadLedgers(config, store, clock, logger, { ledger: budget
 budgets.addOwnTotals();
 capacity.addOwnTotals();
 const committed = new CommittedFeed();
-const host = buildHost(config, { store, catalog: () => catalog, clock, logger, metrics, ledgers, committed, newCustomerId: (prefix) => shardCustomerId(prefix, data.index, data.count) });
+// The node's bounds on live actors and heap shared among the shards (each its own V8 heap).
+const hostConfig = { ...config, maxHotActors: Math.ceil(config.maxHotActors / data.count), maxHeapMb: config.maxHeapMb > 0 ? Math.ceil(config.maxHeapMb / data.count) : 0 };
+const host = buildHost(hostConfig, { store, catalog: () => catalog, clock, logger, metrics, ledgers, committed, newCustomerId: (prefix) => shardCustomerId(prefix, data.index, data.count) });
 // The node's delivery rates and subscriber windows shared among the shards (at least one a second each).
 const share = (rate: number): number => Math.max(1, rate / data.count);
 const deliveryConfig = { ...config, smppRate: share(config.smppRate), smtpRate: share(config.smtpRate), webhookRate: share(config.webhookRate), subscriberWindow: ShardSubscribers.windowPerShard(config.subscriberWindow, data.count) };
@@ -71,6 +73,15 @@ class SubscriberStandIn implements Subscriber {
 const standIns = new Map<number, SubscriberStandIn>();
 
 const stopHostTimers = startHostTimers(config, host, logger);
+// Segment memberships moved by time for this shard's customers, as a single node's sweep does for all.
+const sweep = startSegmentSweep(config, { store, clock, catalog: () => catalog, logger, host });
+// The node's gauges: this shard's part, each second.
+const statsTimer = setInterval(() => {
+  const log = store.changeLog();
+  const h = metrics.host;
+  post({ t: 'stats', stats: { hotActors: h.hotActors?.() ?? 0, dirtyActors: h.dirtyActors?.() ?? 0, inFlight: h.inFlight?.() ?? 0, oldestWaitMs: h.oldestWaitMs?.() ?? 0, changeRecords: log.records, changeRecordCustomers: log.customers } });
+}, 1000);
+statsTimer.unref();
 const modelTimer = setInterval(() => void saveModels(ledgers.models, store, logger), config.modelSaveIntervalMs);
 modelTimer.unref();
 
@@ -148,6 +159,8 @@ port.on('message', (m: ToShard) => {
     }
     case 'close':
       stopHostTimers();
+      sweep.stop();
+      clearInterval(statsTimer);
       clearInterval(modelTimer);
       void (async () => {
         await host.close(m.timeoutMs);

@@ -20,7 +20,7 @@ import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { HostReply } from '../runtime/host-options.js';
 import { routeKey, shardOf } from './shard-of.js';
-import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
+import type { FromShard, ShardRequest, ShardStats, ShardWorkerData, ToShard } from './shard-messages.js';
 
 /**
  * The main thread's side of the shards (docs/scale-out.md, "Every core of one machine"):
@@ -134,6 +134,8 @@ export class Shards {
   private catalogGate: Promise<void> | undefined;
   /** the WebSocket subscribers, fed by every shard's dispatcher (the gateway's `subscribers`) */
   readonly subscribers: ShardSubscribers;
+  /** each shard's last report (its live actors and the like) */
+  private readonly stats: Array<ShardStats | undefined>;
 
   private constructor(private o: ShardsOptions) {
     this.url = o.workerUrl ?? shardWorkerUrl();
@@ -143,6 +145,7 @@ export class Shards {
     this.counted = new SharedArrayBuffer(4 * o.count * BUDGET_SLOTS);
     this.capacityCounted = new SharedArrayBuffer(4 * o.count);
     this.slots = this.budgetSlots.assign(o.def);
+    this.stats = this.shards.map(() => undefined);
     this.subscribers = new ShardSubscribers({
       count: o.count,
       dispatched: adapterChannels(o.config),
@@ -212,6 +215,32 @@ export class Shards {
   /** The shard that owns a routing key (a customer id, or `kind:value` of an identifier). */
   shardOf(key: string): number {
     return shardOf(key, this.shards.length);
+  }
+
+  /** Why the node should take no traffic now (a shard being started again); undefined when every shard takes requests. */
+  notReadyReason(): string | undefined {
+    const down = this.shards.find((s) => !s.ready);
+    return down === undefined ? undefined : `shard ${down.index} is starting`;
+  }
+
+  /** The shards' last reports added up (the oldest wait: the longest), for the node's gauges. */
+  totals(): ShardStats {
+    const out: ShardStats = { hotActors: 0, dirtyActors: 0, inFlight: 0, oldestWaitMs: 0, changeRecords: 0, changeRecordCustomers: 0 };
+    for (const st of this.stats) {
+      if (st === undefined) continue;
+      out.hotActors += st.hotActors;
+      out.dirtyActors += st.dirtyActors;
+      out.inFlight += st.inFlight;
+      out.oldestWaitMs = Math.max(out.oldestWaitMs, st.oldestWaitMs);
+      out.changeRecords += st.changeRecords;
+      out.changeRecordCustomers += st.changeRecordCustomers;
+    }
+    return out;
+  }
+
+  /** Each shard: whether it takes requests, and how often it was started again. */
+  health(): Array<{ up: boolean; restarts: number }> {
+    return this.shards.map((s) => ({ up: s.ready, restarts: s.restarts }));
   }
 
   /** Identifiers withheld from events because another shard holds them (see `route`). */
@@ -510,6 +539,9 @@ export class Shards {
           case 'catalog-taken':
             s.catalogTaken?.();
             return;
+          case 'stats':
+            this.stats[s.index] = m.stats;
+            return;
           case 'deliver':
             this.subscribers.delivered(s.index, m.id, m.frame);
             return;
@@ -528,6 +560,7 @@ export class Shards {
         s.worker = undefined;
         s.epoch++;
         this.subscribers.stopped(s.index);
+        this.stats[s.index] = undefined;
         // (its successor takes the catalog with its start)
         s.catalogTaken?.();
         // What it had taken and not answered was in its hands when it stopped.
