@@ -342,8 +342,6 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   gateway.setReady(true);
   announce(config, logger, { port, store, clock });
 
-  let closing: Promise<void> | undefined;
-  let draining: Promise<void> | undefined;
   return {
     port,
     config,
@@ -354,13 +352,13 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     store,
     segmentSweep: timers.segmentSweep,
     outboundRuns: timers.outboundRuns,
-    drain() {
-      draining ??= drainFor(config.drainMs, gateway, logger);
-      return draining;
-    },
-    close() {
-      closing ??= closeInOrder({ config, logger, gateway, timers, host, dispatcher, store });
-      return closing;
-    },
+    drain: once(() => drainFor(config.drainMs, gateway, logger)),
+    close: once(() => closeInOrder({ config, logger, gateway, timers, host, dispatcher, store })),
   };
+}
+
+/** `start` run at the first call; every call answers its promise (a drain or a close asked twice runs once). */
+export function once(start: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= start());
 }

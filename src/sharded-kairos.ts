@@ -7,7 +7,7 @@ import type { Clock } from './clock.js';
 import { ManualClock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { Kairos, StartOptions } from './kairos.js';
-import { announce, catalogSeed, drainFor } from './kairos.js';
+import { announce, catalogSeed, drainFor, once } from './kairos.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { builtinOperations } from './schema/http/builtin-operations.js';
@@ -93,8 +93,6 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
   gateway.setReady(true);
   announce(config, logger, { port, store: { kind: 'lmdb' }, clock, shards: config.shards });
 
-  let closing: Promise<void> | undefined;
-  let draining: Promise<void> | undefined;
   return {
     port,
     config,
@@ -102,20 +100,14 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     logger,
     metrics,
     shards,
-    drain() {
-      draining ??= drainFor(config.drainMs, gateway, logger);
-      return draining;
-    },
-    close() {
-      closing ??= (async () => {
-        logger.info('shutting down');
-        gateway.stopListening();
-        // each shard answers what it holds, flushes, stops its deliveries and closes its store
-        await shards.close(config.shutdownTimeoutMs);
-        gateway.closeConnections();
-        logger.info('stopped');
-      })();
-      return closing;
-    },
+    drain: once(() => drainFor(config.drainMs, gateway, logger)),
+    close: once(async () => {
+      logger.info('shutting down');
+      gateway.stopListening();
+      // each shard answers what it holds, flushes, stops its deliveries and closes its store
+      await shards.close(config.shutdownTimeoutMs);
+      gateway.closeConnections();
+      logger.info('stopped');
+    }),
   };
 }
