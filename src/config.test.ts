@@ -1,6 +1,5 @@
-import { availableParallelism } from 'node:os';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KairosError } from './errors.js';
@@ -138,6 +137,17 @@ describe('configuration', () => {
     expect(() => loadConfig({ KAIROS_SHARDS: '2', KAIROS_STORE: 'redis' })).toThrow(/KAIROS_SHARDS: shards keep their customers in LMDB/);
     expect(loadConfig({ KAIROS_SHARDS: '1', KAIROS_STORE: 'redis' }).store).toBe('redis');
     expect(() => loadConfig({ KAIROS_SHARDS: '2', KAIROS_SMPP_URL: 'smpp://127.0.0.1:2775' })).toThrow(/KAIROS_SHARDS with KAIROS_SMPP_URL: SMS receipts and replies are not routed across shards yet/);
+    expect(() => loadConfig({ KAIROS_SHARDS: '2', KAIROS_SMTP_URL: 'smtp://127.0.0.1:2525' })).toThrow(/KAIROS_SHARDS with KAIROS_SMTP_URL: the e-mails' unsubscribe links/);
+    expect(() => loadConfig({ KAIROS_SHARDS: '2', KAIROS_CLOCK: 'manual' })).toThrow(/KAIROS_SHARDS with KAIROS_CLOCK=manual/);
+    // auto on a data dir that has its shards already: their count, whatever the cores now
+    const data = mkdtempSync(join(tmpdir(), 'kairos-config-'));
+    try {
+      writeFileSync(join(data, 'shards.json'), '{"shards":3}\n');
+      expect(loadConfig({ KAIROS_SHARDS: 'auto', KAIROS_DATA_DIR: data }).shards).toBe(3);
+      expect(loadConfig({ KAIROS_SHARDS: '2', KAIROS_DATA_DIR: data }).shards).toBe(2);
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
   });
 
   it('names the KAIROS_ variables it does not know, with the nearest one', () => {

@@ -3,6 +3,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DAY_MS, channels as knownChannels, defaultLimits } from '../actors/index.js';
 import { KairosError } from './errors.js';
+import { recordedShardCount } from './shards/shard-count.js';
 import type { Role } from './transport/principal.js';
 import { ROLES } from './transport/principal.js';
 
@@ -618,11 +619,21 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     } else values[s.key] = parsed.ok;
   }
   const merged = { ...defaults, ...values, ...overrides } as Config;
+  // `auto` on a data dir that already has its shards: their count, whatever the cores now (a resized machine finds its customers).
+  if (overrides.shards === undefined && env.KAIROS_SHARDS?.toLowerCase() === 'auto' && !unreadable.has('shards')) {
+    merged.shards = recordedShardCount(resolve(merged.dataDir)) ?? merged.shards;
+  }
   if (merged.clockStart !== undefined && merged.clock !== 'manual') {
     problems.push('KAIROS_CLOCK_START: the first reading of the manual clock: set KAIROS_CLOCK=manual too, or leave it out');
   }
   if (merged.shards > 1 && merged.store !== 'lmdb') {
     problems.push(`KAIROS_SHARDS: shards keep their customers in LMDB environments of their own: set KAIROS_STORE=lmdb, or KAIROS_SHARDS=1 with KAIROS_STORE=${merged.store} (several nodes share Redis instead)`);
+  }
+  if (merged.shards > 1 && merged.smtpUrl !== undefined) {
+    problems.push('KAIROS_SHARDS with KAIROS_SMTP_URL: the e-mails\' unsubscribe links (/v1/unsubscribe) are not served by a node with shards yet; deliver e-mail through a WebSocket subscriber of the "email" channel, or run KAIROS_SHARDS=1 (docs/scale-out.md)');
+  }
+  if (merged.shards > 1 && merged.clock === 'manual') {
+    problems.push('KAIROS_SHARDS with KAIROS_CLOCK=manual: the manual clock moves only through POST /v1/clock, which a node with shards does not serve yet; run KAIROS_SHARDS=1 for QA on a manual clock');
   }
   if (merged.shards > 1 && merged.smppUrl !== undefined) {
     problems.push('KAIROS_SHARDS with KAIROS_SMPP_URL: SMS receipts and replies are not routed across shards yet; deliver SMS through a WebSocket subscriber of the "sms" channel, or run KAIROS_SHARDS=1 (docs/scale-out.md)');

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Every metric Kairos exports, declared here and nowhere else: `kairos_` prefix, snake_case,
@@ -324,10 +325,31 @@ export function createMetrics() {
    * oldest request in flight (ms), requests in flight, live and dirty actors
    */
   const host: { oldestWaitMs?: () => number; inFlight?: () => number; hotActors?: () => number; dirtyActors?: () => number; ready?: () => boolean; changeLog?: () => { records: number; customers: number }; shards?: () => ReadonlyArray<{ up: boolean; restarts: number }> } = {};
-  return { ...m, learning, outbound, host };
+  /** set by a node with shards: each shard's registry as JSON (`shardMetricsJson`), added to this thread's at each scrape */
+  const shards: { collect?: () => Promise<ReadonlyArray<ShardMetricsJson>> } = {};
+  /** What GET /metrics answers: this thread's registry, with the shards' added (counters, histograms and gauges summed by name and labels). */
+  async function exposition(): Promise<string> {
+    if (shards.collect === undefined) return registry.metrics();
+    const parts = [await registry.getMetricsAsJSON(), ...(await shards.collect())];
+    return AggregatorRegistry.aggregate(parts).metrics();
+  }
+  return { ...m, learning, outbound, host, shards, exposition };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** A shard's registry as JSON, as the main thread adds it to its own. */
+export type ShardMetricsJson = ReadonlyArray<MetricObjectWithValues<MetricValue<string>>>;
+
+/**
+ * A shard's metrics for the node's (worker threads share their process): without the
+ * process's own figures (CPU, memory, open files: the main thread's are the process's) and
+ * without the event loop's busy time (the node's is the main thread's, which serves the gateway).
+ */
+export async function shardMetricsJson(metrics: Metrics): Promise<ShardMetricsJson> {
+  const all = await metrics.registry.getMetricsAsJSON();
+  return all.filter((x) => !x.name.startsWith('kairos_process_') && x.name !== 'kairos_event_loop_busy_seconds_total' && x.name !== 'kairos_nodejs_version_info');
+}
 
 /**
  * Seconds the event loop spent running code rather than waiting for I/O (Node's event-loop

@@ -17,24 +17,23 @@ import { GatewayClient, adminHeaders, tempDir, uid } from './test-support/test-k
  * input answered as on a single node. Runs the compiled shard worker (npm test builds first).
  */
 
-const noon = Date.parse('2026-11-24T12:00:00+03:00');
 const workerUrl = pathToFileURL(join(packageRoot(), 'dist', 'src', 'shards', 'shard-worker.js'));
 const data = tempDir();
 let k: ShardedKairos;
 let http: string;
 const logs: string[] = [];
 
-const declined = (n: number): Frame => ({ t: 'event', id: uid('d'), type: 'atm.withdrawal.declined', customer: { id: `demo-${n}` }, channel: 'atm', at: noon, data: { requested: 1000, balance: 800 } });
+const declined = (n: number): Frame => ({ t: 'event', id: uid('d'), type: 'atm.withdrawal.declined', customer: { id: `demo-${n}` }, channel: 'atm', data: { requested: 1000, balance: 800 } });
 
 beforeAll(async () => {
-  const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: data.dir, shards: 2, clock: 'manual', demo: true, logLevel: 'info', shutdownTimeoutMs: 5000, staleEventMs: 400 * 86_400_000, segmentSweepMs: 0 });
+  const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: data.dir, shards: 2, demo: true, logLevel: 'info', shutdownTimeoutMs: 5000, segmentSweepMs: 0 });
   const destination = new Writable({
     write(chunk: Buffer, _enc, cb) {
       logs.push(chunk.toString('utf8'));
       cb();
     },
   });
-  k = await startShardedKairos(config, { manualClockStart: noon, shardWorkerUrl: workerUrl, logDestination: destination });
+  k = await startShardedKairos(config, { shardWorkerUrl: workerUrl, logDestination: destination });
   http = `http://127.0.0.1:${k.port}`;
 }, 60_000);
 
@@ -72,7 +71,7 @@ describe('a node with two shards', () => {
     expect(bad).toMatchObject({ t: 'error', code: 'invalid' });
 
     // POST /v1/events goes through the same router; bad input gets its 400, naming the field.
-    const posted = await fetch(`${http}/v1/events`, { method: 'POST', headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': 'application/json' }, body: JSON.stringify({ id: uid('p'), type: 'web.pageview', customer: { id: 'demo-33' }, channel: 'web', at: noon, data: {} }) });
+    const posted = await fetch(`${http}/v1/events`, { method: 'POST', headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': 'application/json' }, body: JSON.stringify({ id: uid('p'), type: 'web.pageview', customer: { id: 'demo-33' }, channel: 'web', data: {} }) });
     expect(posted.status).toBe(200);
     expect(await posted.json()).toMatchObject({ t: 'decision', customer: 'demo-33' });
     const wrong = await fetch(`${http}/v1/events`, { method: 'POST', headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': 'application/json' }, body: JSON.stringify({ id: uid('p'), type: 'web.pageview', customer: { id: 5 }, channel: 'web', data: {} }) });
@@ -82,7 +81,30 @@ describe('a node with two shards', () => {
     atm.close();
   }, 60_000);
 
-  it('reports its shards in /metrics, answers the admin API 503 until it is served across shards, and says who is calling', async () => {
+  it('closes a subscriber holding what a stopped shard handed out (1012), and offers all of it again once it subscribes again', async () => {
+    const url = `ws://127.0.0.1:${k.port}/v1/gateway`;
+    let smsc = await GatewayClient.connect(url);
+    const atm = await GatewayClient.connect(url);
+    await smsc.request({ t: 'subscribe', id: uid('s'), channels: ['sms'] });
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => atm.request(declined(101 + i))));
+    const instances = replies.flatMap((r) => (r.actions as Array<{ instance?: string; channel: string }>).filter((a) => a.channel === 'sms').map((a) => a.instance!));
+    expect(new Set(instances.map((i) => shardOf(i.slice(0, i.lastIndexOf(':')), 2))).size).toBe(2);
+    for (let i = 0; i < instances.length; i++) await smsc.next((f) => f.t === 'deliver');
+    // Shard 0 stops with some of them out and unconfirmed: the connection is closed as a restart.
+    await k.shards.kill(0);
+    expect((await smsc.waitClosed()).code).toBe(1012);
+    for (let i = 0; i < 100 && k.shards.notReadyReason() !== undefined; i++) await new Promise((r) => setTimeout(r, 50));
+    smsc = await GatewayClient.connect(url);
+    await smsc.request({ t: 'subscribe', id: uid('s'), channels: ['sms'] });
+    const again: Frame[] = [];
+    for (let i = 0; i < instances.length; i++) again.push(await smsc.next((f) => f.t === 'deliver'));
+    expect(again.map((f) => f.instance).sort()).toEqual([...instances].sort());
+    for (const f of again) expect((await smsc.request({ t: 'delivered', id: uid('c'), instance: f.instance })).t).toBe('ack');
+    smsc.close();
+    atm.close();
+  }, 60_000);
+
+  it('reports its shards and their own figures in /metrics, answers the admin API 503 until it is served across shards, and says who is calling', async () => {
     let metrics = '';
     for (let i = 0; i < 40 && !/kairos_hot_actors [1-9]/.test(metrics); i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -90,8 +112,14 @@ describe('a node with two shards', () => {
     }
     expect(metrics).toMatch(/kairos_shard_up\{shard="0"\} 1/);
     expect(metrics).toMatch(/kairos_shard_up\{shard="1"\} 1/);
+    expect(metrics).toMatch(/kairos_shard_restarts\{shard="0"\} 1/);
     expect(metrics).toMatch(/kairos_shard_restarts\{shard="1"\} 0/);
     expect(metrics).toMatch(/kairos_hot_actors [1-9]/);
+    // The shards' own counters, added up: the SMS the subscribers confirmed, the actors activated.
+    expect(metrics).toMatch(/kairos_deliveries_total\{channel="sms",result="delivered"\} [1-9]/);
+    expect(metrics).toMatch(/kairos_actor_activations_total\{source="profile"\} [1-9]/);
+    // The process's own figures once, the main thread's.
+    expect(metrics.match(/^kairos_process_cpu_seconds_total /gm)?.length).toBe(1);
 
     const status = await fetch(`${http}/v1/status`, { headers: adminHeaders });
     expect(status.status).toBe(503);

@@ -29,8 +29,8 @@ import { loadUws } from './transport/uws.js';
  * adapters and, through the main thread, the WebSocket subscribers).
  *
  * What this first form of it serves: the gateway (events, responses, subscriptions), `/health`,
- * `/ready` (503 while a shard is being started again), `/metrics` (the gateway's figures, the
- * shards' live actors added up, `kairos_shard_up` and `kairos_shard_restarts`), the OpenAPI and
+ * `/ready` (503 while a shard is being started again), `/metrics` (the gateway's figures, each
+ * shard's own added at each scrape, `kairos_shard_up` and `kairos_shard_restarts`), the OpenAPI and
  * AsyncAPI documents and `GET /v1/whoami`. The catalog is the configured one (its file, the
  * demo's or an empty one), read at start. Every other admin operation answers 503
  * `unavailable` naming this, and the credentials are the configured ones only
@@ -57,14 +57,9 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
   const t0 = performance.now();
   const shards = await Shards.start({ count: config.shards, config, def: seed.def, clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }) });
   logger.info({ shards: config.shards, catalog: seed.source, ms: Math.round(performance.now() - t0) }, 'shards started');
-  metrics.host.hotActors = () => shards.totals().hotActors;
-  metrics.host.dirtyActors = () => shards.totals().dirtyActors;
-  metrics.host.inFlight = () => shards.totals().inFlight;
-  metrics.host.oldestWaitMs = () => shards.totals().oldestWaitMs;
-  metrics.host.changeLog = () => {
-    const t = shards.totals();
-    return { records: t.changeRecords, customers: t.changeRecordCustomers };
-  };
+  // The shards' own registries (their actors, commits, deliveries) added to this thread's at each scrape.
+  metrics.shards.collect = () => shards.collectMetrics();
+  metrics.host.inFlight = () => shards.waitingForStart;
   metrics.host.shards = () => shards.health();
 
   // Only the configured credentials: keys managed through the admin API live in a store the shards do not share yet.

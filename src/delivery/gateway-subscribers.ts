@@ -35,6 +35,8 @@ export interface Subscriber {
   deliver(frame: DeliverFrame): void;
   /** Whether it takes deliveries: false from the moment its connection closes (no room left). */
   readonly open: boolean;
+  /** Closes its connection with a WebSocket close code (what it held unconfirmed goes to another subscriber, as at any close). */
+  drop?(code: number, reason: string): void;
 }
 
 /** What a subscriber's `delivered` or `failed` frame confirms (their schemas: src/schema/wire/client-frames.ts). */

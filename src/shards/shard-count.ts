@@ -5,6 +5,14 @@ import { KairosError } from '../errors.js';
 /** The file in the data dir that records the shard count its customers are spread by. */
 export const SHARD_COUNT_FILE = 'shards.json';
 
+/** The shard count recorded in `dataDir`; undefined when none is (a new data dir, or a single node's). */
+export function recordedShardCount(dataDir: string): number | undefined {
+  const file = join(dataDir, SHARD_COUNT_FILE);
+  if (!existsSync(file)) return undefined;
+  const recorded = (JSON.parse(readFileSync(file, 'utf8')) as { shards?: unknown }).shards;
+  return typeof recorded === 'number' ? recorded : undefined;
+}
+
 /**
  * The shard count recorded in `dataDir`, written when there is none; a different one is
  * refused, and so is a data dir a single node's store is in (its customers are not spread

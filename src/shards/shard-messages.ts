@@ -2,6 +2,7 @@ import type { CatalogDef, GatewayEvent, GatewayResponse } from '../../actors/ind
 import type { Config } from '../config.js';
 import type { Confirmation, DeliverFrame } from '../delivery/gateway-subscribers.js';
 import type { ErrorCode } from '../errors.js';
+import type { ShardMetricsJson } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
 
 /**
@@ -45,7 +46,9 @@ export type ToShard =
   /** a WebSocket subscriber of the main thread's (shard-subscribers.ts), fed by the shard's dispatcher */
   | { t: 'subscribe'; id: number; channels: readonly string[] }
   | { t: 'unsubscribe'; id: number }
-  | { t: 'confirm'; seq: number; id: number; confirmation: Confirmation };
+  | { t: 'confirm'; seq: number; id: number; confirmation: Confirmation }
+  /** its metrics, for a scrape */
+  | { t: 'metrics'; seq: number };
 
 export type FromShard =
   | { t: 'ready' }
@@ -53,19 +56,10 @@ export type FromShard =
   | { t: 'closed' }
   /** a new catalog taken (its budget slots' stored totals added): the router posts again */
   | { t: 'catalog-taken' }
-  /** the shard's host and store, each second (the node's gauges add them up) */
-  | { t: 'stats'; stats: ShardStats }
+  /** the shard's registry for a scrape of the node's /metrics */
+  | { t: 'metrics'; seq: number; json: ShardMetricsJson }
   /** an outbox entry for a subscriber: out on its connection */
   | { t: 'deliver'; id: number; frame: DeliverFrame }
   /** a confirmation recorded (or refused, with the error a single node answers) */
   | { t: 'confirmed'; seq: number; error?: { code: ErrorCode; message: string } };
 
-/** What a shard reports each second for the node's gauges (kairos_hot_actors and the like). */
-export interface ShardStats {
-  hotActors: number;
-  dirtyActors: number;
-  inFlight: number;
-  oldestWaitMs: number;
-  changeRecords: number;
-  changeRecordCustomers: number;
-}

@@ -9,7 +9,7 @@ import { buildDispatcher } from '../delivery-parts.js';
 import { KairosError } from '../errors.js';
 import { buildHost, lmdbOptions, loadLedgers, saveModels, startHostTimers, startSegmentSweep } from '../host-parts.js';
 import { createLogger } from '../logger.js';
-import { createMetrics } from '../metrics.js';
+import { createMetrics, shardMetricsJson } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 import { ShardBudgetLedger } from './shard-budgets.js';
@@ -42,6 +42,7 @@ const post = (m: FromShard): void => port.postMessage(m);
 const taken = new BigInt64Array(data.taken);
 
 const store = new LmdbStore(data.dir, { ...lmdbOptions(config), warn: (message, err) => logger.error({ err }, message) });
+metrics.host.changeLog = () => store.changeLog();
 let catalog: Catalog = compileCatalog(data.def);
 if (config.demo) {
   const demo = await loadDemoBank(store, demoCsvPath(), clock.now(), 5000, (id) => shardOf(id, data.count) === data.index);
@@ -75,13 +76,6 @@ const standIns = new Map<number, SubscriberStandIn>();
 const stopHostTimers = startHostTimers(config, host, logger);
 // Segment memberships moved by time for this shard's customers, as a single node's sweep does for all.
 const sweep = startSegmentSweep(config, { store, clock, catalog: () => catalog, logger, host });
-// The node's gauges: this shard's part, each second.
-const statsTimer = setInterval(() => {
-  const log = store.changeLog();
-  const h = metrics.host;
-  post({ t: 'stats', stats: { hotActors: h.hotActors?.() ?? 0, dirtyActors: h.dirtyActors?.() ?? 0, inFlight: h.inFlight?.() ?? 0, oldestWaitMs: h.oldestWaitMs?.() ?? 0, changeRecords: log.records, changeRecordCustomers: log.customers } });
-}, 1000);
-statsTimer.unref();
 const modelTimer = setInterval(() => void saveModels(ledgers.models, store, logger), config.modelSaveIntervalMs);
 modelTimer.unref();
 
@@ -157,10 +151,18 @@ port.on('message', (m: ToShard) => {
       );
       return;
     }
+    case 'metrics':
+      shardMetricsJson(metrics).then(
+        (json) => post({ t: 'metrics', seq: m.seq, json }),
+        (err: unknown) => {
+          logger.error({ err }, 'reading the shard\'s metrics failed');
+          post({ t: 'metrics', seq: m.seq, json: [] });
+        },
+      );
+      return;
     case 'close':
       stopHostTimers();
       sweep.stop();
-      clearInterval(statsTimer);
       clearInterval(modelTimer);
       void (async () => {
         await host.close(m.timeoutMs);

@@ -20,7 +20,8 @@ import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { HostReply } from '../runtime/host-options.js';
 import { routeKey, shardOf } from './shard-of.js';
-import type { FromShard, ShardRequest, ShardStats, ShardWorkerData, ToShard } from './shard-messages.js';
+import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
+import type { ShardMetricsJson } from '../metrics.js';
 
 /**
  * The main thread's side of the shards (docs/scale-out.md, "Every core of one machine"):
@@ -134,8 +135,9 @@ export class Shards {
   private catalogGate: Promise<void> | undefined;
   /** the WebSocket subscribers, fed by every shard's dispatcher (the gateway's `subscribers`) */
   readonly subscribers: ShardSubscribers;
-  /** each shard's last report (its live actors and the like) */
-  private readonly stats: Array<ShardStats | undefined>;
+  /** scrapes of the shards' metrics waiting for their answers, by sequence number */
+  private readonly scrapes = new Map<number, (json: ShardMetricsJson) => void>();
+  private scrapeSeq = 0;
 
   private constructor(private o: ShardsOptions) {
     this.url = o.workerUrl ?? shardWorkerUrl();
@@ -145,10 +147,10 @@ export class Shards {
     this.counted = new SharedArrayBuffer(4 * o.count * BUDGET_SLOTS);
     this.capacityCounted = new SharedArrayBuffer(4 * o.count);
     this.slots = this.budgetSlots.assign(o.def);
-    this.stats = this.shards.map(() => undefined);
     this.subscribers = new ShardSubscribers({
       count: o.count,
       dispatched: adapterChannels(o.config),
+      window: o.config.subscriberWindow,
       post: (index, m) => {
         const s = this.shards[index];
         if (s?.worker === undefined || !s.ready) return false;
@@ -223,19 +225,33 @@ export class Shards {
     return down === undefined ? undefined : `shard ${down.index} is starting`;
   }
 
-  /** The shards' last reports added up (the oldest wait: the longest), for the node's gauges. */
-  totals(): ShardStats {
-    const out: ShardStats = { hotActors: 0, dirtyActors: 0, inFlight: 0, oldestWaitMs: 0, changeRecords: 0, changeRecordCustomers: 0 };
-    for (const st of this.stats) {
-      if (st === undefined) continue;
-      out.hotActors += st.hotActors;
-      out.dirtyActors += st.dirtyActors;
-      out.inFlight += st.inFlight;
-      out.oldestWaitMs = Math.max(out.oldestWaitMs, st.oldestWaitMs);
-      out.changeRecords += st.changeRecords;
-      out.changeRecordCustomers += st.changeRecordCustomers;
-    }
-    return out;
+  /** Every running shard's metrics (its registry as JSON), for a scrape of the node's; a shard that does not answer in 2 s is left out of it. */
+  async collectMetrics(): Promise<ShardMetricsJson[]> {
+    const answers = this.shards.map(
+      (s) =>
+        new Promise<ShardMetricsJson>((resolve) => {
+          if (s.worker === undefined || !s.ready) return resolve([]);
+          const seq = ++this.scrapeSeq;
+          const timer = setTimeout(() => {
+            this.scrapes.delete(seq);
+            resolve([]);
+          }, 2000);
+          timer.unref();
+          this.scrapes.set(seq, (json) => {
+            clearTimeout(timer);
+            resolve(json);
+          });
+          s.worker.postMessage({ t: 'metrics', seq } satisfies ToShard);
+        }),
+    );
+    return Promise.all(answers);
+  }
+
+  /** Requests held here for shards being started again (no shard counts them as in flight meanwhile). */
+  get waitingForStart(): number {
+    let n = 0;
+    for (const s of this.shards) if (!s.ready) n += s.unanswered.size;
+    return n;
   }
 
   /** Each shard: whether it takes requests, and how often it was started again. */
@@ -539,9 +555,12 @@ export class Shards {
           case 'catalog-taken':
             s.catalogTaken?.();
             return;
-          case 'stats':
-            this.stats[s.index] = m.stats;
+          case 'metrics': {
+            const answer = this.scrapes.get(m.seq);
+            this.scrapes.delete(m.seq);
+            answer?.(m.json);
             return;
+          }
           case 'deliver':
             this.subscribers.delivered(s.index, m.id, m.frame);
             return;
@@ -560,7 +579,6 @@ export class Shards {
         s.worker = undefined;
         s.epoch++;
         this.subscribers.stopped(s.index);
-        this.stats[s.index] = undefined;
         // (its successor takes the catalog with its start)
         s.catalogTaken?.();
         // What it had taken and not answered was in its hands when it stopped.

@@ -73,7 +73,7 @@ export class HttpServer {
         handle: async () => ({
           status: 200,
           contentType: this.o.metrics.registry.contentType,
-          body: await this.o.metrics.registry.metrics(),
+          body: await this.o.metrics.exposition(),
         }),
       },
     ];

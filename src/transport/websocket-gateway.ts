@@ -99,6 +99,7 @@ export class WebSocketGateway {
           get open() {
             return !c.closed;
           },
+          drop: (code, reason) => this.closeWith(ws, code, reason),
         };
         this.conns.add(ws);
         this.o.metrics.connections.set(this.conns.size);
