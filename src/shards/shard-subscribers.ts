@@ -78,7 +78,7 @@ export class ShardSubscribers implements SubscriberRegistry {
       this.confirming.set(seq, { shard, resolve, reject });
       if (!this.o.post(shard, { t: 'confirm', seq, id: e.id, confirmation })) {
         this.confirming.delete(seq);
-        reject(new KairosError('overloaded', `shard ${shard} is starting again; confirm again shortly`));
+        reject(new KairosError('overloaded', `shard ${shard} takes no confirmation now (starting again, or the node is closing); confirm again shortly`));
       }
     }).then(() => {
       // (a later frame for the same entry from this shard may have replaced it: the same shard either way)
