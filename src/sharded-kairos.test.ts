@@ -104,7 +104,7 @@ describe('a node with two shards', () => {
     atm.close();
   }, 60_000);
 
-  it('reports its shards and their own figures in /metrics, answers the admin API 503 until it is served across shards, and says who is calling', async () => {
+  it('reports its shards and their own figures in /metrics, answers the admin API 503 until it is served across shards but for a customer\'s card, and says who is calling', async () => {
     let metrics = '';
     for (let i = 0; i < 40 && !/kairos_hot_actors [1-9]/.test(metrics); i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -126,6 +126,19 @@ describe('a node with two shards', () => {
     expect(await status.json()).toMatchObject({ code: 'unavailable', detail: expect.stringContaining('KAIROS_SHARDS') as string });
     // Authentication first, as everywhere.
     expect((await fetch(`${http}/v1/status`)).status).toBe(401);
+    // A customer's card from the owner shard, by id and by card; none for an unknown one.
+    for (const n of [3, 4]) {
+      const card = await fetch(`${http}/v1/customers/demo-${n}`, { headers: adminHeaders });
+      expect(card.status).toBe(200);
+      expect(await card.json()).toMatchObject({ id: `demo-${n}`, profile: { lastName: expect.any(String) as string } });
+    }
+    expect(new Set([3, 4].map((n) => shardOf(`demo-${n}`, 2))).size).toBe(2);
+    const found = (await (await fetch(`${http}/v1/customers?card=card-4`, { headers: adminHeaders })).json()) as { customers: Array<{ id: string; name?: string }> };
+    expect(found.customers).toEqual([{ id: 'demo-4', name: expect.any(String) as string }]);
+    expect(await (await fetch(`${http}/v1/customers?card=card-no-such`, { headers: adminHeaders })).json()).toEqual({ customers: [] });
+    const unknown = await fetch(`${http}/v1/customers/nobody-here`, { headers: adminHeaders });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ code: 'unknown_customer' });
     const who = await fetch(`${http}/v1/whoami`, { headers: adminHeaders });
     expect(who.status).toBe(200);
     expect(logs.join('')).toContain('"shards":2');

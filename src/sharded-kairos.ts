@@ -1,4 +1,5 @@
 import { capacityDay, compileCatalog } from '../actors/index.js';
+import { customerCardRoutes } from './admin/admin-routes.js';
 import { asyncApiRoute } from './admin/asyncapi-route.js';
 import { allOperations } from './admin/openapi.js';
 import { openApiRoute } from './admin/openapi-route.js';
@@ -31,7 +32,8 @@ import { loadUws } from './transport/uws.js';
  * What this first form of it serves: the gateway (events, responses, subscriptions), `/health`,
  * `/ready` (503 while a shard is being started again), `/metrics` (the gateway's figures, each
  * shard's own added at each scrape, `kairos_shard_up` and `kairos_shard_restarts`), the OpenAPI and
- * AsyncAPI documents and `GET /v1/whoami`. The catalog is the configured one (its file, the
+ * AsyncAPI documents, `GET /v1/whoami`, and a customer's card (`GET /v1/customers/{id}`,
+ * `GET /v1/customers?phone|email|card=`) read from the owner shard. The catalog is the configured one (its file, the
  * demo's or an empty one), read at start. Every other admin operation answers 503
  * `unavailable` naming this, and the credentials are the configured ones only
  * (KAIROS_KEYS, KAIROS_ADMIN_KEYS, KAIROS_GATEWAY_TOKENS): the admin API across shards is the
@@ -64,7 +66,14 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
 
   // Only the configured credentials: keys managed through the admin API live in a store the shards do not share yet.
   const keys = new KeyRing({ store: new MemoryStore(), bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => clock.now() });
-  const served = [eventsRoute({ host: shards, metrics, logger }), openApiRoute(config.publicUrl), asyncApiRoute(config.publicUrl), whoamiRoute({ operations: () => allOperations, today: () => capacityDay(catalog.policy, clock.now()) })];
+  const served = [
+    eventsRoute({ host: shards, metrics, logger }),
+    openApiRoute(config.publicUrl),
+    asyncApiRoute(config.publicUrl),
+    whoamiRoute({ operations: () => allOperations, today: () => capacityDay(catalog.policy, clock.now()) }),
+    // A customer's card, and the customer a phone, e-mail or card belongs to: from the owner shard.
+    ...customerCardRoutes({ view: (id) => shards.view({ id }), byIdentifier: (kind, value) => shards.view({ kind, value }) }),
+  ];
   const ids = new Set([...served.map((r) => r.operation.operationId), ...builtinOperations.map((op) => op.operationId)]);
   const gateway = new GatewayServer({
     uws,

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { ManualClock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { CustomerHost } from '../runtime/customer-host.js';
+import type { CustomerHost, CustomerView } from '../runtime/customer-host.js';
 import type { ServerStatus } from '../schema/http/admin-schemas.js';
 import { ClockMoveReply, ClockMoveSchema, ClockReply, StatusReply, StopEntrySchema, StopListReply, StopRequestSchema } from '../schema/http/admin-schemas.js';
 import { route } from '../schema/http/bind-route.js';
@@ -224,17 +224,18 @@ function manualClock(clock: Clock): ManualClock {
 /** A present, non-null optional text. */
 const given = (v: string | null | undefined): v is string => v !== undefined && v !== null;
 
-export function adminRoutes(d: AdminDeps): Route[] {
-  const log = (call: HttpCall, action: string, detail: Record<string, unknown>): void => {
-    d.logger.info({ audit: true, by: call.principal?.name ?? credentialLabel(call.authorization), action, ...detail }, 'admin change');
-  };
-  /** A stop entry as the audit trail shows it: its key and hint, never the identifier. */
-  const stopView = (e: StopEntry): Record<string, unknown> => ({ key: e.key, kind: e.kind, hint: e.hint, channel: e.channel, campaign: e.campaign, reason: e.reason });
-  const sameScope = (key: string, channel: string | undefined, campaign: string | undefined) => (e: StopEntry) => e.key === key && e.channel === channel && e.campaign === campaign;
+/** Where the customer card routes read a customer: the host, or on a node with shards the owner shard's. */
+export interface CustomerFinder {
+  view(id: string): Promise<CustomerView | undefined>;
+  /** the customer an identifier (normalised) is linked to, as a card */
+  byIdentifier(kind: (typeof lookupKinds)[number], value: string): Promise<CustomerView | undefined>;
+}
+
+/** `GET /v1/customers/{id}` and `GET /v1/customers?phone|email|card=` over a finder (an analyst reads them masked). */
+export function customerCardRoutes(find: CustomerFinder): Route[] {
   return [
-    route(statusOperation, () => ({ status: 200, body: d.status() })),
     route(getCustomerOperation, async ({ params: { id }, call }) => {
-      const view = await d.host.view(id);
+      const view = await find.view(id);
       if (view === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
       // An analyst reads cards with the personal data masked (docs/security.md).
       return { status: 200, body: call.principal?.role === 'analyst' ? maskCustomer(view) : view };
@@ -246,13 +247,31 @@ export function adminRoutes(d: AdminDeps): Route[] {
       // The value itself stays out of the message (and so out of any log line).
       const value = normalizeIdentifier(kind, query[kind]!);
       if (value === undefined) throw new KairosError('invalid', `query "${kind}": not a valid ${kind}`);
-      const id = await d.store.lookupIdentity(kind, value);
-      const view = id === undefined ? undefined : await d.host.view(id);
+      const view = await find.byIdentifier(kind, value);
       if (view === undefined) return { status: 200, body: { customers: [] } };
       const masked = call.principal?.role === 'analyst';
       const parts = [view.profile.lastName, view.profile.firstName, view.profile.patronymic].filter((x): x is string => x !== undefined && x !== '');
       const name = parts.map((p) => (masked ? maskName(p) : p)).join(' ');
       return { status: 200, body: { customers: [name === '' ? { id: view.id } : { id: view.id, name }] } };
+    }),
+  ];
+}
+
+export function adminRoutes(d: AdminDeps): Route[] {
+  const log = (call: HttpCall, action: string, detail: Record<string, unknown>): void => {
+    d.logger.info({ audit: true, by: call.principal?.name ?? credentialLabel(call.authorization), action, ...detail }, 'admin change');
+  };
+  /** A stop entry as the audit trail shows it: its key and hint, never the identifier. */
+  const stopView = (e: StopEntry): Record<string, unknown> => ({ key: e.key, kind: e.kind, hint: e.hint, channel: e.channel, campaign: e.campaign, reason: e.reason });
+  const sameScope = (key: string, channel: string | undefined, campaign: string | undefined) => (e: StopEntry) => e.key === key && e.channel === channel && e.campaign === campaign;
+  return [
+    route(statusOperation, () => ({ status: 200, body: d.status() })),
+    ...customerCardRoutes({
+      view: (id) => d.host.view(id),
+      async byIdentifier(kind, value) {
+        const id = await d.store.lookupIdentity(kind, value);
+        return id === undefined ? undefined : d.host.view(id);
+      },
     }),
     route(eraseCustomerOperation, async ({ params: { id }, call }) => {
       // The entry is written in the store's erasure transaction, inside the customer's mailbox.

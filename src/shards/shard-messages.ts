@@ -1,4 +1,5 @@
-import type { CatalogDef, GatewayEvent, GatewayResponse } from '../../actors/index.js';
+import type { CatalogDef, ContactIdentifierKind, GatewayEvent, GatewayResponse } from '../../actors/index.js';
+import type { CustomerView } from '../runtime/customer-host.js';
 import type { Config } from '../config.js';
 import type { Confirmation, DeliverFrame } from '../delivery/gateway-subscribers.js';
 import type { ErrorCode } from '../errors.js';
@@ -48,7 +49,10 @@ export type ToShard =
   | { t: 'unsubscribe'; id: number }
   | { t: 'confirm'; seq: number; id: number; confirmation: Confirmation }
   /** its metrics, for a scrape */
-  | { t: 'metrics'; seq: number };
+  | { t: 'metrics'; seq: number }
+  /** a customer's card (by id, or by an identifier the directory sent here), for the admin API */
+  | { t: 'view'; seq: number; id: string }
+  | { t: 'view'; seq: number; kind: ContactIdentifierKind; value: string };
 
 export type FromShard =
   | { t: 'ready' }
@@ -58,6 +62,8 @@ export type FromShard =
   | { t: 'catalog-taken' }
   /** the shard's registry for a scrape of the node's /metrics */
   | { t: 'metrics'; seq: number; json: ShardMetricsJson }
+  /** a customer's card, or none; or the error reading it */
+  | { t: 'viewed'; seq: number; view?: CustomerView; error?: { code: ErrorCode; message: string } }
   /** an outbox entry for a subscriber: out on its connection */
   | { t: 'deliver'; id: number; frame: DeliverFrame }
   /** a confirmation recorded (or refused, with the error a single node answers) */

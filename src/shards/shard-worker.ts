@@ -11,6 +11,7 @@ import { buildHost, lmdbOptions, loadLedgers, saveModels, startHostTimers, start
 import { createLogger } from '../logger.js';
 import { createMetrics, shardMetricsJson } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
+import type { CustomerView } from '../runtime/customer-host.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 import { ShardBudgetLedger } from './shard-budgets.js';
 import { ShardCapacityLedger } from './shard-capacity.js';
@@ -160,6 +161,20 @@ port.on('message', (m: ToShard) => {
         },
       );
       return;
+    case 'view': {
+      const found = async (): Promise<CustomerView | undefined> => {
+        const id = 'id' in m ? m.id : await store.lookupIdentity(m.kind, m.value);
+        return id === undefined ? undefined : host.view(id);
+      };
+      found().then(
+        (view) => post(view === undefined ? { t: 'viewed', seq: m.seq } : { t: 'viewed', seq: m.seq, view }),
+        (err: unknown) => {
+          if (!(err instanceof KairosError)) logger.error({ err }, 'reading a customer\'s card failed');
+          post({ t: 'viewed', seq: m.seq, error: err instanceof KairosError ? { code: err.code, message: err.message } : { code: 'internal', message: 'internal error' } });
+        },
+      );
+      return;
+    }
     case 'close':
       stopHostTimers();
       sweep.stop();

@@ -19,6 +19,7 @@ import type { Config } from '../config.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { HostReply } from '../runtime/host-options.js';
+import type { CustomerView } from '../runtime/customer-host.js';
 import { routeKey, shardOf } from './shard-of.js';
 import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
 import type { ShardMetricsJson } from '../metrics.js';
@@ -135,9 +136,9 @@ export class Shards {
   private catalogGate: Promise<void> | undefined;
   /** the WebSocket subscribers, fed by every shard's dispatcher (the gateway's `subscribers`) */
   readonly subscribers: ShardSubscribers;
-  /** scrapes of the shards' metrics waiting for their answers, by sequence number */
-  private readonly scrapes = new Map<number, (json: ShardMetricsJson) => void>();
-  private scrapeSeq = 0;
+  /** questions to shards waiting for their answers (a scrape's metrics, a customer's card), by sequence number */
+  private readonly asked = new Map<number, { shard: number; answer: (m: FromShard) => void; fail: (err: Error) => void }>();
+  private askSeq = 0;
 
   private constructor(private o: ShardsOptions) {
     this.url = o.workerUrl ?? shardWorkerUrl();
@@ -225,26 +226,49 @@ export class Shards {
     return down === undefined ? undefined : `shard ${down.index} is starting`;
   }
 
+  /** Asks a shard's worker (the question made with its sequence number); rejected `overloaded` when it has none taking requests, or stops before answering. */
+  private ask(index: number, question: (seq: number) => ToShard): Promise<FromShard> {
+    const s = this.shards[index];
+    if (s?.worker === undefined || !s.ready) return Promise.reject(new KairosError('overloaded', `shard ${index} is starting; retry shortly`));
+    const seq = ++this.askSeq;
+    const worker = s.worker;
+    return new Promise<FromShard>((answer, fail) => {
+      this.asked.set(seq, { shard: index, answer, fail });
+      worker.postMessage(question(seq));
+    });
+  }
+
   /** Every running shard's metrics (its registry as JSON), for a scrape of the node's; a shard that does not answer in 2 s is left out of it. */
   async collectMetrics(): Promise<ShardMetricsJson[]> {
-    const answers = this.shards.map(
-      (s) =>
-        new Promise<ShardMetricsJson>((resolve) => {
-          if (s.worker === undefined || !s.ready) return resolve([]);
-          const seq = ++this.scrapeSeq;
-          const timer = setTimeout(() => {
-            this.scrapes.delete(seq);
-            resolve([]);
-          }, 2000);
+    return Promise.all(
+      this.shards.map(async (s) => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<ShardMetricsJson>((resolve) => {
+          timer = setTimeout(() => resolve([]), 2000);
           timer.unref();
-          this.scrapes.set(seq, (json) => {
-            clearTimeout(timer);
-            resolve(json);
-          });
-          s.worker.postMessage({ t: 'metrics', seq } satisfies ToShard);
-        }),
+        });
+        const asked = this.ask(s.index, (seq) => ({ t: 'metrics', seq })).then(
+          (m) => (m.t === 'metrics' ? m.json : []),
+          () => [],
+        );
+        return Promise.race([asked, late]).finally(() => clearTimeout(timer));
+      }),
     );
-    return Promise.all(answers);
+  }
+
+  /** A customer's card from the shard that owns them (by id, or by a phone, e-mail or card the directory knows); undefined: no such customer. */
+  async view(who: { id: string } | { kind: ContactIdentifierKind; value: string }): Promise<CustomerView | undefined> {
+    let index: number;
+    if ('id' in who) index = this.shardOf(who.id);
+    else {
+      const held = this.directory.lookup(who.kind, who.value);
+      if (held === undefined) return undefined;
+      index = held.shard;
+    }
+    const m = await this.ask(index, (seq) => ({ t: 'view', seq, ...who }));
+    if (m.t !== 'viewed') throw new KairosError('internal', `shard ${index} answered ${m.t}`);
+    if (m.error !== undefined) throw new KairosError(m.error.code, m.error.message);
+    return m.view;
   }
 
   /** Requests held here for shards being started again (no shard counts them as in flight meanwhile). */
@@ -555,10 +579,11 @@ export class Shards {
           case 'catalog-taken':
             s.catalogTaken?.();
             return;
-          case 'metrics': {
-            const answer = this.scrapes.get(m.seq);
-            this.scrapes.delete(m.seq);
-            answer?.(m.json);
+          case 'metrics':
+          case 'viewed': {
+            const asked = this.asked.get(m.seq);
+            this.asked.delete(m.seq);
+            asked?.answer(m);
             return;
           }
           case 'deliver':
@@ -579,6 +604,11 @@ export class Shards {
         s.worker = undefined;
         s.epoch++;
         this.subscribers.stopped(s.index);
+        for (const [seq, a] of this.asked) {
+          if (a.shard !== s.index) continue;
+          this.asked.delete(seq);
+          a.fail(new KairosError('overloaded', `shard ${s.index} stopped before answering; retry shortly`));
+        }
         // (its successor takes the catalog with its start)
         s.catalogTaken?.();
         // What it had taken and not answered was in its hands when it stopped.
