@@ -35,9 +35,9 @@ export function buildAdapters(config: Readonly<Config>, clock: Clock, logger: Lo
 /** The channels the configured adapters deliver (no WebSocket subscriber may take them): what `buildAdapters` makes, without making it. */
 export function adapterChannels(config: Readonly<Config>): ReadonlySet<string> {
   const out = new Set<string>();
-  if (config.smppUrl !== undefined) out.add('sms');
-  if (config.smtpUrl !== undefined) out.add('email');
-  if (config.webhookUrl !== undefined) out.add('backoffice');
+  if (config.smppUrl !== undefined) out.add(SmppAdapter.CHANNEL);
+  if (config.smtpUrl !== undefined) out.add(SmtpAdapter.CHANNEL);
+  if (config.webhookUrl !== undefined) out.add(WebhookAdapter.CHANNEL);
   return out;
 }
 

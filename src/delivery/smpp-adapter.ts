@@ -93,7 +93,9 @@ const MAX_RECIPIENTS = 100_000;
 const PERMANENT = new Set([0x0a, 0x0b, 0x0c, 0x45, 0x48, 0x49, 0x50, 0x51]);
 
 export class SmppAdapter implements ChannelAdapter {
-  readonly channel = 'sms';
+  /** the channel it delivers (known before one is built: `adapterChannels`) */
+  static readonly CHANNEL = 'sms';
+  readonly channel = SmppAdapter.CHANNEL;
   readonly ratePerSec: number;
   /** the receipt, not the SMSC's acceptance, says delivered */
   readonly reportsDelivery = true;

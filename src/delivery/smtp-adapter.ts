@@ -22,7 +22,9 @@ export interface SmtpOptions {
 }
 
 export class SmtpAdapter implements ChannelAdapter {
-  readonly channel = 'email';
+  /** the channel it delivers (known before one is built: `adapterChannels`) */
+  static readonly CHANNEL = 'email';
+  readonly channel = SmtpAdapter.CHANNEL;
   readonly ratePerSec: number;
   private readonly transport: Transporter;
 

@@ -32,7 +32,9 @@ export function webhookSignature(body: string, secret: string): string {
 }
 
 export class WebhookAdapter implements ChannelAdapter {
-  readonly channel = 'backoffice';
+  /** the channel it delivers (known before one is built: `adapterChannels`) */
+  static readonly CHANNEL = 'backoffice';
+  readonly channel = WebhookAdapter.CHANNEL;
   readonly ratePerSec: number;
   private readonly key: Buffer;
 

@@ -3,6 +3,7 @@ import type { CustomerView } from '../runtime/customer-host.js';
 import type { Config } from '../config.js';
 import type { Confirmation, DeliverFrame } from '../delivery/gateway-subscribers.js';
 import type { ErrorCode } from '../errors.js';
+import { KairosError } from '../errors.js';
 import type { ShardMetricsJson } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
 
@@ -63,9 +64,19 @@ export type FromShard =
   /** the shard's registry for a scrape of the node's /metrics */
   | { t: 'metrics'; seq: number; json: ShardMetricsJson }
   /** a customer's card, or none; or the error reading it */
-  | { t: 'viewed'; seq: number; view?: CustomerView; error?: { code: ErrorCode; message: string } }
+  | { t: 'viewed'; seq: number; view?: CustomerView; error?: WireError }
   /** an outbox entry for a subscriber: out on its connection */
   | { t: 'deliver'; id: number; frame: DeliverFrame }
   /** a confirmation recorded (or refused, with the error a single node answers) */
-  | { t: 'confirmed'; seq: number; error?: { code: ErrorCode; message: string } };
+  | { t: 'confirmed'; seq: number; error?: WireError };
 
+/** An error as it crosses between threads: a KairosError's code and message, anything else `internal` (its detail stays in the thread's log). */
+export type WireError = { code: ErrorCode; message: string };
+
+export function toWire(err: unknown): WireError {
+  return err instanceof KairosError ? { code: err.code, message: err.message } : { code: 'internal', message: 'internal error' };
+}
+
+export function fromWire(e: WireError): KairosError {
+  return new KairosError(e.code, e.message);
+}

@@ -2,8 +2,8 @@ import type { Confirmation, DeliverFrame, Subscriber, SubscriberRegistry } from 
 import { checkSubscription } from '../delivery/gateway-subscribers.js';
 import { deliveryKey } from '../delivery/delivery-key.js';
 import { KairosError } from '../errors.js';
-import type { ErrorCode } from '../errors.js';
-import type { ToShard } from './shard-messages.js';
+import type { ToShard, WireError } from './shard-messages.js';
+import { fromWire } from './shard-messages.js';
 
 /**
  * The WebSocket subscribers of a node whose customers are spread over shards (docs/scale-out.md):
@@ -105,12 +105,12 @@ export class ShardSubscribers implements SubscriberRegistry {
   }
 
   /** A shard's answer to a confirmation. */
-  confirmed(seq: number, error: { code: ErrorCode; message: string } | undefined): void {
+  confirmed(seq: number, error: WireError | undefined): void {
     const w = this.confirming.get(seq);
     if (w === undefined) return;
     this.confirming.delete(seq);
     if (error === undefined) w.resolve();
-    else w.reject(new KairosError(error.code, error.message));
+    else w.reject(fromWire(error));
   }
 
   /** A shard's worker stopped: its unanswered confirmations fail (retry), and the connections holding what it had handed out are closed (see above). */

@@ -20,6 +20,7 @@ import { ShardSubscribers } from './shard-subscribers.js';
 import { loadDemoBank } from '../demo/demo-bank.js';
 import { demoCsvPath } from '../paths.js';
 import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
+import { toWire } from './shard-messages.js';
 
 /**
  * A shard: a worker thread holding one customer host over its own LMDB environment (its own
@@ -148,7 +149,7 @@ port.on('message', (m: ToShard) => {
       const done = sub === undefined ? Promise.reject(new KairosError('invalid', `field "instance": no delivery of "${m.confirmation.instance}" awaits confirmation on this connection`)) : dispatcher.subscribers.confirm(sub, m.confirmation);
       done.then(
         () => post({ t: 'confirmed', seq: m.seq }),
-        (err: unknown) => post({ t: 'confirmed', seq: m.seq, error: err instanceof KairosError ? { code: err.code, message: err.message } : { code: 'internal', message: 'internal error' } }),
+        (err: unknown) => post({ t: 'confirmed', seq: m.seq, error: toWire(err) }),
       );
       return;
     }
@@ -170,7 +171,7 @@ port.on('message', (m: ToShard) => {
         (view) => post(view === undefined ? { t: 'viewed', seq: m.seq } : { t: 'viewed', seq: m.seq, view }),
         (err: unknown) => {
           if (!(err instanceof KairosError)) logger.error({ err }, 'reading a customer\'s card failed');
-          post({ t: 'viewed', seq: m.seq, error: err instanceof KairosError ? { code: err.code, message: err.message } : { code: 'internal', message: 'internal error' } });
+          post({ t: 'viewed', seq: m.seq, error: toWire(err) });
         },
       );
       return;

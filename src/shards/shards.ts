@@ -22,6 +22,7 @@ import type { HostReply } from '../runtime/host-options.js';
 import type { CustomerView } from '../runtime/customer-host.js';
 import { routeKey, shardOf } from './shard-of.js';
 import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
+import { fromWire } from './shard-messages.js';
 import type { ShardMetricsJson } from '../metrics.js';
 
 /**
@@ -267,7 +268,7 @@ export class Shards {
     }
     const m = await this.ask(index, (seq) => ({ t: 'view', seq, ...who }));
     if (m.t !== 'viewed') throw new KairosError('internal', `shard ${index} answered ${m.t}`);
-    if (m.error !== undefined) throw new KairosError(m.error.code, m.error.message);
+    if (m.error !== undefined) throw fromWire(m.error);
     return m.view;
   }
 
