@@ -15,6 +15,7 @@ import { SegmentLedger, ensureSegmentLedger } from './runtime/segment-ledger.js'
 import { UpliftLedger } from './runtime/uplift-ledger.js';
 import { StopList } from './stop-list.js';
 import type { LmdbStoreOptions } from './store/lmdb-store.js';
+import type { MetaCounters } from './runtime/meta-counters.js';
 import type { Store } from './store/store.js';
 
 /**
@@ -73,6 +74,23 @@ export async function loadLedgers(config: Readonly<Config>, store: Store, clock:
   const recount = await ensureSegmentLedger(store, segments);
   if (recount !== undefined) logger.info({ customers: recount.customers, segments: recount.sizes.size }, 'segment sizes and members recounted from the stored snapshots');
   return { stopList, ledger, capacity, propensity, models, uplift, funnel, segments };
+}
+
+/** Every total across customers the ledgers keep (a node with shards adds them up: src/shards/sharded-admin.ts). */
+export function ledgerCounters(l: Omit<Ledgers, 'stopList'>): Array<MetaCounters<object>> {
+  return [
+    l.ledger.counters,
+    l.capacity.counters,
+    l.propensity.counters,
+    l.models.stats,
+    l.models.days,
+    l.uplift.counters,
+    l.funnel.counters,
+    l.funnel.days,
+    l.funnel.segmentCounters,
+    l.funnel.segmentDays,
+    l.segments.counters,
+  ];
 }
 
 /** The actor host; what it commits to the outbox goes into the feed (the dispatcher's), and only there. (A shard's too: `newCustomerId` its own ids.) */

@@ -43,6 +43,7 @@ import { LmdbStore } from './store/lmdb-store.js';
 import { RedisStore } from './store/redis-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { Store } from './store/store.js';
+import type { StopList } from './stop-list.js';
 import { credentialLabel } from './transport/auth.js';
 import { eventsRoute } from './transport/events-route.js';
 import { GatewayServer } from './transport/gateway-server.js';
@@ -199,22 +200,7 @@ function buildGateway(
 ): GatewayServer {
   const { uws, store, catalogs, clock, logger, metrics, host, dispatcher, started } = parts;
   const { stopList, propensity, models, uplift, funnel, segments, ledger } = parts.ledgers;
-  const status = (): ServerStatus => ({
-    version: packageVersion(),
-    node: process.version,
-    uptimeSec: Math.round((Date.now() - started) / 1000),
-    store: store.kind,
-    clock: clock.mode,
-    now: clock.now(),
-    catalogVersion: catalogs.version,
-    campaigns: catalogs.catalog.campaigns.map((c) => ({ id: c.id, status: c.status })),
-    hotActors: host.hotCount,
-    dirtyActors: host.dirtyCount,
-    stopListEntries: stopList.size,
-    stopListOldKeys: stopList.legacyKeys.length,
-    demo: config.demo,
-    demoCredentials: config.demoCredentials,
-  });
+  const status = (): ServerStatus => serverStatus(config, { started, store, clock, catalogs, stopList, hotActors: host.hotCount, dirtyActors: host.dirtyCount });
   const keys = new KeyRing({ store, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => clock.now() });
   return new GatewayServer({
     uws,
@@ -247,6 +233,30 @@ function buildGateway(
     notReadyReason: () => (!store.coordination.available() ? 'store unreachable' : host.storeFailing() ? 'store commits are failing' : undefined),
     ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } } : {}),
   });
+}
+
+/** What `GET /v1/status` answers (a node with shards: its live actors are every shard's). */
+export function serverStatus(
+  config: Readonly<Config>,
+  p: { started: number; store: Pick<Store, 'kind'>; clock: Clock; catalogs: CatalogService; stopList: StopList; hotActors: number; dirtyActors: number },
+): ServerStatus {
+  const { catalogs, clock, stopList } = p;
+  return {
+    version: packageVersion(),
+    node: process.version,
+    uptimeSec: Math.round((Date.now() - p.started) / 1000),
+    store: p.store.kind,
+    clock: clock.mode,
+    now: clock.now(),
+    catalogVersion: catalogs.version,
+    campaigns: catalogs.catalog.campaigns.map((c) => ({ id: c.id, status: c.status })),
+    hotActors: p.hotActors,
+    dirtyActors: p.dirtyActors,
+    stopListEntries: stopList.size,
+    stopListOldKeys: stopList.legacyKeys.length,
+    demo: config.demo,
+    demoCredentials: config.demoCredentials,
+  };
 }
 
 /** Says the server is up, and warns about every demo or unscoped credential in use. */

@@ -104,7 +104,7 @@ describe('a node with two shards', () => {
     atm.close();
   }, 60_000);
 
-  it('reports its shards and their own figures in /metrics, answers the admin API 503 until it is served across shards but for a customer\'s card, and says who is calling', async () => {
+  it('reports its shards and their own figures in /metrics, serves a customer\'s card from the owner shard, answers 503 what it does not serve yet, and says who is calling', async () => {
     let metrics = '';
     for (let i = 0; i < 40 && !/kairos_hot_actors [1-9]/.test(metrics); i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -121,11 +121,11 @@ describe('a node with two shards', () => {
     // The process's own figures once, the main thread's.
     expect(metrics.match(/^kairos_process_cpu_seconds_total /gm)?.length).toBe(1);
 
-    const status = await fetch(`${http}/v1/status`, { headers: adminHeaders });
-    expect(status.status).toBe(503);
-    expect(await status.json()).toMatchObject({ code: 'unavailable', detail: expect.stringContaining('KAIROS_SHARDS') as string });
-    // Authentication first, as everywhere.
-    expect((await fetch(`${http}/v1/status`)).status).toBe(401);
+    // What is not served across shards yet answers 503 naming why, after authentication, as everywhere.
+    const members = await fetch(`${http}/v1/segments/clients_60_plus/members`, { headers: adminHeaders });
+    expect(members.status).toBe(503);
+    expect(await members.json()).toMatchObject({ code: 'unavailable', detail: expect.stringContaining('KAIROS_SHARDS') as string });
+    expect((await fetch(`${http}/v1/segments/clients_60_plus/members`)).status).toBe(401);
     // A customer's card from the owner shard, by id and by card; none for an unknown one.
     for (const n of [3, 4]) {
       const card = await fetch(`${http}/v1/customers/demo-${n}`, { headers: adminHeaders });
@@ -143,4 +143,93 @@ describe('a node with two shards', () => {
     expect(who.status).toBe(200);
     expect(logs.join('')).toContain('"shards":2');
   }, 30_000);
+
+  it('serves the admin API across its shards: the stop list and the catalog in every shard, erasure audited in the node\'s trail, totals added up, keys', async () => {
+    const json = { ...adminHeaders, 'Content-Type': 'application/json' };
+    const post = (path: string, body: unknown, method = 'POST') => fetch(`${http}${path}`, { method, headers: json, body: JSON.stringify(body) });
+    const smsOffered = (r: Frame): string[] => (r.actions as Array<{ channel: string; campaign: string }>).filter((a) => a.channel === 'sms').map((a) => a.campaign);
+    const atm = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
+    // Two customers on each shard whom the dry run would offer the ATM microcredit.
+    const wouldOffer: number[] = [];
+    for (let n = 300; wouldOffer.length < 4 && n < 400; n++) {
+      if (wouldOffer.filter((w) => shardOf(`demo-${w}`, 2) === shardOf(`demo-${n}`, 2)).length >= 2) continue;
+      const r = await post(`/v1/customers/demo-${n}/explain`, { type: 'atm.withdrawal.declined', channel: 'atm', data: { requested: 1000, balance: 800 } });
+      expect(r.status).toBe(200);
+      const body = (await r.json()) as { actions: Array<{ channel: string }> };
+      if (body.actions.some((a) => a.channel === 'sms')) wouldOffer.push(n);
+    }
+    expect(wouldOffer).toHaveLength(4);
+    const [a, b, c, d] = wouldOffer as [number, number, number, number];
+
+    // The stop list: an entry added through the main thread silences its customer on whichever shard owns it.
+    for (const n of [a, c]) expect((await post('/v1/stop-list', { kind: 'customer', value: `demo-${n}`, reason: 'asked' })).status).toBe(201);
+    for (const n of [a, c]) expect(smsOffered(await atm.request(declined(n)))).toEqual([]);
+    expect(smsOffered(await atm.request(declined(b))).length).toBeGreaterThan(0);
+
+    // The catalog: a campaign paused through the main thread is paused in every shard before the answer.
+    const paused = await post('/v1/campaigns/atm-shortfall/status', { status: 'paused' });
+    expect(paused.status).toBe(200);
+    expect(smsOffered(await atm.request(declined(d)))).not.toContain('atm-shortfall');
+    expect((await post('/v1/campaigns/atm-shortfall/status', { status: 'active' })).status).toBe(200);
+    expect(smsOffered(await atm.request(declined(d)))).toContain('atm-shortfall');
+
+    // A shard started again takes the node's stop list and catalog from the main thread.
+    const again = shardOf(`demo-${c}`, 2);
+    await k.shards.kill(again);
+    for (let i = 0; i < 100 && k.shards.notReadyReason() === undefined; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 200 && k.shards.notReadyReason() !== undefined; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(smsOffered(await atm.request(declined(c)))).toEqual([]);
+    const removed = await fetch(`${http}/v1/stop-list/${((await (await fetch(`${http}/v1/stop-list?kind=customer&value=demo-${c}`, { headers: adminHeaders })).json()) as { entries: Array<{ key: string }> }).entries[0]!.key}`, { method: 'DELETE', headers: adminHeaders });
+    expect(removed.status).toBe(204);
+
+    // Totals across customers are every shard's added up: the status's live actors, a segment's size, the funnel.
+    const status = (await (await fetch(`${http}/v1/status`, { headers: adminHeaders })).json()) as { hotActors: number; stopListEntries: number; catalogVersion: number };
+    expect(status.hotActors).toBeGreaterThan(0);
+    expect(status.stopListEntries).toBe(1);
+    expect(status.catalogVersion).toBe(3);
+    // (each shard's sizes, read from it directly, against the node's answer)
+    const perShard = await k.shards.callEvery({ op: 'totals' });
+    const sizes = new Map<string, number[]>();
+    perShard.forEach((t, shard) => {
+      for (const { key, value } of t.counters) {
+        if (!key.startsWith('segsize/')) continue;
+        const id = key.slice('segsize/'.length);
+        const row = sizes.get(id) ?? [0, 0];
+        for (const v of Object.values(value)) row[shard]! += v;
+        sizes.set(id, row);
+      }
+    });
+    expect([...sizes.values()].some(([x, y]) => x! > 0 && y! > 0)).toBe(true);
+    for (const [id, [x, y]] of sizes) {
+      const segment = (await (await fetch(`${http}/v1/segments/${id}`, { headers: adminHeaders })).json()) as { size: number };
+      expect(segment.size).toBe(x! + y!);
+    }
+    const funnel = (await (await fetch(`${http}/v1/reports/funnel?campaign=atm-shortfall`, { headers: adminHeaders })).json()) as { rows: Array<{ campaign: string; offered: number }> };
+    let offeredInShards = 0;
+    for (const t of perShard) for (const { key, value } of t.counters) if (key.startsWith('funnel/atm-shortfall\u001f')) offeredInShards += value.offered ?? 0;
+    expect(offeredInShards).toBeGreaterThan(20);
+    expect(funnel.rows.reduce((n, r) => n + r.offered, 0)).toBe(offeredInShards);
+
+    // Erasure in the owner shard: the card gone, the directory no longer knows its card, one entry in the node's audit trail.
+    const erased = await fetch(`${http}/v1/customers/demo-${b}`, { method: 'DELETE', headers: adminHeaders });
+    expect(erased.status).toBe(200);
+    const identifiers = ((await erased.json()) as { identifiers: number }).identifiers;
+    expect(identifiers).toBeGreaterThan(0);
+    expect((await fetch(`${http}/v1/customers/demo-${b}`, { headers: adminHeaders })).status).toBe(404);
+    expect(k.shards.ownerOf({ kind: 'card', value: `card-${b}` })).toBeUndefined();
+    expect((await fetch(`${http}/v1/customers/demo-${b}`, { method: 'DELETE', headers: adminHeaders })).status).toBe(404);
+    const trail = (await (await fetch(`${http}/v1/audit?action=customer.erase`, { headers: adminHeaders })).json()) as { entries: Array<{ target: string; after: { identifiers: number } }> };
+    expect(trail.entries.filter((e) => e.target === `customer:demo-${b}`)).toEqual([expect.objectContaining({ after: expect.objectContaining({ identifiers }) as unknown })]);
+    const stops = (await (await fetch(`${http}/v1/audit?action=stop-list.`, { headers: adminHeaders })).json()) as { entries: unknown[] };
+    expect(stops.entries).toHaveLength(3);
+
+    // Keys made through the API: an analyst's reads a card masked.
+    const made = await post('/v1/keys', { name: 'analyst-1', role: 'analyst' });
+    expect(made.status).toBe(201);
+    const { secret } = (await made.json()) as { secret: string };
+    const masked = (await (await fetch(`${http}/v1/customers/demo-${d}`, { headers: { Authorization: `Bearer ${secret}` } })).json()) as { profile: { lastName: string } };
+    const clear = (await (await fetch(`${http}/v1/customers/demo-${d}`, { headers: adminHeaders })).json()) as { profile: { lastName: string } };
+    expect(masked.profile.lastName).not.toBe(clear.profile.lastName);
+    atm.close();
+  }, 60_000);
 });

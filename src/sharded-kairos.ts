@@ -1,19 +1,26 @@
-import { capacityDay, compileCatalog } from '../actors/index.js';
-import { customerCardRoutes } from './admin/admin-routes.js';
+import { join } from 'node:path';
+import { capacityDay } from '../actors/index.js';
 import { asyncApiRoute } from './admin/asyncapi-route.js';
 import { allOperations } from './admin/openapi.js';
 import { openApiRoute } from './admin/openapi-route.js';
 import { whoamiRoute } from './admin/whoami-route.js';
+import { CatalogService } from './catalog/catalog-service.js';
 import type { Clock } from './clock.js';
 import { ManualClock, systemClock } from './clock.js';
 import type { Config } from './config.js';
+import { lmdbOptions } from './host-parts.js';
 import type { Kairos, StartOptions } from './kairos.js';
-import { announce, catalogSeed, drainFor, once } from './kairos.js';
+import { announce, catalogSeed, drainFor, once, serverStatus } from './kairos.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import type { ServerStatus } from './schema/http/admin-schemas.js';
 import { builtinOperations } from './schema/http/builtin-operations.js';
+import { MergedTotals } from './shards/merged-totals.js';
+import { recordShardCount } from './shards/shard-count.js';
+import { AuditRelay, NodeStopList, shardedAdminRoutes } from './shards/sharded-admin.js';
 import { Shards } from './shards/shards.js';
-import { MemoryStore } from './store/memory-store.js';
+import { LmdbStore } from './store/lmdb-store.js';
+import type { Store } from './store/store.js';
 import { eventsRoute } from './transport/events-route.js';
 import { GatewayServer } from './transport/gateway-server.js';
 import type { Route } from './transport/http.js';
@@ -29,23 +36,20 @@ import { loadUws } from './transport/uws.js';
  * decides, commits and delivers for its customers (its dispatcher feeds the configured
  * adapters and, through the main thread, the WebSocket subscribers).
  *
- * What this first form of it serves: the gateway (events, responses, subscriptions), `/health`,
- * `/ready` (503 while a shard is being started again), `/metrics` (the gateway's figures, each
- * shard's own added at each scrape, `kairos_shard_up` and `kairos_shard_restarts`), the OpenAPI and
- * AsyncAPI documents, `GET /v1/whoami`, and a customer's card (`GET /v1/customers/{id}`,
- * `GET /v1/customers?phone|email|card=`) read from the owner shard. The catalog is the configured one (its file, the
- * demo's or an empty one), read at start. Every other admin operation answers 503
- * `unavailable` naming this, and the credentials are the configured ones only
- * (KAIROS_KEYS, KAIROS_ADMIN_KEYS, KAIROS_GATEWAY_TOKENS): the admin API across shards is the
- * next step (docs/scale-out.md, "Next steps").
+ * The main thread's own store (`<data dir>/node`) holds the catalog, the stop list, the API
+ * keys and the audit trail; the admin API is served over it and the shards
+ * (src/shards/sharded-admin.ts). What is not served across shards yet answers 503
+ * `unavailable` naming this (docs/scale-out.md, "Next steps").
  */
 export type ShardedKairos = Pick<Kairos, 'port' | 'config' | 'clock' | 'logger' | 'metrics' | 'drain' | 'close'> & {
   readonly shards: Shards;
+  /** the main thread's store (`<data dir>/node`): the catalog, the stop list, the API keys, the audit trail */
+  readonly store: Store;
 };
 
 /** The admin operations a sharded node does not serve yet: each answers 503 `unavailable`, after the usual authentication. */
 function notYetRoutes(served: ReadonlySet<string>): Route[] {
-  const message = 'not served while the customers are spread over shards (KAIROS_SHARDS) yet: use a node with KAIROS_SHARDS=1 for the admin API (docs/scale-out.md)';
+  const message = 'not served while the customers are spread over shards (KAIROS_SHARDS) yet: use a node with KAIROS_SHARDS=1 for it (docs/scale-out.md)';
   return allOperations.filter((op) => !served.has(op.operationId)).map((operation) => ({ operation, handle: () => errorReply('unavailable', message) }));
 }
 
@@ -54,64 +58,82 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
   const logger = createLogger(config.logLevel, options.logDestination, config.nodeId);
   const metrics = createMetrics();
   const clock: Clock = config.clock === 'manual' ? new ManualClock(options.manualClockStart ?? config.clockStart ?? Date.now()) : systemClock;
-  const seed = catalogSeed(config);
-  const catalog = compileCatalog(seed.def);
-  const t0 = performance.now();
-  const shards = await Shards.start({ count: config.shards, config, def: seed.def, clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }) });
-  logger.info({ shards: config.shards, catalog: seed.source, ms: Math.round(performance.now() - t0) }, 'shards started');
-  // The shards' own registries (their actors, commits, deliveries) added to this thread's at each scrape.
-  metrics.shards.collect = () => shards.collectMetrics();
-  metrics.host.inFlight = () => shards.waitingForStart;
-  metrics.host.shards = () => shards.health();
-
-  // Only the configured credentials: keys managed through the admin API live in a store the shards do not share yet.
-  const keys = new KeyRing({ store: new MemoryStore(), bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => clock.now() });
-  const served = [
-    eventsRoute({ host: shards, metrics, logger }),
-    openApiRoute(config.publicUrl),
-    asyncApiRoute(config.publicUrl),
-    whoamiRoute({ operations: () => allOperations, today: () => capacityDay(catalog.policy, clock.now()) }),
-    // A customer's card, and the customer a phone, e-mail or card belongs to: from the owner shard.
-    ...customerCardRoutes({ view: (id) => shards.view({ id }), byIdentifier: (kind, value) => shards.view({ kind, value }) }),
-  ];
-  const ids = new Set([...served.map((r) => r.operation.operationId), ...builtinOperations.map((op) => op.operationId)]);
-  const gateway = new GatewayServer({
-    uws,
-    keys,
-    config,
-    host: shards,
-    subscribers: shards.subscribers,
-    logger,
-    metrics,
-    routes: [...served, ...notYetRoutes(ids)],
-    notReadyReason: () => shards.notReadyReason(),
-    ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } } : {}),
-  });
-  let port: number;
+  const started = Date.now();
+  // (a single node's data dir, or one spread over another count, is refused before anything is written in it)
+  recordShardCount(config.dataDir, config.shards);
+  const store = new LmdbStore(join(config.dataDir, 'node'), { ...lmdbOptions(config), warn: (message, err) => logger.error({ err }, message) });
+  let shards: Shards | undefined;
+  let relayTimer: NodeJS.Timeout | undefined;
   try {
-    port = await gateway.listen();
+    const catalogs = await CatalogService.open(store, clock, logger, catalogSeed(config));
+    const stopList = new NodeStopList(store, config.stopListSecret, (call) => shards?.broadcast(call) ?? Promise.resolve());
+    await stopList.load();
+    await stopList.migrate();
+    const t0 = performance.now();
+    const running = await Shards.start({ count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }) });
+    shards = running;
+    logger.info({ shards: config.shards, catalogVersion: catalogs.version, ms: Math.round(performance.now() - t0) }, 'shards started');
+    // A change of the catalog made here is every shard's before its answer goes.
+    catalogs.onChange((catalog) => running.setCatalog(catalog.def));
+    // The shards' own registries (their actors, commits, deliveries) added to this thread's at each scrape.
+    metrics.shards.collect = () => running.collectMetrics();
+    metrics.host.inFlight = () => running.waitingForStart;
+    metrics.host.shards = () => running.health();
+    const totals = new MergedTotals(() => running.callEvery({ op: 'totals' }), clock);
+    // The shards' audit entries (erasures) into the node's trail: those a stop left behind now, then every minute.
+    const relay = new AuditRelay(store, running);
+    await relay.relayAll();
+    relayTimer = setInterval(() => void relay.relayAll().catch((err: unknown) => logger.error({ err }, "copying the shards' audit entries into the node's trail failed")), 60_000);
+    relayTimer.unref();
+    const keys = new KeyRing({ store, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => clock.now() });
+    const status = (): ServerStatus => serverStatus(config, { started, store, clock, catalogs, stopList, hotActors: totals.hotActors, dirtyActors: totals.dirtyActors });
+    const served = [
+      eventsRoute({ host: running, metrics, logger }),
+      openApiRoute(config.publicUrl),
+      asyncApiRoute(config.publicUrl),
+      whoamiRoute({ operations: () => allOperations, today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
+      ...shardedAdminRoutes({ config, shards: running, store, catalogs, stopList, keys, totals, relay, clock, logger, status }),
+    ];
+    const ids = new Set([...served.map((r) => r.operation.operationId), ...builtinOperations.map((op) => op.operationId)]);
+    const gateway = new GatewayServer({
+      uws,
+      keys,
+      config,
+      host: running,
+      subscribers: running.subscribers,
+      logger,
+      metrics,
+      routes: [...served, ...notYetRoutes(ids)],
+      notReadyReason: () => running.notReadyReason(),
+      ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } } : {}),
+    });
+    const port = await gateway.listen();
+    gateway.setReady(true);
+    announce(config, logger, { port, store: { kind: 'lmdb' }, clock, shards: config.shards });
+    return {
+      port,
+      config,
+      clock,
+      logger,
+      metrics,
+      shards: running,
+      store,
+      drain: once(() => drainFor(config.drainMs, gateway, logger)),
+      close: once(async () => {
+        logger.info('shutting down');
+        gateway.stopListening();
+        clearInterval(relayTimer);
+        // each shard answers what it holds, flushes, stops its deliveries and closes its store
+        await running.close(config.shutdownTimeoutMs);
+        gateway.closeConnections();
+        await store.close();
+        logger.info('stopped');
+      }),
+    };
   } catch (err) {
-    await shards.close(0);
+    clearInterval(relayTimer);
+    await shards?.close(0).catch(() => undefined);
+    await store.close().catch(() => undefined);
     throw err;
   }
-  gateway.setReady(true);
-  announce(config, logger, { port, store: { kind: 'lmdb' }, clock, shards: config.shards });
-
-  return {
-    port,
-    config,
-    clock,
-    logger,
-    metrics,
-    shards,
-    drain: once(() => drainFor(config.drainMs, gateway, logger)),
-    close: once(async () => {
-      logger.info('shutting down');
-      gateway.stopListening();
-      // each shard answers what it holds, flushes, stops its deliveries and closes its store
-      await shards.close(config.shutdownTimeoutMs);
-      gateway.closeConnections();
-      logger.info('stopped');
-    }),
-  };
 }

@@ -4,6 +4,7 @@ import { contactIdentifierKinds, isChannel, normalizeIdentifier } from '../actor
 import { KairosError } from './errors.js';
 import { stopKinds } from './schema/http/admin-schemas.js';
 import type { StopEntry, StopKind, Store } from './store/store.js';
+import { stopStorageKey } from './store/store.js';
 import type { AuditDraft } from './audit/audit-chain.js';
 import { DEMO_STOP_LIST_SECRET } from './config.js';
 
@@ -235,6 +236,26 @@ export class StopList {
     else await this.store.appendAudit(audit(entry), { putStop: entry });
     this.index(entry);
     return entry;
+  }
+
+  /** Puts an entry the node's list took (a shard's copy of it, src/shards/sharded-admin.ts): written through, its audit entry is the node's. */
+  async put(entry: StopEntry): Promise<void> {
+    // In force at once, even if the write fails (the node's list is the authority: a start makes the store match it).
+    this.index(entry);
+    await this.store.putStop(entry);
+  }
+
+  /** Makes this copy hold exactly `entries`, the node's list (a shard's start): what is missing written, what is gone removed. */
+  async mirror(entries: readonly StopEntry[]): Promise<void> {
+    const wanted = new Map(entries.map((e) => [stopStorageKey(e.key, e.channel, e.campaign), e]));
+    for (const e of await this.store.listStops()) {
+      const k = stopStorageKey(e.key, e.channel, e.campaign);
+      const w = wanted.get(k);
+      if (w === undefined) await this.store.deleteStop(e.key, e.channel, e.campaign);
+      else if (JSON.stringify(w) === JSON.stringify(e)) wanted.delete(k);
+    }
+    for (const e of wanted.values()) await this.store.putStop(e);
+    await this.load();
   }
 
   /** Removes the entry for this identifier and scope; false when there was none. */

@@ -27,7 +27,9 @@ import { normalizeIdentifier } from '../../actors/index.js';
  * hash label of the key).
  */
 export interface AdminDeps {
-  host: CustomerHost;
+  host: Pick<CustomerHost, 'view' | 'erase' | 'pollReminders'>;
+  /** where the card routes find a customer: the host, and the store's identity index for a phone, e-mail or card, by default */
+  finder?: CustomerFinder;
   stopList: StopList;
   store: Store;
   clock: Clock;
@@ -266,13 +268,15 @@ export function adminRoutes(d: AdminDeps): Route[] {
   const sameScope = (key: string, channel: string | undefined, campaign: string | undefined) => (e: StopEntry) => e.key === key && e.channel === channel && e.campaign === campaign;
   return [
     route(statusOperation, () => ({ status: 200, body: d.status() })),
-    ...customerCardRoutes({
-      view: (id) => d.host.view(id),
-      async byIdentifier(kind, value) {
-        const id = await d.store.lookupIdentity(kind, value);
-        return id === undefined ? undefined : d.host.view(id);
+    ...customerCardRoutes(
+      d.finder ?? {
+        view: (id) => d.host.view(id),
+        async byIdentifier(kind, value) {
+          const id = await d.store.lookupIdentity(kind, value);
+          return id === undefined ? undefined : d.host.view(id);
+        },
       },
-    }),
+    ),
     route(eraseCustomerOperation, async ({ params: { id }, call }) => {
       // The entry is written in the store's erasure transaction, inside the customer's mailbox.
       const at = d.clock.now();

@@ -43,7 +43,7 @@ import type { Route, HttpCall } from '../transport/http.js';
  */
 export interface CatalogRouteDeps {
   catalogs: CatalogService;
-  host: CustomerHost;
+  host: Pick<CustomerHost, 'explain' | 'preview'>;
   clock: Clock;
   propensity: PropensityLedger;
   /** segment sizes (GET /v1/segments/{id}); 0 and no history without it */

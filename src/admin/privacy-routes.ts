@@ -43,7 +43,7 @@ export const exportCustomerOperation = operation({
 
 export const privacyOperations = [exportCustomerOperation] as const;
 
-export function privacyRoutes(d: { host: CustomerHost; stopList: StopList; clock: Clock }): Route[] {
+export function privacyRoutes(d: { host: Pick<CustomerHost, 'view'>; stopList: StopList; clock: Clock }): Route[] {
   return [
     route(exportCustomerOperation, async ({ params: { id } }) => {
       const customer = await d.host.view(id);

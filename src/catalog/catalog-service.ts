@@ -71,6 +71,7 @@ export class CatalogService {
   private current: Catalog;
   private auditSeq: number;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly listeners: Array<(catalog: Catalog) => void> = [];
 
   private constructor(
     private readonly store: Store,
@@ -108,6 +109,11 @@ export class CatalogService {
     await service.persist(seed.def, { action: 'seed', kind: 'catalog', detail: seed.source }, 'kairos');
     logger.info({ version: catalog.version, campaigns: catalog.campaigns.length, source: seed.source }, 'catalog seeded');
     return service;
+  }
+
+  /** Called with each catalog a change made here puts in force, once it is stored (a node with shards hands it to them). */
+  onChange(listener: (catalog: Catalog) => void): void {
+    this.listeners.push(listener);
   }
 
   /** The compiled catalog in force. */
@@ -267,6 +273,7 @@ export class CatalogService {
     }
     await this.persist(next, audit, by);
     this.current = compiled;
+    for (const l of this.listeners) l(compiled);
   }
 
   /**

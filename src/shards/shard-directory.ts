@@ -123,6 +123,16 @@ export class ShardDirectory {
     return write;
   }
 
+  /** Forgets an identifier claimed for `shard` (its customer there was erased); one claimed since for another shard, or in flight, stays. */
+  async forget(kind: ContactIdentifierKind, value: string, shard: number): Promise<void> {
+    const key = this.keyOf(kind, value);
+    if (this.recent.has(key.toString('latin1'))) return;
+    const stored = this.db.get(key);
+    if (stored === undefined || (stored !== shard && stored !== -shard - 1)) return;
+    this.cache.delete(`${kind}:${value}`);
+    await this.db.remove(key);
+  }
+
   /** Resolves once every claim made so far has settled. */
   async settled(): Promise<void> {
     await Promise.all([...this.recent.values()].map((c) => c.write.done));

@@ -1,5 +1,6 @@
-import type { CatalogDef, ContactIdentifierKind, GatewayEvent, GatewayResponse } from '../../actors/index.js';
-import type { CustomerView } from '../runtime/customer-host.js';
+import type { CatalogDef, GatewayEvent, GatewayResponse } from '../../actors/index.js';
+import type { StopEntry } from '../store/store.js';
+import type { ShardCall } from './shard-calls.js';
 import type { Config } from '../config.js';
 import type { Confirmation, DeliverFrame } from '../delivery/gateway-subscribers.js';
 import type { ErrorCode } from '../errors.js';
@@ -27,6 +28,8 @@ export interface ShardWorkerData {
   config: Readonly<Config>;
   /** the catalog the main thread holds (compiled again in the shard: compiled rules are code) */
   def: CatalogDef;
+  /** the node's stop list (kept in the main thread's store): the shard's copy is made to match it */
+  stops: readonly StopEntry[];
   /** the manual clock's reading (a manual clock only); every batch carries the main thread's */
   now: number;
   /**
@@ -51,9 +54,10 @@ export type ToShard =
   | { t: 'confirm'; seq: number; id: number; confirmation: Confirmation }
   /** its metrics, for a scrape */
   | { t: 'metrics'; seq: number }
-  /** a customer's card (by id, or by an identifier the directory sent here), for the admin API */
-  | { t: 'view'; seq: number; id: string }
-  | { t: 'view'; seq: number; kind: ContactIdentifierKind; value: string };
+  /** what the admin API asks of the shard (shard-calls.ts) */
+  | { t: 'call'; seq: number; call: ShardCall }
+  /** the node's stop list as it is now, for a shard that started while it changed (its copy made to match) */
+  | { t: 'stops'; entries: readonly StopEntry[] };
 
 export type FromShard =
   | { t: 'ready' }
@@ -63,8 +67,8 @@ export type FromShard =
   | { t: 'catalog-taken' }
   /** the shard's registry for a scrape of the node's /metrics */
   | { t: 'metrics'; seq: number; json: ShardMetricsJson }
-  /** a customer's card, or none; or the error reading it */
-  | { t: 'viewed'; seq: number; view?: CustomerView; error?: WireError }
+  /** a call's answer, or the error it met */
+  | { t: 'called'; seq: number; result?: unknown; error?: WireError }
   /** an outbox entry for a subscriber: out on its connection */
   | { t: 'deliver'; id: number; frame: DeliverFrame }
   /** a confirmation recorded (or refused, with the error a single node answers) */

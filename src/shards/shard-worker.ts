@@ -7,11 +7,12 @@ import { CommittedFeed } from '../delivery/committed-feed.js';
 import type { DeliverFrame, Subscriber } from '../delivery/gateway-subscribers.js';
 import { buildDispatcher } from '../delivery-parts.js';
 import { KairosError } from '../errors.js';
-import { buildHost, lmdbOptions, loadLedgers, saveModels, startHostTimers, startSegmentSweep } from '../host-parts.js';
+import { buildHost, ledgerCounters, lmdbOptions, loadLedgers, saveModels, startHostTimers, startSegmentSweep } from '../host-parts.js';
 import { createLogger } from '../logger.js';
 import { createMetrics, shardMetricsJson } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
-import type { CustomerView } from '../runtime/customer-host.js';
+import type { ShardCallParts } from './shard-calls.js';
+import { answerCall } from './shard-calls.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 import { ShardBudgetLedger } from './shard-budgets.js';
 import { ShardCapacityLedger } from './shard-capacity.js';
@@ -53,6 +54,8 @@ if (config.demo) {
 const budgets = new ShardBudgetLedger(data.budgets.memory, data.budgets.capacity, data.budgets.slots, data.index, data.owner, new Int32Array(data.budgets.counted));
 const capacity = new ShardCapacityLedger(data.channelCapacity.memory, data.owner, data.index, new Int32Array(data.channelCapacity.counted));
 const ledgers = await loadLedgers(config, store, clock, logger, { ledger: budgets, capacity });
+// The node's stop list is the main thread's: this shard's copy made to match it.
+await ledgers.stopList.mirror(data.stops);
 // This shard's stored totals into the shared ones, once (flags in shared memory: a restart does not add them again).
 budgets.addOwnTotals();
 capacity.addOwnTotals();
@@ -74,6 +77,7 @@ class SubscriberStandIn implements Subscriber {
   }
 }
 const standIns = new Map<number, SubscriberStandIn>();
+const callParts: ShardCallParts = { host, store, catalog: () => catalog, stopList: ledgers.stopList, counters: ledgerCounters(ledgers) };
 
 const stopHostTimers = startHostTimers(config, host, logger);
 // Segment memberships moved by time for this shard's customers, as a single node's sweep does for all.
@@ -162,20 +166,18 @@ port.on('message', (m: ToShard) => {
         },
       );
       return;
-    case 'view': {
-      const found = async (): Promise<CustomerView | undefined> => {
-        const id = 'id' in m ? m.id : await store.lookupIdentity(m.kind, m.value);
-        return id === undefined ? undefined : host.view(id);
-      };
-      found().then(
-        (view) => post(view === undefined ? { t: 'viewed', seq: m.seq } : { t: 'viewed', seq: m.seq, view }),
+    case 'call':
+      answerCall(callParts, m.call).then(
+        (result) => post({ t: 'called', seq: m.seq, result }),
         (err: unknown) => {
-          if (!(err instanceof KairosError)) logger.error({ err }, 'reading a customer\'s card failed');
-          post({ t: 'viewed', seq: m.seq, error: toWire(err) });
+          if (!(err instanceof KairosError)) logger.error({ err, op: m.call.op }, 'a call of the admin API failed in the shard');
+          post({ t: 'called', seq: m.seq, error: toWire(err) });
         },
       );
       return;
-    }
+    case 'stops':
+      ledgers.stopList.mirror(m.entries).catch((err: unknown) => logger.error({ err }, "making the shard's stop list match the node's failed"));
+      return;
     case 'close':
       stopHostTimers();
       sweep.stop();

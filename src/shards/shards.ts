@@ -22,6 +22,9 @@ import type { HostReply } from '../runtime/host-options.js';
 import type { CustomerView } from '../runtime/customer-host.js';
 import { routeKey, shardOf } from './shard-of.js';
 import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
+import type { ShardCall, ShardCallResult } from './shard-calls.js';
+import type { AuditDraft } from '../audit/audit-chain.js';
+import type { StopEntry } from '../store/store.js';
 import { fromWire } from './shard-messages.js';
 import type { ShardMetricsJson } from '../metrics.js';
 
@@ -47,6 +50,8 @@ export interface ShardsOptions {
   config: Readonly<Config>;
   /** the catalog every shard decides with */
   def: CatalogDef;
+  /** the node's stop list now (the main thread's store holds it): a starting shard's copy is made to match; empty by default */
+  stops?: () => readonly StopEntry[];
   clock: Clock;
   logger: Logger;
   /** the compiled worker (tests and benches: dist's); beside this module by default */
@@ -257,19 +262,59 @@ export class Shards {
     );
   }
 
+  /** Asks a shard's worker a call of the admin API's (shard-calls.ts); rejected with the error it met. */
+  async call<C extends ShardCall>(index: number, call: C): Promise<ShardCallResult<C>> {
+    const m = await this.ask(index, (seq) => ({ t: 'call', seq, call }));
+    if (m.t !== 'called') throw new KairosError('internal', `shard ${index} answered ${m.t}`);
+    if (m.error !== undefined) throw fromWire(m.error);
+    return m.result as ShardCallResult<C>;
+  }
+
+  /** The same call to every shard, answers in shard order; rejected when any shard cannot answer. */
+  callEvery<C extends ShardCall>(call: C): Promise<Array<ShardCallResult<C>>> {
+    return Promise.all(this.shards.map((s) => this.call(s.index, call)));
+  }
+
+  /**
+   * The same call to every shard taking requests, for a change every shard must hold (the stop
+   * list): a shard starting, or stopping before it answers, is left out (it is handed the
+   * node's state when it starts); an error a shard met is thrown.
+   */
+  async broadcast<C extends ShardCall>(call: C): Promise<void> {
+    const asked = this.shards.filter((s) => s.ready);
+    const answers = await Promise.allSettled(asked.map((s) => this.call(s.index, call)));
+    answers.forEach((a, i) => {
+      // (a shard that stopped meanwhile is handed the node's state when it starts again)
+      if (a.status === 'rejected' && asked[i]?.ready === true) throw a.reason as Error;
+    });
+  }
+
+  /** The shard that owns a customer: its id's; or, by a phone, e-mail or card, the one the directory names (undefined: never seen). */
+  ownerOf(who: { id: string } | { kind: ContactIdentifierKind; value: string }): number | undefined {
+    return 'id' in who ? this.shardOf(who.id) : this.directory.lookup(who.kind, who.value)?.shard;
+  }
+
   /** A customer's card from the shard that owns them (by id, or by a phone, e-mail or card the directory knows); undefined: no such customer. */
   async view(who: { id: string } | { kind: ContactIdentifierKind; value: string }): Promise<CustomerView | undefined> {
-    let index: number;
-    if ('id' in who) index = this.shardOf(who.id);
-    else {
-      const held = this.directory.lookup(who.kind, who.value);
-      if (held === undefined) return undefined;
-      index = held.shard;
-    }
-    const m = await this.ask(index, (seq) => ({ t: 'view', seq, ...who }));
-    if (m.t !== 'viewed') throw new KairosError('internal', `shard ${index} answered ${m.t}`);
-    if (m.error !== undefined) throw fromWire(m.error);
-    return m.view;
+    const index = this.ownerOf(who);
+    return index === undefined ? undefined : this.call(index, { op: 'view', ...who });
+  }
+
+  /**
+   * Erases a customer in its shard (the audit entry in the shard's trail, in the erasure's
+   * transaction), then forgets its identifiers in the directory; undefined: no such customer.
+   */
+  async erase(id: string, draft: AuditDraft): Promise<{ identifiers: number } | undefined> {
+    const index = this.shardOf(id);
+    const erased = await this.call(index, { op: 'erase', id, draft });
+    if (erased === undefined) return undefined;
+    for (const l of erased.links) await this.directory.forget(l.kind, l.value, index);
+    return { identifiers: erased.identifiers };
+  }
+
+  /** Sends the node's stop list to a shard that started (its copy made to match). */
+  private sendStops(s: Shard): void {
+    s.worker?.postMessage({ t: 'stops', entries: this.o.stops?.() ?? [] } satisfies ToShard);
   }
 
   /** Requests held here for shards being started again (no shard counts them as in flight meanwhile). */
@@ -536,6 +581,7 @@ export class Shards {
       dir: join(this.o.config.dataDir, `shard-${s.index}`),
       config: this.o.config,
       def: this.o.def,
+      stops: this.o.stops?.() ?? [],
       now: this.o.clock.now(),
       budgets,
       channelCapacity: { memory: this.capacityMemory, counted: this.capacityCounted },
@@ -563,6 +609,8 @@ export class Shards {
             s.ready = true;
             s.failedStarts = 0;
             this.subscribers.started(s.index);
+            // (a change of the list made while it started reached no one there)
+            this.sendStops(s);
             this.replay(s);
             resolve();
             return;
@@ -581,7 +629,7 @@ export class Shards {
             s.catalogTaken?.();
             return;
           case 'metrics':
-          case 'viewed': {
+          case 'called': {
             const asked = this.asked.get(m.seq);
             this.asked.delete(m.seq);
             asked?.answer(m);

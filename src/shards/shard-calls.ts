@@ -1,0 +1,104 @@
+import type { Catalog, ContactIdentifierKind, DecisionAction, Explanation, GatewayEvent, Preview } from '../../actors/index.js';
+import { contactIdentifierKinds } from '../../actors/index.js';
+import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
+import { KairosError } from '../errors.js';
+import type { CustomerHost, CustomerView } from '../runtime/customer-host.js';
+import type { FlatCounter, MetaCounters } from '../runtime/meta-counters.js';
+import { flattenCounter } from '../runtime/meta-counters.js';
+import type { StopList } from '../stop-list.js';
+import type { StopEntry, Store } from '../store/store.js';
+
+/**
+ * What the main thread of a node with shards asks a shard for the admin API
+ * (src/shards/sharded-admin.ts): one call, one answer, each posted as a message
+ * (`{ t: 'call' }`, `{ t: 'called' }` in shard-messages.ts) and answered by `answerCall` in the
+ * shard's worker.
+ */
+export type ShardCall =
+  /** a customer's card, by id or by an identifier the directory sent here */
+  | { op: 'view'; id: string }
+  | { op: 'view'; kind: ContactIdentifierKind; value: string }
+  /**
+   * a customer erased, the audit entry written in the same transaction (the count of links
+   * removed put into its `after.identifiers`); answers the identifiers the customer held, so
+   * that the main thread forgets them in its directory
+   */
+  | { op: 'erase'; id: string; draft: AuditDraft }
+  /** the dry run of a decision on the customer's state */
+  | { op: 'explain'; id: string; event: GatewayEvent }
+  /** a campaign of the shard's catalog as the customer would read it */
+  | { op: 'preview'; id: string; campaign: string; event: GatewayEvent }
+  /** a change of the node's stop list (made in the main thread's store) applied to the shard's copy */
+  | { op: 'stop'; put: StopEntry }
+  | { op: 'stop'; remove: { key: string; channel?: string | undefined; campaign?: string | undefined } }
+  /** the shard's totals across its customers, each counter flattened, and its live actors */
+  | { op: 'totals' }
+  /** the shard's audit entries after `after` (at most `limit`): the main thread copies them into the node's trail */
+  | { op: 'audit'; after: number; limit: number };
+
+/** What each call answers. */
+export interface ShardCallResults {
+  view: CustomerView | undefined;
+  erase: { identifiers: number; links: Array<{ kind: ContactIdentifierKind; value: string }> } | undefined;
+  explain: { customer: string; at: number; actions: readonly DecisionAction[]; explain: Explanation[] } | undefined;
+  preview: Preview[] | undefined;
+  stop: null;
+  totals: ShardTotals;
+  audit: AuditRecord[];
+}
+
+export type ShardCallResult<C extends ShardCall> = ShardCallResults[C['op']];
+
+export interface ShardTotals {
+  counters: Array<{ key: string; value: FlatCounter }>;
+  hotActors: number;
+  dirtyActors: number;
+}
+
+/** What a shard answers calls with. */
+export interface ShardCallParts {
+  host: CustomerHost;
+  store: Store;
+  catalog: () => Catalog;
+  stopList: StopList;
+  /** every total across customers the shard keeps (host-parts.ts `ledgerCounters`) */
+  counters: ReadonlyArray<MetaCounters<object>>;
+}
+
+/** Answers a call in the shard (its worker). */
+export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<ShardCallResults[ShardCall['op']]> {
+  switch (call.op) {
+    case 'view': {
+      const id = 'id' in call ? call.id : await p.store.lookupIdentity(call.kind, call.value);
+      return id === undefined ? undefined : p.host.view(id);
+    }
+    case 'erase': {
+      // (what it holds now: an identifier linked between this read and the erasure stays in the directory, pointing here)
+      const view = await p.host.view(call.id);
+      if (view === undefined) return undefined;
+      const erased = await p.host.erase(call.id, (e) => ({ ...call.draft, after: { ...(call.draft.after as object), identifiers: e.identifiers } }));
+      if (erased === undefined) return undefined;
+      const links: Array<{ kind: ContactIdentifierKind; value: string }> = [];
+      for (const kind of contactIdentifierKinds) for (const value of view.identifiers[kind] ?? []) links.push({ kind, value });
+      return { identifiers: erased.identifiers, links };
+    }
+    case 'explain':
+      return p.host.explain(call.id, call.event);
+    case 'preview': {
+      const campaign = p.catalog().campaigns.find((c) => c.id === call.campaign);
+      if (campaign === undefined) throw new KairosError('not_found', `no campaign "${call.campaign}"`);
+      return p.host.preview(call.id, campaign, call.event);
+    }
+    case 'stop':
+      if ('put' in call) await p.stopList.put(call.put);
+      else await p.stopList.remove(call.remove.key, call.remove.channel, call.remove.campaign);
+      return null;
+    case 'totals': {
+      const counters: Array<{ key: string; value: FlatCounter }> = [];
+      for (const c of p.counters) for (const [id, v] of c.all()) counters.push({ key: `${c.prefix}${id}`, value: flattenCounter(v) });
+      return { counters, hotActors: p.host.hotCount, dirtyActors: p.host.dirtyCount };
+    }
+    case 'audit':
+      return p.store.listAudit(call.after, call.limit);
+  }
+}

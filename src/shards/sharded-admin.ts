@@ -1,0 +1,176 @@
+import type { AuditDraft } from '../audit/audit-chain.js';
+import { adminRoutes, outboxOperation, statusOperation } from '../admin/admin-routes.js';
+import { auditRoutes } from '../admin/audit-routes.js';
+import { catalogRoutes } from '../admin/catalog-routes.js';
+import { keyRoutes } from '../admin/key-routes.js';
+import { learningRoutes } from '../admin/learning-routes.js';
+import { privacyRoutes } from '../admin/privacy-routes.js';
+import type { CatalogService } from '../catalog/catalog-service.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { KairosError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { CustomerHost } from '../runtime/customer-host.js';
+import type { ServerStatus } from '../schema/http/admin-schemas.js';
+import { StopList } from '../stop-list.js';
+import type { StopEntry, Store } from '../store/store.js';
+import type { Route } from '../transport/http.js';
+import type { KeyRing } from '../transport/key-ring.js';
+import type { MergedTotals } from './merged-totals.js';
+import type { Shards } from './shards.js';
+import type { ShardCall } from './shard-calls.js';
+
+/**
+ * The admin API of a node with shards (docs/scale-out.md, "Every core of one machine"): the
+ * routes a single node serves, over what the main thread keeps and what it asks the shards.
+ *
+ * The main thread's own store (`<data dir>/node`, LMDB) holds what belongs to the node rather
+ * than to a customer: the catalog, the stop list, the API keys and the audit trail. A
+ * customer's card, export, dry-run explanation and campaign preview are asked of the shard
+ * that owns the customer, and so is an erasure (its audit entry written in the shard's
+ * erasure transaction, then copied into the node's trail: `AuditRelay`). Totals across
+ * customers (funnel, uplift, propensity, segment sizes, live actors) are every shard's added
+ * up (`MergedTotals`), read afresh for each read of them.
+ */
+
+/** The stop list of a node with shards: kept in the node's store (its audit entries in the node's trail), each change handed to every shard's copy before the answer. */
+export class NodeStopList extends StopList {
+  /** `broadcast`: the node's `Shards.broadcast` (the list is loaded before the shards start: they are handed it) */
+  constructor(
+    store: Store,
+    secret: string,
+    private readonly broadcast: (call: ShardCall) => Promise<void>,
+  ) {
+    super(store, secret);
+  }
+
+  override async add(...args: Parameters<StopList['add']>): Promise<StopEntry> {
+    const entry = await super.add(...args);
+    await this.broadcast({ op: 'stop', put: entry });
+    return entry;
+  }
+
+  override async remove(key: string, channel: string | undefined, campaign: string | undefined, audit?: AuditDraft): Promise<boolean> {
+    const removed = await super.remove(key, channel, campaign, audit);
+    // (even when the node's list had none: a shard's copy holds nothing the node's does not)
+    await this.broadcast({ op: 'stop', remove: { key, channel, campaign } });
+    return removed;
+  }
+}
+
+/** Key in the node store's meta of the last of a shard's audit entries copied into the node's trail. */
+const relayKey = (shard: number): string => `audit-relay/shard-${shard}`;
+const RELAY_PAGE = 500;
+
+/**
+ * Copies the audit entries a shard wrote (an erasure's, in the shard's own trail, in the same
+ * transaction as the change) into the node's trail, each with the shard's cursor in the same
+ * transaction: every entry once, in the shard's order, whether the node stopped in between
+ * or not (at start every shard's are looked at again).
+ */
+export class AuditRelay {
+  private readonly chains = new Map<number, Promise<void>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly shards: Shards,
+  ) {}
+
+  /** Copies what shard `index` wrote since the last copy; resolves once it is in the node's trail. */
+  relay(index: number): Promise<void> {
+    const run = (this.chains.get(index) ?? Promise.resolve()).catch(() => undefined).then(() => this.copy(index));
+    this.chains.set(index, run);
+    return run;
+  }
+
+  relayAll(): Promise<void> {
+    return Promise.all(Array.from({ length: this.shards.count }, (_, i) => this.relay(i))).then(() => undefined);
+  }
+
+  private async copy(index: number): Promise<void> {
+    let after = ((await this.store.getMeta(relayKey(index))) as number | undefined) ?? 0;
+    for (;;) {
+      const records = await this.shards.call(index, { op: 'audit', after, limit: RELAY_PAGE });
+      for (const r of records) {
+        const draft: AuditDraft = { at: r.at, who: r.who, action: r.action, target: r.target };
+        if (r.before !== undefined) draft.before = r.before;
+        if (r.after !== undefined) draft.after = r.after;
+        await this.store.appendAudit(draft, { meta: [{ key: relayKey(index), value: r.seq }] });
+        after = r.seq;
+      }
+      if (records.length < RELAY_PAGE) return;
+    }
+  }
+}
+
+export interface ShardedAdminParts {
+  config: Readonly<Config>;
+  shards: Shards;
+  /** the main thread's store: catalog, stop list, keys, audit trail */
+  store: Store;
+  catalogs: CatalogService;
+  stopList: NodeStopList;
+  keys: KeyRing;
+  totals: MergedTotals;
+  relay: AuditRelay;
+  clock: Clock;
+  logger: Logger;
+  status: () => ServerStatus;
+}
+
+/** The operations a node with shards serves through these routes' families but not yet (each answers 503 `unavailable`). */
+const notYet = new Set([outboxOperation.operationId, 'listModels', 'getModel', 'getModelHistory', 'resetModel']);
+
+/** The customer host's admin side on a node with shards: each call asked of the customer's shard. */
+function shardedHost(p: ShardedAdminParts): Pick<CustomerHost, 'view' | 'erase' | 'pollReminders' | 'explain' | 'preview'> {
+  const { shards, relay, logger } = p;
+  return {
+    view: (id) => shards.view({ id }),
+    async erase(id, audit) {
+      if (audit === undefined) throw new KairosError('internal', 'an erasure on a node with shards is audited');
+      // (the shard puts the count of links it removed into the entry's `after.identifiers`)
+      const erased = await shards.erase(id, audit({ identifiers: 0 }));
+      if (erased !== undefined) {
+        // Into the node's trail before the answer; if that fails, the next copy (every minute, and at start) takes it.
+        await relay.relay(shards.shardOf(id)).catch((err: unknown) => logger.error({ err }, "copying a shard's audit entries into the node's trail failed; retried every minute"));
+      }
+      return erased;
+    },
+    // (the manual clock is refused with shards: nothing here moves time)
+    pollReminders: () => Promise.resolve(0),
+    explain: (id, event) => shards.call(shards.shardOf(id), { op: 'explain', id, event }),
+    preview: (id, campaign, event) => shards.call(shards.shardOf(id), { op: 'preview', id, campaign: campaign.id, event }),
+  };
+}
+
+/** Reads of totals across customers (the `get`s of these routes, or those `only` names) wait for the shards' sums. */
+function withTotals(routes: Route[], totals: MergedTotals, only?: ReadonlySet<string>): Route[] {
+  return routes.map((r) =>
+    r.operation.method !== 'get' || (only !== undefined && !only.has(r.operation.operationId))
+      ? r
+      : {
+          operation: r.operation,
+          handle: async (call, params) => {
+            await totals.refresh();
+            return r.handle(call, params);
+          },
+        },
+  );
+}
+
+/** The admin routes a node with shards serves. */
+export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
+  const host = shardedHost(p);
+  const { catalogs, clock, logger, store, stopList, totals } = p;
+  const { propensity, segments, models, uplift, funnel, ledger } = totals.ledgers;
+  const routes = [
+    ...withTotals(adminRoutes({ host, stopList, store, clock, logger, status: p.status, finder: { view: (id) => p.shards.view({ id }), byIdentifier: (kind, value) => p.shards.view({ kind, value }) } }), totals, new Set([statusOperation.operationId])),
+    // (a segment's size, a campaign's propensity evidence)
+    ...withTotals(catalogRoutes({ catalogs, host, clock, propensity, segments }), totals, new Set(['getSegment', 'getCampaignPropensity'])),
+    ...withTotals(learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock }), totals),
+    ...auditRoutes({ store }),
+    ...privacyRoutes({ host, stopList, clock }),
+    ...keyRoutes({ keys: p.keys, logger, clock }),
+  ];
+  return routes.filter((r) => !notYet.has(r.operation.operationId));
+}
