@@ -66,7 +66,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
   let relayTimer: NodeJS.Timeout | undefined;
   try {
     const catalogs = await CatalogService.open(store, clock, logger, catalogSeed(config));
-    const stopList = new NodeStopList(store, config.stopListSecret, (call) => shards?.broadcast(call) ?? Promise.resolve());
+    const stopList = new NodeStopList(store, config.stopListSecret, (call) => shards?.changeStops(call) ?? Promise.resolve());
     await stopList.load();
     await stopList.migrate();
     const t0 = performance.now();
@@ -86,7 +86,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     relayTimer = setInterval(() => void relay.relayAll().catch((err: unknown) => logger.error({ err }, "copying the shards' audit entries into the node's trail failed")), 60_000);
     relayTimer.unref();
     const keys = new KeyRing({ store, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => clock.now() });
-    const status = (): ServerStatus => serverStatus(config, { started, store, clock, catalogs, stopList, hotActors: totals.hotActors, dirtyActors: totals.dirtyActors });
+    const status = (actors: { hot: number; dirty: number }): ServerStatus => serverStatus(config, { started, store, clock, catalogs, stopList, hotActors: actors.hot, dirtyActors: actors.dirty });
     const served = [
       eventsRoute({ host: running, metrics, logger }),
       openApiRoute(config.publicUrl),
@@ -126,6 +126,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
         // each shard answers what it holds, flushes, stops its deliveries and closes its store
         await running.close(config.shutdownTimeoutMs);
         gateway.closeConnections();
+        await relay.settled();
         await store.close();
         logger.info('stopped');
       }),

@@ -4,7 +4,6 @@ import { contactIdentifierKinds, isChannel, normalizeIdentifier } from '../actor
 import { KairosError } from './errors.js';
 import { stopKinds } from './schema/http/admin-schemas.js';
 import type { StopEntry, StopKind, Store } from './store/store.js';
-import { stopStorageKey } from './store/store.js';
 import type { AuditDraft } from './audit/audit-chain.js';
 import { DEMO_STOP_LIST_SECRET } from './config.js';
 
@@ -238,32 +237,32 @@ export class StopList {
     return entry;
   }
 
-  /** Puts an entry the node's list took (a shard's copy of it, src/shards/sharded-admin.ts): written through, its audit entry is the node's. */
-  async put(entry: StopEntry): Promise<void> {
-    // In force at once, even if the write fails (the node's list is the authority: a start makes the store match it).
+  /**
+   * A shard's copy of the node's list (src/shards/sharded-admin.ts), held in memory only: the
+   * node's store is the authority, and hands the whole list to a shard at each start. Each of
+   * these applies at once (nothing to wait for, nothing that can fail).
+   */
+  take(entry: StopEntry): void {
     this.index(entry);
-    await this.store.putStop(entry);
   }
 
-  /** Makes this copy hold exactly `entries`, the node's list (a shard's start): what is missing written, what is gone removed. */
-  async mirror(entries: readonly StopEntry[]): Promise<void> {
-    const wanted = new Map(entries.map((e) => [stopStorageKey(e.key, e.channel, e.campaign), e]));
-    for (const e of await this.store.listStops()) {
-      const k = stopStorageKey(e.key, e.channel, e.campaign);
-      const w = wanted.get(k);
-      if (w === undefined) await this.store.deleteStop(e.key, e.channel, e.campaign);
-      else if (JSON.stringify(w) === JSON.stringify(e)) wanted.delete(k);
-    }
-    for (const e of wanted.values()) await this.store.putStop(e);
-    await this.load();
+  drop(key: string, channel: string | undefined, campaign: string | undefined): void {
+    const list = (this.byKey.get(key) ?? []).filter((x) => x.channel !== channel || x.campaign !== campaign);
+    if (list.length === 0) this.byKey.delete(key);
+    else this.byKey.set(key, list);
+  }
+
+  /** The node's whole list, in place of this copy's. */
+  replaceAll(entries: readonly StopEntry[]): void {
+    this.byKey.clear();
+    this.legacy.clear();
+    for (const e of entries) this.index(e);
   }
 
   /** Removes the entry for this identifier and scope; false when there was none. */
   async remove(key: string, channel: string | undefined, campaign: string | undefined, audit?: AuditDraft): Promise<boolean> {
     const removed = audit === undefined ? await this.store.deleteStop(key, channel, campaign) : (await this.store.appendAudit(audit, { deleteStop: { key, channel, campaign } })) !== undefined;
-    const list = (this.byKey.get(key) ?? []).filter((x) => x.channel !== channel || x.campaign !== campaign);
-    if (list.length === 0) this.byKey.delete(key);
-    else this.byKey.set(key, list);
+    this.drop(key, channel, campaign);
     return removed;
   }
 

@@ -273,7 +273,14 @@ export class CatalogService {
     }
     await this.persist(next, audit, by);
     this.current = compiled;
-    for (const l of this.listeners) l(compiled);
+    for (const l of this.listeners) {
+      try {
+        l(compiled);
+      } catch (err) {
+        // (stored and in force here: what a listener could not take is its to report)
+        this.logger.error({ err, version: compiled.version }, 'a listener of catalog changes failed');
+      }
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { AuditRecord } from '../audit/audit-chain.js';
 import { verifyChain } from '../audit/audit-chain.js';
 import { LmdbStore } from '../store/lmdb-store.js';
+import { recordedShardCount } from '../shards/shard-count.js';
 
 /**
  * `kairos audit verify` and `kairos audit export`: the audit trail read from the data dir's
@@ -35,7 +36,8 @@ async function* readTrail(o: AuditCommandOptions): AsyncGenerator<AuditRecord> {
     for (const line of (await res.text()).split('\n')) if (line.trim() !== '') yield JSON.parse(line) as AuditRecord;
     return;
   }
-  const dir = join(o.dataDir, 'lmdb');
+  // (a data dir spread over shards keeps the node's trail in the main thread's store)
+  const dir = join(o.dataDir, recordedShardCount(o.dataDir) === undefined ? 'lmdb' : 'node');
   if (!existsSync(join(dir, 'data.mdb'))) throw new Error(`no LMDB store in ${dir}`);
   const store = new LmdbStore(dir, { prefetch: false, syncIntervalMs: 0 });
   try {

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { singleNodeStoreDir } from '../shards/shard-count.js';
 import { parseArgs } from 'node:util';
 import { packageVersion } from '../paths.js';
 import { SNAPSHOT_VERSION } from '../runtime/snapshot-migrations.js';
@@ -73,7 +73,13 @@ export async function backupCommand(argv: readonly string[], io: BackupIo): Prom
     io.err('kairos backup: copies the LMDB store of KAIROS_DATA_DIR (KAIROS_STORE=lmdb); a Redis store is backed up by Redis itself (docs/operations.md#redis)\n');
     return 2;
   }
-  const storeDir = join(config.dataDir, 'lmdb');
+  let storeDir: string;
+  try {
+    storeDir = singleNodeStoreDir(config.dataDir, 'backup');
+  } catch (err) {
+    io.err(`kairos backup: ${(err as Error).message}\n`);
+    return 2;
+  }
   const target = positionals[0]!;
   try {
     io.err(`backup: copying ${storeDir} into ${target}\n`);
@@ -105,7 +111,13 @@ export function restoreCommand(argv: readonly string[], io: BackupIo): number {
     io.err('kairos restore: restores the LMDB store of KAIROS_DATA_DIR (KAIROS_STORE=lmdb); a Redis store is restored by Redis itself (docs/operations.md#redis)\n');
     return 2;
   }
-  const storeDir = join(config.dataDir, 'lmdb');
+  let storeDir: string;
+  try {
+    storeDir = singleNodeStoreDir(config.dataDir, 'restore');
+  } catch (err) {
+    io.err(`kairos restore: ${(err as Error).message}\n`);
+    return 2;
+  }
   const started = performance.now();
   try {
     const r = restoreBackup(positionals[0]!, storeDir, build(), { force: values.force === true });

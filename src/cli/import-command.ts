@@ -1,11 +1,12 @@
 import { createReadStream, ftruncateSync, fstatSync, openSync, statSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { commandConfig } from './command-config.js';
 import { KairosError } from '../errors.js';
 import { lmdbOptions } from '../host-parts.js';
 import { LmdbStore } from '../store/lmdb-store.js';
+import { singleNodeStoreDir } from '../shards/shard-count.js';
 import type { ImportMapping } from '../import/import-mapping.js';
 import { emptyMapping, loadMapping } from '../import/import-mapping.js';
 import type { RejectSink } from '../import/import-customers.js';
@@ -131,7 +132,7 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
   }
   let store: LmdbStore | undefined;
   try {
-    if (remote === undefined) store = new LmdbStore(join(config.dataDir, 'lmdb'), { ...lmdbOptions(config), prefetch: false });
+    if (remote === undefined) store = new LmdbStore(singleNodeStoreDir(config.dataDir, 'import'), { ...lmdbOptions(config), prefetch: false });
   } catch (err) {
     io.err(`kairos import: ${(err as Error).message}\n`);
     return 1;

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
@@ -6,6 +5,7 @@ import { commandConfig } from './command-config.js';
 import { lmdbOptions } from '../host-parts.js';
 import { SegmentLedger, recountSegments } from '../runtime/segment-ledger.js';
 import { LmdbStore } from '../store/lmdb-store.js';
+import { singleNodeStoreDir } from '../shards/shard-count.js';
 
 export const segmentsUsage = `usage: kairos segments recount [--data-dir DIR]
   Rebuilds every segment's size and member list from the stored snapshots of the LMDB store
@@ -47,7 +47,7 @@ export async function segmentsCommand(argv: readonly string[], io: SegmentsIo): 
   }
   let store: LmdbStore;
   try {
-    store = new LmdbStore(join(config.dataDir, 'lmdb'), { ...lmdbOptions(config), prefetch: false });
+    store = new LmdbStore(singleNodeStoreDir(config.dataDir, 'segments'), { ...lmdbOptions(config), prefetch: false });
   } catch (err) {
     io.err(`kairos segments: ${(err as Error).message}\n`);
     return 1;

@@ -19,22 +19,14 @@ import type { ShardTotals } from './shard-calls.js';
  */
 export class MergedTotals {
   readonly ledgers: Omit<Ledgers, 'stopList'>;
-  /** live and not yet written actors, over all shards, at the last refresh */
-  hotActors = 0;
-  dirtyActors = 0;
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
 
   constructor(
     private readonly read: () => Promise<ShardTotals[]>,
-    clock: Clock,
+    private readonly clock: Clock,
   ) {
-    const day = Math.floor(clock.now() / 86_400_000);
-    const models = new ModelRegistry();
-    models.keepDaysUpTo(day);
-    const funnel = new FunnelLedger();
-    funnel.keepDaysUpTo(day);
-    this.ledgers = { ledger: new BudgetLedger(), capacity: new CapacityLedger(), propensity: new PropensityLedger(), models, uplift: new UpliftLedger(), funnel, segments: new SegmentLedger(clock) };
+    this.ledgers = { ledger: new BudgetLedger(), capacity: new CapacityLedger(), propensity: new PropensityLedger(), models: new ModelRegistry(), uplift: new UpliftLedger(), funnel: new FunnelLedger(), segments: new SegmentLedger(clock) };
   }
 
   /**
@@ -64,11 +56,7 @@ export class MergedTotals {
 
   private take(totals: readonly ShardTotals[]): void {
     const sums = new Map<string, FlatCounter>();
-    let hot = 0;
-    let dirty = 0;
     for (const t of totals) {
-      hot += t.hotActors;
-      dirty += t.dirtyActors;
       for (const { key, value } of t.counters) {
         const sum = sums.get(key) ?? {};
         for (const [path, n] of Object.entries(value)) sum[path] = (sum[path] ?? 0) + n;
@@ -76,8 +64,14 @@ export class MergedTotals {
       }
     }
     const entries = [...sums].map(([key, value]) => ({ key, value }));
-    for (const c of ledgerCounters(this.ledgers)) c.merge(entries);
-    this.hotActors = hot;
-    this.dirtyActors = dirty;
+    for (const c of ledgerCounters(this.ledgers)) {
+      // What no shard holds any more (a day they dropped) is dropped here too.
+      c.forget([...c.all().keys()].filter((id) => !sums.has(`${c.prefix}${id}`)));
+      c.merge(entries);
+    }
+    // The daily buckets' window as the shards keep theirs (by UTC day).
+    const day = Math.floor(this.clock.now() / 86_400_000);
+    this.ledgers.models.keepDaysUpTo(day);
+    this.ledgers.funnel.keepDaysUpTo(day);
   }
 }

@@ -28,11 +28,13 @@ export type ShardCall =
   | { op: 'explain'; id: string; event: GatewayEvent }
   /** a campaign of the shard's catalog as the customer would read it */
   | { op: 'preview'; id: string; campaign: string; event: GatewayEvent }
-  /** a change of the node's stop list (made in the main thread's store) applied to the shard's copy */
+  /** a change of the node's stop list (made in the main thread's store) applied to the shard's copy (in its memory) */
   | { op: 'stop'; put: StopEntry }
   | { op: 'stop'; remove: { key: string; channel?: string | undefined; campaign?: string | undefined } }
-  /** the shard's totals across its customers, each counter flattened, and its live actors */
+  /** the shard's totals across its customers, each counter flattened */
   | { op: 'totals' }
+  /** its live actors, and those not yet written */
+  | { op: 'actors' }
   /** the shard's audit entries after `after` (at most `limit`): the main thread copies them into the node's trail */
   | { op: 'audit'; after: number; limit: number };
 
@@ -44,6 +46,7 @@ export interface ShardCallResults {
   preview: Preview[] | undefined;
   stop: null;
   totals: ShardTotals;
+  actors: { hotActors: number; dirtyActors: number };
   audit: AuditRecord[];
 }
 
@@ -51,8 +54,6 @@ export type ShardCallResult<C extends ShardCall> = ShardCallResults[C['op']];
 
 export interface ShardTotals {
   counters: Array<{ key: string; value: FlatCounter }>;
-  hotActors: number;
-  dirtyActors: number;
 }
 
 /** What a shard answers calls with. */
@@ -90,14 +91,16 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       return p.host.preview(call.id, campaign, call.event);
     }
     case 'stop':
-      if ('put' in call) await p.stopList.put(call.put);
-      else await p.stopList.remove(call.remove.key, call.remove.channel, call.remove.campaign);
+      if ('put' in call) p.stopList.take(call.put);
+      else p.stopList.drop(call.remove.key, call.remove.channel, call.remove.campaign);
       return null;
     case 'totals': {
       const counters: Array<{ key: string; value: FlatCounter }> = [];
       for (const c of p.counters) for (const [id, v] of c.all()) counters.push({ key: `${c.prefix}${id}`, value: flattenCounter(v) });
-      return { counters, hotActors: p.host.hotCount, dirtyActors: p.host.dirtyCount };
+      return { counters };
     }
+    case 'actors':
+      return { hotActors: p.host.hotCount, dirtyActors: p.host.dirtyCount };
     case 'audit':
       return p.store.listAudit(call.after, call.limit);
   }

@@ -35,3 +35,17 @@ export function recordShardCount(dataDir: string, count: number): void {
   writeFileSync(`${file}.tmp`, `${JSON.stringify({ shards: count })}\n`);
   renameSync(`${file}.tmp`, file);
 }
+
+/**
+ * A single node's store in `dataDir` (`<data dir>/lmdb`), for the offline commands (import,
+ * segments, backup, restore); a data dir spread over shards is refused, naming it, before
+ * anything is written there (a store made there would hold customers no node reads, and stop
+ * the sharded node from starting).
+ */
+export function singleNodeStoreDir(dataDir: string, command: string): string {
+  const shards = recordedShardCount(dataDir);
+  if (shards !== undefined) {
+    throw new KairosError('invalid', `the data dir ${dataDir} holds customers spread over ${shards} shards: kairos ${command} works on a single node's store, not on shards yet (docs/scale-out.md)`);
+  }
+  return join(dataDir, 'lmdb');
+}

@@ -129,8 +129,9 @@ export class ShardDirectory {
     if (this.recent.has(key.toString('latin1'))) return;
     const stored = this.db.get(key);
     if (stored === undefined || (stored !== shard && stored !== -shard - 1)) return;
-    this.cache.delete(`${kind}:${value}`);
     await this.db.remove(key);
+    // (after the removal is committed: a lookup meanwhile read the claim again)
+    this.cache.delete(`${kind}:${value}`);
   }
 
   /** Resolves once every claim made so far has settled. */

@@ -54,8 +54,8 @@ if (config.demo) {
 const budgets = new ShardBudgetLedger(data.budgets.memory, data.budgets.capacity, data.budgets.slots, data.index, data.owner, new Int32Array(data.budgets.counted));
 const capacity = new ShardCapacityLedger(data.channelCapacity.memory, data.owner, data.index, new Int32Array(data.channelCapacity.counted));
 const ledgers = await loadLedgers(config, store, clock, logger, { ledger: budgets, capacity });
-// The node's stop list is the main thread's: this shard's copy made to match it.
-await ledgers.stopList.mirror(data.stops);
+// The node's stop list is the main thread's: this shard holds a copy in memory.
+ledgers.stopList.replaceAll(data.stops);
 // This shard's stored totals into the shared ones, once (flags in shared memory: a restart does not add them again).
 budgets.addOwnTotals();
 capacity.addOwnTotals();
@@ -176,7 +176,7 @@ port.on('message', (m: ToShard) => {
       );
       return;
     case 'stops':
-      ledgers.stopList.mirror(m.entries).catch((err: unknown) => logger.error({ err }, "making the shard's stop list match the node's failed"));
+      ledgers.stopList.replaceAll(m.entries);
       return;
     case 'close':
       stopHostTimers();

@@ -10,6 +10,8 @@ import { demoCatalogPath, packageRoot } from '../paths.js';
 import type { HostReply } from '../runtime/host-options.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 import { tempDir } from '../test-support/test-kairos.js';
+import { MergedTotals } from './merged-totals.js';
+import type { ShardTotals } from './shard-calls.js';
 import { AuditRelay, NodeStopList } from './sharded-admin.js';
 import { shardOf } from './shard-of.js';
 import { Shards } from './shards.js';
@@ -41,7 +43,7 @@ describe('the admin API of a node with shards, its main thread', () => {
     const node = new LmdbStore(join(data.dir, 'node'));
     // (the list is loaded before the shards start: they are handed it)
     const started: { shards?: Shards } = {};
-    const stopList = new NodeStopList(node, config.stopListSecret, (call) => started.shards?.broadcast(call) ?? Promise.resolve());
+    const stopList = new NodeStopList(node, config.stopListSecret, (call) => started.shards?.changeStops(call) ?? Promise.resolve());
     await stopList.load();
     const s = await Shards.start({ count: 2, config, def: loadCatalogFile(demoCatalogPath()), stops: () => stopList.list(), clock, logger: createLogger('silent'), workerUrl });
     started.shards = s;
@@ -58,6 +60,9 @@ describe('the admin API of a node with shards, its main thread', () => {
     expect(sms(await s.submitEvent(declined(first, 'after-stop')))).toBe(0);
     // Shard 1 stops; an entry is added while it starts again: it takes the node's list when it does.
     await s.kill(1);
+    for (let i = 0; i < 100 && s.notReadyReason() === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    // (the live actors meanwhile: the shard starting left out, the other's counted)
+    expect(await s.liveActors()).toMatchObject({ of: 1, hot: expect.any(Number) as number });
     await stopList.add({ kind: 'customer', value: `demo-${second}` }, noon, 'ops-1');
     for (let i = 0; i < 200 && s.notReadyReason() !== undefined; i++) await new Promise((r) => setTimeout(r, 50));
     expect(sms(await s.submitEvent(declined(second, 'after-restart')))).toBe(0);
@@ -76,5 +81,30 @@ describe('the admin API of a node with shards, its main thread', () => {
     const trail = await node.listAudit(0, 100);
     expect(trail.map((e) => [e.action, e.target, (e.after as { identifiers: number }).identifiers])).toEqual([['customer.erase', `customer:demo-${first + 1000}`, erased!.identifiers]]);
     expect(await s.call(target, { op: 'audit', after: 0, limit: 10 })).toHaveLength(1);
+
+    // Two catalogs handed out one after the other: the next request is not held back waiting for the first.
+    const def = loadCatalogFile(demoCatalogPath());
+    s.setCatalog({ ...def, version: 2 });
+    s.setCatalog({ ...def, version: 3 });
+    const t0 = performance.now();
+    expect((await s.submitEvent(declined(first + 2, 'after-two-catalogs'))).kind).toBe('decision');
+    expect(performance.now() - t0).toBeLessThan(5000);
   }, 60_000);
+
+  it('adds up what the shards report, and drops what none holds any more', async () => {
+    let reports: ShardTotals[] = [
+      { counters: [{ key: 'segsize/a', value: { before: 2, 'days\u001f2026-11-24': 1 } }, { key: 'funnel/c\u001fsms\u001fo\u001fg', value: { offered: 3 } }] },
+      { counters: [{ key: 'segsize/a', value: { before: 4 } }, { key: 'segsize/b', value: { before: 1 } }] },
+    ];
+    const totals = new MergedTotals(() => Promise.resolve(reports), new ManualClock(noon));
+    await totals.refresh();
+    expect(totals.ledgers.segments.size('a')).toBe(7);
+    expect(totals.ledgers.segments.size('b')).toBe(1);
+    expect(totals.ledgers.funnel.counters.get('c\u001fsms\u001fo\u001fg').offered).toBe(3);
+    reports = [{ counters: [{ key: 'segsize/a', value: { before: 5 } }] }, { counters: [] }];
+    await Promise.all([totals.refresh(), totals.refresh()]);
+    expect(totals.ledgers.segments.size('a')).toBe(5);
+    expect(totals.ledgers.segments.size('b')).toBe(0);
+    expect(totals.ledgers.funnel.counters.all().size).toBe(0);
+  });
 });

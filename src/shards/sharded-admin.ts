@@ -1,5 +1,5 @@
 import type { AuditDraft } from '../audit/audit-chain.js';
-import { adminRoutes, outboxOperation, statusOperation } from '../admin/admin-routes.js';
+import { adminRoutes, moveClockOperation, outboxOperation, statusOperation } from '../admin/admin-routes.js';
 import { auditRoutes } from '../admin/audit-routes.js';
 import { catalogRoutes } from '../admin/catalog-routes.js';
 import { keyRoutes } from '../admin/key-routes.js';
@@ -35,25 +35,25 @@ import type { ShardCall } from './shard-calls.js';
 
 /** The stop list of a node with shards: kept in the node's store (its audit entries in the node's trail), each change handed to every shard's copy before the answer. */
 export class NodeStopList extends StopList {
-  /** `broadcast`: the node's `Shards.broadcast` (the list is loaded before the shards start: they are handed it) */
+  /** `changeStops`: the node's `Shards.changeStops` (the list is loaded before the shards start: they are handed it) */
   constructor(
     store: Store,
     secret: string,
-    private readonly broadcast: (call: ShardCall) => Promise<void>,
+    private readonly changeStops: (call: Extract<ShardCall, { op: 'stop' }>) => Promise<void>,
   ) {
     super(store, secret);
   }
 
   override async add(...args: Parameters<StopList['add']>): Promise<StopEntry> {
     const entry = await super.add(...args);
-    await this.broadcast({ op: 'stop', put: entry });
+    await this.changeStops({ op: 'stop', put: entry });
     return entry;
   }
 
   override async remove(key: string, channel: string | undefined, campaign: string | undefined, audit?: AuditDraft): Promise<boolean> {
     const removed = await super.remove(key, channel, campaign, audit);
     // (even when the node's list had none: a shard's copy holds nothing the node's does not)
-    await this.broadcast({ op: 'stop', remove: { key, channel, campaign } });
+    await this.changeStops({ op: 'stop', remove: { key, channel, campaign } });
     return removed;
   }
 }
@@ -81,6 +81,11 @@ export class AuditRelay {
     const run = (this.chains.get(index) ?? Promise.resolve()).catch(() => undefined).then(() => this.copy(index));
     this.chains.set(index, run);
     return run;
+  }
+
+  /** Resolves once the copies under way are done (before the node's store closes). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.chains.values()].map((c) => c.catch(() => undefined)));
   }
 
   relayAll(): Promise<void> {
@@ -115,11 +120,12 @@ export interface ShardedAdminParts {
   relay: AuditRelay;
   clock: Clock;
   logger: Logger;
-  status: () => ServerStatus;
+  /** the status, with the live actors the shards said (`Shards.liveActors`, asked before each answer) */
+  status: (actors: { hot: number; dirty: number }) => ServerStatus;
 }
 
 /** The operations a node with shards serves through these routes' families but not yet (each answers 503 `unavailable`). */
-const notYet = new Set([outboxOperation.operationId, 'listModels', 'getModel', 'getModelHistory', 'resetModel']);
+const notYet = new Set([outboxOperation.operationId, moveClockOperation.operationId, 'listModels', 'getModel', 'getModelHistory', 'resetModel']);
 
 /** The customer host's admin side on a node with shards: each call asked of the customer's shard. */
 function shardedHost(p: ShardedAdminParts): Pick<CustomerHost, 'view' | 'erase' | 'pollReminders' | 'explain' | 'preview'> {
@@ -136,22 +142,22 @@ function shardedHost(p: ShardedAdminParts): Pick<CustomerHost, 'view' | 'erase' 
       }
       return erased;
     },
-    // (the manual clock is refused with shards: nothing here moves time)
+    // (the manual clock is refused with shards, and moving it is not served: nothing here moves time)
     pollReminders: () => Promise.resolve(0),
     explain: (id, event) => shards.call(shards.shardOf(id), { op: 'explain', id, event }),
     preview: (id, campaign, event) => shards.call(shards.shardOf(id), { op: 'preview', id, campaign: campaign.id, event }),
   };
 }
 
-/** Reads of totals across customers (the `get`s of these routes, or those `only` names) wait for the shards' sums. */
-function withTotals(routes: Route[], totals: MergedTotals, only?: ReadonlySet<string>): Route[] {
+/** The routes `applies` to wait for `first` before they answer (the shards' totals or live actors, read afresh). */
+function withFirst(routes: Route[], applies: (r: Route) => boolean, first: () => Promise<unknown>): Route[] {
   return routes.map((r) =>
-    r.operation.method !== 'get' || (only !== undefined && !only.has(r.operation.operationId))
+    !applies(r)
       ? r
       : {
           operation: r.operation,
           handle: async (call, params) => {
-            await totals.refresh();
+            await first();
             return r.handle(call, params);
           },
         },
@@ -163,11 +169,18 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
   const host = shardedHost(p);
   const { catalogs, clock, logger, store, stopList, totals } = p;
   const { propensity, segments, models, uplift, funnel, ledger } = totals.ledgers;
+  // (read before each answer of the status; a shard starting or blocked is left out of them)
+  let actors = { hot: 0, dirty: 0 };
+  const refresh = (): Promise<void> => totals.refresh();
   const routes = [
-    ...withTotals(adminRoutes({ host, stopList, store, clock, logger, status: p.status, finder: { view: (id) => p.shards.view({ id }), byIdentifier: (kind, value) => p.shards.view({ kind, value }) } }), totals, new Set([statusOperation.operationId])),
+    ...withFirst(
+      adminRoutes({ host, stopList, store, clock, logger, status: () => p.status(actors), finder: { view: (id) => p.shards.view({ id }), byIdentifier: (kind, value) => p.shards.view({ kind, value }) } }),
+      (r) => r.operation.operationId === statusOperation.operationId,
+      async () => (actors = await p.shards.liveActors()),
+    ),
     // (a segment's size, a campaign's propensity evidence)
-    ...withTotals(catalogRoutes({ catalogs, host, clock, propensity, segments }), totals, new Set(['getSegment', 'getCampaignPropensity'])),
-    ...withTotals(learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock }), totals),
+    ...withFirst(catalogRoutes({ catalogs, host, clock, propensity, segments }), (r) => r.operation.operationId === 'getSegment' || r.operation.operationId === 'getCampaignPropensity', refresh),
+    ...withFirst(learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock }), (r) => r.operation.method === 'get', refresh),
     ...auditRoutes({ store }),
     ...privacyRoutes({ host, stopList, clock }),
     ...keyRoutes({ keys: p.keys, logger, clock }),

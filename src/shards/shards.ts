@@ -86,8 +86,8 @@ interface Shard {
   retry?: NodeJS.Timeout;
   /** resolved when the shard said `closed` */
   closed?: () => void;
-  /** resolved when the shard took the last catalog (or stopped) */
-  catalogTaken?: () => void;
+  /** one a catalog posted and not yet taken, oldest first: each resolved when the shard took it (all when it stopped) */
+  catalogTaken: Array<() => void>;
 }
 
 /** A shard's requests taken at the end of a turn, for its worker of that epoch. */
@@ -108,6 +108,9 @@ const MAX_FAILED_STARTS = 3;
 
 /** Workers of a shard that may stop after taking a request before it is answered `internal` instead of being handed again. */
 const MAX_DEATHS = 2;
+
+/** How long a question of the admin API's (or a scrape's) waits for a shard's answer. */
+const ASK_TIMEOUT_MS = 30_000;
 
 /** How long a batch waits for the directory writes its requests depend on before those still in flight are answered `overloaded`. */
 const CLAIM_WAIT_MS = 10_000;
@@ -149,7 +152,7 @@ export class Shards {
   private constructor(private o: ShardsOptions) {
     this.url = o.workerUrl ?? shardWorkerUrl();
     if (!existsSync(fileURLToPath(this.url))) throw new KairosError('internal', `the shard worker ${fileURLToPath(this.url)} is not built: npm run build`);
-    this.shards = Array.from({ length: o.count }, (_, index) => ({ index, worker: undefined, ready: false, epoch: 0, queue: [], unanswered: new Map(), restarts: 0, chain: undefined, failedStarts: 0 }));
+    this.shards = Array.from({ length: o.count }, (_, index) => ({ index, worker: undefined, ready: false, epoch: 0, queue: [], unanswered: new Map(), restarts: 0, chain: undefined, failedStarts: 0, catalogTaken: [] }));
     this.taken = new BigInt64Array(new SharedArrayBuffer(8 * o.count));
     this.counted = new SharedArrayBuffer(4 * o.count * BUDGET_SLOTS);
     this.capacityCounted = new SharedArrayBuffer(4 * o.count);
@@ -232,14 +235,32 @@ export class Shards {
     return down === undefined ? undefined : `shard ${down.index} is starting`;
   }
 
-  /** Asks a shard's worker (the question made with its sequence number); rejected `overloaded` when it has none taking requests, or stops before answering. */
-  private ask(index: number, question: (seq: number) => ToShard): Promise<FromShard> {
+  /**
+   * Asks a shard's worker (the question made with its sequence number); rejected `overloaded`
+   * when it has none taking requests, stops before answering, or does not answer in
+   * ASK_TIMEOUT_MS (a thread blocked: the admin API answers, the shard is not waited for).
+   */
+  private ask(index: number, question: (seq: number) => ToShard, timeoutMs = ASK_TIMEOUT_MS): Promise<FromShard> {
     const s = this.shards[index];
     if (s?.worker === undefined || !s.ready) return Promise.reject(new KairosError('overloaded', `shard ${index} is starting; retry shortly`));
     const seq = ++this.askSeq;
     const worker = s.worker;
     return new Promise<FromShard>((answer, fail) => {
-      this.asked.set(seq, { shard: index, answer, fail });
+      const timer = setTimeout(() => {
+        if (this.asked.delete(seq)) fail(new KairosError('overloaded', `shard ${index} did not answer in ${timeoutMs / 1000} s; retry later`));
+      }, timeoutMs);
+      timer.unref();
+      this.asked.set(seq, {
+        shard: index,
+        answer: (m) => {
+          clearTimeout(timer);
+          answer(m);
+        },
+        fail: (err) => {
+          clearTimeout(timer);
+          fail(err);
+        },
+      });
       worker.postMessage(question(seq));
     });
   }
@@ -263,11 +284,24 @@ export class Shards {
   }
 
   /** Asks a shard's worker a call of the admin API's (shard-calls.ts); rejected with the error it met. */
-  async call<C extends ShardCall>(index: number, call: C): Promise<ShardCallResult<C>> {
-    const m = await this.ask(index, (seq) => ({ t: 'call', seq, call }));
+  async call<C extends ShardCall>(index: number, call: C, timeoutMs?: number): Promise<ShardCallResult<C>> {
+    const m = await this.ask(index, (seq) => ({ t: 'call', seq, call }), timeoutMs);
     if (m.t !== 'called') throw new KairosError('internal', `shard ${index} answered ${m.t}`);
     if (m.error !== undefined) throw fromWire(m.error);
     return m.result as ShardCallResult<C>;
+  }
+
+  /** Live and not yet written actors over the shards that answer within 2 s (a shard starting, or blocked, left out: `of` says how many answered). */
+  async liveActors(): Promise<{ hot: number; dirty: number; of: number }> {
+    const answers = await Promise.allSettled(this.shards.filter((s) => s.ready).map((s) => this.call(s.index, { op: 'actors' }, 2000)));
+    const out = { hot: 0, dirty: 0, of: 0 };
+    for (const a of answers) {
+      if (a.status !== 'fulfilled') continue;
+      out.hot += a.value.hotActors;
+      out.dirty += a.value.dirtyActors;
+      out.of++;
+    }
+    return out;
   }
 
   /** The same call to every shard, answers in shard order; rejected when any shard cannot answer. */
@@ -276,16 +310,19 @@ export class Shards {
   }
 
   /**
-   * The same call to every shard taking requests, for a change every shard must hold (the stop
-   * list): a shard starting, or stopping before it answers, is left out (it is handed the
-   * node's state when it starts); an error a shard met is thrown.
+   * A change of the node's stop list handed to every shard's copy (held in its memory:
+   * shard-calls.ts). A shard starting is handed the whole list when it is ready; one that
+   * does not take the change (it stopped, or does not answer in time) is sent the whole list
+   * again, taken whenever it gets to it. Resolves once every shard that answered took it.
    */
-  async broadcast<C extends ShardCall>(call: C): Promise<void> {
+  async changeStops(call: Extract<ShardCall, { op: 'stop' }>): Promise<void> {
     const asked = this.shards.filter((s) => s.ready);
     const answers = await Promise.allSettled(asked.map((s) => this.call(s.index, call)));
     answers.forEach((a, i) => {
-      // (a shard that stopped meanwhile is handed the node's state when it starts again)
-      if (a.status === 'rejected' && asked[i]?.ready === true) throw a.reason as Error;
+      const s = asked[i];
+      if (a.status === 'fulfilled' || s === undefined) return;
+      this.o.logger.error({ err: a.reason as Error, shard: s.index }, "a shard did not take a change of the stop list; the whole list is sent to it again");
+      this.sendStops(s);
     });
   }
 
@@ -417,7 +454,7 @@ export class Shards {
     const taken: Array<Promise<void>> = [];
     for (const s of this.shards) {
       if (s.worker === undefined) continue;
-      taken.push(new Promise<void>((resolve) => (s.catalogTaken = resolve)));
+      taken.push(new Promise<void>((resolve) => s.catalogTaken.push(resolve)));
       s.worker.postMessage({ t: 'catalog', def, slots } satisfies ToShard);
     }
     const gate = settledWithin(taken, CLAIM_WAIT_MS);
@@ -626,7 +663,8 @@ export class Shards {
             s.closed?.();
             return;
           case 'catalog-taken':
-            s.catalogTaken?.();
+            // (catalogs are taken in the order they were posted)
+            s.catalogTaken.shift()?.();
             return;
           case 'metrics':
           case 'called': {
@@ -659,7 +697,7 @@ export class Shards {
           a.fail(new KairosError('overloaded', `shard ${s.index} stopped before answering; retry shortly`));
         }
         // (its successor takes the catalog with its start)
-        s.catalogTaken?.();
+        for (const taken of s.catalogTaken.splice(0)) taken();
         // What it had taken and not answered was in its hands when it stopped.
         const taken = Number(Atomics.load(this.taken, s.index));
         for (const [seq, u] of s.unanswered) if (seq <= taken) u.deaths++;
