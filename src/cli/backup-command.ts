@@ -29,6 +29,16 @@ export interface BackupIo {
   err: (text: string) => void;
 }
 
+/** The single node's store in the data dir; undefined (said on stderr) for a data dir spread over shards. */
+function storeDirOf(dataDir: string, command: 'backup' | 'restore', io: BackupIo): string | undefined {
+  try {
+    return singleNodeStoreDir(dataDir, command);
+  } catch (err) {
+    io.err(`kairos ${command}: ${(err as Error).message}\n`);
+    return undefined;
+  }
+}
+
 const build = (): BuildInfo => ({ kairosVersion: packageVersion(), snapshotVersion: SNAPSHOT_VERSION });
 
 /** A refusal or failure as one line on stderr (KairosError's message, or the system's); exit 1. */
@@ -73,13 +83,8 @@ export async function backupCommand(argv: readonly string[], io: BackupIo): Prom
     io.err('kairos backup: copies the LMDB store of KAIROS_DATA_DIR (KAIROS_STORE=lmdb); a Redis store is backed up by Redis itself (docs/operations.md#redis)\n');
     return 2;
   }
-  let storeDir: string;
-  try {
-    storeDir = singleNodeStoreDir(config.dataDir, 'backup');
-  } catch (err) {
-    io.err(`kairos backup: ${(err as Error).message}\n`);
-    return 2;
-  }
+  const storeDir = storeDirOf(config.dataDir, 'backup', io);
+  if (storeDir === undefined) return 2;
   const target = positionals[0]!;
   try {
     io.err(`backup: copying ${storeDir} into ${target}\n`);
@@ -111,13 +116,8 @@ export function restoreCommand(argv: readonly string[], io: BackupIo): number {
     io.err('kairos restore: restores the LMDB store of KAIROS_DATA_DIR (KAIROS_STORE=lmdb); a Redis store is restored by Redis itself (docs/operations.md#redis)\n');
     return 2;
   }
-  let storeDir: string;
-  try {
-    storeDir = singleNodeStoreDir(config.dataDir, 'restore');
-  } catch (err) {
-    io.err(`kairos restore: ${(err as Error).message}\n`);
-    return 2;
-  }
+  const storeDir = storeDirOf(config.dataDir, 'restore', io);
+  if (storeDir === undefined) return 2;
   const started = performance.now();
   try {
     const r = restoreBackup(positionals[0]!, storeDir, build(), { force: values.force === true });
