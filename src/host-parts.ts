@@ -15,7 +15,6 @@ import { SegmentLedger, ensureSegmentLedger } from './runtime/segment-ledger.js'
 import { UpliftLedger } from './runtime/uplift-ledger.js';
 import { StopList } from './stop-list.js';
 import type { LmdbStoreOptions } from './store/lmdb-store.js';
-import type { MetaCounters } from './runtime/meta-counters.js';
 import type { Store } from './store/store.js';
 
 /**
@@ -41,14 +40,20 @@ export interface Ledgers {
   segments: SegmentLedger;
 }
 
-export async function loadLedgers(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger, own: { ledger?: BudgetLedger; capacity?: CapacityLedger } = {}): Promise<Ledgers> {
-  const stopList = new StopList(store, config.stopListSecret);
+/** A stop list loaded from its store and brought to its secret's keys (StopList.migrate), what that did logged. */
+export async function openStopList<L extends StopList>(stopList: L, logger: Logger): Promise<L> {
   await stopList.load();
   const migrated = await stopList.migrate();
   if (migrated.rekeyed > 0) logger.info({ rekeyed: migrated.rekeyed }, 'stop list re-keyed from SHA-256 to HMAC-SHA-256');
   if (migrated.unmatched.length > 0) {
     logger.warn({ oldKeys: migrated.unmatched }, 'stop-list entries kept under their old SHA-256 key: no known identifier matched them (docs/privacy.md)');
   }
+  return stopList;
+}
+
+/** The ledgers from the store; `own`: those made elsewhere (a shard's: budgets and capacity over shared memory, the node's stop list as handed to it). */
+export async function loadLedgers(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger, own: { ledger?: BudgetLedger; capacity?: CapacityLedger; stopList?: StopList } = {}): Promise<Ledgers> {
+  const stopList = own.stopList ?? (await openStopList(new StopList(store, config.stopListSecret), logger));
   const ledger = own.ledger ?? new BudgetLedger();
   await ledger.counters.loadFrom(store, 100_000);
   const capacity = own.capacity ?? new CapacityLedger();
@@ -74,23 +79,6 @@ export async function loadLedgers(config: Readonly<Config>, store: Store, clock:
   const recount = await ensureSegmentLedger(store, segments);
   if (recount !== undefined) logger.info({ customers: recount.customers, segments: recount.sizes.size }, 'segment sizes and members recounted from the stored snapshots');
   return { stopList, ledger, capacity, propensity, models, uplift, funnel, segments };
-}
-
-/** Every total across customers the ledgers keep (a node with shards adds them up: src/shards/sharded-admin.ts). */
-export function ledgerCounters(l: Omit<Ledgers, 'stopList'>): Array<MetaCounters<object>> {
-  return [
-    l.ledger.counters,
-    l.capacity.counters,
-    l.propensity.counters,
-    l.models.stats,
-    l.models.days,
-    l.uplift.counters,
-    l.funnel.counters,
-    l.funnel.days,
-    l.funnel.segmentCounters,
-    l.funnel.segmentDays,
-    l.segments.counters,
-  ];
 }
 
 /** The actor host; what it commits to the outbox goes into the feed (the dispatcher's), and only there. (A shard's too: `newCustomerId` its own ids.) */

@@ -231,7 +231,7 @@ function buildGateway(
     // A node whose store is unreachable, or whose commits fail, takes no traffic (a load balancer sends it elsewhere).
     ...(config.console ? { console: consoleFiles(join(packageRoot(), 'dist', 'console')) } : {}),
     notReadyReason: () => (!store.coordination.available() ? 'store unreachable' : host.storeFailing() ? 'store commits are failing' : undefined),
-    ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } } : {}),
+    ...gatewayTls(config),
   });
 }
 
@@ -313,12 +313,22 @@ async function closeInOrder(parts: { config: Readonly<Config>; logger: Logger; g
   logger.info('stopped');
 }
 
-export async function startKairos(config: Readonly<Config>, options: StartOptions = {}): Promise<Kairos> {
+/** What every server starts with, a single node's or one with shards: uWS (refused when its native build does not load), the logger, the metrics, the clock, the start time. */
+export function startBasics(config: Readonly<Config>, options: StartOptions): { uws: Uws; logger: Logger; metrics: Metrics; clock: Clock; started: number } {
   const uws = loadUws();
   const logger = createLogger(config.logLevel, options.logDestination, config.nodeId);
   const metrics = createMetrics();
   const clock: Clock = config.clock === 'manual' ? new ManualClock(options.manualClockStart ?? config.clockStart ?? Date.now()) : systemClock;
-  const started = Date.now();
+  return { uws, logger, metrics, clock, started: Date.now() };
+}
+
+/** The gateway's TLS files, when both are configured. */
+export function gatewayTls(config: Readonly<Config>): { tls?: { certFile: string; keyFile: string } } {
+  return config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } } : {};
+}
+
+export async function startKairos(config: Readonly<Config>, options: StartOptions = {}): Promise<Kairos> {
+  const { uws, logger, metrics, clock, started } = startBasics(config, options);
 
   const store = await openStore(config, logger);
   if (store instanceof LmdbStore) metrics.host.changeLog = () => store.changeLog();

@@ -5,14 +5,10 @@ import { allOperations } from './admin/openapi.js';
 import { openApiRoute } from './admin/openapi-route.js';
 import { whoamiRoute } from './admin/whoami-route.js';
 import { CatalogService } from './catalog/catalog-service.js';
-import type { Clock } from './clock.js';
-import { ManualClock, systemClock } from './clock.js';
 import type { Config } from './config.js';
-import { lmdbOptions } from './host-parts.js';
+import { lmdbOptions, openStopList } from './host-parts.js';
 import type { Kairos, StartOptions } from './kairos.js';
-import { announce, catalogSeed, drainFor, once, serverStatus } from './kairos.js';
-import { createLogger } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { announce, catalogSeed, drainFor, gatewayTls, once, serverStatus, startBasics } from './kairos.js';
 import type { ServerStatus } from './schema/http/admin-schemas.js';
 import { builtinOperations } from './schema/http/builtin-operations.js';
 import { MergedTotals } from './shards/merged-totals.js';
@@ -26,7 +22,6 @@ import { GatewayServer } from './transport/gateway-server.js';
 import type { Route } from './transport/http.js';
 import { errorReply } from './transport/http.js';
 import { KeyRing, bootstrapKeys } from './transport/key-ring.js';
-import { loadUws } from './transport/uws.js';
 
 /**
  * The server with its customers spread over shards (`KAIROS_SHARDS` above 1; docs/scale-out.md,
@@ -54,11 +49,7 @@ function notYetRoutes(served: ReadonlySet<string>): Route[] {
 }
 
 export async function startShardedKairos(config: Readonly<Config>, options: StartOptions = {}): Promise<ShardedKairos> {
-  const uws = loadUws();
-  const logger = createLogger(config.logLevel, options.logDestination, config.nodeId);
-  const metrics = createMetrics();
-  const clock: Clock = config.clock === 'manual' ? new ManualClock(options.manualClockStart ?? config.clockStart ?? Date.now()) : systemClock;
-  const started = Date.now();
+  const { uws, logger, metrics, clock, started } = startBasics(config, options);
   // (a single node's data dir, or one spread over another count, is refused before anything is written in it)
   recordShardCount(config.dataDir, config.shards);
   const store = new LmdbStore(join(config.dataDir, 'node'), { ...lmdbOptions(config), warn: (message, err) => logger.error({ err }, message) });
@@ -66,9 +57,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
   let relayTimer: NodeJS.Timeout | undefined;
   try {
     const catalogs = await CatalogService.open(store, clock, logger, catalogSeed(config));
-    const stopList = new NodeStopList(store, config.stopListSecret, (call) => shards?.changeStops(call) ?? Promise.resolve());
-    await stopList.load();
-    await stopList.migrate();
+    const stopList = await openStopList(new NodeStopList(store, config.stopListSecret, (call) => shards?.changeStops(call) ?? Promise.resolve()), logger);
     const t0 = performance.now();
     const running = await Shards.start({ count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }) });
     shards = running;
@@ -105,11 +94,11 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       metrics,
       routes: [...served, ...notYetRoutes(ids)],
       notReadyReason: () => running.notReadyReason(),
-      ...(config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } } : {}),
+      ...gatewayTls(config),
     });
     const port = await gateway.listen();
     gateway.setReady(true);
-    announce(config, logger, { port, store: { kind: 'lmdb' }, clock, shards: config.shards });
+    announce(config, logger, { port, store, clock, shards: config.shards });
     return {
       port,
       config,

@@ -10,6 +10,7 @@ import { Actors } from './activation.js';
 import type { CallView, CustomerView } from './customer-queries.js';
 import { CustomerQueries } from './customer-queries.js';
 import { EffectRunner } from './effect-runner.js';
+import { ledgerCounters } from './ledger-counters.js';
 import type { HostOptions, HostReply } from './host-options.js';
 import type { Resolution } from './identity.js';
 import { Identities } from './identity.js';
@@ -98,17 +99,7 @@ export class CustomerHost {
     this.monotonicNow = o.monotonicNow ?? (() => performance.now());
     this.runLane = new RunLane({ now: this.monotonicNow, foregroundBusy: () => this.foreground > 0 });
     this.stepper = createCustomerStepper(customerMachine);
-    const counters = [
-      o.ledger.counters,
-      o.propensity.counters,
-      o.models.stats,
-      o.models.days,
-      o.uplift.counters,
-      ...(o.funnel === undefined ? [] : [o.funnel.counters, o.funnel.days, o.funnel.segmentCounters, o.funnel.segmentDays]),
-      ...(o.segments === undefined ? [] : [o.segments.counters]),
-      ...(o.capacity === undefined ? [] : [o.capacity.counters]),
-    ];
-    const sharingOptions = { ...o, counters };
+    const sharingOptions = { ...o, counters: ledgerCounters(o) };
     const coordination = o.store.coordination;
     this.sharing = coordination.shared ? sharedNodes(sharingOptions, coordination) : singleNodeSharing(sharingOptions);
     this.mailboxes = new Mailboxes(o.logger);

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Ledgers } from '../host-parts.js';
-import { ledgerCounters } from '../host-parts.js';
+import { ledgerCounters } from '../runtime/ledger-counters.js';
 import { BudgetLedger, CapacityLedger } from '../runtime/budget-ledger.js';
 import { FunnelLedger } from '../runtime/funnel-ledger.js';
 import type { FlatCounter } from '../runtime/meta-counters.js';

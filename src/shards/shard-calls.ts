@@ -62,7 +62,7 @@ export interface ShardCallParts {
   store: Store;
   catalog: () => Catalog;
   stopList: StopList;
-  /** every total across customers the shard keeps (host-parts.ts `ledgerCounters`) */
+  /** every total across customers the shard keeps (src/runtime/ledger-counters.ts) */
   counters: ReadonlyArray<MetaCounters<object>>;
 }
 

@@ -7,13 +7,15 @@ import { CommittedFeed } from '../delivery/committed-feed.js';
 import type { DeliverFrame, Subscriber } from '../delivery/gateway-subscribers.js';
 import { buildDispatcher } from '../delivery-parts.js';
 import { KairosError } from '../errors.js';
-import { buildHost, ledgerCounters, lmdbOptions, loadLedgers, saveModels, startHostTimers, startSegmentSweep } from '../host-parts.js';
+import { ledgerCounters } from '../runtime/ledger-counters.js';
+import { buildHost, lmdbOptions, loadLedgers, saveModels, startHostTimers, startSegmentSweep } from '../host-parts.js';
 import { createLogger } from '../logger.js';
 import { createMetrics, shardMetricsJson } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
 import type { ShardCallParts } from './shard-calls.js';
 import { answerCall } from './shard-calls.js';
 import { LmdbStore } from '../store/lmdb-store.js';
+import { StopList } from '../stop-list.js';
 import { ShardBudgetLedger } from './shard-budgets.js';
 import { ShardCapacityLedger } from './shard-capacity.js';
 import { shardCustomerId, shardOf } from './shard-of.js';
@@ -53,9 +55,10 @@ if (config.demo) {
 }
 const budgets = new ShardBudgetLedger(data.budgets.memory, data.budgets.capacity, data.budgets.slots, data.index, data.owner, new Int32Array(data.budgets.counted));
 const capacity = new ShardCapacityLedger(data.channelCapacity.memory, data.owner, data.index, new Int32Array(data.channelCapacity.counted));
-const ledgers = await loadLedgers(config, store, clock, logger, { ledger: budgets, capacity });
-// The node's stop list is the main thread's: this shard holds a copy in memory.
-ledgers.stopList.replaceAll(data.stops);
+// The node's stop list is the main thread's: this shard holds a copy in memory, as handed to it.
+const stopList = new StopList(store, config.stopListSecret);
+stopList.replaceAll(data.stops);
+const ledgers = await loadLedgers(config, store, clock, logger, { ledger: budgets, capacity, stopList });
 // This shard's stored totals into the shared ones, once (flags in shared memory: a restart does not add them again).
 budgets.addOwnTotals();
 capacity.addOwnTotals();

@@ -109,8 +109,11 @@ const MAX_FAILED_STARTS = 3;
 /** Workers of a shard that may stop after taking a request before it is answered `internal` instead of being handed again. */
 const MAX_DEATHS = 2;
 
-/** How long a question of the admin API's (or a scrape's) waits for a shard's answer. */
+/** How long a question of the admin API's waits for a shard's answer. */
 const ASK_TIMEOUT_MS = 30_000;
+
+/** How long a scrape's metrics and the status's live actors wait for a shard (one slower is left out of them). */
+const QUICK_ASK_MS = 2000;
 
 /** How long a batch waits for the directory writes its requests depend on before those still in flight are answered `overloaded`. */
 const CLAIM_WAIT_MS = 10_000;
@@ -268,18 +271,12 @@ export class Shards {
   /** Every running shard's metrics (its registry as JSON), for a scrape of the node's; a shard that does not answer in 2 s is left out of it. */
   async collectMetrics(): Promise<ShardMetricsJson[]> {
     return Promise.all(
-      this.shards.map(async (s) => {
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<ShardMetricsJson>((resolve) => {
-          timer = setTimeout(() => resolve([]), 2000);
-          timer.unref();
-        });
-        const asked = this.ask(s.index, (seq) => ({ t: 'metrics', seq })).then(
+      this.shards.map((s) =>
+        this.ask(s.index, (seq) => ({ t: 'metrics', seq }), QUICK_ASK_MS).then(
           (m) => (m.t === 'metrics' ? m.json : []),
           () => [],
-        );
-        return Promise.race([asked, late]).finally(() => clearTimeout(timer));
-      }),
+        ),
+      ),
     );
   }
 
@@ -293,7 +290,7 @@ export class Shards {
 
   /** Live and not yet written actors over the shards that answer within 2 s (a shard starting, or blocked, left out: `of` says how many answered). */
   async liveActors(): Promise<{ hot: number; dirty: number; of: number }> {
-    const answers = await Promise.allSettled(this.shards.filter((s) => s.ready).map((s) => this.call(s.index, { op: 'actors' }, 2000)));
+    const answers = await Promise.allSettled(this.shards.filter((s) => s.ready).map((s) => this.call(s.index, { op: 'actors' }, QUICK_ASK_MS)));
     const out = { hot: 0, dirty: 0, of: 0 };
     for (const a of answers) {
       if (a.status !== 'fulfilled') continue;
