@@ -81,7 +81,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       openApiRoute(config.publicUrl),
       asyncApiRoute(config.publicUrl),
       whoamiRoute({ operations: () => allOperations, today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
-      ...shardedAdminRoutes({ config, shards: running, store, catalogs, stopList, keys, totals, relay, clock, logger, status }),
+      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, relay, clock, logger, status }),
     ];
     const ids = new Set([...served.map((r) => r.operation.operationId), ...builtinOperations.map((op) => op.operationId)]);
     const gateway = new GatewayServer({

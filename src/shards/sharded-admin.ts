@@ -7,7 +7,6 @@ import { learningRoutes } from '../admin/learning-routes.js';
 import { privacyRoutes } from '../admin/privacy-routes.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
 import type { Clock } from '../clock.js';
-import type { Config } from '../config.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
@@ -109,7 +108,6 @@ export class AuditRelay {
 }
 
 export interface ShardedAdminParts {
-  config: Readonly<Config>;
   shards: Shards;
   /** the main thread's store: catalog, stop list, keys, audit trail */
   store: Store;
