@@ -28,7 +28,7 @@ let k: TestKairos;
 let tb: TestBrowser;
 const ui = new ConsolePages(() => tb, () => k.httpUrl);
 const { newPage, shown, checkA11y } = ui;
-const timings = ui.timings;
+const { since, took, shoot } = ui;
 const { signIn } = ui;
 /** a client of 61 in the demo bank (found through the API: ages follow the clock) */
 let senior = '';
@@ -71,7 +71,7 @@ describe('the campaign editor in a browser: the issue\'s story', { timeout: 90_0
   it('a marketer creates the pension campaign with two target groups, previews its SMS for a customer and activates it', async () => {
     const { context, page } = await newPage();
     await signIn(page, MARKETER);
-    let t0 = Date.now();
+    let t0 = await since(page);
     await page.getByRole('link', { name: 'Создать кампанию' }).click();
     await shown(page, 'editor (new: open to form ready)', t0);
     expect(new URL(page.url()).pathname).toBe('/console/campaigns/new');
@@ -114,11 +114,11 @@ describe('the campaign editor in a browser: the issue\'s story', { timeout: 90_0
 
     await first.getByLabel('Вероятность отклика, %').fill('10');
     await checkA11y(page, 'editor');
-    await page.screenshot({ path: join(shots, 'editor.png'), fullPage: true });
-    t0 = Date.now();
+    await shoot(page, 'editor.png');
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Сохранить', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Сохранено.' }).waitFor();
-    timings['editor save (click to saved)'] = Date.now() - t0;
+    await took(page, 'editor save (click to saved)', t0);
     await expect.poll(() => new URL(page.url()).pathname, WAIT).toBe(`/console/campaigns/${NEW_ID}/edit`);
     const saved = await admin('GET', `/v1/campaigns/${NEW_ID}`);
     expect(saved).toMatchObject({
@@ -140,11 +140,11 @@ describe('the campaign editor in a browser: the issue\'s story', { timeout: 90_0
     await page.getByLabel('Канал шаблона').selectOption('sms');
     expect(await page.locator('[data-field="template-text"]').inputValue()).toContain('{{customer.name}}');
     await page.getByLabel('Клиент для предпросмотра (идентификатор; пусто — образец)').fill(senior);
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Показать предпросмотр' }).click();
     const sms = page.locator(`section[data-preview="${senior}"] article[data-channel="sms"]`);
     await sms.waitFor();
-    timings['preview (click to rendered)'] = Date.now() - t0;
+    await took(page, 'preview (click to rendered)', t0);
     const text = (await sms.locator('[data-field="text"]').textContent()) ?? '';
     expect(text).toContain(`${seniorProfile.firstName} ${seniorProfile.patronymic}`);
     expect(text).toContain('17'); // the offer's rate, through the percent filter
@@ -154,10 +154,10 @@ describe('the campaign editor in a browser: the issue\'s story', { timeout: 90_0
 
     // the template written beside it: saved to the offer, and the preview follows (a date now: when the offer expires)
     await page.locator('[data-field="template-text"]').fill('{{customer.name}}, вклад «Пенсионный»: {{offer.rate | percent}} годовых. Предложение до {{expires.date}}. Ответьте 1.');
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Сохранить и показать' }).click();
     await expect.poll(() => sms.locator('[data-field="text"]').textContent(), WAIT).toMatch(/Предложение до \d{2}\.\d{2}\.\d{4}\. Ответьте 1\.$/);
-    timings['template save and preview'] = Date.now() - t0;
+    await took(page, 'template save and preview', t0);
     expect((await sms.locator('[data-field="text"]').textContent()) ?? '').toContain(`${seniorProfile.firstName} ${seniorProfile.patronymic}, вклад`);
     expect((await admin('GET', '/v1/offers/pension-deposit/templates/sms')).text).toContain('{{expires.date}}');
     await page.locator('section[aria-labelledby="template-title"]').screenshot({ path: join(shots, 'preview.png') });
@@ -177,7 +177,7 @@ describe('the campaign editor in a browser: the issue\'s story', { timeout: 90_0
     await signIn(page, MARKETER);
     await page.goto(`${k.httpUrl}/console/campaigns/${NEW_ID}`);
     await page.locator('main section[data-state="ready"]').waitFor();
-    const t0 = Date.now();
+    const t0 = await since(page);
     await page.getByRole('link', { name: 'Изменить' }).click();
     await shown(page, 'editor (edit: open to form ready)', t0);
     expect(await page.locator('fieldset[data-group="2"]').getByLabel('до', { exact: true }).inputValue()).toBe('60');

@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestBrowser } from '../test-support/console-browser.js';
 import { launchChromium } from '../test-support/console-browser.js';
@@ -29,7 +28,7 @@ let k: TestKairos;
 let tb: TestBrowser;
 const ui = new ConsolePages(() => tb, () => k.httpUrl);
 const { newPage, checkA11y } = ui;
-const timings = ui.timings;
+const { since, took, shoot } = ui;
 const { signIn } = ui;
 const senior = 'demo-19';
 
@@ -103,24 +102,24 @@ describe('customer search, why / why not at a moment, the stop list and consents
     await page.getByLabel('Искать по').selectOption('phone');
     // as an operator would type it from a call: 8, spaces, brackets, dashes
     await page.getByLabel('Значение').fill(`8 (${phone.slice(2, 5)}) ${phone.slice(5, 8)}-${phone.slice(8, 10)}-${phone.slice(10)}`);
-    let t0 = Date.now();
+    let t0 = await since(page);
     await page.getByRole('button', { name: 'Найти' }).click();
     const match = page.locator(`[data-field="matches"] tr[data-customer="${senior}"]`);
     await match.waitFor();
     await page.locator('article.card').waitFor();
-    timings['search by phone (to the card)'] = Date.now() - t0;
+    await took(page, 'search by phone (to the card)', t0);
     expect(await match.locator('[data-field="match-name"]').textContent()).toBe(full);
     expect(await page.locator('dd[data-field="name"]').textContent()).toBe(full);
     expect(page.url()).toContain(`/console/customers/${senior}`);
     await checkA11y(page, 'search by phone');
-    await page.screenshot({ path: join(shots, 'search.png'), fullPage: true });
+    await shoot(page, 'search.png');
 
     await page.getByLabel('Искать по').selectOption('email');
     await page.getByLabel('Значение').fill(card.identifiers.email![0]!.toUpperCase());
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Найти' }).click();
     await expect.poll(() => page.locator('[data-field="matches"] [data-field="match-name"]').allTextContents(), WAIT).toEqual([full]);
-    timings['search by e-mail'] = Date.now() - t0;
+    await took(page, 'search by e-mail', t0);
 
     await page.getByLabel('Значение').fill('nobody@nowhere.example');
     await page.getByRole('button', { name: 'Найти' }).click();
@@ -146,10 +145,10 @@ describe('customer search, why / why not at a moment, the stop list and consents
     const why = page.locator('[data-field="why"]');
     const verdict = why.locator('tr[data-decision="pension-deposit"] [data-field="verdict"]');
 
-    let t0 = Date.now();
+    let t0 = await since(page);
     await page.getByRole('button', { name: 'Проверить' }).click();
     await why.waitFor();
-    timings['why / why not (now)'] = Date.now() - t0;
+    await took(page, 'why / why not (now)', t0);
     expect(Number(await why.locator('[data-field="why-at"]').getAttribute('data-at'))).toBe(NOON);
     // now: the deposit offered at the login before, the recency rule stops it
     await expect.poll(() => verdict.textContent(), WAIT).toBe('отсеяно');
@@ -159,10 +158,10 @@ describe('customer search, why / why not at a moment, the stop list and consents
     // customer's state as it is now at that moment's clock: the offer still awaiting an answer holds the screen)
     const before = NOON - 90 * 86_400_000;
     await page.getByLabel('Момент (пусто: сейчас)').fill(mskInput(before));
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Проверить' }).click();
     await expect.poll(() => why.locator('[data-field="why-at"]').getAttribute('data-at'), WAIT).toBe(String(before));
-    timings['why / why not (a moment)'] = Date.now() - t0;
+    await took(page, 'why / why not (a moment)', t0);
     expect(await why.locator('[data-field="why-at"]').textContent()).toContain(new Date(before).toLocaleString('ru-RU', { timeZone: 'Europe/Moscow' }).slice(0, 10));
     const past = await verdict.textContent();
     const pastWhy = await why.locator('tr[data-decision="pension-deposit"] td').nth(2).textContent();
@@ -197,18 +196,18 @@ describe('customer search, why / why not at a moment, the stop list and consents
 
     const { context, page } = await newPage();
     await signIn(page, PRIVACY);
-    let t0 = Date.now();
+    let t0 = await since(page);
     await page.getByRole('link', { name: 'Стоп-лист и согласия' }).click();
     await page.locator('[data-field="stop-entries"]').waitFor();
-    timings.privacy = Date.now() - t0;
+    await took(page, 'privacy', t0);
 
     await page.getByLabel('Вид', { exact: true }).nth(1).selectOption('phone');
     await page.locator('#stop-add-value').fill(phone);
     await page.locator('#stop-add-reason').fill('просьба клиента по телефону');
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Добавить' }).click();
     await page.getByRole('status').filter({ hasText: 'Добавлено' }).waitFor();
-    timings['stop list: add'] = Date.now() - t0;
+    await took(page, 'stop list: add', t0);
     const row = page.locator('[data-field="stop-entries"] tbody tr').filter({ hasText: 'просьба клиента по телефону' });
     await row.waitFor();
     expect(await row.locator('td').first().textContent()).toBe(`+7 *** *** ** ${phone.slice(-2)}`);
@@ -227,15 +226,15 @@ describe('customer search, why / why not at a moment, the stop list and consents
     await page.getByRole('button', { name: 'Найти в стоп-листе' }).click();
     await expect.poll(() => page.locator('[data-field="stop-entries"] tbody tr').count(), WAIT).toBe(1);
     await checkA11y(page, 'privacy: stop list');
-    await page.screenshot({ path: join(shots, 'privacy.png'), fullPage: true });
+    await shoot(page, 'privacy.png');
 
     // Removed with a reason: gone from the list, the reason in the audit trail.
     await page.getByRole('button', { name: `Удалить +7 *** *** ** ${phone.slice(-2)}` }).click();
     await page.getByLabel(`Причина удаления +7 *** *** ** ${phone.slice(-2)}`).fill('клиент снова согласен');
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Подтвердить удаление' }).click();
     await page.getByRole('status').filter({ hasText: 'Удалено' }).waitFor();
-    timings['stop list: remove'] = Date.now() - t0;
+    await took(page, 'stop list: remove', t0);
     await page.getByText('Записей нет.').waitFor();
     expect((await admin('GET', `/v1/stop-list?kind=phone&value=${encodeURIComponent(phone)}`)).entries).toEqual([]);
     const removed = (await admin('GET', '/v1/audit?action=stop-list.remove')).entries.at(-1);
@@ -244,22 +243,22 @@ describe('customer search, why / why not at a moment, the stop list and consents
     // The customer's consents, found by e-mail: the SMS consent withdrawn with a reason.
     await page.locator('#consent-find-kind').selectOption('email');
     await page.locator('#consent-find-value').fill(other!.identifiers.email![0]!);
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Найти клиента' }).click();
     const sms = page.locator('[data-field="consents"] tr[data-channel="sms"] [data-field="granted"]');
     await expect.poll(() => sms.textContent(), WAIT).toBe('дано');
-    timings['consents (find by e-mail)'] = Date.now() - t0;
+    await took(page, 'consents (find by e-mail)', t0);
     await page.getByLabel('Причина изменения').fill('отказ от SMS в отделении');
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Отозвать согласие на sms' }).click();
     await page.getByRole('status').filter({ hasText: 'Согласие на sms отозвано' }).waitFor();
     await expect.poll(() => sms.textContent(), WAIT).toBe('отозвано');
-    timings['consents: withdraw'] = Date.now() - t0;
+    await took(page, 'consents: withdraw', t0);
     expect((await admin('GET', `/v1/customers/${other!.id}`)).consents.sms.granted).toBe(false);
     const patch = (await admin('GET', '/v1/audit?action=customer.patch')).entries.at(-1);
     expect(patch).toMatchObject({ who: { name: 'sokolova' }, target: other!.id, before: { consents: { sms: true } }, after: { consents: { sms: false }, reason: 'отказ от SMS в отделении' } });
     await checkA11y(page, 'privacy: consents');
-    await page.screenshot({ path: join(shots, 'privacy-consents.png'), fullPage: true });
+    await shoot(page, 'privacy-consents.png');
     await context.close();
   });
 });

@@ -29,7 +29,7 @@ let k: TestKairos;
 let tb: TestBrowser;
 const ui = new ConsolePages(() => tb, () => k.httpUrl);
 const { newPage, shown, checkA11y } = ui;
-const timings = ui.timings;
+const { since, took, shoot } = ui;
 const { signIn } = ui;
 let gw: GatewayClient;
 /** the pension deposit's offers and answers each day: [yesterday, today] */
@@ -108,7 +108,7 @@ describe('results and outcomes in the console', { timeout: 120_000 }, () => {
     try {
       const { context, page } = await newPage();
       await signIn(page, MARKETER);
-      let t0 = Date.now();
+      let t0 = await since(page);
       await page.getByRole('link', { name: 'Исходящие запуски' }).click();
       await shown(page, 'runs', t0);
       await page.getByLabel('Запуск исходящей кампании').selectOption('credit-card-calls');
@@ -125,20 +125,20 @@ describe('results and outcomes in the console', { timeout: 120_000 }, () => {
           return calls.length;
         }, WAIT)
         .toBeGreaterThan(3);
-      t0 = Date.now();
+      t0 = await since(page);
       await row.getByRole('button', { name: 'Список звонков' }).click();
       const list = page.locator('section[data-calls] tr[data-call]');
       await expect.poll(() => list.count(), WAIT).toBe(calls.length);
-      timings['call list'] = Date.now() - t0;
+      await took(page, 'call list', t0);
 
       // The first call: interested. Saved, and the list shows it.
       const [first, second, third] = [calls[0]!.customer, calls[1]!.customer, calls[2]!.customer];
       const line = (customer: string) => page.locator(`section[data-calls] tr[data-call="${customer}"]`);
       await line(first).getByLabel(`Итог звонка клиенту ${first}`).selectOption('interested');
-      t0 = Date.now();
+      t0 = await since(page);
       await line(first).getByRole('button', { name: 'Сохранить' }).click();
       await expect.poll(() => line(first).locator('[data-field="outcome"]').textContent(), WAIT).toBe('заинтересован');
-      timings['outcome saved (to the list read again)'] = Date.now() - t0;
+      await took(page, 'outcome saved (to the list read again)', t0);
       expect(await page.locator('[data-saved]').textContent()).toBe(`Итог звонка клиенту ${first} записан.`);
       expect((await admin('GET', `/v1/runs/${encodeURIComponent(runId)}/calls`)).calls.find((c: { customer: string }) => c.customer === first).outcome).toBe('interested');
 
@@ -153,16 +153,16 @@ describe('results and outcomes in the console', { timeout: 120_000 }, () => {
 
       // The dialer's file: the third call not answered, and a line naming nobody the wave called.
       const file = ['customer,outcome', `${third},no_answer`, 'nobody-at-all,declined', ''].join('\r\n');
-      t0 = Date.now();
+      t0 = await since(page);
       await page.locator('#outcomes-file').setInputFiles({ name: 'dialer.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
       const result = page.locator('[data-upload-result]');
       await result.waitFor();
-      timings['outcomes file (2 rows)'] = Date.now() - t0;
+      await took(page, 'outcomes file (2 rows)', t0);
       expect(await result.locator('p').first().textContent()).toBe('Строк: 2, записано: 1, уже было: 0, отклонено: 1.');
       expect(await result.locator('[data-rejected-line="3"]').textContent()).toBe('строка 3: field "customer": no customer "nobody-at-all"');
       await expect.poll(() => line(third).locator('[data-field="outcome"]').textContent(), WAIT).toBe('не ответил');
       await checkA11y(page, 'outcomes uploaded');
-      await page.screenshot({ path: join(shots, 'outcomes.png'), fullPage: true });
+      await shoot(page, 'outcomes.png');
       await context.close();
     } finally {
       await admin('PUT', '/v1/policy', policy);
@@ -172,30 +172,30 @@ describe('results and outcomes in the console', { timeout: 120_000 }, () => {
   it('an analyst reads the results by segment and by run, the uplift of a day and of the week, and a model\'s quality by day', async () => {
     const { context, page } = await newPage();
     await signIn(page, ANALYST);
-    let t0 = Date.now();
+    let t0 = await since(page);
     await page.getByRole('link', { name: 'Результаты' }).click();
     await shown(page, 'results', t0);
 
     // By segment: every 60+ client offered the deposit is in clients_60_plus.
     await page.getByLabel('Разрез', { exact: true }).selectOption('segment');
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Показать' }).click();
     const seniors = page.locator('tr[data-result="clients_60_plus"]');
     await seniors.waitFor();
-    timings['results (by segment)'] = Date.now() - t0;
+    await took(page, 'results (by segment)', t0);
     const cells = (await seniors.locator('td.num').allTextContents()).map(Number);
     // (triggered, offered, delivered, answered, converted: across campaigns, the deposit's offers among them)
     expect(cells[1]).toBeGreaterThanOrEqual(offered[0] + offered[1]);
     expect(await page.getByText('По сегментам: каждый шаг клиента засчитан').count()).toBe(1);
     await checkA11y(page, 'results by segment');
-    await page.screenshot({ path: join(shots, 'results-segments.png'), fullPage: true });
+    await shoot(page, 'results-segments.png');
 
     // By run: the wave's row, and the events' decisions as "-".
     await page.getByLabel('Разрез', { exact: true }).selectOption('run');
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Показать' }).click();
     await page.locator(`tr[data-result="${runId}"]`).waitFor();
-    timings['results (by run)'] = Date.now() - t0;
+    await took(page, 'results (by run)', t0);
     expect(Number((await page.locator(`tr[data-result="${runId}"] td.num`).allTextContents())[1])).toBeGreaterThan(3);
     expect(await page.locator('tr[data-result="-"]').count()).toBe(1);
 
@@ -203,24 +203,24 @@ describe('results and outcomes in the console', { timeout: 120_000 }, () => {
     const deposit = page.locator('tr[data-uplift="pension-deposit"]');
     await expect.poll(() => deposit.locator('td').nth(1).textContent(), WAIT).toContain(`из ${offered[0] + offered[1]}`);
     await page.getByLabel('С', { exact: true }).fill(today);
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Показать' }).click();
     await page.locator(`section[data-range="${today}..${today}"][data-state="ready"]`).waitFor();
-    timings['uplift (one day)'] = Date.now() - t0;
+    await took(page, 'uplift (one day)', t0);
     expect(await page.locator('#uplift-title').textContent()).toBe(`Прирост к контрольной группе с ${today} по ${today}`);
     expect(await deposit.locator('td').nth(1).textContent()).toContain(`из ${offered[1]}`);
 
     // The deposit model's quality by day: yesterday's and today's answers, with the chart.
     await page.getByLabel('С', { exact: true }).fill(new Date(Date.parse(today) - 6 * DAY).toISOString().slice(0, 10));
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Показать' }).click();
     await page.getByLabel('Модель предложения').selectOption('pension-deposit');
     const days = page.locator('table[data-model="pension-deposit"] tr[data-day]');
-    t0 = Date.now();
     await expect.poll(() => days.count(), WAIT).toBe(2);
-    timings['model quality'] = Date.now() - t0;
+    await took(page, 'model quality (a week)', t0);
     expect((await days.locator('[data-field="examples"]').allTextContents()).map(Number)).toEqual(answered);
     expect(await days.nth(1).getAttribute('data-day')).toBe(today);
-    expect(await page.locator('section[aria-labelledby="models-title"] canvas').count()).toBe(1);
+    await page.locator('section[aria-labelledby="models-title"] canvas[data-drawn]').waitFor();
     const history = await admin('GET', `/v1/models/pension-deposit/history?to=${today}`);
     expect(history.days.map((d: { examples: number }) => d.examples)).toEqual(answered);
     await checkA11y(page, 'models');

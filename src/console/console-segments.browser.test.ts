@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestBrowser } from '../test-support/console-browser.js';
@@ -29,7 +28,7 @@ let k: TestKairos;
 let tb: TestBrowser;
 const ui = new ConsolePages(() => tb, () => k.httpUrl);
 const { newPage, shown, checkA11y } = ui;
-const timings = ui.timings;
+const { since, took, shoot } = ui;
 const { signIn } = ui;
 
 const admin = async (method: string, path: string, body?: unknown): Promise<any> => {
@@ -90,11 +89,11 @@ describe('the segments pages in a browser', { timeout: 120_000 }, () => {
   it('a marketer builds a segment, counts the draft as the API does, saves it, sees its size and members, adds one by hand; refusals show the API\'s message', async () => {
     const { context, page } = await newPage();
     await signIn(page, MARKETER);
-    let t0 = Date.now();
+    let t0 = await since(page);
     await page.getByRole('link', { name: 'Сегменты' }).click();
     await shown(page, 'segments', t0);
     await page.locator('table[data-sizes="ready"]').waitFor();
-    timings['segments (sizes)'] = Date.now() - t0;
+    await took(page, 'segments (sizes)', t0);
     const demo = page.locator('tr[data-segment="clients_60_plus"]');
     expect(await demo.locator('[data-field="rule"]').textContent()).toBe('этап = клиент и возраст ≥ 60');
     expect(await demo.locator('[data-field="size"]').textContent()).toMatch(/^\d+$/);
@@ -102,7 +101,7 @@ describe('the segments pages in a browser', { timeout: 120_000 }, () => {
     await checkA11y(page, 'segments');
 
     // A new segment: clients of 60 and over in Moscow, built row by row.
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('link', { name: 'Новый сегмент' }).click();
     await shown(page, 'segment (new)', t0);
     await page.getByLabel('Идентификатор', { exact: true }).fill('seniors_moscow');
@@ -115,11 +114,11 @@ describe('the segments pages in a browser', { timeout: 120_000 }, () => {
     const rule = { all: [{ attr: 'profile.age', op: 'gte', value: 60 }, { attr: 'profile.city', op: 'eq', value: 'Москва' }] };
 
     // Посчитать: the draft's count, as the API gives it for the same rule.
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Посчитать' }).click();
     const count = page.locator('[data-field="draft-count"]');
     await expect.poll(() => count.getAttribute('data-state'), WAIT).toBe('done');
-    timings['count (draft)'] = Date.now() - t0;
+    await took(page, 'count (draft)', t0);
     const matched = Number(await count.getAttribute('data-matched'));
     expect(matched).toBeGreaterThan(0);
     expect(matched).toBe(await apiCount(rule));
@@ -141,10 +140,10 @@ describe('the segments pages in a browser', { timeout: 120_000 }, () => {
     }
     for (const s of seniors) await visit(s);
     await k.kairos.host.flush();
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Обновить' }).click();
     await expect.poll(() => size.getAttribute('data-size'), WAIT).toBe('2');
-    timings['segment (refresh)'] = Date.now() - t0;
+    await took(page, 'segment (refresh)', t0);
     const sample = page.locator('[data-field="sample"] a');
     expect(await sample.allTextContents()).toEqual([...seniors].sort());
     expect(await sample.first().getAttribute('href')).toBe(`/console/customers/${[...seniors].sort()[0]!}`);
@@ -166,10 +165,10 @@ describe('the segments pages in a browser', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: 'Посчитать' }).click();
     await expect.poll(() => page.locator('[data-field="draft-count"]').getAttribute('data-state'), WAIT).toBe('done');
     await checkA11y(page, 'segment');
-    await page.screenshot({ path: join(shots, 'segment.png'), fullPage: true });
+    await shoot(page, 'segment.png');
 
     // Opened by its address: the rule is back in the editor, as saved.
-    t0 = Date.now();
+    t0 = await since(page);
     await page.goto(`${k.httpUrl}/console/segments/seniors_moscow`);
     await shown(page, 'segment (direct)', t0);
     expect(await page.locator('[data-field="rule-words"]').textContent()).toBe('возраст ≥ 60 и город = «Москва»');
@@ -205,7 +204,7 @@ describe('the segments pages in a browser', { timeout: 120_000 }, () => {
     // the list again, the seniors who stepped counted in the demo's segments
     await page.locator('table[data-sizes="ready"]').waitFor();
     expect(Number(await page.locator('tr[data-segment="clients_60_plus"] [data-field="size"]').textContent())).toBeGreaterThanOrEqual(2);
-    await page.screenshot({ path: join(shots, 'segments.png'), fullPage: true });
+    await shoot(page, 'segments.png');
     await context.close();
   });
 

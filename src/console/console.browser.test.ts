@@ -30,7 +30,7 @@ let k: TestKairos;
 let tb: TestBrowser;
 const ui = new ConsolePages(() => tb, () => k.httpUrl);
 const { newPage, shown, checkA11y } = ui;
-const timings = ui.timings;
+const { since, took, shoot } = ui;
 const signIn = (page: Page, key: string): Promise<void> => ui.signIn(page, key, key === MARKETER ? 'campaigns' : key === ANALYST ? 'campaigns (analyst)' : 'campaigns (other)');
 let senior = '';
 
@@ -82,7 +82,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     expect(Number(cells[0])).toBeGreaterThanOrEqual(1);
     expect(Number(cells[1])).toBeGreaterThanOrEqual(1);
     await checkA11y(page, 'campaigns');
-    await page.screenshot({ path: join(shots, 'campaigns.png'), fullPage: true });
+    await shoot(page, 'campaigns.png');
     expect(await page.evaluate<string | null>("sessionStorage.getItem('kairos.console.key')")).toBe(MARKETER);
     await context.close();
   });
@@ -90,7 +90,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
   it('a marketer pauses a campaign and activates it again; a refused move shows the API\'s message', async () => {
     const { context, page } = await newPage();
     await signIn(page, MARKETER);
-    let t0 = Date.now();
+    let t0 = await since(page);
     await page.getByRole('link', { name: 'Вклад «Пенсионный» для клиентов 55+' }).click();
     await shown(page, 'campaign', t0);
     await page.getByRole('button', { name: 'Приостановить' }).click();
@@ -101,11 +101,11 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     await page.getByRole('status').filter({ hasText: 'активна' }).waitFor();
     expect((await admin('GET', '/v1/campaigns/pension-deposit')).status).toBe('active');
     await checkA11y(page, 'campaign');
-    await page.screenshot({ path: join(shots, 'campaign.png'), fullPage: true });
+    await shoot(page, 'campaign.png');
 
     // A completed campaign cannot become active again: the API says so, and the page shows its words.
     await admin('POST', '/v1/campaigns/pension-deposit-followup/status', { status: 'completed' });
-    t0 = Date.now();
+    t0 = await since(page);
     await page.goto(`${k.httpUrl}/console/campaigns/pension-deposit-followup`);
     await shown(page, 'campaign (direct)', t0);
     await page.getByRole('button', { name: 'Активировать' }).click();
@@ -127,7 +127,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     try {
       const { context, page } = await newPage();
       await signIn(page, AUDITOR);
-      const t0 = Date.now();
+      const t0 = await since(page);
       await page.getByRole('link', { name: 'Журнал аудита' }).click();
       await shown(page, 'audit', t0);
       const top = page.locator('tr[data-seq]').first();
@@ -138,7 +138,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
       expect(await detail.locator('ins').textContent()).toBe('стало: "active -> paused"');
       expect(await top.locator('li[data-field="version"] del').count()).toBe(1);
       await checkA11y(page, 'audit');
-      await page.screenshot({ path: join(shots, 'audit.png'), fullPage: true });
+      await shoot(page, 'audit.png');
       // filtered by the key's name: only the marketer's changes
       await page.getByLabel('Кто').fill('ivanova');
       await page.getByRole('button', { name: 'Показать' }).click();
@@ -174,7 +174,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     try {
       const { context, page } = await newPage();
       await signIn(page, MARKETER);
-      const t0 = Date.now();
+      const t0 = await since(page);
       await page.getByRole('link', { name: 'Исходящие запуски' }).click();
       await shown(page, 'runs', t0);
       await page.getByLabel('Запуск исходящей кампании').selectOption('pension-deposit-run');
@@ -184,7 +184,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
       await expect.poll(state, WAIT).toBe('ждёт ёмкости канала');
       expect(await row.locator('progress').count()).toBe(1);
       await checkA11y(page, 'runs');
-      await page.screenshot({ path: join(shots, 'runs.png'), fullPage: true });
+      await shoot(page, 'runs.png');
       await row.getByRole('button', { name: 'Приостановить' }).click();
       await expect.poll(state, WAIT).toBe('на паузе');
       await row.getByRole('button', { name: 'Продолжить' }).click();
@@ -210,7 +210,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     try {
       const { context, page } = await newPage();
       await signIn(page, MARKETER);
-      const t0 = Date.now();
+      const t0 = await since(page);
       await page.getByRole('link', { name: 'Исходящие запуски' }).click();
       await shown(page, 'runs (waves)', t0);
       await page.getByLabel('Запуск исходящей кампании').selectOption('credit-card-calls');
@@ -229,11 +229,11 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
           return full.calls.length;
         }, WAIT)
         .toBe(20);
-      const t1 = Date.now();
+      const t1 = await since(page);
       await row.getByRole('button', { name: 'Список звонков' }).click();
       const list = page.locator('section[data-calls] tr[data-call]');
       await expect.poll(() => list.count(), WAIT).toBe(20);
-      timings['call list'] = Date.now() - t1;
+      await took(page, 'call list', t1);
       const first = list.first();
       expect(await first.locator('th').textContent()).toBe(full.calls[0]!.customer);
       expect(await first.locator('td').first().textContent()).toBe('1');
@@ -242,7 +242,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
       expect(await first.locator('[data-field="name"]').textContent()).toContain('***');
       expect(await first.locator('[data-field="outcome"]').textContent()).toBe('пока нет');
       await checkA11y(page, 'call list');
-      await page.screenshot({ path: join(shots, 'calls.png'), fullPage: true });
+      await shoot(page, 'calls.png');
       const [download] = await Promise.all([page.waitForEvent('download'), page.locator('section[data-calls]').getByRole('button', { name: 'Скачать CSV' }).click()]);
       const csv = readFileSync(await download.path(), 'utf8').trimEnd().split('\r\n');
       expect(csv[0]).toBe('rank,customer,last_name,first_name,patronymic,phone,score,offer,instance,called_at,outcome,callback_at,warm_lead');
@@ -264,40 +264,40 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     await page.getByText('Карточку клиента роль вашего ключа не читает').waitFor();
     await page.getByLabel('Тип события').fill('ib.login');
     await page.getByLabel('Канал', { exact: true }).fill('ib');
-    const t0 = Date.now();
+    const t0 = await since(page);
     await page.getByRole('button', { name: 'Проверить' }).click();
     const why = page.locator('[data-field="why"]');
     await why.waitFor();
-    timings['why / why not'] = Date.now() - t0;
+    await took(page, 'why / why not', t0);
     // the deposit was offered at the login before: this time the recency rule stops it, and the page says which rule
     const row = why.locator('tr[data-decision="pension-deposit"]');
     expect(await row.locator('[data-field="verdict"]').textContent()).toBe('отсеяно');
     expect(await row.locator('td').nth(2).textContent()).toMatch(/^recency/);
     await checkA11y(page, 'why / why not');
-    await page.screenshot({ path: join(shots, 'why.png'), fullPage: true });
+    await shoot(page, 'why.png');
     await context.close();
   });
 
   it('shows the results over a range of days, by campaign and by channel, as a chart and a table, and as CSV', async () => {
     const { context, page } = await newPage();
     await signIn(page, ANALYST);
-    let t0 = Date.now();
+    let t0 = await since(page);
     await page.getByRole('link', { name: 'Результаты' }).click();
     await shown(page, 'results', t0);
     const row = page.locator('tr[data-result="pension-deposit"]');
     expect(Number((await row.locator('td.num').allTextContents())[1])).toBeGreaterThanOrEqual(1);
-    expect(await page.locator('.results-canvas canvas').count()).toBe(1);
+    await page.locator('.results-canvas canvas[data-drawn]').waitFor();
     await page.getByLabel('Разрез', { exact: true }).selectOption('channel');
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Показать' }).click();
     await page.locator('tr[data-result="ib"]').waitFor();
-    timings['results (by channel)'] = Date.now() - t0;
+    await took(page, 'results (by channel)', t0);
     // the uplift against the control group: the run's campaign holds out a tenth, but no group has contacts yet
     const uplift = page.locator('tr[data-uplift="pension-deposit-run"]');
     await uplift.waitFor();
     expect(await uplift.locator('[data-field="uplift"]').textContent()).toBe('пока нет: нужны контакты в обеих группах');
     await checkA11y(page, 'results');
-    await page.screenshot({ path: join(shots, 'results.png'), fullPage: true });
+    await shoot(page, 'results.png');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Скачать CSV' }).click()]);
     const csv = readFileSync(await download.path(), 'utf8');
     expect(csv.split('\r\n')[0]).toMatch(/^campaign,channel,/);
@@ -311,7 +311,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     await expect.poll(() => page.locator('[data-field="role"]').textContent(), WAIT).toContain('аналитик');
     await page.locator('tr[data-campaign="pension-deposit"]').waitFor();
     expect(await page.getByRole('button', { name: /Активировать|Приостановить/ }).count()).toBe(0);
-    let t0 = Date.now();
+    let t0 = await since(page);
     await page.getByRole('link', { name: 'pension-deposit', exact: true }).click();
     await shown(page, 'campaign (analyst)', t0);
     expect(await page.getByRole('button', { name: /Активировать|Приостановить/ }).count()).toBe(0);
@@ -324,10 +324,10 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
 
     await page.getByRole('link', { name: 'Клиенты' }).click();
     await page.getByLabel('Идентификатор клиента').fill(senior);
-    t0 = Date.now();
+    t0 = await since(page);
     await page.getByRole('button', { name: 'Найти' }).click();
     await page.locator('article.card').waitFor();
-    timings.customer = Date.now() - t0;
+    await took(page, 'customer', t0);
     const full = await admin('GET', `/v1/customers/${senior}`);
     const name = await page.locator('dd[data-field="name"]').textContent();
     if (full.profile.lastName !== undefined) {
@@ -340,7 +340,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     const weighed = (await admin('GET', `/v1/customers/${senior}`)).lastDecision as Array<{ campaign: string }>;
     expect(await page.locator('tr[data-decision]').count()).toBe(weighed.length);
     await checkA11y(page, 'customer');
-    await page.screenshot({ path: join(shots, 'customer.png'), fullPage: true });
+    await shoot(page, 'customer.png');
     await context.close();
   });
 
@@ -367,7 +367,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     expect(await page.getByRole('navigation').textContent()).toBe('CampaignsSegmentsOutbound runsResultsCustomers');
     expect(await page.locator('tr[data-campaign="pension-deposit"] [data-field="status"]').textContent()).toBe('active');
     await checkA11y(page, 'campaigns (en)');
-    await page.screenshot({ path: join(shots, 'campaigns-en.png'), fullPage: true });
+    await shoot(page, 'campaigns-en.png');
     // the choice is kept for the next visit
     await page.reload();
     await page.getByRole('heading', { name: 'Campaigns' }).waitFor();

@@ -1,39 +1,31 @@
-import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
-import { useEffect, useRef } from 'react';
 import { useTexts } from '../i18n/texts';
-
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
 
 export interface FunnelStage {
   label: string;
   value: number;
 }
 
-/** A funnel as horizontal bars (Chart.js, no animation), with the same figures as a table for screen readers and copying. */
+/**
+ * A funnel as horizontal bars drawn by the page's own markup (no chart library: the campaign
+ * page shows it at once, with no script to fetch or warm up), with the same figures as a table
+ * for screen readers and copying; the bars are hidden from assistive technology, the table says it all.
+ */
 export function FunnelChart({ title, stages }: { title: string; stages: readonly FunnelStage[] }) {
   const t = useTexts();
-  const canvas = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    if (canvas.current === null) return undefined;
-    const chart = new Chart(canvas.current, {
-      type: 'bar',
-      data: { labels: stages.map((s) => s.label), datasets: [{ label: title, data: stages.map((s) => s.value), backgroundColor: '#2f5d9e' }] },
-      options: {
-        indexAxis: 'y',
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
-        plugins: { tooltip: { enabled: true } },
-      },
-    });
-    return () => chart.destroy();
-  }, [title, stages]);
+  const top = Math.max(1, ...stages.map((s) => s.value));
   return (
     <figure className="funnel">
       <figcaption>{title}</figcaption>
-      <div className="funnel-canvas">
-        <canvas ref={canvas} role="img" aria-label={`${title}: ${stages.map((s) => `${s.label} ${s.value}`).join(', ')}`} />
+      <div className="funnel-bars" aria-hidden="true">
+        {stages.map((s) => (
+          <div key={s.label} className="funnel-bar-row">
+            <span className="funnel-bar-label">{s.label}</span>
+            <span className="funnel-bar-track">
+              <span className="funnel-bar" style={{ width: `${(100 * s.value) / top}%` }} />
+            </span>
+            <span className="funnel-bar-value">{s.value}</span>
+          </div>
+        ))}
       </div>
       <table className="funnel-table">
         <caption className="visually-hidden">{t.funnelTable}</caption>

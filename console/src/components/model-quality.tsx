@@ -1,12 +1,10 @@
-import { CategoryScale, Chart, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
 import { useEffect, useRef, useState } from 'react';
+import { drawChart } from './draw-chart';
 import type { Schemas } from '../api/client';
 import { problemText } from '../api/client';
 import { useTexts } from '../i18n/texts';
 import { useSession } from '../session-context';
 import { ProblemAlert } from './problem-alert';
-
-Chart.register(LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
 
 type ModelDay = Schemas['ModelHistory']['days'][number];
 
@@ -122,7 +120,7 @@ function ModelChart({ title, days }: { title: string; days: readonly ModelDay[] 
   useEffect(() => {
     if (canvas.current === null) return undefined;
     const line = (label: string, data: Array<number | null>, colour: string, dash?: number[]) => ({ label, data, borderColor: colour, backgroundColor: colour, spanGaps: true, ...(dash === undefined ? {} : { borderDash: dash }) });
-    const chart = new Chart(canvas.current, {
+    return drawChart(canvas.current, {
       type: 'line',
       data: {
         labels: days.map((d) => d.day),
@@ -135,7 +133,6 @@ function ModelChart({ title, days }: { title: string; days: readonly ModelDay[] 
       },
       options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { y: { min: 0, max: 1 } } },
     });
-    return () => chart.destroy();
   }, [days, t]);
   return (
     <figure className="funnel">

@@ -1,5 +1,5 @@
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { drawChart, preloadCharts } from '../components/draw-chart';
 import type { FunnelRow } from '../api/client';
 import { problemText } from '../api/client';
 import { NotAllowed } from '../components/not-allowed';
@@ -10,8 +10,6 @@ import type { FunnelTotals } from '../funnel';
 import { FUNNEL_STAGES, emptyTotals } from '../funnel';
 import { label, useTexts } from '../i18n/texts';
 import { useSession } from '../session-context';
-
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
 export const RESULT_DIMENSIONS = ['campaign', 'channel', 'offer', 'group', 'segment', 'run'] as const;
 export type ResultDimension = (typeof RESULT_DIMENSIONS)[number];
@@ -56,6 +54,7 @@ export function ResultsPage() {
   const [rows, setRows] = useState<FunnelRow[] | undefined>();
   const [error, setError] = useState<string>();
   const allowed = may('getFunnel');
+  useEffect(preloadCharts, []);
 
   const query = useMemo(() => ({ from: asked.from, to: asked.to, by: asked.dim }), [asked]);
 
@@ -171,7 +170,7 @@ function ResultsChart({ title, totals }: { title: string; totals: Array<[string,
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     if (canvas.current === null) return undefined;
-    const chart = new Chart(canvas.current, {
+    return drawChart(canvas.current, {
       type: 'bar',
       data: {
         labels: totals.map(([key]) => key),
@@ -179,7 +178,6 @@ function ResultsChart({ title, totals }: { title: string; totals: Array<[string,
       },
       options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     });
-    return () => chart.destroy();
   }, [totals, t]);
   return (
     <figure className="funnel">

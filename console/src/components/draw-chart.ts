@@ -1,0 +1,65 @@
+import type { ChartConfiguration } from 'chart.js';
+import type * as ChartKitModule from './chart-kit';
+
+type ChartKit = typeof ChartKitModule;
+
+let kit: Promise<ChartKit> | undefined;
+let warmed = false;
+
+/** Chart.js fetched now, for a page that will draw a chart once its data is in: the two downloads overlap. */
+export function preloadCharts(): void {
+  loadKit().catch(() => undefined);
+}
+
+/**
+ * Chart.js loaded, and one chart drawn on a canvas never shown, while the browser is idle: a
+ * page's first chart costs ~60-90 ms here (the number formats' locale data, fonts, Chart.js's
+ * layout code compiled), a later one ~10-20. Called once a session may see charts.
+ */
+export function warmCharts(): void {
+  if (warmed) return;
+  warmed = true;
+  const idle = typeof requestIdleCallback === 'function' ? requestIdleCallback : (f: () => void) => setTimeout(f, 200);
+  idle(() => {
+    loadKit()
+      .then(({ Chart }) => {
+        const canvas = document.createElement('canvas');
+        canvas.width = 300;
+        canvas.height = 150;
+        new Chart(canvas, { type: 'bar', data: { labels: ['0'], datasets: [{ label: '0', data: [1] }] }, options: { animation: false, responsive: false } }).destroy();
+      })
+      .catch(() => undefined);
+  });
+}
+
+function loadKit(): Promise<ChartKit> {
+  kit ??= import('./chart-kit');
+  return kit;
+}
+
+/**
+ * Draws `config` on `canvas` once Chart.js is loaded: it is a chunk of its own, fetched the
+ * first time a chart is drawn, so a page's data shows without waiting for it and the first
+ * page's script leaves it out. The canvas gets `data-drawn` when the chart is on it (tests
+ * wait for that before a screenshot). Returns the chart's disposer, for an effect's cleanup:
+ * a chart not yet drawn then never is.
+ */
+export function drawChart(canvas: HTMLCanvasElement, config: ChartConfiguration): () => void {
+  let live = true;
+  let chart: { destroy(): void } | undefined;
+  loadKit()
+    .then(({ Chart }) => {
+      if (!live) return;
+      chart = new Chart(canvas, config);
+      canvas.dataset.drawn = 'true';
+    })
+    .catch(() => {
+      // The chunk did not load (the server restarted with a new build): the table beside every chart still holds its figures.
+      kit = undefined;
+    });
+  return () => {
+    live = false;
+    chart?.destroy();
+    delete canvas.dataset.drawn;
+  };
+}
