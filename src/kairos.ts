@@ -94,6 +94,8 @@ export interface StartOptions {
   manualClockStart?: number;
   /** KAIROS_SHARDS above 1: the compiled shard worker (tests running the sources give dist's); beside the shards' module by default */
   shardWorkerUrl?: URL;
+  /** the draft segment count's worker module on a node with shards (default: the one beside draft-count.js; tests run from the sources give the compiled one) */
+  draftCountWorkerUrl?: URL;
 }
 
 /** The configured store, connected (a Redis store also finishes relays a crash interrupted). */

@@ -3,9 +3,13 @@ import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
-import { packageRoot } from './paths.js';
 import type { ShardedKairos } from './sharded-kairos.js';
 import { startShardedKairos } from './sharded-kairos.js';
+import { compileCatalog } from '../actors/index.js';
+import { loadCatalogFile } from './catalog/catalog-file.js';
+import { readDemoCustomers } from './demo/demo-bank.js';
+import { demoCatalogPath, demoCsvPath, packageRoot } from './paths.js';
+import { compileDraftRule, DraftTally } from './runtime/draft-count.js';
 import { shardOf } from './shards/shard-of.js';
 import type { Frame } from './test-support/test-kairos.js';
 import { GatewayClient, adminHeaders, tempDir, uid } from './test-support/test-kairos.js';
@@ -18,6 +22,7 @@ import { GatewayClient, adminHeaders, tempDir, uid } from './test-support/test-k
  */
 
 const workerUrl = pathToFileURL(join(packageRoot(), 'dist', 'src', 'shards', 'shard-worker.js'));
+const draftCountWorkerUrl = pathToFileURL(join(packageRoot(), 'dist', 'src', 'runtime', 'draft-count-worker.js'));
 const data = tempDir();
 let k: ShardedKairos;
 let http: string;
@@ -33,7 +38,7 @@ beforeAll(async () => {
       cb();
     },
   });
-  k = await startShardedKairos(config, { shardWorkerUrl: workerUrl, logDestination: destination });
+  k = await startShardedKairos(config, { shardWorkerUrl: workerUrl, draftCountWorkerUrl, logDestination: destination });
   http = `http://127.0.0.1:${k.port}`;
 }, 60_000);
 
@@ -122,10 +127,10 @@ describe('a node with two shards', () => {
     expect(metrics.match(/^kairos_process_cpu_seconds_total /gm)?.length).toBe(1);
 
     // What is not served across shards yet answers 503 naming why, after authentication, as everywhere.
-    const members = await fetch(`${http}/v1/segments/clients_60_plus/members`, { headers: adminHeaders });
-    expect(members.status).toBe(503);
-    expect(await members.json()).toMatchObject({ code: 'unavailable', detail: expect.stringContaining('KAIROS_SHARDS') as string });
-    expect((await fetch(`${http}/v1/segments/clients_60_plus/members`)).status).toBe(401);
+    const runs = await fetch(`${http}/v1/runs`, { headers: adminHeaders });
+    expect(runs.status).toBe(503);
+    expect(await runs.json()).toMatchObject({ code: 'unavailable', detail: expect.stringContaining('KAIROS_SHARDS') as string });
+    expect((await fetch(`${http}/v1/runs`)).status).toBe(401);
     // A customer's card from the owner shard, by id and by card; none for an unknown one.
     for (const n of [3, 4]) {
       const card = await fetch(`${http}/v1/customers/demo-${n}`, { headers: adminHeaders });
@@ -139,8 +144,17 @@ describe('a node with two shards', () => {
     const unknown = await fetch(`${http}/v1/customers/nobody-here`, { headers: adminHeaders });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 'unknown_customer' });
+    // whoami lists what this node serves: the console shows no page whose calls would answer 503.
     const who = await fetch(`${http}/v1/whoami`, { headers: adminHeaders });
     expect(who.status).toBe(200);
+    const operations = ((await who.json()) as { operations: string[] }).operations;
+    expect(operations).toEqual(expect.arrayContaining(['listCampaigns', 'listSegmentMembers', 'countDraftSegment', 'getCustomer']));
+    expect(operations).not.toContain('listOutboundRuns');
+    expect(operations).not.toContain('listOutbox');
+    // The console is served here too.
+    const page = await fetch(`${http}/console`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root">');
     expect(logs.join('')).toContain('"shards":2');
   }, 30_000);
 
@@ -232,4 +246,64 @@ describe('a node with two shards', () => {
     expect(masked.profile.lastName).not.toBe(clear.profile.lastName);
     atm.close();
   }, 60_000);
+
+  it("lists a segment's members over both shards in id order, page by page, and counts a draft rule over every shard's customers", async () => {
+    // Customers with events on both shards (the first test's twenty, and more): their cards say which segments hold them.
+    const atm = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => atm.request(declined(100 + i))));
+    atm.close();
+    const ids = [...Array.from({ length: 20 }, (_, i) => i + 1), ...Array.from({ length: 40 }, (_, i) => 100 + i)].map((n) => `demo-${n}`);
+    const cards = await Promise.all(ids.map(async (id) => (await (await fetch(`${http}/v1/customers/${id}`, { headers: adminHeaders })).json()) as { segments?: Record<string, number> }));
+    const counted = new Map<string, string[]>();
+    cards.forEach((c, i) => {
+      for (const seg of Object.keys(c.segments ?? {})) counted.set(seg, [...(counted.get(seg) ?? []), ids[i]!]);
+    });
+    // a segment with members on both shards
+    const [segment, members] = [...counted].sort((a, b) => b[1].length - a[1].length)[0]!;
+    expect(new Set(members.map((id) => shardOf(id, 2))).size).toBe(2);
+    // every shard's own index (other tests' customers too), merged in byte order
+    const perShard = await Promise.all([0, 1].map((i) => k.shards.call(i, { op: 'members', segment, limit: 10_000 })));
+    expect(perShard.every((p) => p.length > 0)).toBe(true);
+    const expected = perShard.flat().sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    expect(expected).toEqual(expect.arrayContaining(members));
+    expect(expected.length).toBeGreaterThan(3);
+    const all = (await (await fetch(`${http}/v1/segments/${segment}/members?limit=1000`, { headers: adminHeaders })).json()) as { members: string[]; next?: string };
+    expect(all.members).toEqual(expected);
+    expect(all.next).toBeUndefined();
+    // By pages of three: every member once, in order, whatever shard holds it.
+    const paged: string[] = [];
+    let after: string | undefined;
+    for (let i = 0; i < 100; i++) {
+      const page = (await (await fetch(`${http}/v1/segments/${segment}/members?limit=3${after === undefined ? '' : `&after=${after}`}`, { headers: adminHeaders })).json()) as { members: string[]; next?: string };
+      paged.push(...page.members);
+      if (page.next === undefined) break;
+      after = page.next;
+    }
+    expect(paged).toEqual(expected);
+    const csv = await (await fetch(`${http}/v1/segments/${segment}/members.csv`, { headers: adminHeaders })).text();
+    expect(csv).toBe(`${['customer', ...expected].join('\r\n')}\r\n`);
+
+    // A draft rule counted over the whole demo bank, spread over the two shards' stores, as a single node counts it in process.
+    const rule = { all: [{ attr: 'profile.age', op: 'gte', value: 60 }, { attr: 'stage', op: 'eq', value: 'client' }] };
+    const started = await fetch(`${http}/v1/segments/count`, { method: 'POST', headers: { ...adminHeaders, 'Content-Type': 'application/json' }, body: JSON.stringify({ rule }) });
+    expect(started.status).toBe(202);
+    const { job } = (await started.json()) as { job: string };
+    let count: { state: string; scanned: number; matched: number; error?: string } = { state: 'running', scanned: 0, matched: 0 };
+    for (let i = 0; i < 600 && count.state === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      count = (await (await fetch(`${http}/v1/segment-counts/${job}`, { headers: adminHeaders })).json()) as typeof count;
+    }
+    const catalog = compileCatalog(loadCatalogFile(demoCatalogPath()));
+    const tally = new DraftTally(compileDraftRule(rule, catalog), catalog, Date.now());
+    // (less the customers an earlier test erased)
+    const erasures = (await (await fetch(`${http}/v1/audit?action=customer.erase`, { headers: adminHeaders })).json()) as { entries: Array<{ target: string }> };
+    const gone = new Set(erasures.entries.map((e) => e.target.replace(/^customer:/, '')));
+    for await (const c of readDemoCustomers(demoCsvPath(), Date.now())) if (!gone.has(c.id)) tally.add(c.id, undefined, c.record);
+    expect(count).toMatchObject({ state: 'done', scanned: tally.scanned, matched: tally.matched });
+    expect(tally.scanned).toBe(45_211 - gone.size);
+    expect(tally.matched).toBeGreaterThan(100);
+    // A rule the brain refuses is named before anything runs.
+    const bad = await fetch(`${http}/v1/segments/count`, { method: 'POST', headers: { ...adminHeaders, 'Content-Type': 'application/json' }, body: JSON.stringify({ rule: { attr: 'profile.age', op: 'gte', value: 'old' } }) });
+    expect(bad.status).toBe(400);
+  }, 120_000);
 });

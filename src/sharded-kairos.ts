@@ -11,12 +11,14 @@ import type { Kairos, StartOptions } from './kairos.js';
 import { announce, catalogSeed, drainFor, gatewayTls, once, serverStatus, startBasics } from './kairos.js';
 import type { ServerStatus } from './schema/http/admin-schemas.js';
 import { builtinOperations } from './schema/http/builtin-operations.js';
+import { packageRoot } from './paths.js';
 import { MergedTotals } from './shards/merged-totals.js';
 import { recordShardCount } from './shards/shard-count.js';
 import { AuditRelay, NodeStopList, shardedAdminRoutes } from './shards/sharded-admin.js';
 import { Shards } from './shards/shards.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import type { Store } from './store/store.js';
+import { consoleFiles } from './transport/console-files.js';
 import { eventsRoute } from './transport/events-route.js';
 import { GatewayServer } from './transport/gateway-server.js';
 import type { Route } from './transport/http.js';
@@ -76,14 +78,17 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     relayTimer.unref();
     const keys = new KeyRing({ store, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => clock.now() });
     const status = (actors: { hot: number; dirty: number }): ServerStatus => serverStatus(config, { started, store, clock, catalogs, stopList, hotActors: actors.hot, dirtyActors: actors.dirty });
-    const served = [
+    // (filled in below: the whoami route lists the operations this node serves, itself among them)
+    const ids = new Set<string>(builtinOperations.map((op) => op.operationId));
+    const served: Route[] = [
       eventsRoute({ host: running, metrics, logger }),
       openApiRoute(config.publicUrl),
       asyncApiRoute(config.publicUrl),
-      whoamiRoute({ operations: () => allOperations, today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
-      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, relay, clock, logger, status }),
+      // (the operations this node serves: the console shows no page whose calls would answer 503)
+      whoamiRoute({ operations: () => allOperations.filter((op) => ids.has(op.operationId)), today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
+      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, relay, clock, logger, status, ...(options.draftCountWorkerUrl === undefined ? {} : { draftCountWorkerUrl: options.draftCountWorkerUrl }) }),
     ];
-    const ids = new Set([...served.map((r) => r.operation.operationId), ...builtinOperations.map((op) => op.operationId)]);
+    for (const r of served) ids.add(r.operation.operationId);
     const gateway = new GatewayServer({
       uws,
       keys,
@@ -93,6 +98,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       logger,
       metrics,
       routes: [...served, ...notYetRoutes(ids)],
+      ...(config.console ? { console: consoleFiles(join(packageRoot(), 'dist', 'console')) } : {}),
       notReadyReason: () => running.notReadyReason(),
       ...gatewayTls(config),
     });

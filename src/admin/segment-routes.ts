@@ -16,7 +16,8 @@ import type { Route } from '../transport/http.js';
  */
 export interface SegmentRouteDeps {
   catalogs: CatalogService;
-  store: Store;
+  /** the member index (on a node with shards, every shard's merged in id order) */
+  store: Pick<Store, 'listSegmentMembers'>;
   /** draft rules counted over the whole base (`POST /v1/segments/count`) */
   counts: DraftCounts;
 }

@@ -13,9 +13,16 @@ import type { Store } from '../store/store.js';
  * again (the rule was checked by the caller's compile before).
  */
 
+/** An LMDB store's directory, to be opened by the workers, its customers, and the table to split its ids by. */
+export interface ScanPlan {
+  dir: string;
+  customers: number;
+  by: 'snapshots' | 'records';
+}
+
 /** A store whose customers other threads can scan (LmdbStore: `parallelScan`, `LmdbScan`). */
 export interface ParallelScanStore {
-  parallelScan(): { dir: string; customers: number; by: 'snapshots' | 'records' } | undefined;
+  parallelScan(): ScanPlan | undefined;
 }
 
 /** A range of ids, `[from, to)`; an end left out is the table's. */

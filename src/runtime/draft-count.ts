@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { CustomerRecord, Store, StoredSnapshot } from '../store/store.js';
 import type { PersistedCustomer } from './live-customer.js';
 import { migrateSnapshot } from './snapshot-migrations.js';
+import type { ScanPlan } from './draft-count-workers.js';
 import { countInWorkers, defaultWorkerUrl, parallelScanOf } from './draft-count-workers.js';
 
 /** A draft segment's count, as `GET /v1/segment-counts/{job}` shows it. */
@@ -24,7 +25,15 @@ export interface DraftCountJob {
 }
 
 export interface DraftCountsOptions {
+  /** the customers' store (on a node with shards, the node's own: `shards` says where the customers are) */
   store: Store;
+  /**
+   * A node with shards: every shard's store, each scanned from worker threads of this thread
+   * (`threads` shared among them, at least one each) and their tallies added up. Throws, or
+   * gives an undefined plan, when a shard's store cannot be scanned so: the count fails,
+   * naming why.
+   */
+  shards?: () => Promise<Array<ScanPlan | undefined>>;
   catalog: () => Catalog;
   clock: Clock;
   logger: Logger;
@@ -179,30 +188,50 @@ export class DraftCounts {
     this.prune();
   }
 
-  /** The scan in worker threads when the store allows it and is large enough; false when not (nothing counted). */
+  /** The scan in worker threads when the store allows it and is large enough, or always on a node with shards; false when not (nothing counted). */
   private async runInWorkers(job: Job, rule: unknown, catalog: Catalog, now: number): Promise<boolean> {
     const threads = this.o.threads ?? Math.min(4, availableParallelism());
     const url = this.o.workerUrl ?? defaultWorkerUrl();
-    const store = parallelScanOf(this.o.store);
-    if (threads < 1 || url === undefined || store === undefined) return false;
-    const plan = store.parallelScan();
-    if (plan === undefined || plan.customers < (this.o.workersFrom ?? 50_000)) return false;
-    job.state = await countInWorkers({
-      url,
-      dir: plan.dir,
-      by: plan.by,
-      threads,
-      rule,
-      def: catalog.def,
-      now,
-      page: this.o.pageSize ?? 1000,
-      cancel: job.cancelFlag,
-      progress: (scanned, matched) => {
-        job.scanned += scanned;
-        job.matched += matched;
-      },
-    });
+    const plans = await this.workerPlans();
+    if (plans !== undefined && this.o.shards !== undefined && (threads < 1 || url === undefined)) throw new KairosError('internal', 'a count over shards runs in worker threads: none configured');
+    if (plans === undefined || threads < 1 || url === undefined) return false;
+    const each = Math.max(1, Math.floor(threads / plans.length));
+    const ends = await Promise.allSettled(
+      plans.map((plan) =>
+        countInWorkers({
+          url,
+          dir: plan.dir,
+          by: plan.by,
+          threads: each,
+          rule,
+          def: catalog.def,
+          now,
+          page: this.o.pageSize ?? 1000,
+          // (one flag for all: a failure in one store's scan stops the others')
+          cancel: job.cancelFlag,
+          progress: (scanned, matched) => {
+            job.scanned += scanned;
+            job.matched += matched;
+          },
+        }),
+      ),
+    );
+    const failed = ends.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    job.state = ends.some((e) => e.status === 'fulfilled' && e.value === 'cancelled') ? 'cancelled' : 'done';
     return true;
+  }
+
+  /** The stores the workers scan: every shard's, or this store when it can be scanned so and holds enough customers; undefined: the count runs in this thread. */
+  private async workerPlans(): Promise<ScanPlan[] | undefined> {
+    if (this.o.shards !== undefined) {
+      const plans = await this.o.shards();
+      const missing = plans.findIndex((p) => p === undefined);
+      if (missing >= 0) throw new KairosError('unavailable', `shard ${missing}'s store cannot be scanned from worker threads (a store written by an older Kairos): count on a node with KAIROS_SHARDS=1`);
+      return plans as ScanPlan[];
+    }
+    const plan = parallelScanOf(this.o.store)?.parallelScan();
+    return plan === undefined || plan.customers < (this.o.workersFrom ?? 50_000) ? undefined : [plan];
   }
 
   /** The scan page by page in this thread, yielding to the event loop between pages. */

@@ -3,6 +3,8 @@ import { contactIdentifierKinds } from '../../actors/index.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { KairosError } from '../errors.js';
 import type { CustomerHost, CustomerView } from '../runtime/customer-host.js';
+import type { ScanPlan } from '../runtime/draft-count-workers.js';
+import { parallelScanOf } from '../runtime/draft-count-workers.js';
 import type { FlatCounter, MetaCounters } from '../runtime/meta-counters.js';
 import { flattenCounter } from '../runtime/meta-counters.js';
 import type { StopList } from '../stop-list.js';
@@ -36,7 +38,11 @@ export type ShardCall =
   /** its live actors, and those not yet written */
   | { op: 'actors' }
   /** the shard's audit entries after `after` (at most `limit`): the main thread copies them into the node's trail */
-  | { op: 'audit'; after: number; limit: number };
+  | { op: 'audit'; after: number; limit: number }
+  /** the shard's members of a segment after `after`, at most `limit`, in id order: the main thread merges every shard's pages */
+  | { op: 'members'; segment: string; limit: number; after?: string | undefined }
+  /** where the shard's store can be scanned from worker threads (a draft count over the node: src/runtime/draft-count.ts), undefined when it cannot */
+  | { op: 'scanPlan' };
 
 /** What each call answers. */
 export interface ShardCallResults {
@@ -48,6 +54,8 @@ export interface ShardCallResults {
   totals: ShardTotals;
   actors: { hotActors: number; dirtyActors: number };
   audit: AuditRecord[];
+  members: string[];
+  scanPlan: ScanPlan | undefined;
 }
 
 export type ShardCallResult<C extends ShardCall> = ShardCallResults[C['op']];
@@ -103,5 +111,9 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       return { hotActors: p.host.hotCount, dirtyActors: p.host.dirtyCount };
     case 'audit':
       return p.store.listAudit(call.after, call.limit);
+    case 'members':
+      return p.store.listSegmentMembers(call.segment, call.limit, call.after);
+    case 'scanPlan':
+      return parallelScanOf(p.store)?.parallelScan();
   }
 }

@@ -5,11 +5,13 @@ import { catalogRoutes } from '../admin/catalog-routes.js';
 import { keyRoutes } from '../admin/key-routes.js';
 import { learningRoutes } from '../admin/learning-routes.js';
 import { privacyRoutes } from '../admin/privacy-routes.js';
+import { segmentRoutes } from '../admin/segment-routes.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
+import { DraftCounts } from '../runtime/draft-count.js';
 import type { ServerStatus } from '../schema/http/admin-schemas.js';
 import { StopList } from '../stop-list.js';
 import type { StopEntry, Store } from '../store/store.js';
@@ -27,7 +29,9 @@ import type { ShardCall } from './shard-calls.js';
  * than to a customer: the catalog, the stop list, the API keys and the audit trail. A
  * customer's card, export, dry-run explanation and campaign preview are asked of the shard
  * that owns the customer, and so is an erasure (its audit entry written in the shard's
- * erasure transaction, then copied into the node's trail: `AuditRelay`). Totals across
+ * erasure transaction, then copied into the node's trail: `AuditRelay`). A segment's members
+ * are every shard's merged in id order (`mergedMembers`); a draft segment's count scans every
+ * shard's store from worker threads of the main thread (`DraftCounts`' `shards`). Totals across
  * customers (funnel, uplift, propensity, segment sizes, live actors) are every shard's added
  * up (`MergedTotals`), read afresh for each read of them.
  */
@@ -118,6 +122,8 @@ export interface ShardedAdminParts {
   relay: AuditRelay;
   clock: Clock;
   logger: Logger;
+  /** the draft count's worker module (DraftCounts' `workerUrl`) */
+  draftCountWorkerUrl?: URL;
   /** the status, with the live actors the shards said (`Shards.liveActors`, asked before each answer) */
   status: (actors: { hot: number; dirty: number }) => ServerStatus;
 }
@@ -145,6 +151,19 @@ function shardedHost(p: ShardedAdminParts): Pick<CustomerHost, 'view' | 'erase' 
     explain: (id, event) => shards.call(shards.shardOf(id), { op: 'explain', id, event }),
     preview: (id, campaign, event) => shards.call(shards.shardOf(id), { op: 'preview', id, campaign: campaign.id, event }),
   };
+}
+
+/** UTF-8 byte order: the order of LMDB's keys, in which each shard lists its members. */
+const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+
+/**
+ * A segment's members over every shard, in id order: each shard's page after `after` (at most
+ * `limit`, from its own member index) merged, the first `limit` kept. A page's last id is the
+ * next page's cursor on every shard alike, so paging goes through the node's members once each.
+ */
+export async function mergedMembers(shards: Pick<Shards, 'callEvery'>, segment: string, limit: number, after?: string): Promise<string[]> {
+  const pages = await shards.callEvery({ op: 'members', segment, limit, after });
+  return pages.flat().sort(byteOrder).slice(0, limit);
 }
 
 /** The routes `applies` to wait for `first` before they answer (the shards' totals or live actors, read afresh). */
@@ -179,6 +198,12 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
     // (a segment's size, a campaign's propensity evidence)
     ...withFirst(catalogRoutes({ catalogs, host, clock, propensity, segments }), (r) => r.operation.operationId === 'getSegment' || r.operation.operationId === 'getCampaignPropensity', refresh),
     ...withFirst(learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock }), (r) => r.operation.method === 'get', refresh),
+    ...segmentRoutes({
+      catalogs,
+      store: { listSegmentMembers: (segment, limit, after) => mergedMembers(p.shards, segment, limit, after) },
+      // (every shard's store scanned from worker threads of this one, read-only, beside the shard's own writer)
+      counts: new DraftCounts({ store, catalog: () => catalogs.catalog, clock, logger, shards: () => p.shards.callEvery({ op: 'scanPlan' }), ...(p.draftCountWorkerUrl === undefined ? {} : { workerUrl: p.draftCountWorkerUrl }) }),
+    }),
     ...auditRoutes({ store }),
     ...privacyRoutes({ host, stopList, clock }),
     ...keyRoutes({ keys: p.keys, logger, clock }),
