@@ -150,7 +150,7 @@ describe('a node with two shards', () => {
     const operations = ((await who.json()) as { operations: string[] }).operations;
     expect(operations).toEqual(expect.arrayContaining(['listCampaigns', 'listSegmentMembers', 'countDraftSegment', 'getCustomer']));
     expect(operations).not.toContain('listOutboundRuns');
-    expect(operations).not.toContain('listOutbox');
+    expect(operations).not.toContain('listModels');
     // The console is served here too.
     const page = await fetch(`${http}/console`);
     expect(page.status).toBe(200);
@@ -306,4 +306,46 @@ describe('a node with two shards', () => {
     const bad = await fetch(`${http}/v1/segments/count`, { method: 'POST', headers: { ...adminHeaders, 'Content-Type': 'application/json' }, body: JSON.stringify({ rule: { attr: 'profile.age', op: 'gte', value: 'old' } }) });
     expect(bad.status).toBe(400);
   }, 120_000);
+
+  it("lists the SMS outbox over both shards oldest first, page by page, and sends an entry again from the shard that holds it, audited in the node's trail", async () => {
+    // SMS offers with no subscriber to take them: they wait in their shards' outboxes.
+    const atm = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
+    const replies = await Promise.all(Array.from({ length: 16 }, (_, i) => atm.request(declined(400 + i))));
+    atm.close();
+    expect(replies.every((r) => r.t === 'decision')).toBe(true);
+    const perShard = await Promise.all([0, 1].map((i) => k.shards.call(i, { op: 'outbox', channel: 'sms', limit: 10_000, dead: false })));
+    expect(perShard.every((p) => p.entries.length > 0)).toBe(true);
+    const waiting = perShard.flatMap((p) => p.entries.map((e) => e.instance));
+
+    const listed: Array<{ instance: string; at: number; customer: string }> = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 200; i++) {
+      const r = await fetch(`${http}/v1/outbox/sms?limit=3${cursor === undefined ? '' : `&cursor=${cursor}`}`, { headers: adminHeaders });
+      expect(r.status).toBe(200);
+      const page = (await r.json()) as { entries: Array<{ instance: string; at: number; customer: string }>; next?: string };
+      expect(page.entries.length).toBeLessThanOrEqual(3);
+      listed.push(...page.entries);
+      if (page.next === undefined) break;
+      cursor = page.next;
+    }
+    // every waiting entry once, each shard's in its queue's order, the shards interleaved by time
+    expect(listed.map((e) => e.instance).sort()).toEqual([...waiting].sort());
+    for (const i of [0, 1]) expect(listed.filter((e) => shardOf(e.customer, 2) === i).map((e) => e.instance)).toEqual(perShard[i]!.entries.map((e) => e.instance));
+    expect(new Set(listed.map((e) => shardOf(e.customer, 2))).size).toBe(2);
+    // A single node's cursor is not this node's; no dead letters here.
+    const wrong = await fetch(`${http}/v1/outbox/sms?cursor=12`, { headers: adminHeaders });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toMatchObject({ code: 'invalid', detail: expect.stringContaining('query "cursor"') as string });
+    expect(await (await fetch(`${http}/v1/outbox/sms/dead`, { headers: adminHeaders })).json()).toEqual({ channel: 'sms', entries: [] });
+
+    // Sent again: the shard that holds it answers; its audit entry reaches the node's trail with the attempts before.
+    const one = listed.find((e) => shardOf(e.customer, 2) === 1)!;
+    const retried = await fetch(`${http}/v1/outbox/sms/${encodeURIComponent(one.instance)}/retry`, { method: 'POST', headers: adminHeaders });
+    expect(retried.status).toBe(200);
+    expect(await retried.json()).toEqual({ channel: 'sms', instance: one.instance, retried: true });
+    const trail = (await (await fetch(`${http}/v1/audit?action=outbox.retry`, { headers: adminHeaders })).json()) as { entries: Array<{ target: string; before: unknown; after: unknown }> };
+    expect(trail.entries).toEqual([expect.objectContaining({ target: `outbox:sms/${one.instance}`, before: { attempts: expect.any(Number) as number, dead: false }, after: { dead: false } })]);
+    const none = await fetch(`${http}/v1/outbox/sms/no-such-instance/retry`, { method: 'POST', headers: adminHeaders });
+    expect(none.status).toBe(404);
+  }, 60_000);
 });

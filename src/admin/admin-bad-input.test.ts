@@ -143,6 +143,7 @@ describe('bodies and queries', () => {
       status: 400,
       body: problemBody('invalid', 'field "type": may hold letters, digits and . _ : - only'),
     });
+    expect(await api('GET', '/v1/outbox/sms/dead?cursor=1.2')).toEqual({ status: 400, body: problemBody('invalid', 'query "cursor": must be the next of the page before: up to 16 digits') });
     expect(await api('GET', '/v1/outbox/sms/dead?cursor=abc')).toEqual({ status: 400, body: problemBody('invalid', 'query "cursor": must be the next of the page before: up to 16 digits') });
   });
 });

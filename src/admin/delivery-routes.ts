@@ -65,6 +65,8 @@ const DEAD_SCAN = 10_000;
 export type OutboxPageParams = Static<typeof OutboxPageQuery>;
 
 function pageBounds(query: OutboxPageParams): { limit: number; after: number | undefined } {
+  // (a cursor of a node with shards, positions joined by ".", is not this node's)
+  if (query.cursor?.includes('.') === true) throw new KairosError('invalid', 'query "cursor": must be the next of the page before: up to 16 digits');
   return { limit: query.limit ?? 100, after: query.cursor === undefined ? undefined : Number(query.cursor) };
 }
 
@@ -84,7 +86,7 @@ export async function outboxPage(store: Store, channel: string, query: OutboxPag
  * cursor, up to `limit`; `next` when more of the queue is left to look through (so a page may
  * hold fewer than `limit`, even none, and still have a `next`).
  */
-async function deadPage(store: Store, channel: string, query: OutboxPageParams): Promise<{ channel: string; entries: OutboxRecord[]; next?: string }> {
+export async function deadPage(store: Store, channel: string, query: OutboxPageParams): Promise<{ channel: string; entries: OutboxRecord[]; next?: string }> {
   const { limit, after } = pageBounds(query);
   const entries: OutboxRecord[] = [];
   let cursor = after;

@@ -3,12 +3,14 @@ import { contactIdentifierKinds } from '../../actors/index.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { KairosError } from '../errors.js';
 import type { CustomerHost, CustomerView } from '../runtime/customer-host.js';
+import { deadPage, outboxPage } from '../admin/delivery-routes.js';
 import type { ScanPlan } from '../runtime/draft-count-workers.js';
 import { parallelScanOf } from '../runtime/draft-count-workers.js';
 import type { FlatCounter, MetaCounters } from '../runtime/meta-counters.js';
 import { flattenCounter } from '../runtime/meta-counters.js';
 import type { StopList } from '../stop-list.js';
 import type { StopEntry, Store } from '../store/store.js';
+import type { ShardOutboxPage } from './merged-outbox.js';
 
 /**
  * What the main thread of a node with shards asks a shard for the admin API
@@ -42,7 +44,15 @@ export type ShardCall =
   /** the shard's members of a segment after `after`, at most `limit`, in id order: the main thread merges every shard's pages */
   | { op: 'members'; segment: string; limit: number; after?: string | undefined }
   /** where the shard's store can be scanned from worker threads (a draft count over the node: src/runtime/draft-count.ts), undefined when it cannot */
-  | { op: 'scanPlan' };
+  | { op: 'scanPlan' }
+  /** a page of the shard's outbox on a channel after its position (`after`, a seq), or of its dead letters: the main thread merges every shard's (merged-outbox.ts) */
+  | { op: 'outbox'; channel: string; limit: number; after?: number | undefined; dead: boolean }
+  /**
+   * a dead letter (or any entry) of the shard's outbox sent again: the audit entry (the draft,
+   * its `before` filled in here) written with the change; the shard's dispatcher woken.
+   * Answers false when the shard has no such entry
+   */
+  | { op: 'retry'; channel: string; instance: string; draft: AuditDraft };
 
 /** What each call answers. */
 export interface ShardCallResults {
@@ -56,6 +66,8 @@ export interface ShardCallResults {
   audit: AuditRecord[];
   members: string[];
   scanPlan: ScanPlan | undefined;
+  outbox: ShardOutboxPage;
+  retry: boolean;
 }
 
 export type ShardCallResult<C extends ShardCall> = ShardCallResults[C['op']];
@@ -72,6 +84,8 @@ export interface ShardCallParts {
   stopList: StopList;
   /** every total across customers the shard keeps (src/runtime/ledger-counters.ts) */
   counters: ReadonlyArray<MetaCounters<object>>;
+  /** wakes the shard's dispatcher (an entry sent again) */
+  kick: () => void;
 }
 
 /** Answers a call in the shard (its worker). */
@@ -115,5 +129,17 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       return p.store.listSegmentMembers(call.segment, call.limit, call.after);
     case 'scanPlan':
       return parallelScanOf(p.store)?.parallelScan();
+    case 'outbox': {
+      const query = { limit: call.limit, ...(call.after === undefined ? {} : { cursor: String(call.after) }) };
+      const page = call.dead ? await deadPage(p.store, call.channel, query) : await outboxPage(p.store, call.channel, query);
+      return page.next === undefined ? { entries: page.entries } : { entries: page.entries, next: page.next };
+    }
+    case 'retry': {
+      const was = await p.store.getOutbox(call.channel, call.instance);
+      if (was === undefined) return false;
+      const retried = await p.store.retryOutbox(call.channel, call.instance, { ...call.draft, before: { attempts: was.attempts, dead: was.dead === true } });
+      if (retried) p.kick();
+      return retried;
+    }
   }
 }

@@ -1,9 +1,12 @@
 import type { AuditDraft } from '../audit/audit-chain.js';
+import { auditDraft } from '../audit/audit.js';
 import { adminRoutes, moveClockOperation, outboxOperation, statusOperation } from '../admin/admin-routes.js';
 import { auditRoutes } from '../admin/audit-routes.js';
 import { catalogRoutes } from '../admin/catalog-routes.js';
 import { keyRoutes } from '../admin/key-routes.js';
 import { learningRoutes } from '../admin/learning-routes.js';
+import type { OutboxPageParams } from '../admin/delivery-routes.js';
+import { deadLettersOperation, retryOperation } from '../admin/delivery-routes.js';
 import { privacyRoutes } from '../admin/privacy-routes.js';
 import { segmentRoutes } from '../admin/segment-routes.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
@@ -13,10 +16,13 @@ import type { Logger } from '../logger.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
 import { DraftCounts } from '../runtime/draft-count.js';
 import type { ServerStatus } from '../schema/http/admin-schemas.js';
+import { route } from '../schema/http/bind-route.js';
+import type { OutboxRecord } from '../schema/http/delivery-schemas.js';
 import { StopList } from '../stop-list.js';
 import type { StopEntry, Store } from '../store/store.js';
 import type { Route } from '../transport/http.js';
 import type { KeyRing } from '../transport/key-ring.js';
+import { mergeOutboxPages, shardPositions } from './merged-outbox.js';
 import type { MergedTotals } from './merged-totals.js';
 import type { Shards } from './shards.js';
 import type { ShardCall } from './shard-calls.js';
@@ -128,8 +134,37 @@ export interface ShardedAdminParts {
   status: (actors: { hot: number; dirty: number }) => ServerStatus;
 }
 
-/** The operations a node with shards serves through these routes' families but not yet (each answers 503 `unavailable`). */
+/** The operations a node with shards serves through these routes' families but not yet (each answers 503 `unavailable`), or serves otherwise (the outbox: shardedDeliveryRoutes). */
 const notYet = new Set([outboxOperation.operationId, moveClockOperation.operationId, 'listModels', 'getModel', 'getModelHistory', 'resetModel']);
+
+/**
+ * The outbox over the shards (each keeps its customers' deliveries in its own store): a
+ * channel's entries and its dead letters, every shard's page after its own position merged
+ * oldest first (merged-outbox.ts: the cursor holds a position a shard); an entry sent again by
+ * the shard that holds it, its audit entry written with the change there and copied into the
+ * node's trail before the answer.
+ */
+function shardedDeliveryRoutes(p: ShardedAdminParts): Route[] {
+  const { shards, clock, relay, logger } = p;
+  const page = async (channel: string, query: OutboxPageParams, dead: boolean): Promise<{ channel: string; entries: OutboxRecord[]; next?: string }> => {
+    const limit = query.limit ?? 100;
+    const positions = shardPositions(query.cursor, shards.count);
+    const pages = await Promise.all(positions.map((after, i) => shards.call(i, { op: 'outbox', channel, limit, after, dead })));
+    return { channel, ...mergeOutboxPages(pages, positions, limit) };
+  };
+  return [
+    route(outboxOperation, async ({ params: { channel }, query }) => ({ status: 200, body: await page(channel, query, false) })),
+    route(deadLettersOperation, async ({ params: { channel }, query }) => ({ status: 200, body: await page(channel, query, true) })),
+    route(retryOperation, async ({ params: { channel, instance }, call }) => {
+      // (its `before`, the entry's attempts, is filled in by the shard that holds it)
+      const draft = auditDraft(call, clock.now(), 'outbox.retry', `outbox:${channel}/${instance}`, undefined, { dead: false });
+      const shard = (await shards.callEvery({ op: 'retry', channel, instance, draft })).indexOf(true);
+      if (shard < 0) throw new KairosError('not_found', `no outbox entry "${instance}" on ${channel}`);
+      await relay.relay(shard).catch((err: unknown) => logger.error({ err }, "copying a shard's audit entries into the node's trail failed; retried every minute"));
+      return { status: 200, body: { channel, instance, retried: true as const } };
+    }),
+  ];
+}
 
 /** The customer host's admin side on a node with shards: each call asked of the customer's shard. */
 function shardedHost(p: ShardedAdminParts): Pick<CustomerHost, 'view' | 'erase' | 'pollReminders' | 'explain' | 'preview'> {
@@ -208,5 +243,5 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
     ...privacyRoutes({ host, stopList, clock }),
     ...keyRoutes({ keys: p.keys, logger, clock }),
   ];
-  return routes.filter((r) => !notYet.has(r.operation.operationId));
+  return [...routes.filter((r) => !notYet.has(r.operation.operationId)), ...shardedDeliveryRoutes(p)];
 }

@@ -5295,7 +5295,7 @@ export interface operations {
             query?: {
                 /** @description how many entries, 1 to 10000 (100 by default) */
                 limit?: number;
-                /** @description the next of the page before */
+                /** @description the next of the page before (opaque: a queue position, or on a node with shards one a shard) */
                 cursor?: string;
             };
             header?: never;
@@ -8663,7 +8663,7 @@ export interface operations {
             query?: {
                 /** @description how many entries, 1 to 10000 (100 by default) */
                 limit?: number;
-                /** @description the next of the page before */
+                /** @description the next of the page before (opaque: a queue position, or on a node with shards one a shard) */
                 cursor?: string;
             };
             header?: never;

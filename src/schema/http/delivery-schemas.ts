@@ -68,7 +68,13 @@ export const OutboxPageReply = Type.Object(
 
 export const OutboxPageQuery = Type.Object({
   limit: Type.Optional(Limit(10_000)),
-  cursor: Type.Optional(Type.String({ pattern: '^\\d{1,16}$', patternMessage: 'must be the next of the page before: up to 16 digits', description: 'the next of the page before' })),
+  cursor: Type.Optional(
+    Type.String({
+      pattern: '^(\\d{1,16}|\\d{0,16}(\\.\\d{0,16}){1,255})$',
+      patternMessage: 'must be the next of the page before: up to 16 digits',
+      description: 'the next of the page before (opaque: a queue position, or on a node with shards one a shard)',
+    }),
+  ),
 });
 
 export const RetryReply = Type.Object({ channel: Type.String(), instance: Type.String(), retried: Type.Literal(true) }, { $id: 'Retried' });
