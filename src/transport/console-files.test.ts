@@ -16,7 +16,8 @@ let k: TestKairos;
 let asset: string;
 beforeAll(async () => {
   const assets = readdirSync(join(packageRoot(), 'dist', 'console', 'assets'));
-  asset = assets.find((f) => f.endsWith('.js'))!;
+  // the entry script, the one the page names (the others are chunks fetched later: Chart.js, csv-parse)
+  asset = assets.find((f) => f.startsWith('index-') && f.endsWith('.js'))!;
   expect(asset, 'dist/console is not built: npm run build').toBeDefined();
   k = await startTestKairos({ config: { store: 'memory', demo: false } });
 });
