@@ -1,18 +1,36 @@
 import type { OutcomeRow as FileRow, ParsedRecord } from '../../src/outcome-rows';
 import { OUTCOME_CSV_OPTIONS, outcomeRowsOfRecords } from '../../src/outcome-rows';
+import type * as CsvParse from 'csv-parse/browser/esm/sync';
 
 /**
  * A dialer's outcomes file (CSV with a header: instance or customer, outcome, at, callback_at,
  * interest) as the rows POST /v1/runs/{id}/outcomes takes, each with its line in the file: the
  * column rules of `kairos run outcomes` (src/outcome-rows.ts), parsed with csv-parse's browser
- * build, loaded when a file is chosen (it stays out of the first page's script).
+ * build, a chunk of its own: fetched while the browser is idle once the upload is on screen
+ * (`preloadOutcomesParser`), or when a file is chosen (it stays out of the first page's script).
  */
 
 export type OutcomeRow = FileRow & { outcome: string };
 
+type Parser = typeof CsvParse;
+
+let parser: Promise<Parser> | undefined;
+const loadParser = (): Promise<Parser> => (parser ??= import('csv-parse/browser/esm/sync'));
+
+/** csv-parse fetched and compiled while the browser is idle, so that a chosen file is read at once. */
+export function preloadOutcomesParser(): void {
+  const idle = typeof requestIdleCallback === 'function' ? requestIdleCallback : (f: () => void) => setTimeout(f, 200);
+  idle(() => {
+    loadParser().catch(() => (parser = undefined));
+  });
+}
+
 /** The file's rows with their lines (the header is line 1), or what is wrong with the file as a whole. */
 export async function outcomeRowsOf(text: string): Promise<Array<{ line: number; row: OutcomeRow }> | { problem: string }> {
-  const { parse } = await import('csv-parse/browser/esm/sync');
+  const { parse } = await loadParser().catch((err: unknown) => {
+    parser = undefined;
+    throw err;
+  });
   let parsed: ParsedRecord[];
   try {
     parsed = parse(text, OUTCOME_CSV_OPTIONS) as unknown as ParsedRecord[];

@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Api, Schemas } from '../api/client';
 import { problemText } from '../api/client';
 import { label, useTexts } from '../i18n/texts';
-import { outcomeRowsOf } from '../outcomes-csv';
+import { outcomeRowsOf, preloadOutcomesParser } from '../outcomes-csv';
 import { ProblemAlert } from './problem-alert';
 
 /** The outcomes an operator records for a call (the API takes others too: the dialer's file may carry them). */
@@ -76,6 +76,7 @@ export function OutcomesUpload({ api, run, onDone }: { api: Api; run: string; on
   const [result, setResult] = useState<{ rows: number; recorded: number; duplicates: number; rejected: Array<{ line: number; reason: string }> }>();
   const [problem, setProblem] = useState<string>();
   const [busy, setBusy] = useState(false);
+  useEffect(preloadOutcomesParser, []);
   const upload = async (file: File): Promise<void> => {
     setBusy(true);
     setResult(undefined);
