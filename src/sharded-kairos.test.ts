@@ -348,4 +348,52 @@ describe('a node with two shards', () => {
     const none = await fetch(`${http}/v1/outbox/sms/no-such-instance/retry`, { method: 'POST', headers: adminHeaders });
     expect(none.status).toBe(404);
   }, 60_000);
+
+  it("takes a customer's master data on their shard, its identifiers claimed in the directory first: one another shard holds is refused", async () => {
+    // Two new customers, one a shard.
+    const ids = Array.from({ length: 40 }, (_, i) => `crm-${i}`);
+    const one = ids.find((id) => shardOf(id, 2) === 0)!;
+    const two = ids.find((id) => shardOf(id, 2) === 1)!;
+    const put = (id: string, body: unknown, query = ''): Promise<Response> =>
+      fetch(`${http}/v1/customers/${id}${query}`, { method: query === '' ? 'PUT' : 'PATCH', headers: { ...adminHeaders, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const created = await put(one, { last_name: 'Сидорова', first_name: 'Анна', patronymic: 'Петровна', birth_date: '1960-03-01', phone: '8 916 555-01-23', consent_sms: true });
+    expect(created.status).toBe(200);
+    expect(await created.json()).toEqual({ id: one, outcome: 'created' });
+    // the phone normalised as the import stores it, claimed for her shard
+    expect(k.shards.ownerOf({ kind: 'phone', value: '+79165550123' })).toBe(0);
+    const card = (await (await fetch(`${http}/v1/customers/${one}`, { headers: adminHeaders })).json()) as { identifiers: { phone?: string[] }; profile: { lastName: string } };
+    expect(card).toMatchObject({ identifiers: { phone: ['+79165550123'] }, profile: { lastName: 'Сидорова' } });
+    // The same fields again change nothing.
+    expect(await (await put(one, { last_name: 'Сидорова', first_name: 'Анна', patronymic: 'Петровна', birth_date: '1960-03-01', phone: '+7 916 555 01 23', consent_sms: true })).json()).toEqual({ id: one, outcome: 'unchanged' });
+
+    // Her phone for a customer of the other shard: refused, naming the field; nothing made there.
+    const taken = await put(two, { last_name: 'Орлов', first_name: 'Пётр', phone: '+79165550123' });
+    expect(taken.status).toBe(400);
+    expect(await taken.json()).toMatchObject({ code: 'invalid', detail: 'field "body.phone": identifier_taken' });
+    expect((await fetch(`${http}/v1/customers/${two}`, { headers: adminHeaders })).status).toBe(404);
+    // A field the import refuses on its own is refused before anything is claimed.
+    const bad = await put(two, { last_name: 'Орлов', phone: '+7 916 555', email: 'petr@example.ru' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'invalid', detail: expect.stringContaining('body.phone') as string });
+    expect(k.shards.ownerOf({ kind: 'email', value: 'petr@example.ru' })).toBeUndefined();
+
+    // An event naming her phone only reaches her, on her shard.
+    const gw = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
+    const reply = await gw.request({ t: 'event', id: uid('p'), type: 'ib.login', customer: { phone: '+79165550123' }, channel: 'ib' });
+    gw.close();
+    expect(reply).toMatchObject({ t: 'decision', customer: one });
+
+    // A consent withdrawn by PATCH with a reason: her card says so, the node's trail holds the entry with the reason.
+    const patched = await put(one, { consent_sms: false }, '?reason=по%20телефону');
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toEqual({ id: one, outcome: 'updated' });
+    const after = (await (await fetch(`${http}/v1/customers/${one}`, { headers: adminHeaders })).json()) as { consents: Record<string, { granted: boolean }> };
+    expect(after.consents.sms?.granted).toBe(false);
+    const trail = (await (await fetch(`${http}/v1/audit?action=customer.`, { headers: adminHeaders })).json()) as { entries: Array<{ action: string; target: string; after: Record<string, unknown> }> };
+    expect(trail.entries.filter((e) => e.target === one).map((e) => e.action).sort()).toEqual(['customer.patch', 'customer.put', 'customer.put']);
+    expect(trail.entries.find((e) => e.action === 'customer.patch' && e.target === one)?.after).toMatchObject({ reason: 'по телефону', consents: { sms: false } });
+    const unknown = await put('crm-nobody', { consent_sms: false }, '?reason=x');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ code: 'unknown_customer' });
+  }, 60_000);
 });

@@ -1,12 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
-import type { GatewayEvent } from '../../actors/index.js';
+import type { ContactIdentifierKind, GatewayEvent } from '../../actors/index.js';
+import { contactIdentifierKinds } from '../../actors/index.js';
 import { audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { KairosError, asKairosError } from '../errors.js';
 import { stable } from '../import/customer-from-row.js';
 import { emptyMapping } from '../import/import-mapping.js';
+import { prepareRow } from '../import/prepare-row.js';
 import { profileEventData } from '../import/imported-profile.js';
 import type { ImportCounts } from '../import/import-customers.js';
 import { importCustomerRows, summaryLine } from '../import/import-customers.js';
@@ -198,18 +200,39 @@ function consentDiff(change: { before: CustomerRecord; after: CustomerRecord } |
   return { before, after };
 }
 
+/** A customer's fields as an import's row (canonical columns, the path's id); a body naming another id is refused. */
+function bodyRow(id: string, body: Record<string, unknown>): SourceRow {
+  if (body.id !== undefined && body.id !== null && cellText(body.id) !== id) throw new KairosError('invalid', `field "body.id": "${cellText(body.id)}" is not the path's id "${id}"`);
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) fields[k] = cellText(v);
+  fields.id = id;
+  const raw = JSON.stringify(body);
+  return { line: 1, raw, fields, bytes: raw.length };
+}
+
+const rowRefusal = (r: { column: string; reason: string }): KairosError => new KairosError('invalid', `field "body.${r.column}": ${r.reason}`, { details: { column: r.column, reason: r.reason } });
+
+/**
+ * The identifiers a customer's fields name (phone, e-mail, card), normalised as the import
+ * stores them, each with its field: what a node with shards claims in its directory before
+ * the fields go to the customer's shard. A row the import would refuse on its own is refused
+ * here the same way (400 naming the field).
+ */
+export function bodyIdentifiers(id: string, body: Record<string, unknown>, now: number): Array<{ kind: ContactIdentifierKind; value: string; field: string }> {
+  const row = prepareRow(bodyRow(id, body), emptyMapping, { now });
+  if ('reason' in row.outcome) throw rowRefusal(row.outcome);
+  const out: Array<{ kind: ContactIdentifierKind; value: string; field: string }> = [];
+  for (const kind of contactIdentifierKinds) for (const value of row.outcome.identifiers[kind] ?? []) out.push({ kind, value, field: row.sources[kind as 'phone'] ?? kind });
+  return out;
+}
+
 async function applyOne(
   d: CustomerImportDeps,
   id: string,
   body: Record<string, unknown>,
   seen?: (change: { before: CustomerRecord; after: CustomerRecord }) => void,
 ): Promise<'created' | 'updated' | 'unchanged'> {
-  if (body.id !== undefined && body.id !== null && cellText(body.id) !== id) throw new KairosError('invalid', `field "body.id": "${cellText(body.id)}" is not the path's id "${id}"`);
-  const fields: Record<string, string> = {};
-  for (const [k, v] of Object.entries(body)) fields[k] = cellText(v);
-  fields.id = id;
-  const raw = JSON.stringify(body);
-  const rows: SourceRow[] = [{ line: 1, raw, fields, bytes: raw.length }];
+  const rows: SourceRow[] = [bodyRow(id, body)];
   let rejected: { column: string; reason: string } | undefined;
   const c = await importCustomerRows(d.store, rows, {
     ...apiRun(d),
@@ -219,8 +242,31 @@ async function applyOne(
       return tellHost(d, changes);
     },
   });
-  if (rejected !== undefined) throw new KairosError('invalid', `field "body.${rejected.column}": ${rejected.reason}`, { details: { column: rejected.column, reason: rejected.reason } });
+  if (rejected !== undefined) throw rowRefusal(rejected);
   return c.created > 0 ? 'created' : c.updated > 0 ? 'updated' : 'unchanged';
+}
+
+/**
+ * One customer's master data created or updated (`PUT /v1/customers/{id}`), the change told to
+ * the customer's state and audited as the caller's: the route's work, also what a shard does
+ * for a node with shards (src/shards/shard-calls.ts).
+ */
+export async function putCustomer(d: CustomerImportDeps, id: string, body: Record<string, unknown>, caller: Pick<HttpCall, 'principal'>): Promise<'created' | 'updated' | 'unchanged'> {
+  const outcome = await applyOne(d, id, body);
+  await audit(d, caller, 'customer.put', id, undefined, { outcome, fields: Object.keys(body).sort() });
+  return outcome;
+}
+
+/** Fields of a known customer's master data updated (`PATCH /v1/customers/{id}`): `unknown_customer` when there is none; the consents it moved and the reason in the audit entry. */
+export async function patchCustomer(d: CustomerImportDeps, id: string, body: Record<string, unknown>, reason: string | undefined, caller: Pick<HttpCall, 'principal'>): Promise<'created' | 'updated' | 'unchanged'> {
+  if (!(await d.store.hasCustomer(id))) throw new KairosError('unknown_customer', `no customer "${id}"`);
+  let change: { before: CustomerRecord; after: CustomerRecord } | undefined;
+  const outcome = await applyOne(d, id, body, (c) => (change = c));
+  // The consents it moved (channel → granted) before and after, and the reason given: never the other values.
+  const consents = consentDiff(change);
+  const why = reason === undefined || reason === '' ? {} : { reason };
+  await audit(d, caller, 'customer.patch', id, consents === undefined ? undefined : { consents: consents.before }, { outcome, fields: Object.keys(body).sort(), ...(consents === undefined ? {} : { consents: consents.after }), ...why });
+  return outcome;
 }
 
 export function customerImportRoutes(d: CustomerImportDeps): Route[] {
@@ -234,21 +280,8 @@ export function customerImportRoutes(d: CustomerImportDeps): Route[] {
       // the body is streamed: the route reads call.bodyStream
       { 'application/x-ndjson': () => '' },
     ),
-    route(putCustomerOperation, async ({ params: { id }, body, call }) => {
-      const outcome = await applyOne(d, id, body);
-      await audit(d, call, 'customer.put', id, undefined, { outcome, fields: Object.keys(body).sort() });
-      return { status: 200, body: { id, outcome } };
-    }),
-    route(patchCustomerOperation, async ({ params: { id }, query: { reason }, body, call }) => {
-      if (!(await d.store.hasCustomer(id))) throw new KairosError('unknown_customer', `no customer "${id}"`);
-      let change: { before: CustomerRecord; after: CustomerRecord } | undefined;
-      const outcome = await applyOne(d, id, body, (c) => (change = c));
-      // The consents it moved (channel → granted) before and after, and the reason given: never the other values.
-      const consents = consentDiff(change);
-      const why = reason === undefined || reason === '' ? {} : { reason };
-      await audit(d, call, 'customer.patch', id, consents === undefined ? undefined : { consents: consents.before }, { outcome, fields: Object.keys(body).sort(), ...(consents === undefined ? {} : { consents: consents.after }), ...why });
-      return { status: 200, body: { id, outcome } };
-    }),
+    route(putCustomerOperation, async ({ params: { id }, body, call }) => ({ status: 200, body: { id, outcome: await putCustomer(d, id, body, call) } })),
+    route(patchCustomerOperation, async ({ params: { id }, query: { reason }, body, call }) => ({ status: 200, body: { id, outcome: await patchCustomer(d, id, body, reason, call) } })),
   ];
 }
 

@@ -15,7 +15,7 @@ export interface AuditDeps {
  * The one way an admin route records a change: who made it (the call's principal), what, to
  * what, the state before and after (no personal data in clear), at the server's clock.
  */
-export function auditDraft(call: HttpCall, at: number, action: string, target: string, before?: unknown, after?: unknown): AuditDraft {
+export function auditDraft(call: Pick<HttpCall, 'principal'>, at: number, action: string, target: string, before?: unknown, after?: unknown): AuditDraft {
   if (call.principal === undefined) throw new KairosError('internal', `an audited change (${action}) on a call without a principal`);
   const draft: AuditDraft = { at, who: { name: call.principal.name, role: call.principal.role }, action, target };
   if (before !== undefined) draft.before = before;
@@ -38,7 +38,7 @@ export function customerAuditDraft(at: number, action: string, target: string, b
  */
 export function audit(
   d: AuditDeps,
-  call: HttpCall,
+  call: Pick<HttpCall, 'principal'>,
   action: string,
   target: string,
   before?: unknown,

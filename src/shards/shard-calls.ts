@@ -3,7 +3,11 @@ import { contactIdentifierKinds } from '../../actors/index.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { KairosError } from '../errors.js';
 import type { CustomerHost, CustomerView } from '../runtime/customer-host.js';
+import { patchCustomer, putCustomer } from '../admin/customer-import-routes.js';
 import { deadPage, outboxPage } from '../admin/delivery-routes.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { Principal } from '../transport/principal.js';
 import type { ScanPlan } from '../runtime/draft-count-workers.js';
 import { parallelScanOf } from '../runtime/draft-count-workers.js';
 import type { FlatCounter, MetaCounters } from '../runtime/meta-counters.js';
@@ -52,7 +56,9 @@ export type ShardCall =
    * its `before` filled in here) written with the change; the shard's dispatcher woken.
    * Answers false when the shard has no such entry
    */
-  | { op: 'retry'; channel: string; instance: string; draft: AuditDraft };
+  | { op: 'retry'; channel: string; instance: string; draft: AuditDraft }
+  /** a customer's master data created or updated (`put`), or updated (`patch`), as the caller: its identifiers claimed for this shard already */
+  | { op: 'upsert'; mode: 'put' | 'patch'; id: string; body: Record<string, unknown>; reason?: string | undefined; principal: Principal };
 
 /** What each call answers. */
 export interface ShardCallResults {
@@ -68,6 +74,7 @@ export interface ShardCallResults {
   scanPlan: ScanPlan | undefined;
   outbox: ShardOutboxPage;
   retry: boolean;
+  upsert: 'created' | 'updated' | 'unchanged';
 }
 
 export type ShardCallResult<C extends ShardCall> = ShardCallResults[C['op']];
@@ -86,6 +93,8 @@ export interface ShardCallParts {
   counters: ReadonlyArray<MetaCounters<object>>;
   /** wakes the shard's dispatcher (an entry sent again) */
   kick: () => void;
+  clock: Clock;
+  logger: Logger;
 }
 
 /** Answers a call in the shard (its worker). */
@@ -140,6 +149,10 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       const retried = await p.store.retryOutbox(call.channel, call.instance, { ...call.draft, before: { attempts: was.attempts, dead: was.dead === true } });
       if (retried) p.kick();
       return retried;
+    }
+    case 'upsert': {
+      const caller = { principal: call.principal };
+      return call.mode === 'put' ? putCustomer(p, call.id, call.body, caller) : patchCustomer(p, call.id, call.body, call.reason, caller);
     }
   }
 }

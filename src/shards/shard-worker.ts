@@ -80,7 +80,7 @@ class SubscriberStandIn implements Subscriber {
   }
 }
 const standIns = new Map<number, SubscriberStandIn>();
-const callParts: ShardCallParts = { host, store, catalog: () => catalog, stopList: ledgers.stopList, counters: ledgerCounters(ledgers), kick: () => void dispatcher.pump() };
+const callParts: ShardCallParts = { host, store, catalog: () => catalog, stopList: ledgers.stopList, counters: ledgerCounters(ledgers), kick: () => void dispatcher.pump(), clock, logger };
 
 const stopHostTimers = startHostTimers(config, host, logger);
 // Segment memberships moved by time for this shard's customers, as a single node's sweep does for all.

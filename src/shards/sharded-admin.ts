@@ -5,6 +5,7 @@ import { auditRoutes } from '../admin/audit-routes.js';
 import { catalogRoutes } from '../admin/catalog-routes.js';
 import { keyRoutes } from '../admin/key-routes.js';
 import { learningRoutes } from '../admin/learning-routes.js';
+import { bodyIdentifiers, patchCustomerOperation, putCustomerOperation } from '../admin/customer-import-routes.js';
 import type { OutboxPageParams } from '../admin/delivery-routes.js';
 import { deadLettersOperation, retryOperation } from '../admin/delivery-routes.js';
 import { privacyRoutes } from '../admin/privacy-routes.js';
@@ -20,7 +21,7 @@ import { route } from '../schema/http/bind-route.js';
 import type { OutboxRecord } from '../schema/http/delivery-schemas.js';
 import { StopList } from '../stop-list.js';
 import type { StopEntry, Store } from '../store/store.js';
-import type { Route } from '../transport/http.js';
+import type { HttpCall, Route } from '../transport/http.js';
 import type { KeyRing } from '../transport/key-ring.js';
 import { mergeOutboxPages, shardPositions } from './merged-outbox.js';
 import type { MergedTotals } from './merged-totals.js';
@@ -188,6 +189,31 @@ function shardedHost(p: ShardedAdminParts): Pick<CustomerHost, 'view' | 'erase' 
   };
 }
 
+/**
+ * A customer's master data on a node with shards (`PUT`, `PATCH /v1/customers/{id}`): the
+ * identifiers the fields name are claimed in the node's directory for the customer's shard (one
+ * another shard holds is refused, 400 `identifier_taken`, as a single node refuses an
+ * identifier that belongs to another customer), then the shard applies the fields as a single
+ * node does (its own identity index, the change told to the customer's state, the audit entry,
+ * copied into the node's trail before the answer).
+ */
+function shardedCustomerRoutes(p: ShardedAdminParts): Route[] {
+  const { shards, clock, relay, logger } = p;
+  const upsert = async (mode: 'put' | 'patch', id: string, body: Record<string, unknown>, reason: string | undefined, call: HttpCall): Promise<'created' | 'updated' | 'unchanged'> => {
+    if (call.principal === undefined) throw new KairosError('internal', 'a change of master data without a principal');
+    const held = await shards.claimFor(id, bodyIdentifiers(id, body, clock.now()));
+    if (held !== undefined) throw new KairosError('invalid', `field "body.${held.field}": identifier_taken`, { details: { column: held.field, reason: 'identifier_taken' } });
+    const shard = shards.shardOf(id);
+    const outcome = await shards.call(shard, { op: 'upsert', mode, id, body, reason, principal: call.principal });
+    await relay.relay(shard).catch((err: unknown) => logger.error({ err }, "copying a shard's audit entries into the node's trail failed; retried every minute"));
+    return outcome;
+  };
+  return [
+    route(putCustomerOperation, async ({ params: { id }, body, call }) => ({ status: 200, body: { id, outcome: await upsert('put', id, body, undefined, call) } })),
+    route(patchCustomerOperation, async ({ params: { id }, query: { reason }, body, call }) => ({ status: 200, body: { id, outcome: await upsert('patch', id, body, reason, call) } })),
+  ];
+}
+
 /** UTF-8 byte order: the order of LMDB's keys, in which each shard lists its members. */
 const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
@@ -243,5 +269,5 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
     ...privacyRoutes({ host, stopList, clock }),
     ...keyRoutes({ keys: p.keys, logger, clock }),
   ];
-  return [...routes.filter((r) => !notYet.has(r.operation.operationId)), ...shardedDeliveryRoutes(p)];
+  return [...routes.filter((r) => !notYet.has(r.operation.operationId)), ...shardedDeliveryRoutes(p), ...shardedCustomerRoutes(p)];
 }

@@ -323,6 +323,32 @@ export class Shards {
     });
   }
 
+  /**
+   * A customer's identifiers claimed for their shard before their master data goes there
+   * (`PUT`/`PATCH /v1/customers/{id}` on a node with shards): answers the first that another
+   * shard holds (nothing is claimed then: the caller refuses the fields, as a single node
+   * refuses an identifier that belongs to another customer), else resolves once every new
+   * claim is durable. A claim whose fields the shard then refuses stays: it only says where to
+   * ask (that shard), never that anyone holds the identifier, so no customer is made twice.
+   */
+  async claimFor<I extends { kind: ContactIdentifierKind; value: string }>(id: string, identifiers: readonly I[]): Promise<I | undefined> {
+    const shard = this.shardOf(id);
+    const held = identifiers.find((i) => {
+      const c = this.directory.lookup(i.kind, i.value);
+      return c !== undefined && c.shard !== shard;
+    });
+    if (held !== undefined) return held;
+    const writes: ClaimWrite[] = [];
+    for (const i of identifiers) {
+      const c = this.directory.lookup(i.kind, i.value);
+      if (c === undefined) writes.push(this.directory.claim(i.kind, i.value, shard));
+      else if (c.write !== undefined) writes.push(c.write);
+    }
+    await Promise.all(writes.map((w) => w.done));
+    if (writes.some((w) => w.failed)) throw new KairosError('unavailable', "the node's directory could not record an identifier: retry later");
+    return undefined;
+  }
+
   /** The shard that owns a customer: its id's; or, by a phone, e-mail or card, the one the directory names (undefined: never seen). */
   ownerOf(who: { id: string } | { kind: ContactIdentifierKind; value: string }): number | undefined {
     return 'id' in who ? this.shardOf(who.id) : this.directory.lookup(who.kind, who.value)?.shard;
