@@ -1,3 +1,4 @@
+import { customerOfInstance } from '../../actors/index.js';
 import type { AuditDraft } from '../audit/audit-chain.js';
 import { auditDraft } from '../audit/audit.js';
 import { adminRoutes, moveClockOperation, outboxOperation, statusOperation } from '../admin/admin-routes.js';
@@ -159,7 +160,15 @@ function shardedDeliveryRoutes(p: ShardedAdminParts): Route[] {
     route(retryOperation, async ({ params: { channel, instance }, call }) => {
       // (its `before`, the entry's attempts, is filled in by the shard that holds it)
       const draft = auditDraft(call, clock.now(), 'outbox.retry', `outbox:${channel}/${instance}`, undefined, { dead: false });
-      const shard = (await shards.callEvery({ op: 'retry', channel, instance, draft })).indexOf(true);
+      // Asked of the shard of the customer the instance names (a shard starting elsewhere does not
+      // matter), then, should it hold no such entry, of the others one at a time: the first that has it sends it again, once.
+      const owner = customerOfInstance(instance);
+      const first = owner === undefined ? 0 : shards.shardOf(owner);
+      let shard = -1;
+      for (let n = 0; n < shards.count && shard < 0; n++) {
+        const i = (first + n) % shards.count;
+        if (await shards.call(i, { op: 'retry', channel, instance, draft })) shard = i;
+      }
       if (shard < 0) throw new KairosError('not_found', `no outbox entry "${instance}" on ${channel}`);
       await relay.relay(shard).catch((err: unknown) => logger.error({ err }, "copying a shard's audit entries into the node's trail failed; retried every minute"));
       return { status: 200, body: { channel, instance, retried: true as const } };

@@ -229,3 +229,29 @@ describe('lmdb memory map', () => {
     }
   });
 });
+
+describe("lmdb segment members listed by page", () => {
+  freshDirEachTest('kairos-lmdb-members-');
+
+  it('gives every member once in the keys\' own order (UTF-8 bytes), whatever the ids\' characters', async () => {
+    const store = new LmdbStore(dir);
+    try {
+      // "a😀" sorts after "aＡ" in UTF-8 bytes, before it in JavaScript's UTF-16 order
+      const ids = ['b', 'a😀', 'aＡ', 'a', 'ä'];
+      await store.setSegmentMembers(ids.map((id) => ({ id, segments: ['s'] })));
+      const whole = await store.listSegmentMembers('s', 100);
+      expect(whole).toEqual([...ids].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
+      const paged: string[] = [];
+      let after: string | undefined;
+      for (let i = 0; i < 10; i++) {
+        const page = await store.listSegmentMembers('s', 1, after);
+        if (page.length === 0) break;
+        paged.push(...page);
+        after = page.at(-1);
+      }
+      expect(paged).toEqual(whole);
+    } finally {
+      await store.close();
+    }
+  });
+});

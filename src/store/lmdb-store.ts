@@ -634,7 +634,8 @@ export class LmdbStore implements Store {
     const out: string[] = [];
     for (const key of this.members.getKeys({ start: ['m', segment, after ?? ''] })) {
       if (key[0] !== 'm' || key[1] !== segment || out.length >= limit) break;
-      if (after !== undefined && key[2] <= after) continue;
+      // (the range starts at `after` in the keys' own order, UTF-8 bytes: only `after` itself is left out)
+      if (key[2] === after) continue;
       out.push(key[2]);
     }
     return Promise.resolve(out);

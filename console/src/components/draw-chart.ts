@@ -32,8 +32,12 @@ export function warmCharts(): void {
   });
 }
 
+/** The chunk, fetched once; a failed fetch is forgotten, so the next chart asks again (the tables beside every chart hold its figures meanwhile). */
 function loadKit(): Promise<ChartKit> {
-  kit ??= import('./chart-kit');
+  kit ??= import('./chart-kit').catch((err: unknown) => {
+    kit = undefined;
+    throw err;
+  });
   return kit;
 }
 
@@ -54,8 +58,7 @@ export function drawChart(canvas: HTMLCanvasElement, config: ChartConfiguration)
       canvas.dataset.drawn = 'true';
     })
     .catch(() => {
-      // The chunk did not load (the server restarted with a new build): the table beside every chart still holds its figures.
-      kit = undefined;
+      // The chunk did not load (a network blip; a server restarted with a new build): the table beside the chart still holds its figures.
     });
   return () => {
     live = false;
