@@ -231,7 +231,7 @@ function buildGateway(
       whoamiRoute({ operations: () => allOperations, today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
     ],
     // A node whose store is unreachable, or whose commits fail, takes no traffic (a load balancer sends it elsewhere).
-    ...(config.console ? { console: consoleFiles(join(packageRoot(), 'dist', 'console')) } : {}),
+    ...consoleOption(config),
     notReadyReason: () => (!store.coordination.available() ? 'store unreachable' : host.storeFailing() ? 'store commits are failing' : undefined),
     ...gatewayTls(config),
   });
@@ -325,6 +325,11 @@ export function startBasics(config: Readonly<Config>, options: StartOptions): { 
 }
 
 /** The gateway's TLS files, when both are configured. */
+/** The marketer's console the gateway serves at /console (`KAIROS_CONSOLE`), built into dist/console. */
+export function consoleOption(config: Readonly<Config>): { console?: ReturnType<typeof consoleFiles> } {
+  return config.console ? { console: consoleFiles(join(packageRoot(), 'dist', 'console')) } : {};
+}
+
 export function gatewayTls(config: Readonly<Config>): { tls?: { certFile: string; keyFile: string } } {
   return config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } } : {};
 }

@@ -8,17 +8,15 @@ import { CatalogService } from './catalog/catalog-service.js';
 import type { Config } from './config.js';
 import { lmdbOptions, openStopList } from './host-parts.js';
 import type { Kairos, StartOptions } from './kairos.js';
-import { announce, catalogSeed, drainFor, gatewayTls, once, serverStatus, startBasics } from './kairos.js';
+import { announce, catalogSeed, consoleOption, drainFor, gatewayTls, once, serverStatus, startBasics } from './kairos.js';
 import type { ServerStatus } from './schema/http/admin-schemas.js';
 import { builtinOperations } from './schema/http/builtin-operations.js';
-import { packageRoot } from './paths.js';
 import { MergedTotals } from './shards/merged-totals.js';
 import { recordShardCount } from './shards/shard-count.js';
 import { AuditRelay, NodeStopList, shardedAdminRoutes } from './shards/sharded-admin.js';
 import { Shards } from './shards/shards.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import type { Store } from './store/store.js';
-import { consoleFiles } from './transport/console-files.js';
 import { eventsRoute } from './transport/events-route.js';
 import { GatewayServer } from './transport/gateway-server.js';
 import type { Route } from './transport/http.js';
@@ -98,7 +96,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       logger,
       metrics,
       routes: [...served, ...notYetRoutes(ids)],
-      ...(config.console ? { console: consoleFiles(join(packageRoot(), 'dist', 'console')) } : {}),
+      ...consoleOption(config),
       notReadyReason: () => running.notReadyReason(),
       ...gatewayTls(config),
     });

@@ -1,6 +1,7 @@
 import type { OutcomeRow as FileRow, ParsedRecord } from '../../src/outcome-rows';
 import { OUTCOME_CSV_OPTIONS, outcomeRowsOfRecords } from '../../src/outcome-rows';
 import type * as CsvParse from 'csv-parse/browser/esm/sync';
+import { lazyChunk } from './lazy-chunk';
 
 /**
  * A dialer's outcomes file (CSV with a header: instance or customer, outcome, at, callback_at,
@@ -12,25 +13,14 @@ import type * as CsvParse from 'csv-parse/browser/esm/sync';
 
 export type OutcomeRow = FileRow & { outcome: string };
 
-type Parser = typeof CsvParse;
-
-let parser: Promise<Parser> | undefined;
-const loadParser = (): Promise<Parser> => (parser ??= import('csv-parse/browser/esm/sync'));
+const parser = lazyChunk<typeof CsvParse>(() => import('csv-parse/browser/esm/sync'));
 
 /** csv-parse fetched and compiled while the browser is idle, so that a chosen file is read at once. */
-export function preloadOutcomesParser(): void {
-  const idle = typeof requestIdleCallback === 'function' ? requestIdleCallback : (f: () => void) => setTimeout(f, 200);
-  idle(() => {
-    loadParser().catch(() => (parser = undefined));
-  });
-}
+export const preloadOutcomesParser = parser.preloadWhenIdle;
 
 /** The file's rows with their lines (the header is line 1), or what is wrong with the file as a whole. */
 export async function outcomeRowsOf(text: string): Promise<Array<{ line: number; row: OutcomeRow }> | { problem: string }> {
-  const { parse } = await loadParser().catch((err: unknown) => {
-    parser = undefined;
-    throw err;
-  });
+  const { parse } = await parser.load();
   let parsed: ParsedRecord[];
   try {
     parsed = parse(text, OUTCOME_CSV_OPTIONS) as unknown as ParsedRecord[];

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { StopList } from '../stop-list.js';
 import { maskIdentifier } from '../stop-list.js';
 import type { OutboxRecord, Store } from '../store/store.js';
+import type { AuditDraft } from '../audit/audit-chain.js';
 import { auditDraft, customerAuditDraft } from '../audit/audit.js';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
@@ -110,6 +111,20 @@ export async function deadPage(store: Store, channel: string, query: OutboxPageP
   return more && cursor !== undefined ? { channel, entries, next: String(cursor) } : { channel, entries };
 }
 
+/**
+ * An outbox entry sent again (a dead letter back in the queue, due now), its audit entry (the
+ * draft, its `before` the entry's attempts and whether it was dead) written with the change;
+ * `kick` wakes the dispatcher. False when the store holds no such entry. A single node's route
+ * and a shard (src/shards/shard-calls.ts) both send through it.
+ */
+export async function retryOutboxEntry(store: Store, channel: string, instance: string, draft: AuditDraft, kick: () => void): Promise<boolean> {
+  const was = await store.getOutbox(channel, instance);
+  if (was === undefined) return false;
+  const retried = await store.retryOutbox(channel, instance, { ...draft, before: { attempts: was.attempts, dead: was.dead === true } });
+  if (retried) kick();
+  return retried;
+}
+
 const channelParam = Type.Object({ channel: ChannelParam });
 
 export const deadLettersOperation = operation({
@@ -187,10 +202,8 @@ export function deliveryRoutes(d: DeliveryRouteDeps): Route[] {
   return [
     route(deadLettersOperation, async ({ params: { channel }, query }) => ({ status: 200, body: await deadPage(d.store, channel, query) })),
     route(retryOperation, async ({ params: { channel, instance }, call }) => {
-      const was = await d.store.getOutbox(channel, instance);
-      const draft = auditDraft(call, d.clock.now(), 'outbox.retry', `outbox:${channel}/${instance}`, { attempts: was?.attempts, dead: was?.dead === true }, { dead: false });
-      if (!(await d.store.retryOutbox(channel, instance, draft))) throw new KairosError('not_found', `no outbox entry "${instance}" on ${channel}`);
-      d.kick();
+      const draft = auditDraft(call, d.clock.now(), 'outbox.retry', `outbox:${channel}/${instance}`, undefined, { dead: false });
+      if (!(await retryOutboxEntry(d.store, channel, instance, draft, d.kick))) throw new KairosError('not_found', `no outbox entry "${instance}" on ${channel}`);
       return { status: 200, body: { channel, instance, retried: true as const } };
     }),
     route(unsubscribeOperation, ({ query }) => {

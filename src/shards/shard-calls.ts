@@ -4,7 +4,7 @@ import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { KairosError } from '../errors.js';
 import type { CustomerHost, CustomerView } from '../runtime/customer-host.js';
 import { patchCustomer, putCustomer } from '../admin/customer-import-routes.js';
-import { deadPage, outboxPage } from '../admin/delivery-routes.js';
+import { deadPage, outboxPage, retryOutboxEntry } from '../admin/delivery-routes.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Principal } from '../transport/principal.js';
@@ -140,16 +140,10 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       return parallelScanOf(p.store)?.parallelScan();
     case 'outbox': {
       const query = { limit: call.limit, ...(call.after === undefined ? {} : { cursor: String(call.after) }) };
-      const page = call.dead ? await deadPage(p.store, call.channel, query) : await outboxPage(p.store, call.channel, query);
-      return page.next === undefined ? { entries: page.entries } : { entries: page.entries, next: page.next };
+      return call.dead ? deadPage(p.store, call.channel, query) : outboxPage(p.store, call.channel, query);
     }
-    case 'retry': {
-      const was = await p.store.getOutbox(call.channel, call.instance);
-      if (was === undefined) return false;
-      const retried = await p.store.retryOutbox(call.channel, call.instance, { ...call.draft, before: { attempts: was.attempts, dead: was.dead === true } });
-      if (retried) p.kick();
-      return retried;
-    }
+    case 'retry':
+      return retryOutboxEntry(p.store, call.channel, call.instance, call.draft, p.kick);
     case 'upsert': {
       const caller = { principal: call.principal };
       return call.mode === 'put' ? putCustomer(p, call.id, call.body, caller) : patchCustomer(p, call.id, call.body, call.reason, caller);

@@ -139,6 +139,11 @@ export interface ShardedAdminParts {
 /** The operations a node with shards serves through these routes' families but not yet (each answers 503 `unavailable`), or serves otherwise (the outbox: shardedDeliveryRoutes). */
 const notYet = new Set([outboxOperation.operationId, moveClockOperation.operationId, 'listModels', 'getModel', 'getModelHistory', 'resetModel']);
 
+/** A change's audit entry, written in its shard, copied into the node's trail before the answer; if that fails, the next copy (every minute, and at start) takes it. */
+function intoNodeTrail(p: ShardedAdminParts, shard: number): Promise<void> {
+  return p.relay.relay(shard).catch((err: unknown) => p.logger.error({ err }, "copying a shard's audit entries into the node's trail failed; retried every minute"));
+}
+
 /**
  * The outbox over the shards (each keeps its customers' deliveries in its own store): a
  * channel's entries and its dead letters, every shard's page after its own position merged
@@ -147,7 +152,7 @@ const notYet = new Set([outboxOperation.operationId, moveClockOperation.operatio
  * node's trail before the answer.
  */
 function shardedDeliveryRoutes(p: ShardedAdminParts): Route[] {
-  const { shards, clock, relay, logger } = p;
+  const { shards, clock } = p;
   const page = async (channel: string, query: OutboxPageParams, dead: boolean): Promise<{ channel: string; entries: OutboxRecord[]; next?: string }> => {
     const limit = query.limit ?? 100;
     const positions = shardPositions(query.cursor, shards.count);
@@ -170,7 +175,7 @@ function shardedDeliveryRoutes(p: ShardedAdminParts): Route[] {
         if (await shards.call(i, { op: 'retry', channel, instance, draft })) shard = i;
       }
       if (shard < 0) throw new KairosError('not_found', `no outbox entry "${instance}" on ${channel}`);
-      await relay.relay(shard).catch((err: unknown) => logger.error({ err }, "copying a shard's audit entries into the node's trail failed; retried every minute"));
+      await intoNodeTrail(p, shard);
       return { status: 200, body: { channel, instance, retried: true as const } };
     }),
   ];
@@ -178,17 +183,14 @@ function shardedDeliveryRoutes(p: ShardedAdminParts): Route[] {
 
 /** The customer host's admin side on a node with shards: each call asked of the customer's shard. */
 function shardedHost(p: ShardedAdminParts): Pick<CustomerHost, 'view' | 'erase' | 'pollReminders' | 'explain' | 'preview'> {
-  const { shards, relay, logger } = p;
+  const { shards } = p;
   return {
     view: (id) => shards.view({ id }),
     async erase(id, audit) {
       if (audit === undefined) throw new KairosError('internal', 'an erasure on a node with shards is audited');
       // (the shard puts the count of links it removed into the entry's `after.identifiers`)
       const erased = await shards.erase(id, audit({ identifiers: 0 }));
-      if (erased !== undefined) {
-        // Into the node's trail before the answer; if that fails, the next copy (every minute, and at start) takes it.
-        await relay.relay(shards.shardOf(id)).catch((err: unknown) => logger.error({ err }, "copying a shard's audit entries into the node's trail failed; retried every minute"));
-      }
+      if (erased !== undefined) await intoNodeTrail(p, shards.shardOf(id));
       return erased;
     },
     // (the manual clock is refused with shards, and moving it is not served: nothing here moves time)
@@ -207,14 +209,14 @@ function shardedHost(p: ShardedAdminParts): Pick<CustomerHost, 'view' | 'erase' 
  * copied into the node's trail before the answer).
  */
 function shardedCustomerRoutes(p: ShardedAdminParts): Route[] {
-  const { shards, clock, relay, logger } = p;
+  const { shards, clock } = p;
   const upsert = async (mode: 'put' | 'patch', id: string, body: Record<string, unknown>, reason: string | undefined, call: HttpCall): Promise<'created' | 'updated' | 'unchanged'> => {
     if (call.principal === undefined) throw new KairosError('internal', 'a change of master data without a principal');
     const held = await shards.claimFor(id, bodyIdentifiers(id, body, clock.now()));
     if (held !== undefined) throw new KairosError('invalid', `field "body.${held.field}": identifier_taken`, { details: { column: held.field, reason: 'identifier_taken' } });
     const shard = shards.shardOf(id);
     const outcome = await shards.call(shard, { op: 'upsert', mode, id, body, reason, principal: call.principal });
-    await relay.relay(shard).catch((err: unknown) => logger.error({ err }, "copying a shard's audit entries into the node's trail failed; retried every minute"));
+    await intoNodeTrail(p, shard);
     return outcome;
   };
   return [

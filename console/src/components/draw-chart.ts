@@ -1,14 +1,14 @@
 import type { ChartConfiguration } from 'chart.js';
+import { lazyChunk, whenIdle } from '../lazy-chunk';
 import type * as ChartKitModule from './chart-kit';
 
-type ChartKit = typeof ChartKitModule;
-
-let kit: Promise<ChartKit> | undefined;
+/** The chunk, fetched once; a failed fetch is forgotten, so the next chart asks again (the tables beside every chart hold its figures meanwhile). */
+const kit = lazyChunk<typeof ChartKitModule>(() => import('./chart-kit'));
 let warmed = false;
 
 /** Chart.js fetched now, for a page that will draw a chart once its data is in: the two downloads overlap. */
 export function preloadCharts(): void {
-  loadKit().catch(() => undefined);
+  kit.load().catch(() => undefined);
 }
 
 /**
@@ -19,9 +19,9 @@ export function preloadCharts(): void {
 export function warmCharts(): void {
   if (warmed) return;
   warmed = true;
-  const idle = typeof requestIdleCallback === 'function' ? requestIdleCallback : (f: () => void) => setTimeout(f, 200);
-  idle(() => {
-    loadKit()
+  whenIdle(() => {
+    kit
+      .load()
       .then(({ Chart }) => {
         const canvas = document.createElement('canvas');
         canvas.width = 300;
@@ -30,15 +30,6 @@ export function warmCharts(): void {
       })
       .catch(() => undefined);
   });
-}
-
-/** The chunk, fetched once; a failed fetch is forgotten, so the next chart asks again (the tables beside every chart hold its figures meanwhile). */
-function loadKit(): Promise<ChartKit> {
-  kit ??= import('./chart-kit').catch((err: unknown) => {
-    kit = undefined;
-    throw err;
-  });
-  return kit;
 }
 
 /**
@@ -51,7 +42,8 @@ function loadKit(): Promise<ChartKit> {
 export function drawChart(canvas: HTMLCanvasElement, config: ChartConfiguration): () => void {
   let live = true;
   let chart: { destroy(): void } | undefined;
-  loadKit()
+  kit
+    .load()
     .then(({ Chart }) => {
       if (!live) return;
       chart = new Chart(canvas, config);
