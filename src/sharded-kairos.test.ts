@@ -214,9 +214,11 @@ describe('a node with two shards', () => {
       }
     });
     expect([...sizes.values()].some(([x, y]) => x! > 0 && y! > 0)).toBe(true);
+    const all = (await (await fetch(`${http}/v1/segment-sizes`, { headers: adminHeaders })).json()) as { sizes: Array<{ segment: string; size: number }> };
     for (const [id, [x, y]] of sizes) {
       const segment = (await (await fetch(`${http}/v1/segments/${id}`, { headers: adminHeaders })).json()) as { size: number };
       expect(segment.size).toBe(x! + y!);
+      expect(all.sizes.find((s) => s.segment === id)?.size).toBe(x! + y!);
     }
     const funnel = (await (await fetch(`${http}/v1/reports/funnel?campaign=atm-shortfall`, { headers: adminHeaders })).json()) as { rows: Array<{ campaign: string; offered: number }> };
     let offeredInShards = 0;

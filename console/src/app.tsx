@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Api, Whoami } from './api/client';
 import { apiClient } from './api/client';
 import { warmCharts } from './components/draw-chart';
@@ -19,7 +19,7 @@ import { SegmentsPage } from './pages/segments-page';
 import { SignInPage } from './pages/sign-in-page';
 import type { Route } from './route';
 import { useRoute } from './route';
-import { forgetKey, storeKey, storedKey } from './session';
+import { forgetKey, storeKey, storedKey, storedWhoami } from './session';
 import type { Session } from './session-context';
 import { SessionContext, useSession } from './session-context';
 
@@ -59,27 +59,47 @@ function whoami(api: Api, key: string): ReturnType<typeof askWhoami> {
   return early !== undefined && early.key === key ? early.answer : askWhoami(api);
 }
 
+function sessionOf(key: string, who: Whoami): Session {
+  const allowed = new Set(who.operations);
+  return { api: apiClient(key), who, may: (op) => allowed.has(op) };
+}
+
+/**
+ * The session this tab signed in with, from its stored key and whoami: a page opened by its
+ * address (or reloaded) renders and asks for its data at once, while whoami is asked again
+ * beside it (a changed answer replaces the session, a refused key signs out).
+ */
+function storedSession(): Session | undefined {
+  const key = storedKey();
+  const who = storedWhoami();
+  return key === undefined || who === undefined ? undefined : sessionOf(key, who);
+}
+
 function Console() {
   const t = useTexts();
-  const [session, setSession] = useState<Session | undefined>();
+  const [session, setSession] = useState<Session | undefined>(storedSession);
+  const sessionKey = useRef(storedKey());
   const [checking, setChecking] = useState(() => storedKey() !== undefined);
   const [failed, setFailed] = useState(false);
 
   const signIn = useCallback(async (key: string) => {
     setChecking(true);
     setFailed(false);
-    const api = apiClient(key);
     try {
-      const r = await whoami(api, key);
+      const r = await whoami(apiClient(key), key);
       if (r.data === undefined) {
         forgetKey();
+        sessionKey.current = undefined;
+        setSession(undefined);
         setFailed(true);
         return;
       }
-      storeKey(key);
       const who: Whoami = r.data;
-      const allowed = new Set(who.operations);
-      setSession({ api, who, may: (op) => allowed.has(op) });
+      storeKey(key, who);
+      const same = sessionKey.current === key;
+      sessionKey.current = key;
+      // The answer the stored session was built from keeps it: its page does not read its data again.
+      setSession((s) => (same && s !== undefined && JSON.stringify(s.who) === JSON.stringify(who) ? s : sessionOf(key, who)));
     } catch {
       setFailed(true);
     } finally {
@@ -94,6 +114,7 @@ function Console() {
 
   const signOut = (): void => {
     forgetKey();
+    sessionKey.current = undefined;
     setSession(undefined);
   };
 

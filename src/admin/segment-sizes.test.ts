@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { adminHeaders, msk, serverForFile, uid } from '../test-support/test-kairos.js';
 
 /**
- * `GET /v1/segments/{id}` on the started server: the size kept live as customers enter,
+ * `GET /v1/segments/{id}` (and every segment's in `GET /v1/segment-sizes`) on the started server: the size kept live as customers enter,
  * equal to a count of the customers' own memberships, with the size at the end of each day
  * by the manual clock, and the same after a restart.
  */
@@ -32,9 +32,13 @@ async function counted(customers: readonly string[]): Promise<Record<string, num
   return out;
 }
 
+/** Each segment's size as `GET /v1/segments/{id}` gives it, checked against `GET /v1/segment-sizes` (every segment in one call). */
 async function sizes(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const s of SEGMENTS) out[s] = (await get(`/v1/segments/${s}`)).body.size as number;
+  const all = (await get('/v1/segment-sizes')).body.sizes as Array<{ segment: string; size: number }>;
+  expect(all.map((x) => x.segment)).toEqual(expect.arrayContaining(SEGMENTS));
+  for (const s of SEGMENTS) expect(all.find((x) => x.segment === s)?.size).toBe(out[s]);
   return out;
 }
 

@@ -388,6 +388,28 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     await context.close();
   });
 
+  it('a page opened again shows at once from the stored whoami, and follows a role changed or a key revoked meanwhile', async () => {
+    const made = (await admin('POST', '/v1/keys', { name: 'kuznetsova', role: 'marketer' })) as { secret: string };
+    const { context, page } = await newPage();
+    await ui.signIn(page, made.secret);
+    const nav = page.getByRole('navigation');
+    await page.goto(`${k.httpUrl}/console/segments`);
+    await page.locator('table[data-sizes="ready"]').waitFor();
+    expect(await nav.getByRole('link', { name: 'Сегменты' }).count()).toBe(1);
+    // The role changed: the page opened again shows what the new role reads, once whoami answers.
+    await admin('PUT', '/v1/keys/kuznetsova/role', { role: 'analyst' });
+    await page.goto(`${k.httpUrl}/console/campaigns`);
+    await expect.poll(() => nav.getByRole('link', { name: 'Сегменты' }).count(), WAIT).toBe(0);
+    expect(await page.locator('[data-field="role"]').textContent()).toContain('аналитик');
+    // Revoked: back to sign-in, saying the key was refused, nothing kept in the tab.
+    await admin('DELETE', '/v1/keys/kuznetsova');
+    await page.goto(`${k.httpUrl}/console/campaigns`);
+    await expect.poll(async () => (await page.getByRole('alert').allTextContents()).join(' '), WAIT).toContain('Ключ не принят');
+    expect(await page.getByLabel('Ключ API').count()).toBe(1);
+    expect(await page.evaluate<string[]>("Object.keys(sessionStorage).filter((k) => k.startsWith('kairos.console.'))")).toEqual([]);
+    await context.close();
+  });
+
   it("keeps the first page's script within 300 KB gzipped", () => {
     const dir = join(packageRoot(), 'dist', 'console');
     const html = readFileSync(join(dir, 'index.html'), 'utf8');

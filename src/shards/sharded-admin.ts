@@ -267,8 +267,8 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
       (r) => r.operation.operationId === statusOperation.operationId,
       async () => (actors = await p.shards.liveActors()),
     ),
-    // (a segment's size, a campaign's propensity evidence)
-    ...withFirst(catalogRoutes({ catalogs, host, clock, propensity, segments }), (r) => r.operation.operationId === 'getSegment' || r.operation.operationId === 'getCampaignPropensity', refresh),
+    // (a segment's size, every segment's, a campaign's propensity evidence)
+    ...withFirst(catalogRoutes({ catalogs, host, clock, propensity, segments }), (r) => ['getSegment', 'listSegmentSizes', 'getCampaignPropensity'].includes(r.operation.operationId), refresh),
     ...withFirst(learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock }), (r) => r.operation.method === 'get', refresh),
     ...segmentRoutes({
       catalogs,

@@ -1,4 +1,5 @@
 import createClient from 'openapi-fetch';
+import { countedFetch } from '../quiet';
 import type { components, paths } from './schema';
 
 /**
@@ -15,9 +16,9 @@ export type OutboundRun = Schemas['OutboundRun'];
 export type Customer = Schemas['Customer'];
 export type Problem = Schemas['Problem'];
 
-/** A client that sends the key as the admin API takes it: `Authorization: Bearer <key>`. */
+/** A client that sends the key as the admin API takes it (`Authorization: Bearer <key>`), its requests counted (quiet.ts). */
 export function apiClient(key: string): Api {
-  return createClient<paths>({ baseUrl: window.location.origin, headers: { Authorization: `Bearer ${key}` } });
+  return createClient<paths>({ baseUrl: window.location.origin, headers: { Authorization: `Bearer ${key}` }, fetch: countedFetch });
 }
 
 /** What a refusal says: the problem's detail (the API's own message), else its title. */

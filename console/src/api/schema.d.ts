@@ -473,6 +473,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/segment-sizes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every segment's size now, in one call (the console's segments list); one segment's daily history is in GET /v1/segments/{id}
+         * @description Roles: `marketer`, `admin`.
+         */
+        get: operations["listSegmentSizes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/features": {
         parameters: {
             query?: never;
@@ -3100,6 +3120,15 @@ export interface components {
             };
             /** @description when the offer lapses, epoch milliseconds; a response after that is recorded but no longer accepts it */
             expiresAt?: number;
+        };
+        SegmentSizes: {
+            /** @description every segment of the catalog, in the catalog's order */
+            sizes: {
+                /** @description the segment id */
+                segment: string;
+                /** @description how many customers are in it now */
+                size: number;
+            }[];
         };
         FeatureList: {
             version: number;
@@ -6621,6 +6650,64 @@ export interface operations {
             };
             /** @description a problem: `unsupported_media_type` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSegmentSizes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the sizes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentSizes"];
+                };
+            };
+            /** @description a problem: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer realm="kairos" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `forbidden` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,10 +1,12 @@
 import type { ChartConfiguration } from 'chart.js';
-import { lazyChunk, whenIdle } from '../lazy-chunk';
+import { lazyChunk } from '../lazy-chunk';
+import { whenQuiet } from '../quiet';
 import type * as ChartKitModule from './chart-kit';
 
 /** The chunk, fetched once; a failed fetch is forgotten, so the next chart asks again (the tables beside every chart hold its figures meanwhile). */
 const kit = lazyChunk<typeof ChartKitModule>(() => import('./chart-kit'));
 let warmed = false;
+
 
 /** Chart.js fetched now, for a page that will draw a chart once its data is in: the two downloads overlap. */
 export function preloadCharts(): void {
@@ -12,14 +14,16 @@ export function preloadCharts(): void {
 }
 
 /**
- * Chart.js loaded, and one chart drawn on a canvas never shown, while the browser is idle: a
+ * Chart.js loaded, and one chart drawn on a canvas never shown, once the console is quiet: a
  * page's first chart costs ~60-90 ms here (the number formats' locale data, fonts, Chart.js's
- * layout code compiled), a later one ~10-20. Called once a session may see charts.
+ * layout code compiled), a later one ~10-20. Called once a session may see charts. Quiet, not
+ * merely idle: the browser is idle between a page's first request and its data, and the
+ * warm-up's long task there held that page's render back.
  */
 export function warmCharts(): void {
   if (warmed) return;
   warmed = true;
-  whenIdle(() => {
+  const warm = (): void => {
     kit
       .load()
       .then(({ Chart }) => {
@@ -29,7 +33,8 @@ export function warmCharts(): void {
         new Chart(canvas, { type: 'bar', data: { labels: ['0'], datasets: [{ label: '0', data: [1] }] }, options: { animation: false, responsive: false } }).destroy();
       })
       .catch(() => undefined);
-  });
+  };
+  whenQuiet(warm);
 }
 
 /**

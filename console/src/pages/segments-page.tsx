@@ -14,7 +14,7 @@ type Segment = Schemas['Segment'];
 /**
  * Segments: each with its name, id, live size and rule in words (and how many were put in by
  * hand). The list (`GET /v1/segments`) has no sizes: the table shows as soon as the list is
- * read, then each segment's size from `GET /v1/segments/{id}`, all read at once (the table's
+ * read, then every segment's size from `GET /v1/segment-sizes` in one call (the table's
  * `data-sizes` says when they are in). A key that may save segments gets **Новый сегмент**.
  */
 export function SegmentsPage() {
@@ -24,25 +24,23 @@ export function SegmentsPage() {
   const [sizes, setSizes] = useState<ReadonlyMap<string, number>>();
   const [error, setError] = useState<string>();
   const allowed = may('listSegments');
-  const readsSize = may('getSegment');
+  const readsSize = may('listSegmentSizes');
 
   useEffect(() => {
     if (!allowed) return undefined;
     let live = true;
     void (async () => {
+      // (both asked at once: the table shows with the list, the sizes fill in)
+      const sizesAsked = readsSize ? api.GET('/v1/segment-sizes') : undefined;
+      sizesAsked?.catch(() => undefined); // (a failure is shown when awaited below)
       const list = await api.GET('/v1/segments');
       if (list.error !== undefined) throw new Error(problemText(list.error));
       if (!live) return;
       setRows(list.data.items);
-      if (!readsSize) return;
-      const read = await Promise.all(
-        list.data.items.map(async (segment): Promise<[string, number] | undefined> => {
-          if (segment.id === undefined) return undefined;
-          const one = await api.GET('/v1/segments/{id}', { params: { path: { id: segment.id } } });
-          return one.data === undefined ? undefined : [segment.id, one.data.size];
-        }),
-      );
-      if (live) setSizes(new Map(read.filter((x) => x !== undefined)));
+      if (sizesAsked === undefined) return;
+      const read = await sizesAsked;
+      if (read.error !== undefined) throw new Error(problemText(read.error));
+      if (live) setSizes(new Map(read.data.sizes.map((s) => [s.segment, s.size])));
     })().catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
     return () => {
       live = false;
