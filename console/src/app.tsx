@@ -19,6 +19,7 @@ import { SegmentsPage } from './pages/segments-page';
 import { SignInPage } from './pages/sign-in-page';
 import type { Route } from './route';
 import { useRoute } from './route';
+import type { SignInFailure } from './session';
 import { forgetKey, storeKey, storedKey, storedWhoami } from './session';
 import type { Session } from './session-context';
 import { SessionContext, useSession } from './session-context';
@@ -75,36 +76,60 @@ function storedSession(): Session | undefined {
   return key === undefined || who === undefined ? undefined : sessionOf(key, who);
 }
 
+let pageKeyCount = 0;
+const pageKeys = new WeakMap<Session, string>();
+/** One key per session object: a new session (another answer of whoami) mounts the page anew. */
+function pageKey(session: Session): string {
+  let k = pageKeys.get(session);
+  if (k === undefined) {
+    pageKeyCount += 1;
+    k = String(pageKeyCount);
+    pageKeys.set(session, k);
+  }
+  return k;
+}
+
 function Console() {
   const t = useTexts();
   const [session, setSession] = useState<Session | undefined>(storedSession);
   const sessionKey = useRef(storedKey());
+  /** the sign-in or sign-out last begun: an answer to an earlier one changes nothing */
+  const attempt = useRef(0);
   const [checking, setChecking] = useState(() => storedKey() !== undefined);
-  const [failed, setFailed] = useState(false);
+  const [failed, setFailed] = useState<SignInFailure>();
 
   const signIn = useCallback(async (key: string) => {
+    const mine = ++attempt.current;
     setChecking(true);
-    setFailed(false);
+    setFailed(undefined);
+    let failure: SignInFailure | undefined;
     try {
       const r = await whoami(apiClient(key), key);
-      if (r.data === undefined) {
+      if (mine !== attempt.current) return;
+      if (r.data !== undefined) {
+        const who: Whoami = r.data;
+        storeKey(key, who);
+        const same = sessionKey.current === key;
+        sessionKey.current = key;
+        // The answer the stored session was built from keeps it: its page does not read its data again.
+        setSession((s) => (same && s !== undefined && JSON.stringify(s.who) === JSON.stringify(who) ? s : sessionOf(key, who)));
+        return;
+      }
+      if (r.response.status === 401) {
+        // Refused (a wrong key, or one revoked since): nothing of it kept in the tab.
         forgetKey();
         sessionKey.current = undefined;
         setSession(undefined);
-        setFailed(true);
-        return;
-      }
-      const who: Whoami = r.data;
-      storeKey(key, who);
-      const same = sessionKey.current === key;
-      sessionKey.current = key;
-      // The answer the stored session was built from keeps it: its page does not read its data again.
-      setSession((s) => (same && s !== undefined && JSON.stringify(s.who) === JSON.stringify(who) ? s : sessionOf(key, who)));
+        failure = 'refused';
+      } else failure = 'unanswered';
     } catch {
-      setFailed(true);
+      if (mine !== attempt.current) return;
+      failure = 'unanswered';
     } finally {
-      setChecking(false);
+      if (mine === attempt.current) setChecking(false);
     }
+    // Not answered (a server restarting, a proxy's 502): a session shown from the tab's stored whoami stays.
+    setFailed(failure);
   }, []);
 
   useEffect(() => {
@@ -113,9 +138,12 @@ function Console() {
   }, [signIn]);
 
   const signOut = (): void => {
+    attempt.current += 1;
     forgetKey();
     sessionKey.current = undefined;
     setSession(undefined);
+    setChecking(false);
+    setFailed(undefined);
   };
 
   useEffect(() => {
@@ -161,7 +189,8 @@ function Console() {
           )
         ) : (
           <SessionContext.Provider value={session}>
-            <Page />
+            {/* (a session replaced, its whoami changed, starts the page afresh: its defaults, such as today's date, are the new answer's) */}
+            <Page key={pageKey(session)} />
           </SessionContext.Provider>
         )}
       </main>

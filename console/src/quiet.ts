@@ -10,7 +10,7 @@ let inFlight = 0;
 let waiting: Array<() => void> = [];
 
 /** Statuses whose replies carry no body (a Response cannot be made with one). */
-const NO_BODY = new Set([101, 204, 205, 304]);
+const NO_BODY = new Set([204, 205, 304]);
 
 /** `fetch`, counted until the reply's body is in. */
 export async function countedFetch(request: Request): Promise<Response> {

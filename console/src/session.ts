@@ -7,6 +7,9 @@ import type { Whoami } from './api/client';
  * beside it; it decides only what the console shows, never what the server allows.
  */
 
+/** Why a sign-in did not take: the key refused (401), or the server not answering. */
+export type SignInFailure = 'refused' | 'unanswered';
+
 const KEY = 'kairos.console.key';
 const WHO = 'kairos.console.whoami';
 

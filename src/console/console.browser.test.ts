@@ -385,28 +385,87 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     await page.getByLabel('Ключ API').fill('not-a-key-anyone-has-0000');
     await page.getByRole('button', { name: 'Войти' }).click();
     expect(await page.getByRole('alert').textContent()).toContain('Ключ не принят');
+    // A server that does not answer is not a refused key: the page says which.
+    await page.route('**/v1/whoami', (route) => route.fulfill({ status: 502, contentType: 'text/plain', body: 'Bad Gateway' }));
+    await page.getByLabel('Ключ API').fill(MARKETER);
+    await page.getByRole('button', { name: 'Войти' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent(), WAIT).toContain('Ключ не проверен: сервер не ответил');
     await context.close();
   });
 
-  it('a page opened again shows at once from the stored whoami, and follows a role changed or a key revoked meanwhile', async () => {
+  it('a page opened again shows at once from the stored whoami, and follows a role changed or a key revoked meanwhile; signing out holds', async () => {
     const made = (await admin('POST', '/v1/keys', { name: 'kuznetsova', role: 'marketer' })) as { secret: string };
     const { context, page } = await newPage();
     await ui.signIn(page, made.secret);
     const nav = page.getByRole('navigation');
+    const stored = (): Promise<string[]> => page.evaluate<string[]>("Object.keys(sessionStorage).filter((k) => k.startsWith('kairos.console.'))");
+    /** whoami held until the returned function is called (or answered `status` at once); that function waits for the answer to be sent on */
+    const holdWhoami = async (status?: number): Promise<() => Promise<void>> => {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let sent!: () => void;
+      const done = new Promise<void>((r) => (sent = r));
+      await page.route('**/v1/whoami', async (route) => {
+        if (status !== undefined) await route.fulfill({ status, contentType: 'application/problem+json', body: JSON.stringify({ title: 'unavailable', status }) });
+        else {
+          await held;
+          await route.continue();
+        }
+        sent();
+      });
+      return async () => {
+        release();
+        await done;
+        await page.unroute('**/v1/whoami');
+      };
+    };
+    let lists = 0;
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/v1/segments') lists += 1;
+    });
+
+    // Opened by its address while whoami is held: the page is there from what the tab kept.
+    let release = await holdWhoami();
     await page.goto(`${k.httpUrl}/console/segments`);
     await page.locator('table[data-sizes="ready"]').waitFor();
     expect(await nav.getByRole('link', { name: 'Сегменты' }).count()).toBe(1);
+    await release();
+    // whoami's answer, the same as kept, does not read the page again
+    await expect.poll(() => page.evaluate<boolean>('performance.getEntriesByType("resource").some((e) => e.name.endsWith("/v1/whoami"))'), WAIT).toBe(true);
+    await page.waitForTimeout(300);
+    expect(lists).toBe(1);
+
+    // whoami not answered (a server restarting): the page stays, the key kept.
+    release = await holdWhoami(503);
+    await page.goto(`${k.httpUrl}/console/segments`);
+    await page.locator('table[data-sizes="ready"]').waitFor();
+    await page.waitForTimeout(300);
+    expect(await page.locator('table[data-sizes="ready"]').count()).toBe(1);
+    expect(await stored()).toHaveLength(2);
+    await release();
+
     // The role changed: the page opened again shows what the new role reads, once whoami answers.
     await admin('PUT', '/v1/keys/kuznetsova/role', { role: 'analyst' });
     await page.goto(`${k.httpUrl}/console/campaigns`);
     await expect.poll(() => nav.getByRole('link', { name: 'Сегменты' }).count(), WAIT).toBe(0);
     expect(await page.locator('[data-field="role"]').textContent()).toContain('аналитик');
+
+    // Signed out while whoami is on its way: its answer does not sign in again.
+    release = await holdWhoami();
+    await page.goto(`${k.httpUrl}/console/campaigns`);
+    await page.getByRole('button', { name: 'Выйти' }).click();
+    await release();
+    await page.waitForTimeout(500);
+    expect(await page.getByLabel('Ключ API').count()).toBe(1);
+    expect(await stored()).toEqual([]);
+
     // Revoked: back to sign-in, saying the key was refused, nothing kept in the tab.
+    await ui.signIn(page, made.secret);
     await admin('DELETE', '/v1/keys/kuznetsova');
     await page.goto(`${k.httpUrl}/console/campaigns`);
     await expect.poll(async () => (await page.getByRole('alert').allTextContents()).join(' '), WAIT).toContain('Ключ не принят');
     expect(await page.getByLabel('Ключ API').count()).toBe(1);
-    expect(await page.evaluate<string[]>("Object.keys(sessionStorage).filter((k) => k.startsWith('kairos.console.'))")).toEqual([]);
+    expect(await stored()).toEqual([]);
     await context.close();
   });
 

@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { useTexts } from '../i18n/texts';
+import type { SignInFailure } from '../session';
 
-/** Sign-in: an API key, checked with GET /v1/whoami before it is kept. */
-export function SignInPage({ onKey, failed, busy }: { onKey: (key: string) => void; failed: boolean; busy: boolean }) {
+/** Sign-in: an API key, checked with GET /v1/whoami before it is kept; a refused key and a server that did not answer are told apart. */
+export function SignInPage({ onKey, failed, busy }: { onKey: (key: string) => void; failed: SignInFailure | undefined; busy: boolean }) {
   const t = useTexts();
   const [key, setKey] = useState('');
   return (
@@ -21,9 +22,9 @@ export function SignInPage({ onKey, failed, busy }: { onKey: (key: string) => vo
           {busy ? t.signingIn : t.signIn}
         </button>
       </form>
-      {failed && (
+      {failed !== undefined && (
         <div className="alert" role="alert">
-          {t.wrongKey}
+          {failed === 'refused' ? t.wrongKey : t.keyUnchecked}
         </div>
       )}
     </section>
