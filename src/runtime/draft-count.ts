@@ -89,10 +89,28 @@ type Job = DraftCountJob & { cancel: boolean; cancelFlag: Int32Array };
 
 /**
  * The context fields a draft rule never reads: a rule names the profile, the stage, features
- * and scores (actors/condition.ts `compileAttr`, actors/scope.ts). A worker's scan steps over
+ * and scores (actors/condition.ts `compileAttr`, actors/scope.ts), never another segment. A worker's scan steps over
  * their bytes instead of decoding them (`decodeSnapshotWithout`).
  */
-export const RULE_UNREAD_FIELDS: ReadonlySet<string> = new Set(['seen', 'contacts', 'responses', 'pending', 'deferrals', 'lifecycle', 'identifiers', 'consents']);
+export const RULE_UNREAD_FIELDS: ReadonlySet<string> = new Set([
+  'seen',
+  'contacts',
+  'responses',
+  'pending',
+  'deferrals',
+  'lifecycle',
+  'identifiers',
+  'consents',
+  // (a draft rule names no segment: compileDraftRule gives it none)
+  'segments',
+  'segmentsEvaluated',
+  'segmentsCheckDay',
+  'runs',
+  'leads',
+  'seq',
+  'createdAt',
+  'lastEventAt',
+]);
 
 /** The rule, compiled as a segment's rule is (features and scores; no other segment). */
 export function compileDraftRule(rule: unknown, catalog: Catalog): Predicate {
@@ -123,6 +141,8 @@ export function storedContext(id: string, snapshot: StoredSnapshot | undefined, 
  */
 export class DraftCounts {
   private readonly jobs = new Map<string, Job>();
+  /** each running job's run, ending with it (it never rejects: a failure is the job's state) */
+  private readonly runs = new Map<string, Promise<void>>();
 
   constructor(private readonly o: DraftCountsOptions) {}
 
@@ -136,7 +156,9 @@ export class DraftCounts {
     const job: Job = { job: randomUUID(), state: 'running', scanned: 0, matched: 0, startedAt: this.o.clock.now(), cancel: false, cancelFlag: new Int32Array(new SharedArrayBuffer(4)) };
     this.jobs.set(job.job, job);
     this.prune();
-    void this.run(job, rule, predicate, catalog);
+    const ran = this.run(job, rule, predicate, catalog);
+    this.runs.set(job.job, ran);
+    void ran.finally(() => this.runs.delete(job.job));
     return this.view(job);
   }
 
@@ -158,11 +180,9 @@ export class DraftCounts {
 
   /** Waits for a job to end (tests and the CLI). */
   async settled(id: string): Promise<DraftCountJob | undefined> {
-    for (;;) {
-      const j = this.jobs.get(id);
-      if (j === undefined || j.state !== 'running') return j === undefined ? undefined : this.view(j);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    // (awaited, not polled: a loop of setImmediate kept half a core busy beside the workers)
+    await this.runs.get(id);
+    return this.get(id);
   }
 
   private view(j: Job): DraftCountJob {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import { pack } from 'msgpackr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LmdbStore, lmdbMapSize } from './lmdb-store.js';
+import fc from 'fast-check';
+import { LmdbStore, compareCodePoints, lmdbMapSize } from './lmdb-store.js';
 import { encodeSnapshot } from './snapshot-codec.js';
 import type { CustomerRecord } from './store.js';
 import { tempDir } from '../test-support/test-kairos.js';
@@ -48,6 +49,18 @@ function freshDirEachTest(prefix: string): void {
   });
   afterEach(() => tmp?.remove());
 }
+
+describe('string keys in LMDB order', () => {
+  it('compares as UTF-8 bytes do (code point order), past the BMP too (property)', () => {
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 6 }), fc.constantFrom('', 'a', 'id-1', '\u{1F600}', '\uFFFF', '\uE000', 'я'));
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        expect(Math.sign(compareCodePoints(a, b))).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
 
 describe('lmdb customer records', () => {
   const record = (age: number): CustomerRecord => ({

@@ -963,6 +963,54 @@ export class LmdbStore implements Store {
   }
 }
 
+/** `a` against `b` in Unicode code point order, which is UTF-8's byte order (LMDB's order of string keys); UTF-16's differs past the BMP. */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // a surrogate (a code point past the BMP) comes after U+E000-U+FFFF
+    if (x >= 0xd800) x += x >= 0xe000 ? -0x800 : 0x2000;
+    if (y >= 0xd800) y += y >= 0xe000 ? -0x800 : 0x2000;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** The key slots of a range read in id order, looked up for ids asked in the same order (a merge of the two reads). */
+class SlotCursor {
+  private current: { key: string; value: number } | undefined;
+  private done = false;
+
+  constructor(private readonly entries: Iterator<{ key: string; value: number }>) {}
+
+  /** The slot of `id` (undefined when it has none); ids asked in ascending order. */
+  slotOf(id: string): number | undefined {
+    while (!this.done) {
+      if (this.current === undefined) {
+        const next = this.entries.next();
+        if (next.done === true) {
+          this.done = true;
+          return undefined;
+        }
+        this.current = next.value;
+      }
+      const order = compareCodePoints(this.current.key, id);
+      if (order === 0) return this.current.value;
+      if (order > 0) return undefined;
+      this.current = undefined;
+    }
+    return undefined;
+  }
+
+  /** Ends the read early (its cursor released before the transaction ends). */
+  close(): void {
+    if (!this.done) void this.entries.return?.();
+    this.done = true;
+  }
+}
+
 /** Key slots read from `keys.bin` a block at a time, for `LmdbScan` (a slot is 32 bytes). */
 const SCAN_BLOCK = 4096;
 
@@ -994,8 +1042,8 @@ export class LmdbScan {
     this.fd = openSync(join(dir, 'keys.bin'), 'r');
   }
 
-  private key(id: string): Buffer | undefined {
-    const slot = this.keySlots.get(id);
+  private key(id: string, known?: number): Buffer | undefined {
+    const slot = known ?? this.keySlots.get(id);
     if (slot === undefined) return undefined;
     const b = Math.floor(slot / SCAN_BLOCK);
     let block = this.blocks.get(b);
@@ -1030,13 +1078,15 @@ export class LmdbScan {
     return Array.from({ length: bounds.length + 1 }, (_, k) => ({ ...(k === 0 ? {} : { from: bounds[k - 1] }), ...(k === bounds.length ? {} : { to: bounds[k] }) }));
   }
 
-  /** A value from the range read, opened (undefined once its key is destroyed). */
-  private opened(id: string, value: Uint8Array): Uint8Array | undefined {
+  /**
+   * A value read, opened (undefined once its key is destroyed); `slot`, the customer's key slot
+   * when the caller read it already. lmdb-js hands each value of a binary table read as a copy
+   * of its own (a range read's too), so reading the key after it leaves it as it was.
+   */
+  private opened(id: string, value: Uint8Array, slot?: number): Uint8Array | undefined {
     if (value[0] !== SEALED) return value;
-    // a copy first: reading the key may reuse the buffer the range read returned
-    const sealed = value.slice();
-    const key = this.key(id);
-    return key === undefined ? undefined : unseal(key, id, sealed);
+    const key = this.key(id, slot);
+    return key === undefined ? undefined : unseal(key, id, value);
   }
 
   /**
@@ -1046,10 +1096,14 @@ export class LmdbScan {
   *snapshotsIn(from?: string, to?: string, without?: { fields: ReadonlySet<string>; version: number }): Iterable<{ id: string; snapshot: StoredSnapshot }> {
     // The snapshots and the change log in one read transaction: one committed state of both.
     const transaction = this.root.useReadTransaction();
+    let slots: SlotCursor | undefined;
     try {
       const { live } = readLogIndex(this.changes, transaction);
-      for (const { key, value } of this.snapshots.getRange({ transaction, ...(from === undefined ? {} : { start: from }), ...(to === undefined ? {} : { end: to }) })) {
-        const bytes = this.opened(key, value);
+      const bounds = { transaction, ...(from === undefined ? {} : { start: from }), ...(to === undefined ? {} : { end: to }) };
+      // (the key slots read beside the snapshots, both in id order: one cursor, no read per customer)
+      slots = new SlotCursor(this.keySlots.getRange(bounds)[Symbol.iterator]());
+      for (const { key, value } of this.snapshots.getRange(bounds)) {
+        const bytes = this.opened(key, value, slots.slotOf(key));
         if (bytes === undefined) continue;
         const decoded = without === undefined ? decodeSnapshot(bytes) : decodeSnapshotWithout(bytes, without.fields, without.version);
         const records = live.get(key);
@@ -1067,6 +1121,7 @@ export class LmdbScan {
         yield { id: key, snapshot };
       }
     } finally {
+      slots?.close();
       transaction.done();
     }
   }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
+import fc from 'fast-check';
 import { pack, unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { LmdbStore } from './lmdb-store.js';
@@ -131,6 +132,40 @@ describe('snapshot codec', () => {
     }
     const odd: StoredSnapshot = { v: 5, snapshot: { n: 2 } };
     expect(decodeSnapshotWithout(encodeSnapshot(odd), without, 5)).toEqual(odd);
+  });
+
+  it('decodes any context without the fields asked to skip exactly as a whole decode reads the rest (property)', () => {
+    // Values of every shape a context may hold and some it should not: strings of every UTF-8
+    // length (Cyrillic, emoji, lone surrogates), every integer width, doubles, nested maps and
+    // arrays, odd keys (long, non-ASCII, __proto__), binary.
+    const key = fc.oneof(fc.constantFrom('a', 'profile', 'features', '__proto__', 'seen'), fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 8 }));
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ unit: 'binary', maxLength: 80 }),
+        fc.constantFrom('Мария', 'Москва', '😀', 'a\u0000b', '\ud800'),
+        fc.integer(),
+        fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }),
+        // (each width's edges: fixint, 8, 16, 32 bits, signed and not, and past them)
+        fc.constantFrom(-1, -32, -33, -128, -129, -32768, -32769, -(2 ** 31), -(2 ** 31) - 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, -0, 0.5, Number.NaN),
+        fc.double(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.uint8Array({ maxLength: 4 }),
+        fc.array(tie('v'), { maxLength: 4 }),
+        fc.dictionary(key, tie('v'), { maxKeys: 4 }),
+      ),
+    })).v;
+    const without = new Set(['seen', 'contacts', 'identifiers']);
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { maxKeys: 8 }), (extra) => {
+        const s = stored(2, { firstName: 'Мария', age: 61 }, extra);
+        const whole = decodeSnapshot(encodeSnapshot(s));
+        const context = Object.fromEntries(Object.entries((whole.snapshot as { context: Record<string, unknown> }).context).filter(([k]) => !without.has(k)));
+        expect(decodeSnapshotWithout(encodeSnapshot(s), without, 5)).toEqual({ ...whole, snapshot: { ...(whole.snapshot as object), context } });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('reads a version-3 snapshot written as columns as version 4 holds them (the migration then keeps the log)', () => {

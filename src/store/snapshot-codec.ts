@@ -246,94 +246,273 @@ function mapCount(b: Uint8Array, p: number): number {
 
 const mapBody = (b: Uint8Array, p: number): number => (b[p] === 0xde ? p + 3 : p + 1);
 
-/** Whether the key at `p` is the short ASCII string `name` (a fixstr). */
-function keyIs(b: Uint8Array, p: number, name: string): boolean {
-  if (b[p] !== 0xa0 + name.length) return false;
-  for (let i = 0; i < name.length; i++) if (b[p + 1 + i] !== name.charCodeAt(i)) return false;
-  return true;
+/**
+ * A small MessagePack reader for the plain values a snapshot holds (maps with short string
+ * keys as objects, arrays, strings, numbers up to 32 bits and doubles, booleans, nil), read
+ * in place (a key `__proto__` renamed as msgpackr does); any other value (a 64-bit integer,
+ * binary, an extension, a map with a key that is not a string) is handed whole to msgpackr,
+ * so the result is msgpackr's in every case. One msgpackr call per snapshot piece
+ * costs more than the piece: a draft count reads a dozen small ones per customer.
+ */
+class PlainReader {
+  /** where the next value starts */
+  p = 0;
+  private readonly view: DataView;
+
+  constructor(private readonly b: Uint8Array) {
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+
+  /** Steps over the next value. */
+  skip(): void {
+    this.p = skipValue(this.b, this.p);
+  }
+
+  /** The next value's map entry count (-1 when it is not a map of under 65,536 entries), stepping into it. */
+  mapHeader(): number {
+    const n = mapCount(this.b, this.p);
+    if (n >= 0) this.p = mapBody(this.b, this.p);
+    return n;
+  }
+
+  /** The next value as a map key: a string of up to 255 bytes; undefined (nothing read) for any other. */
+  key(): string | undefined {
+    const t = this.b[this.p]!;
+    if (t >= 0xa0 && t <= 0xbf) {
+      this.p += 1;
+      return this.name(t & 0x1f);
+    }
+    if (t === 0xd9) {
+      const n = this.b[this.p + 1]!;
+      this.p += 2;
+      return this.name(n);
+    }
+    return undefined;
+  }
+
+  private fallback(start: number): unknown {
+    const end = skipValue(this.b, start);
+    this.p = end;
+    return packr.unpack(this.b.subarray(start, end));
+  }
+
+  /** A map key of `n` bytes: a short ASCII one from the cache of names (one string for each, as msgpackr's key cache: objects built with them share their shape). */
+  private name(n: number): string {
+    const b = this.b;
+    const start = this.p;
+    if (n > NAME_MAX) return this.str(n);
+    let h = n;
+    for (let i = start; i < start + n; i++) {
+      const c = b[i]!;
+      if (c >= 0x80) return this.str(n);
+      h = (Math.imul(h, 31) + c) | 0;
+    }
+    const slot = h & (names.length - 1);
+    const known = names[slot];
+    this.p = start + n;
+    if (known !== undefined && known.length === n) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (known.charCodeAt(i) !== b[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return known;
+    }
+    let out = '';
+    for (let i = start; i < start + n; i++) out += String.fromCharCode(b[i]!);
+    // (internalized: the cache's string is the one V8 keeps for the name)
+    const name = internalized(out);
+    names[slot] = name;
+    return name;
+  }
+
+  /** A string of `n` bytes of UTF-8: a short one decoded here (a call into C++ costs more than it), a longer one by TextDecoder. */
+  private str(n: number): string {
+    const b = this.b;
+    const start = this.p;
+    const end = start + n;
+    this.p = end;
+    if (n > SHORT_STRING) return textDecoder.decode(b.subarray(start, end));
+    const units: number[] = [];
+    let i = start;
+    while (i < end) {
+      const c = b[i]!;
+      if (c < 0x80) {
+        units.push(c);
+        i += 1;
+      } else if ((c & 0xe0) === 0xc0 && i + 1 < end && (b[i + 1]! & 0xc0) === 0x80) {
+        const u = ((c & 0x1f) << 6) | (b[i + 1]! & 0x3f);
+        if (u < 0x80) return textDecoder.decode(b.subarray(start, end));
+        units.push(u);
+        i += 2;
+      } else if ((c & 0xf0) === 0xe0 && i + 2 < end && (b[i + 1]! & 0xc0) === 0x80 && (b[i + 2]! & 0xc0) === 0x80) {
+        const u = ((c & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f);
+        if (u < 0x800 || (u >= 0xd800 && u <= 0xdfff)) return textDecoder.decode(b.subarray(start, end));
+        units.push(u);
+        i += 3;
+      } else return textDecoder.decode(b.subarray(start, end)); // (four bytes, or not UTF-8: its decoder's reading, replacement characters and all)
+    }
+    return String.fromCharCode(...units);
+  }
+
+  private map(start: number, n: number): unknown {
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      const key = this.key();
+      if (key === undefined) return this.fallback(start);
+      out[key === '__proto__' ? '__proto_' : key] = this.value();
+    }
+    return out;
+  }
+
+  private array(n: number): unknown[] {
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = this.value();
+    return out;
+  }
+
+  /** The next value: msgpackr's reading of it. */
+  value(): unknown {
+    const b = this.b;
+    const start = this.p;
+    const t = b[start]!;
+    if (t <= 0x7f) {
+      this.p += 1;
+      return t;
+    }
+    if (t >= 0xe0) {
+      this.p += 1;
+      return t - 0x100;
+    }
+    if (t <= 0x8f) {
+      this.p += 1;
+      return this.map(start, t & 0x0f);
+    }
+    if (t <= 0x9f) {
+      this.p += 1;
+      return this.array(t & 0x0f);
+    }
+    if (t <= 0xbf) {
+      this.p += 1;
+      return this.str(t & 0x1f);
+    }
+    const v = this.view;
+    switch (t) {
+      case 0xc0:
+        this.p += 1;
+        return null;
+      case 0xc2:
+        this.p += 1;
+        return false;
+      case 0xc3:
+        this.p += 1;
+        return true;
+      case 0xca:
+        this.p += 5;
+        return v.getFloat32(start + 1);
+      case 0xcb:
+        this.p += 9;
+        return v.getFloat64(start + 1);
+      case 0xcc:
+        this.p += 2;
+        return b[start + 1]!;
+      case 0xcd:
+        this.p += 3;
+        return v.getUint16(start + 1);
+      case 0xce:
+        this.p += 5;
+        return v.getUint32(start + 1);
+      case 0xd0:
+        this.p += 2;
+        return v.getInt8(start + 1);
+      case 0xd1:
+        this.p += 3;
+        return v.getInt16(start + 1);
+      case 0xd2:
+        this.p += 5;
+        return v.getInt32(start + 1);
+      case 0xd9:
+        this.p += 2;
+        return this.str(b[start + 1]!);
+      case 0xda:
+        this.p += 3;
+        return this.str(v.getUint16(start + 1));
+      case 0xdb:
+        this.p += 5;
+        return this.str(v.getUint32(start + 1));
+      case 0xdc:
+        this.p += 3;
+        return this.array(v.getUint16(start + 1));
+      case 0xde:
+        this.p += 3;
+        return this.map(start, v.getUint16(start + 1));
+      default:
+        return this.fallback(start);
+    }
+  }
 }
 
-/** Whether the key at `p` is one of `names` (each a fixstr's bytes, header included). */
-function keyIn(b: Uint8Array, p: number, names: readonly Uint8Array[]): boolean {
-  for (const name of names) {
-    if (b[p] !== name[0]) continue;
-    let i = 1;
-    while (i < name.length && b[p + i] === name[i]) i++;
-    if (i === name.length) return true;
-  }
-  return false;
-}
+/** A key as msgpackr sets it on an object: `__proto__` renamed `__proto_` (never the object's prototype). */
+const safeKey = (key: string | undefined): string | undefined => (key === '__proto__' ? '__proto_' : key);
 
-/** Field names as MessagePack fixstrs, for `keyIn` (names of 1 to 31 ASCII characters; others are never matched). */
-const namesCache = new WeakMap<ReadonlySet<string>, Uint8Array[]>();
-function namesOf(set: ReadonlySet<string>): Uint8Array[] {
-  let names = namesCache.get(set);
-  if (names === undefined) {
-    names = [...set].filter((n) => /^[\x20-\x7e]{1,31}$/.test(n)).map((n) => Uint8Array.from([0xa0 + n.length, ...Buffer.from(n, 'latin1')]));
-    namesCache.set(set, names);
-  }
-  return names;
-}
+/** Map keys up to this many bytes are cached. */
+const NAME_MAX = 24;
+/** Strings up to this many bytes are decoded in JavaScript. */
+const SHORT_STRING = 64;
+/** The cache of names: a slot per hash, the last name seen there. */
+const names = new Array<string | undefined>(1024);
+/** `s` as V8's internalized string (an object's key is one; a string built by concatenation is not until used as one). */
+const internalized = (s: string): string => Object.keys({ [s]: 0 })[0]!;
+
+const textDecoder = new TextDecoder();
 
 /**
  * A stored snapshot of `version` decoded without the context fields in `without` (a reader
  * that never looks at them: a draft count reads what a segment rule can name): their bytes
- * are stepped over, not decoded, and the context lacks them. A snapshot of another version,
- * or of a shape this does not know, is decoded whole (`decodeSnapshot`), since its migration
- * may need every field.
+ * are stepped over, not decoded, and the context lacks them; every other value is decoded on
+ * its own (a number or a flag in place). A snapshot of another version, or of a shape this
+ * does not know (a key that is not a short ASCII name), is decoded whole (`decodeSnapshot`),
+ * since its migration may need every field.
  */
 export function decodeSnapshotWithout(bytes: Uint8Array, without: ReadonlySet<string>, version: number): StoredSnapshot {
-  const outer = mapCount(bytes, 0);
-  if (outer < 0 || version > 0x7f) return decodeSnapshot(bytes);
-  const names = namesOf(without);
-  let versionSeen = false;
-  let keptCount = 0;
-  /** the context map's place, and its kept entries as [start, end) pairs */
-  let context: { start: number; end: number; kept: number[] } | undefined;
-  let at = mapBody(bytes, 0);
+  const r = new PlainReader(bytes);
+  const stored: Record<string, unknown> = {};
+  let context: Record<string, unknown> | undefined;
+  const outer = r.mapHeader();
+  if (outer < 0) return decodeSnapshot(bytes);
   for (let i = 0; i < outer; i++) {
-    const valueAt = skipValue(bytes, at);
-    if (keyIs(bytes, at, 'snapshot')) {
-      const inner = mapCount(bytes, valueAt);
-      if (inner < 0) return decodeSnapshot(bytes);
-      at = mapBody(bytes, valueAt);
-      for (let j = 0; j < inner; j++) {
-        const innerValue = skipValue(bytes, at);
-        if (!keyIs(bytes, at, 'context')) {
-          at = skipValue(bytes, innerValue);
-          continue;
-        }
-        const n = mapCount(bytes, innerValue);
-        if (n < 0) return decodeSnapshot(bytes);
-        const kept: number[] = [];
-        at = mapBody(bytes, innerValue);
-        for (let k = 0; k < n; k++) {
-          const end = skipValue(bytes, skipValue(bytes, at));
-          if (!keyIn(bytes, at, names)) {
-            keptCount++;
-            if (kept.length > 0 && kept[kept.length - 1] === at) kept[kept.length - 1] = end;
-            else kept.push(at, end);
-          }
-          at = end;
-        }
-        context = { start: innerValue, end: at, kept };
-      }
-    } else {
-      if (keyIs(bytes, at, 'v')) versionSeen = bytes[valueAt] === version;
-      at = skipValue(bytes, valueAt);
+    const key = safeKey(r.key());
+    if (key === undefined) return decodeSnapshot(bytes);
+    if (key !== 'snapshot') {
+      stored[key] = r.value();
+      continue;
     }
+    const inner = r.mapHeader();
+    if (inner < 0) return decodeSnapshot(bytes);
+    const snapshot: Record<string, unknown> = {};
+    for (let j = 0; j < inner; j++) {
+      const name = safeKey(r.key());
+      if (name === undefined) return decodeSnapshot(bytes);
+      if (name !== 'context') {
+        snapshot[name] = r.value();
+        continue;
+      }
+      const n = r.mapHeader();
+      if (n < 0) return decodeSnapshot(bytes);
+      context = {};
+      for (let k = 0; k < n; k++) {
+        const field = safeKey(r.key());
+        if (field === undefined) return decodeSnapshot(bytes);
+        if (without.has(field)) r.skip();
+        else context[field] = r.value();
+      }
+      snapshot[name] = context;
+    }
+    stored[key] = snapshot;
   }
-  if (!versionSeen || context === undefined) return decodeSnapshot(bytes);
-  // The same bytes with the context's map holding only the kept entries (runs of adjacent
-  // ones copied at once): one decode.
-  const header = mapHeader(keptCount);
-  let size = context.start + header.length + (bytes.length - context.end);
-  for (let i = 0; i < context.kept.length; i += 2) size += context.kept[i + 1]! - context.kept[i]!;
-  const out = Buffer.allocUnsafe(size);
-  const src = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let len = src.copy(out, 0, 0, context.start);
-  len += header.copy(out, len);
-  for (let i = 0; i < context.kept.length; i += 2) len += src.copy(out, len, context.kept[i], context.kept[i + 1]);
-  src.copy(out, len, context.end);
-  return decodeSnapshot(out);
+  if (stored.v !== version || context === undefined) return decodeSnapshot(bytes);
+  if (isSeenWritten(context.seen)) context.seen = seenRead(context.seen);
+  return stored as unknown as StoredSnapshot;
 }
