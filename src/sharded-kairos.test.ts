@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
+import { DEMO_UNSUBSCRIBE_SECRET, loadConfig } from './config.js';
+import { unsubscribeToken } from './delivery/unsubscribe.js';
 import type { ShardedKairos } from './sharded-kairos.js';
 import { startShardedKairos } from './sharded-kairos.js';
 import { compileCatalog } from '../actors/index.js';
@@ -248,6 +249,27 @@ describe('a node with two shards', () => {
     expect(masked.profile.lastName).not.toBe(clear.profile.lastName);
     atm.close();
   }, 60_000);
+
+  it("unsubscribes an address by its e-mail's link, as a single node does: the page, the one-click POST, the node's stop list and its audit entry", async () => {
+    const email = 'shards-unsubscribe@example.ru';
+    const link = `${http}/v1/unsubscribe?t=${unsubscribeToken({ email, customer: 'demo-5' }, DEMO_UNSUBSCRIBE_SECRET)}`;
+    const opened = await fetch(link);
+    expect(opened.status).toBe(200);
+    const page = await opened.text();
+    expect(page).toContain('Отписаться');
+    expect(page).not.toContain(email);
+    // opening the link changes nothing (mail scanners follow links)
+    const listed = async (): Promise<Array<{ kind: string; channel?: string }>> => ((await (await fetch(`${http}/v1/stop-list?kind=email&value=${email}`, { headers: adminHeaders })).json()) as { entries: Array<{ kind: string; channel?: string }> }).entries;
+    expect(await listed()).toEqual([]);
+    const posted = await fetch(link, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    expect(posted.status).toBe(200);
+    expect(await posted.text()).toContain('Вы отписаны');
+    expect(await listed()).toMatchObject([{ kind: 'email', channel: 'email' }]);
+    const trail = (await (await fetch(`${http}/v1/audit?action=stop-list.add`, { headers: adminHeaders })).json()) as { entries: Array<{ actor: string; after: { kind: string; reason: string } }> };
+    expect(trail.entries.some((e) => e.after.kind === 'email' && e.after.reason === 'unsubscribe link')).toBe(true);
+    // a link not signed by this node's secret
+    expect((await fetch(`${http}/v1/unsubscribe?t=forged.token`, { method: 'POST' })).status).toBe(400);
+  });
 
   it("lists a segment's members over both shards in id order, page by page, and counts a draft rule over every shard's customers", async () => {
     // Customers with events on both shards (the first test's twenty, and more): their cards say which segments hold them.

@@ -84,7 +84,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       asyncApiRoute(config.publicUrl),
       // (the operations this node serves: the console shows no page whose calls would answer 503)
       whoamiRoute({ operations: () => allOperations.filter((op) => ids.has(op.operationId)), today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
-      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, relay, clock, logger, status, ...(options.draftCountWorkerUrl === undefined ? {} : { draftCountWorkerUrl: options.draftCountWorkerUrl }) }),
+      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, relay, clock, logger, status, unsubscribeSecret: config.unsubscribeSecret, ...(options.draftCountWorkerUrl === undefined ? {} : { draftCountWorkerUrl: options.draftCountWorkerUrl }) }),
     ];
     for (const r of served) ids.add(r.operation.operationId);
     const gateway = new GatewayServer({

@@ -187,6 +187,24 @@ export const oneClickUnsubscribeOperation = operation({
 export const deliveryOperations = [deadLettersOperation, retryOperation, unsubscribeOperation, oneClickUnsubscribeOperation] as const;
 
 export function deliveryRoutes(d: DeliveryRouteDeps): Route[] {
+  return [
+    route(deadLettersOperation, async ({ params: { channel }, query }) => ({ status: 200, body: await deadPage(d.store, channel, query) })),
+    route(retryOperation, async ({ params: { channel, instance }, call }) => {
+      const draft = auditDraft(call, d.clock.now(), 'outbox.retry', `outbox:${channel}/${instance}`, undefined, { dead: false });
+      if (!(await retryOutboxEntry(d.store, channel, instance, draft, d.kick))) throw new KairosError('not_found', `no outbox entry "${instance}" on ${channel}`);
+      return { status: 200, body: { channel, instance, retried: true as const } };
+    }),
+    ...unsubscribeRoutes(d),
+  ];
+}
+
+/**
+ * The unsubscribe link's two routes: the page (GET) and the unsubscribe (POST), which puts
+ * the address on the node's stop list for e-mail. A node with shards serves them too (its
+ * stop list is every shard's), so a link in a mail sent before the node was spread over
+ * shards still works.
+ */
+export function unsubscribeRoutes(d: Pick<DeliveryRouteDeps, 'stopList' | 'clock' | 'logger' | 'unsubscribeSecret'>): Route[] {
   const claimOf = (token: string | undefined) => (token === undefined ? undefined : readUnsubscribeToken(token, d.unsubscribeSecret));
   const unsubscribe = async (token: string | undefined): Promise<{ raw: HttpReply }> => {
     const claim = claimOf(token);
@@ -200,12 +218,6 @@ export function deliveryRoutes(d: DeliveryRouteDeps): Route[] {
     return page(200, 'Вы отписаны', '<p>Мы больше не будем присылать вам рекламные письма. Сообщения об операциях по счетам будут приходить как прежде.</p>');
   };
   return [
-    route(deadLettersOperation, async ({ params: { channel }, query }) => ({ status: 200, body: await deadPage(d.store, channel, query) })),
-    route(retryOperation, async ({ params: { channel, instance }, call }) => {
-      const draft = auditDraft(call, d.clock.now(), 'outbox.retry', `outbox:${channel}/${instance}`, undefined, { dead: false });
-      if (!(await retryOutboxEntry(d.store, channel, instance, draft, d.kick))) throw new KairosError('not_found', `no outbox entry "${instance}" on ${channel}`);
-      return { status: 200, body: { channel, instance, retried: true as const } };
-    }),
     route(unsubscribeOperation, ({ query }) => {
       const claim = claimOf(query.t);
       return claim === undefined ? invalidLink() : confirmPage(claim.email);

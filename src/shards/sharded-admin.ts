@@ -8,7 +8,7 @@ import { keyRoutes } from '../admin/key-routes.js';
 import { learningRoutes } from '../admin/learning-routes.js';
 import { bodyIdentifiers, patchCustomerOperation, putCustomerOperation } from '../admin/customer-import-routes.js';
 import type { OutboxPageParams } from '../admin/delivery-routes.js';
-import { deadLettersOperation, retryOperation } from '../admin/delivery-routes.js';
+import { deadLettersOperation, retryOperation, unsubscribeRoutes } from '../admin/delivery-routes.js';
 import { privacyRoutes } from '../admin/privacy-routes.js';
 import { segmentRoutes } from '../admin/segment-routes.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
@@ -134,6 +134,8 @@ export interface ShardedAdminParts {
   draftCountWorkerUrl?: URL;
   /** the status, with the live actors the shards said (`Shards.liveActors`, asked before each answer) */
   status: (actors: { hot: number; dirty: number }) => ServerStatus;
+  /** the secret of the e-mails' unsubscribe links (`KAIROS_UNSUBSCRIBE_SECRET`) */
+  unsubscribeSecret: string;
 }
 
 /** The operations a node with shards serves through these routes' families but not yet (each answers 503 `unavailable`), or serves otherwise (the outbox: shardedDeliveryRoutes). */
@@ -279,6 +281,7 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
     ...auditRoutes({ store }),
     ...privacyRoutes({ host, stopList, clock }),
     ...keyRoutes({ keys: p.keys, logger, clock }),
+    ...unsubscribeRoutes({ stopList, clock, logger, unsubscribeSecret: p.unsubscribeSecret }),
   ];
   return [...routes.filter((r) => !notYet.has(r.operation.operationId)), ...shardedDeliveryRoutes(p), ...shardedCustomerRoutes(p)];
 }
