@@ -373,6 +373,59 @@ describe('a node with two shards', () => {
     expect(none.status).toBe(404);
   }, 60_000);
 
+  it('imports customers over both shards: rows checked and identifiers claimed here, each shard applying its own; rejects by line, progress, the same file again changes nothing', async () => {
+    const ids = Array.from({ length: 60 }, (_, i) => `imp-${i}`);
+    const on0 = ids.filter((id) => shardOf(id, 2) === 0);
+    const on1 = ids.filter((id) => shardOf(id, 2) === 1);
+    const [a, b, c] = on0 as [string, string, string];
+    const [x, y] = on1 as [string, string];
+    const lines = [
+      { id: a, last_name: 'Иванова', first_name: 'Мария', phone: '+79161110001', email: 'maria@example.ru', birth_date: '1958-04-02', consent_sms: true },
+      { id: x, last_name: 'Петров', first_name: 'Олег', phone: '89161110002', card: '4000000000009999', stage: 'client' },
+      { id: b, last_name: 'Смирнов', phone: '+7 916 111' },
+      { id: a, last_name: 'Дубль' },
+      // Мария's phone for a customer of the other shard
+      { id: y, last_name: 'Орлова', phone: '+79161110001' },
+      { id: c, last_name: 'Кузнецова', first_name: 'Анна', email: 'anna.k@example.ru' },
+    ];
+    const body = `${lines.map((l) => JSON.stringify(l)).join('\n')}\n{broken\n`;
+    const post = (accept?: string): Promise<Response> =>
+      fetch(`${http}/v1/customers/import`, { method: 'POST', headers: { ...adminHeaders, 'Content-Type': 'application/x-ndjson', ...(accept === undefined ? {} : { Accept: accept }) }, body });
+    const first = await post();
+    expect(first.status).toBe(200);
+    const counts = (await first.json()) as { rows: number; created: number; updated: number; unchanged: number; rejected: number; rejects: Array<{ line: number; column: string; reason: string }>; summary: string };
+    expect(counts).toMatchObject({ rows: 7, created: 3, updated: 0, unchanged: 0, rejected: 4 });
+    expect(counts.rejects.map((r) => [r.line, r.column, r.reason])).toEqual([
+      [3, 'phone', 'invalid_phone'],
+      [4, 'id', 'duplicate_id'],
+      [5, 'phone', 'identifier_taken'],
+      [7, '', 'unreadable_row'],
+    ]);
+    expect(counts.summary).toMatch(/^import: rows=7 created=3 updated=0 unchanged=0 rejected=4 s=/);
+    // each on its shard, the identifiers claimed for it
+    const card = async (id: string): Promise<Response> => fetch(`${http}/v1/customers/${id}`, { headers: adminHeaders });
+    expect(await (await card(a)).json()).toMatchObject({ id: a, profile: { lastName: 'Иванова', firstName: 'Мария' }, identifiers: { phone: ['+79161110001'], email: ['maria@example.ru'] } });
+    expect(await (await card(x)).json()).toMatchObject({ id: x, identifiers: { phone: ['+79161110002'], card: ['4000000000009999'] } });
+    expect((await card(b)).status).toBe(404);
+    expect((await card(y)).status).toBe(404);
+    expect(k.shards.ownerOf({ kind: 'phone', value: '+79161110002' })).toBe(1);
+    expect(k.shards.ownerOf({ kind: 'email', value: 'anna.k@example.ru' })).toBe(0);
+
+    // Again, as NDJSON as it goes: nothing changes; the progress line, then the counts.
+    const again = await post('application/x-ndjson');
+    const told = (await again.text()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(told.filter((l) => 'reject' in l)).toHaveLength(4);
+    expect(told.filter((l) => 'progress' in l).at(-1)).toEqual({ progress: { rows: 7, rejected: 4 } });
+    expect(told.at(-1)).toMatchObject({ rows: 7, created: 0, updated: 0, unchanged: 3, rejected: 4 });
+
+    // A changed row updates its customer on its shard, and the node's trail holds each import.
+    const moved = await fetch(`${http}/v1/customers/import`, { method: 'POST', headers: { ...adminHeaders, 'Content-Type': 'application/x-ndjson' }, body: `${JSON.stringify({ id: x, city: 'Казань' })}\n` });
+    expect(await moved.json()).toMatchObject({ rows: 1, updated: 1 });
+    expect(await (await card(x)).json()).toMatchObject({ profile: { city: 'Казань' } });
+    const trail = (await (await fetch(`${http}/v1/audit?action=customers.import`, { headers: adminHeaders })).json()) as { entries: Array<{ after: { rows: number } }> };
+    expect(trail.entries.map((e) => e.after.rows)).toEqual(expect.arrayContaining([7, 7, 1]));
+  });
+
   it("takes a customer's master data on their shard, its identifiers claimed in the directory first: one another shard holds is refused", async () => {
     // Two new customers, one a shard.
     const ids = Array.from({ length: 40 }, (_, i) => `crm-${i}`);

@@ -269,23 +269,53 @@ export async function patchCustomer(d: CustomerImportDeps, id: string, body: Rec
   return outcome;
 }
 
+/**
+ * Where an import's rows are applied: `onRejected` for each row refused (before the
+ * `onProgress` of its batch), `onProgress` after each committed batch with the rows done.
+ * A single node applies them to its store (`rowsIntoStore`); a node with shards checks them,
+ * claims their identifiers and hands each shard its own (src/shards/sharded-import.ts).
+ */
+export type ApplyRows = (rows: AsyncIterable<SourceRow>, hooks: { onRejected: (r: Reject) => void; onProgress: (p: { rows: number }) => void }) => Promise<ImportCounts>;
+
+/** A single node's import: the rows into its store, each change told to the live customer. */
+export function rowsIntoStore(d: CustomerImportDeps): ApplyRows {
+  return (rows, hooks) => importCustomerRows(d.store, rows, { ...apiRun(d), ...hooks, onUpdated: (changes) => tellHost(d, changes) });
+}
+
+/**
+ * Rows a node with shards handed this shard, applied to its store as a single node's import
+ * applies them (its identity index, stored records merged, changes told to live customers):
+ * the counts, and the rows refused with why.
+ */
+export async function importRowsHere(d: CustomerImportDeps, rows: readonly SourceRow[]): Promise<{ counts: ImportCounts; rejects: Reject[] }> {
+  const rejects: Reject[] = [];
+  const c = await importCustomerRows(d.store, rows, { ...apiRun(d), onRejected: (r) => rejects.push(r), onUpdated: (changes) => tellHost(d, changes) });
+  return { counts: countsOf(c), rejects };
+}
+
+/** `POST /v1/customers/import` over `apply`, audited in `d`'s store: NDJSON progress as it goes, or the counts at the end. */
+export function importCustomersRoute(d: Pick<CustomerImportDeps, 'store' | 'clock' | 'logger'>, apply: ApplyRows): Route {
+  return route(
+    importCustomersOperation,
+    async ({ call }) => {
+      if (!/application\/x-ndjson/i.test(call.accept)) return { status: 200, body: await importReply(d, call, apply) };
+      return { raw: { status: 200, contentType: 'application/x-ndjson; charset=utf-8', body: '', stream: importLines(d, call, apply) } };
+    },
+    // the body is streamed: the route reads call.bodyStream
+    { 'application/x-ndjson': () => '' },
+  );
+}
+
 export function customerImportRoutes(d: CustomerImportDeps): Route[] {
   return [
-    route(
-      importCustomersOperation,
-      async ({ call }) => {
-        if (!/application\/x-ndjson/i.test(call.accept)) return { status: 200, body: await importReply(d, call) };
-        return { raw: { status: 200, contentType: 'application/x-ndjson; charset=utf-8', body: '', stream: importLines(d, call) } };
-      },
-      // the body is streamed: the route reads call.bodyStream
-      { 'application/x-ndjson': () => '' },
-    ),
+    importCustomersRoute(d, rowsIntoStore(d)),
     route(putCustomerOperation, async ({ params: { id }, body, call }) => ({ status: 200, body: { id, outcome: await putCustomer(d, id, body, call) } })),
     route(patchCustomerOperation, async ({ params: { id }, query: { reason }, body, call }) => ({ status: 200, body: { id, outcome: await patchCustomer(d, id, body, reason, call) } })),
   ];
 }
 
-type Reject = { line: number; column: string; reason: string; raw: string };
+/** A row refused: its line, the column at fault and why, the row as read. */
+export type Reject = { line: number; column: string; reason: string; raw: string };
 
 interface ImportRun {
   counts: ImportCounts;
@@ -298,8 +328,8 @@ interface ImportRun {
  * the batches before it are committed; the rows after them are not applied.
  */
 async function runImport(
-  d: CustomerImportDeps,
   call: HttpCall,
+  apply: ApplyRows,
   onBatch: (done: { rows: number; rejected: number }, rejects: Reject[]) => void,
   /** before each row: a promise to wait on while the reply is behind (then the body is not read) */
   hold: () => Promise<void> | undefined = () => undefined,
@@ -320,8 +350,7 @@ async function runImport(
       yield row;
     }
   }
-  const c: ImportCounts = await importCustomerRows(d.store, counted(), {
-    ...apiRun(d),
+  const c: ImportCounts = await apply(counted(), {
     onRejected: (r) => pending.push({ ...r, row: read }),
     onProgress: ({ rows }) => {
       const told: Reject[] = [];
@@ -335,7 +364,6 @@ async function runImport(
       rejected += told.length;
       onBatch({ rows, rejected }, told);
     },
-    onUpdated: (changes) => tellHost(d, changes),
   });
   return { counts: c, seconds: (performance.now() - started) / 1000 };
 }
@@ -345,18 +373,18 @@ function countsOf(c: ImportCounts): ImportCounts {
 }
 
 /** Audits an import: its counts, or the rows committed before it stopped and why. */
-async function auditImport(d: CustomerImportDeps, call: HttpCall, outcome: ImportCounts | { rows: number; rejected: number; stopped: string }): Promise<void> {
+async function auditImport(d: Pick<CustomerImportDeps, 'store' | 'clock'>, call: HttpCall, outcome: ImportCounts | { rows: number; rejected: number; stopped: string }): Promise<void> {
   await audit(d, call, 'customers.import', 'customers', undefined, outcome);
 }
 
 /** The JSON reply: the counts, the first rejects, the rows at each batch, the summary line. */
-async function importReply(d: CustomerImportDeps, call: HttpCall) {
+async function importReply(d: Pick<CustomerImportDeps, 'store' | 'clock'>, call: HttpCall, apply: ApplyRows) {
   const rejects: Reject[] = [];
   const progress: number[] = [];
   let done = { rows: 0, rejected: 0 };
   let run: ImportRun;
   try {
-    run = await runImport(d, call, (p, told) => {
+    run = await runImport(call, apply, (p, told) => {
       done = p;
       progress.push(p.rows);
       for (const r of told) if (rejects.length < MAX_LISTED_REJECTS) rejects.push(r);
@@ -378,7 +406,7 @@ export const MAX_UNSENT_REPLY = 1024 * 1024;
  * counts (or an error). While more than {@link MAX_UNSENT_REPLY} bytes of it wait for a client
  * that does not read them, no more of the body is read (its connection pauses).
  */
-async function* importLines(d: CustomerImportDeps, call: HttpCall): AsyncGenerator<string> {
+async function* importLines(d: Pick<CustomerImportDeps, 'store' | 'clock' | 'logger'>, call: HttpCall, apply: ApplyRows): AsyncGenerator<string> {
   const out: string[] = [];
   let unsent = 0;
   let finished = false;
@@ -393,8 +421,8 @@ async function* importLines(d: CustomerImportDeps, call: HttpCall): AsyncGenerat
   const hold = (): Promise<void> | undefined => (unsent > MAX_UNSENT_REPLY ? new Promise<void>((resolve) => (taken = resolve)) : undefined);
   let done = { rows: 0, rejected: 0 };
   void runImport(
-    d,
     call,
+    apply,
     (p, told) => {
       done = p;
       for (const r of told) push({ reject: r });

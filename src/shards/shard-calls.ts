@@ -3,7 +3,10 @@ import { contactIdentifierKinds } from '../../actors/index.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { KairosError } from '../errors.js';
 import type { CustomerHost, CustomerView } from '../runtime/customer-host.js';
-import { patchCustomer, putCustomer } from '../admin/customer-import-routes.js';
+import type { Reject } from '../admin/customer-import-routes.js';
+import { importRowsHere, patchCustomer, putCustomer } from '../admin/customer-import-routes.js';
+import type { ImportCounts } from '../import/import-customers.js';
+import type { SourceRow } from '../import/read-rows.js';
 import { deadPage, outboxPage, retryOutboxEntry } from '../admin/delivery-routes.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
@@ -58,7 +61,9 @@ export type ShardCall =
    */
   | { op: 'retry'; channel: string; instance: string; draft: AuditDraft }
   /** a customer's master data created or updated (`put`), or updated (`patch`), as the caller: its identifiers claimed for this shard already */
-  | { op: 'upsert'; mode: 'put' | 'patch'; id: string; body: Record<string, unknown>; reason?: string | undefined; principal: Principal };
+  | { op: 'upsert'; mode: 'put' | 'patch'; id: string; body: Record<string, unknown>; reason?: string | undefined; principal: Principal }
+  /** a bulk import's rows of this shard's customers, checked and their identifiers claimed for it by the main thread, applied as one run (src/shards/sharded-import.ts) */
+  | { op: 'importRows'; rows: SourceRow[] };
 
 /** What each call answers. */
 export interface ShardCallResults {
@@ -75,6 +80,7 @@ export interface ShardCallResults {
   outbox: ShardOutboxPage;
   retry: boolean;
   upsert: 'created' | 'updated' | 'unchanged';
+  importRows: { counts: ImportCounts; rejects: Reject[] };
 }
 
 export type ShardCallResult<C extends ShardCall> = ShardCallResults[C['op']];
@@ -148,5 +154,7 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       const caller = { principal: call.principal };
       return call.mode === 'put' ? putCustomer(p, call.id, call.body, caller) : patchCustomer(p, call.id, call.body, call.reason, caller);
     }
+    case 'importRows':
+      return importRowsHere(p, call.rows);
   }
 }

@@ -6,9 +6,10 @@ import { auditRoutes } from '../admin/audit-routes.js';
 import { catalogRoutes } from '../admin/catalog-routes.js';
 import { keyRoutes } from '../admin/key-routes.js';
 import { learningRoutes } from '../admin/learning-routes.js';
-import { bodyIdentifiers, patchCustomerOperation, putCustomerOperation } from '../admin/customer-import-routes.js';
+import { bodyIdentifiers, importCustomersRoute, patchCustomerOperation, putCustomerOperation } from '../admin/customer-import-routes.js';
 import type { OutboxPageParams } from '../admin/delivery-routes.js';
 import { deadLettersOperation, retryOperation, unsubscribeRoutes } from '../admin/delivery-routes.js';
+import { rowsOverShards } from './sharded-import.js';
 import { privacyRoutes } from '../admin/privacy-routes.js';
 import { segmentRoutes } from '../admin/segment-routes.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
@@ -283,5 +284,11 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
     ...keyRoutes({ keys: p.keys, logger, clock }),
     ...unsubscribeRoutes({ stopList, clock, logger, unsubscribeSecret: p.unsubscribeSecret }),
   ];
-  return [...routes.filter((r) => !notYet.has(r.operation.operationId)), ...shardedDeliveryRoutes(p), ...shardedCustomerRoutes(p)];
+  return [
+    ...routes.filter((r) => !notYet.has(r.operation.operationId)),
+    ...shardedDeliveryRoutes(p),
+    ...shardedCustomerRoutes(p),
+    // (audited in the node's trail, as a single node audits an import)
+    importCustomersRoute({ store, clock, logger }, rowsOverShards(p.shards, clock)),
+  ];
 }
