@@ -3,7 +3,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KairosError } from './errors.js';
-import { DEFAULT_PRODUCTION_DRAIN_MS, DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, DEMO_STOP_LIST_SECRET, configProblems, loadConfig, secretVariables, unknownVariables } from './config.js';
+import { DEFAULT_PRODUCTION_DRAIN_MS, DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, DEMO_STOP_LIST_SECRET, DEMO_UNSUBSCRIBE_SECRET, configProblems, loadConfig, secretVariables, unknownVariables, unsubscribeSecretInForce } from './config.js';
 
 /** The problems loadConfig names for this environment; none when it loads. */
 function problemsOf(env: Record<string, string>): readonly string[] {
@@ -245,6 +245,14 @@ describe('configuration', () => {
     it('leaves development as it was: the demo bank, its credentials and the manual clock load', () => {
       expect(loadConfig({ KAIROS_ENV: 'development', KAIROS_CLOCK: 'manual' })).toMatchObject({ env: 'development', demo: true, clock: 'manual', demoCredentials: true });
     });
+  });
+});
+
+describe('the unsubscribe links\' secret in force', () => {
+  it('is none in production with the public demo secret (anyone could sign a link), the configured one otherwise', () => {
+    expect(unsubscribeSecretInForce({ env: 'production', unsubscribeSecret: DEMO_UNSUBSCRIBE_SECRET })).toBeUndefined();
+    expect(unsubscribeSecretInForce({ env: 'production', unsubscribeSecret: 'the-bank-s-own-secret' })).toBe('the-bank-s-own-secret');
+    expect(unsubscribeSecretInForce({ env: 'development', unsubscribeSecret: DEMO_UNSUBSCRIBE_SECRET })).toBe(DEMO_UNSUBSCRIBE_SECRET);
   });
 });
 

@@ -178,6 +178,16 @@ export interface GatewayToken {
 export const DEMO_GATEWAY_TOKEN = 'demo-gateway';
 export const DEMO_ADMIN_KEY = 'demo-admin';
 export const DEMO_UNSUBSCRIBE_SECRET = 'demo-unsubscribe-secret';
+
+/**
+ * The secret the unsubscribe links are checked with: none (every link refused as not valid) in
+ * production with the public demo secret, which anyone could sign a link with to put any
+ * address on the stop list. (Production refuses to send e-mail with it, so no link of this
+ * node's is signed with it there.)
+ */
+export function unsubscribeSecretInForce(c: Pick<Config, 'env' | 'unsubscribeSecret'>): string | undefined {
+  return c.env === 'production' && c.unsubscribeSecret === DEMO_UNSUBSCRIBE_SECRET ? undefined : c.unsubscribeSecret;
+}
 export const DEMO_WEBHOOK_SECRET = 'demo-webhook-secret';
 /** the stop list's demo HMAC secret: public, so refused in production */
 export const DEMO_STOP_LIST_SECRET = 'demo-stop-list-secret';

@@ -14,7 +14,7 @@ import { CatalogService } from './catalog/catalog-service.js';
 import type { Clock } from './clock.js';
 import { ManualClock, systemClock } from './clock.js';
 import type { Config } from './config.js';
-import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN } from './config.js';
+import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, unsubscribeSecretInForce } from './config.js';
 import { emptyCatalog } from './default-catalog.js';
 import { loadDemoBank } from './demo/demo-bank.js';
 import type { Logger } from './logger.js';
@@ -223,7 +223,7 @@ function buildGateway(
       ...waveRoutes({ runs: parts.outboundRuns, host: parts.host, store, clock }),
       ...learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock }),
       ...auditRoutes({ store }),
-      ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: config.unsubscribeSecret, kick: () => void dispatcher.pump() }),
+      ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: unsubscribeSecretInForce(config), kick: () => void dispatcher.pump() }),
       ...identityRoutes({ host, clock }),
       ...privacyRoutes({ host, stopList, clock }),
       ...customerImportRoutes({ host, store, clock, logger }),

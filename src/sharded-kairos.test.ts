@@ -149,7 +149,7 @@ describe('a node with two shards', () => {
     const who = await fetch(`${http}/v1/whoami`, { headers: adminHeaders });
     expect(who.status).toBe(200);
     const operations = ((await who.json()) as { operations: string[] }).operations;
-    expect(operations).toEqual(expect.arrayContaining(['listCampaigns', 'listSegmentMembers', 'countDraftSegment', 'getCustomer']));
+    expect(operations).toEqual(expect.arrayContaining(['listCampaigns', 'listSegmentMembers', 'countDraftSegment', 'getCustomer', 'listSegmentSizes', 'importCustomers']));
     expect(operations).not.toContain('listOutboundRuns');
     expect(operations).not.toContain('listModels');
     // The console is served here too.
@@ -387,6 +387,8 @@ describe('a node with two shards', () => {
       // Мария's phone for a customer of the other shard
       { id: y, last_name: 'Орлова', phone: '+79161110001' },
       { id: c, last_name: 'Кузнецова', first_name: 'Анна', email: 'anna.k@example.ru' },
+      // Анна's e-mail for another customer of her shard: the directory lets it through, her shard refuses it
+      { id: on0[3]!, last_name: 'Волков', email: 'anna.k@example.ru' },
     ];
     const body = `${lines.map((l) => JSON.stringify(l)).join('\n')}\n{broken\n`;
     const post = (accept?: string): Promise<Response> =>
@@ -394,14 +396,15 @@ describe('a node with two shards', () => {
     const first = await post();
     expect(first.status).toBe(200);
     const counts = (await first.json()) as { rows: number; created: number; updated: number; unchanged: number; rejected: number; rejects: Array<{ line: number; column: string; reason: string }>; summary: string };
-    expect(counts).toMatchObject({ rows: 7, created: 3, updated: 0, unchanged: 0, rejected: 4 });
+    expect(counts).toMatchObject({ rows: 8, created: 3, updated: 0, unchanged: 0, rejected: 5 });
     expect(counts.rejects.map((r) => [r.line, r.column, r.reason])).toEqual([
       [3, 'phone', 'invalid_phone'],
       [4, 'id', 'duplicate_id'],
       [5, 'phone', 'identifier_taken'],
-      [7, '', 'unreadable_row'],
+      [7, 'email', 'identifier_taken'],
+      [8, '', 'unreadable_row'],
     ]);
-    expect(counts.summary).toMatch(/^import: rows=7 created=3 updated=0 unchanged=0 rejected=4 s=/);
+    expect(counts.summary).toMatch(/^import: rows=8 created=3 updated=0 unchanged=0 rejected=5 s=/);
     // each on its shard, the identifiers claimed for it
     const card = async (id: string): Promise<Response> => fetch(`${http}/v1/customers/${id}`, { headers: adminHeaders });
     expect(await (await card(a)).json()).toMatchObject({ id: a, profile: { lastName: 'Иванова', firstName: 'Мария' }, identifiers: { phone: ['+79161110001'], email: ['maria@example.ru'] } });
@@ -414,17 +417,26 @@ describe('a node with two shards', () => {
     // Again, as NDJSON as it goes: nothing changes; the progress line, then the counts.
     const again = await post('application/x-ndjson');
     const told = (await again.text()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(told.filter((l) => 'reject' in l)).toHaveLength(4);
-    expect(told.filter((l) => 'progress' in l).at(-1)).toEqual({ progress: { rows: 7, rejected: 4 } });
-    expect(told.at(-1)).toMatchObject({ rows: 7, created: 0, updated: 0, unchanged: 3, rejected: 4 });
+    expect(told.filter((l) => 'reject' in l)).toHaveLength(5);
+    expect(told.filter((l) => 'progress' in l).at(-1)).toEqual({ progress: { rows: 8, rejected: 5 } });
+    expect(told.at(-1)).toMatchObject({ rows: 8, created: 0, updated: 0, unchanged: 3, rejected: 5 });
 
     // A changed row updates its customer on its shard, and the node's trail holds each import.
     const moved = await fetch(`${http}/v1/customers/import`, { method: 'POST', headers: { ...adminHeaders, 'Content-Type': 'application/x-ndjson' }, body: `${JSON.stringify({ id: x, city: 'Казань' })}\n` });
     expect(await moved.json()).toMatchObject({ rows: 1, updated: 1 });
     expect(await (await card(x)).json()).toMatchObject({ profile: { city: 'Казань' } });
     const trail = (await (await fetch(`${http}/v1/audit?action=customers.import`, { headers: adminHeaders })).json()) as { entries: Array<{ after: { rows: number } }> };
-    expect(trail.entries.map((e) => e.after.rows)).toEqual(expect.arrayContaining([7, 7, 1]));
-  });
+    expect(trail.entries.map((e) => e.after.rows)).toEqual(expect.arrayContaining([8, 8, 1]));
+
+    // Past one batch (5,000 rows): a progress line a batch, every customer on its shard.
+    const many = Array.from({ length: 5003 }, (_, i) => JSON.stringify({ id: `bulk-${i}`, last_name: 'Оптом', phone: `+7926${String(i).padStart(7, '0')}` })).join('\n');
+    const bulk = await fetch(`${http}/v1/customers/import`, { method: 'POST', headers: { ...adminHeaders, 'Content-Type': 'application/x-ndjson', Accept: 'application/x-ndjson' }, body: many });
+    const bulkLines = (await bulk.text()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(bulkLines.filter((l) => 'progress' in l)).toEqual([{ progress: { rows: 5000, rejected: 0 } }, { progress: { rows: 5003, rejected: 0 } }]);
+    expect(bulkLines.at(-1)).toMatchObject({ rows: 5003, created: 5003, rejected: 0 });
+    for (const i of [0, 4999, 5002]) expect(k.shards.ownerOf({ kind: 'phone', value: `+7926${String(i).padStart(7, '0')}` })).toBe(shardOf(`bulk-${i}`, 2));
+    expect((await card('bulk-5002')).status).toBe(200);
+  }, 60_000);
 
   it("takes a customer's master data on their shard, its identifiers claimed in the directory first: one another shard holds is refused", async () => {
     // Two new customers, one a shard.

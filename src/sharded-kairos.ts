@@ -6,6 +6,7 @@ import { openApiRoute } from './admin/openapi-route.js';
 import { whoamiRoute } from './admin/whoami-route.js';
 import { CatalogService } from './catalog/catalog-service.js';
 import type { Config } from './config.js';
+import { unsubscribeSecretInForce } from './config.js';
 import { lmdbOptions, openStopList } from './host-parts.js';
 import type { Kairos, StartOptions } from './kairos.js';
 import { announce, catalogSeed, consoleOption, drainFor, gatewayTls, once, serverStatus, startBasics } from './kairos.js';
@@ -84,7 +85,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       asyncApiRoute(config.publicUrl),
       // (the operations this node serves: the console shows no page whose calls would answer 503)
       whoamiRoute({ operations: () => allOperations.filter((op) => ids.has(op.operationId)), today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
-      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, relay, clock, logger, status, unsubscribeSecret: config.unsubscribeSecret, ...(options.draftCountWorkerUrl === undefined ? {} : { draftCountWorkerUrl: options.draftCountWorkerUrl }) }),
+      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, relay, clock, logger, status, unsubscribeSecret: unsubscribeSecretInForce(config), ...(options.draftCountWorkerUrl === undefined ? {} : { draftCountWorkerUrl: options.draftCountWorkerUrl }) }),
     ];
     for (const r of served) ids.add(r.operation.operationId);
     const gateway = new GatewayServer({

@@ -284,12 +284,12 @@ export function rowsIntoStore(d: CustomerImportDeps): ApplyRows {
 
 /**
  * Rows a node with shards handed this shard, applied to its store as a single node's import
- * applies them (its identity index, stored records merged, changes told to live customers):
- * the counts, and the rows refused with why.
+ * applies them (its identity index, stored records merged, changes told to live customers),
+ * at the run's moment `now`: the counts, and the rows refused with why.
  */
-export async function importRowsHere(d: CustomerImportDeps, rows: readonly SourceRow[]): Promise<{ counts: ImportCounts; rejects: Reject[] }> {
+export async function importRowsHere(d: CustomerImportDeps, rows: readonly SourceRow[], now: number): Promise<{ counts: ImportCounts; rejects: Reject[] }> {
   const rejects: Reject[] = [];
-  const c = await importCustomerRows(d.store, rows, { ...apiRun(d), onRejected: (r) => rejects.push(r), onUpdated: (changes) => tellHost(d, changes) });
+  const c = await importCustomerRows(d.store, rows, { ...apiRun(d), now, onRejected: (r) => rejects.push(r), onUpdated: (changes) => tellHost(d, changes) });
   return { counts: countsOf(c), rejects };
 }
 

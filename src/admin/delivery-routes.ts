@@ -27,7 +27,8 @@ export interface DeliveryRouteDeps {
   stopList: StopList;
   clock: Clock;
   logger: Logger;
-  unsubscribeSecret: string;
+  /** the links' secret (`unsubscribeSecretInForce`); none: every link is refused as not valid */
+  unsubscribeSecret: string | undefined;
   /** the dispatcher's next pass, after a retry */
   kick: () => void;
 }
@@ -205,7 +206,8 @@ export function deliveryRoutes(d: DeliveryRouteDeps): Route[] {
  * shards still works.
  */
 export function unsubscribeRoutes(d: Pick<DeliveryRouteDeps, 'stopList' | 'clock' | 'logger' | 'unsubscribeSecret'>): Route[] {
-  const claimOf = (token: string | undefined) => (token === undefined ? undefined : readUnsubscribeToken(token, d.unsubscribeSecret));
+  const secret = d.unsubscribeSecret;
+  const claimOf = (token: string | undefined) => (token === undefined || secret === undefined ? undefined : readUnsubscribeToken(token, secret));
   const unsubscribe = async (token: string | undefined): Promise<{ raw: HttpReply }> => {
     const claim = claimOf(token);
     if (claim === undefined) return invalidLink();

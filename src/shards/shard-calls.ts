@@ -63,7 +63,7 @@ export type ShardCall =
   /** a customer's master data created or updated (`put`), or updated (`patch`), as the caller: its identifiers claimed for this shard already */
   | { op: 'upsert'; mode: 'put' | 'patch'; id: string; body: Record<string, unknown>; reason?: string | undefined; principal: Principal }
   /** a bulk import's rows of this shard's customers, checked and their identifiers claimed for it by the main thread, applied as one run (src/shards/sharded-import.ts) */
-  | { op: 'importRows'; rows: SourceRow[] };
+  | { op: 'importRows'; rows: SourceRow[]; now: number };
 
 /** What each call answers. */
 export interface ShardCallResults {
@@ -155,6 +155,6 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       return call.mode === 'put' ? putCustomer(p, call.id, call.body, caller) : patchCustomer(p, call.id, call.body, call.reason, caller);
     }
     case 'importRows':
-      return importRowsHere(p, call.rows);
+      return importRowsHere(p, call.rows, call.now);
   }
 }

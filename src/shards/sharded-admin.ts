@@ -135,8 +135,8 @@ export interface ShardedAdminParts {
   draftCountWorkerUrl?: URL;
   /** the status, with the live actors the shards said (`Shards.liveActors`, asked before each answer) */
   status: (actors: { hot: number; dirty: number }) => ServerStatus;
-  /** the secret of the e-mails' unsubscribe links (`KAIROS_UNSUBSCRIBE_SECRET`) */
-  unsubscribeSecret: string;
+  /** the secret of the e-mails' unsubscribe links (`unsubscribeSecretInForce`) */
+  unsubscribeSecret: string | undefined;
 }
 
 /** The operations a node with shards serves through these routes' families but not yet (each answers 503 `unavailable`), or serves otherwise (the outbox: shardedDeliveryRoutes). */

@@ -11,6 +11,9 @@ import type { Shards } from './shards.js';
 /** Rows read before a batch is checked and handed to the shards, as a single node's import commits them. */
 export const SHARDED_IMPORT_BATCH = 5000;
 
+/** Rows checked between two turns of the event loop. */
+const YIELD_EVERY = 250;
+
 /**
  * The bulk import (`POST /v1/customers/import`) on a node with shards. A batch of rows at a
  * time, in file order, the main thread:
@@ -28,6 +31,7 @@ export const SHARDED_IMPORT_BATCH = 5000;
 export function rowsOverShards(shards: Pick<Shards, 'claimFor' | 'shardOf' | 'call'>, clock: Clock): ApplyRows {
   return async (rows, hooks) => {
     const counts: ImportCounts = { rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 };
+    // (one moment for the whole run, every shard's included: consents' times, ages, importedAt)
     const now = clock.now();
     /** ids met so far: the first row naming an id claims it, a later one is a duplicate */
     const seen = new Set<string>();
@@ -37,7 +41,10 @@ export function rowsOverShards(shards: Pick<Shards, 'claimFor' | 'shardOf' | 'ca
       const rejects: Reject[] = [];
       const refuse = (src: SourceRow, column: string, reason: string): void => void rejects.push({ line: src.line, column, reason, raw: src.raw });
       const claims: Array<{ src: SourceRow; id: string; claim: Promise<{ field: string } | undefined> }> = [];
+      let checked = 0;
       for (const src of batch) {
+        // (this thread routes every gateway event: it gives them their turn every few hundred rows)
+        if (++checked % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
         const row = prepareRow(src, emptyMapping, { now });
         const unreadable = 'reason' in row.outcome && row.outcome.reason === 'unreadable_row';
         const duplicate = !unreadable && row.id !== '' && seen.has(row.id);
@@ -48,7 +55,10 @@ export function rowsOverShards(shards: Pick<Shards, 'claimFor' | 'shardOf' | 'ca
           const identifiers: Array<{ kind: ContactIdentifierKind; value: string; field: string }> = [];
           for (const kind of contactIdentifierKinds) for (const value of row.outcome.identifiers[kind] ?? []) identifiers.push({ kind, value, field: row.sources[kind as 'phone'] ?? kind });
           // (each claim is looked up and made at once, in file order: a later row sees an earlier row's claim)
-          claims.push({ src, id: row.id, claim: shards.claimFor(row.id, identifiers) });
+          const claim = shards.claimFor(row.id, identifiers);
+          // (a failed claim is thrown where it is awaited, below; the others' are not left unhandled meanwhile)
+          claim.catch(() => undefined);
+          claims.push({ src, id: row.id, claim });
         }
       }
       const byShard = new Map<number, SourceRow[]>();
@@ -63,12 +73,20 @@ export function rowsOverShards(shards: Pick<Shards, 'claimFor' | 'shardOf' | 'ca
         if (own === undefined) byShard.set(shard, [src]);
         else own.push(src);
       }
-      const answers = await Promise.all([...byShard].map(([shard, own]) => shards.call(shard, { op: 'importRows', rows: own })));
+      const handed = [...byShard];
+      // Every shard's answer waited for, a failed one's too: nothing is still being written when
+      // the import stops (and is audited). A batch that failed in one shard is not counted: the
+      // progress stays at the last whole batch, a point a client can resume from; the rows other
+      // shards committed meanwhile are found unchanged when imported again.
+      const answers = await Promise.allSettled(handed.map(([shard, own]) => shards.call(shard, { op: 'importRows', rows: own, now })));
+      const failed = answers.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
       for (const a of answers) {
-        counts.created += a.counts.created;
-        counts.updated += a.counts.updated;
-        counts.unchanged += a.counts.unchanged;
-        rejects.push(...a.rejects);
+        if (a.status !== 'fulfilled') continue;
+        counts.created += a.value.counts.created;
+        counts.updated += a.value.counts.updated;
+        counts.unchanged += a.value.counts.unchanged;
+        rejects.push(...a.value.rejects);
       }
       counts.rows += batch.length;
       counts.rejected += rejects.length;

@@ -1081,7 +1081,8 @@ export class LmdbScan {
   /**
    * A value read, opened (undefined once its key is destroyed); `slot`, the customer's key slot
    * when the caller read it already. lmdb-js hands each value of a binary table read as a copy
-   * of its own (a range read's too), so reading the key after it leaves it as it was.
+   * of its own (a range read's too; not with `compression`, which these tables do not use), so
+   * reading the key after it leaves it as it was.
    */
   private opened(id: string, value: Uint8Array, slot?: number): Uint8Array | undefined {
     if (value[0] !== SEALED) return value;

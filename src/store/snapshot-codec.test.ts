@@ -168,6 +168,27 @@ describe('snapshot codec', () => {
     );
   });
 
+  it('reads strings of any bytes as msgpackr does (a BOM, overlong and invalid sequences, surrogates, four bytes), short and long, and refuses bytes cut short as it does', () => {
+    const sequences = [[0xef, 0xbb, 0xbf, 0x61], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xff], [0xe2, 0x82], [0xf0, 0x9f, 0x98, 0x80], [0xd0, 0x9c, 0xd0, 0xb0], [0x61, 0x80, 0x62]];
+    for (const seq of sequences) {
+      for (const pad of [0, 70]) {
+        const raw = Buffer.from([...seq, ...Array.from({ length: pad }, () => 0x61)]);
+        const placeholder = 'Z'.repeat(raw.length);
+        const packed = pack({ v: 5, snapshot: { value: 'client', context: { id: 'x', note: placeholder, [placeholder]: 1 } } });
+        // the placeholder's bytes (its value's, then its key's) replaced by the sequence: the headers stay
+        const bytes = Buffer.from(packed);
+        for (let at = bytes.indexOf(placeholder); at >= 0; at = bytes.indexOf(placeholder)) raw.copy(bytes, at);
+        expect(decodeSnapshotWithout(bytes, new Set(['seen']), 5)).toEqual(decodeSnapshot(bytes));
+      }
+    }
+    const whole = encodeSnapshot(stored(3, { firstName: 'Мария' }));
+    for (const cut of [1, 2, 5, 40]) {
+      const short = whole.subarray(0, whole.length - cut);
+      expect(() => decodeSnapshot(short)).toThrow();
+      expect(() => decodeSnapshotWithout(short, new Set(['seen']), 5)).toThrow();
+    }
+  });
+
   it('reads a version-3 snapshot written as columns as version 4 holds them (the migration then keeps the log)', () => {
     const v3Bytes = pack({ v: 3, snapshot: { value: 'client', context: { id: 'demo-1', seen: { id: ['a', 'b'], dt: [1_790_000_000_000, 500], actions: [[], null] } } } });
     expect(decodeSnapshot(v3Bytes)).toEqual({ v: 3, snapshot: { value: 'client', context: { id: 'demo-1', seen: { id: ['a', 'b'], at: [1_790_000_000_000, 1_790_000_000_500], actions: [[], null] } } } });

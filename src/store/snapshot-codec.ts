@@ -300,7 +300,7 @@ class PlainReader {
   private name(n: number): string {
     const b = this.b;
     const start = this.p;
-    if (n > NAME_MAX) return this.str(n);
+    if (n > NAME_MAX || start + n > b.length) return this.str(n);
     let h = n;
     for (let i = start; i < start + n; i++) {
       const c = b[i]!;
@@ -333,6 +333,7 @@ class PlainReader {
     const b = this.b;
     const start = this.p;
     const end = start + n;
+    if (end > b.length) throw new RangeError('a string past the end of the bytes');
     this.p = end;
     if (n > SHORT_STRING) return textDecoder.decode(b.subarray(start, end));
     const units: number[] = [];
@@ -466,7 +467,8 @@ const names = new Array<string | undefined>(1024);
 /** `s` as V8's internalized string (an object's key is one; a string built by concatenation is not until used as one). */
 const internalized = (s: string): string => Object.keys({ [s]: 0 })[0]!;
 
-const textDecoder = new TextDecoder();
+/** (a leading U+FEFF kept, as msgpackr keeps it) */
+const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * A stored snapshot of `version` decoded without the context fields in `without` (a reader
@@ -477,34 +479,44 @@ const textDecoder = new TextDecoder();
  * since its migration may need every field.
  */
 export function decodeSnapshotWithout(bytes: Uint8Array, without: ReadonlySet<string>, version: number): StoredSnapshot {
+  try {
+    return readWithout(bytes, without, version) ?? decodeSnapshot(bytes);
+  } catch {
+    // bytes cut short or not MessagePack: msgpackr's own reading says what is wrong
+    return decodeSnapshot(bytes);
+  }
+}
+
+/** `decodeSnapshotWithout`'s reading; undefined for what only a whole decode reads (another version, an odd shape, bytes left over). */
+function readWithout(bytes: Uint8Array, without: ReadonlySet<string>, version: number): StoredSnapshot | undefined {
   const r = new PlainReader(bytes);
   const stored: Record<string, unknown> = {};
   let context: Record<string, unknown> | undefined;
   const outer = r.mapHeader();
-  if (outer < 0) return decodeSnapshot(bytes);
+  if (outer < 0) return undefined;
   for (let i = 0; i < outer; i++) {
     const key = safeKey(r.key());
-    if (key === undefined) return decodeSnapshot(bytes);
+    if (key === undefined) return undefined;
     if (key !== 'snapshot') {
       stored[key] = r.value();
       continue;
     }
     const inner = r.mapHeader();
-    if (inner < 0) return decodeSnapshot(bytes);
+    if (inner < 0) return undefined;
     const snapshot: Record<string, unknown> = {};
     for (let j = 0; j < inner; j++) {
       const name = safeKey(r.key());
-      if (name === undefined) return decodeSnapshot(bytes);
+      if (name === undefined) return undefined;
       if (name !== 'context') {
         snapshot[name] = r.value();
         continue;
       }
       const n = r.mapHeader();
-      if (n < 0) return decodeSnapshot(bytes);
+      if (n < 0) return undefined;
       context = {};
       for (let k = 0; k < n; k++) {
         const field = safeKey(r.key());
-        if (field === undefined) return decodeSnapshot(bytes);
+        if (field === undefined) return undefined;
         if (without.has(field)) r.skip();
         else context[field] = r.value();
       }
@@ -512,7 +524,7 @@ export function decodeSnapshotWithout(bytes: Uint8Array, without: ReadonlySet<st
     }
     stored[key] = snapshot;
   }
-  if (stored.v !== version || context === undefined) return decodeSnapshot(bytes);
+  if (stored.v !== version || context === undefined || r.p !== bytes.length) return undefined;
   if (isSeenWritten(context.seen)) context.seen = seenRead(context.seen);
   return stored as unknown as StoredSnapshot;
 }
