@@ -247,8 +247,10 @@ describe('the campaign editor in a browser: the issue\'s story', { timeout: 90_0
     const { context, page } = await newPage();
     await signIn(page, MARKETER);
     await page.goto(`${k.httpUrl}/console/campaigns/${NEW_ID}/edit`);
-    await page.locator('main section[data-state="ready"]').waitFor();
+    // (the editor's own section: a sign-in page is ready too, and would say why the key was not taken)
+    await page.locator('main section[aria-labelledby="editor-title"][data-state="ready"]').waitFor();
     const status = page.locator('[data-field="status"]');
+    expect(await status.count(), await page.locator('main').innerText()).toBe(1);
     expect(await status.textContent()).toBe('активна');
     await page.getByRole('button', { name: 'Приостановить' }).click();
     await expect.poll(() => status.textContent(), WAIT).toBe('на паузе');
