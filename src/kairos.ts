@@ -198,7 +198,7 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
 /** The gateway server: the WebSocket gateway, POST /v1/events and the admin API on one port. */
 function buildGateway(
   config: Readonly<Config>,
-  parts: { uws: Uws; store: Store; catalogs: CatalogService; clock: Clock; logger: Logger; metrics: Metrics; ledgers: Ledgers; host: CustomerHost; dispatcher: OutboxDispatcher; started: number; outboundRuns: OutboundRuns },
+  parts: { uws: Uws; store: Store; catalogs: CatalogService; clock: Clock; logger: Logger; metrics: Metrics; ledgers: Ledgers; host: CustomerHost; dispatcher: OutboxDispatcher; started: number; outboundRuns: OutboundRuns; counts: DraftCounts },
 ): GatewayServer {
   const { uws, store, catalogs, clock, logger, metrics, host, dispatcher, started } = parts;
   const { stopList, propensity, models, uplift, funnel, segments, ledger } = parts.ledgers;
@@ -218,7 +218,7 @@ function buildGateway(
       asyncApiRoute(config.publicUrl),
       ...adminRoutes({ host, stopList, store, clock, logger, status, afterClockMove: () => parts.outboundRuns.tick() }),
       ...catalogRoutes({ catalogs, host, clock, propensity, segments }),
-      ...segmentRoutes({ catalogs, store, counts: new DraftCounts({ store, catalog: () => catalogs.catalog, clock, logger }) }),
+      ...segmentRoutes({ catalogs, store, counts: parts.counts }),
       ...outboundRoutes({ runs: parts.outboundRuns, funnel, store, clock, segments }),
       ...waveRoutes({ runs: parts.outboundRuns, host: parts.host, store, clock }),
       ...learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock }),
@@ -295,15 +295,17 @@ export async function drainFor(ms: number, gateway: GatewayServer, logger: Logge
 }
 
 /**
- * The ordered close: stop accepting (ready goes false), let the host finish what it has
+ * The ordered close: stop accepting (ready goes false), stop the draft counts, let the host finish what it has
  * queued and flush every snapshot, let the deliveries under way finish, close the
  * connections, save the models, close the store.
  */
-async function closeInOrder(parts: { config: Readonly<Config>; logger: Logger; gateway: GatewayServer; timers: Timers; host: CustomerHost; dispatcher: OutboxDispatcher; store: Store }): Promise<void> {
-  const { config, logger, gateway, timers, host, dispatcher, store } = parts;
+async function closeInOrder(parts: { config: Readonly<Config>; logger: Logger; gateway: GatewayServer; timers: Timers; host: CustomerHost; dispatcher: OutboxDispatcher; store: Store; counts: DraftCounts }): Promise<void> {
+  const { config, logger, gateway, timers, host, dispatcher, store, counts } = parts;
   logger.info('shutting down');
   gateway.stopListening();
   timers.stopHostTimers();
+  // draft counts under way stop at their next page (their worker threads end before the store closes)
+  await counts.close();
   // a run's page in flight is answered before the host closes; the run goes on at the next start
   await timers.outboundRuns.stop();
   await host.close(config.shutdownTimeoutMs);
@@ -353,7 +355,8 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   learningMetrics({ catalogs, models: ledgers.models, uplift: ledgers.uplift, funnel: ledgers.funnel, store, clock }, metrics);
   const timers = startTimers(config, { store, catalogs, models: ledgers.models, host, logger, clock });
   outboundMetrics(timers.outboundRuns, ledgers.funnel, metrics);
-  const gateway = buildGateway(config, { uws, store, catalogs, clock, logger, metrics, ledgers, host, dispatcher, started, outboundRuns: timers.outboundRuns });
+  const counts = new DraftCounts({ store, catalog: () => catalogs.catalog, clock, logger });
+  const gateway = buildGateway(config, { uws, store, catalogs, clock, logger, metrics, ledgers, host, dispatcher, started, outboundRuns: timers.outboundRuns, counts });
   let port: number;
   try {
     port = await gateway.listen();
@@ -380,7 +383,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
     segmentSweep: timers.segmentSweep,
     outboundRuns: timers.outboundRuns,
     drain: once(() => drainFor(config.drainMs, gateway, logger)),
-    close: once(() => closeInOrder({ config, logger, gateway, timers, host, dispatcher, store })),
+    close: once(() => closeInOrder({ config, logger, gateway, timers, host, dispatcher, store, counts })),
   };
 }
 

@@ -14,7 +14,7 @@ import type { ServerStatus } from './schema/http/admin-schemas.js';
 import { builtinOperations } from './schema/http/builtin-operations.js';
 import { MergedTotals } from './shards/merged-totals.js';
 import { recordShardCount } from './shards/shard-count.js';
-import { AuditRelay, NodeStopList, shardedAdminRoutes } from './shards/sharded-admin.js';
+import { AuditRelay, NodeStopList, shardedAdminRoutes, shardedDraftCounts } from './shards/sharded-admin.js';
 import { Shards } from './shards/shards.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import type { Store } from './store/store.js';
@@ -77,6 +77,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     relayTimer.unref();
     const keys = new KeyRing({ store, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => clock.now() });
     const status = (actors: { hot: number; dirty: number }): ServerStatus => serverStatus(config, { started, store, clock, catalogs, stopList, hotActors: actors.hot, dirtyActors: actors.dirty });
+    const counts = shardedDraftCounts({ shards: running, store, catalogs, clock, logger }, options.draftCountWorkerUrl);
     // (filled in below: the whoami route lists the operations this node serves, itself among them)
     const ids = new Set<string>(builtinOperations.map((op) => op.operationId));
     const served: Route[] = [
@@ -85,7 +86,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       asyncApiRoute(config.publicUrl),
       // (the operations this node serves: the console shows no page whose calls would answer 503)
       whoamiRoute({ operations: () => allOperations.filter((op) => ids.has(op.operationId)), today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
-      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, relay, clock, logger, status, unsubscribeSecret: unsubscribeSecretInForce(config), ...(options.draftCountWorkerUrl === undefined ? {} : { draftCountWorkerUrl: options.draftCountWorkerUrl }) }),
+      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, relay, clock, logger, status, unsubscribeSecret: unsubscribeSecretInForce(config), counts }),
     ];
     for (const r of served) ids.add(r.operation.operationId);
     const gateway = new GatewayServer({
@@ -117,6 +118,8 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
         logger.info('shutting down');
         gateway.stopListening();
         clearInterval(relayTimer);
+        // draft counts under way stop at their next page (their worker threads read the shards' stores)
+        await counts.close();
         // each shard answers what it holds, flushes, stops its deliveries and closes its store
         await running.close(config.shutdownTimeoutMs);
         gateway.closeConnections();

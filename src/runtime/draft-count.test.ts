@@ -116,6 +116,11 @@ describe('draft segment counts', () => {
       expect(expected).toMatchObject({ state: 'done', scanned: 749 });
       const byRecords = inWorkers(store, 3, 50);
       expect(await byRecords.settled(byRecords.start(rules[0]).job)).toMatchObject({ state: 'done', scanned: 749, matched: expected!.matched });
+      // The server's close stops the counts under way and waits for their workers to end.
+      const closing = inWorkers(store, 2, 1);
+      const open = [closing.start(rules[0]), closing.start(rules[1])];
+      await closing.close();
+      for (const j of open) expect(closing.get(j.job)?.state).toBe('cancelled');
       // the workers' closing leaves the store open in this thread
       expect(await store.getSnapshot('w-001')).toBeDefined();
     } finally {

@@ -178,6 +178,12 @@ export class DraftCounts {
     return this.view(j);
   }
 
+  /** Stops every running count and waits for them to end (their worker threads included): the server's close. */
+  async close(): Promise<void> {
+    for (const j of this.jobs.values()) if (j.state === 'running') this.cancel(j.job);
+    await Promise.all(this.runs.values());
+  }
+
   /** Waits for a job to end (tests and the CLI). */
   async settled(id: string): Promise<DraftCountJob | undefined> {
     // (awaited, not polled: a loop of setImmediate kept half a core busy beside the workers)

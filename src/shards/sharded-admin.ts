@@ -131,8 +131,8 @@ export interface ShardedAdminParts {
   relay: AuditRelay;
   clock: Clock;
   logger: Logger;
-  /** the draft count's worker module (DraftCounts' `workerUrl`) */
-  draftCountWorkerUrl?: URL;
+  /** the draft counts over every shard's store (`shardedDraftCounts`), stopped by the node's close */
+  counts: DraftCounts;
   /** the status, with the live actors the shards said (`Shards.liveActors`, asked before each answer) */
   status: (actors: { hot: number; dirty: number }) => ServerStatus;
   /** the secret of the e-mails' unsubscribe links (`unsubscribeSecretInForce`) */
@@ -256,6 +256,12 @@ function withFirst(routes: Route[], applies: (r: Route) => boolean, first: () =>
   );
 }
 
+/** Draft counts over every shard's store, scanned from worker threads of the main thread, read-only beside each shard's own writer. */
+export function shardedDraftCounts(p: Pick<ShardedAdminParts, 'shards' | 'store' | 'catalogs' | 'clock' | 'logger'>, workerUrl?: URL): DraftCounts {
+  const { store, catalogs, clock, logger } = p;
+  return new DraftCounts({ store, catalog: () => catalogs.catalog, clock, logger, shards: () => p.shards.callEvery({ op: 'scanPlan' }), ...(workerUrl === undefined ? {} : { workerUrl }) });
+}
+
 /** The admin routes a node with shards serves. */
 export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
   const host = shardedHost(p);
@@ -276,8 +282,7 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
     ...segmentRoutes({
       catalogs,
       store: { listSegmentMembers: (segment, limit, after) => mergedMembers(p.shards, segment, limit, after) },
-      // (every shard's store scanned from worker threads of this one, read-only, beside the shard's own writer)
-      counts: new DraftCounts({ store, catalog: () => catalogs.catalog, clock, logger, shards: () => p.shards.callEvery({ op: 'scanPlan' }), ...(p.draftCountWorkerUrl === undefined ? {} : { workerUrl: p.draftCountWorkerUrl }) }),
+      counts: p.counts,
     }),
     ...auditRoutes({ store }),
     ...privacyRoutes({ host, stopList, clock }),
