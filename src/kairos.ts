@@ -326,12 +326,12 @@ export function startBasics(config: Readonly<Config>, options: StartOptions): { 
   return { uws, logger, metrics, clock, started: Date.now() };
 }
 
-/** The gateway's TLS files, when both are configured. */
 /** The marketer's console the gateway serves at /console (`KAIROS_CONSOLE`), built into dist/console. */
 export function consoleOption(config: Readonly<Config>): { console?: ReturnType<typeof consoleFiles> } {
   return config.console ? { console: consoleFiles(join(packageRoot(), 'dist', 'console')) } : {};
 }
 
+/** The gateway's TLS files, when both are configured. */
 export function gatewayTls(config: Readonly<Config>): { tls?: { certFile: string; keyFile: string } } {
   return config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } } : {};
 }

@@ -92,7 +92,6 @@ function pageKey(session: Session): string {
 function Console() {
   const t = useTexts();
   const [session, setSession] = useState<Session | undefined>(storedSession);
-  const sessionKey = useRef(storedKey());
   /** the sign-in or sign-out last begun: an answer to an earlier one changes nothing */
   const attempt = useRef(0);
   const [checking, setChecking] = useState(() => storedKey() !== undefined);
@@ -109,16 +108,15 @@ function Console() {
       if (r.data !== undefined) {
         const who: Whoami = r.data;
         storeKey(key, who);
-        const same = sessionKey.current === key;
-        sessionKey.current = key;
-        // The answer the stored session was built from keeps it: its page does not read its data again.
-        setSession((s) => (same && s !== undefined && JSON.stringify(s.who) === JSON.stringify(who) ? s : sessionOf(key, who)));
+        // The answer the stored session was built from keeps it: its page does not read its data
+        // again. (A session shown is always this key's: the sign-in page, the only other caller,
+        // shows when there is none; and whoami names the key.)
+        setSession((s) => (s !== undefined && JSON.stringify(s.who) === JSON.stringify(who) ? s : sessionOf(key, who)));
         return;
       }
       if (r.response.status === 401) {
         // Refused (a wrong key, or one revoked since): nothing of it kept in the tab.
         forgetKey();
-        sessionKey.current = undefined;
         setSession(undefined);
         failure = 'refused';
       } else failure = 'unanswered';
@@ -140,7 +138,6 @@ function Console() {
   const signOut = (): void => {
     attempt.current += 1;
     forgetKey();
-    sessionKey.current = undefined;
     setSession(undefined);
     setChecking(false);
     setFailed(undefined);

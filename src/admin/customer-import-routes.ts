@@ -2,13 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { ContactIdentifierKind, GatewayEvent } from '../../actors/index.js';
-import { contactIdentifierKinds } from '../../actors/index.js';
 import { audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { KairosError, asKairosError } from '../errors.js';
 import { stable } from '../import/customer-from-row.js';
 import { emptyMapping } from '../import/import-mapping.js';
-import { prepareRow } from '../import/prepare-row.js';
+import { prepareRow, rowIdentifiers } from '../import/prepare-row.js';
 import { profileEventData } from '../import/imported-profile.js';
 import type { ImportCounts } from '../import/import-customers.js';
 import { importCustomerRows, summaryLine } from '../import/import-customers.js';
@@ -221,9 +220,7 @@ const rowRefusal = (r: { column: string; reason: string }): KairosError => new K
 export function bodyIdentifiers(id: string, body: Record<string, unknown>, now: number): Array<{ kind: ContactIdentifierKind; value: string; field: string }> {
   const row = prepareRow(bodyRow(id, body), emptyMapping, { now });
   if ('reason' in row.outcome) throw rowRefusal(row.outcome);
-  const out: Array<{ kind: ContactIdentifierKind; value: string; field: string }> = [];
-  for (const kind of contactIdentifierKinds) for (const value of row.outcome.identifiers[kind] ?? []) out.push({ kind, value, field: row.sources[kind as 'phone'] ?? kind });
-  return out;
+  return rowIdentifiers(row, row.outcome);
 }
 
 async function applyOne(

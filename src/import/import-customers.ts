@@ -7,7 +7,7 @@ import type { CustomerRow, RowReject } from './customer-from-row.js';
 import { mergeRecord, sameRecord } from './customer-from-row.js';
 import { IndexKeyFilter } from './index-key-filter.js';
 import type { PreparedRow, SealedRow } from './prepare-row.js';
-import { prepareRows } from './prepare-row.js';
+import { prepareRows, refuseDuplicate } from './prepare-row.js';
 import type { SourceRow } from './read-rows.js';
 
 /**
@@ -242,9 +242,7 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
     counts.rows++;
     lastLine = src.line;
     inBatch++;
-    const unreadable = 'reason' in src.outcome && src.outcome.reason === 'unreadable_row';
-    const outcome = !unreadable && id !== '' && seen.has(id) ? { column: src.sources.id!, reason: 'duplicate_id' } : src.outcome;
-    if (id !== '') seen.add(id);
+    const outcome = refuseDuplicate(src, seen);
     if ('reason' in outcome) return rejected(src, outcome);
     // the identifiers' owners: at once, unless one must be read from the store
     const asked: Array<string | undefined | Promise<string | undefined>> = [];

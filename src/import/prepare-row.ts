@@ -1,4 +1,5 @@
 import type { ContactIdentifierKind } from '../../actors/index.js';
+import { contactIdentifierKinds } from '../../actors/index.js';
 import type { SealedRecord } from '../store/keyring.js';
 import type { CustomerRow, RowReject } from './customer-from-row.js';
 import { customerFromRow, plausibleBirthDate } from './customer-from-row.js';
@@ -61,6 +62,24 @@ export function prepareRow(src: SourceRow, mapping: ImportMapping, o: PrepareOpt
   const row: PreparedRow = { line: src.line, raw: src.raw, bytes: src.bytes, id, sources, outcome };
   if (!('reason' in outcome) && o.seal === true) row.outcome = { id: outcome.id, identifiers: outcome.identifiers, sealed: sealNewRecord(outcome, o.now) };
   return row;
+}
+
+/**
+ * The row's outcome against the ids the run met before it (`seen`): a readable row naming an
+ * id met already is a duplicate (`duplicate_id`); its id counts as met from now on either way.
+ */
+export function refuseDuplicate(row: PreparedRow, seen: Set<string>): PreparedRow['outcome'] {
+  const unreadable = 'reason' in row.outcome && row.outcome.reason === 'unreadable_row';
+  const outcome = !unreadable && row.id !== '' && seen.has(row.id) ? { column: row.sources.id ?? 'id', reason: 'duplicate_id' } : row.outcome;
+  if (row.id !== '') seen.add(row.id);
+  return outcome;
+}
+
+/** The phones, e-mails and cards a customer's row names, each with the file's column it came from. */
+export function rowIdentifiers(row: Pick<PreparedRow, 'sources'>, outcome: CustomerRow | SealedRow): Array<{ kind: ContactIdentifierKind; value: string; field: string }> {
+  const out: Array<{ kind: ContactIdentifierKind; value: string; field: string }> = [];
+  for (const kind of contactIdentifierKinds) for (const value of outcome.identifiers[kind] ?? []) out.push({ kind, value, field: row.sources[kind as 'phone'] ?? kind });
+  return out;
 }
 
 /** Chunks of source rows prepared, chunk by chunk. */

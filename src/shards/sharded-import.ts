@@ -1,10 +1,8 @@
-import type { ContactIdentifierKind } from '../../actors/index.js';
-import { contactIdentifierKinds } from '../../actors/index.js';
 import type { ApplyRows, Reject } from '../admin/customer-import-routes.js';
 import type { Clock } from '../clock.js';
 import type { ImportCounts } from '../import/import-customers.js';
 import { emptyMapping } from '../import/import-mapping.js';
-import { prepareRow } from '../import/prepare-row.js';
+import { prepareRow, refuseDuplicate, rowIdentifiers } from '../import/prepare-row.js';
 import type { SourceRow } from '../import/read-rows.js';
 import type { Shards } from './shards.js';
 
@@ -46,16 +44,11 @@ export function rowsOverShards(shards: Pick<Shards, 'claimFor' | 'shardOf' | 'ca
         // (this thread routes every gateway event: it gives them their turn every few hundred rows)
         if (++checked % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
         const row = prepareRow(src, emptyMapping, { now });
-        const unreadable = 'reason' in row.outcome && row.outcome.reason === 'unreadable_row';
-        const duplicate = !unreadable && row.id !== '' && seen.has(row.id);
-        if (row.id !== '') seen.add(row.id);
-        if (duplicate) refuse(src, row.sources.id ?? 'id', 'duplicate_id');
-        else if ('reason' in row.outcome) refuse(src, row.outcome.column, row.outcome.reason);
+        const outcome = refuseDuplicate(row, seen);
+        if ('reason' in outcome) refuse(src, outcome.column, outcome.reason);
         else {
-          const identifiers: Array<{ kind: ContactIdentifierKind; value: string; field: string }> = [];
-          for (const kind of contactIdentifierKinds) for (const value of row.outcome.identifiers[kind] ?? []) identifiers.push({ kind, value, field: row.sources[kind as 'phone'] ?? kind });
           // (each claim is looked up and made at once, in file order: a later row sees an earlier row's claim)
-          const claim = shards.claimFor(row.id, identifiers);
+          const claim = shards.claimFor(row.id, rowIdentifiers(row, outcome));
           // (a failed claim is thrown where it is awaited, below; the others' are not left unhandled meanwhile)
           claim.catch(() => undefined);
           claims.push({ src, id: row.id, claim });

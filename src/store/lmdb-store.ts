@@ -963,7 +963,11 @@ export class LmdbStore implements Store {
   }
 }
 
-/** `a` against `b` in Unicode code point order, which is UTF-8's byte order (LMDB's order of string keys); UTF-16's differs past the BMP. */
+/**
+ * `a` against `b` in Unicode code point order, which is UTF-8's byte order (LMDB's order of
+ * string keys) for well-formed strings; UTF-16's differs past the BMP. A lone surrogate, which
+ * UTF-8 writes as U+FFFD, may be placed otherwise: `SlotCursor` then only reads that slot on its own.
+ */
 export function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {

@@ -361,9 +361,9 @@ class PlainReader {
   private map(start: number, n: number): unknown {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
-      const key = this.key();
+      const key = safeKey(this.key());
       if (key === undefined) return this.fallback(start);
-      out[key === '__proto__' ? '__proto_' : key] = this.value();
+      out[key] = this.value();
     }
     return out;
   }
