@@ -8,6 +8,7 @@ import type { Metrics } from './metrics.js';
 import { BudgetLedger, CapacityLedger } from './runtime/budget-ledger.js';
 import { CustomerHost } from './runtime/customer-host.js';
 import { SegmentSweep } from './runtime/segment-sweep.js';
+import { OutboundRuns } from './runtime/outbound-runs.js';
 import { FunnelLedger } from './runtime/funnel-ledger.js';
 import { ModelRegistry } from './runtime/model-registry.js';
 import { PropensityLedger } from './runtime/propensity-ledger.js';
@@ -147,6 +148,28 @@ export function startSegmentSweep(config: Readonly<Config>, parts: { store: Stor
     stop() {
       for (const t of timers) clearTimeout(t);
       segmentSweep.stop();
+    },
+  };
+}
+
+/**
+ * The outbound runs' engine over a host's customers (a single node's, or a shard's), and its
+ * timer: runs left running by a stop (or another node), waiting for their day, or due by a
+ * schedule are looked at soon after start and every `outboundTickMs`. `node`: the name on the
+ * slices it works. `stop()` ends the timer; `runs.stop()` waits for the pages in flight.
+ */
+export function startOutboundRuns(config: Readonly<Config>, parts: { store: Store; clock: Clock; catalog: () => Catalog; logger: Logger; host: CustomerHost; node: string }): { runs: OutboundRuns; stop: () => void } {
+  const { store, clock, catalog, logger, host, node } = parts;
+  const runs = new OutboundRuns({ store, clock, catalog, logger, submit: (run, id) => host.submitRun(run, id), score: (run, id) => host.scoreRun(run, id), flush: () => host.flush(), storeFailing: () => host.storeFailing(), node, leaseMs: Math.min(60_000, Math.max(5_000, 10 * config.outboundTickMs)) });
+  const tick = (): void => {
+    runs.tick().catch((err: unknown) => logger.error({ err }, 'looking at the outbound runs failed; again at the next tick'));
+  };
+  const timers = [setTimeout(tick, Math.min(2000, config.outboundTickMs)), setInterval(tick, config.outboundTickMs)];
+  for (const t of timers) t.unref();
+  return {
+    runs,
+    stop() {
+      for (const t of timers) clearTimeout(t);
     },
   };
 }

@@ -31,14 +31,14 @@ import { buildDispatcher } from './delivery-parts.js';
 import { KairosError } from './errors.js';
 import type { ModelRegistry } from './runtime/model-registry.js';
 import type { SegmentSweep } from './runtime/segment-sweep.js';
-import { OutboundRuns } from './runtime/outbound-runs.js';
+import type { OutboundRuns } from './runtime/outbound-runs.js';
 import { outboundMetrics, outboundRoutes } from './admin/outbound-routes.js';
 import { waveRoutes } from './admin/wave-routes.js';
 import { segmentRoutes } from './admin/segment-routes.js';
 import { DraftCounts } from './runtime/draft-count.js';
 import type { CustomerHost } from './runtime/customer-host.js';
 import type { Ledgers } from './host-parts.js';
-import { buildHost, lmdbOptions, loadLedgers, saveModels, startHostTimers, startSegmentSweep } from './host-parts.js';
+import { buildHost, lmdbOptions, loadLedgers, saveModels, startHostTimers, startOutboundRuns, startSegmentSweep } from './host-parts.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { RedisStore } from './store/redis-store.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -172,13 +172,7 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
   catalogTimer?.unref();
   const stopHostTimers = startHostTimers(config, host, logger);
   const { segmentSweep, stop: stopSweep } = startSegmentSweep(config, { store, clock: parts.clock, catalog: () => catalogs.catalog, logger, host });
-  // Outbound runs: left running by a stop or another node, waiting for their day, or due by a schedule; looked at soon after start and every `outboundTickMs`.
-  const outboundRuns = new OutboundRuns({ store, clock: parts.clock, catalog: () => catalogs.catalog, logger, submit: (run, id) => host.submitRun(run, id), score: (run, id) => host.scoreRun(run, id), flush: () => host.flush(), storeFailing: () => host.storeFailing(), node: config.nodeId, leaseMs: Math.min(60_000, Math.max(5_000, 10 * config.outboundTickMs)) });
-  const tickRuns = (): void => {
-    outboundRuns.tick().catch((err: unknown) => logger.error({ err }, 'looking at the outbound runs failed; again at the next tick'));
-  };
-  const runTimers = [setTimeout(tickRuns, Math.min(2000, config.outboundTickMs)), setInterval(tickRuns, config.outboundTickMs)];
-  for (const t of runTimers) t.unref();
+  const { runs: outboundRuns, stop: stopRuns } = startOutboundRuns(config, { store, clock: parts.clock, catalog: () => catalogs.catalog, logger, host, node: config.nodeId });
   return {
     segmentSweep,
     outboundRuns,
@@ -186,7 +180,7 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
     stopHostTimers() {
       stopHostTimers();
       stopSweep();
-      for (const t of runTimers) clearTimeout(t);
+      stopRuns();
     },
     stopStoreTimers() {
       clearInterval(modelTimer);

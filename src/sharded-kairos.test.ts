@@ -13,7 +13,7 @@ import { demoCatalogPath, demoCsvPath, packageRoot } from './paths.js';
 import { compileDraftRule, DraftTally } from './runtime/draft-count.js';
 import { shardOf } from './shards/shard-of.js';
 import type { Frame } from './test-support/test-kairos.js';
-import { GatewayClient, adminHeaders, tempDir, uid } from './test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, tempDir, uid, until } from './test-support/test-kairos.js';
 
 /**
  * `KAIROS_SHARDS=2` through the real server: the gateway's WebSocket and `POST /v1/events`
@@ -128,10 +128,10 @@ describe('a node with two shards', () => {
     expect(metrics.match(/^kairos_process_cpu_seconds_total /gm)?.length).toBe(1);
 
     // What is not served across shards yet answers 503 naming why, after authentication, as everywhere.
-    const runs = await fetch(`${http}/v1/runs`, { headers: adminHeaders });
-    expect(runs.status).toBe(503);
-    expect(await runs.json()).toMatchObject({ code: 'unavailable', detail: expect.stringContaining('KAIROS_SHARDS') as string });
-    expect((await fetch(`${http}/v1/runs`)).status).toBe(401);
+    const models = await fetch(`${http}/v1/models`, { headers: adminHeaders });
+    expect(models.status).toBe(503);
+    expect(await models.json()).toMatchObject({ code: 'unavailable', detail: expect.stringContaining('KAIROS_SHARDS') as string });
+    expect((await fetch(`${http}/v1/models`)).status).toBe(401);
     // A customer's card from the owner shard, by id and by card; none for an unknown one.
     for (const n of [3, 4]) {
       const card = await fetch(`${http}/v1/customers/demo-${n}`, { headers: adminHeaders });
@@ -149,8 +149,7 @@ describe('a node with two shards', () => {
     const who = await fetch(`${http}/v1/whoami`, { headers: adminHeaders });
     expect(who.status).toBe(200);
     const operations = ((await who.json()) as { operations: string[] }).operations;
-    expect(operations).toEqual(expect.arrayContaining(['listCampaigns', 'listSegmentMembers', 'countDraftSegment', 'getCustomer', 'listSegmentSizes', 'importCustomers']));
-    expect(operations).not.toContain('listOutboundRuns');
+    expect(operations).toEqual(expect.arrayContaining(['listCampaigns', 'listSegmentMembers', 'countDraftSegment', 'getCustomer', 'listSegmentSizes', 'importCustomers', 'listOutboundRuns', 'getWaveCallList']));
     expect(operations).not.toContain('listModels');
     // The console is served here too.
     const page = await fetch(`${http}/console`);
@@ -485,4 +484,120 @@ describe('a node with two shards', () => {
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 'unknown_customer' });
   }, 60_000);
+
+  it('runs an outbound campaign over both shards: each its own customers once, pause, resume and cancel over both, a shard killed mid-run goes on from its record', async () => {
+    const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const res = await fetch(`${http}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    // 900 clients over 60 on both shards (pages of 200: several a shard) come into the segment with an event of theirs (the sweep is off here).
+    const ids: string[] = [];
+    for await (const c of readDemoCustomers(demoCsvPath(), Date.now())) {
+      // (61 and over: the segment's 60 whatever day the test runs)
+      if (ids.length < 900 && c.record.stage === 'client' && (c.record.profile.age ?? 0) >= 61) ids.push(c.id);
+    }
+    expect(new Set(ids.map((id) => shardOf(id, 2))).size).toBe(2);
+    const gw = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
+    await Promise.all(ids.map((id) => gw.request({ t: 'event', id: uid('pay'), type: 'card.transaction', customer: { id }, data: { amount: 100, mcc: '5411' } }, 30_000)));
+    // (with the clients over 60 the tests before sent events for)
+    const members = (await api('GET', '/v1/segments/clients_60_plus/members?limit=10000')).body.members as string[];
+    expect(ids.every((c) => members.includes(c))).toBe(true);
+
+    // Started: one run, a part in each shard. Paused at once (each part after its page in flight), a second run refused meanwhile.
+    const started = await api('POST', '/v1/campaigns/pension-deposit-run/runs');
+    expect(started.status).toBe(201);
+    const id = started.body.id as string;
+    expect(started.body).toMatchObject({ campaign: 'pension-deposit-run', state: 'running', slices: 2, total: members.length });
+    const paused = await api('POST', `/v1/runs/${id}/pause`);
+    expect(paused).toMatchObject({ status: 200, body: { state: 'paused' } });
+    const second = await api('POST', '/v1/campaigns/pension-deposit-run/runs');
+    expect(second.status).toBe(409);
+    expect(second.body.detail).toContain(id);
+    await new Promise((r) => setTimeout(r, 300));
+    const held = (await api('GET', `/v1/runs/${id}`)).body;
+    expect(held.state).toBe('paused');
+    expect(held.selected as number).toBeLessThan(members.length);
+
+    // Resumed; shard 0 killed while its part runs: started again, it goes on from its record.
+    expect(await api('POST', `/v1/runs/${id}/resume`)).toMatchObject({ status: 200, body: { state: 'running' } });
+    await k.shards.kill(0);
+    const done = await until(
+      'the run done on both shards',
+      async () => {
+        const r = await api('GET', `/v1/runs/${id}`);
+        return r.status === 200 && r.body.state === 'done' ? r.body : undefined;
+      },
+      60_000,
+    );
+    expect(done.selected).toBe(members.length);
+    expect((done.nodes as string[]).map((n) => n.replace(/^.*\//, ''))).toEqual(['shard-0', 'shard-1']);
+    const funnel = done.funnel as Record<string, number>;
+    expect(funnel.offered! + funnel.control! + funnel.suppressed! + funnel.deferred!).toBe(funnel.decided);
+    expect(funnel.decided).toBeGreaterThanOrEqual(members.length);
+    // Each member contacted at most once by the run, whichever shard holds them.
+    const entries = async (channel: string): Promise<Array<{ customer: string; campaign: string }>> => {
+      const out: Array<{ customer: string; campaign: string }> = [];
+      for (let cursor: string | undefined = ''; cursor !== undefined; ) {
+        const page = (await api('GET', `/v1/outbox/${channel}?limit=500${cursor === '' ? '' : `&cursor=${cursor}`}`)).body;
+        out.push(...(page.entries as Array<{ customer: string; campaign: string }>));
+        cursor = page.next as string | undefined;
+      }
+      return out;
+    };
+    const ours = [...(await entries('sms')), ...(await entries('email'))].filter((e) => e.campaign === 'pension-deposit-run');
+    expect(ours.length).toBe(funnel.offered);
+    expect(new Set(ours.map((e) => e.customer)).size).toBe(ours.length);
+    expect(ours.every((e) => members.includes(e.customer))).toBe(true);
+    // A run done is not cancelled; the list shows it once; an unknown run is 404.
+    expect((await api('POST', `/v1/runs/${id}/cancel`)).status).toBe(409);
+    const listed = (await api('GET', '/v1/runs?campaign=pension-deposit-run')).body.runs as Array<{ id: string; state: string }>;
+    expect(listed.filter((r) => r.id === id)).toEqual([expect.objectContaining({ id, state: 'done' })]);
+    expect((await api('GET', '/v1/runs/pension-deposit-run~nothing')).status).toBe(404);
+    // A new run is cancelled on both shards.
+    const again = await api('POST', '/v1/campaigns/pension-deposit-run/runs');
+    expect(again.status).toBe(201);
+    expect(await api('POST', `/v1/runs/${again.body.id as string}/cancel`)).toMatchObject({ status: 200, body: { state: 'cancelled' } });
+    gw.close();
+  }, 120_000);
+
+  it("ranks a call-centre wave on both shards into one call list, best expected value first, and takes a dialer's outcome for a call of either shard", async () => {
+    const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const res = await fetch(`${http}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const ids: string[] = [];
+    for await (const c of readDemoCustomers(demoCsvPath(), Date.now())) {
+      const r = c.record;
+      if (ids.length < 40 && r.stage === 'client' && (r.profile.age ?? 99) <= 29 && (r.profile.balance ?? 0) >= 500_000 && r.profile.personalLoan !== true && r.profile.creditDefault !== true) ids.push(c.id);
+    }
+    expect(new Set(ids.map((id) => shardOf(id, 2))).size).toBe(2);
+    const gw = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
+    await Promise.all(ids.map((id) => gw.request({ t: 'event', id: uid('pay'), type: 'card.transaction', customer: { id }, data: { amount: 100, mcc: '5411' } }, 30_000)));
+    gw.close();
+    const members = (await api('GET', '/v1/segments/young_savers/members?limit=10000')).body.members as string[];
+    expect(ids.every((c) => members.includes(c))).toBe(true);
+
+    const run = await api('POST', '/v1/campaigns/credit-card-calls/runs');
+    expect(run.status).toBe(201);
+    const id = run.body.id as string;
+    const done = await until('the wave done', async () => ((await api('GET', `/v1/runs/${id}`)).body.state === 'done' ? true : undefined), 60_000);
+    expect(done).toBe(true);
+    const status = (await api('GET', `/v1/runs/${id}`)).body;
+    expect(status).toMatchObject({ ranked: true, listed: members.length, selected: members.length, wave: { n: 1, count: 2 } });
+    const list = (await api('GET', `/v1/runs/${id}/calls`)).body.calls as Array<{ rank: number; customer: string; score?: number; instance?: string }>;
+    expect(list.length).toBe((status.funnel as Record<string, number>).offered);
+    expect(list.map((c) => c.rank)).toEqual(list.map((_, i) => i + 1));
+    const scores = list.map((c) => c.score ?? -1);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(new Set(list.map((c) => shardOf(c.customer, 2))).size).toBe(2);
+    const csv = await fetch(`${http}/v1/runs/${id}/calls?format=csv`, { headers: adminHeaders });
+    expect((await csv.text()).trim().split('\r\n')).toHaveLength(list.length + 1);
+    // A dialer's outcome for the first call of each shard: recorded on the customer's shard, once.
+    const firsts = [0, 1].map((s) => list.find((c) => shardOf(c.customer, 2) === s)!);
+    const outcomes = { outcomes: firsts.map((c) => ({ instance: c.instance, outcome: 'declined' })) };
+    expect(await api('POST', `/v1/runs/${id}/outcomes`, outcomes)).toMatchObject({ status: 200, body: { recorded: 2, duplicates: 0, rejected: [] } });
+    expect(await api('POST', `/v1/runs/${id}/outcomes`, outcomes)).toMatchObject({ status: 200, body: { recorded: 0, duplicates: 2 } });
+    const after = (await api('GET', `/v1/runs/${id}/calls`)).body.calls as Array<{ customer: string; outcome?: string }>;
+    expect(after.filter((c) => c.outcome === 'declined').map((c) => c.customer).sort()).toEqual(firsts.map((c) => c.customer).sort());
+  }, 120_000);
 });

@@ -3,7 +3,7 @@ import { audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { FunnelLedger, FunnelRow } from '../runtime/funnel-ledger.js';
-import type { OutboundRuns, RunRecord } from '../runtime/outbound-runs.js';
+import type { OutboundRuns, RunRecord, RunsApi } from '../runtime/outbound-runs.js';
 import type { SegmentLedger } from '../runtime/segment-ledger.js';
 import { route } from '../schema/http/bind-route.js';
 import { PathId } from '../schema/http/common-schemas.js';
@@ -20,9 +20,12 @@ import type { Metrics } from '../metrics.js';
  * hand over (`total`) and, while it runs, how long it still takes (`etaMs`).
  */
 export interface OutboundRouteDeps {
-  runs: OutboundRuns;
+  runs: RunsApi;
   funnel: FunnelLedger;
+  /** the audit trail; and the customers it holds master data of (a run over the whole base estimates its total from them) unless `countBase` says */
   store: Store;
+  /** the customers a run over the whole base goes over, estimated (a node with shards: every shard's) */
+  countBase?: () => Promise<number>;
   clock: Clock;
   /** the segment sizes: a run over segments estimates its total from them */
   segments: SegmentLedger;
@@ -191,7 +194,7 @@ export function outboundRoutes(d: OutboundRouteDeps): Route[] {
   // the whole base's count is read once a request (a list shares it)
   const wholeBase = (): (() => Promise<number>) => {
     let count: Promise<number> | undefined;
-    return () => (count ??= d.store.countImported());
+    return () => (count ??= d.countBase?.() ?? d.store.countImported());
   };
   const total = (run: RunRecord, base: () => Promise<number>): Promise<number> => (run.segments.length > 0 ? Promise.resolve(run.segments.reduce((n, s) => n + d.segments.size(s), 0)) : base());
   const status = async (run: RunRecord, base = wholeBase()) => runStatus(run, d.funnel, { total: await total(run, base), now: d.clock.now() });

@@ -7,7 +7,7 @@ import { KairosError } from '../errors.js';
 import { maskIdentifier } from '../stop-list.js';
 import { maskName } from './mask-customer.js';
 import type { CallView, CustomerHost } from '../runtime/customer-host.js';
-import type { OutboundRuns, RunCallRecord } from '../runtime/outbound-runs.js';
+import type { RunCallRecord, RunsApi } from '../runtime/outbound-runs.js';
 import { route } from '../schema/http/bind-route.js';
 import { PathId } from '../schema/http/common-schemas.js';
 import { operation } from '../schema/http/operation.js';
@@ -22,8 +22,9 @@ import type { Route } from '../transport/http.js';
  * accepted, declined, interested, no answer (the next wave calls again), call back at a time.
  */
 export interface WaveRouteDeps {
-  runs: OutboundRuns;
-  host: CustomerHost;
+  runs: RunsApi;
+  /** a call's customer and their answer (a node with shards: asked of the customer's shard) */
+  host: Pick<CustomerHost, 'callOf' | 'submitResponse'>;
   store: Store;
   clock: Clock;
 }

@@ -171,6 +171,23 @@ export function runIdOf(campaign: string, at: number, startedBy: 'hand' | 'sched
   return `${campaign}~${stamp.replace(/[-:]/g, '')}`;
 }
 
+/** The id of a run started at `at`: a scheduled slot's is its own (409 when `taken`); by hand, a second run in the same second is told apart (`-2`, `-3`…). */
+export async function freeRunId(campaign: string, at: number, startedBy: 'hand' | 'schedule', taken: (id: string) => Promise<boolean>): Promise<string> {
+  const base = runIdOf(campaign, at, startedBy);
+  let id = base;
+  for (let n = 2; await taken(id); n++) {
+    if (startedBy === 'schedule') throw new KairosError('conflict', `run "${id}" exists already`);
+    id = `${base}-${n}`;
+  }
+  return id;
+}
+
+/** What the admin API asks of the outbound runs: a node's engine (`OutboundRuns`), or every shard's (src/shards/sharded-runs.ts). */
+export type RunsApi = Pick<OutboundRuns, 'start' | 'get' | 'list' | 'pause' | 'resume' | 'cancel' | 'calls'>;
+
+/** A run not finished: running, paused or waiting. */
+export const runIsOpen = (state: RunState): boolean => open(state);
+
 export class OutboundRuns {
   /** runs being worked on in this process, by id */
   private readonly active = new Map<string, Promise<void>>();
@@ -187,8 +204,13 @@ export class OutboundRuns {
     this.owner = `${this.node}/${randomUUID().slice(0, 8)}`;
   }
 
-  /** Starts a run of an outbound campaign now. 404 for an unknown campaign, 409 for one not outbound, not running, or with a run not finished. */
-  async start(campaignId: string, startedBy: 'hand' | 'schedule' = 'hand', at = this.o.clock.now()): Promise<RunRecord> {
+  /**
+   * Starts a run of an outbound campaign now. 404 for an unknown campaign, 409 for one not
+   * outbound, not running, or with a run not finished. `as`: the run's id, chosen by the caller
+   * (a node with shards starts the same run in every shard: src/shards/sharded-runs.ts); 409
+   * when a run has it already.
+   */
+  async start(campaignId: string, startedBy: 'hand' | 'schedule' = 'hand', at = this.o.clock.now(), as?: string): Promise<RunRecord> {
     const campaign = this.o.catalog().campaigns.find((c) => c.id === campaignId);
     if (campaign === undefined) throw new KairosError('not_found', `no campaign "${campaignId}"`);
     if (campaign.outbound === undefined) throw new KairosError('conflict', `campaign "${campaignId}" is not outbound (it has no "outbound" block): its events trigger it`);
@@ -196,12 +218,8 @@ export class OutboundRuns {
     const unfinished = (await this.records()).find((r) => r.campaign === campaignId && open(r.state));
     if (unfinished !== undefined) throw new KairosError('conflict', `campaign "${campaignId}" has run "${unfinished.id}" ${unfinished.state}: finish or cancel it first`);
     // a scheduled slot is one run (of any node); by hand, a second run in the same second is told apart
-    const base = runIdOf(campaignId, at, startedBy);
-    let id = base;
-    for (let n = 2; (await this.get(id)) !== undefined; n++) {
-      if (startedBy === 'schedule') throw new KairosError('conflict', `run "${id}" exists already`);
-      id = `${base}-${n}`;
-    }
+    const id = as ?? (await freeRunId(campaignId, at, startedBy, async (id) => (await this.get(id)) !== undefined));
+    if (as !== undefined && (await this.get(as)) !== undefined) throw new KairosError('conflict', `run "${as}" exists already`);
     const now = this.o.clock.now();
     // a wave's run is one slice: its calls go best first across the whole list (one node at a time works it; another takes over its lease)
     const slices = campaign.outbound.waves !== undefined ? 1 : (this.o.slices ?? (this.o.store.coordination.shared ? 8 : 1));

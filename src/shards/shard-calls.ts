@@ -2,7 +2,8 @@ import type { Catalog, ContactIdentifierKind, DecisionAction, Explanation, Gatew
 import { contactIdentifierKinds } from '../../actors/index.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { KairosError } from '../errors.js';
-import type { CustomerHost, CustomerView } from '../runtime/customer-host.js';
+import type { CallView, CustomerHost, CustomerView } from '../runtime/customer-host.js';
+import type { OutboundRuns, RunCallRecord, RunRecord } from '../runtime/outbound-runs.js';
 import type { Reject } from '../admin/customer-import-routes.js';
 import { importRowsHere, patchCustomer, putCustomer } from '../admin/customer-import-routes.js';
 import type { ImportCounts } from '../import/import-customers.js';
@@ -63,7 +64,19 @@ export type ShardCall =
   /** a customer's master data created or updated (`put`), or updated (`patch`), as the caller: its identifiers claimed for this shard already */
   | { op: 'upsert'; mode: 'put' | 'patch'; id: string; body: Record<string, unknown>; reason?: string | undefined; principal: Principal }
   /** a bulk import's rows of this shard's customers, checked and their identifiers claimed for it by the main thread, applied as one run (src/shards/sharded-import.ts) */
-  | { op: 'importRows'; rows: SourceRow[]; now: number };
+  | { op: 'importRows'; rows: SourceRow[]; now: number }
+  /** the shard's part of the outbound runs (src/shards/sharded-runs.ts): its records, with its own counts */
+  | { op: 'runs'; campaign?: string | undefined }
+  | { op: 'run'; id: string }
+  /** a run started in this shard under the id the main thread chose (the same in every shard) */
+  | { op: 'runStart'; campaign: string; id: string; at: number }
+  | { op: 'runMove'; id: string; verb: 'pause' | 'resume' | 'cancel' }
+  /** the calls the shard's part of a wave's run made, in its own call list's order */
+  | { op: 'runCalls'; id: string }
+  /** a wave's call to one of the shard's customers, for the call list and the dialer's outcomes */
+  | { op: 'callOf'; customer: string; run: string }
+  /** the customers whose master data the shard holds (a run over the whole base estimates its total from them) */
+  | { op: 'countImported' };
 
 /** What each call answers. */
 export interface ShardCallResults {
@@ -81,6 +94,13 @@ export interface ShardCallResults {
   retry: boolean;
   upsert: 'created' | 'updated' | 'unchanged';
   importRows: { counts: ImportCounts; rejects: Reject[] };
+  runs: RunRecord[];
+  run: RunRecord | undefined;
+  runStart: RunRecord;
+  runMove: RunRecord;
+  runCalls: RunCallRecord[];
+  callOf: CallView | undefined;
+  countImported: number;
 }
 
 export type ShardCallResult<C extends ShardCall> = ShardCallResults[C['op']];
@@ -93,6 +113,8 @@ export interface ShardTotals {
 export interface ShardCallParts {
   host: CustomerHost;
   store: Store;
+  /** the shard's engine of outbound runs, over its own customers */
+  runs: OutboundRuns;
   catalog: () => Catalog;
   stopList: StopList;
   /** every total across customers the shard keeps (src/runtime/ledger-counters.ts) */
@@ -156,5 +178,19 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
     }
     case 'importRows':
       return importRowsHere(p, call.rows, call.now);
+    case 'runs':
+      return p.runs.list(call.campaign);
+    case 'run':
+      return p.runs.get(call.id);
+    case 'runStart':
+      return p.runs.start(call.campaign, 'hand', call.at, call.id);
+    case 'runMove':
+      return p.runs[call.verb](call.id);
+    case 'runCalls':
+      return p.runs.calls(call.id);
+    case 'callOf':
+      return p.host.callOf(call.customer, call.run);
+    case 'countImported':
+      return p.store.countImported();
   }
 }

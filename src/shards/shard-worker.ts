@@ -8,7 +8,8 @@ import type { DeliverFrame, Subscriber } from '../delivery/gateway-subscribers.j
 import { buildDispatcher } from '../delivery-parts.js';
 import { KairosError } from '../errors.js';
 import { ledgerCounters } from '../runtime/ledger-counters.js';
-import { buildHost, lmdbOptions, loadLedgers, saveModels, startHostTimers, startSegmentSweep } from '../host-parts.js';
+import { buildHost, lmdbOptions, loadLedgers, saveModels, startHostTimers, startOutboundRuns, startSegmentSweep } from '../host-parts.js';
+import { outboundMetrics } from '../admin/outbound-routes.js';
 import { createLogger } from '../logger.js';
 import { createMetrics, shardMetricsJson } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
@@ -80,7 +81,10 @@ class SubscriberStandIn implements Subscriber {
   }
 }
 const standIns = new Map<number, SubscriberStandIn>();
-const callParts: ShardCallParts = { host, store, catalog: () => catalog, stopList: ledgers.stopList, counters: ledgerCounters(ledgers), kick: () => void dispatcher.pump(), clock, logger };
+// This shard's part of every outbound run: its own customers, its own records (src/shards/sharded-runs.ts merges them).
+const outbound = startOutboundRuns(config, { store, clock, catalog: () => catalog, logger, host, node: `${config.nodeId}/shard-${data.index}` });
+outboundMetrics(outbound.runs, ledgers.funnel, metrics);
+const callParts: ShardCallParts = { host, store, runs: outbound.runs, catalog: () => catalog, stopList: ledgers.stopList, counters: ledgerCounters(ledgers), kick: () => void dispatcher.pump(), clock, logger };
 
 const stopHostTimers = startHostTimers(config, host, logger);
 // Segment memberships moved by time for this shard's customers, as a single node's sweep does for all.
@@ -184,8 +188,11 @@ port.on('message', (m: ToShard) => {
     case 'close':
       stopHostTimers();
       sweep.stop();
+      outbound.stop();
       clearInterval(modelTimer);
       void (async () => {
+        // a run's page in flight is answered before the host closes; the run goes on at the next start
+        await outbound.runs.stop();
         await host.close(m.timeoutMs);
         await dispatcher.stop();
         await saveModels(ledgers.models, store, logger);

@@ -10,6 +10,9 @@ import { bodyIdentifiers, importCustomersRoute, patchCustomerOperation, putCusto
 import type { OutboxPageParams } from '../admin/delivery-routes.js';
 import { deadLettersOperation, retryOperation, unsubscribeRoutes } from '../admin/delivery-routes.js';
 import { rowsOverShards } from './sharded-import.js';
+import { outboundRoutes } from '../admin/outbound-routes.js';
+import { waveRoutes } from '../admin/wave-routes.js';
+import { ShardedRuns, shardedCalls } from './sharded-runs.js';
 import { privacyRoutes } from '../admin/privacy-routes.js';
 import { segmentRoutes } from '../admin/segment-routes.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
@@ -270,6 +273,7 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
   // (read before each answer of the status; a shard starting or blocked is left out of them)
   let actors = { hot: 0, dirty: 0 };
   const refresh = (): Promise<void> => totals.refresh();
+  const runs = new ShardedRuns({ shards: p.shards, catalog: () => catalogs.catalog, clock });
   const routes = [
     ...withFirst(
       adminRoutes({ host, stopList, store, clock, logger, status: () => p.status(actors), finder: { view: (id) => p.shards.view({ id }), byIdentifier: (kind, value) => p.shards.view({ kind, value }) } }),
@@ -288,6 +292,9 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
     ...privacyRoutes({ host, stopList, clock }),
     ...keyRoutes({ keys: p.keys, logger, clock }),
     ...unsubscribeRoutes({ stopList, clock, logger, unsubscribeSecret: p.unsubscribeSecret }),
+    // (each shard runs its customers' part of a run: sharded-runs.ts; a run's funnel and its segments' sizes are the shards' totals, read afresh)
+    ...withFirst(outboundRoutes({ runs, funnel, store, clock, segments, countBase: async () => (await p.shards.callEvery({ op: 'countImported' })).reduce((a, b) => a + b, 0) }), () => true, refresh),
+    ...waveRoutes({ runs, host: shardedCalls(p.shards), store, clock }),
   ];
   return [
     ...routes.filter((r) => !notYet.has(r.operation.operationId)),

@@ -1,0 +1,175 @@
+import type { Catalog, GatewayResponse } from '../../actors/index.js';
+import type { Clock } from '../clock.js';
+import { KairosError } from '../errors.js';
+import type { CallView } from '../runtime/customer-host.js';
+import type { HostReply } from '../runtime/host-options.js';
+import type { RunCallRecord, RunRecord, RunsApi, RunState } from '../runtime/outbound-runs.js';
+import { freeRunId, runIsOpen } from '../runtime/outbound-runs.js';
+import type { Shards } from './shards.js';
+
+/**
+ * The outbound runs of a node with shards (docs/scale-out.md, "Outbound runs on shards"). Each
+ * shard runs its own customers' part of every run with its own engine (`OutboundRuns` over its
+ * store, on its own timer, src/shards/shard-worker.ts), all parts under the one id the main
+ * thread chose: a part is worked page by page, recorded in the shard's store and taken up again
+ * from there after a stop, a `kill -9` or a restart of the shard, as a single node's run is. A
+ * scheduled campaign's slot starts the same run in every shard (its id is the slot's). The main
+ * thread keeps no record of its own: a run is its parts merged (`mergeRuns`), a change is made
+ * in every part.
+ *
+ * A wave's part ranks the shard's own customers and calls them best first; the call list is
+ * every part's calls merged by expected value (`mergeCalls`). The channels' capacity and the
+ * budgets are the node's (shared by the shards), so the parts draw on one day's capacity.
+ */
+
+/** A state of the parts, the first that any part is in: one part running makes the run running. */
+const STATE_ORDER: readonly RunState[] = ['running', 'paused', 'waiting', 'cancelled', 'done'];
+
+/**
+ * A run as its parts make it (undefined: no shard has it): the counts summed; running while any
+ * part runs, else paused while any is, else waiting (until the earliest part goes on), else
+ * cancelled when any part was, else done; started when the first part started, finished when
+ * the last one did.
+ */
+export function mergeRuns(parts: ReadonlyArray<RunRecord | undefined>): RunRecord | undefined {
+  const have = parts.filter((p): p is RunRecord => p !== undefined);
+  const first = have[0];
+  if (first === undefined) return undefined;
+  const state = STATE_ORDER.find((s) => have.some((p) => p.state === s)) ?? first.state;
+  const out: RunRecord = { ...first, state, selected: 0, gone: 0, pages: 0 };
+  for (const key of ['errors', 'nodes', 'listed', 'ranked', 'finishedAt', 'waitingUntil', 'waitingFor', 'slices'] as const) delete out[key];
+  const nodes = new Set<string>();
+  let slices = 0;
+  for (const p of have) {
+    out.selected += p.selected;
+    out.gone += p.gone;
+    out.pages += p.pages;
+    if ((p.errors ?? 0) > 0) out.errors = (out.errors ?? 0) + p.errors!;
+    if (p.listed !== undefined) out.listed = (out.listed ?? 0) + p.listed;
+    for (const n of p.nodes ?? []) nodes.add(n);
+    slices += p.slices ?? 1;
+    out.startedAt = Math.min(out.startedAt, p.startedAt);
+    out.updatedAt = Math.max(out.updatedAt, p.updatedAt);
+  }
+  out.slices = slices;
+  if (nodes.size > 0) out.nodes = [...nodes].sort();
+  if (first.wave !== undefined && have.every((p) => p.ranked === true)) out.ranked = true;
+  if (state === 'waiting') {
+    const next = have.filter((p) => p.state === 'waiting').reduce((a, b) => ((b.waitingUntil ?? Infinity) < (a.waitingUntil ?? Infinity) ? b : a));
+    if (next.waitingUntil !== undefined) out.waitingUntil = next.waitingUntil;
+    if (next.waitingFor !== undefined) out.waitingFor = next.waitingFor;
+  }
+  if (state === 'done' || state === 'cancelled') {
+    const finished = have.map((p) => p.finishedAt).filter((t): t is number => t !== undefined);
+    if (finished.length > 0) out.finishedAt = Math.max(...finished);
+  }
+  return out;
+}
+
+/**
+ * A wave's call list from its parts' (each in its shard's call-list order): every call once,
+ * best expected value first (calls without a score last, then in their shard's order), ranked
+ * again from 1 over the node.
+ */
+export function mergeCalls(parts: ReadonlyArray<readonly RunCallRecord[]>): RunCallRecord[] {
+  const all = parts.flat();
+  all.sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity) || a.rank - b.rank || (a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : 0));
+  return all.map((c, i) => ({ ...c, rank: i + 1 }));
+}
+
+export interface ShardedRunsOptions {
+  shards: Pick<Shards, 'count' | 'call' | 'callEvery'>;
+  /** the node's catalog (every shard has it: a change is handed to each before it is answered) */
+  catalog: () => Catalog;
+  clock: Clock;
+}
+
+export class ShardedRuns implements RunsApi {
+  constructor(private readonly o: ShardedRunsOptions) {}
+
+  /** A run: its parts merged. */
+  async get(id: string): Promise<RunRecord | undefined> {
+    return mergeRuns(await this.o.shards.callEvery({ op: 'run', id }));
+  }
+
+  /** The runs (of one campaign), oldest first, each its parts merged. */
+  async list(campaign?: string): Promise<RunRecord[]> {
+    const byId = new Map<string, Array<RunRecord | undefined>>();
+    (await this.o.shards.callEvery({ op: 'runs', campaign })).forEach((records, shard) => {
+      for (const r of records) {
+        const parts = byId.get(r.id) ?? [];
+        parts[shard] = r;
+        byId.set(r.id, parts);
+      }
+    });
+    const runs = [...byId.values()].map((parts) => mergeRuns(parts)!);
+    return runs.sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Starts a run in every shard under one id: checked first as a single node checks it (404 an
+   * unknown campaign; 409 one not outbound, not active, or with a run not finished), then each
+   * shard starts its part. A shard that cannot (it is being started again: 503) leaves no part
+   * running elsewhere: the parts started are cancelled and the error answered; a retry starts a
+   * new run.
+   */
+  async start(campaignId: string, startedBy: 'hand' | 'schedule' = 'hand', at = this.o.clock.now(), as?: string): Promise<RunRecord> {
+    const campaign = this.o.catalog().campaigns.find((c) => c.id === campaignId);
+    if (campaign === undefined) throw new KairosError('not_found', `no campaign "${campaignId}"`);
+    if (campaign.outbound === undefined) throw new KairosError('conflict', `campaign "${campaignId}" is not outbound (it has no "outbound" block): its events trigger it`);
+    if (campaign.status !== 'active') throw new KairosError('conflict', `campaign "${campaignId}" is ${campaign.status}: only an active campaign runs`);
+    const unfinished = (await this.list(campaignId)).find((r) => runIsOpen(r.state));
+    if (unfinished !== undefined) throw new KairosError('conflict', `campaign "${campaignId}" has run "${unfinished.id}" ${unfinished.state}: finish or cancel it first`);
+    const id = as ?? (await freeRunId(campaignId, at, startedBy, async (id) => (await this.get(id)) !== undefined));
+    const shards = Array.from({ length: this.o.shards.count }, (_, i) => i);
+    const started = await Promise.allSettled(shards.map((i) => this.o.shards.call(i, { op: 'runStart', campaign: campaignId, id, at })));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed !== undefined) {
+      await Promise.allSettled(shards.filter((i) => started[i]!.status === 'fulfilled').map((i) => this.o.shards.call(i, { op: 'runMove', id, verb: 'cancel' })));
+      throw failed.reason;
+    }
+    return mergeRuns(started.map((s) => (s as PromiseFulfilledResult<RunRecord>).value))!;
+  }
+
+  pause(id: string): Promise<RunRecord> {
+    return this.move(id, 'pause');
+  }
+
+  resume(id: string): Promise<RunRecord> {
+    return this.move(id, 'resume');
+  }
+
+  cancel(id: string): Promise<RunRecord> {
+    return this.move(id, 'cancel');
+  }
+
+  /**
+   * A move made in every part that can make it (a part already done cannot be paused): made
+   * when any part made it. 404 when no shard has the run, 409 when none could move. A shard that
+   * could not be asked (503) is answered as such once the others moved: asked again, they answer
+   * that they are there already and it moves.
+   */
+  private async move(id: string, verb: 'pause' | 'resume' | 'cancel'): Promise<RunRecord> {
+    const moves = await Promise.allSettled(Array.from({ length: this.o.shards.count }, (_, i) => this.o.shards.call(i, { op: 'runMove', id, verb })));
+    const errors = moves.flatMap((m) => (m.status === 'rejected' ? [m.reason instanceof Error ? m.reason : new KairosError('internal', String(m.reason))] : []));
+    const unexpected = errors.find((e) => !(e instanceof KairosError && (e.code === 'conflict' || e.code === 'not_found')));
+    if (unexpected !== undefined) throw unexpected;
+    const run = await this.get(id);
+    if (run === undefined) throw new KairosError('not_found', `no run "${id}"`);
+    if (errors.length === moves.length) throw new KairosError('conflict', `run "${id}" is ${run.state}: it cannot be ${verb === 'resume' ? 'resumed' : verb === 'pause' ? 'paused' : 'cancelled'}`);
+    return run;
+  }
+
+  /** A wave's calls: every part's, merged by expected value (`mergeCalls`). */
+  async calls(id: string): Promise<RunCallRecord[]> {
+    return mergeCalls(await this.o.shards.callEvery({ op: 'runCalls', id }));
+  }
+}
+
+/** What the wave routes ask of the customers on a node with shards: a call asked of the customer's shard; an answer routed as a gateway's. */
+export function shardedCalls(shards: Pick<Shards, 'call' | 'shardOf' | 'submitResponse'>): { callOf: (customer: string, run: string) => Promise<CallView | undefined>; submitResponse: (r: GatewayResponse) => Promise<HostReply> } {
+  return {
+    callOf: (customer, run) => shards.call(shards.shardOf(customer), { op: 'callOf', customer, run }),
+    submitResponse: (r) => shards.submitResponse(r),
+  };
+}
