@@ -325,11 +325,16 @@ export function createMetrics() {
    * oldest request in flight (ms), requests in flight, live and dirty actors
    */
   const host: { oldestWaitMs?: () => number; inFlight?: () => number; hotActors?: () => number; dirtyActors?: () => number; ready?: () => boolean; changeLog?: () => { records: number; customers: number }; shards?: () => ReadonlyArray<{ up: boolean; restarts: number }> } = {};
-  /** set by a node with shards: each shard's registry as JSON (`shardMetricsJson`), added to this thread's at each scrape */
-  const shards: { collect?: () => Promise<ReadonlyArray<ShardMetricsJson>> } = {};
+  /**
+   * set by a node with shards: each shard's registry as JSON (`shardMetricsJson`), added to
+   * this thread's at each scrape; `before`, what this thread reads first (the shards' totals
+   * its learning and funnel gauges are computed from)
+   */
+  const shards: { collect?: () => Promise<ReadonlyArray<ShardMetricsJson>>; before?: () => Promise<void> } = {};
   /** What GET /metrics answers: this thread's registry, with the shards' added (counters, histograms and gauges summed by name and labels). */
   async function exposition(): Promise<string> {
     if (shards.collect === undefined) return registry.metrics();
+    await shards.before?.();
     const parts = [await registry.getMetricsAsJSON(), ...(await shards.collect())];
     return AggregatorRegistry.aggregate(parts).metrics();
   }

@@ -128,10 +128,10 @@ describe('a node with two shards', () => {
     expect(metrics.match(/^kairos_process_cpu_seconds_total /gm)?.length).toBe(1);
 
     // What is not served across shards yet answers 503 naming why, after authentication, as everywhere.
-    const models = await fetch(`${http}/v1/models`, { headers: adminHeaders });
-    expect(models.status).toBe(503);
-    expect(await models.json()).toMatchObject({ code: 'unavailable', detail: expect.stringContaining('KAIROS_SHARDS') as string });
-    expect((await fetch(`${http}/v1/models`)).status).toBe(401);
+    const conflicts = await fetch(`${http}/v1/identity/conflicts`, { headers: adminHeaders });
+    expect(conflicts.status).toBe(503);
+    expect(await conflicts.json()).toMatchObject({ code: 'unavailable', detail: expect.stringContaining('KAIROS_SHARDS') as string });
+    expect((await fetch(`${http}/v1/identity/conflicts`)).status).toBe(401);
     // A customer's card from the owner shard, by id and by card; none for an unknown one.
     for (const n of [3, 4]) {
       const card = await fetch(`${http}/v1/customers/demo-${n}`, { headers: adminHeaders });
@@ -150,7 +150,8 @@ describe('a node with two shards', () => {
     expect(who.status).toBe(200);
     const operations = ((await who.json()) as { operations: string[] }).operations;
     expect(operations).toEqual(expect.arrayContaining(['listCampaigns', 'listSegmentMembers', 'countDraftSegment', 'getCustomer', 'listSegmentSizes', 'importCustomers', 'listOutboundRuns', 'getWaveCallList']));
-    expect(operations).not.toContain('listModels');
+    expect(operations).toContain('listModels');
+    expect(operations).not.toContain('listIdentityConflicts');
     // The console is served here too.
     const page = await fetch(`${http}/console`);
     expect(page.status).toBe(200);
@@ -599,5 +600,57 @@ describe('a node with two shards', () => {
     expect(await api('POST', `/v1/runs/${id}/outcomes`, outcomes)).toMatchObject({ status: 200, body: { recorded: 0, duplicates: 2 } });
     const after = (await api('GET', `/v1/runs/${id}/calls`)).body.calls as Array<{ customer: string; outcome?: string }>;
     expect(after.filter((c) => c.outcome === 'declined').map((c) => c.customer).sort()).toEqual(firsts.map((c) => c.customer).sort());
+  }, 120_000);
+
+  it('trains one model an offer from the answers of both shards, shows it, resets it on every shard, and keeps it through a restart', async () => {
+    const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const res = await fetch(`${http}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const gw = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
+    /** customers `from`..`to` offered the ATM microcredit, each answering: the offer, and the customers answered by shard */
+    const answer = async (from: number, to: number): Promise<{ offer: string; byShard: number[] }> => {
+      let offer = '';
+      const byShard = [0, 0];
+      for (let n = from; n <= to; n++) {
+        const reply = await gw.request(declined(n));
+        // (a customer an earlier test erased is not there)
+        if (reply.t === 'error' && reply.code === 'unknown_customer') continue;
+        const action = (reply.actions as Array<{ instance: string; offer: string; channel: string }>).find((a) => a.channel === 'sms');
+        if (action === undefined) continue;
+        offer = action.offer;
+        expect((await gw.request({ t: 'response', id: uid('r'), instance: action.instance, outcome: n % 3 === 0 ? 'accepted' : 'declined' })).t).toBe('ack');
+        byShard[shardOf(`demo-${n}`, 2)]! += 1;
+      }
+      return { offer, byShard };
+    };
+    const model = async (offer: string): Promise<{ examples: number; positives: number; negatives: number; bits: number }> => (await api('GET', `/v1/models/${offer}`)).body as { examples: number; positives: number; negatives: number; bits: number };
+
+    const first = await answer(7001, 7040);
+    expect(first.byShard.every((n) => n > 0)).toBe(true);
+    const trained = await model(first.offer);
+    const answered = first.byShard[0]! + first.byShard[1]!;
+    // Every answer of both shards in the one model (and in its figures, the shards' added up).
+    expect(trained.examples).toBeGreaterThanOrEqual(answered);
+    expect(trained.positives + trained.negatives).toBeGreaterThanOrEqual(answered);
+    expect(((await api('GET', '/v1/models')).body.models as Array<{ offer: string }>).map((m) => m.offer)).toContain(first.offer);
+    const metrics = await (await fetch(`${http}/metrics`)).text();
+    expect(metrics).toContain(`kairos_model_examples{offer="${first.offer}"} ${trained.examples}`);
+
+    // Reset: empty on every shard; the next answers of both shards train the new one.
+    expect((await api('DELETE', `/v1/models/${first.offer}`)).body).toMatchObject({ examples: 0 });
+    const again = await answer(7041, 7080);
+    expect(again.byShard.every((n) => n > 0)).toBe(true);
+    const fresh = await model(first.offer);
+    expect(fresh.examples).toBe(again.byShard[0]! + again.byShard[1]!);
+    expect(fresh.positives + fresh.negatives).toBe(fresh.examples);
+    gw.close();
+
+    // Written at close, read at the next start: the same model.
+    await k.close();
+    const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: data.dir, shards: 2, demo: true, logLevel: 'warn', shutdownTimeoutMs: 5000, segmentSweepMs: 0 });
+    k = await startShardedKairos(config, { shardWorkerUrl: workerUrl, draftCountWorkerUrl });
+    http = `http://127.0.0.1:${k.port}`;
+    expect((await model(first.offer)).examples).toBe(fresh.examples);
   }, 120_000);
 });

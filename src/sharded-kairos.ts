@@ -13,6 +13,9 @@ import { announce, catalogSeed, consoleOption, drainFor, gatewayTls, once, serve
 import type { ServerStatus } from './schema/http/admin-schemas.js';
 import { builtinOperations } from './schema/http/builtin-operations.js';
 import { MergedTotals } from './shards/merged-totals.js';
+import { SharedModels } from './shards/shared-models.js';
+import { learningMetrics } from './admin/learning-routes.js';
+import type { Logger } from './logger.js';
 import { recordShardCount } from './shards/shard-count.js';
 import { AuditRelay, NodeStopList, shardedAdminRoutes, shardedDraftCounts } from './shards/sharded-admin.js';
 import { Shards } from './shards/shards.js';
@@ -56,20 +59,34 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
   const store = new LmdbStore(join(config.dataDir, 'node'), { ...lmdbOptions(config), warn: (message, err) => logger.error({ err }, message) });
   let shards: Shards | undefined;
   let relayTimer: NodeJS.Timeout | undefined;
+  let modelTimer: NodeJS.Timeout | undefined;
   try {
     const catalogs = await CatalogService.open(store, clock, logger, catalogSeed(config));
     const stopList = await openStopList(new NodeStopList(store, config.stopListSecret, (call) => shards?.changeStops(call) ?? Promise.resolve()), logger);
     const t0 = performance.now();
-    const running = await Shards.start({ count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }) });
+    // Totals across customers (funnel, evidence, model figures, segment sizes): every shard's added up when read.
+    const totals = new MergedTotals(() => shards?.callEvery({ op: 'totals' }) ?? Promise.resolve([]), clock);
+    // One propensity model an offer for the node, in shared memory: every shard's decisions read it and its answers train it.
+    const models = new SharedModels(totals.ledgers.models);
+    await models.load(store);
+    models.cover(catalogs.catalog);
+    const running = await Shards.start({ count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), models: () => models.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }) });
     shards = running;
     logger.info({ shards: config.shards, catalogVersion: catalogs.version, ms: Math.round(performance.now() - t0) }, 'shards started');
-    // A change of the catalog made here is every shard's before its answer goes.
-    catalogs.onChange((catalog) => running.setCatalog(catalog.def));
+    // A change of the catalog made here is every shard's before its answer goes (a new offer's model first).
+    catalogs.onChange((catalog) => {
+      if (models.cover(catalog)) running.shareModels();
+      running.setCatalog(catalog.def);
+    });
+    modelTimer = setInterval(() => void saveSharedModels(models, store, logger), config.modelSaveIntervalMs);
+    modelTimer.unref();
     // The shards' own registries (their actors, commits, deliveries) added to this thread's at each scrape.
     metrics.shards.collect = () => running.collectMetrics();
     metrics.host.inFlight = () => running.waitingForStart;
     metrics.host.shards = () => running.health();
-    const totals = new MergedTotals(() => running.callEvery({ op: 'totals' }), clock);
+    // The learning and funnel gauges from the shards' totals, read afresh at each scrape.
+    metrics.shards.before = () => totals.refresh();
+    learningMetrics({ catalogs, models: totals.ledgers.models, uplift: totals.ledgers.uplift, funnel: totals.ledgers.funnel, store, clock }, metrics);
     // The shards' audit entries (erasures) into the node's trail: those a stop left behind now, then every minute.
     const relay = new AuditRelay(store, running);
     await relay.relayAll();
@@ -86,7 +103,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       asyncApiRoute(config.publicUrl),
       // (the operations this node serves: the console shows no page whose calls would answer 503)
       whoamiRoute({ operations: () => allOperations.filter((op) => ids.has(op.operationId)), today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
-      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, relay, clock, logger, status, unsubscribeSecret: unsubscribeSecretInForce(config), counts }),
+      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, models, relay, clock, logger, status, unsubscribeSecret: unsubscribeSecretInForce(config), counts }),
     ];
     for (const r of served) ids.add(r.operation.operationId);
     const gateway = new GatewayServer({
@@ -123,6 +140,9 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
         // each shard answers what it holds, flushes, stops its deliveries and closes its store
         await running.close(config.shutdownTimeoutMs);
         gateway.closeConnections();
+        // the models as the shards left them
+        clearInterval(modelTimer);
+        await saveSharedModels(models, store, logger);
         await relay.settled();
         await store.close();
         logger.info('stopped');
@@ -130,8 +150,18 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     };
   } catch (err) {
     clearInterval(relayTimer);
+    clearInterval(modelTimer);
     await shards?.close(0).catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;
+  }
+}
+
+/** Writes the node's models that learnt since last written; a failure is logged (the next interval tries again), not thrown. */
+async function saveSharedModels(models: SharedModels, store: Store, logger: Logger): Promise<void> {
+  try {
+    await models.save(store);
+  } catch (err) {
+    logger.error({ err }, 'writing the model weights failed; retrying at the next interval');
   }
 }

@@ -41,4 +41,19 @@ describe('FtrlModel', () => {
     expect(predicted(drifting)).toBeLessThan(0.16);
     expect(predicted(steady)).toBeLessThan(predicted(drifting) - 0.03);
   });
+
+  it('is one model over arrays two instances share: what one learns the other predicts and counts', () => {
+    const size = 1 << 10;
+    const arrays = { z: new Float64Array(new SharedArrayBuffer(size * 8)), n: new Float64Array(new SharedArrayBuffer(size * 8)), count: new Float64Array(new SharedArrayBuffer(8)) };
+    const a = new FtrlModel({ ...defaultFtrl, bits: 10 }, arrays);
+    const b = new FtrlModel({ ...defaultFtrl, bits: 10 }, arrays);
+    const x = [7, 11, 13];
+    for (let i = 0; i < 50; i++) a.update(x, 1);
+    expect(b.examples).toBe(50);
+    expect(b.predict(x)).toBe(a.predict(x));
+    expect(b.predict(x)).toBeGreaterThan(0.75);
+    b.update(x, 0);
+    expect(a.examples).toBe(51);
+    expect(() => new FtrlModel({ ...defaultFtrl, bits: 12 }, arrays)).toThrow(/12 bits/);
+  });
 });

@@ -36,20 +36,47 @@ export interface OfferModelView {
   predict(features: readonly number[]): number;
 }
 
+/**
+ * Where a model's state lives: its z and n (2^bits each) and its count of examples (one slot).
+ * Its own arrays by default; arrays over shared memory make one model that several threads
+ * read and train (a node's shards: src/shards/shared-models.ts).
+ */
+export interface FtrlArrays {
+  z: Float64Array;
+  n: Float64Array;
+  count: Float64Array;
+}
+
 export class FtrlModel implements OfferModelView {
   readonly z: Float64Array;
   readonly n: Float64Array;
+  /** [examples] */
+  private readonly count: Float64Array;
   private readonly mask: number;
   private decay: number;
   private halfLife: number;
-  examples = 0;
 
-  constructor(readonly o: FtrlOptions = defaultFtrl) {
-    this.z = new Float64Array(1 << o.bits);
-    this.n = new Float64Array(1 << o.bits);
-    this.mask = (1 << o.bits) - 1;
+  constructor(
+    readonly o: FtrlOptions = defaultFtrl,
+    arrays?: FtrlArrays,
+  ) {
+    const size = 1 << o.bits;
+    if (arrays !== undefined && (arrays.z.length !== size || arrays.n.length !== size || arrays.count.length < 1)) throw new Error(`a model of ${o.bits} bits needs z and n of ${size} weights`);
+    this.z = arrays?.z ?? new Float64Array(size);
+    this.n = arrays?.n ?? new Float64Array(size);
+    this.count = arrays?.count ?? new Float64Array(1);
+    this.mask = size - 1;
     this.halfLife = o.halfLife ?? 0;
     this.decay = decayFactor(this.halfLife);
+  }
+
+  /** how many outcomes it has learnt from */
+  get examples(): number {
+    return this.count[0] ?? 0;
+  }
+
+  set examples(n: number) {
+    this.count[0] = n;
   }
 
   /** Sets the drift half-life from here on (a model loaded from the store takes the policy's). */

@@ -122,7 +122,7 @@ function addBins(to: Record<string, number>, from: Readonly<Record<string, numbe
   for (const [b, x] of Object.entries(from)) to[b] = (to[b] ?? 0) + x;
 }
 
-interface StoredWeights {
+export interface StoredWeights {
   bits: number;
   examples: number;
   /** the non-zero slots, and their z and n, as base64 of little-endian arrays */
@@ -200,11 +200,24 @@ export class ModelRegistry {
   private todayIso = '';
   private readonly models = new Map<string, FtrlModel>();
   private readonly weightsDirty = new Set<string>();
+  /** offers whose model another part of the node keeps and saves (a node's shards share one: src/shards/shared-models.ts) */
+  private readonly adopted = new Set<string>();
   static readonly weightsPrefix = 'model/';
 
   /** The models by offer, for decisions (read-only there). */
   view(): ReadonlyMap<string, OfferModelView> {
     return this.models;
+  }
+
+  /**
+   * Takes an offer's model kept elsewhere (over shared memory: the node's, on a shard): its
+   * decisions read it, its answers train it, and its weights are not saved here (their keeper
+   * saves them). Replaces any model of the offer this registry had.
+   */
+  adopt(offer: string, model: FtrlModel): void {
+    this.models.set(offer, model);
+    this.adopted.add(offer);
+    this.weightsDirty.delete(offer);
   }
 
   /** Keeps (and loads) the days of the FUNNEL_KEEP_DAYS up to `epochDay`, forgets older ones. */
@@ -236,7 +249,7 @@ export class ModelRegistry {
         }
         m.useHalfLife(halfLife);
         m.update(l.x, label);
-        this.weightsDirty.add(offer);
+        if (!this.adopted.has(offer)) this.weightsDirty.add(offer);
       }
       this.stats.update(offer, (s) => {
         s.examples += l.x === undefined ? 0 : 1;
@@ -378,21 +391,19 @@ export class ModelRegistry {
     return [...new Set([...this.models.keys(), ...this.stats.all().keys()])].sort();
   }
 
+  /** An offer's statistics emptied (its model reset), its daily records kept. */
+  resetStats(offer: string): void {
+    this.stats.update(offer, (s) => Object.assign(s, emptyStats()));
+  }
+
   async load(store: Store): Promise<void> {
     await this.stats.loadFrom(store, 100_000);
     await this.days.loadFrom(store, 1_000_000);
     for (const { key, value } of await store.listMeta(ModelRegistry.weightsPrefix, 100_000)) {
       const w = value as StoredWeights;
-      const m = new FtrlModel({ ...defaultFtrl, bits: w.bits });
-      const slots = new Uint32Array(toArrayBuffer(Buffer.from(w.slots, 'base64')));
-      const z = new Float64Array(toArrayBuffer(Buffer.from(w.z, 'base64')));
-      const n = new Float64Array(toArrayBuffer(Buffer.from(w.n, 'base64')));
-      slots.forEach((slot, i) => {
-        m.z[slot] = z[i] ?? 0;
-        m.n[slot] = n[i] ?? 0;
-      });
-      m.examples = w.examples;
-      this.models.set(key.slice(ModelRegistry.weightsPrefix.length), m);
+      const m = decodeWeights(w, new FtrlModel({ ...defaultFtrl, bits: w.bits }));
+      const offer = key.slice(ModelRegistry.weightsPrefix.length);
+      if (!this.adopted.has(offer)) this.models.set(offer, m);
     }
   }
 
@@ -418,8 +429,9 @@ export class ModelRegistry {
    */
   async reset(offer: string, store: Store, audit?: AuditDraft): Promise<void> {
     this.models.delete(offer);
+    this.adopted.delete(offer);
     this.weightsDirty.delete(offer);
-    this.stats.update(offer, (s) => Object.assign(s, emptyStats()));
+    this.resetStats(offer);
     const weights = { key: `${ModelRegistry.weightsPrefix}${offer}`, value: encodeWeights(new FtrlModel({ ...defaultFtrl, bits: 8 })) };
     if (audit === undefined) await store.putMeta(weights.key, weights.value);
     else await store.appendAudit(audit, { meta: [weights] });
@@ -430,7 +442,21 @@ function toArrayBuffer(b: Buffer): ArrayBuffer {
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }
 
-function encodeWeights(m: FtrlModel): StoredWeights {
+/** Stored weights into `m` (of their bits, empty): its z, n and examples. */
+export function decodeWeights(w: StoredWeights, m: FtrlModel): FtrlModel {
+  const slots = new Uint32Array(toArrayBuffer(Buffer.from(w.slots, 'base64')));
+  const z = new Float64Array(toArrayBuffer(Buffer.from(w.z, 'base64')));
+  const n = new Float64Array(toArrayBuffer(Buffer.from(w.n, 'base64')));
+  slots.forEach((slot, i) => {
+    m.z[slot] = z[i] ?? 0;
+    m.n[slot] = n[i] ?? 0;
+  });
+  m.examples = w.examples;
+  return m;
+}
+
+/** A model's weights as the store keeps them: its non-zero slots only. */
+export function encodeWeights(m: FtrlModel): StoredWeights {
   const slots: number[] = [];
   for (let i = 0; i < m.n.length; i++) if ((m.n[i] ?? 0) !== 0) slots.push(i);
   const z = Float64Array.from(slots, (i) => m.z[i] ?? 0);

@@ -4,6 +4,7 @@ import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { KairosError } from '../errors.js';
 import type { CallView, CustomerHost, CustomerView } from '../runtime/customer-host.js';
 import type { OutboundRuns, RunCallRecord, RunRecord } from '../runtime/outbound-runs.js';
+import type { ModelRegistry } from '../runtime/model-registry.js';
 import type { Reject } from '../admin/customer-import-routes.js';
 import { importRowsHere, patchCustomer, putCustomer } from '../admin/customer-import-routes.js';
 import type { ImportCounts } from '../import/import-customers.js';
@@ -76,7 +77,9 @@ export type ShardCall =
   /** a wave's call to one of the shard's customers, for the call list and the dialer's outcomes */
   | { op: 'callOf'; customer: string; run: string }
   /** the customers whose master data the shard holds (a run over the whole base estimates its total from them) */
-  | { op: 'countImported' };
+  | { op: 'countImported' }
+  /** an offer's model reset: the shard's statistics of it emptied (its weights are the node's, handed anew) */
+  | { op: 'resetModel'; offer: string };
 
 /** What each call answers. */
 export interface ShardCallResults {
@@ -101,6 +104,7 @@ export interface ShardCallResults {
   runCalls: RunCallRecord[];
   callOf: CallView | undefined;
   countImported: number;
+  resetModel: null;
 }
 
 export type ShardCallResult<C extends ShardCall> = ShardCallResults[C['op']];
@@ -115,6 +119,8 @@ export interface ShardCallParts {
   store: Store;
   /** the shard's engine of outbound runs, over its own customers */
   runs: OutboundRuns;
+  /** the shard's model registry (its models the node's, shared) */
+  models: ModelRegistry;
   catalog: () => Catalog;
   stopList: StopList;
   /** every total across customers the shard keeps (src/runtime/ledger-counters.ts) */
@@ -192,5 +198,8 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       return p.host.callOf(call.customer, call.run);
     case 'countImported':
       return p.store.countImported();
+    case 'resetModel':
+      p.models.resetStats(call.offer);
+      return null;
   }
 }

@@ -7,6 +7,7 @@ import type { ErrorCode } from '../errors.js';
 import { KairosError } from '../errors.js';
 import type { ShardMetricsJson } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
+import type { SharedModel } from './shared-models.js';
 
 /**
  * What the main thread and a shard (a worker thread: shard-worker.ts) say to each other.
@@ -39,6 +40,8 @@ export interface ShardWorkerData {
   budgets: { memory: SharedArrayBuffer; capacity: number; slots: Readonly<Record<string, number>>; counted: SharedArrayBuffer };
   /** channel capacity across shards (shard-capacity.ts); `counted`: an Int32 a shard, as the budgets' */
   channelCapacity: { memory: SharedArrayBuffer; counted: SharedArrayBuffer };
+  /** the node's propensity models in shared memory (shared-models.ts): the shard's decisions read them, its answers train them */
+  models: readonly SharedModel[];
 }
 
 /** A request: its number (the main thread's), its kind and what the gateway sent. */
@@ -47,7 +50,11 @@ export type ShardRequest = readonly [seq: number, kind: 'event', message: Gatewa
 export type ToShard =
   | { t: 'batch'; now: number; requests: readonly ShardRequest[] }
   | { t: 'catalog'; def: CatalogDef; slots: Readonly<Record<string, number>> }
+  /** the node's models now (a new offer's, one reset): each new one taken in place of the shard's */
+  | { t: 'models'; models: readonly SharedModel[] }
   | { t: 'close'; timeoutMs: number }
+  /** end at once, as an uncaught error ends a thread (`Shards.kill`, tests) */
+  | { t: 'crash' }
   /** a WebSocket subscriber of the main thread's (shard-subscribers.ts), fed by the shard's dispatcher */
   | { t: 'subscribe'; id: number; channels: readonly string[] }
   | { t: 'unsubscribe'; id: number }

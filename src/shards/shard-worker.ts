@@ -25,6 +25,8 @@ import { loadDemoBank } from '../demo/demo-bank.js';
 import { demoCsvPath } from '../paths.js';
 import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
 import { toWire } from './shard-messages.js';
+import type { SharedModel } from './shared-models.js';
+import { adoptShared } from './shared-models.js';
 
 /**
  * A shard: a worker thread holding one customer host over its own LMDB environment (its own
@@ -63,6 +65,9 @@ const ledgers = await loadLedgers(config, store, clock, logger, { ledger: budget
 // This shard's stored totals into the shared ones, once (flags in shared memory: a restart does not add them again).
 budgets.addOwnTotals();
 capacity.addOwnTotals();
+// The node's models (shared memory): in place of this shard's own, read and trained by its decisions and answers.
+const sharedModels = new Map<string, SharedModel>();
+adoptShared(ledgers.models, data.models, sharedModels);
 const committed = new CommittedFeed();
 // The node's bounds on live actors and heap shared among the shards (each its own V8 heap).
 const hostConfig = { ...config, maxHotActors: Math.ceil(config.maxHotActors / data.count), maxHeapMb: config.maxHeapMb > 0 ? Math.ceil(config.maxHeapMb / data.count) : 0 };
@@ -84,7 +89,7 @@ const standIns = new Map<number, SubscriberStandIn>();
 // This shard's part of every outbound run: its own customers, its own records (src/shards/sharded-runs.ts merges them).
 const outbound = startOutboundRuns(config, { store, clock, catalog: () => catalog, logger, host, node: `${config.nodeId}/shard-${data.index}` });
 outboundMetrics(outbound.runs, ledgers.funnel, metrics);
-const callParts: ShardCallParts = { host, store, runs: outbound.runs, catalog: () => catalog, stopList: ledgers.stopList, counters: ledgerCounters(ledgers), kick: () => void dispatcher.pump(), clock, logger };
+const callParts: ShardCallParts = { host, store, runs: outbound.runs, models: ledgers.models, catalog: () => catalog, stopList: ledgers.stopList, counters: ledgerCounters(ledgers), kick: () => void dispatcher.pump(), clock, logger };
 
 const stopHostTimers = startHostTimers(config, host, logger);
 // Segment memberships moved by time for this shard's customers, as a single node's sweep does for all.
@@ -135,6 +140,14 @@ port.on('message', (m: ToShard) => {
       budgets.setSlots(m.slots);
       catalog = compileCatalog(m.def);
       post({ t: 'catalog-taken' });
+      return;
+    case 'crash':
+      setImmediate(() => {
+        throw new Error('this shard was asked to crash (Shards.kill)');
+      });
+      return;
+    case 'models':
+      adoptShared(ledgers.models, m.models, sharedModels);
       return;
     case 'subscribe': {
       const sub = standIns.get(m.id) ?? new SubscriberStandIn(m.id);

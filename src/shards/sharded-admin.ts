@@ -30,6 +30,7 @@ import type { HttpCall, Route } from '../transport/http.js';
 import type { KeyRing } from '../transport/key-ring.js';
 import { mergeOutboxPages, shardPositions } from './merged-outbox.js';
 import type { MergedTotals } from './merged-totals.js';
+import type { SharedModels } from './shared-models.js';
 import type { Shards } from './shards.js';
 import type { ShardCall } from './shard-calls.js';
 
@@ -131,6 +132,8 @@ export interface ShardedAdminParts {
   stopList: NodeStopList;
   keys: KeyRing;
   totals: MergedTotals;
+  /** the node's propensity models, in shared memory (shared-models.ts) */
+  models: SharedModels;
   relay: AuditRelay;
   clock: Clock;
   logger: Logger;
@@ -143,7 +146,7 @@ export interface ShardedAdminParts {
 }
 
 /** The operations a node with shards serves through these routes' families but not yet (each answers 503 `unavailable`), or serves otherwise (the outbox: shardedDeliveryRoutes). */
-const notYet = new Set([outboxOperation.operationId, moveClockOperation.operationId, 'listModels', 'getModel', 'getModelHistory', 'resetModel']);
+const notYet = new Set<string>([outboxOperation.operationId, moveClockOperation.operationId]);
 
 /** A change's audit entry, written in its shard, copied into the node's trail before the answer; if that fails, the next copy (every minute, and at start) takes it. */
 function intoNodeTrail(p: ShardedAdminParts, shard: number): Promise<void> {
@@ -265,6 +268,15 @@ export function shardedDraftCounts(p: Pick<ShardedAdminParts, 'shards' | 'store'
   return new DraftCounts({ store, catalog: () => catalogs.catalog, clock, logger, shards: () => p.shards.callEvery({ op: 'scanPlan' }), ...(workerUrl === undefined ? {} : { workerUrl }) });
 }
 
+/** What a model's reset does besides the main thread's registry's: a new, empty shared model of the policy's bits, handed to every shard, and each shard's statistics of it emptied. */
+async function resetShared(p: ShardedAdminParts, offer: string): Promise<void> {
+  p.models.renew(offer, p.catalogs.catalog.policy.learning.bits);
+  p.shards.shareModels();
+  await p.shards.callEvery({ op: 'resetModel', offer });
+  // (the sums hold no change of their own: what the registry's reset emptied here is read from the shards again)
+  p.totals.ledgers.models.stats.forget([offer]);
+}
+
 /** The admin routes a node with shards serves. */
 export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
   const host = shardedHost(p);
@@ -282,7 +294,8 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
     ),
     // (a segment's size, every segment's, a campaign's propensity evidence)
     ...withFirst(catalogRoutes({ catalogs, host, clock, propensity, segments }), (r) => ['getSegment', 'listSegmentSizes', 'getCampaignPropensity'].includes(r.operation.operationId), refresh),
-    ...withFirst(learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock }), (r) => r.operation.method === 'get', refresh),
+    // (a model reset: the node's model made anew and handed to every shard, each shard's statistics of it emptied)
+    ...withFirst(learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock, afterReset: (offer) => resetShared(p, offer) }), (r) => r.operation.method === 'get', refresh),
     ...segmentRoutes({
       catalogs,
       store: { listSegmentMembers: (segment, limit, after) => mergedMembers(p.shards, segment, limit, after) },

@@ -22,6 +22,7 @@ import type { HostReply } from '../runtime/host-options.js';
 import type { CustomerView } from '../runtime/customer-host.js';
 import { routeKey, shardOf } from './shard-of.js';
 import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
+import type { SharedModel } from './shared-models.js';
 import type { ShardCall, ShardCallResult } from './shard-calls.js';
 import type { AuditDraft } from '../audit/audit-chain.js';
 import type { StopEntry } from '../store/store.js';
@@ -56,6 +57,8 @@ export interface ShardsOptions {
   logger: Logger;
   /** the compiled worker (tests and benches: dist's); beside this module by default */
   workerUrl?: URL;
+  /** the node's propensity models in shared memory now (shared-models.ts): a starting shard takes them; none by default */
+  models?: () => readonly SharedModel[];
 }
 
 interface Unanswered {
@@ -487,10 +490,24 @@ export class Shards {
     });
   }
 
-  /** Ends a shard's thread as a crash would (tests): it is started again and handed what it had not answered. */
+  /** Hands every running shard the node's models as they are now (a new offer's, one reset); a shard started later takes them at its start. */
+  shareModels(): void {
+    const models = this.o.models?.() ?? [];
+    for (const s of this.shards) s.worker?.postMessage({ t: 'models', models } satisfies ToShard);
+  }
+
+  /**
+   * Ends a shard's thread as a crash does (tests): an error thrown out of its next turn, so
+   * the thread ends with whatever it had in hand; it is started again and handed what it had
+   * not answered. (Not `Worker.terminate`: ended in the middle of a transaction, lmdb-js's
+   * cleanup of the thread's environment waits for its own write lock and never ends.)
+   */
   async kill(index: number): Promise<void> {
     const worker = this.shards[index]?.worker;
-    if (worker !== undefined) await worker.terminate();
+    if (worker === undefined) return;
+    const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ t: 'crash' } satisfies ToShard);
+    await ended;
   }
 
   /**
@@ -645,6 +662,7 @@ export class Shards {
       now: this.o.clock.now(),
       budgets,
       channelCapacity: { memory: this.capacityMemory, counted: this.capacityCounted },
+      models: this.o.models?.() ?? [],
     };
     const worker = new Worker(this.url, { workerData: data });
     s.worker = worker;
