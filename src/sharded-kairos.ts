@@ -14,6 +14,7 @@ import type { ServerStatus } from './schema/http/admin-schemas.js';
 import { builtinOperations } from './schema/http/builtin-operations.js';
 import { MergedTotals } from './shards/merged-totals.js';
 import { SharedModels } from './shards/shared-models.js';
+import { ShardedRuns } from './shards/sharded-runs.js';
 import { learningMetrics } from './admin/learning-routes.js';
 import type { Logger } from './logger.js';
 import { recordShardCount } from './shards/shard-count.js';
@@ -60,6 +61,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
   let shards: Shards | undefined;
   let relayTimer: NodeJS.Timeout | undefined;
   let modelTimer: NodeJS.Timeout | undefined;
+  let runTimers: NodeJS.Timeout[] = [];
   try {
     const catalogs = await CatalogService.open(store, clock, logger, catalogSeed(config));
     const stopList = await openStopList(new NodeStopList(store, config.stopListSecret, (call) => shards?.changeStops(call) ?? Promise.resolve()), logger);
@@ -95,6 +97,13 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     const keys = new KeyRing({ store, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => clock.now() });
     const status = (actors: { hot: number; dirty: number }): ServerStatus => serverStatus(config, { started, store, clock, catalogs, stopList, hotActors: actors.hot, dirtyActors: actors.dirty });
     const counts = shardedDraftCounts({ shards: running, store, catalogs, clock, logger }, options.draftCountWorkerUrl);
+    // Outbound runs: each shard works its part; scheduled slots and next waves are planned here for every shard at once.
+    const runs = new ShardedRuns({ shards: running, catalog: () => catalogs.catalog, clock });
+    const tickRuns = (): void => {
+      runs.tick(store, logger).catch((err: unknown) => logger.error({ err }, 'planning the outbound runs failed; again at the next tick'));
+    };
+    runTimers = [setTimeout(tickRuns, Math.min(2000, config.outboundTickMs)), setInterval(tickRuns, config.outboundTickMs)];
+    for (const t of runTimers) t.unref();
     // (filled in below: the whoami route lists the operations this node serves, itself among them)
     const ids = new Set<string>(builtinOperations.map((op) => op.operationId));
     const served: Route[] = [
@@ -103,7 +112,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       asyncApiRoute(config.publicUrl),
       // (the operations this node serves: the console shows no page whose calls would answer 503)
       whoamiRoute({ operations: () => allOperations.filter((op) => ids.has(op.operationId)), today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
-      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, models, relay, clock, logger, status, unsubscribeSecret: unsubscribeSecretInForce(config), counts }),
+      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, models, runs, relay, clock, logger, status, unsubscribeSecret: unsubscribeSecretInForce(config), counts }),
     ];
     for (const r of served) ids.add(r.operation.operationId);
     const gateway = new GatewayServer({
@@ -135,6 +144,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
         logger.info('shutting down');
         gateway.stopListening();
         clearInterval(relayTimer);
+        for (const t of runTimers) clearTimeout(t);
         // draft counts under way stop at their next page (their worker threads read the shards' stores)
         await counts.close();
         // each shard answers what it holds, flushes, stops its deliveries and closes its store
@@ -151,6 +161,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
   } catch (err) {
     clearInterval(relayTimer);
     clearInterval(modelTimer);
+    for (const t of runTimers) clearTimeout(t);
     await shards?.close(0).catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;

@@ -124,6 +124,12 @@ export interface OutboundRunsOptions {
   leaseMs?: number;
   /** this node's name (KAIROS_NODE_ID), on the slices it works */
   node?: string;
+  /**
+   * whether this engine starts scheduled campaigns' runs and plans the next waves (true);
+   * false in a shard, where the main thread does both for every shard at once
+   * (src/shards/sharded-runs.ts) and hands each its part
+   */
+  plans?: boolean;
 }
 
 const RUN_PREFIX = 'outbound/run/';
@@ -182,8 +188,65 @@ export async function freeRunId(campaign: string, at: number, startedBy: 'hand' 
   return id;
 }
 
+/**
+ * A scheduled campaign's run started when its latest slot came and was not started yet (slots
+ * past when the schedule was first seen are not run): `start(slot)` starts it, the mark in
+ * `store`'s meta records the slot once started (or refused for good: a run still open, the same
+ * slot started by another node); a failure before leaves the slot to the next tick.
+ */
+export async function startDueSlot(store: Store, c: Campaign, catalog: Catalog, now: number, start: (slot: number) => Promise<unknown>, logger: Logger): Promise<void> {
+  const key = SCHEDULE_PREFIX + c.id;
+  const slot = latestSlot(c.outbound!.schedule!, catalog.policy.defaultTimezone, now);
+  let mark = (await store.getMeta(key)) as ScheduleMark | undefined;
+  if (mark === undefined) {
+    mark = { seenAt: now, ...(slot !== undefined && slot < now ? { lastSlot: slot } : {}) };
+    await store.putMeta(key, mark);
+  }
+  if (slot === undefined || slot < mark.seenAt || (mark.lastSlot !== undefined && slot <= mark.lastSlot)) return;
+  try {
+    await start(slot);
+  } catch (err) {
+    if (!(err instanceof KairosError && err.code === 'conflict')) throw err;
+    logger.warn({ campaign: c.id, err }, 'scheduled outbound run not started');
+  }
+  await store.putMeta(key, { ...mark, lastSlot: slot } satisfies ScheduleMark);
+}
+
+/**
+ * The next wave of a wave's run that is done: a run waiting until `every` after it finished
+ * (`finishedAt`), over the customers it called (each decided again: those it reached are not
+ * called), or undefined when none is to be made (the last wave; the campaign gone, without
+ * waves, or not running: it is made at a tick once it runs again).
+ */
+export function nextWaveOf(run: RunRecord, catalog: Catalog, now: number): RunRecord | undefined {
+  const wave = run.wave;
+  if (wave === undefined || wave.n >= wave.count) return undefined;
+  const campaign = catalog.campaigns.find((c) => c.id === run.campaign);
+  const waves = campaign?.outbound?.waves;
+  if (waves === undefined || campaign?.status !== 'active' || run.finishedAt === undefined) return undefined;
+  const at = run.finishedAt + waves.everyMs;
+  return {
+    id: waveRunId(wave.earlier[0] ?? run.id, wave.n + 1),
+    campaign: run.campaign,
+    segments: run.segments,
+    state: 'waiting',
+    waitingFor: 'wave',
+    waitingUntil: at,
+    startedBy: run.startedBy,
+    startedAt: at,
+    updatedAt: now,
+    slices: run.slices ?? 1,
+    selected: 0,
+    gone: 0,
+    pages: 0,
+    wave: { n: wave.n + 1, count: wave.count, earlier: [...wave.earlier, run.id] },
+  };
+}
+
 /** What the admin API asks of the outbound runs: a node's engine (`OutboundRuns`), or every shard's (src/shards/sharded-runs.ts). */
-export type RunsApi = Pick<OutboundRuns, 'start' | 'get' | 'list' | 'pause' | 'resume' | 'cancel' | 'calls'>;
+export type RunsApi = Pick<OutboundRuns, 'get' | 'list' | 'pause' | 'resume' | 'cancel' | 'calls'> & {
+  start(campaignId: string, startedBy?: 'hand' | 'schedule', at?: number): Promise<RunRecord>;
+};
 
 /** A run not finished: running, paused or waiting. */
 export const runIsOpen = (state: RunState): boolean => open(state);
@@ -206,11 +269,12 @@ export class OutboundRuns {
 
   /**
    * Starts a run of an outbound campaign now. 404 for an unknown campaign, 409 for one not
-   * outbound, not running, or with a run not finished. `as`: the run's id, chosen by the caller
-   * (a node with shards starts the same run in every shard: src/shards/sharded-runs.ts); 409
-   * when a run has it already.
+   * outbound, not running, or with a run not finished. `part`: a part of a node's run (a node
+   * with shards starts the same run in every shard: src/shards/sharded-runs.ts), under the id
+   * the caller chose (409 when a run has it already), made paused when asked (every part is
+   * made before any is resumed).
    */
-  async start(campaignId: string, startedBy: 'hand' | 'schedule' = 'hand', at = this.o.clock.now(), as?: string): Promise<RunRecord> {
+  async start(campaignId: string, startedBy: 'hand' | 'schedule' = 'hand', at = this.o.clock.now(), part?: { id: string; paused: boolean }): Promise<RunRecord> {
     const campaign = this.o.catalog().campaigns.find((c) => c.id === campaignId);
     if (campaign === undefined) throw new KairosError('not_found', `no campaign "${campaignId}"`);
     if (campaign.outbound === undefined) throw new KairosError('conflict', `campaign "${campaignId}" is not outbound (it has no "outbound" block): its events trigger it`);
@@ -218,17 +282,17 @@ export class OutboundRuns {
     const unfinished = (await this.records()).find((r) => r.campaign === campaignId && open(r.state));
     if (unfinished !== undefined) throw new KairosError('conflict', `campaign "${campaignId}" has run "${unfinished.id}" ${unfinished.state}: finish or cancel it first`);
     // a scheduled slot is one run (of any node); by hand, a second run in the same second is told apart
-    const id = as ?? (await freeRunId(campaignId, at, startedBy, async (id) => (await this.get(id)) !== undefined));
-    if (as !== undefined && (await this.get(as)) !== undefined) throw new KairosError('conflict', `run "${as}" exists already`);
+    const id = part?.id ?? (await freeRunId(campaignId, at, startedBy, async (id) => (await this.get(id)) !== undefined));
+    if (part !== undefined && (await this.get(part.id)) !== undefined) throw new KairosError('conflict', `run "${part.id}" exists already`);
     const now = this.o.clock.now();
     // a wave's run is one slice: its calls go best first across the whole list (one node at a time works it; another takes over its lease)
     const slices = campaign.outbound.waves !== undefined ? 1 : (this.o.slices ?? (this.o.store.coordination.shared ? 8 : 1));
-    const run: RunRecord = { id, campaign: campaignId, segments: [...campaign.outbound.segments], state: 'running', startedBy, startedAt: now, updatedAt: now, slices, selected: 0, gone: 0, pages: 0 };
+    const run: RunRecord = { id, campaign: campaignId, segments: [...campaign.outbound.segments], state: part?.paused === true ? 'paused' : 'running', startedBy, startedAt: now, updatedAt: now, slices, selected: 0, gone: 0, pages: 0 };
     if (campaign.outbound.waves !== undefined) run.wave = { n: 1, count: campaign.outbound.waves.count, earlier: [] };
     await this.save(run);
     this.known.set(id, run);
-    this.o.logger.info({ run: id, campaign: campaignId, startedBy }, 'outbound run started');
-    this.work(id);
+    this.o.logger.info({ run: id, campaign: campaignId, startedBy, state: run.state }, 'outbound run started');
+    if (run.state === 'running') this.work(id);
     return run;
   }
 
@@ -320,15 +384,16 @@ export class OutboundRuns {
     for (const run of await this.records()) {
       // the metrics' view: an open run's counts move (on other nodes too); a finished one's are read once
       if (open(run.state) || !this.known.has(run.id)) await this.summed(run);
-      if (run.state === 'done' && run.wave !== undefined && run.wave.n < run.wave.count) await this.nextWave(run);
+      if (this.o.plans !== false && run.state === 'done' && run.wave !== undefined && run.wave.n < run.wave.count) await this.nextWave(run);
       if (this.active.has(run.id)) continue;
       if (run.state === 'running') this.work(run.id);
       else if (run.state === 'waiting' && (run.waitingUntil ?? 0) <= now) {
         if (await this.engineMove(run.id, 'waiting', { state: 'running' })) this.work(run.id);
       }
     }
+    if (this.o.plans === false) return;
     const catalog = this.o.catalog();
-    for (const c of catalog.campaigns) if (c.outbound?.schedule !== undefined && c.status === 'active') await this.scheduled(c, catalog, now);
+    for (const c of catalog.campaigns) if (c.outbound?.schedule !== undefined && c.status === 'active') await startDueSlot(this.o.store, c, catalog, now, (slot) => this.start(c.id, 'schedule', slot), this.o.logger);
   }
 
   /** Resolves when the runs worked on in this process have stopped (finished, paused, waiting or failed). */
@@ -340,27 +405,6 @@ export class OutboundRuns {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.idle();
-  }
-
-  /** A scheduled campaign's run started when its latest slot came and was not started yet (slots past when the schedule was first seen are not run). */
-  private async scheduled(c: Campaign, catalog: Catalog, now: number): Promise<void> {
-    const key = SCHEDULE_PREFIX + c.id;
-    const slot = latestSlot(c.outbound!.schedule!, catalog.policy.defaultTimezone, now);
-    let mark = (await this.o.store.getMeta(key)) as ScheduleMark | undefined;
-    if (mark === undefined) {
-      mark = { seenAt: now, ...(slot !== undefined && slot < now ? { lastSlot: slot } : {}) };
-      await this.o.store.putMeta(key, mark);
-    }
-    if (slot === undefined || slot < mark.seenAt || (mark.lastSlot !== undefined && slot <= mark.lastSlot)) return;
-    try {
-      await this.start(c.id, 'schedule', slot);
-    } catch (err) {
-      // a run still open, or the same slot started by another node (its id is the slot's): this slot is passed over
-      if (!(err instanceof KairosError && err.code === 'conflict')) throw err;
-      this.o.logger.warn({ campaign: c.id, err }, 'scheduled outbound run not started');
-    }
-    // marked once started (or refused for good): a failure before leaves the slot to the next tick
-    await this.o.store.putMeta(key, { ...mark, lastSlot: slot } satisfies ScheduleMark);
   }
 
   /** The run's own record (its state), without the slices' counts (`summed` adds them, and keeps the metrics' view). */
@@ -424,7 +468,7 @@ export class OutboundRuns {
     const now = this.o.clock.now();
     if (await this.engineMove(id, 'running', { state: 'done', finishedAt: now })) {
       this.o.logger.info({ run: id, selected: run.selected }, 'outbound run done');
-      if (run.wave !== undefined && run.wave.n < run.wave.count) await this.nextWave({ ...run, state: 'done', finishedAt: now });
+      if (this.o.plans !== false && run.wave !== undefined && run.wave.n < run.wave.count) await this.nextWave({ ...run, state: 'done', finishedAt: now });
     }
   }
 
@@ -435,33 +479,20 @@ export class OutboundRuns {
    * longer has waves, or does not run.
    */
   private async nextWave(run: RunRecord): Promise<void> {
-    const wave = run.wave!;
-    const id = waveRunId(wave.earlier[0] ?? run.id, wave.n + 1);
-    if ((await this.o.store.getMeta(runMetaKey(id))) !== undefined) return;
-    const campaign = this.o.catalog().campaigns.find((c) => c.id === run.campaign);
-    const waves = campaign?.outbound?.waves;
-    // not while the campaign does not run (it is made at a tick once it runs again)
-    if (waves === undefined || campaign?.status !== 'active' || run.finishedAt === undefined) return;
-    const at = run.finishedAt + waves.everyMs;
-    const next: RunRecord = {
-      id,
-      campaign: run.campaign,
-      segments: run.segments,
-      state: 'waiting',
-      waitingFor: 'wave',
-      waitingUntil: at,
-      startedBy: run.startedBy,
-      startedAt: at,
-      updatedAt: this.o.clock.now(),
-      slices: run.slices ?? 1,
-      selected: 0,
-      gone: 0,
-      pages: 0,
-      wave: { n: wave.n + 1, count: wave.count, earlier: [...wave.earlier, run.id] },
-    };
-    await this.save(next);
-    this.known.set(id, next);
-    this.o.logger.info({ run: id, campaign: run.campaign, at }, 'outbound wave planned');
+    const next = nextWaveOf(run, this.o.catalog(), this.o.clock.now());
+    if (next === undefined || (await this.o.store.getMeta(runMetaKey(next.id))) !== undefined) return;
+    await this.plan(next);
+  }
+
+  /**
+   * A run planned elsewhere (the next wave, by the main thread of a node with shards) kept as
+   * this engine's, to be taken up when its time comes; nothing when a run has its id already.
+   */
+  async plan(run: RunRecord): Promise<void> {
+    if ((await this.o.store.getMeta(runMetaKey(run.id))) !== undefined) return;
+    await this.save(run);
+    this.known.set(run.id, run);
+    this.o.logger.info({ run: run.id, campaign: run.campaign, at: run.waitingUntil }, 'outbound wave planned');
   }
 
   /** The calls a wave's run made, in call-list order, each customer once. */

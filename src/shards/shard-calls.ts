@@ -69,8 +69,10 @@ export type ShardCall =
   /** the shard's part of the outbound runs (src/shards/sharded-runs.ts): its records, with its own counts */
   | { op: 'runs'; campaign?: string | undefined }
   | { op: 'run'; id: string }
-  /** a run started in this shard under the id the main thread chose (the same in every shard) */
-  | { op: 'runStart'; campaign: string; id: string; at: number }
+  /** a run's part made in this shard, paused, under the id the main thread chose (the same in every shard): resumed once every shard has made its part */
+  | { op: 'runStart'; campaign: string; id: string; at: number; startedBy: 'hand' | 'schedule' }
+  /** the next wave of a run, planned by the main thread once every part of the wave before is done, kept as this shard's part */
+  | { op: 'runPlan'; run: RunRecord }
   | { op: 'runMove'; id: string; verb: 'pause' | 'resume' | 'cancel' }
   /** the calls the shard's part of a wave's run made, in its own call list's order */
   | { op: 'runCalls'; id: string }
@@ -100,6 +102,7 @@ export interface ShardCallResults {
   runs: RunRecord[];
   run: RunRecord | undefined;
   runStart: RunRecord;
+  runPlan: null;
   runMove: RunRecord;
   runCalls: RunCallRecord[];
   callOf: CallView | undefined;
@@ -189,7 +192,10 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
     case 'run':
       return p.runs.get(call.id);
     case 'runStart':
-      return p.runs.start(call.campaign, 'hand', call.at, call.id);
+      return p.runs.start(call.campaign, call.startedBy, call.at, { id: call.id, paused: true });
+    case 'runPlan':
+      await p.runs.plan(call.run);
+      return null;
     case 'runMove':
       return p.runs[call.verb](call.id);
     case 'runCalls':

@@ -87,7 +87,8 @@ class SubscriberStandIn implements Subscriber {
 }
 const standIns = new Map<number, SubscriberStandIn>();
 // This shard's part of every outbound run: its own customers, its own records (src/shards/sharded-runs.ts merges them).
-const outbound = startOutboundRuns(config, { store, clock, catalog: () => catalog, logger, host, node: `${config.nodeId}/shard-${data.index}` });
+// (scheduled slots and next waves are planned by the main thread for every shard at once)
+const outbound = startOutboundRuns(config, { store, clock, catalog: () => catalog, logger, host, node: `${config.nodeId}/shard-${data.index}`, plans: false });
 outboundMetrics(outbound.runs, ledgers.funnel, metrics);
 const callParts: ShardCallParts = { host, store, runs: outbound.runs, models: ledgers.models, catalog: () => catalog, stopList: ledgers.stopList, counters: ledgerCounters(ledgers), kick: () => void dispatcher.pump(), clock, logger };
 

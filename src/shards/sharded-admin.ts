@@ -12,7 +12,8 @@ import { deadLettersOperation, retryOperation, unsubscribeRoutes } from '../admi
 import { rowsOverShards } from './sharded-import.js';
 import { outboundRoutes } from '../admin/outbound-routes.js';
 import { waveRoutes } from '../admin/wave-routes.js';
-import { ShardedRuns, shardedCalls } from './sharded-runs.js';
+import type { ShardedRuns } from './sharded-runs.js';
+import { shardedCalls } from './sharded-runs.js';
 import { privacyRoutes } from '../admin/privacy-routes.js';
 import { segmentRoutes } from '../admin/segment-routes.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
@@ -134,6 +135,8 @@ export interface ShardedAdminParts {
   totals: MergedTotals;
   /** the node's propensity models, in shared memory (shared-models.ts) */
   models: SharedModels;
+  /** the outbound runs over every shard (sharded-runs.ts) */
+  runs: ShardedRuns;
   relay: AuditRelay;
   clock: Clock;
   logger: Logger;
@@ -277,6 +280,12 @@ async function resetShared(p: ShardedAdminParts, offer: string): Promise<void> {
   p.totals.ledgers.models.stats.forget([offer]);
 }
 
+/** The customers whose master data every shard holds, added up (those a shard that cannot answer now holds left out). */
+async function countBase(p: ShardedAdminParts): Promise<number> {
+  const counts = await Promise.allSettled(Array.from({ length: p.shards.count }, (_, i) => p.shards.call(i, { op: 'countImported' })));
+  return counts.reduce((n, c) => n + (c.status === 'fulfilled' ? c.value : 0), 0);
+}
+
 /** The admin routes a node with shards serves. */
 export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
   const host = shardedHost(p);
@@ -285,7 +294,7 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
   // (read before each answer of the status; a shard starting or blocked is left out of them)
   let actors = { hot: 0, dirty: 0 };
   const refresh = (): Promise<void> => totals.refresh();
-  const runs = new ShardedRuns({ shards: p.shards, catalog: () => catalogs.catalog, clock });
+  const { runs } = p;
   const routes = [
     ...withFirst(
       adminRoutes({ host, stopList, store, clock, logger, status: () => p.status(actors), finder: { view: (id) => p.shards.view({ id }), byIdentifier: (kind, value) => p.shards.view({ kind, value }) } }),
@@ -306,7 +315,8 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
     ...keyRoutes({ keys: p.keys, logger, clock }),
     ...unsubscribeRoutes({ stopList, clock, logger, unsubscribeSecret: p.unsubscribeSecret }),
     // (each shard runs its customers' part of a run: sharded-runs.ts; a run's funnel and its segments' sizes are the shards' totals, read afresh)
-    ...withFirst(outboundRoutes({ runs, funnel, store, clock, segments, countBase: async () => (await p.shards.callEvery({ op: 'countImported' })).reduce((a, b) => a + b, 0) }), () => true, refresh),
+    // (reads and a start: a pause or a cancel goes through while a shard is being started again)
+    ...withFirst(outboundRoutes({ runs, funnel, store, clock, segments, countBase: () => countBase(p) }), (r) => r.operation.method === 'get' || r.operation.operationId === 'startOutboundRun', refresh),
     ...waveRoutes({ runs, host: shardedCalls(p.shards), store, clock }),
   ];
   return [

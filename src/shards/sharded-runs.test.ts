@@ -5,7 +5,12 @@ import { ManualClock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { RunRecord } from '../runtime/outbound-runs.js';
 import { demoCatalogPath } from '../paths.js';
-import type { ShardCall } from './shard-calls.js';
+import type { ShardCall, ShardCallParts } from './shard-calls.js';
+import { answerCall } from './shard-calls.js';
+import { OutboundRuns } from '../runtime/outbound-runs.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { createLogger } from '../logger.js';
+import type { HostReply } from '../runtime/host-options.js';
 import { ShardedRuns, mergeCalls, mergeRuns } from './sharded-runs.js';
 
 const part = (over: Partial<RunRecord>): RunRecord => ({
@@ -73,74 +78,143 @@ describe('mergeCalls', () => {
 });
 
 describe('ShardedRuns', () => {
-  /** Two shards' answers, as each shard's engine gives them: `fail` makes one shard's start fail as a shard being started again does. */
-  function twoShards(fail?: number) {
-    const runs: Array<Map<string, RunRecord>> = [new Map(), new Map()];
-    const asked: Array<[number, ShardCall]> = [];
+  /**
+   * Two shards' engines (a single node's `OutboundRuns` over a memory store each, planning
+   * nothing, as in a shard) answering the main thread's calls as a shard does (`answerCall`).
+   * `slow`: a shard whose hand-overs wait until released. `refuseStart`: a shard that cannot
+   * make its part (being started again).
+   */
+  function twoShards(o: { slow?: number; refuseStart?: number; schedule?: boolean } = {}) {
+    const def = loadCatalogFile(demoCatalogPath());
+    if (o.schedule === true) def.campaigns.find((c) => c.id === 'pension-deposit-run')!.outbound!.schedule = { daily: '10:00' };
+    const catalog = compileCatalog(def);
+    const clock = new ManualClock(Date.parse('2026-12-08T09:00:00+03:00'));
+    const logger = createLogger('silent');
+    let release = (): void => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const handed = [0, 0];
+    const parts = [0, 1].map((i) => {
+      const store = new MemoryStore();
+      const submit = async (): Promise<HostReply> => {
+        handed[i]! += 1;
+        if (i === o.slow) await gate;
+        return { kind: 'decision', re: 'r', customer: 'c', actions: [], run: { outcome: 'offered', final: true } } as unknown as HostReply;
+      };
+      const runs = new OutboundRuns({ store, clock, catalog: () => catalog, logger, submit, score: () => Promise.resolve(1), flush: () => Promise.resolve(), pageSize: 10, backoffMs: 1, plans: false });
+      return { store, runs };
+    });
     const call = (i: number, c: ShardCall): Promise<unknown> => {
-      asked.push([i, c]);
-      const mine = runs[i]!;
-      switch (c.op) {
-        case 'runStart': {
-          if (i === fail) return Promise.reject(new KairosError('overloaded', 'shard 1 is being started again'));
-          const r = part({ id: c.id, campaign: c.campaign, startedAt: c.at, nodes: [`n/shard-${i}`] });
-          mine.set(c.id, r);
-          return Promise.resolve(r);
-        }
-        case 'runMove': {
-          const r = mine.get(c.id);
-          if (r === undefined) return Promise.reject(new KairosError('not_found', `no run "${c.id}"`));
-          const to = c.verb === 'pause' ? 'paused' : c.verb === 'cancel' ? 'cancelled' : 'running';
-          if ((c.verb === 'resume') !== (r.state === 'paused') || r.state === 'done' || r.state === 'cancelled') return Promise.reject(new KairosError('conflict', `run "${c.id}" is ${r.state}`));
-          mine.set(c.id, { ...r, state: to });
-          return Promise.resolve(mine.get(c.id));
-        }
-        case 'run':
-          return Promise.resolve(mine.get(c.id));
-        case 'runs':
-          return Promise.resolve([...mine.values()]);
-        default:
-          return Promise.reject(new Error(`not asked here: ${c.op}`));
-      }
+      if (c.op === 'runStart' && i === o.refuseStart) return Promise.reject(new KairosError('overloaded', `shard ${i} is being started again`));
+      return answerCall({ runs: parts[i]!.runs } as unknown as ShardCallParts, c);
     };
-    const shards = {
-      count: 2,
-      call: call as never,
-      callEvery: ((c: ShardCall) => Promise.all([0, 1].map((i) => call(i, c)))) as never,
+    const shards = { count: 2, call: call as never, callEvery: ((c: ShardCall) => Promise.all([0, 1].map((i) => call(i, c)))) as never };
+    const sharded = new ShardedRuns({ shards, catalog: () => catalog, clock });
+    const nodeStore = new MemoryStore();
+    const settled = async (): Promise<void> => {
+      for (const p of parts) await p.runs.idle();
     };
-    const clock = new ManualClock(Date.parse('2026-12-08T09:00:00Z'));
-    const catalog = compileCatalog(loadCatalogFile(demoCatalogPath()));
-    return { runs, asked, sharded: new ShardedRuns({ shards, catalog: () => catalog, clock }) };
+    return { parts, sharded, clock, handed, release, settled, tick: () => sharded.tick(nodeStore, logger), partTick: () => Promise.all(parts.map((p) => p.runs.tick())) };
   }
+  const members = async (parts: Array<{ store: MemoryStore }>, segment: string, perShard: number): Promise<void> => {
+    for (const [i, p] of parts.entries()) await p.store.setSegmentMembers(Array.from({ length: perShard }, (_, n) => ({ id: `s${i}-${n}`, segments: [segment] })));
+  };
 
   it('starts one run under one id in every shard, and refuses a second while it is open, an unknown campaign and one not outbound', async () => {
-    const { runs, sharded } = twoShards();
+    const { parts, sharded, settled } = twoShards();
+    await members(parts, 'clients_60_plus', 15);
     const run = await sharded.start('pension-deposit-run');
-    expect(run).toMatchObject({ id: 'pension-deposit-run~20261208T090000', state: 'running', slices: 2 });
-    expect(runs.map((r) => [...r.keys()])).toEqual([[run.id], [run.id]]);
+    expect(run).toMatchObject({ id: 'pension-deposit-run~20261208T060000', state: 'running', slices: 2 });
     await expect(sharded.start('pension-deposit-run')).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining(run.id) as string });
     await expect(sharded.start('nothing')).rejects.toMatchObject({ code: 'not_found' });
     await expect(sharded.start('pension-deposit')).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('not outbound') as string });
+    await settled();
+    expect(await sharded.get(run.id)).toMatchObject({ state: 'done', selected: 30, pages: 4 });
     // a second run in the same second, once the first is finished, is told apart
-    await sharded.cancel(run.id);
     expect((await sharded.start('pension-deposit-run')).id).toBe(`${run.id}-2`);
   });
 
-  it('cancels the parts started when a shard cannot start its own, and answers that shard\'s error', async () => {
-    const { runs, sharded } = twoShards(1);
+  it('leaves every part cancelled, none having handed anything over, when a shard cannot make its own, and answers its error', async () => {
+    const { parts, sharded, handed, settled } = twoShards({ refuseStart: 1 });
+    await members(parts, 'clients_60_plus', 15);
     await expect(sharded.start('pension-deposit-run')).rejects.toMatchObject({ code: 'overloaded' });
-    expect([...runs[0]!.values()].map((r) => r.state)).toEqual(['cancelled']);
-    expect(runs[1]!.size).toBe(0);
+    await settled();
+    expect((await parts[0]!.runs.list()).map((r) => r.state)).toEqual(['cancelled']);
+    expect(await parts[1]!.runs.list()).toEqual([]);
+    expect(handed).toEqual([0, 0]);
   });
 
   it('moves every part that can move: made when any did, 409 when none could, 404 for no run', async () => {
-    const { runs, sharded } = twoShards();
+    const { parts, sharded, release, settled } = twoShards({ slow: 1 });
+    await members(parts, 'clients_60_plus', 15);
     const run = await sharded.start('pension-deposit-run');
-    runs[0]!.set(run.id, { ...runs[0]!.get(run.id)!, state: 'done' });
+    await parts[0]!.runs.idle();
+    expect((await parts[0]!.runs.get(run.id))?.state).toBe('done');
     expect((await sharded.pause(run.id)).state).toBe('paused');
-    expect([...runs[1]!.values()][0]!.state).toBe('paused');
     await expect(sharded.pause(run.id)).rejects.toMatchObject({ code: 'conflict', message: `run "${run.id}" is paused: it cannot be paused` });
+    release();
+    await settled();
     expect((await sharded.resume(run.id)).state).toBe('running');
+    await settled();
+    expect(await sharded.get(run.id)).toMatchObject({ state: 'done', selected: 30 });
     await expect(sharded.cancel('pension-deposit-run~nothing')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('plans the next wave in every shard at once, only when every part of the wave before is done, never after a cancel', async () => {
+    const { parts, sharded, release, settled, tick, partTick, clock } = twoShards({ slow: 1 });
+    await members(parts, 'young_savers', 3);
+    const w1 = await sharded.start('credit-card-calls');
+    await parts[0]!.runs.idle();
+    // shard 0's part done, shard 1's not: no second wave anywhere (a shard plans none alone)
+    await partTick();
+    await tick();
+    expect(await sharded.get(`${w1.id}.w2`)).toBeUndefined();
+    release();
+    await settled();
+    await tick();
+    const w2 = await sharded.get(`${w1.id}.w2`);
+    expect(w2).toMatchObject({ state: 'waiting', waitingFor: 'wave', slices: 2, wave: { n: 2, earlier: [w1.id] } });
+    const parts2 = await Promise.all(parts.map((p) => p.runs.get(`${w1.id}.w2`)));
+    expect(new Set(parts2.map((r) => r?.waitingUntil)).size).toBe(1);
+    // cancelled, it stays cancelled in both whatever the ticks
+    expect((await sharded.cancel(w2!.id)).state).toBe('cancelled');
+    clock.set(clock.now() + 3 * 86_400_000);
+    await tick();
+    await partTick();
+    expect((await Promise.all(parts.map((p) => p.runs.get(w2!.id)))).map((r) => r?.state)).toEqual(['cancelled', 'cancelled']);
+  });
+
+  it('plans no next wave when a wave was cancelled while one part was done', async () => {
+    const { parts, sharded, release, settled, tick } = twoShards({ slow: 1 });
+    await members(parts, 'young_savers', 3);
+    const w1 = await sharded.start('credit-card-calls');
+    await parts[0]!.runs.idle();
+    expect((await sharded.cancel(w1.id)).state).toBe('cancelled');
+    release();
+    await settled();
+    await tick();
+    expect(await sharded.get(`${w1.id}.w2`)).toBeUndefined();
+  });
+
+  it("starts a scheduled slot's run in every shard at once, once, and none while a run of the campaign is open in any shard", async () => {
+    const { parts, sharded, release, settled, tick, clock } = twoShards({ slow: 1, schedule: true });
+    await members(parts, 'clients_60_plus', 3);
+    await tick();
+    // a run by hand still open in shard 1 when the 10:00 slot comes: the slot is passed over everywhere
+    const hand = await sharded.start('pension-deposit-run');
+    await parts[0]!.runs.idle();
+    clock.set(Date.parse('2026-12-08T10:00:30+03:00'));
+    await tick();
+    expect((await sharded.list('pension-deposit-run')).map((r) => r.id)).toEqual([hand.id]);
+    release();
+    await settled();
+    // the next day's slot: one run, a part in each shard, under the slot's id
+    clock.set(Date.parse('2026-12-09T10:00:30+03:00'));
+    await tick();
+    await tick();
+    const runs = await sharded.list('pension-deposit-run');
+    expect(runs.map((r) => [r.id, r.startedBy, r.slices])).toEqual([
+      [hand.id, 'hand', 2],
+      ['pension-deposit-run~20261209T0700', 'schedule', 2],
+    ]);
   });
 });

@@ -4,7 +4,9 @@ import { KairosError } from '../errors.js';
 import type { CallView } from '../runtime/customer-host.js';
 import type { HostReply } from '../runtime/host-options.js';
 import type { RunCallRecord, RunRecord, RunsApi, RunState } from '../runtime/outbound-runs.js';
-import { freeRunId, runIsOpen } from '../runtime/outbound-runs.js';
+import { freeRunId, nextWaveOf, runIsOpen, startDueSlot } from '../runtime/outbound-runs.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
 import type { Shards } from './shards.js';
 
 /**
@@ -12,10 +14,10 @@ import type { Shards } from './shards.js';
  * shard runs its own customers' part of every run with its own engine (`OutboundRuns` over its
  * store, on its own timer, src/shards/shard-worker.ts), all parts under the one id the main
  * thread chose: a part is worked page by page, recorded in the shard's store and taken up again
- * from there after a stop, a `kill -9` or a restart of the shard, as a single node's run is. A
- * scheduled campaign's slot starts the same run in every shard (its id is the slot's). The main
+ * from there after a stop, a `kill -9` or a restart of the shard, as a single node's run is. The main
  * thread keeps no record of its own: a run is its parts merged (`mergeRuns`), a change is made
- * in every part.
+ * in every part; what is planned (a scheduled slot's run, the next wave) is planned here for
+ * every shard at once (`tick`).
  *
  * A wave's part ranks the shard's own customers and calls them best first; the call list is
  * every part's calls merged by expected value (`mergeCalls`). The channels' capacity and the
@@ -87,9 +89,17 @@ export interface ShardedRunsOptions {
 export class ShardedRuns implements RunsApi {
   constructor(private readonly o: ShardedRunsOptions) {}
 
-  /** A run: its parts merged. */
+  /**
+   * A run: its parts merged. A shard that cannot answer now (being started again) leaves its
+   * part out when another has one, so that a run can still be paused or cancelled on the others;
+   * with no part at hand its error is answered (the run may be that shard's alone).
+   */
   async get(id: string): Promise<RunRecord | undefined> {
-    return mergeRuns(await this.o.shards.callEvery({ op: 'run', id }));
+    const parts = await Promise.allSettled(this.shardIndexes().map((i) => this.o.shards.call(i, { op: 'run', id })));
+    const merged = mergeRuns(parts.map((p) => (p.status === 'fulfilled' ? p.value : undefined)));
+    const failed = parts.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+    if (failed !== undefined && merged === undefined) throw failed.reason;
+    return merged;
   }
 
   /** The runs (of one campaign), oldest first, each its parts merged. */
@@ -108,27 +118,59 @@ export class ShardedRuns implements RunsApi {
 
   /**
    * Starts a run in every shard under one id: checked first as a single node checks it (404 an
-   * unknown campaign; 409 one not outbound, not active, or with a run not finished), then each
-   * shard starts its part. A shard that cannot (it is being started again: 503) leaves no part
-   * running elsewhere: the parts started are cancelled and the error answered; a retry starts a
-   * new run.
+   * unknown campaign; 409 one not outbound, not active, or with a run not finished), then made
+   * in two steps: every shard makes its part paused, then every part is resumed. A shard that
+   * cannot make its part (being started again: 503) leaves every part cancelled, none having
+   * handed anything over, and its error is answered; a retry starts a new run. A part that
+   * cannot be resumed stays paused and the error is answered: the run's `resume` takes it up.
    */
-  async start(campaignId: string, startedBy: 'hand' | 'schedule' = 'hand', at = this.o.clock.now(), as?: string): Promise<RunRecord> {
+  async start(campaignId: string, startedBy: 'hand' | 'schedule' = 'hand', at = this.o.clock.now()): Promise<RunRecord> {
     const campaign = this.o.catalog().campaigns.find((c) => c.id === campaignId);
     if (campaign === undefined) throw new KairosError('not_found', `no campaign "${campaignId}"`);
     if (campaign.outbound === undefined) throw new KairosError('conflict', `campaign "${campaignId}" is not outbound (it has no "outbound" block): its events trigger it`);
     if (campaign.status !== 'active') throw new KairosError('conflict', `campaign "${campaignId}" is ${campaign.status}: only an active campaign runs`);
     const unfinished = (await this.list(campaignId)).find((r) => runIsOpen(r.state));
     if (unfinished !== undefined) throw new KairosError('conflict', `campaign "${campaignId}" has run "${unfinished.id}" ${unfinished.state}: finish or cancel it first`);
-    const id = as ?? (await freeRunId(campaignId, at, startedBy, async (id) => (await this.get(id)) !== undefined));
-    const shards = Array.from({ length: this.o.shards.count }, (_, i) => i);
-    const started = await Promise.allSettled(shards.map((i) => this.o.shards.call(i, { op: 'runStart', campaign: campaignId, id, at })));
-    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    const id = await freeRunId(campaignId, at, startedBy, async (id) => (await this.get(id)) !== undefined);
+    const shards = this.shardIndexes();
+    const made = await Promise.allSettled(shards.map((i) => this.o.shards.call(i, { op: 'runStart', campaign: campaignId, id, at, startedBy })));
+    const failed = made.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed !== undefined) {
-      await Promise.allSettled(shards.filter((i) => started[i]!.status === 'fulfilled').map((i) => this.o.shards.call(i, { op: 'runMove', id, verb: 'cancel' })));
+      // (every shard asked: one whose answer was lost may have made its part)
+      await Promise.allSettled(shards.map((i) => this.o.shards.call(i, { op: 'runMove', id, verb: 'cancel' })));
       throw failed.reason;
     }
-    return mergeRuns(started.map((s) => (s as PromiseFulfilledResult<RunRecord>).value))!;
+    const resumed = await Promise.allSettled(shards.map((i) => this.o.shards.call(i, { op: 'runMove', id, verb: 'resume' })));
+    const stuck = resumed.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (stuck !== undefined) throw stuck.reason;
+    return mergeRuns(resumed.map((s) => (s as PromiseFulfilledResult<RunRecord>).value))!;
+  }
+
+  /**
+   * What the main thread plans for every shard at once (each shard's engine plans nothing: a
+   * shard deciding alone would start a slot's run another shard refused, or plan the next wave
+   * of a wave whose other part was cancelled): scheduled campaigns' runs whose slot came
+   * (the slot's mark in the node's store), and the next wave of a wave done in every part,
+   * planned in every shard with one start (the last part's end and the waves' interval).
+   */
+  async tick(store: Store, logger: Logger): Promise<void> {
+    const catalog = this.o.catalog();
+    const now = this.o.clock.now();
+    for (const run of await this.list()) {
+      if (run.state !== 'done' || run.wave === undefined) continue;
+      const next = nextWaveOf(run, catalog, now);
+      if (next === undefined) continue;
+      const parts = await this.o.shards.callEvery({ op: 'run', id: next.id });
+      if (parts.every((p) => p !== undefined)) continue;
+      // (each part one slice, as a wave's run is: the merged run's count is the parts')
+      await this.o.shards.callEvery({ op: 'runPlan', run: { ...next, slices: 1 } });
+      logger.info({ run: next.id, campaign: next.campaign, at: next.waitingUntil }, 'outbound wave planned on every shard');
+    }
+    for (const c of catalog.campaigns) if (c.outbound?.schedule !== undefined && c.status === 'active') await startDueSlot(store, c, catalog, now, (slot) => this.start(c.id, 'schedule', slot), logger);
+  }
+
+  private shardIndexes(): number[] {
+    return Array.from({ length: this.o.shards.count }, (_, i) => i);
   }
 
   pause(id: string): Promise<RunRecord> {
@@ -150,7 +192,7 @@ export class ShardedRuns implements RunsApi {
    * that they are there already and it moves.
    */
   private async move(id: string, verb: 'pause' | 'resume' | 'cancel'): Promise<RunRecord> {
-    const moves = await Promise.allSettled(Array.from({ length: this.o.shards.count }, (_, i) => this.o.shards.call(i, { op: 'runMove', id, verb })));
+    const moves = await Promise.allSettled(this.shardIndexes().map((i) => this.o.shards.call(i, { op: 'runMove', id, verb })));
     const errors = moves.flatMap((m) => (m.status === 'rejected' ? [m.reason instanceof Error ? m.reason : new KairosError('internal', String(m.reason))] : []));
     const unexpected = errors.find((e) => !(e instanceof KairosError && (e.code === 'conflict' || e.code === 'not_found')));
     if (unexpected !== undefined) throw unexpected;
