@@ -149,6 +149,50 @@ describe('kairos run', () => {
   });
 });
 
+describe('kairos run --wait through a server that cannot answer for a moment', () => {
+  it('asks again after a 503 or no answer (a shard being started again) and ends with the run; gives up after 60 in a row', async () => {
+    const { createServer } = await import('node:http');
+    // A node whose run status answers 503 twice, then cannot be reached once (the connection cut), then the run done.
+    const answers: Array<[number, unknown] | 'cut'> = [
+      [201, { id: 'r~1', campaign: 'c', state: 'running', selected: 0, total: 4, funnel: {} }],
+      [503, { code: 'overloaded', detail: 'shard 1 is being started again' }],
+      [503, { code: 'overloaded', detail: 'shard 1 is being started again' }],
+      'cut',
+      [200, { id: 'r~1', campaign: 'c', state: 'done', selected: 4, total: 4, funnel: { decided: 4, offered: 3 } }],
+    ];
+    let always503 = false;
+    const http = createServer((req, res) => {
+      const next = always503 && req.method === 'GET' ? ([503, { code: 'overloaded', detail: 'down' }] as [number, unknown]) : answers.shift();
+      if (next === 'cut' || next === undefined) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(next[0], { 'Content-Type': 'application/json' }).end(JSON.stringify(next[1]));
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+    const io = (): { out: string[]; err: string[]; run: Parameters<typeof runCommand>[1] } => {
+      const out: string[] = [];
+      const err: string[] = [];
+      return { out, err, run: { env: { KAIROS_ADMIN_KEY: 'k' }, out: (s: string) => out.push(s), err: (s: string) => err.push(s), tty: false, pollMs: 1 } };
+    };
+    try {
+      const a = io();
+      expect(await runCommand(['start', 'c', '--wait', '--url', url], a.run)).toBe(0);
+      expect(a.out.join('')).toMatch(/^run: id=r~1 state=done selected=4 /);
+      expect(a.err.filter((l) => l.includes('asking again'))).toEqual(['kairos run: overloaded: shard 1 is being started again; asking again\n']);
+      // down for good: 60 asked again, then the last problem and exit 1
+      always503 = true;
+      answers.push([201, { id: 'r~2', campaign: 'c', state: 'running', selected: 0, total: 4, funnel: {} }]);
+      const b = io();
+      expect(await runCommand(['start', 'c', '--wait', '--url', url], b.run)).toBe(1);
+      expect(b.err.at(-1)).toBe('kairos run: overloaded: down\n');
+    } finally {
+      http.close();
+    }
+  });
+});
+
 describe('a wave\'s call list and outcomes', () => {
   it('prints the call list as CSV, and records a dialer\'s outcomes file, naming the lines it could not', async () => {
     const run = await api('POST', '/v1/campaigns/credit-card-calls/runs');

@@ -67,6 +67,9 @@ function bar(r: RunView, width = 30): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(share * 100)).padStart(3)}%  selected=${r.selected}${r.total === undefined ? '' : `/${r.total}`}${eta}`;
 }
 
+/** Polls of a followed run that may fail in a row (a 503, no answer) before `--wait` gives up: a shard started again takes seconds. */
+const FOLLOW_RETRIES = 60;
+
 const verbs = ['start', 'status', 'list', 'pause', 'resume', 'cancel', 'calls', 'outcomes'];
 
 /** The rows of an outcomes CSV file, as the admin API takes them, each with its line in the file; or what is wrong with the file. */
@@ -180,7 +183,7 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
     for (const run of r.runs as RunView[]) io.out(runLine(run));
     return 0;
   }
-  let r =
+  const r =
     sub === 'start' ? await call('POST', `/v1/campaigns/${id}/runs`) : sub === 'status' ? await call('GET', `/v1/runs/${id}`) : await call('POST', `/v1/runs/${id}/${sub}`);
   if (typeof r === 'number') return r;
   let run = r as unknown as RunView;
@@ -201,15 +204,26 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
       }
     };
     show(run);
+    // A server that cannot answer for a moment (503: a shard being started again, the node not
+    // ready) or cannot be reached is asked again, up to FOLLOW_RETRIES times in a row: the run goes on meanwhile.
+    let retries = 0;
     while (run.state === 'running') {
       await new Promise((resolve) => setTimeout(resolve, io.pollMs ?? 1000));
-      r = await call('GET', `/v1/runs/${encodeURIComponent(run.id)}`);
-      if (typeof r === 'number') {
-        if (drawn) io.err('\n');
-        return r;
+      const got = await client.request('GET', `/v1/runs/${encodeURIComponent(run.id)}`).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      const problem = got instanceof Error ? `kairos run: cannot reach ${client.base}: ${(got as Error & { cause?: { code?: string } }).cause?.code ?? got.message}` : got.ok ? undefined : problemLine('run', got.status, got.json);
+      if (problem === undefined && !(got instanceof Error)) {
+        retries = 0;
+        run = got.json as unknown as RunView;
+        show(run);
+        continue;
       }
-      run = r as unknown as RunView;
-      show(run);
+      if ((got instanceof Error || got.status === 503) && retries < FOLLOW_RETRIES) {
+        if (retries++ === 0) io.err(`${drawn ? '\n' : ''}${problem}; asking again\n`);
+        continue;
+      }
+      if (drawn) io.err('\n');
+      io.err(`${problem}\n`);
+      return 1;
     }
     if (drawn) io.err('\n');
   }
