@@ -98,6 +98,10 @@ describe('a node with two shards', () => {
     for (let i = 0; i < instances.length; i++) await smsc.next((f) => f.t === 'deliver');
     // Shard 0 stops with some of them out and unconfirmed: the connection is closed as a restart.
     await k.shards.kill(0);
+    // /metrics answers meanwhile (the shard's totals as last read; kairos_shard_up says which shard is down)
+    const scrape = await fetch(`${http}/metrics`);
+    expect(scrape.status).toBe(200);
+    expect(await scrape.text()).toContain('kairos_shard_up{shard="0"}');
     expect((await smsc.waitClosed()).code).toBe(1012);
     for (let i = 0; i < 100 && k.shards.notReadyReason() !== undefined; i++) await new Promise((r) => setTimeout(r, 50));
     smsc = await GatewayClient.connect(url);

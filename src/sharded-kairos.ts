@@ -86,8 +86,10 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     metrics.shards.collect = () => running.collectMetrics();
     metrics.host.inFlight = () => running.waitingForStart;
     metrics.host.shards = () => running.health();
-    // The learning and funnel gauges from the shards' totals, read afresh at each scrape.
-    metrics.shards.before = () => totals.refresh();
+    // The learning and funnel gauges from the shards' totals, read afresh at each scrape; while a
+    // shard cannot answer (being started again, blocked: 2 s at most) the last totals read stand,
+    // and the scrape goes on (kairos_shard_up says which).
+    metrics.shards.before = () => Promise.race([totals.refresh().catch(() => undefined), new Promise<void>((r) => setTimeout(r, 2000).unref())]);
     learningMetrics({ catalogs, models: totals.ledgers.models, uplift: totals.ledgers.uplift, funnel: totals.ledgers.funnel, store, clock }, metrics);
     // The shards' audit entries (erasures) into the node's trail: those a stop left behind now, then every minute.
     const relay = new AuditRelay(store, running);
@@ -99,8 +101,15 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     const counts = shardedDraftCounts({ shards: running, store, catalogs, clock, logger }, options.draftCountWorkerUrl);
     // Outbound runs: each shard works its part; scheduled slots and next waves are planned here for every shard at once.
     const runs = new ShardedRuns({ shards: running, catalog: () => catalogs.catalog, clock });
+    let ticking = false;
     const tickRuns = (): void => {
-      runs.tick(store, logger).catch((err: unknown) => logger.error({ err }, 'planning the outbound runs failed; again at the next tick'));
+      // (one at a time: a tick may wait for a shard's answers longer than the interval)
+      if (ticking) return;
+      ticking = true;
+      runs
+        .tick(store, logger)
+        .catch((err: unknown) => logger.error({ err }, 'planning the outbound runs failed; again at the next tick'))
+        .finally(() => (ticking = false));
     };
     runTimers = [setTimeout(tickRuns, Math.min(2000, config.outboundTickMs)), setInterval(tickRuns, config.outboundTickMs)];
     for (const t of runTimers) t.unref();

@@ -34,6 +34,8 @@ export interface LearningRouteDeps {
   budget?: BudgetLedger;
   store: Store;
   clock: Clock;
+  /** what a model's reset does first (a node with shards: its model no longer written by the interval's save) */
+  beforeReset?: (offer: string) => void;
   /** what else a model's reset does once the registry's is done (a node with shards: every shard's model and statistics) */
   afterReset?: (offer: string) => Promise<void>;
 }
@@ -269,6 +271,7 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
     route(resetModelOperation, async ({ params: { offer }, call }) => {
       if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
       const before = modelSummary(d, offer);
+      d.beforeReset?.(offer);
       await d.models.reset(offer, d.store, auditDraft(call, d.clock.now(), 'model.reset', `model:${offer}`, { examples: before.examples }, { examples: 0 }));
       await d.afterReset?.(offer);
       return { status: 200, body: modelSummary(d, offer) };

@@ -401,6 +401,8 @@ export class ModelRegistry {
     await this.days.loadFrom(store, 1_000_000);
     for (const { key, value } of await store.listMeta(ModelRegistry.weightsPrefix, 100_000)) {
       const w = value as StoredWeights;
+      // (a reset's emptied weights: the offer's next model takes the policy's bits then)
+      if (w.examples === 0) continue;
       const m = decodeWeights(w, new FtrlModel({ ...defaultFtrl, bits: w.bits }));
       const offer = key.slice(ModelRegistry.weightsPrefix.length);
       if (!this.adopted.has(offer)) this.models.set(offer, m);

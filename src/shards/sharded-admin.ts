@@ -275,9 +275,9 @@ export function shardedDraftCounts(p: Pick<ShardedAdminParts, 'shards' | 'store'
 async function resetShared(p: ShardedAdminParts, offer: string): Promise<void> {
   p.models.renew(offer, p.catalogs.catalog.policy.learning.bits);
   p.shards.shareModels();
-  await p.shards.callEvery({ op: 'resetModel', offer });
-  // (the sums hold no change of their own: what the registry's reset emptied here is read from the shards again)
+  // (the sums hold no change of their own: what the registry's reset emptied here is read from the shards again, whatever they answer)
   p.totals.ledgers.models.stats.forget([offer]);
+  await p.shards.callEvery({ op: 'resetModel', offer });
 }
 
 /** The customers whose master data every shard holds, added up (those a shard that cannot answer now holds left out). */
@@ -304,7 +304,7 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
     // (a segment's size, every segment's, a campaign's propensity evidence)
     ...withFirst(catalogRoutes({ catalogs, host, clock, propensity, segments }), (r) => ['getSegment', 'listSegmentSizes', 'getCampaignPropensity'].includes(r.operation.operationId), refresh),
     // (a model reset: the node's model made anew and handed to every shard, each shard's statistics of it emptied)
-    ...withFirst(learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock, afterReset: (offer) => resetShared(p, offer) }), (r) => r.operation.method === 'get', refresh),
+    ...withFirst(learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock, beforeReset: (offer) => p.models.hold(offer), afterReset: (offer) => resetShared(p, offer) }), (r) => r.operation.method === 'get', refresh),
     ...segmentRoutes({
       catalogs,
       store: { listSegmentMembers: (segment, limit, after) => mergedMembers(p.shards, segment, limit, after) },

@@ -36,11 +36,25 @@ describe('SharedModels', () => {
     expect(modelOver(loaded).examples).toBe(1);
     expect(modelOver(loaded).predict([1, 2, 3])).toBe(modelOver(offer).predict([1, 2, 3]));
 
-    // A reset: new, empty memory the shard takes in place of the old.
+    // A reset: held first (the interval's save does not write the old weights after the reset's empty ones), then new, empty memory the shard takes in place of the old.
+    shard.learn([{ campaign: 'c', group: 'g', offer: offer.offer, positive: true, x: [4] }], offer.bits);
+    models.hold(offer.offer);
+    expect(await models.save(store)).toBe(0);
+    await main.reset(offer.offer, store);
     models.renew(offer.offer, 10);
     adoptShared(shard, models.list(), had);
     expect(shard.summary(offer.offer, 1000, 0)).toMatchObject({ examples: 0, bits: 10 });
     shard.learn([{ campaign: 'c', group: 'g', offer: offer.offer, positive: false, x: [1] }], 10);
     expect(main.summary(offer.offer, 1000, 0).examples).toBe(1);
+
+    // A model reset and not trained since: at the next start the policy's bits, not the emptied placeholder's.
+    models.hold(offer.offer);
+    await main.reset(offer.offer, store);
+    models.renew(offer.offer, 10);
+    const afterReset = new SharedModels(new ModelRegistry());
+    await afterReset.load(store);
+    expect(afterReset.list().find((m) => m.offer === offer.offer)).toBeUndefined();
+    afterReset.cover(catalog);
+    expect(afterReset.list().find((m) => m.offer === offer.offer)?.bits).toBe(catalog.policy.learning.bits);
   });
 });

@@ -40,7 +40,11 @@ export function modelOver(s: SharedModel): FtrlModel {
   return new FtrlModel({ ...defaultFtrl, bits: s.bits }, { z: new Float64Array(s.z), n: new Float64Array(s.n), count: new Float64Array(s.count) });
 }
 
-/** The models a thread has adopted, by offer: a shard takes each new one (a new offer, a model reset) into its registry. */
+/**
+ * The models a thread has adopted, by offer: a shard takes each it is handed into its
+ * registry. (A buffer posted again arrives as a new object, so a model already adopted is
+ * adopted again: harmless, its views cover the same memory.)
+ */
 export function adoptShared(registry: ModelRegistry, models: readonly SharedModel[], had: Map<string, SharedModel>): void {
   for (const s of models) {
     if (had.get(s.offer)?.z === s.z) continue;
@@ -53,14 +57,17 @@ export class SharedModels {
   private readonly byOffer = new Map<string, SharedModel>();
   /** the examples each model had when last written */
   private readonly written = new Map<string, number>();
+  /** offers being reset: not written until renewed (a write of the old weights after the reset's empty ones would bring them back at the next start) */
+  private readonly held = new Set<string>();
 
   /** `registry`: the main thread's (MergedTotals'), whose summaries read the models' examples and bits */
   constructor(private readonly registry: ModelRegistry) {}
 
-  /** The weights the node's store holds, each into a shared model. */
+  /** The weights the node's store holds, each into a shared model (an emptied one, a reset's, is left to `cover`: the policy's bits). */
   async load(store: Store): Promise<void> {
     for (const { key, value } of await store.listMeta(Registry.weightsPrefix, 100_000)) {
       const w = value as StoredWeights;
+      if (w.examples === 0) continue;
       const offer = key.slice(Registry.weightsPrefix.length);
       const s = newSharedModel(offer, w.bits);
       decodeWeights(w, modelOver(s));
@@ -80,10 +87,16 @@ export class SharedModels {
     return made;
   }
 
+  /** An offer's model about to be reset: not written until renewed. */
+  hold(offer: string): void {
+    this.held.add(offer);
+  }
+
   /** A new, empty model of the offer (a reset: the policy's bits now), in place of its model. */
   renew(offer: string, bits: number): void {
     this.take(newSharedModel(offer, bits));
     this.written.delete(offer);
+    this.held.delete(offer);
   }
 
   list(): SharedModel[] {
@@ -95,7 +108,7 @@ export class SharedModels {
     let n = 0;
     for (const s of this.byOffer.values()) {
       const m = modelOver(s);
-      if (m.examples === (this.written.get(s.offer) ?? 0)) continue;
+      if (this.held.has(s.offer) || m.examples === (this.written.get(s.offer) ?? 0)) continue;
       await store.putMeta(`${Registry.weightsPrefix}${s.offer}`, encodeWeights(m));
       this.written.set(s.offer, m.examples);
       n++;
