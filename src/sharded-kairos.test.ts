@@ -29,6 +29,12 @@ let k: ShardedKairos;
 let http: string;
 const logs: string[] = [];
 
+/** An admin API call to the node: its status and JSON body. */
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${http}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
 const declined = (n: number): Frame => ({ t: 'event', id: uid('d'), type: 'atm.withdrawal.declined', customer: { id: `demo-${n}` }, channel: 'atm', data: { requested: 1000, balance: 800 } });
 
 beforeAll(async () => {
@@ -491,10 +497,6 @@ describe('a node with two shards', () => {
   }, 60_000);
 
   it('runs an outbound campaign over both shards: each its own customers once, pause, resume and cancel over both, a shard killed mid-run goes on from its record', async () => {
-    const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
-      const res = await fetch(`${http}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
     // 900 clients over 60 on both shards (pages of 200: several a shard) come into the segment with an event of theirs (the sweep is off here).
     const ids: string[] = [];
     for await (const c of readDemoCustomers(demoCsvPath(), Date.now())) {
@@ -566,10 +568,6 @@ describe('a node with two shards', () => {
   }, 120_000);
 
   it("ranks a call-centre wave on both shards into one call list, best expected value first, and takes a dialer's outcome for a call of either shard", async () => {
-    const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
-      const res = await fetch(`${http}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
     const ids: string[] = [];
     for await (const c of readDemoCustomers(demoCsvPath(), Date.now())) {
       const r = c.record;
@@ -607,10 +605,6 @@ describe('a node with two shards', () => {
   }, 120_000);
 
   it('trains one model an offer from the answers of both shards, shows it, resets it on every shard, and keeps it through a restart', async () => {
-    const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
-      const res = await fetch(`${http}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
     const gw = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
     /** customers `from`..`to` offered the ATM microcredit, each answering: the offer, and the customers answered by shard */
     const answer = async (from: number, to: number): Promise<{ offer: string; byShard: number[] }> => {
