@@ -110,7 +110,7 @@ export function buildHost(config: Readonly<Config>, parts: { store: Store; catal
 }
 
 /** Writes the model weights now; a failure is logged (the next interval tries again), not thrown. */
-export async function saveModels(models: ModelRegistry, store: Store, logger: Logger): Promise<void> {
+export async function saveModels(models: Pick<ModelRegistry, 'saveWeights'>, store: Store, logger: Logger): Promise<void> {
   try {
     await models.saveWeights(store);
   } catch (err) {

@@ -7,7 +7,7 @@ import { whoamiRoute } from './admin/whoami-route.js';
 import { CatalogService } from './catalog/catalog-service.js';
 import type { Config } from './config.js';
 import { unsubscribeSecretInForce } from './config.js';
-import { lmdbOptions, openStopList } from './host-parts.js';
+import { lmdbOptions, openStopList, saveModels } from './host-parts.js';
 import type { Kairos, StartOptions } from './kairos.js';
 import { announce, catalogSeed, consoleOption, drainFor, gatewayTls, once, serverStatus, startBasics } from './kairos.js';
 import type { ServerStatus } from './schema/http/admin-schemas.js';
@@ -16,7 +16,6 @@ import { MergedTotals } from './shards/merged-totals.js';
 import { SharedModels } from './shards/shared-models.js';
 import { ShardedRuns } from './shards/sharded-runs.js';
 import { learningMetrics } from './admin/learning-routes.js';
-import type { Logger } from './logger.js';
 import { recordShardCount } from './shards/shard-count.js';
 import { AuditRelay, NodeStopList, shardedAdminRoutes, shardedDraftCounts } from './shards/sharded-admin.js';
 import { Shards } from './shards/shards.js';
@@ -80,7 +79,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       if (models.cover(catalog)) running.shareModels();
       running.setCatalog(catalog.def);
     });
-    modelTimer = setInterval(() => void saveSharedModels(models, store, logger), config.modelSaveIntervalMs);
+    modelTimer = setInterval(() => void saveModels(models, store, logger), config.modelSaveIntervalMs);
     modelTimer.unref();
     // The shards' own registries (their actors, commits, deliveries) added to this thread's at each scrape.
     metrics.shards.collect = () => running.collectMetrics();
@@ -161,7 +160,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
         gateway.closeConnections();
         // the models as the shards left them
         clearInterval(modelTimer);
-        await saveSharedModels(models, store, logger);
+        await saveModels(models, store, logger);
         await relay.settled();
         await store.close();
         logger.info('stopped');
@@ -177,11 +176,3 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
   }
 }
 
-/** Writes the node's models that learnt since last written; a failure is logged (the next interval tries again), not thrown. */
-async function saveSharedModels(models: SharedModels, store: Store, logger: Logger): Promise<void> {
-  try {
-    await models.save(store);
-  } catch (err) {
-    logger.error({ err }, 'writing the model weights failed; retrying at the next interval');
-  }
-}

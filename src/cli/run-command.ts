@@ -115,13 +115,14 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
   }
   const client = adminClient('run', values, { env: io.env, err: (line) => io.err(`${line}\n`) });
   if (typeof client === 'number') return client;
+  /** The line for a request that got no answer, naming the cause (ECONNREFUSED…). */
+  const unreachable = (err: unknown): string => `kairos run: cannot reach ${client.base}: ${(err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`;
   const call = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown> | number> => {
     let r;
     try {
       r = await client.request(method, path, body);
     } catch (err) {
-      const cause = (err as Error & { cause?: { code?: string } }).cause?.code;
-      io.err(`kairos run: cannot reach ${client.base}: ${cause ?? (err as Error).message}\n`);
+      io.err(`${unreachable(err)}\n`);
       return 1;
     }
     if (!r.ok) {
@@ -210,7 +211,7 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
     while (run.state === 'running') {
       await new Promise((resolve) => setTimeout(resolve, io.pollMs ?? 1000));
       const got = await client.request('GET', `/v1/runs/${encodeURIComponent(run.id)}`).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-      const problem = got instanceof Error ? `kairos run: cannot reach ${client.base}: ${(got as Error & { cause?: { code?: string } }).cause?.code ?? got.message}` : got.ok ? undefined : problemLine('run', got.status, got.json);
+      const problem = got instanceof Error ? unreachable(got) : got.ok ? undefined : problemLine('run', got.status, got.json);
       if (problem === undefined && !(got instanceof Error)) {
         retries = 0;
         run = got.json as unknown as RunView;

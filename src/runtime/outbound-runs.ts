@@ -243,13 +243,24 @@ export function nextWaveOf(run: RunRecord, catalog: Catalog, now: number): RunRe
   };
 }
 
+/**
+ * The campaign a run is started for, checked as every start checks it: 404 an unknown
+ * campaign; 409 one not outbound, not active, or with a run of `runs` not finished.
+ */
+export function startableCampaign(catalog: Catalog, campaignId: string, runs: readonly RunRecord[]): Campaign & { outbound: NonNullable<Campaign['outbound']> } {
+  const campaign = catalog.campaigns.find((c) => c.id === campaignId);
+  if (campaign === undefined) throw new KairosError('not_found', `no campaign "${campaignId}"`);
+  if (campaign.outbound === undefined) throw new KairosError('conflict', `campaign "${campaignId}" is not outbound (it has no "outbound" block): its events trigger it`);
+  if (campaign.status !== 'active') throw new KairosError('conflict', `campaign "${campaignId}" is ${campaign.status}: only an active campaign runs`);
+  const unfinished = runs.find((r) => r.campaign === campaignId && open(r.state));
+  if (unfinished !== undefined) throw new KairosError('conflict', `campaign "${campaignId}" has run "${unfinished.id}" ${unfinished.state}: finish or cancel it first`);
+  return campaign as Campaign & { outbound: NonNullable<Campaign['outbound']> };
+}
+
 /** What the admin API asks of the outbound runs: a node's engine (`OutboundRuns`), or every shard's (src/shards/sharded-runs.ts). */
 export type RunsApi = Pick<OutboundRuns, 'get' | 'list' | 'pause' | 'resume' | 'cancel' | 'calls'> & {
   start(campaignId: string, startedBy?: 'hand' | 'schedule', at?: number): Promise<RunRecord>;
 };
-
-/** A run not finished: running, paused or waiting. */
-export const runIsOpen = (state: RunState): boolean => open(state);
 
 export class OutboundRuns {
   /** runs being worked on in this process, by id */
@@ -275,12 +286,7 @@ export class OutboundRuns {
    * made before any is resumed).
    */
   async start(campaignId: string, startedBy: 'hand' | 'schedule' = 'hand', at = this.o.clock.now(), part?: { id: string; paused: boolean }): Promise<RunRecord> {
-    const campaign = this.o.catalog().campaigns.find((c) => c.id === campaignId);
-    if (campaign === undefined) throw new KairosError('not_found', `no campaign "${campaignId}"`);
-    if (campaign.outbound === undefined) throw new KairosError('conflict', `campaign "${campaignId}" is not outbound (it has no "outbound" block): its events trigger it`);
-    if (campaign.status !== 'active') throw new KairosError('conflict', `campaign "${campaignId}" is ${campaign.status}: only an active campaign runs`);
-    const unfinished = (await this.records()).find((r) => r.campaign === campaignId && open(r.state));
-    if (unfinished !== undefined) throw new KairosError('conflict', `campaign "${campaignId}" has run "${unfinished.id}" ${unfinished.state}: finish or cancel it first`);
+    const campaign = startableCampaign(this.o.catalog(), campaignId, await this.records());
     // a scheduled slot is one run (of any node); by hand, a second run in the same second is told apart
     const id = part?.id ?? (await freeRunId(campaignId, at, startedBy, async (id) => (await this.get(id)) !== undefined));
     if (part !== undefined && (await this.get(part.id)) !== undefined) throw new KairosError('conflict', `run "${part.id}" exists already`);
@@ -480,8 +486,7 @@ export class OutboundRuns {
    */
   private async nextWave(run: RunRecord): Promise<void> {
     const next = nextWaveOf(run, this.o.catalog(), this.o.clock.now());
-    if (next === undefined || (await this.o.store.getMeta(runMetaKey(next.id))) !== undefined) return;
-    await this.plan(next);
+    if (next !== undefined) await this.plan(next);
   }
 
   /**

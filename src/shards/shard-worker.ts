@@ -25,7 +25,6 @@ import { loadDemoBank } from '../demo/demo-bank.js';
 import { demoCsvPath } from '../paths.js';
 import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
 import { toWire } from './shard-messages.js';
-import type { SharedModel } from './shared-models.js';
 import { adoptShared } from './shared-models.js';
 
 /**
@@ -66,8 +65,7 @@ const ledgers = await loadLedgers(config, store, clock, logger, { ledger: budget
 budgets.addOwnTotals();
 capacity.addOwnTotals();
 // The node's models (shared memory): in place of this shard's own, read and trained by its decisions and answers.
-const sharedModels = new Map<string, SharedModel>();
-adoptShared(ledgers.models, data.models, sharedModels);
+adoptShared(ledgers.models, data.models);
 const committed = new CommittedFeed();
 // The node's bounds on live actors and heap shared among the shards (each its own V8 heap).
 const hostConfig = { ...config, maxHotActors: Math.ceil(config.maxHotActors / data.count), maxHeapMb: config.maxHeapMb > 0 ? Math.ceil(config.maxHeapMb / data.count) : 0 };
@@ -148,7 +146,7 @@ port.on('message', (m: ToShard) => {
       });
       return;
     case 'models':
-      adoptShared(ledgers.models, m.models, sharedModels);
+      adoptShared(ledgers.models, m.models);
       return;
     case 'subscribe': {
       const sub = standIns.get(m.id) ?? new SubscriberStandIn(m.id);

@@ -4,7 +4,7 @@ import { KairosError } from '../errors.js';
 import type { CallView } from '../runtime/customer-host.js';
 import type { HostReply } from '../runtime/host-options.js';
 import type { RunCallRecord, RunRecord, RunsApi, RunState } from '../runtime/outbound-runs.js';
-import { freeRunId, nextWaveOf, runIsOpen, startDueSlot } from '../runtime/outbound-runs.js';
+import { freeRunId, nextWaveOf, startDueSlot, startableCampaign } from '../runtime/outbound-runs.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { Shards } from './shards.js';
@@ -125,12 +125,7 @@ export class ShardedRuns implements RunsApi {
    * cannot be resumed stays paused and the error is answered: the run's `resume` takes it up.
    */
   async start(campaignId: string, startedBy: 'hand' | 'schedule' = 'hand', at = this.o.clock.now()): Promise<RunRecord> {
-    const campaign = this.o.catalog().campaigns.find((c) => c.id === campaignId);
-    if (campaign === undefined) throw new KairosError('not_found', `no campaign "${campaignId}"`);
-    if (campaign.outbound === undefined) throw new KairosError('conflict', `campaign "${campaignId}" is not outbound (it has no "outbound" block): its events trigger it`);
-    if (campaign.status !== 'active') throw new KairosError('conflict', `campaign "${campaignId}" is ${campaign.status}: only an active campaign runs`);
-    const unfinished = (await this.list(campaignId)).find((r) => runIsOpen(r.state));
-    if (unfinished !== undefined) throw new KairosError('conflict', `campaign "${campaignId}" has run "${unfinished.id}" ${unfinished.state}: finish or cancel it first`);
+    startableCampaign(this.o.catalog(), campaignId, await this.list(campaignId));
     const id = await freeRunId(campaignId, at, startedBy, async (id) => (await this.get(id)) !== undefined);
     const shards = this.shardIndexes();
     const made = await Promise.allSettled(shards.map((i) => this.o.shards.call(i, { op: 'runStart', campaign: campaignId, id, at, startedBy })));

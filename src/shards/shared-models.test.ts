@@ -20,14 +20,13 @@ describe('SharedModels', () => {
 
     // A shard's registry adopts them; its answers train the shared memory, which the main thread's registry reads.
     const shard = new ModelRegistry();
-    const had = new Map();
-    adoptShared(shard, models.list(), had);
+    adoptShared(shard, models.list());
     shard.learn([{ campaign: 'c', group: 'g', offer: offer.offer, positive: true, x: [1, 2, 3] }], offer.bits);
     expect(main.summary(offer.offer, 1000, 0).examples).toBe(1);
     // the shard does not write it; the main thread does, once a change is there
     expect(await shard.saveWeights(store)).toBe(0);
-    expect(await models.save(store)).toBe(1);
-    expect(await models.save(store)).toBe(0);
+    expect(await models.saveWeights(store)).toBe(1);
+    expect(await models.saveWeights(store)).toBe(0);
 
     // Read back at the next start: the same weights.
     const again = new SharedModels(new ModelRegistry());
@@ -39,10 +38,10 @@ describe('SharedModels', () => {
     // A reset: held first (the interval's save does not write the old weights after the reset's empty ones), then new, empty memory the shard takes in place of the old.
     shard.learn([{ campaign: 'c', group: 'g', offer: offer.offer, positive: true, x: [4] }], offer.bits);
     models.hold(offer.offer);
-    expect(await models.save(store)).toBe(0);
+    expect(await models.saveWeights(store)).toBe(0);
     await main.reset(offer.offer, store);
     models.renew(offer.offer, 10);
-    adoptShared(shard, models.list(), had);
+    adoptShared(shard, models.list());
     expect(shard.summary(offer.offer, 1000, 0)).toMatchObject({ examples: 0, bits: 10 });
     shard.learn([{ campaign: 'c', group: 'g', offer: offer.offer, positive: false, x: [1] }], 10);
     expect(main.summary(offer.offer, 1000, 0).examples).toBe(1);

@@ -41,16 +41,12 @@ export function modelOver(s: SharedModel): FtrlModel {
 }
 
 /**
- * The models a thread has adopted, by offer: a shard takes each it is handed into its
- * registry. (A buffer posted again arrives as a new object, so a model already adopted is
- * adopted again: harmless, its views cover the same memory.)
+ * The node's models handed to a shard, each into its registry in place of what it had. (A
+ * buffer posted to a thread arrives as a new object each time, so a model already adopted is
+ * adopted again: harmless, its new views cover the same memory.)
  */
-export function adoptShared(registry: ModelRegistry, models: readonly SharedModel[], had: Map<string, SharedModel>): void {
-  for (const s of models) {
-    if (had.get(s.offer)?.z === s.z) continue;
-    had.set(s.offer, s);
-    registry.adopt(s.offer, modelOver(s));
-  }
+export function adoptShared(registry: ModelRegistry, models: readonly SharedModel[]): void {
+  for (const s of models) registry.adopt(s.offer, modelOver(s));
 }
 
 export class SharedModels {
@@ -104,7 +100,7 @@ export class SharedModels {
   }
 
   /** Writes the weights of the models that learnt since they were last written. */
-  async save(store: Store): Promise<number> {
+  async saveWeights(store: Store): Promise<number> {
     let n = 0;
     for (const s of this.byOffer.values()) {
       const m = modelOver(s);
