@@ -138,10 +138,10 @@ describe('a node with two shards', () => {
     expect(metrics.match(/^kairos_process_cpu_seconds_total /gm)?.length).toBe(1);
 
     // What is not served across shards yet answers 503 naming why, after authentication, as everywhere.
-    const conflicts = await fetch(`${http}/v1/identity/conflicts`, { headers: adminHeaders });
-    expect(conflicts.status).toBe(503);
-    expect(await conflicts.json()).toMatchObject({ code: 'unavailable', detail: expect.stringContaining('KAIROS_SHARDS') as string });
-    expect((await fetch(`${http}/v1/identity/conflicts`)).status).toBe(401);
+    const clock = await fetch(`${http}/v1/clock`, { method: 'POST', headers: adminHeaders, body: JSON.stringify({ advance: 1000 }) });
+    expect(clock.status).toBe(503);
+    expect(await clock.json()).toMatchObject({ code: 'unavailable', detail: expect.stringContaining('KAIROS_SHARDS') as string });
+    expect((await fetch(`${http}/v1/clock`, { method: 'POST', body: '{}' })).status).toBe(401);
     // A customer's card from the owner shard, by id and by card; none for an unknown one.
     for (const n of [3, 4]) {
       const card = await fetch(`${http}/v1/customers/demo-${n}`, { headers: adminHeaders });
@@ -161,7 +161,8 @@ describe('a node with two shards', () => {
     const operations = ((await who.json()) as { operations: string[] }).operations;
     expect(operations).toEqual(expect.arrayContaining(['listCampaigns', 'listSegmentMembers', 'countDraftSegment', 'getCustomer', 'listSegmentSizes', 'importCustomers', 'listOutboundRuns', 'getWaveCallList']));
     expect(operations).toContain('listModels');
-    expect(operations).not.toContain('listIdentityConflicts');
+    expect(operations).toEqual(expect.arrayContaining(['listIdentityConflicts', 'dismissIdentityConflict', 'mergeCustomers']));
+    expect(operations).not.toContain('moveClock');
     // The console is served here too.
     const page = await fetch(`${http}/console`);
     expect(page.status).toBe(200);
@@ -494,6 +495,73 @@ describe('a node with two shards', () => {
     const unknown = await put('crm-nobody', { consent_sms: false }, '?reason=x');
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 'unknown_customer' });
+  }, 60_000);
+
+  it('lists the identity conflicts of both shards and those between them as one, dismisses each where it is kept, and merges two customers of one shard', async () => {
+    const ids = Array.from({ length: 60 }, (_, i) => `idn-${i}`);
+    const [a, b] = ids.filter((id) => shardOf(id, 2) === 0);
+    const c = ids.find((id) => shardOf(id, 2) === 1)!;
+    const put = (id: string, body: unknown): Promise<Response> => fetch(`${http}/v1/customers/${id}`, { method: 'PUT', headers: { ...adminHeaders, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await put(a!, { last_name: 'Волкова', first_name: 'Ольга', phone: '+79160000101', card: 'idn-card-a' })).status).toBe(200);
+    expect((await put(b!, { last_name: 'Волкова', first_name: 'Ольга', phone: '+79160000102' })).status).toBe(200);
+    expect((await put(c, { last_name: 'Зайцев', first_name: 'Иван', phone: '+79160000103' })).status).toBe(200);
+
+    // a's card named for b (one shard: the shard records it) and for c (two shards: the node records it); neither relinked.
+    const gw = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
+    for (const claimant of [b!, c]) {
+      const reply = await gw.request({ t: 'event', id: uid('i'), type: 'ib.login', customer: { id: claimant, card: 'idn-card-a' }, channel: 'ib' });
+      expect(reply).toMatchObject({ t: 'decision', customer: claimant });
+    }
+    gw.close();
+    type Conflict = { id: string; holder: string; claimant: string; kind: string; identifier: string; status: string; count: number };
+    const ours = (list: Conflict[]): Conflict[] => list.filter((x) => x.holder === a);
+    const both = await until('both conflicts listed', async () => {
+      const { body } = await api('GET', '/v1/identity/conflicts?limit=1000');
+      const found = ours(body.conflicts as Conflict[]);
+      return found.length === 2 ? found : undefined;
+    });
+    expect(both.map((x) => x.claimant).sort()).toEqual([b, c].sort());
+    expect(both.every((x) => x.kind === 'card' && x.status === 'open' && x.count === 1 && !x.identifier.includes('idn-card-a'))).toBe(true);
+    expect((await api('GET', `/v1/customers/${c}`)).body).not.toMatchObject({ identifiers: { card: ['idn-card-a'] } });
+
+    // Page by page, one at a time: every conflict of the node once, in id order.
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const { status, body } = await api('GET', `/v1/identity/conflicts?limit=1${cursor === undefined ? '' : `&cursor=${cursor}`}`);
+      expect(status).toBe(200);
+      paged.push(...(body.conflicts as Conflict[]).map((x) => x.id));
+      cursor = body.next as string | undefined;
+    } while (cursor !== undefined);
+    expect(paged).toEqual([...paged].sort());
+    expect(new Set(paged).size).toBe(paged.length);
+    expect(paged).toEqual(expect.arrayContaining(both.map((x) => x.id)));
+
+    // Each dismissed where it is kept, audited in the node's trail; again answers the same; an unknown one 404.
+    for (const x of both) {
+      const dismissed = await api('POST', `/v1/identity/conflicts/${x.id}/dismiss`);
+      expect(dismissed.status).toBe(200);
+      expect(dismissed.body).toMatchObject({ id: x.id, status: 'dismissed' });
+      expect((await api('POST', `/v1/identity/conflicts/${x.id}/dismiss`)).body).toMatchObject({ status: 'dismissed' });
+    }
+    expect(ours((await api('GET', '/v1/identity/conflicts?status=open&limit=1000')).body.conflicts as Conflict[])).toEqual([]);
+    expect((await api('POST', '/v1/identity/conflicts/0123456789abcdef01234567/dismiss')).status).toBe(404);
+    const dismissals = (await api('GET', '/v1/audit?action=identity-conflict.dismiss')).body.entries as Array<{ target: string; after: unknown }>;
+    for (const x of both) expect(dismissals.filter((e) => e.target === `identity-conflict:${x.id}`)).toEqual([expect.objectContaining({ after: { status: 'dismissed' } })]);
+
+    // b merged into a (one shard): b's phone is a's, b's id forwards to a, audited in the node's trail.
+    const merged = await api('POST', `/v1/customers/${a}/merge`, { from: b });
+    expect(merged.status).toBe(200);
+    expect(merged.body).toMatchObject({ into: a, from: b, counts: { identifiers: 1 } });
+    expect((await api('GET', `/v1/customers/${a}`)).body).toMatchObject({ identifiers: { phone: expect.arrayContaining(['+79160000101', '+79160000102']) as string[] } });
+    // (as on a single node, a read naming the loser shows the survivor)
+    expect((await api('GET', `/v1/customers/${b}`)).body).toMatchObject({ id: a });
+    const gw2 = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
+    expect(await gw2.request({ t: 'event', id: uid('i'), type: 'ib.login', customer: { id: b! }, channel: 'ib' })).toMatchObject({ t: 'decision', customer: a });
+    gw2.close();
+    expect((await api('POST', `/v1/customers/${a}/merge`, { from: b })).status).toBe(409);
+    const trail = (await api('GET', '/v1/audit?action=customer.merge')).body.entries as Array<{ target: string; before: unknown }>;
+    expect(trail.filter((e) => e.target === `customer:${a}`)).toEqual([expect.objectContaining({ before: expect.objectContaining({ from: b }) as unknown })]);
   }, 60_000);
 
   it('runs an outbound campaign over both shards: each its own customers once, pause, resume and cancel over both, a shard killed mid-run goes on from its record', async () => {

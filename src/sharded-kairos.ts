@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { IdentityConflicts } from './runtime/identity-conflicts.js';
+import { recordWithheld } from './shards/sharded-identity.js';
 import { capacityDay } from '../actors/index.js';
 import { asyncApiRoute } from './admin/asyncapi-route.js';
 import { allOperations } from './admin/openapi.js';
@@ -71,7 +73,11 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     const models = new SharedModels(totals.ledgers.models);
     await models.load(store);
     models.cover(catalogs.catalog);
-    const running = await Shards.start({ count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), models: () => models.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }) });
+    // Conflicts between customers of two shards (an identifier withheld from an event: shards.ts `route`), kept here.
+    const conflicts = new IdentityConflicts({ store, secret: config.stopListSecret, clock, metrics, logger });
+    const running = await Shards.start({
+      onWithheld: (claimant, withheld) => void recordWithheld({ shards: running, conflicts }, claimant, withheld).catch((err: unknown) => logger.error({ err }, 'recording an identity conflict across shards failed')),
+      count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), models: () => models.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }) });
     shards = running;
     logger.info({ shards: config.shards, catalogVersion: catalogs.version, ms: Math.round(performance.now() - t0) }, 'shards started');
     // A change of the catalog made here is every shard's before its answer goes (a new offer's model first).
@@ -120,7 +126,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       asyncApiRoute(config.publicUrl),
       // (the operations this node serves: the console shows no page whose calls would answer 503)
       whoamiRoute({ operations: () => allOperations.filter((op) => ids.has(op.operationId)), today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
-      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, models, runs, relay, clock, logger, status, unsubscribeSecret: unsubscribeSecretInForce(config), counts }),
+      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, models, runs, relay, clock, logger, status, conflicts, unsubscribeSecret: unsubscribeSecretInForce(config), counts }),
     ];
     for (const r of served) ids.add(r.operation.operationId);
     const gateway = new GatewayServer({

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { auditDraft } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
+import { mergeAudit } from '../runtime/customer-merge.js';
 import { route } from '../schema/http/bind-route.js';
 import { PathId } from '../schema/http/common-schemas.js';
 import { IdentityConflictSchema, IdentityConflictsQuery, IdentityConflictsReply, MergeReply, MergeRequest } from '../schema/http/identity-schemas.js';
@@ -66,7 +67,7 @@ export function identityRoutes(d: IdentityRouteDeps): Route[] {
     route(listIdentityConflictsOperation, async ({ query }) => ({ status: 200, body: await d.host.identityConflicts.list(query.limit ?? 100, query.cursor, query.status) })),
     route(mergeCustomersOperation, async ({ params: { id }, body, call }) => ({
       status: 200,
-      body: await d.host.merge(id, body.from, (m) => auditDraft(call, d.clock.now(), 'customer.merge', `customer:${m.into}`, { from: m.from, into: m.before.into, loser: m.before.from }, { into: m.after, counts: m.counts })),
+      body: await d.host.merge(id, body.from, (m) => mergeAudit(auditDraft(call, d.clock.now(), 'customer.merge', `customer:${m.into}`), m)),
     })),
     route(dismissIdentityConflictOperation, async ({ params: { id }, call }) => ({
       status: 200,

@@ -149,6 +149,11 @@ export class CustomerMerge {
   }
 }
 
+/** A merge's audit entry: `draft` (who, when, what) with what the merge changed, before and after (docs/audit.md). */
+export function mergeAudit(draft: AuditDraft, m: MergeOutcome): AuditDraft {
+  return { ...draft, target: `customer:${m.into}`, before: { from: m.from, into: m.before.into, loser: m.before.from }, after: { into: m.after, counts: m.counts } };
+}
+
 /** The customer an id names now: itself, or the survivor it was merged into (followed through at most 16 merges). */
 export async function forwarded(store: Store, id: string): Promise<string | undefined> {
   let at = id;

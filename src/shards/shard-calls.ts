@@ -20,6 +20,19 @@ import { flattenCounter } from '../runtime/meta-counters.js';
 import type { StopList } from '../stop-list.js';
 import type { StopEntry, Store } from '../store/store.js';
 import type { ShardOutboxPage } from './merged-outbox.js';
+import type { IdentityConflictRecord, IdentityConflicts } from '../runtime/identity-conflicts.js';
+import type { MergeOutcome } from '../runtime/customer-merge.js';
+import { mergeAudit } from '../runtime/customer-merge.js';
+
+/** A conflict dismissed, its audit entry `draft` with the status before and after; undefined when there is no such conflict here. */
+export async function dismissHere(conflicts: IdentityConflicts, id: string, draft: AuditDraft): Promise<IdentityConflictRecord | undefined> {
+  try {
+    return await conflicts.dismiss(id, (before, after) => ({ ...draft, before: { status: before.status }, after: { status: after.status } }));
+  } catch (err) {
+    if (err instanceof KairosError && err.code === 'not_found') return undefined;
+    throw err;
+  }
+}
 
 /**
  * What the main thread of a node with shards asks a shard for the admin API
@@ -81,7 +94,15 @@ export type ShardCall =
   /** the customers whose master data the shard holds (a run over the whole base estimates its total from them) */
   | { op: 'countImported' }
   /** an offer's model reset: the shard's statistics of it emptied (its weights are the node's, handed anew) */
-  | { op: 'resetModel'; offer: string };
+  | { op: 'resetModel'; offer: string }
+  /** the identity conflicts the shard recorded (between two of its customers), a page in id order after `cursor`: the main thread merges every shard's (sharded-identity.ts) */
+  | { op: 'conflicts'; limit: number; cursor?: string | undefined; status?: IdentityConflictRecord['status'] | undefined }
+  /** one of the shard's conflicts dismissed, the audit entry (its before and after filled in here) written with the change; undefined when the shard has no such conflict */
+  | { op: 'dismissConflict'; id: string; draft: AuditDraft }
+  /** the shard's customer an identifier is linked to (a conflict across shards names it) */
+  | { op: 'holderOf'; kind: ContactIdentifierKind; value: string }
+  /** two of the shard's customers merged as a single node merges them, the audit entry (its before and after filled in here) written with the loser's erasure */
+  | { op: 'merge'; into: string; from: string; draft: AuditDraft };
 
 /** What each call answers. */
 export interface ShardCallResults {
@@ -108,6 +129,10 @@ export interface ShardCallResults {
   callOf: CallView | undefined;
   countImported: number;
   resetModel: null;
+  conflicts: { conflicts: IdentityConflictRecord[]; next?: string };
+  dismissConflict: IdentityConflictRecord | undefined;
+  holderOf: string | undefined;
+  merge: MergeOutcome;
 }
 
 export type ShardCallResult<C extends ShardCall> = ShardCallResults[C['op']];
@@ -207,5 +232,13 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
     case 'resetModel':
       p.models.resetStats(call.offer);
       return null;
+    case 'conflicts':
+      return p.host.identityConflicts.list(call.limit, call.cursor, call.status);
+    case 'dismissConflict':
+      return dismissHere(p.host.identityConflicts, call.id, call.draft);
+    case 'holderOf':
+      return p.store.lookupIdentity(call.kind, call.value);
+    case 'merge':
+      return p.host.merge(call.into, call.from, (m) => mergeAudit(call.draft, m));
   }
 }

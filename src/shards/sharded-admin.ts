@@ -1,4 +1,6 @@
 import { customerOfInstance } from '../../actors/index.js';
+import type { IdentityConflicts } from '../runtime/identity-conflicts.js';
+import { shardedIdentityRoutes } from './sharded-identity.js';
 import type { AuditDraft } from '../audit/audit-chain.js';
 import { auditDraft } from '../audit/audit.js';
 import { adminRoutes, moveClockOperation, outboxOperation, statusOperation } from '../admin/admin-routes.js';
@@ -138,6 +140,8 @@ export interface ShardedAdminParts {
   /** the outbound runs over every shard (sharded-runs.ts) */
   runs: ShardedRuns;
   relay: AuditRelay;
+  /** identity conflicts between customers of two shards, kept in the node's store (sharded-identity.ts) */
+  conflicts: IdentityConflicts;
   clock: Clock;
   logger: Logger;
   /** the draft counts over every shard's store (`shardedDraftCounts`), stopped by the node's close */
@@ -323,6 +327,7 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
     ...routes.filter((r) => !notYet.has(r.operation.operationId)),
     ...shardedDeliveryRoutes(p),
     ...shardedCustomerRoutes(p),
+    ...shardedIdentityRoutes({ shards: p.shards, conflicts: p.conflicts, clock, intoNodeTrail: (shard) => intoNodeTrail(p, shard) }),
     // (audited in the node's trail, as a single node audits an import)
     importCustomersRoute({ store, clock, logger }, rowsOverShards(p.shards, clock)),
   ];

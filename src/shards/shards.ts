@@ -21,6 +21,7 @@ import type { Logger } from '../logger.js';
 import type { HostReply } from '../runtime/host-options.js';
 import type { CustomerView } from '../runtime/customer-host.js';
 import { routeKey, shardOf } from './shard-of.js';
+import type { Withheld } from './sharded-identity.js';
 import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
 import type { SharedModel } from './shared-models.js';
 import type { ShardCall, ShardCallResult } from './shard-calls.js';
@@ -59,6 +60,8 @@ export interface ShardsOptions {
   workerUrl?: URL;
   /** the node's propensity models in shared memory now (shared-models.ts): a starting shard takes them; none by default */
   models?: () => readonly SharedModel[];
+  /** identifiers withheld from an event decided for `claimant` because other shards' customers hold them: the node records the conflicts (sharded-identity.ts) */
+  onWithheld?: (claimant: string, withheld: readonly Withheld[]) => void;
 }
 
 interface Unanswered {
@@ -402,7 +405,15 @@ export class Shards {
     if (this.closing) return Promise.resolve(shuttingDown(event.id));
     const routed = this.route(event);
     if (routed === undefined) return Promise.resolve({ kind: 'error', re: event.id, code: 'invalid', message: 'field "customer": names no one (id, card, phone, email or cookie)' });
-    return this.send(routed.shard, [++this.seq, 'event', routed.event], routed.claims);
+    const reply = this.send(routed.shard, [++this.seq, 'event', routed.event], routed.claims);
+    const { withheld } = routed;
+    const onWithheld = this.o.onWithheld;
+    if (withheld === undefined || onWithheld === undefined) return reply;
+    // (a conflict, once the decision named the claimant: recorded beside the answer, never holding it up)
+    return reply.then((r) => {
+      if (r.kind === 'decision') onWithheld(r.customer, withheld);
+      return r;
+    });
   }
 
   /**
@@ -416,13 +427,13 @@ export class Shards {
    * device is the person's now, so the cookie is claimed again for the person's shard and
    * stays in the event (the visitor, on the other shard, is not merged into the person).
    */
-  private route(event: GatewayEvent): { shard: number; event: GatewayEvent; claims: ClaimWrite[] | undefined } | undefined {
+  private route(event: GatewayEvent): { shard: number; event: GatewayEvent; claims: ClaimWrite[] | undefined; withheld?: Withheld[] } | undefined {
     const ref = event.customer;
     let shard = ref.id === undefined ? undefined : this.shardOf(ref.id);
     // named by the bank's id or a card, phone or e-mail: a person, not an anonymous visitor
     let person = ref.id !== undefined;
     let unknown: ContactIdentifierKind[] | undefined;
-    let elsewhere: ContactIdentifierKind[] | undefined;
+    let elsewhere: Withheld[] | undefined;
     let claims: ClaimWrite[] | undefined;
     for (const kind of contactIdentifierKinds) {
       const value = ref[kind];
@@ -440,7 +451,7 @@ export class Shards {
       }
       if (shard === undefined) shard = held.shard;
       else if (held.shard !== shard) {
-        (elsewhere ??= []).push(kind);
+        (elsewhere ??= []).push({ kind, value, shard: held.shard });
         continue;
       }
       // read while its claim is being written: the request waits for that write too
@@ -455,8 +466,8 @@ export class Shards {
     if (elsewhere === undefined) return { shard, event, claims };
     this.withheldCount += elsewhere.length;
     const customer = { ...ref };
-    for (const kind of elsewhere) delete customer[kind];
-    return { shard, event: { ...event, customer }, claims };
+    for (const w of elsewhere) delete customer[w.kind];
+    return { shard, event: { ...event, customer }, claims, withheld: elsewhere };
   }
 
   /** Records a response in the shard of the customer its offer instance was made to. */
