@@ -12,6 +12,7 @@ import { readDemoCustomers } from './demo/demo-bank.js';
 import { demoCatalogPath, demoCsvPath, packageRoot } from './paths.js';
 import { compileDraftRule, DraftTally } from './runtime/draft-count.js';
 import { shardOf } from './shards/shard-of.js';
+import { LmdbStore } from './store/lmdb-store.js';
 import type { Frame } from './test-support/test-kairos.js';
 import { GatewayClient, adminHeaders, tempDir, uid, until } from './test-support/test-kairos.js';
 
@@ -563,6 +564,81 @@ describe('a node with two shards', () => {
     const trail = (await api('GET', '/v1/audit?action=customer.merge')).body.entries as Array<{ target: string; before: unknown }>;
     expect(trail.filter((e) => e.target === `customer:${a}`)).toEqual([expect.objectContaining({ before: expect.objectContaining({ from: b }) as unknown })]);
   }, 60_000);
+
+  it("merges two customers of two shards: the loser's history, queued SMS and identifiers the survivor's, every request naming the loser forwarded, an interrupted merge finished at the next start", async () => {
+    const gw = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
+    // A loser on shard 1 with an SMS offer just made (queued, or already out to a subscriber), a survivor on shard 0.
+    let loser = '';
+    let instance = '';
+    for (let n = 44_001; n < 44_200 && loser === ''; n++) {
+      if (shardOf(`demo-${n}`, 2) !== 1) continue;
+      const reply = await gw.request(declined(n));
+      const sms = reply.t === 'decision' ? (reply.actions as Array<{ instance: string; channel: string }>).find((x) => x.channel === 'sms') : undefined;
+      if (sms === undefined) continue;
+      loser = `demo-${n}`;
+      instance = sms.instance;
+    }
+    const survivor = Array.from({ length: 50 }, (_, i) => `demo-${44_301 + i}`).find((id) => shardOf(id, 2) === 0)!;
+    expect(loser).not.toBe('');
+    const loserCard = (await api('GET', `/v1/customers/${loser}`)).body as { identifiers: { card: string[] }; contacts: unknown[] };
+    const survivorCard = (await api('GET', `/v1/customers/${survivor}`)).body as { identifiers: { card: string[] }; contacts: unknown[] };
+    const queued = ((await api('GET', '/v1/outbox/sms?limit=1000')).body.entries as Array<{ instance: string }>).some((e) => e.instance === instance);
+
+    // Events naming the loser, one after another while it is merged: each decided (before the merge, or held and then the survivor's), none lost.
+    const merging = api('POST', `/v1/customers/${survivor}/merge`, { from: loser });
+    let settled = false;
+    void merging.finally(() => (settled = true));
+    let at = Date.now() + 60_000;
+    const replies: Frame[] = [];
+    while (!settled || replies.length < 3) replies.push(await gw.request({ t: 'event', id: uid('m'), type: 'ib.login', customer: { id: loser }, channel: 'ib', at: (at += 10) }));
+    const merged = await merging;
+    expect(replies.filter((r) => r.t !== 'decision' || ![loser, survivor].includes(r.customer as string))).toEqual([]);
+    expect((await api('GET', `/v1/customers/${survivor}`)).body.lastEventAt).toBe(at);
+    expect(merged.status).toBe(200);
+    expect(merged.body).toMatchObject({ into: survivor, from: loser, counts: { contacts: 1 } });
+    // A read naming the loser shows the survivor, with the loser's card and contact.
+    const card = (await api('GET', `/v1/customers/${loser}`)).body as { id: string; identifiers: { card: string[] }; contacts: Array<{ instance: string }> };
+    expect(card.id).toBe(survivor);
+    expect(card.identifiers.card).toEqual([...survivorCard.identifiers.card, ...loserCard.identifiers.card]);
+    expect(card.contacts.map((c) => c.instance)).toContain(instance);
+    // The loser's card is the survivor's shard's in the directory; a queued SMS is queued there, as the survivor's.
+    expect(k.shards.ownerOf({ kind: 'card', value: loserCard.identifiers.card[0]! })).toBe(0);
+    // Erased on its own shard: nothing of it is left there (its history is the survivor's).
+    expect(await k.shards.call(1, { op: 'view', id: loser })).toBeUndefined();
+    expect(await k.shards.call(1, { op: 'holderOf', kind: 'card', value: loserCard.identifiers.card[0]! })).toBeUndefined();
+    expect(queued).toBe(true);
+    expect(((await api('GET', '/v1/outbox/sms?limit=1000')).body.entries as Array<{ instance: string; customer: string }>).filter((e) => e.instance === instance)).toEqual([expect.objectContaining({ customer: survivor })]);
+    // Events naming the loser by id or by card, and an answer to the loser's offer: the survivor's.
+    expect(await gw.request({ t: 'event', id: uid('m'), type: 'ib.login', customer: { id: loser }, channel: 'ib' })).toMatchObject({ t: 'decision', customer: survivor });
+    expect(await gw.request({ t: 'event', id: uid('m'), type: 'ib.login', customer: { card: loserCard.identifiers.card[0]! }, channel: 'ib' })).toMatchObject({ t: 'decision', customer: survivor });
+    expect(await gw.request({ t: 'response', id: uid('m'), instance, outcome: 'accepted' })).toMatchObject({ t: 'ack' });
+    const answered = ((await api('GET', `/v1/customers/${survivor}`)).body.contacts as Array<{ instance: string; outcome?: string }>).find((c) => c.instance === instance);
+    expect(answered?.outcome).toBe('accepted');
+    // Asked again, or the other way round: 409; audited once in the node's trail.
+    expect((await api('POST', `/v1/customers/${survivor}/merge`, { from: loser })).status).toBe(409);
+    expect((await api('POST', `/v1/customers/${loser}/merge`, { from: survivor })).status).toBe(409);
+    expect((await api('POST', `/v1/customers/${survivor}/merge`, { from: 'demo-nobody-1' })).status).toBe(404);
+    const trail = (await api('GET', '/v1/audit?action=customer.merge')).body.entries as Array<{ target: string; before: { from: string } }>;
+    expect(trail.filter((e) => e.before.from === loser)).toEqual([expect.objectContaining({ target: `customer:${survivor}` })]);
+    gw.close();
+
+    // A merge the stop interrupted after its first step (recorded in the node's store, nothing merged yet): finished at the next start.
+    const [late, lateInto] = [Array.from({ length: 50 }, (_, i) => `demo-${44_401 + i}`).find((id) => shardOf(id, 2) === 1)!, Array.from({ length: 50 }, (_, i) => `demo-${44_501 + i}`).find((id) => shardOf(id, 2) === 0)!];
+    await k.close();
+    const node = new LmdbStore(join(data.dir, 'node'), {});
+    await node.putMeta(`customer-forward/${late}`, { to: lateInto, at: Date.now(), done: false, draft: { at: Date.now(), who: { name: 'test', role: 'admin' }, action: 'customer.merge', target: `customer:${lateInto}` } });
+    await node.close();
+    const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: data.dir, shards: 2, demo: true, logLevel: 'warn', shutdownTimeoutMs: 5000, segmentSweepMs: 0 });
+    k = await startShardedKairos(config, { shardWorkerUrl: workerUrl, draftCountWorkerUrl });
+    http = `http://127.0.0.1:${k.port}`;
+    // The merge before the stop still forwards; the interrupted one is done.
+    expect((await api('GET', `/v1/customers/${loser}`)).body).toMatchObject({ id: survivor });
+    await until('the interrupted merge finished', async () => ((await api('GET', `/v1/customers/${late}`)).body.id === lateInto ? true : undefined));
+    const gw2 = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
+    expect(await gw2.request({ t: 'event', id: uid('m'), type: 'ib.login', customer: { id: late }, channel: 'ib' })).toMatchObject({ t: 'decision', customer: lateInto });
+    gw2.close();
+    expect(((await api('GET', '/v1/audit?action=customer.merge')).body.entries as Array<{ before: { from: string } }>).filter((e) => e.before.from === late)).toHaveLength(1);
+  }, 90_000);
 
   it('runs an outbound campaign over both shards: each its own customers once, pause, resume and cancel over both, a shard killed mid-run goes on from its record', async () => {
     // 900 clients over 60 on both shards (pages of 200: several a shard) come into the segment with an event of theirs (the sweep is off here).

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { IdentityConflicts } from './runtime/identity-conflicts.js';
-import { recordWithheld } from './shards/sharded-identity.js';
+import { ShardedMerge, recordWithheld } from './shards/sharded-identity.js';
 import { capacityDay } from '../actors/index.js';
 import { asyncApiRoute } from './admin/asyncapi-route.js';
 import { allOperations } from './admin/openapi.js';
@@ -19,7 +19,7 @@ import { SharedModels } from './shards/shared-models.js';
 import { ShardedRuns } from './shards/sharded-runs.js';
 import { learningMetrics } from './admin/learning-routes.js';
 import { recordShardCount } from './shards/shard-count.js';
-import { AuditRelay, NodeStopList, shardedAdminRoutes, shardedDraftCounts } from './shards/sharded-admin.js';
+import { AuditRelay, NodeStopList, intoNodeTrail, shardedAdminRoutes, shardedDraftCounts } from './shards/sharded-admin.js';
 import { Shards } from './shards/shards.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import type { Store } from './store/store.js';
@@ -99,6 +99,9 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     // The shards' audit entries (erasures) into the node's trail: those a stop left behind now, then every minute.
     const relay = new AuditRelay(store, running);
     await relay.relayAll();
+    // Merges across shards: the router forwards every merged customer from now on; one a stop interrupted is finished.
+    const merges = new ShardedMerge({ shards: running, store, clock, logger, intoNodeTrail: (shard) => intoNodeTrail({ relay, logger }, shard) });
+    await merges.load();
     relayTimer = setInterval(() => void relay.relayAll().catch((err: unknown) => logger.error({ err }, "copying the shards' audit entries into the node's trail failed")), 60_000);
     relayTimer.unref();
     const keys = new KeyRing({ store, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => clock.now() });
@@ -126,7 +129,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       asyncApiRoute(config.publicUrl),
       // (the operations this node serves: the console shows no page whose calls would answer 503)
       whoamiRoute({ operations: () => allOperations.filter((op) => ids.has(op.operationId)), today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
-      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, models, runs, relay, clock, logger, status, conflicts, unsubscribeSecret: unsubscribeSecretInForce(config), counts }),
+      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, models, runs, relay, clock, logger, status, conflicts, merges, unsubscribeSecret: unsubscribeSecretInForce(config), counts }),
     ];
     for (const r of served) ids.add(r.operation.operationId);
     const gateway = new GatewayServer({

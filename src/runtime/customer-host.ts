@@ -15,7 +15,7 @@ import type { HostOptions, HostReply } from './host-options.js';
 import type { Resolution } from './identity.js';
 import { Identities } from './identity.js';
 import { IdentityConflicts } from './identity-conflicts.js';
-import type { MergeOutcome } from './customer-merge.js';
+import type { Departing, MergeOutcome } from './customer-merge.js';
 import { CustomerMerge, forwarded } from './customer-merge.js';
 import type { Settled } from './in-order.js';
 import { InOrder } from './in-order.js';
@@ -679,6 +679,21 @@ export class CustomerHost {
   /** Merges customer `from` into `into` (docs/identity.md): `from` forwards to `into` from then on. */
   merge(into: string, from: string, audit?: (outcome: MergeOutcome) => AuditDraft): Promise<MergeOutcome> {
     return this.merging.merge(into, from, audit);
+  }
+
+  /** A merge across shards, the loser's side: its state read, its mailbox held until `endMergeOut` (customer-merge.ts). */
+  mergeOut(from: string): Promise<Departing> {
+    return this.merging.mergeOut(from);
+  }
+
+  /** Ends the loser's side of a merge across shards: erased once merged into `into`, else let go. */
+  endMergeOut(from: string, into: string | undefined): Promise<void> {
+    return this.merging.endMergeOut(from, into);
+  }
+
+  /** A merge across shards, the survivor's side: the loser's state (`mergeOut` in its shard) merged into `into`'s. */
+  mergeIn(into: string, from: string, departing: Departing, audit?: (outcome: MergeOutcome) => AuditDraft): Promise<MergeOutcome> {
+    return this.merging.mergeIn(into, from, departing, audit);
   }
 
   /** Erases a customer (the right to be forgotten), through the mailbox. */

@@ -2,8 +2,10 @@ import type { ContactIdentifierKind, CustomerContext, MergeCounts } from '../../
 import { contactIdentifierKinds, mergeCustomers } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import { KairosError, asKairosError } from '../errors.js';
-import type { AuditDraft, Store } from '../store/store.js';
-import { StaleSnapshotError } from '../store/store.js';
+import type { OutboxEntry } from '../../actors/index.js';
+import type { OutboxRecord } from '../schema/http/delivery-schemas.js';
+import type { AuditDraft, CustomerQueues, Store } from '../store/store.js';
+import { StaleSnapshotError, rehomedReminder } from '../store/store.js';
 import type { Actors } from './activation.js';
 import type { Identities } from './identity.js';
 import type { PersistedCustomer } from './live-customer.js';
@@ -77,6 +79,132 @@ export class CustomerMerge {
     return this.holding(first, () => this.holding(second, () => this.mergeHeld(into, from, audit)));
   }
 
+  /** Losers held for a merge across shards (`mergeOut`): what lets each go, erased or not. */
+  private readonly leaving = new Map<string, (erase: string | undefined) => Promise<void>>();
+
+  /**
+   * The loser's side of a merge across shards (src/shards/sharded-identity.ts): its state and
+   * queues read after every earlier message of it, its mailbox then held (nothing else of it
+   * is decided here) until `endMergeOut`, or LEAVING_HOLD_MS.
+   */
+  mergeOut(from: string): Promise<Departing> {
+    if (this.leaving.has(from)) return Promise.reject(new KairosError('conflict', `customer "${from}" is being merged already`));
+    return new Promise((resolve, reject) => {
+      this.o.mailboxes.enqueue(from, async () => {
+        try {
+          const to = (await this.o.store.getMeta(FORWARD_PREFIX + from)) as { to: string } | undefined;
+          if (to !== undefined) throw new KairosError('conflict', `customer "${from}" was merged into "${to.to}"`);
+          const loser = await this.o.actors.liveFor(from);
+          if (loser === undefined) throw new KairosError('unknown_customer', `no customer "${from}"`);
+          await this.o.writeBehind.flush();
+          const queues = (await this.o.store.customerQueues?.(from)) ?? { outbox: [], reminders: [] };
+          resolve({ state: { value: loser.snapshot.value, context: loser.snapshot.context }, queues });
+        } catch (err) {
+          reject(asKairosError(err));
+          return;
+        }
+        let ended: (into: string | undefined) => void = () => undefined;
+        const end = new Promise<string | undefined>((r) => (ended = r));
+        let finished: Promise<void> = Promise.resolve();
+        this.leaving.set(from, (into) => {
+          ended(into);
+          return finished;
+        });
+        const timer = setTimeout(() => ended(undefined), LEAVING_HOLD_MS);
+        const into = await end;
+        clearTimeout(timer);
+        this.leaving.delete(from);
+        if (into !== undefined) await (finished = this.eraseLeaving(from));
+      });
+    });
+  }
+
+  /**
+   * Ends the loser's side of a merge across shards: with `into`, the survivor's shard has the
+   * loser merged in, so the loser is erased here (what `mergeOut` held, or, after a restart of
+   * this shard, the loser as it is now); without it, it is let go, nothing changed.
+   */
+  endMergeOut(from: string, into: string | undefined): Promise<void> {
+    const held = this.leaving.get(from);
+    if (held !== undefined) return held(into);
+    return into === undefined ? Promise.resolve() : this.holding(from, () => this.eraseLeaving(from));
+  }
+
+  /** Erases a loser merged into a customer of another shard: its identifiers, outbox entries and reminders are the survivor's there. */
+  private async eraseLeaving(from: string): Promise<void> {
+    const live = await this.o.actors.liveFor(from);
+    if (live === undefined) return;
+    const ctx = live.snapshot.context;
+    const links = contactIdentifierKinds.flatMap((kind: ContactIdentifierKind) => ctx.identifiers[kind].map((value) => ({ kind, value })));
+    await this.o.writeBehind.flush();
+    this.o.actors.unload(live);
+    this.o.identities.dropCustomer(from);
+    await this.o.store.eraseCustomer(from, links);
+  }
+
+  /**
+   * The survivor's side of a merge across shards: the loser's state (`mergeOut` in its shard)
+   * merged into the survivor's as a single node merges (`mergeCustomers`), and in the same
+   * transaction the loser's identifiers linked to the survivor, its outbox entries queued
+   * again as the survivor's (same instance ids; their attempts start again), its reminders
+   * set as the survivor's (one the survivor has by that name stands), and its forwarding kept
+   * here with the outcome. Asked again for the same pair (a merge finished after a restart),
+   * it answers that outcome and merges nothing twice; its audit entry is written once.
+   */
+  mergeIn(into: string, from: string, departing: Departing, audit?: (outcome: MergeOutcome) => AuditDraft): Promise<MergeOutcome> {
+    if (into === from) return Promise.reject(new KairosError('invalid', `field "from": a customer cannot be merged into itself ("${into}")`));
+    return this.holding(into, async () => {
+      const done = (await this.o.store.getMeta(FORWARD_PREFIX + from)) as ForwardRecord | undefined;
+      if (done !== undefined) {
+        if (done.to !== into || done.outcome === undefined) throw new KairosError('conflict', `customer "${from}" was merged into "${done.to}"`);
+        if (done.audited !== true && audit !== undefined) await this.audited(from, done, audit);
+        return done.outcome;
+      }
+      const to = (await this.o.store.getMeta(FORWARD_PREFIX + into)) as { to: string } | undefined;
+      if (to !== undefined) throw new KairosError('conflict', `customer "${into}" was merged into "${to.to}"`);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const outcome = await this.attemptIn(into, from, departing);
+          if (audit !== undefined) await this.audited(from, { to: into, at: outcome.at, outcome }, audit);
+          return outcome;
+        } catch (err) {
+          if (!(err instanceof StaleSnapshotError) || attempt >= MAX_ATTEMPTS) throw err;
+          const live = this.o.actors.get(into);
+          if (live !== undefined) this.o.actors.unload(live);
+        }
+      }
+    });
+  }
+
+  private async audited(from: string, record: ForwardRecord, audit: (outcome: MergeOutcome) => AuditDraft): Promise<void> {
+    if (record.outcome === undefined) return;
+    await this.o.store.appendAudit(audit(record.outcome), { meta: [{ key: FORWARD_PREFIX + from, value: { ...record, audited: true } }] });
+  }
+
+  private async attemptIn(into: string, from: string, departing: Departing): Promise<MergeOutcome> {
+    const survivor = await this.o.actors.liveFor(into);
+    if (survivor === undefined) throw new KairosError('unknown_customer', `no customer "${into}"`);
+    await this.o.writeBehind.flush();
+    const now = this.o.clock.now();
+    const a = survivor.snapshot.context;
+    const b = departing.state.context;
+    const { ctx, counts } = mergeCustomers(a, b, now);
+    const merged: PersistedCustomer = { value: survivor.snapshot.value, context: ctx };
+    const links = contactIdentifierKinds.flatMap((kind: ContactIdentifierKind) => b.identifiers[kind].map((value) => ({ kind, value, customer: into })));
+    const own = new Set(((await this.o.store.customerQueues?.(into)) ?? { reminders: [] }).reminders.map((r) => r.key));
+    const outcome: MergeOutcome = { into, from, at: now, counts, before: { into: sizes(a), from: sizes(b) }, after: sizes(ctx) };
+    await this.o.store.commit({
+      snapshots: [{ id: into, value: { v: SNAPSHOT_VERSION, snapshot: merged }, expectRevision: survivor.rev }],
+      identities: links,
+      outbox: departing.queues.outbox.map((r) => requeued(r, into)),
+      reminders: { set: departing.queues.reminders.map((r) => rehomedReminder(r, from, into)).filter((r) => !own.has(r.key)), remove: [] },
+      meta: [{ key: FORWARD_PREFIX + from, value: { to: into, at: now, outcome } satisfies ForwardRecord }],
+      sync: true,
+    });
+    this.o.actors.unload(survivor);
+    return outcome;
+  }
+
   private holding<T>(id: string, fn: () => Promise<T>): Promise<T> {
     return new Promise((resolve, reject) => {
       this.o.mailboxes.enqueue(id, async () => {
@@ -147,6 +275,31 @@ export class CustomerMerge {
     await this.o.store.eraseCustomer(from, [], audit?.(outcome));
     return outcome;
   }
+}
+
+/** How long a loser's mailbox is held for a merge across shards (`mergeOut`) before it is let go, nothing changed. */
+export const LEAVING_HOLD_MS = 30_000;
+
+/** A loser's part of a merge across shards: read in its shard (`mergeOut`), merged in the survivor's (`mergeIn`). */
+export interface Departing {
+  /** its persisted state, as a snapshot holds it */
+  state: PersistedCustomer;
+  /** its queued outbox entries (dead letters too) and reminders */
+  queues: CustomerQueues;
+}
+
+/** A forwarding as the survivor's store keeps it after a merge across shards: with the merge's outcome, so that asking again answers it. */
+interface ForwardRecord {
+  to: string;
+  at: number;
+  outcome?: MergeOutcome;
+  audited?: boolean;
+}
+
+/** An outbox record as an entry queued anew for `customer`: the same channel, instance and content; its place and attempts start again. */
+function requeued(r: OutboxRecord, customer: string): OutboxEntry {
+  const { seq: _seq, attempts: _attempts, ...entry } = r;
+  return { ...entry, customer };
 }
 
 /** A merge's audit entry: `draft` (who, when, what) with what the merge changed, before and after (docs/audit.md). */

@@ -21,7 +21,7 @@ import type { StopList } from '../stop-list.js';
 import type { StopEntry, Store } from '../store/store.js';
 import type { ShardOutboxPage } from './merged-outbox.js';
 import type { IdentityConflictRecord, IdentityConflicts } from '../runtime/identity-conflicts.js';
-import type { MergeOutcome } from '../runtime/customer-merge.js';
+import type { Departing, MergeOutcome } from '../runtime/customer-merge.js';
 import { mergeAudit } from '../runtime/customer-merge.js';
 
 /** A conflict dismissed, its audit entry `draft` with the status before and after; undefined when there is no such conflict here. */
@@ -102,7 +102,13 @@ export type ShardCall =
   /** the shard's customer an identifier is linked to (a conflict across shards names it) */
   | { op: 'holderOf'; kind: ContactIdentifierKind; value: string }
   /** two of the shard's customers merged as a single node merges them, the audit entry (its before and after filled in here) written with the loser's erasure */
-  | { op: 'merge'; into: string; from: string; draft: AuditDraft };
+  | { op: 'merge'; into: string; from: string; draft: AuditDraft }
+  /** a merge across shards, the loser's side: its state and queues, its mailbox held here until `mergeOutEnd` */
+  | { op: 'mergeOut'; from: string }
+  /** the loser's side ended: erased once merged into `into` (its identifiers, queues and history are the survivor's), else let go */
+  | { op: 'mergeOutEnd'; from: string; into?: string | undefined }
+  /** a merge across shards, the survivor's side: the loser's state merged in, its audit entry (before and after filled in here) written here */
+  | { op: 'mergeIn'; into: string; from: string; departing: Departing; draft: AuditDraft };
 
 /** What each call answers. */
 export interface ShardCallResults {
@@ -133,6 +139,9 @@ export interface ShardCallResults {
   dismissConflict: IdentityConflictRecord | undefined;
   holderOf: string | undefined;
   merge: MergeOutcome;
+  mergeOut: Departing;
+  mergeOutEnd: null;
+  mergeIn: MergeOutcome;
 }
 
 export type ShardCallResult<C extends ShardCall> = ShardCallResults[C['op']];
@@ -240,5 +249,12 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       return p.store.lookupIdentity(call.kind, call.value);
     case 'merge':
       return p.host.merge(call.into, call.from, (m) => mergeAudit(call.draft, m));
+    case 'mergeOut':
+      return p.host.mergeOut(call.from);
+    case 'mergeOutEnd':
+      await p.host.endMergeOut(call.from, call.into);
+      return null;
+    case 'mergeIn':
+      return p.host.mergeIn(call.into, call.from, call.departing, (m) => mergeAudit(call.draft, m));
   }
 }

@@ -1,5 +1,6 @@
 import { customerOfInstance } from '../../actors/index.js';
 import type { IdentityConflicts } from '../runtime/identity-conflicts.js';
+import type { ShardedMerge } from './sharded-identity.js';
 import { shardedIdentityRoutes } from './sharded-identity.js';
 import type { AuditDraft } from '../audit/audit-chain.js';
 import { auditDraft } from '../audit/audit.js';
@@ -142,6 +143,8 @@ export interface ShardedAdminParts {
   relay: AuditRelay;
   /** identity conflicts between customers of two shards, kept in the node's store (sharded-identity.ts) */
   conflicts: IdentityConflicts;
+  /** merges, one shard's or across shards (sharded-identity.ts) */
+  merges: ShardedMerge;
   clock: Clock;
   logger: Logger;
   /** the draft counts over every shard's store (`shardedDraftCounts`), stopped by the node's close */
@@ -156,7 +159,7 @@ export interface ShardedAdminParts {
 const notYet = new Set<string>([outboxOperation.operationId, moveClockOperation.operationId]);
 
 /** A change's audit entry, written in its shard, copied into the node's trail before the answer; if that fails, the next copy (every minute, and at start) takes it. */
-function intoNodeTrail(p: ShardedAdminParts, shard: number): Promise<void> {
+export function intoNodeTrail(p: Pick<ShardedAdminParts, 'relay' | 'logger'>, shard: number): Promise<void> {
   return p.relay.relay(shard).catch((err: unknown) => p.logger.error({ err }, "copying a shard's audit entries into the node's trail failed; retried every minute"));
 }
 
@@ -327,7 +330,7 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
     ...routes.filter((r) => !notYet.has(r.operation.operationId)),
     ...shardedDeliveryRoutes(p),
     ...shardedCustomerRoutes(p),
-    ...shardedIdentityRoutes({ shards: p.shards, conflicts: p.conflicts, clock, intoNodeTrail: (shard) => intoNodeTrail(p, shard) }),
+    ...shardedIdentityRoutes({ shards: p.shards, conflicts: p.conflicts, merges: p.merges, clock, intoNodeTrail: (shard) => intoNodeTrail(p, shard) }),
     // (audited in the node's trail, as a single node audits an import)
     importCustomersRoute({ store, clock, logger }, rowsOverShards(p.shards, clock)),
   ];

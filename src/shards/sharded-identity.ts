@@ -1,4 +1,9 @@
 import type { ContactIdentifierKind } from '../../actors/index.js';
+import { contactIdentifierKinds } from '../../actors/index.js';
+import type { Logger } from '../logger.js';
+import type { MergeOutcome } from '../runtime/customer-merge.js';
+import { FORWARD_PREFIX } from '../runtime/customer-merge.js';
+import type { Store } from '../store/store.js';
 import { auditDraft } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
@@ -39,7 +44,9 @@ export function mergeConflictPages(pages: readonly ConflictPage[], limit: number
 }
 
 export interface ShardedIdentityParts {
-  shards: Pick<Shards, 'count' | 'call' | 'callEvery' | 'shardOf'>;
+  shards: Pick<Shards, 'count' | 'call' | 'callEvery'>;
+  /** merges, one shard's or across shards */
+  merges: Pick<ShardedMerge, 'merge'>;
   /** conflicts between customers of two shards, kept in the node's store (the main thread's) */
   conflicts: IdentityConflicts;
   clock: Clock;
@@ -86,14 +93,155 @@ export function shardedIdentityRoutes(p: ShardedIdentityParts): Route[] {
       }
       throw new KairosError('not_found', `no identity conflict "${id}"`);
     }),
-    route(mergeCustomersOperation, async ({ params: { id }, body: { from }, call }) => {
-      if (id === from) throw new KairosError('invalid', `field "from": a customer cannot be merged into itself ("${id}")`);
-      const shard = shards.shardOf(id);
-      if (shards.shardOf(from) !== shard) throw new KairosError('unavailable', `"${id}" and "${from}" live on two shards: a merge across shards is not served yet (docs/scale-out.md); merge them on a node with KAIROS_SHARDS=1`);
-      const draft: AuditDraft = auditDraft(call, clock.now(), 'customer.merge', `customer:${id}`);
-      const outcome = await shards.call(shard, { op: 'merge', into: id, from, draft });
-      await p.intoNodeTrail(shard);
-      return { status: 200, body: outcome };
-    }),
+    route(mergeCustomersOperation, async ({ params: { id }, body: { from }, call }) => ({
+      status: 200,
+      body: await p.merges.merge(id, from, auditDraft(call, clock.now(), 'customer.merge', `customer:${id}`)),
+    })),
   ];
+}
+
+/** A merge across shards as the node's store keeps it, by the loser's id: the survivor, and whether every step is done. */
+interface NodeForward {
+  to: string;
+  at: number;
+  /** the survivor has the loser merged in, the router forwards, the loser's shard erased it */
+  done: boolean;
+  /** given up before the survivor's shard merged anything (the loser stays where it was) */
+  abandoned?: boolean;
+  draft: AuditDraft;
+}
+
+const identifiersOf = (identifiers: Partial<Record<ContactIdentifierKind, readonly string[]>>): Array<{ kind: ContactIdentifierKind; value: string }> =>
+  contactIdentifierKinds.flatMap((kind) => (identifiers[kind] ?? []).map((value) => ({ kind, value })));
+
+/** How often the end of a merge is asked of a loser's shard that cannot answer (being started again), a second apart. */
+const END_ATTEMPTS = 30;
+
+export interface ShardedMergeParts {
+  shards: Pick<Shards, 'call' | 'shardOf' | 'forward' | 'hold'>;
+  /** the node's store (the main thread's): merges across shards are recorded there */
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  intoNodeTrail: (shard: number) => Promise<void>;
+}
+
+/**
+ * Merges on a node with shards (docs/scale-out.md), one at a time. Two customers of one shard:
+ * that shard merges them as a single node does. Across shards, in steps the node's store
+ * records (`customer-forward/<loser>`), each safe to take again, so that a merge a stop
+ * interrupts is finished at the next start:
+ * 1. the gateways' requests naming the loser (its id, its identifiers, its offers) are held
+ *    on the main thread;
+ * 2. the loser's shard reads its state and queued outbox entries and reminders, and holds its
+ *    mailbox (nothing else of it is decided there);
+ * 3. the survivor's shard merges them in as a single node merges, in one transaction with the
+ *    loser's forwarding and the outcome, and writes the audit entry;
+ * 4. the router forwards the loser's id to the survivor, and the loser's identifiers are
+ *    claimed for the survivor's shard in the directory;
+ * 5. the loser's shard erases it; the held requests go, to the survivor.
+ */
+export class ShardedMerge {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly p: ShardedMergeParts) {}
+
+  /** At start: the router forwards every merged customer, and merges a stop interrupted are finished (in the background, logged). */
+  async load(): Promise<void> {
+    const pending: Array<[string, NodeForward]> = [];
+    for (const { key, value } of await this.p.store.listMeta(FORWARD_PREFIX, Number.MAX_SAFE_INTEGER)) {
+      const from = key.slice(FORWARD_PREFIX.length);
+      const f = value as NodeForward;
+      if (f.done) await this.p.shards.forward(from, f.to);
+      else if (f.abandoned !== true) pending.push([from, f]);
+    }
+    for (const [from, f] of pending) {
+      this.p.logger.warn({ from, into: f.to }, 'a merge across shards was interrupted by a stop; finishing it');
+      void this.queued(() => this.finish(from, f)).then(
+        () => this.p.logger.info({ from, into: f.to }, 'an interrupted merge across shards finished'),
+        (err: unknown) => this.p.logger.error({ err, from, into: f.to }, 'an interrupted merge across shards could not be finished; asked again at the next start'),
+      );
+    }
+  }
+
+  /** Merges `from` into `into` (the single node's answers: 400 into itself, 404 unknown, 409 merged away already). */
+  merge(into: string, from: string, draft: AuditDraft): Promise<MergeOutcome> {
+    return this.queued(() => this.mergeNow(into, from, draft));
+  }
+
+  private queued<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.catch(() => undefined).then(fn);
+    this.chain = run;
+    return run;
+  }
+
+  private async mergeNow(into: string, from: string, draft: AuditDraft): Promise<MergeOutcome> {
+    const { shards, store } = this.p;
+    if (into === from) throw new KairosError('invalid', `field "from": a customer cannot be merged into itself ("${into}")`);
+    for (const id of [into, from]) {
+      const f = (await store.getMeta(FORWARD_PREFIX + id)) as NodeForward | undefined;
+      if (f !== undefined && f.abandoned !== true) throw new KairosError('conflict', `customer "${id}" was merged into "${f.to}"`);
+    }
+    const a = shards.shardOf(into);
+    const b = shards.shardOf(from);
+    if (a === b) {
+      const outcome = await shards.call(a, { op: 'merge', into, from, draft });
+      await this.p.intoNodeTrail(a);
+      return outcome;
+    }
+    const loser = await shards.call(b, { op: 'view', id: from });
+    if (loser === undefined) throw new KairosError('unknown_customer', `no customer "${from}"`);
+    if ((await shards.call(a, { op: 'view', id: into })) === undefined) throw new KairosError('unknown_customer', `no customer "${into}"`);
+    const record: NodeForward = { to: into, at: this.p.clock.now(), done: false, draft };
+    const release = shards.hold(from, identifiersOf(loser.identifiers));
+    try {
+      await store.putMeta(FORWARD_PREFIX + from, record);
+      return await this.finish(from, record);
+    } finally {
+      release();
+    }
+  }
+
+  /** Steps 2-5 (see the class), for a merge just begun or one a stop interrupted. */
+  private async finish(from: string, record: NodeForward): Promise<MergeOutcome> {
+    const { shards, store } = this.p;
+    const into = record.to;
+    const a = shards.shardOf(into);
+    const b = shards.shardOf(from);
+    let outcome: MergeOutcome;
+    try {
+      const departing = await shards.call(b, { op: 'mergeOut', from });
+      try {
+        outcome = await shards.call(a, { op: 'mergeIn', into, from, departing, draft: record.draft });
+      } catch (err) {
+        await shards.call(b, { op: 'mergeOutEnd', from }).catch(() => undefined);
+        throw err;
+      }
+      await shards.forward(from, into, identifiersOf(departing.state.context.identifiers));
+    } catch (err) {
+      // (nothing merged: the survivor's shard refused, or never got, the loser's state)
+      if (err instanceof KairosError && ['unknown_customer', 'conflict', 'invalid'].includes(err.code)) await store.putMeta(FORWARD_PREFIX + from, { ...record, abandoned: true });
+      throw err;
+    }
+    await store.putMeta(FORWARD_PREFIX + from, { ...record, done: true });
+    await this.endOut(b, from, into);
+    await this.p.intoNodeTrail(a);
+    return outcome;
+  }
+
+  /** The loser erased in its shard, asked again while that shard is being started again. */
+  private async endOut(b: number, from: string, into: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.p.shards.call(b, { op: 'mergeOutEnd', from, into });
+        return;
+      } catch (err) {
+        if (attempt >= END_ATTEMPTS) {
+          this.p.logger.error({ err, from, into }, "a merged customer could not be erased in its shard; it stays there, unreachable (every request naming it goes to the survivor)");
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
 }

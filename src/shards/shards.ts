@@ -357,13 +357,14 @@ export class Shards {
 
   /** The shard that owns a customer: its id's; or, by a phone, e-mail or card, the one the directory names (undefined: never seen). */
   ownerOf(who: { id: string } | { kind: ContactIdentifierKind; value: string }): number | undefined {
-    return 'id' in who ? this.shardOf(who.id) : this.directory.lookup(who.kind, who.value)?.shard;
+    return 'id' in who ? this.shardOf(this.forwardOf(who.id)) : this.directory.lookup(who.kind, who.value)?.shard;
   }
 
   /** A customer's card from the shard that owns them (by id, or by a phone, e-mail or card the directory knows); undefined: no such customer. */
   async view(who: { id: string } | { kind: ContactIdentifierKind; value: string }): Promise<CustomerView | undefined> {
     const index = this.ownerOf(who);
-    return index === undefined ? undefined : this.call(index, { op: 'view', ...who });
+    // (a merged customer's id: the survivor's card, as a single node shows it)
+    return index === undefined ? undefined : this.call(index, 'id' in who ? { op: 'view', id: this.forwardOf(who.id) } : { op: 'view', ...who });
   }
 
   /**
@@ -400,9 +401,79 @@ export class Shards {
     return this.withheldCount;
   }
 
+  /**
+   * Customers merged into a customer of another shard (sharded-identity.ts), by the loser's id:
+   * a request naming the loser goes to the survivor, as a single node forwards it.
+   */
+  private readonly forwards = new Map<string, string>();
+  /** requests waiting for a merge across shards to end, by the loser's id (`id:…`) and identifiers (`kind:value`) */
+  private holds: Map<string, Array<() => void>> | undefined;
+
+  /** The customer an id names now: itself, or the survivor of a merge across shards (followed through at most 16 merges). */
+  forwardOf(id: string): string {
+    let at = id;
+    for (let hops = 0; hops < 16 && this.forwards.size > 0; hops++) {
+      const to = this.forwards.get(at);
+      if (to === undefined) break;
+      at = to;
+    }
+    return at;
+  }
+
+  /**
+   * A merge across shards ended (or one the node's store recorded, at start): requests naming
+   * the loser's id go to the survivor's shard, and the loser's identifiers are claimed for it
+   * (durably, before this resolves).
+   */
+  async forward(from: string, into: string, identifiers: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }> = []): Promise<void> {
+    const shard = this.shardOf(this.forwardOf(into));
+    const writes = identifiers.map((i) => this.directory.claim(i.kind, i.value, shard));
+    await Promise.all(writes.map((w) => w.done));
+    if (writes.some((w) => w.failed)) throw new KairosError('unavailable', "the node's directory could not record an identifier: retry later");
+    this.forwards.set(from, into);
+  }
+
+  /**
+   * Holds the gateways' requests naming a customer (by id, by one of these identifiers, or a
+   * response to one of its offers) while a merge across shards moves it; the returned
+   * function lets them go, each routed as it would be then (to the survivor, once forwarded).
+   */
+  hold(id: string, identifiers: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>): () => void {
+    const holds = (this.holds ??= new Map<string, Array<() => void>>());
+    // (one list for every key: the requests go again in the order they came, whichever way they named the customer)
+    const waiting: Array<() => void> = [];
+    const keys = [`id:${id}`, ...identifiers.map((i) => `${i.kind}:${i.value}`)].filter((k) => !holds.has(k));
+    for (const k of keys) holds.set(k, waiting);
+    return () => {
+      for (const k of keys) holds.delete(k);
+      if (holds.size === 0 && this.holds === holds) this.holds = undefined;
+      for (const go of waiting) go();
+    };
+  }
+
+  /** The held list a request waits in (a merge moving the customer it names), if any. */
+  private heldFor(customer: string | undefined, ref?: GatewayEvent['customer']): Array<() => void> | undefined {
+    const holds = this.holds;
+    if (holds === undefined) return undefined;
+    const byId = customer === undefined ? undefined : holds.get(`id:${customer}`);
+    if (byId !== undefined || ref === undefined) return byId;
+    for (const kind of contactIdentifierKinds) {
+      const value = ref[kind];
+      const held = value === undefined ? undefined : holds.get(`${kind}:${value}`);
+      if (held !== undefined) return held;
+    }
+    return undefined;
+  }
+
   /** Decides on a gateway event in the shard of its customer (`route`). */
   submitEvent(event: GatewayEvent): Promise<HostReply> {
     if (this.closing) return Promise.resolve(shuttingDown(event.id));
+    const held = this.heldFor(event.customer.id, event.customer);
+    if (held !== undefined) return new Promise((resolve) => held.push(() => resolve(this.submitEvent(event))));
+    if (event.customer.id !== undefined && this.forwards.size > 0) {
+      const to = this.forwardOf(event.customer.id);
+      if (to !== event.customer.id) event = { ...event, customer: { ...event.customer, id: to } };
+    }
     const routed = this.route(event);
     if (routed === undefined) return Promise.resolve({ kind: 'error', re: event.id, code: 'invalid', message: 'field "customer": names no one (id, card, phone, email or cookie)' });
     const reply = this.send(routed.shard, [++this.seq, 'event', routed.event], routed.claims);
@@ -475,7 +546,10 @@ export class Shards {
     if (this.closing) return Promise.resolve(shuttingDown(response.id));
     const customer = customerOfInstance(response.instance);
     if (customer === undefined) return Promise.resolve({ kind: 'error', re: response.id, code: 'invalid', message: `field "instance": "${response.instance}" is not an offer-instance id` });
-    return this.send(this.shardOf(customer), [++this.seq, 'response', response], undefined);
+    const held = this.heldFor(customer);
+    if (held !== undefined) return new Promise((resolve) => held.push(() => resolve(this.submitResponse(response))));
+    // (a merged customer's offer: its survivor's shard holds it now, and forwards the instance's customer there)
+    return this.send(this.shardOf(this.forwardOf(customer)), [++this.seq, 'response', response], undefined);
   }
 
   /** A new catalog for every shard (its next batch decides with it). */

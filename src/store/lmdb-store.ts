@@ -7,7 +7,7 @@ import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
 import { KairosError } from '../errors.js';
-import type { AuditChange, CommitBatch, CustomerPage, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CommitBatch, CustomerPage, CustomerQueues, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { decodeSnapshot, decodeSnapshotWithout, encodeSnapshot } from './snapshot-codec.js';
 import type { Delta } from './snapshot-delta.js';
 import { applyDelta, isEmptyDelta, snapshotDelta } from './snapshot-delta.js';
@@ -735,6 +735,22 @@ export class LmdbStore implements Store {
       this.keyring.release(drawn);
     }
     return held;
+  }
+
+  customerQueues(id: string): Promise<CustomerQueues> {
+    const outbox: OutboxRecord[] = [];
+    for (const { value } of this.outbox.getRange()) {
+      if (value.customer !== id) continue;
+      const r = this.openOutbox(value);
+      if (r !== undefined) outbox.push(r);
+    }
+    const prefix = reminderKey(id, '');
+    const reminders: ReminderRecord[] = [];
+    for (const { key, value } of this.reminders.getRange({ start: prefix })) {
+      if (!key.startsWith(prefix)) break;
+      reminders.push(value);
+    }
+    return Promise.resolve({ outbox, reminders });
   }
 
   /**

@@ -2,7 +2,7 @@ import type { ContactIdentifierKind } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
-import type { AuditChange, CommitBatch, CustomerPage, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, SegmentMoves, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CommitBatch, CustomerPage, CustomerQueues, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, SegmentMoves, StopEntry, Store, StoredSnapshot } from './store.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
 import { failed, identityKey, parseIdentityKey, rehomedReminder, retried, stopStorageKey } from './store.js';
@@ -161,6 +161,13 @@ export class MemoryStore implements Store {
       this.moveMembers(id, { enter: [...now].filter((s) => !was.includes(s)), exit: was.filter((s) => !now.has(s)) });
     }
     return Promise.resolve();
+  }
+
+  customerQueues(id: string): Promise<CustomerQueues> {
+    this.check();
+    const outbox = [...this.outbox.values()].filter((r) => r.customer === id);
+    const reminders = [...this.reminders.values()].filter((r) => r.customer === id);
+    return Promise.resolve(structuredClone({ outbox, reminders }));
   }
 
   /** `CommitBatch.rehome`: the outbox entries and reminders of `from` become `to`'s. */

@@ -420,6 +420,27 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect((await store.dueReminders(1000, 10))[1]?.data).toEqual({ name: 'expiry:c-2:1.a' });
     });
 
+    // Only the stores shards keep their customers in (and the memory store) offer it; Redis does not.
+    if (!name.startsWith('redis')) it("reads a customer's queued outbox entries (dead letters too) and reminders, opened, for a merge across shards", async () => {
+      if (store.customerQueues === undefined) expect.unreachable(`the ${name} store reads a customer's queues`);
+      const r = (customer: string, name: string, due: number): ReminderRecord => ({ key: reminderKey(customer, name), customer, due, event: 'offer.expiry' });
+      await store.commit({
+        snapshots: [],
+        identities: [],
+        outbox: [offerEntry('c-2', 'c-2:1.a', 1), offerEntry('c-1', 'c-1:1.a', 2), offerEntry('c-2', 'c-2:2.a', 3), offerEntry('c-20', 'c-20:1.a', 4)],
+        reminders: { set: [r('c-2', 'expiry:c-2:1.a', 300), r('c-1', 'catalog:f', 200), r('c-20', 'catalog:f', 100)], remove: [] },
+      });
+      expect(await store.failOutbox('sms', 'c-2:2.a', 'busy', { dead: true })).toBe(true);
+      const queues = await store.customerQueues('c-2');
+      expect(queues.outbox.map((x) => [x.instance, x.customer, x.dead ?? false]).sort()).toEqual([
+        ['c-2:1.a', 'c-2', false],
+        ['c-2:2.a', 'c-2', true],
+      ]);
+      expect(queues.outbox.find((x) => x.instance === 'c-2:1.a')).toMatchObject({ content: { text: 'Привет' } });
+      expect(queues.reminders).toEqual([r('c-2', 'expiry:c-2:1.a', 300)]);
+      expect(await store.customerQueues('c-3')).toEqual({ outbox: [], reminders: [] });
+    });
+
     // Only durable backends promise this; the memory store does not register it.
     it('appends audit entries in one chain, each with its change in the same transaction', async () => {
       const who = { name: 'ivanova', role: 'admin' as const };

@@ -109,6 +109,12 @@ export interface CommitBatch {
   rehome?: { from: string; to: string };
 }
 
+/** A customer's queued outbox entries and reminders (`Store.customerQueues`). */
+export interface CustomerQueues {
+  outbox: OutboxRecord[];
+  reminders: ReminderRecord[];
+}
+
 /** A reminder of `from` as `to`'s (`rehome`): the same name, due time, event and data. */
 export function rehomedReminder(r: ReminderRecord, from: string, to: string): ReminderRecord {
   return { ...r, key: reminderKey(to, r.key.slice(from.length + 1)), customer: to };
@@ -140,6 +146,12 @@ export interface Store {
    */
   prefetchCustomer?(id: string): Promise<boolean>;
   lookupIdentity(kind: ContactIdentifierKind, value: string): Promise<string | undefined>;
+  /**
+   * Optional (memory, LMDB): a customer's queued outbox entries (dead letters too) and
+   * reminders, opened: what a merge across shards carries to the survivor's store
+   * (src/runtime/customer-merge.ts `mergeOut`). Reads the whole outbox, as a merge's `rehome` does.
+   */
+  customerQueues?(id: string): Promise<CustomerQueues>;
   /**
    * Optional: every identity link the store holds, in no set order (for the stop list's
    * one-time re-keying at start, `StopList.migrate`). A backend without it leaves old stop
