@@ -628,7 +628,8 @@ describe('a node with two shards', () => {
     const node = new LmdbStore(join(data.dir, 'node'), {});
     await node.putMeta(`customer-forward/${late}`, { to: lateInto, at: Date.now(), done: false, draft: { at: Date.now(), who: { name: 'test', role: 'admin' }, action: 'customer.merge', target: `customer:${lateInto}` } });
     await node.close();
-    const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: data.dir, shards: 2, demo: true, logLevel: 'warn', shutdownTimeoutMs: 5000, segmentSweepMs: 0 });
+    // (started again with the bank's policy of merging a visitor into the person at a login, tried below)
+    const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: data.dir, shards: 2, demo: true, logLevel: 'warn', shutdownTimeoutMs: 5000, segmentSweepMs: 0, mergeVisitorOnLogin: true });
     k = await startShardedKairos(config, { shardWorkerUrl: workerUrl, draftCountWorkerUrl });
     http = `http://127.0.0.1:${k.port}`;
     // The merge before the stop still forwards; the interrupted one is done.
@@ -638,6 +639,23 @@ describe('a node with two shards', () => {
     expect(await gw2.request({ t: 'event', id: uid('m'), type: 'ib.login', customer: { id: late }, channel: 'ib' })).toMatchObject({ t: 'decision', customer: lateInto });
     gw2.close();
     expect(((await api('GET', '/v1/audit?action=customer.merge')).body.entries as Array<{ before: { from: string } }>).filter((e) => e.before.from === late)).toHaveLength(1);
+
+    // A login naming the cookie an anonymous visitor of the other shard was first seen with: the visitor merged into the person.
+    const person = Array.from({ length: 50 }, (_, i) => `demo-${44_601 + i}`).find((id) => shardOf(id, 2) === 0)!;
+    const gw3 = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
+    let visitor = '';
+    let cookie = '';
+    for (let i = 0; i < 40 && visitor === ''; i++) {
+      const candidate = `ck-merge-${i}`;
+      const seen = await gw3.request({ t: 'event', id: uid('v'), type: 'web.page_view', customer: { cookie: candidate }, channel: 'web' });
+      if (seen.t === 'decision' && k.shards.ownerOf({ kind: 'cookie', value: candidate }) === 1) [visitor, cookie] = [seen.customer as string, candidate];
+    }
+    expect(visitor).not.toBe('');
+    expect(await gw3.request({ t: 'event', id: uid('v'), type: 'ib.login', customer: { id: person, cookie }, channel: 'ib' })).toMatchObject({ t: 'decision', customer: person });
+    await until('the visitor merged into the person', async () => ((await api('GET', `/v1/customers/${visitor}`)).body.id === person ? true : undefined));
+    expect(await k.shards.call(1, { op: 'view', id: visitor })).toBeUndefined();
+    expect(await gw3.request({ t: 'event', id: uid('v'), type: 'web.page_view', customer: { cookie }, channel: 'web' })).toMatchObject({ t: 'decision', customer: person });
+    gw3.close();
   }, 90_000);
 
   it('runs an outbound campaign over both shards: each its own customers once, pause, resume and cancel over both, a shard killed mid-run goes on from its record', async () => {

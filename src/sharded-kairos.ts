@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { IdentityConflicts } from './runtime/identity-conflicts.js';
-import { ShardedMerge, recordWithheld } from './shards/sharded-identity.js';
+import type { Withheld } from './shards/sharded-identity.js';
+import { ShardedMerge, mergeAtLogin, recordWithheld } from './shards/sharded-identity.js';
 import { capacityDay } from '../actors/index.js';
 import { asyncApiRoute } from './admin/asyncapi-route.js';
 import { allOperations } from './admin/openapi.js';
@@ -75,7 +76,9 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     models.cover(catalogs.catalog);
     // Conflicts between customers of two shards (an identifier withheld from an event: shards.ts `route`), kept here.
     const conflicts = new IdentityConflicts({ store, secret: config.stopListSecret, clock, metrics, logger });
+    let onLogin: ((person: string, cookie: Withheld) => void) | undefined;
     const running = await Shards.start({
+      onLogin: (person, cookie) => onLogin?.(person, cookie),
       onWithheld: (claimant, withheld) => void recordWithheld({ shards: running, conflicts }, claimant, withheld).catch((err: unknown) => logger.error({ err }, 'recording an identity conflict across shards failed')),
       count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), models: () => models.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }) });
     shards = running;
@@ -102,6 +105,8 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     // Merges across shards: the router forwards every merged customer from now on; one a stop interrupted is finished.
     const merges = new ShardedMerge({ shards: running, store, clock, logger, intoNodeTrail: (shard) => intoNodeTrail({ relay, logger }, shard) });
     await merges.load();
+    // A login naming a visitor's cookie of another shard: the visitor merged into the person, by the bank's policy.
+    if (config.mergeVisitorOnLogin) onLogin = (person, cookie) => void mergeAtLogin({ shards: running, merges }, person, cookie).catch((err: unknown) => logger.warn({ err, person }, "a visitor's history was not merged at login"));
     relayTimer = setInterval(() => void relay.relayAll().catch((err: unknown) => logger.error({ err }, "copying the shards' audit entries into the node's trail failed")), 60_000);
     relayTimer.unref();
     const keys = new KeyRing({ store, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => clock.now() });

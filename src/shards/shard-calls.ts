@@ -108,7 +108,7 @@ export type ShardCall =
   /** the loser's side ended: erased once merged into `into` (its identifiers, queues and history are the survivor's), else let go */
   | { op: 'mergeOutEnd'; from: string; into?: string | undefined }
   /** a merge across shards, the survivor's side: the loser's state merged in, its audit entry (before and after filled in here) written here */
-  | { op: 'mergeIn'; into: string; from: string; departing: Departing; draft: AuditDraft };
+  | { op: 'mergeIn'; into: string; from: string; departing: Departing; draft?: AuditDraft | undefined };
 
 /** What each call answers. */
 export interface ShardCallResults {
@@ -254,7 +254,9 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
     case 'mergeOutEnd':
       await p.host.endMergeOut(call.from, call.into);
       return null;
-    case 'mergeIn':
-      return p.host.mergeIn(call.into, call.from, call.departing, (m) => mergeAudit(call.draft, m));
+    case 'mergeIn': {
+      const { draft } = call;
+      return p.host.mergeIn(call.into, call.from, call.departing, draft === undefined ? undefined : (m) => mergeAudit(draft, m));
+    }
   }
 }

@@ -3,6 +3,7 @@ import { contactIdentifierKinds } from '../../actors/index.js';
 import type { Logger } from '../logger.js';
 import type { MergeOutcome } from '../runtime/customer-merge.js';
 import { FORWARD_PREFIX } from '../runtime/customer-merge.js';
+import { isVisitorId } from '../runtime/identity.js';
 import type { Store } from '../store/store.js';
 import { auditDraft } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
@@ -100,6 +101,18 @@ export function shardedIdentityRoutes(p: ShardedIdentityParts): Route[] {
   ];
 }
 
+/**
+ * A login on another shard than the visitor's whose cookie it named (the bank's policy
+ * `KAIROS_MERGE_VISITOR_ON_LOGIN`): the visitor merged into the person, after the login's
+ * decision (on a single node, before it). Not audited, as on a single node.
+ */
+export async function mergeAtLogin(p: { shards: Pick<Shards, 'call'>; merges: Pick<ShardedMerge, 'merge'> }, person: string, cookie: Withheld): Promise<void> {
+  if (isVisitorId(person)) return;
+  const visitor = await p.shards.call(cookie.shard, { op: 'holderOf', kind: cookie.kind, value: cookie.value });
+  if (visitor === undefined || !isVisitorId(visitor)) return;
+  await p.merges.merge(person, visitor);
+}
+
 /** A merge across shards as the node's store keeps it, by the loser's id: the survivor, and whether every step is done. */
 interface NodeForward {
   to: string;
@@ -108,7 +121,8 @@ interface NodeForward {
   done: boolean;
   /** given up before the survivor's shard merged anything (the loser stays where it was) */
   abandoned?: boolean;
-  draft: AuditDraft;
+  /** the audit entry's who and when (none for a merge at a login, as on a single node) */
+  draft?: AuditDraft;
 }
 
 const identifiersOf = (identifiers: Partial<Record<ContactIdentifierKind, readonly string[]>>): Array<{ kind: ContactIdentifierKind; value: string }> =>
@@ -164,8 +178,8 @@ export class ShardedMerge {
     }
   }
 
-  /** Merges `from` into `into` (the single node's answers: 400 into itself, 404 unknown, 409 merged away already). */
-  merge(into: string, from: string, draft: AuditDraft): Promise<MergeOutcome> {
+  /** Merges `from` into `into` (the single node's answers: 400 into itself, 404 unknown, 409 merged away already); audited with `draft`. */
+  merge(into: string, from: string, draft?: AuditDraft): Promise<MergeOutcome> {
     return this.queued(() => this.mergeNow(into, from, draft));
   }
 
@@ -175,7 +189,7 @@ export class ShardedMerge {
     return run;
   }
 
-  private async mergeNow(into: string, from: string, draft: AuditDraft): Promise<MergeOutcome> {
+  private async mergeNow(into: string, from: string, draft: AuditDraft | undefined): Promise<MergeOutcome> {
     const { shards, store } = this.p;
     if (into === from) throw new KairosError('invalid', `field "from": a customer cannot be merged into itself ("${into}")`);
     for (const id of [into, from]) {
@@ -185,6 +199,8 @@ export class ShardedMerge {
     const a = shards.shardOf(into);
     const b = shards.shardOf(from);
     if (a === b) {
+      // (a login's visitor of the same shard is merged there, as on a single node: never asked here)
+      if (draft === undefined) throw new KairosError('internal', 'a merge within a shard is audited');
       const outcome = await shards.call(a, { op: 'merge', into, from, draft });
       await this.p.intoNodeTrail(a);
       return outcome;
@@ -192,7 +208,7 @@ export class ShardedMerge {
     const loser = await shards.call(b, { op: 'view', id: from });
     if (loser === undefined) throw new KairosError('unknown_customer', `no customer "${from}"`);
     if ((await shards.call(a, { op: 'view', id: into })) === undefined) throw new KairosError('unknown_customer', `no customer "${into}"`);
-    const record: NodeForward = { to: into, at: this.p.clock.now(), done: false, draft };
+    const record: NodeForward = { to: into, at: this.p.clock.now(), done: false, ...(draft === undefined ? {} : { draft }) };
     const release = shards.hold(from, identifiersOf(loser.identifiers));
     try {
       await store.putMeta(FORWARD_PREFIX + from, record);

@@ -62,6 +62,8 @@ export interface ShardsOptions {
   models?: () => readonly SharedModel[];
   /** identifiers withheld from an event decided for `claimant` because other shards' customers hold them: the node records the conflicts (sharded-identity.ts) */
   onWithheld?: (claimant: string, withheld: readonly Withheld[]) => void;
+  /** a login: `person` named with the cookie an anonymous visitor of another shard was first seen with (the node merges the visitor in, by policy) */
+  onLogin?: (person: string, cookie: Withheld) => void;
 }
 
 interface Unanswered {
@@ -477,12 +479,14 @@ export class Shards {
     const routed = this.route(event);
     if (routed === undefined) return Promise.resolve({ kind: 'error', re: event.id, code: 'invalid', message: 'field "customer": names no one (id, card, phone, email or cookie)' });
     const reply = this.send(routed.shard, [++this.seq, 'event', routed.event], routed.claims);
-    const { withheld } = routed;
-    const onWithheld = this.o.onWithheld;
-    if (withheld === undefined || onWithheld === undefined) return reply;
-    // (a conflict, once the decision named the claimant: recorded beside the answer, never holding it up)
+    const { withheld, login } = routed;
+    const { onWithheld, onLogin } = this.o;
+    if ((withheld === undefined || onWithheld === undefined) && (login === undefined || onLogin === undefined)) return reply;
+    // (a conflict, a login: told once the decision named the customer, beside the answer, never holding it up)
     return reply.then((r) => {
-      if (r.kind === 'decision') onWithheld(r.customer, withheld);
+      if (r.kind !== 'decision') return r;
+      if (withheld !== undefined) onWithheld?.(r.customer, withheld);
+      if (login !== undefined) onLogin?.(r.customer, login);
       return r;
     });
   }
@@ -498,7 +502,7 @@ export class Shards {
    * device is the person's now, so the cookie is claimed again for the person's shard and
    * stays in the event (the visitor, on the other shard, is not merged into the person).
    */
-  private route(event: GatewayEvent): { shard: number; event: GatewayEvent; claims: ClaimWrite[] | undefined; withheld?: Withheld[] } | undefined {
+  private route(event: GatewayEvent): { shard: number; event: GatewayEvent; claims: ClaimWrite[] | undefined; withheld?: Withheld[]; login?: Withheld } | undefined {
     const ref = event.customer;
     let shard = ref.id === undefined ? undefined : this.shardOf(ref.id);
     // named by the bank's id or a card, phone or e-mail: a person, not an anonymous visitor
@@ -506,6 +510,7 @@ export class Shards {
     let unknown: ContactIdentifierKind[] | undefined;
     let elsewhere: Withheld[] | undefined;
     let claims: ClaimWrite[] | undefined;
+    let login: Withheld | undefined;
     for (const kind of contactIdentifierKinds) {
       const value = ref[kind];
       if (value === undefined) continue;
@@ -518,6 +523,7 @@ export class Shards {
       if (kind === 'cookie' && held.visitor && person && shard !== undefined) {
         // A login: the visitor's cookie is the person's now, on the person's shard.
         (claims ??= []).push(this.directory.claim(kind, value, shard));
+        if (held.shard !== shard) login = { kind, value, shard: held.shard };
         continue;
       }
       if (shard === undefined) shard = held.shard;
@@ -534,11 +540,11 @@ export class Shards {
       shard = this.shardOf(key);
     }
     if (unknown !== undefined) for (const kind of unknown) (claims ??= []).push(this.directory.claim(kind, ref[kind] as string, shard, kind === 'cookie' && !person));
-    if (elsewhere === undefined) return { shard, event, claims };
+    if (elsewhere === undefined) return login === undefined ? { shard, event, claims } : { shard, event, claims, login };
     this.withheldCount += elsewhere.length;
     const customer = { ...ref };
     for (const w of elsewhere) delete customer[w.kind];
-    return { shard, event: { ...event, customer }, claims, withheld: elsewhere };
+    return { shard, event: { ...event, customer }, claims, withheld: elsewhere, ...(login === undefined ? {} : { login }) };
   }
 
   /** Records a response in the shard of the customer its offer instance was made to. */
