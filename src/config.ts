@@ -639,9 +639,6 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
   if (merged.shards > 1 && merged.store !== 'lmdb') {
     problems.push(`KAIROS_SHARDS: shards keep their customers in LMDB environments of their own: set KAIROS_STORE=lmdb, or KAIROS_SHARDS=1 with KAIROS_STORE=${merged.store} (several nodes share Redis instead)`);
   }
-  if (merged.shards > 1 && merged.smtpUrl !== undefined) {
-    problems.push('KAIROS_SHARDS with KAIROS_SMTP_URL: the e-mails\' unsubscribe links (/v1/unsubscribe) are not served by a node with shards yet; deliver e-mail through a WebSocket subscriber of the "email" channel, or run KAIROS_SHARDS=1 (docs/scale-out.md)');
-  }
   if (merged.shards > 1 && merged.clock === 'manual') {
     problems.push('KAIROS_SHARDS with KAIROS_CLOCK=manual: the manual clock moves only through POST /v1/clock, which a node with shards does not serve yet; run KAIROS_SHARDS=1 for QA on a manual clock');
   }
