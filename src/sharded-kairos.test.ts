@@ -624,9 +624,17 @@ describe('a node with two shards', () => {
 
     // A merge the stop interrupted after its first step (recorded in the node's store, nothing merged yet): finished at the next start.
     const [late, lateInto] = [Array.from({ length: 50 }, (_, i) => `demo-${44_401 + i}`).find((id) => shardOf(id, 2) === 1)!, Array.from({ length: 50 }, (_, i) => `demo-${44_501 + i}`).find((id) => shardOf(id, 2) === 0)!];
+    const draft = (into: string): Record<string, unknown> => ({ at: Date.now(), who: { name: 'test', role: 'admin' }, action: 'customer.merge', target: `customer:${into}` });
+    // And one the stop interrupted after the survivor's shard merged (its loser let go, not erased): finished without merging twice.
+    const [half, halfInto] = [Array.from({ length: 50 }, (_, i) => `demo-${44_701 + i}`).find((id) => shardOf(id, 2) === 1)!, Array.from({ length: 50 }, (_, i) => `demo-${44_801 + i}`).find((id) => shardOf(id, 2) === 0)!];
+    const departing = await k.shards.call(1, { op: 'mergeOut', from: half });
+    const halfOutcome = await k.shards.call(0, { op: 'mergeIn', into: halfInto, from: half, departing, draft: draft(halfInto) as never });
+    await k.shards.call(1, { op: 'mergeOutEnd', from: half });
+    const halfMerged = (await k.shards.call(0, { op: 'view', id: halfInto }))!;
     await k.close();
     const node = new LmdbStore(join(data.dir, 'node'), {});
-    await node.putMeta(`customer-forward/${late}`, { to: lateInto, at: Date.now(), done: false, draft: { at: Date.now(), who: { name: 'test', role: 'admin' }, action: 'customer.merge', target: `customer:${lateInto}` } });
+    await node.putMeta(`customer-forward/${late}`, { to: lateInto, at: Date.now(), done: false, draft: draft(lateInto) });
+    await node.putMeta(`customer-forward/${half}`, { to: halfInto, at: Date.now(), done: false, draft: draft(halfInto) });
     await node.close();
     // (started again with the bank's policy of merging a visitor into the person at a login, tried below)
     const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: data.dir, shards: 2, demo: true, logLevel: 'warn', shutdownTimeoutMs: 5000, segmentSweepMs: 0, mergeVisitorOnLogin: true });
@@ -639,6 +647,12 @@ describe('a node with two shards', () => {
     expect(await gw2.request({ t: 'event', id: uid('m'), type: 'ib.login', customer: { id: late }, channel: 'ib' })).toMatchObject({ t: 'decision', customer: lateInto });
     gw2.close();
     expect(((await api('GET', '/v1/audit?action=customer.merge')).body.entries as Array<{ before: { from: string } }>).filter((e) => e.before.from === late)).toHaveLength(1);
+    await until('the half-done merge finished', async () => ((await k.shards.call(1, { op: 'view', id: half })) === undefined ? true : undefined));
+    const halfCard = (await api('GET', `/v1/customers/${half}`)).body as { id: string; contacts: unknown[]; identifiers: unknown };
+    expect(halfCard).toMatchObject({ id: halfInto, identifiers: halfMerged.identifiers });
+    expect(halfCard.contacts).toHaveLength(halfMerged.contacts.length);
+    const halfAudit = ((await api('GET', '/v1/audit?action=customer.merge')).body.entries as Array<{ before: { from: string }; after: unknown }>).filter((e) => e.before.from === half);
+    expect(halfAudit).toEqual([expect.objectContaining({ after: { into: halfOutcome.after, counts: halfOutcome.counts } })]);
 
     // A login naming the cookie an anonymous visitor of the other shard was first seen with: the visitor merged into the person.
     const person = Array.from({ length: 50 }, (_, i) => `demo-${44_601 + i}`).find((id) => shardOf(id, 2) === 0)!;

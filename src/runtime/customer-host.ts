@@ -285,7 +285,8 @@ export class CustomerHost {
    */
   sendFacts(customer: string, ref: CustomerRef): SendFacts | undefined {
     const live = this.actors.get(customer);
-    if (live === undefined) return undefined;
+    // (a customer a merge across shards is moving: its delivery waits for the merge, through `activate`)
+    if (live === undefined || this.merging.isLeaving(customer)) return undefined;
     const context = live.snapshot.context;
     const facts: SendFacts = { context, stops: this.o.stopList.scopesFor(customer, context.identifiers, ref), consentRequired: this.o.catalog().policy.consentRequired };
     if (this.o.store.coordination.shared) facts.stopKeys = this.o.stopList.keysFor(customer, context.identifiers, ref);
@@ -692,7 +693,7 @@ export class CustomerHost {
   }
 
   /** A merge across shards, the survivor's side: the loser's state (`mergeOut` in its shard) merged into `into`'s. */
-  mergeIn(into: string, from: string, departing: Departing, audit?: (outcome: MergeOutcome) => AuditDraft): Promise<MergeOutcome> {
+  mergeIn(into: string, from: string, departing: Departing | undefined, audit?: (outcome: MergeOutcome) => AuditDraft): Promise<MergeOutcome> {
     return this.merging.mergeIn(into, from, departing, audit);
   }
 

@@ -98,7 +98,8 @@ export class CustomerMerge {
           if (loser === undefined) throw new KairosError('unknown_customer', `no customer "${from}"`);
           await this.o.writeBehind.flush();
           const queues = (await this.o.store.customerQueues?.(from)) ?? { outbox: [], reminders: [] };
-          resolve({ state: { value: loser.snapshot.value, context: loser.snapshot.context }, queues });
+          const forwarded = (await this.o.store.listMeta(FORWARD_PREFIX, Number.MAX_SAFE_INTEGER)).filter((m) => (m.value as { to: string }).to === from).map((m) => m.key.slice(FORWARD_PREFIX.length));
+          resolve({ state: { value: loser.snapshot.value, context: loser.snapshot.context }, queues, forwarded });
         } catch (err) {
           reject(asKairosError(err));
           return;
@@ -117,6 +118,11 @@ export class CustomerMerge {
         if (into !== undefined) await (finished = this.eraseLeaving(from));
       });
     });
+  }
+
+  /** Whether a customer is held for a merge across shards (its deliveries wait behind the merge: `sendFacts`). */
+  isLeaving(id: string): boolean {
+    return this.leaving.has(id);
   }
 
   /**
@@ -151,7 +157,7 @@ export class CustomerMerge {
    * here with the outcome. Asked again for the same pair (a merge finished after a restart),
    * it answers that outcome and merges nothing twice; its audit entry is written once.
    */
-  mergeIn(into: string, from: string, departing: Departing, audit?: (outcome: MergeOutcome) => AuditDraft): Promise<MergeOutcome> {
+  mergeIn(into: string, from: string, departing: Departing | undefined, audit?: (outcome: MergeOutcome) => AuditDraft): Promise<MergeOutcome> {
     if (into === from) return Promise.reject(new KairosError('invalid', `field "from": a customer cannot be merged into itself ("${into}")`));
     return this.holding(into, async () => {
       const done = (await this.o.store.getMeta(FORWARD_PREFIX + from)) as ForwardRecord | undefined;
@@ -162,6 +168,8 @@ export class CustomerMerge {
       }
       const to = (await this.o.store.getMeta(FORWARD_PREFIX + into)) as { to: string } | undefined;
       if (to !== undefined) throw new KairosError('conflict', `customer "${into}" was merged into "${to.to}"`);
+      // (asked for the outcome of a merge this shard never made: its loser is gone from its shard)
+      if (departing === undefined) throw new KairosError('conflict', `customer "${from}" was not merged into "${into}" here`);
       for (let attempt = 1; ; attempt++) {
         try {
           const outcome = await this.attemptIn(into, from, departing);
@@ -198,7 +206,8 @@ export class CustomerMerge {
       identities: links,
       outbox: departing.queues.outbox.map((r) => requeued(r, into)),
       reminders: { set: departing.queues.reminders.map((r) => rehomedReminder(r, from, into)).filter((r) => !own.has(r.key)), remove: [] },
-      meta: [{ key: FORWARD_PREFIX + from, value: { to: into, at: now, outcome } satisfies ForwardRecord }],
+      // (and those merged into the loser before: forwarded to the survivor, as a single node's chain of merges ends there)
+      meta: [{ key: FORWARD_PREFIX + from, value: { to: into, at: now, outcome } satisfies ForwardRecord }, ...departing.forwarded.map((id) => ({ key: FORWARD_PREFIX + id, value: { to: into, at: now } }))],
       sync: true,
     });
     this.o.actors.unload(survivor);
@@ -278,7 +287,7 @@ export class CustomerMerge {
 }
 
 /** How long a loser's mailbox is held for a merge across shards (`mergeOut`) before it is let go, nothing changed. */
-export const LEAVING_HOLD_MS = 30_000;
+export const LEAVING_HOLD_MS = 120_000;
 
 /** A loser's part of a merge across shards: read in its shard (`mergeOut`), merged in the survivor's (`mergeIn`). */
 export interface Departing {
@@ -286,6 +295,8 @@ export interface Departing {
   state: PersistedCustomer;
   /** its queued outbox entries (dead letters too) and reminders */
   queues: CustomerQueues;
+  /** customers merged into it before (their forwarding in its shard): they forward to the survivor from now on */
+  forwarded: string[];
 }
 
 /** A forwarding as the survivor's store keeps it after a merge across shards: with the merge's outcome, so that asking again answers it. */

@@ -107,8 +107,12 @@ export type ShardCall =
   | { op: 'mergeOut'; from: string }
   /** the loser's side ended: erased once merged into `into` (its identifiers, queues and history are the survivor's), else let go */
   | { op: 'mergeOutEnd'; from: string; into?: string | undefined }
-  /** a merge across shards, the survivor's side: the loser's state merged in, its audit entry (before and after filled in here) written here */
-  | { op: 'mergeIn'; into: string; from: string; departing: Departing; draft?: AuditDraft | undefined };
+  /**
+   * a merge across shards, the survivor's side: the loser's state merged in, its audit entry
+   * (before and after filled in here) written here; without `departing` (the loser gone from
+   * its shard), the outcome of the merge made here before, or `conflict`
+   */
+  | { op: 'mergeIn'; into: string; from: string; departing?: Departing | undefined; draft?: AuditDraft | undefined };
 
 /** What each call answers. */
 export interface ShardCallResults {

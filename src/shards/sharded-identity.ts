@@ -1,7 +1,7 @@
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import { contactIdentifierKinds } from '../../actors/index.js';
 import type { Logger } from '../logger.js';
-import type { MergeOutcome } from '../runtime/customer-merge.js';
+import type { Departing, MergeOutcome } from '../runtime/customer-merge.js';
 import { FORWARD_PREFIX } from '../runtime/customer-merge.js';
 import { isVisitorId } from '../runtime/identity.js';
 import type { Store } from '../store/store.js';
@@ -59,12 +59,23 @@ export interface ShardedIdentityParts {
  * Records the conflicts an event's withheld identifiers make (after its decision named the
  * claimant): each identifier's holder asked of its shard, the conflict kept in the node's
  * store as a single node keeps one (`IdentityConflicts.record`: counted, logged without the
- * identifier). A holder the shard no longer knows (erased meanwhile) makes none.
+ * identifier). A holder the shard no longer knows (erased meanwhile) makes none. At most
+ * RECORDING at once: the busiest customers' repeats do not pile questions onto the shards.
  */
+/** How many conflicts across shards may be being recorded at once; past it, one is not recorded (counted as withheld all the same). */
+const RECORDING = 64;
+let recording = 0;
+
 export async function recordWithheld(p: Pick<ShardedIdentityParts, 'shards' | 'conflicts'>, claimant: string, withheld: readonly Withheld[]): Promise<void> {
-  for (const w of withheld) {
-    const holder = await p.shards.call(w.shard, { op: 'holderOf', kind: w.kind, value: w.value });
-    if (holder !== undefined && holder !== claimant) await p.conflicts.record({ kind: w.kind, value: w.value, holder, claimant });
+  if (recording >= RECORDING) return;
+  recording++;
+  try {
+    for (const w of withheld) {
+      const holder = await p.shards.call(w.shard, { op: 'holderOf', kind: w.kind, value: w.value });
+      if (holder !== undefined && holder !== claimant) await p.conflicts.record({ kind: w.kind, value: w.value, holder, claimant });
+    }
+  } finally {
+    recording--;
   }
 }
 
@@ -113,13 +124,15 @@ export async function mergeAtLogin(p: { shards: Pick<Shards, 'call'>; merges: Pi
   await p.merges.merge(person, visitor);
 }
 
-/** A merge across shards as the node's store keeps it, by the loser's id: the survivor, and whether every step is done. */
+/** A merge across shards as the node's store keeps it, by the loser's id: the survivor, and how far it went. */
 interface NodeForward {
   to: string;
   at: number;
-  /** the survivor has the loser merged in, the router forwards, the loser's shard erased it */
+  /** the survivor has the loser merged in, and the router forwards to it */
   done: boolean;
-  /** given up before the survivor's shard merged anything (the loser stays where it was) */
+  /** and the loser's shard erased it */
+  erased?: boolean;
+  /** refused before the survivor's shard merged anything (the loser stays where it was) */
   abandoned?: boolean;
   /** the audit entry's who and when (none for a merge at a login, as on a single node) */
   draft?: AuditDraft;
@@ -128,11 +141,14 @@ interface NodeForward {
 const identifiersOf = (identifiers: Partial<Record<ContactIdentifierKind, readonly string[]>>): Array<{ kind: ContactIdentifierKind; value: string }> =>
   contactIdentifierKinds.flatMap((kind) => (identifiers[kind] ?? []).map((value) => ({ kind, value })));
 
-/** How often the end of a merge is asked of a loser's shard that cannot answer (being started again), a second apart. */
-const END_ATTEMPTS = 30;
+/** How often a step a shard (or the directory) could not take is tried again, a second apart, before the merge answers 503 (it goes on when asked again, or at the next start). */
+const ATTEMPTS = 30;
+
+/** Errors that refuse a merge whatever is tried again: nothing was merged. */
+const refusal = (err: unknown): boolean => err instanceof KairosError && ['unknown_customer', 'conflict', 'invalid', 'not_found'].includes(err.code);
 
 export interface ShardedMergeParts {
-  shards: Pick<Shards, 'call' | 'shardOf' | 'forward' | 'hold'>;
+  shards: Pick<Shards, 'call' | 'shardOf' | 'forward' | 'hold' | 'answered'>;
   /** the node's store (the main thread's): merges across shards are recorded there */
   store: Store;
   clock: Clock;
@@ -143,37 +159,41 @@ export interface ShardedMergeParts {
 /**
  * Merges on a node with shards (docs/scale-out.md), one at a time. Two customers of one shard:
  * that shard merges them as a single node does. Across shards, in steps the node's store
- * records (`customer-forward/<loser>`), each safe to take again, so that a merge a stop
- * interrupts is finished at the next start:
- * 1. the gateways' requests naming the loser (its id, its identifiers, its offers) are held
- *    on the main thread;
- * 2. the loser's shard reads its state and queued outbox entries and reminders, and holds its
- *    mailbox (nothing else of it is decided there);
+ * records (`customer-forward/<loser>`), each safe to take again, so that a merge a stop or a
+ * shard that cannot answer interrupts is finished when asked again or at the next start:
+ * 1. the gateways' requests naming the loser (its id, its identifiers, its offers, the ids
+ *    forwarding to it) are held on the main thread, and those already sent to the loser's
+ *    shard are answered;
+ * 2. the loser's shard reads its state, queued outbox entries, reminders and the customers
+ *    merged into it before, and holds its mailbox (its own timers and deliveries wait);
  * 3. the survivor's shard merges them in as a single node merges, in one transaction with the
- *    loser's forwarding and the outcome, and writes the audit entry;
- * 4. the router forwards the loser's id to the survivor, and the loser's identifiers are
- *    claimed for the survivor's shard in the directory;
+ *    loser's forwarding and the outcome, and writes the audit entry (once, asked again);
+ * 4. the router forwards the loser's id (and those forwarding to it) to the survivor, and the
+ *    loser's identifiers are claimed for the survivor's shard in the directory;
  * 5. the loser's shard erases it; the held requests go, to the survivor.
+ * From step 3 on, the merge is finished whatever happens: each step is tried again until it
+ * is taken (the held requests wait), then, should a shard still not answer, at the next ask
+ * or start.
  */
 export class ShardedMerge {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly p: ShardedMergeParts) {}
 
-  /** At start: the router forwards every merged customer, and merges a stop interrupted are finished (in the background, logged). */
+  /** At start: the router forwards every merged customer, and merges left unfinished are finished (in the background, logged). */
   async load(): Promise<void> {
     const pending: Array<[string, NodeForward]> = [];
     for (const { key, value } of await this.p.store.listMeta(FORWARD_PREFIX, Number.MAX_SAFE_INTEGER)) {
       const from = key.slice(FORWARD_PREFIX.length);
       const f = value as NodeForward;
       if (f.done) await this.p.shards.forward(from, f.to);
-      else if (f.abandoned !== true) pending.push([from, f]);
+      if (f.abandoned !== true && f.erased !== true) pending.push([from, f]);
     }
     for (const [from, f] of pending) {
-      this.p.logger.warn({ from, into: f.to }, 'a merge across shards was interrupted by a stop; finishing it');
-      void this.queued(() => this.finish(from, f)).then(
-        () => this.p.logger.info({ from, into: f.to }, 'an interrupted merge across shards finished'),
-        (err: unknown) => this.p.logger.error({ err, from, into: f.to }, 'an interrupted merge across shards could not be finished; asked again at the next start'),
+      this.p.logger.warn({ from, into: f.to }, 'a merge across shards was left unfinished; finishing it');
+      void this.queued(() => this.held(from, f)).then(
+        () => this.p.logger.info({ from, into: f.to }, 'an unfinished merge across shards finished'),
+        (err: unknown) => this.p.logger.error({ err, from, into: f.to }, 'an unfinished merge across shards could not be finished; it is tried again when asked, or at the next start'),
       );
     }
   }
@@ -192,8 +212,10 @@ export class ShardedMerge {
   private async mergeNow(into: string, from: string, draft: AuditDraft | undefined): Promise<MergeOutcome> {
     const { shards, store } = this.p;
     if (into === from) throw new KairosError('invalid', `field "from": a customer cannot be merged into itself ("${into}")`);
-    for (const id of [into, from]) {
-      const f = (await store.getMeta(FORWARD_PREFIX + id)) as NodeForward | undefined;
+    const before = (await store.getMeta(FORWARD_PREFIX + from)) as NodeForward | undefined;
+    // (the same merge left unfinished: asked again, it goes on where it stopped)
+    if (before !== undefined && before.abandoned !== true && before.to === into && before.erased !== true) return this.held(from, before);
+    for (const [id, f] of [[from, before] as const, [into, (await store.getMeta(FORWARD_PREFIX + into)) as NodeForward | undefined] as const]) {
       if (f !== undefined && f.abandoned !== true) throw new KairosError('conflict', `customer "${id}" was merged into "${f.to}"`);
     }
     const a = shards.shardOf(into);
@@ -205,59 +227,87 @@ export class ShardedMerge {
       await this.p.intoNodeTrail(a);
       return outcome;
     }
-    const loser = await shards.call(b, { op: 'view', id: from });
-    if (loser === undefined) throw new KairosError('unknown_customer', `no customer "${from}"`);
+    if ((await shards.call(b, { op: 'view', id: from })) === undefined) throw new KairosError('unknown_customer', `no customer "${from}"`);
     if ((await shards.call(a, { op: 'view', id: into })) === undefined) throw new KairosError('unknown_customer', `no customer "${into}"`);
     const record: NodeForward = { to: into, at: this.p.clock.now(), done: false, ...(draft === undefined ? {} : { draft }) };
-    const release = shards.hold(from, identifiersOf(loser.identifiers));
+    await store.putMeta(FORWARD_PREFIX + from, record);
+    return this.held(from, record);
+  }
+
+  /** Steps 1-5 (see the class): the loser's requests held meanwhile. */
+  private async held(from: string, record: NodeForward): Promise<MergeOutcome> {
+    const b = this.p.shards.shardOf(from);
+    // (its identifiers as its shard holds them now; none once erased there)
+    const loser = await this.p.shards.call(b, { op: 'view', id: from }).catch(() => undefined);
+    const release = this.p.shards.hold(from, loser === undefined ? [] : identifiersOf(loser.identifiers));
     try {
-      await store.putMeta(FORWARD_PREFIX + from, record);
+      await this.p.shards.answered(b);
       return await this.finish(from, record);
     } finally {
       release();
     }
   }
 
-  /** Steps 2-5 (see the class), for a merge just begun or one a stop interrupted. */
   private async finish(from: string, record: NodeForward): Promise<MergeOutcome> {
     const { shards, store } = this.p;
     const into = record.to;
     const a = shards.shardOf(into);
     const b = shards.shardOf(from);
-    let outcome: MergeOutcome;
-    try {
-      const departing = await shards.call(b, { op: 'mergeOut', from });
+    let outcome: MergeOutcome | undefined;
+    let departing: Departing | undefined;
+    // Steps 2 and 3, tried again while a shard cannot answer (the loser read afresh each time; the survivor's shard merges once).
+    for (let attempt = 1; outcome === undefined; attempt++) {
       try {
-        outcome = await shards.call(a, { op: 'mergeIn', into, from, departing, draft: record.draft });
+        departing = await shards.call(b, { op: 'mergeOut', from }).catch((err: unknown) => {
+          // (merged before and erased in its shard since, its last step not recorded: the survivor's shard has the outcome)
+          if (record.done && err instanceof KairosError && err.code === 'unknown_customer') return undefined;
+          throw err;
+        });
+        outcome = await shards.call(a, { op: 'mergeIn', into, from, departing, ...(record.draft === undefined ? {} : { draft: record.draft }) });
       } catch (err) {
         await shards.call(b, { op: 'mergeOutEnd', from }).catch(() => undefined);
-        throw err;
+        if (refusal(err)) {
+          // (refused before anything was merged; a merge marked done stays so: its next ask, or the next start, tries again)
+          if (!record.done) await store.putMeta(FORWARD_PREFIX + from, { ...record, abandoned: true } satisfies NodeForward);
+          throw err;
+        }
+        if (attempt >= ATTEMPTS) throw unfinished(err);
+        await pause();
       }
-      await shards.forward(from, into, identifiersOf(departing.state.context.identifiers));
-    } catch (err) {
-      // (nothing merged: the survivor's shard refused, or never got, the loser's state)
-      if (err instanceof KairosError && ['unknown_customer', 'conflict', 'invalid'].includes(err.code)) await store.putMeta(FORWARD_PREFIX + from, { ...record, abandoned: true });
-      throw err;
     }
-    await store.putMeta(FORWARD_PREFIX + from, { ...record, done: true });
-    await this.endOut(b, from, into);
+    // Steps 4 and 5: the survivor holds the loser now; taken until they are done.
+    const taken = departing;
+    await this.untilTaken(async () => {
+      await shards.forward(from, into, taken === undefined ? [] : identifiersOf(taken.state.context.identifiers));
+      for (const id of taken?.forwarded ?? []) {
+        await shards.forward(id, into);
+        await store.putMeta(FORWARD_PREFIX + id, { to: into, at: record.at, done: true, erased: true } satisfies NodeForward);
+      }
+      await store.putMeta(FORWARD_PREFIX + from, { ...record, done: true } satisfies NodeForward);
+    });
+    await this.untilTaken(() => shards.call(b, { op: 'mergeOutEnd', from, into }));
+    await store.putMeta(FORWARD_PREFIX + from, { ...record, done: true, erased: true } satisfies NodeForward);
     await this.p.intoNodeTrail(a);
     return outcome;
   }
 
-  /** The loser erased in its shard, asked again while that shard is being started again. */
-  private async endOut(b: number, from: string, into: string): Promise<void> {
+  private async untilTaken(step: () => Promise<unknown>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.p.shards.call(b, { op: 'mergeOutEnd', from, into });
+        await step();
         return;
       } catch (err) {
-        if (attempt >= END_ATTEMPTS) {
-          this.p.logger.error({ err, from, into }, "a merged customer could not be erased in its shard; it stays there, unreachable (every request naming it goes to the survivor)");
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 1000));
+        if (attempt >= ATTEMPTS) throw unfinished(err);
+        await pause();
       }
     }
   }
+}
+
+const pause = (): Promise<void> => new Promise((r) => setTimeout(r, 1000));
+
+/** A merge a shard did not let finish: 503, asked again it goes on where it stopped. */
+function unfinished(err: unknown): KairosError {
+  const why = err instanceof KairosError ? err.message : 'internal error';
+  return new KairosError('unavailable', `the merge did not finish (${why}): ask again, it goes on where it stopped`);
 }

@@ -428,11 +428,25 @@ export class Shards {
    * (durably, before this resolves).
    */
   async forward(from: string, into: string, identifiers: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }> = []): Promise<void> {
+    // (requests naming the loser's id go to the survivor at once, whether the directory's writes below succeed or not)
+    this.forwards.set(from, into);
     const shard = this.shardOf(this.forwardOf(into));
     const writes = identifiers.map((i) => this.directory.claim(i.kind, i.value, shard));
     await Promise.all(writes.map((w) => w.done));
     if (writes.some((w) => w.failed)) throw new KairosError('unavailable', "the node's directory could not record an identifier: retry later");
-    this.forwards.set(from, into);
+  }
+
+  /**
+   * Resolves once shard `index` has answered every request routed to it before this call
+   * (a merge's read of the loser then comes after every earlier request naming it), or after
+   * `timeoutMs`.
+   */
+  async answered(index: number, timeoutMs = 30_000): Promise<void> {
+    const s = this.shards[index];
+    if (s === undefined) return;
+    const before = [...s.unanswered.keys()];
+    const end = Date.now() + timeoutMs;
+    while (before.some((seq) => s.unanswered.has(seq)) && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
   }
 
   /**
@@ -470,12 +484,14 @@ export class Shards {
   /** Decides on a gateway event in the shard of its customer (`route`). */
   submitEvent(event: GatewayEvent): Promise<HostReply> {
     if (this.closing) return Promise.resolve(shuttingDown(event.id));
-    const held = this.heldFor(event.customer.id, event.customer);
-    if (held !== undefined) return new Promise((resolve) => held.push(() => resolve(this.submitEvent(event))));
+    const named = event;
     if (event.customer.id !== undefined && this.forwards.size > 0) {
       const to = this.forwardOf(event.customer.id);
       if (to !== event.customer.id) event = { ...event, customer: { ...event.customer, id: to } };
     }
+    // (held by the id it names, or the survivor that id forwards to: a merge moving either)
+    const held = this.heldFor(named.customer.id, named.customer) ?? (event === named ? undefined : this.heldFor(event.customer.id));
+    if (held !== undefined) return new Promise((resolve) => held.push(() => resolve(this.submitEvent(named))));
     const routed = this.route(event);
     if (routed === undefined) return Promise.resolve({ kind: 'error', re: event.id, code: 'invalid', message: 'field "customer": names no one (id, card, phone, email or cookie)' });
     const reply = this.send(routed.shard, [++this.seq, 'event', routed.event], routed.claims);
@@ -552,10 +568,11 @@ export class Shards {
     if (this.closing) return Promise.resolve(shuttingDown(response.id));
     const customer = customerOfInstance(response.instance);
     if (customer === undefined) return Promise.resolve({ kind: 'error', re: response.id, code: 'invalid', message: `field "instance": "${response.instance}" is not an offer-instance id` });
-    const held = this.heldFor(customer);
+    const owner = this.forwardOf(customer);
+    const held = this.heldFor(customer) ?? (owner === customer ? undefined : this.heldFor(owner));
     if (held !== undefined) return new Promise((resolve) => held.push(() => resolve(this.submitResponse(response))));
     // (a merged customer's offer: its survivor's shard holds it now, and forwards the instance's customer there)
-    return this.send(this.shardOf(this.forwardOf(customer)), [++this.seq, 'response', response], undefined);
+    return this.send(this.shardOf(owner), [++this.seq, 'response', response], undefined);
   }
 
   /** A new catalog for every shard (its next batch decides with it). */
