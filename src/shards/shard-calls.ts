@@ -10,7 +10,7 @@ import { importRowsHere, patchCustomer, putCustomer } from '../admin/customer-im
 import type { ImportCounts } from '../import/import-customers.js';
 import type { SourceRow } from '../import/read-rows.js';
 import { deadPage, outboxPage, retryOutboxEntry } from '../admin/delivery-routes.js';
-import type { Clock } from '../clock.js';
+import type { Clock, ManualClock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Principal } from '../transport/principal.js';
 import type { ScanPlan } from '../runtime/draft-count-workers.js';
@@ -112,7 +112,9 @@ export type ShardCall =
    * (before and after filled in here) written here; without `departing` (the loser gone from
    * its shard), the outcome of the merge made here before, or `conflict`
    */
-  | { op: 'mergeIn'; into: string; from: string; departing?: Departing | undefined; draft?: AuditDraft | undefined };
+  | { op: 'mergeIn'; into: string; from: string; departing?: Departing | undefined; draft?: AuditDraft | undefined }
+  /** the node's manual clock moved (`POST /v1/clock`): the shard's set to it, its due reminders delivered, its runs looked at; answers how many reminders fired */
+  | { op: 'clock'; now: number };
 
 /** What each call answers. */
 export interface ShardCallResults {
@@ -146,6 +148,7 @@ export interface ShardCallResults {
   mergeOut: Departing;
   mergeOutEnd: null;
   mergeIn: MergeOutcome;
+  clock: number;
 }
 
 export type ShardCallResult<C extends ShardCall> = ShardCallResults[C['op']];
@@ -168,6 +171,8 @@ export interface ShardCallParts {
   counters: ReadonlyArray<MetaCounters<object>>;
   /** wakes the shard's dispatcher (an entry sent again) */
   kick: () => void;
+  /** the shard's manual clock (a node on a manual clock), moved by the main thread's */
+  manual?: ManualClock | undefined;
   clock: Clock;
   logger: Logger;
 }
@@ -253,6 +258,14 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       return p.store.lookupIdentity(call.kind, call.value);
     case 'merge':
       return p.host.merge(call.into, call.from, (m) => mergeAudit(call.draft, m));
+    case 'clock': {
+      if (p.manual === undefined) throw new KairosError('invalid', 'the clock is not manual (KAIROS_CLOCK=manual)');
+      p.manual.set(call.now);
+      let fired = 0;
+      for (let n = await p.host.pollReminders(); n > 0; n = await p.host.pollReminders()) fired += n;
+      await p.runs.tick();
+      return fired;
+    }
     case 'mergeOut':
       return p.host.mergeOut(call.from);
     case 'mergeOutEnd':

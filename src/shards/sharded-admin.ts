@@ -4,7 +4,7 @@ import type { ShardedMerge } from './sharded-identity.js';
 import { shardedIdentityRoutes } from './sharded-identity.js';
 import type { AuditDraft } from '../audit/audit-chain.js';
 import { auditDraft } from '../audit/audit.js';
-import { adminRoutes, moveClockOperation, outboxOperation, statusOperation } from '../admin/admin-routes.js';
+import { adminRoutes, outboxOperation, statusOperation } from '../admin/admin-routes.js';
 import { auditRoutes } from '../admin/audit-routes.js';
 import { catalogRoutes } from '../admin/catalog-routes.js';
 import { keyRoutes } from '../admin/key-routes.js';
@@ -155,8 +155,8 @@ export interface ShardedAdminParts {
   unsubscribeSecret: string | undefined;
 }
 
-/** The operations a node with shards serves through these routes' families but not yet (each answers 503 `unavailable`), or serves otherwise (the outbox: shardedDeliveryRoutes). */
-const notYet = new Set<string>([outboxOperation.operationId, moveClockOperation.operationId]);
+/** The operations of these routes' families a node with shards serves otherwise (the outbox: shardedDeliveryRoutes). */
+const servedOtherwise = new Set<string>([outboxOperation.operationId]);
 
 /** A change's audit entry, written in its shard, copied into the node's trail before the answer; if that fails, the next copy (every minute, and at start) takes it. */
 export function intoNodeTrail(p: Pick<ShardedAdminParts, 'relay' | 'logger'>, shard: number): Promise<void> {
@@ -212,8 +212,11 @@ function shardedHost(p: ShardedAdminParts): Pick<CustomerHost, 'view' | 'erase' 
       if (erased !== undefined) await intoNodeTrail(p, shards.shardOf(id));
       return erased;
     },
-    // (the manual clock is refused with shards, and moving it is not served: nothing here moves time)
-    pollReminders: () => Promise.resolve(0),
+    // (the node's manual clock moved: every shard's set to it, its due reminders delivered; `POST /v1/clock` asks until none fire)
+    async pollReminders() {
+      const fired = await shards.callEvery({ op: 'clock', now: p.clock.now() });
+      return fired.reduce((a, b) => a + b, 0);
+    },
     explain: (id, event) => shards.call(shards.shardOf(id), { op: 'explain', id, event }),
     preview: (id, campaign, event) => shards.call(shards.shardOf(id), { op: 'preview', id, campaign: campaign.id, event }),
   };
@@ -304,7 +307,7 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
   const { runs } = p;
   const routes = [
     ...withFirst(
-      adminRoutes({ host, stopList, store, clock, logger, status: () => p.status(actors), finder: { view: (id) => p.shards.view({ id }), byIdentifier: (kind, value) => p.shards.view({ kind, value }) } }),
+      adminRoutes({ host, stopList, store, clock, logger, status: () => p.status(actors), afterClockMove: () => p.runs.tick(store, logger), finder: { view: (id) => p.shards.view({ id }), byIdentifier: (kind, value) => p.shards.view({ kind, value }) } }),
       (r) => r.operation.operationId === statusOperation.operationId,
       async () => (actors = await p.shards.liveActors()),
     ),
@@ -327,7 +330,7 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
     ...waveRoutes({ runs, host: shardedCalls(p.shards), store, clock }),
   ];
   return [
-    ...routes.filter((r) => !notYet.has(r.operation.operationId)),
+    ...routes.filter((r) => !servedOtherwise.has(r.operation.operationId)),
     ...shardedDeliveryRoutes(p),
     ...shardedCustomerRoutes(p),
     ...shardedIdentityRoutes({ shards: p.shards, conflicts: p.conflicts, merges: p.merges, clock, intoNodeTrail: (shard) => intoNodeTrail(p, shard) }),
