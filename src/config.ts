@@ -639,9 +639,6 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
   if (merged.shards > 1 && merged.store !== 'lmdb') {
     problems.push(`KAIROS_SHARDS: shards keep their customers in LMDB environments of their own: set KAIROS_STORE=lmdb, or KAIROS_SHARDS=1 with KAIROS_STORE=${merged.store} (several nodes share Redis instead)`);
   }
-  if (merged.shards > 1 && merged.smppUrl !== undefined) {
-    problems.push('KAIROS_SHARDS with KAIROS_SMPP_URL: SMS receipts and replies are not routed across shards yet; deliver SMS through a WebSocket subscriber of the "sms" channel, or run KAIROS_SHARDS=1 (docs/scale-out.md)');
-  }
   if ((merged.tlsCertFile === undefined) !== (merged.tlsKeyFile === undefined)) {
     problems.push('KAIROS_TLS_CERT_FILE and KAIROS_TLS_KEY_FILE: set both for TLS, or neither');
   }

@@ -42,7 +42,7 @@ export function adapterChannels(config: Readonly<Config>): ReadonlySet<string> {
 }
 
 /** The one delivery path: the own adapters and the gateway-subscriber adapter, fed what the host commits. Built after the host. */
-export function buildDispatcher(config: Readonly<Config>, parts: { store: Store; clock: Clock; logger: Logger; metrics: Metrics; host: DeliveryHost; committed: CommittedFeed; consumer?: string }): OutboxDispatcher {
+export function buildDispatcher(config: Readonly<Config>, parts: { store: Store; clock: Clock; logger: Logger; metrics: Metrics; host: DeliveryHost; committed: CommittedFeed; consumer?: string; adapters?: readonly ChannelAdapter[] }): OutboxDispatcher {
   const { store, clock, logger, metrics, host, committed } = parts;
   return new OutboxDispatcher({
     store,
@@ -52,7 +52,8 @@ export function buildDispatcher(config: Readonly<Config>, parts: { store: Store;
     metrics,
     host,
     committed,
-    adapters: buildAdapters(config, clock, logger, host, store),
+    // (and adapters of the caller's: a shard's SMS relayed to the node's one SMPP bind)
+    adapters: [...buildAdapters(config, clock, logger, host, store), ...(parts.adapters ?? [])],
     maxAttempts: config.deliveryMaxAttempts,
     backoffMs: config.deliveryBackoffMs,
     pollMs: config.deliveryPollMs,

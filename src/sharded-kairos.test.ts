@@ -630,10 +630,16 @@ describe('a node with two shards', () => {
     const draft = (into: string): Record<string, unknown> => ({ at: Date.now(), who: { name: 'test', role: 'admin' }, action: 'customer.merge', target: `customer:${into}` });
     // And one the stop interrupted after the survivor's shard merged (its loser let go, not erased): finished without merging twice.
     const [half, halfInto] = [Array.from({ length: 50 }, (_, i) => `demo-${44_701 + i}`).find((id) => shardOf(id, 2) === 1)!, Array.from({ length: 50 }, (_, i) => `demo-${44_801 + i}`).find((id) => shardOf(id, 2) === 0)!];
+    // (each with a contact of its own first: a merge made twice would show twice the loser's)
+    const gwHalf = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
+    for (const id of [half, halfInto]) await gwHalf.request({ t: 'event', id: uid('h'), type: 'atm.withdrawal.declined', customer: { id }, channel: 'atm', data: { requested: 1000, balance: 800 } });
+    gwHalf.close();
     const departing = await k.shards.call(1, { op: 'mergeOut', from: half });
     const halfOutcome = await k.shards.call(0, { op: 'mergeIn', into: halfInto, from: half, departing, draft: draft(halfInto) as never });
     await k.shards.call(1, { op: 'mergeOutEnd', from: half });
     const halfMerged = (await k.shards.call(0, { op: 'view', id: halfInto }))!;
+    expect(departing.state.context.contacts.length).toBeGreaterThan(0);
+    expect(halfOutcome.counts.contacts).toBe(departing.state.context.contacts.length);
     await k.close();
     const node = new LmdbStore(join(data.dir, 'node'), {});
     await node.putMeta(`customer-forward/${late}`, { to: lateInto, at: Date.now(), done: false, draft: draft(lateInto) });

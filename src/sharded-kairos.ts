@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import { IdentityConflicts } from './runtime/identity-conflicts.js';
 import type { Withheld } from './shards/sharded-identity.js';
 import { ShardedMerge, mergeAtLogin, recordWithheld } from './shards/sharded-identity.js';
+import { SmppAdapter } from './delivery/smpp-adapter.js';
+import { KairosError } from './errors.js';
+import { nodeSmsHost } from './shards/smpp-relay.js';
 import { capacityDay } from '../actors/index.js';
 import { asyncApiRoute } from './admin/asyncapi-route.js';
 import { allOperations } from './admin/openapi.js';
@@ -64,6 +67,8 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
   let relayTimer: NodeJS.Timeout | undefined;
   let modelTimer: NodeJS.Timeout | undefined;
   let runTimers: NodeJS.Timeout[] = [];
+  // SMS over SMPP: one bind for the node, here (an SMSC hands receipts and replies to any bind); the shards' SMS relayed to it (smpp-relay.ts).
+  let smsc: SmppAdapter | undefined;
   try {
     const catalogs = await CatalogService.open(store, clock, logger, catalogSeed(config));
     const stopList = await openStopList(new NodeStopList(store, config.stopListSecret, (call) => shards?.changeStops(call) ?? Promise.resolve()), logger);
@@ -78,6 +83,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     const conflicts = new IdentityConflicts({ store, secret: config.stopListSecret, clock, metrics, logger });
     let onLogin: ((person: string, cookie: Withheld) => void) | undefined;
     const running = await Shards.start({
+      onSms: (record) => smsc?.send(record) ?? Promise.reject(new KairosError('delivery_failed', 'the SMPP bind is not up yet')),
       onLogin: (person, cookie) => onLogin?.(person, cookie),
       onWithheld: (claimant, withheld) => void recordWithheld({ shards: running, conflicts }, claimant, withheld).catch((err: unknown) => logger.error({ err }, 'recording an identity conflict across shards failed')),
       count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), models: () => models.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }) });
@@ -105,6 +111,10 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     // Merges across shards: the router forwards every merged customer from now on; one a stop interrupted is finished.
     const merges = new ShardedMerge({ shards: running, store, clock, logger, intoNodeTrail: (shard) => intoNodeTrail({ relay, logger }, shard) });
     await merges.load();
+    if (config.smppUrl !== undefined) {
+      smsc = new SmppAdapter({ url: config.smppUrl, systemId: config.smppSystemId, password: config.smppPassword, source: config.smppSource, ratePerSec: config.smppRate, logger, clock, host: nodeSmsHost(running), replies: { store, secret: config.stopListSecret } });
+      smsc.start();
+    }
     // A login naming a visitor's cookie of another shard: the visitor merged into the person, by the bank's policy.
     if (config.mergeVisitorOnLogin) onLogin = (person, cookie) => void mergeAtLogin({ shards: running, merges }, person, cookie).catch((err: unknown) => logger.warn({ err, person }, "a visitor's history was not merged at login"));
     relayTimer = setInterval(() => void relay.relayAll().catch((err: unknown) => logger.error({ err }, "copying the shards' audit entries into the node's trail failed")), 60_000);
@@ -171,6 +181,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
         await counts.close();
         // each shard answers what it holds, flushes, stops its deliveries and closes its store
         await running.close(config.shutdownTimeoutMs);
+        await smsc?.close();
         gateway.closeConnections();
         // the models as the shards left them
         clearInterval(modelTimer);
@@ -181,6 +192,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       }),
     };
   } catch (err) {
+    await smsc?.close();
     clearInterval(relayTimer);
     clearInterval(modelTimer);
     for (const t of runTimers) clearTimeout(t);

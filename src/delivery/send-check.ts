@@ -107,6 +107,8 @@ export class SendGate {
     if (!coordination.shared || r.kind !== 'offer' || r.seed === true || this.o.host.sendFacts === undefined) {
       if (problem !== 'inactive') return problem;
       await this.activate(r);
+      // (its customer gone meanwhile, erased or merged into a customer of another shard: the record went with it, and does not go)
+      if (this.unknown.has(r.customer) && (await this.o.store.getOutbox(r.channel, r.instance)) === undefined) return 'changed';
       return this.check(r);
     }
     if (problem !== undefined && problem !== 'inactive') return problem;

@@ -87,8 +87,9 @@ export class CustomerMerge {
    * queues read after every earlier message of it, its mailbox then held (nothing else of it
    * is decided here) until `endMergeOut`, or LEAVING_HOLD_MS.
    */
-  mergeOut(from: string): Promise<Departing> {
-    if (this.leaving.has(from)) return Promise.reject(new KairosError('conflict', `customer "${from}" is being merged already`));
+  async mergeOut(from: string): Promise<Departing> {
+    // (a read the node gave up on, answered late: let go first; the node makes one merge at a time)
+    await this.leaving.get(from)?.(undefined);
     return new Promise((resolve, reject) => {
       this.o.mailboxes.enqueue(from, async () => {
         try {
@@ -98,7 +99,7 @@ export class CustomerMerge {
           if (loser === undefined) throw new KairosError('unknown_customer', `no customer "${from}"`);
           await this.o.writeBehind.flush();
           const queues = (await this.o.store.customerQueues?.(from)) ?? { outbox: [], reminders: [] };
-          const forwarded = (await this.o.store.listMeta(FORWARD_PREFIX, Number.MAX_SAFE_INTEGER)).filter((m) => (m.value as { to: string }).to === from).map((m) => m.key.slice(FORWARD_PREFIX.length));
+          const forwarded = forwardingTo(from, await this.o.store.listMeta(FORWARD_PREFIX, Number.MAX_SAFE_INTEGER));
           resolve({ state: { value: loser.snapshot.value, context: loser.snapshot.context }, queues, forwarded });
         } catch (err) {
           reject(asKairosError(err));
@@ -114,8 +115,9 @@ export class CustomerMerge {
         const timer = setTimeout(() => ended(undefined), LEAVING_HOLD_MS);
         const into = await end;
         clearTimeout(timer);
-        this.leaving.delete(from);
+        // (marked leaving until erased: its deliveries wait behind the erasure, and then find their records gone)
         if (into !== undefined) await (finished = this.eraseLeaving(from));
+        this.leaving.delete(from);
       });
     });
   }
@@ -168,8 +170,8 @@ export class CustomerMerge {
       }
       const to = (await this.o.store.getMeta(FORWARD_PREFIX + into)) as { to: string } | undefined;
       if (to !== undefined) throw new KairosError('conflict', `customer "${into}" was merged into "${to.to}"`);
-      // (asked for the outcome of a merge this shard never made: its loser is gone from its shard)
-      if (departing === undefined) throw new KairosError('conflict', `customer "${from}" was not merged into "${into}" here`);
+      // (asked for the outcome of a merge this shard never made)
+      if (departing === undefined) throw new KairosError('not_found', `customer "${from}" was not merged into "${into}" here`);
       for (let attempt = 1; ; attempt++) {
         try {
           const outcome = await this.attemptIn(into, from, departing);
@@ -311,6 +313,25 @@ interface ForwardRecord {
 function requeued(r: OutboxRecord, customer: string): OutboxEntry {
   const { seq: _seq, attempts: _attempts, ...entry } = r;
   return { ...entry, customer };
+}
+
+/** The customers whose forwarding (`FORWARD_PREFIX` meta entries) leads to `id`, through any chain of merges. */
+export function forwardingTo(id: string, forwards: ReadonlyArray<{ key: string; value: unknown }>): string[] {
+  const byTarget = new Map<string, string[]>();
+  for (const { key, value } of forwards) {
+    const to = (value as { to: string }).to;
+    byTarget.set(to, [...(byTarget.get(to) ?? []), key.slice(FORWARD_PREFIX.length)]);
+  }
+  const out: string[] = [];
+  const seen = new Set<string>([id]);
+  for (let i = -1; i < out.length; i++) {
+    for (const from of byTarget.get(i < 0 ? id : out[i]!) ?? []) {
+      if (seen.has(from)) continue;
+      seen.add(from);
+      out.push(from);
+    }
+  }
+  return out;
 }
 
 /** A merge's audit entry: `draft` (who, when, what) with what the merge changed, before and after (docs/audit.md). */

@@ -20,6 +20,7 @@ import { flattenCounter } from '../runtime/meta-counters.js';
 import type { StopList } from '../stop-list.js';
 import type { StopEntry, Store } from '../store/store.js';
 import type { ShardOutboxPage } from './merged-outbox.js';
+import type { HostReply } from '../runtime/host-options.js';
 import type { IdentityConflictRecord, IdentityConflicts } from '../runtime/identity-conflicts.js';
 import type { Departing, MergeOutcome } from '../runtime/customer-merge.js';
 import { mergeAudit } from '../runtime/customer-merge.js';
@@ -114,7 +115,9 @@ export type ShardCall =
    */
   | { op: 'mergeIn'; into: string; from: string; departing?: Departing | undefined; draft?: AuditDraft | undefined }
   /** the node's manual clock moved (`POST /v1/clock`): the shard's set to it, its due reminders delivered, its runs looked at; answers how many reminders fired */
-  | { op: 'clock'; now: number };
+  | { op: 'clock'; now: number }
+  /** an SMS receipt the node's SMPP bind took for one of the shard's offers: the contact learns delivered or failed */
+  | { op: 'delivery'; instance: string; status: 'delivered' | 'failed' | 'suppressed'; reason?: string | undefined };
 
 /** What each call answers. */
 export interface ShardCallResults {
@@ -149,6 +152,7 @@ export interface ShardCallResults {
   mergeOutEnd: null;
   mergeIn: MergeOutcome;
   clock: number;
+  delivery: HostReply;
 }
 
 export type ShardCallResult<C extends ShardCall> = ShardCallResults[C['op']];
@@ -266,6 +270,8 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       await p.runs.tick();
       return fired;
     }
+    case 'delivery':
+      return p.host.submitDelivery(call.instance, call.status, call.reason);
     case 'mergeOut':
       return p.host.mergeOut(call.from);
     case 'mergeOutEnd':

@@ -1,5 +1,5 @@
 import type { CatalogDef, GatewayEvent, GatewayResponse } from '../../actors/index.js';
-import type { StopEntry } from '../store/store.js';
+import type { OutboxRecord, StopEntry } from '../store/store.js';
 import type { ShardCall } from './shard-calls.js';
 import type { Config } from '../config.js';
 import type { Confirmation, DeliverFrame } from '../delivery/gateway-subscribers.js';
@@ -64,7 +64,9 @@ export type ToShard =
   /** what the admin API asks of the shard (shard-calls.ts) */
   | { t: 'call'; seq: number; call: ShardCall }
   /** the node's stop list as it is now, for a shard that started while it changed (its copy made to match) */
-  | { t: 'stops'; entries: readonly StopEntry[] };
+  | { t: 'stops'; entries: readonly StopEntry[] }
+  /** an SMS the shard relayed (`sms`) handed to the SMSC by the node's SMPP bind, or the error it met */
+  | { t: 'sms-sent'; seq: number; error?: WireError };
 
 export type FromShard =
   | { t: 'ready' }
@@ -79,7 +81,9 @@ export type FromShard =
   /** an outbox entry for a subscriber: out on its connection */
   | { t: 'deliver'; id: number; frame: DeliverFrame }
   /** a confirmation recorded (or refused, with the error a single node answers) */
-  | { t: 'confirmed'; seq: number; error?: WireError };
+  | { t: 'confirmed'; seq: number; error?: WireError }
+  /** an SMS of the shard's outbox for the node's one SMPP bind (src/shards/smpp-relay.ts) */
+  | { t: 'sms'; seq: number; record: OutboxRecord };
 
 /** An error as it crosses between threads: a KairosError's code and message, anything else `internal` (its detail stays in the thread's log). */
 export type WireError = { code: ErrorCode; message: string };

@@ -20,6 +20,7 @@ import { StopList } from '../stop-list.js';
 import { ShardBudgetLedger } from './shard-budgets.js';
 import { ShardCapacityLedger } from './shard-capacity.js';
 import { shardCustomerId, shardOf } from './shard-of.js';
+import { SmppRelay } from './smpp-relay.js';
 import { ShardSubscribers } from './shard-subscribers.js';
 import { loadDemoBank } from '../demo/demo-bank.js';
 import { demoCsvPath } from '../paths.js';
@@ -72,8 +73,10 @@ const hostConfig = { ...config, maxHotActors: Math.ceil(config.maxHotActors / da
 const host = buildHost(hostConfig, { store, catalog: () => catalog, clock, logger, metrics, ledgers, committed, newCustomerId: (prefix) => shardCustomerId(prefix, data.index, data.count) });
 // The node's delivery rates and subscriber windows shared among the shards (at least one a second each).
 const share = (rate: number): number => Math.max(1, rate / data.count);
-const deliveryConfig = { ...config, smppRate: share(config.smppRate), smtpRate: share(config.smtpRate), webhookRate: share(config.webhookRate), subscriberWindow: ShardSubscribers.windowPerShard(config.subscriberWindow, data.count) };
-const dispatcher = buildDispatcher(deliveryConfig, { store, clock, logger, metrics, host, committed, consumer: `${config.nodeId}/shard-${data.index}` });
+// SMS over SMPP: through the node's one bind on the main thread (an SMSC hands receipts and replies to any bind), at this shard's share of the rate.
+const smsRelay = config.smppUrl === undefined ? undefined : new SmppRelay(share(config.smppRate), post);
+const deliveryConfig = { ...config, smppUrl: undefined, smtpRate: share(config.smtpRate), webhookRate: share(config.webhookRate), subscriberWindow: ShardSubscribers.windowPerShard(config.subscriberWindow, data.count) };
+const dispatcher = buildDispatcher(deliveryConfig, { store, clock, logger, metrics, host, committed, consumer: `${config.nodeId}/shard-${data.index}`, ...(smsRelay === undefined ? {} : { adapters: [smsRelay] }) });
 
 /** The main thread's WebSocket subscribers, as this shard's dispatcher feeds them: their frames posted to the main thread. */
 class SubscriberStandIn implements Subscriber {
@@ -196,6 +199,9 @@ port.on('message', (m: ToShard) => {
       return;
     case 'stops':
       ledgers.stopList.replaceAll(m.entries);
+      return;
+    case 'sms-sent':
+      smsRelay?.sent(m.seq, m.error);
       return;
     case 'close':
       stopHostTimers();

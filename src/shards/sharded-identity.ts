@@ -191,7 +191,9 @@ export class ShardedMerge {
     }
     for (const [from, f] of pending) {
       this.p.logger.warn({ from, into: f.to }, 'a merge across shards was left unfinished; finishing it');
-      void this.queued(() => this.held(from, f)).then(
+      // (the loser's requests held from now, before the gateways are served, until its turn has come and gone)
+      const early = this.p.shards.hold(from, []);
+      void this.queued(() => this.held(from, f).finally(early)).then(
         () => this.p.logger.info({ from, into: f.to }, 'an unfinished merge across shards finished'),
         (err: unknown) => this.p.logger.error({ err, from, into: f.to }, 'an unfinished merge across shards could not be finished; it is tried again when asked, or at the next start'),
       );
@@ -241,7 +243,7 @@ export class ShardedMerge {
     const loser = await this.p.shards.call(b, { op: 'view', id: from }).catch(() => undefined);
     const release = this.p.shards.hold(from, loser === undefined ? [] : identifiersOf(loser.identifiers));
     try {
-      await this.p.shards.answered(b);
+      if (!(await this.p.shards.answered(b))) throw unfinished(new KairosError('overloaded', `shard ${b} did not answer its earlier requests`));
       return await this.finish(from, record);
     } finally {
       release();
@@ -256,6 +258,8 @@ export class ShardedMerge {
     let outcome: MergeOutcome | undefined;
     let departing: Departing | undefined;
     // Steps 2 and 3, tried again while a shard cannot answer (the loser read afresh each time; the survivor's shard merges once).
+    const draft = record.draft === undefined ? {} : { draft: record.draft };
+    let undetermined = false;
     for (let attempt = 1; outcome === undefined; attempt++) {
       try {
         departing = await shards.call(b, { op: 'mergeOut', from }).catch((err: unknown) => {
@@ -263,8 +267,25 @@ export class ShardedMerge {
           if (record.done && err instanceof KairosError && err.code === 'unknown_customer') return undefined;
           throw err;
         });
-        outcome = await shards.call(a, { op: 'mergeIn', into, from, departing, ...(record.draft === undefined ? {} : { draft: record.draft }) });
+        outcome = await shards.call(a, { op: 'mergeIn', into, from, departing, ...draft }).catch(async (err: unknown) => {
+          // (its answer lost, the survivor's shard may have merged all the same: asked, before the loser is let go)
+          if (departing === undefined || refusal(err)) throw err;
+          for (let asked = 1; ; asked++) {
+            try {
+              return await shards.call(a, { op: 'mergeIn', into, from, ...draft });
+            } catch (again) {
+              if (again instanceof KairosError && again.code === 'not_found') throw err;
+              if (asked >= ATTEMPTS) {
+                undetermined = true;
+                throw unfinished(again);
+              }
+              await pause();
+            }
+          }
+        });
       } catch (err) {
+        // (whether the survivor's shard merged is not known: the loser is not let go; its shard's hold lapses, or the next ask reads it again)
+        if (undetermined) throw err;
         await shards.call(b, { op: 'mergeOutEnd', from }).catch(() => undefined);
         if (refusal(err)) {
           // (refused before anything was merged; a merge marked done stays so: its next ask, or the next start, tries again)

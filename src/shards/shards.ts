@@ -26,8 +26,9 @@ import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-
 import type { SharedModel } from './shared-models.js';
 import type { ShardCall, ShardCallResult } from './shard-calls.js';
 import type { AuditDraft } from '../audit/audit-chain.js';
-import type { StopEntry } from '../store/store.js';
-import { fromWire } from './shard-messages.js';
+import type { OutboxRecord, StopEntry } from '../store/store.js';
+import { fromWire, toWire } from './shard-messages.js';
+import type { DeliveryAnswer } from '../delivery/delivery-host.js';
 import type { ShardMetricsJson } from '../metrics.js';
 
 /**
@@ -62,6 +63,8 @@ export interface ShardsOptions {
   models?: () => readonly SharedModel[];
   /** identifiers withheld from an event decided for `claimant` because other shards' customers hold them: the node records the conflicts (sharded-identity.ts) */
   onWithheld?: (claimant: string, withheld: readonly Withheld[]) => void;
+  /** an SMS a shard's dispatcher relayed: handed to the SMSC by the node's one SMPP bind (smpp-relay.ts) */
+  onSms?: (record: OutboxRecord) => Promise<void>;
   /** a login: `person` named with the cookie an anonymous visitor of another shard was first seen with (the node merges the visitor in, by policy) */
   onLogin?: (person: string, cookie: Withheld) => void;
 }
@@ -200,10 +203,6 @@ export class Shards {
   static async start(o: ShardsOptions): Promise<Shards> {
     if (!Number.isSafeInteger(o.count) || o.count < 1) throw new KairosError('invalid', `the shard count must be a whole number from 1, not ${String(o.count)}`);
     if (o.config.store !== 'lmdb') throw new KairosError('invalid', `shards keep their customers in LMDB (KAIROS_STORE=lmdb), not ${o.config.store}`);
-    if (o.config.smppUrl !== undefined && o.count > 1) {
-      // (an SMSC hands receipts and replies to any bind: each shard's would find only its own customers')
-      throw new KairosError('invalid', 'KAIROS_SMPP_URL with shards: SMS receipts and replies are not routed across shards yet; deliver SMS through a WebSocket subscriber of the "sms" channel (docs/scale-out.md)');
-    }
     const shards = new Shards(o);
     try {
       recordShardCount(o.config.dataDir, o.count);
@@ -439,14 +438,18 @@ export class Shards {
   /**
    * Resolves once shard `index` has answered every request routed to it before this call
    * (a merge's read of the loser then comes after every earlier request naming it), or after
-   * `timeoutMs`.
+   * `timeoutMs` (false then).
    */
-  async answered(index: number, timeoutMs = 30_000): Promise<void> {
+  async answered(index: number, timeoutMs = 30_000): Promise<boolean> {
     const s = this.shards[index];
-    if (s === undefined) return;
+    if (s === undefined) return true;
     const before = [...s.unanswered.keys()];
     const end = Date.now() + timeoutMs;
-    while (before.some((seq) => s.unanswered.has(seq)) && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    for (;;) {
+      if (!before.some((seq) => s.unanswered.has(seq))) return true;
+      if (Date.now() >= end) return false;
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   /**
@@ -561,6 +564,19 @@ export class Shards {
     const customer = { ...ref };
     for (const w of elsewhere) delete customer[w.kind];
     return { shard, event: { ...event, customer }, claims, withheld: elsewhere, ...(login === undefined ? {} : { login }) };
+  }
+
+  /** An SMS receipt of the node's SMPP bind, recorded by the shard of the customer its offer instance names (smpp-relay.ts). */
+  async submitDelivery(instance: string, status: 'delivered' | 'failed' | 'suppressed', reason?: string): Promise<DeliveryAnswer> {
+    const customer = customerOfInstance(instance);
+    if (customer === undefined) return { kind: 'error', code: 'invalid', message: `"${instance}" is not an offer-instance id` };
+    try {
+      const reply = await this.call(this.shardOf(this.forwardOf(customer)), { op: 'delivery', instance, status, reason });
+      return reply.kind === 'error' ? { kind: 'error', code: reply.code, message: reply.message } : { kind: reply.kind };
+    } catch (err) {
+      const e = err instanceof KairosError ? err : new KairosError('internal', 'internal error');
+      return { kind: 'error', code: e.code, message: e.message };
+    }
   }
 
   /** Records a response in the shard of the customer its offer instance was made to. */
@@ -828,6 +844,15 @@ export class Shards {
           case 'confirmed':
             this.subscribers.confirmed(m.seq, m.error);
             return;
+          case 'sms': {
+            // (to the node's one SMPP bind; the answer goes back to this worker, not to a successor)
+            const send = this.o.onSms?.(m.record) ?? Promise.reject(new KairosError('delivery_failed', 'no SMPP bind on this node'));
+            send.then(
+              () => worker.postMessage({ t: 'sms-sent', seq: m.seq } satisfies ToShard),
+              (err: unknown) => worker.postMessage({ t: 'sms-sent', seq: m.seq, error: toWire(err) } satisfies ToShard),
+            );
+            return;
+          }
         }
       });
       worker.on('error', (err) => this.o.logger.error({ err, shard: s.index }, 'a shard failed'));

@@ -1,0 +1,76 @@
+import type { DeliveryHost } from '../delivery/delivery-host.js';
+import type { ChannelAdapter } from '../delivery/dispatcher.js';
+import { SmppAdapter } from '../delivery/smpp-adapter.js';
+import { KairosError } from '../errors.js';
+import type { OutboxRecord } from '../store/store.js';
+import type { FromShard, WireError } from './shard-messages.js';
+import { fromWire } from './shard-messages.js';
+import type { Shards } from './shards.js';
+
+/**
+ * SMS over SMPP on a node with shards (docs/scale-out.md): an SMSC hands receipts and replies
+ * to whichever bind it likes, so the node keeps one bind, on the main thread
+ * (`SmppAdapter`, as a single node's). Each shard's dispatcher delivers its customers' SMS
+ * through an `SmppRelay` (its `sms` adapter, at its share of the rate, the receipt its
+ * delivery as on a single node), which posts each record to the main thread and waits for the
+ * bind's answer. The bind's receipts go to the shard of the customer the offer instance names
+ * (`NodeSmsHost.submitDelivery`), and a customer's reply is routed as any event (by the
+ * customer the last SMS to that phone was for, kept in the node's store, else by the phone in
+ * the directory).
+ */
+
+/** How long a shard waits for the main thread to hand an SMS to the SMSC before the attempt fails (and is retried). */
+const RELAY_TIMEOUT_MS = 60_000;
+
+/** A shard's `sms` adapter: each record handed to the node's one SMPP bind on the main thread. */
+export class SmppRelay implements ChannelAdapter {
+  readonly channel = SmppAdapter.CHANNEL;
+  readonly reportsDelivery = true;
+  private seq = 0;
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
+
+  constructor(
+    readonly ratePerSec: number,
+    private readonly post: (m: FromShard) => void,
+  ) {}
+
+  send(record: OutboxRecord): Promise<void> {
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(seq);
+        reject(new KairosError('delivery_failed', 'the node did not hand the SMS to the SMSC in time'));
+      }, RELAY_TIMEOUT_MS);
+      timer.unref();
+      this.waiting.set(seq, { resolve, reject, timer });
+      this.post({ t: 'sms', seq, record });
+    });
+  }
+
+  /** The main thread's answer for a record: sent, or the error the bind met. */
+  sent(seq: number, error: WireError | undefined): void {
+    const w = this.waiting.get(seq);
+    if (w === undefined) return;
+    this.waiting.delete(seq);
+    clearTimeout(w.timer);
+    if (error === undefined) w.resolve();
+    else w.reject(fromWire(error));
+  }
+
+  close(): Promise<void> {
+    for (const [seq, w] of this.waiting) {
+      clearTimeout(w.timer);
+      w.reject(new KairosError('delivery_failed', 'the shard is stopping'));
+      this.waiting.delete(seq);
+    }
+    return Promise.resolve();
+  }
+}
+
+/** What the node's SMPP bind reports to: receipts to the customer's shard, replies routed as events. */
+export function nodeSmsHost(shards: Pick<Shards, 'submitEvent' | 'submitDelivery'>): DeliveryHost {
+  return {
+    submitDelivery: (instance, status, reason) => shards.submitDelivery(instance, status, reason),
+    submitEvent: (event) => shards.submitEvent(event),
+  };
+}
