@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
-import type { SmppPdu, SmppSession } from './delivery/smpp-adapter.js';
-import { smpp } from './delivery/smpp-adapter.js';
+import type { SmppPdu } from './delivery/smpp-adapter.js';
 import { decodeShortMessage } from './delivery/sms-parts.js';
 import { packageRoot } from './paths.js';
 import type { ShardedKairos } from './sharded-kairos.js';
 import { startShardedKairos } from './sharded-kairos.js';
 import { shardOf } from './shards/shard-of.js';
+import type { TestSmsc } from './test-support/smsc.js';
+import { startTestSmsc } from './test-support/smsc.js';
 import { GatewayClient, adminHeaders, msk, tempDir, uid, until } from './test-support/test-kairos.js';
 
 /**
@@ -25,22 +26,8 @@ interface Submitted {
 }
 
 const submitted: Submitted[] = [];
-const binds: string[] = [];
-let smscSession: SmppSession | undefined;
 let nextId = 0;
-const server = smpp.createServer({}, (session) => {
-  session.on('bind_transceiver', (pdu: SmppPdu & { system_id: string; password: string }) => {
-    binds.push(pdu.system_id);
-    session.send(pdu.response(pdu.password === 'secret' ? {} : { command_status: smpp.ESME_RBINDFAIL }));
-    if (pdu.password === 'secret') smscSession = session;
-  });
-  session.on('submit_sm', (pdu: SmppPdu) => {
-    submitted.push({ pdu, text: decodeShortMessage(pdu.short_message, pdu.data_coding) });
-    session.send(pdu.response({ message_id: `m-${++nextId}` }));
-  });
-  session.on('enquire_link', (pdu: SmppPdu) => session.send(pdu.response()));
-  session.on('unbind', (pdu: SmppPdu) => session.send(pdu.response()));
-});
+let smsc: TestSmsc;
 
 const workerUrl = pathToFileURL(join(packageRoot(), 'dist', 'src', 'shards', 'shard-worker.js'));
 const data = tempDir();
@@ -50,9 +37,11 @@ let http: string;
 const AT = msk('2026-11-24T12:00:00');
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+  smsc = await startTestSmsc((pdu) => {
+    submitted.push({ pdu, text: decodeShortMessage(pdu.short_message, pdu.data_coding) });
+    return { message_id: `m-${++nextId}` };
+  });
+  const port = smsc.port;
   // A manual clock at the ATM events' time: a reply is stamped with the node's clock, and the offers it answers expire an hour after the event.
   const config = loadConfig(
     {},
@@ -64,15 +53,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await k.close();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await smsc.close();
   data.remove();
 });
 
 async function api(path: string): Promise<any> {
   return (await fetch(`${http}${path}`, { headers: adminHeaders })).json();
 }
-
-const deliverSm = (fields: Record<string, unknown>): SmppPdu => new (smpp as unknown as { PDU: new (cmd: string, fields: Record<string, unknown>) => SmppPdu }).PDU('deliver_sm', fields);
 
 describe('SMS over SMPP on a node with two shards', () => {
   it("sends each shard's SMS through the node's one bind, records its receipt in the customer's shard, and a reply \"1\" accepts the credit there", async () => {
@@ -93,7 +80,7 @@ describe('SMS over SMPP on a node with two shards', () => {
 
     // One bind for the node; both SMS at the SMSC, each to its customer's phone; the outbox empty once accepted.
     await until('both SMS at the SMSC', () => (new Set(submitted.map((s) => s.pdu.destination_addr)).size >= 2 ? true : undefined));
-    expect(binds).toEqual(['kairos']);
+    expect(smsc.binds).toBe(1);
     expect(new Set(submitted.map((s) => s.pdu.destination_addr))).toEqual(new Set(offered.map((o) => o.phone.replace('+', ''))));
     await until('an empty SMS outbox', async () => ((await api('/v1/outbox/sms')).entries.length === 0 ? true : undefined));
 
@@ -101,9 +88,9 @@ describe('SMS over SMPP on a node with two shards', () => {
     for (const o of offered) {
       const parts = submitted.filter((s) => s.pdu.destination_addr === o.phone.replace('+', ''));
       const last = submitted.indexOf(parts[parts.length - 1]!) + 1;
-      smscSession!.send(deliverSm({ source_addr: o.phone.replace('+', ''), destination_addr: 'BANK', esm_class: 0x04, short_message: `id:m-${last} sub:001 dlvrd:001 submit date:2611241200 done date:2611241200 stat:DELIVRD err:000 text:` }));
+      smsc.deliver({ source_addr: o.phone.replace('+', ''), esm_class: 0x04, short_message: `id:m-${last} sub:001 dlvrd:001 submit date:2611241200 done date:2611241200 stat:DELIVRD err:000 text:` });
       await until('the contact delivered', async () => ((await api(`/v1/customers/${o.id}`)).contacts as Array<{ instance: string; delivery?: string }>).find((c) => c.instance === o.instance && c.delivery === 'delivered'));
-      smscSession!.send(deliverSm({ source_addr: o.phone.replace('+', ''), destination_addr: 'BANK', esm_class: 0, short_message: '1' }));
+      smsc.deliver({ source_addr: o.phone.replace('+', ''), esm_class: 0, short_message: '1' });
       await until('the credit accepted', async () => ((await api(`/v1/customers/${o.id}`)).contacts as Array<{ instance: string; outcome?: string }>).find((c) => c.instance === o.instance && c.outcome === 'accepted'));
     }
     // The back office is to issue both credits, each from its customer's shard.

@@ -1,15 +1,13 @@
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ParsedMail } from 'mailparser';
-import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 import { packageRoot } from './paths.js';
 import type { ShardedKairos } from './sharded-kairos.js';
 import { startShardedKairos } from './sharded-kairos.js';
 import { shardOf } from './shards/shard-of.js';
+import type { SmtpSink } from './test-support/smtp-sink.js';
+import { startSmtpSink } from './test-support/smtp-sink.js';
 import { GatewayClient, adminHeaders, tempDir, uid, until, yesterdayMsk } from './test-support/test-kairos.js';
 
 /**
@@ -21,30 +19,13 @@ import { GatewayClient, adminHeaders, tempDir, uid, until, yesterdayMsk } from '
 
 const workerUrl = pathToFileURL(join(packageRoot(), 'dist', 'src', 'shards', 'shard-worker.js'));
 const data = tempDir();
-const mails: ParsedMail[] = [];
-let smtp: SMTPServer;
+let smtp: SmtpSink;
 let k: ShardedKairos;
 let http: string;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, done) {
-      simpleParser(stream).then(
-        (m) => {
-          mails.push(m);
-          done();
-        },
-        (err: Error) => done(err),
-      );
-    },
-  });
-  await new Promise<void>((resolve) => {
-    smtp.listen(0, '127.0.0.1', () => resolve());
-  });
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
+  smtp = await startSmtpSink();
+  const smtpPort = smtp.port;
   const config = loadConfig(
     {},
     {
@@ -71,7 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await k.close();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp.close();
   data.remove();
 });
 
@@ -116,7 +97,7 @@ describe('e-mail over SMTP on a node with two shards', () => {
       instances.push(action!.instance);
     }
     // Each letter out once, to its customer, its Message-ID from its instance.
-    const letters = await until('both letters', () => (mails.length >= 2 ? mails : undefined));
+    const letters = await until('both letters', () => (smtp.mails.length >= 2 ? smtp.mails : undefined));
     expect(letters.map((m) => (m.to as { value: Array<{ address: string }> }).value[0]!.address).sort()).toEqual(chosen.map((c) => c.email).sort());
     for (const instance of instances) expect(letters.filter((m) => m.messageId?.includes(instance) === true)).toHaveLength(1);
     // Delivered, recorded on each contact by its shard; nothing left in the node's outbox.
@@ -140,6 +121,6 @@ describe('e-mail over SMTP on a node with two shards', () => {
     expect(again.actions).toEqual([]);
     expect((await api('GET', `/v1/customers/${chosen[0]!.id}`)).body.lastDecision).toContainEqual(expect.objectContaining({ campaign: 'letter-test', reason: 'no_channel:email=stop_list' }));
     gw.close();
-    expect(mails).toHaveLength(2);
+    expect(smtp.mails).toHaveLength(2);
   }, 60_000);
 });

@@ -3,10 +3,10 @@ import type { IncomingMessage, Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ParsedMail } from 'mailparser';
-import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
+import type { SmtpSink } from '../test-support/smtp-sink.js';
+import { startSmtpSink } from '../test-support/smtp-sink.js';
 import { GatewayClient, adminHeaders, startTestKairos, uid, until, yesterdayMsk } from '../test-support/test-kairos.js';
 
 /**
@@ -16,8 +16,9 @@ import { GatewayClient, adminHeaders, startTestKairos, uid, until, yesterdayMsk 
  * opening it only asks, posting it (one-click) reaches the stop list.
  */
 
-const mails: ParsedMail[] = [];
-let smtp: SMTPServer;
+let smtp: SmtpSink;
+/** the letters the SMTP server took */
+let mails: ParsedMail[] = [];
 let smtpPort = 0;
 
 interface Hook {
@@ -34,24 +35,9 @@ let k: TestKairos;
 let gw: GatewayClient;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, done) {
-      simpleParser(stream).then(
-        (m) => {
-          mails.push(m);
-          done();
-        },
-        (err: Error) => done(err),
-      );
-    },
-  });
-  await new Promise<void>((resolve) => {
-    smtp.listen(0, '127.0.0.1', () => resolve());
-  });
-  smtpPort = (smtp.server.address() as AddressInfo).port;
+  smtp = await startSmtpSink();
+  smtpPort = smtp.port;
+  mails = smtp.mails;
 
   web = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -85,7 +71,7 @@ beforeAll(async () => {
 afterAll(async () => {
   gw.close();
   await k.close();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp.close();
   await new Promise<void>((resolve) => web.close(() => resolve()));
 });
 

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { KairosError, asKairosError } from '../errors.js';
 import type { OutboxEntry } from '../../actors/index.js';
 import type { OutboxRecord } from '../schema/http/delivery-schemas.js';
-import type { AuditDraft, CustomerQueues, Store } from '../store/store.js';
+import type { AuditDraft, CustomerQueues, IdentityLink, Store } from '../store/store.js';
 import { StaleSnapshotError, rehomedReminder } from '../store/store.js';
 import type { Actors } from './activation.js';
 import type { Identities } from './identity.js';
@@ -46,6 +46,17 @@ function sizes(ctx: CustomerContext): ProfileSizes {
     responses: ctx.responses.length,
     consents: Object.keys(ctx.consents).length,
   };
+}
+
+/**
+ * The survivor's state with the loser's merged in (`mergeCustomers`, the survivorship rules),
+ * the loser's identifiers as links to the survivor, and what the merge did.
+ */
+function combined(into: string, from: string, survivor: PersistedCustomer, b: CustomerContext, now: number): { merged: PersistedCustomer; links: IdentityLink[]; outcome: MergeOutcome } {
+  const a = survivor.context;
+  const { ctx, counts } = mergeCustomers(a, b, now);
+  const links = contactIdentifierKinds.flatMap((kind: ContactIdentifierKind) => b.identifiers[kind].map((value) => ({ kind, value, customer: into })));
+  return { merged: { value: survivor.value, context: ctx }, links, outcome: { into, from, at: now, counts, before: { into: sizes(a), from: sizes(b) }, after: sizes(ctx) } };
 }
 
 export interface CustomerMergeOptions {
@@ -196,13 +207,8 @@ export class CustomerMerge {
     if (survivor === undefined) throw new KairosError('unknown_customer', `no customer "${into}"`);
     await this.o.writeBehind.flush();
     const now = this.o.clock.now();
-    const a = survivor.snapshot.context;
-    const b = departing.state.context;
-    const { ctx, counts } = mergeCustomers(a, b, now);
-    const merged: PersistedCustomer = { value: survivor.snapshot.value, context: ctx };
-    const links = contactIdentifierKinds.flatMap((kind: ContactIdentifierKind) => b.identifiers[kind].map((value) => ({ kind, value, customer: into })));
+    const { merged, links, outcome } = combined(into, from, survivor.snapshot, departing.state.context, now);
     const own = new Set(((await this.o.store.customerQueues?.(into)) ?? { reminders: [] }).reminders.map((r) => r.key));
-    const outcome: MergeOutcome = { into, from, at: now, counts, before: { into: sizes(a), from: sizes(b) }, after: sizes(ctx) };
     await this.o.store.commit({
       snapshots: [{ id: into, value: { v: SNAPSHOT_VERSION, snapshot: merged }, expectRevision: survivor.rev }],
       identities: links,
@@ -257,12 +263,8 @@ export class CustomerMerge {
     // Whatever either has not committed yet goes first: the merge builds on the stored state.
     await this.o.writeBehind.flush();
     const now = this.o.clock.now();
-    const a = survivor.snapshot.context;
-    const b = loser.snapshot.context;
-    const { ctx, counts } = mergeCustomers(a, b, now);
-    const merged: PersistedCustomer = { value: survivor.snapshot.value, context: ctx };
-    const unchanged: PersistedCustomer = { value: loser.snapshot.value, context: b };
-    const links = contactIdentifierKinds.flatMap((kind: ContactIdentifierKind) => b.identifiers[kind].map((value) => ({ kind, value, customer: into })));
+    const { merged, links, outcome } = combined(into, from, survivor.snapshot, loser.snapshot.context, now);
+    const unchanged: PersistedCustomer = { value: loser.snapshot.value, context: loser.snapshot.context };
     await this.o.store.commit({
       snapshots: [
         { id: into, value: { v: SNAPSHOT_VERSION, snapshot: merged }, expectRevision: survivor.rev },
@@ -281,7 +283,6 @@ export class CustomerMerge {
     this.o.actors.unload(survivor);
     this.o.actors.unload(loser);
     this.o.identities.dropCustomer(from);
-    const outcome: MergeOutcome = { into, from, at: now, counts, before: { into: sizes(a), from: sizes(b) }, after: sizes(ctx) };
     // The loser's identifiers, outbox entries and reminders are the survivor's now: none is erased with it.
     await this.o.store.eraseCustomer(from, [], audit?.(outcome));
     return outcome;

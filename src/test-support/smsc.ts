@@ -11,6 +11,8 @@ export interface TestSmsc {
   port: number;
   /** the session Kairos bound last (undefined before the first bind) */
   readonly session: SmppSession | undefined;
+  /** how many binds it took */
+  readonly binds: number;
   /** a mobile-originated message to Kairos (`deliver_sm`, to BANK unless `fields` say otherwise) */
   deliver(fields: Record<string, unknown>): void;
   close(): Promise<void>;
@@ -20,6 +22,7 @@ const PDU = (smpp as unknown as { PDU: new (cmd: string, fields: Record<string, 
 
 export async function startTestSmsc(onSubmit: (pdu: SmppPdu) => Record<string, unknown>): Promise<TestSmsc> {
   let session: SmppSession | undefined;
+  let binds = 0;
   const sessions = new Set<SmppSession>();
   const server = smpp.createServer({}, (s) => {
     sessions.add(s);
@@ -27,6 +30,7 @@ export async function startTestSmsc(onSubmit: (pdu: SmppPdu) => Record<string, u
     s.on('bind_transceiver', (pdu: SmppPdu) => {
       s.send(pdu.response());
       session = s;
+      binds++;
     });
     s.on('submit_sm', (pdu: SmppPdu) => s.send(pdu.response(onSubmit(pdu))));
     s.on('enquire_link', (pdu: SmppPdu) => s.send(pdu.response()));
@@ -38,6 +42,9 @@ export async function startTestSmsc(onSubmit: (pdu: SmppPdu) => Record<string, u
     port: typeof addr === 'object' && addr !== null ? addr.port : 0,
     get session() {
       return session;
+    },
+    get binds() {
+      return binds;
     },
     deliver(fields) {
       if (session === undefined) throw new Error('no session bound to the test SMSC');
