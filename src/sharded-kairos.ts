@@ -4,7 +4,7 @@ import type { Withheld } from './shards/sharded-identity.js';
 import { ShardedMerge, mergeAtLogin, recordWithheld } from './shards/sharded-identity.js';
 import { SmppAdapter } from './delivery/smpp-adapter.js';
 import { KairosError } from './errors.js';
-import { nodeSmsHost } from './shards/smpp-relay.js';
+import { NodeSms, nodeSmsHost } from './shards/smpp-relay.js';
 import { capacityDay } from '../actors/index.js';
 import { asyncApiRoute } from './admin/asyncapi-route.js';
 import { allOperations } from './admin/openapi.js';
@@ -69,6 +69,8 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
   let runTimers: NodeJS.Timeout[] = [];
   // SMS over SMPP: one bind for the node, here (an SMSC hands receipts and replies to any bind); the shards' SMS relayed to it (smpp-relay.ts).
   let smsc: SmppAdapter | undefined;
+  let smsReadied: (sms: NodeSms | undefined) => void = () => undefined;
+  const smsReady = new Promise<NodeSms | undefined>((resolve) => (smsReadied = resolve));
   try {
     const catalogs = await CatalogService.open(store, clock, logger, catalogSeed(config));
     const stopList = await openStopList(new NodeStopList(store, config.stopListSecret, (call) => shards?.changeStops(call) ?? Promise.resolve()), logger);
@@ -83,7 +85,12 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     const conflicts = new IdentityConflicts({ store, secret: config.stopListSecret, clock, metrics, logger });
     let onLogin: ((person: string, cookie: Withheld) => void) | undefined;
     const running = await Shards.start({
-      onSms: (record) => smsc?.send(record) ?? Promise.reject(new KairosError('delivery_failed', 'the SMPP bind is not up yet')),
+      // (the shards may dispatch before the bind is made below: their SMS wait for it)
+      onSms: async (record) => {
+        const sms = await smsReady;
+        if (sms === undefined) throw new KairosError('delivery_failed', 'no SMPP bind on this node (KAIROS_SMPP_URL)');
+        return sms.relay(record);
+      },
       onLogin: (person, cookie) => onLogin?.(person, cookie),
       onWithheld: (claimant, withheld) => void recordWithheld({ shards: running, conflicts }, claimant, withheld).catch((err: unknown) => logger.error({ err }, 'recording an identity conflict across shards failed')),
       count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), models: () => models.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }) });
@@ -112,9 +119,11 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     const merges = new ShardedMerge({ shards: running, store, clock, logger, intoNodeTrail: (shard) => intoNodeTrail({ relay, logger }, shard) });
     await merges.load();
     if (config.smppUrl !== undefined) {
-      smsc = new SmppAdapter({ url: config.smppUrl, systemId: config.smppSystemId, password: config.smppPassword, source: config.smppSource, ratePerSec: config.smppRate, logger, clock, host: nodeSmsHost(running), replies: { store, secret: config.stopListSecret } });
-      smsc.start();
-    }
+      const adapter = new SmppAdapter({ url: config.smppUrl, systemId: config.smppSystemId, password: config.smppPassword, source: config.smppSource, ratePerSec: config.smppRate, logger, clock, host: nodeSmsHost(running, logger), replies: { store, secret: config.stopListSecret } });
+      smsc = adapter;
+      adapter.start();
+      smsReadied(new NodeSms((record) => adapter.send(record), config.smppRate));
+    } else smsReadied(undefined);
     // A login naming a visitor's cookie of another shard: the visitor merged into the person, by the bank's policy.
     if (config.mergeVisitorOnLogin) onLogin = (person, cookie) => void mergeAtLogin({ shards: running, merges }, person, cookie).catch((err: unknown) => logger.warn({ err, person }, "a visitor's history was not merged at login"));
     relayTimer = setInterval(() => void relay.relayAll().catch((err: unknown) => logger.error({ err }, "copying the shards' audit entries into the node's trail failed")), 60_000);
@@ -192,6 +201,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       }),
     };
   } catch (err) {
+    smsReadied(undefined);
     await smsc?.close();
     clearInterval(relayTimer);
     clearInterval(modelTimer);

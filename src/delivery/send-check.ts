@@ -107,8 +107,9 @@ export class SendGate {
     if (!coordination.shared || r.kind !== 'offer' || r.seed === true || this.o.host.sendFacts === undefined) {
       if (problem !== 'inactive') return problem;
       await this.activate(r);
-      // (its customer gone meanwhile, erased or merged into a customer of another shard: the record went with it, and does not go)
-      if (this.unknown.has(r.customer) && (await this.o.store.getOutbox(r.channel, r.instance)) === undefined) return 'changed';
+      // (its customer gone meanwhile, erased or merged into a customer of another shard: the record went with it, and does not go;
+      // or merged into another on this node: the record is the survivor's now, checked as such at the next pass)
+      if (this.unknown.has(r.customer) && (await this.o.store.getOutbox(r.channel, r.instance))?.customer !== r.customer) return 'changed';
       return this.check(r);
     }
     if (problem !== undefined && problem !== 'inactive') return problem;

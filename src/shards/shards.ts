@@ -570,12 +570,20 @@ export class Shards {
   async submitDelivery(instance: string, status: 'delivered' | 'failed' | 'suppressed', reason?: string): Promise<DeliveryAnswer> {
     const customer = customerOfInstance(instance);
     if (customer === undefined) return { kind: 'error', code: 'invalid', message: `"${instance}" is not an offer-instance id` };
-    try {
-      const reply = await this.call(this.shardOf(this.forwardOf(customer)), { op: 'delivery', instance, status, reason });
-      return reply.kind === 'error' ? { kind: 'error', code: reply.code, message: reply.message } : { kind: reply.kind };
-    } catch (err) {
-      const e = err instanceof KairosError ? err : new KairosError('internal', 'internal error');
-      return { kind: 'error', code: e.code, message: e.message };
+    // (a merge moving the customer: after it, to the survivor's shard)
+    const owner = this.forwardOf(customer);
+    const held = this.heldFor(customer) ?? (owner === customer ? undefined : this.heldFor(owner));
+    if (held !== undefined) return new Promise((resolve) => held.push(() => resolve(this.submitDelivery(instance, status, reason))));
+    // (a shard being started again: asked again, a second apart, for a minute at most)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const reply = await this.call(this.shardOf(owner), { op: 'delivery', instance, status, reason });
+        return reply.kind === 'error' ? { kind: 'error', code: reply.code, message: reply.message } : { kind: reply.kind };
+      } catch (err) {
+        const e = err instanceof KairosError ? err : new KairosError('internal', 'internal error');
+        if (e.code !== 'overloaded' || attempt >= 60 || this.closing) return { kind: 'error', code: e.code, message: e.message };
+        await new Promise((r) => setTimeout(r, 1000));
+      }
     }
   }
 

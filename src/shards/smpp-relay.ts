@@ -1,5 +1,6 @@
 import type { DeliveryHost } from '../delivery/delivery-host.js';
 import type { ChannelAdapter } from '../delivery/dispatcher.js';
+import type { Logger } from '../logger.js';
 import { SmppAdapter } from '../delivery/smpp-adapter.js';
 import { KairosError } from '../errors.js';
 import type { OutboxRecord } from '../store/store.js';
@@ -19,8 +20,52 @@ import type { Shards } from './shards.js';
  * the directory).
  */
 
-/** How long a shard waits for the main thread to hand an SMS to the SMSC before the attempt fails (and is retried). */
-const RELAY_TIMEOUT_MS = 60_000;
+/** How long a shard waits for the main thread to hand an SMS to the SMSC before the attempt fails (and is retried: the retry joins the same send, `NodeSms`). */
+const RELAY_TIMEOUT_MS = 20_000;
+
+/** How many instances handed to the SMSC the node remembers, so that a shard's retry (after a timeout or a restart) does not send one again. */
+const REMEMBERED = 100_000;
+
+/**
+ * The node's one SMPP bind as the shards' relays use it: at most `KAIROS_SMPP_RATE` a second
+ * over all shards, and once an offer instance: a relay's retry of an SMS still being handed
+ * over joins that send, and one already handed over (a shard started again sends what it had
+ * not recorded as sent) is answered sent without a second SMS.
+ */
+export class NodeSms {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly sent = new Set<string>();
+  private next = 0;
+
+  constructor(
+    private readonly send: (record: OutboxRecord) => Promise<void>,
+    private readonly ratePerSec: number,
+  ) {}
+
+  relay(record: OutboxRecord): Promise<void> {
+    const key = `${record.channel}/${record.instance}`;
+    if (this.sent.has(key)) return Promise.resolve();
+    const joined = this.inFlight.get(key);
+    if (joined !== undefined) return joined;
+    const run = this.paced()
+      .then(() => this.send(record))
+      .then(() => {
+        this.sent.add(key);
+        if (this.sent.size > REMEMBERED) this.sent.delete(this.sent.values().next().value as string);
+      })
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, run);
+    return run;
+  }
+
+  /** Waits for this send's slot at the node's rate. */
+  private paced(): Promise<void> {
+    const now = Date.now();
+    const at = Math.max(now, this.next);
+    this.next = at + 1000 / Math.max(this.ratePerSec, 0.001);
+    return at <= now ? Promise.resolve() : new Promise((r) => setTimeout(r, at - now));
+  }
+}
 
 /** A shard's `sms` adapter: each record handed to the node's one SMPP bind on the main thread. */
 export class SmppRelay implements ChannelAdapter {
@@ -67,10 +112,14 @@ export class SmppRelay implements ChannelAdapter {
   }
 }
 
-/** What the node's SMPP bind reports to: receipts to the customer's shard, replies routed as events. */
-export function nodeSmsHost(shards: Pick<Shards, 'submitEvent' | 'submitDelivery'>): DeliveryHost {
+/** What the node's SMPP bind reports to: receipts to the customer's shard, replies routed as events; an answer refused is logged. */
+export function nodeSmsHost(shards: Pick<Shards, 'submitEvent' | 'submitDelivery'>, logger: Logger): DeliveryHost {
   return {
-    submitDelivery: (instance, status, reason) => shards.submitDelivery(instance, status, reason),
+    submitDelivery: async (instance, status, reason) => {
+      const answer = await shards.submitDelivery(instance, status, reason);
+      if (answer.kind === 'error') logger.warn({ instance, code: answer.code, message: answer.message }, 'an SMS receipt was not recorded');
+      return answer;
+    },
     submitEvent: (event) => shards.submitEvent(event),
   };
 }
