@@ -19,6 +19,11 @@ export type IdentifierKind = (typeof identifierKinds)[number];
 export type ContactIdentifierKind = Exclude<IdentifierKind, 'id'>;
 export const contactIdentifierKinds: readonly ContactIdentifierKind[] = ['card', 'phone', 'email', 'cookie'];
 
+/** A profile's identifiers (or part of them) as one list of kind and value, in `contactIdentifierKinds` order. */
+export function identifierList(identifiers: Partial<Record<ContactIdentifierKind, readonly string[]>>): Array<{ kind: ContactIdentifierKind; value: string }> {
+  return contactIdentifierKinds.flatMap((kind) => (identifiers[kind] ?? []).map((value) => ({ kind, value })));
+}
+
 /** The longest id a gateway may give an event, a response or a confirmation. */
 export const MAX_REQUEST_ID_LENGTH = 128;
 

@@ -1,8 +1,7 @@
-import type { ContactIdentifierKind, CustomerContext, MergeCounts } from '../../actors/index.js';
-import { contactIdentifierKinds, mergeCustomers } from '../../actors/index.js';
+import type { CustomerContext, MergeCounts, OutboxEntry } from '../../actors/index.js';
+import { contactIdentifierKinds, identifierList, mergeCustomers } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import { KairosError, asKairosError } from '../errors.js';
-import type { OutboxEntry } from '../../actors/index.js';
 import type { OutboxRecord } from '../schema/http/delivery-schemas.js';
 import type { AuditDraft, CustomerQueues, IdentityLink, Store } from '../store/store.js';
 import { StaleSnapshotError, rehomedReminder } from '../store/store.js';
@@ -55,7 +54,7 @@ function sizes(ctx: CustomerContext): ProfileSizes {
 function combined(into: string, from: string, survivor: PersistedCustomer, b: CustomerContext, now: number): { merged: PersistedCustomer; links: IdentityLink[]; outcome: MergeOutcome } {
   const a = survivor.context;
   const { ctx, counts } = mergeCustomers(a, b, now);
-  const links = contactIdentifierKinds.flatMap((kind: ContactIdentifierKind) => b.identifiers[kind].map((value) => ({ kind, value, customer: into })));
+  const links = identifierList(b.identifiers).map((i) => ({ ...i, customer: into }));
   return { merged: { value: survivor.value, context: ctx }, links, outcome: { into, from, at: now, counts, before: { into: sizes(a), from: sizes(b) }, after: sizes(ctx) } };
 }
 
@@ -153,8 +152,7 @@ export class CustomerMerge {
   private async eraseLeaving(from: string): Promise<void> {
     const live = await this.o.actors.liveFor(from);
     if (live === undefined) return;
-    const ctx = live.snapshot.context;
-    const links = contactIdentifierKinds.flatMap((kind: ContactIdentifierKind) => ctx.identifiers[kind].map((value) => ({ kind, value })));
+    const links = identifierList(live.snapshot.context.identifiers);
     await this.o.writeBehind.flush();
     this.o.actors.unload(live);
     this.o.identities.dropCustomer(from);
@@ -183,17 +181,9 @@ export class CustomerMerge {
       if (to !== undefined) throw new KairosError('conflict', `customer "${into}" was merged into "${to.to}"`);
       // (asked for the outcome of a merge this shard never made)
       if (departing === undefined) throw new KairosError('not_found', `customer "${from}" was not merged into "${into}" here`);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const outcome = await this.attemptIn(into, from, departing);
-          if (audit !== undefined) await this.audited(from, { to: into, at: outcome.at, outcome }, audit);
-          return outcome;
-        } catch (err) {
-          if (!(err instanceof StaleSnapshotError) || attempt >= MAX_ATTEMPTS) throw err;
-          const live = this.o.actors.get(into);
-          if (live !== undefined) this.o.actors.unload(live);
-        }
-      }
+      const outcome = await this.againIfStale([into], () => this.attemptIn(into, from, departing));
+      if (audit !== undefined) await this.audited(from, { to: into, at: outcome.at, outcome }, audit);
+      return outcome;
     });
   }
 
@@ -242,12 +232,17 @@ export class CustomerMerge {
     // Another node wrote either customer since it was read (its events keep coming): merged
     // again on the fresh state. A refused commit wrote the links and the forwarding (they
     // name the survivor either way), not the two snapshots.
-    for (let attempt = 1; ; attempt++) {
+    return this.againIfStale([into, from], () => this.attempt(into, from, audit));
+  }
+
+  /** `attempt` tried again (up to MAX_ATTEMPTS) on the fresh state of `ids` while another node's writes refuse its commit. */
+  private async againIfStale<T>(ids: readonly string[], attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
       try {
-        return await this.attempt(into, from, audit);
+        return await attempt();
       } catch (err) {
-        if (!(err instanceof StaleSnapshotError) || attempt >= MAX_ATTEMPTS) throw err;
-        for (const id of [into, from]) {
+        if (!(err instanceof StaleSnapshotError) || n >= MAX_ATTEMPTS) throw err;
+        for (const id of ids) {
           const live = this.o.actors.get(id);
           if (live !== undefined) this.o.actors.unload(live);
         }

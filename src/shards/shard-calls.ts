@@ -1,5 +1,5 @@
 import type { Catalog, ContactIdentifierKind, DecisionAction, Explanation, GatewayEvent, Preview } from '../../actors/index.js';
-import { contactIdentifierKinds } from '../../actors/index.js';
+import { identifierList } from '../../actors/index.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { KairosError } from '../errors.js';
 import type { CallView, CustomerHost, CustomerView } from '../runtime/customer-host.js';
@@ -114,7 +114,7 @@ export type ShardCall =
    * its shard), the outcome of the merge made here before, or `conflict`
    */
   | { op: 'mergeIn'; into: string; from: string; departing?: Departing | undefined; draft?: AuditDraft | undefined }
-  /** the node's manual clock moved (`POST /v1/clock`): the shard's set to it, its due reminders delivered, its runs looked at; answers how many reminders fired */
+  /** the node's manual clock moved (`POST /v1/clock`): the shard's set to it, a poll of its due reminders delivered, its runs looked at; answers how many reminders fired */
   | { op: 'clock'; now: number }
   /** an SMS receipt the node's SMPP bind took for one of the shard's offers: the contact learns delivered or failed */
   | { op: 'delivery'; instance: string; status: 'delivered' | 'failed' | 'suppressed'; reason?: string | undefined };
@@ -194,9 +194,7 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       if (view === undefined) return undefined;
       const erased = await p.host.erase(call.id, (e) => ({ ...call.draft, after: { ...(call.draft.after as object), identifiers: e.identifiers } }));
       if (erased === undefined) return undefined;
-      const links: Array<{ kind: ContactIdentifierKind; value: string }> = [];
-      for (const kind of contactIdentifierKinds) for (const value of view.identifiers[kind] ?? []) links.push({ kind, value });
-      return { identifiers: erased.identifiers, links };
+      return { identifiers: erased.identifiers, links: identifierList(view.identifiers) };
     }
     case 'explain':
       return p.host.explain(call.id, call.event);
@@ -265,8 +263,8 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
     case 'clock': {
       if (p.manual === undefined) throw new KairosError('invalid', 'the clock is not manual (KAIROS_CLOCK=manual)');
       p.manual.set(call.now);
-      let fired = 0;
-      for (let n = await p.host.pollReminders(); n > 0; n = await p.host.pollReminders()) fired += n;
+      // (one poll: the route asks again until no shard's reminder fires, as it polls a single node's)
+      const fired = await p.host.pollReminders();
       await p.runs.tick();
       return fired;
     }

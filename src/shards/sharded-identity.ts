@@ -1,17 +1,16 @@
 import type { ContactIdentifierKind } from '../../actors/index.js';
-import { contactIdentifierKinds } from '../../actors/index.js';
+import { identifierList } from '../../actors/index.js';
 import type { Logger } from '../logger.js';
 import type { Departing, MergeOutcome } from '../runtime/customer-merge.js';
 import { FORWARD_PREFIX } from '../runtime/customer-merge.js';
 import { isVisitorId } from '../runtime/identity.js';
-import type { Store } from '../store/store.js';
 import { auditDraft } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import { dismissIdentityConflictOperation, listIdentityConflictsOperation, mergeCustomersOperation } from '../admin/identity-routes.js';
 import type { IdentityConflictRecord, IdentityConflicts } from '../runtime/identity-conflicts.js';
 import { route } from '../schema/http/bind-route.js';
-import type { AuditDraft } from '../store/store.js';
+import type { AuditDraft, Store } from '../store/store.js';
 import type { Route } from '../transport/http.js';
 import { dismissHere } from './shard-calls.js';
 import type { Shards } from './shards.js';
@@ -55,6 +54,10 @@ export interface ShardedIdentityParts {
   intoNodeTrail: (shard: number) => Promise<void>;
 }
 
+/** How many conflicts across shards may be being recorded at once; past it, one is not recorded (counted as withheld all the same). */
+const RECORDING = 64;
+let recording = 0;
+
 /**
  * Records the conflicts an event's withheld identifiers make (after its decision named the
  * claimant): each identifier's holder asked of its shard, the conflict kept in the node's
@@ -62,10 +65,6 @@ export interface ShardedIdentityParts {
  * identifier). A holder the shard no longer knows (erased meanwhile) makes none. At most
  * RECORDING at once: the busiest customers' repeats do not pile questions onto the shards.
  */
-/** How many conflicts across shards may be being recorded at once; past it, one is not recorded (counted as withheld all the same). */
-const RECORDING = 64;
-let recording = 0;
-
 export async function recordWithheld(p: Pick<ShardedIdentityParts, 'shards' | 'conflicts'>, claimant: string, withheld: readonly Withheld[]): Promise<void> {
   if (recording >= RECORDING) return;
   recording++;
@@ -137,9 +136,6 @@ interface NodeForward {
   /** the audit entry's who and when (none for a merge at a login, as on a single node) */
   draft?: AuditDraft;
 }
-
-const identifiersOf = (identifiers: Partial<Record<ContactIdentifierKind, readonly string[]>>): Array<{ kind: ContactIdentifierKind; value: string }> =>
-  contactIdentifierKinds.flatMap((kind) => (identifiers[kind] ?? []).map((value) => ({ kind, value })));
 
 /** How often a step a shard (or the directory) could not take is tried again, a second apart, before the merge answers 503 (it goes on when asked again, or at the next start). */
 const ATTEMPTS = 30;
@@ -241,7 +237,7 @@ export class ShardedMerge {
     const b = this.p.shards.shardOf(from);
     // (its identifiers as its shard holds them now; none once erased there)
     const loser = await this.p.shards.call(b, { op: 'view', id: from }).catch(() => undefined);
-    const release = this.p.shards.hold(from, loser === undefined ? [] : identifiersOf(loser.identifiers));
+    const release = this.p.shards.hold(from, loser === undefined ? [] : identifierList(loser.identifiers));
     try {
       if (!(await this.p.shards.answered(b))) throw unfinished(new KairosError('overloaded', `shard ${b} did not answer its earlier requests`));
       return await this.finish(from, record);
@@ -299,7 +295,7 @@ export class ShardedMerge {
     // Steps 4 and 5: the survivor holds the loser now; taken until they are done.
     const taken = departing;
     await this.untilTaken(async () => {
-      await shards.forward(from, into, taken === undefined ? [] : identifiersOf(taken.state.context.identifiers));
+      await shards.forward(from, into, taken === undefined ? [] : identifierList(taken.state.context.identifiers));
       for (const id of taken?.forwarded ?? []) {
         await shards.forward(id, into);
         await store.putMeta(FORWARD_PREFIX + id, { to: into, at: record.at, done: true, erased: true } satisfies NodeForward);

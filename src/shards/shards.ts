@@ -470,14 +470,19 @@ export class Shards {
     };
   }
 
-  /** The held list a request waits in (a merge moving the customer it names), if any. */
+  /**
+   * The held list a request waits in, if any: a merge moving the customer it names (by id, or
+   * by one of `ref`'s identifiers), or the survivor that id forwards to.
+   */
   private heldFor(customer: string | undefined, ref?: GatewayEvent['customer']): Array<() => void> | undefined {
     const holds = this.holds;
     if (holds === undefined) return undefined;
-    const byId = customer === undefined ? undefined : holds.get(`id:${customer}`);
-    if (byId !== undefined || ref === undefined) return byId;
-    for (const kind of contactIdentifierKinds) {
-      const value = ref[kind];
+    if (customer !== undefined) {
+      const byId = holds.get(`id:${customer}`) ?? holds.get(`id:${this.forwardOf(customer)}`);
+      if (byId !== undefined) return byId;
+    }
+    for (const kind of ref === undefined ? [] : contactIdentifierKinds) {
+      const value = ref?.[kind];
       const held = value === undefined ? undefined : holds.get(`${kind}:${value}`);
       if (held !== undefined) return held;
     }
@@ -487,14 +492,12 @@ export class Shards {
   /** Decides on a gateway event in the shard of its customer (`route`). */
   submitEvent(event: GatewayEvent): Promise<HostReply> {
     if (this.closing) return Promise.resolve(shuttingDown(event.id));
-    const named = event;
+    const held = this.heldFor(event.customer.id, event.customer);
+    if (held !== undefined) return new Promise((resolve) => held.push(() => resolve(this.submitEvent(event))));
     if (event.customer.id !== undefined && this.forwards.size > 0) {
       const to = this.forwardOf(event.customer.id);
       if (to !== event.customer.id) event = { ...event, customer: { ...event.customer, id: to } };
     }
-    // (held by the id it names, or the survivor that id forwards to: a merge moving either)
-    const held = this.heldFor(named.customer.id, named.customer) ?? (event === named ? undefined : this.heldFor(event.customer.id));
-    if (held !== undefined) return new Promise((resolve) => held.push(() => resolve(this.submitEvent(named))));
     const routed = this.route(event);
     if (routed === undefined) return Promise.resolve({ kind: 'error', re: event.id, code: 'invalid', message: 'field "customer": names no one (id, card, phone, email or cookie)' });
     const reply = this.send(routed.shard, [++this.seq, 'event', routed.event], routed.claims);
@@ -519,7 +522,8 @@ export class Shards {
    * to this customer: a conflict, as a single node withholds an identifier another customer
    * holds), but for a visitor's cookie named with a person (a login): as on a single node the
    * device is the person's now, so the cookie is claimed again for the person's shard and
-   * stays in the event (the visitor, on the other shard, is not merged into the person).
+   * stays in the event (the visitor, on the other shard, is named in `login`: the node merges
+   * it into the person by the bank's policy, sharded-identity.ts `mergeAtLogin`).
    */
   private route(event: GatewayEvent): { shard: number; event: GatewayEvent; claims: ClaimWrite[] | undefined; withheld?: Withheld[]; login?: Withheld } | undefined {
     const ref = event.customer;
@@ -571,9 +575,9 @@ export class Shards {
     const customer = customerOfInstance(instance);
     if (customer === undefined) return { kind: 'error', code: 'invalid', message: `"${instance}" is not an offer-instance id` };
     // (a merge moving the customer: after it, to the survivor's shard)
-    const owner = this.forwardOf(customer);
-    const held = this.heldFor(customer) ?? (owner === customer ? undefined : this.heldFor(owner));
+    const held = this.heldFor(customer);
     if (held !== undefined) return new Promise((resolve) => held.push(() => resolve(this.submitDelivery(instance, status, reason))));
+    const owner = this.forwardOf(customer);
     // (a shard being started again: asked again, a second apart, for a minute at most)
     for (let attempt = 1; ; attempt++) {
       try {
@@ -592,11 +596,10 @@ export class Shards {
     if (this.closing) return Promise.resolve(shuttingDown(response.id));
     const customer = customerOfInstance(response.instance);
     if (customer === undefined) return Promise.resolve({ kind: 'error', re: response.id, code: 'invalid', message: `field "instance": "${response.instance}" is not an offer-instance id` });
-    const owner = this.forwardOf(customer);
-    const held = this.heldFor(customer) ?? (owner === customer ? undefined : this.heldFor(owner));
+    const held = this.heldFor(customer);
     if (held !== undefined) return new Promise((resolve) => held.push(() => resolve(this.submitResponse(response))));
     // (a merged customer's offer: its survivor's shard holds it now, and forwards the instance's customer there)
-    return this.send(this.shardOf(owner), [++this.seq, 'response', response], undefined);
+    return this.send(this.shardOf(this.forwardOf(customer)), [++this.seq, 'response', response], undefined);
   }
 
   /** A new catalog for every shard (its next batch decides with it). */
