@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../free-port.js';
@@ -20,24 +20,6 @@ export const runRedisTests = haveRedis || process.env.CI === 'true';
 
 export function requireRedis(): void {
   if (!haveRedis) throw new Error(`redis-server is not installed at ${redisServerBin}: npm test installs Debian's "redis-server" package (or set KAIROS_REDIS_SERVER_BIN)`);
-}
-
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      const sock = createConnection({ host: '127.0.0.1', port }, () => {
-        sock.end();
-        resolve();
-      });
-      sock.once('error', () => {
-        sock.destroy();
-        if (Date.now() > end) reject(new Error(`redis-server on ${port} did not start`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
 }
 
 export interface RedisServer {
@@ -59,29 +41,83 @@ function serverEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Whether a loopback TCP port can be listened on right now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free port for a redis-server; for a cluster node (`bus`), one whose cluster bus port
+ * (10,000 higher: at most 65,535) is free too, or the node cannot start.
+ */
+async function redisPort(bus: boolean): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    if (!bus || (port + 10_000 <= 65_535 && (await portFree(port + 10_000)))) return port;
+    if (attempt >= 200) throw new Error('no free port with a free cluster bus port 10,000 above it');
+  }
+}
+
+/** Times a redis-server that ended as it started (another process took its port meanwhile) is started again on another port. */
+const SPAWN_ATTEMPTS = 5;
+
 async function spawnRedis(dir: string, extra: readonly string[], fixedPort?: number, fsync: 'everysec' | 'always' = 'everysec'): Promise<RedisServer> {
-  const port = fixedPort ?? (await freePort());
-  const proc = spawn(redisServerBin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', fsync, ...extra], { stdio: 'ignore', env: serverEnv() });
+  for (let attempt = 1; ; attempt++) {
+    const started = await spawnRedisOnce(dir, extra, fixedPort ?? (await redisPort(extra.includes('--cluster-enabled'))), fsync);
+    if ('server' in started) return started.server;
+    if (fixedPort !== undefined || attempt >= SPAWN_ATTEMPTS || !started.exited) throw new Error(started.reason);
+  }
+}
+
+async function spawnRedisOnce(dir: string, extra: readonly string[], port: number, fsync: 'everysec' | 'always'): Promise<{ server: RedisServer } | { reason: string; exited: boolean }> {
+  const proc = spawn(redisServerBin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', fsync, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: serverEnv() });
+  // its last words, for the error when it does not start (Redis logs to standard output)
+  let log = '';
+  const keep = (b: Buffer): void => {
+    log = (log + b.toString()).slice(-2000);
+  };
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const kill = async (): Promise<void> => {
     if (proc.exitCode === null) proc.kill('SIGKILL');
     await exited;
   };
-  try {
-    await waitForPort(port, 10_000);
-  } catch (err) {
+  // Ready when it says so (not when the port answers: another process may hold it, this one then exits).
+  let timer: NodeJS.Timeout | undefined;
+  const up = await Promise.race([
+    new Promise<'up'>((resolve) => {
+      const ready = (): void => {
+        if (log.includes('Ready to accept connections')) resolve('up');
+      };
+      proc.stdout.on('data', ready);
+    }),
+    exited.then(() => 'exited' as const),
+    new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 10_000))),
+  ]);
+  clearTimeout(timer);
+  if (up !== 'up') {
     // Not left running behind a failed test (it may be up but not answering yet).
     await kill();
-    throw err;
+    return { reason: `redis-server on ${port} did not start (${up === 'exited' ? `it exited, code ${String(proc.exitCode)}` : 'not ready in 10 s'}): ${log.trim().split('\n').slice(-3).join(' | ')}`, exited: up === 'exited' };
   }
+  // (read and dropped from here on: a full pipe would stall it)
+  proc.stdout.removeAllListeners('data').resume();
+  proc.stderr.off('data', keep).resume();
   return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    process: proc,
-    kill,
-    stop: async () => {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      await exited;
+    server: {
+      port,
+      url: `redis://127.0.0.1:${port}`,
+      process: proc,
+      kill,
+      stop: async () => {
+        if (proc.exitCode === null) proc.kill('SIGTERM');
+        await exited;
+      },
     },
   };
 }
