@@ -211,6 +211,28 @@ describe('lmdb prefetch', () => {
         await store.close();
       }
     });
+
+    it(`brings a run's page in at once, the activations then not waiting (prefetch ${prefetch})`, async () => {
+      const store = new LmdbStore(dir, { prefetch });
+      try {
+        await store.importCustomers(['p-1', 'p-2'].map((id) => ({ id, record: { stage: 'client' as const, profile: { age: 61 }, identifiers: {}, importedAt: 0 } })));
+        const order: string[] = [];
+        const immediate = new Promise<void>((resolve) =>
+          setImmediate(() => {
+            order.push('other work');
+            resolve();
+          }),
+        );
+        await Promise.all([immediate, store.prefetchCustomers(['p-1', 'p-2', 'p-3']).then(() => order.push('page prefetched'))]);
+        expect(order).toEqual(prefetch ? ['other work', 'page prefetched'] : ['page prefetched', 'other work']);
+        // each customer of the page is warm: its activation's own call does not wait
+        for (const id of ['p-1', 'p-2', 'p-3']) expect(await store.prefetchCustomer(id)).toBe(false);
+        expect((await store.getCustomer('p-2'))?.profile).toEqual({ age: 61 });
+        expect(await store.hasCustomer('p-3')).toBe(false);
+      } finally {
+        await store.close();
+      }
+    });
   }
 });
 

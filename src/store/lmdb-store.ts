@@ -398,6 +398,14 @@ export class LmdbStore implements Store {
     return true;
   }
 
+  async prefetchCustomers(ids: readonly string[]): Promise<void> {
+    if (!this.prefetch || ids.length === 0) return;
+    const keys = [...ids];
+    await Promise.all([this.snapshots.prefetch(keys), this.sealedCustomers.prefetch(keys), this.keySlots.prefetch(keys)]);
+    if (this.warmed.size + keys.length > 10_000) this.warmed.clear();
+    for (const id of keys) this.warmed.add(id);
+  }
+
   getSnapshot(id: string): Promise<StoredSnapshot | undefined> {
     try {
       return Promise.resolve(this.readSnapshot(id));

@@ -145,6 +145,8 @@ export interface Store {
    * activation read it. Resolves true when it waited for anything (false: nothing to do).
    */
   prefetchCustomer?(id: string): Promise<boolean>;
+  /** Optional: `prefetchCustomer` for many customers at once (an outbound run's page), in one read of each table. */
+  prefetchCustomers?(ids: readonly string[]): Promise<void>;
   lookupIdentity(kind: ContactIdentifierKind, value: string): Promise<string | undefined>;
   /**
    * Optional (memory, LMDB): a customer's queued outbox entries (dead letters too) and
