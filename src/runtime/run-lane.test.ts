@@ -23,7 +23,7 @@ const RUN = { id: 'r-1', campaign: 'no-such-campaign' };
 async function host(options: Partial<HostOptions>): Promise<{ host: CustomerHost; mono: { now: number } }> {
   const store = new MemoryStore();
   await store.importCustomers(
-    Array.from({ length: 12 }, (_, i) => ({
+    Array.from({ length: RUN_MAX_ACTIVE + 8 }, (_, i) => ({
       id: `c-${i + 1}`,
       record: { stage: 'client' as const, profile: { firstName: 'Ирина', age: 40 + i }, identifiers: { card: [`card-${i + 1}`] }, consents: granted, importedAt: T0 - 86_400_000 },
     })),
@@ -47,16 +47,19 @@ describe('customer host: a run in the background lane', () => {
     // replies at once (no commit to wait for): the order of the replies is the order of the decisions
     const { host: h } = await host({ durability: 'write-behind' });
     const order: string[] = [];
-    const runs = Array.from({ length: 8 }, (_, i) => h.submitRun(RUN, `c-${i + 1}`).then((r) => (order.push(`run c-${i + 1}`), r)));
+    // RUN_MAX_ACTIVE hand-overs being decided, four more waiting; events for others, and for a waiting one's customer
+    const n = RUN_MAX_ACTIVE + 4;
+    const runs = Array.from({ length: n }, (_, i) => h.submitRun(RUN, `c-${i + 1}`).then((r) => (order.push(`run c-${i + 1}`), r)));
     // the first few are being decided, the rest wait for their turn
-    expect(h.runsWaiting).toBe(8 - RUN_MAX_ACTIVE);
-    const events = ['c-12', 'c-8', 'c-11'].map((c) => h.submitEvent(visit(c)).then((r) => (order.push(`event ${c}`), r)));
+    expect(h.runsWaiting).toBe(4);
+    const eventCustomers = [`c-${n + 4}`, `c-${n}`, `c-${n + 3}`];
+    const events = eventCustomers.map((c) => h.submitEvent(visit(c)).then((r) => (order.push(`event ${c}`), r)));
     for (const r of await Promise.all(events)) expect(r.kind).toBe('decision');
     for (const r of await Promise.all(runs)) expect(runOutcome(r)).toBe('not_triggered');
     const waited = order.filter((x) => x.startsWith('run')).slice(RUN_MAX_ACTIVE);
-    // every event before every hand-over that waited (c-8's event before c-8's hand-over)
-    expect(order.slice(-waited.length).sort()).toEqual(['run c-5', 'run c-6', 'run c-7', 'run c-8']);
-    expect(order.filter((x) => x.startsWith('event')).sort()).toEqual(['event c-11', 'event c-12', 'event c-8']);
+    // every event before every hand-over that waited (c-n's event before c-n's hand-over)
+    expect(order.slice(-waited.length).sort()).toEqual([1, 2, 3, 4].map((k) => `run c-${RUN_MAX_ACTIVE + k}`).sort());
+    expect(order.filter((x) => x.startsWith('event')).sort()).toEqual(eventCustomers.map((c) => `event ${c}`).sort());
     await h.close(1000);
   });
 

@@ -28,7 +28,7 @@ export const RUN_SLICE_MS = 2;
 /** A run's hand-over waits at most this for gateways that stay busy. */
 export const RUN_MAX_WAIT_MS = 50;
 /** A run's hand-overs being decided at once, at most. */
-export const RUN_MAX_ACTIVE = 4;
+export const RUN_MAX_ACTIVE = 8;
 
 interface Waiter {
   since: number;
