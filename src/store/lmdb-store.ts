@@ -10,7 +10,7 @@ import { KairosError } from '../errors.js';
 import type { AuditChange, CommitBatch, CustomerPage, CustomerQueues, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { decodeSnapshot, decodeSnapshotWithout, encodeSnapshot } from './snapshot-codec.js';
 import type { Delta } from './snapshot-delta.js';
-import { applyDelta, isEmptyDelta, snapshotDelta } from './snapshot-delta.js';
+import { applyDelta, DeltaScratch, isEmptyDelta, snapshotDelta } from './snapshot-delta.js';
 import type { LogKey, LogWrites } from './lmdb-change-log.js';
 import { LmdbChangeLog, RECORD, readLogIndex } from './lmdb-change-log.js';
 import type { SingleNodeCoordination } from './coordination.js';
@@ -198,8 +198,8 @@ export class LmdbStore implements Store {
   /** customers whose records could not be folded (`foldIn`), not tried again by this process */
   private readonly unfoldable = new Set<string>();
   private readonly warn: (message: string, err: unknown) => void;
-  /** the array each change record is diffed into, then encoded from (`snapshotDelta`'s `into`) */
-  private readonly deltaScratch: Delta = [];
+  /** where each change record is diffed before it is encoded (`snapshotDelta`'s `scratch`: reused, not regrown) */
+  private readonly deltaScratch = new DeltaScratch();
   private readonly recordsPerSnapshot: number;
   private readonly logRecordsBehind: number;
   private readonly syncEachCommit: boolean;

@@ -51,16 +51,38 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * The operations that turn `before` into `after`, flat; `isEmptyDelta` when they are the same.
- * With `into`, written over that array (emptied first) and returned: a caller that encodes the
- * delta at once reuses one array instead of growing a new one each time.
+ * Where a delta is written before it is handed out: a growing array reused from one delta to
+ * the next (its items cleared once copied out, so it holds nothing of a snapshot), written by
+ * position. An array emptied (`length = 0`) and pushed to again would give up its storage and
+ * grow it again, step by step, at every delta: some garbage an event.
  */
-export function snapshotDelta(before: unknown, after: unknown, into?: Delta): Delta {
-  const out: Delta = into ?? [];
-  out.length = 0;
-  out.push(FORMAT);
-  diffInto(out, [], before, after, DEPTH);
-  return out;
+export class DeltaScratch {
+  items: unknown[] = [];
+  n = 0;
+
+  push(value: unknown): void {
+    this.items[this.n++] = value;
+  }
+
+  /** The written items as an array of their own; the scratch is emptied. */
+  take(): Delta {
+    const out = this.items.slice(0, this.n);
+    this.items.fill(undefined, 0, this.n);
+    this.n = 0;
+    return out;
+  }
+}
+
+/**
+ * The operations that turn `before` into `after`, flat; `isEmptyDelta` when they are the same.
+ * With `scratch`, written there first and then copied into an array of their exact length (a
+ * commit that diffs many customers reuses one scratch).
+ */
+export function snapshotDelta(before: unknown, after: unknown, scratch: DeltaScratch = new DeltaScratch()): Delta {
+  scratch.n = 0;
+  scratch.push(FORMAT);
+  diffInto(scratch, [], before, after, DEPTH);
+  return scratch.take();
 }
 
 /** Whether a delta changes nothing. */
@@ -69,14 +91,15 @@ export function isEmptyDelta(delta: Delta): boolean {
 }
 
 /** Appends an operation's code and path. */
-function opHead(out: Delta, code: number, path: readonly string[], last?: string): void {
-  out.push(code, path.length + (last === undefined ? 0 : 1));
+function opHead(out: DeltaScratch, code: number, path: readonly string[], last?: string): void {
+  out.push(code);
+  out.push(path.length + (last === undefined ? 0 : 1));
   for (const k of path) out.push(k);
   if (last !== undefined) out.push(last);
 }
 
 /** `path` is the parent's path (a stack: pushed and popped, never copied). */
-function diffInto(out: Delta, path: string[], a: unknown, b: unknown, depth: number): void {
+function diffInto(out: DeltaScratch, path: string[], a: unknown, b: unknown, depth: number): void {
   if (a === b) return;
   if (depth > 0 && isPlainObject(a) && isPlainObject(b) && !Object.hasOwn(b, '__proto__')) {
     for (const k in b) {
@@ -103,7 +126,7 @@ function diffInto(out: Delta, path: string[], a: unknown, b: unknown, depth: num
  * Appends `b` as `a` with its first items dropped, a few replaced and the rest appended; false
  * (nothing appended) when that is no shorter than `b` itself (then it is set whole).
  */
-function arrayEditInto(out: Delta, path: readonly string[], a: readonly unknown[], b: readonly unknown[]): boolean {
+function arrayEditInto(out: DeltaScratch, path: readonly string[], a: readonly unknown[], b: readonly unknown[]): boolean {
   // items written by the edit must stay under half of b's, or setting b is as good
   const budget = b.length >> 1;
   let bestDrop = -1;
@@ -122,16 +145,18 @@ function arrayEditInto(out: Delta, path: readonly string[], a: readonly unknown[
   if (bestDrop < 0) return false;
   const overlap = Math.min(a.length - bestDrop, b.length);
   opHead(out, EDIT, path);
-  out.push(bestDrop, overlap);
-  const at = out.length;
+  out.push(bestDrop);
+  out.push(overlap);
+  const at = out.n;
   out.push(0);
   let patches = 0;
   for (let i = 0; i < overlap; i++) {
     if (a[bestDrop + i] === b[i]) continue;
-    out.push(i, b[i]);
+    out.push(i);
+    out.push(b[i]);
     patches++;
   }
-  out[at] = patches;
+  out.items[at] = patches;
   out.push(b.length - overlap);
   for (let i = overlap; i < b.length; i++) out.push(b[i]);
   return true;
