@@ -218,7 +218,7 @@ export class CustomerHost {
    * Hands a customer an outbound run (actors/outbound-run.ts): the run's campaign decided for
    * it under every rule, once a run (handed again, it answers as it did). `unknown_customer`
    * when the store holds no such customer. In the background (`run-lane.ts`): it waits while
-   * gateway requests are in hand, while 4 of the run's hand-overs are being decided, and past
+   * gateway requests are in hand, while RUN_MAX_ACTIVE (8) of the run's hand-overs are being decided, and past
    * its slice of a turn of the event loop, and is admitted (its clock read) only then.
    */
   submitRun(run: RunCall, customer: string): Promise<HostReply> {

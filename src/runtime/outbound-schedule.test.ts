@@ -5,6 +5,7 @@ import { at, testCatalogDef } from '../../actors/test-support/fixtures.js';
 import { ManualClock } from '../clock.js';
 import { createLogger } from '../logger.js';
 import { MemoryStore } from '../store/memory-store.js';
+import type { Store } from '../store/store.js';
 import { bareHost } from '../test-support/bare-host.js';
 import type { CustomerHost } from './customer-host.js';
 import { OutboundRuns } from './outbound-runs.js';
@@ -113,6 +114,30 @@ describe('scheduled runs', () => {
     await s.runs.tick();
     await s.runs.idle();
     expect((await s.runs.list()).map((r) => r.id)).toEqual(['deposit-run~20260302T0700', 'deposit-run~20260303T0700']);
+  });
+});
+
+describe('a run\'s pages', () => {
+  it('are prefetched from the store a page at a time before their customers are handed over', async () => {
+    const s = setup(() => undefined);
+    cleanup = () => s.host.close(0);
+    await seniors(s.store, 7);
+    // (past the night's quiet hours: the SMS go out at once)
+    s.clock.set(at('2026-03-02T10:00:00+03:00'));
+    // what the store is asked to bring in, and what was already decided when it was asked
+    const asked: Array<{ ids: string[]; sentBefore: number }> = [];
+    (s.store as Store).prefetchCustomers = async (ids: readonly string[]): Promise<void> => {
+      asked.push({ ids: [...ids], sentBefore: (await smsOf(s.store)).length });
+    };
+    await s.runs.start('deposit-run');
+    await s.runs.idle();
+    // pages of 3: each prefetched whole, before any of its customers was decided
+    expect(asked).toEqual([
+      { ids: ['c-01', 'c-02', 'c-03'], sentBefore: 0 },
+      { ids: ['c-04', 'c-05', 'c-06'], sentBefore: 3 },
+      { ids: ['c-07'], sentBefore: 6 },
+    ]);
+    expect(await smsOf(s.store)).toHaveLength(7);
   });
 });
 

@@ -77,8 +77,9 @@ describe('customer host: a run in the background lane', () => {
         mono.now += 1;
       }
     };
-    const streams = [stream('c-11'), stream('c-12')];
-    const replies = await Promise.all(Array.from({ length: 8 }, (_, i) => h.submitRun(RUN, `c-${i + 1}`)));
+    const streams = [stream(`c-${RUN_MAX_ACTIVE + 7}`), stream(`c-${RUN_MAX_ACTIVE + 8}`)];
+    // more hand-overs than go at once: the waiting ones go at the bound
+    const replies = await Promise.all(Array.from({ length: RUN_MAX_ACTIVE + 4 }, (_, i) => h.submitRun(RUN, `c-${i + 1}`)));
     stop = true;
     await Promise.all(streams);
     for (const r of replies) expect(runOutcome(r)).toBe('not_triggered');

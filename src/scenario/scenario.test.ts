@@ -20,7 +20,7 @@ describe('QA scenarios', () => {
     expect(lines.filter((l) => l.includes('FAIL')), lines.join('\n')).toEqual([]);
     expect(ok).toBe(true);
     expect(lines.at(-1)).toBe(`scenarios: ${files.length} passed, 0 failed`);
-  }, 180_000); // a server per file: seconds each (the pension run's ~20: the segment sweep first), more on a loaded machine
+  }, 600_000); // a server per file: seconds each (the pension run's ~20: the segment sweep first), more on a loaded machine (a scenario waits up to 180 s for the sweep)
 
   it('fails a step that does not hold, saying what was expected and what came', async () => {
     const t = tempDir();

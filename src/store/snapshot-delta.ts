@@ -80,9 +80,14 @@ export class DeltaScratch {
  */
 export function snapshotDelta(before: unknown, after: unknown, scratch: DeltaScratch = new DeltaScratch()): Delta {
   scratch.n = 0;
-  scratch.push(FORMAT);
-  diffInto(scratch, [], before, after, DEPTH);
-  return scratch.take();
+  try {
+    scratch.push(FORMAT);
+    diffInto(scratch, [], before, after, DEPTH);
+    return scratch.take();
+  } finally {
+    // (a diff that threw leaves nothing of its snapshot behind either)
+    if (scratch.n > 0) scratch.take();
+  }
 }
 
 /** Whether a delta changes nothing. */

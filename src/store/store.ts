@@ -145,7 +145,7 @@ export interface Store {
    * activation read it. Resolves true when it waited for anything (false: nothing to do).
    */
   prefetchCustomer?(id: string): Promise<boolean>;
-  /** Optional: `prefetchCustomer` for many customers at once (an outbound run's page), in one read of each table. */
+  /** Optional: `prefetchCustomer` for many customers at once (an outbound run's page), a few dozen a read of each table. */
   prefetchCustomers?(ids: readonly string[]): Promise<void>;
   lookupIdentity(kind: ContactIdentifierKind, value: string): Promise<string | undefined>;
   /**

@@ -62,18 +62,18 @@ async function redisPort(bus: boolean): Promise<number> {
   }
 }
 
-/** Times a redis-server that ended as it started (another process took its port meanwhile) is started again on another port. */
+/** Times a redis-server that could not listen on its port (another process took it meanwhile) is started again on another port. */
 const SPAWN_ATTEMPTS = 5;
 
 async function spawnRedis(dir: string, extra: readonly string[], fixedPort?: number, fsync: 'everysec' | 'always' = 'everysec'): Promise<RedisServer> {
   for (let attempt = 1; ; attempt++) {
     const started = await spawnRedisOnce(dir, extra, fixedPort ?? (await redisPort(extra.includes('--cluster-enabled'))), fsync);
     if ('server' in started) return started.server;
-    if (fixedPort !== undefined || attempt >= SPAWN_ATTEMPTS || !started.exited) throw new Error(started.reason);
+    if (fixedPort !== undefined || attempt >= SPAWN_ATTEMPTS || !started.portTaken) throw new Error(started.reason);
   }
 }
 
-async function spawnRedisOnce(dir: string, extra: readonly string[], port: number, fsync: 'everysec' | 'always'): Promise<{ server: RedisServer } | { reason: string; exited: boolean }> {
+async function spawnRedisOnce(dir: string, extra: readonly string[], port: number, fsync: 'everysec' | 'always'): Promise<{ server: RedisServer } | { reason: string; portTaken: boolean }> {
   const proc = spawn(redisServerBin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', fsync, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: serverEnv() });
   // its last words, for the error when it does not start (Redis logs to standard output)
   let log = '';
@@ -82,28 +82,39 @@ async function spawnRedisOnce(dir: string, extra: readonly string[], port: numbe
   };
   proc.stdout.on('data', keep);
   proc.stderr.on('data', keep);
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  // ended, its output read to the end ('close', not 'exit': the reason is in the last lines)
+  const ended = new Promise<void>((resolve) => proc.once('close', () => resolve()));
   const kill = async (): Promise<void> => {
-    if (proc.exitCode === null) proc.kill('SIGKILL');
-    await exited;
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    await ended;
   };
   // Ready when it says so (not when the port answers: another process may hold it, this one then exits).
   let timer: NodeJS.Timeout | undefined;
+  let spawnError: Error | undefined;
   const up = await Promise.race([
     new Promise<'up'>((resolve) => {
-      const ready = (): void => {
-        if (log.includes('Ready to accept connections')) resolve('up');
-      };
-      proc.stdout.on('data', ready);
+      let tail = '';
+      proc.stdout.on('data', (b: Buffer) => {
+        tail = (tail + b.toString()).slice(-200);
+        if (tail.includes('Ready to accept connections')) resolve('up');
+      });
     }),
-    exited.then(() => 'exited' as const),
+    ended.then(() => 'exited' as const),
+    new Promise<'error'>((resolve) =>
+      proc.once('error', (err) => {
+        spawnError = err;
+        resolve('error');
+      }),
+    ),
     new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 10_000))),
   ]);
   clearTimeout(timer);
   if (up !== 'up') {
     // Not left running behind a failed test (it may be up but not answering yet).
-    await kill();
-    return { reason: `redis-server on ${port} did not start (${up === 'exited' ? `it exited, code ${String(proc.exitCode)}` : 'not ready in 10 s'}): ${log.trim().split('\n').slice(-3).join(' | ')}`, exited: up === 'exited' };
+    if (up !== 'error') await kill();
+    const how = up === 'error' ? `it could not be run: ${spawnError?.message}` : up === 'exited' ? `it exited, ${proc.exitCode !== null ? `code ${proc.exitCode}` : `signal ${String(proc.signalCode)}`}` : 'not ready in 10 s';
+    const last = log.trim().split('\n').slice(-3).join(' | ');
+    return { reason: `redis-server on ${port} did not start (${how}): ${last}`, portTaken: up === 'exited' && /Address already in use|Failed listening/.test(log) };
   }
   // (read and dropped from here on: a full pipe would stall it)
   proc.stdout.removeAllListeners('data').resume();
@@ -115,8 +126,8 @@ async function spawnRedisOnce(dir: string, extra: readonly string[], port: numbe
       process: proc,
       kill,
       stop: async () => {
-        if (proc.exitCode === null) proc.kill('SIGTERM');
-        await exited;
+        if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+        await ended;
       },
     },
   };
