@@ -2,6 +2,7 @@ import type { Catalog, GatewayEvent } from '../actors/index.js';
 import { ManualClock } from '../src/clock.js';
 import { bareHost } from '../src/test-support/bare-host.js';
 import { MemoryStore } from '../src/store/memory-store.js';
+import type { PersistedCustomer } from '../src/runtime/live-customer.js';
 import type { Store, StoredSnapshot } from '../src/store/store.js';
 
 /**
@@ -62,6 +63,12 @@ export async function snapshotTemplates(catalog: Catalog, o: { count?: number; a
   return out;
 }
 
+/** A template's snapshot as customer `id`'s: its state names its own id (its offers' instances, its reminders), not the template's. */
+function withId(template: StoredSnapshot, id: string): StoredSnapshot {
+  const p = template.snapshot as PersistedCustomer;
+  return { ...template, snapshot: { ...p, context: { ...p.context, id } } };
+}
+
 /**
  * Customers `seededId(0 … customers-1)` written into `store`, the j-th with template
  * `j % templates.length`'s snapshot, 10,000 a commit; `each` is called with every batch's
@@ -72,7 +79,7 @@ export async function seedSnapshots(store: Store, templates: readonly StoredSnap
   const BATCH = 10_000;
   for (let at = 0; at < customers; at += BATCH) {
     const n = Math.min(BATCH, customers - at);
-    await store.commit({ snapshots: Array.from({ length: n }, (_, j) => ({ id: seededId(at + j), value: templates[(at + j) % templates.length]! })), identities: [], outbox: [] });
+    await store.commit({ snapshots: Array.from({ length: n }, (_, j) => ({ id: seededId(at + j), value: withId(templates[(at + j) % templates.length]!, seededId(at + j)) })), identities: [], outbox: [] });
     if (each !== undefined) await each(at, n);
   }
   return (performance.now() - started) / 1000;
