@@ -619,7 +619,7 @@ export class OutboundRuns {
       }
       // still this node's slice before the hand-over (a backoff may have outlasted the lease)
       if (!(await this.o.store.coordination.claimLease(leaseKey(id, k), this.owner, this.o.leaseMs ?? 60_000))) return false;
-      // the page's records brought into memory in one read of each table, not one a customer
+      // the page's records brought into memory a few dozen customers a read of each table, not one a customer
       await this.o.store.prefetchCustomers?.(page.ids);
       const outcome = await this.handOver(runCallOf(run), page.ids);
       if (outcome.status === 'overloaded') {

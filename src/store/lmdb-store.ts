@@ -393,18 +393,16 @@ export class LmdbStore implements Store {
    */
   async prefetchCustomer(id: string): Promise<boolean> {
     if (!this.prefetch || this.warmed.delete(id)) return false;
-    await Promise.all([this.snapshots.prefetch([id]), this.sealedCustomers.prefetch([id]), this.keySlots.prefetch([id])]);
-    // An activation usually follows; if the actor was activated by another event first, the
-    // entry stays behind: the set is cleared past a bound.
-    if (this.warmed.size >= 10_000) this.warmed.clear();
-    this.warmed.add(id);
+    await this.prefetchCustomers([id]);
     return true;
   }
 
   async prefetchCustomers(ids: readonly string[]): Promise<void> {
     if (!this.prefetch) return;
     // PREFETCH_CHUNK customers at a time: a page's faults never hold libuv's threads for long,
-    // and the gateways' events' own prefetches get a thread between two chunks
+    // and the gateways' events' own prefetches get a thread between two chunks. An activation
+    // usually follows each; if the actor was activated by another event first, its entry in
+    // `warmed` stays behind: the set is cleared past a bound.
     for (let at = 0; at < ids.length; at += PREFETCH_CHUNK) {
       const keys = ids.slice(at, at + PREFETCH_CHUNK);
       await Promise.all([this.snapshots.prefetch(keys), this.sealedCustomers.prefetch(keys), this.keySlots.prefetch(keys)]);
