@@ -58,6 +58,21 @@ describe('draft segment counts', () => {
     expect(await c.settled(clients.job)).toMatchObject({ state: 'done', scanned: 50, matched: 21 });
   });
 
+  it('reads a customer known only by master data as an activation would: typed attributes, the age from the birth date', async () => {
+    const store = new MemoryStore();
+    // Imported aged 59: two of them turned 60 since (T0 is 2031-05-20), one has not yet.
+    const imported = (id: string, birthDate: string, tier: string, sms: boolean): { id: string; record: CustomerRecord } => ({
+      id,
+      record: { ...record(59), birthDate, attributes: { tier, income: tier === 'gold' ? 200_000 : 50_000 }, consents: { sms: { granted: sms, at: T0, source: 'import' } } },
+    });
+    await store.importCustomers([imported('a-1', '1971-01-10', 'gold', true), imported('a-2', '1971-05-20', 'gold', false), imported('a-3', '1971-05-21', 'silver', true)]);
+    const c = counts(store);
+    const count = async (rule: unknown): Promise<number | undefined> => (await c.settled(c.start(rule).job))?.matched;
+    expect(await count({ attr: 'profile.attributes.tier', op: 'eq', value: 'gold' })).toBe(2);
+    expect(await count({ attr: 'profile.attributes.income', op: 'gt', value: 100_000 })).toBe(2);
+    expect(await count({ attr: 'profile.age', op: 'gte', value: 60 })).toBe(2);
+  });
+
   it('is cancellable, bounded in how many run at once, and refuses a wrong rule naming the field', async () => {
     const store = await base();
     const c = counts(store, 1, 1);

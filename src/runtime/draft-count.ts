@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import type { Catalog, CustomerContext, Predicate } from '../../actors/index.js';
+import type { Catalog, CustomerContext, CustomerInput, Predicate } from '../../actors/index.js';
 import { compileCondition, customerTimeZone, initialCustomerContext, isInvalidDefinition, localTime, makeScope } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { CustomerRecord, Store, StoredSnapshot } from '../store/store.js';
+import { importedProfile } from '../import/imported-profile.js';
 import type { PersistedCustomer } from './live-customer.js';
 import { migrateSnapshot } from './snapshot-migrations.js';
 import type { ScanPlan } from './draft-count-workers.js';
@@ -126,7 +127,10 @@ export function compileDraftRule(rule: unknown, catalog: Catalog): Predicate {
 export function storedContext(id: string, snapshot: StoredSnapshot | undefined, record: CustomerRecord | undefined): CustomerContext | undefined {
   if (snapshot !== undefined) return (migrateSnapshot(snapshot) as PersistedCustomer).context;
   if (record === undefined) return undefined;
-  return initialCustomerContext({ id, stage: record.stage, profile: record.profile, identifiers: record.identifiers, at: record.importedAt, reason: 'import' });
+  // as `Activation` builds it: the birth date and the typed attributes in the profile, the consents
+  const input: CustomerInput = { id, stage: record.stage, profile: importedProfile(record), identifiers: record.identifiers, at: record.importedAt, reason: 'import' };
+  if (record.consents !== undefined) input.consents = record.consents;
+  return initialCustomerContext(input);
 }
 
 /**
