@@ -60,6 +60,21 @@ describe('the customer import routes', () => {
     expect((await api('PUT', '/v1/customers/bank-12', { id: 'other' })).status).toBe(400);
   });
 
+  it('gives an identifier to one customer when several requests claim it at once', async () => {
+    const ids = Array.from({ length: 8 }, (_, i) => `race-${i}`);
+    const replies = await Promise.all([
+      ...ids.map((id) => api('PUT', `/v1/customers/${id}`, { first_name: 'Ян', phone: '+79161112233' })),
+      api('POST', '/v1/customers/import', JSON.stringify({ id: 'race-import', phone: '8 916 111-22-33' }), ndjson),
+    ]);
+    const created = replies.filter((r) => r.body?.outcome === 'created' || r.body?.created === 1);
+    expect(created).toHaveLength(1);
+    for (const r of replies.slice(0, ids.length)) if (r.body?.outcome !== 'created') expect([r.status, r.body.detail]).toEqual([400, 'field "body.phone": identifier_taken']);
+    const holders: string[] = [];
+    for (const id of [...ids, 'race-import']) if ((await api('GET', `/v1/customers/${id}`)).body?.identifiers?.phone?.includes('+79161112233') === true) holders.push(id);
+    expect(holders).toHaveLength(1);
+    expect((await api('GET', '/v1/customers?phone=%2B79161112233')).body.customers.map((c: { id: string }) => c.id)).toEqual(holders);
+  });
+
   it("feeds a live customer's imported change to its actor: a profile.updated campaign, then former client", async () => {
     const put = await api('PUT', '/v1/customers/bank-20', {
       first_name: 'Ольга',

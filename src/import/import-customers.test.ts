@@ -136,6 +136,24 @@ columns:
     expect(after!.consents).toEqual(before!.consents);
   });
 
+  it('runs on one store one at a time between checking and committing: a run waiting gets its turn between two batches of a long one', async () => {
+    const store = new MemoryStore();
+    const long = ['id,phone', ...Array.from({ length: 40 }, (_, i) => `l-${i},+7916${String(2_000_000 + i)}`)].join('\n');
+    const order: string[] = [];
+    const longRun = run(store, long).then(() => order.push('long'));
+    // a one-row run claiming the long file's last phone, started as the long one begins
+    const shortRun = run(store, 'id,phone\ns-1,+79162000039').then((r) => {
+      order.push('short');
+      return r;
+    });
+    const [, short] = await Promise.all([longRun, shortRun]);
+    // its turn came after the long run's first batch, not at its end: the phone is the short run's
+    expect(order).toEqual(['short', 'long']);
+    expect(short.result).toMatchObject({ created: 1, rejected: 0 });
+    expect(await store.lookupIdentity('phone', '+79162000039')).toBe('s-1');
+    expect(await store.getCustomer('l-39')).toBeUndefined();
+  });
+
   it('resumes after the last committed batch and imports no row twice', async () => {
     const store = new MemoryStore();
     const rows = Array.from({ length: 9 }, (_, i) => `c-${i + 1},${i === 4 ? 'bad-phone' : ''}`);

@@ -6,6 +6,7 @@ import type { ImportMapping } from './import-mapping.js';
 import type { CustomerRow, RowReject } from './customer-from-row.js';
 import { mergeRecord, sameRecord } from './customer-from-row.js';
 import { IndexKeyFilter } from './index-key-filter.js';
+import { importLockOf } from './import-lock.js';
 import type { PreparedRow, SealedRow } from './prepare-row.js';
 import { prepareRows, refuseDuplicate } from './prepare-row.js';
 import type { SourceRow } from './read-rows.js';
@@ -199,6 +200,12 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
     inBatch = 0;
     await previous?.done;
     if (done) await inFlight.done;
+    else if (lock.contended) {
+      // another run waits to check its rows: this batch committed (its identifiers in the store), then its turn
+      await inFlight.done;
+      lock.release();
+      await lock.acquire();
+    }
   };
 
   /** an identifier's owner: at once from the batches not yet committed or the index keys, else a promise of the store's answer */
@@ -211,12 +218,17 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
     return indexKey !== undefined && o.identityIndex !== undefined ? o.identityIndex.owner(kind, value, indexKey) : store.lookupIdentity(kind, value);
   };
 
+  // one run at a time checks rows against the store and commits them (import-lock.ts)
+  const lock = importLockOf(store);
+  await lock.acquire();
   try {
     await applyRows();
   } catch (err) {
     // the batch already handed to the store is written (or fails) before the error is told
     await inFlight?.done.catch(() => undefined);
     throw err;
+  } finally {
+    lock.release();
   }
   return { ...counts, skipped };
 

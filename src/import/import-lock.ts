@@ -1,0 +1,44 @@
+import type { Store } from '../store/store.js';
+
+/**
+ * One import run at a time between checking rows and committing them, per store: a row's
+ * identifiers are checked against the store and the run's own uncommitted rows, so two runs
+ * (two `PUT`s naming one phone, a `PATCH` during an import through the API) checking at once
+ * would each find the identifier free and both link it. A run holds its store's lock from its
+ * first row to its last commit, and between two batches gives it up to a run waiting for it
+ * (its batch in flight committed first), so a long import does not hold a `PUT` back for long.
+ */
+export class ImportLock {
+  private held = false;
+  private readonly waiting: Array<() => void> = [];
+
+  /** Resolves once the caller holds the lock. */
+  acquire(): Promise<void> {
+    if (!this.held) {
+      this.held = true;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Hands the lock to the first run waiting, else frees it. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next();
+    else this.held = false;
+  }
+
+  /** Whether a run is waiting for the lock. */
+  get contended(): boolean {
+    return this.waiting.length > 0;
+  }
+}
+
+const locks = new WeakMap<Store, ImportLock>();
+
+/** The import lock of `store` (one for every run on that store object in this process). */
+export function importLockOf(store: Store): ImportLock {
+  let lock = locks.get(store);
+  if (lock === undefined) locks.set(store, (lock = new ImportLock()));
+  return lock;
+}
