@@ -75,6 +75,31 @@ describe('the customer import routes', () => {
     expect((await api('GET', '/v1/customers?phone=%2B79161112233')).body.customers.map((c: { id: string }) => c.id)).toEqual(holders);
   });
 
+  it("answers a PATCH's consents against the customer's state: a withdrawal reaches one who granted consent by an event since", async () => {
+    expect((await api('PUT', '/v1/customers/wd-1', { first_name: 'Алла', phone: '+79167770021', consent_sms: false })).body.outcome).toBe('created');
+    await server.gw.request({ t: 'event', id: uid(), type: 'consent.granted', customer: { id: 'wd-1' }, channel: 'web', data: { channels: ['sms'] } });
+    expect((await api('GET', '/v1/customers/wd-1')).body.consents.sms.granted).toBe(true);
+    // the record still says no: the state is what is answered
+    const patch = await api('PATCH', '/v1/customers/wd-1?reason=phone%20call', { consent_sms: false });
+    expect(patch.body).toEqual({ id: 'wd-1', outcome: 'updated' });
+    expect((await api('GET', '/v1/customers/wd-1')).body.consents.sms.granted).toBe(false);
+    const trail = await api('GET', '/v1/audit?action=customer.patch&target=wd-1');
+    expect(trail.body.entries.at(-1)).toMatchObject({ before: { consents: { sms: true } }, after: { consents: { sms: false }, reason: 'phone call' } });
+    // asked again, nothing moves
+    expect((await api('PATCH', '/v1/customers/wd-1', { consent_sms: false })).body.outcome).toBe('unchanged');
+  });
+
+  it('gives a customer events made (a prospect) its first master data as an update its state sees', async () => {
+    await server.gw.request({ t: 'event', id: uid(), type: 'web.login', customer: { phone: '+79167770001' }, channel: 'web' });
+    await server.gw.request({ t: 'event', id: uid(), type: 'consent.granted', customer: { phone: '+79167770001' }, channel: 'web', data: { channels: ['sms'] } });
+    const id = (await api('GET', '/v1/customers?phone=%2B79167770001')).body.customers[0].id as string;
+    expect((await api('PATCH', `/v1/customers/${id}`, { city: 'Омск', consent_sms: false })).body).toEqual({ id, outcome: 'updated' });
+    const card = (await api('GET', `/v1/customers/${id}`)).body;
+    expect(card.profile.city).toBe('Омск');
+    expect(card.consents.sms.granted).toBe(false);
+    expect((await api('PATCH', `/v1/customers/${id}`, { city: 'Омск', consent_sms: false })).body.outcome).toBe('unchanged');
+  });
+
   it("feeds a live customer's imported change to its actor: a profile.updated campaign, then former client", async () => {
     const put = await api('PUT', '/v1/customers/bank-20', {
       first_name: 'Ольга',

@@ -20,6 +20,7 @@ import { PathId } from '../schema/http/common-schemas.js';
 import { operation } from '../schema/http/operation.js';
 import { ProblemSchema, problemBody } from '../schema/http/problem.js';
 import type { CustomerRecord, Store } from '../store/store.js';
+import type { CustomerView } from '../schema/http/customer-schemas.js';
 import type { HttpCall, Route } from '../transport/http.js';
 import { boundedLines } from './bounded-lines.js';
 
@@ -152,9 +153,12 @@ function apiRun(d: CustomerImportDeps) {
   } as const;
 }
 
-/** Tells live customers what changed in their master data, as events. */
-async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: string; before: CustomerRecord; after: CustomerRecord }>): Promise<void> {
-  for (const { id, before, after } of changes) {
+/**
+ * Tells live customers what changed in their master data, as events. `consents`: the moves to
+ * tell instead of those between the records (`PUT`/`PATCH` compare with the customer's state).
+ */
+async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: string; before: CustomerRecord; after: CustomerRecord; consents?: ConsentMoves }>): Promise<void> {
+  for (const { id, before, after, consents } of changes) {
     // Each change is told once: its ids are new each time (a revoke, a grant and a revoke again
     // within the same clock reading must not be taken for the first revoke repeated).
     const tag = createHash('sha256').update(stable(before)).update(stable(after)).update(randomBytes(8)).digest('base64url').slice(0, 16);
@@ -162,7 +166,7 @@ async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: stri
     // A consent the master data now answers otherwise: the customer's state (what the send check
     // reads) follows. A withdrawal first, before anything the change could trigger an offer on; a
     // grant last.
-    const { granted, revoked } = consentChanges(before, after);
+    const { granted, revoked } = consents ?? consentChanges(before, after);
     if (revoked.length > 0) events.push({ id: `import:${id}:${tag}:revoked`, type: 'consent.revoked', customer: { id }, data: { channels: revoked, source: 'import' } });
     if (stable(profileEventData(before)) !== stable(profileEventData(after))) events.push({ id: `import:${id}:${tag}`, type: 'profile.updated', customer: { id }, data: profileEventData(after) });
     if (after.stage === 'formerClient' && before.stage !== 'formerClient') events.push({ id: `import:${id}:${tag}:churned`, type: 'client.churned', customer: { id }, data: { source: 'import' } });
@@ -174,6 +178,28 @@ async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: stri
   }
 }
 
+type ConsentMoves = { granted: string[]; revoked: string[] };
+
+/**
+ * The consents a row names (`consent_<channel>`) that the customer's state answers otherwise
+ * than the stored record now does: an operator's withdrawal reaches a customer who granted
+ * consent through an event since the record said no. Channels the row does not name are left
+ * as the state has them. `before`: each moved channel's answer in the state (null: none).
+ */
+function consentMovesFromState(body: Record<string, unknown>, record: CustomerRecord, state: CustomerView | undefined): ConsentMoves & { before: Record<string, boolean | null>; after: Record<string, boolean> } {
+  const moves = { granted: [] as string[], revoked: [] as string[], before: {} as Record<string, boolean | null>, after: {} as Record<string, boolean> };
+  for (const key of Object.keys(body).sort()) {
+    const ch = /^consent_([a-z]+)$/.exec(key)?.[1];
+    const wanted = ch === undefined || !Object.hasOwn(record.consents ?? {}, ch) ? undefined : record.consents![ch];
+    const was = ch === undefined ? undefined : state?.consents[ch]?.granted;
+    if (ch === undefined || wanted === undefined || was === wanted.granted) continue;
+    (wanted.granted ? moves.granted : moves.revoked).push(ch);
+    moves.before[ch] = was ?? null;
+    moves.after[ch] = wanted.granted;
+  }
+  return moves;
+}
+
 /** The channels whose consent the master data answers otherwise after than before. */
 function consentChanges(before: CustomerRecord, after: CustomerRecord): { granted: string[]; revoked: string[] } {
   const granted: string[] = [];
@@ -183,20 +209,6 @@ function consentChanges(before: CustomerRecord, after: CustomerRecord): { grante
     (c.granted ? granted : revoked).push(ch);
   }
   return { granted, revoked };
-}
-
-/** The consents a change moved, before and after (channel → granted), for its audit entry; undefined when none moved. */
-function consentDiff(change: { before: CustomerRecord; after: CustomerRecord } | undefined): { before: Record<string, boolean | null>; after: Record<string, boolean> } | undefined {
-  if (change === undefined) return undefined;
-  const { granted, revoked } = consentChanges(change.before, change.after);
-  if (granted.length + revoked.length === 0) return undefined;
-  const before: Record<string, boolean | null> = {};
-  const after: Record<string, boolean> = {};
-  for (const ch of [...granted, ...revoked].sort()) {
-    before[ch] = change.before.consents?.[ch]?.granted ?? null;
-    after[ch] = change.after.consents![ch]!.granted;
-  }
-  return { before, after };
 }
 
 /** A customer's fields as an import's row (canonical columns, the path's id); a body naming another id is refused. */
@@ -223,24 +235,46 @@ export function bodyIdentifiers(id: string, body: Record<string, unknown>, now: 
   return rowIdentifiers(row, row.outcome);
 }
 
-async function applyOne(
-  d: CustomerImportDeps,
-  id: string,
-  body: Record<string, unknown>,
-  seen?: (change: { before: CustomerRecord; after: CustomerRecord }) => void,
-): Promise<'created' | 'updated' | 'unchanged'> {
+/** What `PUT`/`PATCH` did: the outcome, and the consents it moved in the customer's state (channel → granted, before and after), if any. */
+interface AppliedOne {
+  outcome: 'created' | 'updated' | 'unchanged';
+  consents?: { before: Record<string, boolean | null>; after: Record<string, boolean> };
+}
+
+/**
+ * One customer's fields applied as an import's row, then told to the customer's state: the
+ * profile and stage changes of the record, and the consents the row names against the state.
+ * A customer events made (a prospect, a visitor: a state, no master data) gets its first record
+ * as an update of what it is, every field of it told.
+ */
+async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, unknown>): Promise<AppliedOne> {
   const rows: SourceRow[] = [bodyRow(id, body)];
   let rejected: { column: string; reason: string } | undefined;
+  const known = await d.store.hasCustomer(id);
+  let change: { before: CustomerRecord; after: CustomerRecord } | undefined;
   const c = await importCustomerRows(d.store, rows, {
     ...apiRun(d),
     onRejected: (r) => (rejected = r),
     onUpdated: (changes) => {
-      for (const c of changes) seen?.(c);
-      return tellHost(d, changes);
+      change = changes[changes.length - 1];
+      return Promise.resolve();
     },
   });
   if (rejected !== undefined) throw rowRefusal(rejected);
-  return c.created > 0 ? 'created' : c.updated > 0 ? 'updated' : 'unchanged';
+  let outcome: AppliedOne['outcome'] = c.created > 0 ? 'created' : c.updated > 0 ? 'updated' : 'unchanged';
+  const record = await d.store.getCustomer(id);
+  if (record === undefined) return { outcome };
+  const state = known ? await d.host.view(id) : undefined;
+  if (outcome === 'created' && known) {
+    change = { before: { stage: state?.stage ?? record.stage, profile: {}, identifiers: {}, importedAt: record.importedAt }, after: record };
+    outcome = 'updated';
+  }
+  // (a new customer's state is made from the record: nothing to tell it)
+  const moves = known ? consentMovesFromState(body, record, state) : { granted: [], revoked: [], before: {}, after: {} };
+  const moved = moves.granted.length + moves.revoked.length > 0;
+  if (change !== undefined || moved) await tellHost(d, [{ id, before: change?.before ?? record, after: record, consents: moves }]);
+  if (outcome === 'unchanged' && moved) outcome = 'updated';
+  return moved ? { outcome, consents: { before: moves.before, after: moves.after } } : { outcome };
 }
 
 /**
@@ -249,7 +283,7 @@ async function applyOne(
  * for a node with shards (src/shards/shard-calls.ts).
  */
 export async function putCustomer(d: CustomerImportDeps, id: string, body: Record<string, unknown>, caller: Pick<HttpCall, 'principal'>): Promise<'created' | 'updated' | 'unchanged'> {
-  const outcome = await applyOne(d, id, body);
+  const { outcome } = await applyOne(d, id, body);
   await audit(d, caller, 'customer.put', id, undefined, { outcome, fields: Object.keys(body).sort() });
   return outcome;
 }
@@ -257,10 +291,8 @@ export async function putCustomer(d: CustomerImportDeps, id: string, body: Recor
 /** Fields of a known customer's master data updated (`PATCH /v1/customers/{id}`): `unknown_customer` when there is none; the consents it moved and the reason in the audit entry. */
 export async function patchCustomer(d: CustomerImportDeps, id: string, body: Record<string, unknown>, reason: string | undefined, caller: Pick<HttpCall, 'principal'>): Promise<'created' | 'updated' | 'unchanged'> {
   if (!(await d.store.hasCustomer(id))) throw new KairosError('unknown_customer', `no customer "${id}"`);
-  let change: { before: CustomerRecord; after: CustomerRecord } | undefined;
-  const outcome = await applyOne(d, id, body, (c) => (change = c));
-  // The consents it moved (channel → granted) before and after, and the reason given: never the other values.
-  const consents = consentDiff(change);
+  const { outcome, consents } = await applyOne(d, id, body);
+  // The consents it moved in the customer's state (channel → granted) before and after, and the reason given: never the other values.
   const why = reason === undefined || reason === '' ? {} : { reason };
   await audit(d, caller, 'customer.patch', id, consents === undefined ? undefined : { consents: consents.before }, { outcome, fields: Object.keys(body).sort(), ...(consents === undefined ? {} : { consents: consents.after }), ...why });
   return outcome;
