@@ -47,6 +47,16 @@ describe('kairos import customers', () => {
     expect(lastLine(again.stdout)).toContain('rows=2 created=0 updated=0 unchanged=1 rejected=1');
   });
 
+  it('rejects a row with a stray or unclosed quote and imports the rest (exit 0)', () => {
+    const dir = dataDir();
+    const file = join(dir, 'quotes.csv');
+    writeFileSync(file, 'id,first_name,phone\r\nq-1,Iv"an,+79161234501\r\nq-2,"Pe"tr,+79161234502\r\nq-3,"Unclosed,+79161234503\r\nq-4,Анна,+79161234504\r\n');
+    const r = run(['customers', file, '--data-dir', join(dir, 'data')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(lastLine(r.stdout)).toContain('rows=4 created=2 updated=0 unchanged=0 rejected=2');
+    expect(readFileSync(`${file}.rejects.csv`, 'utf8').trim().split('\n').map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['line,column,reason', '3,,unreadable_row', '4,,unreadable_row']);
+  });
+
   it('exits 1 when the file cannot be read, or when a server holds the data dir; 2 on a bad mapping', () => {
     const dir = dataDir();
     const missing = run(['customers', join(dir, 'nope.csv'), '--data-dir', join(dir, 'data')]);

@@ -56,7 +56,52 @@ function quotesIn(line: string): number {
 }
 
 /**
- * A CSV with LF line ends read line by line: a plain line (no quote, no CR, not blank) split on
+ * Whether a CSV line leaves a quoted cell open (the record goes on on the next line), as
+ * csv-parse reads it with `relax_quotes`: a cell is quoted when it starts with a quote (after
+ * spaces or tabs), `""` inside it is a quote, and a quote anywhere else is text (`Iv"an`).
+ * `inside`: the record's earlier lines left a cell open.
+ */
+export function endsInsideQuotes(line: string, delimiter: string, inside: boolean): boolean {
+  const n = line.length;
+  let i = 0;
+  let cellStart = !inside;
+  while (i < n) {
+    if (inside) {
+      const q = line.indexOf('"', i);
+      if (q < 0) return true;
+      if (line.charCodeAt(q + 1) === 34) {
+        i = q + 2;
+        continue;
+      }
+      inside = false;
+      cellStart = false;
+      i = q + 1;
+      continue;
+    }
+    if (cellStart) {
+      let j = i;
+      while (j < n && (line.charCodeAt(j) === 32 || line.charCodeAt(j) === 9)) j++;
+      if (line.charCodeAt(j) === 34) {
+        inside = true;
+        cellStart = false;
+        i = j + 1;
+        continue;
+      }
+    }
+    const d = line.indexOf(delimiter, i);
+    if (d < 0) return false;
+    i = d + delimiter.length;
+    cellStart = true;
+  }
+  return inside;
+}
+
+/** A quoted cell may span this many lines, or bytes, before its first line is taken for a quote left open. */
+const MAX_RECORD_LINES = 64;
+const MAX_RECORD_BYTES = 1 << 16;
+
+/**
+ * A CSV read line by line (LF line ends, or CR LF: `crlf`, each line's CR dropped): a plain line (no quote, no CR, not blank) split on
  * the delimiter and its cells trimmed as csv-parse trims them; a line with quotes (with the
  * lines a quoted cell spans) or anything unusual read by csv-parse itself, so a row reads the
  * same either way (read-rows.test.ts compares them). About five times faster than csv-parse
@@ -64,15 +109,17 @@ function quotesIn(line: string): number {
  * holds a quote, is read by csv-parse throughout. The rows come a chunk of the stream at a
  * time (no promise a row).
  */
-export async function* fastCsvChunks(input: Readable, delimiter: string): AsyncGenerator<SourceRow[]> {
+export async function* fastCsvChunks(input: Readable, delimiter: string, crlf = false): AsyncGenerator<SourceRow[]> {
   input.setEncoding('utf8');
   let buf = '';
   let lineNo = 0;
   let bytes = 0;
   let header: string[] | undefined;
-  /** lines of a record whose quotes are not closed yet */
+  /** lines of a record whose quotes are not closed yet, the line number of the first and their length */
   let open: string[] = [];
-  let openQuotes = 0;
+  let openFrom = 0;
+  let openBytes = 0;
+  const eol = crlf ? '\r\n' : '\n';
   /** lines skipped as empty since the last row: csv-parse counts them in the next row's raw text */
   let skippedRaw = '';
   const row = (cells: string[], line: string): SourceRow | undefined => {
@@ -90,7 +137,17 @@ export async function* fastCsvChunks(input: Readable, delimiter: string): AsyncG
   };
   const slow = (text: string): SourceRow[] => {
     const out: SourceRow[] = [];
-    const records: string[][] = parseSync(text, { ...CSV_OPTIONS, delimiter, record_delimiter: '\n' });
+    let records: string[][];
+    try {
+      records = parseSync(text, { ...CSV_OPTIONS, delimiter, record_delimiter: crlf ? ['\r\n', '\n'] : '\n', relax_quotes: true });
+    } catch (err) {
+      // a record csv-parse cannot read (`"a"b`: text after a closing quote): a row that is rejected, the run goes on
+      const raw = skippedRaw + text;
+      skippedRaw = '';
+      const code = (err as { code?: string }).code ?? 'CSV_ERROR';
+      if (header === undefined) throw err; // no header: the file cannot be read at all
+      return [{ line: lineNo, raw, fields: {}, problem: `not a CSV record (${code})`, bytes }];
+    }
     if (records.length === 0) skippedRaw += `${text}\n`;
     for (const cells of records) {
       const r = row(cells, text);
@@ -98,20 +155,48 @@ export async function* fastCsvChunks(input: Readable, delimiter: string): AsyncG
     }
     return out;
   };
+  /**
+   * A quoted cell left open past the bounds (or at the end of the file): its first line is a
+   * row that is rejected, and the lines after it are read again as lines of their own.
+   */
+  const unclosed = (): SourceRow[] => {
+    const [first, ...rest] = open;
+    open = [];
+    openBytes = 0;
+    const raw = skippedRaw + first!;
+    skippedRaw = '';
+    const out: SourceRow[] = [{ line: openFrom, raw, fields: {}, problem: 'a quoted cell not closed', bytes }];
+    const [last, read] = [lineNo, bytes];
+    lineNo = openFrom;
+    for (const l of rest) {
+      const got = one(l);
+      if (Array.isArray(got)) out.push(...got);
+      else if (got !== undefined) out.push(got);
+    }
+    lineNo = Math.max(lineNo, last);
+    bytes = read;
+    return out;
+  };
   const one = (line: string): SourceRow[] | SourceRow | undefined => {
     lineNo++;
     bytes += Buffer.byteLength(line, 'utf8') + 1;
+    if (crlf && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
     if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
     // csv-parse counts a lone CR as a line end in its line numbers too
     for (let at = line.indexOf('\r'); at >= 0; at = line.indexOf('\r', at + 1)) lineNo++;
     const q = quotesIn(line);
-    if (open.length > 0 || q % 2 === 1) {
+    if (open.length > 0 || (q > 0 && endsInsideQuotes(line, delimiter, false))) {
+      if (open.length === 0) openFrom = lineNo;
+      // (the first line leaves a cell open; a next one starts inside it)
+      const inside = open.length === 0 || endsInsideQuotes(line, delimiter, true);
       open.push(line);
-      openQuotes += q;
-      if (openQuotes % 2 === 1) return undefined;
-      const text = open.join('\n');
+      openBytes += line.length;
+      if (inside) {
+        return open.length > MAX_RECORD_LINES || openBytes > MAX_RECORD_BYTES ? unclosed() : undefined;
+      }
+      const text = open.join(eol);
       open = [];
-      openQuotes = 0;
+      openBytes = 0;
       return slow(text);
     }
     if (line === '') {
@@ -137,17 +222,20 @@ export async function* fastCsvChunks(input: Readable, delimiter: string): AsyncG
   }
   if (buf !== '' || open.length > 0) {
     const got = buf !== '' ? one(buf) : undefined;
-    if (open.length > 0) yield slow(open.join('\n')); // an unclosed quote: csv-parse throws
-    else if (Array.isArray(got)) yield got;
-    else if (got !== undefined) yield [got];
+    const out: SourceRow[] = Array.isArray(got) ? got : got !== undefined ? [got] : [];
+    // a quote left open at the end of the file: its first line rejected, the lines after it read
+    while (open.length > 0) out.push(...unclosed());
+    if (out.length > 0) yield out;
   }
 }
 
-/** Whether a file's start (its first line, ended) can be read by `fastCsvChunks`. */
-function fastCsvFits(start: string): boolean {
+/** How `fastCsvChunks` reads a file by its start (its first line, ended): LF or CR LF line ends; undefined: by csv-parse (a lone CR in the header, or no line end in the first megabyte). */
+function fastCsvFits(start: string): { crlf: boolean } | undefined {
   const nl = start.indexOf('\n');
-  const header = start.slice(0, nl);
-  return nl > 0 && !header.includes('\r') && !header.includes('"');
+  if (nl <= 0) return undefined;
+  const crlf = start.charCodeAt(nl - 1) === 13;
+  const header = start.slice(0, crlf ? nl - 1 : nl);
+  return header.includes('\r') ? undefined : { crlf };
 }
 
 async function* csvChunks(input: Readable, delimiter: string): AsyncGenerator<SourceRow[]> {
@@ -176,7 +264,7 @@ async function* csvChunks(input: Readable, delimiter: string): AsyncGenerator<So
     })(),
     { objectMode: false },
   );
-  yield* decided ? fastCsvChunks(rest, delimiter) : csvParseChunks(rest, delimiter);
+  yield* decided !== undefined ? fastCsvChunks(rest, delimiter, decided.crlf) : csvParseChunks(rest, delimiter);
 }
 
 /** csv-parse's rows handed on at most this many at a time */
