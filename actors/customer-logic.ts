@@ -1,6 +1,6 @@
 import type { Catalog } from './catalog/compiled-catalog.js';
-import type { CustomerContext, DecisionAction, SeenLog } from './customer-state.js';
-import { appendSeen, recordedActions, seenFull, seenIndex, suppressReasons } from './customer-state.js';
+import type { CustomerContext, DecisionAction, Identifiers, SeenLog } from './customer-state.js';
+import { appendSeen, recordedActions, seenFull, seenIndex, suppressReasons, withMasterIdentifiers } from './customer-state.js';
 import type { DecideInputs } from './decision/decide.js';
 import type { DecisionInputs } from './decision/decision-inputs.js';
 import type { Explanation } from './decision/explanation.js';
@@ -48,6 +48,12 @@ export interface EventMessage extends DecisionInputs {
   limits?: CustomerLimits;
   /** set when the event is an outbound run's hand-over (actors/outbound-run.ts), never from a gateway */
   run?: RunCall;
+  /**
+   * set when the event tells the customer its master data changed (the admin API's `PUT` and
+   * `PATCH`), never from a gateway: the record's identifiers and those it dropped, laid over
+   * the customer's own (`withMasterIdentifiers`) before the event is applied
+   */
+  masterData?: { identifiers: Partial<Identifiers>; dropped?: Partial<Identifiers> };
 }
 
 export interface ResponseMessage {
@@ -198,7 +204,8 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   // step, not a day at a time).
   const timerFired = msg.reminder !== undefined && msg.event.type === SEGMENTS_CHECK_EVENT;
   const t = timerFired ? msg.now : (msg.event.at ?? msg.now);
-  const ingested = ingestEvent(prev, msg.event, t, catalog, msg.now);
+  const base = msg.masterData === undefined ? prev : withMasterIdentifiers(prev, msg.masterData.identifiers, msg.masterData.dropped);
+  const ingested = ingestEvent(base, msg.event, t, catalog, msg.now);
   let ctx = ingested.ctx;
   // A reminder, or a run's hand-over, is not the customer's activity.
   if ((msg.reminder !== undefined || msg.run !== undefined) && ctx.lastEventAt !== prev.lastEventAt) {

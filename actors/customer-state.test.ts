@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ageOn, isIsoDate, withImportedProfile } from './customer-state.js';
+import { ageOn, isIsoDate, withImportedProfile, withMasterIdentifiers } from './customer-state.js';
 import { ingestEvent } from './ingest.js';
 import { customer, event, testCatalog } from './test-support/fixtures.js';
 
@@ -24,6 +24,17 @@ describe('withImportedProfile', () => {
     expect(next.profile).toEqual({ firstName: 'Ира', birthDate: '1970-01-01', attributes: { income: 2, region: 'msk' } });
     expect(next.segmentsEvaluated).toBeUndefined();
     expect(withImportedProfile(next, { firstName: 'Ира', attributes: { region: 'msk' } })).toBe(next);
+  });
+});
+
+describe('withMasterIdentifiers', () => {
+  it("puts the record's identifiers first, keeps those events added, drops those the record dropped, and changes nothing when they agree", () => {
+    const ctx = customer({ identifiers: { phone: ['+79160000001', '+79160000009'], email: ['a@example.ru'] } });
+    const next = withMasterIdentifiers(ctx, { phone: ['+79160000002'] }, { phone: ['+79160000001'] });
+    expect(next.identifiers.phone).toEqual(['+79160000002', '+79160000009']);
+    expect(next.identifiers.email).toBe(ctx.identifiers.email);
+    expect(withMasterIdentifiers(next, { phone: ['+79160000002'] })).toBe(next);
+    expect(withMasterIdentifiers(ctx, {}, { email: ['a@example.ru'] }).identifiers.email).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { ContactIdentifierKind } from './gateway-event.js';
+import { contactIdentifierKinds } from './gateway-event.js';
 
 /** Where a customer stands with the bank. */
 export const lifecycleStages = ['visitor', 'prospect', 'client', 'formerClient'] as const;
@@ -101,6 +102,27 @@ export function withImportedProfile(ctx: CustomerContext, profile: Profile): Cus
   const out: CustomerContext = { ...ctx, profile: next };
   delete out.segmentsEvaluated;
   return out;
+}
+
+/**
+ * The bank's master data laid over the customer's identifiers (docs/import.md): for each kind
+ * the record lists, the record's values first (the first phone is the one SMS go to), then
+ * those the customer's events added that the record did not drop; `dropped` (identifiers an
+ * earlier record listed and this one does not) leave the customer. The same context when
+ * nothing changes.
+ */
+export function withMasterIdentifiers(ctx: CustomerContext, identifiers: Partial<Identifiers>, dropped?: Partial<Identifiers>): CustomerContext {
+  let next: Identifiers | undefined;
+  for (const kind of contactIdentifierKinds) {
+    const master = identifiers[kind];
+    const gone = dropped?.[kind];
+    if (master === undefined && gone === undefined) continue;
+    const had = ctx.identifiers[kind];
+    const list = [...new Set([...(master ?? []), ...had.filter((v) => gone?.includes(v) !== true)])];
+    if (list.length === had.length && list.every((v, i) => v === had[i])) continue;
+    (next ??= { ...ctx.identifiers })[kind] = list;
+  }
+  return next === undefined ? ctx : { ...ctx, identifiers: next };
 }
 
 function sameJson(a: Profile, b: Profile): boolean {

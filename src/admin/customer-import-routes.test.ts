@@ -100,6 +100,21 @@ describe('the customer import routes', () => {
     expect((await api('PATCH', `/v1/customers/${id}`, { city: 'Омск', consent_sms: false })).body.outcome).toBe('unchanged');
   });
 
+  it("frees a phone the customer's master data no longer lists, for the bank to give to another customer", async () => {
+    expect((await api('PUT', '/v1/customers/rel-1', { first_name: 'Олег', phone: '+79167770011' })).body.outcome).toBe('created');
+    // live, so its state has the phone too
+    await server.gw.request({ t: 'event', id: uid(), type: 'web.login', customer: { id: 'rel-1' }, channel: 'web' });
+    expect((await api('PUT', '/v1/customers/rel-1', { first_name: 'Олег', phone: '+79167770012' })).body.outcome).toBe('updated');
+    expect((await api('GET', '/v1/customers?phone=%2B79167770011')).body.customers).toEqual([]);
+    expect((await api('GET', '/v1/customers/rel-1')).body.identifiers.phone).toEqual(['+79167770012']);
+    expect((await api('GET', '/v1/customers?phone=%2B79167770012')).body.customers.map((c: { id: string }) => c.id)).toEqual(['rel-1']);
+    expect((await api('PUT', '/v1/customers/rel-2', { first_name: 'Инна', phone: '+79167770011' })).body.outcome).toBe('created');
+    expect((await api('GET', '/v1/customers?phone=%2B79167770011')).body.customers.map((c: { id: string }) => c.id)).toEqual(['rel-2']);
+    // an event naming the old number reaches its new holder
+    const reply = await server.gw.request({ t: 'event', id: uid(), type: 'web.login', customer: { phone: '+79167770011' }, channel: 'web' });
+    expect(reply).toMatchObject({ t: 'decision', customer: 'rel-2' });
+  });
+
   it("feeds a live customer's imported change to its actor: a profile.updated campaign, then former client", async () => {
     const put = await api('PUT', '/v1/customers/bank-20', {
       first_name: 'Ольга',

@@ -10,7 +10,7 @@ import { emptyMapping } from '../import/import-mapping.js';
 import { prepareRow, rowIdentifiers } from '../import/prepare-row.js';
 import { profileEventData } from '../import/imported-profile.js';
 import type { ImportCounts } from '../import/import-customers.js';
-import { importCustomerRows, summaryLine } from '../import/import-customers.js';
+import { droppedIdentifiers, importCustomerRows, summaryLine } from '../import/import-customers.js';
 import type { SourceRow } from '../import/read-rows.js';
 import { cellText, readRows } from '../import/read-rows.js';
 import type { Logger } from '../logger.js';
@@ -168,11 +168,17 @@ async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: stri
     // grant last.
     const { granted, revoked } = consents ?? consentChanges(before, after);
     if (revoked.length > 0) events.push({ id: `import:${id}:${tag}:revoked`, type: 'consent.revoked', customer: { id }, data: { channels: revoked, source: 'import' } });
-    if (stable(profileEventData(before)) !== stable(profileEventData(after))) events.push({ id: `import:${id}:${tag}`, type: 'profile.updated', customer: { id }, data: profileEventData(after) });
+    // A phone, e-mail or card the record now lists otherwise: the customer's own follow (the
+    // first phone is where SMS go), carried by the profile's event.
+    const identifiersMoved = stable(before.identifiers) !== stable(after.identifiers);
+    const profile: GatewayEvent = { id: `import:${id}:${tag}`, type: 'profile.updated', customer: { id }, data: profileEventData(after) };
+    if (identifiersMoved || stable(profileEventData(before)) !== stable(profileEventData(after))) events.push(profile);
     if (after.stage === 'formerClient' && before.stage !== 'formerClient') events.push({ id: `import:${id}:${tag}:churned`, type: 'client.churned', customer: { id }, data: { source: 'import' } });
     if (granted.length > 0) events.push({ id: `import:${id}:${tag}:granted`, type: 'consent.granted', customer: { id }, data: { channels: granted, source: 'import' } });
+    const dropped = droppedIdentifiers(before, after);
+    const masterData = dropped === undefined ? { identifiers: after.identifiers } : { identifiers: after.identifiers, dropped };
     for (const e of events) {
-      const r = await d.host.submitEvent(e);
+      const r = e === profile && identifiersMoved ? await d.host.submitMasterData(e, masterData) : await d.host.submitEvent(e);
       if (r.kind === 'error') d.logger.warn({ customer: id, type: e.type, code: r.code }, 'the customer was not told of its imported change');
     }
   }

@@ -1,7 +1,7 @@
 import { csvField } from '../csv-field.js';
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { LmdbImportEntry } from '../store/lmdb-store.js';
-import type { CustomerRecord, Store } from '../store/store.js';
+import type { CustomerRecord, ImportEntry, Store } from '../store/store.js';
 import type { ImportMapping } from './import-mapping.js';
 import type { CustomerRow, RowReject } from './customer-from-row.js';
 import { mergeRecord, sameRecord } from './customer-from-row.js';
@@ -152,7 +152,7 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
   const written = fresh ? new IndexKeyFilter() : undefined;
   let skipped = 0;
   /** `indexKeys`: the row's identity index keys, for a store that takes them (`LmdbStore.importCustomers`) */
-  let batch: Array<{ id: string; record: CustomerRecord; indexKeys?: IndexKeys }> = [];
+  let batch: Array<{ id: string; record: CustomerRecord; indexKeys?: IndexKeys; unlink?: ImportEntry['unlink'] }> = [];
   /** rows sealed as new customers (`SealedRow`): written by `identityIndex.importCustomers` */
   let sealedBatch: Array<{ id: string; sealed: SealedRow['sealed']; identifiers: SealedRow['identifiers']; indexKeys?: IndexKeys }> = [];
   let updates: Array<{ id: string; before: CustomerRecord; after: CustomerRecord }> = [];
@@ -310,13 +310,27 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
       }
       if (existing === undefined) counts.created++;
       else counts.updated++;
-      batch.push(keys !== undefined ? { id: row.id, record, indexKeys: keys } : { id: row.id, record });
+      const entry: (typeof batch)[number] = keys !== undefined ? { id: row.id, record, indexKeys: keys } : { id: row.id, record };
+      const unlink = existing === undefined ? undefined : droppedIdentifiers(existing, record);
+      if (unlink !== undefined) entry.unlink = unlink;
+      batch.push(entry);
       if (existing !== undefined) updates.push({ id: row.id, before: existing, after: record });
       claim(row.id, row.identifiers, keys);
       return undefined;
     };
     return fresh ? apply(undefined) : store.getCustomer(row.id).then(apply);
   }
+}
+
+/** The identifiers `before` lists and `after` no longer does (the row replaced their kind's list); undefined when none. */
+export function droppedIdentifiers(before: CustomerRecord, after: CustomerRecord): ImportEntry['unlink'] {
+  let out: ImportEntry['unlink'];
+  for (const kind in before.identifiers) {
+    const now = after.identifiers[kind as ContactIdentifierKind] ?? [];
+    const gone = before.identifiers[kind as ContactIdentifierKind]!.filter((v) => !now.includes(v));
+    if (gone.length > 0) (out ??= {})[kind as ContactIdentifierKind] = gone;
+  }
+  return out;
 }
 
 /** a row's identifiers' index keys, by kind, in the order of its identifiers */

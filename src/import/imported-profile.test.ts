@@ -158,6 +158,24 @@ describe('imported attributes and age in rules', () => {
     expect(await segmentsOf(second, 'b-5')).toEqual(['affluent']);
   });
 
+  it("the direct import gives a customer with a snapshot the record's new phone, first, and frees the old one", async () => {
+    const store = openStore();
+    const clock = new ManualClock(T0);
+    await importCsv(store, `id,first_name,phone\nb-1,Анна,+79160000001\n`, T0);
+    const first = harness(store, clock);
+    // an event adds a phone the bank does not list
+    await first.submitEvent({ ...visit('b-1', T0), customer: { id: 'b-1', phone: '+79160000009' } });
+    expect((await first.view('b-1'))?.identifiers.phone).toEqual(['+79160000001', '+79160000009']);
+    await first.close(5000);
+    clock.set(T0 + HOUR);
+    expect(await importCsv(store, `id,first_name,phone\nb-1,Анна,+79160000002\n`, clock.now(), true)).toMatchObject({ updated: 1 });
+    const second = harness(store, clock);
+    cleanups.push(() => second.close(5000));
+    expect((await second.view('b-1'))?.identifiers.phone).toEqual(['+79160000002', '+79160000009']);
+    expect(await store.lookupIdentity('phone', '+79160000001')).toBeUndefined();
+    expect(await store.lookupIdentity('phone', '+79160000002')).toBe('b-1');
+  });
+
   it('the direct import tells the actors through reminders: a profile.updated campaign makes its contact, a move to former_client reaches the stage', async () => {
     const store = openStore();
     const clock = new ManualClock(T0);

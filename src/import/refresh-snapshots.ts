@@ -1,7 +1,7 @@
-import { withImportedProfile } from '../../actors/index.js';
+import { withImportedProfile, withMasterIdentifiers } from '../../actors/index.js';
 import type { PersistedCustomer } from '../runtime/live-customer.js';
 import { migrateSnapshot, SNAPSHOT_VERSION } from '../runtime/snapshot-migrations.js';
-import type { CustomerRecord, ReminderRecord, StoredSnapshot, Store } from '../store/store.js';
+import type { ImportEntry, ReminderRecord, StoredSnapshot, Store } from '../store/store.js';
 import { reminderKey } from '../store/store.js';
 import { importedProfile, profileEventData } from './imported-profile.js';
 
@@ -24,15 +24,16 @@ export const IMPORT_STAGE_REMINDER = 'import:stage';
  * were committed) writes nothing more, or the same reminders under the same names. Returns
  * how many customers it wrote for (a snapshot, a reminder or both).
  */
-export async function refreshSnapshots(store: Store, batch: ReadonlyArray<{ id: string; record: CustomerRecord }>, now: number): Promise<number> {
+export async function refreshSnapshots(store: Store, batch: ReadonlyArray<ImportEntry>, now: number): Promise<number> {
   const snapshots: Array<{ id: string; value: StoredSnapshot; expectRevision?: number }> = [];
   const reminders: ReminderRecord[] = [];
   let told = 0;
-  for (const { id, record } of batch) {
+  for (const { id, record, unlink } of batch) {
     const stored = await store.getSnapshot(id);
     if (stored === undefined) continue;
     const persisted = migrateSnapshot(stored) as PersistedCustomer;
-    const context = withImportedProfile(persisted.context, importedProfile(record));
+    // the profile, and the identifiers (the record's first: the first phone is where SMS go)
+    const context = withMasterIdentifiers(withImportedProfile(persisted.context, importedProfile(record)), record.identifiers, unlink);
     const churned = record.stage === 'formerClient' && persisted.context.stage !== 'formerClient';
     if (context === persisted.context && !churned) continue;
     told++;

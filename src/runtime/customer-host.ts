@@ -1,5 +1,5 @@
 import type { AuditDraft } from '../audit/audit-chain.js';
-import type { Campaign, ContactIdentifierKind, Policy, ContactRecord, CustomerRef, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview, RunCall } from '../../actors/index.js';
+import type { Campaign, ContactIdentifierKind, Policy, ContactRecord, CustomerRef, CustomerEffect, DecisionAction, CustomerLimits, CustomerMessage, CustomerSnapshot, EventMessage, CustomerStepper, Explanation, GatewayEvent, GatewayResponse, Preview, RunCall } from '../../actors/index.js';
 import { capacityDay, createCustomerStepper, customerMachine, customerOfInstance, decisionInputs, defaultLimits, effectiveRetentionMs, eventTimeProblem, runEvent, SEGMENT_TIMER, SEGMENTS_CHECK_EVENT } from '../../actors/index.js';
 import { countedSegments } from './funnel-ledger.js';
 import { reminderKey } from '../store/store.js';
@@ -212,6 +212,16 @@ export class CustomerHost {
       stops: [],
       limits: this.limits,
     }));
+  }
+
+  /**
+   * An event telling a customer its master data changed (the admin API's `PUT`/`PATCH`), with
+   * the record's identifiers laid over the customer's (`EventMessage.masterData`): what a
+   * gateway's event cannot do. Decided as `submitEvent` decides.
+   */
+  submitMasterData(event: GatewayEvent, masterData: NonNullable<EventMessage['masterData']>): Promise<HostReply> {
+    const now = this.o.clock.now();
+    return this.submit(event.id, this.identities.resolve(event.customer, now), () => ({ type: 'gateway.event', event, now, catalog: this.o.catalog(), stops: [], limits: this.limits, masterData }));
   }
 
   /**

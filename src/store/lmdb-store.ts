@@ -7,7 +7,7 @@ import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
 import { KairosError } from '../errors.js';
-import type { AuditChange, CommitBatch, CustomerPage, CustomerQueues, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CommitBatch, CustomerPage, CustomerQueues, CustomerRecord, IdentityLink, ImportEntry, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { decodeSnapshot, decodeSnapshotWithout, encodeSnapshot } from './snapshot-codec.js';
 import type { Delta } from './snapshot-delta.js';
 import { applyDelta, DeltaScratch, isEmptyDelta, snapshotDelta } from './snapshot-delta.js';
@@ -118,7 +118,7 @@ const IDENTITY_KEYS_KEPT = 50_000;
  * customer (`SealedRow`: its identifiers beside it); with its identifiers' index keys where the
  * caller has them.
  */
-export type LmdbImportEntry = ({ id: string; record: CustomerRecord } | { id: string; sealed: SealedRecord; identifiers: CustomerRecord['identifiers'] }) & { indexKeys?: Partial<Record<ContactIdentifierKind, readonly string[]>> };
+export type LmdbImportEntry = (ImportEntry | { id: string; sealed: SealedRecord; identifiers: CustomerRecord['identifiers'] }) & { indexKeys?: Partial<Record<ContactIdentifierKind, readonly string[]>> };
 
 /** Customer records and outbox records before they are sealed: plain MessagePack (`seal-new-record.ts` packs as this does). */
 const recordPackr = new Packr({ useRecords: false });
@@ -836,6 +836,15 @@ export class LmdbStore implements Store {
         if (this.hasPlainCustomers) {
           if (this.customers.doesExist(id)) void this.customers.remove(id);
           if (this.hasLegacyCustomers && this.legacyCustomers.doesExist(id)) void this.legacyCustomers.remove(id);
+        }
+        if (!('sealed' in entry) && entry.unlink !== undefined) {
+          for (const kind in entry.unlink) {
+            for (const v of entry.unlink[kind as ContactIdentifierKind]!) {
+              for (const key of [this.identityKeyOf(kind as ContactIdentifierKind, v), ...(this.hasClearIdentities ? [identityKey(kind as ContactIdentifierKind, v)] : [])]) {
+                if (this.identities.get(key) === id) void this.identities.remove(key);
+              }
+            }
+          }
         }
         const identifiers = 'sealed' in entry ? entry.identifiers : entry.record.identifiers;
         for (const kind in identifiers) {

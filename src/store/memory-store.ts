@@ -2,7 +2,7 @@ import type { ContactIdentifierKind } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
-import type { AuditChange, CommitBatch, CustomerPage, CustomerQueues, CustomerRecord, IdentityLink, OutboxRecord, ReminderRecord, SegmentMoves, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CommitBatch, CustomerPage, CustomerQueues, CustomerRecord, IdentityLink, ImportEntry, OutboxRecord, ReminderRecord, SegmentMoves, StopEntry, Store, StoredSnapshot } from './store.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
 import { failed, identityKey, parseIdentityKey, rehomedReminder, retried, stopStorageKey } from './store.js';
@@ -225,11 +225,14 @@ export class MemoryStore implements Store {
     }
   }
 
-  async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>, marker?: { key: string; value: unknown }): Promise<void> {
+  async importCustomers(records: ReadonlyArray<ImportEntry>, marker?: { key: string; value: unknown }): Promise<void> {
     this.check();
     if (marker !== undefined) await this.putMeta(marker.key, marker.value);
-    for (const { id, record } of structuredClone(records)) {
+    for (const { id, record, unlink } of structuredClone(records)) {
       this.customers.set(id, record);
+      for (const [kind, values] of Object.entries(unlink ?? {}) as Array<[ContactIdentifierKind, string[]]>) {
+        for (const v of values) if (this.identities.get(identityKey(kind, v)) === id) this.identities.delete(identityKey(kind, v));
+      }
       for (const [kind, values] of Object.entries(record.identifiers) as Array<[ContactIdentifierKind, string[]]>) {
         for (const v of values) this.identities.set(identityKey(kind, v), id);
       }

@@ -8,7 +8,7 @@ import type { RedisConnection, RedisScripts } from './redis-scripts.js';
 import { withScripts } from './redis-scripts.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
-import type { AuditChange, CustomerPage, CustomerRecord, OutboxRecord, ReminderRecord, SegmentMoves, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CustomerPage, CustomerRecord, ImportEntry, OutboxRecord, ReminderRecord, SegmentMoves, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
 import { StaleSnapshotError, rehomedReminder, stopStorageKey } from './store.js';
 
 /**
@@ -101,10 +101,14 @@ export class RedisStore implements Store, SharedCoordination {
     return (await this.redis.get(this.k.link(kind, value))) ?? undefined;
   }
 
-  async importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>, marker?: { key: string; value: unknown }): Promise<void> {
+  async importCustomers(records: ReadonlyArray<ImportEntry>, marker?: { key: string; value: unknown }): Promise<void> {
     const results = await Promise.all(
-      records.map(async ({ id, record }) => {
+      records.map(async ({ id, record, unlink }) => {
         const old = await this.redis.set(this.k.c(id, 'cust'), encode(record), 'GET');
+        // links of identifiers the record dropped, while they are this customer's (not across nodes at once: docs/identity.md)
+        for (const [kind, values] of Object.entries(unlink ?? {}) as Array<[ContactIdentifierKind, string[]]>) {
+          for (const v of values) if ((await this.redis.get(this.k.link(kind, v))) === id) await this.redis.del(this.k.link(kind, v));
+        }
         await Promise.all(
           (Object.entries(record.identifiers) as Array<[ContactIdentifierKind, string[]]>).flatMap(([kind, values]) => values.map((v) => this.redis.set(this.k.link(kind, v), id))),
         );

@@ -303,6 +303,19 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect(await store.listSegmentMembers('cafe', 10)).toEqual(['c-4']);
     });
 
+    it("unlinks the identifiers an import's record dropped, while they are that customer's", async () => {
+      await store.importCustomers([
+        { id: 'u-1', record: { ...record(1), identifiers: { phone: ['+79160000001', '+79160000002'], email: ['u1@example.ru'] } } },
+        { id: 'u-2', record: { ...record(2), identifiers: { phone: ['+79160000003'] } } },
+      ]);
+      // u-1's phones replaced by one of them; it names u-2's phone as dropped too (not its own: kept)
+      await store.importCustomers([{ id: 'u-1', record: { ...record(1), identifiers: { phone: ['+79160000002'], email: ['u1@example.ru'] } }, unlink: { phone: ['+79160000001', '+79160000003'] } }]);
+      expect(await store.lookupIdentity('phone', '+79160000001')).toBeUndefined();
+      expect(await store.lookupIdentity('phone', '+79160000002')).toBe('u-1');
+      expect(await store.lookupIdentity('email', 'u1@example.ru')).toBe('u-1');
+      expect(await store.lookupIdentity('phone', '+79160000003')).toBe('u-2');
+    });
+
     it('scans snapshots alone page by page to the last one, and without master data when asked', async () => {
       const snap = { v: 1, snapshot: { s: 1 } };
       await store.commit({ snapshots: Array.from({ length: 10 }, (_, i) => ({ id: `s-${i}`, value: snap })), identities: [], outbox: [] });

@@ -34,6 +34,17 @@ export interface CustomerRecord {
   importedAt: number;
 }
 
+/**
+ * A customer's master data as an import writes it; `unlink`: identifiers its record no longer
+ * lists (the row replaced their kind's list), whose index links to this customer go (a link
+ * to another customer stays).
+ */
+export interface ImportEntry {
+  id: string;
+  record: CustomerRecord;
+  unlink?: Partial<Identifiers>;
+}
+
 /** A customer actor's persisted state: `v` is the snapshot schema version, for migrations. */
 export interface StoredSnapshot {
   v: number;
@@ -185,7 +196,7 @@ export interface Store {
    * meta value is written in the same transaction (an import's resume point, src/import/;
    * on Redis right after, as Redis has no transaction across these keys).
    */
-  importCustomers(records: ReadonlyArray<{ id: string; record: CustomerRecord }>, marker?: { key: string; value: unknown }): Promise<void>;
+  importCustomers(records: ReadonlyArray<ImportEntry>, marker?: { key: string; value: unknown }): Promise<void>;
   /** how many customers' master data are imported */
   countImported(): Promise<number>;
 
