@@ -1,3 +1,4 @@
+import { isVisitorId } from '../runtime/identity.js';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Consent, ContactIdentifierKind, LifecycleStage, Profile } from '../../actors/index.js';
 import { normalizeIdentifier } from '../../actors/index.js';
@@ -119,7 +120,8 @@ export function customerFromRow(cells: ReadonlyMap<string, MappedCell>, mapping:
   const idCell = cells.get('id');
   const id = idCell?.value.trim() ?? '';
   if (id === '') return { column: idCell?.source ?? 'id', reason: 'missing_id' };
-  if (id.length > 128) return { column: idCell!.source, reason: 'invalid_id' };
+  // (`v-`: a visitor's, a browser Kairos made on first sight of a cookie, merged into the person who logs in with it)
+  if (id.length > 128 || isVisitorId(id)) return { column: idCell!.source, reason: 'invalid_id' };
   const row: CustomerRow = { id, profile: {}, identifiers: {}, consents: {}, attributes: {} };
   const atOf: Record<string, number> = {};
   for (const [name, cell] of cells) {

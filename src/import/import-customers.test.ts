@@ -96,9 +96,10 @@ columns:
       'c-9,Ия,,,,,', // 12 ok
       'c-10,Кира,,,3000-01-01,,', // 13 a birth date in the future
       'c-11,Лев,,,1700-01-01,,', // 14 a birth date over 150 years back
+      'v-1a2b,Маша,,,,,', // 15 a visitor's id (Kairos's own, for a browser)
     ].join('\n');
     const { result, rejects } = await run(store, csv);
-    expect(result).toMatchObject({ rows: 13, created: 2, rejected: 11 });
+    expect(result).toMatchObject({ rows: 14, created: 2, rejected: 12 });
     const lines = rejects.trim().split('\n');
     expect(lines[0]).toBe('line,column,reason,raw');
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual([
@@ -113,13 +114,14 @@ columns:
       '11,gender,invalid_gender',
       '13,birth_date,invalid_date',
       '14,birth_date,invalid_date',
+      '15,id,invalid_id',
     ]);
     expect(lines[2]).toBe('4,id,duplicate_id,"c-1,Анна,,,,,"');
     // never half-applied: nothing of a rejected row is kept
     expect(await store.getCustomer('c-2')).toBeUndefined();
     expect(await store.lookupIdentity('phone', '+79161111111')).toBeUndefined();
     expect(await store.lookupIdentity('phone', '+79160000001')).toBe('owner');
-    expect(summaryLine(result, 1.25)).toBe('import: rows=13 created=2 updated=0 unchanged=0 rejected=11 s=1.3');
+    expect(summaryLine(result, 1.25)).toBe('import: rows=14 created=2 updated=0 unchanged=0 rejected=12 s=1.3');
   });
 
   it('is idempotent: the same file twice changes nothing the second time; a change updates and keeps the rest', async () => {
