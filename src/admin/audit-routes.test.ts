@@ -116,5 +116,14 @@ describe('audit trail', () => {
     expect(nd.text.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditRecord)).toEqual(all);
     const some = await api('GET', '/v1/audit/export?action=catalog.');
     expect(some.text.trimEnd().split('\n').length).toBe(all.filter((e) => e.action.startsWith('catalog.')).length);
+
+    // A trail longer than a chunk of the export (256 lines) comes whole, in order.
+    for (let i = 0; i < 600; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, j) => api('POST', '/v1/stop-list', { kind: 'phone', value: `+7916${String(7_000_000 + i + j)}`, reason: 'export' })));
+    }
+    const long = await trail();
+    expect(long.length).toBe(all.length + 600);
+    const whole = await api('GET', '/v1/audit/export');
+    expect(whole.text.trimEnd().split('\n').map((l) => (JSON.parse(l) as AuditRecord).seq)).toEqual(long.map((e) => e.seq));
   });
 });
