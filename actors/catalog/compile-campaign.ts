@@ -11,7 +11,7 @@ import { compileHours, compileRecency, compileSuppression } from './compile-poli
 import { compileModelSpec, mergeModelSpecs } from './compile-model-spec.js';
 import type { OfferDef, PartnerDef } from './definition-schema.js';
 import { campaignStatuses, isCampaignStatus } from './definition-schema.js';
-import { isRecord, parseDuration, parseInstant, requireId, requireList, requireNumber, requireString, uniqueIds } from './field-checks.js';
+import { isRecord, parseDuration, parseInstant, parseZonedInstant, requireId, requireList, requireNumber, requireString, requireWhole, uniqueIds } from './field-checks.js';
 import { parseClock } from '../local-time.js';
 
 export function compileVar(name: string, raw: unknown, path: string, env: AttrEnv): Var {
@@ -69,7 +69,7 @@ export function compileCampaign(
   }
   const varNames = new Set(vars.map((v) => v.name));
 
-  const outbound = raw.outbound === undefined ? undefined : compileOutbound(raw.outbound, `${path}.outbound`, segments);
+  const outbound = raw.outbound === undefined ? undefined : compileOutbound(raw.outbound, `${path}.outbound`, segments, policy.defaultTimezone);
   // An outbound campaign is triggered by its runs only: its trigger may narrow (when, hours, weekdays), not start it.
   const t = raw.trigger ?? (outbound !== undefined ? {} : undefined);
   if (!isRecord(t)) throw invalidAt(`${path}.trigger`, 'must be a trigger: {events} or {passive: true}');
@@ -269,8 +269,12 @@ function compileWaves(raw: unknown, path: string, operators: readonly Channel[],
   return waves;
 }
 
-/** An outbound campaign's runs: their segments (known ones) and schedule (`OutboundDefSchema`). */
-function compileOutbound(raw: unknown, path: string, segments: ReadonlySet<string>): Outbound {
+/**
+ * An outbound campaign's runs: their segments (known ones) and schedule (`OutboundDefSchema`).
+ * A `once` without an offset is the wall-clock time in the policy's `timeZone`, as the daily and
+ * weekly times are; a weekday is a whole ISO weekday.
+ */
+function compileOutbound(raw: unknown, path: string, segments: ReadonlySet<string>, timeZone: string): Outbound {
   if (!isRecord(raw)) throw invalidAt(path, 'must be {segments?, schedule?, waves?}');
   const list = raw.segments === undefined ? [] : requireList(raw.segments, `${path}.segments`).map((s, i) => requireString(s, `${path}.segments[${i}]`));
   list.forEach((s, i) => {
@@ -286,10 +290,10 @@ function compileOutbound(raw: unknown, path: string, segments: ReadonlySet<strin
     if (m === undefined) throw invalidAt(p, 'must be "HH:MM"');
     return m;
   };
-  if (sch.once !== undefined) out.schedule = { once: parseInstant(sch.once, `${path}.schedule.once`) };
+  if (sch.once !== undefined) out.schedule = { once: parseZonedInstant(sch.once, `${path}.schedule.once`, timeZone) };
   else if (sch.daily !== undefined) out.schedule = { daily: clockAt(sch.daily, `${path}.schedule.daily`) };
   else if (isRecord(sch.weekly)) {
-    out.schedule = { weekly: { weekday: requireNumber(sch.weekly.weekday, `${path}.schedule.weekly.weekday`, 1, 7), minuteOfDay: clockAt(sch.weekly.at, `${path}.schedule.weekly.at`) } };
+    out.schedule = { weekly: { weekday: requireWhole(sch.weekly.weekday, `${path}.schedule.weekly.weekday`, 1, 7), minuteOfDay: clockAt(sch.weekly.at, `${path}.schedule.weekly.at`) } };
   } else throw invalidAt(`${path}.schedule`, 'must be {once: date-time}, {daily: "HH:MM"} or {weekly: {weekday, at}}');
   return out;
 }

@@ -85,6 +85,47 @@ describe('catalog compilation', () => {
     expect(got.problem).toMatch(problem);
   });
 
+  describe("an outbound campaign's schedule", () => {
+    /** The test catalog with senior-deposit (campaigns[1]) made outbound on `schedule`. */
+    const outbound = (schedule: unknown, timeZone?: string) => (d: CatalogDef) => {
+      const c = d.campaigns[1]! as unknown as Record<string, unknown>;
+      delete c.trigger;
+      c.outbound = { segments: ['seniors'], schedule };
+      if (timeZone !== undefined) d.policy.defaultTimezone = timeZone;
+    };
+    const compiled = (schedule: unknown, timeZone?: string) => {
+      const def = structuredClone(testCatalogDef());
+      outbound(schedule, timeZone)(def);
+      return compileCatalog(def).campaigns.find((c) => c.id === 'senior-deposit')!.outbound!.schedule;
+    };
+
+    it("reads a once without an offset in the policy's defaultTimezone, not the server's", () => {
+      expect(compiled({ once: '2027-01-15T10:00:00' })).toEqual({ once: Date.UTC(2027, 0, 15, 7, 0) });
+      expect(compiled({ once: '2027-01-15T10:00' }, 'Asia/Vladivostok')).toEqual({ once: Date.UTC(2027, 0, 15, 0, 0) });
+      expect(compiled({ once: '2027-01-15' })).toEqual({ once: Date.UTC(2027, 0, 14, 21, 0) });
+      // with its offset (or Z) it is that instant, whatever the policy's zone
+      expect(compiled({ once: '2027-01-15T10:00:00+05:00' }, 'Asia/Vladivostok')).toEqual({ once: Date.UTC(2027, 0, 15, 5, 0) });
+      expect(compiled({ once: '2027-01-15T10:00:00.500Z' })).toEqual({ once: Date.UTC(2027, 0, 15, 10, 0, 0, 500) });
+    });
+
+    it('takes a whole weekday from 1 to 7', () => {
+      expect(compiled({ weekly: { weekday: 7, at: '10:00' } })).toEqual({ weekly: { weekday: 7, minuteOfDay: 600 } });
+    });
+
+    it.each<[string, unknown, string, RegExp]>([
+      ['a fractional weekday', { weekly: { weekday: 2.5, at: '10:00' } }, 'campaigns[1].outbound.schedule.weekly.weekday', /whole number from 1 to 7/],
+      ['weekday 0', { weekly: { weekday: 0, at: '10:00' } }, 'campaigns[1].outbound.schedule.weekly.weekday', /whole number from 1 to 7/],
+      ['a once that is no ISO date-time', { once: 'Jan 15 2027 10:00' }, 'campaigns[1].outbound.schedule.once', /ISO date-time/],
+      ['a once on a day the month lacks', { once: '2027-02-30T10:00:00' }, 'campaigns[1].outbound.schedule.once', /ISO date-time/],
+      ['two schedules at once', { once: '2027-01-15T10:00:00+03:00', daily: '10:00' }, 'campaigns[1].outbound.schedule', /must be \{once: date-time\}/],
+      ['a once at an hour the day lacks', { once: '2027-01-15T24:00:00+03:00' }, 'campaigns[1].outbound.schedule.once', /ISO date-time/],
+    ])('refuses %s, naming the field', (_what, schedule, path, problem) => {
+      const got = problemOf(outbound(schedule));
+      expect(got.path).toBe(path);
+      expect(got.problem).toMatch(problem);
+    });
+  });
+
   it('parses durations', () => {
     expect(parseDuration('30m', 'x')).toBe(1_800_000);
     expect(parseDuration('7d', 'x')).toBe(604_800_000);

@@ -302,21 +302,31 @@ export const FollowUpDefSchema = Type.Object(
   { additionalProperties: false, description: 'a durable reminder after each contact (the customer\'s answer by then is in event.data.outcome)', errorMessage: 'must be {after, event}' },
 );
 
-export const OutboundScheduleDefSchema = Type.Union(
-  [
-    Type.Object({ once: prose('ISO date-time of the one run, e.g. "2027-01-15T10:00:00+03:00"') }, { additionalProperties: false, description: 'one run at that time' }),
-    Type.Object({ daily: clock('the time of day, "HH:MM", in the policy\'s defaultTimezone') }, { additionalProperties: false, description: 'a run every day at that time' }),
-    Type.Object(
-      {
-        weekly: Type.Object(
-          { weekday: num(1, 7, 'an ISO weekday, 1 = Monday .. 7 = Sunday'), at: clock('the time of day, "HH:MM", in the policy\'s defaultTimezone') },
-          { additionalProperties: false, description: 'the weekday and time', errorMessage: 'must be {weekday, at}' },
-        ),
-      },
-      { additionalProperties: false, description: 'a run every week on that weekday at that time' },
+/**
+ * One of `once`, `daily` or `weekly`: one object with exactly one of them (not a union), so a
+ * problem inside one (a weekday 2.5) is reported at its own field.
+ */
+export const OutboundScheduleDefSchema = Type.Object(
+  {
+    once: Type.Optional(prose('one run at that time: an ISO date-time, e.g. "2027-01-15T10:00:00+03:00"; without an offset, in the policy\'s defaultTimezone')),
+    daily: Type.Optional(clock('a run every day at that time of day, "HH:MM", in the policy\'s defaultTimezone')),
+    weekly: Type.Optional(
+      Type.Object(
+        {
+          weekday: Type.Integer({ minimum: 1, maximum: 7, description: 'an ISO weekday, 1 = Monday .. 7 = Sunday', errorMessage: 'must be a whole number from 1 to 7' }),
+          at: clock('the time of day, "HH:MM", in the policy\'s defaultTimezone'),
+        },
+        { additionalProperties: false, description: 'a run every week on that weekday at that time', errorMessage: 'must be {weekday, at}' },
+      ),
     ),
-  ],
-  { description: 'when runs start by themselves: {once}, {daily} or {weekly}', errorMessage: 'must be {once: date-time}, {daily: "HH:MM"} or {weekly: {weekday, at}}' },
+  },
+  {
+    minProperties: 1,
+    maxProperties: 1,
+    additionalProperties: false,
+    description: 'when runs start by themselves: {once}, {daily} or {weekly}',
+    errorMessage: 'must be {once: date-time}, {daily: "HH:MM"} or {weekly: {weekday, at}}',
+  },
 );
 
 export const WarmLeadsDefSchema = Type.Object(

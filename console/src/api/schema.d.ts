@@ -2407,14 +2407,12 @@ export interface components {
                     segments?: string[];
                     /** @description when runs start by themselves: {once}, {daily} or {weekly} */
                     schedule?: {
-                        /** @description ISO date-time of the one run, e.g. "2027-01-15T10:00:00+03:00" */
-                        once: string;
-                    } | {
-                        /** @description the time of day, "HH:MM", in the policy's defaultTimezone */
-                        daily: string;
-                    } | {
-                        /** @description the weekday and time */
-                        weekly: {
+                        /** @description one run at that time: an ISO date-time, e.g. "2027-01-15T10:00:00+03:00"; without an offset, in the policy's defaultTimezone */
+                        once?: string;
+                        /** @description a run every day at that time of day, "HH:MM", in the policy's defaultTimezone */
+                        daily?: string;
+                        /** @description a run every week on that weekday at that time */
+                        weekly?: {
                             /** @description an ISO weekday, 1 = Monday .. 7 = Sunday */
                             weekday: number;
                             /** @description the time of day, "HH:MM", in the policy's defaultTimezone */
@@ -3521,14 +3519,12 @@ export interface components {
                 segments?: string[];
                 /** @description when runs start by themselves: {once}, {daily} or {weekly} */
                 schedule?: {
-                    /** @description ISO date-time of the one run, e.g. "2027-01-15T10:00:00+03:00" */
-                    once: string;
-                } | {
-                    /** @description the time of day, "HH:MM", in the policy's defaultTimezone */
-                    daily: string;
-                } | {
-                    /** @description the weekday and time */
-                    weekly: {
+                    /** @description one run at that time: an ISO date-time, e.g. "2027-01-15T10:00:00+03:00"; without an offset, in the policy's defaultTimezone */
+                    once?: string;
+                    /** @description a run every day at that time of day, "HH:MM", in the policy's defaultTimezone */
+                    daily?: string;
+                    /** @description a run every week on that weekday at that time */
+                    weekly?: {
                         /** @description an ISO weekday, 1 = Monday .. 7 = Sunday */
                         weekday: number;
                         /** @description the time of day, "HH:MM", in the policy's defaultTimezone */
