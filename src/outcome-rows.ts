@@ -4,6 +4,9 @@
  * file: the one set of column rules for `kairos run outcomes` (src/cli/run-command.ts) and the
  * console's upload (console/src/outcomes-csv.ts). Each parses the text with its own build of
  * csv-parse (Node's, the browser's) with OUTCOME_CSV_OPTIONS; no imports here, so both can.
+ * The limits of a row are declared here once (`OUTCOME_ROW_LIMITS`): the admin API's schema
+ * (src/admin/wave-routes.ts) takes them, and a row of a file outside them is reported by its
+ * line and not sent (the server would refuse the whole call for it).
  */
 
 /** csv-parse's options for an outcomes file (`info`: each record with its line). */
@@ -17,6 +20,26 @@ export interface ParsedRecord {
 
 export type OutcomeRow = { instance?: string; customer?: string; outcome?: string; at?: string | number; callbackAt?: string | number; interest?: number };
 
+/** A row's limits, as POST /v1/runs/{id}/outcomes checks them (its schema is built from these). */
+export const OUTCOME_ROW_LIMITS = { idMaxLength: 300, outcomeMaxLength: 64, interestMin: 0, interestMax: 100 } as const;
+
+/** What keeps a row from being sent (the field and why, as the server words a rejected row), or undefined when it may be sent. */
+export function outcomeRowProblem(row: OutcomeRow): string | undefined {
+  const L = OUTCOME_ROW_LIMITS;
+  for (const key of ['instance', 'customer'] as const) {
+    const v = row[key];
+    if (v !== undefined && (v.length < 1 || v.length > L.idMaxLength)) return `field "${key}": must be 1 to ${L.idMaxLength} characters`;
+  }
+  if (row.instance === undefined && row.customer === undefined) return 'field "instance": name the call\'s instance or its customer';
+  if (row.outcome === undefined || row.outcome.length < 1) return 'field "outcome": missing';
+  if (row.outcome.length > L.outcomeMaxLength) return `field "outcome": must be 1 to ${L.outcomeMaxLength} characters`;
+  const i = row.interest;
+  if (i !== undefined && (typeof i !== 'number' || !Number.isFinite(i) || i < L.interestMin || i > L.interestMax)) {
+    return `field "interest": ${String(i)} is not a number from ${L.interestMin} to ${L.interestMax}`;
+  }
+  return undefined;
+}
+
 /** The columns of an outcomes file, as the admin API names them (snake_case and camelCase both taken). */
 const COLUMNS: Readonly<Record<string, keyof OutcomeRow>> = {
   instance: 'instance',
@@ -28,23 +51,30 @@ const COLUMNS: Readonly<Record<string, keyof OutcomeRow>> = {
   interest: 'interest',
 };
 
-/** The rows of the parsed file (the header is its first record, line 1), or what is wrong with the file as a whole. */
-export function outcomeRowsOfRecords(parsed: readonly ParsedRecord[]): Array<{ line: number; row: OutcomeRow }> | { problem: string } {
+/**
+ * The rows of the parsed file (the header is its first record, line 1), each with its line and,
+ * for a row that cannot be sent as it is (no outcome, an interest that is no number from 0 to
+ * 100…), its `problem`: the caller reports it by its line and sends the others. Or what is wrong
+ * with the file as a whole (its header).
+ */
+export function outcomeRowsOfRecords(parsed: readonly ParsedRecord[]): Array<{ line: number; row: OutcomeRow; problem?: string }> | { problem: string } {
   const header = (parsed[0]?.record ?? []).map((h) => h.toLowerCase());
   const unknown = header.find((h) => COLUMNS[h] === undefined);
   if (unknown !== undefined) return { problem: `unknown column "${unknown}" (columns: instance or customer, outcome, at, callback_at, interest)` };
   if (!header.includes('outcome') || (!header.includes('instance') && !header.includes('customer'))) return { problem: 'the header needs outcome, and instance or customer' };
-  const rows: Array<{ line: number; row: OutcomeRow }> = [];
+  const rows: Array<{ line: number; row: OutcomeRow; problem?: string }> = [];
   for (const { record, info } of parsed.slice(1)) {
     const row: Record<string, string | number> = {};
+    let problem: string | undefined;
     for (const [i, h] of header.entries()) {
       const v = record[i] ?? '';
       if (v === '') continue;
       const key = COLUMNS[h]!;
-      if (key === 'interest' && !/^\d+(\.\d+)?$/.test(v)) return { problem: `line ${info.lines}: column "interest": "${v}" is not a number from 0 to 100` };
+      if (key === 'interest' && !/^\d+(\.\d+)?$/.test(v)) problem ??= `column "interest": "${v}" is not a number from ${OUTCOME_ROW_LIMITS.interestMin} to ${OUTCOME_ROW_LIMITS.interestMax}`;
       row[key] = key === 'interest' || ((key === 'at' || key === 'callbackAt') && /^\d+$/.test(v)) ? Number(v) : v;
     }
-    rows.push({ line: info.lines, row });
+    problem ??= outcomeRowProblem(row);
+    rows.push(problem === undefined ? { line: info.lines, row } : { line: info.lines, row, problem });
   }
   return rows;
 }

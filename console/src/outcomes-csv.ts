@@ -18,8 +18,12 @@ const parser = lazyChunk<typeof CsvParse>(() => import('csv-parse/browser/esm/sy
 /** csv-parse fetched and compiled while the browser is idle, so that a chosen file is read at once. */
 export const preloadOutcomesParser = parser.preloadWhenIdle;
 
-/** The file's rows with their lines (the header is line 1), or what is wrong with the file as a whole. */
-export async function outcomeRowsOf(text: string): Promise<Array<{ line: number; row: OutcomeRow }> | { problem: string }> {
+/**
+ * The file's rows with their lines (the header is line 1), a row the server would refuse with its
+ * `problem` (not to be sent: it would make the server refuse its whole call), or what is wrong
+ * with the file as a whole.
+ */
+export async function outcomeRowsOf(text: string): Promise<Array<{ line: number; row: OutcomeRow; problem?: string }> | { problem: string }> {
   const { parse } = await parser.load();
   let parsed: ParsedRecord[];
   try {
@@ -28,5 +32,5 @@ export async function outcomeRowsOf(text: string): Promise<Array<{ line: number;
     return { problem: (err as Error).message };
   }
   const rows = outcomeRowsOfRecords(parsed);
-  return 'problem' in rows ? rows : rows.map(({ line, row }) => ({ line, row: { outcome: '', ...row } }));
+  return 'problem' in rows ? rows : rows.map((r) => ({ ...r, row: { outcome: '', ...r.row } }));
 }

@@ -6,6 +6,7 @@ import { customerOfInstance, instantOf } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import { maskIdentifier } from '../stop-list.js';
 import { maskName } from './mask-customer.js';
+import { OUTCOME_ROW_LIMITS } from '../outcome-rows.js';
 import type { CallView, CustomerHost } from '../runtime/customer-host.js';
 import type { RunCallRecord, RunsApi } from '../runtime/outbound-runs.js';
 import { route } from '../schema/http/bind-route.js';
@@ -77,12 +78,12 @@ export const callListOperation = operation({
 
 const OutcomeRow = Type.Object(
   {
-    instance: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: "the call's offer instance (from the call list); or name the customer" })),
-    customer: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: "the customer: the run's call to them" })),
-    outcome: Type.String({ minLength: 1, maxLength: 64, description: 'accepted, declined, interested, callback, no_answer, later, …' }),
+    instance: Type.Optional(Type.String({ minLength: 1, maxLength: OUTCOME_ROW_LIMITS.idMaxLength, description: "the call's offer instance (from the call list); or name the customer" })),
+    customer: Type.Optional(Type.String({ minLength: 1, maxLength: OUTCOME_ROW_LIMITS.idMaxLength, description: "the customer: the run's call to them" })),
+    outcome: Type.String({ minLength: 1, maxLength: OUTCOME_ROW_LIMITS.outcomeMaxLength, description: 'accepted, declined, interested, callback, no_answer, later, …' }),
     at: Type.Optional(Type.Union([Type.Integer(), Type.String()], { description: 'when the call ended: epoch ms or an ISO date-time; now when absent' })),
     callbackAt: Type.Optional(Type.Union([Type.Integer(), Type.String()], { description: 'with outcome callback: when to call back, epoch ms or an ISO date-time' })),
-    interest: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: "the operator's estimate of the customer's interest, 0..100 (else what the outcome means: warmLeads.interest)" })),
+    interest: Type.Optional(Type.Number({ minimum: OUTCOME_ROW_LIMITS.interestMin, maximum: OUTCOME_ROW_LIMITS.interestMax, description: "the operator's estimate of the customer's interest, 0..100 (else what the outcome means: warmLeads.interest)" })),
   },
   { additionalProperties: false },
 );

@@ -218,8 +218,19 @@ describe('a wave\'s call list and outcomes', () => {
     // a blank line does not shift the lines named; an interest that is no number is named by its line
     writeFileSync(file, `instance,outcome\n\n${first![8]},no_answer\nnobody:1.x,accepted\n`);
     expect((await kairos(['outcomes', run.id, file])).stderr).toContain(`${file}:4: field "instance"`);
-    writeFileSync(file, `instance,outcome,interest\n${first![8]},interested,lots\n`);
-    expect((await kairos(['outcomes', run.id, file])).stderr).toContain('line 2: column "interest": "lots" is not a number');
+    // a row the server's limits refuse (an interest above 100 or no number, no outcome) is named by
+    // its line and not sent; the valid rows of its batch are recorded all the same
+    const [third, fourth] = lines.slice(3, 5).map((l) => l.split(','));
+    writeFileSync(file, `instance,outcome,interest\n${third![8]},interested,150\n${fourth![8]},interested,90\n${first![8]},,\n${second![8]},interested,lots\n`);
+    const mixed = await kairos(['outcomes', run.id, file]);
+    expect(mixed.code).toBe(1);
+    expect(mixed.stdout.trim()).toBe(`outcomes: run=${run.id} rows=4 recorded=1 duplicates=0 rejected=3`);
+    expect(mixed.stderr).toContain(`${file}:2: field "interest": 150 is not a number from 0 to 100`);
+    expect(mixed.stderr).toContain(`${file}:4: field "outcome": missing`);
+    expect(mixed.stderr).toContain(`${file}:5: column "interest": "lots" is not a number from 0 to 100`);
+    const listed = (await kairos(['calls', run.id])).stdout.split('\n');
+    expect(listed.find((l) => l.includes(fourth![8]!))).toContain(',interested,');
+    expect(listed.find((l) => l.includes(third![8]!))).not.toContain(',interested,');
     writeFileSync(file, 'who,what\nx,y\n');
     expect((await kairos(['outcomes', run.id, file])).stderr).toContain('unknown column "who"');
     expect((await kairos(['outcomes', run.id])).code).toBe(2);

@@ -73,7 +73,7 @@ const FOLLOW_RETRIES = 60;
 const verbs = ['start', 'status', 'list', 'pause', 'resume', 'cancel', 'calls', 'outcomes'];
 
 /** The rows of an outcomes CSV file, as the admin API takes them, each with its line in the file; or what is wrong with the file. */
-export function outcomeRows(text: string): Array<{ line: number; row: OutcomeRow }> | { problem: string } {
+export function outcomeRows(text: string): Array<{ line: number; row: OutcomeRow; problem?: string }> | { problem: string } {
   let parsed: ParsedRecord[];
   try {
     parsed = parseCsv(text, OUTCOME_CSV_OPTIONS) as unknown as ParsedRecord[];
@@ -163,9 +163,19 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
     let recorded = 0;
     let duplicates = 0;
     let rejected = 0;
-    // a thousand rows a call; a rejected row is named by its line in the file (the header is line 1)
-    for (let i = 0; i < rows.length; i += 1000) {
-      const batch = rows.slice(i, i + 1000);
+    // a row the server would refuse (no outcome, an interest above 100…) is named by its line in
+    // the file (the header is line 1) and not sent: in a call it would make the server refuse the
+    // whole call; the others go a thousand a call, and a row the server rejects is named the same way
+    const sendable: typeof rows = [];
+    for (const r of rows) {
+      if (r.problem === undefined) sendable.push(r);
+      else {
+        rejected++;
+        io.err(`kairos run: ${file!}:${r.line}: ${r.problem}\n`);
+      }
+    }
+    for (let i = 0; i < sendable.length; i += 1000) {
+      const batch = sendable.slice(i, i + 1000);
       const r = await call('POST', `/v1/runs/${id}/outcomes`, { outcomes: batch.map((b) => b.row) });
       if (typeof r === 'number') return r;
       recorded += r.recorded as number;

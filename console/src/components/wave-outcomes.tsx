@@ -88,8 +88,11 @@ export function OutcomesUpload({ api, run, onDone }: { api: Api; run: string; on
         return;
       }
       const out = { rows: rows.length, recorded: 0, duplicates: 0, rejected: [] as Array<{ line: number; reason: string }> };
-      for (let i = 0; i < rows.length; i += 1000) {
-        const batch = rows.slice(i, i + 1000);
+      // a row the server would refuse is named by its line and not sent (it would refuse its whole call)
+      for (const r of rows) if (r.problem !== undefined) out.rejected.push({ line: r.line, reason: r.problem });
+      const sendable = rows.filter((r) => r.problem === undefined);
+      for (let i = 0; i < sendable.length; i += 1000) {
+        const batch = sendable.slice(i, i + 1000);
         const r = await api.POST('/v1/runs/{id}/outcomes', { params: { path: { id: run } }, body: { outcomes: batch.map((b) => b.row) } });
         if (r.error !== undefined) {
           setProblem(problemText(r.error));
