@@ -28,7 +28,7 @@ import { learnedFrom } from './propensity/prior.js';
 import { applyResponse, matchSmsReply } from './respond.js';
 import { BrainError } from './brain-error.js';
 import type { RunAnswer, RunCall } from './outbound-run.js';
-import { rememberRun, runAnswer } from './outbound-run.js';
+import { rememberRun, runAnswer, runHandled } from './outbound-run.js';
 
 /**
  * The customer actor's behaviour as pure functions of (context, message): the machine in
@@ -175,13 +175,13 @@ export function hasSeen(ctx: CustomerContext, id: string): boolean {
 
 /** Whether this event repeats one seen: its id, or the hand-over of a run the customer was handed already. */
 export function isRepeat(ctx: CustomerContext, msg: EventMessage): boolean {
-  return msg.run !== undefined ? ctx.runs?.[msg.run.id] !== undefined : hasSeen(ctx, msg.event.id);
+  return msg.run !== undefined ? runHandled(ctx, msg.run.id) !== undefined : hasSeen(ctx, msg.event.id);
 }
 
 /** The answer to a repeated request id: the first answer again, and no new effect. */
 export function replayReply(ctx: CustomerContext, msg: EventMessage | ResponseMessage): CustomerReply {
   const id = msg.type === 'gateway.event' ? msg.event.id : msg.response.id;
-  const done = msg.type === 'gateway.event' && msg.run !== undefined ? ctx.runs?.[msg.run.id] : undefined;
+  const done = msg.type === 'gateway.event' && msg.run !== undefined ? runHandled(ctx, msg.run.id) : undefined;
   if (done !== undefined) return { kind: 'decision', re: id, customer: ctx.id, actions: [], duplicate: true, run: { outcome: done, final: true } };
   const i = seenIndex(ctx.seen, id);
   // undefined: not seen; null: seen as a response; an array: an event's decision

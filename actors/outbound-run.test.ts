@@ -87,6 +87,25 @@ describe('a run handed to a customer', () => {
     expect(isRepeat(first, { ...msg, run: { ...run, id: 'deposit-run~20260303T070000' } })).toBe(false);
   });
 
+  it('handed a run again after more than RUNS_REMEMBERED other runs: still a repeat, by the contact the run made', () => {
+    let ctx = handOver(customer()).ctx;
+    const handedAgain = (c: CustomerContext, r: typeof run, now: number): EventMessage => ({ type: 'gateway.event', event: runEvent(r, c.id, now), now, catalog, stops: [], run: r });
+    // as many other runs as are remembered and one more, each final (held off by the caps), push the run out of `runs`
+    for (let i = 0; i <= RUNS_REMEMBERED; i++) {
+      const other = { id: `deposit-run~202603${String(3 + Math.floor(i / 24)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}0000`, campaign: 'deposit-run' };
+      const now = T + (i + 1) * 60_000;
+      ctx = handleEvent(ctx, handedAgain(ctx, other, now)).ctx;
+    }
+    expect(ctx.runs?.[run.id]).toBeUndefined();
+    expect(ctx.contacts.filter((k) => k.run === run.id)).toHaveLength(1);
+    const again = handedAgain(ctx, run, T + 2 * 3_600_000);
+    expect(isRepeat(ctx, again)).toBe(true);
+    expect(replayReply(ctx, again)).toEqual({ kind: 'decision', re: `run:${run.id}:c-1`, customer: 'c-1', actions: [], duplicate: true, run: { outcome: 'offered', final: true } });
+    // a control-group hold-out of the run answers as the run counted it
+    const heldOut = { ...ctx, contacts: ctx.contacts.map((k) => (k.run === run.id ? { ...k, control: true } : k)) };
+    expect(replayReply(heldOut, again)).toMatchObject({ duplicate: true, run: { outcome: 'control', final: true } });
+  });
+
   it('no other campaign answers a run, and the outbound campaign answers no event', () => {
     const c = customer();
     // senior-deposit would answer ib.login for this senior; the run does not trigger it

@@ -9,7 +9,8 @@ import type { GatewayEvent } from './gateway-event.js';
  * under every rule an event's decision keeps. The customer remembers each run it was handed
  * and what became of it (`CustomerContext.runs`): handed again (a page redone after a crash, a
  * customer in two of the run's segments), it answers with that and does nothing, so a run
- * contacts a customer at most once.
+ * contacts a customer at most once (a run forgotten from `runs` is still known by the contact it
+ * made: `runHandled`).
  */
 
 /** The event type of a run's hand-over. */
@@ -84,6 +85,19 @@ export function runAnswer(explain: readonly Explanation[], campaign: string): Ru
   // the campaign not running now (paused, not started, ended): the run stops, the customer is handed it again if it goes on
   const notNow = code === 'inactive' || code === 'not_started' || code === 'ended';
   return { outcome: code, final: !capacity && !notNow };
+}
+
+/**
+ * What the customer answered run `run` before, or undefined when it was not handed it: the
+ * outcome remembered (`runs`), or, once the run has been forgotten there (only the latest
+ * `RUNS_REMEMBERED` are kept), the contact the run made, still in the history: `control` for a
+ * hold-out, `offered` otherwise. So a page redone after many other runs contacts no one twice.
+ */
+export function runHandled(ctx: Pick<CustomerContext, 'runs' | 'contacts'>, run: string): string | undefined {
+  const remembered = ctx.runs?.[run];
+  if (remembered !== undefined) return remembered;
+  const contact = ctx.contacts.find((k) => k.run === run);
+  return contact === undefined ? undefined : contact.control === true ? 'control' : 'offered';
 }
 
 /** The runs remembered with this one added (the oldest forgotten past `RUNS_REMEMBERED`). */
