@@ -252,6 +252,8 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   const inputs: DecideInputs = { stops, budgetSpent, channelsFull, evidence, models, seed, segmentChanges: ingested.segmentChanges, now: msg.now, stale };
   if (msg.run !== undefined) inputs.run = msg.run;
   if (msg.reminder !== undefined) inputs.fromReminder = true;
+  if (msg.runsCancelled !== undefined) inputs.runsCancelled = msg.runsCancelled;
+  if (msg.runsPaused !== undefined) inputs.runsPaused = msg.runsPaused;
   const decided = decide(ctx, event, t, catalog, inputs);
   ctx = decided.ctx;
   outbox.push(...decided.outbox);

@@ -160,7 +160,7 @@ export function startSegmentSweep(config: Readonly<Config>, parts: { store: Stor
  */
 export function startOutboundRuns(config: Readonly<Config>, parts: { store: Store; clock: Clock; catalog: () => Catalog; logger: Logger; host: CustomerHost; node: string; plans?: boolean }): { runs: OutboundRuns; stop: () => void } {
   const { store, clock, catalog, logger, host, node } = parts;
-  const runs = new OutboundRuns({ store, clock, catalog, logger, ...(parts.plans === undefined ? {} : { plans: parts.plans }), submit: (run, id) => host.submitRun(run, id), score: (run, id) => host.scoreRun(run, id), flush: () => host.flush(), storeFailing: () => host.storeFailing(), node, leaseMs: Math.min(60_000, Math.max(5_000, 10 * config.outboundTickMs)) });
+  const runs = new OutboundRuns({ store, clock, catalog, logger, runStops: host.runStops, ...(parts.plans === undefined ? {} : { plans: parts.plans }), submit: (run, id) => host.submitRun(run, id), score: (run, id) => host.scoreRun(run, id), flush: () => host.flush(), storeFailing: () => host.storeFailing(), node, leaseMs: Math.min(60_000, Math.max(5_000, 10 * config.outboundTickMs)) });
   const tick = (): void => {
     runs.tick().catch((err: unknown) => logger.error({ err }, 'looking at the outbound runs failed; again at the next tick'));
   };

@@ -70,7 +70,14 @@ export interface DecideInputs {
   run?: RunCall;
   /** the event is one of the server's own reminders firing: only then is an `offer.deferred` a deferred message's retry (never from a gateway) */
   fromReminder?: boolean;
+  /** outbound runs cancelled: a deferred message of theirs is not sent at its retry (`run_cancelled`) */
+  runsCancelled?: ReadonlySet<string>;
+  /** outbound runs paused: a deferred message of theirs waits again at its retry (`deferred:run_paused`), RUN_PAUSED_RETRY_MS later or more */
+  runsPaused?: ReadonlySet<string>;
 }
+
+/** How long a paused run's deferred message waits again before it looks whether the run goes on (then in the customer's next allowed window). */
+export const RUN_PAUSED_RETRY_MS = 3_600_000;
 
 export interface DecideResult {
   ctx: CustomerContext;
@@ -140,6 +147,21 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       // A deferred message whose offer would be closed already: recorded, never sent.
       suppress('expired');
       continue;
+    }
+    // A run's deferred message at its retry: not sent once the run is cancelled; waiting again while it is paused.
+    if (deferred !== undefined && ofRun(c.id)) {
+      if (inputs.runsCancelled?.has(run!) === true) {
+        suppress('run_cancelled');
+        continue;
+      }
+      if (inputs.runsPaused?.has(run!) === true) {
+        const due = nextAllowedAt(catalog.policy, tz, decidedAt + RUN_PAUSED_RETRY_MS);
+        if (due !== undefined && due < deferred.until) {
+          reminders.push(deferralReminder(c, event, due, deferred.until));
+          suppress('deferred:run_paused');
+        } else suppress('expired');
+        continue;
+      }
     }
     if (budgetSpent.has(c.id)) {
       suppress('budget_spent');

@@ -28,12 +28,15 @@ export interface DecisionSources {
   models: ReadonlyMap<string, OfferModelView>;
   /** randomness for exploration and the random arm; the decision hashes the event id when absent */
   seed?: number;
+  /** the outbound runs cancelled and paused: their deferred messages are not sent at their retry */
+  runsCancelled?: ReadonlySet<string>;
+  runsPaused?: ReadonlySet<string>;
 }
 
 /**
  * The one assembly of a decision's inputs, for the step and for the admin's dry run alike:
  * the stop list, the campaigns whose budget is spent, the channels full for the day, the
- * evidence and models, and the seed.
+ * evidence and models, the seed, and the outbound runs stopped (cancelled or paused).
  */
 export function decisionInputs(s: DecisionSources): DecisionInputs {
   const inputs: DecisionInputs = {
@@ -48,5 +51,7 @@ export function decisionInputs(s: DecisionSources): DecisionInputs {
     inputs.channelsFull = fullChannels(s.catalog.policy, (channel) => usedOn(channel, day));
   }
   if (s.seed !== undefined) inputs.seed = s.seed;
+  if (s.runsCancelled !== undefined && s.runsCancelled.size > 0) inputs.runsCancelled = s.runsCancelled;
+  if (s.runsPaused !== undefined && s.runsPaused.size > 0) inputs.runsPaused = s.runsPaused;
   return inputs;
 }

@@ -28,6 +28,7 @@ import { RunLane } from './run-lane.js';
 import type { Sharing } from './sharing.js';
 import { sharedNodes, singleNodeSharing } from './sharing.js';
 import { WriteBehind, isStaleRetry } from './write-behind.js';
+import { RunStops } from './run-stops.js';
 
 export type { CallView, CustomerView } from './customer-queries.js';
 export type { HostOptions, HostReply } from './host-options.js';
@@ -95,7 +96,11 @@ export class CustomerHost {
   /** what the decision being stepped spent (its actions), for the budget ledger's `closeDecision` */
   private spent: readonly DecisionAction[] | undefined;
 
+  /** the outbound runs cancelled or paused, as this node's OutboundRuns keeps them: a decision reads them for a run's deferred retry */
+  readonly runStops: RunStops;
+
   constructor(private readonly o: HostOptions) {
+    this.runStops = o.runStops ?? new RunStops();
     this.monotonicNow = o.monotonicNow ?? (() => performance.now());
     this.runLane = new RunLane({ now: this.monotonicNow, foregroundBusy: () => this.foreground > 0 });
     this.stepper = createCustomerStepper(customerMachine);
@@ -611,6 +616,8 @@ export class CustomerHost {
           capacityAt: msg.now,
           evidence: this.o.propensity.evidence(),
           models: this.o.models.view(),
+          runsCancelled: this.runStops.cancelled,
+          runsPaused: this.runStops.paused,
           // The brain has no random source: exploration draws from this seed. Under the manual
           // clock (QA, the replay) none is given, so the draws follow the event's id and a run
           // can be repeated exactly.

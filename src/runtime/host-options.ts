@@ -12,12 +12,15 @@ import type { SegmentLedger } from './segment-ledger.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { PropensityLedger } from './propensity-ledger.js';
 import type { UpliftLedger } from './uplift-ledger.js';
+import type { RunStops } from './run-stops.js';
 
 /** What the host answers a request: the customer's reply, or an error it made itself (refused, failed). */
 export type HostReply = CustomerReply | { kind: 'error'; re: string; code: ErrorCode; message: string };
 
 export interface HostOptions {
   store: Store;
+  /** the outbound runs cancelled or paused, kept by OutboundRuns (an empty one of its own when absent) */
+  runStops?: RunStops;
   /** the secret identity conflicts key their identifier's hash with (the stop list's, KAIROS_STOP_LIST_SECRET); the demo one when absent */
   identifierSecret?: string;
   catalog: () => Catalog;

@@ -148,4 +148,53 @@ describe('outbound runs', () => {
     expect((await api('POST', `/v1/runs/${third.id}/resume`, undefined, 409)).code).toBe('conflict');
     expect((await api('GET', '/v1/runs?campaign=pension-deposit-run')).runs.map((r: { id: string }) => r.id)).toEqual([run.id, third.id]);
   }, 180_000);
+
+  it('sends no deferred message of a cancelled run, and holds a paused run\'s until it runs again', async () => {
+    data.remove();
+    // 22:30 in Moscow: the SMS of the twenty without e-mail consent is deferred to 09:00.
+    await start(msk('2026-12-09T22:30:00'));
+    await k!.kairos.segmentSweep.runIfDue();
+    await k!.kairos.host.flush();
+    const { members: noEmail } = await api('GET', '/v1/segments/clients_60_plus/members?limit=20');
+    const gw = await GatewayClient.connect(k!.wsUrl);
+    for (const id of noEmail as string[]) await gw.request({ t: 'event', id: uid(), type: 'consent.revoked', customer: { id }, data: { channel: 'email' } });
+    gw.close();
+    const smsOf = async (run: string): Promise<string[]> => [...(await contactsOf(run)).keys()].filter((c) => (noEmail as string[]).includes(c));
+
+    // Cancelled at once: the page in flight (the twenty are on it) deferred their SMS; at 09:00 none goes.
+    const cancelled = await api('POST', '/v1/campaigns/pension-deposit-run/runs', undefined, 201);
+    await api('POST', `/v1/runs/${cancelled.id}/cancel`);
+    await k!.kairos.outboundRuns.idle();
+    const night = await api('GET', `/v1/runs/${cancelled.id}`);
+    expect(night.state).toBe('cancelled');
+    expect(night.funnel.waiting).toBeGreaterThan(0);
+    await api('POST', '/v1/clock', { now: msk('2026-12-10T09:00:30') });
+    const after = await api('GET', `/v1/runs/${cancelled.id}`);
+    expect(await smsOf(cancelled.id)).toEqual([]);
+    expect(after.funnel.waiting).toBe(0);
+    expect(after.funnel.suppressedBy.run_cancelled).toBe(night.funnel.waiting);
+    expect((await k!.kairos.store.listOutbox('sms', 100_000)).filter((r) => r.campaign === 'pension-deposit-run')).toEqual([]);
+
+    // Paused at once the next night: at 09:00 the deferred SMS wait again (the run is paused), and go once it runs again.
+    await api('POST', '/v1/clock', { now: msk('2026-12-10T22:30:00') });
+    const paused = await api('POST', '/v1/campaigns/pension-deposit-run/runs', undefined, 201);
+    await api('POST', `/v1/runs/${paused.id}/pause`);
+    await k!.kairos.outboundRuns.idle();
+    const held = (await api('GET', `/v1/runs/${paused.id}`)).funnel.waiting as number;
+    expect(held).toBeGreaterThan(0);
+    await api('POST', '/v1/clock', { now: msk('2026-12-11T09:00:30') });
+    const morning = await api('GET', `/v1/runs/${paused.id}`);
+    expect(morning.state).toBe('paused');
+    expect(morning.funnel.waiting).toBe(held);
+    expect(await smsOf(paused.id)).toEqual([]);
+    await api('POST', `/v1/runs/${paused.id}/resume`);
+    await k!.kairos.outboundRuns.idle();
+    expect((await api('GET', `/v1/runs/${paused.id}`)).state).toBe('done');
+    // an hour after the retry that found the run paused, in the customer's allowed hours
+    await api('POST', '/v1/clock', { now: msk('2026-12-11T10:01:30') });
+    const resumed = await api('GET', `/v1/runs/${paused.id}`);
+    expect(resumed.funnel.waiting).toBe(0);
+    expect((await smsOf(paused.id)).length).toBe(held);
+    expect(resumed.funnel.suppressedBy.run_cancelled).toBeUndefined();
+  }, 180_000);
 });

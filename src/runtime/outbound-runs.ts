@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { HostReply } from './host-options.js';
 import { latestSlot } from './outbound-schedule.js';
+import type { RunStops } from './run-stops.js';
 
 /**
  * Outbound runs (docs/outbound.md): an outbound campaign handed to every customer of its
@@ -130,6 +131,8 @@ export interface OutboundRunsOptions {
    * (src/shards/sharded-runs.ts) and hands each its part
    */
   plans?: boolean;
+  /** where the runs cancelled or paused are kept for the decisions (`CustomerHost.runStops`): each state written or read here is noted */
+  runStops?: RunStops;
 }
 
 const RUN_PREFIX = 'outbound/run/';
@@ -323,6 +326,7 @@ export class OutboundRuns {
     if (nodes.size > 0) out.nodes = [...nodes].sort();
     else delete out.nodes;
     this.known.set(out.id, out);
+    this.o.runStops?.note(out.id, out.state);
     return out;
   }
 
@@ -388,6 +392,8 @@ export class OutboundRuns {
     if (this.stopped) return;
     const now = this.o.clock.now();
     for (const run of await this.records()) {
+      // the decisions' view of the runs stopped: another node's pause or cancel is seen here at the latest now
+      this.o.runStops?.note(run.id, run.state);
       // the metrics' view: an open run's counts move (on other nodes too); a finished one's are read once
       if (open(run.state) || !this.known.has(run.id)) await this.summed(run);
       if (this.o.plans !== false && run.state === 'done' && run.wave !== undefined && run.wave.n < run.wave.count) await this.nextWave(run);
@@ -414,9 +420,10 @@ export class OutboundRuns {
   }
 
   /** The run's own record (its state), without the slices' counts (`summed` adds them, and keeps the metrics' view). */
-  private save(run: RunRecord): Promise<void> {
+  private async save(run: RunRecord): Promise<void> {
     const { selected: _s, gone: _g, pages: _p, errors: _e, nodes: _n, ...own } = run;
-    return this.o.store.putMeta(runMetaKey(run.id), { ...own, selected: 0, gone: 0, pages: 0 });
+    await this.o.store.putMeta(runMetaKey(run.id), { ...own, selected: 0, gone: 0, pages: 0 });
+    this.o.runStops?.note(run.id, run.state);
   }
 
   /** Works on a run in the background until it stops being `running` here. */
