@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { ErrorCode } from '../errors.js';
 import { KairosError, errorCatalog } from '../errors.js';
 import type { OperationSpec } from '../schema/http/operation.js';
@@ -50,24 +51,12 @@ export interface Route {
   handle: (call: HttpCall, params: RouteParams) => Promise<HttpReply> | HttpReply;
 }
 
-const statusText: Readonly<Record<number, string>> = {
-  200: 'OK',
-  201: 'Created',
-  204: 'No Content',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
+/**
+ * The status line's reason phrase: Node's table (RFC 9110's phrases), which holds every status
+ * the server sends (the routes' replies and the error catalog's, 403, 502 and 202 among them).
+ */
 export function statusLine(status: number): string {
-  return `${status} ${statusText[status] ?? 'Unknown'}`;
+  return `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
 }
 
 export function json(status: number, value: unknown): HttpReply {
