@@ -48,11 +48,13 @@ async function postEvent(o: EventsRouteOptions, call: HttpCall): Promise<HttpRep
   }
   let raw: unknown;
   try {
-    raw = inMsgpack ? decodeFrame(call.body) : JSON.parse(call.body.toString('utf8'));
+    // decodeFrame's message names the problem once (and checks the map itself).
+    raw = inMsgpack ? decodeFrame(call.body, 'the body') : JSON.parse(call.body.toString('utf8'));
   } catch (err) {
-    return fail('bad_frame', `the body is not valid ${inMsgpack ? 'MessagePack' : 'JSON'}: ${(err as Error).message}`);
+    if (err instanceof FrameError) return fail(err.code, err.message);
+    return fail('bad_frame', `the body is not valid JSON: ${(err as Error).message}`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('bad_frame', 'the body must be one map');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('bad_frame', 'the body must be one JSON map');
   let event;
   try {
     event = parseEvent(raw as Record<string, unknown>);

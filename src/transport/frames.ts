@@ -57,18 +57,20 @@ export function encodeFrame(frame: object): Buffer {
 /**
  * Decodes one binary frame into a map, or throws `bad_frame`. The bytes are checked first
  * (checkMsgpack): plain values only, bounded nesting, no extensions, so the decoder builds
- * nothing a commit could fail to store.
+ * nothing a commit could fail to store. `what` names the bytes in the message: a WebSocket
+ * frame, or the body of `POST /v1/events` (`the body: map keys must be strings (byte 1)`).
  */
-export function decodeFrame(bytes: Uint8Array): Record<string, unknown> {
+export function decodeFrame(bytes: Uint8Array, what = 'the frame'): Record<string, unknown> {
+  if (bytes.byteLength === 0) throw new FrameError('bad_frame', `${what} is empty`);
   const problem = checkMsgpack(bytes);
-  if (problem !== undefined) throw new FrameError('bad_frame', `not valid MessagePack: ${problem}`);
+  if (problem !== undefined) throw new FrameError('bad_frame', `${what}: ${problem}`);
   let value: unknown;
   try {
     value = unpackr.unpack(bytes);
   } catch (err) {
-    throw new FrameError('bad_frame', `not valid MessagePack: ${(err as Error).message}`, undefined, { cause: err });
+    throw new FrameError('bad_frame', `${what} is not valid MessagePack: ${(err as Error).message}`, undefined, { cause: err });
   }
-  if (!isPlainMap(value)) throw new FrameError('bad_frame', 'a frame must hold one MessagePack map');
+  if (!isPlainMap(value)) throw new FrameError('bad_frame', `${what} must be one MessagePack map, got ${describe(value)}`);
   return value;
 }
 

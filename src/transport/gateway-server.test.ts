@@ -63,9 +63,9 @@ describe('bad frames', () => {
   it('answers bytes that are not MessagePack, or not a map, with bad_frame', async () => {
     const c = await GatewayClient.connect(k.wsUrl);
     c.sendRaw(Buffer.from([0x81]), true);
-    expect(await c.next((f) => f.t === 'error')).toMatchObject({ code: 'bad_frame', message: expect.stringContaining('not valid MessagePack') });
+    expect(await c.next((f) => f.t === 'error')).toMatchObject({ code: 'bad_frame', message: 'the frame: truncated at byte 1: 1 items announced, 0 bytes left' });
     c.sendRaw(encode([1, 2, 3] as never), true);
-    expect(await c.next((f) => f.t === 'error')).toMatchObject({ code: 'bad_frame', message: 'a frame must hold one MessagePack map' });
+    expect(await c.next((f) => f.t === 'error')).toMatchObject({ code: 'bad_frame', message: 'the frame must be one MessagePack map, got an array' });
     c.close();
   });
 
@@ -349,6 +349,20 @@ describe('HTTP', () => {
     expect(await skewed.json()).toMatchObject({ code: 'invalid', detail: expect.stringContaining('field "at"'), re: future });
     const huge = await post(JSON.stringify({ id: uid(), type: 'x', customer: { id: 'demo-1' }, data: { blob: 'x'.repeat(70_000) } }));
     expect(huge.status).toBe(413);
+  });
+
+  it('names what is wrong with a MessagePack body of POST /v1/events once, and truly', async () => {
+    const post = async (body: Buffer): Promise<unknown> =>
+      (await fetch(`${k.httpUrl}/v1/events`, { method: 'POST', headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': 'application/msgpack' }, body })).json();
+    // valid MessagePack, refused: an extension type (a timestamp), a key that is not a string
+    expect(await post(Buffer.from([0xd6, 0xff, 0, 0, 0, 1]))).toEqual(problemBody('bad_frame', 'the body: MessagePack extension types are not accepted (extension 255 at byte 0)'));
+    expect(await post(Buffer.from([0x81, 0x01, 0x02]))).toEqual(problemBody('bad_frame', 'the body: map keys must be strings (byte 1)'));
+    // valid MessagePack that is not a map
+    expect(await post(encode([1, 2, 3] as never))).toEqual(problemBody('bad_frame', 'the body must be one MessagePack map, got an array'));
+    expect(await post(Buffer.from([0x2a]))).toEqual(problemBody('bad_frame', 'the body must be one MessagePack map, got number'));
+    // not MessagePack at all
+    expect(await post(Buffer.from([0xc1]))).toEqual(problemBody('bad_frame', 'the body: byte 0xc1 at 0 is not MessagePack'));
+    expect(await post(Buffer.from([0x81]))).toEqual(problemBody('bad_frame', 'the body: truncated at byte 1: 1 items announced, 0 bytes left'));
   });
 
   it('guards the admin API with the admin key and answers unknown routes and methods', async () => {
