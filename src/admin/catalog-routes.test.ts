@@ -68,6 +68,20 @@ describe('catalog admin API', () => {
     expect((decision.actions as Frame[])[0]).toMatchObject({ campaign: 'travel-card-40s', content: { text: expect.stringMatching(/, мили за покупки — карта путешественника\.$/) } });
   });
 
+  it('finds no template under a name an object inherits (constructor) or that is no channel: 404, nothing written', async () => {
+    const before = await api('GET', '/v1/catalog/history');
+    for (const channel of ['constructor', 'fax']) {
+      const got = await api('GET', `/v1/offers/atm-microcredit/templates/${channel}`);
+      expect(got, channel).toEqual({ status: 404, body: problemBody('not_found', `offer "atm-microcredit" has no ${channel} template`) });
+      const gone = await api('DELETE', `/v1/offers/atm-microcredit/templates/${channel}`);
+      expect(gone, channel).toEqual({ status: 404, body: problemBody('not_found', `offer "atm-microcredit" has no ${channel} template`) });
+    }
+    expect(await api('GET', '/v1/catalog/history')).toEqual(before);
+    // a channel the offer has no template for is 404 too; its own template is served
+    expect((await api('GET', '/v1/offers/atm-microcredit/templates/email')).status).toBe(404);
+    expect((await api('GET', '/v1/offers/atm-microcredit/templates/sms')).status).toBe(200);
+  });
+
   it('refuses invalid definitions with a 400 naming the field, and changes nothing', async () => {
     const before = (await api('GET', '/v1/catalog')).body.version;
     const cases: Array<[string, unknown, RegExp]> = [

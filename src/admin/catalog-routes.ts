@@ -56,6 +56,14 @@ function who(call: HttpCall): ChangedBy {
   return call.principal === undefined ? label : { label, who: call.principal };
 }
 
+/**
+ * An offer's template for a channel: only a channel's own entry (`constructor`, `__proto__`
+ * and the like are no channel, and an object's inherited members no template).
+ */
+function ownTemplate<T>(templates: Record<string, T> | undefined, channel: string): T | undefined {
+  return templates !== undefined && isChannel(channel) && Object.hasOwn(templates, channel) ? templates[channel] : undefined;
+}
+
 /** The customer a preview is rendered for when none is named. */
 function sampleCustomer(): CustomerContext {
   return initialCustomerContext({
@@ -392,7 +400,7 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
     route(campaignStatusOperation, async ({ params: { id }, body, call }) => ({ status: 200, body: await c.setStatus(id, body.status, who(call)) })),
     route(getTemplateOperation, ({ params: { id, channel } }) => {
       const offer = c.get('offers', id) as { templates?: Record<string, Static<typeof TemplateSchema>> };
-      const tpl = offer.templates?.[channel];
+      const tpl = ownTemplate(offer.templates, channel);
       if (tpl === undefined) throw new KairosError('not_found', `offer "${id}" has no ${channel} template`);
       return { status: 200, body: tpl };
     }),
@@ -404,7 +412,7 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
     }),
     route(deleteTemplateOperation, async ({ params: { id, channel }, call }) => {
       const offer = c.get('offers', id) as { templates?: Record<string, unknown> };
-      if (offer.templates?.[channel] === undefined) throw new KairosError('not_found', `offer "${id}" has no ${channel} template`);
+      if (ownTemplate(offer.templates, channel) === undefined) throw new KairosError('not_found', `offer "${id}" has no ${channel} template`);
       const templates = { ...offer.templates };
       delete templates[channel];
       return { status: 200, body: await c.put('offers', id, { ...offer, templates }, who(call)) };
