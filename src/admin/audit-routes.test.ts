@@ -99,6 +99,10 @@ describe('audit trail', () => {
     expect((await trail('&target=offers/*')).map((e) => e.target)).toEqual(['offers/audit-offer', 'offers/audit-offer', 'offers/audit-offer']);
     const clockEntry = all.find((e) => e.action === 'clock.set')!;
     expect((await trail(`&from=${clockEntry.at}&to=${clockEntry.at + 1}&action=clock.set`)).map((e) => e.seq)).toEqual([clockEntry.seq]);
+    // a time written otherwise than as a whole number of ms is refused, never read as its first digits (1.8e12 as 1: the whole trail)
+    const exponent = await api('GET', '/v1/audit?from=1.8e12');
+    expect([exponent.status, exponent.body.code, exponent.body.detail]).toEqual([400, 'invalid', 'query "from": must be a whole number, got "1.8e12"']);
+    expect((await api('GET', '/v1/audit?limit=2.9')).body.detail).toBe('query "limit": must be a whole number, got "2.9"');
 
     const pages: AuditRecord[] = [];
     let cursor: number | undefined;

@@ -71,7 +71,14 @@ describe('route (an operation bound to its handler)', () => {
 
   it('names the query parameter at fault, converting numbers from text', async () => {
     expect(await refusal(call({ kind: 'phone', value: 'x' }, 'limit=0'))).toEqual(problemBody('invalid', 'query "limit": must be at least 1'));
-    expect(await refusal(call({ kind: 'phone', value: 'x' }, 'limit=abc'))).toEqual(problemBody('invalid', 'query "limit": must be a whole number, got string'));
+    expect(await refusal(call({ kind: 'phone', value: 'x' }, 'limit=abc'))).toEqual(problemBody('invalid', 'query "limit": must be a whole number, got "abc"'));
+    // never truncated to the digits before a point or an exponent
+    for (const v of ['2.9', '1e3', '1.8e12', '5.0', ' 5', '5 ', '+5', '0x5', '', '-']) {
+      expect(await refusal(call({ kind: 'phone', value: 'x' }, `limit=${encodeURIComponent(v)}`)), v).toEqual(problemBody('invalid', `query "limit": must be a whole number, got ${JSON.stringify(v)}`));
+    }
+    expect(await refusal(call({ kind: 'phone', value: 'x' }, `limit=${'9'.repeat(50)}.5`))).toEqual(problemBody('invalid', `query "limit": must be a whole number, got "${'9'.repeat(40)}…"`));
+    expect(await refusal(call({ kind: 'phone', value: 'x' }, 'limit=-3'))).toEqual(problemBody('invalid', 'query "limit": must be at least 1'));
+    expect(JSON.parse(String((await bound.handle(call({ kind: 'phone', value: 'x' }, 'limit=007'), { id: 'a' })).body))).toEqual({ id: 'a:phone', limit: 7 });
     expect(await refusal(call({ kind: 'phone', value: 'x' }, 'format=xml'))).toEqual(problemBody('invalid', 'query "format": must be one of json, csv'));
   });
 

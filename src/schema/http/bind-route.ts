@@ -64,12 +64,27 @@ function parseBody(call: HttpCall, spec: BodySpec, parsers: BodyParsers): unknow
   return parse(text);
 }
 
-/** The query's declared parameters (the first value of each), converted to their schemas' types where they say numbers. */
+/** How an integer query parameter is written: digits, with a minus before them or not. */
+const WHOLE_NUMBER = /^-?[0-9]+$/;
+
+/** A query value as a refusal quotes it: in JSON quotes, cut after 40 characters. */
+function quoted(v: string): string {
+  return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+}
+
+/**
+ * The query's declared parameters (the first value of each), converted to their schemas' types
+ * where they say numbers. An integer parameter must be written as a whole number: TypeBox's
+ * conversion would read "1.8e12", "1e3" and "2.9" as 1, 1 and 2 (a 400 names it instead).
+ */
 function queryValue(query: URLSearchParams, schema: TSchema): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const name of Object.keys((schema.properties ?? {}) as Record<string, unknown>)) {
+  const properties = (schema.properties ?? {}) as Record<string, TSchema>;
+  for (const [name, property] of Object.entries(properties)) {
     const v = query.get(name);
-    if (v !== null) out[name] = v;
+    if (v === null) continue;
+    if (property.type === 'integer' && !WHOLE_NUMBER.test(v)) throw new KairosError('invalid', `query "${name}": must be a whole number, got ${quoted(v)}`);
+    out[name] = v;
   }
   return Value.Convert(schema, out) as Record<string, unknown>;
 }
