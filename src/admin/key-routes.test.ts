@@ -111,6 +111,75 @@ describe('gateway keys made through the API', () => {
   });
 });
 
+describe('one name, one key', () => {
+  it('makes one key of two creates of one name at once: the other is 409, and the trail has one entry', async () => {
+    const both = await Promise.all([create('twice', 'admin'), create('twice', 'admin'), create('twice', 'ops')]);
+    expect(both.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    const made = both.find((r) => r.status === 201)!.body;
+    expect((await fetch(url('/v1/whoami'), { headers: bearer(made.secret) })).status).toBe(200);
+    const trail = (await (await fetch(url('/v1/audit?target=key:twice'), { headers: adminHeaders })).json()) as { entries: Array<{ action: string }> };
+    expect(trail.entries.map((e) => e.action)).toEqual(['key.create']);
+    // two rotations at once: each its turn, the second's secret the one that works
+    const [r1, r2] = await Promise.all([1, 2].map(async () => (await (await fetch(url('/v1/keys/twice/rotate'), { method: 'POST', headers: adminHeaders })).json()) as { secret: string }));
+    expect((await fetch(url('/v1/whoami'), { headers: bearer(r1!.secret) })).status + (await fetch(url('/v1/whoami'), { headers: bearer(r2!.secret) })).status).toBe(200 + 401);
+  });
+
+  it('takes the changes of one name in turn: of creates at once, one makes the key, the others are 409', async () => {
+    const store = new MemoryStore();
+    const ring = new KeyRing({ store, bootstrap: [], production: false, now: () => 0 });
+    const tries = await Promise.allSettled([ring.create('batch', 'admin'), ring.create('batch', 'ops'), ring.create('batch', 'admin')]);
+    expect(tries.map((t) => (t.status === 'fulfilled' ? 'made' : (t.reason as { code: string }).code)).sort()).toEqual(['conflict', 'conflict', 'made']);
+    const made = tries.find((t) => t.status === 'fulfilled')!;
+    expect((await ring.authenticate(`Bearer ${made.value.secret}`))?.principal).toEqual({ name: 'batch', role: made.value.role });
+  });
+
+  it('never lets an API-made key live on under a configured key of its name', async () => {
+    const store = new MemoryStore();
+    const api = new KeyRing({ store, bootstrap: [], production: false, now: () => 0 });
+    const { secret } = await api.create('crm', 'admin');
+    // a node configured with a key of that name (KAIROS_KEYS=crm:marketer:…): it refuses to start…
+    const configured = new KeyRing({ store, bootstrap: [{ name: 'crm', role: 'marketer', secret: 'crm-configured-secret-0123' }], production: false, now: () => 0 });
+    await expect(configured.checkConfiguredNames()).rejects.toMatchObject({ code: 'config_invalid', message: expect.stringContaining('KAIROS_KEYS: "crm" is also the name of a key made through the admin API (role admin)') });
+    // …and, as it holds the table, accepts only the configured key; the API-made one may be revoked, not changed
+    expect(await configured.authenticate(`Bearer ${secret}`)).toBeUndefined();
+    expect((await configured.authenticate('Bearer crm-configured-secret-0123'))?.principal).toEqual({ name: 'crm', role: 'marketer' });
+    await expect(configured.rotate('crm')).rejects.toMatchObject({ code: 'conflict' });
+    await expect(configured.revoke('crm')).resolves.toEqual({ name: 'crm', role: 'admin' });
+    await expect(configured.revoke('crm')).rejects.toMatchObject({ code: 'conflict', message: 'the key "crm" comes from the configuration: change it there' });
+    expect(await api.authenticate(`Bearer ${secret}`)).toBeUndefined();
+    await expect(configured.checkConfiguredNames()).resolves.toBeUndefined();
+  });
+
+  it('refuses a start whose KAIROS_KEYS names a key made through the API, naming it; starts once it is revoked', async () => {
+    const data = tempDir();
+    const adminKeys = ['admin-secret-1'];
+    const admin = { Authorization: 'Bearer admin-secret-1', 'Content-Type': 'application/json' };
+    const configured = { name: 'crm', role: 'marketer' as const, secret: 'crm-configured-secret-0123' };
+    try {
+      const first = await startTestKairos({ dataDir: data.dir, keepDataDir: true, config: { store: 'lmdb', demo: false, adminKeys } });
+      const made = (await (await fetch(`${first.httpUrl}/v1/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'crm', role: 'admin' }) })).json()) as { secret: string };
+      await first.close();
+      await expect(startTestKairos({ dataDir: data.dir, keepDataDir: true, config: { store: 'lmdb', demo: false, adminKeys, keys: [configured] } })).rejects.toMatchObject({
+        code: 'config_invalid',
+        message: expect.stringMatching(/KAIROS_KEYS: "crm" is also the name of a key made through the admin API \(role admin\): revoke that key first .*kairos keys revoke crm/),
+      });
+      // as the message says: without it in KAIROS_KEYS, revoke the API-made key; then the configured one starts
+      const second = await startTestKairos({ dataDir: data.dir, keepDataDir: true, config: { store: 'lmdb', demo: false, adminKeys } });
+      expect((await fetch(`${second.httpUrl}/v1/keys/crm`, { method: 'DELETE', headers: admin })).status).toBe(200);
+      await second.close();
+      const third = await startTestKairos({ dataDir: data.dir, keepDataDir: true, config: { store: 'lmdb', demo: false, adminKeys, keys: [configured] } });
+      try {
+        expect((await fetch(`${third.httpUrl}/v1/keys`, { headers: bearer(made.secret) })).status).toBe(401);
+        expect((await fetch(`${third.httpUrl}/v1/whoami`, { headers: bearer(configured.secret) })).status).toBe(200);
+      } finally {
+        await third.close();
+      }
+    } finally {
+      data.remove();
+    }
+  });
+});
+
 describe('the key ring', () => {
   it('in production refuses to make a qa key, and a configured qa key is not usable', async () => {
     const ring = new KeyRing({ store: new MemoryStore(), bootstrap: [{ name: 'tester', role: 'qa', secret: 'qa-secret-0123456789' }], production: true, now: () => 0 });

@@ -74,8 +74,9 @@ export class GatewayServer {
     this.draining = true;
   }
 
-  /** Starts listening; resolves with the bound port. */
-  listen(): Promise<number> {
+  /** Starts listening; resolves with the bound port. A configured key named as a key made through the API stops it first (`config_invalid`). */
+  async listen(): Promise<number> {
+    await this.o.keys.checkConfiguredNames();
     const { uws, config } = this.o;
     const app = this.o.tls === undefined ? uws.App() : uws.SSLApp({ cert_file_name: this.o.tls.certFile, key_file_name: this.o.tls.keyFile });
     this.websocket.attach(app);

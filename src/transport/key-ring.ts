@@ -16,10 +16,22 @@ import { ROLES } from './principal.js';
  * when it differs from the one it holds, so a revoke acknowledged on any node sharing the
  * store holds for every request that starts after it. A version is a random token, not a
  * counter: two nodes changing keys at once cannot write the same one.
+ *
+ * The changes of one name take turns (on this node one after the other, across nodes under a
+ * lease on the name): two creates of one name give one key and a 409, never two secrets of
+ * which the first is silently dead.
+ *
+ * A name belongs to one key. A configured key (KAIROS_KEYS) named as a key made through the API
+ * stops the start (`config_invalid`, {@link KeyRing.checkConfiguredNames}); should the store
+ * gain one later (made on a node configured otherwise), the API-made key of that name is never
+ * accepted here, and `DELETE /v1/keys/{name}` revokes it.
  */
 
 const KEY_PREFIX = 'key/';
 const VERSION_KEY = 'keys/version';
+/** the lease a change of a key holds on its name, across nodes sharing the store */
+const CHANGE_LEASE_PREFIX = 'keys/change/';
+const CHANGE_LEASE_MS = 30_000;
 const SECRET_PREFIX = 'kairos_';
 export const KEY_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
@@ -91,6 +103,9 @@ export interface KeyRingOptions {
 
 export class KeyRing {
   private readonly boot: Entry[];
+  private readonly bootNames: ReadonlySet<string>;
+  /** the change of each name under way on this node (the next waits for it) */
+  private readonly changing = new Map<string, Promise<unknown>>();
   private stored: Entry[] = [];
   private storedInfo: StoredKey[] = [];
   private version: unknown = undefined;
@@ -104,6 +119,24 @@ export class KeyRing {
       principal: { name: k.name, role: k.role },
       ...(k.channels === undefined ? {} : { channels: new Set(k.channels) }),
     }));
+    this.bootNames = new Set(o.bootstrap.map((k) => k.name));
+  }
+
+  /**
+   * Refuses a start when a configured key has the name of a live key made through the API
+   * (`config_invalid`): the configured one would hide it from rotation and revocation while
+   * its secret still passed elsewhere, so which of them holds the name is settled first.
+   */
+  async checkConfiguredNames(): Promise<void> {
+    await this.refresh();
+    const clashes = this.storedInfo.filter((k) => this.bootNames.has(k.name));
+    if (clashes.length === 0) return;
+    const problems = clashes.map(
+      (k) =>
+        `KAIROS_KEYS: "${k.name}" is also the name of a key made through the admin API (role ${k.role}): revoke that key first ` +
+        `(start without "${k.name}" in KAIROS_KEYS, then kairos keys revoke ${k.name}, or DELETE /v1/keys/${k.name}), or give the configured key another name`,
+    );
+    throw new KairosError('config_invalid', `invalid configuration:\n  ${problems.join('\n  ')}`, { details: { problems } });
   }
 
   /** Whether keys of this role may be used here (qa is refused in production). */
@@ -175,7 +208,8 @@ export class KeyRing {
     const rows = await this.o.store.listMeta(KEY_PREFIX, 1_000_000);
     const keys = rows.map((r) => r.value).filter(isStoredKey);
     this.storedInfo = keys.filter((k) => k.sha256 !== undefined);
-    this.stored = this.storedInfo.map((k) => ({ digest: Buffer.from(k.sha256!, 'hex'), principal: { name: k.name, role: k.role } }));
+    // A name the configuration gives a key is that key's: an API-made key of the name is never accepted here.
+    this.stored = this.storedInfo.filter((k) => !this.bootNames.has(k.name)).map((k) => ({ digest: Buffer.from(k.sha256!, 'hex'), principal: { name: k.name, role: k.role } }));
     this.version = version;
     for (const l of this.listeners) l();
   }
@@ -193,43 +227,83 @@ export class KeyRing {
   async create(name: string, role: Role, audit?: KeyAudit): Promise<{ name: string; role: Role; secret: string }> {
     if (!KEY_NAME.test(name)) throw new KairosError('invalid', 'field "name": lower-case letters, digits, ".", "_" and "-", at most 63, starting with a letter or digit');
     if (!this.roleUsable(role)) throw new KairosError('invalid', 'field "role": qa keys are refused in production (KAIROS_ENV=production)');
-    if (this.boot.some((e) => e.principal.name === name)) throw new KairosError('conflict', `a key named "${name}" comes from the configuration`);
-    const existing = await this.o.store.getMeta(KEY_PREFIX + name);
-    if (isStoredKey(existing) && existing.sha256 !== undefined) throw new KairosError('conflict', `a key named "${name}" exists: rotate or revoke it`);
-    const secret = newSecret();
-    await this.write({ name, role, sha256: sha256(secret).toString('hex'), createdAt: this.o.now() }, undefined, audit);
-    return { name, role, secret };
+    if (this.bootNames.has(name)) throw new KairosError('conflict', `a key named "${name}" comes from the configuration`);
+    return this.inTurn(name, async () => {
+      const existing = await this.o.store.getMeta(KEY_PREFIX + name);
+      if (isStoredKey(existing) && existing.sha256 !== undefined) throw new KairosError('conflict', `a key named "${name}" exists: rotate or revoke it`);
+      const secret = newSecret();
+      await this.write({ name, role, sha256: sha256(secret).toString('hex'), createdAt: this.o.now() }, undefined, audit);
+      return { name, role, secret };
+    });
   }
 
   /** A new secret for a key made through the API; the old one is refused from the reply on. */
   async rotate(name: string, audit?: KeyAudit): Promise<{ name: string; role: Role; secret: string }> {
-    const k = await this.live(name);
-    const secret = newSecret();
-    await this.write({ ...k, sha256: sha256(secret).toString('hex'), rotatedAt: this.o.now() }, k, audit);
-    return { name, role: k.role, secret };
+    return this.inTurn(name, async () => {
+      const k = await this.live(name, 'change');
+      const secret = newSecret();
+      await this.write({ ...k, sha256: sha256(secret).toString('hex'), rotatedAt: this.o.now() }, k, audit);
+      return { name, role: k.role, secret };
+    });
   }
 
   /** Gives a key made through the API another role: its calls are checked against it from the reply on. */
   async changeRole(name: string, role: Role, audit?: KeyAudit): Promise<{ name: string; role: Role }> {
     if (!this.roleUsable(role)) throw new KairosError('invalid', 'field "role": qa keys are refused in production (KAIROS_ENV=production)');
-    const k = await this.live(name);
-    await this.write({ ...k, role, roleChangedAt: this.o.now() }, k, audit);
-    return { name, role };
+    return this.inTurn(name, async () => {
+      const k = await this.live(name, 'change');
+      await this.write({ ...k, role, roleChangedAt: this.o.now() }, k, audit);
+      return { name, role };
+    });
   }
 
-  /** Revokes a key made through the API; refused from the reply on. */
+  /**
+   * Revokes a key made through the API; refused from the reply on. Also one the configuration
+   * names too (never accepted while it does, but it would be again without it).
+   */
   async revoke(name: string, audit?: KeyAudit): Promise<{ name: string; role: Role }> {
-    const k = await this.live(name);
-    const { sha256: _gone, ...rest } = k;
-    await this.write({ ...rest, revokedAt: this.o.now() }, k, audit);
-    return { name, role: k.role };
+    return this.inTurn(name, async () => {
+      const k = await this.live(name, 'revoke');
+      const { sha256: _gone, ...rest } = k;
+      await this.write({ ...rest, revokedAt: this.o.now() }, k, audit);
+      return { name, role: k.role };
+    });
   }
 
-  private async live(name: string): Promise<StoredKey> {
-    if (this.boot.some((e) => e.principal.name === name)) throw new KairosError('conflict', `the key "${name}" comes from the configuration: change it there`);
+  /** The live key made through the API of this name, for a change or a revocation. */
+  private async live(name: string, what: 'change' | 'revoke'): Promise<StoredKey> {
     const k = await this.o.store.getMeta(KEY_PREFIX + name);
-    if (!isStoredKey(k) || k.sha256 === undefined) throw new KairosError('not_found', `no key named "${name}"`);
-    return k;
+    const stored = isStoredKey(k) && k.sha256 !== undefined ? k : undefined;
+    if (this.bootNames.has(name) && (what === 'change' || stored === undefined)) throw new KairosError('conflict', `the key "${name}" comes from the configuration: change it there`);
+    if (stored === undefined) throw new KairosError('not_found', `no key named "${name}"`);
+    return stored;
+  }
+
+  /**
+   * Runs a change of the key `name` after the one under way on this node, holding the name's
+   * lease across nodes; while another node holds it, 409 (its change is not seen yet).
+   */
+  private inTurn<T>(name: string, change: () => Promise<T>): Promise<T> {
+    const before = this.changing.get(name) ?? Promise.resolve();
+    const run = before
+      .catch(() => undefined)
+      .then(async () => {
+        const lease = CHANGE_LEASE_PREFIX + name;
+        const owner = randomUUID();
+        const coordination = this.o.store.coordination;
+        if (!(await coordination.claimLease(lease, owner, CHANGE_LEASE_MS))) throw new KairosError('conflict', `the key "${name}" is being changed on another node: try again`);
+        try {
+          return await change();
+        } finally {
+          await coordination.releaseLease(lease, owner).catch(() => undefined);
+        }
+      });
+    this.changing.set(name, run);
+    const forget = (): void => {
+      if (this.changing.get(name) === run) this.changing.delete(name);
+    };
+    void run.then(forget, forget);
+    return run;
   }
 
   /**
