@@ -34,6 +34,7 @@ import { EventFieldsSchema, ExplainReply } from '../schema/http/customer-schemas
 import { PropensityReply } from '../schema/http/learning-schemas.js';
 import { operation } from '../schema/http/operation.js';
 import type { Route, HttpCall } from '../transport/http.js';
+import { renderedMasker } from './mask-customer.js';
 
 /**
  * The catalog admin API: list, read, create or replace, and delete features, segments,
@@ -43,7 +44,7 @@ import type { Route, HttpCall } from '../transport/http.js';
  */
 export interface CatalogRouteDeps {
   catalogs: CatalogService;
-  host: Pick<CustomerHost, 'explain' | 'preview'>;
+  host: Pick<CustomerHost, 'explain' | 'preview' | 'view'>;
   clock: Clock;
   propensity: PropensityLedger;
   /** segment sizes (GET /v1/segments/{id}); 0 and no history without it */
@@ -370,6 +371,18 @@ function parseYaml(text: string): unknown {
 
 export function catalogRoutes(d: CatalogRouteDeps): Route[] {
   const c = d.catalogs;
+  /**
+   * How what is rendered for the customer `id` is shown to the caller: undefined (as it is) for
+   * a role that reads personal data (privacy, admin), else masked (mask-customer.ts).
+   */
+  const masker = async (call: HttpCall, id: string, at: number): Promise<(<T>(content: T) => T) | undefined> => {
+    const role = call.principal?.role;
+    if (role === 'privacy' || role === 'admin') return undefined;
+    const view = await d.host.view(id);
+    // (gone since it was rendered: nothing of it is known to mask, so nothing of it is shown)
+    if (view === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
+    return renderedMasker(view, at);
+  };
   const kindRoutes = catalogKinds.flatMap((kind) => {
     const ops = kindOps[kind];
     return [
@@ -429,7 +442,7 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
       });
       return { status: 200, body: { campaign: id, priorStrength: strength, groups } };
     }),
-    route(previewOperation, async ({ params: { id }, body }) => {
+    route(previewOperation, async ({ params: { id }, body, call }) => {
       const campaign = c.catalog.campaigns.find((x) => x.id === id);
       if (campaign === undefined) throw new KairosError('not_found', `no campaign "${id}"`);
       const customer = typeof body.customer === 'string' ? body.customer : undefined;
@@ -440,15 +453,20 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
           ? previewCampaign(sampleCustomer(), campaign, event, event.at ?? d.clock.now(), c.catalog)
           : await d.host.preview(customer, campaign, event);
       if (previews === undefined) throw new KairosError('unknown_customer', `no customer "${customer ?? ''}"`);
-      return { status: 200, body: { campaign: id, customer: customer ?? 'sample', previews } };
+      // A named customer's texts show their personal data only to a role that may read it (docs/security.md).
+      const mask = customer === undefined ? undefined : await masker(call, customer, event.at ?? d.clock.now());
+      const shown = mask === undefined ? previews : previews.map((p) => (p.content === undefined ? p : { ...p, content: mask(p.content) }));
+      return { status: 200, body: { campaign: id, customer: customer ?? 'sample', previews: shown } };
     }),
-    route(explainOperation, async ({ params: { id: customer }, body }) => {
+    route(explainOperation, async ({ params: { id: customer }, body, call }) => {
       // Any moment may be asked about (a past one, the console's "why / why not at"), but a date: not past the end of 9999, as the manual clock.
       if (typeof body.at === 'number' && body.at > MAX_MANUAL_CLOCK_MS) throw new KairosError('invalid', `field "at": must be at most ${MAX_MANUAL_CLOCK_MS} (the end of 9999)`);
       const event = eventFromBody({ at: d.clock.now(), ...body, id: '__explain__', customer: { id: customer } });
       const r = await d.host.explain(customer, event);
       if (r === undefined) throw new KairosError('unknown_customer', `no customer "${customer}"`);
-      return { status: 200, body: { ...r, actions: [...r.actions] } };
+      // The messages show the customer's personal data only to a role that may read it (docs/security.md).
+      const mask = await masker(call, customer, r.at);
+      return { status: 200, body: { ...r, actions: r.actions.map((a) => (mask === undefined ? a : { ...a, content: mask(a.content) })) } };
     }),
   ];
 }

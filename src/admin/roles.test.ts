@@ -5,7 +5,7 @@ import { packageRoot } from '../paths.js';
 import type { OperationSpec } from '../schema/http/operation.js';
 import { allowedRoles, openApiPath, roleAllows } from '../schema/http/operation.js';
 import type { TestKairos } from '../test-support/test-kairos.js';
-import { adminHeaders, startTestKairos } from '../test-support/test-kairos.js';
+import { adminHeaders, msk, startTestKairos } from '../test-support/test-kairos.js';
 import type { Role } from '../transport/principal.js';
 import { ROLES } from '../transport/principal.js';
 import { allOperations } from './openapi.js';
@@ -55,6 +55,50 @@ const callers: Array<{ who: string; role: Role | undefined; authorization: strin
   { who: 'none', role: undefined, authorization: undefined },
   { who: 'wrong', role: undefined, authorization: 'Bearer not-a-key-anyone-has-0000' },
 ];
+
+describe('personal data in what is rendered for a named customer', () => {
+  const as = (role: Role) => ({ Authorization: `Bearer ${secretOf(role)}`, 'Content-Type': 'application/json' });
+  const post = async (path: string, body: unknown, role: Role): Promise<{ status: number; body: any }> => {
+    const res = await fetch(`${k.httpUrl}${path}`, { method: 'POST', headers: as(role), body: JSON.stringify(body) });
+    return { status: res.status, body: await res.json() };
+  };
+
+  it('masks the customer in a marketer\'s preview and explanation, as on the analyst\'s card; admin and the sample are as rendered', async () => {
+    const card = (await (await fetch(`${k.httpUrl}/v1/customers/demo-60`, { headers: adminHeaders })).json()) as { profile: { firstName: string; patronymic: string; lastName: string; age: number } };
+    const { firstName, patronymic, lastName, age } = card.profile;
+    // the marketer edits templates: one that prints everything a template may say of the customer
+    const script = 'Клиент: {{customer.fullName}} ({{customer.name}}; {{customer.lastName}}), {{customer.age}} лет.';
+    expect((await fetch(`${k.httpUrl}/v1/offers/pension-deposit/templates/callcenter`, { method: 'PUT', headers: as('marketer'), body: JSON.stringify({ script }) })).status).toBe(200);
+    const rendered = `Клиент: ${lastName} ${firstName} ${patronymic} (${firstName} ${patronymic}; ${lastName}), ${age} лет.`;
+    const masked = `Клиент: ${lastName[0]}*** ${firstName[0]}*** ${patronymic[0]}*** (${firstName[0]}*** ${patronymic[0]}***; ${lastName[0]}***), *** лет.`;
+    const scriptOf = (r: { body: { previews: Array<{ channel: string; content?: { script?: string } }> } }) => r.body.previews.find((p) => p.channel === 'callcenter')?.content?.script;
+
+    const preview = { customer: 'demo-60', type: 'ib.login' };
+    expect(scriptOf(await post('/v1/campaigns/pension-deposit/preview', preview, 'admin'))).toBe(rendered);
+    const marketer = await post('/v1/campaigns/pension-deposit/preview', preview, 'marketer');
+    expect(marketer.status).toBe(200);
+    expect(scriptOf(marketer)).toBe(masked);
+    const text = JSON.stringify(marketer.body);
+    for (const v of [firstName, patronymic, lastName]) expect(text).not.toContain(v);
+    // the SMS length is the real text's (the masked one is shorter)
+    const ib = await post('/v1/campaigns/pension-deposit/preview', preview, 'admin');
+    expect(marketer.body.previews.map((p: { sms?: unknown }) => p.sms)).toEqual(ib.body.previews.map((p: { sms?: unknown }) => p.sms));
+    // the sample customer is no one: shown as rendered
+    const sample = await post('/v1/campaigns/pension-deposit/preview', { type: 'ib.login' }, 'marketer');
+    expect(sample.body).toEqual((await post('/v1/campaigns/pension-deposit/preview', { type: 'ib.login' }, 'admin')).body);
+
+    // the dry-run explanation's messages likewise
+    const event = { type: 'atm.withdrawal.declined', channel: 'atm', at: msk('2026-11-23T12:00:00'), data: { requested: 1000, balance: 800 } };
+    const full = await post('/v1/customers/demo-60/explain', event, 'admin');
+    const shown = await post('/v1/customers/demo-60/explain', event, 'marketer');
+    expect(full.body.actions.length).toBeGreaterThan(0);
+    expect(JSON.stringify(full.body.actions)).toContain(`${firstName} ${patronymic}`);
+    expect(shown.body.explain).toEqual(full.body.explain);
+    expect(shown.body.actions.map((a: { content: unknown }) => JSON.stringify(a.content))).toEqual(
+      full.body.actions.map((a: { content: unknown }) => JSON.stringify(a.content).split(`${firstName} ${patronymic}`).join(`${firstName[0]}*** ${patronymic[0]}***`)),
+    );
+  });
+});
 
 describe('roles', () => {
   it('every operation that needs a key declares its roles', () => {
