@@ -96,6 +96,8 @@ export interface StartOptions {
   shardWorkerUrl?: URL;
   /** the draft segment count's worker module on a node with shards (default: the one beside draft-count.js; tests run from the sources give the compiled one) */
   draftCountWorkerUrl?: URL;
+  /** KAIROS_SHARDS above 1: campaigns with a budget the shards share totals of at once (4,096 by default; tests give a few) */
+  budgetSlots?: number;
 }
 
 /** The configured store, connected (a Redis store also finishes relays a crash interrupted). */

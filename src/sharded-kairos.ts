@@ -93,9 +93,11 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       },
       onLogin: (person, cookie) => onLogin?.(person, cookie),
       onWithheld: (claimant, withheld) => void recordWithheld({ shards: running, conflicts }, claimant, withheld).catch((err: unknown) => logger.error({ err }, 'recording an identity conflict across shards failed')),
-      count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), models: () => models.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }) });
+      count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), models: () => models.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }), ...(options.budgetSlots === undefined ? {} : { budgetSlots: options.budgetSlots }) });
     shards = running;
     logger.info({ shards: config.shards, catalogVersion: catalogs.version, ms: Math.round(performance.now() - t0) }, 'shards started');
+    // A change of the catalog the shards could not take (more budgets than they share) is refused before it is stored.
+    catalogs.beforeChange((catalog) => running.checkCatalog(catalog.def));
     // A change of the catalog made here is every shard's before its answer goes (a new offer's model first).
     catalogs.onChange((catalog) => {
       if (models.cover(catalog)) running.shareModels();

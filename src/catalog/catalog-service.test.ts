@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
+import { KairosError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { demoCatalogPath } from '../paths.js';
 import { LmdbStore } from '../store/lmdb-store.js';
@@ -40,6 +41,37 @@ describe('catalog service', () => {
       [1, 1],
       [2, 2],
     ]);
+  });
+});
+
+describe('the listeners of catalog changes', () => {
+  it('refuses a change a check refuses, storing nothing, and never answers one a listener failed to take as done', async () => {
+    const { service, store } = await open();
+    const taken: number[] = [];
+    let refuse = true;
+    let fail = false;
+    service.beforeChange((c) => {
+      if (refuse) throw new KairosError('conflict', `version ${c.version}: not for these shards`);
+    });
+    service.onChange((c) => {
+      if (fail) throw new Error('the shards did not take it');
+      taken.push(c.version);
+    });
+    // Refused by the check: no version, no audit entry, no listener called.
+    await expect(service.setStatus('atm-shortfall', 'paused', 'tester')).rejects.toMatchObject({ code: 'conflict', message: 'version 2: not for these shards' });
+    expect(service.version).toBe(1);
+    expect(((await store.getMeta('catalog')) as { version: number }).version).toBe(1);
+    expect((await service.history(100)).map((e) => e.version)).toEqual([1]);
+    expect(taken).toEqual([]);
+    // Taken by the check, failed by a listener: stored (audited), answered as a failure naming the version, not as done.
+    refuse = false;
+    fail = true;
+    await expect(service.setStatus('atm-shortfall', 'paused', 'tester')).rejects.toMatchObject({ code: 'internal', message: expect.stringContaining('catalog version 2 is stored but was not put in force everywhere: the shards did not take it') as string });
+    expect((await service.history(100)).map((e) => e.version)).toEqual([1, 2]);
+    // The next change hands the listeners the whole catalog again.
+    fail = false;
+    expect(await service.setStatus('atm-shortfall', 'active', 'tester')).toMatchObject({ version: 3 });
+    expect(taken).toEqual([3]);
   });
 });
 

@@ -72,6 +72,7 @@ export class CatalogService {
   private auditSeq: number;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly listeners: Array<(catalog: Catalog) => void> = [];
+  private readonly checks: Array<(catalog: Catalog) => void> = [];
 
   private constructor(
     private readonly store: Store,
@@ -111,9 +112,23 @@ export class CatalogService {
     return service;
   }
 
-  /** Called with each catalog a change made here puts in force, once it is stored (a node with shards hands it to them). */
+  /**
+   * Called with each catalog a change made here puts in force, once it is stored (a node with
+   * shards hands it to them). A listener that throws leaves the change stored but not in
+   * force everywhere: the change is answered 500 naming the version (and logged), never 200;
+   * what a listener can refuse it refuses in `beforeChange`.
+   */
   onChange(listener: (catalog: Catalog) => void): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * Called with each catalog a change would put in force, compiled, before it is stored: a
+   * check that throws (a KairosError: its code is the answer's) refuses the change, and
+   * nothing is stored (a node with shards refuses a catalog its shards could not take).
+   */
+  beforeChange(check: (catalog: Catalog) => void): void {
+    this.checks.push(check);
   }
 
   /** The compiled catalog in force. */
@@ -271,15 +286,21 @@ export class CatalogService {
       const code = audit.action === 'replace' ? 'invalid' : 'conflict';
       throw new KairosError(code, `${namePaths(next, err.path)}: ${err.problem}`, { cause: err });
     }
+    for (const check of this.checks) check(compiled);
     await this.persist(next, audit, by);
     this.current = compiled;
+    let failed: { err: unknown; message: string } | undefined;
     for (const l of this.listeners) {
       try {
         l(compiled);
       } catch (err) {
-        // (stored and in force here: what a listener could not take is its to report)
         this.logger.error({ err, version: compiled.version }, 'a listener of catalog changes failed');
+        failed ??= { err, message: err instanceof Error ? err.message : 'a listener failed' };
       }
+    }
+    // (stored, but not in force everywhere: said, not answered 200; the next change hands on the whole catalog again)
+    if (failed !== undefined) {
+      throw new KairosError('internal', `catalog version ${compiled.version} is stored but was not put in force everywhere: ${failed.message}`, { cause: failed.err });
     }
   }
 

@@ -1,12 +1,13 @@
 import type { BudgetSpent, Catalog, DecisionAction } from '../../actors/index.js';
 import { budgetCharges } from '../../actors/index.js';
+import { KairosError } from '../errors.js';
 import { BudgetLedger } from '../runtime/budget-ledger.js';
 import { SharedTotals } from './shared-totals.js';
 
 /**
  * Campaign budgets across shards. Every shard decides on its own thread, so a budget's
  * totals live in shared memory (shared-totals.ts), one slot a budgeted campaign
- * (`BudgetSlots`, the main thread's numbering): the contacts and money spent by every shard. A decision reserves before it reads: when the
+ * (`BudgetSlots`, the main thread's numbering; a slot let go by a catalog is used again once every shard has taken it): the contacts and money spent by every shard. A decision reserves before it reads: when the
  * host opens it, `spentOf` for a campaign takes the slot's lock, reads the totals and, when
  * they leave room, adds one contact and the dearest channel's cost to them; when the host
  * closes it, what the decision did not spend of that reservation is given back. So two
@@ -17,22 +18,93 @@ import { SharedTotals } from './shared-totals.js';
  * the shared totals.
  */
 
-/** Budgeted campaigns' slots: a campaign keeps its slot for the life of the process. */
+/** What a slot the main thread hands a campaign must start from: zero totals, and no shard's own totals added yet. */
+export type ClearSlot = (slot: number) => void;
+
+/**
+ * Budgeted campaigns' slots, numbered by the main thread. A campaign keeps its slot while a
+ * catalog gives it a budget; a catalog without it (gone, or its budget taken away) lets the
+ * slot go, and once every shard has taken that catalog (none decides with the slot for it any
+ * more: `release`) the slot is free for another campaign, cleared (`clear`) before any shard
+ * is told of it. A campaign given a budget again gets a slot afresh: every shard adds what it
+ * spent before (its own totals, kept in its store), as at a start.
+ */
 export class BudgetSlots {
   private readonly slots = new Map<string, number>();
+  /** slots let go and released: no shard uses them */
+  private readonly free: number[] = [];
+  /** slots never handed out are `next` and up */
+  private next = 0;
 
-  constructor(readonly capacity: number) {}
+  constructor(
+    readonly capacity: number,
+    private readonly clear: ClearSlot,
+  ) {}
 
-  /** The slots of every budgeted campaign of `catalog`, numbering new ones. */
-  assign(catalog: { campaigns: ReadonlyArray<{ id: string; budget?: unknown }> }): Record<string, number> {
-    for (const c of catalog.campaigns) {
-      if (c.budget === undefined || this.slots.has(c.id)) continue;
-      if (this.slots.size >= this.capacity) throw new Error(`more than ${this.capacity} campaigns with a budget`);
-      this.slots.set(c.id, this.slots.size);
+  /**
+   * Refuses a catalog whose budgeted campaigns the slots cannot hold: 409 `conflict` for more
+   * than `capacity` of them; 503 `unavailable` while the slots a catalog before let go are
+   * still in some shard's hands (a moment: until every shard has taken that catalog).
+   */
+  check(catalog: { campaigns: ReadonlyArray<{ id: string; budget?: unknown }> }): void {
+    const budgeted = budgetedIds(catalog);
+    if (budgeted.size > this.capacity) {
+      throw new KairosError('conflict', `${budgeted.size} campaigns have a budget: a node with shards shares the totals of ${this.capacity} at most (take some budgets away, or run them on a single node)`);
     }
-    return Object.fromEntries(this.slots);
+    let fresh = 0;
+    for (const id of budgeted) if (!this.slots.has(id)) fresh++;
+    if (fresh > this.free.length + this.capacity - this.next) {
+      throw new KairosError('unavailable', `the budget slots the last catalog change let go are still being let go by the shards (${this.capacity} at most); retry shortly`);
+    }
+  }
+
+  /**
+   * The slots of every budgeted campaign of `catalog` (new ones from the free slots, cleared),
+   * and those it let go (`release` them once every shard has taken it). Throws as `check`.
+   */
+  assign(catalog: { campaigns: ReadonlyArray<{ id: string; budget?: unknown }> }): { slots: Record<string, number>; letGo: number[] } {
+    this.check(catalog);
+    const budgeted = budgetedIds(catalog);
+    const letGo: number[] = [];
+    for (const [id, slot] of this.slots) {
+      if (budgeted.has(id)) continue;
+      this.slots.delete(id);
+      letGo.push(slot);
+    }
+    for (const id of budgeted) {
+      if (this.slots.has(id)) continue;
+      const slot = this.free.pop() ?? this.next++;
+      this.clear(slot);
+      this.slots.set(id, slot);
+    }
+    return { slots: Object.fromEntries(this.slots), letGo };
+  }
+
+  /** Slots a catalog let go, once every shard has taken it (or stopped: its successor starts with the slots in force): free again. */
+  release(letGo: readonly number[]): void {
+    this.free.push(...letGo);
   }
 }
+
+function budgetedIds(catalog: { campaigns: ReadonlyArray<{ id: string; budget?: unknown }> }): Set<string> {
+  return new Set(catalog.campaigns.filter((c) => c.budget !== undefined).map((c) => c.id));
+}
+
+/**
+ * Clears a slot the main thread hands a new campaign: its totals zero, and every shard's
+ * `counted` flag for it down, so each adds its own totals for the campaign when it takes the
+ * slot (shard-budgets.ts `addOwnTotals`). Called only for a slot no shard uses.
+ */
+export function clearBudgetSlot(memory: SharedArrayBuffer, capacity: number, counted: Int32Array, shards: number, slot: number): void {
+  new SharedTotals(memory, capacity, MAIN_THREAD_OWNER).locked(slot, (v, at) => {
+    v[at] = 0;
+    v[at + 1] = 0;
+  });
+  for (let shard = 0; shard < shards; shard++) Atomics.store(counted, shard * capacity + slot, 0);
+}
+
+/** The main thread's mark in a lock word (workers' are from 1: the router's count of workers started). */
+const MAIN_THREAD_OWNER = -1;
 
 /** Money to a millionth of a rouble: reservations given back leave no float dust at a budget's edge. */
 function money(x: number): number {

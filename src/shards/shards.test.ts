@@ -9,11 +9,12 @@ import type { Config } from '../config.js';
 import { loadConfig } from '../config.js';
 import type { DeliverFrame, Subscriber } from '../delivery/gateway-subscribers.js';
 import { startKairos } from '../kairos.js';
+import { startShardedKairos } from '../sharded-kairos.js';
 import { createLogger } from '../logger.js';
 import { demoCatalogPath, packageRoot } from '../paths.js';
 import type { HostReply } from '../runtime/host-options.js';
 import { LmdbStore } from '../store/lmdb-store.js';
-import { tempDir } from '../test-support/test-kairos.js';
+import { adminHeaders, tempDir } from '../test-support/test-kairos.js';
 import { routeKey, shardCustomerId, shardOf } from './shard-of.js';
 import { Shards } from './shards.js';
 
@@ -33,9 +34,22 @@ afterAll(async () => {
 const workerUrl = pathToFileURL(join(packageRoot(), 'dist', 'src', 'shards', 'shard-worker.js'));
 const noon = Date.parse('2026-11-24T12:00:00+03:00');
 
-function start(dataDir: string, count: number, clock: ManualClock, def: CatalogDef = loadCatalogFile(demoCatalogPath()), more: Partial<Config> = {}): Promise<Shards> {
+function start(dataDir: string, count: number, clock: ManualClock, def: CatalogDef = loadCatalogFile(demoCatalogPath()), more: Partial<Config> = {}, budgetSlots?: number): Promise<Shards> {
   const config = loadConfig({}, { dataDir, clock: 'manual', logLevel: 'silent', demo: true, ...more });
-  return Shards.start({ count, config, def, clock, logger: createLogger('silent'), workerUrl });
+  return Shards.start({ count, config, def, clock, logger: createLogger('silent'), workerUrl, ...(budgetSlots === undefined ? {} : { budgetSlots }) });
+}
+
+/** Hands the shards a catalog once the budget slots a change before let go are free (refused `unavailable` until every shard has taken that change). */
+async function setCatalogWhenFree(s: Shards, def: CatalogDef): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      s.setCatalog(structuredClone(def));
+      return;
+    } catch (err) {
+      if (i >= 100 || (err as { code?: string }).code !== 'unavailable') throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
 }
 
 // By card on even rounds, by the bank's id on odd ones: the directory sends both to the customer's shard.
@@ -238,6 +252,39 @@ describe('two shards', () => {
     expect(await wave(third, 301, 'd')).toBe(5);
   }, 120_000);
 
+  it('lets a budget slot go with its campaign\'s budget and hands it to another campaign from zero, refusing only a catalog with more budgets than slots', async () => {
+    const data = tempDir();
+    cleanups.push(data.remove);
+    const clock = new ManualClock(noon);
+    const def = loadCatalogFile(demoCatalogPath());
+    const atm = def.campaigns.find((c) => c.id === 'atm-shortfall')!;
+    const pension = def.campaigns.find((c) => c.id === 'pension-deposit')!;
+    atm.budget = { maxContacts: 8 };
+    // One slot: the shards share the totals of one budgeted campaign at a time.
+    const shards = await start(data.dir, 2, clock, def, {}, 1);
+    cleanups.push(() => shards.close(0));
+    expect(await wave(shards, 1, 'a')).toBe(8);
+    // Two budgets at once: refused before any shard is handed the catalog.
+    pension.budget = { maxContacts: 1 };
+    expect(() => shards.checkCatalog(def)).toThrow(expect.objectContaining({ code: 'conflict', message: expect.stringContaining('1 at most') as string }) as Error);
+    expect(() => shards.setCatalog(def)).toThrow(expect.objectContaining({ code: 'conflict' }) as Error);
+    // The budget taken away, then another campaign's given: its slot is the one let go.
+    delete atm.budget;
+    delete pension.budget;
+    shards.setCatalog(def);
+    pension.budget = { maxContacts: 1 };
+    await setCatalogWhenFree(shards, def);
+    // (the catalog reached every shard: the ATM offer, without its budget now, made to every customer)
+    expect(await wave(shards, 101, 'b')).toBe(60);
+    // The ATM budget given back (13) in the slot again: cleared, and the 8 the shards spent before counted again: 5 more.
+    delete pension.budget;
+    shards.setCatalog(def);
+    atm.budget = { maxContacts: 13 };
+    await setCatalogWhenFree(shards, def);
+    expect(await wave(shards, 201, 'c')).toBe(5);
+    expect(await wave(shards, 301, 'd')).toBe(0);
+  }, 120_000);
+
   it('never lets two shards pass a channel\'s capacity for the day, and counts a new day from zero', async () => {
     const data = tempDir();
     cleanups.push(data.remove);
@@ -322,5 +369,61 @@ describe('two shards', () => {
       expect(await store.listOutbox('sms', 10_000)).toEqual([]);
       await store.close();
     }
+  }, 60_000);
+});
+
+describe('catalog changes on a node with shards', () => {
+  it('refuses before storing it a change bringing more budgets than the shards share, and hands a slot let go to the next budget', async () => {
+    const data = tempDir();
+    cleanups.push(data.remove);
+    const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: data.dir, shards: 2, demo: true, logLevel: 'silent', shutdownTimeoutMs: 5000, segmentSweepMs: 0 });
+    // One budget slot: the shards share the totals of one budgeted campaign at a time.
+    const k = await startShardedKairos(config, { shardWorkerUrl: workerUrl, budgetSlots: 1 });
+    cleanups.push(() => k.close());
+    const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const res = await fetch(`http://127.0.0.1:${k.port}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    // What the customer's shard would offer them now (the dry run decides with the shard's catalog).
+    const offered = async (n: number): Promise<string[]> => {
+      const r = await api('POST', `/v1/customers/demo-${n}/explain`, { type: 'atm.withdrawal.declined', channel: 'atm', data: { requested: 1000, balance: 800 } });
+      expect(r.status).toBe(200);
+      return (r.body.actions as Array<{ campaign: string }>).map((a) => a.campaign);
+    };
+    let n = 1;
+    while (!(await offered(n)).includes('atm-shortfall')) n++;
+    const campaign = async (id: string): Promise<Record<string, unknown>> => (await api('GET', `/v1/campaigns/${id}`)).body;
+    const versionNow = async (): Promise<number> => (await api('GET', '/v1/catalog')).body.version as number;
+
+    // One budget: taken.
+    expect((await api('PUT', '/v1/campaigns/atm-shortfall', { ...(await campaign('atm-shortfall')), budget: { maxContacts: 1000 } })).status).toBe(200);
+    const version = await versionNow();
+    // A whole catalog with two budgets, pausing the ATM campaign too: refused naming the limit, nothing stored, the ATM offer still made.
+    const def = (await api('GET', '/v1/catalog')).body as { campaigns: Array<Record<string, unknown>> };
+    for (const c of def.campaigns) {
+      if (c.id === 'atm-shortfall') c.status = 'paused';
+      if (c.id === 'pension-deposit') c.budget = { maxContacts: 10 };
+    }
+    const refused = await api('PUT', '/v1/catalog', def);
+    expect(refused).toMatchObject({ status: 409, body: { code: 'conflict', detail: expect.stringContaining('shares the totals of 1 at most') as string } });
+    expect(await versionNow()).toBe(version);
+    expect(((await api('GET', '/v1/catalog/history?limit=1')).body.entries as Array<{ version: number }>)[0]?.version).toBe(version);
+    expect(await offered(n)).toContain('atm-shortfall');
+    // One item's budget as well.
+    expect((await api('PUT', '/v1/campaigns/pension-deposit', { ...(await campaign('pension-deposit')), budget: { maxContacts: 10 } })).status).toBe(409);
+    expect(await versionNow()).toBe(version);
+
+    // The ATM budget taken away: its slot goes to the pension campaign's (503 while a shard still holds it), and the shards take the changes.
+    const { budget: _, ...unbudgeted } = await campaign('atm-shortfall');
+    expect((await api('PUT', '/v1/campaigns/atm-shortfall', unbudgeted)).status).toBe(200);
+    const pension = { ...(await campaign('pension-deposit')), budget: { maxContacts: 10 } };
+    let put = await api('PUT', '/v1/campaigns/pension-deposit', pension);
+    for (let i = 0; i < 50 && put.status === 503; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      put = await api('PUT', '/v1/campaigns/pension-deposit', pension);
+    }
+    expect(put.status).toBe(200);
+    expect((await api('POST', '/v1/campaigns/atm-shortfall/status', { status: 'paused' })).status).toBe(200);
+    expect(await offered(n)).not.toContain('atm-shortfall');
   }, 60_000);
 });

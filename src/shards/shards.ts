@@ -6,7 +6,7 @@ import type { CatalogDef, ContactIdentifierKind, GatewayEvent, GatewayResponse }
 import { contactIdentifierKinds, customerOfInstance } from '../../actors/index.js';
 import { readDemoCustomers } from '../demo/demo-bank.js';
 import { demoCsvPath } from '../paths.js';
-import { BudgetSlots } from './shard-budgets.js';
+import { BudgetSlots, clearBudgetSlot } from './shard-budgets.js';
 import { CAPACITY_SLOTS } from './shard-capacity.js';
 import { releaseHeldBy, sharedTotalsMemory } from './shared-totals.js';
 import { ShardSubscribers } from './shard-subscribers.js';
@@ -67,6 +67,8 @@ export interface ShardsOptions {
   onSms?: (record: OutboxRecord) => Promise<void>;
   /** a login: `person` named with the cookie an anonymous visitor of another shard was first seen with (the node merges the visitor in, by policy) */
   onLogin?: (person: string, cookie: Withheld) => void;
+  /** campaigns with a budget whose totals the shards can share at once (BUDGET_SLOTS by default; tests give a few) */
+  budgetSlots?: number;
 }
 
 interface Unanswered {
@@ -108,7 +110,7 @@ interface Batch {
   requests: ShardRequest[];
 }
 
-/** Campaigns with a budget the shards can share totals of (one slot each, for the life of the process). */
+/** Campaigns with a budget the shards can share totals of at once (one slot each; a slot let go by a catalog is used again). */
 const BUDGET_SLOTS = 4096;
 
 /** A worker's start may take this long (opening its environment, loading its ledgers) before it is ended and started again. */
@@ -148,8 +150,9 @@ export class Shards {
   /** identifiers an event named that were claimed by another shard than its customer's: withheld from it */
   private withheldCount = 0;
   /** campaign budgets and channel capacity across shards (shard-budgets.ts, shard-capacity.ts) */
-  private readonly budgetSlots = new BudgetSlots(BUDGET_SLOTS);
-  private readonly budgetMemory = sharedTotalsMemory(BUDGET_SLOTS);
+  private readonly budgetCapacity: number;
+  private readonly budgetSlots: BudgetSlots;
+  private readonly budgetMemory: SharedArrayBuffer;
   private readonly capacityMemory = sharedTotalsMemory(CAPACITY_SLOTS);
   private slots: Readonly<Record<string, number>>;
   /** an Int32 a shard and budget slot, and one a shard for the capacity: the shard's stored totals are in the shared memory */
@@ -168,9 +171,13 @@ export class Shards {
     if (!existsSync(fileURLToPath(this.url))) throw new KairosError('internal', `the shard worker ${fileURLToPath(this.url)} is not built: npm run build`);
     this.shards = Array.from({ length: o.count }, (_, index) => ({ index, worker: undefined, ready: false, epoch: 0, queue: [], unanswered: new Map(), restarts: 0, chain: undefined, failedStarts: 0, catalogTaken: [] }));
     this.taken = new BigInt64Array(new SharedArrayBuffer(8 * o.count));
-    this.counted = new SharedArrayBuffer(4 * o.count * BUDGET_SLOTS);
+    this.budgetCapacity = o.budgetSlots ?? BUDGET_SLOTS;
+    this.budgetMemory = sharedTotalsMemory(this.budgetCapacity);
+    this.counted = new SharedArrayBuffer(4 * o.count * this.budgetCapacity);
+    const counted = new Int32Array(this.counted);
+    this.budgetSlots = new BudgetSlots(this.budgetCapacity, (slot) => clearBudgetSlot(this.budgetMemory, this.budgetCapacity, counted, o.count, slot));
     this.capacityCounted = new SharedArrayBuffer(4 * o.count);
-    this.slots = this.budgetSlots.assign(o.def);
+    this.slots = this.budgetSlots.assign(o.def).slots;
     this.subscribers = new ShardSubscribers({
       count: o.count,
       dispatched: adapterChannels(o.config),
@@ -602,14 +609,24 @@ export class Shards {
     return this.send(this.shardOf(this.forwardOf(customer)), [++this.seq, 'response', response], undefined);
   }
 
-  /** A new catalog for every shard (its next batch decides with it). */
+  /**
+   * Refuses a catalog the shards could not take (KairosError): more campaigns with a budget
+   * than they share totals of (409 `conflict`), or for now (503 `unavailable`, while slots the last change let go are
+   * still in a shard's hands). The catalog service asks before it stores a change.
+   */
+  checkCatalog(def: CatalogDef): void {
+    this.budgetSlots.check(def);
+  }
+
   /**
    * A new catalog for every shard. No batch is posted until every running shard has taken it
    * (each adds what it spent before of a budget the catalog brings back: until all have, one
-   * shard could spend what another already had), or for CLAIM_WAIT_MS at most.
+   * shard could spend what another already had), or for CLAIM_WAIT_MS at most. The budget
+   * slots it lets go are free again once every shard has taken it (or stopped). Throws as
+   * `checkCatalog`, before any shard is handed it.
    */
   setCatalog(def: CatalogDef): void {
-    const slots = this.budgetSlots.assign(def);
+    const { slots, letGo } = this.budgetSlots.assign(def);
     this.o = { ...this.o, def };
     this.slots = slots;
     const taken: Array<Promise<void>> = [];
@@ -618,6 +635,8 @@ export class Shards {
       taken.push(new Promise<void>((resolve) => s.catalogTaken.push(resolve)));
       s.worker.postMessage({ t: 'catalog', def, slots } satisfies ToShard);
     }
+    // (every promise is resolved when its shard takes the catalog or stops)
+    if (letGo.length > 0) void Promise.all(taken).then(() => this.budgetSlots.release(letGo));
     const gate = settledWithin(taken, CLAIM_WAIT_MS);
     this.catalogGate = gate;
     void gate.then(() => {
@@ -782,7 +801,7 @@ export class Shards {
   /** Starts a shard's worker; resolves when it is ready, rejects when this start fails (the worker is ended). */
   private run(s: Shard): Promise<void> {
     if (this.closing) return Promise.reject(new KairosError('overloaded', 'closing'));
-    const budgets = { memory: this.budgetMemory, capacity: BUDGET_SLOTS, slots: this.slots, counted: this.counted };
+    const budgets = { memory: this.budgetMemory, capacity: this.budgetCapacity, slots: this.slots, counted: this.counted };
     const owner = ++this.generation;
     Atomics.store(this.taken, s.index, 0n);
     const data: ShardWorkerData = {
@@ -869,7 +888,7 @@ export class Shards {
       worker.on('error', (err) => this.o.logger.error({ err, shard: s.index }, 'a shard failed'));
       worker.on('exit', (code) => {
         // A lock its thread left taken: released (the thread is gone).
-        releaseHeldBy(this.budgetMemory, BUDGET_SLOTS, owner);
+        releaseHeldBy(this.budgetMemory, this.budgetCapacity, owner);
         releaseHeldBy(this.capacityMemory, CAPACITY_SLOTS, owner);
         if (s.worker !== worker) return;
         s.ready = false;
