@@ -331,11 +331,16 @@ export function createMetrics() {
    * its learning and funnel gauges are computed from)
    */
   const shards: { collect?: () => Promise<ReadonlyArray<ShardMetricsJson>>; before?: () => Promise<void> } = {};
-  /** What GET /metrics answers: this thread's registry, with the shards' added (counters, histograms and gauges summed by name and labels). */
+  /**
+   * What GET /metrics answers: this thread's registry, with the shards' added (counters,
+   * histograms and gauges summed by name and labels). A metric the merge would leave out
+   * (`aggregator: 'omit'`: the process's start time) is this thread's, as on a single node.
+   */
   async function exposition(): Promise<string> {
     if (shards.collect === undefined) return registry.metrics();
     await shards.before?.();
-    const parts = [await registry.getMetricsAsJSON(), ...(await shards.collect())];
+    const own = (await registry.getMetricsAsJSON()).map((x) => (x.aggregator === 'omit' ? { ...x, aggregator: 'first' as const } : x));
+    const parts = [own, ...(await shards.collect())];
     return AggregatorRegistry.aggregate(parts).metrics();
   }
   return { ...m, learning, outbound, host, shards, exposition };

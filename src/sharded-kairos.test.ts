@@ -13,6 +13,7 @@ import { demoCatalogPath, demoCsvPath, packageRoot } from './paths.js';
 import { compileDraftRule, DraftTally } from './runtime/draft-count.js';
 import { allOperations } from './admin/openapi.js';
 import { shardOf } from './shards/shard-of.js';
+import { createMetrics } from './metrics.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import type { Frame } from './test-support/test-kairos.js';
 import { GatewayClient, adminHeaders, tempDir, uid, until } from './test-support/test-kairos.js';
@@ -138,6 +139,12 @@ describe('a node with two shards', () => {
     expect(metrics).toMatch(/kairos_actor_activations_total\{source="profile"\} [1-9]/);
     // The process's own figures once, the main thread's.
     expect(metrics.match(/^kairos_process_cpu_seconds_total /gm)?.length).toBe(1);
+    // Every metric a single node exports (its /metrics is its one registry's), the process's start time among them, and the shards' own.
+    const names = (text: string): string[] => [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!).sort();
+    const single = names(await createMetrics().exposition());
+    expect(single).toContain('kairos_process_start_time_seconds');
+    expect(names(metrics)).toEqual(single);
+    expect(metrics).toMatch(/^kairos_process_start_time_seconds \d+$/m);
 
     // Every operation is served across shards, after authentication, as everywhere: the clock, not manual here, is refused as on a single node.
     const clock = await fetch(`${http}/v1/clock`, { method: 'POST', headers: adminHeaders, body: JSON.stringify({ advance: 1000 }) });
