@@ -405,6 +405,19 @@ describe('idempotency and responses', () => {
     expect(delivered.contacts[0]!.delivery).toBe('delivered');
   });
 
+  it('learns nothing from an offer that expires after it was cancelled at send time or failed; an offer delivered and left unanswered is a "no"', () => {
+    const offered = handleEvent(customer(), message(event('atm.withdrawal.declined', { at: at('2026-03-02T10:00:00+03:00'), data: { requested: 900, balance: 0 } }), 0));
+    const instance = actionsOf(offered)[0]!.instance;
+    const later = event('ib.login', { at: at('2026-03-02T12:00:00+03:00') });
+    const learnedAfter = (status: 'delivered' | 'failed' | 'suppressed') => {
+      const ctx = handleDelivery(offered.ctx, { type: 'delivery.report', instance, status, now: 1, ...(status === 'suppressed' ? { reason: 'stop_list' } : {}) });
+      return handleEvent(ctx, message(later, at('2026-03-02T12:00:00+03:00'))).trace.learned.filter((l) => l.campaign === 'shortfall');
+    };
+    expect(learnedAfter('suppressed')).toEqual([]);
+    expect(learnedAfter('failed')).toEqual([]);
+    expect(learnedAfter('delivered')).toEqual([expect.objectContaining({ campaign: 'shortfall', positive: false })]);
+  });
+
   it('makes instance ids unique per customer and deterministic', () => {
     const e = event('ib.login', { at: at('2026-03-02T10:00:00+03:00') });
     const a = handleEvent(customer(), message(e, 0));

@@ -116,9 +116,13 @@ function callbackRetry(event: GatewayEvent, explain: readonly Explanation[], ctx
   return due <= first + CALLBACK_RETRY_MS ? callbackReminder(cb.campaign, cb.instance, due, first) : undefined;
 }
 
-/** Whether an expired offer was an operator's call pushed outside a session (a call list's), with no outcome reported. */
+/**
+ * Whether an expired offer teaches nothing: an operator's call pushed outside a session (a
+ * call list's) with no outcome reported (perhaps never made), or a message that never reached
+ * the customer (cancelled at send time, or failed).
+ */
 function unreportedCall(ctx: CustomerContext, p: { instance: string }): boolean {
-  return ctx.contacts.some((k) => k.instance === p.instance && isOperatorCall(k));
+  return ctx.contacts.some((k) => k.instance === p.instance && (isOperatorCall(k) || k.delivery === 'suppressed' || k.delivery === 'failed'));
 }
 
 /** A follow-up reminder firing: tell the campaigns it triggers what became of the offer it follows. */
@@ -216,7 +220,8 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   const event = msg.reminder === undefined ? msg.event : withOutcome(ctx, msg.event);
   const outbox: OutboxEntry[] = [];
   const answered: Trace['answered'] = [];
-  // An offer left unanswered is a "no", but a call pushed to the call centre's list that nobody reported on was not made: it teaches nothing.
+  // An offer left unanswered is a "no", but a call pushed to the call centre's list that nobody
+  // reported on was not made, and a message cancelled at send time or failed was never seen: they teach nothing.
   const learned: Learned[] = [];
   for (const p of ingested.expired) {
     const l = unreportedCall(prev, p) ? undefined : learnedFrom(p, false);
