@@ -225,6 +225,11 @@ export class CustomerHost {
    * gateway's event cannot do. Decided as `submitEvent` decides.
    */
   submitMasterData(event: GatewayEvent, masterData: NonNullable<EventMessage['masterData']>): Promise<HostReply> {
+    // the identifiers the record dropped (unlinked in the store) no longer resolve to this customer from memory
+    const customer = event.customer.id;
+    if (customer !== undefined) {
+      for (const kind of Object.keys(masterData.dropped ?? {}) as ContactIdentifierKind[]) for (const v of masterData.dropped![kind]!) this.identities.unlinked(kind, v, customer);
+    }
     const now = this.o.clock.now();
     return this.submit(event.id, this.identities.resolve(event.customer, now), () => ({ type: 'gateway.event', event, now, catalog: this.o.catalog(), stops: [], limits: this.limits, masterData }));
   }

@@ -185,6 +185,18 @@ export class Identities {
   }
 
   /**
+   * An identifier the bank's master data took away from `customer` (unlinked in the store by
+   * the import): forgotten here, and store lookups in flight are not remembered, so the next
+   * event naming it reads the store (no one, or the customer it was given to since).
+   */
+  unlinked(kind: ContactIdentifierKind, value: string, customer: string): void {
+    const key = identityKey(kind, value);
+    if (this.known.get(key) === customer) this.known.delete(key);
+    if (this.pending.get(key)?.customer === customer) this.pending.delete(key);
+    this.epoch++;
+  }
+
+  /**
    * Remembers what the store resolved an identifier to, once that customer is live, unless a
    * link was made since the lookup began (it may have read the store before the link), or the
    * store is shared (another node may link the identifier).
