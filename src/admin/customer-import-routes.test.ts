@@ -87,6 +87,11 @@ describe('the customer import routes', () => {
     expect(trail.body.entries.at(-1)).toMatchObject({ before: { consents: { sms: true } }, after: { consents: { sms: false }, reason: 'phone call' } });
     // asked again, nothing moves
     expect((await api('PATCH', '/v1/customers/wd-1', { consent_sms: false })).body.outcome).toBe('unchanged');
+    // a grant the record already held is not given again over the customer's own withdrawal (a bank system repeating its record)
+    expect((await api('PUT', '/v1/customers/wd-2', { first_name: 'Ада', consent_sms: true })).body.outcome).toBe('created');
+    await server.gw.request({ t: 'event', id: uid(), type: 'consent.revoked', customer: { id: 'wd-2' }, channel: 'web', data: { channels: ['sms'] } });
+    expect((await api('PUT', '/v1/customers/wd-2', { first_name: 'Ада', consent_sms: true })).body.outcome).toBe('unchanged');
+    expect((await api('GET', '/v1/customers/wd-2')).body.consents.sms.granted).toBe(false);
   });
 
   it('gives a customer events made (a prospect) its first master data as an update its state sees', async () => {

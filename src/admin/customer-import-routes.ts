@@ -188,17 +188,21 @@ type ConsentMoves = { granted: string[]; revoked: string[] };
 
 /**
  * The consents a row names (`consent_<channel>`) that the customer's state answers otherwise
- * than the stored record now does: an operator's withdrawal reaches a customer who granted
- * consent through an event since the record said no. Channels the row does not name are left
- * as the state has them. `before`: each moved channel's answer in the state (null: none).
+ * than the stored record now does: a withdrawal always (an operator's withdrawal reaches a
+ * customer who granted consent through an event since the record said no); a grant only when
+ * the row changed the record's answer to yes (`recordBefore`: the record before the row), so a row
+ * repeated unchanged never re-grants what the customer withdrew since. Channels the row does
+ * not name are left as the state has them. `before`: each moved channel's answer in the
+ * state (null: none).
  */
-function consentMovesFromState(body: Record<string, unknown>, record: CustomerRecord, state: CustomerView | undefined): ConsentMoves & { before: Record<string, boolean | null>; after: Record<string, boolean> } {
+function consentMovesFromState(body: Record<string, unknown>, record: CustomerRecord, recordBefore: CustomerRecord | undefined, state: CustomerView | undefined): ConsentMoves & { before: Record<string, boolean | null>; after: Record<string, boolean> } {
   const moves = { granted: [] as string[], revoked: [] as string[], before: {} as Record<string, boolean | null>, after: {} as Record<string, boolean> };
   for (const key of Object.keys(body).sort()) {
     const ch = /^consent_([a-z]+)$/.exec(key)?.[1];
     const wanted = ch === undefined || !Object.hasOwn(record.consents ?? {}, ch) ? undefined : record.consents![ch];
     const was = ch === undefined ? undefined : state?.consents[ch]?.granted;
     if (ch === undefined || wanted === undefined || was === wanted.granted) continue;
+    if (wanted.granted && recordBefore?.consents?.[ch]?.granted === true) continue;
     (wanted.granted ? moves.granted : moves.revoked).push(ch);
     moves.before[ch] = was ?? null;
     moves.after[ch] = wanted.granted;
@@ -276,7 +280,7 @@ async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, 
     outcome = 'updated';
   }
   // (a new customer's state is made from the record: nothing to tell it)
-  const moves = known ? consentMovesFromState(body, record, state) : { granted: [], revoked: [], before: {}, after: {} };
+  const moves = known ? consentMovesFromState(body, record, change === undefined ? record : change.before, state) : { granted: [], revoked: [], before: {}, after: {} };
   const moved = moves.granted.length + moves.revoked.length > 0;
   if (change !== undefined || moved) await tellHost(d, [{ id, before: change?.before ?? record, after: record, consents: moves }]);
   if (outcome === 'unchanged' && moved) outcome = 'updated';
