@@ -62,6 +62,15 @@ describe('readRows (CSV)', () => {
     }
   });
 
+  it('reads a file with lone CR line ends (old Mac) as lines, a stray quote as text and a bad record as a row rejected', async () => {
+    const rows = await all(readRows(chunked('id,first_name\rc-1,Iv"an\rc-2,"Pe"tr\rc-3,Anna\r'), 'csv'));
+    expect(rows.map((r) => [r.line, r.fields.id, r.fields.first_name, r.problem])).toEqual([
+      [2, 'c-1', 'Iv"an', undefined],
+      [3, undefined, undefined, expect.stringMatching(/^not a CSV record/)],
+      [4, 'c-3', 'Anna', undefined],
+    ]);
+  });
+
   it('takes a quote left open for a bad row: its line rejected, the lines after it read (at the end of the file, or past 64 lines)', async () => {
     const atEnd = await all(readRows(chunked('id,note\nc-1,"open\nc-2,fine\nc-3,also fine\n'), 'csv'));
     expect(atEnd.map((r) => [r.line, r.raw, r.fields.id, r.problem])).toEqual([

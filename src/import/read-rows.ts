@@ -229,13 +229,34 @@ export async function* fastCsvChunks(input: Readable, delimiter: string, crlf = 
   }
 }
 
-/** How `fastCsvChunks` reads a file by its start (its first line, ended): LF or CR LF line ends; undefined: by csv-parse (a lone CR in the header, or no line end in the first megabyte). */
-function fastCsvFits(start: string): { crlf: boolean } | undefined {
+/**
+ * How `fastCsvChunks` reads a file by its start: LF or CR LF line ends, or CR alone (old Mac
+ * files: a CR in the first line, read as LF); undefined: by csv-parse (no line end in the
+ * first megabyte).
+ */
+function fastCsvFits(start: string): { crlf: boolean; cr: boolean } | undefined {
   const nl = start.indexOf('\n');
+  const cr = start.indexOf('\r');
+  if (cr >= 0 && (nl < 0 || cr < nl - 1)) return { crlf: false, cr: true };
   if (nl <= 0) return undefined;
-  const crlf = start.charCodeAt(nl - 1) === 13;
-  const header = start.slice(0, crlf ? nl - 1 : nl);
-  return header.includes('\r') ? undefined : { crlf };
+  return { crlf: start.charCodeAt(nl - 1) === 13, cr: false };
+}
+
+/** A text stream with each lone CR (not before an LF) read as an LF; a CR ending a chunk waits for the next one. */
+async function* loneCrAsLf(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let held = '';
+  const decoder = new TextDecoder('utf-8');
+  for await (const b of input) {
+    let text = held + decoder.decode(b, { stream: true });
+    held = '';
+    if (text.endsWith('\r')) {
+      held = '\r';
+      text = text.slice(0, -1);
+    }
+    yield Buffer.from(text.replace(/\r(?!\n)/g, '\n'));
+  }
+  const last = held + decoder.decode();
+  if (last !== '') yield Buffer.from(last.replace(/\r(?!\n)/g, '\n'));
 }
 
 async function* csvChunks(input: Readable, delimiter: string): AsyncGenerator<SourceRow[]> {
@@ -264,7 +285,8 @@ async function* csvChunks(input: Readable, delimiter: string): AsyncGenerator<So
     })(),
     { objectMode: false },
   );
-  yield* decided !== undefined ? fastCsvChunks(rest, delimiter, decided.crlf) : csvParseChunks(rest, delimiter);
+  if (decided === undefined) yield* csvParseChunks(rest, delimiter);
+  else yield* fastCsvChunks(decided.cr ? Readable.from(loneCrAsLf(rest)) : rest, delimiter, decided.crlf);
 }
 
 /** csv-parse's rows handed on at most this many at a time */
