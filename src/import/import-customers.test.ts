@@ -5,7 +5,7 @@ import type { ImportMapping } from './import-mapping.js';
 import { emptyMapping, parseMapping } from './import-mapping.js';
 import type { RejectSink } from './import-customers.js';
 import { importCustomerRows, summaryLine } from './import-customers.js';
-import type { ImportFormat } from './read-rows.js';
+import type { ImportFormat, SourceRow } from './read-rows.js';
 import { readRows } from './read-rows.js';
 
 /** The import run on the memory store: mapping, rejects with reasons, idempotence, upsert. */
@@ -154,6 +154,26 @@ columns:
     expect(short.result).toMatchObject({ created: 1, rejected: 0 });
     expect(await store.lookupIdentity('phone', '+79162000039')).toBe('s-1');
     expect(await store.getCustomer('l-39')).toBeUndefined();
+  });
+
+  it('hands the lock over while it waits for its next rows (a client sending slowly), what it checked committed first', async () => {
+    const store = new MemoryStore();
+    let more!: () => void;
+    const stalled = new Promise<void>((r) => (more = r));
+    async function* slowly(): AsyncGenerator<SourceRow> {
+      yield { line: 2, raw: 'a-1,+79163000001', fields: { id: 'a-1', phone: '+79163000001' }, bytes: 10 };
+      await stalled;
+      yield { line: 3, raw: 'a-2,+79163000002', fields: { id: 'a-2', phone: '+79163000002' }, bytes: 20 };
+    }
+    const opts = { source: 'api', mapping: emptyMapping, rejects: memorySink(), resume: false, keepMarker: false, now: NOW };
+    const slow = importCustomerRows(store, slowly(), opts);
+    await new Promise((r) => setImmediate(r));
+    // a one-row run meanwhile: not held back by the stalled one, and a-1's phone (checked, not yet committed then) is taken
+    const quick = await importCustomerRows(store, [{ line: 2, raw: 'q', fields: { id: 'q-1', phone: '+79163000001' }, bytes: 1 }], opts);
+    expect(quick).toMatchObject({ created: 0, rejected: 1 });
+    more();
+    expect(await slow).toMatchObject({ created: 2, rejected: 0 });
+    expect(await store.lookupIdentity('phone', '+79163000001')).toBe('a-1');
   });
 
   it('resumes after the last committed batch and imports no row twice', async () => {

@@ -203,9 +203,32 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
     else if (lock.contended) {
       // another run waits to check its rows: this batch committed (its identifiers in the store), then its turn
       await inFlight.done;
-      lock.release();
-      await lock.acquire();
+      giveLock();
+      await takeLock();
     }
+  };
+
+  // One run at a time checks rows against the store and commits them (import-lock.ts). A run
+  // waiting for its next rows (a client sending its body slowly) does not keep the others
+  // waiting: when one asks for the lock meanwhile, what this run checked is committed and the
+  // lock handed over (`handOver`), taken back before its next rows are checked.
+  const lock = importLockOf(store);
+  let waitingForRows = false;
+  let handOver: Promise<void> | undefined;
+  let handOverFailed: Error | undefined;
+  const onContended = (): void => {
+    if (!waitingForRows || handOver !== undefined) return;
+    handOver = commit(false)
+      .catch((err: unknown) => void (handOverFailed ??= err instanceof Error ? err : new Error(String(err))))
+      .finally(() => (handOver = undefined));
+  };
+  const takeLock = async (): Promise<void> => {
+    await lock.acquire();
+    lock.onContended = onContended;
+  };
+  const giveLock = (): void => {
+    lock.onContended = undefined;
+    lock.release();
   };
 
   /** an identifier's owner: at once from the batches not yet committed or the index keys, else a promise of the store's answer */
@@ -218,22 +241,30 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
     return indexKey !== undefined && o.identityIndex !== undefined ? o.identityIndex.owner(kind, value, indexKey) : store.lookupIdentity(kind, value);
   };
 
-  // one run at a time checks rows against the store and commits them (import-lock.ts)
-  const lock = importLockOf(store);
-  await lock.acquire();
+  await takeLock();
   try {
     await applyRows();
   } catch (err) {
     // the batch already handed to the store is written (or fails) before the error is told
+    await handOver;
     await inFlight?.done.catch(() => undefined);
     throw err;
   } finally {
-    lock.release();
+    giveLock();
   }
   return { ...counts, skipped };
 
   async function applyRows(): Promise<void> {
-    for await (const item of rows) {
+    const source = Symbol.asyncIterator in rows ? rows[Symbol.asyncIterator]() : rows[Symbol.iterator]();
+    for (;;) {
+      waitingForRows = true;
+      const next = await source.next();
+      waitingForRows = false;
+      // the lock handed over while the rows were awaited: taken back first
+      while (handOver !== undefined) await handOver;
+      if (handOverFailed !== undefined) throw handOverFailed;
+      if (next.done === true) break;
+      const item = next.value;
       for (const src of isChunk(item) ? item : [item]) {
         await applyRow(src);
         if (inBatch >= batchSize) await commit(false);

@@ -6,11 +6,14 @@ import type { Store } from '../store/store.js';
  * (two `PUT`s naming one phone, a `PATCH` during an import through the API) checking at once
  * would each find the identifier free and both link it. A run holds its store's lock from its
  * first row to its last commit, and between two batches gives it up to a run waiting for it
- * (its batch in flight committed first), so a long import does not hold a `PUT` back for long.
+ * (its batch in flight committed first), and so does a run waiting for its next rows (a client
+sending its body slowly), so a long or slow import does not hold a `PUT` back for long.
  */
 export class ImportLock {
   private held = false;
   private readonly waiting: Array<() => void> = [];
+  /** the holder's: called when a run starts waiting for the lock (a holder idle for its rows hands it over) */
+  onContended: (() => void) | undefined;
 
   /** Resolves once the caller holds the lock. */
   acquire(): Promise<void> {
@@ -18,7 +21,9 @@ export class ImportLock {
       this.held = true;
       return Promise.resolve();
     }
-    return new Promise<void>((resolve) => this.waiting.push(resolve));
+    const got = new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.onContended?.();
+    return got;
   }
 
   /** Hands the lock to the first run waiting, else frees it. */
