@@ -168,7 +168,11 @@ function lookup(values: RenderValues, path: readonly string[]): unknown {
 
 export type RenderResult = { ok: true; text: string } | { ok: false; missing: string };
 
-export function renderTemplate(t: CompiledTemplate, values: RenderValues): RenderResult {
+/**
+ * The template with its values. An `opaque` value (a masked customer's `***`) is printed as it
+ * is whatever the filter: a filter would find no number in it, and the message no hole.
+ */
+export function renderTemplate(t: CompiledTemplate, values: RenderValues, opaque?: string): RenderResult {
   let out = '';
   for (const part of t.parts) {
     if (typeof part === 'string') {
@@ -176,7 +180,7 @@ export function renderTemplate(t: CompiledTemplate, values: RenderValues): Rende
       continue;
     }
     const raw = lookup(values, part.path);
-    const v = part.filter === undefined ? raw : templateFilters[part.filter](raw);
+    const v = part.filter === undefined || (opaque !== undefined && raw === opaque) ? raw : templateFilters[part.filter](raw);
     if (v === undefined || v === null || v === '') return { ok: false, missing: part.path.join('.') };
     if (typeof v === 'number') out += formatNumber(v);
     else if (typeof v === 'string' || typeof v === 'boolean') out += String(v);

@@ -65,11 +65,12 @@ export function renderValues(ctx: CustomerContext, c: Campaign, vars: Vars, even
 
 export type Rendered = { ok: true; content: ChannelContent } | { ok: false; reason: string };
 
-export function render(tpl: ChannelTemplate, values: RenderValues, maxSmsParts: number): Rendered {
+/** The template rendered with `values` (`opaque`: a value printed as it is, renderTemplate). */
+export function render(tpl: ChannelTemplate, values: RenderValues, maxSmsParts: number, opaque?: string): Rendered {
   const text = (field: 'title' | 'text' | 'subject' | 'html' | 'script'): string | { missing: string } => {
     const t = tpl[field];
     if (t === undefined) return '';
-    const r = renderTemplate(t, values);
+    const r = renderTemplate(t, values, opaque);
     return r.ok ? r.text : { missing: r.missing };
   };
   const fields: Record<string, string> = {};

@@ -1,5 +1,5 @@
-import type { Channel, CustomerContext, GatewayEvent } from '../../actors/index.js';
-import { evidenceKey, initialCustomerContext, isChannel, isInvalidDefinition, posteriorProbability, previewCampaign } from '../../actors/index.js';
+import type { Channel, CustomerContext, GatewayEvent, Profile } from '../../actors/index.js';
+import { evidenceKey, initialCustomerContext, isChannel, isInvalidDefinition, maskedActions, maskedPreviews, posteriorProbability, previewCampaign } from '../../actors/index.js';
 import { parseCatalogText } from '../catalog/catalog-file.js';
 import type { CatalogKind, CatalogService, ChangedBy } from '../catalog/catalog-service.js';
 import { catalogKinds } from '../catalog/catalog-service.js';
@@ -34,7 +34,6 @@ import { EventFieldsSchema, ExplainReply } from '../schema/http/customer-schemas
 import { PropensityReply } from '../schema/http/learning-schemas.js';
 import { operation } from '../schema/http/operation.js';
 import type { Route, HttpCall } from '../transport/http.js';
-import { renderedMasker } from './mask-customer.js';
 
 /**
  * The catalog admin API: list, read, create or replace, and delete features, segments,
@@ -372,16 +371,17 @@ function parseYaml(text: string): unknown {
 export function catalogRoutes(d: CatalogRouteDeps): Route[] {
   const c = d.catalogs;
   /**
-   * How what is rendered for the customer `id` is shown to the caller: undefined (as it is) for
-   * a role that reads personal data (privacy, admin), else masked (mask-customer.ts).
+   * The profile a text rendered for the customer `id` is rendered again from, masked
+   * (actors/decision/masked-render.ts): undefined (the text as it is) for a role that reads
+   * personal data (privacy, admin).
    */
-  const masker = async (call: HttpCall, id: string, at: number): Promise<(<T>(content: T) => T) | undefined> => {
+  const maskedProfile = async (call: HttpCall, id: string): Promise<Profile | undefined> => {
     const role = call.principal?.role;
     if (role === 'privacy' || role === 'admin') return undefined;
     const view = await d.host.view(id);
-    // (gone since it was rendered: nothing of it is known to mask, so nothing of it is shown)
+    // (gone since it was rendered: nothing of it is known to render, so nothing of it is shown)
     if (view === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
-    return renderedMasker(view, at);
+    return view.profile;
   };
   const kindRoutes = catalogKinds.flatMap((kind) => {
     const ops = kindOps[kind];
@@ -453,9 +453,10 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
           ? previewCampaign(sampleCustomer(), campaign, event, event.at ?? d.clock.now(), c.catalog)
           : await d.host.preview(customer, campaign, event);
       if (previews === undefined) throw new KairosError('unknown_customer', `no customer "${customer ?? ''}"`);
-      // A named customer's texts show their personal data only to a role that may read it (docs/security.md).
-      const mask = customer === undefined ? undefined : await masker(call, customer, event.at ?? d.clock.now());
-      const shown = mask === undefined ? previews : previews.map((p) => (p.content === undefined ? p : { ...p, content: mask(p.content) }));
+      // A named customer's texts show their personal data only to a role that may read it (docs/security.md):
+      // to another, each is rendered from the customer masked, the problems and SMS lengths being the real texts'.
+      const profile = customer === undefined ? undefined : await maskedProfile(call, customer);
+      const shown = profile === undefined ? previews : maskedPreviews(profile, previews, campaign, event, event.at ?? d.clock.now(), c.catalog);
       return { status: 200, body: { campaign: id, customer: customer ?? 'sample', previews: shown } };
     }),
     route(explainOperation, async ({ params: { id: customer }, body, call }) => {
@@ -464,9 +465,10 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
       const event = eventFromBody({ at: d.clock.now(), ...body, id: '__explain__', customer: { id: customer } });
       const r = await d.host.explain(customer, event);
       if (r === undefined) throw new KairosError('unknown_customer', `no customer "${customer}"`);
-      // The messages show the customer's personal data only to a role that may read it (docs/security.md).
-      const mask = await masker(call, customer, r.at);
-      return { status: 200, body: { ...r, actions: r.actions.map((a) => (mask === undefined ? a : { ...a, content: mask(a.content) })) } };
+      // The messages show the customer's personal data only to a role that may read it (docs/security.md):
+      // to another, each is rendered from the customer masked; the decision and its explanation are the real ones.
+      const profile = await maskedProfile(call, customer);
+      return { status: 200, body: { ...r, actions: profile === undefined ? [...r.actions] : maskedActions(profile, r.actions, event, r.at, c.catalog) } };
     }),
   ];
 }

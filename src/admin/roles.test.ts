@@ -98,6 +98,59 @@ describe('personal data in what is rendered for a named customer', () => {
       full.body.actions.map((a: { content: unknown }) => JSON.stringify(a.content).split(`${firstName} ${patronymic}`).join(`${firstName[0]}*** ${patronymic[0]}***`)),
     );
   });
+
+  it('renders a marketer\'s texts from the customer masked: no profile value nor one computed from it, nor which of a list of values is theirs; the decision is the real one', async () => {
+    const card = (await (await fetch(`${k.httpUrl}/v1/customers/demo-60`, { headers: adminHeaders })).json()) as { profile: { firstName: string; patronymic: string; lastName: string; age: number; balance: number; job: string; marital: string } };
+    const { firstName, patronymic, lastName, age, balance, job, marital } = card.profile;
+    // a campaign of the marketer's own: vars reading the profile, shifted by a number the request gives, and every age a customer may have
+    const numbers = Array.from({ length: 83 }, (_, i) => i + 18).join(' ');
+    const text = `{{customer.fullName}}: b={{vars.b}} b1={{vars.b1 | rub}} a={{vars.a}} j={{vars.j}} m={{vars.m}} t={{vars.t}} x={{vars.x}} age={{customer.age}}. ${numbers}`;
+    expect((await fetch(`${k.httpUrl}/v1/offers/masking-probe`, { method: 'PUT', headers: as('marketer'), body: JSON.stringify({ name: 'Проба', value: 1, templates: { sms: { text } } }) })).status).toBe(201);
+    const campaign = {
+      name: 'Проба',
+      status: 'active',
+      offer: 'masking-probe',
+      channels: ['sms'],
+      trigger: { events: ['masking.probe'] },
+      vars: {
+        b: { from: 'profile.balance' },
+        b1: { from: 'profile.balance', minus: 'event.data.one' },
+        a: { from: 'profile.age', minus: 'event.data.k' },
+        j: { from: 'profile.job' },
+        m: { from: 'profile.marital' },
+        t: { from: 'profile.balance', tiers: [[-1e12, 1], [1000, 2], [10000, 3]] },
+        x: { from: 'event.data.x' },
+      },
+      groups: [{ id: 'everyone', when: { attr: 'profile.age', op: 'gte', value: 18 }, responsePercent: 50 }],
+      maxSmsParts: 10,
+      quietHoursExempt: true,
+    };
+    expect((await fetch(`${k.httpUrl}/v1/campaigns/masking-probe`, { method: 'PUT', headers: as('marketer'), body: JSON.stringify(campaign) })).status).toBe(201);
+    const masked = `${lastName[0]}*** ${firstName[0]}*** ${patronymic[0]}***: b=*** b1=*** a=*** j=*** m=*** t=*** x=сорок age=***. ${numbers}`;
+    const data = { one: 1, k: 0.5, x: 'сорок' };
+
+    const preview = { customer: 'demo-60', type: 'masking.probe', data };
+    const smsOf = (r: { body: { previews: Array<{ channel: string; content?: { text?: string } }> } }) => r.body.previews.find((p) => p.channel === 'sms');
+    const full = await post('/v1/campaigns/masking-probe/preview', preview, 'admin');
+    expect(smsOf(full)?.content?.text).toMatch(new RegExp(`^${lastName} ${firstName} ${patronymic}: b=-?[\\d\u00a0]+ b1=`));
+    expect(smsOf(full)?.content?.text).toContain(` j=${job} m=${marital} `);
+    const shown = await post('/v1/campaigns/masking-probe/preview', preview, 'marketer');
+    expect(shown.status).toBe(200);
+    expect(smsOf(shown)?.content?.text).toBe(masked);
+    // the SMS encoding and parts (and any problem) are the real text's
+    expect(shown.body.previews.map((p: { content?: unknown }) => ({ ...p, content: undefined }))).toEqual(full.body.previews.map((p: { content?: unknown }) => ({ ...p, content: undefined })));
+    const seen = JSON.stringify(shown.body);
+    for (const v of [firstName, patronymic, lastName, job, marital, String(balance), String(balance - 1), String(age - 0.5).replace('.', ',')]) expect(seen).not.toContain(v);
+
+    // the dry-run explanation: the same decision, the message masked likewise
+    const event = { type: 'masking.probe', at: msk('2026-11-23T12:00:00'), data };
+    const real = await post('/v1/customers/demo-60/explain', event, 'admin');
+    const action = (r: { body: { actions: Array<{ campaign: string; content: { text: string } }> } }) => r.body.actions.find((a) => a.campaign === 'masking-probe');
+    expect(action(real)?.content.text).toContain(`${lastName} ${firstName} ${patronymic}: b=`);
+    const dry = await post('/v1/customers/demo-60/explain', event, 'marketer');
+    expect(dry.body.explain).toEqual(real.body.explain);
+    expect(dry.body.actions).toEqual(real.body.actions.map((a: { campaign: string }) => (a.campaign === 'masking-probe' ? { ...a, content: { text: masked } } : a)));
+  });
 });
 
 describe('roles', () => {
