@@ -64,6 +64,14 @@ describe('running statistics', () => {
     expect(zl).toBe(0);
   });
 
+  it('more successes than trials (counts from different days) give an interval, never NaN', () => {
+    expect(wilson(3, 1)).toEqual(wilson(1, 1));
+    expect(wilson(3, 1).every(Number.isFinite)).toBe(true);
+    expect(wilson(-1, 4)).toEqual(wilson(0, 4));
+    expect(differenceInterval(3, 1, 5, 2)).toEqual(differenceInterval(1, 1, 2, 2));
+    expect(differenceInterval(3, 1, 5, 2).every(Number.isFinite)).toBe(true);
+  });
+
   it('the ratio of two rates, with the log-ratio interval worked by hand', () => {
     // 30/200 against 15/200: ratio 2, se of ln = √(1/30 − 1/200 + 1/15 − 1/200) = 0.3.
     const r = rateRatio(30, 200, 15, 200)!;

@@ -102,10 +102,14 @@ export function binnedAuc(pos: ArrayLike<number>, neg: ArrayLike<number>): numbe
   return p === 0 || n === 0 ? Number.NaN : wins / (p * n);
 }
 
-/** The Wilson score interval of a proportion (95 % by default). */
+/**
+ * The Wilson score interval of a proportion (95 % by default). Successes are taken within
+ * [0, n] (more successes than trials, as counts from different days can give, would take the
+ * square root of a negative: NaN).
+ */
 export function wilson(successes: number, n: number, z = 1.959964): [low: number, high: number] {
-  if (n === 0) return [0, 1];
-  const p = successes / n;
+  if (!(n > 0)) return [0, 1];
+  const p = Math.min(n, Math.max(0, successes)) / n;
   const z2 = z * z;
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
@@ -118,8 +122,9 @@ export function wilson(successes: number, n: number, z = 1.959964): [low: number
  * Wald interval is not.
  */
 export function differenceInterval(aHits: number, aN: number, bHits: number, bN: number, z = 1.959964): [low: number, high: number] {
-  const pa = aN === 0 ? 0 : aHits / aN;
-  const pb = bN === 0 ? 0 : bHits / bN;
+  // (hits within [0, n], as wilson takes them)
+  const pa = aN > 0 ? Math.min(aN, Math.max(0, aHits)) / aN : 0;
+  const pb = bN > 0 ? Math.min(bN, Math.max(0, bHits)) / bN : 0;
   const [la, ua] = wilson(aHits, aN, z);
   const [lb, ub] = wilson(bHits, bN, z);
   const d = pa - pb;

@@ -355,10 +355,13 @@ function finishRows(rows: ReadonlyMap<string, FunnelRow>): FunnelRow[] {
     r.accepted = r.outcomes.accepted ?? 0;
     r.declined = r.outcomes.declined ?? 0;
     r.expired = r.outcomes.expired ?? 0;
-    r.acceptanceRate = r.offered === 0 ? null : r.accepted / r.offered;
-    r.conversionRate = r.offered === 0 ? null : r.converted / r.offered;
-    r.responseRate = r.offered === 0 ? null : r.answered / r.offered;
-    r.upliftRate = r.conversionRate === null || r.control === 0 ? null : r.conversionRate - r.controlConverted / r.control;
+    // Over a range, answers and goals (by the day recorded) may outnumber the offers (by the day
+    // made): a rate is then 1, never more (the counts are shown as they are).
+    const rate = (n: number, of: number): number | null => (of === 0 ? null : Math.min(1, n / of));
+    r.acceptanceRate = rate(r.accepted, r.offered);
+    r.conversionRate = rate(r.converted, r.offered);
+    r.responseRate = rate(r.answered, r.offered);
+    r.upliftRate = r.conversionRate === null || r.control === 0 ? null : r.conversionRate - (rate(r.controlConverted, r.control) ?? 0);
   }
   const dims = [...FUNNEL_DIMENSIONS, 'segment'] as const;
   return out.sort((a, b) => dims.map((d) => (a[d] ?? '').localeCompare(b[d] ?? '')).find((x) => x !== 0) ?? 0);

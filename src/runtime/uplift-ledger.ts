@@ -37,8 +37,14 @@ export interface UpliftReport {
   note?: string;
 }
 
+/**
+ * A group's rate. Over a date range, conversions (by the day they were recorded) may outnumber
+ * the contacts (by the day they were made); the rate and its interval then count as many
+ * conversions as contacts (a rate of 1), the count itself is shown as it is.
+ */
 function rateOf(contacts: number, conversions: number): Rate {
-  return { contacts, conversions, rate: contacts === 0 ? null : conversions / contacts, ci95: contacts === 0 ? null : wilson(conversions, contacts) };
+  const counted = Math.min(conversions, contacts);
+  return { contacts, conversions, rate: contacts === 0 ? null : counted / contacts, ci95: contacts === 0 ? null : wilson(counted, contacts) };
 }
 
 export class UpliftLedger {
@@ -88,7 +94,7 @@ export function upliftReport(campaignId: string, catalog: Catalog, u: UpliftCoun
     responses: { answered: u.answered, accepted: u.accepted, acceptanceRate: u.answered === 0 ? null : u.accepted / u.answered },
   };
   if (treated.rate !== null && control.rate !== null) {
-    const ci95 = differenceInterval(u.treatedConverted, u.treated, u.controlConverted, u.control);
+    const ci95 = differenceInterval(Math.min(u.treatedConverted, u.treated), u.treated, Math.min(u.controlConverted, u.control), u.control);
     out.uplift = {
       difference: treated.rate - control.rate,
       ci95,
@@ -99,6 +105,12 @@ export function upliftReport(campaignId: string, catalog: Catalog, u: UpliftCoun
   if (goal === undefined) out.note = 'the campaign has no goal: conversions are not counted (set goal.events to measure uplift)';
   else if ((c?.controlShare ?? 0) === 0) out.note = 'the campaign has no control group (set controlPercent above 0 to measure uplift)';
   else if (u.control === 0) out.note = 'no control-group contacts yet';
+  const capped = [u.treatedConverted > u.treated ? 'treated' : '', u.controlConverted > u.control ? 'control' : ''].filter((g) => g !== '');
+  if (capped.length > 0) {
+    // Only over a range: a contact converts once, so the totals never have more conversions than contacts.
+    const more = `${capped.join(' and ')}: more conversions than contacts in the range (conversions of contacts made before it); the rate counts as many conversions as contacts (1)`;
+    out.note = out.note === undefined ? more : `${out.note}; ${more}`;
+  }
   return out;
 }
 

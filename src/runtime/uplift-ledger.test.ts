@@ -1,0 +1,59 @@
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { describe, expect, it } from 'vitest';
+import type { ContactRecord, Explanation } from '../../actors/index.js';
+import { compileCatalog } from '../../actors/index.js';
+import { testCatalogDef } from '../../actors/test-support/fixtures.js';
+import { UpliftsReply } from '../schema/http/learning-schemas.js';
+import { FunnelLedger, isoDay } from './funnel-ledger.js';
+import { upliftCountsOf, upliftReport } from './uplift-ledger.js';
+
+const C = 'shortfall';
+const catalog = compileCatalog(
+  (() => {
+    const def = testCatalogDef();
+    const c = def.campaigns.find((x) => x.id === C)!;
+    c.goal = { events: ['loan.taken'], withinDays: 7 };
+    c.controlPercent = 10;
+    return def;
+  })(),
+);
+const d1 = 20_500;
+const d2 = d1 + 1;
+const offered: Explanation = { campaign: C, verdict: 'offered', group: 'clients', channel: 'sms', offer: 'note' };
+const held: Explanation = { campaign: C, verdict: 'control', group: 'clients', channel: 'sms', offer: 'note' };
+const sent = (instance: string, more: Partial<ContactRecord> = {}): ContactRecord => ({ instance, campaign: C, offer: 'note', channel: 'sms', at: 1, marketing: true, delivery: 'queued', group: 'clients', ...more });
+
+/** Three offers and a hold-out on day 1, all converting on day 2, with one offer and one hold-out that day: day 2 has more conversions than contacts. */
+function ledger(): FunnelLedger {
+  const f = new FunnelLedger();
+  const before = ['a', 'b', 'c'].map((i) => sent(i));
+  const hold = sent('h', { control: true });
+  f.recordDecision([offered, offered, offered, held], undefined, d1);
+  f.recordContacts([], [...before, hold], d1);
+  f.recordDecision([offered, held], undefined, d2);
+  f.recordContacts([...before, hold], [...before.map((c) => ({ ...c, converted: 5 })), { ...hold, converted: 5 }], d2);
+  return f;
+}
+
+describe('the uplift report over a date range', () => {
+  it('never gives a rate above 1 nor a NaN interval when conversions outnumber the range’s contacts, and says so', () => {
+    const f = ledger();
+    const day = isoDay(d2);
+    const row = f.report({ campaign: C, by: [], from: day, to: day })[0];
+    expect(row).toMatchObject({ offered: 1, converted: 3, control: 1, controlConverted: 1 });
+    const r = upliftReport(C, catalog, upliftCountsOf(row));
+    expect(r.treated).toMatchObject({ contacts: 1, conversions: 3, rate: 1 });
+    expect(r.treated.ci95?.every(Number.isFinite)).toBe(true);
+    expect(r.uplift?.ci95.every(Number.isFinite)).toBe(true);
+    expect(r.note).toMatch(/more conversions than contacts/);
+    // Through the route's schema, as JSON (a NaN would be null there).
+    const reply = JSON.parse(JSON.stringify({ from: day, to: day, campaigns: [r] })) as unknown;
+    expect(TypeCompiler.Compile(UpliftsReply).Check(reply)).toBe(true);
+    // The funnel's rates too: 1 at most, the counts as they are.
+    expect(row).toMatchObject({ conversionRate: 1, upliftRate: 0 });
+    // Both days: as many conversions as contacts at most, no note.
+    const both = upliftReport(C, catalog, upliftCountsOf(f.report({ campaign: C, by: [] })[0]));
+    expect(both.treated).toMatchObject({ contacts: 4, conversions: 3, rate: 0.75 });
+    expect(both.note).toBeUndefined();
+  });
+});
