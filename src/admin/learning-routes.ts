@@ -266,7 +266,7 @@ export function learningRoutes(d: LearningRouteDeps): Route[] {
     route(modelHistoryOperation, ({ params: { offer }, query }) => {
       if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);
       const range = dayRange(query);
-      return { status: 200, body: { offer, ...range, days: d.models.history(offer, range) } };
+      return { status: 200, body: { offer, ...range, days: d.models.history(offer, range, figureEvidenceOf(d.catalogs.catalog.policy.learning)) } };
     }),
     route(resetModelOperation, async ({ params: { offer }, call }) => {
       if (!offerKnown(offer)) throw new KairosError('not_found', `no offer "${offer}"`);

@@ -34,18 +34,42 @@ describe('a model per day', () => {
     m.learn([answer(true, 0.9), answer(false, 0.1), answer(false, 0.2)], 10, { day: d1 });
     m.learn([answer(true, 0.1), answer(false, 0.9), answer(true, 0.5, 'random')], 10, { day: d1 + 1 });
     m.learn([answer(true, 0.5)], 10);
-    const h = m.history(offer);
+    // (the figures with the least evidence: the next test holds them back without it)
+    const any = { examples: 1, positives: 1, negatives: 1 };
+    const h = m.history(offer, {}, any);
     expect(h.map((d) => d.day)).toEqual([day1, day2]);
-    expect(h[0]).toMatchObject({ examples: 3, positives: 1, negatives: 2, auc: 1, runningAuc: 1, arms: { model: { positives: 1, negatives: 2, rate: 1 / 3 }, random: { rate: null } }, lift: null });
-    expect(h[1]).toMatchObject({ examples: 3, positives: 2, negatives: 1, auc: 0, arms: { model: { positives: 1, negatives: 1, rate: 0.5 }, random: { positives: 1, rate: 1 } }, lift: 0.5 });
+    expect(h[0]).toMatchObject({ examples: 3, positives: 1, negatives: 2, auc: 1, runningAuc: 1, arms: { model: { positives: 1, negatives: 2, rate: 1 / 3 }, random: { rate: null } }, lift: null, liftReason: 'random arm: needs 1 answers, has 0' });
+    expect(h[1]).toMatchObject({ examples: 3, positives: 2, negatives: 1, auc: 0, arms: { model: { positives: 1, negatives: 1, rate: 0.5 }, random: { positives: 1, rate: 1 } }, lift: null, liftReason: 'random arm: needs 1 negative answers, has 0' });
     expect(h[1]!.runningAuc).toBeGreaterThan(0);
     expect(h[1]!.runningAuc).toBeLessThan(1);
     // A range: the running AUC starts at its first day.
-    expect(m.history(offer, { from: day2 })).toMatchObject([{ day: day2, auc: 0, runningAuc: 0 }]);
-    expect(m.history(offer, { to: day1 })).toEqual([h[0]]);
-    expect(m.history('other')).toEqual([]);
+    expect(m.history(offer, { from: day2 }, any)).toMatchObject([{ day: day2, auc: 0, runningAuc: 0 }]);
+    expect(m.history(offer, { to: day1 }, any)).toEqual([h[0]]);
+    expect(m.history('other', {}, any)).toEqual([]);
     // The totals hold every answer, the day's record only those with a day.
     expect(m.summary(offer, 100, d1 + 1)).toMatchObject({ positives: 4, negatives: 3 });
+  });
+
+  it("shows a day's AUC, running AUC and lift only with the evidence behind them, as the summary does", () => {
+    const m = new ModelRegistry();
+    // Four answers, ranked perfectly, in both arms: no evidence for any figure.
+    m.learn([answer(true, 0.9), answer(false, 0.1), answer(true, 0.9, 'random'), answer(false, 0.1, 'random')], 10, { day: d1 });
+    expect(m.summary(offer, 100, d1)).toMatchObject({ auc: null, aucReason: 'the model needs 200 examples, has 4', lift: null });
+    expect(m.history(offer)).toMatchObject([
+      { day: day1, auc: null, aucReason: 'the model needs 200 examples, has 4', runningAuc: null, runningAucReason: 'the model needs 200 examples, has 4', lift: null, liftReason: 'the model needs 200 examples, has 4' },
+    ]);
+    // A model with the examples (given on day 1), but day 2's answers few: the day's figures still held back, the running AUC over both days shown.
+    const many = (n: number, arm: 'model' | 'random'): Learned[] => Array.from({ length: n }, (_, i) => answer(i % 4 === 0, i % 4 === 0 ? 0.8 : 0.2, arm));
+    m.learn([...many(200, 'model'), ...many(200, 'random')], 10, { day: d1 });
+    m.learn([answer(true, 0.9), answer(false, 0.1)], 10, { day: d1 + 1 });
+    const [one, two] = m.history(offer);
+    expect(one).toMatchObject({ aucReason: null, runningAucReason: null, liftReason: null });
+    expect(one!.auc).toBeCloseTo(1, 10);
+    expect(one!.lift).toBeCloseTo(1, 1);
+    expect(two).toMatchObject({ auc: null, aucReason: 'needs 200 answers, has 2', lift: null, liftReason: 'model arm: needs 200 answers, has 2', runningAucReason: null });
+    expect(two!.runningAuc).toBeCloseTo(1, 10);
+    // The policy's thresholds: fewer asked, the day's AUC shown.
+    expect(m.history(offer, { from: day2 }, { examples: 2, positives: 1, negatives: 1 })).toMatchObject([{ auc: 1, aucReason: null }]);
   });
 
   it('forgets days older than FUNNEL_KEEP_DAYS as days pass, and does not load them', () => {

@@ -100,13 +100,17 @@ export interface ModelDay {
   examples: number;
   positives: number;
   negatives: number;
-  /** the AUC of that day's scored outcomes; null unless both a yes and a no were seen */
+  /** the AUC of that day's scored outcomes; null without the evidence (`aucReason`) */
   auc: number | null;
-  /** the AUC of the scored outcomes from the first day asked to this one */
+  /** why `auc` is null (the summary's evidence rule), or null */
+  aucReason: string | null;
+  /** the AUC of the scored outcomes from the first day asked to this one; null without the evidence of those days' answers */
   runningAuc: number | null;
+  runningAucReason: string | null;
   arms: Record<Arm, ArmCounts & { rate: number | null }>;
-  /** that day's model arm's response rate over the random arm's */
+  /** that day's model arm's response rate over the random arm's; null without each arm's evidence that day */
   lift: number | null;
+  liftReason: string | null;
 }
 
 function aucOf(pos: Record<string, number>, neg: Record<string, number>): number | null {
@@ -297,9 +301,14 @@ export class ModelRegistry {
 
   /**
    * An offer's history: one entry per day it learnt something, oldest first, from `from` to
-   * `to` (YYYY-MM-DD, inclusive, either may be absent) among the days kept.
+   * `to` (YYYY-MM-DD, inclusive, either may be absent) among the days kept. Each figure (the
+   * day's AUC and lift, the running AUC) only with the evidence behind it, as in the summary:
+   * the model's examples now and the answers behind the figure (`need`), else null and the reason.
    */
-  history(offer: string, o: { from?: string; to?: string } = {}): ModelDay[] {
+  history(offer: string, o: { from?: string; to?: string } = {}, need: FigureEvidence = FIGURE_EVIDENCE): ModelDay[] {
+    const examples = this.models.get(offer)?.examples ?? 0;
+    const modelGap = examples < need.examples ? `the model needs ${need.examples} examples, has ${examples}` : null;
+    const running = { answers: 0, positives: 0, negatives: 0 };
     const days: Array<[string, ModelDayCounts]> = [];
     for (const [id, counts] of this.days.all()) {
       const day = id.slice(0, 10);
@@ -313,17 +322,28 @@ export class ModelRegistry {
     return days.map(([day, c]) => {
       addBins(pos, c.aucPos);
       addBins(neg, c.aucNeg);
-      const model = rate(c.arms.model);
-      const random = rate(c.arms.random);
+      running.answers += c.positives + c.negatives;
+      running.positives += c.positives;
+      running.negatives += c.negatives;
+      const figure = (auc: number | null, n: { answers: number; positives: number; negatives: number }): [number | null, string | null] => {
+        const reason = modelGap ?? evidenceShortfall(n, '', need) ?? (auc === null ? 'no scored answers' : null);
+        return [reason === null ? auc : null, reason];
+      };
+      const [auc, aucReason] = figure(aucOf(c.aucPos, c.aucNeg), { answers: c.positives + c.negatives, positives: c.positives, negatives: c.negatives });
+      const [runningAuc, runningAucReason] = figure(aucOf(pos, neg), running);
+      const lift = liftOf(c.arms, modelGap, need);
       return {
         day,
         examples: c.examples,
         positives: c.positives,
         negatives: c.negatives,
-        auc: aucOf(c.aucPos, c.aucNeg),
-        runningAuc: aucOf(pos, neg),
-        arms: { model: { ...c.arms.model, rate: model }, random: { ...c.arms.random, rate: random } },
-        lift: model === null || random === null || random === 0 ? null : model / random,
+        auc,
+        aucReason,
+        runningAuc,
+        runningAucReason,
+        arms: rated(c.arms),
+        lift: lift.lift,
+        liftReason: lift.reason,
       };
     });
   }

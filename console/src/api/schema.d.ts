@@ -3949,7 +3949,11 @@ export interface components {
                 positives: number;
                 negatives: number;
                 auc: number | null;
+                /** @description why the figure is null (e.g. "needs 200 answers, has 12"); null when it is shown */
+                aucReason: string | null;
                 runningAuc: number | null;
+                /** @description why the figure is null (e.g. "needs 200 answers, has 12"); null when it is shown */
+                runningAucReason: string | null;
                 /** @description that day's answers to offers ranked by the models and by the random control */
                 arms: {
                     model: {
@@ -3964,6 +3968,8 @@ export interface components {
                     };
                 };
                 lift: number | null;
+                /** @description why the figure is null (e.g. "needs 200 answers, has 12"); null when it is shown */
+                liftReason: string | null;
             }[];
         };
         Uplift: {
