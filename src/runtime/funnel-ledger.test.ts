@@ -121,6 +121,29 @@ describe('the funnel by day, control conversions and rates', () => {
     expect(f.report({ run: 'r-1', by: ['run'], to: day1 })).toEqual([]);
   });
 
+  it('counts a call answered the day after it closed unanswered on each day, never below 0 (also in the CSV)', () => {
+    const f = new FunnelLedger();
+    f.recordDecision([offered], undefined, d1);
+    const call = sent('call', { channel: 'callcenter' });
+    f.recordContacts([], [call], d1, ['s']);
+    const closed = { ...call, outcome: 'no_answer' };
+    f.recordContacts([call], [closed], d1, ['s']);
+    const answered = { ...closed, outcome: 'accepted' };
+    f.recordContacts([closed], [answered], d2, ['s']);
+    const on = (from: string, to: string): FunnelRow => f.report({ campaign: C, by: [], from, to })[0]!;
+    // The totals: the call's outcome is the answer.
+    expect(row(f).outcomes).toEqual({ no_answer: 0, accepted: 1 });
+    // Each day what was recorded on it; a range of both, both.
+    expect(on(day1, day1).outcomes).toEqual({ no_answer: 1 });
+    expect(on(day2, day2).outcomes).toEqual({ accepted: 1 });
+    expect(on(day2, day2)).toMatchObject({ answered: 1, accepted: 1 });
+    expect(on(day1, day2).outcomes).toEqual({ no_answer: 1, accepted: 1 });
+    for (const r of [on(day2, day2), ...f.segmentReport({ from: day2, to: day2 })]) for (const n of Object.values(r.outcomes)) expect(n).toBeGreaterThanOrEqual(0);
+    expect(f.segmentReport({ from: day2, to: day2 })[0]!.outcomes).toEqual({ accepted: 1 });
+    expect(f.segmentReport()[0]!.outcomes).toEqual({ no_answer: 0, accepted: 1 });
+    expect(funnelCsv(f.report({ campaign: C, by: [], from: day2, to: day2 }))).not.toMatch(/,-1(,|\r)/);
+  });
+
   it('counts each step in every segment the customer was in (the first FUNNEL_SEGMENTS_PER_STEP by id), by day', () => {
     const f = new FunnelLedger();
     f.recordDecision([offered], undefined, d1, ['seniors', 'savers']);

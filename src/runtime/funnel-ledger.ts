@@ -23,7 +23,9 @@ import { MetaCounters } from './meta-counters.js';
  * Besides the totals since the store began (meta `funnel/…`), the same counts per local day
  * (meta `funnel-day/YYYY-MM-DD…`, the policy's defaultTimezone, the server clock when the step
  * ran), for reports over a date range: decisions by the day they were made, deliveries,
- * answers and conversions by the day they were recorded. Days older than FUNNEL_KEEP_DAYS are
+ * answers and conversions by the day they were recorded. An outcome a later one replaced (a
+ * call closed `no_answer` or `expired`, then answered) stays in its day's bucket and leaves
+ * the totals only, so no count of a range is negative. Days older than FUNNEL_KEEP_DAYS are
  * neither loaded nor kept in memory.
  */
 export interface FunnelCounts {
@@ -189,6 +191,13 @@ export class FunnelLedger {
     for (const s of segments) this.segmentDays.update(`${this.todayIso}${SEP}${campaign}${SEP}${s}`, change);
   }
 
+  /** A change to a row's totals (and its segments' totals) alone, not to a daily bucket. */
+  private updateTotals(key: string, change: (f: FunnelCounts) => void, segments: readonly string[]): void {
+    this.counters.update(key, change);
+    const campaign = key.slice(0, key.indexOf(SEP));
+    for (const s of segments) this.segmentCounters.update(`${campaign}${SEP}${s}`, change);
+  }
+
   /**
    * A decision's explanations: triggered (or, for a deferred message's retry, resumed), and
    * then deferred, suppressed, held out or offered; waiting deferrals a later one superseded
@@ -263,9 +272,11 @@ export class FunnelLedger {
           f.suppressedBy[code] = (f.suppressedBy[code] ?? 0) + 1;
         }
         if (answered && c.outcome !== undefined) f.outcomes[c.outcome] = (f.outcomes[c.outcome] ?? 0) + 1;
-        if (was !== undefined) f.outcomes[was] = (f.outcomes[was] ?? 0) - 1;
         if (converted) f.converted += 1;
       }, segments);
+      // The outcome it replaces leaves the totals only: its day's bucket (unknown here, perhaps
+      // not this one) keeps it, so a range counts the outcomes recorded in it and no count goes below 0.
+      if (was !== undefined) this.updateTotals(keyOf(c.campaign, c.channel, c.offer, c.group, c.run), (f) => void (f.outcomes[was] = (f.outcomes[was] ?? 0) - 1), segments);
     }
   }
 
