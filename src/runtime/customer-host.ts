@@ -558,9 +558,10 @@ export class CustomerHost {
     return [this.step(live, re, msg), live];
   }
 
-  /** The contacts a step made, into the funnel (once committed, on a shared store), on the day the step ran. */
+  /** The contacts a step made, into the funnel (once committed, on a shared store), on the day the step ran, and their answers into the uplift report's. */
   private readonly recordContacts = ([before, after, segments]: readonly [readonly ContactRecord[], readonly ContactRecord[], Readonly<Record<string, number>>], day: number): void => {
     this.o.funnel?.recordContacts(before, after, day, countedSegments(segments));
+    this.o.uplift.recordContacts(before, after);
   };
 
   /** The funnel's day: the local day in the policy's defaultTimezone, by the server clock. */
@@ -640,7 +641,7 @@ export class CustomerHost {
       return { kind: 'error', re, code: 'internal', message: 'internal error' };
     }
     const changed = next !== live.snapshot;
-    if (changed && this.o.funnel !== undefined) this.sharing.afterCommit(live, this.recordContacts, [live.snapshot.context.contacts, next.context.contacts, next.context.segments] as const, this.funnelDay());
+    if (changed) this.sharing.afterCommit(live, this.recordContacts, [live.snapshot.context.contacts, next.context.contacts, next.context.segments] as const, this.funnelDay());
     live.snapshot = next;
     // A fired reminder is dropped in the commit that holds what it did (before the effects, so
     // a reminder the actor sets again under the same name stands).

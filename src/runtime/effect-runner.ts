@@ -96,7 +96,7 @@ export class EffectRunner {
     const learning = this.o.catalog().policy.learning;
     this.o.propensity.record(p.trace.learned, learning.halfLife);
     this.o.models.learn(p.trace.learned, learning.bits, { halfLife: learning.halfLife, day: at.day });
-    this.o.uplift.record(p.trace.explain, p.trace.conversions, p.trace.learned);
+    this.o.uplift.record(p.trace.explain, p.trace.conversions);
     this.o.funnel?.recordDecision(p.trace.explain, p.trace.deferrals, at.day, at.segments);
     if (p.trace.segmentChanges.length > 0) {
       this.o.segments?.record(p.trace.segmentChanges);

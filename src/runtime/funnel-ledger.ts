@@ -78,6 +78,9 @@ export interface FunnelRow extends Record<FunnelDimension, string>, FunnelCounts
   upliftRate: number | null;
 }
 
+/** Whether a contact's outcome is an answer: any but an offer left to expire and a call nobody answered. */
+export const isAnswer = (outcome: string): boolean => outcome !== 'expired' && outcome !== 'no_answer';
+
 /** How many local days back the daily buckets are kept (older ones are neither loaded nor kept). */
 export const FUNNEL_KEEP_DAYS = 400;
 
@@ -362,7 +365,7 @@ function finishRows(rows: ReadonlyMap<string, FunnelRow>): FunnelRow[] {
   for (const r of out) {
     r.waiting = r.deferred - r.resumed;
     // an offer left to expire, or a call nobody answered, is no answer
-    r.answered = Object.entries(r.outcomes).reduce((sum, [k, n]) => (k === 'expired' || k === 'no_answer' ? sum : sum + n), 0);
+    r.answered = Object.entries(r.outcomes).reduce((sum, [k, n]) => (isAnswer(k) ? sum + n : sum), 0);
     r.accepted = r.outcomes.accepted ?? 0;
     r.declined = r.outcomes.declined ?? 0;
     r.expired = r.outcomes.expired ?? 0;

@@ -5,7 +5,7 @@ import { compileCatalog } from '../../actors/index.js';
 import { testCatalogDef } from '../../actors/test-support/fixtures.js';
 import { UpliftsReply } from '../schema/http/learning-schemas.js';
 import { FunnelLedger, isoDay } from './funnel-ledger.js';
-import { upliftCountsOf, upliftReport } from './uplift-ledger.js';
+import { UpliftLedger, upliftCountsOf, upliftReport } from './uplift-ledger.js';
 
 const C = 'shortfall';
 const catalog = compileCatalog(
@@ -55,5 +55,41 @@ describe('the uplift report over a date range', () => {
     const both = upliftReport(C, catalog, upliftCountsOf(f.report({ campaign: C, by: [] })[0]));
     expect(both.treated).toMatchObject({ contacts: 4, conversions: 3, rate: 0.75 });
     expect(both.note).toBeUndefined();
+  });
+});
+
+describe('the answers of the all-time report and of a range', () => {
+  it('count the same answers from the same steps: expiries and unanswered calls none, answers that teach nothing all, a late answer once', () => {
+    const f = new FunnelLedger();
+    const u = new UpliftLedger();
+    let contacts: ContactRecord[] = [];
+    const step = (day: number, next: ContactRecord[], explain: Explanation[] = []): void => {
+      f.recordDecision(explain, undefined, day);
+      u.record(explain, []);
+      f.recordContacts(contacts, next, day);
+      u.recordContacts(contacts, next);
+      contacts = next;
+    };
+    const ids = ['yes', 'no', 'later', 'lapsed', 'call', 'callback'];
+    step(d1, ids.map((i) => sent(i)), ids.map(() => offered));
+    const outcome = (id: string, o: string): ContactRecord[] => contacts.map((c) => (c.instance === id ? { ...c, outcome: o } : c));
+    step(d1, outcome('yes', 'accepted'));
+    step(d1, outcome('no', 'declined'));
+    step(d1, outcome('later', 'later'));
+    step(d1, outcome('lapsed', 'expired'));
+    step(d1, outcome('call', 'no_answer'));
+    step(d1, outcome('callback', 'callback'));
+    // The dialer's file the next morning: the call unanswered last evening was accepted after all.
+    step(d2, outcome('call', 'accepted'));
+    // A hold-out and a repeated step change nothing.
+    step(d2, [...contacts, sent('h', { control: true })], [held]);
+    step(d2, contacts);
+
+    const allTime = u.report(C, catalog).responses;
+    const range = upliftReport(C, catalog, upliftCountsOf(f.report({ campaign: C, by: [], from: isoDay(d1), to: isoDay(d2) })[0])).responses;
+    const totals = upliftReport(C, catalog, upliftCountsOf(f.report({ campaign: C, by: [] })[0])).responses;
+    expect(allTime).toEqual({ answered: 5, accepted: 2, acceptanceRate: 0.4 });
+    expect(range).toEqual(allTime);
+    expect(totals).toEqual(allTime);
   });
 });

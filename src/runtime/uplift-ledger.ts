@@ -1,5 +1,6 @@
-import type { Catalog, Conversion, Explanation, Learned } from '../../actors/index.js';
+import type { Catalog, ContactRecord, Conversion, Explanation } from '../../actors/index.js';
 import { differenceInterval, wilson } from '../../actors/index.js';
+import { isAnswer } from './funnel-ledger.js';
 import { MetaCounters } from './meta-counters.js';
 
 /**
@@ -50,8 +51,8 @@ function rateOf(contacts: number, conversions: number): Rate {
 export class UpliftLedger {
   readonly counters = new MetaCounters<UpliftCounts>('uplift/', () => ({ treated: 0, control: 0, treatedConverted: 0, controlConverted: 0, accepted: 0, answered: 0 }));
 
-  /** One handled event's trace: contacts made and withheld, goals reached, answers. */
-  record(explain: readonly Explanation[], conversions: readonly Conversion[], learned: readonly Learned[]): void {
+  /** One handled event's trace: contacts made and withheld, goals reached. */
+  record(explain: readonly Explanation[], conversions: readonly Conversion[]): void {
     for (const e of explain) {
       if (e.verdict === 'offered') this.counters.update(e.campaign, (u) => void (u.treated += 1));
       else if (e.verdict === 'control') this.counters.update(e.campaign, (u) => void (u.control += 1));
@@ -62,10 +63,29 @@ export class UpliftLedger {
         else u.treatedConverted += 1;
       });
     }
-    for (const l of learned) {
-      this.counters.update(l.campaign, (u) => {
-        u.answered += 1;
-        if (l.positive) u.accepted += 1;
+  }
+
+  /**
+   * The answers to the real contacts, from a step's contact records as the funnel counts them
+   * (FunnelLedger.recordContacts): an outcome newly recorded that is an answer (not `expired`,
+   * not `no_answer`; a call's late answer replacing those counts then), of any kind (`later`,
+   * `interested`, `callback` too, though they teach the models nothing); a control-group
+   * hold-out has none. Contact records are immutable: only new objects are compared.
+   */
+  recordContacts(before: readonly ContactRecord[], after: readonly ContactRecord[]): void {
+    if (before === after) return;
+    let old: Map<string, ContactRecord> | undefined;
+    for (const c of after) {
+      if (c.control === true || c.outcome === undefined || before.includes(c)) continue;
+      old ??= new Map(before.map((b) => [b.instance, b]));
+      const was = old.get(c.instance)?.outcome;
+      if (c.outcome === was) continue;
+      const answered = (isAnswer(c.outcome) ? 1 : 0) - (was !== undefined && isAnswer(was) ? 1 : 0);
+      const accepted = (c.outcome === 'accepted' ? 1 : 0) - (was === 'accepted' ? 1 : 0);
+      if (answered === 0 && accepted === 0) continue;
+      this.counters.update(c.campaign, (u) => {
+        u.answered += answered;
+        u.accepted += accepted;
       });
     }
   }
@@ -114,7 +134,7 @@ export function upliftReport(campaignId: string, catalog: Catalog, u: UpliftCoun
   return out;
 }
 
-/** The uplift counts of a funnel row: its offers and hold-outs, their goals reached, the answers (expiries are none). */
+/** The uplift counts of a funnel row: its offers and hold-outs, their goals reached, the answers (expiries and calls not answered are none, as in UpliftLedger.recordContacts). */
 export function upliftCountsOf(row: { offered: number; control: number; converted: number; controlConverted: number; answered: number; accepted: number } | undefined): UpliftCounts {
   if (row === undefined) return { treated: 0, control: 0, treatedConverted: 0, controlConverted: 0, accepted: 0, answered: 0 };
   return { treated: row.offered, control: row.control, treatedConverted: row.converted, controlConverted: row.controlConverted, accepted: row.accepted, answered: row.answered };
