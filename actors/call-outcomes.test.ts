@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileCatalog } from './catalog/compile-catalog.js';
 import type { CatalogDef } from './catalog/definition-schema.js';
 import type { CustomerContext } from './customer-state.js';
+import { UNTAUGHT_CALLS_KEPT, keepUntaught } from './customer-state.js';
 import { handleEvent, handleResponse } from './customer-logic.js';
 import type { HandleResult } from './customer-logic.js';
 import { mergeCustomers } from './merge-customers.js';
@@ -153,6 +154,45 @@ describe('a later wave', () => {
     expect(expiry.ctx.contacts[0]!.outcome).toBe('expired');
     expect(expiry.trace.learned).toEqual([]);
     expect(handOver(expiry.ctx, wave2, T + 2 * DAY).reply).toMatchObject({ run: { outcome: 'offered' } });
+    // Its outcome reported after all (the dialer's file): it teaches then, once.
+    const late = answer(expiry.ctx, instance, 'accepted', T + DAY + 60_000);
+    expect(late.trace.learned).toEqual([expect.objectContaining({ campaign: 'calls', offer: 'deposit', positive: true })]);
+    expect(late.ctx.untaught).toBeUndefined();
+  });
+
+  it("learns from a call's late yes or no once, with the features and score the call was decided with", () => {
+    const { ctx, instance } = called();
+    const open = ctx.pending[0]!;
+    const missed = answer(ctx, instance, 'no_answer', T + 3_600_000);
+    expect(missed.trace.learned).toEqual([]);
+    expect(missed.ctx.untaught).toEqual([open]);
+    // the next morning: declined, a no for the models and the group, as if it had come in time
+    const late = answer(missed.ctx, instance, 'declined', T + DAY);
+    const taught = { campaign: 'calls', group: open.group, offer: 'deposit', positive: false, ...(open.x === undefined ? {} : { x: open.x }), ...(open.p === undefined ? {} : { p: open.p }), ...(open.arm === undefined ? {} : { arm: open.arm }) };
+    expect(late.trace.learned).toEqual([taught]);
+    expect(late.ctx.untaught).toBeUndefined();
+    // once: the same answer again, or another, teaches nothing more
+    expect(answer(late.ctx, instance, 'declined', T + DAY + 1).trace.learned).toEqual([]);
+    expect(answer(late.ctx, instance, 'accepted', T + DAY + 2).trace.learned).toEqual([]);
+    // an answer that is neither yes nor no teaches nothing, and the call is reached: no later yes teaches either
+    const lead = answer(missed.ctx, instance, 'interested', T + DAY);
+    expect(lead.trace.learned).toEqual([]);
+    expect(answer(lead.ctx, instance, 'accepted', T + DAY + 1).trace.learned).toEqual([]);
+    // a merge keeps it: the survivor's late answer teaches
+    const merged = mergeCustomers({ ...customer(), id: 'c-2' }, missed.ctx, T + DAY).ctx;
+    expect(merged.untaught).toEqual([open]);
+    expect(answer(merged, instance, 'accepted', T + DAY).trace.learned).toEqual([{ ...taught, positive: true }]);
+  });
+
+  it('keeps the latest 20 untaught calls, and only while their contact record is kept', () => {
+    let { ctx } = called();
+    const first = ctx.pending[0]!;
+    ctx = { ...ctx, pending: [] };
+    const calls = Array.from({ length: 25 }, (_, i) => ({ ...first, instance: `${first.instance}-${i}` }));
+    ctx = { ...ctx, contacts: [...ctx.contacts, ...calls.slice(1).map((p) => ({ ...ctx.contacts[0]!, instance: p.instance }))] };
+    ctx = keepUntaught(ctx, calls);
+    expect(ctx.untaught?.map((p) => p.instance)).toEqual(calls.slice(5).map((p) => p.instance));
+    expect(UNTAUGHT_CALLS_KEPT).toBe(20);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Catalog } from './catalog/compiled-catalog.js';
 import type { CustomerContext, DecisionAction, Identifiers, SeenLog } from './customer-state.js';
-import { appendSeen, recordedActions, seenFull, seenIndex, suppressReasons, withMasterIdentifiers } from './customer-state.js';
+import { appendSeen, keepUntaught, recordedActions, seenFull, seenIndex, suppressReasons, withMasterIdentifiers } from './customer-state.js';
 import type { DecideInputs } from './decision/decide.js';
 import type { DecisionInputs } from './decision/decision-inputs.js';
 import type { Explanation } from './decision/explanation.js';
@@ -227,6 +227,9 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
     const l = unreportedCall(prev, p) ? undefined : learnedFrom(p, false);
     if (l !== undefined) learned.push(l);
   }
+  // An operator's call closed so keeps what its models need: its late answer (the dialer's file) teaches then.
+  const closedCalls = ingested.expired.filter((p) => p.group !== undefined && ctx.contacts.some((k) => k.instance === p.instance && isOperatorCall(k) && k.outcome === 'expired' && k.delivery !== 'suppressed' && k.delivery !== 'failed'));
+  ctx = keepUntaught(ctx, closedCalls);
 
   const scopeNow = (): EvalScope => makeScope(ctx, catalog, localTime(t, customerTimeZone(ctx, catalog)).epochDay, event);
   const goals = attributeGoals(ctx, event, t, catalog, scopeNow);

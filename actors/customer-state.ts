@@ -442,12 +442,34 @@ export interface CustomerContext {
   /** the campaigns this customer became a warm lead of, and when (actors/call-outcomes.ts); the latest LEADS_REMEMBERED */
   leads?: Record<string, number>;
   pending: OfferInstance[];
+  /**
+   * Operator calls closed unanswered (`no_answer`, or expired with nothing reported) that
+   * taught nothing, kept with what their models need (`x`, `p`, `arm`) so that the call's late
+   * `accepted` or `declined` teaches once (actors/respond.ts); the latest UNTAUGHT_CALLS_KEPT,
+   * as long as their contact record is kept (absent: none).
+   */
+  untaught?: OfferInstance[];
   responses: ResponseRecord[];
   seen: SeenLog;
   /** offer-instance sequence, for deterministic instance ids */
   seq: number;
   createdAt: number;
   lastEventAt?: number;
+}
+
+/** How many closed, untaught calls a customer keeps for their late answers (`untaught`). */
+export const UNTAUGHT_CALLS_KEPT = 20;
+
+/**
+ * The context with `closed` (operator calls closed unanswered, untaught) kept for a late
+ * answer: the latest UNTAUGHT_CALLS_KEPT whose contact record is still kept.
+ */
+export function keepUntaught(ctx: CustomerContext, closed: readonly OfferInstance[]): CustomerContext {
+  if (closed.length === 0) return ctx;
+  const kept = new Set(ctx.contacts.map((c) => c.instance));
+  const again = new Set(closed.map((p) => p.instance));
+  const untaught = [...(ctx.untaught ?? []).filter((p) => !again.has(p.instance)), ...closed].filter((p) => kept.has(p.instance)).slice(-UNTAUGHT_CALLS_KEPT);
+  return { ...ctx, untaught };
 }
 
 /** How much history one actor keeps: bounded, so a busy customer cannot grow without limit. */

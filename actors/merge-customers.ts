@@ -1,5 +1,5 @@
 import type { Consent, CustomerContext, DaySeries, Identifiers, LifecycleStage, Profile, SeenLog } from './customer-state.js';
-import { BUCKET_SIZE, emptyIdentifiers, retention } from './customer-state.js';
+import { BUCKET_SIZE, UNTAUGHT_CALLS_KEPT, emptyIdentifiers, keepUntaught, retention } from './customer-state.js';
 import { contactIdentifierKinds } from './gateway-event.js';
 
 /** How far along a stage is: a merge keeps the further one. */
@@ -109,7 +109,7 @@ function mergeSeen(a: SeenLog, b: SeenLog): SeenLog {
  *   time, within the retention bounds; segments: both, the earlier entry; features: per day
  *   the buckets added; the segments' last evaluation is dropped (the next event evaluates all);
  * - the idempotency log: both; created: the earlier; last event: the later;
- * - the outbound runs handed over, the warm leads: both.
+ * - the outbound runs handed over, the warm leads, the calls kept for a late answer: both.
  */
 export function mergeCustomers(survivor: CustomerContext, loser: CustomerContext, now: number): MergeResult {
   const [profile, profileFields] = mergeProfile(survivor.profile, loser.profile);
@@ -145,8 +145,12 @@ export function mergeCustomers(survivor: CustomerContext, loser: CustomerContext
   if (survivor.runs !== undefined || loser.runs !== undefined) ctx.runs = { ...loser.runs, ...survivor.runs };
   // the warm leads either became: the person did, so the manager is not notified twice
   if (survivor.leads !== undefined || loser.leads !== undefined) ctx.leads = { ...loser.leads, ...survivor.leads };
+  // the calls closed unanswered either keeps for a late answer, by time, as long as their contact is kept
+  const untaught = byTime(survivor.untaught ?? [], loser.untaught ?? [], UNTAUGHT_CALLS_KEPT);
+  const merged = untaught.length === 0 ? ctx : keepUntaught({ ...ctx, untaught: [] }, untaught);
+  if (merged.untaught?.length === 0) delete merged.untaught;
   return {
-    ctx,
+    ctx: merged,
     counts: {
       identifiers: identifiersAdded,
       contacts: loser.contacts.length,

@@ -1,6 +1,6 @@
 import type { Catalog } from './catalog/compiled-catalog.js';
 import type { CustomerContext, ResponseRecord } from './customer-state.js';
-import { retention } from './customer-state.js';
+import { keepUntaught, retention } from './customer-state.js';
 import type { GatewayResponse } from './gateway-event.js';
 import { negativeOutcomes, terminalOutcomes } from './gateway-event.js';
 import type { OutboxEntry } from './outbox-entry.js';
@@ -48,6 +48,19 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
   const reopened = call && contact.outcome !== undefined && notReachedOutcomes.has(contact.outcome);
   if (!closes || (pending === undefined && !reopened)) return { ok: true, ctx, response, outbox, learned, reminders };
   ctx = { ...ctx, contacts: ctx.contacts.map((c) => (c.instance === r.instance ? { ...c, outcome: r.outcome } : c)) };
+  const untaught = reopened ? ctx.untaught?.find((p) => p.instance === r.instance) : undefined;
+  if (untaught !== undefined) {
+    // The late answer to a call closed unanswered is the call's outcome: a yes or a no teaches
+    // now, once (it leaves `untaught`: a call reached is not reopened).
+    const l = r.outcome === 'accepted' || negativeOutcomes.has(r.outcome) ? learnedFrom(untaught, r.outcome === 'accepted') : undefined;
+    if (l !== undefined) learned.push(l);
+    const rest = (ctx.untaught ?? []).filter((p) => p !== untaught);
+    if (rest.length > 0) ctx = { ...ctx, untaught: rest };
+    else {
+      const { untaught: _none, ...without } = ctx;
+      ctx = without;
+    }
+  }
   if (pending !== undefined) {
     // The first final answer to an open offer teaches its group's propensity, once.
     // A "maybe later" teaches nothing: it is neither a yes nor a no.
@@ -55,6 +68,8 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
     if (l !== undefined) learned.push(l);
     reminders.push(cancelExpiry(pending.instance));
     ctx = { ...ctx, pending: ctx.pending.filter((p) => p.instance !== r.instance) };
+    // A call nobody answered keeps what its models need for its late answer.
+    if (call && l === undefined && notReachedOutcomes.has(r.outcome) && pending.group !== undefined) ctx = keepUntaught(ctx, [pending]);
     const offer = catalog.offers.get(pending.offer);
     if (r.outcome === 'accepted' && offer?.onAccept !== undefined) {
       outbox.push({
