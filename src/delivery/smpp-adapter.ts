@@ -33,8 +33,9 @@ export interface SmppPdu {
 
 export interface SmppSession {
   bind_transceiver(fields: Record<string, unknown>, cb: (pdu: SmppPdu) => void): void;
-  submit_sm(fields: Record<string, unknown>, cb: (pdu: SmppPdu) => void): void;
-  send(pdu: SmppPdu): void;
+  /** false (and the callback never called) when the socket cannot be written */
+  submit_sm(fields: Record<string, unknown>, cb: (pdu: SmppPdu) => void): boolean;
+  send(pdu: SmppPdu): boolean;
   close(cb?: () => void): void;
   destroy?(): void;
   on(event: string, listener: (...args: never[]) => void): void;
@@ -68,7 +69,16 @@ export interface SmppOptions {
    * its secret); without it, only in memory
    */
   replies?: { store: Store; secret: string };
+  /** how long a `submit_sm` waits for the SMSC's answer before the attempt fails (retried); `SUBMIT_TIMEOUT_MS` when absent */
+  submitTimeoutMs?: number;
 }
+
+/**
+ * How long a `submit_sm` waits for the SMSC's `submit_sm_resp` before the attempt fails as
+ * `delivery_failed` (and is retried by the dispatcher's policy): the `smpp` library never calls
+ * back for a PDU the SMSC leaves unanswered.
+ */
+export const SUBMIT_TIMEOUT_MS = 30_000;
 
 /** Where the last SMS to a phone is kept for its replies: a store meta entry, by the phone's keyed hash. */
 export const SMS_REPLY_PREFIX = 'sms-reply/';
@@ -116,8 +126,13 @@ export class SmppAdapter implements ChannelAdapter {
   /** replies are handled one after another, in the order they came (a lookup in the store may wait) */
   private replying: Promise<void> = Promise.resolve();
 
+  private readonly submitTimeoutMs: number;
+  /** each session's submits waiting for their answer: failed when the session drops */
+  private readonly pending = new Map<SmppSession, Set<(why: string) => void>>();
+
   constructor(private readonly o: SmppOptions) {
     this.ratePerSec = o.ratePerSec;
+    this.submitTimeoutMs = o.submitTimeoutMs ?? SUBMIT_TIMEOUT_MS;
   }
 
   private bind(): Promise<SmppSession> {
@@ -125,6 +140,9 @@ export class SmppAdapter implements ChannelAdapter {
       const session = smpp.connect({ url: this.o.url, auto_enquire_link_period: 30_000 });
       let settled = false;
       const drop = (why: string): void => {
+        const waiting = this.pending.get(session);
+        this.pending.delete(session);
+        for (const fail of waiting ?? []) fail(why);
         if (this.session === session) this.session = undefined;
         this.bound = undefined;
         this.keepBound(why);
@@ -240,13 +258,34 @@ export class SmppAdapter implements ChannelAdapter {
     this.onReply(phone.startsWith('+') ? phone : `+${phone}`, text, `${phone}:${pdu.sequence_number}`);
   }
 
+  /**
+   * One `submit_sm`, settled on the SMSC's answer, on the session's close or error (the
+   * library forgets a pending answer's callback when the socket closes: `bind` fails the
+   * session's `pending` ones), at once when the library cannot write it, or after the submit
+   * timeout: every attempt ends, and the dispatcher retries what failed.
+   */
   private submit(session: SmppSession, fields: Record<string, unknown>): Promise<string> {
     return new Promise((resolve, reject) => {
-      session.submit_sm(fields, (pdu) => {
-        if (pdu.command_status === 0) resolve(pdu.message_id ?? '');
-        else if (PERMANENT.has(pdu.command_status)) reject(new KairosError('delivery_refused', `SMPP submit_sm refused: status 0x${pdu.command_status.toString(16)}`));
-        else reject(new KairosError('delivery_failed', `SMPP submit_sm failed: status 0x${pdu.command_status.toString(16)}`));
+      let pending = this.pending.get(session);
+      if (pending === undefined) this.pending.set(session, (pending = new Set()));
+      const waiting = pending;
+      const settle = (err: Error | undefined, id = ''): void => {
+        if (!waiting.delete(fail)) return;
+        if (waiting.size === 0 && this.pending.get(session) === waiting) this.pending.delete(session);
+        clearTimeout(timer);
+        if (err === undefined) resolve(id);
+        else reject(err);
+      };
+      const fail = (why: string): void => settle(new KairosError('delivery_failed', `${why} before the submit_sm was answered`));
+      waiting.add(fail);
+      const timer = setTimeout(() => settle(new KairosError('delivery_failed', `SMPP submit_sm unanswered after ${this.submitTimeoutMs} ms`)), this.submitTimeoutMs);
+      timer.unref();
+      const written = session.submit_sm(fields, (pdu) => {
+        if (pdu.command_status === 0) settle(undefined, pdu.message_id ?? '');
+        else if (PERMANENT.has(pdu.command_status)) settle(new KairosError('delivery_refused', `SMPP submit_sm refused: status 0x${pdu.command_status.toString(16)}`));
+        else settle(new KairosError('delivery_failed', `SMPP submit_sm failed: status 0x${pdu.command_status.toString(16)}`));
       });
+      if (!written) settle(new KairosError('delivery_failed', 'SMPP connection not writable: submit_sm not sent'));
     });
   }
 

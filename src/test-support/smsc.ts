@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { SmppPdu, SmppSession } from '../delivery/smpp-adapter.js';
 import { smpp } from '../delivery/smpp-adapter.js';
 
@@ -5,7 +6,8 @@ import { smpp } from '../delivery/smpp-adapter.js';
  * A real SMSC peer for tests, on a loopback port: it accepts any bind (keeping the latest
  * session, so a test can send Kairos a customer's reply), answers enquire_link and unbind,
  * and answers each submit_sm with what `onSubmit` returns (a message id, or a
- * `command_status` to refuse it).
+ * `command_status` to refuse it); when it returns undefined, nothing is answered (the test
+ * answers on the session, late or with a receipt in the same write, drops it, or stays silent).
  */
 export interface TestSmsc {
   port: number;
@@ -18,9 +20,13 @@ export interface TestSmsc {
   close(): Promise<void>;
 }
 
-const PDU = (smpp as unknown as { PDU: new (cmd: string, fields: Record<string, unknown>) => SmppPdu }).PDU;
+/** The SMSC's side of a bind, with its socket (to drop it, or to write several PDUs at once). */
+export type TestSmscSession = SmppSession & { socket: Socket };
 
-export async function startTestSmsc(onSubmit: (pdu: SmppPdu) => Record<string, unknown>): Promise<TestSmsc> {
+/** An SMPP PDU made by hand (a `deliver_sm` receipt), with its bytes. */
+export const PDU = (smpp as unknown as { PDU: new (cmd: string, fields: Record<string, unknown>) => SmppPdu & { toBuffer(): Buffer } }).PDU;
+
+export async function startTestSmsc(onSubmit: (pdu: SmppPdu, session: TestSmscSession) => Record<string, unknown> | undefined): Promise<TestSmsc> {
   let session: SmppSession | undefined;
   let binds = 0;
   const sessions = new Set<SmppSession>();
@@ -32,7 +38,10 @@ export async function startTestSmsc(onSubmit: (pdu: SmppPdu) => Record<string, u
       session = s;
       binds++;
     });
-    s.on('submit_sm', (pdu: SmppPdu) => s.send(pdu.response(onSubmit(pdu))));
+    s.on('submit_sm', (pdu: SmppPdu) => {
+      const answer = onSubmit(pdu, s as TestSmscSession);
+      if (answer !== undefined) s.send(pdu.response(answer));
+    });
     s.on('enquire_link', (pdu: SmppPdu) => s.send(pdu.response()));
     s.on('unbind', (pdu: SmppPdu) => s.send(pdu.response()));
   });
