@@ -20,7 +20,8 @@ interface Claims {
   /**
    * A channel's entries for this node's dispatcher (`consumer`): on a shared store its own
    * pending ones, a dead node's idle past `minIdleMs`, then new ones; on a single node the
-   * channel's queue (`listOutbox`).
+   * channel's live entries in queue order (`listOutbox`, dead letters left out: any number of
+   * them ahead of a live entry do not keep it waiting; `singleNode`).
    */
   claimOutbox(channel: string, consumer: string, limit: number, minIdleMs: number): Promise<OutboxRecord[]>;
   /** false while a networked store's connection is down (readiness, error replies); always true on a single node */
@@ -86,12 +87,50 @@ export interface SharedCoordination extends Claims {
 
 export type Coordination = SingleNodeCoordination | SharedCoordination;
 
-/** The coordination of a store only this node writes: claims are plain reads. */
+/**
+ * How many dead letters one single-node claim reads past at most before it answers what it
+ * found: the next claim goes on after them, and one after that which reaches the queue's end
+ * starts from its head again. So live entries behind any number of dead letters are reached,
+ * and a pass costs at most this many records more than it claims.
+ */
+export const DEAD_LETTERS_PER_CLAIM = 10_000;
+
+/**
+ * A channel's live entries in queue order, at most `limit`, paged past dead letters (which
+ * keep their place in the queue until retried or removed) from `after` (the queue's head when
+ * undefined); `next`: where the following claim goes on (undefined: from the head), set when
+ * `DEAD_LETTERS_PER_CLAIM` dead letters were read past.
+ */
+async function liveOutbox(store: Pick<Store, 'listOutbox'>, channel: string, limit: number, after: number | undefined): Promise<{ live: OutboxRecord[]; next?: number }> {
+  const live: OutboxRecord[] = [];
+  let dead = 0;
+  let cursor = after;
+  for (;;) {
+    const page = await store.listOutbox(channel, limit, cursor);
+    for (const r of page) {
+      if (r.dead === true) dead++;
+      else if (live.length < limit) live.push(r);
+    }
+    const last = page.at(-1);
+    if (live.length >= limit || page.length < limit || last === undefined) return { live };
+    cursor = last.seq;
+    if (dead >= DEAD_LETTERS_PER_CLAIM) return { live, next: cursor };
+  }
+}
+
+/** The coordination of a store only this node writes: claims are plain reads (the outbox's paged past dead letters). */
 export function singleNode(store: Pick<Store, 'dueReminders' | 'listOutbox'>): SingleNodeCoordination {
+  /** per channel, where the next outbox claim goes on after a claim stopped among many dead letters */
+  const resume = new Map<string, number>();
   return {
     shared: false,
     claimReminders: (until, limit) => store.dueReminders(until, limit),
-    claimOutbox: (channel, _consumer, limit) => store.listOutbox(channel, limit),
+    claimOutbox: async (channel, _consumer, limit) => {
+      const { live, next } = await liveOutbox(store, channel, limit, resume.get(channel));
+      if (next === undefined) resume.delete(channel);
+      else resume.set(channel, next);
+      return live;
+    },
     available: () => true,
     stopListVersion: () => Promise.resolve(0),
     claimLease: () => Promise.resolve(true),

@@ -162,6 +162,11 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect(await c.claimReminders(10, 10, 60_000)).toHaveLength(1);
       expect(await c.claimOutbox('sms', 'node', 10, 0)).toEqual(await store.listOutbox('sms', 10));
       expect(await c.claimOutbox('sms', 'node', 10, 0)).toHaveLength(1);
+      // Dead letters are left out of the claims, however many are ahead of a live entry.
+      await store.commit({ snapshots: [], identities: [], outbox: Array.from({ length: 25 }, (_, i) => offerEntry(`c-${i + 2}`, `d-${i}`, i + 2)) });
+      for (let i = 0; i < 25; i++) await store.failOutbox('sms', `d-${i}`, 'bad number', { dead: true });
+      await store.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-30', 'i-30', 30)] });
+      expect((await c.claimOutbox('sms', 'node', 10, 0)).map((r) => r.instance)).toEqual(['i-1', 'i-30']);
       const version = await c.stopListVersion();
       await store.putStop({ key: 'k', kind: 'phone', hint: 'h', at: 1 });
       expect(await c.stopListVersion()).toBe(version);
