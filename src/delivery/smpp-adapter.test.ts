@@ -5,7 +5,7 @@ import { createMetrics } from '../metrics.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { OutboxRecord } from '../store/store.js';
 import type { TestSmsc, TestSmscSession } from '../test-support/smsc.js';
-import { startTestSmsc } from '../test-support/smsc.js';
+import { PDU, startTestSmsc } from '../test-support/smsc.js';
 import { NodeSms } from '../shards/smpp-relay.js';
 import { CommittedFeed } from './committed-feed.js';
 import type { DeliveryHost } from './delivery-host.js';
@@ -16,7 +16,7 @@ import { SmppAdapter } from './smpp-adapter.js';
 /**
  * The SMPP adapter and the dispatcher against an SMSC simulator started here, at the edges a
  * live SMSC shows: a connection dropped with a submit_sm unanswered, a submit_sm never
- * answered.
+ * answered, a receipt in the same TCP read as the submit_sm's answer.
  */
 
 /** the offers expire in 2030: the dispatcher runs on the system clock (its retries are due in real time) */
@@ -135,5 +135,24 @@ describe('SmppAdapter: every submit_sm ends', () => {
     expect(first).toMatch(/closed/);
     await node.relay(sms(1));
     expect(submits.length).toBe(2);
+  });
+});
+
+describe('SmppAdapter: receipts', () => {
+  it('a receipt the SMSC writes in the same write as the submit_sm_resp marks the contact delivered', async () => {
+    const submits = await startSmsc((pdu, session, n) => {
+      const id = `m-${n}`;
+      const resp = pdu.response({ message_id: id }) as SmppPdu & { toBuffer(): Buffer };
+      const receipt = new PDU('deliver_sm', { sequence_number: 900 + n, source_addr: '79160000001', destination_addr: 'BANK', esm_class: 0x04, short_message: `id:${id} sub:001 dlvrd:001 submit date:2611241200 done date:2611241200 stat:DELIVRD err:000 text:` });
+      // Only the last part's receipt counts; the SMSC sends one for each, each right behind its answer.
+      session.socket.write(Buffer.concat([resp.toBuffer(), receipt.toBuffer()]));
+      return undefined;
+    });
+    const a = adapter();
+    // Two UCS-2 parts: the receipt for the second stands for the message.
+    await a.send(sms(1, 'Ж'.repeat(100)));
+    expect(submits.length).toBe(2);
+    await until('the receipt recorded', () => (reports.length > 0 ? true : undefined), 2000);
+    expect(reports).toEqual([['c-1:1.a', 'delivered', undefined]]);
   });
 });

@@ -262,9 +262,11 @@ export class SmppAdapter implements ChannelAdapter {
    * One `submit_sm`, settled on the SMSC's answer, on the session's close or error (the
    * library forgets a pending answer's callback when the socket closes: `bind` fails the
    * session's `pending` ones), at once when the library cannot write it, or after the submit
-   * timeout: every attempt ends, and the dispatcher retries what failed.
+   * timeout: every attempt ends, and the dispatcher retries what failed. `accepted` is
+   * called with the SMSC's message id in the turn its answer is read: a receipt read with it
+   * (the library handles one read's PDUs in one synchronous loop) finds the id known.
    */
-  private submit(session: SmppSession, fields: Record<string, unknown>): Promise<string> {
+  private submit(session: SmppSession, fields: Record<string, unknown>, accepted?: (id: string) => void): Promise<string> {
     return new Promise((resolve, reject) => {
       let pending = this.pending.get(session);
       if (pending === undefined) this.pending.set(session, (pending = new Set()));
@@ -281,7 +283,10 @@ export class SmppAdapter implements ChannelAdapter {
       const timer = setTimeout(() => settle(new KairosError('delivery_failed', `SMPP submit_sm unanswered after ${this.submitTimeoutMs} ms`)), this.submitTimeoutMs);
       timer.unref();
       const written = session.submit_sm(fields, (pdu) => {
-        if (pdu.command_status === 0) settle(undefined, pdu.message_id ?? '');
+        if (pdu.command_status === 0) {
+          if (waiting.has(fail)) accepted?.(pdu.message_id ?? '');
+          settle(undefined, pdu.message_id ?? '');
+        }
         else if (PERMANENT.has(pdu.command_status)) settle(new KairosError('delivery_refused', `SMPP submit_sm refused: status 0x${pdu.command_status.toString(16)}`));
         else settle(new KairosError('delivery_failed', `SMPP submit_sm failed: status 0x${pdu.command_status.toString(16)}`));
       });
@@ -295,7 +300,6 @@ export class SmppAdapter implements ChannelAdapter {
     const session = await this.bind();
     const { encoding, parts } = smsParts(r.content.text);
     const ref = (this.ref = (this.ref + 1) % 256);
-    let lastId = '';
     for (const [i, part] of parts.entries()) {
       const message = encoding === 'ucs2' ? ucs2(part) : part;
       const fields: Record<string, unknown> = {
@@ -309,9 +313,9 @@ export class SmppAdapter implements ChannelAdapter {
         registered_delivery: i === parts.length - 1 ? 1 : 0,
         short_message: parts.length === 1 ? message : { udh: Buffer.from([0x05, 0x00, 0x03, ref, parts.length, i + 1]), message },
       };
-      lastId = await this.submit(session, fields);
+      // The last part's id stands for the message: known before its receipt can be read.
+      await this.submit(session, fields, i === parts.length - 1 ? (id) => this.sent.set(id, r.instance) : undefined);
     }
-    this.sent.set(lastId, r.instance);
     const to = r.to.startsWith('+') ? r.to : `+${r.to}`;
     this.lastSent.delete(to);
     this.lastSent.set(to, r.instance);
