@@ -30,8 +30,10 @@ import { SendGate } from './send-check.js';
 
 export interface ChannelAdapter {
   readonly channel: string;
-  /** messages a second the far end accepts (the SMS aggregator's contract) */
+  /** units a second the far end accepts (the SMS aggregator's contract: `submit_sm` parts; messages elsewhere) */
   readonly ratePerSec: number;
+  /** the units of `ratePerSec` a record takes (an SMS: its parts); 1 when absent */
+  cost?(record: OutboxRecord): number;
   /** deliveries a day (the call centre's capacity); unbounded when absent */
   readonly perDay?: number;
   /** the adapter reports delivery itself (SMS receipts): the far end's acceptance is not delivery */
@@ -153,7 +155,12 @@ export class OutboxDispatcher {
     return this.pumping;
   }
 
-  private take(adapter: ChannelAdapter, now: number): boolean {
+  /**
+   * A token bucket per channel (`ratePerSec` units, refilled at that rate): a record goes
+   * when a unit is there and takes its `cost` (an SMS its parts), the bucket going into debt
+   * for a record dearer than what is left, so the next waits until the debt is paid.
+   */
+  private take(adapter: ChannelAdapter, now: number, cost: number): boolean {
     const day = Math.floor(now / 86_400_000);
     const b = this.buckets.get(adapter.channel) ?? { tokens: adapter.ratePerSec, at: now, day, today: 0 };
     b.tokens = Math.min(adapter.ratePerSec, b.tokens + ((now - b.at) / 1000) * adapter.ratePerSec);
@@ -164,7 +171,7 @@ export class OutboxDispatcher {
     }
     this.buckets.set(adapter.channel, b);
     if (b.tokens < 1 || (adapter.perDay !== undefined && b.today >= adapter.perDay)) return false;
-    b.tokens -= 1;
+    b.tokens -= cost;
     b.today += 1;
     return true;
   }
@@ -182,7 +189,7 @@ export class OutboxDispatcher {
       const key = deliveryKey(r.channel, r.instance);
       if (this.inflight.has(key) || (r.nextAttemptAt ?? 0) > now) continue;
       // Wall time for the rate (the far end's clock), not the manual clock.
-      if (!this.take(adapter, Date.now())) break;
+      if (!this.take(adapter, Date.now(), adapter.cost?.(r) ?? 1)) break;
       this.inflight.add(key);
       const p = this.deliver(adapter, r).finally(() => {
         this.inflight.delete(key);

@@ -16,7 +16,8 @@ import { SmppAdapter } from './smpp-adapter.js';
 /**
  * The SMPP adapter and the dispatcher against an SMSC simulator started here, at the edges a
  * live SMSC shows: a connection dropped with a submit_sm unanswered, a submit_sm never
- * answered, a receipt in the same TCP read as the submit_sm's answer.
+ * answered, a receipt in the same TCP read as the submit_sm's answer; and the rate, which
+ * counts submit_sm parts.
  */
 
 /** the offers expire in 2030: the dispatcher runs on the system clock (its retries are due in real time) */
@@ -155,4 +156,21 @@ describe('SmppAdapter: receipts', () => {
     await until('the receipt recorded', () => (reports.length > 0 ? true : undefined), 2000);
     expect(reports).toEqual([['c-1:1.a', 'delivered', undefined]]);
   });
+});
+
+describe('SmppAdapter: KAIROS_SMPP_RATE counts parts', () => {
+  it('at 1 a second, two 3-part SMS go as six submit_sm a second apart', async () => {
+    const submits = await startSmsc((_pdu, _session, n) => ({ message_id: `m-${n}` }));
+    const { d, store, committed } = dispatcher(adapter({ ratePerSec: 1 }));
+    // 200 Cyrillic letters: three UCS-2 parts each.
+    const long = 'Ж'.repeat(200);
+    committed.push(await store.commit({ snapshots: [], identities: [], outbox: [sms(1, long), sms(2, long)] }));
+    d.start();
+    await until('six parts at the SMSC', () => (submits.length >= 6 ? true : undefined), 8000);
+    const gaps = submits.slice(1).map((s, i) => s.at - submits[i]!.at);
+    // A second apart (a timer may fire a few ms early).
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(990);
+    await sleep(300);
+    expect(submits).toHaveLength(6);
+  }, 15_000);
 });

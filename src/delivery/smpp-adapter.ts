@@ -8,7 +8,7 @@ import type { OutboxRecord, Store } from '../store/store.js';
 import type { DeliveryHost } from './delivery-host.js';
 import type { ChannelAdapter } from './dispatcher.js';
 import { KairosError } from '../errors.js';
-import { decodeShortMessage, smsParts, ucs2 } from './sms-parts.js';
+import { decodeShortMessage, smsPartCount, smsParts, ucs2 } from './sms-parts.js';
 
 /**
  * Two-way SMS over SMPP 3.4 (the `smpp` package): bound as a transceiver; each message goes
@@ -127,6 +127,8 @@ export class SmppAdapter implements ChannelAdapter {
   private replying: Promise<void> = Promise.resolve();
 
   private readonly submitTimeoutMs: number;
+  /** when the next part is due at `ratePerSec` (`partTurn`) */
+  private nextPartAt = 0;
   /** each session's submits waiting for their answer: failed when the session drops */
   private readonly pending = new Map<SmppSession, Set<(why: string) => void>>();
 
@@ -294,6 +296,24 @@ export class SmppAdapter implements ChannelAdapter {
     });
   }
 
+  /** An SMS costs the dispatcher's rate its parts (`KAIROS_SMPP_RATE` counts `submit_sm`s). */
+  cost(r: OutboxRecord): number {
+    return smsPartCount(r);
+  }
+
+  /**
+   * Waits for the next part's turn at `ratePerSec` parts a second: a second's worth at once
+   * (as the dispatcher's bucket), then one each 1/`ratePerSec` s; taken in the order asked.
+   */
+  private partTurn(): Promise<void> {
+    const now = Date.now();
+    const every = 1000 / Math.max(this.ratePerSec, 0.001);
+    const due = Math.max(this.nextPartAt, now);
+    this.nextPartAt = due + every;
+    const wait = due - (1000 - every) - now;
+    return wait <= 0 ? Promise.resolve() : new Promise((r) => setTimeout(r, Math.ceil(wait)));
+  }
+
   async send(r: OutboxRecord): Promise<void> {
     if (r.kind !== 'offer' || !('text' in r.content) || 'title' in r.content) throw new KairosError('delivery_refused', 'not an SMS');
     if (r.to === undefined) throw new KairosError('delivery_refused', 'no phone number');
@@ -313,6 +333,7 @@ export class SmppAdapter implements ChannelAdapter {
         registered_delivery: i === parts.length - 1 ? 1 : 0,
         short_message: parts.length === 1 ? message : { udh: Buffer.from([0x05, 0x00, 0x03, ref, parts.length, i + 1]), message },
       };
+      await this.partTurn();
       // The last part's id stands for the message: known before its receipt can be read.
       await this.submit(session, fields, i === parts.length - 1 ? (id) => this.sent.set(id, r.instance) : undefined);
     }

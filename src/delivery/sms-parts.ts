@@ -1,4 +1,5 @@
 import { smsLength } from '../../actors/index.js';
+import type { OutboxRecord } from '../store/store.js';
 
 /**
  * An SMS as it goes over SMPP: GSM 03.38 text (160 septets, or 153 per part when
@@ -58,4 +59,9 @@ export function decodeShortMessage(message: Buffer | string | { message?: Buffer
   if (typeof raw === 'string') return raw;
   if (dataCoding === 8) return swap16(Buffer.from(raw)).toString('utf16le');
   return raw.toString('latin1');
+}
+
+/** How many `submit_sm` parts an outbox record's SMS takes (1 for a record that is not an SMS text): what it costs of `KAIROS_SMPP_RATE`. */
+export function smsPartCount(record: OutboxRecord): number {
+  return record.kind === 'offer' && 'text' in record.content && typeof record.content.text === 'string' ? smsParts(record.content.text).parts.length : 1;
 }

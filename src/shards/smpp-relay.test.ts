@@ -4,7 +4,7 @@ import { NodeSms } from './smpp-relay.js';
 
 /** The node's one SMPP bind as the shards' relays use it: once an offer instance, at the node's rate over every shard. */
 describe('NodeSms', () => {
-  const record = (instance: string): OutboxRecord => ({ kind: 'offer', instance, customer: instance.split(':')[0]!, channel: 'sms', campaign: 'c', offer: 'o', content: { text: 'Привет' }, expiresAt: 9e12, at: 1, to: '+79990000001', seq: 1, attempts: 0 });
+  const record = (instance: string, text = 'Привет'): OutboxRecord => ({ kind: 'offer', instance, customer: instance.split(':')[0]!, channel: 'sms', campaign: 'c', offer: 'o', content: { text }, expiresAt: 9e12, at: 1, to: '+79990000001', seq: 1, attempts: 0 });
 
   it('sends an instance once: a retry while it is being handed over joins it, one after it is answered sent', async () => {
     const sends: string[] = [];
@@ -45,5 +45,19 @@ describe('NodeSms', () => {
     await Promise.all(Array.from({ length: 5 }, (_, i) => sms.relay(record(`c-${i}:1.a`))));
     // five at 20 a second: the last 4 × 50 ms after the first (timers may fire a few ms early)
     expect(at[4]! - at[0]!).toBeGreaterThanOrEqual(180);
+  });
+
+  it('counts parts at the node\'s rate: after a 3-part SMS the next waits three slots', async () => {
+    const at: number[] = [];
+    const sms = new NodeSms(() => {
+      at.push(Date.now());
+      return Promise.resolve();
+    }, 10);
+    // 200 Cyrillic letters: three UCS-2 parts.
+    const long = 'Ж'.repeat(200);
+    await Promise.all([sms.relay(record('c-1:1.a', long)), sms.relay(record('c-2:1.a', long)), sms.relay(record('c-3:1.a'))]);
+    // at 10 parts a second: 300 ms after the first, 600 ms after the first the third (timers may fire a few ms early)
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(290);
+    expect(at[2]! - at[0]!).toBeGreaterThanOrEqual(590);
   });
 });

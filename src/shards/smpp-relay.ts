@@ -3,6 +3,7 @@ import type { ChannelAdapter } from '../delivery/dispatcher.js';
 import type { Logger } from '../logger.js';
 import { SmppAdapter } from '../delivery/smpp-adapter.js';
 import { KairosError } from '../errors.js';
+import { smsPartCount } from '../delivery/sms-parts.js';
 import type { OutboxRecord } from '../store/store.js';
 import type { FromShard, WireError } from './shard-messages.js';
 import { fromWire } from './shard-messages.js';
@@ -47,7 +48,7 @@ export class NodeSms {
     if (this.sent.has(key)) return Promise.resolve();
     const joined = this.inFlight.get(key);
     if (joined !== undefined) return joined;
-    const run = this.paced()
+    const run = this.paced(smsPartCount(record))
       .then(() => this.send(record))
       .then(() => {
         this.sent.add(key);
@@ -58,11 +59,11 @@ export class NodeSms {
     return run;
   }
 
-  /** Waits for this send's slot at the node's rate. */
-  private paced(): Promise<void> {
+  /** Waits for this send's slot at the node's rate, which counts `submit_sm` parts: a send of `parts` holds the next back that many slots. */
+  private paced(parts: number): Promise<void> {
     const now = Date.now();
     const at = Math.max(now, this.next);
-    this.next = at + 1000 / Math.max(this.ratePerSec, 0.001);
+    this.next = at + (parts * 1000) / Math.max(this.ratePerSec, 0.001);
     return at <= now ? Promise.resolve() : new Promise((r) => setTimeout(r, at - now));
   }
 }
@@ -78,6 +79,11 @@ export class SmppRelay implements ChannelAdapter {
     readonly ratePerSec: number,
     private readonly post: (m: FromShard) => void,
   ) {}
+
+  /** An SMS costs the shard's share of `KAIROS_SMPP_RATE` its parts, as on a single node. */
+  cost(record: OutboxRecord): number {
+    return smsPartCount(record);
+  }
 
   send(record: OutboxRecord): Promise<void> {
     const seq = ++this.seq;
