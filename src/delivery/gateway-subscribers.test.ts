@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OutboxEntry } from '../../actors/index.js';
+import type { CustomerContext, OutboxEntry } from '../../actors/index.js';
 import { backofficeEntry } from '../test-support/outbox-entries.js';
 import { compileCatalog } from '../../actors/index.js';
 import { ManualClock } from '../clock.js';
@@ -14,7 +14,9 @@ import { PropensityLedger } from '../runtime/propensity-ledger.js';
 import { UpliftLedger } from '../runtime/uplift-ledger.js';
 import { StopList } from '../stop-list.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { CommittedFeed } from './committed-feed.js';
 import type { DeliveryHost } from './delivery-host.js';
+import { OutboxDispatcher } from './dispatcher.js';
 import type { DeliverFrame, Subscriber } from './gateway-subscribers.js';
 import { GatewaySubscribers } from './gateway-subscribers.js';
 
@@ -218,5 +220,39 @@ describe('the gateway-subscriber adapter', () => {
     await subs.confirm(a, { t: 'delivered', instance: 'c-gone-1:1.a' });
     await subs.confirm(a, { t: 'failed', instance: 'c-gone-2:1.a', reason: 'screen offline' });
     expect((await store.listOutbox('ib', 10)).map((r) => [r.instance, r.attempts])).toEqual([['c-gone-2:1.a', 1]]);
+  });
+});
+
+/** The send-time check's activation of a passivated customer, through the dispatcher (a single node). */
+describe('GatewaySubscribers: a customer whose activation fails', () => {
+  it('an entry whose customer could not be activated once (a store read failed) is read again and delivered after the poll interval', async () => {
+    let live = false;
+    let failures = 1;
+    const host: DeliveryHost = {
+      submitDelivery: () => Promise.resolve({ kind: 'ack' }),
+      submitEvent: () => Promise.resolve({ kind: 'ack' }),
+      sendFacts: () => (live ? { context: { consents: {}, contacts: [] } as unknown as CustomerContext, stops: [], consentRequired: new Set() } : undefined),
+      activate: () => {
+        if (failures-- > 0) return Promise.reject(new Error('store read failed (transient)'));
+        live = true;
+        return Promise.resolve(true);
+      },
+    };
+    const store = new MemoryStore();
+    const committed = new CommittedFeed();
+    const d = new OutboxDispatcher({ store, clock: new ManualClock(0), logger: createLogger('silent'), metrics: createMetrics(), host, committed, adapters: [], maxAttempts: 3, backoffMs: 30, pollMs: 50, subscriberWindow: 100 });
+    const a = new Endpoint();
+    d.start();
+    d.subscribers.subscribe(a, ['ib']);
+    try {
+      committed.push(await store.commit({ snapshots: [], identities: [], outbox: [offer(1)] }));
+      await new Promise((r) => setTimeout(r, 200));
+      // A later entry moves the cursor on; the first is not left behind.
+      committed.push(await store.commit({ snapshots: [], identities: [], outbox: [offer(2)] }));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(a.frames.map((f) => f.instance).sort()).toEqual(['c-gone-1:1.a', 'c-gone-2:1.a']);
+    } finally {
+      await d.stop();
+    }
   });
 });

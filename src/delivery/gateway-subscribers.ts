@@ -118,6 +118,8 @@ export class GatewaySubscribers {
   private roundRobin = 0;
   /** shared stores: reads each subscribed channel's queue again from its start, every delivery poll */
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** reads again after the poll interval (a failed activation's entry), cleared by `stop` */
+  private readonly retries = new Set<NodeJS.Timeout>();
 
   constructor(private readonly o: GatewaySubscribersOptions) {}
 
@@ -140,6 +142,18 @@ export class GatewaySubscribers {
   stop(): void {
     if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
+  }
+
+  /** Runs `then` after the poll interval (cancelled by `stop`). */
+  private later(then: () => void): void {
+    const timer = setTimeout(() => {
+      this.retries.delete(timer);
+      then();
+    }, this.o.pollMs);
+    timer.unref();
+    this.retries.add(timer);
   }
 
   /**
@@ -299,12 +313,17 @@ export class GatewaySubscribers {
     const problem = this.o.gate?.check(r);
     if (problem === 'inactive') {
       // Its customer's actor comes into memory first; then the feed reads it again.
+      // A failed activation (a store read failed) reads it again after the poll interval: the cursor has moved past it.
       void this.o.gate?.activate(r).then(
         () => {
           this.rewind(feed, r.seq - 1);
           this.refill(feed);
         },
-        (err: unknown) => this.o.logger.error({ err, channel: r.channel, instance: r.instance }, 'activating a customer for the send-time check failed'),
+        (err: unknown) => {
+          this.o.logger.error({ err, channel: r.channel, instance: r.instance }, 'activating a customer for the send-time check failed; trying again after the poll interval');
+          this.rewind(feed, r.seq - 1);
+          this.later(() => this.refill(feed));
+        },
       );
       return true;
     }
