@@ -127,6 +127,21 @@ export class Keyring {
     this.cache.delete(slot);
   }
 
+  /**
+   * Keys drawn for a write that did not commit (`allocate`, `adopt`): no record names their
+   * slots, so they are overwritten with zeros (one flush for them all) and free again at once.
+   */
+  discard(slots: readonly number[]): void {
+    if (slots.length === 0) return;
+    for (const slot of slots) {
+      this.pending.delete(slot);
+      this.cache.delete(slot);
+      writeSync(this.fd, ZERO, 0, SLOT, slot * SLOT);
+    }
+    fdatasyncSync(this.fd);
+    this.free.push(...slots);
+  }
+
   /** A destroyed slot, free again once no record names it. */
   release(slot: number): void {
     this.free.push(slot);

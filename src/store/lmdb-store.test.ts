@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { LmdbStore, compareCodePoints, lmdbMapSize } from './lmdb-store.js';
 import { encodeSnapshot } from './snapshot-codec.js';
+import { unseal } from './keyring.js';
 import type { CustomerRecord } from './store.js';
 import { tempDir } from '../test-support/test-kairos.js';
 import { describeStoreContract, offerEntry } from './store.contract.js';
@@ -288,5 +289,78 @@ describe("lmdb segment members listed by page", () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+/** The store's next write transaction (either kind) runs its body, then aborts as a commit that fails. */
+function failNextTransaction(store: LmdbStore): void {
+  const root = (store as unknown as { root: { transaction: (cb: () => unknown) => Promise<unknown>; transactionSync: (cb: () => unknown) => unknown } }).root;
+  const { transaction, transactionSync } = root;
+  const restore = (): void => {
+    root.transaction = transaction;
+    root.transactionSync = transactionSync;
+  };
+  const fail = (cb: () => unknown): never => {
+    restore();
+    return root.transactionSync(() => {
+      cb();
+      throw new Error('MDB_MAP_FULL (injected)');
+    }) as never;
+  };
+  root.transactionSync = fail;
+  root.transaction = (cb) => {
+    try {
+      return Promise.resolve(fail(cb));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+}
+
+describe('lmdb key slots drawn by a write that does not commit', () => {
+  freshDirEachTest('kairos-lmdb-drawn-');
+  /** a value nested deeper than any encoder writes: the write that holds it throws */
+  const deep = (levels: number): unknown => {
+    let v: unknown = 'bottom';
+    for (let i = 0; i < levels; i++) v = [v];
+    return v;
+  };
+  const snap = { v: 1, snapshot: { context: { id: 'p-1', profile: { firstName: 'Секретная' } }, value: 'prospect' } };
+
+  it('are forgotten when a commit aborts: the customer committed next is sealed under a key a key-slots row names, read after a restart and erased for good', async () => {
+    let store = new LmdbStore(dir);
+    // a new customer's first sealed write, then a reminder no encoder writes: the transaction aborts
+    await expect(
+      store.commit({ snapshots: [{ id: 'p-1', value: snap }], identities: [], outbox: [], reminders: { set: [{ key: 'p-2|x', customer: 'p-2', due: 1, event: { type: 'x', data: { deep: deep(20_000) } } as never }], remove: [] } }),
+    ).rejects.toThrow();
+    // the customer's change alone (the write-behind's retry of the batch's good half)
+    await store.commit({ snapshots: [{ id: 'p-1', value: snap }], identities: [], outbox: [] });
+    await store.close();
+    const raw = open({ path: dir, maxDbs: 32, readOnly: true });
+    const slot = raw.openDB<number, string>({ name: 'key-slots' }).get('p-1');
+    const sealed = Buffer.from(raw.openDB<Buffer, string>({ name: 'snapshots-mp', encoding: 'binary' }).getBinary('p-1')!);
+    await raw.close();
+    expect(slot).toBeTypeOf('number');
+    store = new LmdbStore(dir);
+    expect(await store.getSnapshot('p-1')).toEqual(snap);
+    expect(await store.eraseCustomer('p-1', [])).toBe(true);
+    await store.close();
+    // no slot of keys.bin opens the erased snapshot
+    const keys = readFileSync(join(dir, 'keys.bin'));
+    for (let s = 1; s * 32 < keys.length; s++) expect(unseal(keys.subarray(s * 32, s * 32 + 32), 'p-1', sealed)).toBeUndefined();
+  });
+
+  it('are forgotten when an import batch aborts: the rows imported again are read after a restart', async () => {
+    const record = (profile: Record<string, unknown>): CustomerRecord => ({ stage: 'client', profile, identifiers: { phone: ['+79990000077'] }, importedAt: 0 });
+    let store = new LmdbStore(dir);
+    // the batch written, then its transaction aborts (a full map, a full disk)
+    failNextTransaction(store);
+    await expect(store.importCustomers([{ id: 'a-1', record: record({ age: 40 }) }])).rejects.toThrow('injected');
+    await store.importCustomers([{ id: 'a-1', record: record({ age: 40 }) }]);
+    expect(await store.getCustomer('a-1')).toEqual(record({ age: 40 }));
+    await store.close();
+    store = new LmdbStore(dir);
+    expect(await store.getCustomer('a-1')).toEqual(record({ age: 40 }));
+    await store.close();
   });
 });

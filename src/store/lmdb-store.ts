@@ -153,6 +153,12 @@ interface StoredOutbox {
   s: Buffer;
 }
 
+/** A key slot drawn for a new customer inside a write transaction (`LmdbStore.drawing`). */
+interface Drawn {
+  id: string;
+  slot: number;
+}
+
 /** Customers whose records one prefetch call of `prefetchCustomers` reads, in each table. */
 const PREFETCH_CHUNK = 32;
 
@@ -215,6 +221,8 @@ export class LmdbStore implements Store {
   private readonly keySlots: Database<number, string>;
   /** customer id -> key slot, for the customers sealed lately (`keyOf`) */
   private readonly slotOf = new Map<string, number>();
+  /** the key slots drawn by the write transaction running now (`drawing`): given back if it does not commit */
+  private drawnIn: Drawn[] | undefined;
   /** identifier -> its index key, for the identifiers met lately (`identityKeyOf`); forgotten at erasure */
   private readonly identityKeys = new Map<ContactIdentifierKind, Map<string, string>>();
   /** imported customer records, sealed (plain MessagePack, then AES-256-GCM) */
@@ -310,9 +318,72 @@ export class LmdbStore implements Store {
     if (!create) return undefined;
     // none yet, or destroyed by an erasure under way: a new one
     const fresh = this.keyring.allocate(deferred);
+    this.drawnIn?.push({ id, slot: fresh });
     void this.keySlots.put(id, fresh);
     this.remember(id, fresh);
     return this.keyring.key(fresh);
+  }
+
+  /**
+   * `write`, a write transaction's body, noting in `drawn` the key slots it draws for new
+   * customers. Their `key-slots` rows are written by the same transaction: if it does not
+   * commit, `undraw` must forget them (else a later commit would seal the customer under a slot
+   * no row names: unreadable after a restart, and out of an erasure's reach).
+   */
+  private drawing<T>(drawn: Drawn[], write: () => T): () => T {
+    return () => {
+      const outer = this.drawnIn;
+      this.drawnIn = drawn;
+      try {
+        return write();
+      } finally {
+        this.drawnIn = outer;
+      }
+    };
+  }
+
+  /** The key slots a transaction that did not commit drew (`drawing`): out of the cache, their keys overwritten, the slots free again. */
+  private undraw(drawn: readonly Drawn[]): void {
+    if (drawn.length === 0) return;
+    for (const { id, slot } of drawn) if (this.slotOf.get(id) === slot) this.slotOf.delete(id);
+    this.keyring.discard(drawn.map((d) => d.slot));
+  }
+
+  /** A write transaction on this thread whose drawn key slots are given back if it throws (`drawing`). */
+  private transactSync<T>(write: () => T): T {
+    const drawn: Drawn[] = [];
+    try {
+      return this.root.transactionSync(this.drawing(drawn, write));
+    } catch (err) {
+      this.undraw(drawn);
+      throw err;
+    }
+  }
+
+  /**
+   * `transactSync` on lmdb-js's asynchronous transaction, which does not abort on a throw in its
+   * body: the writes made before the throw commit, the `key-slots` rows of the slots drawn among
+   * them. Those slots are then kept (their keys flushed); they are given back only when the
+   * transaction fails whole (its commit).
+   */
+  private async transact<T>(write: () => T): Promise<T> {
+    const drawn: Drawn[] = [];
+    let threw = false;
+    const body = (): T => {
+      try {
+        return write();
+      } catch (err) {
+        threw = true;
+        throw err;
+      }
+    };
+    try {
+      return await this.root.transaction(this.drawing(drawn, body));
+    } catch (err) {
+      if (threw) this.keyring.sync();
+      else this.undraw(drawn);
+      throw err;
+    }
   }
 
   /** Keeps a customer's key slot at hand (each commit of a live customer seals with it); bounded, forgotten at erasure. */
@@ -523,7 +594,7 @@ export class LmdbStore implements Store {
     // whole transaction. Committed: visible, and safe from a crash of this process (the OS
     // holds the pages); with `sync`, also flushed to disk before this resolves.
     try {
-      this.root.transactionSync(write);
+      this.transactSync(write);
     } catch (err) {
       this.log.abandoned(log);
       throw err;
@@ -817,15 +888,23 @@ export class LmdbStore implements Store {
    * customer the caller knows has no key yet (a store that held no customer when the run
    * began: `holdsNoCustomers`); the key is kept in a slot of the keyring as a key drawn here.
    */
-  async importCustomers(entries: ReadonlyArray<LmdbImportEntry>, marker?: { key: string; value: unknown }): Promise<void> {
+  importCustomers(entries: ReadonlyArray<LmdbImportEntry>, marker?: { key: string; value: unknown }): Promise<void> {
+    return Promise.resolve().then(() => this.importBatch(entries, marker));
+  }
+
+  private importBatch(entries: ReadonlyArray<LmdbImportEntry>, marker?: { key: string; value: unknown }): void {
     const links: Array<[string, string]> = [];
-    await this.root.transaction(() => {
+    // On this thread: a row that fails (it cannot be packed, say) aborts the whole batch, the
+    // key slots drawn for it given back (`transactSync`); lmdb-js's asynchronous transaction
+    // would commit the rows before it.
+    this.transactSync(() => {
       if (marker !== undefined) void this.meta.put(marker.key, marker.value);
       // in id order, as the identity keys below: each table's pages in one pass
       for (const entry of [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
         const { id, indexKeys } = entry;
         if ('sealed' in entry) {
           const slot = this.keyring.adopt(entry.sealed.key);
+          this.drawnIn?.push({ id, slot });
           void this.keySlots.put(id, slot);
           this.remember(id, slot);
           const b = entry.sealed.bytes;
@@ -898,7 +977,7 @@ export class LmdbStore implements Store {
   }
 
   async failOutbox(channel: string, instance: string, reason: string, next: { retryAt?: number; dead?: boolean } = {}): Promise<boolean> {
-    return this.root.transaction(() => {
+    return this.transact(() => {
       const r = this.openOutbox(this.outbox.get([channel, instance]));
       if (r === undefined) return false;
       void this.outbox.put([channel, instance], this.sealOutbox(failed(r, reason, next)));
@@ -908,7 +987,7 @@ export class LmdbStore implements Store {
 
   async retryOutbox(channel: string, instance: string, audit?: AuditDraft): Promise<boolean> {
     if (audit !== undefined) sealAudit(undefined, audit);
-    return this.root.transaction(() => {
+    return this.transact(() => {
       const r = this.openOutbox(this.outbox.get([channel, instance]));
       if (r === undefined) return false;
       void this.outbox.put([channel, instance], this.sealOutbox(retried(r)));
