@@ -76,7 +76,9 @@ export class CustomerQueries {
    * entry it drafts (from what was erased) is written in the store's erasure transaction.
    */
   erase(id: string, audit?: (erased: { identifiers: number }) => AuditDraft): Promise<{ identifiers: number } | undefined> {
-    return this.withLive(id, async (live) => {
+    return this.inMailbox(id, async () => {
+      const live = await this.o.actors.liveFor(id);
+      if (live === undefined) return this.eraseUnreadable(id, audit);
       const ids = Object.entries(live.snapshot.context.identifiers).flatMap(([kind, values]) =>
         values.map((value) => ({ kind: kind as ContactIdentifierKind, value })),
       );
@@ -90,6 +92,19 @@ export class CustomerQueries {
       await this.o.store.eraseCustomer(id, ids, audit?.({ identifiers: ids.length }));
       return { identifiers: ids.length };
     });
+  }
+
+  /**
+   * A customer the store holds but whose records cannot be read (their key is gone: an erasure
+   * whose transaction did not commit): the erasure finished. The store finds the identity links
+   * naming them itself (their identifiers were in the records); `identifiers` counts none.
+   */
+  private async eraseUnreadable(id: string, audit?: (erased: { identifiers: number }) => AuditDraft): Promise<{ identifiers: number } | undefined> {
+    if (!(await this.o.store.hasCustomer(id))) return undefined;
+    this.o.identities.dropCustomer(id);
+    this.o.writeBehind.dropCustomer(id);
+    await this.o.store.eraseCustomer(id, [], audit?.({ identifiers: 0 }));
+    return { identifiers: 0 };
   }
 
   /**
@@ -192,11 +207,18 @@ export class CustomerQueries {
 
   /** Runs `fn` on the customer's live actor, through its mailbox (after every earlier message); undefined for an unknown customer. */
   private withLive<T>(id: string, fn: (live: Live) => T | Promise<T>): Promise<T | undefined> {
+    return this.inMailbox(id, async () => {
+      const live = await this.o.actors.liveFor(id);
+      return live === undefined ? undefined : await fn(live);
+    });
+  }
+
+  /** Runs `fn` through the customer's mailbox (after every earlier message). */
+  private inMailbox<T>(id: string, fn: () => Promise<T>): Promise<T> {
     return new Promise((resolve, reject) => {
       this.o.mailboxes.enqueue(id, async () => {
         try {
-          const live = await this.o.actors.liveFor(id);
-          resolve(live === undefined ? undefined : await fn(live));
+          resolve(await fn());
         } catch (err) {
           reject(asKairosError(err));
         }

@@ -99,4 +99,22 @@ describe('erasure on LMDB', () => {
     expect((await api('GET', '/v1/customers/canary-1')).status).toBe(404);
     expect(canariesIn(k.dataDir)).toEqual([]);
   });
+
+  it('a customer whose erasure did not commit (key gone, records left) is erased by the next DELETE', async () => {
+    const phone = ((await api('GET', '/v1/customers/demo-23')).body as { identifiers: { phone: string[] } }).identifiers.phone[0]!;
+    // the erasure's transaction fails once (a full disk, say), after the key is destroyed
+    const root = (k.kairos.store as unknown as { root: { transactionSync: (cb: () => unknown) => unknown } }).root;
+    const real = root.transactionSync;
+    root.transactionSync = () => {
+      root.transactionSync = real;
+      throw new Error('MDB_MAP_FULL (injected)');
+    };
+    expect((await api('DELETE', '/v1/customers/demo-23')).status).toBe(500);
+    expect(await k.kairos.store.hasCustomer('demo-23')).toBe(true);
+    const again = await api('DELETE', '/v1/customers/demo-23');
+    expect(again).toEqual({ status: 200, body: { erased: 'demo-23', identifiers: 0 } });
+    expect(await k.kairos.store.hasCustomer('demo-23')).toBe(false);
+    expect(await k.kairos.store.lookupIdentity('phone', phone)).toBeUndefined();
+    expect((await api('GET', '/v1/customers/demo-23')).status).toBe(404);
+  });
 });

@@ -142,6 +142,12 @@ export class Keyring {
     this.free.push(...slots);
   }
 
+  /** A slot that is not free though it may hold zeros (an erasure under way names it: `LmdbStore`'s journal). */
+  reserve(slot: number): void {
+    const at = this.free.indexOf(slot);
+    if (at >= 0) this.free.splice(at, 1);
+  }
+
   /** A destroyed slot, free again once no record names it. */
   release(slot: number): void {
     this.free.push(slot);

@@ -364,3 +364,42 @@ describe('lmdb key slots drawn by a write that does not commit', () => {
     await store.close();
   });
 });
+
+describe('lmdb erasure whose transaction does not commit', () => {
+  freshDirEachTest('kairos-lmdb-half-erased-');
+  const record = (phone: string): CustomerRecord => ({ stage: 'client', profile: { firstName: 'Анна', age: 40 }, identifiers: { phone: [phone] }, importedAt: 0 });
+
+  it('is finished by the next erasure of the customer, whose records cannot be read any more: records and links removed', async () => {
+    const store = new LmdbStore(dir);
+    await store.importCustomers([{ id: 'c-1', record: record('+79990000001') }]);
+    failNextTransaction(store);
+    await expect(store.eraseCustomer('c-1', [{ kind: 'phone', value: '+79990000001' }])).rejects.toThrow('injected');
+    // the key is gone, the records are still there
+    expect(await store.getCustomer('c-1')).toBeUndefined();
+    expect(await store.hasCustomer('c-1')).toBe(true);
+    // erased again without its identifiers (they were in the records): the links are found in the index
+    expect(await store.eraseCustomer('c-1', [])).toBe(true);
+    expect(await store.hasCustomer('c-1')).toBe(false);
+    expect(await store.lookupIdentity('phone', '+79990000001')).toBeUndefined();
+    await store.close();
+  });
+
+  it('is finished at the next start, and its zeroed key slot is not handed to another customer before', async () => {
+    let store = new LmdbStore(dir);
+    await store.importCustomers([{ id: 'c-1', record: record('+79990000001') }]);
+    failNextTransaction(store);
+    await expect(store.eraseCustomer('c-1', [{ kind: 'phone', value: '+79990000001' }], { at: 1, who: { name: 'dpo', role: 'privacy' }, action: 'customer.erase', target: 'customer:c-1' })).rejects.toThrow('injected');
+    await store.close();
+    store = new LmdbStore(dir);
+    expect(await store.hasCustomer('c-1')).toBe(false);
+    expect(await store.lookupIdentity('phone', '+79990000001')).toBeUndefined();
+    expect((await store.listAudit(0, 10)).map((e) => e.action)).toEqual(['customer.erase']);
+    // a new customer, then the old id erased again: the new one's key is theirs alone
+    await store.importCustomers([{ id: 'n-1', record: record('+79990000002') }]);
+    await store.eraseCustomer('c-1', []);
+    await store.close();
+    store = new LmdbStore(dir);
+    expect(await store.getCustomer('n-1')).toEqual(record('+79990000002'));
+    await store.close();
+  });
+});

@@ -153,6 +153,19 @@ interface StoredOutbox {
   s: Buffer;
 }
 
+/** The meta prefix of the erasure journal: `erasing/<slot>` while the erasure of the customer whose key is in that slot is under way. */
+const ERASING = 'erasing/';
+
+function erasingKey(slot: number): string {
+  return `${ERASING}${slot}`;
+}
+
+/** An erasure under way (meta `erasing/<slot>`): whose, and the audit entry its transaction writes. */
+interface Erasing {
+  id: string;
+  audit?: AuditDraft;
+}
+
 /** A key slot drawn for a new customer inside a write transaction (`LmdbStore.drawing`). */
 interface Drawn {
   id: string;
@@ -298,6 +311,7 @@ export class LmdbStore implements Store {
     this.recordsPerSnapshot = Math.max(1, Math.floor(opts.recordsPerSnapshot ?? 16));
     this.logRecordsBehind = Math.max(0, Math.floor(opts.logRecordsBehind ?? 200_000));
     for (const { value } of this.outbox.getRange()) this.seq = Math.max(this.seq, value.seq);
+    this.finishJournaledErasures();
     // A store written before the order index (or one it disagrees with): built again, once.
     if (this.outboxOrder.getCount() !== this.outbox.getCount()) {
       this.root.transactionSync(() => {
@@ -753,64 +767,98 @@ export class LmdbStore implements Store {
   async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft): Promise<boolean> {
     // What can fail in the entry fails here, before anything is written.
     if (audit !== undefined) sealAudit(undefined, audit);
-    // The key first, overwritten in place and flushed: from here on no copy of the customer's
-    // sealed data, in the live pages or in LMDB's free ones, can be read.
     const slot = this.keySlots.get(id);
     this.slotOf.delete(id);
     this.identityKeys.clear();
-    if (slot !== undefined) this.keyring.destroy(slot);
+    // Their key destroyed already (an erasure whose transaction did not commit): their records
+    // cannot be read, nor the identifiers in them; the links naming them are found in the index.
+    const unreadable = slot !== undefined && this.keyring.key(slot) === undefined;
+    if (slot !== undefined) {
+      // The erasure journaled first, on disk: until its transaction removes the entry, the slot
+      // (zeros from the next line on) is not free, and a restart finishes the erasure.
+      this.meta.putSync(erasingKey(slot), { id, ...(audit === undefined ? {} : { audit }) } satisfies Erasing);
+      await this.syncNow();
+      // The key, overwritten in place and flushed: from here on no copy of the customer's
+      // sealed data, in the live pages or in LMDB's free ones, can be read.
+      this.keyring.destroy(slot);
+    }
+    return this.finishErasure(id, slot, unreadable ? undefined : identities, audit);
+  }
+
+  /**
+   * The erasure's transaction (its key destroyed already): everything of the customer's removed,
+   * with the journal's entry for `slot`; then the slot is free. `identities` undefined: the
+   * links naming the customer are looked for in the whole index (rare: an erasure finished
+   * after its key was gone).
+   */
+  private finishErasure(id: string, slot: number | undefined, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }> | undefined, audit?: AuditDraft): boolean {
     const log = this.log.begin();
     let drawn: number | undefined;
-    const held = await this.root.transaction(() => {
-      let held = false;
-      // every key of theirs in the change log, folded or not, marks too: the keys name them in clear
-      this.log.erase(log, id);
-      // a key drawn for them since the one destroyed above (a commit between the two): destroyed too, below
-      const now = this.keySlots.get(id);
-      if (now !== undefined && now !== slot) drawn = now;
-      if (now !== undefined) void this.keySlots.remove(id);
-      if (this.sealedCustomers.doesExist(id)) {
-        void this.sealedCustomers.remove(id);
-        held = true;
-      }
-      for (const db of [this.snapshots, this.legacySnapshots] as Array<Database<unknown, string>>) {
-        if (db.doesExist(id)) {
-          void db.remove(id);
+    let held: boolean;
+    try {
+      // on this thread: a throw anywhere aborts the whole transaction (the journal then stays)
+      held = this.transactSync(() => {
+        let held = false;
+        // every key of theirs in the change log, folded or not, marks too: the keys name them in clear
+        this.log.erase(log, id);
+        // a key drawn for them since the one destroyed (a commit between the two): destroyed too, below
+        const now = this.keySlots.get(id);
+        if (now !== undefined && now !== slot) drawn = now;
+        if (now !== undefined) void this.keySlots.remove(id);
+        if (slot !== undefined) void this.meta.remove(erasingKey(slot));
+        if (this.sealedCustomers.doesExist(id)) {
+          void this.sealedCustomers.remove(id);
           held = true;
         }
-      }
-      for (const db of [this.customers, this.legacyCustomers]) {
-        if (db.doesExist(id)) {
-          void db.remove(id);
-          held = true;
+        for (const db of [this.snapshots, this.legacySnapshots] as Array<Database<unknown, string>>) {
+          if (db.doesExist(id)) {
+            void db.remove(id);
+            held = true;
+          }
         }
-      }
-      for (const { kind, value } of identities) {
-        for (const key of [this.identityKeyOf(kind, value), identityKey(kind, value)]) {
-          if (this.identities.get(key) === id) {
+        for (const db of [this.customers, this.legacyCustomers]) {
+          if (db.doesExist(id)) {
+            void db.remove(id);
+            held = true;
+          }
+        }
+        if (identities === undefined) {
+          for (const { key, value } of this.identities.getRange()) {
+            if (value !== id) continue;
             void this.identities.remove(key);
             held = true;
           }
         }
-      }
-      for (const { key, value } of this.outbox.getRange()) {
-        if (value.customer !== id) continue;
-        void this.outbox.remove(key);
-        void this.outboxOrder.remove([value.channel, value.seq]);
-      }
-      const prefix = reminderKey(id, '');
-      for (const { key } of this.reminders.getRange({ start: prefix })) {
-        if (!key.startsWith(prefix)) break;
-        this.dropReminder(key);
-      }
-      for (const { key } of this.members.getRange({ start: ['c', id, ''] })) {
-        if (key[0] !== 'c' || key[1] !== id) break;
-        void this.members.remove(key);
-        void this.members.remove(['m', key[2], id]);
-      }
-      if (audit !== undefined) this.appendAuditIn(audit);
-      return held;
-    });
+        for (const { kind, value } of identities ?? []) {
+          for (const key of [this.identityKeyOf(kind, value), identityKey(kind, value)]) {
+            if (this.identities.get(key) === id) {
+              void this.identities.remove(key);
+              held = true;
+            }
+          }
+        }
+        for (const { key, value } of this.outbox.getRange()) {
+          if (value.customer !== id) continue;
+          void this.outbox.remove(key);
+          void this.outboxOrder.remove([value.channel, value.seq]);
+        }
+        const prefix = reminderKey(id, '');
+        for (const { key } of this.reminders.getRange({ start: prefix })) {
+          if (!key.startsWith(prefix)) break;
+          this.dropReminder(key);
+        }
+        for (const { key } of this.members.getRange({ start: ['c', id, ''] })) {
+          if (key[0] !== 'c' || key[1] !== id) break;
+          void this.members.remove(key);
+          void this.members.remove(['m', key[2], id]);
+        }
+        if (audit !== undefined) this.appendAuditIn(audit);
+        return held;
+      });
+    } catch (err) {
+      this.log.abandoned(log);
+      throw err;
+    }
     this.log.applied(log);
     if (slot !== undefined) this.keyring.release(slot);
     if (drawn !== undefined) {
@@ -819,6 +867,26 @@ export class LmdbStore implements Store {
       this.keyring.release(drawn);
     }
     return held;
+  }
+
+  /**
+   * At open: the erasures journaled whose transaction did not commit (a full disk, a kill
+   * between the key's overwrite and the commit). Their slots are not free, whatever they hold;
+   * each erasure is finished (the key destroyed if it was not yet, the records removed, the
+   * links looked for in the index) with its audit entry.
+   */
+  private finishJournaledErasures(): void {
+    const pending: Array<{ slot: number; erasing: Erasing }> = [];
+    for (const { key, value } of this.meta.getRange({ start: ERASING, end: `${ERASING}\uffff` })) {
+      const slot = Number(key.slice(ERASING.length));
+      if (!Number.isInteger(slot) || slot < 1) continue;
+      this.keyring.reserve(slot);
+      pending.push({ slot, erasing: value as Erasing });
+    }
+    for (const { slot, erasing } of pending) {
+      if (this.keyring.key(slot) !== undefined) this.keyring.destroy(slot);
+      this.finishErasure(erasing.id, slot, undefined, erasing.audit);
+    }
   }
 
   customerQueues(id: string): Promise<CustomerQueues> {
