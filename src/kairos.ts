@@ -43,6 +43,7 @@ import { LmdbStore } from './store/lmdb-store.js';
 import { RedisStore } from './store/redis-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { Store } from './store/store.js';
+import { conflictsNaming } from './runtime/identity-conflicts.js';
 import type { StopList } from './stop-list.js';
 import { credentialLabel } from './transport/auth.js';
 import { eventsRoute } from './transport/events-route.js';
@@ -221,7 +222,7 @@ function buildGateway(
       ...auditRoutes({ store }),
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: unsubscribeSecretInForce(config), kick: () => void dispatcher.pump() }),
       ...identityRoutes({ host, clock }),
-      ...privacyRoutes({ host, stopList, clock }),
+      ...privacyRoutes({ host, stopList, clock, conflictsOf: (id) => conflictsNaming(store, id) }),
       ...customerImportRoutes({ host, store, clock, logger }),
       ...keyRoutes({ keys, logger, clock }),
       whoamiRoute({ operations: () => allOperations, today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),

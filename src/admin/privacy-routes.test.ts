@@ -59,4 +59,20 @@ describe('personal data by role', () => {
     expect((await fetch(url('/v1/customers/demo-19/export'), { headers: analyst })).status).toBe(403);
     expect((await fetch(url('/v1/customers/nobody-here/export'), { headers: privacy })).status).toBe(404);
   });
+
+  it('the export lists the identity conflicts naming the customer; the erasure removes them and the merge forwards from or to them', async () => {
+    const read = async (id: string): Promise<CustomerView> => (await (await fetch(url(`/v1/customers/${id}`), { headers: adminHeaders })).json()) as CustomerView;
+    const [c50, c51] = [await read('demo-50'), await read('demo-51')];
+    // demo-50's card with demo-51's phone: a conflict (holder demo-51, claimant demo-50)
+    await server.k.kairos.host.submitEvent({ id: 'conflict-1', type: 'app.opened', customer: { card: c50.identifiers.card![0]!, phone: c51.identifiers.phone![0]! }, channel: 'app' });
+    const exported = (await (await fetch(url('/v1/customers/demo-51/export'), { headers: privacy })).json()) as { identityConflicts: Array<{ holder: string; claimant: string; identifier: string }> };
+    expect(exported.identityConflicts).toEqual([expect.objectContaining({ holder: 'demo-51', claimant: 'demo-50', kind: 'phone' })]);
+    expect(JSON.stringify(exported.identityConflicts)).not.toContain(c51.identifiers.phone![0]!);
+    // demo-52 merged into demo-51, then demo-51 erased
+    expect((await fetch(url('/v1/customers/demo-51/merge'), { method: 'POST', headers: adminHeaders, body: JSON.stringify({ from: 'demo-52' }) })).status).toBe(200);
+    expect(await server.k.kairos.store.listMeta('customer-forward/', 100)).toEqual([expect.objectContaining({ key: 'customer-forward/demo-52' })]);
+    expect((await fetch(url('/v1/customers/demo-51'), { method: 'DELETE', headers: adminHeaders })).status).toBe(200);
+    const left = [...(await server.k.kairos.store.listMeta('identity-conflict/', 100)), ...(await server.k.kairos.store.listMeta('customer-forward/', 100))];
+    expect(left.filter((m) => JSON.stringify(m).includes('demo-51'))).toEqual([]);
+  });
 });

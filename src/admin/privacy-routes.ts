@@ -7,6 +7,8 @@ import { route } from '../schema/http/bind-route.js';
 import { EpochMs, PathId } from '../schema/http/common-schemas.js';
 import { CustomerSchema } from '../schema/http/customer-schemas.js';
 import { operation } from '../schema/http/operation.js';
+import type { IdentityConflictRecord } from '../runtime/identity-conflicts.js';
+import { IdentityConflictSchema } from '../schema/http/identity-schemas.js';
 import type { StopKind } from '../store/store.js';
 import type { StopList } from '../stop-list.js';
 import type { Route } from '../transport/http.js';
@@ -14,14 +16,15 @@ import type { Route } from '../transport/http.js';
 /**
  * The subject-access export (152-FZ art. 14, role privacy): everything Kairos holds about a
  * customer in one document: the card (profile, identifiers, consents, segments, features,
- * contacts, open offers, responses, the last decision) and the stop-list entries that
- * apply to the customer's id or identifiers.
+ * contacts, open offers, responses, the last decision), the stop-list entries that
+ * apply to the customer's id or identifiers, and the identity conflicts naming the customer.
  */
 
 export const ExportReply = Type.Object(
   {
     customer: CustomerSchema,
     stopList: Type.Array(StopEntrySchema, { description: "the stop-list entries on the customer's id or identifiers" }),
+    identityConflicts: Type.Array(IdentityConflictSchema, { description: 'the identity conflicts naming the customer, as holder or claimant (identifier masked and hashed)' }),
     exportedAt: EpochMs('when the export was made, on the server clock'),
     basis: Type.String({ description: 'the legal basis of the export' }),
   },
@@ -43,7 +46,7 @@ export const exportCustomerOperation = operation({
 
 export const privacyOperations = [exportCustomerOperation] as const;
 
-export function privacyRoutes(d: { host: Pick<CustomerHost, 'view'>; stopList: StopList; clock: Clock }): Route[] {
+export function privacyRoutes(d: { host: Pick<CustomerHost, 'view'>; stopList: StopList; clock: Clock; conflictsOf: (id: string) => Promise<IdentityConflictRecord[]> }): Route[] {
   return [
     route(exportCustomerOperation, async ({ params: { id } }) => {
       const customer = await d.host.view(id);
@@ -57,7 +60,7 @@ export function privacyRoutes(d: { host: Pick<CustomerHost, 'view'>; stopList: S
       for (const [kind, values] of Object.entries(customer.identifiers)) {
         if (kind === 'phone' || kind === 'email' || kind === 'card' || kind === 'cookie') for (const v of values) add(kind, v);
       }
-      const body = { customer, stopList: d.stopList.list().filter((e) => keys.has(e.key)), exportedAt: d.clock.now(), basis: '152-FZ art. 14: the subject\'s right of access' };
+      const body = { customer, stopList: d.stopList.list().filter((e) => keys.has(e.key)), identityConflicts: await d.conflictsOf(id), exportedAt: d.clock.now(), basis: '152-FZ art. 14: the subject\'s right of access' };
       return {
         raw: {
           status: 200,

@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import type { Actors } from './activation.js';
 import type { BudgetLedger, CapacityLedger } from './budget-ledger.js';
 import type { Identities } from './identity.js';
+import { metaNaming } from './identity-conflicts.js';
 import type { Live } from './live-customer.js';
 import type { Mailboxes } from './mailboxes.js';
 import type { ModelRegistry } from './model-registry.js';
@@ -71,7 +72,8 @@ export class CustomerQueries {
   /**
    * Erases a customer (the right to be forgotten): the live actor, everything waiting to be
    * written for it, and in the store its snapshot, master data, identity links and outbox
-   * entries. Runs through the mailbox, after every earlier message for the customer. The
+   * entries, and the identity conflicts and merge forwards naming them (store meta). Runs
+   * through the mailbox, after every earlier message for the customer. The
    * stop list keeps its hashed entries, so an opt-out outlives the profile. With `audit`, the
    * entry it drafts (from what was erased) is written in the store's erasure transaction.
    */
@@ -89,7 +91,7 @@ export class CustomerQueries {
       live.waiters = undefined;
       this.o.identities.dropCustomer(id);
       this.o.writeBehind.dropCustomer(id);
-      await this.o.store.eraseCustomer(id, ids, audit?.({ identifiers: ids.length }));
+      await this.o.store.eraseCustomer(id, ids, audit?.({ identifiers: ids.length }), await metaNaming(this.o.store, id));
       return { identifiers: ids.length };
     });
   }
@@ -103,7 +105,7 @@ export class CustomerQueries {
     if (!(await this.o.store.hasCustomer(id))) return undefined;
     this.o.identities.dropCustomer(id);
     this.o.writeBehind.dropCustomer(id);
-    await this.o.store.eraseCustomer(id, [], audit?.({ identifiers: 0 }));
+    await this.o.store.eraseCustomer(id, [], audit?.({ identifiers: 0 }), await metaNaming(this.o.store, id));
     return { identifiers: 0 };
   }
 

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { maskIdentifier, stopKey } from '../stop-list.js';
 import type { AuditDraft, Store } from '../store/store.js';
+import { FORWARD_PREFIX } from './customer-merge.js';
 import type { IdentityConflict } from './identity.js';
 
 /**
@@ -41,6 +42,23 @@ function sha(text: string): string {
 /** A conflict's id: a hash of the identifier and the pair of customers, so one pair is one record. */
 export function conflictId(identifierHash: string, holder: string, claimant: string): string {
   return sha(`${identifierHash}|${holder}|${claimant}`).slice(0, 24);
+}
+
+/** The conflicts that name the customer, as holder or claimant (a subject-access export lists them). */
+export async function conflictsNaming(store: Pick<Store, 'listMeta'>, id: string): Promise<IdentityConflictRecord[]> {
+  return (await store.listMeta(CONFLICT_PREFIX, CONFLICT_SCAN)).map(({ value }) => value as IdentityConflictRecord).filter((r) => r.holder === id || r.claimant === id);
+}
+
+/**
+ * The meta entries an erasure of the customer removes: the identity conflicts naming them
+ * (holder or claimant) and the merge forwards from or to them.
+ */
+export async function metaNaming(store: Pick<Store, 'listMeta'>, id: string): Promise<string[]> {
+  const keys = (await conflictsNaming(store, id)).map((r) => CONFLICT_PREFIX + r.id);
+  for (const { key, value } of await store.listMeta(FORWARD_PREFIX, Number.MAX_SAFE_INTEGER)) {
+    if (key === FORWARD_PREFIX + id || (value as { to?: unknown } | undefined)?.to === id) keys.push(key);
+  }
+  return keys;
 }
 
 export interface IdentityConflictsOptions {

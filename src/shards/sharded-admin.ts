@@ -1,5 +1,6 @@
 import { customerOfInstance } from '../../actors/index.js';
 import type { IdentityConflicts } from '../runtime/identity-conflicts.js';
+import { conflictsNaming } from '../runtime/identity-conflicts.js';
 import type { ShardedMerge } from './sharded-identity.js';
 import { shardedIdentityRoutes } from './sharded-identity.js';
 import type { AuditDraft } from '../audit/audit-chain.js';
@@ -321,7 +322,7 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
       counts: p.counts,
     }),
     ...auditRoutes({ store }),
-    ...privacyRoutes({ host, stopList, clock }),
+    ...privacyRoutes({ host, stopList, clock, conflictsOf: (id) => conflictsNaming(p.store, id) }),
     ...keyRoutes({ keys: p.keys, logger, clock }),
     ...unsubscribeRoutes({ stopList, clock, logger, unsubscribeSecret: p.unsubscribeSecret }),
     // (each shard runs its customers' part of a run: sharded-runs.ts; a run's funnel and its segments' sizes are the shards' totals, read afresh)

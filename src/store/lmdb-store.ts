@@ -164,6 +164,8 @@ function erasingKey(slot: number): string {
 interface Erasing {
   id: string;
   audit?: AuditDraft;
+  /** meta entries naming the customer, removed with the rest */
+  meta?: readonly string[];
 }
 
 /** A key slot drawn for a new customer inside a write transaction (`LmdbStore.drawing`). */
@@ -764,7 +766,7 @@ export class LmdbStore implements Store {
     return Promise.resolve();
   }
 
-  async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft): Promise<boolean> {
+  async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft, meta?: readonly string[]): Promise<boolean> {
     // What can fail in the entry fails here, before anything is written.
     if (audit !== undefined) sealAudit(undefined, audit);
     const slot = this.keySlots.get(id);
@@ -776,13 +778,13 @@ export class LmdbStore implements Store {
     if (slot !== undefined) {
       // The erasure journaled first, on disk: until its transaction removes the entry, the slot
       // (zeros from the next line on) is not free, and a restart finishes the erasure.
-      this.meta.putSync(erasingKey(slot), { id, ...(audit === undefined ? {} : { audit }) } satisfies Erasing);
+      this.meta.putSync(erasingKey(slot), { id, ...(audit === undefined ? {} : { audit }), ...(meta === undefined ? {} : { meta }) } satisfies Erasing);
       await this.syncNow();
       // The key, overwritten in place and flushed: from here on no copy of the customer's
       // sealed data, in the live pages or in LMDB's free ones, can be read.
       this.keyring.destroy(slot);
     }
-    return this.finishErasure(id, slot, unreadable ? undefined : identities, audit);
+    return this.finishErasure(id, slot, unreadable ? undefined : identities, audit, meta);
   }
 
   /**
@@ -791,7 +793,7 @@ export class LmdbStore implements Store {
    * links naming the customer are looked for in the whole index (rare: an erasure finished
    * after its key was gone).
    */
-  private finishErasure(id: string, slot: number | undefined, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }> | undefined, audit?: AuditDraft): boolean {
+  private finishErasure(id: string, slot: number | undefined, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }> | undefined, audit?: AuditDraft, meta?: readonly string[]): boolean {
     const log = this.log.begin();
     let drawn: number | undefined;
     let held: boolean;
@@ -806,6 +808,7 @@ export class LmdbStore implements Store {
         if (now !== undefined && now !== slot) drawn = now;
         if (now !== undefined) void this.keySlots.remove(id);
         if (slot !== undefined) void this.meta.remove(erasingKey(slot));
+        for (const key of meta ?? []) void this.meta.remove(key);
         if (this.sealedCustomers.doesExist(id)) {
           void this.sealedCustomers.remove(id);
           held = true;
@@ -885,7 +888,7 @@ export class LmdbStore implements Store {
     }
     for (const { slot, erasing } of pending) {
       if (this.keyring.key(slot) !== undefined) this.keyring.destroy(slot);
-      this.finishErasure(erasing.id, slot, undefined, erasing.audit);
+      this.finishErasure(erasing.id, slot, undefined, erasing.audit, erasing.meta);
     }
   }
 

@@ -187,7 +187,7 @@ export class MemoryStore implements Store {
     return Promise.resolve(structuredClone(due.slice(0, limit)));
   }
 
-  eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft): Promise<boolean> {
+  eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft, meta?: readonly string[]): Promise<boolean> {
     this.check();
     // The entry first: sealing is what can fail, and then nothing is erased.
     let entry: AuditRecord | undefined;
@@ -213,6 +213,7 @@ export class MemoryStore implements Store {
     for (const [key, r] of this.reminders) if (r.customer === id) this.reminders.delete(key);
     for (const s of this.segmentsOf.get(id) ?? []) this.members.get(s)?.delete(id);
     this.segmentsOf.delete(id);
+    for (const key of meta ?? []) this.meta.delete(key);
     if (entry !== undefined) this.auditEntries.push(entry);
     return Promise.resolve(held);
   }

@@ -357,7 +357,7 @@ export class RedisStore implements Store, SharedCoordination {
   // -------------------------------------------------------------------------------------
   // Erasure
 
-  async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft): Promise<boolean> {
+  async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft, meta?: readonly string[]): Promise<boolean> {
     // The erasure is several steps over the customer's keys and the channels' (each one safe
     // to repeat): its entry is the last step (docs/audit.md). What can fail in it fails first.
     if (audit !== undefined) sealAudit(undefined, audit);
@@ -370,6 +370,7 @@ export class RedisStore implements Store, SharedCoordination {
     await this.redis.del(this.k.c(id, 'snap'), this.k.c(id, 'cust'), this.k.c(id, 'rem'), this.k.c(id, 'obx'), this.k.c(id, 'seg'));
     await this.redis.srem(this.k.dirty, id);
     await this.outbox.eraseCustomer(id);
+    if (meta !== undefined && meta.length > 0) await this.redis.multi().hdel(this.k.metaValues, ...meta).zrem(this.k.metaKeys, ...meta).exec();
     if (audit !== undefined) await this.appendAudit(audit);
     return held || unlinked > 0;
   }

@@ -187,9 +187,10 @@ export interface Store {
    * still point to this customer), the customer's outbox entries and reminders, in one transaction.
    * The stop list is not touched: it keeps hashes, not people. False when nothing was held.
    * With `audit`, its entry is appended in the same transaction, whether the store held
-   * anything or not (the erasure also dropped the live actor; docs/audit.md).
+   * anything or not (the erasure also dropped the live actor; docs/audit.md). `meta`: meta
+   * entries that name the customer (identity conflicts, merge forwards), removed with the rest.
    */
-  eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft): Promise<boolean>;
+  eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft, meta?: readonly string[]): Promise<boolean>;
 
   /**
    * Imports master data and indexes its identifiers, in one transaction; with `marker`, that

@@ -4077,6 +4077,8 @@ export interface components {
             customer: components["schemas"]["Customer"];
             /** @description the stop-list entries on the customer's id or identifiers */
             stopList: components["schemas"]["StopEntry"][];
+            /** @description the identity conflicts naming the customer, as holder or claimant (identifier masked and hashed) */
+            identityConflicts: components["schemas"]["IdentityConflict"][];
             /** @description when the export was made, on the server clock */
             exportedAt: number;
             /** @description the legal basis of the export */
