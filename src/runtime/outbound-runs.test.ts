@@ -44,6 +44,23 @@ async function contactsOf(run: string): Promise<Map<string, number>> {
   return per;
 }
 
+/**
+ * A fresh demo bank at 22:30 in Moscow on a Wednesday (quiet hours for SMS until 09:00), its
+ * segments swept, and the first twenty clients over 60 without e-mail consent (for them only
+ * the SMS is left, and the night blocks it): their ids.
+ */
+async function nightWithTwentyWithoutEmail(): Promise<string[]> {
+  data.remove();
+  await start(msk('2026-12-09T22:30:00'));
+  await k!.kairos.segmentSweep.runIfDue();
+  await k!.kairos.host.flush();
+  const { members } = await api('GET', '/v1/segments/clients_60_plus/members?limit=20');
+  const gw = await GatewayClient.connect(k!.wsUrl);
+  for (const id of members as string[]) await gw.request({ t: 'event', id: uid(), type: 'consent.revoked', customer: { id }, data: { channel: 'email' } });
+  gw.close();
+  return members as string[];
+}
+
 describe('outbound runs', () => {
   it('hand every client over 60 the pension deposit once: SMS or e-mail, a control group, and a status that adds up', async () => {
     // A Tuesday morning in Moscow: SMS allowed.
@@ -106,16 +123,8 @@ describe('outbound runs', () => {
   }, 180_000);
 
   it('at night defers the SMS to the morning instead of dropping it; pause, resume and cancel', async () => {
-    data.remove();
-    // A Wednesday, 22:30 in Moscow: quiet hours for SMS until 09:00.
-    await start(msk('2026-12-09T22:30:00'));
-    await k!.kairos.segmentSweep.runIfDue();
-    await k!.kairos.host.flush();
-    // Twenty clients revoked their e-mail consent: for them only the SMS is left, and the night blocks it.
-    const { members: noEmail } = await api('GET', '/v1/segments/clients_60_plus/members?limit=20');
-    const gw = await GatewayClient.connect(k!.wsUrl);
-    for (const id of noEmail as string[]) await gw.request({ t: 'event', id: uid(), type: 'consent.revoked', customer: { id }, data: { channel: 'email' } });
-    gw.close();
+    // A Wednesday, 22:30 in Moscow: twenty clients without e-mail consent, whose SMS the night blocks.
+    const noEmail = await nightWithTwentyWithoutEmail();
     const run = await api('POST', '/v1/campaigns/pension-deposit-run/runs', undefined, 201);
     const paused = await api('POST', `/v1/runs/${run.id}/pause`);
     expect(paused.state).toBe('paused');
@@ -150,15 +159,8 @@ describe('outbound runs', () => {
   }, 180_000);
 
   it('sends no deferred message of a cancelled run, and holds a paused run\'s until it runs again', async () => {
-    data.remove();
     // 22:30 in Moscow: the SMS of the twenty without e-mail consent is deferred to 09:00.
-    await start(msk('2026-12-09T22:30:00'));
-    await k!.kairos.segmentSweep.runIfDue();
-    await k!.kairos.host.flush();
-    const { members: noEmail } = await api('GET', '/v1/segments/clients_60_plus/members?limit=20');
-    const gw = await GatewayClient.connect(k!.wsUrl);
-    for (const id of noEmail as string[]) await gw.request({ t: 'event', id: uid(), type: 'consent.revoked', customer: { id }, data: { channel: 'email' } });
-    gw.close();
+    const noEmail = await nightWithTwentyWithoutEmail();
     const smsOf = async (run: string): Promise<string[]> => [...(await contactsOf(run)).keys()].filter((c) => (noEmail as string[]).includes(c));
 
     // Cancelled at once: the page in flight (the twenty are on it) deferred their SMS; at 09:00 none goes.

@@ -46,6 +46,13 @@ export function serverBase(url: string): string {
 }
 
 /**
+ * The SMS a second a scenario's own server sends its SMSC simulator (the default, 30, is a
+ * real SMSC's contract): a run's 1,500 two-part SMS take seconds, not a minute and a half,
+ * so a scenario's `sms` step (5 s) finds its customer's message whatever its place in the queue.
+ */
+const SCENARIO_SMPP_RATE = 2000;
+
+/**
  * Runs scenario files, each against a fresh server started here (manual clock, memory
  * store, the demo bank and catalog, quiet logs) or all against `url`. Prints each step's
  * verdict; resolves true when every step of every file passed.
@@ -69,7 +76,7 @@ export async function runScenarios(
       result = await runScenario(file, { baseUrl: serverBase(url), gatewayToken: process.env.KAIROS_SCENARIO_TOKEN ?? DEMO_GATEWAY_TOKEN, adminKey: process.env.KAIROS_SCENARIO_ADMIN_KEY ?? DEMO_ADMIN_KEY, ...(waitMs === undefined ? {} : { waitMs }) });
     } else {
       const smsc = await startSmsc();
-      const config = loadConfig({}, { port: 0, host: '127.0.0.1', store: 'memory', clock: 'manual', logLevel: 'warn', smppUrl: `smpp://127.0.0.1:${smsc.port}`, deliveryPollMs: 20, ...serverConfig?.(file) });
+      const config = loadConfig({}, { port: 0, host: '127.0.0.1', store: 'memory', clock: 'manual', logLevel: 'warn', smppUrl: `smpp://127.0.0.1:${smsc.port}`, smppRate: SCENARIO_SMPP_RATE, deliveryPollMs: 20, ...serverConfig?.(file) });
       const quiet = { write: (): boolean => true };
       const k = await startKairos(config, { logDestination: quiet });
       try {
