@@ -146,7 +146,7 @@ describe('outbound runs', () => {
     expect(morning.funnel.waiting).toBe(0);
     const sms = (await k!.kairos.store.listOutbox('sms', 100_000)).filter((r) => r.campaign === 'pension-deposit-run');
     expect(sms.length).toBe(s.funnel.deferred);
-    expect(sms.every((r) => (noEmail as string[]).includes(r.customer))).toBe(true);
+    expect(sms.every((r) => (noEmail).includes(r.customer))).toBe(true);
     expect(new Set(sms.map((r) => r.customer)).size).toBe(sms.length);
     expect(morning.funnel.offered).toBe(s.funnel.offered + sms.length);
 
@@ -161,7 +161,7 @@ describe('outbound runs', () => {
   it('sends no deferred message of a cancelled run, and holds a paused run\'s until it runs again', async () => {
     // 22:30 in Moscow: the SMS of the twenty without e-mail consent is deferred to 09:00.
     const noEmail = await nightWithTwentyWithoutEmail();
-    const smsOf = async (run: string): Promise<string[]> => [...(await contactsOf(run)).keys()].filter((c) => (noEmail as string[]).includes(c));
+    const smsOf = async (run: string): Promise<string[]> => [...(await contactsOf(run)).keys()].filter((c) => (noEmail).includes(c));
 
     // Cancelled at once: the page in flight (the twenty are on it) deferred their SMS; at 09:00 none goes.
     const cancelled = await api('POST', '/v1/campaigns/pension-deposit-run/runs', undefined, 201);
