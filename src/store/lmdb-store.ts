@@ -832,14 +832,7 @@ export class LmdbStore implements Store {
             held = true;
           }
         }
-        for (const { kind, value } of identities ?? []) {
-          for (const key of [this.identityKeyOf(kind, value), identityKey(kind, value)]) {
-            if (this.identities.get(key) === id) {
-              void this.identities.remove(key);
-              held = true;
-            }
-          }
-        }
+        for (const { kind, value } of identities ?? []) if (this.unlinkIn(kind, value, id)) held = true;
         for (const { key, value } of this.outbox.getRange()) {
           if (value.customer !== id) continue;
           void this.outbox.remove(key);
@@ -870,6 +863,20 @@ export class LmdbStore implements Store {
       this.keyring.release(drawn);
     }
     return held;
+  }
+
+  /**
+   * Inside a write transaction: the index's link of an identifier removed if it names `id`,
+   * under its keyed hash and, in a store that still has them, its clear key; whether one did.
+   */
+  private unlinkIn(kind: ContactIdentifierKind, value: string, id: string): boolean {
+    let unlinked = false;
+    for (const key of this.hasClearIdentities ? [this.identityKeyOf(kind, value), identityKey(kind, value)] : [this.identityKeyOf(kind, value)]) {
+      if (this.identities.get(key) !== id) continue;
+      void this.identities.remove(key);
+      unlinked = true;
+    }
+    return unlinked;
   }
 
   /**
@@ -988,13 +995,7 @@ export class LmdbStore implements Store {
           if (this.hasLegacyCustomers && this.legacyCustomers.doesExist(id)) void this.legacyCustomers.remove(id);
         }
         if (!('sealed' in entry) && entry.unlink !== undefined) {
-          for (const kind in entry.unlink) {
-            for (const v of entry.unlink[kind as ContactIdentifierKind]!) {
-              for (const key of [this.identityKeyOf(kind as ContactIdentifierKind, v), ...(this.hasClearIdentities ? [identityKey(kind as ContactIdentifierKind, v)] : [])]) {
-                if (this.identities.get(key) === id) void this.identities.remove(key);
-              }
-            }
-          }
+          for (const kind in entry.unlink) for (const v of entry.unlink[kind as ContactIdentifierKind]!) this.unlinkIn(kind as ContactIdentifierKind, v, id);
         }
         const identifiers = 'sealed' in entry ? entry.identifiers : entry.record.identifiers;
         for (const kind in identifiers) {
