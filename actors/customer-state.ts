@@ -105,6 +105,20 @@ export function withImportedProfile(ctx: CustomerContext, profile: Profile): Cus
 }
 
 /**
+ * The consents the bank's master data moved, laid over the customer's (the direct import, on
+ * a stored snapshot, as the admin route's `consent.granted` / `consent.revoked` events do for
+ * a live customer): each channel granted or withdrawn at `at`, its source `import`. The same
+ * context when nothing moves.
+ */
+export function withImportedConsents(ctx: CustomerContext, moves: { granted: readonly string[]; revoked: readonly string[] }, at: number): CustomerContext {
+  if (moves.granted.length === 0 && moves.revoked.length === 0) return ctx;
+  const consents = { ...ctx.consents };
+  for (const ch of moves.revoked) consents[ch] = { granted: false, at, source: 'import' };
+  for (const ch of moves.granted) consents[ch] = { granted: true, at, source: 'import' };
+  return { ...ctx, consents };
+}
+
+/**
  * The bank's master data laid over the customer's identifiers (docs/import.md): for each kind
  * the record lists, the record's values first (the first phone is the one SMS go to), then
  * those the customer's events added that the record did not drop; `dropped` (identifiers an

@@ -8,6 +8,8 @@ import { KairosError, asKairosError } from '../errors.js';
 import { stable } from '../import/customer-from-row.js';
 import { emptyMapping } from '../import/import-mapping.js';
 import { prepareRow, rowIdentifiers } from '../import/prepare-row.js';
+import type { ConsentMoves } from '../import/consent-changes.js';
+import { consentChanges } from '../import/consent-changes.js';
 import { profileEventData } from '../import/imported-profile.js';
 import type { ImportCounts } from '../import/import-customers.js';
 import { droppedIdentifiers, importCustomerRows, summaryLine } from '../import/import-customers.js';
@@ -184,8 +186,6 @@ async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: stri
   }
 }
 
-type ConsentMoves = { granted: string[]; revoked: string[] };
-
 /**
  * The consents a row names (`consent_<channel>`) that the customer's state answers otherwise
  * than the stored record now does: a withdrawal always (an operator's withdrawal reaches a
@@ -208,17 +208,6 @@ function consentMovesFromState(body: Record<string, unknown>, record: CustomerRe
     moves.after[ch] = wanted.granted;
   }
   return moves;
-}
-
-/** The channels whose consent the master data answers otherwise after than before. */
-function consentChanges(before: CustomerRecord, after: CustomerRecord): { granted: string[]; revoked: string[] } {
-  const granted: string[] = [];
-  const revoked: string[] = [];
-  for (const [ch, c] of Object.entries(after.consents ?? {})) {
-    if (before.consents?.[ch]?.granted === c.granted) continue;
-    (c.granted ? granted : revoked).push(ch);
-  }
-  return { granted, revoked };
 }
 
 /** A customer's fields as an import's row (canonical columns, the path's id); a body naming another id is refused. */

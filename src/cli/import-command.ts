@@ -26,8 +26,8 @@ import { formatOf, readRows } from '../import/read-rows.js';
  */
 
 /** The direct import's snapshot refresh, bound to its store (customers with an actor state see the import). */
-function refreshSnapshotsOf(store: LmdbStore, now: number): (records: Parameters<typeof refreshSnapshots>[1]) => Promise<number> {
-  return (records) => refreshSnapshots(store, records, now);
+function refreshSnapshotsOf(store: LmdbStore, now: number): (records: Parameters<typeof refreshSnapshots>[1], updates: Parameters<typeof refreshSnapshots>[3]) => Promise<number> {
+  return (records, updates) => refreshSnapshots(store, records, now, updates);
 }
 
 export const importUsage = `usage: kairos import customers FILE|- [options]

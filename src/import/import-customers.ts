@@ -71,11 +71,11 @@ export interface ImportOptions {
   /** each committed batch's rows that changed a customer already imported, with the record before */
   onUpdated?: (changes: ReadonlyArray<{ id: string; before: CustomerRecord; after: CustomerRecord }>) => Promise<void>;
   /**
-   * each batch's created and updated records just before they are written (the direct import
-   * lays them over customers' stored snapshots: refresh-snapshots.ts); awaited, so a batch is
-   * written only after it
+   * each batch's created and updated records just before they are written, and the updated
+   * ones' records before (the direct import lays them over customers' stored snapshots:
+   * refresh-snapshots.ts); awaited, so a batch is written only after it
    */
-  beforeWrite?: (records: ReadonlyArray<{ id: string; record: CustomerRecord }>) => Promise<unknown>;
+  beforeWrite?: (records: ReadonlyArray<{ id: string; record: CustomerRecord }>, updates: ReadonlyArray<{ id: string; before: CustomerRecord }>) => Promise<unknown>;
   /**
    * the store's identity index by index keys the run computes (the direct import's:
    * `prepared-rows.ts`): an identifier's owner looked up at once, each key computed once a row
@@ -170,7 +170,7 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
    */
   let inFlight: { done: Promise<void>; links: Map<string, string> } | undefined;
   const commit = async (done: boolean): Promise<void> => {
-    if (batch.length > 0 && o.beforeWrite !== undefined) await o.beforeWrite(batch);
+    if (batch.length > 0 && o.beforeWrite !== undefined) await o.beforeWrite(batch, updates);
     if (rejectsText !== '') o.rejects.append(rejectsText);
     const marker: ImportMarker = { source: o.source, line: lastLine, rejectsBytes: o.rejects.size(), counts: { ...counts }, done };
     const meta = keepMarker ? { key: IMPORT_META_KEY, value: marker } : undefined;

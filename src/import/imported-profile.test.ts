@@ -82,7 +82,7 @@ async function importCsv(store: LmdbStore, csv: string, now: number, refresh = f
     resume: false,
     keepMarker: false,
     now,
-    ...(refresh ? { beforeWrite: (records) => refreshSnapshots(store, records, now) } : {}),
+    ...(refresh ? { beforeWrite: (records, updates) => refreshSnapshots(store, records, now, updates) } : {}),
   });
 }
 
@@ -211,5 +211,50 @@ describe('imported attributes and age in rules', () => {
     await second.close(5000);
     // fired once: the import's reminders are gone (the contact's offer expiry is the actor's own)
     expect((await store.dueReminders(clock.now() + 7 * DAY, 10)).filter((r) => r.key.includes('|import:'))).toEqual([]);
+  });
+
+  it("the direct import brings the record's consents to a customer with a snapshot: a withdrawal at once, a grant only when the record changed to yes", async () => {
+    const store = openStore();
+    const clock = new ManualClock(T0);
+    const file = (sms: boolean, email: boolean) => `id,first_name,phone,email,consent_sms,consent_email\nb-1,Анна,+79160000001,anna@example.ru,${sms},${email}\nb-2,Борис,+79160000002,,true,\n`;
+    await importCsv(store, file(true, false), T0);
+    const first = harness(store, clock);
+    for (const id of ['b-1', 'b-2']) await first.submitEvent(visit(id, T0));
+    expect((await first.view('b-1'))?.consents).toMatchObject({ sms: { granted: true }, email: { granted: false } });
+    // b-2 withdraws SMS consent by replying "СТОП" to an SMS: the bank's record still says yes
+    await first.submitEvent({ id: 'stop-b-2', type: 'sms.received', customer: { id: 'b-2' }, channel: 'sms', at: T0 + 60_000, data: { text: 'СТОП' } });
+    expect((await first.view('b-2'))?.consents.sms).toMatchObject({ granted: false, source: 'sms_reply' });
+    await first.close(5000);
+
+    // Without a server: b-1 withdraws SMS and grants e-mail at the branch; b-2's row is the same as before.
+    clock.set(T0 + HOUR);
+    expect(await importCsv(store, file(false, true), clock.now(), true)).toMatchObject({ updated: 1, unchanged: 1 });
+    const due = await store.dueReminders(clock.now(), 10);
+    expect(due.map((r) => [r.key, r.event, r.data])).toEqual([
+      ['b-1|import:consent-granted', 'consent.granted', { channels: ['email'], source: 'import' }],
+      ['b-1|import:consent-revoked', 'consent.revoked', { channels: ['sms'], source: 'import' }],
+    ]);
+    // Importing the same file again moves nothing more.
+    expect(await refreshSnapshots(store, [{ id: 'b-1', record: (await store.getCustomer('b-1'))! }], clock.now(), [{ id: 'b-1', before: (await store.getCustomer('b-1'))! }])).toBe(0);
+
+    // The next server sees the withdrawal in the stored state before any reminder is delivered:
+    // the send check and the card read it.
+    const second = harness(store, clock);
+    cleanups.push(() => second.close(5000));
+    expect((await second.view('b-1'))?.consents).toMatchObject({ sms: { granted: false, at: clock.now(), source: 'import' }, email: { granted: true, at: clock.now(), source: 'import' } });
+    // b-2's withdrawal by SMS stands: an unchanged record never grants again
+    expect((await second.view('b-2'))?.consents.sms).toMatchObject({ granted: false, source: 'sms_reply' });
+    expect(await second.pollReminders()).toBe(2);
+    expect((await second.view('b-1'))?.consents).toMatchObject({ sms: { granted: false }, email: { granted: true } });
+
+    // A later file that changes b-2's answer to no, then to yes again: the bank's new consent is granted.
+    await second.close(5000);
+    clock.set(T0 + 2 * HOUR);
+    await importCsv(store, `id,consent_sms\nb-2,false\n`, clock.now(), true);
+    clock.set(T0 + 3 * HOUR);
+    await importCsv(store, `id,consent_sms\nb-2,true\n`, clock.now(), true);
+    const third = harness(store, clock);
+    cleanups.push(() => third.close(5000));
+    expect((await third.view('b-2'))?.consents.sms).toMatchObject({ granted: true, at: clock.now(), source: 'import' });
   });
 });

@@ -1,13 +1,16 @@
-import { withImportedProfile, withMasterIdentifiers } from '../../actors/index.js';
+import { withImportedConsents, withImportedProfile, withMasterIdentifiers } from '../../actors/index.js';
 import type { PersistedCustomer } from '../runtime/live-customer.js';
 import { migrateSnapshot, SNAPSHOT_VERSION } from '../runtime/snapshot-migrations.js';
-import type { ImportEntry, ReminderRecord, StoredSnapshot, Store } from '../store/store.js';
+import type { CustomerRecord, ImportEntry, ReminderRecord, StoredSnapshot, Store } from '../store/store.js';
 import { reminderKey } from '../store/store.js';
+import { importedConsentMoves } from './consent-changes.js';
 import { importedProfile, profileEventData } from './imported-profile.js';
 
 /** The names of the direct import's reminders to a customer (one of each at most: a later import moves it). */
 export const IMPORT_PROFILE_REMINDER = 'import:profile';
 export const IMPORT_STAGE_REMINDER = 'import:stage';
+export const IMPORT_REVOKED_REMINDER = 'import:consent-revoked';
+export const IMPORT_GRANTED_REMINDER = 'import:consent-granted';
 
 /**
  * The direct import's care for customers who already have an actor state (docs/import.md): a
@@ -19,12 +22,16 @@ export const IMPORT_STAGE_REMINDER = 'import:stage';
  * The actor is told as the admin route tells a live one, through durable reminders due at the
  * import's time `now`, written in the same transaction as the snapshots: `import:profile`
  * firing `profile.updated` (the new profile in `data`) for a changed profile, `import:stage`
- * firing `client.churned` for a move to `former_client`. The reminder poller of the next
+ * firing `client.churned` for a move to `former_client`, `import:consent-revoked` and
+ * `import:consent-granted` firing `consent.revoked` and `consent.granted` (`data.channels`) for
+ * moved consents (campaigns triggered by them answer them as they would the admin route's). The reminder poller of the next
  * server delivers them. Idempotent: a batch refreshed again (a run resumed before its rows
- * were committed) writes nothing more, or the same reminders under the same names. Returns
- * how many customers it wrote for (a snapshot, a reminder or both).
+ * were committed) writes nothing more, or the same reminders under the same names. `updates`: the
+ * records before of the batch's customers already imported (the consents compare with them).
+ * Returns how many customers it wrote for (a snapshot, a reminder or both).
  */
-export async function refreshSnapshots(store: Store, batch: ReadonlyArray<ImportEntry>, now: number): Promise<number> {
+export async function refreshSnapshots(store: Store, batch: ReadonlyArray<ImportEntry>, now: number, updates: ReadonlyArray<{ id: string; before: CustomerRecord }> = []): Promise<number> {
+  const recordBefore = new Map(updates.map((u) => [u.id, u.before]));
   const snapshots: Array<{ id: string; value: StoredSnapshot; expectRevision?: number }> = [];
   const reminders: ReminderRecord[] = [];
   let told = 0;
@@ -33,15 +40,19 @@ export async function refreshSnapshots(store: Store, batch: ReadonlyArray<Import
     if (stored === undefined) continue;
     const persisted = migrateSnapshot(stored) as PersistedCustomer;
     // the profile, and the identifiers (the record's first: the first phone is where SMS go)
-    const context = withMasterIdentifiers(withImportedProfile(persisted.context, importedProfile(record)), record.identifiers, unlink);
+    const profiled = withMasterIdentifiers(withImportedProfile(persisted.context, importedProfile(record)), record.identifiers, unlink);
+    const moves = importedConsentMoves(recordBefore.get(id), record, persisted.context.consents);
+    const context = withImportedConsents(profiled, moves, now);
     const churned = record.stage === 'formerClient' && persisted.context.stage !== 'formerClient';
     if (context === persisted.context && !churned) continue;
     told++;
     if (context !== persisted.context) {
       const value: StoredSnapshot = { v: SNAPSHOT_VERSION, snapshot: { value: persisted.value, context } satisfies PersistedCustomer };
       snapshots.push(stored.rev !== undefined ? { id, value, expectRevision: stored.rev } : { id, value });
-      reminders.push({ key: reminderKey(id, IMPORT_PROFILE_REMINDER), customer: id, due: now, event: 'profile.updated', data: profileEventData(record) });
     }
+    if (profiled !== persisted.context) reminders.push({ key: reminderKey(id, IMPORT_PROFILE_REMINDER), customer: id, due: now, event: 'profile.updated', data: profileEventData(record) });
+    if (moves.revoked.length > 0) reminders.push({ key: reminderKey(id, IMPORT_REVOKED_REMINDER), customer: id, due: now, event: 'consent.revoked', data: { channels: moves.revoked, source: 'import' } });
+    if (moves.granted.length > 0) reminders.push({ key: reminderKey(id, IMPORT_GRANTED_REMINDER), customer: id, due: now, event: 'consent.granted', data: { channels: moves.granted, source: 'import' } });
     if (churned) reminders.push({ key: reminderKey(id, IMPORT_STAGE_REMINDER), customer: id, due: now, event: 'client.churned', data: { source: 'import' } });
   }
   if (told > 0) await store.commit({ snapshots, identities: [], outbox: [], reminders: { set: reminders, remove: [] } });
