@@ -65,7 +65,8 @@ const RunStatus = Type.Object(
     nodes: Type.Optional(Type.Array(Type.String(), { description: 'the nodes (KAIROS_NODE_ID) that worked its slices' })),
     total: Type.Optional(
       Type.Integer({
-        description: "customers the run will hand over, estimated: the sum of its segments' sizes (a customer in two counts twice), or the customers whose master data the store holds for the whole base",
+        description:
+          "customers the run will hand over: a wave's run, the customers on its call list (`listed`), absent until it is ranked; any other run, estimated: the sum of its segments' sizes (a customer in two counts twice), or the customers whose master data the store holds for the whole base",
       }),
     ),
     etaMs: Type.Optional(Type.Integer({ description: 'while running: the time left, estimated, in ms (what is left of `total` at the rate so far, `selected` since `startedAt`); absent when unknown' })),
@@ -160,6 +161,18 @@ export function runStatus(run: RunRecord, funnel: FunnelLedger, estimate?: { tot
 }
 
 /**
+ * The customers a run will hand over (its status's `total`, which its `etaMs` counts down):
+ * a wave's run hands over its call list, so its total is the list's length (`listed`) once
+ * ranked, and unknown before (its segments or the wave before are only what it ranks, not
+ * what it lists); any other run's is estimated from its segments' sizes (a customer in two
+ * counts twice), or the whole base's count (`base`) for a run over the whole base.
+ */
+export function runTotal(run: Pick<RunRecord, 'segments' | 'wave' | 'ranked' | 'listed'>, segmentSize: (segment: string) => number, base: () => Promise<number>): Promise<number | undefined> {
+  if (run.wave !== undefined) return Promise.resolve(run.ranked === true ? run.listed : undefined);
+  return run.segments.length > 0 ? Promise.resolve(run.segments.reduce((n, s) => n + segmentSize(s), 0)) : base();
+}
+
+/**
  * A running run's time left, in ms: what is left of `total` at the rate so far (`selected`
  * since `startedAt`, by the server clock). Undefined when it is not running, the total is not
  * known, or nothing was handed over yet (no rate).
@@ -196,7 +209,7 @@ export function outboundRoutes(d: OutboundRouteDeps): Route[] {
     let count: Promise<number> | undefined;
     return () => (count ??= d.countBase?.() ?? d.store.countImported());
   };
-  const total = (run: RunRecord, base: () => Promise<number>): Promise<number> => (run.segments.length > 0 ? Promise.resolve(run.segments.reduce((n, s) => n + d.segments.size(s), 0)) : base());
+  const total = (run: RunRecord, base: () => Promise<number>): Promise<number | undefined> => runTotal(run, (s) => d.segments.size(s), base);
   const status = async (run: RunRecord, base = wholeBase()) => runStatus(run, d.funnel, { total: await total(run, base), now: d.clock.now() });
   const moved = async (id: string, verb: 'pause' | 'resume' | 'cancel', call: Parameters<Parameters<typeof route>[1]>[0]['call']) => {
     const before = await d.runs.get(id);

@@ -4255,7 +4255,7 @@ export interface components {
             slices?: number;
             /** @description the nodes (KAIROS_NODE_ID) that worked its slices */
             nodes?: string[];
-            /** @description customers the run will hand over, estimated: the sum of its segments' sizes (a customer in two counts twice), or the customers whose master data the store holds for the whole base */
+            /** @description customers the run will hand over: a wave's run, the customers on its call list (`listed`), absent until it is ranked; any other run, estimated: the sum of its segments' sizes (a customer in two counts twice), or the customers whose master data the store holds for the whole base */
             total?: number;
             /** @description while running: the time left, estimated, in ms (what is left of `total` at the rate so far, `selected` since `startedAt`); absent when unknown */
             etaMs?: number;
