@@ -1,6 +1,13 @@
 import { request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import type { GatewayEvent } from '../../actors/index.js';
+import { ManualClock } from '../clock.js';
+import { createLogger } from '../logger.js';
+import type { CustomerHost } from '../runtime/customer-host.js';
+import { MemoryStore } from '../store/memory-store.js';
 import { adminHeaders, serverForFile, uid, yesterdayMsk } from '../test-support/test-kairos.js';
+import { patchCustomer, putCustomer } from './customer-import-routes.js';
 
 /**
  * The bank's customers through the admin API on a real server (manual clock): the NDJSON import
@@ -92,6 +99,73 @@ describe('the customer import routes', () => {
     await server.gw.request({ t: 'event', id: uid(), type: 'consent.revoked', customer: { id: 'wd-2' }, channel: 'web', data: { channels: ['sms'] } });
     expect((await api('PUT', '/v1/customers/wd-2', { first_name: 'Ада', consent_sms: true })).body.outcome).toBe('unchanged');
     expect((await api('GET', '/v1/customers/wd-2')).body.consents.sms.granted).toBe(false);
+  });
+
+  it('audits concurrent PATCHes of one customer as they were applied: each entry starts where the one before ended', async () => {
+    expect((await api('PUT', '/v1/customers/cc-1', { first_name: 'Ия', phone: '+79167770031', consent_sms: true })).body.outcome).toBe('created');
+    expect((await api('GET', '/v1/customers/cc-1')).status).toBe(200);
+    // withdrawals and grants at once, each named by its reason
+    const asks = Array.from({ length: 10 }, (_, i) => i % 2 === 1);
+    const replies = await Promise.all(asks.map((sms, i) => api('PATCH', `/v1/customers/cc-1?reason=p${i}`, { consent_sms: sms })));
+    for (const r of replies) expect(r.status).toBe(200);
+    const entries = (await api('GET', '/v1/audit?action=customer.patch&target=cc-1')).body.entries as Array<{ seq: number; before?: { consents?: Record<string, boolean> }; after: { outcome: string; reason: string; consents?: Record<string, boolean> } }>;
+    expect(entries).toHaveLength(asks.length);
+    // In the trail's order, each PATCH met the state the one before left: a move from it (its
+    // before that state, its after its own answer) or nothing to move (unchanged, no consents).
+    let sms = true;
+    let moves = 0;
+    for (const e of entries) {
+      const i = Number(e.after.reason.slice(1));
+      const asked = asks[i]!;
+      expect(replies[i]!.body.outcome, e.after.reason).toBe(e.after.outcome);
+      if (asked === sms) {
+        expect({ outcome: e.after.outcome, before: e.before, after: e.after.consents }, e.after.reason).toEqual({ outcome: 'unchanged', before: undefined, after: undefined });
+      } else {
+        expect({ outcome: e.after.outcome, before: e.before, after: e.after.consents }, e.after.reason).toEqual({ outcome: 'updated', before: { consents: { sms } }, after: { sms: asked } });
+        sms = asked;
+        moves++;
+      }
+    }
+    expect(moves).toBeGreaterThan(0);
+    // and the trail ends where the customer is: its state and its record
+    const card = (await api('GET', '/v1/customers/cc-1')).body;
+    expect(card.consents.sms.granted).toBe(sms);
+    expect((await server.k.kairos.store.getCustomer('cc-1'))?.consents?.sms?.granted).toBe(sms);
+  });
+
+  it("applies, tells and audits two PATCHes at once as one step each, though the customer's state is slow to read", async () => {
+    // The customer's state (its consents) as a host keeps it; its first read waits (the
+    // customer's mailbox busy), so the second PATCH would read the record and the state while
+    // the first one still waits on it.
+    const store = new MemoryStore();
+    const clock = new ManualClock(start);
+    let sms = true;
+    let reads = 0;
+    const host = {
+      async view() {
+        if (reads++ === 0) await sleep(50);
+        return { consents: { sms: { granted: sms } } };
+      },
+      submitEvent(e: GatewayEvent) {
+        if (e.type === 'consent.revoked' || e.type === 'consent.granted') sms = e.type === 'consent.granted';
+        return Promise.resolve({ kind: 'accepted' });
+      },
+      submitMasterData: () => Promise.resolve({ kind: 'accepted' }),
+    } as unknown as CustomerHost;
+    const d = { host, store, clock, logger: createLogger('silent') };
+    const caller = { principal: { name: 'privacy-console', role: 'privacy' as const } };
+    expect(await putCustomer(d, 'two-1', { first_name: 'Ия', consent_sms: true }, caller)).toBe('created');
+    const [revoke, grant] = await Promise.all([patchCustomer(d, 'two-1', { consent_sms: false }, 'first', caller), patchCustomer(d, 'two-1', { consent_sms: true }, 'second', caller)]);
+    // one after the other: the withdrawal, then the grant over it
+    expect([revoke, grant]).toEqual(['updated', 'updated']);
+    const entries = (await store.listAudit(0, 10)).filter((e) => e.action === 'customer.patch');
+    expect(entries.map((e) => [e.after, e.before])).toEqual([
+      [{ outcome: 'updated', fields: ['consent_sms'], consents: { sms: false }, reason: 'first' }, { consents: { sms: true } }],
+      [{ outcome: 'updated', fields: ['consent_sms'], consents: { sms: true }, reason: 'second' }, { consents: { sms: false } }],
+    ]);
+    // the trail ends where the record and the state are
+    expect(sms).toBe(true);
+    expect((await store.getCustomer('two-1'))?.consents?.sms?.granted).toBe(true);
   });
 
   it('gives a customer events made (a prospect) its first master data as an update its state sees', async () => {

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import { KairosError, asKairosError } from '../errors.js';
 import { stable } from '../import/customer-from-row.js';
 import { emptyMapping } from '../import/import-mapping.js';
+import { withImportLock } from '../import/import-lock.js';
 import { prepareRow, rowIdentifiers } from '../import/prepare-row.js';
 import type { ConsentMoves } from '../import/consent-changes.js';
 import { consentChanges } from '../import/consent-changes.js';
@@ -244,7 +245,8 @@ interface AppliedOne {
  * One customer's fields applied as an import's row, then told to the customer's state: the
  * profile and stage changes of the record, and the consents the row names against the state.
  * A customer events made (a prospect, a visitor: a state, no master data) gets its first record
- * as an update of what it is, every field of it told.
+ * as an update of what it is, every field of it told. The caller holds the store's import lock
+ * (`withImportLock`) from before this to after its audit entry.
  */
 async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, unknown>): Promise<AppliedOne> {
   const rows: SourceRow[] = [bodyRow(id, body)];
@@ -253,6 +255,7 @@ async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, 
   let change: { before: CustomerRecord; after: CustomerRecord } | undefined;
   const c = await importCustomerRows(d.store, rows, {
     ...apiRun(d),
+    lockHeld: true,
     onRejected: (r) => (rejected = r),
     onUpdated: (changes) => {
       change = changes[changes.length - 1];
@@ -279,22 +282,34 @@ async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, 
 /**
  * One customer's master data created or updated (`PUT /v1/customers/{id}`), the change told to
  * the customer's state and audited as the caller's: the route's work, also what a shard does
- * for a node with shards (src/shards/shard-calls.ts).
+ * for a node with shards (src/shards/shard-calls.ts). One step under the store's import lock,
+ * from the check to the audit entry, as `patchCustomer`.
  */
-export async function putCustomer(d: CustomerImportDeps, id: string, body: Record<string, unknown>, caller: Pick<HttpCall, 'principal'>): Promise<'created' | 'updated' | 'unchanged'> {
-  const { outcome } = await applyOne(d, id, body);
-  await audit(d, caller, 'customer.put', id, undefined, { outcome, fields: Object.keys(body).sort() });
-  return outcome;
+export function putCustomer(d: CustomerImportDeps, id: string, body: Record<string, unknown>, caller: Pick<HttpCall, 'principal'>): Promise<'created' | 'updated' | 'unchanged'> {
+  return withImportLock(d.store, async () => {
+    const { outcome } = await applyOne(d, id, body);
+    await audit(d, caller, 'customer.put', id, undefined, { outcome, fields: Object.keys(body).sort() });
+    return outcome;
+  });
 }
 
-/** Fields of a known customer's master data updated (`PATCH /v1/customers/{id}`): `unknown_customer` when there is none; the consents it moved and the reason in the audit entry. */
-export async function patchCustomer(d: CustomerImportDeps, id: string, body: Record<string, unknown>, reason: string | undefined, caller: Pick<HttpCall, 'principal'>): Promise<'created' | 'updated' | 'unchanged'> {
-  if (!(await d.store.hasCustomer(id))) throw new KairosError('unknown_customer', `no customer "${id}"`);
-  const { outcome, consents } = await applyOne(d, id, body);
-  // The consents it moved in the customer's state (channel → granted) before and after, and the reason given: never the other values.
-  const why = reason === undefined || reason === '' ? {} : { reason };
-  await audit(d, caller, 'customer.patch', id, consents === undefined ? undefined : { consents: consents.before }, { outcome, fields: Object.keys(body).sort(), ...(consents === undefined ? {} : { consents: consents.after }), ...why });
-  return outcome;
+/**
+ * Fields of a known customer's master data updated (`PATCH /v1/customers/{id}`): `unknown_customer`
+ * when there is none; the consents it moved and the reason in the audit entry. The check, the
+ * change, what is told to the customer's state and the audit entry are one step under the
+ * store's import lock (`withImportLock`): two PATCHes of one customer at once are applied one
+ * after the other, each reading the record and the state the other left, and their entries are
+ * in that order, each one's `before` the `after` of the one before.
+ */
+export function patchCustomer(d: CustomerImportDeps, id: string, body: Record<string, unknown>, reason: string | undefined, caller: Pick<HttpCall, 'principal'>): Promise<'created' | 'updated' | 'unchanged'> {
+  return withImportLock(d.store, async () => {
+    if (!(await d.store.hasCustomer(id))) throw new KairosError('unknown_customer', `no customer "${id}"`);
+    const { outcome, consents } = await applyOne(d, id, body);
+    // The consents it moved in the customer's state (channel → granted) before and after, and the reason given: never the other values.
+    const why = reason === undefined || reason === '' ? {} : { reason };
+    await audit(d, caller, 'customer.patch', id, consents === undefined ? undefined : { consents: consents.before }, { outcome, fields: Object.keys(body).sort(), ...(consents === undefined ? {} : { consents: consents.after }), ...why });
+    return outcome;
+  });
 }
 
 /**

@@ -91,6 +91,11 @@ export interface ImportOptions {
     /** writes a batch holding rows sealed as new customers (`SealedRow`, only in a store that held none): `LmdbStore.importCustomers` */
     importCustomers?(entries: ReadonlyArray<LmdbImportEntry>, marker?: { key: string; value: unknown }): Promise<void>;
   };
+  /**
+   * the caller holds the store's import lock already (`withImportLock`) and gives it up when
+   * done: the run neither takes it nor hands it over between batches
+   */
+  lockHeld?: boolean;
   /** each rejected row, as the rejects file has it */
   onRejected?: (r: { line: number; column: string; reason: string; raw: string }) => void;
 }
@@ -200,7 +205,7 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
     inBatch = 0;
     await previous?.done;
     if (done) await inFlight.done;
-    else if (lock.contended) {
+    else if (o.lockHeld !== true && lock.contended) {
       // another run waits to check its rows: this batch committed (its identifiers in the store), then its turn
       await inFlight.done;
       giveLock();
@@ -223,10 +228,12 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
       .finally(() => (handOver = undefined));
   };
   const takeLock = async (): Promise<void> => {
+    if (o.lockHeld === true) return;
     await lock.acquire();
     lock.onContended = onContended;
   };
   const giveLock = (): void => {
+    if (o.lockHeld === true) return;
     lock.onContended = undefined;
     lock.release();
   };

@@ -41,6 +41,23 @@ export class ImportLock {
 
 const locks = new WeakMap<Store, ImportLock>();
 
+/**
+ * Runs `fn` holding `store`'s import lock, for a change that must be one step with what it
+ * reads and writes around its import run: `PUT`/`PATCH /v1/customers/{id}` apply the row, read
+ * the record and the customer's state, tell the state and write the audit entry in one turn,
+ * so two of them on one customer are applied, told and audited in one order (the run inside
+ * is given `lockHeld`: it neither takes the lock again nor hands it over).
+ */
+export async function withImportLock<T>(store: Store, fn: () => Promise<T>): Promise<T> {
+  const lock = importLockOf(store);
+  await lock.acquire();
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}
+
 /** The import lock of `store` (one for every run on that store object in this process). */
 export function importLockOf(store: Store): ImportLock {
   let lock = locks.get(store);
