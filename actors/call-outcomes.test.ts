@@ -264,3 +264,101 @@ describe('a warm lead', () => {
     expect(mergeCustomers(customer({ id: 'c-2' }), lead.ctx, T + 3 * DAY).ctx.leads).toEqual({ calls: T + 60_000 });
   });
 });
+
+describe("a call's back-office action", () => {
+  // the deposit opened by the back office on a yes, for an amount the call was decided with
+  function actionDef(): CatalogDef {
+    const d = def();
+    d.offers.find((o) => o.id === 'deposit')!.onAccept = { action: 'open_deposit' };
+    d.campaigns.find((c) => c.id === 'calls')!.vars = { years: { from: 'profile.age', tiers: [[60, 1], [70, 2]] } };
+    return d;
+  }
+  const withAction = compileCatalog(actionDef());
+  const answerIn = (ctx: CustomerContext, instance: string, outcome: string, now: number, id = `r-${outcome}-${now}`): HandleResult =>
+    handleResponse(ctx, { type: 'gateway.response', response: { id, instance, outcome, at: now }, now, catalog: withAction });
+  // the offer's action (a warm lead's notice to the manager aside)
+  const actions = (r: HandleResult) => r.outbox.filter((e) => e.kind === 'backoffice' && e.action === 'open_deposit');
+  function calledWithAction(): { ctx: CustomerContext; instance: string; vars: Record<string, number | string> } {
+    const r = handleEvent(customer(), { type: 'gateway.event', event: runEvent(wave1, 'c-1', T), now: T, catalog: withAction, stops: [], run: wave1 });
+    const p = r.ctx.pending[0]!;
+    expect(p.vars).toEqual({ years: 1 });
+    return { ctx: r.ctx, instance: p.instance, vars: p.vars };
+  }
+  const queued = (instance: string, vars: Record<string, number | string>, at: number) => ({ kind: 'backoffice', instance, customer: 'c-1', channel: 'backoffice', campaign: 'calls', offer: 'deposit', action: 'open_deposit', vars, at });
+
+  it('is queued by a yes in time, once', () => {
+    const { ctx, instance, vars } = calledWithAction();
+    const yes = answerIn(ctx, instance, 'accepted', T + 60_000);
+    expect(actions(yes)).toEqual([queued(instance, vars, T + 60_000)]);
+    // a yes again, or a no then a yes (a correction of a reached call): recorded, nothing queued
+    expect(actions(answerIn(yes.ctx, instance, 'accepted', T + 120_000))).toEqual([]);
+    const no = answerIn(yes.ctx, instance, 'declined', T + 120_000);
+    expect(actions(no)).toEqual([]);
+    expect(actions(answerIn(no.ctx, instance, 'accepted', T + 180_000))).toEqual([]);
+  });
+
+  it('is queued by the late yes that reopens a call closed unanswered, with the call\'s variables, once', () => {
+    const { ctx, instance, vars } = calledWithAction();
+    const missed = answerIn(ctx, instance, 'no_answer', T + 3_600_000);
+    expect(actions(missed)).toEqual([]);
+    // the dialer's file the next morning: accepted after all
+    const late = answerIn(missed.ctx, instance, 'accepted', T + DAY);
+    expect(actions(late)).toEqual([queued(instance, vars, T + DAY)]);
+    expect(late.ctx.contacts[0]!.outcome).toBe('accepted');
+    expect(late.trace.learned).toEqual([expect.objectContaining({ campaign: 'calls', positive: true })]);
+    // reached now: a yes again (another file, another id), a no then a yes, queue nothing more
+    expect(actions(answerIn(late.ctx, instance, 'accepted', T + DAY + 1, 'another-yes'))).toEqual([]);
+    const no = answerIn(late.ctx, instance, 'declined', T + DAY + 2);
+    expect(no.ctx.contacts[0]!.outcome).toBe('accepted');
+    expect(actions(answerIn(no.ctx, instance, 'accepted', T + DAY + 3))).toEqual([]);
+
+    // a no answer twice (a second attempt), then the yes: still queued once, with the variables
+    const twice = answerIn(missed.ctx, instance, 'no_answer', T + 7_200_000);
+    expect(twice.ctx.untaught?.map((p) => p.instance)).toEqual([instance]);
+    const after = answerIn(twice.ctx, instance, 'accepted', T + DAY);
+    expect(actions(after)).toEqual([queued(instance, vars, T + DAY)]);
+    expect(after.trace.learned).toHaveLength(1);
+    // a late no queues nothing; a late "interested" neither (it is reached: a later yes is recorded only)
+    expect(actions(answerIn(missed.ctx, instance, 'declined', T + DAY))).toEqual([]);
+    const interested = answerIn(missed.ctx, instance, 'interested', T + DAY);
+    expect(actions(interested)).toEqual([]);
+    expect(actions(answerIn(interested.ctx, instance, 'accepted', T + DAY + 1))).toEqual([]);
+  });
+
+  it('is queued by a late yes to a call that expired with nothing reported', () => {
+    const { ctx, instance, vars } = calledWithAction();
+    const expiry = handleEvent(ctx, {
+      type: 'gateway.event',
+      event: { id: `expiry:${instance}`, type: OFFER_EXPIRY_EVENT, customer: { id: ctx.id }, at: T + DAY, data: { instance } },
+      now: T + DAY,
+      catalog: withAction,
+      stops: [],
+      reminder: `expiry:${instance}`,
+    });
+    expect(expiry.ctx.contacts[0]!.outcome).toBe('expired');
+    expect(actions(expiry)).toEqual([]);
+    const late = answerIn(expiry.ctx, instance, 'accepted', T + DAY + 60_000);
+    expect(actions(late)).toEqual([queued(instance, vars, T + DAY + 60_000)]);
+    expect(actions(answerIn(late.ctx, instance, 'accepted', T + DAY + 120_000))).toEqual([]);
+  });
+
+  it('keeps a call without a target group for its late yes (its variables), and queues without them once the call is no longer kept', () => {
+    const { ctx, instance, vars } = calledWithAction();
+    const { group: _g, ...ungrouped } = ctx.pending[0]!;
+    const missed = answerIn({ ...ctx, pending: [ungrouped] }, instance, 'no_answer', T + 3_600_000);
+    expect(missed.ctx.untaught).toEqual([ungrouped]);
+    const late = answerIn(missed.ctx, instance, 'accepted', T + DAY);
+    expect(actions(late)).toEqual([queued(instance, vars, T + DAY)]);
+    // an offer without a back-office action (the plain catalog's) keeps no call without a group
+    expect(handleResponse({ ...ctx, pending: [ungrouped] }, { type: 'gateway.response', response: { id: 'r-na', instance, outcome: 'no_answer', at: T + 1 }, now: T + 1, catalog }).ctx.untaught).toBeUndefined();
+    // past the calls kept: the action all the same, without the variables
+    const { untaught: _u, ...forgotten } = missed.ctx;
+    expect(actions(answerIn(forgotten, instance, 'accepted', T + DAY))).toEqual([queued(instance, {}, T + DAY)]);
+  });
+
+  it('is not queued for an offer without one', () => {
+    const { ctx, instance } = called();
+    const missed = answer(ctx, instance, 'no_answer', T + 3_600_000);
+    expect(answer(missed.ctx, instance, 'accepted', T + DAY).outbox).toEqual([]);
+  });
+});

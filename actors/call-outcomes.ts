@@ -1,6 +1,6 @@
 import type { Catalog } from './catalog/compiled-catalog.js';
 import { channelKind, isChannel } from './catalog/channels.js';
-import type { CustomerContext } from './customer-state.js';
+import type { CustomerContext, OfferInstance } from './customer-state.js';
 import type { GatewayEvent } from './gateway-event.js';
 import type { OutboxEntry } from './outbox-entry.js';
 import type { ReminderSpec } from './reminders.js';
@@ -71,6 +71,17 @@ export function callbackTime(data: Readonly<Record<string, unknown>> | undefined
 /** The reminder that calls back: the campaign decided again at `due` (one waiting a campaign; a later callback replaces it). */
 export function callbackReminder(campaign: string, instance: string, due: number, first = due): ReminderSpec {
   return { name: `callback:${campaign}`, due, event: CALLBACK_EVENT, data: { campaign, instance, first } };
+}
+
+/**
+ * Whether an operator's call closed unanswered (no answer, or expired with nothing reported)
+ * is kept for its late answer (`untaught`, the latest UNTAUGHT_CALLS_KEPT): for what that answer
+ * still does with the call as it was decided, teach its target group and model (it has a
+ * group), or, a yes, queue the offer's back-office action with the offer's variables (the
+ * offer has `onAccept`).
+ */
+export function keptForLateAnswer(p: OfferInstance, catalog: Catalog): boolean {
+  return p.group !== undefined || catalog.offers.get(p.offer)?.onAccept !== undefined;
 }
 
 /** Whether a contact is a call pushed to an operator's list (a call centre's, a branch's), not shown in a session. */

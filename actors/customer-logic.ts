@@ -10,7 +10,7 @@ import { recordDeferrals } from './decision/deferral.js';
 import type { Conversion } from './goals.js';
 import { attributeGoals } from './goals.js';
 import { localTime, startOfLocalDay } from './local-time.js';
-import { CALLBACK_RETRY_MS, callbackOf, callbackReminder, isOperatorCall } from './call-outcomes.js';
+import { CALLBACK_RETRY_MS, callbackOf, callbackReminder, isOperatorCall, keptForLateAnswer } from './call-outcomes.js';
 import { nextAllowedAt } from './decision/deferral.js';
 import type { ReminderSpec } from './reminders.js';
 import { cancelExpiry, catalogReminders } from './reminders.js';
@@ -227,8 +227,8 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
     const l = unreportedCall(prev, p) ? undefined : learnedFrom(p, false);
     if (l !== undefined) learned.push(l);
   }
-  // An operator's call closed so keeps what its models need: its late answer (the dialer's file) teaches then.
-  const closedCalls = ingested.expired.filter((p) => p.group !== undefined && ctx.contacts.some((k) => k.instance === p.instance && isOperatorCall(k) && k.outcome === 'expired' && k.delivery !== 'suppressed' && k.delivery !== 'failed'));
+  // An operator's call closed so keeps what its models and its back-office action need: its late answer (the dialer's file) teaches then, and a yes queues the action.
+  const closedCalls = ingested.expired.filter((p) => keptForLateAnswer(p, catalog) && ctx.contacts.some((k) => k.instance === p.instance && isOperatorCall(k) && k.outcome === 'expired' && k.delivery !== 'suppressed' && k.delivery !== 'failed'));
   ctx = keepUntaught(ctx, closedCalls);
 
   const scopeNow = (): EvalScope => makeScope(ctx, catalog, localTime(t, customerTimeZone(ctx, catalog)).epochDay, event);

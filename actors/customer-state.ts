@@ -459,8 +459,10 @@ export interface CustomerContext {
   /**
    * Operator calls closed unanswered (`no_answer`, or expired with nothing reported) that
    * taught nothing, kept with what their models need (`x`, `p`, `arm`) so that the call's late
-   * `accepted` or `declined` teaches once (actors/respond.ts); the latest UNTAUGHT_CALLS_KEPT,
-   * as long as their contact record is kept (absent: none).
+   * `accepted` or `declined` teaches once, and with the offer's variables (`vars`) so that a late
+   * `accepted` queues the offer's back-office action with them (actors/respond.ts;
+   * `keptForLateAnswer`); the latest UNTAUGHT_CALLS_KEPT, as long as their contact record is
+   * kept (absent: none).
    */
   untaught?: OfferInstance[];
   responses: ResponseRecord[];

@@ -1,5 +1,5 @@
 import type { Catalog } from './catalog/compiled-catalog.js';
-import type { CustomerContext, ResponseRecord } from './customer-state.js';
+import type { CustomerContext, OfferInstance, ResponseRecord } from './customer-state.js';
 import { keepUntaught, retention } from './customer-state.js';
 import type { GatewayResponse } from './gateway-event.js';
 import { negativeOutcomes, terminalOutcomes } from './gateway-event.js';
@@ -9,7 +9,7 @@ import type { Learned } from './propensity/prior.js';
 import { learnedFrom } from './propensity/prior.js';
 import type { ReminderSpec } from './reminders.js';
 import { cancelExpiry } from './reminders.js';
-import { callbackReminder, callbackTime, isOperatorCall, warmLead } from './call-outcomes.js';
+import { callbackReminder, callbackTime, isOperatorCall, keptForLateAnswer, warmLead } from './call-outcomes.js';
 import { notReachedOutcomes } from './outbound-run.js';
 
 /**
@@ -17,6 +17,14 @@ import { notReachedOutcomes } from './outbound-run.js';
  * an acceptance of an offer with a back-office action queues that action (once); a call's
  * `callback` calls again at its time, and an interest past a wave campaign's threshold makes a
  * warm lead (actors/call-outcomes.ts).
+ *
+ * The back-office action is queued by the `accepted` that decides the instance's outcome: the
+ * one that closes the open offer, or the late one that reopens an operator's call closed
+ * unanswered (`no_answer`, `expired`: the dialer's file the next morning). Either leaves the
+ * instance reached, and a reached instance is not reopened (a later `accepted`, `declined` or
+ * any other answer is recorded only), so the action is queued once an instance whatever
+ * follows: a bank issues a credit once for one yes, and a correction of a reached call's
+ * outcome is the back office's to handle, not a second action's or a withdrawal's.
  */
 
 export type RespondResult =
@@ -49,9 +57,10 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
   if (!closes || (pending === undefined && !reopened)) return { ok: true, ctx, response, outbox, learned, reminders };
   ctx = { ...ctx, contacts: ctx.contacts.map((c) => (c.instance === r.instance ? { ...c, outcome: r.outcome } : c)) };
   const untaught = reopened ? ctx.untaught?.find((p) => p.instance === r.instance) : undefined;
-  if (untaught !== undefined) {
+  if (untaught !== undefined && !notReachedOutcomes.has(r.outcome)) {
     // The late answer to a call closed unanswered is the call's outcome: a yes or a no teaches
-    // now, once (it leaves `untaught`: a call reached is not reopened).
+    // now, once (it leaves `untaught`: a call reached is not reopened; a `no_answer` again
+    // leaves it there, still waiting for its answer).
     const l = r.outcome === 'accepted' || negativeOutcomes.has(r.outcome) ? learnedFrom(untaught, r.outcome === 'accepted') : undefined;
     if (l !== undefined) learned.push(l);
     const rest = (ctx.untaught ?? []).filter((p) => p !== untaught);
@@ -61,6 +70,13 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
       ctx = without;
     }
   }
+  if (reopened && r.outcome === 'accepted') {
+    // A call closed unanswered accepted after all: the offer's back-office action, as for an
+    // answer in time, with the offer's variables as the call was decided (kept with the call;
+    // none when it is no longer: past the latest UNTAUGHT_CALLS_KEPT calls).
+    const action = catalog.offers.get(source.offer)?.onAccept?.action;
+    if (action !== undefined) outbox.push(backOffice(ctx.id, untaught ?? { instance: r.instance, campaign: source.campaign, offer: source.offer, vars: {} }, action, t));
+  }
   if (pending !== undefined) {
     // The first final answer to an open offer teaches its group's propensity, once.
     // A "maybe later" teaches nothing: it is neither a yes nor a no.
@@ -69,21 +85,9 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
     reminders.push(cancelExpiry(pending.instance));
     ctx = { ...ctx, pending: ctx.pending.filter((p) => p.instance !== r.instance) };
     // A call nobody answered keeps what its models need for its late answer.
-    if (call && l === undefined && notReachedOutcomes.has(r.outcome) && pending.group !== undefined) ctx = keepUntaught(ctx, [pending]);
-    const offer = catalog.offers.get(pending.offer);
-    if (r.outcome === 'accepted' && offer?.onAccept !== undefined) {
-      outbox.push({
-        kind: 'backoffice',
-        instance: pending.instance,
-        customer: ctx.id,
-        channel: 'backoffice',
-        campaign: pending.campaign,
-        offer: pending.offer,
-        action: offer.onAccept.action,
-        vars: pending.vars,
-        at: t,
-      });
-    }
+    if (call && l === undefined && notReachedOutcomes.has(r.outcome) && keptForLateAnswer(pending, catalog)) ctx = keepUntaught(ctx, [pending]);
+    const action = catalog.offers.get(pending.offer)?.onAccept?.action;
+    if (r.outcome === 'accepted' && action !== undefined) outbox.push(backOffice(ctx.id, pending, action, t));
   }
   if (call) {
     if (typeof callback === 'number') reminders.push(callbackReminder(source.campaign, r.instance, callback));
@@ -95,6 +99,11 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
     }
   }
   return { ok: true, ctx, response, outbox, learned, reminders };
+}
+
+/** The back-office action an acceptance of `p` queues (the offer's `onAccept`), with the offer's variables. */
+function backOffice(customer: string, p: Pick<OfferInstance, 'instance' | 'campaign' | 'offer' | 'vars'>, action: string, at: number): OutboxEntry {
+  return { kind: 'backoffice', instance: p.instance, customer, channel: 'backoffice', campaign: p.campaign, offer: p.offer, action, vars: p.vars, at };
 }
 
 /**
