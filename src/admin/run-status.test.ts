@@ -21,7 +21,8 @@ beforeAll(async () => {
   await k.kairos.host.flush();
   await k.kairos.outboundRuns.stop();
   members = ((await api('GET', '/v1/segments/young_savers')) as { size: number }).size;
-});
+  // the sweep goes over the whole demo bank: on a 2-vCPU machine beside the suite's other servers, past the default minute
+}, 240_000);
 afterAll(async () => {
   await k?.close();
 });
