@@ -24,6 +24,7 @@ import { ShardedRuns } from './shards/sharded-runs.js';
 import { learningMetrics } from './admin/learning-routes.js';
 import { recordShardCount } from './shards/shard-count.js';
 import { AuditRelay, NodeStopList, intoNodeTrail, shardedAdminRoutes, shardedDraftCounts } from './shards/sharded-admin.js';
+import { NodeErasure } from './shards/node-erasure.js';
 import { Shards } from './shards/shards.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import type { Store } from './store/store.js';
@@ -84,6 +85,8 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     // Conflicts between customers of two shards (an identifier withheld from an event: shards.ts `route`), kept here.
     const conflicts = new IdentityConflicts({ store, secret: config.stopListSecret, clock, metrics, logger });
     let onLogin: ((person: string, cookie: Withheld) => void) | undefined;
+    // (made once the shards run; a conflict recorded meanwhile names no one being erased)
+    const late: { erasure?: NodeErasure } = {};
     const running = await Shards.start({
       // (the shards may dispatch before the bind is made below: their SMS wait for it)
       onSms: async (record) => {
@@ -92,7 +95,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
         return sms.relay(record);
       },
       onLogin: (person, cookie) => onLogin?.(person, cookie),
-      onWithheld: (claimant, withheld) => void recordWithheld({ shards: running, conflicts }, claimant, withheld).catch((err: unknown) => logger.error({ err }, 'recording an identity conflict across shards failed')),
+      onWithheld: (claimant, withheld) => void recordWithheld({ shards: running, conflicts, erasing: (id) => late.erasure?.erasing(id) === true }, claimant, withheld).catch((err: unknown) => logger.error({ err }, 'recording an identity conflict across shards failed')),
       count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), models: () => models.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }), ...(options.budgetSlots === undefined ? {} : { budgetSlots: options.budgetSlots }) });
     shards = running;
     logger.info({ shards: config.shards, catalogVersion: catalogs.version, ms: Math.round(performance.now() - t0) }, 'shards started');
@@ -119,6 +122,10 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     await relay.relayAll();
     // Merges across shards: the router forwards every merged customer from now on; one a stop interrupted is finished.
     const merges = new ShardedMerge({ shards: running, store, clock, logger, intoNodeTrail: (shard) => intoNodeTrail({ relay, logger }, shard) });
+    // Erasures a stop interrupted finished first (the merges naming their customers are then gone from the node's store).
+    const erasure = new NodeErasure({ shards: running, store, merges, logger, intoNodeTrail: (shard) => intoNodeTrail({ relay, logger }, shard) });
+    late.erasure = erasure;
+    await erasure.load();
     await merges.load();
     if (config.smppUrl !== undefined) {
       const adapter = new SmppAdapter({ url: config.smppUrl, systemId: config.smppSystemId, password: config.smppPassword, source: config.smppSource, ratePerSec: config.smppRate, logger, clock, host: nodeSmsHost(running, logger), replies: { store, secret: config.stopListSecret } });
@@ -155,7 +162,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       asyncApiRoute(config.publicUrl),
       // (the operations this node serves: the console shows no page whose calls would answer 503)
       whoamiRoute({ operations: () => allOperations.filter((op) => ids.has(op.operationId)), today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
-      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, models, runs, relay, clock, logger, status, conflicts, merges, unsubscribeSecret: unsubscribeSecretInForce(config), counts }),
+      ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, models, runs, relay, clock, logger, status, conflicts, merges, erasure, unsubscribeSecret: unsubscribeSecretInForce(config), counts }),
     ];
     for (const r of served) ids.add(r.operation.operationId);
     const gateway = new GatewayServer({

@@ -22,6 +22,7 @@ import type { StopEntry, Store } from '../store/store.js';
 import type { ShardOutboxPage } from './merged-outbox.js';
 import type { HostReply } from '../runtime/host-options.js';
 import type { IdentityConflictRecord, IdentityConflicts } from '../runtime/identity-conflicts.js';
+import { conflictsNaming } from '../runtime/identity-conflicts.js';
 import type { Departing, MergeOutcome } from '../runtime/customer-merge.js';
 import { mergeAudit } from '../runtime/customer-merge.js';
 
@@ -98,6 +99,8 @@ export type ShardCall =
   | { op: 'resetModel'; offer: string }
   /** the identity conflicts the shard recorded (between two of its customers), a page in id order after `cursor`: the main thread merges every shard's (sharded-identity.ts) */
   | { op: 'conflicts'; limit: number; cursor?: string | undefined; status?: IdentityConflictRecord['status'] | undefined }
+  /** the shard's conflicts naming a customer, as holder or claimant (a subject-access export lists them with the node's) */
+  | { op: 'conflictsNaming'; id: string }
   /** one of the shard's conflicts dismissed, the audit entry (its before and after filled in here) written with the change; undefined when the shard has no such conflict */
   | { op: 'dismissConflict'; id: string; draft: AuditDraft }
   /** the shard's customer an identifier is linked to (a conflict across shards names it) */
@@ -145,6 +148,7 @@ export interface ShardCallResults {
   countImported: number;
   resetModel: null;
   conflicts: { conflicts: IdentityConflictRecord[]; next?: string };
+  conflictsNaming: IdentityConflictRecord[];
   dismissConflict: IdentityConflictRecord | undefined;
   holderOf: string | undefined;
   merge: MergeOutcome;
@@ -254,6 +258,8 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       return null;
     case 'conflicts':
       return p.host.identityConflicts.list(call.limit, call.cursor, call.status);
+    case 'conflictsNaming':
+      return conflictsNaming(p.store, call.id);
     case 'dismissConflict':
       return dismissHere(p.host.identityConflicts, call.id, call.draft);
     case 'holderOf':

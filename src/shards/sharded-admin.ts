@@ -1,6 +1,7 @@
 import { customerOfInstance } from '../../actors/index.js';
-import type { IdentityConflicts } from '../runtime/identity-conflicts.js';
+import type { IdentityConflictRecord, IdentityConflicts } from '../runtime/identity-conflicts.js';
 import { conflictsNaming } from '../runtime/identity-conflicts.js';
+import type { NodeErasure } from './node-erasure.js';
 import type { ShardedMerge } from './sharded-identity.js';
 import { shardedIdentityRoutes } from './sharded-identity.js';
 import type { AuditDraft } from '../audit/audit-chain.js';
@@ -46,8 +47,10 @@ import type { ShardCall } from './shard-calls.js';
  * The main thread's own store (`<data dir>/node`, LMDB) holds what belongs to the node rather
  * than to a customer: the catalog, the stop list, the API keys and the audit trail. A
  * customer's card, export, dry-run explanation and campaign preview are asked of the shard
- * that owns the customer, and so is an erasure (its audit entry written in the shard's
- * erasure transaction, then copied into the node's trail: `AuditRelay`). A segment's members
+ * that owns the customer (the export's identity conflicts are that shard's and the node's),
+ * and so is an erasure (its audit entry written in the shard's erasure transaction, then
+ * copied into the node's trail: `AuditRelay`), whose last step removes what the node's store
+ * holds naming the customer (node-erasure.ts). A segment's members
  * are every shard's merged in id order (`mergedMembers`); a draft segment's count scans every
  * shard's store from worker threads of the main thread (`DraftCounts`' `shards`). Totals across
  * customers (funnel, uplift, propensity, segment sizes, live actors) are every shard's added
@@ -146,6 +149,8 @@ export interface ShardedAdminParts {
   conflicts: IdentityConflicts;
   /** merges, one shard's or across shards (sharded-identity.ts) */
   merges: ShardedMerge;
+  /** erasures: the customer's shard's, then the node store's entries naming them (node-erasure.ts) */
+  erasure: Pick<NodeErasure, 'erase'>;
   clock: Clock;
   logger: Logger;
   /** the draft counts over every shard's store (`shardedDraftCounts`), stopped by the node's close */
@@ -206,12 +211,10 @@ function shardedHost(p: ShardedAdminParts): Pick<CustomerHost, 'view' | 'erase' 
   const { shards } = p;
   return {
     view: (id) => shards.view({ id }),
-    async erase(id, audit) {
+    erase(id, audit) {
       if (audit === undefined) throw new KairosError('internal', 'an erasure on a node with shards is audited');
       // (the shard puts the count of links it removed into the entry's `after.identifiers`)
-      const erased = await shards.erase(id, audit({ identifiers: 0 }));
-      if (erased !== undefined) await intoNodeTrail(p, shards.shardOf(id));
-      return erased;
+      return p.erasure.erase(id, audit({ identifiers: 0 }));
     },
     // (the node's manual clock moved: every shard's set to it, its due reminders delivered; `POST /v1/clock` asks until none fire)
     async pollReminders() {
@@ -246,6 +249,16 @@ function shardedCustomerRoutes(p: ShardedAdminParts): Route[] {
     route(putCustomerOperation, async ({ params: { id }, body, call }) => ({ status: 200, body: { id, outcome: await upsert('put', id, body, undefined, call) } })),
     route(patchCustomerOperation, async ({ params: { id }, query: { reason }, body, call }) => ({ status: 200, body: { id, outcome: await upsert('patch', id, body, reason, call) } })),
   ];
+}
+
+/**
+ * The identity conflicts naming a customer, for their subject-access export: those their shard
+ * keeps (between two of its customers) and the node's (between customers of two shards), in id
+ * order, as a single node lists its own.
+ */
+async function conflictsOf(p: Pick<ShardedAdminParts, 'shards' | 'store'>, id: string): Promise<IdentityConflictRecord[]> {
+  const [theirs, own] = await Promise.all([p.shards.call(p.shards.shardOf(id), { op: 'conflictsNaming', id }), conflictsNaming(p.store, id)]);
+  return [...theirs, ...own].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** UTF-8 byte order: the order of LMDB's keys, in which each shard lists its members. */
@@ -322,7 +335,7 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
       counts: p.counts,
     }),
     ...auditRoutes({ store }),
-    ...privacyRoutes({ host, stopList, clock, conflictsOf: (id) => conflictsNaming(p.store, id) }),
+    ...privacyRoutes({ host, stopList, clock, conflictsOf: (id) => conflictsOf(p, id) }),
     ...keyRoutes({ keys: p.keys, logger, clock }),
     ...unsubscribeRoutes({ stopList, clock, logger, unsubscribeSecret: p.unsubscribeSecret }),
     // (each shard runs its customers' part of a run: sharded-runs.ts; a run's funnel and its segments' sizes are the shards' totals, read afresh)

@@ -56,26 +56,37 @@ export interface ShardedIdentityParts {
 
 /** How many conflicts across shards may be being recorded at once; past it, one is not recorded (counted as withheld all the same). */
 const RECORDING = 64;
-let recording = 0;
+/** The recordings under way: an erasure waits for them before it looks for the conflicts naming its customer (`recordingsSettled`). */
+const recordings = new Set<Promise<void>>();
 
 /**
  * Records the conflicts an event's withheld identifiers make (after its decision named the
  * claimant): each identifier's holder asked of its shard, the conflict kept in the node's
  * store as a single node keeps one (`IdentityConflicts.record`: counted, logged without the
- * identifier). A holder the shard no longer knows (erased meanwhile) makes none. At most
- * RECORDING at once: the busiest customers' repeats do not pile questions onto the shards.
+ * identifier). A holder the shard no longer knows (erased meanwhile) makes none, and neither
+ * does a holder or claimant being erased (`erasing`: the erasure removes the conflicts naming
+ * them, and this one would come after). At most RECORDING at once: the busiest customers'
+ * repeats do not pile questions onto the shards.
  */
-export async function recordWithheld(p: Pick<ShardedIdentityParts, 'shards' | 'conflicts'>, claimant: string, withheld: readonly Withheld[]): Promise<void> {
-  if (recording >= RECORDING) return;
-  recording++;
-  try {
+export function recordWithheld(p: Pick<ShardedIdentityParts, 'shards' | 'conflicts'> & { erasing?: (id: string) => boolean }, claimant: string, withheld: readonly Withheld[]): Promise<void> {
+  if (recordings.size >= RECORDING) return Promise.resolve();
+  const run = (async () => {
     for (const w of withheld) {
       const holder = await p.shards.call(w.shard, { op: 'holderOf', kind: w.kind, value: w.value });
-      if (holder !== undefined && holder !== claimant) await p.conflicts.record({ kind: w.kind, value: w.value, holder, claimant });
+      if (holder === undefined || holder === claimant) continue;
+      if (p.erasing?.(holder) === true || p.erasing?.(claimant) === true) continue;
+      await p.conflicts.record({ kind: w.kind, value: w.value, holder, claimant });
     }
-  } finally {
-    recording--;
-  }
+  })();
+  recordings.add(run);
+  const done = (): void => void recordings.delete(run);
+  run.then(done, done);
+  return run;
+}
+
+/** Resolves once every recording of conflicts under way now has ended (whether it recorded or failed). */
+export async function recordingsSettled(): Promise<void> {
+  await Promise.allSettled([...recordings]);
 }
 
 /**
@@ -199,6 +210,11 @@ export class ShardedMerge {
   /** Merges `from` into `into` (the single node's answers: 400 into itself, 404 unknown, 409 merged away already); audited with `draft`. */
   merge(into: string, from: string, draft?: AuditDraft): Promise<MergeOutcome> {
     return this.queued(() => this.mergeNow(into, from, draft));
+  }
+
+  /** Runs `fn` between merges, none under way meanwhile (an erasure: node-erasure.ts). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.queued(fn);
   }
 
   private queued<T>(fn: () => Promise<T>): Promise<T> {

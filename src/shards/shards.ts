@@ -443,6 +443,16 @@ export class Shards {
   }
 
   /**
+   * Forwards no more from `id`, nor to it (an erasure of the customer removed the merges naming
+   * them from the node's store): a request naming a customer merged into them goes to that
+   * customer's own shard again, as on a single node once the forwarding is erased.
+   */
+  unforward(id: string): void {
+    this.forwards.delete(id);
+    for (const [from, to] of this.forwards) if (to === id) this.forwards.delete(from);
+  }
+
+  /**
    * Resolves once shard `index` has answered every request routed to it before this call
    * (a merge's read of the loser then comes after every earlier request naming it), or after
    * `timeoutMs` (false then).

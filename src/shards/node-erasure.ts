@@ -1,0 +1,111 @@
+import { identifierList } from '../../actors/index.js';
+import type { AuditDraft } from '../audit/audit-chain.js';
+import type { Logger } from '../logger.js';
+import { FORWARD_PREFIX } from '../runtime/customer-merge.js';
+import { metaNaming } from '../runtime/identity-conflicts.js';
+import type { Store } from '../store/store.js';
+import type { ShardedMerge } from './sharded-identity.js';
+import { recordingsSettled } from './sharded-identity.js';
+import type { Shards } from './shards.js';
+
+/** Where the node's store journals an erasure until its last step, by the customer's id (not `erasing/`: the LMDB store reads that as its own journal of key slots). */
+export const NODE_ERASING_PREFIX = 'customer-erasing/';
+
+/** An erasure as the node's store journals it: the customer, and the audit entry its shard writes. */
+export interface NodeErasing {
+  id: string;
+  draft: AuditDraft;
+}
+
+export interface NodeErasureParts {
+  shards: Pick<Shards, 'call' | 'shardOf' | 'erase' | 'hold' | 'unforward'>;
+  /** the node's store (the main thread's): conflicts across shards, merges across shards, the journal */
+  store: Store;
+  /** an erasure runs between merges */
+  merges: Pick<ShardedMerge, 'exclusive'>;
+  /** copies a shard's audit entries into the node's trail (sharded-admin.ts `AuditRelay`) */
+  intoNodeTrail: (shard: number) => Promise<void>;
+  logger: Logger;
+}
+
+/**
+ * An erasure on a node with shards (docs/privacy.md#erasure, docs/scale-out.md): what the
+ * customer's shard holds, erased there as a single node erases (its own conflicts and merge
+ * forwards naming them too, the audit entry in the same transaction), then what the node's
+ * store holds naming them: the identity conflicts between customers of two shards (holder or
+ * claimant) and the merges across shards from or to them (the router forwards neither way any
+ * more). Journaled in the node's store first (`customer-erasing/<id>`, on disk), removed in the
+ * transaction that removes the node's entries: a stop, or a step that failed (a shard that
+ * could not answer), leaves the journal, and the erasure is finished at the next start, before
+ * the gateways are served, or by `DELETE` again. Between merges, one at a time; the gateways'
+ * requests naming the customer (by id, identifier, offer, or an id merged into them) wait,
+ * and go on afterwards as they would after a single node's erasure.
+ */
+export class NodeErasure {
+  private readonly under = new Set<string>();
+
+  constructor(private readonly p: NodeErasureParts) {}
+
+  /** Whether the customer is being erased (a conflict naming them is not recorded meanwhile: `recordWithheld`). */
+  erasing(id: string): boolean {
+    return this.under.has(id);
+  }
+
+  /** At start: the erasures a stop or a failed step left journaled, finished (each logged; one that fails again stays journaled). */
+  async load(): Promise<void> {
+    for (const { value } of await this.p.store.listMeta(NODE_ERASING_PREFIX, Number.MAX_SAFE_INTEGER)) {
+      const { id, draft } = value as NodeErasing;
+      this.p.logger.warn({ customer: id }, 'an erasure was left unfinished; finishing it');
+      try {
+        await this.finish(id, draft);
+        this.p.logger.info({ customer: id }, 'an unfinished erasure finished');
+      } catch (err) {
+        this.p.logger.error({ err, customer: id }, 'an unfinished erasure could not be finished; it is tried again by DELETE, or at the next start');
+      }
+    }
+  }
+
+  /**
+   * Erases a customer (`DELETE /v1/customers/{id}`), `draft` its audit entry; undefined: no
+   * such customer (and no erasure of theirs left unfinished). One left unfinished is finished,
+   * counting the identifiers its shard removes now (none once it erased them).
+   */
+  erase(id: string, draft: AuditDraft): Promise<{ identifiers: number } | undefined> {
+    return this.p.merges.exclusive(async () => {
+      const { shards, store } = this.p;
+      const journaled = (await store.getMeta(NODE_ERASING_PREFIX + id)) as NodeErasing | undefined;
+      const found = await shards.call(shards.shardOf(id), { op: 'view', id });
+      // (an id merged into another customer of its shard shows the survivor's card: no customer by that id, as on a single node)
+      const view = found?.id === id ? found : undefined;
+      if (view === undefined && journaled === undefined) return undefined;
+      if (journaled === undefined) await store.commit({ snapshots: [], identities: [], outbox: [], meta: [{ key: NODE_ERASING_PREFIX + id, value: { id, draft } satisfies NodeErasing }], sync: true });
+      const release = shards.hold(id, view === undefined ? [] : identifierList(view.identifiers));
+      try {
+        return await this.finish(id, draft);
+      } finally {
+        release();
+      }
+    });
+  }
+
+  /** The erasure's steps, each safe to take again; the journal's entry goes with the node's last. */
+  private async finish(id: string, draft: AuditDraft): Promise<{ identifiers: number }> {
+    const { shards, store } = this.p;
+    this.under.add(id);
+    try {
+      // (its shard erases and audits it, then its identifiers are forgotten in the directory; undefined: erased there before)
+      const erased = await shards.erase(id, draft);
+      if (erased !== undefined) await this.p.intoNodeTrail(shards.shardOf(id));
+      // (a conflict naming them whose recording began before: in the store before it is looked for)
+      await recordingsSettled();
+      const keys = await metaNaming(store, id);
+      shards.unforward(id);
+      for (const key of keys) if (key.startsWith(FORWARD_PREFIX)) shards.unforward(key.slice(FORWARD_PREFIX.length));
+      // (the node's store holds no records of the customer's: its erasure there is these entries and the journal's, in one transaction)
+      await store.eraseCustomer(id, [], undefined, [...keys, NODE_ERASING_PREFIX + id]);
+      return erased ?? { identifiers: 0 };
+    } finally {
+      this.under.delete(id);
+    }
+  }
+}
