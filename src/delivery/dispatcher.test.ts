@@ -14,7 +14,8 @@ import { SmppAdapter } from './smpp-adapter.js';
 
 /** The own adapters' dispatcher on a single node, sending SMS to an SMSC simulator started here. */
 
-const EXPIRES = Date.UTC(2030, 0, 15, 8, 0);
+/** a day after the run: the dispatcher's clock is the system's (a fixed date would expire the offers once the calendar passes it) */
+const EXPIRES = Date.now() + 86_400_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const host: DeliveryHost = { submitDelivery: () => Promise.resolve({ kind: 'ack' }), submitEvent: () => Promise.resolve({ kind: 'ack' }) };
 const sms = (instance: string): OutboxRecord => ({ kind: 'offer', instance, customer: instance.split(':')[0]!, channel: 'sms', campaign: 'camp', offer: 'off', content: { text: 'Hello' }, expiresAt: EXPIRES, at: 1, to: '+79160000001', seq: 0, attempts: 0 });
