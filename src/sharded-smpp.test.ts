@@ -88,9 +88,9 @@ describe('SMS over SMPP on a node with two shards', () => {
     for (const o of offered) {
       const parts = submitted.filter((s) => s.pdu.destination_addr === o.phone.replace('+', ''));
       const last = submitted.indexOf(parts[parts.length - 1]!) + 1;
-      smsc.deliver({ source_addr: o.phone.replace('+', ''), esm_class: 0x04, short_message: `id:m-${last} sub:001 dlvrd:001 submit date:2611241200 done date:2611241200 stat:DELIVRD err:000 text:` });
+      await smsc.deliver({ source_addr: o.phone.replace('+', ''), esm_class: 0x04, short_message: `id:m-${last} sub:001 dlvrd:001 submit date:2611241200 done date:2611241200 stat:DELIVRD err:000 text:` });
       await until('the contact delivered', async () => ((await api(`/v1/customers/${o.id}`)).contacts as Array<{ instance: string; delivery?: string }>).find((c) => c.instance === o.instance && c.delivery === 'delivered'));
-      smsc.deliver({ source_addr: o.phone.replace('+', ''), esm_class: 0, short_message: '1' });
+      await smsc.deliver({ source_addr: o.phone.replace('+', ''), esm_class: 0, short_message: '1' });
       await until('the credit accepted', async () => ((await api(`/v1/customers/${o.id}`)).contacts as Array<{ instance: string; outcome?: string }>).find((c) => c.instance === o.instance && c.outcome === 'accepted'));
     }
     // The back office is to issue both credits, each from its customer's shard.

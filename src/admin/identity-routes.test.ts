@@ -53,8 +53,8 @@ async function metric(line: string): Promise<number> {
   return found === undefined ? 0 : Number(found.slice(line.length).trim());
 }
 
-function reply(phone: string, text: string): void {
-  smsc.deliver({ source_addr: phone.replace('+', ''), esm_class: 0, short_message: text });
+async function reply(phone: string, text: string): Promise<void> {
+  await smsc.deliver({ source_addr: phone.replace('+', ''), esm_class: 0, short_message: text });
 }
 
 describe('identity conflicts', () => {
@@ -89,7 +89,7 @@ describe('identity conflicts', () => {
     expect(metrics).not.toContain(phone51);
 
     // demo-51 answers "1": demo-51's offer is accepted.
-    reply(phone51, '1');
+    await reply(phone51, '1');
     await until('the offer accepted', async () => {
       const contacts = (await get('/v1/customers/demo-51')).contacts as Array<{ instance: string; outcome?: string }>;
       return contacts.find((c) => c.instance === action.instance && c.outcome === 'accepted');

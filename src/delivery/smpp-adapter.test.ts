@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../clock.js';
+import type { GatewayEvent } from '../../actors/index.js';
+import { ManualClock, systemClock } from '../clock.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
 import { MemoryStore } from '../store/memory-store.js';
@@ -25,12 +26,17 @@ const T0 = Date.UTC(2030, 0, 15, 7, 0);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const reports: Array<[string, string, string | undefined]> = [];
+/** the customers' replies the adapter took: `sms.received` events */
+const events: GatewayEvent[] = [];
 const host: DeliveryHost = {
   submitDelivery: (instance, status, reason) => {
     reports.push([instance, status, reason]);
     return Promise.resolve({ kind: 'ack' });
   },
-  submitEvent: () => Promise.resolve({ kind: 'ack' }),
+  submitEvent: (event) => {
+    events.push(event);
+    return Promise.resolve({ kind: 'ack' });
+  },
 };
 
 const sms = (i: number, text = 'Hello'): OutboxRecord => ({ kind: 'offer', instance: `c-${i}:1.a`, customer: `c-${i}`, channel: 'sms', campaign: 'camp', offer: 'off', content: { text }, expiresAt: T0 + 3_600_000, at: i, to: `+7916000000${i % 10}`, seq: 0, attempts: 0 });
@@ -44,6 +50,7 @@ afterEach(async () => {
   await smsc?.close();
   smsc = undefined;
   reports.length = 0;
+  events.length = 0;
 });
 
 /** Submits as the SMSC saw them (with their time); `answer` says what it does with the n-th (from 1). */
@@ -173,4 +180,127 @@ describe('SmppAdapter: KAIROS_SMPP_RATE counts parts', () => {
     await sleep(300);
     expect(submits).toHaveLength(6);
   }, 15_000);
+});
+
+/** A receipt's text (SMPP 3.4 appendix B) for the message `id`, in state `stat`. */
+const receiptText = (id: string, stat: string): string => `id:${id} sub:001 dlvrd:000 submit date:2611241200 done date:2611241200 stat:${stat} err:000 text:`;
+
+/** The texts of the customers' replies taken, once `last` (a reply sent behind the rest: replies are handled in order) is among them. */
+async function repliesThrough(last: string): Promise<string[]> {
+  return until(`the reply "${last}"`, () => {
+    const texts = events.map((e) => (e.data as { text: string }).text);
+    return texts.includes(last) ? texts : undefined;
+  });
+}
+
+describe('SmppAdapter: a deliver_sm is the customer\'s reply only when it is a mobile-originated message', () => {
+  it('an intermediate notification, an SME acknowledgement, a reserved type and a receipt it cannot read are answered and never taken as a reply "1"', async () => {
+    await startSmsc((_pdu, _session, n) => ({ message_id: `m-${n}` }));
+    const a = adapter();
+    await a.send(sms(1));
+    const phone = '79160000001';
+    const notices: Array<Record<string, unknown>> = [
+      // an intermediate delivery notification (esm_class 0x20), with and without the reply-path bit
+      { esm_class: 0x20, short_message: '1' },
+      { esm_class: 0xa0, short_message: '1' },
+      { esm_class: 0x20, short_message: receiptText('m-1', 'ENROUTE'), receipted_message_id: 'm-1', message_state: 1 },
+      // the SME's delivery acknowledgement and its manual/user acknowledgement
+      { esm_class: 0x08, short_message: '1' },
+      { esm_class: 0x10, short_message: '1' },
+      // a conversation abort and a reserved message type
+      { esm_class: 0x18, short_message: '1' },
+      { esm_class: 0x0c, short_message: '1' },
+      // a receipt whose text is not appendix B's, with no receipt TLVs
+      { esm_class: 0x04, short_message: '1' },
+      // a message type 0 that carries the receipt TLVs: a receipt, not a reply
+      { esm_class: 0x00, short_message: '1', receipted_message_id: 'm-1', message_state: 1 },
+    ];
+    for (const fields of notices) {
+      const resp = await smsc!.deliver({ source_addr: phone, ...fields });
+      expect(resp).toMatchObject({ command: 'deliver_sm_resp', command_status: 0 });
+    }
+    // The customer's own "2" behind them, with the reply-path bit set (masked out, as the UDHI bit): the one reply taken.
+    await smsc!.deliver({ source_addr: phone, esm_class: 0x80, short_message: '2' });
+    expect(await repliesThrough('2')).toEqual(['2']);
+    expect(events[0]).toMatchObject({ type: 'sms.received', customer: { phone: '+79160000001' }, data: { text: '2' } });
+    // None of them was final: no delivery recorded.
+    expect(reports).toEqual([]);
+  });
+
+  it('a receipt or notification in a state that is not final (ENROUTE, ACCEPTD, by text or by message_state) records nothing; the final receipt after it does', async () => {
+    await startSmsc((_pdu, _session, n) => ({ message_id: `m-${n}` }));
+    const a = adapter();
+    await a.send(sms(1));
+    await smsc!.deliver({ source_addr: '79160000001', esm_class: 0x20, short_message: receiptText('m-1', 'ENROUTE') });
+    await smsc!.deliver({ source_addr: '79160000001', esm_class: 0x04, short_message: receiptText('m-1', 'ENROUTE') });
+    await smsc!.deliver({ source_addr: '79160000001', esm_class: 0x04, short_message: receiptText('m-1', 'ACCEPTD') });
+    await smsc!.deliver({ source_addr: '79160000001', esm_class: 0x20, short_message: '', receipted_message_id: 'm-1', message_state: 1 });
+    expect(a.awaitingReceipts).toBe(1);
+    await smsc!.deliver({ source_addr: '79160000001', esm_class: 0x04, short_message: receiptText('m-1', 'DELIVRD') });
+    await until('the receipt recorded', () => (reports.length > 0 ? true : undefined), 2000);
+    await sleep(100);
+    expect(reports).toEqual([['c-1:1.a', 'delivered', undefined]]);
+    expect(a.awaitingReceipts).toBe(0);
+    expect(events).toEqual([]);
+  });
+
+  it('an intermediate notification in a final state is recorded as that state; a receipt read by its TLVs (receipted_message_id, message_state) when its text is not appendix B\'s', async () => {
+    await startSmsc((_pdu, _session, n) => ({ message_id: `m-${n}` }));
+    const a = adapter();
+    await a.send(sms(1));
+    await a.send(sms(2));
+    // m-1: an intermediate notification saying delivered (message_state 2)
+    await smsc!.deliver({ source_addr: '79160000001', esm_class: 0x20, short_message: '', receipted_message_id: 'm-1', message_state: 2 });
+    // m-2: a receipt with a text of the SMSC's own and the TLVs: undeliverable (5)
+    await smsc!.deliver({ source_addr: '79160000002', esm_class: 0x04, short_message: 'Your message could not be delivered', receipted_message_id: 'm-2', message_state: 5 });
+    await until('both recorded', () => (reports.length >= 2 ? true : undefined), 2000);
+    expect(reports).toEqual([
+      ['c-1:1.a', 'delivered', undefined],
+      ['c-2:1.a', 'failed', 'UNDELIV'],
+    ]);
+    expect(events).toEqual([]);
+  });
+});
+
+describe('SmppAdapter: the messages waiting for their receipts are bounded', () => {
+  it('on a manual clock: a message whose receipt has not come within the receipt timeout is forgotten (its contact stays queued), and a receipt after that counts as none', async () => {
+    await startSmsc((_pdu, _session, n) => ({ message_id: `m-${n}` }));
+    const clock = new ManualClock(T0);
+    const a = adapter({ receiptTimeoutMs: 60_000, wallClock: () => clock.now() });
+    for (let i = 1; i <= 3; i++) await a.send(sms(i));
+    expect(a.awaitingReceipts).toBe(3);
+    clock.advance(30_000);
+    await a.send(sms(4));
+    expect(a.awaitingReceipts).toBe(4);
+    // Past the timeout for the first three, not for the fourth.
+    clock.advance(30_001);
+    await smsc!.deliver({ source_addr: '79160000001', esm_class: 0x04, short_message: receiptText('m-1', 'DELIVRD') });
+    expect(a.awaitingReceipts).toBe(1);
+    await smsc!.deliver({ source_addr: '79160000004', esm_class: 0x04, short_message: receiptText('m-4', 'DELIVRD') });
+    await until('the receipt recorded', () => (reports.length > 0 ? true : undefined), 2000);
+    await sleep(100);
+    expect(reports).toEqual([['c-4:1.a', 'delivered', undefined]]);
+    expect(a.awaitingReceipts).toBe(0);
+    // An SMSC that never sends receipts: the map does not grow past what the timeout holds.
+    for (let i = 5; i <= 24; i++) {
+      await a.send(sms(i));
+      clock.advance(10_000);
+    }
+    // sent 10 s apart: those sent within the last 60 s (the last one sent 10 s ago)
+    expect(a.awaitingReceipts).toBe(6);
+    expect(reports).toHaveLength(1);
+  });
+
+  it('past the count kept, the oldest is forgotten first', async () => {
+    await startSmsc((_pdu, _session, n) => ({ message_id: `m-${n}` }));
+    const a = adapter({ maxAwaitingReceipts: 2 });
+    for (let i = 1; i <= 3; i++) await a.send(sms(i));
+    expect(a.awaitingReceipts).toBe(2);
+    await smsc!.deliver({ source_addr: '79160000001', esm_class: 0x04, short_message: receiptText('m-1', 'DELIVRD') });
+    await smsc!.deliver({ source_addr: '79160000003', esm_class: 0x04, short_message: receiptText('m-3', 'UNDELIV') });
+    await until('the receipt recorded', () => (reports.length > 0 ? true : undefined), 2000);
+    await sleep(100);
+    expect(reports).toEqual([['c-3:1.a', 'failed', 'UNDELIV']]);
+    expect(a.awaitingReceipts).toBe(1);
+  });
 });

@@ -13,9 +13,12 @@ import { decodeShortMessage, smsPartCount, smsParts, ucs2 } from './sms-parts.js
 /**
  * Two-way SMS over SMPP 3.4 (the `smpp` package): bound as a transceiver; each message goes
  * as `submit_sm` (UCS-2 for Cyrillic, concatenated with a UDH when it takes several parts,
- * a delivery receipt requested); receipts (`deliver_sm` with the receipt flag) tell the
- * contact delivered or failed; any other `deliver_sm` is the customer's reply and becomes an
- * `sms.received` event for them (a reply "1" accepts the ATM credit).
+ * a delivery receipt requested); receipts and intermediate notifications (`deliver_sm` of
+ * that message type, or carrying the receipt TLVs) in a final state tell the contact
+ * delivered or failed; a mobile-originated `deliver_sm` (message type 0, no receipt TLVs) is
+ * the customer's reply and becomes an `sms.received` event for them (a reply "1" accepts the
+ * ATM credit); any other `deliver_sm` (an SME's acknowledgement, a reserved type) is answered
+ * and dropped (`deliverKind`).
  */
 
 export interface SmppPdu {
@@ -27,6 +30,9 @@ export interface SmppPdu {
   destination_addr?: string;
   esm_class?: number;
   data_coding?: number;
+  /** the TLVs of a receipt or intermediate notification: the SMSC's id of the message it is about, and its state */
+  receipted_message_id?: string;
+  message_state?: number;
   short_message?: Buffer | string | { message?: Buffer | string; udh?: Buffer };
   response(fields?: Record<string, unknown>): SmppPdu;
 }
@@ -35,7 +41,8 @@ export interface SmppSession {
   bind_transceiver(fields: Record<string, unknown>, cb: (pdu: SmppPdu) => void): void;
   /** false (and the callback never called) when the socket cannot be written */
   submit_sm(fields: Record<string, unknown>, cb: (pdu: SmppPdu) => void): boolean;
-  send(pdu: SmppPdu): boolean;
+  /** `onResponse`: called with the peer's answer to a request PDU */
+  send(pdu: SmppPdu, onResponse?: (resp: SmppPdu) => void): boolean;
   close(cb?: () => void): void;
   destroy?(): void;
   on(event: string, listener: (...args: never[]) => void): void;
@@ -71,6 +78,16 @@ export interface SmppOptions {
   replies?: { store: Store; secret: string };
   /** how long a `submit_sm` waits for the SMSC's answer before the attempt fails (retried); `SUBMIT_TIMEOUT_MS` when absent */
   submitTimeoutMs?: number;
+  /** how long a message handed to the SMSC waits for its receipt before it counts as having none; `RECEIPT_TIMEOUT_MS` when absent */
+  receiptTimeoutMs?: number;
+  /** how many messages waiting for their receipts are kept (past it the oldest counts as having none); `MAX_AWAITING_RECEIPTS` when absent */
+  maxAwaitingReceipts?: number;
+  /**
+   * the SMSC's time, on which a receipt's wait is measured: the wall clock (`Date.now`) when
+   * absent, not `clock` (a manual server clock moved by hours would forget receipts due in
+   * seconds); tests pass a manual one
+   */
+  wallClock?: () => number;
 }
 
 /**
@@ -89,11 +106,59 @@ export interface SmsReplyEntry {
   expiresAt: number;
 }
 
+/**
+ * How long a message handed to the SMSC waits for its receipt: past it (an SMSC that sends
+ * none, or lost it) the message counts as having none, is forgotten, and a receipt after it
+ * is dropped. Past the longest validity period SMSCs commonly give a message (we set none:
+ * the SMSC's default applies), so a receipt that can still come is waited for.
+ */
+export const RECEIPT_TIMEOUT_MS = 72 * 3_600_000;
+
+/** How many messages waiting for their receipts the adapter keeps (about 200 bytes each): past it the oldest counts as having none. */
+export const MAX_AWAITING_RECEIPTS = 250_000;
+
 /** The receipt text of SMPP 3.4 appendix B: "id:… sub:… dlvrd:… submit date:… done date:… stat:DELIVRD err:… text:…". */
 export function parseReceipt(text: string): { id: string; stat: string } | undefined {
   const id = /id:(\S+)/.exec(text)?.[1];
   const stat = /stat:(\S+)/.exec(text)?.[1];
   return id === undefined || stat === undefined ? undefined : { id, stat };
+}
+
+/** `esm_class` bits 2-5 of a `deliver_sm`: its message type (bits 0-1 do not apply to it; bit 6 is the UDHI, bit 7 the reply path). */
+const MESSAGE_TYPE = 0x3c;
+const MOBILE_ORIGINATED = 0x00;
+const SMSC_DELIVERY_RECEIPT = 0x04;
+const INTERMEDIATE_NOTIFICATION = 0x20;
+
+/**
+ * What a `deliver_sm` is: the customer's message (message type 0, without the receipt TLVs a
+ * receipt carries), a receipt or intermediate notification about one of ours (those types,
+ * or any carrying `receipted_message_id` or `message_state`), or something else (an SME's
+ * delivery or manual/user acknowledgement, a conversation abort, a reserved type) that is
+ * answered and dropped: never a reply, since a reply "1" accepts an offer.
+ */
+export function deliverKind(pdu: Pick<SmppPdu, 'esm_class' | 'receipted_message_id' | 'message_state'>): 'reply' | 'receipt' | 'other' {
+  const type = (pdu.esm_class ?? 0) & MESSAGE_TYPE;
+  if (pdu.receipted_message_id !== undefined || pdu.message_state !== undefined) return 'receipt';
+  if (type === MOBILE_ORIGINATED) return 'reply';
+  return type === SMSC_DELIVERY_RECEIPT || type === INTERMEDIATE_NOTIFICATION ? 'receipt' : 'other';
+}
+
+/** `message_state`'s values (SMPP 3.4, and 5.0's SKIPPED) as the receipt text's `stat:` names them. */
+const MESSAGE_STATES = ['SCHEDULED', 'ENROUTE', 'DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD', 'SKIPPED'];
+
+/**
+ * States a message is still on its way in: no outcome yet, the final receipt is waited for.
+ * ACCEPTD among them: SMSCs and aggregators send it for a message taken on, before the
+ * handset's (as Kannel reads it); BUFFRED/BUFFERD/ACKED are other SMSCs' names for the same.
+ */
+const NOT_FINAL = new Set(['SCHEDULED', 'SCHEDUL', 'ENROUTE', 'ACCEPTD', 'BUFFRED', 'BUFFERD', 'ACKED']);
+
+/** A receipt's or notification's outcome: delivered (DELIVRD), on its way still, or failed (any other state: EXPIRED, UNDELIV, REJECTD, …). */
+export function receiptOutcome(stat: string): 'delivered' | 'pending' | 'failed' {
+  const s = stat.toUpperCase();
+  if (s === 'DELIVRD' || s === 'DELIVERED') return 'delivered';
+  return NOT_FINAL.has(s) ? 'pending' : 'failed';
 }
 
 /** How many recipients' last offers the adapter remembers for their replies. */
@@ -116,8 +181,17 @@ export class SmppAdapter implements ChannelAdapter {
   private kept = false;
   private rebind: NodeJS.Timeout | undefined;
   private ref = 0;
-  /** SMSC message id -> offer instance, for receipts (the last part's id stands for the message) */
-  private readonly sent = new Map<string, string>();
+  /**
+   * SMSC message id -> offer instance and when it was handed over, for receipts (the last
+   * part's id stands for the message), oldest first: bounded by age (`receiptTimeoutMs`) and
+   * count (`maxAwaitingReceipts`), `forgetUnconfirmed`
+   */
+  private readonly sent = new Map<string, { instance: string; at: number }>();
+  /** messages forgotten without a receipt since it was last logged, and when it was */
+  private unconfirmed = { byAge: 0, byCount: 0, loggedAt: -Infinity };
+  private readonly receiptTimeoutMs: number;
+  private readonly maxAwaitingReceipts: number;
+  private readonly wallClock: () => number;
   /**
    * recipient's phone -> the last offer instance sent to it (oldest dropped past
    * `MAX_RECIPIENTS`): a reply from that phone is the reply of the customer that SMS was for
@@ -135,6 +209,14 @@ export class SmppAdapter implements ChannelAdapter {
   constructor(private readonly o: SmppOptions) {
     this.ratePerSec = o.ratePerSec;
     this.submitTimeoutMs = o.submitTimeoutMs ?? SUBMIT_TIMEOUT_MS;
+    this.receiptTimeoutMs = o.receiptTimeoutMs ?? RECEIPT_TIMEOUT_MS;
+    this.maxAwaitingReceipts = Math.max(1, o.maxAwaitingReceipts ?? MAX_AWAITING_RECEIPTS);
+    this.wallClock = o.wallClock ?? Date.now;
+  }
+
+  /** How many messages handed to the SMSC wait for their receipts. */
+  get awaitingReceipts(): number {
+    return this.sent.size;
   }
 
   private bind(): Promise<SmppSession> {
@@ -244,20 +326,82 @@ export class SmppAdapter implements ChannelAdapter {
     );
   }
 
+  /**
+   * Every `deliver_sm` is answered (`deliver_sm_resp`), then taken for what its message type
+   * and TLVs say it is (`deliverKind`): a customer's reply, a receipt or notification about
+   * one of our messages (recorded when its state is final), or neither (dropped).
+   */
   private onDeliver(session: SmppSession, pdu: SmppPdu): void {
     session.send(pdu.response());
     const text = decodeShortMessage(pdu.short_message, pdu.data_coding);
-    if (((pdu.esm_class ?? 0) & 0x3c) === 0x04) {
-      const receipt = parseReceipt(text);
-      const instance = receipt === undefined ? undefined : this.sent.get(receipt.id);
-      if (receipt === undefined || instance === undefined) return;
-      this.sent.delete(receipt.id);
-      const ok = receipt.stat === 'DELIVRD';
-      this.onReceipt(instance, ok ? 'delivered' : 'failed', ok ? undefined : receipt.stat);
+    const kind = deliverKind(pdu);
+    if (kind === 'receipt') {
+      this.onNotice(pdu, text);
+      return;
+    }
+    if (kind === 'other') {
+      this.o.logger.debug({ esmClass: pdu.esm_class }, 'a deliver_sm neither a reply nor a receipt (an SME acknowledgement, a reserved type): answered, dropped');
       return;
     }
     const phone = pdu.source_addr ?? '';
     this.onReply(phone.startsWith('+') ? phone : `+${phone}`, text, `${phone}:${pdu.sequence_number}`);
+  }
+
+  /**
+   * A receipt or intermediate notification: its message by `receipted_message_id` (else the
+   * text's `id:`), its state by `message_state` (else the text's `stat:`). A final state
+   * tells the contact delivered or failed; a state on the way (ENROUTE, ACCEPTD, …) records
+   * nothing (the contact stays queued, and the final receipt is waited for). One that names
+   * no message of ours, or none still waited for (`receiptTimeoutMs`), is dropped.
+   */
+  private onNotice(pdu: SmppPdu, text: string): void {
+    this.forgetUnconfirmed();
+    const parsed = parseReceipt(text);
+    const id = pdu.receipted_message_id ?? parsed?.id;
+    const stat = pdu.message_state !== undefined ? (MESSAGE_STATES[pdu.message_state] ?? `state ${pdu.message_state}`) : parsed?.stat;
+    const entry = id === undefined ? undefined : this.sent.get(id);
+    if (id === undefined || stat === undefined || entry === undefined) {
+      this.o.logger.debug({ esmClass: pdu.esm_class, known: entry !== undefined }, 'a receipt or notification for no message waiting for one, or without its state: dropped');
+      return;
+    }
+    const outcome = receiptOutcome(stat);
+    if (outcome === 'pending') {
+      this.o.logger.debug({ instance: entry.instance, stat }, 'an SMS on its way (not a final state): its receipt waited for');
+      return;
+    }
+    this.sent.delete(id);
+    this.onReceipt(entry.instance, outcome, outcome === 'delivered' ? undefined : stat);
+  }
+
+  /**
+   * Forgets the messages whose receipts have not come within `receiptTimeoutMs` and, past
+   * `maxAwaitingReceipts`, the oldest: they count as having none. Nothing is recorded for
+   * them (the SMSC took them, whether they reached the handset is not known: their contacts
+   * stay queued, as the dispatcher left them); a warning says how many, once a minute at most.
+   */
+  private forgetUnconfirmed(): void {
+    const now = this.wallClock();
+    for (const [id, e] of this.sent) {
+      const old = e.at <= now - this.receiptTimeoutMs;
+      if (!old && this.sent.size <= this.maxAwaitingReceipts) break;
+      this.sent.delete(id);
+      if (old) this.unconfirmed.byAge++;
+      else this.unconfirmed.byCount++;
+    }
+    const u = this.unconfirmed;
+    if (u.byAge + u.byCount === 0 || now - u.loggedAt < 60_000) return;
+    this.o.logger.warn(
+      { noReceipt: u.byAge, forgottenPastCount: u.byCount, receiptTimeoutMs: this.receiptTimeoutMs, maxAwaitingReceipts: this.maxAwaitingReceipts },
+      'SMS handed to the SMSC had no receipt in time (or more wait than are kept): forgotten, their contacts stay queued',
+    );
+    this.unconfirmed = { byAge: 0, byCount: 0, loggedAt: now };
+  }
+
+  /** A message handed to the SMSC (its last part's id): its receipt is waited for. */
+  private awaitReceipt(id: string, instance: string): void {
+    this.sent.delete(id);
+    this.sent.set(id, { instance, at: this.wallClock() });
+    this.forgetUnconfirmed();
   }
 
   /**
@@ -335,7 +479,7 @@ export class SmppAdapter implements ChannelAdapter {
       };
       await this.partTurn();
       // The last part's id stands for the message: known before its receipt can be read.
-      await this.submit(session, fields, i === parts.length - 1 ? (id) => this.sent.set(id, r.instance) : undefined);
+      await this.submit(session, fields, i === parts.length - 1 ? (id) => this.awaitReceipt(id, r.instance) : undefined);
     }
     const to = r.to.startsWith('+') ? r.to : `+${r.to}`;
     this.lastSent.delete(to);

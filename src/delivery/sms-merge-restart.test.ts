@@ -84,8 +84,8 @@ async function contact(customer: string, instance: string): Promise<{ instance: 
   return ((await get(`/v1/customers/${customer}`)).contacts as Array<{ instance: string; delivery?: string; outcome?: string }>).find((c) => c.instance === instance);
 }
 
-function deliver(fields: Record<string, unknown>): void {
-  smsc.deliver(fields);
+async function deliver(fields: Record<string, unknown>): Promise<void> {
+  await smsc.deliver(fields);
 }
 
 async function declined(card: string): Promise<Frame> {
@@ -122,7 +122,7 @@ describe('an SMS across a merge and a restart', () => {
     await until('an empty SMS outbox', async () => ((await sms()).length === 0 ? true : undefined));
 
     // The receipt for the last part: the survivor's contact is delivered.
-    deliver({ source_addr: phone, esm_class: 0x04, short_message: `id:${parts.at(-1)!.messageId} sub:001 dlvrd:001 submit date:2611241200 done date:2611241200 stat:DELIVRD err:000 text:` });
+    await deliver({ source_addr: phone, esm_class: 0x04, short_message: `id:${parts.at(-1)!.messageId} sub:001 dlvrd:001 submit date:2611241200 done date:2611241200 stat:DELIVRD err:000 text:` });
     await until('the contact delivered on the survivor', async () => ((await contact('demo-21', instance))?.delivery === 'delivered' ? true : undefined));
 
     // The offer's hour passes without an event: its reminder fires on the survivor.
@@ -153,7 +153,7 @@ describe('an SMS across a merge and a restart', () => {
     await k.kairos.store.commit({ snapshots: [], identities: [{ kind: 'phone', value: phone, customer: 'demo-23' }], outbox: [] });
     // The adapter binds to the SMSC as the server starts, with nothing to send: the reply comes in.
     await until('the SMSC bound again', () => (smsc.session !== before ? true : undefined));
-    deliver({ source_addr: phone.replace('+', ''), esm_class: 0, short_message: '1' });
+    await deliver({ source_addr: phone.replace('+', ''), esm_class: 0, short_message: '1' });
     const backoffice = await until('the back-office action', async () => ((await get('/v1/outbox/backoffice')).entries as Array<{ instance: string }>).find((e) => e.instance === instance));
     expect(backoffice).toMatchObject({ action: 'issue_credit', customer: 'demo-22' });
     expect(await contact('demo-22', instance)).toMatchObject({ outcome: 'accepted' });

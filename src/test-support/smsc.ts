@@ -15,8 +15,12 @@ export interface TestSmsc {
   readonly session: SmppSession | undefined;
   /** how many binds it took */
   readonly binds: number;
-  /** a mobile-originated message to Kairos (`deliver_sm`, to BANK unless `fields` say otherwise) */
-  deliver(fields: Record<string, unknown>): void;
+  /**
+   * A `deliver_sm` to Kairos (to BANK unless `fields` say otherwise): a mobile-originated
+   * message, a receipt or a notification, as `esm_class` says; resolves to Kairos's
+   * `deliver_sm_resp`.
+   */
+  deliver(fields: Record<string, unknown>): Promise<SmppPdu>;
   close(): Promise<void>;
 }
 
@@ -56,8 +60,9 @@ export async function startTestSmsc(onSubmit: (pdu: SmppPdu, session: TestSmscSe
       return binds;
     },
     deliver(fields) {
-      if (session === undefined) throw new Error('no session bound to the test SMSC');
-      session.send(new PDU('deliver_sm', { destination_addr: 'BANK', ...fields }));
+      const bound = session;
+      if (bound === undefined) throw new Error('no session bound to the test SMSC');
+      return new Promise((resolve) => bound.send(new PDU('deliver_sm', { destination_addr: 'BANK', ...fields }), resolve));
     },
     // A client still bound (a host a test left open, reconnecting) would keep server.close waiting: ended here.
     close: () =>
