@@ -100,10 +100,14 @@ export class Actors {
     let created = false;
     // (Paused and resumed here, around the bare `await`: a helper awaiting for us would resume
     // the clock a microtask before we do, and count what runs in between.)
-    const reading = this.o.store.getSnapshot(id);
+    // On a shared store the revision comes with the snapshot, in one read: without a snapshot
+    // it is not always 0 (an id erased and created again keeps counting, docs/privacy.md#redis).
+    const sharedReading = this.o.sharing.readSnapshot(id);
+    const reading = sharedReading === undefined ? this.o.store.getSnapshot(id) : undefined;
     clock.pause();
-    const stored = await reading;
+    const read = sharedReading === undefined ? { snapshot: await reading, rev: 0 } : await sharedReading;
     clock.resume();
+    const stored = read.snapshot;
     const identities = this.o.identities();
     if (stored !== undefined) {
       const persisted = migrateSnapshot(stored) as PersistedCustomer;
@@ -132,7 +136,7 @@ export class Actors {
       snapshot = this.o.stepper.create(input);
     }
     identities.activated(id);
-    const live: Live = { id, snapshot, version: 0, flushed: 0, rev: stored?.rev ?? 0, indexed: stored === undefined ? {} : snapshot.context.segments, lastExplain: [], touchedAt: this.now() };
+    const live: Live = { id, snapshot, version: 0, flushed: 0, rev: stored?.rev ?? read.rev, indexed: stored === undefined ? {} : snapshot.context.segments, lastExplain: [], touchedAt: this.now() };
     // The base of its first change record (docs/runtime.md#change-records): what was read, when
     // restoring it changed nothing but how it is held (shared strings, the shared NO_ACTIONS);
     // a migrated snapshot is written whole first.

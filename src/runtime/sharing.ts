@@ -1,7 +1,7 @@
 import type { Catalog, DecisionAction } from '../../actors/index.js';
 import { capacityDay } from '../../actors/index.js';
 import type { SharedCoordination } from '../store/coordination.js';
-import type { CommitBatch, OutboxRecord, SharedCharge } from '../store/store.js';
+import type { CommitBatch, OutboxRecord, SharedCharge, StoredSnapshot } from '../store/store.js';
 import { StaleSnapshotError } from '../store/store.js';
 import type { Live } from './live-customer.js';
 import type { HostOptions } from './host-options.js';
@@ -36,6 +36,11 @@ export interface Sharing {
   beforeEvent(): Promise<void> | undefined;
   /** The store's revision of a customer now, to tell a stale clean copy (undefined: no other writer). */
   revision(id: string): Promise<number> | undefined;
+  /**
+   * A customer's snapshot with the revision their state must name at its commit, read at once
+   * (undefined: no other writer; the store's `getSnapshot`, revision 0 without a snapshot).
+   */
+  readSnapshot(id: string): Promise<{ snapshot: StoredSnapshot | undefined; rev: number }> | undefined;
   /** Commits a batch with the totals across customers; `stale` names the customers another node wrote first. */
   commit(batch: CommitBatch, parts: SharedParts): Promise<Committed>;
 }
@@ -71,6 +76,7 @@ export function singleNodeSharing(o: SharingOptions): Sharing {
     beforePoll: () => Promise.resolve(),
     beforeEvent: () => undefined,
     revision: () => undefined,
+    readSnapshot: () => undefined,
     async commit(batch) {
       const meta = o.counters.flatMap((c) => c.drain());
       try {
@@ -122,6 +128,7 @@ export function sharedNodes(o: SharingOptions, coordination: SharedCoordination)
     },
     beforeEvent: () => o.stopList.refresh(),
     revision: (id) => coordination.snapshotRevision(id),
+    readSnapshot: (id) => coordination.readSnapshot(id),
     async commit(batch, parts) {
       // What changed here, added to the sums of all nodes.
       const deltas = counters.flatMap((c) => c.drainDeltas());

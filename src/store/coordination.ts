@@ -1,4 +1,4 @@
-import type { CommitBatch, OutboxRecord, ReminderRecord, SharedCharge, Store } from './store.js';
+import type { CommitBatch, OutboxRecord, ReminderRecord, SharedCharge, Store, StoredSnapshot } from './store.js';
 
 /**
  * What a store does for several nodes sharing it, apart from storing: claims (a reminder or
@@ -70,8 +70,19 @@ export interface SharedCoordination extends Claims {
    * everything else.
    */
   commit(batch: SharedCommitBatch): Promise<OutboxRecord[]>;
-  /** the revision of a customer's snapshot now (0: none), to tell a stale copy */
+  /**
+   * the store's revision of a customer now, to tell a stale copy: their snapshot's; without
+   * one, what an erasure left (its tombstone's, kept when the id is created again), else 0
+   * with master data, else -1 (nothing held: any copy is stale)
+   */
   snapshotRevision(id: string): Promise<number>;
+  /**
+   * A customer's snapshot and the revision a commit of their state must name, in one read:
+   * the snapshot's, or without one, 0, or past an erasure (docs/privacy.md#redis) its
+   * tombstone's (a customer created again after an erasure keeps counting, so a copy from
+   * before it is refused).
+   */
+  readSnapshot(id: string): Promise<{ snapshot: StoredSnapshot | undefined; rev: number }>;
   /** the sums of the counters whose key starts with `prefix` (see SharedCommitBatch.counters) */
   readCounters(prefix: string): Promise<Array<{ key: string; value: Record<string, number> }>>;
   /**

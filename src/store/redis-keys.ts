@@ -4,7 +4,9 @@
  * changes it atomically:
  *
  *   <p>:{c:<id>}:cust      master data (MessagePack)
- *   <p>:{c:<id>}:snap      hash: `v` the snapshot (MessagePack), `rev` its revision
+ *   <p>:{c:<id>}:snap      hash: `v` the snapshot (MessagePack), `rev` its revision; after an
+ *                          erasure the tombstone: `rev` (past every node's copy) and `gone`
+ *                          (when), expiring; a re-creation (import) leaves `rev` alone
  *   <p>:{c:<id>}:rem       hash: reminder key -> reminder (MessagePack)
  *   <p>:{c:<id>}:obx       hash: outbox entries committed with the snapshot, not yet relayed
  *

@@ -77,6 +77,21 @@ export class RedisOutbox {
     return relayed;
   }
 
+  /**
+   * An erased customer's entries still in their `obx` hash (`<channel>\u001f<instance>`: another
+   * node committed them just before the erasure's tombstone): marked done in their channel, so
+   * the relay that node is about to make never queues them, and taken out if it did already.
+   */
+  async dropPending(fields: readonly string[]): Promise<void> {
+    const now = Date.now();
+    await Promise.all(
+      fields.flatMap((f) => {
+        const at = f.indexOf('\u001f');
+        return at < 0 ? [] : [this.redis.kairosDrop(...this.k.outbox(f.slice(0, at)), f.slice(at + 1), now, now - DONE_RETENTION_MS)];
+      }),
+    );
+  }
+
   /** Removes every relayed entry of a customer, in every channel (erasure). */
   async eraseCustomer(id: string): Promise<void> {
     for (const channel of await this.channels()) {

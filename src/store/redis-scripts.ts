@@ -8,11 +8,21 @@ import type { Cluster, Redis } from 'ioredis';
 /** The consumer group every node's dispatcher reads a channel's stream through. */
 export const OUTBOX_GROUP = 'dispatch';
 
-/** One customer's part of a commit: KEYS snap, obx, rem; ARGV: see COMMIT_SCRIPT. */
+/**
+ * One customer's part of a commit: KEYS snap, obx, rem; ARGV hasSnap ('1': write the snapshot),
+ * snapshot, expected revision (-1: none), then n and field, value pairs of outbox entries, n
+ * and field, value pairs of reminders to set, n and keys of reminders to drop. A customer
+ * erased (the `snap` hash is their tombstone: `gone` set, see ERASE_SCRIPT) is refused with
+ * `ERASED <rev>` whatever the revision expected, a stale revision with `STALE <rev>`: nothing
+ * of theirs is written. The revision of a customer without a snapshot is the hash's `rev`
+ * when there is one (erased, or created again after an erasure), else 0.
+ */
 const COMMIT_SCRIPT = `
 local snap, obx, rem = KEYS[1], KEYS[2], KEYS[3]
 local hasSnap, expect = ARGV[1], tonumber(ARGV[3])
-local rev = tonumber(redis.call('HGET', snap, 'rev') or '0')
+local cur = redis.call('HMGET', snap, 'rev', 'gone')
+local rev = tonumber(cur[1] or '0')
+if cur[2] then return redis.error_reply('ERASED ' .. rev) end
 if expect >= 0 and rev ~= expect then return redis.error_reply('STALE ' .. rev) end
 if hasSnap == '1' then
   rev = rev + 1
@@ -26,6 +36,50 @@ for _ = 1, nSet do redis.call('HSET', rem, ARGV[i], ARGV[i + 1]); i = i + 2 end
 local nDel = tonumber(ARGV[i]); i = i + 1
 for _ = 1, nDel do redis.call('HDEL', rem, ARGV[i]); i = i + 1 end
 return rev
+`;
+
+/**
+ * The erasure's first step, one customer's snapshot replaced by their tombstone: KEYS snap,
+ * cust; ARGV now (ms), how long the tombstone lives (ms). The `snap` hash then holds only
+ * `rev` (the revision it had, plus one: every copy any node holds is older) and `gone` (when),
+ * expiring after the time given; COMMIT_SCRIPT refuses to write over it, and an import or
+ * PUT of the id (IMPORT_SCRIPT) clears `gone`. Returns the snapshot it replaced and the master
+ * data, each nil when there was none: the customer as no node can change them any more (the
+ * identifiers to unlink).
+ */
+const ERASE_SCRIPT = `
+local cur = redis.call('HMGET', KEYS[1], 'rev', 'v')
+local rev = tonumber(cur[1] or '0')
+local record = redis.call('GET', KEYS[2])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'rev', rev + 1, 'gone', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return {cur[2], record}
+`;
+
+/**
+ * A customer's master data written by an import (or `PUT`): KEYS cust, snap; ARGV record.
+ * The bank creating an erased id again: the tombstone's `gone` is cleared, its revision kept
+ * (without expiry), so a copy from before the erasure stays refused. Returns 1 when there was
+ * no master data before.
+ */
+const IMPORT_SCRIPT = `
+local new = 1 - redis.call('EXISTS', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1])
+if redis.call('HDEL', KEYS[2], 'gone') == 1 then redis.call('PERSIST', KEYS[2]) end
+return new
+`;
+
+/**
+ * The store's revision of a customer, to tell a stale copy: KEYS snap, cust. The hash's `rev`
+ * (a snapshot's, or a tombstone's); else 0 when there is master data; else -1 (nothing held:
+ * any copy is stale, also once a tombstone expired).
+ */
+const REVISION_SCRIPT = `
+local rev = redis.call('HGET', KEYS[1], 'rev')
+if rev then return tonumber(rev) end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+return -1
 `;
 
 /**
@@ -62,6 +116,25 @@ local id = redis.call('XADD', KEYS[1], '*', 'i', ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[1], id)
 redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
+return 1
+`;
+
+/**
+ * An erased customer's entry, committed and maybe not yet relayed (another node's commit just
+ * before the erasure): KEYS s, r, i, d, q; ARGV instance, now, oldest done to keep. Marked
+ * done first, so a relay still to come never queues it (RELAY_SCRIPT), then removed if queued.
+ */
+const DROP_SCRIPT = `
+redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
+local id = redis.call('HGET', KEYS[3], ARGV[1])
+if id then
+  redis.call('XDEL', KEYS[1], id)
+  pcall(redis.call, 'XACK', KEYS[1], '${OUTBOX_GROUP}', id)
+end
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[3])
 return 1
 `;
 
@@ -186,6 +259,10 @@ export interface RedisScripts {
   kairosCommit(snap: string, obx: string, rem: string, ...args: Array<string | Buffer | number>): Promise<number>;
   kairosRelay(s: string, r: string, i: string, d: string, q: string, instance: string, record: Buffer, seq: number): Promise<number>;
   kairosRemove(s: string, r: string, i: string, d: string, q: string, instance: string, now: number, keepAfter: number): Promise<number>;
+  kairosDrop(s: string, r: string, i: string, d: string, q: string, instance: string, now: number, keepAfter: number): Promise<number>;
+  kairosEraseBuffer(snap: string, cust: string, now: number, ttlMs: number): Promise<[snapshot: Buffer | null, record: Buffer | null]>;
+  kairosImport(cust: string, snap: string, record: Buffer): Promise<number>;
+  kairosRevision(snap: string, cust: string): Promise<number>;
   kairosClaim(due: string, until: number, limit: number, leaseUntil: number): Promise<string[]>;
   kairosUnlink(link: string, customer: string): Promise<number>;
   kairosCharge(totals: string, ...args: Array<string | number>): Promise<number>;
@@ -202,6 +279,10 @@ export function withScripts(client: RedisConnection): RedisConnection & RedisScr
   client.defineCommand('kairosCommit', { numberOfKeys: 3, lua: COMMIT_SCRIPT });
   client.defineCommand('kairosRelay', { numberOfKeys: 5, lua: RELAY_SCRIPT });
   client.defineCommand('kairosRemove', { numberOfKeys: 5, lua: REMOVE_SCRIPT });
+  client.defineCommand('kairosDrop', { numberOfKeys: 5, lua: DROP_SCRIPT });
+  client.defineCommand('kairosErase', { numberOfKeys: 2, lua: ERASE_SCRIPT });
+  client.defineCommand('kairosImport', { numberOfKeys: 2, lua: IMPORT_SCRIPT });
+  client.defineCommand('kairosRevision', { numberOfKeys: 2, lua: REVISION_SCRIPT });
   client.defineCommand('kairosClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
   client.defineCommand('kairosCharge', { numberOfKeys: 1, lua: CHARGE_SCRIPT });
   client.defineCommand('kairosUnlink', { numberOfKeys: 1, lua: UNLINK_SCRIPT });

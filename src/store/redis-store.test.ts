@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runRedisTests, startRedis, startRedisCluster } from '../test-support/redis.js';
-import { RedisStore } from './redis-store.js';
+import { Redis } from 'ioredis';
+import { ERASURE_TOMBSTONE_MS, RedisStore } from './redis-store.js';
 import { describeSharedStoreContract } from './shared-store.contract.js';
 import { describeStoreContract, offerEntry } from './store.contract.js';
 
@@ -82,6 +83,135 @@ describe.runIf(runRedisTests)('redis', () => {
         }
       } finally {
         await a.close();
+      }
+    });
+
+    it('leaves a tombstone at an erasure: the revision and when, nothing else, for ERASURE_TOMBSTONE_MS; a re-creation keeps only the revision', async () => {
+      const prefix = `e${process.pid}-${++n}`;
+      const a = await singleStore(prefix);
+      const raw = new Redis(single!.url);
+      try {
+        const snap = `${prefix}:{c:c-1}:snap`;
+        await a.importCustomers([{ id: 'c-1', record: { stage: 'client', profile: { firstName: 'Ирина' }, identifiers: { phone: ['+79160000001'] }, importedAt: 1 } }]);
+        await a.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 1 } }, expectRevision: 0 }], identities: [], outbox: [] });
+        const before = Date.now();
+        expect(await a.eraseCustomer('c-1', [{ kind: 'phone', value: '+79160000001' }])).toBe(true);
+        const tombstone = await raw.hgetall(snap);
+        expect(Object.keys(tombstone).sort()).toEqual(['gone', 'rev']);
+        expect(tombstone.rev).toBe('2');
+        expect(Number(tombstone.gone)).toBeGreaterThanOrEqual(before);
+        expect(await raw.pttl(snap)).toBeGreaterThan(ERASURE_TOMBSTONE_MS - 60_000);
+        expect((await raw.keys(`${prefix}:*c-1*`)).filter((k) => k !== snap)).toEqual([]);
+        // Created again: the revision stays, without expiry.
+        await a.importCustomers([{ id: 'c-1', record: { stage: 'client', profile: { firstName: 'Вера' }, identifiers: {}, importedAt: 2 } }]);
+        expect(await raw.hgetall(snap)).toEqual({ rev: '2' });
+        expect(await raw.pttl(snap)).toBe(-1);
+        // A tombstone that ran out: nothing left; a copy of the customer is stale all the same (-1: nothing held).
+        const short = await new RedisStore({ url: single!.url, prefix, erasureTombstoneMs: 50 }).open();
+        try {
+          await short.eraseCustomer('c-1', []);
+          await new Promise((r) => setTimeout(r, 150));
+          expect(await raw.exists(snap)).toBe(0);
+          expect(await short.snapshotRevision('c-1')).toBe(-1);
+        } finally {
+          await short.close();
+        }
+      } finally {
+        await raw.quit();
+        await a.close();
+      }
+    });
+
+    it('takes back what a commit wrote before its script for a customer erased in between (identity links, relay mark, due times)', async () => {
+      const prefix = `t${process.pid}-${++n}`;
+      const a = await singleStore(prefix);
+      const b = await singleStore(prefix);
+      const raw = new Redis(single!.url);
+      try {
+        await a.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 1 } } }], identities: [], outbox: [] });
+        // B's script for c-1 runs only once A's erasure is done: after B's links, relay mark and due times.
+        const node = b as unknown as { redis: Record<string | symbol, unknown> & { kairosCommit: (...x: unknown[]) => Promise<number> } };
+        const client = node.redis;
+        node.redis = new Proxy(client, {
+          get(target, p) {
+            if (p === 'kairosCommit') {
+              return async (...x: unknown[]) => {
+                await a.eraseCustomer('c-1', []);
+                return target.kairosCommit(...x);
+              };
+            }
+            const v: unknown = Reflect.get(target, p, target);
+            return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(target) : v;
+          },
+        });
+        const reminder = { key: 'c-1|expiry', customer: 'c-1', due: 100, event: 'offer.expiry' };
+        const refused = b.commit({
+          snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 2 } }, expectRevision: 1 }],
+          identities: [{ kind: 'cookie', value: 'ck-1', customer: 'c-1' }],
+          outbox: [offerEntry('c-1', 'b-1')],
+          reminders: { set: [reminder], remove: [] },
+        });
+        await expect(refused).rejects.toMatchObject({ stale: [{ customer: 'c-1', erased: true }] });
+        expect(await raw.get(`${prefix}:id:cookie:ck-1`)).toBeNull();
+        expect(await raw.smembers(`${prefix}:{obx}:dirty`)).toEqual([]);
+        expect(await raw.zrange(`${prefix}:{rem}:due`, 0, -1)).toEqual([]);
+        expect(await a.listOutbox('sms', 10)).toEqual([]);
+      } finally {
+        await raw.quit();
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it('keeps an erased customer’s entries that another node committed just before the erasure from its relay', async () => {
+      const prefix = `d${process.pid}-${++n}`;
+      const a = await singleStore(prefix);
+      const b = await singleStore(prefix);
+      const raw = new Redis(single!.url);
+      try {
+        // B's script lands before A's tombstone (its entry waits in c-1's `obx` hash); its relay only after A's erasure is done.
+        const outbox = (b as unknown as { outbox: { relay: (r: readonly unknown[]) => Promise<void> } }).outbox;
+        const relay = outbox.relay.bind(outbox);
+        outbox.relay = async (records) => {
+          if (records.length > 0) await a.eraseCustomer('c-1', []);
+          return relay(records);
+        };
+        await b.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 1 } } }], identities: [], outbox: [offerEntry('c-1', 'b-1')] });
+        outbox.relay = relay;
+        expect(await a.listOutbox('sms', 10)).toEqual([]);
+        expect(await a.getOutbox('sms', 'b-1')).toBeUndefined();
+        expect(await raw.xlen(`${prefix}:{obx:sms}:s`)).toBe(0);
+        expect(await raw.exists(`${prefix}:{c:c-1}:obx`)).toBe(0);
+        expect(await a.getSnapshot('c-1')).toBeUndefined();
+      } finally {
+        await raw.quit();
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it('takes an erased customer out of the segments another node’s commit just before the erasure put them in', async () => {
+      const prefix = `m${process.pid}-${++n}`;
+      const a = await singleStore(prefix);
+      const b = await singleStore(prefix);
+      const raw = new Redis(single!.url);
+      try {
+        await a.commit({ snapshots: [{ id: 'c-2', value: { v: 1, snapshot: {} }, segments: { enter: ['seniors'], exit: [] } }], identities: [], outbox: [] });
+        // B's script lands before A's tombstone; its segment moves only after A's erasure is done.
+        const node = b as unknown as { moveMembers: (s: readonly unknown[]) => Promise<void> };
+        const move = node.moveMembers.bind(b);
+        node.moveMembers = async (snapshots) => {
+          if (snapshots.length > 0) await a.eraseCustomer('c-1', []);
+          return move(snapshots);
+        };
+        await b.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: {} }, segments: { enter: ['seniors', 'cafe_lovers'], exit: [] } }], identities: [], outbox: [] });
+        expect(await a.listSegmentMembers('seniors', 10)).toEqual(['c-2']);
+        expect(await a.listSegmentMembers('cafe_lovers', 10)).toEqual([]);
+        expect(await raw.exists(`${prefix}:{c:c-1}:seg`)).toBe(0);
+      } finally {
+        await raw.quit();
+        await a.close();
+        await b.close();
       }
     });
 

@@ -1,5 +1,6 @@
 import { Cluster as RedisCluster, Redis as RedisClient } from 'ioredis';
 import type { ContactIdentifierKind } from '../../actors/index.js';
+import { contactIdentifierKinds } from '../../actors/index.js';
 import type { SharedCommitBatch, SharedCoordination } from './coordination.js';
 import { decode, encode } from './redis-codec.js';
 import { RedisKeys, customerOfReminder } from './redis-keys.js';
@@ -8,7 +9,7 @@ import type { RedisConnection, RedisScripts } from './redis-scripts.js';
 import { withScripts } from './redis-scripts.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
-import type { AuditChange, CustomerPage, CustomerRecord, ImportEntry, OutboxRecord, ReminderRecord, SegmentMoves, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CustomerPage, CustomerRecord, IdentityLink, ImportEntry, OutboxRecord, ReminderRecord, SegmentMoves, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
 import { StaleSnapshotError, rehomedReminder, stopStorageKey } from './store.js';
 
 /**
@@ -23,7 +24,30 @@ import { StaleSnapshotError, rehomedReminder, stopStorageKey } from './store.js'
  * in the dirty set, and the next start (or `relayPending`) finishes the relay. Reminders enter
  * the due index before the commit and leave it after: a due entry whose reminder is gone is
  * dropped when read.
+ *
+ * An erasure leaves a tombstone in the customer's `snap` hash (ERASE_SCRIPT): the revision,
+ * past every copy a node may hold, and when. The commit script refuses to write over it (a
+ * node that decided on a copy from before the erasure, `ERASED`: refused like a stale
+ * revision), until the bank creates the id again (an import or `PUT`: IMPORT_SCRIPT clears
+ * it, the revision kept) or it expires (`erasureTombstoneMs`; docs/privacy.md#redis).
  */
+
+/**
+ * The identifiers a stored list names (`kind` -> values: master data's `identifiers`, or the
+ * actor state's `context.identifiers`, src/runtime/live-customer.ts), read without trusting its
+ * shape: what is not a known kind and a string is left out.
+ */
+function identifiersIn(list: unknown): Array<{ kind: ContactIdentifierKind; value: string }> {
+  if (list === null || typeof list !== 'object') return [];
+  return Object.entries(list).flatMap(([kind, values]) =>
+    contactIdentifierKinds.includes(kind as ContactIdentifierKind) && Array.isArray(values)
+      ? values.filter((v): v is string => typeof v === 'string').map((value) => ({ kind: kind as ContactIdentifierKind, value }))
+      : [],
+  );
+}
+
+/** How long an erasure's tombstone stays (docs/privacy.md#redis): past any node's state of the customer from before it. */
+export const ERASURE_TOMBSTONE_MS = 7 * 24 * 3_600_000;
 
 export interface RedisStoreOptions {
   /** redis://host:port[/db] of one Redis */
@@ -34,6 +58,8 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** connection errors (ioredis reconnects by itself; commands meanwhile fail or wait) */
   onError?: (err: Error) => void;
+  /** how long an erasure's tombstone stays, ms (ERASURE_TOMBSTONE_MS; shorter in tests) */
+  erasureTombstoneMs?: number;
 }
 
 export class RedisStore implements Store, SharedCoordination {
@@ -44,9 +70,11 @@ export class RedisStore implements Store, SharedCoordination {
   private readonly redis: RedisConnection & RedisScripts;
   private readonly k: RedisKeys;
   private readonly outbox: RedisOutbox;
+  private readonly tombstoneMs: number;
 
   constructor(o: RedisStoreOptions) {
     this.k = new RedisKeys(o.prefix ?? 'kairos');
+    this.tombstoneMs = o.erasureTombstoneMs ?? ERASURE_TOMBSTONE_MS;
     const client: RedisConnection =
       o.cluster !== undefined && o.cluster.length > 0
         ? new RedisCluster(
@@ -74,10 +102,15 @@ export class RedisStore implements Store, SharedCoordination {
   // Customers
 
   async getSnapshot(id: string): Promise<StoredSnapshot | undefined> {
-    const [v, rev] = await this.redis.hmgetBuffer(this.k.c(id, 'snap'), 'v', 'rev');
-    if (v === null || v === undefined) return undefined;
-    const s = decode<StoredSnapshot>(v);
-    return { ...s, rev: Number(rev?.toString() ?? '0') };
+    return (await this.readSnapshot(id)).snapshot;
+  }
+
+  async readSnapshot(id: string): Promise<{ snapshot: StoredSnapshot | undefined; rev: number }> {
+    // (one read: the revision is the snapshot's, or, without one, the tombstone's or what it left)
+    const [v, revBytes] = await this.redis.hmgetBuffer(this.k.c(id, 'snap'), 'v', 'rev');
+    const rev = Number(revBytes?.toString() ?? '0');
+    if (v === null || v === undefined) return { snapshot: undefined, rev };
+    return { snapshot: { ...decode<StoredSnapshot>(v), rev }, rev };
   }
 
   available(): boolean {
@@ -85,7 +118,7 @@ export class RedisStore implements Store, SharedCoordination {
   }
 
   async snapshotRevision(id: string): Promise<number> {
-    return Number((await this.redis.hget(this.k.c(id, 'snap'), 'rev')) ?? '0');
+    return this.redis.kairosRevision(this.k.c(id, 'snap'), this.k.c(id, 'cust'));
   }
 
   async getCustomer(id: string): Promise<CustomerRecord | undefined> {
@@ -94,7 +127,9 @@ export class RedisStore implements Store, SharedCoordination {
   }
 
   async hasCustomer(id: string): Promise<boolean> {
-    return (await this.redis.exists(this.k.c(id, 'snap'), this.k.c(id, 'cust'))) > 0;
+    // (a tombstone, or the revision it left, is a `snap` hash without a snapshot: no customer)
+    const [snapshot, record] = await Promise.all([this.redis.hexists(this.k.c(id, 'snap'), 'v'), this.redis.exists(this.k.c(id, 'cust'))]);
+    return snapshot === 1 || record === 1;
   }
 
   async lookupIdentity(kind: ContactIdentifierKind, value: string): Promise<string | undefined> {
@@ -104,7 +139,8 @@ export class RedisStore implements Store, SharedCoordination {
   async importCustomers(records: ReadonlyArray<ImportEntry>, marker?: { key: string; value: unknown }): Promise<void> {
     const results = await Promise.all(
       records.map(async ({ id, record, unlink }) => {
-        const old = await this.redis.set(this.k.c(id, 'cust'), encode(record), 'GET');
+        // (an erased id created again: its tombstone cleared, IMPORT_SCRIPT)
+        const added = await this.redis.kairosImport(this.k.c(id, 'cust'), this.k.c(id, 'snap'), encode(record));
         // links of identifiers the record dropped, while they are this customer's (not across nodes at once: docs/identity.md)
         for (const [kind, values] of Object.entries(unlink ?? {}) as Array<[ContactIdentifierKind, string[]]>) {
           for (const v of values) if ((await this.redis.get(this.k.link(kind, v))) === id) await this.redis.del(this.k.link(kind, v));
@@ -112,7 +148,7 @@ export class RedisStore implements Store, SharedCoordination {
         await Promise.all(
           (Object.entries(record.identifiers) as Array<[ContactIdentifierKind, string[]]>).flatMap(([kind, values]) => values.map((v) => this.redis.set(this.k.link(kind, v), id))),
         );
-        return old === null ? 1 : 0;
+        return added;
       }),
     );
     const added = results.reduce<number>((a, b) => a + b, 0);
@@ -129,17 +165,20 @@ export class RedisStore implements Store, SharedCoordination {
 
   async commit(batch: SharedCommitBatch): Promise<OutboxRecord[]> {
     // Before the customers' scripts, all at once (independent, idempotent): sequence numbers
-    // (one INCRBY for the batch), identity links, the customers whose entries must be relayed,
-    // the reminders' due times, channels not seen before.
+    // (one INCRBY for the batch), the customers whose entries must be relayed, the reminders'
+    // due times, channels not seen before, and which customers given identity links are erased.
     const n = batch.outbox.length;
     const remSet = batch.reminders?.set ?? [];
-    const [last] = await Promise.all([
+    const [last, erasedOwners] = await Promise.all([
       n === 0 ? Promise.resolve(0) : this.redis.incrby(this.k.seq, n),
-      ...batch.identities.map((l) => this.redis.set(this.k.link(l.kind, l.value), l.customer)),
+      this.erasedOf(batch.identities.map((l) => l.customer)),
       n === 0 ? undefined : this.redis.sadd(this.k.dirty, ...new Set(batch.outbox.map((e) => e.customer))),
       remSet.length === 0 ? undefined : this.redis.zadd(this.k.due, ...remSet.flatMap((r) => [r.due, r.key])),
       this.outbox.noteChannels(batch.outbox.map((e) => e.channel)),
     ]);
+    // Identity links before the scripts, but none to a customer erased (their script refuses them
+    // below; one erased meanwhile has its links taken back after).
+    const links = batch.identities.filter((l) => !erasedOwners.has(l.customer));
     const records: OutboxRecord[] = batch.outbox.map((e, i) => ({ ...e, seq: last - n + 1 + i, attempts: 0 }));
 
     // Group by customer what goes into each customer's script.
@@ -173,19 +212,22 @@ export class RedisStore implements Store, SharedCoordination {
     for (const r of batch.reminders?.set ?? []) part(r.customer).remSet.push(r);
     for (const key of batch.reminders?.remove ?? []) part(customerOfReminder(key)).remDel.push(key);
 
-    const stale: Array<{ customer: string; revision: number }> = [];
+    const stale: Array<{ customer: string; revision: number; erased?: true }> = [];
+    /** customers whose script found them erased (their tombstone) */
+    const erased = new Set<string>();
     const revisions = new Map<string, number>();
     // Shared totals first: a customer whose contacts would pass a budget or a capacity is
     // refused (nothing of it written); what was reserved for one whose script then fails is given back.
     const charges = new Map<string, SharedCharge[]>();
     for (const c of batch.charges ?? []) charges.set(c.customer, [...(charges.get(c.customer) ?? []), c]);
     const refused = new Set<string>();
-    await Promise.all(
-      [...charges].map(async ([id, list]) => {
+    await Promise.all([
+      ...links.map((l) => this.redis.set(this.k.link(l.kind, l.value), l.customer)),
+      ...[...charges].map(async ([id, list]) => {
         const args = [list.length, ...list.flatMap((c) => [c.key, c.contacts, c.cost, c.maxContacts ?? -1, c.maxCost ?? -1])];
         if ((await this.redis.kairosCharge(this.k.totals, ...args)) !== 1) refused.add(id);
       }),
-    );
+    ]);
     for (const id of refused) {
       parts.delete(id);
       stale.push({ customer: id, revision: -1 });
@@ -201,9 +243,12 @@ export class RedisStore implements Store, SharedCoordination {
         try {
           revisions.set(id, await this.redis.kairosCommit(this.k.c(id, 'snap'), this.k.c(id, 'obx'), this.k.c(id, 'rem'), ...args));
         } catch (err) {
-          const m = /^STALE (\d+)/.exec((err as Error).message);
+          const m = /^(STALE|ERASED) (\d+)/.exec((err as Error).message);
           if (m === null) throw err;
-          stale.push({ customer: id, revision: Number(m[1]) });
+          if (m[1] === 'ERASED') {
+            erased.add(id);
+            stale.push({ customer: id, revision: Number(m[2]), erased: true });
+          } else stale.push({ customer: id, revision: Number(m[2]) });
           await this.release(charges.get(id) ?? []);
         }
       }),
@@ -219,13 +264,46 @@ export class RedisStore implements Store, SharedCoordination {
       batch.meta === undefined || batch.meta.length === 0 ? undefined : this.putMetaMany(batch.meta),
       this.addCounters(batch.counters ?? []),
       this.moveMembers(batch.snapshots.filter((s) => revisions.has(s.id))),
+      erased.size === 0 ? undefined : this.takeBack(erased, links, remSet),
     ]);
     if (stale.length > 0) throw new StaleSnapshotError(stale, committed);
     if (batch.rehome !== undefined) await this.rehome(batch.rehome.from, batch.rehome.to);
     return committed;
   }
 
-  /** Committed customers' segment moves: each segment's sorted set, and the customer's own set (for the erasure). */
+  /** The customers among `ids` erased: a tombstone in their `snap` hash. */
+  private async erasedOf(ids: readonly string[]): Promise<Set<string>> {
+    const unique = [...new Set(ids)];
+    const gone = await Promise.all(unique.map((id) => this.redis.hexists(this.k.c(id, 'snap'), 'gone')));
+    return new Set(unique.filter((_, i) => gone[i] === 1));
+  }
+
+  /**
+   * What a commit wrote before the scripts for customers its scripts then found erased (the
+   * erasure came between), taken back where it still names them: identity links, the mark
+   * that their outbox entries wait for a relay (none was written), due times of reminders
+   * their scripts did not write.
+   */
+  private async takeBack(erased: ReadonlySet<string>, links: readonly IdentityLink[], reminders: readonly ReminderRecord[]): Promise<void> {
+    await Promise.all([
+      ...links.filter((l) => erased.has(l.customer)).map((l) => this.redis.kairosUnlink(this.k.link(l.kind, l.value), l.customer)),
+      ...[...erased].map(async (id) => {
+        if ((await this.redis.hlen(this.k.c(id, 'obx'))) === 0) await this.redis.srem(this.k.dirty, id);
+      }),
+      ...reminders
+        .filter((r) => erased.has(r.customer))
+        .map(async (r) => {
+          if ((await this.redis.hexists(this.k.c(r.customer, 'rem'), r.key)) === 0) await this.redis.zrem(this.k.due, r.key);
+        }),
+    ]);
+  }
+
+  /**
+   * Committed customers' segment moves: each segment's sorted set, and the customer's own set
+   * (for the erasure). A customer who entered a segment and is found erased after (their
+   * commit landed just before the tombstone, these moves after the erasure took them out of
+   * their segments) is taken out again.
+   */
   private async moveMembers(snapshots: ReadonlyArray<{ id: string; segments?: SegmentMoves }>): Promise<void> {
     await Promise.all(
       snapshots.flatMap(({ id, segments }) => [
@@ -234,6 +312,14 @@ export class RedisStore implements Store, SharedCoordination {
         ...(segments === undefined || segments.exit.length === 0 ? [] : [this.redis.srem(this.k.c(id, 'seg'), ...segments.exit)]),
         ...(segments === undefined || segments.enter.length === 0 ? [] : [this.redis.sadd(this.k.c(id, 'seg'), ...segments.enter)]),
       ]),
+    );
+    const entered = snapshots.filter((s) => (s.segments?.enter.length ?? 0) > 0);
+    if (entered.length === 0) return;
+    const erased = await this.erasedOf(entered.map((s) => s.id));
+    await Promise.all(
+      entered
+        .filter((s) => erased.has(s.id))
+        .flatMap(({ id, segments }) => [...(segments?.enter ?? []).map((s) => this.redis.zrem(this.k.segment(s), id)), this.redis.del(this.k.c(id, 'seg'))]),
     );
   }
 
@@ -361,13 +447,28 @@ export class RedisStore implements Store, SharedCoordination {
     // The erasure is several steps over the customer's keys and the channels' (each one safe
     // to repeat): its entry is the last step (docs/audit.md). What can fail in it fails first.
     if (audit !== undefined) sealAudit(undefined, audit);
-    const held = (await this.redis.exists(this.k.c(id, 'snap'), this.k.c(id, 'cust'))) > 0;
+    // First the snapshot replaced by the tombstone: from here on no node's commit writes
+    // anything of the customer's (COMMIT_SCRIPT), whatever copy of them it holds.
+    const [snapshot, record] = await this.redis.kairosEraseBuffer(this.k.c(id, 'snap'), this.k.c(id, 'cust'), Date.now(), this.tombstoneMs);
+    const held = snapshot !== null || record !== null;
+    // The identifiers given (the caller's copy), and those the stored state and master data
+    // name as the tombstone found them: another node may have linked one since that copy was read.
+    const links = new Map<string, { kind: ContactIdentifierKind; value: string }>();
+    const named = [
+      ...identities,
+      ...(record === null ? [] : identifiersIn(decode<CustomerRecord>(record).identifiers)),
+      ...(snapshot === null ? [] : identifiersIn((decode<StoredSnapshot>(snapshot).snapshot as { context?: { identifiers?: unknown } } | undefined)?.context?.identifiers)),
+    ];
+    for (const l of named) links.set(`${l.kind}:${l.value}`, l);
     let unlinked = 0;
-    for (const { kind, value } of identities) unlinked += await this.redis.kairosUnlink(this.k.link(kind, value), id);
+    for (const { kind, value } of links.values()) unlinked += await this.redis.kairosUnlink(this.k.link(kind, value), id);
     const reminders = await this.redis.hkeys(this.k.c(id, 'rem'));
     if (reminders.length > 0) await this.redis.zrem(this.k.due, ...reminders);
     for (const s of await this.redis.smembers(this.k.c(id, 'seg'))) await this.redis.zrem(this.k.segment(s), id);
-    await this.redis.del(this.k.c(id, 'snap'), this.k.c(id, 'cust'), this.k.c(id, 'rem'), this.k.c(id, 'obx'), this.k.c(id, 'seg'));
+    // Outbox entries committed (by another node, just before the tombstone) and maybe not yet
+    // relayed: kept from the relay to come, or taken out of their channel.
+    await this.outbox.dropPending(await this.redis.hkeys(this.k.c(id, 'obx')));
+    await this.redis.del(this.k.c(id, 'cust'), this.k.c(id, 'rem'), this.k.c(id, 'obx'), this.k.c(id, 'seg'));
     await this.redis.srem(this.k.dirty, id);
     await this.outbox.eraseCustomer(id);
     if (meta !== undefined && meta.length > 0) await this.redis.multi().hdel(this.k.metaValues, ...meta).zrem(this.k.metaKeys, ...meta).exec();

@@ -43,7 +43,8 @@ export function describeSharedStoreContract(name: string, open: (prefix: string)
       await twoNodes(async (a, b, ca, cb) => {
         await ca.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 0 } } }], identities: [], outbox: [] });
         expect(await ca.snapshotRevision('c-1')).toBe(1);
-        expect(await cb.snapshotRevision('nobody')).toBe(0);
+        expect(await cb.snapshotRevision('nobody')).toBe(-1);
+        expect(await cb.readSnapshot('nobody')).toEqual({ snapshot: undefined, rev: 0 });
         const seenByA = await a.getSnapshot('c-1');
         const seenByB = await b.getSnapshot('c-1');
         expect(seenByA?.rev).toBe(1);
@@ -66,6 +67,60 @@ export function describeSharedStoreContract(name: string, open: (prefix: string)
         const fresh = await b.getSnapshot('c-1');
         await cb.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 2 } }, expectRevision: fresh!.rev! }], identities: [], outbox: [offerEntry('c-1', 'b-1')] });
         expect(await a.getSnapshot('c-1')).toEqual({ v: 1, snapshot: { n: 2 }, rev: 3 });
+      });
+    });
+
+    it('refuses every commit for a customer another node erased (their tombstone), writing nothing of theirs, until the bank creates the id again', async () => {
+      await twoNodes(async (a, b, ca, cb) => {
+        const record = { stage: 'client' as const, profile: { firstName: 'Ирина' }, identifiers: { phone: ['+79160000001'] }, importedAt: 1 };
+        await a.importCustomers([{ id: 'c-1', record }]);
+        expect(await cb.snapshotRevision('c-1')).toBe(0);
+        await ca.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 1 } }, expectRevision: 0 }], identities: [], outbox: [] });
+        expect(await a.eraseCustomer('c-1', [{ kind: 'phone', value: '+79160000001' }])).toBe(true);
+        // The revision goes on past every copy a node may hold; no snapshot, no customer.
+        expect(await cb.snapshotRevision('c-1')).toBe(2);
+        expect(await cb.readSnapshot('c-1')).toEqual({ snapshot: undefined, rev: 2 });
+        expect(await b.hasCustomer('c-1')).toBe(false);
+        const reminder = { key: 'c-1|expiry', customer: 'c-1', due: 100, event: 'offer.expiry' };
+        const written = { identities: [{ kind: 'cookie' as const, value: 'ck-1', customer: 'c-1' }], outbox: [offerEntry('c-1', 'b-1')], reminders: { set: [reminder], remove: [] } };
+        // From a copy read before (revision 1, or 0 from the master data), with no revision, at the tombstone's, or without a snapshot: all refused.
+        for (const snapshots of [[{ id: 'c-1', value: { v: 1, snapshot: { n: 2 } }, expectRevision: 1 }], [{ id: 'c-1', value: { v: 1, snapshot: { n: 2 } }, expectRevision: 0 }], [{ id: 'c-1', value: { v: 1, snapshot: { n: 2 } } }], [{ id: 'c-1', value: { v: 1, snapshot: { n: 2 } }, expectRevision: 2 }], []]) {
+          const refused = cb.commit({ snapshots, ...written, expect: snapshots.length === 0 ? [{ id: 'c-1', revision: 2 }] : [] });
+          await expect(refused).rejects.toBeInstanceOf(StaleSnapshotError);
+          await expect(refused).rejects.toMatchObject({ code: 'conflict', stale: [{ customer: 'c-1', revision: 2, erased: true }] });
+        }
+        expect(await a.getSnapshot('c-1')).toBeUndefined();
+        expect(await a.lookupIdentity('cookie', 'ck-1')).toBeUndefined();
+        expect(await a.listOutbox('sms', 10)).toEqual([]);
+        expect(await a.dueReminders(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+        expect(await a.hasCustomer('c-1')).toBe(false);
+        // The bank creates the id again: master data, no snapshot, the revision kept.
+        await b.importCustomers([{ id: 'c-1', record: { ...record, profile: { firstName: 'Вера' } } }]);
+        expect(await a.hasCustomer('c-1')).toBe(true);
+        expect(await ca.readSnapshot('c-1')).toEqual({ snapshot: undefined, rev: 2 });
+        expect(await ca.snapshotRevision('c-1')).toBe(2);
+        // A copy from before the erasure (revision 0 from the master data, or 1) is still refused, as a stale one; a state read now is taken.
+        await expect(cb.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 2 } }, expectRevision: 0 }], identities: [], outbox: [] })).rejects.toMatchObject({ stale: [{ customer: 'c-1', revision: 2 }] });
+        await ca.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { n: 3 } }, expectRevision: 2 }], ...written });
+        expect(await b.getSnapshot('c-1')).toEqual({ v: 1, snapshot: { n: 3 }, rev: 3 });
+        expect(await b.lookupIdentity('cookie', 'ck-1')).toBe('c-1');
+        expect((await b.listOutbox('sms', 10)).map((r) => r.instance)).toEqual(['b-1']);
+        // An erasure of an id held nothing of: false, and its commits refused all the same.
+        expect(await b.eraseCustomer('c-9', [])).toBe(false);
+        await expect(ca.commit({ snapshots: [{ id: 'c-9', value: { v: 1, snapshot: { n: 1 } }, expectRevision: 0 }], identities: [], outbox: [] })).rejects.toMatchObject({ stale: [{ customer: 'c-9', erased: true }] });
+      });
+    });
+
+    it('unlinks at an erasure the identifiers the stored state and master data name, besides those given (another node linked one since)', async () => {
+      await twoNodes(async (a, b) => {
+        await a.importCustomers([{ id: 'c-1', record: { stage: 'client', profile: {}, identifiers: { phone: ['+79160000001'] }, importedAt: 1 } }]);
+        await b.commit({ snapshots: [{ id: 'c-1', value: { v: 1, snapshot: { value: 'active', context: { identifiers: { phone: ['+79160000001'], cookie: ['ck-1'], bogus: ['x'], email: [7] } } } }, expectRevision: 0 }], identities: [{ kind: 'cookie', value: 'ck-1', customer: 'c-1' }], outbox: [] });
+        // another customer's cookie named in c-1's state stays theirs
+        await b.commit({ snapshots: [], identities: [{ kind: 'email', value: 'other@bank.example', customer: 'c-2' }], outbox: [] });
+        expect(await a.eraseCustomer('c-1', [{ kind: 'email', value: 'other@bank.example' }])).toBe(true);
+        expect(await b.lookupIdentity('phone', '+79160000001')).toBeUndefined();
+        expect(await b.lookupIdentity('cookie', 'ck-1')).toBeUndefined();
+        expect(await b.lookupIdentity('email', 'other@bank.example')).toBe('c-2');
       });
     });
 

@@ -328,15 +328,16 @@ export function retried(r: OutboxRecord): OutboxRecord {
 
 /**
  * Thrown by a shared backend's commit when a snapshot's revision is not the one the caller
- * read: another node wrote it since (the catalog's `conflict`). Nothing of those customers
- * was written; everything else of the batch was (`committed`: its outbox records).
+ * read: another node wrote it since (the catalog's `conflict`), or erased the customer
+ * (`erased`: their tombstone, docs/privacy.md#redis). Nothing of those customers was written;
+ * everything else of the batch was (`committed`: its outbox records).
  */
 export class StaleSnapshotError extends KairosError {
   constructor(
-    readonly stale: ReadonlyArray<{ customer: string; revision: number }>,
+    readonly stale: ReadonlyArray<{ customer: string; revision: number; erased?: true }>,
     readonly committed: readonly OutboxRecord[],
   ) {
-    super('conflict', `${stale.map((s) => `snapshot of "${s.customer}" is at revision ${s.revision}`).join('; ')}: another node wrote it`);
+    super('conflict', `${stale.map((s) => (s.erased === true ? `"${s.customer}" was erased` : `snapshot of "${s.customer}" is at revision ${s.revision}`)).join('; ')}: another node wrote it`);
   }
 
   get customer(): string {
