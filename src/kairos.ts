@@ -220,7 +220,7 @@ function buildGateway(
       ...waveRoutes({ runs: parts.outboundRuns, host: parts.host, store, clock }),
       ...learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock }),
       ...auditRoutes({ store }),
-      ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: unsubscribeSecretInForce(config), kick: () => void dispatcher.pump() }),
+      ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: unsubscribeSecretInForce(config), kick: (r) => dispatcher.retried(r) }),
       ...identityRoutes({ host, clock }),
       ...privacyRoutes({ host, stopList, clock, conflictsOf: (id) => conflictsNaming(store, id) }),
       ...customerImportRoutes({ host, store, clock, logger }),

@@ -175,7 +175,7 @@ export function createMetrics() {
     }),
     deliveries: new Counter({
       name: 'kairos_deliveries_total',
-      help: 'Outbox deliveries by channel and result: pushed (to a subscribed endpoint), delivered, failed (an endpoint said so), retry (an adapter attempt failed; retried later), dead (given up), suppressed (cancelled at send time: stop list, consent, expiry)',
+      help: 'Outbox deliveries by channel and result: pushed (to a subscribed endpoint), delivered, failed (an endpoint said so: each failed attempt), retry (an adapter attempt failed; retried later), dead (given up: a dead letter, of an adapter or an endpoint), suppressed (cancelled at send time: stop list, consent, expiry)',
       labelNames: ['channel', 'result'] as const,
       registers: [registry],
     }),

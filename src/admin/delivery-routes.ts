@@ -29,8 +29,8 @@ export interface DeliveryRouteDeps {
   logger: Logger;
   /** the links' secret (`unsubscribeSecretInForce`); none: every link is refused as not valid */
   unsubscribeSecret: string | undefined;
-  /** the dispatcher's next pass, after a retry */
-  kick: () => void;
+  /** after a retry: the dispatcher's next pass, or the entry's channel's subscribers read again from its place (`OutboxDispatcher.retried`) */
+  kick: (retried: OutboxRecord) => void;
 }
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -115,14 +115,15 @@ export async function deadPage(store: Store, channel: string, query: OutboxPageP
 /**
  * An outbox entry sent again (a dead letter back in the queue, due now), its audit entry (the
  * draft, its `before` the entry's attempts and whether it was dead) written with the change;
- * `kick` wakes the dispatcher. False when the store holds no such entry. A single node's route
- * and a shard (src/shards/shard-calls.ts) both send through it.
+ * `kick` wakes the dispatcher (or the channel's subscribers) with the entry. False when the
+ * store holds no such entry. A single node's route and a shard (src/shards/shard-calls.ts)
+ * both send through it.
  */
-export async function retryOutboxEntry(store: Store, channel: string, instance: string, draft: AuditDraft, kick: () => void): Promise<boolean> {
+export async function retryOutboxEntry(store: Store, channel: string, instance: string, draft: AuditDraft, kick: (retried: OutboxRecord) => void): Promise<boolean> {
   const was = await store.getOutbox(channel, instance);
   if (was === undefined) return false;
   const retried = await store.retryOutbox(channel, instance, { ...draft, before: { attempts: was.attempts, dead: was.dead === true } });
-  if (retried) kick();
+  if (retried) kick(was);
   return retried;
 }
 

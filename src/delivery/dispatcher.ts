@@ -8,6 +8,7 @@ import type { CommittedFeed } from './committed-feed.js';
 import type { DeliveryHost } from './delivery-host.js';
 import { deliveryKey } from './delivery-key.js';
 import { GatewaySubscribers } from './gateway-subscribers.js';
+import { failedAttempt } from './retry-policy.js';
 import { SendGate } from './send-check.js';
 
 /**
@@ -20,7 +21,8 @@ import { SendGate } from './send-check.js';
  * retried with exponential backoff and, after the last attempt (or at once for a
  * `delivery_refused` error: the far end will not change its mind), parked in the dead
  * letters (visible and retryable in the admin API); the customer's contact record learns
- * delivered or failed. Every send, here and to subscribers, first passes the send-time check
+ * delivered or failed. A subscriber's `failed` confirmation follows the same policy
+ * (`retry-policy.ts`). Every send, here and to subscribers, first passes the send-time check
  * (`send-check.ts`: stop list, consent, expiry); what may no longer go is cancelled as
  * `suppressed`.
  *
@@ -103,6 +105,8 @@ export class OutboxDispatcher {
       metrics: o.metrics,
       window: o.subscriberWindow,
       pollMs: o.pollMs,
+      clock: o.clock,
+      retry: { maxAttempts: o.maxAttempts, backoffMs: o.backoffMs },
       dispatched: this.channels,
       host: o.host,
     });
@@ -218,10 +222,8 @@ export class OutboxDispatcher {
       await sending;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      const attempts = r.attempts + 1;
-      const dead = (err instanceof KairosError && err.code === 'delivery_refused') || attempts >= this.o.maxAttempts;
-      const retryAt = this.o.clock.now() + Math.min(3_600_000, this.o.backoffMs * 2 ** (attempts - 1));
-      await this.o.store.failOutbox(r.channel, r.instance, reason, dead ? { dead: true } : { retryAt });
+      const { attempts, dead, next } = failedAttempt(r, this.o, this.o.clock.now(), err instanceof KairosError && err.code === 'delivery_refused');
+      await this.o.store.failOutbox(r.channel, r.instance, reason, next);
       this.o.metrics.deliveries.inc({ channel, result: dead ? 'dead' : 'retry' });
       this.o.logger.warn({ channel: r.channel, instance: r.instance, attempts, dead, reason }, dead ? 'delivery failed for good: in the dead letters' : 'delivery failed; will retry');
       if (dead && r.kind === 'offer' && r.seed !== true) await this.report(r.instance, 'failed', reason);
@@ -241,6 +243,16 @@ export class OutboxDispatcher {
     } catch (err) {
       this.o.logger.error({ err, instance }, 'recording the delivery on the contact failed');
     }
+  }
+
+  /**
+   * An entry put back in the queue (`Store.retryOutbox`: a dead letter retried in the admin
+   * API): the next pass of its channel's adapter, or its channel's subscribers read the queue
+   * again from its place (on a single node their feed had read past it).
+   */
+  retried(r: Pick<OutboxRecord, 'channel' | 'seq'>): void {
+    if (this.adapters.has(r.channel)) void this.pump();
+    else this.subscribers.requeue(r);
   }
 
   /** Stops polling and waits for the deliveries under way. */

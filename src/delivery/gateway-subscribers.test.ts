@@ -90,12 +90,14 @@ async function setup(
   dispatched: ReadonlySet<string> = new Set(),
   entry: (i: number) => OutboxEntry = action,
   host: (store: MemoryStore) => DeliveryHost = () => noHost,
-): Promise<{ store: MemoryStore; subs: GatewaySubscribers }> {
+  maxAttempts = 3,
+): Promise<{ store: MemoryStore; subs: GatewaySubscribers; clock: ManualClock }> {
   const store = new MemoryStore();
   if (entries > 0) await store.commit({ snapshots: [], identities: [], outbox: Array.from({ length: entries }, (_, i) => entry(i + 1)) });
-  const subs = new GatewaySubscribers({ store, logger: createLogger('error'), metrics: createMetrics(), window, pollMs: 1000, dispatched, host: host(store) });
+  const clock = new ManualClock(1_000_000);
+  const subs = new GatewaySubscribers({ store, logger: createLogger('error'), metrics: createMetrics(), window, pollMs: 1000, clock, retry: { maxAttempts, backoffMs: 1000 }, dispatched, host: host(store) });
   subs.start();
-  return { store, subs };
+  return { store, subs, clock };
 }
 
 describe('the gateway-subscriber adapter', () => {
@@ -165,7 +167,7 @@ describe('the gateway-subscriber adapter', () => {
   });
 
   it("refuses a channel an own adapter delivers, too many channels, and a confirmation of what the subscriber was not handed", async () => {
-    const { subs } = await setup(4, 2, new Set(['email']));
+    const { subs, clock } = await setup(4, 2, new Set(['email']));
     const a = new Endpoint();
     expect(() => subs.subscribe(a, ['backoffice', 'email'])).toThrow(expect.objectContaining({ code: 'invalid', message: expect.stringContaining('"email" is delivered by this server itself') }));
     expect(() => subs.subscribe(a, Array.from({ length: 65 }, (_, i) => `ch-${i}`))).toThrow(expect.objectContaining({ code: 'invalid', message: expect.stringContaining('at most 64 channels') }));
@@ -174,14 +176,19 @@ describe('the gateway-subscriber adapter', () => {
     subs.subscribe(b, ['backoffice']);
     await settle();
     expect(b.frames).toHaveLength(2);
-    // Another subscriber cannot confirm b's delivery; a failed one stays in the outbox.
+    // Another subscriber cannot confirm b's delivery; a failed one stays in the outbox, waiting for its retry.
     await expect(subs.confirm(a, { t: 'delivered', instance: 'bk-1' })).rejects.toMatchObject({ code: 'invalid' });
     await subs.confirm(b, { t: 'failed', instance: 'bk-1', reason: 'screen offline' });
     const c = new Endpoint();
     subs.subscribe(c, ['backoffice']);
     await settle();
-    // A new subscriber reads the queue from its start: the failed entry is offered again (to b or c).
-    expect([...b.frames, ...c.frames].filter((f) => f.instance === 'bk-1')).toHaveLength(2);
+    // A new subscriber reads the queue from its start: the failed entry is offered again (to b or c) once its backoff is over.
+    expect([...b.frames, ...c.frames].filter((f) => f.instance === 'bk-1')).toHaveLength(1);
+    clock.advance(1000);
+    const d = new Endpoint();
+    subs.subscribe(d, ['backoffice']);
+    await settle();
+    expect([...b.frames, ...c.frames, ...d.frames].filter((f) => f.instance === 'bk-1')).toHaveLength(2);
   });
 
   it("reports no seed-list copy to the customer's actor: it is the bank's test recipient's, not a contact", async () => {
@@ -197,7 +204,8 @@ describe('the gateway-subscriber adapter', () => {
   });
 
   it('stores no confirmation the customer host did not take: the delivery stays the subscriber’s to confirm again', async () => {
-    const { store, subs } = await setup(4, 1, new Set(), offer, (st) => realHost(st, 0));
+    // The first attempt is the last: a `failed` one is a dead letter, reported to the customer's actor first.
+    const { store, subs } = await setup(4, 1, new Set(), offer, (st) => realHost(st, 0), 1);
     const a = new Endpoint();
     subs.subscribe(a, ['ib']);
     await settle();
@@ -206,9 +214,18 @@ describe('the gateway-subscriber adapter', () => {
     // Not stored, and still awaiting this subscriber's confirmation (a retry is not `invalid`), not handed out again.
     expect((await store.listOutbox('ib', 10)).map((r) => r.instance)).toEqual(['c-gone-1:1.a']);
     await expect(subs.confirm(a, { t: 'failed', instance: 'c-gone-1:1.a', reason: 'screen offline' })).rejects.toMatchObject({ code: 'overloaded' });
-    expect((await store.listOutbox('ib', 10)).map((r) => [r.instance, r.attempts])).toEqual([['c-gone-1:1.a', 0]]);
+    expect((await store.listOutbox('ib', 10)).map((r) => [r.instance, r.attempts, r.dead ?? false])).toEqual([['c-gone-1:1.a', 0, false]]);
     await settle();
     expect(a.frames).toHaveLength(1);
+  });
+
+  it('stores a failed attempt to be retried without asking the customer host: its contact learns nothing until the last attempt', async () => {
+    const { store, subs } = await setup(4, 1, new Set(), offer, (st) => realHost(st, 0));
+    const a = new Endpoint();
+    subs.subscribe(a, ['ib']);
+    await settle();
+    await subs.confirm(a, { t: 'failed', instance: 'c-gone-1:1.a', reason: 'screen offline' });
+    expect(await store.getOutbox('ib', 'c-gone-1:1.a')).toMatchObject({ attempts: 1, lastError: 'screen offline', nextAttemptAt: 1_000_000 + 1000 });
   });
 
   it('stores the confirmation of an offer whose customer is gone (no contact to record it on) and answers it done', async () => {

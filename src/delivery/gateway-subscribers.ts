@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -8,6 +9,8 @@ import type { OutboxRecord, Store } from '../store/store.js';
 import type { DeliveryHost } from './delivery-host.js';
 import type { SendGate } from './send-check.js';
 import { deliveryKey } from './delivery-key.js';
+import type { RetryPolicy } from './retry-policy.js';
+import { failedAttempt } from './retry-policy.js';
 
 /**
  * The dispatcher's adapter for delivery endpoints subscribed over WebSocket (PROTOCOL.md
@@ -24,6 +27,13 @@ import { deliveryKey } from './delivery-key.js';
  * the outbox for the next page otherwise. What a closing subscriber had not confirmed goes to
  * another with room, or back to the queue ahead of the cursor. Nothing here is proportional
  * to the queue: a page read, a confirmation looked up by key.
+ *
+ * A `failed` confirmation follows the retry policy of the own adapters (retry-policy.ts): the
+ * entry waits for its backoff (`nextAttemptAt`, on the store's clock) and pages read before
+ * then pass it by; once it is due the feed reads again from its place (every poll, the feeds
+ * whose earliest waiting entry is due). After the last attempt it is a dead letter, which no
+ * page delivers, and the customer's contact learns `failed` (not before: the delivery is
+ * still under way while it is retried).
  */
 
 /** The `deliver` frame of PROTOCOL.md (its schema: src/schema/wire/server-frames.ts): one outbox entry handed to a subscriber. */
@@ -48,8 +58,12 @@ export interface GatewaySubscribersOptions {
   metrics: Metrics;
   /** unconfirmed deliveries a subscriber may hold (KAIROS_SUBSCRIBER_WINDOW) */
   window: number;
-  /** shared stores: how often every subscribed channel's queue is read again from its start */
+  /** how often the feeds look for entries due again after a failed attempt, and (shared stores) read every subscribed channel's queue again from its start */
   pollMs: number;
+  /** the clock of the retries' backoff (`nextAttemptAt`) */
+  clock: Clock;
+  /** a `failed` confirmation's retry and dead letter: the own adapters' policy (KAIROS_DELIVERY_MAX_ATTEMPTS, KAIROS_DELIVERY_BACKOFF_MS) */
+  retry: RetryPolicy;
   /** channels the dispatcher's own adapters deliver: no subscriber may take them */
   dispatched: ReadonlySet<string>;
   /** the customer host: confirmed offers are reported to the customers' actors */
@@ -106,6 +120,12 @@ interface Feed {
   rewind: number | undefined;
   /** instances confirmed while a page read was under way: its page may still hold them */
   settled: Set<string>;
+  /**
+   * entries the feed passed by while they waited for their retry (a failed attempt's
+   * backoff): the lowest seq among them and the earliest due time; once that time has come,
+   * the poll reads the queue again from that seq
+   */
+  waiting: { seq: number; at: number } | undefined;
 }
 
 export class GatewaySubscribers {
@@ -116,27 +136,36 @@ export class GatewaySubscribers {
   /** shared stores: entries whose send-time claim is under way (not handed out, nor claimed, twice) */
   private readonly claiming = new Set<string>();
   private roundRobin = 0;
-  /** shared stores: reads each subscribed channel's queue again from its start, every delivery poll */
+  /** every delivery poll: the feeds whose waiting entries are due read again; on shared stores every feed reads its queue again from its start */
   private sweepTimer: NodeJS.Timeout | undefined;
   /** reads again after the poll interval (a failed activation's entry), cleared by `stop` */
   private readonly retries = new Set<NodeJS.Timeout>();
 
   constructor(private readonly o: GatewaySubscribersOptions) {}
 
-  /** On a shared store, starts sweeping the subscribed queues every poll (a single node has nothing to sweep). */
+  /**
+   * Starts the poll: every poll, a feed whose waiting entries are due (a failed attempt's
+   * backoff over) reads its queue again from the first of them; on a shared store every feed
+   * reads its queue again from the start.
+   */
   start(): void {
+    if (this.sweepTimer !== undefined) return;
     // A shared store's queues are written by every node, and an entry may be indexed after a
     // subscriber's cursor passed its place: each channel with subscribers reads its queue
     // from the start again every poll (a page at a time, only when they have room).
-    if (this.o.store.coordination.shared && this.sweepTimer === undefined) {
-      this.sweepTimer = setInterval(() => {
-        for (const feed of this.feeds.values()) {
-          this.rewind(feed, 0);
-          this.refill(feed);
+    const shared = this.o.store.coordination.shared;
+    this.sweepTimer = setInterval(() => {
+      const now = this.o.clock.now();
+      for (const feed of this.feeds.values()) {
+        if (shared) this.rewind(feed, 0);
+        if (feed.waiting !== undefined && feed.waiting.at <= now) {
+          this.rewind(feed, feed.waiting.seq - 1);
+          feed.waiting = undefined;
         }
-      }, this.o.pollMs);
-      this.sweepTimer.unref();
-    }
+        this.refill(feed);
+      }
+    }, this.o.pollMs);
+    this.sweepTimer.unref();
   }
 
   stop(): void {
@@ -158,7 +187,8 @@ export class GatewaySubscribers {
 
   /**
    * Registers `sub` for `channels` and starts feeding it what waits in their queues (a new
-   * subscriber reads each queue from its start: entries confirmed `failed` are offered again).
+   * subscriber reads each queue from its start: entries confirmed `failed` whose backoff is
+   * over are offered again; dead letters never).
    * Throws `invalid` for a channel an adapter of this server delivers, or past
    * {@link MAX_CHANNELS_PER_SUBSCRIBER}; nothing is registered then.
    */
@@ -173,7 +203,7 @@ export class GatewaySubscribers {
       e.channels.add(ch);
       let feed = this.feeds.get(ch);
       if (feed === undefined) {
-        feed = { channel: ch, subs: [], cursor: 0, caughtUp: false, reading: false, rewind: undefined, settled: new Set() };
+        feed = { channel: ch, subs: [], cursor: 0, caughtUp: false, reading: false, rewind: undefined, settled: new Set(), waiting: undefined };
         this.feeds.set(ch, feed);
       }
       feed.subs.push(e);
@@ -213,10 +243,11 @@ export class GatewaySubscribers {
   /** Committed outbox records: out to subscribers with room; the rest wait in the outbox for the channel's next page. */
   push(records: readonly OutboxRecord[]): void {
     const behind = new Set<Feed>();
+    const now = this.o.clock.now();
     for (const r of records) {
       if (this.o.dispatched.has(r.channel) || r.dead === true) continue;
       const feed = this.feeds.get(r.channel);
-      if (feed === undefined) continue;
+      if (feed === undefined || this.waits(feed, r, now)) continue;
       // Behind a page still to read, or one being read: that read (or the next) brings it.
       if (feed.reading) this.rewind(feed, r.seq - 1);
       if (!feed.caughtUp || feed.reading) {
@@ -232,9 +263,25 @@ export class GatewaySubscribers {
   }
 
   /**
+   * An entry put back in the queue due now (a dead letter retried in the admin API): the
+   * channel's feed reads its queue again from the entry's place (it may have read past it).
+   * No feed: the channel's first subscriber reads the queue from its start.
+   */
+  requeue(r: Pick<OutboxRecord, 'channel' | 'seq'>): void {
+    const feed = this.feeds.get(r.channel);
+    if (feed === undefined) return;
+    this.rewind(feed, r.seq - 1);
+    this.refill(feed);
+  }
+
+  /**
    * A `delivered` or `failed` confirmation: only for a delivery this subscriber received and
    * has not confirmed yet (looked up by key, never by reading the queue). Resolves once the
    * customer's actor has been told and the store has it; throws a KairosError otherwise.
+   *
+   * `failed` is a failed attempt under the own adapters' retry policy (retry-policy.ts): the
+   * entry is stored to be retried after the backoff, or, after the last attempt, as a dead
+   * letter; only then is the customer's actor told `failed` (as the dispatcher does).
    *
    * Never half-done (stored but not reported): the actor is told first, the store written
    * after. A report the host does not take (`overloaded`: busy or shutting down) stores
@@ -257,12 +304,15 @@ export class GatewaySubscribers {
     }
     const key = deliveryKey(record.channel, record.instance);
     e.inflight.delete(key);
+    // A failed attempt: retried after the backoff, or after the last one a dead letter.
+    const failure = confirmation.t === 'failed' ? { reason: confirmation.reason ?? 'failed', ...failedAttempt(record, this.o.retry, this.o.clock.now()) } : undefined;
     // Still out (no page delivers it again) until the store has taken the confirmation.
     try {
-      // A seed-list copy goes to the bank's test recipient: not the customer's contact, nothing to report (as the dispatcher does).
-      if (record.kind === 'offer' && record.seed !== true) await this.report(record.instance, confirmation);
-      if (confirmation.t === 'delivered') await this.o.store.removeOutbox(record.channel, record.instance);
-      else await this.o.store.failOutbox(record.channel, record.instance, confirmation.reason ?? 'failed');
+      // A seed-list copy goes to the bank's test recipient: not the customer's contact, nothing to report (as the dispatcher does);
+      // a failed attempt to be retried: nothing yet.
+      if (record.kind === 'offer' && record.seed !== true && failure?.dead !== false) await this.report(record.instance, confirmation);
+      if (failure === undefined) await this.o.store.removeOutbox(record.channel, record.instance);
+      else await this.o.store.failOutbox(record.channel, record.instance, failure.reason, failure.next);
     } catch (err) {
       // Not reported or not stored: the delivery is still this subscriber's to confirm (its retry finds it);
       // had it closed meanwhile, the delivery goes to another subscriber.
@@ -280,9 +330,30 @@ export class GatewaySubscribers {
     if (this.inflight.get(key) === e) this.inflight.delete(key);
     const feed = this.feeds.get(record.channel);
     if (feed?.reading === true) feed.settled.add(record.instance);
+    // The feed has read past it: it reads from its place again once the backoff is over.
+    if (feed !== undefined && failure !== undefined && 'retryAt' in failure.next) this.wait(feed, record.seq, failure.next.retryAt);
     // Down to the low-water mark: the next page of each channel still behind.
     if (e.inflight.size <= this.o.window / 2) for (const ch of e.channels) this.refillChannel(ch);
+    // Each confirmation counted as the endpoint said (`delivered`, `failed`); the last failed attempt also as `dead`, as every channel's dead letters.
     this.o.metrics.deliveries.inc({ channel: channelLabel(record.channel), result: confirmation.t });
+    if (failure?.dead === true) this.o.metrics.deliveries.inc({ channel: channelLabel(record.channel), result: 'dead' });
+    if (failure !== undefined) {
+      const { attempts, dead, reason } = failure;
+      this.o.logger.warn({ channel: record.channel, instance: record.instance, attempts, dead, reason }, dead ? 'the subscriber failed the delivery for good: in the dead letters' : 'the subscriber failed the delivery; will retry');
+    }
+  }
+
+  /** Whether `r` waits for its retry (a failed attempt's backoff) at `now`: then the feed passes it by and notes it. */
+  private waits(feed: Feed, r: OutboxRecord, now: number): boolean {
+    if (r.nextAttemptAt === undefined || r.nextAttemptAt <= now) return false;
+    this.wait(feed, r.seq, r.nextAttemptAt);
+    return true;
+  }
+
+  /** Notes an entry the feed passes by until `at` (its retry): the poll reads again from its place once the earliest such time has come. */
+  private wait(feed: Feed, seq: number, at: number): void {
+    const w = feed.waiting;
+    feed.waiting = w === undefined ? { seq, at } : { seq: Math.min(w.seq, seq), at: Math.min(w.at, at) };
   }
 
   /** Tells the customer's actor how its offer went; throws when the host did not take it (an erased customer is no failure). */
@@ -413,8 +484,10 @@ export class GatewaySubscribers {
         feed.settled = new Set();
         if (this.feeds.get(feed.channel) !== feed) return;
         let full = false;
+        const now = this.o.clock.now();
         for (const r of page) {
-          if (r.dead !== true && !settled.has(r.instance) && !this.deliver(feed, r)) {
+          // Dead letters and entries waiting for their retry are passed by (the latter noted: read again when due).
+          if (r.dead !== true && !settled.has(r.instance) && !this.waits(feed, r, now) && !this.deliver(feed, r)) {
             // No room left (a subscriber closed meanwhile): this entry waits for the next page.
             full = true;
             break;

@@ -18,7 +18,7 @@ import { parallelScanOf } from '../runtime/draft-count-workers.js';
 import type { FlatCounter, MetaCounters } from '../runtime/meta-counters.js';
 import { flattenCounter } from '../runtime/meta-counters.js';
 import type { StopList } from '../stop-list.js';
-import type { StopEntry, Store } from '../store/store.js';
+import type { OutboxRecord, StopEntry, Store } from '../store/store.js';
 import type { ShardOutboxPage } from './merged-outbox.js';
 import type { HostReply } from '../runtime/host-options.js';
 import type { IdentityConflictRecord, IdentityConflicts } from '../runtime/identity-conflicts.js';
@@ -177,8 +177,8 @@ export interface ShardCallParts {
   stopList: StopList;
   /** every total across customers the shard keeps (src/runtime/ledger-counters.ts) */
   counters: ReadonlyArray<MetaCounters<object>>;
-  /** wakes the shard's dispatcher (an entry sent again) */
-  kick: () => void;
+  /** wakes the shard's dispatcher, or the entry's channel's subscribers (an entry sent again: `OutboxDispatcher.retried`) */
+  kick: (retried: OutboxRecord) => void;
   /** the shard's manual clock (a node on a manual clock), moved by the main thread's */
   manual?: ManualClock | undefined;
   clock: Clock;

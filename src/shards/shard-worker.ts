@@ -91,7 +91,7 @@ const standIns = new Map<number, SubscriberStandIn>();
 // (scheduled slots and next waves are planned by the main thread for every shard at once)
 const outbound = startOutboundRuns(config, { store, clock, catalog: () => catalog, logger, host, node: `${config.nodeId}/shard-${data.index}`, plans: false });
 outboundMetrics(outbound.runs, ledgers.funnel, metrics);
-const callParts: ShardCallParts = { host, store, runs: outbound.runs, models: ledgers.models, catalog: () => catalog, stopList: ledgers.stopList, counters: ledgerCounters(ledgers), kick: () => void dispatcher.pump(), manual, clock, logger };
+const callParts: ShardCallParts = { host, store, runs: outbound.runs, models: ledgers.models, catalog: () => catalog, stopList: ledgers.stopList, counters: ledgerCounters(ledgers), kick: (r) => dispatcher.retried(r), manual, clock, logger };
 
 const stopHostTimers = startHostTimers(config, host, logger);
 // Segment memberships moved by time for this shard's customers, as a single node's sweep does for all.

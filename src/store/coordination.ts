@@ -18,10 +18,11 @@ interface Claims {
    */
   claimReminders(until: number, limit: number, leaseMs: number): Promise<ReminderRecord[]>;
   /**
-   * A channel's entries for this node's dispatcher (`consumer`): on a shared store its own
-   * pending ones, a dead node's idle past `minIdleMs`, then new ones; on a single node the
-   * channel's live entries in queue order (`listOutbox`, dead letters left out: any number of
-   * them ahead of a live entry do not keep it waiting; `singleNode`).
+   * A channel's entries for this node's dispatcher (`consumer`), dead letters left out (any
+   * number of them do not keep a live entry waiting): on a shared store its own pending ones,
+   * a dead node's idle past `minIdleMs`, then new ones (a dead letter leaves the shared queue
+   * it is claimed from: src/store/redis-outbox.ts); on a single node the channel's live
+   * entries in queue order (`listOutbox`, paged past dead letters; `singleNode`).
    */
   claimOutbox(channel: string, consumer: string, limit: number, minIdleMs: number): Promise<OutboxRecord[]>;
   /** false while a networked store's connection is down (readiness, error replies); always true on a single node */

@@ -14,6 +14,9 @@ const DONE_RETENTION_MS = 7 * 86_400_000;
  * hash and order index by an idempotent script, so a relay a crash interrupted is finished by
  * `relayPending` on the next start. Each node's dispatcher reads a channel's stream through
  * the consumer group `dispatch` (`claim`); a delivered entry is removed from all of them.
+ * A dead letter leaves the stream (its record and its place in the order index stay, for the
+ * listing and the retry): however many there are, no claim reads them; a retry adds it to the
+ * stream again.
  */
 export class RedisOutbox {
   /** channels already in the `channels` set */
@@ -118,19 +121,33 @@ export class RedisOutbox {
     return (await this.redis.kairosRemove(...this.k.outbox(channel), instance, now, now - DONE_RETENTION_MS)) === 1;
   }
 
-  fail(channel: string, instance: string, reason: string, next: { retryAt?: number; dead?: boolean }): Promise<boolean> {
-    return this.update(channel, instance, (r) => failed(r, reason, next));
+  /** A failed attempt (written only if the entry is still there: a concurrent removal wins); a dead letter leaves the stream. */
+  async fail(channel: string, instance: string, reason: string, next: { retryAt?: number; dead?: boolean }): Promise<boolean> {
+    const b = await this.redis.hgetBuffer(this.k.ch(channel, 'r'), instance);
+    if (b === null) return false;
+    const record = encode(failed(decode<OutboxRecord>(b), reason, next));
+    return (await this.redis.kairosFail(...this.streamKeys(channel), instance, record, next.dead === true ? 1 : 0)) === 1;
   }
 
-  retry(channel: string, instance: string): Promise<boolean> {
-    return this.update(channel, instance, retried);
+  /** An entry due again now (written only if it is still there); a dead letter goes back into the stream. */
+  async retry(channel: string, instance: string): Promise<boolean> {
+    const b = await this.redis.hgetBuffer(this.k.ch(channel, 'r'), instance);
+    if (b === null) return false;
+    return (await this.redis.kairosRetry(...this.streamKeys(channel), instance, encode(retried(decode<OutboxRecord>(b))))) === 1;
+  }
+
+  /** A channel's stream, records and stream ids (the keys of the fail, retry and drop scripts). */
+  private streamKeys(channel: string): [s: string, r: string, i: string] {
+    return [this.k.ch(channel, 's'), this.k.ch(channel, 'r'), this.k.ch(channel, 'i')];
   }
 
   /**
    * Entries of a channel for this consumer (a node's dispatcher) through the stream's
    * consumer group: first its own pending ones (a retry's), then what other consumers left
    * pending longer than `minIdleMs` (a dead node's), then new ones. Each stays pending for
-   * this consumer until removed, so no other node sends it meanwhile.
+   * this consumer until removed or dead, so no other node sends it meanwhile. Dead letters
+   * are not in the stream (`fail`); one read all the same (written before they left it) is
+   * taken out of it here and left out of the answer, so the next claim reads past it.
    */
   async claim(channel: string, consumer: string, limit: number, minIdleMs: number): Promise<OutboxRecord[]> {
     const stream = this.k.ch(channel, 's');
@@ -147,10 +164,12 @@ export class RedisOutbox {
       const read = (await this.redis.xreadgroup('GROUP', OUTBOX_GROUP, consumer, 'COUNT', limit - entries.length, 'STREAMS', stream, '>')) as Array<[string, Array<[string, string[]]>]> | null;
       for (const [, list] of read ?? []) entries.push(...list);
     }
-    return this.records(
-      channel,
-      entries.map(([, fields]) => fields[fields.indexOf('i') + 1] ?? ''),
-    );
+    const instances = entries.map(([, fields]) => fields[fields.indexOf('i') + 1] ?? '');
+    if (instances.length === 0) return [];
+    const found = await this.redis.hmgetBuffer(this.k.ch(channel, 'r'), ...instances);
+    const read = found.flatMap((b, n) => (b === null ? [] : [{ b, instance: instances[n] ?? '', r: decode<OutboxRecord>(b) }]));
+    await Promise.all(read.filter((x) => x.r.dead === true).map((x) => this.redis.kairosDropDead(...this.streamKeys(channel), x.instance, x.b)));
+    return read.flatMap((x) => (x.r.dead === true ? [] : [x.r]));
   }
 
   /** The records of these instances of a channel, in their order (those gone meanwhile left out). */
@@ -158,14 +177,6 @@ export class RedisOutbox {
     if (instances.length === 0) return [];
     const found = await this.redis.hmgetBuffer(this.k.ch(channel, 'r'), ...instances);
     return found.flatMap((b) => (b === null ? [] : [decode<OutboxRecord>(b)]));
-  }
-
-  private async update(channel: string, instance: string, change: (r: OutboxRecord) => OutboxRecord): Promise<boolean> {
-    const key = this.k.ch(channel, 'r');
-    const b = await this.redis.hgetBuffer(key, instance);
-    if (b === null) return false;
-    // Written only if still there (a concurrent removal wins).
-    return (await this.redis.kairosUpdateIfPresent(key, instance, encode(change(decode<OutboxRecord>(b))))) === 1;
   }
 
   private async ensureGroup(stream: string): Promise<void> {

@@ -152,6 +152,55 @@ redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[3])
 return 1
 `;
 
+/**
+ * A failed attempt: KEYS s, r, i; ARGV instance, record, dead ('1': a dead letter). Writes the
+ * record if it is still there (a concurrent removal wins); a dead letter leaves the channel's
+ * stream (acknowledged and deleted: no consumer's claim reads it again) and keeps its record
+ * and its place in the order index. Returns 1, or 0 when there was no such entry.
+ */
+const FAIL_SCRIPT = `
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+if ARGV[3] == '1' then
+  local id = redis.call('HGET', KEYS[3], ARGV[1])
+  if id then
+    pcall(redis.call, 'XACK', KEYS[1], '${OUTBOX_GROUP}', id)
+    redis.call('XDEL', KEYS[1], id)
+  end
+end
+return 1
+`;
+
+/**
+ * An entry due again now (a dead letter retried): KEYS s, r, i; ARGV instance, record. Writes
+ * the record if it is still there; an entry no longer in the stream (a dead letter) is added
+ * to it again, so a consumer's claim reads it. Returns 1, or 0 when there was no such entry.
+ */
+const RETRY_SCRIPT = `
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+local id = redis.call('HGET', KEYS[3], ARGV[1])
+if not id or #redis.call('XRANGE', KEYS[1], id, id) == 0 then
+  id = redis.call('XADD', KEYS[1], '*', 'i', ARGV[1])
+  redis.call('HSET', KEYS[3], ARGV[1], id)
+end
+return 1
+`;
+
+/**
+ * A dead letter a claim read from the stream (one written before dead letters left it), out of
+ * the stream, if its record is still the one read (not retried meanwhile): KEYS s, r, i; ARGV
+ * instance, record as read. Returns 1 when it left the stream.
+ */
+const DROP_DEAD_SCRIPT = `
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+local id = redis.call('HGET', KEYS[3], ARGV[1])
+if not id then return 0 end
+pcall(redis.call, 'XACK', KEYS[1], '${OUTBOX_GROUP}', id)
+redis.call('XDEL', KEYS[1], id)
+return 1
+`;
+
 /** Claims due reminders: KEYS due; ARGV until, limit, lease until. Moves each claimed one to the lease's end. */
 const CLAIM_SCRIPT = `
 local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
@@ -267,6 +316,9 @@ export interface RedisScripts {
   kairosUnlink(link: string, customer: string): Promise<number>;
   kairosCharge(totals: string, ...args: Array<string | number>): Promise<number>;
   kairosUpdateIfPresent(hash: string, field: string, value: Buffer): Promise<number>;
+  kairosFail(s: string, r: string, i: string, instance: string, record: Buffer, dead: 0 | 1): Promise<number>;
+  kairosRetry(s: string, r: string, i: string, instance: string, record: Buffer): Promise<number>;
+  kairosDropDead(s: string, r: string, i: string, instance: string, record: Buffer): Promise<number>;
   kairosAudit(...args: Array<string | Buffer | number>): Promise<number>;
   kairosStopPut(stops: string, version: string, markers: string, field: string, entry: Buffer, key: string): Promise<number>;
   kairosSendClaim(numberOfKeys: number, ...args: Array<string | number>): Promise<number>;
@@ -287,6 +339,9 @@ export function withScripts(client: RedisConnection): RedisConnection & RedisScr
   client.defineCommand('kairosCharge', { numberOfKeys: 1, lua: CHARGE_SCRIPT });
   client.defineCommand('kairosUnlink', { numberOfKeys: 1, lua: UNLINK_SCRIPT });
   client.defineCommand('kairosUpdateIfPresent', { numberOfKeys: 1, lua: UPDATE_IF_PRESENT_SCRIPT });
+  client.defineCommand('kairosFail', { numberOfKeys: 3, lua: FAIL_SCRIPT });
+  client.defineCommand('kairosRetry', { numberOfKeys: 3, lua: RETRY_SCRIPT });
+  client.defineCommand('kairosDropDead', { numberOfKeys: 3, lua: DROP_DEAD_SCRIPT });
   client.defineCommand('kairosAudit', { numberOfKeys: 6, lua: AUDIT_SCRIPT });
   client.defineCommand('kairosStopPut', { numberOfKeys: 3, lua: STOP_PUT_SCRIPT });
   client.defineCommand('kairosLease', { numberOfKeys: 1, lua: LEASE_SCRIPT });

@@ -215,6 +215,31 @@ describe.runIf(runRedisTests)('redis', () => {
       }
     });
 
+    it('takes dead letters written before they left the stream out of it as a claim meets them, so the next claim reads past them', async () => {
+      const prefix = `x${process.pid}-${++n}`;
+      const a = await singleStore(prefix);
+      try {
+        await a.commit({ snapshots: [], identities: [], outbox: Array.from({ length: 12 }, (_, i) => offerEntry(`c-${i}`, `d-${i}`, i + 1)) });
+        const claimed = await a.coordination.claimOutbox('sms', 'node-a', 10, 60_000);
+        expect(claimed).toHaveLength(10);
+        // As an earlier version failed them for good: the record rewritten, the entry left pending in the stream.
+        const redis = (a as unknown as { redis: { hset: (...x: unknown[]) => Promise<number> } }).redis;
+        const { Packr } = await import('msgpackr');
+        const packr = new Packr({ useRecords: false, moreTypes: false });
+        for (const r of claimed) await redis.hset(`${prefix}:{obx:sms}:r`, r.instance, packr.pack({ ...r, attempts: 1, lastError: 'bad number', dead: true }));
+        await a.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-new', 'fresh', 100)] });
+        // The claim that meets them answers none of them; the next goes on past them.
+        expect((await a.coordination.claimOutbox('sms', 'node-a', 10, 60_000)).filter((r) => r.dead === true)).toEqual([]);
+        expect((await a.coordination.claimOutbox('sms', 'node-a', 10, 60_000)).map((r) => r.instance)).toEqual(['d-10', 'd-11', 'fresh']);
+        // Still dead letters in the queue, and one retried is claimed again.
+        expect((await a.listOutbox('sms', 100)).filter((r) => r.dead === true)).toHaveLength(10);
+        expect(await a.retryOutbox('sms', 'd-3')).toBe(true);
+        expect((await a.coordination.claimOutbox('sms', 'node-a', 10, 60_000)).map((r) => r.instance)).toEqual(['d-10', 'd-11', 'fresh', 'd-3']);
+      } finally {
+        await a.close();
+      }
+    });
+
     it('builds the order index of a store written before it when a node opens it', async () => {
       const prefix = `q${process.pid}-${++n}`;
       const a = await singleStore(prefix);

@@ -255,5 +255,32 @@ export function describeSharedStoreContract(name: string, open: (prefix: string)
         expect(taken.map((r) => r.instance).sort()).toEqual(forA.map((r) => r.instance).sort());
       });
     });
+
+    it('leaves dead letters out of the claims, however many a consumer holds; a retried one is claimed again', async () => {
+      await twoNodes(async (a, _b, ca, cb) => {
+        await ca.commit({ snapshots: [], identities: [], outbox: Array.from({ length: 15 }, (_, i) => offerEntry(`c-${i}`, `d-${i}`, i + 1)) });
+        const first = await ca.claimOutbox('sms', 'node-a', 10, 60_000);
+        expect(first).toHaveLength(10);
+        // A full claim's page of them refused for good: node A's next claim goes on past them, to what is left and what is new.
+        for (const r of first) expect(await a.failOutbox('sms', r.instance, 'bad number', { dead: true })).toBe(true);
+        await ca.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-new', 'fresh', 100)] });
+        const rest = ['d-10', 'd-11', 'd-12', 'd-13', 'd-14', 'fresh'];
+        expect((await ca.claimOutbox('sms', 'node-a', 10, 60_000)).map((r) => r.instance)).toEqual(rest);
+        // An entry waiting for its retry stays node A's; once A is gone, B takes A's live entries, never the dead letters.
+        expect(await a.failOutbox('sms', 'fresh', 'timeout', { retryAt: 5 })).toBe(true);
+        expect((await ca.claimOutbox('sms', 'node-a', 10, 60_000)).map((r) => r.instance)).toEqual(rest);
+        await new Promise((r) => setTimeout(r, 50));
+        expect((await cb.claimOutbox('sms', 'node-b', 100, 20)).map((r) => r.instance).sort()).toEqual(rest);
+        // The dead letters keep their place in the queue (listed, retried): a retried one is claimed again.
+        expect((await a.listOutbox('sms', 100)).filter((r) => r.dead === true).map((r) => r.instance)).toEqual(first.map((r) => r.instance));
+        expect(await a.retryOutbox('sms', first[0]!.instance)).toBe(true);
+        expect((await cb.claimOutbox('sms', 'node-b', 100, 60_000)).map((r) => r.instance).sort()).toEqual([first[0]!.instance, ...rest].sort());
+        // Delivered, an entry leaves the claims and the queue.
+        for (const instance of [first[0]!.instance, ...rest]) expect(await a.removeOutbox('sms', instance)).toBe(true);
+        expect(await cb.claimOutbox('sms', 'node-b', 100, 0)).toEqual([]);
+        expect(await ca.claimOutbox('sms', 'node-a', 100, 0)).toEqual([]);
+        expect((await a.listOutbox('sms', 100)).map((r) => r.instance)).toEqual(first.slice(1).map((r) => r.instance));
+      });
+    });
   });
 }

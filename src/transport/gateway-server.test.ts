@@ -260,7 +260,7 @@ describe('delivery endpoints', () => {
     expect(((await bad.json()) as { detail: string }).detail).toContain('pushTo[0]');
   });
 
-  it('hands a backlog to an endpoint that subscribes later, and records failures', async () => {
+  it('hands a backlog to an endpoint that subscribes later, and records failures (retried after the backoff: the contact not failed yet)', async () => {
     const [sms] = (await gw.request(shortfall(uid(), 'demo-50'))).actions as Frame[];
     await k.kairos.host.flush();
     const late = await GatewayClient.connect(k.wsUrl);
@@ -269,9 +269,11 @@ describe('delivery endpoints', () => {
     expect(deliver.customer).toBe('demo-50');
     const fid = uid('f');
     expect(await late.request({ t: 'failed', id: fid, instance: sms!.instance, reason: 'absent subscriber' })).toEqual({ t: 'ack', re: fid });
-    expect((await view('demo-50')).contacts[0].delivery).toBe('failed');
+    // A failed attempt: retried after KAIROS_DELIVERY_BACKOFF_MS; the contact learns `failed` only after the last (subscriber-retry.test.ts).
+    expect((await view('demo-50')).contacts[0].delivery).toBe('queued');
     const outbox = (await (await fetch(`${k.httpUrl}/v1/outbox/sms`, { headers: adminHeaders })).json()) as { entries: Frame[] };
-    expect(outbox.entries.find((e) => e.instance === sms!.instance)).toMatchObject({ attempts: 1, lastError: 'absent subscriber' });
+    expect(outbox.entries.find((e) => e.instance === sms!.instance)).toMatchObject({ attempts: 1, lastError: 'absent subscriber', nextAttemptAt: expect.any(Number) });
+    expect(outbox.entries.find((e) => e.instance === sms!.instance)).not.toHaveProperty('dead');
     const unknown = uid('d');
     expect(await late.request({ t: 'delivered', id: unknown, instance: 'demo-1:9.z' })).toMatchObject({ t: 'error', code: 'invalid', re: unknown });
     late.close();
