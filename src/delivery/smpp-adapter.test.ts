@@ -252,14 +252,18 @@ describe('SmppAdapter: a deliver_sm is the customer\'s reply only when it is a m
     const a = adapter();
     await a.send(sms(1));
     await a.send(sms(2));
+    await a.send(sms(3));
     // m-1: an intermediate notification saying delivered (message_state 2)
     await smsc!.deliver({ source_addr: '79160000001', esm_class: 0x20, short_message: '', receipted_message_id: 'm-1', message_state: 2 });
     // m-2: a receipt with a text of the SMSC's own and the TLVs: undeliverable (5)
     await smsc!.deliver({ source_addr: '79160000002', esm_class: 0x04, short_message: 'Your message could not be delivered', receipted_message_id: 'm-2', message_state: 5 });
-    await until('both recorded', () => (reports.length >= 2 ? true : undefined), 2000);
+    // m-3: an appendix B receipt with an empty receipted_message_id (some SMSCs send one): the text's id
+    await smsc!.deliver({ source_addr: '79160000003', esm_class: 0x04, short_message: receiptText('m-3', 'DELIVRD'), receipted_message_id: '' });
+    await until('all three recorded', () => (reports.length >= 3 ? true : undefined), 2000);
     expect(reports).toEqual([
       ['c-1:1.a', 'delivered', undefined],
       ['c-2:1.a', 'failed', 'UNDELIV'],
+      ['c-3:1.a', 'delivered', undefined],
     ]);
     expect(events).toEqual([]);
   });

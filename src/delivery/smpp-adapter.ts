@@ -357,7 +357,8 @@ export class SmppAdapter implements ChannelAdapter {
   private onNotice(pdu: SmppPdu, text: string): void {
     this.forgetUnconfirmed();
     const parsed = parseReceipt(text);
-    const id = pdu.receipted_message_id ?? parsed?.id;
+    // an empty TLV (some SMSCs send one) names no message: the text's id then
+    const id = pdu.receipted_message_id !== undefined && pdu.receipted_message_id !== '' ? pdu.receipted_message_id : parsed?.id;
     const stat = pdu.message_state !== undefined ? (MESSAGE_STATES[pdu.message_state] ?? `state ${pdu.message_state}`) : parsed?.stat;
     const entry = id === undefined ? undefined : this.sent.get(id);
     if (id === undefined || stat === undefined || entry === undefined) {
