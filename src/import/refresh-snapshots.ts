@@ -50,10 +50,11 @@ export async function refreshSnapshots(store: Store, batch: ReadonlyArray<Import
       const value: StoredSnapshot = { v: SNAPSHOT_VERSION, snapshot: { value: persisted.value, context } satisfies PersistedCustomer };
       snapshots.push(stored.rev !== undefined ? { id, value, expectRevision: stored.rev } : { id, value });
     }
-    if (profiled !== persisted.context) reminders.push({ key: reminderKey(id, IMPORT_PROFILE_REMINDER), customer: id, due: now, event: 'profile.updated', data: profileEventData(record) });
-    if (moves.revoked.length > 0) reminders.push({ key: reminderKey(id, IMPORT_REVOKED_REMINDER), customer: id, due: now, event: 'consent.revoked', data: { channels: moves.revoked, source: 'import' } });
-    if (moves.granted.length > 0) reminders.push({ key: reminderKey(id, IMPORT_GRANTED_REMINDER), customer: id, due: now, event: 'consent.granted', data: { channels: moves.granted, source: 'import' } });
-    if (churned) reminders.push({ key: reminderKey(id, IMPORT_STAGE_REMINDER), customer: id, due: now, event: 'client.churned', data: { source: 'import' } });
+    const remind = (name: string, event: string, data: Record<string, unknown>): void => void reminders.push({ key: reminderKey(id, name), customer: id, due: now, event, data });
+    if (profiled !== persisted.context) remind(IMPORT_PROFILE_REMINDER, 'profile.updated', profileEventData(record));
+    if (moves.revoked.length > 0) remind(IMPORT_REVOKED_REMINDER, 'consent.revoked', { channels: moves.revoked, source: 'import' });
+    if (moves.granted.length > 0) remind(IMPORT_GRANTED_REMINDER, 'consent.granted', { channels: moves.granted, source: 'import' });
+    if (churned) remind(IMPORT_STAGE_REMINDER, 'client.churned', { source: 'import' });
   }
   if (told > 0) await store.commit({ snapshots, identities: [], outbox: [], reminders: { set: reminders, remove: [] } });
   return told;
