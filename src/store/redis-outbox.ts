@@ -1,3 +1,4 @@
+import { KairosError } from '../errors.js';
 import { decode, encode } from './redis-codec.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RedisConnection, RedisScripts } from './redis-scripts.js';
@@ -9,6 +10,14 @@ import { failed, retried } from './store.js';
 const DONE_RETENTION_MS = 7 * 86_400_000;
 
 /**
+ * How many times a change to an outbox record is read and made again when another writer
+ * changed the record between the read and the write (`change`). Each miss means another
+ * writer's change went in, so this many in a row is a record rewritten in a loop: the change
+ * then gives up rather than spin.
+ */
+const CHANGE_ATTEMPTS = 20;
+
+/**
  * The Redis store's outbox streams: a commit leaves its entries in the customer's `obx` hash
  * (and the customer in the dirty set); `relay` moves them to their channel's stream, record
  * hash and order index by an idempotent script, so a relay a crash interrupted is finished by
@@ -16,7 +25,9 @@ const DONE_RETENTION_MS = 7 * 86_400_000;
  * the consumer group `dispatch` (`claim`); a delivered entry is removed from all of them.
  * A dead letter leaves the stream (its record and its place in the order index stay, for the
  * listing and the retry): however many there are, no claim reads them; a retry adds it to the
- * stream again.
+ * stream again. A record is changed (a failed attempt, a retry, a merge's rehome) by a script
+ * that writes it only if it is still the one read, read again otherwise: no writer's change
+ * is lost to another's between its read and its write.
  */
 export class RedisOutbox {
   /** channels already in the `channels` set */
@@ -122,18 +133,48 @@ export class RedisOutbox {
   }
 
   /** A failed attempt (written only if the entry is still there: a concurrent removal wins); a dead letter leaves the stream. */
-  async fail(channel: string, instance: string, reason: string, next: { retryAt?: number; dead?: boolean }): Promise<boolean> {
-    const b = await this.redis.hgetBuffer(this.k.ch(channel, 'r'), instance);
-    if (b === null) return false;
-    const record = encode(failed(decode<OutboxRecord>(b), reason, next));
-    return (await this.redis.kairosFail(...this.streamKeys(channel), instance, record, next.dead === true ? 1 : 0)) === 1;
+  fail(channel: string, instance: string, reason: string, next: { retryAt?: number; dead?: boolean }): Promise<boolean> {
+    const dead = next.dead === true ? 1 : 0;
+    return this.change(channel, instance, (read, r) => this.redis.kairosFail(...this.streamKeys(channel), instance, read, encode(failed(r, reason, next)), dead));
   }
 
   /** An entry due again now (written only if it is still there); a dead letter goes back into the stream. */
-  async retry(channel: string, instance: string): Promise<boolean> {
-    const b = await this.redis.hgetBuffer(this.k.ch(channel, 'r'), instance);
-    if (b === null) return false;
-    return (await this.redis.kairosRetry(...this.streamKeys(channel), instance, encode(retried(decode<OutboxRecord>(b))))) === 1;
+  retry(channel: string, instance: string): Promise<boolean> {
+    return this.change(channel, instance, (read, r) => this.redis.kairosRetry(...this.streamKeys(channel), instance, read, encode(retried(r))));
+  }
+
+  /**
+   * `CommitBatch.rehome`'s outbox part: each record of `from`, in every channel, rewritten in
+   * place as `to`'s where it is still queued (its attempts, dead mark and place kept as they
+   * are at the write, not as first read). Safe to repeat.
+   */
+  async rehome(from: string, to: string): Promise<void> {
+    for (const channel of await this.channels()) {
+      const all = await this.redis.hgetallBuffer(this.k.ch(channel, 'r'));
+      for (const [instance, b] of Object.entries(all)) {
+        if (decode<OutboxRecord>(b).customer !== from) continue;
+        const moved = (read: Buffer, r: OutboxRecord): Promise<number> | undefined =>
+          r.customer === from ? this.redis.kairosUpdateIfUnchanged(this.k.ch(channel, 'r'), instance, read, encode({ ...r, customer: to })) : undefined;
+        await this.change(channel, instance, moved, b);
+      }
+    }
+  }
+
+  /**
+   * Changes a record by `write` (a script given the record as read and the new one, answering
+   * 1 written, 0 no such entry, -1 changed since the read; undefined: nothing to write), read
+   * again and redone while another writer changes it in between. `first`: the record already
+   * read. False when the entry is gone (or nothing was written).
+   */
+  private async change(channel: string, instance: string, write: (read: Buffer, r: OutboxRecord) => Promise<number> | undefined, first?: Buffer): Promise<boolean> {
+    let read = first ?? (await this.redis.hgetBuffer(this.k.ch(channel, 'r'), instance));
+    for (let attempt = 1; read !== null; attempt++) {
+      const done = await write(read, decode<OutboxRecord>(read));
+      if (done !== -1) return done === 1;
+      if (attempt === CHANGE_ATTEMPTS) throw new KairosError('conflict', `outbox entry "${instance}" on ${channel} changed by other writers ${CHANGE_ATTEMPTS} times while it was being changed`);
+      read = await this.redis.hgetBuffer(this.k.ch(channel, 'r'), instance);
+    }
+    return false;
   }
 
   /** A channel's stream, records and stream ids (the keys of the fail, retry and drop scripts). */

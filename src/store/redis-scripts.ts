@@ -153,15 +153,19 @@ return 1
 `;
 
 /**
- * A failed attempt: KEYS s, r, i; ARGV instance, record, dead ('1': a dead letter). Writes the
- * record if it is still there (a concurrent removal wins); a dead letter leaves the channel's
- * stream (acknowledged and deleted: no consumer's claim reads it again) and keeps its record
- * and its place in the order index. Returns 1, or 0 when there was no such entry.
+ * A failed attempt: KEYS s, r, i; ARGV instance, record as read, record, dead ('1': a dead
+ * letter). Writes the record if it is still there (a concurrent removal wins) and still the
+ * one read (another writer's change in between, a merge's rehome say, is not overwritten: the
+ * caller reads it again); a dead letter leaves the channel's stream (acknowledged and deleted:
+ * no consumer's claim reads it again) and keeps its record and its place in the order index.
+ * Returns 1, 0 when there was no such entry, -1 when the record changed since it was read.
  */
 const FAIL_SCRIPT = `
-if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-if ARGV[3] == '1' then
+local cur = redis.call('HGET', KEYS[2], ARGV[1])
+if not cur then return 0 end
+if cur ~= ARGV[2] then return -1 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+if ARGV[4] == '1' then
   local id = redis.call('HGET', KEYS[3], ARGV[1])
   if id then
     pcall(redis.call, 'XACK', KEYS[1], '${OUTBOX_GROUP}', id)
@@ -172,13 +176,17 @@ return 1
 `;
 
 /**
- * An entry due again now (a dead letter retried): KEYS s, r, i; ARGV instance, record. Writes
- * the record if it is still there; an entry no longer in the stream (a dead letter) is added
- * to it again, so a consumer's claim reads it. Returns 1, or 0 when there was no such entry.
+ * An entry due again now (a dead letter retried): KEYS s, r, i; ARGV instance, record as read,
+ * record. Writes the record if it is still there and still the one read (as FAIL_SCRIPT); an
+ * entry no longer in the stream (a dead letter) is added to it again, so a consumer's claim
+ * reads it. Returns 1, 0 when there was no such entry, -1 when the record changed since it
+ * was read.
  */
 const RETRY_SCRIPT = `
-if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+local cur = redis.call('HGET', KEYS[2], ARGV[1])
+if not cur then return 0 end
+if cur ~= ARGV[2] then return -1 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 local id = redis.call('HGET', KEYS[3], ARGV[1])
 if not id or #redis.call('XRANGE', KEYS[1], id, id) == 0 then
   id = redis.call('XADD', KEYS[1], '*', 'i', ARGV[1])
@@ -214,10 +222,17 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]); return
 return 0
 `;
 
-/** Replaces a hash field only if it is still there (a concurrent removal wins): KEYS hash; ARGV field, value. */
-const UPDATE_IF_PRESENT_SCRIPT = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]); return 1 end
-return 0
+/**
+ * Replaces a hash field only if it is still the value read (compare and set): KEYS hash; ARGV
+ * field, value as read, value. Returns 1, 0 when the field is gone (a concurrent removal
+ * wins), -1 when another writer changed it since it was read.
+ */
+const UPDATE_IF_UNCHANGED_SCRIPT = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return 0 end
+if cur ~= ARGV[2] then return -1 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
 `;
 
 /**
@@ -315,9 +330,9 @@ export interface RedisScripts {
   kairosClaim(due: string, until: number, limit: number, leaseUntil: number): Promise<string[]>;
   kairosUnlink(link: string, customer: string): Promise<number>;
   kairosCharge(totals: string, ...args: Array<string | number>): Promise<number>;
-  kairosUpdateIfPresent(hash: string, field: string, value: Buffer): Promise<number>;
-  kairosFail(s: string, r: string, i: string, instance: string, record: Buffer, dead: 0 | 1): Promise<number>;
-  kairosRetry(s: string, r: string, i: string, instance: string, record: Buffer): Promise<number>;
+  kairosUpdateIfUnchanged(hash: string, field: string, read: Buffer, value: Buffer): Promise<number>;
+  kairosFail(s: string, r: string, i: string, instance: string, read: Buffer, record: Buffer, dead: 0 | 1): Promise<number>;
+  kairosRetry(s: string, r: string, i: string, instance: string, read: Buffer, record: Buffer): Promise<number>;
   kairosDropDead(s: string, r: string, i: string, instance: string, record: Buffer): Promise<number>;
   kairosAudit(...args: Array<string | Buffer | number>): Promise<number>;
   kairosStopPut(stops: string, version: string, markers: string, field: string, entry: Buffer, key: string): Promise<number>;
@@ -338,7 +353,7 @@ export function withScripts(client: RedisConnection): RedisConnection & RedisScr
   client.defineCommand('kairosClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
   client.defineCommand('kairosCharge', { numberOfKeys: 1, lua: CHARGE_SCRIPT });
   client.defineCommand('kairosUnlink', { numberOfKeys: 1, lua: UNLINK_SCRIPT });
-  client.defineCommand('kairosUpdateIfPresent', { numberOfKeys: 1, lua: UPDATE_IF_PRESENT_SCRIPT });
+  client.defineCommand('kairosUpdateIfUnchanged', { numberOfKeys: 1, lua: UPDATE_IF_UNCHANGED_SCRIPT });
   client.defineCommand('kairosFail', { numberOfKeys: 3, lua: FAIL_SCRIPT });
   client.defineCommand('kairosRetry', { numberOfKeys: 3, lua: RETRY_SCRIPT });
   client.defineCommand('kairosDropDead', { numberOfKeys: 3, lua: DROP_DEAD_SCRIPT });

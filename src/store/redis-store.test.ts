@@ -240,6 +240,57 @@ describe.runIf(runRedisTests)('redis', () => {
       }
     });
 
+    it('loses no change to an outbox record another writer made between a read and its write (a merge moving it, another node failing it)', async () => {
+      const prefix = `w${process.pid}-${++n}`;
+      const a = await singleStore(prefix);
+      const b = await singleStore(prefix);
+      const records = `${prefix}:{obx:sms}:r`;
+      try {
+        await a.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-2', 'i-2', 1), offerEntry('c-3', 'i-3', 2), offerEntry('c-4', 'i-4', 3), offerEntry('c-5', 'i-5', 4), offerEntry('c-6', 'i-6', 5)] });
+        expect(await a.failOutbox('sms', 'i-3', 'bad number', { dead: true })).toBe(true);
+        const merge = (from: string): Promise<unknown> => a.commit({ snapshots: [], identities: [], outbox: [], rehome: { from, to: 'c-1' } });
+
+        // B fails i-2, and A's merge moves it to c-1 just after B read it.
+        afterRead(b, records, () => merge('c-2'));
+        expect(await b.failOutbox('sms', 'i-2', 'timeout', { retryAt: 500 })).toBe(true);
+        expect(await a.getOutbox('sms', 'i-2')).toMatchObject({ customer: 'c-1', attempts: 1, lastError: 'timeout', nextAttemptAt: 500 });
+
+        // B retries the dead letter i-3, and A's merge moves it to c-1 just after B read it.
+        afterRead(b, records, () => merge('c-3'));
+        expect(await b.retryOutbox('sms', 'i-3')).toBe(true);
+        const retried = await a.getOutbox('sms', 'i-3');
+        expect(retried).toMatchObject({ customer: 'c-1', attempts: 1 });
+        expect(retried?.dead).toBeUndefined();
+
+        // A's merge reads i-4, and B fails it for good before A writes it back as c-1's.
+        afterRead(a, records, () => b.failOutbox('sms', 'i-4', 'refused', { dead: true }));
+        await merge('c-4');
+        expect(await a.getOutbox('sms', 'i-4')).toMatchObject({ customer: 'c-1', attempts: 1, lastError: 'refused', dead: true });
+
+        // A removal (a delivery) just after B read i-5 still wins: nothing written back.
+        afterRead(b, records, () => a.removeOutbox('sms', 'i-5'));
+        expect(await b.failOutbox('sms', 'i-5', 'timeout', { retryAt: 500 })).toBe(false);
+        expect(await a.getOutbox('sms', 'i-5')).toBeUndefined();
+
+        // A record another writer changes after every read: B gives up (409) rather than spin, and overwrites none of it.
+        afterRead(b, records, () => a.failOutbox('sms', 'i-6', 'busy', { retryAt: 900 }), 20);
+        await expect(b.failOutbox('sms', 'i-6', 'timeout', { retryAt: 500 })).rejects.toMatchObject({ code: 'conflict' });
+        expect(await a.getOutbox('sms', 'i-6')).toMatchObject({ customer: 'c-6', attempts: 20, lastError: 'busy', nextAttemptAt: 900 });
+
+        // The moved records are c-1's; the retried one is claimed, the dead letter is not.
+        expect((await a.listOutbox('sms', 10)).map((r) => [r.instance, r.customer])).toEqual([
+          ['i-2', 'c-1'],
+          ['i-3', 'c-1'],
+          ['i-4', 'c-1'],
+          ['i-6', 'c-6'],
+        ]);
+        expect((await a.coordination.claimOutbox('sms', 'node-a', 10, 60_000)).map((r) => r.instance).sort()).toEqual(['i-2', 'i-3', 'i-6']);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it('builds the order index of a store written before it when a node opens it', async () => {
       const prefix = `q${process.pid}-${++n}`;
       const a = await singleStore(prefix);
@@ -264,3 +315,27 @@ describe.runIf(runRedisTests)('redis', () => {
     });
   });
 });
+
+
+/**
+ * Runs `then` (another writer's change) just after each of this store's next `times` reads of
+ * the hash `key` (one field or all), before the store writes what it read: a deterministic
+ * interleaving.
+ */
+function afterRead(store: RedisStore, key: string, then: () => Promise<unknown>, times = 1): void {
+  const client = (store as unknown as { redis: Record<string, unknown> }).redis;
+  const reads = ['hgetBuffer', 'hgetallBuffer'] as const;
+  const originals = reads.map((m) => [m, client[m] as (...x: unknown[]) => Promise<unknown>] as const);
+  const restore = (): void => {
+    for (const [m] of originals) delete client[m];
+  };
+  for (const [m, read] of originals) {
+    client[m] = async (...x: unknown[]) => {
+      const got = await read.apply(client, x);
+      if (x[0] !== key) return got;
+      if (--times === 0) restore();
+      await then();
+      return got;
+    };
+  }
+}

@@ -387,17 +387,12 @@ export class RedisStore implements Store, SharedCoordination {
 
   /**
    * `CommitBatch.rehome`, after the rest of the batch and not in its transaction: each outbox
-   * record of `from` is rewritten in place as `to`'s (where it is still queued), each
-   * reminder set as `to`'s, then dropped as `from`'s. Every step is safe to repeat.
+   * record of `from` is rewritten in place as `to`'s (where it is still queued, without
+   * undoing another node's fail or retry of it meanwhile: RedisOutbox.rehome), each reminder
+   * set as `to`'s, then dropped as `from`'s. Every step is safe to repeat.
    */
   private async rehome(from: string, to: string): Promise<void> {
-    for (const channel of await this.outbox.channels()) {
-      const all = await this.redis.hgetallBuffer(this.k.ch(channel, 'r'));
-      for (const [instance, b] of Object.entries(all)) {
-        const r = decode<OutboxRecord>(b);
-        if (r.customer === from) await this.redis.kairosUpdateIfPresent(this.k.ch(channel, 'r'), instance, encode({ ...r, customer: to }));
-      }
-    }
+    await this.outbox.rehome(from, to);
     const reminders = await this.redis.hgetallBuffer(this.k.c(from, 'rem'));
     for (const [key, b] of Object.entries(reminders)) {
       const moved = rehomedReminder(decode<ReminderRecord>(b), from, to);
