@@ -37,6 +37,8 @@ interface Claims {
   claimLease(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Gives a lease back if `owner` holds it (the work is done or stopped). */
   releaseLease(key: string, owner: string): Promise<void>;
+  /** Who holds the lease on `key` now (to name them, or to see that someone waits); undefined when free. A single node: always undefined. */
+  leaseHolder(key: string): Promise<string | undefined>;
 }
 
 /** A single-node store: nobody else writes it. */
@@ -147,6 +149,7 @@ export function singleNode(store: Pick<Store, 'dueReminders' | 'listOutbox'>): S
     stopListVersion: () => Promise.resolve(0),
     claimLease: () => Promise.resolve(true),
     releaseLease: () => Promise.resolve(),
+    leaseHolder: () => Promise.resolve(undefined),
   };
 }
 

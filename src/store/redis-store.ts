@@ -513,6 +513,10 @@ export class RedisStore implements Store, SharedCoordination {
     await this.redis.kairosRelease(this.k.lease(key), owner);
   }
 
+  async leaseHolder(key: string): Promise<string | undefined> {
+    return (await this.redis.get(this.k.lease(key))) ?? undefined;
+  }
+
   // -------------------------------------------------------------------------------------
   // Outbox
 

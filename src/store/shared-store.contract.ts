@@ -168,8 +168,11 @@ export function describeSharedStoreContract(name: string, open: (prefix: string)
 
     it('leases a piece of work to one node at a time: taken, renewed, refused to the other, given back, and free again once run out', async () => {
       await twoNodes(async (_a, _b, ca, cb) => {
+        expect(await cb.leaseHolder('run/x/0')).toBeUndefined();
         expect(await ca.claimLease('run/x/0', 'node-a', 60_000)).toBe(true);
         expect(await cb.claimLease('run/x/0', 'node-b', 60_000)).toBe(false);
+        // every node sees who holds it
+        expect(await cb.leaseHolder('run/x/0')).toBe('node-a');
         // renewed by its owner; another key is free
         expect(await ca.claimLease('run/x/0', 'node-a', 60_000)).toBe(true);
         expect(await cb.claimLease('run/x/1', 'node-b', 60_000)).toBe(true);
@@ -177,6 +180,7 @@ export function describeSharedStoreContract(name: string, open: (prefix: string)
         await cb.releaseLease('run/x/0', 'node-b');
         expect(await cb.claimLease('run/x/0', 'node-b', 60_000)).toBe(false);
         await ca.releaseLease('run/x/0', 'node-a');
+        expect(await ca.leaseHolder('run/x/0')).toBeUndefined();
         expect(await cb.claimLease('run/x/0', 'node-b', 60_000)).toBe(true);
         // a lease its owner stopped renewing runs out (a node that died)
         expect(await ca.claimLease('run/x/2', 'node-a', 50)).toBe(true);
