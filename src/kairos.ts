@@ -55,6 +55,7 @@ import { whoamiRoute } from './admin/whoami-route.js';
 import { consoleFiles } from './transport/console-files.js';
 import { privacyRoutes } from './admin/privacy-routes.js';
 import { customerImportRoutes } from './admin/customer-import-routes.js';
+import { importLockOf } from './import/import-lock.js';
 import { SHARD_COUNT_FILE } from './shards/shard-count.js';
 import type { Uws } from './transport/uws.js';
 import { loadUws } from './transport/uws.js';
@@ -201,6 +202,8 @@ function buildGateway(
   const { stopList, propensity, models, uplift, funnel, segments, ledger } = parts.ledgers;
   const status = (): ServerStatus => serverStatus(config, { started, store, clock, catalogs, stopList, hotActors: host.hotCount, dirtyActors: host.dirtyCount });
   const keys = new KeyRing({ store, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => clock.now() });
+  // made before any import run takes it: on a store several nodes share, its lease names this node to the others
+  importLockOf(store, { node: config.nodeId });
   return new GatewayServer({
     uws,
     keys,

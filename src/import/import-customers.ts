@@ -177,6 +177,8 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
   const commit = async (done: boolean): Promise<void> => {
     if (batch.length > 0 && o.beforeWrite !== undefined) await o.beforeWrite(batch, updates);
     if (rejectsText !== '') o.rejects.append(rejectsText);
+    // on a store several nodes share: not under another node's lease (this node's ran out: import-lock.ts)
+    if (batch.length > 0 || sealedBatch.length > 0 || keepMarker) lock.check();
     const marker: ImportMarker = { source: o.source, line: lastLine, rejectsBytes: o.rejects.size(), counts: { ...counts }, done };
     const meta = keepMarker ? { key: IMPORT_META_KEY, value: marker } : undefined;
     const written =
@@ -208,16 +210,19 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
     else if (o.lockHeld !== true && lock.contended) {
       // another run waits to check its rows: this batch committed (its identifiers in the store), then its turn
       await inFlight.done;
-      giveLock();
+      await giveLock();
       await takeLock();
     }
   };
 
-  // One run at a time checks rows against the store and commits them (import-lock.ts). A run
+  // One run at a time checks rows against the store and commits them (import-lock.ts; across
+  // the nodes too on a store they share, a waiting run on another node counting as one here). A run
   // waiting for its next rows (a client sending its body slowly) does not keep the others
   // waiting: when one asks for the lock meanwhile, what this run checked is committed and the
   // lock handed over (`handOver`), taken back before its next rows are checked.
   const lock = importLockOf(store);
+  /** this run holds the lock (taking it back after a handover may fail: then it is not given up again) */
+  let holding = false;
   let waitingForRows = false;
   let handOver: Promise<void> | undefined;
   let handOverFailed: Error | undefined;
@@ -230,12 +235,14 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
   const takeLock = async (): Promise<void> => {
     if (o.lockHeld === true) return;
     await lock.acquire();
+    holding = true;
     lock.onContended = onContended;
   };
-  const giveLock = (): void => {
-    if (o.lockHeld === true) return;
+  const giveLock = async (): Promise<void> => {
+    if (o.lockHeld === true || !holding) return;
+    holding = false;
     lock.onContended = undefined;
-    lock.release();
+    await lock.release();
   };
 
   /** an identifier's owner: at once from the batches not yet committed or the index keys, else a promise of the store's answer */
@@ -257,7 +264,7 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
     await inFlight?.done.catch(() => undefined);
     throw err;
   } finally {
-    giveLock();
+    await giveLock();
   }
   return { ...counts, skipped };
 

@@ -1,3 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KairosError } from '../errors.js';
+import type { Coordination } from '../store/coordination.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -7,7 +12,12 @@ import type { Store } from '../store/store.js';
  * would each find the identifier free and both link it. A run holds its store's lock from its
  * first row to its last commit, and between two batches gives it up to a run waiting for it
  * (its batch in flight committed first), and so does a run waiting for its next rows (a client
-sending its body slowly), so a long or slow import does not hold a `PUT` back for long.
+ * sending its body slowly), so a long or slow import does not hold a `PUT` back for long.
+ *
+ * A store several nodes share (Redis) is written by runs on every node, each behind its own
+ * process's lock: there the holder of the process lock also holds a lease on the whole store
+ * (`ImportLease`), so one run at a time checks and commits across the nodes too. Memory and
+ * LMDB stores are written by one process: the process lock alone, as before.
  */
 export class ImportLock {
   private held = false;
@@ -15,8 +25,46 @@ export class ImportLock {
   /** the holder's: called when a run starts waiting for the lock (a holder idle for its rows hands it over) */
   onContended: (() => void) | undefined;
 
-  /** Resolves once the caller holds the lock. */
-  acquire(): Promise<void> {
+  /** `lease`: the store-wide lease of a store several nodes share; none on a single node's store */
+  constructor(private readonly lease?: ImportLease) {
+    if (lease !== undefined) lease.onWaiter = () => this.onContended?.();
+  }
+
+  /** Resolves once the caller holds the lock (and the store's lease, on a shared store); 503 when another node keeps the lease past the wait. */
+  async acquire(): Promise<void> {
+    await this.acquireHere();
+    if (this.lease === undefined) return;
+    try {
+      await this.lease.take();
+    } catch (err) {
+      // the next run of this process tries for itself
+      this.releaseHere();
+      throw err;
+    }
+  }
+
+  /** Gives the store's lease back (on a shared store), then hands the lock to the first run waiting here, else frees it. */
+  async release(): Promise<void> {
+    await this.lease?.give();
+    this.releaseHere();
+  }
+
+  /** Whether a run is waiting for the lock: in this process, or on another node for the store's lease. */
+  get contended(): boolean {
+    return this.waiting.length > 0 || this.lease?.waiterSeen === true;
+  }
+
+  /**
+   * Throws (503 `unavailable`) when the store's lease may no longer be this node's: lost to
+   * another node, or not renewed in time (the node paused, the store unreachable). Called by the
+   * holder before each commit, so rows checked under a lease are never committed under another
+   * node's. Nothing on a single node's store.
+   */
+  check(): void {
+    this.lease?.check();
+  }
+
+  private acquireHere(): Promise<void> {
     if (!this.held) {
       this.held = true;
       return Promise.resolve();
@@ -26,16 +74,164 @@ export class ImportLock {
     return got;
   }
 
-  /** Hands the lock to the first run waiting, else frees it. */
-  release(): void {
+  private releaseHere(): void {
     const next = this.waiting.shift();
     if (next !== undefined) next();
     else this.held = false;
   }
+}
 
-  /** Whether a run is waiting for the lock. */
-  get contended(): boolean {
-    return this.waiting.length > 0;
+/** The lease an import run holds on a store several nodes share (`Coordination.claimLease`): one run at a time across the nodes. */
+export const IMPORT_LEASE_KEY = 'import';
+/**
+ * The lease of the one node whose run is next: a node waiting for the import lease holds it
+ * (so a holder sees that someone waits, and one giving the lease up between two batches does
+ * not take it straight back), and only its holder may take the import lease.
+ */
+export const IMPORT_NEXT_KEY = 'import.next';
+/** How long the import lease lasts unless renewed; its holder renews it every third of it. */
+export const IMPORT_LEASE_MS = 15_000;
+/** How long a run waits for the import lease another node holds before it is refused (503 `overloaded`). */
+export const IMPORT_LOCK_WAIT_MS = 30_000;
+/** How often the holder looks whether a run on another node waits (and renews the lease when due). */
+export const IMPORT_WATCH_MS = 100;
+/** How long the next turn stays a waiting node's after its last try (it tries every 100 ms at most): a node gone lets the others in after it. */
+const NEXT_TURN_MS = 2_000;
+const FIRST_PAUSE_MS = 5;
+const MAX_PAUSE_MS = 100;
+
+export interface ImportLeaseOptions {
+  /** names this node in the lease's owner (KAIROS_NODE_ID; else host and pid) */
+  node?: string;
+  /** IMPORT_LEASE_MS */
+  leaseMs?: number;
+  /** IMPORT_LOCK_WAIT_MS */
+  waitMs?: number;
+  /** IMPORT_WATCH_MS */
+  watchMs?: number;
+}
+
+/**
+ * This node's hold on the import lease of a shared store. Taken by polling with a short backoff
+ * (a bounded wait); renewed while held by a timer, which also looks at the next turn's lease to
+ * tell the holder a run on another node waits (`onWaiter`: between two batches, or while waiting
+ * for its rows, the holder gives the lease up and queues again behind that run); given back at
+ * the end. A holder that did not renew it in time (paused past its end) counts it lost, even if
+ * no one took it: another node may have checked and committed meanwhile.
+ */
+export class ImportLease {
+  /** a run on another node waits for the lease (seen by the timer since it was taken) */
+  waiterSeen = false;
+  onWaiter: (() => void) | undefined;
+  readonly owner: string;
+  private readonly leaseMs: number;
+  private readonly waitMs: number;
+  private readonly watchMs: number;
+  /** while held: the monotonic time until which the lease is this node's for sure (from before the claim that took or renewed it) */
+  private validUntil = Number.NEGATIVE_INFINITY;
+  private renewedAt = 0;
+  /** why the lease is no longer this node's, once known */
+  private lost: string | undefined;
+  private watch: NodeJS.Timeout | undefined;
+  /** one number per hold: a timer's step that ends after the hold is not applied to the next */
+  private hold = 0;
+  private ticking = false;
+
+  constructor(
+    private readonly c: Coordination,
+    o: ImportLeaseOptions = {},
+  ) {
+    this.owner = `${o.node ?? `${hostname()}-${process.pid}`}/${randomUUID().slice(0, 8)}`;
+    this.leaseMs = o.leaseMs ?? IMPORT_LEASE_MS;
+    this.waitMs = o.waitMs ?? IMPORT_LOCK_WAIT_MS;
+    this.watchMs = o.watchMs ?? IMPORT_WATCH_MS;
+  }
+
+  /** Takes the lease, waiting for it at most `waitMs`: else 503 `overloaded` naming its holder. */
+  async take(): Promise<void> {
+    const started = performance.now();
+    let pause = FIRST_PAUSE_MS;
+    let next = false;
+    try {
+      for (;;) {
+        const asked = performance.now();
+        // the turn after the holder's is one waiting node's: this one's, or free to take
+        next = await this.c.claimLease(IMPORT_NEXT_KEY, this.owner, NEXT_TURN_MS);
+        if (next && (await this.c.claimLease(IMPORT_LEASE_KEY, this.owner, this.leaseMs))) return this.start(asked);
+        if (performance.now() - started >= this.waitMs) throw await this.refusal();
+        await sleep(pause);
+        pause = Math.min(pause * 2, MAX_PAUSE_MS);
+      }
+    } finally {
+      if (next) await this.c.releaseLease(IMPORT_NEXT_KEY, this.owner).catch(() => undefined);
+    }
+  }
+
+  /** Stops renewing and gives the lease back (if the store is unreachable, it runs out by itself). */
+  async give(): Promise<void> {
+    clearInterval(this.watch);
+    this.watch = undefined;
+    this.hold++;
+    this.validUntil = Number.NEGATIVE_INFINITY;
+    await this.c.releaseLease(IMPORT_LEASE_KEY, this.owner).catch(() => undefined);
+  }
+
+  /** See ImportLock.check: a third of the lease left at least, so a commit starting now ends within it. */
+  check(): void {
+    const left = this.validUntil - performance.now();
+    if (this.lost === undefined && left > this.leaseMs / 3) return;
+    const why = this.lost ?? (left <= 0 ? `not renewed within its ${this.leaseMs} ms` : 'not renewed in time');
+    throw new KairosError('unavailable', `this node no longer holds the customers' import lock across nodes (${why}): the rows checked under it are not committed (the batches before are); try again`);
+  }
+
+  private start(asked: number): void {
+    this.hold++;
+    this.validUntil = asked + this.leaseMs;
+    this.renewedAt = asked;
+    this.lost = undefined;
+    this.waiterSeen = false;
+    this.watch = setInterval(() => void this.tick(this.hold), this.watchMs);
+    this.watch.unref();
+  }
+
+  /** The timer's step: the lease renewed when a third of it has passed, then a run waiting on another node told to the holder. */
+  private async tick(hold: number): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      if (performance.now() - this.renewedAt >= this.leaseMs / 3) await this.renew(hold);
+      const next = await this.c.leaseHolder(IMPORT_NEXT_KEY);
+      if (hold !== this.hold || next === undefined || next === this.owner) return;
+      this.waiterSeen = true;
+      this.onWaiter?.();
+    } catch {
+      // the store unreachable: the lease runs out unless renewed in time, which `check` tells
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async renew(hold: number): Promise<void> {
+    // lost stays lost (not taken back unseen when the other node is done): the run fails at its next commit
+    if (this.lost !== undefined || hold !== this.hold) return;
+    const asked = performance.now();
+    // past its end the lease may have been another node's meanwhile (this one paused): lost, though it may be free again now
+    if (asked >= this.validUntil) {
+      this.lost ??= `not renewed within its ${this.leaseMs} ms (the node paused or the store unreachable)`;
+      return;
+    }
+    const kept = await this.c.claimLease(IMPORT_LEASE_KEY, this.owner, this.leaseMs);
+    if (hold !== this.hold) return;
+    if (kept) {
+      this.validUntil = asked + this.leaseMs;
+      this.renewedAt = asked;
+    } else this.lost ??= `taken by ${(await this.c.leaseHolder(IMPORT_LEASE_KEY)) ?? 'another node'}`;
+  }
+
+  /** The refusal of a run that waited too long, naming who holds the lease (or the next turn) now. */
+  private async refusal(): Promise<KairosError> {
+    const holder = (await this.c.leaseHolder(IMPORT_LEASE_KEY).catch(() => undefined)) ?? (await this.c.leaseHolder(IMPORT_NEXT_KEY).catch(() => undefined));
+    return new KairosError('overloaded', `the customers' import lock is held by another node (${holder ?? 'not known'}) for more than ${this.waitMs} ms: retry later`);
   }
 }
 
@@ -54,13 +250,18 @@ export async function withImportLock<T>(store: Store, fn: () => Promise<T>): Pro
   try {
     return await fn();
   } finally {
-    lock.release();
+    await lock.release();
   }
 }
 
-/** The import lock of `store` (one for every run on that store object in this process). */
-export function importLockOf(store: Store): ImportLock {
+/**
+ * The import lock of `store` (one for every run on that store object in this process), with a
+ * store-wide lease when the store is shared by several nodes. `options` (the node's name,
+ * shorter times in tests) apply when the lock is made, at the first call for the store: the
+ * server makes it as it starts.
+ */
+export function importLockOf(store: Store, options?: ImportLeaseOptions): ImportLock {
   let lock = locks.get(store);
-  if (lock === undefined) locks.set(store, (lock = new ImportLock()));
+  if (lock === undefined) locks.set(store, (lock = new ImportLock(store.coordination.shared ? new ImportLease(store.coordination, options) : undefined)));
   return lock;
 }

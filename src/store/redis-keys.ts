@@ -28,7 +28,7 @@
  *   <p>:{obx}:dirty        set: customers with outbox entries committed and not yet relayed
  *   <p>:channels           set: every channel that had an outbox entry
  *   <p>:{audit}:head, :e   the audit trail: "<seq> <hash>" of its last entry; hash seq -> entry (JSON)
- *   <p>:lease:<key>        a lease on a piece of work: its owner, expiring (an outbound run's slice)
+ *   <p>:lease:<key>        a lease on a piece of work: its owner, expiring (an outbound run's slice, the import lock: `import`, `import.next`)
  */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
