@@ -85,8 +85,6 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     // Conflicts between customers of two shards (an identifier withheld from an event: shards.ts `route`), kept here.
     const conflicts = new IdentityConflicts({ store, secret: config.stopListSecret, clock, metrics, logger });
     let onLogin: ((person: string, cookie: Withheld) => void) | undefined;
-    // (made once the shards run; a conflict recorded meanwhile names no one being erased)
-    const late: { erasure?: NodeErasure } = {};
     const running = await Shards.start({
       // (the shards may dispatch before the bind is made below: their SMS wait for it)
       onSms: async (record) => {
@@ -95,7 +93,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
         return sms.relay(record);
       },
       onLogin: (person, cookie) => onLogin?.(person, cookie),
-      onWithheld: (claimant, withheld) => void recordWithheld({ shards: running, conflicts, erasing: (id) => late.erasure?.erasing(id) === true }, claimant, withheld).catch((err: unknown) => logger.error({ err }, 'recording an identity conflict across shards failed')),
+      onWithheld: (claimant, withheld) => void recordWithheld({ shards: running, conflicts }, claimant, withheld).catch((err: unknown) => logger.error({ err }, 'recording an identity conflict across shards failed')),
       count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), models: () => models.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }), ...(options.budgetSlots === undefined ? {} : { budgetSlots: options.budgetSlots }) });
     shards = running;
     logger.info({ shards: config.shards, catalogVersion: catalogs.version, ms: Math.round(performance.now() - t0) }, 'shards started');
@@ -123,8 +121,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     // Merges across shards: the router forwards every merged customer from now on; one a stop interrupted is finished.
     const merges = new ShardedMerge({ shards: running, store, clock, logger, intoNodeTrail: (shard) => intoNodeTrail({ relay, logger }, shard) });
     // Erasures a stop interrupted finished first (the merges naming their customers are then gone from the node's store).
-    const erasure = new NodeErasure({ shards: running, store, merges, logger, intoNodeTrail: (shard) => intoNodeTrail({ relay, logger }, shard) });
-    late.erasure = erasure;
+    const erasure = new NodeErasure({ shards: running, store, conflicts, merges, logger, intoNodeTrail: (shard) => intoNodeTrail({ relay, logger }, shard) });
     await erasure.load();
     await merges.load();
     if (config.smppUrl !== undefined) {

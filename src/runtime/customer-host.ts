@@ -108,7 +108,7 @@ export class CustomerHost {
     const coordination = o.store.coordination;
     this.sharing = coordination.shared ? sharedNodes(sharingOptions, coordination) : singleNodeSharing(sharingOptions);
     this.mailboxes = new Mailboxes(o.logger);
-    this.identityConflicts = new IdentityConflicts({ store: o.store, secret: o.identifierSecret ?? DEMO_STOP_LIST_SECRET, clock: o.clock, metrics: o.metrics, logger: o.logger });
+    this.identityConflicts = new IdentityConflicts({ store: o.store, secret: o.identifierSecret ?? DEMO_STOP_LIST_SECRET, clock: o.clock, metrics: o.metrics, logger: o.logger, monotonicNow: this.monotonicNow });
     this.identities = new Identities({
       onConflict: (c) => this.identityConflicts.record(c),
       forward: (id) => forwarded(o.store, id),
@@ -178,6 +178,7 @@ export class CustomerHost {
       identities: this.identities,
       writeBehind: this.writeBehind,
       segments: o.segments,
+      conflicts: this.identityConflicts,
     });
     this.merging = new CustomerMerge({ store: o.store, clock: o.clock, mailboxes: this.mailboxes, actors: this.actors, writeBehind: this.writeBehind, identities: this.identities });
     o.metrics.host.oldestWaitMs = () => this.waiting.age(this.monotonicNow());

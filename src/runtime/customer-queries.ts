@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import type { Actors } from './activation.js';
 import type { BudgetLedger, CapacityLedger } from './budget-ledger.js';
 import type { Identities } from './identity.js';
+import type { IdentityConflicts } from './identity-conflicts.js';
 import { metaNaming } from './identity-conflicts.js';
 import type { Live } from './live-customer.js';
 import type { Mailboxes } from './mailboxes.js';
@@ -54,6 +55,8 @@ export interface CustomerQueriesOptions {
   writeBehind: WriteBehind;
   /** segment sizes: an erased customer leaves their segments */
   segments?: SegmentLedger;
+  /** the identity conflicts: none naming a customer is recorded once their erasure looks for those naming them */
+  conflicts: Pick<IdentityConflicts, 'forgetting'>;
 }
 
 /**
@@ -91,7 +94,7 @@ export class CustomerQueries {
       live.waiters = undefined;
       this.o.identities.dropCustomer(id);
       this.o.writeBehind.dropCustomer(id);
-      await this.o.store.eraseCustomer(id, ids, audit?.({ identifiers: ids.length }), await metaNaming(this.o.store, id));
+      await this.o.store.eraseCustomer(id, ids, audit?.({ identifiers: ids.length }), await this.naming(id));
       return { identifiers: ids.length };
     });
   }
@@ -105,8 +108,18 @@ export class CustomerQueries {
     if (!(await this.o.store.hasCustomer(id))) return undefined;
     this.o.identities.dropCustomer(id);
     this.o.writeBehind.dropCustomer(id);
-    await this.o.store.eraseCustomer(id, [], audit?.({ identifiers: 0 }), await metaNaming(this.o.store, id));
+    await this.o.store.eraseCustomer(id, [], audit?.({ identifiers: 0 }), await this.naming(id));
     return { identifiers: 0 };
+  }
+
+  /**
+   * The store meta entries naming the customer the erasure removes (`metaNaming`), looked for
+   * once no identity conflict naming them can be recorded any more: an event resolved before
+   * the erasure (its holder or claimant read) records its conflict after it otherwise.
+   */
+  private async naming(id: string): Promise<string[]> {
+    await this.o.conflicts.forgetting(id);
+    return metaNaming(this.o.store, id);
   }
 
   /**

@@ -7,6 +7,8 @@ import { createLogger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { createMetrics } from '../metrics.js';
 import { StopList } from '../stop-list.js';
+import type { IdentityConflictRecord } from './identity-conflicts.js';
+import { CONFLICT_PREFIX } from './identity-conflicts.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { CustomerRecord } from '../store/store.js';
 import { BudgetLedger, CapacityLedger } from './budget-ledger.js';
@@ -339,6 +341,30 @@ describe('customer host: identity resolution', () => {
     for (let i = 0; i < 2; i++) expect(customerOf(await host.submitEvent(visit({ phone: '+79160000004' }, T0)))).toBe('c-4');
     expect(await host.erase('c-4')).toEqual({ identifiers: 3 });
     expect(customerOf(await host.submitEvent(visit({ phone: '+79160000004' }, T0)))).toMatch(/^p-/);
+  });
+  it('records no conflict naming a customer erased while the event naming them was being resolved', async () => {
+    for (const erased of ['c-6', 'c-5']) {
+      const store = await bank();
+      const { host } = harness(store);
+      // c-6's phone named for c-5: its lookup read, its answer held until c-6 (the holder) or c-5 (the claimant) is erased.
+      const lookupIdentity = store.lookupIdentity.bind(store);
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      store.lookupIdentity = async (kind: ContactIdentifierKind, value: string) => {
+        const found = await lookupIdentity(kind, value);
+        if (value === '+79160000006') await gate;
+        return found;
+      };
+      const lookups = store.lookups.length;
+      const event = host.submitEvent(visit({ id: 'c-5', phone: '+79160000006' }, T0));
+      while (store.lookups.length === lookups) await Promise.resolve();
+      expect(await host.erase(erased)).toEqual({ identifiers: 3 });
+      open();
+      await event;
+      await host.flush();
+      const naming = (await store.listMeta(CONFLICT_PREFIX, 10)).map((m) => m.value as IdentityConflictRecord).filter((c) => c.holder === erased || c.claimant === erased);
+      expect(naming, erased).toEqual([]);
+    }
   });
 });
 

@@ -68,17 +68,78 @@ export interface IdentityConflictsOptions {
   clock: Clock;
   metrics: Metrics;
   logger: Logger;
+  /** milliseconds that only go forward (how long an erased customer is remembered); `performance.now()` when absent */
+  monotonicNow?: () => number;
 }
+
+/**
+ * How long an erased customer is remembered (`forgetting`): far longer than a recording begun
+ * before the erasure can still take to reach `record` (a store read; on a node with shards, a
+ * decision's reply on its way and a shard's answer, which waits 30 s at most).
+ */
+export const ERASED_FOR_MS = 10 * 60_000;
+/** The most erased customers remembered at once: past it, the oldest is forgotten first. */
+export const ERASED_KEPT = 10_000;
 
 /**
  * Identity conflicts, durable in the store (its meta entries, on every backend), counted by
  * `kairos_identity_conflicts_total{kind}` and logged without the identifier.
  */
 export class IdentityConflicts {
-  constructor(private readonly o: IdentityConflictsOptions) {}
+  /** customers being or recently erased, by id: when (monotonic ms), oldest first */
+  private readonly erased = new Map<string, number>();
+  /** the records being written: an erasure waits for them before it looks for those naming its customer */
+  private readonly writing = new Set<Promise<unknown>>();
+  private readonly monotonicNow: () => number;
 
-  /** Records one (a repeat of a pair counts up its record); a failing store is logged, not thrown: the event is still decided. */
-  async record(c: IdentityConflict): Promise<void> {
+  constructor(private readonly o: IdentityConflictsOptions) {
+    this.monotonicNow = o.monotonicNow ?? (() => performance.now());
+  }
+
+  /**
+   * Records one (a repeat of a pair counts up its record); a failing store is logged, not thrown:
+   * the event is still decided. None naming a customer being or recently erased (`forgetting`):
+   * whoever named them was resolved before the erasure, and the record would outlive it.
+   */
+  record(c: IdentityConflict): Promise<void> {
+    if (this.forgets(c.holder) || this.forgets(c.claimant)) return Promise.resolve();
+    return this.tracked(this.write(c));
+  }
+
+  /**
+   * An erasure of the customer is under way: from now on (for ERASED_FOR_MS) no conflict naming
+   * them is recorded, and those being written are in the store once this resolves, so that the
+   * erasure, looking next, finds every conflict naming them. The ids are kept in memory only.
+   */
+  async forgetting(id: string): Promise<void> {
+    const now = this.monotonicNow();
+    this.erased.delete(id);
+    this.erased.set(id, now);
+    for (const [old, at] of this.erased) {
+      if (this.erased.size <= ERASED_KEPT && now - at < ERASED_FOR_MS) break;
+      this.erased.delete(old);
+    }
+    await Promise.allSettled([...this.writing]);
+  }
+
+  /** A write of a conflict, waited for by `forgetting` while under way. */
+  private tracked<T>(write: Promise<T>): Promise<T> {
+    this.writing.add(write);
+    const done = (): void => void this.writing.delete(write);
+    write.then(done, done);
+    return write;
+  }
+
+  /** Whether the customer is being or was recently erased (`forgetting`). */
+  private forgets(id: string): boolean {
+    const at = this.erased.get(id);
+    if (at === undefined) return false;
+    if (this.monotonicNow() - at < ERASED_FOR_MS) return true;
+    this.erased.delete(id);
+    return false;
+  }
+
+  private async write(c: IdentityConflict): Promise<void> {
     this.o.metrics.identityConflicts.inc({ kind: c.kind });
     const identifierHash = stopKey(c.kind, c.value, this.o.secret) ?? sha(`${c.kind}:${c.value}`).slice(0, 40);
     const id = conflictId(identifierHash, c.holder, c.claimant);
@@ -115,11 +176,19 @@ export class IdentityConflicts {
     return more && last !== undefined ? { conflicts, next: last.id } : { conflicts };
   }
 
-  /** Marks a conflict reviewed (the identifier stays with its holder); `not_found` when there is none. */
-  /** Marks a conflict reviewed; with `audit`, written with its audit entry in one store transaction. */
-  async dismiss(id: string, audit?: (before: IdentityConflictRecord, after: IdentityConflictRecord) => AuditDraft): Promise<IdentityConflictRecord> {
+  /**
+   * Marks a conflict reviewed (the identifier stays with its holder); with `audit`, written with
+   * its audit entry in one store transaction; `not_found` when there is none, or it names a
+   * customer being or recently erased (`forgetting`: the erasure removes it, and this write
+   * would bring it back).
+   */
+  dismiss(id: string, audit?: (before: IdentityConflictRecord, after: IdentityConflictRecord) => AuditDraft): Promise<IdentityConflictRecord> {
+    return this.tracked(this.dismissNow(id, audit));
+  }
+
+  private async dismissNow(id: string, audit?: (before: IdentityConflictRecord, after: IdentityConflictRecord) => AuditDraft): Promise<IdentityConflictRecord> {
     const before = (await this.o.store.getMeta(CONFLICT_PREFIX + id)) as IdentityConflictRecord | undefined;
-    if (before === undefined) throw new KairosError('not_found', `no identity conflict "${id}"`);
+    if (before === undefined || this.forgets(before.holder) || this.forgets(before.claimant)) throw new KairosError('not_found', `no identity conflict "${id}"`);
     if (before.status === 'dismissed') return before;
     const after: IdentityConflictRecord = { ...before, status: 'dismissed', dismissedAt: this.o.clock.now() };
     if (audit === undefined) await this.o.store.putMeta(CONFLICT_PREFIX + id, after);

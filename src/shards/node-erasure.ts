@@ -2,10 +2,10 @@ import { identifierList } from '../../actors/index.js';
 import type { AuditDraft } from '../audit/audit-chain.js';
 import type { Logger } from '../logger.js';
 import { FORWARD_PREFIX } from '../runtime/customer-merge.js';
+import type { IdentityConflicts } from '../runtime/identity-conflicts.js';
 import { metaNaming } from '../runtime/identity-conflicts.js';
 import type { Store } from '../store/store.js';
 import type { ShardedMerge } from './sharded-identity.js';
-import { recordingsSettled } from './sharded-identity.js';
 import type { Shards } from './shards.js';
 
 /** Where the node's store journals an erasure until its last step, by the customer's id (not `erasing/`: the LMDB store reads that as its own journal of key slots). */
@@ -21,6 +21,8 @@ export interface NodeErasureParts {
   shards: Pick<Shards, 'call' | 'shardOf' | 'erase' | 'hold' | 'unforward'>;
   /** the node's store (the main thread's): conflicts across shards, merges across shards, the journal */
   store: Store;
+  /** the conflicts between customers of two shards (the node's store's): none naming the customer recorded from the erasure's start on */
+  conflicts: Pick<IdentityConflicts, 'forgetting'>;
   /** an erasure runs between merges */
   merges: Pick<ShardedMerge, 'exclusive'>;
   /** copies a shard's audit entries into the node's trail (sharded-admin.ts `AuditRelay`) */
@@ -42,14 +44,7 @@ export interface NodeErasureParts {
  * and go on afterwards as they would after a single node's erasure.
  */
 export class NodeErasure {
-  private readonly under = new Set<string>();
-
   constructor(private readonly p: NodeErasureParts) {}
-
-  /** Whether the customer is being erased (a conflict naming them is not recorded meanwhile: `recordWithheld`). */
-  erasing(id: string): boolean {
-    return this.under.has(id);
-  }
 
   /** At start: the erasures a stop or a failed step left journaled, finished (each logged; one that fails again stays journaled). */
   async load(): Promise<void> {
@@ -91,21 +86,18 @@ export class NodeErasure {
   /** The erasure's steps, each safe to take again; the journal's entry goes with the node's last. */
   private async finish(id: string, draft: AuditDraft): Promise<{ identifiers: number }> {
     const { shards, store } = this.p;
-    this.under.add(id);
-    try {
-      // (its shard erases and audits it, then its identifiers are forgotten in the directory; undefined: erased there before)
-      const erased = await shards.erase(id, draft);
-      if (erased !== undefined) await this.p.intoNodeTrail(shards.shardOf(id));
-      // (a conflict naming them whose recording began before: in the store before it is looked for)
-      await recordingsSettled();
-      const keys = await metaNaming(store, id);
-      shards.unforward(id);
-      for (const key of keys) if (key.startsWith(FORWARD_PREFIX)) shards.unforward(key.slice(FORWARD_PREFIX.length));
-      // (the node's store holds no records of the customer's: its erasure there is these entries and the journal's, in one transaction)
-      await store.eraseCustomer(id, [], undefined, [...keys, NODE_ERASING_PREFIX + id]);
-      return erased ?? { identifiers: 0 };
-    } finally {
-      this.under.delete(id);
-    }
+    // (no conflict naming them recorded from now on, for minutes: a decision naming them as the claimant
+    // may reach this thread after their shard's erasure, a holder's shard answer after theirs; one being
+    // written is in the store before it is looked for)
+    await this.p.conflicts.forgetting(id);
+    // (its shard erases and audits it, then its identifiers are forgotten in the directory; undefined: erased there before)
+    const erased = await shards.erase(id, draft);
+    if (erased !== undefined) await this.p.intoNodeTrail(shards.shardOf(id));
+    const keys = await metaNaming(store, id);
+    shards.unforward(id);
+    for (const key of keys) if (key.startsWith(FORWARD_PREFIX)) shards.unforward(key.slice(FORWARD_PREFIX.length));
+    // (the node's store holds no records of the customer's: its erasure there is these entries and the journal's, in one transaction)
+    await store.eraseCustomer(id, [], undefined, [...keys, NODE_ERASING_PREFIX + id]);
+    return erased ?? { identifiers: 0 };
   }
 }

@@ -56,7 +56,7 @@ export interface ShardedIdentityParts {
 
 /** How many conflicts across shards may be being recorded at once; past it, one is not recorded (counted as withheld all the same). */
 const RECORDING = 64;
-/** The recordings under way: an erasure waits for them before it looks for the conflicts naming its customer (`recordingsSettled`). */
+/** The recordings under way. */
 const recordings = new Set<Promise<void>>();
 
 /**
@@ -64,17 +64,17 @@ const recordings = new Set<Promise<void>>();
  * claimant): each identifier's holder asked of its shard, the conflict kept in the node's
  * store as a single node keeps one (`IdentityConflicts.record`: counted, logged without the
  * identifier). A holder the shard no longer knows (erased meanwhile) makes none, and neither
- * does a holder or claimant being erased (`erasing`: the erasure removes the conflicts naming
- * them, and this one would come after). At most RECORDING at once: the busiest customers'
- * repeats do not pile questions onto the shards.
+ * does a holder or claimant being or recently erased: `IdentityConflicts.record` refuses it
+ * (`forgetting`), since the erasure removes the conflicts naming them and the decision's reply,
+ * or the holder's shard's answer, may come after it. At most RECORDING at once: the busiest
+ * customers' repeats do not pile questions onto the shards.
  */
-export function recordWithheld(p: Pick<ShardedIdentityParts, 'shards' | 'conflicts'> & { erasing?: (id: string) => boolean }, claimant: string, withheld: readonly Withheld[]): Promise<void> {
+export function recordWithheld(p: Pick<ShardedIdentityParts, 'shards' | 'conflicts'>, claimant: string, withheld: readonly Withheld[]): Promise<void> {
   if (recordings.size >= RECORDING) return Promise.resolve();
   const run = (async () => {
     for (const w of withheld) {
       const holder = await p.shards.call(w.shard, { op: 'holderOf', kind: w.kind, value: w.value });
       if (holder === undefined || holder === claimant) continue;
-      if (p.erasing?.(holder) === true || p.erasing?.(claimant) === true) continue;
       await p.conflicts.record({ kind: w.kind, value: w.value, holder, claimant });
     }
   })();
@@ -82,11 +82,6 @@ export function recordWithheld(p: Pick<ShardedIdentityParts, 'shards' | 'conflic
   const done = (): void => void recordings.delete(run);
   run.then(done, done);
   return run;
-}
-
-/** Resolves once every recording of conflicts under way now has ended (whether it recorded or failed). */
-export async function recordingsSettled(): Promise<void> {
-  await Promise.allSettled([...recordings]);
 }
 
 /**
