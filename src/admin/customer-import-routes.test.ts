@@ -133,6 +133,43 @@ describe('the customer import routes', () => {
     expect((await server.k.kairos.store.getCustomer('cc-1'))?.consents?.sms?.granted).toBe(sms);
   });
 
+  it('withdraws a consent by PATCH from a customer not in memory (never read, or read before a restart) as from a live one: audit entry, event, send check', async () => {
+    const kinds = ['live', 'never-read', 'restarted'] as const;
+    for (const [i, kind] of kinds.entries()) expect((await api('PUT', `/v1/customers/cold-${kind}`, { first_name: 'Ия', birth_date: `${year - 40}-01-01`, phone: `+7916777004${i}`, consent_sms: true })).body.outcome).toBe('created');
+    // read before the restart: a state made from the record, never written, gone with the server
+    expect((await api('GET', '/v1/customers/cold-restarted')).body.consents.sms.granted).toBe(true);
+    await server.restart();
+    // read since: in memory
+    expect((await api('GET', '/v1/customers/cold-live')).body.consents.sms.granted).toBe(true);
+    for (const kind of kinds) {
+      const id = `cold-${kind}`;
+      expect((await api('PATCH', `/v1/customers/${id}?reason=${encodeURIComponent('asked by phone')}`, { consent_sms: false })).body, kind).toEqual({ id, outcome: 'updated' });
+      const entry = (await api('GET', `/v1/audit?action=customer.patch&target=${id}`)).body.entries.at(-1);
+      expect({ before: entry.before, after: entry.after }, kind).toEqual({ before: { consents: { sms: true } }, after: { outcome: 'updated', fields: ['consent_sms'], consents: { sms: false }, reason: 'asked by phone' } });
+      // the state was told the withdrawal as an event (what campaigns and reports of opt-outs see)
+      expect((await api('GET', `/v1/customers/${id}`)).body.consents.sms, kind).toMatchObject({ granted: false, source: 'consent.revoked' });
+      // and the send check refuses the SMS a declined ATM withdrawal would bring
+      const decision = await server.gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { id }, channel: 'atm', data: { requested: 1000, balance: 800 } });
+      expect(decision.actions, kind).toEqual([]);
+      expect((await api('GET', `/v1/customers/${id}`)).body.lastDecision, kind).toEqual([expect.objectContaining({ campaign: 'atm-shortfall', reason: 'no_channel:sms=no_consent' })]);
+    }
+  });
+
+  it('withdraws a consent by PUT, or by the import route, from a customer not in memory as from a live one', async () => {
+    const kinds = ['live', 'never-read', 'imported'] as const;
+    const row = (i: number, sms: boolean) => ({ first_name: 'Ия', birth_date: `${year - 40}-01-01`, phone: `+7916777005${i}`, consent_sms: sms });
+    for (const [i, kind] of kinds.entries()) expect((await api('PUT', `/v1/customers/cold-put-${kind}`, row(i, true))).body.outcome).toBe('created');
+    expect((await api('GET', '/v1/customers/cold-put-live')).body.consents.sms.granted).toBe(true);
+    for (const [i, kind] of kinds.entries()) {
+      const id = `cold-put-${kind}`;
+      if (kind === 'imported') expect((await api('POST', '/v1/customers/import', JSON.stringify({ id, ...row(i, false) }), ndjson)).body).toMatchObject({ updated: 1, rejected: 0 });
+      else expect((await api('PUT', `/v1/customers/${id}`, row(i, false))).body, kind).toEqual({ id, outcome: 'updated' });
+      expect((await api('GET', `/v1/customers/${id}`)).body.consents.sms, kind).toMatchObject({ granted: false, source: 'consent.revoked' });
+      const decision = await server.gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { id }, channel: 'atm', data: { requested: 1000, balance: 800 } });
+      expect(decision.actions, kind).toEqual([]);
+    }
+  });
+
   it("applies, tells and audits two PATCHes at once as one step each, though the customer's state is slow to read", async () => {
     // The customer's state (its consents) as a host keeps it; its first read waits (the
     // customer's mailbox busy), so the second PATCH would read the record and the state while

@@ -243,7 +243,8 @@ interface AppliedOne {
 
 /**
  * One customer's fields applied as an import's row, then told to the customer's state: the
- * profile and stage changes of the record, and the consents the row names against the state.
+ * profile and stage changes of the record, and the consents the row names against the state
+ * as it was before the row was written (in memory or not, the same moves are told and audited).
  * A customer events made (a prospect, a visitor: a state, no master data) gets its first record
  * as an update of what it is, every field of it told. The caller holds the store's import lock
  * (`withImportLock`) from before this to after its audit entry.
@@ -252,6 +253,12 @@ async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, 
   const rows: SourceRow[] = [bodyRow(id, body)];
   let rejected: { column: string; reason: string } | undefined;
   const known = await d.store.hasCustomer(id);
+  // The state before the row is written: a customer not in memory (never read, passivated with
+  // no snapshot, read before a restart) is made from its record when read, and read after the
+  // write it would already answer the new consents, so the withdrawal would be neither told
+  // (no consent.revoked) nor audited. Read first, it is made from the record before, as a live
+  // customer's was: the events below move it.
+  const state = known ? await d.host.view(id) : undefined;
   let change: { before: CustomerRecord; after: CustomerRecord } | undefined;
   const c = await importCustomerRows(d.store, rows, {
     ...apiRun(d),
@@ -266,7 +273,6 @@ async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, 
   let outcome: AppliedOne['outcome'] = c.created > 0 ? 'created' : c.updated > 0 ? 'updated' : 'unchanged';
   const record = await d.store.getCustomer(id);
   if (record === undefined) return { outcome };
-  const state = known ? await d.host.view(id) : undefined;
   if (outcome === 'created' && known) {
     change = { before: { stage: state?.stage ?? record.stage, profile: {}, identifiers: {}, importedAt: record.importedAt }, after: record };
     outcome = 'updated';
