@@ -16,11 +16,12 @@ import { runMetaKey } from '../runtime/outbound-runs.js';
 
 const bin = join(packageRoot(), 'bin', 'kairos.js');
 const server = serverForFile({ config: { clock: 'manual', store: 'lmdb' }, manualClockStart: yesterdayMsk('11:00') });
-// the segments' members, as the sweep keeps them
+// the segments' members, as the sweep keeps them (45,211 customers on LMDB: past the default
+// hook timeout on a loaded 2-vCPU machine)
 beforeAll(async () => {
   await server.k.kairos.segmentSweep.runIfDue();
   await server.k.kairos.host.flush();
-});
+}, 180_000);
 
 const SUMMARY = /^run: id=(\S+) state=(\w+) selected=(\d+) decided=(\d+) offered=(\d+) control=(\d+) suppressed=(\d+) deferred=(\d+) eta_s=(\d+|-)$/;
 
