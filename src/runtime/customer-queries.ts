@@ -94,7 +94,7 @@ export class CustomerQueries {
       live.waiters = undefined;
       this.o.identities.dropCustomer(id);
       this.o.writeBehind.dropCustomer(id);
-      await this.o.store.eraseCustomer(id, ids, audit?.({ identifiers: ids.length }), await this.naming(id));
+      await this.o.store.eraseCustomer(id, ids, audit?.({ identifiers: ids.length }), () => this.naming(id));
       return { identifiers: ids.length };
     });
   }
@@ -108,14 +108,16 @@ export class CustomerQueries {
     if (!(await this.o.store.hasCustomer(id))) return undefined;
     this.o.identities.dropCustomer(id);
     this.o.writeBehind.dropCustomer(id);
-    await this.o.store.eraseCustomer(id, [], audit?.({ identifiers: 0 }), await this.naming(id));
+    await this.o.store.eraseCustomer(id, [], audit?.({ identifiers: 0 }), () => this.naming(id));
     return { identifiers: 0 };
   }
 
   /**
    * The store meta entries naming the customer the erasure removes (`metaNaming`), looked for
    * once no identity conflict naming them can be recorded any more: an event resolved before
-   * the erasure (its holder or claimant read) records its conflict after it otherwise.
+   * the erasure (its holder or claimant read) records its conflict after it otherwise. Called by
+   * the store (`ErasureMeta`): on a shared one after their tombstone, which refuses another
+   * node's conflict from then on; on a single-node one before its transaction.
    */
   private async naming(id: string): Promise<string[]> {
     await this.o.conflicts.forgetting(id);

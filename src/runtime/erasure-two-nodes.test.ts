@@ -11,8 +11,11 @@ import type { OutboxRecord } from '../store/store.js';
 import { bareHost } from '../test-support/bare-host.js';
 import { importedClient } from '../test-support/imported-client.js';
 import { runRedisTests, startRedis } from '../test-support/redis.js';
+import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { CustomerHost } from './customer-host.js';
 import type { HostReply } from './host-options.js';
+import type { IdentityConflictRecord } from './identity-conflicts.js';
+import { CONFLICT_PREFIX } from './identity-conflicts.js';
 
 /**
  * An erasure on one node while another node holds the customer (docs/privacy.md#redis): two
@@ -45,16 +48,20 @@ afterAll(async () => {
   await redis?.close();
 });
 
-/** A node's store whose next commit (or erasure) naming a customer waits at the door until the test lets it go. */
+/**
+ * A node's store whose next commit (or erasure) naming a customer waits at the door until the
+ * test lets it go; or whose next lookup of an identifier (or read of a meta key) answers, then
+ * waits there (what the node read before the erasure, used after it).
+ */
 class HeldStore extends RedisStore {
-  private held: { op: 'commit' | 'erase'; id: string; reached: (go: () => void) => void } | undefined;
+  private held: { op: Door; id: string; reached: (go: () => void) => void } | undefined;
 
-  /** Resolves once the next commit (or erasure) naming `id` is waiting, with the function that lets it go on. */
-  holdNext(op: 'commit' | 'erase', id: string): Promise<() => void> {
+  /** Resolves once the next commit (erasure, lookup, meta read) naming `id` is waiting, with the function that lets it go on. */
+  holdNext(op: Door, id: string): Promise<() => void> {
     return new Promise((reached) => (this.held = { op, id, reached }));
   }
 
-  private async door(op: 'commit' | 'erase', ids: readonly string[]): Promise<void> {
+  private async door(op: Door, ids: readonly string[]): Promise<void> {
     const held = this.held;
     if (held === undefined || held.op !== op || !ids.includes(held.id)) return;
     this.held = undefined;
@@ -70,7 +77,21 @@ class HeldStore extends RedisStore {
     await this.door('erase', [args[0]]);
     return super.eraseCustomer(...args);
   }
+
+  override async lookupIdentity(kind: ContactIdentifierKind, value: string): Promise<string | undefined> {
+    const found = await super.lookupIdentity(kind, value);
+    await this.door('lookup', [value]);
+    return found;
+  }
+
+  override async getMeta(key: string): Promise<unknown> {
+    const found = await super.getMeta(key);
+    await this.door('read', [key]);
+    return found;
+  }
 }
+
+type Door = 'commit' | 'erase' | 'lookup' | 'read';
 
 interface Nodes {
   a: CustomerHost;
@@ -83,7 +104,8 @@ interface Nodes {
   raw: Redis;
 }
 
-async function nodes(): Promise<Nodes> {
+/** Two nodes on fresh data with customer 1 imported, and the customers `others` (importedClient(n)). */
+async function nodes(others: readonly number[] = []): Promise<Nodes> {
   const url = redis!.url;
   const prefix = `erase2-${process.pid}-${++prefixes}`;
   const sa = await new HeldStore({ url, prefix }).open();
@@ -99,7 +121,7 @@ async function nodes(): Promise<Nodes> {
     await sb.close();
     await raw.quit();
   });
-  await sa.importCustomers([{ id: ID, record: importedClient(1, T0 - 24 * HOUR) }]);
+  await sa.importCustomers([1, ...others].map((i) => ({ id: `c-${i}`, record: importedClient(i, T0 - 24 * HOUR) })));
   return { a, b, sa, sb, clock, prefix, raw };
 }
 
@@ -252,5 +274,68 @@ describe.runIf(runRedisTests)('an erasure on one node while another holds the cu
     for (const key of await n.raw.keys(`${n.prefix}:*`)) {
       for (const v of await valuesOf(n.raw, key)) expect(old.filter((c) => v.includes(Buffer.from(c))), key).toEqual([]);
     }
+  });
+});
+
+describe.runIf(runRedisTests)('identity conflicts on node B beside an erasure on node A (Redis)', () => {
+  /** The conflicts naming the customer the store keeps (holder or claimant), read by node A's store. */
+  async function naming(n: Nodes, id: string): Promise<IdentityConflictRecord[]> {
+    return (await n.sa.listMeta(CONFLICT_PREFIX, 100)).map((m) => m.value as IdentityConflictRecord).filter((c) => c.holder === id || c.claimant === id);
+  }
+  /** customer 2's event naming customer 1's phone: a conflict, holder c-1, claimant c-2 */
+  const claim = (): GatewayEvent => visit({ id: 'c-2', phone: '+79160000001' });
+
+  it.each([
+    ['the holder', 'c-1'],
+    ['the claimant', 'c-2'],
+  ])('a conflict node B resolved before node A erased %s, recorded after the erasure, is refused', async (_name, erased) => {
+    const n = await nodes([2]);
+    const { a, b, sb } = n;
+    // B reads who holds the phone (c-1), then waits while A erases.
+    const reading = sb.holdNext('lookup', '+79160000001');
+    const event = b.submitEvent(claim());
+    const go = await reading;
+    expect(await a.erase(erased)).toEqual({ identifiers: 3 });
+    go();
+    await event;
+    await b.flush();
+    expect(await naming(n, erased)).toEqual([]);
+  });
+
+  it('a conflict node B records after node A looked for those naming the customer, before its tombstone, is erased with them', async () => {
+    const n = await nodes([2]);
+    const { a, b, sa } = n;
+    // A's erasure is at the store's door; B records its conflict meanwhile.
+    const waiting = sa.holdNext('erase', ID);
+    const erasure = a.erase(ID);
+    const go = await waiting;
+    decided(await b.submitEvent(claim()));
+    expect(await naming(n, ID)).toHaveLength(1);
+    go();
+    expect(await erasure).toEqual({ identifiers: 3 });
+    expect(await naming(n, ID)).toEqual([]);
+  });
+
+  it.each([
+    ['audited', true],
+    ['not audited', false],
+  ])('a dismissal node B read the conflict for before node A erased its holder does not write it back (%s)', async (_name, audited) => {
+    const n = await nodes([2]);
+    const { a, b, sb, clock } = n;
+    decided(await b.submitEvent(claim()));
+    const [conflict] = await naming(n, ID);
+    const reading = sb.holdNext('read', CONFLICT_PREFIX + conflict!.id);
+    const dismissal = b.identityConflicts
+      .dismiss(
+        conflict!.id,
+        audited ? (before, after) => ({ at: clock.now(), who: { name: 'ops', role: 'admin' }, action: 'identity-conflict.dismiss', target: `identity-conflict:${conflict!.id}`, before: { status: before.status }, after: { status: after.status } }) : undefined,
+      )
+      .catch((err: unknown) => err);
+    const go = await reading;
+    expect(await a.erase(ID)).toEqual({ identifiers: 3 });
+    go();
+    expect(await dismissal).toMatchObject({ code: 'not_found' });
+    expect(await naming(n, ID)).toEqual([]);
+    expect(await n.sa.listAudit(0, 100)).toEqual([]);
   });
 });

@@ -99,7 +99,9 @@ export class IdentityConflicts {
   /**
    * Records one (a repeat of a pair counts up its record); a failing store is logged, not thrown:
    * the event is still decided. None naming a customer being or recently erased (`forgetting`):
-   * whoever named them was resolved before the erasure, and the record would outlive it.
+   * whoever named them was resolved before the erasure, and the record would outlive it. On a
+   * store several nodes share the erasure may be another node's: the store refuses the write
+   * once the customer carries its tombstone (`putMetaUnlessErased`).
    */
   record(c: IdentityConflict): Promise<void> {
     if (this.forgets(c.holder) || this.forgets(c.claimant)) return Promise.resolve();
@@ -150,7 +152,7 @@ export class IdentityConflicts {
         before === undefined
           ? { id, kind: c.kind, identifier: maskIdentifier(c.kind, c.value), identifierHash, holder: c.holder, claimant: c.claimant, firstAt: now, lastAt: now, count: 1, status: 'open' }
           : { ...before, lastAt: now, count: before.count + 1 };
-      await this.o.store.putMeta(CONFLICT_PREFIX + id, record);
+      if (!(await this.o.store.putMetaUnlessErased(CONFLICT_PREFIX + id, record, [c.holder, c.claimant]))) return;
       if (before === undefined) this.o.logger.warn({ conflict: id, kind: c.kind, holder: c.holder, claimant: c.claimant }, 'an identifier linked to one customer was named for another; not relinked');
     } catch (err) {
       this.o.logger.error({ err, conflict: id }, 'recording an identity conflict failed');
@@ -179,8 +181,8 @@ export class IdentityConflicts {
   /**
    * Marks a conflict reviewed (the identifier stays with its holder); with `audit`, written with
    * its audit entry in one store transaction; `not_found` when there is none, or it names a
-   * customer being or recently erased (`forgetting`: the erasure removes it, and this write
-   * would bring it back).
+   * customer being or recently erased (`forgetting`, or on a shared store another node's
+   * erasure, their tombstone: the erasure removes it, and this write would bring it back).
    */
   dismiss(id: string, audit?: (before: IdentityConflictRecord, after: IdentityConflictRecord) => AuditDraft): Promise<IdentityConflictRecord> {
     return this.tracked(this.dismissNow(id, audit));
@@ -191,8 +193,12 @@ export class IdentityConflicts {
     if (before === undefined || this.forgets(before.holder) || this.forgets(before.claimant)) throw new KairosError('not_found', `no identity conflict "${id}"`);
     if (before.status === 'dismissed') return before;
     const after: IdentityConflictRecord = { ...before, status: 'dismissed', dismissedAt: this.o.clock.now() };
-    if (audit === undefined) await this.o.store.putMeta(CONFLICT_PREFIX + id, after);
-    else await this.o.store.appendAudit(audit(before, after), { meta: [{ key: CONFLICT_PREFIX + id, value: after }] });
+    const customers = [before.holder, before.claimant];
+    const written =
+      audit === undefined
+        ? await this.o.store.putMetaUnlessErased(CONFLICT_PREFIX + id, after, customers)
+        : (await this.o.store.appendAudit(audit(before, after), { meta: [{ key: CONFLICT_PREFIX + id, value: after }], unlessErased: customers })) !== undefined;
+    if (!written) throw new KairosError('not_found', `no identity conflict "${id}"`);
     return after;
   }
 }

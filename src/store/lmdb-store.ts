@@ -7,7 +7,7 @@ import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
 import { KairosError } from '../errors.js';
-import type { AuditChange, CommitBatch, CustomerPage, CustomerQueues, CustomerRecord, IdentityLink, ImportEntry, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CommitBatch, CustomerPage, CustomerQueues, CustomerRecord, ErasureMeta, IdentityLink, ImportEntry, OutboxRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { decodeSnapshot, decodeSnapshotWithout, encodeSnapshot } from './snapshot-codec.js';
 import type { Delta } from './snapshot-delta.js';
 import { applyDelta, DeltaScratch, isEmptyDelta, snapshotDelta } from './snapshot-delta.js';
@@ -19,7 +19,7 @@ import type { DataDirLock } from './data-dir-lock.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { SealedRecord } from './keyring.js';
 import { Keyring, SEALED, hashedIdentityKey, seal, unseal } from './keyring.js';
-import { failed, identityKey, parseIdentityKey, rehomedReminder, reminderKey, retried, stopStorageKey } from './store.js';
+import { erasureMetaKeys, failed, identityKey, parseIdentityKey, rehomedReminder, reminderKey, retried, stopStorageKey } from './store.js';
 
 export interface LmdbStoreOptions {
   /**
@@ -766,9 +766,11 @@ export class LmdbStore implements Store {
     return Promise.resolve();
   }
 
-  async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft, meta?: readonly string[]): Promise<boolean> {
+  async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft, erasureMeta?: ErasureMeta): Promise<boolean> {
     // What can fail in the entry fails here, before anything is written.
     if (audit !== undefined) sealAudit(undefined, audit);
+    // The entries naming the customer found first (one process writes this store), journaled with the rest.
+    const meta = await erasureMetaKeys(erasureMeta);
     const slot = this.keySlots.get(id);
     this.slotOf.delete(id);
     this.identityKeys.clear();
@@ -1091,6 +1093,12 @@ export class LmdbStore implements Store {
 
   async putMeta(key: string, value: unknown): Promise<void> {
     await this.meta.put(key, value);
+  }
+
+  /** No tombstone here (one process): written as `putMeta`; the node refuses a write naming an erased customer itself. */
+  async putMetaUnlessErased(key: string, value: unknown, _customers: readonly string[]): Promise<boolean> {
+    await this.putMeta(key, value);
+    return true;
   }
 
   listMeta(prefix: string, limit: number): Promise<Array<{ key: string; value: unknown }>> {

@@ -2,10 +2,10 @@ import type { ContactIdentifierKind } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
-import type { AuditChange, CommitBatch, CustomerPage, CustomerQueues, CustomerRecord, IdentityLink, ImportEntry, OutboxRecord, ReminderRecord, SegmentMoves, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditChange, CommitBatch, CustomerPage, CustomerQueues, CustomerRecord, ErasureMeta, IdentityLink, ImportEntry, OutboxRecord, ReminderRecord, SegmentMoves, StopEntry, Store, StoredSnapshot } from './store.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
-import { failed, identityKey, parseIdentityKey, rehomedReminder, retried, stopStorageKey } from './store.js';
+import { erasureMetaKeys, failed, identityKey, parseIdentityKey, rehomedReminder, retried, stopStorageKey } from './store.js';
 
 const outboxKey = (channel: string, instance: string): string => `${channel}\u0000${instance}`;
 
@@ -187,15 +187,16 @@ export class MemoryStore implements Store {
     return Promise.resolve(structuredClone(due.slice(0, limit)));
   }
 
-  eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft, meta?: readonly string[]): Promise<boolean> {
+  async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft, meta?: ErasureMeta): Promise<boolean> {
     this.check();
-    // The entry first: sealing is what can fail, and then nothing is erased.
-    let entry: AuditRecord | undefined;
-    try {
-      entry = audit === undefined ? undefined : sealAudit(this.auditEntries.at(-1), audit);
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
+    // The entries naming the customer found first, then everything else in one synchronous step.
+    return this.eraseNow(id, identities, audit, await erasureMetaKeys(meta));
+  }
+
+  private eraseNow(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit: AuditDraft | undefined, meta: readonly string[] | undefined): boolean {
+    this.check();
+    // The entry first: sealing is what can fail (a throw), and then nothing is erased.
+    const entry = audit === undefined ? undefined : sealAudit(this.auditEntries.at(-1), audit);
     let held = this.snapshots.delete(id);
     held = this.customers.delete(id) || held;
     for (const { kind, value } of identities) {
@@ -215,7 +216,7 @@ export class MemoryStore implements Store {
     this.segmentsOf.delete(id);
     for (const key of meta ?? []) this.meta.delete(key);
     if (entry !== undefined) this.auditEntries.push(entry);
-    return Promise.resolve(held);
+    return held;
   }
 
   *scanIdentities(): Iterable<IdentityLink> {
@@ -337,6 +338,12 @@ export class MemoryStore implements Store {
     this.check();
     this.meta.set(key, structuredClone(value));
     return Promise.resolve();
+  }
+
+  /** No tombstone here (one node): written as `putMeta`; the node refuses a write naming an erased customer itself. */
+  async putMetaUnlessErased(key: string, value: unknown, _customers: readonly string[]): Promise<boolean> {
+    await this.putMeta(key, value);
+    return true;
   }
 
   listMeta(prefix: string, limit: number): Promise<Array<{ key: string; value: unknown }>> {

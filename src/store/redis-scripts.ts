@@ -237,12 +237,17 @@ return 1
 
 /**
  * Appends an audit entry if the trail's head is still the one it was sealed on, with its
- * change: KEYS head, entries, stops, stops version, meta values, meta keys; ARGV head seq
- * expected, seq, hash, entry (JSON), stop key to delete ('' none), stop key to put ('' none),
- * stop value, then n meta and key, value pairs. Returns 1, 0 (the stop to delete is not there:
- * nothing written) or -1 (another node appended first: seal on the new head and retry).
+ * change: KEYS head, entries, stops, stops version, meta values, meta keys, then the `snap`
+ * keys of customers whose erasure refuses the change (`AuditChange.unlessErased`); ARGV head
+ * seq expected, seq, hash, entry (JSON), stop key to delete ('' none), stop key to put ('' none),
+ * stop value, then n meta and key, value pairs. Returns 1, 0 (the stop to delete is not there,
+ * or one of the customers is erased: their tombstone; nothing written) or -1 (another node
+ * appended first: seal on the new head and retry).
  */
 const AUDIT_SCRIPT = `
+for i = 7, #KEYS do
+  if redis.call('HEXISTS', KEYS[i], 'gone') == 1 then return 0 end
+end
 local head = redis.call('GET', KEYS[1])
 local seq = 0
 if head then seq = tonumber(string.match(head, '^(%d+)')) end
@@ -264,6 +269,24 @@ for _ = 1, n do
 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
 redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. ARGV[3])
+return 1
+`;
+
+/**
+ * Meta entries that name customers, unless one of them is erased (`putMetaUnlessErased`): KEYS
+ * meta values, meta keys, then the customers' `snap` keys; ARGV key, value pairs. Returns 1
+ * (written) or 0 (a customer's tombstone, `gone`, is there: nothing written). In one step, so
+ * an erasure, which writes the tombstone before it looks for the entries naming the customer,
+ * finds every entry written before it and none is written after.
+ */
+const PUT_META_UNLESS_ERASED_SCRIPT = `
+for i = 3, #KEYS do
+  if redis.call('HEXISTS', KEYS[i], 'gone') == 1 then return 0 end
+end
+for i = 1, #ARGV, 2 do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  redis.call('ZADD', KEYS[2], 0, ARGV[i])
+end
 return 1
 `;
 
@@ -334,7 +357,8 @@ export interface RedisScripts {
   kairosFail(s: string, r: string, i: string, instance: string, read: Buffer, record: Buffer, dead: 0 | 1): Promise<number>;
   kairosRetry(s: string, r: string, i: string, instance: string, read: Buffer, record: Buffer): Promise<number>;
   kairosDropDead(s: string, r: string, i: string, instance: string, record: Buffer): Promise<number>;
-  kairosAudit(...args: Array<string | Buffer | number>): Promise<number>;
+  kairosAudit(numberOfKeys: number, ...args: Array<string | Buffer | number>): Promise<number>;
+  kairosPutMetaUnlessErased(numberOfKeys: number, ...args: Array<string | Buffer>): Promise<number>;
   kairosStopPut(stops: string, version: string, markers: string, field: string, entry: Buffer, key: string): Promise<number>;
   kairosSendClaim(numberOfKeys: number, ...args: Array<string | number>): Promise<number>;
   kairosLease(lease: string, owner: string, ttlMs: number): Promise<number>;
@@ -357,11 +381,14 @@ export function withScripts(client: RedisConnection): RedisConnection & RedisScr
   client.defineCommand('kairosFail', { numberOfKeys: 3, lua: FAIL_SCRIPT });
   client.defineCommand('kairosRetry', { numberOfKeys: 3, lua: RETRY_SCRIPT });
   client.defineCommand('kairosDropDead', { numberOfKeys: 3, lua: DROP_DEAD_SCRIPT });
-  client.defineCommand('kairosAudit', { numberOfKeys: 6, lua: AUDIT_SCRIPT });
   client.defineCommand('kairosStopPut', { numberOfKeys: 3, lua: STOP_PUT_SCRIPT });
   client.defineCommand('kairosLease', { numberOfKeys: 1, lua: LEASE_SCRIPT });
   client.defineCommand('kairosRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
   // The number of keys is given at each call (1 on a Cluster, 2 on one Redis).
   client.defineCommand('kairosSendClaim', { lua: SEND_CLAIM_SCRIPT });
+  // (6, and the `snap` keys of the customers named, on one Redis; 6 on a Cluster)
+  client.defineCommand('kairosAudit', { lua: AUDIT_SCRIPT });
+  // (2, and the `snap` keys of the customers named: one Redis only)
+  client.defineCommand('kairosPutMetaUnlessErased', { lua: PUT_META_UNLESS_ERASED_SCRIPT });
   return client as RedisConnection & RedisScripts;
 }

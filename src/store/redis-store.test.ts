@@ -122,6 +122,28 @@ describe.runIf(runRedisTests)('redis', () => {
       }
     });
 
+    it('takes back, on a Cluster, a meta entry naming a customer erased between its write and the check after it', async () => {
+      const prefix = `m${process.pid}-${++n}`;
+      const a = await clusterStore(prefix);
+      const b = await clusterStore(prefix);
+      try {
+        await a.importCustomers([{ id: 'c-1', record: { stage: 'client', profile: {}, identifiers: {}, importedAt: 1 } }]);
+        // (B's write lands, then A's erasure, which looked for the entries naming c-1 before it: none found)
+        const internals = b as unknown as { putMetaMany: (entries: ReadonlyArray<{ key: string; value: unknown }>) => Promise<void> };
+        const putMetaMany = internals.putMetaMany.bind(b);
+        internals.putMetaMany = async (entries) => {
+          await putMetaMany(entries);
+          await a.eraseCustomer('c-1', [], undefined, []);
+        };
+        expect(await b.putMetaUnlessErased('named/1', { n: 1 }, ['c-2', 'c-1'])).toBe(false);
+        expect(await a.listMeta('named/', 10)).toEqual([]);
+        expect(await a.getMeta('named/1')).toBeUndefined();
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it('takes back what a commit wrote before its script for a customer erased in between (identity links, relay mark, due times)', async () => {
       const prefix = `t${process.pid}-${++n}`;
       const a = await singleStore(prefix);

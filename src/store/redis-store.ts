@@ -9,8 +9,8 @@ import type { RedisConnection, RedisScripts } from './redis-scripts.js';
 import { withScripts } from './redis-scripts.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
-import type { AuditChange, CustomerPage, CustomerRecord, IdentityLink, ImportEntry, OutboxRecord, ReminderRecord, SegmentMoves, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
-import { StaleSnapshotError, rehomedReminder, stopStorageKey } from './store.js';
+import type { AuditChange, CustomerPage, CustomerRecord, ErasureMeta, IdentityLink, ImportEntry, OutboxRecord, ReminderRecord, SegmentMoves, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
+import { StaleSnapshotError, erasureMetaKeys, rehomedReminder, stopStorageKey } from './store.js';
 
 /**
  * The Redis store (ioredis), for several Kairos nodes on one Redis or a Redis Cluster. Its
@@ -29,7 +29,9 @@ import { StaleSnapshotError, rehomedReminder, stopStorageKey } from './store.js'
  * past every copy a node may hold, and when. The commit script refuses to write over it (a
  * node that decided on a copy from before the erasure, `ERASED`: refused like a stale
  * revision), until the bank creates the id again (an import or `PUT`: IMPORT_SCRIPT clears
- * it, the revision kept) or it expires (`erasureTombstoneMs`; docs/privacy.md#redis).
+ * it, the revision kept) or it expires (`erasureTombstoneMs`; docs/privacy.md#redis). A meta
+ * entry naming the customer (an identity conflict, `putMetaUnlessErased`) is refused over it
+ * too, and the erasure looks for those naming them only once it is written.
  */
 
 /**
@@ -438,7 +440,7 @@ export class RedisStore implements Store, SharedCoordination {
   // -------------------------------------------------------------------------------------
   // Erasure
 
-  async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft, meta?: readonly string[]): Promise<boolean> {
+  async eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft, meta?: ErasureMeta): Promise<boolean> {
     // The erasure is several steps over the customer's keys and the channels' (each one safe
     // to repeat): its entry is the last step (docs/audit.md). What can fail in it fails first.
     if (audit !== undefined) sealAudit(undefined, audit);
@@ -466,7 +468,9 @@ export class RedisStore implements Store, SharedCoordination {
     await this.redis.del(this.k.c(id, 'cust'), this.k.c(id, 'rem'), this.k.c(id, 'obx'), this.k.c(id, 'seg'));
     await this.redis.srem(this.k.dirty, id);
     await this.outbox.eraseCustomer(id);
-    if (meta !== undefined && meta.length > 0) await this.redis.multi().hdel(this.k.metaValues, ...meta).zrem(this.k.metaKeys, ...meta).exec();
+    // The meta entries naming the customer, looked for only now, after the tombstone: another
+    // node's entry naming them (putMetaUnlessErased) is in the store by now, or refused.
+    await this.deleteMeta((await erasureMetaKeys(meta)) ?? []);
     if (audit !== undefined) await this.appendAudit(audit);
     return held || unlinked > 0;
   }
@@ -604,6 +608,33 @@ export class RedisStore implements Store, SharedCoordination {
       .exec();
   }
 
+  async putMetaUnlessErased(key: string, value: unknown, customers: readonly string[]): Promise<boolean> {
+    return this.putMetaManyUnlessErased([{ key, value }], customers);
+  }
+
+  /**
+   * Meta entries naming `customers`, unless one of them is erased (their tombstone). On one
+   * Redis a single script; on a Cluster the tombstones and the meta are in different slots:
+   * checked before the write and again after it, and the entries taken back when an erasure
+   * came in between (it may have looked for the entries naming its customer before the write).
+   */
+  private async putMetaManyUnlessErased(entries: ReadonlyArray<{ key: string; value: unknown }>, customers: readonly string[]): Promise<boolean> {
+    if (!(this.redis instanceof RedisCluster)) {
+      const snaps = [...new Set(customers)].map((id) => this.k.c(id, 'snap'));
+      const written = await this.redis.kairosPutMetaUnlessErased(2 + snaps.length, this.k.metaValues, this.k.metaKeys, ...snaps, ...entries.flatMap((e) => [e.key, encode(e.value)]));
+      return written === 1;
+    }
+    if ((await this.erasedOf(customers)).size > 0) return false;
+    await this.putMetaMany(entries);
+    if ((await this.erasedOf(customers)).size === 0) return true;
+    await this.deleteMeta(entries.map((e) => e.key));
+    return false;
+  }
+
+  private async deleteMeta(keys: readonly string[]): Promise<void> {
+    if (keys.length > 0) await this.redis.multi().hdel(this.k.metaValues, ...keys).zrem(this.k.metaKeys, ...keys).exec();
+  }
+
   async listMeta(prefix: string, limit: number): Promise<Array<{ key: string; value: unknown }>> {
     // Newest last: the last `limit` keys of the prefix's range, in key order.
     const keys = (await this.redis.zrevrangebylex(this.k.metaKeys, `[${prefix}\uffff`, `[${prefix}`, 'LIMIT', 0, limit)).filter((k) => k.startsWith(prefix)).reverse();
@@ -624,23 +655,33 @@ export class RedisStore implements Store, SharedCoordination {
     const split = this.redis instanceof RedisCluster;
     // What can fail, before anything is written: the entry (sealed again on the head below).
     sealAudit(undefined, draft);
+    // Customers whose erasure refuses the change: on one Redis their tombstones are read in the
+    // script; on a Cluster, before anything is written, and with the meta (putMetaManyUnlessErased).
+    const guard = change.unlessErased ?? [];
+    if (split && guard.length > 0 && (await this.erasedOf(guard)).size > 0) return undefined;
     if (split && change.deleteStop !== undefined) {
       if (!(await this.deleteStop(change.deleteStop.key, change.deleteStop.channel, change.deleteStop.campaign))) return undefined;
     }
     if (split && change.putStop !== undefined) await this.putStop(change.putStop);
-    if (split && change.meta !== undefined && change.meta.length > 0) await this.putMetaMany(change.meta);
+    if (split && change.meta !== undefined && change.meta.length > 0) {
+      if (guard.length === 0) await this.putMetaMany(change.meta);
+      else if (!(await this.putMetaManyUnlessErased(change.meta, guard))) return undefined;
+    }
     const d = split ? undefined : change.deleteStop;
     const p = split ? undefined : change.putStop;
     const meta = split ? [] : (change.meta ?? []);
+    const snaps = split ? [] : [...new Set(guard)].map((id) => this.k.c(id, 'snap'));
     for (;;) {
       const head = await this.redis.get(this.k.auditHead);
       const [seq = '0', hash = ''] = head === null ? [] : head.split(' ');
       const entry = sealAudit(head === null ? undefined : { seq: Number(seq), hash }, draft);
       const done = await this.redis.kairosAudit(
+        6 + snaps.length,
         this.k.auditHead,
         this.k.auditEntries,
         // On a Cluster the script touches only the trail's slot: the other keys are unused names in it.
         ...(split ? [1, 2, 3, 4].map((i) => `${this.k.auditEntries}:${i}`) : [this.k.stops, this.k.stopsVersion, this.k.metaValues, this.k.metaKeys]),
+        ...snaps,
         head === null ? 0 : Number(seq),
         entry.seq,
         entry.hash,

@@ -111,6 +111,34 @@ export function describeSharedStoreContract(name: string, open: (prefix: string)
       });
     });
 
+    it('refuses a meta entry naming a customer another node erased (their tombstone), from before the erasure looks for those naming them, until the bank creates the id again', async () => {
+      await twoNodes(async (a, b) => {
+        const record = { stage: 'client' as const, profile: { firstName: 'Ирина' }, identifiers: {}, importedAt: 1 };
+        const dismissal = (n: number) => ({ at: n, who: { name: 'ops', role: 'admin' as const }, action: 'identity-conflict.dismiss', target: `identity-conflict:${n}` });
+        await a.importCustomers([{ id: 'c-1', record }, { id: 'c-2', record }]);
+        expect(await b.putMetaUnlessErased('named/1', { n: 1 }, ['c-2', 'c-1'])).toBe(true);
+        const naming = async (): Promise<string[]> => {
+          // (the tombstone is there when the erasure looks: another node's entry naming them is refused)
+          expect(await b.putMetaUnlessErased('named/2', { n: 2 }, ['c-2', 'c-1'])).toBe(false);
+          return (await a.listMeta('named/', 10)).map((m) => m.key);
+        };
+        expect(await a.eraseCustomer('c-1', [], undefined, naming)).toBe(true);
+        expect(await b.listMeta('named/', 10)).toEqual([]);
+        // Holder or claimant, audited or not: nothing written, no audit entry.
+        expect(await b.putMetaUnlessErased('named/3', { n: 3 }, ['c-1'])).toBe(false);
+        expect(await b.appendAudit(dismissal(4), { meta: [{ key: 'named/4', value: { n: 4 } }], unlessErased: ['c-2', 'c-1'] })).toBeUndefined();
+        expect(await a.listMeta('named/', 10)).toEqual([]);
+        expect(await a.listAudit(0, 10)).toEqual([]);
+        // Customers not erased, or the id created again by the bank: written.
+        expect(await b.putMetaUnlessErased('named/5', { n: 5 }, ['c-2', 'c-9'])).toBe(true);
+        await b.importCustomers([{ id: 'c-1', record }]);
+        expect(await b.putMetaUnlessErased('named/6', { n: 6 }, ['c-1', 'c-2'])).toBe(true);
+        expect(await b.appendAudit(dismissal(7), { meta: [{ key: 'named/7', value: { n: 7 } }], unlessErased: ['c-1'] })).toMatchObject({ seq: 1 });
+        expect(await a.listMeta('named/', 10)).toEqual([5, 6, 7].map((n) => ({ key: `named/${n}`, value: { n } })));
+        expect(await a.getMeta('named/7')).toEqual({ n: 7 });
+      });
+    });
+
     it('unlinks at an erasure the identifiers the stored state and master data name, besides those given (another node linked one since)', async () => {
       await twoNodes(async (a, b) => {
         await a.importCustomers([{ id: 'c-1', record: { stage: 'client', profile: {}, identifiers: { phone: ['+79160000001'] }, importedAt: 1 } }]);

@@ -380,6 +380,28 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect(seen.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `r-${i}`));
     });
 
+    it('writes a meta entry naming customers none of whom is erased as putMeta does; an erasure removes the entries its meta function finds', async () => {
+      const who = { name: 'ops', role: 'admin' as const };
+      await store.importCustomers([{ id: 'c-1', record: record(1) }, { id: 'c-2', record: record(2) }]);
+      expect(await store.putMetaUnlessErased('named/1', { holder: 'c-1', claimant: 'c-2' }, ['c-1', 'c-2'])).toBe(true);
+      expect(await store.putMetaUnlessErased('named/2', { holder: 'c-2', claimant: 'c-3' }, ['c-2', 'c-3'])).toBe(true);
+      expect(await store.getMeta('named/1')).toEqual({ holder: 'c-1', claimant: 'c-2' });
+      const dismissal = { at: 1, who, action: 'identity-conflict.dismiss', target: 'identity-conflict:2' };
+      expect(await store.appendAudit(dismissal, { meta: [{ key: 'named/2', value: { holder: 'c-2', claimant: 'c-3', dismissed: true } }], unlessErased: ['c-2', 'c-3'] })).toMatchObject({ seq: 1 });
+      expect(await store.listMeta('named/', 10)).toEqual([
+        { key: 'named/1', value: { holder: 'c-1', claimant: 'c-2' } },
+        { key: 'named/2', value: { holder: 'c-2', claimant: 'c-3', dismissed: true } },
+      ]);
+      let looked = 0;
+      const naming = async (): Promise<string[]> => {
+        looked++;
+        return (await store.listMeta('named/', 10)).filter((m) => (m.value as { holder: string }).holder === 'c-1').map((m) => m.key);
+      };
+      expect(await store.eraseCustomer('c-1', [], undefined, naming)).toBe(true);
+      expect(looked).toBe(1);
+      expect((await store.listMeta('named/', 10)).map((m) => m.key)).toEqual(['named/2']);
+    });
+
     it('keeps meta values', async () => {
       await store.putMeta('demo', { loadedAt: 5, customers: 3 });
       expect(await store.getMeta('demo')).toEqual({ loadedAt: 5, customers: 3 });

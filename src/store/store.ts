@@ -188,9 +188,10 @@ export interface Store {
    * The stop list is not touched: it keeps hashes, not people. False when nothing was held.
    * With `audit`, its entry is appended in the same transaction, whether the store held
    * anything or not (the erasure also dropped the live actor; docs/audit.md). `meta`: meta
-   * entries that name the customer (identity conflicts, merge forwards), removed with the rest.
+   * entries that name the customer (identity conflicts, merge forwards), removed with the rest
+   * (`ErasureMeta`: their keys, or a function that finds them).
    */
-  eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft, meta?: readonly string[]): Promise<boolean>;
+  eraseCustomer(id: string, identities: ReadonlyArray<{ kind: ContactIdentifierKind; value: string }>, audit?: AuditDraft, meta?: ErasureMeta): Promise<boolean>;
 
   /**
    * Imports master data and indexes its identifiers, in one transaction; with `marker`, that
@@ -260,6 +261,16 @@ export interface Store {
 
   getMeta(key: string): Promise<unknown>;
   putMeta(key: string, value: unknown): Promise<void>;
+  /**
+   * `putMeta` of an entry that names customers (an identity conflict), unless one of them is
+   * erased; false when refused (nothing written). On a shared store (Redis) the erasure's
+   * tombstone refuses it in the same atomic step as the write (on a Cluster, where they are in
+   * different slots, checked before the write and again after it, the entry then taken back),
+   * so no node writes one after an erasure looked for the entries naming its customer
+   * (`ErasureMeta`). A single-node store (memory, LMDB) has no tombstone and writes it: there
+   * the node itself refuses such a write from the erasure's start (IdentityConflicts.forgetting).
+   */
+  putMetaUnlessErased(key: string, value: unknown, customers: readonly string[]): Promise<boolean>;
   /** Meta entries whose key starts with `prefix`, in key order (newest last), at most `limit` from the end. */
   listMeta(prefix: string, limit: number): Promise<Array<{ key: string; value: unknown }>>;
 
@@ -287,6 +298,25 @@ export interface AuditChange {
   putStop?: StopEntry;
   deleteStop?: { key: string; channel?: string | undefined; campaign?: string | undefined };
   meta?: ReadonlyArray<{ key: string; value: unknown }>;
+  /**
+   * customers the `meta` names: when one of them is erased, nothing is written and the append
+   * resolves undefined, as `putMetaUnlessErased` refuses (a single-node store writes it)
+   */
+  unlessErased?: readonly string[];
+}
+
+/**
+ * The meta entries an erasure removes with the customer (`Store.eraseCustomer`): their keys, or
+ * a function that finds them. A shared store (Redis) calls it once the customer's tombstone is
+ * written, so that an entry another node writes naming them (`putMetaUnlessErased`) either
+ * landed before and is found, or comes after and is refused; a single-node store calls it
+ * before its erasure's transaction.
+ */
+export type ErasureMeta = readonly string[] | (() => Promise<readonly string[]>);
+
+/** The keys of `ErasureMeta`, found now when it is a function. */
+export async function erasureMetaKeys(meta: ErasureMeta | undefined): Promise<readonly string[] | undefined> {
+  return typeof meta === 'function' ? meta() : meta;
 }
 
 export type { AuditDraft, AuditRecord };
