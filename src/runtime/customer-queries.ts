@@ -56,7 +56,7 @@ export interface CustomerQueriesOptions {
   /** segment sizes: an erased customer leaves their segments */
   segments?: SegmentLedger;
   /** the identity conflicts: none naming a customer is recorded once their erasure looks for those naming them */
-  conflicts: Pick<IdentityConflicts, 'forgetting'>;
+  conflicts: Pick<IdentityConflicts, 'forgetting' | 'erasureFailed'>;
 }
 
 /**
@@ -94,7 +94,7 @@ export class CustomerQueries {
       live.waiters = undefined;
       this.o.identities.dropCustomer(id);
       this.o.writeBehind.dropCustomer(id);
-      await this.o.store.eraseCustomer(id, ids, audit?.({ identifiers: ids.length }), () => this.naming(id));
+      await this.erased(id, () => this.o.store.eraseCustomer(id, ids, audit?.({ identifiers: ids.length }), () => this.naming(id)));
       return { identifiers: ids.length };
     });
   }
@@ -108,7 +108,7 @@ export class CustomerQueries {
     if (!(await this.o.store.hasCustomer(id))) return undefined;
     this.o.identities.dropCustomer(id);
     this.o.writeBehind.dropCustomer(id);
-    await this.o.store.eraseCustomer(id, [], audit?.({ identifiers: 0 }), () => this.naming(id));
+    await this.erased(id, () => this.o.store.eraseCustomer(id, [], audit?.({ identifiers: 0 }), () => this.naming(id)));
     return { identifiers: 0 };
   }
 
@@ -119,6 +119,16 @@ export class CustomerQueries {
    * the store (`ErasureMeta`): on a shared one after their tombstone, which refuses another
    * node's conflict from then on; on a single-node one before its transaction.
    */
+  /** The store's erasure of the customer; failed, conflicts naming them are recorded again (they are still there). */
+  private async erased(id: string, erase: () => Promise<unknown>): Promise<void> {
+    try {
+      await erase();
+    } catch (err) {
+      this.o.conflicts.erasureFailed(id);
+      throw err;
+    }
+  }
+
   private async naming(id: string): Promise<string[]> {
     await this.o.conflicts.forgetting(id);
     return metaNaming(this.o.store, id);

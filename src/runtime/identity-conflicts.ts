@@ -124,6 +124,15 @@ export class IdentityConflicts {
     await Promise.allSettled([...this.writing]);
   }
 
+  /**
+   * The erasure `forgetting` was called for failed (a store error, a shard not answering): the
+   * customer is still there, so conflicts naming them are recorded and dismissed again. (An
+   * erasure retried later calls `forgetting` again.)
+   */
+  erasureFailed(id: string): void {
+    this.erased.delete(id);
+  }
+
   /** A write of a conflict, waited for by `forgetting` while under way. */
   private tracked<T>(write: Promise<T>): Promise<T> {
     this.writing.add(write);

@@ -22,7 +22,7 @@ export interface NodeErasureParts {
   /** the node's store (the main thread's): conflicts across shards, merges across shards, the journal */
   store: Store;
   /** the conflicts between customers of two shards (the node's store's): none naming the customer recorded from the erasure's start on */
-  conflicts: Pick<IdentityConflicts, 'forgetting'>;
+  conflicts: Pick<IdentityConflicts, 'forgetting' | 'erasureFailed'>;
   /** an erasure runs between merges */
   merges: Pick<ShardedMerge, 'exclusive'>;
   /** copies a shard's audit entries into the node's trail (sharded-admin.ts `AuditRelay`) */
@@ -90,8 +90,15 @@ export class NodeErasure {
     // may reach this thread after their shard's erasure, a holder's shard answer after theirs; one being
     // written is in the store before it is looked for)
     await this.p.conflicts.forgetting(id);
-    // (its shard erases and audits it, then its identifiers are forgotten in the directory; undefined: erased there before)
-    const erased = await shards.erase(id, draft);
+    // (its shard erases and audits it, then its identifiers are forgotten in the directory; undefined: erased there before.
+    // Failed, the customer is still there: conflicts naming them are recorded again until the journaled erasure is taken up again)
+    let erased: { identifiers: number } | undefined;
+    try {
+      erased = await shards.erase(id, draft);
+    } catch (err) {
+      this.p.conflicts.erasureFailed(id);
+      throw err;
+    }
     if (erased !== undefined) await this.p.intoNodeTrail(shards.shardOf(id));
     const keys = await metaNaming(store, id);
     shards.unforward(id);
