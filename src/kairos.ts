@@ -55,7 +55,7 @@ import { whoamiRoute } from './admin/whoami-route.js';
 import { consoleFiles } from './transport/console-files.js';
 import { privacyRoutes } from './admin/privacy-routes.js';
 import { customerImportRoutes } from './admin/customer-import-routes.js';
-import { importLockOf } from './import/import-lock.js';
+import { IMPORT_CLOSE_WAIT_MS, importLockOf } from './import/import-lock.js';
 import { SHARD_COUNT_FILE } from './shards/shard-count.js';
 import type { Uws } from './transport/uws.js';
 import { loadUws } from './transport/uws.js';
@@ -297,7 +297,7 @@ export async function drainFor(ms: number, gateway: GatewayServer, logger: Logge
 /**
  * The ordered close: stop accepting (ready goes false), stop the draft counts, let the host finish what it has
  * queued and flush every snapshot, let the deliveries under way finish, close the
- * connections, save the models, close the store.
+ * connections, end the import lock's turns (its lease given back), save the models, close the store.
  */
 async function closeInOrder(parts: { config: Readonly<Config>; logger: Logger; gateway: GatewayServer; timers: Timers; host: CustomerHost; dispatcher: OutboxDispatcher; store: Store; counts: DraftCounts }): Promise<void> {
   const { config, logger, gateway, timers, host, dispatcher, store, counts } = parts;
@@ -311,6 +311,9 @@ async function closeInOrder(parts: { config: Readonly<Config>; logger: Logger; g
   await host.close(config.shutdownTimeoutMs);
   await dispatcher.stop();
   gateway.closeConnections();
+  // an import or a PUT/PATCH still holding the lock ends (or not) within a bound, then the
+  // lease is given back while the connection is up: other nodes do not wait for it to run out
+  await importLockOf(store).close(IMPORT_CLOSE_WAIT_MS);
   timers.stopStoreTimers();
   await timers.saveModels();
   await store.close();

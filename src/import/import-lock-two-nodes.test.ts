@@ -4,12 +4,14 @@ import type { CustomerImportDeps } from '../admin/customer-import-routes.js';
 import { patchCustomer, putCustomer, rowsIntoStore } from '../admin/customer-import-routes.js';
 import { ManualClock } from '../clock.js';
 import { createLogger } from '../logger.js';
+import type { Coordination } from '../store/coordination.js';
 import { RedisStore } from '../store/redis-store.js';
 import { bareHost } from '../test-support/bare-host.js';
 import { runRedisTests, startRedis } from '../test-support/redis.js';
+import { startTestKairos } from '../test-support/test-kairos.js';
 import { importCustomerRows } from './import-customers.js';
 import type { ImportLeaseOptions } from './import-lock.js';
-import { IMPORT_LEASE_KEY, importLockOf, withImportLock } from './import-lock.js';
+import { IMPORT_LEASE_KEY, ImportLease, importLockOf, withImportLock } from './import-lock.js';
 import { emptyMapping } from './import-mapping.js';
 import type { SourceRow } from './read-rows.js';
 
@@ -21,7 +23,9 @@ import type { SourceRow } from './read-rows.js';
  * customer gets it, the other row is `identifier_taken`; many `PUT`s at once on both nodes;
  * `PATCH`es of one customer on both nodes audited in one chain; a long import on A giving the
  * lease to B's `PUT` between two batches; a lease held too long refused with 503 naming its
- * holder; a node paused past its lease failing its run rather than committing under B's.
+ * holder, every `PUT` queued on B within the bound from its own call; a node paused past its
+ * lease failing its run rather than committing under B's; a change holding the lease past the
+ * cap refused and the lease given back; a node shutting down giving its lease back.
  */
 
 let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
@@ -82,6 +86,40 @@ function slowBody(rows: readonly SourceRow[]): { body: AsyncGenerator<SourceRow>
     await rest;
   }
   return { body: body(), checked, more };
+}
+
+/** The import lock of `store` held by a change (a PUT whose customer is slow to answer) until `answer()`, then `then` run still holding it. */
+function slowChange<T>(store: RedisStore, then: () => Promise<T>): { held: Promise<void>; answer: () => void; done: Promise<{ value: T } | { err: Error & { code?: string; status?: number } }> } {
+  let answer!: () => void;
+  const slow = new Promise<void>((resolve) => (answer = resolve));
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  const done = settled(
+    withImportLock(store, async () => {
+      holding();
+      await slow;
+      return then();
+    }),
+  );
+  return { held, answer, done };
+}
+
+/** What `p` came to within `ms`, else 'pending'. */
+function within<T>(p: Promise<T>, ms: number): Promise<T | 'pending'> {
+  return Promise.race([p, new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), ms))]);
+}
+
+/** The run of a `PUT` of one row inside its turn of the lock (`lockHeld`), as customer-import-routes.ts runs it. */
+function putRun(n: Node, fields: Record<string, string>): Promise<unknown> {
+  return importCustomerRows(n.store, [row(1, fields)], {
+    source: 'api',
+    mapping: emptyMapping,
+    rejects: { append: () => undefined, size: () => 0, truncate: () => undefined },
+    resume: false,
+    keepMarker: false,
+    now: n.d.clock.now(),
+    lockHeld: true,
+  });
 }
 
 /** An NDJSON line of the import route as read (canonical columns). */
@@ -207,6 +245,129 @@ describe.runIf(runRedisTests)('the import lock across nodes sharing Redis', () =
     done();
     await onA;
     expect(await putCustomer(b.d, 'b-1', { first_name: 'Ян' }, caller)).toBe('created');
+  });
+
+  it("answers every PUT queued on node B within the wait counted from its own call, not one wait after another, while node A holds the lease", async () => {
+    const waitMs = 400;
+    const { a, b } = await twoNodes({}, { waitMs });
+    const onA = slowChange(a.store, () => Promise.resolve());
+    await onA.held;
+    // four PUTs on B at once: the first waits for the lease, the others behind it in B's queue
+    const started = performance.now();
+    const replies = await Promise.all([1, 2, 3, 4].map(async (i) => ({ reply: await settled(putCustomer(b.d, `q-${i}`, { first_name: 'Ян' }, caller)), ms: performance.now() - started })));
+    onA.answer();
+    expect(await onA.done).toEqual({ value: undefined });
+    for (const { reply, ms } of replies) {
+      expect(reply).toEqual({ err: expect.objectContaining({ code: 'overloaded', status: 503, message: expect.stringMatching(/^the customers' import lock is held by another node \(node-a\/[0-9a-f]{8}\) for more than 400 ms: retry later$/) }) });
+      // each refused once its own bound passed (the fourth came after 4 × 400 ms when each waited its turn first)
+      expect(ms).toBeGreaterThanOrEqual(waitMs - 5);
+      expect(ms).toBeLessThan(3 * waitMs);
+    }
+    for (const i of [1, 2, 3, 4]) expect(await b.store.getCustomer(`q-${i}`)).toBeUndefined();
+  });
+
+  it("gives the lease back when one change on node A holds it past the cap: node B's PUT goes on, A's change is refused and commits nothing", async () => {
+    const { a, b } = await twoNodes({ holdMs: 300, watchMs: 20 }, { waitMs: 3_000 });
+    const phone = '+79165550104';
+    // A's PUT: its customer slow to answer before the row is checked, then the row naming the phone
+    let late!: Promise<unknown>;
+    const onA = slowChange(a.store, () => (late = settled(putRun(a, { id: 'a-1', phone }))).then(() => undefined));
+    await onA.held;
+    const started = performance.now();
+    // B's PUT: served once A's change has held the lock for 300 ms, not after B's wait
+    expect(await settled(putCustomer(b.d, 'b-1', { first_name: 'Ян' }, caller))).toEqual({ value: 'created' });
+    expect(performance.now() - started).toBeLessThan(2_500);
+    expect(await within(onA.done, 1_000)).toEqual({ err: expect.objectContaining({ code: 'unavailable', status: 503, message: expect.stringMatching(/^this change held the customers' import lock for more than 300 ms/) }) });
+    // A's customer answers at last: its row is refused at the commit, nothing of it written
+    onA.answer();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await late).toEqual({ err: expect.objectContaining({ code: 'unavailable', message: expect.stringContaining('(given back after 300 ms held by one change)') }) });
+    expect(await a.store.lookupIdentity('phone', phone)).toBeUndefined();
+    expect(await a.store.getCustomer('a-1')).toBeUndefined();
+    expect(await a.store.leaseHolder(IMPORT_LEASE_KEY)).toBeUndefined();
+    // and A takes the lock again afterwards
+    expect(await putCustomer(a.d, 'a-2', { first_name: 'Ия' }, caller)).toBe('created');
+  });
+
+  it("lets the change holding node A's lock end as A shuts down, refusing the runs waiting there and any new one, and gives the lease back", async () => {
+    const { a, b } = await twoNodes();
+    const phone = '+79165550105';
+    const onA = slowChange(a.store, () => putRun(a, { id: 'a-1', phone }));
+    await onA.held;
+    const queued = settled(putCustomer(a.d, 'a-2', { first_name: 'Ия' }, caller));
+    const closing = importLockOf(a.store).close(10_000);
+    expect(await queued).toEqual({ err: expect.objectContaining({ code: 'unavailable', status: 503, message: expect.stringContaining('this node is shutting down') }) });
+    expect(await within(closing, 100)).toBe('pending');
+    // the holder ends during the close: its row committed, the lease given back by its own release
+    onA.answer();
+    await closing;
+    expect(await onA.done).toEqual({ value: expect.objectContaining({ created: 1 }) });
+    expect(await b.store.lookupIdentity('phone', phone)).toBe('a-1');
+    expect(await b.store.leaseHolder(IMPORT_LEASE_KEY)).toBeUndefined();
+    await expect(withImportLock(a.store, () => Promise.resolve())).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('this node is shutting down') });
+    expect(await putCustomer(b.d, 'b-1', { first_name: 'Ян' }, caller)).toBe('created');
+  });
+
+  it("gives the lease back as node A's server shuts down though its change still holds it: node B's PUT does not wait for it to run out", async () => {
+    const prefix = `ilock-${process.pid}-${++prefixes}`;
+    const server = await startTestKairos({ config: { store: 'redis', redisUrl: redis!.url, redisPrefix: prefix, nodeId: 'node-a', logLevel: 'error', demo: false } });
+    closers.push(() => server.close());
+    const b = await node(prefix, new ManualClock(Date.now()), { node: 'node-b', waitMs: 3_000 });
+    const storeA = server.kairos.store as RedisStore;
+    // a change on A that does not end before the server has closed (its customer never answers meanwhile)
+    const onA = slowChange(storeA, () => Promise.resolve());
+    await onA.held;
+    expect(await b.store.leaseHolder(IMPORT_LEASE_KEY)).toMatch(/^node-a\//);
+    await server.close();
+    const started = performance.now();
+    expect(await settled(putCustomer(b.d, 'b-1', { first_name: 'Ян' }, caller))).toEqual({ value: 'created' });
+    expect(performance.now() - started).toBeLessThan(1_500);
+    // what A's change would still commit is refused; it ends without an error left over
+    expect(() => importLockOf(storeA).check()).toThrow(/this node no longer holds the customers' import lock across nodes \(this node is shutting down\)/);
+    onA.answer();
+    expect(await onA.done).toEqual({ value: undefined });
+    expect(await b.store.leaseHolder(IMPORT_LEASE_KEY)).toBeUndefined();
+  });
+
+  it('does not count a new hold lost for a renewal of the hold before it that found the lease taken and named the taker after the new hold began', async () => {
+    const { a, b } = await twoNodes();
+    // node A's store, its read of the lease's holder held back once when asked (the renewal's: who took it)
+    let gate: { reached: () => void; open: Promise<void>; answered: () => void } | undefined;
+    const real = a.store.coordination;
+    const gated: Coordination = Object.assign(Object.create(real) as Coordination, {
+      leaseHolder: async (key: string): Promise<string | undefined> => {
+        const g = key === IMPORT_LEASE_KEY ? gate : undefined;
+        if (g === undefined) return real.leaseHolder(key);
+        gate = undefined;
+        g.reached();
+        await g.open;
+        const holder = await real.leaseHolder(key);
+        g.answered();
+        return holder;
+      },
+    });
+    const lease = new ImportLease(gated, { node: 'node-a', leaseMs: 1_500, watchMs: 20 });
+    await lease.take(performance.now() + 5_000);
+    // another owner takes it (A's renewal then finds it taken and reads who holds it)
+    await b.store.releaseLease(IMPORT_LEASE_KEY, lease.owner);
+    expect(await b.store.claimLease(IMPORT_LEASE_KEY, 'thief', 10_000)).toBe(true);
+    let reached!: () => void;
+    const asked = new Promise<void>((resolve) => (reached = resolve));
+    let open!: () => void;
+    let answered!: () => void;
+    const read = new Promise<void>((resolve) => (answered = resolve));
+    gate = { reached, open: new Promise<void>((resolve) => (open = resolve)), answered };
+    expect(await within(asked, 5_000)).toBeUndefined();
+    // meanwhile that hold ends and a new one begins
+    await lease.give();
+    await b.store.releaseLease(IMPORT_LEASE_KEY, 'thief');
+    await lease.take(performance.now() + 5_000);
+    // the old renewal's read answered: the new hold is still this node's
+    open();
+    await read;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(() => lease.check()).not.toThrow();
+    await lease.give();
   });
 
   it('fails the run of a node paused past its lease, committing nothing under the lease another node took meanwhile', async () => {
