@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testCatalog } from '../../actors/test-support/fixtures.js';
 import type { CustomerImportDeps } from '../admin/customer-import-routes.js';
 import { patchCustomer, putCustomer, rowsIntoStore } from '../admin/customer-import-routes.js';
@@ -7,7 +7,8 @@ import { createLogger } from '../logger.js';
 import type { Coordination } from '../store/coordination.js';
 import { RedisStore } from '../store/redis-store.js';
 import { bareHost } from '../test-support/bare-host.js';
-import { runRedisTests, startRedis } from '../test-support/redis.js';
+import { runRedisTests } from '../test-support/redis.js';
+import { redisForFile } from '../test-support/redis-for-file.js';
 import { startTestKairos } from '../test-support/test-kairos.js';
 import { importCustomerRows } from './import-customers.js';
 import type { ImportLeaseOptions } from './import-lock.js';
@@ -28,18 +29,8 @@ import type { SourceRow } from './read-rows.js';
  * cap refused and the lease given back; a node shutting down giving its lease back.
  */
 
-let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+const redis = redisForFile();
 let prefixes = 0;
-const closers: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  if (runRedisTests) redis = await startRedis();
-});
-
-afterAll(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-  await redis?.close();
-});
 
 const caller = { principal: { name: 'privacy-console', role: 'privacy' as const } };
 
@@ -50,10 +41,10 @@ interface Node {
 
 /** A node on the shared Redis (the prefix names the installation both nodes are part of), its import lock made with `lease`. */
 async function node(prefix: string, clock: ManualClock, lease: ImportLeaseOptions): Promise<Node> {
-  const store = await new RedisStore({ url: redis!.url, prefix }).open();
+  const store = await new RedisStore({ url: redis.url, prefix }).open();
   importLockOf(store, lease);
   const host = bareHost(store, clock, testCatalog);
-  closers.push(async () => {
+  redis.onClose(async () => {
     await host.close(1000);
     await store.close();
   });
@@ -310,8 +301,8 @@ describe.runIf(runRedisTests)('the import lock across nodes sharing Redis', () =
 
   it("gives the lease back as node A's server shuts down though its change still holds it: node B's PUT does not wait for it to run out", async () => {
     const prefix = `ilock-${process.pid}-${++prefixes}`;
-    const server = await startTestKairos({ config: { store: 'redis', redisUrl: redis!.url, redisPrefix: prefix, nodeId: 'node-a', logLevel: 'error', demo: false } });
-    closers.push(() => server.close());
+    const server = await startTestKairos({ config: { store: 'redis', redisUrl: redis.url, redisPrefix: prefix, nodeId: 'node-a', logLevel: 'error', demo: false } });
+    redis.onClose(() => server.close());
     const b = await node(prefix, new ManualClock(Date.now()), { node: 'node-b', waitMs: 3_000 });
     const storeA = server.kairos.store as RedisStore;
     // a change on A that does not end before the server has closed (its customer never answers meanwhile)

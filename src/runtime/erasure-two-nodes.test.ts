@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GatewayEvent } from '../../actors/index.js';
 import { testCatalog } from '../../actors/test-support/fixtures.js';
 import { putCustomer } from '../admin/customer-import-routes.js';
@@ -10,7 +10,8 @@ import { RedisStore } from '../store/redis-store.js';
 import type { OutboxRecord } from '../store/store.js';
 import { bareHost } from '../test-support/bare-host.js';
 import { importedClient } from '../test-support/imported-client.js';
-import { runRedisTests, startRedis } from '../test-support/redis.js';
+import { runRedisTests } from '../test-support/redis.js';
+import { redisForFile } from '../test-support/redis-for-file.js';
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { CustomerHost } from './customer-host.js';
 import type { HostReply } from './host-options.js';
@@ -35,18 +36,8 @@ const ID = 'c-1';
 /** what names customer 1 (importedClient(1)) and the cookie node B's event links to them */
 const CANARIES = ['+79160000001', 'c1@bank.example', 'card-1', 'ck-b', 'Ирина', 'Петровна'];
 
-let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+const redis = redisForFile();
 let prefixes = 0;
-const closers: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  if (runRedisTests) redis = await startRedis();
-});
-
-afterAll(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-  await redis?.close();
-});
 
 /**
  * A node's store whose next commit (or erasure) naming a customer waits at the door until the
@@ -106,7 +97,7 @@ interface Nodes {
 
 /** Two nodes on fresh data with customer 1 imported, and the customers `others` (importedClient(n)). */
 async function nodes(others: readonly number[] = []): Promise<Nodes> {
-  const url = redis!.url;
+  const url = redis.url;
   const prefix = `erase2-${process.pid}-${++prefixes}`;
   const sa = await new HeldStore({ url, prefix }).open();
   const sb = await new HeldStore({ url, prefix }).open();
@@ -114,7 +105,7 @@ async function nodes(others: readonly number[] = []): Promise<Nodes> {
   const clock = new ManualClock(T0);
   const a = bareHost(sa, clock, testCatalog);
   const b = bareHost(sb, clock, testCatalog);
-  closers.push(async () => {
+  redis.onClose(async () => {
     await a.close(1000);
     await b.close(1000);
     await sa.close();
