@@ -5,6 +5,7 @@ import { testCatalog } from '../../actors/test-support/fixtures.js';
 import { putCustomer } from '../admin/customer-import-routes.js';
 import { ManualClock } from '../clock.js';
 import { createLogger } from '../logger.js';
+import { createMetrics } from '../metrics.js';
 import type { SharedCommitBatch } from '../store/coordination.js';
 import { RedisStore } from '../store/redis-store.js';
 import type { OutboxRecord } from '../store/store.js';
@@ -90,6 +91,8 @@ interface Nodes {
   sa: HeldStore;
   sb: HeldStore;
   clock: ManualClock;
+  /** node B's metrics */
+  mb: ReturnType<typeof createMetrics>;
   prefix: string;
   /** a plain connection to the same Redis, to look at every key */
   raw: Redis;
@@ -104,7 +107,8 @@ async function nodes(others: readonly number[] = []): Promise<Nodes> {
   const raw = new Redis(url);
   const clock = new ManualClock(T0);
   const a = bareHost(sa, clock, testCatalog);
-  const b = bareHost(sb, clock, testCatalog);
+  const mb = createMetrics();
+  const b = bareHost(sb, clock, testCatalog, { metrics: mb });
   redis.onClose(async () => {
     await a.close(1000);
     await b.close(1000);
@@ -113,7 +117,7 @@ async function nodes(others: readonly number[] = []): Promise<Nodes> {
     await raw.quit();
   });
   await sa.importCustomers([1, ...others].map((i) => ({ id: `c-${i}`, record: importedClient(i, T0 - 24 * HOUR) })));
-  return { a, b, sa, sb, clock, prefix, raw };
+  return { a, b, sa, sb, clock, mb, prefix, raw };
 }
 
 let seq = 0;
@@ -291,6 +295,8 @@ describe.runIf(runRedisTests)('identity conflicts on node B beside an erasure on
     await event;
     await b.flush();
     expect(await naming(n, erased)).toEqual([]);
+    // (not counted either: kairos_identity_conflicts_total counts the conflicts recorded)
+    expect((await n.mb.identityConflicts.get()).values.reduce((sum, v) => sum + v.value, 0)).toBe(0);
   });
 
   it('a conflict node B records after node A looked for those naming the customer, before its tombstone, is erased with them', async () => {
@@ -302,6 +308,7 @@ describe.runIf(runRedisTests)('identity conflicts on node B beside an erasure on
     const go = await waiting;
     decided(await b.submitEvent(claim()));
     expect(await naming(n, ID)).toHaveLength(1);
+    expect((await n.mb.identityConflicts.get()).values).toEqual([expect.objectContaining({ labels: { kind: 'phone' }, value: 1 })]);
     go();
     expect(await erasure).toEqual({ identifiers: 3 });
     expect(await naming(n, ID)).toEqual([]);

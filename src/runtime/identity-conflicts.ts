@@ -83,7 +83,8 @@ export const ERASED_KEPT = 10_000;
 
 /**
  * Identity conflicts, durable in the store (its meta entries, on every backend), counted by
- * `kairos_identity_conflicts_total{kind}` and logged without the identifier.
+ * `kairos_identity_conflicts_total{kind}` (each one recorded, or whose recording failed; none
+ * naming a customer being erased) and logged without the identifier.
  */
 export class IdentityConflicts {
   /** customers being or recently erased, by id: when (monotonic ms), oldest first */
@@ -151,7 +152,6 @@ export class IdentityConflicts {
   }
 
   private async write(c: IdentityConflict): Promise<void> {
-    this.o.metrics.identityConflicts.inc({ kind: c.kind });
     const identifierHash = stopKey(c.kind, c.value, this.o.secret) ?? sha(`${c.kind}:${c.value}`).slice(0, 40);
     const id = conflictId(identifierHash, c.holder, c.claimant);
     const now = this.o.clock.now();
@@ -161,9 +161,13 @@ export class IdentityConflicts {
         before === undefined
           ? { id, kind: c.kind, identifier: maskIdentifier(c.kind, c.value), identifierHash, holder: c.holder, claimant: c.claimant, firstAt: now, lastAt: now, count: 1, status: 'open' }
           : { ...before, lastAt: now, count: before.count + 1 };
+      // (refused: one of them carries an erasure's tombstone; not counted, as none is for a customer this node is erasing)
       if (!(await this.o.store.putMetaUnlessErased(CONFLICT_PREFIX + id, record, [c.holder, c.claimant]))) return;
+      this.o.metrics.identityConflicts.inc({ kind: c.kind });
       if (before === undefined) this.o.logger.warn({ conflict: id, kind: c.kind, holder: c.holder, claimant: c.claimant }, 'an identifier linked to one customer was named for another; not relinked');
     } catch (err) {
+      // (it happened, unrecorded: counted, for the alert)
+      this.o.metrics.identityConflicts.inc({ kind: c.kind });
       this.o.logger.error({ err, conflict: id }, 'recording an identity conflict failed');
     }
   }
