@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditDraft } from '../audit/audit-chain.js';
 import { loadConfig } from '../config.js';
 import { packageRoot } from '../paths.js';
+import type { HostReply } from '../runtime/host-options.js';
 import type { IdentityConflictRecord } from '../runtime/identity-conflicts.js';
 import type { ShardedKairos } from '../sharded-kairos.js';
 import { startShardedKairos } from '../sharded-kairos.js';
@@ -19,7 +20,8 @@ import { shardOf } from './shard-of.js';
  * every identity conflict naming the customer (their shard's and the node's, between customers
  * of two shards), and the erasure leaves nothing naming them, in their shard's store or the
  * node's (conflicts, merges from or to them, the router's forwarding), a stop in the middle of
- * it finished at the next start. Runs the compiled shard worker (npm test builds first).
+ * it finished at the next start, and an event sent just before it is decided before it (never
+ * re-creating the customer after). Runs the compiled shard worker (npm test builds first).
  */
 
 const workerUrl = pathToFileURL(join(packageRoot(), 'dist', 'src', 'shards', 'shard-worker.js'));
@@ -181,4 +183,34 @@ describe('an erasure on a node with two shards', () => {
     for (const id of [a, b, holder]) expect(await entriesNaming(id)).toEqual([]);
     await start();
   }, 90_000);
+
+  it("comes after the requests routed to the customer's shard before it: an event sent just before is decided on them and erased with them, never re-creating them after", async () => {
+    const id = idsOn('race')[0][0]!;
+    const phone = '+79160000321';
+    const email = 'race@example.com';
+    await put({ [id]: { phone } });
+    // The directory's writes held: an event naming a new identifier waits in the router (a batch
+    // behind its claim's write, the later ones behind it) until the test lets the writes go.
+    const db = (k.shards as unknown as { directory: { db: { put: (key: Buffer, value: number) => Promise<boolean> } } }).directory.db;
+    const write = db.put.bind(db);
+    let letGo!: () => void;
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    db.put = (key, value) => held.then(() => write(key, value));
+    const login = (customer: { phone: string; email?: string }): Promise<HostReply> => k.shards.submitEvent({ id: uid('race'), type: 'ib.login', customer, channel: 'ib' });
+    const replies = Promise.all([login({ phone, email }), login({ phone }), login({ phone })]);
+    const erased = api('DELETE', `/v1/customers/${id}`);
+    // (the erasure waits for those events; without that wait it was done by now, before them)
+    await Promise.race([erased, new Promise((r) => setTimeout(r, 1000))]);
+    db.put = write;
+    letGo();
+    expect((await erased).status).toBe(200);
+    // Each event decided on the customer before the erasure (or refused): none made a customer after it.
+    for (const r of await replies) expect(r.kind === 'error' || (r.kind === 'decision' && r.customer === id), JSON.stringify(r)).toBe(true);
+    expect((await api('GET', `/v1/customers/${id}`)).status).toBe(404);
+    // No one holds their phone or the e-mail the event linked, in any shard; the directory knows neither.
+    for (const index of [0, 1]) {
+      for (const [kind, value] of [['phone', phone], ['email', email]] as const) expect(await k.shards.call(index, { op: 'view', kind, value }), `${kind} on shard ${index}`).toBeUndefined();
+    }
+    for (const [kind, value] of [['phone', phone], ['email', email]] as const) expect(k.shards.ownerOf({ kind, value })).toBeUndefined();
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { identifierList } from '../../actors/index.js';
 import type { AuditDraft } from '../audit/audit-chain.js';
+import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { FORWARD_PREFIX } from '../runtime/customer-merge.js';
 import type { IdentityConflicts } from '../runtime/identity-conflicts.js';
@@ -18,7 +19,7 @@ export interface NodeErasing {
 }
 
 export interface NodeErasureParts {
-  shards: Pick<Shards, 'call' | 'shardOf' | 'erase' | 'hold' | 'unforward'>;
+  shards: Pick<Shards, 'call' | 'shardOf' | 'erase' | 'hold' | 'unforward' | 'answered'>;
   /** the node's store (the main thread's): conflicts across shards, merges across shards, the journal */
   store: Store;
   /** the conflicts between customers of two shards (the node's store's): none naming the customer recorded from the erasure's start on */
@@ -41,7 +42,12 @@ export interface NodeErasureParts {
  * could not answer), leaves the journal, and the erasure is finished at the next start, before
  * the gateways are served, or by `DELETE` again. Between merges, one at a time; the gateways'
  * requests naming the customer (by id, identifier, offer, or an id merged into them) wait,
- * and go on afterwards as they would after a single node's erasure.
+ * and go on afterwards as they would after a single node's erasure. Those routed to the
+ * customer's shard before that hold (in the router's queue, behind a directory write, or in
+ * the shard's hands) are answered before the shard is asked to erase, so none is decided on
+ * the customer after their erasure (an identifier one of them linked to the customer is held
+ * too); a shard that does not answer them in 30 s fails the erasure `overloaded`, nothing
+ * erased, the journal kept. (At a start nothing is routed before the journaled ones finish.)
  */
 export class NodeErasure {
   constructor(private readonly p: NodeErasureParts) {}
@@ -74,13 +80,34 @@ export class NodeErasure {
       const view = found?.id === id ? found : undefined;
       if (view === undefined && journaled === undefined) return undefined;
       if (journaled === undefined) await store.commit({ snapshots: [], identities: [], outbox: [], meta: [{ key: NODE_ERASING_PREFIX + id, value: { id, draft } satisfies NodeErasing }], sync: true });
-      const release = shards.hold(id, view === undefined ? [] : identifierList(view.identifiers));
+      const index = shards.shardOf(id);
+      const releases = [shards.hold(id, view === undefined ? [] : identifierList(view.identifiers))];
       try {
+        await this.earlierAnswered(index);
+        // (an identifier a request before the hold linked to them: its requests held too, those routed meanwhile answered first)
+        const now = view === undefined ? undefined : await shards.call(index, { op: 'view', id });
+        const held = new Set(view === undefined ? [] : identifierList(view.identifiers).map((i) => `${i.kind}:${i.value}`));
+        const more = now?.id === id ? identifierList(now.identifiers).filter((i) => !held.has(`${i.kind}:${i.value}`)) : [];
+        if (more.length > 0) {
+          releases.push(shards.hold(id, more));
+          await this.earlierAnswered(index);
+        }
         return await this.finish(id, draft);
       } finally {
-        release();
+        for (const release of releases) release();
       }
     });
+  }
+
+  /**
+   * Waits until the customer's shard has answered every request routed to it before now (in
+   * the router's queue, behind a directory write, or in the shard's hands): the erasure's call
+   * to the shard comes after them, so none is decided on the customer after their erasure.
+   * Not answered in time: `overloaded`, nothing erased yet (the journal stays: `DELETE` again,
+   * or the next start, finishes it).
+   */
+  private async earlierAnswered(index: number): Promise<void> {
+    if (!(await this.p.shards.answered(index))) throw new KairosError('overloaded', `shard ${index} did not answer the requests sent to it before the erasure; nothing was erased yet, retry later`);
   }
 
   /** The erasure's steps, each safe to take again; the journal's entry goes with the node's last. */

@@ -7,7 +7,7 @@ import { CONFLICT_PREFIX, IdentityConflicts } from '../runtime/identity-conflict
 import { MemoryStore } from '../store/memory-store.js';
 import type { AuditDraft } from '../store/store.js';
 import type { NodeErasureParts } from './node-erasure.js';
-import { NodeErasure } from './node-erasure.js';
+import { NODE_ERASING_PREFIX, NodeErasure } from './node-erasure.js';
 import type { ShardedIdentityParts } from './sharded-identity.js';
 import { recordWithheld } from './sharded-identity.js';
 
@@ -16,7 +16,8 @@ import { recordWithheld } from './sharded-identity.js';
  * none naming the customer is recorded once their erasure began, whether the holder's shard
  * answers after it or the claimant's decision reaches the node after it (its shard decided it
  * before erasing them), and one being written when it began is in the node's store before the
- * erasure looks for those naming them.
+ * erasure looks for those naming them. An erasure whose shard does not answer the requests sent
+ * to it before in time fails `overloaded`, nothing erased, its journal kept.
  */
 
 const withheld = [{ kind: 'card' as const, value: '4000000000005678', shard: 1 }];
@@ -31,6 +32,7 @@ function node() {
   const store = new MemoryStore();
   const conflicts = new IdentityConflicts({ store, secret: 'test-secret', clock: new ManualClock(0), metrics: createMetrics(), logger: createLogger('silent'), monotonicNow: () => 0 });
   const answers: Array<(holder: string | undefined) => void> = [];
+  const hooks: { meanwhile?: () => void; answered?: boolean; erased?: number } = {};
   const shards = {
     count: 2,
     shardOf: () => 0,
@@ -39,11 +41,14 @@ function node() {
       return new Promise<string | undefined>((resolve) => answers.push(resolve));
     },
     callEvery: () => Promise.resolve([]),
-    erase: () => Promise.resolve({ identifiers: 1 }),
+    erase: () => {
+      hooks.erased = (hooks.erased ?? 0) + 1;
+      return Promise.resolve({ identifiers: 1 });
+    },
     hold: () => () => undefined,
+    answered: () => Promise.resolve(hooks.answered ?? true),
     unforward: () => undefined,
   };
-  const hooks: { meanwhile?: () => void } = {};
   const eraseCustomer = store.eraseCustomer.bind(store);
   store.eraseCustomer = (...args) => {
     hooks.meanwhile?.();
@@ -126,5 +131,19 @@ describe('recording the conflicts across shards beside an erasure', () => {
     go();
     await Promise.all([recorded, erasing]);
     expect(await naming('holder-3')).toEqual([]);
+  });
+});
+
+describe('an erasure behind the requests sent to the customer\'s shard before it', () => {
+  it('fails overloaded when the shard does not answer them in time: nothing erased, the journal kept; erased once it does', async () => {
+    const { store, erasure, hooks } = node();
+    hooks.answered = false;
+    await expect(erasure.erase('late-1', draft)).rejects.toMatchObject({ code: 'overloaded' });
+    expect(hooks.erased).toBeUndefined();
+    expect(await store.getMeta(`${NODE_ERASING_PREFIX}late-1`)).toMatchObject({ id: 'late-1' });
+    hooks.answered = true;
+    expect(await erasure.erase('late-1', draft)).toEqual({ identifiers: 1 });
+    expect(hooks.erased).toBe(1);
+    expect(await store.getMeta(`${NODE_ERASING_PREFIX}late-1`)).toBeUndefined();
   });
 });
