@@ -575,6 +575,45 @@ describe('a node with two shards', () => {
     expect(trail.filter((e) => e.target === `customer:${a}`)).toEqual([expect.objectContaining({ before: expect.objectContaining({ from: b }) as unknown })]);
   }, 60_000);
 
+  it('closes the conflicts between the two customers a merge joins and re-points the loser’s to the survivor, within a shard and across shards', async () => {
+    const ids = Array.from({ length: 80 }, (_, i) => `mcx-${i}`);
+    const [a, b, e, g] = ids.filter((id) => shardOf(id, 2) === 0);
+    const [c, d, f] = ids.filter((id) => shardOf(id, 2) === 1);
+    const put = (id: string, body: unknown): Promise<Response> => fetch(`${http}/v1/customers/${id}`, { method: 'PUT', headers: { ...adminHeaders, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    for (const id of [a, b, c, d, e, f, g]) expect((await put(id!, { last_name: 'Соколова', first_name: 'Анна', card: `card-${id}` })).status).toBe(200);
+    type Conflict = { id: string; holder: string; claimant: string; status: string; count: number; into?: string };
+    const all = async (query = ''): Promise<Conflict[]> => ((await api('GET', `/v1/identity/conflicts?limit=1000${query}`)).body.conflicts as Conflict[]).filter((x) => x.holder.startsWith('mcx-'));
+    const gw = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
+    /** `holder`'s card named in an event decided for `claimant` (by id): a conflict, recorded by their shard or (two shards) by the node */
+    const claim = async (holder: string, claimant: string): Promise<void> => {
+      expect(await gw.request({ t: 'event', id: uid('mc'), type: 'ib.login', customer: { id: claimant, card: `card-${holder}` }, channel: 'ib' })).toMatchObject({ t: 'decision', customer: claimant });
+    };
+    const pairs = (list: Conflict[]): string[] => list.map((x) => `${x.holder}>${x.claimant}:${x.status}`).sort();
+
+    // Within shard 0: b merged into a. b's card named for a (shard 0's), for e (shard 0's), for c (the node's: two shards).
+    for (const claimant of [a!, e!, c!]) await claim(b!, claimant);
+    await until('the three conflicts listed', async () => ((await all()).length === 3 ? true : undefined));
+    expect((await api('POST', `/v1/customers/${a}/merge`, { from: b })).status).toBe(200);
+    expect(pairs(await all())).toEqual([`${a}>${c}:open`, `${a}>${e}:open`, `${b}>${a}:merged`].sort());
+    expect((await all('&status=merged'))[0]).toMatchObject({ holder: b, claimant: a, into: a });
+    expect(pairs(await all('&status=open'))).toEqual([`${a}>${c}:open`, `${a}>${e}:open`].sort());
+
+    // Across shards: d (shard 1) merged into a (shard 0). d's card named for a (the node's), for f (shard 1's: two shards' once re-pointed, so the node's), for g (the node's).
+    for (const claimant of [a!, f!, g!]) await claim(d!, claimant);
+    gw.close();
+    await until('the six conflicts listed', async () => ((await all()).length === 6 ? true : undefined));
+    expect((await api('POST', `/v1/customers/${a}/merge`, { from: d })).status).toBe(200);
+    const after = await all();
+    expect(pairs(after)).toEqual([`${a}>${c}:open`, `${a}>${e}:open`, `${b}>${a}:merged`, `${d}>${a}:merged`, `${a}>${f}:open`, `${a}>${g}:open`].sort());
+    expect(new Set(after.map((x) => x.id)).size).toBe(after.length);
+    // The loser's shard keeps none naming it; the one moved is kept where conflicts across shards are, the node's store.
+    expect(await k.shards.call(1, { op: 'conflictsNaming', id: d! })).toEqual([]);
+    expect(await k.shards.call(1, { op: 'conflictsNaming', id: f! })).toEqual([]);
+    // (and the survivor's subject-access export lists every one naming them, from both stores)
+    const exported = (await api('GET', `/v1/customers/${a}/export`)).body.identityConflicts as Conflict[];
+    expect(exported.map((x) => x.id).sort()).toEqual(after.filter((x) => x.holder === a || x.claimant === a).map((x) => x.id).sort());
+  }, 60_000);
+
   it("merges two customers of two shards: the loser's history, queued SMS and identifiers the survivor's, every request naming the loser forwarded, an interrupted merge finished at the next start", async () => {
     const gw = await GatewayClient.connect(`ws://127.0.0.1:${k.port}/v1/gateway`);
     // A loser on shard 1 with an SMS offer just made (queued, or already out to a subscriber), a survivor on shard 0.

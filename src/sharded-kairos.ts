@@ -119,7 +119,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     const relay = new AuditRelay(store, running);
     await relay.relayAll();
     // Merges across shards: the router forwards every merged customer from now on; one a stop interrupted is finished.
-    const merges = new ShardedMerge({ shards: running, store, clock, logger, intoNodeTrail: (shard) => intoNodeTrail({ relay, logger }, shard) });
+    const merges = new ShardedMerge({ shards: running, store, conflicts, clock, logger, intoNodeTrail: (shard) => intoNodeTrail({ relay, logger }, shard) });
     // Erasures a stop interrupted finished first (the merges naming their customers are then gone from the node's store).
     const erasure = new NodeErasure({ shards: running, store, conflicts, merges, logger, intoNodeTrail: (shard) => intoNodeTrail({ relay, logger }, shard) });
     await erasure.load();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeCommand } from '../cli/merge-command.js';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
-import { GatewayClient, adminHeaders, startTestKairos, uid } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, startTestKairos, uid, until } from '../test-support/test-kairos.js';
 
 /**
  * Merging two profiles of one person through the real server (demo bank, memory store,
@@ -90,6 +90,64 @@ describe('merging profiles', () => {
     expect(errors.join('')).toContain('409');
     expect(await mergeCommand(['--into', 'demo-65'], { KAIROS_ADMIN_KEY: 'demo-admin' }, out)).toBe(2);
     expect(await mergeCommand(['--into', 'demo-65', '--from', 'demo-67', '--bogus'], {}, out)).toBe(2);
+  });
+});
+
+describe('a merge and the identity conflicts naming its customers', () => {
+  type Conflict = { id: string; kind: string; holder: string; claimant: string; count: number; firstAt: number; lastAt: number; status: string; mergedAt?: number; into?: string; dismissedAt?: number };
+  const post = async (path: string, body: unknown = {}): Promise<Response> => fetch(`${k.httpUrl}${path}`, { method: 'POST', headers: adminHeaders, body: JSON.stringify(body) });
+  const conflicts = async (query = ''): Promise<Conflict[]> => (await get(`/v1/identity/conflicts?limit=1000${query}`)).conflicts as Conflict[];
+  const named = async (query = ''): Promise<Conflict[]> => (await conflicts(query)).filter((c) => ['demo-70', 'demo-71', 'demo-72'].includes(c.holder) || ['demo-70', 'demo-71', 'demo-72'].includes(c.claimant));
+  const pair = (list: Conflict[], holder: string, claimant: string): Conflict[] => list.filter((c) => c.holder === holder && c.claimant === claimant);
+  /** An event decided for the card's customer naming another's phone (not relinked: a conflict), at `at`. */
+  async function claim(card: string, phone: string, at: number): Promise<void> {
+    expect((await post('/v1/clock', { now: at })).status).toBe(200);
+    expect(await gw.request({ t: 'event', id: uid(), type: 'app.opened', customer: { card, phone }, channel: 'mobile', at })).toMatchObject({ t: 'decision' });
+  }
+
+  it('closes the conflicts between the two (merged), and re-points those of the loser with a third customer to the survivor, combined with the survivor’s', async () => {
+    // demo-70 the survivor (A), demo-71 the loser (B), demo-72 a third customer (C).
+    const phone = async (id: string): Promise<string> => ((await get(`/v1/customers/${id}`)).identifiers.phone as string[])[0]!;
+    const [phone71, phone72] = [await phone('demo-71'), await phone('demo-72')];
+    const T = AT + 3_600_000;
+    await claim('card-70', phone71, T); // holder B, claimant A: between the two
+    await claim('card-72', phone71, T + 1000); // holder B, claimant C: re-pointed to holder A
+    await claim('card-70', phone72, T + 2000); // holder C, claimant A: there already, dismissed
+    await claim('card-71', phone72, T + 3000); // holder C, claimant B: re-pointed onto the one above
+    await claim('card-71', phone72, T + 4000);
+    const before = await until('the four conflicts recorded', async () => {
+      const list = await named();
+      return list.length === 4 && pair(list, 'demo-72', 'demo-71')[0]?.count === 2 ? list : undefined;
+    });
+    const [ab] = pair(before, 'demo-71', 'demo-70');
+    const [ca] = pair(before, 'demo-72', 'demo-70');
+    expect((await post(`/v1/identity/conflicts/${ca!.id}/dismiss`)).status).toBe(200);
+
+    expect((await post('/v1/clock', { now: T + 10_000 })).status).toBe(200);
+    expect((await merge('demo-70', 'demo-71')).status).toBe(200);
+
+    const after = await named();
+    // Between the two: closed by the merge, kept for the record (its id, holder and claimant as they were), not open.
+    expect(after.find((c) => c.id === ab!.id)).toMatchObject({ holder: 'demo-71', claimant: 'demo-70', status: 'merged', mergedAt: T + 10_000, into: 'demo-70', count: 1 });
+    // The loser's with the third customer: the survivor's now, under the new pair's id; none names the loser but the closed one.
+    expect(after.filter((c) => c.id !== ab!.id && (c.holder === 'demo-71' || c.claimant === 'demo-71'))).toEqual([]);
+    expect(pair(after, 'demo-70', 'demo-72')).toEqual([expect.objectContaining({ kind: 'phone', status: 'open', count: 1, firstAt: T + 1000, lastAt: T + 1000 })]);
+    // ...combined with the one of that pair already there (dismissed): counts added, earliest first, latest last, open as one of them was.
+    const combined = pair(after, 'demo-72', 'demo-70');
+    expect(combined).toEqual([expect.objectContaining({ id: ca!.id, status: 'open', count: 3, firstAt: T + 2000, lastAt: T + 4000 })]);
+    expect(combined[0]!.dismissedAt).toBeUndefined();
+    expect(after).toHaveLength(3);
+    const open = await named('&status=open');
+    expect(open.map((c) => c.id).sort()).toEqual([ca!.id, pair(after, 'demo-70', 'demo-72')[0]!.id].sort());
+    expect((await named('&status=merged')).map((c) => c.id)).toEqual([ab!.id]);
+    // A merged one dismissed: answered as it is (as a dismissed one dismissed again).
+    const dismissed = await post(`/v1/identity/conflicts/${ab!.id}/dismiss`);
+    expect(dismissed.status).toBe(200);
+    expect(await dismissed.json()).toMatchObject({ id: ab!.id, status: 'merged', into: 'demo-70' });
+    // The loser's phone named for the third customer again: one conflict of the survivor's, counted up.
+    await claim('card-72', phone71, T + 20_000);
+    await until('counted up on the survivor', async () => (pair(await named(), 'demo-70', 'demo-72')[0]?.count === 2 ? true : undefined));
+    expect(await named()).toHaveLength(3);
   });
 });
 

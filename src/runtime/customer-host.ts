@@ -180,7 +180,7 @@ export class CustomerHost {
       segments: o.segments,
       conflicts: this.identityConflicts,
     });
-    this.merging = new CustomerMerge({ store: o.store, clock: o.clock, mailboxes: this.mailboxes, actors: this.actors, writeBehind: this.writeBehind, identities: this.identities });
+    this.merging = new CustomerMerge({ store: o.store, clock: o.clock, mailboxes: this.mailboxes, actors: this.actors, writeBehind: this.writeBehind, identities: this.identities, conflicts: this.identityConflicts });
     o.metrics.host.oldestWaitMs = () => this.waiting.age(this.monotonicNow());
     o.metrics.host.inFlight = () => this.inFlight;
     o.metrics.host.hotActors = () => this.actors.size;

@@ -7,6 +7,7 @@ import type { AuditDraft, CustomerQueues, IdentityLink, Store } from '../store/s
 import { StaleSnapshotError, rehomedReminder } from '../store/store.js';
 import type { Actors } from './activation.js';
 import type { Identities } from './identity.js';
+import type { IdentityConflicts } from './identity-conflicts.js';
 import type { PersistedCustomer } from './live-customer.js';
 import type { Mailboxes } from './mailboxes.js';
 import { SNAPSHOT_VERSION } from './snapshot-migrations.js';
@@ -65,6 +66,8 @@ export interface CustomerMergeOptions {
   actors: Actors;
   writeBehind: WriteBehind;
   identities: Identities;
+  /** the identity conflicts of this store: those naming the loser are closed or re-pointed with its erasure (`IdentityConflicts.merged`) */
+  conflicts?: Pick<IdentityConflicts, 'merged'>;
 }
 
 /**
@@ -73,8 +76,10 @@ export interface CustomerMergeOptions {
  * message of either, it commits in one store transaction the survivor's merged state
  * (`mergeCustomers`), the loser's identifiers linked to the survivor, the loser's
  * forwarding, and the loser's outbox entries and reminders moved to the survivor; then
- * erases the loser. Both actors leave memory: the next message reads the
- * merged state.
+ * erases the loser, with the identity conflicts naming it: those between the two closed
+ * (`merged`), those with a third customer re-pointed to the survivor (`IdentityConflicts.merged`,
+ * which logs a failure and never fails the merge). Both actors leave memory: the next message
+ * reads the merged state.
  */
 export class CustomerMerge {
   constructor(private readonly o: CustomerMergeOptions) {}
@@ -278,8 +283,11 @@ export class CustomerMerge {
     this.o.actors.unload(survivor);
     this.o.actors.unload(loser);
     this.o.identities.dropCustomer(from);
-    // The loser's identifiers, outbox entries and reminders are the survivor's now: none is erased with it.
-    await this.o.store.eraseCustomer(from, [], audit?.(outcome));
+    // The loser's identifiers, outbox entries and reminders are the survivor's now: none is erased
+    // with it. The conflicts naming it are the survivor's too: closed or re-pointed first, those
+    // re-pointed then removed with it (on Redis, looked for after its tombstone).
+    const conflicts = this.o.conflicts;
+    await this.o.store.eraseCustomer(from, [], audit?.(outcome), conflicts === undefined ? undefined : () => conflicts.merged(from, into));
     return outcome;
   }
 }

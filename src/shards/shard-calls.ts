@@ -22,7 +22,7 @@ import type { OutboxRecord, StopEntry, Store } from '../store/store.js';
 import type { ShardOutboxPage } from './merged-outbox.js';
 import type { HostReply } from '../runtime/host-options.js';
 import type { IdentityConflictRecord, IdentityConflicts } from '../runtime/identity-conflicts.js';
-import { conflictsNaming } from '../runtime/identity-conflicts.js';
+import { CONFLICT_PREFIX, conflictsNaming } from '../runtime/identity-conflicts.js';
 import type { Departing, MergeOutcome } from '../runtime/customer-merge.js';
 import { mergeAudit } from '../runtime/customer-merge.js';
 
@@ -103,6 +103,12 @@ export type ShardCall =
   | { op: 'conflictsNaming'; id: string }
   /** one of the shard's conflicts dismissed, the audit entry (its before and after filled in here) written with the change; undefined when the shard has no such conflict */
   | { op: 'dismissConflict'; id: string; draft: AuditDraft }
+  /**
+   * conflicts the shard kept naming a customer it merged away across shards (`ids`, those the
+   * node re-pointed into its own store: sharded-identity.ts) removed, as that customer's erasure
+   * removes what names them (the customer is erased here already)
+   */
+  | { op: 'dropConflicts'; customer: string; ids: string[] }
   /** the shard's customer an identifier is linked to (a conflict across shards names it) */
   | { op: 'holderOf'; kind: ContactIdentifierKind; value: string }
   /** two of the shard's customers merged as a single node merges them, the audit entry (its before and after filled in here) written with the loser's erasure */
@@ -150,6 +156,7 @@ export interface ShardCallResults {
   conflicts: { conflicts: IdentityConflictRecord[]; next?: string };
   conflictsNaming: IdentityConflictRecord[];
   dismissConflict: IdentityConflictRecord | undefined;
+  dropConflicts: null;
   holderOf: string | undefined;
   merge: MergeOutcome;
   mergeOut: Departing;
@@ -262,6 +269,9 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       return conflictsNaming(p.store, call.id);
     case 'dismissConflict':
       return dismissHere(p.host.identityConflicts, call.id, call.draft);
+    case 'dropConflicts':
+      await p.store.eraseCustomer(call.customer, [], undefined, call.ids.map((id) => CONFLICT_PREFIX + id));
+      return null;
     case 'holderOf':
       return p.store.lookupIdentity(call.kind, call.value);
     case 'merge':

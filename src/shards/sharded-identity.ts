@@ -153,6 +153,8 @@ export interface ShardedMergeParts {
   shards: Pick<Shards, 'call' | 'shardOf' | 'forward' | 'hold' | 'answered'>;
   /** the node's store (the main thread's): merges across shards are recorded there */
   store: Store;
+  /** the node's identity conflicts (between customers of two shards, in `store`): a merge closes or re-points those naming the loser */
+  conflicts: Pick<IdentityConflicts, 'merged' | 'adopt'>;
   clock: Clock;
   logger: Logger;
   intoNodeTrail: (shard: number) => Promise<void>;
@@ -233,6 +235,8 @@ export class ShardedMerge {
       // (a login's visitor of the same shard is merged there, as on a single node: never asked here)
       if (draft === undefined) throw new KairosError('internal', 'a merge within a shard is audited');
       const outcome = await shards.call(a, { op: 'merge', into, from, draft });
+      // (the shard closed or re-pointed its own conflicts naming the loser; those across shards are the node's)
+      await this.conflictsMerged(from, into, undefined);
       await this.p.intoNodeTrail(a);
       return outcome;
     }
@@ -314,9 +318,34 @@ export class ShardedMerge {
       await store.putMeta(FORWARD_PREFIX + from, { ...record, done: true } satisfies NodeForward);
     });
     await this.untilTaken(() => shards.call(b, { op: 'mergeOutEnd', from, into }));
+    await this.conflictsMerged(from, into, b);
     await store.putMeta(FORWARD_PREFIX + from, { ...record, done: true, erased: true } satisfies NodeForward);
     await this.p.intoNodeTrail(a);
     return outcome;
+  }
+
+  /**
+   * The identity conflicts naming the loser, once merged (as a single node's merge does them,
+   * `IdentityConflicts.merged`): the node's own (between customers of two shards) closed or
+   * re-pointed to the survivor, those re-pointed removed; after a merge across shards, those the
+   * loser's shard `b` kept (the loser and another of its customers: two shards' once re-pointed)
+   * re-pointed into the node's store and removed there. Never fails the merge: logged.
+   * (A stop between a copy into the node's store and its removal in the shard counts those
+   * copied twice when the merge is finished at the next start.)
+   */
+  private async conflictsMerged(from: string, into: string, b: number | undefined): Promise<void> {
+    const { shards, store, conflicts, logger } = this.p;
+    try {
+      const keys = await conflicts.merged(from, into);
+      if (keys.length > 0) await store.eraseCustomer(from, [], undefined, keys);
+      if (b === undefined) return;
+      const theirs = await shards.call(b, { op: 'conflictsNaming', id: from });
+      if (theirs.length === 0) return;
+      const ids = await conflicts.adopt(theirs, from, into);
+      if (ids.length > 0) await shards.call(b, { op: 'dropConflicts', customer: from, ids });
+    } catch (err) {
+      logger.error({ err, from, into }, 'the identity conflicts naming a merged customer were not all updated; the merge stands');
+    }
   }
 
   private async untilTaken(step: () => Promise<unknown>): Promise<void> {

@@ -3789,12 +3789,16 @@ export interface components {
             /** @description how many events named it so */
             count: number;
             /**
-             * @description open: to review; dismissed: reviewed
+             * @description open: to review; dismissed: reviewed, the identifier stays with its holder; merged: resolved by a merge of its two customers (into: the survivor)
              * @enum {string}
              */
-            status: "open" | "dismissed";
+            status: "open" | "dismissed" | "merged";
             /** @description when it was dismissed */
             dismissedAt?: number;
+            /** @description when a merge of its two customers resolved it (status merged) */
+            mergedAt?: number;
+            /** @description the survivor of that merge (status merged); holder and claimant are kept as they were */
+            into?: string;
         };
         MergeRequest: {
             /** @description the id of the profile merged away (the loser): it forwards to the survivor from then on */
@@ -8995,7 +8999,7 @@ export interface operations {
                 /** @description the next of the page before */
                 cursor?: string;
                 /** @description only conflicts of this status */
-                status?: "open" | "dismissed";
+                status?: "open" | "dismissed" | "merged";
             };
             header?: never;
             path?: never;

@@ -1,5 +1,12 @@
+import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { EpochMs, Limit } from './common-schemas.js';
+
+/** A conflict's status: declared once here (the record's type, the list's filter, the docs). */
+export const IdentityConflictStatus = Type.Union([Type.Literal('open'), Type.Literal('dismissed'), Type.Literal('merged')], {
+  description: 'open: to review; dismissed: reviewed, the identifier stays with its holder; merged: resolved by a merge of its two customers (into: the survivor)',
+});
+export type IdentityConflictStatus = Static<typeof IdentityConflictStatus>;
 
 /** Identity conflicts as the admin API shows them (src/runtime/identity-conflicts.ts keeps them). */
 export const IdentityConflictSchema = Type.Object(
@@ -13,8 +20,10 @@ export const IdentityConflictSchema = Type.Object(
     firstAt: EpochMs('when an event first named it so'),
     lastAt: EpochMs('when an event last named it so'),
     count: Type.Integer({ minimum: 1, description: 'how many events named it so' }),
-    status: Type.Union([Type.Literal('open'), Type.Literal('dismissed')], { description: 'open: to review; dismissed: reviewed' }),
+    status: IdentityConflictStatus,
     dismissedAt: Type.Optional(EpochMs('when it was dismissed')),
+    mergedAt: Type.Optional(EpochMs('when a merge of its two customers resolved it (status merged)')),
+    into: Type.Optional(Type.String({ description: 'the survivor of that merge (status merged); holder and claimant are kept as they were' })),
   },
   { $id: 'IdentityConflict', description: 'an identifier an event named for one customer while it is linked to another: not relinked' },
 );
@@ -22,7 +31,7 @@ export const IdentityConflictSchema = Type.Object(
 export const IdentityConflictsQuery = Type.Object({
   limit: Type.Optional(Limit(1000)),
   cursor: Type.Optional(Type.String({ pattern: '^[0-9a-f]{24}$', patternMessage: 'must be the next of the page before', description: 'the next of the page before' })),
-  status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('dismissed')], { description: 'only conflicts of this status' })),
+  status: Type.Optional({ ...IdentityConflictStatus, description: 'only conflicts of this status' }),
 });
 
 export const IdentityConflictsReply = Type.Object(
