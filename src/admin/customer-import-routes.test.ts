@@ -232,6 +232,40 @@ describe('the customer import routes', () => {
     expect(reply).toMatchObject({ t: 'decision', customer: 'rel-2' });
   });
 
+  it('clears a phone, e-mail or card list given empty ([], "", null) by PATCH, PUT or the import route, freeing it for another customer', async () => {
+    const owners = async (kind: string, value: string): Promise<string[]> => ((await api('GET', `/v1/customers?${kind}=${encodeURIComponent(value)}`)).body as { customers: Array<{ id: string }> }).customers.map((c) => c.id);
+    expect((await api('PUT', '/v1/customers/MV1', { phone: '+79160000103', email: 'mv1@example.ru', card: '4276000000000103' })).body.outcome).toBe('created');
+    expect((await api('PATCH', '/v1/customers/MV1', { phone: [] })).body.outcome).toBe('updated');
+    expect((await api('PATCH', '/v1/customers/MV1', { phone: [] })).body.outcome).toBe('unchanged');
+    expect(await owners('phone', '+79160000103')).toEqual([]);
+    expect((await api('GET', '/v1/customers/MV1')).body.identifiers).toMatchObject({ phone: [], email: ['mv1@example.ru'] });
+    expect((await api('PUT', '/v1/customers/MV2', { phone: '+79160000103' })).body.outcome).toBe('created');
+    expect(await owners('phone', '+79160000103')).toEqual(['MV2']);
+    expect((await api('PATCH', '/v1/customers/MV1', { email: null })).body.outcome).toBe('updated');
+    expect((await api('PUT', '/v1/customers/MV1', { card: '' })).body.outcome).toBe('updated');
+    expect(await owners('email', 'mv1@example.ru')).toEqual([]);
+    expect(await owners('card', '4276000000000103')).toEqual([]);
+    // through the import route: MV2's number cleared, then taken by a later line of the same body
+    const body = [JSON.stringify({ id: 'MV2', phone: [] }), JSON.stringify({ id: 'MV3', phone: '+79160000103', email: 'mv1@example.ru' })].join('\n');
+    expect((await api('POST', '/v1/customers/import', body, ndjson)).body).toMatchObject({ rows: 2, created: 1, updated: 1, rejected: 0 });
+    expect(await owners('phone', '+79160000103')).toEqual(['MV3']);
+    expect((await api('GET', '/v1/customers/MV2')).body.identifiers.phone).toEqual([]);
+  });
+
+  it('gives a number an earlier line of an import releases to a later line (one request), and refuses a swap', async () => {
+    const put = async (id: string, phone: string) => expect((await api('PUT', `/v1/customers/${id}`, { phone })).status).toBe(200);
+    await put('RT1', '+79160000111');
+    await put('RT2', '+79160000112');
+    const reassign = [JSON.stringify({ id: 'RT1', phone: '+79160000113' }), JSON.stringify({ id: 'RT2', phone: '+79160000111' })].join('\n');
+    const first = await api('POST', '/v1/customers/import', reassign, ndjson);
+    expect(first.body).toMatchObject({ rows: 2, updated: 2, rejected: 0 });
+    expect((await api('GET', '/v1/customers?phone=%2B79160000111')).body.customers.map((c: { id: string }) => c.id)).toEqual(['RT2']);
+    expect((await api('POST', '/v1/customers/import', reassign, ndjson)).body).toMatchObject({ unchanged: 2, rejected: 0 });
+    // a swap: each line names the other's number, still linked when it is checked
+    const swap = [JSON.stringify({ id: 'RT1', phone: '+79160000111' }), JSON.stringify({ id: 'RT2', phone: '+79160000113' })].join('\n');
+    expect((await api('POST', '/v1/customers/import', swap, ndjson)).body).toMatchObject({ updated: 0, rejected: 2 });
+  });
+
   it("feeds a live customer's imported change to its actor: a profile.updated campaign, then former client", async () => {
     const put = await api('PUT', '/v1/customers/bank-20', {
       first_name: 'Ольга',

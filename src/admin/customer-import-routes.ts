@@ -15,7 +15,7 @@ import { profileEventData } from '../import/imported-profile.js';
 import type { ImportCounts } from '../import/import-customers.js';
 import { droppedIdentifiers, importCustomerRows, summaryLine } from '../import/import-customers.js';
 import type { SourceRow } from '../import/read-rows.js';
-import { cellText, readRows } from '../import/read-rows.js';
+import { cellText, jsonCells, readRows } from '../import/read-rows.js';
 import type { Logger } from '../logger.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
 import { route } from '../schema/http/bind-route.js';
@@ -214,11 +214,10 @@ function consentMovesFromState(body: Record<string, unknown>, record: CustomerRe
 /** A customer's fields as an import's row (canonical columns, the path's id); a body naming another id is refused. */
 function bodyRow(id: string, body: Record<string, unknown>): SourceRow {
   if (body.id !== undefined && body.id !== null && cellText(body.id) !== id) throw new KairosError('invalid', `field "body.id": "${cellText(body.id)}" is not the path's id "${id}"`);
-  const fields: Record<string, string> = {};
-  for (const [k, v] of Object.entries(body)) fields[k] = cellText(v);
+  const { fields, cleared } = jsonCells(body);
   fields.id = id;
   const raw = JSON.stringify(body);
-  return { line: 1, raw, fields, bytes: raw.length };
+  return cleared === undefined ? { line: 1, raw, fields, bytes: raw.length } : { line: 1, raw, fields, cleared, bytes: raw.length };
 }
 
 const rowRefusal = (r: { column: string; reason: string }): KairosError => new KairosError('invalid', `field "body.${r.column}": ${r.reason}`, { details: { column: r.column, reason: r.reason } });

@@ -154,4 +154,22 @@ describe('kairos import customers --url', () => {
     const again = await runAsync(args);
     expect(lastLine(again.stdout)).toMatch(/^import: rows=4 created=0 updated=0 unchanged=1 rejected=3 s=/);
   });
+  it('through a server too: a number an earlier row releases goes to a later row, and a list given empty in NDJSON or as | in CSV is cleared', async () => {
+    const dir = dataDir();
+    const owner = async (phone: string): Promise<string[]> =>
+      ((await (await fetch(`${server.k.httpUrl}/v1/customers?phone=${encodeURIComponent(phone)}`, { headers: adminHeaders })).json()) as { customers: Array<{ id: string }> }).customers.map((c) => c.id);
+    const csv = (name: string, text: string): string => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    expect((await runAsync(['customers', csv('mv1.csv', 'id,phone\nw-1,+79167780101\nw-2,+79167780102\nw-3,+79167780104\n'), '--url', server.k.httpUrl])).status).toBe(0);
+    const second = await runAsync(['customers', csv('mv2.csv', 'id,phone\nw-1,+79167780103\nw-2,+79167780101\nw-3,|\n'), '--url', server.k.httpUrl]);
+    expect(lastLine(second.stdout)).toMatch(/^import: rows=3 created=0 updated=3 unchanged=0 rejected=0 s=/);
+    expect(await owner('+79167780101')).toEqual(['w-2']);
+    expect(await owner('+79167780104')).toEqual([]);
+    writeFileSync(join(dir, 'clear.ndjson'), '{"id":"w-2","phone":[]}\n{"id":"w-4","phone":"+79167780101"}\n');
+    const third = await runAsync(['customers', join(dir, 'clear.ndjson'), '--url', server.k.httpUrl]);
+    expect(lastLine(third.stdout)).toMatch(/^import: rows=2 created=1 updated=1 unchanged=0 rejected=0 s=/);
+    expect(await owner('+79167780101')).toEqual(['w-4']);
+  });
 });

@@ -11,7 +11,9 @@ import { parseDate, typedValue } from './map-row.js';
  * One mapped row as what it says of a customer (docs/import.md): the canonical columns checked
  * and normalised (phones to E.164 with libphonenumber, e-mails in lower case, dates, IANA time
  * zones), every other column a typed attribute. An empty cell says nothing (the field keeps
- * what it held). The first problem rejects the row, naming its column and reason.
+ * what it held), except a `phone`, `email` or `card` given empty in JSON (`null`, `""`, `[]`)
+ * or as a lone `|`: that list is cleared. The first problem rejects the row, naming its
+ * column and reason.
  */
 
 export const canonicalColumns = [
@@ -126,7 +128,12 @@ export function customerFromRow(cells: ReadonlyMap<string, MappedCell>, mapping:
   const atOf: Record<string, number> = {};
   for (const [name, cell] of cells) {
     const v = cell.value.trim();
-    if (v === '' || name === 'id') continue;
+    if (name === 'id') continue;
+    if (v === '') {
+      // JSON's null, "" or [] for a list of identifiers clears it (in CSV a lone `|`, below); anywhere else it says nothing
+      if (cell.cleared === true && (name === 'phone' || name === 'email' || name === 'card')) row.identifiers[name] = [];
+      continue;
+    }
     const reject = (reason: string): RowReject => ({ column: cell.source, reason });
     switch (name) {
       case 'last_name':
@@ -166,6 +173,7 @@ export function customerFromRow(cells: ReadonlyMap<string, MappedCell>, mapping:
       case 'phone':
       case 'email':
       case 'card': {
+        // several separated by `|`; a cell of only `|` is an empty list: a clear (docs/import.md)
         const values: string[] = [];
         for (const part of v.includes('|') ? v.split('|').map((x) => x.trim()).filter((x) => x !== '') : [v]) {
           const n = name === 'phone' ? e164Phone(part) : name === 'email' && !/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(part) ? undefined : normalizeIdentifier(name, part);
@@ -227,6 +235,8 @@ export function mergeRecord(existing: CustomerRecord | undefined, row: CustomerR
     identifiers: { ...existing?.identifiers, ...row.identifiers },
     importedAt: now,
   };
+  // a kind the row cleared (an empty list) is no longer listed: cleared again, the record is the same
+  for (const kind in record.identifiers) if (record.identifiers[kind as ContactIdentifierKind]!.length === 0) delete record.identifiers[kind as ContactIdentifierKind];
   if (Object.keys(consents).length > 0) record.consents = consents;
   const attributes = { ...existing?.attributes, ...row.attributes };
   if (Object.keys(attributes).length > 0) record.attributes = attributes;

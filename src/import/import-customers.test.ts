@@ -176,6 +176,84 @@ columns:
     expect(await store.lookupIdentity('phone', '+79163000001')).toBe('a-1');
   });
 
+  it('frees for a later row of the same file an identifier an earlier row dropped, in its batch or a batch after it', async () => {
+    const store = new MemoryStore();
+    expect((await run(store, 'id,phone\nMV1,+79160000101\nMV2,+79160000102\nMV3,+79160000104\nMV4,+79160000105\n')).result).toMatchObject({ created: 4, rejected: 0 });
+    // (batches of 2) MV1 gives 101 up and MV2 takes it in the same batch; MV3 gives 104 up and MV4 takes it in the batch after
+    const csv = 'id,phone\nMV1,+79160000103\nMV2,+79160000101\nMV3,+79160000106\nMV5,+79160000107\nMV4,+79160000104\n';
+    const first = await run(store, csv);
+    expect(first.rejects).toBe('line,column,reason,raw\n');
+    expect(first.result).toMatchObject({ rows: 5, created: 1, updated: 4, unchanged: 0, rejected: 0 });
+    const owners = await Promise.all(['101', '102', '103', '104', '105', '106', '107'].map((n) => store.lookupIdentity('phone', `+79160000${n}`)));
+    expect(owners).toEqual(['MV2', undefined, 'MV1', 'MV4', undefined, 'MV3', 'MV5']);
+    expect((await store.getCustomer('MV2'))!.identifiers.phone).toEqual(['+79160000101']);
+    // the same file again changes nothing
+    expect((await run(store, csv)).result).toMatchObject({ rows: 5, created: 0, updated: 0, unchanged: 5, rejected: 0 });
+  });
+
+  it('writes a batch taking an identifier the batch in flight released only once that one is committed', async () => {
+    const log: string[] = [];
+    /** a store whose batches take a while to commit: the next batch is checked meanwhile */
+    class SlowStore extends MemoryStore {
+      override async importCustomers(...args: Parameters<MemoryStore['importCustomers']>): Promise<void> {
+        const ids = args[0].map((e) => e.id).join('+');
+        log.push(`write ${ids}`);
+        await new Promise((r) => setTimeout(r, 30));
+        await super.importCustomers(...args);
+        log.push(`done ${ids}`);
+      }
+    }
+    const store = new SlowStore();
+    await run(store, 'id,phone\nF1,+79160000401\nF2,+79160000402\n');
+    log.length = 0;
+    const { result } = await run(store, 'id,phone\nF1,+79160000403\nF3,+79160000404\nF2,+79160000401\n');
+    expect(result).toMatchObject({ created: 1, updated: 2, rejected: 0 });
+    expect(log).toEqual(['write F1+F3', 'done F1+F3', 'write F2', 'done F2']);
+    expect(await store.lookupIdentity('phone', '+79160000401')).toBe('F2');
+    expect(await store.lookupIdentity('phone', '+79160000402')).toBeUndefined();
+  });
+
+  it('still refuses an identifier a later row of the file releases (a swap), and a released one another row took first', async () => {
+    const store = new MemoryStore();
+    await run(store, 'id,phone\nS1,+79160000201\nS2,+79160000202\nS3,+79160000203\n');
+    // S1 and S2 swap: each row names the other's number, still linked to it when the row is checked
+    const swap = await run(store, 'id,phone\nS1,+79160000202\nS2,+79160000201\n');
+    expect(swap.result).toMatchObject({ updated: 0, rejected: 2 });
+    expect(swap.rejects.split('\n').slice(1, 3).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['2,phone,identifier_taken', '3,phone,identifier_taken']);
+    // the documented way: one of them released first (its own row, a file or a request before), then the rows in order
+    expect((await run(store, 'id,phone\nS1,|\n')).result).toMatchObject({ updated: 1 });
+    expect((await run(store, 'id,phone\nS2,+79160000201\nS1,+79160000202\n')).result).toMatchObject({ updated: 2, rejected: 0 });
+    expect(await store.lookupIdentity('phone', '+79160000201')).toBe('S2');
+    expect(await store.lookupIdentity('phone', '+79160000202')).toBe('S1');
+    // released by S3's row, taken by S4's, then asked for by S5's: S4's
+    const taken = await run(store, 'id,phone\nS3,+79160000204\nS4,+79160000203\nS5,+79160000203\n');
+    expect(taken.result).toMatchObject({ created: 1, updated: 1, rejected: 1 });
+    expect(await store.lookupIdentity('phone', '+79160000203')).toBe('S4');
+  });
+
+  it('clears a list of identifiers given empty in JSON (null, "", []) or as a lone | in CSV; an empty cell keeps it', async () => {
+    const store = new MemoryStore();
+    await run(store, 'id,phone,email,card\nE1,+79160000301,e1@example.ru,4276000000000301\nE2,+79160000302,,\nE3,+79160000303,,\nE4,+79160000304,e4@example.ru,\n');
+    // an empty cell says nothing
+    expect((await run(store, 'id,phone,email\nE1,,\n')).result).toMatchObject({ unchanged: 1 });
+    const ndjson = ['{"id":"E1","phone":[],"email":null,"card":""}', '{"id":"E2","phone":null}', '{"id":"E3","phone":""}', '{"id":"E5","phone":"+79160000301","email":[]}'].join('\n');
+    const { result } = await run(store, `${ndjson}\n`, { format: 'ndjson' });
+    expect(result).toMatchObject({ rows: 4, created: 1, updated: 3, rejected: 0 });
+    expect((await store.getCustomer('E1'))!.identifiers).toEqual({});
+    expect((await store.getCustomer('E2'))!.identifiers).toEqual({});
+    // the number E1 gave up went, in the same file, to E5
+    expect(await store.lookupIdentity('phone', '+79160000301')).toBe('E5');
+    expect(await store.lookupIdentity('email', 'e1@example.ru')).toBeUndefined();
+    expect(await store.lookupIdentity('card', '4276000000000301')).toBeUndefined();
+    for (const n of ['302', '303']) expect(await store.lookupIdentity('phone', `+79160000${n}`)).toBeUndefined();
+    // cleared again: nothing changes; other columns given null keep what they held
+    expect((await run(store, '{"id":"E1","phone":[],"city":null}\n', { format: 'ndjson' })).result).toMatchObject({ unchanged: 1 });
+    // CSV: a lone | clears the list; the other kinds are kept
+    expect((await run(store, 'id,phone,email\nE4,|,\n')).result).toMatchObject({ updated: 1 });
+    expect((await store.getCustomer('E4'))!.identifiers).toEqual({ email: ['e4@example.ru'] });
+    expect(await store.lookupIdentity('phone', '+79160000304')).toBeUndefined();
+  });
+
   it('resumes after the last committed batch and imports no row twice', async () => {
     const store = new MemoryStore();
     const rows = Array.from({ length: 9 }, (_, i) => `c-${i + 1},${i === 4 ? 'bad-phone' : ''}`);

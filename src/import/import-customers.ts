@@ -161,8 +161,13 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
   /** rows sealed as new customers (`SealedRow`): written by `identityIndex.importCustomers` */
   let sealedBatch: Array<{ id: string; sealed: SealedRow['sealed']; identifiers: SealedRow['identifiers']; indexKeys?: IndexKeys }> = [];
   let updates: Array<{ id: string; before: CustomerRecord; after: CustomerRecord }> = [];
-  /** the identifiers of the batch being checked: by index key where the rows bring them, else `kind:value` */
-  let pendingLinks = new Map<string, string>();
+  /**
+   * the identifiers of the batch being checked, by index key where the rows bring them, else
+   * `kind:value`: the customer a row gave one to, or the customer whose row dropped it (`Released`)
+   */
+  let pendingLinks = new Map<string, string | Released>();
+  /** a row of this batch takes an identifier a row of the batch in flight released: that batch is committed before this one is written */
+  let followsInFlight = false;
   let rejectsText = '';
   let lastLine = skipUntil;
   let bytes = 0;
@@ -173,8 +178,11 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
    * order, so the resume point never runs ahead of the rows): the identifiers of the batch
    * in flight stay claimed until it is committed.
    */
-  let inFlight: { done: Promise<void>; links: Map<string, string> } | undefined;
+  let inFlight: { done: Promise<void>; links: Map<string, string | Released> } | undefined;
   const commit = async (done: boolean): Promise<void> => {
+    // an identifier the batch in flight unlinks is linked by this one only once that is committed (in order, on every store)
+    if (followsInFlight) await inFlight?.done;
+    followsInFlight = false;
     if (batch.length > 0 && o.beforeWrite !== undefined) await o.beforeWrite(batch, updates);
     if (rejectsText !== '') o.rejects.append(rejectsText);
     // on a store several nodes share: not under another node's lease (this node's ran out: import-lock.ts)
@@ -250,9 +258,17 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
     // into a store that held none: an index key this run never claimed has no owner (most of them)
     if (indexKey !== undefined && written !== undefined && !written.mayHave(indexKey)) return undefined;
     const key = indexKey ?? `${kind}:${value}`;
-    const pending = pendingLinks.get(key) ?? inFlight?.links.get(key);
-    if (pending !== undefined) return pending;
-    return indexKey !== undefined && o.identityIndex !== undefined ? o.identityIndex.owner(kind, value, indexKey) : store.lookupIdentity(kind, value);
+    const here = pendingLinks.get(key);
+    const pending = here ?? inFlight?.links.get(key);
+    if (typeof pending === 'string') return pending;
+    const stored = indexKey !== undefined && o.identityIndex !== undefined ? o.identityIndex.owner(kind, value, indexKey) : store.lookupIdentity(kind, value);
+    if (pending === undefined) return stored;
+    // Released by an earlier row of the run, not yet committed: free for this row if the index
+    // still names the customer who released it (its unlink then lands first, in the same or the
+    // batch before's transaction), else still its owner's.
+    if (here === undefined) followsInFlight = true;
+    const free = (who: string | undefined): string | undefined => (who === pending.releasedBy ? undefined : who);
+    return stored instanceof Promise ? stored.then(free) : free(stored);
   };
 
   await takeLock();
@@ -338,6 +354,20 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
     }
   }
 
+  /**
+   * The identifiers a row dropped, free for the rows after it (docs/import.md, Reassigning
+   * identifiers): unless a row not yet committed gave one to a customer (then that one's it stays).
+   */
+  function release(id: string, unlink: NonNullable<ImportEntry['unlink']>): void {
+    for (const kind in unlink) {
+      for (const v of unlink[kind as ContactIdentifierKind]!) {
+        const key = o.identityIndex !== undefined ? o.identityIndex.indexKey(kind as ContactIdentifierKind, v) : `${kind}:${v}`;
+        const pending = pendingLinks.get(key) ?? inFlight?.links.get(key);
+        if (typeof pending !== 'string') pendingLinks.set(key, { releasedBy: id });
+      }
+    }
+  }
+
   function acceptSealed(src: PreparedRow, row: SealedRow, keys: IndexKeys | undefined): undefined {
     if (!fresh) throw new Error(`line ${src.line}: a row sealed as a new customer, but the store held customers when the run began`);
     counts.created++;
@@ -357,7 +387,10 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
       else counts.updated++;
       const entry: (typeof batch)[number] = keys !== undefined ? { id: row.id, record, indexKeys: keys } : { id: row.id, record };
       const unlink = existing === undefined ? undefined : droppedIdentifiers(existing, record);
-      if (unlink !== undefined) entry.unlink = unlink;
+      if (unlink !== undefined) {
+        entry.unlink = unlink;
+        release(row.id, unlink);
+      }
       batch.push(entry);
       if (existing !== undefined) updates.push({ id: row.id, before: existing, after: record });
       claim(row.id, row.identifiers, keys);
@@ -376,6 +409,11 @@ export function droppedIdentifiers(before: CustomerRecord, after: CustomerRecord
     if (gone.length > 0) (out ??= {})[kind as ContactIdentifierKind] = gone;
   }
   return out;
+}
+
+/** an identifier a row of the run dropped from its customer's record, not yet committed */
+interface Released {
+  releasedBy: string;
 }
 
 /** a row's identifiers' index keys, by kind, in the order of its identifiers */

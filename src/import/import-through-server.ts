@@ -34,6 +34,7 @@ type State = ImportMarker;
 
 const dateColumns = new Set(['birth_date', 'consent_sms_at', 'consent_email_at', 'consent_push_at']);
 const canonical: ReadonlySet<string> = new Set(canonicalColumns);
+const identifierColumns: ReadonlySet<string> = new Set(['phone', 'email', 'card']);
 
 function readState(path: string): State | undefined {
   try {
@@ -51,9 +52,13 @@ function writeState(path: string, s: State): void {
 /** A mapped row as the route's NDJSON object, or the reject the mapping itself finds. */
 function toJson(row: SourceRow, mapping: ImportMapping): { obj: Record<string, unknown> } | { column: string; reason: string } {
   const obj: Record<string, unknown> = {};
-  for (const [name, cell] of mapRow(row.fields, mapping)) {
+  for (const [name, cell] of mapRow(row.fields, mapping, row.cleared)) {
     const v = cell.value.trim();
-    if (v === '') continue;
+    if (v === '') {
+      // a list of identifiers given empty in JSON: cleared on the server too
+      if (cell.cleared === true && identifierColumns.has(name)) obj[name] = [];
+      continue;
+    }
     if (dateColumns.has(name) && (cell.format ?? mapping.dateFormat) !== DEFAULT_DATE_FORMAT) {
       const d = parseDate(v, cell.format ?? mapping.dateFormat);
       if (d === undefined) return { column: cell.source, reason: 'invalid_date' };

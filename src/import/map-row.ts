@@ -11,13 +11,16 @@ export interface MappedCell {
   value: string;
   type?: ColumnType;
   format?: string;
+  /** given explicitly empty in JSON (`null`, `""`, `[]`: `SourceRow.cleared`): a clear of a `phone`, `email` or `card` list */
+  cleared?: true;
 }
 
-export function mapRow(fields: Readonly<Record<string, string>>, mapping: ImportMapping): Map<string, MappedCell> {
+export function mapRow(fields: Readonly<Record<string, string>>, mapping: ImportMapping, cleared?: readonly string[]): Map<string, MappedCell> {
   const out = new Map<string, MappedCell>();
   for (const [source, value] of Object.entries(fields)) {
     const m = mapping.columns[source];
     const cell: MappedCell = { source, value };
+    if (cleared?.includes(source) === true) cell.cleared = true;
     if (m?.type !== undefined) cell.type = m.type;
     const format = m?.format ?? (m?.type === 'date' ? mapping.dateFormat : undefined);
     if (format !== undefined) cell.format = format;

@@ -49,7 +49,7 @@ export interface PrepareOptions {
 const sourced = ['id', 'phone', 'email', 'card', 'birth_date'] as const;
 
 export function prepareRow(src: SourceRow, mapping: ImportMapping, o: PrepareOptions): PreparedRow {
-  const cells = mapRow(src.fields, mapping);
+  const cells = mapRow(src.fields, mapping, src.cleared);
   const sources: PreparedRow['sources'] = {};
   for (const name of sourced) {
     const cell = cells.get(name);

@@ -77,6 +77,33 @@ describe('prepared rows with the identity index keys', () => {
     expect(second.text()).toContain('2,email,identifier_taken,"b-9,eva@example.ru"');
   });
 
+  it('frees for a later row an identifier an earlier row dropped or cleared, by its index key, in its batch or the one after (LMDB)', async () => {
+    const d = tempDir('kairos-prepared-');
+    cleanups.push(d.remove);
+    const store = new LmdbStore(join(d.dir, 'store'));
+    cleanups.push(() => store.close());
+    const index = identityIndexOf(store);
+    const importFile = async (name: string, text: string, format: 'csv' | 'ndjson' = 'csv') => {
+      const file = join(d.dir, name);
+      writeFileSync(file, text);
+      const rejects = sink();
+      const result = await importPreparedRows(store, preparedRowsFromFile(file, format, emptyMapping, { now: NOW }), { source: file, mapping: emptyMapping, rejects, resume: false, now: NOW, batchSize: 2, identityIndex: identityIndexOf(store).identityIndex });
+      return { result, rejects: rejects.text() };
+    };
+    expect(index.empty).toBe(true);
+    await importFile('mv1.csv', 'id,phone,email\nMV1,+79160000101,mv1@example.ru\nMV2,+79160000102,\nMV3,+79160000104,\n');
+    // MV1 gives 101 up, MV2 takes it (one batch); MV3 gives 104 up, MV4 (new, the batch after) takes it
+    const second = await importFile('mv2.csv', 'id,phone\nMV1,+79160000103\nMV2,+79160000101\nMV3,+79160000105\nMV6,+79160000106\nMV4,+79160000104\n');
+    expect(second.rejects).toBe('line,column,reason,raw\n');
+    expect(second.result).toMatchObject({ rows: 5, created: 2, updated: 3, rejected: 0 });
+    expect(await Promise.all(['101', '102', '103', '104', '105'].map((n) => store.lookupIdentity('phone', `+79160000${n}`)))).toEqual(['MV2', undefined, 'MV1', 'MV4', 'MV3']);
+    // NDJSON: MV1's e-mail cleared ([]) and given, a row later, to MV5
+    const third = await importFile('mv3.ndjson', '{"id":"MV1","email":[]}\n{"id":"MV5","email":"MV1@example.ru"}\n', 'ndjson');
+    expect(third.result).toMatchObject({ created: 1, updated: 1, rejected: 0 });
+    expect(await store.lookupIdentity('email', 'mv1@example.ru')).toBe('MV5');
+    expect((await store.getCustomer('MV1'))!.identifiers).toEqual({ phone: ['+79160000103'] });
+  });
+
   it('into a store with no customer: records sealed with the rows, identifiers unread unless met; the same store as the plain run', async () => {
     const d = tempDir('kairos-prepared-');
     cleanups.push(d.remove);

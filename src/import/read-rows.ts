@@ -20,6 +20,12 @@ export interface SourceRow {
   problem?: string;
   /** bytes of the file read so far */
   bytes: number;
+  /**
+   * the columns a JSON row gives as explicitly empty (`null`, `""`, `[]`), by the file's names:
+   * for `phone`, `email` and `card` a clear of that list (docs/import.md), for the others the
+   * same as not given (absent when none)
+   */
+  cleared?: string[];
 }
 
 /** The format by the file name: .ndjson or .jsonl is NDJSON, anything else CSV. */
@@ -34,6 +40,21 @@ export function cellText(v: unknown): string {
   if (typeof v === 'object') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return typeof v === 'string' ? v : '';
+}
+
+/**
+ * A JSON object's members as a row's cells (`cellText`), and the members given explicitly
+ * empty (`null`, `""`, `[]`: `SourceRow.cleared`).
+ */
+export function jsonCells(obj: Readonly<Record<string, unknown>>): { fields: Record<string, string>; cleared?: string[] } {
+  const fields: Record<string, string> = {};
+  let cleared: string[] | undefined;
+  for (const [k, x] of Object.entries(obj)) {
+    const text = cellText(x);
+    fields[k] = text;
+    if (x !== undefined && text.trim() === '') (cleared ??= []).push(k);
+  }
+  return cleared === undefined ? { fields } : { fields, cleared };
 }
 
 const CSV_OPTIONS = { relax_column_count: true, skip_empty_lines: true, bom: true, trim: true } as const;
@@ -332,9 +353,7 @@ async function* ndjsonChunks(input: Readable): AsyncGenerator<SourceRow[]> {
       return { line, raw, fields: {}, problem: 'not a JSON object', bytes };
     }
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return { line, raw, fields: {}, problem: 'not a JSON object', bytes };
-    const fields: Record<string, string> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) fields[k] = cellText(x);
-    return { line, raw, fields, bytes };
+    return { line, raw, ...jsonCells(v as Record<string, unknown>), bytes };
   };
   input.setEncoding('utf8');
   for await (const chunk of input as AsyncIterable<string>) {

@@ -321,6 +321,20 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect(await store.lookupIdentity('phone', '+79160000003')).toBe('u-2');
     });
 
+    it("links an identifier one entry of an import's batch dropped and a later entry names to the later one", async () => {
+      await store.importCustomers([
+        { id: 'r-1', record: { ...record(1), identifiers: { phone: ['+79160000011'] } } },
+        { id: 'r-2', record: { ...record(2), identifiers: { phone: ['+79160000012'] } } },
+      ]);
+      // one batch: r-1 gives its number up (cleared), r-2 takes it, giving its own up
+      await store.importCustomers([
+        { id: 'r-1', record: { ...record(1), identifiers: {} }, unlink: { phone: ['+79160000011'] } },
+        { id: 'r-2', record: { ...record(2), identifiers: { phone: ['+79160000011'] } }, unlink: { phone: ['+79160000012'] } },
+      ]);
+      expect(await store.lookupIdentity('phone', '+79160000011')).toBe('r-2');
+      expect(await store.lookupIdentity('phone', '+79160000012')).toBeUndefined();
+    });
+
     it('scans snapshots alone page by page to the last one, and without master data when asked', async () => {
       const snap = { v: 1, snapshot: { s: 1 } };
       await store.commit({ snapshots: Array.from({ length: 10 }, (_, i) => ({ id: `s-${i}`, value: snap })), identities: [], outbox: [] });
