@@ -3,7 +3,7 @@ import type { CustomerInput, CustomerContext, LifecycleStage } from './customer-
 import { initialCustomerContext, retention } from './customer-state.js';
 import type { CustomerMessage } from './customer-logic.js';
 import { handleDelivery, handleEvent, handleResponse, hasSeen, isRepeat, refusal, refusalReply, replayReply } from './customer-logic.js';
-import { endsRelationship, identifies, opensProduct } from './lifecycle.js';
+import { endsRelationship, identifies, opensProduct, stageSetTo } from './lifecycle.js';
 import type { LinkParams, QueueParams, ReplyParams, ScheduleParams, TraceParams } from './effects.js';
 
 /**
@@ -53,6 +53,8 @@ const customerSetup = setup({
     endsRelationship: ({ event }) => event.type === 'gateway.event' && endsRelationship(event.event),
     identifies: ({ event }) => event.type === 'gateway.event' && identifies(event.event),
     startsAs: ({ context }, params: { stage: LifecycleStage }) => context.stage === params.stage,
+    /** the bank's master data sets this stage (`stage.set`, lifecycle.ts) */
+    setsStage: ({ event }, params: { stage: LifecycleStage }) => event.type === 'gateway.event' && stageSetTo(event.event) === params.stage,
   },
 });
 
@@ -111,6 +113,10 @@ export const customerMachine = customerSetup.createMachine({
         'gateway.event': [
           { guard: 'isDuplicate', actions: replay },
           { guard: 'isRefused', actions: refuse },
+          // The bank's master data sets another stage (stage.set: an import, PUT/PATCH).
+          { guard: { type: 'setsStage', params: { stage: 'prospect' } }, target: 'prospect', actions: [{ type: 'enterStage', params: { stage: 'prospect' } }, handle] },
+          { guard: { type: 'setsStage', params: { stage: 'client' } }, target: 'client', actions: [{ type: 'enterStage', params: { stage: 'client' } }, handle] },
+          { guard: { type: 'setsStage', params: { stage: 'formerClient' } }, target: 'formerClient', actions: [{ type: 'enterStage', params: { stage: 'formerClient' } }, handle] },
           { guard: 'opensProduct', target: 'client', actions: [{ type: 'enterStage', params: { stage: 'client' } }, handle] },
           { guard: 'identifies', target: 'prospect', actions: [{ type: 'enterStage', params: { stage: 'prospect' } }, handle] },
           { actions: handle },
@@ -122,6 +128,9 @@ export const customerMachine = customerSetup.createMachine({
         'gateway.event': [
           { guard: 'isDuplicate', actions: replay },
           { guard: 'isRefused', actions: refuse },
+          { guard: { type: 'setsStage', params: { stage: 'visitor' } }, target: 'visitor', actions: [{ type: 'enterStage', params: { stage: 'visitor' } }, handle] },
+          { guard: { type: 'setsStage', params: { stage: 'client' } }, target: 'client', actions: [{ type: 'enterStage', params: { stage: 'client' } }, handle] },
+          { guard: { type: 'setsStage', params: { stage: 'formerClient' } }, target: 'formerClient', actions: [{ type: 'enterStage', params: { stage: 'formerClient' } }, handle] },
           { guard: 'opensProduct', target: 'client', actions: [{ type: 'enterStage', params: { stage: 'client' } }, handle] },
           { actions: handle },
         ],
@@ -132,6 +141,9 @@ export const customerMachine = customerSetup.createMachine({
         'gateway.event': [
           { guard: 'isDuplicate', actions: replay },
           { guard: 'isRefused', actions: refuse },
+          { guard: { type: 'setsStage', params: { stage: 'visitor' } }, target: 'visitor', actions: [{ type: 'enterStage', params: { stage: 'visitor' } }, handle] },
+          { guard: { type: 'setsStage', params: { stage: 'prospect' } }, target: 'prospect', actions: [{ type: 'enterStage', params: { stage: 'prospect' } }, handle] },
+          { guard: { type: 'setsStage', params: { stage: 'formerClient' } }, target: 'formerClient', actions: [{ type: 'enterStage', params: { stage: 'formerClient' } }, handle] },
           {
             guard: 'endsRelationship',
             target: 'formerClient',
@@ -146,6 +158,9 @@ export const customerMachine = customerSetup.createMachine({
         'gateway.event': [
           { guard: 'isDuplicate', actions: replay },
           { guard: 'isRefused', actions: refuse },
+          { guard: { type: 'setsStage', params: { stage: 'visitor' } }, target: 'visitor', actions: [{ type: 'enterStage', params: { stage: 'visitor' } }, handle] },
+          { guard: { type: 'setsStage', params: { stage: 'prospect' } }, target: 'prospect', actions: [{ type: 'enterStage', params: { stage: 'prospect' } }, handle] },
+          { guard: { type: 'setsStage', params: { stage: 'client' } }, target: 'client', actions: [{ type: 'enterStage', params: { stage: 'client' } }, handle] },
           // A former client who opens a product again is reactivated: a client, with the history kept.
           { guard: 'opensProduct', target: 'client', actions: [{ type: 'enterStage', params: { stage: 'client' } }, handle] },
           { actions: handle },

@@ -1,4 +1,6 @@
 import type { CustomerRef, GatewayEvent } from './gateway-event.js';
+import type { LifecycleStage } from './customer-state.js';
+import { lifecycleStages } from './customer-state.js';
 
 /**
  * Which events move a customer along the lifecycle
@@ -39,4 +41,36 @@ export interface FirstSight {
  */
 export function firstSight(ref: CustomerRef): FirstSight {
   return ref.card !== undefined || ref.phone !== undefined || ref.email !== undefined ? { stage: 'prospect', idPrefix: 'p' } : { stage: 'visitor', idPrefix: 'v' };
+}
+
+/**
+ * The bank's master data sets the customer's stage (an import, `PUT`/`PATCH` of a customer:
+ * docs/import.md): `data.stage` one of `visitor`, `prospect`, `client`, `formerClient` (or
+ * `former_client`, the import's spelling). From any stage to any other, with a lifecycle entry
+ * whose reason is the event's type; to the stage the customer already has, nothing moves. The
+ * import sends `client.onboarded` for a move to client and `client.churned` for a client's
+ * move to former client (the events whose campaigns answer those moves); this one for the rest.
+ */
+export const STAGE_SET_EVENT = 'stage.set';
+
+/** The stage a `stage.set` event sets, or undefined (another event, or no valid `data.stage`). */
+export function stageSetTo(e: GatewayEvent): LifecycleStage | undefined {
+  if (e.type !== STAGE_SET_EVENT) return undefined;
+  const raw = e.data?.stage;
+  const stage = raw === 'former_client' ? 'formerClient' : raw;
+  return typeof stage === 'string' && (lifecycleStages as readonly string[]).includes(stage) ? (stage as LifecycleStage) : undefined;
+}
+
+/**
+ * The event that moves a customer at stage `from` to the stage the bank's master data gives
+ * (`to`), as an event's own move would be told: `client.onboarded` to client (a prospect
+ * converted, a former client won back: what a product opened fires), `client.churned` from
+ * client to former client (what the last product closed fires), else `stage.set`. Undefined
+ * when the customer is already there.
+ */
+export function stageMoveEvent(from: LifecycleStage, to: LifecycleStage): { type: string; data: Record<string, unknown> } | undefined {
+  if (from === to) return undefined;
+  if (to === 'client') return { type: 'client.onboarded', data: { source: 'import' } };
+  if (to === 'formerClient' && from === 'client') return { type: 'client.churned', data: { source: 'import' } };
+  return { type: STAGE_SET_EVENT, data: { stage: to, source: 'import' } };
 }

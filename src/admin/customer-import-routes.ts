@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
-import type { ContactIdentifierKind, GatewayEvent } from '../../actors/index.js';
+import type { ContactIdentifierKind, GatewayEvent, LifecycleStage } from '../../actors/index.js';
+import { stageMoveEvent } from '../../actors/index.js';
 import { audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { KairosError, asKairosError } from '../errors.js';
@@ -160,8 +161,8 @@ function apiRun(d: CustomerImportDeps) {
  * Tells live customers what changed in their master data, as events. `consents`: the moves to
  * tell instead of those between the records (`PUT`/`PATCH` compare with the customer's state).
  */
-async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: string; before: CustomerRecord; after: CustomerRecord; consents?: ConsentMoves }>): Promise<void> {
-  for (const { id, before, after, consents } of changes) {
+async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: string; before: CustomerRecord; after: CustomerRecord; consents?: ConsentMoves; stateStage?: LifecycleStage }>): Promise<void> {
+  for (const { id, before, after, consents, stateStage } of changes) {
     // Each change is told once: its ids are new each time (a revoke, a grant and a revoke again
     // within the same clock reading must not be taken for the first revoke repeated).
     const tag = createHash('sha256').update(stable(before)).update(stable(after)).update(randomBytes(8)).digest('base64url').slice(0, 16);
@@ -176,7 +177,14 @@ async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: stri
     const identifiersMoved = stable(before.identifiers) !== stable(after.identifiers);
     const profile: GatewayEvent = { id: `import:${id}:${tag}`, type: 'profile.updated', customer: { id }, data: profileEventData(after) };
     if (identifiersMoved || stable(profileEventData(before)) !== stable(profileEventData(after))) events.push(profile);
-    if (after.stage === 'formerClient' && before.stage !== 'formerClient') events.push({ id: `import:${id}:${tag}:churned`, type: 'client.churned', customer: { id }, data: { source: 'import' } });
+    // The stage the record now gives, from the stage the customer's state has (read when the
+    // caller did not: the record's stage before is not the state's, events move it too): as an
+    // event's own move would be told (lifecycle.ts, `stageMoveEvent`).
+    if (stateStage !== undefined || after.stage !== before.stage) {
+      const from = stateStage ?? (await d.host.view(id).catch(() => undefined))?.stage ?? before.stage;
+      const move = stageMoveEvent(from, after.stage);
+      if (move !== undefined) events.push({ id: `import:${id}:${tag}:stage`, type: move.type, customer: { id }, data: move.data });
+    }
     if (granted.length > 0) events.push({ id: `import:${id}:${tag}:granted`, type: 'consent.granted', customer: { id }, data: { channels: granted, source: 'import' } });
     const dropped = droppedIdentifiers(before, after);
     const masterData = dropped === undefined ? { identifiers: after.identifiers } : { identifiers: after.identifiers, dropped };
@@ -209,6 +217,12 @@ function consentMovesFromState(body: Record<string, unknown>, record: CustomerRe
     moves.after[ch] = wanted.granted;
   }
   return moves;
+}
+
+/** whether the body gives a field a value (an empty cell says nothing) */
+function hasField(body: Record<string, unknown>, field: string): boolean {
+  const v = body[field];
+  return v !== undefined && v !== null && cellText(v).trim() !== '';
 }
 
 /** A customer's fields as an import's row (canonical columns, the path's id); a body naming another id is refused. */
@@ -249,7 +263,6 @@ interface AppliedOne {
  * (`withImportLock`) from before this to after its audit entry.
  */
 async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, unknown>): Promise<AppliedOne> {
-  const rows: SourceRow[] = [bodyRow(id, body)];
   let rejected: { column: string; reason: string } | undefined;
   const known = await d.store.hasCustomer(id);
   // The state before the row is written: a customer not in memory (never read, passivated with
@@ -258,6 +271,7 @@ async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, 
   // (no consent.revoked) nor audited. Read first, it is made from the record before, as a live
   // customer's was: the events below move it.
   const state = known ? await d.host.view(id) : undefined;
+  const rows: SourceRow[] = [bodyRow(id, body)];
   let change: { before: CustomerRecord; after: CustomerRecord } | undefined;
   const c = await importCustomerRows(d.store, rows, {
     ...apiRun(d),
@@ -279,8 +293,13 @@ async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, 
   // (a new customer's state is made from the record: nothing to tell it)
   const moves = known ? consentMovesFromState(body, record, change === undefined ? record : change.before, state) : { granted: [], revoked: [], before: {}, after: {} };
   const moved = moves.granted.length + moves.revoked.length > 0;
-  if (change !== undefined || moved) await tellHost(d, [{ id, before: change?.before ?? record, after: record, consents: moves }]);
-  if (outcome === 'unchanged' && moved) outcome = 'updated';
+  // A stage the row names that the customer's state does not have (events moved it, or an
+  // earlier change was not applied): the state follows the record, and the reply says updated.
+  const named = known && state !== undefined && hasField(body, 'stage');
+  const staged = named && state.stage !== record.stage;
+  const told = { id, before: change?.before ?? record, after: record, consents: moves, ...(named ? { stateStage: state.stage } : {}) };
+  if (change !== undefined || moved || staged) await tellHost(d, [told]);
+  if (outcome === 'unchanged' && (moved || staged)) outcome = 'updated';
   return moved ? { outcome, consents: { before: moves.before, after: moves.after } } : { outcome };
 }
 

@@ -1,4 +1,4 @@
-import { withImportedConsents, withImportedProfile, withMasterIdentifiers } from '../../actors/index.js';
+import { stageMoveEvent, withImportedConsents, withImportedProfile, withMasterIdentifiers } from '../../actors/index.js';
 import type { PersistedCustomer } from '../runtime/live-customer.js';
 import { migrateSnapshot, SNAPSHOT_VERSION } from '../runtime/snapshot-migrations.js';
 import type { CustomerRecord, ImportEntry, ReminderRecord, StoredSnapshot, Store } from '../store/store.js';
@@ -43,8 +43,11 @@ export async function refreshSnapshots(store: Store, batch: ReadonlyArray<Import
     const profiled = withMasterIdentifiers(withImportedProfile(persisted.context, importedProfile(record)), record.identifiers, unlink);
     const moves = importedConsentMoves(recordBefore.get(id), record, persisted.context.consents);
     const context = withImportedConsents(profiled, moves, now);
-    const churned = record.stage === 'formerClient' && persisted.context.stage !== 'formerClient';
-    if (context === persisted.context && !churned) continue;
+    // The record's stage, when it moved it (or it is the first record of a customer events
+    // made), from the stage the stored state has: told as an event's move would be.
+    const before = recordBefore.get(id);
+    const stageMove = before === undefined || before.stage !== record.stage ? stageMoveEvent(persisted.context.stage, record.stage) : undefined;
+    if (context === persisted.context && stageMove === undefined) continue;
     told++;
     if (context !== persisted.context) {
       const value: StoredSnapshot = { v: SNAPSHOT_VERSION, snapshot: { value: persisted.value, context } satisfies PersistedCustomer };
@@ -54,7 +57,7 @@ export async function refreshSnapshots(store: Store, batch: ReadonlyArray<Import
     if (profiled !== persisted.context) remind(IMPORT_PROFILE_REMINDER, 'profile.updated', profileEventData(record));
     if (moves.revoked.length > 0) remind(IMPORT_REVOKED_REMINDER, 'consent.revoked', { channels: moves.revoked, source: 'import' });
     if (moves.granted.length > 0) remind(IMPORT_GRANTED_REMINDER, 'consent.granted', { channels: moves.granted, source: 'import' });
-    if (churned) remind(IMPORT_STAGE_REMINDER, 'client.churned', { source: 'import' });
+    if (stageMove !== undefined) remind(IMPORT_STAGE_REMINDER, stageMove.type, stageMove.data);
   }
   if (told > 0) await store.commit({ snapshots, identities: [], outbox: [], reminders: { set: reminders, remove: [] } });
   return told;
