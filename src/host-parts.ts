@@ -7,7 +7,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { BudgetLedger, CapacityLedger } from './runtime/budget-ledger.js';
 import { CustomerHost } from './runtime/customer-host.js';
-import { SegmentSweep } from './runtime/segment-sweep.js';
+import { IMPORT_PASS_ORPHAN_MS, SegmentSweep } from './runtime/segment-sweep.js';
 import { OutboundRuns } from './runtime/outbound-runs.js';
 import { FunnelLedger } from './runtime/funnel-ledger.js';
 import { ModelRegistry } from './runtime/model-registry.js';
@@ -133,15 +133,26 @@ export function startHostTimers(config: Readonly<Config>, host: CustomerHost, lo
 /**
  * The segment timers' safety net (runtime/segment-sweep.ts): a pass over the store's customers
  * when one is due (a new store, a catalog changed, a day since the last), looked at 5 s after
- * start and each minute (none with `segmentSweepMs` 0). Returns the sweep and what stops it.
+ * start and each minute (none with `segmentSweepMs` 0); and the passes over the customers an
+ * import created or changed that the store holds (`SegmentSweep.afterImport`: left by a direct
+ * import, or a server stopped midway) at once at start, whatever `segmentSweepMs`. Returns the
+ * sweep and what stops it.
  */
 export function startSegmentSweep(config: Readonly<Config>, parts: { store: Store; clock: Clock; catalog: () => Catalog; logger: Logger; host: CustomerHost }): { segmentSweep: SegmentSweep; stop: () => void } {
   const { store, clock, catalog, logger, host } = parts;
   const segmentSweep = new SegmentSweep({ store, clock, catalog, logger, check: (id) => host.checkSegments(id), ...(config.segmentSweepMs > 0 ? { intervalMs: config.segmentSweepMs } : {}) });
+  const imports = (olderThanMs: number): void => {
+    segmentSweep.runImportPasses(olderThanMs).catch((err: unknown) => logger.error({ err }, 'reading the segment passes imports left failed'));
+  };
   const sweep = (): void => {
     segmentSweep.runIfDue().catch((err: unknown) => logger.error({ err }, 'the segment sweep failed; it runs again when next due'));
+    // another node's import pass that node left (it stopped): taken here
+    if (store.coordination.shared) imports(IMPORT_PASS_ORPHAN_MS);
   };
-  const timers = config.segmentSweepMs > 0 ? [setTimeout(sweep, 5000), setInterval(sweep, 60_000)] : [];
+  // The passes an import left (a direct import into the data dir, or a server stopped before its
+  // pass was done): at once, whatever the sweep's interval (they are no daily pass).
+  const startTimer = setTimeout(() => imports(0), 0);
+  const timers = [startTimer, ...(config.segmentSweepMs > 0 ? [setTimeout(sweep, 5000), setInterval(sweep, 60_000)] : [])];
   for (const t of timers) t.unref();
   return {
     segmentSweep,

@@ -196,7 +196,7 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
 /** The gateway server: the WebSocket gateway, POST /v1/events and the admin API on one port. */
 function buildGateway(
   config: Readonly<Config>,
-  parts: { uws: Uws; store: Store; catalogs: CatalogService; clock: Clock; logger: Logger; metrics: Metrics; ledgers: Ledgers; host: CustomerHost; dispatcher: OutboxDispatcher; started: number; outboundRuns: OutboundRuns; counts: DraftCounts },
+  parts: { uws: Uws; store: Store; catalogs: CatalogService; clock: Clock; logger: Logger; metrics: Metrics; ledgers: Ledgers; host: CustomerHost; dispatcher: OutboxDispatcher; started: number; outboundRuns: OutboundRuns; segmentSweep: SegmentSweep; counts: DraftCounts },
 ): GatewayServer {
   const { uws, store, catalogs, clock, logger, metrics, host, dispatcher, started } = parts;
   const { stopList, propensity, models, uplift, funnel, segments, ledger } = parts.ledgers;
@@ -226,7 +226,7 @@ function buildGateway(
       ...deliveryRoutes({ store, stopList, clock, logger, unsubscribeSecret: unsubscribeSecretInForce(config), kick: (r) => dispatcher.retried(r) }),
       ...identityRoutes({ host, clock }),
       ...privacyRoutes({ host, stopList, clock, conflictsOf: (id) => conflictsNaming(store, id) }),
-      ...customerImportRoutes({ host, store, clock, logger }),
+      ...customerImportRoutes({ host, store, clock, logger, segmentPass: parts.segmentSweep }),
       ...keyRoutes({ keys, logger, clock }),
       whoamiRoute({ operations: () => allOperations, today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
     ],
@@ -359,7 +359,7 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const timers = startTimers(config, { store, catalogs, models: ledgers.models, host, logger, clock });
   outboundMetrics(timers.outboundRuns, ledgers.funnel, metrics);
   const counts = new DraftCounts({ store, catalog: () => catalogs.catalog, clock, logger });
-  const gateway = buildGateway(config, { uws, store, catalogs, clock, logger, metrics, ledgers, host, dispatcher, started, outboundRuns: timers.outboundRuns, counts });
+  const gateway = buildGateway(config, { uws, store, catalogs, clock, logger, metrics, ledgers, host, dispatcher, started, outboundRuns: timers.outboundRuns, segmentSweep: timers.segmentSweep, counts });
   let port: number;
   try {
     port = await gateway.listen();

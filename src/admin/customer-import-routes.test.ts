@@ -188,6 +188,8 @@ describe('the customer import routes', () => {
         return Promise.resolve({ kind: 'accepted' });
       },
       submitMasterData: () => Promise.resolve({ kind: 'accepted' }),
+      // a new customer brought into its segments at once
+      checkSegments: () => Promise.resolve(true),
     } as unknown as CustomerHost;
     const d = { host, store, clock, logger: createLogger('silent') };
     const caller = { principal: { name: 'privacy-console', role: 'privacy' as const } };

@@ -143,6 +143,11 @@ export interface CustomerImportDeps {
   store: Store;
   clock: Clock;
   logger: Logger;
+  /**
+   * the pass that brings the customers an import batch created or changed into their segments
+   * (sizes and members too) once it is committed (`SegmentSweep.afterImport`); none: the daily sweep does
+   */
+  segmentPass?: { afterImport(ids: readonly string[]): Promise<void> };
 }
 
 /** A run through the API: canonical columns, rejects answered (no file), no resume point kept. */
@@ -286,6 +291,10 @@ async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, 
   let outcome: AppliedOne['outcome'] = c.created > 0 ? 'created' : c.updated > 0 ? 'updated' : 'unchanged';
   const record = await d.store.getCustomer(id);
   if (record === undefined) return { outcome };
+  // A new customer (no state, nothing to tell it): its memberships at once, so the segments'
+  // sizes and members count it from now (a change of a known one is told below, its events
+  // evaluating its segments again).
+  if (outcome === 'created' && !known && !(await d.host.checkSegments(id))) d.logger.warn({ customer: id }, 'the new customer was not brought into its segments now; the segment sweep will');
   if (outcome === 'created' && known) {
     change = { before: { stage: state?.stage ?? record.stage, profile: {}, identifiers: {}, importedAt: record.importedAt }, after: record };
     outcome = 'updated';
@@ -344,9 +353,20 @@ export function patchCustomer(d: CustomerImportDeps, id: string, body: Record<st
  */
 export type ApplyRows = (rows: AsyncIterable<SourceRow>, hooks: { onRejected: (r: Reject) => void; onProgress: (p: { rows: number }) => void }) => Promise<ImportCounts>;
 
+/**
+ * A committed batch's customers handed to the segment pass (`segmentPass`): its entry written
+ * (a failure logged, not the import's: the daily sweep still finds them), the checks left to run
+ * in the background, yielding to events.
+ */
+function passOver(d: CustomerImportDeps): (ids: readonly string[]) => Promise<void> {
+  return async (ids) => {
+    await d.segmentPass?.afterImport(ids).catch((err: unknown) => d.logger.error({ err }, 'the segment pass after an import was not recorded; the daily sweep brings its customers in'));
+  };
+}
+
 /** A single node's import: the rows into its store, each change told to the live customer. */
 export function rowsIntoStore(d: CustomerImportDeps): ApplyRows {
-  return (rows, hooks) => importCustomerRows(d.store, rows, { ...apiRun(d), ...hooks, onUpdated: (changes) => tellHost(d, changes) });
+  return (rows, hooks) => importCustomerRows(d.store, rows, { ...apiRun(d), ...hooks, onUpdated: (changes) => tellHost(d, changes), onCommitted: passOver(d) });
 }
 
 /**
@@ -356,7 +376,7 @@ export function rowsIntoStore(d: CustomerImportDeps): ApplyRows {
  */
 export async function importRowsHere(d: CustomerImportDeps, rows: readonly SourceRow[], now: number): Promise<{ counts: ImportCounts; rejects: Reject[] }> {
   const rejects: Reject[] = [];
-  const c = await importCustomerRows(d.store, rows, { ...apiRun(d), now, onRejected: (r) => rejects.push(r), onUpdated: (changes) => tellHost(d, changes) });
+  const c = await importCustomerRows(d.store, rows, { ...apiRun(d), now, onRejected: (r) => rejects.push(r), onUpdated: (changes) => tellHost(d, changes), onCommitted: passOver(d) });
   return { counts: countsOf(c), rejects };
 }
 

@@ -16,6 +16,7 @@ import { prepareRows } from '../import/prepare-row.js';
 import { identityIndexOf, preparedRowsFromFile } from '../import/prepared-rows.js';
 import { importThroughServer } from '../import/import-through-server.js';
 import { refreshSnapshots } from '../import/refresh-snapshots.js';
+import { recordImportPass } from '../runtime/segment-sweep.js';
 import type { ImportFormat } from '../import/read-rows.js';
 import { formatOf, readRows } from '../import/read-rows.js';
 
@@ -173,6 +174,8 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
             batchSize: directImportBatch(total),
             ...(index !== undefined ? { identityIndex: index.identityIndex } : {}),
             onProgress,
+            // each batch's customers, for the next server's segment pass at its start (memberships, sizes, members)
+            onCommitted: async (ids) => void (await recordImportPass(store, ids, importedAt)),
             // a store with no customer has no snapshot to refresh (and no one else writes it while the import holds it)
             ...(index?.empty === true ? {} : { beforeWrite: refreshSnapshotsOf(store, importedAt) }),
           })

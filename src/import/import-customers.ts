@@ -96,6 +96,11 @@ export interface ImportOptions {
    * done: the run neither takes it nor hands it over between batches
    */
   lockHeld?: boolean;
+  /**
+   * each committed batch's customers created or changed (after `onUpdated`): what the segment
+   * pass after an import goes over (runtime/segment-sweep.ts, `SegmentSweep.afterImport`)
+   */
+  onCommitted?: (ids: readonly string[]) => Promise<void> | void;
   /** each rejected row, as the rejects file has it */
   onRejected?: (r: { line: number; column: string; reason: string; raw: string }) => void;
 }
@@ -196,6 +201,7 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
           ? store.importCustomers(batch, meta)
           : Promise.resolve();
     const changed = updates;
+    const committed = o.onCommitted === undefined ? [] : [...batch.map((e) => e.id), ...sealedBatch.map((e) => e.id)];
     const progress = { rows: counts.rows, bytes };
     const previous = inFlight;
     inFlight = {
@@ -204,6 +210,7 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
         await previous?.done;
         await written;
         if (changed.length > 0) await o.onUpdated?.(changed);
+        if (committed.length > 0) await o.onCommitted?.(committed);
         o.onProgress?.(progress);
       })(),
     };

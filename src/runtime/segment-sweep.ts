@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Catalog } from '../../actors/index.js';
 import { segmentsNeedCheck } from '../../actors/index.js';
 import type { Clock } from '../clock.js';
@@ -24,6 +25,30 @@ export interface SegmentSweepOptions {
 
 /** The store's meta record of the last pass (shared by the nodes of a shared store). */
 export const SWEEP_META_KEY = 'segment-sweep';
+
+/**
+ * The customers an import created or changed whose memberships are still to be brought up to
+ * date (`SegmentSweep.afterImport`), a meta entry a committed batch: `segment-pass/<time>-<tag>`
+ * holding `{ids, at}`, removed once each of them was checked. The direct import into a data
+ * dir leaves them for the next server's start (`runImportPasses`).
+ */
+export const IMPORT_PASS_PREFIX = 'segment-pass/';
+
+interface ImportPass {
+  ids: string[];
+  /** when the batch was committed (the clock of whoever wrote it) */
+  at: number;
+}
+
+/** Writes the entry naming the customers a committed import batch created or changed; returns its key. */
+export async function recordImportPass(store: Store, ids: readonly string[], at: number): Promise<string> {
+  const key = `${IMPORT_PASS_PREFIX}${String(at).padStart(15, '0')}-${randomBytes(6).toString('hex')}`;
+  await store.putMeta(key, { ids: [...ids], at } satisfies ImportPass);
+  return key;
+}
+
+/** How long after its batch an entry no node is working on is taken by another node's minute look (`runImportPasses`). */
+export const IMPORT_PASS_ORPHAN_MS = 600_000;
 
 interface SweepMarker {
   /** when the last pass began (the server's clock) */
@@ -55,10 +80,106 @@ export interface SweepResult {
 export class SegmentSweep {
   private running: Promise<SweepResult> | undefined;
   private stopped = false;
+  /** import passes to go over (their entries' keys and customers), oldest first */
+  private readonly imports: Array<{ key: string; ids: string[] }> = [];
+  /** the keys of the entries queued or being gone over here */
+  private readonly importKeys = new Set<string>();
+  private importWork: Promise<void> | undefined;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
 
-  /** Stops a pass between two pages and starts none again (the server is closing). */
+  /** Stops a pass between two pages and starts none again (the server is closing); an import pass left is taken at the next start. */
   stop(): void {
     this.stopped = true;
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+  }
+
+  /**
+   * An import's committed batch (its customers created or changed): their memberships, and so
+   * the segments' sizes and members, brought up to date now rather than at the next daily pass.
+   * The entry naming them is written first (a server stopped before it is done goes on at its
+   * next start); then each is sent a `segments.check` in the background, as the sweep does
+   * (page by page, yielding to events, a few at once). Resolves once the entry is written.
+   */
+  async afterImport(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0 || this.stopped) return;
+    const key = await recordImportPass(this.o.store, ids, this.o.clock.now());
+    this.queueImport(key, [...ids]);
+  }
+
+  /**
+   * The import passes the store holds that no one here is going over: at a start, every one
+   * (a direct import's, or one a stopped server left); `olderThanMs` later on (another node's,
+   * left by a node that stopped: on a shared store each node goes over its own first).
+   */
+  async runImportPasses(olderThanMs = 0): Promise<number> {
+    if (this.stopped) return 0;
+    const now = this.o.clock.now();
+    let queued = 0;
+    for (const { key, value } of await this.o.store.listMeta(IMPORT_PASS_PREFIX, 1_000_000)) {
+      const pass = value as ImportPass | undefined;
+      if (this.importKeys.has(key) || pass === undefined || !Array.isArray(pass.ids) || pass.at > now - olderThanMs) continue;
+      this.queueImport(key, pass.ids);
+      queued++;
+    }
+    return queued;
+  }
+
+  /** Resolves once every import pass queued here is done (or left for the next start). */
+  async importsDone(): Promise<void> {
+    while (this.importWork !== undefined) await this.importWork;
+  }
+
+  private queueImport(key: string, ids: string[]): void {
+    this.importKeys.add(key);
+    this.imports.push({ key, ids });
+    this.importWork ??= this.workImports()
+      .catch((err: unknown) => this.o.logger.error({ err }, 'the segment pass after an import failed; it runs again at the next start'))
+      .finally(() => {
+        this.importWork = undefined;
+      });
+  }
+
+  private async workImports(): Promise<void> {
+    for (let next = this.imports.shift(); next !== undefined && !this.stopped; next = this.imports.shift()) {
+      const { key, ids } = next;
+      const skipped = await this.checkEach(ids);
+      if (this.stopped) return;
+      if (skipped === undefined || skipped.length === 0) {
+        await this.o.store.deleteMeta([key]);
+        this.importKeys.delete(key);
+        continue;
+      }
+      // not taken (overloaded): those again in a second
+      await this.o.store.putMeta(key, { ids: skipped, at: this.o.clock.now() } satisfies ImportPass);
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        if (!this.stopped) {
+          this.importKeys.delete(key);
+          this.queueImport(key, skipped);
+        }
+      }, 1000);
+      timer.unref();
+      this.retryTimers.add(timer);
+    }
+  }
+
+  /** A `segments.check` to each customer, a page at a time (yielding to events), a few at once; the ones not taken, or undefined if stopped. */
+  private async checkEach(ids: readonly string[]): Promise<string[] | undefined> {
+    const pageSize = this.o.pageSize ?? 500;
+    const concurrency = this.o.concurrency ?? 16;
+    const skipped: string[] = [];
+    for (let p = 0; p < ids.length; p += pageSize) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.stopped) return undefined;
+      const page = ids.slice(p, p + pageSize);
+      for (let i = 0; i < page.length; i += concurrency) {
+        const some = page.slice(i, i + concurrency);
+        const taken = await Promise.all(some.map((id) => this.o.check(id).catch(() => false)));
+        taken.forEach((ok, j) => void (ok ? undefined : skipped.push(some[j]!)));
+      }
+    }
+    return skipped;
   }
 
   constructor(private readonly o: SegmentSweepOptions) {}

@@ -190,6 +190,8 @@ export interface ShardCallParts {
   manual?: ManualClock | undefined;
   clock: Clock;
   logger: Logger;
+  /** the shard's pass over the customers an import created or changed (`SegmentSweep.afterImport`) */
+  segmentPass?: { afterImport(ids: readonly string[]): Promise<void> };
 }
 
 /** Answers a call in the shard (its worker). */

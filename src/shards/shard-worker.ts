@@ -91,11 +91,10 @@ const standIns = new Map<number, SubscriberStandIn>();
 // (scheduled slots and next waves are planned by the main thread for every shard at once)
 const outbound = startOutboundRuns(config, { store, clock, catalog: () => catalog, logger, host, node: `${config.nodeId}/shard-${data.index}`, plans: false });
 outboundMetrics(outbound.runs, ledgers.funnel, metrics);
-const callParts: ShardCallParts = { host, store, runs: outbound.runs, models: ledgers.models, catalog: () => catalog, stopList: ledgers.stopList, counters: ledgerCounters(ledgers), kick: (r) => dispatcher.retried(r), manual, clock, logger };
-
 const stopHostTimers = startHostTimers(config, host, logger);
 // Segment memberships moved by time for this shard's customers, as a single node's sweep does for all.
 const sweep = startSegmentSweep(config, { store, clock, catalog: () => catalog, logger, host });
+const callParts: ShardCallParts = { host, store, runs: outbound.runs, models: ledgers.models, catalog: () => catalog, stopList: ledgers.stopList, counters: ledgerCounters(ledgers), kick: (r) => dispatcher.retried(r), manual, clock, logger, segmentPass: sweep.segmentSweep };
 const modelTimer = setInterval(() => void saveModels(ledgers.models, store, logger), config.modelSaveIntervalMs);
 modelTimer.unref();
 

@@ -1101,6 +1101,13 @@ export class LmdbStore implements Store {
     return true;
   }
 
+  async deleteMeta(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.meta.transaction(() => {
+      for (const key of keys) this.meta.removeSync(key);
+    });
+  }
+
   listMeta(prefix: string, limit: number): Promise<Array<{ key: string; value: unknown }>> {
     const out: Array<{ key: string; value: unknown }> = [];
     // Newest last: walk back from the end of the prefix's range, then turn the list round.

@@ -346,6 +346,12 @@ export class MemoryStore implements Store {
     return true;
   }
 
+  deleteMeta(keys: readonly string[]): Promise<void> {
+    this.check();
+    for (const key of keys) this.meta.delete(key);
+    return Promise.resolve();
+  }
+
   listMeta(prefix: string, limit: number): Promise<Array<{ key: string; value: unknown }>> {
     this.check();
     const keys = [...this.meta.keys()].filter((k) => k.startsWith(prefix)).sort();

@@ -634,7 +634,7 @@ export class RedisStore implements Store, SharedCoordination {
     return false;
   }
 
-  private async deleteMeta(keys: readonly string[]): Promise<void> {
+  async deleteMeta(keys: readonly string[]): Promise<void> {
     if (keys.length > 0) await this.redis.multi().hdel(this.k.metaValues, ...keys).zrem(this.k.metaKeys, ...keys).exec();
   }
 

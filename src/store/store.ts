@@ -273,6 +273,8 @@ export interface Store {
   putMetaUnlessErased(key: string, value: unknown, customers: readonly string[]): Promise<boolean>;
   /** Meta entries whose key starts with `prefix`, in key order (newest last), at most `limit` from the end. */
   listMeta(prefix: string, limit: number): Promise<Array<{ key: string; value: unknown }>>;
+  /** Removes these meta entries (a key with none is nothing to remove). */
+  deleteMeta(keys: readonly string[]): Promise<void>;
 
   /**
    * Appends an entry to the audit trail (`src/audit/audit-chain.ts`: seq, prev, hash from the
