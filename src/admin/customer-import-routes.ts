@@ -166,8 +166,18 @@ function apiRun(d: CustomerImportDeps) {
  * Tells live customers what changed in their master data, as events. `consents`: the moves to
  * tell instead of those between the records (`PUT`/`PATCH` compare with the customer's state).
  */
-async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: string; before: CustomerRecord; after: CustomerRecord; consents?: ConsentMoves; stateStage?: LifecycleStage }>): Promise<void> {
-  for (const { id, before, after, consents, stateStage } of changes) {
+async function tellHost(d: CustomerImportDeps, changes: ReadonlyArray<{ id: string; before: CustomerRecord | undefined; after: CustomerRecord; consents?: ConsentMoves; stateStage?: LifecycleStage }>): Promise<void> {
+  for (const change of changes) {
+    const { id, after, consents } = change;
+    let { before, stateStage } = change;
+    if (before === undefined) {
+      // A customer events made, given their first record: told as `PUT` tells one (applyOne),
+      // from what their state holds (its stage; the profile and identifiers as new).
+      const state = await d.host.view(id).catch(() => undefined);
+      if (state === undefined) continue;
+      before = { stage: state.stage, profile: {}, identifiers: {}, importedAt: after.importedAt };
+      stateStage = state.stage;
+    }
     // Each change is told once: its ids are new each time (a revoke, a grant and a revoke again
     // within the same clock reading must not be taken for the first revoke repeated).
     const tag = createHash('sha256').update(stable(before)).update(stable(after)).update(randomBytes(8)).digest('base64url').slice(0, 16);
@@ -283,7 +293,9 @@ async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, 
     lockHeld: true,
     onRejected: (r) => (rejected = r),
     onUpdated: (changes) => {
-      change = changes[changes.length - 1];
+      // (a customer events made, given their first record: told below from their state)
+      const last = changes[changes.length - 1];
+      change = last?.before === undefined ? undefined : { before: last.before, after: last.after };
       return Promise.resolve();
     },
   });

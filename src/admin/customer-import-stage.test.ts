@@ -63,6 +63,18 @@ describe('an imported stage reaches the customer', () => {
     expect((await card(id)).stage).toBe('client');
   });
 
+  it('a prospect events made, given its first record by the import route, is told it as by PUT (stage, profile)', async () => {
+    await server.gw.request({ t: 'event', id: uid(), type: 'web.login', customer: { phone: '+79167770302' }, channel: 'web' });
+    const id = (await api('GET', '/v1/customers?phone=%2B79167770302')).body.customers[0].id as string;
+    expect(id).toMatch(/^p-/);
+    expect((await card(id)).stage).toBe('prospect');
+    const ndjson = { ...adminHeaders, 'Content-Type': 'application/x-ndjson' };
+    expect((await api('POST', '/v1/customers/import', JSON.stringify({ id, first_name: 'Ян', stage: 'client' }), ndjson)).body).toMatchObject({ created: 1 });
+    const after = await card(id);
+    expect(after.stage).toBe('client');
+    expect(after.profile.firstName).toBe('Ян');
+  });
+
   it("a stage the record has but the state lost (events moved it) is applied again, and answered updated", async () => {
     expect((await api('PUT', '/v1/customers/EV1', { first_name: 'Ева', stage: 'client' })).body.outcome).toBe('created');
     await server.gw.request({ t: 'event', id: uid(), type: 'client.churned', customer: { id: 'EV1' }, channel: 'web' });

@@ -68,8 +68,12 @@ export interface ImportOptions {
   onProgress?: (p: { rows: number; bytes: number }) => void;
   /** false: no resume point is kept (the admin route: each request is whole) */
   keepMarker?: boolean;
-  /** each committed batch's rows that changed a customer already imported, with the record before */
-  onUpdated?: (changes: ReadonlyArray<{ id: string; before: CustomerRecord; after: CustomerRecord }>) => Promise<void>;
+  /**
+   * each committed batch's rows that changed a customer already imported, with the record
+   * before; and (`before` undefined) those that gave a customer events made (a `p-…` prospect,
+   * a `v-…` visitor: a state, no record) its first record, whose state is to be told too
+   */
+  onUpdated?: (changes: ReadonlyArray<ImportedChange>) => Promise<void>;
   /**
    * each batch's created and updated records just before they are written, and the updated
    * ones' records before (the direct import lays them over customers' stored snapshots:
@@ -166,6 +170,8 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
   /** rows sealed as new customers (`SealedRow`): written by `identityIndex.importCustomers` */
   let sealedBatch: Array<{ id: string; sealed: SealedRow['sealed']; identifiers: SealedRow['identifiers']; indexKeys?: IndexKeys }> = [];
   let updates: Array<{ id: string; before: CustomerRecord; after: CustomerRecord }> = [];
+  /** this batch's rows giving a customer events made their first record (`onUpdated`'s, not `beforeWrite`'s) */
+  let firstRecords: ImportedChange[] = [];
   /**
    * the identifiers of the batch being checked, by index key where the rows bring them, else
    * `kind:value`: the customer a row gave one to, or the customer whose row dropped it (`Released`)
@@ -200,7 +206,7 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
         : batch.length > 0 || keepMarker
           ? store.importCustomers(batch, meta)
           : Promise.resolve();
-    const changed = updates;
+    const changed: ImportedChange[] = firstRecords.length === 0 ? updates : [...updates, ...firstRecords];
     const committed = o.onCommitted === undefined ? [] : [...batch.map((e) => e.id), ...sealedBatch.map((e) => e.id)];
     const progress = { rows: counts.rows, bytes };
     const previous = inFlight;
@@ -217,6 +223,7 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
     batch = [];
     sealedBatch = [];
     updates = [];
+    firstRecords = [];
     pendingLinks = new Map();
     rejectsText = '';
     inBatch = 0;
@@ -384,7 +391,7 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
   }
 
   function accept(src: PreparedRow, row: CustomerRow, keys: IndexKeys | undefined): Promise<void> | undefined {
-    const apply = (existing: CustomerRecord | undefined): undefined => {
+    const apply = (existing: CustomerRecord | undefined, madeByEvents = false): undefined => {
       const record = mergeRecord(existing, row, o.now);
       if (existing !== undefined && sameRecord(existing, record)) {
         counts.unchanged++;
@@ -400,11 +407,22 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
       }
       batch.push(entry);
       if (existing !== undefined) updates.push({ id: row.id, before: existing, after: record });
+      else if (madeByEvents) firstRecords.push({ id: row.id, before: undefined, after: record });
       claim(row.id, row.identifiers, keys);
       return undefined;
     };
-    return fresh ? apply(undefined) : store.getCustomer(row.id).then(apply);
+    if (fresh) return apply(undefined);
+    // (a row with no record yet: whether events made the customer, when someone is to be told)
+    if (o.onUpdated === undefined) return store.getCustomer(row.id).then((existing) => apply(existing));
+    return store.getCustomer(row.id).then(async (existing) => apply(existing, existing === undefined && (await store.hasCustomer(row.id))));
   }
+}
+
+/** A committed row's change for `onUpdated`: `before` undefined for a customer events made, given their first record. */
+export interface ImportedChange {
+  id: string;
+  before: CustomerRecord | undefined;
+  after: CustomerRecord;
 }
 
 /** The identifiers `before` lists and `after` no longer does (the row replaced their kind's list); undefined when none. */
