@@ -24,7 +24,42 @@ export function identifierList(identifiers: Partial<Record<ContactIdentifierKind
   return contactIdentifierKinds.flatMap((kind) => (identifiers[kind] ?? []).map((value) => ({ kind, value })));
 }
 
-/** The longest id a gateway may give an event, a response or a confirmation. */
+/**
+ * A string's length in characters (Unicode code points), as PROTOCOL.md ("1..128 chars") and
+ * JSON Schema's `minLength`/`maxLength` count them: a character outside the Basic
+ * Multilingual Plane (an emoji) is one, though JavaScript's `length` counts its two UTF-16
+ * units. A lone surrogate counts as one.
+ */
+export function characterCount(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * Whether `s` is `min` to `max` characters long ({@link characterCount}). The UTF-16 length
+ * decides alone in the common case (within the bounds and at least twice `min`: a character is
+ * one or two units); only a string past `max` units and within twice that is counted.
+ */
+export function hasCharacters(s: string, min: number, max: number): boolean {
+  const units = s.length;
+  if (units < min) return false;
+  if (units <= max && units >= 2 * min) return true;
+  if (units > 2 * max) return false;
+  const n = characterCount(s);
+  return n >= min && n <= max;
+}
+
+/** The longest id a gateway may give an event, a response or a confirmation, in characters. */
 export const MAX_REQUEST_ID_LENGTH = 128;
 
 /** An event type: a letter or digit, then letters, digits and `. _ : -` (`atm.withdrawal.declined`). */
@@ -138,7 +173,7 @@ export const negativeOutcomes: ReadonlySet<string> = new Set(['declined', 'dismi
  */
 export function normalizeIdentifier(kind: IdentifierKind, value: string): string | undefined {
   const v = value.trim();
-  if (v === '' || v.length > 128) return undefined;
+  if (v === '' || !hasCharacters(v, 1, 128)) return undefined;
   switch (kind) {
     case 'phone': {
       const digits = v.replace(/[\s\-().]/g, '');

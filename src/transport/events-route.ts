@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import type { ErrorCode } from '../errors.js';
 import { KairosError, asKairosError } from '../errors.js';
@@ -6,7 +7,10 @@ import type { Metrics } from '../metrics.js';
 import { channelLabel } from '../metrics.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
 import { countDecision } from './count-decision.js';
-import { FrameError, decodeFrame, encodeFrame, parseEvent } from './frames.js';
+import { FrameError, decodeFrame, encodeFrame, parseEvent, readableId } from './frames.js';
+import { exactIntegers } from './json-integers.js';
+import { invalidUtf8At } from './msgpack-check.js';
+import { isPlainMap } from './plain-data.js';
 import { eventsOperation } from '../schema/http/builtin-operations.js';
 import type { HttpCall, HttpReply, Route } from './http.js';
 import { errorReply, json } from './http.js';
@@ -16,13 +20,31 @@ import { errorReply, json } from './http.js';
  * decision comes back in the request's format (or as `Accept` asks); every error is the one
  * HTTP error shape (`errorReply`), whatever the request's format, and carries the event's id
  * as `re` whenever it could be read (as the WebSocket error frame does). A body in another
- * media type is 415 `unsupported_media_type`.
+ * media type is 415 `unsupported_media_type`. A JSON body is held to what MessagePack is: valid
+ * UTF-8 (not read with U+FFFD in place of bad bytes), and integers within ±2^53 where they are
+ * kept (json-integers.ts: one past it is refused, not rounded).
  */
 
 export interface EventsRouteOptions {
   host: Pick<CustomerHost, 'submitEvent'>;
   metrics: Metrics;
   logger: Logger;
+}
+
+/**
+ * The id of a JSON body that is not valid UTF-8, for the error's `re`: the body read with
+ * U+FFFD in place of its bad bytes (which keeps JSON's structure), and its `id` taken only if
+ * it holds no U+FFFD (so it is exactly what was sent).
+ */
+function jsonIdDespiteBadBytes(body: Buffer): string | undefined {
+  try {
+    const raw: unknown = JSON.parse(body.toString('utf8'));
+    if (!isPlainMap(raw)) return undefined;
+    const id = readableId(raw);
+    return id !== undefined && !id.includes('\ufffd') ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isMsgpack(contentType: string): boolean {
@@ -47,14 +69,27 @@ async function postEvent(o: EventsRouteOptions, call: HttpCall): Promise<HttpRep
     return fail('unsupported_media_type', 'send the event as application/json or application/msgpack');
   }
   let raw: unknown;
-  try {
-    // decodeFrame's message names the problem once (and checks the map itself).
-    raw = inMsgpack ? decodeFrame(call.body, 'the body') : JSON.parse(call.body.toString('utf8'));
-  } catch (err) {
-    if (err instanceof FrameError) return fail(err.code, err.message);
-    return fail('bad_frame', `the body is not valid JSON: ${(err as Error).message}`);
+  if (inMsgpack) {
+    try {
+      // decodeFrame's message names the problem once (and checks the map itself); its re is the id, when the bytes let it be read.
+      raw = decodeFrame(call.body, 'the body');
+    } catch (err) {
+      if (err instanceof FrameError) return fail(err.code, err.message, err.re);
+      throw err;
+    }
+  } else {
+    const bad = isUtf8(call.body) ? -1 : invalidUtf8At(call.body, 0, call.body.byteLength);
+    if (bad >= 0) return fail('bad_frame', `the body is not valid UTF-8 (byte ${bad})`, jsonIdDespiteBadBytes(call.body));
+    const text = call.body.toString('utf8');
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      return fail('bad_frame', `the body is not valid JSON: ${(err as Error).message}`);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('bad_frame', 'the body must be one JSON map');
+    // Integers past ±2^53, which JSON.parse rounded, back as the bigints they were written as: refused as over WebSocket.
+    exactIntegers(text, raw);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('bad_frame', 'the body must be one JSON map');
   let event;
   try {
     event = parseEvent(raw as Record<string, unknown>);

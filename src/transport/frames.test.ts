@@ -3,7 +3,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { describe, expect, it } from 'vitest';
 import { GatewayEventSchema } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
-import { FrameError, decodeFrame, encodeFrame, parseClientFrame, parseEvent } from './frames.js';
+import { FrameError, MAX_ECHOED_ID_LENGTH, decodeFrame, encodeFrame, parseClientFrame, parseEvent } from './frames.js';
 
 /**
  * The frame parser without a server: what it reads, the field its errors name, and that the
@@ -87,6 +87,27 @@ describe('parseClientFrame', () => {
     expect(err).toMatchObject({ code: 'invalid', re: 'r-9', status: 400, message: 'field "outcome": is required' });
   });
 
+  it('counts characters (code points), not UTF-16 units, against every length bound', () => {
+    const emoji = (n: number) => '😀'.repeat(n);
+    // 100 characters, 196 UTF-16 units: within "1..128 chars"
+    const id = `abcd${emoji(96)}`;
+    expect(parseClientFrame({ ...event, id })).toMatchObject({ event: { id } });
+    expect(outcome(() => parseClientFrame({ ...event, id: emoji(129) }))).toEqual({ code: 'invalid', re: emoji(129), message: 'field "id": must be 1 to 128 characters long' });
+    expect(parseEvent({ ...event, customer: { cookie: emoji(128) }, channel: emoji(32), data: { [emoji(128)]: 1 } })).toMatchObject({ customer: { cookie: emoji(128) }, channel: emoji(32) });
+    expect(refusal(() => parseEvent({ ...event, customer: { cookie: emoji(129) } }))).toBe('field "customer.cookie": must be 1 to 128 characters long');
+    expect(refusal(() => parseEvent({ ...event, data: { [emoji(129)]: 1 } }))).toBe('field "data": has a key longer than 128 characters');
+    expect(parseClientFrame({ t: 'subscribe', id: emoji(128), channels: [emoji(32)] })).toEqual({ t: 'subscribe', id: emoji(128), channels: [emoji(32)] });
+    expect(refusal(() => parseClientFrame({ t: 'subscribe', id: 's', channels: [emoji(33)] }))).toBe('field "channels[0]": must be a string of 1 to 32 characters');
+    expect(parseClientFrame({ t: 'failed', id: 'f', instance: emoji(300), reason: emoji(1000) })).toMatchObject({ instance: emoji(300), reason: emoji(1000) });
+  });
+
+  it('echoes an id it refuses for its length as re, up to MAX_ECHOED_ID_LENGTH characters', () => {
+    const long = 'x'.repeat(200);
+    expect(outcome(() => parseClientFrame({ ...event, id: long }))).toEqual({ code: 'invalid', re: long, message: 'field "id": must be 1 to 128 characters long' });
+    expect(outcome(() => parseClientFrame({ ...event, id: 'x'.repeat(MAX_ECHOED_ID_LENGTH + 1) }))).toMatchObject({ code: 'invalid', re: undefined });
+    expect(outcome(() => parseClientFrame({ ...event, id: '' }))).toMatchObject({ code: 'invalid', re: undefined });
+  });
+
   it('copies the channels of a subscribe', () => {
     const channels = ['ib', 'callcenter'];
     const frame = parseClientFrame({ t: 'subscribe', id: 's', channels });
@@ -99,6 +120,7 @@ describe('parseClientFrame', () => {
 const anyValue = fc.oneof(
   fc.constantFrom<unknown>(undefined, null, true, '', 'a', 'x'.repeat(32), 'x'.repeat(33), 'x'.repeat(128), 'x'.repeat(129), 'no spaces', 'ib.login', 'demo-1'),
   fc.constantFrom<unknown>('+79161234567', '8 916 123 45 67', 'call me', 'Anna@Example.com', 'a@', '  '),
+  fc.constantFrom<unknown>('😀'.repeat(32), '😀'.repeat(33), '😀'.repeat(128), '😀'.repeat(129), `a${'😀'.repeat(64)}`),
   fc.constantFrom<unknown>(0, -1, 1.5, 90, 90.0001, -180, 181, 1_700_000_000_000, 2 ** 53 - 1, 2 ** 53, Number.NaN, Number.POSITIVE_INFINITY, 5n, 2n ** 60n),
   fc.constantFrom<unknown>([], ['sms'], {}, { id: 'demo-1' }, { lat: 1, lon: 2 }, new Uint8Array([1])),
   fc.string({ maxLength: 140 }),

@@ -4,11 +4,11 @@ import type { TObject } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { TypeCheck } from '@sinclair/typebox/compiler';
 import type { CustomerRef, EventLocation, GatewayEvent, GatewayResponse } from '../../actors/index.js';
-import { GatewayEventSchema, GatewayResponseSchema, MAX_REQUEST_ID_LENGTH, identifierKinds, normalizeIdentifier } from '../../actors/index.js';
+import { GatewayEventSchema, GatewayResponseSchema, hasCharacters, identifierKinds, normalizeIdentifier } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import type { DeliveredFrame, FailedFrame, SubscribeFrame } from '../schema/wire/client-frames.js';
 import { DeliveredFrameSchema, FailedFrameSchema, FrameHeaderSchema, SubscribeFrameSchema, clientFrameTypes } from '../schema/wire/client-frames.js';
-import { checkMsgpack } from './msgpack-check.js';
+import { checkMsgpack, lastCheckRenamedProto, readIdInBytes } from './msgpack-check.js';
 import { checkPlainData, isPlainMap } from './plain-data.js';
 import { rewriteWholeFloats } from './rewrite-whole-floats.js';
 
@@ -56,28 +56,75 @@ export function encodeFrame(frame: object): Buffer {
 
 /**
  * Decodes one binary frame into a map, or throws `bad_frame`. The bytes are checked first
- * (checkMsgpack): plain values only, bounded nesting, no extensions, so the decoder builds
- * nothing a commit could fail to store. `what` names the bytes in the message: a WebSocket
- * frame, or the body of `POST /v1/events` (`the body: map keys must be strings (byte 1)`).
+ * (checkMsgpack): plain values only, bounded nesting, no extensions, strings of valid UTF-8,
+ * so the decoder builds nothing a commit could fail to store and rewrites no string. `what`
+ * names the bytes in the message: a WebSocket frame, or the body of `POST /v1/events`
+ * (`the body: map keys must be strings (byte 1)`). A refusal carries the top-level map's `id`
+ * as `re` whenever the bytes let it be read ({@link idInBytes}).
  */
 export function decodeFrame(bytes: Uint8Array, what = 'the frame'): Record<string, unknown> {
   if (bytes.byteLength === 0) throw new FrameError('bad_frame', `${what} is empty`);
   const problem = checkMsgpack(bytes);
-  if (problem !== undefined) throw new FrameError('bad_frame', `${what}: ${problem}`);
+  if (problem !== undefined) throw new FrameError('bad_frame', `${what}: ${problem}`, idInBytes(bytes));
+  const renamedProto = lastCheckRenamedProto();
   let value: unknown;
   try {
     value = unpackr.unpack(bytes);
   } catch (err) {
-    throw new FrameError('bad_frame', `${what} is not valid MessagePack: ${(err as Error).message}`, undefined, { cause: err });
+    throw new FrameError('bad_frame', `${what} is not valid MessagePack: ${(err as Error).message}`, idInBytes(bytes), { cause: err });
   }
   if (!isPlainMap(value)) throw new FrameError('bad_frame', `${what} must be one MessagePack map, got ${describe(value)}`);
+  if (renamedProto) restoreProtoKeys(value, 0);
   return value;
+}
+
+/**
+ * Gives a map key sent as `__proto__` back its name: msgpackr decodes it as `__proto_`, and
+ * the error refusing it (plain-data.ts) would name a key the gateway never sent. Only when the
+ * frame held a `__proto__` key and no `__proto_` one (checkMsgpack tells), so every
+ * `__proto_` was one; the key becomes an own data property (as JSON.parse makes it), in its
+ * place among the others. Nothing else reads such a frame: plain-data.ts refuses the key in
+ * `data`, and elsewhere it is an unknown field, ignored.
+ */
+function restoreProtoKeys(v: unknown, depth: number): void {
+  if (typeof v !== 'object' || v === null || depth > 64) return;
+  if (Array.isArray(v)) {
+    for (const x of v) restoreProtoKeys(x, depth + 1);
+    return;
+  }
+  if (!isPlainMap(v)) return;
+  if (Object.hasOwn(v, '__proto_')) {
+    const entries = Object.entries(v);
+    for (const [k] of entries) Reflect.deleteProperty(v, k);
+    for (const [k, x] of entries) Object.defineProperty(v, k === '__proto_' ? '__proto__' : k, { value: x, enumerable: true, writable: true, configurable: true });
+  }
+  for (const k in v) if (Object.hasOwn(v, k)) restoreProtoKeys(v[k], depth + 1);
+}
+
+/**
+ * The longest id an error echoes as `re`. An id past the 128 characters a request may have is
+ * refused, but it was read, so its error carries it (PROTOCOL.md: `re` whenever the id could be
+ * read) up to this length; a longer one is not echoed at all, rather than cut (a cut id could be
+ * another request's).
+ */
+export const MAX_ECHOED_ID_LENGTH = 1024;
+
+/** `id` as an error's `re`: a string of 1 to MAX_ECHOED_ID_LENGTH characters, else undefined. */
+export function echoableId(id: unknown): string | undefined {
+  return typeof id === 'string' && hasCharacters(id, 1, MAX_ECHOED_ID_LENGTH) ? id : undefined;
 }
 
 /** The frame's id, if it has a readable one: errors carry it as `re`. */
 export function readableId(raw: Record<string, unknown>): string | undefined {
-  const id = raw.id;
-  return typeof id === 'string' && id.length >= 1 && id.length <= MAX_REQUEST_ID_LENGTH ? id : undefined;
+  return echoableId(raw.id);
+}
+
+/**
+ * The id of a frame that was not decoded (refused, or rate limited), read from its bytes by a
+ * bounded scan of the top-level map (msgpack-check.ts's readIdInBytes), for the error's `re`.
+ */
+export function idInBytes(bytes: Uint8Array): string | undefined {
+  return echoableId(readIdInBytes(bytes));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -172,7 +219,7 @@ class Fields<S extends TObject> {
     if (this.trusted) return v as string;
     if (typeof v !== 'string') this.fail(field, `must be a string, got ${describe(v)}`);
     const s = this.bounds(field);
-    if (v.length < (s.minLength ?? 0) || v.length > (s.maxLength ?? Infinity)) this.fail(field, `must be ${s.minLength} to ${s.maxLength} characters long`);
+    if (!hasCharacters(v, s.minLength ?? 0, s.maxLength ?? Infinity)) this.fail(field, `must be ${s.minLength} to ${s.maxLength} characters long`);
     if (s.pattern !== undefined && !matches(s.pattern, v)) this.fail(field, s.patternMessage ?? `must match ${s.pattern}`);
     return v;
   }
@@ -228,7 +275,7 @@ class Fields<S extends TObject> {
     const item = s.items ?? {};
     if (!Array.isArray(v) || v.length < (s.minItems ?? 0) || v.length > (s.maxItems ?? Infinity)) this.fail(field, `must be a list of ${s.minItems} to ${s.maxItems} strings`);
     return v.map((x: unknown, i) => {
-      if (typeof x !== 'string' || x.length < (item.minLength ?? 0) || x.length > (item.maxLength ?? Infinity)) {
+      if (typeof x !== 'string' || !hasCharacters(x, item.minLength ?? 0, item.maxLength ?? Infinity)) {
         this.fail(`${field}[${i}]`, `must be a string of ${item.minLength} to ${item.maxLength} characters`);
       }
       return x;

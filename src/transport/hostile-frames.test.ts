@@ -124,6 +124,101 @@ describe('data that may not be kept', () => {
   });
 });
 
+/** A MessagePack str of these raw bytes, whatever they hold (fixstr or str8). */
+function rawStr(bytes: number[]): Buffer {
+  const b = Buffer.from(bytes);
+  return Buffer.concat([Buffer.from(b.length < 32 ? [0xa0 | b.length] : [0xd9, b.length]), b]);
+}
+
+/** A map of packed keys and raw value bytes. */
+function rawMap(entries: Array<[string, Buffer]>): Buffer {
+  return Buffer.concat([Buffer.from([0x80 | entries.length]), ...entries.flatMap(([key, v]) => [encode(key as never), v])]);
+}
+
+const post = (body: Buffer | string, type: string): Promise<Response> =>
+  fetch(`${k.httpUrl}/v1/events`, { method: 'POST', headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': type }, body });
+
+describe('strings, ids and numbers exactly as sent', () => {
+  it('refuses a string that is not valid UTF-8 rather than rewrite it: two ids, two cookies are never one', async () => {
+    // decoded with U+FFFD, the two ids were one, and the second event a duplicate of the first
+    const tag = [...Buffer.from(uid('u8'))];
+    for (const last of [0xff, 0xfe]) {
+      const frame = rawMap([['t', encode('event' as never)], ['id', rawStr([...tag, 0x2d, last])], ['type', encode('web.pageview' as never)], ['customer', encode({ cookie: 'ck-1' })]]);
+      const err = await errorFor(frame);
+      expect(err).toMatchObject({ t: 'error', code: 'bad_frame', message: expect.stringMatching(/^the frame: a string that is not valid UTF-8 at byte \d+$/) });
+      expect(err.re).toBeUndefined(); // the id itself is the bad string
+    }
+    for (const last of [0xff, 0xfe]) {
+      const id = uid('ck');
+      const frame = rawMap([['t', encode('event' as never)], ['id', encode(id as never)], ['type', encode('web.pageview' as never)], ['customer', rawMap([['cookie', rawStr([0x63, 0x6b, last])]])]]);
+      expect(await errorFor(frame)).toMatchObject({ t: 'error', re: id, code: 'bad_frame', message: expect.stringContaining('not valid UTF-8') });
+    }
+    const body = rawMap([['id', encode('h-1' as never)], ['type', encode('web.pageview' as never)], ['customer', rawMap([['cookie', rawStr([0x63, 0xff])]])]]);
+    const res = await post(body, 'application/msgpack');
+    expect([res.status, await res.json()]).toMatchObject([400, { code: 'bad_frame', re: 'h-1', detail: `the body: a string that is not valid UTF-8 at byte ${body.indexOf(0xff)}` }]);
+  });
+
+  it('refuses a JSON body that is not valid UTF-8, with its id as re', async () => {
+    const id = uid('j8');
+    const body = Buffer.concat([Buffer.from(`{"id":"${id}","type":"web.pageview","customer":{"cookie":"c`), Buffer.from([0xff]), Buffer.from('"}}')]);
+    const res = await post(body, 'application/json');
+    expect([res.status, await res.json()]).toMatchObject([400, { code: 'bad_frame', re: id, detail: `the body is not valid UTF-8 (byte ${body.indexOf(0xff)})` }]);
+  });
+
+  it('puts the id in re whenever it could be read, however the frame is bad', async () => {
+    const head = (id: string): Array<[string, Buffer]> => [
+      ['t', encode('event' as never)],
+      ['id', encode(id as never)],
+      ['type', encode('web.pageview' as never)],
+      ['customer', encode({ cookie: 'c' })],
+    ];
+    const cases: Array<[(id: string) => Buffer, string]> = [
+      [(id) => new Packr({ useRecords: false }).pack({ t: 'event', id, type: 'web.pageview', customer: { cookie: 'c' }, data: { when: new Date() } }), 'extension types are not accepted'],
+      [(id) => Buffer.concat([rawMap(head(id)), Buffer.from([0xc0])]), '1 bytes after the end of the value'],
+      [(id) => rawMap([...head(id), ['data', encode({ x: deep(40) })]]), 'nested deeper than 32 levels'],
+      [(id) => rawMap([...head(id), ['data', Buffer.from([0x81, 0x01, 0x02])]]), 'map keys must be strings'],
+    ];
+    for (const [make, message] of cases) {
+      const id = uid('re');
+      expect(await errorFor(make(id))).toMatchObject({ t: 'error', re: id, code: 'bad_frame', message: expect.stringContaining(message) });
+      const res = await post(make(id).subarray(0), 'application/msgpack');
+      expect([res.status, await res.json()]).toMatchObject([400, { code: 'bad_frame', re: id, detail: expect.stringContaining(message) }]);
+    }
+    // an id too long to be one is still the frame's id: echoed
+    const long = 'x'.repeat(200);
+    const c = await GatewayClient.connect(k.wsUrl);
+    expect(await c.request(event({}, long))).toEqual({ t: 'error', re: long, code: 'invalid', message: 'field "id": must be 1 to 128 characters long' });
+    c.close();
+  });
+
+  it('counts an id in characters: 4 letters and 96 emoji is 100, and decided', async () => {
+    const id = `${uid('em')}${'😀'.repeat(96)}`;
+    expect([id.length > 128, [...id].length <= 128]).toEqual([true, true]);
+    const c = await GatewayClient.connect(k.wsUrl);
+    expect(await c.request(event({ a: 1 }, id))).toMatchObject({ t: 'decision', re: id });
+    c.close();
+  });
+
+  it('refuses an integer past 2^53 in a JSON body as over WebSocket, not rounded', async () => {
+    const id = uid('big');
+    const message = 'field "data.balance": is an integer beyond ±2^53 (send it as a string)';
+    const viaWs = withRawData(id, [0x81, ...encode('balance' as never), 0xcf, 0x00, 0x20, 0, 0, 0, 0, 0, 0x01]);
+    expect(await errorFor(viaWs)).toMatchObject({ t: 'error', re: id, code: 'invalid', message });
+    const body = `{"id":"${id}","type":"profile.updated","customer":{"id":"demo-3"},"data":{"balance":9007199254740993}}`;
+    const res = await post(body, 'application/json');
+    expect([res.status, await res.json()]).toMatchObject([400, { code: 'invalid', re: id, detail: message }]);
+    // a fraction or an exponent is a float, as float64 is over MessagePack
+    const floats = await post(`{"id":"${uid('f')}","type":"profile.updated","customer":{"id":"demo-3"},"data":{"x":9007199254740993.5,"y":1e300}}`, 'application/json');
+    expect(floats.status).toBe(200);
+  });
+
+  it('names a data key sent as __proto__ as sent', async () => {
+    const id = uid('proto');
+    const frame = rawMap([['t', encode('event' as never)], ['id', encode(id as never)], ['type', encode('web.pageview' as never)], ['customer', encode({ cookie: 'c' })], ['data', rawMap([['__proto__', encode({ polluted: true })]])]]);
+    expect(await errorFor(frame)).toEqual({ t: 'error', re: id, code: 'invalid', message: 'field "data": has the reserved key "__proto__"' });
+  });
+});
+
 describe('closing a connection, with the documented code', () => {
   it('answers the last bad frame before closing with 1008', async () => {
     const c = await GatewayClient.connect(k.wsUrl);

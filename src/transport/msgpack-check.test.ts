@@ -1,10 +1,41 @@
+import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { FrameError, decodeFrame } from './frames.js';
-import { MAX_FRAME_DEPTH, checkMsgpack } from './msgpack-check.js';
+import { FrameError, MAX_ECHOED_ID_LENGTH, decodeFrame, idInBytes, parseClientFrame } from './frames.js';
+import { MAX_FRAME_DEPTH, MAX_ID_SCAN_VALUES, checkMsgpack, invalidUtf8At, readIdInBytes } from './msgpack-check.js';
 
 const packr = new Packr({ useRecords: false, variableMapSize: true });
+
+/** A MessagePack str of these raw bytes (fixstr, str8 or str16), whatever they hold. */
+function rawStr(bytes: number[] | Buffer): Buffer {
+  const b = Buffer.from(bytes);
+  if (b.length < 32) return Buffer.concat([Buffer.from([0xa0 | b.length]), b]);
+  if (b.length < 256) return Buffer.concat([Buffer.from([0xd9, b.length]), b]);
+  const h = Buffer.from([0xda, 0, 0]);
+  h.writeUInt16BE(b.length, 1);
+  return Buffer.concat([h, b]);
+}
+
+/** A map of these keys (raw key bytes as a Buffer, else packed) and raw value bytes. */
+function rawMap(entries: Array<[string | Buffer, Buffer]>): Buffer {
+  const parts: Buffer[] = [Buffer.from([0x80 | entries.length])];
+  for (const [k, v] of entries) parts.push(typeof k === 'string' ? packr.pack(k) : k, v);
+  return Buffer.concat(parts);
+}
+
+const pk = (v: unknown): Buffer => packr.pack(v);
+
+/** The error decodeFrame throws for these bytes. */
+function refusal(bytes: Uint8Array): FrameError {
+  try {
+    decodeFrame(bytes);
+  } catch (err) {
+    if (err instanceof FrameError) return err;
+    throw err;
+  }
+  throw new Error('decoded');
+}
 
 function nested(levels: number): unknown {
   let v: unknown = 0;
@@ -59,5 +90,121 @@ describe('checkMsgpack', () => {
       }),
       { numRuns: 20_000 },
     );
+  });
+
+  it('refuses a string that is not valid UTF-8, as a value or a key, short or long, naming its byte', () => {
+    // two ids that differ only in a bad byte: msgpackr would read both as "e-1-\ufffd"
+    for (const bad of [0xff, 0xfe]) {
+      const frame = rawMap([['t', pk('event')], ['id', rawStr([...Buffer.from('e-1-'), bad])]]);
+      expect(checkMsgpack(frame)).toBe('a string that is not valid UTF-8 at byte 17');
+    }
+    const key = rawMap([[rawStr([0x6b, 0xc3]), pk(1)]]);
+    expect(checkMsgpack(key)).toBe('a string that is not valid UTF-8 at byte 3');
+    // past the short-string loop (isUtf8), the byte still named: an overlong "/" and a surrogate
+    const long = rawStr([...Buffer.from('я'.repeat(100)), 0xc0, 0xaf]);
+    expect(checkMsgpack(long)).toBe('a string that is not valid UTF-8 at byte 202');
+    expect(checkMsgpack(rawStr([0x61, 0xed, 0xa0, 0x80]))).toBe('a string that is not valid UTF-8 at byte 2');
+    // binary is bytes, not text: any bytes pass
+    expect(checkMsgpack(Buffer.from([0xc4, 0x02, 0xff, 0xfe]))).toBeUndefined();
+    expect(checkMsgpack(pk({ text: 'Кредит до 30 000 ₽ 😀', long: 'ж'.repeat(500) }))).toBeUndefined();
+  });
+
+  it('judges UTF-8 as isUtf8 does, on any bytes (fast-check)', () => {
+    const utf8ish = fc.oneof(
+      fc.uint8Array({ maxLength: 24 }),
+      fc.array(fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0x80, max: 0xbf }), fc.integer({ min: 0xc0, max: 0xff })), { maxLength: 24 }).map((a) => Uint8Array.from(a)),
+      fc.string({ unit: 'binary' }).map((s) => new Uint8Array(Buffer.from(s))),
+    );
+    fc.assert(
+      fc.property(utf8ish, (bytes) => {
+        const at = invalidUtf8At(bytes, 0, bytes.length);
+        expect(at === -1).toBe(isUtf8(bytes));
+        if (at >= 0) expect(isUtf8(bytes.subarray(0, at))).toBe(true);
+        expect(checkMsgpack(rawStr(Buffer.from(bytes))) === undefined).toBe(isUtf8(bytes));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+});
+
+describe('readIdInBytes: the id of a refused frame', () => {
+  const id = 'e-42';
+  const head: Array<[string, Buffer]> = [
+    ['t', pk('event')],
+    ['id', pk(id)],
+    ['type', pk('web.pageview')],
+    ['customer', pk({ cookie: 'c' })],
+  ];
+  let deep: Buffer = Buffer.from([0x01]);
+  for (let i = 0; i < 40; i++) deep = Buffer.concat([Buffer.from([0x91]), deep]);
+
+  it('reads it from frames refused for what follows it, and decodeFrame puts it in re', () => {
+    const refused: Buffer[] = [
+      rawMap([...head, ['data', rawMap([['when', Buffer.from([0xd6, 0xff, 0, 0, 0, 1])]])]]), // a timestamp extension
+      Buffer.concat([rawMap(head), Buffer.from([0xc0])]), // a stray byte after the map
+      rawMap([...head, ['data', rawMap([['x', deep]])]]), // nested 40 levels
+      rawMap([...head, ['data', Buffer.from([0x81, 0x01, 0x02])]]), // an integer key
+      rawMap([...head, ['data', rawMap([['note', rawStr([0x61, 0xff])]])]]), // a string that is not UTF-8
+      rawMap([...head, ['data', Buffer.from([0xdd, 0xff, 0xff, 0xff, 0xff])]]), // a lying length, after the id
+      rawMap([['data', Buffer.from([0xc7, 0x03, 0x01, 0xff, 0xff, 0xff])], ...head]), // an extension before it, skipped by its length
+    ];
+    for (const bytes of refused) {
+      expect(readIdInBytes(bytes)).toBe(id);
+      expect(refusal(bytes)).toMatchObject({ code: 'bad_frame', re: id });
+    }
+  });
+
+  it('reads a key or id written as str8, and the last id as a decoder keeps it', () => {
+    const str8 = (s: string) => Buffer.concat([Buffer.from([0xd9, Buffer.byteLength(s)]), Buffer.from(s)]);
+    expect(readIdInBytes(rawMap([[str8('id'), str8('long-form')], ['x', Buffer.from([0xc1])]]))).toBe('long-form');
+    expect(readIdInBytes(rawMap([['id', pk('first')], ['id', pk('second')], ['x', Buffer.from([0xc1])]]))).toBe('second');
+  });
+
+  it('reads nothing it cannot read exactly or cheaply', () => {
+    expect(readIdInBytes(pk(['id', 'e-1']))).toBeUndefined(); // not a map
+    expect(readIdInBytes(rawMap([['id', pk(5)], ['x', Buffer.from([0xc1])]]))).toBeUndefined(); // not a string
+    expect(readIdInBytes(rawMap([['id', rawStr([0x61, 0xff])]]))).toBeUndefined(); // not UTF-8: it would be another id
+    expect(readIdInBytes(rawMap([['x', Buffer.from([0xc1])], ['id', pk(id)]]))).toBeUndefined(); // behind a byte that is no MessagePack
+    expect(readIdInBytes(Buffer.from([0x81, 0xa2, 0x69, 0x64, 0xa5, 0x61]))).toBeUndefined(); // a truncated id
+    // behind more values than the scan reads: a list of MAX_ID_SCAN_VALUES nils (and not behind 100)
+    const nils = (n: number) => Buffer.concat([Buffer.from([0xdc, n >> 8, n & 0xff]), Buffer.alloc(n, 0xc0)]);
+    expect(readIdInBytes(rawMap([['pad', nils(MAX_ID_SCAN_VALUES)], ['id', pk(id)], ['x', Buffer.from([0xc1])]]))).toBeUndefined();
+    expect(readIdInBytes(rawMap([['pad', nils(100)], ['id', pk(id)], ['x', Buffer.from([0xc1])]]))).toBe(id);
+  });
+
+  it('echoes an id up to MAX_ECHOED_ID_LENGTH characters, never a cut one', () => {
+    const stray = (i: string) => Buffer.concat([rawMap([['t', pk('event')], ['id', pk(i)]]), Buffer.from([0xc0])]);
+    const longest = '😀'.repeat(MAX_ECHOED_ID_LENGTH);
+    expect(idInBytes(stray(longest))).toBe(longest);
+    expect(idInBytes(stray(`${longest}x`))).toBeUndefined();
+  });
+
+  it('never throws, on any bytes, and answers the id a decoder reads when the frame decodes (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        readIdInBytes(bytes);
+      }),
+      { numRuns: 20_000 },
+    );
+    const frame = fc.dictionary(fc.constantFrom('t', 'id', 'type', 'data', 'x'), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 5 });
+    fc.assert(
+      fc.property(frame, (f) => {
+        const bytes = pk(f);
+        const decoded = decodeFrame(bytes);
+        expect(readIdInBytes(bytes)).toBe(typeof decoded.id === 'string' ? decoded.id : undefined);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('a data key sent as __proto__', () => {
+  it('is refused naming the key as sent, though msgpackr decodes it as __proto_', () => {
+    const frame = rawMap([['t', pk('event')], ['id', pk('p-1')], ['type', pk('web.pageview')], ['customer', pk({ cookie: 'c' })], ['data', rawMap([['a', pk(1)], ['__proto__', pk({ polluted: true })]])]]);
+    expect(() => parseClientFrame(decodeFrame(frame))).toThrow('field "data": has the reserved key "__proto__"');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // both spellings in one frame: the decoded __proto_ cannot be told apart, and is named as it is
+    const both = rawMap([['t', pk('event')], ['id', pk('p-2')], ['type', pk('web.pageview')], ['customer', pk({ cookie: 'c' })], ['data', rawMap([['__proto_', pk(1)], ['x', rawMap([['__proto__', pk(2)]])]])]]);
+    expect(() => parseClientFrame(decodeFrame(both))).toThrow('field "data": has the reserved key "__proto_"');
   });
 });

@@ -6,13 +6,14 @@
  * actor sees the value: what passes can always be stored, and never makes a customer's
  * state large.
  */
+import { characterCount } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 
 /** The levels a `data` map may nest, itself included: `{a: {b: [1]}}` is 3. */
 export const MAX_DATA_DEPTH = 8;
 /** The largest `data` value, measured as its MessagePack size. */
 export const MAX_DATA_BYTES = 4096;
-/** The longest key in a `data` map. */
+/** The longest key in a `data` map, in characters (code points). */
 export const MAX_DATA_KEY_LENGTH = 128;
 
 /** Where the walk stopped and why, read by {@link checkPlainData} when it catches the walk's `invalid` error. */
@@ -75,7 +76,7 @@ function walk(v: unknown, path: string, depth: number): void {
   add(5, path);
   for (const key in v) {
     if (!Object.hasOwn(v, key)) continue;
-    if (key.length > MAX_DATA_KEY_LENGTH) throw refuse(path, `has a key longer than ${MAX_DATA_KEY_LENGTH} characters`);
+    if (key.length > MAX_DATA_KEY_LENGTH && characterCount(key) > MAX_DATA_KEY_LENGTH) throw refuse(path, `has a key longer than ${MAX_DATA_KEY_LENGTH} characters`);
     if (key === '__proto__' || key === '__proto_') throw refuse(path, `has the reserved key "${key}"`);
     add(stringSize(key), path);
     walk((v)[key], `${path}.${key}`, depth + 1);
