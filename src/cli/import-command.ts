@@ -8,7 +8,7 @@ import { lmdbOptions } from '../host-parts.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 import { singleNodeStoreDir } from '../shards/shard-count.js';
 import type { ImportMapping } from '../import/import-mapping.js';
-import { emptyMapping, loadMapping } from '../import/import-mapping.js';
+import { ENCODING_HINT, emptyMapping, encodingName, loadMapping } from '../import/import-mapping.js';
 import type { RejectSink } from '../import/import-customers.js';
 import type { ImportResult } from '../import/import-customers.js';
 import { directImportBatch, importPreparedRows, summaryLine } from '../import/import-customers.js';
@@ -36,6 +36,7 @@ export const importUsage = `usage: kairos import customers FILE|- [options]
   --rejects FILE   the rejected rows, CSV line,column,reason,raw (default FILE.rejects.csv; stdin: import-rejects.csv)
   --resume         go on after the last committed row of an import of the same FILE that was stopped
   --format F       csv or ndjson (default: by the file name, .ndjson/.jsonl or else csv)
+  --encoding E     the file's text encoding: utf-8 (default), windows-1251, koi8-r, ibm866, … (else the mapping's "encoding")
   --data-dir DIR   KAIROS_DATA_DIR (the store written; no server may hold it)
   --url URL        through a running server's POST /v1/customers/import instead
   --key KEY        its admin key, role privacy or admin (default: the KAIROS_ADMIN_KEY variable)`;
@@ -85,6 +86,7 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
         rejects: { type: 'string' },
         resume: { type: 'boolean' },
         format: { type: 'string' },
+        encoding: { type: 'string' },
         'data-dir': { type: 'string' },
         url: { type: 'string' },
         key: { type: 'string' },
@@ -106,6 +108,15 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
   } catch (err) {
     io.err(`kairos import: ${(err as Error).message}\n`);
     return 2;
+  }
+  if (values.encoding !== undefined) {
+    const encoding = encodingName(values.encoding);
+    if (encoding === undefined) {
+      io.err(`kairos import: --encoding is ${ENCODING_HINT}, got ${JSON.stringify(values.encoding)}\n`);
+      return 2;
+    }
+    const { encoding: _mapped, ...rest } = mapping;
+    mapping = encoding === 'utf-8' ? rest : { ...rest, encoding };
   }
   const key = values.key ?? io.env.KAIROS_ADMIN_KEY;
   if (values.url !== undefined && (key === undefined || key === '')) {
@@ -143,7 +154,16 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
   let lastTenth = 0;
   let lastLineAt = 0;
   try {
-    const rejects = fileSink(rejectsPath);
+    const sink = fileSink(rejectsPath);
+    /** rows rejected as not valid UTF-8 (a file in another encoding): the run ends with a hint */
+    let notUtf8 = 0;
+    const rejects: RejectSink = {
+      ...sink,
+      append(text) {
+        for (let at = text.indexOf(',invalid_encoding,'); at >= 0; at = text.indexOf(',invalid_encoding,', at + 1)) notUtf8++;
+        sink.append(text);
+      },
+    };
     const onProgress = ({ rows, bytes }: { rows: number; bytes: number }): void => {
         const elapsed = performance.now() - started;
         if (io.tty) io.err(`\r${bar(total > 0 ? bytes / total : 0, rows, elapsed)}`);
@@ -159,7 +179,7 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
         }
     };
     // the direct import of a file reads it on a worker thread (prepared-rows.ts); standard input and the server's run here
-    const rows = (): ReturnType<typeof readRows> => readRows(stdin ? io.stdin : createReadStream(source), format, mapping.delimiter);
+    const rows = (): ReturnType<typeof readRows> => readRows(stdin ? io.stdin : createReadStream(source), format, mapping.delimiter, mapping.encoding);
     const resume = values.resume === true;
     const importedAt = Date.now();
     const index = store !== undefined && !stdin ? identityIndexOf(store) : undefined;
@@ -183,6 +203,7 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
     if (io.tty) io.err('\n');
     if (result.skipped > 0) io.err(`import: resumed after ${result.skipped} rows already committed\n`);
     if (result.rejected > 0) io.err(`import: ${result.rejected} rows rejected, see ${rejectsPath}\n`);
+    if (notUtf8 > 0) io.err(`import: ${notUtf8} rows rejected as invalid_encoding (text that is not ${mapping.encoding ?? 'UTF-8'}): if the file is in another encoding, name it with --encoding (e.g. --encoding windows-1251) or "encoding" in the mapping\n`);
     io.out(`${summaryLine(result, (performance.now() - started) / 1000)}\n`);
     return 0;
   } catch (err) {

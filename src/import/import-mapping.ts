@@ -7,6 +7,7 @@ import { KairosError } from '../errors.js';
  * the bank's column names to Kairos's, each column's type and date format, the CSV delimiter.
  *
  *   delimiter: ";"
+ *   encoding: windows-1251        # the file's text encoding (else UTF-8)
  *   dateFormat: DD.MM.YYYY          # every date column's default (else YYYY-MM-DD)
  *   columns:
  *     CLIENT_ID: id                 # a rename
@@ -27,6 +28,8 @@ export interface ColumnMapping {
 
 export interface ImportMapping {
   delimiter: string;
+  /** the file's text encoding, a WHATWG label (`windows-1251`, `koi8-r`, `ibm866`); UTF-8 when absent */
+  encoding?: string;
   dateFormat: string;
   columns: Readonly<Record<string, ColumnMapping>>;
 }
@@ -45,6 +48,22 @@ function checkFormat(format: unknown, where: string): string {
   return format;
 }
 
+/**
+ * An encoding's name as TextDecoder knows it (`cp1251` → `windows-1251`); undefined when it
+ * knows none by that name. Node's TextDecoder (full ICU) reads the WHATWG encodings.
+ */
+export function encodingName(name: unknown): string | undefined {
+  if (typeof name !== 'string' || name.trim() === '') return undefined;
+  try {
+    return new TextDecoder(name.trim()).encoding;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What an encoding must be, in an error message. */
+export const ENCODING_HINT = 'an encoding name: utf-8 (the default), windows-1251, koi8-r, ibm866, …';
+
 /** Parses and checks a mapping file's text (YAML, of which JSON is a subset). */
 export function parseMapping(text: string): ImportMapping {
   let doc: unknown;
@@ -55,9 +74,11 @@ export function parseMapping(text: string): ImportMapping {
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw invalid('the file holds an object with "columns"');
   const raw = doc as Record<string, unknown>;
-  for (const k of Object.keys(raw)) if (!['delimiter', 'dateFormat', 'columns'].includes(k)) throw invalid(`unknown key "${k}"`);
+  for (const k of Object.keys(raw)) if (!['delimiter', 'encoding', 'dateFormat', 'columns'].includes(k)) throw invalid(`unknown key "${k}"`);
   const delimiter = raw.delimiter ?? ',';
   if (typeof delimiter !== 'string' || delimiter.length !== 1) throw invalid('"delimiter" is one character');
+  const encoding = raw.encoding === undefined ? undefined : encodingName(raw.encoding);
+  if (raw.encoding !== undefined && encoding === undefined) throw invalid(`"encoding" is ${ENCODING_HINT}, got ${JSON.stringify(raw.encoding)}`);
   const dateFormat = raw.dateFormat === undefined ? DEFAULT_DATE_FORMAT : checkFormat(raw.dateFormat, 'dateFormat');
   const columns: Record<string, ColumnMapping> = {};
   const cols = raw.columns ?? {};
@@ -82,7 +103,7 @@ export function parseMapping(text: string): ImportMapping {
     if (s.format !== undefined) m.format = checkFormat(s.format, `column "${name}"`);
     columns[name] = m;
   }
-  return { delimiter, dateFormat, columns };
+  return encoding === undefined || encoding === 'utf-8' ? { delimiter, dateFormat, columns } : { delimiter, encoding, dateFormat, columns };
 }
 
 /** Reads a mapping file. */

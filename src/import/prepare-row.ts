@@ -56,12 +56,25 @@ export function prepareRow(src: SourceRow, mapping: ImportMapping, o: PrepareOpt
     if (cell !== undefined) sources[name] = cell.source;
   }
   const id = cells.get('id')?.value.trim() ?? '';
-  let outcome: PreparedRow['outcome'] = src.problem !== undefined ? { column: '', reason: 'unreadable_row' } : customerFromRow(cells, mapping);
+  let outcome: PreparedRow['outcome'] = src.problem !== undefined ? { column: '', reason: 'unreadable_row' } : (badEncoding(src) ?? customerFromRow(cells, mapping));
   // A far-off birth date (in the future, or over 150 years back) reads as a date but is none a customer has.
   if (!('reason' in outcome) && outcome.birthDate !== undefined && !plausibleBirthDate(outcome.birthDate, o.now)) outcome = { column: sources.birth_date ?? 'birth_date', reason: 'invalid_date' };
   const row: PreparedRow = { line: src.line, raw: src.raw, bytes: src.bytes, id, sources, outcome };
   if (!('reason' in outcome) && o.seal === true) row.outcome = { id: outcome.id, identifiers: outcome.identifiers, sealed: sealNewRecord(outcome, o.now) };
   return row;
+}
+
+/**
+ * A row holding text that is not text: U+FFFD, what bytes that are not valid UTF-8 are read as
+ * (a file in windows-1251 read as UTF-8: `--encoding`), or a lone surrogate escape in NDJSON.
+ * Rejected `invalid_encoding`, naming the first column (the file's name) holding it, rather than
+ * stored as garbage that SMS and letters would print. One scan of the raw line for most rows.
+ */
+export function badEncoding(src: SourceRow): RowReject | undefined {
+  if (src.badText !== undefined) return { column: src.badText, reason: 'invalid_encoding' };
+  if (!src.raw.includes('\uFFFD')) return undefined;
+  for (const name in src.fields) if (name.includes('\uFFFD') || src.fields[name]!.includes('\uFFFD')) return { column: name, reason: 'invalid_encoding' };
+  return { column: '', reason: 'invalid_encoding' };
 }
 
 /**

@@ -22,7 +22,7 @@ export function preparedRowsFromFile(path: string, format: ImportFormat, mapping
   const worker = new URL('./row-worker.js', import.meta.url);
   const useWorker = opts.worker ?? (worker.protocol === 'file:' && existsSync(fileURLToPath(worker)));
   const prepare: PrepareOptions = { now: opts.now, ...(opts.seal === true ? { seal: true } : {}) };
-  if (!useWorker) return prepareRowChunks(readRowChunks(createReadStream(path), format, mapping.delimiter), mapping, prepare);
+  if (!useWorker) return prepareRowChunks(readRowChunks(createReadStream(path), format, mapping.delimiter, mapping.encoding), mapping, prepare);
   return fromWorker(worker, { path, format, delimiter: mapping.delimiter, mapping, chunk: opts.chunk ?? 1000, prepare });
 }
 

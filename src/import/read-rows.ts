@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
+import { KairosError } from '../errors.js';
+import { wellFormed } from '../well-formed-text.js';
 
 /**
  * The rows of an import file, in order: CSV with a header row (csv-parse), or NDJSON (one JSON
@@ -18,6 +20,12 @@ export interface SourceRow {
   /** cell values by the file's column names, as text ('' for an empty cell) */
   fields: Record<string, string>;
   problem?: string;
+  /**
+   * the column (the file's name) holding text that is not well-formed (an NDJSON string with a
+   * lone surrogate escape, `"\ud800"`): the row is rejected `invalid_encoding` (`prepare-row.ts`).
+   * Bytes that are not valid UTF-8 need no mark: they are read as U+FFFD, which a row is refused for.
+   */
+  badText?: string;
   /** bytes of the file read so far */
   bytes: number;
   /**
@@ -55,6 +63,16 @@ export function jsonCells(obj: Readonly<Record<string, unknown>>): { fields: Rec
     if (x !== undefined && text.trim() === '') (cleared ??= []).push(k);
   }
   return cleared === undefined ? { fields } : { fields, cleared };
+}
+
+/**
+ * A CSV's header, refused (the file cannot be read) when a column's name holds U+FFFD: bytes
+ * that are not UTF-8, a file in another encoding read as UTF-8.
+ */
+function checkedHeader(cells: string[]): string[] {
+  const bad = cells.find((c) => c.includes('\uFFFD'));
+  if (bad !== undefined) throw new KairosError('invalid', `the header's column ${JSON.stringify(bad)} is not valid UTF-8: name the file's encoding (--encoding windows-1251, or "encoding" in the mapping)`);
+  return cells;
 }
 
 const CSV_OPTIONS = { relax_column_count: true, skip_empty_lines: true, bom: true, trim: true } as const;
@@ -147,7 +165,7 @@ export async function* fastCsvChunks(input: Readable, delimiter: string, crlf = 
     const raw = skippedRaw + line;
     skippedRaw = '';
     if (header === undefined) {
-      header = cells;
+      header = checkedHeader(cells);
       return undefined;
     }
     const fields: Record<string, string> = {};
@@ -321,7 +339,7 @@ export async function* csvParseChunks(input: Readable, delimiter: string): Async
   for await (const item of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number; bytes: number } }>) {
     const { record, raw, info } = item;
     if (header === undefined) {
-      header = record;
+      header = checkedHeader(record);
       continue;
     }
     const fields: Record<string, string> = {};
@@ -344,7 +362,8 @@ async function* ndjsonChunks(input: Readable): AsyncGenerator<SourceRow[]> {
   const one = (rawLine: string): SourceRow | undefined => {
     line++;
     bytes += Buffer.byteLength(rawLine) + 1;
-    const raw = rawLine.replace(/\r$/, '');
+    // a UTF-8 byte order mark at the file's start is no part of its first line
+    const raw = (line === 1 && rawLine.charCodeAt(0) === 0xfeff ? rawLine.slice(1) : rawLine).replace(/\r$/, '');
     if (raw.trim() === '') return undefined;
     let v: unknown;
     try {
@@ -353,7 +372,18 @@ async function* ndjsonChunks(input: Readable): AsyncGenerator<SourceRow[]> {
       return { line, raw, fields: {}, problem: 'not a JSON object', bytes };
     }
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return { line, raw, fields: {}, problem: 'not a JSON object', bytes };
-    return { line, raw, ...jsonCells(v as Record<string, unknown>), bytes };
+    const row: SourceRow = { line, raw, ...jsonCells(v as Record<string, unknown>), bytes };
+    const { fields } = row;
+    // a lone surrogate can only come from an escape (`\ud800`): bytes that are not UTF-8 were read as U+FFFD already
+    if (raw.includes('\\u')) {
+      for (const [k, x] of Object.entries(fields)) {
+        if (!wellFormed(k) || !wellFormed(x)) {
+          row.badText = k;
+          break;
+        }
+      }
+    }
+    return row;
   };
   input.setEncoding('utf8');
   for await (const chunk of input as AsyncIterable<string>) {
@@ -376,16 +406,38 @@ async function* ndjsonChunks(input: Readable): AsyncGenerator<SourceRow[]> {
 }
 
 /**
- * Reads rows, in file order, a few at a time (a chunk of the stream's); a stream that cannot
- * be read (or a CSV that cannot be parsed) throws.
+ * A byte stream in another encoding (`windows-1251`, `koi8-r`: a TextDecoder label) as UTF-8,
+ * a chunk at a time: TextDecoder's stream mode keeps a character split across chunks whole.
  */
-export function readRowChunks(input: Readable, format: ImportFormat, delimiter = ','): AsyncGenerator<SourceRow[]> {
-  return format === 'csv' ? csvChunks(input, delimiter) : ndjsonChunks(input);
+export async function* asUtf8(input: AsyncIterable<Buffer | string>, encoding: string): AsyncGenerator<Buffer> {
+  const decoder = new TextDecoder(encoding);
+  for await (const chunk of input) {
+    const text = decoder.decode(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk, { stream: true });
+    if (text !== '') yield Buffer.from(text);
+  }
+  const last = decoder.decode();
+  if (last !== '') yield Buffer.from(last);
+}
+
+/** Whether an encoding name is UTF-8's (the default: read as it is). */
+function isUtf8Name(encoding: string | undefined): boolean {
+  return encoding === undefined || /^utf-?8$/i.test(encoding) || encoding.toLowerCase() === 'unicode-1-1-utf-8';
+}
+
+/**
+ * Reads rows, in file order, a few at a time (a chunk of the stream's); a stream that cannot
+ * be read (or a CSV that cannot be parsed) throws. `encoding`: the file's (a TextDecoder
+ * label), UTF-8 by default; bytes that are not valid UTF-8 are read as U+FFFD, and a row
+ * holding one is rejected `invalid_encoding` (`prepare-row.ts`), never stored.
+ */
+export function readRowChunks(input: Readable, format: ImportFormat, delimiter = ',', encoding?: string): AsyncGenerator<SourceRow[]> {
+  const text = isUtf8Name(encoding) ? input : Readable.from(asUtf8(input as AsyncIterable<Buffer>, encoding!), { objectMode: false });
+  return format === 'csv' ? csvChunks(text, delimiter) : ndjsonChunks(text);
 }
 
 /** Reads rows one by one (`readRowChunks` flattened). */
-export function readRows(input: Readable, format: ImportFormat, delimiter = ','): AsyncGenerator<SourceRow> {
-  return rowsOf(readRowChunks(input, format, delimiter));
+export function readRows(input: Readable, format: ImportFormat, delimiter = ',', encoding?: string): AsyncGenerator<SourceRow> {
+  return rowsOf(readRowChunks(input, format, delimiter, encoding));
 }
 
 /** Chunks of rows as the rows. */

@@ -42,7 +42,7 @@ async function run(port: NonNullable<typeof parentPort>, d: RowWorkerData): Prom
   };
   try {
     let chunk: PreparedRow[] = [];
-    for await (const rows of readRowChunks(createReadStream(d.path), d.format, d.delimiter)) {
+    for await (const rows of readRowChunks(createReadStream(d.path), d.format, d.delimiter, d.mapping.encoding)) {
       for (const src of rows) {
         chunk.push(prepareRow(src, d.mapping, d.prepare));
         if (chunk.length >= d.chunk) {

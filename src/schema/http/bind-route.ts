@@ -2,11 +2,13 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
+import { isUtf8 } from 'node:buffer';
 import { KairosError } from '../../errors.js';
 import type { HttpCall, HttpReply, Route, RouteParams } from '../../transport/http.js';
 import { json, noContent } from '../../transport/http.js';
 import type { BodySpec, MediaType, OperationSpec } from './operation.js';
 import { firstProblem } from './schema-errors.js';
+import { firstBadUtf8Byte, wellFormed } from '../../well-formed-text.js';
 
 /**
  * An operation bound to its handler: the route the server dispatches to. The binding checks
@@ -51,17 +53,50 @@ function parseBody(call: HttpCall, spec: BodySpec, parsers: BodyParsers): unknow
   if (!(spec.media as readonly string[]).includes(declared)) {
     throw new KairosError('unsupported_media_type', `send the body as ${spec.media.join(' or ')}`);
   }
+  // bytes that are not UTF-8 would be read as U+FFFD and kept as garbage: refused, named
+  if (!isUtf8(call.body)) throw new KairosError('invalid', `body is not valid UTF-8 (byte ${firstBadUtf8Byte(call.body)}): send the text in UTF-8`);
   const text = call.body.toString('utf8');
   if (declared === 'application/json') {
+    let value: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      value = JSON.parse(text) as unknown;
     } catch (err) {
       throw new KairosError('invalid', `body is not valid JSON: ${(err as Error).message}`, { cause: err });
     }
+    // a lone surrogate comes only from an escape (`"\ud800"`): no text, stored it would become U+FFFD
+    if (SURROGATE_ESCAPE.test(text)) {
+      const at = loneSurrogateAt(value, '');
+      if (at !== undefined) throw new KairosError('invalid', `${at === '' ? 'body' : `field "${at}"`}: holds a lone surrogate (an escape such as \\ud800 without its pair), which is no text`);
+    }
+    return value;
   }
   const parse = parsers[declared as MediaType];
   if (parse === undefined) throw new KairosError('internal', `no parser for a ${declared} body`);
   return parse(text);
+}
+
+/** A surrogate's escape in JSON text (`\ud800` to `\udfff`): a lone one may follow. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/** Where a parsed JSON value holds a string (or a key) with a lone surrogate: its path, '' the whole; undefined: nowhere. */
+function loneSurrogateAt(v: unknown, path: string): string | undefined {
+  if (typeof v === 'string') return wellFormed(v) ? undefined : path;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const at = loneSurrogateAt(v[i], `${path}[${i}]`);
+      if (at !== undefined) return at;
+    }
+    return undefined;
+  }
+  if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      const here = path === '' ? k : `${path}.${k}`;
+      if (!wellFormed(k)) return here;
+      const at = loneSurrogateAt(x, here);
+      if (at !== undefined) return at;
+    }
+  }
+  return undefined;
 }
 
 /** How an integer query parameter is written: digits, with a minus before them or not. */

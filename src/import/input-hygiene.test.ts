@@ -1,0 +1,103 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../store/memory-store.js';
+import type { ImportMapping } from './import-mapping.js';
+import { emptyMapping, parseMapping } from './import-mapping.js';
+import type { RejectSink } from './import-customers.js';
+import { importCustomerRows } from './import-customers.js';
+import type { ImportFormat } from './read-rows.js';
+import { readRows } from './read-rows.js';
+
+/**
+ * What an import keeps is text, within bounds, named once: the file's encoding (windows-1251
+ * read as such; bytes that are not UTF-8 rejected `invalid_encoding`, never stored as U+FFFD),
+ * a BOM before NDJSON, the bounds a customer's state applies, ids without control characters,
+ * one column per target. On the memory store, through the same run as the command's.
+ */
+
+const NOW = 1_700_000_000_000;
+
+function memorySink(): RejectSink & { text: () => string } {
+  let text = '';
+  return {
+    append: (t) => void (text += t),
+    size: () => Buffer.byteLength(text),
+    truncate: (b) => void (text = Buffer.from(text).subarray(0, b).toString()),
+    text: () => text,
+  };
+}
+
+/** Bytes in small chunks, so characters cross chunk boundaries. */
+function chunked(b: Buffer, size = 3): Readable {
+  const parts: Buffer[] = [];
+  for (let at = 0; at < b.length; at += size) parts.push(b.subarray(at, at + size));
+  return Readable.from(parts);
+}
+
+async function run(store: MemoryStore, content: Buffer | string, opts: { mapping?: ImportMapping; format?: ImportFormat } = {}) {
+  const rejects = memorySink();
+  const mapping = opts.mapping ?? emptyMapping;
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+  const result = await importCustomerRows(store, readRows(chunked(bytes), opts.format ?? 'csv', mapping.delimiter, mapping.encoding), {
+    source: 'test',
+    mapping,
+    rejects,
+    resume: false,
+    now: NOW,
+  });
+  return { result, rejects: rejects.text() };
+}
+
+/** windows-1251 bytes of a text (Cyrillic letters only besides ASCII). */
+function cp1251(text: string): Buffer {
+  return Buffer.from([...text].map((ch) => {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x80) return c;
+    if (c >= 0x410 && c <= 0x44f) return c - 0x410 + 0xc0;
+    if (c === 0x401) return 0xa8;
+    if (c === 0x451) return 0xb8;
+    throw new Error(`no cp1251 byte for ${ch}`);
+  }));
+}
+
+describe('encodings', () => {
+  it('reads a windows-1251 file named in the mapping, characters split across chunks', async () => {
+    const store = new MemoryStore();
+    const mapping = parseMapping('delimiter: ";"\nencoding: cp1251\n');
+    expect(mapping.encoding).toBe('windows-1251');
+    const { result } = await run(store, cp1251('id;last_name;first_name\nW1;Иванов;Пётр\n'), { mapping });
+    expect(result).toMatchObject({ created: 1, rejected: 0 });
+    expect((await store.getCustomer('W1'))?.profile).toMatchObject({ lastName: 'Иванов', firstName: 'Пётр' });
+  });
+
+  it('rejects a row that is not valid UTF-8 as invalid_encoding, naming its column, and stores nothing of it', async () => {
+    const store = new MemoryStore();
+    const file = Buffer.concat([Buffer.from('id;last_name;first_name\nW1;'), cp1251('Иванов'), Buffer.from(';Petr\nW2;Ok;Fine\n')]);
+    const { result, rejects } = await run(store, file, { mapping: parseMapping('delimiter: ";"') });
+    expect(result).toMatchObject({ rows: 2, created: 1, rejected: 1 });
+    expect(rejects.split('\n')[1]).toMatch(/^2,last_name,invalid_encoding,/);
+    expect(await store.getCustomer('W1')).toBeUndefined();
+  });
+
+  it('refuses a CSV whose header is not valid UTF-8, naming the encoding option', async () => {
+    await expect(run(new MemoryStore(), Buffer.concat([Buffer.from('id,'), cp1251('Фамилия'), Buffer.from('\nW1,x\n')]))).rejects.toThrow(/not valid UTF-8: name the file's encoding \(--encoding/);
+  });
+
+  it('NDJSON: skips a UTF-8 BOM, rejects bytes that are not UTF-8 and a lone surrogate escape', async () => {
+    const store = new MemoryStore();
+    const file = Buffer.concat([
+      Buffer.from('\uFEFF{"id":"N1","first_name":"Анна"}\n{"id":"N2","first_name":"'),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('"}\n{"id":"N3","last_name":"\\ud800"}\n{"id":"N4","city":"\\ud83d\\ude00"}\n'),
+    ]);
+    const { result, rejects } = await run(store, file, { format: 'ndjson' });
+    expect(result).toMatchObject({ rows: 4, created: 2, rejected: 2 });
+    expect(rejects.split('\n').slice(1, 3).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['2,first_name,invalid_encoding', '3,last_name,invalid_encoding']);
+    expect((await store.getCustomer('N1'))?.profile.firstName).toBe('Анна');
+    expect((await store.getCustomer('N4'))?.profile.city).toBe('😀');
+  });
+
+  it('refuses an unknown encoding in the mapping', () => {
+    expect(() => parseMapping('encoding: klingon')).toThrow(/"encoding" is an encoding name/);
+  });
+});
