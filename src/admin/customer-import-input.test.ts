@@ -16,6 +16,7 @@ async function send(method: string, path: string, body: string | Buffer, headers
   return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
 }
 
+const api = (method: string, path: string, body: unknown) => send(method, path, JSON.stringify(body));
 const ndjson = { ...adminHeaders, 'Content-Type': 'application/x-ndjson' };
 
 describe('the customer routes refuse input that is not text', () => {
@@ -36,5 +37,26 @@ describe('the customer routes refuse input that is not text', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ rows: 2, created: 1, rejected: 1 });
     expect(r.body.rejects.map((x: { line: number; column: string; reason: string }) => [x.line, x.column, x.reason])).toEqual([[2, 'city', 'invalid_encoding']]);
+  });
+});
+
+describe("the customer routes keep within the state's bounds", () => {
+  it('refuses a value past the bounds with a 400 naming the limit, never a 200 that half applies', async () => {
+    expect((await api('PUT', '/v1/customers/len-1', { first_name: 'Bob', tier: 'gold' })).body).toEqual({ id: 'len-1', outcome: 'created' });
+    const long = await api('PATCH', '/v1/customers/len-1', { first_name: 'x'.repeat(300) });
+    expect(long.status).toBe(400);
+    expect(long.body.detail).toMatch(/^field "(?:body\.)?first_name": too_long \(a value longer than 256 characters/);
+    expect((await api('PATCH', '/v1/customers/len-1', { tier: 'y'.repeat(300) })).status).toBe(400);
+    expect((await api('PUT', '/v1/customers/len-2', { last_name: 'z'.repeat(60_000) })).status).toBe(400);
+    expect((await api('PUT', '/v1/customers/len-2', { ['k'.repeat(65)]: 1 })).body.detail).toMatch(/too_long/);
+    const many = Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`a${i}`, i]));
+    expect((await api('PUT', '/v1/customers/len-2', many)).body.detail).toMatch(/too_many_attributes \(more than 200 attributes\)/);
+    // 150 stored and 60 more: past the bound together
+    expect((await api('PUT', '/v1/customers/len-3', Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`a${i}`, i])))).status).toBe(200);
+    const more = await api('PATCH', '/v1/customers/len-3', Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`b${i}`, i])));
+    expect([more.status, more.body.detail]).toEqual([400, 'body: too_many_attributes (more than 200 attributes)']);
+    const card = (await fetch(`${server.k.httpUrl}/v1/customers/len-1`, { headers: adminHeaders }).then((r) => r.json())) as any;
+    expect(card.profile).toMatchObject({ firstName: 'Bob', attributes: { tier: 'gold' } });
+    expect((await api('PATCH', '/v1/customers/len-1', { first_name: 'y'.repeat(256) })).body.outcome).toBe('updated');
   });
 });

@@ -6,7 +6,7 @@ import { stageMoveEvent } from '../../actors/index.js';
 import { audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { KairosError, asKairosError } from '../errors.js';
-import { stable } from '../import/customer-from-row.js';
+import { boundReasons, stable } from '../import/customer-from-row.js';
 import { emptyMapping } from '../import/import-mapping.js';
 import { withImportLock } from '../import/import-lock.js';
 import { prepareRow, rowIdentifiers } from '../import/prepare-row.js';
@@ -249,7 +249,10 @@ function bodyRow(id: string, body: Record<string, unknown>): SourceRow {
   return cleared === undefined ? { line: 1, raw, fields, bytes: raw.length } : { line: 1, raw, fields, cleared, bytes: raw.length };
 }
 
-const rowRefusal = (r: { column: string; reason: string }): KairosError => new KairosError('invalid', `field "body.${r.column}": ${r.reason}`, { details: { column: r.column, reason: r.reason } });
+const rowRefusal = (r: { column: string; reason: string }): KairosError => {
+  const why = boundReasons[r.reason];
+  return new KairosError('invalid', `${r.column === '' ? 'body' : `field "body.${r.column}"`}: ${r.reason}${why === undefined ? '' : ` (${why})`}`, { details: { column: r.column, reason: r.reason } });
+};
 
 /**
  * The identifiers a customer's fields name (phone, e-mail, card), normalised as the import

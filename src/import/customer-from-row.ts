@@ -1,7 +1,7 @@
 import { isVisitorId } from '../runtime/identity.js';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Consent, ContactIdentifierKind, LifecycleStage, Profile } from '../../actors/index.js';
-import { normalizeIdentifier } from '../../actors/index.js';
+import { normalizeIdentifier, stateBounds } from '../../actors/index.js';
 import type { CustomerRecord } from '../store/store.js';
 import type { ImportMapping } from './import-mapping.js';
 import type { MappedCell } from './map-row.js';
@@ -51,6 +51,24 @@ export interface CustomerRow {
 export interface RowReject {
   column: string;
   reason: string;
+}
+
+/**
+ * What the bounds reasons mean, for a 400's message: the customer's state keeps a
+ * `profile.updated` within these (actors/limits.ts, docs/operations.md), so a row past them is
+ * refused whole rather than kept in the record and dropped from the state.
+ */
+export const boundReasons: Readonly<Record<string, string>> = {
+  too_long: `a value longer than ${stateBounds.profileStringChars} characters, or an attribute name longer than ${stateBounds.profileAttributeKeyChars}`,
+  too_many_attributes: `more than ${stateBounds.profileAttributes} attributes`,
+};
+
+/** Whether a record holds more attributes than the state keeps (a row's added to those stored). */
+export function tooManyAttributes(record: Pick<CustomerRecord, 'attributes'>): boolean {
+  if (record.attributes === undefined) return false;
+  let n = 0;
+  for (const _ in record.attributes) if (++n > stateBounds.profileAttributes) return true;
+  return false;
 }
 
 const stages: Record<string, LifecycleStage> = { visitor: 'visitor', prospect: 'prospect', client: 'client', former_client: 'formerClient' };
@@ -126,6 +144,7 @@ export function customerFromRow(cells: ReadonlyMap<string, MappedCell>, mapping:
   if (id.length > 128 || isVisitorId(id)) return { column: idCell!.source, reason: 'invalid_id' };
   const row: CustomerRow = { id, profile: {}, identifiers: {}, consents: {}, attributes: {} };
   const atOf: Record<string, number> = {};
+  let attributes = 0;
   for (const [name, cell] of cells) {
     const v = cell.value.trim();
     if (name === 'id') continue;
@@ -137,15 +156,19 @@ export function customerFromRow(cells: ReadonlyMap<string, MappedCell>, mapping:
     const reject = (reason: string): RowReject => ({ column: cell.source, reason });
     switch (name) {
       case 'last_name':
+        if (v.length > stateBounds.profileStringChars) return reject('too_long');
         row.profile.lastName = v;
         break;
       case 'first_name':
+        if (v.length > stateBounds.profileStringChars) return reject('too_long');
         row.profile.firstName = v;
         break;
       case 'patronymic':
+        if (v.length > stateBounds.profileStringChars) return reject('too_long');
         row.profile.patronymic = v;
         break;
       case 'city':
+        if (v.length > stateBounds.profileStringChars) return reject('too_long');
         row.profile.city = v;
         break;
       case 'gender': {
@@ -201,8 +224,12 @@ export function customerFromRow(cells: ReadonlyMap<string, MappedCell>, mapping:
         break;
       }
       default: {
+        // the bounds the customer's state keeps a profile.updated within (actors/limits.ts): past them, refused, never half applied
+        if (name.length > stateBounds.profileAttributeKeyChars) return reject('too_long');
         const t = typedValue(cell, mapping.dateFormat);
         if ('error' in t) return reject(t.error);
+        if (typeof t.value === 'string' && t.value.length > stateBounds.profileStringChars) return reject('too_long');
+        if (++attributes > stateBounds.profileAttributes) return reject('too_many_attributes');
         row.attributes[name] = t.value;
       }
     }

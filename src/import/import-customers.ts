@@ -4,7 +4,7 @@ import type { LmdbImportEntry } from '../store/lmdb-store.js';
 import type { CustomerRecord, ImportEntry, Store } from '../store/store.js';
 import type { ImportMapping } from './import-mapping.js';
 import type { CustomerRow, RowReject } from './customer-from-row.js';
-import { mergeRecord, sameRecord } from './customer-from-row.js';
+import { mergeRecord, sameRecord, tooManyAttributes } from './customer-from-row.js';
 import { IndexKeyFilter } from './index-key-filter.js';
 import { importLockOf } from './import-lock.js';
 import type { PreparedRow, SealedRow } from './prepare-row.js';
@@ -393,6 +393,8 @@ export async function importPreparedRows(store: Store, rows: AsyncIterable<Prepa
   function accept(src: PreparedRow, row: CustomerRow, keys: IndexKeys | undefined): Promise<void> | undefined {
     const apply = (existing: CustomerRecord | undefined, madeByEvents = false): undefined => {
       const record = mergeRecord(existing, row, o.now);
+      // the row's attributes with those stored past the state's bound: refused whole
+      if (existing !== undefined && tooManyAttributes(record)) return rejected(src, { column: '', reason: 'too_many_attributes' });
       if (existing !== undefined && sameRecord(existing, record)) {
         counts.unchanged++;
         return undefined;

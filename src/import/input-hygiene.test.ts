@@ -101,3 +101,20 @@ describe('encodings', () => {
     expect(() => parseMapping('encoding: klingon')).toThrow(/"encoding" is an encoding name/);
   });
 });
+
+describe("the state's bounds", () => {
+  it('rejects rows past them as too_long or too_many_attributes, the rest imported', async () => {
+    const store = new MemoryStore();
+    const many = Array.from({ length: 201 }, (_, i) => `"a${i}":${i}`).join(',');
+    const rows = [
+      `{"id":"B1","first_name":"${'x'.repeat(257)}"}`,
+      `{"id":"B2","note":"${'x'.repeat(257)}"}`,
+      `{"id":"B3","${'k'.repeat(65)}":1}`,
+      `{"id":"B4",${many}}`,
+      `{"id":"B5","first_name":"${'x'.repeat(256)}","${'k'.repeat(64)}":"${'v'.repeat(256)}"}`,
+    ].join('\n');
+    const { result, rejects } = await run(store, rows, { format: 'ndjson' });
+    expect(result).toMatchObject({ rows: 5, created: 1, rejected: 4 });
+    expect(rejects.split('\n').slice(1, 5).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['1,first_name,too_long', '2,note,too_long', `3,${'k'.repeat(65)},too_long`, '4,a200,too_many_attributes']);
+  });
+});
