@@ -62,6 +62,33 @@ export function hasCharacters(s: string, min: number, max: number): boolean {
 /** The longest id a gateway may give an event, a response or a confirmation, in characters. */
 export const MAX_REQUEST_ID_LENGTH = 128;
 
+/** The longest bank customer id (the gateway's `customer.id`, the import's `id`, the path of `PUT /v1/customers/{id}`). */
+export const MAX_CUSTOMER_ID_LENGTH = 128;
+
+/** Whether a string holds a control character: C0 (U+0000–U+001F), DEL or C1 (U+007F–U+009F). */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
+
+/**
+ * A bank customer id, as every path in takes it (one rule: the gateway, the import, the
+ * customer routes): 1 to 128 characters, no control character (C0, DEL, C1: a NUL or a line
+ * break in an id would reach logs, CSV exports and the store's keys) and no white space at
+ * either end (the import and the gateway trim a cell, so such an id could never be named
+ * again). Why a string is no such id; undefined: it is one.
+ */
+export function customerIdProblem(id: string): string | undefined {
+  if (id === '') return 'is empty';
+  if (id.length > MAX_CUSTOMER_ID_LENGTH) return `is longer than ${MAX_CUSTOMER_ID_LENGTH} characters`;
+  if (hasControl(id)) return 'holds a control character';
+  if (id.trim() !== id) return 'starts or ends with white space';
+  return undefined;
+}
+
 /** An event type: a letter or digit, then letters, digits and `. _ : -` (`atm.withdrawal.declined`). */
 export const EVENT_TYPE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:-]*$';
 
@@ -184,6 +211,7 @@ export function normalizeIdentifier(kind: IdentifierKind, value: string): string
     case 'email':
       return /^[^\s@]+@[^\s@]+$/.test(v) ? v.toLowerCase() : undefined;
     case 'id':
+      return customerIdProblem(v) === undefined ? v : undefined;
     case 'card':
     case 'cookie':
       return v;

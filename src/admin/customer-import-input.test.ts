@@ -60,3 +60,26 @@ describe("the customer routes keep within the state's bounds", () => {
     expect((await api('PATCH', '/v1/customers/len-1', { first_name: 'y'.repeat(256) })).body.outcome).toBe('updated');
   });
 });
+
+describe('customer ids', () => {
+  it('refuses an id with a control character or white space at an end, naming the path, by the one rule', async () => {
+    for (const [path, problem] of [
+      ['a%00b', 'holds a control character'],
+      ['a%0Ab', 'holds a control character'],
+      ['a%C2%85b', 'holds a control character'],
+      ['a%7F', 'holds a control character'],
+      ['%20a', 'starts or ends with white space'],
+      ['x'.repeat(129), 'is longer than 128 characters'],
+      ['x'.repeat(300), 'is longer than 128 characters'],
+    ] as const) {
+      for (const method of ['PUT', 'PATCH']) {
+        const r = await api(method, `/v1/customers/${path}`, { first_name: 'Ctl' });
+        expect([r.status, r.body.detail], `${method} ${path}`).toEqual([400, `path "id": ${problem}`]);
+      }
+    }
+    const lines = ['{"id":"a\\u0000b"}', '{"id":"c\\nd"}', `{"id":"${'y'.repeat(129)}"}`, '{"id":" ok-id "}'].join('\n');
+    const r = await send('POST', '/v1/customers/import', lines, ndjson);
+    expect(r.body).toMatchObject({ rows: 4, created: 1, rejected: 3 });
+    expect(r.body.rejects.map((x: { reason: string }) => x.reason)).toEqual(['invalid_id', 'invalid_id', 'invalid_id']);
+  });
+});

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { ContactIdentifierKind, GatewayEvent, LifecycleStage } from '../../actors/index.js';
-import { stageMoveEvent } from '../../actors/index.js';
+import { customerIdProblem, stageMoveEvent } from '../../actors/index.js';
 import { audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { KairosError, asKairosError } from '../errors.js';
@@ -240,6 +240,15 @@ function hasField(body: Record<string, unknown>, field: string): boolean {
   return v !== undefined && v !== null && cellText(v).trim() !== '';
 }
 
+/**
+ * The path's customer id by the one rule every path in applies (`customerIdProblem`): 400
+ * naming the path (`path "id": holds a control character`), before any row is made of it.
+ */
+function checkPathId(id: string): void {
+  const problem = customerIdProblem(id);
+  if (problem !== undefined) throw new KairosError('invalid', `path "id": ${problem}`);
+}
+
 /** A customer's fields as an import's row (canonical columns, the path's id); a body naming another id is refused. */
 function bodyRow(id: string, body: Record<string, unknown>): SourceRow {
   if (body.id !== undefined && body.id !== null && cellText(body.id) !== id) throw new KairosError('invalid', `field "body.id": "${cellText(body.id)}" is not the path's id "${id}"`);
@@ -261,6 +270,7 @@ const rowRefusal = (r: { column: string; reason: string }): KairosError => {
  * here the same way (400 naming the field).
  */
 export function bodyIdentifiers(id: string, body: Record<string, unknown>, now: number): Array<{ kind: ContactIdentifierKind; value: string; field: string }> {
+  checkPathId(id);
   const row = prepareRow(bodyRow(id, body), emptyMapping, { now });
   if ('reason' in row.outcome) throw rowRefusal(row.outcome);
   return rowIdentifiers(row, row.outcome);
@@ -334,6 +344,7 @@ async function applyOne(d: CustomerImportDeps, id: string, body: Record<string, 
  * from the check to the audit entry, as `patchCustomer`.
  */
 export function putCustomer(d: CustomerImportDeps, id: string, body: Record<string, unknown>, caller: Pick<HttpCall, 'principal'>): Promise<'created' | 'updated' | 'unchanged'> {
+  checkPathId(id);
   return withImportLock(d.store, async () => {
     const { outcome } = await applyOne(d, id, body);
     await audit(d, caller, 'customer.put', id, undefined, { outcome, fields: Object.keys(body).sort() });
@@ -350,6 +361,7 @@ export function putCustomer(d: CustomerImportDeps, id: string, body: Record<stri
  * in that order, each one's `before` the `after` of the one before.
  */
 export function patchCustomer(d: CustomerImportDeps, id: string, body: Record<string, unknown>, reason: string | undefined, caller: Pick<HttpCall, 'principal'>): Promise<'created' | 'updated' | 'unchanged'> {
+  checkPathId(id);
   return withImportLock(d.store, async () => {
     if (!(await d.store.hasCustomer(id))) throw new KairosError('unknown_customer', `no customer "${id}"`);
     const { outcome, consents } = await applyOne(d, id, body);

@@ -1,7 +1,7 @@
 import { isVisitorId } from '../runtime/identity.js';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Consent, ContactIdentifierKind, LifecycleStage, Profile } from '../../actors/index.js';
-import { normalizeIdentifier, stateBounds } from '../../actors/index.js';
+import { customerIdProblem, normalizeIdentifier, stateBounds } from '../../actors/index.js';
 import type { CustomerRecord } from '../store/store.js';
 import type { ImportMapping } from './import-mapping.js';
 import type { MappedCell } from './map-row.js';
@@ -141,7 +141,7 @@ export function customerFromRow(cells: ReadonlyMap<string, MappedCell>, mapping:
   const id = idCell?.value.trim() ?? '';
   if (id === '') return { column: idCell?.source ?? 'id', reason: 'missing_id' };
   // (`v-`: a visitor's, a browser Kairos made on first sight of a cookie, merged into the person who logs in with it)
-  if (id.length > 128 || isVisitorId(id)) return { column: idCell!.source, reason: 'invalid_id' };
+  if (customerIdProblem(id) !== undefined || isVisitorId(id)) return { column: idCell!.source, reason: 'invalid_id' };
   const row: CustomerRow = { id, profile: {}, identifiers: {}, consents: {}, attributes: {} };
   const atOf: Record<string, number> = {};
   let attributes = 0;

@@ -118,3 +118,17 @@ describe("the state's bounds", () => {
     expect(rejects.split('\n').slice(1, 5).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['1,first_name,too_long', '2,note,too_long', `3,${'k'.repeat(65)},too_long`, '4,a200,too_many_attributes']);
   });
 });
+
+describe('customer ids', () => {
+  it('one rule for the gateway and the import: no control characters', async () => {
+    const { normalizeIdentifier, customerIdProblem } = await import('../../actors/index.js');
+    expect(normalizeIdentifier('id', 'a\u0000b')).toBeUndefined();
+    expect(normalizeIdentifier('id', 'a\u0085b')).toBeUndefined();
+    expect(normalizeIdentifier('id', ' c-1 ')).toBe('c-1');
+    expect(customerIdProblem(' c-1')).toBe('starts or ends with white space');
+    const store = new MemoryStore();
+    const { result, rejects } = await run(store, '{"id":"a\\u0007b"}\n{"id":"ok"}\n', { format: 'ndjson' });
+    expect(result).toMatchObject({ created: 1, rejected: 1 });
+    expect(rejects).toContain('1,id,invalid_id,');
+  });
+});

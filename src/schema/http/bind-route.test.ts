@@ -83,7 +83,7 @@ describe('route (an operation bound to its handler)', () => {
   });
 
   it('checks the path parameters and the body media type', async () => {
-    expect(await refusal(call({ kind: 'phone', value: 'x' }), { id: 'toolong' })).toEqual(problemBody('invalid', 'field "id": must be at most 5 characters'));
+    expect(await refusal(call({ kind: 'phone', value: 'x' }), { id: 'toolong' })).toEqual(problemBody('invalid', 'path "id": must be at most 5 characters'));
     expect(await refusal(call({ kind: 'phone', value: 'x' }, '', 'text/plain'))).toEqual(problemBody('unsupported_media_type', 'send the body as application/json or application/yaml'));
   });
 });

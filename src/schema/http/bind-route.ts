@@ -124,7 +124,7 @@ function queryValue(query: URLSearchParams, schema: TSchema): Record<string, unk
   return Value.Convert(schema, out) as Record<string, unknown>;
 }
 
-function check(compiled: TypeCheck<TSchema> | undefined, value: unknown, where: 'field' | 'query', whole: string): void {
+function check(compiled: TypeCheck<TSchema> | undefined, value: unknown, where: 'field' | 'query' | 'path', whole: string): void {
   if (compiled !== undefined && !compiled.Check(value)) throw new KairosError('invalid', firstProblem(compiled, value, where, whole));
 }
 
@@ -140,7 +140,7 @@ export function route<const O extends OperationSpec>(op: O, handler: NoInfer<Rou
   const query = op.query === undefined ? undefined : TypeCompiler.Compile(op.query);
   const body = op.body === undefined || op.body.checkedBy === 'service' ? undefined : TypeCompiler.Compile(op.body.schema);
   const handle = async (call: HttpCall, raw: RouteParams): Promise<HttpReply> => {
-    check(params, raw, 'field', 'path');
+    check(params, raw, 'path', 'path');
     const q = op.query === undefined ? {} : queryValue(call.query, op.query);
     check(query, q, 'query', 'query');
     let b: unknown;
