@@ -208,6 +208,11 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
     return 0;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    // the file's columns cannot be taken as they are (a header naming a column twice, or two columns giving one): a usage error, as a bad mapping
+    if (code === 'invalid') {
+      io.err(`kairos import: ${(err as Error).message}\n`);
+      return 2;
+    }
     io.err(err instanceof KairosError ? `kairos import: ${err.message}\n` : `kairos import: cannot read ${file}: ${code ?? (err as Error).message}\n`);
     return 1;
   } finally {

@@ -62,3 +62,20 @@ describe('kairos import customers: encodings', () => {
     expect([bad.status, bad.stderr]).toEqual([2, 'kairos import: --encoding is an encoding name: utf-8 (the default), windows-1251, koi8-r, ibm866, …, got "klingon"\n']);
   });
 });
+
+describe('kairos import customers: one column a target', () => {
+  it('exits 2 naming the columns for a mapping giving two columns one target, or a header naming one twice', () => {
+    const d = dir();
+    const file = join(d, 'two.csv');
+    writeFileSync(file, 'A;B;F1;F2\nX1;Y1;Иванов;Петров\n');
+    const mapping = join(d, 'two.yaml');
+    writeFileSync(mapping, 'delimiter: ";"\ncolumns:\n  A: id\n  B: id\n  F1: last_name\n  F2: last_name\n');
+    const data = join(d, 'data');
+    const r = run(['customers', file, '--mapping', mapping, '--data-dir', data]);
+    expect([r.status, r.stderr]).toEqual([2, 'kairos import: mapping: columns "A" and "B" both map to "id": map each column to a column of its own\n']);
+    const dup = join(d, 'dup.csv');
+    writeFileSync(dup, 'id,phone,phone\nD1,+79161234567,+79167654321\n');
+    const h = run(['customers', dup, '--data-dir', data]);
+    expect([h.status, h.stderr]).toEqual([2, 'kairos import: the header names the column "phone" twice: give each column a name of its own\n']);
+  });
+});

@@ -103,6 +103,14 @@ export function parseMapping(text: string): ImportMapping {
     if (s.format !== undefined) m.format = checkFormat(s.format, `column "${name}"`);
     columns[name] = m;
   }
+  // two columns giving one target: which would win is no answer (the last silently did)
+  const target = new Map<string, string>();
+  for (const [name, m] of Object.entries(columns)) {
+    const to = m.to ?? name;
+    const other = target.get(to);
+    if (other !== undefined) throw invalid(`columns "${other}" and "${name}" both map to "${to}": map each column to a column of its own`);
+    target.set(to, name);
+  }
   return encoding === undefined || encoding === 'utf-8' ? { delimiter, dateFormat, columns } : { delimiter, encoding, dateFormat, columns };
 }
 

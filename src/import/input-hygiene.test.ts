@@ -132,3 +132,18 @@ describe('customer ids', () => {
     expect(rejects).toContain('1,id,invalid_id,');
   });
 });
+
+describe('one column a target', () => {
+  it('refuses a mapping that maps two columns to one', () => {
+    expect(() => parseMapping('delimiter: ";"\ncolumns:\n  A: id\n  B: id\n')).toThrow('mapping: columns "A" and "B" both map to "id": map each column to a column of its own');
+    expect(() => parseMapping('columns:\n  F1: last_name\n  last_name: { type: text }\n')).toThrow(/both map to "last_name"/);
+  });
+
+  it('refuses a header naming a column twice, or a column the mapping gives another', async () => {
+    await expect(run(new MemoryStore(), 'id,phone,phone\nD1,+79161234567,+79167654321\n')).rejects.toThrow('the header names the column "phone" twice: give each column a name of its own');
+    const store = new MemoryStore();
+    await expect(run(store, 'CLIENT_ID,id\nX1,Y1\n', { mapping: parseMapping('columns:\n  CLIENT_ID: id\n') })).rejects.toThrow('columns "CLIENT_ID" and "id" both give "id": rename one in the mapping, or drop it');
+    expect(await store.getCustomer('X1')).toBeUndefined();
+    expect(await store.getCustomer('Y1')).toBeUndefined();
+  });
+});

@@ -1,3 +1,4 @@
+import { KairosError } from '../errors.js';
 import type { ColumnType, ImportMapping } from './import-mapping.js';
 
 /**
@@ -24,7 +25,10 @@ export function mapRow(fields: Readonly<Record<string, string>>, mapping: Import
     if (m?.type !== undefined) cell.type = m.type;
     const format = m?.format ?? (m?.type === 'date' ? mapping.dateFormat : undefined);
     if (format !== undefined) cell.format = format;
-    out.set(m?.to ?? source, cell);
+    const to = m?.to ?? source;
+    // a file column keeping its name that the mapping gives another column too (`phone` beside `TEL: phone`)
+    if (out.has(to)) throw new KairosError('invalid', `columns "${out.get(to)!.source}" and "${source}" both give "${to}": rename one in the mapping, or drop it`);
+    out.set(to, cell);
   }
   return out;
 }

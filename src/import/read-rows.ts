@@ -66,12 +66,19 @@ export function jsonCells(obj: Readonly<Record<string, unknown>>): { fields: Rec
 }
 
 /**
- * A CSV's header, refused (the file cannot be read) when a column's name holds U+FFFD: bytes
- * that are not UTF-8, a file in another encoding read as UTF-8.
+ * A CSV's header, refused (the file cannot be read: `invalid`, the command's exit 2) when a
+ * column's name holds U+FFFD (bytes that are not UTF-8, a file in another encoding read as
+ * UTF-8) or a name comes twice.
  */
 function checkedHeader(cells: string[]): string[] {
   const bad = cells.find((c) => c.includes('\uFFFD'));
   if (bad !== undefined) throw new KairosError('invalid', `the header's column ${JSON.stringify(bad)} is not valid UTF-8: name the file's encoding (--encoding windows-1251, or "encoding" in the mapping)`);
+  // a name twice: each row's second cell would silently win over its first
+  const seen = new Set<string>();
+  for (const c of cells) {
+    if (seen.has(c)) throw new KairosError('invalid', `the header names the column "${c}" twice: give each column a name of its own`);
+    seen.add(c);
+  }
   return cells;
 }
 
