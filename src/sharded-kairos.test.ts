@@ -480,7 +480,7 @@ describe('a node with two shards', () => {
     // Her phone for a customer of the other shard: refused, naming the field; nothing made there.
     const taken = await put(two, { last_name: 'Орлов', first_name: 'Пётр', phone: '+79165550123' });
     expect(taken.status).toBe(400);
-    expect(await taken.json()).toMatchObject({ code: 'invalid', detail: 'field "body.phone": identifier_taken' });
+    expect(await taken.json()).toMatchObject({ code: 'invalid', detail: 'field "phone": identifier_taken' });
     expect((await fetch(`${http}/v1/customers/${two}`, { headers: adminHeaders })).status).toBe(404);
     // A field the import refuses on its own is refused before anything is claimed.
     const bad = await put(two, { last_name: 'Орлов', phone: '+7 916 555', email: 'petr@example.ru' });

@@ -83,3 +83,18 @@ describe('customer ids', () => {
     expect(r.body.rejects.map((x: { reason: string }) => x.reason)).toEqual(['invalid_id', 'invalid_id', 'invalid_id']);
   });
 });
+
+describe('one verdict, one naming', () => {
+  it('gives PUT, PATCH and the NDJSON import the same verdict for a value, naming the allowed types and the field alone', async () => {
+    const allowed = 'must be a string, a number, true or false, null, or a list of strings (several phones, e-mails or cards)';
+    for (const body of [{ tier: { a: 1 } }, { tier: [1, 2] }, { phone: [123] }]) {
+      const field = Object.keys(body)[0]!;
+      const put = await api('PUT', '/v1/customers/val-1', body);
+      expect([put.status, put.body.detail], JSON.stringify(body)).toEqual([400, `field "${field}": ${allowed}`]);
+      const r = await send('POST', '/v1/customers/import', JSON.stringify({ id: 'val-2', ...body }), ndjson);
+      expect(r.body.rejects.map((x: { column: string; reason: string }) => [x.column, x.reason]), JSON.stringify(body)).toEqual([[field, 'invalid_value']]);
+    }
+    expect((await api('PUT', '/v1/customers/val-3', { phone: '12345' })).body.detail).toBe('field "phone": invalid_phone');
+    expect((await api('PUT', '/v1/customers/val-3', { tags: ['a', 'b'] })).status).toBe(200);
+  });
+});

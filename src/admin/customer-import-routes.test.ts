@@ -62,7 +62,7 @@ describe('the customer import routes', () => {
     expect(bad.body.detail).toContain('invalid_phone');
     const unborn = await api('PATCH', '/v1/customers/bank-10', { birth_date: '3000-01-01' });
     expect(unborn.status).toBe(400);
-    expect(unborn.body.detail).toBe('field "body.birth_date": invalid_date');
+    expect(unborn.body.detail).toBe('field "birth_date": invalid_date');
     expect((await api('PATCH', '/v1/customers/nobody-here', { city: 'Омск' })).status).toBe(404);
     expect((await api('PUT', '/v1/customers/bank-12', { id: 'other' })).status).toBe(400);
   });
@@ -75,7 +75,7 @@ describe('the customer import routes', () => {
     ]);
     const created = replies.filter((r) => r.body?.outcome === 'created' || r.body?.created === 1);
     expect(created).toHaveLength(1);
-    for (const r of replies.slice(0, ids.length)) if (r.body?.outcome !== 'created') expect([r.status, r.body.detail]).toEqual([400, 'field "body.phone": identifier_taken']);
+    for (const r of replies.slice(0, ids.length)) if (r.body?.outcome !== 'created') expect([r.status, r.body.detail]).toEqual([400, 'field "phone": identifier_taken']);
     const holders: string[] = [];
     for (const id of [...ids, 'race-import']) if ((await api('GET', `/v1/customers/${id}`)).body?.identifiers?.phone?.includes('+79161112233') === true) holders.push(id);
     expect(holders).toHaveLength(1);

@@ -6,6 +6,7 @@ import { customerIdProblem, stageMoveEvent } from '../../actors/index.js';
 import { audit } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { KairosError, asKairosError } from '../errors.js';
+import { CELL_VALUE_MESSAGE, CellValue } from '../import/cell-value.js';
 import { boundReasons, stable } from '../import/customer-from-row.js';
 import { emptyMapping } from '../import/import-mapping.js';
 import { withImportLock } from '../import/import-lock.js';
@@ -79,7 +80,6 @@ export const ImportLine = Type.Union(
   { $id: 'CustomerImportLine', description: 'one line of the NDJSON reply' },
 );
 
-const CellValue = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null(), Type.Array(Type.String())]);
 const CustomerFields = Type.Record(Type.String({ maxLength: 128 }), CellValue, {
   $id: 'CustomerFields',
   description: 'the columns of docs/import.md (id, last_name, first_name, patronymic, gender, birth_date, city, timezone, phone, email, card, consent_*, stage) and any attributes',
@@ -251,7 +251,7 @@ function checkPathId(id: string): void {
 
 /** A customer's fields as an import's row (canonical columns, the path's id); a body naming another id is refused. */
 function bodyRow(id: string, body: Record<string, unknown>): SourceRow {
-  if (body.id !== undefined && body.id !== null && cellText(body.id) !== id) throw new KairosError('invalid', `field "body.id": "${cellText(body.id)}" is not the path's id "${id}"`);
+  if (body.id !== undefined && body.id !== null && cellText(body.id) !== id) throw new KairosError('invalid', `field "id": "${cellText(body.id)}" is not the path's id "${id}"`);
   const { fields, cleared } = jsonCells(body);
   fields.id = id;
   const raw = JSON.stringify(body);
@@ -259,8 +259,8 @@ function bodyRow(id: string, body: Record<string, unknown>): SourceRow {
 }
 
 const rowRefusal = (r: { column: string; reason: string }): KairosError => {
-  const why = boundReasons[r.reason];
-  return new KairosError('invalid', `${r.column === '' ? 'body' : `field "body.${r.column}"`}: ${r.reason}${why === undefined ? '' : ` (${why})`}`, { details: { column: r.column, reason: r.reason } });
+  const why = r.reason === 'invalid_value' ? CELL_VALUE_MESSAGE : boundReasons[r.reason];
+  return new KairosError('invalid', `${r.column === '' ? 'body' : `field "${r.column}"`}: ${r.reason}${why === undefined ? '' : ` (${why})`}`, { details: { column: r.column, reason: r.reason } });
 };
 
 /**

@@ -140,7 +140,7 @@ describe.runIf(runRedisTests)('the import lock across nodes sharing Redis', () =
     more();
     const counts = await importA;
     // B found the phone A's run had checked: refused, not linked a second time
-    expect(put).toEqual({ err: expect.objectContaining({ code: 'invalid', message: 'field "body.phone": identifier_taken' }) });
+    expect(put).toEqual({ err: expect.objectContaining({ code: 'invalid', message: 'field "phone": identifier_taken' }) });
     expect(counts).toMatchObject({ rows: 1, created: 1, rejected: 0 });
     expect(rejectsA).toEqual([]);
     expect(await a.store.lookupIdentity('phone', phone)).toBe('a-1');
@@ -156,7 +156,7 @@ describe.runIf(runRedisTests)('the import lock across nodes sharing Redis', () =
     const replies = await Promise.all(ids.map((id, i) => settled(putCustomer((i % 2 === 0 ? a : b).d, id, { first_name: 'Ян', phone }, caller))));
     const created = ids.filter((_, i) => 'value' in replies[i]! && (replies[i] as { value: string }).value === 'created');
     expect(created).toHaveLength(1);
-    for (const r of replies) if (!('value' in r)) expect(r.err.message).toBe('field "body.phone": identifier_taken');
+    for (const r of replies) if (!('value' in r)) expect(r.err.message).toBe('field "phone": identifier_taken');
     expect(await b.store.lookupIdentity('phone', phone)).toBe(created[0]);
     expect(await listing(a.store, ids, phone)).toEqual(created);
   });

@@ -72,6 +72,7 @@ export function prepareRow(src: SourceRow, mapping: ImportMapping, o: PrepareOpt
  */
 export function badEncoding(src: SourceRow): RowReject | undefined {
   if (src.badText !== undefined) return { column: src.badText, reason: 'invalid_encoding' };
+  if (src.badValue !== undefined) return { column: src.badValue, reason: 'invalid_value' };
   if (!src.raw.includes('\uFFFD')) return undefined;
   for (const name in src.fields) if (name.includes('\uFFFD') || src.fields[name]!.includes('\uFFFD')) return { column: name, reason: 'invalid_encoding' };
   return { column: '', reason: 'invalid_encoding' };

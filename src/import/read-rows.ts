@@ -3,6 +3,7 @@ import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { KairosError } from '../errors.js';
 import { wellFormed } from '../well-formed-text.js';
+import { isCellValue } from './cell-value.js';
 
 /**
  * The rows of an import file, in order: CSV with a header row (csv-parse), or NDJSON (one JSON
@@ -26,6 +27,8 @@ export interface SourceRow {
    * Bytes that are not valid UTF-8 need no mark: they are read as U+FFFD, which a row is refused for.
    */
   badText?: string;
+  /** the column (NDJSON) whose value is no column's value (an object, a list of numbers: `cell-value.ts`): rejected `invalid_value` */
+  badValue?: string;
   /** bytes of the file read so far */
   bytes: number;
   /**
@@ -379,8 +382,15 @@ async function* ndjsonChunks(input: Readable): AsyncGenerator<SourceRow[]> {
       return { line, raw, fields: {}, problem: 'not a JSON object', bytes };
     }
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return { line, raw, fields: {}, problem: 'not a JSON object', bytes };
-    const row: SourceRow = { line, raw, ...jsonCells(v as Record<string, unknown>), bytes };
+    const obj = v as Record<string, unknown>;
+    const row: SourceRow = { line, raw, ...jsonCells(obj), bytes };
     const { fields } = row;
+    for (const [k, x] of Object.entries(obj)) {
+      if (typeof x !== 'string' && !isCellValue(x)) {
+        row.badValue = k;
+        break;
+      }
+    }
     // a lone surrogate can only come from an escape (`\ud800`): bytes that are not UTF-8 were read as U+FFFD already
     if (raw.includes('\\u')) {
       for (const [k, x] of Object.entries(fields)) {

@@ -239,7 +239,7 @@ function shardedCustomerRoutes(p: ShardedAdminParts): Route[] {
   const upsert = async (mode: 'put' | 'patch', id: string, body: Record<string, unknown>, reason: string | undefined, call: HttpCall): Promise<'created' | 'updated' | 'unchanged'> => {
     if (call.principal === undefined) throw new KairosError('internal', 'a change of master data without a principal');
     const held = await shards.claimFor(id, bodyIdentifiers(id, body, clock.now()));
-    if (held !== undefined) throw new KairosError('invalid', `field "body.${held.field}": identifier_taken`, { details: { column: held.field, reason: 'identifier_taken' } });
+    if (held !== undefined) throw new KairosError('invalid', `field "${held.field}": identifier_taken`, { details: { column: held.field, reason: 'identifier_taken' } });
     const shard = shards.shardOf(id);
     const outcome = await shards.call(shard, { op: 'upsert', mode, id, body, reason, principal: call.principal });
     await intoNodeTrail(p, shard);
