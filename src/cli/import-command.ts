@@ -73,6 +73,18 @@ function bar(share: number, rows: number, elapsedMs: number, width = 30): string
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(Math.min(1, share) * 100)).padStart(3)}%  rows=${rows}  ${rate}/s`;
 }
 
+/**
+ * The progress line when a batch committed past a new tenth of the file (not a terminal): the
+ * share of the file read, as it is (`import: 16% rows=31976`), not the tenth passed; undefined
+ * when no new tenth was passed (or the file is read whole).
+ */
+export function tenthLine(bytes: number, total: number, rows: number, lastTenth: number): { tenth: number; text: string } | undefined {
+  const share = Math.min(1, bytes / total);
+  const tenth = Math.floor(share * 10);
+  if (tenth <= lastTenth || tenth >= 10) return undefined;
+  return { tenth, text: `import: ${Math.floor(share * 100)}% rows=${rows}\n` };
+}
+
 /** Runs the command; resolves with the exit code (0 the file was read, 1 it could not be, 2 usage). */
 export async function importCommand(argv: readonly string[], io: ImportIo): Promise<number> {
   let parsed;
@@ -168,10 +180,10 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
         const elapsed = performance.now() - started;
         if (io.tty) io.err(`\r${bar(total > 0 ? bytes / total : 0, rows, elapsed)}`);
         else if (total > 0) {
-          const tenth = Math.floor((bytes / total) * 10);
-          if (tenth > lastTenth && tenth < 10) {
-            lastTenth = tenth;
-            io.err(`import: ${tenth * 10}% rows=${rows}\n`);
+          const line = tenthLine(bytes, total, rows, lastTenth);
+          if (line !== undefined) {
+            lastTenth = line.tenth;
+            io.err(line.text);
           }
         } else if (rows - lastLineAt >= 100_000) {
           lastLineAt = rows;

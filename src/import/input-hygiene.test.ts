@@ -147,3 +147,21 @@ describe('one column a target', () => {
     expect(await store.getCustomer('Y1')).toBeUndefined();
   });
 });
+
+describe('minor', () => {
+  it('rejects a consent given in the future (past 5 minutes of clock skew) as invalid_date', async () => {
+    const store = new MemoryStore();
+    const day = (ms: number): string => new Date(ms).toISOString();
+    const csv = `id,consent_sms,consent_sms_at\nF1,true,${day(NOW + 86_400_000)}\nF2,true,${day(NOW + 60_000)}\nF3,true,${day(NOW - 86_400_000)}\n`;
+    const { result, rejects } = await run(store, csv);
+    expect(result).toMatchObject({ rows: 3, created: 2, rejected: 1 });
+    expect(rejects.split('\n')[1]).toMatch(/^2,consent_sms_at,invalid_date,/);
+  });
+
+  it('tells the share of the file read in its progress lines, not the tenth passed', async () => {
+    const { tenthLine } = await import('../cli/import-command.js');
+    expect(tenthLine(16, 100, 31_976, 0)).toEqual({ tenth: 1, text: 'import: 16% rows=31976\n' });
+    expect(tenthLine(19, 100, 40_000, 1)).toBeUndefined();
+    expect(tenthLine(100, 100, 200_000, 9)).toBeUndefined();
+  });
+});

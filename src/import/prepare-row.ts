@@ -1,5 +1,5 @@
 import type { ContactIdentifierKind } from '../../actors/index.js';
-import { contactIdentifierKinds } from '../../actors/index.js';
+import { contactIdentifierKinds, defaultLimits } from '../../actors/index.js';
 import type { SealedRecord } from '../store/keyring.js';
 import type { CustomerRow, RowReject } from './customer-from-row.js';
 import { customerFromRow, plausibleBirthDate } from './customer-from-row.js';
@@ -59,6 +59,16 @@ export function prepareRow(src: SourceRow, mapping: ImportMapping, o: PrepareOpt
   let outcome: PreparedRow['outcome'] = src.problem !== undefined ? { column: '', reason: 'unreadable_row' } : (badEncoding(src) ?? customerFromRow(cells, mapping));
   // A far-off birth date (in the future, or over 150 years back) reads as a date but is none a customer has.
   if (!('reason' in outcome) && outcome.birthDate !== undefined && !plausibleBirthDate(outcome.birthDate, o.now)) outcome = { column: sources.birth_date ?? 'birth_date', reason: 'invalid_date' };
+  // A consent given in the future (past the clock skew the gateway allows an event's `at`) is none yet: the send check would read a time to come.
+  if (!('reason' in outcome)) {
+    for (const ch in outcome.consents) {
+      const at = outcome.consents[ch]!.at;
+      if (at !== undefined && at > o.now + defaultLimits.maxClockSkewMs) {
+        outcome = { column: cells.get(`consent_${ch}_at`)?.source ?? `consent_${ch}_at`, reason: 'invalid_date' };
+        break;
+      }
+    }
+  }
   const row: PreparedRow = { line: src.line, raw: src.raw, bytes: src.bytes, id, sources, outcome };
   if (!('reason' in outcome) && o.seal === true) row.outcome = { id: outcome.id, identifiers: outcome.identifiers, sealed: sealNewRecord(outcome, o.now) };
   return row;
