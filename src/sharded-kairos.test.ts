@@ -485,7 +485,7 @@ describe('a node with two shards', () => {
     // A field the import refuses on its own is refused before anything is claimed.
     const bad = await put(two, { last_name: 'Орлов', phone: '+7 916 555', email: 'petr@example.ru' });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ code: 'invalid', detail: expect.stringContaining('body.phone') as string });
+    expect(await bad.json()).toMatchObject({ code: 'invalid', detail: expect.stringContaining('field "phone"') as string });
     expect(k.shards.ownerOf({ kind: 'email', value: 'petr@example.ru' })).toBeUndefined();
 
     // An event naming her phone only reaches her, on her shard.
