@@ -9,11 +9,23 @@ import type { Principal } from '../transport/principal.js';
  * entry breaks the chain at that entry (`verifyChain`).
  */
 
-/** Who made a change: an admin key (`Principal`), or the customer through a signed link (`CUSTOMER`). */
-export type AuditWho = Principal | { name: 'customer'; role: 'customer' };
+/**
+ * Who made a change: an admin key (`Principal`), the customer through a signed link
+ * (`CUSTOMER`), or a command run on the data dir itself by the system user named (`localWho`).
+ */
+export type AuditWho = Principal | { name: 'customer'; role: 'customer' } | { name: string; role: 'local' };
 
 /** The `who` of a change the customer made (the unsubscribe link): no personal data. */
 export const CUSTOMER: AuditWho = { name: 'customer', role: 'customer' };
+
+/**
+ * The `who` of a change a command made on the data dir, with no server and no key (`kairos
+ * import customers FILE` without `--url`): whoever can write the data dir can make it, so the
+ * entry names the system user who ran it.
+ */
+export function localWho(user: string): AuditWho {
+  return { name: user, role: 'local' };
+}
 
 /** The hash the first entry names as its `prev`. */
 export const GENESIS = '0'.repeat(64);

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packageRoot } from '../paths.js';
@@ -34,7 +35,7 @@ function lastLine(text: string): string {
 }
 
 describe('kairos import customers', () => {
-  it('imports a file into the data dir, prints the summary last, and is idempotent', () => {
+  it('imports a file into the data dir, prints the summary last, is idempotent, and audits each run', async () => {
     const dir = dataDir();
     const file = join(dir, 'bank.csv');
     writeFileSync(file, 'id,first_name,phone\nb-1,Анна,+79162222222\nb-2,Борис,не телефон\n');
@@ -45,6 +46,18 @@ describe('kairos import customers', () => {
     expect(readFileSync(`${file}.rejects.csv`, 'utf8')).toBe('line,column,reason,raw\n3,phone,invalid_phone,"b-2,Борис,не телефон"\n');
     const again = run(['customers', file, '--data-dir', join(dir, 'data')]);
     expect(lastLine(again.stdout)).toContain('rows=2 created=0 updated=0 unchanged=1 rejected=1');
+    // each run is in the data dir's audit trail, naming the system user who ran it (no key made it)
+    const store = new LmdbStore(join(dir, 'data', 'lmdb'));
+    try {
+      const trail = await store.listAudit(0, 10);
+      expect(trail.map((e) => [e.action, e.target, e.who.role, e.after])).toEqual([
+        ['customers.import', 'customers', 'local', { rows: 2, created: 1, updated: 0, unchanged: 0, rejected: 1 }],
+        ['customers.import', 'customers', 'local', { rows: 2, created: 0, updated: 0, unchanged: 1, rejected: 1 }],
+      ]);
+      expect(trail[0]!.who.name).toBe(userInfo().username);
+    } finally {
+      await store.close();
+    }
   });
 
   it('rejects a row with a stray or unclosed quote and imports the rest (exit 0)', () => {

@@ -1,8 +1,10 @@
 import { createReadStream, ftruncateSync, fstatSync, openSync, statSync, writeSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { commandConfig } from './command-config.js';
+import { localWho } from '../audit/audit-chain.js';
 import { KairosError } from '../errors.js';
 import { lmdbOptions } from '../host-parts.js';
 import { LmdbStore } from '../store/lmdb-store.js';
@@ -163,6 +165,8 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
   }
   const rejectsPath = values.rejects ?? (stdin ? 'import-rejects.csv' : `${file}.rejects.csv`);
   const started = performance.now();
+  /** rows committed so far (the last batch's progress): what a stopped import's audit entry names */
+  let committedRows = 0;
   let lastTenth = 0;
   let lastLineAt = 0;
   try {
@@ -177,6 +181,7 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
       },
     };
     const onProgress = ({ rows, bytes }: { rows: number; bytes: number }): void => {
+        committedRows = rows;
         const elapsed = performance.now() - started;
         if (io.tty) io.err(`\r${bar(total > 0 ? bytes / total : 0, rows, elapsed)}`);
         else if (total > 0) {
@@ -212,6 +217,7 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
             ...(index?.empty === true ? {} : { beforeWrite: refreshSnapshotsOf(store, importedAt) }),
           })
         : await importThroughServer(rows(), { ...remote!, source, mapping, rejects, resume, statePath: `${rejectsPath}.state.json`, onProgress });
+    if (store !== undefined) await auditDirectImport(store, importedAt, { rows: result.rows, created: result.created, updated: result.updated, unchanged: result.unchanged, rejected: result.rejected });
     if (io.tty) io.err('\n');
     if (result.skipped > 0) io.err(`import: resumed after ${result.skipped} rows already committed\n`);
     if (result.rejected > 0) io.err(`import: ${result.rejected} rows rejected, see ${rejectsPath}\n`);
@@ -220,6 +226,11 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
     return 0;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (store !== undefined && committedRows > 0) {
+      await auditDirectImport(store, Date.now(), { rows: committedRows, stopped: err instanceof KairosError ? err.code : (code ?? 'error') }).catch((auditErr: unknown) =>
+        io.err(`kairos import: the stopped import was not audited: ${(auditErr as Error).message}\n`),
+      );
+    }
     // the file's columns cannot be taken as they are (a header naming a column twice, or two columns giving one): a usage error, as a bad mapping
     if (code === 'invalid') {
       io.err(`kairos import: ${(err as Error).message}\n`);
@@ -232,3 +243,21 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
   }
 }
 
+
+/**
+ * The direct import's entry in the data dir's audit trail (docs/audit.md), as the admin route
+ * writes one (`customers.import`, its counts or the rows committed before it stopped): no key
+ * made it, so it names the system user who ran the command (`localWho`).
+ */
+async function auditDirectImport(store: LmdbStore, at: number, outcome: Record<string, number | string>): Promise<void> {
+  await store.appendAudit({ at, who: localWho(systemUser()), action: 'customers.import', target: 'customers', after: outcome });
+}
+
+/** The system user running the command (its uid where the system has no name for it: a container's). */
+function systemUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid:${process.getuid?.() ?? 'unknown'}`;
+  }
+}

@@ -9832,13 +9832,13 @@ export interface operations {
                             /** @description when, by the server clock (ms since the epoch) */
                             at: number;
                             who: {
-                                /** @description the key's name */
+                                /** @description the key's name; for a `local` change, the system user who ran the command */
                                 name: string;
                                 /**
-                                 * @description the key's role; `customer` for the customer's own change (the unsubscribe link)
+                                 * @description the key's role; `customer` for the customer's own change (the unsubscribe link); `local` for a command run on the data dir with no server and no key (`kairos import customers FILE` without `--url`)
                                  * @enum {string}
                                  */
-                                role: "gateway" | "marketer" | "analyst" | "ops" | "qa" | "privacy" | "auditor" | "admin" | "customer";
+                                role: "gateway" | "marketer" | "analyst" | "ops" | "qa" | "privacy" | "auditor" | "admin" | "customer" | "local";
                             };
                             /** @description what was done: stop-list.add, catalog.update, customer.erase, clock.set… */
                             action: string;

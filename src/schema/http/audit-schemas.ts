@@ -7,7 +7,12 @@ export const AuditRecordSchema = Type.Object(
   {
     seq: Type.Integer({ minimum: 1, description: 'the entry\'s place in the trail, from 1' }),
     at: Type.Number({ description: 'when, by the server clock (ms since the epoch)' }),
-    who: Type.Object({ name: Type.String({ description: "the key's name" }), role: Type.Union([...ROLES, 'customer' as const].map((r) => Type.Literal(r)), { description: "the key's role; `customer` for the customer's own change (the unsubscribe link)" }) }),
+    who: Type.Object({
+      name: Type.String({ description: "the key's name; for a `local` change, the system user who ran the command" }),
+      role: Type.Union([...ROLES, 'customer' as const, 'local' as const].map((r) => Type.Literal(r)), {
+        description: "the key's role; `customer` for the customer's own change (the unsubscribe link); `local` for a command run on the data dir with no server and no key (`kairos import customers FILE` without `--url`)",
+      }),
+    }),
     action: Type.String({ description: 'what was done: stop-list.add, catalog.update, customer.erase, clock.set…' }),
     target: Type.String({ description: 'what it was done to: stop:<key>, offers/<id>, customer:<id>, clock…' }),
     before: Type.Optional(Type.Unknown({ description: 'the state before (no personal data in clear)' })),
