@@ -9,7 +9,7 @@ import type { CustomerHost } from '../runtime/customer-host.js';
 import { countDecision } from './count-decision.js';
 import { FrameError, decodeFrame, encodeFrame, parseEvent, readableId } from './frames.js';
 import { exactIntegers } from './json-integers.js';
-import { invalidUtf8At } from './msgpack-check.js';
+import { invalidUtf8At } from '../well-formed-text.js';
 import { isPlainMap } from './plain-data.js';
 import { eventsOperation } from '../schema/http/builtin-operations.js';
 import type { HttpCall, HttpReply, Route } from './http.js';

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { FrameError, MAX_ECHOED_ID_LENGTH, decodeFrame, idInBytes, parseClientFrame } from './frames.js';
-import { MAX_FRAME_DEPTH, MAX_ID_SCAN_VALUES, checkMsgpack, invalidUtf8At, readIdInBytes } from './msgpack-check.js';
+import { MAX_FRAME_DEPTH, MAX_ID_SCAN_VALUES, checkMsgpack, readIdInBytes } from './msgpack-check.js';
+import { invalidUtf8At } from '../well-formed-text.js';
 
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 

@@ -16,6 +16,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { KairosError } from '../errors.js';
+import { invalidUtf8At } from '../well-formed-text.js';
 
 /** How deep a frame may nest (the event frame itself is 1, its `data` map 2). */
 export const MAX_FRAME_DEPTH = 32;
@@ -68,44 +69,6 @@ function items(count: number, perItem: number): number {
 
 function isStringToken(t: number): boolean {
   return (t >= 0xa0 && t <= 0xbf) || t === 0xd9 || t === 0xda || t === 0xdb;
-}
-
-/**
- * The offset of the first byte in `bytes[start, end)` where UTF-8 goes wrong (the start of the
- * bad sequence), or -1 when it is all valid UTF-8 (RFC 3629: no overlong forms, no surrogates,
- * nothing past U+10FFFF; what `isUtf8` and a fatal TextDecoder accept).
- */
-export function invalidUtf8At(bytes: Uint8Array, start: number, end: number): number {
-  let i = start;
-  while (i < end) {
-    const c = bytes[i] as number;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    let more: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) more = 1;
-    else if (c >= 0xe0 && c <= 0xef) {
-      more = 2;
-      if (c === 0xe0) lo = 0xa0;
-      else if (c === 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      more = 3;
-      if (c === 0xf0) lo = 0x90;
-      else if (c === 0xf4) hi = 0x8f;
-    } else return i;
-    if (i + more >= end) return i;
-    const c1 = bytes[i + 1] as number;
-    if (c1 < lo || c1 > hi) return i;
-    for (let k = 2; k <= more; k++) {
-      const ck = bytes[i + k] as number;
-      if (ck < 0x80 || ck > 0xbf) return i;
-    }
-    i += more + 1;
-  }
-  return -1;
 }
 
 /** Up to this many bytes a string is checked here, byte by byte; a longer one by `isUtf8` (its call, and the view it needs, cost more than a short loop). */

@@ -8,7 +8,7 @@ import type { HttpCall, HttpReply, Route, RouteParams } from '../../transport/ht
 import { json, noContent } from '../../transport/http.js';
 import type { BodySpec, MediaType, OperationSpec } from './operation.js';
 import { firstProblem } from './schema-errors.js';
-import { firstBadUtf8Byte, wellFormed } from '../../well-formed-text.js';
+import { invalidUtf8At, wellFormed } from '../../well-formed-text.js';
 
 /**
  * An operation bound to its handler: the route the server dispatches to. The binding checks
@@ -54,7 +54,7 @@ function parseBody(call: HttpCall, spec: BodySpec, parsers: BodyParsers): unknow
     throw new KairosError('unsupported_media_type', `send the body as ${spec.media.join(' or ')}`);
   }
   // bytes that are not UTF-8 would be read as U+FFFD and kept as garbage: refused, named
-  if (!isUtf8(call.body)) throw new KairosError('invalid', `body is not valid UTF-8 (byte ${firstBadUtf8Byte(call.body)}): send the text in UTF-8`);
+  if (!isUtf8(call.body)) throw new KairosError('invalid', `body is not valid UTF-8 (byte ${invalidUtf8At(call.body, 0, call.body.byteLength)}): send the text in UTF-8`);
   const text = call.body.toString('utf8');
   if (declared === 'application/json') {
     let value: unknown;
