@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../store/memory-store.js';
+import { memorySink } from '../test-support/memory-sink.js';
 import type { ImportMapping } from './import-mapping.js';
 import { emptyMapping, parseMapping } from './import-mapping.js';
-import type { RejectSink } from './import-customers.js';
 import { importCustomerRows, summaryLine } from './import-customers.js';
 import type { ImportFormat, SourceRow } from './read-rows.js';
 import { readRows } from './read-rows.js';
@@ -11,16 +11,6 @@ import { readRows } from './read-rows.js';
 /** The import run on the memory store: mapping, rejects with reasons, idempotence, upsert. */
 
 const NOW = 1_700_000_000_000; // a fixed instant, no calendar date asserted from it beyond age arithmetic
-
-function memorySink(): RejectSink & { text: () => string } {
-  let text = '';
-  return {
-    append: (t) => void (text += t),
-    size: () => Buffer.byteLength(text),
-    truncate: (b) => void (text = Buffer.from(text).subarray(0, b).toString()),
-    text: () => text,
-  };
-}
 
 async function run(store: MemoryStore, content: string, opts: { mapping?: ImportMapping; format?: ImportFormat; now?: number; resume?: boolean } = {}) {
   const rejects = memorySink();

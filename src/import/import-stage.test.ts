@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayEvent } from '../../actors/index.js';
@@ -7,11 +6,8 @@ import { testCatalogDef } from '../../actors/test-support/fixtures.js';
 import { ManualClock } from '../clock.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 import { bareHost } from '../test-support/bare-host.js';
+import { importCsv } from '../test-support/import-csv.js';
 import { tempDir } from '../test-support/test-kairos.js';
-import { emptyMapping } from './import-mapping.js';
-import { importCustomerRows } from './import-customers.js';
-import { readRows } from './read-rows.js';
-import { refreshSnapshots } from './refresh-snapshots.js';
 
 /**
  * The direct import's stage column reaching customers who have a stored state (a real LMDB
@@ -43,18 +39,6 @@ function openStore(): LmdbStore {
   return store;
 }
 
-function importCsv(store: LmdbStore, csv: string, now: number) {
-  return importCustomerRows(store, readRows(Readable.from([csv]), 'csv', ','), {
-    source: 'bank.csv',
-    mapping: emptyMapping,
-    rejects: { append: () => undefined, size: () => 0, truncate: () => undefined },
-    resume: false,
-    keepMarker: false,
-    now,
-    beforeWrite: (records, updates) => refreshSnapshots(store, records, now, updates),
-  });
-}
-
 let seq = 0;
 const visit = (id: string, at: number): GatewayEvent => ({ id: `v-${++seq}`, type: 'web.page.viewed', customer: { id }, channel: 'web', at, data: { page: '/deposits' } });
 
@@ -62,14 +46,14 @@ describe('the direct import of a stage', () => {
   it('brings a prospect and a former client to client, and a client to visitor, at the next start', async () => {
     const store = openStore();
     const clock = new ManualClock(T0);
-    expect(await importCsv(store, 'id,stage\nST1,prospect\nST2,former_client\nST3,client\n', T0)).toMatchObject({ created: 3 });
+    expect(await importCsv(store, 'id,stage\nST1,prospect\nST2,former_client\nST3,client\n', T0, true)).toMatchObject({ created: 3 });
     const first = bareHost(store, clock, catalog);
     for (const id of ['ST1', 'ST2', 'ST3']) await first.submitEvent(visit(id, T0));
     expect(Object.keys((await first.view('ST3'))?.segments ?? {})).toContain('clients');
     await first.close(5000);
 
     clock.set(T0 + 3_600_000);
-    expect(await importCsv(store, 'id,stage\nST1,client\nST2,client\nST3,visitor\n', clock.now())).toMatchObject({ updated: 3 });
+    expect(await importCsv(store, 'id,stage\nST1,client\nST2,client\nST3,visitor\n', clock.now(), true)).toMatchObject({ updated: 3 });
     expect((await store.dueReminders(clock.now(), 10)).map((r) => [r.key, r.event, r.data])).toEqual([
       ['ST1|import:stage', 'client.onboarded', { source: 'import' }],
       ['ST2|import:stage', 'client.onboarded', { source: 'import' }],

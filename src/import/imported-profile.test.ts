@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayEvent } from '../../actors/index.js';
@@ -8,10 +7,8 @@ import { ManualClock } from '../clock.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 import { bareHost } from '../test-support/bare-host.js';
+import { importCsv } from '../test-support/import-csv.js';
 import { tempDir } from '../test-support/test-kairos.js';
-import { emptyMapping } from './import-mapping.js';
-import { importCustomerRows } from './import-customers.js';
-import { readRows } from './read-rows.js';
 import { refreshSnapshots } from './refresh-snapshots.js';
 
 /**
@@ -72,18 +69,6 @@ function openStore(): LmdbStore {
   const store = new LmdbStore(join(d.dir, 'lmdb'));
   cleanups.push(() => store.close());
   return store;
-}
-
-async function importCsv(store: LmdbStore, csv: string, now: number, refresh = false) {
-  return importCustomerRows(store, readRows(Readable.from([csv]), 'csv', ','), {
-    source: 'bank.csv',
-    mapping: emptyMapping,
-    rejects: { append: () => undefined, size: () => 0, truncate: () => undefined },
-    resume: false,
-    keepMarker: false,
-    now,
-    ...(refresh ? { beforeWrite: (records, updates) => refreshSnapshots(store, records, now, updates) } : {}),
-  });
 }
 
 let seq = 0;

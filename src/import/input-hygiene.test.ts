@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../store/memory-store.js';
+import { memorySink } from '../test-support/memory-sink.js';
 import type { ImportMapping } from './import-mapping.js';
 import { emptyMapping, parseMapping } from './import-mapping.js';
-import type { RejectSink } from './import-customers.js';
 import { importCustomerRows } from './import-customers.js';
 import type { ImportFormat } from './read-rows.js';
 import { readRows } from './read-rows.js';
@@ -16,16 +16,6 @@ import { readRows } from './read-rows.js';
  */
 
 const NOW = 1_700_000_000_000;
-
-function memorySink(): RejectSink & { text: () => string } {
-  let text = '';
-  return {
-    append: (t) => void (text += t),
-    size: () => Buffer.byteLength(text),
-    truncate: (b) => void (text = Buffer.from(text).subarray(0, b).toString()),
-    text: () => text,
-  };
-}
 
 /** Bytes in small chunks, so characters cross chunk boundaries. */
 function chunked(b: Buffer, size = 3): Readable {
