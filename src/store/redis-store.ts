@@ -139,22 +139,21 @@ export class RedisStore implements Store, SharedCoordination {
   }
 
   async importCustomers(records: ReadonlyArray<ImportEntry>, marker?: { key: string; value: unknown }): Promise<void> {
+    // Every unlink before any link: an identifier one row of the batch dropped and a later row
+    // took is the later one's. The links of identifiers the records dropped go while they are
+    // still this customer's (not across nodes at once: docs/identity.md).
+    await Promise.all(
+      records.flatMap(({ id, unlink }) => (Object.entries(unlink ?? {}) as Array<[ContactIdentifierKind, string[]]>).flatMap(([kind, values]) => values.map((v) => this.redis.kairosUnlink(this.k.link(kind, v), id)))),
+    );
+    // Then each record with its links, one record at a time apart (a stop between the two
+    // leaves one record without its links, not a whole batch).
     const results = await Promise.all(
-      records.map(async ({ id, record, unlink }) => {
+      records.map(async ({ id, record }) => {
         // (an erased id created again: its tombstone cleared, IMPORT_SCRIPT)
         const added = await this.redis.kairosImport(this.k.c(id, 'cust'), this.k.c(id, 'snap'), encode(record));
-        // links of identifiers the record dropped, while they are this customer's (not across nodes at once: docs/identity.md)
-        for (const [kind, values] of Object.entries(unlink ?? {}) as Array<[ContactIdentifierKind, string[]]>) {
-          for (const v of values) await this.redis.kairosUnlink(this.k.link(kind, v), id);
-        }
+        await Promise.all((Object.entries(record.identifiers) as Array<[ContactIdentifierKind, string[]]>).flatMap(([kind, values]) => values.map((v) => this.redis.set(this.k.link(kind, v), id))));
         return added;
       }),
-    );
-    // every link after every unlink: an identifier one row of the batch dropped and a later row took is the later one's
-    await Promise.all(
-      records.flatMap(({ id, record }) =>
-        (Object.entries(record.identifiers) as Array<[ContactIdentifierKind, string[]]>).flatMap(([kind, values]) => values.map((v) => this.redis.set(this.k.link(kind, v), id))),
-      ),
     );
     const added = results.reduce<number>((a, b) => a + b, 0);
     if (added > 0) await this.redis.incrby(this.k.imported, added);
