@@ -18,7 +18,7 @@ import { credentialLabel } from '../transport/auth.js';
 import type { Route, HttpCall } from '../transport/http.js';
 import { ChannelParam } from '../schema/http/common-schemas.js';
 import { outboxPage } from './delivery-routes.js';
-import { maskCustomer, maskName } from './mask-customer.js';
+import { cardDay, maskCustomer, maskName } from './mask-customer.js';
 import { normalizeIdentifier } from '../../actors/index.js';
 
 /**
@@ -58,7 +58,9 @@ export const getCustomerOperation = operation({
   method: 'get',
   path: '/v1/customers/:id',
   summary: "A customer's 360° card: profile, lifecycle, consents, segments, features, contacts, open offers, responses, last decision",
-  description: 'An `analyst` key gets the card with the personal data masked: names, phone, e-mail, card, cookie.',
+  description:
+    'An `analyst` key gets the card with the personal data masked: names (first letters), phone, e-mail, card, cookie; the birth date dropped (the age in its place); ' +
+    "each text or date attribute `***` (numbers and booleans stay); each string of a response's `data` and of an open offer's `vars` `***`.",
   tag: 'customers',
   auth: 'admin',
   roles: ['privacy', 'analyst'],
@@ -234,13 +236,13 @@ export interface CustomerFinder {
 }
 
 /** `GET /v1/customers/{id}` and `GET /v1/customers?phone|email|card=` over a finder (an analyst reads them masked). */
-export function customerCardRoutes(find: CustomerFinder): Route[] {
+export function customerCardRoutes(find: CustomerFinder, clock: Clock): Route[] {
   return [
     route(getCustomerOperation, async ({ params: { id }, call }) => {
       const view = await find.view(id);
       if (view === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
       // An analyst reads cards with the personal data masked (docs/security.md).
-      return { status: 200, body: call.principal?.role === 'analyst' ? maskCustomer(view) : view };
+      return { status: 200, body: call.principal?.role === 'analyst' ? maskCustomer(view, cardDay(view, clock.now())) : view };
     }),
     route(findCustomersOperation, async ({ query, call }) => {
       const given = lookupKinds.filter((kind) => query[kind] !== undefined);
@@ -276,6 +278,7 @@ export function adminRoutes(d: AdminDeps): Route[] {
           return id === undefined ? undefined : d.host.view(id);
         },
       },
+      d.clock,
     ),
     route(eraseCustomerOperation, async ({ params: { id }, call }) => {
       // The entry is written in the store's erasure transaction, inside the customer's mailbox.

@@ -140,7 +140,7 @@ export interface paths {
         };
         /**
          * A customer's 360° card: profile, lifecycle, consents, segments, features, contacts, open offers, responses, last decision
-         * @description An `analyst` key gets the card with the personal data masked: names, phone, e-mail, card, cookie.
+         * @description An `analyst` key gets the card with the personal data masked: names (first letters), phone, e-mail, card, cookie; the birth date dropped (the age in its place); each text or date attribute `***` (numbers and booleans stay); each string of a response's `data` and of an open offer's `vars` `***`.
          *
          *     Roles: `privacy`, `analyst`, `admin`.
          */
