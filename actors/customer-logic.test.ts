@@ -536,18 +536,50 @@ describe('campaign controls', () => {
     expect(actionsOf(sms)).toHaveLength(1);
   });
 
-  it('copies every send to the seed list', () => {
+  it('copies every send to the seed list, rendered for the customer and their event masked', () => {
     const def = testCatalogDef();
     def.campaigns[0]!.seeds = [{ channel: 'sms', to: '+79990000001' }, { channel: 'sms', to: '+79990000002' }];
-    const r = handleEvent(customer(), message(event('atm.withdrawal.declined', { at: at('2026-03-02T10:00:00+03:00'), data: { requested: 1000, balance: 800 } }), 0, compileCatalog(def)));
+    def.campaigns[0]!.maxSmsParts = 3;
+    // A marketer's template that would copy the customer's personal data to the seed's phone.
+    def.offers[0]!.templates = {
+      sms: { text: '{{customer.fullName}}, {{customer.age}} лет, {{customer.attributes.address}}, снято {{event.data.requested}}: не хватает {{vars.gap | rubles}}? Ответьте 1.' },
+    };
+    const address = 'г. Москва, ул. Большая Дмитровка, д. 32, стр. 1, кв. 117, подъезд 4, этаж 9';
+    const ctx = customer({ profile: { firstName: 'Ирина', patronymic: 'Петровна', lastName: 'Соколова', age: 62, attributes: { address } } });
+    const r = handleEvent(ctx, message(event('atm.withdrawal.declined', { at: at('2026-03-02T10:00:00+03:00'), data: { requested: 1000, balance: 800 } }), 0, compileCatalog(def)));
     const [a] = actionsOf(r);
+    const real = (a!.content as { text: string }).text;
+    expect(real.startsWith(`Соколова Ирина Петровна, 62 лет, ${address}, снято 1`)).toBe(true);
+    expect(real).toMatch(/снято 1\s000: не хватает 200\sрублей\? Ответьте 1\.$/);
     // The customer's own message carries the customer's phone; the copies, the seeds' (and say they are copies).
     expect(r.outbox.map((o) => [o.instance, o.kind === 'offer' ? o.to : undefined, o.kind === 'offer' ? o.seed : undefined])).toEqual([
       [a!.instance, '+79161234567', undefined],
       [`${a!.instance}~seed1`, '+79990000001', true],
       [`${a!.instance}~seed2`, '+79990000002', true],
     ]);
-    expect(r.outbox.every((o) => o.kind === 'offer' && JSON.stringify(o.content) === JSON.stringify(a!.content))).toBe(true);
+    const texts = r.outbox.map((o) => (o.kind === 'offer' ? (o.content as { text: string }).text : ''));
+    expect(texts[0]).toBe(real);
+    // The copy: the names' first letters, every other value of the customer and of their event `***`.
+    const copy = 'С*** И*** П***, *** лет, ***, снято ***: не хватает ***? Ответьте 1.';
+    expect(texts.slice(1)).toEqual([copy, copy]);
+    // Its SMS parts are its own text's, not the customer's message's.
+    expect(smsLength(real).parts).toBe(3);
+    expect(smsLength(copy).parts).toBe(1);
+  });
+
+  it('copies a near campaign to the seed list without where the customer was', () => {
+    const def = testCatalogDef();
+    def.campaigns[3]!.seeds = [{ channel: 'sms', to: '+79990000001' }];
+    const catalog = compileCatalog(def);
+    const tx = (iso: string) => event('card.transaction', { at: at(iso), channel: 'pos', data: { amount: 700, mcc: '5812' } });
+    let ctx = customer();
+    for (const iso of ['2026-02-20T13:00:00+03:00', '2026-02-25T13:00:00+03:00', '2026-03-01T13:00:00+03:00']) ctx = handleEvent(ctx, message(tx(iso), undefined, catalog)).ctx;
+    const r = handleEvent(ctx, message(event('branch.visit', { at: at('2026-03-02T12:30:00+03:00'), location: { lat: 55.7614, lon: 37.609, place: 'branch-1' } }), undefined, catalog));
+    const texts = r.outbox.map((o) => (o.kind === 'offer' ? [o.to, (o.content as { text: string }).text] : []));
+    expect(texts).toEqual([
+      ['+79161234567', 'Ирина Петровна: Кафе «Рядом», ул. Тверская, 10, 3 мин на северо-запад.'],
+      ['+79990000001', 'И*** П***: ***, ***, *** мин ***.'],
+    ]);
   });
 
   it('stays silent for a campaign whose budget is spent', () => {

@@ -31,7 +31,7 @@ export { ExplanationSchema } from './decision/explanation.js';
 export { recencyProblem, suppressionProblem } from './decision/customer-filters.js';
 export type { Preview } from './decision/preview.js';
 export { previewCampaign } from './decision/preview.js';
-export { MASKED, maskName, maskedActions, maskedCustomer, maskedPreviews } from './decision/masked-render.js';
+export { MASKED, maskName, maskedActions, maskedCustomer, maskedPreviews, seedContent } from './decision/masked-render.js';
 export { inControlGroup } from './decision/ranking.js';
 export { sessionChannel } from './decision/session-channel.js';
 export * from './default-policy.js';

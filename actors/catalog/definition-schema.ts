@@ -409,7 +409,7 @@ export const CampaignDefSchema = Type.Object(
           { channel: channel('sms, email or push'), to: text('the address') },
           { additionalProperties: false, description: 'a test recipient', errorMessage: 'must be {channel, to}' },
         ),
-        'test recipients who get a copy of every SMS, e-mail or push the campaign sends',
+        "test recipients who get a copy of every SMS, e-mail or push the campaign sends, rendered for the customer masked (names as first letters, every other value of the customer and of their event ***): the layout and the delivery, not the customer's data",
       ),
     ),
     budget: Type.Optional(BudgetDefSchema),

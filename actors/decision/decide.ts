@@ -36,6 +36,7 @@ import { offerInstanceId } from './offer-instance-id.js';
 import { triggerProblem, triggers } from './trigger.js';
 import { expiryReminder } from '../reminders.js';
 import { blockedByQuietHours, deferralReminder, deferredOf, nextAllowedAt } from './deferral.js';
+import { seedContent } from './masked-render.js';
 
 /**
  * The decision for one event: which active campaigns it triggers, which of those may speak
@@ -366,10 +367,14 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
       const to = addressFor(next, cand.channel);
       if (to !== undefined) entry.to = to;
       outbox.push(entry);
-      // The seed list gets the same message, so the bank sees what its customers see.
+      // The seed list gets a copy of the message rendered for the customer masked (and their
+      // event): the bank's test recipient sees its layout and delivery, not whom it went to or
+      // what it said of them (docs/security.md). Its SMS parts are its own text's (delivery counts them).
+      const seeds = c.seeds.filter((seed) => seed.channel === cand.channel);
+      const copy = seeds.length === 0 ? undefined : seedContent(next.profile, c, cand.channel, event, t, expiresAt, catalog, rendered.content);
       c.seeds.forEach((seed, i) => {
-        if (seed.channel !== cand.channel) return;
-        outbox.push({ kind: 'offer', instance: `${instance}~seed${i + 1}`, customer: next.id, channel: seed.channel, campaign: c.id, offer: c.offer.id, content: rendered.content, expiresAt, at: t, to: seed.to, seed: true });
+        if (seed.channel !== cand.channel || copy === undefined) return;
+        outbox.push({ kind: 'offer', instance: `${instance}~seed${i + 1}`, customer: next.id, channel: seed.channel, campaign: c.id, offer: c.offer.id, content: copy, expiresAt, at: t, to: seed.to, seed: true });
       });
     }
     usedChannels.add(cand.channel);

@@ -59,23 +59,62 @@ function maskedScope(ctx: CustomerContext, day: number, event: GatewayEvent): Ev
   return { ctx, event, day, feature: () => masked as number, score: () => masked as number, inSegment: () => masked as boolean };
 }
 
+/** The partner and place a `near` campaign's texts name, masked: where they are would tell where the customer was. */
+const MASKED_NEARBY = {
+  partner: { name: MASKED, address: MASKED, distance: MASKED, minutes: MASKED, direction: MASKED, route: MASKED, note: MASKED },
+  place: { name: MASKED, address: MASKED },
+};
+
+/** A value of the event's data masked: each scalar `***`, lists and maps kept with their keys. */
+function maskedData(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(maskedData);
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskedData(x)]));
+  return MASKED;
+}
+
 /**
  * The campaign's message on `channel` for the customer masked (maskedCustomer), this event, at
  * `t`, expiring at `expiresAt`; undefined when it cannot be rendered so (a value only the
- * real customer has: the caller shows that it cannot be shown, hiddenContent).
+ * real customer has: the caller shows that it cannot be shown, hiddenContent). With
+ * `maskEvent` the event is the customer's too (a real one, not the caller's): each value of its
+ * data is `***` (so is each variable computed from one) and the partner and place of a `near`
+ * campaign, found from its location, `***`.
  */
-export function maskedMessage(profile: Profile, c: Campaign, channel: Channel, event: GatewayEvent, t: number, expiresAt: number, catalog: Catalog): ChannelContent | undefined {
+export function maskedMessage(
+  profile: Profile,
+  c: Campaign,
+  channel: Channel,
+  event: GatewayEvent,
+  t: number,
+  expiresAt: number,
+  catalog: Catalog,
+  maskEvent = false,
+): ChannelContent | undefined {
   const ctx = maskedCustomer(profile);
   const tz = customerTimeZone(ctx, catalog);
   const day = localTime(t, tz).epochDay;
-  const computed = computeVars(c, maskedScope(ctx, day, event), MASKED);
+  const { location: _l, data, ...bare } = event;
+  const seen: GatewayEvent = maskEvent ? { ...bare, ...(data === undefined ? {} : { data: maskedData(data) as Record<string, unknown> }) } : event;
+  const computed = computeVars(c, maskedScope(ctx, day, seen), MASKED);
   if ('missing' in computed) return undefined;
-  const nearby = c.near === undefined ? undefined : findNearby(c, event, catalog);
-  if (c.near !== undefined && nearby === undefined) return undefined;
+  const nearby = c.near === undefined || maskEvent ? undefined : findNearby(c, event, catalog);
+  if (c.near !== undefined && nearby === undefined && !maskEvent) return undefined;
   const tpl = c.templates.get(channel);
   if (tpl === undefined) return undefined;
-  const rendered = render(tpl, renderValues(ctx, c, computed.vars, event, expiresAt, tz, nearby, day), Number.MAX_SAFE_INTEGER, MASKED);
+  const values = renderValues(ctx, c, computed.vars, seen, expiresAt, tz, nearby, day);
+  const rendered = render(tpl, c.near !== undefined && maskEvent ? { ...values, ...MASKED_NEARBY } : values, Number.MAX_SAFE_INTEGER, MASKED);
   return rendered.ok ? rendered.content : undefined;
+}
+
+/**
+ * The copy of a customer's message a campaign's seed list gets (docs/catalog.md, `seeds`): the
+ * message rendered again for the customer masked and their event masked (maskedMessage with
+ * `maskEvent`), so the bank's test recipient checks the layout and the delivery without any
+ * personal data: the names as their first letter, every other value of the customer and of
+ * their event `***`. A message that cannot be rendered so: the real one's shape, each text `***`.
+ */
+export function seedContent(profile: Profile, c: Campaign, channel: Channel, event: GatewayEvent, t: number, expiresAt: number, catalog: Catalog, real: ChannelContent): ChannelContent {
+  return maskedMessage(profile, c, channel, event, t, expiresAt, catalog, true) ?? hiddenContent(real);
 }
 
 /** A message that cannot be shown masked: its shape, each text `***` (the buttons are the template's). */

@@ -2484,7 +2484,7 @@ export interface components {
                 };
                 /** @description percent of customers held out as a control group (the same customer is always in or out) */
                 controlPercent?: number;
-                /** @description test recipients who get a copy of every SMS, e-mail or push the campaign sends */
+                /** @description test recipients who get a copy of every SMS, e-mail or push the campaign sends, rendered for the customer masked (names as first letters, every other value of the customer and of their event ***): the layout and the delivery, not the customer's data */
                 seeds?: {
                     /**
                      * @description sms, email or push
@@ -3596,7 +3596,7 @@ export interface components {
             };
             /** @description percent of customers held out as a control group (the same customer is always in or out) */
             controlPercent?: number;
-            /** @description test recipients who get a copy of every SMS, e-mail or push the campaign sends */
+            /** @description test recipients who get a copy of every SMS, e-mail or push the campaign sends, rendered for the customer masked (names as first letters, every other value of the customer and of their event ***): the layout and the delivery, not the customer's data */
             seeds?: {
                 /**
                  * @description sms, email or push
