@@ -13,7 +13,7 @@ import { OutboxPageQuery, OutboxPageReply } from '../schema/http/delivery-schema
 import { operation } from '../schema/http/operation.js';
 import type { StopList, StopRequest } from '../stop-list.js';
 import type { StopEntry, Store } from '../store/store.js';
-import { audit, auditDraft } from '../audit/audit.js';
+import { audit, auditDraft, redactReason } from '../audit/audit.js';
 import { credentialLabel } from '../transport/auth.js';
 import type { Route, HttpCall } from '../transport/http.js';
 import { ChannelParam } from '../schema/http/common-schemas.js';
@@ -160,7 +160,7 @@ export const removeStopOperation = operation({
   query: Type.Object({
     channel: Type.Optional(Type.String({ description: "the entry's channel" })),
     campaign: Type.Optional(Type.String({ description: "the entry's campaign" })),
-    reason: Type.Optional(Type.String({ maxLength: 500, description: 'why it is removed: kept in the audit entry' })),
+    reason: Type.Optional(Type.String({ maxLength: 500, description: 'why it is removed: kept in the audit entry, each e-mail address and phone-like run of 7 digits or more replaced by ***' })),
   }),
   responses: { 204: { description: 'removed' } },
   errors: ['not_found'],
@@ -265,8 +265,8 @@ export function adminRoutes(d: AdminDeps): Route[] {
   const log = (call: HttpCall, action: string, detail: Record<string, unknown>): void => {
     d.logger.info({ audit: true, by: call.principal?.name ?? credentialLabel(call.authorization), action, ...detail }, 'admin change');
   };
-  /** A stop entry as the audit trail shows it: its key and hint, never the identifier. */
-  const stopView = (e: StopEntry): Record<string, unknown> => ({ key: e.key, kind: e.kind, hint: e.hint, channel: e.channel, campaign: e.campaign, reason: e.reason });
+  /** A stop entry as the audit trail shows it: its key and hint, never the identifier; its reason redacted (redactReason). */
+  const stopView = (e: StopEntry): Record<string, unknown> => ({ key: e.key, kind: e.kind, hint: e.hint, channel: e.channel, campaign: e.campaign, reason: e.reason === undefined ? undefined : redactReason(e.reason) });
   const sameScope = (key: string, channel: string | undefined, campaign: string | undefined) => (e: StopEntry) => e.key === key && e.channel === channel && e.campaign === campaign;
   return [
     route(statusOperation, () => ({ status: 200, body: d.status() })),
@@ -311,7 +311,7 @@ export function adminRoutes(d: AdminDeps): Route[] {
     route(removeStopOperation, async ({ params: { key }, query: { channel, campaign, reason }, call }) => {
       const before = d.stopList.list().find(sameScope(key, channel ?? undefined, campaign ?? undefined));
       // After a removal there is no entry: the reason given for it, when one is, is what the entry's after holds.
-      const after = reason === undefined || reason === '' ? null : { removed: true, reason };
+      const after = reason === undefined || reason === '' ? null : { removed: true, reason: redactReason(reason) };
       const draft = auditDraft(call, d.clock.now(), 'stop-list.remove', `stop:${key}`, before === undefined ? { key, channel, campaign } : stopView(before), after);
       const removed = await d.stopList.remove(key, channel, campaign, draft);
       if (!removed) throw new KairosError('not_found', 'no stop-list entry with that key and scope');

@@ -130,4 +130,17 @@ describe('audit trail', () => {
     const whole = await api('GET', '/v1/audit/export');
     expect(whole.text.trimEnd().split('\n').map((l) => (JSON.parse(l) as AuditRecord).seq)).toEqual(long.map((e) => e.seq));
   });
+
+  it("keeps a reason's e-mail addresses and phone numbers out of the trail, the stop-list entry keeping it as given", async () => {
+    const said = 'customer asked ivan@mail.ru +79161234567, 8 (916) 765-43-21';
+    const [add] = await added(async () => expect((await api('POST', '/v1/stop-list', { kind: 'email', value: 'reason-1@example.ru', reason: said })).status).toBe(201));
+    expect(add).toMatchObject({ action: 'stop-list.add', after: { kind: 'email', reason: 'customer asked *** ***, ***' } });
+    const entry = ((await api('GET', '/v1/stop-list')).body.entries as Array<{ key: string; reason?: string }>).find((e) => e.reason === said);
+    expect(entry).toBeDefined();
+    const [removed] = await added(async () => expect((await api('DELETE', `/v1/stop-list/${entry!.key}?reason=${encodeURIComponent(`${said} again`)}`)).status).toBe(204));
+    expect(removed).toMatchObject({ action: 'stop-list.remove', before: { reason: 'customer asked *** ***, ***' }, after: { removed: true, reason: 'customer asked *** ***, *** again' } });
+    const [patched] = await added(async () => expect((await api('PATCH', `/v1/customers/demo-19?reason=${encodeURIComponent('по звонку: ivan@mail.ru, +7 916 123-45-67')}`, { consent_sms: false })).status).toBe(200));
+    expect(patched).toMatchObject({ action: 'customer.patch', after: { reason: 'по звонку: ***, ***' } });
+    for (const e of [add, removed, patched]) expect(JSON.stringify(e)).not.toMatch(/ivan@mail\.ru|9161234567|765-43-21|123-45-67/);
+  });
 });

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { ContactIdentifierKind, GatewayEvent, LifecycleStage } from '../../actors/index.js';
 import { customerIdProblem, stageMoveEvent } from '../../actors/index.js';
-import { audit } from '../audit/audit.js';
+import { audit, redactReason } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { KairosError, asKairosError } from '../errors.js';
 import { CELL_VALUE_MESSAGE, CellValue } from '../import/cell-value.js';
@@ -130,7 +130,7 @@ export const patchCustomerOperation = operation({
   auth: 'admin',
   roles: ['privacy'],
   params: Type.Object({ id: PathId('the bank customer id') }),
-  query: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500, description: 'why the change is made (a consent withdrawn by phone): kept in the audit entry' })) }),
+  query: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500, description: 'why the change is made (a consent withdrawn by phone): kept in the audit entry, each e-mail address and phone-like run of 7 digits or more replaced by ***' })) }),
   body: { schema: CustomerFields, media: ['application/json'] },
   responses: { 200: { description: 'updated or unchanged', schema: UpsertReply } },
   errors: ['invalid', 'unknown_customer'],
@@ -365,8 +365,8 @@ export function patchCustomer(d: CustomerImportDeps, id: string, body: Record<st
   return withImportLock(d.store, async () => {
     if (!(await d.store.hasCustomer(id))) throw new KairosError('unknown_customer', `no customer "${id}"`);
     const { outcome, consents } = await applyOne(d, id, body);
-    // The consents it moved in the customer's state (channel → granted) before and after, and the reason given: never the other values.
-    const why = reason === undefined || reason === '' ? {} : { reason };
+    // The consents it moved in the customer's state (channel → granted) before and after, and the reason given (its e-mails and phones redacted): never the other values.
+    const why = reason === undefined || reason === '' ? {} : { reason: redactReason(reason) };
     await audit(d, caller, 'customer.patch', id, consents === undefined ? undefined : { consents: consents.before }, { outcome, fields: Object.keys(body).sort(), ...(consents === undefined ? {} : { consents: consents.after }), ...why });
     return outcome;
   });

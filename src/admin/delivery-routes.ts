@@ -6,7 +6,7 @@ import type { StopList } from '../stop-list.js';
 import { maskIdentifier } from '../stop-list.js';
 import type { OutboxRecord, Store } from '../store/store.js';
 import type { AuditDraft } from '../audit/audit-chain.js';
-import { auditDraft, customerAuditDraft } from '../audit/audit.js';
+import { auditDraft, customerAuditDraft, redactReason } from '../audit/audit.js';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { route } from '../schema/http/bind-route.js';
@@ -215,7 +215,7 @@ export function unsubscribeRoutes(d: Pick<DeliveryRouteDeps, 'stopList' | 'clock
     const at = d.clock.now();
     // The customer's own change: audited as `customer`, with the entry's key and hint, never the address.
     await d.stopList.add({ kind: 'email', value: claim.email, channel: 'email', reason: 'unsubscribe link' }, at, 'unsubscribe-link', (e) =>
-      customerAuditDraft(at, 'stop-list.add', `stop:${e.key}`, null, { key: e.key, kind: e.kind, hint: e.hint, channel: e.channel, reason: e.reason }),
+      customerAuditDraft(at, 'stop-list.add', `stop:${e.key}`, null, { key: e.key, kind: e.kind, hint: e.hint, channel: e.channel, reason: e.reason === undefined ? undefined : redactReason(e.reason) }),
     );
     d.logger.info({ customer: claim.customer }, 'unsubscribed from marketing e-mail by link');
     return page(200, 'Вы отписаны', '<p>Мы больше не будем присылать вам рекламные письма. Сообщения об операциях по счетам будут приходить как прежде.</p>');

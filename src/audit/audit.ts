@@ -11,6 +11,23 @@ export interface AuditDeps {
   clock: Clock;
 }
 
+/** An e-mail address in a free text: a local part, `@`, a domain of labels between dots (a full stop after it stays). */
+const EMAIL_IN_TEXT = /[^\s@<>()[\]{},;:"']+@[^\s@<>()[\]{},;:"'.]+(?:\.[^\s@<>()[\]{},;:"'.]+)+/gu;
+
+/** A phone-like run in a free text: 7 digits or more, spaces, dashes and brackets between them allowed, a leading `+` or bracket. */
+const PHONE_IN_TEXT = /\+?\(?\d(?:[\s()-]*\d){6,}/gu;
+
+/**
+ * A free-text reason as an audit entry keeps it (docs/audit.md): each e-mail address and each
+ * phone-like run of digits (7 or more, with spaces, dashes or brackets between them, a leading
+ * `+`; a card, an account or a date written as digits too) replaced by `***`. The trail is
+ * hash-chained and never erased, so what an operator typed there must not hold a customer's
+ * contact in clear. Every reason that enters an audit entry goes through here.
+ */
+export function redactReason(reason: string): string {
+  return reason.replace(EMAIL_IN_TEXT, '***').replace(PHONE_IN_TEXT, '***');
+}
+
 /**
  * The one way an admin route records a change: who made it (the call's principal), what, to
  * what, the state before and after (no personal data in clear), at the server's clock.

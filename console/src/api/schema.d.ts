@@ -1921,7 +1921,7 @@ export interface components {
             channel?: string | null;
             /** @description only this campaign (every campaign when absent) */
             campaign?: string | null;
-            /** @description why, for people reading the list */
+            /** @description why, for people reading the list: kept with the entry as given, and in the audit entry with each e-mail address and phone-like run of 7 digits or more replaced by *** */
             reason?: string | null;
         };
         OutboxPage: {
@@ -4907,7 +4907,7 @@ export interface operations {
     patchCustomer: {
         parameters: {
             query?: {
-                /** @description why the change is made (a consent withdrawn by phone): kept in the audit entry */
+                /** @description why the change is made (a consent withdrawn by phone): kept in the audit entry, each e-mail address and phone-like run of 7 digits or more replaced by *** */
                 reason?: string;
             };
             header?: never;
@@ -5250,7 +5250,7 @@ export interface operations {
                 channel?: string;
                 /** @description the entry's campaign */
                 campaign?: string;
-                /** @description why it is removed: kept in the audit entry */
+                /** @description why it is removed: kept in the audit entry, each e-mail address and phone-like run of 7 digits or more replaced by *** */
                 reason?: string;
             };
             header?: never;

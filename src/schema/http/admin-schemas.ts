@@ -23,7 +23,7 @@ export const StopRequestSchema = Type.Object(
     value: Type.String({ minLength: 1, description: 'the customer id, phone, e-mail, card or cookie: normalised, then kept only as a hash' }),
     channel: OptionalText('only this channel (every channel when absent)'),
     campaign: OptionalText('only this campaign (every campaign when absent)'),
-    reason: OptionalText('why, for people reading the list'),
+    reason: OptionalText('why, for people reading the list: kept with the entry as given, and in the audit entry with each e-mail address and phone-like run of 7 digits or more replaced by ***'),
   },
   { $id: 'StopRequest' },
 );
