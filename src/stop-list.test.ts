@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { KairosError } from './errors.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_STOP_LIST_SECRET } from './config.js';
+import { packageRoot } from './paths.js';
+import { IdentityConflictSchema } from './schema/http/identity-schemas.js';
 import { StopList, legacyStopKey, maskIdentifier, stopKey } from './stop-list.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -129,6 +131,16 @@ describe('stop list', () => {
     expect(maskIdentifier('card', 'card-12345')).toBe('**** 2345');
     expect(maskIdentifier('cookie', 'ck-abcdef')).toBe('***ef');
     expect(maskIdentifier('customer', 'demo-5')).toBe('demo-5');
+  });
+
+  it('is documented as it answers: each masked phone the docs show is maskIdentifier\'s, the conflicts\' identifierHash an HMAC', () => {
+    const dir = join(packageRoot(), 'docs');
+    const shown = readdirSync(dir)
+      .filter((f) => f.endsWith('.md'))
+      .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/`(\+7[^`]*\*[^`]*)`/g)].map((m) => [f, m[1]!] as const));
+    expect(shown.map(([f]) => f)).toEqual(expect.arrayContaining(['security.md', 'identity.md']));
+    for (const [f, mask] of shown) expect(mask, f).toBe(maskIdentifier('phone', `+791612345${mask.slice(-2)}`));
+    expect(IdentityConflictSchema.properties.identifierHash.description).toMatch(/HMAC-SHA-256 .*KAIROS_STOP_LIST_SECRET/);
   });
 
   it('gives hints that leave no cheap guess: at most two digits of a phone, four of a card', () => {

@@ -3776,7 +3776,7 @@ export interface components {
             kind: "card" | "phone" | "email" | "cookie";
             /** @description the identifier, masked */
             identifier: string;
-            /** @description sha-256 of the identifier (the stop list's key of it) */
+            /** @description the stop list's key of the identifier: the first 40 hex digits of an HMAC-SHA-256 of it under the stop list's secret (KAIROS_STOP_LIST_SECRET), not a plain hash */
             identifierHash: string;
             /** @description the customer the identifier is linked to, and stays linked to */
             holder: string;

@@ -14,7 +14,9 @@ export const IdentityConflictSchema = Type.Object(
     id: Type.String({ description: "the conflict's id: one per identifier and pair of customers" }),
     kind: Type.Union([Type.Literal('card'), Type.Literal('phone'), Type.Literal('email'), Type.Literal('cookie')], { description: 'the kind of identifier' }),
     identifier: Type.String({ description: 'the identifier, masked' }),
-    identifierHash: Type.String({ description: "sha-256 of the identifier (the stop list's key of it)" }),
+    identifierHash: Type.String({
+      description: "the stop list's key of the identifier: the first 40 hex digits of an HMAC-SHA-256 of it under the stop list's secret (KAIROS_STOP_LIST_SECRET), not a plain hash",
+    }),
     holder: Type.String({ description: 'the customer the identifier is linked to, and stays linked to' }),
     claimant: Type.String({ description: 'the customer the events naming it were decided for (by a stronger identifier)' }),
     firstAt: EpochMs('when an event first named it so'),
