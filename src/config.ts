@@ -260,7 +260,7 @@ const CHANNEL_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
  * after a ":" is refused rather than read as a scope: a secret with a ":" in it would
  * otherwise become a shorter secret (the part before it) scoped to a channel that never is.
  */
-const SCOPE_CHANNELS: ReadonlySet<string> = new Set<string>([...knownChannels, 'backoffice']);
+export const SCOPE_CHANNELS: ReadonlySet<string> = new Set<string>([...knownChannels, 'backoffice']);
 
 /**
  * `KAIROS_GATEWAY_TOKENS`: comma-separated items, each `token` (unscoped: every channel) or

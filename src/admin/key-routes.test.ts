@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../store/memory-store.js';
-import { GatewayClient, adminHeaders, serverForFile, startTestKairos, tempDir } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, serverForFile, startTestKairos, tempDir, uid } from '../test-support/test-kairos.js';
 import { KeyRing } from '../transport/key-ring.js';
 
 /**
@@ -9,12 +9,14 @@ import { KeyRing } from '../transport/key-ring.js';
  * key are refused from the reply on.
  */
 
-const server = serverForFile({ config: { store: 'memory' } });
+/** beside the demo token, a configured token scoped to the bank's screens: an API-made key's scope is checked as its is */
+const SCREENS_TOKEN = 'bank-screens-token-1';
+const server = serverForFile({ config: { store: 'memory', gatewayTokens: [{ token: 'demo-gateway', scoped: false }, { token: SCREENS_TOKEN, channels: ['ib', 'callcenter'], scoped: true }] } });
 const url = (p: string): string => `${server.k.httpUrl}${p}`;
 const bearer = (secret: string): Record<string, string> => ({ Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' });
 
-async function create(name: string, role: string): Promise<{ status: number; body: { name: string; role: string; secret: string } }> {
-  const res = await fetch(url('/v1/keys'), { method: 'POST', headers: adminHeaders, body: JSON.stringify({ name, role }) });
+async function create(name: string, role: string, channels?: string[]): Promise<{ status: number; body: { name: string; role: string; secret: string; channels?: string[] | '*'; detail?: string } }> {
+  const res = await fetch(url('/v1/keys'), { method: 'POST', headers: adminHeaders, body: JSON.stringify({ name, role, ...(channels === undefined ? {} : { channels }) }) });
   return { status: res.status, body: (await res.json()) as { name: string; role: string; secret: string } };
 }
 
@@ -97,7 +99,7 @@ describe('gateway keys made through the API', () => {
     expect(events.status).toBe(400); // authenticated: the empty event is refused by its schema
     const first = await GatewayClient.connect(server.k.wsUrl, made.body.secret);
     const rotated = (await (await fetch(url('/v1/keys/branch-gw/rotate'), { method: 'POST', headers: adminHeaders })).json()) as { secret: string };
-    expect(await first.waitClosed()).toEqual({ code: 1008, reason: 'the key was revoked, rotated or given another role' });
+    expect(await first.waitClosed()).toEqual({ code: 1008, reason: 'the key was revoked, rotated or given another role or channel scope' });
     await expect(GatewayClient.connect(server.k.wsUrl, made.body.secret)).rejects.toThrow('HTTP 401');
     const second = await GatewayClient.connect(server.k.wsUrl, rotated.secret);
     const other = await GatewayClient.connect(server.k.wsUrl);
@@ -108,6 +110,102 @@ describe('gateway keys made through the API', () => {
     // a key of another role opens no connection
     const ops = await create('ops-gw', 'ops');
     await expect(GatewayClient.connect(server.k.wsUrl, ops.body.secret)).rejects.toThrow('HTTP 401');
+  });
+});
+
+describe('a gateway key\'s channel scope', () => {
+  const listed = async (name: string): Promise<Record<string, unknown> | undefined> =>
+    ((await (await fetch(url('/v1/keys'), { headers: adminHeaders })).json()) as { keys: Array<Record<string, unknown>> }).keys.find((k) => k.name === name);
+
+  it('bounds what an API-made key may subscribe to, refused outside it as a configured token is', async () => {
+    const made = await create('screens-gw', 'gateway', ['ib', 'callcenter', 'ib']);
+    expect(made.status).toBe(201);
+    expect(made.body).toMatchObject({ name: 'screens-gw', role: 'gateway', channels: ['ib', 'callcenter'] });
+    expect(await listed('screens-gw')).toMatchObject({ role: 'gateway', source: 'api', channels: ['ib', 'callcenter'] });
+    const apiMade = await GatewayClient.connect(server.k.wsUrl, made.body.secret);
+    const configured = await GatewayClient.connect(server.k.wsUrl, SCREENS_TOKEN);
+    // outside the scope: the same refusal, word for word, for both
+    const refusals = [];
+    for (const c of [apiMade, configured]) {
+      const id = uid('s');
+      const reply = await c.request({ t: 'subscribe', id, channels: ['ib', 'sms'] });
+      refusals.push({ ...reply, re: 'x' });
+      expect(reply).toEqual({ t: 'error', re: id, code: 'unauthorized', message: 'field "channels": this gateway token may not subscribe to "sms"' });
+    }
+    expect(refusals[0]).toEqual(refusals[1]);
+    // inside it: subscribed
+    const ok = uid('s');
+    expect(await apiMade.request({ t: 'subscribe', id: ok, channels: ['ib', 'callcenter'] })).toEqual({ t: 'ack', re: ok });
+    // events still go: the scope bounds the delivery side only
+    expect((await fetch(url('/v1/events'), { method: 'POST', headers: bearer(made.body.secret), body: '{}' })).status).toBe(400);
+    apiMade.close();
+    configured.close();
+  });
+
+  it('takes none ([]: events only); without one a gateway key may use every channel, shown as "*"', async () => {
+    const none = await create('atm-gw', 'gateway', []);
+    expect(none.body.channels).toEqual([]);
+    const atm = await GatewayClient.connect(server.k.wsUrl, none.body.secret);
+    const id = uid('s');
+    expect(await atm.request({ t: 'subscribe', id, channels: ['ib'] })).toMatchObject({ t: 'error', re: id, code: 'unauthorized' });
+    atm.close();
+    const open = await create('open-gw', 'gateway');
+    expect(open.body.channels).toBe('*');
+    expect(await listed('open-gw')).toMatchObject({ channels: '*' });
+    // other roles have no scope
+    expect(await listed('crm-batch')).not.toHaveProperty('channels');
+  });
+
+  it('refuses a scope for another role, or naming no channel', async () => {
+    const other = await create('scoped-ops', 'ops', ['sms']);
+    expect([other.status, other.body.detail]).toEqual([400, 'field "channels": only a gateway key has a channel scope (this one\'s role is ops)']);
+    expect((await create('scoped-gw', 'gateway', ['telegram'])).status).toBe(400);
+    expect(await listed('scoped-ops')).toBeUndefined();
+  });
+
+  it('changes with the role: a new scope closes the key\'s connections, and holds for the next one', async () => {
+    const made = await create('moving-gw', 'gateway', ['sms']);
+    const put = (body: unknown) => fetch(url('/v1/keys/moving-gw/role'), { method: 'PUT', headers: adminHeaders, body: JSON.stringify(body) });
+    const before = await GatewayClient.connect(server.k.wsUrl, made.body.secret);
+    const moved = await put({ role: 'gateway', channels: ['email'] });
+    expect([moved.status, await moved.json()]).toEqual([200, { name: 'moving-gw', role: 'gateway', channels: ['email'] }]);
+    expect(await before.waitClosed()).toEqual({ code: 1008, reason: 'the key was revoked, rotated or given another role or channel scope' });
+    const after = await GatewayClient.connect(server.k.wsUrl, made.body.secret);
+    const id = uid('s');
+    expect(await after.request({ t: 'subscribe', id, channels: ['sms'] })).toMatchObject({ t: 'error', code: 'unauthorized', message: 'field "channels": this gateway token may not subscribe to "sms"' });
+    // the role alone again: a gateway key keeps its scope; made another role, it has none
+    expect(await (await put({ role: 'gateway' })).json()).toEqual({ name: 'moving-gw', role: 'gateway', channels: ['email'] });
+    expect(await (await put({ role: 'ops' })).json()).toEqual({ name: 'moving-gw', role: 'ops' });
+    expect((await put({ role: 'ops', channels: ['sms'] })).status).toBe(400);
+    expect(await (await put({ role: 'gateway' })).json()).toEqual({ name: 'moving-gw', role: 'gateway', channels: '*' });
+    after.close();
+    // the trail has each scope, before and after
+    const trail = (await (await fetch(url('/v1/audit?target=key:moving-gw'), { headers: adminHeaders })).json()) as { entries: Array<{ action: string; before?: { channels?: string[] }; after: { channels?: string[] } }> };
+    expect(trail.entries.map((e) => [e.action, e.before?.channels, e.after.channels])).toEqual([
+      ['key.create', undefined, ['sms']],
+      ['key.role', ['sms'], ['email']],
+      ['key.role', ['email'], ['email']],
+      ['key.role', ['email'], undefined],
+      ['key.role', undefined, undefined],
+    ]);
+  });
+
+  it('warns at start about the API-made gateway keys without a scope, by name', async () => {
+    const data = tempDir();
+    try {
+      const first = await startTestKairos({ dataDir: data.dir, keepDataDir: true, config: { store: 'lmdb', demo: false } });
+      for (const [name, channels] of [['wide-gw', undefined], ['narrow-gw', ['sms']]] as const) {
+        const res = await fetch(`${first.httpUrl}/v1/keys`, { method: 'POST', headers: adminHeaders, body: JSON.stringify({ name, role: 'gateway', ...(channels === undefined ? {} : { channels }) }) });
+        expect(res.status).toBe(201);
+      }
+      await first.close();
+      const second = await startTestKairos({ dataDir: data.dir, keepDataDir: true, config: { store: 'lmdb', demo: false } });
+      await second.close();
+      const warned = second.logs.filter((l) => l.level === 40 && String(l.msg).startsWith('gateway keys made through the admin API without a channel scope'));
+      expect(warned).toEqual([expect.objectContaining({ keys: ['wide-gw'] })]);
+    } finally {
+      data.remove();
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { auditDraft } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
+import { SCOPE_CHANNELS } from '../config.js';
 import type { Logger } from '../logger.js';
 import { route } from '../schema/http/bind-route.js';
 import { EpochMs } from '../schema/http/common-schemas.js';
@@ -22,6 +23,19 @@ const RoleSchema = Type.Union(
 );
 const KeyName = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$', patternMessage: 'lower-case letters, digits, ".", "_" and "-", at most 63', description: 'the key\'s name ("crm-batch", "ivanova")' });
 
+const ChannelName = Type.Union(
+  [...SCOPE_CHANNELS].map((c) => Type.Literal(c)),
+  { description: 'a delivery channel (or backoffice), as in a configured gateway token\'s scope' },
+);
+const ScopeGiven = Type.Array(ChannelName, {
+  maxItems: 64,
+  description:
+    'a gateway key\'s channel scope: the delivery channels it may subscribe to and confirm ([]: none, events and responses only), as a configured token\'s `token:sms+email`; absent: every channel (warned about at each start)',
+});
+const ScopeShown = Type.Union([Type.Array(Type.String()), Type.Literal('*')], {
+  description: 'a gateway key\'s channel scope: the channels it may subscribe to and confirm ([]: none), or "*" for every channel (unscoped); absent for other roles',
+});
+
 const KeyInfoSchema = Type.Object(
   {
     name: Type.String({ description: 'the key\'s name; a configured admin key or gateway token is named by a hash label ("key:3f9a1c")' }),
@@ -29,15 +43,21 @@ const KeyInfoSchema = Type.Object(
     source: Type.Union([Type.Literal('config'), Type.Literal('api')], { description: 'config: from KAIROS_ADMIN_KEYS, KAIROS_GATEWAY_TOKENS or KAIROS_KEYS (change it there); api: made through /v1/keys' }),
     createdAt: Type.Optional(EpochMs('when it was made')),
     rotatedAt: Type.Optional(EpochMs('when its secret was last replaced')),
+    channels: Type.Optional(ScopeShown),
   },
   { $id: 'KeyInfo', additionalProperties: false },
 );
 const KeyListReply = Type.Object({ keys: Type.Array(KeyInfoSchema) }, { additionalProperties: false });
 const KeySecretReply = Type.Object(
-  { name: Type.String(), role: RoleSchema, secret: Type.String({ description: 'the secret, shown this once: send it as Authorization: Bearer <secret>' }) },
+  {
+    name: Type.String(),
+    role: RoleSchema,
+    secret: Type.String({ description: 'the secret, shown this once: send it as Authorization: Bearer <secret>' }),
+    channels: Type.Optional(ScopeShown),
+  },
   { $id: 'KeySecret', additionalProperties: false },
 );
-const KeyCreateSchema = Type.Object({ name: KeyName, role: RoleSchema }, { additionalProperties: false });
+const KeyCreateSchema = Type.Object({ name: KeyName, role: RoleSchema, channels: Type.Optional(ScopeGiven) }, { additionalProperties: false });
 const RevokeReply = Type.Object({ name: Type.String(), role: RoleSchema, revoked: Type.Literal(true) }, { additionalProperties: false });
 const keyParam = Type.Object({
   name: Type.String({ pattern: '^(key:[0-9a-f]{6}|[a-z0-9][a-z0-9._-]{0,62})$', patternMessage: 'a key name, or a configured key\'s hash label', description: 'the key\'s name' }),
@@ -59,7 +79,7 @@ export const createKeyOperation = operation({
   operationId: 'createKey',
   method: 'post',
   path: '/v1/keys',
-  summary: 'Make a named key with a role; its secret is in the reply, once',
+  summary: 'Make a named key with a role (a gateway key with its channel scope); its secret is in the reply, once',
   tag: 'keys',
   auth: 'admin',
   roles: ['admin'],
@@ -81,14 +101,22 @@ export const rotateKeyOperation = operation({
   errors: ['not_found', 'conflict'],
 });
 
-const KeyRoleSchema = Type.Object({ role: RoleSchema }, { additionalProperties: false });
-const KeyRoleReply = Type.Object({ name: Type.String(), role: RoleSchema }, { additionalProperties: false });
+const KeyRoleSchema = Type.Object(
+  {
+    role: RoleSchema,
+    channels: Type.Optional(
+      Type.Array(ChannelName, { maxItems: 64, description: "a gateway key's new channel scope; absent: a gateway key that stays one keeps its scope, a key made a gateway key has none (every channel)" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const KeyRoleReply = Type.Object({ name: Type.String(), role: RoleSchema, channels: Type.Optional(ScopeShown) }, { additionalProperties: false });
 
 export const changeKeyRoleOperation = operation({
   operationId: 'changeKeyRole',
   method: 'put',
   path: '/v1/keys/:name/role',
-  summary: "Give a key another role: its calls are checked against it from this reply on, on every node (a gateway key's WebSocket connections close)",
+  summary: "Give a key another role (or a gateway key another channel scope): its calls are checked against it from this reply on, on every node (a gateway key's WebSocket connections close)",
   tag: 'keys',
   auth: 'admin',
   roles: ['admin'],
@@ -123,7 +151,7 @@ export function keyRoutes(deps: { keys: KeyRing; logger: Logger; clock: Clock })
   return [
     route(listKeysOperation, async () => ({ status: 200, body: { keys: await keys.list() } })),
     route(createKeyOperation, async ({ body, call }) => {
-      const made = await keys.create(body.name, body.role, audited(call, 'key.create', body.name));
+      const made = await keys.create(body.name, body.role, audited(call, 'key.create', body.name), body.channels);
       logger.info({ key: made.name, role: made.role, by: call.principal?.name }, 'api key created');
       return { status: 201, body: made };
     }),
@@ -133,7 +161,7 @@ export function keyRoutes(deps: { keys: KeyRing; logger: Logger; clock: Clock })
       return { status: 200, body: made };
     }),
     route(changeKeyRoleOperation, async ({ params, body, call }) => {
-      const changed = await keys.changeRole(params.name, body.role, audited(call, 'key.role', params.name));
+      const changed = await keys.changeRole(params.name, body.role, audited(call, 'key.role', params.name), body.channels);
       logger.info({ key: changed.name, role: changed.role, by: call.principal?.name }, 'api key given another role');
       return { status: 200, body: changed };
     }),

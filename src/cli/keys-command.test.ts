@@ -49,6 +49,24 @@ describe('kairos keys', () => {
     expect(await works(rotated.out[0]!)).toBe(401);
   });
 
+  it('makes a gateway key with its channel scope, lists the scope, and changes it with the role', async () => {
+    const created = await run(['create', 'smsc-gw', '--role', 'gateway', '--channels', 'sms,email']);
+    expect(created.code).toBe(0);
+    expect(created.err).toEqual(['created: smsc-gw (role gateway, channels sms,email); the secret is shown this once:']);
+    const unscoped = await run(['create', 'any-gw', '--role', 'gateway']);
+    expect(unscoped.err[0]).toContain('channels *');
+    const listed = await run(['list']);
+    expect(listed.out).toContain('smsc-gw\tgateway\tapi\tsms,email');
+    expect(listed.out).toContain('any-gw\tgateway\tapi\t*');
+    const narrowed = await run(['role', 'any-gw', '--role', 'gateway', '--channels', '-']);
+    expect(narrowed).toMatchObject({ code: 0, err: ['any-gw: role gateway, channels - from now on'] });
+    expect((await run(['list'])).out).toContain('any-gw\tgateway\tapi\t-');
+    // a scope is a gateway key's only; a channel Kairos does not have is refused by the server
+    expect((await run(['create', 'x-ops', '--role', 'ops', '--channels', 'sms'])).code).toBe(1);
+    expect((await run(['create', 'x-gw', '--role', 'gateway', '--channels', 'telegram'])).code).toBe(1);
+    expect((await run(['rotate', 'smsc-gw', '--channels', 'sms'])).code).toBe(2);
+  });
+
   it('says what is wrong: usage, no admin key, a refusal by the server', async () => {
     expect((await run(['create', 'x'])).code).toBe(2); // no --role
     expect((await run(['list'], {})).err[0]).toContain('KAIROS_ADMIN_KEY');

@@ -74,9 +74,20 @@ export class GatewayServer {
     this.draining = true;
   }
 
-  /** Starts listening; resolves with the bound port. A configured key named as a key made through the API stops it first (`config_invalid`). */
+  /**
+   * Starts listening; resolves with the bound port. A configured key named as a key made through
+   * the API stops it first (`config_invalid`); gateway keys made through the API without a
+   * channel scope are warned about, as unscoped configured tokens are.
+   */
   async listen(): Promise<number> {
     await this.o.keys.checkConfiguredNames();
+    const unscoped = await this.o.keys.unscopedGatewayKeys();
+    if (unscoped.length > 0) {
+      this.o.logger.warn(
+        { keys: unscoped },
+        'gateway keys made through the admin API without a channel scope may subscribe to every channel: give each one its channels (kairos keys role NAME --role gateway --channels sms, or PUT /v1/keys/{name}/role)',
+      );
+    }
     const { uws, config } = this.o;
     const app = this.o.tls === undefined ? uws.App() : uws.SSLApp({ cert_file_name: this.o.tls.certFile, key_file_name: this.o.tls.keyFile });
     this.websocket.attach(app);

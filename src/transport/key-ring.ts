@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { SCOPE_CHANNELS } from '../config.js';
 import { KairosError } from '../errors.js';
 import type { AuditDraft, Store } from '../store/store.js';
 import { bearerToken, credentialLabel } from './auth.js';
@@ -20,6 +21,12 @@ import { ROLES } from './principal.js';
  * The changes of one name take turns (on this node one after the other, across nodes under a
  * lease on the name): two creates of one name give one key and a 409, never two secrets of
  * which the first is silently dead.
+ *
+ * A gateway key made through the API may carry a channel scope (`channels`), as a configured
+ * gateway token does (`KAIROS_GATEWAY_TOKENS`, `token:sms+email`): the delivery channels it may
+ * subscribe to and confirm, checked by the WebSocket gateway alike. Without one it may use every
+ * channel (as an unscoped configured token), which the listing shows (`channels: "*"`) and each
+ * start warns about ({@link KeyRing.unscopedGatewayKeys}).
  *
  * A name belongs to one key. A configured key (KAIROS_KEYS) named as a key made through the API
  * stops the start (`config_invalid`, {@link KeyRing.checkConfiguredNames}); should the store
@@ -55,6 +62,8 @@ export interface StoredKey {
   /** when its role was last changed */
   roleChangedAt?: number;
   revokedAt?: number;
+  /** a gateway key's channel scope (the channels it may subscribe to and confirm); absent: every channel */
+  channels?: string[];
 }
 
 /** What a listing shows of a key: never its secret nor its digest. */
@@ -64,6 +73,8 @@ export interface KeyInfo {
   source: 'config' | 'api';
   createdAt?: number;
   rotatedAt?: number;
+  /** a gateway key's scope: the channels it may subscribe to ([] none: events only), or "*" for every channel (unscoped) */
+  channels?: string[] | '*';
 }
 
 /** Who a credential is, and (a gateway's) channel scope. */
@@ -86,6 +97,30 @@ function sha256(s: string): Buffer {
 /** A fresh secret: 32 random bytes, base64url, with a prefix that secret scanners can find. */
 export function newSecret(): string {
   return SECRET_PREFIX + randomBytes(32).toString('base64url');
+}
+
+/** A gateway key's scope as the listing shows it; undefined for a key of another role. */
+function scopeView(role: Role, channels: Iterable<string> | undefined): { channels?: string[] | '*' } {
+  if (role !== 'gateway') return {};
+  return { channels: channels === undefined ? '*' : [...channels] };
+}
+
+/** Whether two scopes are the same (undefined: every channel). */
+function sameScope(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.size === b.size && [...a].every((c) => b.has(c));
+}
+
+/**
+ * A scope given for a key of `role`: each name a channel a configured token's scope may name
+ * (Kairos's channels and `backoffice`), each once. Only a gateway key has one.
+ */
+function checkedScope(role: Role, channels: readonly string[] | undefined): string[] | undefined {
+  if (channels === undefined) return undefined;
+  if (role !== 'gateway') throw new KairosError('invalid', `field "channels": only a gateway key has a channel scope (this one's role is ${role})`);
+  const unknown = channels.find((c) => !SCOPE_CHANNELS.has(c));
+  if (unknown !== undefined) throw new KairosError('invalid', `field "channels": "${unknown}" is not a channel (known: ${[...SCOPE_CHANNELS].join(', ')})`);
+  return [...new Set(channels)];
 }
 
 function isStoredKey(v: unknown): v is StoredKey {
@@ -162,10 +197,19 @@ export class KeyRing {
     this.listeners.push(listener);
   }
 
-  /** Whether a secret ({@link Authenticated.secretId}) is still accepted with this role (as of the table last read). */
-  isLive(secretId: string, role: Role): boolean {
+  /**
+   * Whether a secret ({@link Authenticated.secretId}) is still accepted with this role and
+   * channel scope (as of the table last read): a connection opened on it closes otherwise.
+   */
+  isLive(secretId: string, role: Role, channels?: ReadonlySet<string>): boolean {
     const d = Buffer.from(secretId, 'hex');
-    return [...this.boot, ...this.stored].some((e) => e.digest.equals(d) && e.principal.role === role);
+    return [...this.boot, ...this.stored].some((e) => e.digest.equals(d) && e.principal.role === role && sameScope(e.channels, channels));
+  }
+
+  /** The names of the live gateway keys made through the API without a channel scope (they may subscribe to every channel). */
+  async unscopedGatewayKeys(): Promise<string[]> {
+    await this.refresh();
+    return this.storedInfo.filter((k) => k.role === 'gateway' && k.channels === undefined && !this.bootNames.has(k.name)).map((k) => k.name);
   }
 
   /**
@@ -209,7 +253,14 @@ export class KeyRing {
     const keys = rows.map((r) => r.value).filter(isStoredKey);
     this.storedInfo = keys.filter((k) => k.sha256 !== undefined);
     // A name the configuration gives a key is that key's: an API-made key of the name is never accepted here.
-    this.stored = this.storedInfo.filter((k) => !this.bootNames.has(k.name)).map((k) => ({ digest: Buffer.from(k.sha256!, 'hex'), principal: { name: k.name, role: k.role } }));
+    this.stored = this.storedInfo
+      .filter((k) => !this.bootNames.has(k.name))
+      .map((k) => ({
+        digest: Buffer.from(k.sha256!, 'hex'),
+        principal: { name: k.name, role: k.role },
+        // (a scope is a gateway key's only: one left from an earlier role is not read)
+        ...(k.role === 'gateway' && k.channels !== undefined ? { channels: new Set(k.channels) } : {}),
+      }));
     this.version = version;
     for (const l of this.listeners) l();
   }
@@ -218,42 +269,61 @@ export class KeyRing {
   async list(): Promise<KeyInfo[]> {
     await this.refresh();
     return [
-      ...this.boot.map((e) => ({ name: e.principal.name, role: e.principal.role, source: 'config' as const })),
-      ...this.storedInfo.map((k) => ({ name: k.name, role: k.role, source: 'api' as const, createdAt: k.createdAt, ...(k.rotatedAt === undefined ? {} : { rotatedAt: k.rotatedAt }) })),
+      ...this.boot.map((e) => ({ name: e.principal.name, role: e.principal.role, source: 'config' as const, ...scopeView(e.principal.role, e.channels) })),
+      ...this.storedInfo.map((k) => ({
+        name: k.name,
+        role: k.role,
+        source: 'api' as const,
+        createdAt: k.createdAt,
+        ...(k.rotatedAt === undefined ? {} : { rotatedAt: k.rotatedAt }),
+        ...scopeView(k.role, k.channels),
+      })),
     ];
   }
 
-  /** Makes a key; its secret is returned once and kept only as a digest. */
-  async create(name: string, role: Role, audit?: KeyAudit): Promise<{ name: string; role: Role; secret: string }> {
+  /**
+   * Makes a key; its secret is returned once and kept only as a digest. `channels`: a gateway
+   * key's scope (absent: every channel).
+   */
+  async create(name: string, role: Role, audit?: KeyAudit, channels?: readonly string[]): Promise<KeySecret> {
     if (!KEY_NAME.test(name)) throw new KairosError('invalid', 'field "name": lower-case letters, digits, ".", "_" and "-", at most 63, starting with a letter or digit');
     if (!this.roleUsable(role)) throw new KairosError('invalid', 'field "role": qa keys are refused in production (KAIROS_ENV=production)');
+    const scope = checkedScope(role, channels);
     if (this.bootNames.has(name)) throw new KairosError('conflict', `a key named "${name}" comes from the configuration`);
     return this.inTurn(name, async () => {
       const existing = await this.o.store.getMeta(KEY_PREFIX + name);
       if (isStoredKey(existing) && existing.sha256 !== undefined) throw new KairosError('conflict', `a key named "${name}" exists: rotate or revoke it`);
       const secret = newSecret();
-      await this.write({ name, role, sha256: sha256(secret).toString('hex'), createdAt: this.o.now() }, undefined, audit);
-      return { name, role, secret };
+      await this.write({ name, role, sha256: sha256(secret).toString('hex'), createdAt: this.o.now(), ...(scope === undefined ? {} : { channels: scope }) }, undefined, audit);
+      return { name, role, secret, ...scopeView(role, scope) };
     });
   }
 
   /** A new secret for a key made through the API; the old one is refused from the reply on. */
-  async rotate(name: string, audit?: KeyAudit): Promise<{ name: string; role: Role; secret: string }> {
+  async rotate(name: string, audit?: KeyAudit): Promise<KeySecret> {
     return this.inTurn(name, async () => {
       const k = await this.live(name, 'change');
       const secret = newSecret();
       await this.write({ ...k, sha256: sha256(secret).toString('hex'), rotatedAt: this.o.now() }, k, audit);
-      return { name, role: k.role, secret };
+      return { name, role: k.role, secret, ...scopeView(k.role, k.channels) };
     });
   }
 
-  /** Gives a key made through the API another role: its calls are checked against it from the reply on. */
-  async changeRole(name: string, role: Role, audit?: KeyAudit): Promise<{ name: string; role: Role }> {
+  /**
+   * Gives a key made through the API another role (and, a gateway key, its channel scope): its
+   * calls are checked against them from the reply on, and its WebSocket connections close.
+   * `channels` absent: a gateway key that stays one keeps its scope; a key made a gateway key
+   * has none (every channel); a key of another role has none.
+   */
+  async changeRole(name: string, role: Role, audit?: KeyAudit, channels?: readonly string[]): Promise<{ name: string; role: Role; channels?: string[] | '*' }> {
     if (!this.roleUsable(role)) throw new KairosError('invalid', 'field "role": qa keys are refused in production (KAIROS_ENV=production)');
+    const given = checkedScope(role, channels);
     return this.inTurn(name, async () => {
       const k = await this.live(name, 'change');
-      await this.write({ ...k, role, roleChangedAt: this.o.now() }, k, audit);
-      return { name, role };
+      const { channels: held, ...rest } = k;
+      const scope = given ?? (role === 'gateway' && k.role === 'gateway' ? held : undefined);
+      await this.write({ ...rest, role, roleChangedAt: this.o.now(), ...(scope === undefined ? {} : { channels: scope }) }, k, audit);
+      return { name, role, ...scopeView(role, scope) };
     });
   }
 
@@ -322,6 +392,14 @@ export class KeyRing {
     // This node reads the new table before the reply: its connections on a revoked key close first.
     await this.refresh();
   }
+}
+
+/** A key and its secret, shown once (with a gateway key's scope). */
+export interface KeySecret {
+  name: string;
+  role: Role;
+  secret: string;
+  channels?: string[] | '*';
 }
 
 /** Makes a key change's audit entry from the key before and after (never its secret or digest). */

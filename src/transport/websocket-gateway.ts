@@ -70,11 +70,11 @@ export class WebSocketGateway {
   private nextConnId = 1;
 
   constructor(private readonly o: WebSocketGatewayOptions) {
-    // A connection whose key was revoked, rotated or given another role (on any node) is closed.
+    // A connection whose key was revoked, rotated or given another role or channel scope (on any node) is closed.
     o.keys.onChange(() => {
       for (const ws of [...this.conns]) {
         const c = ws.getUserData();
-        if (!c.closed && !o.keys.isLive(c.secretId, 'gateway')) ws.end(1008, 'the key was revoked, rotated or given another role');
+        if (!c.closed && !o.keys.isLive(c.secretId, 'gateway', c.scope)) ws.end(1008, 'the key was revoked, rotated or given another role or channel scope');
       }
     });
   }

@@ -1129,7 +1129,7 @@ export interface paths {
         get: operations["listKeys"];
         put?: never;
         /**
-         * Make a named key with a role; its secret is in the reply, once
+         * Make a named key with a role (a gateway key with its channel scope); its secret is in the reply, once
          * @description Roles: `admin`.
          */
         post: operations["createKey"];
@@ -1168,7 +1168,7 @@ export interface paths {
         };
         get?: never;
         /**
-         * Give a key another role: its calls are checked against it from this reply on, on every node (a gateway key's WebSocket connections close)
+         * Give a key another role (or a gateway key another channel scope): its calls are checked against it from this reply on, on every node (a gateway key's WebSocket connections close)
          * @description Roles: `admin`.
          */
         put: operations["changeKeyRole"];
@@ -4176,6 +4176,8 @@ export interface components {
             createdAt?: number;
             /** @description when its secret was last replaced */
             rotatedAt?: number;
+            /** @description a gateway key's channel scope: the channels it may subscribe to and confirm ([]: none), or "*" for every channel (unscoped); absent for other roles */
+            channels?: string[] | "*";
         };
         KeySecret: {
             name: string;
@@ -4186,6 +4188,8 @@ export interface components {
             role: "gateway" | "marketer" | "analyst" | "ops" | "qa" | "privacy" | "auditor" | "admin";
             /** @description the secret, shown this once: send it as Authorization: Bearer <secret> */
             secret: string;
+            /** @description a gateway key's channel scope: the channels it may subscribe to and confirm ([]: none), or "*" for every channel (unscoped); absent for other roles */
+            channels?: string[] | "*";
         };
         SegmentMembers: {
             segment: string;
@@ -10224,6 +10228,8 @@ export interface operations {
                      * @enum {string}
                      */
                     role: "gateway" | "marketer" | "analyst" | "ops" | "qa" | "privacy" | "auditor" | "admin";
+                    /** @description a gateway key's channel scope: the delivery channels it may subscribe to and confirm ([]: none, events and responses only), as a configured token's `token:sms+email`; absent: every channel (warned about at each start) */
+                    channels?: ("atm" | "kiosk" | "ib" | "web" | "mobile" | "callcenter" | "branch" | "sms" | "email" | "push" | "backoffice")[];
                 };
             };
         };
@@ -10419,6 +10425,8 @@ export interface operations {
                      * @enum {string}
                      */
                     role: "gateway" | "marketer" | "analyst" | "ops" | "qa" | "privacy" | "auditor" | "admin";
+                    /** @description a gateway key's new channel scope; absent: a gateway key that stays one keeps its scope, a key made a gateway key has none (every channel) */
+                    channels?: ("atm" | "kiosk" | "ib" | "web" | "mobile" | "callcenter" | "branch" | "sms" | "email" | "push" | "backoffice")[];
                 };
             };
         };
@@ -10436,6 +10444,8 @@ export interface operations {
                          * @enum {string}
                          */
                         role: "gateway" | "marketer" | "analyst" | "ops" | "qa" | "privacy" | "auditor" | "admin";
+                        /** @description a gateway key's channel scope: the channels it may subscribe to and confirm ([]: none), or "*" for every channel (unscoped); absent for other roles */
+                        channels?: string[] | "*";
                     };
                 };
             };
