@@ -5,6 +5,7 @@ import type { CatalogDef } from '../actors/index.js';
 import { capacityDay } from '../actors/index.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { auditRoutes } from './admin/audit-routes.js';
+import { auditLogLine } from './audit/audit.js';
 import { asyncApiRoute } from './admin/asyncapi-route.js';
 import { openApiRoute } from './admin/openapi-route.js';
 import type { ServerStatus } from './schema/http/admin-schemas.js';
@@ -343,6 +344,8 @@ export async function startKairos(config: Readonly<Config>, options: StartOption
   const { uws, logger, metrics, clock, started } = startBasics(config, options);
 
   const store = await openStore(config, logger);
+  // every entry of the trail logged once, at info with audit: true
+  store.onAudit = auditLogLine(logger);
   if (store instanceof LmdbStore) metrics.host.changeLog = () => store.changeLog();
   let catalogs: CatalogService;
   try {

@@ -259,6 +259,13 @@ describe('a node with two shards', () => {
     expect((await fetch(`${http}/v1/customers/demo-${b}`, { method: 'DELETE', headers: adminHeaders })).status).toBe(404);
     const trail = (await (await fetch(`${http}/v1/audit?action=customer.erase`, { headers: adminHeaders })).json()) as { entries: Array<{ target: string; after: { identifiers: number } }> };
     expect(trail.entries.filter((e) => e.target === `customer:demo-${b}`)).toEqual([expect.objectContaining({ after: expect.objectContaining({ identifiers }) as unknown })]);
+    // logged once, at info with audit: true, when it reached the node's trail (not again by the shard)
+    const lines = logs
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('"audit":true'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.filter((l) => l.target === `customer:demo-${b}`)).toEqual([expect.objectContaining({ level: 30, action: 'customer.erase', by: expect.stringMatching(/^key:/) as unknown, role: 'admin' })]);
     const stops = (await (await fetch(`${http}/v1/audit?action=stop-list.`, { headers: adminHeaders })).json()) as { entries: unknown[] };
     expect(stops.entries).toHaveLength(3);
 

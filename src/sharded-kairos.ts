@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { auditLogLine } from './audit/audit.js';
 import { IdentityConflicts } from './runtime/identity-conflicts.js';
 import type { Withheld } from './shards/sharded-identity.js';
 import { ShardedMerge, mergeAtLogin, recordWithheld } from './shards/sharded-identity.js';
@@ -64,6 +65,8 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
   // (a single node's data dir, or one spread over another count, is refused before anything is written in it)
   recordShardCount(config.dataDir, config.shards);
   const store = new LmdbStore(join(config.dataDir, 'node'), { ...lmdbOptions(config), warn: (message, err) => logger.error({ err }, message) });
+  // every entry of the node's trail logged once (a shard's own entries when they are copied into it)
+  store.onAudit = auditLogLine(logger);
   let shards: Shards | undefined;
   let relayTimer: NodeJS.Timeout | undefined;
   let modelTimer: NodeJS.Timeout | undefined;
@@ -138,7 +141,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     const status = (actors: { hot: number; dirty: number }): ServerStatus => serverStatus(config, { started, store, clock, catalogs, stopList, hotActors: actors.hot, dirtyActors: actors.dirty });
     const counts = shardedDraftCounts({ shards: running, store, catalogs, clock, logger }, options.draftCountWorkerUrl);
     // Outbound runs: each shard works its part; scheduled slots and next waves are planned here for every shard at once.
-    const runs = new ShardedRuns({ shards: running, catalog: () => catalogs.catalog, clock });
+    const runs = new ShardedRuns({ shards: running, catalog: () => catalogs.catalog, clock, store });
     let ticking = false;
     const tickRuns = (): void => {
       // (one at a time: a tick may wait for a shard's answers longer than the interval)

@@ -15,7 +15,7 @@ import type { StopList, StopRequest } from '../stop-list.js';
 import type { StopEntry, Store } from '../store/store.js';
 import { audit, auditDraft, redactReason } from '../audit/audit.js';
 import { credentialLabel } from '../transport/auth.js';
-import type { Route, HttpCall } from '../transport/http.js';
+import type { Route } from '../transport/http.js';
 import { ChannelParam } from '../schema/http/common-schemas.js';
 import { outboxPage } from './delivery-routes.js';
 import { cardDay, maskCustomer, maskName } from './mask-customer.js';
@@ -262,9 +262,6 @@ export function customerCardRoutes(find: CustomerFinder, clock: Clock): Route[] 
 }
 
 export function adminRoutes(d: AdminDeps): Route[] {
-  const log = (call: HttpCall, action: string, detail: Record<string, unknown>): void => {
-    d.logger.info({ audit: true, by: call.principal?.name ?? credentialLabel(call.authorization), action, ...detail }, 'admin change');
-  };
   /** A stop entry as the audit trail shows it: its key and hint, never the identifier; its reason redacted (redactReason). */
   const stopView = (e: StopEntry): Record<string, unknown> => ({ key: e.key, kind: e.kind, hint: e.hint, channel: e.channel, campaign: e.campaign, reason: e.reason === undefined ? undefined : redactReason(e.reason) });
   const sameScope = (key: string, channel: string | undefined, campaign: string | undefined) => (e: StopEntry) => e.key === key && e.channel === channel && e.campaign === campaign;
@@ -285,7 +282,6 @@ export function adminRoutes(d: AdminDeps): Route[] {
       const at = d.clock.now();
       const erased = await d.host.erase(id, (e) => auditDraft(call, at, 'customer.erase', `customer:${id}`, { customer: id }, { customer: id, erased: true, identifiers: e.identifiers }));
       if (erased === undefined) throw new KairosError('unknown_customer', `no customer "${id}"`);
-      log(call, 'customer.erase', { customer: id, identifiers: erased.identifiers });
       return { status: 200, body: { erased: id, identifiers: erased.identifiers } };
     }),
     route(listStopsOperation, ({ query: { kind, value } }) => {
@@ -305,7 +301,6 @@ export function adminRoutes(d: AdminDeps): Route[] {
         const before = d.stopList.list().find(sameScope(e.key, e.channel, e.campaign));
         return auditDraft(call, at, 'stop-list.add', `stop:${e.key}`, before === undefined ? null : stopView(before), stopView(e));
       });
-      log(call, 'stop-list.add', { key: entry.key, kind: entry.kind, channel: entry.channel, campaign: entry.campaign });
       return { status: 201, body: entry };
     }),
     route(removeStopOperation, async ({ params: { key }, query: { channel, campaign, reason }, call }) => {
@@ -315,7 +310,6 @@ export function adminRoutes(d: AdminDeps): Route[] {
       const draft = auditDraft(call, d.clock.now(), 'stop-list.remove', `stop:${key}`, before === undefined ? { key, channel, campaign } : stopView(before), after);
       const removed = await d.stopList.remove(key, channel, campaign, draft);
       if (!removed) throw new KairosError('not_found', 'no stop-list entry with that key and scope');
-      log(call, 'stop-list.remove', { key, channel, campaign });
       return { status: 204 };
     }),
     route(outboxOperation, async ({ params: { channel }, query }) => ({ status: 200, body: await outboxPage(d.store, channel, query) })),
@@ -334,7 +328,6 @@ export function adminRoutes(d: AdminDeps): Route[] {
         clock.set(was);
         throw err;
       }
-      log(call, 'clock.set', { now: clock.now() });
       // Reminders that came due are delivered before the answer, so a test script sees their effects next;
       // outbound runs whose time came (a wave's start, the next day's capacity) are taken up.
       let remindersFired = 0;

@@ -10,8 +10,9 @@ import { runMetaKey } from '../runtime/outbound-runs.js';
 /**
  * Every change through the admin API is audited: the walk takes every mutating operation the
  * server declares (the OpenAPI list) and makes one accepted and one refused call of each on
- * a real server. The accepted one leaves exactly one entry, the refused one none. A new
- * mutating operation without a call here fails the walk: give it one (and its `audit()`).
+ * a real server. The accepted one leaves exactly one entry, and one log line at info with
+ * `audit: true` naming it; the refused one neither. A new mutating operation without a call
+ * here fails the walk: give it one (and its `audit()`).
  */
 
 const server = serverForFile({ config: { clock: 'manual' }, manualClockStart: yesterdayMsk('12:00') });
@@ -188,19 +189,30 @@ describe('every admin change is audited', () => {
     expect(Object.keys(calls).filter((id) => !mutating.includes(id))).toEqual([]);
   });
 
-  it('leaves exactly one entry per accepted change and none per refused one', async () => {
+  it('leaves exactly one entry and one audit log line per accepted change, and none per refused one', async () => {
     const ids = Object.keys(calls).sort((a, b) => order(a) - order(b));
+    const auditLines = (): Array<Record<string, unknown>> => server.k.logs.filter((l) => l.audit === true);
     for (const id of ids) {
       const { ok, refused } = calls[id]!;
       const before = (await trail()).length;
+      const linesBefore = auditLines().length;
       const r = await ok();
       expect(r.status, `${id}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
       const added = (await trail()).slice(before);
       expect(added, id).toHaveLength(1);
-      expect(added[0]!.who, id).toEqual(id === 'unsubscribeOneClick' ? { name: 'customer', role: 'customer' } : { name: expect.stringMatching(/^key:/) as unknown, role: 'admin' });
+      const entry = added[0]!;
+      expect(entry.who, id).toEqual(id === 'unsubscribeOneClick' ? { name: 'customer', role: 'customer' } : { name: expect.stringMatching(/^key:/) as unknown, role: 'admin' });
+      // its log line: info, audit: true, what and who, never the before and after
+      const lines = auditLines().slice(linesBefore);
+      expect(lines, `${id}: the log lines`).toEqual([
+        expect.objectContaining({ level: 30, audit: true, seq: entry.seq, action: entry.action, target: entry.target, by: entry.who.name, role: entry.who.role, msg: 'audited change' }),
+      ]);
+      expect(lines[0], id).not.toHaveProperty('before');
+      expect(lines[0], id).not.toHaveProperty('after');
       const no = await refused();
       expect(no.status, id).toBeGreaterThanOrEqual(400);
       expect((await trail()).length, `${id} refused`).toBe(before + 1);
+      expect(auditLines().length, `${id} refused: no log line`).toBe(linesBefore + 1);
     }
     const all = await trail();
     expect(verifyChain(all)).toMatchObject({ ok: true });

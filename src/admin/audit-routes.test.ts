@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AuditRecord } from '../audit/audit-chain.js';
 import { verifyChain } from '../audit/audit-chain.js';
+import { runMetaKey } from '../runtime/outbound-runs.js';
 import { adminHeaders, serverForFile, uid, yesterdayMsk } from '../test-support/test-kairos.js';
 
 /**
@@ -142,5 +143,38 @@ describe('audit trail', () => {
     const [patched] = await added(async () => expect((await api('PATCH', `/v1/customers/demo-19?reason=${encodeURIComponent('по звонку: ivan@mail.ru, +7 916 123-45-67')}`, { consent_sms: false })).status).toBe(200));
     expect(patched).toMatchObject({ action: 'customer.patch', after: { reason: 'по звонку: ***, ***' } });
     for (const e of [add, removed, patched]) expect(JSON.stringify(e)).not.toMatch(/ivan@mail\.ru|9161234567|765-43-21|123-45-67/);
+  });
+});
+
+describe("a run's change and its entry", () => {
+  /** Runs the change while the store refuses to append to the trail (a full disk, Redis gone). */
+  async function withoutTrail<T>(change: () => Promise<T>): Promise<T> {
+    const refused = vi.spyOn(server.k.kairos.store, 'appendAudit').mockRejectedValue(new Error('the trail cannot be written'));
+    try {
+      return await change();
+    } finally {
+      refused.mockRestore();
+    }
+  }
+
+  it('are one store transaction: a run starts or moves only with its entry', async () => {
+    // no run started without its entry
+    const before = (await trail()).length;
+    const start = await withoutTrail(() => api('POST', '/v1/campaigns/pension-deposit-run/runs'));
+    expect(start.status).toBe(500);
+    expect((await api('GET', '/v1/runs?campaign=pension-deposit-run')).body.runs).toEqual([]);
+    // a run waiting for a day far off (nothing moves it meanwhile): not paused without its entry
+    const t = server.k.kairos.clock.now();
+    await server.k.kairos.store.putMeta(runMetaKey('tx-run'), {
+      id: 'tx-run', campaign: 'pension-deposit-run', segments: ['clients_60_plus'], state: 'waiting', waitingFor: 'capacity', waitingUntil: Date.UTC(2100, 0, 1),
+      startedBy: 'hand', startedAt: t, updatedAt: t, selected: 0, gone: 0, pages: 0,
+    });
+    for (const verb of ['pause', 'cancel']) expect((await withoutTrail(() => api('POST', `/v1/runs/tx-run/${verb}`))).status).toBe(500);
+    expect((await api('GET', '/v1/runs/tx-run')).body.state).toBe('waiting');
+    expect((await trail()).length).toBe(before);
+    // with the trail: the move and its entry
+    expect((await api('POST', '/v1/runs/tx-run/pause')).status).toBe(200);
+    expect((await trail()).slice(before)).toEqual([expect.objectContaining({ action: 'run.pause', target: 'tx-run', before: { state: 'waiting' }, after: { state: 'paused' } })]);
+    expect((await api('POST', '/v1/runs/tx-run/cancel')).status).toBe(200);
   });
 });

@@ -142,7 +142,7 @@ export const revokeKeyOperation = operation({
 export const keyOperations = [listKeysOperation, createKeyOperation, rotateKeyOperation, changeKeyRoleOperation, revokeKeyOperation] as const;
 
 export function keyRoutes(deps: { keys: KeyRing; logger: Logger; clock: Clock }): Route[] {
-  const { keys, logger, clock } = deps;
+  const { keys, clock } = deps;
   /** The key change's audit entry, written with it (who: the calling key). */
   const audited =
     (call: HttpCall, action: string, name: string): KeyAudit =>
@@ -152,22 +152,18 @@ export function keyRoutes(deps: { keys: KeyRing; logger: Logger; clock: Clock })
     route(listKeysOperation, async () => ({ status: 200, body: { keys: await keys.list() } })),
     route(createKeyOperation, async ({ body, call }) => {
       const made = await keys.create(body.name, body.role, audited(call, 'key.create', body.name), body.channels);
-      logger.info({ key: made.name, role: made.role, by: call.principal?.name }, 'api key created');
       return { status: 201, body: made };
     }),
     route(rotateKeyOperation, async ({ params, call }) => {
       const made = await keys.rotate(params.name, audited(call, 'key.rotate', params.name));
-      logger.info({ key: made.name, role: made.role, by: call.principal?.name }, 'api key rotated');
       return { status: 200, body: made };
     }),
     route(changeKeyRoleOperation, async ({ params, body, call }) => {
       const changed = await keys.changeRole(params.name, body.role, audited(call, 'key.role', params.name), body.channels);
-      logger.info({ key: changed.name, role: changed.role, by: call.principal?.name }, 'api key given another role');
       return { status: 200, body: changed };
     }),
     route(revokeKeyOperation, async ({ params, call }) => {
       const gone = await keys.revoke(params.name, audited(call, 'key.revoke', params.name));
-      logger.info({ key: gone.name, role: gone.role, by: call.principal?.name }, 'api key revoked');
       return { status: 200, body: { ...gone, revoked: true as const } };
     }),
   ];

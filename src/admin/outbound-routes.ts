@@ -1,15 +1,15 @@
 import { Type } from '@sinclair/typebox';
-import { audit } from '../audit/audit.js';
+import { auditDraft } from '../audit/audit.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { FunnelLedger, FunnelRow } from '../runtime/funnel-ledger.js';
-import type { OutboundRuns, RunRecord, RunsApi } from '../runtime/outbound-runs.js';
+import type { OutboundRuns, RunAudit, RunRecord, RunsApi } from '../runtime/outbound-runs.js';
 import type { SegmentLedger } from '../runtime/segment-ledger.js';
 import { route } from '../schema/http/bind-route.js';
 import { PathId } from '../schema/http/common-schemas.js';
 import { operation } from '../schema/http/operation.js';
 import type { Store } from '../store/store.js';
-import type { Route } from '../transport/http.js';
+import type { HttpCall, Route } from '../transport/http.js';
 import type { Metrics } from '../metrics.js';
 
 /**
@@ -211,17 +211,16 @@ export function outboundRoutes(d: OutboundRouteDeps): Route[] {
   };
   const total = (run: RunRecord, base: () => Promise<number>): Promise<number | undefined> => runTotal(run, (s) => d.segments.size(s), base);
   const status = async (run: RunRecord, base = wholeBase()) => runStatus(run, d.funnel, { total: await total(run, base), now: d.clock.now() });
-  const moved = async (id: string, verb: 'pause' | 'resume' | 'cancel', call: Parameters<Parameters<typeof route>[1]>[0]['call']) => {
-    const before = await d.runs.get(id);
-    if (before === undefined) throw new KairosError('not_found', `no run "${id}"`);
-    const after = await d.runs[verb](id);
-    await audit(d, call, `run.${verb}`, id, { state: before.state }, { state: after.state });
+  // A move's entry: written by the runs with the run's record (a node with shards: in the node's trail after every part moved).
+  const moved = async (id: string, verb: 'pause' | 'resume' | 'cancel', call: HttpCall) => {
+    const entry: RunAudit = (before, after) => auditDraft(call, d.clock.now(), `run.${verb}`, id, before === undefined ? undefined : { state: before.state }, { state: after.state });
+    const after = await d.runs[verb](id, entry);
     return { status: 200 as const, body: await status(after) };
   };
   return [
     route(startRunOperation, async ({ params: { id }, call }) => {
-      const run = await d.runs.start(id, 'hand');
-      await audit(d, call, 'run.start', run.id, undefined, { campaign: id, state: run.state });
+      const entry: RunAudit = (_before, run) => auditDraft(call, d.clock.now(), 'run.start', run.id, undefined, { campaign: id, state: run.state });
+      const run = await d.runs.start(id, 'hand', undefined, { audit: entry });
       return { status: 201, body: await status(run) };
     }),
     route(listRunsOperation, async ({ query }) => {

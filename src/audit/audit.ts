@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { AuditChange, Store } from '../store/store.js';
 import type { HttpCall } from '../transport/http.js';
 import type { AuditDraft, AuditRecord } from './audit-chain.js';
@@ -46,6 +47,17 @@ export function customerAuditDraft(at: number, action: string, target: string, b
   if (before !== undefined) draft.before = before;
   if (after !== undefined) draft.after = after;
   return draft;
+}
+
+/**
+ * The log line of each entry the store appends (`Store.onAudit`, set by the server on its
+ * store): info, `audit: true`, with the entry's seq, action, target and who (`by`, `role`),
+ * never its before and after (a stop entry's hint, a patch's consents). So every audited
+ * change is logged once, however it reached the trail (a route, the customer's link, a shard's
+ * entry copied into the node's trail), and no route can forget it.
+ */
+export function auditLogLine(logger: Logger): (entry: AuditRecord) => void {
+  return (entry) => logger.info({ audit: true, seq: entry.seq, action: entry.action, target: entry.target, by: entry.who.name, role: entry.who.role }, 'audited change');
 }
 
 /**

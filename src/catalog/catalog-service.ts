@@ -318,13 +318,15 @@ export class CatalogService {
     ];
     if (typeof by === 'string') {
       await this.store.commit({ snapshots: [], identities: [], outbox: [], meta });
+      // (no key made it, so no audit entry: the catalog's seed at a first start)
+      this.logger.info({ ...entry }, 'catalog changed');
     } else {
+      // logged with its audit entry (Store.onAudit)
       const target = audit.kind === 'catalog' || audit.kind === 'policy' ? audit.kind : `${audit.kind}/${audit.id ?? ''}`;
       const after = stripUndefined({ version: def.version, detail: audit.detail });
       await this.store.appendAudit({ at, who: { name: by.who.name, role: by.who.role }, action: `catalog.${audit.action}`, target, before: { version: this.current.version }, after }, { meta });
     }
     this.auditSeq = entry.seq;
-    this.logger.info({ audit: true, ...entry }, 'catalog changed');
   }
 }
 

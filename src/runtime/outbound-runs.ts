@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
+import type { AuditDraft, Store } from '../store/store.js';
 import type { HostReply } from './host-options.js';
 import { latestSlot } from './outbound-schedule.js';
 import type { RunStops } from './run-stops.js';
@@ -260,9 +260,16 @@ export function startableCampaign(catalog: Catalog, campaignId: string, runs: re
   return campaign as Campaign & { outbound: NonNullable<Campaign['outbound']> };
 }
 
+/**
+ * A run change's audit entry, drafted from the run before it (none for a start) and after: a
+ * node's engine writes it in the store transaction that writes the run's record; a node with
+ * shards, in the node's trail once every part has moved (docs/audit.md).
+ */
+export type RunAudit = (before: RunRecord | undefined, after: RunRecord) => AuditDraft;
+
 /** What the admin API asks of the outbound runs: a node's engine (`OutboundRuns`), or every shard's (src/shards/sharded-runs.ts). */
 export type RunsApi = Pick<OutboundRuns, 'get' | 'list' | 'pause' | 'resume' | 'cancel' | 'calls'> & {
-  start(campaignId: string, startedBy?: 'hand' | 'schedule', at?: number): Promise<RunRecord>;
+  start(campaignId: string, startedBy?: 'hand' | 'schedule', at?: number, options?: { audit?: RunAudit }): Promise<RunRecord>;
 };
 
 export class OutboundRuns {
@@ -286,9 +293,10 @@ export class OutboundRuns {
    * outbound, not running, or with a run not finished. `part`: a part of a node's run (a node
    * with shards starts the same run in every shard: src/shards/sharded-runs.ts), under the id
    * the caller chose (409 when a run has it already), made paused when asked (every part is
-   * made before any is resumed).
+   * made before any is resumed). `audit`: the start's entry, written with the run's record.
    */
-  async start(campaignId: string, startedBy: 'hand' | 'schedule' = 'hand', at = this.o.clock.now(), part?: { id: string; paused: boolean }): Promise<RunRecord> {
+  async start(campaignId: string, startedBy: 'hand' | 'schedule' = 'hand', at = this.o.clock.now(), options: { part?: { id: string; paused: boolean }; audit?: RunAudit } = {}): Promise<RunRecord> {
+    const { part, audit } = options;
     const campaign = startableCampaign(this.o.catalog(), campaignId, await this.records());
     // a scheduled slot is one run (of any node); by hand, a second run in the same second is told apart
     const id = part?.id ?? (await freeRunId(campaignId, at, startedBy, async (id) => (await this.get(id)) !== undefined));
@@ -298,7 +306,7 @@ export class OutboundRuns {
     const slices = campaign.outbound.waves !== undefined ? 1 : (this.o.slices ?? (this.o.store.coordination.shared ? 8 : 1));
     const run: RunRecord = { id, campaign: campaignId, segments: [...campaign.outbound.segments], state: part?.paused === true ? 'paused' : 'running', startedBy, startedAt: now, updatedAt: now, slices, selected: 0, gone: 0, pages: 0 };
     if (campaign.outbound.waves !== undefined) run.wave = { n: 1, count: campaign.outbound.waves.count, earlier: [] };
-    await this.save(run);
+    await this.save(run, audit?.(undefined, run));
     this.known.set(id, run);
     this.o.logger.info({ run: id, campaign: campaignId, startedBy, state: run.state }, 'outbound run started');
     if (run.state === 'running') this.work(id);
@@ -351,31 +359,34 @@ export class OutboundRuns {
     return (await this.o.store.listMeta(RUN_PREFIX, 1000)).map((e) => e.value as RunRecord);
   }
 
-  /** Pauses a running or waiting run after the page in flight. */
-  pause(id: string): Promise<RunRecord> {
-    return this.move(id, ['running', 'waiting'], 'paused');
+  /**
+   * Pauses a running or waiting run after the page in flight. `audit` (here and below): the
+   * move's entry, written with the run's record (none when it does not move).
+   */
+  pause(id: string, audit?: RunAudit): Promise<RunRecord> {
+    return this.move(id, ['running', 'waiting'], 'paused', audit);
   }
 
   /** Resumes a paused run where it stopped; a later wave not started yet goes back to waiting for its start. */
-  async resume(id: string): Promise<RunRecord> {
+  async resume(id: string, audit?: RunAudit): Promise<RunRecord> {
     const run = (await this.o.store.getMeta(runMetaKey(id))) as RunRecord | undefined;
     if (run?.state === 'paused' && run.wave !== undefined && run.ranked !== true && run.startedAt > this.o.clock.now()) {
-      const { next } = await this.transition(id, ['paused'], { state: 'waiting', waitingFor: 'wave', waitingUntil: run.startedAt });
+      const { next } = await this.transition(id, ['paused'], { state: 'waiting', waitingFor: 'wave', waitingUntil: run.startedAt }, audit);
       if (next !== undefined) {
         this.o.logger.info({ run: id, state: 'waiting' }, 'outbound run moved');
         return next;
       }
     }
-    return this.move(id, ['paused'], 'running');
+    return this.move(id, ['paused'], 'running', audit);
   }
 
-  cancel(id: string): Promise<RunRecord> {
-    return this.move(id, ['running', 'waiting', 'paused'], 'cancelled');
+  cancel(id: string, audit?: RunAudit): Promise<RunRecord> {
+    return this.move(id, ['running', 'waiting', 'paused'], 'cancelled', audit);
   }
 
   /** A move asked through the API: 404 for no such run, 409 from a state that does not allow it. */
-  private async move(id: string, from: readonly RunState[], to: RunState): Promise<RunRecord> {
-    const { latest, next } = await this.transition(id, from, to === 'cancelled' ? { state: to, finishedAt: this.o.clock.now() } : { state: to });
+  private async move(id: string, from: readonly RunState[], to: RunState, audit?: RunAudit): Promise<RunRecord> {
+    const { latest, next } = await this.transition(id, from, to === 'cancelled' ? { state: to, finishedAt: this.o.clock.now() } : { state: to }, audit);
     if (latest === undefined) throw new KairosError('not_found', `no run "${id}"`);
     if (next === undefined) throw new KairosError('conflict', `run "${id}" is ${latest.state}: it cannot be ${to === 'running' ? 'resumed' : to}`);
     this.o.logger.info({ run: id, state: to }, 'outbound run moved');
@@ -419,10 +430,15 @@ export class OutboundRuns {
     await this.idle();
   }
 
-  /** The run's own record (its state), without the slices' counts (`summed` adds them, and keeps the metrics' view). */
-  private async save(run: RunRecord): Promise<void> {
+  /**
+   * The run's own record (its state), without the slices' counts (`summed` adds them, and keeps
+   * the metrics' view); with `audit`, the change's entry in the same store transaction.
+   */
+  private async save(run: RunRecord, audit?: AuditDraft): Promise<void> {
     const { selected: _s, gone: _g, pages: _p, errors: _e, nodes: _n, ...own } = run;
-    await this.o.store.putMeta(runMetaKey(run.id), { ...own, selected: 0, gone: 0, pages: 0 });
+    const record = { key: runMetaKey(run.id), value: { ...own, selected: 0, gone: 0, pages: 0 } };
+    if (audit === undefined) await this.o.store.putMeta(record.key, record.value);
+    else await this.o.store.appendAudit(audit, { meta: [record] });
     this.o.runStops?.note(run.id, run.state);
   }
 
@@ -589,9 +605,9 @@ export class OutboundRuns {
    * written and changed only from one of `from`, so one move is not written over by another
    * made meanwhile (a pause or a cancel through the API, the engine's waiting or done).
    * `latest`: the run as read (undefined: no such run); `next`: the run after, with its
-   * slices' counts (undefined: not moved).
+   * slices' counts (undefined: not moved). `audit`: the move's entry, written with it.
    */
-  private async transition(id: string, from: readonly RunState[], change: Partial<RunRecord> & { state: RunState }): Promise<{ latest?: RunRecord; next?: RunRecord }> {
+  private async transition(id: string, from: readonly RunState[], change: Partial<RunRecord> & { state: RunState }, audit?: RunAudit): Promise<{ latest?: RunRecord; next?: RunRecord }> {
     const latest = (await this.o.store.getMeta(runMetaKey(id))) as RunRecord | undefined;
     if (latest === undefined || !from.includes(latest.state)) return latest === undefined ? {} : { latest };
     const next: RunRecord = { ...latest, ...change, updatedAt: this.o.clock.now() };
@@ -599,7 +615,7 @@ export class OutboundRuns {
       delete next.waitingUntil;
       delete next.waitingFor;
     }
-    await this.save(next);
+    await this.save(next, audit?.(latest, next));
     return { latest, next: await this.summed(next) };
   }
 

@@ -250,7 +250,7 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
     case 'run':
       return p.runs.get(call.id);
     case 'runStart':
-      return p.runs.start(call.campaign, call.startedBy, call.at, { id: call.id, paused: true });
+      return p.runs.start(call.campaign, call.startedBy, call.at, { part: { id: call.id, paused: true } });
     case 'runPlan':
       await p.runs.plan(call.run);
       return null;

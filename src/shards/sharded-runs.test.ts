@@ -108,8 +108,8 @@ describe('ShardedRuns', () => {
       return answerCall({ runs: parts[i]!.runs } as unknown as ShardCallParts, c);
     };
     const shards = { count: 2, call: call as never, callEvery: ((c: ShardCall) => Promise.all([0, 1].map((i) => call(i, c)))) as never };
-    const sharded = new ShardedRuns({ shards, catalog: () => catalog, clock });
     const nodeStore = new MemoryStore();
+    const sharded = new ShardedRuns({ shards, catalog: () => catalog, clock, store: nodeStore });
     const settled = async (): Promise<void> => {
       for (const p of parts) await p.runs.idle();
     };

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { CallView } from '../runtime/customer-host.js';
 import type { HostReply } from '../runtime/host-options.js';
-import type { RunCallRecord, RunRecord, RunsApi, RunState } from '../runtime/outbound-runs.js';
+import type { RunAudit, RunCallRecord, RunRecord, RunsApi, RunState } from '../runtime/outbound-runs.js';
 import { freeRunId, nextWaveOf, startDueSlot, startableCampaign } from '../runtime/outbound-runs.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
@@ -84,6 +84,12 @@ export interface ShardedRunsOptions {
   /** the node's catalog (every shard has it: a change is handed to each before it is answered) */
   catalog: () => Catalog;
   clock: Clock;
+  /**
+   * the node's store: the audit entries of the changes asked through the API, written in the
+   * node's trail once every part has moved (the parts are in the shards' stores: no one
+   * transaction holds both; docs/audit.md)
+   */
+  store: Pick<Store, 'appendAudit'>;
 }
 
 export class ShardedRuns implements RunsApi {
@@ -124,7 +130,7 @@ export class ShardedRuns implements RunsApi {
    * handed anything over, and its error is answered; a retry starts a new run. A part that
    * cannot be resumed stays paused and the error is answered: the run's `resume` takes it up.
    */
-  async start(campaignId: string, startedBy: 'hand' | 'schedule' = 'hand', at = this.o.clock.now()): Promise<RunRecord> {
+  async start(campaignId: string, startedBy: 'hand' | 'schedule' = 'hand', at = this.o.clock.now(), options: { audit?: RunAudit } = {}): Promise<RunRecord> {
     startableCampaign(this.o.catalog(), campaignId, await this.list(campaignId));
     const id = await freeRunId(campaignId, at, startedBy, async (id) => (await this.get(id)) !== undefined);
     const shards = this.shardIndexes();
@@ -138,7 +144,9 @@ export class ShardedRuns implements RunsApi {
     const resumed = await Promise.allSettled(shards.map((i) => this.o.shards.call(i, { op: 'runMove', id, verb: 'resume' })));
     const stuck = resumed.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (stuck !== undefined) throw stuck.reason;
-    return mergeRuns(resumed.map((s) => (s as PromiseFulfilledResult<RunRecord>).value))!;
+    const run = mergeRuns(resumed.map((s) => (s as PromiseFulfilledResult<RunRecord>).value))!;
+    if (options.audit !== undefined) await this.o.store.appendAudit(options.audit(undefined, run));
+    return run;
   }
 
   /**
@@ -168,25 +176,27 @@ export class ShardedRuns implements RunsApi {
     return Array.from({ length: this.o.shards.count }, (_, i) => i);
   }
 
-  pause(id: string): Promise<RunRecord> {
-    return this.move(id, 'pause');
+  pause(id: string, audit?: RunAudit): Promise<RunRecord> {
+    return this.move(id, 'pause', audit);
   }
 
-  resume(id: string): Promise<RunRecord> {
-    return this.move(id, 'resume');
+  resume(id: string, audit?: RunAudit): Promise<RunRecord> {
+    return this.move(id, 'resume', audit);
   }
 
-  cancel(id: string): Promise<RunRecord> {
-    return this.move(id, 'cancel');
+  cancel(id: string, audit?: RunAudit): Promise<RunRecord> {
+    return this.move(id, 'cancel', audit);
   }
 
   /**
    * A move made in every part that can make it (a part already done cannot be paused): made
    * when any part made it. 404 when no shard has the run, 409 when none could move. A shard that
    * could not be asked (503) is answered as such once the others moved: asked again, they answer
-   * that they are there already and it moves.
+   * that they are there already and it moves. `audit`: the move's entry, in the node's trail
+   * once it is made (the run before it as its parts were, read first).
    */
-  private async move(id: string, verb: 'pause' | 'resume' | 'cancel'): Promise<RunRecord> {
+  private async move(id: string, verb: 'pause' | 'resume' | 'cancel', audit?: RunAudit): Promise<RunRecord> {
+    const before = audit === undefined ? undefined : await this.get(id);
     const moves = await Promise.allSettled(this.shardIndexes().map((i) => this.o.shards.call(i, { op: 'runMove', id, verb })));
     const errors = moves.flatMap((m) => (m.status === 'rejected' ? [m.reason instanceof Error ? m.reason : new KairosError('internal', String(m.reason))] : []));
     const unexpected = errors.find((e) => !(e instanceof KairosError && (e.code === 'conflict' || e.code === 'not_found')));
@@ -194,6 +204,7 @@ export class ShardedRuns implements RunsApi {
     const run = await this.get(id);
     if (run === undefined) throw new KairosError('not_found', `no run "${id}"`);
     if (errors.length === moves.length) throw new KairosError('conflict', `run "${id}" is ${run.state}: it cannot be ${verb === 'resume' ? 'resumed' : verb === 'pause' ? 'paused' : 'cancelled'}`);
+    if (audit !== undefined) await this.o.store.appendAudit(audit(before, run));
     return run;
   }
 

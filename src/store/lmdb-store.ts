@@ -19,7 +19,7 @@ import type { DataDirLock } from './data-dir-lock.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { SealedRecord } from './keyring.js';
 import { Keyring, SEALED, hashedIdentityKey, seal, unseal } from './keyring.js';
-import { erasureMetaKeys, failed, identityKey, parseIdentityKey, rehomedReminder, reminderKey, retried, stopStorageKey } from './store.js';
+import { erasureMetaKeys, failed, identityKey, parseIdentityKey, rehomedReminder, reminderKey, retried, stopStorageKey, tellAudited } from './store.js';
 
 export interface LmdbStoreOptions {
   /**
@@ -186,6 +186,7 @@ export class LmdbStore implements Store {
   readonly kind = 'lmdb';
   /** only this node writes it: claims are plain reads */
   readonly coordination: SingleNodeCoordination = singleNode(this);
+  onAudit: ((entry: AuditRecord) => void) | undefined;
   private readonly root: RootDatabase;
   private readonly prefetch: boolean;
   /** customers whose pages `prefetchCustomer` or `prefetchCustomers` has just faulted in, for the activation that follows (cleared past 10,000) */
@@ -799,6 +800,7 @@ export class LmdbStore implements Store {
     const log = this.log.begin();
     let drawn: number | undefined;
     let held: boolean;
+    let entry: AuditRecord | undefined;
     try {
       // on this thread: a throw anywhere aborts the whole transaction (the journal then stays)
       held = this.transactSync(() => {
@@ -850,7 +852,7 @@ export class LmdbStore implements Store {
           void this.members.remove(key);
           void this.members.remove(['m', key[2], id]);
         }
-        if (audit !== undefined) this.appendAuditIn(audit);
+        if (audit !== undefined) entry = this.appendAuditIn(audit);
         return held;
       });
     } catch (err) {
@@ -858,6 +860,7 @@ export class LmdbStore implements Store {
       throw err;
     }
     this.log.applied(log);
+    tellAudited(this, entry);
     if (slot !== undefined) this.keyring.release(slot);
     if (drawn !== undefined) {
       this.slotOf.delete(id);
@@ -1061,13 +1064,16 @@ export class LmdbStore implements Store {
 
   async retryOutbox(channel: string, instance: string, audit?: AuditDraft): Promise<boolean> {
     if (audit !== undefined) sealAudit(undefined, audit);
-    return this.transact(() => {
+    let entry: AuditRecord | undefined;
+    const retriedNow = await this.transact(() => {
       const r = this.openOutbox(this.outbox.get([channel, instance]));
       if (r === undefined) return false;
       void this.outbox.put([channel, instance], this.sealOutbox(retried(r)));
-      if (audit !== undefined) this.appendAuditIn(audit);
+      if (audit !== undefined) entry = this.appendAuditIn(audit);
       return true;
     });
+    tellAudited(this, entry);
+    return retriedNow;
   }
 
   listStops(): Promise<StopEntry[]> {
@@ -1131,7 +1137,11 @@ export class LmdbStore implements Store {
     };
     // Synchronous either way (an audited change is rare): a throw inside aborts the whole
     // transaction, which lmdb-js's asynchronous one does not promise.
-    return Promise.resolve().then(() => this.root.transactionSync(write));
+    return Promise.resolve().then(() => {
+      const entry = this.root.transactionSync(write);
+      tellAudited(this, entry);
+      return entry;
+    });
   }
 
   /** Inside a write transaction: seals the entry on the trail's head (read there: LMDB has one writer at a time) and writes it. */

@@ -5,7 +5,7 @@ import { sealAudit } from '../audit/audit-chain.js';
 import type { AuditChange, CommitBatch, CustomerPage, CustomerQueues, CustomerRecord, ErasureMeta, IdentityLink, ImportEntry, OutboxRecord, ReminderRecord, SegmentMoves, StopEntry, Store, StoredSnapshot } from './store.js';
 import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
-import { erasureMetaKeys, failed, identityKey, parseIdentityKey, rehomedReminder, retried, stopStorageKey } from './store.js';
+import { erasureMetaKeys, failed, identityKey, parseIdentityKey, rehomedReminder, retried, stopStorageKey, tellAudited } from './store.js';
 
 const outboxKey = (channel: string, instance: string): string => `${channel}\u0000${instance}`;
 
@@ -54,6 +54,7 @@ export class MemoryStore implements Store {
   private readonly segmentsOf = new Map<string, Set<string>>();
   /** the audit trail, in seq order (tests may tamper with it through `auditEntries`) */
   readonly auditEntries: AuditRecord[] = [];
+  onAudit: ((entry: AuditRecord) => void) | undefined;
   private seq = 0;
   private closed = false;
 
@@ -216,6 +217,7 @@ export class MemoryStore implements Store {
     this.segmentsOf.delete(id);
     for (const key of meta ?? []) this.meta.delete(key);
     if (entry !== undefined) this.auditEntries.push(entry);
+    tellAudited(this, entry);
     return held;
   }
 
@@ -310,6 +312,7 @@ export class MemoryStore implements Store {
     }
     this.outbox.set(outboxKey(channel, instance), retried(r));
     if (entry !== undefined) this.auditEntries.push(entry);
+    tellAudited(this, entry);
     return Promise.resolve(true);
   }
 
@@ -376,6 +379,7 @@ export class MemoryStore implements Store {
     if (put !== undefined) this.stops.set(stopStorageKey(put.key, put.channel, put.campaign), put);
     for (const m of meta) this.meta.set(m.key, m.value);
     this.auditEntries.push(entry);
+    tellAudited(this, entry);
     return structuredClone(entry);
   }
 

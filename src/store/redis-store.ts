@@ -10,7 +10,7 @@ import { withScripts } from './redis-scripts.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
 import type { AuditChange, CustomerPage, CustomerRecord, ErasureMeta, IdentityLink, ImportEntry, OutboxRecord, ReminderRecord, SegmentMoves, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
-import { StaleSnapshotError, erasureMetaKeys, rehomedReminder, stopStorageKey } from './store.js';
+import { StaleSnapshotError, erasureMetaKeys, rehomedReminder, stopStorageKey, tellAudited } from './store.js';
 
 /**
  * The Redis store (ioredis), for several Kairos nodes on one Redis or a Redis Cluster. Its
@@ -69,6 +69,7 @@ export class RedisStore implements Store, SharedCoordination {
   readonly shared = true;
   /** several nodes share it: the store itself is its coordination (claims, revisions, shared totals) */
   readonly coordination: SharedCoordination = this;
+  onAudit: ((entry: AuditRecord) => void) | undefined;
   private readonly redis: RedisConnection & RedisScripts;
   private readonly k: RedisKeys;
   private readonly outbox: RedisOutbox;
@@ -694,7 +695,10 @@ export class RedisStore implements Store, SharedCoordination {
         meta.length,
         ...meta.flatMap((m) => [m.key, encode(m.value)]),
       );
-      if (done === 1) return entry;
+      if (done === 1) {
+        tellAudited(this, entry);
+        return entry;
+      }
       if (done === 0) return undefined;
     }
   }

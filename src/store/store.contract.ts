@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OutboxEntry } from '../../actors/index.js';
-import type { CustomerRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
+import type { AuditRecord, CustomerRecord, ReminderRecord, StopEntry, Store, StoredSnapshot } from './store.js';
 import { reminderKey } from './store.js';
 import { verifyChain } from '../audit/audit-chain.js';
 
@@ -578,6 +578,33 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       await expect(store.eraseCustomer('c-2', [], { ...erasure, target: 'customer:c-2', after: boom })).rejects.toThrow();
       expect(await store.getCustomer('c-2')).toEqual(record(2));
       expect(await store.listAudit(0, 10)).toEqual(all);
+    });
+
+    it('tells onAudit of every entry it writes, once written, and of nothing else', async () => {
+      const told: AuditRecord[] = [];
+      store.onAudit = (entry) => told.push(entry);
+      const who = { name: 'ivanova', role: 'admin' as const };
+      await store.importCustomers([{ id: 'c-1', record: record(1) }]);
+      await store.commit({ snapshots: [], identities: [], outbox: [offerEntry('c-1', 'i-1', 1)] });
+      await store.failOutbox('sms', 'i-1', 'smsc down', { dead: true });
+      await store.appendAudit({ at: 1, who, action: 'clock.set', target: 'clock' });
+      // nothing to do, nothing written: nothing told
+      expect(await store.appendAudit({ at: 2, who, action: 'stop-list.remove', target: 'stop:nope' }, { deleteStop: { key: 'nope' } })).toBeUndefined();
+      expect(await store.retryOutbox('sms', 'nope', { at: 3, who, action: 'outbox.retry', target: 'outbox:sms/nope' })).toBe(false);
+      await store.retryOutbox('sms', 'i-1', { at: 4, who, action: 'outbox.retry', target: 'outbox:sms/i-1' });
+      await store.eraseCustomer('c-1', [], { at: 5, who, action: 'customer.erase', target: 'customer:c-1' });
+      // a listener that throws takes nothing back
+      store.onAudit = () => {
+        throw new Error('the log is gone');
+      };
+      expect(await store.appendAudit({ at: 6, who, action: 'clock.set', target: 'clock' })).toMatchObject({ seq: 4 });
+      store.onAudit = undefined;
+      expect(told.map((e) => [e.seq, e.action])).toEqual([
+        [1, 'clock.set'],
+        [2, 'outbox.retry'],
+        [3, 'customer.erase'],
+      ]);
+      expect(told).toEqual((await store.listAudit(0, 10)).slice(0, 3));
     });
 
     if (options.durable) it('keeps everything across a reopen', async () => {

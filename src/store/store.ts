@@ -283,6 +283,13 @@ export interface Store {
    * Appends are serialised across nodes (one chain). Kept apart from the other writes.
    */
   appendAudit(draft: AuditDraft, change?: AuditChange): Promise<AuditRecord | undefined>;
+  /**
+   * Told of each entry this store appends to the trail once it is written (`appendAudit`, and
+   * the entries `eraseCustomer` and `retryOutbox` write with their change): the server logs
+   * each one there (`auditLogLine`, src/audit/audit.ts), so that no audited change goes
+   * unlogged. Set once, after opening; what it throws is not the change's failure.
+   */
+  onAudit?: ((entry: AuditRecord) => void) | undefined;
   /** Audit entries after `afterSeq`, in seq order, at most `limit`. */
   listAudit(afterSeq: number, limit: number): Promise<AuditRecord[]>;
 
@@ -293,6 +300,16 @@ export interface Store {
 export interface CustomerPage {
   customers: Array<{ id: string; snapshot?: StoredSnapshot; record?: CustomerRecord }>;
   next?: string;
+}
+
+/** Tells the store's `onAudit` of an entry it wrote (none: nothing); a listener's throw is not the change's. */
+export function tellAudited(store: Pick<Store, 'onAudit'>, entry: AuditRecord | undefined): void {
+  if (entry === undefined || store.onAudit === undefined) return;
+  try {
+    store.onAudit(entry);
+  } catch {
+    // (the entry is written: a listener that fails takes nothing back)
+  }
 }
 
 /** What an audited change writes with its audit entry (`Store.appendAudit`). */
