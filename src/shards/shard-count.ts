@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KairosError } from '../errors.js';
+import { mkdirPrivate } from '../store/private-files.js';
 
 /** The file in the data dir that records the shard count its customers are spread by. */
 export const SHARD_COUNT_FILE = 'shards.json';
@@ -30,7 +31,7 @@ export function recordShardCount(dataDir: string, count: number): void {
     }
     return;
   }
-  mkdirSync(dataDir, { recursive: true });
+  mkdirPrivate(dataDir);
   // Written whole or not at all (a crash mid-write leaves no torn file).
   writeFileSync(`${file}.tmp`, `${JSON.stringify({ shards: count })}\n`);
   renameSync(`${file}.tmp`, file);

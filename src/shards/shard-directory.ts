@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RootDatabase } from 'lmdb';
 import { open } from 'lmdb';
 import type { ContactIdentifierKind } from '../../actors/index.js';
 import type { DataDirLock } from '../store/data-dir-lock.js';
 import { lockDataDir } from '../store/data-dir-lock.js';
+import { keepPrivate, mkdirPrivate } from '../store/private-files.js';
 
 /**
  * Which shard an identifier (card, phone, e-mail, cookie) belongs to: the main thread's
@@ -53,10 +53,11 @@ export class ShardDirectory {
   /** Opens the index in `<dataDir>/directory`; throws `conflict`, naming the pid, while another router (this process's or another's) has it open. */
   constructor(dataDir: string, secret: string) {
     const dir = join(dataDir, 'directory');
-    mkdirSync(dir, { recursive: true });
+    mkdirPrivate(dir);
     this.lock = lockDataDir(dir);
     try {
       this.db = open<number, Buffer>({ path: join(dir, 'index.mdb'), keyEncoding: 'binary', compression: false });
+      keepPrivate([join(dir, 'index.mdb'), join(dir, 'index.mdb-lock')]);
     } catch (err) {
       this.lock.release();
       throw err;

@@ -1,6 +1,7 @@
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KairosError } from '../errors.js';
+import { mkdirPrivate } from './private-files.js';
 
 /**
  * One owner per store: an exclusive lock on a data dir, held by the process that writes it
@@ -84,7 +85,7 @@ export interface DataDirLock {
  * naming the pid that holds it.
  */
 export function lockDataDir(dir: string): DataDirLock {
-  mkdirSync(dir, { recursive: true });
+  mkdirPrivate(dir);
   const file = resolve(join(dir, LOCK_FILE));
   if (held.has(file)) throw inUse(dir, file, process.pid);
   if (!createWithPid(file)) {

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { PRIVATE_FILE_MODE, keepPrivate } from './private-files.js';
 
 /**
  * Per-customer keys for what the LMDB store holds about a person (docs/privacy.md), in a file
@@ -35,8 +36,9 @@ export class Keyring {
   readonly indexSecret: Buffer;
 
   constructor(dir: string) {
-    // created if missing ('a', readable by its owner only); then read and written at positions (pread, pwrite)
-    closeSync(openSync(join(dir, FILE), 'a', 0o600));
+    // created if missing ('a', readable by its owner only, and made so if a copy left it otherwise); then read and written at positions (pread, pwrite)
+    closeSync(openSync(join(dir, FILE), 'a', PRIVATE_FILE_MODE));
+    keepPrivate([join(dir, FILE)]);
     this.fd = openSync(join(dir, FILE), 'r+');
     this.slots = Math.floor(fstatSync(this.fd).size / SLOT);
     if (this.slots === 0) {

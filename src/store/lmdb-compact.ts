@@ -1,9 +1,10 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RootDatabase } from 'lmdb';
 import { open } from 'lmdb';
 import { KairosError } from '../errors.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { keepPrivate, mkdirPrivate } from './private-files.js';
 import { lmdbFileBytes, lmdbMapSize } from './lmdb-store.js';
 
 /**
@@ -85,7 +86,7 @@ async function compactLocked(dir: string, dataFile: string, onProgress: (p: Comp
     const others = otherReaders(src);
     if (others.length > 0) throw new KairosError('conflict', `compact: the store in ${dir} is open in process ${others.join(', ')}; stop Kairos first`);
     const names = [...src.getKeys({ start: FIRST_KEY })].filter((k): k is string => typeof k === 'string');
-    mkdirSync(tmp);
+    mkdirPrivate(tmp);
     const dst = open({ path: tmp, maxDbs: 64, noSync: true, noSubdir: false, mapSize: lmdbMapSize(dir) });
     try {
       for (const name of names) {
@@ -126,7 +127,8 @@ async function compactLocked(dir: string, dataFile: string, onProgress: (p: Comp
     throw err;
   }
   await src.close();
-  // One atomic rename replaces the data file; the lock file is reset by the next process to open it.
+  // One atomic rename replaces the data file (the owner's alone, as the store keeps it); the lock file is reset by the next process to open it.
+  keepPrivate([join(tmp, 'data.mdb')]);
   renameSync(join(tmp, 'data.mdb'), dataFile);
   const fd = openSync(dir, 'r');
   try {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
@@ -50,6 +50,30 @@ function freshDirEachTest(prefix: string): void {
   });
   afterEach(() => tmp?.remove());
 }
+
+describe('lmdb files', () => {
+  const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
+
+  it("are the owner's alone: the directories it makes 0700, data.mdb, lock.mdb and keys.bin 0600, also those an earlier build left readable", async () => {
+    const t = tempDir();
+    try {
+      const dir = join(t.dir, 'data', 'lmdb');
+      let store = new LmdbStore(dir);
+      await store.putMeta('m', 1);
+      const files = ['data.mdb', 'lock.mdb', 'keys.bin'].map((f) => join(dir, f));
+      expect([join(t.dir, 'data'), dir, ...files].map(mode)).toEqual(['700', '700', '600', '600', '600']);
+      await store.close();
+      // a store an earlier build opened with the umask's modes: made private at the next open
+      for (const f of files) chmodSync(f, 0o644);
+      store = new LmdbStore(dir);
+      expect(files.map(mode)).toEqual(['600', '600', '600']);
+      expect(await store.getMeta('m')).toBe(1);
+      await store.close();
+    } finally {
+      t.remove();
+    }
+  });
+});
 
 describe('string keys in LMDB order', () => {
   it('compares as UTF-8 bytes do (code point order), past the BMP too (property)', () => {

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, RootDatabase, RootDatabaseOptionsWithPath, Transaction } from 'lmdb';
 import { open } from 'lmdb';
@@ -17,6 +17,7 @@ import type { SingleNodeCoordination } from './coordination.js';
 import { singleNode } from './coordination.js';
 import type { DataDirLock } from './data-dir-lock.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { keepPrivate, mkdirPrivate } from './private-files.js';
 import type { SealedRecord } from './keyring.js';
 import { Keyring, SEALED, hashedIdentityKey, seal, unseal } from './keyring.js';
 import { erasureMetaKeys, failed, identityKey, parseIdentityKey, rehomedReminder, reminderKey, retried, stopStorageKey, tellAudited } from './store.js';
@@ -252,7 +253,7 @@ export class LmdbStore implements Store {
     private readonly dir: string,
     opts: LmdbStoreOptions = {},
   ) {
-    mkdirSync(dir, { recursive: true });
+    mkdirPrivate(dir);
     this.lock = lockDataDir(dir);
     // No read-ahead: customers are read at random from a store that can be many times the
     // size of memory; with the kernel's read-around each lookup would map ~100 KB of pages
@@ -275,6 +276,8 @@ export class LmdbStore implements Store {
     };
     try {
       this.root = open(options);
+      // (lmdb-js takes no mode: its files come with the umask's, 0644 commonly; the customers' data is the owner's alone)
+      keepPrivate([join(dir, 'data.mdb'), join(dir, 'lock.mdb')]);
     } catch (err) {
       this.lock.release();
       throw err;

@@ -8,7 +8,7 @@ import type { KeyRing } from './key-ring.js';
 import { roleAllows } from '../schema/http/operation.js';
 import { BodyStream } from './body-stream.js';
 import type { HttpCall, HttpReply, Route } from './http.js';
-import { errorReply, json, statusLine } from './http.js';
+import { errorReply, isApiPath, json, statusLine, withApiHeaders } from './http.js';
 import type { Router } from './http-router.js';
 import { createRouter } from './http-router.js';
 import { healthOperation, metricsOperation, readyOperation } from '../schema/http/builtin-operations.js';
@@ -99,8 +99,9 @@ export class HttpServer {
       streamed?.fail(new KairosError('unavailable', 'the client went away before the end of the body'));
       writable?.();
     });
+    const api = isApiPath(path);
     const write = (reply: HttpReply): void => {
-      const r = withRequestId(reply, requestId);
+      const r = withRequestId(api ? withApiHeaders(reply) : reply, requestId);
       if (r.stream !== undefined) {
         const drained = (): Promise<void> =>
           new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allOperations } from '../admin/openapi.js';
 import { errorCatalog } from '../errors.js';
-import { serverForFile } from '../test-support/test-kairos.js';
+import { adminHeaders, serverForFile } from '../test-support/test-kairos.js';
 import { statusLine } from './http.js';
 
 /** The status line: a reason phrase for every status the server sends, never "Unknown". */
@@ -20,5 +20,45 @@ describe('statusLine', () => {
   it('goes out on the wire: a refused role is "403 Forbidden"', async () => {
     const res = await fetch(`${server.k.httpUrl}/v1/status`, { headers: { Authorization: `Bearer ${marketer.secret}` } });
     expect([res.status, res.statusText]).toEqual([403, 'Forbidden']);
+  });
+});
+
+describe('the API replies', () => {
+  const get = (path: string, headers: Record<string, string> = adminHeaders): Promise<Response> => fetch(`${server.k.httpUrl}${path}`, { headers });
+
+  it('are never kept by a cache nor sniffed: JSON, CSV, NDJSON, a streamed one and an error alike', async () => {
+    const replies = {
+      json: await get('/v1/customers/demo-1'),
+      csv: await get('/v1/reports/funnel?format=csv'),
+      ndjson: await get('/v1/audit/export'),
+      members: await get('/v1/segments/clients_60_plus/members.csv'),
+      unauthorized: await get('/v1/customers/demo-1', {}),
+      forbidden: await get('/v1/status', { Authorization: `Bearer ${marketer.secret}` }),
+      unknown: await get('/v1/no-such-thing'),
+    };
+    const seen = Object.fromEntries(
+      await Promise.all(
+        Object.entries(replies).map(async ([what, res]) => {
+          await res.arrayBuffer();
+          return [what, [res.status, res.headers.get('content-type')?.split(';')[0], res.headers.get('cache-control'), res.headers.get('x-content-type-options')]];
+        }),
+      ),
+    );
+    expect(seen).toEqual({
+      json: [200, 'application/json', 'no-store', 'nosniff'],
+      csv: [200, 'text/csv', 'no-store', 'nosniff'],
+      ndjson: [200, 'application/x-ndjson', 'no-store', 'nosniff'],
+      members: [200, 'text/csv', 'no-store', 'nosniff'],
+      unauthorized: [401, 'application/problem+json', 'no-store', 'nosniff'],
+      forbidden: [403, 'application/problem+json', 'no-store', 'nosniff'],
+      unknown: [404, 'application/problem+json', 'no-store', 'nosniff'],
+    });
+  });
+
+  it('leave the probes outside /v1 as they were; uWS marks every reply with its major version', async () => {
+    const health = await get('/health', {});
+    expect([health.status, health.headers.get('cache-control')]).toEqual([200, null]);
+    // (uWebSockets.js v20.30 writes it on every reply and has no setting to leave it out: docs/security.md)
+    expect(health.headers.get('uwebsockets')).toBe('20');
   });
 });

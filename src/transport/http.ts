@@ -41,6 +41,23 @@ export interface HttpReply {
   stream?: AsyncIterable<string>;
 }
 
+/**
+ * The headers of every reply under `/v1` (the API's JSON, CSV, NDJSON and its errors): many
+ * carry personal data (a card, a call list, an export), which no browser or proxy should keep
+ * (`no-store`) nor read as another type than the one sent (`nosniff`, as the console's files).
+ */
+export const API_REPLY_HEADERS: Readonly<Record<string, string>> = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
+
+/** Whether a request path is the API's (`/v1` and below): its replies carry {@link API_REPLY_HEADERS}. */
+export function isApiPath(path: string): boolean {
+  return path === '/v1' || path.startsWith('/v1/');
+}
+
+/** A reply with {@link API_REPLY_HEADERS}; a header the route set itself is kept. */
+export function withApiHeaders(r: HttpReply): HttpReply {
+  return { ...r, headers: { ...API_REPLY_HEADERS, ...r.headers } };
+}
+
 /** A route's path parameters by name, percent-decoded once (by the router, never by a handler). */
 export type RouteParams = Readonly<Record<string, string>>;
 

@@ -12,7 +12,7 @@ import { countDecision } from './count-decision.js';
 import { errorFrame } from './error-frame.js';
 import type { ClientFrame } from './frames.js';
 import { FrameError, decodeFrame, encodeFrame, idInBytes, parseClientFrame } from './frames.js';
-import { errorReply } from './http.js';
+import { errorReply, withApiHeaders } from './http.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, Uws, WebSocket } from './uws.js';
 import { writeReply } from './write-reply.js';
 
@@ -136,12 +136,12 @@ export class WebSocketGateway {
     const answer = (who: Authenticated | undefined): void => {
       if (who === undefined || who.principal.role !== 'gateway') {
         this.o.metrics.errors.inc({ code: 'unauthorized' });
-        // A refused upgrade is answered like every HTTP error (problem+json).
-        writeReply(res, errorReply('unauthorized', 'a gateway token is required: Authorization: Bearer <token>'));
+        // A refused upgrade is answered like every HTTP error (problem+json), with the API's headers.
+        writeReply(res, withApiHeaders(errorReply('unauthorized', 'a gateway token is required: Authorization: Bearer <token>')));
         return;
       }
       if (!this.o.isReady()) {
-        writeReply(res, errorReply('unavailable', 'not ready'));
+        writeReply(res, withApiHeaders(errorReply('unavailable', 'not ready')));
         return;
       }
       const conn: Conn = {
@@ -165,7 +165,7 @@ export class WebSocketGateway {
       },
       (err: unknown) => {
         this.o.logger.error({ err }, 'authenticating an upgrade failed');
-        if (!aborted) res.cork(() => writeReply(res, errorReply('unavailable', 'the key table cannot be read')));
+        if (!aborted) res.cork(() => writeReply(res, withApiHeaders(errorReply('unavailable', 'the key table cannot be read'))));
       },
     );
   }
