@@ -1,7 +1,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { DAY_MS, channels as knownChannels, defaultLimits } from '../actors/index.js';
+import { DAY_MS, defaultLimits, deliveryChannels } from '../actors/index.js';
 import { KairosError } from './errors.js';
 import { recordedShardCount } from './shards/shard-count.js';
 import type { Role } from './transport/principal.js';
@@ -260,7 +260,7 @@ const CHANNEL_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
  * after a ":" is refused rather than read as a scope: a secret with a ":" in it would
  * otherwise become a shorter secret (the part before it) scoped to a channel that never is.
  */
-export const SCOPE_CHANNELS: ReadonlySet<string> = new Set<string>([...knownChannels, 'backoffice']);
+export const SCOPE_CHANNELS: ReadonlySet<string> = new Set<string>(deliveryChannels);
 
 /**
  * `KAIROS_GATEWAY_TOKENS`: comma-separated items, each `token` (unscoped: every channel) or

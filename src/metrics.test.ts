@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { deliveryChannels } from '../actors/index.js';
 import { channelLabel, createMetrics, outcomeLabel } from './metrics.js';
 import { packageRoot } from './paths.js';
 
@@ -16,6 +17,8 @@ describe('metrics', () => {
     expect(channelLabel('atm')).toBe('atm');
     expect(channelLabel(undefined)).toBe('none');
     expect(channelLabel('some-new-gateway-42')).toBe('other');
+    // every channel the catalog and the outbox know is a label of its own (the back office too)
+    for (const c of deliveryChannels) expect(channelLabel(c)).toBe(c);
     expect(outcomeLabel('accepted')).toBe('accepted');
     expect(outcomeLabel('maybe-later')).toBe('other');
   });

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { deliveryChannels } from '../actors/index.js';
 
 /**
  * Every metric Kairos exports, declared here and nowhere else: `kairos_` prefix, snake_case,
@@ -8,8 +9,12 @@ import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefault
  * never a customer id). Dashboards query only these names.
  */
 
-/** Event channels a label may take; anything else is counted as "other". */
-const knownChannels = new Set(['atm', 'kiosk', 'branch', 'web', 'mobile', 'pos', 'callcenter', 'ib', 'sms', 'email', 'push', 'none']);
+/**
+ * Channels a label may take: every channel the catalog and the outbox know (back office
+ * included), the protocol's `pos`, and `none` (an event without one); anything else is
+ * counted as "other". Every metric with a channel label takes it through `channelLabel`.
+ */
+const knownChannels = new Set<string>([...deliveryChannels, 'pos', 'none']);
 /** Response outcomes a label may take; anything else is counted as "other". */
 const knownOutcomes = new Set(['accepted', 'declined', 'dismissed', 'later', 'clicked', 'expired']);
 

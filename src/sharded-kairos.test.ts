@@ -390,6 +390,12 @@ describe('a node with two shards', () => {
     expect(wrong.status).toBe(400);
     expect(await wrong.json()).toMatchObject({ code: 'invalid', detail: expect.stringContaining('query "cursor"') as string });
     expect(await (await fetch(`${http}/v1/outbox/sms/dead`, { headers: adminHeaders })).json()).toEqual({ channel: 'sms', entries: [] });
+    // A channel the outbox does not know: 404 naming it, not an empty page.
+    for (const path of ['/v1/outbox/other', '/v1/outbox/other/dead']) {
+      const unknown = await fetch(`${http}${path}`, { headers: adminHeaders });
+      expect(unknown.status, path).toBe(404);
+      expect(await unknown.json(), path).toMatchObject({ code: 'not_found', detail: expect.stringContaining('no channel "other"') as string });
+    }
 
     // Sent again: the shard that holds it answers; its audit entry reaches the node's trail with the attempts before.
     const one = listed.find((e) => shardOf(e.customer, 2) === 1)!;

@@ -11,6 +11,15 @@ export const operatorChannels = ['callcenter', 'branch'] as const;
 export const outboundChannels = ['sms', 'email', 'push'] as const;
 export const channels = [...screenChannels, ...operatorChannels, ...outboundChannels] as const;
 export type Channel = (typeof channels)[number];
+/** Back-office actions (issue the credit the customer accepted): queued in the outbox, never a customer's channel. */
+export const backofficeChannel = 'backoffice';
+/** Every channel an outbox entry may name: the catalog's channels and the back office's. */
+export const deliveryChannels = [...channels, backofficeChannel] as const;
+
+/** Whether an outbox entry may name the channel (`deliveryChannels`). */
+export function isDeliveryChannel(v: string): boolean {
+  return (deliveryChannels as readonly string[]).includes(v);
+}
 
 export type ChannelKind = 'screen' | 'operator' | 'sms' | 'email' | 'push';
 

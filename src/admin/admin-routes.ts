@@ -177,7 +177,7 @@ export const outboxOperation = operation({
   params: Type.Object({ channel: ChannelParam }),
   query: OutboxPageQuery,
   responses: { 200: { description: 'entries, and next (the cursor of the page after) when more may follow', schema: OutboxPageReply } },
-  errors: ['invalid'],
+  errors: ['invalid', 'not_found'],
 });
 
 export const getClockOperation = operation({

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { readUnsubscribeToken } from '../delivery/unsubscribe.js';
 import { KairosError } from '../errors.js';
+import { deliveryChannels, isDeliveryChannel } from '../../actors/index.js';
 import type { Logger } from '../logger.js';
 import type { StopList } from '../stop-list.js';
 import { maskIdentifier } from '../stop-list.js';
@@ -73,10 +74,21 @@ function pageBounds(query: OutboxPageParams): { limit: number; after: number | u
 }
 
 /**
+ * The channel of an outbox path (`/v1/outbox/{channel}/...`): one the catalog or the back
+ * office knows, else a 404 naming it (a misspelt channel would otherwise list no entries, as
+ * if its queue were empty).
+ */
+export function outboxChannel(channel: string): string {
+  if (!isDeliveryChannel(channel)) throw new KairosError('not_found', `no channel "${channel}": the outbox's channels are ${deliveryChannels.join(', ')}`);
+  return channel;
+}
+
+/**
  * One page of a channel's outbox, oldest first: `next` (present when more may follow) is the
  * cursor of the page after it. The store reads the page by key: no listing costs more than its page.
  */
 export async function outboxPage(store: Store, channel: string, query: OutboxPageParams): Promise<{ channel: string; entries: OutboxRecord[]; next?: string }> {
+  outboxChannel(channel);
   const { limit, after } = pageBounds(query);
   const entries = await store.listOutbox(channel, limit, after);
   const last = entries[entries.length - 1];
@@ -89,6 +101,7 @@ export async function outboxPage(store: Store, channel: string, query: OutboxPag
  * hold fewer than `limit`, even none, and still have a `next`).
  */
 export async function deadPage(store: Store, channel: string, query: OutboxPageParams): Promise<{ channel: string; entries: OutboxRecord[]; next?: string }> {
+  outboxChannel(channel);
   const { limit, after } = pageBounds(query);
   const entries: OutboxRecord[] = [];
   let cursor = after;
@@ -141,7 +154,7 @@ export const deadLettersOperation = operation({
   params: channelParam,
   query: OutboxPageQuery,
   responses: { 200: { description: 'the dead among the next 10,000 of the queue, at most limit, and next when more of the queue is left', schema: OutboxPageReply } },
-  errors: ['invalid'],
+  errors: ['invalid', 'not_found'],
 });
 
 export const retryOperation = operation({
@@ -192,6 +205,7 @@ export function deliveryRoutes(d: DeliveryRouteDeps): Route[] {
   return [
     route(deadLettersOperation, async ({ params: { channel }, query }) => ({ status: 200, body: await deadPage(d.store, channel, query) })),
     route(retryOperation, async ({ params: { channel, instance }, call }) => {
+      outboxChannel(channel);
       const draft = auditDraft(call, d.clock.now(), 'outbox.retry', `outbox:${channel}/${instance}`, undefined, { dead: false });
       if (!(await retryOutboxEntry(d.store, channel, instance, draft, d.kick))) throw new KairosError('not_found', `no outbox entry "${instance}" on ${channel}`);
       return { status: 200, body: { channel, instance, retried: true as const } };

@@ -206,6 +206,19 @@ describe('back-office webhooks', () => {
     await until('no dead letters', async () => ((await api('GET', '/v1/outbox/backoffice/dead')).body.entries.length === 0 ? true : undefined));
     expect((await api('POST', '/v1/outbox/backoffice/nothing/retry')).status).toBe(404);
     const metrics = await (await fetch(`${k.httpUrl}/metrics`)).text();
-    expect(metrics).toMatch(/kairos_deliveries_total\{channel="other",result="dead"\} 1|kairos_deliveries_total\{channel="backoffice",result="dead"\} 1/);
+    // The back office is a channel of its own in every metric, never "other".
+    expect(metrics).toMatch(/^kairos_deliveries_total\{channel="backoffice",result="dead"\} 1$/m);
+    expect(metrics).toMatch(/^kairos_outbox_queued_total\{channel="backoffice"\} [1-9]/m);
+    expect(metrics).toMatch(/^kairos_outbox_pending\{channel="backoffice"\} \d/m);
+    expect(metrics).not.toContain('channel="other"');
+  });
+
+  it('answers 404 naming a channel the outbox does not know', async () => {
+    for (const path of ['/v1/outbox/backofice', '/v1/outbox/other/dead', '/v1/outbox/other/x-1/retry']) {
+      const r = await api(path.endsWith('/retry') ? 'POST' : 'GET', path);
+      expect(r.status, path).toBe(404);
+      expect(r.body, path).toMatchObject({ code: 'not_found', detail: expect.stringMatching(/^no channel "(backofice|other)"/) });
+    }
+    expect((await api('GET', '/v1/outbox/backoffice/dead')).status).toBe(200);
   });
 });

@@ -4,6 +4,7 @@ import type { Durability } from '../config.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { channelLabel } from '../metrics.js';
 import type { CommitBatch, OutboxRecord, ReminderRecord, SharedCharge, Store, StoredSnapshot } from '../store/store.js';
 import { reminderKey } from '../store/store.js';
 import type { Actors } from './activation.js';
@@ -338,7 +339,7 @@ export class WriteBehind {
         release(live);
       }
       this.o.metrics.flushedSnapshots.inc(snapshots.length);
-      for (const r of records) this.o.metrics.outboxQueued.inc({ channel: r.channel });
+      for (const r of records) this.o.metrics.outboxQueued.inc({ channel: channelLabel(r.channel) });
       if (records.length > 0) this.o.onCommitted?.(records);
       this.o.actors.passivateIfNeeded();
     } catch (err) {

@@ -13,7 +13,7 @@ import { keyRoutes } from '../admin/key-routes.js';
 import { learningRoutes } from '../admin/learning-routes.js';
 import { bodyIdentifiers, importCustomersRoute, patchCustomerOperation, putCustomerOperation } from '../admin/customer-import-routes.js';
 import type { OutboxPageParams } from '../admin/delivery-routes.js';
-import { deadLettersOperation, retryOperation, unsubscribeRoutes } from '../admin/delivery-routes.js';
+import { deadLettersOperation, outboxChannel, retryOperation, unsubscribeRoutes } from '../admin/delivery-routes.js';
 import { rowsOverShards } from './sharded-import.js';
 import { outboundRoutes } from '../admin/outbound-routes.js';
 import { waveRoutes } from '../admin/wave-routes.js';
@@ -179,6 +179,7 @@ export function intoNodeTrail(p: Pick<ShardedAdminParts, 'relay' | 'logger'>, sh
 function shardedDeliveryRoutes(p: ShardedAdminParts): Route[] {
   const { shards, clock } = p;
   const page = async (channel: string, query: OutboxPageParams, dead: boolean): Promise<{ channel: string; entries: OutboxRecord[]; next?: string }> => {
+    outboxChannel(channel);
     const limit = query.limit ?? 100;
     const positions = shardPositions(query.cursor, shards.count);
     const pages = await Promise.all(positions.map((after, i) => shards.call(i, { op: 'outbox', channel, limit, after, dead })));
@@ -188,6 +189,7 @@ function shardedDeliveryRoutes(p: ShardedAdminParts): Route[] {
     route(outboxOperation, async ({ params: { channel }, query }) => ({ status: 200, body: await page(channel, query, false) })),
     route(deadLettersOperation, async ({ params: { channel }, query }) => ({ status: 200, body: await page(channel, query, true) })),
     route(retryOperation, async ({ params: { channel, instance }, call }) => {
+      outboxChannel(channel);
       // (its `before`, the entry's attempts, is filled in by the shard that holds it)
       const draft = auditDraft(call, clock.now(), 'outbox.retry', `outbox:${channel}/${instance}`, undefined, { dead: false });
       // Asked of the shard of the customer the instance names (a shard starting elsewhere does not

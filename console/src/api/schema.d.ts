@@ -5386,6 +5386,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a problem: `internal` */
             500: {
                 headers: {
@@ -8805,6 +8814,15 @@ export interface operations {
             };
             /** @description a problem: `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a problem: `not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
