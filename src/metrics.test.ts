@@ -1,9 +1,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { deliveryChannels } from '../actors/index.js';
+import { RUN_STAGES } from './admin/outbound-routes.js';
+import { errorCatalog } from './errors.js';
 import { channelLabel, createMetrics, outcomeLabel } from './metrics.js';
 import { packageRoot } from './paths.js';
+import { FUNNEL_STAGES } from './runtime/funnel-ledger.js';
+import type { RunState } from './runtime/outbound-runs.js';
 
 describe('metrics', () => {
   it('declares every name with the kairos_ prefix', async () => {
@@ -58,6 +63,92 @@ describe('metrics', () => {
           }
         }
       }
+    }
+  });
+
+  it('dashboards and alert rules select only label values Kairos exports', () => {
+    const { registry } = createMetrics();
+    const channel = (v: string): boolean => channelLabel(v) === v || v === 'other';
+    const outcome = (v: string): boolean => outcomeLabel(v) === v || v === 'other';
+    const among =
+      (...values: readonly string[]) =>
+      (v: string): boolean =>
+        values.includes(v);
+    const states: Record<RunState, true> = { running: true, paused: true, waiting: true, done: true, cancelled: true };
+    // The fixed values each bounded label takes where the code sets it (a label a query selects
+    // that is missing here fails: add its values). `le`: the histogram's bucket bounds.
+    const known: Record<string, Record<string, (v: string) => boolean>> = {
+      kairos_events_total: { channel },
+      kairos_contacts_total: { channel },
+      kairos_outbox_queued_total: { channel },
+      kairos_outbox_pending: { channel },
+      kairos_outbox_lag_seconds: { channel },
+      kairos_deliveries_total: { channel, result: among('pushed', 'delivered', 'failed', 'retry', 'dead', 'suppressed') },
+      kairos_responses_total: { outcome },
+      kairos_decisions_total: { outcome: among('offer', 'silent', 'duplicate') },
+      // websocket-gateway.ts (event, response frames), events-route.ts (POST /v1/events)
+      kairos_decision_duration_seconds: { kind: among('event', 'response', 'http') },
+      kairos_errors_total: { code: among(...Object.keys(errorCatalog)) },
+      kairos_actor_activations_total: { source: among('snapshot', 'profile', 'new') },
+      kairos_actor_activation_seconds: { source: among('snapshot', 'profile', 'new') },
+      kairos_actor_passivations_total: { reason: among('lru', 'idle', 'memory') },
+      kairos_reminders_fired_total: { kind: among('expiry', 'followup', 'catalog') },
+      kairos_store_conflicts_total: { kind: among('refused', 'reloaded') },
+      kairos_campaign_funnel: { stage: among(...FUNNEL_STAGES) },
+      kairos_outbound_run: { stage: among('selected', ...RUN_STAGES) },
+      kairos_outbound_run_state: { state: among(...Object.keys(states)) },
+      kairos_campaign_uplift_contacts: { group: among('treated', 'control') },
+      kairos_campaign_uplift_conversions: { group: among('treated', 'control') },
+      kairos_model_outcomes: { arm: among('model', 'random'), label: among('positive', 'negative') },
+      kairos_model_campaign_lift: { bound: among('estimate', 'low', 'high') },
+    };
+    const queries: Array<{ where: string; expr: string }> = [];
+    const dir = join(packageRoot(), 'grafana', 'dashboards');
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.json'))) {
+      const dash = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+      for (const panel of dash.panels) for (const t of panel.targets) queries.push({ where: `${f}: "${panel.title}"`, expr: t.expr });
+    }
+    const rules = (parse(readFileSync(join(packageRoot(), 'prometheus', 'rules.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string; record?: string; expr: string }> }> }).groups.flatMap((g) => g.rules);
+    for (const r of rules) queries.push({ where: `rules.yml: ${r.alert ?? r.record}`, expr: r.expr });
+    let checked = 0;
+    for (const { where, expr } of queries) {
+      for (const [, name, matchers] of expr.matchAll(/\b(kairos_[a-z0-9_]+)\{([^}]*)\}/g)) {
+        const bucket = name!.endsWith('_bucket');
+        const base = name!.replace(/_(bucket|sum|count)$/, '');
+        const metric = registry.getSingleMetric(name!) ?? registry.getSingleMetric(base);
+        expect(metric, `${where}: ${name}`).toBeDefined();
+        const labelNames = (metric as unknown as { labelNames: string[] }).labelNames;
+        for (const [, label, op, value] of matchers!.matchAll(/([a-z_]+)\s*(=~|!~|!=|=)\s*"([^"]*)"/g)) {
+          if (label === 'instance' || label === 'job') continue;
+          const at = `${where}: ${name}{${label}${op}"${value}"}`;
+          if (label === 'le') {
+            expect(bucket, at).toBe(true);
+            expect((metric as unknown as { upperBounds: number[] }).upperBounds.map(String), at).toContain(value);
+            continue;
+          }
+          expect(labelNames, at).toContain(label);
+          // (a Grafana variable, `$campaign`, is whatever the series hold)
+          const values = (op === '=~' || op === '!~' ? value!.split('|') : [value!]).filter((v) => /^[A-Za-z0-9_.-]+$/.test(v));
+          if (values.length === 0) continue;
+          const ok = known[base]?.[label!];
+          expect(ok, `${at}: the values of ${base}'s "${label}" are not listed in this test`).toBeDefined();
+          for (const v of values) {
+            expect(ok!(v), `${at}: "${v}" is never exported`).toBe(true);
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+
+  it("the ops dashboard's latency shows every kind of request: WebSocket events and responses, POST /v1/events", () => {
+    const dash = JSON.parse(readFileSync(join(packageRoot(), 'grafana', 'dashboards', 'kairos-ops.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+    const latency = dash.panels.flatMap((p) => p.targets.filter((t) => t.expr.includes('kairos_decision_duration_seconds')).map((t) => ({ title: p.title, expr: t.expr })));
+    expect(latency.length).toBeGreaterThan(0);
+    for (const t of latency) {
+      expect(t.expr, t.title).not.toMatch(/\bkind\s*=/);
+      expect(t.expr, t.title).toMatch(/by \(le, kind\)/);
     }
   });
 });

@@ -240,7 +240,7 @@ export function outboundRoutes(d: OutboundRouteDeps): Route[] {
 }
 
 /** The stages of a run the gauge `kairos_outbound_run` shows. */
-const RUN_STAGES = ['decided', 'offered', 'control', 'suppressed', 'deferred', 'waiting', 'delivered', 'answered', 'accepted'] as const;
+export const RUN_STAGES = ['decided', 'offered', 'control', 'suppressed', 'deferred', 'waiting', 'delivered', 'answered', 'accepted'] as const;
 
 /** Keeps the outbound runs' gauges current: called by the metrics registry at each scrape. */
 export function outboundMetrics(runs: OutboundRuns, funnel: FunnelLedger, metrics: Metrics): void {
