@@ -44,6 +44,25 @@ describe('kairos command', () => {
     expect(env.stderr).toContain('KAIROS_PORT: must be a whole number');
   });
 
+  it('refuses a catalog file that is missing, does not parse or does not compile with exit code 2 (systemd does not restart it)', () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const env = { KAIROS_DATA_DIR: dir.dir, KAIROS_PORT: '0', KAIROS_HOST: '127.0.0.1' };
+    const missing = run([], { ...env, KAIROS_CATALOG_FILE: join(dir.dir, 'catalog.yaml') });
+    expect(missing.status, missing.stderr).toBe(2);
+    expect(missing.stderr).toBe(`kairos: invalid configuration:\n  KAIROS_CATALOG_FILE: ${join(dir.dir, 'catalog.yaml')}: cannot be read: ENOENT: no such file or directory, open '${join(dir.dir, 'catalog.yaml')}'\n`);
+    const notYaml = join(dir.dir, 'not-yaml.yaml');
+    writeFileSync(notYaml, 'campaigns: [\n');
+    const parsed = run([], { ...env, KAIROS_CATALOG_FILE: notYaml });
+    expect(parsed.status, parsed.stderr).toBe(2);
+    expect(parsed.stderr).toMatch(/^kairos: invalid configuration:\n {2}KAIROS_CATALOG_FILE: .*not-yaml\.yaml:\d+:\d+: /);
+    const broken = join(dir.dir, 'broken.yaml');
+    writeFileSync(broken, readFileSync(join(packageRoot(), 'demo', 'catalog.yaml'), 'utf8').replace('offer: pension-deposit\n', 'offer: pension-depositt\n'));
+    const compiled = run([], { ...env, KAIROS_CATALOG_FILE: broken, KAIROS_DEMO: 'false' });
+    expect(compiled.status, compiled.stderr).toBe(2);
+    expect(compiled.stderr).toContain(`KAIROS_CATALOG_FILE: ${broken}: campaigns[pension-deposit].offer: unknown offer "pension-depositt"`);
+  });
+
   it('checks a catalog file: ok with a summary, or exit 1 naming the problem', () => {
     const ok = run(['catalog', 'check', join(packageRoot(), 'demo', 'catalog.yaml')]);
     expect(ok.status).toBe(0);

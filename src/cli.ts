@@ -324,6 +324,8 @@ async function serve(env: Env): Promise<void> {
     kairos = config.shards > 1 ? await startShardedKairos(config) : await startKairos(config);
   } catch (err) {
     if (err instanceof KairosError && err.code === 'native_uws_unavailable') fail(`refusing to start: ${err.message}`, 1);
+    // (a catalog file that does not parse, a configured key named as one made through the API: exit 2, as at boot)
+    if (err instanceof KairosError && err.code === 'config_invalid') fail(err.message, 2);
     fail(`cannot start: ${(err as Error).message}`, 1);
   }
   let stopping = false;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import type { CatalogDef } from '../actors/index.js';
-import { capacityDay } from '../actors/index.js';
+import { capacityDay, isInvalidDefinition } from '../actors/index.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { auditRoutes } from './admin/audit-routes.js';
 import { auditLogLine } from './audit/audit.js';
@@ -11,7 +11,7 @@ import { openApiRoute } from './admin/openapi-route.js';
 import type { ServerStatus } from './schema/http/admin-schemas.js';
 import { catalogRoutes } from './admin/catalog-routes.js';
 import { loadCatalogFile } from './catalog/catalog-file.js';
-import { CatalogService } from './catalog/catalog-service.js';
+import { CatalogService, namePaths } from './catalog/catalog-service.js';
 import type { Clock } from './clock.js';
 import { ManualClock, systemClock } from './clock.js';
 import type { Config } from './config.js';
@@ -134,18 +134,45 @@ async function openStore(config: Config, logger: Logger): Promise<Store> {
   }
 }
 
-/** The catalog a new store starts with: the configured file, the demo's, or an empty one. */
+/**
+ * The catalog a new store starts with: the configured file, the demo's, or an empty one. A
+ * configured file that cannot be read or parsed is a configuration error (`config_invalid`:
+ * `kairos serve` exits 2, which a restart would not mend).
+ */
 export function catalogSeed(config: Readonly<Config>): { def: CatalogDef; source: string } {
   return config.catalogFile !== undefined
-    ? { def: loadCatalogFile(config.catalogFile), source: config.catalogFile }
+    ? { def: configuredCatalog(config.catalogFile), source: config.catalogFile }
     : config.demo
       ? { def: loadCatalogFile(demoCatalogPath()), source: 'demo/catalog.yaml' }
       : { def: emptyCatalog, source: 'empty' };
 }
 
+function configuredCatalog(file: string): CatalogDef {
+  try {
+    return loadCatalogFile(file);
+  } catch (err) {
+    // (the file's path, and the line for a syntax error, are in the message: `FILE: cannot be read: ENOENT …`)
+    if (isInvalidDefinition(err)) throw new KairosError('config_invalid', `invalid configuration:\n  KAIROS_CATALOG_FILE: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/** The store's catalog, or the seed (`catalogSeed`) in a new store: a configured file that does not compile is `config_invalid` too. */
+export async function openCatalogs(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger): Promise<CatalogService> {
+  const seed = catalogSeed(config);
+  try {
+    return await CatalogService.open(store, clock, logger, seed);
+  } catch (err) {
+    if (config.catalogFile !== undefined && isInvalidDefinition(err)) {
+      throw new KairosError('config_invalid', `invalid configuration:\n  KAIROS_CATALOG_FILE: ${config.catalogFile}: ${namePaths(seed.def, err.path)}: ${err.problem}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
 /** The catalog (the seed, unless the store has a newer one), and the demo bank when asked. */
 async function loadCatalog(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger): Promise<CatalogService> {
-  const catalogs = await CatalogService.open(store, clock, logger, catalogSeed(config));
+  const catalogs = await openCatalogs(config, store, clock, logger);
   if (config.demo) {
     const t0 = performance.now();
     const demo = await loadDemoBank(store, demoCsvPath(), clock.now());

@@ -11,12 +11,11 @@ import { asyncApiRoute } from './admin/asyncapi-route.js';
 import { allOperations } from './admin/openapi.js';
 import { openApiRoute } from './admin/openapi-route.js';
 import { whoamiRoute } from './admin/whoami-route.js';
-import { CatalogService } from './catalog/catalog-service.js';
 import type { Config } from './config.js';
 import { unsubscribeSecretInForce } from './config.js';
 import { lmdbOptions, openStopList, saveModels } from './host-parts.js';
 import type { Kairos, StartOptions } from './kairos.js';
-import { announce, catalogSeed, consoleOption, drainFor, gatewayTls, once, serverStatus, startBasics } from './kairos.js';
+import { announce, consoleOption, drainFor, gatewayTls, once, openCatalogs, serverStatus, startBasics } from './kairos.js';
 import type { ServerStatus } from './schema/http/admin-schemas.js';
 import { builtinOperations } from './schema/http/builtin-operations.js';
 import { MergedTotals } from './shards/merged-totals.js';
@@ -76,7 +75,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
   let smsReadied: (sms: NodeSms | undefined) => void = () => undefined;
   const smsReady = new Promise<NodeSms | undefined>((resolve) => (smsReadied = resolve));
   try {
-    const catalogs = await CatalogService.open(store, clock, logger, catalogSeed(config));
+    const catalogs = await openCatalogs(config, store, clock, logger);
     const stopList = await openStopList(new NodeStopList(store, config.stopListSecret, (call) => shards?.changeStops(call) ?? Promise.resolve()), logger);
     const t0 = performance.now();
     // Totals across customers (funnel, evidence, model figures, segment sizes): every shard's added up when read.
