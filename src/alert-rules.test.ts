@@ -5,13 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createMetrics } from './metrics.js';
 import { packageRoot } from './paths.js';
+import { GatewayClient, startTestKairos, uid } from './test-support/test-kairos.js';
 import { isExecutable, toolPath } from './test-provision/tool-path.js';
 
 /**
  * The Prometheus rules (prometheus/rules.yml) with Debian's promtool (`npm test` installs the
  * `prometheus` package when it is missing): they load (`promtool check rules`), each alert
  * fires on its unit test's series and not on the healthy ones (`promtool test rules`), each
- * names a runbook that exists, and every metric they read is one Kairos exports.
+ * names a runbook that exists, and every metric they read is one Kairos exports; and a real
+ * scrape of a running Kairos passes `promtool check metrics` (Prometheus's naming rules).
  */
 
 const root = packageRoot();
@@ -29,9 +31,10 @@ const groups = (parse(readFileSync(rulesFile, 'utf8')) as { groups: Array<{ name
 const rules = groups.flatMap((g) => g.rules);
 const alerts = rules.filter((r) => r.alert !== undefined);
 
-function run(args: string[]): { status: number | null; out: string } {
+/** promtool run with `args` (and `input` on its stdin); a missing promtool fails, never skips. */
+function run(args: string[], input?: string): { status: number | null; out: string } {
   if (!isExecutable(promtool)) throw new Error(`promtool is not installed at ${promtool}: npm test installs Debian's "prometheus" package`);
-  const r = spawnSync(promtool, args, { cwd: join(root, 'prometheus'), encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(promtool, args, { cwd: join(root, 'prometheus'), encoding: 'utf8', timeout: 60_000, ...(input === undefined ? {} : { input }) });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -69,6 +72,25 @@ describe('the Prometheus rules', () => {
         expect(declared.has(name) || declared.has(base), `${r.alert ?? r.record}: ${name}`).toBe(true);
       }
       for (const name of r.expr.match(/\bkairos:[a-z_:0-9]+/g) ?? []) expect(recorded.has(name), `${r.alert ?? r.record}: ${name}`).toBe(true);
+    }
+  });
+
+  it("a real scrape passes promtool check metrics (no gauge named _total, every counter's _total)", async () => {
+    const k = await startTestKairos({ config: { store: 'memory', logLevel: 'warn' } });
+    try {
+      // A decision over WebSocket and one over HTTP, an error: the labelled series are there too.
+      const gw = await GatewayClient.connect(k.wsUrl);
+      await gw.request({ t: 'event', id: uid(), type: 'atm.withdrawal.declined', customer: { card: 'card-19' }, channel: 'atm', data: { requested: 1000, balance: 800 } });
+      await gw.request({ t: 'event', id: uid(), type: 42 });
+      gw.close();
+      const http = await fetch(`${k.httpUrl}/v1/events`, { method: 'POST', headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': 'application/json' }, body: JSON.stringify({ id: uid(), type: 'ib.login', customer: { id: 'demo-20' }, channel: 'ib' }) });
+      expect(http.status).toBe(200);
+      const scrape = await (await fetch(`${k.httpUrl}/metrics`)).text();
+      expect(scrape).toMatch(/^kairos_decision_duration_seconds_count\{kind="http"\} 1$/m);
+      const check = run(['check', 'metrics'], scrape);
+      expect(check.status, check.out).toBe(0);
+    } finally {
+      await k.close();
     }
   });
 });

@@ -22,7 +22,7 @@ export const testTools: readonly TestTool[] = [
   { binary: 'redis-server', debianPackage: 'redis-server', envVar: 'KAIROS_REDIS_SERVER_BIN', usedBy: 'the Redis and Redis Cluster store tests' },
   { binary: 'redis-cli', debianPackage: 'redis-tools', usedBy: 'the Redis Cluster tests (cluster creation)' },
   { binary: 'prometheus', debianPackage: 'prometheus', envVar: 'KAIROS_PROMETHEUS_BIN', usedBy: 'src/dashboards.test.ts (every Grafana panel against a real Prometheus)' },
-  { binary: 'promtool', debianPackage: 'prometheus', usedBy: 'src/alert-rules.test.ts (the alert and recording rules checked and unit-tested)' },
+  { binary: 'promtool', debianPackage: 'prometheus', usedBy: 'src/alert-rules.test.ts (the alert and recording rules checked and unit-tested, a real scrape checked)' },
   { binary: 'chromium', debianPackage: 'chromium', envVar: 'KAIROS_CHROMIUM_BIN', usedBy: 'src/console/console.browser.test.ts (the console in a headless browser)' },
   { binary: 'python3', pythonModule: 'msgpack', debianPackage: 'python3-msgpack', envVar: 'KAIROS_PYTHON3_BIN', usedBy: "src/transport/wire-integers.test.ts (a real server's frames read by Python's msgpack)" },
   { binary: 'python3', pythonModule: 'websockets', debianPackage: 'python3-websockets', envVar: 'KAIROS_PYTHON3_BIN', usedBy: 'clients/python/kairos_gateway.test.ts (the Python reference client against a real server)' },
