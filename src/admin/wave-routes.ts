@@ -6,7 +6,7 @@ import { customerOfInstance, instantOf } from '../../actors/index.js';
 import { KairosError } from '../errors.js';
 import { maskIdentifier } from '../stop-list.js';
 import { maskName } from './mask-customer.js';
-import { OUTCOME_ROW_LIMITS } from '../outcome-rows.js';
+import { CALL_OUTCOMES, OUTCOME_ROW_LIMITS, callOutcome, invalidOutcomeReason } from '../outcome-rows.js';
 import type { CallView, CustomerHost } from '../runtime/customer-host.js';
 import type { RunCallRecord, RunsApi } from '../runtime/outbound-runs.js';
 import { route } from '../schema/http/bind-route.js';
@@ -21,6 +21,9 @@ import type { Route } from '../transport/http.js';
  * expected value, as JSON or a CSV file for a dialer; and the dialer's outcomes back, a row a
  * call, each recorded as the customer's response to the call (as a `response` frame would):
  * accepted, declined, interested, no answer (the next wave calls again), call back at a time.
+ * A row's outcome is one of `CALL_OUTCOMES` (case, spaces and dashes aside): another would be
+ * stored and do nothing for the call, so its row is rejected (`invalid_outcome`) and its id not
+ * remembered (the corrected row is recorded).
  */
 export interface WaveRouteDeps {
   runs: RunsApi;
@@ -80,7 +83,11 @@ const OutcomeRow = Type.Object(
   {
     instance: Type.Optional(Type.String({ minLength: 1, maxLength: OUTCOME_ROW_LIMITS.idMaxLength, description: "the call's offer instance (from the call list); or name the customer" })),
     customer: Type.Optional(Type.String({ minLength: 1, maxLength: OUTCOME_ROW_LIMITS.idMaxLength, description: "the customer: the run's call to them" })),
-    outcome: Type.String({ minLength: 1, maxLength: OUTCOME_ROW_LIMITS.outcomeMaxLength, description: 'accepted, declined, interested, callback, no_answer, later, …' }),
+    outcome: Type.String({
+      minLength: 1,
+      maxLength: OUTCOME_ROW_LIMITS.outcomeMaxLength,
+      description: `one of ${CALL_OUTCOMES.join(', ')}, matched without case, spaces or dashes (No Answer is no_answer); another rejects its row (invalid_outcome)`,
+    }),
     at: Type.Optional(Type.Union([Type.Integer(), Type.String()], { description: 'when the call ended: epoch ms or an ISO date-time; now when absent' })),
     callbackAt: Type.Optional(Type.Union([Type.Integer(), Type.String()], { description: 'with outcome callback: when to call back, epoch ms or an ISO date-time' })),
     interest: Type.Optional(Type.Number({ minimum: OUTCOME_ROW_LIMITS.interestMin, maximum: OUTCOME_ROW_LIMITS.interestMax, description: "the operator's estimate of the customer's interest, 0..100 (else what the outcome means: warmLeads.interest)" })),
@@ -201,6 +208,12 @@ export function waveRoutes(d: WaveRouteDeps): Route[] {
         const reject = (reason: string): void => {
           rejected.push({ row: i + 1, reason });
         };
+        // an outcome that means nothing for a call is rejected before anything is recorded (so its id is not remembered)
+        const outcome = callOutcome(row.outcome);
+        if (outcome === undefined) {
+          reject(invalidOutcomeReason('field', row.outcome));
+          continue;
+        }
         // the run's call to the customer the row names (by the call's instance or the customer)
         const customer = row.customer ?? (row.instance === undefined ? undefined : customerOfInstance(row.instance));
         if (customer === undefined) {
@@ -233,7 +246,7 @@ export function waveRoutes(d: WaveRouteDeps): Route[] {
         }
         if (row.interest !== undefined) data.interest = row.interest;
         // the same call and outcome again is the same response: recorded once
-        const reply = await d.host.submitResponse({ id: `call:${instance}:${row.outcome}`, instance, outcome: row.outcome, at, ...(Object.keys(data).length > 0 ? { data } : {}) });
+        const reply = await d.host.submitResponse({ id: `call:${instance}:${outcome}`, instance, outcome, at, ...(Object.keys(data).length > 0 ? { data } : {}) });
         if (reply.kind === 'error') reject(reply.message);
         else if (reply.kind === 'ack' && reply.duplicate) duplicates++;
         else recorded++;

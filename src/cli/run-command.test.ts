@@ -232,6 +232,18 @@ describe('a wave\'s call list and outcomes', () => {
     const listed = (await kairos(['calls', run.id])).stdout.split('\n');
     expect(listed.find((l) => l.includes(fourth![8]!))).toContain(',interested,');
     expect(listed.find((l) => l.includes(third![8]!))).not.toContain(',interested,');
+    // an outcome no call has is named by its line, with the outcomes taken, and not sent; one written
+    // with capitals, spaces or dashes is the outcome it names; the corrected row is recorded
+    const more = lines.slice(5, 9).map((l) => l.split(',')[8]!);
+    writeFileSync(file, `instance,outcome\n${more[0]},banana\n${more[1]},NO_ANSWER\n${more[2]},no answer\n${more[3]},Accepted\n`);
+    const named = await kairos(['outcomes', run.id, file]);
+    expect(named.code).toBe(1);
+    expect(named.stdout.trim()).toBe(`outcomes: run=${run.id} rows=4 recorded=3 duplicates=0 rejected=1`);
+    expect(named.stderr).toContain(`${file}:2: column "outcome": invalid_outcome "banana": must be one of accepted, declined, interested, callback, no_answer, later, dismissed`);
+    const shown = (await kairos(['calls', run.id])).stdout.split('\n');
+    expect(more.map((instance) => shown.find((l) => l.includes(instance))!.split(',')[10])).toEqual(['', 'no_answer', 'no_answer', 'accepted']);
+    writeFileSync(file, `instance,outcome\n${more[0]},No-Answer\n${more[1]},no_answer\n`);
+    expect((await kairos(['outcomes', run.id, file])).stdout.trim()).toBe(`outcomes: run=${run.id} rows=2 recorded=1 duplicates=1 rejected=0`);
     writeFileSync(file, 'who,what\nx,y\n');
     expect((await kairos(['outcomes', run.id, file])).stderr).toContain('unknown column "who"');
     expect((await kairos(['outcomes', run.id])).code).toBe(2);
@@ -239,7 +251,7 @@ describe('a wave\'s call list and outcomes', () => {
     const pension = (await api('GET', '/v1/runs?campaign=pension-deposit-run')).runs[0];
     if (pension !== undefined) expect((await kairos(['calls', pension.id])).stderr).toMatch(/conflict: .*not a wave's/);
     dir.remove();
-  });
+   }, 120_000);
 });
 
 describe('the ETA', () => {

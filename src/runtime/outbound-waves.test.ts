@@ -110,6 +110,19 @@ describe('call-centre waves', () => {
     // the same file again changes nothing
     const again = await api('POST', `/v1/runs/${first.id}/outcomes`, { outcomes: outcomes.slice(0, 13) });
     expect(again).toMatchObject({ recorded: 0, duplicates: 13 });
+    // An outcome that means nothing for a call is rejected by its row (recorded nowhere, its id not
+    // remembered); one written with capitals, spaces or dashes is the outcome it names.
+    const [odd, shouted] = day1.calls.slice(13, 15);
+    const mixed = await api('POST', `/v1/runs/${first.id}/outcomes`, { outcomes: [{ instance: odd!.instance!, outcome: 'banana' }, { instance: shouted!.instance!, outcome: 'NO_ANSWER' }] });
+    expect(mixed).toMatchObject({ recorded: 1, duplicates: 0 });
+    expect(mixed.rejected).toHaveLength(1);
+    expect(mixed.rejected[0].row).toBe(1);
+    expect(mixed.rejected[0].reason).toMatch(/^field "outcome": invalid_outcome "banana": must be one of accepted, .*no_answer/);
+    // the corrected row is recorded; the same outcome spelled otherwise is the same row again
+    const corrected = await api('POST', `/v1/runs/${first.id}/outcomes`, { outcomes: [{ instance: odd!.instance!, outcome: 'no answer' }, { instance: shouted!.instance!, outcome: 'No-Answer' }] });
+    expect(corrected).toEqual({ recorded: 1, duplicates: 1, rejected: [] });
+    const listedNow = ((await api('GET', `/v1/runs/${first.id}/calls`)) as { calls: Call[] }).calls;
+    expect([odd, shouted].map((c) => listedNow.find((x) => x.instance === c!.instance)?.outcome)).toEqual(['no_answer', 'no_answer']);
     // a run that is not a wave's has no call list
     expect((await api('POST', `/v1/runs/${first.id}x/outcomes`, { outcomes: outcomes.slice(0, 1) }, 404)).code).toBe('not_found');
 
@@ -171,9 +184,9 @@ describe('call-centre waves', () => {
     const recalls = (await api('GET', `/v1/runs/${second.id}/calls`)) as { calls: Call[] };
     const reached = new Set([interested!.customer, callback!.customer, declined!.customer]);
     expect(recalls.calls.some((c) => reached.has(c.customer))).toBe(false);
-    // the ten not answered are called again (the rest expired unanswered: not reached either)
+    // the twelve not answered are called again (the rest expired unanswered: not reached either)
     const recalled = new Set(recalls.calls.map((c) => c.customer));
-    for (const c of day1.calls.slice(0, 10)) expect(recalled.has(c.customer)).toBe(true);
+    for (const c of [...day1.calls.slice(0, 10), odd!, shouted!]) expect(recalled.has(c.customer)).toBe(true);
     expect(recalls.calls.length + w2.funnel.control + w2.funnel.suppressed - (by.no_channel ?? 0)).toBe(members);
     // a warm lead of the second wave too (the callback after it closes nothing more): each lead notified once
     // (the last call of the wave is still open: made on its last day)

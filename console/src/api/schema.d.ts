@@ -11693,7 +11693,7 @@ export interface operations {
                         instance?: string;
                         /** @description the customer: the run's call to them */
                         customer?: string;
-                        /** @description accepted, declined, interested, callback, no_answer, later, … */
+                        /** @description one of accepted, declined, interested, callback, no_answer, later, dismissed, matched without case, spaces or dashes (No Answer is no_answer); another rejects its row (invalid_outcome) */
                         outcome: string;
                         /** @description when the call ended: epoch ms or an ISO date-time; now when absent */
                         at?: number | string;

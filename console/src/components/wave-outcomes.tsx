@@ -5,7 +5,7 @@ import { label, useTexts } from '../i18n/texts';
 import { outcomeRowsOf, preloadOutcomesParser } from '../outcomes-csv';
 import { ProblemAlert } from './problem-alert';
 
-/** The outcomes an operator records for a call (the API takes others too: the dialer's file may carry them). */
+/** The outcomes an operator records for a call (the API also takes `later` and `dismissed`, src/outcome-rows.ts `CALL_OUTCOMES`: the dialer's file may carry them). */
 export const CALL_OUTCOMES = ['interested', 'callback', 'no_answer', 'accepted', 'declined'] as const;
 
 type Call = Schemas['WaveCall'];
