@@ -273,6 +273,7 @@ export class CustomerQueries {
       pending: ctx.pending,
       deferrals: ctx.deferrals ?? [],
       responses: ctx.responses,
+      leads: ctx.leads ?? {},
       lastDecision: live.lastExplain,
       createdAt: ctx.createdAt,
       lastEventAt: ctx.lastEventAt,

@@ -135,6 +135,15 @@ describe('call-centre waves', () => {
     expect(personal.map((r) => r.customer)).toEqual([interested!.customer]);
     const card = await api('GET', `/v1/customers/${interested!.customer}`);
     expect(card.contacts.map((c: { campaign: string }) => c.campaign)).toEqual(['credit-card-calls', 'credit-card-warm-lead']);
+    // the card names the warm lead (when it became one), for an analyst too (the card masked: the lead is no personal data)
+    expect(card.leads).toEqual({ 'credit-card-calls': expect.any(Number) });
+    expect(card.leads['credit-card-calls']).toBeGreaterThanOrEqual(msk('2026-12-08T10:00:00'));
+    expect(card.leads['credit-card-calls']).toBeLessThan(msk('2026-12-08T11:00:00'));
+    const analyst = await api('POST', '/v1/keys', { name: 'wave-analyst', role: 'analyst' });
+    const maskedCard = (await (await fetch(`${k.httpUrl}/v1/customers/${interested!.customer}`, { headers: { Authorization: `Bearer ${analyst.secret}` } })).json()) as { profile: { lastName?: string }; leads: Record<string, number> };
+    expect(maskedCard.profile.lastName).not.toBe(card.profile.lastName);
+    expect(maskedCard.leads).toEqual(card.leads);
+    expect((await api('GET', `/v1/customers/${declined!.customer}`)).leads).toEqual({});
 
     // 12:00 the next day: the call back is made, outside any run (before the day's wave calls: it was asked for).
     await api('POST', '/v1/clock', { now: msk('2026-12-09T12:00:30') });

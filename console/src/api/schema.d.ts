@@ -1803,6 +1803,10 @@ export interface components {
                 /** @description how many responses gave this outcome to this instance (absent: one) */
                 count?: number;
             }[];
+            /** @description campaign → when the customer became a warm lead of it (a call's outcome at or above its waves.warmLeads.threshold: docs/outbound.md#call-centre-waves; the latest 32); {} for none */
+            leads: {
+                [key: string]: number;
+            };
             /** @description the last decision's explanation since activation */
             lastDecision: components["schemas"]["Explanation"][];
             /** @description epoch milliseconds */

@@ -138,6 +138,9 @@ export const CustomerSchema = Type.Object(
     pending: Type.Array(OfferInstanceSchema, { description: 'open offer instances with their expiry' }),
     deferrals: Type.Array(DeferralRecordSchema, { description: 'messages quiet hours held back for the next window, and what became of them (the latest 50)' }),
     responses: Type.Array(ResponseRecordSchema, { description: 'answers to offers' }),
+    leads: Type.Record(Type.String(), EpochMs(), {
+      description: "campaign → when the customer became a warm lead of it (a call's outcome at or above its waves.warmLeads.threshold: docs/outbound.md#call-centre-waves; the latest 32); {} for none",
+    }),
     lastDecision: Type.Array(ExplanationSchema, { description: "the last decision's explanation since activation" }),
     createdAt: EpochMs(),
     lastEventAt: Type.Optional(EpochMs()),
