@@ -146,6 +146,15 @@ describe('bodies and queries', () => {
     expect(await api('GET', '/v1/outbox/sms/dead?cursor=1.2')).toEqual({ status: 400, body: problemBody('invalid', 'query "cursor": must be the next of the page before: up to 16 digits') });
     expect(await api('GET', '/v1/outbox/sms/dead?cursor=abc')).toEqual({ status: 400, body: problemBody('invalid', 'query "cursor": must be the next of the page before: up to 16 digits') });
   });
+
+  it('refuses a query parameter the route does not take, rather than answering as if there were no filter', async () => {
+    expect(await api('GET', '/v1/reports/funnel?run=credit-card-calls~20261207T060000')).toEqual({
+      status: 400,
+      body: problemBody('invalid', 'query "run": unknown parameter (this route takes campaign, by, from, to, format)'),
+    });
+    expect((await api('GET', '/v1/reports/funnel?by=run&campaign=atm-shortfall')).status).toBe(200);
+    expect(await api('GET', '/v1/runs?campaign=atm-shortfall&state=running')).toEqual({ status: 400, body: problemBody('invalid', 'query "state": unknown parameter (this route takes campaign)') });
+  });
 });
 
 describe('pathological templates', () => {

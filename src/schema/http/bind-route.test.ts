@@ -82,6 +82,17 @@ describe('route (an operation bound to its handler)', () => {
     expect(await refusal(call({ kind: 'phone', value: 'x' }, 'format=xml'))).toEqual(problemBody('invalid', 'query "format": must be one of json, csv'));
   });
 
+  it('refuses a query parameter the route does not declare, naming it and those it takes; not on a route without credentials', async () => {
+    const body = { kind: 'phone', value: 'x' };
+    expect(await refusal(call(body, 'run=r~1'))).toEqual(problemBody('invalid', 'query "run": unknown parameter (this route takes limit, format)'));
+    // even beside declared ones, and empty: a misspelt filter is never read as none
+    expect(await refusal(call(body, 'limit=5&Limit=6'))).toEqual(problemBody('invalid', 'query "Limit": unknown parameter (this route takes limit, format)'));
+    expect(await refusal(call(body, 'limit=5&utm_source='))).toEqual(problemBody('invalid', 'query "utm_source": unknown parameter (this route takes limit, format)'));
+    // an unsubscribe link a customer follows may carry a link tracker's parameters: taken as they come
+    const open = route({ ...op, auth: 'none' }, ({ query }) => ({ status: 201, body: { id: 'o', limit: query.limit ?? 100 } }));
+    expect(JSON.parse(String((await open.handle(call(body, 'limit=5&utm_source=mail'), { id: 'a' })).body))).toEqual({ id: 'o', limit: 5 });
+  });
+
   it('checks the path parameters and the body media type', async () => {
     expect(await refusal(call({ kind: 'phone', value: 'x' }), { id: 'toolong' })).toEqual(problemBody('invalid', 'path "id": must be at most 5 characters'));
     expect(await refusal(call({ kind: 'phone', value: 'x' }, '', 'text/plain'))).toEqual(problemBody('unsupported_media_type', 'send the body as application/json or application/yaml'));

@@ -110,11 +110,20 @@ function quoted(v: string): string {
 /**
  * The query's declared parameters (the first value of each), converted to their schemas' types
  * where they say numbers. An integer parameter must be written as a whole number: TypeBox's
- * conversion would read "1.8e12", "1e3" and "2.9" as 1, 1 and 2 (a 400 names it instead).
+ * conversion would read "1.8e12", "1e3" and "2.9" as 1, 1 and 2 (a 400 names it instead). A
+ * parameter the route does not declare is refused, named with those it takes: ignored, a
+ * misspelt or guessed filter (`?run=` on the funnel) would answer as if there were none. Not on
+ * a route without credentials (`strict` false: the unsubscribe link a customer follows, which a
+ * mail client's link tracker may add its own parameters to).
  */
-function queryValue(query: URLSearchParams, schema: TSchema): Record<string, unknown> {
+function queryValue(query: URLSearchParams, schema: TSchema, strict: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const properties = (schema.properties ?? {}) as Record<string, TSchema>;
+  for (const name of strict ? query.keys() : []) {
+    if (Object.hasOwn(properties, name)) continue;
+    const names = Object.keys(properties);
+    throw new KairosError('invalid', `query ${quoted(name)}: unknown parameter${names.length === 0 ? ': this route takes none' : ` (this route takes ${names.join(', ')})`}`);
+  }
   for (const [name, property] of Object.entries(properties)) {
     const v = query.get(name);
     if (v === null) continue;
@@ -141,7 +150,7 @@ export function route<const O extends OperationSpec>(op: O, handler: NoInfer<Rou
   const body = op.body === undefined || op.body.checkedBy === 'service' ? undefined : TypeCompiler.Compile(op.body.schema);
   const handle = async (call: HttpCall, raw: RouteParams): Promise<HttpReply> => {
     check(params, raw, 'path', 'path');
-    const q = op.query === undefined ? {} : queryValue(call.query, op.query);
+    const q = op.query === undefined ? {} : queryValue(call.query, op.query, op.auth !== 'none');
     check(query, q, 'query', 'query');
     let b: unknown;
     if (op.body !== undefined) {
