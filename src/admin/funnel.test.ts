@@ -129,6 +129,10 @@ describe('funnel report', () => {
     expect(bySegment.rows.every((r) => r.offered <= expected.offered)).toBe(true);
     const segCsv = parseCsv((await get('/v1/reports/funnel?campaign=pension-deposit&by=segment', 'text/csv')).text);
     expect(segCsv.find((r) => r.segment === 'clients_60_plus')).toMatchObject({ offered: String(expected.offered) });
+    // a dimension a row has none of is `-`, written as it is (a lone sign is no formula to escape)
+    const runCsv = parseCsv((await get('/v1/reports/funnel?by=run', 'text/csv')).text);
+    expect(runCsv.length).toBeGreaterThan(0);
+    expect(runCsv.map((r) => r.run)).toEqual(runCsv.map(() => '-'));
     const mixed = await get('/v1/reports/funnel?by=segment,channel');
     expect(mixed.status).toBe(400);
     expect(JSON.parse(mixed.text)).toEqual(problemBody('invalid', 'query "by": segment goes with the campaign alone, not with channel'));
