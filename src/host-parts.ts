@@ -140,7 +140,7 @@ export function startHostTimers(config: Readonly<Config>, host: CustomerHost, lo
  */
 export function startSegmentSweep(config: Readonly<Config>, parts: { store: Store; clock: Clock; catalog: () => Catalog; logger: Logger; host: CustomerHost }): { segmentSweep: SegmentSweep; stop: () => void } {
   const { store, clock, catalog, logger, host } = parts;
-  const segmentSweep = new SegmentSweep({ store, clock, catalog, logger, check: (id) => host.checkSegments(id), ...(config.segmentSweepMs > 0 ? { intervalMs: config.segmentSweepMs } : {}) });
+  const segmentSweep = new SegmentSweep({ store, clock, catalog, logger, check: (id) => host.checkSegments(id), automatic: config.segmentSweepMs > 0, ...(config.segmentSweepMs > 0 ? { intervalMs: config.segmentSweepMs } : {}) });
   const imports = (olderThanMs: number): void => {
     segmentSweep.runImportPasses(olderThanMs).catch((err: unknown) => logger.error({ err }, 'reading the segment passes imports left failed'));
   };
@@ -169,14 +169,19 @@ export function startSegmentSweep(config: Readonly<Config>, parts: { store: Stor
  * schedule are looked at soon after start and every `outboundTickMs`. `node`: the name on the
  * slices it works. `stop()` ends the timer; `runs.stop()` waits for the pages in flight.
  */
-export function startOutboundRuns(config: Readonly<Config>, parts: { store: Store; clock: Clock; catalog: () => Catalog; logger: Logger; host: CustomerHost; node: string; plans?: boolean }): { runs: OutboundRuns; stop: () => void } {
-  const { store, clock, catalog, logger, host, node } = parts;
-  const runs = new OutboundRuns({ store, clock, catalog, logger, runStops: host.runStops, ...(parts.plans === undefined ? {} : { plans: parts.plans }), submit: (run, id) => host.submitRun(run, id), score: (run, id) => host.scoreRun(run, id), flush: () => host.flush(), storeFailing: () => host.storeFailing(), node, leaseMs: Math.min(60_000, Math.max(5_000, 10 * config.outboundTickMs)) });
+export function startOutboundRuns(
+  config: Readonly<Config>,
+  parts: { store: Store; clock: Clock; catalog: () => Catalog; logger: Logger; host: CustomerHost; node: string; plans?: boolean; segments?: Pick<SegmentSweep, 'pending' | 'onSettled'> },
+): { runs: OutboundRuns; stop: () => void } {
+  const { store, clock, catalog, logger, host, node, segments } = parts;
+  const runs = new OutboundRuns({ store, clock, catalog, logger, runStops: host.runStops, ...(parts.plans === undefined ? {} : { plans: parts.plans }), ...(segments === undefined ? {} : { segmentsPending: () => segments.pending() }), submit: (run, id) => host.submitRun(run, id), score: (run, id) => host.scoreRun(run, id), flush: () => host.flush(), storeFailing: () => host.storeFailing(), node, leaseMs: Math.min(60_000, Math.max(5_000, 10 * config.outboundTickMs)) });
   const tick = (): void => {
     runs.tick().catch((err: unknown) => logger.error({ err }, 'looking at the outbound runs failed; again at the next tick'));
   };
   const timers = [setTimeout(tick, Math.min(2000, config.outboundTickMs)), setInterval(tick, config.outboundTickMs)];
   for (const t of timers) t.unref();
+  // a run waiting for its segments' memberships goes on once they are settled, not at the next tick
+  segments?.onSettled(tick);
   return {
     runs,
     stop() {

@@ -204,7 +204,7 @@ function startTimers(config: Readonly<Config>, parts: { store: Store; catalogs: 
   catalogTimer?.unref();
   const stopHostTimers = startHostTimers(config, host, logger);
   const { segmentSweep, stop: stopSweep } = startSegmentSweep(config, { store, clock: parts.clock, catalog: () => catalogs.catalog, logger, host });
-  const { runs: outboundRuns, stop: stopRuns } = startOutboundRuns(config, { store, clock: parts.clock, catalog: () => catalogs.catalog, logger, host, node: config.nodeId });
+  const { runs: outboundRuns, stop: stopRuns } = startOutboundRuns(config, { store, clock: parts.clock, catalog: () => catalogs.catalog, logger, host, node: config.nodeId, segments: segmentSweep });
   return {
     segmentSweep,
     outboundRuns,
@@ -245,7 +245,7 @@ function buildGateway(
       openApiRoute(config.publicUrl),
       asyncApiRoute(config.publicUrl),
       ...adminRoutes({ host, stopList, store, clock, logger, status, afterClockMove: () => parts.outboundRuns.tick() }),
-      ...catalogRoutes({ catalogs, host, clock, propensity, segments }),
+      ...catalogRoutes({ catalogs, host, clock, propensity, segments, segmentsPending: () => parts.segmentSweep.pending() }),
       ...segmentRoutes({ catalogs, store, counts: parts.counts }),
       ...outboundRoutes({ runs: parts.outboundRuns, funnel, store, clock, segments }),
       ...waveRoutes({ runs: parts.outboundRuns, host: parts.host, store, clock }),

@@ -48,6 +48,8 @@ export interface CatalogRouteDeps {
   propensity: PropensityLedger;
   /** segment sizes (GET /v1/segments/{id}); 0 and no history without it */
   segments?: SegmentLedger;
+  /** why the memberships are still being worked out (`SegmentSweep.pending`; a node with shards: any shard's), or undefined when settled */
+  segmentsPending?: () => Promise<'import' | 'sweep' | undefined>;
 }
 
 /** Who makes a change: with the call's principal, the change is written to the audit trail too. */
@@ -224,6 +226,12 @@ const SegmentSizesReply = Type.Object(
     sizes: Type.Array(
       Type.Object({ segment: Type.String({ description: 'the segment id' }), size: Type.Integer({ minimum: 0, description: 'how many customers are in it now' }) }),
       { description: "every segment of the catalog, in the catalog's order" },
+    ),
+    pending: Type.Optional(
+      Type.Union([Type.Literal('sweep'), Type.Literal('import')], {
+        description:
+          "present while the memberships are still being worked out, so the sizes (and members) are not complete yet: `sweep`, the segment sweep has not yet finished a pass under the segment rules in force (a store never swept, the rules changed); `import`, an import's pass over the customers it created or changed is not done. An outbound run over segments waits meanwhile (`waitingFor: segments`)",
+      }),
     ),
   },
   { $id: 'SegmentSizes' },
@@ -431,7 +439,10 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
       return { status: 200, body: await c.put('offers', id, { ...offer, templates }, who(call)) };
     }),
     ...kindRoutes,
-    route(segmentSizesOperation, () => ({ status: 200, body: { sizes: c.catalog.def.segments.map(({ id }) => ({ segment: id, size: d.segments?.size(id) ?? 0 })) } })),
+    route(segmentSizesOperation, async () => {
+      const pending = await d.segmentsPending?.();
+      return { status: 200, body: { sizes: c.catalog.def.segments.map(({ id }) => ({ segment: id, size: d.segments?.size(id) ?? 0 })), ...(pending === undefined ? {} : { pending }) } };
+    }),
     route(propensityOperation, ({ params: { id } }) => {
       const campaign = c.catalog.campaigns.find((x) => x.id === id);
       if (campaign === undefined) throw new KairosError('not_found', `no campaign "${id}"`);

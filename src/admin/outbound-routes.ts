@@ -37,14 +37,19 @@ const RunStatus = Type.Object(
     campaign: Type.String(),
     segments: Type.Array(Type.String(), { description: 'the segments it goes over (a customer in any of them); empty: the whole base' }),
     state: Type.Union([Type.Literal('running'), Type.Literal('paused'), Type.Literal('waiting'), Type.Literal('done'), Type.Literal('cancelled')], {
-      description: "waiting: for channel capacity until `waitingUntil` (the next day), or for a later wave's start",
+      description: "waiting: for channel capacity until `waitingUntil` (the next day), for a later wave's start, or for its segments' memberships to be worked out (`waitingFor: segments`)",
     }),
     startedBy: Type.Union([Type.Literal('hand'), Type.Literal('schedule')]),
     startedAt: Type.Integer({ description: 'epoch ms, by the server clock' }),
     updatedAt: Type.Integer(),
     finishedAt: Type.Optional(Type.Integer()),
     waitingUntil: Type.Optional(Type.Integer()),
-    waitingFor: Type.Optional(Type.Union([Type.Literal('capacity'), Type.Literal('wave')], { description: "capacity: the next day's; wave: a later wave's start" })),
+    waitingFor: Type.Optional(
+      Type.Union([Type.Literal('capacity'), Type.Literal('wave'), Type.Literal('segments')], {
+        description:
+          "capacity: the next day's; wave: a later wave's start; segments: its segments' memberships are still being worked out (the segment sweep under the rules in force, an import's pass: GET /v1/segment-sizes says `pending`), so their member lists are not complete; it selects once they are (no `waitingUntil`)",
+      }),
+    ),
     wave: Type.Optional(
       Type.Object(
         {

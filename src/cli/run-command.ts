@@ -8,8 +8,8 @@ import { adminClient, problemLine } from './admin-client.js';
 /**
  * `kairos run start|status|list|pause|resume|cancel|calls|outcomes`: outbound runs (docs/outbound.md) on a
  * running server, over its admin API, with an admin key from KAIROS_ADMIN_KEY or --key-file.
- * `--wait` follows a run until it is no longer running (a progress bar on a terminal, a line a
- * tenth otherwise, on stderr). On stdout each run is one line:
+ * `--wait` follows a run until it is no longer running, through a wait for its segments'
+ * memberships (a progress bar on a terminal, a line a tenth otherwise, on stderr). On stdout each run is one line:
  * `run: id=… state=… selected=N decided=N offered=N control=N suppressed=N deferred=N eta_s=…`.
  */
 
@@ -47,6 +47,7 @@ export interface RunIo {
 export interface RunView {
   id: string;
   state: string;
+  waitingFor?: string;
   selected: number;
   total?: number;
   etaMs?: number;
@@ -218,7 +219,8 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
     // A server that cannot answer for a moment (503: a shard being started again, the node not
     // ready) or cannot be reached is asked again, up to FOLLOW_RETRIES times in a row: the run goes on meanwhile.
     let retries = 0;
-    while (run.state === 'running') {
+    // (a run waiting for its segments' memberships starts by itself within seconds or minutes: followed through)
+    while (run.state === 'running' || (run.state === 'waiting' && run.waitingFor === 'segments')) {
       await new Promise((resolve) => setTimeout(resolve, io.pollMs ?? 1000));
       const got = await client.request('GET', `/v1/runs/${encodeURIComponent(run.id)}`).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
       const problem = got instanceof Error ? unreachable(got) : got.ok ? undefined : problemLine('run', got.status, got.json);

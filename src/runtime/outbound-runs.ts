@@ -44,8 +44,8 @@ export interface RunRecord {
   finishedAt?: number;
   /** while `waiting`: when it goes on (the next day, for channel capacity; a wave's start) */
   waitingUntil?: number;
-  /** why it waits: channel capacity, or a later wave's start */
-  waitingFor?: 'capacity' | 'wave';
+  /** why it waits: channel capacity, a later wave's start, or its segments' memberships still being worked out (no `waitingUntil`) */
+  waitingFor?: 'capacity' | 'wave' | 'segments';
   /** a call-centre wave's run (docs/outbound.md#call-centre-waves): its number of `count`, and the runs of the waves before it */
   wave?: RunWave;
   /** a wave's run: its customers are ranked (the call list's order, `outbound/list/<run>/…`), `listed` of them */
@@ -133,6 +133,12 @@ export interface OutboundRunsOptions {
   plans?: boolean;
   /** where the runs cancelled or paused are kept for the decisions (`CustomerHost.runStops`): each state written or read here is noted */
   runStops?: RunStops;
+  /**
+   * why the segments' memberships are still being worked out (`SegmentSweep.pending`: a sweep
+   * not yet made under the rules in force, an import's pass left), or undefined when settled:
+   * a run over segments then waits (`waitingFor: segments`) before it selects anybody
+   */
+  segmentsPending?: () => Promise<string | undefined>;
 }
 
 const RUN_PREFIX = 'outbound/run/';
@@ -306,11 +312,24 @@ export class OutboundRuns {
     const slices = campaign.outbound.waves !== undefined ? 1 : (this.o.slices ?? (this.o.store.coordination.shared ? 8 : 1));
     const run: RunRecord = { id, campaign: campaignId, segments: [...campaign.outbound.segments], state: part?.paused === true ? 'paused' : 'running', startedBy, startedAt: now, updatedAt: now, slices, selected: 0, gone: 0, pages: 0 };
     if (campaign.outbound.waves !== undefined) run.wave = { n: 1, count: campaign.outbound.waves.count, earlier: [] };
+    const pending = run.state === 'running' ? await this.segmentsPending(run) : undefined;
+    if (pending !== undefined) Object.assign(run, { state: 'waiting', waitingFor: 'segments' } satisfies Partial<RunRecord>);
     await this.save(run, audit?.(undefined, run));
     this.known.set(id, run);
-    this.o.logger.info({ run: id, campaign: campaignId, startedBy, state: run.state }, 'outbound run started');
+    this.o.logger.info({ run: id, campaign: campaignId, startedBy, state: run.state, ...(pending === undefined ? {} : { waitingFor: 'segments', pending }) }, 'outbound run started');
     if (run.state === 'running') this.work(id);
     return run;
+  }
+
+  /**
+   * Why a run about to select its customers must wait for its segments' memberships (a sweep
+   * or an import's pass still working them out: their member lists are not complete), or
+   * undefined: a run over the whole base, or memberships settled.
+   */
+  private async segmentsPending(run: Pick<RunRecord, 'segments' | 'wave' | 'ranked'>): Promise<string | undefined> {
+    // (a later wave goes over the list of the wave before, not the segments' members)
+    if (run.segments.length === 0 || (run.wave !== undefined && run.wave.n > 1)) return undefined;
+    return this.o.segmentsPending?.();
   }
 
   /** A run: its record, with the counts of its slices summed. */
@@ -377,6 +396,14 @@ export class OutboundRuns {
         return next;
       }
     }
+    // a run that has not selected anybody yet waits for its segments' memberships, as at its start
+    if (run?.state === 'paused' && run.ranked !== true && (await this.summed(run)).pages === 0 && (await this.segmentsPending(run)) !== undefined) {
+      const { next } = await this.transition(id, ['paused'], { state: 'waiting', waitingFor: 'segments' }, audit);
+      if (next !== undefined) {
+        this.o.logger.info({ run: id, state: 'waiting', waitingFor: 'segments' }, 'outbound run moved');
+        return next;
+      }
+    }
     return this.move(id, ['paused'], 'running', audit);
   }
 
@@ -410,7 +437,12 @@ export class OutboundRuns {
       if (this.o.plans !== false && run.state === 'done' && run.wave !== undefined && run.wave.n < run.wave.count) await this.nextWave(run);
       if (this.active.has(run.id)) continue;
       if (run.state === 'running') this.work(run.id);
-      else if (run.state === 'waiting' && (run.waitingUntil ?? 0) <= now) {
+      else if (run.state === 'waiting' && run.waitingFor === 'segments') {
+        if ((await this.segmentsPending(run)) === undefined && (await this.engineMove(run.id, 'waiting', { state: 'running' }))) {
+          this.o.logger.info({ run: run.id }, 'outbound run goes on: its segments\' memberships are settled');
+          this.work(run.id);
+        }
+      } else if (run.state === 'waiting' && (run.waitingUntil ?? 0) <= now) {
         if (await this.engineMove(run.id, 'waiting', { state: 'running' })) this.work(run.id);
       }
     }

@@ -21,6 +21,12 @@ export interface SegmentSweepOptions {
   graceMs?: number;
   /** a pass is due when the last one began this long ago (the server's clock; 1 day) */
   intervalMs?: number;
+  /**
+   * whether passes start by themselves when due (`runIfDue` on a timer: `KAIROS_SEGMENT_SWEEP_MS`
+   * not 0; true): only then is a pass not yet made under the segment rules in force a reason
+   * the memberships are still being worked out (`pending`)
+   */
+  automatic?: boolean;
 }
 
 /** The store's meta record of the last pass (shared by the nodes of a shared store). */
@@ -55,10 +61,17 @@ interface SweepMarker {
   startedAt: number;
   /** the segment rules it began under (`Catalog.segmentsFingerprint`) */
   rules: number;
+  /** the segment rules of the last pass that finished (carried over while a later pass goes) */
+  settledRules?: number;
   /** when it finished, with its counts */
   finishedAt?: number;
   scanned?: number;
   checked?: number;
+}
+
+/** The segment rules of the last pass that finished (a marker from before `settledRules`: its own, once finished). */
+function settledRules(marker: SweepMarker | undefined): number | undefined {
+  return marker?.settledRules ?? (marker?.finishedAt !== undefined ? marker.rules : undefined);
 }
 
 export interface SweepResult {
@@ -86,6 +99,16 @@ export class SegmentSweep {
   private readonly importKeys = new Set<string>();
   private importWork: Promise<void> | undefined;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly settledListeners: Array<() => void> = [];
+
+  /** Called when the memberships may have become settled (`pending`): a pass finished, or the import passes queued here are done. */
+  onSettled(listener: () => void): void {
+    this.settledListeners.push(listener);
+  }
+
+  private settled(): void {
+    for (const l of this.settledListeners) l();
+  }
 
   /** Stops a pass between two pages and starts none again (the server is closing); an import pass left is taken at the next start. */
   stop(): void {
@@ -125,6 +148,22 @@ export class SegmentSweep {
     return queued;
   }
 
+  /**
+   * Why the segments' memberships (and so their members and sizes) are still being worked
+   * out, or undefined when they are settled: `import` while an import's pass is left (its
+   * `segment-pass/…` entries, this node's or another's), `sweep` while no pass finished under
+   * the segment rules in force (a store never swept, the rules changed since, the first pass
+   * under way), when passes start by themselves (`automatic`) or one runs here now. The daily
+   * pass over memberships already settled is no reason. An outbound run over segments waits
+   * for this (src/runtime/outbound-runs.ts).
+   */
+  async pending(): Promise<'import' | 'sweep' | undefined> {
+    if ((await this.o.store.listMeta(IMPORT_PASS_PREFIX, 1)).length > 0 || this.importWork !== undefined) return 'import';
+    if (this.o.automatic === false && this.running === undefined) return undefined;
+    const marker = (await this.o.store.getMeta(SWEEP_META_KEY)) as SweepMarker | undefined;
+    return settledRules(marker) === this.o.catalog().segmentsFingerprint ? undefined : 'sweep';
+  }
+
   /** Resolves once every import pass queued here is done (or left for the next start). */
   async importsDone(): Promise<void> {
     while (this.importWork !== undefined) await this.importWork;
@@ -137,6 +176,7 @@ export class SegmentSweep {
       .catch((err: unknown) => this.o.logger.error({ err }, 'the segment pass after an import failed; it runs again at the next start'))
       .finally(() => {
         this.importWork = undefined;
+        if (!this.stopped) this.settled();
       });
   }
 
@@ -200,7 +240,11 @@ export class SegmentSweep {
       marker.rules !== this.o.catalog().segmentsFingerprint ||
       marker.startedAt <= now - (this.o.intervalMs ?? 86_400_000) ||
       // A pass that began an hour ago and never finished (it failed, or its node stopped): again.
-      (marker.finishedAt === undefined && marker.startedAt <= now - 3_600_000);
+      (marker.finishedAt === undefined && marker.startedAt <= now - 3_600_000) ||
+      // The same on a store no other node shares: no pass runs here, so it stopped (the server did); again at once.
+      (marker.finishedAt === undefined && !this.o.store.coordination.shared) ||
+      // A pass that finished with checks the host did not take (overloaded): again, so the memberships settle.
+      (marker.finishedAt !== undefined && settledRules(marker) !== marker.rules);
     return due ? this.run() : undefined;
   }
 
@@ -214,7 +258,8 @@ export class SegmentSweep {
 
   private async pass(): Promise<SweepResult> {
     const result: SweepResult = { scanned: 0, checked: 0, skipped: 0 };
-    const marker: SweepMarker = { startedAt: this.o.clock.now(), rules: this.o.catalog().segmentsFingerprint };
+    const before = settledRules((await this.o.store.getMeta(SWEEP_META_KEY)) as SweepMarker | undefined);
+    const marker: SweepMarker = { startedAt: this.o.clock.now(), rules: this.o.catalog().segmentsFingerprint, ...(before === undefined ? {} : { settledRules: before }) };
     await this.o.store.putMeta(SWEEP_META_KEY, marker);
     const pageSize = this.o.pageSize ?? 500;
     const concurrency = this.o.concurrency ?? 16;
@@ -244,8 +289,9 @@ export class SegmentSweep {
       if (page.next === undefined) break;
       cursor = page.next;
     }
-    await this.o.store.putMeta(SWEEP_META_KEY, { ...marker, finishedAt: this.o.clock.now(), scanned: result.scanned, checked: result.checked } satisfies SweepMarker);
+    await this.o.store.putMeta(SWEEP_META_KEY, { ...marker, ...(result.skipped === 0 ? { settledRules: marker.rules } : {}), finishedAt: this.o.clock.now(), scanned: result.scanned, checked: result.checked } satisfies SweepMarker);
     this.o.logger.info({ ...result }, 'segment sweep done');
+    this.settled();
     return result;
   }
 }

@@ -95,6 +95,8 @@ export type ShardCall =
   | { op: 'callOf'; customer: string; run: string }
   /** the customers whose master data the shard holds (a run over the whole base estimates its total from them) */
   | { op: 'countImported' }
+  /** why the shard's segment memberships are still being worked out (`SegmentSweep.pending`), or undefined */
+  | { op: 'segmentsPending' }
   /** an offer's model reset: the shard's statistics of it emptied (its weights are the node's, handed anew) */
   | { op: 'resetModel'; offer: string }
   /** the identity conflicts the shard recorded (between two of its customers), a page in id order after `cursor`: the main thread merges every shard's (sharded-identity.ts) */
@@ -152,6 +154,7 @@ export interface ShardCallResults {
   runCalls: RunCallRecord[];
   callOf: CallView | undefined;
   countImported: number;
+  segmentsPending: 'import' | 'sweep' | undefined;
   resetModel: null;
   conflicts: { conflicts: IdentityConflictRecord[]; next?: string };
   conflictsNaming: IdentityConflictRecord[];
@@ -191,7 +194,7 @@ export interface ShardCallParts {
   clock: Clock;
   logger: Logger;
   /** the shard's pass over the customers an import created or changed (`SegmentSweep.afterImport`) */
-  segmentPass?: { afterImport(ids: readonly string[]): Promise<void> };
+  segmentPass?: { afterImport(ids: readonly string[]): Promise<void>; pending(): Promise<'import' | 'sweep' | undefined> };
 }
 
 /** Answers a call in the shard (its worker). */
@@ -262,6 +265,8 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       return p.host.callOf(call.customer, call.run);
     case 'countImported':
       return p.store.countImported();
+    case 'segmentsPending':
+      return p.segmentPass?.pending();
     case 'resetModel':
       p.models.resetStats(call.offer);
       return null;

@@ -87,13 +87,13 @@ class SubscriberStandIn implements Subscriber {
   }
 }
 const standIns = new Map<number, SubscriberStandIn>();
-// This shard's part of every outbound run: its own customers, its own records (src/shards/sharded-runs.ts merges them).
-// (scheduled slots and next waves are planned by the main thread for every shard at once)
-const outbound = startOutboundRuns(config, { store, clock, catalog: () => catalog, logger, host, node: `${config.nodeId}/shard-${data.index}`, plans: false });
-outboundMetrics(outbound.runs, ledgers.funnel, metrics);
-const stopHostTimers = startHostTimers(config, host, logger);
 // Segment memberships moved by time for this shard's customers, as a single node's sweep does for all.
 const sweep = startSegmentSweep(config, { store, clock, catalog: () => catalog, logger, host });
+// This shard's part of every outbound run: its own customers, its own records (src/shards/sharded-runs.ts merges them).
+// (scheduled slots and next waves are planned by the main thread for every shard at once; a part over segments waits for this shard's memberships)
+const outbound = startOutboundRuns(config, { store, clock, catalog: () => catalog, logger, host, node: `${config.nodeId}/shard-${data.index}`, plans: false, segments: sweep.segmentSweep });
+outboundMetrics(outbound.runs, ledgers.funnel, metrics);
+const stopHostTimers = startHostTimers(config, host, logger);
 const callParts: ShardCallParts = { host, store, runs: outbound.runs, models: ledgers.models, catalog: () => catalog, stopList: ledgers.stopList, counters: ledgerCounters(ledgers), kick: (r) => dispatcher.retried(r), manual, clock, logger, segmentPass: sweep.segmentSweep };
 const modelTimer = setInterval(() => void saveModels(ledgers.models, store, logger), config.modelSaveIntervalMs);
 modelTimer.unref();

@@ -312,6 +312,13 @@ async function countBase(p: ShardedAdminParts): Promise<number> {
   return counts.reduce((n, c) => n + (c.status === 'fulfilled' ? c.value : 0), 0);
 }
 
+/** Why any shard's memberships are still being worked out (an import's pass first), or undefined; a shard that cannot answer now is left out. */
+async function segmentsPending(p: ShardedAdminParts): Promise<'import' | 'sweep' | undefined> {
+  const each = await Promise.allSettled(Array.from({ length: p.shards.count }, (_, i) => p.shards.call(i, { op: 'segmentsPending' })));
+  const reasons = each.flatMap((r) => (r.status === 'fulfilled' && r.value !== undefined ? [r.value] : []));
+  return reasons.includes('import') ? 'import' : reasons[0];
+}
+
 /** The admin routes a node with shards serves. */
 export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
   const host = shardedHost(p);
@@ -328,7 +335,7 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
       async () => (actors = await p.shards.liveActors()),
     ),
     // (a segment's size, every segment's, a campaign's propensity evidence)
-    ...withFirst(catalogRoutes({ catalogs, host, clock, propensity, segments }), (r) => ['getSegment', 'listSegmentSizes', 'getCampaignPropensity'].includes(r.operation.operationId), refresh),
+    ...withFirst(catalogRoutes({ catalogs, host, clock, propensity, segments, segmentsPending: () => segmentsPending(p) }), (r) => ['getSegment', 'listSegmentSizes', 'getCampaignPropensity'].includes(r.operation.operationId), refresh),
     // (a model reset: the node's model made anew and handed to every shard, each shard's statistics of it emptied)
     ...withFirst(learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock, beforeReset: (offer) => p.models.hold(offer), afterReset: (offer) => resetShared(p, offer) }), (r) => r.operation.method === 'get', refresh),
     ...segmentRoutes({

@@ -3131,6 +3131,11 @@ export interface components {
                 /** @description how many customers are in it now */
                 size: number;
             }[];
+            /**
+             * @description present while the memberships are still being worked out, so the sizes (and members) are not complete yet: `sweep`, the segment sweep has not yet finished a pass under the segment rules in force (a store never swept, the rules changed); `import`, an import's pass over the customers it created or changed is not done. An outbound run over segments waits meanwhile (`waitingFor: segments`)
+             * @enum {string}
+             */
+            pending?: "sweep" | "import";
         };
         FeatureList: {
             version: number;
@@ -4227,7 +4232,7 @@ export interface components {
             /** @description the segments it goes over (a customer in any of them); empty: the whole base */
             segments: string[];
             /**
-             * @description waiting: for channel capacity until `waitingUntil` (the next day), or for a later wave's start
+             * @description waiting: for channel capacity until `waitingUntil` (the next day), for a later wave's start, or for its segments' memberships to be worked out (`waitingFor: segments`)
              * @enum {string}
              */
             state: "running" | "paused" | "waiting" | "done" | "cancelled";
@@ -4239,10 +4244,10 @@ export interface components {
             finishedAt?: number;
             waitingUntil?: number;
             /**
-             * @description capacity: the next day's; wave: a later wave's start
+             * @description capacity: the next day's; wave: a later wave's start; segments: its segments' memberships are still being worked out (the segment sweep under the rules in force, an import's pass: GET /v1/segment-sizes says `pending`), so their member lists are not complete; it selects once they are (no `waitingUntil`)
              * @enum {string}
              */
-            waitingFor?: "capacity" | "wave";
+            waitingFor?: "capacity" | "wave" | "segments";
             /** @description a call-centre wave (docs/outbound.md#call-centre-waves) */
             wave?: {
                 /** @description this wave, from 1 */
