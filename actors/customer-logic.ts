@@ -90,6 +90,12 @@ export interface Trace {
   conversions: Conversion[];
   /** deferred messages this step resumed (a retry's outcome, not a new trigger) or superseded; absent: none */
   deferrals?: DeferralStep;
+  /**
+   * campaigns whose decision here the funnel does not count: a run's hand-over that is not final
+   * (no capacity today, the campaign or the run stopped: the customer is handed over again and
+   * counted then, once); absent: none
+   */
+  uncounted?: string[];
 }
 
 export interface HandleResult {
@@ -287,6 +293,7 @@ export function handleEvent(prev: CustomerContext, msg: EventMessage): HandleRes
   if (timer.reminder !== undefined) reminders.push(timer.reminder);
   const trace: Trace = { explain: deferrals?.explain ?? decided.explain, segmentChanges: ingested.segmentChanges, answered, learned, conversions: goals.conversions };
   if (deferrals !== undefined && (deferrals.step.resumed.length > 0 || deferrals.step.superseded.length > 0)) trace.deferrals = deferrals.step;
+  if (msg.run !== undefined && run !== undefined && !run.final) trace.uncounted = [msg.run.campaign];
   return {
     ctx,
     reply: { kind: 'decision', re: event.id, customer: ctx.id, actions: decided.actions, duplicate: false, ...(run !== undefined ? { run } : {}) },

@@ -77,7 +77,7 @@ const RunStatus = Type.Object(
     etaMs: Type.Optional(Type.Integer({ description: 'while running: the time left, estimated, in ms (what is left of `total` at the rate so far, `selected` since `startedAt`); absent when unknown' })),
     funnel: Type.Object(
       {
-        decided: Type.Integer({ description: 'decisions made for the run (a customer decided again for want of capacity counts again)' }),
+        decided: Type.Integer({ description: "customers decided for good for the run, each once (a hand-over that is not final, held off by the day's capacity or a pause, is counted when the customer is decided)" }),
         offered: Type.Integer(),
         control: Type.Integer({ description: 'held out as the control group' }),
         suppressed: Type.Integer(),

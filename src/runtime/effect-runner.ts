@@ -97,7 +97,9 @@ export class EffectRunner {
     this.o.propensity.record(p.trace.learned, learning.halfLife);
     this.o.models.learn(p.trace.learned, learning.bits, { halfLife: learning.halfLife, day: at.day });
     this.o.uplift.record(p.trace.explain, p.trace.conversions);
-    this.o.funnel?.recordDecision(p.trace.explain, p.trace.deferrals, at.day, at.segments);
+    // (a run's hand-over that is not final is counted when the customer is handed over again and decided for good)
+    const uncounted = p.trace.uncounted;
+    this.o.funnel?.recordDecision(uncounted === undefined ? p.trace.explain : p.trace.explain.filter((e) => !uncounted.includes(e.campaign)), p.trace.deferrals, at.day, at.segments);
     if (p.trace.segmentChanges.length > 0) {
       this.o.segments?.record(p.trace.segmentChanges);
       this.o.logger.debug({ customer: p.customer, changes: p.trace.segmentChanges }, 'segments changed');

@@ -4278,7 +4278,7 @@ export interface components {
             etaMs?: number;
             /** @description the run's funnel, from the campaign funnel's rows of this run */
             funnel: {
-                /** @description decisions made for the run (a customer decided again for want of capacity counts again) */
+                /** @description customers decided for good for the run, each once (a hand-over that is not final, held off by the day's capacity or a pause, is counted when the customer is decided) */
                 decided: number;
                 offered: number;
                 /** @description held out as the control group */

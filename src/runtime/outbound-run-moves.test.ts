@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestKairos } from '../test-support/test-kairos.js';
+import { adminHeaders, msk, startTestKairos } from '../test-support/test-kairos.js';
+
+/**
+ * A run's counts and moves on the demo bank (LMDB, manual clock, its segments swept): each
+ * customer counted once in the run's funnel however often a page is handed over again.
+ */
+
+let k: TestKairos;
+beforeAll(async () => {
+  // A Tuesday morning in Moscow: SMS allowed.
+  k = await startTestKairos({ config: { clock: 'manual' }, manualClockStart: msk('2026-12-08T10:00:00') });
+  await k.kairos.segmentSweep.runIfDue();
+  await k.kairos.host.flush();
+}, 180_000);
+afterAll(async () => {
+  await k.close();
+});
+
+async function api(method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${k.httpUrl}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  expect(res.status, `${method} ${path}`).toBeLessThan(300);
+  return res.json();
+}
+
+async function settle(): Promise<void> {
+  await k.kairos.outboundRuns.tick();
+  await k.kairos.outboundRuns.idle();
+  await k.kairos.host.flush();
+}
+
+describe('outbound run counts', () => {
+  it('counts a customer held off by the day\'s capacity once, however often the run is paused and resumed', async () => {
+    const policy = await api('GET', '/v1/policy');
+    await api('PUT', '/v1/policy', { ...policy, channelCapacity: { sms: { perDay: 50 }, email: { perDay: 50 } } });
+    const run = await api('POST', '/v1/campaigns/pension-deposit-run/runs');
+    await settle();
+    const first = await api('GET', `/v1/runs/${run.id}`);
+    expect(first).toMatchObject({ state: 'waiting', waitingFor: 'capacity', selected: 0 });
+    const f = first.funnel;
+    // those decided for good: offered (the day's 100 messages), held out, or suppressed for another reason; those held off by capacity are not counted yet
+    expect(f.offered).toBe(100);
+    expect(f.suppressedBy.no_channel).toBeUndefined();
+    expect(f.decided).toBe(f.offered + f.control + f.suppressed + f.waiting);
+
+    // paused and resumed twice: the page is handed over again, its customers answer the same or are held off again
+    for (let i = 0; i < 2; i++) {
+      await api('POST', `/v1/runs/${run.id}/pause`);
+      await api('POST', `/v1/runs/${run.id}/resume`);
+      await settle();
+    }
+    const again = await api('GET', `/v1/runs/${run.id}`);
+    expect(again).toMatchObject({ state: 'waiting', waitingFor: 'capacity' });
+    expect(again.funnel).toEqual(f);
+
+    // the next day (from 09:00, SMS allowed), the held-off ones are decided and counted, once
+    await api('POST', '/v1/clock', { now: again.waitingUntil });
+    await settle();
+    const next = await api('GET', `/v1/runs/${run.id}`);
+    expect(next.funnel.decided).toBeGreaterThan(f.decided);
+    expect(next.funnel.offered).toBe(200);
+    expect(next.funnel.decided).toBe(next.funnel.offered + next.funnel.control + next.funnel.suppressed + next.funnel.waiting);
+    await api('POST', `/v1/runs/${run.id}/cancel`);
+    await api('PUT', '/v1/policy', policy);
+  }, 180_000);
+});
