@@ -191,6 +191,20 @@ describe('a run handed to a customer', () => {
     expect(handOver(customer(), T, compileCatalog(ended)).reply).toMatchObject({ run: { outcome: 'ended', final: false } });
   });
 
+  it('the run paused or cancelled when its hand-over is decided: nobody offered, not final, not counted', () => {
+    const cancelled = handOver(customer(), T, catalog, { runsCancelled: new Set([run.id]) });
+    expect(cancelled.reply).toMatchObject({ run: { outcome: 'run_cancelled', final: false } });
+    expect(cancelled.outbox).toEqual([]);
+    expect(cancelled.ctx.runs).toBeUndefined();
+    expect(cancelled.ctx.contacts).toEqual(customer().contacts);
+    expect(cancelled.trace.uncounted).toEqual(['deposit-run']);
+    const paused = handOver(customer(), T, catalog, { runsPaused: new Set([run.id]) });
+    expect(paused.reply).toMatchObject({ run: { outcome: 'run_paused', final: false } });
+    expect(paused.outbox).toEqual([]);
+    // another run's stop is not this one's
+    expect(handOver(customer(), T, catalog, { runsCancelled: new Set(['other~20260302T070000']) }).reply).toMatchObject({ run: { outcome: 'offered', final: true } });
+  });
+
   it('two customers merged keep the runs either was handed', () => {
     const a = handOver(customer()).ctx;
     const other = { id: 'deposit-run~20260301T070000', campaign: 'deposit-run' };

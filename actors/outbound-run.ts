@@ -73,7 +73,7 @@ export function runEvent(run: RunCall, customer: string, at: number): GatewayEve
  * (the part before a colon: `deferred`, `cap`, `stop_list`, `not_in_segment`…). Not final when
  * a channel was left out for want of capacity today (`…=capacity`: the run hands the customer
  * again when there is room), or when the campaign is not running now (paused, not started,
- * ended: the run stops there).
+ * ended: the run stops there), or the run itself was paused or cancelled when it was decided.
  */
 export function runAnswer(explain: readonly Explanation[], campaign: string): RunAnswer {
   const e = explain.find((x) => x.campaign === campaign);
@@ -82,8 +82,9 @@ export function runAnswer(explain: readonly Explanation[], campaign: string): Ru
   const reason = e.reason ?? 'unknown';
   const code = reason.split(':')[0] ?? 'unknown';
   const capacity = code === 'no_channel' && /=capacity(,|$)/.test(reason);
-  // the campaign not running now (paused, not started, ended): the run stops, the customer is handed it again if it goes on
-  const notNow = code === 'inactive' || code === 'not_started' || code === 'ended';
+  // the campaign not running now (paused, not started, ended), or the run itself paused or
+  // cancelled meanwhile: the run stops, the customer is handed it again if it goes on
+  const notNow = code === 'inactive' || code === 'not_started' || code === 'ended' || code === 'run_paused' || code === 'run_cancelled';
   return { outcome: code, final: !capacity && !notNow };
 }
 

@@ -754,7 +754,7 @@ describe('a node with two shards', () => {
     const members = (await api('GET', '/v1/segments/clients_60_plus/members?limit=10000')).body.members as string[];
     expect(ids.every((c) => members.includes(c))).toBe(true);
 
-    // Started: one run, a part in each shard. Paused at once (each part after its page in flight), a second run refused meanwhile.
+    // Started: one run, a part in each shard. Paused at once (each part stopped in its page), a second run refused meanwhile.
     const started = await api('POST', '/v1/campaigns/pension-deposit-run/runs');
     expect(started.status).toBe(201);
     const id = started.body.id as string;

@@ -71,9 +71,9 @@ export interface DecideInputs {
   run?: RunCall;
   /** the event is one of the server's own reminders firing: only then is an `offer.deferred` a deferred message's retry (never from a gateway) */
   fromReminder?: boolean;
-  /** outbound runs cancelled: a deferred message of theirs is not sent at its retry (`run_cancelled`) */
+  /** outbound runs cancelled: a deferred message of theirs is not sent at its retry (`run_cancelled`), nor is a hand-over of theirs decided (`run_cancelled`, not final) */
   runsCancelled?: ReadonlySet<string>;
-  /** outbound runs paused: a deferred message of theirs waits again at its retry (`deferred:run_paused`), RUN_PAUSED_RETRY_MS later or more */
+  /** outbound runs paused: a deferred message of theirs waits again at its retry (`deferred:run_paused`), RUN_PAUSED_RETRY_MS later or more; a hand-over of theirs is not decided (`run_paused`, not final) */
   runsPaused?: ReadonlySet<string>;
 }
 
@@ -161,6 +161,19 @@ export function decide(ctx: CustomerContext, event: GatewayEvent, t: number, cat
           reminders.push(deferralReminder(c, event, due, deferred.until));
           suppress('deferred:run_paused');
         } else suppress('expired');
+        continue;
+      }
+    }
+    // A run's hand-over once the run is cancelled or paused (the engine stops handing over, but
+    // hand-overs already on their way are decided after the move): nobody is offered, and the
+    // answer is not final (actors/outbound-run.ts): a paused run hands the customer over again.
+    if (deferred === undefined && inputs.run !== undefined && c.id === inputs.run.campaign) {
+      if (inputs.runsCancelled?.has(inputs.run.id) === true) {
+        suppress('run_cancelled');
+        continue;
+      }
+      if (inputs.runsPaused?.has(inputs.run.id) === true) {
+        suppress('run_paused');
         continue;
       }
     }

@@ -152,9 +152,9 @@ const moveOperation = (verb: 'pause' | 'resume' | 'cancel', summary: string) =>
     errors: ['not_found', 'conflict'],
   });
 
-export const pauseRunOperation = moveOperation('pause', 'Pause a running (or waiting) run after the page in flight');
+export const pauseRunOperation = moveOperation('pause', 'Pause a running (or waiting) run at once: answered once the hand-overs under way are decided; nobody is offered for it after the answer');
 export const resumeRunOperation = moveOperation('resume', 'Resume a paused run where it stopped');
-export const cancelRunOperation = moveOperation('cancel', 'Cancel a run: no customer is handed it any more (what was sent stays sent)');
+export const cancelRunOperation = moveOperation('cancel', 'Cancel a run: no customer is handed it any more, answered once the hand-overs under way are decided, nobody offered for it after the answer (what was sent stays sent)');
 
 export const outboundOperations = [startRunOperation, listRunsOperation, getRunOperation, pauseRunOperation, resumeRunOperation, cancelRunOperation] as const;
 

@@ -17,7 +17,7 @@ export const runUsage = `usage:
   kairos run start CAMPAIGN [--wait]    start a run of an outbound campaign now
   kairos run status RUN [--wait]        a run's status; --wait: follow it until it is no longer running
   kairos run list [--campaign C]        the runs, oldest first, a line each
-  kairos run pause RUN                  pause a running (or waiting) run after the page in flight
+  kairos run pause RUN                  pause a running (or waiting) run at once
   kairos run resume RUN                 resume a paused run where it stopped
   kairos run cancel RUN                 cancel a run (what was sent stays sent)
   kairos run calls RUN                  a wave's call list as CSV on stdout, best expected value first (for a dialer)

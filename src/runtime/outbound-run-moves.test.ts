@@ -4,7 +4,9 @@ import { adminHeaders, msk, startTestKairos } from '../test-support/test-kairos.
 
 /**
  * A run's counts and moves on the demo bank (LMDB, manual clock, its segments swept): each
- * customer counted once in the run's funnel however often a page is handed over again.
+ * customer counted once in the run's funnel however often a page is handed over again; a
+ * cancel or a pause answered only once the hand-overs on their way are decided, nobody offered
+ * after it.
  */
 
 let k: TestKairos;
@@ -22,6 +24,13 @@ async function api(method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${k.httpUrl}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   expect(res.status, `${method} ${path}`).toBeLessThan(300);
   return res.json();
+}
+
+/** The run campaign's messages queued so far (SMS and e-mail). */
+async function queued(): Promise<number> {
+  let n = 0;
+  for (const channel of ['sms', 'email']) n += (await k.kairos.store.listOutbox(channel, 100_000)).filter((r) => r.campaign === 'pension-deposit-run').length;
+  return n;
 }
 
 async function settle(): Promise<void> {
@@ -63,5 +72,34 @@ describe('outbound run counts', () => {
     expect(next.funnel.decided).toBe(next.funnel.offered + next.funnel.control + next.funnel.suppressed + next.funnel.waiting);
     await api('POST', `/v1/runs/${run.id}/cancel`);
     await api('PUT', '/v1/policy', policy);
+  }, 180_000);
+
+  it('offers nobody after a cancel or a pause is answered; a paused run hands the page over again, each customer once', async () => {
+    const members = (await api('GET', '/v1/segments/clients_60_plus')).size as number;
+    // cancelled in the middle of its first page
+    const cancelled = await api('POST', '/v1/campaigns/pension-deposit-run/runs');
+    const ack = await api('POST', `/v1/runs/${cancelled.id}/cancel`);
+    const queuedAtAck = await queued();
+    expect(ack.state).toBe('cancelled');
+    expect(ack.funnel.decided).toBeLessThan(members);
+    await settle();
+    const later = await api('GET', `/v1/runs/${cancelled.id}`);
+    expect(later.funnel).toEqual(ack.funnel);
+    expect(await queued()).toBe(queuedAtAck);
+
+    // paused in the middle of its first page: nothing more until resumed, then everyone once
+    const paused = await api('POST', '/v1/campaigns/pension-deposit-run/runs');
+    const held = await api('POST', `/v1/runs/${paused.id}/pause`);
+    const queuedAtPause = await queued();
+    expect(held.state).toBe('paused');
+    await settle();
+    expect((await api('GET', `/v1/runs/${paused.id}`)).funnel).toEqual(held.funnel);
+    expect(await queued()).toBe(queuedAtPause);
+    await api('POST', `/v1/runs/${paused.id}/resume`);
+    await settle();
+    const done = await api('GET', `/v1/runs/${paused.id}`);
+    expect(done).toMatchObject({ state: 'done', selected: members });
+    expect(done.funnel.decided).toBe(members);
+    expect(done.funnel.suppressedBy.run_paused).toBeUndefined();
   }, 180_000);
 });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TestKairos } from '../test-support/test-kairos.js';
-import { GatewayClient, adminHeaders, msk, startTestKairos, tempDir, uid } from '../test-support/test-kairos.js';
+import { GatewayClient, adminHeaders, msk, startTestKairos, tempDir, uid, until } from '../test-support/test-kairos.js';
 import { runMetaKey } from './outbound-runs.js';
 
 /**
@@ -59,6 +59,11 @@ async function nightWithTwentyWithoutEmail(): Promise<string[]> {
   for (const id of members as string[]) await gw.request({ t: 'event', id: uid(), type: 'consent.revoked', customer: { id }, data: { channel: 'email' } });
   gw.close();
   return members as string[];
+}
+
+/** Waits until the run has deferred messages waiting (its first page, the twenty on it, decided). */
+async function deferredSome(run: string): Promise<void> {
+  await until(`${run} deferring`, async () => (((await api('GET', `/v1/runs/${run}`)).funnel.waiting as number) > 0 ? true : undefined), 60_000);
 }
 
 describe('outbound runs', () => {
@@ -163,13 +168,16 @@ describe('outbound runs', () => {
     const noEmail = await nightWithTwentyWithoutEmail();
     const smsOf = async (run: string): Promise<string[]> => [...(await contactsOf(run)).keys()].filter((c) => (noEmail).includes(c));
 
-    // Cancelled at once: the page in flight (the twenty are on it) deferred their SMS; at 09:00 none goes.
+    // Cancelled once its first page (the twenty are on it) deferred their SMS: at 09:00 none goes.
     const cancelled = await api('POST', '/v1/campaigns/pension-deposit-run/runs', undefined, 201);
-    await api('POST', `/v1/runs/${cancelled.id}/cancel`);
+    await deferredSome(cancelled.id);
+    const ack = await api('POST', `/v1/runs/${cancelled.id}/cancel`);
     await k!.kairos.outboundRuns.idle();
     const night = await api('GET', `/v1/runs/${cancelled.id}`);
     expect(night.state).toBe('cancelled');
     expect(night.funnel.waiting).toBeGreaterThan(0);
+    // nothing decided for the run after the cancel was answered
+    expect(night.funnel).toEqual(ack.funnel);
     await api('POST', '/v1/clock', { now: msk('2026-12-10T09:00:30') });
     const after = await api('GET', `/v1/runs/${cancelled.id}`);
     expect(await smsOf(cancelled.id)).toEqual([]);
@@ -180,6 +188,7 @@ describe('outbound runs', () => {
     // Paused at once the next night: at 09:00 the deferred SMS wait again (the run is paused), and go once it runs again.
     await api('POST', '/v1/clock', { now: msk('2026-12-10T22:30:00') });
     const paused = await api('POST', '/v1/campaigns/pension-deposit-run/runs', undefined, 201);
+    await deferredSome(paused.id);
     await api('POST', `/v1/runs/${paused.id}/pause`);
     await k!.kairos.outboundRuns.idle();
     const held = (await api('GET', `/v1/runs/${paused.id}`)).funnel.waiting as number;

@@ -281,6 +281,8 @@ export type RunsApi = Pick<OutboundRuns, 'get' | 'list' | 'pause' | 'resume' | '
 export class OutboundRuns {
   /** runs being worked on in this process, by id */
   private readonly active = new Map<string, Promise<void>>();
+  /** the hand-overs on their way in this process, by run: a pause or a cancel waits for them before it is answered */
+  private readonly handing = new Map<string, Set<Promise<unknown>>>();
   /** the runs as last read or written here, for the metrics (read at each scrape, without the store) */
   private readonly known = new Map<string, RunRecord>();
   private stopped = false;
@@ -379,8 +381,9 @@ export class OutboundRuns {
   }
 
   /**
-   * Pauses a running or waiting run after the page in flight. `audit` (here and below): the
-   * move's entry, written with the run's record (none when it does not move).
+   * Pauses a running or waiting run at once (the hand-overs under way decided first: `move`).
+   * `audit` (here and below): the move's entry, written with the run's record (none when it
+   * does not move).
    */
   pause(id: string, audit?: RunAudit): Promise<RunRecord> {
     return this.move(id, ['running', 'waiting'], 'paused', audit);
@@ -411,14 +414,34 @@ export class OutboundRuns {
     return this.move(id, ['running', 'waiting', 'paused'], 'cancelled', audit);
   }
 
-  /** A move asked through the API: 404 for no such run, 409 from a state that does not allow it. */
+  /**
+   * A move asked through the API: 404 for no such run, 409 from a state that does not allow it.
+   * A pause or a cancel is answered once this process's hand-overs of the run already on their
+   * way are decided and what they committed is durable: from the move on, a hand-over decides
+   * nothing for the run (`run_paused`, `run_cancelled`: actors/decision/decide.ts) and the
+   * engine hands nobody else over, so the counts answered are the run's last until it resumes.
+   */
   private async move(id: string, from: readonly RunState[], to: RunState, audit?: RunAudit): Promise<RunRecord> {
     const { latest, next } = await this.transition(id, from, to === 'cancelled' ? { state: to, finishedAt: this.o.clock.now() } : { state: to }, audit);
     if (latest === undefined) throw new KairosError('not_found', `no run "${id}"`);
     if (next === undefined) throw new KairosError('conflict', `run "${id}" is ${latest.state}: it cannot be ${to === 'running' ? 'resumed' : to}`);
     this.o.logger.info({ run: id, state: to }, 'outbound run moved');
     if (to === 'running') this.work(id);
+    else if (to === 'paused' || to === 'cancelled') {
+      const onTheirWay = this.handing.get(id);
+      if (onTheirWay !== undefined && onTheirWay.size > 0) {
+        await Promise.allSettled([...onTheirWay]);
+        await this.o.flush();
+        return this.summed(next);
+      }
+    }
     return next;
+  }
+
+  /** Whether this process knows the run paused or cancelled (its own moves at once, another node's at its next look). */
+  private halted(run: string): boolean {
+    const stops = this.o.runStops;
+    return stops !== undefined && (stops.cancelled.has(run) || stops.paused.has(run));
   }
 
   /**
@@ -740,10 +763,20 @@ export class OutboundRuns {
     let overloaded = false;
     const failed: string[] = [];
     let at = 0;
+    let on = this.handing.get(call.id);
+    if (on === undefined) this.handing.set(call.id, (on = new Set()));
+    const onTheirWay = on;
     const lane = async (): Promise<void> => {
-      while (at < ids.length && !overloaded) {
+      // (paused or cancelled meanwhile: nobody else is handed over; the page is not recorded finished)
+      while (at < ids.length && !overloaded && !stopped) {
+        if (this.halted(call.id)) {
+          stopped = true;
+          break;
+        }
         const id = ids[at++]!;
-        const reply = await this.o.submit(call, id);
+        const handed = this.o.submit(call, id);
+        onTheirWay.add(handed);
+        const reply = await handed.finally(() => onTheirWay.delete(handed));
         if (reply.kind === 'error') {
           if (reply.code === 'unknown_customer') gone++;
           else if (reply.code === 'overloaded') overloaded = true;
@@ -757,7 +790,11 @@ export class OutboundRuns {
         } else if (reply.kind === 'decision' && reply.run?.outcome === 'offered') offered.push(id);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 16, ids.length) }, lane));
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 16, ids.length) }, lane));
+    } finally {
+      if (onTheirWay.size === 0) this.handing.delete(call.id);
+    }
     // the store failing (commits refused): the page waits for it rather than count its customers failed
     const status = overloaded || (failed.length > 0 && this.o.storeFailing?.() === true) ? 'overloaded' : stopped ? 'stopped' : capacity ? 'capacity' : 'ok';
     return { status, gone, errors: failed.length, offered };

@@ -1353,7 +1353,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Pause a running (or waiting) run after the page in flight
+         * Pause a running (or waiting) run at once: answered once the hand-overs under way are decided; nobody is offered for it after the answer
          * @description Roles: `marketer`, `admin`.
          */
         post: operations["pauseOutboundRun"];
@@ -1393,7 +1393,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel a run: no customer is handed it any more (what was sent stays sent)
+         * Cancel a run: no customer is handed it any more, answered once the hand-overs under way are decided, nobody offered for it after the answer (what was sent stays sent)
          * @description Roles: `marketer`, `admin`.
          */
         post: operations["cancelOutboundRun"];
