@@ -64,8 +64,9 @@ usage:
   kairos restore DIR         a checked backup as the data dir's store (empty, or --force;
                              Kairos stopped); see kairos backup --help, docs/operations.md
   kairos audit verify        walk the audit trail's hash chain (the data dir's store, Kairos
-                             stopped, or --url http://host:port --key ADMIN_KEY); exit 1
-                             naming the first broken seq
+                             stopped, or --url http://host:port with an admin key from
+                             KAIROS_ADMIN_KEY or --key-file FILE); exit 1 naming the first
+                             broken seq
   kairos audit export [--from MS] [--to MS]
                              the audit trail as NDJSON on stdout (same sources)
   kairos merge --into A --from B  merge customer B's profile into A on the running server
@@ -127,10 +128,11 @@ ${serveOptions}`,
     flags: ['url', 'junit'],
   },
   audit: {
-    usage: `usage: kairos audit verify|export [--data-dir DIR | --url URL --key KEY] [--from MS --to MS]
+    usage: `usage: kairos audit verify|export [--data-dir DIR | --url URL [--key-file FILE]] [--from MS --to MS]
   verify: walks the audit trail's hash chain (exit 1 naming the first broken seq); export: the
-  trail as NDJSON on stdout`,
-    flags: ['data-dir', 'url', 'key', 'from', 'to'],
+  trail as NDJSON on stdout. With --url, the admin key is read from --key-file FILE, else from
+  the KAIROS_ADMIN_KEY variable (--key KEY still works, but every local user sees it in ps)`,
+    flags: ['data-dir', 'url', 'key', 'key-file', 'from', 'to'],
   },
 };
 
@@ -160,7 +162,7 @@ type Command =
   | { command: 'seed'; customers: number; compact: boolean; env: Env }
   | { command: 'compact'; env: Env }
   | { command: 'scenario'; files: string[]; url?: string; junit?: string }
-  | { command: 'audit'; sub: 'verify' | 'export'; env: Env; url?: string | undefined; key?: string | undefined; from?: number | undefined; to?: number | undefined };
+  | { command: 'audit'; sub: 'verify' | 'export'; env: Env; url?: string | undefined; key?: string | undefined; keyFile?: string | undefined; from?: number | undefined; to?: number | undefined };
 
 function parseCli(argv: readonly string[]): Command {
   let parsed;
@@ -185,6 +187,7 @@ function parseCli(argv: readonly string[]): Command {
         'no-compact': { type: 'boolean' },
         url: { type: 'string' },
         key: { type: 'string' },
+        'key-file': { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
         junit: { type: 'string' },
@@ -218,10 +221,10 @@ function parseCli(argv: readonly string[]): Command {
   if (command === 'audit') {
     const [sub, ...more] = rest;
     const ms = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number.isInteger(Number(v)) ? Number(v) : fail(`--from/--to: "${v}" is not a time in ms`, 2));
-    if ((sub !== 'verify' && sub !== 'export') || more.length > 0) fail('usage: kairos audit verify|export [--data-dir DIR | --url URL --key KEY] [--from MS --to MS]', 2);
+    if ((sub !== 'verify' && sub !== 'export') || more.length > 0) fail('usage: kairos audit verify|export [--data-dir DIR | --url URL [--key-file FILE]] [--from MS --to MS]', 2);
     const env: Env = { ...process.env };
     if (values['data-dir'] !== undefined) env.KAIROS_DATA_DIR = values['data-dir'];
-    return { command: 'audit', sub, env, url: values.url, key: values.key, from: ms(values.from), to: ms(values.to) };
+    return { command: 'audit', sub, env, url: values.url, key: values.key, keyFile: values['key-file'], from: ms(values.from), to: ms(values.to) };
   }
   if (command === 'replay') {
     const [file, ...more] = rest;
@@ -455,7 +458,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   if (parsed.command === 'audit') {
     const { dataDir } = configFrom(parsed.env);
-    const code = await auditCommand(parsed.sub, { dataDir, url: parsed.url, key: parsed.key, from: parsed.from, to: parsed.to }, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+    const code = await auditCommand(
+      parsed.sub,
+      { dataDir, url: parsed.url, key: parsed.key, keyFile: parsed.keyFile, env: parsed.env, from: parsed.from, to: parsed.to },
+      { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
+    );
     if (code !== 0) process.exit(code);
     return;
   }

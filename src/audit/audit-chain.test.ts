@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,8 @@ import { MemoryStore } from '../store/memory-store.js';
 import { RedisStore } from '../store/redis-store.js';
 import type { Store } from '../store/store.js';
 import { runRedisTests, startRedis } from '../test-support/redis.js';
-import { tempDir } from '../test-support/test-kairos.js';
+import { startTestKairos, tempDir } from '../test-support/test-kairos.js';
+import { auditCommand } from '../cli/audit-command.js';
 import type { AuditRecord } from './audit-chain.js';
 import { GENESIS, canonicalJson, sealAudit, verifyChain } from './audit-chain.js';
 
@@ -114,6 +115,52 @@ describe('kairos audit on a real data dir', () => {
       data.remove();
     }
   });
+});
+
+describe('kairos audit against a running server', () => {
+  /** Runs `kairos audit …` (the built CLI) without blocking this process, where the server runs. */
+  const runAsync = (args: string[], env: Record<string, string | undefined>): Promise<{ status: number | null; stdout: string; stderr: string }> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'kairos.js'), 'audit', ...args], { env: { ...process.env, KAIROS_ADMIN_KEY: undefined, ...env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+
+  it('takes the admin key from --key-file or KAIROS_ADMIN_KEY, off the command line; --key still works, with a warning', async () => {
+    const k = await startTestKairos({ config: { store: 'memory', demo: false } });
+    const data = tempDir();
+    try {
+      await fetch(`${k.httpUrl}/v1/stop-list`, { method: 'POST', headers: { Authorization: 'Bearer demo-admin', 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'phone', value: '+7 916 555-00-12' }) });
+      const keyFile = join(data.dir, 'admin-key');
+      writeFileSync(keyFile, 'demo-admin\n', { mode: 0o600 });
+      const fromFile = await runAsync(['verify', '--url', k.httpUrl, '--key-file', keyFile], {});
+      expect([fromFile.status, fromFile.stdout, fromFile.stderr]).toEqual([0, expect.stringContaining('1 entries, the chain holds') as unknown, '']);
+      const fromEnv = await runAsync(['export', '--url', k.httpUrl], { KAIROS_ADMIN_KEY: 'demo-admin' });
+      expect([fromEnv.status, fromEnv.stderr]).toEqual([0, '']);
+      expect(fromEnv.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as AuditRecord).action)).toEqual(['stop-list.add']);
+      // in-process, the same: --key works, and says it is seen by every local user
+      const err: string[] = [];
+      const out: string[] = [];
+      const io = { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) };
+      expect(await auditCommand('verify', { dataDir: data.dir, url: k.httpUrl, key: 'demo-admin', env: {} }, io)).toBe(0);
+      expect(err).toEqual([expect.stringContaining('warning: --key shows the key to every local user') as unknown]);
+      // no key at all, or two ways at once: told, exit 2, nothing asked of the server
+      err.length = 0;
+      expect(await auditCommand('verify', { dataDir: data.dir, url: k.httpUrl, env: {} }, io)).toBe(2);
+      expect(await auditCommand('verify', { dataDir: data.dir, url: k.httpUrl, key: 'demo-admin', keyFile, env: {} }, io)).toBe(2);
+      expect(err).toEqual([
+        'kairos audit verify: an admin key is needed: set KAIROS_ADMIN_KEY or pass --key-file FILE\n',
+        'kairos audit verify: give --key-file or --key, not both\n',
+      ]);
+    } finally {
+      await k.close();
+      data.remove();
+    }
+  }, 60_000);
 });
 
 describe.runIf(runRedisTests)('audit chain on Redis', () => {

@@ -14,11 +14,24 @@ export interface AdminClient {
   request: (method: string, path: string, body?: unknown) => Promise<{ ok: boolean; status: number; json: Record<string, unknown>; text: string }>;
 }
 
-/** The client for `kairos <command>`, or the exit code (2) after saying on `err` what is missing. */
-export function adminClient(command: string, values: { url?: string | undefined; 'key-file'?: string | undefined }, io: { env: Readonly<Record<string, string | undefined>>; err: (line: string) => void }): AdminClient | number {
+/**
+ * The admin key of `kairos <command>`: `--key-file FILE` (trimmed), else the KAIROS_ADMIN_KEY
+ * variable; `--key KEY` where a command still takes it (on the command line every local user
+ * sees it in `ps`: said on `err`, and either of the others preferred). Or the exit code (2)
+ * after saying on `err` what is wrong.
+ */
+export function adminKeyOf(
+  command: string,
+  values: { 'key-file'?: string | undefined; key?: string | undefined },
+  io: { env: Readonly<Record<string, string | undefined>>; err: (line: string) => void },
+): string | number {
+  if (values.key !== undefined && values['key-file'] !== undefined) {
+    io.err(`kairos ${command}: give --key-file or --key, not both`);
+    return 2;
+  }
   let adminKey: string | undefined;
   try {
-    adminKey = values['key-file'] !== undefined ? readFileSync(values['key-file'], 'utf8').trim() : io.env.KAIROS_ADMIN_KEY;
+    adminKey = values['key-file'] !== undefined ? readFileSync(values['key-file'], 'utf8').trim() : (values.key ?? io.env.KAIROS_ADMIN_KEY);
   } catch (err) {
     io.err(`kairos ${command}: cannot read --key-file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     return 2;
@@ -27,6 +40,14 @@ export function adminClient(command: string, values: { url?: string | undefined;
     io.err(`kairos ${command}: an admin key is needed: set KAIROS_ADMIN_KEY or pass --key-file FILE`);
     return 2;
   }
+  if (values.key !== undefined) io.err(`kairos ${command}: warning: --key shows the key to every local user (ps, the shell's history): prefer --key-file FILE or KAIROS_ADMIN_KEY`);
+  return adminKey;
+}
+
+/** The client for `kairos <command>`, or the exit code (2) after saying on `err` what is missing. */
+export function adminClient(command: string, values: { url?: string | undefined; 'key-file'?: string | undefined }, io: { env: Readonly<Record<string, string | undefined>>; err: (line: string) => void }): AdminClient | number {
+  const adminKey = adminKeyOf(command, { 'key-file': values['key-file'] }, io);
+  if (typeof adminKey === 'number') return adminKey;
   const base = (values.url ?? io.env.KAIROS_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
   return {
     base,

@@ -4,6 +4,7 @@ import type { AuditRecord } from '../audit/audit-chain.js';
 import { verifyChain } from '../audit/audit-chain.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 import { recordedShardCount } from '../shards/shard-count.js';
+import { adminKeyOf } from './admin-client.js';
 
 /**
  * `kairos audit verify` and `kairos audit export`: the audit trail read from the data dir's
@@ -16,8 +17,12 @@ export interface AuditCommandOptions {
   /** the data dir (its `lmdb` store), when no url is given */
   dataDir: string;
   url?: string | undefined;
-  /** the admin key for `url` */
+  /** the admin key for `url`, on the command line (visible in `ps`: `keyFile` or KAIROS_ADMIN_KEY preferred) */
   key?: string | undefined;
+  /** a file holding the admin key for `url` */
+  keyFile?: string | undefined;
+  /** the environment: KAIROS_ADMIN_KEY, the admin key for `url` when neither of the above is given */
+  env?: Readonly<Record<string, string | undefined>>;
   /** export: entries at or after, and before, these times (ms) */
   from?: number | undefined;
   to?: number | undefined;
@@ -28,10 +33,10 @@ export interface AuditOutput {
   err: (text: string) => void;
 }
 
-/** The whole trail in stored order: from the API's NDJSON export, or from the LMDB store a page at a time. */
-async function* readTrail(o: AuditCommandOptions): AsyncGenerator<AuditRecord> {
+/** The whole trail in stored order: from the API's NDJSON export (with `key`), or from the LMDB store a page at a time. */
+async function* readTrail(o: AuditCommandOptions, key: string | undefined): AsyncGenerator<AuditRecord> {
   if (o.url !== undefined) {
-    const res = await fetch(new URL('/v1/audit/export', o.url), { headers: o.key === undefined ? {} : { Authorization: `Bearer ${o.key}` } });
+    const res = await fetch(new URL('/v1/audit/export', o.url), { headers: key === undefined ? {} : { Authorization: `Bearer ${key}` } });
     if (!res.ok) throw new Error(`GET /v1/audit/export: ${res.status} ${await res.text()}`);
     for (const line of (await res.text()).split('\n')) if (line.trim() !== '') yield JSON.parse(line) as AuditRecord;
     return;
@@ -54,16 +59,22 @@ async function* readTrail(o: AuditCommandOptions): AsyncGenerator<AuditRecord> {
 
 /** Runs `kairos audit <sub>`; resolves the exit code. */
 export async function auditCommand(sub: 'verify' | 'export', o: AuditCommandOptions, io: AuditOutput): Promise<number> {
+  let key: string | undefined;
+  if (o.url !== undefined) {
+    const found = adminKeyOf(`audit ${sub}`, { key: o.key, 'key-file': o.keyFile }, { env: o.env ?? {}, err: (line) => io.err(`${line}\n`) });
+    if (typeof found === 'number') return found;
+    key = found;
+  }
   try {
     if (sub === 'export') {
-      for await (const e of readTrail(o)) {
+      for await (const e of readTrail(o, key)) {
         if ((o.from !== undefined && e.at < o.from) || (o.to !== undefined && e.at >= o.to)) continue;
         io.out(`${JSON.stringify(e)}\n`);
       }
       return 0;
     }
     const entries: AuditRecord[] = [];
-    for await (const e of readTrail(o)) entries.push(e);
+    for await (const e of readTrail(o, key)) entries.push(e);
     const check = verifyChain(entries);
     if (check.ok) {
       io.out(`audit: ${check.entries} entries, the chain holds; head ${check.head}\n`);

@@ -3,6 +3,7 @@ import type { ConsoleFiles } from './console-files.js';
 import type { Route } from './http.js';
 import type { KeyRing } from './key-ring.js';
 import { HttpServer } from './http-server.js';
+import { RefusalLog } from './refusal-log.js';
 import type { us_listen_socket } from './uws.js';
 import type { WebSocketGatewayOptions } from './websocket-gateway.js';
 import { WebSocketGateway } from './websocket-gateway.js';
@@ -40,6 +41,8 @@ export class GatewayServer {
   private draining = false;
   private readonly websocket: WebSocketGateway;
   private readonly http: HttpServer;
+  /** the refused calls and upgrades, logged at most 20 a minute (then counted) */
+  private readonly refusals: RefusalLog;
 
   constructor(private readonly o: GatewayServerOptions) {
     const { config } = o;
@@ -48,7 +51,8 @@ export class GatewayServer {
     const notReadyReason = (): string | undefined => (this.draining ? 'draining' : o.notReadyReason());
     // the gauge kairos_ready: what GET /ready answers
     o.metrics.host.ready = () => this.ready && notReadyReason() === undefined;
-    this.websocket = new WebSocketGateway({ uws: o.uws, config, host: o.host, subscribers: o.subscribers, logger: o.logger, metrics: o.metrics, keys: o.keys, isReady });
+    this.refusals = new RefusalLog(o.logger);
+    this.websocket = new WebSocketGateway({ uws: o.uws, config, host: o.host, subscribers: o.subscribers, logger: o.logger, metrics: o.metrics, keys: o.keys, isReady, refusals: this.refusals });
     this.http = new HttpServer({
       config,
       logger: o.logger,
@@ -57,6 +61,7 @@ export class GatewayServer {
       keys: o.keys,
       isReady,
       notReadyReason,
+      refusals: this.refusals,
       ...(o.console === undefined ? {} : { console: o.console }),
     });
   }
@@ -118,6 +123,7 @@ export class GatewayServer {
   stopListening(): void {
     this.ready = false;
     this.o.keys.unwatch();
+    this.refusals.close();
     if (this.listenSocket !== undefined) {
       this.o.uws.us_listen_socket_close(this.listenSocket);
       this.listenSocket = undefined;

@@ -5,6 +5,8 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ConsoleFiles } from './console-files.js';
 import type { KeyRing } from './key-ring.js';
+import type { Refusal, RefusalLog } from './refusal-log.js';
+import { remoteAddress } from './refusal-log.js';
 import { roleAllows } from '../schema/http/operation.js';
 import { BodyStream } from './body-stream.js';
 import type { HttpCall, HttpReply, Route } from './http.js';
@@ -38,6 +40,8 @@ export interface HttpServerOptions {
   notReadyReason: () => string | undefined;
   /** the marketer's console's static files, served at /console (docs/console.md); absent: /console is a 404 */
   console?: ConsoleFiles;
+  /** where each refused call (401, 403) is logged, rate-limited */
+  refusals?: RefusalLog;
 }
 
 /** Bytes of a streamed body waiting unread before its connection is paused (resumed at half). */
@@ -90,6 +94,7 @@ export class HttpServer {
     // The request's id: the client's X-Request-Id when it is a sane one, else a new one; on every reply
     const given = req.getHeader('x-request-id');
     const requestId = /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+    const forwardedFor = req.getHeader('x-forwarded-for');
     let aborted = false;
     let streamed: BodyStream | undefined;
     /** a streamed reply waiting for the client to take what it was sent */
@@ -134,6 +139,12 @@ export class HttpServer {
     const { route, params } = found;
     const op = route.operation;
     const { auth } = op;
+    /** A refusal logged (rate-limited) with the route, the key, the client's address. */
+    const refused = (r: Omit<Refusal, 'route' | 'remote' | 'forwardedFor'>): void => {
+      // (the response is the request's until it is answered or aborted: its address is read while it is)
+      const remote = aborted ? undefined : remoteAddress(res);
+      this.o.refusals?.note({ ...r, route: `${method.toUpperCase()} ${op.path}`, remote, forwardedFor });
+    };
     const run = (body: Buffer, bodyStream?: BodyStream): void => {
       Promise.resolve()
         .then(async () => {
@@ -142,16 +153,19 @@ export class HttpServer {
           const who = await this.o.keys.authenticate(authorization);
           if (who === undefined) {
             this.o.metrics.errors.inc({ code: 'unauthorized' });
+            refused({ status: 401, code: 'unauthorized', credential: authorization === undefined ? 'none' : 'unknown' });
             return errorReply('unauthorized', auth === 'admin' ? 'an API key is required: Authorization: Bearer <key>' : 'a gateway token is required');
           }
           if (!this.o.isReady()) return errorReply('unavailable', 'not ready');
           const { principal } = who;
           if (!this.o.keys.roleUsable(principal.role)) {
             this.o.metrics.errors.inc({ code: 'forbidden' });
+            refused({ status: 403, code: 'forbidden', key: principal.name, role: principal.role, reason: 'the role is refused in production' });
             return errorReply('forbidden', `the key "${principal.name}" (role ${principal.role}) is refused in production (KAIROS_ENV=production)`);
           }
           if (!roleAllows(op, principal.role)) {
             this.o.metrics.errors.inc({ code: 'forbidden' });
+            refused({ status: 403, code: 'forbidden', key: principal.name, role: principal.role });
             return errorReply('forbidden', `the key "${principal.name}" (role ${principal.role}) may not ${op.operationId} (${method.toUpperCase()} ${op.path})`);
           }
           const call: HttpCall = { method, path, query, authorization, principal, contentType, accept, body, bodyStream };

@@ -62,3 +62,33 @@ describe('the API replies', () => {
     expect(health.headers.get('uwebsockets')).toBe('20');
   });
 });
+
+describe('refused calls', () => {
+  it('are logged at warn: the route, the key by name, the client\'s address; never a secret', async () => {
+    const before = server.k.logs.length;
+    const forbidden = await fetch(`${server.k.httpUrl}/v1/customers/demo-7`, { method: 'DELETE', headers: { Authorization: `Bearer ${marketer.secret}`, 'X-Forwarded-For': '203.0.113.9' } });
+    expect(forbidden.status).toBe(403);
+    const wrong = await fetch(`${server.k.httpUrl}/v1/status`, { headers: { Authorization: 'Bearer not-a-key-of-this-server-42' } });
+    expect(wrong.status).toBe(401);
+    const lines = server.k.logs.slice(before).filter((l) => l.refused === true);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 40,
+        status: 403,
+        code: 'forbidden',
+        route: 'DELETE /v1/customers/:id',
+        key: marketer.name,
+        role: 'marketer',
+        remote: expect.stringMatching(/7f00:0*1$|127\.0\.0\.1$/) as unknown,
+        forwardedFor: '203.0.113.9',
+        msg: 'refused call: not allowed for the key',
+      }),
+      expect.objectContaining({ level: 40, status: 401, code: 'unauthorized', route: 'GET /v1/status', credential: 'unknown', msg: 'refused call: no known key' }),
+    ]);
+    expect(lines[1]).not.toHaveProperty('key');
+    // (the route's template, not the path: no customer id in it; no secret anywhere)
+    expect(JSON.stringify(lines)).not.toContain('demo-7');
+    expect(server.k.rawLogs()).not.toContain(marketer.secret);
+    expect(server.k.rawLogs()).not.toContain('not-a-key-of-this-server-42');
+  });
+});

@@ -9,6 +9,8 @@ import { channelLabel } from '../metrics.js';
 import type { CustomerHost, HostReply } from '../runtime/customer-host.js';
 import type { Authenticated, KeyRing } from './key-ring.js';
 import { countDecision } from './count-decision.js';
+import type { RefusalLog } from './refusal-log.js';
+import { remoteAddress } from './refusal-log.js';
 import { errorFrame } from './error-frame.js';
 import type { ClientFrame } from './frames.js';
 import { FrameError, decodeFrame, encodeFrame, idInBytes, parseClientFrame } from './frames.js';
@@ -38,6 +40,8 @@ export interface WebSocketGatewayOptions {
   keys: KeyRing;
   /** false while starting and draining: upgrades are refused (503) */
   isReady: () => boolean;
+  /** where each refused upgrade and subscription is logged, rate-limited */
+  refusals?: RefusalLog;
 }
 
 interface Conn {
@@ -49,6 +53,8 @@ interface Conn {
   badWindowStart: number;
   /** the channels its gateway token may subscribe to; undefined: every channel */
   scope: ReadonlySet<string> | undefined;
+  /** its key's name (for the log of a refusal) */
+  key: string;
   /** the secret it opened with (its digest): closed once that is rotated or revoked */
   secretId: string;
   /** this connection as a delivery endpoint (set when it opens) */
@@ -129,6 +135,7 @@ export class WebSocketGateway {
     const key = req.getHeader('sec-websocket-key');
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
+    const forwardedFor = req.getHeader('x-forwarded-for');
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
@@ -136,6 +143,14 @@ export class WebSocketGateway {
     const answer = (who: Authenticated | undefined): void => {
       if (who === undefined || who.principal.role !== 'gateway') {
         this.o.metrics.errors.inc({ code: 'unauthorized' });
+        this.o.refusals?.note({
+          status: 401,
+          code: 'unauthorized',
+          route: 'GET /v1/gateway',
+          ...(who === undefined ? { credential: authorization === '' ? ('none' as const) : ('unknown' as const) } : { key: who.principal.name, role: who.principal.role, reason: 'not a gateway key' }),
+          remote: remoteAddress(res),
+          forwardedFor,
+        });
         // A refused upgrade is answered like every HTTP error (problem+json), with the API's headers.
         writeReply(res, withApiHeaders(errorReply('unauthorized', 'a gateway token is required: Authorization: Bearer <token>')));
         return;
@@ -152,6 +167,7 @@ export class WebSocketGateway {
         badFrames: 0,
         badWindowStart: performance.now(),
         scope: who.channels,
+        key: who.principal.name,
         secretId: who.secretId,
         subscriber: undefined,
         out: [],
@@ -279,6 +295,7 @@ export class WebSocketGateway {
     const c = ws.getUserData();
     const outside = c.scope === undefined ? undefined : channels.find((ch) => c.scope?.has(ch) !== true);
     if (outside !== undefined) {
+      this.o.refusals?.note({ status: 403, code: 'unauthorized', route: 'subscribe /v1/gateway', key: c.key, role: 'gateway', reason: `a channel outside its scope: ${outside}`, remote: remoteAddress(ws) });
       this.sendError(ws, id, 'unauthorized', `field "channels": this gateway token may not subscribe to "${outside}"`);
       return;
     }
