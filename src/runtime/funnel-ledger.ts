@@ -1,4 +1,5 @@
 import { csvField } from '../csv-field.js';
+import { reportFigure, reportFigureOrNull } from './report-figure.js';
 import type { ContactRecord, DeferralStep, Explanation } from '../../actors/index.js';
 import { civilDate, epochDayOf } from '../../actors/index.js';
 import type { FlatCounter } from './meta-counters.js';
@@ -371,11 +372,13 @@ function finishRows(rows: ReadonlyMap<string, FunnelRow>): FunnelRow[] {
     r.expired = r.outcomes.expired ?? 0;
     // Over a range, answers and goals (by the day recorded) may outnumber the offers (by the day
     // made): a rate is then 1, never more (the counts are shown as they are).
+    // Each rate rounded as a report gives it (reportFigure: no 0.19999999999999998), from the counts.
     const rate = (n: number, of: number): number | null => (of === 0 ? null : Math.min(1, n / of));
-    r.acceptanceRate = rate(r.accepted, r.offered);
-    r.conversionRate = rate(r.converted, r.offered);
-    r.responseRate = rate(r.answered, r.offered);
-    r.upliftRate = r.conversionRate === null || r.control === 0 ? null : r.conversionRate - (rate(r.controlConverted, r.control) ?? 0);
+    const conversion = rate(r.converted, r.offered);
+    r.acceptanceRate = reportFigureOrNull(rate(r.accepted, r.offered));
+    r.conversionRate = reportFigureOrNull(conversion);
+    r.responseRate = reportFigureOrNull(rate(r.answered, r.offered));
+    r.upliftRate = conversion === null || r.control === 0 ? null : reportFigure(conversion - (rate(r.controlConverted, r.control) ?? 0));
   }
   const dims = [...FUNNEL_DIMENSIONS, 'segment'] as const;
   return out.sort((a, b) => dims.map((d) => (a[d] ?? '').localeCompare(b[d] ?? '')).find((x) => x !== 0) ?? 0);
@@ -395,7 +398,8 @@ export function funnelCsv(rows: readonly FunnelRow[]): string {
   const header = [...dims, ...stages, ...reasons.map((r) => `suppressed_${r}`), ...others.map((o) => `outcome_${o}`)];
   const lines = [header.map(csvField).join(',')];
   for (const r of rows) {
-    const rate = (x: number | null): string => (x === null ? '' : x.toFixed(4));
+    // four places in a file, never -0.0000
+    const rate = (x: number | null): string => (x === null ? '' : reportFigure(x, 4).toFixed(4));
     lines.push(
       [
         ...dims.map((d) => r[d] ?? ''),

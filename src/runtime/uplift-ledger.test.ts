@@ -4,7 +4,7 @@ import type { ContactRecord, Explanation } from '../../actors/index.js';
 import { compileCatalog } from '../../actors/index.js';
 import { testCatalogDef } from '../../actors/test-support/fixtures.js';
 import { UpliftsReply } from '../schema/http/learning-schemas.js';
-import { FunnelLedger, isoDay } from './funnel-ledger.js';
+import { FunnelLedger, funnelCsv, isoDay } from './funnel-ledger.js';
 import { UpliftLedger, upliftCountsOf, upliftReport } from './uplift-ledger.js';
 
 const C = 'shortfall';
@@ -93,3 +93,43 @@ describe('the answers of the all-time report and of a range', () => {
     expect(totals).toEqual(allTime);
   });
 });
+
+describe('the figures of the uplift report and the funnel', () => {
+  /** At most six decimal places: what a report gives. */
+  const sixPlaces = (x: number): boolean => Math.abs(x * 1e6 - Math.round(x * 1e6)) < 1e-6;
+
+  it('are rounded to six places: an interval bound that is 0 or 1 is 0 or 1, not 4.3e-19 or 0.9999999999999999', () => {
+    // a control group of 69 with no conversion: its Wilson interval's low bound computes as 3.5e-18; four of four treated: 0.9999999999999999
+    const r = upliftReport(C, catalog, { treated: 4, treatedConverted: 4, control: 69, controlConverted: 0, answered: 3, accepted: 1 });
+    expect(r.control.ci95![0]).toBe(0);
+    expect(r.treated.ci95![1]).toBe(1);
+    expect(r.control.ci95![1]).toBe(0.052737);
+    expect(r.uplift).toMatchObject({ difference: 1, relative: null, significant: true });
+    expect(r.responses.acceptanceRate).toBe(0.333333);
+    const figures = [r.treated.rate!, ...r.treated.ci95!, r.control.rate!, ...r.control.ci95!, r.uplift!.difference, ...r.uplift!.ci95, r.responses.acceptanceRate!];
+    for (const x of figures) expect(sixPlaces(x), String(x)).toBe(true);
+    // a difference of 0.3 and 0.1 is 0.2 (not 0.19999999999999998), its relative 2
+    const tenth = upliftReport(C, catalog, { treated: 10, treatedConverted: 3, control: 10, controlConverted: 1, answered: 0, accepted: 0 });
+    expect(tenth.uplift).toMatchObject({ difference: 0.2, relative: 2 });
+    for (const x of [...tenth.uplift!.ci95, ...tenth.treated.ci95!, ...tenth.control.ci95!]) expect(sixPlaces(x), String(x)).toBe(true);
+  });
+
+  it("are the funnel's rates, rounded the same way in JSON and to four places in CSV (never -0.0000)", () => {
+    const f = new FunnelLedger();
+    const offers = Array.from({ length: 10 }, (_, i) => sent(`o${i}`));
+    const holds = Array.from({ length: 10 }, (_, i) => sent(`h${i}`, { control: true }));
+    f.recordDecision([...offers.map(() => offered), ...holds.map(() => held)], undefined, d1);
+    f.recordContacts([], [...offers, ...holds], d1);
+    const converted = [...offers.map((c, i) => (i < 3 ? { ...c, converted: 5 } : c)), ...holds.map((c, i) => (i < 1 ? { ...c, converted: 5 } : c))];
+    f.recordContacts([...offers, ...holds], converted, d1);
+    const [row] = f.report({ campaign: C, by: [] });
+    expect(row).toMatchObject({ offered: 10, converted: 3, control: 10, controlConverted: 1, conversionRate: 0.3, upliftRate: 0.2 });
+    const [header, line] = funnelCsv([row!]).split('\r\n');
+    const cell = (name: string, l = line!) => l.split(',')[header!.split(',').indexOf(name)];
+    expect([cell('conversionRate'), cell('upliftRate')]).toEqual(['0.3000', '0.2000']);
+    // a rate computed as a hair under 0 is 0.0000 in the file
+    const [, noise] = funnelCsv([{ ...row!, upliftRate: -1e-17 }]).split('\r\n');
+    expect(cell('upliftRate', noise)).toBe('0.0000');
+  });
+});
+

@@ -2,6 +2,7 @@ import type { Catalog, ContactRecord, Conversion, Explanation } from '../../acto
 import { differenceInterval, wilson } from '../../actors/index.js';
 import { isAnswer } from './funnel-ledger.js';
 import { MetaCounters } from './meta-counters.js';
+import { reportFigure, reportFigureOrNull } from './report-figure.js';
 
 /**
  * Per campaign: contacts made (treated) and withheld (control group), how many of each
@@ -45,8 +46,11 @@ export interface UpliftReport {
  */
 function rateOf(contacts: number, conversions: number): Rate {
   const counted = Math.min(conversions, contacts);
-  return { contacts, conversions, rate: contacts === 0 ? null : counted / contacts, ci95: contacts === 0 ? null : wilson(counted, contacts) };
+  return { contacts, conversions, rate: contacts === 0 ? null : reportFigure(counted / contacts), ci95: contacts === 0 ? null : interval(wilson(counted, contacts)) };
 }
+
+/** An interval as the report gives it: each bound a `reportFigure` (a bound that is 0 is 0, not 4.3e-19). */
+const interval = ([low, high]: [number, number]): [number, number] => [reportFigure(low), reportFigure(high)];
 
 export class UpliftLedger {
   readonly counters = new MetaCounters<UpliftCounts>('uplift/', () => ({ treated: 0, control: 0, treatedConverted: 0, controlConverted: 0, accepted: 0, answered: 0 }));
@@ -111,14 +115,18 @@ export function upliftReport(campaignId: string, catalog: Catalog, u: UpliftCoun
     treated,
     control,
     uplift: null,
-    responses: { answered: u.answered, accepted: u.accepted, acceptanceRate: u.answered === 0 ? null : u.accepted / u.answered },
+    responses: { answered: u.answered, accepted: u.accepted, acceptanceRate: u.answered === 0 ? null : reportFigure(u.accepted / u.answered) },
   };
   if (treated.rate !== null && control.rate !== null) {
-    const ci95 = differenceInterval(Math.min(u.treatedConverted, u.treated), u.treated, Math.min(u.controlConverted, u.control), u.control);
+    // from the counts, not the rounded rates; each figure then rounded, and significance read off
+    // the interval as reported (a bound of 4.3e-19 is 0: no significance out of rounding noise)
+    const treatedRate = Math.min(u.treatedConverted, u.treated) / u.treated;
+    const controlRate = Math.min(u.controlConverted, u.control) / u.control;
+    const ci95 = interval(differenceInterval(Math.min(u.treatedConverted, u.treated), u.treated, Math.min(u.controlConverted, u.control), u.control));
     out.uplift = {
-      difference: treated.rate - control.rate,
+      difference: reportFigure(treatedRate - controlRate),
       ci95,
-      relative: control.rate === 0 ? null : treated.rate / control.rate - 1,
+      relative: reportFigureOrNull(controlRate === 0 ? null : treatedRate / controlRate - 1),
       significant: ci95[0] > 0 || ci95[1] < 0,
     };
   }

@@ -4004,10 +4004,10 @@ export interface components {
                 rate: number | null;
                 ci95: number[] | null;
             };
-            /** @description null until both groups have contacts */
+            /** @description null until both groups have contacts; its figures (and the rates) rounded to 6 decimal places; significant: the interval as given excludes 0 */
             uplift: {
                 difference: number;
-                /** @description 95 % interval: low, high */
+                /** @description 95 % interval: low, high (rounded to 6 decimal places, as every figure of the report) */
                 ci95: number[];
                 relative: number | null;
                 significant: boolean;
@@ -4044,6 +4044,7 @@ export interface components {
                 maxCost: number | null;
             }[];
         };
+        /** @description the rates rounded to 6 decimal places (4 in the CSV file) */
         FunnelRow: {
             campaign: string;
             /** @description * when summed, - when never reached */

@@ -90,7 +90,7 @@ export const ModelsReply = Type.Object(
   { $id: 'Models' },
 );
 
-const Interval = Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: '95 % interval: low, high' });
+const Interval = Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: '95 % interval: low, high (rounded to 6 decimal places, as every figure of the report)' });
 
 const RateSchema = Type.Object({ contacts: Type.Integer(), conversions: Type.Integer(), rate: Nullable(Type.Number()), ci95: Type.Union([Interval, Type.Null()]) });
 
@@ -102,7 +102,7 @@ export const UpliftSchema = Type.Object(
     treated: RateSchema,
     control: RateSchema,
     uplift: Type.Union([Type.Object({ difference: Type.Number(), ci95: Interval, relative: Nullable(Type.Number()), significant: Type.Boolean() }), Type.Null()], {
-      description: 'null until both groups have contacts',
+      description: 'null until both groups have contacts; its figures (and the rates) rounded to 6 decimal places; significant: the interval as given excludes 0',
     }),
     responses: Type.Object({ answered: Type.Integer(), accepted: Type.Integer(), acceptanceRate: Nullable(Type.Number()) }),
     note: Type.Optional(Type.String()),
@@ -166,7 +166,7 @@ export const FunnelRowSchema = Type.Object(
     responseRate: Nullable(Type.Number({ description: 'answered / offered; null before the first offer' })),
     upliftRate: Nullable(Type.Number({ description: 'converted / offered - controlConverted / control; null without offers or without hold-outs' })),
   },
-  { $id: 'FunnelRow' },
+  { $id: 'FunnelRow', description: 'the rates rounded to 6 decimal places (4 in the CSV file)' },
 );
 
 const FunnelBudget = Type.Object({
