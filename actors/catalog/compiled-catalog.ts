@@ -160,7 +160,7 @@ export interface Waves {
 
 /** Who becomes a warm lead from the calls' outcomes. */
 export interface WarmLeads {
-  /** interest (0..100) at or above which a customer becomes one */
+  /** interest (1..100) at or above which a customer becomes one (0 would make every call's customer one) */
   threshold: number;
   /** the interest each outcome means (a response's `data.interest` overrides it) */
   interest: ReadonlyMap<string, number>;

@@ -331,7 +331,7 @@ export const OutboundScheduleDefSchema = Type.Object(
 
 export const WarmLeadsDefSchema = Type.Object(
   {
-    threshold: num(1, 100, 'the interest score (0..100) at or above which a customer becomes a warm lead'),
+    threshold: num(1, 100, 'the interest score (1..100) at or above which a customer becomes a warm lead (not 0: every call would make one)'),
     interest: Type.Optional(
       Type.Record(Type.String(), num(0, 100, 'the interest an outcome means'), {
         description: 'the interest score each call outcome means (default: interested 80, callback 60, later 50, others 0); a response\'s data.interest (0..100) overrides it',

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { catalogJsonSchema, catalogJsonSchemaText } from '../../actors/index.js';
 import { demoCatalogPath } from '../paths.js';
 import { catalogSchemaFile } from './write-catalog-schema.js';
+import { WarmLeadsDefSchema } from '../../actors/catalog/definition-schema.js';
 
 /** ajv, a validator independent of TypeBox, on the checked-in document. */
 function validator() {
@@ -48,5 +49,27 @@ describe('catalog JSON Schema', () => {
     const paths = validate.errors?.map((e) => e.instancePath);
     expect(paths).toContain('/offers/1/value');
     expect(paths).toContain('/campaigns/1/channels/0');
+  });
+});
+
+describe("a waves campaign's warm-lead threshold", () => {
+  it('has the bounds docs/outbound.md gives it: 1 to 100 (0 would make every call a warm lead)', () => {
+    const row = readFileSync(new URL('../../docs/outbound.md', import.meta.url), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('| `waves.warmLeads.threshold` |'));
+    const documented = /\((\d+) to (\d+)\)/.exec(row ?? '');
+    expect(documented, row).not.toBeNull();
+    const { minimum, maximum, description } = WarmLeadsDefSchema.properties.threshold;
+    expect([Number(documented![1]), Number(documented![2])]).toEqual([minimum, maximum]);
+    expect([minimum, maximum]).toEqual([1, 100]);
+    expect(description).toContain(`(${minimum}..${maximum})`);
+    // and the checked-in JSON Schema an editor reads says the same
+    const validate = validator();
+    for (const [threshold, ok] of [[0, false], [1, true], [100, true], [101, false]] as const) {
+      const def = demo();
+      const calls = def.campaigns.find((c: any) => c.outbound?.waves?.warmLeads !== undefined);
+      calls.outbound.waves.warmLeads.threshold = threshold;
+      expect(validate(def), String(threshold)).toBe(ok);
+    }
   });
 });
