@@ -92,7 +92,7 @@ describe('metrics', () => {
       kairos_actor_activations_total: { source: among('snapshot', 'profile', 'new') },
       kairos_actor_activation_seconds: { source: among('snapshot', 'profile', 'new') },
       kairos_actor_passivations_total: { reason: among('lru', 'idle', 'memory') },
-      kairos_reminders_fired_total: { kind: among('expiry', 'followup', 'catalog') },
+      kairos_reminders_fired_total: { kind: among('expiry', 'followup', 'catalog', 'deferred', 'callback', 'lead', 'segments') },
       kairos_store_conflicts_total: { kind: among('refused', 'reloaded') },
       kairos_campaign_funnel: { stage: among(...FUNNEL_STAGES) },
       kairos_outbound_run: { stage: among('selected', ...RUN_STAGES) },
@@ -150,5 +150,32 @@ describe('metrics', () => {
       expect(t.expr, t.title).not.toMatch(/\bkind\s*=/);
       expect(t.expr, t.title).toMatch(/by \(le, kind\)/);
     }
+  });
+
+  it("docs/operations.md's metrics table lists every metric Kairos declares, with its labels", async () => {
+    const { registry } = createMetrics();
+    const doc = readFileSync(join(packageRoot(), 'docs', 'operations.md'), 'utf8');
+    const rows = new Map<string, { type: string; labels: string }>();
+    for (const [, name, type, labels] of doc.matchAll(/^\| `(kairos_[a-z0-9_]+)` \|\s*([a-z]*)\s*\|([^|]*)\|/gm)) rows.set(name!, { type: type!, labels: labels! });
+    let checked = 0;
+    for (const x of await registry.getMetricsAsJSON()) {
+      // (prom-client's process and Node.js metrics: one row for them all)
+      if (x.name.startsWith('kairos_process_') || x.name.startsWith('kairos_nodejs_')) continue;
+      const row = rows.get(x.name);
+      expect(row, `${x.name} has no row in docs/operations.md's metrics table`).toBeDefined();
+      expect(row!.type, x.name).toBe(x.type);
+      const documented = [...row!.labels.trim().matchAll(/(?:^|[,;] )`([a-z]+)`/g)].map((m) => m[1]);
+      for (const label of (registry.getSingleMetric(x.name) as unknown as { labelNames: string[] }).labelNames) expect(documented, `${x.name}'s label "${label}"`).toContain(label);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(40);
+    for (const name of rows.keys()) expect(registry.getSingleMetric(name), `docs/operations.md documents ${name}, which Kairos does not declare`).toBeDefined();
+  });
+
+  it('documents every funnel stage and reminder kind in the metrics table', () => {
+    const doc = readFileSync(join(packageRoot(), 'docs', 'operations.md'), 'utf8');
+    const row = (name: string): string => doc.split('\n').find((l) => l.startsWith(`| \`${name}\` |`)) ?? '';
+    for (const stage of FUNNEL_STAGES) expect(row('kairos_campaign_funnel'), stage).toContain(`\`${stage}\``);
+    for (const stage of RUN_STAGES) expect(row('kairos_outbound_run'), stage).toContain(`\`${stage}\``);
   });
 });

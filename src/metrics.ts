@@ -190,13 +190,13 @@ export function createMetrics() {
     }),
     outboxPending: new Gauge({
       name: 'kairos_outbox_pending',
-      help: "Outbox entries waiting for the server's own channel adapters (e-mail, back office), by channel",
+      help: "Outbox entries waiting for the server's own channel adapters (SMS over SMPP, e-mail, back office), by channel",
       labelNames: ['channel'] as const,
       registers: [registry],
     }),
     outboxLagSeconds: new Gauge({
       name: 'kairos_outbox_lag_seconds',
-      help: "Age of the oldest outbox entry waiting for the server's own channel adapters, by channel",
+      help: "Age of the oldest outbox entry waiting for the server's own channel adapters (0 when none), by channel",
       labelNames: ['channel'] as const,
       registers: [registry],
     }),
@@ -228,7 +228,7 @@ export function createMetrics() {
     }),
     remindersFired: new Counter({
       name: 'kairos_reminders_fired_total',
-      help: 'Durable reminders delivered to their customers, by kind: expiry (an offer ran out), followup (a campaign follow-up), catalog (a reminder the catalog sets on an event)',
+      help: 'Durable reminders delivered to their customers, by kind: expiry (an offer ran out), followup (a campaign follow-up), catalog (a reminder the catalog sets on an event), deferred (a message quiet hours deferred), callback (a call-centre callback), lead (a warm lead), segments (the segment timer)',
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
@@ -320,7 +320,7 @@ export function createMetrics() {
     }),
     campaignFunnel: new Gauge({
       name: 'kairos_campaign_funnel',
-      help: 'The campaign funnel since the store began, per campaign and stage (triggered, suppressed, control, offered, delivered, failed, answered, accepted, declined, expired, converted, controlConverted: the control group’s contacts followed by the goal): GET /v1/reports/funnel',
+      help: 'The campaign funnel since the store began, per campaign and stage (triggered, suppressed, cancelled, deferred, resumed, waiting, control, offered, delivered, failed, answered, accepted, declined, expired, converted, controlConverted: the control group’s contacts followed by the goal): GET /v1/reports/funnel',
       labelNames: ['campaign', 'stage'] as const,
       registers: [registry],
     }),
