@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -94,6 +94,25 @@ describe('kairos command', () => {
     expect(run(['catalog', 'check', deep]).stderr).toBe(`kairos: ${deep}: 1 problem:\n  segments[deep].rule${'.not'.repeat(32)}: nests deeper than 32 levels of all, any and not\n`);
     expect(run(['catalog', 'check']).status).toBe(2);
   });
+
+  it('gives every command the global help lists a --help of its own', async () => {
+    const commands = ['serve', 'catalog', 'replay', 'scenario', 'seed', 'compact', 'backup', 'restore', 'audit', 'merge', 'import', 'segments', 'keys', 'run'];
+    const helps = await Promise.all(
+      commands.map(
+        (command) =>
+          new Promise<{ command: string; status: number | null; stdout: string; stderr: string }>((resolve) => {
+            execFile(process.execPath, [bin, command, '--help'], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => resolve({ command, status: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr }));
+          }),
+      ),
+    );
+    for (const { command, status, stdout, stderr } of helps) {
+      expect(status, `${command}: ${stderr}`).toBe(0);
+      expect(stdout, command).toMatch(/^usage:/);
+      expect(stdout, command).toContain(command === 'serve' ? 'kairos [serve]' : `kairos ${command}`);
+    }
+    // the admin-API commands find the server alike
+    for (const command of ['merge', 'keys', 'run']) expect(helps.find((h) => h.command === command)!.stdout, command).toContain('--url URL        the server (default KAIROS_URL, else http://127.0.0.1:$KAIROS_PORT, else port 8080)');
+  }, 120_000);
 
   it('gives each command its own help, refuses a flag that does not apply, and warns about an unknown KAIROS_ variable', () => {
     const seedHelp = run(['seed', '--help']);

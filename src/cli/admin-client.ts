@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { defaultServerUrl } from './server-url.js';
 
 /**
  * The commands that talk to a running server's admin API (`kairos keys`, `kairos run`): the
- * server from `--url` (or KAIROS_URL, default http://127.0.0.1:8080), the admin key from
+ * server from `--url` (or `defaultServerUrl`: KAIROS_URL, else KAIROS_PORT), the admin key from
  * `--key-file` (or KAIROS_ADMIN_KEY), a request that answers the status and the JSON body, and
  * a refusal's problem detail as one line.
  */
@@ -48,7 +49,7 @@ export function adminKeyOf(
 export function adminClient(command: string, values: { url?: string | undefined; 'key-file'?: string | undefined }, io: { env: Readonly<Record<string, string | undefined>>; err: (line: string) => void }): AdminClient | number {
   const adminKey = adminKeyOf(command, { 'key-file': values['key-file'] }, io);
   if (typeof adminKey === 'number') return adminKey;
-  const base = (values.url ?? io.env.KAIROS_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  const base = (values.url ?? defaultServerUrl(io.env)).replace(/\/+$/, '');
   return {
     base,
     request: async (method, path, body) => {

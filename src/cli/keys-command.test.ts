@@ -67,6 +67,15 @@ describe('kairos keys', () => {
     expect((await run(['rotate', 'smsc-gw', '--channels', 'sms'])).code).toBe(2);
   });
 
+  it('finds the server at this host’s KAIROS_PORT without --url or KAIROS_URL, as kairos merge and kairos run do', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const port = new URL(server.k.httpUrl).port;
+    const code = await keysCommand(['list'], { env: { KAIROS_ADMIN_KEY: 'demo-admin', KAIROS_PORT: port }, out: (l) => out.push(l), err: (l) => err.push(l) });
+    expect({ code, err }).toEqual({ code: 0, err: [] });
+    expect(out.length).toBeGreaterThan(0);
+  });
+
   it('says what is wrong: usage, no admin key, a refusal by the server', async () => {
     expect((await run(['create', 'x'])).code).toBe(2); // no --role
     expect((await run(['list'], {})).err[0]).toContain('KAIROS_ADMIN_KEY');

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ROLES } from '../transport/principal.js';
 import { adminClient, problemLine } from './admin-client.js';
+import { URL_OPTION } from './server-url.js';
 
 /**
  * `kairos keys create|list|rotate|role|revoke`: the running server's /v1/keys, over its API, with
@@ -17,7 +18,7 @@ export const keysUsage = `usage:
                                         give the key another role (a gateway key: another scope), from now on
   kairos keys revoke NAME               refuse the key from now on
 options:
-  --url URL        the server (default http://127.0.0.1:8080, or KAIROS_URL)
+  ${URL_OPTION}
   --key-file FILE  a file holding the admin key (default: the KAIROS_ADMIN_KEY variable)
   --channels LIST  a gateway key's channel scope, comma-separated (sms,email), or - for none
                    (events and responses only); without it a new gateway key may use every channel`;

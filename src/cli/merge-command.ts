@@ -1,11 +1,20 @@
 import { parseArgs } from 'node:util';
+import { URL_OPTION, defaultServerUrl } from './server-url.js';
+
+export const mergeUsage = `usage: kairos merge --into SURVIVOR --from LOSER [--url URL] [--key ADMIN_KEY]
+  merges customer LOSER's profile into SURVIVOR on the running server (POST /v1/customers/SURVIVOR/merge,
+  docs/identity.md) and prints what the merge changed as JSON; exit 1 when the server refuses it
+options:
+  ${URL_OPTION}
+  --key KEY        an admin key (default: the KAIROS_ADMIN_KEY variable)`;
 
 /**
  * `kairos merge --into A --from B [--url http://host:port] [--key KEY]`: asks the running
  * server to merge customer B into A (POST /v1/customers/A/merge, docs/identity.md) and prints
  * what the merge changed as JSON. The admin key is `--key` or `KAIROS_ADMIN_KEY`; the
- * server is `--url`, or this host's `KAIROS_PORT` (8080). Returns the exit code: 0 merged,
- * 1 refused (the problem's detail on stderr), 2 bad usage.
+ * server is `--url`, or `defaultServerUrl` (KAIROS_URL, else KAIROS_PORT). `--help` prints the
+ * usage. Returns the exit code: 0 merged (or the usage asked for), 1 refused (the problem's
+ * detail on stderr), 2 bad usage.
  */
 export async function mergeCommand(argv: readonly string[], env: Record<string, string | undefined>, out: { stdout: (s: string) => void; stderr: (s: string) => void }): Promise<number> {
   let values;
@@ -13,19 +22,23 @@ export async function mergeCommand(argv: readonly string[], env: Record<string, 
     ({ values } = parseArgs({
       args: [...argv],
       strict: true,
-      options: { into: { type: 'string' }, from: { type: 'string' }, url: { type: 'string' }, key: { type: 'string' } },
+      options: { into: { type: 'string' }, from: { type: 'string' }, url: { type: 'string' }, key: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (err) {
     out.stderr(`kairos: ${(err as Error).message}\n`);
     return 2;
   }
+  if (values.help === true) {
+    out.stdout(`${mergeUsage}\n`);
+    return 0;
+  }
   const { into, from } = values;
   const key = values.key ?? env.KAIROS_ADMIN_KEY;
   if (into === undefined || from === undefined || key === undefined) {
-    out.stderr('kairos: usage: kairos merge --into SURVIVOR --from LOSER [--url http://host:port] [--key ADMIN_KEY, or KAIROS_ADMIN_KEY]\n');
+    out.stderr(`kairos: ${mergeUsage}\n`);
     return 2;
   }
-  const url = (values.url ?? `http://127.0.0.1:${env.KAIROS_PORT ?? '8080'}`).replace(/\/+$/, '');
+  const url = (values.url ?? defaultServerUrl(env)).replace(/\/+$/, '');
   let res: Response;
   try {
     res = await fetch(`${url}/v1/customers/${encodeURIComponent(into)}/merge`, {

@@ -4,6 +4,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import type { OutcomeRow, ParsedRecord } from '../outcome-rows.js';
 import { OUTCOME_CSV_OPTIONS, outcomeRowsOfRecords } from '../outcome-rows.js';
 import { adminClient, problemLine } from './admin-client.js';
+import { URL_OPTION } from './server-url.js';
 
 /**
  * `kairos run start|status|list|pause|resume|cancel|calls|outcomes`: outbound runs (docs/outbound.md) on a
@@ -24,7 +25,7 @@ export const runUsage = `usage:
   kairos run outcomes RUN FILE          a dialer's outcomes (CSV with a header: instance or customer, outcome,
                                         at, callback_at, interest; - for stdin), each recorded as the call's response
 options:
-  --url URL        the server (default http://127.0.0.1:8080, or KAIROS_URL)
+  ${URL_OPTION}
   --key-file FILE  a file holding the admin key (default: the KAIROS_ADMIN_KEY variable)
 each run is printed on stdout as one line:
   run: id=ID state=STATE selected=N decided=N offered=N control=N suppressed=N deferred=N eta_s=S|-`;
