@@ -171,6 +171,42 @@ describe('kairos command', () => {
     expect(r.stderr).toContain('simulated: not built for this platform');
   });
 
+  it('logs a SIGTERM that comes while starting and exits 0; the next start completes the demo bank', async () => {
+    const data = tempDir();
+    cleanups.push(data.remove);
+    const start = (until: (entry: Record<string, unknown>) => boolean) => {
+      const child: ChildProcess = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', data.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      cleanups.push(() => child.kill('SIGKILL'));
+      const lines: Array<Record<string, unknown>> = [];
+      const reached = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not reached: ${JSON.stringify(lines)}`)), 60_000);
+        createInterface({ input: child.stdout! }).on('line', (line) => {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          lines.push(entry);
+          if (until(entry)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      return { child, lines, reached, exited };
+    };
+    // Stopped while the demo bank is being loaded (the catalog is seeded just before).
+    const first = start((e) => e.msg === 'catalog seeded');
+    await first.reached;
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.lines).toContainEqual(expect.objectContaining({ level: 40, signal: 'SIGTERM', msg: 'signal received while starting: exiting before the start is complete' }));
+    expect(first.lines.map((l) => l.msg)).not.toContain('kairos listening');
+    // The next start loads the whole demo bank (the rest of it, or all), never "already in the store" with a part.
+    const second = start((e) => e.msg === 'kairos listening');
+    await second.reached;
+    expect(second.lines).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/^demo bank loaded/) as string, customers: 45_211 }));
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }, 120_000);
+
   it('serves, and on SIGTERM drains, flushes to the data dir and exits 0', async () => {
     const data = tempDir();
     cleanups.push(data.remove);

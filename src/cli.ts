@@ -11,6 +11,7 @@ import { catalogProblems } from './catalog/catalog-problems.js';
 import { KairosError } from './errors.js';
 import type { Kairos } from './kairos.js';
 import { startKairos } from './kairos.js';
+import { createLogger } from './logger.js';
 import type { ShardedKairos } from './sharded-kairos.js';
 import { startShardedKairos } from './sharded-kairos.js';
 import { lmdbOptions } from './host-parts.js';
@@ -322,17 +323,17 @@ async function seed(customers: number, withCompact: boolean, env: Env): Promise<
 
 async function serve(env: Env): Promise<void> {
   const config = configFrom(env);
-  let kairos: Kairos | ShardedKairos;
-  try {
-    kairos = config.shards > 1 ? await startShardedKairos(config) : await startKairos(config);
-  } catch (err) {
-    if (err instanceof KairosError && err.code === 'native_uws_unavailable') fail(`refusing to start: ${err.message}`, 1);
-    // (a catalog file that does not parse, a configured key named as one made through the API: exit 2, as at boot)
-    if (err instanceof KairosError && err.code === 'config_invalid') fail(err.message, 2);
-    fail(`cannot start: ${(err as Error).message}`, 1);
-  }
+  // Made before the start: a signal that comes while starting is logged like any other.
+  const logger = createLogger(config.logLevel, undefined, config.nodeId);
+  let kairos: Kairos | ShardedKairos | undefined = undefined;
   let stopping = false;
   const stop = (signal: string): void => {
+    if (kairos === undefined) {
+      // Nothing is served yet: exit now. What the start wrote is whole or taken up again at the
+      // next start (the demo bank goes on where it stopped; each store write is atomic).
+      logger.warn({ signal }, 'signal received while starting: exiting before the start is complete');
+      process.exit(0);
+    }
     if (stopping) {
       kairos.logger.warn({ signal }, 'second signal: exiting without waiting');
       process.exit(1);
@@ -341,25 +342,36 @@ async function serve(env: Env): Promise<void> {
     kairos.logger.info({ signal }, 'signal received');
     // SIGTERM (an orchestrator's stop) drains first: readiness 503 for KAIROS_DRAIN_MS while serving.
     // SIGINT (a terminal's Ctrl-C) closes at once.
-    const drained = signal === 'SIGTERM' ? kairos.drain() : Promise.resolve();
-    drained.then(() => kairos.close()).then(
+    const running = kairos;
+    const drained = signal === 'SIGTERM' ? running.drain() : Promise.resolve();
+    drained.then(() => running.close()).then(
       () => process.exit(0),
       (err: unknown) => {
-        kairos.logger.fatal({ err }, 'shutdown failed');
+        running.logger.fatal({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  let started: Kairos | ShardedKairos;
+  try {
+    started = config.shards > 1 ? await startShardedKairos(config, { logger }) : await startKairos(config, { logger });
+  } catch (err) {
+    if (err instanceof KairosError && err.code === 'native_uws_unavailable') fail(`refusing to start: ${err.message}`, 1);
+    // (a catalog file that does not parse, a configured key named as one made through the API: exit 2, as at boot)
+    if (err instanceof KairosError && err.code === 'config_invalid') fail(err.message, 2);
+    fail(`cannot start: ${(err as Error).message}`, 1);
+  }
+  kairos = started;
   process.on('uncaughtException', (err) => {
-    kairos.logger.fatal({ err }, 'uncaught exception; flushing and exiting');
+    started.logger.fatal({ err }, 'uncaught exception; flushing and exiting');
     const timer = setTimeout(() => process.exit(1), 5000);
     timer.unref();
-    void kairos.close().finally(() => process.exit(1));
+    void started.close().finally(() => process.exit(1));
   });
   process.on('unhandledRejection', (err) => {
-    kairos.logger.error({ err }, 'unhandled promise rejection');
+    started.logger.error({ err }, 'unhandled promise rejection');
   });
 }
 

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Frame } from './test-support/test-kairos.js';
 import { GatewayClient, adminHeaders, startTestKairos, tempDir, uid, yesterdayMsk } from './test-support/test-kairos.js';
+import { join } from 'node:path';
+import { readDemoCustomers } from './demo/demo-bank.js';
+import { demoCsvPath } from './paths.js';
+import { LmdbStore } from './store/lmdb-store.js';
+import type { CustomerRecord } from './store/store.js';
 
 /**
  * Durability of the embedded LMDB store across a restart on the same data dir: contact
@@ -62,6 +67,30 @@ describe('restart on the same data dir', () => {
     // The SMS is still in the outbox for whoever delivers SMS.
     const outbox = (await (await fetch(`${second.httpUrl}/v1/outbox/sms`, { headers: adminHeaders })).json()) as { entries: Frame[] };
     expect(outbox.entries.map((e) => e.instance)).toEqual([(decision.actions as Frame[])[0]!.instance]);
+  });
+
+  it('completes a demo load a first start left partial (stopped while loading), and only then says the bank is in', async () => {
+    const data = tempDir();
+    cleanups.push(data.remove);
+    // What a start stopped after three batches leaves: demo-1 … demo-15000, no marker.
+    const partial = new LmdbStore(join(data.dir, 'lmdb'));
+    let batch: Array<{ id: string; record: CustomerRecord }> = [];
+    for await (const c of readDemoCustomers(demoCsvPath(), Date.now())) {
+      batch.push(c);
+      if (batch.length === 5000) {
+        await partial.importCustomers(batch);
+        batch = [];
+        if ((await partial.countImported()) === 15_000) break;
+      }
+    }
+    await partial.close();
+
+    const second = await startTestKairos({ dataDir: data.dir });
+    cleanups.push(() => second.close());
+    expect(second.logs).toContainEqual(expect.objectContaining({ msg: 'demo bank loaded: completed a load an earlier start did not finish', customers: 45_211, resumedWith: 15_000 }));
+    expect(second.logs.map((l) => l.msg)).not.toContain('demo bank already in the store');
+    expect((await fetch(`${second.httpUrl}/v1/customers/demo-40000`, { headers: adminHeaders })).status).toBe(200);
+    expect(await second.kairos.store.countImported()).toBe(45_211);
   });
 
   it('flushes every change on close, even one made just before it', async () => {

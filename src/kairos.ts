@@ -17,6 +17,7 @@ import { ManualClock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, unsubscribeSecretInForce } from './config.js';
 import { emptyCatalog } from './default-catalog.js';
+import type { DemoLoadResult } from './demo/demo-bank.js';
 import { loadDemoBank } from './demo/demo-bank.js';
 import type { Logger } from './logger.js';
 import { createLogger } from './logger.js';
@@ -93,6 +94,8 @@ export interface Kairos {
 export interface StartOptions {
   /** where logs go (tests capture them); stdout by default */
   logDestination?: DestinationStream;
+  /** the logger, made before the start (`kairos serve`: a signal that comes while starting is logged); made from the configuration by default */
+  logger?: Logger;
   /** the manual clock's first reading; the system time by default */
   manualClockStart?: number;
   /** KAIROS_SHARDS above 1: the compiled shard worker (tests running the sources give dist's); beside the shards' module by default */
@@ -175,11 +178,18 @@ async function loadCatalog(config: Readonly<Config>, store: Store, clock: Clock,
   const catalogs = await openCatalogs(config, store, clock, logger);
   if (config.demo) {
     const t0 = performance.now();
-    const demo = await loadDemoBank(store, demoCsvPath(), clock.now());
-    if (demo.loaded) logger.info({ customers: demo.customers, ms: Math.round(performance.now() - t0) }, 'demo bank loaded');
-    else logger.info({ customers: demo.customers }, 'demo bank already in the store');
+    logDemoLoad(logger, await loadDemoBank(store, demoCsvPath(), clock.now()), t0);
   }
   return catalogs;
+}
+
+/** What the start says of the demo bank (a shard's worker says the same of its share). */
+export function logDemoLoad(logger: Logger, demo: DemoLoadResult, t0: number): void {
+  const ms = Math.round(performance.now() - t0);
+  if (demo.others !== undefined) logger.warn({ customers: demo.others }, 'the store holds customers, none of them the demo bank\'s: the demo bank is not loaded');
+  else if (demo.resumedWith !== undefined) logger.info({ customers: demo.customers, resumedWith: demo.resumedWith, ms }, 'demo bank loaded: completed a load an earlier start did not finish');
+  else if (demo.loaded) logger.info({ customers: demo.customers, ms }, 'demo bank loaded');
+  else logger.info({ customers: demo.customers }, 'demo bank already in the store');
 }
 
 /** The background work on timers: the model weights saved, another node's catalog changes read (shared stores), due reminders, idle actors swept. */
@@ -351,7 +361,7 @@ async function closeInOrder(parts: { config: Readonly<Config>; logger: Logger; g
 /** What every server starts with, a single node's or one with shards: uWS (refused when its native build does not load), the logger, the metrics, the clock, the start time. */
 export function startBasics(config: Readonly<Config>, options: StartOptions): { uws: Uws; logger: Logger; metrics: Metrics; clock: Clock; started: number } {
   const uws = loadUws();
-  const logger = createLogger(config.logLevel, options.logDestination, config.nodeId);
+  const logger = options.logger ?? createLogger(config.logLevel, options.logDestination, config.nodeId);
   const metrics = createMetrics();
   const clock: Clock = config.clock === 'manual' ? new ManualClock(options.manualClockStart ?? config.clockStart ?? Date.now()) : systemClock;
   return { uws, logger, metrics, clock, started: Date.now() };

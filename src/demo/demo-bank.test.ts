@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { demoCsvPath } from '../paths.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { DEMO_META_KEY, loadDemoBank, readDemoCustomers } from './demo-bank.js';
+import type { ImportEntry } from '../store/store.js';
+import { DEMO_META_KEY, DEMO_PROGRESS_KEY, loadDemoBank, readDemoCustomers } from './demo-bank.js';
 import { demoPhone, generatePerson, translit } from './russian-names.js';
 
 describe('demo customers', () => {
@@ -49,5 +50,56 @@ describe('demo customers', () => {
     expect(await store.lookupIdentity('card', 'card-45211')).toBe('demo-45211');
     const second = await loadDemoBank(store, demoCsvPath(), 456);
     expect(second).toEqual({ loaded: false, customers: 45_211 });
+  });
+
+  it('completes a load a stop interrupted: after the rows its progress marker counts, the bank marked loaded only then', async () => {
+    const store = new MemoryStore();
+    // a stop during the third batch: the first two are in, with the marker of the second
+    const importCustomers = store.importCustomers.bind(store);
+    let batches = 0;
+    store.importCustomers = async (records: ReadonlyArray<ImportEntry>, marker?: { key: string; value: unknown }) => {
+      if (++batches === 3) throw new Error('stopped');
+      return importCustomers(records, marker);
+    };
+    await expect(loadDemoBank(store, demoCsvPath(), 123)).rejects.toThrow('stopped');
+    expect(await store.getMeta(DEMO_META_KEY)).toBeUndefined();
+    expect(await store.getMeta(DEMO_PROGRESS_KEY)).toEqual({ rows: 10_000, customers: 10_000 });
+    expect(await store.countImported()).toBe(10_000);
+    store.importCustomers = importCustomers;
+    const imported: string[] = [];
+    store.importCustomers = async (records, marker) => {
+      imported.push(...records.map((r) => r.id));
+      return importCustomers(records, marker);
+    };
+    expect(await loadDemoBank(store, demoCsvPath(), 456)).toEqual({ loaded: true, customers: 45_211, resumedWith: 10_000 });
+    // the rest only, each once
+    expect(imported).toHaveLength(35_211);
+    expect(imported[0]).toBe('demo-10001');
+    expect(await store.countImported()).toBe(45_211);
+    expect(await store.lookupIdentity('card', 'card-45211')).toBe('demo-45211');
+    expect(await store.getMeta(DEMO_META_KEY)).toEqual({ loadedAt: 456, customers: 45_211 });
+    expect(await store.getMeta(DEMO_PROGRESS_KEY)).toBeUndefined();
+    expect(await loadDemoBank(store, demoCsvPath(), 789)).toEqual({ loaded: false, customers: 45_211 });
+  });
+
+  it('completes a load an earlier build left partial (no progress marker), skipping the customers there; leaves a store of the bank’s own alone', async () => {
+    const partial = new MemoryStore();
+    const first: Array<{ id: string; record: ImportEntry['record'] }> = [];
+    for await (const c of readDemoCustomers(demoCsvPath(), 1)) {
+      if (first.length === 15_000) break;
+      first.push(c);
+    }
+    for (let i = 0; i < first.length; i += 5000) await partial.importCustomers(first.slice(i, i + 5000));
+    expect(await loadDemoBank(partial, demoCsvPath(), 2)).toEqual({ loaded: true, customers: 45_211, resumedWith: 15_000 });
+    expect(await partial.hasCustomer('demo-40000')).toBe(true);
+    expect(await partial.countImported()).toBe(45_211);
+    // (the customers there kept as they were)
+    expect((await partial.getCustomer('demo-1'))?.importedAt).toBe(1);
+
+    const own = new MemoryStore();
+    await own.importCustomers([{ id: 'c-1', record: { ...first[0]!.record, identifiers: { card: ['bank-card-1'], phone: [], email: [], cookie: [] } } }]);
+    expect(await loadDemoBank(own, demoCsvPath(), 3)).toEqual({ loaded: false, customers: 0, others: 1 });
+    expect(await own.hasCustomer('demo-1')).toBe(false);
+    expect(await own.getMeta(DEMO_META_KEY)).toBeUndefined();
   });
 });

@@ -110,33 +110,66 @@ export async function* readDemoCustomers(csvPath: string, importedAt: number): A
 
 export interface DemoLoadResult {
   loaded: boolean;
+  /** the demo customers in the store (this store's share, for a shard) */
   customers: number;
+  /** a load an earlier start began and did not finish, completed: the demo customers that were in the store already */
+  resumedWith?: number;
+  /** not loaded: the store holds customers, none of them the demo's (the bank's own) */
+  others?: number;
 }
 
 /**
- * Loads the demo customers into the store if it holds no customers yet; leaves a store
- * that already has data (a restart on the same data dir) as it is. `keep`: only the
- * customers it keeps (a shard's own).
+ * A demo load under way: the data rows gone through, in order (the customers among them
+ * imported, with this marker in the same transaction). Written with each batch until the
+ * load is complete; then `DEMO_META_KEY` says so.
+ */
+export const DEMO_PROGRESS_KEY = 'demo-bank-progress';
+
+/**
+ * Loads the demo customers into the store, all of them or none: the store is marked as holding
+ * the demo bank (`DEMO_META_KEY`) only once every customer is in. A load a stop interrupted is
+ * completed at the next start: after the rows its progress marker counts, or (a load by a build
+ * without the marker) skipping each customer the store holds already. A store that holds
+ * customers but no demo customer (the bank's own, imported) is left as it is. `keep`: only
+ * the customers it keeps (a shard's own).
  */
 export async function loadDemoBank(store: Store, csvPath: string, now: number, batchSize = 5000, keep?: (id: string) => boolean): Promise<DemoLoadResult> {
   const marker = (await store.getMeta(DEMO_META_KEY)) as { customers?: number } | undefined;
   if (marker !== undefined) return { loaded: false, customers: marker.customers ?? 0 };
-  if ((await store.countImported()) > 0) return { loaded: false, customers: await store.countImported() };
+  const progress = (await store.getMeta(DEMO_PROGRESS_KEY)) as { rows: number; customers: number } | undefined;
+  const imported = await store.countImported();
+  // Without a progress marker, customers in the store are either an interrupted load's (a build
+  // before the marker: its first customer is there) or none of the demo's.
+  const checkEach = progress === undefined && imported > 0;
   let batch: Array<{ id: string; record: CustomerRecord }> = [];
-  let count = 0;
+  let customers = 0;
+  let present = 0;
+  let rows = 0;
+  const flush = async (): Promise<void> => {
+    await store.importCustomers(batch, { key: DEMO_PROGRESS_KEY, value: { rows, customers } });
+    batch = [];
+  };
   for await (const c of readDemoCustomers(csvPath, now)) {
+    rows++;
     if (keep !== undefined && !keep(c.id)) continue;
-    batch.push(c);
-    if (batch.length >= batchSize) {
-      await store.importCustomers(batch);
-      count += batch.length;
-      batch = [];
+    customers++;
+    if (progress !== undefined && rows <= progress.rows) {
+      present++;
+      continue;
     }
+    if (checkEach) {
+      if (await store.hasCustomer(c.id)) {
+        present++;
+        continue;
+      }
+      // the first demo customer not there: the store's customers are not the demo's
+      if (present === 0) return { loaded: false, customers: 0, others: imported };
+    }
+    batch.push(c);
+    if (batch.length >= batchSize) await flush();
   }
-  if (batch.length > 0) {
-    await store.importCustomers(batch);
-    count += batch.length;
-  }
-  await store.putMeta(DEMO_META_KEY, { loadedAt: now, customers: count });
-  return { loaded: true, customers: count };
+  if (batch.length > 0) await flush();
+  await store.putMeta(DEMO_META_KEY, { loadedAt: now, customers });
+  await store.deleteMeta([DEMO_PROGRESS_KEY]);
+  return present > 0 ? { loaded: true, customers, resumedWith: present } : { loaded: true, customers };
 }

@@ -54,7 +54,8 @@ metrics.host.changeLog = () => store.changeLog();
 let catalog: Catalog = compileCatalog(data.def);
 if (config.demo) {
   const demo = await loadDemoBank(store, demoCsvPath(), clock.now(), 5000, (id) => shardOf(id, data.count) === data.index);
-  if (demo.loaded) logger.info({ customers: demo.customers }, 'the shard\'s part of the demo bank loaded');
+  if (demo.others !== undefined) logger.warn({ customers: demo.others }, "the shard's store holds customers, none of them the demo bank's: its part of the demo bank is not loaded");
+  else if (demo.loaded) logger.info({ customers: demo.customers, ...(demo.resumedWith === undefined ? {} : { resumedWith: demo.resumedWith }) }, "the shard's part of the demo bank loaded");
 }
 const budgets = new ShardBudgetLedger(data.budgets.memory, data.budgets.capacity, data.budgets.slots, data.index, data.owner, new Int32Array(data.budgets.counted));
 const capacity = new ShardCapacityLedger(data.channelCapacity.memory, data.owner, data.index, new Int32Array(data.channelCapacity.counted));
