@@ -29,6 +29,8 @@ export interface OutboundRouteDeps {
   clock: Clock;
   /** the segment sizes: a run over segments estimates its total from them */
   segments: SegmentLedger;
+  /** reads the funnel afresh before a done run's cancel looks at what it still holds waiting (a node with shards: their totals) */
+  refreshFunnel?: () => Promise<void>;
 }
 
 const RunStatus = Type.Object(
@@ -154,7 +156,10 @@ const moveOperation = (verb: 'pause' | 'resume' | 'cancel', summary: string) =>
 
 export const pauseRunOperation = moveOperation('pause', 'Pause a running (or waiting) run at once: answered once the hand-overs under way are decided; nobody is offered for it after the answer');
 export const resumeRunOperation = moveOperation('resume', 'Resume a paused run where it stopped');
-export const cancelRunOperation = moveOperation('cancel', 'Cancel a run: no customer is handed it any more, answered once the hand-overs under way are decided, nobody offered for it after the answer (what was sent stays sent)');
+export const cancelRunOperation = moveOperation(
+  'cancel',
+  'Cancel a run: no customer is handed it any more, answered once the hand-overs under way are decided, nobody offered for it after the answer (what was sent stays sent); its deferred messages not yet retried are not sent. A done run can be cancelled while it still holds deferred messages (`funnel.waiting` above 0): they are dropped',
+);
 
 export const outboundOperations = [startRunOperation, listRunsOperation, getRunOperation, pauseRunOperation, resumeRunOperation, cancelRunOperation] as const;
 
@@ -219,8 +224,21 @@ export function outboundRoutes(d: OutboundRouteDeps): Route[] {
   // A move's entry: written by the runs with the run's record (a node with shards: in the node's trail after every part moved).
   const moved = async (id: string, verb: 'pause' | 'resume' | 'cancel', call: HttpCall) => {
     const entry: RunAudit = (before, after) => auditDraft(call, d.clock.now(), `run.${verb}`, id, before === undefined ? undefined : { state: before.state }, { state: after.state });
-    const after = await d.runs[verb](id, entry);
+    const before = await d.runs.get(id);
+    if (before === undefined) throw new KairosError('not_found', `no run "${id}"`);
+    if (verb === 'pause' && before.state === 'done') {
+      const waiting = runStatus(before, d.funnel).funnel.waiting;
+      if (waiting > 0) throw new KairosError('conflict', `run "${id}" is done: it cannot be paused; it still holds ${waiting} deferred messages, which a cancel drops`);
+    }
+    const after = verb === 'cancel' && before.state === 'done' ? await cancelDone(before, entry) : await d.runs[verb](id, entry);
     return { status: 200 as const, body: await status(after) };
+  };
+  // A run done still holding deferred messages (quiet hours held them for the customers' next window) is cancelled: they are not sent at their retry.
+  const cancelDone = async (run: RunRecord, entry: RunAudit): Promise<RunRecord> => {
+    await d.refreshFunnel?.().catch(() => undefined);
+    const waiting = runStatus(run, d.funnel).funnel.waiting;
+    if (waiting === 0) throw new KairosError('conflict', `run "${run.id}" is done, with no deferred message waiting: it cannot be cancelled`);
+    return d.runs.cancel(run.id, entry, { done: true });
   };
   return [
     route(startRunOperation, async ({ params: { id }, call }) => {

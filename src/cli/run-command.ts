@@ -20,7 +20,7 @@ export const runUsage = `usage:
   kairos run list [--campaign C]        the runs, oldest first, a line each
   kairos run pause RUN                  pause a running (or waiting) run at once
   kairos run resume RUN                 resume a paused run where it stopped
-  kairos run cancel RUN                 cancel a run (what was sent stays sent)
+  kairos run cancel RUN                 cancel a run (what was sent stays sent; its deferred messages, a done run's too, are not)
   kairos run calls RUN                  a wave's call list as CSV on stdout, best expected value first (for a dialer)
   kairos run outcomes RUN FILE          a dialer's outcomes (CSV with a header: instance or customer, outcome,
                                         at, callback_at, interest; - for stdin), each recorded as the call's response

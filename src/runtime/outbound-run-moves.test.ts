@@ -102,4 +102,42 @@ describe('outbound run counts', () => {
     expect(done.funnel.decided).toBe(members);
     expect(done.funnel.suppressedBy.run_paused).toBeUndefined();
   }, 180_000);
+
+  it('a run done with deferred messages still waiting can be cancelled, which drops them; one with none cannot', async () => {
+    // An SMS-only run at 22:30 in Moscow over the clients aged 55 to 60: every SMS it makes waits for 09:00.
+    await api('PUT', '/v1/campaigns/night-sms-run', {
+      name: 'SMS run at night',
+      status: 'active',
+      offer: 'pension-deposit',
+      channels: ['sms'],
+      outbound: { segments: ['clients_55_60'] },
+      groups: [{ id: 'all', when: { attr: 'segment.clients_55_60', op: 'eq', value: true }, responsePercent: 10 }],
+      expiresIn: '3d',
+    });
+    await api('POST', '/v1/clock', { now: msk('2026-12-08T22:30:00') });
+    const run = await api('POST', '/v1/campaigns/night-sms-run/runs');
+    await settle();
+    const done = await api('GET', `/v1/runs/${run.id}`);
+    expect(done.state).toBe('done');
+    expect(done.funnel.waiting).toBeGreaterThan(100);
+    // a pause says what it would hold, and is refused; the cancel drops them
+    const refused = await fetch(`${k.httpUrl}/v1/runs/${run.id}/pause`, { method: 'POST', headers: adminHeaders });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { detail: string }).detail).toContain(`${done.funnel.waiting} deferred messages`);
+    const cancelled = await api('POST', `/v1/runs/${run.id}/cancel`);
+    expect(cancelled).toMatchObject({ state: 'cancelled', finishedAt: done.finishedAt, selected: done.selected });
+    await api('POST', '/v1/clock', { now: msk('2026-12-09T09:00:30') });
+    await k.kairos.host.flush();
+    const morning = await api('GET', `/v1/runs/${run.id}`);
+    expect(morning.funnel.waiting).toBe(0);
+    expect(morning.funnel.suppressedBy.run_cancelled).toBe(done.funnel.waiting);
+    expect((await k.kairos.store.listOutbox('sms', 100_000)).filter((r) => r.campaign === 'night-sms-run')).toEqual([]);
+    // a run done with nothing waiting: nothing to cancel
+    const day = await api('POST', '/v1/campaigns/night-sms-run/runs');
+    await settle();
+    expect((await api('GET', `/v1/runs/${day.id}`)).funnel.waiting).toBe(0);
+    const nothing = await fetch(`${k.httpUrl}/v1/runs/${day.id}/cancel`, { method: 'POST', headers: adminHeaders });
+    expect(nothing.status).toBe(409);
+    expect(((await nothing.json()) as { detail: string }).detail).toContain('no deferred message waiting');
+  }, 180_000);
 });

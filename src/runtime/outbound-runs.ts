@@ -410,8 +410,12 @@ export class OutboundRuns {
     return this.move(id, ['paused'], 'running', audit);
   }
 
-  cancel(id: string, audit?: RunAudit): Promise<RunRecord> {
-    return this.move(id, ['running', 'waiting', 'paused'], 'cancelled', audit);
+  /**
+   * Cancels a run not finished; with `done`, a run done too (the admin API asks so for a run
+   * still holding deferred messages: its cancel drops them at their retries, `run_cancelled`).
+   */
+  cancel(id: string, audit?: RunAudit, opts: { done?: boolean } = {}): Promise<RunRecord> {
+    return this.move(id, opts.done === true ? ['running', 'waiting', 'paused', 'done'] : ['running', 'waiting', 'paused'], 'cancelled', audit);
   }
 
   /**
@@ -422,7 +426,8 @@ export class OutboundRuns {
    * engine hands nobody else over, so the counts answered are the run's last until it resumes.
    */
   private async move(id: string, from: readonly RunState[], to: RunState, audit?: RunAudit): Promise<RunRecord> {
-    const { latest, next } = await this.transition(id, from, to === 'cancelled' ? { state: to, finishedAt: this.o.clock.now() } : { state: to }, audit);
+    // (a run done and then cancelled keeps when it finished)
+    const { latest, next } = await this.transition(id, from, to === 'cancelled' ? { state: to, finishedAt: this.o.clock.now() } : { state: to }, audit, (run) => (run.state === 'done' && run.finishedAt !== undefined ? { finishedAt: run.finishedAt } : {}));
     if (latest === undefined) throw new KairosError('not_found', `no run "${id}"`);
     if (next === undefined) throw new KairosError('conflict', `run "${id}" is ${latest.state}: it cannot be ${to === 'running' ? 'resumed' : to}`);
     this.o.logger.info({ run: id, state: to }, 'outbound run moved');
@@ -662,10 +667,10 @@ export class OutboundRuns {
    * `latest`: the run as read (undefined: no such run); `next`: the run after, with its
    * slices' counts (undefined: not moved). `audit`: the move's entry, written with it.
    */
-  private async transition(id: string, from: readonly RunState[], change: Partial<RunRecord> & { state: RunState }, audit?: RunAudit): Promise<{ latest?: RunRecord; next?: RunRecord }> {
+  private async transition(id: string, from: readonly RunState[], change: Partial<RunRecord> & { state: RunState }, audit?: RunAudit, keep?: (latest: RunRecord) => Partial<RunRecord>): Promise<{ latest?: RunRecord; next?: RunRecord }> {
     const latest = (await this.o.store.getMeta(runMetaKey(id))) as RunRecord | undefined;
     if (latest === undefined || !from.includes(latest.state)) return latest === undefined ? {} : { latest };
-    const next: RunRecord = { ...latest, ...change, updatedAt: this.o.clock.now() };
+    const next: RunRecord = { ...latest, ...change, ...keep?.(latest), updatedAt: this.o.clock.now() };
     if (change.state !== 'waiting') {
       delete next.waitingUntil;
       delete next.waitingFor;

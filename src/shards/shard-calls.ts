@@ -88,7 +88,7 @@ export type ShardCall =
   | { op: 'runStart'; campaign: string; id: string; at: number; startedBy: 'hand' | 'schedule' }
   /** the next wave of a run, planned by the main thread once every part of the wave before is done, kept as this shard's part */
   | { op: 'runPlan'; run: RunRecord }
-  | { op: 'runMove'; id: string; verb: 'pause' | 'resume' | 'cancel' }
+  | { op: 'runMove'; id: string; verb: 'pause' | 'resume' | 'cancel'; done?: boolean | undefined }
   /** the calls the shard's part of a wave's run made, in its own call list's order */
   | { op: 'runCalls'; id: string }
   /** a wave's call to one of the shard's customers, for the call list and the dialer's outcomes */
@@ -258,7 +258,7 @@ export async function answerCall(p: ShardCallParts, call: ShardCall): Promise<Sh
       await p.runs.plan(call.run);
       return null;
     case 'runMove':
-      return p.runs[call.verb](call.id);
+      return call.verb === 'cancel' ? p.runs.cancel(call.id, undefined, { done: call.done === true }) : p.runs[call.verb](call.id);
     case 'runCalls':
       return p.runs.calls(call.id);
     case 'callOf':

@@ -349,7 +349,7 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
     ...unsubscribeRoutes({ stopList, clock, logger, unsubscribeSecret: p.unsubscribeSecret }),
     // (each shard runs its customers' part of a run: sharded-runs.ts; a run's funnel and its segments' sizes are the shards' totals, read afresh)
     // (reads and a start: a pause or a cancel goes through while a shard is being started again)
-    ...withFirst(outboundRoutes({ runs, funnel, store, clock, segments, countBase: () => countBase(p) }), (r) => r.operation.method === 'get' || r.operation.operationId === 'startOutboundRun', refresh),
+    ...withFirst(outboundRoutes({ runs, funnel, store, clock, segments, countBase: () => countBase(p), refreshFunnel: refresh }), (r) => r.operation.method === 'get' || r.operation.operationId === 'startOutboundRun', refresh),
     ...waveRoutes({ runs, host: shardedCalls(p.shards), store, clock }),
   ];
   return [

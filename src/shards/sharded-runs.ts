@@ -184,8 +184,9 @@ export class ShardedRuns implements RunsApi {
     return this.move(id, 'resume', audit);
   }
 
-  cancel(id: string, audit?: RunAudit): Promise<RunRecord> {
-    return this.move(id, 'cancel', audit);
+  /** Cancels every part; with `done`, a part done too (a run still holding deferred messages: OutboundRuns.cancel). */
+  cancel(id: string, audit?: RunAudit, opts: { done?: boolean } = {}): Promise<RunRecord> {
+    return this.move(id, 'cancel', audit, opts.done === true);
   }
 
   /**
@@ -195,9 +196,9 @@ export class ShardedRuns implements RunsApi {
    * that they are there already and it moves. `audit`: the move's entry, in the node's trail
    * once it is made (the run before it as its parts were, read first).
    */
-  private async move(id: string, verb: 'pause' | 'resume' | 'cancel', audit?: RunAudit): Promise<RunRecord> {
+  private async move(id: string, verb: 'pause' | 'resume' | 'cancel', audit?: RunAudit, done = false): Promise<RunRecord> {
     const before = audit === undefined ? undefined : await this.get(id);
-    const moves = await Promise.allSettled(this.shardIndexes().map((i) => this.o.shards.call(i, { op: 'runMove', id, verb })));
+    const moves = await Promise.allSettled(this.shardIndexes().map((i) => this.o.shards.call(i, { op: 'runMove', id, verb, ...(done ? { done } : {}) })));
     const errors = moves.flatMap((m) => (m.status === 'rejected' ? [m.reason instanceof Error ? m.reason : new KairosError('internal', String(m.reason))] : []));
     const unexpected = errors.find((e) => !(e instanceof KairosError && (e.code === 'conflict' || e.code === 'not_found')));
     if (unexpected !== undefined) throw unexpected;

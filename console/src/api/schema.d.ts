@@ -1393,7 +1393,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel a run: no customer is handed it any more, answered once the hand-overs under way are decided, nobody offered for it after the answer (what was sent stays sent)
+         * Cancel a run: no customer is handed it any more, answered once the hand-overs under way are decided, nobody offered for it after the answer (what was sent stays sent); its deferred messages not yet retried are not sent. A done run can be cancelled while it still holds deferred messages (`funnel.waiting` above 0): they are dropped
          * @description Roles: `marketer`, `admin`.
          */
         post: operations["cancelOutboundRun"];
