@@ -119,6 +119,12 @@ export interface OutboundRunsOptions {
   concurrency?: number;
   /** how long a run backs off when the host is overloaded (1 s) */
   backoffMs?: number;
+  /**
+   * how long a pause or a cancel waits at most for the hand-overs under way and their commit
+   * before it is answered (5 s): a hand-over decided after the move decides nothing for the run
+   * anyway; this bounds the wait on a host that is stuck (a store failing)
+   */
+  moveWaitMs?: number;
   /** slices a new run is cut into (1 on a single node; 8 on a store nodes share) */
   slices?: number;
   /** how long a node's lease on a slice lasts unless renewed at its next page (60 s) */
@@ -435,8 +441,13 @@ export class OutboundRuns {
     else if (to === 'paused' || to === 'cancelled') {
       const onTheirWay = this.handing.get(id);
       if (onTheirWay !== undefined && onTheirWay.size > 0) {
-        await Promise.allSettled([...onTheirWay]);
-        await this.o.flush();
+        let timer: NodeJS.Timeout | undefined;
+        const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.o.moveWaitMs ?? 5000)));
+        try {
+          await Promise.race([Promise.allSettled([...onTheirWay]).then(() => this.o.flush().catch(() => undefined)), bound]);
+        } finally {
+          clearTimeout(timer);
+        }
         return this.summed(next);
       }
     }

@@ -100,7 +100,7 @@ describe('ShardedRuns', () => {
         if (i === o.slow) await gate;
         return { kind: 'decision', re: 'r', customer: 'c', actions: [], run: { outcome: 'offered', final: true } } as unknown as HostReply;
       };
-      const runs = new OutboundRuns({ store, clock, catalog: () => catalog, logger, submit, score: () => Promise.resolve(1), flush: () => Promise.resolve(), pageSize: 10, backoffMs: 1, plans: false });
+      const runs = new OutboundRuns({ store, clock, catalog: () => catalog, logger, submit, score: () => Promise.resolve(1), flush: () => Promise.resolve(), pageSize: 10, backoffMs: 1, plans: false, moveWaitMs: 50 });
       return { store, runs };
     });
     const call = (i: number, c: ShardCall): Promise<unknown> => {
