@@ -34,6 +34,7 @@ import { KairosError } from './errors.js';
 import type { ModelRegistry } from './runtime/model-registry.js';
 import type { SegmentSweep } from './runtime/segment-sweep.js';
 import type { OutboundRuns } from './runtime/outbound-runs.js';
+import { scheduleMarks } from './runtime/outbound-runs.js';
 import { outboundMetrics, outboundRoutes } from './admin/outbound-routes.js';
 import { waveRoutes } from './admin/wave-routes.js';
 import { segmentRoutes } from './admin/segment-routes.js';
@@ -176,6 +177,8 @@ export async function openCatalogs(config: Readonly<Config>, store: Store, clock
 /** The catalog (the seed, unless the store has a newer one), and the demo bank when asked. */
 async function loadCatalog(config: Readonly<Config>, store: Store, clock: Clock, logger: Logger): Promise<CatalogService> {
   const catalogs = await openCatalogs(config, store, clock, logger);
+  // an outbound schedule's slots count from when it was saved (a past `once` refused)
+  catalogs.alsoStore(scheduleMarks);
   if (config.demo) {
     const t0 = performance.now();
     logDemoLoad(logger, await loadDemoBank(store, demoCsvPath(), clock.now()), t0);

@@ -21,6 +21,7 @@ import { builtinOperations } from './schema/http/builtin-operations.js';
 import { MergedTotals } from './shards/merged-totals.js';
 import { SharedModels } from './shards/shared-models.js';
 import { ShardedRuns } from './shards/sharded-runs.js';
+import { scheduleMarks } from './runtime/outbound-runs.js';
 import { learningMetrics } from './admin/learning-routes.js';
 import { recordShardCount } from './shards/shard-count.js';
 import { AuditRelay, NodeStopList, intoNodeTrail, shardedAdminRoutes, shardedDraftCounts } from './shards/sharded-admin.js';
@@ -76,6 +77,8 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
   const smsReady = new Promise<NodeSms | undefined>((resolve) => (smsReadied = resolve));
   try {
     const catalogs = await openCatalogs(config, store, clock, logger);
+    // an outbound schedule's slots count from when it was saved (a past `once` refused)
+    catalogs.alsoStore(scheduleMarks);
     const stopList = await openStopList(new NodeStopList(store, config.stopListSecret, (call) => shards?.changeStops(call) ?? Promise.resolve()), logger);
     const t0 = performance.now();
     // Totals across customers (funnel, evidence, model figures, segment sizes): every shard's added up when read.

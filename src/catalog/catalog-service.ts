@@ -41,6 +41,16 @@ type Item = { id: string } & Record<string, unknown>;
  */
 export type ChangedBy = string | { label: string; who: Principal };
 
+/** A change about to be stored, as `alsoStore` sees it: the catalog in force and the next, when it is made, and the item a put changes. */
+export interface CatalogChange {
+  before: Catalog;
+  after: Catalog;
+  /** when the change is made (the server clock): the time stored with it */
+  at: number;
+  /** the item a `put` creates or replaces (a problem in it names its field relative to it), else undefined */
+  item?: { kind: CatalogKind; id: string };
+}
+
 /** Rewrites `campaigns[3].groups[0]` into `campaigns[atm-shortfall].groups[0]`, so a message names items, not positions. */
 export function namePaths(def: CatalogDef, path: string): string {
   return path.replace(/^(features|segments|offers|campaigns|partners|places)\[(\d+)\]/, (whole, kind: CatalogKind, index: string) => {
@@ -73,6 +83,7 @@ export class CatalogService {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly listeners: Array<(catalog: Catalog) => void> = [];
   private readonly checks: Array<(catalog: Catalog) => void> = [];
+  private readonly parts: Array<(change: CatalogChange) => Array<{ key: string; value: unknown }>> = [];
 
   private constructor(
     private readonly store: Store,
@@ -129,6 +140,15 @@ export class CatalogService {
    */
   beforeChange(check: (catalog: Catalog) => void): void {
     this.checks.push(check);
+  }
+
+  /**
+   * Called with each change made here before it is stored: the meta entries it gives are
+   * written in the same commit as the catalog (the outbound schedules' marks: when a schedule
+   * was saved); one that throws (a KairosError: its code is the answer's) refuses the change.
+   */
+  alsoStore(part: (change: CatalogChange) => Array<{ key: string; value: unknown }>): void {
+    this.parts.push(part);
   }
 
   /** The compiled catalog in force. */
@@ -287,7 +307,10 @@ export class CatalogService {
       throw new KairosError(code, `${namePaths(next, err.path)}: ${err.problem}`, { cause: err });
     }
     for (const check of this.checks) check(compiled);
-    await this.persist(next, audit, by);
+    const at = this.clock.now();
+    const item = focus !== undefined && focus.kind !== 'policy' && audit.id !== undefined ? { kind: focus.kind, id: audit.id } : undefined;
+    const extra = this.parts.flatMap((part) => part({ before: this.current, after: compiled, at, ...(item === undefined ? {} : { item }) }));
+    await this.persist(next, audit, by, at, extra);
     this.current = compiled;
     let failed: { err: unknown; message: string } | undefined;
     for (const l of this.listeners) {
@@ -305,16 +328,17 @@ export class CatalogService {
   }
 
   /**
-   * Stores the version, the catalog in force and the audit entry in one commit: all three or
-   * none (three separate writes once left an audit entry for a version whose write failed).
+   * Stores the version, the catalog in force and the audit entry in one commit (with what
+   * `alsoStore` adds): all or none (three separate writes once left an audit entry for a
+   * version whose write failed).
    */
-  private async persist(def: CatalogDef, audit: Pick<AuditEntry, 'action' | 'kind' | 'id' | 'detail'>, by: ChangedBy): Promise<void> {
-    const at = this.clock.now();
+  private async persist(def: CatalogDef, audit: Pick<AuditEntry, 'action' | 'kind' | 'id' | 'detail'>, by: ChangedBy, at = this.clock.now(), extra: ReadonlyArray<{ key: string; value: unknown }> = []): Promise<void> {
     const entry: AuditEntry = { seq: this.auditSeq + 1, at, by: typeof by === 'string' ? by : by.label, version: def.version, ...stripUndefined(audit) };
     const meta = [
       { key: versionKey(def.version), value: def },
       { key: CURRENT, value: def },
       { key: auditKey(entry.seq), value: entry },
+      ...extra,
     ];
     if (typeof by === 'string') {
       await this.store.commit({ snapshots: [], identities: [], outbox: [], meta });

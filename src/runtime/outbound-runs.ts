@@ -179,7 +179,7 @@ export function sliceOf(customer: string, slices: number): number {
 const SCHEDULE_PREFIX = 'outbound/schedule/';
 
 interface ScheduleMark {
-  /** when this node first saw the schedule: slots before it are not run */
+  /** when the schedule was saved (or the campaign made active), written with the catalog's change; else when a tick first saw it: slots before it are not run */
   seenAt: number;
   /** the last slot started */
   lastSlot?: number;
@@ -204,8 +204,34 @@ export async function freeRunId(campaign: string, at: number, startedBy: 'hand' 
 }
 
 /**
+ * What a catalog change stores with it for the outbound schedules (`CatalogService.alsoStore`):
+ * a fresh mark for each campaign whose schedule is new or changed, or that was made active
+ * (from a draft, scheduled or completed: not a resume from paused), naming the change's time,
+ * so a slot due from then on is run at the next tick even if it comes before that tick (a
+ * `once` saved a few seconds ahead). A schedule saved with a `once` already past is refused
+ * (400, naming the field): it would never run.
+ */
+export function scheduleMarks(change: { before: Catalog; after: Catalog; at: number; item?: { kind: string; id: string } }): Array<{ key: string; value: ScheduleMark }> {
+  const marks: Array<{ key: string; value: ScheduleMark }> = [];
+  for (const c of change.after.campaigns) {
+    const schedule = c.outbound?.schedule;
+    if (schedule === undefined) continue;
+    const prev = change.before.campaigns.find((p) => p.id === c.id);
+    const changed = prev?.outbound?.schedule === undefined || JSON.stringify(prev.outbound.schedule) !== JSON.stringify(schedule);
+    const activated = c.status === 'active' && prev !== undefined && prev.status !== 'active' && prev.status !== 'paused';
+    if (changed && 'once' in schedule && schedule.once <= change.at) {
+      const own = change.item?.kind === 'campaigns' && change.item.id === c.id;
+      const problem = `${new Date(schedule.once).toISOString()} is past (the server's clock reads ${new Date(change.at).toISOString()}): a run once at a time already gone would never start; start it by hand (POST /v1/campaigns/${c.id}/runs) or give a time ahead`;
+      throw new KairosError('invalid', own ? `field "outbound.schedule.once": ${problem}` : `campaigns[${c.id}].outbound.schedule.once: ${problem}`);
+    }
+    if (changed || activated) marks.push({ key: SCHEDULE_PREFIX + c.id, value: { seenAt: change.at } });
+  }
+  return marks;
+}
+
+/**
  * A scheduled campaign's run started when its latest slot came and was not started yet (slots
- * past when the schedule was first seen are not run): `start(slot)` starts it, the mark in
+ * before the schedule was saved, or first seen, are not run): `start(slot)` starts it, the mark in
  * `store`'s meta records the slot once started (or refused for good: a run still open, the same
  * slot started by another node); a failure before leaves the slot to the next tick.
  */
