@@ -258,7 +258,7 @@ function buildGateway(
       openApiRoute(config.publicUrl),
       asyncApiRoute(config.publicUrl),
       ...adminRoutes({ host, stopList, store, clock, logger, status, afterClockMove: () => parts.outboundRuns.tick() }),
-      ...catalogRoutes({ catalogs, host, clock, propensity, segments, segmentsPending: () => parts.segmentSweep.pending() }),
+      ...catalogRoutes({ catalogs, host, clock, propensity, segments, segmentsPending: () => parts.segmentSweep.pending(), afterCampaignsChange: () => parts.outboundRuns.cancelOrphaned() }),
       ...segmentRoutes({ catalogs, store, counts: parts.counts }),
       ...outboundRoutes({ runs: parts.outboundRuns, funnel, store, clock, segments }),
       ...waveRoutes({ runs: parts.outboundRuns, host: parts.host, store, clock }),

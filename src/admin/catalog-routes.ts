@@ -50,6 +50,8 @@ export interface CatalogRouteDeps {
   segments?: SegmentLedger;
   /** why the memberships are still being worked out (`SegmentSweep.pending`; a node with shards: any shard's), or undefined when settled */
   segmentsPending?: () => Promise<'import' | 'sweep' | undefined>;
+  /** after a change of the campaigns, before it is answered: the open runs of a campaign deleted or no longer outbound are cancelled (`RunsApi.cancelOrphaned`) */
+  afterCampaignsChange?: () => Promise<unknown>;
 }
 
 /** Who makes a change: with the call's principal, the change is written to the audit trail too. */
@@ -402,14 +404,27 @@ export function catalogRoutes(d: CatalogRouteDeps): Route[] {
       }),
       route(ops.put, async ({ params: { id }, body, call }) => {
         const r = await c.put(kind, id, body, who(call));
+        if (kind === 'campaigns') await d.afterCampaignsChange?.();
         return { status: r.created ? 201 : 200, body: r };
       }),
-      route(ops.remove, async ({ params: { id }, call }) => ({ status: 200, body: await c.remove(kind, id, who(call)) })),
+      route(ops.remove, async ({ params: { id }, call }) => {
+        const r = await c.remove(kind, id, who(call));
+        if (kind === 'campaigns') await d.afterCampaignsChange?.();
+        return { status: 200, body: r };
+      }),
     ];
   });
   return [
     route(getCatalogOperation, () => ({ status: 200, body: c.catalog.def })),
-    route(replaceCatalogOperation, async ({ body, call }) => ({ status: 200, body: await c.replace(body, who(call), 'PUT /v1/catalog') }), { 'application/yaml': parseYaml }),
+    route(
+      replaceCatalogOperation,
+      async ({ body, call }) => {
+        const r = await c.replace(body, who(call), 'PUT /v1/catalog');
+        await d.afterCampaignsChange?.();
+        return { status: 200, body: r };
+      },
+      { 'application/yaml': parseYaml },
+    ),
     route(historyOperation, async ({ query }) => ({ status: 200, body: { entries: await c.history(query.limit ?? 100) } })),
     route(catalogVersionOperation, async ({ params: { n } }) => {
       const def = await c.atVersion(Number(n));

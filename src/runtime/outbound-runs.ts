@@ -306,7 +306,7 @@ export function startableCampaign(catalog: Catalog, campaignId: string, runs: re
 export type RunAudit = (before: RunRecord | undefined, after: RunRecord) => AuditDraft;
 
 /** What the admin API asks of the outbound runs: a node's engine (`OutboundRuns`), or every shard's (src/shards/sharded-runs.ts). */
-export type RunsApi = Pick<OutboundRuns, 'get' | 'list' | 'pause' | 'resume' | 'cancel' | 'calls'> & {
+export type RunsApi = Pick<OutboundRuns, 'get' | 'list' | 'pause' | 'resume' | 'cancel' | 'calls' | 'cancelOrphaned'> & {
   start(campaignId: string, startedBy?: 'hand' | 'schedule', at?: number, options?: { audit?: RunAudit }): Promise<RunRecord>;
 };
 
@@ -451,6 +451,27 @@ export class OutboundRuns {
   }
 
   /**
+   * Cancels the open runs (running, waiting, paused) whose campaign is gone from the catalog in
+   * force or no longer outbound: called when a change of the campaigns is answered (a deleted
+   * waves campaign's next wave, waiting for its start, is cancelled then, not at its start), and
+   * at each tick for a change made elsewhere (`olderThanMs`: only runs not changed since).
+   * Returns the runs cancelled.
+   */
+  async cancelOrphaned(olderThanMs = 0): Promise<string[]> {
+    const catalog = this.o.catalog();
+    const now = this.o.clock.now();
+    const cancelled: string[] = [];
+    for (const run of await this.records()) {
+      if (!open(run.state) || run.updatedAt > now - olderThanMs || catalog.campaigns.some((c) => c.id === run.campaign && c.outbound !== undefined)) continue;
+      const { next } = await this.transition(run.id, ['running', 'waiting', 'paused'], { state: 'cancelled', finishedAt: now }, undefined, (r) => (r.startedAt > now ? { startedAt: now } : {}));
+      if (next === undefined) continue;
+      cancelled.push(run.id);
+      this.o.logger.warn({ run: run.id, campaign: run.campaign }, 'outbound run cancelled: its campaign is gone or no longer outbound');
+    }
+    return cancelled;
+  }
+
+  /**
    * A move asked through the API: 404 for no such run, 409 from a state that does not allow it.
    * A pause or a cancel is answered once this process's hand-overs of the run already on their
    * way are decided and what they committed is durable: from the move on, a hand-over decides
@@ -511,6 +532,8 @@ export class OutboundRuns {
         if (await this.engineMove(run.id, 'waiting', { state: 'running' })) this.work(run.id);
       }
     }
+    // the open runs of a campaign deleted elsewhere (another node; on a shared store only once its change is a minute old: this node's catalog may lag a second behind)
+    await this.cancelOrphaned(this.o.store.coordination.shared ? 60_000 : 0);
     if (this.o.plans === false) return;
     const catalog = this.o.catalog();
     for (const c of catalog.campaigns) if (c.outbound?.schedule !== undefined && c.status === 'active') await startDueSlot(this.o.store, c, catalog, now, (slot) => this.start(c.id, 'schedule', slot), this.o.logger);

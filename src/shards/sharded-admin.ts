@@ -335,7 +335,7 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
       async () => (actors = await p.shards.liveActors()),
     ),
     // (a segment's size, every segment's, a campaign's propensity evidence)
-    ...withFirst(catalogRoutes({ catalogs, host, clock, propensity, segments, segmentsPending: () => segmentsPending(p) }), (r) => ['getSegment', 'listSegmentSizes', 'getCampaignPropensity'].includes(r.operation.operationId), refresh),
+    ...withFirst(catalogRoutes({ catalogs, host, clock, propensity, segments, segmentsPending: () => segmentsPending(p), afterCampaignsChange: () => runs.cancelOrphaned() }), (r) => ['getSegment', 'listSegmentSizes', 'getCampaignPropensity'].includes(r.operation.operationId), refresh),
     // (a model reset: the node's model made anew and handed to every shard, each shard's statistics of it emptied)
     ...withFirst(learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock, beforeReset: (offer) => p.models.hold(offer), afterReset: (offer) => resetShared(p, offer) }), (r) => r.operation.method === 'get', refresh),
     ...segmentRoutes({

@@ -184,6 +184,14 @@ export class ShardedRuns implements RunsApi {
     return this.move(id, 'resume', audit);
   }
 
+  /** Cancels in every shard the open runs of a campaign deleted or no longer outbound (OutboundRuns.cancelOrphaned); the runs cancelled. */
+  async cancelOrphaned(): Promise<string[]> {
+    const catalog = this.o.catalog();
+    const orphans = (await this.list()).filter((r) => (r.state === 'running' || r.state === 'waiting' || r.state === 'paused') && !catalog.campaigns.some((c) => c.id === r.campaign && c.outbound !== undefined));
+    for (const r of orphans) await this.cancel(r.id);
+    return orphans.map((r) => r.id);
+  }
+
   /** Cancels every part; with `done`, a part done too (a run still holding deferred messages: OutboundRuns.cancel). */
   cancel(id: string, audit?: RunAudit, opts: { done?: boolean } = {}): Promise<RunRecord> {
     return this.move(id, 'cancel', audit, opts.done === true);
