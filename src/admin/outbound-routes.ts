@@ -41,7 +41,9 @@ const RunStatus = Type.Object(
     state: Type.Union([Type.Literal('running'), Type.Literal('paused'), Type.Literal('waiting'), Type.Literal('done'), Type.Literal('cancelled')], {
       description: "waiting: for channel capacity until `waitingUntil` (the next day), for a later wave's start, or for its segments' memberships to be worked out (`waitingFor: segments`)",
     }),
-    startedBy: Type.Union([Type.Literal('hand'), Type.Literal('schedule')]),
+    startedBy: Type.Union([Type.Literal('hand'), Type.Literal('schedule'), Type.Literal('wave')], {
+      description: "hand: the API, the CLI or the console; schedule: its campaign's schedule; wave: a later call-centre wave, made when the wave before was done",
+    }),
     startedAt: Type.Integer({ description: 'epoch ms, by the server clock' }),
     updatedAt: Type.Integer(),
     finishedAt: Type.Optional(Type.Integer()),

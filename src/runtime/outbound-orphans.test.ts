@@ -7,8 +7,9 @@ import { adminHeaders, msk, startTestKairos } from '../test-support/test-kairos.
 /**
  * The runs of a campaign deleted: cancelled when the deletion is answered, a waves campaign's
  * next wave waiting for its start included, so a campaign made again under the same id starts
- * afresh (the demo catalog without its customers: a wave over nobody is done at once and plans
- * the next; a manual clock).
+ * afresh; a later wave says the waves made it, and cancelled before its start it did not start
+ * in the future (the demo catalog without its customers: a wave over nobody is done at once
+ * and plans the next; a manual clock).
  */
 
 let k: TestKairos;
@@ -46,5 +47,22 @@ describe('a waves campaign deleted', () => {
     // the old wave's start comes and goes: it stays cancelled
     await call('POST', '/v1/clock', { now: next.waitingUntil + 60_000 });
     expect((await call('GET', `/v1/runs/${next.id}`)).body.state).toBe('cancelled');
+  });
+
+  it('a later wave is made by the waves (startedBy wave); cancelled before its start, it started no later than its cancel', async () => {
+    // (the runs the test before left open cancelled: one open run a campaign)
+    await k.kairos.outboundRuns.idle();
+    for (const r of (await call('GET', '/v1/runs?campaign=credit-card-calls')).body.runs) if (['running', 'waiting', 'paused'].includes(r.state)) await call('POST', `/v1/runs/${r.id}/cancel`);
+    const first = (await call('POST', '/v1/campaigns/credit-card-calls/runs')).body;
+    expect(first).toMatchObject({ startedBy: 'hand', wave: { n: 1 } });
+    await k.kairos.outboundRuns.idle();
+    await k.kairos.outboundRuns.tick();
+    await k.kairos.outboundRuns.idle();
+    const next = (await call('GET', `/v1/runs/${first.id}.w2`)).body;
+    expect(next).toMatchObject({ state: 'waiting', waitingFor: 'wave', startedBy: 'wave', wave: { n: 2, earlier: [first.id] } });
+    const now = k.kairos.clock.now();
+    expect(next.startedAt).toBeGreaterThan(now);
+    const cancelled = (await call('POST', `/v1/runs/${next.id}/cancel`)).body;
+    expect(cancelled).toMatchObject({ state: 'cancelled', startedAt: now, finishedAt: now });
   });
 });

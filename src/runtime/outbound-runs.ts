@@ -37,8 +37,8 @@ export interface RunRecord {
   /** the segments it goes over (a customer in any of them); empty: the whole base */
   segments: string[];
   state: RunState;
-  /** `hand` (the API or the CLI) or `schedule` */
-  startedBy: 'hand' | 'schedule';
+  /** `hand` (the API or the CLI), `schedule`, or `wave`: a later wave of call-centre waves, made by the engine when the wave before was done (the first wave's own is on `wave.earlier[0]`) */
+  startedBy: 'hand' | 'schedule' | 'wave';
   startedAt: number;
   updatedAt: number;
   finishedAt?: number;
@@ -273,7 +273,7 @@ export function nextWaveOf(run: RunRecord, catalog: Catalog, now: number): RunRe
     state: 'waiting',
     waitingFor: 'wave',
     waitingUntil: at,
-    startedBy: run.startedBy,
+    startedBy: 'wave',
     startedAt: at,
     updatedAt: now,
     slices: run.slices ?? 1,
@@ -479,8 +479,13 @@ export class OutboundRuns {
    * engine hands nobody else over, so the counts answered are the run's last until it resumes.
    */
   private async move(id: string, from: readonly RunState[], to: RunState, audit?: RunAudit): Promise<RunRecord> {
-    // (a run done and then cancelled keeps when it finished)
-    const { latest, next } = await this.transition(id, from, to === 'cancelled' ? { state: to, finishedAt: this.o.clock.now() } : { state: to }, audit, (run) => (run.state === 'done' && run.finishedAt !== undefined ? { finishedAt: run.finishedAt } : {}));
+    const now = this.o.clock.now();
+    // (a run done and then cancelled keeps when it finished; a later wave cancelled before its start did not start in the future)
+    const keep = (run: RunRecord): Partial<RunRecord> => ({
+      ...(to === 'cancelled' && run.state === 'done' && run.finishedAt !== undefined ? { finishedAt: run.finishedAt } : {}),
+      ...(to === 'cancelled' && run.startedAt > now ? { startedAt: now } : {}),
+    });
+    const { latest, next } = await this.transition(id, from, to === 'cancelled' ? { state: to, finishedAt: now } : { state: to }, audit, keep);
     if (latest === undefined) throw new KairosError('not_found', `no run "${id}"`);
     if (next === undefined) throw new KairosError('conflict', `run "${id}" is ${latest.state}: it cannot be ${to === 'running' ? 'resumed' : to}`);
     this.o.logger.info({ run: id, state: to }, 'outbound run moved');

@@ -4237,8 +4237,11 @@ export interface components {
              * @enum {string}
              */
             state: "running" | "paused" | "waiting" | "done" | "cancelled";
-            /** @enum {string} */
-            startedBy: "hand" | "schedule";
+            /**
+             * @description hand: the API, the CLI or the console; schedule: its campaign's schedule; wave: a later call-centre wave, made when the wave before was done
+             * @enum {string}
+             */
+            startedBy: "hand" | "schedule" | "wave";
             /** @description epoch ms, by the server clock */
             startedAt: number;
             updatedAt: number;
