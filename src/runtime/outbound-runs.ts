@@ -500,7 +500,8 @@ export class OutboundRuns {
         } finally {
           clearTimeout(timer);
         }
-        return this.summed(next);
+        // (read again: the counts the hand-overs under way moved)
+        return (await this.get(id)) ?? next;
       }
     }
     return next;
@@ -803,8 +804,8 @@ export class OutboundRuns {
       if (page.cursor !== undefined) next.cursor = page.cursor;
       if (page.end === true) next.end = true;
       await this.o.store.putMeta(sliceKey(id, k), next);
-      // the metrics' view of the run, its counts moved
-      await this.summed(run);
+      // the metrics' view of the run, its counts moved (its state read again: a pause or a cancel meanwhile stays noted for the decisions)
+      await this.summed(((await this.o.store.getMeta(runMetaKey(id))) as RunRecord | undefined) ?? run);
     }
   }
 
