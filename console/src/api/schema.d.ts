@@ -2431,7 +2431,7 @@ export interface components {
                         every: string;
                         /** @description who becomes a warm lead from a wave's call outcomes */
                         warmLeads?: {
-                            /** @description the interest score (0..100) at or above which a customer becomes a warm lead */
+                            /** @description the interest score (1..100) at or above which a customer becomes a warm lead (not 0: every call would make one) */
                             threshold: number;
                             /** @description the interest score each call outcome means (default: interested 80, callback 60, later 50, others 0); a response's data.interest (0..100) overrides it */
                             interest?: {
@@ -3548,7 +3548,7 @@ export interface components {
                     every: string;
                     /** @description who becomes a warm lead from a wave's call outcomes */
                     warmLeads?: {
-                        /** @description the interest score (0..100) at or above which a customer becomes a warm lead */
+                        /** @description the interest score (1..100) at or above which a customer becomes a warm lead (not 0: every call would make one) */
                         threshold: number;
                         /** @description the interest score each call outcome means (default: interested 80, callback 60, later 50, others 0); a response's data.interest (0..100) overrides it */
                         interest?: {
