@@ -13,7 +13,8 @@ import { RunStops } from './run-stops.js';
  * The runs stopped as the decisions see them (`RunStops`: a paused run's hand-overs and
  * deferred messages held): a pause made while a page is being recorded stays noted, not
  * overwritten by the page's own view of the run as it was when the page began (the engine over
- * a memory store, hand-overs answered at once, a manual clock).
+ * a memory store, hand-overs answered at once, a manual clock); a run paused and resumed while a
+ * page is handed over goes on, not paused again by the page's own view of the pause.
  */
 
 describe('a run paused while its page is recorded', () => {
@@ -44,5 +45,47 @@ describe('a run paused while its page is recorded', () => {
     // (before any read of the run, which would note its state afresh)
     expect(runStops.paused.has(run.id)).toBe(true);
     expect((await runs.get(run.id))?.state).toBe('paused');
+  });
+});
+
+describe('a run paused and resumed while a page is handed over', () => {
+  it('goes on to the end: the halted page is handed over again, the run not paused again', async () => {
+    const catalog = compileCatalog(loadCatalogFile(demoCatalogPath()));
+    const store = new MemoryStore();
+    await store.setSegmentMembers(Array.from({ length: 5 }, (_, n) => ({ id: `c-${n}`, segments: ['clients_60_plus'] })));
+    let release = (): void => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let handed = 0;
+    // the marketer resumes the run once its page, halted by the pause, is being made durable
+    const at: { flush?: () => Promise<unknown> } = {};
+    let resumed: Promise<unknown> | undefined;
+    const runs: OutboundRuns = new OutboundRuns({
+      store,
+      clock: new ManualClock(Date.parse('2026-12-08T10:00:00+03:00')),
+      catalog: () => catalog,
+      logger: createLogger('silent'),
+      runStops: new RunStops(),
+      submit: async () => {
+        handed++;
+        await gate;
+        return { kind: 'decision', re: 'r', customer: 'c', actions: [], run: { outcome: 'offered', final: true } } as unknown as HostReply;
+      },
+      flush: () => (resumed ??= at.flush?.()) ?? Promise.resolve(),
+      pageSize: 2,
+      // one at a time: the page's second customer is not handed over once the run is paused
+      concurrency: 1,
+      backoffMs: 1,
+      moveWaitMs: 20,
+    });
+    const run = await runs.start('pension-deposit-run');
+    while (handed === 0) await new Promise((r) => setTimeout(r, 1));
+    // paused with the page's hand-overs under way (answered after 20 ms without them)
+    expect((await runs.pause(run.id)).state).toBe('paused');
+    at.flush = () => runs.resume(run.id);
+    release();
+    await runs.idle();
+    if (resumed === undefined) await runs.resume(run.id);
+    await runs.idle();
+    expect(await runs.get(run.id)).toMatchObject({ state: 'done', selected: 5 });
   });
 });

@@ -775,6 +775,13 @@ export class OutboundRuns {
         await sleep(this.o.backoffMs ?? 1000);
         continue;
       }
+      // the run paused or cancelled while the page was handed over (the move is the pause's or the
+      // cancel's, already recorded): the page is not recorded; read again, a run resumed meanwhile goes on with it
+      // (another node's resume is seen here at the next tick: until then, a look a backoff apart)
+      if (outcome.status === 'halted') {
+        if (this.halted(id)) await sleep(this.o.backoffMs ?? 1000);
+        continue;
+      }
       // answered before any change is recorded: what the actors committed is durable first
       await this.o.flush();
       // still this node's slice, and as it was read: else another node took it over and goes on from its own record
@@ -822,15 +829,17 @@ export class OutboundRuns {
 
   /**
    * One page handed over, a few customers at a time: `capacity` when one could not be decided
-   * for want of channel capacity today, `stopped` when the campaign is not running now, `overloaded` when the host took one not now (or one
+   * for want of channel capacity today, `stopped` when the campaign is not running now, `halted` when the run itself was
+   * paused or cancelled meanwhile, `overloaded` when the host took one not now (or one
    * failed while the store is failing: the store, not the customer), else how many were gone and
    * how many failed (one customer's failure does not stop the run: it is logged and counted).
    */
-  private async handOver(call: RunCall, ids: readonly string[]): Promise<{ status: 'ok' | 'capacity' | 'stopped' | 'overloaded'; gone: number; errors: number; offered: string[] }> {
+  private async handOver(call: RunCall, ids: readonly string[]): Promise<{ status: 'ok' | 'capacity' | 'stopped' | 'halted' | 'overloaded'; gone: number; errors: number; offered: string[] }> {
     let gone = 0;
     const offered: string[] = [];
     let capacity = false;
     let stopped = false;
+    let halted = false;
     let overloaded = false;
     const failed: string[] = [];
     let at = 0;
@@ -839,9 +848,9 @@ export class OutboundRuns {
     const onTheirWay = on;
     const lane = async (): Promise<void> => {
       // (paused or cancelled meanwhile: nobody else is handed over; the page is not recorded finished)
-      while (at < ids.length && !overloaded && !stopped) {
+      while (at < ids.length && !overloaded && !stopped && !halted) {
         if (this.halted(call.id)) {
-          stopped = true;
+          halted = true;
           break;
         }
         const id = ids[at++]!;
@@ -857,6 +866,7 @@ export class OutboundRuns {
           }
         } else if (reply.kind === 'decision' && reply.run?.final === false) {
           if (reply.run.outcome === 'no_channel') capacity = true;
+          else if (reply.run.outcome === 'run_paused' || reply.run.outcome === 'run_cancelled') halted = true;
           else stopped = true;
         } else if (reply.kind === 'decision' && reply.run?.outcome === 'offered') offered.push(id);
       }
@@ -867,7 +877,7 @@ export class OutboundRuns {
       if (onTheirWay.size === 0) this.handing.delete(call.id);
     }
     // the store failing (commits refused): the page waits for it rather than count its customers failed
-    const status = overloaded || (failed.length > 0 && this.o.storeFailing?.() === true) ? 'overloaded' : stopped ? 'stopped' : capacity ? 'capacity' : 'ok';
+    const status = overloaded || (failed.length > 0 && this.o.storeFailing?.() === true) ? 'overloaded' : halted ? 'halted' : stopped ? 'stopped' : capacity ? 'capacity' : 'ok';
     return { status, gone, errors: failed.length, offered };
   }
 
