@@ -70,7 +70,9 @@ describe('a run paused and resumed while a page is handed over', () => {
         await gate;
         return { kind: 'decision', re: 'r', customer: 'c', actions: [], run: { outcome: 'offered', final: true } } as unknown as HostReply;
       },
-      flush: () => (resumed ??= at.flush?.()) ?? Promise.resolve(),
+      flush: async () => {
+        await (resumed ??= at.flush?.());
+      },
       pageSize: 2,
       // one at a time: the page's second customer is not handed over once the run is paused
       concurrency: 1,

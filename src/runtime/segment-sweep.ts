@@ -27,6 +27,8 @@ export interface SegmentSweepOptions {
    * the memberships are still being worked out (`pending`)
    */
   automatic?: boolean;
+  /** how long after an import pass failed (the store failing) the passes left are gone over again (5 s) */
+  importRetryMs?: number;
 }
 
 /** The store's meta record of the last pass (shared by the nodes of a shared store). */
@@ -173,7 +175,19 @@ export class SegmentSweep {
     this.importKeys.add(key);
     this.imports.push({ key, ids });
     this.importWork ??= this.workImports()
-      .catch((err: unknown) => this.o.logger.error({ err }, 'the segment pass after an import failed; it runs again at the next start'))
+      .catch((err: unknown) => {
+        const retryMs = this.o.importRetryMs ?? 5000;
+        this.o.logger.error({ err, retryMs }, 'the segment pass after an import failed; the passes left are gone over again shortly');
+        // every pass queued here has its entry in the store: let go here, and looked for there again (runs waiting for them go on once they are done)
+        this.imports.length = 0;
+        this.importKeys.clear();
+        const timer = setTimeout(() => {
+          this.retryTimers.delete(timer);
+          if (!this.stopped) this.runImportPasses(0).catch((e: unknown) => this.o.logger.error({ err: e }, 'the segment passes after an import could not be read; they run again at the next start'));
+        }, retryMs);
+        timer.unref();
+        this.retryTimers.add(timer);
+      })
       .finally(() => {
         this.importWork = undefined;
         if (!this.stopped) this.settled();
