@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeCommand } from '../cli/merge-command.js';
 import type { Frame, TestKairos } from '../test-support/test-kairos.js';
@@ -88,6 +91,15 @@ describe('merging profiles', () => {
     expect(JSON.parse(lines.join(''))).toMatchObject({ into: 'demo-65', from: 'demo-66' });
     expect(await mergeCommand(['--into', 'demo-65', '--from', 'demo-66', '--url', k.httpUrl, '--key', 'demo-admin'], {}, out)).toBe(1);
     expect(errors.join('')).toContain('409');
+    expect(errors.join('')).toContain('warning: --key shows the key to every local user');
+    // the key from a file, the variable unset
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'kairos-merge-')), 'admin.key');
+    writeFileSync(keyFile, 'demo-admin\n', { mode: 0o600 });
+    errors.length = 0;
+    expect(await mergeCommand(['--into', 'demo-90', '--from', 'demo-91', '--url', k.httpUrl, '--key-file', keyFile], {}, out)).toBe(0);
+    expect(errors).toEqual([]);
+    expect(await mergeCommand(['--into', 'demo-65', '--from', 'demo-69', '--url', k.httpUrl], {}, out)).toBe(2);
+    expect(errors.join('')).toContain('an admin key is needed');
     expect(await mergeCommand(['--into', 'demo-65'], { KAIROS_ADMIN_KEY: 'demo-admin' }, out)).toBe(2);
     expect(await mergeCommand(['--into', 'demo-65', '--from', 'demo-67', '--bogus'], {}, out)).toBe(2);
   });

@@ -136,9 +136,10 @@ describe('kairos import customers', () => {
 describe('kairos import customers --url', () => {
   const server = serverForFile({ config: { clock: 'manual' }, manualClockStart: yesterdayMsk('12:00') });
 
-  function runAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  function runAsync(args: string[], adminKey: string | undefined = 'demo-admin'): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const { KAIROS_ADMIN_KEY: _inherited, ...env } = process.env;
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [bin, 'import', ...args], { env: { ...process.env, KAIROS_ADMIN_KEY: 'demo-admin' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [bin, 'import', ...args], { env: adminKey === undefined ? env : { ...env, KAIROS_ADMIN_KEY: adminKey }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -164,8 +165,16 @@ describe('kairos import customers --url', () => {
     ]);
     const card = (await (await fetch(`${server.k.httpUrl}/v1/customers/u-1`, { headers: adminHeaders })).json()) as { profile: { firstName: string }; identifiers: { phone: string[] } };
     expect(card).toMatchObject({ profile: { firstName: 'Анна' }, identifiers: { phone: ['+79167770001'] } });
-    const again = await runAsync(args);
+    // the admin key from a file (never on the command line, where ps shows it), the variable unset
+    writeFileSync(join(dir, 'admin.key'), 'demo-admin\n', { mode: 0o600 });
+    const again = await runAsync([...args, '--key-file', join(dir, 'admin.key')], undefined);
+    expect(again.stderr).not.toContain('warning');
     expect(lastLine(again.stdout)).toMatch(/^import: rows=4 created=0 updated=0 unchanged=1 rejected=3 s=/);
+    const unread = await runAsync([...args, '--key-file', join(dir, 'no-such.key')], undefined);
+    expect({ status: unread.status, stderr: unread.stderr }).toEqual({ status: 2, stderr: 'kairos import: cannot read --key-file (ENOENT)\n' });
+    const onTheLine = await runAsync([...args, '--key', 'demo-admin'], undefined);
+    expect(onTheLine.status).toBe(0);
+    expect(onTheLine.stderr).toContain('warning: --key shows the key to every local user');
   });
   it('through a server too: a number an earlier row releases goes to a later row, and a list given empty in NDJSON or as | in CSV is cleared', async () => {
     const dir = dataDir();

@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { adminKeyOf } from './admin-client.js';
 import { commandConfig } from './command-config.js';
 import { localWho } from '../audit/audit-chain.js';
 import { KairosError } from '../errors.js';
@@ -41,7 +42,8 @@ export const importUsage = `usage: kairos import customers FILE|- [options]
   --encoding E     the file's text encoding: utf-8 (default), windows-1251, koi8-r, ibm866, … (else the mapping's "encoding")
   --data-dir DIR   KAIROS_DATA_DIR (the store written; no server may hold it)
   --url URL        through a running server's POST /v1/customers/import instead
-  --key KEY        its admin key, role privacy or admin (default: the KAIROS_ADMIN_KEY variable)`;
+  --key-file FILE  a file holding its admin key, role privacy or admin (default: the KAIROS_ADMIN_KEY variable)
+  --key KEY        the admin key itself (every local user sees it in ps: prefer the others)`;
 
 export interface ImportIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -104,6 +106,7 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
         'data-dir': { type: 'string' },
         url: { type: 'string' },
         key: { type: 'string' },
+        'key-file': { type: 'string' },
       },
     });
   } catch (err) {
@@ -132,11 +135,12 @@ export async function importCommand(argv: readonly string[], io: ImportIo): Prom
     const { encoding: _mapped, ...rest } = mapping;
     mapping = encoding === 'utf-8' ? rest : { ...rest, encoding };
   }
-  const key = values.key ?? io.env.KAIROS_ADMIN_KEY;
-  if (values.url !== undefined && (key === undefined || key === '')) {
-    io.err('kairos import: --url needs an admin key: --key KEY or the KAIROS_ADMIN_KEY variable\n');
+  if (values.url === undefined && (values.key !== undefined || values['key-file'] !== undefined)) {
+    io.err('kairos import: --key and --key-file are the server\'s admin key: they go with --url\n');
     return 2;
   }
+  const key = values.url === undefined ? undefined : adminKeyOf('import', { key: values.key, 'key-file': values['key-file'] }, { env: io.env, err: (line) => io.err(`${line}\n`) });
+  if (typeof key === 'number') return key;
   const config = commandConfig('import', io.env, values['data-dir'], io.err);
   if (config === undefined) return 2;
   const remote = values.url !== undefined && key !== undefined ? { url: values.url, key } : undefined;
