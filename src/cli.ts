@@ -72,7 +72,7 @@ usage:
                              the audit trail as NDJSON on stdout (same sources)
   kairos merge --into A --from B  merge customer B's profile into A on the running server
                              (--url http://host:port, default KAIROS_URL, else this host's KAIROS_PORT;
-                             --key or KAIROS_ADMIN_KEY: an admin key); prints the change
+                             the admin key from --key-file FILE or KAIROS_ADMIN_KEY); prints the change
   kairos import customers FILE  the bank's customers from CSV or NDJSON (- for stdin) into
                              the data dir's store: upsert, rejects file, --resume, --mapping
                              (see kairos import --help and docs/import.md)

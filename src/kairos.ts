@@ -34,7 +34,7 @@ import { KairosError } from './errors.js';
 import type { ModelRegistry } from './runtime/model-registry.js';
 import type { SegmentSweep } from './runtime/segment-sweep.js';
 import type { OutboundRuns } from './runtime/outbound-runs.js';
-import { scheduleMarks } from './runtime/outbound-runs.js';
+import { cancelOrphanedRuns, scheduleMarks } from './runtime/outbound-runs.js';
 import { outboundMetrics, outboundRoutes } from './admin/outbound-routes.js';
 import { waveRoutes } from './admin/wave-routes.js';
 import { segmentRoutes } from './admin/segment-routes.js';
@@ -258,7 +258,7 @@ function buildGateway(
       openApiRoute(config.publicUrl),
       asyncApiRoute(config.publicUrl),
       ...adminRoutes({ host, stopList, store, clock, logger, status, afterClockMove: () => parts.outboundRuns.tick() }),
-      ...catalogRoutes({ catalogs, host, clock, propensity, segments, segmentsPending: () => parts.segmentSweep.pending(), afterCampaignsChange: () => parts.outboundRuns.cancelOrphaned() }),
+      ...catalogRoutes({ catalogs, host, clock, propensity, segments, segmentsPending: () => parts.segmentSweep.pending(), afterCampaignsChange: () => cancelOrphanedRuns(parts.outboundRuns, logger) }),
       ...segmentRoutes({ catalogs, store, counts: parts.counts }),
       ...outboundRoutes({ runs: parts.outboundRuns, funnel, store, clock, segments }),
       ...waveRoutes({ runs: parts.outboundRuns, host: parts.host, store, clock }),

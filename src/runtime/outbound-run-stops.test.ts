@@ -91,3 +91,40 @@ describe('a run paused and resumed while a page is handed over', () => {
     expect(await runs.get(run.id)).toMatchObject({ state: 'done', selected: 5 });
   });
 });
+
+describe('a wave cancelled while its page is handed over', () => {
+  it('keeps the calls made before the cancel in its call list (the dialer has them)', async () => {
+    const catalog = compileCatalog(loadCatalogFile(demoCatalogPath()));
+    const store = new MemoryStore();
+    await store.setSegmentMembers(Array.from({ length: 5 }, (_, n) => ({ id: `c-${n}`, segments: ['young_savers'] })));
+    let release = (): void => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let handed = 0;
+    const runs: OutboundRuns = new OutboundRuns({
+      store,
+      clock: new ManualClock(Date.parse('2026-12-08T10:00:00+03:00')),
+      catalog: () => catalog,
+      logger: createLogger('silent'),
+      runStops: new RunStops(),
+      submit: async () => {
+        handed++;
+        await gate;
+        return { kind: 'decision', re: 'r', customer: 'c', actions: [], run: { outcome: 'offered', final: true } } as unknown as HostReply;
+      },
+      flush: () => Promise.resolve(),
+      pageSize: 5,
+      concurrency: 1,
+      backoffMs: 1,
+      moveWaitMs: 50,
+    });
+    const run = await runs.start('credit-card-calls');
+    while (handed === 0) await new Promise((r) => setTimeout(r, 1));
+    const cancelling = runs.cancel(run.id);
+    await new Promise((r) => setTimeout(r, 5));
+    release();
+    expect((await cancelling).state).toBe('cancelled');
+    await runs.idle();
+    expect(handed).toBe(1);
+    expect((await runs.calls(run.id)).map((c) => c.customer)).toEqual(['c-0']);
+  });
+});

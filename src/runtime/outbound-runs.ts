@@ -209,7 +209,7 @@ export async function freeRunId(campaign: string, at: number, startedBy: 'hand' 
  * (from a draft, scheduled or completed: not a resume from paused), naming the change's time,
  * so a slot due from then on is run at the next tick even if it comes before that tick (a
  * `once` saved a few seconds ahead). A schedule saved with a `once` already past is refused
- * (400, naming the field): it would never run.
+ * (400, naming the field): it would never run; but for a campaign `completed` (which runs no more).
  */
 export function scheduleMarks(change: { before: Catalog; after: Catalog; at: number; item?: { kind: string; id: string } }): Array<{ key: string; value: ScheduleMark }> {
   const marks: Array<{ key: string; value: ScheduleMark }> = [];
@@ -219,7 +219,8 @@ export function scheduleMarks(change: { before: Catalog; after: Catalog; at: num
     const prev = change.before.campaigns.find((p) => p.id === c.id);
     const changed = prev?.outbound?.schedule === undefined || JSON.stringify(prev.outbound.schedule) !== JSON.stringify(schedule);
     const activated = c.status === 'active' && prev !== undefined && prev.status !== 'active' && prev.status !== 'paused';
-    if (changed && 'once' in schedule && schedule.once <= change.at) {
+    // (a completed campaign never runs again: its past `once` is its history, not a mistake; a catalog file holding it is taken)
+    if (changed && 'once' in schedule && schedule.once <= change.at && c.status !== 'completed') {
       const own = change.item?.kind === 'campaigns' && change.item.id === c.id;
       const problem = `${new Date(schedule.once).toISOString()} is past (the server's clock reads ${new Date(change.at).toISOString()}): a run once at a time already gone would never start; start it by hand (POST /v1/campaigns/${c.id}/runs) or give a time ahead`;
       throw new KairosError('invalid', own ? `field "outbound.schedule.once": ${problem}` : `campaigns[${c.id}].outbound.schedule.once: ${problem}`);
@@ -305,6 +306,20 @@ export function startableCampaign(catalog: Catalog, campaignId: string, runs: re
  */
 export type RunAudit = (before: RunRecord | undefined, after: RunRecord) => AuditDraft;
 
+/**
+ * After a change of the campaigns, before it is answered: the open runs of a campaign deleted or
+ * no longer outbound cancelled (`cancelOrphaned`), at best: the change is saved, so a failure (a
+ * shard being started again) is logged, not answered; the runs' own look (each minute) cancels
+ * them then.
+ */
+export async function cancelOrphanedRuns(runs: Pick<RunsApi, 'cancelOrphaned'>, logger: Logger): Promise<void> {
+  try {
+    await runs.cancelOrphaned();
+  } catch (err) {
+    logger.warn({ err }, 'the open runs of a campaign gone or no longer outbound could not be cancelled now; the runs\' next look does it');
+  }
+}
+
 /** What the admin API asks of the outbound runs: a node's engine (`OutboundRuns`), or every shard's (src/shards/sharded-runs.ts). */
 export type RunsApi = Pick<OutboundRuns, 'get' | 'list' | 'pause' | 'resume' | 'cancel' | 'calls' | 'cancelOrphaned'> & {
   start(campaignId: string, startedBy?: 'hand' | 'schedule', at?: number, options?: { audit?: RunAudit }): Promise<RunRecord>;
@@ -313,6 +328,8 @@ export type RunsApi = Pick<OutboundRuns, 'get' | 'list' | 'pause' | 'resume' | '
 export class OutboundRuns {
   /** runs being worked on in this process, by id */
   private readonly active = new Map<string, Promise<void>>();
+  /** runs asked to be worked on while their work was still going (a resume as it stopped): looked at again when it ends */
+  private readonly again = new Set<string>();
   /** the hand-overs on their way in this process, by run: a pause or a cancel waits for them before it is answered */
   private readonly handing = new Map<string, Set<Promise<unknown>>>();
   /** the runs as last read or written here, for the metrics (read at each scrape, without the store) */
@@ -570,10 +587,18 @@ export class OutboundRuns {
 
   /** Works on a run in the background until it stops being `running` here. */
   private work(id: string): void {
-    if (this.active.has(id) || this.stopped) return;
+    if (this.stopped) return;
+    // (worked on now, maybe about to stop: a resume meanwhile has the work looked at again when it does)
+    if (this.active.has(id)) {
+      this.again.add(id);
+      return;
+    }
     const p = this.loop(id)
       .catch((err: unknown) => this.o.logger.error({ run: id, err }, 'outbound run failed; it goes on at the next tick'))
-      .finally(() => this.active.delete(id));
+      .finally(() => {
+        this.active.delete(id);
+        if (this.again.delete(id)) this.work(id);
+      });
     this.active.set(id, p);
   }
 
@@ -775,13 +800,6 @@ export class OutboundRuns {
         await sleep(this.o.backoffMs ?? 1000);
         continue;
       }
-      // the run paused or cancelled while the page was handed over (the move is the pause's or the
-      // cancel's, already recorded): the page is not recorded; read again, a run resumed meanwhile goes on with it
-      // (another node's resume is seen here at the next tick: until then, a look a backoff apart)
-      if (outcome.status === 'halted') {
-        if (this.halted(id)) await sleep(this.o.backoffMs ?? 1000);
-        continue;
-      }
       // answered before any change is recorded: what the actors committed is durable first
       await this.o.flush();
       // still this node's slice, and as it was read: else another node took it over and goes on from its own record
@@ -796,6 +814,14 @@ export class OutboundRuns {
           return score === undefined ? { customer: c, rank: page.ranks![i]! } : { customer: c, rank: page.ranks![i]!, score };
         });
         await this.o.store.putMeta(callsKey(id, k, slice.pages), { calls });
+      }
+      // the run paused or cancelled while the page was handed over (the move is the pause's or the
+      // cancel's, already recorded): the page is not recorded done (its calls made so far are, above:
+      // the dialer has them); read again, a run resumed meanwhile goes on with it
+      // (another node's resume is seen here at the next tick: until then, a look a backoff apart)
+      if (outcome.status === 'halted') {
+        if (this.halted(id)) await sleep(this.o.backoffMs ?? 1000);
+        continue;
       }
       if (outcome.status === 'capacity') {
         await this.waitForCapacity(id);

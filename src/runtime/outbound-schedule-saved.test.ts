@@ -57,6 +57,10 @@ describe('a scheduled outbound campaign', () => {
     const replaced = await call('PUT', '/v1/catalog', { ...def, version: undefined, campaigns: [...def.campaigns, { id: 'late-run', ...campaign('2026-12-13T11:00') }] });
     expect(replaced.status).toBe(400);
     expect(replaced.body.detail).toMatch(/^campaigns\[late-run\]\.outbound\.schedule\.once: .* is past/);
+    // a completed campaign's past once is its history (a reviewed catalog file put on another server): taken
+    const completed = await call('PUT', '/v1/catalog', { ...def, version: undefined, campaigns: [...def.campaigns, { id: 'late-run', ...campaign('2026-12-13T11:00'), status: 'completed' }] });
+    expect(completed.status, JSON.stringify(completed.body)).toBe(200);
+    expect((await call('DELETE', '/v1/campaigns/late-run')).status).toBe(200);
     // the campaign whose once has run, edited otherwise (its name), or paused: its schedule unchanged, taken
     expect((await call('PUT', '/v1/campaigns/once-run', { ...campaign('2026-12-13T10:30'), name: 'Once, renamed' })).status).toBe(200);
     expect((await call('POST', '/v1/campaigns/once-run/status', { status: 'paused' })).status).toBe(200);

@@ -176,22 +176,41 @@ export class SegmentSweep {
     this.imports.push({ key, ids });
     this.importWork ??= this.workImports()
       .catch((err: unknown) => {
-        const retryMs = this.o.importRetryMs ?? 5000;
-        this.o.logger.error({ err, retryMs }, 'the segment pass after an import failed; the passes left are gone over again shortly');
-        // every pass queued here has its entry in the store: let go here, and looked for there again (runs waiting for them go on once they are done)
+        this.o.logger.error({ err, retryMs: this.o.importRetryMs ?? 5000 }, 'the segment pass after an import failed; the passes left are gone over again shortly');
+        // every pass queued here has its entry in the store: let go here, and read from there again (runs waiting for them go on once they are done)
+        const keys = [...this.importKeys];
         this.imports.length = 0;
         this.importKeys.clear();
-        const timer = setTimeout(() => {
-          this.retryTimers.delete(timer);
-          if (!this.stopped) this.runImportPasses(0).catch((e: unknown) => this.o.logger.error({ err: e }, 'the segment passes after an import could not be read; they run again at the next start'));
-        }, retryMs);
-        timer.unref();
-        this.retryTimers.add(timer);
+        this.retryImports(keys);
       })
       .finally(() => {
         this.importWork = undefined;
         if (!this.stopped) this.settled();
       });
+  }
+
+  /** The import passes of `keys` (this node's, let go after a failure) read from their entries and queued again after `importRetryMs`; again later while the store fails. */
+  private retryImports(keys: readonly string[]): void {
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      if (this.stopped) return;
+      void (async () => {
+        const left: string[] = [];
+        for (const key of keys) {
+          if (this.importKeys.has(key)) continue;
+          try {
+            const pass = (await this.o.store.getMeta(key)) as ImportPass | undefined;
+            if (pass !== undefined && Array.isArray(pass.ids)) this.queueImport(key, pass.ids);
+          } catch (err) {
+            this.o.logger.error({ err, key }, 'a segment pass after an import could not be read; tried again shortly');
+            left.push(key);
+          }
+        }
+        if (left.length > 0 && !this.stopped) this.retryImports(left);
+      })();
+    }, this.o.importRetryMs ?? 5000);
+    timer.unref();
+    this.retryTimers.add(timer);
   }
 
   private async workImports(): Promise<void> {

@@ -25,6 +25,7 @@ import type { CatalogService } from '../catalog/catalog-service.js';
 import type { Clock } from '../clock.js';
 import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { cancelOrphanedRuns } from '../runtime/outbound-runs.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
 import { DraftCounts } from '../runtime/draft-count.js';
 import type { ServerStatus } from '../schema/http/admin-schemas.js';
@@ -335,7 +336,7 @@ export function shardedAdminRoutes(p: ShardedAdminParts): Route[] {
       async () => (actors = await p.shards.liveActors()),
     ),
     // (a segment's size, every segment's, a campaign's propensity evidence)
-    ...withFirst(catalogRoutes({ catalogs, host, clock, propensity, segments, segmentsPending: () => segmentsPending(p), afterCampaignsChange: () => runs.cancelOrphaned() }), (r) => ['getSegment', 'listSegmentSizes', 'getCampaignPropensity'].includes(r.operation.operationId), refresh),
+    ...withFirst(catalogRoutes({ catalogs, host, clock, propensity, segments, segmentsPending: () => segmentsPending(p), afterCampaignsChange: () => cancelOrphanedRuns(runs, logger) }), (r) => ['getSegment', 'listSegmentSizes', 'getCampaignPropensity'].includes(r.operation.operationId), refresh),
     // (a model reset: the node's model made anew and handed to every shard, each shard's statistics of it emptied)
     ...withFirst(learningRoutes({ catalogs, models, uplift, funnel, budget: ledger, store, clock, beforeReset: (offer) => p.models.hold(offer), afterReset: (offer) => resetShared(p, offer) }), (r) => r.operation.method === 'get', refresh),
     ...segmentRoutes({

@@ -189,6 +189,8 @@ describe('ShardedRuns', () => {
     const w1 = await sharded.start('credit-card-calls');
     await parts[0]!.runs.idle();
     expect((await sharded.cancel(w1.id)).state).toBe('cancelled');
+    // the part done is cancelled too (its deferred messages, if any, dropped as a single node's)
+    expect((await parts[0]!.runs.get(w1.id))?.state).toBe('cancelled');
     release();
     await settled();
     await tick();

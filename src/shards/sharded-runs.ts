@@ -188,13 +188,27 @@ export class ShardedRuns implements RunsApi {
   async cancelOrphaned(): Promise<string[]> {
     const catalog = this.o.catalog();
     const orphans = (await this.list()).filter((r) => (r.state === 'running' || r.state === 'waiting' || r.state === 'paused') && !catalog.campaigns.some((c) => c.id === r.campaign && c.outbound !== undefined));
-    for (const r of orphans) await this.cancel(r.id);
-    return orphans.map((r) => r.id);
+    const cancelled: string[] = [];
+    for (const r of orphans) {
+      try {
+        await this.cancel(r.id);
+        cancelled.push(r.id);
+      } catch (err) {
+        // (cancelled meanwhile by the shards' own look: nothing left to do)
+        if (!(err instanceof KairosError && (err.code === 'conflict' || err.code === 'not_found'))) throw err;
+      }
+    }
+    return cancelled;
   }
 
-  /** Cancels every part; with `done`, a part done too (a run still holding deferred messages: OutboundRuns.cancel). */
-  cancel(id: string, audit?: RunAudit, opts: { done?: boolean } = {}): Promise<RunRecord> {
-    return this.move(id, 'cancel', audit, opts.done === true);
+  /**
+   * Cancels every part, a part done too (a run still holding deferred messages: OutboundRuns.cancel):
+   * a run whose parts are not all done is cancelled whole, the done parts' deferred messages
+   * dropped as a single node's would be. `opts.done` (the run done in every part) is the same
+   * call: the admin API has refused it already when nothing waits.
+   */
+  cancel(id: string, audit?: RunAudit, _opts: { done?: boolean } = {}): Promise<RunRecord> {
+    return this.move(id, 'cancel', audit, true);
   }
 
   /**
