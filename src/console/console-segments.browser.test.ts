@@ -6,6 +6,7 @@ import { launchChromium } from '../test-support/console-browser.js';
 import { CONSOLE_SHOTS, ConsolePages } from '../test-support/console-pages.js';
 import type { TestKairos } from '../test-support/test-kairos.js';
 import { adminHeaders, startTestKairos, uid, yesterdayMsk } from '../test-support/test-kairos.js';
+import { recordImportPass } from '../runtime/segment-sweep.js';
 
 /**
  * The console's segments pages in a real browser (Debian's Chromium, headless, by
@@ -261,6 +262,25 @@ describe('the segments pages in a browser', { timeout: 120_000 }, () => {
     await page.goto(`${k.httpUrl}/console/segments/new`);
     await page.getByText('Роль вашего ключа не даёт доступа к этому разделу.').waitFor();
     expect(await page.locator('main').getByRole('button').count()).toBe(0);
+    await context.close();
+  });
+
+  it('says the sizes are not complete while the members are being worked out (an import\'s pass left), and refreshes them until they are', async () => {
+    await recordImportPass(k.kairos.store, ['demo-1', 'demo-2'], k.kairos.clock.now());
+    expect((await admin('GET', '/v1/segment-sizes')).pending).toBe('import');
+    const { context, page } = await newPage();
+    await signIn(page, MARKETER);
+    await page.getByRole('link', { name: 'Сегменты' }).click();
+    await page.locator('table[data-sizes="ready"]').waitFor();
+    const notice = page.locator('[data-pending]');
+    await notice.waitFor();
+    expect(await notice.getAttribute('data-pending')).toBe('import');
+    expect(await notice.textContent()).toContain('размеры ещё неполные');
+    // the pass done: the next refresh (5 s) takes the notice away
+    await k.kairos.segmentSweep.runImportPasses(0);
+    await k.kairos.segmentSweep.importsDone();
+    expect((await admin('GET', '/v1/segment-sizes')).pending).toBeUndefined();
+    await expect.poll(() => notice.count(), WAIT).toBe(0);
     await context.close();
   });
 });

@@ -9,6 +9,10 @@ export const ruSegments = {
   segmentDescription: 'Описание',
   segmentRule: 'Правило',
   liveSize: 'Размер сейчас',
+  sizesPending: (why: 'sweep' | 'import'): string =>
+    why === 'import'
+      ? 'Состав сегментов пересчитывается после загрузки клиентов: размеры ещё неполные и растут (обновляются сами).'
+      : 'Состав сегментов пересчитывается (первый расчёт или новые правила): размеры ещё неполные и растут (обновляются сами).',
   manualCount: 'Вручную',
   noSegments: 'Сегментов нет.',
   newSegment: 'Новый сегмент',
@@ -110,6 +114,10 @@ export const enSegments: typeof ruSegments = {
   segmentDescription: 'Description',
   segmentRule: 'Rule',
   liveSize: 'Size now',
+  sizesPending: (why: 'sweep' | 'import'): string =>
+    why === 'import'
+      ? "The segments' members are being worked out after a customer import: the sizes are not complete yet and grow (they refresh by themselves)."
+      : "The segments' members are being worked out (the first pass or new rules): the sizes are not complete yet and grow (they refresh by themselves).",
   manualCount: 'By hand',
   noSegments: 'No segments.',
   newSegment: 'New segment',

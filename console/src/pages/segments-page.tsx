@@ -22,6 +22,8 @@ export function SegmentsPage() {
   const { api, may } = useSession();
   const [rows, setRows] = useState<Segment[] | undefined>();
   const [sizes, setSizes] = useState<ReadonlyMap<string, number>>();
+  // why the sizes are not complete yet (the API's `pending`): shown, and the sizes read again every 5 s until they are
+  const [pending, setPending] = useState<'sweep' | 'import'>();
   const [error, setError] = useState<string>();
   const allowed = may('listSegments');
   const readsSize = may('listSegmentSizes');
@@ -29,6 +31,7 @@ export function SegmentsPage() {
   useEffect(() => {
     if (!allowed) return undefined;
     let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     void (async () => {
       // (both asked at once: the table shows with the list, the sizes fill in)
       const sizesAsked = readsSize ? api.GET('/v1/segment-sizes') : undefined;
@@ -40,10 +43,22 @@ export function SegmentsPage() {
       if (sizesAsked === undefined) return;
       const read = await sizesAsked;
       if (read.error !== undefined) throw new Error(problemText(read.error));
-      if (live) setSizes(new Map(read.data.sizes.map((s) => [s.segment, s.size])));
+      if (!live) return;
+      setSizes(new Map(read.data.sizes.map((s) => [s.segment, s.size])));
+      setPending(read.data.pending);
+      while (read.data.pending !== undefined) {
+        await new Promise((resolve) => (timer = setTimeout(resolve, 5000)));
+        if (!live) return;
+        const again = await api.GET('/v1/segment-sizes');
+        if (!live || again.error !== undefined) return;
+        setSizes(new Map(again.data.sizes.map((s) => [s.segment, s.size])));
+        setPending(again.data.pending);
+        if (again.data.pending === undefined) return;
+      }
     })().catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
     return () => {
       live = false;
+      clearTimeout(timer);
     };
   }, [api, allowed, readsSize]);
 
@@ -58,6 +73,11 @@ export function SegmentsPage() {
         </p>
       )}
       <ProblemAlert message={error} />
+      {pending !== undefined && (
+        <p className="notice" role="status" data-pending={pending}>
+          {t.sizesPending(pending)}
+        </p>
+      )}
       {rows === undefined && error === undefined && <p>{t.loading}</p>}
       {rows !== undefined && rows.length === 0 && <p>{t.noSegments}</p>}
       {rows !== undefined && rows.length > 0 && (
