@@ -397,6 +397,71 @@ describe('idempotency and responses', () => {
     expect(unknown.ctx).toBe(declined.ctx);
   });
 
+  describe('a button pressed on a screen', () => {
+    // The deposit's screen with the demo's buttons: «Открыть» means accepted, «Не сейчас» later; «Подробнее» has no outcome of its own.
+    const def = testCatalogDef();
+    const deposit = def.offers.find((o) => o.id === 'deposit')!;
+    deposit.templates.ib!.buttons = [
+      { id: 'accept', label: 'Открыть' },
+      { id: 'later', label: 'Не сейчас' },
+      { id: 'details', label: 'Подробнее' },
+    ];
+    deposit.buttonOutcomes = { accept: 'accepted', later: 'later' };
+    deposit.onAccept = { action: 'open_deposit' };
+    const catalog = compileCatalog(def);
+    const offered = handleEvent(customer(), message(event('ib.login', { at: at('2026-03-02T10:00:00+03:00') }), 0, catalog));
+    const instance = actionsOf(offered)[0]!.instance;
+    const press = (outcome: string, data?: Record<string, unknown>) =>
+      handleResponse(offered.ctx, { type: 'gateway.response', response: { id: 'btn-1', instance, outcome, ...(data !== undefined ? { data } : {}) }, now: 1, catalog });
+
+    it('is the outcome its offer maps it to: accept is an acceptance (closed, action queued, learnt, counted), the button kept', () => {
+      expect(actionsOf(offered)[0]!.content).toMatchObject({ buttons: [{ id: 'accept' }, { id: 'later' }, { id: 'details' }] });
+      const r = press('accept', { screen: 'main' });
+      expect(r.reply).toEqual({ kind: 'ack', re: 'btn-1', duplicate: false });
+      expect(r.ctx.pending).toEqual([]);
+      expect(r.ctx.contacts[0]).toMatchObject({ instance, outcome: 'accepted' });
+      expect(r.ctx.responses).toEqual([expect.objectContaining({ id: 'btn-1', instance, outcome: 'accepted', data: { button: 'accept', screen: 'main' } })]);
+      expect(r.outbox).toEqual([expect.objectContaining({ kind: 'backoffice', instance, action: 'open_deposit' })]);
+      expect(r.trace.answered).toEqual([{ instance, outcome: 'accepted' }]);
+      expect(r.trace.learned).toEqual([expect.objectContaining({ campaign: 'senior-deposit', positive: true })]);
+      expect(r.reminders).toEqual([{ name: `expiry:${instance}`, cancel: true }]);
+      // the same as the outcome named outright, but for the button kept
+      const named = handleResponse(offered.ctx, { type: 'gateway.response', response: { id: 'btn-1', instance, outcome: 'accepted', data: { screen: 'main' } }, now: 1, catalog });
+      expect({ ...r, ctx: { ...r.ctx, responses: [] } }).toEqual({ ...named, ctx: { ...named.ctx, responses: [] } });
+    });
+
+    it('later is a "maybe later": closed, nothing learnt, the offer weighing less', () => {
+      const r = press('later');
+      expect(r.ctx.pending).toEqual([]);
+      expect(r.ctx.contacts[0]!.outcome).toBe('later');
+      expect(r.ctx.responses.at(-1)).toMatchObject({ outcome: 'later', data: { button: 'later' } });
+      expect(r.trace.learned).toEqual([]);
+      expect(r.outbox).toEqual([]);
+    });
+
+    it('a button with no outcome mapped, or an outcome that is neither an outcome nor a button, is recorded as sent and leaves the offer open', () => {
+      for (const outcome of ['details', 'maybe-tomorrow']) {
+        const r = press(outcome);
+        expect(r.reply).toEqual({ kind: 'ack', re: 'btn-1', duplicate: false });
+        expect(r.ctx.pending.map((p) => p.instance)).toEqual([instance]);
+        expect(r.ctx.contacts[0]!.outcome).toBeUndefined();
+        expect(r.ctx.responses).toEqual([expect.objectContaining({ outcome })]);
+        expect(r.ctx.responses[0]!.data).toBeUndefined();
+        expect(r.trace.answered).toEqual([{ instance, outcome }]);
+        expect(r.trace.learned).toEqual([]);
+      }
+    });
+
+    it("maps only the buttons of the instance's own offer", () => {
+      const sms = handleEvent(customer(), message(event('atm.withdrawal.declined', { at: at('2026-03-02T10:00:00+03:00'), data: { requested: 900, balance: 0 } }), 0, catalog));
+      const credit = actionsOf(sms)[0]!.instance;
+      const r = handleResponse(sms.ctx, { type: 'gateway.response', response: { id: 'btn-2', instance: credit, outcome: 'accept' }, now: 1, catalog });
+      expect(r.ctx.responses.at(-1)!.outcome).toBe('accept');
+      expect(r.ctx.pending.map((p) => p.instance)).toEqual([credit]);
+      expect(r.outbox).toEqual([]);
+    });
+  });
+
   it('marks a queued contact delivered or failed', () => {
     const first = handleEvent(customer(), message(event('atm.withdrawal.declined', { at: at('2026-03-02T10:00:00+03:00'), data: { requested: 900, balance: 0 } }), 0));
     const instance = actionsOf(first)[0]!.instance;

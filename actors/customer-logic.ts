@@ -318,7 +318,8 @@ export function handleResponse(prev: CustomerContext, msg: ResponseMessage): Han
     reply: { kind: 'ack', re: r.id, duplicate: false },
     outbox: applied.outbox,
     links: [],
-    trace: { ...noTrace, answered: [{ instance: r.instance, outcome: r.outcome }], learned: applied.learned },
+    // (the outcome as recorded: a button pressed is the outcome its offer maps it to)
+    trace: { ...noTrace, answered: [{ instance: r.instance, outcome: applied.response.outcome }], learned: applied.learned },
     reminders: applied.reminders,
   };
 }

@@ -172,7 +172,7 @@ export const GatewayResponseSchema = Type.Object(
     outcome: Type.String({
       minLength: 1,
       maxLength: 64,
-      description: 'accepted, declined, dismissed, later, clicked; a call: interested, callback (data.at: when), no_answer; others are stored, not rejected',
+      description: "accepted, declined, dismissed, later, clicked; a call: interested, callback (data.at: when), no_answer; a button's id (the outcome the offer's buttonOutcomes maps it to); others are stored, not rejected",
     }),
     at: epochMs('when the customer answered, epoch milliseconds; the same bounds as an event'),
     data: data('free form, e.g. {reply: "1"}; kept as far as it is small scalars'),

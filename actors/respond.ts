@@ -25,6 +25,11 @@ import { notReachedOutcomes } from './outbound-run.js';
  * any other answer is recorded only), so the action is queued once an instance whatever
  * follows: a bank issues a credit once for one yes, and a correction of a reached call's
  * outcome is the back office's to handle, not a second action's or a withdrawal's.
+ *
+ * A response naming a button of the offer's screens (`accept`) means the outcome the offer's
+ * `buttonOutcomes` maps it to (`accepted`): it is recorded, closes, teaches and queues as that
+ * outcome, the button kept in the record's `data.button`. Any other outcome is taken as sent
+ * (an unknown one is recorded only, not rejected: docs/protocol.md#responses).
  */
 
 export type RespondResult =
@@ -38,30 +43,33 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
   if (source === undefined) {
     return { ok: false, code: 'invalid', message: `field "instance": no offer instance "${r.instance}" for this customer` };
   }
+  // A button pressed on the offer's screen means what the offer maps it to (accept: accepted).
+  const pressed = buttonOutcome(catalog, source.offer, r.outcome);
+  const outcome = pressed ?? r.outcome;
   // A call's outcome (a call centre's or branch's list): a call back needs its time, checked before anything changes.
   const call = contact !== undefined && isOperatorCall(contact);
-  const callback = call && r.outcome === 'callback' ? callbackTime(r.data, t, now) : undefined;
+  const callback = call && outcome === 'callback' ? callbackTime(r.data, t, now) : undefined;
   if (typeof callback === 'object') return { ok: false, code: 'invalid', message: callback.problem };
-  const response: ResponseRecord = { id: r.id, instance: r.instance, campaign: source.campaign, offer: source.offer, outcome: r.outcome, at: t };
-  const data = boundedResponseData(r.data);
+  const response: ResponseRecord = { id: r.id, instance: r.instance, campaign: source.campaign, offer: source.offer, outcome, at: t };
+  const data = boundedResponseData(pressed === undefined ? r.data : withButton(r.data, r.outcome));
   if (data !== undefined) response.data = data;
 
   let ctx: CustomerContext = { ...prev, responses: withResponse(prev.responses, response) };
   const outbox: OutboxEntry[] = [];
   const learned: Learned[] = [];
   const reminders: ReminderSpec[] = [];
-  const closes = terminalOutcomes.has(r.outcome);
+  const closes = terminalOutcomes.has(outcome);
   // A call closed unanswered (expired, no answer) whose real outcome comes later (the dialer's
   // file the next morning, a second attempt): the call's outcome is the later one.
   const reopened = call && contact.outcome !== undefined && notReachedOutcomes.has(contact.outcome);
   if (!closes || (pending === undefined && !reopened)) return { ok: true, ctx, response, outbox, learned, reminders };
-  ctx = { ...ctx, contacts: ctx.contacts.map((c) => (c.instance === r.instance ? { ...c, outcome: r.outcome } : c)) };
+  ctx = { ...ctx, contacts: ctx.contacts.map((c) => (c.instance === r.instance ? { ...c, outcome } : c)) };
   const untaught = reopened ? ctx.untaught?.find((p) => p.instance === r.instance) : undefined;
-  if (untaught !== undefined && !notReachedOutcomes.has(r.outcome)) {
+  if (untaught !== undefined && !notReachedOutcomes.has(outcome)) {
     // The late answer to a call closed unanswered is the call's outcome: a yes or a no teaches
     // now, once (it leaves `untaught`: a call reached is not reopened; a `no_answer` again
     // leaves it there, still waiting for its answer).
-    const l = r.outcome === 'accepted' || negativeOutcomes.has(r.outcome) ? learnedFrom(untaught, r.outcome === 'accepted') : undefined;
+    const l = outcome === 'accepted' || negativeOutcomes.has(outcome) ? learnedFrom(untaught, outcome === 'accepted') : undefined;
     if (l !== undefined) learned.push(l);
     const rest = (ctx.untaught ?? []).filter((p) => p !== untaught);
     if (rest.length > 0) ctx = { ...ctx, untaught: rest };
@@ -70,7 +78,7 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
       ctx = without;
     }
   }
-  if (reopened && r.outcome === 'accepted') {
+  if (reopened && outcome === 'accepted') {
     // A call closed unanswered accepted after all: the offer's back-office action, as for an
     // answer in time, with the offer's variables as the call was decided (kept with the call;
     // none when it is no longer: past the latest UNTAUGHT_CALLS_KEPT calls).
@@ -80,18 +88,18 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
   if (pending !== undefined) {
     // The first final answer to an open offer teaches its group's propensity, once.
     // A "maybe later" teaches nothing: it is neither a yes nor a no.
-    const l = r.outcome === 'accepted' || negativeOutcomes.has(r.outcome) ? learnedFrom(pending, r.outcome === 'accepted') : undefined;
+    const l = outcome === 'accepted' || negativeOutcomes.has(outcome) ? learnedFrom(pending, outcome === 'accepted') : undefined;
     if (l !== undefined) learned.push(l);
     reminders.push(cancelExpiry(pending.instance));
     ctx = { ...ctx, pending: ctx.pending.filter((p) => p.instance !== r.instance) };
     // A call nobody answered keeps what its models need for its late answer.
-    if (call && l === undefined && notReachedOutcomes.has(r.outcome) && keptForLateAnswer(pending, catalog)) ctx = keepUntaught(ctx, [pending]);
+    if (call && l === undefined && notReachedOutcomes.has(outcome) && keptForLateAnswer(pending, catalog)) ctx = keepUntaught(ctx, [pending]);
     const action = catalog.offers.get(pending.offer)?.onAccept?.action;
-    if (r.outcome === 'accepted' && action !== undefined) outbox.push(backOffice(ctx.id, pending, action, t));
+    if (outcome === 'accepted' && action !== undefined) outbox.push(backOffice(ctx.id, pending, action, t));
   }
   if (call) {
     if (typeof callback === 'number') reminders.push(callbackReminder(source.campaign, r.instance, callback));
-    const lead = warmLead(ctx, catalog, { campaign: source.campaign, offer: source.offer, instance: r.instance, outcome: r.outcome, ...(r.data !== undefined ? { data: r.data } : {}) }, t);
+    const lead = warmLead(ctx, catalog, { campaign: source.campaign, offer: source.offer, instance: r.instance, outcome, ...(r.data !== undefined ? { data: r.data } : {}) }, t);
     if (lead !== undefined) {
       ctx = lead.ctx;
       outbox.push(...lead.outbox);
@@ -99,6 +107,23 @@ export function applyResponse(prev: CustomerContext, r: GatewayResponse, t: numb
     }
   }
   return { ok: true, ctx, response, outbox, learned, reminders };
+}
+
+/**
+ * The outcome a response naming a button of `offer`'s screens means: the offer's
+ * `buttonOutcomes` entry for it (the catalog refuses one that is no button of its templates);
+ * undefined when the outcome names no mapped button (it is then taken as sent).
+ */
+export function buttonOutcome(catalog: Catalog, offer: string, outcome: string): string | undefined {
+  const map = catalog.offers.get(offer)?.buttonOutcomes;
+  return map !== undefined && Object.hasOwn(map, outcome) ? map[outcome] : undefined;
+}
+
+/** A response's data with the button pressed (first, so that the bound keeps it). */
+function withButton(data: Record<string, unknown> | undefined, button: string): Record<string, unknown> {
+  if (data === undefined) return { button };
+  const { button: _sent, ...rest } = data;
+  return { button, ...rest };
 }
 
 /** The back-office action an acceptance of `p` queues (the offer's `onAccept`), with the offer's variables. */

@@ -79,6 +79,8 @@ describe('catalog compilation', () => {
     ['an empty budget', (d) => void (d.campaigns[0]!.budget = {}), 'campaigns[0].budget', /needs maxContacts or maxCost/],
     ['a control group over 100 %', (d) => void (d.campaigns[0]!.controlPercent = 120), 'campaigns[0].controlPercent', /from 0 to 100/],
     ['a partner kind nobody has', (d) => void (d.campaigns[3]!.trigger!.near = { partners: 'bar', radiusM: 100 }), 'campaigns[3].trigger.near.partners', /no partners of kind "bar"/],
+    ['a button outcome for no button of the offer', (d) => void (d.offers[1]!.buttonOutcomes = { accept: 'accepted', yes: 'accepted' }), 'offers[1].buttonOutcomes.yes', /is no button of the offer's templates \(its buttons: accept\)/],
+    ['a button outcome on an offer without buttons', (d) => void (d.offers[0]!.buttonOutcomes = { accept: 'accepted' }), 'offers[0].buttonOutcomes.accept', /is no button of the offer's templates \(they have none\)/],
   ])('rejects %s, naming the field', (_what, mutate, path, problem) => {
     const got = problemOf(mutate);
     expect(got.path).toBe(path);

@@ -35,7 +35,12 @@ export function compileOffer(raw: unknown, path: string): OfferDef & { compiled:
   const buttonOutcomes: Record<string, string> = {};
   if (raw.buttonOutcomes !== undefined) {
     if (!isRecord(raw.buttonOutcomes)) throw invalidAt(`${path}.buttonOutcomes`, 'must map button ids to outcomes');
+    // A response names the button pressed: a key that is no button of the offer's screens would never be named.
+    const buttons = buttonIds(raw.templates);
     for (const [b, outcome] of Object.entries(raw.buttonOutcomes)) {
+      if (!buttons.includes(b)) {
+        throw invalidAt(`${path}.buttonOutcomes.${b}`, buttons.length === 0 ? "is no button of the offer's templates (they have none)" : `is no button of the offer's templates (its buttons: ${buttons.join(', ')})`);
+      }
       buttonOutcomes[b] = requireString(outcome, `${path}.buttonOutcomes.${b}`);
     }
   }
@@ -47,4 +52,14 @@ export function compileOffer(raw: unknown, path: string): OfferDef & { compiled:
     compiled.onAccept = { action: requireId(raw.onAccept.action, `${path}.onAccept.action`) };
   }
   return { ...(raw as unknown as OfferDef), compiled };
+}
+
+/** The ids of the buttons an offer's templates show (screens and push), each once, in their order. */
+function buttonIds(templates: Record<string, unknown>): string[] {
+  const ids = new Set<string>();
+  for (const tpl of Object.values(templates)) {
+    if (!isRecord(tpl) || !Array.isArray(tpl.buttons)) continue;
+    for (const b of tpl.buttons as unknown[]) if (isRecord(b) && typeof b.id === 'string') ids.add(b.id);
+  }
+  return [...ids];
 }

@@ -193,7 +193,7 @@ export const OfferDefSchema = Type.Object(
       Type.Record(Type.String(), text('the outcome'), { description: 'two-way SMS: a reply text (case-insensitive, trimmed) and the outcome it means', errorMessage: 'must map reply texts to outcomes' }),
     ),
     buttonOutcomes: Type.Optional(
-      Type.Record(Type.String(), text('the outcome'), { description: 'buttons on screens: button id -> outcome; defaults to the button id itself', errorMessage: 'must map button ids to outcomes' }),
+      Type.Record(Type.String(), text('the outcome'), { description: 'buttons on screens: button id -> the outcome a response naming the button means (accept: accepted); each a button of the offer\'s templates; a button not mapped is its own id as the outcome', errorMessage: 'must map button ids to outcomes' }),
     ),
     onAccept: Type.Optional(
       Type.Object({ action: id('the back-office action') }, { additionalProperties: false, description: 'a back-office action queued when the customer accepts (issue the credit)', errorMessage: 'must be {action}' }),

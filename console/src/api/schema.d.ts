@@ -1606,7 +1606,7 @@ export interface components {
                     text: string;
                     /** @description the answers offered, in display order */
                     buttons: {
-                        /** @description what a response names as its outcome when the customer presses it (accepted, declined, later, ...) */
+                        /** @description what a response names as its outcome when the customer presses it (accept, later, ...: the outcome the offer's buttonOutcomes maps it to, else the id itself) */
                         id: string;
                         /** @description what the button says */
                         label: string;
@@ -1957,7 +1957,7 @@ export interface components {
                 text: string;
                 /** @description the answers offered, in display order */
                 buttons: {
-                    /** @description what a response names as its outcome when the customer presses it (accepted, declined, later, ...) */
+                    /** @description what a response names as its outcome when the customer presses it (accept, later, ...: the outcome the offer's buttonOutcomes maps it to, else the id itself) */
                     id: string;
                     /** @description what the button says */
                     label: string;
@@ -2317,7 +2317,7 @@ export interface components {
                 replies?: {
                     [key: string]: string;
                 };
-                /** @description buttons on screens: button id -> outcome; defaults to the button id itself */
+                /** @description buttons on screens: button id -> the outcome a response naming the button means (accept: accepted); each a button of the offer's templates; a button not mapped is its own id as the outcome */
                 buttonOutcomes?: {
                     [key: string]: string;
                 };
@@ -3104,7 +3104,7 @@ export interface components {
                 text: string;
                 /** @description the answers offered, in display order */
                 buttons: {
-                    /** @description what a response names as its outcome when the customer presses it (accepted, declined, later, ...) */
+                    /** @description what a response names as its outcome when the customer presses it (accept, later, ...: the outcome the offer's buttonOutcomes maps it to, else the id itself) */
                     id: string;
                     /** @description what the button says */
                     label: string;
@@ -3430,7 +3430,7 @@ export interface components {
             replies?: {
                 [key: string]: string;
             };
-            /** @description buttons on screens: button id -> outcome; defaults to the button id itself */
+            /** @description buttons on screens: button id -> the outcome a response naming the button means (accept: accepted); each a button of the offer's templates; a button not mapped is its own id as the outcome */
             buttonOutcomes?: {
                 [key: string]: string;
             };

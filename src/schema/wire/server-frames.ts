@@ -20,7 +20,7 @@ export const ScreenContentSchema = Type.Object(
     text: text('the body'),
     buttons: Type.Array(
       Type.Object({
-        id: text('what a response names as its outcome when the customer presses it (accepted, declined, later, ...)'),
+        id: text("what a response names as its outcome when the customer presses it (accept, later, ...: the outcome the offer's buttonOutcomes maps it to, else the id itself)"),
         label: text('what the button says'),
       }),
       { description: 'the answers offered, in display order' },
