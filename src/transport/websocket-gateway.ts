@@ -46,7 +46,14 @@ export interface WebSocketGatewayOptions {
 
 interface Conn {
   id: number;
+  /** no frame is sent to it or read from it any more: closed, or closing (`closing`) */
   closed: boolean;
+  /** the close decided while uWS still buffered replies: sent once they are written out (`closeWith`) */
+  closing: { code: number; reason: string; deadline: NodeJS.Timeout } | undefined;
+  /** its subscriber was taken off the registry (once: at the close decided, or the socket's close) */
+  released: boolean;
+  /** frames written to uWS (not counting any dropped): the replies a client reading again gets before the close frame */
+  written: number;
   tokens: number;
   refilledAt: number;
   badFrames: number;
@@ -67,6 +74,9 @@ type Ws = WebSocket<Conn>;
 
 /** uWS reads frames up to this many times the configured limit, so that one a little too large is answered with 1009. */
 const OVERSIZE_READ_FACTOR = 4;
+
+/** How long a connection being closed may take to read its replies when there is no idle timeout (`KAIROS_IDLE_TIMEOUT_SEC=0`). */
+const DEFAULT_CLOSE_WAIT_SEC = 120;
 
 export class WebSocketGateway {
   private readonly conns = new Set<Ws>();
@@ -97,6 +107,8 @@ export class WebSocketGateway {
       idleTimeout: config.idleTimeoutSec,
       maxBackpressure: config.maxBackpressureBytes * 2 + 64 * 1024,
       sendPingsAutomatically: true,
+      // A connection being closed gets its close frame once uWS has written out its replies.
+      drain: (ws) => this.onDrain(ws),
       upgrade: (res, req, context) => this.upgrade(res, req, context),
       open: (ws) => {
         const c = ws.getUserData();
@@ -111,6 +123,8 @@ export class WebSocketGateway {
         this.o.metrics.connections.set(this.conns.size);
       },
       message: (ws, message, isBinary) => {
+        // A connection being closed (its close frame waiting behind its replies) is read, not answered.
+        if (ws.getUserData().closed) return;
         try {
           this.onMessage(ws, message, isBinary);
         } catch (err) {
@@ -122,11 +136,12 @@ export class WebSocketGateway {
     });
   }
 
-  /** Closes every open connection with 1001. */
+  /** Closes every open connection with 1001; one already being closed gets its own close frame now. */
   closeConnections(): void {
     for (const ws of [...this.conns]) {
       const c = ws.getUserData();
-      if (!c.closed) ws.end(1001, 'server shutting down');
+      if (c.closing !== undefined) this.endNow(ws);
+      else if (!c.closed) ws.end(1001, 'server shutting down');
     }
   }
 
@@ -162,6 +177,9 @@ export class WebSocketGateway {
       const conn: Conn = {
         id: this.nextConnId++,
         closed: false,
+        closing: undefined,
+        released: false,
+        written: 0,
         tokens: this.o.config.rateLimitPerConnection * 2,
         refilledAt: performance.now(),
         badFrames: 0,
@@ -189,12 +207,20 @@ export class WebSocketGateway {
   private onClose(ws: Ws): void {
     const c = ws.getUserData();
     c.closed = true;
+    if (c.closing !== undefined) clearTimeout(c.closing.deadline);
+    c.closing = undefined;
     // Frames not yet written die with the connection (a closed uWS socket must not be touched).
     c.out = [];
     this.unsent.delete(ws);
     this.conns.delete(ws);
     this.o.metrics.connections.set(this.conns.size);
-    // What this endpoint had not confirmed goes to another subscriber, or waits in the outbox.
+    this.release(c);
+  }
+
+  /** What this endpoint had not confirmed goes to another subscriber, or waits in the outbox (once). */
+  private release(c: Conn): void {
+    if (c.released) return;
+    c.released = true;
     if (c.subscriber !== undefined) this.o.subscribers.unsubscribe(c.subscriber);
   }
 
@@ -221,7 +247,16 @@ export class WebSocketGateway {
     }
   }
 
-  /** Closes a connection with a code, after the frames already queued for it (the last bad frame's answer among them). */
+  /**
+   * Closes a connection with a code, after the frames already queued for it (the last bad
+   * frame's answer among them). The close frame goes out once uWS has written out what it
+   * buffers for the connection (`onDrain`), not behind it: uWS's `end` gives a socket only
+   * its ping timeout (4-16 s, from the idle timeout) to take what is buffered, then closes it
+   * outright, and a client that had stopped reading (and goes on sending) got a reset: 1006,
+   * with the replies still in the socket buffers lost. Until then the connection is sent
+   * nothing more, its frames are read and dropped, its subscriptions are gone; a client that
+   * has not read them within the idle timeout is closed anyway.
+   */
   private closeWith(ws: Ws, code: number, reason: string): void {
     const c = ws.getUserData();
     if (c.closed) return;
@@ -229,7 +264,30 @@ export class WebSocketGateway {
     this.write(ws);
     if (c.closed) return;
     c.closed = true;
-    ws.end(code, reason);
+    if (ws.getBufferedAmount() === 0) {
+      ws.end(code, reason);
+      return;
+    }
+    const waitMs = (this.o.config.idleTimeoutSec > 0 ? this.o.config.idleTimeoutSec : DEFAULT_CLOSE_WAIT_SEC) * 1000;
+    const deadline = setTimeout(() => this.endNow(ws), waitMs);
+    deadline.unref();
+    c.closing = { code, reason, deadline };
+    this.release(c);
+  }
+
+  /** uWS wrote out some of what it buffered: a connection being closed gets its close frame once nothing is left. */
+  private onDrain(ws: Ws): void {
+    const c = ws.getUserData();
+    if (c.closing !== undefined && ws.getBufferedAmount() === 0) this.endNow(ws);
+  }
+
+  /** Sends a connection being closed its close frame (behind whatever uWS still buffers). */
+  private endNow(ws: Ws): void {
+    const closing = ws.getUserData().closing;
+    if (closing === undefined) return;
+    clearTimeout(closing.deadline);
+    ws.getUserData().closing = undefined;
+    ws.end(closing.code, closing.reason);
   }
 
   private onMessage(ws: Ws, message: ArrayBuffer, isBinary: boolean): void {
@@ -401,6 +459,7 @@ export class WebSocketGateway {
     ws.cork(() => {
       for (const bytes of frames) {
         result = ws.send(bytes, true, false);
+        if (result !== 2) c.written++;
         // Stop at Kairos's own limit, not uWS's (twice it): a turn's replies can be many, and
         // past uWS's limit it drops the close frame too (the client then sees 1006, not 1013).
         if (result === 2 || (result === 0 && ws.getBufferedAmount() > limit)) break;
@@ -409,7 +468,7 @@ export class WebSocketGateway {
     const buffered = ws.getBufferedAmount();
     if (result === 2 || buffered > limit) {
       this.o.metrics.backpressureDrops.inc();
-      this.o.logger.warn({ conn: c.id, buffered }, 'closing a connection that does not read its replies');
+      this.o.logger.warn({ conn: c.id, buffered, written: c.written }, 'closing a connection that does not read its replies');
       this.closeWith(ws, 1013, 'backpressure limit exceeded');
     }
   }
