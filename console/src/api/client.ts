@@ -1,4 +1,6 @@
 import createClient from 'openapi-fetch';
+import { dictionaries } from '../i18n/dictionary';
+import { initialLang } from '../i18n/texts';
 import { countedFetch } from '../quiet';
 import type { components, paths } from './schema';
 
@@ -16,15 +18,42 @@ export type OutboundRun = Schemas['OutboundRun'];
 export type Customer = Schemas['Customer'];
 export type Problem = Schemas['Problem'];
 
-/** A client that sends the key as the admin API takes it (`Authorization: Bearer <key>`), its requests counted (quiet.ts). */
-export function apiClient(key: string): Api {
-  return createClient<paths>({ baseUrl: window.location.origin, headers: { Authorization: `Bearer ${key}` }, fetch: countedFetch });
+/** The problem type of a request the server never answered (no connection, the server stopped): made here, never sent by the API. */
+export const UNREACHABLE = 'urn:kairos:console:unreachable';
+
+/** The message for a server that cannot be reached, in the language chosen now. */
+export function unreachableText(): string {
+  return dictionaries[initialLang()].serverUnreachable;
 }
 
-/** What a refusal says: the problem's detail (the API's own message), else its title. */
+/**
+ * `fetch` for the API client: a request the server never answered (the connection refused or
+ * dropped, the reply cut off) reads as a 503 problem of type UNREACHABLE instead of a thrown
+ * `TypeError: Failed to fetch`, so every call's ordinary `r.error` branch shows it (in the
+ * language chosen, `problemText`) and no page waits forever on a promise that rejected
+ * unhandled, or shows the browser's English words. A request its caller aborted still throws.
+ */
+async function answeredFetch(request: Request): Promise<Response> {
+  try {
+    return await countedFetch(request);
+  } catch (e) {
+    if (request.signal.aborted) throw e;
+    const problem = { type: UNREACHABLE, title: 'The server cannot be reached', status: 503, detail: String(e) };
+    return new Response(JSON.stringify(problem), { status: 503, headers: { 'Content-Type': 'application/problem+json' } });
+  }
+}
+
+/** A client that sends the key as the admin API takes it (`Authorization: Bearer <key>`), its requests counted (quiet.ts), a server not answering read as a problem (answeredFetch). */
+export function apiClient(key: string): Api {
+  return createClient<paths>({ baseUrl: window.location.origin, headers: { Authorization: `Bearer ${key}` }, fetch: answeredFetch });
+}
+
+/** What a refusal says: the problem's detail (the API's own message), else its title; a server not answering as one localized message; an error thrown, its message. */
 export function problemText(error: unknown): string {
+  if (error instanceof Error) return error.message;
   if (typeof error === 'object' && error !== null) {
     const p = error as Partial<Problem>;
+    if (p.type === UNREACHABLE) return unreachableText();
     if (typeof p.detail === 'string' && p.detail !== '') return p.detail;
     if (typeof p.title === 'string') return p.title;
   }

@@ -27,6 +27,7 @@ export function ModelQuality({ from, to }: { from: string; to: string }) {
   useEffect(() => {
     if (!may('listModels')) return undefined;
     let live = true;
+    setError(undefined);
     void api.GET('/v1/models').then((r) => {
       if (!live) return;
       if (r.error !== undefined) setError(problemText(r.error));
@@ -36,7 +37,7 @@ export function ModelQuality({ from, to }: { from: string; to: string }) {
         setOffers(list);
         setOffer((cur) => (cur === '' ? (list[0] ?? '') : cur));
       }
-    });
+    }, (e: unknown) => live && setError(problemText(e)));
     return () => {
       live = false;
     };
@@ -50,7 +51,7 @@ export function ModelQuality({ from, to }: { from: string; to: string }) {
       if (!live) return;
       if (r.error !== undefined) setError(problemText(r.error));
       else setDays(r.data.days);
-    });
+    }, (e: unknown) => live && setError(problemText(e)));
     return () => {
       live = false;
     };
@@ -58,7 +59,7 @@ export function ModelQuality({ from, to }: { from: string; to: string }) {
 
   const caption = t.modelCaption(offer, from, to);
   return (
-    <section aria-labelledby="models-title" data-state={offers !== undefined && (offer === '' || days !== undefined) ? 'ready' : 'loading'}>
+    <section aria-labelledby="models-title" data-state={error !== undefined || (offers !== undefined && (offer === '' || days !== undefined)) ? 'ready' : 'loading'}>
       <h2 id="models-title">{t.modelsTitle}</h2>
       <p className="muted">{t.modelsNote}</p>
       <ProblemAlert message={error} />

@@ -24,12 +24,13 @@ export function UpliftTable({ from, to }: { from?: string; to?: string } = {}) {
   useEffect(() => {
     let live = true;
     setRows(undefined);
+    setError(undefined);
     const query = { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
     void api.GET('/v1/reports/uplift', { params: { query } }).then((r) => {
       if (!live) return;
       if (r.error !== undefined) setError(problemText(r.error));
       else setRows(r.data.campaigns.filter((c) => c.goal !== null || c.controlPercent > 0));
-    });
+    }, (e: unknown) => live && setError(problemText(e)));
     return () => {
       live = false;
     };

@@ -67,7 +67,7 @@ export function ResultsPage() {
       if (!live) return;
       if (r.error !== undefined) setError(problemText(r.error));
       else if (typeof r.data !== 'string') setRows(r.data.rows);
-    });
+    }, (e: unknown) => live && setError(problemText(e)));
     return () => {
       live = false;
     };

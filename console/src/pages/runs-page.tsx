@@ -27,7 +27,8 @@ export function RunsPage() {
   const t = useTexts();
   const { api, may } = useSession();
   const [runs, setRuns] = useState<OutboundRun[] | undefined>();
-  const [outbound, setOutbound] = useState<Array<{ id: string; name: string }>>([]);
+  /** the outbound campaigns one may start (undefined until read, or when they could not be) */
+  const [outbound, setOutbound] = useState<Array<{ id: string; name: string }>>();
   const [chosen, setChosen] = useState('');
   const [error, setError] = useState<string>();
   const [refusal, setRefusal] = useState<string>();
@@ -87,7 +88,9 @@ export function RunsPage() {
     load().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
     if (!canStart) return;
     void api.GET('/v1/campaigns').then((r) => {
-      const list = (r.data?.items ?? []).filter((c) => c.outbound !== undefined).map((c) => ({ id: c.id ?? '', name: c.name }));
+      // (not read: the error shown, never "no outbound campaigns")
+      if (r.error !== undefined) return setError(problemText(r.error));
+      const list = r.data.items.filter((c) => c.outbound !== undefined).map((c) => ({ id: c.id ?? '', name: c.name }));
       setOutbound(list);
       setChosen((cur) => (cur === '' ? (list[0]?.id ?? '') : cur));
     });
@@ -96,7 +99,8 @@ export function RunsPage() {
   const open = runs?.some((r) => r.state === 'running' || r.state === 'waiting') === true;
   useEffect(() => {
     if (!open) return undefined;
-    const timer = setInterval(() => void load().catch(() => undefined), POLL_MS);
+    // (a read that failed says so, the runs last read left as they were; the next one clears it)
+    const timer = setInterval(() => void load().then(() => setError(undefined), (e: unknown) => setError(problemText(e))), POLL_MS);
     return () => clearInterval(timer);
   }, [open, load]);
 
@@ -125,7 +129,7 @@ export function RunsPage() {
             if (chosen !== '') void act(() => api.POST('/v1/campaigns/{id}/runs', { params: { path: { id: chosen } } }));
           }}
         >
-          {outbound.length === 0 ? (
+          {outbound === undefined ? null : outbound.length === 0 ? (
             <p className="muted">{t.noOutboundCampaigns}</p>
           ) : (
             <>

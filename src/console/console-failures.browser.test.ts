@@ -1,0 +1,90 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestBrowser } from '../test-support/console-browser.js';
+import { launchChromium } from '../test-support/console-browser.js';
+import { ConsolePages, WAIT } from '../test-support/console-pages.js';
+import type { TestKairos } from '../test-support/test-kairos.js';
+import { adminHeaders, startTestKairos, yesterdayMsk } from '../test-support/test-kairos.js';
+
+/**
+ * The console when things go wrong under a marketer, in a real browser (Debian's Chromium,
+ * headless, by playwright-core) against the real server with the demo bank and a manual clock:
+ * the server gone mid-use (its requests aborted at the network level by the browser), on each
+ * page, read or action: one localized message that the server cannot be reached, never a page
+ * left loading, a false empty state or the browser's English words.
+ */
+
+const MARKETER = 'secret-of-the-marketer-key-0123';
+/** The server's clock: yesterday's noon in Moscow. */
+const NOON = yesterdayMsk('12:00');
+
+let k: TestKairos;
+let tb: TestBrowser;
+const ui = new ConsolePages(() => tb, () => k.httpUrl);
+const { newPage, signIn } = ui;
+
+const admin = async (method: string, path: string, body?: unknown): Promise<any> => {
+  const res = await fetch(`${k.httpUrl}${path}`, { method, headers: adminHeaders, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  expect(res.status, `${method} ${path}`).toBeLessThan(300);
+  return res.json();
+};
+
+beforeAll(async () => {
+  k = await startTestKairos({ config: { store: 'memory', clock: 'manual', keys: [{ name: 'ivanova', role: 'marketer', secret: MARKETER }] } });
+  await admin('POST', '/v1/clock', { now: NOON });
+  tb = await launchChromium();
+});
+
+afterAll(async () => {
+  await tb?.close();
+  await k?.close();
+});
+
+const RU_UNREACHABLE = 'Нет связи с сервером Kairos. Проверьте подключение и попробуйте снова.';
+const EN_UNREACHABLE = 'The Kairos server cannot be reached. Check the connection and try again.';
+
+/** The page's main text, once no request is pending and React has rendered what came back. */
+const settledText = async (page: Page): Promise<string> => {
+  await page.waitForLoadState('networkidle');
+  await page.waitForTimeout(200);
+  return (await page.locator('main').textContent()) ?? '';
+};
+
+describe('the console when the server is gone', { timeout: 120_000 }, () => {
+  it('says on each page, in the language chosen, that the server cannot be reached: no page left loading, no false empty state', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, MARKETER);
+    // (opened while the server answers: the why / why not form is then asked with it gone)
+    await page.goto(`${k.httpUrl}/console/customers/demo-19`);
+    await page.getByRole('button', { name: 'Проверить' }).waitFor();
+    // The server gone: every API request fails at the network level.
+    await context.route('**/v1/**', (r) => r.abort('connectionrefused'));
+    const alerts = page.locator('main [role="alert"]');
+
+    await page.getByRole('button', { name: 'Проверить' }).click();
+    await expect.poll(() => alerts.allTextContents(), WAIT).toEqual([`Ошибка: ${RU_UNREACHABLE}`]);
+
+    // Results: the funnel, the uplift and the models each say it, none left loading or empty.
+    await page.getByRole('link', { name: 'Результаты' }).click();
+    await expect.poll(() => page.locator('main section[data-state="loading"]').count(), WAIT).toBe(0);
+    expect(await alerts.allTextContents()).toEqual([`Ошибка: ${RU_UNREACHABLE}`, `Ошибка: ${RU_UNREACHABLE}`, `Ошибка: ${RU_UNREACHABLE}`]);
+    let text = await settledText(page);
+    expect(text).not.toContain('Загрузка');
+    for (const empty of ['данных нет', 'Нет.', 'Моделей пока нет']) expect(text).not.toContain(empty);
+
+    // Runs: the message, never "no outbound campaigns".
+    await page.getByRole('link', { name: 'Исходящие запуски' }).click();
+    await expect.poll(() => alerts.count(), WAIT).toBeGreaterThan(0);
+    text = await settledText(page);
+    expect(text).toContain(RU_UNREACHABLE);
+    expect(text).not.toContain('Нет исходящих кампаний');
+    expect(text).not.toContain('Failed to fetch');
+
+    // Campaigns, in English.
+    await page.getByRole('button', { name: 'Switch to English' }).click();
+    await page.getByRole('link', { name: 'Campaigns' }).click();
+    await expect.poll(() => alerts.allTextContents(), WAIT).toEqual([`Error: ${EN_UNREACHABLE}`]);
+    expect(await settledText(page)).not.toContain('Failed to fetch');
+    await context.close();
+  });
+});
