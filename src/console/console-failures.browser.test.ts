@@ -87,4 +87,28 @@ describe('the console when the server is gone', { timeout: 120_000 }, () => {
     expect(await settledText(page)).not.toContain('Failed to fetch');
     await context.close();
   });
+
+  it('an action whose request fails at the network level says the change was not made, the button back', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, MARKETER);
+    const alerts = page.locator('main [role="alert"]');
+    await page.goto(`${k.httpUrl}/console/campaigns/pension-deposit`);
+    const pause = page.getByRole('button', { name: 'Приостановить' });
+    await pause.waitFor();
+    // The connection drops under the pause.
+    await context.route('**/v1/campaigns/pension-deposit/status', (r) => r.abort('connectionreset'));
+    await pause.click();
+    await expect.poll(() => alerts.allTextContents(), WAIT).toEqual([`Изменение не сделано: ${RU_UNREACHABLE}`]);
+    expect(await page.locator('main [role="status"]').count()).toBe(0);
+    expect(await pause.isEnabled()).toBe(true);
+    expect((await admin('GET', '/v1/campaigns/pension-deposit')).status).toBe('active');
+
+    // A run started as the connection drops: the same, and no run.
+    await context.route('**/v1/campaigns/*/runs', (r) => (r.request().method() === 'POST' ? r.abort('connectionreset') : r.continue()));
+    await page.getByRole('link', { name: 'Исходящие запуски' }).click();
+    await page.getByRole('button', { name: 'Запустить' }).click();
+    await expect.poll(() => alerts.allTextContents(), WAIT).toEqual([`Изменение не сделано: ${RU_UNREACHABLE}`]);
+    expect((await admin('GET', '/v1/runs')).runs).toEqual([]);
+    await context.close();
+  });
 });

@@ -21,6 +21,11 @@ export type Problem = Schemas['Problem'];
 /** The problem type of a request the server never answered (no connection, the server stopped): made here, never sent by the API. */
 export const UNREACHABLE = 'urn:kairos:console:unreachable';
 
+/** Whether a call's error is the server not answering (the change asked for not made, or not known to be), not the API's refusal. */
+export function unanswered(error: unknown): boolean {
+  return error instanceof Error || (typeof error === 'object' && error !== null && (error as Partial<Problem>).type === UNREACHABLE);
+}
+
 /** The message for a server that cannot be reached, in the language chosen now. */
 export function unreachableText(): string {
   return dictionaries[initialLang()].serverUnreachable;

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Campaign, FunnelRow } from '../api/client';
-import { problemText, readCampaign } from '../api/client';
+import { problemText, readCampaign, unanswered } from '../api/client';
 import { FunnelChart } from '../components/funnel-chart';
 import { Link } from '../components/link';
 import { NotAllowed } from '../components/not-allowed';
@@ -24,6 +24,8 @@ export function CampaignPage({ id }: { id: string }) {
   const [error, setError] = useState<string>();
   const [refusal, setRefusal] = useState<string>();
   const [saved, setSaved] = useState<string>();
+  /** a move the server did not answer (its connection dropped): not made, said so */
+  const [notDone, setNotDone] = useState<string>();
   const [busy, setBusy] = useState(false);
   const readsCatalog = may('getCampaign');
   const canMove = may('moveCampaign');
@@ -44,14 +46,17 @@ export function CampaignPage({ id }: { id: string }) {
     setBusy(true);
     setRefusal(undefined);
     setSaved(undefined);
+    setNotDone(undefined);
     try {
       const r = await api.POST('/v1/campaigns/{id}/status', { params: { path: { id } }, body: { status } });
       if (r.error !== undefined) {
-        setRefusal(problemText(r.error));
+        (unanswered(r.error) ? setNotDone : setRefusal)(problemText(r.error));
         return;
       }
       setSaved(t.saved(label(t.statuses, r.data.to)));
-      await load();
+      await load().catch((e: unknown) => setError(problemText(e)));
+    } catch (e) {
+      setNotDone(problemText(e));
     } finally {
       setBusy(false);
     }
@@ -98,6 +103,7 @@ export function CampaignPage({ id }: { id: string }) {
               <p className="muted">{t.readOnlyNote}</p>
             ))}
           <ProblemAlert title={t.refused} message={refusal} />
+          <ProblemAlert title={t.notDone} message={notDone} />
           {saved !== undefined && (
             <p role="status" className="saved">
               {saved}

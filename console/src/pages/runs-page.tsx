@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { OutboundRun, Schemas } from '../api/client';
-import { problemText } from '../api/client';
+import { problemText, unanswered } from '../api/client';
 import { NotAllowed } from '../components/not-allowed';
 import { ProblemAlert } from '../components/problem-alert';
 import { OutcomeEntry, OutcomesUpload } from '../components/wave-outcomes';
@@ -32,6 +32,8 @@ export function RunsPage() {
   const [chosen, setChosen] = useState('');
   const [error, setError] = useState<string>();
   const [refusal, setRefusal] = useState<string>();
+  /** an action the server did not answer (its connection dropped): not made, said so */
+  const [notDone, setNotDone] = useState<string>();
   const [busy, setBusy] = useState(false);
   const canStart = may('startOutboundRun');
   const canList = may('getWaveCallList');
@@ -107,10 +109,13 @@ export function RunsPage() {
   const act = async (call: () => Promise<{ error?: unknown }>): Promise<void> => {
     setBusy(true);
     setRefusal(undefined);
+    setNotDone(undefined);
     try {
       const r = await call();
-      if (r.error !== undefined) setRefusal(problemText(r.error));
-      await load();
+      if (r.error !== undefined) (unanswered(r.error) ? setNotDone : setRefusal)(problemText(r.error));
+      await load().catch((e: unknown) => setError(problemText(e)));
+    } catch (e) {
+      setNotDone(problemText(e));
     } finally {
       setBusy(false);
     }
@@ -149,6 +154,7 @@ export function RunsPage() {
         </form>
       )}
       <ProblemAlert title={t.refused} message={refusal} />
+      <ProblemAlert title={t.notDone} message={notDone} />
       {runs === undefined && error === undefined && <p>{t.loading}</p>}
       {runs !== undefined && runs.length === 0 && <p>{t.noRuns}</p>}
       {runs !== undefined && runs.length > 0 && (
