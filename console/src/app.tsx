@@ -60,9 +60,12 @@ function whoami(api: Api, key: string): ReturnType<typeof askWhoami> {
   return early !== undefined && early.key === key ? early.answer : askWhoami(api);
 }
 
+/** What the console does when a session's call is answered 401: its key revoked or rotated since (set by Console). */
+let keyRefused: (key: string) => void = () => undefined;
+
 function sessionOf(key: string, who: Whoami): Session {
   const allowed = new Set(who.operations);
-  return { api: apiClient(key), who, may: (op) => allowed.has(op) };
+  return { api: apiClient(key, () => keyRefused(key)), who, may: (op) => allowed.has(op) };
 }
 
 /**
@@ -134,6 +137,23 @@ function Console() {
     const key = storedKey();
     if (key !== undefined) void signIn(key);
   }, [signIn]);
+
+  useEffect(() => {
+    // A call refused during use (401: the key revoked or rotated since): signed out to the
+    // sign-in page, saying why, with nothing of the key kept. (A late answer to an earlier
+    // key's call, after a sign-out or another sign-in, changes nothing.)
+    keyRefused = (key) => {
+      if (storedKey() !== key) return;
+      attempt.current += 1;
+      forgetKey();
+      setSession(undefined);
+      setChecking(false);
+      setFailed('revoked');
+    };
+    return () => {
+      keyRefused = () => undefined;
+    };
+  }, []);
 
   const signOut = (): void => {
     attempt.current += 1;

@@ -7,8 +7,8 @@ import type { Whoami } from './api/client';
  * beside it; it decides only what the console shows, never what the server allows.
  */
 
-/** Why a sign-in did not take: the key refused (401), or the server not answering. */
-export type SignInFailure = 'refused' | 'unanswered';
+/** Why a sign-in did not take: the key refused (401), or the server not answering; or why a session ended: its key refused during use (revoked or rotated since). */
+export type SignInFailure = 'refused' | 'unanswered' | 'revoked';
 
 const KEY = 'kairos.console.key';
 const WHO = 'kairos.console.whoami';

@@ -11,7 +11,8 @@ import { adminHeaders, startTestKairos, yesterdayMsk } from '../test-support/tes
  * headless, by playwright-core) against the real server with the demo bank and a manual clock:
  * the server gone mid-use (its requests aborted at the network level by the browser), on each
  * page, read or action: one localized message that the server cannot be reached, never a page
- * left loading, a false empty state or the browser's English words.
+ * left loading, a false empty state or the browser's English words; an action whose request
+ * got no reply said not made; and a key revoked during use signed out to the sign-in page.
  */
 
 const MARKETER = 'secret-of-the-marketer-key-0123';
@@ -109,6 +110,22 @@ describe('the console when the server is gone', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: 'Запустить' }).click();
     await expect.poll(() => alerts.allTextContents(), WAIT).toEqual([`Изменение не сделано: ${RU_UNREACHABLE}`]);
     expect((await admin('GET', '/v1/runs')).runs).toEqual([]);
+    await context.close();
+  });
+
+  it('a key revoked during use signs out to the sign-in page, saying why, with nothing kept', async () => {
+    const made = await admin('POST', '/v1/keys', { name: 'smirnova', role: 'marketer' });
+    const { context, page } = await newPage();
+    await signIn(page, made.secret as string);
+    await admin('DELETE', '/v1/keys/smirnova');
+    await page.getByRole('link', { name: 'Исходящие запуски' }).click();
+    await page.getByRole('heading', { name: 'Вход' }).waitFor(WAIT);
+    expect(await page.locator('main [role="alert"]').allTextContents()).toEqual(['Ключ больше не принимается (отозван или заменён): вы вышли. Войдите с действующим ключом.']);
+    expect(await page.locator('header [data-field="role"]').count()).toBe(0);
+    const text = await settledText(page);
+    expect(text).not.toContain('an API key is required');
+    expect(text).not.toContain('Нет исходящих кампаний');
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await context.close();
   });
 });

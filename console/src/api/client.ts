@@ -38,9 +38,11 @@ export function unreachableText(): string {
  * language chosen, `problemText`) and no page waits forever on a promise that rejected
  * unhandled, or shows the browser's English words. A request its caller aborted still throws.
  */
-async function answeredFetch(request: Request): Promise<Response> {
+async function answeredFetch(request: Request, onRefused?: () => void): Promise<Response> {
   try {
-    return await countedFetch(request);
+    const reply = await countedFetch(request);
+    if (reply.status === 401) onRefused?.();
+    return reply;
   } catch (e) {
     if (request.signal.aborted) throw e;
     const problem = { type: UNREACHABLE, title: 'The server cannot be reached', status: 503, detail: String(e) };
@@ -48,9 +50,13 @@ async function answeredFetch(request: Request): Promise<Response> {
   }
 }
 
-/** A client that sends the key as the admin API takes it (`Authorization: Bearer <key>`), its requests counted (quiet.ts), a server not answering read as a problem (answeredFetch). */
-export function apiClient(key: string): Api {
-  return createClient<paths>({ baseUrl: window.location.origin, headers: { Authorization: `Bearer ${key}` }, fetch: answeredFetch });
+/**
+ * A client that sends the key as the admin API takes it (`Authorization: Bearer <key>`), its
+ * requests counted (quiet.ts), a server not answering read as a problem (answeredFetch);
+ * `onRefused` is called when a call is answered 401 (the key revoked or rotated since).
+ */
+export function apiClient(key: string, onRefused?: () => void): Api {
+  return createClient<paths>({ baseUrl: window.location.origin, headers: { Authorization: `Bearer ${key}` }, fetch: (request: Request) => answeredFetch(request, onRefused) });
 }
 
 /** What a refusal says: the problem's detail (the API's own message), else its title; a server not answering as one localized message; an error thrown, its message. */

@@ -24,7 +24,7 @@ export function SignInPage({ onKey, failed, busy }: { onKey: (key: string) => vo
       </form>
       {failed !== undefined && (
         <div className="alert" role="alert">
-          {failed === 'refused' ? t.wrongKey : t.keyUnchecked}
+          {failed === 'refused' ? t.wrongKey : failed === 'revoked' ? t.keyRevoked : t.keyUnchecked}
         </div>
       )}
     </section>
