@@ -269,7 +269,7 @@ function buildGateway(
       ...privacyRoutes({ host, stopList, clock, conflictsOf: (id) => conflictsNaming(store, id) }),
       ...customerImportRoutes({ host, store, clock, logger, segmentPass: parts.segmentSweep }),
       ...keyRoutes({ keys, logger, clock }),
-      whoamiRoute({ operations: () => allOperations, today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
+      whoamiRoute({ operations: () => allOperations, today: () => capacityDay(catalogs.catalog.policy, clock.now()), timeZone: () => catalogs.catalog.policy.defaultTimezone }),
     ],
     // A node whose store is unreachable, or whose commits fail, takes no traffic (a load balancer sends it elsewhere).
     ...consoleOption(config),

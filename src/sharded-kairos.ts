@@ -163,7 +163,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       openApiRoute(config.publicUrl),
       asyncApiRoute(config.publicUrl),
       // (the operations this node serves: the console shows no page whose calls would answer 503)
-      whoamiRoute({ operations: () => allOperations.filter((op) => ids.has(op.operationId)), today: () => capacityDay(catalogs.catalog.policy, clock.now()) }),
+      whoamiRoute({ operations: () => allOperations.filter((op) => ids.has(op.operationId)), today: () => capacityDay(catalogs.catalog.policy, clock.now()), timeZone: () => catalogs.catalog.policy.defaultTimezone }),
       ...shardedAdminRoutes({ shards: running, store, catalogs, stopList, keys, totals, models, runs, relay, clock, logger, status, conflicts, merges, erasure, unsubscribeSecret: unsubscribeSecretInForce(config), counts }),
     ];
     for (const r of served) ids.add(r.operation.operationId);

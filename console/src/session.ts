@@ -23,7 +23,7 @@ export function storedWhoami(): Whoami | undefined {
   if (text === null) return undefined;
   try {
     const who = JSON.parse(text) as Partial<Whoami> | null;
-    return who !== null && typeof who === 'object' && Array.isArray(who.operations) && typeof who.role === 'string' ? (who as Whoami) : undefined;
+    return who !== null && typeof who === 'object' && Array.isArray(who.operations) && typeof who.role === 'string' && typeof who.timeZone === 'string' ? (who as Whoami) : undefined;
   } catch {
     return undefined;
   }

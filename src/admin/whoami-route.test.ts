@@ -42,6 +42,7 @@ describe('GET /v1/whoami', () => {
     const policy = (await (await fetch(`${k.httpUrl}/v1/policy`, admin)).json()) as { defaultTimezone: string };
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: policy.defaultTimezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(clock.now);
     expect((await whoami('demo-admin')).body.today).toBe(today);
+    expect((await whoami('demo-admin')).body.timeZone).toBe(policy.defaultTimezone);
   });
 
   it('is 401 without a key', async () => {

@@ -10,7 +10,7 @@ import { ROLES } from '../transport/principal.js';
 /**
  * `GET /v1/whoami`: the calling key's name and role, and the operations that role may call
  * (their operationIds), so a client (the console, docs/console.md) shows what the key may do
- * and hides what it may not; and today's day by the server clock, for today's reports. Every admin-API role may ask; the server still checks each call.
+ * and hides what it may not; and today's day by the server clock, for today's reports, and the bank's time zone (the policy's), for its times. Every admin-API role may ask; the server still checks each call.
  */
 
 const WhoamiReply = Type.Object(
@@ -22,6 +22,7 @@ const WhoamiReply = Type.Object(
     ),
     operations: Type.Array(Type.String(), { description: 'the operationIds this key may call, in the document\'s order' }),
     today: Type.String({ description: "today by the server clock, in the policy's defaultTimezone (YYYY-MM-DD): the day the reports' from and to name" }),
+    timeZone: Type.String({ description: "the policy's defaultTimezone (an IANA zone, such as Europe/Moscow): the bank's zone, in which a client shows its times" }),
   },
   { $id: 'Whoami', additionalProperties: false },
 );
@@ -43,13 +44,15 @@ export interface WhoamiDeps {
   operations: () => readonly OperationSpec[];
   /** today's local day number by the server clock, in the policy's defaultTimezone */
   today: () => number;
+  /** the policy's defaultTimezone */
+  timeZone: () => string;
 }
 
-export function whoamiRoute({ operations, today }: WhoamiDeps): Route {
+export function whoamiRoute({ operations, today, timeZone }: WhoamiDeps): Route {
   return route(whoamiOperation, ({ call }) => {
     const who = call.principal;
     if (who === undefined) throw new KairosError('unauthorized', 'an API key is required: Authorization: Bearer <key>');
     const allowed = operations().filter((op) => op.auth === 'admin' && roleAllows(op, who.role)).map((op) => op.operationId);
-    return { status: 200, body: { name: who.name, role: who.role, operations: allowed, today: isoDay(today()) } };
+    return { status: 200, body: { name: who.name, role: who.role, operations: allowed, today: isoDay(today()), timeZone: timeZone() } };
   });
 }

@@ -128,4 +128,32 @@ describe('the console when the server is gone', { timeout: 120_000 }, () => {
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await context.close();
   });
+
+  it("shows times in the language chosen and the bank's zone, whatever the browser's locale and zone", async () => {
+    const run = await admin('POST', '/v1/campaigns/pension-deposit-run/runs');
+    const started = run.startedAt as number;
+    const inMoscow = (locale: string, o: Intl.DateTimeFormatOptions): string =>
+      new Intl.DateTimeFormat(locale, { ...o, year: 'numeric', day: o.day ?? '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short', timeZone: 'Europe/Moscow' }).format(started);
+    const ru = inMoscow('ru-RU', { month: '2-digit' });
+    const en = inMoscow('en-GB', { month: 'short', day: 'numeric' });
+    expect(ru).toMatch(/^\d\d\.\d\d\.\d{4}, 12:00:00 GMT\+3$/);
+    const row = (page: Page) => page.locator(`tr[data-run="${String(run.id)}"] th`);
+
+    // An en-US browser in Vladivostok, the Russian UI: Moscow's noon, written the Russian way.
+    let context = await tb.browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US', timezoneId: 'Asia/Vladivostok' });
+    let page = await context.newPage();
+    await signIn(page, MARKETER);
+    await page.getByRole('link', { name: 'Исходящие запуски' }).click();
+    await expect.poll(async () => row(page).textContent(), WAIT).toContain(`Начат: ${ru}`);
+    await context.close();
+
+    // A ru-RU browser in Vladivostok, the English UI: Moscow's noon, written the English way.
+    context = await tb.browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'ru-RU', timezoneId: 'Asia/Vladivostok' });
+    page = await context.newPage();
+    await signIn(page, MARKETER);
+    await page.getByRole('button', { name: 'Switch to English' }).click();
+    await page.getByRole('link', { name: 'Outbound runs' }).click();
+    await expect.poll(async () => row(page).textContent(), WAIT).toContain(`Started: ${en}`);
+    await context.close();
+  });
 });

@@ -4340,6 +4340,8 @@ export interface components {
             operations: string[];
             /** @description today by the server clock, in the policy's defaultTimezone (YYYY-MM-DD): the day the reports' from and to name */
             today: string;
+            /** @description the policy's defaultTimezone (an IANA zone, such as Europe/Moscow): the bank's zone, in which a client shows its times */
+            timeZone: string;
         };
     };
     responses: never;

@@ -6,6 +6,7 @@ import { NotAllowed } from '../components/not-allowed';
 import { ProblemAlert } from '../components/problem-alert';
 import { label, useTexts } from '../i18n/texts';
 import { useSession } from '../session-context';
+import { useWhen } from '../times';
 
 type AuditEntries = NonNullable<Awaited<ReturnType<typeof readPage>>['data']>['entries'];
 
@@ -51,6 +52,7 @@ async function readTrail(api: Api, f: Filter): Promise<{ entries: AuditEntries; 
  * target. For the roles that read it (auditor, admin).
  */
 export function AuditPage() {
+  const when = useWhen();
   const t = useTexts();
   const { api, may } = useSession();
   const allowed = may('listAudit');
@@ -121,7 +123,7 @@ export function AuditPage() {
                 return (
                   <tr key={e.seq} data-seq={e.seq} data-action={e.action} data-target={e.target}>
                     <td>
-                      {new Date(e.at).toLocaleString()}
+                      {when(e.at)}
                       <div className="muted">#{e.seq}</div>
                     </td>
                     <td>

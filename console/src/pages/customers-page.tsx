@@ -8,8 +8,7 @@ import { Link } from '../components/link';
 import { navigate } from '../route';
 import { label, useTexts } from '../i18n/texts';
 import { useSession } from '../session-context';
-
-const when = (at: number): string => new Date(at).toLocaleString();
+import { useWhen } from '../times';
 
 /** What the search box looks for: a customer id (the card's address), or an identifier the API resolves (GET /v1/customers). */
 type SearchKind = 'id' | 'phone' | 'email' | 'card';
@@ -150,6 +149,7 @@ function Matches({ matches }: { matches: Match[] }) {
 
 function CustomerCard({ card: c, masked }: { card: Customer; masked: boolean }) {
   const t = useTexts();
+  const when = useWhen();
   const p = c.profile;
   const name = [p.lastName, p.firstName, p.patronymic].filter((x) => x !== undefined).join(' ');
   const segments = Object.entries(c.segments);
@@ -285,6 +285,7 @@ function CustomerCard({ card: c, masked }: { card: Customer; masked: boolean }) 
 /** "Why / why not": the decision the customer would get now, or at a chosen moment, for an event, dry run (POST /v1/customers/{id}/explain): every campaign weighed, with its score or the rule that stopped it. */
 function WhyNot({ id }: { id: string }) {
   const t = useTexts();
+  const when = useWhen();
   const { api } = useSession();
   const [type, setType] = useState('ib.login');
   const [channel, setChannel] = useState('ib');

@@ -5,6 +5,7 @@ import { NotAllowed } from '../components/not-allowed';
 import { ProblemAlert } from '../components/problem-alert';
 import { label, useTexts } from '../i18n/texts';
 import { useSession } from '../session-context';
+import { useWhen } from '../times';
 
 type StopEntry = Schemas['StopEntry'];
 type StopKind = StopEntry['kind'];
@@ -13,8 +14,6 @@ const stopKinds: StopKind[] = ['phone', 'email', 'card', 'customer', 'cookie'];
 const consentChannels = ['sms', 'email', 'push'] as const;
 const outboundChannels = ['', 'sms', 'email', 'push'] as const;
 type FindKind = 'id' | 'phone' | 'email' | 'card';
-
-const when = (at: number): string => new Date(at).toLocaleString();
 
 /**
  * The stop list and consents (the privacy role and admin): the list searched by a whole
@@ -124,6 +123,7 @@ function StopListPart() {
 
 function StopTable({ entries, onRemoved, onError }: { entries: StopEntry[]; onRemoved: (e: StopEntry) => void; onError: (m: string) => void }) {
   const t = useTexts();
+  const when = useWhen();
   const { api } = useSession();
   /** the entry whose removal is being confirmed (its key and scope), and the reason typed */
   const [removing, setRemoving] = useState<StopEntry | undefined>();
@@ -254,6 +254,7 @@ function AddStop({ onAdded }: { onAdded: (e: StopEntry) => void }) {
 
 function ConsentsPart() {
   const t = useTexts();
+  const when = useWhen();
   const { api } = useSession();
   const [kind, setKind] = useState<FindKind>('id');
   const [value, setValue] = useState('');

@@ -6,6 +6,7 @@ import { ProblemAlert } from '../components/problem-alert';
 import { OutcomeEntry, OutcomesUpload } from '../components/wave-outcomes';
 import { label, useTexts } from '../i18n/texts';
 import { useSession } from '../session-context';
+import { useWhen } from '../times';
 
 /** How often the list is read again while a run is open. */
 const POLL_MS = 1500;
@@ -26,6 +27,7 @@ const RUN_STAGES = ['decided', 'offered', 'suppressed', 'delivered', 'answered',
 export function RunsPage() {
   const t = useTexts();
   const { api, may } = useSession();
+  const when = useWhen();
   const [runs, setRuns] = useState<OutboundRun[] | undefined>();
   /** the outbound campaigns one may start (undefined until read, or when they could not be) */
   const [outbound, setOutbound] = useState<Array<{ id: string; name: string }>>();
@@ -180,7 +182,7 @@ export function RunsPage() {
                   {r.campaign}
                   <div className="muted">{r.id}</div>
                   <div className="muted">
-                    {t.startedAt}: {new Date(r.startedAt).toLocaleString()}
+                    {t.startedAt}: {when(r.startedAt)}
                   </div>
                 </th>
                 <td data-field="state">
@@ -271,7 +273,7 @@ export function RunsPage() {
                         <td data-field="phone">{c.phone ?? ''}</td>
                         <td className="num">{c.score === undefined ? '' : c.score.toFixed(2)}</td>
                         <td data-field="outcome">{c.outcome === undefined ? t.noOutcomeYet : label(t.callOutcomes, c.outcome)}</td>
-                        <td>{c.callbackAt === undefined ? '' : new Date(c.callbackAt).toLocaleString()}</td>
+                        <td>{c.callbackAt === undefined ? '' : when(c.callbackAt)}</td>
                         <td>{c.warmLead === true ? t.yes : t.no}</td>
                         {canRecord && (
                           <td>
