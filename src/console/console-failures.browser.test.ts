@@ -12,7 +12,8 @@ import { adminHeaders, startTestKairos, yesterdayMsk } from '../test-support/tes
  * the server gone mid-use (its requests aborted at the network level by the browser), on each
  * page, read or action: one localized message that the server cannot be reached, never a page
  * left loading, a false empty state or the browser's English words; an action whose request
- * got no reply said not made; and a key revoked during use signed out to the sign-in page.
+ * got no reply said not made; a key revoked during use signed out to the sign-in page; times
+ * in the language chosen and the bank's zone, whatever the browser's; a run's cancel asked first.
  */
 
 const MARKETER = 'secret-of-the-marketer-key-0123';
@@ -51,7 +52,7 @@ const settledText = async (page: Page): Promise<string> => {
   return (await page.locator('main').textContent()) ?? '';
 };
 
-describe('the console when the server is gone', { timeout: 120_000 }, () => {
+describe('the console when things go wrong', { timeout: 120_000 }, () => {
   it('says on each page, in the language chosen, that the server cannot be reached: no page left loading, no false empty state', async () => {
     const { context, page } = await newPage();
     await signIn(page, MARKETER);
@@ -154,6 +155,37 @@ describe('the console when the server is gone', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: 'Switch to English' }).click();
     await page.getByRole('link', { name: 'Outbound runs' }).click();
     await expect.poll(async () => row(page).textContent(), WAIT).toContain(`Started: ${en}`);
+    await context.close();
+  });
+
+  it('asks before cancelling a run (a cancel cannot be undone)', async () => {
+    // A run shown open (the demo's runs finish or wait by the day's capacity: the page is
+    // answered with a real run, paused), and the cancels the page sends counted.
+    const run = (await admin('POST', '/v1/campaigns/credit-card-calls/runs')) as { id: string; state: string };
+    const id = run.id;
+    let state = 'paused';
+    const cancels: string[] = [];
+    const { context, page } = await newPage();
+    await context.route('**/v1/runs', (r) => r.fulfill({ json: { runs: [{ ...run, state }] } }));
+    await context.route('**/v1/runs/*/cancel', (r) => {
+      cancels.push(r.request().url());
+      state = 'cancelled';
+      return r.fulfill({ json: { ...run, state } });
+    });
+    await signIn(page, MARKETER);
+    await page.getByRole('link', { name: 'Исходящие запуски' }).click();
+    const row = page.locator(`tr[data-run="${id}"]`);
+    await row.getByRole('button', { name: 'Отменить', exact: true }).click();
+    const ask = row.locator('[data-confirm="cancel"]');
+    expect(await ask.textContent()).toContain(`Отменить запуск ${id}? Отмену нельзя вернуть`);
+    expect(cancels).toEqual([]);
+    await ask.getByRole('button', { name: 'Не отменять' }).click();
+    expect(await ask.count()).toBe(0);
+    expect(cancels).toEqual([]);
+    await row.getByRole('button', { name: 'Отменить', exact: true }).click();
+    await row.getByRole('button', { name: 'Да, отменить запуск' }).click();
+    await expect.poll(() => row.locator('[data-field="state"]').textContent(), WAIT).toContain('отменён');
+    expect(cancels).toHaveLength(1);
     await context.close();
   });
 });

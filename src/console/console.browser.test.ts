@@ -190,6 +190,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
       await row.getByRole('button', { name: 'Продолжить' }).click();
       await expect.poll(state, WAIT).toMatch(/^(идёт|ждёт ёмкости канала)$/);
       await row.getByRole('button', { name: 'Отменить' }).click();
+      await row.getByRole('button', { name: 'Да, отменить запуск' }).click();
       await expect.poll(state, WAIT).toBe('отменён');
       expect(await row.getByRole('button').count()).toBe(0);
       const runs = await admin('GET', '/v1/runs');

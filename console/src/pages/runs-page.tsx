@@ -34,6 +34,8 @@ export function RunsPage() {
   const [chosen, setChosen] = useState('');
   const [error, setError] = useState<string>();
   const [refusal, setRefusal] = useState<string>();
+  /** the run whose cancel is being confirmed (a cancel cannot be undone) */
+  const [cancelling, setCancelling] = useState<string>();
   /** an action the server did not answer (its connection dropped): not made, said so */
   const [notDone, setNotDone] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -216,10 +218,30 @@ export function RunsPage() {
                         {t.resume}
                       </button>
                     )}
-                    {canStart && r.state !== 'done' && r.state !== 'cancelled' && (
-                      <button type="button" disabled={busy} onClick={() => void act(() => api.POST('/v1/runs/{id}/cancel', { params: { path: { id: r.id } } }))}>
+                    {canStart && r.state !== 'done' && r.state !== 'cancelled' && cancelling !== r.id && (
+                      <button type="button" disabled={busy} onClick={() => setCancelling(r.id)}>
                         {t.cancel}
                       </button>
+                    )}
+                    {canStart && r.state !== 'done' && r.state !== 'cancelled' && cancelling === r.id && (
+                      // (asked first, as a segment's deletion is: a cancel cannot be undone)
+                      <div role="group" aria-label={t.cancel} data-confirm="cancel">
+                        <p>{t.cancelRunConfirm(r.id)}</p>
+                        <button
+                          type="button"
+                          className="danger"
+                          disabled={busy}
+                          onClick={() => {
+                            setCancelling(undefined);
+                            void act(() => api.POST('/v1/runs/{id}/cancel', { params: { path: { id: r.id } } }));
+                          }}
+                        >
+                          {t.cancelRunYes}
+                        </button>
+                        <button type="button" className="secondary" onClick={() => setCancelling(undefined)}>
+                          {t.cancelRunNo}
+                        </button>
+                      </div>
                     )}
                     </div>
                   </td>
