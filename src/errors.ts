@@ -14,7 +14,7 @@ export const errorCatalog = {
   conflict: { status: 409, public: true, text: 'the change conflicts with the current state' },
   payload_too_large: { status: 413, public: true, text: 'payload too large' },
   unsupported_media_type: { status: 415, public: true, text: 'unsupported content type' },
-  rate_limited: { status: 429, public: true, text: 'too many requests on this connection' },
+  rate_limited: { status: 429, public: true, text: 'too many requests, slow down' },
   overloaded: { status: 503, public: true, text: 'server overloaded, retry later' },
   unavailable: { status: 503, public: true, text: 'not ready' },
   unauthorized: { status: 401, public: true, text: 'missing or wrong credentials' },

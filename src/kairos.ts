@@ -254,7 +254,7 @@ function buildGateway(
     logger,
     metrics,
     routes: [
-      eventsRoute({ host, metrics, logger }),
+      eventsRoute({ host, metrics, logger, rateLimit: config.rateLimitPerConnection }),
       openApiRoute(config.publicUrl),
       asyncApiRoute(config.publicUrl),
       ...adminRoutes({ host, stopList, store, clock, logger, status, afterClockMove: () => parts.outboundRuns.tick() }),

@@ -159,7 +159,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     // (filled in below: the whoami route lists the operations this node serves, itself among them)
     const ids = new Set<string>(builtinOperations.map((op) => op.operationId));
     const served: Route[] = [
-      eventsRoute({ host: running, metrics, logger }),
+      eventsRoute({ host: running, metrics, logger, rateLimit: config.rateLimitPerConnection }),
       openApiRoute(config.publicUrl),
       asyncApiRoute(config.publicUrl),
       // (the operations this node serves: the console shows no page whose calls would answer 503)

@@ -106,6 +106,9 @@ function problemResponses(op: OperationSpec): Json {
     out[String(status)] = {
       description: `a problem: ${list.map((c) => `\`${c}\``).join(', ')}`,
       ...(list.includes('unauthorized') ? { headers: { 'WWW-Authenticate': { description: 'Bearer realm="kairos"', schema: { type: 'string' } } } } : {}),
+      ...(list.includes('rate_limited')
+        ? { headers: { 'Retry-After': { description: 'whole seconds until the client (its gateway key and address) may send again, on the request rate limit (`KAIROS_RATE_LIMIT`); absent when a customer\'s idempotency memory is full', schema: { type: 'integer', minimum: 1 } } } }
+        : {}),
       content: { [PROBLEM_MEDIA_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
     };
   }

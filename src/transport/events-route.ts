@@ -7,10 +7,11 @@ import type { Metrics } from '../metrics.js';
 import { channelLabel } from '../metrics.js';
 import type { CustomerHost } from '../runtime/customer-host.js';
 import { countDecision } from './count-decision.js';
-import { FrameError, decodeFrame, encodeFrame, parseEvent, readableId } from './frames.js';
+import { FrameError, decodeFrame, encodeFrame, idInBytes, parseEvent, readableId } from './frames.js';
 import { exactIntegers } from './json-integers.js';
 import { invalidUtf8At } from '../well-formed-text.js';
 import { isPlainMap } from './plain-data.js';
+import { ClientBuckets } from './token-bucket.js';
 import { eventsOperation } from '../schema/http/builtin-operations.js';
 import type { HttpCall, HttpReply, Route } from './http.js';
 import { errorReply, json } from './http.js';
@@ -22,13 +23,19 @@ import { errorReply, json } from './http.js';
  * as `re` whenever it could be read (as the WebSocket error frame does). A body in another
  * media type is 415 `unsupported_media_type`. A JSON body is held to what MessagePack is: valid
  * UTF-8 (not read with U+FFFD in place of bad bytes), and integers within ±2^53 where they are
- * kept (json-integers.ts: one past it is refused, not rounded).
+ * kept (json-integers.ts: one past it is refused, not rounded). Requests are rate limited as
+ * the WebSocket's frames are (`KAIROS_RATE_LIMIT`, a burst of twice that), by gateway key and
+ * client address rather than by connection (uWS gives an HTTP request no handle on its
+ * keep-alive connection, and a client could open another): 429 `rate_limited` with `re` and
+ * `Retry-After`.
  */
 
 export interface EventsRouteOptions {
   host: Pick<CustomerHost, 'submitEvent'>;
   metrics: Metrics;
   logger: Logger;
+  /** `KAIROS_RATE_LIMIT`: requests a second per gateway key and client address (a burst of twice that) before 429 `rate_limited` */
+  rateLimit: number;
 }
 
 /**
@@ -53,11 +60,13 @@ function isMsgpack(contentType: string): boolean {
 }
 
 export function eventsRoute(o: EventsRouteOptions): Route {
+  // The WebSocket's limit, by the client: uWS gives an HTTP request no handle on its keep-alive connection.
+  const buckets = new ClientBuckets(o.rateLimit);
   // Not bound through route(): the body is JSON or MessagePack, parsed and checked here like a frame (bad_frame vs invalid).
-  return { operation: eventsOperation, handle: (call) => postEvent(o, call) };
+  return { operation: eventsOperation, handle: (call) => postEvent(o, buckets, call) };
 }
 
-async function postEvent(o: EventsRouteOptions, call: HttpCall): Promise<HttpReply> {
+async function postEvent(o: EventsRouteOptions, buckets: ClientBuckets, call: HttpCall): Promise<HttpReply> {
   const start = performance.now();
   const inMsgpack = isMsgpack(call.contentType);
   const outMsgpack = call.accept.includes('msgpack') || (inMsgpack && !call.accept.includes('json'));
@@ -65,6 +74,13 @@ async function postEvent(o: EventsRouteOptions, call: HttpCall): Promise<HttpRep
     o.metrics.errors.inc({ code });
     return errorReply(code, message, { re });
   };
+  // Rate limit -> decode -> validate -> actor, as over the WebSocket: a request refused here decodes nothing but its id.
+  const retryAfter = buckets.take(`${call.principal?.name ?? ''}@${call.remote?.() ?? ''}`, start);
+  if (retryAfter > 0) {
+    const re = inMsgpack ? idInBytes(call.body) : jsonIdDespiteBadBytes(call.body);
+    const reply = fail('rate_limited', `too many requests from this client (its gateway key and address): more than ${o.rateLimit} a second, in bursts of up to ${o.rateLimit * 2}; retry after ${retryAfter} s`, re);
+    return { ...reply, headers: { ...reply.headers, 'Retry-After': String(retryAfter) } };
+  }
   if (!inMsgpack && !call.contentType.toLowerCase().startsWith('application/json')) {
     return fail('unsupported_media_type', 'send the event as application/json or application/msgpack');
   }

@@ -145,6 +145,8 @@ export class HttpServer {
       const remote = aborted ? undefined : remoteAddress(res);
       this.o.refusals?.note({ ...r, route: `${method.toUpperCase()} ${op.path}`, remote, forwardedFor });
     };
+    /** the client's address, read when a route asks (the response is the request's until answered or aborted) */
+    const remote = (): string | undefined => (aborted ? undefined : remoteAddress(res));
     const run = (body: Buffer, bodyStream?: BodyStream): void => {
       Promise.resolve()
         .then(async () => {
@@ -168,7 +170,7 @@ export class HttpServer {
             refused({ status: 403, code: 'forbidden', key: principal.name, role: principal.role });
             return errorReply('forbidden', `the key "${principal.name}" (role ${principal.role}) may not ${op.operationId} (${method.toUpperCase()} ${op.path})`);
           }
-          const call: HttpCall = { method, path, query, authorization, principal, contentType, accept, body, bodyStream };
+          const call: HttpCall = { method, path, query, authorization, principal, contentType, accept, remote, body, bodyStream };
           return route.handle(call, params);
         })
         .then(write, (err: unknown) => {

@@ -23,6 +23,8 @@ export interface HttpCall {
   principal?: Principal;
   contentType: string;
   accept: string;
+  /** the client's address as uWS sees it (the TCP peer, not X-Forwarded-For); undefined once the client went away */
+  remote?: () => string | undefined;
   body: Buffer;
   /**
    * The body as it arrives, on an operation whose body is `streamed` (then `body` is empty and

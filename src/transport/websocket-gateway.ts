@@ -16,6 +16,7 @@ import type { ClientFrame } from './frames.js';
 import { FrameError, decodeFrame, encodeFrame, idInBytes, parseClientFrame } from './frames.js';
 import { errorReply, withApiHeaders } from './http.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, Uws, WebSocket } from './uws.js';
+import { takeToken } from './token-bucket.js';
 import { writeReply } from './write-reply.js';
 
 /**
@@ -224,15 +225,6 @@ export class WebSocketGateway {
     if (c.subscriber !== undefined) this.o.subscribers.unsubscribe(c.subscriber);
   }
 
-  private takeToken(c: Conn, now: number): boolean {
-    const rate = this.o.config.rateLimitPerConnection;
-    c.tokens = Math.min(rate * 2, c.tokens + ((now - c.refilledAt) / 1000) * rate);
-    c.refilledAt = now;
-    if (c.tokens < 1) return false;
-    c.tokens -= 1;
-    return true;
-  }
-
   /** Counts a bad frame; past the limit in a minute, the connection is closed. */
   private badFrame(ws: Ws, now: number): void {
     const c = ws.getUserData();
@@ -298,7 +290,7 @@ export class WebSocketGateway {
       this.closeWith(ws, 1009, `frame exceeds ${this.o.config.maxPayloadBytes} bytes`);
       return;
     }
-    if (!this.takeToken(c, start)) {
+    if (!takeToken(c, this.o.config.rateLimitPerConnection, start)) {
       // The id from a bounded scan of the bytes, not a decode: a frame refused costs little.
       const re = isBinary ? idInBytes(new Uint8Array(message)) : undefined;
       this.sendError(ws, re, 'rate_limited', 'too many frames on this connection; slow down');

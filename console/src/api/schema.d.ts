@@ -4589,6 +4589,8 @@ export interface operations {
             /** @description a problem: `rate_limited` */
             429: {
                 headers: {
+                    /** @description whole seconds until the client (its gateway key and address) may send again, on the request rate limit (`KAIROS_RATE_LIMIT`); absent when a customer's idempotency memory is full */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
