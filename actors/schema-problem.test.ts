@@ -27,6 +27,13 @@ describe('a failed schema check as the problem Kairos reports', () => {
     expect(first(schema, { kind: 'phone', caps: [] })).toBeUndefined();
   });
 
+  it('names a value of the wrong kind in the wire\'s terms, never as a JavaScript type (bigint)', () => {
+    const schema = Type.Object({ name: Type.String(), count: Type.Integer(), ratio: Type.Number() });
+    expect(first(schema, { name: 2n ** 64n - 1n, count: 1, ratio: 1 })).toEqual({ path: 'name', problem: 'must be a string, got 18446744073709551615, an integer beyond ±(2^53 − 1)' });
+    expect(first(schema, { name: 'a', count: Number.NaN, ratio: 1 })).toEqual({ path: 'count', problem: 'must be a whole number, got NaN, not a finite number' });
+    expect(first(schema, { name: 'a', count: 1, ratio: Number.NaN })).toEqual({ path: 'ratio', problem: 'must be a number, got NaN, not a finite number' });
+  });
+
   it("prefers the schema's own messages, and reports the first field as the schema writes them", () => {
     const schema = Type.Object(
       { id: Type.String({ errorMessage: 'must be an id' }), tag: Type.String({ pattern: '^[a-z]+$', patternMessage: 'must be lower-case letters', minLength: 1 }) },

@@ -56,10 +56,13 @@ export function fieldPath(pointer: string, value: unknown): string {
 }
 
 /** What a value is, for "got …". */
+/** What a value of the wrong kind is, in JSON's terms (never a JavaScript type name such as bigint). */
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'a map';
+  if (typeof value === 'bigint') return `${value}, an integer beyond ±(2^53 − 1)`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${value}, not a finite number`;
   return typeof value;
 }
 
@@ -91,7 +94,7 @@ export function problemText(e: ValueError): string {
     case ValueErrorType.Number:
       return `must be a number, got ${kindOf(e.value)}`;
     case ValueErrorType.Integer:
-      return `must be a whole number, got ${typeof e.value === 'number' ? String(e.value) : kindOf(e.value)}`;
+      return `must be a whole number, got ${typeof e.value === 'number' && Number.isFinite(e.value) ? String(e.value) : kindOf(e.value)}`;
     case ValueErrorType.IntegerMinimum:
     case ValueErrorType.NumberMinimum:
       return `must be at least ${String(s.minimum)}`;

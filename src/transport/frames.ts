@@ -158,11 +158,27 @@ function matches(pattern: string, v: string): boolean {
   return re.test(v);
 }
 
+/** What a value of the wrong kind is, in the wire's terms (never a JavaScript type name such as bigint). */
 function describe(v: unknown): string {
   if (v === null) return 'nil';
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Uint8Array) return 'binary';
+  // (an int64 past ±2^53, from MessagePack or a JSON literal, is the one value read as a bigint)
+  if (typeof v === 'bigint') return `${v}, an integer beyond ±(2^53 − 1)`;
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${v}, not a finite number`;
   return typeof v === 'object' ? 'a map' : typeof v;
+}
+
+/** Why a value is not epoch milliseconds from `min` to `max`, naming the value as sent. */
+function epochProblem(v: unknown, min: number, max: number): string {
+  if (typeof v === 'bigint' || typeof v === 'number') {
+    if (typeof v === 'number' && !Number.isFinite(v)) return `got ${v}, not a finite number`;
+    if (typeof v === 'number' && !Number.isInteger(v)) return `got ${v}, not a whole number`;
+    if (v < min) return min === 0 ? `got ${v}, before 1970` : `got ${v}, below ${min}`;
+    if (max === Number.MAX_SAFE_INTEGER) return `got ${v}, past 2^53 − 1`;
+    return `got ${v}, past ${max}`;
+  }
+  return `got ${describe(v)}`;
 }
 
 interface Bounds {
@@ -235,8 +251,11 @@ class Fields<S extends TObject> {
     if (this.trusted) return v as number;
     const n = typeof v === 'bigint' ? Number(v) : v;
     const s = this.bounds(field);
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < (s.minimum ?? 0) || n > (s.maximum ?? Number.MAX_SAFE_INTEGER)) {
-      this.fail(field, `must be epoch milliseconds (a whole number), got ${describe(v)}`);
+    const min = s.minimum ?? 0;
+    const max = s.maximum ?? Number.MAX_SAFE_INTEGER;
+    // (a bigint is compared as itself: Number() of one past 2^53 rounds)
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max || (typeof v === 'bigint' && (v < min || v > max))) {
+      this.fail(field, `must be epoch milliseconds (a whole number), ${epochProblem(v, min, max)}`);
     }
     return n;
   }

@@ -124,6 +124,43 @@ describe('data that may not be kept', () => {
   });
 });
 
+describe('a value of the wrong kind', () => {
+  const uint64Max = Buffer.from([0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+  const fields = (id: string): Array<[string, Buffer]> => [
+    ['t', encode('event' as never)],
+    ['id', encode(id as never)],
+    ['customer', encode({ id: 'demo-3' })],
+  ];
+
+  it('is named in the wire\'s terms over WebSocket: an at past 2^53, before 1970 or not finite; never a JavaScript type', async () => {
+    const id = uid();
+    const past = await errorFor(rawMap([...fields(id), ['type', encode('web.pageview' as never)], ['at', uint64Max]]));
+    expect(past).toMatchObject({ code: 'invalid', re: id, message: 'field "at": must be epoch milliseconds (a whole number), got 18446744073709551615, past 2^53 − 1' });
+    // (a connection of its own: gw's bad frames are counted, and it must stay open for the tests after)
+    const before = await errorFor(encode({ t: 'event', id: uid(), type: 'web.pageview', customer: { id: 'demo-3' }, at: -1 }));
+    expect(before).toMatchObject({ code: 'invalid', message: 'field "at": must be epoch milliseconds (a whole number), got -1, before 1970' });
+    const nan = await errorFor(encode({ t: 'event', id: uid(), type: 'web.pageview', customer: { id: 'demo-3' }, at: Number.NaN }));
+    expect(nan).toMatchObject({ code: 'invalid', message: 'field "at": must be epoch milliseconds (a whole number), got NaN, not a finite number' });
+    const type = await errorFor(rawMap([...fields(uid()), ['type', uint64Max]]));
+    expect(type).toMatchObject({ code: 'invalid', message: 'field "type": must be a string, got 18446744073709551615, an integer beyond ±(2^53 − 1)' });
+    for (const f of [past, before, nan, type]) expect(String(f.message)).not.toMatch(/bigint|got number/);
+  });
+
+  it('is named in the wire\'s terms over HTTP: a JSON integer literal past 2^53 as at', async () => {
+    const post = (at: string): Promise<Response> =>
+      fetch(`${k.httpUrl}/v1/events`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer demo-gateway', 'Content-Type': 'application/json' },
+        body: `{"id":"${uid()}","type":"web.pageview","customer":{"id":"demo-3"},"at":${at}}`,
+      });
+    const past = await post('18446744073709551615');
+    expect(past.status).toBe(400);
+    expect(await past.json()).toMatchObject({ code: 'invalid', detail: 'field "at": must be epoch milliseconds (a whole number), got 18446744073709551615, past 2^53 − 1' });
+    expect(await (await post('-1')).json()).toMatchObject({ detail: 'field "at": must be epoch milliseconds (a whole number), got -1, before 1970' });
+    expect(await (await post('1.5')).json()).toMatchObject({ detail: 'field "at": must be epoch milliseconds (a whole number), got 1.5, not a whole number' });
+  });
+});
+
 /** A MessagePack str of these raw bytes, whatever they hold (fixstr or str8). */
 function rawStr(bytes: number[]): Buffer {
   const b = Buffer.from(bytes);
