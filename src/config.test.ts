@@ -115,6 +115,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ KAIROS_IDEMPOTENCY_MAX_IDS: '5' })).toThrow(/KAIROS_IDEMPOTENCY_MAX_IDS/);
   });
 
+  it('refuses a WebSocket idle timeout from 1 to 7 s, on which uWS would abort the process', () => {
+    expect(loadConfig({ KAIROS_IDLE_TIMEOUT_SEC: '0' }).idleTimeoutSec).toBe(0);
+    expect(loadConfig({ KAIROS_IDLE_TIMEOUT_SEC: '8' }).idleTimeoutSec).toBe(8);
+    for (const bad of ['1', '5', '7']) expect(() => loadConfig({ KAIROS_IDLE_TIMEOUT_SEC: bad }), bad).toThrow(new RegExp(`KAIROS_IDLE_TIMEOUT_SEC: must be 0 \\(no idle close\\) or from 8 to 960 seconds, got ${bad}`));
+    expect(() => loadConfig({}, { idleTimeoutSec: 4 })).toThrow(/KAIROS_IDLE_TIMEOUT_SEC/);
+  });
+
   it("reads the manual clock's first reading as epoch ms or an ISO date-time with its offset", () => {
     expect(loadConfig({}).clockStart).toBeUndefined();
     expect(loadConfig({ KAIROS_CLOCK: 'manual', KAIROS_CLOCK_START: '2008-05-05T10:00:00+03:00' }).clockStart).toBe(Date.UTC(2008, 4, 5, 7));

@@ -633,6 +633,10 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
   if (overrides.shards === undefined && env.KAIROS_SHARDS?.toLowerCase() === 'auto' && !unreadable.has('shards')) {
     merged.shards = recordedShardCount(resolve(merged.dataDir)) ?? merged.shards;
   }
+  // uWS v20.30 aborts the whole process (std::terminate) on a WebSocket idle timeout from 1 to 7 s.
+  if (merged.idleTimeoutSec > 0 && merged.idleTimeoutSec < 8 && !unreadable.has('idleTimeoutSec')) {
+    problems.push(`KAIROS_IDLE_TIMEOUT_SEC: must be 0 (no idle close) or from 8 to 960 seconds, got ${merged.idleTimeoutSec} (uWebSockets.js aborts the process below 8)`);
+  }
   if (merged.clockStart !== undefined && merged.clock !== 'manual') {
     problems.push('KAIROS_CLOCK_START: the first reading of the manual clock: set KAIROS_CLOCK=manual too, or leave it out');
   }
