@@ -179,6 +179,27 @@ describe('customer search, why / why not at a moment, the stop list and consents
     console.log(`why / why not before 1970: ${refusal}`);
     expect(refusal).toContain('"at"');
 
+    // Another customer typed in the box (Enter): the address, the box and the answer are that customer's, never the previous one's;
+    // Back: the previous customer's address and id in the box, no answer of another customer's shown.
+    await page.getByLabel('Момент (пусто: сейчас)').fill('');
+    await page.getByRole('button', { name: 'Проверить' }).click();
+    await expect.poll(() => verdict.textContent(), WAIT).toBe('отсеяно');
+    const box = page.getByLabel('Идентификатор клиента');
+    await box.fill('demo-100');
+    await box.press('Enter');
+    await expect.poll(() => page.url(), WAIT).toContain('/console/customers/demo-100');
+    expect(await why.count()).toBe(0);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await page.getByRole('button', { name: 'Проверить' }).click();
+    await expect.poll(() => why.locator('tr[data-decision="pension-deposit"] td').nth(2).textContent(), WAIT).toMatch(/not_in_target_group/);
+    await page.goBack();
+    await expect.poll(() => page.url(), WAIT).toContain(`/console/customers/${senior}`);
+    await expect.poll(() => box.inputValue(), WAIT).toBe(senior);
+    expect(await why.count()).toBe(0);
+    await page.goForward();
+    await expect.poll(() => box.inputValue(), WAIT).toBe('demo-100');
+    expect(await why.count()).toBe(0);
+
     await page.goto(`${k.httpUrl}/console/privacy`);
     await page.getByText('Роль вашего ключа не даёт доступа к этому разделу.').waitFor();
     await context.close();

@@ -23,6 +23,12 @@ export function CustomersPage({ id }: { id: string | undefined }) {
   const { api, who, may } = useSession();
   const [query, setQuery] = useState(id ?? '');
   const [kind, setKind] = useState<SearchKind>('id');
+  // The box follows the address (a search, a link, Back and Forward): searching by id, it shows the id whose card and "why" are shown.
+  const [shownId, setShownId] = useState(id);
+  if (shownId !== id) {
+    setShownId(id);
+    if (kind === 'id') setQuery(id ?? '');
+  }
   const [matches, setMatches] = useState<Match[] | undefined>();
   const [searching, setSearching] = useState(false);
   const [searchError, setSearchError] = useState<string>();
@@ -113,7 +119,8 @@ export function CustomersPage({ id }: { id: string | undefined }) {
       <ProblemAlert message={error} />
       {card !== undefined && <CustomerCard card={card} masked={who.role === 'analyst'} />}
       {!readsCards && <p className="muted">{t.cardNotForRole}</p>}
-      {explains && id !== undefined && <WhyNot id={id} />}
+      {/* keyed by the id: another customer's address starts afresh, never showing the previous customer's answer */}
+      {explains && id !== undefined && <WhyNot key={id} id={id} />}
     </section>
   );
 }
