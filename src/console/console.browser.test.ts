@@ -181,14 +181,19 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
       await page.getByRole('button', { name: 'Запустить' }).click();
       const row = page.locator('tr[data-run^="pension-deposit-run~"]');
       const state = (): Promise<string | null> => row.locator('[data-field="state"]').textContent();
-      await expect.poll(state, WAIT).toBe('ждёт ёмкости канала');
+      await expect.poll(state, WAIT).toMatch(/^ждёт ёмкости канала/);
+      // until when: the next day's capacity, as the API's waitingUntil says
+      const runId = await row.getAttribute('data-run');
+      const run = ((await admin('GET', '/v1/runs')).runs as Array<{ id: string; waitingFor?: string; waitingUntil?: number }>).find((r) => r.id === runId);
+      expect(run?.waitingFor).toBe('capacity');
+      expect(await state()).toBe(`ждёт ёмкости каналадо ${new Date(run!.waitingUntil!).toLocaleString('ru-RU', { timeZone: 'Europe/Moscow' })}`);
       expect(await row.locator('progress').count()).toBe(1);
       await checkA11y(page, 'runs');
       await shoot(page, 'runs.png');
       await row.getByRole('button', { name: 'Приостановить' }).click();
       await expect.poll(state, WAIT).toBe('на паузе');
       await row.getByRole('button', { name: 'Продолжить' }).click();
-      await expect.poll(state, WAIT).toMatch(/^(идёт|ждёт ёмкости канала)$/);
+      await expect.poll(state, WAIT).toMatch(/^(идёт|ждёт ёмкости канала)/);
       await row.getByRole('button', { name: 'Отменить' }).click();
       await row.getByRole('button', { name: 'Да, отменить запуск' }).click();
       await expect.poll(state, WAIT).toBe('отменён');
@@ -199,6 +204,42 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     } finally {
       await admin('PUT', '/v1/policy', policy);
     }
+  });
+
+  it("a waiting run says what it waits for: a later wave when it starts (not 'started'), its segments, in Russian and English", async () => {
+    // The runs as the API gives them, with a later wave waiting for its start and a run waiting for its segments added (each as GET /v1/runs has them).
+    const later = Date.UTC(2100, 0, 1, 9);
+    const zero = { decided: 0, offered: 0, control: 0, suppressed: 0, suppressedBy: {}, deferred: 0, waiting: 0, delivered: 0, failed: 0, answered: 0, accepted: 0, declined: 0, expired: 0 };
+    const base = { segments: ['clients_60_plus'], state: 'waiting', updatedAt: Date.UTC(2026, 0, 1), selected: 0, gone: 0, pages: 0, funnel: zero };
+    const added = [
+      { ...base, id: 'credit-card-calls~w~2', campaign: 'credit-card-calls', startedBy: 'wave', startedAt: later, waitingFor: 'wave', waitingUntil: later, wave: { n: 2, count: 2, earlier: ['credit-card-calls~w'] } },
+      { ...base, id: 'pension-deposit-run~s', campaign: 'pension-deposit-run', startedBy: 'hand', startedAt: Date.UTC(2026, 0, 1), waitingFor: 'segments' },
+    ];
+    const { context, page } = await newPage();
+    await page.route('**/v1/runs', async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const response = await route.fetch();
+      const body = (await response.json()) as { runs: unknown[] };
+      return route.fulfill({ response, json: { ...body, runs: [...body.runs, ...added] } });
+    });
+    await signIn(page, MARKETER);
+    await page.getByRole('link', { name: 'Исходящие запуски' }).click();
+    const wave = page.locator('tr[data-run="credit-card-calls~w~2"]');
+    const segments = page.locator('tr[data-run="pension-deposit-run~s"]');
+    await wave.waitFor();
+    const at = new Date(later).toLocaleString('ru-RU', { timeZone: 'Europe/Moscow' });
+    const state = (row: typeof wave): Promise<string | null> => row.locator('[data-field="state"]').textContent();
+    const started = (row: typeof wave): Promise<string | null> => row.locator('th').textContent();
+    expect(await state(wave)).toBe(`ждёт начала волныдо ${at}волна 2 из 2`);
+    expect(await started(wave)).toContain(`Начнётся: ${at}`);
+    expect(await started(wave)).not.toContain('Начат:');
+    expect(await state(segments)).toBe('ждёт расчёта сегментов');
+    expect(await started(segments)).toContain('Начат: ');
+    await page.getByRole('button', { name: 'Switch to English' }).click();
+    await expect.poll(() => state(wave), WAIT).toMatch(/^waiting for the wave's start/);
+    expect(await started(wave)).toContain('Starts: ');
+    expect(await state(segments)).toBe('waiting for its segments to be worked out');
+    await context.close();
   });
 
   it("a marketer starts a call-centre wave and reads its call list, names and phones masked, and its CSV", async () => {

@@ -183,12 +183,18 @@ export function RunsPage() {
                 <th scope="row">
                   {r.campaign}
                   <div className="muted">{r.id}</div>
-                  <div className="muted">
-                    {t.startedAt}: {when(r.startedAt)}
+                  <div className="muted" data-field="started">
+                    {/* a later wave waiting for its start has that start as its startedAt: not started yet */}
+                    {r.state === 'waiting' && r.waitingFor === 'wave' ? t.runStartsAt : t.startedAt}: {when(r.startedAt)}
                   </div>
                 </th>
                 <td data-field="state">
-                  {label(t.runStates, r.state)}
+                  <span data-field="state-label">{r.state === 'waiting' && r.waitingFor !== undefined ? label(t.runWaitingFor, r.waitingFor) : label(t.runStates, r.state)}</span>
+                  {r.state === 'waiting' && r.waitingUntil !== undefined && (
+                    <div className="muted" data-field="waiting-until">
+                      {t.waitingUntil(when(r.waitingUntil))}
+                    </div>
+                  )}
                   {r.wave !== undefined && <div className="muted">{t.waveOf(r.wave.n, r.wave.count)}</div>}
                 </td>
                 <td>
