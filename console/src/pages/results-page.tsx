@@ -24,17 +24,34 @@ function shiftDay(day: string, days: number): string {
   return new Date(Date.UTC(y ?? 1970, (m ?? 1) - 1, (d ?? 1) + days)).toISOString().slice(0, 10);
 }
 
-/** The report's rows summed by one dimension (the campaign, or a row's channel, offer or group across campaigns). */
-function totalsBy(rows: readonly FunnelRow[], dim: ResultDimension): Array<[string, FunnelTotals]> {
-  const out = new Map<string, FunnelTotals>();
+/** One row of the results: a campaign's (by campaign), or a campaign's value of the dimension (its channel, offer, group, segment or run). */
+interface ResultRow {
+  /** the campaign, by any dimension but the campaign */
+  campaign?: string;
+  /** the dimension's value (`-` for none: a row of a campaign without groups, the events' decisions by run) */
+  key: string;
+  totals: FunnelTotals;
+}
+
+/**
+ * The report's rows summed by the campaign, or by campaign and one other dimension, as the API and its CSV give them: a group,
+ * a segment or a run's `-` is a campaign's own (another campaign's group of the same name is another row), never summed across campaigns.
+ */
+function totalsBy(rows: readonly FunnelRow[], dim: ResultDimension): ResultRow[] {
+  const out = new Map<string, ResultRow>();
   for (const r of rows) {
     const key = r[dim] ?? '-';
-    const t = out.get(key) ?? emptyTotals();
-    for (const s of FUNNEL_STAGES) t[s] += r[s];
-    out.set(key, t);
+    const campaign = dim === 'campaign' ? undefined : r.campaign;
+    const id = JSON.stringify([campaign ?? '', key]);
+    const row = out.get(id) ?? { ...(campaign === undefined ? {} : { campaign }), key, totals: emptyTotals() };
+    for (const s of FUNNEL_STAGES) row.totals[s] += r[s];
+    out.set(id, row);
   }
-  return [...out].sort(([a], [b]) => a.localeCompare(b));
+  return [...out.values()].sort((a, b) => (a.campaign ?? '').localeCompare(b.campaign ?? '') || a.key.localeCompare(b.key));
 }
+
+/** A row's name in the chart: the campaign's value of the dimension, or the campaign. */
+const rowName = (r: ResultRow): string => (r.campaign === undefined ? r.key : `${r.campaign}: ${r.key}`);
 
 const rate = (n: number, of: number): string => (of === 0 ? '—' : `${((100 * n) / of).toFixed(1)} %`);
 
@@ -128,6 +145,7 @@ export function ResultsPage() {
             <caption>{t.resultsCaption(asked.from, asked.to, label(dims, asked.dim))}</caption>
             <thead>
               <tr>
+                {asked.dim !== 'campaign' && <th scope="col">{t.campaign}</th>}
                 <th scope="col">{label(dims, asked.dim)}</th>
                 {FUNNEL_STAGES.map((s) => (
                   <th scope="col" className="num" key={s}>
@@ -143,9 +161,10 @@ export function ResultsPage() {
               </tr>
             </thead>
             <tbody>
-              {totals.map(([key, v]) => (
-                <tr key={key} data-result={key}>
-                  <th scope="row">{key}</th>
+              {totals.map(({ campaign, key, totals: v }) => (
+                <tr key={JSON.stringify([campaign, key])} data-result={key} data-campaign={campaign}>
+                  {campaign !== undefined && <th scope="row">{campaign}</th>}
+                  {campaign === undefined ? <th scope="row">{key}</th> : <td>{key}</td>}
                   {FUNNEL_STAGES.map((s) => (
                     <td className="num" key={s}>
                       {v[s]}
@@ -165,7 +184,7 @@ export function ResultsPage() {
   );
 }
 
-function ResultsChart({ title, totals }: { title: string; totals: Array<[string, FunnelTotals]> }) {
+function ResultsChart({ title, totals }: { title: string; totals: ResultRow[] }) {
   const t = useTexts();
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
@@ -173,8 +192,8 @@ function ResultsChart({ title, totals }: { title: string; totals: Array<[string,
     return drawChart(canvas.current, {
       type: 'bar',
       data: {
-        labels: totals.map(([key]) => key),
-        datasets: CHART_STAGES.map((s) => ({ label: label(t.stages, s), data: totals.map(([, v]) => v[s]), backgroundColor: COLOURS[s] })),
+        labels: totals.map(rowName),
+        datasets: CHART_STAGES.map((s) => ({ label: label(t.stages, s), data: totals.map((r) => r.totals[s]), backgroundColor: COLOURS[s] })),
       },
       options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     });
