@@ -87,6 +87,17 @@ describe('the campaign editor in a browser: the issue\'s story', { timeout: 90_0
     const first = page.locator('fieldset[data-group="1"]');
     await first.getByLabel('Название группы').fill('Клиенты 60+');
     await first.getByLabel('Вероятность отклика, %').fill('150');
+    // the attributes in Russian as the segment editor has them: the stage and the gender picked from their values in words
+    const attrs = await first.getByLabel('Признак').locator('option').allTextContents();
+    expect(attrs).toContain('Этап');
+    expect(attrs).toContain('Пол');
+    expect(attrs.join(' ')).not.toMatch(/visitor|formerClient|\(m, f\)/);
+    await first.getByLabel('Признак').selectOption('stage');
+    await first.getByLabel('Условие', { exact: true }).selectOption('eq');
+    expect(await first.getByLabel('Значение', { exact: true }).locator('option').allTextContents()).toEqual(['—', 'посетитель', 'потенциальный клиент', 'клиент', 'бывший клиент']);
+    await first.getByLabel('Значение', { exact: true }).selectOption('client');
+    await first.getByLabel('Признак').selectOption('profile.gender');
+    expect(await first.getByLabel('Значение', { exact: true }).locator('option').allTextContents()).toEqual(['client', 'мужской', 'женский']);
     await first.getByLabel('Признак').selectOption('profile.age');
     await first.getByLabel('Условие', { exact: true }).selectOption('gte');
     await first.getByLabel('Значение', { exact: true }).fill('60');

@@ -152,7 +152,8 @@ describe('customer search, why / why not at a moment, the stop list and consents
     expect(Number(await why.locator('[data-field="why-at"]').getAttribute('data-at'))).toBe(NOON);
     // now: the deposit offered at the login before, the recency rule stops it
     await expect.poll(() => verdict.textContent(), WAIT).toBe('отсеяно');
-    expect(await why.locator('tr[data-decision="pension-deposit"] td').nth(2).textContent()).toMatch(/^recency/);
+    // the rule in words, its code beside them
+    expect(await why.locator('tr[data-decision="pension-deposit"] td').nth(2).textContent()).toMatch(/^недав[^(]+ \(recency:[a-z]+\)$/);
 
     // ninety days before: the login's contact is outside the recency window, so another rule answers (the dry run weighs the
     // customer's state as it is now at that moment's clock: the offer still awaiting an answer holds the screen)
@@ -167,7 +168,7 @@ describe('customer search, why / why not at a moment, the stop list and consents
     const pastWhy = await why.locator('tr[data-decision="pension-deposit"] td').nth(2).textContent();
     console.log(`why / why not for ${senior}: now "отсеяно" (recency), 90 days before "${past}" (${pastWhy})`);
     expect(past).toBe('отсеяно');
-    expect(pastWhy).not.toMatch(/^recency/);
+    expect(pastWhy).not.toMatch(/\(recency/);
     await checkA11y(page, 'why / why not at a moment');
 
     // A moment the API refuses (before 1970): its own message is shown.
@@ -191,7 +192,7 @@ describe('customer search, why / why not at a moment, the stop list and consents
     expect(await why.count()).toBe(0);
     expect(await page.getByRole('alert').count()).toBe(0);
     await page.getByRole('button', { name: 'Проверить' }).click();
-    await expect.poll(() => why.locator('tr[data-decision="pension-deposit"] td').nth(2).textContent(), WAIT).toMatch(/not_in_target_group/);
+    await expect.poll(() => why.locator('tr[data-decision="pension-deposit"] td').nth(2).textContent(), WAIT).toBe('не в целевой группе (not_in_target_group)');
     await page.goBack();
     await expect.poll(() => page.url(), WAIT).toContain(`/console/customers/${senior}`);
     await expect.poll(() => box.inputValue(), WAIT).toBe(senior);

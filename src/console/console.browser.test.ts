@@ -314,7 +314,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     // the deposit was offered at the login before: this time the recency rule stops it, and the page says which rule
     const row = why.locator('tr[data-decision="pension-deposit"]');
     expect(await row.locator('[data-field="verdict"]').textContent()).toBe('отсеяно');
-    expect(await row.locator('td').nth(2).textContent()).toMatch(/^recency/);
+    expect(await row.locator('td').nth(2).textContent()).toMatch(/^недав[^(]+ \(recency:[a-z]+\)$/);
     await checkA11y(page, 'why / why not');
     await shoot(page, 'why.png');
     await context.close();

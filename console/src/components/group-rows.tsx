@@ -1,5 +1,6 @@
 import type { Condition, GroupRow, Operator } from '../campaign-form';
 import { OPERATORS, emptyCondition, newGroupId, rowKey } from '../campaign-form';
+import { STAGES } from '../rule';
 import { label, useTexts } from '../i18n/texts';
 
 export interface SegmentChoice {
@@ -76,6 +77,9 @@ function ConditionRow({ condition: c, segments, onChange, onRemove }: { conditio
   const known = Object.keys(t.attrs);
   const segmentAttrs = segments.map((s) => `segment.${s.id}`);
   const other = !known.includes(c.attr) && !segmentAttrs.includes(c.attr);
+  // the stage and the gender are picked from their values in words (as the segment editor does), their codes kept as the values
+  const choices: Array<[string, string]> | undefined =
+    c.attr === 'stage' ? STAGES.map((s) => [s, label(t.lifecycleStages, s)]) : c.attr === 'profile.gender' ? Object.entries(t.genders) : undefined;
   const changeAttr = (attr: string): void => {
     if (attr.startsWith('segment.')) onChange({ attr, op: 'eq', value: 'true', value2: '' });
     else if (isSegment) onChange({ ...emptyCondition(), attr });
@@ -119,7 +123,19 @@ function ConditionRow({ condition: c, segments, onChange, onRemove }: { conditio
               ))}
             </select>
           </label>
-          {c.op !== 'exists' && c.op !== 'missing' && (
+          {choices !== undefined && (c.op === 'eq' || c.op === 'ne') ? (
+            <label>
+              {t.value}
+              <select aria-label={t.value} value={c.value} onChange={(e) => onChange({ ...c, value: e.target.value })}>
+                {!choices.some(([v]) => v === c.value) && <option value={c.value}>{c.value === '' ? '—' : c.value}</option>}
+                {choices.map(([v, words]) => (
+                  <option key={v} value={v}>
+                    {words}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : c.op !== 'exists' && c.op !== 'missing' && (
             <label>
               {t.value}
               <input className={c.op === 'between' ? 'short' : undefined} value={c.value} onChange={(e) => onChange({ ...c, value: e.target.value })} />

@@ -30,10 +30,12 @@ export const ruEditor = {
   otherAttr: (attr: string) => `Другой: ${attr}`,
   inSegment: 'входит',
   notInSegment: 'не входит',
+  /** the profile's gender codes in words (the value a condition on the gender picks) */
+  genders: { m: 'мужской', f: 'женский' },
   attrs: {
     'profile.age': 'Возраст',
-    stage: 'Стадия (visitor, prospect, client, formerClient)',
-    'profile.gender': 'Пол (m, f)',
+    stage: 'Этап',
+    'profile.gender': 'Пол',
     'profile.city': 'Город',
     'profile.balance': 'Остаток на счетах',
     'profile.job': 'Род занятий',
@@ -126,10 +128,11 @@ export const enEditor: typeof ruEditor = {
   otherAttr: (attr: string) => `Other: ${attr}`,
   inSegment: 'is a member',
   notInSegment: 'is not a member',
+  genders: { m: 'male', f: 'female' },
   attrs: {
     'profile.age': 'Age',
-    stage: 'Stage (visitor, prospect, client, formerClient)',
-    'profile.gender': 'Gender (m, f)',
+    stage: 'Stage',
+    'profile.gender': 'Gender',
     'profile.city': 'City',
     'profile.balance': 'Balance',
     'profile.job': 'Job',
