@@ -192,6 +192,13 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
       expect(run?.waitingFor).toBe('capacity');
       expect(await state()).toBe(`ждёт ёмкости каналадо ${moscowMoment(run!.waitingUntil!)}`);
       expect(await row.locator('progress').count()).toBe(1);
+      // the funnel's columns are the API's, and add up: each customer decided is offered, held out, suppressed or waiting for their window
+      const shownFunnel = async (): Promise<string> => {
+        const f = ((await admin('GET', `/v1/runs/${runId}`)) as { funnel: Record<string, number> }).funnel;
+        const cells = (await row.locator('td.num').allTextContents()).map(Number);
+        return cells.join() === [f.decided, f.offered, f.control, f.suppressed, f.waiting, f.delivered, f.answered, f.accepted].join() && cells[0] === cells[1]! + cells[2]! + cells[3]! + cells[4]! ? 'adds up' : cells.join();
+      };
+      await expect.poll(shownFunnel, WAIT).toBe('adds up');
       await checkA11y(page, 'runs');
       await shoot(page, 'runs.png');
       await row.getByRole('button', { name: 'Приостановить' }).click();

@@ -18,7 +18,8 @@ interface CallList {
   calls: Array<Schemas['WaveCall']>;
 }
 
-const RUN_STAGES = ['decided', 'offered', 'suppressed', 'delivered', 'answered', 'accepted'] as const;
+// (decided = offered + control + suppressed + waiting: each customer decided counts in one of them)
+const RUN_STAGES = ['decided', 'offered', 'control', 'suppressed', 'waiting', 'delivered', 'answered', 'accepted'] as const;
 
 /**
  * Outbound runs: each with its state, progress and funnel, read again while one is open; a
