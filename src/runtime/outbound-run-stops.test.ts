@@ -48,39 +48,55 @@ describe('a run paused while its page is recorded', () => {
   });
 });
 
+/**
+ * An engine over five members of `segment` whose hand-overs wait at a gate until `release()`,
+ * one at a time (a page's next customer is not handed over once the run is paused or cancelled);
+ * `handed()`: the hand-overs begun.
+ */
+async function gatedRuns(segment: string, o: { pageSize: number; moveWaitMs: number; flush: () => Promise<void> }) {
+  const catalog = compileCatalog(loadCatalogFile(demoCatalogPath()));
+  const store = new MemoryStore();
+  await store.setSegmentMembers(Array.from({ length: 5 }, (_, n) => ({ id: `c-${n}`, segments: [segment] })));
+  let release = (): void => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  let handed = 0;
+  const runs = new OutboundRuns({
+    store,
+    clock: new ManualClock(Date.parse('2026-12-08T10:00:00+03:00')),
+    catalog: () => catalog,
+    logger: createLogger('silent'),
+    runStops: new RunStops(),
+    submit: async () => {
+      handed++;
+      await gate;
+      return { kind: 'decision', re: 'r', customer: 'c', actions: [], run: { outcome: 'offered', final: true } } as unknown as HostReply;
+    },
+    flush: o.flush,
+    pageSize: o.pageSize,
+    concurrency: 1,
+    backoffMs: 1,
+    moveWaitMs: o.moveWaitMs,
+  });
+  const handedOver = async (): Promise<void> => {
+    while (handed === 0) await new Promise((r) => setTimeout(r, 1));
+  };
+  return { runs, release: () => release(), handedOver, handed: () => handed };
+}
+
 describe('a run paused and resumed while a page is handed over', () => {
   it('goes on to the end: the halted page is handed over again, the run not paused again', async () => {
-    const catalog = compileCatalog(loadCatalogFile(demoCatalogPath()));
-    const store = new MemoryStore();
-    await store.setSegmentMembers(Array.from({ length: 5 }, (_, n) => ({ id: `c-${n}`, segments: ['clients_60_plus'] })));
-    let release = (): void => undefined;
-    const gate = new Promise<void>((r) => (release = r));
-    let handed = 0;
     // the marketer resumes the run once its page, halted by the pause, is being made durable
     const at: { flush?: () => Promise<unknown> } = {};
     let resumed: Promise<unknown> | undefined;
-    const runs: OutboundRuns = new OutboundRuns({
-      store,
-      clock: new ManualClock(Date.parse('2026-12-08T10:00:00+03:00')),
-      catalog: () => catalog,
-      logger: createLogger('silent'),
-      runStops: new RunStops(),
-      submit: async () => {
-        handed++;
-        await gate;
-        return { kind: 'decision', re: 'r', customer: 'c', actions: [], run: { outcome: 'offered', final: true } } as unknown as HostReply;
-      },
+    const { runs, release, handedOver } = await gatedRuns('clients_60_plus', {
+      pageSize: 2,
+      moveWaitMs: 20,
       flush: async () => {
         await (resumed ??= at.flush?.());
       },
-      pageSize: 2,
-      // one at a time: the page's second customer is not handed over once the run is paused
-      concurrency: 1,
-      backoffMs: 1,
-      moveWaitMs: 20,
     });
     const run = await runs.start('pension-deposit-run');
-    while (handed === 0) await new Promise((r) => setTimeout(r, 1));
+    await handedOver();
     // paused with the page's hand-overs under way (answered after 20 ms without them)
     expect((await runs.pause(run.id)).state).toBe('paused');
     at.flush = () => runs.resume(run.id);
@@ -94,37 +110,15 @@ describe('a run paused and resumed while a page is handed over', () => {
 
 describe('a wave cancelled while its page is handed over', () => {
   it('keeps the calls made before the cancel in its call list (the dialer has them)', async () => {
-    const catalog = compileCatalog(loadCatalogFile(demoCatalogPath()));
-    const store = new MemoryStore();
-    await store.setSegmentMembers(Array.from({ length: 5 }, (_, n) => ({ id: `c-${n}`, segments: ['young_savers'] })));
-    let release = (): void => undefined;
-    const gate = new Promise<void>((r) => (release = r));
-    let handed = 0;
-    const runs: OutboundRuns = new OutboundRuns({
-      store,
-      clock: new ManualClock(Date.parse('2026-12-08T10:00:00+03:00')),
-      catalog: () => catalog,
-      logger: createLogger('silent'),
-      runStops: new RunStops(),
-      submit: async () => {
-        handed++;
-        await gate;
-        return { kind: 'decision', re: 'r', customer: 'c', actions: [], run: { outcome: 'offered', final: true } } as unknown as HostReply;
-      },
-      flush: () => Promise.resolve(),
-      pageSize: 5,
-      concurrency: 1,
-      backoffMs: 1,
-      moveWaitMs: 50,
-    });
+    const { runs, release, handedOver, handed } = await gatedRuns('young_savers', { pageSize: 5, moveWaitMs: 50, flush: () => Promise.resolve() });
     const run = await runs.start('credit-card-calls');
-    while (handed === 0) await new Promise((r) => setTimeout(r, 1));
+    await handedOver();
     const cancelling = runs.cancel(run.id);
     await new Promise((r) => setTimeout(r, 5));
     release();
     expect((await cancelling).state).toBe('cancelled');
     await runs.idle();
-    expect(handed).toBe(1);
+    expect(handed()).toBe(1);
     expect((await runs.calls(run.id)).map((c) => c.customer)).toEqual(['c-0']);
   });
 });
