@@ -230,6 +230,17 @@ describe('results and outcomes in the console', { timeout: 120_000 }, () => {
     await page.getByLabel('Разрез', { exact: true }).selectOption('group');
     await page.getByRole('button', { name: 'Показать' }).click();
     await expect.poll(() => shownRows(page), WAIT).toEqual(await apiRows('group'));
+    // the report asked is kept in the address: Back shows the one before (by run), Forward this one again, a reload keeps it
+    expect(new URL(page.url()).searchParams.get('by')).toBe('group');
+    const breakdown = page.getByLabel('Разрез', { exact: true });
+    await page.goBack();
+    await expect.poll(() => breakdown.inputValue(), WAIT).toBe('run');
+    await expect.poll(() => shownRows(page), WAIT).toEqual(await apiRows('run'));
+    await page.goForward();
+    await expect.poll(() => breakdown.inputValue(), WAIT).toBe('group');
+    await page.reload();
+    await expect.poll(() => breakdown.inputValue(), WAIT).toBe('group');
+    await expect.poll(() => shownRows(page), WAIT).toEqual(await apiRows('group'));
 
     // The uplift of the week (the default range), then of today alone: the deposit's contacts of those days.
     const deposit = page.locator('tr[data-uplift="pension-deposit"]');

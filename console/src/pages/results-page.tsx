@@ -60,14 +60,46 @@ const rate = (n: number, of: number): string => (of === 0 ? '—' : `${((100 * n
  * group, as a chart and a table, and the same report as CSV (the API's own file); below, the
  * uplift against the control group of each campaign that has one or a goal.
  */
+/** The report asked: its days and breakdown. */
+interface Asked {
+  from: string;
+  to: string;
+  dim: ResultDimension;
+}
+
+/** The report the address asks for (`?from=YYYY-MM-DD&to=…&by=…`), the defaults for what it lacks or gets wrong: the last seven days by campaign. */
+function askedIn(search: string, today: string): Asked {
+  const q = new URLSearchParams(search);
+  const day = (v: string | null): string | undefined => (v !== null && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : undefined);
+  const by = q.get('by');
+  return {
+    from: day(q.get('from')) ?? shiftDay(today, -6),
+    to: day(q.get('to')) ?? today,
+    dim: (RESULT_DIMENSIONS as readonly string[]).includes(by ?? '') ? (by as ResultDimension) : 'campaign',
+  };
+}
+
 export function ResultsPage() {
   const t = useTexts();
   const dims = { ...t.dimensions, ...t.resultsDims };
   const { api, who, may } = useSession();
-  const [from, setFrom] = useState(() => shiftDay(who.today, -6));
-  const [to, setTo] = useState(who.today);
-  const [dim, setDim] = useState<ResultDimension>('campaign');
-  const [asked, setAsked] = useState({ from, to, dim });
+  // (the report asked is kept in the address: Back, Forward, a reload or a link shows it again)
+  const [first] = useState(() => askedIn(window.location.search, who.today));
+  const [from, setFrom] = useState(first.from);
+  const [to, setTo] = useState(first.to);
+  const [dim, setDim] = useState<ResultDimension>(first.dim);
+  const [asked, setAsked] = useState<Asked>(first);
+  useEffect(() => {
+    const onMove = (): void => {
+      const a = askedIn(window.location.search, who.today);
+      setFrom(a.from);
+      setTo(a.to);
+      setDim(a.dim);
+      setAsked((was) => (was.from === a.from && was.to === a.to && was.dim === a.dim ? was : a));
+    };
+    window.addEventListener('popstate', onMove);
+    return () => window.removeEventListener('popstate', onMove);
+  }, [who.today]);
   const [rows, setRows] = useState<FunnelRow[] | undefined>();
   const [error, setError] = useState<string>();
   const allowed = may('getFunnel');
@@ -115,6 +147,8 @@ export function ResultsPage() {
         onSubmit={(e) => {
           e.preventDefault();
           setAsked({ from, to, dim });
+          const search = `?${new URLSearchParams({ from, to, by: dim }).toString()}`;
+          if (window.location.search !== search) window.history.pushState(null, '', `${window.location.pathname}${search}`);
         }}
       >
         <label htmlFor="results-from">{t.from}</label>
