@@ -100,6 +100,11 @@ const noSlice = (): SliceRecord => ({ done: false, selected: 0, gone: 0, pages: 
 /** A run not finished: running, paused or waiting (one a campaign at a time). */
 const open = (state: RunState): boolean => state === 'running' || state === 'paused' || state === 'waiting';
 
+/** An open run whose campaign is gone from `catalog` or no longer outbound: cancelled (`cancelOrphaned`, a node's or every shard's). */
+export function orphaned(run: Pick<RunRecord, 'state' | 'campaign'>, catalog: Catalog): boolean {
+  return open(run.state) && !catalog.campaigns.some((c) => c.id === run.campaign && c.outbound !== undefined);
+}
+
 export interface OutboundRunsOptions {
   store: Store;
   clock: Clock;
@@ -479,7 +484,7 @@ export class OutboundRuns {
     const now = this.o.clock.now();
     const cancelled: string[] = [];
     for (const run of await this.records()) {
-      if (!open(run.state) || run.updatedAt > now - olderThanMs || catalog.campaigns.some((c) => c.id === run.campaign && c.outbound !== undefined)) continue;
+      if (!orphaned(run, catalog) || run.updatedAt > now - olderThanMs) continue;
       const { next } = await this.transition(run.id, ['running', 'waiting', 'paused'], { state: 'cancelled', finishedAt: now }, undefined, (r) => (r.startedAt > now ? { startedAt: now } : {}));
       if (next === undefined) continue;
       cancelled.push(run.id);

@@ -4,7 +4,7 @@ import { KairosError } from '../errors.js';
 import type { CallView } from '../runtime/customer-host.js';
 import type { HostReply } from '../runtime/host-options.js';
 import type { RunAudit, RunCallRecord, RunRecord, RunsApi, RunState } from '../runtime/outbound-runs.js';
-import { freeRunId, nextWaveOf, startDueSlot, startableCampaign } from '../runtime/outbound-runs.js';
+import { freeRunId, nextWaveOf, orphaned, startDueSlot, startableCampaign } from '../runtime/outbound-runs.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { Shards } from './shards.js';
@@ -187,7 +187,7 @@ export class ShardedRuns implements RunsApi {
   /** Cancels in every shard the open runs of a campaign deleted or no longer outbound (OutboundRuns.cancelOrphaned); the runs cancelled. */
   async cancelOrphaned(): Promise<string[]> {
     const catalog = this.o.catalog();
-    const orphans = (await this.list()).filter((r) => (r.state === 'running' || r.state === 'waiting' || r.state === 'paused') && !catalog.campaigns.some((c) => c.id === r.campaign && c.outbound !== undefined));
+    const orphans = (await this.list()).filter((r) => orphaned(r, catalog));
     const cancelled: string[] = [];
     for (const r of orphans) {
       try {
@@ -208,7 +208,7 @@ export class ShardedRuns implements RunsApi {
    * call: the admin API has refused it already when nothing waits.
    */
   cancel(id: string, audit?: RunAudit, _opts: { done?: boolean } = {}): Promise<RunRecord> {
-    return this.move(id, 'cancel', audit, true);
+    return this.move(id, 'cancel', audit);
   }
 
   /**
@@ -218,9 +218,10 @@ export class ShardedRuns implements RunsApi {
    * that they are there already and it moves. `audit`: the move's entry, in the node's trail
    * once it is made (the run before it as its parts were, read first).
    */
-  private async move(id: string, verb: 'pause' | 'resume' | 'cancel', audit?: RunAudit, done = false): Promise<RunRecord> {
+  private async move(id: string, verb: 'pause' | 'resume' | 'cancel', audit?: RunAudit): Promise<RunRecord> {
     const before = audit === undefined ? undefined : await this.get(id);
-    const moves = await Promise.allSettled(this.shardIndexes().map((i) => this.o.shards.call(i, { op: 'runMove', id, verb, ...(done ? { done } : {}) })));
+    // (a cancel reaches a part done too: `cancel` above)
+    const moves = await Promise.allSettled(this.shardIndexes().map((i) => this.o.shards.call(i, { op: 'runMove', id, verb, ...(verb === 'cancel' ? { done: true } : {}) })));
     const errors = moves.flatMap((m) => (m.status === 'rejected' ? [m.reason instanceof Error ? m.reason : new KairosError('internal', String(m.reason))] : []));
     const unexpected = errors.find((e) => !(e instanceof KairosError && (e.code === 'conflict' || e.code === 'not_found')));
     if (unexpected !== undefined) throw unexpected;
