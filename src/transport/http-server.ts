@@ -139,14 +139,12 @@ export class HttpServer {
     const { route, params } = found;
     const op = route.operation;
     const { auth } = op;
+    /** the client's address, read when a route or a refusal asks (the response is the request's until answered or aborted) */
+    const remote = (): string | undefined => (aborted ? undefined : remoteAddress(res));
     /** A refusal logged (rate-limited) with the route, the key, the client's address. */
     const refused = (r: Omit<Refusal, 'route' | 'remote' | 'forwardedFor'>): void => {
-      // (the response is the request's until it is answered or aborted: its address is read while it is)
-      const remote = aborted ? undefined : remoteAddress(res);
-      this.o.refusals?.note({ ...r, route: `${method.toUpperCase()} ${op.path}`, remote, forwardedFor });
+      this.o.refusals?.note({ ...r, route: `${method.toUpperCase()} ${op.path}`, remote: remote(), forwardedFor });
     };
-    /** the client's address, read when a route asks (the response is the request's until answered or aborted) */
-    const remote = (): string | undefined => (aborted ? undefined : remoteAddress(res));
     const run = (body: Buffer, bodyStream?: BodyStream): void => {
       Promise.resolve()
         .then(async () => {
