@@ -30,8 +30,10 @@ import type { OpenLoopResult } from './open-loop.js';
  * --customers N` runs on a store seeded beforehand (`kairos seed`), kept afterwards.
  * `--memory-limit-mb M` runs Kairos in a memory cgroup of that limit (Linux, root), as a
  * container would, and reports the cgroup's peak charge. The last line is
- *   bench: events_per_s=N p99_ms=X echo_ratio=R rss_mb=M cpu_us_kairos=K cpu_us_echo=E cpu_ratio=K/E p99_echo_ms=Y p99_ratio=X/Y shards=S
- * (`--shards S`: Kairos with KAIROS_SHARDS=S; the CPU figures are its main thread's either way).
+ *   bench: events_per_s=N p99_ms=X echo_ratio=R rss_mb=M cpu_us_kairos=K cpu_us_echo=E cpu_ratio=K/E p99_echo_ms=Y p99_ratio=X/Y shards=S cpu_us_process=P gateway_port=yes|no
+ * (`--shards S`: Kairos with KAIROS_SHARDS=S; cpu_us_kairos is its main thread's either way,
+ * cpu_us_process every thread's. `--gateway-port` with shards: the generator connects to
+ * KAIROS_GATEWAY_PORT, whose connections every shard accepts, rather than the main thread's port).
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -204,7 +206,7 @@ async function main(): Promise<void> {
   const { values } = benchArgs({
     command: 'npm run bench -- [options]',
     summary: 'Kairos (LMDB, the demo bank), the bare uWS echo server and the durable echo server driven by the open-loop generator in the same run: the highest sustained rate of each, latency at half and 90 % of Kairos\'s, CPU per event, autocannon on POST /v1/events.',
-    lastLine: 'bench: events_per_s=N p99_ms=X echo_ratio=R rss_mb=M cpu_us_kairos=K cpu_us_echo=E cpu_ratio=K/E p99_echo_ms=Y p99_ratio=X/Y shards=S',
+    lastLine: 'bench: events_per_s=N p99_ms=X echo_ratio=R rss_mb=M cpu_us_kairos=K cpu_us_echo=E cpu_ratio=K/E p99_echo_ms=Y p99_ratio=X/Y shards=S cpu_us_process=P gateway_port=yes|no',
     options: {
       rates: { type: 'string', default: '1000,2000,3000,4000,5000,6000,7000,8000,10000,12000,14000,16000,20000,24000,28000,32000,40000,48000', describe: 'arrival rates to step through (events/s, comma-separated)' },
       step: { type: 'string', default: '8', describe: 'seconds per step of the rate' },
@@ -215,6 +217,7 @@ async function main(): Promise<void> {
       customers: { type: 'string', default: '45211', describe: 'customers the events are drawn over' },
       'memory-limit-mb': { type: 'string', describe: 'run Kairos in a memory cgroup of this limit (Linux, root)' },
       shards: { type: 'string', default: '1', describe: 'KAIROS_SHARDS for Kairos (above 1: the main thread routes, worker threads decide; cpu_us_kairos is still the main thread\'s)' },
+      'gateway-port': { type: 'boolean', default: false, describe: 'with --shards above 1: the generator and autocannon use KAIROS_GATEWAY_PORT, accepted on every shard' },
     },
   });
   const rates = values.rates.split(',').map(Number);
@@ -241,10 +244,13 @@ async function main(): Promise<void> {
     const firstTouchUs = firstTouchUsPerPage();
     log(`machine: ${cpus} CPUs, a first touch of a fresh 4 KB page ${firstTouchUs} µs`);
     const kport = await freePort();
+    const gatewayPort = values['gateway-port'] ? await freePort() : undefined;
+    // (the gateways' port: the node's, or the gateway port every shard accepts on)
+    const gport = gatewayPort ?? kport;
     const serve = [join(root, 'bin', 'kairos.js'), 'serve', '--port', String(kport), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'];
     const cmd = cgroup === undefined ? { command: process.execPath, args: serve } : cgroup.wrap(process.execPath, serve);
     // The segment sweep (a background pass over the base after start) would share the measured cores.
-    const kairos = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KAIROS_SEGMENT_SWEEP_MS: '0', KAIROS_SHARDS: values.shards } });
+    const kairos = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KAIROS_SEGMENT_SWEEP_MS: '0', KAIROS_SHARDS: values.shards, ...(gatewayPort === undefined ? {} : { KAIROS_GATEWAY_PORT: String(gatewayPort) }) } });
     children.push(kairos);
     if (cgroup !== undefined) log(`kairos in the memory cgroup ${cgroup.path} (v${cgroup.version}), limit ${toMb(cgroup.limitBytes)} MB`);
     const echo = spawn(process.execPath, [join(here, 'echo-server.js'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -258,7 +264,7 @@ async function main(): Promise<void> {
     const metricsUrl = `http://127.0.0.1:${kport}/metrics`;
     const startMetrics = await scrape(metricsUrl);
 
-    const kTarget: Target = { name: 'kairos', url: `ws://127.0.0.1:${kport}/v1/gateway`, token: 'demo-gateway', customers };
+    const kTarget: Target = { name: 'kairos', url: `ws://127.0.0.1:${gport}/v1/gateway`, token: 'demo-gateway', customers };
     const eTarget: Target = { name: 'echo', url: `ws://127.0.0.1:${echoPort}/` };
     const dTarget: Target = { name: 'd-echo', url: `ws://127.0.0.1:${durablePort}/` };
 
@@ -301,7 +307,7 @@ async function main(): Promise<void> {
     log(`  d-echo ${line(durableAtHalf)}`);
 
     log('autocannon: POST /v1/events, 10 s, 32 connections');
-    const http = await httpBench(`http://127.0.0.1:${kport}`, 'demo-gateway', Number(customers), 10, 32);
+    const http = await httpBench(`http://127.0.0.1:${gport}`, 'demo-gateway', Number(customers), 10, 32);
     log(`  http   ${http.requestsPerSec} requests/s  p50 ${http.latencyMs.p50} ms  p99 ${http.latencyMs.p99} ms  max ${http.latencyMs.max} ms  non-2xx ${http.non2xx}  errors ${http.errors}`);
 
     const { now: rss, peak: rssPeak } = rssMb(kairos.pid!);
@@ -359,7 +365,7 @@ async function main(): Promise<void> {
       log(`memory limit ${toMb(cgroup.limitBytes)} MB: peak charge ${toMb(charged.peakBytes)} MB (anonymous memory and page cache), reclaim at the limit ${charged.limitHits} times, OOM kills ${charged.oomKills}`);
     }
     log(`floor: the echo server's p99 at ${half}/s was ${echoAtHalf.latencyMs.p99} ms (p99.9 ${echoAtHalf.latencyMs.p999} ms): what the generator, the loopback and this machine add by themselves, under any server's`);
-    log(`bench: events_per_s=${kairosMax.max} p99_ms=${atHalf.latencyMs.p99} echo_ratio=${report.echoRatio} rss_mb=${rss} cpu_us_kairos=${halfRun.mainCpuUsPerEvent ?? 'n/a'} cpu_us_echo=${echoCpuUs ?? 'n/a'} cpu_ratio=${cpuRatio ?? 'n/a'} p99_echo_ms=${echoAtHalf.latencyMs.p99} p99_ratio=${p99Ratio ?? 'n/a'} shards=${values.shards}`);
+    log(`bench: events_per_s=${kairosMax.max} p99_ms=${atHalf.latencyMs.p99} echo_ratio=${report.echoRatio} rss_mb=${rss} cpu_us_kairos=${halfRun.mainCpuUsPerEvent ?? 'n/a'} cpu_us_echo=${echoCpuUs ?? 'n/a'} cpu_ratio=${cpuRatio ?? 'n/a'} p99_echo_ms=${echoAtHalf.latencyMs.p99} p99_ratio=${p99Ratio ?? 'n/a'} shards=${values.shards} cpu_us_process=${halfRun.phase.cpuUsPerEvent} gateway_port=${gatewayPort === undefined ? 'no' : 'yes'}`);
   } finally {
     stopAll();
     await new Promise((r) => setTimeout(r, 500));

@@ -36,6 +36,7 @@ const serveOptions = `  --port <n>                 KAIROS_PORT, default 8080
   --data-dir <dir>           KAIROS_DATA_DIR, default ./data
   --store <lmdb|memory|redis> KAIROS_STORE, default lmdb (redis: KAIROS_REDIS_URL)
   --shards <n|auto>          KAIROS_SHARDS, default 1: customers spread over n worker threads (docs/scale-out.md)
+  --gateway-port <n>         KAIROS_GATEWAY_PORT, unset: with shards, a port for the gateways accepted on every shard
   --clock <system|manual>    KAIROS_CLOCK; manual: time moves only by POST /v1/clock
   --no-demo                  KAIROS_DEMO=false: no demo bank, no campaigns
   --catalog <file>           KAIROS_CATALOG_FILE: a YAML catalog that seeds an empty store
@@ -104,7 +105,7 @@ const commands: Readonly<Record<string, { usage: string; flags: readonly string[
     usage: `usage: kairos [serve] [options]   run the server (the default command)
 options (each overrides its environment variable; every setting: kairos --help, docs/configuration.md):
 ${serveOptions}`,
-    flags: ['port', 'host', 'data-dir', 'store', 'shards', 'clock', 'no-demo', 'catalog', 'log-level'],
+    flags: ['port', 'gateway-port', 'host', 'data-dir', 'store', 'shards', 'clock', 'no-demo', 'catalog', 'log-level'],
   },
   seed: {
     usage: `usage: kairos seed --customers N [--data-dir DIR] [--no-compact] [--catalog FILE] [--log-level L]
@@ -180,6 +181,7 @@ function parseCli(argv: readonly string[]): Command {
         'data-dir': { type: 'string' },
         store: { type: 'string' },
         shards: { type: 'string' },
+        'gateway-port': { type: 'string' },
         clock: { type: 'string' },
         'no-demo': { type: 'boolean' },
         'log-level': { type: 'string' },
@@ -242,6 +244,7 @@ function parseCli(argv: readonly string[]): Command {
   if (values['data-dir'] !== undefined) env.KAIROS_DATA_DIR = values['data-dir'];
   if (values.store !== undefined) env.KAIROS_STORE = values.store;
   if (values.shards !== undefined) env.KAIROS_SHARDS = values.shards;
+  if (values['gateway-port'] !== undefined) env.KAIROS_GATEWAY_PORT = values['gateway-port'];
   if (values.clock !== undefined) env.KAIROS_CLOCK = values.clock;
   if (values['no-demo'] === true) env.KAIROS_DEMO = 'false';
   if (values['log-level'] !== undefined) env.KAIROS_LOG_LEVEL = values['log-level'];

@@ -143,6 +143,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ KAIROS_SHARDS: '0' })).toThrow(/KAIROS_SHARDS: must be auto or a whole number from 1 to 256/);
     expect(() => loadConfig({ KAIROS_SHARDS: '2', KAIROS_STORE: 'redis' })).toThrow(/KAIROS_SHARDS: shards keep their customers in LMDB/);
     expect(loadConfig({ KAIROS_SHARDS: '1', KAIROS_STORE: 'redis' }).store).toBe('redis');
+    // A gateway port is every shard's: with shards only, and not the node's own port.
+    expect(loadConfig({}).gatewayPort).toBeUndefined();
+    expect(loadConfig({ KAIROS_SHARDS: '2', KAIROS_GATEWAY_PORT: '8081' }).gatewayPort).toBe(8081);
+    expect(loadConfig({ KAIROS_SHARDS: '2', KAIROS_PORT: '0', KAIROS_GATEWAY_PORT: '0' }).gatewayPort).toBe(0);
+    expect(() => loadConfig({ KAIROS_GATEWAY_PORT: '8081' })).toThrow(/KAIROS_GATEWAY_PORT: the gateway port is accepted on every shard: set KAIROS_SHARDS above 1/);
+    expect(() => loadConfig({ KAIROS_SHARDS: '2', KAIROS_GATEWAY_PORT: '8080' })).toThrow(/KAIROS_GATEWAY_PORT: 8080 is KAIROS_PORT too/);
+    expect(() => loadConfig({ KAIROS_SHARDS: '2', KAIROS_GATEWAY_PORT: '70000' })).toThrow(/KAIROS_GATEWAY_PORT: /);
     // (one SMPP bind for the node, on the main thread; every shard's SMS relayed to it)
     expect(loadConfig({ KAIROS_SHARDS: '2', KAIROS_SMPP_URL: 'smpp://127.0.0.1:2775' }).smppUrl).toBe('smpp://127.0.0.1:2775');
     // (each shard sends its customers' e-mail over its own SMTP connections, at its share of the rate)

@@ -24,6 +24,8 @@ export interface Config {
   env: KairosEnv;
   host: string;
   port: number;
+  /** a port for the gateways only (the WebSocket gateway, POST /v1/events), whose connections every shard accepts; undefined: the gateways use `port` */
+  gatewayPort: number | undefined;
   dataDir: string;
   store: StoreKind;
   /** the Redis store: one Redis (redis://host:port[/db]) */
@@ -356,6 +358,7 @@ const settings = [
   { key: 'env', env: 'KAIROS_ENV', parse: oneOf<KairosEnv>('development', 'production') },
   { key: 'host', env: 'KAIROS_HOST', parse: text },
   { key: 'port', env: 'KAIROS_PORT', parse: int(0, 65535) },
+  { key: 'gatewayPort', env: 'KAIROS_GATEWAY_PORT', parse: int(0, 65535) },
   { key: 'dataDir', env: 'KAIROS_DATA_DIR', parse: text },
   { key: 'store', env: 'KAIROS_STORE', parse: oneOf<StoreKind>('lmdb', 'memory', 'redis') },
   { key: 'redisUrl', env: 'KAIROS_REDIS_URL', parse: text },
@@ -446,6 +449,7 @@ const defaults: Omit<Config, 'gatewayTokens' | 'adminKeys' | 'keys' | 'demoCrede
   env: 'development',
   host: '0.0.0.0',
   port: 8080,
+  gatewayPort: undefined,
   dataDir: './data',
   store: 'lmdb',
   redisUrl: 'redis://127.0.0.1:6379',
@@ -643,6 +647,12 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
   if (merged.shards > 1 && merged.store !== 'lmdb') {
     problems.push(`KAIROS_SHARDS: shards keep their customers in LMDB environments of their own: set KAIROS_STORE=lmdb, or KAIROS_SHARDS=1 with KAIROS_STORE=${merged.store} (several nodes share Redis instead)`);
   }
+  if (merged.gatewayPort !== undefined && merged.shards === 1 && !unreadable.has('shards')) {
+    problems.push('KAIROS_GATEWAY_PORT: the gateway port is accepted on every shard: set KAIROS_SHARDS above 1 (or auto), or leave it out (on a single host the gateways connect to KAIROS_PORT)');
+  }
+  if (merged.gatewayPort !== undefined && merged.gatewayPort !== 0 && merged.gatewayPort === merged.port) {
+    problems.push(`KAIROS_GATEWAY_PORT: ${merged.gatewayPort} is KAIROS_PORT too: give the gateways another port, or leave it out`);
+  }
   if ((merged.tlsCertFile === undefined) !== (merged.tlsKeyFile === undefined)) {
     problems.push('KAIROS_TLS_CERT_FILE and KAIROS_TLS_KEY_FILE: set both for TLS, or neither');
   }
@@ -676,4 +686,9 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     demoCredentials,
   };
   return Object.freeze(config);
+}
+
+/** The gateway's TLS files, when both are configured. */
+export function gatewayTls(config: Readonly<Config>): { tls?: { certFile: string; keyFile: string } } {
+  return config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } } : {};
 }

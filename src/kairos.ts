@@ -15,7 +15,7 @@ import { CatalogService, namePaths } from './catalog/catalog-service.js';
 import type { Clock } from './clock.js';
 import { ManualClock, systemClock } from './clock.js';
 import type { Config } from './config.js';
-import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, unsubscribeSecretInForce } from './config.js';
+import { DEMO_ADMIN_KEY, DEMO_GATEWAY_TOKEN, gatewayTls, unsubscribeSecretInForce } from './config.js';
 import { emptyCatalog } from './default-catalog.js';
 import type { DemoLoadResult } from './demo/demo-bank.js';
 import { loadDemoBank } from './demo/demo-bank.js';
@@ -303,7 +303,7 @@ export function serverStatus(
 }
 
 /** Says the server is up, and warns about every demo or unscoped credential in use. */
-export function announce(config: Readonly<Config>, logger: Logger, facts: { port: number; store: Pick<Store, 'kind'>; clock: Clock; shards?: number }): void {
+export function announce(config: Readonly<Config>, logger: Logger, facts: { port: number; store: Pick<Store, 'kind'>; clock: Clock; shards?: number; gatewayPort?: number }): void {
   if (config.smtpUrl !== undefined && config.unsubscribeSecret === 'demo-unsubscribe-secret') logger.warn('e-mail goes out with the demo unsubscribe secret: set KAIROS_UNSUBSCRIBE_SECRET');
   if (config.webhookUrl !== undefined && config.webhookSecret === 'demo-webhook-secret') logger.warn('webhooks are signed with the demo secret: set KAIROS_WEBHOOK_SECRET');
   if (config.demoCredentials) {
@@ -322,7 +322,7 @@ export function announce(config: Readonly<Config>, logger: Logger, facts: { port
   }
   const { port, store, clock } = facts;
   logger.info(
-    { port, tls: config.tlsCertFile !== undefined, store: store.kind, dataDir: config.store === 'lmdb' ? config.dataDir : undefined, clock: clock.mode, shards: facts.shards },
+    { port, gatewayPort: facts.gatewayPort, tls: config.tlsCertFile !== undefined, store: store.kind, dataDir: config.store === 'lmdb' ? config.dataDir : undefined, clock: clock.mode, shards: facts.shards },
     'kairos listening',
   );
 }
@@ -375,10 +375,6 @@ export function consoleOption(config: Readonly<Config>): { console?: ReturnType<
   return config.console ? { console: consoleFiles(join(packageRoot(), 'dist', 'console')) } : {};
 }
 
-/** The gateway's TLS files, when both are configured. */
-export function gatewayTls(config: Readonly<Config>): { tls?: { certFile: string; keyFile: string } } {
-  return config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } } : {};
-}
 
 export async function startKairos(config: Readonly<Config>, options: StartOptions = {}): Promise<Kairos> {
   const { uws, logger, metrics, clock, started } = startBasics(config, options);

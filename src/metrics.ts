@@ -205,6 +205,16 @@ export function createMetrics() {
       help: 'Open gateway WebSocket connections',
       registers: [registry],
     }),
+    gatewayPortConnections: new Gauge({
+      name: 'kairos_gateway_port_connections',
+      help: 'Open gateway WebSocket connections on the gateway port (KAIROS_GATEWAY_PORT), by the shard that accepted them (the kernel spreads them over the shards)',
+      labelNames: ['shard'] as const,
+      registers: [registry],
+      collect() {
+        const g = host.gatewayPort?.();
+        if (g !== undefined) this.set({ shard: String(g.shard) }, g.open);
+      },
+    }),
     inFlight: new Gauge({
       name: 'kairos_requests_in_flight',
       help: 'Requests being decided right now',
@@ -333,7 +343,7 @@ export function createMetrics() {
    * set by the customer host, read at each scrape (not set on every event): the wait of the
    * oldest request in flight (ms), requests in flight, live and dirty actors
    */
-  const host: { oldestWaitMs?: () => number; inFlight?: () => number; hotActors?: () => number; dirtyActors?: () => number; ready?: () => boolean; changeLog?: () => { records: number; customers: number }; shards?: () => ReadonlyArray<{ up: boolean; restarts: number }> } = {};
+  const host: { oldestWaitMs?: () => number; inFlight?: () => number; hotActors?: () => number; dirtyActors?: () => number; ready?: () => boolean; changeLog?: () => { records: number; customers: number }; shards?: () => ReadonlyArray<{ up: boolean; restarts: number }>; gatewayPort?: () => { shard: number; open: number } } = {};
   /**
    * set by a node with shards: each shard's registry as JSON (`shardMetricsJson`), added to
    * this thread's at each scrape; `before`, what this thread reads first (the shards' totals

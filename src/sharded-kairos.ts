@@ -12,10 +12,10 @@ import { allOperations } from './admin/openapi.js';
 import { openApiRoute } from './admin/openapi-route.js';
 import { whoamiRoute } from './admin/whoami-route.js';
 import type { Config } from './config.js';
-import { unsubscribeSecretInForce } from './config.js';
+import { gatewayTls, unsubscribeSecretInForce } from './config.js';
 import { lmdbOptions, openStopList, saveModels } from './host-parts.js';
 import type { Kairos, StartOptions } from './kairos.js';
-import { announce, consoleOption, drainFor, gatewayTls, once, openCatalogs, serverStatus, startBasics } from './kairos.js';
+import { announce, consoleOption, drainFor, once, openCatalogs, serverStatus, startBasics } from './kairos.js';
 import type { ServerStatus } from './schema/http/admin-schemas.js';
 import { builtinOperations } from './schema/http/builtin-operations.js';
 import { MergedTotals } from './shards/merged-totals.js';
@@ -33,7 +33,8 @@ import { eventsRoute } from './transport/events-route.js';
 import { GatewayServer } from './transport/gateway-server.js';
 import type { Route } from './transport/http.js';
 import { errorReply } from './transport/http.js';
-import { KeyRing, bootstrapKeys } from './transport/key-ring.js';
+import { KeyRing, bootstrapKeys, readKeyTable } from './transport/key-ring.js';
+import { freeGatewayPort } from './free-port.js';
 
 /**
  * The server with its customers spread over shards (`KAIROS_SHARDS` above 1; docs/scale-out.md,
@@ -52,6 +53,8 @@ export type ShardedKairos = Pick<Kairos, 'port' | 'config' | 'clock' | 'logger' 
   readonly shards: Shards;
   /** the main thread's store (`<data dir>/node`): the catalog, the stop list, the API keys, the audit trail */
   readonly store: Store;
+  /** the gateway port every shard accepts connections on (KAIROS_GATEWAY_PORT, bound); undefined without one */
+  readonly gatewayPort: number | undefined;
 };
 
 /** The admin operations a sharded node does not serve yet: each answers 503 `unavailable`, after the usual authentication. */
@@ -89,6 +92,8 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     models.cover(catalogs.catalog);
     // Conflicts between customers of two shards (an identifier withheld from an event: shards.ts `route`), kept here.
     const conflicts = new IdentityConflicts({ store, secret: config.stopListSecret, clock, metrics, logger });
+    // The gateway port: free now (no other process on it: the shards share it with each other only), and the keys the shards' gateways check.
+    const gatewayPort = config.gatewayPort === undefined ? undefined : await freeGatewayPort(config.host, config.gatewayPort);
     let onLogin: ((person: string, cookie: Withheld) => void) | undefined;
     const running = await Shards.start({
       // (the shards may dispatch before the bind is made below: their SMS wait for it)
@@ -99,6 +104,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       },
       onLogin: (person, cookie) => onLogin?.(person, cookie),
       onWithheld: (claimant, withheld) => void recordWithheld({ shards: running, conflicts }, claimant, withheld).catch((err: unknown) => logger.error({ err }, 'recording an identity conflict across shards failed')),
+      ...(gatewayPort === undefined ? {} : { gateway: { port: gatewayPort, keys: await readKeyTable(store) } }),
       count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), models: () => models.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }), ...(options.budgetSlots === undefined ? {} : { budgetSlots: options.budgetSlots }) });
     shards = running;
     logger.info({ shards: config.shards, catalogVersion: catalogs.version, ms: Math.round(performance.now() - t0) }, 'shards started');
@@ -140,6 +146,8 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     relayTimer = setInterval(() => void relay.relayAll().catch((err: unknown) => logger.error({ err }, "copying the shards' audit entries into the node's trail failed")), 60_000);
     relayTimer.unref();
     const keys = new KeyRing({ store, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => clock.now() });
+    // A key made, rotated or revoked (here or on another node): the shards' gateways check the table as it is now.
+    if (gatewayPort !== undefined) keys.onChange(() => void readKeyTable(store).then((t) => running.shareKeys(t), (err: unknown) => logger.error({ err }, "handing the key table to the shards' gateways failed")));
     const status = (actors: { hot: number; dirty: number }): ServerStatus => serverStatus(config, { started, store, clock, catalogs, stopList, hotActors: actors.hot, dirtyActors: actors.dirty });
     const counts = shardedDraftCounts({ shards: running, store, catalogs, clock, logger }, options.draftCountWorkerUrl);
     // Outbound runs: each shard works its part; scheduled slots and next waves are planned here for every shard at once.
@@ -182,7 +190,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     });
     const port = await gateway.listen();
     gateway.setReady(true);
-    announce(config, logger, { port, store, clock, shards: config.shards });
+    announce(config, logger, { port, store, clock, shards: config.shards, ...(gatewayPort === undefined ? {} : { gatewayPort }) });
     return {
       port,
       config,
@@ -191,7 +199,11 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       metrics,
       shards: running,
       store,
-      drain: once(() => drainFor(config.drainMs, gateway, logger)),
+      gatewayPort,
+      drain: once(() => {
+        running.drainGateways();
+        return drainFor(config.drainMs, gateway, logger);
+      }),
       close: once(async () => {
         logger.info('shutting down');
         gateway.stopListening();

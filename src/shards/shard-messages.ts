@@ -8,6 +8,7 @@ import { KairosError } from '../errors.js';
 import type { ShardMetricsJson } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
 import type { SharedModel } from './shared-models.js';
+import type { KeyTable } from '../transport/key-ring.js';
 
 /**
  * What the main thread and a shard (a worker thread: shard-worker.ts) say to each other.
@@ -42,7 +43,15 @@ export interface ShardWorkerData {
   channelCapacity: { memory: SharedArrayBuffer; counted: SharedArrayBuffer };
   /** the node's propensity models in shared memory (shared-models.ts): the shard's decisions read them, its answers train them */
   models: readonly SharedModel[];
+  /**
+   * The node's gateway port (KAIROS_GATEWAY_PORT, bound): the shard accepts gateway connections
+   * on it beside the other shards (shard-gateway.ts), with the key table as it is now
+   */
+  gateway?: { port: number; keys: KeyTable };
 }
+
+/** A request of a gateway connection a shard accepted: its number (the shard's), its kind and what the gateway sent. */
+export type GatewayRequest = ShardRequest;
 
 /** A request: its number (the main thread's), its kind and what the gateway sent. */
 export type ShardRequest = readonly [seq: number, kind: 'event', message: GatewayEvent] | readonly [seq: number, kind: 'response', message: GatewayResponse];
@@ -66,7 +75,26 @@ export type ToShard =
   /** the node's stop list as it is now, for a shard that started while it changed (its copy made to match) */
   | { t: 'stops'; entries: readonly StopEntry[] }
   /** an SMS the shard relayed (`sms`) handed to the SMSC by the node's SMPP bind, or the error it met */
-  | { t: 'sms-sent'; seq: number; error?: WireError };
+  | { t: 'sms-sent'; seq: number; error?: WireError }
+  /** the answers to requests of the shard's gateway connections (`gw`), by the shard's numbers */
+  | { t: 'gw-replies'; replies: ReadonlyArray<readonly [seq: number, reply: HostReply]> }
+  /** an outbox entry for a subscriber on one of the shard's gateway connections (`gw-subscribe`) */
+  | { t: 'gw-deliver'; id: number; frame: DeliverFrame }
+  /** close that subscriber's connection with this code (the node's subscribers close it: a shard holding its deliveries stopped) */
+  | { t: 'gw-drop'; id: number; code: number; reason: string }
+  /** a confirmation of one of the shard's gateway connections recorded, or refused */
+  | { t: 'gw-confirmed'; seq: number; error?: WireError }
+  /** the key table changed (a key made, rotated, revoked): the shard's gateway reads it */
+  | { t: 'gw-keys'; keys: KeyTable }
+  /** the node drains (SIGTERM): the gateway port's /ready answers 503 while it still serves */
+  | { t: 'gw-drain' };
+
+/** What the main thread says to a shard's gateway (shard-gateway.ts). */
+export type ToShardGateway = Extract<ToShard, { t: `gw-${string}` }>;
+
+export function isGatewayMessage(m: ToShard): m is ToShardGateway {
+  return m.t.startsWith('gw-');
+}
 
 export type FromShard =
   | { t: 'ready' }
@@ -83,7 +111,15 @@ export type FromShard =
   /** a confirmation recorded (or refused, with the error a single node answers) */
   | { t: 'confirmed'; seq: number; error?: WireError }
   /** an SMS of the shard's outbox for the node's one SMPP bind (src/shards/smpp-relay.ts) */
-  | { t: 'sms'; seq: number; record: OutboxRecord };
+  | { t: 'sms'; seq: number; record: OutboxRecord }
+  /** requests of the shard's gateway connections, for the node's router (to their customers' shards) */
+  | { t: 'gw'; requests: readonly GatewayRequest[] }
+  /** a connection of the shard's gateway subscribed (the shard checked the channels as a single node does) */
+  | { t: 'gw-subscribe'; id: number; channels: readonly string[] }
+  /** that connection closed */
+  | { t: 'gw-unsubscribe'; id: number }
+  /** its `delivered`/`failed` frame */
+  | { t: 'gw-confirm'; seq: number; id: number; confirmation: Confirmation };
 
 /** An error as it crosses between threads: a KairosError's code and message, anything else `internal` (its detail stays in the thread's log). */
 export type WireError = { code: ErrorCode; message: string };

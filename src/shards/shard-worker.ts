@@ -25,8 +25,9 @@ import { ShardSubscribers } from './shard-subscribers.js';
 import { loadDemoBank } from '../demo/demo-bank.js';
 import { demoCsvPath } from '../paths.js';
 import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
-import { toWire } from './shard-messages.js';
+import { isGatewayMessage, toWire } from './shard-messages.js';
 import { adoptShared } from './shared-models.js';
+import { ShardGateway } from './shard-gateway.js';
 
 /**
  * A shard: a worker thread holding one customer host over its own LMDB environment (its own
@@ -128,7 +129,24 @@ function take(request: ShardRequest): void {
   );
 }
 
+// The gateway port (KAIROS_GATEWAY_PORT): this shard accepts gateway connections beside the others.
+const gateway = data.gateway === undefined ? undefined : new ShardGateway({ config, index: data.index, port: data.gateway.port, keys: data.gateway.keys, logger, metrics, post });
+if (gateway !== undefined) {
+  // A thread that ends on an error closes its sockets first (uWS's sockets left open as its
+  // loop closes abort the whole process): the error then ends the thread as it would have.
+  process.once('uncaughtException', (err) => {
+    gateway.close();
+    setImmediate(() => {
+      throw err;
+    });
+  });
+}
+
 port.on('message', (m: ToShard) => {
+  if (isGatewayMessage(m)) {
+    gateway?.take(m);
+    return;
+  }
   switch (m.t) {
     case 'batch': {
       if (manual !== undefined) manual.set(m.now);
@@ -204,6 +222,8 @@ port.on('message', (m: ToShard) => {
       smsRelay?.sent(m.seq, m.error);
       return;
     case 'close':
+      // (the other shards' gateways take the port's new connections until theirs stop too)
+      gateway?.stopListening();
       stopHostTimers();
       sweep.stop();
       outbound.stop();
@@ -216,6 +236,7 @@ port.on('message', (m: ToShard) => {
         await saveModels(ledgers.models, store, logger);
         await store.close();
         if (replies.length > 0) flushReplies();
+        gateway?.close();
         post({ t: 'closed' });
         port.close();
       })();
@@ -224,4 +245,5 @@ port.on('message', (m: ToShard) => {
 });
 
 dispatcher.start();
+await gateway?.listen();
 post({ t: 'ready' });

@@ -10,6 +10,8 @@ import { BudgetSlots, clearBudgetSlot } from './shard-budgets.js';
 import { CAPACITY_SLOTS } from './shard-capacity.js';
 import { releaseHeldBy, sharedTotalsMemory } from './shared-totals.js';
 import { ShardSubscribers } from './shard-subscribers.js';
+import { ShardGateways } from './shard-gateways.js';
+import type { KeyTable } from '../transport/key-ring.js';
 import { adapterChannels } from '../delivery-parts.js';
 import { recordShardCount } from './shard-count.js';
 import type { ClaimWrite } from './shard-directory.js';
@@ -69,6 +71,8 @@ export interface ShardsOptions {
   onLogin?: (person: string, cookie: Withheld) => void;
   /** campaigns with a budget whose totals the shards can share at once (BUDGET_SLOTS by default; tests give a few) */
   budgetSlots?: number;
+  /** the gateway port (KAIROS_GATEWAY_PORT, checked free): every shard accepts gateway connections on it, with this key table (shard-gateway.ts) */
+  gateway?: { port: number; keys: KeyTable };
 }
 
 interface Unanswered {
@@ -162,6 +166,11 @@ export class Shards {
   private catalogGate: Promise<void> | undefined;
   /** the WebSocket subscribers, fed by every shard's dispatcher (the gateway's `subscribers`) */
   readonly subscribers: ShardSubscribers;
+  /** the requests and subscriptions of the connections the shards accept on the gateway port (none without one) */
+  private readonly gateways: ShardGateways | undefined;
+  /** the key table the shards' gateways hold (the last handed over) */
+  private keyTable: KeyTable | undefined;
+  private gatewaysDraining = false;
   /** questions to shards waiting for their answers (a scrape's metrics, a customer's card), by sequence number */
   private readonly asked = new Map<number, { shard: number; answer: (m: FromShard) => void; fail: (err: Error) => void }>();
   private askSeq = 0;
@@ -189,6 +198,22 @@ export class Shards {
         return true;
       },
     });
+    this.keyTable = o.gateway?.keys;
+    this.gateways =
+      o.gateway === undefined
+        ? undefined
+        : new ShardGateways({
+            count: o.count,
+            router: this,
+            subscribers: this.subscribers,
+            logger: o.logger,
+            post: (index, m) => {
+              const w = this.shards[index]?.worker;
+              if (w === undefined) return false;
+              w.postMessage(m);
+              return true;
+            },
+          });
     // Last: it takes the data dir's lock.
     this.directory = new ShardDirectory(o.config.dataDir, o.config.stopListSecret);
   }
@@ -654,6 +679,20 @@ export class Shards {
     });
   }
 
+  /** Hands every shard's gateway the key table as it is now (a key made, rotated, revoked); a shard started later takes it at its start. */
+  shareKeys(keys: KeyTable): void {
+    if (this.gateways === undefined) return;
+    this.keyTable = keys;
+    for (const s of this.shards) s.worker?.postMessage({ t: 'gw-keys', keys } satisfies ToShard);
+  }
+
+  /** The drain before a stop: every shard's gateway port answers /ready 503 while it still serves (a shard started later too). */
+  drainGateways(): void {
+    if (this.gateways === undefined) return;
+    this.gatewaysDraining = true;
+    for (const s of this.shards) s.worker?.postMessage({ t: 'gw-drain' } satisfies ToShard);
+  }
+
   /** Hands every running shard the node's models as they are now (a new offer's, one reset); a shard started later takes them at its start. */
   shareModels(): void {
     const models = this.o.models?.() ?? [];
@@ -827,6 +866,7 @@ export class Shards {
       budgets,
       channelCapacity: { memory: this.capacityMemory, counted: this.capacityCounted },
       models: this.o.models?.() ?? [],
+      ...(this.o.gateway === undefined || this.keyTable === undefined ? {} : { gateway: { port: this.o.gateway.port, keys: this.keyTable } }),
     };
     const worker = new Worker(this.url, { workerData: data });
     s.worker = worker;
@@ -853,6 +893,7 @@ export class Shards {
             this.subscribers.started(s.index);
             // (a change of the list made while it started reached no one there)
             this.sendStops(s);
+            if (this.gatewaysDraining) worker.postMessage({ t: 'gw-drain' } satisfies ToShard);
             this.replay(s);
             resolve();
             return;
@@ -884,6 +925,12 @@ export class Shards {
           case 'confirmed':
             this.subscribers.confirmed(m.seq, m.error);
             return;
+          case 'gw':
+          case 'gw-subscribe':
+          case 'gw-unsubscribe':
+          case 'gw-confirm':
+            this.gateways?.take(s.index, m);
+            return;
           case 'sms': {
             // (to the node's one SMPP bind; the answer goes back to this worker, not to a successor)
             const send = this.o.onSms?.(m.record) ?? Promise.reject(new KairosError('delivery_failed', 'no SMPP bind on this node'));
@@ -905,6 +952,7 @@ export class Shards {
         s.worker = undefined;
         s.epoch++;
         this.subscribers.stopped(s.index);
+        this.gateways?.stopped(s.index);
         for (const [seq, a] of this.asked) {
           if (a.shard !== s.index) continue;
           this.asked.delete(seq);

@@ -4,7 +4,7 @@ import type { Route } from './http.js';
 import type { KeyRing } from './key-ring.js';
 import { HttpServer } from './http-server.js';
 import { RefusalLog } from './refusal-log.js';
-import type { us_listen_socket } from './uws.js';
+import type { TemplatedApp, us_listen_socket } from './uws.js';
 import type { WebSocketGatewayOptions } from './websocket-gateway.js';
 import { WebSocketGateway } from './websocket-gateway.js';
 
@@ -32,10 +32,19 @@ export type GatewayServerOptions = Pick<WebSocketGatewayOptions, 'uws' | 'config
   /** the console's static files (served at /console when present) */
   console?: ConsoleFiles;
   tls?: { certFile: string; keyFile: string };
+  /**
+   * The gateway port (KAIROS_GATEWAY_PORT) rather than the node's: the WebSocket gateway and
+   * `routes` (POST /v1/events) with /health and /ready, no /metrics, console or admin API
+   * (a 404 names the node's port for them). `shared`: listened on with SO_REUSEPORT, beside the
+   * node's other shards (every shard accepts the port's connections); the node checked first
+   * that no other process holds the port.
+   */
+  gatewayPort?: { port: number; shared: boolean };
 };
 
 export class GatewayServer {
   private listenSocket: us_listen_socket | undefined;
+  private app: TemplatedApp | undefined;
   private ready = false;
   /** SIGTERM's drain: `/ready` answers 503 while everything else is still served */
   private draining = false;
@@ -49,8 +58,8 @@ export class GatewayServer {
     const isReady = (): boolean => this.ready;
     // Draining is a reason to take no new traffic, not a refusal of what still arrives.
     const notReadyReason = (): string | undefined => (this.draining ? 'draining' : o.notReadyReason());
-    // the gauge kairos_ready: what GET /ready answers
-    o.metrics.host.ready = () => this.ready && notReadyReason() === undefined;
+    // the gauge kairos_ready: what GET /ready answers (the node's port's)
+    if (o.gatewayPort === undefined) o.metrics.host.ready = () => this.ready && notReadyReason() === undefined;
     this.refusals = new RefusalLog(o.logger);
     this.websocket = new WebSocketGateway({ uws: o.uws, config, host: o.host, subscribers: o.subscribers, logger: o.logger, metrics: o.metrics, keys: o.keys, isReady, refusals: this.refusals });
     this.http = new HttpServer({
@@ -62,7 +71,8 @@ export class GatewayServer {
       isReady,
       notReadyReason,
       refusals: this.refusals,
-      ...(o.console === undefined ? {} : { console: o.console }),
+      ...(o.console === undefined || o.gatewayPort !== undefined ? {} : { console: o.console }),
+      ...(o.gatewayPort === undefined ? {} : { gatewayPort: true }),
     });
   }
 
@@ -85,8 +95,10 @@ export class GatewayServer {
    * channel scope are warned about, as unscoped configured tokens are.
    */
   async listen(): Promise<number> {
-    await this.o.keys.checkConfiguredNames();
-    const unscoped = await this.o.keys.unscopedGatewayKeys();
+    const { gatewayPort } = this.o;
+    // (the node's port's server checks the keys at the start: not a gateway port's too)
+    if (gatewayPort === undefined) await this.o.keys.checkConfiguredNames();
+    const unscoped = gatewayPort === undefined ? await this.o.keys.unscopedGatewayKeys() : [];
     if (unscoped.length > 0) {
       this.o.logger.warn(
         { keys: unscoped },
@@ -95,6 +107,7 @@ export class GatewayServer {
     }
     const { uws, config } = this.o;
     const app = this.o.tls === undefined ? uws.App() : uws.SSLApp({ cert_file_name: this.o.tls.certFile, key_file_name: this.o.tls.keyFile });
+    this.app = app;
     this.websocket.attach(app);
     this.http.attach(app);
     return new Promise((resolve, reject) => {
@@ -102,11 +115,13 @@ export class GatewayServer {
       // would start and share its connections. The (host, port, options, cb) form is uWS's own
       // (its typings list options only without a host).
       const listen = app.listen.bind(app) as unknown as (host: string, port: number, options: number, cb: (token: us_listen_socket | false) => void) => void;
-      listen(config.host, config.port, LIBUS_LISTEN_EXCLUSIVE_PORT, (token) => {
+      const port = gatewayPort?.port ?? config.port;
+      listen(config.host, port, gatewayPort?.shared === true ? 0 : LIBUS_LISTEN_EXCLUSIVE_PORT, (token) => {
         if (token === false) {
+          const name = gatewayPort === undefined ? 'port' : 'gateway port (KAIROS_GATEWAY_PORT)';
           reject(
-            new KairosError('conflict', `cannot listen on ${config.host}:${config.port}: port ${config.port} is in use (another kairos serve?) or not open to this process`, {
-              details: { host: config.host, port: config.port },
+            new KairosError('conflict', `cannot listen on ${config.host}:${port}: ${name} ${port} is in use (another kairos serve?) or not open to this process`, {
+              details: { host: config.host, port },
             }),
           );
           return;
@@ -130,7 +145,25 @@ export class GatewayServer {
     }
   }
 
+  /** Open WebSocket connections. */
+  get openConnections(): number {
+    return this.websocket.openConnections;
+  }
+
   closeConnections(): void {
     this.websocket.closeConnections();
+  }
+
+  /**
+   * Ends the app at once: its listening socket and every connection, HTTP's too (a worker
+   * thread's app must be closed before its thread ends: uWS's sockets left open abort the
+   * process as the thread's loop closes).
+   */
+  closeApp(): void {
+    this.listenSocket = undefined;
+    this.o.keys.unwatch();
+    this.refusals.close();
+    // (uWS v20.30 has `close`; its typings do not list it)
+    (this.app as unknown as { close(): void } | undefined)?.close();
   }
 }

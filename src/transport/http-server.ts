@@ -42,6 +42,8 @@ export interface HttpServerOptions {
   console?: ConsoleFiles;
   /** where each refused call (401, 403) is logged, rate-limited */
   refusals?: RefusalLog;
+  /** the gateway port's server (KAIROS_GATEWAY_PORT): no /metrics, and a path it does not serve answered with the node's port's */
+  gatewayPort?: boolean;
 }
 
 /** Bytes of a streamed body waiting unread before its connection is paused (resumed at half). */
@@ -60,7 +62,7 @@ export class HttpServer {
   }
 
   private builtinRoutes(): Route[] {
-    return [
+    const routes: Route[] = [
       { operation: healthOperation, handle: () => json(200, { status: 'ok' }) },
       {
         operation: readyOperation,
@@ -81,6 +83,7 @@ export class HttpServer {
         }),
       },
     ];
+    return this.o.gatewayPort === true ? routes.filter((r) => r.operation !== metricsOperation) : routes;
   }
 
   private onHttp(res: HttpResponse, req: HttpRequest): void {
@@ -133,7 +136,8 @@ export class HttpServer {
     }
     const found = this.router.lookup(method, path);
     if (found.error !== undefined) {
-      write(found.error);
+      // (the gateway port serves the gateway's routes: the rest are the node's port's)
+      write(this.o.gatewayPort === true && found.error.status === 404 ? errorReply('not_found', `${path} is not served on the gateway port (KAIROS_GATEWAY_PORT): the admin API, the console and /metrics are on the node's port (KAIROS_PORT)`) : found.error);
       return;
     }
     const { route, params } = found;

@@ -128,8 +128,61 @@ function isStoredKey(v: unknown): v is StoredKey {
   return typeof k === 'object' && k !== null && typeof k.name === 'string' && (ROLES as readonly string[]).includes(k.role as string);
 }
 
+/** What a key ring reads and writes of the store (a shard's copy of the table only reads: {@link KeyTableCopy}). */
+export type KeyStore = Pick<Store, 'getMeta' | 'listMeta' | 'putMeta' | 'appendAudit' | 'coordination'>;
+
+/** The key table as the store holds it: its version and its entries (digests, never secrets). */
+export interface KeyTable {
+  version: unknown;
+  rows: ReadonlyArray<{ key: string; value: unknown }>;
+}
+
+/** The key table read from the store, for a copy kept elsewhere ({@link KeyTableCopy}). */
+export async function readKeyTable(store: Pick<Store, 'getMeta' | 'listMeta'>): Promise<KeyTable> {
+  const version = await store.getMeta(VERSION_KEY);
+  return { version, rows: await store.listMeta(KEY_PREFIX, 1_000_000) };
+}
+
+/**
+ * A key table handed over from the store's holder (a shard accepting gateway connections gets
+ * the main thread's, and each change of it): what a {@link KeyRing} over it reads. Keys are
+ * changed through the main thread only: a change asked of a copy is refused.
+ */
+export class KeyTableCopy implements KeyStore {
+  constructor(private table: KeyTable) {}
+
+  /** The table as it is now (the ring reads it at its next refresh). */
+  set(table: KeyTable): void {
+    this.table = table;
+  }
+
+  getMeta(key: string): Promise<unknown> {
+    return Promise.resolve(key === VERSION_KEY ? this.table.version : undefined);
+  }
+
+  listMeta(prefix: string, limit: number): Promise<Array<{ key: string; value: unknown }>> {
+    return Promise.resolve(this.table.rows.filter((r) => r.key.startsWith(prefix)).slice(0, limit));
+  }
+
+  putMeta(): Promise<void> {
+    return Promise.reject(readOnlyCopy());
+  }
+
+  appendAudit(): Promise<undefined> {
+    return Promise.reject(readOnlyCopy());
+  }
+
+  get coordination(): Store['coordination'] {
+    throw readOnlyCopy();
+  }
+}
+
+function readOnlyCopy(): KairosError {
+  return new KairosError('internal', "a copy of the key table is read only: keys are changed through the node's admin API");
+}
+
 export interface KeyRingOptions {
-  store: Store;
+  store: KeyStore;
   bootstrap: readonly BootstrapKey[];
   /** production refuses qa keys, at creation and at use */
   production: boolean;

@@ -96,6 +96,11 @@ export class WebSocketGateway {
     });
   }
 
+  /** Open connections (closing ones too). */
+  get openConnections(): number {
+    return this.conns.size;
+  }
+
   /** Mounts /v1/gateway on the app. */
   attach(app: TemplatedApp): void {
     const { uws, config } = this.o;

@@ -1,0 +1,208 @@
+import type { GatewayEvent, GatewayResponse } from '../../actors/index.js';
+import type { Config } from '../config.js';
+import { gatewayTls } from '../config.js';
+import type { Confirmation, Subscriber, SubscriberRegistry } from '../delivery/gateway-subscribers.js';
+import { checkSubscription } from '../delivery/gateway-subscribers.js';
+import { adapterChannels } from '../delivery-parts.js';
+import { KairosError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { HostReply } from '../runtime/host-options.js';
+import { eventsRoute } from '../transport/events-route.js';
+import { GatewayServer } from '../transport/gateway-server.js';
+import type { KeyTable } from '../transport/key-ring.js';
+import { KeyRing, KeyTableCopy, bootstrapKeys } from '../transport/key-ring.js';
+import { loadUws } from '../transport/uws.js';
+import type { FromShard, GatewayRequest, ToShardGateway, WireError } from './shard-messages.js';
+import { fromWire } from './shard-messages.js';
+
+/**
+ * A shard's side of the gateway port (KAIROS_GATEWAY_PORT, docs/scale-out.md "Every core"):
+ * every shard listens on it with SO_REUSEPORT, so the kernel spreads the gateways' connections
+ * over the shards, and each shard does their transport's work itself: the upgrade and its
+ * token, the frames (read, checked, rate-limited, answered, written), POST /v1/events. What a
+ * connection asks goes to the node's router on the main thread, in one batch a turn of this
+ * thread's loop in the order it came (so each connection's order is kept), and from there to
+ * its customer's shard as any request does (the identity directory, a merge's forwarding, a
+ * shard being started again: the router's, unchanged); the answers come back in batches.
+ *
+ * Its key table is a copy of the main thread's, handed over at the start and at each change;
+ * a connection whose key is revoked, rotated or given another scope is closed within a second
+ * of the change, as on the node's port. A connection that subscribes is one more subscriber of
+ * the node's (shard-subscribers.ts): its frames come through the main thread.
+ */
+export class ShardGateway {
+  private readonly server: GatewayServer;
+  private readonly router: RouterStandIn;
+  private readonly subscribers: SubscribersStandIn;
+  private readonly table: KeyTableCopy;
+  private readonly keys: KeyRing;
+
+  constructor(o: { config: Readonly<Config>; index: number; port: number; keys: KeyTable; logger: Logger; metrics: Metrics; post: (m: FromShard) => void }) {
+    const { config, logger, metrics, post } = o;
+    metrics.host.gatewayPort = () => ({ shard: o.index, open: this.server.openConnections });
+    this.table = new KeyTableCopy(o.keys);
+    this.keys = new KeyRing({ store: this.table, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => Date.now() });
+    this.router = new RouterStandIn(post);
+    this.subscribers = new SubscribersStandIn(adapterChannels(config), post);
+    this.server = new GatewayServer({
+      uws: loadUws(),
+      config,
+      host: this.router,
+      subscribers: this.subscribers,
+      logger,
+      metrics,
+      keys: this.keys,
+      routes: [eventsRoute({ host: this.router, metrics, logger, rateLimit: config.rateLimitPerConnection })],
+      notReadyReason: () => undefined,
+      gatewayPort: { port: o.port, shared: true },
+      ...gatewayTls(config),
+    });
+  }
+
+  /** Listens on the gateway port beside the other shards. */
+  async listen(): Promise<void> {
+    await this.server.listen();
+    this.server.setReady(true);
+  }
+
+  /** What the main thread says to the shard's gateway. */
+  take(m: ToShardGateway): void {
+    switch (m.t) {
+      case 'gw-replies':
+        this.router.answered(m.replies);
+        return;
+      case 'gw-deliver':
+        this.subscribers.deliver(m.id, m.frame);
+        return;
+      case 'gw-drop':
+        this.subscribers.drop(m.id, m.code, m.reason);
+        return;
+      case 'gw-confirmed':
+        this.subscribers.confirmed(m.seq, m.error);
+        return;
+      case 'gw-keys':
+        this.table.set(m.keys);
+        // (read now: a connection on a key revoked is closed at once)
+        void this.keys.refresh().catch(() => undefined);
+        return;
+      case 'gw-drain':
+        this.server.startDraining();
+        return;
+    }
+  }
+
+  /** No new connections (the other shards take the port's); those open stay until `close`. */
+  stopListening(): void {
+    this.server.stopListening();
+  }
+
+  /** Every connection closed and the app ended (before the thread ends: uWS's sockets left open would abort the process). */
+  close(): void {
+    this.server.closeConnections();
+    this.server.closeApp();
+  }
+}
+
+/** The node's router as this shard's connections see it: requests posted in one batch a turn, answered by the main thread's replies. */
+class RouterStandIn {
+  private seq = 0;
+  private batch: GatewayRequest[] = [];
+  private queued = false;
+  private readonly waiting = new Map<number, (reply: HostReply) => void>();
+
+  constructor(private readonly post: (m: FromShard) => void) {}
+
+  submitEvent(event: GatewayEvent): Promise<HostReply> {
+    return this.submit([++this.seq, 'event', event]);
+  }
+
+  submitResponse(response: GatewayResponse): Promise<HostReply> {
+    return this.submit([++this.seq, 'response', response]);
+  }
+
+  answered(replies: ReadonlyArray<readonly [number, HostReply]>): void {
+    for (const [seq, reply] of replies) {
+      const resolve = this.waiting.get(seq);
+      this.waiting.delete(seq);
+      resolve?.(reply);
+    }
+  }
+
+  private submit(request: GatewayRequest): Promise<HostReply> {
+    return new Promise<HostReply>((resolve) => {
+      this.waiting.set(request[0], resolve);
+      this.batch.push(request);
+      if (this.queued) return;
+      this.queued = true;
+      setImmediate(this.flush);
+    });
+  }
+
+  private readonly flush = (): void => {
+    this.queued = false;
+    const requests = this.batch;
+    this.batch = [];
+    this.post({ t: 'gw', requests });
+  };
+}
+
+/** The node's WebSocket subscribers as this shard's connections see them: each subscription the main thread's, its frames through it. */
+class SubscribersStandIn implements SubscriberRegistry {
+  private nextId = 0;
+  private readonly ids = new Map<Subscriber, { id: number; channels: Set<string> }>();
+  private readonly byId = new Map<number, Subscriber>();
+  private nextSeq = 0;
+  private readonly confirming = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+
+  constructor(
+    private readonly dispatched: ReadonlySet<string>,
+    private readonly post: (m: FromShard) => void,
+  ) {}
+
+  subscribe(sub: Subscriber, channels: readonly string[]): void {
+    const known = this.ids.get(sub);
+    // (the rules a single node's registry checks, answered on the connection at once)
+    checkSubscription(this.dispatched, known?.channels, channels);
+    const s = known ?? { id: ++this.nextId, channels: new Set<string>() };
+    this.ids.set(sub, s);
+    this.byId.set(s.id, sub);
+    for (const ch of channels) s.channels.add(ch);
+    this.post({ t: 'gw-subscribe', id: s.id, channels });
+  }
+
+  unsubscribe(sub: Subscriber): void {
+    const s = this.ids.get(sub);
+    if (s === undefined) return;
+    this.ids.delete(sub);
+    this.byId.delete(s.id);
+    this.post({ t: 'gw-unsubscribe', id: s.id });
+  }
+
+  confirm(sub: Subscriber, confirmation: Confirmation): Promise<void> {
+    const s = this.ids.get(sub);
+    if (s === undefined) return Promise.reject(new KairosError('invalid', `field "instance": no delivery of "${confirmation.instance}" awaits confirmation on this connection`));
+    const seq = ++this.nextSeq;
+    return new Promise<void>((resolve, reject) => {
+      this.confirming.set(seq, { resolve, reject });
+      this.post({ t: 'gw-confirm', seq, id: s.id, confirmation });
+    });
+  }
+
+  deliver(id: number, frame: Parameters<Subscriber['deliver']>[0]): void {
+    const sub = this.byId.get(id);
+    if (sub?.open === true) sub.deliver(frame);
+  }
+
+  drop(id: number, code: number, reason: string): void {
+    this.byId.get(id)?.drop?.(code, reason);
+  }
+
+  confirmed(seq: number, error: WireError | undefined): void {
+    const c = this.confirming.get(seq);
+    this.confirming.delete(seq);
+    if (c === undefined) return;
+    if (error === undefined) c.resolve();
+    else c.reject(fromWire(error));
+  }
+}
