@@ -1,3 +1,4 @@
+import type { Cluster } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runRedisTests, startRedis, startRedisCluster } from '../test-support/redis.js';
 import { Redis } from 'ioredis';
@@ -119,6 +120,39 @@ describe.runIf(runRedisTests)('redis', () => {
       } finally {
         await raw.quit();
         await a.close();
+      }
+    });
+
+    it("scans every customer of a Cluster once though a master's connection drops between two pages (never another master's keys in its place)", async () => {
+      const store = await clusterStore();
+      try {
+        const ids = Array.from({ length: 60 }, (_, i) => `k-${i}`);
+        await store.importCustomers(ids.map((id) => ({ id, record: { stage: 'client', profile: {}, identifiers: {}, importedAt: 1 } })));
+        const cluster = (store as unknown as { redis: Cluster }).redis;
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let dropped = false;
+        for (let i = 0; i < 500; i++) {
+          const page = await store.scanCustomers(cursor, 5);
+          seen.push(...page.customers.map((c) => c.id));
+          if (page.next === undefined) break;
+          cursor = page.next;
+          // After the second page (the scan still on its first master), the last master's
+          // connection ends: ioredis takes it off the node list until the next slots refresh.
+          if (i === 1) {
+            dropped = true;
+            const last = cluster.nodes('master').sort((a, b) => `${a.options.host}:${a.options.port}`.localeCompare(`${b.options.host}:${b.options.port}`))[2]!;
+            const ended = new Promise((r) => last.once('end', r));
+            last.disconnect();
+            await ended;
+            expect(cluster.nodes('master').length).toBe(2);
+          }
+        }
+        expect(dropped).toBe(true);
+        expect(seen.length).toBe(ids.length);
+        expect(seen.sort()).toEqual([...ids].sort());
+      } finally {
+        await store.close();
       }
     });
 

@@ -9,6 +9,7 @@ import type { RedisConnection, RedisScripts } from './redis-scripts.js';
 import { withScripts } from './redis-scripts.js';
 import type { AuditDraft, AuditRecord } from '../audit/audit-chain.js';
 import { sealAudit } from '../audit/audit-chain.js';
+import { KairosError } from '../errors.js';
 import type { AuditChange, CustomerPage, CustomerRecord, ErasureMeta, IdentityLink, ImportEntry, OutboxRecord, ReminderRecord, SegmentMoves, SharedCharge, StopEntry, Store, StoredSnapshot } from './store.js';
 import { StaleSnapshotError, erasureMetaKeys, rehomedReminder, stopStorageKey, tellAudited } from './store.js';
 
@@ -63,6 +64,9 @@ export interface RedisStoreOptions {
   /** how long an erasure's tombstone stays, ms (ERASURE_TOMBSTONE_MS; shorter in tests) */
   erasureTombstoneMs?: number;
 }
+
+/** One SCAN step of a node: the next cursor and the keys matching `pattern`. */
+type ScanOne = (cursor: string, pattern: string, count: number) => Promise<[string, string[]]>;
 
 export class RedisStore implements Store, SharedCoordination {
   readonly kind = 'redis';
@@ -334,14 +338,14 @@ export class RedisStore implements Store, SharedCoordination {
    * data. The cursor is `<phase>|<node>|<SCAN cursor>`.
    */
   async scanCustomers(cursor: string | undefined, limit: number): Promise<CustomerPage> {
-    const nodes = 'nodes' in this.redis ? this.redis.nodes('master').sort((a, b) => `${a.options.host}:${a.options.port}`.localeCompare(`${b.options.host}:${b.options.port}`)) : [this.redis];
     const [phase = 'c', nodeAt = '0', scanAt = '0'] = (cursor ?? 'c|0|0').split('|');
-    const node = nodes[Number(nodeAt)];
+    const masters = this.masterKeys();
+    const node = await this.scanNode(masters, nodeAt);
     if (node === undefined) return { customers: [] };
     const what = phase === 'c' ? 'cust' : 'snap';
     const head = `${this.k.prefix}:{c:`;
     const tail = `}:${what}`;
-    const [nextScan, keys] = await node.scan(scanAt, 'MATCH', `${head}*${tail}`, 'COUNT', limit);
+    const [nextScan, keys] = await node.scan(scanAt, `${head}*${tail}`, limit);
     const ids = keys.filter((k) => k.startsWith(head) && k.endsWith(tail)).map((k) => k.slice(head.length, -tail.length));
     const customers: CustomerPage['customers'] = [];
     await Promise.all(
@@ -354,21 +358,56 @@ export class RedisStore implements Store, SharedCoordination {
       }),
     );
     let next: string | undefined;
-    if (nextScan !== '0') next = `${phase}|${nodeAt}|${nextScan}`;
-    else if (Number(nodeAt) + 1 < nodes.length) next = `${phase}|${Number(nodeAt) + 1}|0`;
-    else if (phase === 'c') next = 's|0|0';
+    const after = masters === undefined ? undefined : masters[masters.indexOf(node.key) + 1];
+    if (nextScan !== '0') next = `${phase}|${node.key}|${nextScan}`;
+    else if (after !== undefined) next = `${phase}|${after}|0`;
+    else if (phase === 'c') next = `s|${masters?.[0] ?? '0'}|0`;
     return next === undefined ? { customers } : { customers, next };
+  }
+
+  /** A cluster's masters as its slot table names them (`host:port`, sorted); undefined for one Redis. */
+  private masterKeys(): string[] | undefined {
+    if (!(this.redis instanceof RedisCluster)) return undefined;
+    return [...new Set(this.redis.slots.map((owners) => owners?.[0]).filter((k): k is string => k !== undefined))].sort();
+  }
+
+  /**
+   * The node a scan's cursor names (a cluster's master by `host:port`, so that a node list
+   * changing meanwhile never moves the scan onto another node; an older cursor's index, into
+   * the masters by name). A master whose connection is gone (ioredis drops a cluster node's
+   * connection for good and waits for the next slots refresh) is connected again through a
+   * refresh; one still missing stops the scan (`unavailable`) rather than skip its customers.
+   */
+  private async scanNode(masters: readonly string[] | undefined, at: string): Promise<{ key: string; scan: ScanOne } | undefined> {
+    if (masters === undefined || !(this.redis instanceof RedisCluster)) {
+      const redis = this.redis;
+      return at === '0' ? { key: '0', scan: (cursor, pattern, count) => redis.scan(cursor, 'MATCH', pattern, 'COUNT', count) } : undefined;
+    }
+    const cluster = this.redis;
+    if (masters.length === 0) throw new KairosError('unavailable', 'the Redis Cluster has not told its slots yet: the scan of the customers cannot start; retry');
+    const key = /^\d+$/.test(at) ? masters[Number(at)] : at;
+    if (key === undefined) return undefined;
+    const find = (): RedisClient | undefined => cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === key);
+    let node = find();
+    if (node === undefined) {
+      await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
+      node = find();
+    }
+    if (node === undefined) throw new KairosError('unavailable', `the Redis Cluster master ${key} is not connected: the scan of the customers stops there rather than skip its customers; retry`);
+    const found = node;
+    return { key, scan: (cursor, pattern, count) => found.scan(cursor, 'MATCH', pattern, 'COUNT', count) };
   }
 
   async setSegmentMembers(entries: ReadonlyArray<{ id: string; segments: readonly string[] }>, reset = false): Promise<void> {
     if (reset) {
-      // every segment's sorted set, on each master of a cluster (the keys are spread over slots)
-      const nodes = 'nodes' in this.redis ? this.redis.nodes('master') : [this.redis];
-      for (const node of nodes) {
+      // every segment's sorted set, on each master of a cluster (the keys are spread over slots; each master by name, as scanCustomers)
+      const masters = this.masterKeys();
+      for (const name of masters ?? ['0']) {
+        const node = (await this.scanNode(masters, name))!;
         let at = '0';
         do {
-          const [next, keys] = await node.scan(at, 'MATCH', `${this.k.segment('')}*`, 'COUNT', 1000);
-          await Promise.all(keys.map((k) => node.del(k)));
+          const [next, keys] = await node.scan(at, `${this.k.segment('')}*`, 1000);
+          await Promise.all(keys.map((k) => this.redis.del(k)));
           at = next;
         } while (at !== '0');
       }
