@@ -89,6 +89,9 @@ export class ShardGateway {
       case 'gw-drain':
         this.server.startDraining();
         return;
+      case 'gw-close':
+        this.close();
+        return;
     }
   }
 

@@ -87,7 +87,9 @@ export type ToShard =
   /** the key table changed (a key made, rotated, revoked): the shard's gateway reads it */
   | { t: 'gw-keys'; keys: KeyTable }
   /** the node drains (SIGTERM): the gateway port's /ready answers 503 while it still serves */
-  | { t: 'gw-drain' };
+  | { t: 'gw-drain' }
+  /** the thread is about to be ended (a close past its time, a start past its time): its sockets closed first */
+  | { t: 'gw-close' };
 
 /** What the main thread says to a shard's gateway (shard-gateway.ts). */
 export type ToShardGateway = Extract<ToShard, { t: `gw-${string}` }>;

@@ -725,7 +725,7 @@ export class Shards {
         const worker = s.worker;
         if (worker === undefined) return;
         if (!s.ready) {
-          await worker.terminate();
+          await this.end(worker);
           return;
         }
         s.ready = false;
@@ -736,13 +736,26 @@ export class Shards {
         });
         worker.postMessage({ t: 'close', timeoutMs } satisfies ToShard);
         await closed;
-        await worker.terminate();
+        await this.end(worker);
       }),
     );
     for (const s of this.shards) this.answerAll(s, (re) => shuttingDown(re));
     await Promise.all(this.shards.map((s) => s.chain ?? Promise.resolve()));
     await this.directory.settled();
     await this.directory.close();
+  }
+
+  /**
+   * Ends a worker's thread. One accepting gateway connections is asked to close its sockets
+   * first and given a moment (uWS's sockets left open as a thread's loop closes abort the
+   * whole process); one that has ended already is left as it is.
+   */
+  private async end(worker: Worker): Promise<void> {
+    if (this.o.gateway !== undefined && worker.threadId !== -1) {
+      worker.postMessage({ t: 'gw-close' } satisfies ToShard);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await worker.terminate();
   }
 
   private send(index: number, request: ShardRequest, claims: readonly ClaimWrite[] | undefined): Promise<HostReply> {
@@ -878,7 +891,7 @@ export class Shards {
       const timer = setTimeout(() => {
         if (started || s.worker !== worker) return;
         s.worker = undefined;
-        void worker.terminate().finally(() => reject(new KairosError('internal', `shard ${s.index} did not start in ${START_TIMEOUT_MS / 1000} s`)));
+        void this.end(worker).finally(() => reject(new KairosError('internal', `shard ${s.index} did not start in ${START_TIMEOUT_MS / 1000} s`)));
       }, START_TIMEOUT_MS);
       timer.unref();
       worker.on('message', (m: FromShard) => {
