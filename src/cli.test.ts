@@ -286,5 +286,6 @@ describe('kairos seed', () => {
     }
     expect(run(['seed', '--customers', 'many']).status).toBe(2);
     expect(run(['seed']).stderr).toContain('usage: kairos seed --customers N');
-  });
+    // (50,000 customers written and compacted by a child process: ~10 s alone, three times that beside other heavy files)
+  }, 90_000);
 });

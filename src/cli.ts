@@ -324,6 +324,11 @@ async function seed(customers: number, withCompact: boolean, env: Env): Promise<
   if (withCompact) await compact(config);
 }
 
+/** A node with shards: their gateway sockets closed (a second at most), before an exit that does not wait for its close. */
+function gatewaysClosed(kairos: Kairos | ShardedKairos): Promise<void> {
+  return 'shards' in kairos ? kairos.shards.closeGateways(1000) : Promise.resolve();
+}
+
 async function serve(env: Env): Promise<void> {
   const config = configFrom(env);
   // Made before the start: a signal that comes while starting is logged like any other.
@@ -339,7 +344,9 @@ async function serve(env: Env): Promise<void> {
     }
     if (stopping) {
       kairos.logger.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
+      // (but for the shards' gateway sockets: left open as the process exits, they abort it)
+      void gatewaysClosed(kairos).finally(() => process.exit(1));
+      return;
     }
     stopping = true;
     kairos.logger.info({ signal }, 'signal received');
@@ -369,7 +376,7 @@ async function serve(env: Env): Promise<void> {
   kairos = started;
   process.on('uncaughtException', (err) => {
     started.logger.fatal({ err }, 'uncaught exception; flushing and exiting');
-    const timer = setTimeout(() => process.exit(1), 5000);
+    const timer = setTimeout(() => void gatewaysClosed(started).finally(() => process.exit(1)), 5000);
     timer.unref();
     void started.close().finally(() => process.exit(1));
   });

@@ -648,7 +648,10 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     problems.push(`KAIROS_SHARDS: shards keep their customers in LMDB environments of their own: set KAIROS_STORE=lmdb, or KAIROS_SHARDS=1 with KAIROS_STORE=${merged.store} (several nodes share Redis instead)`);
   }
   if (merged.gatewayPort !== undefined && merged.shards === 1 && !unreadable.has('shards')) {
-    problems.push('KAIROS_GATEWAY_PORT: the gateway port is accepted on every shard: set KAIROS_SHARDS above 1 (or auto), or leave it out (on a single host the gateways connect to KAIROS_PORT)');
+    const auto = (env.KAIROS_SHARDS ?? '').toLowerCase() === 'auto';
+    problems.push(
+      `KAIROS_GATEWAY_PORT: the gateway port is accepted on every shard: set KAIROS_SHARDS above 1, or leave it out (on a single host the gateways connect to KAIROS_PORT)${auto ? ` (KAIROS_SHARDS=auto is 1 on this machine of ${availableParallelism()} cores)` : ''}`,
+    );
   }
   if (merged.gatewayPort !== undefined && merged.gatewayPort !== 0 && merged.gatewayPort === merged.port) {
     problems.push(`KAIROS_GATEWAY_PORT: ${merged.gatewayPort} is KAIROS_PORT too: give the gateways another port, or leave it out`);

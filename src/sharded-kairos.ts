@@ -145,8 +145,10 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     if (config.mergeVisitorOnLogin) onLogin = (person, cookie) => void mergeAtLogin({ shards: running, merges }, person, cookie).catch((err: unknown) => logger.warn({ err, person }, "a visitor's history was not merged at login"));
     relayTimer = setInterval(() => void relay.relayAll().catch((err: unknown) => logger.error({ err }, "copying the shards' audit entries into the node's trail failed")), 60_000);
     relayTimer.unref();
-    const keys = new KeyRing({ store, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => clock.now() });
-    // A key made, rotated or revoked (here or on another node): the shards' gateways check the table as it is now.
+    // A key made, rotated or revoked here: answered once every shard's gateway holds the new table (a revoked key refused there from the reply on).
+    const afterChange = gatewayPort === undefined ? {} : { afterChange: async () => running.shareKeys(await readKeyTable(store)) };
+    const keys = new KeyRing({ store, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => clock.now(), ...afterChange });
+    // ... and one made on another node sharing the store: within the node's watch of the table (a second).
     if (gatewayPort !== undefined) keys.onChange(() => void readKeyTable(store).then((t) => running.shareKeys(t), (err: unknown) => logger.error({ err }, "handing the key table to the shards' gateways failed")));
     const status = (actors: { hot: number; dirty: number }): ServerStatus => serverStatus(config, { started, store, clock, catalogs, stopList, hotActors: actors.hot, dirtyActors: actors.dirty });
     const counts = shardedDraftCounts({ shards: running, store, catalogs, clock, logger }, options.draftCountWorkerUrl);
@@ -189,6 +191,13 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       ...gatewayTls(config),
     });
     const port = await gateway.listen();
+    // The gateway port, once the node's listens: no shard takes a gateway's request on a node whose start could still fail.
+    try {
+      await running.openGateways();
+    } catch (err) {
+      gateway.stopListening();
+      throw err;
+    }
     gateway.setReady(true);
     announce(config, logger, { port, store, clock, shards: config.shards, ...(gatewayPort === undefined ? {} : { gatewayPort }) });
     return {

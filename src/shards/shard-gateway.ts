@@ -14,7 +14,7 @@ import type { KeyTable } from '../transport/key-ring.js';
 import { KeyRing, KeyTableCopy, bootstrapKeys } from '../transport/key-ring.js';
 import { loadUws } from '../transport/uws.js';
 import type { FromShard, GatewayRequest, ToShardGateway, WireError } from './shard-messages.js';
-import { fromWire } from './shard-messages.js';
+import { fromWire, toWire } from './shard-messages.js';
 
 /**
  * A shard's side of the gateway port (KAIROS_GATEWAY_PORT, docs/scale-out.md "Every core"):
@@ -38,8 +38,13 @@ export class ShardGateway {
   private readonly table: KeyTableCopy;
   private readonly keys: KeyRing;
 
+  private readonly post: (m: FromShard) => void;
+  private listening: Promise<void> | undefined;
+  private closed = false;
+
   constructor(o: { config: Readonly<Config>; index: number; port: number; keys: KeyTable; logger: Logger; metrics: Metrics; post: (m: FromShard) => void }) {
     const { config, logger, metrics, post } = o;
+    this.post = post;
     metrics.host.gatewayPort = () => ({ shard: o.index, open: this.server.openConnections });
     this.table = new KeyTableCopy(o.keys);
     this.keys = new KeyRing({ store: this.table, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => Date.now() });
@@ -60,10 +65,10 @@ export class ShardGateway {
     });
   }
 
-  /** Listens on the gateway port beside the other shards. */
-  async listen(): Promise<void> {
-    await this.server.listen();
-    this.server.setReady(true);
+  /** Listens on the gateway port beside the other shards (once). */
+  listen(): Promise<void> {
+    this.listening ??= this.server.listen().then(() => this.server.setReady(true));
+    return this.listening;
   }
 
   /** What the main thread says to the shard's gateway. */
@@ -83,14 +88,24 @@ export class ShardGateway {
         return;
       case 'gw-keys':
         this.table.set(m.keys);
-        // (read now: a connection on a key revoked is closed at once)
-        void this.keys.refresh().catch(() => undefined);
+        // (read now: a connection on a key revoked is closed at once; the change's reply waits for it)
+        void this.keys
+          .refresh()
+          .catch(() => undefined)
+          .then(() => this.post({ t: 'gw-keys-taken', seq: m.seq }));
+        return;
+      case 'gw-open':
+        this.listen().then(
+          () => this.post({ t: 'gw-opened' }),
+          (err: unknown) => this.post({ t: 'gw-opened', error: toWire(err) }),
+        );
         return;
       case 'gw-drain':
         this.server.startDraining();
         return;
       case 'gw-close':
         this.close();
+        this.post({ t: 'gw-closed' });
         return;
     }
   }
@@ -100,8 +115,10 @@ export class ShardGateway {
     this.server.stopListening();
   }
 
-  /** Every connection closed and the app ended (before the thread ends: uWS's sockets left open would abort the process). */
+  /** Every connection closed and the app ended (before the thread ends: uWS's sockets left open would abort the process); once. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.server.closeConnections();
     this.server.closeApp();
   }

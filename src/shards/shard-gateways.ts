@@ -1,5 +1,6 @@
 import type { GatewayEvent, GatewayResponse } from '../../actors/index.js';
 import type { DeliverFrame, Subscriber, SubscriberRegistry } from '../delivery/gateway-subscribers.js';
+import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { HostReply } from '../runtime/host-options.js';
 import type { FromShard, ToShard } from './shard-messages.js';
@@ -47,7 +48,8 @@ export class ShardGateways {
         const epoch = this.epochs[shard];
         for (const r of m.requests) {
           const seq = r[0];
-          const reply = r[1] === 'event' ? this.o.router.submitEvent(r[2]) : this.o.router.submitResponse(r[2]);
+          // (a throw of the router's, as a rejection: answered `internal`, the rest of the batch still submitted)
+          const reply = new Promise<HostReply>((resolve) => resolve(r[1] === 'event' ? this.o.router.submitEvent(r[2]) : this.o.router.submitResponse(r[2])));
           reply.then(
             (answer) => this.answer(shard, epoch, seq, answer),
             (err: unknown) => {
@@ -82,7 +84,7 @@ export class ShardGateways {
       case 'gw-confirm': {
         const epoch = this.epochs[shard];
         const sub = this.subs[shard]!.get(m.id);
-        const done = sub === undefined ? Promise.reject(new Error('gone')) : this.o.subscribers.confirm(sub, m.confirmation);
+        const done = sub === undefined ? Promise.reject(new KairosError('invalid', `field "instance": no delivery of "${m.confirmation.instance}" awaits confirmation on this connection`)) : this.o.subscribers.confirm(sub, m.confirmation);
         done.then(
           () => this.epochs[shard] === epoch && this.o.post(shard, { t: 'gw-confirmed', seq: m.seq }),
           (err: unknown) => this.epochs[shard] === epoch && this.o.post(shard, { t: 'gw-confirmed', seq: m.seq, error: toWire(err) }),

@@ -44,10 +44,11 @@ export interface ShardWorkerData {
   /** the node's propensity models in shared memory (shared-models.ts): the shard's decisions read them, its answers train them */
   models: readonly SharedModel[];
   /**
-   * The node's gateway port (KAIROS_GATEWAY_PORT, bound): the shard accepts gateway connections
-   * on it beside the other shards (shard-gateway.ts), with the key table as it is now
+   * The node's gateway port (KAIROS_GATEWAY_PORT, checked free): the shard accepts gateway
+   * connections on it beside the other shards (shard-gateway.ts), with the key table as it is
+   * now; at its start if the node listens already (`open`), else once told (`gw-open`)
    */
-  gateway?: { port: number; keys: KeyTable };
+  gateway?: { port: number; keys: KeyTable; open: boolean };
 }
 
 /** A request of a gateway connection a shard accepted: its number (the shard's), its kind and what the gateway sent. */
@@ -84,11 +85,13 @@ export type ToShard =
   | { t: 'gw-drop'; id: number; code: number; reason: string }
   /** a confirmation of one of the shard's gateway connections recorded, or refused */
   | { t: 'gw-confirmed'; seq: number; error?: WireError }
-  /** the key table changed (a key made, rotated, revoked): the shard's gateway reads it */
-  | { t: 'gw-keys'; keys: KeyTable }
+  /** the key table changed (a key made, rotated, revoked): the shard's gateway reads it, then says so (`gw-keys-taken`) */
+  | { t: 'gw-keys'; seq: number; keys: KeyTable }
+  /** the node listens: the shard's gateway listens too, then says so (`gw-opened`) */
+  | { t: 'gw-open' }
   /** the node drains (SIGTERM): the gateway port's /ready answers 503 while it still serves */
   | { t: 'gw-drain' }
-  /** the thread is about to be ended (a close past its time, a start past its time): its sockets closed first */
+  /** the thread is about to be ended (a close or a start past its time, the process exiting): its sockets closed first, then `gw-closed` */
   | { t: 'gw-close' };
 
 /** What the main thread says to a shard's gateway (shard-gateway.ts). */
@@ -121,7 +124,13 @@ export type FromShard =
   /** that connection closed */
   | { t: 'gw-unsubscribe'; id: number }
   /** its `delivered`/`failed` frame */
-  | { t: 'gw-confirm'; seq: number; id: number; confirmation: Confirmation };
+  | { t: 'gw-confirm'; seq: number; id: number; confirmation: Confirmation }
+  /** the key table of `gw-keys` read */
+  | { t: 'gw-keys-taken'; seq: number }
+  /** the shard's gateway listens (`gw-open`), or the error it met */
+  | { t: 'gw-opened'; error?: WireError }
+  /** the shard's gateway sockets are closed (`gw-close`) */
+  | { t: 'gw-closed' };
 
 /** An error as it crosses between threads: a KairosError's code and message, anything else `internal` (its detail stays in the thread's log). */
 export type WireError = { code: ErrorCode; message: string };

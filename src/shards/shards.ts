@@ -24,7 +24,7 @@ import type { HostReply } from '../runtime/host-options.js';
 import type { CustomerView } from '../runtime/customer-host.js';
 import { routeKey, shardOf } from './shard-of.js';
 import type { Withheld } from './sharded-identity.js';
-import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
+import type { FromShard, ShardRequest, ShardWorkerData, ToShard, WireError } from './shard-messages.js';
 import type { SharedModel } from './shared-models.js';
 import type { ShardCall, ShardCallResult } from './shard-calls.js';
 import type { AuditDraft } from '../audit/audit-chain.js';
@@ -132,6 +132,12 @@ const ASK_TIMEOUT_MS = 30_000;
 /** How long a scrape's metrics and the status's live actors wait for a shard (one slower is left out of them). */
 const QUICK_ASK_MS = 2000;
 
+/** How long a key change's reply waits for the shards' gateways to read the new table. */
+const KEYS_WAIT_MS = 5000;
+
+/** How long a worker's gateway is given to close its sockets before its thread is ended. */
+const END_CLOSE_WAIT_MS = 5000;
+
 /** How long a batch waits for the directory writes its requests depend on before those still in flight are answered `overloaded`. */
 const CLAIM_WAIT_MS = 10_000;
 
@@ -171,6 +177,13 @@ export class Shards {
   /** the key table the shards' gateways hold (the last handed over) */
   private keyTable: KeyTable | undefined;
   private gatewaysDraining = false;
+  /** the node listens: the shards' gateways do (a shard started later, at its start) */
+  private gatewaysOpen = false;
+  /** what each worker's gateway is awaited to say: its sockets closed (`end`), listening (`openGateways`) */
+  private readonly gatewayAcks = new Map<Worker, { closed?: () => void; opened?: (error?: WireError) => void }>();
+  /** key tables handed over and not yet read by every shard they went to, by number */
+  private readonly keysTaken = new Map<number, { left: number; done: () => void }>();
+  private keysSeq = 0;
   /** questions to shards waiting for their answers (a scrape's metrics, a customer's card), by sequence number */
   private readonly asked = new Map<number, { shard: number; answer: (m: FromShard) => void; fail: (err: Error) => void }>();
   private askSeq = 0;
@@ -679,11 +692,73 @@ export class Shards {
     });
   }
 
-  /** Hands every shard's gateway the key table as it is now (a key made, rotated, revoked); a shard started later takes it at its start. */
-  shareKeys(keys: KeyTable): void {
+  /**
+   * Hands every shard's gateway the key table as it is now (a key made, rotated, revoked);
+   * resolves once each running shard has read it (5 s at most: a shard that stops meanwhile
+   * takes the table at its start).
+   */
+  async shareKeys(keys: KeyTable): Promise<void> {
     if (this.gateways === undefined) return;
     this.keyTable = keys;
-    for (const s of this.shards) s.worker?.postMessage({ t: 'gw-keys', keys } satisfies ToShard);
+    const seq = ++this.keysSeq;
+    const running = this.shards.filter((s) => s.worker !== undefined);
+    if (running.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.keysTaken.set(seq, { left: running.length, done: resolve });
+      timer = setTimeout(resolve, KEYS_WAIT_MS);
+      for (const s of running) s.worker?.postMessage({ t: 'gw-keys', seq, keys } satisfies ToShard);
+    });
+    clearTimeout(timer);
+    this.keysTaken.delete(seq);
+  }
+
+  /**
+   * The node listens: every shard's gateway listens on the gateway port (a shard started later
+   * does at its start); rejects with the first error a shard met (the port taken meanwhile).
+   */
+  async openGateways(): Promise<void> {
+    if (this.gateways === undefined) return;
+    this.gatewaysOpen = true;
+    const opened = this.shards.map((s) => {
+      const worker = s.worker;
+      if (worker === undefined) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const acks = this.gatewayAcks.get(worker) ?? {};
+        this.gatewayAcks.set(worker, acks);
+        acks.opened = (error) => (error === undefined ? resolve() : reject(fromWire(error)));
+        worker.once('exit', () => resolve());
+        worker.postMessage({ t: 'gw-open' } satisfies ToShard);
+      });
+    });
+    await Promise.all(opened);
+  }
+
+  /**
+   * Every shard's gateway sockets closed (before the process exits without a close: uWS's
+   * sockets left open as a worker's loop closes abort the process); `timeoutMs` at most.
+   */
+  async closeGateways(timeoutMs = 2000): Promise<void> {
+    if (this.gateways === undefined) return;
+    await Promise.all(this.shards.map((s) => (s.worker === undefined ? Promise.resolve() : this.gatewayClosed(s.worker, timeoutMs))));
+  }
+
+  /** Asks a worker's gateway to close its sockets; resolves once it has, or has ended, or after `timeoutMs`. */
+  private gatewayClosed(worker: Worker, timeoutMs: number): Promise<void> {
+    if (worker.threadId === -1) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const acks = this.gatewayAcks.get(worker) ?? {};
+      this.gatewayAcks.set(worker, acks);
+      const timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      acks.closed = done;
+      worker.once('exit', done);
+      worker.postMessage({ t: 'gw-close' } satisfies ToShard);
+    });
   }
 
   /** The drain before a stop: every shard's gateway port answers /ready 503 while it still serves (a shard started later too). */
@@ -746,15 +821,13 @@ export class Shards {
   }
 
   /**
-   * Ends a worker's thread. One accepting gateway connections is asked to close its sockets
-   * first and given a moment (uWS's sockets left open as a thread's loop closes abort the
-   * whole process); one that has ended already is left as it is.
+   * Ends a worker's thread. One with a gateway is asked to close its sockets first and
+   * awaited (uWS's sockets left open as a thread's loop closes abort the whole process): a
+   * thread blocked past END_CLOSE_WAIT_MS cannot answer, and its end may take the process.
    */
   private async end(worker: Worker): Promise<void> {
-    if (this.o.gateway !== undefined && worker.threadId !== -1) {
-      worker.postMessage({ t: 'gw-close' } satisfies ToShard);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    if (this.o.gateway !== undefined) await this.gatewayClosed(worker, END_CLOSE_WAIT_MS);
+    this.gatewayAcks.delete(worker);
     await worker.terminate();
   }
 
@@ -879,7 +952,7 @@ export class Shards {
       budgets,
       channelCapacity: { memory: this.capacityMemory, counted: this.capacityCounted },
       models: this.o.models?.() ?? [],
-      ...(this.o.gateway === undefined || this.keyTable === undefined ? {} : { gateway: { port: this.o.gateway.port, keys: this.keyTable } }),
+      ...(this.o.gateway === undefined || this.keyTable === undefined ? {} : { gateway: { port: this.o.gateway.port, keys: this.keyTable, open: this.gatewaysOpen } }),
     };
     const worker = new Worker(this.url, { workerData: data });
     s.worker = worker;
@@ -895,6 +968,13 @@ export class Shards {
       }, START_TIMEOUT_MS);
       timer.unref();
       worker.on('message', (m: FromShard) => {
+        // (awaited of this very worker, whether or not it is still the shard's: `end`)
+        if (m.t === 'gw-closed' || m.t === 'gw-opened') {
+          const acks = this.gatewayAcks.get(worker);
+          if (m.t === 'gw-closed') acks?.closed?.();
+          else acks?.opened?.(m.error);
+          return;
+        }
         // (a worker that is no longer the shard's: ended after its start timed out)
         if (s.worker !== worker) return;
         switch (m.t) {
@@ -938,6 +1018,11 @@ export class Shards {
           case 'confirmed':
             this.subscribers.confirmed(m.seq, m.error);
             return;
+          case 'gw-keys-taken': {
+            const k = this.keysTaken.get(m.seq);
+            if (k !== undefined && --k.left <= 0) k.done();
+            return;
+          }
           case 'gw':
           case 'gw-subscribe':
           case 'gw-unsubscribe':
@@ -957,6 +1042,7 @@ export class Shards {
       });
       worker.on('error', (err) => this.o.logger.error({ err, shard: s.index }, 'a shard failed'));
       worker.on('exit', (code) => {
+        this.gatewayAcks.delete(worker);
         // A lock its thread left taken: released (the thread is gone).
         releaseHeldBy(this.budgetMemory, this.budgetCapacity, owner);
         releaseHeldBy(this.capacityMemory, CAPACITY_SLOTS, owner);

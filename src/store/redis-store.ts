@@ -338,8 +338,21 @@ export class RedisStore implements Store, SharedCoordination {
    * data. The cursor is `<phase>|<node>|<SCAN cursor>`.
    */
   async scanCustomers(cursor: string | undefined, limit: number): Promise<CustomerPage> {
-    const [phase = 'c', nodeAt = '0', scanAt = '0'] = (cursor ?? 'c|0|0').split('|');
+    const [phase = 'c', at = '0', given = '0'] = (cursor ?? 'c|0|0').split('|');
+    let nodeAt = at;
+    let scanAt = given;
     const masters = this.masterKeys();
+    if (masters !== undefined) {
+      if (masters.length === 0) throw new KairosError('unavailable', 'the Redis Cluster has not told its slots yet: the scan of the customers cannot start; retry');
+      // A phase's start; or a cursor of an older Kairos (a master's place in a list), or naming
+      // a master that is no longer one (a failover): the phase again from its first master
+      // (a customer may be seen twice, none skipped).
+      const fresh = at === '0' && given === '0';
+      if (fresh || !masters.includes(at)) {
+        nodeAt = masters[0]!;
+        if (!fresh) scanAt = '0';
+      }
+    }
     const node = await this.scanNode(masters, nodeAt);
     if (node === undefined) return { customers: [] };
     const what = phase === 'c' ? 'cust' : 'snap';
@@ -358,7 +371,7 @@ export class RedisStore implements Store, SharedCoordination {
       }),
     );
     let next: string | undefined;
-    const after = masters === undefined ? undefined : masters[masters.indexOf(node.key) + 1];
+    const after = masters?.[masters.indexOf(node.key) + 1];
     if (nextScan !== '0') next = `${phase}|${node.key}|${nextScan}`;
     else if (after !== undefined) next = `${phase}|${after}|0`;
     else if (phase === 'c') next = `s|${masters?.[0] ?? '0'}|0`;
@@ -373,8 +386,7 @@ export class RedisStore implements Store, SharedCoordination {
 
   /**
    * The node a scan's cursor names (a cluster's master by `host:port`, so that a node list
-   * changing meanwhile never moves the scan onto another node; an older cursor's index, into
-   * the masters by name). A master whose connection is gone (ioredis drops a cluster node's
+   * changing meanwhile never moves the scan onto another node). A master whose connection is gone (ioredis drops a cluster node's
    * connection for good and waits for the next slots refresh) is connected again through a
    * refresh; one still missing stops the scan (`unavailable`) rather than skip its customers.
    */
@@ -384,9 +396,7 @@ export class RedisStore implements Store, SharedCoordination {
       return at === '0' ? { key: '0', scan: (cursor, pattern, count) => redis.scan(cursor, 'MATCH', pattern, 'COUNT', count) } : undefined;
     }
     const cluster = this.redis;
-    if (masters.length === 0) throw new KairosError('unavailable', 'the Redis Cluster has not told its slots yet: the scan of the customers cannot start; retry');
-    const key = /^\d+$/.test(at) ? masters[Number(at)] : at;
-    if (key === undefined) return undefined;
+    const key = at;
     const find = (): RedisClient | undefined => cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === key);
     let node = find();
     if (node === undefined) {

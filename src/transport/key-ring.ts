@@ -187,6 +187,8 @@ export interface KeyRingOptions {
   /** production refuses qa keys, at creation and at use */
   production: boolean;
   now: () => number;
+  /** what a change made here waits for before its reply, once this ring has read it (a node with shards: every shard's gateway holding the new table) */
+  afterChange?: () => Promise<void>;
 }
 
 export class KeyRing {
@@ -444,6 +446,7 @@ export class KeyRing {
     }
     // This node reads the new table before the reply: its connections on a revoked key close first.
     await this.refresh();
+    await this.o.afterChange?.();
   }
 }
 
