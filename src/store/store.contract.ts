@@ -343,7 +343,8 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         const seen: string[] = [];
         const withRecord: string[] = [];
         let cursor: string | undefined;
-        for (let i = 0; i < 100; i++) {
+        // (to the end, however many pages: on Redis a page is a SCAN step over the whole keyspace, other tests' keys too, often with nothing of this store's)
+        for (let i = 0; i < 100_000; i++) {
           const page = await store.scanCustomers(cursor, 3, { records });
           for (const c of page.customers) {
             seen.push(c.id);
@@ -367,7 +368,8 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       await store.commit({ snapshots: ['m-2', 'm-5', 's-1', 's-2', 's-3'].map((id) => ({ id, value: snap })), identities: [], outbox: [] });
       const seen: Array<{ id: string; snapshot: boolean; record: boolean }> = [];
       let cursor: string | undefined;
-      for (let i = 0; i < 100; i++) {
+      // (to the end, however many pages: on Redis a page is a SCAN step over the whole keyspace, other tests' keys too, often with nothing of this store's)
+      for (let i = 0; i < 100_000; i++) {
         const page = await store.scanCustomers(cursor, 3);
         for (const c of page.customers) seen.push({ id: c.id, snapshot: c.snapshot !== undefined, record: c.record !== undefined });
         if (page.next === undefined) break;
@@ -385,7 +387,8 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       await store.importCustomers(Array.from({ length: 10 }, (_, i) => ({ id: `r-${i}`, record: record(i) })));
       const seen: string[] = [];
       let cursor: string | undefined;
-      for (let i = 0; i < 100; i++) {
+      // (to the end, however many pages: on Redis a page is a SCAN step over the whole keyspace, other tests' keys too, often with nothing of this store's)
+      for (let i = 0; i < 100_000; i++) {
         const page = await store.scanCustomers(cursor, 3);
         seen.push(...page.customers.map((c) => c.id));
         if (page.next === undefined) break;
