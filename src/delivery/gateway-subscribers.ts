@@ -79,6 +79,11 @@ export interface GatewaySubscribersOptions {
  */
 export type SubscriberRegistry = Pick<GatewaySubscribers, 'subscribe' | 'unsubscribe' | 'confirm'>;
 
+/** A `delivered`/`failed` frame naming nothing delivered to its connection and unconfirmed (`invalid`). */
+export function notAwaitingConfirmation(instance: string): KairosError {
+  return new KairosError('invalid', `field "instance": no delivery of "${instance}" awaits confirmation on this connection`);
+}
+
 /** The most channels one subscriber may subscribe to. */
 export const MAX_CHANNELS_PER_SUBSCRIBER = 64;
 
@@ -300,7 +305,7 @@ export class GatewaySubscribers {
       else for (const ch of e.channels) record ??= e.inflight.get(deliveryKey(ch, confirmation.instance));
     }
     if (e === undefined || record === undefined) {
-      throw new KairosError('invalid', `field "instance": no delivery of "${confirmation.instance}" awaits confirmation on this connection`);
+      throw notAwaitingConfirmation(confirmation.instance);
     }
     const key = deliveryKey(record.channel, record.instance);
     e.inflight.delete(key);

@@ -2,9 +2,8 @@ import type { GatewayEvent, GatewayResponse } from '../../actors/index.js';
 import type { Config } from '../config.js';
 import { gatewayTls } from '../config.js';
 import type { Confirmation, Subscriber, SubscriberRegistry } from '../delivery/gateway-subscribers.js';
-import { checkSubscription } from '../delivery/gateway-subscribers.js';
+import { checkSubscription, notAwaitingConfirmation } from '../delivery/gateway-subscribers.js';
 import { adapterChannels } from '../delivery-parts.js';
-import { KairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
@@ -201,7 +200,7 @@ class SubscribersStandIn implements SubscriberRegistry {
 
   confirm(sub: Subscriber, confirmation: Confirmation): Promise<void> {
     const s = this.ids.get(sub);
-    if (s === undefined) return Promise.reject(new KairosError('invalid', `field "instance": no delivery of "${confirmation.instance}" awaits confirmation on this connection`));
+    if (s === undefined) return Promise.reject(notAwaitingConfirmation(confirmation.instance));
     const seq = ++this.nextSeq;
     return new Promise<void>((resolve, reject) => {
       this.confirming.set(seq, { resolve, reject });

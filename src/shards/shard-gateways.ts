@@ -1,6 +1,6 @@
 import type { GatewayEvent, GatewayResponse } from '../../actors/index.js';
 import type { DeliverFrame, Subscriber, SubscriberRegistry } from '../delivery/gateway-subscribers.js';
-import { KairosError } from '../errors.js';
+import { notAwaitingConfirmation } from '../delivery/gateway-subscribers.js';
 import type { Logger } from '../logger.js';
 import type { HostReply } from '../runtime/host-options.js';
 import type { FromShard, ToShard } from './shard-messages.js';
@@ -84,7 +84,7 @@ export class ShardGateways {
       case 'gw-confirm': {
         const epoch = this.epochs[shard];
         const sub = this.subs[shard]!.get(m.id);
-        const done = sub === undefined ? Promise.reject(new KairosError('invalid', `field "instance": no delivery of "${m.confirmation.instance}" awaits confirmation on this connection`)) : this.o.subscribers.confirm(sub, m.confirmation);
+        const done = sub === undefined ? Promise.reject(notAwaitingConfirmation(m.confirmation.instance)) : this.o.subscribers.confirm(sub, m.confirmation);
         done.then(
           () => this.epochs[shard] === epoch && this.o.post(shard, { t: 'gw-confirmed', seq: m.seq }),
           (err: unknown) => this.epochs[shard] === epoch && this.o.post(shard, { t: 'gw-confirmed', seq: m.seq, error: toWire(err) }),

@@ -1,5 +1,5 @@
 import type { Confirmation, DeliverFrame, Subscriber, SubscriberRegistry } from '../delivery/gateway-subscribers.js';
-import { checkSubscription } from '../delivery/gateway-subscribers.js';
+import { checkSubscription, notAwaitingConfirmation } from '../delivery/gateway-subscribers.js';
 import { deliveryKey } from '../delivery/delivery-key.js';
 import { KairosError } from '../errors.js';
 import type { ToShard, WireError } from './shard-messages.js';
@@ -71,7 +71,7 @@ export class ShardSubscribers implements SubscriberRegistry {
     }
     const shard = key === undefined ? undefined : e?.held.get(key);
     if (e === undefined || key === undefined || shard === undefined) {
-      return Promise.reject(new KairosError('invalid', `field "instance": no delivery of "${confirmation.instance}" awaits confirmation on this connection`));
+      return Promise.reject(notAwaitingConfirmation(confirmation.instance));
     }
     const seq = ++this.nextSeq;
     return new Promise<void>((resolve, reject) => {

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import { ManualClock, systemClock } from '../clock.js';
 import { CommittedFeed } from '../delivery/committed-feed.js';
 import type { DeliverFrame, Subscriber } from '../delivery/gateway-subscribers.js';
+import { notAwaitingConfirmation } from '../delivery/gateway-subscribers.js';
 import { buildDispatcher } from '../delivery-parts.js';
 import { KairosError } from '../errors.js';
 import { ledgerCounters } from '../runtime/ledger-counters.js';
@@ -190,7 +191,7 @@ port.on('message', (m: ToShard) => {
     }
     case 'confirm': {
       const sub = standIns.get(m.id);
-      const done = sub === undefined ? Promise.reject(new KairosError('invalid', `field "instance": no delivery of "${m.confirmation.instance}" awaits confirmation on this connection`)) : dispatcher.subscribers.confirm(sub, m.confirmation);
+      const done = sub === undefined ? Promise.reject(notAwaitingConfirmation(m.confirmation.instance)) : dispatcher.subscribers.confirm(sub, m.confirmation);
       done.then(
         () => post({ t: 'confirmed', seq: m.seq }),
         (err: unknown) => post({ t: 'confirmed', seq: m.seq, error: toWire(err) }),
