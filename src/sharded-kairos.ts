@@ -30,6 +30,7 @@ import { Shards } from './shards/shards.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import type { Store } from './store/store.js';
 import { eventsRoute } from './transport/events-route.js';
+import { SharedClientBuckets, sharedClientBucketsMemory } from './transport/shared-client-buckets.js';
 import { GatewayServer } from './transport/gateway-server.js';
 import type { Route } from './transport/http.js';
 import { errorReply } from './transport/http.js';
@@ -94,6 +95,8 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     const conflicts = new IdentityConflicts({ store, secret: config.stopListSecret, clock, metrics, logger });
     // The gateway port: free now (no other process on it: the shards share it with each other only), and the keys the shards' gateways check.
     const gatewayPort = config.gatewayPort === undefined ? undefined : await freeGatewayPort(config.host, config.gatewayPort);
+    // POST /v1/events' buckets by client, shared by this thread and every shard's gateway (a client's connections land on any of them)
+    const clientBuckets = gatewayPort === undefined ? undefined : sharedClientBucketsMemory();
     let onLogin: ((person: string, cookie: Withheld) => void) | undefined;
     const running = await Shards.start({
       // (the shards may dispatch before the bind is made below: their SMS wait for it)
@@ -104,7 +107,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       },
       onLogin: (person, cookie) => onLogin?.(person, cookie),
       onWithheld: (claimant, withheld) => void recordWithheld({ shards: running, conflicts }, claimant, withheld).catch((err: unknown) => logger.error({ err }, 'recording an identity conflict across shards failed')),
-      ...(gatewayPort === undefined ? {} : { gateway: { port: gatewayPort, keys: await readKeyTable(store) } }),
+      ...(gatewayPort === undefined ? {} : { gateway: { port: gatewayPort, keys: await readKeyTable(store), buckets: clientBuckets ?? sharedClientBucketsMemory() } }),
       count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), models: () => models.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }), ...(options.budgetSlots === undefined ? {} : { budgetSlots: options.budgetSlots }) });
     shards = running;
     logger.info({ shards: config.shards, catalogVersion: catalogs.version, ms: Math.round(performance.now() - t0) }, 'shards started');
@@ -169,7 +172,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     // (filled in below: the whoami route lists the operations this node serves, itself among them)
     const ids = new Set<string>(builtinOperations.map((op) => op.operationId));
     const served: Route[] = [
-      eventsRoute({ host: running, metrics, logger, rateLimit: config.rateLimitPerConnection }),
+      eventsRoute({ host: running, metrics, logger, rateLimit: config.rateLimitPerConnection, ...(clientBuckets === undefined ? {} : { buckets: new SharedClientBuckets(config.rateLimitPerConnection, clientBuckets) }) }),
       openApiRoute(config.publicUrl),
       asyncApiRoute(config.publicUrl),
       // (the operations this node serves: the console shows no page whose calls would answer 503)

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
 import { eventsRoute } from '../transport/events-route.js';
+import { SharedClientBuckets } from '../transport/shared-client-buckets.js';
 import { GatewayServer } from '../transport/gateway-server.js';
 import type { KeyTable } from '../transport/key-ring.js';
 import { KeyRing, KeyTableCopy, bootstrapKeys } from '../transport/key-ring.js';
@@ -41,7 +42,7 @@ export class ShardGateway {
   private listening: Promise<void> | undefined;
   private closed = false;
 
-  constructor(o: { config: Readonly<Config>; index: number; port: number; keys: KeyTable; logger: Logger; metrics: Metrics; post: (m: FromShard) => void }) {
+  constructor(o: { config: Readonly<Config>; index: number; port: number; keys: KeyTable; buckets: SharedArrayBuffer; logger: Logger; metrics: Metrics; post: (m: FromShard) => void }) {
     const { config, logger, metrics, post } = o;
     this.post = post;
     metrics.host.gatewayPort = () => ({ shard: o.index, open: this.server.openConnections });
@@ -57,7 +58,8 @@ export class ShardGateway {
       logger,
       metrics,
       keys: this.keys,
-      routes: [eventsRoute({ host: this.router, metrics, logger, rateLimit: config.rateLimitPerConnection })],
+      // (a client's connections spread over the shards: its POST /v1/events limit is the node's, not each shard's)
+      routes: [eventsRoute({ host: this.router, metrics, logger, rateLimit: config.rateLimitPerConnection, buckets: new SharedClientBuckets(config.rateLimitPerConnection, o.buckets) })],
       notReadyReason: () => undefined,
       gatewayPort: { port: o.port, shared: true },
       ...gatewayTls(config),

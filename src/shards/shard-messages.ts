@@ -46,9 +46,10 @@ export interface ShardWorkerData {
   /**
    * The node's gateway port (KAIROS_GATEWAY_PORT, checked free): the shard accepts gateway
    * connections on it beside the other shards (shard-gateway.ts), with the key table as it is
-   * now; at its start if the node listens already (`open`), else once told (`gw-open`)
+   * now; at its start if the node listens already (`open`), else once told (`gw-open`); the
+   * node's shared `POST /v1/events` buckets (shared-client-buckets.ts)
    */
-  gateway?: { port: number; keys: KeyTable; open: boolean };
+  gateway?: { port: number; keys: KeyTable; open: boolean; buckets: SharedArrayBuffer };
 }
 
 /** A request of a gateway connection a shard accepted: its number (the shard's), its kind and what the gateway sent. */

@@ -131,7 +131,7 @@ function take(request: ShardRequest): void {
 }
 
 // The gateway port (KAIROS_GATEWAY_PORT): this shard accepts gateway connections beside the others.
-const gateway = data.gateway === undefined ? undefined : new ShardGateway({ config, index: data.index, port: data.gateway.port, keys: data.gateway.keys, logger, metrics, post });
+const gateway = data.gateway === undefined ? undefined : new ShardGateway({ config, index: data.index, port: data.gateway.port, keys: data.gateway.keys, buckets: data.gateway.buckets, logger, metrics, post });
 if (gateway !== undefined) {
   // A thread that ends on an error closes its sockets first (uWS's sockets left open as its
   // loop closes abort the whole process): the error then ends the thread as it would have.

@@ -71,8 +71,8 @@ export interface ShardsOptions {
   onLogin?: (person: string, cookie: Withheld) => void;
   /** campaigns with a budget whose totals the shards can share at once (BUDGET_SLOTS by default; tests give a few) */
   budgetSlots?: number;
-  /** the gateway port (KAIROS_GATEWAY_PORT, checked free): every shard accepts gateway connections on it, with this key table (shard-gateway.ts) */
-  gateway?: { port: number; keys: KeyTable };
+  /** the gateway port (KAIROS_GATEWAY_PORT, checked free): every shard accepts gateway connections on it, with this key table (shard-gateway.ts) and the node's shared POST /v1/events buckets (shared-client-buckets.ts) */
+  gateway?: { port: number; keys: KeyTable; buckets: SharedArrayBuffer };
 }
 
 interface Unanswered {
@@ -952,7 +952,7 @@ export class Shards {
       budgets,
       channelCapacity: { memory: this.capacityMemory, counted: this.capacityCounted },
       models: this.o.models?.() ?? [],
-      ...(this.o.gateway === undefined || this.keyTable === undefined ? {} : { gateway: { port: this.o.gateway.port, keys: this.keyTable, open: this.gatewaysOpen } }),
+      ...(this.o.gateway === undefined || this.keyTable === undefined ? {} : { gateway: { port: this.o.gateway.port, keys: this.keyTable, open: this.gatewaysOpen, buckets: this.o.gateway.buckets } }),
     };
     const worker = new Worker(this.url, { workerData: data });
     s.worker = worker;

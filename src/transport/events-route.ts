@@ -11,6 +11,7 @@ import { FrameError, decodeFrame, encodeFrame, idInBytes, parseEvent, readableId
 import { exactIntegers } from './json-integers.js';
 import { invalidUtf8At } from '../well-formed-text.js';
 import { isPlainMap } from './plain-data.js';
+import type { ClientLimiter } from './token-bucket.js';
 import { ClientBuckets } from './token-bucket.js';
 import { eventsOperation } from '../schema/http/builtin-operations.js';
 import type { HttpCall, HttpReply, Route } from './http.js';
@@ -36,6 +37,11 @@ export interface EventsRouteOptions {
   logger: Logger;
   /** `KAIROS_RATE_LIMIT`: requests a second per gateway key and client address (a burst of twice that) before 429 `rate_limited` */
   rateLimit: number;
+  /**
+   * The buckets by client: the node's threads' shared ones (shared-client-buckets.ts) where
+   * several threads serve the route (the gateway port on every shard); by default this thread's.
+   */
+  buckets?: ClientLimiter;
 }
 
 /**
@@ -61,12 +67,12 @@ function isMsgpack(contentType: string): boolean {
 
 export function eventsRoute(o: EventsRouteOptions): Route {
   // The WebSocket's limit, by the client: uWS gives an HTTP request no handle on its keep-alive connection.
-  const buckets = new ClientBuckets(o.rateLimit);
+  const buckets = o.buckets ?? new ClientBuckets(o.rateLimit);
   // Not bound through route(): the body is JSON or MessagePack, parsed and checked here like a frame (bad_frame vs invalid).
   return { operation: eventsOperation, handle: (call) => postEvent(o, buckets, call) };
 }
 
-async function postEvent(o: EventsRouteOptions, buckets: ClientBuckets, call: HttpCall): Promise<HttpReply> {
+async function postEvent(o: EventsRouteOptions, buckets: ClientLimiter, call: HttpCall): Promise<HttpReply> {
   const start = performance.now();
   const inMsgpack = isMsgpack(call.contentType);
   const outMsgpack = call.accept.includes('msgpack') || (inMsgpack && !call.accept.includes('json'));
@@ -75,7 +81,8 @@ async function postEvent(o: EventsRouteOptions, buckets: ClientBuckets, call: Ht
     return errorReply(code, message, { re });
   };
   // Rate limit -> decode -> validate -> actor, as over the WebSocket: a request refused here decodes nothing but its id.
-  const retryAfter = buckets.take(`${call.principal?.name ?? ''}@${call.remote?.() ?? ''}`, start);
+  // (an absolute time: buckets shared with other threads read theirs)
+  const retryAfter = buckets.take(`${call.principal?.name ?? ''}@${call.remote?.() ?? ''}`, performance.timeOrigin + start);
   if (retryAfter > 0) {
     const re = inMsgpack ? idInBytes(call.body) : jsonIdDespiteBadBytes(call.body);
     const reply = fail('rate_limited', `too many requests from this client (its gateway key and address): more than ${o.rateLimit} a second, in bursts of up to ${o.rateLimit * 2}; retry after ${retryAfter} s`, re);

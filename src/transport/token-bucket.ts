@@ -2,7 +2,8 @@
  * The request rate limit (`KAIROS_RATE_LIMIT`, docs/protocol.md): a token bucket of `rate`
  * tokens a second holding at most twice that (the burst). A WebSocket connection has one
  * (websocket-gateway.ts); `POST /v1/events` has one per gateway key and client address
- * ({@link ClientBuckets}): uWS gives an HTTP request no handle on its keep-alive connection.
+ * ({@link ClientBuckets}, or shared by a node's threads: shared-client-buckets.ts): uWS gives
+ * an HTTP request no handle on its keep-alive connection.
  */
 
 export interface TokenBucket {
@@ -30,6 +31,12 @@ export function retryAfterSec(b: TokenBucket, rate: number): number {
   return Math.max(1, Math.ceil((1 - b.tokens) / rate));
 }
 
+/** Rate limits by client (a gateway key and an address): this thread's {@link ClientBuckets}, or a node's threads' shared ones (shared-client-buckets.ts). */
+export interface ClientLimiter {
+  /** 0 when the client may go on (a token taken); else the Retry-After, in whole seconds. `now` in ms (absolute where threads share the buckets). */
+  take(client: string, now: number): number;
+}
+
 /** How many clients {@link ClientBuckets} keeps at most by default (~100 bytes each). */
 export const MAX_CLIENT_BUCKETS = 100_000;
 
@@ -40,7 +47,7 @@ export const MAX_CLIENT_BUCKETS = 100_000;
  * the ones first seen longest ago go first (such a client then starts again with a full bucket). One
  * map look-up per request.
  */
-export class ClientBuckets {
+export class ClientBuckets implements ClientLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
   private sweptAt = -Infinity;
 
