@@ -118,6 +118,11 @@ export class ShardGateways {
     setImmediate(this.flush);
   }
 
+  /** Posts the answers queued this turn now (the node's close: before the shards' sockets close). */
+  flushAnswers(): void {
+    this.flush();
+  }
+
   private readonly flush = (): void => {
     this.queued = false;
     for (const [shard, replies] of this.out) this.o.post(shard, { t: 'gw-replies', replies });

@@ -237,9 +237,11 @@ port.on('message', (m: ToShard) => {
         await saveModels(ledgers.models, store, logger);
         await store.close();
         if (replies.length > 0) flushReplies();
-        gateway?.close();
         post({ t: 'closed' });
-        port.close();
+        // With a gateway the thread stays to write what is still owed to its connections (the
+        // router's answers, some decided by other shards, the last ones `shutting down`): the
+        // main thread then has its sockets closed (`gw-close`) and ends it.
+        if (gateway === undefined) port.close();
       })();
       return;
   }

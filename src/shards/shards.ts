@@ -790,7 +790,9 @@ export class Shards {
 
   /**
    * Lets every shard finish what it holds and commit it (for up to `timeoutMs` and 10 s more,
-   * then its thread is ended), answers what is left `overloaded`, closes the directory.
+   * then its thread is ended), answers what is left `overloaded`, closes the directory. With
+   * the gateway port, a shard's sockets are closed only after that: every request its
+   * connections sent, whichever shard decides it, is answered there first.
    */
   async close(timeoutMs: number): Promise<void> {
     this.closing = true;
@@ -811,10 +813,16 @@ export class Shards {
         });
         worker.postMessage({ t: 'close', timeoutMs } satisfies ToShard);
         await closed;
-        await this.end(worker);
+        if (this.gateways === undefined) await this.end(worker);
       }),
     );
     for (const s of this.shards) this.answerAll(s, (re) => shuttingDown(re));
+    if (this.gateways !== undefined) {
+      // (the answers just given reach ShardGateways within this turn's microtasks: posted, then the sockets closed behind them)
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.gateways.flushAnswers();
+      await Promise.all(this.shards.map((s) => (s.worker === undefined ? Promise.resolve() : this.end(s.worker))));
+    }
     await Promise.all(this.shards.map((s) => s.chain ?? Promise.resolve()));
     await this.directory.settled();
     await this.directory.close();
