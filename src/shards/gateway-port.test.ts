@@ -131,8 +131,9 @@ describe('the gateway port on a node with two shards', () => {
     const [on0] = await perShard();
     expect(on0).toBeGreaterThan(0);
     await k.shards.kill(0);
-    // The connections shard 0 had are cut (1006: its thread ended); shard 1's stay and are served.
+    // The connections shard 0 had are closed 1012 "service restart" (the node lives on); shard 1's stay and are served.
     await holds("shard 0's connections cut", () => clients.filter((c) => c.closedWith !== undefined).length === on0);
+    for (const c of clients) if (c.closedWith !== undefined) expect(c.closedWith).toEqual({ code: 1012, reason: 'service restart' });
     const alive = clients.filter((c) => c.closedWith === undefined);
     expect(alive.length).toBe(16 - on0!);
     for (let i = 0; i < 100 && k.shards.notReadyReason() !== undefined; i++) await new Promise((r) => setTimeout(r, 50));

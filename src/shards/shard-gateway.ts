@@ -105,7 +105,7 @@ export class ShardGateway {
         this.server.startDraining();
         return;
       case 'gw-close':
-        this.close();
+        this.close(m.restart === true);
         this.post({ t: 'gw-closed' });
         return;
     }
@@ -116,11 +116,17 @@ export class ShardGateway {
     this.server.stopListening();
   }
 
-  /** Every connection closed and the app ended (before the thread ends: uWS's sockets left open would abort the process); once. */
-  close(): void {
+  /**
+   * Every connection closed and the app ended (before the thread ends: uWS's sockets left open
+   * would abort the process); once. `restart`: the node lives on and the shard is started
+   * again (1012 "service restart", as protocol.md has it for a shard's thread that stops), else
+   * the node is closing (1001).
+   */
+  close(restart: boolean): void {
     if (this.closed) return;
     this.closed = true;
-    this.server.closeConnections();
+    if (restart) this.server.closeConnections(1012, 'service restart');
+    else this.server.closeConnections();
     this.server.closeApp();
   }
 }

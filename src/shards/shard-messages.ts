@@ -46,10 +46,11 @@ export interface ShardWorkerData {
   /**
    * The node's gateway port (KAIROS_GATEWAY_PORT, checked free): the shard accepts gateway
    * connections on it beside the other shards (shard-gateway.ts), with the key table as it is
-   * now; at its start if the node listens already (`open`), else once told (`gw-open`); the
-   * node's shared `POST /v1/events` buckets (shared-client-buckets.ts)
+   * now; at its start if the node listens already (`open`), else once told (`gw-open`); its
+   * /ready 503 from the start when the node drains already (`draining`); the node's shared
+   * `POST /v1/events` buckets (shared-client-buckets.ts)
    */
-  gateway?: { port: number; keys: KeyTable; open: boolean; buckets: SharedArrayBuffer };
+  gateway?: { port: number; keys: KeyTable; open: boolean; draining: boolean; buckets: SharedArrayBuffer };
 }
 
 /** A request of a gateway connection a shard accepted: its number (the shard's), its kind and what the gateway sent. */
@@ -92,8 +93,12 @@ export type ToShard =
   | { t: 'gw-open' }
   /** the node drains (SIGTERM): the gateway port's /ready answers 503 while it still serves */
   | { t: 'gw-drain' }
-  /** the thread is about to be ended (a close or a start past its time, the process exiting): its sockets closed first, then `gw-closed` */
-  | { t: 'gw-close' };
+  /**
+   * the thread is about to be ended (a close or a start past its time, the process exiting):
+   * its sockets closed first (1001, or 1012 "service restart" when the shard is started
+   * again while the node lives: `restart`), then `gw-closed`
+   */
+  | { t: 'gw-close'; restart?: boolean };
 
 /** What the main thread says to a shard's gateway (shard-gateway.ts). */
 export type ToShardGateway = Extract<ToShard, { t: `gw-${string}` }>;

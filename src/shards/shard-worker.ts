@@ -133,13 +133,14 @@ function take(request: ShardRequest): void {
 // The gateway port (KAIROS_GATEWAY_PORT): this shard accepts gateway connections beside the others.
 const gateway = data.gateway === undefined ? undefined : new ShardGateway({ config, index: data.index, port: data.gateway.port, keys: data.gateway.keys, buckets: data.gateway.buckets, logger, metrics, post });
 if (gateway !== undefined) {
+  // (a shard started again while the node drains: /ready 503 before it listens)
+  if (data.gateway?.draining === true) gateway.take({ t: 'gw-drain' });
   // A thread that ends on an error closes its sockets first (uWS's sockets left open as its
-  // loop closes abort the whole process): the error then ends the thread as it would have.
+  // loop closes abort the whole process): the error then ends the thread as it would have, in
+  // this turn (nothing more decided on what the error may have left half-changed).
   process.once('uncaughtException', (err) => {
-    gateway.close();
-    setImmediate(() => {
-      throw err;
-    });
+    gateway.close(true);
+    throw err;
   });
 }
 

@@ -757,7 +757,7 @@ export class Shards {
       };
       acks.closed = done;
       worker.once('exit', done);
-      worker.postMessage({ t: 'gw-close' } satisfies ToShard);
+      worker.postMessage({ t: 'gw-close', restart: !this.closing } satisfies ToShard);
     });
   }
 
@@ -960,7 +960,7 @@ export class Shards {
       budgets,
       channelCapacity: { memory: this.capacityMemory, counted: this.capacityCounted },
       models: this.o.models?.() ?? [],
-      ...(this.o.gateway === undefined || this.keyTable === undefined ? {} : { gateway: { port: this.o.gateway.port, keys: this.keyTable, open: this.gatewaysOpen, buckets: this.o.gateway.buckets } }),
+      ...(this.o.gateway === undefined || this.keyTable === undefined ? {} : { gateway: { port: this.o.gateway.port, keys: this.keyTable, open: this.gatewaysOpen, draining: this.gatewaysDraining, buckets: this.o.gateway.buckets } }),
     };
     const worker = new Worker(this.url, { workerData: data });
     s.worker = worker;
@@ -972,6 +972,8 @@ export class Shards {
       const timer = setTimeout(() => {
         if (started || s.worker !== worker) return;
         s.worker = undefined;
+        // (its exit is no longer the shard's: its connections are gone now, and answers owed to them dropped, not posted to the next worker under the same numbers)
+        this.gateways?.stopped(s.index);
         void this.end(worker).finally(() => reject(new KairosError('internal', `shard ${s.index} did not start in ${START_TIMEOUT_MS / 1000} s`)));
       }, START_TIMEOUT_MS);
       timer.unref();

@@ -150,8 +150,8 @@ export class GatewayServer {
     return this.websocket.openConnections;
   }
 
-  closeConnections(): void {
-    this.websocket.closeConnections();
+  closeConnections(code?: number, reason?: string): void {
+    this.websocket.closeConnections(code, reason);
   }
 
   /**

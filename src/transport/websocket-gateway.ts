@@ -142,12 +142,12 @@ export class WebSocketGateway {
     });
   }
 
-  /** Closes every open connection with 1001; one already being closed gets its own close frame now. */
-  closeConnections(): void {
+  /** Closes every open connection with 1001 (or `code`: 1012 for a shard started again); one already being closed gets its own close frame now. */
+  closeConnections(code = 1001, reason = 'server shutting down'): void {
     for (const ws of [...this.conns]) {
       const c = ws.getUserData();
       if (c.closing !== undefined) this.endNow(ws);
-      else if (!c.closed) ws.end(1001, 'server shutting down');
+      else if (!c.closed) ws.end(code, reason);
     }
   }
 
