@@ -196,6 +196,8 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
     const port = await gateway.listen();
     // The gateway port, once the node's listens: no shard takes a gateway's request on a node whose start could still fail.
     try {
+      // (again: the shards' start took time, in which another process could have taken it; the window left is the milliseconds to their listen)
+      if (gatewayPort !== undefined) await freeGatewayPort(config.host, gatewayPort);
       await running.openGateways();
     } catch (err) {
       gateway.stopListening();
