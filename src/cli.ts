@@ -334,13 +334,16 @@ async function serve(env: Env): Promise<void> {
   // Made before the start: a signal that comes while starting is logged like any other.
   const logger = createLogger(config.logLevel, undefined, config.nodeId);
   let kairos: Kairos | ShardedKairos | undefined = undefined;
+  // (the shards' gateway sockets, while the start has not returned: closed before an exit then)
+  let closeShardGateways: () => Promise<void> = () => Promise.resolve();
   let stopping = false;
   const stop = (signal: string): void => {
     if (kairos === undefined) {
       // Nothing is served yet: exit now. What the start wrote is whole or taken up again at the
       // next start (the demo bank goes on where it stopped; each store write is atomic).
       logger.warn({ signal }, 'signal received while starting: exiting before the start is complete');
-      process.exit(0);
+      void closeShardGateways().finally(() => process.exit(0));
+      return;
     }
     if (stopping) {
       kairos.logger.warn({ signal }, 'second signal: exiting without waiting');
@@ -358,7 +361,7 @@ async function serve(env: Env): Promise<void> {
       () => process.exit(0),
       (err: unknown) => {
         running.logger.fatal({ err }, 'shutdown failed');
-        process.exit(1);
+        void gatewaysClosed(running).finally(() => process.exit(1));
       },
     );
   };
@@ -366,7 +369,7 @@ async function serve(env: Env): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   let started: Kairos | ShardedKairos;
   try {
-    started = config.shards > 1 ? await startShardedKairos(config, { logger }) : await startKairos(config, { logger });
+    started = config.shards > 1 ? await startShardedKairos(config, { logger, onShards: (close) => (closeShardGateways = close) }) : await startKairos(config, { logger });
   } catch (err) {
     if (err instanceof KairosError && err.code === 'native_uws_unavailable') fail(`refusing to start: ${err.message}`, 1);
     // (a catalog file that does not parse, a configured key named as one made through the API: exit 2, as at boot)

@@ -110,6 +110,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       ...(gatewayPort === undefined ? {} : { gateway: { port: gatewayPort, keys: await readKeyTable(store), buckets: clientBuckets ?? sharedClientBucketsMemory() } }),
       count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), models: () => models.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }), ...(options.budgetSlots === undefined ? {} : { budgetSlots: options.budgetSlots }) });
     shards = running;
+    options.onShards?.(() => running.closeGateways(1000));
     logger.info({ shards: config.shards, catalogVersion: catalogs.version, ms: Math.round(performance.now() - t0) }, 'shards started');
     // A change of the catalog the shards could not take (more budgets than they share) is refused before it is stored.
     catalogs.beforeChange((catalog) => running.checkCatalog(catalog.def));
