@@ -13,7 +13,8 @@ import { GatewayServer } from '../transport/gateway-server.js';
 import type { KeyTable } from '../transport/key-ring.js';
 import { KeyRing, KeyTableCopy, bootstrapKeys } from '../transport/key-ring.js';
 import { loadUws } from '../transport/uws.js';
-import type { FromShard, GatewayRequest, ToShardGateway, WireError } from './shard-messages.js';
+import { RouterStandIn } from './router-stand-in.js';
+import type { FromShard, ToShardGateway, WireError } from './shard-messages.js';
 import { fromWire, toWire } from './shard-messages.js';
 
 /**
@@ -48,7 +49,7 @@ export class ShardGateway {
     metrics.host.gatewayPort = () => ({ shard: o.index, open: this.server.openConnections });
     this.table = new KeyTableCopy(o.keys);
     this.keys = new KeyRing({ store: this.table, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => Date.now() });
-    this.router = new RouterStandIn(post);
+    this.router = new RouterStandIn({ post, maxInFlight: config.maxInFlight, maxQueueMs: config.maxQueueMs });
     this.subscribers = new SubscribersStandIn(adapterChannels(config), post);
     this.server = new GatewayServer({
       uws: loadUws(),
@@ -129,49 +130,6 @@ export class ShardGateway {
     else this.server.closeConnections();
     this.server.closeApp();
   }
-}
-
-/** The node's router as this shard's connections see it: requests posted in one batch a turn, answered by the main thread's replies. */
-class RouterStandIn {
-  private seq = 0;
-  private batch: GatewayRequest[] = [];
-  private queued = false;
-  private readonly waiting = new Map<number, (reply: HostReply) => void>();
-
-  constructor(private readonly post: (m: FromShard) => void) {}
-
-  submitEvent(event: GatewayEvent): Promise<HostReply> {
-    return this.submit([++this.seq, 'event', event]);
-  }
-
-  submitResponse(response: GatewayResponse): Promise<HostReply> {
-    return this.submit([++this.seq, 'response', response]);
-  }
-
-  answered(replies: ReadonlyArray<readonly [number, HostReply]>): void {
-    for (const [seq, reply] of replies) {
-      const resolve = this.waiting.get(seq);
-      this.waiting.delete(seq);
-      resolve?.(reply);
-    }
-  }
-
-  private submit(request: GatewayRequest): Promise<HostReply> {
-    return new Promise<HostReply>((resolve) => {
-      this.waiting.set(request[0], resolve);
-      this.batch.push(request);
-      if (this.queued) return;
-      this.queued = true;
-      setImmediate(this.flush);
-    });
-  }
-
-  private readonly flush = (): void => {
-    this.queued = false;
-    const requests = this.batch;
-    this.batch = [];
-    this.post({ t: 'gw', requests });
-  };
 }
 
 /** The node's WebSocket subscribers as this shard's connections see them: each subscription the main thread's, its frames through it. */
