@@ -46,11 +46,12 @@ export interface ShardWorkerData {
   /**
    * The node's gateway port (KAIROS_GATEWAY_PORT, checked free): the shard accepts gateway
    * connections on it beside the other shards (shard-gateway.ts), with the key table as it is
-   * now; at its start if the node listens already (`open`), else once told (`gw-open`); its
-   * /ready 503 from the start when the node drains already (`draining`); the node's shared
-   * `POST /v1/events` buckets (shared-client-buckets.ts)
+   * now, once told (`gw-open`: at the node's listen, or after its `ready` when started again,
+   * behind any key table handed it meanwhile); its /ready 503 from the start when the node
+   * drains already (`draining`); the node's shared `POST /v1/events` buckets
+   * (shared-client-buckets.ts)
    */
-  gateway?: { port: number; keys: KeyTable; open: boolean; draining: boolean; buckets: SharedArrayBuffer };
+  gateway?: { port: number; keys: KeyTable; draining: boolean; buckets: SharedArrayBuffer };
 }
 
 /** A request of a gateway connection a shard accepted: its number (the shard's), its kind and what the gateway sent. */

@@ -249,6 +249,4 @@ port.on('message', (m: ToShard) => {
 });
 
 dispatcher.start();
-// (a shard started again while the node listens: at once; else once the node's port listens, `gw-open`)
-if (data.gateway?.open === true) await gateway?.listen();
 post({ t: 'ready' });

@@ -180,7 +180,7 @@ export class Shards {
   /** the node listens: the shards' gateways do (a shard started later, at its start) */
   private gatewaysOpen = false;
   /** what each worker's gateway is awaited to say: its sockets closed (`end`), listening (`openGateways`) */
-  private readonly gatewayAcks = new Map<Worker, { closed?: () => void; opened?: (error?: WireError) => void }>();
+  private readonly gatewayAcks = new Map<Worker, { closed?: () => void; opened?: Array<(error?: WireError) => void> }>();
   /** key tables handed over and not yet read by every shard they went to, by number */
   private readonly keysTaken = new Map<number, { left: number; done: () => void }>();
   private keysSeq = 0;
@@ -694,8 +694,8 @@ export class Shards {
 
   /**
    * Hands every shard's gateway the key table as it is now (a key made, rotated, revoked);
-   * resolves once each running shard has read it (5 s at most: a shard that stops meanwhile
-   * takes the table at its start).
+   * resolves once each running shard has read it (5 s at most, then logged: a shard that
+   * stops meanwhile takes the table at its start; one starting takes it before it listens).
    */
   async shareKeys(keys: KeyTable): Promise<void> {
     if (this.gateways === undefined) return;
@@ -706,7 +706,11 @@ export class Shards {
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       this.keysTaken.set(seq, { left: running.length, done: resolve });
-      timer = setTimeout(resolve, KEYS_WAIT_MS);
+      timer = setTimeout(() => {
+        // (a shard blocked that long serves none of its connections meanwhile; it takes the table before its next frames' turn is over)
+        this.o.logger.warn({ shards: running.length, notTaken: this.keysTaken.get(seq)?.left, waitedMs: KEYS_WAIT_MS }, "a key change is answered before every shard's gateway has taken the new key table");
+        resolve();
+      }, KEYS_WAIT_MS);
       for (const s of running) s.worker?.postMessage({ t: 'gw-keys', seq, keys } satisfies ToShard);
     });
     clearTimeout(timer);
@@ -720,18 +724,18 @@ export class Shards {
   async openGateways(): Promise<void> {
     if (this.gateways === undefined) return;
     this.gatewaysOpen = true;
-    const opened = this.shards.map((s) => {
-      const worker = s.worker;
-      if (worker === undefined) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const acks = this.gatewayAcks.get(worker) ?? {};
-        this.gatewayAcks.set(worker, acks);
-        acks.opened = (error) => (error === undefined ? resolve() : reject(fromWire(error)));
-        worker.once('exit', () => resolve());
-        worker.postMessage({ t: 'gw-open' } satisfies ToShard);
-      });
+    await Promise.all(this.shards.map((s) => (s.worker === undefined ? Promise.resolve() : this.openGateway(s.worker))));
+  }
+
+  /** Has a worker's gateway listen; rejects with the error it met. */
+  private openGateway(worker: Worker): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const acks = this.gatewayAcks.get(worker) ?? {};
+      this.gatewayAcks.set(worker, acks);
+      (acks.opened ??= []).push((error) => (error === undefined ? resolve() : reject(fromWire(error))));
+      worker.once('exit', () => resolve());
+      worker.postMessage({ t: 'gw-open' } satisfies ToShard);
     });
-    await Promise.all(opened);
   }
 
   /**
@@ -960,7 +964,7 @@ export class Shards {
       budgets,
       channelCapacity: { memory: this.capacityMemory, counted: this.capacityCounted },
       models: this.o.models?.() ?? [],
-      ...(this.o.gateway === undefined || this.keyTable === undefined ? {} : { gateway: { port: this.o.gateway.port, keys: this.keyTable, open: this.gatewaysOpen, draining: this.gatewaysDraining, buckets: this.o.gateway.buckets } }),
+      ...(this.o.gateway === undefined || this.keyTable === undefined ? {} : { gateway: { port: this.o.gateway.port, keys: this.keyTable, draining: this.gatewaysDraining, buckets: this.o.gateway.buckets } }),
     };
     const worker = new Worker(this.url, { workerData: data });
     s.worker = worker;
@@ -982,7 +986,11 @@ export class Shards {
         if (m.t === 'gw-closed' || m.t === 'gw-opened') {
           const acks = this.gatewayAcks.get(worker);
           if (m.t === 'gw-closed') acks?.closed?.();
-          else acks?.opened?.(m.error);
+          else {
+            const opened = acks?.opened ?? [];
+            if (acks !== undefined) acks.opened = undefined;
+            for (const done of opened) done(m.error);
+          }
           return;
         }
         // (a worker that is no longer the shard's: ended after its start timed out)
@@ -997,6 +1005,9 @@ export class Shards {
             // (a change of the list made while it started reached no one there)
             this.sendStops(s);
             if (this.gatewaysDraining) worker.postMessage({ t: 'gw-drain' } satisfies ToShard);
+            // A shard started again while the node listens listens too, now: behind any key table
+            // handed it while it started (the one it started with may be older), never before.
+            if (this.gatewaysOpen && this.gateways !== undefined) this.openGateway(worker).catch((err: unknown) => this.o.logger.error({ err, shard: s.index }, "a shard started again could not listen on the gateway port; the other shards take its connections"));
             this.replay(s);
             resolve();
             return;
