@@ -1,4 +1,3 @@
-import type { GatewayEvent, GatewayResponse } from '../../actors/index.js';
 import type { Config } from '../config.js';
 import { gatewayTls } from '../config.js';
 import type { Confirmation, Subscriber, SubscriberRegistry } from '../delivery/gateway-subscribers.js';
@@ -6,7 +5,6 @@ import { checkSubscription, notAwaitingConfirmation } from '../delivery/gateway-
 import { adapterChannels } from '../delivery-parts.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { HostReply } from '../runtime/host-options.js';
 import { eventsRoute } from '../transport/events-route.js';
 import { SharedClientBuckets } from '../transport/shared-client-buckets.js';
 import { GatewayServer } from '../transport/gateway-server.js';
