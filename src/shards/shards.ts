@@ -177,7 +177,7 @@ export class Shards {
   /** the key table the shards' gateways hold (the last handed over) */
   private keyTable: KeyTable | undefined;
   private gatewaysDraining = false;
-  /** the node listens: the shards' gateways do (a shard started later, at its start) */
+  /** the node listens: the shards' gateways do (a shard started later, once it is ready: `openGateway`) */
   private gatewaysOpen = false;
   /** what each worker's gateway is awaited to say: its sockets closed (`end`), listening (`openGateways`) */
   private readonly gatewayAcks = new Map<Worker, { closed?: () => void; opened?: Array<(error?: WireError) => void> }>();
