@@ -131,12 +131,16 @@ describe('the gateway port on a node with two shards', () => {
     const [on0] = await perShard();
     expect(on0).toBeGreaterThan(0);
     await k.shards.kill(0);
+    // The port's /ready says what the node's does while shard 0 is being started again (shard 1 answers it).
+    const ready = await fetch(`http://127.0.0.1:${k.gatewayPort!}/ready`, { headers: { Connection: 'close' } });
+    expect([ready.status, ((await ready.json()) as { reason?: string }).reason]).toEqual([503, 'shard 0 is starting']);
     // The connections shard 0 had are closed 1012 "service restart" (the node lives on); shard 1's stay and are served.
     await holds("shard 0's connections cut", () => clients.filter((c) => c.closedWith !== undefined).length === on0);
     for (const c of clients) if (c.closedWith !== undefined) expect(c.closedWith).toEqual({ code: 1012, reason: 'service restart' });
     const alive = clients.filter((c) => c.closedWith === undefined);
     expect(alive.length).toBe(16 - on0!);
     for (let i = 0; i < 100 && k.shards.notReadyReason() !== undefined; i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await fetch(`http://127.0.0.1:${k.gatewayPort!}/ready`, { headers: { Connection: 'close' } })).status).toBe(200);
     const replies = await Promise.all(alive.map((c, i) => c.request(declined(501 + i))));
     expect(replies.every((r) => r.t === 'decision')).toBe(true);
     // Shard 0 started again listens again: new connections reach it.

@@ -41,12 +41,13 @@ export class ShardGateway {
   private listening: Promise<void> | undefined;
   private closed = false;
 
-  constructor(o: { config: Readonly<Config>; index: number; port: number; keys: KeyTable; buckets: SharedArrayBuffer; logger: Logger; metrics: Metrics; post: (m: FromShard) => void }) {
+  constructor(o: { config: Readonly<Config>; index: number; port: number; keys: KeyTable; buckets: SharedArrayBuffer; up: SharedArrayBuffer; logger: Logger; metrics: Metrics; post: (m: FromShard) => void }) {
     const { config, logger, metrics, post } = o;
     this.post = post;
     metrics.host.gatewayPort = () => ({ shard: o.index, open: this.server.openConnections });
     this.table = new KeyTableCopy(o.keys);
     this.keys = new KeyRing({ store: this.table, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => Date.now() });
+    const up = new Int32Array(o.up);
     this.router = new RouterStandIn({ post, maxInFlight: config.maxInFlight, maxQueueMs: config.maxQueueMs });
     this.subscribers = new SubscribersStandIn(adapterChannels(config), post);
     this.server = new GatewayServer({
@@ -59,7 +60,8 @@ export class ShardGateway {
       keys: this.keys,
       // (a client's connections spread over the shards: its POST /v1/events limit is the node's, not each shard's)
       routes: [eventsRoute({ host: this.router, metrics, logger, rateLimit: config.rateLimitPerConnection, buckets: new SharedClientBuckets(config.rateLimitPerConnection, o.buckets) })],
-      notReadyReason: () => undefined,
+      // (as the node's port: 503 while a shard, this one or another, is being started again)
+      notReadyReason: () => shardStarting(up),
       gatewayPort: { port: o.port, shared: true },
       ...gatewayTls(config),
     });
@@ -188,4 +190,10 @@ class SubscribersStandIn implements SubscriberRegistry {
     if (error === undefined) c.resolve();
     else c.reject(fromWire(error));
   }
+}
+
+/** The first shard not taking requests, as the node's `/ready` names it (Shards.notReadyReason); undefined: all are. */
+function shardStarting(up: Int32Array): string | undefined {
+  for (let i = 0; i < up.length; i++) if (Atomics.load(up, i) !== 1) return `shard ${i} is starting`;
+  return undefined;
 }

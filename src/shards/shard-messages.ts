@@ -49,9 +49,10 @@ export interface ShardWorkerData {
    * now, once told (`gw-open`: at the node's listen, or after its `ready` when started again,
    * behind any key table handed it meanwhile); its /ready 503 from the start when the node
    * drains already (`draining`); the node's shared `POST /v1/events` buckets
-   * (shared-client-buckets.ts)
+   * (shared-client-buckets.ts); which shards take requests (`up`: an Int32 flag each, written
+   * by the main thread, its `/ready` answered from them as the node's port answers it)
    */
-  gateway?: { port: number; keys: KeyTable; draining: boolean; buckets: SharedArrayBuffer };
+  gateway?: { port: number; keys: KeyTable; draining: boolean; buckets: SharedArrayBuffer; up: SharedArrayBuffer };
 }
 
 /** A request of a gateway connection a shard accepted: its number (the shard's), its kind and what the gateway sent. */

@@ -131,7 +131,7 @@ function take(request: ShardRequest): void {
 }
 
 // The gateway port (KAIROS_GATEWAY_PORT): this shard accepts gateway connections beside the others.
-const gateway = data.gateway === undefined ? undefined : new ShardGateway({ config, index: data.index, port: data.gateway.port, keys: data.gateway.keys, buckets: data.gateway.buckets, logger, metrics, post });
+const gateway = data.gateway === undefined ? undefined : new ShardGateway({ config, index: data.index, port: data.gateway.port, keys: data.gateway.keys, buckets: data.gateway.buckets, up: data.gateway.up, logger, metrics, post });
 if (gateway !== undefined) {
   // (a shard started again while the node drains: /ready 503 before it listens)
   if (data.gateway?.draining === true) gateway.take({ t: 'gw-drain' });

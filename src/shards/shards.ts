@@ -179,6 +179,8 @@ export class Shards {
   private gatewaysDraining = false;
   /** the node listens: the shards' gateways do (a shard started later, once it is ready: `openGateway`) */
   private gatewaysOpen = false;
+  /** 1 for each shard taking requests (`markReady`), shared with the shards' gateways: their `/ready` says what the node's does */
+  private readonly upFlags: Int32Array;
   /** what each worker's gateway is awaited to say: its sockets closed (`end`), listening (`openGateways`) */
   private readonly gatewayAcks = new Map<Worker, { closed?: () => void; opened?: Array<(error?: WireError) => void> }>();
   /** key tables handed over and not yet read by every shard they went to, by number */
@@ -191,6 +193,7 @@ export class Shards {
   private constructor(private o: ShardsOptions) {
     this.url = o.workerUrl ?? shardWorkerUrl();
     if (!existsSync(fileURLToPath(this.url))) throw new KairosError('internal', `the shard worker ${fileURLToPath(this.url)} is not built: npm run build`);
+    this.upFlags = new Int32Array(new SharedArrayBuffer(4 * o.count));
     this.shards = Array.from({ length: o.count }, (_, index) => ({ index, worker: undefined, ready: false, epoch: 0, queue: [], unanswered: new Map(), restarts: 0, chain: undefined, failedStarts: 0, catalogTaken: [] }));
     this.taken = new BigInt64Array(new SharedArrayBuffer(8 * o.count));
     this.budgetCapacity = o.budgetSlots ?? BUDGET_SLOTS;
@@ -285,6 +288,12 @@ export class Shards {
   }
 
   /** Why the node should take no traffic now (a shard being started again); undefined when every shard takes requests. */
+  /** A shard takes requests, or not: also in the shared flags the shards' gateways answer `/ready` from. */
+  private markReady(s: Shard, ready: boolean): void {
+    s.ready = ready;
+    Atomics.store(this.upFlags, s.index, ready ? 1 : 0);
+  }
+
   notReadyReason(): string | undefined {
     const down = this.shards.find((s) => !s.ready);
     return down === undefined ? undefined : `shard ${down.index} is starting`;
@@ -809,7 +818,7 @@ export class Shards {
           await this.end(worker);
           return;
         }
-        s.ready = false;
+        this.markReady(s, false);
         const closed = new Promise<void>((resolve) => {
           s.closed = resolve;
           worker.once('exit', () => resolve());
@@ -964,11 +973,11 @@ export class Shards {
       budgets,
       channelCapacity: { memory: this.capacityMemory, counted: this.capacityCounted },
       models: this.o.models?.() ?? [],
-      ...(this.o.gateway === undefined || this.keyTable === undefined ? {} : { gateway: { port: this.o.gateway.port, keys: this.keyTable, draining: this.gatewaysDraining, buckets: this.o.gateway.buckets } }),
+      ...(this.o.gateway === undefined || this.keyTable === undefined ? {} : { gateway: { port: this.o.gateway.port, keys: this.keyTable, draining: this.gatewaysDraining, buckets: this.o.gateway.buckets, up: this.upFlags.buffer as SharedArrayBuffer } }),
     };
     const worker = new Worker(this.url, { workerData: data });
     s.worker = worker;
-    s.ready = false;
+    this.markReady(s, false);
     return new Promise<void>((resolve, reject) => {
       let started = false;
       // Too slow to start: no longer the shard's worker (its messages and exit are ignored), and
@@ -999,7 +1008,7 @@ export class Shards {
           case 'ready':
             started = true;
             clearTimeout(timer);
-            s.ready = true;
+            this.markReady(s, true);
             s.failedStarts = 0;
             this.subscribers.started(s.index);
             // (a change of the list made while it started reached no one there)
@@ -1068,7 +1077,7 @@ export class Shards {
         releaseHeldBy(this.budgetMemory, this.budgetCapacity, owner);
         releaseHeldBy(this.capacityMemory, CAPACITY_SLOTS, owner);
         if (s.worker !== worker) return;
-        s.ready = false;
+        this.markReady(s, false);
         s.worker = undefined;
         s.epoch++;
         this.subscribers.stopped(s.index);
