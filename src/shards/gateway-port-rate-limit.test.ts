@@ -17,7 +17,7 @@ import { tempDir, uid } from '../test-support/test-kairos.js';
 
 const workerUrl = pathToFileURL(join(packageRoot(), 'dist', 'src', 'shards', 'shard-worker.js'));
 const data = tempDir();
-const RATE = 4;
+const RATE = 1;
 let k: ShardedKairos;
 
 beforeAll(async () => {
@@ -55,11 +55,14 @@ describe('POST /v1/events on the gateway port', () => {
     const elapsed = (performance.now() - t0) / 1000;
     const ok = statuses.filter((s) => s === 200).length;
     expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
-    // The burst (twice the rate) and what refilled meanwhile; buckets of each shard's own would grant twice the burst.
+    // The burst (twice the rate) and what refilled meanwhile; buckets of each shard's own would grant each shard a burst and its own refill.
     expect(ok).toBeGreaterThanOrEqual(2 * RATE);
     expect(ok).toBeLessThanOrEqual(2 * RATE + Math.ceil(elapsed * RATE));
-    expect(statuses[statuses.length - 1]).toBe(429);
-    // The node's port holds the same bucket.
-    expect(await post(k.port)).toBe(429);
+    // The node's port takes from the same bucket: what was left of it (under a token) and what refilled since; a bucket of its own would grant a burst.
+    const t1 = performance.now();
+    const onNodePort: number[] = [];
+    for (let i = 0; i < 3; i++) onNodePort.push(await post(k.port));
+    const sinceSec = (performance.now() - t1) / 1000;
+    expect(onNodePort.filter((s) => s === 200).length).toBeLessThanOrEqual(Math.floor(1 + sinceSec * RATE));
   }, 30_000);
 });
