@@ -104,13 +104,13 @@ export interface StartOptions {
   /** the draft segment count's worker module on a node with shards (default: the one beside draft-count.js; tests run from the sources give the compiled one) */
   draftCountWorkerUrl?: URL;
   /** KAIROS_SHARDS above 1: campaigns with a budget the shards share totals of at once (4,096 by default; tests give a few) */
+  budgetSlots?: number;
   /**
    * With shards: called once they run, with what closes their gateway sockets (KAIROS_GATEWAY_PORT),
    * for an exit before the start returns (a signal while starting: uWS's sockets left open as the
    * process exits abort it)
    */
   onShards?: (closeGateways: () => Promise<void>) => void;
-  budgetSlots?: number;
 }
 
 /** The configured store, connected (a Redis store also finishes relays a crash interrupted). */

@@ -107,7 +107,7 @@ export async function startShardedKairos(config: Readonly<Config>, options: Star
       },
       onLogin: (person, cookie) => onLogin?.(person, cookie),
       onWithheld: (claimant, withheld) => void recordWithheld({ shards: running, conflicts }, claimant, withheld).catch((err: unknown) => logger.error({ err }, 'recording an identity conflict across shards failed')),
-      ...(gatewayPort === undefined ? {} : { gateway: { port: gatewayPort, keys: await readKeyTable(store), buckets: clientBuckets ?? sharedClientBucketsMemory() } }),
+      ...(gatewayPort === undefined || clientBuckets === undefined ? {} : { gateway: { port: gatewayPort, keys: await readKeyTable(store), buckets: clientBuckets } }),
       count: config.shards, config, def: catalogs.catalog.def, stops: () => stopList.list(), models: () => models.list(), clock, logger, ...(options.shardWorkerUrl === undefined ? {} : { workerUrl: options.shardWorkerUrl }), ...(options.budgetSlots === undefined ? {} : { budgetSlots: options.budgetSlots }) });
     shards = running;
     options.onShards?.(() => running.closeGateways(1000));

@@ -12,6 +12,7 @@ import type { KeyTable } from '../transport/key-ring.js';
 import { KeyRing, KeyTableCopy, bootstrapKeys } from '../transport/key-ring.js';
 import { loadUws } from '../transport/uws.js';
 import { RouterStandIn } from './router-stand-in.js';
+import { shardStarting } from './shard-starting.js';
 import type { FromShard, ToShardGateway, WireError } from './shard-messages.js';
 import { fromWire, toWire } from './shard-messages.js';
 
@@ -192,8 +193,3 @@ class SubscribersStandIn implements SubscriberRegistry {
   }
 }
 
-/** The first shard not taking requests, as the node's `/ready` names it (Shards.notReadyReason); undefined: all are. */
-function shardStarting(up: Int32Array): string | undefined {
-  for (let i = 0; i < up.length; i++) if (Atomics.load(up, i) !== 1) return `shard ${i} is starting`;
-  return undefined;
-}

@@ -23,6 +23,7 @@ import type { Logger } from '../logger.js';
 import type { HostReply } from '../runtime/host-options.js';
 import type { CustomerView } from '../runtime/customer-host.js';
 import { routeKey, shardOf } from './shard-of.js';
+import { shardStarting } from './shard-starting.js';
 import type { Withheld } from './sharded-identity.js';
 import type { FromShard, ShardRequest, ShardWorkerData, ToShard, WireError } from './shard-messages.js';
 import type { SharedModel } from './shared-models.js';
@@ -287,16 +288,16 @@ export class Shards {
     return shardOf(key, this.shards.length);
   }
 
-  /** Why the node should take no traffic now (a shard being started again); undefined when every shard takes requests. */
   /** A shard takes requests, or not: also in the shared flags the shards' gateways answer `/ready` from. */
   private markReady(s: Shard, ready: boolean): void {
     s.ready = ready;
     Atomics.store(this.upFlags, s.index, ready ? 1 : 0);
   }
 
+  /** Why the node should take no traffic now (a shard being started again); undefined when every shard takes requests. */
   notReadyReason(): string | undefined {
-    const down = this.shards.find((s) => !s.ready);
-    return down === undefined ? undefined : `shard ${down.index} is starting`;
+    // (the flags the shards' gateway ports answer /ready from too: one answer on either port)
+    return shardStarting(this.upFlags);
   }
 
   /**
