@@ -100,7 +100,8 @@ function Console() {
   const [checking, setChecking] = useState(() => storedKey() !== undefined);
   const [failed, setFailed] = useState<SignInFailure>();
 
-  const signIn = useCallback(async (key: string) => {
+  /** `kept`: the tab's stored key checked again (a refusal then means revoked or rotated since, as a page's own 401 says). */
+  const signIn = useCallback(async (key: string, kept = false) => {
     const mine = ++attempt.current;
     setChecking(true);
     setFailed(undefined);
@@ -118,10 +119,11 @@ function Console() {
         return;
       }
       if (r.response.status === 401) {
-        // Refused (a wrong key, or one revoked since): nothing of it kept in the tab.
+        // Refused (a wrong key typed, or the kept one revoked since): nothing of it kept in the
+        // tab. A kept key refused says what a page's call refused says, whichever answers first.
         forgetKey();
         setSession(undefined);
-        failure = 'refused';
+        failure = kept ? 'revoked' : 'refused';
       } else failure = 'unanswered';
     } catch {
       if (mine !== attempt.current) return;
@@ -135,7 +137,7 @@ function Console() {
 
   useEffect(() => {
     const key = storedKey();
-    if (key !== undefined) void signIn(key);
+    if (key !== undefined) void signIn(key, true);
   }, [signIn]);
 
   useEffect(() => {

@@ -513,11 +513,12 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     expect(await page.getByLabel('Ключ API').count()).toBe(1);
     expect(await stored()).toEqual([]);
 
-    // Revoked: back to sign-in, saying the key was refused, nothing kept in the tab.
+    // Revoked: back to sign-in, saying the key is no longer accepted (whether whoami or the page's
+    // own call is refused first), nothing kept in the tab.
     await ui.signIn(page, made.secret);
     await admin('DELETE', '/v1/keys/kuznetsova');
     await page.goto(`${k.httpUrl}/console/campaigns`);
-    await expect.poll(async () => (await page.getByRole('alert').allTextContents()).join(' '), WAIT).toContain('Ключ не принят');
+    await expect.poll(async () => (await page.getByRole('alert').allTextContents()).join(' '), WAIT).toContain('Ключ больше не принимается');
     expect(await page.getByLabel('Ключ API').count()).toBe(1);
     expect(await stored()).toEqual([]);
     await context.close();
