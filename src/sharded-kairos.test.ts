@@ -799,10 +799,14 @@ describe('a node with two shards', () => {
     expect(ours.length).toBe(funnel.offered);
     expect(new Set(ours.map((e) => e.customer)).size).toBe(ours.length);
     expect(ours.every((e) => members.includes(e.customer))).toBe(true);
-    // A run done is not cancelled; the list shows it once; an unknown run is 404.
-    expect((await api('POST', `/v1/runs/${id}/cancel`)).status).toBe(409);
+    // A run done is not cancelled, unless it still holds messages quiet hours deferred (by the
+    // customers' zones and the hour the test runs, on the system clock): a cancel drops those.
+    // The list shows it once; an unknown run is 404.
+    const waiting = ((await api('GET', `/v1/runs/${id}`)).body.funnel as Record<string, number>).waiting!;
+    const cancelDone = await api('POST', `/v1/runs/${id}/cancel`);
+    expect(cancelDone.status).toBe(waiting > 0 ? 200 : 409);
     const listed = (await api('GET', '/v1/runs?campaign=pension-deposit-run')).body.runs as Array<{ id: string; state: string }>;
-    expect(listed.filter((r) => r.id === id)).toEqual([expect.objectContaining({ id, state: 'done' })]);
+    expect(listed.filter((r) => r.id === id)).toEqual([expect.objectContaining({ id, state: waiting > 0 ? 'cancelled' : 'done' })]);
     expect((await api('GET', '/v1/runs/pension-deposit-run~nothing')).status).toBe(404);
     // A new run is cancelled on both shards.
     const again = await api('POST', '/v1/campaigns/pension-deposit-run/runs');

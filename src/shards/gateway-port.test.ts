@@ -17,7 +17,7 @@ import { shardOf } from './shard-of.js';
 /**
  * KAIROS_GATEWAY_PORT with two shards, through the real server: the gateways' connections
  * accepted on both shards (SO_REUSEPORT), their events and POST /v1/events decided by the
- * customers' shards through the node's router, a subscription on the port fed by both shards
+ * customers' shards through the node's router and answered by those shards themselves, a subscription on the port fed by both shards
  * and confirmed, a key revoked through the node's port closing its connections on every shard,
  * a shard that dies taking only its own connections (the process lives on, the shard listens
  * again), and the port refusing what is not a gateway's.
@@ -68,8 +68,11 @@ describe('the gateway port on a node with two shards', () => {
     // Each connection sends a customer's event; customers of both shards, on connections of both.
     const customers = Array.from({ length: 23 }, (_, i) => 201 + i);
     expect(new Set(customers.map((n) => shardOf(`demo-${n}`, 2))).size).toBe(2);
+    const relayed = k.shards.gatewayAnswersRelayed;
     const replies = await Promise.all(customers.map((n, i) => clients[i + 1]!.request(declined(n))));
     expect(replies.map((r) => [r.t, r.customer])).toEqual(customers.map((n) => ['decision', `demo-${n}`]));
+    // Each answered by the shard that decided it, itself: none through the main thread.
+    expect(k.shards.gatewayAnswersRelayed).toBe(relayed);
     const instances = replies.flatMap((r) => (r.actions as Array<{ instance?: string; channel: string }>).filter((a) => a.channel === 'sms').map((a) => a.instance!));
     expect(new Set(instances.map((i) => shardOf(i.slice(0, i.lastIndexOf(':')), 2))).size).toBe(2);
     const delivered: Frame[] = [];
@@ -143,9 +146,13 @@ describe('the gateway port on a node with two shards', () => {
     expect((await fetch(`http://127.0.0.1:${k.gatewayPort!}/ready`, { headers: { Connection: 'close' } })).status).toBe(200);
     const replies = await Promise.all(alive.map((c, i) => c.request(declined(501 + i))));
     expect(replies.every((r) => r.t === 'decision')).toBe(true);
-    // Shard 0 started again listens again: new connections reach it.
+    // Shard 0 started again listens again: new connections reach it, and their requests are
+    // answered whichever shard decides them (its new channels to shard 1, both ways).
     const more = await Promise.all(Array.from({ length: 24 }, () => GatewayClient.connect(gw)));
     await holds('shard 0 accepting', async () => (await perShard())[0]! > 0);
+    const again = await Promise.all(more.map((c, i) => c.request(declined(601 + i))));
+    expect(again.map((r) => [r.t, r.customer])).toEqual(more.map((_, i) => ['decision', `demo-${601 + i}`]));
+    expect(new Set(more.map((_, i) => shardOf(`demo-${601 + i}`, 2))).size).toBe(2);
     for (const c of [...alive, ...more]) c.close();
   }, 60_000);
 

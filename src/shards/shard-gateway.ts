@@ -11,9 +11,11 @@ import { GatewayServer } from '../transport/gateway-server.js';
 import type { KeyTable } from '../transport/key-ring.js';
 import { KeyRing, KeyTableCopy, bootstrapKeys } from '../transport/key-ring.js';
 import { loadUws } from '../transport/uws.js';
+import { GatewayPeers } from './gateway-peers.js';
 import { RouterStandIn } from './router-stand-in.js';
 import { shardStarting } from './shard-starting.js';
-import type { FromShard, ToShardGateway, WireError } from './shard-messages.js';
+import type { HostReply } from '../runtime/host-options.js';
+import type { AnswerTo, FromShard, GatewayPeer, ToShardGateway, WireError } from './shard-messages.js';
 import { fromWire, toWire } from './shard-messages.js';
 
 /**
@@ -24,7 +26,12 @@ import { fromWire, toWire } from './shard-messages.js';
  * connection asks goes to the node's router on the main thread, in one batch a turn of this
  * thread's loop in the order it came (so each connection's order is kept), and from there to
  * its customer's shard as any request does (the identity directory, a merge's forwarding, a
- * shard being started again: the router's, unchanged); the answers come back in batches.
+ * shard being started again: the router's, unchanged). The shard that decides a request
+ * answers it here itself, in one batch a turn on a channel between the two threads (or in
+ * its own gateway when the connection is its own), the main thread only told that it is done
+ * (`answerFor`): the router's thread handles a request once, not its answer too. What the
+ * router answers itself (a request held past its bounds, a node shutting down, an identifier
+ * withheld) comes back through it.
  *
  * Its key table is a copy of the main thread's, handed over at the start and at each change;
  * a connection whose key is revoked, rotated or given another scope is closed within a second
@@ -41,15 +48,20 @@ export class ShardGateway {
   private readonly post: (m: FromShard) => void;
   private listening: Promise<void> | undefined;
   private closed = false;
+  /** the other shards' gateways: answers for their connections go there, theirs for this shard's come from there */
+  private readonly peers: GatewayPeers;
 
-  constructor(o: { config: Readonly<Config>; index: number; port: number; keys: KeyTable; buckets: SharedArrayBuffer; up: SharedArrayBuffer; logger: Logger; metrics: Metrics; post: (m: FromShard) => void }) {
+  constructor(o: { config: Readonly<Config>; index: number; epoch: number; peers: readonly GatewayPeer[]; port: number; keys: KeyTable; buckets: SharedArrayBuffer; up: SharedArrayBuffer; logger: Logger; metrics: Metrics; post: (m: FromShard) => void }) {
     const { config, logger, metrics, post } = o;
     this.post = post;
+
     metrics.host.gatewayPort = () => ({ shard: o.index, open: this.server.openConnections });
     this.table = new KeyTableCopy(o.keys);
     this.keys = new KeyRing({ store: this.table, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => Date.now() });
     const up = new Int32Array(o.up);
     this.router = new RouterStandIn({ post, maxInFlight: config.maxInFlight, maxQueueMs: config.maxQueueMs });
+    this.peers = new GatewayPeers({ index: o.index, epoch: o.epoch, local: (replies) => this.router.answered(replies) });
+    for (const p of o.peers) this.peers.add(p);
     this.subscribers = new SubscribersStandIn(adapterChannels(config), post);
     this.server = new GatewayServer({
       uws: loadUws(),
@@ -74,9 +86,25 @@ export class ShardGateway {
     return this.listening;
   }
 
-  /** What the main thread says to the shard's gateway. */
+  /**
+   * Answers a request of a gateway connection that this shard decided: in its own gateway when
+   * the connection is this worker's, else posted to the shard that accepted it (gateway-peers.ts).
+   */
+  answerFor(to: AnswerTo, reply: HostReply): void {
+    this.peers.answerFor(to, reply);
+  }
+
+  /** Posts now the answers for the other shards' connections decided this turn (before the thread says it is closed). */
+  flushPeers(): void {
+    this.peers.flush();
+  }
+
+  /** What the main thread (or a peer shard, its answers) says to the shard's gateway. */
   take(m: ToShardGateway): void {
     switch (m.t) {
+      case 'gw-peer':
+        this.peers.add(m.peer);
+        return;
       case 'gw-replies':
         this.router.answered(m.replies);
         return;
@@ -106,10 +134,17 @@ export class ShardGateway {
       case 'gw-drain':
         this.server.startDraining();
         return;
-      case 'gw-close':
-        this.close(m.restart === true);
-        this.post({ t: 'gw-closed' });
+      case 'gw-close': {
+        // The answers the other shards posted here before they closed (each before it said
+        // `closed`, and the main thread asks this only after): taken now, and written by the
+        // connections before their sockets close (the promises they resolve run first).
+        this.peers.drain();
+        setImmediate(() => {
+          this.close(m.restart === true);
+          this.post({ t: 'gw-closed' });
+        });
         return;
+      }
     }
   }
 
@@ -127,6 +162,7 @@ export class ShardGateway {
   close(restart: boolean): void {
     if (this.closed) return;
     this.closed = true;
+    this.peers.close();
     if (restart) this.server.closeConnections(1012, 'service restart');
     else this.server.closeConnections();
     this.server.closeApp();

@@ -3,13 +3,16 @@ import type { DeliverFrame, Subscriber, SubscriberRegistry } from '../delivery/g
 import { notAwaitingConfirmation } from '../delivery/gateway-subscribers.js';
 import type { Logger } from '../logger.js';
 import type { HostReply } from '../runtime/host-options.js';
-import type { FromShard, ToShard } from './shard-messages.js';
+import type { AnswerTo, FromShard, ToShard } from './shard-messages.js';
 import { toWire } from './shard-messages.js';
 
 /**
  * The main thread's side of the shards' gateway connections (KAIROS_GATEWAY_PORT,
  * shard-gateway.ts): each shard's batch of requests handed to the node's router in its order
- * (so each connection's order is kept), the answers posted back in one batch a shard and turn,
+ * (so each connection's order is kept), each naming where it is answered: the shard that
+ * decides it answers that shard itself. The answers the router gives here (a request
+ * refused, held past its bounds, the node shutting down, one whose answer has more to do
+ * here) are posted back in one batch a shard and turn,
  * and each subscription of a shard's connection made a subscriber of the node's, whose frames
  * go out through that shard.
  *
@@ -30,7 +33,8 @@ export class ShardGateways {
   constructor(
     private readonly o: {
       count: number;
-      router: { submitEvent(e: GatewayEvent): Promise<HostReply>; submitResponse(r: GatewayResponse): Promise<HostReply> };
+      /** `to`: where the shard that decides the request answers it (the promise then settles only with an answer the router gives itself) */
+      router: { submitEvent(e: GatewayEvent, to?: AnswerTo): Promise<HostReply>; submitResponse(r: GatewayResponse, to?: AnswerTo): Promise<HostReply> };
       subscribers: SubscriberRegistry;
       /** posts to a shard's worker now; false when it has none */
       post: (shard: number, m: ToShard) => boolean;
@@ -45,11 +49,12 @@ export class ShardGateways {
   take(shard: number, m: FromShard): boolean {
     switch (m.t) {
       case 'gw': {
-        const epoch = this.epochs[shard];
+        const epoch = this.epochs[shard]!;
         for (const r of m.requests) {
           const seq = r[0];
+          const to: AnswerTo = [shard, epoch, seq];
           // (a throw of the router's, as a rejection: answered `internal`, the rest of the batch still submitted)
-          const reply = new Promise<HostReply>((resolve) => resolve(r[1] === 'event' ? this.o.router.submitEvent(r[2]) : this.o.router.submitResponse(r[2])));
+          const reply = new Promise<HostReply>((resolve) => resolve(r[1] === 'event' ? this.o.router.submitEvent(r[2], to) : this.o.router.submitResponse(r[2], to)));
           reply.then(
             (answer) => this.answer(shard, epoch, seq, answer),
             (err: unknown) => {
@@ -96,6 +101,11 @@ export class ShardGateways {
     }
   }
 
+  /** Which of shard `shard`'s workers is the current one (counted from 0; one more at each stop). */
+  epochOf(shard: number): number {
+    return this.epochs[shard]!;
+  }
+
   /** A shard's worker stopped: its connections are gone. */
   stopped(shard: number): void {
     this.epochs[shard]!++;
@@ -108,8 +118,12 @@ export class ShardGateways {
     subs.clear();
   }
 
+  /** Answers to the shards' connections given here, by the router (the rest come from the deciding shard itself). */
+  relayed = 0;
+
   private answer(shard: number, epoch: number | undefined, seq: number, reply: HostReply): void {
     if (this.epochs[shard] !== epoch) return;
+    this.relayed++;
     let replies = this.out.get(shard);
     if (replies === undefined) this.out.set(shard, (replies = []));
     replies.push([seq, reply]);

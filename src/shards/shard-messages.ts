@@ -9,6 +9,7 @@ import type { ShardMetricsJson } from '../metrics.js';
 import type { HostReply } from '../runtime/host-options.js';
 import type { SharedModel } from './shared-models.js';
 import type { KeyTable } from '../transport/key-ring.js';
+import type { MessagePort } from 'node:worker_threads';
 
 /**
  * What the main thread and a shard (a worker thread: shard-worker.ts) say to each other.
@@ -52,14 +53,34 @@ export interface ShardWorkerData {
    * (shared-client-buckets.ts); which shards take requests (`up`: an Int32 flag each, written
    * by the main thread, its `/ready` answered from them as the node's port answers it)
    */
-  gateway?: { port: number; keys: KeyTable; draining: boolean; buckets: SharedArrayBuffer; up: SharedArrayBuffer };
+  gateway?: { port: number; keys: KeyTable; draining: boolean; buckets: SharedArrayBuffer; up: SharedArrayBuffer; epoch: number; peers: readonly GatewayPeer[] };
 }
+
+/**
+ * Another shard's gateway, as this one answers its connections' requests (shard-gateway.ts):
+ * a port of a channel between the two threads (transferred), and which of that shard's workers
+ * holds the other end (`epoch`, counted by the main thread's ShardGateways): an answer for a
+ * request an earlier worker of it accepted is dropped (its connections are gone).
+ */
+export interface GatewayPeer {
+  index: number;
+  epoch: number;
+  port: MessagePort;
+}
+
+/**
+ * Where a request of a shard's gateway connection is answered: that shard (its index, its
+ * worker's epoch) under its own number for the request. The shard that decides posts the
+ * answer there itself, or takes it in its own gateway (its own connection's), the main
+ * thread only told that the request is done (`replies`' `done`).
+ */
+export type AnswerTo = readonly [shard: number, epoch: number, seq: number];
 
 /** A request of a gateway connection a shard accepted: its number (the shard's), its kind and what the gateway sent. */
 export type GatewayRequest = ShardRequest;
 
-/** A request: its number (the main thread's), its kind and what the gateway sent. */
-export type ShardRequest = readonly [seq: number, kind: 'event', message: GatewayEvent] | readonly [seq: number, kind: 'response', message: GatewayResponse];
+/** A request: its number (the main thread's), its kind and what the gateway sent; a shard's gateway connection's names where it is answered (`to`). */
+export type ShardRequest = readonly [seq: number, kind: 'event', message: GatewayEvent, to?: AnswerTo] | readonly [seq: number, kind: 'response', message: GatewayResponse, to?: AnswerTo];
 
 export type ToShard =
   | { t: 'batch'; now: number; requests: readonly ShardRequest[] }
@@ -81,8 +102,10 @@ export type ToShard =
   | { t: 'stops'; entries: readonly StopEntry[] }
   /** an SMS the shard relayed (`sms`) handed to the SMSC by the node's SMPP bind, or the error it met */
   | { t: 'sms-sent'; seq: number; error?: WireError }
-  /** the answers to requests of the shard's gateway connections (`gw`), by the shard's numbers */
+  /** the answers to requests of the shard's gateway connections (`gw`), by the shard's numbers (from the main thread, or from the shard that decided them on its peer port) */
   | { t: 'gw-replies'; replies: ReadonlyArray<readonly [seq: number, reply: HostReply]> }
+  /** the channel to another shard's gateway, for its worker of `epoch` (that shard started, or started again): in place of the one before */
+  | { t: 'gw-peer'; peer: GatewayPeer }
   /** an outbox entry for a subscriber on one of the shard's gateway connections (`gw-subscribe`) */
   | { t: 'gw-deliver'; id: number; frame: DeliverFrame }
   /** close that subscriber's connection with this code (the node's subscribers close it: a shard holding its deliveries stopped) */
@@ -111,7 +134,8 @@ export function isGatewayMessage(m: ToShard): m is ToShardGateway {
 
 export type FromShard =
   | { t: 'ready' }
-  | { t: 'replies'; replies: ReadonlyArray<readonly [seq: number, reply: HostReply]> }
+  /** answers, by the main thread's numbers; `done`: requests answered to the gateway shard they name (`to`), the main thread's numbers */
+  | { t: 'replies'; replies: ReadonlyArray<readonly [seq: number, reply: HostReply]>; done?: readonly number[] }
   | { t: 'closed' }
   /** a new catalog taken (its budget slots' stored totals added): the router posts again */
   | { t: 'catalog-taken' }

@@ -25,7 +25,7 @@ import { SmppRelay } from './smpp-relay.js';
 import { ShardSubscribers } from './shard-subscribers.js';
 import { loadDemoBank } from '../demo/demo-bank.js';
 import { demoCsvPath } from '../paths.js';
-import type { FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
+import type { AnswerTo, FromShard, ShardRequest, ShardWorkerData, ToShard } from './shard-messages.js';
 import { isGatewayMessage, toWire } from './shard-messages.js';
 import { adoptShared } from './shared-models.js';
 import { ShardGateway } from './shard-gateway.js';
@@ -104,11 +104,18 @@ modelTimer.unref();
 /** Replies answered since the last post: posted together at the end of the turn. */
 let replies: Array<readonly [number, HostReply]> = [];
 let postQueued = false;
+/** Requests answered to a gateway shard (`to`) since the main thread was last told: it hears of them with the next replies, or DONE_MS later. */
+let done: number[] = [];
+let doneTimer: NodeJS.Timeout | undefined;
 const flushReplies = (): void => {
   postQueued = false;
+  if (doneTimer !== undefined) clearTimeout(doneTimer);
+  doneTimer = undefined;
   const out = replies;
   replies = [];
-  post({ t: 'replies', replies: out });
+  const told = done;
+  done = [];
+  if (out.length > 0 || told.length > 0) post(told.length === 0 ? { t: 'replies', replies: out } : { t: 'replies', replies: out, done: told });
 };
 const answer = (seq: number, reply: HostReply): void => {
   replies.push([seq, reply]);
@@ -117,21 +124,37 @@ const answer = (seq: number, reply: HostReply): void => {
     setImmediate(flushReplies);
   }
 };
+/**
+ * How long the main thread may go without hearing that requests answered to a gateway shard
+ * are done: it holds them until then (to hand them again to this shard's next worker if this
+ * one stops: decided already, they are answered again from the actor's memory, and dropped by
+ * the gateway that has its answer). Told in batches, its thread is woken ~1/DONE_MS a second
+ * at most for them, not once an answer.
+ */
+const DONE_MS = 10;
+const answerTo = (seq: number, to: AnswerTo, reply: HostReply): void => {
+  gateway?.answerFor(to, reply);
+  done.push(seq);
+  if (doneTimer === undefined && !postQueued) doneTimer = setTimeout(flushReplies, DONE_MS);
+};
 
 function take(request: ShardRequest): void {
   const seq = request[0];
+  const to = request[3];
   const pending = request[1] === 'event' ? host.submitEvent(request[2]) : host.submitResponse(request[2]);
   pending.then(
-    (reply) => answer(seq, reply),
+    (reply) => (to === undefined ? answer(seq, reply) : answerTo(seq, to, reply)),
     (err: unknown) => {
       logger.error({ err }, 'a request failed in the shard');
-      answer(seq, { kind: 'error', re: request[2].id, code: 'internal', message: 'internal error' });
+      const reply: HostReply = { kind: 'error', re: request[2].id, code: 'internal', message: 'internal error' };
+      if (to === undefined) answer(seq, reply);
+      else answerTo(seq, to, reply);
     },
   );
 }
 
 // The gateway port (KAIROS_GATEWAY_PORT): this shard accepts gateway connections beside the others.
-const gateway = data.gateway === undefined ? undefined : new ShardGateway({ config, index: data.index, port: data.gateway.port, keys: data.gateway.keys, buckets: data.gateway.buckets, up: data.gateway.up, logger, metrics, post });
+const gateway = data.gateway === undefined ? undefined : new ShardGateway({ config, index: data.index, epoch: data.gateway.epoch, peers: data.gateway.peers, port: data.gateway.port, keys: data.gateway.keys, buckets: data.gateway.buckets, up: data.gateway.up, logger, metrics, post });
 if (gateway !== undefined) {
   // (a shard started again while the node drains: /ready 503 before it listens)
   if (data.gateway?.draining === true) gateway.take({ t: 'gw-drain' });
@@ -237,7 +260,9 @@ port.on('message', (m: ToShard) => {
         await dispatcher.stop();
         await saveModels(ledgers.models, store, logger);
         await store.close();
-        if (replies.length > 0) flushReplies();
+        // (the answers for the other shards' connections before `closed`: the main thread closes their sockets only after it)
+        gateway?.flushPeers();
+        flushReplies();
         post({ t: 'closed' });
         // With a gateway the thread stays to write what is still owed to its connections (the
         // router's answers, some decided by other shards, the last ones `shutting down`): the

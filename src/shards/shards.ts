@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import type { CatalogDef, ContactIdentifierKind, GatewayEvent, GatewayResponse } from '../../actors/index.js';
 import { contactIdentifierKinds, customerOfInstance } from '../../actors/index.js';
 import { readDemoCustomers } from '../demo/demo-bank.js';
@@ -25,7 +25,7 @@ import type { CustomerView } from '../runtime/customer-host.js';
 import { routeKey, shardOf } from './shard-of.js';
 import { shardStarting } from './shard-starting.js';
 import type { Withheld } from './sharded-identity.js';
-import type { FromShard, ShardRequest, ShardWorkerData, ToShard, WireError } from './shard-messages.js';
+import type { AnswerTo, FromShard, GatewayPeer, ShardRequest, ShardWorkerData, ToShard, WireError } from './shard-messages.js';
 import type { SharedModel } from './shared-models.js';
 import type { ShardCall, ShardCallResult } from './shard-calls.js';
 import type { AuditDraft } from '../audit/audit-chain.js';
@@ -452,6 +452,11 @@ export class Shards {
     return this.shards.map((s) => ({ up: s.ready, restarts: s.restarts }));
   }
 
+  /** Answers to requests of the gateway port's connections given by the router here, not by the shard that decided them (none while that shard answers: shard-gateways.ts). */
+  get gatewayAnswersRelayed(): number {
+    return this.gateways?.relayed ?? 0;
+  }
+
   /** Identifiers withheld from events because another shard holds them (see `route`). */
   get withheld(): number {
     return this.withheldCount;
@@ -554,19 +559,25 @@ export class Shards {
     return undefined;
   }
 
-  /** Decides on a gateway event in the shard of its customer (`route`). */
-  submitEvent(event: GatewayEvent): Promise<HostReply> {
+  /**
+   * Decides on a gateway event in the shard of its customer (`route`). `to`: a shard's gateway
+   * connection's (shard-gateways.ts), answered there by the shard that decides it (the promise
+   * then settles only with an answer given here: refused, held past its bounds, shutting down),
+   * unless the answer has more to do here (an identifier withheld, a login).
+   */
+  submitEvent(event: GatewayEvent, to?: AnswerTo): Promise<HostReply> {
     if (this.closing) return Promise.resolve(shuttingDown(event.id));
     const held = this.heldFor(event.customer.id, event.customer);
-    if (held !== undefined) return new Promise((resolve) => held.push(() => resolve(this.submitEvent(event))));
+    if (held !== undefined) return new Promise((resolve) => held.push(() => resolve(this.submitEvent(event, to))));
     if (event.customer.id !== undefined && this.forwards.size > 0) {
       const to = this.forwardOf(event.customer.id);
       if (to !== event.customer.id) event = { ...event, customer: { ...event.customer, id: to } };
     }
     const routed = this.route(event);
     if (routed === undefined) return Promise.resolve({ kind: 'error', re: event.id, code: 'invalid', message: 'field "customer": names no one (id, card, phone, email or cookie)' });
-    const reply = this.send(routed.shard, [++this.seq, 'event', routed.event], routed.claims);
     const { withheld, login } = routed;
+    const direct = to !== undefined && withheld === undefined && login === undefined;
+    const reply = this.send(routed.shard, direct ? [++this.seq, 'event', routed.event, to] : [++this.seq, 'event', routed.event], routed.claims);
     const { onWithheld, onLogin } = this.o;
     if ((withheld === undefined || onWithheld === undefined) && (login === undefined || onLogin === undefined)) return reply;
     // (a conflict, a login: told once the decision named the customer, beside the answer, never holding it up)
@@ -656,15 +667,15 @@ export class Shards {
     }
   }
 
-  /** Records a response in the shard of the customer its offer instance was made to. */
-  submitResponse(response: GatewayResponse): Promise<HostReply> {
+  /** Records a response in the shard of the customer its offer instance was made to (`to`: as `submitEvent`'s). */
+  submitResponse(response: GatewayResponse, to?: AnswerTo): Promise<HostReply> {
     if (this.closing) return Promise.resolve(shuttingDown(response.id));
     const customer = customerOfInstance(response.instance);
     if (customer === undefined) return Promise.resolve({ kind: 'error', re: response.id, code: 'invalid', message: `field "instance": "${response.instance}" is not an offer-instance id` });
     const held = this.heldFor(customer);
-    if (held !== undefined) return new Promise((resolve) => held.push(() => resolve(this.submitResponse(response))));
+    if (held !== undefined) return new Promise((resolve) => held.push(() => resolve(this.submitResponse(response, to))));
     // (a merged customer's offer: its survivor's shard holds it now, and forwards the instance's customer there)
-    return this.send(this.shardOf(this.forwardOf(customer)), [++this.seq, 'response', response], undefined);
+    return this.send(this.shardOf(this.forwardOf(customer)), to === undefined ? [++this.seq, 'response', response] : [++this.seq, 'response', response, to], undefined);
   }
 
   /**
@@ -974,9 +985,13 @@ export class Shards {
       budgets,
       channelCapacity: { memory: this.capacityMemory, counted: this.capacityCounted },
       models: this.o.models?.() ?? [],
-      ...(this.o.gateway === undefined || this.keyTable === undefined ? {} : { gateway: { port: this.o.gateway.port, keys: this.keyTable, draining: this.gatewaysDraining, buckets: this.o.gateway.buckets, up: this.upFlags.buffer as SharedArrayBuffer } }),
     };
-    const worker = new Worker(this.url, { workerData: data });
+    let peers: GatewayPeer[] = [];
+    if (this.o.gateway !== undefined && this.keyTable !== undefined && this.gateways !== undefined) {
+      peers = this.connectPeers(s, this.gateways);
+      data.gateway = { port: this.o.gateway.port, keys: this.keyTable, draining: this.gatewaysDraining, buckets: this.o.gateway.buckets, up: this.upFlags.buffer as SharedArrayBuffer, epoch: this.gateways.epochOf(s.index), peers };
+    }
+    const worker = new Worker(this.url, { workerData: data, transferList: peers.map((p) => p.port) });
     s.worker = worker;
     this.markReady(s, false);
     return new Promise<void>((resolve, reject) => {
@@ -1028,6 +1043,8 @@ export class Shards {
               s.unanswered.delete(seq);
               u.resolve(reply);
             }
+            // (answered by the shard to the gateway shard they name: nothing more to do here)
+            if (m.done !== undefined) for (const seq of m.done) s.unanswered.delete(seq);
             return;
           case 'closed':
             s.closed?.();
@@ -1104,6 +1121,24 @@ export class Shards {
         this.restart(s);
       });
     });
+  }
+
+  /**
+   * A channel between the gateway of shard `s`, about to be started, and each other shard's
+   * running (or starting) worker: each answers on it the requests of the other's connections
+   * it decides (shard-gateway.ts `answerFor`). The other end is posted to that worker now,
+   * ahead of any batch naming a connection of the new one; the new worker's ends are returned,
+   * for its start.
+   */
+  private connectPeers(s: Shard, gateways: ShardGateways): GatewayPeer[] {
+    const peers: GatewayPeer[] = [];
+    for (const other of this.shards) {
+      if (other === s || other.worker === undefined) continue;
+      const { port1, port2 } = new MessageChannel();
+      other.worker.postMessage({ t: 'gw-peer', peer: { index: s.index, epoch: gateways.epochOf(s.index), port: port2 } } satisfies ToShard, [port2]);
+      peers.push({ index: other.index, epoch: gateways.epochOf(other.index), port: port1 });
+    }
+    return peers;
   }
 
   /** Starts a stopped shard again, every second until it starts; past MAX_FAILED_STARTS failures its requests are answered `overloaded`. */
