@@ -72,4 +72,32 @@ describe("a shard's channels to the other shards' gateways", () => {
     expect(got.b).toEqual([[5, ack('late')]]);
     close();
   });
+
+  it("takes what a peer's worker posted before it stopped when its successor's channel comes, before the old one closes", () => {
+    const { a, b, got, close } = pair({ a: 0, b: 0 });
+    // shard 1 (b) answered a connection of shard 0 and stopped; shard 0 had not read it yet
+    b.answerFor([0, 0, 7], ack('decided-before-the-stop'));
+    b.flush();
+    const { port1, port2 } = new MessageChannel();
+    a.add({ index: 1, epoch: 1, port: port1 });
+    expect(got.a).toEqual([[7, ack('decided-before-the-stop')]]);
+    port2.close();
+    close();
+  });
+
+  it("drops what it gathered this turn for a peer's worker once its successor's channel comes", async () => {
+    const { a, close } = pair({ a: 0, b: 0 });
+    a.answerFor([1, 0, 5], ack('for-the-old-worker'));
+    const got1: Array<readonly [number, HostReply]> = [];
+    const b1 = new GatewayPeers({ index: 1, epoch: 1, local: (r) => got1.push(...r) });
+    const { port1, port2 } = new MessageChannel();
+    a.add({ index: 1, epoch: 1, port: port1 });
+    b1.add({ index: 0, epoch: 0, port: port2 });
+    a.answerFor([1, 1, 9], ack('for-the-new-one'));
+    await until(() => got1.length > 0);
+    await turn();
+    expect(got1).toEqual([[9, ack('for-the-new-one')]]);
+    b1.close();
+    close();
+  });
 });

@@ -1,6 +1,7 @@
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import type { HostReply } from '../runtime/host-options.js';
 import type { AnswerTo, GatewayPeer, ToShardGateway } from './shard-messages.js';
+import { TurnBatches } from './turn-batches.js';
 
 type Replies = ReadonlyArray<readonly [seq: number, reply: HostReply]>;
 
@@ -16,8 +17,7 @@ type Replies = ReadonlyArray<readonly [seq: number, reply: HostReply]>;
 export class GatewayPeers {
   private readonly peers = new Map<number, { epoch: number; port: MessagePort }>();
   /** answers for each peer's connections decided this turn */
-  private readonly out = new Map<number, Array<readonly [number, HostReply]>>();
-  private queued = false;
+  private readonly out = new TurnBatches<number, readonly [number, HostReply]>((shard, replies) => this.peers.get(shard)?.port.postMessage({ t: 'gw-replies', replies } satisfies ToShardGateway));
 
   constructor(
     private readonly o: {
@@ -29,9 +29,20 @@ export class GatewayPeers {
     },
   ) {}
 
-  /** The channel to a peer's worker of `epoch`, in place of the one to its worker before. */
+  /**
+   * The channel to a peer's worker of `epoch`, in place of the one to its worker before: what
+   * that worker posted here before it stopped (answers for this worker's connections, decided
+   * and committed, the main thread told they are done) is taken first (closing a port drops
+   * what it holds unread); what this worker had gathered for it this turn is dropped (its
+   * connections are gone, and the new worker's numbers are its own).
+   */
   add(peer: GatewayPeer): void {
-    this.peers.get(peer.index)?.port.close();
+    const before = this.peers.get(peer.index);
+    if (before !== undefined) {
+      this.drainPort(before.port);
+      before.port.close();
+      this.out.drop(peer.index);
+    }
     this.peers.set(peer.index, { epoch: peer.epoch, port: peer.port });
     peer.port.on('message', this.take);
     // (the thread's end is the main thread's to decide, not held up by a peer's channel)
@@ -45,27 +56,21 @@ export class GatewayPeers {
       if (epoch === this.o.epoch) this.o.local([[seq, reply]]);
       return;
     }
-    if (this.peers.get(shard)?.epoch !== epoch) return;
-    let replies = this.out.get(shard);
-    if (replies === undefined) this.out.set(shard, (replies = []));
-    replies.push([seq, reply]);
-    if (this.queued) return;
-    this.queued = true;
-    setImmediate(this.flush);
+    if (this.peers.get(shard)?.epoch === epoch) this.out.add(shard, [seq, reply]);
   }
 
   /** Posts the answers decided this turn for the peers' connections now (before the thread says it is closed). */
-  readonly flush = (): void => {
-    this.queued = false;
-    for (const [shard, replies] of this.out) this.peers.get(shard)?.port.postMessage({ t: 'gw-replies', replies } satisfies ToShardGateway);
-    this.out.clear();
-  };
+  flush(): void {
+    this.out.flush();
+  }
 
   /** Takes at once what the peers have posted here and this thread has not read yet (before its sockets close). */
   drain(): void {
-    for (const { port } of this.peers.values()) {
-      for (let got = receiveMessageOnPort(port); got !== undefined; got = receiveMessageOnPort(port)) this.take(got.message as ToShardGateway);
-    }
+    for (const { port } of this.peers.values()) this.drainPort(port);
+  }
+
+  private drainPort(port: MessagePort): void {
+    for (let got = receiveMessageOnPort(port); got !== undefined; got = receiveMessageOnPort(port)) this.take(got.message as ToShardGateway);
   }
 
   /** Every channel closed (the thread's gateway closes). */

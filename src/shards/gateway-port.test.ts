@@ -133,6 +133,10 @@ describe('the gateway port on a node with two shards', () => {
     await holds('16 connections', async () => (await perShard()).reduce((a, b) => a + b, 0) === 16);
     const [on0] = await perShard();
     expect(on0).toBeGreaterThan(0);
+    // Killed with requests in flight for its customers on every connection (those on shard 1
+    // answered by shard 0 started again, or before it stopped; those on shard 0 cut with it).
+    const ownCustomers = Array.from({ length: 600 }, (_, i) => 1001 + i).filter((n) => shardOf(`demo-${n}`, 2) === 0);
+    const inFlight = clients.map((c, i) => Promise.allSettled(Array.from({ length: 10 }, (_, j) => c.request(declined(ownCustomers[i * 10 + j]!), 30_000))));
     await k.shards.kill(0);
     // The port's /ready says what the node's does while shard 0 is being started again (shard 1 answers it).
     const ready = await fetch(`http://127.0.0.1:${k.gatewayPort!}/ready`, { headers: { Connection: 'close' } });
@@ -144,6 +148,14 @@ describe('the gateway port on a node with two shards', () => {
     expect(alive.length).toBe(16 - on0!);
     for (let i = 0; i < 100 && k.shards.notReadyReason() !== undefined; i++) await new Promise((r) => setTimeout(r, 50));
     expect((await fetch(`http://127.0.0.1:${k.gatewayPort!}/ready`, { headers: { Connection: 'close' } })).status).toBe(200);
+    const settled = await Promise.all(inFlight);
+    for (const [i, c] of clients.entries()) {
+      if (c.closedWith !== undefined) continue;
+      expect(settled[i]!.map((r) => (r.status === 'fulfilled' ? r.value.t : String(r.reason)))).toEqual(Array.from({ length: 10 }, () => 'decision'));
+    }
+    // Nothing left held on the main thread, and the shards' admission open past its bound on the oldest wait (KAIROS_MAX_QUEUE_MS).
+    await holds('every request done', () => k.shards.unanswered.every((n) => n === 0));
+    await new Promise((r) => setTimeout(r, 2100));
     const replies = await Promise.all(alive.map((c, i) => c.request(declined(501 + i))));
     expect(replies.every((r) => r.t === 'decision')).toBe(true);
     // Shard 0 started again listens again: new connections reach it, and their requests are

@@ -62,4 +62,20 @@ describe('RouterStandIn', () => {
     expect(r.inFlight).toBe(2);
     void d;
   });
+
+  it('gives up a request whose answer never came after 300 s, so the admission bound opens again', async () => {
+    let now = 1000;
+    const posted: FromShard[] = [];
+    const r = new RouterStandIn({ post: (m) => posted.push(m), maxInFlight: 100, maxQueueMs: 50, now: () => now });
+    const lost = r.submitEvent(event('lost'));
+    now += 60_000;
+    expect(await r.submitEvent(event('refused'))).toMatchObject({ code: 'overloaded', message: expect.stringContaining('past the 50 ms bound') as string });
+    now += 240_001;
+    const taken = r.submitEvent(event('taken'));
+    expect(await lost).toMatchObject({ kind: 'error', re: 'lost', code: 'overloaded', message: expect.stringContaining('no answer came in 300 s') as string });
+    expect(r.inFlight).toBe(1);
+    await turn();
+    expect(posted.flatMap((m) => (m.t === 'gw' ? m.requests.map((q) => q[2].id) : []))).toEqual(['lost', 'taken']);
+    void taken;
+  });
 });

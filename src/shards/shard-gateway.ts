@@ -54,7 +54,6 @@ export class ShardGateway {
   constructor(o: { config: Readonly<Config>; index: number; epoch: number; peers: readonly GatewayPeer[]; port: number; keys: KeyTable; buckets: SharedArrayBuffer; up: SharedArrayBuffer; logger: Logger; metrics: Metrics; post: (m: FromShard) => void }) {
     const { config, logger, metrics, post } = o;
     this.post = post;
-
     metrics.host.gatewayPort = () => ({ shard: o.index, open: this.server.openConnections });
     this.table = new KeyTableCopy(o.keys);
     this.keys = new KeyRing({ store: this.table, bootstrap: bootstrapKeys(config), production: config.env === 'production', now: () => Date.now() });

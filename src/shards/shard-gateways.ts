@@ -4,6 +4,7 @@ import { notAwaitingConfirmation } from '../delivery/gateway-subscribers.js';
 import type { Logger } from '../logger.js';
 import type { HostReply } from '../runtime/host-options.js';
 import type { AnswerTo, FromShard, ToShard } from './shard-messages.js';
+import { TurnBatches } from './turn-batches.js';
 import { toWire } from './shard-messages.js';
 
 /**
@@ -23,8 +24,7 @@ import { toWire } from './shard-messages.js';
  */
 export class ShardGateways {
   /** a shard's answers of this turn, by shard */
-  private readonly out = new Map<number, Array<readonly [number, HostReply]>>();
-  private queued = false;
+  private readonly out: TurnBatches<number, readonly [number, HostReply]>;
   /** each shard's worker, counted: answers owed to a worker gone are dropped */
   private readonly epochs: number[];
   /** the subscribers of each shard's connections, by the shard's id for them */
@@ -41,6 +41,7 @@ export class ShardGateways {
       logger: Logger;
     },
   ) {
+    this.out = new TurnBatches((shard, replies) => o.post(shard, { t: 'gw-replies', replies }));
     this.epochs = Array.from({ length: o.count }, () => 0);
     this.subs = Array.from({ length: o.count }, () => new Map<number, RemoteSubscriber>());
   }
@@ -109,7 +110,7 @@ export class ShardGateways {
   /** A shard's worker stopped: its connections are gone. */
   stopped(shard: number): void {
     this.epochs[shard]!++;
-    this.out.delete(shard);
+    this.out.drop(shard);
     const subs = this.subs[shard]!;
     for (const sub of subs.values()) {
       sub.open = false;
@@ -118,30 +119,23 @@ export class ShardGateways {
     subs.clear();
   }
 
+  private relayedCount = 0;
+
   /** Answers to the shards' connections given here, by the router (the rest come from the deciding shard itself). */
-  relayed = 0;
+  get relayed(): number {
+    return this.relayedCount;
+  }
 
   private answer(shard: number, epoch: number | undefined, seq: number, reply: HostReply): void {
     if (this.epochs[shard] !== epoch) return;
-    this.relayed++;
-    let replies = this.out.get(shard);
-    if (replies === undefined) this.out.set(shard, (replies = []));
-    replies.push([seq, reply]);
-    if (this.queued) return;
-    this.queued = true;
-    setImmediate(this.flush);
+    this.relayedCount++;
+    this.out.add(shard, [seq, reply]);
   }
 
   /** Posts the answers queued this turn now (the node's close: before the shards' sockets close). */
   flushAnswers(): void {
-    this.flush();
+    this.out.flush();
   }
-
-  private readonly flush = (): void => {
-    this.queued = false;
-    for (const [shard, replies] of this.out) this.o.post(shard, { t: 'gw-replies', replies });
-    this.out.clear();
-  };
 }
 
 /** A subscriber on a shard's gateway connection, as the node's subscribers feed it: its frames posted to that shard. */

@@ -109,6 +109,8 @@ let done: number[] = [];
 let doneTimer: NodeJS.Timeout | undefined;
 const flushReplies = (): void => {
   postQueued = false;
+  // (the answers to gateway shards first: the main thread, told they are done, no longer holds them)
+  gateway?.flushPeers();
   if (doneTimer !== undefined) clearTimeout(doneTimer);
   doneTimer = undefined;
   const out = replies;
@@ -162,6 +164,8 @@ if (gateway !== undefined) {
   // loop closes abort the whole process): the error then ends the thread as it would have, in
   // this turn (nothing more decided on what the error may have left half-changed).
   process.once('uncaughtException', (err) => {
+    // (answers decided and committed, the main thread perhaps told they are done: posted before the thread ends)
+    gateway.flushPeers();
     gateway.close(true);
     throw err;
   });
@@ -260,8 +264,7 @@ port.on('message', (m: ToShard) => {
         await dispatcher.stop();
         await saveModels(ledgers.models, store, logger);
         await store.close();
-        // (the answers for the other shards' connections before `closed`: the main thread closes their sockets only after it)
-        gateway?.flushPeers();
+        // (the answers for the other shards' connections before `closed`, in flushReplies: the main thread closes their sockets only after it)
         flushReplies();
         post({ t: 'closed' });
         // With a gateway the thread stays to write what is still owed to its connections (the

@@ -570,8 +570,8 @@ export class Shards {
     const held = this.heldFor(event.customer.id, event.customer);
     if (held !== undefined) return new Promise((resolve) => held.push(() => resolve(this.submitEvent(event, to))));
     if (event.customer.id !== undefined && this.forwards.size > 0) {
-      const to = this.forwardOf(event.customer.id);
-      if (to !== event.customer.id) event = { ...event, customer: { ...event.customer, id: to } };
+      const survivor = this.forwardOf(event.customer.id);
+      if (survivor !== event.customer.id) event = { ...event, customer: { ...event.customer, id: survivor } };
     }
     const routed = this.route(event);
     if (routed === undefined) return Promise.resolve({ kind: 'error', re: event.id, code: 'invalid', message: 'field "customer": names no one (id, card, phone, email or cookie)' });

@@ -73,7 +73,7 @@ const unpackr = new Unpackr({ useRecords: false, int64AsType: 'number' });
 
 /** A gateway's WebSocket connection: sends msgpack frames and matches replies by `re`. */
 export class GatewayClient {
-  private readonly waiting = new Map<string, (f: Frame) => void>();
+  private readonly waiting = new Map<string, { done: (f: Frame) => void; closed: (code: number) => void }>();
   /** frames no request was waiting for (deliver frames, errors without re) */
   readonly unmatched: Frame[] = [];
   private readonly listeners: Array<(f: Frame) => void> = [];
@@ -87,7 +87,7 @@ export class GatewayClient {
       const waiter = re === undefined ? undefined : this.waiting.get(re);
       if (re !== undefined && waiter !== undefined) {
         this.waiting.delete(re);
-        waiter(f);
+        waiter.done(f);
         return;
       }
       this.unmatched.push(f);
@@ -95,6 +95,9 @@ export class GatewayClient {
     });
     ws.on('close', (code, reason) => {
       this.closedWith = { code, reason: reason.toString() };
+      // (no reply can come on it any more: each request still waiting fails now, not at its timeout)
+      for (const w of this.waiting.values()) w.closed(code);
+      this.waiting.clear();
     });
   }
 
@@ -117,9 +120,15 @@ export class GatewayClient {
         this.waiting.delete(id);
         reject(new Error(`no reply to ${id} in ${timeoutMs} ms`));
       }, timeoutMs);
-      this.waiting.set(id, (f) => {
-        clearTimeout(timer);
-        resolve(f);
+      this.waiting.set(id, {
+        done: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+        closed: (code) => {
+          clearTimeout(timer);
+          reject(new Error(`the connection closed (${code}) before a reply to ${id}`));
+        },
       });
       this.ws.send(packr.pack(frame), { binary: true });
     });
