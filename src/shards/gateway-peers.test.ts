@@ -21,6 +21,16 @@ function pair(epochs: { a: number; b: number }) {
   return { a, b, got, close: () => (a.close(), b.close()) };
 }
 
+/** Shard 1's next worker (epoch 1), joined to `a` (shard 0, epoch 0) by a new channel, as the main thread joins them when it starts. */
+function successor(a: GatewayPeers) {
+  const got1: Array<readonly [number, HostReply]> = [];
+  const b1 = new GatewayPeers({ index: 1, epoch: 1, local: (r) => got1.push(...r) });
+  const { port1, port2 } = new MessageChannel();
+  a.add({ index: 1, epoch: 1, port: port1 });
+  b1.add({ index: 0, epoch: 0, port: port2 });
+  return { b1, got1 };
+}
+
 describe("a shard's channels to the other shards' gateways", () => {
   it("answers its own worker's connection at once, and another shard's in one message a turn", async () => {
     const { a, b, got, close } = pair({ a: 0, b: 0 });
@@ -44,11 +54,7 @@ describe("a shard's channels to the other shards' gateways", () => {
   it("drops an answer for a worker that is no longer the shard's, and answers its successor on the new channel", async () => {
     const { a, got, close } = pair({ a: 0, b: 0 });
     // shard 1's worker of epoch 0 stopped; its successor (epoch 1) has its own channel
-    const got1: Array<readonly [number, HostReply]> = [];
-    const b1 = new GatewayPeers({ index: 1, epoch: 1, local: (r) => got1.push(...r) });
-    const { port1, port2 } = new MessageChannel();
-    a.add({ index: 1, epoch: 1, port: port1 });
-    b1.add({ index: 0, epoch: 0, port: port2 });
+    const { b1, got1 } = successor(a);
     a.answerFor([1, 0, 1], ack('for-the-old-one'));
     a.answerFor([1, 1, 1], ack('for-the-new-one'));
     await until(() => got1.length > 0);
@@ -88,11 +94,7 @@ describe("a shard's channels to the other shards' gateways", () => {
   it("drops what it gathered this turn for a peer's worker once its successor's channel comes", async () => {
     const { a, close } = pair({ a: 0, b: 0 });
     a.answerFor([1, 0, 5], ack('for-the-old-worker'));
-    const got1: Array<readonly [number, HostReply]> = [];
-    const b1 = new GatewayPeers({ index: 1, epoch: 1, local: (r) => got1.push(...r) });
-    const { port1, port2 } = new MessageChannel();
-    a.add({ index: 1, epoch: 1, port: port1 });
-    b1.add({ index: 0, epoch: 0, port: port2 });
+    const { b1, got1 } = successor(a);
     a.answerFor([1, 1, 9], ack('for-the-new-one'));
     await until(() => got1.length > 0);
     await turn();
