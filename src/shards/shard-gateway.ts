@@ -98,7 +98,7 @@ export class ShardGateway {
     this.peers.flush();
   }
 
-  /** What the main thread (or a peer shard, its answers) says to the shard's gateway. */
+  /** What the main thread says to the shard's gateway (a peer shard's answers come in through GatewayPeers). */
   take(m: ToShardGateway): void {
     switch (m.t) {
       case 'gw-peer':
@@ -227,4 +227,3 @@ class SubscribersStandIn implements SubscriberRegistry {
     else c.reject(fromWire(error));
   }
 }
-

@@ -143,16 +143,13 @@ const answerTo = (seq: number, to: AnswerTo, reply: HostReply): void => {
 function take(request: ShardRequest): void {
   const seq = request[0];
   const to = request[3];
+  // (to the main thread, or to the gateway shard the request names)
+  const reply = (r: HostReply): void => (to === undefined ? answer(seq, r) : answerTo(seq, to, r));
   const pending = request[1] === 'event' ? host.submitEvent(request[2]) : host.submitResponse(request[2]);
-  pending.then(
-    (reply) => (to === undefined ? answer(seq, reply) : answerTo(seq, to, reply)),
-    (err: unknown) => {
-      logger.error({ err }, 'a request failed in the shard');
-      const reply: HostReply = { kind: 'error', re: request[2].id, code: 'internal', message: 'internal error' };
-      if (to === undefined) answer(seq, reply);
-      else answerTo(seq, to, reply);
-    },
-  );
+  pending.then(reply, (err: unknown) => {
+    logger.error({ err }, 'a request failed in the shard');
+    reply({ kind: 'error', re: request[2].id, code: 'internal', message: 'internal error' });
+  });
 }
 
 // The gateway port (KAIROS_GATEWAY_PORT): this shard accepts gateway connections beside the others.

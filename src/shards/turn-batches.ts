@@ -30,6 +30,7 @@ export class TurnBatches<K, T> {
 
   readonly flush = (): void => {
     this.queued = false;
+    if (this.out.size === 0) return;
     // (taken first: a send that adds again starts the next batch)
     const out = [...this.out];
     this.out.clear();
