@@ -31,6 +31,23 @@ describe('the customer routes refuse input that is not text', () => {
     expect((await fetch(`${server.k.httpUrl}/v1/customers/enc-1`, { headers: adminHeaders }).then((r) => r.json()) as any).profile.firstName).toBe('😀');
   });
 
+  it('answers 400 for a JSON body that gives a key twice, and rejects such an NDJSON line, storing nothing of it', async () => {
+    // JSON.parse would keep the last city; a proxy before Kairos may have read the first
+    const twice = await send('PUT', '/v1/customers/dup-1', '{"first_name":"Анна","city":"Омск","city":"Тверь"}');
+    expect(twice.status).toBe(400);
+    expect(twice.body.detail).toBe('body: the key "city" is given twice: an object names each key once');
+    expect((await fetch(`${server.k.httpUrl}/v1/customers/dup-1`, { headers: adminHeaders })).status).toBe(404);
+    const nested = await send('POST', '/v1/segments/count', '{"rule":{"all":[{"attr":"profile.age","op":"gte","value":40,"value":10}]}}');
+    expect(nested.status).toBe(400);
+    expect(nested.body.detail).toBe('body: the key "rule.all[0].value" is given twice: an object names each key once');
+    const lines = '{"id":"dup-2","city":"Омск"}\n{"id":"dup-3","city":"Омск","id":"dup-4"}\n';
+    const r = await send('POST', '/v1/customers/import', lines, ndjson);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ rows: 2, created: 1, rejected: 1 });
+    expect(r.body.rejects.map((x: { line: number; reason: string }) => [x.line, x.reason])).toEqual([[2, 'unreadable_row']]);
+    for (const [id, status] of [['dup-2', 200], ['dup-3', 404], ['dup-4', 404]] as const) expect((await fetch(`${server.k.httpUrl}/v1/customers/${id}`, { headers: adminHeaders })).status).toBe(status);
+  });
+
   it('rejects NDJSON lines that are not UTF-8 as invalid_encoding, after a BOM', async () => {
     const body = Buffer.concat([Buffer.from('\uFEFF{"id":"enc-2","city":"Омск"}\n{"id":"enc-3","city":"'), Buffer.from([0xce, 0xec, 0xf1, 0xea]), Buffer.from('"}\n')]);
     const r = await send('POST', '/v1/customers/import', body, ndjson);

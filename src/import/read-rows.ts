@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
+import { duplicateJsonKey, keyGivenTwice } from '../duplicate-json-key.js';
 import { KairosError } from '../errors.js';
 import { wellFormed } from '../well-formed-text.js';
 import { isCellValue } from './cell-value.js';
@@ -382,6 +383,9 @@ async function* ndjsonChunks(input: Readable): AsyncGenerator<SourceRow[]> {
       return { line, raw, fields: {}, problem: 'not a JSON object', bytes };
     }
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return { line, raw, fields: {}, problem: 'not a JSON object', bytes };
+    // a key twice: which of its values is the customer's is not the file's to leave to JSON.parse
+    const twice = duplicateJsonKey(raw);
+    if (twice !== undefined) return { line, raw, fields: {}, problem: keyGivenTwice(twice), bytes };
     const obj = v as Record<string, unknown>;
     const row: SourceRow = { line, raw, ...jsonCells(obj), bytes };
     const { fields } = row;

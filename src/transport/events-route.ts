@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
+import { duplicateJsonKey, keyGivenTwice } from '../duplicate-json-key.js';
 import type { ErrorCode } from '../errors.js';
 import { KairosError, asKairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -110,6 +111,9 @@ async function postEvent(o: EventsRouteOptions, buckets: ClientLimiter, call: Ht
       return fail('bad_frame', `the body is not valid JSON: ${(err as Error).message}`);
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('bad_frame', 'the body must be one JSON map');
+    // a key twice: JSON.parse kept the last, another reader of the text may keep the first (an `id` twice is not echoed)
+    const twice = duplicateJsonKey(text);
+    if (twice !== undefined) return fail('bad_frame', `the body: ${keyGivenTwice(twice)}`, twice === 'id' ? undefined : readableId(raw as Record<string, unknown>));
     // Integers past ±2^53, which JSON.parse rounded, back as the bigints they were written as: refused as over WebSocket.
     exactIntegers(text, raw);
   }

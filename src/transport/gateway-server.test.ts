@@ -351,6 +351,15 @@ describe('HTTP', () => {
     expect(await skewed.json()).toMatchObject({ code: 'invalid', detail: expect.stringContaining('field "at"'), re: future });
     const huge = await post(JSON.stringify({ id: uid(), type: 'x', customer: { id: 'demo-1' }, data: { blob: 'x'.repeat(70_000) } }));
     expect(huge.status).toBe(413);
+    // A key twice: JSON.parse would keep the last customer, a proxy before Kairos may have read the first.
+    const twice = uid();
+    const smuggled = await post(`{"id":"${twice}","type":"ib.login","customer":{"id":"demo-1"},"customer":{"id":"demo-2"}}`);
+    expect(smuggled.status).toBe(400);
+    expect(await smuggled.json()).toEqual({ ...problemBody('bad_frame', 'the body: the key "customer" is given twice: an object names each key once'), re: twice });
+    // an id twice: which to echo is the question, so none is
+    const ids = await post(`{"id":"${uid()}","id":"${uid()}","type":"ib.login","customer":{"id":"demo-1"}}`);
+    expect(ids.status).toBe(400);
+    expect(await ids.json()).toEqual(problemBody('bad_frame', 'the body: the key "id" is given twice: an object names each key once'));
   });
 
   it('names what is wrong with a MessagePack body of POST /v1/events once, and truly', async () => {
@@ -359,6 +368,8 @@ describe('HTTP', () => {
     // valid MessagePack, refused: an extension type (a timestamp), a key that is not a string
     expect(await post(Buffer.from([0xd6, 0xff, 0, 0, 0, 1]))).toEqual(problemBody('bad_frame', 'the body: MessagePack extension types are not accepted (extension 255 at byte 0)'));
     expect(await post(Buffer.from([0x81, 0x01, 0x02]))).toEqual(problemBody('bad_frame', 'the body: map keys must be strings (byte 1)'));
+    // a key twice (`{"t":1,"t":2}`)
+    expect(await post(Buffer.from([0x82, 0xa1, 0x74, 0x01, 0xa1, 0x74, 0x02]))).toEqual(problemBody('bad_frame', 'the body: the map key "t" is given twice (byte 4)'));
     // valid MessagePack that is not a map
     expect(await post(encode([1, 2, 3] as never))).toEqual(problemBody('bad_frame', 'the body must be one MessagePack map, got an array'));
     expect(await post(Buffer.from([0x2a]))).toEqual(problemBody('bad_frame', 'the body must be one MessagePack map, got number'));

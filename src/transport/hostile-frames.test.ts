@@ -214,6 +214,8 @@ describe('strings, ids and numbers exactly as sent', () => {
       [(id) => Buffer.concat([rawMap(head(id)), Buffer.from([0xc0])]), '1 bytes after the end of the value'],
       [(id) => rawMap([...head(id), ['data', encode({ x: deep(40) })]]), 'nested deeper than 32 levels'],
       [(id) => rawMap([...head(id), ['data', Buffer.from([0x81, 0x01, 0x02])]]), 'map keys must be strings'],
+      // over WebSocket as over HTTP: a customer named twice is which customer? refused
+      [(id) => rawMap([...head(id), ['customer', encode({ cookie: 'other' })]]), 'the map key "customer" is given twice'],
     ];
     for (const [make, message] of cases) {
       const id = uid('re');

@@ -77,6 +77,39 @@ describe('checkMsgpack', () => {
     expect(checkMsgpack(Buffer.from([0x81, 0x01, 0x02]))).toBe('map keys must be strings (byte 1)');
   });
 
+  it('refuses a map that gives a key twice, small or large, whatever string form each is written in', () => {
+    const frame = rawMap([['t', pk('event')], ['id', pk('e-1')], ['data', rawMap([['amount', pk(1)], ['card', pk('c')], ['amount', pk(2)]])]]);
+    const err = refusal(frame);
+    expect(err.message).toBe('the frame: the map key "amount" is given twice (byte 37)');
+    expect(err.re).toBe('e-1');
+    // the same key as a fixstr and as a str8: the same string
+    const str8 = (s: string) => Buffer.concat([Buffer.from([0xd9, Buffer.byteLength(s)]), Buffer.from(s)]);
+    expect(checkMsgpack(rawMap([['kind', pk(1)], [str8('kind'), pk(2)]]))).toBe('the map key "kind" is given twice (byte 7)');
+    // keys with the same bytes in other maps, and prefixes of one another, are no duplicate
+    expect(checkMsgpack(rawMap([['a', rawMap([['a', pk(1)], ['ab', pk(2)]])], ['ab', rawMap([['a', pk(1)]])], ['b', pk([{ a: 1 }, { a: 2 }])]]))).toBeUndefined();
+    // a map past the pairwise comparison: through its set
+    const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, i]));
+    expect(checkMsgpack(pk({ t: 'event', data: many }))).toBeUndefined();
+    const bytes = pk({ t: 'event', data: many });
+    // rename the last key (k299) to k298: the same length, so the bytes stay a valid frame
+    const at = bytes.lastIndexOf(Buffer.from('k299'));
+    bytes.write('k298', at);
+    expect(checkMsgpack(bytes)).toBe(`the map key "k298" is given twice (byte ${at - 1})`);
+  });
+
+  it('refuses a key twice exactly when the decoded map has fewer keys than the bytes announce (fast-check)', () => {
+    const key = fc.constantFrom('a', 'b', 'id', 'é', 'k-long-key-name');
+    const entries = fc.array(fc.tuple(key, fc.integer()), { maxLength: 20 });
+    fc.assert(
+      fc.property(entries, (list) => {
+        const bytes = rawMap(list.slice(0, 15).map(([k, v]) => [k, pk(v)]));
+        const distinct = new Set(list.slice(0, 15).map(([k]) => k)).size;
+        expect(checkMsgpack(bytes) === undefined).toBe(distinct === Math.min(list.length, 15));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('never throws, and decodeFrame throws only bad_frame or answers a plain map, on any bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
@@ -155,10 +188,13 @@ describe('readIdInBytes: the id of a refused frame', () => {
     }
   });
 
-  it('reads a key or id written as str8, and the last id as a decoder keeps it', () => {
+  it('reads a key or id written as str8, and no id from a map that names it twice', () => {
     const str8 = (s: string) => Buffer.concat([Buffer.from([0xd9, Buffer.byteLength(s)]), Buffer.from(s)]);
     expect(readIdInBytes(rawMap([[str8('id'), str8('long-form')], ['x', Buffer.from([0xc1])]]))).toBe('long-form');
-    expect(readIdInBytes(rawMap([['id', pk('first')], ['id', pk('second')], ['x', Buffer.from([0xc1])]]))).toBe('second');
+    expect(readIdInBytes(rawMap([['id', pk('first')], ['id', pk('second')], ['x', Buffer.from([0xc1])]]))).toBeUndefined();
+    const twice = refusal(rawMap([['t', pk('event')], ['id', pk('first')], ['id', pk('second')]]));
+    expect(twice.message).toBe('the frame: the map key "id" is given twice (byte 18)');
+    expect(twice.re).toBeUndefined();
   });
 
   it('reads nothing it cannot read exactly or cheaply', () => {

@@ -1,13 +1,13 @@
 /**
  * A strict walk over MessagePack bytes, run before they are decoded: one plain value (nil,
- * booleans, numbers, strings, binary, arrays, maps with string keys), nested at most
- * `MAX_FRAME_DEPTH` deep, every length within the bytes, every string (map keys too) valid
- * UTF-8, nothing after it. Extension types (msgpackr's records, ids, pointers, BigInt, dates,
+ * booleans, numbers, strings, binary, arrays, maps with string keys, each key once), nested
+ * at most `MAX_FRAME_DEPTH` deep, every length within the bytes, every string (map keys too)
+ * valid UTF-8, nothing after it. Extension types (msgpackr's records, ids, pointers, BigInt, dates,
  * ...) are refused, so the decoder never builds anything but plain data: no cycles, no shared
  * structures, no records remembered from one frame to the next. A string that is not UTF-8 is
  * refused rather than decoded with U+FFFD in place of its bad bytes: two different ids or
  * cookies would become one. The walk costs one pass over the bytes and allocates nothing but
- * a view of a string past 128 bytes, for `isUtf8`.
+ * a view of a string past 128 bytes, for `isUtf8`, and the keys of a map of more than 16.
  *
  * Returns undefined for acceptable bytes, or the problem, in words, for a `bad_frame` error.
  *
@@ -127,16 +127,68 @@ function array(count: number, depth: number): void {
   for (let i = items(count, 1); i > 0; i--) value(inner);
 }
 
+// A key given twice in one map: msgpackr keeps the last, another reader of the same bytes
+// may keep the first (two readings of one request), so the frame is refused, as JSON with a
+// key twice is (duplicate-json-key.ts). The keys of the maps being walked are kept as byte
+// ranges of their UTF-8 on one stack, a map's from its base up (a nested map's above, gone
+// when it ends): a small map's keys compared byte for byte, a larger one's kept in a set.
+
+/** Up to this many keys a map's keys are compared pairwise; past it, through a set. */
+const SMALL_MAP = 16;
+const keyFrom = new Int32Array(MAX_FRAME_DEPTH * SMALL_MAP);
+const keyTo = new Int32Array(MAX_FRAME_DEPTH * SMALL_MAP);
+let keyTop = 0;
+
+function sameBytes(a: number, aEnd: number, b: number, bEnd: number): boolean {
+  if (aEnd - a !== bEnd - b) return false;
+  const bytes = src;
+  for (; a < aEnd; a++, b++) if (bytes[a] !== bytes[b]) return false;
+  return true;
+}
+
+/** The refusal of the key whose UTF-8 is `[from, to)`, written at byte `at` (its header's). */
+function keyTwice(at: number, from: number, to: number): KairosError {
+  const key = Buffer.from(src.buffer, src.byteOffset + from, to - from).toString('utf8');
+  return reject(`the map key ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)} is given twice (byte ${at})`);
+}
+
+/** A string header's length in bytes, by its first byte (a string token). */
+function stringHeaderBytes(t: number): number {
+  return t <= 0xbf ? 1 : t === 0xd9 ? 2 : t === 0xda ? 3 : 5;
+}
+
 function map(count: number, depth: number): void {
   const inner = nest(depth);
-  for (let i = items(count, 2); i > 0; i--) {
+  const base = keyTop;
+  const n = items(count, 2);
+  // a large map's keys, as latin1 text (one character a byte: equal text, equal bytes)
+  const large = n > SMALL_MAP ? new Set<string>() : undefined;
+  const text = large !== undefined ? Buffer.from(src.buffer, src.byteOffset, src.byteLength) : undefined;
+  let seen = 0;
+  for (let i = n; i > 0; i--) {
     if (pos >= end) throw reject(`truncated at byte ${pos}`);
     const k = src[pos] as number;
     if (!isStringToken(k)) throw reject(`map keys must be strings (byte ${pos})`);
     if (k === 0xa9 || k === 0xa8) noteProtoKey();
+    const at = pos;
+    const from = pos + stringHeaderBytes(k);
     value(inner);
+    const to = pos;
+    if (large !== undefined) {
+      const key = text!.toString('latin1', from, to);
+      if (large.has(key)) throw keyTwice(at, from, to);
+      large.add(key);
+    } else {
+      // a key's length and end bytes pick one of 32 bits: only a key whose bit is set already is compared
+      const bit = to === from ? 1 : 1 << ((to - from + (src[from] as number) + 3 * (src[to - 1] as number)) & 31);
+      if ((seen & bit) !== 0) for (let j = base; j < keyTop; j++) if (sameBytes(keyFrom[j]!, keyTo[j]!, from, to)) throw keyTwice(at, from, to);
+      seen |= bit;
+      keyFrom[keyTop] = from;
+      keyTo[keyTop++] = to;
+    }
     value(inner);
   }
+  keyTop = base;
 }
 
 function value(depth: number): void {
@@ -208,6 +260,7 @@ export function checkMsgpack(bytes: Uint8Array): string | undefined {
   end = bytes.byteLength;
   protoKey = false;
   protoUnderscoreKey = false;
+  keyTop = 0;
   try {
     if (end === 0) return 'the frame is empty';
     value(0);
@@ -350,8 +403,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * The `id` of the top-level map in `bytes`, as a string, when it can be read: the bytes start
- * with a map, one of its keys is the string `id` and its value a string of valid UTF-8 (the
- * last such key, as a decoder would keep). Other keys' values are skipped without being
+ * with a map, one of its keys is the string `id` and its value a string of valid UTF-8 (none
+ * when the map names `id` twice: the frame is refused for it). Other keys' values are skipped without being
  * decoded, at most {@link MAX_ID_SCAN_VALUES} values in all; the scan stops at the first
  * thing it cannot read (a lying length, a byte that is no MessagePack), answering the id seen
  * before it, if any. Used only for frames that are refused, to put their id in the error's `re`.
@@ -362,6 +415,7 @@ export function readIdInBytes(bytes: Uint8Array): string | undefined {
   end = bytes.byteLength;
   budget = MAX_ID_SCAN_VALUES;
   let id: string | undefined;
+  let sawId = false;
   try {
     const t = u8();
     let count: number;
@@ -381,6 +435,9 @@ export function readIdInBytes(bytes: Uint8Array): string | undefined {
         skipValues(1);
         continue;
       }
+      // `id` twice: which is the frame's is the question, not an answer to echo
+      if (sawId) return undefined;
+      sawId = true;
       need(1);
       const n = stringHeader();
       if (n < 0) {

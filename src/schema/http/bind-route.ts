@@ -3,6 +3,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { isUtf8 } from 'node:buffer';
+import { duplicateJsonKey, keyGivenTwice } from '../../duplicate-json-key.js';
 import { KairosError } from '../../errors.js';
 import type { HttpCall, HttpReply, Route, RouteParams } from '../../transport/http.js';
 import { json, noContent } from '../../transport/http.js';
@@ -63,6 +64,9 @@ function parseBody(call: HttpCall, spec: BodySpec, parsers: BodyParsers): unknow
     } catch (err) {
       throw new KairosError('invalid', `body is not valid JSON: ${(err as Error).message}`, { cause: err });
     }
+    // a key twice: JSON.parse kept the last, another reader of the text may keep the first
+    const twice = duplicateJsonKey(text);
+    if (twice !== undefined) throw new KairosError('invalid', `body: ${keyGivenTwice(twice)}`);
     // a lone surrogate comes only from an escape (`"\ud800"`): no text, stored it would become U+FFFD
     if (SURROGATE_ESCAPE.test(text)) {
       const at = loneSurrogateAt(value, '');
