@@ -282,10 +282,26 @@ describe('named keys and secrets from files', () => {
     // no admin key in KAIROS_KEYS: the demo admin key stays
     expect(c.adminKeys).toEqual([DEMO_ADMIN_KEY]);
     const bad = problemsOf({ KAIROS_KEYS: 'crm:boss:topsecret-value-000000' });
-    expect(bad).toEqual(['KAIROS_KEYS: item 1: the role is one of gateway, marketer, analyst, ops, qa, privacy, auditor, admin']);
+    expect(bad).toEqual(['KAIROS_KEYS: item 1: the role is one of gateway, marketer, analyst, ops, qa, privacy, auditor, admin (a gateway key\'s with its channels: gateway/sms+email)']);
     expect(problemsOf({ KAIROS_KEYS: 'a:ops:short' })[0]).toContain('at least 16');
     expect(problemsOf({ KAIROS_KEYS: 'a:ops:same-secret-0123456789,b:qa:same-secret-0123456789' })[0]).toContain('a secret is listed twice');
     expect(JSON.stringify(problemsOf({ KAIROS_KEYS: 'crm:boss:topsecret-value-000000' }))).not.toContain('topsecret');
+  });
+
+  it('reads a gateway key\'s channel scope after its role, as a gateway token\'s, and refuses one on any other role', () => {
+    const c = loadConfig({ KAIROS_KEYS: 'atm-east:gateway/sms+email:atm-secret-0123456789,feed:gateway/-:feed-secret-0123456789,all:gateway/*:all-secret-01234567890,old:gateway:old-secret-01234567890' });
+    expect(c.keys).toEqual([
+      { name: 'atm-east', role: 'gateway', secret: 'atm-secret-0123456789', channels: ['sms', 'email'], scoped: true },
+      { name: 'feed', role: 'gateway', secret: 'feed-secret-0123456789', channels: [], scoped: true },
+      { name: 'all', role: 'gateway', secret: 'all-secret-01234567890', scoped: true },
+      { name: 'old', role: 'gateway', secret: 'old-secret-01234567890', scoped: false },
+    ]);
+    // a secret may hold ":", the scope is the role's
+    expect(loadConfig({ KAIROS_KEYS: 'atm:gateway/sms:with:colons-0123456789' }).keys).toEqual([{ name: 'atm', role: 'gateway', secret: 'with:colons-0123456789', channels: ['sms'], scoped: true }]);
+    expect(problemsOf({ KAIROS_KEYS: 'crm:marketer/sms:crm-secret-0123456789' })).toEqual(['KAIROS_KEYS: item 1: only a gateway key has a channel scope (gateway/sms+email)']);
+    expect(problemsOf({ KAIROS_KEYS: 'atm:gateway/fax:atm-secret-0123456789' })[0]).toMatch(/^KAIROS_KEYS: item 1: the scope names a channel Kairos does not have \(known: /);
+    expect(problemsOf({ KAIROS_KEYS: 'atm:gateway/:atm-secret-0123456789' })[0]).toBe('KAIROS_KEYS: item 1: the scope is *, - or channel names (lowercase letters, digits, _ and -) joined by +');
+    expect(JSON.stringify(problemsOf({ KAIROS_KEYS: 'atm:gateway/fax:atm-secret-0123456789' }))).not.toContain('atm-secret');
   });
 
   it('an admin key in KAIROS_KEYS replaces the demo admin key, a gateway key the demo gateway token', () => {

@@ -209,6 +209,10 @@ export interface NamedKey {
   name: string;
   role: Role;
   secret: string;
+  /** a gateway key's channel scope (`name:gateway/sms+email:secret`): undefined for every channel */
+  channels?: readonly string[];
+  /** a gateway key given with a scope (`gateway/…`); one without may use every channel, and a start warns about it */
+  scoped?: boolean;
 }
 
 type Source = Readonly<Record<string, string | undefined>>;
@@ -286,19 +290,25 @@ export function parseGatewayTokens(raw: string): Parsed<readonly GatewayToken[]>
       continue;
     }
     if (rest.length > 0 || scope === '') return { problem: `${at}: write token or token:scope (the scope: *, - or channels joined by +); a token holds no ":"` };
-    if (scope === '*') out.push({ token, scoped: true });
-    else if (scope === '-') out.push({ token, channels: [], scoped: true });
-    else {
-      const channels = scope.split('+');
-      if (!channels.every((c) => CHANNEL_NAME.test(c))) return { problem: `${at}: the scope is *, - or channel names (lowercase letters, digits, _ and -) joined by +` };
-      if (!channels.every((c) => SCOPE_CHANNELS.has(c))) {
-        return { problem: `${at}: the scope names a channel Kairos does not have (known: ${[...SCOPE_CHANNELS].join(', ')}); a token holds no ":"` };
-      }
-      out.push({ token, channels: [...new Set(channels)], scoped: true });
-    }
+    const read = channelScope(scope, at, '; a token holds no ":"');
+    if ('problem' in read) return read;
+    out.push({ token, ...read.ok, scoped: true });
   }
   if (new Set(out.map((t) => t.token)).size !== out.length) return { problem: 'a token is listed twice' };
   return { ok: out };
+}
+
+/**
+ * A gateway credential's scope as written: `*` (every channel), `-` (none: events and
+ * responses only) or channel names joined by `+`; `channels` undefined for every channel.
+ */
+function channelScope(scope: string, at: string, hint = ''): Parsed<{ channels?: string[] }> {
+  if (scope === '*') return { ok: {} };
+  if (scope === '-') return { ok: { channels: [] } };
+  const channels = scope.split('+');
+  if (!channels.every((c) => CHANNEL_NAME.test(c))) return { problem: `${at}: the scope is *, - or channel names (lowercase letters, digits, _ and -) joined by +` };
+  if (!channels.every((c) => SCOPE_CHANNELS.has(c))) return { problem: `${at}: the scope names a channel Kairos does not have (known: ${[...SCOPE_CHANNELS].join(', ')})${hint}` };
+  return { ok: { channels: [...new Set(channels)] } };
 }
 
 /** A secret that keys hashes of personal data: at least 16 characters (never quoted back). */
@@ -308,7 +318,12 @@ function longSecret(raw: string): Parsed<string> {
 
 const KEY_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
-/** `KAIROS_KEYS`: comma-separated `name:role:secret` items; problems name an item by its place, never its secret. */
+/**
+ * `KAIROS_KEYS`: comma-separated `name:role:secret` items; a gateway key's role may carry its
+ * channel scope after a slash, as a gateway token's (`name:gateway/sms+email:secret`,
+ * `gateway/-` for events only, `gateway/*` every channel). Problems name an item by its
+ * place, never its secret.
+ */
 export function parseKeys(raw: string): Parsed<readonly NamedKey[]> {
   const items = raw
     .split(',')
@@ -318,12 +333,21 @@ export function parseKeys(raw: string): Parsed<readonly NamedKey[]> {
   const out: NamedKey[] = [];
   for (const [i, item] of items.entries()) {
     const at = `item ${i + 1}`;
-    const [name = '', role = '', ...rest] = item.split(':');
+    const [name = '', roleAndScope = '', ...rest] = item.split(':');
     const secret = rest.join(':');
+    const slash = roleAndScope.indexOf('/');
+    const role = slash < 0 ? roleAndScope : roleAndScope.slice(0, slash);
     if (!KEY_NAME.test(name)) return { problem: `${at}: write name:role:secret; the name is lower-case letters, digits, ".", "_" and "-"` };
-    if (!(ROLES as readonly string[]).includes(role)) return { problem: `${at}: the role is one of ${ROLES.join(', ')}` };
+    if (!(ROLES as readonly string[]).includes(role)) return { problem: `${at}: the role is one of ${ROLES.join(', ')} (a gateway key's with its channels: gateway/sms+email)` };
     if (secret.length < 16) return { problem: `${at}: the secret must be at least 16 characters` };
-    out.push({ name, role: role as Role, secret });
+    if (slash < 0) {
+      out.push({ name, role: role as Role, secret, ...(role === 'gateway' ? { scoped: false } : {}) });
+      continue;
+    }
+    if (role !== 'gateway') return { problem: `${at}: only a gateway key has a channel scope (gateway/sms+email)` };
+    const scope = channelScope(roleAndScope.slice(slash + 1), at);
+    if ('problem' in scope) return scope;
+    out.push({ name, role: 'gateway', secret, ...scope.ok, scoped: true });
   }
   if (new Set(out.map((k) => k.name)).size !== out.length) return { problem: 'a name is listed twice' };
   if (new Set(out.map((k) => k.secret)).size !== out.length) return { problem: 'a secret is listed twice' };

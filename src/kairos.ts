@@ -326,6 +326,13 @@ export function announce(config: Readonly<Config>, logger: Logger, facts: { port
       'gateway tokens without a channel scope may subscribe to every channel: give each one its channels in KAIROS_GATEWAY_TOKENS (token:sms, token:ib+callcenter, token:- for events only)',
     );
   }
+  const unscopedKeys = config.keys.filter((k) => k.role === 'gateway' && k.scoped !== true);
+  if (unscopedKeys.length > 0) {
+    logger.warn(
+      { keys: unscopedKeys.map((k) => k.name) },
+      'gateway keys of KAIROS_KEYS without a channel scope may subscribe to every channel: give each one its channels (name:gateway/sms:secret, name:gateway/ib+callcenter:secret, name:gateway/-:secret for events only)',
+    );
+  }
   const { port, store, clock } = facts;
   logger.info(
     { port, gatewayPort: facts.gatewayPort, tls: config.tlsCertFile !== undefined, store: store.kind, dataDir: config.store === 'lmdb' ? config.dataDir : undefined, clock: clock.mode, shards: facts.shards },

@@ -35,6 +35,11 @@ beforeAll(async () => {
         { token: 'event-feed-1', channels: [], scoped: true },
         { token: 'legacy-gateway-1', scoped: false },
       ],
+      // KAIROS_KEYS='atm-east:gateway/sms:…,old-feed:gateway:…'
+      keys: [
+        { name: 'atm-east', role: 'gateway', secret: 'atm-east-secret-0123456789', channels: ['sms'], scoped: true },
+        { name: 'old-feed', role: 'gateway', secret: 'old-feed-secret-0123456789', scoped: false },
+      ],
     },
     manualClockStart: msk('2026-11-23T10:00:00'),
   });
@@ -219,10 +224,25 @@ describe('gateway scopes', () => {
     feed.close();
   });
 
-  it('warns at start about configured tokens without a scope, by a hash label, never the token', () => {
+  it('warns at start about configured tokens and keys without a scope, by a hash label or the key\'s name, never the secret', () => {
     const warnings = k.logs.filter((l) => l.level === 40 && String(l.msg).includes('without a channel scope'));
-    expect(warnings).toEqual([expect.objectContaining({ tokens: [credentialLabel('Bearer legacy-gateway-1')] })]);
+    expect(warnings).toEqual([expect.objectContaining({ tokens: [credentialLabel('Bearer legacy-gateway-1')] }), expect.objectContaining({ keys: ['old-feed'] })]);
     expect(k.rawLogs()).not.toContain('legacy-gateway-1');
+    expect(k.rawLogs()).not.toContain('old-feed-secret');
+  });
+
+  it('holds a KAIROS_KEYS gateway key to the channels its role names', async () => {
+    const atm = await GatewayClient.connect(k.wsUrl, 'atm-east-secret-0123456789');
+    const id = uid('s');
+    expect(await atm.request({ t: 'subscribe', id, channels: ['email'] })).toMatchObject({ t: 'error', re: id, code: 'unauthorized', message: expect.stringContaining('"email"') });
+    const ok = uid('s');
+    expect(await atm.request({ t: 'subscribe', id: ok, channels: ['sms'] })).toEqual({ t: 'ack', re: ok });
+    atm.close();
+    // without a scope: every channel, as an unscoped token
+    const old = await GatewayClient.connect(k.wsUrl, 'old-feed-secret-0123456789');
+    const any = uid('s');
+    expect(await old.request({ t: 'subscribe', id: any, channels: ['email', 'ib'] })).toEqual({ t: 'ack', re: any });
+    old.close();
   });
 
   it('refuses a confirmation of an entry delivered to another connection; the entry stays and reaches its real recipient', async () => {
