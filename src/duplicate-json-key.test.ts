@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duplicateJsonKey } from './duplicate-json-key.js';
+import { duplicateJsonKey, duplicateJsonKeys } from './duplicate-json-key.js';
 
 describe('duplicateJsonKey', () => {
   it('finds a key given twice, naming its path', () => {
@@ -10,9 +10,18 @@ describe('duplicateJsonKey', () => {
     expect(duplicateJsonKey('{ "a" : 1 , "b" : { } , "a" : 3 }')).toBe('a');
   });
 
+  it('lists every key given twice, and writes a key that is no plain name in brackets, so no two paths read alike', () => {
+    expect(duplicateJsonKeys('{"a":1,"a":2,"id":"x","id":"y","b":{"c":1,"c":2}}')).toEqual(['a', 'id', 'b.c']);
+    expect(duplicateJsonKeys('{"a":1,"a":2,"a":3}')).toEqual(['a', 'a']);
+    expect(duplicateJsonKeys('{"id":"x","":{"id":1,"id":2}}')).toEqual(['[""].id']);
+    expect(duplicateJsonKeys('{"a.b":{"c":1,"c":2},"a":{"b":{"d":1,"d":2}}}')).toEqual(['["a.b"].c', 'a.b.d']);
+    expect(duplicateJsonKeys('{"x[0]":1,"x[0]":2}')).toEqual(['["x[0]"]']);
+    expect(duplicateJsonKeys('{"a":1}')).toEqual([]);
+  });
+
   it('compares keys as the strings they denote', () => {
     expect(duplicateJsonKey('{"a":1,"\\u0061":2}')).toBe('a');
-    expect(duplicateJsonKey('{"a\\"b":1,"a\\"b":2}')).toBe('a"b');
+    expect(duplicateJsonKey('{"a\\"b":1,"a\\"b":2}')).toBe('["a\\"b"]');
     expect(duplicateJsonKey('{"a\\"b":1,"a":2}')).toBeUndefined();
   });
 

@@ -22,10 +22,15 @@ interface Level {
   at: number | string;
 }
 
+/** A key as a path writes it: as it is when it is a plain name, else in brackets and quotes (`[""]`, `["a.b"]`), so no two paths read alike. */
+const PLAIN_KEY = /^[^.[\]"]+$/;
+
 function childPath(level: Level | undefined): string {
   if (level === undefined) return '';
   if (level.keys === undefined) return `${level.path}[${level.at as number}]`;
-  return level.path === '' ? (level.at as string) : `${level.path}.${level.at as string}`;
+  const key = level.at as string;
+  if (!PLAIN_KEY.test(key)) return `${level.path}[${JSON.stringify(key)}]`;
+  return level.path === '' ? key : `${level.path}.${key}`;
 }
 
 /**
@@ -34,9 +39,20 @@ function childPath(level: Level | undefined): string {
  * JSON.parse accepted: the scan does not check it again.
  */
 export function duplicateJsonKey(text: string): string | undefined {
+  return duplicateJsonKeys(text, 1)[0];
+}
+
+/**
+ * The paths of the keys `text` gives twice in one object, in the order the second of each is
+ * met, at most `limit` of them (a key given three times counts once per repeat). A key that
+ * is no plain name is written in brackets: `[""]`, `data["a.b"]`; so `id` is only ever the
+ * top-level key `id`.
+ */
+export function duplicateJsonKeys(text: string, limit = Number.POSITIVE_INFINITY): string[] {
+  const found: string[] = [];
   // text with fewer than two colons holds fewer than two keys
   const first = text.indexOf(':');
-  if (first < 0 || text.indexOf(':', first + 1) < 0) return undefined;
+  if (first < 0 || text.indexOf(':', first + 1) < 0) return found;
   const stack: Level[] = [];
   let expectKey = false;
   const n = text.length;
@@ -62,14 +78,14 @@ export function duplicateJsonKey(text: string): string | undefined {
         const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
         const keys = level.keys!;
         level.at = key;
-        if (Array.isArray(keys)) {
-          if (keys.includes(key)) return childPath(level);
+        const twice = Array.isArray(keys) ? keys.includes(key) : keys.has(key);
+        if (twice) {
+          found.push(childPath(level));
+          if (found.length >= limit) return found;
+        } else if (Array.isArray(keys)) {
           keys.push(key);
           if (keys.length > SMALL_OBJECT) level.keys = new Set(keys);
-        } else {
-          if (keys.has(key)) return childPath(level);
-          keys.add(key);
-        }
+        } else keys.add(key);
         expectKey = false;
       }
       i = j + 1;
@@ -101,7 +117,7 @@ export function duplicateJsonKey(text: string): string | undefined {
     }
     i++;
   }
-  return undefined;
+  return found;
 }
 
 /** The words of a refusal of a key `duplicateJsonKey` found: `the key "data.amount" is given twice` (a path past 100 characters cut to its end). */

@@ -326,7 +326,7 @@ export function announce(config: Readonly<Config>, logger: Logger, facts: { port
       'gateway tokens without a channel scope may subscribe to every channel: give each one its channels in KAIROS_GATEWAY_TOKENS (token:sms, token:ib+callcenter, token:- for events only)',
     );
   }
-  const unscopedKeys = config.keys.filter((k) => k.role === 'gateway' && k.scoped !== true);
+  const unscopedKeys = config.keys.filter((k) => k.role === 'gateway' && k.channels === undefined && k.scoped !== true);
   if (unscopedKeys.length > 0) {
     logger.warn(
       { keys: unscopedKeys.map((k) => k.name) },

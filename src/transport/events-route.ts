@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
-import { duplicateJsonKey, keyGivenTwice } from '../duplicate-json-key.js';
+import { duplicateJsonKeys, keyGivenTwice } from '../duplicate-json-key.js';
 import type { ErrorCode } from '../errors.js';
 import { KairosError, asKairosError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -48,12 +48,13 @@ export interface EventsRouteOptions {
 /**
  * The id of a JSON body that is not valid UTF-8, for the error's `re`: the body read with
  * U+FFFD in place of its bad bytes (which keeps JSON's structure), and its `id` taken only if
- * it holds no U+FFFD (so it is exactly what was sent).
+ * it holds no U+FFFD (so it is exactly what was sent) and is given once.
  */
 function jsonIdDespiteBadBytes(body: Buffer): string | undefined {
   try {
-    const raw: unknown = JSON.parse(body.toString('utf8'));
-    if (!isPlainMap(raw)) return undefined;
+    const text = body.toString('utf8');
+    const raw: unknown = JSON.parse(text);
+    if (!isPlainMap(raw) || duplicateJsonKeys(text).includes('id')) return undefined;
     const id = readableId(raw);
     return id !== undefined && !id.includes('\ufffd') ? id : undefined;
   } catch {
@@ -112,8 +113,8 @@ async function postEvent(o: EventsRouteOptions, buckets: ClientLimiter, call: Ht
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('bad_frame', 'the body must be one JSON map');
     // a key twice: JSON.parse kept the last, another reader of the text may keep the first (an `id` twice is not echoed)
-    const twice = duplicateJsonKey(text);
-    if (twice !== undefined) return fail('bad_frame', `the body: ${keyGivenTwice(twice)}`, twice === 'id' ? undefined : readableId(raw as Record<string, unknown>));
+    const twice = duplicateJsonKeys(text);
+    if (twice.length > 0) return fail('bad_frame', `the body: ${keyGivenTwice(twice[0]!)}`, twice.includes('id') ? undefined : readableId(raw as Record<string, unknown>));
     // Integers past ±2^53, which JSON.parse rounded, back as the bigints they were written as: refused as over WebSocket.
     exactIntegers(text, raw);
   }

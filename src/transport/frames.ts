@@ -8,7 +8,7 @@ import { GatewayEventSchema, GatewayResponseSchema, hasCharacters, identifierKin
 import { KairosError } from '../errors.js';
 import type { DeliveredFrame, FailedFrame, SubscribeFrame } from '../schema/wire/client-frames.js';
 import { DeliveredFrameSchema, FailedFrameSchema, FrameHeaderSchema, SubscribeFrameSchema, clientFrameTypes } from '../schema/wire/client-frames.js';
-import { checkMsgpack, lastCheckRenamedProto, readIdInBytes } from './msgpack-check.js';
+import { checkMsgpack, lastCheckIdTwice, lastCheckRenamedProto, readIdInBytes } from './msgpack-check.js';
 import { checkPlainData, isPlainMap } from './plain-data.js';
 import { rewriteWholeFloats } from './rewrite-whole-floats.js';
 
@@ -65,7 +65,7 @@ export function encodeFrame(frame: object): Buffer {
 export function decodeFrame(bytes: Uint8Array, what = 'the frame'): Record<string, unknown> {
   if (bytes.byteLength === 0) throw new FrameError('bad_frame', `${what} is empty`);
   const problem = checkMsgpack(bytes);
-  if (problem !== undefined) throw new FrameError('bad_frame', `${what}: ${problem}`, idInBytes(bytes));
+  if (problem !== undefined) throw new FrameError('bad_frame', `${what}: ${problem}`, lastCheckIdTwice() ? undefined : idInBytes(bytes));
   const renamedProto = lastCheckRenamedProto();
   let value: unknown;
   try {

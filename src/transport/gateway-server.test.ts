@@ -360,6 +360,9 @@ describe('HTTP', () => {
     const ids = await post(`{"id":"${uid()}","id":"${uid()}","type":"ib.login","customer":{"id":"demo-1"}}`);
     expect(ids.status).toBe(400);
     expect(await ids.json()).toEqual(problemBody('bad_frame', 'the body: the key "id" is given twice: an object names each key once'));
+    // and so when another key is given twice before it
+    const both = await post(`{"type":"ib.login","type":"x","id":"${uid()}","id":"${uid()}","customer":{"id":"demo-1"}}`);
+    expect(await both.json()).toEqual(problemBody('bad_frame', 'the body: the key "type" is given twice: an object names each key once'));
   });
 
   it('names what is wrong with a MessagePack body of POST /v1/events once, and truly', async () => {

@@ -195,6 +195,13 @@ describe('readIdInBytes: the id of a refused frame', () => {
     const twice = refusal(rawMap([['t', pk('event')], ['id', pk('first')], ['id', pk('second')]]));
     expect(twice.message).toBe('the frame: the map key "id" is given twice (byte 18)');
     expect(twice.re).toBeUndefined();
+    // an id twice past what the id scan reads: still none echoed (the scan alone would give the first)
+    const pad = Buffer.concat([Buffer.from([0xdc, 0x13, 0x88]), Buffer.alloc(5000, 0x01)]);
+    const far = rawMap([['id', pk('first')], ['a', pad], ['id', pk('second')]]);
+    expect(readIdInBytes(far)).toBe('first');
+    expect(refusal(far)).toMatchObject({ message: expect.stringContaining('the map key "id" is given twice'), re: undefined });
+    // a nested id twice: the frame's own id is echoed
+    expect(refusal(rawMap([['id', pk('mine')], ['data', rawMap([['id', pk(1)], ['id', pk(2)]])]]))).toMatchObject({ message: expect.stringContaining('"id" is given twice'), re: 'mine' });
   });
 
   it('reads nothing it cannot read exactly or cheaply', () => {

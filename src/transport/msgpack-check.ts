@@ -146,8 +146,12 @@ function sameBytes(a: number, aEnd: number, b: number, bEnd: number): boolean {
   return true;
 }
 
+/** The top-level map gives `id` twice: which is the frame's id is the question, so an error echoes none (`lastCheckIdTwice`). */
+let idTwice = false;
+
 /** The refusal of the key whose UTF-8 is `[from, to)`, written at byte `at` (its header's). */
-function keyTwice(at: number, from: number, to: number): KairosError {
+function keyTwice(at: number, from: number, to: number, depth: number): KairosError {
+  if (depth === 0 && to - from === 2 && src[from] === 0x69 && src[from + 1] === 0x64) idTwice = true;
   const key = Buffer.from(src.buffer, src.byteOffset + from, to - from).toString('utf8');
   return reject(`the map key ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)} is given twice (byte ${at})`);
 }
@@ -176,12 +180,12 @@ function map(count: number, depth: number): void {
     const to = pos;
     if (large !== undefined) {
       const key = text!.toString('latin1', from, to);
-      if (large.has(key)) throw keyTwice(at, from, to);
+      if (large.has(key)) throw keyTwice(at, from, to, depth);
       large.add(key);
     } else {
       // a key's length and end bytes pick one of 32 bits: only a key whose bit is set already is compared
       const bit = to === from ? 1 : 1 << ((to - from + (src[from] as number) + 3 * (src[to - 1] as number)) & 31);
-      if ((seen & bit) !== 0) for (let j = base; j < keyTop; j++) if (sameBytes(keyFrom[j]!, keyTo[j]!, from, to)) throw keyTwice(at, from, to);
+      if ((seen & bit) !== 0) for (let j = base; j < keyTop; j++) if (sameBytes(keyFrom[j]!, keyTo[j]!, from, to)) throw keyTwice(at, from, to, depth);
       seen |= bit;
       keyFrom[keyTop] = from;
       keyTo[keyTop++] = to;
@@ -261,6 +265,7 @@ export function checkMsgpack(bytes: Uint8Array): string | undefined {
   protoKey = false;
   protoUnderscoreKey = false;
   keyTop = 0;
+  idTwice = false;
   try {
     if (end === 0) return 'the frame is empty';
     value(0);
@@ -272,6 +277,11 @@ export function checkMsgpack(bytes: Uint8Array): string | undefined {
   } finally {
     src = EMPTY;
   }
+}
+
+/** Whether the bytes checked last were refused for giving the top-level map's `id` twice (their error then echoes no id). */
+export function lastCheckIdTwice(): boolean {
+  return idTwice;
 }
 
 /**
