@@ -7,7 +7,9 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { BudgetLedger, CapacityLedger } from './runtime/budget-ledger.js';
 import { CustomerHost } from './runtime/customer-host.js';
+import { parallelScanOf } from './runtime/draft-count-workers.js';
 import { IMPORT_PASS_ORPHAN_MS, SegmentSweep } from './runtime/segment-sweep.js';
+import { defaultSweepWorkerUrl, workerSweepScanner } from './runtime/sweep-scan.js';
 import { OutboundRuns } from './runtime/outbound-runs.js';
 import { FunnelLedger } from './runtime/funnel-ledger.js';
 import { ModelRegistry } from './runtime/model-registry.js';
@@ -140,7 +142,11 @@ export function startHostTimers(config: Readonly<Config>, host: CustomerHost, lo
  */
 export function startSegmentSweep(config: Readonly<Config>, parts: { store: Store; clock: Clock; catalog: () => Catalog; logger: Logger; host: CustomerHost }): { segmentSweep: SegmentSweep; stop: () => void } {
   const { store, clock, catalog, logger, host } = parts;
-  const segmentSweep = new SegmentSweep({ store, clock, catalog, logger, check: (id) => host.checkSegments(id), automatic: config.segmentSweepMs > 0, ...(config.segmentSweepMs > 0 ? { intervalMs: config.segmentSweepMs } : {}) });
+  // on an LMDB store the pass's reading off this thread (the built worker: not under vitest's sources)
+  const plan = parallelScanOf(store)?.parallelScan();
+  const url = defaultSweepWorkerUrl();
+  const scanner = plan !== undefined && url !== undefined ? workerSweepScanner(plan.dir, url) : undefined;
+  const segmentSweep = new SegmentSweep({ store, clock, catalog, logger, check: (id) => host.checkSegments(id, true), automatic: config.segmentSweepMs > 0, ...(config.segmentSweepMs > 0 ? { intervalMs: config.segmentSweepMs } : {}), ...(scanner === undefined ? {} : { scanner }) });
   const imports = (olderThanMs: number): void => {
     segmentSweep.runImportPasses(olderThanMs).catch((err: unknown) => logger.error({ err }, 'reading the segment passes imports left failed'));
   };

@@ -345,11 +345,16 @@ export class CustomerHost {
   /**
    * A `segments.check` for this customer now, as its segment timer firing would be (the daily
    * sweep, src/runtime/segment-sweep.ts): every segment evaluated, entry and exit triggers
-   * fired, the next timer armed. False when not taken now (overloaded, closing).
+   * fired, the next timer armed. False when not taken now (overloaded, closing). In the
+   * `background` lane (the sweep's and an import's passes: millions of checks on a bank's
+   * first import), as a run's hand-over goes (run-lane.ts): yielding to the gateways' requests.
    */
-  checkSegments(customer: string): Promise<boolean> {
+  checkSegments(customer: string, background = false): Promise<boolean> {
     const key = reminderKey(customer, SEGMENT_TIMER);
-    return this.fireReminder(key, customer, reminderEvent({ key, customer, due: this.o.clock.now(), event: SEGMENTS_CHECK_EVENT }));
+    const go = (): Promise<boolean> => this.fireReminder(key, customer, reminderEvent({ key, customer, due: this.o.clock.now(), event: SEGMENTS_CHECK_EVENT }), background ? 'run' : 'foreground');
+    if (!background) return go();
+    const turn = this.runLane.turn();
+    return turn === undefined ? go() : turn.then(go);
   }
 
   private get limits(): CustomerLimits {
@@ -367,16 +372,21 @@ export class CustomerHost {
   }
 
   /** A due reminder's event into its customer's actor; false: not handled, it fires at a later poll. */
-  private async fireReminder(key: string, customer: string, event: GatewayEvent): Promise<boolean> {
-    const reply = await this.submit(event.id, Promise.resolve({ id: customer }), () => ({
-      type: 'gateway.event',
-      event,
-      now: this.o.clock.now(),
-      catalog: this.o.catalog(),
-      stops: [],
-      reminder: key,
-      limits: this.limits,
-    }));
+  private async fireReminder(key: string, customer: string, event: GatewayEvent, lane: 'foreground' | 'run' = 'foreground'): Promise<boolean> {
+    const reply = await this.submit(
+      event.id,
+      Promise.resolve({ id: customer }),
+      () => ({
+        type: 'gateway.event',
+        event,
+        now: this.o.clock.now(),
+        catalog: this.o.catalog(),
+        stops: [],
+        reminder: key,
+        limits: this.limits,
+      }),
+      lane,
+    );
     if (reply.kind === 'error' && reply.code !== 'unknown_customer') return false;
     // Handled (or its customer is gone): the removal was queued by the step; make sure a commit runs.
     if (reply.kind === 'error') this.writeBehind.dropReminder(customer, key);

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import { storedContext } from './draft-count.js';
+import type { SweepScanner } from './sweep-scan.js';
 
 export interface SegmentSweepOptions {
   store: Store;
@@ -29,6 +30,8 @@ export interface SegmentSweepOptions {
   automatic?: boolean;
   /** how long after an import pass failed (the store failing) the passes left are gone over again (5 s) */
   importRetryMs?: number;
+  /** the scan off this thread (an LMDB store's worker thread: sweep-scan.ts); without it, this thread reads the store page by page */
+  scanner?: SweepScanner;
 }
 
 /** The store's meta record of the last pass (shared by the nodes of a shared store). */
@@ -90,7 +93,9 @@ export interface SweepResult {
  * yet), evaluated under other segment rules, or a change due with no timer armed for it (a state
  * from before the timers, or a timer lost). Runs when due (`runIfDue`: a new store, the segment
  * rules changed, a day since the last; looked at soon after start and each minute, src/kairos.ts),
- * page by page, yielding to events between pages, a few checks in flight at once.
+ * page by page, yielding to events between pages, a few checks in flight at once. On an LMDB
+ * store the reading and judging is a worker thread's (`scanner`, sweep-scan.ts): this thread
+ * sends only the checks.
  */
 export class SegmentSweep {
   private running: Promise<SweepResult> | undefined;
@@ -297,6 +302,26 @@ export class SegmentSweep {
     const pageSize = this.o.pageSize ?? 500;
     const concurrency = this.o.concurrency ?? 16;
     const grace = this.o.graceMs ?? 3_600_000;
+    const checkAll = async (due: readonly string[]): Promise<void> => {
+      for (let i = 0; i < due.length; i += concurrency) {
+        const taken = await Promise.all(due.slice(i, i + concurrency).map((id) => this.o.check(id).catch(() => false)));
+        for (const ok of taken) {
+          if (ok) result.checked += 1;
+          else result.skipped += 1;
+        }
+      }
+    };
+    if (this.o.scanner !== undefined) {
+      // read and judged on another thread; here only the checks it finds due
+      for await (const page of this.o.scanner({ catalog: this.o.catalog(), now: () => this.o.clock.now(), graceMs: grace })) {
+        // The server is closing: the pass ends here, unfinished (leaving the loop stops the scan).
+        if (this.stopped) return result;
+        result.scanned += page.scanned;
+        await checkAll(page.due);
+      }
+      if (this.stopped) return result;
+      return this.finish(marker, result);
+    }
     let cursor: string | undefined;
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve));
@@ -312,16 +337,15 @@ export class SegmentSweep {
         result.scanned += 1;
         if (segmentsNeedCheck(ctx, catalog, now, grace)) due.push(c.id);
       }
-      for (let i = 0; i < due.length; i += concurrency) {
-        const taken = await Promise.all(due.slice(i, i + concurrency).map((id) => this.o.check(id).catch(() => false)));
-        for (const ok of taken) {
-          if (ok) result.checked += 1;
-          else result.skipped += 1;
-        }
-      }
+      await checkAll(due);
       if (page.next === undefined) break;
       cursor = page.next;
     }
+    return this.finish(marker, result);
+  }
+
+  /** A pass that went over the whole base: recorded, told. */
+  private async finish(marker: SweepMarker, result: SweepResult): Promise<SweepResult> {
     await this.o.store.putMeta(SWEEP_META_KEY, { ...marker, ...(result.skipped === 0 ? { settledRules: marker.rules } : {}), finishedAt: this.o.clock.now(), scanned: result.scanned, checked: result.checked } satisfies SweepMarker);
     this.o.logger.info({ ...result }, 'segment sweep done');
     this.settled();
