@@ -49,7 +49,12 @@ function sweep(store: LmdbStore, checked: string[], scanner?: ReturnType<typeof 
     clock: new ManualClock(T0 + 3_600_000),
     catalog: () => testCatalog,
     logger: createLogger('silent'),
-    check: check ?? (async (id) => (checked.push(id), true)),
+    check:
+      check ??
+      ((id) => {
+        checked.push(id);
+        return Promise.resolve(true);
+      }),
     pageSize: 7,
     ...(scanner === undefined ? {} : { scanner }),
   });
@@ -75,14 +80,14 @@ describe('the segment sweep read on a worker thread', () => {
   it('stops its worker when the pass stops midway, and the pass stays unfinished', async () => {
     const { store, dir } = await base();
     const checked: string[] = [];
-    let s: SegmentSweep | undefined;
+    const held: { sweep?: SegmentSweep } = {};
     // stopped (the server closing) at the first check
-    s = sweep(store, checked, workerSweepScanner(dir, workerUrl, 7, 2), async (id) => {
+    held.sweep = sweep(store, checked, workerSweepScanner(dir, workerUrl, 7, 2), (id) => {
       checked.push(id);
-      s!.stop();
-      return true;
+      held.sweep!.stop();
+      return Promise.resolve(true);
     });
-    const result = await s.run();
+    const result = await held.sweep.run();
     expect(result.scanned).toBeLessThan(70);
     expect(checked.length).toBeLessThanOrEqual(16);
     expect(((await store.getMeta('segment-sweep')) as { finishedAt?: number }).finishedAt).toBeUndefined();
