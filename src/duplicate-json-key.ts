@@ -10,6 +10,8 @@
  * `"a"` and `"\u0061"` are the same key.
  */
 
+import { jsonStringEnd, lastStringEscaped } from './json-string-end.js';
+
 /** Up to this many keys an object's keys are kept in an array; past it, in a set. */
 const SMALL_OBJECT = 16;
 
@@ -60,19 +62,9 @@ export function duplicateJsonKeys(text: string, limit = Number.POSITIVE_INFINITY
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      // a string: to its closing quote, an escape's next character skipped
-      let j = i + 1;
-      let escaped = false;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 0x5c) {
-          escaped = true;
-          j += 2;
-          continue;
-        }
-        if (d === 0x22) break;
-        j++;
-      }
+      // a string: to its closing quote
+      const j = jsonStringEnd(text, i);
+      const escaped = lastStringEscaped();
       if (expectKey) {
         const level = stack[stack.length - 1]!;
         const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);

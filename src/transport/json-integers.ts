@@ -10,6 +10,8 @@
  * float64 is in MessagePack, and is taken as JSON.parse reads it.
  */
 
+import { jsonStringEnd, lastStringEscaped } from '../json-string-end.js';
+
 /** An integer literal past ±(2^53 − 1) and where it is: the keys and indices from the top. */
 export interface BigIntegerLiteral {
   path: Array<string | number>;
@@ -45,19 +47,9 @@ export function bigIntegerLiterals(text: string): BigIntegerLiteral[] {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      // a string: to its closing quote, an escape's next character skipped
-      let j = i + 1;
-      let escaped = false;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 0x5c) {
-          escaped = true;
-          j += 2;
-          continue;
-        }
-        if (d === 0x22) break;
-        j++;
-      }
+      // a string: to its closing quote
+      const j = jsonStringEnd(text, i);
+      const escaped = lastStringEscaped();
       if (expectKey) {
         const raw = text.slice(i, j + 1);
         keys[keys.length - 1] = escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
