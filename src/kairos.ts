@@ -360,6 +360,8 @@ async function closeInOrder(parts: { config: Readonly<Config>; logger: Logger; g
   timers.stopHostTimers();
   // draft counts under way stop at their next page (their worker threads end before the store closes)
   await counts.close();
+  // so does the segment sweep's pass (its scan's worker reads the store)
+  await timers.segmentSweep.ended();
   // a run's page in flight is answered before the host closes; the run goes on at the next start
   await timers.outboundRuns.stop();
   await host.close(config.shutdownTimeoutMs);

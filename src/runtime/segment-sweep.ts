@@ -107,6 +107,13 @@ export class SegmentSweep {
   private importWork: Promise<void> | undefined;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly settledListeners: Array<() => void> = [];
+  /** stops the running pass's scan (its worker thread) */
+  private scanAbort: AbortController | undefined;
+
+  /** Resolves once no pass runs here: after `stop`, before the store closes (a scan's worker reads it). */
+  async ended(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
 
   /** Called when the memberships may have become settled (`pending`): a pass finished, or the import passes queued here are done. */
   onSettled(listener: () => void): void {
@@ -117,9 +124,10 @@ export class SegmentSweep {
     for (const l of this.settledListeners) l();
   }
 
-  /** Stops a pass between two pages and starts none again (the server is closing); an import pass left is taken at the next start. */
+  /** Stops a pass between two pages (its scan's worker at once) and starts none again (the server is closing); an import pass left is taken at the next start. */
   stop(): void {
     this.stopped = true;
+    this.scanAbort?.abort();
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
   }
@@ -313,7 +321,9 @@ export class SegmentSweep {
     };
     if (this.o.scanner !== undefined) {
       // read and judged on another thread; here only the checks it finds due
-      for await (const page of this.o.scanner({ catalog: this.o.catalog(), now: () => this.o.clock.now(), graceMs: grace })) {
+      this.scanAbort = new AbortController();
+      if (this.stopped) return result;
+      for await (const page of this.o.scanner({ catalog: this.o.catalog(), now: () => this.o.clock.now(), graceMs: grace, signal: this.scanAbort.signal })) {
         // The server is closing: the pass ends here, unfinished (leaving the loop stops the scan).
         if (this.stopped) return result;
         result.scanned += page.scanned;

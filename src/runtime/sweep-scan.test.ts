@@ -33,8 +33,9 @@ async function base(): Promise<{ store: LmdbStore; dir: string }> {
   // 30 customers known only by the bank's file; 40 by a snapshot, every other one evaluated under the rules in force
   const record = (age: number): CustomerRecord => ({ stage: 'client', profile: { firstName: 'Ирина', age }, identifiers: {}, importedAt: T0 });
   await store.importCustomers(Array.from({ length: 30 }, (_, i) => ({ id: `m-${String(i).padStart(2, '0')}`, record: record(40 + i) })));
-  const snapshots = Array.from({ length: 40 }, (_, i) => {
-    const id = `s-${String(i).padStart(2, '0')}`;
+  // (and 10 of the file's customers known by a snapshot too: the records' pass steps over them)
+  const snapshots = Array.from({ length: 50 }, (_, i) => {
+    const id = i < 40 ? `s-${String(i).padStart(2, '0')}` : `m-${String(i - 40).padStart(2, '0')}`;
     const context = initialCustomerContext({ id, stage: 'prospect', profile: { age: 65 }, identifiers: {}, at: T0, reason: 'event' });
     if (i % 2 === 0) context.segmentsEvaluated = { day: Math.floor(T0 / 86_400_000), catalog: testCatalog.version, stage: 'prospect', rules: testCatalog.segmentsFingerprint };
     return { id, value: { v: SNAPSHOT_VERSION, snapshot: { value: 'active', context } } };
@@ -66,23 +67,42 @@ describe('the segment sweep read on a worker thread', () => {
     const here: string[] = [];
     const there: string[] = [];
     const a = await sweep(store, here).run();
-    const b = await sweep(store, there, workerSweepScanner(dir, workerUrl, 7, 2)).run();
+    let pages = 0;
+    const counted: ReturnType<typeof workerSweepScanner> = async function* (o) {
+      for await (const page of workerSweepScanner(dir, workerUrl, 7, 60_000, 2)(o)) {
+        pages++;
+        yield page;
+      }
+    };
+    const b = await sweep(store, there, counted).run();
     expect(b).toEqual(a);
     expect(a.scanned).toBe(70);
     expect([...there].sort()).toEqual([...here].sort());
+    // the worker's pages: 50 snapshots 7 keys a page, then 30 records' keys (10 stepped over)
+    expect(pages).toBe(Math.ceil(50 / 7) + Math.ceil(30 / 7));
     // the test tells them apart: some are due, some not (the snapshots evaluated under these rules)
     expect(here.length).toBeGreaterThan(0);
     expect(here.length).toBeLessThan(70);
-    expect(here.filter((id) => id.startsWith('m-'))).toHaveLength(30);
+    expect(here.filter((id) => id.startsWith('m-'))).toHaveLength(25);
     await store.close();
   });
 
   it('stops its worker when the pass stops midway, and the pass stays unfinished', async () => {
     const { store, dir } = await base();
     const checked: string[] = [];
+    let scanEnded = 0;
+    let scanStarted = (): void => undefined;
+    const watched: ReturnType<typeof workerSweepScanner> = async function* (o) {
+      scanStarted();
+      try {
+        yield* workerSweepScanner(dir, workerUrl, 7, 60_000, 2)(o);
+      } finally {
+        scanEnded++;
+      }
+    };
     const held: { sweep?: SegmentSweep } = {};
     // stopped (the server closing) at the first check
-    held.sweep = sweep(store, checked, workerSweepScanner(dir, workerUrl, 7, 2), (id) => {
+    held.sweep = sweep(store, checked, watched, (id) => {
       checked.push(id);
       held.sweep!.stop();
       return Promise.resolve(true);
@@ -90,14 +110,25 @@ describe('the segment sweep read on a worker thread', () => {
     const result = await held.sweep.run();
     expect(result.scanned).toBeLessThan(70);
     expect(checked.length).toBeLessThanOrEqual(16);
+    expect(scanEnded).toBe(1);
     expect(((await store.getMeta('segment-sweep')) as { finishedAt?: number }).finishedAt).toBeUndefined();
+    // stopped while it waits for its first page: ended() resolves once the scan has ended too
+    const again = sweep(store, [], watched);
+    const started = new Promise<void>((resolve) => (scanStarted = resolve));
+    const running = again.run();
+    await started;
+    again.stop();
+    await again.ended();
+    expect(scanEnded).toBe(2);
+    expect((await running).checked).toBe(0);
     await store.close();
   });
 
   it('fails the pass, naming the scan, when the worker cannot read the store', async () => {
-    const { store } = await base();
-    const missing = join(tmpdir(), 'kairos-no-such-store-dir');
-    await expect(sweep(store, [], workerSweepScanner(missing, workerUrl, 7, 2)).run()).rejects.toThrow(/segment sweep's scan/);
+    const { store, dir } = await base();
+    // a directory with no store in it (no keys file)
+    const missing = join(dir, 'no-store-here');
+    await expect(sweep(store, [], workerSweepScanner(missing, workerUrl, 7, 60_000, 2)).run()).rejects.toThrow(/segment sweep's scan failed: .*keys\.bin/);
     await store.close();
   });
 });

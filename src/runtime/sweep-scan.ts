@@ -25,16 +25,18 @@ export interface SweepScanData {
   /** the server's clock at the start (each acknowledgement brings it again) */
   now: number;
   graceMs: number;
-  /** customers a page */
+  /** keys a page reads at most */
   page: number;
+  /** milliseconds a page reads at most (its read transaction's length, about) */
+  pageMs: number;
   /** pages posted and not yet acknowledged, at most */
   ahead: number;
 }
 
 export type SweepScanMessage = ({ kind: 'page' } & SweepPage) | { kind: 'end' } | { kind: 'failed'; message: string };
 
-/** A scan of the base, page by page; `return()` (a `for await` left early) stops it. */
-export type SweepScanner = (o: { catalog: Catalog; now: () => number; graceMs: number }) => AsyncGenerator<SweepPage>;
+/** A scan of the base, page by page; `return()` (a `for await` left early) or `signal` stops it (the worker ended at once: it ends with no more pages). */
+export type SweepScanner = (o: { catalog: Catalog; now: () => number; graceMs: number; signal?: AbortSignal }) => AsyncGenerator<SweepPage>;
 
 /** The compiled worker beside this module; undefined when it is not there (the sources run under vitest). */
 export function defaultSweepWorkerUrl(): URL | undefined {
@@ -42,10 +44,16 @@ export function defaultSweepWorkerUrl(): URL | undefined {
   return existsSync(fileURLToPath(url)) ? url : undefined;
 }
 
-/** A scanner over the LMDB store in `dir`, in a worker thread of `url`. */
-export function workerSweepScanner(dir: string, url: URL, page = 1000, ahead = 4): SweepScanner {
-  return async function* scan({ catalog, now, graceMs }) {
-    const data: SweepScanData = { dir, def: catalog.def, now: now(), graceMs, page, ahead };
+/**
+ * A scanner over the LMDB store in `dir`, in a worker thread of `url`: pages of at most
+ * `page` keys and `pageMs` of reading (each reads the change log's index afresh: a longer
+ * page spreads that over more customers, a shorter one holds its read transaction less long).
+ */
+export function workerSweepScanner(dir: string, url: URL, page = 100_000, pageMs = 250, ahead = 4): SweepScanner {
+  return async function* scan({ catalog, now, graceMs, signal }) {
+    const data: SweepScanData = { dir, def: catalog.def, now: now(), graceMs, page, pageMs, ahead };
+    const aborted = (): boolean => signal?.aborted === true;
+    if (aborted()) return;
     const worker = new Worker(url, { workerData: data });
     const queue: SweepScanMessage[] = [];
     let failure: Error | undefined;
@@ -64,8 +72,14 @@ export function workerSweepScanner(dir: string, url: URL, page = 1000, ahead = 4
       if (code !== 0) failure ??= new Error(`the segment sweep's scan stopped (exit ${code})`);
       wake?.();
     });
+    const stopped = (): void => {
+      void worker.terminate();
+      wake?.();
+    };
+    signal?.addEventListener('abort', stopped, { once: true });
     try {
       for (;;) {
+        if (aborted()) return;
         const m = queue.shift();
         if (m === undefined) {
           if (failure !== undefined) throw failure;
@@ -80,6 +94,7 @@ export function workerSweepScanner(dir: string, url: URL, page = 1000, ahead = 4
         if (!exited) worker.postMessage({ now: now() });
       }
     } finally {
+      signal?.removeEventListener('abort', stopped);
       if (!exited) await worker.terminate();
     }
   };

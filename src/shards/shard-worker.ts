@@ -257,6 +257,8 @@ port.on('message', (m: ToShard) => {
       void (async () => {
         // a run's page in flight is answered before the host closes; the run goes on at the next start
         await outbound.runs.stop();
+        // the segment sweep's scan (a worker thread reading the store) ended first
+        await sweep.segmentSweep.ended();
         await host.close(m.timeoutMs);
         await dispatcher.stop();
         await saveModels(ledgers.models, store, logger);

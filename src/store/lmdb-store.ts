@@ -1236,15 +1236,6 @@ class SlotCursor {
 const SCAN_BLOCK = 4096;
 
 /**
- * The customers of an LMDB store read in another thread of the process that holds it (lmdb-js
- * shares the environment between threads): a draft count's worker (src/runtime/draft-count-
- * workers.ts). Reads only, without the data dir's lock (the store's owner holds it): the
- * snapshots in an id range by one range read, each opened with its customer's key (read from
- * the keyring's file by blocks) and decoded; then the imported records of the customers in
- * the range who have no snapshot. Only for a store without tables from before sealing
- * (`LmdbStore.parallelScan` says when).
- */
-/**
  * A table's entries, from LMDB's own count (`mdb_stat`, constant time). lmdb-js's `getCount`
  * walks the table: seconds on a store of millions, on the thread that asked.
  */
@@ -1252,6 +1243,15 @@ function entries(db: { getStats(): object }): number {
   return (db.getStats() as { entryCount: number }).entryCount;
 }
 
+/**
+ * The customers of an LMDB store read in another thread of the process that holds it (lmdb-js
+ * shares the environment between threads): a draft count's worker (src/runtime/draft-count-
+ * workers.ts), the segment sweep's (src/runtime/sweep-scan.ts). Reads only, without the data dir's lock (the store's owner holds it): the
+ * snapshots in an id range by one range read, each opened with its customer's key (read from
+ * the keyring's file by blocks) and decoded; then the imported records of the customers in
+ * the range who have no snapshot. Only for a store without tables from before sealing
+ * (`LmdbStore.parallelScan` says when).
+ */
 export class LmdbScan {
   private readonly root: RootDatabase;
   private readonly snapshots: Database<Buffer, string>;
@@ -1358,11 +1358,23 @@ export class LmdbScan {
 
   /** The imported records with ids in `[from, to)` of the customers who have no snapshot. */
   *recordsWithoutSnapshotIn(from?: string, to?: string): Iterable<{ id: string; record: CustomerRecord }> {
+    for (const { id, record } of this.recordsIn(from, to)) if (record !== undefined) yield { id, record };
+  }
+
+  /**
+   * Every id of the imported records in `[from, to)`, with the record of a customer who has
+   * no snapshot (undefined for one who has, or whose record cannot be opened): a reader that
+   * pages by keys read sees the customers it steps over too.
+   */
+  *recordsIn(from?: string, to?: string): Iterable<{ id: string; record: CustomerRecord | undefined }> {
     for (const id of this.sealedCustomers.getKeys({ ...(from === undefined ? {} : { start: from }), ...(to === undefined ? {} : { end: to }) })) {
-      if (this.snapshots.doesExist(id)) continue;
+      if (this.snapshots.doesExist(id)) {
+        yield { id, record: undefined };
+        continue;
+      }
       const value = this.sealedCustomers.getBinary(id);
       const bytes = value === undefined ? undefined : this.opened(id, value);
-      if (bytes !== undefined) yield { id, record: recordPackr.unpack(bytes) as CustomerRecord };
+      yield { id, record: bytes === undefined ? undefined : (recordPackr.unpack(bytes) as CustomerRecord) };
     }
   }
 
