@@ -146,7 +146,7 @@ export function startSegmentSweep(config: Readonly<Config>, parts: { store: Stor
   const plan = parallelScanOf(store)?.parallelScan();
   const url = defaultSweepWorkerUrl();
   const scanner = plan !== undefined && url !== undefined ? workerSweepScanner(plan.dir, url) : undefined;
-  const segmentSweep = new SegmentSweep({ store, clock, catalog, logger, check: (id) => host.checkSegments(id, true), automatic: config.segmentSweepMs > 0, ...(config.segmentSweepMs > 0 ? { intervalMs: config.segmentSweepMs } : {}), ...(scanner === undefined ? {} : { scanner }) });
+  const segmentSweep = new SegmentSweep({ store, clock, catalog, logger, check: (id) => host.checkSegments(id), sweepCheck: (id) => host.checkSegments(id, true), automatic: config.segmentSweepMs > 0, ...(config.segmentSweepMs > 0 ? { intervalMs: config.segmentSweepMs } : {}), ...(scanner === undefined ? {} : { scanner }) });
   const imports = (olderThanMs: number): void => {
     segmentSweep.runImportPasses(olderThanMs).catch((err: unknown) => logger.error({ err }, 'reading the segment passes imports left failed'));
   };

@@ -346,8 +346,8 @@ export class CustomerHost {
    * A `segments.check` for this customer now, as its segment timer firing would be (the daily
    * sweep, src/runtime/segment-sweep.ts): every segment evaluated, entry and exit triggers
    * fired, the next timer armed. False when not taken now (overloaded, closing). In the
-   * `background` lane (the sweep's and an import's passes: millions of checks on a bank's
-   * first import), as a run's hand-over goes (run-lane.ts): yielding to the gateways' requests.
+   * `background` lane (the sweep's passes over the base: millions of checks on a bank's
+   * store), as a run's hand-over goes (run-lane.ts): yielding to the gateways' requests.
    */
   checkSegments(customer: string, background = false): Promise<boolean> {
     const key = reminderKey(customer, SEGMENT_TIMER);

@@ -14,6 +14,8 @@ export interface SegmentSweepOptions {
   logger: Logger;
   /** hands a `segments.check` to the customer's actor now; false: not taken (overloaded, closing), left for the next sweep */
   check: (customer: string) => Promise<boolean>;
+  /** the same for a pass over the base (by default `check`): in the background, yielding to the gateways (an import's pass keeps `check`: runs over its segments wait for it) */
+  sweepCheck?: (customer: string) => Promise<boolean>;
   /** customers read per page (500) */
   pageSize?: number;
   /** checks in flight at once (16): the sweep never crowds out the gateways' events */
@@ -310,9 +312,10 @@ export class SegmentSweep {
     const pageSize = this.o.pageSize ?? 500;
     const concurrency = this.o.concurrency ?? 16;
     const grace = this.o.graceMs ?? 3_600_000;
+    const check = this.o.sweepCheck ?? this.o.check;
     const checkAll = async (due: readonly string[]): Promise<void> => {
       for (let i = 0; i < due.length; i += concurrency) {
-        const taken = await Promise.all(due.slice(i, i + concurrency).map((id) => this.o.check(id).catch(() => false)));
+        const taken = await Promise.all(due.slice(i, i + concurrency).map((id) => check(id).catch(() => false)));
         for (const ok of taken) {
           if (ok) result.checked += 1;
           else result.skipped += 1;

@@ -19,8 +19,17 @@ import { retryAfterSec } from './token-bucket.js';
 
 /** Slots a set holds. */
 const WAYS = 8;
-/** Spins on a set's lock after which its holder is taken to be gone (a few ms: a holder that lives holds it for well under a µs). */
-const ABANDONED_AFTER_SPINS = 1_000_000;
+/** Spins on a set's lock before its waiter sleeps between tries (a holder that runs holds it for well under a µs). */
+const SPINS = 1000;
+/**
+ * How long a set's lock may stay held before its holder is taken to be gone (a thread ended
+ * inside it). Not a count of spins: a holder the kernel took off its core (more threads than
+ * cores) holds the lock for a scheduler's time slice, milliseconds, and a waiter that took the
+ * lock over then would grant a token twice.
+ */
+const ABANDONED_AFTER_MS = 2000;
+/** A waiter's sleep between tries once past SPINS (ms): woken by no one, it looks again after it. */
+const NAP_MS = 0.05;
 /** Sets by default: 4,096 x 8 = 32,768 clients busy within 2 s (~0.6 MB). */
 export const SHARED_CLIENT_SETS = 4096;
 
@@ -66,11 +75,15 @@ export class SharedClientBuckets implements ClientLimiter {
     const full = this.rate * 2;
     // (held by another thread for a few reads and writes; held far longer, by a thread ended
     // inside it, `worker.terminate()` running no `finally`: taken over, a token miscounted at worst)
+    let since: number | undefined;
     for (let spins = 0; Atomics.compareExchange(this.locks, set, 0, 1) !== 0; spins++) {
-      if (spins >= ABANDONED_AFTER_SPINS) {
+      if (spins < SPINS) continue;
+      since ??= performance.now();
+      if (performance.now() - since >= ABANDONED_AFTER_MS) {
         Atomics.store(this.locks, set, 1);
         break;
       }
+      Atomics.wait(this.locks, set, 1, NAP_MS);
     }
     try {
       let slot = -1;
