@@ -248,6 +248,11 @@ export class CustomerHost {
       const event = runEvent(run, customer, now);
       return this.submit(event.id, Promise.resolve({ id: customer }), () => ({ type: 'gateway.event', event, now, catalog: this.o.catalog(), stops: [], limits: this.limits, run }), 'run');
     };
+    return this.inRunLane(go);
+  }
+
+  /** `go` once the background lane gives this hand-over its turn (at once when it may go now); `go` ends by leaving the lane. */
+  private inRunLane<T>(go: () => Promise<T>): Promise<T> {
     const turn = this.runLane.turn();
     return turn === undefined ? go() : turn.then(go);
   }
@@ -258,9 +263,7 @@ export class CustomerHost {
    * a ranking yields to the gateways' requests.
    */
   scoreRun(run: RunCall, customer: string): Promise<number | undefined> {
-    const go = (): Promise<number | undefined> => this.queries.scoreRun(run, customer).finally(() => this.runLane.left());
-    const turn = this.runLane.turn();
-    return turn === undefined ? go() : turn.then(go);
+    return this.inRunLane(() => this.queries.scoreRun(run, customer).finally(() => this.runLane.left()));
   }
 
   /** A wave's call to the customer, for the call list (see CustomerQueries.callOf). */
@@ -352,9 +355,7 @@ export class CustomerHost {
   checkSegments(customer: string, background = false): Promise<boolean> {
     const key = reminderKey(customer, SEGMENT_TIMER);
     const go = (): Promise<boolean> => this.fireReminder(key, customer, reminderEvent({ key, customer, due: this.o.clock.now(), event: SEGMENTS_CHECK_EVENT }), background ? 'run' : 'foreground');
-    if (!background) return go();
-    const turn = this.runLane.turn();
-    return turn === undefined ? go() : turn.then(go);
+    return background ? this.inRunLane(go) : go();
   }
 
   private get limits(): CustomerLimits {

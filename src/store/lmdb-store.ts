@@ -1246,10 +1246,10 @@ function entries(db: { getStats(): object }): number {
 /**
  * The customers of an LMDB store read in another thread of the process that holds it (lmdb-js
  * shares the environment between threads): a draft count's worker (src/runtime/draft-count-
- * workers.ts), the segment sweep's (src/runtime/sweep-scan.ts). Reads only, without the data dir's lock (the store's owner holds it): the
- * snapshots in an id range by one range read, each opened with its customer's key (read from
- * the keyring's file by blocks) and decoded; then the imported records of the customers in
- * the range who have no snapshot. Only for a store without tables from before sealing
+ * workers.ts), the segment sweep's (src/runtime/sweep-scan.ts). Reads only, without the data
+ * dir's lock (the store's owner holds it): the snapshots in an id range by one range read,
+ * each opened with its customer's key (read from the keyring's file by blocks) and decoded;
+ * then the imported records of the customers in the range who have no snapshot. Only for a store without tables from before sealing
  * (`LmdbStore.parallelScan` says when).
  */
 export class LmdbScan {
